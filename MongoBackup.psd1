@@ -1,0 +1,25 @@
+@{
+    RootModule           = 'bin/MongoBackup.PowerShell.dll'
+    ModuleVersion        = '0.1.0'
+    CompatiblePSEditions = @('Core')
+    PowerShellVersion    = '7.4'
+    GUID                 = '5b0b7f64-3f5e-4c39-9a55-0f1f3b2d7c41'
+    Author               = 'MongoBackup contributors'
+    CompanyName          = 'MongoBackup'
+    Copyright            = '(c) MongoBackup contributors. All rights reserved.'
+    Description          = 'Hot, consistent MongoDB backups, restores and point-in-time recovery for DBAs.'
+    FormatsToProcess     = @('MongoBackup.Format.ps1xml')
+    CmdletsToExport      = @(
+        'Backup-MongoDatabase'
+        'Get-MongoSnapshot'
+        'Restore-MongoDatabase'
+    )
+    FunctionsToExport    = @()
+    VariablesToExport    = @()
+    AliasesToExport      = @()
+    PrivateData          = @{
+        PSData = @{
+            Tags       = @('MongoDB', 'Backup', 'Restore', 'PointInTime', 'DBA')
+        }
+    }
+}

@@ -1,0 +1,36 @@
+<#
+.SYNOPSIS
+    The one entry point for building, testing, demonstrating and measuring MongoBackup.
+.DESCRIPTION
+    Build    compiles the solution and stages the module in out/MongoBackup.
+    Test     Build, then the xunit engine tests and the Pester module tests; fails when either fails.
+    Demo     Build, then a backup and restore walk-through against the in-memory test server
+             (or against $env:MONGOBACKUP_TEST_URI when it is set).
+    Bench    Build, then the throughput and memory benchmarks (tests/benchmarks).
+    Docs     Turns docs/*.md into the MAML and about_ help files in en-US/.
+    Package  Build, then zips out/MongoBackup.
+.EXAMPLE
+    dotnet tool restore; dotnet pwsh ./build.ps1 -Task Test
+#>
+[CmdletBinding()]
+param(
+    [ValidateSet('Build', 'Test', 'Demo', 'Bench', 'Docs', 'Package')]
+    [string] $Task = 'Build',
+    [ValidateSet('Debug', 'Release')]
+    [string] $Configuration = 'Release',
+    # Extra arguments handed to the benchmark program (for example '--documents 4000000').
+    [string[]] $BenchArgs = @()
+)
+
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version Latest
+. (Join-Path $PSScriptRoot 'build/Tasks.ps1')
+
+switch ($Task) {
+    'Build'   { Invoke-ModuleBuild -Configuration $Configuration | Out-Null }
+    'Test'    { Invoke-ModuleBuild -Configuration $Configuration | Out-Null; Invoke-AllTests -Configuration $Configuration }
+    'Demo'    { Invoke-ModuleBuild -Configuration $Configuration | Out-Null; Invoke-Demo -Configuration $Configuration }
+    'Bench'   { Invoke-ModuleBuild -Configuration $Configuration | Out-Null; Invoke-Bench -Configuration $Configuration -Arguments $BenchArgs }
+    'Docs'    { Invoke-Docs }
+    'Package' { Invoke-ModuleBuild -Configuration $Configuration | Out-Null; Invoke-Package }
+}

@@ -1,0 +1,159 @@
+# The tasks behind build.ps1. Each function does one task; build.ps1 only dispatches.
+
+$script:Root = Split-Path -Parent $PSScriptRoot
+$script:ModuleOut = Join-Path $script:Root 'out/MongoBackup'
+
+function Invoke-Native {
+    # Runs a native command and stops the build when it fails.
+    param([Parameter(Mandatory)] [string] $File, [string[]] $Arguments)
+    & $File @Arguments | Out-Host
+    if ($LASTEXITCODE -ne 0) { throw "'$File $($Arguments -join ' ')' failed with exit code $LASTEXITCODE." }
+}
+
+function Invoke-ModuleBuild {
+    param([string] $Configuration = 'Release')
+    Invoke-Native dotnet @('build', (Join-Path $script:Root 'MongoBackup.sln'), '-c', $Configuration, '--nologo', '-v', 'quiet', '-clp:ErrorsOnly')
+
+    # Stage the module as users install it: manifest, formats and help beside a bin/ of assemblies.
+    if (Test-Path $script:ModuleOut) { Remove-Item $script:ModuleOut -Recurse -Force }
+    $bin = Join-Path $script:ModuleOut 'bin'
+    New-Item -ItemType Directory -Path $bin -Force | Out-Null
+    $built = Join-Path $script:Root "src/MongoBackup.PowerShell/bin/$Configuration/net8.0"
+    Copy-Item (Join-Path $built '*') $bin -Recurse -Force
+    Copy-Item (Join-Path $script:Root 'MongoBackup.psd1') $script:ModuleOut
+    Get-ChildItem (Join-Path $script:Root 'src/MongoBackup.PowerShell') -Filter '*.ps1xml' |
+        Copy-Item -Destination $script:ModuleOut
+    $help = Join-Path $script:Root 'en-US'
+    if (Test-Path $help) { Copy-Item $help $script:ModuleOut -Recurse -Force }
+    Write-Host "Module staged in out/MongoBackup"
+    return $script:ModuleOut
+}
+
+function Get-PesterManifest {
+    # Pester comes from NuGet: restoring the Module.Tests project brings it into the package cache.
+    $project = Join-Path $script:Root 'tests/MongoBackup.Module.Tests/MongoBackup.Module.Tests.csproj'
+    Invoke-Native dotnet @('restore', $project, '--nologo', '-v', 'quiet')
+    $line = & dotnet msbuild $project -nologo -t:PrintPesterPath -v:m | Where-Object { $_ -match 'PESTER_PATH=' } | Select-Object -First 1
+    $path = ($line -replace '.*PESTER_PATH=', '').Trim()
+    $manifest = Join-Path $path 'tools/Pester.psd1'
+    if (-not (Test-Path $manifest)) { throw "Pester was restored but its manifest was not found under '$path'." }
+    return $manifest
+}
+
+function Invoke-EngineTests {
+    param([string] $Configuration)
+    $results = Join-Path $script:Root 'out/test-results'
+    New-Item -ItemType Directory -Path $results -Force | Out-Null
+    $trx = Join-Path $results 'engine.trx'
+    if (Test-Path $trx) { Remove-Item $trx }
+    & dotnet test (Join-Path $script:Root 'tests/MongoBackup.Engine.Tests') -c $Configuration --no-build --nologo `
+        --logger "trx;LogFileName=$trx" --logger 'console;verbosity=normal' | Out-Host
+    $exit = $LASTEXITCODE
+    if (-not (Test-Path $trx)) { return [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0; Exit = $exit } }
+    [xml] $doc = Get-Content $trx -Raw
+    $counters = $doc.TestRun.ResultSummary.Counters
+    return [pscustomobject]@{
+        Passed = [int] $counters.passed; Failed = [int] $counters.failed + [int] $counters.error
+        Skipped = [int] $counters.notExecuted; Exit = $exit
+    }
+}
+
+function Invoke-ModuleTests {
+    $pester = Get-PesterManifest
+    $results = Join-Path $script:Root 'out/test-results/pester.json'
+    $testsDir = Join-Path $script:Root 'tests/MongoBackup.Module.Tests'
+    # A fresh pwsh, as a user meets the module: nothing from this build session leaks into it.
+    $script = @"
+`$ErrorActionPreference = 'Stop'
+Import-Module '$pester' -Force
+`$env:MONGOBACKUP_MODULE = '$(Join-Path $script:ModuleOut 'MongoBackup.psd1')'
+`$config = New-PesterConfiguration
+`$config.Run.Path = '$testsDir'
+`$config.Run.PassThru = `$true
+`$config.Output.Verbosity = 'Detailed'
+`$r = Invoke-Pester -Configuration `$config
+[pscustomobject]@{ Passed = `$r.PassedCount; Failed = `$r.FailedCount + `$r.FailedBlocksCount + `$r.FailedContainersCount; Skipped = `$r.SkippedCount } |
+    ConvertTo-Json | Set-Content '$results'
+"@
+    & dotnet pwsh -NoProfile -NonInteractive -Command $script | Out-Host
+    if (-not (Test-Path $results)) { return [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 } }
+    return Get-Content $results -Raw | ConvertFrom-Json
+}
+
+function Invoke-AllTests {
+    param([string] $Configuration = 'Release')
+    $engine = Invoke-EngineTests -Configuration $Configuration
+    $module = Invoke-ModuleTests
+    $passed = $engine.Passed + $module.Passed
+    $failed = $engine.Failed + $module.Failed
+    $skipped = $engine.Skipped + $module.Skipped
+    Write-Host ''
+    Write-Host "Engine (xunit): $($engine.Passed) passed, $($engine.Failed) failed, $($engine.Skipped) skipped"
+    Write-Host "Module (Pester): $($module.Passed) passed, $($module.Failed) failed, $($module.Skipped) skipped"
+    # The plain closing line CI reads.
+    Write-Host "Tests: $passed passed, $failed failed, $skipped skipped"
+    if ($failed -gt 0 -or $engine.Exit -ne 0) { throw "Tests failed." }
+    if ($passed -eq 0) { throw "No test ran." }
+}
+
+function Start-TestServer {
+    # Starts the in-memory wire-protocol server on a free loopback port; returns the process and its URI.
+    param([string] $Configuration = 'Release', [string[]] $Arguments = @('--replSet', 'rs0'))
+    $dll = Join-Path $script:Root "tests/MongoBackup.TestServer/bin/$Configuration/net10.0/MongoBackup.TestServer.dll"
+    $info = [System.Diagnostics.ProcessStartInfo]::new('dotnet')
+    $info.ArgumentList.Add($dll)
+    $info.ArgumentList.Add('--port'); $info.ArgumentList.Add('0')
+    foreach ($a in $Arguments) { $info.ArgumentList.Add($a) }
+    $info.RedirectStandardOutput = $true
+    $info.RedirectStandardInput = $true
+    $info.UseShellExecute = $false
+    $process = [System.Diagnostics.Process]::Start($info)
+    $line = $process.StandardOutput.ReadLine()
+    if ($line -notmatch '^ready (mongodb://\S+)$') {
+        $process.Kill(); throw "The test server did not start: '$line'."
+    }
+    return [pscustomobject]@{ Process = $process; Uri = $Matches[1] }
+}
+
+function Stop-TestServer {
+    param($Server)
+    if ($null -eq $Server) { return }
+    # Closing stdin is the server's signal to stop cleanly.
+    $Server.Process.StandardInput.Close()
+    if (-not $Server.Process.WaitForExit(10000)) { $Server.Process.Kill() }
+}
+
+function Invoke-Demo {
+    param([string] $Configuration = 'Release')
+    $server = $null
+    $uri = $env:MONGOBACKUP_TEST_URI
+    if (-not $uri) {
+        $server = Start-TestServer -Configuration $Configuration
+        $uri = $server.Uri
+        Write-Host "In-memory test server: $uri"
+    }
+    try {
+        & dotnet pwsh -NoProfile -NonInteractive -File (Join-Path $script:Root 'build/Demo.ps1') `
+            -ModulePath (Join-Path $script:ModuleOut 'MongoBackup.psd1') -ConnectionString $uri
+        if ($LASTEXITCODE -ne 0) { throw "The demo failed (exit code $LASTEXITCODE)." }
+    }
+    finally { Stop-TestServer $server }
+}
+
+function Invoke-Bench {
+    param([string] $Configuration = 'Release', [string[]] $Arguments = @())
+    $project = Join-Path $script:Root 'tests/benchmarks/MongoBackup.Benchmarks'
+    $output = Join-Path $script:Root 'bench-results'
+    Invoke-Native dotnet (@('run', '--project', $project, '-c', $Configuration, '--no-build', '--', '--output', $output) + $Arguments)
+}
+
+function Invoke-Docs {
+    & (Join-Path $script:Root 'build/Docs.ps1') -Root $script:Root
+}
+
+function Invoke-Package {
+    $zip = Join-Path $script:Root 'out/MongoBackup.zip'
+    if (Test-Path $zip) { Remove-Item $zip }
+    Compress-Archive -Path $script:ModuleOut -DestinationPath $zip
+    Write-Host "Packaged $zip"
+}

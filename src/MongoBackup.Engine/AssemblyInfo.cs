@@ -1,0 +1,1 @@
+namespace MongoBackup.Engine; public static class Placeholder {}
