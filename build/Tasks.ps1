@@ -40,22 +40,26 @@ function Get-PesterManifest {
     return $manifest
 }
 
-function Invoke-EngineTests {
+function Invoke-XunitTests {
+    # Runs every xunit project under tests/ and adds up their trx counters.
     param([string] $Configuration)
     $results = Join-Path $script:Root 'out/test-results'
     New-Item -ItemType Directory -Path $results -Force | Out-Null
-    $trx = Join-Path $results 'engine.trx'
-    if (Test-Path $trx) { Remove-Item $trx }
-    & dotnet test (Join-Path $script:Root 'tests/MongoBackup.Engine.Tests') -c $Configuration --no-build --nologo `
-        --logger "trx;LogFileName=$trx" --logger 'console;verbosity=normal' | Out-Host
-    $exit = $LASTEXITCODE
-    if (-not (Test-Path $trx)) { return [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0; Exit = $exit } }
-    [xml] $doc = Get-Content $trx -Raw
-    $counters = $doc.TestRun.ResultSummary.Counters
-    return [pscustomobject]@{
-        Passed = [int] $counters.passed; Failed = [int] $counters.failed + [int] $counters.error
-        Skipped = [int] $counters.notExecuted; Exit = $exit
+    $total = [pscustomobject]@{ Passed = 0; Failed = 0; Skipped = 0; Exit = 0 }
+    foreach ($project in 'MongoBackup.TestServer.Tests', 'MongoBackup.Engine.Tests') {
+        $trx = Join-Path $results "$project.trx"
+        if (Test-Path $trx) { Remove-Item $trx }
+        & dotnet test (Join-Path $script:Root "tests/$project") -c $Configuration --no-build --nologo `
+            --logger "trx;LogFileName=$trx" --logger 'console;verbosity=normal' | Out-Host
+        if ($LASTEXITCODE -ne 0) { $total.Exit = $LASTEXITCODE }
+        if (-not (Test-Path $trx)) { $total.Failed++; Write-Host "$project wrote no results."; continue }
+        [xml] $doc = Get-Content $trx -Raw
+        $counters = $doc.TestRun.ResultSummary.Counters
+        $total.Passed += [int] $counters.passed
+        $total.Failed += [int] $counters.failed + [int] $counters.error
+        $total.Skipped += [int] $counters.notExecuted
     }
+    return $total
 }
 
 function Invoke-ModuleTests {
@@ -82,14 +86,14 @@ Import-Module '$pester' -Force
 
 function Invoke-AllTests {
     param([string] $Configuration = 'Release')
-    $engine = Invoke-EngineTests -Configuration $Configuration
+    $engine = Invoke-XunitTests -Configuration $Configuration
     $module = Invoke-ModuleTests
     $passed = $engine.Passed + $module.Passed
     $failed = $engine.Failed + $module.Failed
     $skipped = $engine.Skipped + $module.Skipped
     Write-Host ''
-    Write-Host "Engine (xunit): $($engine.Passed) passed, $($engine.Failed) failed, $($engine.Skipped) skipped"
-    Write-Host "Module (Pester): $($module.Passed) passed, $($module.Failed) failed, $($module.Skipped) skipped"
+    Write-Host "xunit: $($engine.Passed) passed, $($engine.Failed) failed, $($engine.Skipped) skipped"
+    Write-Host "Pester: $($module.Passed) passed, $($module.Failed) failed, $($module.Skipped) skipped"
     # The plain closing line CI reads.
     Write-Host "Tests: $passed passed, $failed failed, $skipped skipped"
     if ($failed -gt 0 -or $engine.Exit -ne 0) { throw "Tests failed." }

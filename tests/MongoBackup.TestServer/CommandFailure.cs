@@ -1,0 +1,30 @@
+namespace MongoBackup.TestServer;
+
+/// <summary>
+/// A command that fails the way MongoDB fails it: the reply carries ok: 0, this code, code name and message.
+/// Thrown anywhere below the command dispatcher; the dispatcher turns it into the error reply.
+/// </summary>
+public sealed class CommandFailure : Exception
+{
+    public CommandFailure(int code, string codeName, string message) : base(message)
+    {
+        Code = code;
+        CodeName = codeName;
+    }
+
+    public int Code { get; }
+    public string CodeName { get; }
+
+    public static CommandFailure BadValue(string message) => new(2, "BadValue", message);
+    public static CommandFailure FailedToParse(string message) => new(9, "FailedToParse", message);
+    public static CommandFailure TypeMismatch(string message) => new(14, "TypeMismatch", message);
+    public static CommandFailure NamespaceNotFound(string message) => new(26, "NamespaceNotFound", message);
+    public static CommandFailure IndexNotFound(string message) => new(27, "IndexNotFound", message);
+    public static CommandFailure NamespaceExists(string message) => new(48, "NamespaceExists", message);
+    public static CommandFailure CommandNotFound(string command) =>
+        new(59, "CommandNotFound", $"no such command: '{command}'");
+    public static CommandFailure InvalidOptions(string message) => new(72, "InvalidOptions", message);
+    public static CommandFailure DuplicateKey(string message) => new(11000, "DuplicateKey", message);
+    public static CommandFailure Unauthorized(string message) => new(13, "Unauthorized", message);
+    public static CommandFailure AuthenticationFailed() => new(18, "AuthenticationFailed", "Authentication failed.");
+}
