@@ -1,1 +1,0 @@
-namespace MongoBackup.Engine; public static class Placeholder {}

@@ -1,0 +1,59 @@
+using MongoDB.Bson;
+
+namespace MongoBackup.Engine.Formats;
+
+/// <summary>
+/// Walks the body of an archive: a sequence of namespace segments (a header, documents, a terminator)
+/// and end-of-namespace markers (a header with EOF true, then a terminator).
+/// </summary>
+internal sealed class ArchiveSegmentReader(BsonDocumentReader reader, string file)
+{
+    private bool _insideSegment;
+
+    public sealed record Segment(string Database, string Collection, bool IsEnd);
+
+    /// <summary>The next segment header, or null at the end of the archive. The documents of a data segment must be read before the next call.</summary>
+    public async Task<Segment?> NextAsync(CancellationToken ct)
+    {
+        if (_insideSegment)
+            throw new InvalidOperationException("The documents of the current segment have not all been read.");
+        var offset = reader.Position;
+        var length = await reader.PeekLengthAsync(ct).ConfigureAwait(false);
+        if (length is null) return null;
+        if (length == ArchivePrelude.Terminator)
+            throw new CorruptDumpException(file, offset, "a terminator appears where a namespace header was expected");
+        var header = ArchiveDocuments.Parse(await reader.ReadAfterPeekedLengthAsync(ct).ConfigureAwait(false), file, offset);
+        if (!header.Contains("db") || !header.Contains("collection"))
+            throw new CorruptDumpException(file, offset, "a namespace header has no db or collection field");
+        var isEnd = header.TryGetValue("EOF", out var eof) && eof.IsBoolean && eof.AsBoolean;
+        var segment = new Segment(ArchiveDocuments.String(header, "db"), ArchiveDocuments.String(header, "collection"), isEnd);
+        if (isEnd)
+        {
+            var terminatorOffset = reader.Position;
+            var next = await reader.PeekLengthAsync(ct).ConfigureAwait(false);
+            if (next != ArchivePrelude.Terminator)
+                throw new CorruptDumpException(file, terminatorOffset,
+                    $"the end marker of '{segment.Database}.{segment.Collection}' is not followed by a terminator");
+        }
+        else
+        {
+            _insideSegment = true;
+        }
+        return segment;
+    }
+
+    /// <summary>The next document of the current segment, or null at its terminator.</summary>
+    public async Task<byte[]?> NextDocumentAsync(CancellationToken ct)
+    {
+        if (!_insideSegment) return null;
+        var offset = reader.Position;
+        var length = await reader.PeekLengthAsync(ct).ConfigureAwait(false)
+                     ?? throw new CorruptDumpException(file, offset, "the archive ends inside a namespace segment (no terminator)");
+        if (length == ArchivePrelude.Terminator)
+        {
+            _insideSegment = false;
+            return null;
+        }
+        return await reader.ReadAfterPeekedLengthAsync(ct).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,137 @@
+using System.Buffers.Binary;
+
+namespace MongoBackup.Engine.Formats;
+
+/// <summary>
+/// Walks one raw BSON document and checks that every element is well formed: known type bytes,
+/// terminated names and strings, and nested lengths that stay inside their parent. Catches the
+/// damage a length-prefix check alone lets through, without deserialising anything.
+/// </summary>
+internal static class BsonStructureValidator
+{
+    // Real documents nest far less; the limit only stops hostile input from exhausting the stack.
+    private const int MaxDepth = 200;
+
+    /// <summary>Returns null when the document is well formed, otherwise what is wrong and where (offset inside the document).</summary>
+    public static (int Offset, string Problem)? FindProblem(ReadOnlySpan<byte> document)
+    {
+        try
+        {
+            CheckDocument(document, 0, document.Length, 0, isArray: false);
+            return null;
+        }
+        catch (MalformedBson e)
+        {
+            return (e.Offset, e.Message);
+        }
+    }
+
+    private sealed class MalformedBson(int offset, string problem) : Exception(problem)
+    {
+        public int Offset { get; } = offset;
+    }
+
+    private static void CheckDocument(ReadOnlySpan<byte> buf, int start, int available, int depth, bool isArray)
+    {
+        var kind = isArray ? "array" : "document";
+        if (depth > MaxDepth)
+            throw new MalformedBson(start, $"documents nested deeper than {MaxDepth} levels");
+        if (available < 5)
+            throw new MalformedBson(start, $"embedded {kind} needs at least 5 bytes but only {available} remain");
+        var length = BinaryPrimitives.ReadInt32LittleEndian(buf.Slice(start, 4));
+        if (length < 5 || length > available)
+            throw new MalformedBson(start, $"embedded {kind} length {length} does not fit in the {available} bytes its parent leaves");
+        var end = start + length - 1; // index of the terminating zero
+        if (buf[end] != 0)
+            throw new MalformedBson(end, $"{kind} is not terminated by a zero byte");
+
+        var pos = start + 4;
+        while (pos < end)
+        {
+            var type = buf[pos];
+            var elementStart = pos;
+            pos++;
+            pos = SkipCString(buf, pos, end, "field name");
+            pos = SkipValue(buf, type, elementStart, pos, end, depth);
+        }
+        if (pos != end)
+            throw new MalformedBson(pos, $"last element of the {kind} overruns its terminator");
+    }
+
+    private static int SkipValue(ReadOnlySpan<byte> buf, byte type, int elementStart, int pos, int end, int depth)
+    {
+        switch (type)
+        {
+            case 0x01: case 0x09: case 0x11: case 0x12: return Fixed(pos, 8, end, elementStart);
+            case 0x10: return Fixed(pos, 4, end, elementStart);
+            case 0x13: return Fixed(pos, 16, end, elementStart);
+            case 0x07: return Fixed(pos, 12, end, elementStart);
+            case 0x06: case 0x0A: case 0x7F: case 0xFF: return pos;
+            case 0x08:
+                Fixed(pos, 1, end, elementStart);
+                if (buf[pos] > 1)
+                    throw new MalformedBson(pos, $"boolean holds {buf[pos]}, not 0 or 1");
+                return pos + 1;
+            case 0x02: case 0x0D: case 0x0E: return SkipString(buf, pos, end);
+            case 0x03: case 0x04:
+                CheckDocument(buf, pos, end - pos, depth + 1, isArray: type == 0x04);
+                return pos + BinaryPrimitives.ReadInt32LittleEndian(buf.Slice(pos, 4));
+            case 0x05:
+            {
+                Fixed(pos, 5, end, elementStart);
+                var size = BinaryPrimitives.ReadInt32LittleEndian(buf.Slice(pos, 4));
+                if (size < 0 || size > end - pos - 5)
+                    throw new MalformedBson(pos, $"binary length {size} overruns the document");
+                return pos + 5 + size;
+            }
+            case 0x0B:
+                pos = SkipCString(buf, pos, end, "regular expression pattern");
+                return SkipCString(buf, pos, end, "regular expression options");
+            case 0x0C:
+                pos = SkipString(buf, pos, end);
+                return Fixed(pos, 12, end, elementStart);
+            case 0x0F:
+            {
+                Fixed(pos, 4, end, elementStart);
+                var total = BinaryPrimitives.ReadInt32LittleEndian(buf.Slice(pos, 4));
+                if (total < 14 || total > end - pos)
+                    throw new MalformedBson(pos, $"code-with-scope length {total} overruns the document");
+                var afterCode = SkipString(buf, pos + 4, pos + total);
+                CheckDocument(buf, afterCode, pos + total - afterCode, depth + 1, isArray: false);
+                var scopeLength = BinaryPrimitives.ReadInt32LittleEndian(buf.Slice(afterCode, 4));
+                if (afterCode + scopeLength != pos + total)
+                    throw new MalformedBson(pos, "code-with-scope length disagrees with its parts");
+                return pos + total;
+            }
+            default:
+                throw new MalformedBson(elementStart, $"unknown BSON element type 0x{type:x2}");
+        }
+    }
+
+    private static int Fixed(int pos, int size, int end, int elementStart)
+    {
+        if (pos + size > end)
+            throw new MalformedBson(elementStart, $"element value of {size} bytes overruns the document");
+        return pos + size;
+    }
+
+    private static int SkipCString(ReadOnlySpan<byte> buf, int pos, int end, string what)
+    {
+        var zero = buf.Slice(pos, end - pos).IndexOf((byte)0);
+        if (zero < 0)
+            throw new MalformedBson(pos, $"{what} is not terminated inside the document");
+        return pos + zero + 1;
+    }
+
+    private static int SkipString(ReadOnlySpan<byte> buf, int pos, int end)
+    {
+        if (pos + 4 > end)
+            throw new MalformedBson(pos, "string length overruns the document");
+        var size = BinaryPrimitives.ReadInt32LittleEndian(buf.Slice(pos, 4));
+        if (size < 1 || size > end - pos - 4)
+            throw new MalformedBson(pos, $"string length {size} overruns the document");
+        if (buf[pos + 4 + size - 1] != 0)
+            throw new MalformedBson(pos, "string is not terminated by a zero byte");
+        return pos + 4 + size;
+    }
+}

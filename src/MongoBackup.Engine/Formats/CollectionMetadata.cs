@@ -1,0 +1,115 @@
+using MongoDB.Bson;
+using MongoDB.Bson.IO;
+
+namespace MongoBackup.Engine.Formats;
+
+/// <summary>
+/// The contents of a &lt;collection&gt;.metadata.json file (and of an archive's per-collection metadata):
+/// creation options, index definitions, UUID, name and type, in the shape mongodump writes.
+/// </summary>
+public sealed class CollectionMetadata
+{
+    public const string CollectionType = "collection";
+    public const string ViewType = "view";
+    public const string TimeseriesType = "timeseries";
+
+    public string CollectionName { get; set; } = "";
+
+    /// <summary>"collection", "view" or "timeseries".</summary>
+    public string Type { get; set; } = CollectionType;
+
+    /// <summary>The listCollections options (capped, validator, viewOn, pipeline, timeseries, collation, ...).</summary>
+    public BsonDocument Options { get; set; } = new();
+
+    /// <summary>The listIndexes documents, in server order.</summary>
+    public List<BsonDocument> Indexes { get; set; } = [];
+
+    /// <summary>The collection UUID as 32 lowercase hex characters, or null (views and old servers have none).</summary>
+    public string? Uuid { get; set; }
+
+    /// <summary>
+    /// Old servers reported no type and mongodump then wrote none; remembered so such a file re-serialises unchanged.
+    /// New metadata always states its type, as current mongodump does.
+    /// </summary>
+    internal bool TypeWasOmitted { get; set; }
+
+    public bool IsView => Type == ViewType;
+    public bool IsTimeseries => Type == TimeseriesType;
+
+    /// <summary>
+    /// The JSON mongodump writes: canonical Extended JSON v2, compact, keys in the order options
+    /// (left out when empty), indexes, uuid (left out when absent), collectionName, type.
+    /// </summary>
+    public string ToDumpJson()
+    {
+        var document = new BsonDocument();
+        if (Options.ElementCount > 0) document.Add("options", Options);
+        document.Add("indexes", new BsonArray(Indexes));
+        if (!string.IsNullOrEmpty(Uuid)) document.Add("uuid", Uuid);
+        document.Add("collectionName", CollectionName);
+        if (!TypeWasOmitted && !string.IsNullOrEmpty(Type)) document.Add("type", Type);
+        return CompactCanonicalJson.Write(document);
+    }
+
+    /// <summary>
+    /// Reads metadata JSON written by any mongodump version: canonical or relaxed Extended JSON v2, and the
+    /// legacy shell forms older versions wrote (plain numbers, NumberLong(...), "options":{} with no name).
+    /// </summary>
+    /// <exception cref="InvalidDataException">The text is not a metadata document; the message names <paramref name="fileName"/>.</exception>
+    public static CollectionMetadata Parse(string json, string fileName)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        BsonDocument document;
+        try
+        {
+            document = BsonDocument.Parse(json);
+        }
+        catch (Exception e) when (e is FormatException or BsonSerializationException or InvalidOperationException or EndOfStreamException)
+        {
+            throw new InvalidDataException($"Metadata file '{fileName}' is not valid Extended JSON: {e.Message}", e);
+        }
+
+        var metadata = new CollectionMetadata
+        {
+            Options = ReadDocument(document, "options", fileName) ?? new BsonDocument(),
+            Uuid = ReadString(document, "uuid", fileName),
+            CollectionName = ReadString(document, "collectionName", fileName) ?? "",
+        };
+        var type = ReadString(document, "type", fileName);
+        metadata.TypeWasOmitted = string.IsNullOrEmpty(type);
+        metadata.Type = metadata.TypeWasOmitted ? InferType(metadata.Options) : type!;
+
+        if (document.TryGetValue("indexes", out var indexes) && !indexes.IsBsonNull)
+        {
+            if (!indexes.IsBsonArray)
+                throw new InvalidDataException($"Metadata file '{fileName}': \"indexes\" must be an array, not {indexes.BsonType}.");
+            foreach (var index in indexes.AsBsonArray)
+            {
+                if (!index.IsBsonDocument)
+                    throw new InvalidDataException($"Metadata file '{fileName}': an index definition is a {index.BsonType}, not a document.");
+                metadata.Indexes.Add(index.AsBsonDocument);
+            }
+        }
+        return metadata;
+    }
+
+    // Dumps from servers that did not report a type still show a view by its viewOn option.
+    private static string InferType(BsonDocument options) =>
+        options.Contains("viewOn") ? ViewType : options.Contains("timeseries") ? TimeseriesType : CollectionType;
+
+    private static BsonDocument? ReadDocument(BsonDocument document, string name, string fileName)
+    {
+        if (!document.TryGetValue(name, out var value) || value.IsBsonNull) return null;
+        if (!value.IsBsonDocument)
+            throw new InvalidDataException($"Metadata file '{fileName}': \"{name}\" must be a document, not {value.BsonType}.");
+        return value.AsBsonDocument;
+    }
+
+    private static string? ReadString(BsonDocument document, string name, string fileName)
+    {
+        if (!document.TryGetValue(name, out var value) || value.IsBsonNull) return null;
+        if (!value.IsString)
+            throw new InvalidDataException($"Metadata file '{fileName}': \"{name}\" must be a string, not {value.BsonType}.");
+        return value.AsString;
+    }
+}

@@ -1,0 +1,98 @@
+using System.Text;
+using MongoBackup.Engine.Codecs;
+
+namespace MongoBackup.Engine.Formats;
+
+/// <summary>
+/// Finds the collections in one database folder of a dump, pairing each data file with its metadata
+/// file, as mongorestore does: names are unescaped from the file stem (or taken from the metadata when
+/// mongodump truncated a long name), and a timeseries collection's data is its system.buckets file.
+/// </summary>
+internal static class DatabaseFolderScan
+{
+    private const string BucketsPrefix = "system.buckets.";
+
+    internal sealed record Found(string Collection, CollectionMetadata? Metadata, string? DataFile, string? MetadataFile);
+
+    public static List<Found> Scan(string dbFolder)
+    {
+        var dataByStem = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        var metadataByStem = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var file in Directory.EnumerateFiles(dbFolder))
+        {
+            var name = Path.GetFileName(file);
+            var withoutCompression = name[..^CompressionCodec.FileSuffix(CompressionCodec.FromFileName(name)).Length];
+            if (withoutCompression.EndsWith(DumpLayout.MetadataExtension, StringComparison.Ordinal))
+                metadataByStem.TryAdd(withoutCompression[..^DumpLayout.MetadataExtension.Length], file);
+            else if (withoutCompression.EndsWith(DumpLayout.DataExtension, StringComparison.Ordinal))
+                dataByStem.TryAdd(withoutCompression[..^DumpLayout.DataExtension.Length], file);
+            else if (name.EndsWith(".bin", StringComparison.Ordinal)) // mongorestore still reads the legacy extension
+                dataByStem.TryAdd(name[..^4], file);
+            // Anything else (prelude.json, stray files) is not part of the dump, as for mongorestore.
+        }
+
+        var metadata = metadataByStem.ToDictionary(kv => kv.Key, kv => ReadMetadata(kv.Value), StringComparer.Ordinal);
+        var found = new List<Found>();
+        var timeseriesBuckets = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (stem, metadataFile) in metadataByStem)
+        {
+            var meta = metadata[stem];
+            var collection = CollectionName(stem, meta, metadataFile);
+            string? dataFile;
+            if (meta?.IsTimeseries == true)
+            {
+                var bucketsStem = DumpNames.EscapeCollection(BucketsPrefix + collection);
+                dataByStem.TryGetValue(bucketsStem, out dataFile);
+                timeseriesBuckets.Add(bucketsStem);
+            }
+            else
+            {
+                dataByStem.TryGetValue(stem, out dataFile);
+            }
+            found.Add(new Found(collection, meta, dataFile, metadataFile));
+        }
+        foreach (var (stem, dataFile) in dataByStem)
+        {
+            if (metadataByStem.ContainsKey(stem) || timeseriesBuckets.Contains(stem)) continue;
+            found.Add(new Found(CollectionName(stem, null, dataFile), null, dataFile, null));
+        }
+        found.Sort((a, b) => StringComparer.Ordinal.Compare(a.Collection, b.Collection));
+        return found;
+    }
+
+    private static string CollectionName(string stem, CollectionMetadata? metadata, string file)
+    {
+        if (DumpNames.IsTruncated(stem))
+        {
+            if (string.IsNullOrEmpty(metadata?.CollectionName))
+                throw new InvalidDataException(
+                    $"'{file}' has a shortened collection name, and no metadata file with the collection's full name sits beside it.");
+            return metadata.CollectionName;
+        }
+        try
+        {
+            return DumpNames.UnescapeCollection(stem);
+        }
+        catch (Exception e) when (e is FormatException or DecoderFallbackException)
+        {
+            throw new InvalidDataException($"'{file}': the collection name in the file name cannot be unescaped: {e.Message}", e);
+        }
+    }
+
+    /// <summary>The metadata, or null for an empty file (old mongodump versions wrote some).</summary>
+    private static CollectionMetadata? ReadMetadata(string file)
+    {
+        using var stream = CompressionCodec.WrapForRead(File.OpenRead(file), CompressionCodec.FromFileName(file));
+        using var text = new StreamReader(stream, Encoding.UTF8);
+        string json;
+        try
+        {
+            json = text.ReadToEnd();
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidDataException($"Metadata file '{file}' cannot be decompressed: {e.Message}", e);
+        }
+        return string.IsNullOrWhiteSpace(json) ? null : CollectionMetadata.Parse(json, file);
+    }
+}

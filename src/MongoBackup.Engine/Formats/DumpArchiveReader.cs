@@ -1,0 +1,181 @@
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using MongoDB.Bson;
+
+namespace MongoBackup.Engine.Formats;
+
+/// <summary>
+/// A mongodump --archive file (plain, gzip or zstd). Documents of all namespaces are interleaved in
+/// segments, so they are read in one sequential pass and routed to each namespace's consumer.
+/// </summary>
+internal sealed class DumpArchiveReader : IDumpReader
+{
+    private const string BucketsPrefix = "system.buckets.";
+    private const int ChannelCapacity = 64;
+
+    private readonly string _file;
+    private readonly ArchivePrelude _prelude;
+
+    private DumpArchiveReader(string file, ArchivePrelude prelude)
+    {
+        _file = file;
+        _prelude = prelude;
+        Namespaces = prelude.Entries
+            .Where(e => !IsOplog(e.Database, e.Collection))
+            .Select(e => new DumpNamespace(e.Database, e.Collection, e.Metadata, $"archive '{file}'"))
+            .ToList();
+        HasOplog = prelude.Entries.Any(e => IsOplog(e.Database, e.Collection));
+    }
+
+    public string Location => _file;
+    public IReadOnlyList<DumpNamespace> Namespaces { get; }
+    public bool HasOplog { get; }
+    public string ServerVersion => _prelude.ServerVersion;
+    public string ToolVersion => _prelude.ToolVersion;
+
+    public static DumpArchiveReader Open(string path)
+    {
+        var file = Path.GetFullPath(path);
+        using var stream = DumpReaders.OpenSniffed(file);
+        using var reader = new BsonDocumentReader(stream, file);
+        try
+        {
+            var prelude = ArchivePrelude.ReadAsync(stream, reader, file, CancellationToken.None).GetAwaiter().GetResult();
+            return new DumpArchiveReader(file, prelude);
+        }
+        catch (Exception e) when (e is ZstdSharp.ZstdException || e is InvalidDataException && e.InnerException is null && e.Source == "System.IO.Compression")
+        {
+            throw new CorruptDumpException(file, reader.Position, $"the compressed data is damaged: {e.Message}", e);
+        }
+    }
+
+    public async Task ReadAsync(IReadOnlyCollection<DumpNamespace> chosen,
+        Func<DumpNamespace, IAsyncEnumerable<byte[]>, Task> consume, int maxParallel, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(chosen);
+        ArgumentNullException.ThrowIfNull(consume);
+        var sinks = new Dictionary<(string, string), NamespaceSink>();
+        foreach (var ns in chosen)
+        {
+            if (!Namespaces.Any(n => n.Database == ns.Database && n.Collection == ns.Collection))
+                throw new ArgumentException($"Namespace '{ns.FullName}' is not in the archive '{_file}'.", nameof(chosen));
+            sinks[(ns.Database, SegmentCollection(ns))] = new NamespaceSink(ns);
+        }
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        // Every consumer runs at once: the single pass cannot wait for one namespace while another's channel is full.
+        var consumers = sinks.Values.Select(sink => RunConsumerAsync(sink, consume, stop.Token)).ToList();
+        var pump = Task.Run(() => PumpAsync(sinks, stop.Token), CancellationToken.None);
+        await Task.WhenAll(consumers.Append(pump)).ConfigureAwait(false);
+    }
+
+    public async IAsyncEnumerable<byte[]> ReadOplogAsync([EnumeratorCancellation] CancellationToken ct)
+    {
+        if (!HasOplog) yield break;
+        var oplog = new NamespaceSink(new DumpNamespace("", ArchivePrelude.OplogCollection, null, $"archive '{_file}'"));
+        var sinks = new Dictionary<(string, string), NamespaceSink> { [("", ArchivePrelude.OplogCollection)] = oplog };
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var pump = Task.Run(() => PumpAsync(sinks, stop.Token), CancellationToken.None);
+        try
+        {
+            await foreach (var document in oplog.Channel.Reader.ReadAllAsync(ct).ConfigureAwait(false))
+                yield return document;
+        }
+        finally
+        {
+            oplog.Abandon();
+            stop.Cancel();
+            try { await pump.ConfigureAwait(false); } catch (OperationCanceledException) { }
+        }
+    }
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    private static bool IsOplog(string db, string collection) => db == "" && collection == ArchivePrelude.OplogCollection;
+
+    /// <summary>The collection name a namespace's segments carry: a timeseries collection's documents are its buckets.</summary>
+    private static string SegmentCollection(DumpNamespace ns) =>
+        ns.Metadata?.IsTimeseries == true ? BucketsPrefix + ns.Collection : ns.Collection;
+
+    private static async Task RunConsumerAsync(NamespaceSink sink, Func<DumpNamespace, IAsyncEnumerable<byte[]>, Task> consume, CancellationToken ct)
+    {
+        try
+        {
+            await consume(sink.Namespace, sink.Channel.Reader.ReadAllAsync(ct)).ConfigureAwait(false);
+        }
+        finally
+        {
+            // A consumer that stops early (or fails) must not block the pass that feeds the others.
+            sink.Abandon();
+        }
+    }
+
+    /// <summary>One sequential pass over the archive, handing each chosen namespace's documents to its channel.</summary>
+    private async Task PumpAsync(Dictionary<(string, string), NamespaceSink> sinks, CancellationToken ct)
+    {
+        try
+        {
+            await using var stream = DumpReaders.OpenSniffed(_file);
+            using var reader = new BsonDocumentReader(stream, _file);
+            await ArchivePrelude.ReadAsync(stream, reader, _file, ct).ConfigureAwait(false);
+            var segments = new ArchiveSegmentReader(reader, _file);
+            var ended = new HashSet<(string, string)>();
+            while (await segments.NextAsync(ct).ConfigureAwait(false) is { } segment)
+            {
+                var key = (segment.Database, segment.Collection);
+                if (segment.IsEnd)
+                {
+                    ended.Add(key);
+                    if (sinks.TryGetValue(key, out var finished)) finished.Channel.Writer.TryComplete();
+                    continue;
+                }
+                sinks.TryGetValue(key, out var sink);
+                while (await segments.NextDocumentAsync(ct).ConfigureAwait(false) is { } document)
+                    if (sink is not null) await sink.WriteAsync(document, ct).ConfigureAwait(false);
+            }
+            var unfinished = sinks.Keys.FirstOrDefault(k => !ended.Contains(k));
+            if (unfinished != default)
+                throw new CorruptDumpException(_file, reader.Position,
+                    $"the archive ends before the end marker of '{unfinished.Item1}.{unfinished.Item2}': it is truncated");
+            foreach (var sink in sinks.Values) sink.Channel.Writer.TryComplete();
+        }
+        catch (Exception e)
+        {
+            var failure = e is InvalidDataException or ZstdSharp.ZstdException
+                ? new CorruptDumpException(_file, -1, $"the compressed data is damaged: {e.Message}", e)
+                : e;
+            foreach (var sink in sinks.Values) sink.Channel.Writer.TryComplete(failure);
+            if (failure == e) throw;
+            throw failure;
+        }
+    }
+
+    /// <summary>A namespace's bounded channel, which the pass stops feeding once its consumer has gone.</summary>
+    private sealed class NamespaceSink(DumpNamespace ns)
+    {
+        private readonly CancellationTokenSource _abandoned = new();
+
+        public DumpNamespace Namespace { get; } = ns;
+        public Channel<byte[]> Channel { get; } = System.Threading.Channels.Channel.CreateBounded<byte[]>(
+            new BoundedChannelOptions(ChannelCapacity) { SingleReader = true, SingleWriter = true });
+
+        public void Abandon()
+        {
+            _abandoned.Cancel();
+            Channel.Writer.TryComplete();
+        }
+
+        public async ValueTask WriteAsync(byte[] document, CancellationToken ct)
+        {
+            if (_abandoned.IsCancellationRequested) return;
+            using var either = CancellationTokenSource.CreateLinkedTokenSource(ct, _abandoned.Token);
+            try
+            {
+                await Channel.Writer.WriteAsync(document, either.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is OperationCanceledException or ChannelClosedException && _abandoned.IsCancellationRequested && !ct.IsCancellationRequested)
+            {
+                // The consumer left; its remaining documents are skipped.
+            }
+        }
+    }
+}

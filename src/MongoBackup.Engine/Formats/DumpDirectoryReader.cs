@@ -1,0 +1,118 @@
+using System.Runtime.CompilerServices;
+using System.Text;
+using MongoBackup.Engine.Codecs;
+
+namespace MongoBackup.Engine.Formats;
+
+/// <summary>
+/// A mongodump directory: one folder per database holding &lt;coll&gt;.bson and &lt;coll&gt;.metadata.json
+/// (each optionally .gz or .zst), and oplog.bson at the top. A snapshot folder is the same plus manifest.json.
+/// </summary>
+internal sealed class DumpDirectoryReader : IDumpReader
+{
+    private readonly Dictionary<(string Db, string Coll), string?> _dataFiles;
+
+    private DumpDirectoryReader(string location, List<DumpNamespace> namespaces,
+        Dictionary<(string, string), string?> dataFiles, string? oplogFile)
+    {
+        Location = location;
+        Namespaces = namespaces;
+        _dataFiles = dataFiles;
+        OplogFile = oplogFile;
+    }
+
+    public string Location { get; }
+    public IReadOnlyList<DumpNamespace> Namespaces { get; }
+    public bool HasOplog => OplogFile is not null;
+    private string? OplogFile { get; }
+
+    public static DumpDirectoryReader Open(string path)
+    {
+        var root = Path.GetFullPath(path);
+        RejectRepositoryRoot(root);
+        var namespaces = new List<DumpNamespace>();
+        var dataFiles = new Dictionary<(string, string), string?>();
+        foreach (var dbFolder in Directory.EnumerateDirectories(root).Order(StringComparer.Ordinal))
+        {
+            var db = Path.GetFileName(dbFolder);
+            foreach (var found in DatabaseFolderScan.Scan(dbFolder))
+            {
+                namespaces.Add(new DumpNamespace(db, found.Collection, found.Metadata, found.DataFile ?? found.MetadataFile!));
+                dataFiles[(db, found.Collection)] = found.DataFile;
+            }
+        }
+        var oplog = FindOplog(root);
+        if (namespaces.Count == 0 && oplog is null)
+            throw new InvalidDataException(
+                $"'{root}' is not a mongodump directory: it has no database folders with .bson or .metadata.json files and no oplog.bson.");
+        return new DumpDirectoryReader(root, namespaces, dataFiles, oplog);
+    }
+
+    public async Task ReadAsync(IReadOnlyCollection<DumpNamespace> chosen,
+        Func<DumpNamespace, IAsyncEnumerable<byte[]>, Task> consume, int maxParallel, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(chosen);
+        ArgumentNullException.ThrowIfNull(consume);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxParallel, 1);
+        var files = chosen.Select(ns => (ns, file: DataFileOf(ns))).ToList();
+        using var slots = new SemaphoreSlim(maxParallel);
+        var tasks = files.Select(async item =>
+        {
+            await slots.WaitAsync(ct).ConfigureAwait(false);
+            try
+            {
+                await consume(item.ns, ReadFileAsync(item.file, ct)).ConfigureAwait(false);
+            }
+            finally
+            {
+                slots.Release();
+            }
+        }).ToList();
+        await Task.WhenAll(tasks).ConfigureAwait(false);
+    }
+
+    public IAsyncEnumerable<byte[]> ReadOplogAsync(CancellationToken ct) => ReadFileAsync(OplogFile, ct);
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    private string? DataFileOf(DumpNamespace ns)
+    {
+        if (!_dataFiles.TryGetValue((ns.Database, ns.Collection), out var file))
+            throw new ArgumentException($"Namespace '{ns.FullName}' is not in the dump '{Location}'.", nameof(ns));
+        return file;
+    }
+
+    /// <summary>The documents of one file; none when the file does not exist (a view or an empty collection).</summary>
+    internal static async IAsyncEnumerable<byte[]> ReadFileAsync(string? file, [EnumeratorCancellation] CancellationToken ct)
+    {
+        if (file is null) yield break;
+        var raw = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
+        using var reader = new BsonDocumentReader(CompressionCodec.WrapForRead(raw, CompressionCodec.FromFileName(file)), file);
+        while (true)
+        {
+            var document = await DecompressionFailures.ReadNextAsync(reader, file, ct).ConfigureAwait(false);
+            if (document is null) yield break;
+            yield return document;
+        }
+    }
+
+    private static string? FindOplog(string root)
+    {
+        foreach (var c in new[] { Compression.None, Compression.Gzip, Compression.Zstd })
+        {
+            var candidate = Path.Combine(root, DumpLayout.OplogFile(c));
+            if (File.Exists(candidate)) return candidate;
+        }
+        return null;
+    }
+
+    // Pointing a restore at a repository instead of one of its snapshots would otherwise read each snapshot as a database.
+    private static void RejectRepositoryRoot(string root)
+    {
+        var snapshot = Directory.EnumerateDirectories(root)
+            .FirstOrDefault(d => File.Exists(Path.Combine(d, "manifest.json")));
+        if (snapshot is not null)
+            throw new InvalidDataException(
+                $"'{root}' is a snapshot repository, not a dump: choose one of its snapshots, such as '{snapshot}'.");
+    }
+}

@@ -1,0 +1,107 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace MongoBackup.Engine.Formats;
+
+/// <summary>
+/// mongodump's file-name rules. A collection name becomes a file stem by query-escaping its UTF-8
+/// bytes (unreserved characters stay, space becomes '+', everything else %XX); a stem longer than
+/// 238 characters (so that the longest file, "&lt;stem&gt;.metadata.json.gz", fits in 255 bytes) is cut
+/// to 208 characters and followed by "%24" and the unpadded base64url SHA-1 of the name. Database
+/// names are used as they are: MongoDB forbids the characters that would be unsafe in a folder name.
+/// </summary>
+public static class DumpNames
+{
+    /// <summary>Longest stem mongodump writes; a stem of exactly this length containing "%24" is a truncated name.</summary>
+    public const int MaxStemLength = 238;
+    private const int TruncatedPrefixLength = 208;
+    private const string HashDelimiter = "%24";
+
+    public static string EscapeCollection(string collectionName)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(collectionName);
+        var escaped = QueryEscape(collectionName);
+        if (escaped.Length <= MaxStemLength) return escaped;
+        var hash = SHA1.HashData(Encoding.UTF8.GetBytes(collectionName));
+        var hashText = Convert.ToBase64String(hash).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        return escaped[..TruncatedPrefixLength] + HashDelimiter + hashText;
+    }
+
+    /// <summary>
+    /// The collection name a file stem stands for. A truncated stem (see <see cref="IsTruncated"/>) cannot be
+    /// reversed: the full name is in the metadata file's collectionName.
+    /// </summary>
+    public static string UnescapeCollection(string fileStem)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(fileStem);
+        return QueryUnescape(fileStem);
+    }
+
+    /// <summary>True when mongodump shortened the name into this stem, so the name must come from the metadata.</summary>
+    public static bool IsTruncated(string fileStem) =>
+        fileStem.Length == MaxStemLength && fileStem.Contains(HashDelimiter, StringComparison.Ordinal);
+
+    public static string EscapeDatabase(string db)
+    {
+        ValidateDatabaseName(db);
+        return db;
+    }
+
+    public static string UnescapeDatabase(string dir)
+    {
+        ValidateDatabaseName(dir);
+        return dir;
+    }
+
+    private static void ValidateDatabaseName(string db)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(db);
+        // The characters MongoDB itself rejects in database names on every platform.
+        var bad = db.IndexOfAny(['/', '\\', '.', ' ', '"', '$', '\0']);
+        if (bad >= 0)
+            throw new ArgumentException($"'{db}' is not a valid MongoDB database name: it contains '{db[bad]}'.", nameof(db));
+    }
+
+    private static bool IsUnreserved(byte b) =>
+        b is >= (byte)'a' and <= (byte)'z' or >= (byte)'A' and <= (byte)'Z' or >= (byte)'0' and <= (byte)'9'
+            or (byte)'-' or (byte)'_' or (byte)'.' or (byte)'~';
+
+    private static string QueryEscape(string text)
+    {
+        var result = new StringBuilder(text.Length * 2);
+        foreach (var b in Encoding.UTF8.GetBytes(text))
+        {
+            if (IsUnreserved(b)) result.Append((char)b);
+            else if (b == (byte)' ') result.Append('+');
+            else result.Append('%').Append(b.ToString("X2"));
+        }
+        return result.ToString();
+    }
+
+    private static string QueryUnescape(string stem)
+    {
+        var bytes = new List<byte>(stem.Length);
+        for (var i = 0; i < stem.Length; i++)
+        {
+            var c = stem[i];
+            if (c == '+') bytes.Add((byte)' ');
+            else if (c == '%')
+            {
+                if (i + 2 >= stem.Length || !IsHex(stem[i + 1]) || !IsHex(stem[i + 2]))
+                    throw new FormatException($"File name '{stem}' has a malformed escape at character {i}.");
+                bytes.Add(Convert.ToByte(stem.Substring(i + 1, 2), 16));
+                i += 2;
+            }
+            else
+            {
+                // Keep surrogate pairs together so characters outside the BMP encode correctly.
+                var width = char.IsHighSurrogate(c) && i + 1 < stem.Length ? 2 : 1;
+                bytes.AddRange(Encoding.UTF8.GetBytes(stem.Substring(i, width)));
+                i += width - 1;
+            }
+        }
+        return new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(bytes.ToArray());
+    }
+
+    private static bool IsHex(char c) => char.IsAsciiHexDigit(c);
+}

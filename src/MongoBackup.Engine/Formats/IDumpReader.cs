@@ -1,0 +1,27 @@
+namespace MongoBackup.Engine.Formats;
+
+/// <summary>A mongodump directory (or snapshot folder), or a mongodump --archive file, opened for restore.</summary>
+public interface IDumpReader : IAsyncDisposable
+{
+    /// <summary>The path users see in messages.</summary>
+    string Location { get; }
+
+    /// <summary>Every collection and view in the dump, not the oplog.</summary>
+    IReadOnlyList<DumpNamespace> Namespaces { get; }
+
+    bool HasOplog { get; }
+
+    /// <summary>
+    /// Reads the documents of <paramref name="chosen"/>: calls <paramref name="consume"/> once per namespace,
+    /// concurrently, with a stream of its raw documents that the consumer must drain. A directory reads up to
+    /// <paramref name="maxParallel"/> namespaces at once; an archive is demultiplexed in one sequential pass that
+    /// feeds every consumer through bounded channels (all consumers run at once, so nothing deadlocks).
+    /// Corruption surfaces as <see cref="CorruptDumpException"/> from the documents stream of the namespace
+    /// concerned, and the reader stops.
+    /// </summary>
+    Task ReadAsync(IReadOnlyCollection<DumpNamespace> chosen,
+                   Func<DumpNamespace, IAsyncEnumerable<byte[]>, Task> consume, int maxParallel, CancellationToken ct);
+
+    /// <summary>The oplog.bson entries in order; empty when the dump has none.</summary>
+    IAsyncEnumerable<byte[]> ReadOplogAsync(CancellationToken ct);
+}

@@ -1,0 +1,137 @@
+using System.Runtime.CompilerServices;
+
+namespace MongoBackup.Engine.Repository;
+
+/// <summary>
+/// Snapshots kept in a local (or mounted) folder: snapshot &lt;id&gt; is the folder &lt;repo&gt;/&lt;id&gt;/ holding
+/// the mongodump layout plus manifest.json, so every snapshot folder is also a mongodump directory.
+/// </summary>
+public sealed class FolderRepository : ISnapshotRepository
+{
+    private const string TempManifestName = SnapshotManifest.FileName + ".tmp";
+
+    private readonly string _root;
+
+    /// <summary>Opens (creating if needed) the folder; fails with a clear message when it cannot be written.</summary>
+    public FolderRepository(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        _root = Path.GetFullPath(path);
+        try
+        {
+            Directory.CreateDirectory(_root);
+            ProveWritable();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new IOException($"The repository folder '{_root}' cannot be created or written: {e.Message}", e);
+        }
+    }
+
+    public string Location => _root;
+
+    public Task<SnapshotFileWriter> CreateFileAsync(string snapshotId, string relativePath, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        var path = ResolveFile(snapshotId, relativePath);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true);
+        return Task.FromResult(new SnapshotFileWriter(file, relativePath));
+    }
+
+    public Task<Stream> OpenReadAsync(string snapshotId, string relativePath, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        var path = ResolveFile(snapshotId, relativePath);
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"Snapshot '{snapshotId}' in '{_root}' has no file '{relativePath}'.", path);
+        Stream stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
+        return Task.FromResult(stream);
+    }
+
+    public async Task CommitManifestAsync(SnapshotManifest manifest, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        var folder = SnapshotFolder(manifest.Id);
+        Directory.CreateDirectory(folder);
+        var temp = Path.Combine(folder, TempManifestName);
+        var final = Path.Combine(folder, SnapshotManifest.FileName);
+        await using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 4096, useAsync: true))
+        await using (var writer = new StreamWriter(stream))
+        {
+            await writer.WriteAsync(manifest.Serialize().AsMemory(), ct).ConfigureAwait(false);
+            await writer.FlushAsync(ct).ConfigureAwait(false);
+            // The manifest vouches for the files; it must be on disk before it becomes visible.
+            stream.Flush(flushToDisk: true);
+        }
+        File.Move(temp, final, overwrite: true);
+    }
+
+    public async IAsyncEnumerable<ManifestReadResult> ListAsync([EnumeratorCancellation] CancellationToken ct)
+    {
+        if (!Directory.Exists(_root)) yield break;
+        foreach (var folder in Directory.EnumerateDirectories(_root).Order(StringComparer.Ordinal))
+        {
+            ct.ThrowIfCancellationRequested();
+            var id = Path.GetFileName(folder);
+            var manifestPath = Path.Combine(folder, SnapshotManifest.FileName);
+            yield return await ReadManifestAsync(id, manifestPath, ct).ConfigureAwait(false);
+        }
+    }
+
+    public Task DeleteSnapshotAsync(string snapshotId, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        var folder = SnapshotFolder(snapshotId);
+        if (!Directory.Exists(folder))
+            throw new DirectoryNotFoundException($"Snapshot '{snapshotId}' does not exist in '{_root}'.");
+        // Remove the manifest first: if deletion stops halfway, what is left lists as incomplete, not as a broken "complete" snapshot.
+        var manifest = Path.Combine(folder, SnapshotManifest.FileName);
+        if (File.Exists(manifest)) File.Delete(manifest);
+        Directory.Delete(folder, recursive: true);
+        return Task.CompletedTask;
+    }
+
+    public string? LocalPath(string snapshotId, string relativePath) => ResolveFile(snapshotId, relativePath);
+
+    private static async Task<ManifestReadResult> ReadManifestAsync(string id, string manifestPath, CancellationToken ct)
+    {
+        if (!File.Exists(manifestPath))
+            return new ManifestReadResult(id, null, $"Snapshot folder '{id}' has no {SnapshotManifest.FileName}: the backup did not finish.");
+        try
+        {
+            var json = await File.ReadAllTextAsync(manifestPath, ct).ConfigureAwait(false);
+            return new ManifestReadResult(id, SnapshotManifest.Deserialize(json, manifestPath), null);
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
+        {
+            return new ManifestReadResult(id, null, e.Message);
+        }
+    }
+
+    private string SnapshotFolder(string snapshotId)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(snapshotId);
+        if (snapshotId.IndexOfAny(['/', '\\']) >= 0 || snapshotId is "." or "..")
+            throw new ArgumentException($"'{snapshotId}' is not a valid snapshot id.", nameof(snapshotId));
+        return Path.Combine(_root, snapshotId);
+    }
+
+    /// <summary>The file's real path; refuses paths that would leave the snapshot folder.</summary>
+    private string ResolveFile(string snapshotId, string relativePath)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(relativePath);
+        var folder = SnapshotFolder(snapshotId);
+        var path = Path.GetFullPath(Path.Combine(folder, relativePath.Replace('/', Path.DirectorySeparatorChar)));
+        if (!path.StartsWith(folder + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+            throw new ArgumentException($"'{relativePath}' is outside snapshot '{snapshotId}'.", nameof(relativePath));
+        return path;
+    }
+
+    private void ProveWritable()
+    {
+        var probe = Path.Combine(_root, $".write-test-{Guid.NewGuid():N}");
+        File.WriteAllBytes(probe, []);
+        File.Delete(probe);
+    }
+}

@@ -1,0 +1,105 @@
+using System.Security.Cryptography;
+
+namespace MongoBackup.Engine.Repository;
+
+/// <summary>
+/// A write-only stream into a snapshot file that counts the bytes and SHA-256s them on the way, so the
+/// manifest can list each file's size and checksum without reading it back. After disposal,
+/// <see cref="Entry"/> holds that manifest entry.
+/// </summary>
+public sealed class SnapshotFileWriter : Stream
+{
+    private readonly Stream _inner;
+    private readonly IncrementalHash _sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    private readonly Action<ManifestFile>? _onCompleted;
+    private ManifestFile? _entry;
+    private long _length;
+
+    public SnapshotFileWriter(Stream inner, string relativePath, Func<string, ManifestFileKind>? classify = null, Action<ManifestFile>? onCompleted = null)
+    {
+        _inner = inner ?? throw new ArgumentNullException(nameof(inner));
+        RelativePath = relativePath;
+        Kind = (classify ?? ClassifyByName)(relativePath);
+        _onCompleted = onCompleted;
+    }
+
+    public string RelativePath { get; }
+    public ManifestFileKind Kind { get; }
+
+    /// <summary>The manifest entry; available once the writer is disposed.</summary>
+    public ManifestFile Entry => _entry ?? throw new InvalidOperationException(
+        $"The manifest entry of '{RelativePath}' is known only after the file is closed.");
+
+    /// <summary>data, metadata or oplog, from the mongodump file name.</summary>
+    public static ManifestFileKind ClassifyByName(string relativePath)
+    {
+        var name = relativePath.Replace('\\', '/');
+        var fileName = name[(name.LastIndexOf('/') + 1)..];
+        if (!name.Contains('/') && fileName.StartsWith("oplog.bson", StringComparison.Ordinal)) return ManifestFileKind.Oplog;
+        if (fileName.Contains(".metadata.json", StringComparison.Ordinal)) return ManifestFileKind.Metadata;
+        return ManifestFileKind.Data;
+    }
+
+    public override bool CanRead => false;
+    public override bool CanSeek => false;
+    public override bool CanWrite => _entry is null;
+    public override long Length => _length;
+    public override long Position { get => _length; set => throw new NotSupportedException("A snapshot file is written front to back."); }
+
+    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+    public override void Write(ReadOnlySpan<byte> buffer)
+    {
+        _inner.Write(buffer);
+        Account(buffer);
+    }
+
+    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        await _inner.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
+        Account(buffer.Span);
+    }
+
+    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override void Flush() => _inner.Flush();
+    public override Task FlushAsync(CancellationToken cancellationToken) => _inner.FlushAsync(cancellationToken);
+    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException("A snapshot file writer cannot be read.");
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException("A snapshot file is written front to back.");
+    public override void SetLength(long value) => throw new NotSupportedException("A snapshot file is written front to back.");
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing && _entry is null)
+        {
+            _inner.Dispose();
+            Complete();
+        }
+        base.Dispose(disposing);
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        if (_entry is null)
+        {
+            await _inner.DisposeAsync().ConfigureAwait(false);
+            Complete();
+        }
+        await base.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private void Account(ReadOnlySpan<byte> written)
+    {
+        _sha256.AppendData(written);
+        _length += written.Length;
+    }
+
+    private void Complete()
+    {
+        var hash = Convert.ToHexString(_sha256.GetHashAndReset()).ToLowerInvariant();
+        _sha256.Dispose();
+        _entry = new ManifestFile(RelativePath.Replace('\\', '/'), _length, hash, Kind);
+        _onCompleted?.Invoke(_entry);
+    }
+}

@@ -1,0 +1,110 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using MongoBackup.Engine.Codecs;
+
+namespace MongoBackup.Engine.Repository;
+
+public enum SnapshotKind { Full, Oplog }
+
+public enum SnapshotStatus { Complete, Failed }
+
+public enum ManifestFileKind { Data, Metadata, Oplog }
+
+/// <summary>
+/// manifest.json: what a snapshot holds, written last so that a snapshot exists only once it is whole.
+/// Never holds a credential.
+/// </summary>
+public sealed class SnapshotManifest
+{
+    /// <summary>Bumped when the manifest's shape changes incompatibly.</summary>
+    public const int CurrentFormatVersion = 1;
+    public const string FileName = "manifest.json";
+
+    public int FormatVersion { get; set; } = CurrentFormatVersion;
+    public string Id { get; set; } = "";
+    public SnapshotKind Kind { get; set; }
+    public SnapshotStatus Status { get; set; }
+    public string ToolVersion { get; set; } = "";
+    public SnapshotSource Source { get; set; } = new();
+    public DateTimeOffset StartTime { get; set; }
+    public DateTimeOffset EndTime { get; set; }
+
+    /// <summary>The cluster time the data is consistent at once the saved oplog is replayed; null for a standalone.</summary>
+    public ConsistencyPoint? ConsistentAt { get; set; }
+    public bool PointInTimeConsistent { get; set; }
+    public OplogTimestamp? OplogStart { get; set; }
+    public OplogTimestamp? OplogEnd { get; set; }
+
+    /// <summary>For an oplog slice: where the previous slice ended, so gaps between slices can be seen.</summary>
+    public OplogTimestamp? PreviousSliceEnd { get; set; }
+    public List<ManifestNamespace> Namespaces { get; set; } = [];
+    public List<ManifestFile> Files { get; set; } = [];
+    public Compression Compression { get; set; }
+
+    /// <summary>Encryption at rest; null while snapshots are not encrypted.</summary>
+    public ManifestEncryption? Encryption { get; set; }
+    public Dictionary<string, string> Tags { get; set; } = new(StringComparer.Ordinal);
+
+    internal static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase), new UtcDateTimeOffsetConverter() },
+    };
+
+    public string Serialize() => JsonSerializer.Serialize(this, JsonOptions);
+
+    /// <exception cref="InvalidDataException">The text is not a manifest; the message names <paramref name="fileName"/>.</exception>
+    public static SnapshotManifest Deserialize(string json, string fileName)
+    {
+        SnapshotManifest? manifest;
+        try
+        {
+            manifest = JsonSerializer.Deserialize<SnapshotManifest>(json, JsonOptions);
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"Manifest '{fileName}' is not valid: {e.Message}", e);
+        }
+        if (manifest is null)
+            throw new InvalidDataException($"Manifest '{fileName}' is empty (null).");
+        if (string.IsNullOrWhiteSpace(manifest.Id))
+            throw new InvalidDataException($"Manifest '{fileName}' has no snapshot id.");
+        if (manifest.FormatVersion > CurrentFormatVersion)
+            throw new InvalidDataException(
+                $"Manifest '{fileName}' has format version {manifest.FormatVersion}; this version of MongoBackup reads up to {CurrentFormatVersion}.");
+        return manifest;
+    }
+
+    /// <summary>Writes every time as UTC ("Z") so manifests from different machines compare as text.</summary>
+    private sealed class UtcDateTimeOffsetConverter : JsonConverter<DateTimeOffset>
+    {
+        public override DateTimeOffset Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+            reader.GetDateTimeOffset().ToUniversalTime();
+
+        public override void Write(Utf8JsonWriter writer, DateTimeOffset value, JsonSerializerOptions options) =>
+            writer.WriteStringValue(value.ToUniversalTime());
+    }
+}
+
+public sealed class SnapshotSource
+{
+    /// <summary>"Standalone", "ReplicaSet" or "Sharded".</summary>
+    public string Topology { get; set; } = "";
+    public string? ReplicaSetName { get; set; }
+    public string ServerVersion { get; set; } = "";
+    /// <summary>host:port of the members, never with credentials.</summary>
+    public List<string> Hosts { get; set; } = [];
+}
+
+/// <summary>A cluster time and the wall time it corresponds to.</summary>
+public sealed record ConsistencyPoint(OplogTimestamp Timestamp, DateTimeOffset WallTime);
+
+public sealed record ManifestNamespace(string Database, string Collection, string Type, long Documents, long Bytes);
+
+/// <summary>One file of a snapshot: its path relative to the snapshot root ('/' separators), size, SHA-256 (lowercase hex).</summary>
+public sealed record ManifestFile(string Path, long Size, string Sha256, ManifestFileKind Kind);
+
+/// <summary>How a snapshot's files are encrypted: algorithm, key id, and the data key wrapped by that key.</summary>
+public sealed record ManifestEncryption(string Algorithm, string KeyId, string WrappedDataKey);
