@@ -9,8 +9,8 @@ namespace MongoBackup.Engine.Formats;
 /// </summary>
 internal static class BsonStructureValidator
 {
-    // Real documents nest far less; the limit only stops hostile input from exhausting the stack.
-    private const int MaxDepth = 200;
+    // Servers cap nesting near 200, but bsondump reads deeper files, so this limit only stops hostile input from exhausting the stack.
+    private const int MaxDepth = 1024;
 
     /// <summary>Returns null when the document is well formed, otherwise what is wrong and where (offset inside the document).</summary>
     public static (int Offset, string Problem)? FindProblem(ReadOnlySpan<byte> document)
