@@ -1,0 +1,75 @@
+using MongoDB.Bson;
+using MongoDB.Driver;
+
+namespace MongoBackup.Engine.Catalog;
+
+/// <summary>Lists what a filter selects on a server: databases, collections, views and timeseries, with their indexes.</summary>
+public static class CollectionCatalog
+{
+    // Internal collections MongoDB maintains itself; mongodump skips them too.
+    private static readonly HashSet<string> InternalCollections =
+        ["system.profile", "system.indexes", "system.views", "system.js.cache", "system.sessions", "system.users", "system.roles", "system.version"];
+
+    public static async Task<IReadOnlyList<string>> ListDatabasesAsync(IMongoClient client, CancellationToken ct)
+    {
+        using var cursor = await client.ListDatabaseNamesAsync(ct);
+        return await cursor.ToListAsync(ct);
+    }
+
+    public static async Task<IReadOnlyList<SourceCollection>> ListAsync(IMongoClient client, NamespaceFilter filter, CancellationToken ct)
+    {
+        var databases = await ListDatabasesAsync(client, ct);
+        var named = filter.Databases.Where(p => !p.HasWildcards).Select(p => p.Pattern);
+        var missing = named.Where(n => !databases.Contains(n)).ToList();
+        if (missing.Count > 0)
+            throw new MongoBackupException(ErrorIds.DatabaseNotFound,
+                $"Database '{string.Join("', '", missing)}' does not exist on the server (it has: {string.Join(", ", databases)}).",
+                target: missing[0]);
+
+        var result = new List<SourceCollection>();
+        foreach (var database in databases.Where(filter.IncludesDatabase).Order(StringComparer.Ordinal))
+            result.AddRange(await ListDatabaseAsync(client.GetDatabase(database), filter, ct));
+        return result;
+    }
+
+    private static async Task<IEnumerable<SourceCollection>> ListDatabaseAsync(IMongoDatabase db, NamespaceFilter filter, CancellationToken ct)
+    {
+        var name = db.DatabaseNamespace.DatabaseName;
+        using var cursor = await db.ListCollectionsAsync(cancellationToken: ct);
+        var entries = await cursor.ToListAsync(ct);
+        var collections = new List<SourceCollection>();
+        foreach (var entry in entries.OrderBy(e => e["name"].AsString, StringComparer.Ordinal))
+        {
+            var collection = entry["name"].AsString;
+            if (InternalCollections.Contains(collection) || collection.StartsWith("system.buckets.", StringComparison.Ordinal)) continue;
+            if (name == "local" && collection.StartsWith("oplog.", StringComparison.Ordinal)) continue;
+            if (!filter.Includes(name, collection)) continue;
+
+            var kind = entry.GetValue("type", "collection").AsString switch
+            {
+                "view" => CollectionKind.View,
+                "timeseries" => CollectionKind.Timeseries,
+                _ => CollectionKind.Collection,
+            };
+            var options = entry.GetValue("options", new BsonDocument()).AsBsonDocument;
+            var uuid = entry.TryGetValue("info", out var info) && info.AsBsonDocument.TryGetValue("uuid", out var u)
+                ? Convert.ToHexString(u.AsBsonBinaryData.Bytes).ToLowerInvariant() : null;
+            var indexes = kind == CollectionKind.View ? [] : await ListIndexesAsync(db, collection, ct);
+            collections.Add(new SourceCollection(name, collection, kind, options, uuid, indexes));
+        }
+        return collections;
+    }
+
+    private static async Task<IReadOnlyList<BsonDocument>> ListIndexesAsync(IMongoDatabase db, string collection, CancellationToken ct)
+    {
+        try
+        {
+            using var cursor = await db.GetCollection<BsonDocument>(collection).Indexes.ListAsync(ct);
+            return await cursor.ToListAsync(ct);
+        }
+        catch (MongoCommandException e) when (e.Code == 26)
+        {
+            return []; // dropped between listCollections and listIndexes: a hot backup sees the server move.
+        }
+    }
+}

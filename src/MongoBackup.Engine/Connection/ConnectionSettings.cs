@@ -1,0 +1,22 @@
+using System.Security;
+
+namespace MongoBackup.Engine.Connection;
+
+/// <summary>
+/// Where and how to connect. The password travels as a SecureString (from a PSCredential) and is never
+/// part of anything shown to users: <see cref="DisplayName"/> is the redacted connection string.
+/// </summary>
+public sealed record ConnectionSettings
+{
+    public required string ConnectionString { get; init; }
+    public string? UserName { get; init; }
+    public SecureString? Password { get; init; }
+    /// <summary>Authentication database for <see cref="UserName"/>; admin unless said otherwise.</summary>
+    public string AuthenticationDatabase { get; init; } = "admin";
+    public string? TlsCaFile { get; init; }
+    public bool TlsAllowInvalidCertificates { get; init; }
+    /// <summary>primary (default), primaryPreferred, secondary, secondaryPreferred or nearest.</summary>
+    public string ReadPreference { get; init; } = "primary";
+
+    public string DisplayName => ConnectionStringRedactor.Redact(ConnectionString);
+}

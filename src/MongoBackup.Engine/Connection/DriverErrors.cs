@@ -1,0 +1,39 @@
+using MongoDB.Driver;
+
+namespace MongoBackup.Engine.Connection;
+
+/// <summary>Turns the driver's connection and authentication failures into errors a DBA can act on.</summary>
+public static class DriverErrors
+{
+    public static async Task<T> Translate<T>(Func<Task<T>> call, IMongoClient client)
+    {
+        try { return await call(); }
+        catch (Exception e) when (Describe(e, client) is { } translated) { throw translated; }
+    }
+
+    public static MongoBackupException? Describe(Exception e, IMongoClient client)
+    {
+        var servers = string.Join(",", client.Settings.Servers.Select(s => s.ToString()));
+        return e switch
+        {
+            MongoAuthenticationException => new MongoBackupException(ErrorIds.AuthenticationFailed,
+                $"Authentication to {servers} failed: check the user name and password.", e, servers),
+            TimeoutException or MongoConnectionException when IsAuthFailure(e) => new MongoBackupException(ErrorIds.AuthenticationFailed,
+                $"Authentication to {servers} failed: check the user name and password.", e, servers),
+            TimeoutException or MongoConnectionException => new MongoBackupException(ErrorIds.ServerUnreachable,
+                $"Cannot reach MongoDB at {servers}: {FirstLine(e.Message)}", e, servers),
+            MongoCommandException { Code: 13 } => new MongoBackupException(ErrorIds.NotAuthorized,
+                $"The user is not authorized on {servers}: {FirstLine(e.Message)}", e, servers),
+            _ => null,
+        };
+    }
+
+    private static bool IsAuthFailure(Exception e) =>
+        e.ToString().Contains("MongoAuthenticationException", StringComparison.Ordinal);
+
+    private static string FirstLine(string message)
+    {
+        var cut = message.IndexOfAny(['\r', '\n']);
+        return cut < 0 ? message : message[..cut];
+    }
+}

@@ -1,0 +1,64 @@
+using System.Runtime.InteropServices;
+using System.Security;
+using System.Security.Cryptography.X509Certificates;
+using MongoDB.Driver;
+
+namespace MongoBackup.Engine.Connection;
+
+/// <summary>Builds a driver client from <see cref="ConnectionSettings"/>.</summary>
+public static class MongoClientFactory
+{
+    public static IMongoClient Create(ConnectionSettings settings)
+    {
+        MongoUrl url;
+        try { url = new MongoUrl(settings.ConnectionString); }
+        catch (Exception e) when (e is MongoConfigurationException or ArgumentException or FormatException)
+        {
+            throw new MongoBackupException(ErrorIds.InvalidConnectionString,
+                $"The connection string '{settings.DisplayName}' is not valid: {ConnectionStringRedactor.Scrub(e.Message, PasswordInUri(settings))}");
+        }
+
+        var client = MongoClientSettings.FromUrl(url);
+        client.ServerSelectionTimeout = url.ServerSelectionTimeout == MongoDefaults.ServerSelectionTimeout
+            ? TimeSpan.FromSeconds(15) : url.ServerSelectionTimeout;
+        client.ConnectTimeout = url.ConnectTimeout == MongoDefaults.ConnectTimeout ? TimeSpan.FromSeconds(10) : url.ConnectTimeout;
+        client.ReadPreference = ParseReadPreference(settings.ReadPreference);
+        client.ApplicationName ??= "MongoBackup";
+
+        if (settings.UserName is not null)
+            client.Credential = MongoCredential.CreateCredential(settings.AuthenticationDatabase, settings.UserName, settings.Password ?? new SecureString());
+
+        if (settings.TlsCaFile is not null || settings.TlsAllowInvalidCertificates)
+        {
+            client.UseTls = true;
+            var ssl = client.SslSettings?.Clone() ?? new SslSettings();
+            if (settings.TlsAllowInvalidCertificates)
+                ssl.ServerCertificateValidationCallback = (_, _, _, _) => true;
+            else if (settings.TlsCaFile is not null)
+                ssl.ServerCertificateValidationCallback = CaFileValidator.Create(settings.TlsCaFile);
+            client.SslSettings = ssl;
+        }
+        return new MongoClient(client);
+    }
+
+    private static string? PasswordInUri(ConnectionSettings settings)
+    {
+        var at = settings.ConnectionString.IndexOf('@');
+        var scheme = settings.ConnectionString.IndexOf("://", StringComparison.Ordinal);
+        if (at < 0 || scheme < 0) return null;
+        var userInfo = settings.ConnectionString[(scheme + 3)..at];
+        var colon = userInfo.IndexOf(':');
+        return colon < 0 ? null : userInfo[(colon + 1)..];
+    }
+
+    private static ReadPreference ParseReadPreference(string name) => name.ToLowerInvariant() switch
+    {
+        "primary" => ReadPreference.Primary,
+        "primarypreferred" => ReadPreference.PrimaryPreferred,
+        "secondary" => ReadPreference.Secondary,
+        "secondarypreferred" => ReadPreference.SecondaryPreferred,
+        "nearest" => ReadPreference.Nearest,
+        _ => throw new MongoBackupException(ErrorIds.InvalidArgument,
+            $"'{name}' is not a read preference: use primary, primaryPreferred, secondary, secondaryPreferred or nearest."),
+    };
+}

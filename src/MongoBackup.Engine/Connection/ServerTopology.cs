@@ -1,0 +1,31 @@
+using MongoDB.Bson;
+using MongoDB.Driver;
+
+namespace MongoBackup.Engine.Connection;
+
+public enum TopologyKind { Standalone, ReplicaSet, Sharded }
+
+/// <summary>What the connection reaches: recorded in every manifest (never with a credential).</summary>
+public sealed record ServerTopology(TopologyKind Kind, string? ReplicaSetName, string ServerVersion, IReadOnlyList<string> Hosts)
+{
+    public bool HasOplog => Kind == TopologyKind.ReplicaSet;
+
+    /// <summary>Asks the server what it is; a mongos is refused rather than backed up wrongly.</summary>
+    public static async Task<ServerTopology> DiscoverAsync(IMongoClient client, CancellationToken ct)
+    {
+        var admin = client.GetDatabase("admin");
+        var hello = await DriverErrors.Translate(() => admin.RunCommandAsync<BsonDocument>(new BsonDocument("hello", 1), cancellationToken: ct), client);
+        var build = await DriverErrors.Translate(() => admin.RunCommandAsync<BsonDocument>(new BsonDocument("buildInfo", 1), cancellationToken: ct), client);
+        var version = build.GetValue("version", "unknown").AsString;
+
+        if (hello.GetValue("msg", "").ToString() == "isdbgrid")
+            throw new MongoBackupException(ErrorIds.ShardedNotSupported,
+                "The connection string points at a mongos: sharded clusters are not supported yet. Back up each shard's replica set instead.");
+
+        var hosts = hello.TryGetValue("hosts", out var h) ? h.AsBsonArray.Select(x => x.AsString).ToList()
+            : client.Settings.Servers.Select(s => s.ToString()).ToList();
+        return hello.TryGetValue("setName", out var setName)
+            ? new ServerTopology(TopologyKind.ReplicaSet, setName.AsString, version, hosts)
+            : new ServerTopology(TopologyKind.Standalone, null, version, hosts);
+    }
+}

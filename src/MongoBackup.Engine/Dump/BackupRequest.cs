@@ -1,0 +1,19 @@
+using MongoBackup.Engine.Catalog;
+using MongoBackup.Engine.Codecs;
+using MongoBackup.Engine.Connection;
+using MongoBackup.Engine.Repository;
+
+namespace MongoBackup.Engine.Dump;
+
+/// <summary>Everything one Backup-MongoDatabase run needs, bound from its parameters.</summary>
+public sealed record BackupRequest
+{
+    public required ConnectionSettings Connection { get; init; }
+    public required ISnapshotRepository Repository { get; init; }
+    public NamespaceFilter Filter { get; init; } = NamespaceFilter.Everything;
+    public Compression Compression { get; init; } = Compression.Gzip;
+    /// <summary>How many collections are read at once.</summary>
+    public int ParallelCollections { get; init; } = 4;
+    public bool IncludeUsersAndRoles { get; init; }
+    public IReadOnlyDictionary<string, string> Tags { get; init; } = new Dictionary<string, string>();
+}

@@ -1,0 +1,158 @@
+using System.Diagnostics;
+using MongoBackup.Engine.Catalog;
+using MongoBackup.Engine.Connection;
+using MongoBackup.Engine.Events;
+using MongoBackup.Engine.Formats;
+using MongoBackup.Engine.Oplog;
+using MongoBackup.Engine.Repository;
+using MongoDB.Driver;
+
+namespace MongoBackup.Engine.Dump;
+
+/// <summary>
+/// A full logical snapshot, taken hot. On a replica set: note the newest oplog entry, dump every chosen
+/// namespace in parallel, note the newest entry again and save the oplog between the two; replaying it
+/// makes the snapshot consistent at that second point. The manifest is committed last: a run that fails
+/// or is cancelled leaves no snapshot that looks complete (and removes what it wrote).
+/// </summary>
+public sealed class BackupRunner(IEngineObserver observer)
+{
+    public static string ToolVersion => typeof(BackupRunner).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+
+    /// <summary>What a backup would take, without writing anything (for -WhatIf).</summary>
+    public static async Task<IReadOnlyList<SourceCollection>> PlanAsync(BackupRequest request, CancellationToken ct)
+    {
+        var client = MongoClientFactory.Create(request.Connection);
+        await ServerTopology.DiscoverAsync(client, ct);
+        return await ListAsync(client, request, ct);
+    }
+
+    public async Task<SnapshotManifest> RunAsync(BackupRequest request, CancellationToken ct)
+    {
+        var started = DateTimeOffset.UtcNow;
+        var clock = Stopwatch.StartNew();
+        var client = MongoClientFactory.Create(request.Connection);
+        var topology = await ServerTopology.DiscoverAsync(client, ct);
+        var collections = await ListAsync(client, request, ct);
+        if (!topology.HasOplog)
+            observer.Warning($"{request.Connection.DisplayName} is a standalone server: it has no oplog, so the snapshot is not point-in-time consistent. Writes made during the backup may be partly included.");
+
+        var id = SnapshotIds.NewId(started, "full");
+        var files = new SnapshotFileSet(request.Repository, id, request.Compression);
+        observer.Verbose($"Snapshot {id}: {collections.Count} namespaces from {request.Connection.DisplayName} into {request.Repository.Location}.");
+        try
+        {
+            var oplog = topology.HasOplog ? new OplogSource(client) : null;
+            var oplogStart = oplog is null ? null : await oplog.NewestAsync(ct);
+
+            var namespaces = await DumpCollectionsAsync(client, files, collections, request.ParallelCollections, clock, ct);
+            if (request.IncludeUsersAndRoles)
+                namespaces.AddRange(await new UsersAndRolesDumper(client, files)
+                    .DumpAsync(collections.Select(c => c.Database).Distinct().ToList(), ct));
+
+            var manifest = NewManifest(request, id, topology, started);
+            manifest.Namespaces = namespaces.OrderBy(n => n.Database, StringComparer.Ordinal).ThenBy(n => n.Collection, StringComparer.Ordinal).ToList();
+            if (oplog is not null && oplogStart is { } from)
+                await SaveOplogAsync(oplog, files, from, manifest, ct);
+
+            manifest.EndTime = DateTimeOffset.UtcNow;
+            manifest.Files = files.Files.ToList();
+            await request.Repository.CommitManifestAsync(manifest, ct);
+            observer.Verbose($"Snapshot {id} complete in {clock.Elapsed.TotalSeconds:0.0} s.");
+            return manifest;
+        }
+        catch (Exception e)
+        {
+            await RemovePartialSnapshotAsync(request.Repository, id);
+            throw Describe(e, client, request, id);
+        }
+    }
+
+    private static async Task<IReadOnlyList<SourceCollection>> ListAsync(IMongoClient client, BackupRequest request, CancellationToken ct)
+    {
+        var collections = await DriverErrors.Translate(() => CollectionCatalog.ListAsync(client, request.Filter, ct), client);
+        if (collections.Count == 0)
+            throw new MongoBackupException(ErrorIds.NothingToBackUp,
+                $"Nothing on {request.Connection.DisplayName} matches the chosen databases and collections.");
+        return collections;
+    }
+
+    private async Task<List<ManifestNamespace>> DumpCollectionsAsync(
+        IMongoClient client, SnapshotFileSet files, IReadOnlyList<SourceCollection> collections, int parallel, Stopwatch clock, CancellationToken ct)
+    {
+        var progress = new OverallProgress("Backing up", collections.Count, observer, clock);
+        var dumper = new CollectionDumper(client, files, observer);
+        var results = new System.Collections.Concurrent.ConcurrentBag<ManifestNamespace>();
+        await Parallel.ForEachAsync(collections, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, parallel), CancellationToken = ct },
+            async (collection, token) =>
+            {
+                var done = await dumper.DumpAsync(collection, token);
+                results.Add(done);
+                progress.NamespaceDone(done.Documents, done.Bytes);
+            });
+        return results.ToList();
+    }
+
+    private async Task SaveOplogAsync(OplogSource oplog, SnapshotFileSet files, Repository.OplogTimestamp from, SnapshotManifest manifest, CancellationToken ct)
+    {
+        var to = await oplog.NewestAsync(ct) ?? from;
+        var oldest = await oplog.OldestAsync(ct);
+        if (oldest is { } o && o > from)
+            throw new MongoBackupException(ErrorIds.BackupFailed,
+                $"The oplog rolled over during the backup (its oldest entry, {o}, is newer than the backup's start, {from}): the snapshot could not be made consistent. Enlarge the oplog or back up at a quieter time.");
+
+        var (entries, _) = await RawDocumentFileWriter.WriteAsync(files, DumpLayout.OplogFile(files.Compression), oplog.ReadRangeAsync(from, to, ct), ct);
+        manifest.OplogStart = from;
+        manifest.OplogEnd = to;
+        manifest.ConsistentAt = new ConsistencyPoint(to, to.WallTime);
+        manifest.PointInTimeConsistent = true;
+        observer.Verbose($"Saved {entries} oplog entries from {from} to {to}; the snapshot is consistent at {to}.");
+    }
+
+    private static SnapshotManifest NewManifest(BackupRequest request, string id, ServerTopology topology, DateTimeOffset started) => new()
+    {
+        Id = id,
+        Kind = SnapshotKind.Full,
+        Status = SnapshotStatus.Complete,
+        ToolVersion = ToolVersion,
+        Source = new SnapshotSource
+        {
+            Topology = topology.Kind.ToString(),
+            ReplicaSetName = topology.ReplicaSetName,
+            ServerVersion = topology.ServerVersion,
+            Hosts = topology.Hosts.ToList(),
+        },
+        StartTime = started,
+        Compression = request.Compression,
+        Tags = new Dictionary<string, string>(request.Tags, StringComparer.Ordinal),
+    };
+
+    private async Task RemovePartialSnapshotAsync(ISnapshotRepository repository, string id)
+    {
+        try { await repository.DeleteSnapshotAsync(id, CancellationToken.None); }
+        catch (Exception cleanup)
+        {
+            // It has no manifest, so it lists as incomplete; say so rather than hide it.
+            observer.Warning($"The incomplete snapshot {id} could not be removed from {repository.Location}: {cleanup.Message}");
+        }
+    }
+
+    private static Exception Describe(Exception e, IMongoClient client, BackupRequest request, string id) => e switch
+    {
+        OperationCanceledException => e,
+        MongoBackupException => e,
+        IOException io when IsDiskFull(io) => new MongoBackupException(ErrorIds.RepositoryFull,
+            $"The repository {request.Repository.Location} ran out of space while writing snapshot {id}; nothing was kept.", e, request.Repository.Location),
+        UnauthorizedAccessException or IOException => new MongoBackupException(ErrorIds.RepositoryNotWritable,
+            $"Cannot write snapshot {id} to {request.Repository.Location}: {e.Message}", e, request.Repository.Location),
+        _ => DriverErrors.Describe(e, client) ?? new MongoBackupException(ErrorIds.BackupFailed,
+            $"The backup of {request.Connection.DisplayName} failed: {e.Message}", e),
+    };
+
+    private static bool IsDiskFull(IOException e)
+    {
+        const int enospc = 28, windowsDiskFull = unchecked((int)0x80070070), windowsHandleDiskFull = unchecked((int)0x80070027);
+        return e.HResult is enospc or windowsDiskFull or windowsHandleDiskFull
+            || e.Message.Contains("No space left", StringComparison.OrdinalIgnoreCase);
+    }
+}

@@ -1,0 +1,81 @@
+using System.Diagnostics;
+using System.Text;
+using MongoBackup.Engine.Catalog;
+using MongoBackup.Engine.Events;
+using MongoBackup.Engine.Formats;
+using MongoBackup.Engine.Repository;
+using MongoDB.Bson;
+using MongoDB.Driver;
+
+namespace MongoBackup.Engine.Dump;
+
+/// <summary>
+/// Dumps one namespace: its metadata.json, and its documents as raw BSON straight from the cursor into the
+/// codec stage, never deserialized. Memory is a few chunks whatever the collection's size.
+/// </summary>
+public sealed class CollectionDumper(IMongoClient client, SnapshotFileSet files, IEngineObserver observer)
+{
+    public async Task<ManifestNamespace> DumpAsync(SourceCollection collection, CancellationToken ct)
+    {
+        await WriteMetadataAsync(collection, ct);
+        if (!collection.HasData)
+            return new ManifestNamespace(collection.Database, collection.Name, collection.TypeName, 0, 0);
+
+        var (documents, bytes) = await WriteDataAsync(collection, ct);
+        return new ManifestNamespace(collection.Database, collection.Name, collection.TypeName, documents, bytes);
+    }
+
+    private async Task WriteMetadataAsync(SourceCollection collection, CancellationToken ct)
+    {
+        var metadata = new CollectionMetadata
+        {
+            CollectionName = collection.Name,
+            Type = collection.TypeName,
+            Options = collection.Options,
+            Indexes = collection.Indexes.ToList(),
+            Uuid = collection.Uuid,
+        };
+        await using var stream = await files.CreateAsync(DumpLayout.MetadataFile(collection.Database, collection.Name, files.Compression), ct);
+        await stream.WriteAsync(Encoding.UTF8.GetBytes(metadata.ToDumpJson()), ct);
+    }
+
+    private async Task<(long Documents, long Bytes)> WriteDataAsync(SourceCollection collection, CancellationToken ct)
+    {
+        var source = client.GetDatabase(collection.Database).GetCollection<RawBsonDocument>(collection.DataCollection);
+        var estimated = await EstimateCountAsync(source, ct);
+        var path = DumpLayout.DataFile(collection.Database, collection.DataCollection, files.Compression);
+        var clock = Stopwatch.StartNew();
+        long documents = 0, bytes = 0;
+
+        await using var stream = await files.CreateAsync(path, ct);
+        await using var writer = new ChunkedStreamWriter(stream, ct);
+        // A collection scan in natural order, as mongodump reads: no index needed, every document once.
+        var options = new FindOptions<RawBsonDocument> { BatchSize = 4096, NoCursorTimeout = false };
+        using (var cursor = await source.FindAsync(FilterDefinition<RawBsonDocument>.Empty, options, ct))
+        {
+            while (await cursor.MoveNextAsync(ct))
+            {
+                foreach (var document in cursor.Current)
+                {
+                    using (document)
+                    {
+                        await RawDocumentBytes.WriteToAsync(document, writer, ct);
+                        bytes += RawDocumentBytes.Length(document);
+                        documents++;
+                    }
+                }
+                observer.Progress(new ProgressUpdate("Backing up", collection.Namespace, documents, bytes, estimated, clock.Elapsed));
+            }
+        }
+        await writer.CompleteAsync(ct);
+        observer.Progress(new ProgressUpdate("Backing up", collection.Namespace, documents, bytes, estimated, clock.Elapsed, Completed: true));
+        observer.Verbose($"{collection.Namespace}: {documents} documents, {bytes} bytes in {clock.Elapsed.TotalSeconds:0.0} s.");
+        return (documents, bytes);
+    }
+
+    private static async Task<long?> EstimateCountAsync(IMongoCollection<RawBsonDocument> collection, CancellationToken ct)
+    {
+        try { return await collection.EstimatedDocumentCountAsync(cancellationToken: ct); }
+        catch (MongoCommandException) { return null; } // progress without a total is still progress
+    }
+}

@@ -1,0 +1,59 @@
+using System.Collections.Concurrent;
+using MongoBackup.Engine.Codecs;
+using MongoBackup.Engine.Repository;
+
+namespace MongoBackup.Engine.Dump;
+
+/// <summary>
+/// The files one snapshot is writing: opens each through the repository and the codec stage, and collects
+/// the manifest entries (size, SHA-256 of the stored bytes) as each file closes.
+/// </summary>
+public sealed class SnapshotFileSet(ISnapshotRepository repository, string snapshotId, Compression compression)
+{
+    private readonly ConcurrentBag<ManifestFile> _files = new();
+
+    public string SnapshotId => snapshotId;
+    public Compression Compression => compression;
+
+    public IReadOnlyList<ManifestFile> Files => _files.OrderBy(f => f.Path, StringComparer.Ordinal).ToList();
+
+    /// <summary>A stream that compresses into a new snapshot file; disposing it records the file.</summary>
+    public async Task<Stream> CreateAsync(string relativePath, CancellationToken ct)
+    {
+        var stored = await repository.CreateFileAsync(snapshotId, relativePath, ct);
+        var recording = new RecordOnClose(stored, _files);
+        return CompressionCodec.WrapForWrite(recording, compression);
+    }
+
+    /// <summary>Passes writes to the repository's writer and keeps its manifest entry once it is disposed.</summary>
+    private sealed class RecordOnClose(SnapshotFileWriter inner, ConcurrentBag<ManifestFile> files) : Stream
+    {
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => inner.Length;
+        public override long Position { get => inner.Position; set => throw new NotSupportedException(); }
+        public override void Flush() => inner.Flush();
+        public override Task FlushAsync(CancellationToken ct) => inner.FlushAsync(ct);
+        public override void Write(byte[] buffer, int offset, int count) => inner.Write(buffer, offset, count);
+        public override void Write(ReadOnlySpan<byte> buffer) => inner.Write(buffer);
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken ct = default) => inner.WriteAsync(buffer, ct);
+        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken ct) => inner.WriteAsync(buffer, offset, count, ct);
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        private bool _closed;
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing && !_closed)
+            {
+                _closed = true;
+                inner.Dispose();
+                files.Add(inner.Entry);
+            }
+            base.Dispose(disposing);
+        }
+    }
+}

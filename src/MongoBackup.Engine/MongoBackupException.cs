@@ -1,0 +1,41 @@
+namespace MongoBackup.Engine;
+
+/// <summary>
+/// A failure the user can act on: a stable <see cref="ErrorId"/> (documented, used as the PowerShell error id),
+/// a category for PowerShell, the thing that was wrong, and a message that names it (never a secret).
+/// </summary>
+public class MongoBackupException : Exception
+{
+    public MongoBackupException(string errorId, string message, Exception? inner = null, string? target = null)
+        : base(message, inner)
+    {
+        ErrorId = errorId;
+        Target = target;
+    }
+
+    public string ErrorId { get; }
+    /// <summary>What the error is about: a namespace, a file, a repository, a server (redacted).</summary>
+    public string? Target { get; }
+}
+
+/// <summary>The stable error ids; each one is documented in about_MongoBackup.</summary>
+public static class ErrorIds
+{
+    public const string InvalidArgument = "MongoBackup.InvalidArgument";
+    public const string InvalidConnectionString = "MongoBackup.InvalidConnectionString";
+    public const string ServerUnreachable = "MongoBackup.ServerUnreachable";
+    public const string AuthenticationFailed = "MongoBackup.AuthenticationFailed";
+    public const string NotAuthorized = "MongoBackup.NotAuthorized";
+    public const string ShardedNotSupported = "MongoBackup.ShardedClusterNotSupported";
+    public const string NothingToBackUp = "MongoBackup.NothingSelected";
+    public const string DatabaseNotFound = "MongoBackup.DatabaseNotFound";
+    public const string RepositoryNotWritable = "MongoBackup.RepositoryNotWritable";
+    public const string RepositoryFull = "MongoBackup.RepositoryFull";
+    public const string BackupFailed = "MongoBackup.BackupFailed";
+    public const string SnapshotNotFound = "MongoBackup.SnapshotNotFound";
+    public const string CorruptFile = "MongoBackup.CorruptFile";
+    public const string TargetNotEmpty = "MongoBackup.TargetNotEmpty";
+    public const string NamespaceRestoreFailed = "MongoBackup.NamespaceRestoreFailed";
+    public const string OplogReplayFailed = "MongoBackup.OplogReplayFailed";
+    public const string SourceNotFound = "MongoBackup.SourceNotFound";
+}

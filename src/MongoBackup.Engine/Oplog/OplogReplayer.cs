@@ -1,0 +1,98 @@
+using System.Diagnostics;
+using MongoBackup.Engine.Events;
+using MongoBackup.Engine.Repository;
+using MongoDB.Bson;
+using MongoDB.Bson.Serialization;
+using MongoDB.Driver;
+
+namespace MongoBackup.Engine.Oplog;
+
+/// <summary>
+/// Applies oplog entries to a server through applyOps, in batches cut by count and bytes (no round trip per
+/// entry). CRUD entries are applied idempotently (an insert of an existing _id becomes an upsert), so a replay
+/// over data that already holds some of the writes, as a hot backup's does, converges to the same state.
+/// Commands are applied alone, in order, because they change what the entries after them mean.
+/// </summary>
+public sealed class OplogReplayer(IMongoClient client, OplogEntryRewriter rewriter, IEngineObserver observer)
+{
+    private const int MaxBatchEntries = 1000;
+    private const int MaxBatchBytes = 8 * 1024 * 1024;
+
+    /// <summary>Applies the entries up to and including <paramref name="upTo"/> (all when null); returns how many were applied.</summary>
+    public async Task<long> ReplayAsync(IAsyncEnumerable<byte[]> entries, OplogTimestamp? upTo, CancellationToken ct)
+    {
+        var admin = client.GetDatabase("admin");
+        var batch = new BsonArray();
+        var batchBytes = 0;
+        long applied = 0, seen = 0;
+        var clock = Stopwatch.StartNew();
+
+        await foreach (var raw in entries.WithCancellation(ct))
+        {
+            var entry = BsonSerializer.Deserialize<BsonDocument>(raw);
+            if (upTo is { } limit && OplogTimestamp.FromBsonTimestamp(entry["ts"].AsBsonTimestamp) > limit) break;
+            seen++;
+            var rewritten = rewriter.Rewrite(entry);
+            if (rewritten is null) continue;
+
+            if (IsCommand(rewritten))
+            {
+                applied += await FlushAsync(admin, batch, ct);
+                batchBytes = 0;
+                await ApplyCommandAsync(admin, rewritten, ct);
+                applied++;
+                continue;
+            }
+            batch.Add(rewritten);
+            batchBytes += raw.Length;
+            if (batch.Count >= MaxBatchEntries || batchBytes >= MaxBatchBytes)
+            {
+                applied += await FlushAsync(admin, batch, ct);
+                batchBytes = 0;
+                observer.Progress(new ProgressUpdate("Replaying oplog", null, applied, 0, null, clock.Elapsed));
+            }
+        }
+        applied += await FlushAsync(admin, batch, ct);
+        observer.Verbose($"Replayed {applied} of {seen} oplog entries in {clock.Elapsed.TotalSeconds:0.0} s.");
+        return applied;
+    }
+
+    private static bool IsCommand(BsonDocument entry) => entry["op"].AsString == "c";
+
+    private static async Task<long> FlushAsync(IMongoDatabase admin, BsonArray batch, CancellationToken ct)
+    {
+        if (batch.Count == 0) return 0;
+        var count = batch.Count;
+        await RunApplyOpsAsync(admin, new BsonArray(batch), ct);
+        batch.Clear();
+        return count;
+    }
+
+    private static async Task ApplyCommandAsync(IMongoDatabase admin, BsonDocument entry, CancellationToken ct)
+    {
+        var o = entry["o"].AsBsonDocument;
+        if (o.GetElement(0).Name == "commitIndexBuild")
+        {
+            // applyOps does not take the two-phase index build entries: build the committed indexes directly.
+            var db = entry["ns"].AsString.Split('.', 2)[0];
+            var command = new BsonDocument { { "createIndexes", o["commitIndexBuild"] }, { "indexes", o["indexes"] } };
+            await admin.Client.GetDatabase(db).RunCommandAsync<BsonDocument>(command, cancellationToken: ct);
+            return;
+        }
+        await RunApplyOpsAsync(admin, new BsonArray { entry }, ct);
+    }
+
+    private static async Task RunApplyOpsAsync(IMongoDatabase admin, BsonArray ops, CancellationToken ct)
+    {
+        try
+        {
+            await admin.RunCommandAsync<BsonDocument>(new BsonDocument("applyOps", ops), cancellationToken: ct);
+        }
+        catch (MongoCommandException e)
+        {
+            var first = ops[0].AsBsonDocument;
+            throw new MongoBackupException(ErrorIds.OplogReplayFailed,
+                $"Replaying the oplog failed at {first.GetValue("ts", BsonNull.Value)} ({first.GetValue("op", "")} on {first.GetValue("ns", "")}): {e.ErrorMessage}", e);
+        }
+    }
+}

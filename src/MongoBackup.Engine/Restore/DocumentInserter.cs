@@ -1,0 +1,110 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using MongoBackup.Engine.Events;
+using MongoDB.Bson;
+using MongoDB.Driver;
+
+namespace MongoBackup.Engine.Restore;
+
+/// <summary>
+/// Inserts a namespace's raw documents with unordered bulk inserts cut by bytes, through a few parallel workers.
+/// The bytes go to the server as they were dumped (no deserialize/serialize round trip); documents the server
+/// refuses (duplicate keys) are counted as failures and the rest still go in, as mongorestore does.
+/// </summary>
+public sealed class DocumentInserter(IMongoClient client, IEngineObserver observer, int workers, int batchBytes)
+{
+    private const int MaxBatchDocuments = 1000;
+
+    public async Task InsertAsync(PlannedNamespace ns, IAsyncEnumerable<byte[]> documents, NamespaceRestoreResult result, CancellationToken ct)
+    {
+        var target = client.GetDatabase(ns.TargetDatabase).GetCollection<RawBsonDocument>(ns.DataCollection);
+        var batches = Channel.CreateBounded<List<RawBsonDocument>>(new BoundedChannelOptions(Math.Max(2, workers * 2)) { SingleWriter = true });
+        // A failing worker stops the reader too, so it never waits on a channel nobody drains.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var clock = Stopwatch.StartNew();
+        long inserted = 0, failed = 0, bytes = 0;
+
+        var consumers = Enumerable.Range(0, Math.Max(1, workers)).Select(_ => Task.Run(async () =>
+        {
+            try
+            {
+                await foreach (var batch in batches.Reader.ReadAllAsync(stop.Token))
+                {
+                    var (ok, refused) = await InsertBatchAsync(target, batch, ns, stop.Token);
+                    var done = Interlocked.Add(ref inserted, ok);
+                    Interlocked.Add(ref failed, refused);
+                    observer.Progress(new ProgressUpdate("Restoring", ns.TargetNamespace, done, Interlocked.Read(ref bytes), null, clock.Elapsed));
+                }
+            }
+            catch
+            {
+                stop.Cancel();
+                throw;
+            }
+        }, stop.Token)).ToList();
+
+        Exception? readFailure = null;
+        try
+        {
+            await ProduceBatchesAsync(documents, batches.Writer, b => Interlocked.Add(ref bytes, b), stop.Token);
+        }
+        catch (Exception e)
+        {
+            readFailure = e;
+        }
+        batches.Writer.TryComplete();
+        try
+        {
+            await Task.WhenAll(consumers);
+        }
+        finally
+        {
+            result.Documents = inserted;
+            result.Failures = failed;
+        }
+        if (readFailure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(readFailure);
+        observer.Progress(new ProgressUpdate("Restoring", ns.TargetNamespace, inserted, bytes, inserted, clock.Elapsed, Completed: true));
+    }
+
+    private async Task ProduceBatchesAsync(
+        IAsyncEnumerable<byte[]> documents, ChannelWriter<List<RawBsonDocument>> batches, Action<long> countBytes, CancellationToken ct)
+    {
+        var batch = new List<RawBsonDocument>();
+        var batchSize = 0;
+        await foreach (var raw in documents.WithCancellation(ct))
+        {
+            batch.Add(new RawBsonDocument(raw));
+            batchSize += raw.Length;
+            countBytes(raw.Length);
+            if (batchSize < batchBytes && batch.Count < MaxBatchDocuments) continue;
+            await batches.WriteAsync(batch, ct);
+            batch = [];
+            batchSize = 0;
+        }
+        if (batch.Count > 0) await batches.WriteAsync(batch, ct);
+    }
+
+    private async Task<(long Inserted, long Refused)> InsertBatchAsync(
+        IMongoCollection<RawBsonDocument> target, List<RawBsonDocument> batch, PlannedNamespace ns, CancellationToken ct)
+    {
+        try
+        {
+            // Validation is bypassed: the documents were valid on the source when they were written, and a
+            // restore must bring back what was there, as it was.
+            await target.InsertManyAsync(batch, new InsertManyOptions { IsOrdered = false, BypassDocumentValidation = true }, ct);
+            return (batch.Count, 0);
+        }
+        catch (MongoBulkWriteException<RawBsonDocument> e)
+        {
+            var refused = e.WriteErrors.Count;
+            foreach (var error in e.WriteErrors.Take(3))
+                observer.Warning($"{ns.TargetNamespace}: a document was refused ({error.Category}): {error.Message}");
+            if (refused > 3) observer.Warning($"{ns.TargetNamespace}: {refused - 3} more documents of that batch were refused.");
+            return (batch.Count - refused, refused);
+        }
+        finally
+        {
+            foreach (var document in batch) document.Dispose();
+        }
+    }
+}

@@ -1,0 +1,43 @@
+using MongoBackup.Engine.Catalog;
+using MongoBackup.Engine.Formats;
+
+namespace MongoBackup.Engine.Restore;
+
+/// <summary>One namespace to restore: where it comes from in the dump, and where it goes.</summary>
+public sealed record PlannedNamespace(DumpNamespace Source, string TargetDatabase, string TargetCollection)
+{
+    public string SourceNamespace => Source.Database + "." + Source.Collection;
+    public string TargetNamespace => TargetDatabase + "." + TargetCollection;
+    public CollectionMetadata? Metadata => Source.Metadata;
+    public string Type => Metadata?.Type ?? CollectionMetadata.CollectionType;
+    public bool IsView => Metadata?.IsView == true;
+    public bool IsTimeseries => Metadata?.IsTimeseries == true;
+    /// <summary>Where the documents go: a timeseries collection's buckets live in system.buckets.NAME.</summary>
+    public string DataCollection => IsTimeseries ? "system.buckets." + TargetCollection : TargetCollection;
+}
+
+/// <summary>Chooses the namespaces of a dump that a request restores, and their target names.</summary>
+public static class RestorePlanner
+{
+    private static readonly HashSet<string> AuthCollections = ["system.users", "system.roles", "system.version"];
+
+    public static IReadOnlyList<PlannedNamespace> Plan(IDumpReader reader, NamespaceFilter filter, NamespaceMap map) =>
+        reader.Namespaces
+            .Where(ns => !IsAuthCollection(ns) && !IsInternal(ns.Collection))
+            .Where(ns => filter.Includes(ns.Database, ns.Collection))
+            .Select(ns =>
+            {
+                var (db, coll) = map.Map(ns.Database, ns.Collection);
+                return new PlannedNamespace(ns, db, coll);
+            })
+            // Collections before views, so a view's source exists when the view is made.
+            .OrderBy(p => p.IsView ? 1 : 0)
+            .ThenBy(p => p.TargetNamespace, StringComparer.Ordinal)
+            .ToList();
+
+    public static bool IsAuthCollection(DumpNamespace ns) => ns.Database == "admin" && AuthCollections.Contains(ns.Collection);
+
+    // system.views is rebuilt from the views' metadata; system.profile and the like are the server's own.
+    private static bool IsInternal(string collection) =>
+        collection.StartsWith("system.", StringComparison.Ordinal) && collection != "system.js";
+}

@@ -1,0 +1,26 @@
+using MongoBackup.Engine.Catalog;
+using MongoBackup.Engine.Connection;
+
+namespace MongoBackup.Engine.Restore;
+
+/// <summary>Everything one Restore-MongoDatabase run needs, bound from its parameters.</summary>
+public sealed record RestoreRequest
+{
+    public required ConnectionSettings Connection { get; init; }
+    /// <summary>A snapshot folder, a mongodump directory, or a mongodump --archive file.</summary>
+    public required string SourcePath { get; init; }
+    /// <summary>Filters apply to the names in the dump, before renaming (as mongorestore's --nsInclude does).</summary>
+    public NamespaceFilter Filter { get; init; } = NamespaceFilter.Everything;
+    public NamespaceMap Map { get; init; } = NamespaceMap.Identity;
+    /// <summary>Drop each target collection before restoring it. Without it a target holding data is an error.</summary>
+    public bool Drop { get; init; }
+    public bool NoIndexRestore { get; init; }
+    public bool NoOplogReplay { get; init; }
+    public bool IncludeUsersAndRoles { get; init; }
+    /// <summary>Insertion workers per collection.</summary>
+    public int InsertionWorkers { get; init; } = 2;
+    /// <summary>Collections restored at once (a mongodump directory; an archive feeds all its namespaces together).</summary>
+    public int ParallelCollections { get; init; } = 4;
+    /// <summary>Bulk insert batches are cut at this many bytes (or 1,000 documents).</summary>
+    public int BatchBytes { get; init; } = 8 * 1024 * 1024;
+}

@@ -1,0 +1,61 @@
+using MongoBackup.Engine.Events;
+using MongoBackup.Engine.Formats;
+using MongoDB.Bson;
+using MongoDB.Bson.Serialization;
+using MongoDB.Driver;
+
+namespace MongoBackup.Engine.Restore;
+
+/// <summary>
+/// Restores the users and roles a dump holds in admin.system.users / admin.system.roles, for the databases the
+/// restore takes (under their own names: users are not renamed with a database). An existing user or role is
+/// replaced only with -Drop; otherwise it is kept and reported.
+/// </summary>
+public sealed class UsersAndRolesRestorer(IMongoClient client, IEngineObserver observer)
+{
+    public async Task<(long Users, long Roles)> RestoreAsync(
+        IDumpReader reader, Func<string, bool> includesDatabase, bool replaceExisting, CancellationToken ct)
+    {
+        var wanted = reader.Namespaces
+            .Where(ns => ns.Database == "admin" && ns.Collection is "system.users" or "system.roles")
+            .ToList();
+        if (wanted.Count == 0)
+        {
+            observer.Warning($"{reader.Location} holds no users or roles to restore.");
+            return (0, 0);
+        }
+
+        long users = 0, roles = 0;
+        var admin = client.GetDatabase("admin");
+        await reader.ReadAsync(wanted, async (ns, documents) =>
+        {
+            var target = admin.GetCollection<BsonDocument>(ns.Collection);
+            await foreach (var raw in documents.WithCancellation(ct))
+            {
+                var document = BsonSerializer.Deserialize<BsonDocument>(raw);
+                if (!includesDatabase(document.GetValue("db", "").AsString)) continue;
+                if (await PutAsync(target, document, replaceExisting, ct))
+                {
+                    if (ns.Collection == "system.users") Interlocked.Increment(ref users);
+                    else Interlocked.Increment(ref roles);
+                }
+            }
+        }, 1, ct);
+        // The server caches users and roles; without this a restored user could not log in until it expires.
+        await admin.RunCommandAsync<BsonDocument>(new BsonDocument("invalidateUserCache", 1), cancellationToken: ct);
+        return (users, roles);
+    }
+
+    private async Task<bool> PutAsync(IMongoCollection<BsonDocument> target, BsonDocument document, bool replaceExisting, CancellationToken ct)
+    {
+        var id = document["_id"];
+        var exists = await target.Find(new BsonDocument("_id", id)).AnyAsync(ct);
+        if (exists && !replaceExisting)
+        {
+            observer.Warning($"{id} already exists on the target and was kept; use -Drop to replace it with the backed-up definition.");
+            return false;
+        }
+        await target.ReplaceOneAsync(new BsonDocument("_id", id), document, new ReplaceOptions { IsUpsert = true }, ct);
+        return true;
+    }
+}
