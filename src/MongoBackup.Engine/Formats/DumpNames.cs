@@ -31,9 +31,14 @@ public static class DumpNames
     /// The collection name a file stem stands for. A truncated stem (see <see cref="IsTruncated"/>) cannot be
     /// reversed: the full name is in the metadata file's collectionName.
     /// </summary>
+    /// <exception cref="ArgumentException">The stem is a truncated name.</exception>
+    /// <exception cref="FormatException">The stem holds a malformed %-escape or escapes that are not UTF-8.</exception>
     public static string UnescapeCollection(string fileStem)
     {
         ArgumentException.ThrowIfNullOrEmpty(fileStem);
+        if (IsTruncated(fileStem))
+            throw new ArgumentException(
+                $"'{fileStem}' is a shortened collection name; the full name is in its metadata file's collectionName.", nameof(fileStem));
         return QueryUnescape(fileStem);
     }
 
@@ -100,7 +105,14 @@ public static class DumpNames
                 i += width - 1;
             }
         }
-        return new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(bytes.ToArray());
+        try
+        {
+            return new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(bytes.ToArray());
+        }
+        catch (DecoderFallbackException e)
+        {
+            throw new FormatException($"File name '{stem}' escapes bytes that are not UTF-8.", e);
+        }
     }
 
     private static bool IsHex(char c) => char.IsAsciiHexDigit(c);
