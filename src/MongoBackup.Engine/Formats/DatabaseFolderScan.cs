@@ -38,6 +38,8 @@ internal static class DatabaseFolderScan
         {
             var meta = metadata[stem];
             var collection = CollectionName(stem, meta, metadataFile);
+            // Old mongodump versions did not record the name; the file name did.
+            if (meta is not null && string.IsNullOrEmpty(meta.CollectionName)) meta.CollectionName = collection;
             string? dataFile;
             if (meta?.IsTimeseries == true)
             {
