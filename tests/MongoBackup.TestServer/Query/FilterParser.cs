@@ -1,0 +1,144 @@
+using MongoDB.Bson;
+
+namespace MongoBackup.TestServer.Query;
+
+/// <summary>Turns a filter document into the tree of match nodes and value predicates.</summary>
+internal static class FilterParser
+{
+    public static MatchNode ParseDocument(BsonDocument filter)
+    {
+        var nodes = new List<MatchNode>();
+        foreach (var element in filter)
+            nodes.Add(element.Name.StartsWith('$') ? ParseTopLevelOperator(element) : ParseField(element.Name, element.Value));
+        return nodes.Count == 1 ? nodes[0] : new AndNode(nodes);
+    }
+
+    private static MatchNode ParseTopLevelOperator(BsonElement element)
+    {
+        switch (element.Name)
+        {
+            case "$and": return new AndNode(ParseClauses(element));
+            case "$or": return new OrNode(ParseClauses(element));
+            case "$nor": return new NorNode(ParseClauses(element));
+            case "$expr": return new ExprNode(AggregationExpression.Parse(element.Value));
+            case "$comment": return new AndNode([]);
+            default: throw CommandFailure.BadValue($"unknown top level operator: {element.Name}. If you have a field name that starts with a '$' symbol, consider using $getField or $setField.");
+        }
+    }
+
+    private static List<MatchNode> ParseClauses(BsonElement element)
+    {
+        if (element.Value is not BsonArray { Count: > 0 } clauses)
+            throw CommandFailure.BadValue($"{element.Name} must be a nonempty array");
+        return clauses.Select(c => c is BsonDocument d
+            ? ParseDocument(d)
+            : throw CommandFailure.BadValue($"{element.Name} argument's entries must be objects")).ToList();
+    }
+
+    private static MatchNode ParseField(string path, BsonValue value) =>
+        new FieldNode(FieldPath.Parse(path), [ParseCondition(value)]);
+
+    /// <summary>The condition for one field: an operator document, a regex literal, or a value to equal.</summary>
+    public static ValuePredicate ParseCondition(BsonValue value)
+    {
+        if (value is BsonRegularExpression regex) return new RegexPredicate(regex);
+        if (IsOperatorDocument(value)) return ParseOperators(value.AsBsonDocument);
+        return new EqualsPredicate(value);
+    }
+
+    public static bool IsOperatorDocument(BsonValue value) =>
+        value is BsonDocument { ElementCount: > 0 } doc && doc.GetElement(0).Name.StartsWith('$')
+        && doc.GetElement(0).Name is not ("$ref" or "$id" or "$db");
+
+    public static ValuePredicate ParseOperators(BsonDocument operators)
+    {
+        var parts = new List<ValuePredicate>();
+        foreach (var element in operators)
+        {
+            switch (element.Name)
+            {
+                case "$options":
+                    if (!operators.Contains("$regex")) throw CommandFailure.BadValue("$options needs a $regex");
+                    break;
+                case "$regex":
+                    parts.Add(ParseRegex(element.Value, operators.GetValue("$options", null)));
+                    break;
+                default:
+                    parts.Add(ParseOperator(element.Name, element.Value));
+                    break;
+            }
+        }
+        return parts.Count == 1 ? parts[0] : new AllOfPredicate(parts);
+    }
+
+    private static ValuePredicate ParseRegex(BsonValue pattern, BsonValue? options)
+    {
+        var optionText = options is null ? "" : options is BsonString s ? s.Value : throw CommandFailure.BadValue("$options has to be a string");
+        return pattern switch
+        {
+            BsonString p => new RegexPredicate(new BsonRegularExpression(p.Value, optionText)),
+            BsonRegularExpression re when optionText.Length == 0 => new RegexPredicate(re),
+            BsonRegularExpression => throw CommandFailure.BadValue("options set in both $regex and $options"),
+            _ => throw CommandFailure.BadValue("$regex has to be a string"),
+        };
+    }
+
+    private static ValuePredicate ParseOperator(string name, BsonValue operand)
+    {
+        switch (name)
+        {
+            case "$eq": return new EqualsPredicate(operand);
+            case "$ne": return new NotPredicate(new EqualsPredicate(operand));
+            case "$gt" or "$gte" or "$lt" or "$lte": return new RangePredicate(name, operand);
+            case "$in": return new InPredicate(RequireArray(name, operand));
+            case "$nin": return new NotPredicate(new InPredicate(RequireArray(name, operand)));
+            case "$exists": return new ExistsPredicate(AggregationExpression.IsTruthy(operand));
+            case "$type": return new TypePredicate(operand);
+            case "$mod": return new ModPredicate(operand);
+            case "$size": return new SizePredicate(ParseSize(operand));
+            case "$all": return new AllPredicate(RequireArray(name, operand).Select(ParseAllItem).ToList());
+            case "$elemMatch": return ParseElemMatch(operand);
+            case "$not": return new NotPredicate(ParseNot(operand));
+            default: throw CommandFailure.BadValue($"unknown operator: {name}");
+        }
+    }
+
+    private static BsonArray RequireArray(string name, BsonValue operand)
+    {
+        if (operand is not BsonArray array) throw CommandFailure.BadValue($"{name} needs an array");
+        if (array.Any(v => v is BsonDocument d && IsOperatorDocument(d) && name is "$in" or "$nin"))
+            throw CommandFailure.BadValue($"cannot nest $ under {name}");
+        return array;
+    }
+
+    private static int ParseSize(BsonValue operand)
+    {
+        if (!BsonValueOrder.IsNumber(operand)) throw CommandFailure.BadValue("$size needs a number");
+        var size = operand.ToDouble();
+        if (size != Math.Floor(size)) throw CommandFailure.BadValue("$size must be a whole number");
+        if (size < 0) throw CommandFailure.BadValue("$size may not be negative");
+        return (int)size;
+    }
+
+    private static ValuePredicate ParseAllItem(BsonValue item)
+    {
+        if (item is BsonDocument { ElementCount: 1 } d && d.GetElement(0).Name == "$elemMatch") return ParseElemMatch(d[0]);
+        if (item is BsonDocument od && IsOperatorDocument(od)) throw CommandFailure.BadValue("no $ expressions in $all");
+        return item is BsonRegularExpression re ? new RegexPredicate(re) : new EqualsPredicate(item);
+    }
+
+    private static ValuePredicate ParseElemMatch(BsonValue operand)
+    {
+        if (operand is not BsonDocument spec) throw CommandFailure.BadValue("$elemMatch needs an Object");
+        var valueForm = spec.ElementCount > 0 && spec.Names.All(n => n.StartsWith('$') && n is not ("$and" or "$or" or "$nor" or "$expr"));
+        return valueForm ? new ElemMatchPredicate(ParseOperators(spec)) : new ElemMatchPredicate(ParseDocument(spec));
+    }
+
+    private static ValuePredicate ParseNot(BsonValue operand) => operand switch
+    {
+        BsonRegularExpression re => new RegexPredicate(re),
+        BsonDocument { ElementCount: > 0 } d when IsOperatorDocument(d) => ParseOperators(d),
+        BsonDocument { ElementCount: 0 } => throw CommandFailure.BadValue("$not cannot be empty"),
+        _ => throw CommandFailure.BadValue("$not needs a regex or a document"),
+    };
+}

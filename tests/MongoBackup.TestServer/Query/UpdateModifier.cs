@@ -1,0 +1,141 @@
+using MongoDB.Bson;
+
+namespace MongoBackup.TestServer.Query;
+
+/// <summary>One operator applied to one path ({$inc: {"a.b": 1}} gives one modifier for "a.b").</summary>
+internal sealed class UpdateModifier
+{
+    private static readonly HashSet<string> Known =
+    [
+        "$set", "$unset", "$inc", "$mul", "$min", "$max", "$rename", "$push", "$addToSet", "$pop", "$pull",
+        "$pullAll", "$currentDate", "$setOnInsert",
+    ];
+
+    private UpdateModifier(string op, string path, BsonValue argument)
+    {
+        Operator = op;
+        Path = path;
+        Argument = argument;
+    }
+
+    public string Operator { get; }
+    public string Path { get; }
+    public BsonValue Argument { get; }
+
+    /// <summary>The paths this modifier writes (two for $rename), for conflict detection and ordering.</summary>
+    public IEnumerable<string> TouchedPaths => Operator == "$rename" ? [Path, Argument.AsString] : [Path];
+
+    public static IEnumerable<UpdateModifier> Parse(string op, BsonValue fields)
+    {
+        if (!Known.Contains(op))
+            throw CommandFailure.FailedToParse($"Unknown modifier: {op}. Expected a valid update modifier or pipeline-style update specified as an array");
+        if (fields is not BsonDocument doc)
+            throw CommandFailure.FailedToParse($"Modifiers operate on fields but we found type {BsonTypeNames.AliasOf(fields)} instead. For example: {{$mod: {{<field>: ...}}}} not {{{op}: {fields}}}");
+        foreach (var element in doc)
+        {
+            if (element.Name.Length == 0 || element.Name.Split('.').Any(p => p.Length == 0))
+                throw new CommandFailure(56, "EmptyFieldName", $"An update path cannot contain an empty field name: '{element.Name}'");
+            Validate(op, element);
+            yield return new UpdateModifier(op, element.Name, element.Value);
+        }
+    }
+
+    private static void Validate(string op, BsonElement element)
+    {
+        switch (op)
+        {
+            case "$inc" or "$mul" when !BsonValueOrder.IsNumber(element.Value):
+                throw CommandFailure.TypeMismatch($"Cannot {(op == "$inc" ? "increment" : "multiply")} with non-numeric argument: {{{element.Name}: {element.Value}}}");
+            case "$rename" when element.Value is not BsonString:
+                throw CommandFailure.BadValue($"The 'to' field for $rename must be a string: {element.Name}: {element.Value}");
+            case "$rename" when element.Value.AsString == element.Name:
+                throw CommandFailure.BadValue($"The source and target field for $rename must differ: {element.Name}: {element.Value}");
+            case "$pop" when !BsonValueOrder.IsNumber(element.Value) || Math.Abs(element.Value.ToDouble()) != 1:
+                throw CommandFailure.FailedToParse($"Expected a number in: {element.Name}: {element.Value}");
+            case "$pullAll" when element.Value is not BsonArray:
+                throw CommandFailure.BadValue($"$pullAll requires an array argument but was given a {BsonTypeNames.AliasOf(element.Value)}");
+            case "$currentDate" when !(element.Value is BsonBoolean || element.Value is BsonDocument { ElementCount: 1 } d && d.GetElement(0).Name == "$type" && d[0] is BsonString { Value: "date" or "timestamp" }):
+                throw CommandFailure.BadValue($"{element.Name} is not valid type for $currentDate. Please use a boolean ('true') or a $type expression ({{$type: 'timestamp/date'}}).");
+        }
+    }
+
+    public void Apply(BsonDocument doc, UpdatePathWalker walker, bool isUpsertInsert)
+    {
+        switch (Operator)
+        {
+            case "$setOnInsert":
+                if (isUpsertInsert) walker.Visit(doc, Path, true, s => s.Set(Argument.DeepClone()));
+                break;
+            case "$set":
+                walker.Visit(doc, Path, true, s => s.Set(Argument.DeepClone()));
+                break;
+            case "$unset":
+                walker.Visit(doc, Path, false, s => s.Remove());
+                break;
+            case "$inc" or "$mul":
+                walker.Visit(doc, Path, true, ApplyArithmetic);
+                break;
+            case "$min" or "$max":
+                walker.Visit(doc, Path, true, ApplyExtreme);
+                break;
+            case "$currentDate":
+                var stamp = Argument is BsonDocument { } t && t[0].AsString == "timestamp"
+                    ? (BsonValue)new BsonTimestamp((int)DateTimeOffset.UtcNow.ToUnixTimeSeconds(), 1)
+                    : new BsonDateTime(DateTime.UtcNow);
+                walker.Visit(doc, Path, true, s => s.Set(stamp));
+                break;
+            case "$rename":
+                ApplyRename(doc, walker);
+                break;
+            default:
+                walker.Visit(doc, Path, Operator is "$push" or "$addToSet", s => ArrayModifiers.Apply(Operator, Argument, s, doc));
+                break;
+        }
+    }
+
+    private void ApplyArithmetic(UpdateSlot slot)
+    {
+        var current = slot.Get();
+        if (current is null)
+        {
+            slot.Set(Operator == "$inc" ? Argument : BsonArithmetic.Multiply(Argument, 0));
+            return;
+        }
+        if (!BsonValueOrder.IsNumber(current))
+            throw CommandFailure.TypeMismatch($"Cannot apply {Operator} to a value of non-numeric type. The field '{slot.Name}' is of non-numeric type {BsonTypeNames.AliasOf(current)}");
+        slot.Set(Operator == "$inc" ? BsonArithmetic.Add(current, Argument) : BsonArithmetic.Multiply(current, Argument));
+    }
+
+    private void ApplyExtreme(UpdateSlot slot)
+    {
+        var current = slot.Get();
+        var comparison = current is null ? 0 : BsonValueOrder.Instance.Compare(Argument, current);
+        if (current is null || (Operator == "$min" ? comparison < 0 : comparison > 0)) slot.Set(Argument.DeepClone());
+    }
+
+    private void ApplyRename(BsonDocument doc, UpdatePathWalker walker)
+    {
+        RejectArraysOnPath(doc, Path, "source");
+        RejectArraysOnPath(doc, Argument.AsString, "destination");
+        BsonValue? moved = null;
+        walker.Visit(doc, Path, false, s =>
+        {
+            moved = s.Get();
+            s.Remove();
+        });
+        if (moved is not null) walker.Visit(doc, Argument.AsString, true, s => s.Set(moved));
+    }
+
+    private static void RejectArraysOnPath(BsonDocument doc, string path, string role)
+    {
+        BsonValue current = doc;
+        var parts = path.Split('.');
+        for (var i = 0; i < parts.Length - 1; i++)
+        {
+            if (current is not BsonDocument d || !d.TryGetValue(parts[i], out var next)) return;
+            if (next is BsonArray)
+                throw CommandFailure.BadValue($"The {role} field cannot be an array element, '{path}' has an array field called '{parts[i]}'");
+            current = next;
+        }
+    }
+}

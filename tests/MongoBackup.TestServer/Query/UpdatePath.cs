@@ -1,0 +1,126 @@
+using MongoDB.Bson;
+
+namespace MongoBackup.TestServer.Query;
+
+/// <summary>
+/// One place in a document that an update operator reads and writes: a field of a document or an
+/// element of an array.
+/// </summary>
+internal sealed class UpdateSlot
+{
+    private readonly BsonDocument? _document;
+    private readonly BsonArray? _array;
+    private readonly string _name;
+    private readonly int _index;
+
+    public UpdateSlot(BsonDocument document, string name) { _document = document; _name = name; }
+
+    public UpdateSlot(BsonArray array, int index) { _array = array; _index = index; _name = index.ToString(System.Globalization.CultureInfo.InvariantCulture); }
+
+    public string Name => _name;
+
+    public BsonValue? Get() => _document is not null
+        ? _document.GetValue(_name, null)
+        : _index < _array!.Count ? _array[_index] : null;
+
+    public void Set(BsonValue value)
+    {
+        if (_document is not null)
+        {
+            _document[_name] = value;
+            return;
+        }
+        while (_array!.Count < _index) _array.Add(BsonNull.Value);
+        if (_index < _array.Count) _array[_index] = value;
+        else _array.Add(value);
+    }
+
+    /// <summary>Removes a field; an array element becomes null instead, as $unset does.</summary>
+    public void Remove()
+    {
+        if (_document is not null) _document.Remove(_name);
+        else if (_index < _array!.Count) _array[_index] = BsonNull.Value;
+    }
+}
+
+/// <summary>
+/// Walks an update's dotted path to the slots it names: creating missing parents when the operator writes,
+/// expanding $[] and $[identifier] over array elements, and failing where MongoDB fails.
+/// </summary>
+internal sealed class UpdatePathWalker(IReadOnlyDictionary<string, DocumentFilter> arrayFilters)
+{
+    public void Visit(BsonDocument root, string path, bool createParents, Action<UpdateSlot> action) =>
+        Walk(root, path.Split('.'), 0, createParents, action, path);
+
+    private void Walk(BsonValue current, string[] parts, int index, bool create, Action<UpdateSlot> action, string path)
+    {
+        var part = parts[index];
+        var last = index == parts.Length - 1;
+        if (part == "$")
+            throw CommandFailure.BadValue("The positional operator did not find the match needed from the query.");
+        if (part.StartsWith("$"))
+        {
+            if (current is not BsonArray positional)
+                throw CommandFailure.BadValue($"The path '{string.Join('.', parts.Take(index))}' must exist in the document in order to apply array updates.");
+            for (var i = 0; i < positional.Count; i++)
+            {
+                if (!Selects(part, positional[i])) continue;
+                if (last) action(new UpdateSlot(positional, i));
+                else Descend(positional[i], parts, index, create, action, path, () => throw PathNotViable(parts[index + 1], part, positional[i]));
+            }
+            return;
+        }
+        switch (current)
+        {
+            case BsonDocument doc:
+                if (last) { action(new UpdateSlot(doc, part)); return; }
+                if (doc.TryGetValue(part, out var child))
+                    Descend(child, parts, index, create, action, path, () => throw PathNotViable(parts[index + 1], part, child));
+                else if (create)
+                {
+                    var created = new BsonDocument();
+                    doc[part] = created;
+                    Walk(created, parts, index + 1, create, action, path);
+                }
+                return;
+            case BsonArray array:
+                if (!FieldPath.TryArrayIndex(part, out var position))
+                {
+                    if (create) throw new CommandFailure(28, "PathNotViable", $"Cannot create field '{part}' in element {{{(index > 0 ? parts[index - 1] : "")}: {array}}}");
+                    return;
+                }
+                if (last) { action(new UpdateSlot(array, position)); return; }
+                if (position < array.Count)
+                    Descend(array[position], parts, index, create, action, path, () => throw PathNotViable(parts[index + 1], part, array[position]));
+                else if (create)
+                {
+                    var created = new BsonDocument();
+                    new UpdateSlot(array, position).Set(created);
+                    Walk(created, parts, index + 1, create, action, path);
+                }
+                return;
+        }
+    }
+
+    private void Descend(BsonValue child, string[] parts, int index, bool create, Action<UpdateSlot> action, string path, Action failScalar)
+    {
+        if (child is BsonDocument or BsonArray) Walk(child, parts, index + 1, create, action, path);
+        else if (create) failScalar();
+    }
+
+    private static CommandFailure PathNotViable(string field, string parentName, BsonValue parent) =>
+        new(28, "PathNotViable", $"Cannot create field '{field}' in element {{{parentName}: {parent}}}");
+
+    private bool Selects(string positional, BsonValue element)
+    {
+        if (positional == "$[]") return true;
+        if (positional == "$")
+            throw CommandFailure.BadValue("The positional operator did not find the match needed from the query.");
+        if (!positional.StartsWith("$[") || !positional.EndsWith(']'))
+            throw CommandFailure.BadValue($"Invalid positional operator '{positional}'");
+        var identifier = positional[2..^1];
+        if (!arrayFilters.TryGetValue(identifier, out var filter))
+            throw CommandFailure.BadValue($"No array filter found for identifier '{identifier}' in path");
+        return filter.Matches(new BsonDocument(identifier, element));
+    }
+}
