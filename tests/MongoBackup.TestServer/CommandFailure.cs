@@ -24,6 +24,13 @@ public sealed class CommandFailure : Exception
     public static CommandFailure CommandNotFound(string command) =>
         new(59, "CommandNotFound", $"no such command: '{command}'");
     public static CommandFailure InvalidOptions(string message) => new(72, "InvalidOptions", message);
+    public static CommandFailure IllegalOperation(string message) => new(20, "IllegalOperation", message);
+    public static CommandFailure CursorNotFound(long id) => new(43, "CursorNotFound", $"cursor id {id} not found");
+    public static CommandFailure InvalidNamespace(string message) => new(73, "InvalidNamespace", message);
+    public static CommandFailure NoReplicationEnabled() => new(76, "NoReplicationEnabled", "not running with --replSet");
+    public static CommandFailure IndexOptionsConflict(string message) => new(85, "IndexOptionsConflict", message);
+    public static CommandFailure IndexKeySpecsConflict(string message) => new(86, "IndexKeySpecsConflict", message);
+    public static CommandFailure NoSuchTransaction(string message) => new(251, "NoSuchTransaction", message);
     public static CommandFailure DuplicateKey(string message) => new(11000, "DuplicateKey", message);
     public static CommandFailure Unauthorized(string message) => new(13, "Unauthorized", message);
     public static CommandFailure AuthenticationFailed() => new(18, "AuthenticationFailed", "Authentication failed.");

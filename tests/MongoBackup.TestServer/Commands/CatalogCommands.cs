@@ -1,0 +1,311 @@
+using MongoBackup.TestServer.Cursors;
+using MongoBackup.TestServer.Query;
+using MongoBackup.TestServer.Storage;
+using MongoDB.Bson;
+
+namespace MongoBackup.TestServer.Commands;
+
+/// <summary>
+/// Databases, collections, views and indexes: listDatabases, listCollections, listIndexes, create, createIndexes,
+/// dropIndexes, drop, dropDatabase, renameCollection, collMod, dbStats, collStats.
+/// </summary>
+internal sealed class CatalogCommands : ICommandGroup
+{
+    public void Register(CommandTable table)
+    {
+        table.Add("listDatabases", ListDatabases);
+        table.Add("listCollections", ListCollections);
+        table.Add("listIndexes", ListIndexes);
+        table.Add("create", Create);
+        table.Add("createIndexes", CreateIndexes);
+        table.Add("dropIndexes", DropIndexes);
+        table.Add("deleteIndexes", DropIndexes);
+        table.Add("drop", Drop);
+        table.Add("dropDatabase", DropDatabase);
+        table.Add("renameCollection", RenameCollection);
+        table.Add("collMod", CollMod);
+        table.Add("dbStats", DbStats);
+        table.Add("collStats", CollStats);
+    }
+
+    public static Collection RequireCollection(CommandContext context, string name) =>
+        context.Server.Catalog.Find(context.Database, name)
+        ?? throw CommandFailure.NamespaceNotFound($"ns does not exist: {context.Database}.{name}");
+
+    private static BsonDocument ListDatabases(CommandContext context)
+    {
+        var catalog = context.Server.Catalog;
+        var filter = DocumentFilter.Parse(context.DocumentArgument("filter"));
+        var nameOnly = context.BoolArgument("nameOnly");
+        var databases = new BsonArray();
+        long total = 0;
+        foreach (var name in catalog.DatabaseNames)
+        {
+            var size = catalog.CollectionsOf(name).Sum(c => c.Records.TotalBytes);
+            var entry = new BsonDocument { { "name", name }, { "sizeOnDisk", size }, { "empty", size == 0 } };
+            if (!filter.Matches(entry)) continue;
+            total += size;
+            databases.Add(nameOnly ? new BsonDocument("name", name) : entry);
+        }
+        var reply = new BsonDocument("databases", databases);
+        if (!nameOnly) reply.Add("totalSize", total).Add("totalSizeMb", total / (1024 * 1024));
+        return reply;
+    }
+
+    /// <summary>The listCollections entry MongoDB 7.0 reports for a collection, view or time-series collection.</summary>
+    public static BsonDocument Describe(Collection collection)
+    {
+        var uuid = DocumentWriter.UuidOf(collection);
+        return collection.Kind switch
+        {
+            CollectionKind.View => new BsonDocument
+            {
+                { "name", collection.Name }, { "type", "view" }, { "options", collection.Options },
+                { "info", new BsonDocument("readOnly", true) },
+            },
+            CollectionKind.Timeseries => new BsonDocument
+            {
+                { "name", collection.Name }, { "type", "timeseries" }, { "options", collection.Options },
+                { "info", new BsonDocument("readOnly", false) },
+            },
+            _ => WithIdIndex(new BsonDocument
+            {
+                { "name", collection.Name }, { "type", "collection" }, { "options", collection.Options },
+                { "info", new BsonDocument { { "readOnly", false }, { "uuid", uuid } } },
+            }, collection),
+        };
+    }
+
+    private static BsonDocument WithIdIndex(BsonDocument entry, Collection collection)
+    {
+        var idIndex = collection.Indexes.FirstOrDefault(i => i.IsIdIndex);
+        if (idIndex != null && !collection.IsClustered && !(collection.Options.TryGetValue("autoIndexId", out var auto) && !auto.ToBoolean()))
+            entry.Add("idIndex", idIndex.Spec);
+        return entry;
+    }
+
+    private static BsonDocument ListCollections(CommandContext context)
+    {
+        var filter = DocumentFilter.Parse(context.DocumentArgument("filter"));
+        var nameOnly = context.BoolArgument("nameOnly");
+        var entries = new List<BsonDocument>();
+        foreach (var collection in context.Server.Catalog.CollectionsOf(context.Database))
+        {
+            var entry = Describe(collection);
+            if (!filter.Matches(entry)) continue;
+            entries.Add(nameOnly ? new BsonDocument { { "name", entry["name"] }, { "type", entry["type"] } } : entry);
+        }
+        var cursor = new ListCursor(context.Database + ".$cmd.listCollections", entries);
+        return CursorReplies.First(context, cursor, CursorReplies.BatchSizeOf(context));
+    }
+
+    private static BsonDocument ListIndexes(CommandContext context)
+    {
+        var collection = RequireCollection(context, context.CollectionName());
+        var specs = collection.Indexes.Select(i => i.Spec).ToList();
+        var cursor = new ListCursor(context.Database + ".$cmd.listIndexes." + collection.Name, specs);
+        return CursorReplies.First(context, cursor, CursorReplies.BatchSizeOf(context));
+    }
+
+    private static BsonDocument Create(CommandContext context)
+    {
+        var name = context.CollectionName();
+        var options = new BsonDocument();
+        foreach (var element in context.Body.Skip(1))
+            if (!GenericArguments.IsGeneric(element.Name)) options.Add(element);
+        context.Server.CatalogWriter.Create(context.Database, name, options, context.Writes);
+        return new BsonDocument();
+    }
+
+    private static BsonDocument CreateIndexes(CommandContext context)
+    {
+        var name = context.CollectionName();
+        if (!context.Body.TryGetValue("indexes", out var indexes) || indexes is not BsonArray specs || specs.Count == 0)
+            throw CommandFailure.BadValue("createIndexes needs a non-empty 'indexes' array");
+        var writes = context.Writes;
+        var existing = context.Server.Catalog.Find(context.Database, name);
+        if (existing != null && existing.Kind != CollectionKind.Collection)
+            throw new CommandFailure(166, "CommandNotSupportedOnView", $"Namespace {existing.Namespace} is a view, not a collection");
+        var collection = existing ?? context.Server.CatalogWriter.Create(context.Database, name, new BsonDocument(), writes);
+        var before = collection.Indexes.Count;
+        var created = 0;
+        foreach (var spec in specs)
+            if (context.Server.CatalogWriter.CreateIndex(collection, spec.AsBsonDocument, writes)) created++;
+        var reply = new BsonDocument
+        {
+            { "numIndexesBefore", before }, { "numIndexesAfter", collection.Indexes.Count },
+            { "createdCollectionAutomatically", existing == null },
+        };
+        if (created == 0) reply.Add("note", "all indexes already exist");
+        return reply;
+    }
+
+    private static BsonDocument DropIndexes(CommandContext context)
+    {
+        var collection = RequireCollection(context, context.CollectionName());
+        var before = collection.Indexes.Count;
+        var target = context.Body.GetValue("index", BsonNull.Value);
+        var toDrop = new List<IndexDefinition>();
+        switch (target)
+        {
+            case BsonString { Value: "*" }:
+                toDrop.AddRange(collection.Indexes.Where(i => !i.IsIdIndex));
+                break;
+            case BsonString name:
+                toDrop.Add(collection.FindIndex(name.Value) ?? throw CommandFailure.IndexNotFound($"index not found with name [{name.Value}]"));
+                break;
+            case BsonArray names:
+                foreach (var n in names)
+                    toDrop.Add(collection.FindIndex(n.AsString) ?? throw CommandFailure.IndexNotFound($"index not found with name [{n.AsString}]"));
+                break;
+            case BsonDocument key:
+                toDrop.Add(collection.Indexes.FirstOrDefault(i => i.Key.Equals(key))
+                           ?? throw CommandFailure.IndexNotFound($"can't find index with key: {key.ToJson()}"));
+                break;
+            default:
+                throw CommandFailure.TypeMismatch("dropIndexes 'index' must be a name, an array of names, a key pattern or \"*\"");
+        }
+        foreach (var index in toDrop) context.Server.CatalogWriter.DropIndex(collection, index, context.Writes);
+        return new BsonDocument("nIndexesWas", before);
+    }
+
+    private static BsonDocument Drop(CommandContext context)
+    {
+        var name = context.CollectionName();
+        var collection = context.Server.Catalog.Find(context.Database, name);
+        if (collection == null) return new BsonDocument(); // MongoDB 7.0: dropping a missing collection succeeds
+        if (context.Server.Oplog != null && ReferenceEquals(collection, context.Server.Oplog.Collection))
+            throw CommandFailure.IllegalOperation("can't drop live oplog while replicating");
+        var indexes = collection.Indexes.Count;
+        context.Server.CatalogWriter.Drop(collection, context.Writes);
+        return new BsonDocument { { "nIndexesWas", indexes }, { "ns", collection.Namespace } };
+    }
+
+    private static BsonDocument DropDatabase(CommandContext context)
+    {
+        if (context.Database == "local" && context.Server.Oplog != null)
+            throw CommandFailure.IllegalOperation("Cannot drop 'local' database while replication is active");
+        if (context.Server.Catalog.DatabaseExists(context.Database))
+            context.Server.CatalogWriter.DropDatabase(context.Database, context.Writes);
+        return new BsonDocument("dropped", context.Database);
+    }
+
+    private static BsonDocument RenameCollection(CommandContext context)
+    {
+        if (context.Database != "admin")
+            throw CommandFailure.Unauthorized("renameCollection may only be run against the admin database.");
+        var from = context.CommandValue.AsString;
+        var to = context.Body.GetValue("to", BsonNull.Value);
+        if (!to.IsString) throw CommandFailure.TypeMismatch("renameCollection needs a string 'to' namespace");
+        var catalog = context.Server.Catalog;
+        var source = catalog.Find(from) ?? throw CommandFailure.NamespaceNotFound("source namespace does not exist");
+        if (source.Kind != CollectionKind.Collection)
+            throw new CommandFailure(166, "CommandNotSupportedOnView", $"cannot rename view or time-series collection {from}");
+        var (toDb, toName) = Catalog.SplitNamespace(to.AsString);
+        if (from == to.AsString) throw CommandFailure.IllegalOperation("Can't rename a collection to itself");
+        context.Server.CatalogWriter.Rename(source, toDb, toName, context.BoolArgument("dropTarget"), context.Writes);
+        return new BsonDocument();
+    }
+
+    public static BsonDocument CollMod(CommandContext context)
+    {
+        var collection = RequireCollection(context, context.CollectionName());
+        var reply = new BsonDocument();
+        var changes = new BsonDocument();
+        var options = new BsonDocument(collection.Options);
+        foreach (var element in context.Body.Skip(1))
+        {
+            if (GenericArguments.IsGeneric(element.Name)) continue;
+            switch (element.Name)
+            {
+                case "index":
+                    ModifyIndex(collection, element.Value.AsBsonDocument, reply);
+                    changes.Add(element);
+                    break;
+                case "validator" or "validationLevel" or "validationAction" or "expireAfterSeconds" or "viewOn" or "pipeline"
+                    or "changeStreamPreAndPostImages" or "recordPreImages":
+                    options[element.Name] = element.Value;
+                    changes.Add(element);
+                    break;
+                default:
+                    throw CommandFailure.InvalidOptions($"unknown option to collMod: {element.Name}");
+            }
+        }
+        collection.Options = options;
+        context.Server.CatalogWriter.RecordCollMod(collection, changes, context.Writes);
+        return reply;
+    }
+
+    private static void ModifyIndex(Collection collection, BsonDocument change, BsonDocument reply)
+    {
+        IndexDefinition? index = null;
+        if (change.TryGetValue("name", out var name)) index = collection.FindIndex(name.AsString);
+        else if (change.TryGetValue("keyPattern", out var key)) index = collection.Indexes.FirstOrDefault(i => i.Key.Equals(key));
+        if (index == null) throw CommandFailure.IndexNotFound($"cannot find index {change.ToJson()} for ns {collection.Namespace}");
+        foreach (var option in new[] { "hidden", "expireAfterSeconds" })
+        {
+            if (!change.TryGetValue(option, out var value)) continue;
+            reply.Add(option + "_old", index.Spec.GetValue(option, option == "hidden" ? false : BsonNull.Value));
+            reply.Add(option + "_new", value);
+            if (option == "hidden" && !value.ToBoolean()) index.RemoveOption("hidden");
+            else index.SetOption(option, value);
+        }
+    }
+
+    private static BsonDocument DbStats(CommandContext context)
+    {
+        var collections = context.Server.Catalog.CollectionsOf(context.Database).ToList();
+        var scale = Math.Max(1, context.LongArgument("scale", 1));
+        var objects = collections.Sum(c => (long)c.Records.Count);
+        var size = collections.Sum(c => c.Records.TotalBytes);
+        return new BsonDocument
+        {
+            { "db", context.Database },
+            { "collections", collections.Count(c => c.Kind == CollectionKind.Collection) },
+            { "views", collections.Count(c => c.Kind != CollectionKind.Collection) },
+            { "objects", objects },
+            { "avgObjSize", objects == 0 ? 0.0 : (double)size / objects },
+            { "dataSize", (double)(size / scale) },
+            { "storageSize", (double)(size / scale) },
+            { "indexes", collections.Sum(c => c.Indexes.Count) },
+            { "indexSize", 0.0 },
+            { "totalSize", (double)(size / scale) },
+            { "scaleFactor", scale },
+            { "fsUsedSize", 0.0 },
+            { "fsTotalSize", 0.0 },
+        };
+    }
+
+    /// <summary>The statistics of one collection, as collStats and $collStats {storageStats} report them.</summary>
+    public static BsonDocument StatsOf(Collection collection)
+    {
+        var count = (long)collection.Records.Count;
+        var size = collection.Records.TotalBytes;
+        var stats = new BsonDocument
+        {
+            { "ns", collection.Namespace },
+            { "size", size },
+            { "count", count },
+            { "avgObjSize", count == 0 ? 0 : size / count },
+            { "storageSize", size },
+            { "capped", collection.IsCapped },
+            { "nindexes", collection.Indexes.Count },
+            { "totalIndexSize", 0L },
+            { "indexSizes", new BsonDocument(collection.Indexes.Select(i => new BsonElement(i.Name, 0L))) },
+        };
+        if (collection.IsCapped)
+        {
+            stats.Add("max", collection.Options.GetValue("max", 0).ToInt64());
+            stats.Add("maxSize", collection.Options.GetValue("size", 0).ToInt64());
+        }
+        return stats;
+    }
+
+    private static BsonDocument CollStats(CommandContext context)
+    {
+        var collection = context.Server.Catalog.Find(context.Database, context.CollectionName());
+        if (collection == null)
+            throw CommandFailure.NamespaceNotFound($"Collection [{context.Database}.{context.CollectionName()}] not found.");
+        return StatsOf(collection);
+    }
+}

@@ -1,0 +1,77 @@
+using MongoDB.Bson;
+
+namespace MongoBackup.TestServer.Commands;
+
+/// <summary>
+/// Runs one command: finds its handler (unknown -> CommandNotFound 59), enforces authentication, runs it under the
+/// data lock, turns a <see cref="CommandFailure"/> into MongoDB's error reply, and adds $clusterTime and
+/// operationTime in replica-set mode.
+/// </summary>
+internal sealed class CommandDispatcher
+{
+    private readonly ServerState _server;
+    private readonly CommandTable _table = new();
+    private readonly TextWriter _log;
+
+    public CommandDispatcher(ServerState server, TextWriter log, IEnumerable<ICommandGroup> groups)
+    {
+        _server = server;
+        _log = log;
+        foreach (var group in groups) group.Register(_table);
+        _table.Add("listCommands", ListCommands);
+    }
+
+    public BsonDocument Run(ConnectionState connection, BsonDocument body, string database)
+    {
+        BsonDocument reply;
+        try
+        {
+            if (body.ElementCount == 0) throw CommandFailure.FailedToParse("empty command document");
+            var name = body.GetElement(0).Name;
+            if (!_table.TryGet(name, out var handler, out var beforeAuth)) throw CommandFailure.CommandNotFound(name);
+            if (_server.AuthEnabled && !beforeAuth && !connection.IsAuthenticated)
+                throw CommandFailure.Unauthorized($"Command {name} requires authentication");
+            var context = new CommandContext(_server, connection, body, database);
+            lock (_server.Catalog.Sync)
+                reply = handler(context);
+            if (!reply.Contains("ok")) reply.Add("ok", 1.0);
+        }
+        catch (CommandFailure failure)
+        {
+            reply = new BsonDocument { { "ok", 0.0 }, { "errmsg", failure.Message }, { "code", failure.Code }, { "codeName", failure.CodeName } };
+            if (failure.Code == 251) reply.Add("errorLabels", new BsonArray { "TransientTransactionError" });
+        }
+        catch (Exception e) when (e is FormatException or InvalidCastException or ArgumentException or KeyNotFoundException or OverflowException)
+        {
+            // Bad argument shapes surface as BSON cast errors: report them as the command failing, naming the cause.
+            reply = new BsonDocument { { "ok", 0.0 }, { "errmsg", $"invalid command arguments: {e.Message}" }, { "code", 14 }, { "codeName", "TypeMismatch" } };
+        }
+        catch (Exception e)
+        {
+            _log.WriteLine($"[test-server] internal error running {body.ToJson()}: {e}");
+            reply = new BsonDocument { { "ok", 0.0 }, { "errmsg", "internal error: " + e.Message }, { "code", 1 }, { "codeName", "InternalError" } };
+        }
+        AddClusterTime(reply);
+        return reply;
+    }
+
+    private void AddClusterTime(BsonDocument reply)
+    {
+        if (_server.Oplog == null) return;
+        BsonTimestamp last;
+        lock (_server.Catalog.Sync) last = _server.Oplog.LastTimestamp;
+        reply["$clusterTime"] = new BsonDocument
+        {
+            { "clusterTime", last },
+            { "signature", new BsonDocument { { "hash", new BsonBinaryData(new byte[20], BsonBinarySubType.Binary) }, { "keyId", 0L } } },
+        };
+        reply["operationTime"] = last;
+    }
+
+    private BsonDocument ListCommands(CommandContext context)
+    {
+        var commands = new BsonDocument();
+        foreach (var name in _table.Names) commands.Add(name, new BsonDocument("help", ""));
+        return new BsonDocument("commands", commands);
+    }
+}

@@ -1,0 +1,22 @@
+using MongoBackup.TestServer.Auth;
+using MongoDB.Bson;
+
+namespace MongoBackup.TestServer.Commands;
+
+/// <summary>What the server remembers about one client connection: its id, who authenticated, a SCRAM exchange in flight.</summary>
+internal sealed class ConnectionState
+{
+    public ConnectionState(int id, string remote)
+    {
+        Id = id;
+        Remote = remote;
+    }
+
+    public int Id { get; }
+    public string Remote { get; }
+    public string? AuthenticatedUser { get; set; }
+    public string? AuthenticatedDatabase { get; set; }
+    public ScramConversation? Conversation { get; set; }
+    public BsonDocument? ClientMetadata { get; set; }
+    public bool IsAuthenticated => AuthenticatedUser != null;
+}

@@ -1,0 +1,55 @@
+using MongoBackup.TestServer.Query;
+using MongoBackup.TestServer.Storage;
+using MongoDB.Bson;
+
+namespace MongoBackup.TestServer.Commands;
+
+/// <summary>
+/// Selects the stored documents a write targets (update, delete, findAndModify): by the _id index when the filter is
+/// a plain {_id: value}, else by a $natural scan; optionally sorted. Results are collected before any write.
+/// </summary>
+internal static class MatchingDocuments
+{
+    public static List<(long RecordId, BsonDocument Document)> Select(Collection collection, BsonDocument filter, BsonDocument? sort, int limit)
+    {
+        var matches = new List<(long, BsonDocument)>();
+        if (TryIdEquality(filter, out var id))
+        {
+            var recordId = collection.FindById(id);
+            if (recordId != null)
+            {
+                var document = Collection.Parse(collection.Records.Get(recordId.Value)!);
+                if (DocumentFilter.Parse(filter).Matches(document)) matches.Add((recordId.Value, document));
+            }
+            return matches;
+        }
+        var parsed = DocumentFilter.Parse(filter);
+        var sorted = sort != null && sort.ElementCount > 0;
+        foreach (var (recordId, bytes) in collection.Records.Scan(0, true))
+        {
+            var document = Collection.Parse(bytes);
+            if (!parsed.Matches(document)) continue;
+            matches.Add((recordId, document));
+            if (!sorted && limit > 0 && matches.Count >= limit) break;
+        }
+        if (sorted)
+        {
+            var order = SortOrder.Parse(sort!);
+            matches = matches.OrderBy(m => m.Item2, order).ToList();
+            if (limit > 0 && matches.Count > limit) matches.RemoveRange(limit, matches.Count - limit);
+        }
+        return matches;
+    }
+
+    /// <summary>True for {_id: v} where v is a plain value (not an operator document or regex).</summary>
+    public static bool TryIdEquality(BsonDocument filter, out BsonValue id)
+    {
+        id = BsonNull.Value;
+        if (filter.ElementCount != 1 || filter.GetElement(0).Name != "_id") return false;
+        var value = filter[0];
+        if (value is BsonDocument d && d.ElementCount > 0 && d.GetElement(0).Name.StartsWith('$')) return false;
+        if (value is BsonRegularExpression or BsonArray) return false;
+        id = value;
+        return true;
+    }
+}

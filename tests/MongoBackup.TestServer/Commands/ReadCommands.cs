@@ -1,0 +1,256 @@
+using System.Diagnostics;
+using MongoBackup.TestServer.Cursors;
+using MongoBackup.TestServer.Query;
+using MongoBackup.TestServer.Storage;
+using MongoDB.Bson;
+
+namespace MongoBackup.TestServer.Commands;
+
+/// <summary>find, getMore (with tailable awaitData waits), killCursors, count, distinct and aggregate.</summary>
+internal sealed class ReadCommands : ICommandGroup
+{
+    public void Register(CommandTable table)
+    {
+        table.Add("find", Find);
+        table.Add("getMore", GetMore);
+        table.Add("killCursors", KillCursors);
+        table.Add("count", Count);
+        table.Add("distinct", Distinct);
+        table.Add("aggregate", Aggregate);
+    }
+
+    private static BsonDocument Find(CommandContext context)
+    {
+        var name = context.CollectionName();
+        var ns = context.Database + "." + name;
+        var filter = context.DocumentArgument("filter");
+        var sort = context.DocumentArgument("sort");
+        var projectionSpec = context.DocumentArgument("projection");
+        var hint = context.Body.GetValue("hint", BsonNull.Value);
+        var skip = context.LongArgument("skip");
+        var limit = context.LongArgument("limit");
+        var singleBatch = context.BoolArgument("singleBatch");
+        if (skip < 0) throw CommandFailure.BadValue("skip value must be non-negative");
+        if (limit < 0)
+        {
+            limit = -limit;
+            singleBatch = true;
+        }
+        var batchSize = (int)context.LongArgument("batchSize", CursorReplies.DefaultFirstBatchSize);
+        if (batchSize < 0) throw CommandFailure.BadValue("batchSize value must be non-negative");
+        if (limit > 0 && batchSize > limit) batchSize = (int)limit;
+        var tailable = context.BoolArgument("tailable");
+        var awaitData = context.BoolArgument("awaitData");
+
+        var collection = context.Server.Catalog.Find(context.Database, name);
+        if (collection == null)
+            return CursorReplies.Reply("firstBatch", new List<BsonDocument>(), 0, ns);
+        if (tailable && !collection.IsCapped)
+            throw CommandFailure.BadValue($"error processing query: ns={ns} tailable cursor requested on non capped collection");
+
+        var filterOrNull = filter.ElementCount == 0 ? null : DocumentFilter.Parse(filter);
+        var projection = projectionSpec.ElementCount == 0 ? null : Projection.Parse(projectionSpec);
+        var natural = NaturalDirection(sort) ?? (hint is BsonDocument h ? NaturalDirection(h) : null);
+        var sortsOnFields = sort.ElementCount > 0 && NaturalDirection(sort) == null;
+        var min = context.DocumentArgument("min");
+        var max = context.DocumentArgument("max");
+
+        ServerCursor cursor;
+        if (collection.Kind != CollectionKind.Collection || sortsOnFields || min.ElementCount > 0 || max.ElementCount > 0)
+        {
+            IEnumerable<BsonDocument> documents = Source(context, collection);
+            if (min.ElementCount > 0 || max.ElementCount > 0) documents = WithinBounds(documents, min, max, hint);
+            if (filterOrNull != null) documents = documents.Where(filterOrNull.Matches);
+            if (sortsOnFields) documents = documents.OrderBy(d => d, SortOrder.Parse(sort));
+            else if (min.ElementCount > 0 || max.ElementCount > 0) documents = documents.OrderBy(d => d, SortOrder.Parse(BoundsKey(min, max, hint)));
+            if (skip > 0) documents = documents.Skip((int)skip);
+            if (limit > 0) documents = documents.Take((int)limit);
+            if (projection != null) documents = documents.Select(projection.Apply);
+            cursor = new ListCursor(ns, documents.ToList());
+        }
+        else
+        {
+            cursor = new CollectionScanCursor(collection, filterOrNull, projection, natural != -1, skip, limit)
+            {
+                IsTailable = tailable,
+                IsAwaitData = tailable && awaitData,
+            };
+        }
+        return CursorReplies.First(context, cursor, batchSize, singleBatch);
+    }
+
+    /// <summary>The documents of a collection, of a view (its pipeline run over its source), or of a time-series collection.</summary>
+    public static IEnumerable<BsonDocument> Source(CommandContext context, Collection collection, int depth = 0)
+    {
+        switch (collection.Kind)
+        {
+            case CollectionKind.View:
+            {
+                if (depth > 20) throw new CommandFailure(40, "ViewDepthLimitExceeded", "View depth too deep or view cycle detected");
+                var source = context.Server.Catalog.Find(collection.Database, collection.Options["viewOn"].AsString);
+                var input = source == null ? Enumerable.Empty<BsonDocument>() : Source(context, source, depth + 1);
+                return AggregationPipeline.Parse(collection.Options["pipeline"].AsBsonArray).Run(input);
+            }
+            case CollectionKind.Timeseries:
+            {
+                var buckets = context.Server.Catalog.Find(collection.Database, "system.buckets." + collection.Name);
+                return buckets == null ? Enumerable.Empty<BsonDocument>() : buckets.Documents().SelectMany(b => TimeseriesBuckets.Unpack(b, MetaFieldOf(collection)));
+            }
+            default:
+                return collection.Documents();
+        }
+    }
+
+    private static string? MetaFieldOf(Collection timeseries) =>
+        timeseries.Options["timeseries"].AsBsonDocument.TryGetValue("metaField", out var meta) && meta.IsString ? meta.AsString : null;
+
+    private static int? NaturalDirection(BsonDocument spec) =>
+        spec.ElementCount == 1 && spec.GetElement(0).Name == "$natural" ? (spec[0].ToInt32() < 0 ? -1 : 1) : null;
+
+    private static BsonDocument BoundsKey(BsonDocument min, BsonDocument max, BsonValue hint) =>
+        hint as BsonDocument ?? (min.ElementCount > 0 ? min : max);
+
+    private static IEnumerable<BsonDocument> WithinBounds(IEnumerable<BsonDocument> documents, BsonDocument min, BsonDocument max, BsonValue hint)
+    {
+        if (hint is not BsonDocument)
+            throw CommandFailure.BadValue("min and max require a hint naming the index to bound");
+        var key = BoundsKey(min, max, hint);
+        var order = SortOrder.Parse(key);
+        var lower = min.ElementCount > 0 ? KeyDocument(min, key) : null;
+        var upper = max.ElementCount > 0 ? KeyDocument(max, key) : null;
+        return documents.Where(d =>
+        {
+            var projected = KeyDocument(d, key);
+            return (lower == null || order.Compare(projected, lower) >= 0) && (upper == null || order.Compare(projected, upper) < 0);
+        });
+    }
+
+    private static BsonDocument KeyDocument(BsonDocument document, BsonDocument key)
+    {
+        var projected = new BsonDocument();
+        foreach (var field in key)
+            projected.Add(field.Name, DocumentPath.Get(document, field.Name) ?? BsonNull.Value);
+        return projected;
+    }
+
+    private static BsonDocument GetMore(CommandContext context)
+    {
+        var id = context.CommandValue.ToInt64();
+        var cursor = context.Server.Cursors.Find(id) ?? throw CommandFailure.CursorNotFound(id);
+        var batchSize = (int)context.LongArgument("batchSize", 0);
+        var batch = cursor.NextBatch(batchSize);
+        if (batch.Count == 0 && cursor.IsAwaitData && !cursor.IsExhausted)
+        {
+            // Wait for a writer to pulse the data lock (every oplog append does), up to maxTimeMS; no polling.
+            var wait = Stopwatch.StartNew();
+            var maxWait = context.LongArgument("maxTimeMS", 1000);
+            while (batch.Count == 0 && wait.ElapsedMilliseconds < maxWait)
+            {
+                Monitor.Wait(context.Server.Catalog.Sync, TimeSpan.FromMilliseconds(maxWait - wait.ElapsedMilliseconds));
+                if (context.Server.Cursors.Find(id) == null) throw CommandFailure.CursorNotFound(id);
+                batch = cursor.NextBatch(batchSize);
+            }
+        }
+        if (cursor.IsExhausted) context.Server.Cursors.Kill(id);
+        return CursorReplies.Reply("nextBatch", batch, cursor.IsExhausted ? 0 : id, cursor.Namespace);
+    }
+
+    private static BsonDocument KillCursors(CommandContext context)
+    {
+        var killed = new BsonArray();
+        var notFound = new BsonArray();
+        if (context.Body.GetValue("cursors", new BsonArray()) is BsonArray ids)
+            foreach (var id in ids)
+                (context.Server.Cursors.Kill(id.ToInt64()) ? killed : notFound).Add(id);
+        return new BsonDocument
+        {
+            { "cursorsKilled", killed }, { "cursorsNotFound", notFound }, { "cursorsAlive", new BsonArray() }, { "cursorsUnknown", new BsonArray() },
+        };
+    }
+
+    private static BsonDocument Count(CommandContext context)
+    {
+        var collection = context.Server.Catalog.Find(context.Database, context.CollectionName());
+        if (collection == null) return new BsonDocument("n", 0);
+        var query = context.DocumentArgument("query");
+        var skip = context.LongArgument("skip");
+        var limit = Math.Abs(context.LongArgument("limit"));
+        long n;
+        if (query.ElementCount == 0 && collection.Kind == CollectionKind.Collection) n = collection.Records.Count;
+        else
+        {
+            var filter = DocumentFilter.Parse(query);
+            n = Source(context, collection).LongCount(filter.Matches);
+        }
+        n = Math.Max(0, n - skip);
+        if (limit > 0) n = Math.Min(n, limit);
+        return new BsonDocument("n", (int)n);
+    }
+
+    private static BsonDocument Distinct(CommandContext context)
+    {
+        var collection = context.Server.Catalog.Find(context.Database, context.CollectionName());
+        var key = context.Body.GetValue("key", BsonNull.Value);
+        if (!key.IsString) throw CommandFailure.TypeMismatch("distinct 'key' must be a string");
+        var values = new List<BsonValue>();
+        var seen = new HashSet<BsonValue>(BsonValueOrder.Instance);
+        if (collection != null)
+        {
+            var filter = DocumentFilter.Parse(context.DocumentArgument("query"));
+            foreach (var document in Source(context, collection).Where(filter.Matches))
+            {
+                var value = DocumentPath.Get(document, key.AsString);
+                if (value == null) continue;
+                foreach (var item in value is BsonArray array ? array.Values : new[] { value })
+                    if (seen.Add(item)) values.Add(item);
+            }
+        }
+        values.Sort(BsonValueOrder.Instance);
+        return new BsonDocument("values", new BsonArray(values));
+    }
+
+    private static BsonDocument Aggregate(CommandContext context)
+    {
+        var pipeline = context.Body.GetValue("pipeline", BsonNull.Value) as BsonArray
+            ?? throw CommandFailure.TypeMismatch("'pipeline' option must be specified as an array");
+        if (!context.Body.Contains("cursor") && !context.BoolArgument("explain"))
+            throw new CommandFailure(9, "FailedToParse", "The 'cursor' option is required, except for aggregate with the explain argument");
+        var target = context.CommandValue;
+        string ns;
+        IEnumerable<BsonDocument> input;
+        if (target.IsString)
+        {
+            ns = context.Database + "." + target.AsString;
+            var collection = context.Server.Catalog.Find(context.Database, target.AsString);
+            if (pipeline.Count > 0 && pipeline[0] is BsonDocument first && first.ElementCount == 1 && first.GetElement(0).Name == "$collStats")
+            {
+                if (collection == null) throw CommandFailure.NamespaceNotFound($"Unable to retrieve storageStats in $collStats stage :: caused by :: Collection [{ns}] not found.");
+                input = new[] { CollStatsDocument(collection, first[0].AsBsonDocument) };
+                pipeline = new BsonArray(pipeline.Skip(1));
+            }
+            else
+            {
+                input = collection == null ? Enumerable.Empty<BsonDocument>() : Source(context, collection);
+            }
+        }
+        else
+        {
+            ns = context.Database + ".$cmd.aggregate";
+            input = Enumerable.Empty<BsonDocument>();
+        }
+        var results = AggregationPipeline.Parse(pipeline).Run(input).ToList();
+        return CursorReplies.First(context, new ListCursor(ns, results), CursorReplies.BatchSizeOf(context));
+    }
+
+    private static BsonDocument CollStatsDocument(Collection collection, BsonDocument spec)
+    {
+        var stats = CatalogCommands.StatsOf(collection);
+        var document = new BsonDocument { { "ns", collection.Namespace }, { "host", "127.0.0.1" }, { "localTime", new BsonDateTime(DateTime.UtcNow) } };
+        if (spec.Contains("storageStats")) document.Add("storageStats", stats);
+        if (spec.Contains("count")) document.Add("count", stats["count"]);
+        document.Add("count", stats["count"], !document.Contains("count"));
+        document.Add("size", stats["size"]);
+        if (!document.Contains("storageStats")) document.Add("storageStats", stats);
+        return document;
+    }
+}

@@ -1,0 +1,198 @@
+using MongoBackup.TestServer.Query;
+using MongoBackup.TestServer.Storage;
+using MongoDB.Bson;
+
+namespace MongoBackup.TestServer.Commands;
+
+/// <summary>insert, update, delete and findAndModify, with MongoDB's per-statement writeErrors and ordered semantics.</summary>
+internal sealed class WriteCommands : ICommandGroup
+{
+    public void Register(CommandTable table)
+    {
+        table.Add("insert", Insert);
+        table.Add("update", Update);
+        table.Add("delete", Delete);
+        table.Add("findAndModify", FindAndModify);
+        table.Add("findandmodify", FindAndModify);
+    }
+
+    private static BsonArray Statements(CommandContext context, string field)
+    {
+        if (!context.Body.TryGetValue(field, out var value) || value is not BsonArray statements)
+            throw new CommandFailure(40414, "Location40414", $"BSON field '{context.CommandName}.{field}' is missing but a required field");
+        return statements;
+    }
+
+    private static BsonDocument Insert(CommandContext context)
+    {
+        var name = context.CollectionName();
+        var documents = Statements(context, "documents");
+        var ordered = context.BoolArgument("ordered", true);
+        var writes = context.Writes;
+        var errors = new BsonArray();
+        var n = 0;
+        for (var i = 0; i < documents.Count; i++)
+        {
+            try
+            {
+                if (documents[i] is not BsonDocument document) throw CommandFailure.TypeMismatch("insert documents must be objects");
+                context.Server.DocumentWriter.Insert(context.Database, name, document, writes);
+                n++;
+            }
+            catch (CommandFailure failure)
+            {
+                errors.Add(WriteError(i, failure));
+                if (ordered) break;
+            }
+        }
+        return WithErrors(new BsonDocument("n", n), errors);
+    }
+
+    private static BsonDocument Update(CommandContext context)
+    {
+        var name = context.CollectionName();
+        var statements = Statements(context, "updates");
+        var ordered = context.BoolArgument("ordered", true);
+        var writes = context.Writes;
+        var errors = new BsonArray();
+        var upserted = new BsonArray();
+        long matched = 0, modified = 0;
+        for (var i = 0; i < statements.Count; i++)
+        {
+            try
+            {
+                var statement = statements[i].AsBsonDocument;
+                var result = ApplyUpdate(context, name, statement.GetValue("q", new BsonDocument()).AsBsonDocument, statement["u"],
+                    statement.GetValue("upsert", false).ToBoolean(), statement.GetValue("multi", false).ToBoolean(),
+                    statement.GetValue("arrayFilters", BsonNull.Value) as BsonArray, writes);
+                matched += result.Matched;
+                modified += result.Modified;
+                if (result.UpsertedId != null) upserted.Add(new BsonDocument { { "index", i }, { "_id", result.UpsertedId } });
+            }
+            catch (CommandFailure failure)
+            {
+                errors.Add(WriteError(i, failure));
+                if (ordered) break;
+            }
+        }
+        var reply = new BsonDocument { { "n", matched + upserted.Count }, { "nModified", modified } };
+        if (upserted.Count > 0) reply.Add("upserted", upserted);
+        return WithErrors(reply, errors);
+    }
+
+    private sealed record UpdateOutcome(long Matched, long Modified, BsonValue? UpsertedId, BsonDocument? Before, BsonDocument? After);
+
+    private static UpdateOutcome ApplyUpdate(CommandContext context, string name, BsonDocument filter, BsonValue update, bool upsert, bool multi,
+        BsonArray? arrayFilters, WriteContext writes, BsonDocument? sort = null)
+    {
+        var spec = UpdateSpec.Parse(update);
+        if (multi && spec.IsReplacement) throw CommandFailure.FailedToParse("multi update is not supported for replacement-style update");
+        var collection = context.Server.Catalog.Find(context.Database, name);
+        var matches = collection == null ? new() : MatchingDocuments.Select(collection, filter, sort, multi ? 0 : 1);
+        if (matches.Count == 0)
+        {
+            if (!upsert) return new UpdateOutcome(0, 0, null, null, null);
+            var seed = UpdateSpec.UpsertSeed(filter);
+            BsonDocument inserted;
+            if (spec.IsReplacement)
+            {
+                inserted = spec.Apply(new BsonDocument());
+                if (!inserted.Contains("_id") && seed.TryGetValue("_id", out var seedId)) inserted = new BsonDocument("_id", seedId).AddRange(inserted);
+            }
+            else
+            {
+                inserted = spec.Apply(seed, arrayFilters, isUpsertInsert: true);
+            }
+            inserted = context.Server.DocumentWriter.Insert(context.Database, name, inserted, writes);
+            return new UpdateOutcome(0, 0, inserted["_id"], null, inserted);
+        }
+        long modified = 0;
+        BsonDocument? lastBefore = null, lastAfter = null;
+        foreach (var (recordId, before) in matches)
+        {
+            var after = spec.Apply(before, arrayFilters);
+            if (spec.IsReplacement && !after.Contains("_id")) after = new BsonDocument("_id", before["_id"]).AddRange(after);
+            if (!after.ToBson().AsSpan().SequenceEqual(before.ToBson()))
+            {
+                context.Server.DocumentWriter.Update(collection!, recordId, before, after, spec.IsReplacement, writes);
+                modified++;
+            }
+            lastBefore = before;
+            lastAfter = after;
+        }
+        return new UpdateOutcome(matches.Count, modified, null, lastBefore, lastAfter);
+    }
+
+    private static BsonDocument Delete(CommandContext context)
+    {
+        var name = context.CollectionName();
+        var statements = Statements(context, "deletes");
+        var ordered = context.BoolArgument("ordered", true);
+        var writes = context.Writes;
+        var errors = new BsonArray();
+        long n = 0;
+        for (var i = 0; i < statements.Count; i++)
+        {
+            try
+            {
+                var statement = statements[i].AsBsonDocument;
+                var limit = statement.GetValue("limit", 0).ToInt32();
+                if (limit is not (0 or 1)) throw CommandFailure.BadValue($"The limit field in delete objects must be 0 or 1. Got {limit}");
+                var collection = context.Server.Catalog.Find(context.Database, name);
+                if (collection == null) continue;
+                foreach (var (recordId, document) in MatchingDocuments.Select(collection, statement.GetValue("q", new BsonDocument()).AsBsonDocument, null, limit))
+                {
+                    context.Server.DocumentWriter.Delete(collection, recordId, document, writes);
+                    n++;
+                }
+            }
+            catch (CommandFailure failure)
+            {
+                errors.Add(WriteError(i, failure));
+                if (ordered) break;
+            }
+        }
+        return WithErrors(new BsonDocument("n", n), errors);
+    }
+
+    private static BsonDocument FindAndModify(CommandContext context)
+    {
+        var name = context.CollectionName();
+        var query = context.DocumentArgument("query");
+        var sort = context.DocumentArgument("sort");
+        var remove = context.BoolArgument("remove");
+        var returnNew = context.BoolArgument("new");
+        var fields = context.DocumentArgument("fields");
+        var projection = fields.ElementCount > 0 ? Projection.Parse(fields) : null;
+        var writes = context.Writes;
+        BsonValue Project(BsonDocument? document) => document == null ? BsonNull.Value : projection?.Apply(document) ?? document;
+
+        if (remove)
+        {
+            if (context.Body.Contains("update")) throw CommandFailure.FailedToParse("Cannot specify both an update and remove=true");
+            var collection = context.Server.Catalog.Find(context.Database, name);
+            var match = collection == null ? null : MatchingDocuments.Select(collection, query, sort, 1).Cast<(long, BsonDocument)?>().FirstOrDefault();
+            if (match == null) return new BsonDocument { { "lastErrorObject", new BsonDocument("n", 0) }, { "value", BsonNull.Value } };
+            context.Server.DocumentWriter.Delete(collection!, match.Value.Item1, match.Value.Item2, writes);
+            return new BsonDocument { { "lastErrorObject", new BsonDocument("n", 1) }, { "value", Project(match.Value.Item2) } };
+        }
+        if (!context.Body.TryGetValue("update", out var update)) throw CommandFailure.FailedToParse("Either an update or remove=true must be specified");
+        var outcome = ApplyUpdate(context, name, query, update, context.BoolArgument("upsert"), false,
+            context.Body.GetValue("arrayFilters", BsonNull.Value) as BsonArray, writes, sort);
+        var lastError = new BsonDocument { { "n", outcome.Matched + (outcome.UpsertedId != null ? 1 : 0) }, { "updatedExisting", outcome.Matched > 0 } };
+        if (outcome.UpsertedId != null) lastError.Add("upserted", outcome.UpsertedId);
+        var value = returnNew ? Project(outcome.After) : Project(outcome.Before);
+        return new BsonDocument { { "lastErrorObject", lastError }, { "value", value } };
+    }
+
+    private static BsonDocument WriteError(int index, CommandFailure failure) => new()
+    {
+        { "index", index }, { "code", failure.Code }, { "codeName", failure.CodeName }, { "errmsg", failure.Message },
+    };
+
+    private static BsonDocument WithErrors(BsonDocument reply, BsonArray errors)
+    {
+        if (errors.Count > 0) reply.Add("writeErrors", errors);
+        return reply;
+    }
+}

@@ -1,0 +1,67 @@
+using MongoBackup.TestServer.Query;
+using MongoBackup.TestServer.Storage;
+using MongoDB.Bson;
+
+namespace MongoBackup.TestServer.Cursors;
+
+/// <summary>
+/// A $natural-order scan of a collection that resumes after the last record id it returned, so it sees inserts made
+/// after it started and survives deletes. Without filter and projection it hands the stored bytes out unparsed.
+/// Tailable scans never exhaust on their own: the next getMore continues after the last id.
+/// </summary>
+internal sealed class CollectionScanCursor : ServerCursor
+{
+    private readonly Collection _collection;
+    private readonly DocumentFilter? _filter;
+    private readonly Projection? _projection;
+    private readonly bool _forward;
+    private long _lastId;
+    private long _toSkip;
+    private long _remaining;
+
+    public CollectionScanCursor(Collection collection, DocumentFilter? filter, Projection? projection, bool forward, long skip, long limit)
+        : base(collection.Namespace)
+    {
+        _collection = collection;
+        _filter = filter;
+        _projection = projection;
+        _forward = forward;
+        _lastId = forward ? 0 : long.MaxValue;
+        _toSkip = skip;
+        _remaining = limit > 0 ? limit : long.MaxValue;
+    }
+
+    public override List<BsonDocument> NextBatch(int batchSize)
+    {
+        var batch = new List<BsonDocument>();
+        var bytes = 0;
+        var ranOut = true;
+        foreach (var (id, stored) in _collection.Records.Scan(_lastId, _forward))
+        {
+            if (batchSize > 0 && batch.Count >= batchSize || _remaining == 0 || batch.Count > 0 && bytes + stored.Length > MaxBatchBytes)
+            {
+                ranOut = false;
+                break;
+            }
+            _lastId = id;
+            BsonDocument result;
+            if (_filter == null && _projection == null)
+            {
+                if (_toSkip > 0) { _toSkip--; continue; }
+                result = new RawBsonDocument(stored);
+            }
+            else
+            {
+                var document = Collection.Parse(stored);
+                if (_filter != null && !_filter.Matches(document)) continue;
+                if (_toSkip > 0) { _toSkip--; continue; }
+                result = _projection == null ? new RawBsonDocument(stored) : _projection.Apply(document);
+            }
+            batch.Add(result);
+            bytes += result is RawBsonDocument ? stored.Length : SizeOf(result);
+            _remaining--;
+        }
+        if (_remaining == 0 || ranOut && !IsTailable) IsExhausted = true;
+        return batch;
+    }
+}

@@ -1,0 +1,140 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
+using MongoBackup.TestServer.Auth;
+using MongoBackup.TestServer.Commands;
+using MongoBackup.TestServer.Wire;
+using MongoDB.Bson;
+
+namespace MongoBackup.TestServer;
+
+/// <summary>
+/// An in-memory server that speaks MongoDB's wire protocol and presents itself as MongoDB 7.0 (a single-node replica
+/// set or a standalone) for what backup and restore tools do. Anything it does not implement fails loudly.
+/// </summary>
+public sealed class MongoTestServer : IDisposable, IAsyncDisposable
+{
+    private readonly ServerState _state;
+    private readonly CommandDispatcher _dispatcher;
+    private readonly X509Certificate2? _certificate;
+    private readonly TextWriter _log;
+    private readonly ConcurrentDictionary<ClientConnection, Task> _connections = new();
+    private readonly object _listenerSync = new();
+    private TcpListener? _listener;
+    private Task? _acceptLoop;
+    private bool _disposed;
+
+    private MongoTestServer(TestServerOptions options)
+    {
+        _log = options.Log ?? Console.Error;
+        _state = new ServerState(options);
+        var auth = new AuthCommands();
+        _dispatcher = new CommandDispatcher(_state, _log, new ICommandGroup[]
+        {
+            auth, new HandshakeCommands(auth), new CatalogCommands(), new WriteCommands(), new ReadCommands(),
+            new UserCommands(), new ApplyOpsCommand(), new TransactionCommands(),
+        });
+        if (options.TlsCertificatePath != null)
+            _certificate = X509CertificateLoader.LoadPkcs12FromFile(options.TlsCertificatePath, options.TlsCertificatePassword);
+        if (options.AuthUser != null)
+        {
+            if (string.IsNullOrEmpty(options.AuthPassword)) throw new ArgumentException("AuthUser needs an AuthPassword", nameof(options));
+            lock (_state.Catalog.Sync)
+                UserCommands.StoreUser(_state, "admin", options.AuthUser, options.AuthPassword,
+                    new BsonArray { new BsonDocument { { "role", "root" }, { "db", "admin" } } }, _state.PlainWrites);
+        }
+    }
+
+    public static MongoTestServer Start(TestServerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Port is < 0 or > 65535) throw new ArgumentOutOfRangeException(nameof(options), $"Port {options.Port} is not a TCP port");
+        if (options.OplogSizeMB <= 0) throw new ArgumentOutOfRangeException(nameof(options), $"OplogSizeMB must be positive, not {options.OplogSizeMB}");
+        var server = new MongoTestServer(options);
+        server.Listen(options.Port);
+        return server;
+    }
+
+    public int Port => _state.Port;
+
+    public string ConnectionString => _state.Options.ReplicaSetName != null
+        ? $"mongodb://127.0.0.1:{Port}/?replicaSet={Uri.EscapeDataString(_state.Options.ReplicaSetName)}"
+        : $"mongodb://127.0.0.1:{Port}/?directConnection=true";
+
+    /// <summary>Abruptly closes every client connection; the server keeps listening.</summary>
+    public void DropAllConnections()
+    {
+        foreach (var connection in _connections.Keys) connection.Close();
+    }
+
+    /// <summary>Stops listening, drops every connection and listens again on the same port; the data stays.</summary>
+    public void Restart()
+    {
+        StopListening();
+        DropAllConnections();
+        Listen(Port);
+    }
+
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        StopListening();
+        DropAllConnections();
+        Task.WaitAll(_connections.Values.ToArray(), TimeSpan.FromSeconds(5));
+        _certificate?.Dispose();
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    private void Listen(int port)
+    {
+        lock (_listenerSync)
+        {
+            var listener = new TcpListener(IPAddress.Loopback, port);
+            listener.Server.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            listener.Start(512);
+            _listener = listener;
+            _state.Port = ((IPEndPoint)listener.LocalEndpoint).Port;
+            _acceptLoop = Task.Run(() => AcceptLoopAsync(listener));
+        }
+    }
+
+    private void StopListening()
+    {
+        Task? loop;
+        lock (_listenerSync)
+        {
+            _listener?.Stop();
+            _listener = null;
+            loop = _acceptLoop;
+        }
+        loop?.Wait(TimeSpan.FromSeconds(5));
+    }
+
+    private async Task AcceptLoopAsync(TcpListener listener)
+    {
+        while (true)
+        {
+            TcpClient client;
+            try
+            {
+                client = await listener.AcceptTcpClientAsync();
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException or InvalidOperationException)
+            {
+                return; // listener stopped
+            }
+            client.NoDelay = true;
+            var connection = new ClientConnection(client, _state.NextConnectionId(), _dispatcher, _certificate, _log);
+            var task = Task.Run(connection.RunAsync);
+            _connections[connection] = task;
+            _ = task.ContinueWith(_ => _connections.TryRemove(connection, out Task? _), TaskScheduler.Default);
+        }
+    }
+}

@@ -1,0 +1,57 @@
+namespace MongoBackup.TestServer;
+
+/// <summary>Parses the server's command line: --port N --replSet NAME --auth USER:PASSWORD --tls FILE.pfx [--tlsPassword P] --oplogSizeMB N.</summary>
+internal static class ServerCommandLine
+{
+    public const string Usage = "usage: MongoBackup.TestServer [--port N] [--replSet NAME] [--auth USER:PASSWORD] [--tls FILE.pfx [--tlsPassword P]] [--oplogSizeMB N]";
+
+    /// <summary>The options, or null after writing the problem and the usage to standard error.</summary>
+    public static TestServerOptions? Parse(string[] args)
+    {
+        var options = new TestServerOptions();
+        for (var i = 0; i < args.Length; i++)
+        {
+            var name = args[i];
+            if (i + 1 >= args.Length) return Fail($"{name} needs a value");
+            var value = args[++i];
+            switch (name)
+            {
+                case "--port" when int.TryParse(value, out var port) && port is >= 0 and <= 65535:
+                    options = options with { Port = port };
+                    break;
+                case "--port":
+                    return Fail($"--port must be a number from 0 to 65535, not '{value}'");
+                case "--replSet":
+                    options = options with { ReplicaSetName = value };
+                    break;
+                case "--auth":
+                    var colon = value.IndexOf(':');
+                    if (colon <= 0 || colon == value.Length - 1) return Fail("--auth must be USER:PASSWORD");
+                    options = options with { AuthUser = value[..colon], AuthPassword = value[(colon + 1)..] };
+                    break;
+                case "--tls":
+                    if (!File.Exists(value)) return Fail($"--tls certificate file '{value}' does not exist");
+                    options = options with { TlsCertificatePath = value };
+                    break;
+                case "--tlsPassword":
+                    options = options with { TlsCertificatePassword = value };
+                    break;
+                case "--oplogSizeMB" when int.TryParse(value, out var size) && size > 0:
+                    options = options with { OplogSizeMB = size };
+                    break;
+                case "--oplogSizeMB":
+                    return Fail($"--oplogSizeMB must be a positive number, not '{value}'");
+                default:
+                    return Fail($"unknown option '{name}'");
+            }
+        }
+        return options;
+    }
+
+    private static TestServerOptions? Fail(string problem)
+    {
+        Console.Error.WriteLine(problem);
+        Console.Error.WriteLine(Usage);
+        return null;
+    }
+}

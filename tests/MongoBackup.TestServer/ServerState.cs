@@ -1,0 +1,47 @@
+using MongoBackup.TestServer.Cursors;
+using MongoBackup.TestServer.Oplog;
+using MongoBackup.TestServer.Sessions;
+using MongoBackup.TestServer.Storage;
+using MongoDB.Bson;
+
+namespace MongoBackup.TestServer;
+
+/// <summary>Everything the commands share: catalog and writers, oplog, cursors, transactions and identity.</summary>
+internal sealed class ServerState
+{
+    public ServerState(TestServerOptions options)
+    {
+        Options = options;
+        Catalog = new Catalog();
+        CatalogWriter = new CatalogWriter(Catalog);
+        DocumentWriter = new DocumentWriter(CatalogWriter);
+        if (options.ReplicaSetName != null)
+        {
+            Oplog = new ReplicationLog(Catalog, options.OplogSizeMB);
+            lock (Catalog.Sync)
+                Oplog.Append(new BsonDocument { { "op", "n" }, { "ns", "" }, { "o", new BsonDocument("msg", "initiating set") } });
+        }
+    }
+
+    public TestServerOptions Options { get; }
+    public int Port { get; set; }
+    public Catalog Catalog { get; }
+    public CatalogWriter CatalogWriter { get; }
+    public DocumentWriter DocumentWriter { get; }
+    public ReplicationLog? Oplog { get; }
+    public CursorRegistry Cursors { get; } = new();
+    public TransactionRegistry Transactions { get; } = new();
+    public DateTime StartedAt { get; } = DateTime.UtcNow;
+    public ObjectId ProcessId { get; } = ObjectId.GenerateNewId();
+    public ObjectId ElectionId { get; } = new("7fffffff0000000000000001");
+    public bool AuthEnabled => Options.AuthUser != null;
+    public string HostAndPort => $"127.0.0.1:{Port}";
+
+    private int _connectionIds;
+    public int NextConnectionId() => Interlocked.Increment(ref _connectionIds);
+
+    /// <summary>The sink for writes outside transactions: the oplog in replica-set mode, nowhere otherwise.</summary>
+    public IOplogSink OplogSink => (IOplogSink?)Oplog ?? DiscardingOplogSink.Instance;
+
+    public WriteContext PlainWrites => new(OplogSink);
+}

@@ -1,0 +1,129 @@
+using MongoBackup.TestServer.Query;
+using MongoDB.Bson;
+using MongoDB.Bson.Serialization;
+
+namespace MongoBackup.TestServer.Storage;
+
+/// <summary>
+/// One collection (or view / time-series entry): identity, options, index specs, raw BSON records, the _id index and
+/// unique-key sets. Not thread-safe by itself: every caller holds the server's data lock.
+/// </summary>
+internal sealed class Collection
+{
+    private readonly Dictionary<BsonValue, long> _idIndex = new(BsonValueOrder.Instance);
+    private readonly List<IndexDefinition> _indexes = new();
+
+    public Collection(string database, string name, CollectionKind kind, BsonDocument options, Guid uuid)
+    {
+        Database = database;
+        Name = name;
+        Kind = kind;
+        Options = options;
+        Uuid = uuid;
+        if (kind == CollectionKind.Collection)
+            _indexes.Add(new IndexDefinition(IdIndexSpec(options)));
+    }
+
+    public string Database { get; set; }
+    public string Name { get; set; }
+    public string Namespace => Database + "." + Name;
+    public CollectionKind Kind { get; }
+    public BsonDocument Options { get; set; }
+    public Guid Uuid { get; }
+    public RecordStore Records { get; } = new();
+    public IReadOnlyList<IndexDefinition> Indexes => _indexes;
+    public bool IsCapped => Options.TryGetValue("capped", out var c) && c.ToBoolean();
+    public bool IsClustered => Options.Contains("clusteredIndex");
+
+    /// <summary>The _id index spec MongoDB reports (clustered collections report theirs as clustered).</summary>
+    public static BsonDocument IdIndexSpec(BsonDocument options)
+    {
+        if (options.TryGetValue("clusteredIndex", out var clustered))
+        {
+            var spec = new BsonDocument { { "v", 2 }, { "key", new BsonDocument("_id", 1) }, { "name", "_id_" }, { "unique", true } };
+            if (clustered is BsonDocument cd && cd.TryGetValue("name", out var name)) spec["name"] = name;
+            spec.Add("clustered", true);
+            return spec;
+        }
+        var idIndex = new BsonDocument { { "v", 2 }, { "key", new BsonDocument("_id", 1) }, { "name", "_id_" } };
+        if (options.TryGetValue("collation", out var collation)) idIndex.Add("collation", collation);
+        return idIndex;
+    }
+
+    public IndexDefinition? FindIndex(string name) => _indexes.FirstOrDefault(i => i.Name == name);
+
+    public void AddIndex(IndexDefinition index)
+    {
+        if (index.EnforcesUniqueness)
+        {
+            foreach (var (id, bytes) in Records.Scan(0, true))
+            {
+                var doc = Parse(bytes);
+                index.CheckInsert(Namespace, doc, id);
+                index.Add(doc, id);
+            }
+        }
+        _indexes.Add(index);
+    }
+
+    public void RemoveIndex(IndexDefinition index) => _indexes.Remove(index);
+
+    public long? FindById(BsonValue id) => _idIndex.TryGetValue(id, out var recordId) ? recordId : null;
+
+    /// <summary>Stores a new document (which must have an _id) after checking every unique index.</summary>
+    public long Insert(BsonDocument document, byte[]? bytes = null)
+    {
+        // Only oplog-like capped collections hold documents without _id; they have no _id index entry.
+        var id = document.GetValue("_id", null);
+        if (id != null && _idIndex.ContainsKey(id))
+            throw DuplicateKeyMessage.Failure(Namespace, IdIndexName, new[] { ("_id", id) });
+        foreach (var index in _indexes) index.CheckInsert(Namespace, document, -1);
+        var recordId = Records.Append(bytes ?? document.ToBson());
+        if (id != null) _idIndex[id] = recordId;
+        foreach (var index in _indexes) index.Add(document, recordId);
+        return recordId;
+    }
+
+    /// <summary>Replaces a stored document in place (same record id), keeping unique indexes consistent.</summary>
+    public void Replace(long recordId, BsonDocument before, BsonDocument after)
+    {
+        foreach (var index in _indexes) index.CheckInsert(Namespace, after, recordId);
+        foreach (var index in _indexes) index.Remove(before, recordId);
+        foreach (var index in _indexes) index.Add(after, recordId);
+        Records.Replace(recordId, after.ToBson());
+    }
+
+    public void Delete(long recordId, BsonDocument document)
+    {
+        foreach (var index in _indexes) index.Remove(document, recordId);
+        if (document.TryGetValue("_id", out var id)) _idIndex.Remove(id);
+        Records.Remove(recordId);
+    }
+
+    public void Truncate()
+    {
+        Records.Clear();
+        _idIndex.Clear();
+        foreach (var index in _indexes) index.Clear();
+    }
+
+    /// <summary>Capped collections drop their oldest documents past size or max.</summary>
+    public void EnforceCap(long maxBytes, long maxDocuments)
+    {
+        while (Records.Count > 1 && (Records.TotalBytes > maxBytes || (maxDocuments > 0 && Records.Count > maxDocuments)))
+        {
+            var first = Records.FirstId();
+            if (first == null) return;
+            Delete(first.Value, Parse(Records.Get(first.Value)!));
+        }
+    }
+
+    public IEnumerable<BsonDocument> Documents()
+    {
+        foreach (var (_, bytes) in Records.Scan(0, true)) yield return Parse(bytes);
+    }
+
+    public static BsonDocument Parse(byte[] bytes) => BsonSerializer.Deserialize<BsonDocument>(bytes);
+
+    private string IdIndexName => _indexes.FirstOrDefault(i => i.IsIdIndex)?.Name ?? "_id_";
+}

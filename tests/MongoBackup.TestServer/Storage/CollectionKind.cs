@@ -1,0 +1,9 @@
+namespace MongoBackup.TestServer.Storage;
+
+/// <summary>What listCollections reports as "type".</summary>
+internal enum CollectionKind
+{
+    Collection,
+    View,
+    Timeseries,
+}

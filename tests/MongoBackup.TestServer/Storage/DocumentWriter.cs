@@ -1,0 +1,100 @@
+using MongoBackup.TestServer.Query;
+using MongoDB.Bson;
+
+namespace MongoBackup.TestServer.Storage;
+
+/// <summary>
+/// Inserts, updates and deletes single documents and describes each one to the oplog as MongoDB 7.0 does:
+/// i with o = document and o2 = {_id}; u with o = a $v:2 diff (or the full document for a replacement) and
+/// o2 = {_id}; d with o = {_id}.
+/// </summary>
+internal sealed class DocumentWriter
+{
+    private readonly CatalogWriter _catalogWriter;
+
+    public DocumentWriter(CatalogWriter catalogWriter) => _catalogWriter = catalogWriter;
+
+    /// <summary>Inserts into db.coll, creating the collection implicitly as MongoDB does.</summary>
+    public BsonDocument Insert(string database, string collectionName, BsonDocument document, WriteContext context)
+    {
+        var collection = _catalogWriter.GetOrCreate(database, collectionName, context);
+        return Insert(collection, document, context);
+    }
+
+    public BsonDocument Insert(Collection collection, BsonDocument document, WriteContext context)
+    {
+        RejectViewWrite(collection);
+        if (collection.Kind == CollectionKind.Timeseries)
+        {
+            var buckets = _catalogWriter.Catalog.Find(collection.Database, "system.buckets." + collection.Name)
+                ?? throw CommandFailure.NamespaceNotFound($"the buckets collection of {collection.Namespace} is missing");
+            Insert(buckets, TimeseriesBuckets.Pack(document, collection.Options["timeseries"].AsBsonDocument), context);
+            return document;
+        }
+        var stored = WithIdFirst(document);
+        var recordId = collection.Insert(stored);
+        context.OnUndo(() => collection.Delete(recordId, stored));
+        if (collection.IsCapped) EnforceCap(collection);
+        context.Sink.Write(new BsonDocument
+        {
+            { "op", "i" }, { "ns", collection.Namespace }, { "ui", UuidOf(collection) }, { "o", stored },
+            { "o2", new BsonDocument("_id", stored["_id"]) },
+        });
+        return stored;
+    }
+
+    /// <summary>Stores <paramref name="after"/> in place of the document at <paramref name="recordId"/>.</summary>
+    public void Update(Collection collection, long recordId, BsonDocument before, BsonDocument after, bool isReplacement, WriteContext context)
+    {
+        RejectViewWrite(collection);
+        if (!BsonValueOrder.Instance.Equals(before["_id"], after["_id"]))
+            throw new CommandFailure(66, "ImmutableField",
+                "Performing an update on the path '_id' would modify the immutable field '_id'");
+        if (before.Equals(after) && before.ToBson().AsSpan().SequenceEqual(after.ToBson())) return;
+        collection.Replace(recordId, before, after);
+        context.OnUndo(() => collection.Replace(recordId, after, before));
+        var o = isReplacement ? after : OplogDiff.Compute(before, after);
+        context.Sink.Write(new BsonDocument
+        {
+            { "op", "u" }, { "ns", collection.Namespace }, { "ui", UuidOf(collection) }, { "o", o },
+            { "o2", new BsonDocument("_id", after["_id"]) },
+        });
+    }
+
+    public void Delete(Collection collection, long recordId, BsonDocument document, WriteContext context)
+    {
+        RejectViewWrite(collection);
+        collection.Delete(recordId, document);
+        context.OnUndo(() => collection.Insert(document));
+        context.Sink.Write(new BsonDocument
+        {
+            { "op", "d" }, { "ns", collection.Namespace }, { "ui", UuidOf(collection) },
+            { "o", new BsonDocument("_id", document["_id"]) },
+        });
+    }
+
+    public static BsonBinaryData UuidOf(Collection collection) => new(collection.Uuid, GuidRepresentation.Standard);
+
+    /// <summary>MongoDB stores _id as the first field and generates an ObjectId when it is missing.</summary>
+    public static BsonDocument WithIdFirst(BsonDocument document)
+    {
+        if (document.ElementCount > 0 && document.GetElement(0).Name == "_id") return document;
+        var ordered = new BsonDocument("_id", document.GetValue("_id", ObjectId.GenerateNewId()));
+        foreach (var element in document)
+            if (element.Name != "_id") ordered.Add(element);
+        return ordered;
+    }
+
+    private static void EnforceCap(Collection collection)
+    {
+        var size = collection.Options.GetValue("size", long.MaxValue).ToInt64();
+        var max = collection.Options.TryGetValue("max", out var m) ? m.ToInt64() : 0;
+        collection.EnforceCap(size, max);
+    }
+
+    private static void RejectViewWrite(Collection collection)
+    {
+        if (collection.Kind == CollectionKind.View)
+            throw new CommandFailure(166, "CommandNotSupportedOnView", $"Namespace {collection.Namespace} is a view, not a collection");
+    }
+}

@@ -1,0 +1,86 @@
+using MongoBackup.TestServer.Query;
+using MongoDB.Bson;
+
+namespace MongoBackup.TestServer.Storage;
+
+/// <summary>
+/// One index: its spec exactly as created (plus v: 2 first, as MongoDB adds), and for unique indexes the set of
+/// keys in use so a write checks uniqueness in O(1).
+/// </summary>
+internal sealed class IndexDefinition
+{
+    private readonly Dictionary<BsonValue, long>? _uniqueKeys;
+    private readonly DocumentFilter? _partialFilter;
+
+    public IndexDefinition(BsonDocument spec)
+    {
+        Spec = spec;
+        Name = spec["name"].AsString;
+        Key = spec["key"].AsBsonDocument;
+        IsUnique = spec.TryGetValue("unique", out var unique) && unique.ToBoolean();
+        IsSparse = spec.TryGetValue("sparse", out var sparse) && sparse.ToBoolean();
+        if (spec.TryGetValue("partialFilterExpression", out var partial))
+            _partialFilter = DocumentFilter.Parse(partial.AsBsonDocument);
+        if (IsUnique && !IsIdIndex) _uniqueKeys = new Dictionary<BsonValue, long>(BsonValueOrder.Instance);
+    }
+
+    public BsonDocument Spec { get; private set; }
+    public string Name { get; }
+    public BsonDocument Key { get; }
+    public bool IsUnique { get; }
+    public bool IsSparse { get; }
+    public bool IsIdIndex => Key.ElementCount == 1 && Key.GetElement(0).Name == "_id" && (Name == "_id_" || Spec.Contains("clustered"));
+    public bool EnforcesUniqueness => _uniqueKeys != null;
+
+    /// <summary>Builds the stored spec: v: 2 first, then the given fields in their order.</summary>
+    public static BsonDocument NormalizeSpec(BsonDocument given)
+    {
+        var spec = new BsonDocument("v", given.GetValue("v", 2));
+        foreach (var element in given)
+            if (element.Name != "v") spec.Add(element.Name, element.Value);
+        return spec;
+    }
+
+    public void SetOption(string name, BsonValue value) => Spec = new BsonDocument(Spec).Set(name, value);
+    public void RemoveOption(string name) { var copy = new BsonDocument(Spec); copy.Remove(name); Spec = copy; }
+
+    /// <summary>The key of a document in this unique index; null when the index does not cover the document.</summary>
+    public BsonArray? KeyOf(BsonDocument document)
+    {
+        if (_partialFilter != null && !_partialFilter.Matches(document)) return null;
+        var values = new BsonArray();
+        var anyPresent = false;
+        foreach (var field in Key)
+        {
+            var value = DocumentPath.Get(document, field.Name);
+            anyPresent |= value != null;
+            values.Add(value ?? BsonNull.Value);
+        }
+        if (IsSparse && !anyPresent) return null;
+        return values;
+    }
+
+    public void CheckInsert(string ns, BsonDocument document, long recordId)
+    {
+        if (_uniqueKeys == null) return;
+        var key = KeyOf(document);
+        if (key != null && _uniqueKeys.TryGetValue(key, out var holder) && holder != recordId)
+            throw DuplicateKeyMessage.Failure(ns, Name, Key.Names.Zip(key.Values, (f, v) => (f, v)).ToList());
+    }
+
+    public void Add(BsonDocument document, long recordId)
+    {
+        if (_uniqueKeys == null) return;
+        var key = KeyOf(document);
+        if (key != null) _uniqueKeys[key] = recordId;
+    }
+
+    public void Remove(BsonDocument document, long recordId)
+    {
+        if (_uniqueKeys == null) return;
+        var key = KeyOf(document);
+        if (key != null && _uniqueKeys.TryGetValue(key, out var holder) && holder == recordId) _uniqueKeys.Remove(key);
+    }
+
+    public void Clear() => _uniqueKeys?.Clear();
+}

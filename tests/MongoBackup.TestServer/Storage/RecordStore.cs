@@ -1,0 +1,139 @@
+namespace MongoBackup.TestServer.Storage;
+
+/// <summary>
+/// Documents as raw BSON in insertion ($natural) order under monotonic record ids, like WiredTiger
+/// RecordIds: a cursor resumes after the last id it returned while others insert and delete.
+/// Deleted slots become tombstones and are compacted away once they outnumber the live ones.
+/// </summary>
+internal sealed class RecordStore
+{
+    private readonly List<long> _ids = new();
+    private readonly List<byte[]?> _docs = new();
+    private int _head; // first slot that may be live: capped collections delete from the front
+    private long _nextId = 1;
+    private int _dead;
+
+    public int Count { get; private set; }
+    public long TotalBytes { get; private set; }
+
+    public long Append(byte[] document)
+    {
+        var id = _nextId++;
+        _ids.Add(id);
+        _docs.Add(document);
+        Count++;
+        TotalBytes += document.Length;
+        return id;
+    }
+
+    public byte[]? Get(long id)
+    {
+        var slot = SlotOf(id);
+        return slot < 0 ? null : _docs[slot];
+    }
+
+    public void Replace(long id, byte[] document)
+    {
+        var slot = SlotOf(id);
+        if (slot < 0 || _docs[slot] == null) throw new InvalidOperationException($"record {id} does not exist");
+        TotalBytes += document.Length - _docs[slot]!.Length;
+        _docs[slot] = document;
+    }
+
+    public void Remove(long id)
+    {
+        var slot = SlotOf(id);
+        if (slot < 0 || _docs[slot] == null) return;
+        TotalBytes -= _docs[slot]!.Length;
+        _docs[slot] = null;
+        Count--;
+        _dead++;
+        while (_head < _docs.Count && _docs[_head] == null) _head++;
+        if (_dead > 1024 && _dead > Count) Compact();
+    }
+
+    /// <summary>The oldest live record, for capped collections that drop from the front.</summary>
+    public long? FirstId()
+    {
+        for (var i = _head; i < _docs.Count; i++)
+            if (_docs[i] != null) return _ids[i];
+        return null;
+    }
+
+    /// <summary>Live records strictly after <paramref name="afterId"/> (forward) or strictly before it (backward).</summary>
+    public IEnumerable<(long Id, byte[] Bytes)> Scan(long afterId, bool forward)
+    {
+        if (forward)
+        {
+            var slot = FirstSlotAfter(afterId);
+            // Re-locate by id after every yield: a compaction may move slots while the caller pauses.
+            while (true)
+            {
+                var count = _docs.Count;
+                while (slot < count && _docs[slot] == null) slot++;
+                if (slot >= count) yield break;
+                var id = _ids[slot];
+                yield return (id, _docs[slot]!);
+                slot = FirstSlotAfter(id);
+            }
+        }
+        else
+        {
+            var slot = LastSlotBefore(afterId);
+            while (true)
+            {
+                while (slot >= _head && slot >= 0 && _docs[slot] == null) slot--;
+                if (slot < 0 || slot < _head) yield break;
+                var id = _ids[slot];
+                yield return (id, _docs[slot]!);
+                slot = LastSlotBefore(id);
+            }
+        }
+    }
+
+    public long MaxId => _nextId;
+
+    public void Clear()
+    {
+        _ids.Clear();
+        _docs.Clear();
+        _head = 0;
+        _dead = 0;
+        Count = 0;
+        TotalBytes = 0;
+    }
+
+    private int SlotOf(long id)
+    {
+        var slot = _ids.BinarySearch(id);
+        return slot < 0 ? -1 : slot;
+    }
+
+    private int FirstSlotAfter(long id)
+    {
+        var slot = _ids.BinarySearch(id);
+        return slot >= 0 ? slot + 1 : ~slot;
+    }
+
+    private int LastSlotBefore(long id)
+    {
+        var slot = _ids.BinarySearch(id);
+        return slot >= 0 ? slot - 1 : ~slot - 1;
+    }
+
+    private void Compact()
+    {
+        var write = 0;
+        for (var read = 0; read < _docs.Count; read++)
+        {
+            if (_docs[read] == null) continue;
+            _ids[write] = _ids[read];
+            _docs[write] = _docs[read];
+            write++;
+        }
+        _ids.RemoveRange(write, _ids.Count - write);
+        _docs.RemoveRange(write, _docs.Count - write);
+        _head = 0;
+        _dead = 0;
+    }
+}

@@ -1,0 +1,21 @@
+using MongoBackup.TestServer.Oplog;
+
+namespace MongoBackup.TestServer.Storage;
+
+/// <summary>
+/// Where the effects of one write go: its oplog entries to <see cref="Sink"/>, and (inside a transaction)
+/// the actions that would take it back to <see cref="Undo"/>, run in reverse order on abort.
+/// </summary>
+internal sealed class WriteContext
+{
+    public WriteContext(IOplogSink sink, List<Action>? undo = null)
+    {
+        Sink = sink;
+        Undo = undo;
+    }
+
+    public IOplogSink Sink { get; }
+    public List<Action>? Undo { get; }
+
+    public void OnUndo(Action action) => Undo?.Add(action);
+}

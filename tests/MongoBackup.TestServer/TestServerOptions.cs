@@ -1,0 +1,27 @@
+namespace MongoBackup.TestServer;
+
+/// <summary>How a <see cref="MongoTestServer"/> presents itself: port, topology, authentication, TLS, oplog size.</summary>
+public sealed record TestServerOptions
+{
+    /// <summary>TCP port on 127.0.0.1; 0 picks a free one.</summary>
+    public int Port { get; init; }
+
+    /// <summary>Replica set name; null serves a standalone (no oplog).</summary>
+    public string? ReplicaSetName { get; init; }
+
+    /// <summary>With <see cref="AuthPassword"/>: a root user on admin, and authentication required.</summary>
+    public string? AuthUser { get; init; }
+
+    public string? AuthPassword { get; init; }
+
+    /// <summary>A .pfx file: the server speaks TLS with this certificate.</summary>
+    public string? TlsCertificatePath { get; init; }
+
+    public string? TlsCertificatePassword { get; init; }
+
+    /// <summary>Size cap of local.oplog.rs; the oldest entries drop past it.</summary>
+    public int OplogSizeMB { get; init; } = 1024;
+
+    /// <summary>Where connection errors are logged; null means standard error.</summary>
+    public TextWriter? Log { get; init; }
+}

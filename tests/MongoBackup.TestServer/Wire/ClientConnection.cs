@@ -1,0 +1,128 @@
+using System.Buffers.Binary;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
+using MongoBackup.TestServer.Commands;
+using MongoDB.Bson;
+
+namespace MongoBackup.TestServer.Wire;
+
+/// <summary>
+/// One client connection: reads frames, runs each command, writes the reply (none when moreToCome). A malformed
+/// frame or unsupported opcode is logged and closes this connection only.
+/// </summary>
+internal sealed class ClientConnection
+{
+    private const int MaxMessageBytes = 48_000_000;
+
+    private readonly TcpClient _client;
+    private readonly CommandDispatcher _dispatcher;
+    private readonly X509Certificate2? _certificate;
+    private readonly TextWriter _log;
+    private readonly CancellationTokenSource _closing = new();
+
+    public ClientConnection(TcpClient client, int id, CommandDispatcher dispatcher, X509Certificate2? certificate, TextWriter log)
+    {
+        _client = client;
+        _dispatcher = dispatcher;
+        _certificate = certificate;
+        _log = log;
+        State = new ConnectionState(id, client.Client.RemoteEndPoint?.ToString() ?? "unknown");
+    }
+
+    public ConnectionState State { get; }
+
+    public void Close()
+    {
+        _closing.Cancel();
+        try
+        {
+            _client.Client.LingerState = new LingerOption(true, 0); // abrupt: the peer sees a reset, as with a crashed server
+        }
+        catch (ObjectDisposedException) { }
+        catch (SocketException) { }
+        _client.Close();
+    }
+
+    public async Task RunAsync()
+    {
+        try
+        {
+            Stream stream = _client.GetStream();
+            if (_certificate != null)
+            {
+                var ssl = new SslStream(stream, false);
+                await ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificate = _certificate }, _closing.Token);
+                stream = ssl;
+            }
+            await ServeAsync(stream);
+        }
+        catch (MalformedMessageException e)
+        {
+            Log($"closing connection {State.Id} from {State.Remote}: {e.Message}");
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException or System.Security.Authentication.AuthenticationException)
+        {
+            if (!_closing.IsCancellationRequested) Log($"connection {State.Id} from {State.Remote} ended: {e.Message}");
+        }
+        finally
+        {
+            _client.Close();
+        }
+    }
+
+    private async Task ServeAsync(Stream stream)
+    {
+        var header = new byte[RequestParser.HeaderLength];
+        while (!_closing.IsCancellationRequested)
+        {
+            if (!await ReadExactlyOrEndAsync(stream, header)) return;
+            var length = BinaryPrimitives.ReadInt32LittleEndian(header);
+            var requestId = BinaryPrimitives.ReadInt32LittleEndian(header.AsSpan(4));
+            var opCode = BinaryPrimitives.ReadInt32LittleEndian(header.AsSpan(12));
+            if (length < RequestParser.HeaderLength || length > MaxMessageBytes)
+                throw new MalformedMessageException($"message length {length} is out of range");
+            if (opCode != OpCode.Msg && opCode != OpCode.Query)
+                throw new MalformedMessageException($"unsupported opcode {opCode}");
+            var payload = new byte[length - RequestParser.HeaderLength];
+            await stream.ReadExactlyAsync(payload, _closing.Token);
+            var request = RequestParser.Parse(requestId, opCode, payload);
+            await WaitForAwaitableHelloAsync(request);
+            var reply = await Task.Run(() => _dispatcher.Run(State, request.Body, request.Database));
+            if (request.MoreToCome) continue;
+            await stream.WriteAsync(ReplyWriter.Frame(request, reply), _closing.Token);
+        }
+    }
+
+    /// <summary>
+    /// Streaming monitors send hello with topologyVersion and maxAwaitTimeMS: MongoDB answers only when the topology
+    /// changes or the time runs out. Ours never changes, so wait (without a thread) to spare the client a busy loop.
+    /// </summary>
+    private async Task WaitForAwaitableHelloAsync(CommandRequest request)
+    {
+        if (request.CommandName is not ("hello" or "isMaster" or "ismaster")) return;
+        if (!request.Body.Contains("topologyVersion") || !request.Body.TryGetValue("maxAwaitTimeMS", out var wait) || !wait.IsNumeric) return;
+        await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(wait.ToInt64(), 10_000)), _closing.Token);
+    }
+
+    private async Task<bool> ReadExactlyOrEndAsync(Stream stream, byte[] buffer)
+    {
+        var read = 0;
+        while (read < buffer.Length)
+        {
+            var n = await stream.ReadAsync(buffer.AsMemory(read), _closing.Token);
+            if (n == 0)
+            {
+                if (read == 0) return false;
+                throw new MalformedMessageException("connection closed inside a message header");
+            }
+            read += n;
+        }
+        return true;
+    }
+
+    private void Log(string message)
+    {
+        lock (_log) _log.WriteLine("[test-server] " + message);
+    }
+}

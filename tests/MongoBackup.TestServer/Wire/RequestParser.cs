@@ -1,0 +1,102 @@
+using System.Buffers.Binary;
+using System.Text;
+using MongoDB.Bson;
+using MongoDB.Bson.Serialization;
+
+namespace MongoBackup.TestServer.Wire;
+
+/// <summary>
+/// Turns a received frame into a <see cref="CommandRequest"/>: OP_MSG (section 0 body plus section 1 document
+/// sequences merged in as arrays; trailing CRC skipped) and legacy OP_QUERY on "db.$cmd" used by old handshakes.
+/// </summary>
+internal static class RequestParser
+{
+    public const int HeaderLength = 16;
+
+    public static CommandRequest Parse(int requestId, int opCode, ReadOnlySpan<byte> payload) => opCode switch
+    {
+        OpCode.Msg => ParseMsg(requestId, payload),
+        OpCode.Query => ParseQuery(requestId, payload),
+        _ => throw new MalformedMessageException($"unsupported opcode {opCode}"),
+    };
+
+    private static CommandRequest ParseMsg(int requestId, ReadOnlySpan<byte> payload)
+    {
+        if (payload.Length < 5) throw new MalformedMessageException("OP_MSG too short for flags and a section");
+        var flags = (MessageFlags)BinaryPrimitives.ReadUInt32LittleEndian(payload);
+        var end = payload.Length - ((flags & MessageFlags.ChecksumPresent) != 0 ? 4 : 0);
+        var position = 4;
+        BsonDocument? body = null;
+        var sequences = new List<(string Name, BsonArray Documents)>();
+        while (position < end)
+        {
+            var kind = payload[position++];
+            if (kind == 0)
+            {
+                if (body != null) throw new MalformedMessageException("OP_MSG has two body sections");
+                body = ReadDocument(payload, ref position, end);
+            }
+            else if (kind == 1)
+            {
+                var sectionStart = position;
+                var size = ReadInt32(payload, position, end);
+                var sectionEnd = sectionStart + size;
+                if (size < 5 || sectionEnd > end) throw new MalformedMessageException($"document sequence size {size} is out of bounds");
+                position += 4;
+                var nameEnd = payload[position..sectionEnd].IndexOf((byte)0);
+                if (nameEnd < 0) throw new MalformedMessageException("document sequence identifier is not terminated");
+                var name = Encoding.UTF8.GetString(payload.Slice(position, nameEnd));
+                position += nameEnd + 1;
+                var documents = new BsonArray();
+                while (position < sectionEnd) documents.Add(ReadDocument(payload, ref position, sectionEnd));
+                sequences.Add((name, documents));
+            }
+            else
+            {
+                throw new MalformedMessageException($"unknown OP_MSG section kind {kind}");
+            }
+        }
+        if (body == null) throw new MalformedMessageException("OP_MSG has no body section");
+        foreach (var (name, documents) in sequences) body[name] = documents;
+        var database = body.TryGetValue("$db", out var db) && db.IsString ? db.AsString
+            : throw new MalformedMessageException("OP_MSG body has no $db");
+        return new CommandRequest(requestId, body, database, false, (flags & MessageFlags.MoreToCome) != 0);
+    }
+
+    private static CommandRequest ParseQuery(int requestId, ReadOnlySpan<byte> payload)
+    {
+        var position = 4; // flags
+        var nameEnd = payload[position..].IndexOf((byte)0);
+        if (nameEnd < 0) throw new MalformedMessageException("OP_QUERY collection name is not terminated");
+        var fullName = Encoding.UTF8.GetString(payload.Slice(position, nameEnd));
+        position += nameEnd + 1 + 8; // numberToSkip, numberToReturn
+        if (!fullName.EndsWith(".$cmd", StringComparison.Ordinal))
+            throw new MalformedMessageException($"legacy OP_QUERY is only served on <db>.$cmd, not '{fullName}'");
+        var query = ReadDocument(payload, ref position, payload.Length);
+        if (query.TryGetValue("$query", out var wrapped) && wrapped is BsonDocument inner) query = inner;
+        var database = fullName[..^".$cmd".Length];
+        return new CommandRequest(requestId, query, database, true, false);
+    }
+
+    private static BsonDocument ReadDocument(ReadOnlySpan<byte> payload, ref int position, int end)
+    {
+        var length = ReadInt32(payload, position, end);
+        if (length < 5 || position + length > end) throw new MalformedMessageException($"BSON document length {length} is out of bounds");
+        var bytes = payload.Slice(position, length).ToArray();
+        position += length;
+        try
+        {
+            return BsonSerializer.Deserialize<BsonDocument>(bytes);
+        }
+        catch (Exception e) when (e is FormatException or EndOfStreamException or BsonSerializationException)
+        {
+            throw new MalformedMessageException("invalid BSON document: " + e.Message);
+        }
+    }
+
+    private static int ReadInt32(ReadOnlySpan<byte> payload, int position, int end)
+    {
+        if (position + 4 > end) throw new MalformedMessageException("message ends inside a length field");
+        return BinaryPrimitives.ReadInt32LittleEndian(payload[position..]);
+    }
+}
