@@ -43,8 +43,9 @@ internal static class DatabaseFolderScan
             string? dataFile;
             if (meta?.IsTimeseries == true)
             {
+                // Before server 8.3 mongodump names the data after the buckets collection; from 8.3 after the collection.
                 var bucketsStem = DumpNames.EscapeCollection(BucketsPrefix + collection);
-                dataByStem.TryGetValue(bucketsStem, out dataFile);
+                if (!dataByStem.TryGetValue(bucketsStem, out dataFile)) dataByStem.TryGetValue(stem, out dataFile);
                 timeseriesBuckets.Add(bucketsStem);
             }
             else

@@ -59,11 +59,12 @@ internal sealed class DumpArchiveReader : IDumpReader
         {
             if (!Namespaces.Any(n => n.Database == ns.Database && n.Collection == ns.Collection))
                 throw new ArgumentException($"Namespace '{ns.FullName}' is not in the archive '{_file}'.", nameof(chosen));
-            sinks[(ns.Database, SegmentCollection(ns))] = new NamespaceSink(ns);
+            var sink = new NamespaceSink(ns);
+            foreach (var collection in SegmentCollections(ns)) sinks[(ns.Database, collection)] = sink;
         }
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         // Every consumer runs at once: the single pass cannot wait for one namespace while another's channel is full.
-        var consumers = sinks.Values.Select(sink => RunConsumerAsync(sink, consume, stop.Token)).ToList();
+        var consumers = sinks.Values.Distinct().Select(sink => RunConsumerAsync(sink, consume, stop.Token)).ToList();
         var pump = Task.Run(() => PumpAsync(sinks, stop.Token), CancellationToken.None);
         await Task.WhenAll(consumers.Append(pump)).ConfigureAwait(false);
     }
@@ -92,9 +93,12 @@ internal sealed class DumpArchiveReader : IDumpReader
 
     private static bool IsOplog(string db, string collection) => db == "" && collection == ArchivePrelude.OplogCollection;
 
-    /// <summary>The collection name a namespace's segments carry: a timeseries collection's documents are its buckets.</summary>
-    private static string SegmentCollection(DumpNamespace ns) =>
-        ns.Metadata?.IsTimeseries == true ? BucketsPrefix + ns.Collection : ns.Collection;
+    /// <summary>
+    /// The collection names a namespace's segments may carry: a timeseries collection's documents are its buckets,
+    /// labelled system.buckets.&lt;name&gt; before server 8.3 and by the collection's own name after.
+    /// </summary>
+    private static IEnumerable<string> SegmentCollections(DumpNamespace ns) =>
+        ns.Metadata?.IsTimeseries == true ? [BucketsPrefix + ns.Collection, ns.Collection] : [ns.Collection];
 
     private static async Task RunConsumerAsync(NamespaceSink sink, Func<DumpNamespace, IAsyncEnumerable<byte[]>, Task> consume, CancellationToken ct)
     {
@@ -112,40 +116,48 @@ internal sealed class DumpArchiveReader : IDumpReader
     /// <summary>One sequential pass over the archive, handing each chosen namespace's documents to its channel.</summary>
     private async Task PumpAsync(Dictionary<(string, string), NamespaceSink> sinks, CancellationToken ct)
     {
+        BsonDocumentReader? reader = null;
         try
         {
             await using var stream = DumpReaders.OpenSniffed(_file);
-            using var reader = new BsonDocumentReader(stream, _file);
+            reader = new BsonDocumentReader(stream, _file);
             await ArchivePrelude.ReadAsync(stream, reader, _file, ct).ConfigureAwait(false);
             var segments = new ArchiveSegmentReader(reader, _file);
-            var ended = new HashSet<(string, string)>();
+            var ended = new HashSet<NamespaceSink>();
             while (await segments.NextAsync(ct).ConfigureAwait(false) is { } segment)
             {
                 var key = (segment.Database, segment.Collection);
                 if (segment.IsEnd)
                 {
-                    ended.Add(key);
-                    if (sinks.TryGetValue(key, out var finished)) finished.Channel.Writer.TryComplete();
+                    if (sinks.TryGetValue(key, out var finished))
+                    {
+                        ended.Add(finished);
+                        finished.Channel.Writer.TryComplete();
+                    }
                     continue;
                 }
                 sinks.TryGetValue(key, out var sink);
                 while (await segments.NextDocumentAsync(ct).ConfigureAwait(false) is { } document)
                     if (sink is not null) await sink.WriteAsync(document, ct).ConfigureAwait(false);
             }
-            var unfinished = sinks.Keys.FirstOrDefault(k => !ended.Contains(k));
-            if (unfinished != default)
+            var unfinished = sinks.Values.FirstOrDefault(s => !ended.Contains(s));
+            if (unfinished is not null)
                 throw new CorruptDumpException(_file, reader.Position,
-                    $"the archive ends before the end marker of '{unfinished.Item1}.{unfinished.Item2}': it is truncated");
+                    $"the archive ends before the end marker of '{unfinished.Namespace.FullName}': it is truncated");
             foreach (var sink in sinks.Values) sink.Channel.Writer.TryComplete();
         }
         catch (Exception e)
         {
             var failure = e is InvalidDataException or ZstdSharp.ZstdException
-                ? new CorruptDumpException(_file, -1, $"the compressed data is damaged: {e.Message}", e)
+                ? new CorruptDumpException(_file, reader?.Position ?? 0, $"the compressed data is damaged: {e.Message}", e)
                 : e;
             foreach (var sink in sinks.Values) sink.Channel.Writer.TryComplete(failure);
             if (failure == e) throw;
             throw failure;
+        }
+        finally
+        {
+            reader?.Dispose();
         }
     }
 

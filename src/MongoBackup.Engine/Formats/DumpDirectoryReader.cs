@@ -42,6 +42,9 @@ internal sealed class DumpDirectoryReader : IDumpReader
             }
         }
         var oplog = FindOplog(root);
+        if (namespaces.Count == 0 && oplog is null && LooksLikeDatabaseFolder(root))
+            throw new InvalidDataException(
+                $"'{root}' looks like one database folder of a dump, not a dump: choose its parent folder '{Path.GetDirectoryName(root)}'.");
         if (namespaces.Count == 0 && oplog is null)
             throw new InvalidDataException(
                 $"'{root}' is not a mongodump directory: it has no database folders with .bson or .metadata.json files and no oplog.bson.");
@@ -105,6 +108,10 @@ internal sealed class DumpDirectoryReader : IDumpReader
         }
         return null;
     }
+
+    private static bool LooksLikeDatabaseFolder(string root) =>
+        Directory.EnumerateFiles(root).Any(f => Path.GetFileName(f).Contains(DumpLayout.DataExtension, StringComparison.Ordinal)
+                                               || Path.GetFileName(f).Contains(DumpLayout.MetadataExtension, StringComparison.Ordinal));
 
     // Pointing a restore at a repository instead of one of its snapshots would otherwise read each snapshot as a database.
     private static void RejectRepositoryRoot(string root)
