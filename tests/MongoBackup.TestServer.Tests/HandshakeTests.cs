@@ -1,0 +1,116 @@
+using System.Net.Sockets;
+using MongoDB.Bson;
+using MongoDB.Driver;
+
+namespace MongoBackup.TestServer.Tests;
+
+public class HandshakeTests : ServerTestBase
+{
+    [Fact]
+    public void Replica_set_server_is_a_writable_primary_running_7_0()
+    {
+        var server = StartServer("rs0");
+        var client = Connect(server);
+        var admin = client.GetDatabase("admin");
+        var hello = admin.RunCommand<BsonDocument>(new BsonDocument("hello", 1));
+        Assert.True(hello["isWritablePrimary"].AsBoolean);
+        Assert.Equal("rs0", hello["setName"].AsString);
+        Assert.Equal(21, hello["maxWireVersion"].AsInt32);
+        Assert.Equal(new BsonArray { $"127.0.0.1:{server.Port}" }, hello["hosts"]);
+        Assert.True(hello.Contains("$clusterTime"));
+        var buildInfo = admin.RunCommand<BsonDocument>(new BsonDocument("buildInfo", 1));
+        Assert.Equal("7.0.14", buildInfo["version"].AsString);
+        Assert.Equal(new BsonArray { 7, 0, 14, 0 }, buildInfo["versionArray"]);
+        var status = admin.RunCommand<BsonDocument>(new BsonDocument("replSetGetStatus", 1));
+        Assert.Equal("PRIMARY", status["members"][0]["stateStr"].AsString);
+        Assert.Equal($"mongodb://127.0.0.1:{server.Port}/?replicaSet=rs0", server.ConnectionString);
+    }
+
+    [Fact]
+    public void Standalone_server_has_no_replication()
+    {
+        var server = StartServer(replicaSet: null);
+        var client = Connect(server);
+        var admin = client.GetDatabase("admin");
+        Assert.Equal(1.0, admin.RunCommand<BsonDocument>(new BsonDocument("ping", 1))["ok"].ToDouble());
+        var error = Assert.Throws<MongoCommandException>(() => admin.RunCommand<BsonDocument>(new BsonDocument("replSetGetStatus", 1)));
+        Assert.Equal(76, error.Code);
+        Assert.EndsWith("/?directConnection=true", server.ConnectionString);
+        Assert.False(admin.RunCommand<BsonDocument>(new BsonDocument("hello", 1)).Contains("setName"));
+    }
+
+    [Fact]
+    public void Unknown_command_fails_with_CommandNotFound()
+    {
+        var client = Connect(StartServer());
+        var error = Assert.Throws<MongoCommandException>(() =>
+            client.GetDatabase("test").RunCommand<BsonDocument>(new BsonDocument("frobnicate", 1)));
+        Assert.Equal(59, error.Code);
+        Assert.Equal("CommandNotFound", error.CodeName);
+        Assert.Contains("no such command: 'frobnicate'", error.Message);
+    }
+
+    [Fact]
+    public void Garbage_frame_closes_only_that_connection()
+    {
+        var server = StartServer();
+        using var raw = new TcpClient("127.0.0.1", server.Port);
+        var stream = raw.GetStream();
+        // A header claiming 32 bytes of opcode 9999, then junk.
+        var frame = new byte[32];
+        BitConverter.GetBytes(32).CopyTo(frame, 0);
+        BitConverter.GetBytes(9999).CopyTo(frame, 12);
+        stream.Write(frame);
+        stream.ReadTimeout = 5000;
+        var read = stream.Read(new byte[16], 0, 16);
+        Assert.Equal(0, read); // the server closed the connection instead of answering
+        Assert.Contains("unsupported opcode 9999", ServerLog.ToString());
+
+        var client = Connect(server);
+        Assert.Equal(1.0, client.GetDatabase("admin").RunCommand<BsonDocument>(new BsonDocument("ping", 1))["ok"].ToDouble());
+    }
+
+    [Fact]
+    public void Truncated_bson_body_is_logged_and_the_connection_closed()
+    {
+        var server = StartServer();
+        using var raw = new TcpClient("127.0.0.1", server.Port);
+        var stream = raw.GetStream();
+        var frame = new byte[16 + 4 + 1 + 8];
+        BitConverter.GetBytes(frame.Length).CopyTo(frame, 0);
+        BitConverter.GetBytes(2013).CopyTo(frame, 12);
+        BitConverter.GetBytes(400).CopyTo(frame, 21); // a BSON document claiming 400 bytes in an 8-byte section
+        stream.Write(frame);
+        stream.ReadTimeout = 5000;
+        Assert.Equal(0, stream.Read(new byte[16], 0, 16));
+        Assert.Contains("BSON document length 400 is out of bounds", ServerLog.ToString());
+    }
+
+    [Fact]
+    public void Clients_reconnect_after_connections_drop_and_after_a_restart()
+    {
+        var server = StartServer();
+        var client = Connect(server);
+        var collection = client.GetDatabase("test").GetCollection<BsonDocument>("c");
+        collection.InsertOne(new BsonDocument("_id", 1));
+        server.DropAllConnections();
+        RetryOnce(() => collection.InsertOne(new BsonDocument("_id", 2)));
+        var port = server.Port;
+        server.Restart();
+        Assert.Equal(port, server.Port);
+        RetryOnce(() => collection.InsertOne(new BsonDocument("_id", 3)));
+        Assert.Equal(3, collection.CountDocuments(new BsonDocument()));
+    }
+
+    private static void RetryOnce(Action action)
+    {
+        try
+        {
+            action();
+        }
+        catch (MongoConnectionException)
+        {
+            action();
+        }
+    }
+}
