@@ -1,0 +1,105 @@
+using System.Collections;
+using System.Management.Automation;
+using MongoBackup.Engine;
+using MongoBackup.Engine.Catalog;
+using MongoBackup.Engine.Codecs;
+using MongoBackup.Engine.Dump;
+using MongoBackup.Engine.Repository;
+using MongoBackup.PowerShell.Pipeline;
+
+namespace MongoBackup.PowerShell.Commands;
+
+/// <summary>Takes a full logical snapshot of an instance, some databases or some collections into a repository folder.</summary>
+[Cmdlet(VerbsData.Backup, "MongoDatabase", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[OutputType(typeof(MongoSnapshot))]
+public sealed class BackupMongoDatabaseCommand : MongoConnectionCmdlet
+{
+    [Parameter(Mandatory = true, Position = 1)]
+    [ValidateNotNullOrEmpty]
+    public string Repository { get; set; } = "";
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? Database { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? Collection { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? ExcludeCollection { get; set; }
+
+    [Parameter]
+    public SwitchParameter IncludeUsersAndRoles { get; set; }
+
+    [Parameter]
+    public Compression Compression { get; set; } = Compression.Gzip;
+
+    [Parameter]
+    [ValidateRange(1, 64)]
+    public int ParallelCollections { get; set; } = 4;
+
+    [Parameter]
+    [ValidateSet("primary", "primaryPreferred", "secondary", "secondaryPreferred", "nearest", IgnoreCase = true)]
+    public string ReadPreference { get; set; } = "primary";
+
+    [Parameter]
+    public Hashtable? Tag { get; set; }
+
+    protected override void ProcessRecord() => RunCommand(() =>
+    {
+        var whatIf = IsWhatIf();
+        var request = new BackupRequest
+        {
+            Connection = BuildConnection(ReadPreference),
+            Repository = whatIf ? new WhatIfRepository(ResolvePath(Repository)) : OpenRepository(),
+            Filter = new NamespaceFilter(Database, Collection, ExcludeCollection),
+            Compression = Compression,
+            ParallelCollections = ParallelCollections,
+            IncludeUsersAndRoles = IncludeUsersAndRoles.IsPresent,
+            Tags = TagsOf(Tag),
+        };
+
+        if (whatIf)
+        {
+            // One "What if" line per namespace the backup would take; nothing is written.
+            foreach (var collection in Await(ct => BackupRunner.PlanAsync(request, ct)))
+                ShouldProcess(collection.Namespace, $"Back up {collection.TypeName} into {request.Repository.Location}");
+            return;
+        }
+        if (!ShouldProcess(request.Connection.DisplayName, $"Back up into {request.Repository.Location}")) return;
+
+        var manifest = RunEngine((observer, ct) => new BackupRunner(observer).RunAsync(request, ct));
+        WriteObject(MongoSnapshot.FromManifest(manifest, request.Repository));
+    });
+
+    private FolderRepository OpenRepository()
+    {
+        var path = ResolvePath(Repository);
+        try { return new FolderRepository(path); }
+        catch (IOException e)
+        {
+            throw new MongoBackupException(ErrorIds.RepositoryNotWritable, e.Message, e, path);
+        }
+    }
+
+    private bool IsWhatIf() =>
+        MyInvocation.BoundParameters.TryGetValue("WhatIf", out var bound)
+            ? ((SwitchParameter)bound).IsPresent
+            : LanguagePrimitives.IsTrue(GetVariableValue("WhatIfPreference"));
+
+    private static Dictionary<string, string> TagsOf(Hashtable? tags)
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (tags is null) return result;
+        foreach (DictionaryEntry entry in tags)
+        {
+            var key = entry.Key?.ToString();
+            if (string.IsNullOrWhiteSpace(key))
+                throw new MongoBackupException(ErrorIds.InvalidArgument, "A -Tag key is empty: every tag needs a name.");
+            result[key] = entry.Value?.ToString() ?? "";
+        }
+        return result;
+    }
+}

@@ -1,0 +1,95 @@
+using System.Management.Automation;
+using MongoBackup.Engine;
+using MongoBackup.Engine.Repository;
+
+namespace MongoBackup.PowerShell.Commands;
+
+/// <summary>Lists the snapshots of a repository folder, newest first.</summary>
+[Cmdlet(VerbsCommon.Get, "MongoSnapshot")]
+[OutputType(typeof(MongoSnapshot))]
+public sealed class GetMongoSnapshotCommand : MongoEngineCmdlet
+{
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string Repository { get; set; } = "";
+
+    [Parameter(Position = 1)]
+    [ValidateNotNullOrEmpty]
+    [SupportsWildcards]
+    public string[]? Id { get; set; }
+
+    [Parameter]
+    public SwitchParameter Latest { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    [SupportsWildcards]
+    public string? Database { get; set; }
+
+    [Parameter]
+    public SwitchParameter IncludeIncomplete { get; set; }
+
+    protected override void ProcessRecord() => RunCommand(() =>
+    {
+        var repository = OpenRepository();
+        var snapshots = new List<MongoSnapshot>();
+        foreach (var found in Await(ct => ReadAllAsync(repository, ct)))
+        {
+            if (found.Manifest is { } manifest)
+            {
+                snapshots.Add(MongoSnapshot.FromManifest(manifest, repository));
+                continue;
+            }
+            // A folder with no manifest is a backup that never finished; one whose manifest cannot be read is damage worth a warning.
+            var manifestPath = repository.LocalPath(found.SnapshotId, SnapshotManifest.FileName);
+            if (manifestPath is not null && File.Exists(manifestPath))
+                WriteWarning($"Snapshot '{found.SnapshotId}' is skipped: its manifest '{manifestPath}' cannot be read. {found.Error}");
+            if (IncludeIncomplete) snapshots.Add(MongoSnapshot.Incomplete(found.SnapshotId, repository, found.Error));
+        }
+
+        var chosen = Select(snapshots);
+        ReportMissingIds(snapshots, repository);
+        WriteObject(chosen, enumerateCollection: true);
+    });
+
+    private IEnumerable<MongoSnapshot> Select(IEnumerable<MongoSnapshot> snapshots)
+    {
+        var ids = (Id ?? []).Select(p => new WildcardPattern(p, WildcardOptions.IgnoreCase)).ToList();
+        var database = Database is null ? null : new WildcardPattern(Database, WildcardOptions.None);
+        var chosen = snapshots
+            .Where(s => ids.Count == 0 || ids.Any(p => p.IsMatch(s.Id)))
+            .Where(s => database is null || s.Databases.Any(database.IsMatch))
+            // Ids start with the UTC start time, so they also order the incomplete ones that have no manifest.
+            .OrderByDescending(s => s.StartTime ?? DateTime.MinValue)
+            .ThenByDescending(s => s.Id, StringComparer.Ordinal);
+        return Latest ? chosen.Where(s => s.Status != MongoSnapshot.IncompleteStatus).Take(1) : chosen;
+    }
+
+    private void ReportMissingIds(IReadOnlyCollection<MongoSnapshot> snapshots, FolderRepository repository)
+    {
+        foreach (var id in (Id ?? []).Where(i => !WildcardPattern.ContainsWildcardCharacters(i)))
+        {
+            if (snapshots.Any(s => string.Equals(s.Id, id, StringComparison.OrdinalIgnoreCase))) continue;
+            var error = new MongoBackupException(ErrorIds.SnapshotNotFound,
+                $"There is no snapshot '{id}' in the repository '{repository.Location}'.", target: id);
+            WriteError(Pipeline.EngineErrors.ToRecord(error));
+        }
+    }
+
+    private FolderRepository OpenRepository()
+    {
+        var path = ResolvePath(Repository);
+        // Listing must not create a repository where the user mistyped a path.
+        if (!Directory.Exists(path))
+            throw new MongoBackupException(ErrorIds.SourceNotFound, $"The repository folder '{path}' does not exist.", target: path);
+        try { return new FolderRepository(path); }
+        catch (IOException e) { throw new MongoBackupException(ErrorIds.RepositoryNotWritable, e.Message, e, path); }
+    }
+
+    private static async Task<List<ManifestReadResult>> ReadAllAsync(ISnapshotRepository repository, CancellationToken ct)
+    {
+        var results = new List<ManifestReadResult>();
+        await foreach (var result in repository.ListAsync(ct)) results.Add(result);
+        return results;
+    }
+}

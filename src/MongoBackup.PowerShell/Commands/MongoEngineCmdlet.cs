@@ -1,0 +1,98 @@
+using System.Management.Automation;
+using MongoBackup.Engine;
+using MongoBackup.Engine.Events;
+using MongoBackup.PowerShell.Pipeline;
+
+namespace MongoBackup.PowerShell.Commands;
+
+/// <summary>
+/// What every engine-driven cmdlet shares: the engine runs on a worker task, cancelled when the user presses
+/// Ctrl+C (StopProcessing); its events are written on the pipeline thread as verbose lines, warnings,
+/// progress bars and non-terminating errors; a whole-command failure becomes a terminating error with the
+/// engine's stable error id.
+/// </summary>
+public abstract class MongoEngineCmdlet : PSCmdlet, IDisposable
+{
+    private readonly CancellationTokenSource _stopping = new();
+
+    protected CancellationToken Stopping => _stopping.Token;
+
+    protected override void StopProcessing() => _stopping.Cancel();
+
+    public void Dispose()
+    {
+        _stopping.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Runs <paramref name="body"/>, turning engine failures into terminating errors that carry their error id.</summary>
+    protected void RunCommand(Action body)
+    {
+        try
+        {
+            body();
+        }
+        catch (MongoBackupException e)
+        {
+            ThrowTerminatingError(EngineErrors.ToRecord(e));
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+            throw new PipelineStoppedException();
+        }
+        catch (Exception e) when (e is not RuntimeException and not OperationCanceledException)
+        {
+            // Not described by the engine: still a proper error record rather than a bare .NET exception.
+            ThrowTerminatingError(EngineErrors.Unexpected(e));
+        }
+    }
+
+    /// <summary>
+    /// Runs engine work on a worker task and pumps its events here until it ends; returns its result or
+    /// rethrows its failure. If the pipeline stops early (Ctrl+C, -ErrorAction Stop) the work is cancelled and awaited.
+    /// </summary>
+    protected T RunEngine<T>(Func<IEngineObserver, CancellationToken, Task<T>> work)
+    {
+        using var events = new EngineEventQueue();
+        var progress = new ProgressReporter();
+        var task = Task.Run(async () =>
+        {
+            try { return await work(events, _stopping.Token).ConfigureAwait(false); }
+            finally { events.Complete(); }
+        });
+        var drained = false;
+        try
+        {
+            foreach (var e in events.Drain()) Write(e, progress);
+            foreach (var record in progress.CompleteAll()) WriteProgress(record);
+            drained = true;
+        }
+        finally
+        {
+            if (!drained)
+            {
+                _stopping.Cancel();
+                try { task.Wait(); } catch (AggregateException) { /* the pipeline is already failing for another reason */ }
+            }
+        }
+        return task.GetAwaiter().GetResult();
+    }
+
+    /// <summary>Awaits a short engine call (a plan, a listing) on the pipeline thread.</summary>
+    protected T Await<T>(Func<CancellationToken, Task<T>> work) =>
+        Task.Run(() => work(_stopping.Token)).GetAwaiter().GetResult();
+
+    /// <summary>A path as the user typed it, resolved against the current PowerShell location (not the process's).</summary>
+    protected string ResolvePath(string path) => SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
+
+    private void Write(EngineEvent e, ProgressReporter progress)
+    {
+        switch (e)
+        {
+            case VerboseEvent v: WriteVerbose(v.Message); break;
+            case WarningEvent w: WriteWarning(w.Message); break;
+            case ProgressEvent p: WriteProgress(progress.Report(p.Update)); break;
+            case NamespaceFailedEvent f: WriteError(EngineErrors.ToRecord(f.Error, f.Namespace)); break;
+        }
+    }
+}

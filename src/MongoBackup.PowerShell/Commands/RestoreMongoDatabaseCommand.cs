@@ -1,0 +1,144 @@
+using System.Collections;
+using System.Management.Automation;
+using MongoBackup.Engine;
+using MongoBackup.Engine.Catalog;
+using MongoBackup.Engine.Restore;
+
+namespace MongoBackup.PowerShell.Commands;
+
+/// <summary>
+/// Restores a snapshot (from Get-MongoSnapshot or Backup-MongoDatabase), a mongodump directory or a mongodump
+/// archive into a server, optionally filtered and renamed. Each target namespace is confirmed on its own;
+/// with -Drop the confirmation is High impact, since existing data is destroyed.
+/// </summary>
+[Cmdlet(VerbsData.Restore, "MongoDatabase", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium,
+    DefaultParameterSetName = SnapshotSet)]
+[OutputType(typeof(MongoRestoreResult))]
+public sealed class RestoreMongoDatabaseCommand : MongoConnectionCmdlet
+{
+    private const string SnapshotSet = "Snapshot";
+    private const string PathSet = "Path";
+    private bool _yesToAllDrops, _noToAllDrops;
+
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = SnapshotSet)]
+    public MongoSnapshot? InputObject { get; set; }
+
+    [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true, ParameterSetName = PathSet)]
+    [Alias("FullName")]
+    [ValidateNotNullOrEmpty]
+    public string? Path { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    [SupportsWildcards]
+    public string[]? Database { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    [SupportsWildcards]
+    public string[]? Collection { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    [SupportsWildcards]
+    public string[]? ExcludeCollection { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    [SupportsWildcards]
+    public string[]? NamespaceInclude { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    [SupportsWildcards]
+    public string[]? NamespaceExclude { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public object[]? RenameDatabase { get; set; }
+
+    [Parameter]
+    [ValidateNotNull]
+    public Hashtable? NamespaceMap { get; set; }
+
+    [Parameter]
+    public SwitchParameter Drop { get; set; }
+
+    [Parameter]
+    public SwitchParameter NoIndexRestore { get; set; }
+
+    [Parameter]
+    public SwitchParameter NoOplogReplay { get; set; }
+
+    [Parameter]
+    public SwitchParameter IncludeUsersAndRoles { get; set; }
+
+    [Parameter]
+    [ValidateRange(1, 64)]
+    public int InsertionWorkers { get; set; } = 2;
+
+    protected override void ProcessRecord() => RunCommand(() =>
+    {
+        var source = SourcePath();
+        var request = new RestoreRequest
+        {
+            Connection = BuildConnection(),
+            SourcePath = source,
+            Filter = Filter([]),
+            Map = RenameArguments.Build(RenameDatabase, NamespaceMap),
+            Drop = Drop.IsPresent,
+            NoIndexRestore = NoIndexRestore.IsPresent,
+            NoOplogReplay = NoOplogReplay.IsPresent,
+            IncludeUsersAndRoles = IncludeUsersAndRoles.IsPresent,
+            InsertionWorkers = InsertionWorkers,
+        };
+
+        var plan = Await(ct => RestoreRunner.PlanAsync(request, ct));
+        if (plan.Count == 0)
+            throw new MongoBackupException(ErrorIds.NothingToBackUp,
+                $"Nothing in '{source}' matches the chosen databases, collections and namespaces.", target: source);
+
+        var declined = plan.Where(ns => !Confirmed(ns, source)).Select(ns => ns.SourceNamespace).ToList();
+        if (declined.Count == plan.Count) return; // -WhatIf, or every namespace declined: nothing is written
+
+        var confirmed = request with { Filter = Filter(declined) };
+        var outcome = RunEngine((observer, ct) => new RestoreRunner(observer).RunAsync(confirmed, ct));
+        WriteObject(MongoRestoreResult.FromOutcome(outcome));
+    });
+
+    private string SourcePath() => InputObject is { } snapshot
+        ? snapshot.Status == MongoSnapshot.IncompleteStatus
+            ? throw new MongoBackupException(ErrorIds.SnapshotNotFound,
+                $"Snapshot '{snapshot.Id}' is incomplete (it has no readable manifest) and cannot be restored.", target: snapshot.Id)
+            : snapshot.Path
+        : ResolvePath(Path!);
+
+    /// <summary>The parameters' filter, plus the namespaces the user declined at the confirmation prompt.</summary>
+    private NamespaceFilter Filter(IReadOnlyCollection<string> declined) => new(
+        Database, Collection, ExcludeCollection, NamespaceInclude,
+        (NamespaceExclude ?? []).Concat(declined.Select(WildcardPattern.Escape)));
+
+    private bool Confirmed(PlannedNamespace ns, string source)
+    {
+        var action = Drop
+            ? $"Drop and restore {ns.Type} from {ns.SourceNamespace} in {source}"
+            : $"Restore {ns.Type} from {ns.SourceNamespace} in {source}";
+        if (!ShouldProcess(ns.TargetNamespace, action)) return false;
+        if (!Drop || !DropNeedsItsOwnPrompt()) return true;
+        return ShouldContinue(
+            $"Drop {ns.TargetNamespace} on the target, losing what it holds, and restore it from {ns.SourceNamespace}?",
+            "Confirm drop", ref _yesToAllDrops, ref _noToAllDrops);
+    }
+
+    /// <summary>
+    /// -Drop destroys data, so it is High impact: it asks unless the user already answered (-Confirm, or
+    /// -Confirm:$false) or lowered the bar ($ConfirmPreference = 'None'). The cmdlet itself is Medium so a
+    /// plain restore into empty targets runs unattended without prompts.
+    /// </summary>
+    private bool DropNeedsItsOwnPrompt()
+    {
+        if (MyInvocation.BoundParameters.ContainsKey("Confirm")) return false;
+        var preference = LanguagePrimitives.TryConvertTo(GetVariableValue("ConfirmPreference"), out ConfirmImpact p) ? p : ConfirmImpact.High;
+        return preference != ConfirmImpact.None && preference <= ConfirmImpact.High;
+    }
+}

@@ -1,0 +1,40 @@
+using System.Collections.Concurrent;
+using MongoBackup.Engine;
+using MongoBackup.Engine.Events;
+
+namespace MongoBackup.PowerShell.Pipeline;
+
+/// <summary>Something the engine reported from a worker thread, waiting to be written on the pipeline thread.</summary>
+public abstract record EngineEvent;
+public sealed record VerboseEvent(string Message) : EngineEvent;
+public sealed record WarningEvent(string Message) : EngineEvent;
+public sealed record ProgressEvent(ProgressUpdate Update) : EngineEvent;
+public sealed record NamespaceFailedEvent(string Namespace, MongoBackupException Error) : EngineEvent;
+
+/// <summary>
+/// The engine's observer for a cmdlet. PowerShell only lets the pipeline thread write, so engine workers
+/// enqueue here and the cmdlet drains the queue until the engine run completes it.
+/// </summary>
+public sealed class EngineEventQueue : IEngineObserver, IDisposable
+{
+    private readonly BlockingCollection<EngineEvent> _events = new();
+
+    public void Verbose(string message) => Add(new VerboseEvent(message));
+    public void Warning(string message) => Add(new WarningEvent(message));
+    public void Progress(ProgressUpdate update) => Add(new ProgressEvent(update));
+    public void NamespaceFailed(string ns, MongoBackupException error) => Add(new NamespaceFailedEvent(ns, error));
+
+    /// <summary>No more events: the engine run has ended.</summary>
+    public void Complete() => _events.CompleteAdding();
+
+    /// <summary>Blocks on the calling (pipeline) thread, yielding events until <see cref="Complete"/>.</summary>
+    public IEnumerable<EngineEvent> Drain() => _events.GetConsumingEnumerable();
+
+    public void Dispose() => _events.Dispose();
+
+    private void Add(EngineEvent e)
+    {
+        // An event raised after the run ended (a late worker callback) has nobody left to show it to.
+        if (!_events.IsAddingCompleted) _events.TryAdd(e);
+    }
+}
