@@ -24,7 +24,8 @@ public sealed class FolderRepository : ISnapshotRepository
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new IOException($"The repository folder '{_root}' cannot be created or written: {e.Message}", e);
+            throw new MongoBackupException(ErrorIds.RepositoryNotWritable,
+                $"The repository folder '{_root}' cannot be created or written: {e.Message}", e, _root);
         }
     }
 
@@ -92,7 +93,9 @@ public sealed class FolderRepository : ISnapshotRepository
         return Task.CompletedTask;
     }
 
-    public string? LocalPath(string snapshotId, string relativePath) => ResolveFile(snapshotId, relativePath);
+    /// <summary>The real path of a snapshot file, or of the snapshot's folder itself when <paramref name="relativePath"/> is empty.</summary>
+    public string? LocalPath(string snapshotId, string relativePath) =>
+        relativePath.Length == 0 ? SnapshotFolder(snapshotId) : ResolveFile(snapshotId, relativePath);
 
     private static async Task<ManifestReadResult> ReadManifestAsync(string id, string manifestPath, CancellationToken ct)
     {

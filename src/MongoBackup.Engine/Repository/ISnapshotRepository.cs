@@ -19,6 +19,6 @@ public interface ISnapshotRepository
 
     Task DeleteSnapshotAsync(string snapshotId, CancellationToken ct);
 
-    /// <summary>A folder repository's real path to a snapshot file (for pipeline objects); null for blob stores.</summary>
+    /// <summary>A folder repository's real path to a snapshot file, or to the snapshot folder when relativePath is empty (for pipeline objects); null for blob stores.</summary>
     string? LocalPath(string snapshotId, string relativePath);
 }

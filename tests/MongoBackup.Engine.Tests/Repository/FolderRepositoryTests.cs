@@ -1,0 +1,161 @@
+using System.Security.Cryptography;
+using MongoBackup.Engine.Codecs;
+using MongoBackup.Engine.Formats;
+using MongoBackup.Engine.Repository;
+using MongoDB.Bson;
+
+namespace MongoBackup.Engine.Tests.Repository;
+
+public sealed class FolderRepositoryTests : IDisposable
+{
+    private readonly string _root = Directory.CreateTempSubdirectory("mongobackup-repo-").FullName;
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    [Fact]
+    public async Task A_written_file_reports_its_size_and_sha256()
+    {
+        var repo = new FolderRepository(_root);
+        var content = RandomNumberGenerator.GetBytes(100_000);
+        SnapshotFileWriter writer;
+        await using (writer = await repo.CreateFileAsync("s1", "shop/orders.bson", default))
+        {
+            await writer.WriteAsync(content.AsMemory(0, 60_000));
+            writer.Write(content, 60_000, 40_000);
+        }
+        Assert.Equal(new ManifestFile("shop/orders.bson", 100_000, Convert.ToHexString(SHA256.HashData(content)).ToLowerInvariant(), ManifestFileKind.Data), writer.Entry);
+        Assert.Equal(content, await File.ReadAllBytesAsync(repo.LocalPath("s1", "shop/orders.bson")!));
+
+        await using var read = await repo.OpenReadAsync("s1", "shop/orders.bson", default);
+        var copy = new MemoryStream();
+        await read.CopyToAsync(copy);
+        Assert.Equal(content, copy.ToArray());
+    }
+
+    [Theory]
+    [InlineData("shop/orders.bson.gz", ManifestFileKind.Data)]
+    [InlineData("shop/orders.metadata.json.zst", ManifestFileKind.Metadata)]
+    [InlineData("oplog.bson.gz", ManifestFileKind.Oplog)]
+    [InlineData("local/oplog.bson", ManifestFileKind.Data)]
+    public void Files_are_classified_by_their_mongodump_name(string path, ManifestFileKind kind) =>
+        Assert.Equal(kind, SnapshotFileWriter.ClassifyByName(path));
+
+    [Fact]
+    public async Task A_snapshot_exists_only_once_its_manifest_is_committed()
+    {
+        var repo = new FolderRepository(_root);
+        var manifest = SnapshotManifestTests.Sample("20261124T221500Z-full-0001");
+        await using (var w = await repo.CreateFileAsync(manifest.Id, "shop/orders.bson", default))
+            w.Write(new BsonDocument("_id", 1).ToBson());
+
+        // A backup that crashed here left files but no manifest: the snapshot lists as incomplete.
+        var before = Assert.Single(await repo.ListAsync(default).ToListAsync());
+        Assert.False(before.IsComplete);
+        Assert.Equal(manifest.Id, before.SnapshotId);
+        Assert.Contains("did not finish", before.Error);
+        Assert.False(File.Exists(Path.Combine(_root, manifest.Id, "manifest.json")));
+
+        await repo.CommitManifestAsync(manifest, default);
+        var after = Assert.Single(await repo.ListAsync(default).ToListAsync());
+        Assert.True(after.IsComplete);
+        Assert.Equal(manifest.Serialize(), after.Manifest!.Serialize());
+        Assert.Empty(Directory.GetFiles(Path.Combine(_root, manifest.Id), "*.tmp"));
+    }
+
+    [Fact]
+    public async Task A_crash_while_writing_the_manifest_leaves_the_snapshot_incomplete()
+    {
+        var repo = new FolderRepository(_root);
+        var folder = Directory.CreateDirectory(Path.Combine(_root, "20261124T221500Z-full-0002")).FullName;
+        // What a process killed mid-commit leaves: a temp file, never a half-written manifest.json.
+        File.WriteAllText(Path.Combine(folder, "manifest.json.tmp"), "{\"id\":\"20261124T221500Z-fu");
+        var listed = Assert.Single(await repo.ListAsync(default).ToListAsync());
+        Assert.False(listed.IsComplete);
+
+        // The next commit replaces the leftover.
+        await repo.CommitManifestAsync(SnapshotManifestTests.Sample("20261124T221500Z-full-0002"), default);
+        Assert.True(Assert.Single(await repo.ListAsync(default).ToListAsync()).IsComplete);
+    }
+
+    [Fact]
+    public async Task One_unreadable_manifest_does_not_hide_the_other_snapshots()
+    {
+        var repo = new FolderRepository(_root);
+        await repo.CommitManifestAsync(SnapshotManifestTests.Sample("20261124T000000Z-full-aaaa"), default);
+        await repo.CommitManifestAsync(SnapshotManifestTests.Sample("20261126T000000Z-full-cccc"), default);
+        var broken = Directory.CreateDirectory(Path.Combine(_root, "20261125T000000Z-full-bbbb")).FullName;
+        File.WriteAllText(Path.Combine(broken, "manifest.json"), "{ this is not json");
+
+        var listed = await repo.ListAsync(default).ToListAsync();
+        Assert.Equal(["20261124T000000Z-full-aaaa", "20261125T000000Z-full-bbbb", "20261126T000000Z-full-cccc"], listed.Select(l => l.SnapshotId));
+        Assert.True(listed[0].IsComplete);
+        Assert.False(listed[1].IsComplete);
+        Assert.Contains(Path.Combine(broken, "manifest.json"), listed[1].Error);
+        Assert.True(listed[2].IsComplete);
+    }
+
+    [Fact]
+    public async Task A_committed_snapshot_folder_is_a_mongodump_directory()
+    {
+        var repo = new FolderRepository(_root);
+        const string id = "20261124T221500Z-full-0003";
+        await using (var data = await repo.CreateFileAsync(id, DumpLayout.DataFile("shop", "orders", Compression.Gzip), default))
+        await using (var gzip = CompressionCodec.WrapForWrite(data, Compression.Gzip))
+            for (var i = 0; i < 3; i++) gzip.Write(new BsonDocument("_id", i).ToBson());
+        await using (var meta = await repo.CreateFileAsync(id, DumpLayout.MetadataFile("shop", "orders", Compression.Gzip), default))
+        await using (var gzip = CompressionCodec.WrapForWrite(meta, Compression.Gzip))
+            gzip.Write(System.Text.Encoding.UTF8.GetBytes(new CollectionMetadata { CollectionName = "orders" }.ToDumpJson()));
+        await repo.CommitManifestAsync(SnapshotManifestTests.Sample(id), default);
+
+        await using var reader = DumpReaders.Open(Path.Combine(_root, id));
+        var orders = Assert.Single(reader.Namespaces);
+        Assert.Equal("shop.orders", orders.FullName);
+        var count = 0;
+        await reader.ReadAsync([orders], async (_, docs) => { await foreach (var d in docs) count++; }, 1, default);
+        Assert.Equal(3, count);
+    }
+
+    [Fact]
+    public async Task Deleting_a_snapshot_removes_its_folder()
+    {
+        var repo = new FolderRepository(_root);
+        await repo.CommitManifestAsync(SnapshotManifestTests.Sample("20261124T221500Z-full-0004"), default);
+        await repo.DeleteSnapshotAsync("20261124T221500Z-full-0004", default);
+        Assert.Empty(await repo.ListAsync(default).ToListAsync());
+        var error = await Assert.ThrowsAsync<DirectoryNotFoundException>(() => repo.DeleteSnapshotAsync("20261124T221500Z-full-0004", default));
+        Assert.Contains("20261124T221500Z-full-0004", error.Message);
+    }
+
+    [Theory]
+    [InlineData("s1", "../escape.bson")]
+    [InlineData("s1", "/etc/passwd")]
+    [InlineData("../s1", "a.bson")]
+    public async Task Paths_outside_the_snapshot_are_refused(string id, string relative)
+    {
+        var repo = new FolderRepository(_root);
+        await Assert.ThrowsAsync<ArgumentException>(() => repo.CreateFileAsync(id, relative, default));
+    }
+
+    [Fact]
+    public void The_repository_folder_is_created_and_an_unusable_path_is_reported()
+    {
+        var nested = Path.Combine(_root, "a", "b");
+        Assert.Equal(nested, new FolderRepository(nested).Location);
+        Assert.True(Directory.Exists(nested));
+
+        var file = Path.Combine(_root, "a-file");
+        File.WriteAllText(file, "");
+        var error = Assert.Throws<MongoBackupException>(() => new FolderRepository(Path.Combine(file, "repo")));
+        Assert.Equal(ErrorIds.RepositoryNotWritable, error.ErrorId);
+        Assert.Contains(Path.Combine(file, "repo"), error.Message);
+    }
+
+    [Fact]
+    public async Task Reading_a_missing_file_names_the_snapshot_and_file()
+    {
+        var repo = new FolderRepository(_root);
+        var error = await Assert.ThrowsAsync<FileNotFoundException>(() => repo.OpenReadAsync("s9", "db/c.bson", default));
+        Assert.Contains("s9", error.Message);
+        Assert.Contains("db/c.bson", error.Message);
+    }
+}
