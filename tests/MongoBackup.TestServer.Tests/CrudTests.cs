@@ -1,0 +1,164 @@
+using MongoDB.Bson;
+using MongoDB.Driver;
+
+namespace MongoBackup.TestServer.Tests;
+
+public class CrudTests : ServerTestBase
+{
+    [Theory]
+    [InlineData("rs0")]
+    [InlineData(null)]
+    public void Insert_find_update_delete_round_trip(string? replicaSet)
+    {
+        var client = Connect(StartServer(replicaSet));
+        var people = client.GetDatabase("app").GetCollection<BsonDocument>("people");
+        people.InsertMany(new[]
+        {
+            new BsonDocument { { "_id", 1 }, { "name", "ann" }, { "age", 31 } },
+            new BsonDocument { { "_id", 2 }, { "name", "bob" }, { "age", 25 } },
+            new BsonDocument { { "_id", 3 }, { "name", "cid" }, { "age", 40 } },
+        });
+        var older = people.Find(new BsonDocument("age", new BsonDocument("$gt", 30))).Sort(new BsonDocument("age", -1)).ToList();
+        Assert.Equal(new[] { 3, 1 }, older.Select(d => d["_id"].AsInt32));
+
+        var update = people.UpdateOne(new BsonDocument("_id", 2), new BsonDocument("$set", new BsonDocument("age", 26)));
+        Assert.Equal(1, update.MatchedCount);
+        Assert.Equal(1, update.ModifiedCount);
+        var upsert = people.UpdateOne(new BsonDocument("name", "dee"), new BsonDocument("$set", new BsonDocument("age", 50)), new UpdateOptions { IsUpsert = true });
+        Assert.NotNull(upsert.UpsertedId);
+        Assert.Equal(new BsonDocument { { "_id", upsert.UpsertedId }, { "name", "dee" }, { "age", 50 } },
+            people.Find(new BsonDocument("name", "dee")).Single());
+
+        var many = people.UpdateMany(new BsonDocument(), new BsonDocument("$inc", new BsonDocument("age", 1)));
+        Assert.Equal(4, many.ModifiedCount);
+        Assert.Equal(27, people.Find(new BsonDocument("_id", 2)).Single()["age"].AsInt32);
+
+        var replaced = people.FindOneAndReplace(new BsonDocument("_id", 1), new BsonDocument("name", "anne"),
+            new FindOneAndReplaceOptions<BsonDocument> { ReturnDocument = ReturnDocument.After });
+        Assert.Equal(new BsonDocument { { "_id", 1 }, { "name", "anne" } }, replaced);
+
+        Assert.Equal(1, people.DeleteOne(new BsonDocument("_id", 3)).DeletedCount);
+        Assert.Equal(3, people.CountDocuments(new BsonDocument()));
+        Assert.Equal(3, people.EstimatedDocumentCount());
+        Assert.Equal(new[] { "anne", "bob", "dee" }, people.Distinct<string>("name", new BsonDocument()).ToList().OrderBy(n => n));
+        Assert.Equal(3, people.DeleteMany(new BsonDocument()).DeletedCount);
+    }
+
+    [Fact]
+    public void Generated_ids_are_object_ids_stored_first()
+    {
+        var client = Connect(StartServer());
+        var raw = client.GetDatabase("app").GetCollection<BsonDocument>("raw");
+        raw.InsertOne(new BsonDocument("x", 1));
+        var stored = raw.Find(new BsonDocument()).Single();
+        Assert.Equal("_id", stored.GetElement(0).Name);
+        Assert.Equal(BsonType.ObjectId, stored["_id"].BsonType);
+    }
+
+    [Fact]
+    public void Cursor_batches_continue_across_getMore_in_natural_order()
+    {
+        var client = Connect(StartServer());
+        var items = client.GetDatabase("app").GetCollection<BsonDocument>("items");
+        items.InsertMany(Enumerable.Range(0, 2500).Select(i => new BsonDocument { { "_id", i }, { "pad", new string('x', 100) } }));
+        var batches = 0;
+        var seen = new List<int>();
+        using (var cursor = items.Find(new BsonDocument(), new FindOptions { BatchSize = 300 }).ToCursor())
+        {
+            while (cursor.MoveNext())
+            {
+                batches++;
+                seen.AddRange(cursor.Current.Select(d => d["_id"].AsInt32));
+            }
+        }
+        Assert.Equal(Enumerable.Range(0, 2500), seen);
+        Assert.Equal(9, batches);
+        var reversed = items.Find(new BsonDocument()).Sort(new BsonDocument("$natural", -1)).Limit(3).ToList();
+        Assert.Equal(new[] { 2499, 2498, 2497 }, reversed.Select(d => d["_id"].AsInt32));
+        var filtered = items.Find(new BsonDocument("_id", new BsonDocument("$gte", 2000))).Skip(10).Limit(5)
+            .Project(new BsonDocument("pad", 0)).ToList();
+        Assert.Equal(Enumerable.Range(2010, 5).Select(i => new BsonDocument("_id", i)), filtered);
+    }
+
+    [Fact]
+    public void Unique_index_violation_is_E11000_with_the_key_and_unordered_inserts_continue()
+    {
+        var client = Connect(StartServer());
+        var users = client.GetDatabase("app").GetCollection<BsonDocument>("users");
+        users.Indexes.CreateOne(new CreateIndexModel<BsonDocument>(new BsonDocument("email", 1), new CreateIndexOptions { Unique = true }));
+        users.InsertOne(new BsonDocument { { "_id", 1 }, { "email", "a@x" } });
+        var error = Assert.Throws<MongoWriteException>(() => users.InsertOne(new BsonDocument { { "_id", 2 }, { "email", "a@x" } }));
+        Assert.Equal(11000, error.WriteError.Code);
+        Assert.Equal("E11000 duplicate key error collection: app.users index: email_1 dup key: { email: \"a@x\" }", error.WriteError.Message);
+
+        var bulk = Assert.Throws<MongoBulkWriteException<BsonDocument>>(() => users.InsertMany(new[]
+        {
+            new BsonDocument { { "_id", 1 }, { "email", "other" } },
+            new BsonDocument { { "_id", 3 }, { "email", "c@x" } },
+        }, new InsertManyOptions { IsOrdered = false }));
+        Assert.Equal(0, bulk.WriteErrors.Single().Index);
+        Assert.Contains("index: _id_ dup key: { _id: 1 }", bulk.WriteErrors.Single().Message);
+        Assert.Equal(2, users.CountDocuments(new BsonDocument()));
+
+        var updateError = Assert.Throws<MongoWriteException>(() =>
+            users.UpdateOne(new BsonDocument("_id", 3), new BsonDocument("$set", new BsonDocument("email", "a@x"))));
+        Assert.Equal(11000, updateError.WriteError.Code);
+    }
+
+    [Fact]
+    public void Aggregate_count_and_collStats_answer_from_the_data()
+    {
+        var client = Connect(StartServer());
+        var db = client.GetDatabase("app");
+        var sales = db.GetCollection<BsonDocument>("sales");
+        sales.InsertMany(Enumerable.Range(1, 10).Select(i => new BsonDocument { { "_id", i }, { "shop", i % 2 == 0 ? "even" : "odd" }, { "amount", i } }));
+        var totals = sales.Aggregate<BsonDocument>(new[]
+        {
+            new BsonDocument("$group", new BsonDocument { { "_id", "$shop" }, { "total", new BsonDocument("$sum", "$amount") } }),
+            new BsonDocument("$sort", new BsonDocument("_id", 1)),
+        }).ToList();
+        Assert.Equal(new[] { new BsonDocument { { "_id", "even" }, { "total", 30 } }, new BsonDocument { { "_id", "odd" }, { "total", 25 } } }, totals);
+
+        var stats = sales.Aggregate<BsonDocument>(new[] { new BsonDocument("$collStats", new BsonDocument("storageStats", new BsonDocument())) }).Single();
+        Assert.Equal(10, stats["storageStats"]["count"].ToInt64());
+        Assert.True(stats["storageStats"]["size"].ToInt64() > 0);
+        Assert.Equal("app.sales", stats["ns"].AsString);
+        var collStats = db.RunCommand<BsonDocument>(new BsonDocument("collStats", "sales"));
+        Assert.Equal(10, collStats["count"].ToInt64());
+        var dbStats = db.RunCommand<BsonDocument>(new BsonDocument("dbStats", 1));
+        Assert.Equal(10, dbStats["objects"].ToInt64());
+    }
+
+    [Fact]
+    public void Large_collection_scan_returns_every_byte_stored()
+    {
+        var client = Connect(StartServer(replicaSet: null));
+        var blobs = client.GetDatabase("app").GetCollection<BsonDocument>("blobs");
+        var payload = new byte[1000];
+        new Random(7).NextBytes(payload);
+        blobs.InsertMany(Enumerable.Range(0, 40_000).Select(i => new BsonDocument { { "_id", i }, { "data", new BsonBinaryData(payload) } }));
+        long total = 0;
+        var count = 0;
+        using var cursor = client.GetDatabase("app").GetCollection<RawBsonDocument>("blobs").Find(new BsonDocument()).ToCursor();
+        while (cursor.MoveNext())
+            foreach (var document in cursor.Current)
+            {
+                total += document.Slice.Length;
+                Assert.Equal(count++, document["_id"].AsInt32);
+            }
+        Assert.Equal(40_000, count);
+        Assert.Equal(40_000L * new BsonDocument { { "_id", 0 }, { "data", new BsonBinaryData(payload) } }.ToBson().Length, total);
+    }
+
+    [Fact]
+    public void Sessions_and_read_concerns_are_accepted()
+    {
+        var client = Connect(StartServer());
+        var things = client.GetDatabase("app").GetCollection<BsonDocument>("things").WithReadConcern(ReadConcern.Majority);
+        using var session = client.StartSession(new ClientSessionOptions { CausalConsistency = true });
+        things.InsertOne(session, new BsonDocument("_id", 1));
+        Assert.Single(things.Find(session, new BsonDocument()).ToList());
+        var snapshot = client.GetDatabase("app").GetCollection<BsonDocument>("things").WithReadConcern(ReadConcern.Snapshot);
+        Assert.Single(snapshot.Find(new BsonDocument()).ToList());
+    }
+}
