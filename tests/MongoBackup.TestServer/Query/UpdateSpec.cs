@@ -143,7 +143,7 @@ public sealed class UpdateSpec
         var result = _replacement!.DeepClone().AsBsonDocument;
         if (doc.TryGetValue("_id", out var id))
         {
-            if (result.TryGetValue("_id", out var newId) && !BsonValueOrder.Instance.Equals(id, newId))
+            if (result.TryGetValue("_id", out var newId) && !BsonIdentity.Same(id, newId))
                 throw ImmutableIdAltered(newId);
             result.Remove("_id");
             result.InsertAt(0, new BsonElement("_id", id));
@@ -170,7 +170,8 @@ public sealed class UpdateSpec
         if (!before.TryGetValue("_id", out var id)) return;
         if (!after.TryGetValue("_id", out var newId))
             throw new CommandFailure(66, "ImmutableField", "Performing an update on the path '_id' would modify the immutable field '_id'");
-        if (!BsonValueOrder.Instance.Equals(id, newId)) throw ImmutableIdAltered(newId);
+        // mongod compares the _id byte for byte: 1 and 1.0 are different _ids here.
+        if (!BsonIdentity.Same(id, newId)) throw ImmutableIdAltered(newId);
     }
 
     private static CommandFailure ImmutableIdAltered(BsonValue newId) =>
