@@ -153,9 +153,9 @@ public sealed class RestoreRunner(IEngineObserver observer)
     {
         var error = e switch
         {
-            MongoBackupException m => m,
             CorruptDumpException c => new MongoBackupException(ErrorIds.CorruptFile,
                 $"{result.TargetNamespace} was not fully restored: {c.Message}", c, c.File),
+            MongoBackupException m => m,
             MongoCommandException c => new MongoBackupException(ErrorIds.NamespaceRestoreFailed,
                 $"{result.TargetNamespace}: the server refused: {c.ErrorMessage}", c, result.TargetNamespace),
             _ => new MongoBackupException(ErrorIds.NamespaceRestoreFailed, $"{result.TargetNamespace}: {e.Message}", e, result.TargetNamespace),

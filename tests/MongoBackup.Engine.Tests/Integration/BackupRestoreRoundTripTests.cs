@@ -41,8 +41,8 @@ public sealed class BackupRestoreRoundTripTests(MongoServerFixture server)
         Assert.Contains(manifest.Files, f => f.Path == $"{database}/people.metadata.json{CompressionCodec.FileSuffix(compression)}");
 
         await server.Client.DropDatabaseAsync(database);
-        await server.Client.GetDatabase(database).RunCommandAsync<BsonDocument>(new BsonDocument("dropAllUsersFromDatabase", 1));
-        await server.Client.GetDatabase(database).RunCommandAsync<BsonDocument>(new BsonDocument("dropAllRolesFromDatabase", 1));
+        await server.Client.GetDatabase(database).RunCommandAsync<BsonDocument>(new BsonDocument("dropUser", "reporter"));
+        await server.Client.GetDatabase(database).RunCommandAsync<BsonDocument>(new BsonDocument("dropRole", "reportReader"));
 
         var outcome = await new RestoreRunner(new RecordingObserver()).RunAsync(new RestoreRequest
         {
@@ -98,7 +98,7 @@ public sealed class BackupRestoreRoundTripTests(MongoServerFixture server)
         var outcome = await new RestoreRunner(new RecordingObserver()).RunAsync(new RestoreRequest
         {
             Connection = Connection, SourcePath = repository.LocalPath(manifest.Id, "")!,
-            Filter = new NamespaceFilter(collections: ["people", "ev*"]),
+            Filter = new NamespaceFilter(collections: ["peo*", "events"]),
             Map = new NamespaceMap().Add($"{database}.*", $"{target}.old_*"),
         }, CancellationToken.None);
 
