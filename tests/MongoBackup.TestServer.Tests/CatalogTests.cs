@@ -1,0 +1,130 @@
+using MongoDB.Bson;
+using MongoDB.Driver;
+
+namespace MongoBackup.TestServer.Tests;
+
+public class CatalogTests : ServerTestBase
+{
+    private static BsonDocument Entry(IMongoDatabase db, string name) =>
+        db.ListCollections(new ListCollectionsOptions { Filter = new BsonDocument("name", name) }).ToList().Single();
+
+    [Fact]
+    public void ListCollections_reports_options_exactly_as_created()
+    {
+        var db = Connect(StartServer()).GetDatabase("cat");
+        db.RunCommand<BsonDocument>(BsonDocument.Parse("{create: 'capped', capped: true, size: 4096, max: 10}"));
+        db.RunCommand<BsonDocument>(BsonDocument.Parse("{create: 'validated', validator: {age: {$gte: 0}}, validationLevel: 'moderate', validationAction: 'warn'}"));
+        db.RunCommand<BsonDocument>(BsonDocument.Parse("{create: 'collated', collation: {locale: 'fr', strength: 2}}"));
+        db.RunCommand<BsonDocument>(BsonDocument.Parse("{create: 'clustered', clusteredIndex: {key: {_id: 1}, unique: true, name: 'by_id'}}"));
+        db.RunCommand<BsonDocument>(BsonDocument.Parse("{create: 'adults', viewOn: 'validated', pipeline: [{$match: {age: {$gte: 18}}}]}"));
+        db.RunCommand<BsonDocument>(BsonDocument.Parse("{create: 'weather', timeseries: {timeField: 'ts', metaField: 'station'}}"));
+
+        var capped = Entry(db, "capped");
+        Assert.Equal("collection", capped["type"].AsString);
+        Assert.Equal(BsonDocument.Parse("{capped: true, size: 4096, max: 10}"), capped["options"]);
+        Assert.Equal(BsonDocument.Parse("{v: 2, key: {_id: 1}, name: '_id_'}"), capped["idIndex"]);
+        Assert.Equal(BsonType.Binary, capped["info"]["uuid"].BsonType);
+        Assert.Equal(BsonDocument.Parse("{validator: {age: {$gte: 0}}, validationLevel: 'moderate', validationAction: 'warn'}"), Entry(db, "validated")["options"]);
+        Assert.Equal(BsonDocument.Parse("{collation: {locale: 'fr', strength: 2}}"), Entry(db, "collated")["options"]);
+        var clustered = Entry(db, "clustered");
+        Assert.Equal(BsonDocument.Parse("{clusteredIndex: {key: {_id: 1}, unique: true, name: 'by_id'}}"), clustered["options"]);
+        Assert.False(clustered.Contains("idIndex"));
+        var view = Entry(db, "adults");
+        Assert.Equal("view", view["type"].AsString);
+        Assert.Equal(BsonDocument.Parse("{viewOn: 'validated', pipeline: [{$match: {age: {$gte: 18}}}]}"), view["options"]);
+        Assert.True(view["info"]["readOnly"].AsBoolean);
+        var weather = Entry(db, "weather");
+        Assert.Equal("timeseries", weather["type"].AsString);
+        Assert.Equal(BsonDocument.Parse("{timeseries: {timeField: 'ts', metaField: 'station', granularity: 'seconds', bucketMaxSpanSeconds: 3600}}"), weather["options"]);
+        Assert.Equal("collection", Entry(db, "system.buckets.weather")["type"].AsString);
+        Assert.Equal(new[] { "view" }, db.ListCollections(new ListCollectionsOptions { Filter = new BsonDocument("type", "view") }).ToList().Select(e => e["type"].AsString));
+        Assert.Contains("system.views", db.ListCollectionNames().ToList());
+
+        var error = Assert.Throws<MongoCommandException>(() => db.RunCommand<BsonDocument>(BsonDocument.Parse("{create: 'capped', capped: true, size: 10}")));
+        Assert.Equal(48, error.Code);
+    }
+
+    [Fact]
+    public void Views_and_timeseries_read_through_their_definitions()
+    {
+        var db = Connect(StartServer()).GetDatabase("cat");
+        db.GetCollection<BsonDocument>("people").InsertMany(new[] { BsonDocument.Parse("{_id: 1, age: 10}"), BsonDocument.Parse("{_id: 2, age: 30}") });
+        db.CreateView<BsonDocument, BsonDocument>("adults", "people", new BsonDocument[] { BsonDocument.Parse("{$match: {age: {$gte: 18}}}") });
+        Assert.Equal(new[] { 2 }, db.GetCollection<BsonDocument>("adults").Find(new BsonDocument()).ToList().Select(d => d["_id"].AsInt32));
+
+        db.RunCommand<BsonDocument>(BsonDocument.Parse("{create: 'weather', timeseries: {timeField: 'ts', metaField: 'station'}}"));
+        var at = new DateTime(2024, 5, 1, 12, 0, 0, DateTimeKind.Utc);
+        db.GetCollection<BsonDocument>("weather").InsertOne(new BsonDocument { { "ts", at }, { "station", "north" }, { "temp", 21.5 } });
+        var measurement = db.GetCollection<BsonDocument>("weather").Find(new BsonDocument("station", "north")).Single();
+        Assert.Equal(21.5, measurement["temp"].AsDouble);
+        Assert.Equal(at, measurement["ts"].ToUniversalTime());
+        Assert.Equal(1, db.GetCollection<BsonDocument>("system.buckets.weather").CountDocuments(new BsonDocument()));
+    }
+
+    [Fact]
+    public void ListIndexes_reports_specs_as_created_and_conflicts_fail()
+    {
+        var db = Connect(StartServer()).GetDatabase("cat");
+        var spec = BsonDocument.Parse("{key: {b: -1, a: 1}, name: 'b_a', unique: true, partialFilterExpression: {a: {$gt: 5}}, collation: {locale: 'en'}}");
+        var created = db.RunCommand<BsonDocument>(new BsonDocument { { "createIndexes", "things" }, { "indexes", new BsonArray { spec } } });
+        Assert.True(created["createdCollectionAutomatically"].AsBoolean);
+        var indexes = db.GetCollection<BsonDocument>("things").Indexes.List().ToList();
+        Assert.Equal(BsonDocument.Parse("{v: 2, key: {_id: 1}, name: '_id_'}"), indexes[0]);
+        Assert.Equal(new BsonDocument("v", 2).AddRange(spec), indexes[1]);
+
+        var again = db.RunCommand<BsonDocument>(new BsonDocument { { "createIndexes", "things" }, { "indexes", new BsonArray { spec } } });
+        Assert.Equal(2, again["numIndexesAfter"].AsInt32);
+
+        var differentKey = BsonDocument.Parse("{key: {c: 1}, name: 'b_a'}");
+        var keyConflict = Assert.Throws<MongoCommandException>(() => db.RunCommand<BsonDocument>(new BsonDocument { { "createIndexes", "things" }, { "indexes", new BsonArray { differentKey } } }));
+        Assert.Equal(86, keyConflict.Code);
+        var differentOptions = BsonDocument.Parse("{key: {b: -1, a: 1}, name: 'b_a', sparse: true}");
+        var optionConflict = Assert.Throws<MongoCommandException>(() => db.RunCommand<BsonDocument>(new BsonDocument { { "createIndexes", "things" }, { "indexes", new BsonArray { differentOptions } } }));
+        Assert.Equal(85, optionConflict.Code);
+
+        db.GetCollection<BsonDocument>("things").Indexes.CreateOne(new CreateIndexModel<BsonDocument>(new BsonDocument("z", 1)));
+        db.GetCollection<BsonDocument>("things").Indexes.DropOne("b_a");
+        Assert.Equal(new[] { "_id_", "z_1" }, db.GetCollection<BsonDocument>("things").Indexes.List().ToList().Select(i => i["name"].AsString));
+        db.RunCommand<BsonDocument>(BsonDocument.Parse("{dropIndexes: 'things', index: {z: 1}}"));
+        db.GetCollection<BsonDocument>("things").Indexes.DropAll();
+        Assert.Single(db.GetCollection<BsonDocument>("things").Indexes.List().ToList());
+        var missing = Assert.Throws<MongoCommandException>(() => db.GetCollection<BsonDocument>("things").Indexes.DropOne("nope"));
+        Assert.Equal(27, missing.Code);
+    }
+
+    [Fact]
+    public void Rename_drop_and_list_databases()
+    {
+        var client = Connect(StartServer());
+        var db = client.GetDatabase("cat");
+        db.GetCollection<BsonDocument>("a").InsertOne(new BsonDocument("_id", 1));
+        db.GetCollection<BsonDocument>("b").InsertOne(new BsonDocument("_id", 2));
+        var exists = Assert.Throws<MongoCommandException>(() => db.RenameCollection("a", "b"));
+        Assert.Equal(48, exists.Code);
+        db.RenameCollection("a", "b", new RenameCollectionOptions { DropTarget = true });
+        Assert.Equal(new[] { "b" }, db.ListCollectionNames().ToList());
+        Assert.Equal(1, db.GetCollection<BsonDocument>("b").Find(new BsonDocument()).Single()["_id"].AsInt32);
+        client.GetDatabase("admin").RunCommand<BsonDocument>(BsonDocument.Parse("{renameCollection: 'cat.b', to: 'other.c'}"));
+        Assert.Contains("other", client.ListDatabaseNames().ToList());
+        Assert.DoesNotContain("cat", client.ListDatabaseNames().ToList());
+        var databases = client.ListDatabases(CancellationToken.None).ToList();
+        Assert.True(databases.Single(d => d["name"] == "other")["sizeOnDisk"].ToInt64() > 0);
+        client.DropDatabase("other");
+        Assert.DoesNotContain("other", client.ListDatabaseNames().ToList());
+    }
+
+    [Fact]
+    public void CollMod_changes_index_options_and_validator()
+    {
+        var db = Connect(StartServer()).GetDatabase("cat");
+        db.GetCollection<BsonDocument>("events").Indexes.CreateOne(new CreateIndexModel<BsonDocument>(
+            new BsonDocument("at", 1), new CreateIndexOptions { ExpireAfter = TimeSpan.FromSeconds(60) }));
+        var reply = db.RunCommand<BsonDocument>(BsonDocument.Parse("{collMod: 'events', index: {keyPattern: {at: 1}, expireAfterSeconds: 120, hidden: true}}"));
+        Assert.Equal(60, reply["expireAfterSeconds_old"].ToInt32());
+        var index = db.GetCollection<BsonDocument>("events").Indexes.List().ToList()[1];
+        Assert.Equal(120, index["expireAfterSeconds"].ToInt32());
+        Assert.True(index["hidden"].AsBoolean);
+        db.RunCommand<BsonDocument>(BsonDocument.Parse("{collMod: 'events', validator: {at: {$exists: true}}}"));
+        Assert.Equal(BsonDocument.Parse("{validator: {at: {$exists: true}}}"), Entry(db, "events")["options"]);
+    }
+}
