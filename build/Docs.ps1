@@ -1,0 +1,269 @@
+<#
+.SYNOPSIS
+    Turns docs/*.md into Get-Help content: en-US/MongoBackup.PowerShell.dll-Help.xml (MAML) and en-US/about_*.help.txt.
+.DESCRIPTION
+    Each docs/<Cmdlet>.md holds the prose: '## SYNOPSIS', '## DESCRIPTION', '## EXAMPLES' (each '### title' with a
+    powershell code block and remarks after it), '## PARAMETERS' (each '### -Name' with its description),
+    '## INPUTS', '## OUTPUTS', '## NOTES' and '## RELATED LINKS' (one '- name' or '- [name](uri)' a line).
+    Syntax, types, positions and pipeline input are read from the compiled cmdlets themselves, so help never
+    disagrees with the code. docs/about_*.md become about_*.help.txt as plain text.
+.PARAMETER Root
+    The repository root.
+.PARAMETER Assembly
+    The compiled MongoBackup.PowerShell.dll to read cmdlet metadata from; built in Release when not given.
+#>
+[CmdletBinding()]
+param(
+    [Parameter(Mandatory)] [string] $Root,
+    [string] $Assembly
+)
+
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version Latest
+
+$ns = @{
+    maml    = 'http://schemas.microsoft.com/maml/2004/10'
+    command = 'http://schemas.microsoft.com/maml/dev/command/2004/10'
+    dev     = 'http://schemas.microsoft.com/maml/dev/2004/10'
+}
+$common = [System.Management.Automation.Cmdlet]::CommonParameters + [System.Management.Automation.Cmdlet]::OptionalCommonParameters
+
+function Get-CmdletAssembly {
+    if ($Assembly) { return (Resolve-Path $Assembly).Path }
+    $project = Join-Path $Root 'src/MongoBackup.PowerShell'
+    & dotnet build $project -c Release --nologo -v quiet -clp:ErrorsOnly | Out-Host
+    if ($LASTEXITCODE -ne 0) { throw "Building $project failed; help needs the compiled cmdlets for syntax." }
+    return Join-Path $project 'bin/Release/net8.0/MongoBackup.PowerShell.dll'
+}
+
+function Read-MarkdownSections {
+    # Splits a document into '## NAME' sections; each section's text keeps its own '###' sub-headings.
+    param([string] $Path)
+    $sections = [ordered]@{ '#' = [System.Collections.Generic.List[string]]::new() }
+    $current = '#'
+    $inCode = $false
+    foreach ($line in Get-Content $Path) {
+        if ($line -match '^```') { $inCode = -not $inCode }
+        if (-not $inCode -and $line -match '^## (.+)$') {
+            $current = $Matches[1].Trim().ToUpperInvariant()
+            $sections[$current] = [System.Collections.Generic.List[string]]::new()
+            continue
+        }
+        $sections[$current].Add($line)
+    }
+    return $sections
+}
+
+function Split-Subsections {
+    # '### heading' blocks of a section: heading and the lines under it.
+    param([System.Collections.Generic.List[string]] $Lines)
+    $result = [System.Collections.Generic.List[object]]::new()
+    $item = $null
+    $inCode = $false
+    foreach ($line in $Lines) {
+        if ($line -match '^```') { $inCode = -not $inCode }
+        if (-not $inCode -and $line -match '^### (.+)$') {
+            $item = [pscustomobject]@{ Title = $Matches[1].Trim(); Lines = [System.Collections.Generic.List[string]]::new() }
+            $result.Add($item)
+            continue
+        }
+        if ($null -ne $item) { $item.Lines.Add($line) }
+    }
+    return $result
+}
+
+function Get-Paragraphs {
+    # Blank-line separated paragraphs, each paragraph's wrapped lines joined into one.
+    param([string[]] $Lines)
+    $text = ($Lines -join "`n").Trim()
+    if (-not $text) { return @() }
+    return @($text -split "\n\s*\n" | ForEach-Object { ($_ -split "\n" | ForEach-Object { $_.Trim() }) -join ' ' } | Where-Object { $_ })
+}
+
+function Write-Paragraphs {
+    param([System.Xml.XmlWriter] $Xml, [string[]] $Paragraphs)
+    $Xml.WriteStartElement('maml', 'description', $ns.maml)
+    foreach ($p in $Paragraphs) { $Xml.WriteElementString('maml', 'para', $ns.maml, $p) }
+    $Xml.WriteEndElement()
+}
+
+function Get-ParameterText {
+    param($Sections, [string] $Name)
+    if (-not $Sections.Contains('PARAMETERS')) { return @() }
+    $found = Split-Subsections $Sections['PARAMETERS'] | Where-Object Title -eq "-$Name"
+    if (-not $found) { return @() }
+    return Get-Paragraphs $found.Lines
+}
+
+function Write-ParameterElement {
+    param([System.Xml.XmlWriter] $Xml, $Parameter, $SetParameter, $Sections)
+    $pipeline = if ($SetParameter.ValueFromPipeline -and $SetParameter.ValueFromPipelineByPropertyName) { 'True (ByValue, ByPropertyName)' }
+        elseif ($SetParameter.ValueFromPipeline) { 'True (ByValue)' }
+        elseif ($SetParameter.ValueFromPipelineByPropertyName) { 'True (ByPropertyName)' }
+        else { 'False' }
+    $position = if ($SetParameter.Position -ge 0) { [string] $SetParameter.Position } else { 'named' }
+    $wildcards = [bool] ($Parameter.Attributes | Where-Object { $_ -is [System.Management.Automation.SupportsWildcardsAttribute] })
+    $Xml.WriteStartElement('command', 'parameter', $ns.command)
+    $Xml.WriteAttributeString('required', ([string] $SetParameter.IsMandatory).ToLowerInvariant())
+    $Xml.WriteAttributeString('variableLength', 'true')
+    $Xml.WriteAttributeString('globbing', ([string] $wildcards).ToLowerInvariant())
+    $Xml.WriteAttributeString('pipelineInput', $pipeline)
+    $Xml.WriteAttributeString('position', $position)
+    $Xml.WriteAttributeString('aliases', $(if ($Parameter.Aliases.Count) { $Parameter.Aliases -join ', ' } else { 'none' }))
+    $Xml.WriteElementString('maml', 'name', $ns.maml, $Parameter.Name)
+    Write-Paragraphs $Xml (Get-ParameterText $Sections $Parameter.Name)
+    $validSet = $Parameter.Attributes | Where-Object { $_ -is [System.Management.Automation.ValidateSetAttribute] } | Select-Object -First 1
+    $values = if ($validSet) { $validSet.ValidValues } elseif ($Parameter.ParameterType.IsEnum) { [enum]::GetNames($Parameter.ParameterType) } else { @() }
+    if ($values) {
+        $Xml.WriteStartElement('command', 'parameterValueGroup', $ns.command)
+        foreach ($v in $values) {
+            $Xml.WriteStartElement('command', 'parameterValue', $ns.command); $Xml.WriteAttributeString('required', 'false'); $Xml.WriteString($v); $Xml.WriteEndElement()
+        }
+        $Xml.WriteEndElement()
+    }
+    $isSwitch = $Parameter.ParameterType -eq [System.Management.Automation.SwitchParameter]
+    if (-not $isSwitch) {
+        # A switch takes no value; anything else shows its type in the syntax.
+        $Xml.WriteStartElement('command', 'parameterValue', $ns.command)
+        $Xml.WriteAttributeString('required', 'true')
+        $Xml.WriteString($Parameter.ParameterType.Name)
+        $Xml.WriteEndElement()
+    }
+    $Xml.WriteStartElement('dev', 'type', $ns.dev); $Xml.WriteElementString('maml', 'name', $ns.maml, $Parameter.ParameterType.FullName); $Xml.WriteEndElement()
+    $Xml.WriteEndElement()
+}
+
+function Write-CommandHelp {
+    param([System.Xml.XmlWriter] $Xml, [System.Management.Automation.CmdletInfo] $Command, [string] $DocPath)
+    $sections = Read-MarkdownSections $DocPath
+    $synopsis = (Get-Paragraphs $sections['SYNOPSIS']) -join ' '
+    if (-not $synopsis) { throw "$DocPath has no SYNOPSIS." }
+    $Xml.WriteStartElement('command', 'command', $ns.command)
+    $Xml.WriteStartElement('command', 'details', $ns.command)
+    $Xml.WriteElementString('command', 'name', $ns.command, $Command.Name)
+    Write-Paragraphs $Xml @($synopsis)
+    $Xml.WriteElementString('command', 'verb', $ns.command, $Command.Verb)
+    $Xml.WriteElementString('command', 'noun', $ns.command, $Command.Noun)
+    $Xml.WriteEndElement()
+    Write-Paragraphs $Xml (Get-Paragraphs $sections['DESCRIPTION'])
+
+    $Xml.WriteStartElement('command', 'syntax', $ns.command)
+    foreach ($set in $Command.ParameterSets) {
+        $Xml.WriteStartElement('command', 'syntaxItem', $ns.command)
+        $Xml.WriteElementString('maml', 'name', $ns.maml, $Command.Name)
+        foreach ($p in $set.Parameters | Where-Object { $_.Name -notin $common }) {
+            Write-ParameterElement $Xml $Command.Parameters[$p.Name] $p $sections
+        }
+        $Xml.WriteEndElement()
+    }
+    $Xml.WriteEndElement()
+
+    $Xml.WriteStartElement('command', 'parameters', $ns.command)
+    foreach ($name in $Command.Parameters.Keys | Where-Object { $_ -notin $common }) {
+        $parameter = $Command.Parameters[$name]
+        $inSet = $Command.ParameterSets | ForEach-Object { $_.Parameters } | Where-Object Name -eq $name | Select-Object -First 1
+        Write-ParameterElement $Xml $parameter $inSet $sections
+    }
+    $Xml.WriteEndElement()
+
+    foreach ($kind in 'INPUTS', 'OUTPUTS') {
+        $element = if ($kind -eq 'INPUTS') { 'inputTypes' } else { 'returnValues' }
+        $Xml.WriteStartElement('command', $element, $ns.command)
+        foreach ($type in Split-Subsections ($(if ($sections.Contains($kind)) { $sections[$kind] } else { [System.Collections.Generic.List[string]]::new() }))) {
+            $Xml.WriteStartElement('command', $(if ($kind -eq 'INPUTS') { 'inputType' } else { 'returnValue' }), $ns.command)
+            $Xml.WriteStartElement('dev', 'type', $ns.dev); $Xml.WriteElementString('maml', 'name', $ns.maml, $type.Title); $Xml.WriteEndElement()
+            Write-Paragraphs $Xml (Get-Paragraphs $type.Lines)
+            $Xml.WriteEndElement()
+        }
+        $Xml.WriteEndElement()
+    }
+
+    if ($sections.Contains('NOTES')) {
+        $Xml.WriteStartElement('maml', 'alertSet', $ns.maml)
+        $Xml.WriteStartElement('maml', 'alert', $ns.maml)
+        foreach ($p in Get-Paragraphs $sections['NOTES']) { $Xml.WriteElementString('maml', 'para', $ns.maml, $p) }
+        $Xml.WriteEndElement(); $Xml.WriteEndElement()
+    }
+
+    $Xml.WriteStartElement('command', 'examples', $ns.command)
+    foreach ($example in Split-Subsections $sections['EXAMPLES']) {
+        $code = [System.Collections.Generic.List[string]]::new()
+        $remarks = [System.Collections.Generic.List[string]]::new()
+        $inCode = $false
+        foreach ($line in $example.Lines) {
+            if ($line -match '^```') { $inCode = -not $inCode; continue }
+            if ($inCode) { $code.Add($line) } else { $remarks.Add($line) }
+        }
+        $Xml.WriteStartElement('command', 'example', $ns.command)
+        $Xml.WriteElementString('maml', 'title', $ns.maml, "-------------------------- $($example.Title) --------------------------")
+        $Xml.WriteElementString('dev', 'code', $ns.dev, ($code -join "`n").Trim())
+        Write-Paragraphs $Xml (Get-Paragraphs $remarks)
+        $Xml.WriteEndElement()
+    }
+    $Xml.WriteEndElement()
+
+    $Xml.WriteStartElement('command', 'relatedLinks', $ns.command)
+    if ($sections.Contains('RELATED LINKS')) {
+        foreach ($line in $sections['RELATED LINKS'] | Where-Object { $_ -match '^\s*-\s+(.+)$' }) {
+            $entry = $Matches[1].Trim()
+            $text, $uri = if ($entry -match '^\[(.+?)\]\((.*?)\)$') { $Matches[1], $Matches[2] } else { $entry, '' }
+            $Xml.WriteStartElement('maml', 'navigationLink', $ns.maml)
+            $Xml.WriteElementString('maml', 'linkText', $ns.maml, $text)
+            $Xml.WriteElementString('maml', 'uri', $ns.maml, $uri)
+            $Xml.WriteEndElement()
+        }
+    }
+    $Xml.WriteEndElement()
+    $Xml.WriteEndElement()
+}
+
+function ConvertTo-AboutText {
+    # about_ topics are plain text: headings upper-cased and flush left, body indented as Get-Help shows it.
+    param([string] $Path)
+    $out = [System.Text.StringBuilder]::new()
+    $inCode = $false
+    foreach ($line in Get-Content $Path) {
+        if ($line -match '^```') { $inCode = -not $inCode; continue }
+        if ($inCode) { [void] $out.AppendLine("    $line"); continue }
+        if ($line -match '^#{1,2} (.+)$') { [void] $out.AppendLine($Matches[1].Trim().ToUpperInvariant()); continue }
+        if ($line -match '^#{3,} (.+)$') { [void] $out.AppendLine("  $($Matches[1].Trim())"); continue }
+        [void] $out.AppendLine($(if ($line) { "    $line" } else { '' }))
+    }
+    return $out.ToString()
+}
+
+$docs = Join-Path $Root 'docs'
+$output = Join-Path $Root 'en-US'
+New-Item -ItemType Directory -Path $output -Force | Out-Null
+
+$module = Import-Module (Get-CmdletAssembly) -PassThru -Force
+$cmdlets = Get-Command -Module $module.Name -CommandType Cmdlet | Sort-Object Name
+
+$settings = [System.Xml.XmlWriterSettings]::new()
+$settings.Indent = $true
+$settings.Encoding = [System.Text.UTF8Encoding]::new($false)
+$mamlPath = Join-Path $output 'MongoBackup.PowerShell.dll-Help.xml'
+$xml = [System.Xml.XmlWriter]::Create($mamlPath, $settings)
+try {
+    $xml.WriteStartDocument()
+    $xml.WriteStartElement('helpItems', 'http://msh')
+    $xml.WriteAttributeString('schema', 'maml')
+    $xml.WriteAttributeString('xmlns', 'maml', $null, $ns.maml)
+    $xml.WriteAttributeString('xmlns', 'command', $null, $ns.command)
+    $xml.WriteAttributeString('xmlns', 'dev', $null, $ns.dev)
+    foreach ($cmdlet in $cmdlets) {
+        $doc = Join-Path $docs "$($cmdlet.Name).md"
+        if (-not (Test-Path $doc)) { throw "No help source for $($cmdlet.Name): expected $doc." }
+        Write-CommandHelp $xml $cmdlet $doc
+    }
+    $xml.WriteEndElement()
+    $xml.WriteEndDocument()
+}
+finally { $xml.Dispose() }
+Write-Host "Wrote $mamlPath ($($cmdlets.Count) cmdlets)"
+
+foreach ($about in Get-ChildItem $docs -Filter 'about_*.md') {
+    $target = Join-Path $output ($about.BaseName + '.help.txt')
+    Set-Content -Path $target -Value (ConvertTo-AboutText $about.FullName) -Encoding utf8NoBOM -NoNewline
+    Write-Host "Wrote $target"
+}
