@@ -1,0 +1,128 @@
+using System.Diagnostics;
+using MongoDB.Bson;
+using MongoDB.Driver;
+
+namespace MongoBackup.TestServer.Tests;
+
+public class OplogTests : ServerTestBase
+{
+    private static List<BsonDocument> EntriesFor(MongoClient client, string nsPrefix) =>
+        Oplog(client, new BsonDocument("ns", new BsonRegularExpression("^" + nsPrefix.Replace(".", "\\.") + "(\\.|$)")));
+
+    [Fact]
+    public void Every_write_kind_appends_an_entry_shaped_like_MongoDB_7_0()
+    {
+        var client = Connect(StartServer());
+        var first = Oplog(client).First();
+        Assert.Equal(BsonDocument.Parse("{msg: 'initiating set'}"), first["o"]);
+        Assert.Equal("n", first["op"].AsString);
+
+        var db = client.GetDatabase("shop");
+        db.CreateCollection("orders");
+        var orders = db.GetCollection<BsonDocument>("orders");
+        orders.InsertOne(BsonDocument.Parse("{_id: 1, item: 'pen', qty: 2, tags: ['a']}"));
+        orders.UpdateOne(new BsonDocument("_id", 1), BsonDocument.Parse("{$set: {qty: 3}, $unset: {tags: 1}}"));
+        orders.ReplaceOne(new BsonDocument("_id", 1), BsonDocument.Parse("{item: 'ink'}"));
+        orders.Indexes.CreateOne(new CreateIndexModel<BsonDocument>(new BsonDocument("item", 1)));
+        orders.Indexes.DropOne("item_1");
+        orders.DeleteOne(new BsonDocument("_id", 1));
+        client.GetDatabase("admin").RunCommand<BsonDocument>(BsonDocument.Parse("{renameCollection: 'shop.orders', to: 'shop.archive'}"));
+        client.DropDatabase("shop");
+
+        var entries = EntriesFor(client, "shop");
+        var uuid = entries[0]["ui"];
+        Assert.Equal(BsonBinarySubType.UuidStandard, uuid.AsBsonBinaryData.SubType);
+        Assert.Equal(new[] { "c", "i", "u", "u", "c", "c", "d", "c", "c", "c" }, entries.Select(e => e["op"].AsString));
+        Assert.Equal(BsonDocument.Parse("{create: 'orders', idIndex: {v: 2, key: {_id: 1}, name: '_id_'}}"), entries[0]["o"]);
+        Assert.Equal("shop.$cmd", entries[0]["ns"].AsString);
+        Assert.Equal(BsonDocument.Parse("{_id: 1, item: 'pen', qty: 2, tags: ['a']}"), entries[1]["o"]);
+        Assert.Equal(BsonDocument.Parse("{_id: 1}"), entries[1]["o2"]);
+        Assert.Equal(BsonDocument.Parse("{$v: 2, diff: {d: {tags: false}, u: {qty: 3}}}"), entries[2]["o"]);
+        Assert.Equal(BsonDocument.Parse("{_id: 1}"), entries[2]["o2"]);
+        Assert.Equal(BsonDocument.Parse("{_id: 1, item: 'ink'}"), entries[3]["o"]);
+        Assert.Equal(BsonDocument.Parse("{createIndexes: 'orders', v: 2, key: {item: 1}, name: 'item_1'}"), entries[4]["o"]);
+        Assert.Equal(BsonDocument.Parse("{dropIndexes: 'orders', index: 'item_1'}"), entries[5]["o"]);
+        Assert.Equal(BsonDocument.Parse("{_id: 1}"), entries[6]["o"]);
+        Assert.Equal(BsonDocument.Parse("{renameCollection: 'shop.orders', to: 'shop.archive', stayTemp: false, dropTarget: false}"), entries[7]["o"]);
+        Assert.Equal(BsonDocument.Parse("{drop: 'archive'}"), entries[8]["o"]);
+        Assert.Equal(BsonDocument.Parse("{dropDatabase: 1}"), entries[9]["o"]);
+        foreach (var entry in entries)
+        {
+            Assert.Equal(1L, entry["t"].AsInt64);
+            Assert.Equal(2L, entry["v"].AsInt64);
+            Assert.Equal(BsonType.DateTime, entry["wall"].BsonType);
+            Assert.Equal(new[] { "ts", "t", "v", "wall" }, entry.Names.SkipWhile(n => n != "ts").Take(4));
+        }
+        var timestamps = Oplog(client).Select(e => e["ts"].AsBsonTimestamp).ToList();
+        Assert.True(timestamps.Zip(timestamps.Skip(1)).All(p => p.First.CompareTo(p.Second) < 0), "ts must be strictly increasing");
+
+        var hello = client.GetDatabase("admin").RunCommand<BsonDocument>(new BsonDocument("hello", 1));
+        Assert.Equal(timestamps.Last(), hello["lastWrite"]["opTime"]["ts"].AsBsonTimestamp);
+    }
+
+    [Fact]
+    public void Oplog_reads_by_ts_range_and_natural_order()
+    {
+        var client = Connect(StartServer());
+        var items = client.GetDatabase("app").GetCollection<BsonDocument>("items");
+        items.InsertMany(Enumerable.Range(0, 20).Select(i => new BsonDocument("_id", i)));
+        var oplog = client.GetDatabase("local").GetCollection<BsonDocument>("oplog.rs");
+        var all = oplog.Find(new BsonDocument()).ToList();
+        var middle = all[10]["ts"];
+        var after = oplog.Find(new BsonDocument("ts", new BsonDocument("$gt", middle))).ToList();
+        Assert.Equal(all.Skip(11).Select(e => e["ts"]), after.Select(e => e["ts"]));
+        var newest = oplog.Find(new BsonDocument()).Sort(new BsonDocument("$natural", -1)).Limit(1).Single();
+        Assert.Equal(all.Last()["ts"], newest["ts"]);
+        var range = oplog.Find(new BsonDocument("ts", new BsonDocument { { "$gte", all[3]["ts"] }, { "$lte", all[5]["ts"] } })).ToList();
+        Assert.Equal(3, range.Count);
+    }
+
+    [Fact]
+    public async Task Tailable_await_cursor_receives_a_later_insert()
+    {
+        var client = Connect(StartServer());
+        var oplog = client.GetDatabase("local").GetCollection<BsonDocument>("oplog.rs");
+        var last = oplog.Find(new BsonDocument()).Sort(new BsonDocument("$natural", -1)).Limit(1).Single()["ts"];
+        var options = new FindOptions<BsonDocument> { CursorType = CursorType.TailableAwait, MaxAwaitTime = TimeSpan.FromMilliseconds(300) };
+        using var cursor = await oplog.FindAsync(new BsonDocument("ts", new BsonDocument("$gt", last)), options);
+        Assert.True(await cursor.MoveNextAsync());
+        Assert.Empty(cursor.Current); // nothing new yet: an empty batch, the cursor stays open
+
+        var writer = Task.Run(async () =>
+        {
+            await Task.Delay(200);
+            client.GetDatabase("app").GetCollection<BsonDocument>("late").InsertOne(new BsonDocument("_id", "late"));
+        });
+        var received = new List<BsonDocument>();
+        var clock = Stopwatch.StartNew();
+        while (received.All(e => e["op"] != "i") && clock.Elapsed < TimeSpan.FromSeconds(10) && await cursor.MoveNextAsync())
+            received.AddRange(cursor.Current);
+        await writer;
+        var insert = received.Single(e => e["op"] == "i");
+        Assert.Equal("app.late", insert["ns"].AsString);
+        Assert.Equal(new BsonDocument("_id", "late"), insert["o"]);
+    }
+
+    [Fact]
+    public void Oplog_drops_its_oldest_entries_past_its_size()
+    {
+        var client = Connect(StartServer(oplogSizeMB: 1));
+        var blobs = client.GetDatabase("app").GetCollection<BsonDocument>("blobs");
+        var payload = new BsonBinaryData(new byte[10_000]);
+        for (var i = 0; i < 300; i++) blobs.InsertOne(new BsonDocument { { "_id", i }, { "data", payload } });
+        var entries = Oplog(client);
+        var bytes = entries.Sum(e => e.ToBson().Length);
+        Assert.True(bytes <= 1024 * 1024, $"oplog holds {bytes} bytes");
+        Assert.DoesNotContain(entries, e => e["op"] == "n"); // the first entry fell off
+        Assert.Equal(299, entries.Last()["o"]["_id"].AsInt32);
+        Assert.Equal(300, blobs.CountDocuments(new BsonDocument()));
+    }
+
+    [Fact]
+    public void Standalone_writes_no_oplog()
+    {
+        var client = Connect(StartServer(replicaSet: null));
+        client.GetDatabase("app").GetCollection<BsonDocument>("x").InsertOne(new BsonDocument("_id", 1));
+        Assert.DoesNotContain("local", client.ListDatabaseNames().ToList());
+    }
+}
