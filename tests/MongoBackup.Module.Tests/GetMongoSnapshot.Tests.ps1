@@ -1,0 +1,92 @@
+# Get-MongoSnapshot reads a repository only, so these tests write repositories through the engine's own
+# manifest writer and need no server.
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'TestServer.ps1')
+    Import-MongoBackupModule
+
+    function New-FakeSnapshot {
+        param([string] $Repository, [string] $Id, [datetime] $Start, [string[]] $Databases)
+        $repo = [MongoBackup.Engine.Repository.FolderRepository]::new($Repository)
+        $manifest = [MongoBackup.Engine.Repository.SnapshotManifest]::new()
+        $manifest.Id = $Id
+        $manifest.Kind = 'Full'
+        $manifest.Status = 'Complete'
+        $manifest.StartTime = [datetimeoffset]::new($Start, [timespan]::Zero)
+        $manifest.EndTime = $manifest.StartTime.AddMinutes(1)
+        foreach ($db in $Databases) {
+            $manifest.Namespaces.Add([MongoBackup.Engine.Repository.ManifestNamespace]::new($db, 'items', 'collection', 10, 1000))
+            $manifest.Files.Add([MongoBackup.Engine.Repository.ManifestFile]::new("$db/items.bson.gz", 300, ('0' * 64), 'Data'))
+        }
+        $repo.CommitManifestAsync($manifest, [System.Threading.CancellationToken]::None).GetAwaiter().GetResult()
+    }
+
+    $script:repository = New-TestFolder
+    New-FakeSnapshot $repository '20260101T000000Z-full-aaaa' ([datetime] '2026-01-01T00:00:00') @('shop')
+    New-FakeSnapshot $repository '20260301T000000Z-full-cccc' ([datetime] '2026-03-01T00:00:00') @('hr')
+    New-FakeSnapshot $repository '20260201T000000Z-full-bbbb' ([datetime] '2026-02-01T00:00:00') @('shop', 'hr')
+    New-FakeSnapshot $repository '20260401T000000Z-full-dddd' ([datetime] '2026-04-01T00:00:00') @('shop')
+    # Damaged: a manifest that is not JSON.
+    Set-Content (Join-Path $repository '20260401T000000Z-full-dddd/manifest.json') '{ this is not json'
+    # Unfinished: a snapshot folder with data but no manifest.
+    New-Item -ItemType Directory (Join-Path $repository '20260501T000000Z-full-eeee/shop') -Force | Out-Null
+}
+
+AfterAll { Remove-Item $repository -Recurse -Force -ErrorAction SilentlyContinue }
+
+Describe 'Get-MongoSnapshot' {
+    It 'lists complete snapshots newest first, with counts and full file paths' {
+        $list = Get-MongoSnapshot -Repository $repository -WarningAction SilentlyContinue
+        $list.Id | Should -Be @('20260301T000000Z-full-cccc', '20260201T000000Z-full-bbbb', '20260101T000000Z-full-aaaa')
+        $list[0] | Should -BeOfType MongoBackup.MongoSnapshot
+        $list[1].Databases | Should -Be @('hr', 'shop')
+        $list[1].Documents | Should -Be 20
+        $list[1].SizeBytes | Should -Be 600
+        $list[1].Path | Should -Be (Join-Path $repository '20260201T000000Z-full-bbbb')
+        $list[1].Files | Should -Contain (Join-Path $repository '20260201T000000Z-full-bbbb/manifest.json')
+        $list[1].StartTime.Kind | Should -Be 'Utc'
+    }
+
+    It 'warns about a damaged manifest, naming the file, and still lists the others' {
+        $list = Get-MongoSnapshot -Repository $repository -WarningVariable warnings -WarningAction SilentlyContinue
+        $list.Count | Should -Be 3
+        $warnings.Count | Should -Be 1
+        $warnings[0].Message | Should -BeLike "*$(Join-Path $repository '20260401T000000Z-full-dddd/manifest.json')*"
+    }
+
+    It '-Latest returns only the newest complete snapshot' {
+        $latest = Get-MongoSnapshot -Repository $repository -Latest -WarningAction SilentlyContinue
+        @($latest).Count | Should -Be 1
+        $latest.Id | Should -Be '20260301T000000Z-full-cccc'
+    }
+
+    It '-Database keeps snapshots holding that database' {
+        (Get-MongoSnapshot -Repository $repository -Database shop -WarningAction SilentlyContinue).Id |
+            Should -Be @('20260201T000000Z-full-bbbb', '20260101T000000Z-full-aaaa')
+    }
+
+    It '-Id takes wildcards, and an exact id that does not exist is a non-terminating SnapshotNotFound error' {
+        (Get-MongoSnapshot -Repository $repository -Id '202601*' -WarningAction SilentlyContinue).Id | Should -Be '20260101T000000Z-full-aaaa'
+        $found = Get-MongoSnapshot -Repository $repository -Id 'nope', '20260101T000000Z-full-aaaa' -ErrorVariable errors -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+        $found.Id | Should -Be '20260101T000000Z-full-aaaa'
+        $errors[0].FullyQualifiedErrorId | Should -BeLike 'MongoBackup.SnapshotNotFound,*'
+        $errors[0].TargetObject | Should -Be 'nope'
+    }
+
+    It '-IncludeIncomplete adds unfinished snapshots with Status Incomplete' {
+        $list = Get-MongoSnapshot -Repository $repository -IncludeIncomplete -WarningAction SilentlyContinue
+        $incomplete = $list | Where-Object Status -eq 'Incomplete'
+        $incomplete.Id | Should -Contain '20260501T000000Z-full-eeee'
+    }
+
+    It 'fails with SourceNotFound for a repository that does not exist, and does not create it' {
+        $missing = Join-Path $repository 'no-such-repository'
+        { Get-MongoSnapshot -Repository $missing -ErrorAction Stop } | Should -Throw -ErrorId 'MongoBackup.SourceNotFound*'
+        Test-Path $missing | Should -BeFalse
+    }
+
+    It 'formats the size for people in the default table' {
+        $table = Get-MongoSnapshot -Repository $repository -WarningAction SilentlyContinue | Format-Table | Out-String -Width 200
+        $table | Should -Match '600 B'
+        $table | Should -Match '20260301T000000Z-full-cccc'
+    }
+}

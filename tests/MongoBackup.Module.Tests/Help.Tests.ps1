@@ -1,0 +1,65 @@
+BeforeDiscovery {
+    . (Join-Path $PSScriptRoot 'TestServer.ps1')
+    Import-MongoBackupModule
+    $script:cmdlets = @(Get-Command -Module MongoBackup -CommandType Cmdlet | ForEach-Object { @{ Name = $_.Name } })
+    $common = [System.Management.Automation.Cmdlet]::CommonParameters + [System.Management.Automation.Cmdlet]::OptionalCommonParameters
+    $script:parameters = @(foreach ($c in Get-Command -Module MongoBackup -CommandType Cmdlet) {
+        foreach ($p in $c.Parameters.Keys | Where-Object { $_ -notin $common }) { @{ Name = $c.Name; Parameter = $p } }
+    })
+}
+
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'TestServer.ps1')
+    Import-MongoBackupModule
+}
+
+Describe 'The module' {
+    It 'exports exactly the documented cmdlets' {
+        (Get-Command -Module MongoBackup).Name | Sort-Object | Should -Be @('Backup-MongoDatabase', 'Get-MongoSnapshot', 'Restore-MongoDatabase')
+    }
+
+    It 'declares its output type on every cmdlet' {
+        foreach ($c in Get-Command -Module MongoBackup) { $c.OutputType.Name | Should -Not -BeNullOrEmpty -Because $c.Name }
+    }
+}
+
+Describe 'Get-Help <Name>' -ForEach $cmdlets {
+    BeforeAll { $help = Get-Help $Name -Full }
+
+    It 'has a synopsis and a description' {
+        $help.Synopsis | Should -Not -BeNullOrEmpty
+        $help.Synopsis | Should -Not -BeLike "*$Name*[<]*"   # not the auto-generated syntax line
+        ($help.Description | Out-String).Trim() | Should -Not -BeNullOrEmpty
+    }
+
+    It 'has at least two examples, each of which parses' {
+        $examples = @($help.Examples.Example)
+        $examples.Count | Should -BeGreaterOrEqual 2
+        foreach ($example in $examples) {
+            $errors = $null
+            [System.Management.Automation.Language.Parser]::ParseInput($example.Code, [ref] $null, [ref] $errors) | Out-Null
+            $errors | Should -BeNullOrEmpty -Because $example.Code
+            $example.Code | Should -Match ([regex]::Escape($Name)) -Because 'an example shows the cmdlet'
+        }
+    }
+
+    It 'has related links' {
+        @($help.RelatedLinks.NavigationLink).Count | Should -BeGreaterOrEqual 1
+    }
+}
+
+Describe 'Get-Help <Name> -Parameter <Parameter>' -ForEach $parameters {
+    It 'describes the parameter' {
+        $text = (Get-Help $Name -Parameter $Parameter).Description | Out-String
+        $text.Trim() | Should -Not -BeNullOrEmpty
+    }
+}
+
+Describe 'about_MongoBackup' {
+    It 'is shipped and lists every error id the engine defines' {
+        $about = Get-Help about_MongoBackup | Out-String
+        $about | Should -Match 'SHORT DESCRIPTION'
+        $ids = [MongoBackup.Engine.ErrorIds].GetFields() | ForEach-Object { $_.GetValue($null) }
+        foreach ($id in $ids) { $about | Should -Match ([regex]::Escape($id)) }
+    }
+}

@@ -1,0 +1,61 @@
+# Shared by the Pester files: the module under test and one MongoDB to run against.
+# MONGOBACKUP_TEST_URI wins (any real server); otherwise the in-memory wire-protocol server is started.
+
+function Import-MongoBackupModule {
+    if (-not $env:MONGOBACKUP_MODULE) { throw 'MONGOBACKUP_MODULE is not set: run the tests through build.ps1 -Task Test.' }
+    Import-Module $env:MONGOBACKUP_MODULE -Force
+}
+
+function Start-MongoTestServer {
+    if ($env:MONGOBACKUP_TEST_URI) { return [pscustomobject]@{ Process = $null; Uri = $env:MONGOBACKUP_TEST_URI } }
+    $repo = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
+    $dll = Join-Path $repo 'tests/MongoBackup.TestServer/bin/Release/net10.0/MongoBackup.TestServer.dll'
+    $info = [System.Diagnostics.ProcessStartInfo]::new('dotnet')
+    foreach ($a in $dll, '--port', '0', '--replSet', 'rs0') { $info.ArgumentList.Add($a) }
+    $info.RedirectStandardOutput = $true
+    $info.RedirectStandardInput = $true
+    $info.UseShellExecute = $false
+    $process = [System.Diagnostics.Process]::Start($info)
+    $line = $process.StandardOutput.ReadLine()
+    if ($line -notmatch '^ready (mongodb://\S+)$') {
+        if (-not $process.HasExited) { $process.Kill() }
+        throw "The in-memory test server did not start; it said: '$line'."
+    }
+    return [pscustomobject]@{ Process = $process; Uri = $Matches[1] }
+}
+
+function Stop-MongoTestServer {
+    param($Server)
+    if ($null -eq $Server -or $null -eq $Server.Process) { return }
+    # Closing stdin is the server's signal to stop.
+    $Server.Process.StandardInput.Close()
+    if (-not $Server.Process.WaitForExit(10000)) { $Server.Process.Kill() }
+}
+
+function New-TestFolder {
+    $path = Join-Path ([System.IO.Path]::GetTempPath()) ("mongobackup-tests-" + [guid]::NewGuid().ToString('N'))
+    New-Item -ItemType Directory -Path $path | Out-Null
+    return $path
+}
+
+function Get-Collection {
+    param([string] $Uri, [string] $Database, [string] $Collection)
+    $client = [MongoDB.Driver.MongoClient]::new($Uri)
+    return $client.GetDatabase($Database).GetCollection[MongoDB.Bson.BsonDocument]($Collection)
+}
+
+function Get-AllDocuments {
+    # The documents of a collection as canonical JSON strings, sorted by _id, for comparing two collections.
+    param($Collection)
+    $sort = [MongoDB.Bson.BsonDocument]::new('_id', 1)
+    $options = [MongoDB.Driver.FindOptions[MongoDB.Bson.BsonDocument, MongoDB.Bson.BsonDocument]]::new()
+    $options.Sort = [MongoDB.Driver.SortDefinition[MongoDB.Bson.BsonDocument]] $sort
+    $cursor = $Collection.FindSync([MongoDB.Driver.FilterDefinition[MongoDB.Bson.BsonDocument]] [MongoDB.Bson.BsonDocument]::new(), $options)
+    return @($cursor.ToList() | ForEach-Object { $_.ToJson() })
+}
+
+function Get-IndexKeys {
+    # name=key pairs of a collection's indexes, sorted, for comparing two collections.
+    param($Collection)
+    return @($Collection.Indexes.List().ToList() | ForEach-Object { "$($_['name'])=$($_['key'].ToJson())$(if ($_.Contains('unique')) { ' unique' })" } | Sort-Object)
+}
