@@ -26,7 +26,15 @@ internal sealed class ArchivePrelude
     public static async Task<ArchivePrelude> ReadAsync(Stream stream, BsonDocumentReader reader, string file, CancellationToken ct)
     {
         var magic = new byte[4];
-        var got = await stream.ReadAtLeastAsync(magic, 4, throwOnEndOfStream: false, ct).ConfigureAwait(false);
+        int got;
+        try
+        {
+            got = await stream.ReadAtLeastAsync(magic, 4, throwOnEndOfStream: false, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is InvalidDataException or ZstdSharp.ZstdException)
+        {
+            throw new CorruptDumpException(file, 0, $"the compressed data is damaged: {e.Message}", e);
+        }
         reader.Position = got;
         if (got < 4 || BinaryPrimitives.ReadUInt32LittleEndian(magic) != MagicNumber)
             throw new InvalidDataException(

@@ -10,7 +10,9 @@ internal sealed class ArchiveSegmentReader(BsonDocumentReader reader, string fil
 {
     private bool _insideSegment;
 
-    public sealed record Segment(string Database, string Collection, bool IsEnd);
+    /// <param name="Crc">For an end marker: the CRC-64 of all the namespace's documents, as mongodump recorded it.</param>
+    /// <param name="Offset">Where the segment header starts.</param>
+    public sealed record Segment(string Database, string Collection, bool IsEnd, ulong Crc, long Offset);
 
     /// <summary>The next segment header, or null at the end of the archive. The documents of a data segment must be read before the next call.</summary>
     public async Task<Segment?> NextAsync(CancellationToken ct)
@@ -26,7 +28,8 @@ internal sealed class ArchiveSegmentReader(BsonDocumentReader reader, string fil
         if (!header.Contains("db") || !header.Contains("collection"))
             throw new CorruptDumpException(file, offset, "a namespace header has no db or collection field");
         var isEnd = header.TryGetValue("EOF", out var eof) && eof.IsBoolean && eof.AsBoolean;
-        var segment = new Segment(ArchiveDocuments.String(header, "db"), ArchiveDocuments.String(header, "collection"), isEnd);
+        var crc = header.TryGetValue("CRC", out var crcValue) && crcValue.IsInt64 ? unchecked((ulong)crcValue.AsInt64) : 0UL;
+        var segment = new Segment(ArchiveDocuments.String(header, "db"), ArchiveDocuments.String(header, "collection"), isEnd, crc, offset);
         if (isEnd)
         {
             var terminatorOffset = reader.Position;

@@ -104,11 +104,18 @@ public sealed class BsonDocumentReader : IDisposable
     private int ReadFully(byte[] buffer, int offset, int count)
     {
         var total = 0;
-        while (total < count)
+        try
         {
-            var n = _stream.Read(buffer, offset + total, count - total);
-            if (n == 0) break;
-            total += n;
+            while (total < count)
+            {
+                var n = _stream.Read(buffer, offset + total, count - total);
+                if (n == 0) break;
+                total += n;
+            }
+        }
+        catch (Exception e) when (IsDamagedCompression(e))
+        {
+            throw DamagedCompression(e, total);
         }
         Position += total;
         return total;
@@ -117,13 +124,26 @@ public sealed class BsonDocumentReader : IDisposable
     private async ValueTask<int> ReadFullyAsync(byte[] buffer, int offset, int count, CancellationToken ct)
     {
         var total = 0;
-        while (total < count)
+        try
         {
-            var n = await _stream.ReadAsync(buffer.AsMemory(offset + total, count - total), ct).ConfigureAwait(false);
-            if (n == 0) break;
-            total += n;
+            while (total < count)
+            {
+                var n = await _stream.ReadAsync(buffer.AsMemory(offset + total, count - total), ct).ConfigureAwait(false);
+                if (n == 0) break;
+                total += n;
+            }
+        }
+        catch (Exception e) when (IsDamagedCompression(e))
+        {
+            throw DamagedCompression(e, total);
         }
         Position += total;
         return total;
     }
+
+    // A damaged gzip or zstd stream fails inside the decompressor; report it like any other damage, with file and offset.
+    private static bool IsDamagedCompression(Exception e) => e is InvalidDataException or ZstdSharp.ZstdException;
+
+    private CorruptDumpException DamagedCompression(Exception e, int readSoFar) =>
+        new(_fileName, Position + readSoFar, $"the compressed data is damaged: {e.Message}", e);
 }

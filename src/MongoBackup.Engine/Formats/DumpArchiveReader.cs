@@ -38,15 +38,8 @@ internal sealed class DumpArchiveReader : IDumpReader
         var file = Path.GetFullPath(path);
         using var stream = DumpReaders.OpenSniffed(file);
         using var reader = new BsonDocumentReader(stream, file);
-        try
-        {
-            var prelude = ArchivePrelude.ReadAsync(stream, reader, file, CancellationToken.None).GetAwaiter().GetResult();
-            return new DumpArchiveReader(file, prelude);
-        }
-        catch (Exception e) when (e is ZstdSharp.ZstdException || e is InvalidDataException && e.InnerException is null && e.Source == "System.IO.Compression")
-        {
-            throw new CorruptDumpException(file, reader.Position, $"the compressed data is damaged: {e.Message}", e);
-        }
+        var prelude = ArchivePrelude.ReadAsync(stream, reader, file, CancellationToken.None).GetAwaiter().GetResult();
+        return new DumpArchiveReader(file, prelude);
     }
 
     public async Task ReadAsync(IReadOnlyCollection<DumpNamespace> chosen,
@@ -116,11 +109,10 @@ internal sealed class DumpArchiveReader : IDumpReader
     /// <summary>One sequential pass over the archive, handing each chosen namespace's documents to its channel.</summary>
     private async Task PumpAsync(Dictionary<(string, string), NamespaceSink> sinks, CancellationToken ct)
     {
-        BsonDocumentReader? reader = null;
         try
         {
             await using var stream = DumpReaders.OpenSniffed(_file);
-            reader = new BsonDocumentReader(stream, _file);
+            using var reader = new BsonDocumentReader(stream, _file);
             await ArchivePrelude.ReadAsync(stream, reader, _file, ct).ConfigureAwait(false);
             var segments = new ArchiveSegmentReader(reader, _file);
             var ended = new HashSet<NamespaceSink>();
@@ -131,6 +123,11 @@ internal sealed class DumpArchiveReader : IDumpReader
                 {
                     if (sinks.TryGetValue(key, out var finished))
                     {
+                        // Older mongodump versions wrote no checksum (0); a recorded one must match what arrived.
+                        if (segment.Crc != 0 && segment.Crc != finished.Crc.Value)
+                            throw new CorruptDumpException(_file, segment.Offset,
+                                $"the documents of '{finished.Namespace.FullName}' do not match the checksum mongodump recorded "
+                                + $"(expected {segment.Crc:x16}, read {finished.Crc.Value:x16})");
                         ended.Add(finished);
                         finished.Channel.Writer.TryComplete();
                     }
@@ -138,7 +135,11 @@ internal sealed class DumpArchiveReader : IDumpReader
                 }
                 sinks.TryGetValue(key, out var sink);
                 while (await segments.NextDocumentAsync(ct).ConfigureAwait(false) is { } document)
-                    if (sink is not null) await sink.WriteAsync(document, ct).ConfigureAwait(false);
+                    if (sink is not null)
+                    {
+                        sink.Crc.Append(document);
+                        await sink.WriteAsync(document, ct).ConfigureAwait(false);
+                    }
             }
             var unfinished = sinks.Values.FirstOrDefault(s => !ended.Contains(s));
             if (unfinished is not null)
@@ -148,16 +149,8 @@ internal sealed class DumpArchiveReader : IDumpReader
         }
         catch (Exception e)
         {
-            var failure = e is InvalidDataException or ZstdSharp.ZstdException
-                ? new CorruptDumpException(_file, reader?.Position ?? 0, $"the compressed data is damaged: {e.Message}", e)
-                : e;
-            foreach (var sink in sinks.Values) sink.Channel.Writer.TryComplete(failure);
-            if (failure == e) throw;
-            throw failure;
-        }
-        finally
-        {
-            reader?.Dispose();
+            foreach (var sink in sinks.Values) sink.Channel.Writer.TryComplete(e);
+            throw;
         }
     }
 
@@ -167,6 +160,7 @@ internal sealed class DumpArchiveReader : IDumpReader
         private readonly CancellationTokenSource _abandoned = new();
 
         public DumpNamespace Namespace { get; } = ns;
+        public Crc64Ecma Crc { get; } = new();
         public Channel<byte[]> Channel { get; } = System.Threading.Channels.Channel.CreateBounded<byte[]>(
             new BoundedChannelOptions(ChannelCapacity) { SingleReader = true, SingleWriter = true });
 

@@ -93,7 +93,7 @@ internal sealed class DumpDirectoryReader : IDumpReader
         using var reader = new BsonDocumentReader(CompressionCodec.WrapForRead(raw, CompressionCodec.FromFileName(file)), file);
         while (true)
         {
-            var document = await DecompressionFailures.ReadNextAsync(reader, file, ct).ConfigureAwait(false);
+            var document = await reader.ReadNextAsync(ct).ConfigureAwait(false);
             if (document is null) yield break;
             yield return document;
         }

@@ -10,6 +10,7 @@ internal sealed class ArchiveBuilder
 {
     private static readonly byte[] Terminator = [0xff, 0xff, 0xff, 0xff];
     private readonly MemoryStream _out = new();
+    private readonly Dictionary<string, MongoBackup.Engine.Formats.Crc64Ecma> _checksums = new();
 
     public ArchiveBuilder(params (string Db, string Collection, string MetadataJson, string Type)[] namespaces)
     {
@@ -25,14 +26,21 @@ internal sealed class ArchiveBuilder
     public ArchiveBuilder Segment(string db, string collection, params BsonDocument[] documents)
     {
         Write(new BsonDocument { { "db", db }, { "collection", collection }, { "EOF", false }, { "CRC", 0L } });
-        foreach (var document in documents) Write(document);
+        var crc = Checksum(db, collection);
+        foreach (var document in documents)
+        {
+            crc.Append(document.ToBson());
+            Write(document);
+        }
         _out.Write(Terminator);
         return this;
     }
 
-    public ArchiveBuilder End(string db, string collection)
+    /// <summary>The end marker, with the CRC-64 of the namespace's documents as mongodump writes it, or a given one.</summary>
+    public ArchiveBuilder End(string db, string collection, ulong? crc = null)
     {
-        Write(new BsonDocument { { "db", db }, { "collection", collection }, { "EOF", true }, { "CRC", 0L } });
+        var value = crc ?? Checksum(db, collection).Value;
+        Write(new BsonDocument { { "db", db }, { "collection", collection }, { "EOF", true }, { "CRC", unchecked((long)value) } });
         _out.Write(Terminator);
         return this;
     }
@@ -44,6 +52,13 @@ internal sealed class ArchiveBuilder
     }
 
     public byte[] ToArray() => _out.ToArray();
+
+    private MongoBackup.Engine.Formats.Crc64Ecma Checksum(string db, string collection)
+    {
+        var key = db + "." + collection;
+        if (!_checksums.TryGetValue(key, out var crc)) _checksums[key] = crc = new MongoBackup.Engine.Formats.Crc64Ecma();
+        return crc;
+    }
 
     private void Write(BsonDocument document) => _out.Write(document.ToBson());
 }

@@ -181,6 +181,32 @@ public sealed class DumpReadersTests : IDisposable
     }
 
     [Fact]
+    public async Task A_document_changed_inside_the_archive_fixture_fails_its_checksum()
+    {
+        var bytes = File.ReadAllBytes(FixturePaths.Get("mongorestore/testdata/test.bar.archive"));
+        const int valueOfFoo = 0x33a; // the 'b' of test.bar's {foo: "bar"}: the document stays well formed
+        Assert.Equal((byte)'b', bytes[valueOfFoo]);
+        bytes[valueOfFoo] = (byte)'c';
+        var path = Write("changed.archive", bytes);
+
+        await using var reader = DumpReaders.Open(path);
+        var error = await Assert.ThrowsAsync<CorruptDumpException>(() => CountAsync(reader, reader.Namespaces, 1));
+        Assert.Contains("test.bar", error.Message);
+        Assert.Contains("checksum", error.Message);
+        Assert.Equal(0x343, error.Offset); // test.bar's end marker
+    }
+
+    [Fact]
+    public async Task A_wrong_end_marker_checksum_is_reported()
+    {
+        var builder = new ArchiveBuilder(("a", "one", Metadata("one"), ""));
+        builder.Segment("a", "one", new BsonDocument("_id", 1)).End("a", "one", crc: 12345);
+        await using var reader = DumpReaders.Open(Write("bad-crc.archive", builder.ToArray()));
+        var error = await Assert.ThrowsAsync<CorruptDumpException>(() => CountAsync(reader, reader.Namespaces, 1));
+        Assert.Contains("0000000000003039", error.Message);
+    }
+
+    [Fact]
     public async Task A_truncated_archive_fails_in_the_documents_stream_naming_the_file()
     {
         var builder = new ArchiveBuilder(("a", "one", Metadata("one"), ""));
