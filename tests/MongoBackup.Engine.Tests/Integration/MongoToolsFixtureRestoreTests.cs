@@ -1,0 +1,168 @@
+using MongoBackup.Engine.Connection;
+using MongoBackup.Engine.Formats;
+using MongoBackup.Engine.Restore;
+using MongoBackup.Tests;
+using MongoDB.Bson;
+using MongoDB.Driver;
+
+namespace MongoBackup.Engine.Tests.Integration;
+
+/// <summary>
+/// Dumps and archives written by MongoDB's own mongodump restore into the documents and indexes they hold;
+/// the ones mongorestore rejects are rejected with the file named, and nothing claims success.
+/// </summary>
+[Collection(MongoServerCollection.Name)]
+public sealed class MongoToolsFixtureRestoreTests(MongoServerFixture server)
+{
+    public static TheoryData<string> Dumps => new()
+    {
+        "mongorestore/testdata/foodump",
+        "mongorestore/testdata/coll_with_index",
+        "mongorestore/testdata/coll_without_index",
+        "mongorestore/testdata/coll_with_ttl_index",
+        "mongorestore/testdata/indextestdump",
+        "mongorestore/testdata/longindextestdump",
+        "mongorestore/testdata/specialcharacter",
+        "mongorestore/testdata/prelude_test/prelude_top_level",
+        "mongorestore/testdata/prelude_test/prelude_gzip",
+        "mongorestore/testdata/oplogdump",
+        "mongorestore/testdata/test.bar.archive",
+    };
+
+    [Theory]
+    [MemberData(nameof(Dumps))]
+    public async Task A_mongodump_fixture_restores_every_document_and_index(string relative)
+    {
+        var path = FixturePaths.Get(relative);
+        var prefix = TestDatabases.NewName("fx") + "_";
+        var expected = await ExpectedAsync(path);
+
+        var observer = new RecordingObserver();
+        var outcome = await new RestoreRunner(observer).RunAsync(new RestoreRequest
+        {
+            Connection = new ConnectionSettings { ConnectionString = server.ConnectionString },
+            SourcePath = path, NoOplogReplay = true,
+            Map = new NamespaceMap().Add("*.*", prefix + "*.*"),
+        }, CancellationToken.None);
+
+        Assert.True(outcome.Succeeded, string.Join("; ", observer.Failures.Select(f => f.Error.Message)));
+        Assert.NotEmpty(expected);
+        foreach (var (ns, (documents, indexes)) in expected)
+        {
+            var result = outcome.Namespaces.Single(n => n.SourceNamespace == ns);
+            var dot = result.TargetNamespace.IndexOf('.');
+            var collection = server.Client.GetDatabase(result.TargetNamespace[..dot]).GetCollection<BsonDocument>(result.TargetNamespace[(dot + 1)..]);
+            Assert.Equal(documents, await collection.CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty));
+            var restoredIndexes = await (await collection.Indexes.ListAsync()).ToListAsync();
+            Assert.Equal(indexes.Order(), restoredIndexes.Select(i => i["name"].AsString).Where(n => n != "_id_").Order());
+        }
+    }
+
+    [Fact]
+    public async Task The_oplog_of_a_dump_replays_onto_its_renamed_namespace()
+    {
+        var path = FixturePaths.Get("mongorestore/testdata/oplogdump");
+        var prefix = TestDatabases.NewName("op") + "_";
+        var outcome = await new RestoreRunner(new RecordingObserver()).RunAsync(new RestoreRequest
+        {
+            Connection = new ConnectionSettings { ConnectionString = server.ConnectionString },
+            SourcePath = path, Map = new NamespaceMap().Add("db1.*", prefix + "db1.*"),
+            Filter = new Catalog.NamespaceFilter(databases: ["db1"]),
+        }, CancellationToken.None);
+
+        Assert.True(outcome.Succeeded, outcome.OplogError);
+        var target = server.Client.GetDatabase(prefix + "db1").GetCollection<BsonDocument>("c1");
+
+        // Expected: the dumped _ids, then the oplog's inserts and deletes on db1.c1 (also inside transactions), in order.
+        var ids = new HashSet<string>();
+        await foreach (var raw in ReadAll(Path.Combine(path, "db1", "c1.bson")))
+            ids.Add(MongoDB.Bson.Serialization.BsonSerializer.Deserialize<BsonDocument>(raw)["_id"].ToJson());
+        long applicable = 0;
+        await foreach (var raw in ReadAll(Path.Combine(path, "oplog.bson")))
+        {
+            var entry = MongoDB.Bson.Serialization.BsonSerializer.Deserialize<BsonDocument>(raw);
+            var ops = entry["op"] == "c" && entry["o"].AsBsonDocument.Contains("applyOps")
+                ? entry["o"]["applyOps"].AsBsonArray.Select(o => o.AsBsonDocument).ToList()
+                : [entry];
+            var mine = ops.Where(o => o["ns"] == "db1.c1").ToList();
+            if (mine.Count > 0) applicable++;
+            foreach (var op in mine)
+            {
+                if (op["op"] == "i") ids.Add(op["o"]["_id"].ToJson());
+                if (op["op"] == "d") ids.Remove(op["o"]["_id"].ToJson());
+            }
+        }
+        Assert.True(applicable > 0, "the fixture's oplog touches db1.c1");
+        Assert.Equal(applicable, outcome.OplogEntriesApplied);
+        var restored = (await target.Find(FilterDefinition<BsonDocument>.Empty).ToListAsync()).Select(d => d["_id"].ToJson());
+        Assert.Equal(ids.Order(), restored.Order());
+        Assert.DoesNotContain("db1", await (await server.Client.ListDatabaseNamesAsync()).ToListAsync());
+    }
+
+    [Fact]
+    public async Task A_bad_archive_is_rejected_naming_the_file()
+    {
+        var path = FixturePaths.Get("mongorestore/testdata/bad-format.archive");
+        var error = await Assert.ThrowsAsync<MongoBackupException>(() => new RestoreRunner(new RecordingObserver()).RunAsync(new RestoreRequest
+        {
+            Connection = new ConnectionSettings { ConnectionString = server.ConnectionString }, SourcePath = path,
+        }, CancellationToken.None));
+        Assert.Equal(ErrorIds.CorruptFile, error.ErrorId);
+        Assert.Contains("bad-format.archive", error.Message);
+        Assert.Contains("offset", error.Message);
+    }
+
+    [Theory]
+    [InlineData("bsondump/testdata/bad_cstring.bson")]
+    [InlineData("bsondump/testdata/partial_file.bson")]
+    [InlineData("bsondump/testdata/random_bytes.bson")]
+    public async Task A_broken_bson_file_fails_its_namespace_naming_the_file_and_offset(string relative)
+    {
+        using var dump = new TempFolder();
+        var db = TestDatabases.NewName("broken");
+        Directory.CreateDirectory(Path.Combine(dump.Path, db));
+        // Linked, not copied: the fixtures stay where they are.
+        File.CreateSymbolicLink(Path.Combine(dump.Path, db, "broken.bson"), FixturePaths.Get(relative));
+
+        var observer = new RecordingObserver();
+        var outcome = await new RestoreRunner(observer).RunAsync(new RestoreRequest
+        {
+            Connection = new ConnectionSettings { ConnectionString = server.ConnectionString }, SourcePath = dump.Path,
+        }, CancellationToken.None);
+
+        Assert.False(outcome.Succeeded);
+        var failure = Assert.Single(observer.Failures);
+        Assert.Equal(ErrorIds.CorruptFile, failure.Error.ErrorId);
+        Assert.Contains("broken.bson", failure.Error.Message);
+        Assert.Contains("offset", failure.Error.Message);
+        Assert.Contains("not fully restored", outcome.Namespaces.Single().Error);
+    }
+
+    /// <summary>What each namespace of the fixture holds, read with the dump reader: documents and index names.</summary>
+    private static async Task<Dictionary<string, (long Documents, List<string> Indexes)>> ExpectedAsync(string path)
+    {
+        var expected = new Dictionary<string, (long, List<string>)>();
+        await using var reader = DumpReaders.Open(path);
+        var wanted = reader.Namespaces.Where(n => !n.Collection.StartsWith("system.") && n.Metadata?.IsView != true).ToList();
+        var counts = new System.Collections.Concurrent.ConcurrentDictionary<string, long>();
+        await reader.ReadAsync(wanted, async (ns, docs) =>
+        {
+            long count = 0;
+            await foreach (var _ in docs) count++;
+            counts[ns.Database + "." + ns.Collection] = count;
+        }, 4, CancellationToken.None);
+        foreach (var ns in wanted)
+        {
+            var indexes = (ns.Metadata?.Indexes ?? []).Select(i => i["name"].AsString).Where(n => n != "_id_").ToList();
+            expected[ns.Database + "." + ns.Collection] = (counts.GetValueOrDefault(ns.Database + "." + ns.Collection), indexes);
+        }
+        return expected;
+    }
+
+    private static async IAsyncEnumerable<byte[]> ReadAll(string file)
+    {
+        using var reader = new BsonDocumentReader(File.OpenRead(file), file);
+        while (reader.ReadNext() is { } document) yield return document;
+        await Task.CompletedTask;
+    }
+}
