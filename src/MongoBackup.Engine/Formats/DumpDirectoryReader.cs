@@ -35,7 +35,9 @@ internal sealed class DumpDirectoryReader : IDumpReader
         foreach (var dbFolder in Directory.EnumerateDirectories(root).Order(StringComparer.Ordinal))
         {
             var db = Path.GetFileName(dbFolder);
-            foreach (var found in DatabaseFolderScan.Scan(dbFolder))
+            var collections = DatabaseFolderScan.Scan(dbFolder);
+            if (collections.Count > 0) RequireDatabaseName(db, dbFolder);
+            foreach (var found in collections)
             {
                 namespaces.Add(new DumpNamespace(db, found.Collection, found.Metadata, found.DataFile ?? found.MetadataFile!));
                 dataFiles[(db, found.Collection)] = found.DataFile;
@@ -107,6 +109,19 @@ internal sealed class DumpDirectoryReader : IDumpReader
             if (File.Exists(candidate)) return candidate;
         }
         return null;
+    }
+
+    // As mongorestore does: a folder holding dump files must be named as a database can be.
+    private static void RequireDatabaseName(string db, string folder)
+    {
+        try
+        {
+            DumpNames.UnescapeDatabase(db);
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException($"The dump folder '{folder}' cannot be restored: {e.Message}", e);
+        }
     }
 
     private static bool LooksLikeDatabaseFolder(string root) =>

@@ -314,6 +314,52 @@ public sealed class DumpReadersTests : IDisposable
     }
 
     [Fact]
+    public void A_folder_of_dump_files_that_cannot_be_a_database_name_is_refused()
+    {
+        var dump = Path.Combine(_temp, "dump");
+        Directory.CreateDirectory(Path.Combine(dump, "shop.old"));
+        WriteDocuments(Path.Combine(dump, "shop.old", "orders.bson"), Compression.None, 1);
+        var error = Assert.Throws<InvalidDataException>(() => DumpReaders.Open(dump));
+        Assert.Contains("shop.old", error.Message);
+    }
+
+    [Fact]
+    public async Task A_directory_reads_no_more_namespaces_at_once_than_allowed()
+    {
+        var dump = Path.Combine(_temp, "wide");
+        Directory.CreateDirectory(Path.Combine(dump, "db"));
+        for (var i = 0; i < 8; i++) WriteDocuments(Path.Combine(dump, "db", $"c{i}.bson"), Compression.None, 5);
+        await using var reader = DumpReaders.Open(dump);
+        var running = 0;
+        var peak = 0;
+        await reader.ReadAsync(reader.Namespaces, async (_, docs) =>
+        {
+            var now = Interlocked.Increment(ref running);
+            lock (reader) peak = Math.Max(peak, now);
+            await foreach (var d in docs) await Task.Delay(2);
+            Interlocked.Decrement(ref running);
+        }, maxParallel: 3, default);
+        Assert.InRange(peak, 2, 3);
+    }
+
+    [Fact]
+    public async Task Cancelling_an_archive_read_stops_it_instead_of_hanging()
+    {
+        var builder = new ArchiveBuilder(("a", "one", Metadata("one"), ""));
+        builder.Segment("a", "one", Enumerable.Range(0, 2000).Select(i => new BsonDocument("_id", i)).ToArray()).End("a", "one");
+        await using var reader = DumpReaders.Open(Write("cancel.archive", builder.ToArray()));
+        using var cancel = new CancellationTokenSource();
+        var read = 0;
+        var task = reader.ReadAsync(reader.Namespaces, async (_, docs) =>
+        {
+            await foreach (var d in docs)
+                if (++read == 10) await cancel.CancelAsync();
+        }, 1, cancel.Token);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => task).WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.True(read < 2000);
+    }
+
+    [Fact]
     public void A_repository_root_is_refused_with_a_hint_to_pick_a_snapshot()
     {
         var repo = Path.Combine(_temp, "repo");
