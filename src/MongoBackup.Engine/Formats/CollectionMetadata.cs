@@ -1,5 +1,4 @@
 using MongoDB.Bson;
-using MongoDB.Bson.IO;
 
 namespace MongoBackup.Engine.Formats;
 

@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
-using MongoDB.Bson;
 
 namespace MongoBackup.Engine.Formats;
 
@@ -55,10 +54,10 @@ internal sealed class DumpArchiveReader : IDumpReader
             var sink = new NamespaceSink(ns);
             foreach (var collection in SegmentCollections(ns)) sinks[(ns.Database, collection)] = sink;
         }
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        if (sinks.Count == 0) return;
         // Every consumer runs at once: the single pass cannot wait for one namespace while another's channel is full.
-        var consumers = sinks.Values.Distinct().Select(sink => RunConsumerAsync(sink, consume, stop.Token)).ToList();
-        var pump = Task.Run(() => PumpAsync(sinks, stop.Token), CancellationToken.None);
+        var consumers = sinks.Values.Distinct().Select(sink => RunConsumerAsync(sink, consume, ct)).ToList();
+        var pump = Task.Run(() => PumpAsync(sinks, ct), CancellationToken.None);
         await Task.WhenAll(consumers.Append(pump)).ConfigureAwait(false);
     }
 

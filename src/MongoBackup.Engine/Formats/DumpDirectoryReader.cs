@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Text;
 using MongoBackup.Engine.Codecs;
 
 namespace MongoBackup.Engine.Formats;
