@@ -37,7 +37,8 @@ internal sealed class ClientConnection
         _closing.Cancel();
         try
         {
-            _client.Client.LingerState = new LingerOption(true, 0); // abrupt: the peer sees a reset, as with a crashed server
+            // Abrupt: the peer sees a reset, as with a crashed server. Client is null once the connection already closed.
+            if (_client.Client is { } socket) socket.LingerState = new LingerOption(true, 0);
         }
         catch (ObjectDisposedException) { }
         catch (SocketException) { }

@@ -1,0 +1,137 @@
+using MongoBackup.Tests;
+using MongoDB.Bson;
+using MongoDB.Driver;
+
+namespace MongoBackup.TestServer.Tests;
+
+/// <summary>applyOps replays the real oplogs mongodump wrote (mongo-tools fixtures) over their dumps, as mongorestore --oplogReplay does.</summary>
+public class ApplyOpsTests : ServerTestBase
+{
+    public static IEnumerable<object[]> OplogFixtures() =>
+        Directory.EnumerateFiles(FixturePaths.MongoTools, "oplog.bson", SearchOption.AllDirectories)
+            .Select(path => new object[] { Path.GetRelativePath(FixturePaths.MongoTools, Path.GetDirectoryName(path)!).Replace('\\', '/') })
+            .OrderBy(p => (string)p[0]);
+
+    /// <summary>Restores the dump beside the oplog (its db/collection.bson files), then applies every oplog entry one by one.</summary>
+    private MongoClient RestoreWithOplog(string fixtureFolder)
+    {
+        var client = Connect(StartServer());
+        var folder = FixturePaths.Get(fixtureFolder);
+        foreach (var dbFolder in Directory.EnumerateDirectories(folder))
+        foreach (var file in Directory.EnumerateFiles(dbFolder, "*.bson"))
+        {
+            var documents = BsonFile.ReadAll(file);
+            if (documents.Count == 0) continue;
+            var collection = client.GetDatabase(Path.GetFileName(dbFolder)).GetCollection<BsonDocument>(Path.GetFileNameWithoutExtension(file));
+            collection.InsertMany(documents);
+        }
+        var admin = client.GetDatabase("admin");
+        foreach (var entry in BsonFile.ReadAll(Path.Combine(folder, "oplog.bson")))
+        {
+            var reply = admin.RunCommand<BsonDocument>(new BsonDocument("applyOps", new BsonArray { entry }));
+            Assert.Equal(1, reply["applied"].AsInt32);
+        }
+        return client;
+    }
+
+    private static List<BsonDocument> All(MongoClient client, string db, string collection) =>
+        client.GetDatabase(db).GetCollection<BsonDocument>(collection).Find(new BsonDocument()).ToList();
+
+    [Theory]
+    [MemberData(nameof(OplogFixtures))]
+    public void Every_fixture_oplog_applies(string fixtureFolder)
+    {
+        var client = RestoreWithOplog(fixtureFolder);
+        Assert.NotEmpty(client.ListDatabaseNames().ToList());
+    }
+
+    [Fact]
+    public void Fixture_oplogs_are_found()
+    {
+        Assert.True(OplogFixtures().Count() >= 8);
+    }
+
+    [Fact]
+    public void Delete_then_insert_leaves_the_inserted_document()
+    {
+        var client = RestoreWithOplog("mongorestore/testdata/duplicate_index_key_with_oplog");
+        Assert.Equal(new[] { new BsonDocument { { "_id", new ObjectId("60350ac1415a2fc63f3195ab") }, { "a", 1.0 } } }, All(client, "test", "foo"));
+    }
+
+    [Fact]
+    public void Inserts_inside_a_transaction_applyOps_are_applied()
+    {
+        var client = RestoreWithOplog("mongorestore/testdata/oplogdump");
+        var xs = All(client, "db1", "c1").Select(d => d["x"].ToInt32()).ToHashSet();
+        foreach (var x in Enumerable.Range(1456, 5)) Assert.Contains(x, xs);
+        Assert.Single(All(client, "db1", "c1"), d => d["_id"] == new ObjectId("5a1101e6a8feb0cc944981c9"));
+    }
+
+    [Fact]
+    public void Created_collections_get_the_indexes_from_the_oplog()
+    {
+        var client = RestoreWithOplog("mongorestore/testdata/create_indexes");
+        var indexes = client.GetDatabase("create_indexes").GetCollection<BsonDocument>("test").Indexes.List().ToList();
+        Assert.Equal(new[] { "_id_", "a_1", "b_1" }, indexes.Select(i => i["name"].AsString));
+        Assert.Equal(BsonDocument.Parse("{v: 2, key: {b: 1.0}, partialFilterExpression: {a: 1.0}, name: 'b_1'}"), indexes[2]);
+
+        var tools2002 = RestoreWithOplog("mongorestore/testdata/tools-2002");
+        Assert.Equal(BsonDocument.Parse("{a: 1.0, b: 1.0}"),
+            tools2002.GetDatabase("foo").GetCollection<BsonDocument>("bar").Indexes.List().ToList()[1]["key"]);
+    }
+
+    [Fact]
+    public void Aborted_index_build_leaves_no_index()
+    {
+        var client = RestoreWithOplog("mongorestore/testdata/oplog_ignore_index");
+        var indexes = client.GetDatabase("test").GetCollection<BsonDocument>("skip_index_entries").Indexes.List().ToList();
+        Assert.Equal(new[] { "_id_" }, indexes.Select(i => i["name"].AsString));
+    }
+
+    [Fact]
+    public void Old_style_entries_with_noops_apply()
+    {
+        var noop = RestoreWithOplog("mongorestore/testdata/dump_with_noop_in_oplog");
+        Assert.Equal(new[] { new BsonDocument { { "_id", new ObjectId("5473b75c8e32da600b686ed7") }, { "a", 1.0 } } }, All(noop, "test", "data"));
+        var conflict = RestoreWithOplog("mongorestore/testdata/dump_oplog_conflict");
+        Assert.Equal(new[] { 10.0, 11.0, 12.0, 13.0, 14.0 }, All(conflict, "test", "data").Select(d => d["_id"].AsDouble));
+    }
+
+    [Fact]
+    public void Time_series_bucket_diffs_apply_to_the_dumped_buckets()
+    {
+        var client = RestoreWithOplog("mongorestore/testdata/timeseries_tests/ts_dump_with_oplog");
+        var buckets = client.GetDatabase("timeseries_test").GetCollection<BsonDocument>("system.buckets.foo_ts");
+        var bucket = buckets.Find(new BsonDocument("_id", new ObjectId("60c7df2bf4549c58ea9377ec"))).Single();
+        Assert.Equal(292, bucket["data"]["measurement"]["129"].ToInt32());
+        // The oplog overlaps the dump (mongodump --oplog): re-inserting a column index that is already there overwrites it.
+        // Each bucket must end with contiguous indexes 0..n-1, n being one past the highest index the dump or the oplog wrote.
+        var expectedCounts = BsonFile.ReadAll(FixturePaths.Get("mongorestore/testdata/timeseries_tests/ts_dump_with_oplog/timeseries_test/system.buckets.foo_ts.bson"))
+            .ToDictionary(b => b["_id"].AsObjectId, b => b["data"]["ts"].AsBsonDocument.Names.Max(int.Parse) + 1);
+        foreach (var entry in BsonFile.ReadAll(FixturePaths.Get("mongorestore/testdata/timeseries_tests/ts_dump_with_oplog/oplog.bson")))
+        {
+            var id = entry["o2"]["_id"].AsObjectId;
+            var inserted = entry["o"]["diff"]["sdata"]["sts"]["i"].AsBsonDocument.Names.Max(int.Parse) + 1;
+            expectedCounts[id] = Math.Max(expectedCounts[id], inserted);
+        }
+        foreach (var restored in buckets.Find(new BsonDocument()).ToList())
+        {
+            var indexes = restored["data"]["ts"].AsBsonDocument.Names.Select(int.Parse).ToList();
+            Assert.Equal(Enumerable.Range(0, expectedCounts[restored["_id"].AsObjectId]), indexes);
+        }
+    }
+
+    [Fact]
+    public void Applied_entries_write_their_own_oplog_entries()
+    {
+        var client = Connect(StartServer());
+        var admin = client.GetDatabase("admin");
+        admin.RunCommand<BsonDocument>(BsonDocument.Parse(
+            "{applyOps: [{op: 'c', ns: 'x.$cmd', o: {create: 'y'}}, {op: 'i', ns: 'x.y', o: {_id: 1, v: 1}}, {op: 'u', ns: 'x.y', o2: {_id: 1}, o: {$v: 2, diff: {u: {v: 2}}}}]}"));
+        Assert.Equal(BsonDocument.Parse("{_id: 1, v: 2}"), All(client, "x", "y").Single());
+        var entries = Oplog(client, new BsonDocument("ns", new BsonRegularExpression("^x\\.")));
+        Assert.Equal(new[] { "c", "i", "u" }, entries.Select(e => e["op"].AsString));
+        var error = Assert.Throws<MongoCommandException>(() => admin.RunCommand<BsonDocument>(BsonDocument.Parse("{applyOps: [{op: 'z', ns: 'x.y', o: {}}]}")));
+        Assert.Contains("unsupported oplog entry op 'z'", error.Message);
+    }
+}
