@@ -82,7 +82,7 @@ public class QueryOrderTests
     {
         Assert.Equal(0, Order.Compare(BsonNull.Value, BsonUndefined.Value));
         Assert.Equal(Order.GetHashCode(BsonNull.Value), Order.GetHashCode(BsonUndefined.Value));
-        Assert.Equal(0, Order.Compare(BsonSymbolTable.Lookup("x"), new BsonString("x")));
+        Assert.Equal(0, Order.Compare(BsonSymbol.Create("x"), new BsonString("x")));
     }
 
     [Fact]
