@@ -104,6 +104,18 @@ public class QueryAggregationTests
         Assert.Equal(Json("[{_id: {min: 1, max: 2}, count: 4}, {_id: {min: 2, max: 3}, count: 2}]"), new BsonArray(buckets).ToJson());
     }
 
+    [Fact]
+    public void BucketAuto_puts_the_remainder_into_the_last_bucket_and_supports_output()
+    {
+        var input = Enumerable.Range(0, 10).Select(i => new BsonDocument { { "_id", i }, { "w", i * 2 } }).ToList();
+        var buckets = AggregationPipeline.Parse(Array("[{$bucketAuto: {groupBy: '$_id', buckets: 3, output: {n: {$sum: 1}, top: {$max: '$w'}}}}]")).Run(input).ToList();
+        Assert.Equal(Json("[{_id: {min: 0, max: 3}, n: 3, top: 4}, {_id: {min: 3, max: 6}, n: 3, top: 10}, {_id: {min: 6, max: 9}, n: 4, top: 18}]"),
+            new BsonArray(buckets).ToJson());
+        var many = AggregationPipeline.Parse(Array("[{$bucketAuto: {groupBy: '$_id', buckets: 50}}]")).Run(input).ToList();
+        Assert.Equal(10, many.Count);
+        Assert.Empty(AggregationPipeline.Parse(Array("[{$bucketAuto: {groupBy: '$_id', buckets: 2}}]")).Run([]));
+    }
+
     [Theory]
     [InlineData("{$add: [1, 2.5]}", "3.5")]
     [InlineData("{$subtract: ['$a', 1]}", "9")]

@@ -77,17 +77,30 @@ internal sealed class SortByCountStage(AggregationExpression groupBy) : IPipelin
 }
 
 /// <summary>
-/// $bucketAuto {groupBy, buckets}: sorts by the groupBy value and cuts into about equal buckets, never
-/// splitting equal values; each bucket is {_id: {min, max}, count}, where max is the next bucket's min
-/// (the last bucket's max is its largest value). Used to find split points of a collection.
+/// $bucketAuto {groupBy, buckets, output?}: sorts by the groupBy value and cuts into buckets of about
+/// round(n / buckets) documents, never splitting equal values and putting every remaining document into
+/// the last bucket, as mongod does. Each bucket is {_id: {min, max}, count} (or the output accumulators);
+/// a bucket's max is the next bucket's min, the last bucket's max its largest value. Drivers and tools
+/// use it to find split points of a collection.
 /// </summary>
-internal sealed class BucketAutoStage(AggregationExpression groupBy, int buckets) : IPipelineStage
+internal sealed class BucketAutoStage : IPipelineStage
 {
+    private readonly AggregationExpression _groupBy;
+    private readonly int _buckets;
+    private readonly List<(string Name, string Accumulator, AggregationExpression Argument)> _output;
+
+    private BucketAutoStage(AggregationExpression groupBy, int buckets, List<(string, string, AggregationExpression)> output)
+    {
+        _groupBy = groupBy;
+        _buckets = buckets;
+        _output = output;
+    }
+
     public static BucketAutoStage Parse(BsonValue spec)
     {
         if (spec is not BsonDocument doc) throw new CommandFailure(40240, "Location40240", "The argument to $bucketAuto must be an object");
         foreach (var name in doc.Names)
-            if (name is not ("groupBy" or "buckets"))
+            if (name is not ("groupBy" or "buckets" or "output"))
                 throw new CommandFailure(40245, "Location40245", $"Unrecognized option to $bucketAuto: {name}.");
         if (!doc.TryGetValue("groupBy", out var groupBy) || !doc.TryGetValue("buckets", out var buckets))
             throw new CommandFailure(40246, "Location40246", "$bucketAuto requires 'groupBy' and 'buckets' to be specified");
@@ -95,32 +108,42 @@ internal sealed class BucketAutoStage(AggregationExpression groupBy, int buckets
             throw new CommandFailure(40243, "Location40243", $"The $bucketAuto 'buckets' field must be greater than 0, but found: {buckets}");
         if (groupBy is not (BsonString { Value: ['$', ..] } or BsonDocument))
             throw new CommandFailure(40239, "Location40239", "The $bucketAuto 'groupBy' field must be defined as a $-prefixed path or an expression object");
-        return new BucketAutoStage(AggregationExpression.Parse(groupBy), buckets.ToInt32());
+        var output = new List<(string, string, AggregationExpression)>();
+        if (doc.TryGetValue("output", out var outputSpec))
+        {
+            if (outputSpec is not BsonDocument fields) throw new CommandFailure(40244, "Location40244", "The $bucketAuto 'output' field must be an object");
+            foreach (var field in fields)
+            {
+                if (field.Value is not BsonDocument { ElementCount: 1 } accumulator || !Accumulator.IsKnown(accumulator.GetElement(0).Name))
+                    throw new CommandFailure(40234, "Location40234", $"The field '{field.Name}' must be an accumulator object");
+                output.Add((field.Name, accumulator.GetElement(0).Name, AggregationExpression.Parse(accumulator[0])));
+            }
+        }
+        else output.Add(("count", "$sum", AggregationExpression.Parse(1)));
+        return new BucketAutoStage(AggregationExpression.Parse(groupBy), buckets.ToInt32(), output);
     }
 
     public IEnumerable<BsonDocument> Run(IEnumerable<BsonDocument> input)
     {
-        var values = input.Select(d => groupBy.Evaluate(d) ?? BsonNull.Value).OrderBy(v => v, BsonValueOrder.Instance).ToList();
-        if (values.Count == 0) yield break;
-        var perBucket = Math.Max(1, (int)Math.Ceiling(values.Count / (double)buckets));
-        var ranges = new List<(int Start, int End)>();
-        var start = 0;
-        while (start < values.Count)
+        var sorted = input.Select(d => (Key: _groupBy.Evaluate(d) ?? BsonNull.Value, Doc: d))
+            .OrderBy(p => p.Key, BsonValueOrder.Instance).ToList();
+        var approxSize = Math.Max(1L, (long)Math.Round(sorted.Count / (double)_buckets, MidpointRounding.AwayFromZero));
+        var next = 0;
+        for (var bucketNumber = 1; bucketNumber <= _buckets && next < sorted.Count; bucketNumber++)
         {
-            var end = Math.Min(start + perBucket, values.Count);
-            while (end < values.Count && BsonValueOrder.Instance.Equals(values[end - 1], values[end])) end++;
-            ranges.Add((start, end));
-            start = end;
-        }
-        for (var i = 0; i < ranges.Count; i++)
-        {
-            var (from, to) = ranges[i];
-            var max = i + 1 < ranges.Count ? values[ranges[i + 1].Start] : values[to - 1];
-            yield return new BsonDocument
+            var start = next;
+            var isLast = bucketNumber == _buckets;
+            next = isLast ? sorted.Count : (int)Math.Min(sorted.Count, start + approxSize);
+            while (next < sorted.Count && BsonValueOrder.Instance.Equals(sorted[next - 1].Key, sorted[next].Key)) next++;
+            var max = next < sorted.Count ? sorted[next].Key : sorted[next - 1].Key;
+            var result = new BsonDocument("_id", new BsonDocument { { "min", sorted[start].Key }, { "max", max } });
+            foreach (var (name, op, argument) in _output)
             {
-                { "_id", new BsonDocument { { "min", values[from] }, { "max", max } } },
-                { "count", to - from },
-            };
+                var accumulator = Accumulator.Create(op);
+                for (var i = start; i < next; i++) accumulator.Add(argument.Evaluate(sorted[i].Doc));
+                result[name] = accumulator.Result() ?? BsonNull.Value;
+            }
+            yield return result;
         }
     }
 }
