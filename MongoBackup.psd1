@@ -8,6 +8,8 @@
     CompanyName          = 'MongoBackup'
     Copyright            = '(c) MongoBackup contributors. All rights reserved.'
     Description          = 'Hot, consistent MongoDB backups, restores and point-in-time recovery for DBAs.'
+    # The driver is loaded with the module so scripts (and the tests and demo) can use [MongoDB.Driver.MongoClient] directly.
+    RequiredAssemblies   = @('bin/MongoDB.Bson.dll', 'bin/MongoDB.Driver.dll')
     FormatsToProcess     = @('MongoBackup.Format.ps1xml')
     CmdletsToExport      = @(
         'Backup-MongoDatabase'

@@ -41,21 +41,52 @@ function New-TestFolder {
 function Get-Collection {
     param([string] $Uri, [string] $Database, [string] $Collection)
     $client = [MongoDB.Driver.MongoClient]::new($Uri)
-    return $client.GetDatabase($Database).GetCollection[MongoDB.Bson.BsonDocument]($Collection)
+    return $client.GetDatabase($Database).GetCollection[MongoDB.Bson.BsonDocument]($Collection, $null)
 }
 
 function Get-AllDocuments {
-    # The documents of a collection as canonical JSON strings, sorted by _id, for comparing two collections.
+    # The documents of a collection as JSON strings (ToJson is an extension method PowerShell cannot see), sorted by _id, for comparing two collections.
     param($Collection)
     $sort = [MongoDB.Bson.BsonDocument]::new('_id', 1)
     $options = [MongoDB.Driver.FindOptions[MongoDB.Bson.BsonDocument, MongoDB.Bson.BsonDocument]]::new()
     $options.Sort = [MongoDB.Driver.SortDefinition[MongoDB.Bson.BsonDocument]] $sort
-    $cursor = $Collection.FindSync([MongoDB.Driver.FilterDefinition[MongoDB.Bson.BsonDocument]] [MongoDB.Bson.BsonDocument]::new(), $options)
-    return @($cursor.ToList() | ForEach-Object { $_.ToJson() })
+    $cursor = $Collection.FindSync((New-EmptyFilter), $options, [System.Threading.CancellationToken]::None)
+    $documents = Read-Cursor $cursor
+    return @(foreach ($document in $documents) { $document.ToString() })
 }
 
 function Get-IndexKeys {
     # name=key pairs of a collection's indexes, sorted, for comparing two collections.
     param($Collection)
-    return @($Collection.Indexes.List().ToList() | ForEach-Object { "$($_['name'])=$($_['key'].ToJson())$(if ($_.Contains('unique')) { ' unique' })" } | Sort-Object)
+    $indexes = Read-Cursor $Collection.Indexes.List([System.Threading.CancellationToken]::None)
+    return @(foreach ($index in $indexes) { "$($index.GetValue('name').ToString())=$($index.GetValue('key').ToString())$(if ($index.Contains('unique')) { ' unique' })" }) | Sort-Object
+}
+
+function New-BsonDocument {
+    # A BSON document from a hashtable, through JSON so nested arrays and documents keep their shape.
+    param([System.Collections.IDictionary] $Values)
+    # A BsonDocument is enumerable: keep PowerShell from unrolling it into its elements.
+    Write-Output -NoEnumerate ([MongoDB.Bson.BsonDocument]::Parse(($Values | ConvertTo-Json -Depth 10 -Compress)))
+}
+
+function New-EmptyFilter {
+    [MongoDB.Driver.FilterDefinition[MongoDB.Bson.BsonDocument]] [MongoDB.Bson.BsonDocument]::new()
+}
+
+function Read-Cursor {
+    # The driver's ToList is an extension method, which PowerShell does not see on the cursor itself.
+    param($Cursor)
+    # Returned whole: PowerShell would otherwise unroll each BsonDocument into its elements.
+    Write-Output -NoEnumerate ([MongoDB.Driver.IAsyncCursorExtensions]::ToList($Cursor, [System.Threading.CancellationToken]::None))
+}
+
+function Get-DocumentCount {
+    param($Collection)
+    $Collection.CountDocuments((New-EmptyFilter), $null, [System.Threading.CancellationToken]::None)
+}
+
+function Get-DatabaseName {
+    param([string] $Uri)
+    $names = Read-Cursor ([MongoDB.Driver.MongoClient]::new($Uri).ListDatabaseNames([System.Threading.CancellationToken]::None))
+    return @($names)
 }

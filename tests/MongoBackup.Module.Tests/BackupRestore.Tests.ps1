@@ -1,0 +1,117 @@
+# Backup and restore as a user runs them, against MONGOBACKUP_TEST_URI or the in-memory test server.
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'TestServer.ps1')
+    Import-MongoBackupModule
+    $script:server = Start-MongoTestServer
+    $script:uri = $server.Uri
+    $script:repository = New-TestFolder
+    # A database name of its own per run, so a shared real server is never disturbed.
+    $script:db = 'pester_' + [guid]::NewGuid().ToString('N').Substring(0, 8)
+
+    $orders = Get-Collection $uri $db 'orders'
+    $docs = foreach ($i in 1..250) {
+        New-BsonDocument ([ordered]@{ _id = $i; customer = "c$($i % 17)"; total = [double] ($i * 1.5); lines = @(@{ sku = "p$($i % 5)"; qty = $i % 3 + 1 }) })
+    }
+    $orders.InsertMany([MongoDB.Bson.BsonDocument[]] $docs)
+    $orders.Indexes.CreateOne([MongoDB.Driver.CreateIndexModel[MongoDB.Bson.BsonDocument]]::new(
+            [MongoDB.Driver.IndexKeysDefinition[MongoDB.Bson.BsonDocument]] (New-BsonDocument ([ordered]@{ customer = 1; total = -1 })))) | Out-Null
+    $unique = [MongoDB.Driver.CreateIndexOptions]::new(); $unique.Unique = $true
+    $customers = Get-Collection $uri $db 'customers'
+    $customers.InsertMany([MongoDB.Bson.BsonDocument[]] @(foreach ($i in 1..17) { New-BsonDocument ([ordered]@{ _id = "c$i"; email = "c$i@example.com" }) }))
+    $customers.Indexes.CreateOne([MongoDB.Driver.CreateIndexModel[MongoDB.Bson.BsonDocument]]::new(
+            [MongoDB.Driver.IndexKeysDefinition[MongoDB.Bson.BsonDocument]] [MongoDB.Bson.BsonDocument]::new('email', 1), $unique)) | Out-Null
+
+    $script:snapshot = Backup-MongoDatabase -ConnectionString $uri -Repository $repository -Database $db -Tag @{ purpose = 'pester' } -WarningAction SilentlyContinue
+}
+
+AfterAll {
+    if ($script:uri) {
+        $client = [MongoDB.Driver.MongoClient]::new($uri)
+        foreach ($name in $db, "$($db)_copy", "$($db)_kept") { $client.DropDatabase($name, [System.Threading.CancellationToken]::None) }
+    }
+    Stop-MongoTestServer $server
+    Remove-Item $repository -Recurse -Force -ErrorAction SilentlyContinue
+}
+
+Describe 'Backup-MongoDatabase' {
+    It 'emits one MongoSnapshot with the right counts' {
+        @($snapshot).Count | Should -Be 1
+        $snapshot | Should -BeOfType MongoBackup.MongoSnapshot
+        $snapshot.Status | Should -Be 'Complete'
+        $snapshot.Databases | Should -Be @($db)
+        $snapshot.Collections | Should -Be 2
+        $snapshot.Documents | Should -Be 267
+        $snapshot.Tags['purpose'] | Should -Be 'pester'
+        $snapshot.SizeBytes | Should -BeGreaterThan 0
+        foreach ($file in $snapshot.Files) { Test-Path $file | Should -BeTrue -Because $file }
+    }
+
+    It 'is listed by Get-MongoSnapshot as the latest' {
+        (Get-MongoSnapshot -Repository $repository -Latest).Id | Should -Be $snapshot.Id
+    }
+
+    It '-WhatIf lists each namespace and writes nothing' {
+        $empty = Join-Path $repository 'whatif-repository'
+        # What-if lines go to the host; the command itself returns nothing and creates nothing.
+        Backup-MongoDatabase -ConnectionString $uri -Repository $empty -Database $db -WhatIf | Should -BeNullOrEmpty
+        Test-Path $empty | Should -BeFalse
+    }
+
+    It 'fails with NothingSelected when no database matches' {
+        { Backup-MongoDatabase -ConnectionString $uri -Repository $repository -Database 'no_such_db_*' -ErrorAction Stop } |
+            Should -Throw -ErrorId 'MongoBackup.NothingSelected*'
+    }
+}
+
+Describe 'Restore-MongoDatabase' {
+    It 'restores the piped snapshot into a renamed database with equal documents and indexes' {
+        $result = Get-MongoSnapshot -Repository $repository -Latest |
+            Restore-MongoDatabase -ConnectionString $uri -RenameDatabase "$db=$($db)_copy" -WarningAction SilentlyContinue
+        $result | Should -BeOfType MongoBackup.MongoRestoreResult
+        $result.Succeeded | Should -BeTrue
+        $result.Documents | Should -Be 267
+        ($result.Namespaces.TargetNamespace | Sort-Object) | Should -Be @("$($db)_copy.customers", "$($db)_copy.orders")
+        foreach ($name in 'orders', 'customers') {
+            $source = Get-Collection $uri $db $name
+            $target = Get-Collection $uri "$($db)_copy" $name
+            Get-AllDocuments $target | Should -Be (Get-AllDocuments $source)
+            $sourceIndexes = Get-IndexKeys $source
+            $sourceIndexes.Count | Should -Be 2 -Because "$name has _id and one index of its own"
+            Get-IndexKeys $target | Should -Be $sourceIndexes
+        }
+    }
+
+    It 'binds -Path by property name' {
+        $result = [pscustomobject]@{ Path = $snapshot.Path } |
+            Restore-MongoDatabase -ConnectionString $uri -RenameDatabase @{ $db = "$($db)_kept" } -Collection customers -WarningAction SilentlyContinue
+        $result.Documents | Should -Be 17
+        Get-DocumentCount (Get-Collection $uri "$($db)_kept" 'customers') | Should -Be 17
+    }
+
+    It '-WhatIf writes nothing' {
+        $target = "$($db)_whatif"
+        $result = $snapshot | Restore-MongoDatabase -ConnectionString $uri -RenameDatabase "$db=$target" -Drop -WhatIf
+        $result | Should -BeNullOrEmpty
+        Get-DatabaseName $uri | Should -Not -Contain $target
+    }
+
+    It 'a non-empty target without -Drop is a non-terminating TargetNotEmpty error per namespace, and its data is kept' {
+        $kept = Get-Collection $uri "$($db)_kept" 'customers'
+        $kept.InsertOne((New-BsonDocument ([ordered]@{ _id = 'local-only'; email = 'keep@example.com' })))
+        $result = $snapshot | Restore-MongoDatabase -ConnectionString $uri -RenameDatabase "$db=$($db)_kept" -ErrorVariable failures -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+        $result.Succeeded | Should -BeFalse
+        $failures.Count | Should -Be 1
+        $failures[0].FullyQualifiedErrorId | Should -BeLike 'MongoBackup.TargetNotEmpty,*'
+        $failures[0].TargetObject | Should -Be "$($db)_kept.customers"
+        $failures[0].CategoryInfo.Category | Should -Be 'ResourceExists'
+        # The other namespace still went in; the occupied one is untouched.
+        ($result.Namespaces | Where-Object TargetNamespace -eq "$($db)_kept.orders").Documents | Should -Be 250
+        Get-DocumentCount $kept | Should -Be 18
+    }
+
+    It '-Drop -Confirm:$false replaces a non-empty target' {
+        $result = $snapshot | Restore-MongoDatabase -ConnectionString $uri -RenameDatabase "$db=$($db)_kept" -Collection customers -Drop -Confirm:$false -WarningAction SilentlyContinue
+        $result.Succeeded | Should -BeTrue
+        Get-DocumentCount (Get-Collection $uri "$($db)_kept" 'customers') | Should -Be 17
+    }
+}
