@@ -84,6 +84,14 @@ internal sealed class Collection
         return recordId;
     }
 
+    /// <summary>Puts a deleted document back under its old record id (transaction abort).</summary>
+    public void Restore(long recordId, BsonDocument document)
+    {
+        Records.Restore(recordId, document.ToBson());
+        if (document.TryGetValue("_id", out var id)) _idIndex[id] = recordId;
+        foreach (var index in _indexes) index.Add(document, recordId);
+    }
+
     /// <summary>Replaces a stored document in place (same record id), keeping unique indexes consistent.</summary>
     public void Replace(long recordId, BsonDocument before, BsonDocument after)
     {

@@ -65,7 +65,7 @@ internal sealed class DocumentWriter
     {
         RejectViewWrite(collection);
         collection.Delete(recordId, document);
-        context.OnUndo(() => collection.Insert(document));
+        context.OnUndo(() => collection.Restore(recordId, document));
         context.Sink.Write(new BsonDocument
         {
             { "op", "d" }, { "ns", collection.Namespace }, { "ui", UuidOf(collection) },

@@ -26,6 +26,27 @@ internal sealed class RecordStore
         return id;
     }
 
+    /// <summary>Puts back a removed record under its old id (undo of a delete in an aborted transaction).</summary>
+    public void Restore(long id, byte[] document)
+    {
+        var slot = _ids.BinarySearch(id);
+        if (slot >= 0)
+        {
+            if (_docs[slot] != null) throw new InvalidOperationException($"record {id} still exists");
+            _docs[slot] = document;
+            _dead--;
+        }
+        else
+        {
+            slot = ~slot;
+            _ids.Insert(slot, id);
+            _docs.Insert(slot, document);
+        }
+        if (slot < _head) _head = slot;
+        Count++;
+        TotalBytes += document.Length;
+    }
+
     public byte[]? Get(long id)
     {
         var slot = SlotOf(id);

@@ -1,0 +1,69 @@
+using MongoDB.Bson;
+using MongoDB.Driver;
+
+namespace MongoBackup.TestServer.Tests;
+
+public class TransactionTests : ServerTestBase
+{
+    [Fact]
+    public void Commit_writes_one_applyOps_entry_with_the_session()
+    {
+        var client = Connect(StartServer());
+        var accounts = client.GetDatabase("bank").GetCollection<BsonDocument>("accounts");
+        accounts.InsertMany(new[] { BsonDocument.Parse("{_id: 'a', balance: 100}"), BsonDocument.Parse("{_id: 'b', balance: 0}") });
+        using (var session = client.StartSession())
+        {
+            session.StartTransaction();
+            accounts.UpdateOne(session, new BsonDocument("_id", "a"), BsonDocument.Parse("{$inc: {balance: -30}}"));
+            accounts.UpdateOne(session, new BsonDocument("_id", "b"), BsonDocument.Parse("{$inc: {balance: 30}}"));
+            accounts.InsertOne(session, BsonDocument.Parse("{_id: 'c', balance: 5}"));
+            session.CommitTransaction();
+        }
+        Assert.Equal(new[] { 70, 30, 5 }, accounts.Find(new BsonDocument()).ToList().Select(d => d["balance"].AsInt32));
+
+        var commit = Oplog(client, new BsonDocument("ns", "admin.$cmd")).Single();
+        Assert.Equal("c", commit["op"].AsString);
+        Assert.True(commit.Contains("lsid"));
+        Assert.True(commit["txnNumber"].AsInt64 > 0);
+        var inner = commit["o"]["applyOps"].AsBsonArray.Select(e => e.AsBsonDocument).ToList();
+        Assert.Equal(new[] { "u", "u", "i" }, inner.Select(e => e["op"].AsString));
+        Assert.All(inner, e => Assert.Equal("bank.accounts", e["ns"].AsString));
+        Assert.Equal(BsonDocument.Parse("{$v: 2, diff: {u: {balance: 70}}}"), inner[0]["o"]);
+        Assert.Empty(Oplog(client, BsonDocument.Parse("{ns: 'bank.accounts', op: 'u'}")));
+    }
+
+    [Fact]
+    public void Abort_discards_every_write_of_the_transaction()
+    {
+        var client = Connect(StartServer());
+        var accounts = client.GetDatabase("bank").GetCollection<BsonDocument>("accounts");
+        accounts.InsertOne(BsonDocument.Parse("{_id: 'a', balance: 100}"));
+        var before = Oplog(client).Count;
+        using (var session = client.StartSession())
+        {
+            session.StartTransaction();
+            accounts.UpdateOne(session, new BsonDocument("_id", "a"), BsonDocument.Parse("{$set: {balance: 0}}"));
+            accounts.InsertOne(session, BsonDocument.Parse("{_id: 'x'}"));
+            accounts.DeleteOne(session, new BsonDocument("_id", "a"));
+            Assert.Equal(new[] { "x" }, accounts.Find(session, new BsonDocument()).ToList().Select(d => d["_id"].AsString));
+            session.AbortTransaction();
+        }
+        Assert.Equal(new[] { BsonDocument.Parse("{_id: 'a', balance: 100}") }, accounts.Find(new BsonDocument()).ToList());
+        Assert.Equal(before, Oplog(client).Count);
+    }
+
+    [Fact]
+    public void WithTransaction_callback_commits()
+    {
+        var client = Connect(StartServer());
+        var items = client.GetDatabase("shop").GetCollection<BsonDocument>("items");
+        using var session = client.StartSession();
+        session.WithTransaction((s, _) =>
+        {
+            items.InsertOne(s, new BsonDocument("_id", 1));
+            items.InsertOne(s, new BsonDocument("_id", 2));
+            return true;
+        });
+        Assert.Equal(2, items.CountDocuments(new BsonDocument()));
+    }
+}
