@@ -68,6 +68,14 @@ public class QueryAggregationTests
     }
 
     [Fact]
+    public void Unwind_of_a_nested_path_keeps_documents_without_the_parent_when_preserving()
+    {
+        const string input = "[{_id: 1, a: {t: [1, 2]}}, {_id: 2}, {_id: 3, a: {t: null}}]";
+        Assert.Equal(Json("[{_id: 1, a: {t: 1}}, {_id: 1, a: {t: 2}}, {_id: 2}, {_id: 3, a: {t: null}}]"),
+            Run("[{$unwind: {path: '$a.t', preserveNullAndEmptyArrays: true}}]", input));
+    }
+
+    [Fact]
     public void ReplaceRoot_and_replaceWith()
     {
         const string input = "[{_id: 1, inner: {x: 1}}]";

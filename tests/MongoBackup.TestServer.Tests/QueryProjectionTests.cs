@@ -75,6 +75,14 @@ public class QueryProjectionTests
     }
 
     [Fact]
+    public void Positional_projection_is_refused_with_a_clear_error()
+    {
+        var e = Assert.Throws<CommandFailure>(() => Projection.Parse(BsonDocument.Parse("{'a.$': 1}")));
+        Assert.Equal(2, e.Code);
+        Assert.Contains("a.$", e.Message);
+    }
+
+    [Fact]
     public void Path_collisions_are_rejected()
     {
         var e = Assert.Throws<CommandFailure>(() => Projection.Parse(BsonDocument.Parse("{a: 1, 'a.b': 1}")));

@@ -194,10 +194,10 @@ internal sealed class UnwindStage(string[] path, string? indexField, bool preser
     private BsonDocument With(BsonDocument doc, BsonValue? element, int? index)
     {
         var result = doc.DeepClone().AsBsonDocument;
-        var parent = result;
-        for (var i = 0; i < path.Length - 1; i++) parent = parent[path[i]].AsBsonDocument;
-        if (element is null) parent.Remove(path[^1]);
-        else parent[path[^1]] = element;
+        BsonDocument? parent = result;
+        for (var i = 0; i < path.Length - 1 && parent is not null; i++) parent = parent.GetValue(path[i], null) as BsonDocument;
+        if (element is null) parent?.Remove(path[^1]);
+        else if (parent is not null) parent[path[^1]] = element;
         if (indexField is not null) result[indexField] = index is null ? BsonNull.Value : (BsonValue)(long)index.Value;
         return result;
     }

@@ -29,6 +29,8 @@ public sealed class Projection
         string? firstInclusion = null, firstExclusion = null;
         foreach (var element in spec)
         {
+            if (element.Name.Split('.').Contains("$"))
+                throw CommandFailure.BadValue($"positional projection '{element.Name}' is not supported by this test server; use $elemMatch");
             var leaf = ProjectionLeaf.Parse(element.Name, element.Value);
             if (element.Name == "_id" && leaf.Kind is ProjectionKind.Include or ProjectionKind.Exclude)
             {
