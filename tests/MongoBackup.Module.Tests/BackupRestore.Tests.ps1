@@ -46,6 +46,15 @@ Describe 'Backup-MongoDatabase' {
         foreach ($file in $snapshot.Files) { Test-Path $file | Should -BeTrue -Because $file }
     }
 
+    It 'writes engine verbose lines on the pipeline thread with -Verbose' {
+        $repo = New-TestFolder
+        $out = Backup-MongoDatabase -ConnectionString $uri -Repository $repo -Database $db -Collection customers -Verbose -WarningAction SilentlyContinue 4>&1
+        $verbose = @($out | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] })
+        ($verbose.Message -like "$db.customers: 17 documents*").Count | Should -Be 1
+        @($out | Where-Object { $_ -is [MongoBackup.MongoSnapshot] }).Count | Should -Be 1
+        Remove-Item $repo -Recurse -Force
+    }
+
     It 'is listed by Get-MongoSnapshot as the latest' {
         (Get-MongoSnapshot -Repository $repository -Latest).Id | Should -Be $snapshot.Id
     }
