@@ -38,4 +38,7 @@ public static class ErrorIds
     public const string NamespaceRestoreFailed = "MongoBackup.NamespaceRestoreFailed";
     public const string OplogReplayFailed = "MongoBackup.OplogReplayFailed";
     public const string SourceNotFound = "MongoBackup.SourceNotFound";
+    public const string NoOplog = "MongoBackup.NoOplog";
+    public const string NoBaseSnapshot = "MongoBackup.NoBaseSnapshot";
+    public const string OutsideRestoreWindow = "MongoBackup.OutsideRestoreWindow";
 }

@@ -18,8 +18,11 @@ public sealed class OplogReplayer(IMongoClient client, OplogEntryRewriter rewrit
     private const int MaxBatchEntries = 1000;
     private const int MaxBatchBytes = 8 * 1024 * 1024;
 
-    /// <summary>Applies the entries up to and including <paramref name="upTo"/> (all when null); returns how many were applied.</summary>
-    public async Task<long> ReplayAsync(IAsyncEnumerable<byte[]> entries, OplogTimestamp? upTo, CancellationToken ct)
+    /// <summary>
+    /// Applies the entries after <paramref name="after"/> (all when null) up to and including <paramref name="limit"/>
+    /// (all when null); returns how many were applied.
+    /// </summary>
+    public async Task<long> ReplayAsync(IAsyncEnumerable<byte[]> entries, OplogTimestamp? after, OplogLimit? limit, CancellationToken ct)
     {
         var admin = client.GetDatabase("admin");
         var batch = new BsonArray();
@@ -30,7 +33,8 @@ public sealed class OplogReplayer(IMongoClient client, OplogEntryRewriter rewrit
         await foreach (var raw in entries.WithCancellation(ct))
         {
             var entry = BsonSerializer.Deserialize<BsonDocument>(raw);
-            if (upTo is { } limit && OplogTimestamp.FromBsonTimestamp(entry["ts"].AsBsonTimestamp) > limit) break;
+            if (limit is not null && limit.IsBeyond(entry)) break;
+            if (after is { } start && OplogTimestamp.FromBsonTimestamp(entry["ts"].AsBsonTimestamp) <= start) continue;
             seen++;
             var rewritten = rewriter.Rewrite(entry);
             if (rewritten is null) continue;

@@ -37,6 +37,15 @@ public sealed class SnapshotManifest
 
     /// <summary>For an oplog slice: where the previous slice ended, so gaps between slices can be seen.</summary>
     public OplogTimestamp? PreviousSliceEnd { get; set; }
+
+    /// <summary>For an oplog slice: how many entries it holds.</summary>
+    public long OplogEntries { get; set; }
+
+    /// <summary>
+    /// For an oplog slice whose starting point had already rolled out of the server's oplog: the span whose
+    /// writes are lost. Recorded, never hidden: no restore window crosses it.
+    /// </summary>
+    public OplogGap? Gap { get; set; }
     public List<ManifestNamespace> Namespaces { get; set; } = [];
     public List<ManifestFile> Files { get; set; } = [];
     public Compression Compression { get; set; }
@@ -97,6 +106,9 @@ public sealed class SnapshotSource
     /// <summary>host:port of the members, never with credentials.</summary>
     public List<string> Hosts { get; set; } = [];
 }
+
+/// <summary>Writes lost between two oplog slices: after <see cref="From"/> and before <see cref="To"/>.</summary>
+public sealed record OplogGap(OplogTimestamp From, OplogTimestamp To);
 
 /// <summary>A cluster time and the wall time it corresponds to.</summary>
 public sealed record ConsistencyPoint(OplogTimestamp Timestamp, DateTimeOffset WallTime);

@@ -22,7 +22,7 @@ public sealed class RestoreRunner(IEngineObserver observer)
         return RestorePlanner.Plan(reader, request.Filter, request.Map);
     }
 
-    public async Task<RestoreOutcome> RunAsync(RestoreRequest request, CancellationToken ct, OplogTimestamp? replayUpTo = null)
+    public async Task<RestoreOutcome> RunAsync(RestoreRequest request, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
         await using var reader = OpenSource(request.SourcePath);
@@ -44,7 +44,7 @@ public sealed class RestoreRunner(IEngineObserver observer)
             outcome.RolesRestored = roles;
         }
         if (reader.HasOplog && !request.NoOplogReplay)
-            await ReplayOplogAsync(client, request, reader, replayUpTo, outcome, ct);
+            await ReplayOplogAsync(client, request, reader, outcome, ct);
 
         outcome.Duration = clock.Elapsed;
         return outcome;
@@ -134,12 +134,12 @@ public sealed class RestoreRunner(IEngineObserver observer)
     }
 
     private async Task ReplayOplogAsync(IMongoClient client, RestoreRequest request, IDumpReader reader,
-        OplogTimestamp? upTo, RestoreOutcome outcome, CancellationToken ct)
+        RestoreOutcome outcome, CancellationToken ct)
     {
         var rewriter = new OplogEntryRewriter(request.Filter, request.Map);
         try
         {
-            outcome.OplogEntriesApplied = await new OplogReplayer(client, rewriter, observer).ReplayAsync(reader.ReadOplogAsync(ct), upTo, ct);
+            outcome.OplogEntriesApplied = await new OplogReplayer(client, rewriter, observer).ReplayAsync(reader.ReadOplogAsync(ct), after: null, limit: null, ct);
         }
         catch (Exception e) when (e is MongoBackupException or CorruptDumpException)
         {

@@ -1,0 +1,111 @@
+using System.Runtime.CompilerServices;
+using MongoBackup.Engine.Connection;
+using MongoBackup.Engine.Dump;
+using MongoBackup.Engine.Events;
+using MongoBackup.Engine.Formats;
+using MongoBackup.Engine.Repository;
+using MongoDB.Bson;
+using MongoDB.Driver;
+
+namespace MongoBackup.Engine.Oplog;
+
+/// <summary>
+/// Saves one oplog slice: every entry after the point where the repository's chain ends (the newest slice's
+/// end, or the newest full snapshot's consistency point) up to the newest entry now. Meant to run from a
+/// scheduler every few minutes. When the server's oplog has already rolled past the chain's end, the slice
+/// records the lost span as a gap and a warning says so.
+/// </summary>
+public sealed class OplogSliceRunner(IEngineObserver observer)
+{
+    /// <summary>The new slice, or null when the oplog holds nothing newer than the chain's end.</summary>
+    public async Task<SnapshotManifest?> RunAsync(OplogSliceRequest request, CancellationToken ct)
+    {
+        var started = DateTimeOffset.UtcNow;
+        var client = MongoClientFactory.Create(request.Connection);
+        var topology = await ServerTopology.DiscoverAsync(client, ct);
+        if (!topology.HasOplog)
+            throw new MongoBackupException(ErrorIds.NoOplog,
+                $"{request.Connection.DisplayName} is a standalone server: it has no oplog to back up. Oplog backups need a replica set (a single-node one will do).");
+
+        var chainEnd = await FindChainEndAsync(request.Repository, topology, ct);
+        var oplog = new OplogSource(client);
+        var newest = await oplog.NewestAsync(ct);
+        if (newest is not { } upTo || upTo <= chainEnd)
+        {
+            observer.Verbose($"Nothing new in the oplog since {chainEnd} ({chainEnd.WallTime:u}): no slice written.");
+            return null;
+        }
+
+        var oldest = await oplog.OldestAsync(ct) ?? upTo;
+        var gap = oldest > chainEnd ? new OplogGap(chainEnd, oldest) : null;
+        if (gap is not null)
+            observer.Warning($"The oplog of {topology.ReplicaSetName} has rolled past the end of the last slice: writes between {gap.From.WallTime:u} and {gap.To.WallTime:u} are lost to point-in-time restore. Run Backup-MongoOplog more often or enlarge the oplog.");
+
+        var id = SnapshotIds.NewId(started, "oplog");
+        var files = new SnapshotFileSet(request.Repository, id, request.Compression);
+        try
+        {
+            var range = new EntryRange();
+            var (entries, bytes) = await RawDocumentFileWriter.WriteAsync(
+                files, DumpLayout.OplogFile(request.Compression), Track(oplog.ReadRangeAsync(chainEnd, upTo, ct), range, ct), ct);
+            var manifest = new SnapshotManifest
+            {
+                Id = id, Kind = SnapshotKind.Oplog, Status = SnapshotStatus.Complete, ToolVersion = Dump.BackupRunner.ToolVersion,
+                Source = new SnapshotSource
+                {
+                    Topology = topology.Kind.ToString(), ReplicaSetName = topology.ReplicaSetName,
+                    ServerVersion = topology.ServerVersion, Hosts = topology.Hosts.ToList(),
+                },
+                StartTime = started, EndTime = DateTimeOffset.UtcNow,
+                PreviousSliceEnd = chainEnd, OplogStart = range.First, OplogEnd = range.Last ?? upTo,
+                ConsistentAt = new ConsistencyPoint(range.Last ?? upTo, (range.Last ?? upTo).WallTime),
+                PointInTimeConsistent = gap is null, OplogEntries = entries, Gap = gap,
+                Compression = request.Compression, Files = files.Files.ToList(),
+                Tags = new Dictionary<string, string>(request.Tags, StringComparer.Ordinal),
+            };
+            await request.Repository.CommitManifestAsync(manifest, ct);
+            observer.Verbose($"Oplog slice {id}: {entries} entries ({bytes} bytes) from {manifest.OplogStart} to {manifest.OplogEnd}.");
+            return manifest;
+        }
+        catch (Exception e)
+        {
+            try { await request.Repository.DeleteSnapshotAsync(id, CancellationToken.None); }
+            catch (Exception cleanup) { observer.Warning($"The incomplete slice {id} could not be removed: {cleanup.Message}"); }
+            if (e is OperationCanceledException or MongoBackupException) throw;
+            throw DriverErrors.Describe(e, client) ?? new MongoBackupException(ErrorIds.BackupFailed, $"The oplog backup failed: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Where the next slice starts: the newest slice's end, or else the newest full snapshot's consistency point.</summary>
+    public static async Task<OplogTimestamp> FindChainEndAsync(ISnapshotRepository repository, ServerTopology topology, CancellationToken ct)
+    {
+        var snapshots = (await SnapshotCatalog.LoadCompleteAsync(repository, ct))
+            .Where(s => s.Source.ReplicaSetName == topology.ReplicaSetName)
+            .ToList();
+        var sliceEnd = snapshots.Where(s => s.Kind == SnapshotKind.Oplog && s.OplogEnd is not null).Select(s => s.OplogEnd!.Value).DefaultIfEmpty().Max();
+        if (sliceEnd != default) return sliceEnd;
+        var fullEnd = snapshots.Where(s => s.Kind == SnapshotKind.Full && s.ConsistentAt is not null).Select(s => s.ConsistentAt!.Timestamp).DefaultIfEmpty().Max();
+        if (fullEnd != default) return fullEnd;
+        throw new MongoBackupException(ErrorIds.NoBaseSnapshot,
+            $"{repository.Location} holds no full snapshot of replica set '{topology.ReplicaSetName}' to continue from: run Backup-MongoDatabase first.",
+            target: repository.Location);
+    }
+
+    private sealed class EntryRange
+    {
+        public OplogTimestamp? First { get; set; }
+        public OplogTimestamp? Last { get; set; }
+    }
+
+    private static async IAsyncEnumerable<RawBsonDocument> Track(
+        IAsyncEnumerable<RawBsonDocument> entries, EntryRange range, [EnumeratorCancellation] CancellationToken ct)
+    {
+        await foreach (var entry in entries.WithCancellation(ct))
+        {
+            var ts = OplogTimestamp.FromBsonTimestamp(entry["ts"].AsBsonTimestamp);
+            range.First ??= ts;
+            range.Last = ts;
+            yield return entry;
+        }
+    }
+}

@@ -1,0 +1,18 @@
+namespace MongoBackup.Engine.Repository;
+
+/// <summary>The complete snapshots of a repository, newest first, as the oplog and restore-window logic need them.</summary>
+public static class SnapshotCatalog
+{
+    public static async Task<IReadOnlyList<SnapshotManifest>> LoadCompleteAsync(ISnapshotRepository repository, CancellationToken ct)
+    {
+        var complete = new List<SnapshotManifest>();
+        await foreach (var result in repository.ListAsync(ct))
+            if (result.Manifest is { Status: SnapshotStatus.Complete } manifest)
+                complete.Add(manifest);
+        return complete.OrderByDescending(m => m.EndTime).ThenByDescending(m => m.Id, StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>Whether two snapshots come from the same replica set (an oplog chain never mixes sources).</summary>
+    public static bool SameSource(SnapshotManifest a, SnapshotManifest b) =>
+        string.Equals(a.Source.ReplicaSetName, b.Source.ReplicaSetName, StringComparison.Ordinal);
+}

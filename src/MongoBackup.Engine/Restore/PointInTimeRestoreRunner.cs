@@ -1,0 +1,65 @@
+using MongoBackup.Engine.Connection;
+using MongoBackup.Engine.Events;
+using MongoBackup.Engine.Oplog;
+using MongoBackup.Engine.Repository;
+
+namespace MongoBackup.Engine.Restore;
+
+/// <summary>One Restore-MongoPointInTime run: the same choices as a restore, plus the repository and the moment.</summary>
+public sealed record PointInTimeRestoreRequest
+{
+    /// <summary>Connection, filters, renames, -Drop and the rest; its SourcePath is chosen by the run.</summary>
+    public required RestoreRequest Restore { get; init; }
+    public required ISnapshotRepository Repository { get; init; }
+    public required OplogLimit Limit { get; init; }
+}
+
+/// <summary>What a point-in-time restore did: the plan it chose and the restore's own outcome.</summary>
+public sealed record PointInTimeOutcome(RestoreWindow Window, OplogLimit Limit, RestoreOutcome Restore)
+{
+    public long SliceEntriesApplied { get; init; }
+}
+
+/// <summary>
+/// Restores to a moment: the newest full snapshot consistent at or before it (replayed to its own consistency
+/// point), then the oplog slices after that point, up to and including the moment. A moment outside every
+/// restore window is refused before anything is written, naming the windows there are.
+/// </summary>
+public sealed class PointInTimeRestoreRunner(IEngineObserver observer)
+{
+    public static async Task<RestoreWindow> PlanAsync(PointInTimeRestoreRequest request, CancellationToken ct)
+    {
+        var snapshots = await SnapshotCatalog.LoadCompleteAsync(request.Repository, ct);
+        return RestoreWindows.Choose(snapshots, request.Limit.Timestamp, request.Repository.Location);
+    }
+
+    public async Task<PointInTimeOutcome> RunAsync(PointInTimeRestoreRequest request, CancellationToken ct)
+    {
+        var window = await PlanAsync(request, ct);
+        var baseSnapshot = window.BaseSnapshot;
+        var basePath = request.Repository.LocalPath(baseSnapshot.Id, "")
+            ?? throw new MongoBackupException(ErrorIds.InvalidArgument,
+                $"Point-in-time restore reads its base snapshot from a folder repository; {request.Repository.Location} is not one.");
+        observer.Verbose($"Restoring {request.Limit} from snapshot {baseSnapshot.Id} (consistent at {baseSnapshot.ConsistentAt!.Timestamp}) and {window.Slices.Count} oplog slices.");
+
+        var restore = await new RestoreRunner(observer).RunAsync(request.Restore with { SourcePath = basePath }, ct);
+        if (window.Slices.Count == 0 || request.Restore.NoOplogReplay)
+            return new PointInTimeOutcome(window, request.Limit, restore);
+
+        var client = MongoClientFactory.Create(request.Restore.Connection);
+        var replayer = new OplogReplayer(client, new OplogEntryRewriter(request.Restore.Filter, request.Restore.Map), observer);
+        long applied = 0;
+        try
+        {
+            applied = await replayer.ReplayAsync(
+                SliceEntries.ReadAsync(request.Repository, window.Slices, ct), baseSnapshot.ConsistentAt.Timestamp, request.Limit, ct);
+        }
+        catch (Exception e) when (e is MongoBackupException or Formats.CorruptDumpException)
+        {
+            restore.OplogError = e.Message;
+            observer.NamespaceFailed("oplog", e as MongoBackupException ?? new MongoBackupException(ErrorIds.CorruptFile, e.Message, e));
+        }
+        restore.OplogEntriesApplied += applied;
+        return new PointInTimeOutcome(window, request.Limit, restore) { SliceEntriesApplied = applied };
+    }
+}
