@@ -129,6 +129,32 @@ public class QueryOrderTests
         Assert.True(Order.Compare(new BsonDateTime(-1), new BsonDateTime(0)) < 0);
     }
 
+    [Fact]
+    public void Order_is_a_consistent_total_order_on_random_values()
+    {
+        var random = new Random(7);
+        var values = Enumerable.Range(0, 300).Select(_ => RandomValue(random)).ToList();
+        foreach (var a in values)
+            foreach (var b in values.Take(60))
+            {
+                var ab = Math.Sign(Order.Compare(a, b));
+                Assert.Equal(-ab, Math.Sign(Order.Compare(b, a)));
+                if (ab == 0) Assert.Equal(Order.GetHashCode(a), Order.GetHashCode(b));
+            }
+        var sorted = values.OrderBy(v => v, Order).ToList();
+        for (var i = 0; i + 1 < sorted.Count; i++)
+            Assert.True(Order.Compare(sorted[i], sorted[i + 1]) <= 0);
+    }
+
+    private static BsonValue RandomValue(Random random) => random.Next(6) switch
+    {
+        0 => random.Next(-3, 4),
+        1 => (long)random.Next(-3, 4),
+        2 => random.Next(-6, 7) / 2.0,
+        3 => new BsonDecimal128(new Decimal128(random.Next(-6, 7) / 2m)),
+        _ => RandomDocuments.Value(random, 1),
+    };
+
     private static List<int> SortIds(string sort, params string[] docs) =>
         SortOrder.Parse(BsonDocument.Parse(sort)).Sort(docs.Select(BsonDocument.Parse)).Select(d => d["_id"].AsInt32).ToList();
 

@@ -61,6 +61,7 @@ public class QueryProjectionTests
     {
         Assert.Equal(Json("{_id: 1, a: 2, total: 5}"), Project("{a: 1, total: {$add: ['$a', 3]}}", "{_id: 1, a: 2, b: 9}"));
         Assert.Equal(Json("{_id: 1, copy: 9}"), Project("{copy: '$b'}", "{_id: 1, a: 2, b: 9}"));
+        Assert.Equal(Json("{_id: 9, a: 2}"), Project("{a: 1, _id: '$b'}", "{_id: 1, a: 2, b: 9}"));
     }
 
     [Fact]

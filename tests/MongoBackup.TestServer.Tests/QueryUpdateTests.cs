@@ -179,6 +179,7 @@ public class QueryUpdateTests
     [InlineData("{$and: [{a: 1}, {'b.c': 2}], d: {$in: [3]}}", "{a: 1, b: {c: 2}, d: 3}")]
     [InlineData("{$or: [{a: 1}, {a: 2}], _id: 5}", "{_id: 5}")]
     [InlineData("{a: /x/, b: {$in: [1, 2]}}", "{}")]
+    [InlineData("{$or: [{a: 1}], b: 2}", "{a: 1, b: 2}")]
     [InlineData("{a: {b: 1}}", "{a: {b: 1}}")]
     public void Upsert_seed_takes_the_equality_fields_of_the_filter(string filter, string expected) =>
         Assert.Equal(Json(expected), UpdateSpec.UpsertSeed(BsonDocument.Parse(filter)).ToJson());

@@ -56,6 +56,13 @@ public sealed class Projection
         var result = _inclusion ? _tree.Include(doc, scope) : _tree.Exclude(doc, scope);
         if (_excludeId) result.Remove("_id");
         else if (_inclusion && doc.TryGetValue("_id", out var id) && !result.Contains("_id")) result.InsertAt(0, new BsonElement("_id", id));
+        else if (_inclusion && result.IndexOfName("_id") > 0)
+        {
+            // A computed _id still leads the output document.
+            var computedId = result["_id"];
+            result.Remove("_id");
+            result.InsertAt(0, new BsonElement("_id", computedId));
+        }
         return result;
     }
 }

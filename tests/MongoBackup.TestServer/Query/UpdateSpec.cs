@@ -120,6 +120,12 @@ public sealed class UpdateSpec
                 foreach (var clause in clauses.OfType<BsonDocument>()) AddEqualities(seed, clause);
                 continue;
             }
+            // A one-clause $or is the same as its clause.
+            if (element.Name == "$or" && element.Value is BsonArray { Count: 1 } only && only[0] is BsonDocument single)
+            {
+                AddEqualities(seed, single);
+                continue;
+            }
             if (element.Name.StartsWith('$')) continue;
             var value = EqualityValue(element.Value);
             if (value is null) continue;
