@@ -152,11 +152,22 @@ public class QueryAggregationTests
     [InlineData("{$and: [1, '$s']}", "true")]
     [InlineData("{$not: [0]}", "true")]
     [InlineData("['$a', '$missing']", "[10, null]")]
+    [InlineData("{$slice: ['$arr', 2]}", "[1, 2]")]
+    [InlineData("{$slice: ['$arr', -1]}", "[3]")]
+    [InlineData("{$slice: ['$arr', 1, 5]}", "[2, 3]")]
+    [InlineData("{$reverseArray: '$arr'}", "[3, 2, 1]")]
+    [InlineData("{$strLenCP: '$s'}", "5")]
     public void Expressions(string expression, string expected)
     {
         var doc = BsonDocument.Parse("{a: 10, s: 'hello', arr: [1, 2, 3], nested: {list: [{v: 1}, {v: 2}, {w: 3}]}}");
         var value = AggregationExpression.Parse(BsonDocument.Parse($"{{e: {expression}}}")["e"]).Evaluate(doc);
         Assert.Equal(BsonDocument.Parse($"{{e: {expected}}}")["e"].ToJson(), value?.ToJson());
+    }
+
+    [Fact]
+    public void Project_with_the_slice_expression_differs_from_find_slice()
+    {
+        Assert.Equal(Json("[{_id: 1, t: [2, 3]}]"), Run("[{$project: {t: {$slice: ['$arr', -2]}}}]", "[{_id: 1, arr: [1, 2, 3]}]"));
     }
 
     [Fact]

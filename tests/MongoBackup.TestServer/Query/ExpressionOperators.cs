@@ -47,6 +47,9 @@ internal static class ExpressionOperators
         ["$toDouble"] = (1, 1, a => IsNullish(a[0]) ? BsonNull.Value : new BsonDouble(a[0]!.ToDouble())),
         ["$objectToArray"] = (1, 1, a => a[0] is BsonDocument d ? new BsonArray(d.Elements.Select(e => new BsonDocument { { "k", e.Name }, { "v", e.Value } })) : BsonNull.Value),
         ["$mergeObjects"] = (0, int.MaxValue, MergeObjects),
+        ["$slice"] = (2, 3, Slice),
+        ["$reverseArray"] = (1, 1, a => IsNullish(a[0]) ? BsonNull.Value : a[0] is BsonArray array ? new BsonArray(array.Reverse()) : throw new CommandFailure(34435, "Location34435", $"The argument to $reverseArray must be an array, but was of type: {BsonTypeNames.AliasOf(a[0])}")),
+        ["$strLenCP"] = (1, 1, a => a[0] is BsonString s ? s.Value.EnumerateRunes().Count() : throw new CommandFailure(34471, "Location34471", $"$strLenCP requires a string argument, found: {BsonTypeNames.AliasOf(a[0])}")),
     };
 
     public static Func<List<BsonValue?>, BsonValue?> Find(string name, int argumentCount)
@@ -125,6 +128,28 @@ internal static class ExpressionOperators
         var values = a.Count == 1 && a[0] is BsonArray array ? array.Select(v => (BsonValue?)v) : a;
         foreach (var v in values) accumulator.Add(v);
         return accumulator.Result();
+    }
+
+    // {$slice: [array, n]} takes n from the front (or -n from the back); {$slice: [array, position, n]} skips first.
+    private static BsonValue? Slice(List<BsonValue?> a)
+    {
+        if (a.Any(IsNullish)) return BsonNull.Value;
+        if (a[0] is not BsonArray array) throw new CommandFailure(28724, "Location28724", $"First argument to $slice must be an array, but is of type: {BsonTypeNames.AliasOf(a[0])}");
+        if (a.Skip(1).Any(v => !BsonValueOrder.IsNumber(v!))) throw new CommandFailure(28725, "Location28725", "Second and third arguments to $slice must be numeric values");
+        int start, count;
+        if (a.Count == 2)
+        {
+            var n = (int)a[1]!.ToInt64();
+            (start, count) = n >= 0 ? (0, n) : (Math.Max(0, array.Count + n), -n);
+        }
+        else
+        {
+            var position = (int)a[1]!.ToInt64();
+            count = (int)a[2]!.ToInt64();
+            if (count <= 0) throw new CommandFailure(28729, "Location28729", $"Third argument to $slice must be positive: {count}");
+            start = position >= 0 ? Math.Min(position, array.Count) : Math.Max(0, array.Count + position);
+        }
+        return new BsonArray(array.Skip(start).Take(count));
     }
 
     private static BsonValue? MergeObjects(List<BsonValue?> a)

@@ -106,7 +106,7 @@ internal static class FilterParser
     private static BsonArray RequireArray(string name, BsonValue operand)
     {
         if (operand is not BsonArray array) throw CommandFailure.BadValue($"{name} needs an array");
-        if (array.Any(v => v is BsonDocument d && IsOperatorDocument(d) && name is "$in" or "$nin"))
+        if (name is "$in" or "$nin" && array.Any(IsOperatorDocument))
             throw CommandFailure.BadValue($"cannot nest $ under {name}");
         return array;
     }

@@ -50,9 +50,9 @@ internal sealed class UpdateSlot
 internal sealed class UpdatePathWalker(IReadOnlyDictionary<string, DocumentFilter> arrayFilters)
 {
     public void Visit(BsonDocument root, string path, bool createParents, Action<UpdateSlot> action) =>
-        Walk(root, path.Split('.'), 0, createParents, action, path);
+        Walk(root, path.Split('.'), 0, createParents, action);
 
-    private void Walk(BsonValue current, string[] parts, int index, bool create, Action<UpdateSlot> action, string path)
+    private void Walk(BsonValue current, string[] parts, int index, bool create, Action<UpdateSlot> action)
     {
         var part = parts[index];
         var last = index == parts.Length - 1;
@@ -66,7 +66,7 @@ internal sealed class UpdatePathWalker(IReadOnlyDictionary<string, DocumentFilte
             {
                 if (!Selects(part, positional[i])) continue;
                 if (last) action(new UpdateSlot(positional, i));
-                else Descend(positional[i], parts, index, create, action, path, () => throw PathNotViable(parts[index + 1], part, positional[i]));
+                else Descend(positional[i], parts, index, create, action, () => throw PathNotViable(parts[index + 1], part, positional[i]));
             }
             return;
         }
@@ -75,12 +75,12 @@ internal sealed class UpdatePathWalker(IReadOnlyDictionary<string, DocumentFilte
             case BsonDocument doc:
                 if (last) { action(new UpdateSlot(doc, part)); return; }
                 if (doc.TryGetValue(part, out var child))
-                    Descend(child, parts, index, create, action, path, () => throw PathNotViable(parts[index + 1], part, child));
+                    Descend(child, parts, index, create, action, () => throw PathNotViable(parts[index + 1], part, child));
                 else if (create)
                 {
                     var created = new BsonDocument();
                     doc[part] = created;
-                    Walk(created, parts, index + 1, create, action, path);
+                    Walk(created, parts, index + 1, create, action);
                 }
                 return;
             case BsonArray array:
@@ -91,20 +91,20 @@ internal sealed class UpdatePathWalker(IReadOnlyDictionary<string, DocumentFilte
                 }
                 if (last) { action(new UpdateSlot(array, position)); return; }
                 if (position < array.Count)
-                    Descend(array[position], parts, index, create, action, path, () => throw PathNotViable(parts[index + 1], part, array[position]));
+                    Descend(array[position], parts, index, create, action, () => throw PathNotViable(parts[index + 1], part, array[position]));
                 else if (create)
                 {
                     var created = new BsonDocument();
                     new UpdateSlot(array, position).Set(created);
-                    Walk(created, parts, index + 1, create, action, path);
+                    Walk(created, parts, index + 1, create, action);
                 }
                 return;
         }
     }
 
-    private void Descend(BsonValue child, string[] parts, int index, bool create, Action<UpdateSlot> action, string path, Action failScalar)
+    private void Descend(BsonValue child, string[] parts, int index, bool create, Action<UpdateSlot> action, Action failScalar)
     {
-        if (child is BsonDocument or BsonArray) Walk(child, parts, index + 1, create, action, path);
+        if (child is BsonDocument or BsonArray) Walk(child, parts, index + 1, create, action);
         else if (create) failScalar();
     }
 
