@@ -63,7 +63,8 @@ internal static class ExpressionOperators
 
     public static bool IsNullish(BsonValue? v) => v is null || v.IsBsonNull || v.IsBsonUndefined;
 
-    private static int Cmp(List<BsonValue?> a) => BsonValueOrder.Instance.Compare(a[0] ?? BsonNull.Value, a[1] ?? BsonNull.Value);
+    // In expressions a missing value is not null: it sorts with MinKey, below null.
+    private static int Cmp(List<BsonValue?> a) => BsonValueOrder.Instance.Compare(a[0] ?? BsonMinKey.Value, a[1] ?? BsonMinKey.Value);
 
     private static BsonValue RequireNumber(string op, BsonValue? v) =>
         v is not null && BsonValueOrder.IsNumber(v) ? v : throw new CommandFailure(16554, "TypeMismatch", $"{op} only supports numeric types, not {BsonTypeNames.AliasOf(v)}");
