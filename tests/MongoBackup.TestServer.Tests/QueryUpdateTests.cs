@@ -166,6 +166,15 @@ public class QueryUpdateTests
     }
 
     [Fact]
+    public void Array_filters_must_be_used_and_well_formed()
+    {
+        Assert.StartsWith("The array filter for identifier 'y' was not used", Fails("{_id: 1, a: [1]}", "{$set: {'a.$[x]': 0}}", "[{x: 1}, {y: 2}]").Message);
+        Assert.Equal(9, Fails("{_id: 1, a: [1]}", "{$set: {'a.$[x]': 0}}", "[{x: 1}, {x: 2}]").Code);
+        Assert.Equal(9, Fails("{_id: 1, a: [1]}", "{$set: {'a.$[x]': 0}}", "[{x: 1, y: 2}]").Code);
+        Assert.Equal(9, Fails("{_id: 1, a: [1]}", "[{$set: {b: 1}}]", "[{x: 1}]").Code);
+    }
+
+    [Fact]
     public void Apply_does_not_change_the_input()
     {
         var doc = BsonDocument.Parse("{_id: 1, a: {b: [1, 2]}}");

@@ -88,12 +88,16 @@ public sealed class UpdateSpec
     public BsonDocument Apply(BsonDocument doc, BsonArray? arrayFilters = null, bool isUpsertInsert = false)
     {
         BsonDocument result;
+        if (_pipeline is not null && arrayFilters is { Count: > 0 })
+            throw CommandFailure.FailedToParse("arrayFilters may not be specified for pipeline-style updates");
         if (_replacement is not null) result = Replace(doc);
         else if (_pipeline is not null) result = RunPipeline(doc);
         else
         {
             result = doc.DeepClone().AsBsonDocument;
-            var walker = new UpdatePathWalker(ParseArrayFilters(arrayFilters));
+            var filters = ParseArrayFilters(arrayFilters);
+            RejectUnusedArrayFilters(filters);
+            var walker = new UpdatePathWalker(filters);
             foreach (var modifier in _modifiers!) modifier.Apply(result, walker, isUpsertInsert);
         }
         KeepIdImmutable(doc, result);
@@ -182,6 +186,13 @@ public sealed class UpdateSpec
 
     private static CommandFailure ImmutableIdAltered(BsonValue newId) =>
         new(66, "ImmutableField", $"After applying the update, the (immutable) field '_id' was found to have been altered to _id: {newId}");
+
+    private void RejectUnusedArrayFilters(Dictionary<string, DocumentFilter> filters)
+    {
+        foreach (var identifier in filters.Keys)
+            if (!_modifiers!.Any(m => m.TouchedPaths.Any(p => p.Split('.').Contains($"$[{identifier}]"))))
+                throw CommandFailure.FailedToParse($"The array filter for identifier '{identifier}' was not used in the update");
+    }
 
     private static Dictionary<string, DocumentFilter> ParseArrayFilters(BsonArray? arrayFilters)
     {
