@@ -191,6 +191,23 @@ public class QueryOrderTests
     }
 
     [Fact]
+    public void Sort_and_the_comparer_agree_on_random_documents()
+    {
+        var random = new Random(11);
+        var docs = Enumerable.Range(0, 400).Select(i =>
+        {
+            var d = RandomDocuments.Document(random, 1);
+            d.InsertAt(0, new BsonElement("_id", i));
+            return d;
+        }).ToList();
+        foreach (var spec in new[] { "{a: 1}", "{b: -1, a: 1}", "{'c.d': 1}", "{'sa.0': -1, e: 1}" })
+        {
+            var order = SortOrder.Parse(BsonDocument.Parse(spec));
+            Assert.Equal(docs.OrderBy(d => d, order).Select(d => d["_id"]), order.Sort(docs).Select(d => d["_id"]));
+        }
+    }
+
+    [Fact]
     public void Bad_sort_direction_is_rejected()
     {
         var e = Assert.Throws<CommandFailure>(() => SortOrder.Parse(BsonDocument.Parse("{a: 2}")));

@@ -43,9 +43,27 @@ public sealed class SortOrder : IComparer<BsonDocument>
         return 0;
     }
 
-    /// <summary>Sorts stably (documents with equal keys keep their input order).</summary>
-    public IEnumerable<BsonDocument> Sort(IEnumerable<BsonDocument> documents) =>
-        IsEmpty ? documents : documents.OrderBy(d => d, this);
+    /// <summary>
+    /// Sorts stably (documents with equal keys keep their input order), computing each document's keys once.
+    /// </summary>
+    public IEnumerable<BsonDocument> Sort(IEnumerable<BsonDocument> documents)
+    {
+        if (IsEmpty) return documents;
+        return documents
+            .Select(d => (Document: d, Keys: _keys.Select(k => SortKey(k.Path, d, k.Direction)).ToArray()))
+            .OrderBy(p => p.Keys, Comparer<Key[]>.Create(CompareKeys))
+            .Select(p => p.Document);
+    }
+
+    private int CompareKeys(Key[] x, Key[] y)
+    {
+        for (var i = 0; i < _keys.Count; i++)
+        {
+            var result = x[i].CompareTo(y[i]);
+            if (result != 0) return result * _keys[i].Direction;
+        }
+        return 0;
+    }
 
     private static Key SortKey(FieldPath path, BsonDocument doc, int direction)
     {
