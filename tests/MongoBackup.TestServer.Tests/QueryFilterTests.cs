@@ -121,6 +121,8 @@ public class QueryFilterTests
     [InlineData("{a: {$not: {$gt: 5}}}", "{}", true)]
     [InlineData("{a: {$not: {$gt: 5}}}", "{a: 7}", false)]
     [InlineData("{a: {$not: /^x/}}", "{a: 'xyz'}", false)]
+    [InlineData("{$alwaysFalse: 1}", "{a: 1}", false)]
+    [InlineData("{$alwaysTrue: 1, $comment: 'why'}", "{a: 1}", true)]
     public void Logical_operators(string filter, string doc, bool expected) =>
         Assert.Equal(expected, Matches(filter, doc));
 

@@ -22,6 +22,8 @@ internal static class FilterParser
             case "$nor": return new NorNode(ParseClauses(element));
             case "$expr": return new ExprNode(AggregationExpression.Parse(element.Value));
             case "$comment": return new AndNode([]);
+            case "$alwaysTrue": return new AndNode([]);
+            case "$alwaysFalse": return new OrNode([]);
             default: throw CommandFailure.BadValue($"unknown top level operator: {element.Name}. If you have a field name that starts with a '$' symbol, consider using $getField or $setField.");
         }
     }
