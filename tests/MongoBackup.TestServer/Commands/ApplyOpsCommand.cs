@@ -85,7 +85,7 @@ internal sealed class ApplyOpsCommand : ICommandGroup
         var (recordId, before) = match.Value;
         var after = OplogDiff.Apply(before, o);
         if (!after.Contains("_id")) after = new BsonDocument("_id", before["_id"]).AddRange(after);
-        if (after.ToBson().AsSpan().SequenceEqual(before.ToBson())) return;
+        if (BsonBytes.Of(after).AsSpan().SequenceEqual(BsonBytes.Of(before))) return;
         context.Server.DocumentWriter.Update(collection, recordId, before, after, isReplacement, writes);
     }
 

@@ -112,7 +112,7 @@ internal sealed class WriteCommands : ICommandGroup
         {
             var after = spec.Apply(before, arrayFilters);
             if (spec.IsReplacement && !after.Contains("_id")) after = new BsonDocument("_id", before["_id"]).AddRange(after);
-            if (!after.ToBson().AsSpan().SequenceEqual(before.ToBson()))
+            if (!BsonBytes.Of(after).AsSpan().SequenceEqual(BsonBytes.Of(before)))
             {
                 context.Server.DocumentWriter.Update(collection!, recordId, before, after, spec.IsReplacement, writes);
                 modified++;

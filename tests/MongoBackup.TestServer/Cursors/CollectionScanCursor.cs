@@ -48,14 +48,14 @@ internal sealed class CollectionScanCursor : ServerCursor
             if (_filter == null && _projection == null)
             {
                 if (_toSkip > 0) { _toSkip--; continue; }
-                result = new RawBsonDocument(stored);
+                result = new StoredBsonDocument(stored);
             }
             else
             {
                 var document = Collection.Parse(stored);
                 if (_filter != null && !_filter.Matches(document)) continue;
                 if (_toSkip > 0) { _toSkip--; continue; }
-                result = _projection == null ? new RawBsonDocument(stored) : _projection.Apply(document);
+                result = _projection == null ? new StoredBsonDocument(stored) : _projection.Apply(document);
             }
             batch.Add(result);
             bytes += result is RawBsonDocument ? stored.Length : SizeOf(result);

@@ -23,5 +23,5 @@ internal abstract class ServerCursor
     /// <summary>The next documents, at most <paramref name="batchSize"/> (0 = no count limit) and about 16 MB.</summary>
     public abstract List<BsonDocument> NextBatch(int batchSize);
 
-    protected static int SizeOf(BsonDocument document) => document is RawBsonDocument raw ? raw.Slice.Length : document.ToBson().Length;
+    protected static int SizeOf(BsonDocument document) => document is RawBsonDocument raw ? raw.Slice.Length : Storage.BsonBytes.Of(document).Length;
 }

@@ -78,7 +78,7 @@ internal sealed class Collection
         if (id != null && _idIndex.ContainsKey(id))
             throw DuplicateKeyMessage.Failure(Namespace, IdIndexName, new[] { ("_id", id) });
         foreach (var index in _indexes) index.CheckInsert(Namespace, document, -1);
-        var recordId = Records.Append(bytes ?? document.ToBson());
+        var recordId = Records.Append(bytes ?? BsonBytes.Of(document));
         if (id != null) _idIndex[id] = recordId;
         foreach (var index in _indexes) index.Add(document, recordId);
         return recordId;
@@ -87,7 +87,7 @@ internal sealed class Collection
     /// <summary>Puts a deleted document back under its old record id (transaction abort).</summary>
     public void Restore(long recordId, BsonDocument document)
     {
-        Records.Restore(recordId, document.ToBson());
+        Records.Restore(recordId, BsonBytes.Of(document));
         if (document.TryGetValue("_id", out var id)) _idIndex[id] = recordId;
         foreach (var index in _indexes) index.Add(document, recordId);
     }
@@ -98,7 +98,7 @@ internal sealed class Collection
         foreach (var index in _indexes) index.CheckInsert(Namespace, after, recordId);
         foreach (var index in _indexes) index.Remove(before, recordId);
         foreach (var index in _indexes) index.Add(after, recordId);
-        Records.Replace(recordId, after.ToBson());
+        Records.Replace(recordId, BsonBytes.Of(after));
     }
 
     public void Delete(long recordId, BsonDocument document)

@@ -32,7 +32,7 @@ internal sealed class DocumentWriter
             return document;
         }
         var stored = WithIdFirst(document);
-        var recordId = collection.Insert(stored);
+        var recordId = collection.Insert(stored, (stored as StoredBsonDocument)?.Bytes);
         context.OnUndo(() => collection.Delete(recordId, stored));
         if (collection.IsCapped) EnforceCap(collection);
         context.Sink.Write(new BsonDocument
@@ -50,7 +50,7 @@ internal sealed class DocumentWriter
         if (!BsonValueOrder.Instance.Equals(before["_id"], after["_id"]))
             throw new CommandFailure(66, "ImmutableField",
                 "Performing an update on the path '_id' would modify the immutable field '_id'");
-        if (before.Equals(after) && before.ToBson().AsSpan().SequenceEqual(after.ToBson())) return;
+        if (before.Equals(after) && BsonBytes.Of(before).AsSpan().SequenceEqual(BsonBytes.Of(after))) return;
         collection.Replace(recordId, before, after);
         context.OnUndo(() => collection.Replace(recordId, after, before));
         var o = isReplacement ? after : OplogDiff.Compute(before, after);

@@ -91,7 +91,8 @@ internal sealed class ClientConnection
             await WaitForAwaitableHelloAsync(request);
             var reply = await Task.Run(() => _dispatcher.Run(State, request.Body, request.Database));
             if (request.MoreToCome) continue;
-            await stream.WriteAsync(ReplyWriter.Frame(request, reply), _closing.Token);
+            var (buffer, replyLength) = ReplyWriter.Frame(request, reply);
+            await stream.WriteAsync(buffer.AsMemory(0, replyLength), _closing.Token);
         }
     }
 

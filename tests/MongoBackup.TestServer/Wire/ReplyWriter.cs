@@ -1,8 +1,7 @@
 using System.Buffers.Binary;
 using MongoDB.Bson;
 using MongoDB.Bson.IO;
-using MongoDB.Bson.Serialization;
-using MongoDB.Bson.Serialization.Serializers;
+using MongoBackup.TestServer.Storage;
 
 namespace MongoBackup.TestServer.Wire;
 
@@ -14,9 +13,11 @@ internal static class ReplyWriter
 {
     private static int _nextRequestId;
 
-    public static byte[] Frame(CommandRequest request, BsonDocument reply)
+    /// <summary>The framed reply; only the first <c>length</c> bytes of the returned buffer are the message.</summary>
+    public static (byte[] Buffer, int Length) Frame(CommandRequest request, BsonDocument reply)
     {
-        using var stream = new MemoryStream();
+        // Sized up front from the raw documents a cursor batch carries, so big batches are not copied while growing.
+        using var stream = new MemoryStream(RawBytesIn(reply) + 4096);
         stream.Write(new byte[RequestParser.HeaderLength]);
         if (request.IsLegacyQuery)
         {
@@ -32,46 +33,24 @@ internal static class ReplyWriter
             stream.Write(new byte[5]); // flagBits 0, section kind 0
         }
         using (var writer = new BsonBinaryWriter(stream))
-            WriteDocument(writer, reply);
-        var bytes = stream.ToArray();
-        BinaryPrimitives.WriteInt32LittleEndian(bytes, bytes.Length);
+            BsonBytes.WriteDocument(writer, reply);
+        var bytes = stream.GetBuffer();
+        var length = (int)stream.Length;
+        BinaryPrimitives.WriteInt32LittleEndian(bytes, length);
         BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(4), Interlocked.Increment(ref _nextRequestId));
         BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(8), request.RequestId);
         BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(12), request.IsLegacyQuery ? OpCode.Reply : OpCode.Msg);
-        return bytes;
+        return (bytes, length);
     }
 
-    private static void WriteDocument(IBsonWriter writer, BsonDocument document)
+    private static int RawBytesIn(BsonDocument reply)
     {
-        if (document is RawBsonDocument raw)
-        {
-            writer.WriteRawBsonDocument(raw.Slice);
-            return;
-        }
-        writer.WriteStartDocument();
-        foreach (var element in document)
-        {
-            writer.WriteName(element.Name);
-            WriteValue(writer, element.Value);
-        }
-        writer.WriteEndDocument();
-    }
-
-    private static void WriteValue(IBsonWriter writer, BsonValue value)
-    {
-        switch (value)
-        {
-            case BsonDocument document:
-                WriteDocument(writer, document);
-                break;
-            case BsonArray array:
-                writer.WriteStartArray();
-                foreach (var item in array) WriteValue(writer, item);
-                writer.WriteEndArray();
-                break;
-            default:
-                BsonValueSerializer.Instance.Serialize(BsonSerializationContext.CreateRoot(writer), value);
-                break;
-        }
+        if (!reply.TryGetValue("cursor", out var cursor) || cursor is not BsonDocument cursorDocument) return 0;
+        var total = 0L;
+        foreach (var element in cursorDocument)
+            if (element.Value is BsonArray batch)
+                foreach (var item in batch)
+                    if (item is RawBsonDocument raw) total += raw.Slice.Length + 8;
+        return (int)Math.Min(total, 64 * 1024 * 1024);
     }
 }

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Text;
 using MongoDB.Bson;
 using MongoDB.Bson.Serialization;
+using MongoBackup.TestServer.Storage;
 
 namespace MongoBackup.TestServer.Wire;
 
@@ -48,7 +49,9 @@ internal static class RequestParser
                 var name = Encoding.UTF8.GetString(payload.Slice(position, nameEnd));
                 position += nameEnd + 1;
                 var documents = new BsonArray();
-                while (position < sectionEnd) documents.Add(ReadDocument(payload, ref position, sectionEnd));
+                // Inserted documents stay raw: storage keeps their bytes as sent (the common restore path).
+                while (position < sectionEnd)
+                    documents.Add(name == "documents" ? ReadRawDocument(payload, ref position, sectionEnd) : ReadDocument(payload, ref position, sectionEnd));
                 sequences.Add((name, documents));
             }
             else
@@ -92,6 +95,16 @@ internal static class RequestParser
         {
             throw new MalformedMessageException("invalid BSON document: " + e.Message);
         }
+    }
+
+    private static BsonDocument ReadRawDocument(ReadOnlySpan<byte> payload, ref int position, int end)
+    {
+        var length = ReadInt32(payload, position, end);
+        if (length < 5 || position + length > end || payload[position + length - 1] != 0)
+            throw new MalformedMessageException($"BSON document length {length} is out of bounds");
+        var bytes = payload.Slice(position, length).ToArray();
+        position += length;
+        return new StoredBsonDocument(bytes);
     }
 
     private static int ReadInt32(ReadOnlySpan<byte> payload, int position, int end)
