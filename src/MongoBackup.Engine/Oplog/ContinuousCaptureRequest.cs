@@ -1,0 +1,14 @@
+namespace MongoBackup.Engine.Oplog;
+
+/// <summary>Backup-MongoOplog -Continuous: tail the oplog and close a slice every interval or size.</summary>
+public sealed record ContinuousCaptureRequest
+{
+    public required OplogSliceRequest Slice { get; init; }
+    public TimeSpan SliceInterval { get; init; } = TimeSpan.FromMinutes(10);
+    /// <summary>Close a slice once its stored entries reach this many bytes (before compression).</summary>
+    public long SliceSizeBytes { get; init; } = 256L * 1024 * 1024;
+    /// <summary>Stop after this long; null runs until cancelled.</summary>
+    public TimeSpan? Duration { get; init; }
+    /// <summary>How long to wait between attempts after the connection is lost.</summary>
+    public TimeSpan ReconnectDelay { get; init; } = TimeSpan.FromSeconds(2);
+}

@@ -1,0 +1,131 @@
+using System.Diagnostics;
+using MongoBackup.Engine.Connection;
+using MongoBackup.Engine.Events;
+using MongoBackup.Engine.Repository;
+using MongoDB.Bson;
+using MongoDB.Driver;
+
+namespace MongoBackup.Engine.Oplog;
+
+/// <summary>
+/// Backup-MongoOplog -Continuous: keeps a tailable cursor on the oplog, closing a slice every interval or size,
+/// until cancelled or its duration ends. A lost connection or a restarted server is waited out and the cursor
+/// reopened just after the last entry written, so nothing is missed or repeated; if the oplog rolled past that
+/// entry meanwhile, the next slice records the gap.
+/// </summary>
+public sealed class ContinuousOplogCapture(IEngineObserver observer)
+{
+    public async Task<IReadOnlyList<SnapshotManifest>> RunAsync(ContinuousCaptureRequest request, CancellationToken ct)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        if (request.Duration is { } duration) stop.CancelAfter(duration);
+        var client = MongoClientFactory.Create(request.Slice.Connection);
+        var topology = await ServerTopology.DiscoverAsync(client, ct);
+        if (!topology.HasOplog)
+            throw new MongoBackupException(ErrorIds.NoOplog, $"{request.Slice.Connection.DisplayName} is a standalone server: it has no oplog to capture.");
+
+        var closed = new List<SnapshotManifest>();
+        var last = await OplogSliceRunner.FindChainEndAsync(request.Slice.Repository, topology, ct);
+        var slice = await StartSliceAsync(client, request, topology, last, ct);
+        var sliceClock = Stopwatch.StartNew();
+        try
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                try
+                {
+                    var batches = 0;
+                    await foreach (var batch in TailAsync(client, last, stop.Token))
+                    {
+                        batches++;
+                        foreach (var entry in batch)
+                        {
+                            var ts = OplogTimestamp.FromBsonTimestamp(entry["ts"].AsBsonTimestamp);
+                            using (entry) await slice.AppendAsync(entry, ts, stop.Token);
+                            last = ts;
+                        }
+                        var due = slice.Bytes >= request.SliceSizeBytes || sliceClock.Elapsed >= request.SliceInterval;
+                        if (due && slice.Entries > 0)
+                            (slice, sliceClock) = (await RotateAsync(client, request, topology, slice, closed, ct), Stopwatch.StartNew());
+                    }
+                    // A cursor the server closed at once (nothing to tail yet): don't spin.
+                    if (batches == 0) await Task.Delay(TimeSpan.FromMilliseconds(200), stop.Token);
+                }
+                catch (Exception e) when (IsConnectionLoss(e) && !stop.IsCancellationRequested)
+                {
+                    observer.Warning($"Lost the connection to {request.Slice.Connection.DisplayName} ({e.GetType().Name}); reconnecting and resuming after {last}.");
+                    await Task.Delay(request.ReconnectDelay, stop.Token).ContinueWith(_ => { }, TaskScheduler.Default);
+                    if (await RolledPastAsync(client, last, stop.Token) is { } gap)
+                    {
+                        closed.Add(await slice.CloseAsync(ct));
+                        observer.Warning($"The oplog rolled past {last} while disconnected: writes up to {gap.To} are lost to point-in-time restore.");
+                        slice = await OpenSlice.StartAsync(request.Slice, topology, last, gap, ct);
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested && !ct.IsCancellationRequested)
+        {
+            // The duration ended.
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // Ctrl+C: keep what was captured, below.
+        }
+        catch
+        {
+            await slice.AbandonAsync();
+            throw;
+        }
+
+        if (slice.Entries > 0) closed.Add(await slice.CloseAsync(CancellationToken.None));
+        else await slice.AbandonAsync();
+        return closed;
+    }
+
+    private async Task<OpenSlice> StartSliceAsync(IMongoClient client, ContinuousCaptureRequest request, ServerTopology topology,
+        OplogTimestamp from, CancellationToken ct)
+    {
+        var gap = await RolledPastAsync(client, from, ct);
+        if (gap is not null)
+            observer.Warning($"The oplog has rolled past the end of the last slice: writes between {gap.From.WallTime:u} and {gap.To.WallTime:u} are lost to point-in-time restore.");
+        return await OpenSlice.StartAsync(request.Slice, topology, from, gap, ct);
+    }
+
+    private async Task<OpenSlice> RotateAsync(IMongoClient client, ContinuousCaptureRequest request, ServerTopology topology,
+        OpenSlice slice, List<SnapshotManifest> closed, CancellationToken ct)
+    {
+        var manifest = await slice.CloseAsync(ct);
+        closed.Add(manifest);
+        observer.Verbose($"Oplog slice {manifest.Id}: {manifest.OplogEntries} entries up to {manifest.OplogEnd}.");
+        return await OpenSlice.StartAsync(request.Slice, topology, manifest.OplogEnd!.Value, null, ct);
+    }
+
+    private static async Task<OplogGap?> RolledPastAsync(IMongoClient client, OplogTimestamp last, CancellationToken ct)
+    {
+        var oldest = await new OplogSource(client).OldestAsync(ct);
+        return oldest is { } o && o > last ? new OplogGap(last, o) : null;
+    }
+
+    /// <summary>
+    /// One tailable cursor's life: the batches of entries after <paramref name="after"/>, an empty one each time
+    /// the server's await time passes with nothing new (so slices can close on time), until the cursor dies.
+    /// </summary>
+    private static async IAsyncEnumerable<IReadOnlyList<RawBsonDocument>> TailAsync(
+        IMongoClient client, OplogTimestamp after, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        var oplog = client.GetDatabase("local").GetCollection<RawBsonDocument>("oplog.rs");
+        var options = new FindOptions<RawBsonDocument>
+        {
+            CursorType = CursorType.TailableAwait, MaxAwaitTime = TimeSpan.FromSeconds(1), NoCursorTimeout = true,
+        };
+        var filter = new BsonDocument("ts", new BsonDocument("$gt", after.ToBsonTimestamp()));
+        using var cursor = await oplog.FindAsync(filter, options, ct);
+        while (await cursor.MoveNextAsync(ct))
+            yield return cursor.Current.ToList();
+    }
+
+    private static bool IsConnectionLoss(Exception e) =>
+        e is MongoConnectionException or TimeoutException or IOException or MongoCursorNotFoundException
+        || e is MongoCommandException { Code: 43 or 136 or 11600 or 11602 or 91 or 189 or 10107 or 13435 };
+}

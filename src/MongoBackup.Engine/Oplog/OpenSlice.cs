@@ -1,0 +1,105 @@
+using MongoBackup.Engine.Connection;
+using MongoBackup.Engine.Dump;
+using MongoBackup.Engine.Formats;
+using MongoBackup.Engine.Repository;
+using MongoDB.Bson;
+
+namespace MongoBackup.Engine.Oplog;
+
+/// <summary>
+/// A slice being written by a continuous capture: entries are appended as they arrive; closing it commits its
+/// manifest (the slice exists from then on), abandoning it removes what was written.
+/// </summary>
+public sealed class OpenSlice : IAsyncDisposable
+{
+    private readonly OplogSliceRequest _request;
+    private readonly ServerTopology _topology;
+    private readonly SnapshotFileSet _files;
+    private readonly Stream _stream;
+    private readonly ChunkedStreamWriter _writer;
+    private readonly DateTimeOffset _started;
+    private bool _finished;
+
+    private OpenSlice(OplogSliceRequest request, ServerTopology topology, SnapshotFileSet files, Stream stream,
+        DateTimeOffset started, OplogTimestamp previousEnd, OplogGap? gap, CancellationToken ct)
+    {
+        _request = request;
+        _topology = topology;
+        _files = files;
+        _stream = stream;
+        _writer = new ChunkedStreamWriter(stream, ct);
+        _started = started;
+        PreviousEnd = previousEnd;
+        Gap = gap;
+    }
+
+    public string Id => _files.SnapshotId;
+    public OplogTimestamp PreviousEnd { get; }
+    public OplogGap? Gap { get; }
+    public OplogTimestamp? First { get; private set; }
+    public OplogTimestamp? Last { get; private set; }
+    public long Entries { get; private set; }
+    public long Bytes { get; private set; }
+
+    public static async Task<OpenSlice> StartAsync(OplogSliceRequest request, ServerTopology topology,
+        OplogTimestamp previousEnd, OplogGap? gap, CancellationToken ct)
+    {
+        var started = DateTimeOffset.UtcNow;
+        var files = new SnapshotFileSet(request.Repository, SnapshotIds.NewId(started, "oplog"), request.Compression);
+        var stream = await files.CreateAsync(DumpLayout.OplogFile(request.Compression), ct);
+        return new OpenSlice(request, topology, files, stream, started, previousEnd, gap, ct);
+    }
+
+    public async Task AppendAsync(RawBsonDocument entry, OplogTimestamp ts, CancellationToken ct)
+    {
+        await RawDocumentBytes.WriteToAsync(entry, _writer, ct);
+        First ??= ts;
+        Last = ts;
+        Entries++;
+        Bytes += RawDocumentBytes.Length(entry);
+    }
+
+    /// <summary>Completes the file and commits the manifest.</summary>
+    public async Task<SnapshotManifest> CloseAsync(CancellationToken ct)
+    {
+        _finished = true;
+        await _writer.CompleteAsync(ct);
+        await DisposeStreamsAsync();
+        var end = Last ?? PreviousEnd;
+        var manifest = new SnapshotManifest
+        {
+            Id = Id, Kind = SnapshotKind.Oplog, Status = SnapshotStatus.Complete, ToolVersion = BackupRunner.ToolVersion,
+            Source = new SnapshotSource
+            {
+                Topology = _topology.Kind.ToString(), ReplicaSetName = _topology.ReplicaSetName,
+                ServerVersion = _topology.ServerVersion, Hosts = _topology.Hosts.ToList(),
+            },
+            StartTime = _started, EndTime = DateTimeOffset.UtcNow,
+            PreviousSliceEnd = PreviousEnd, OplogStart = First, OplogEnd = end,
+            ConsistentAt = new ConsistencyPoint(end, end.WallTime), PointInTimeConsistent = Gap is null,
+            OplogEntries = Entries, Gap = Gap, Compression = _request.Compression, Files = _files.Files.ToList(),
+            Tags = new Dictionary<string, string>(_request.Tags, StringComparer.Ordinal),
+        };
+        await _request.Repository.CommitManifestAsync(manifest, ct);
+        return manifest;
+    }
+
+    /// <summary>Removes an unfinished slice (nothing was in it, or the run failed).</summary>
+    public async Task AbandonAsync()
+    {
+        _finished = true;
+        await DisposeStreamsAsync();
+        await _request.Repository.DeleteSnapshotAsync(Id, CancellationToken.None);
+    }
+
+    private async Task DisposeStreamsAsync()
+    {
+        await _writer.DisposeAsync();
+        await _stream.DisposeAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_finished) await AbandonAsync();
+    }
+}

@@ -1,0 +1,94 @@
+using MongoBackup.Engine.Catalog;
+using MongoBackup.Engine.Connection;
+using MongoBackup.Engine.Dump;
+using MongoBackup.Engine.Oplog;
+using MongoBackup.Engine.Repository;
+using MongoBackup.TestServer;
+using MongoDB.Bson;
+using MongoDB.Bson.Serialization;
+using MongoDB.Driver;
+
+namespace MongoBackup.Engine.Tests.Integration;
+
+/// <summary>
+/// Continuous capture across a dropped connection and a server restart keeps an unbroken chain of slices that
+/// holds every write exactly once. It drops and restarts the server it runs against, so it has its own.
+/// </summary>
+public sealed class ContinuousCaptureTests : IDisposable
+{
+    private readonly MongoTestServer _server = MongoTestServer.Start(new TestServerOptions { ReplicaSetName = "rs0", Log = TextWriter.Null });
+
+    public void Dispose() => _server.Dispose();
+
+    [Fact]
+    public async Task The_chain_stays_unbroken_across_a_dropped_connection_and_a_restart()
+    {
+        var connection = new ConnectionSettings { ConnectionString = _server.ConnectionString };
+        using var client = new MongoClient(_server.ConnectionString);
+        var events = client.GetDatabase("app").GetCollection<BsonDocument>("events");
+        await events.InsertOneAsync(new BsonDocument("_id", -1));
+        using var repo = new TempFolder();
+        var repository = new FolderRepository(repo.Path);
+        var full = await new BackupRunner(new RecordingObserver()).RunAsync(new BackupRequest
+        {
+            Connection = connection, Repository = repository, Filter = new NamespaceFilter(databases: ["app"]),
+        }, CancellationToken.None);
+
+        var observer = new RecordingObserver();
+        var capture = Task.Run(() => new ContinuousOplogCapture(observer).RunAsync(new ContinuousCaptureRequest
+        {
+            Slice = new OplogSliceRequest { Connection = connection, Repository = repository },
+            SliceInterval = TimeSpan.FromMilliseconds(400), Duration = TimeSpan.FromSeconds(7), ReconnectDelay = TimeSpan.FromMilliseconds(200),
+        }, CancellationToken.None));
+
+        var inserted = new List<int>();
+        for (var i = 0; i < 120; i++)
+        {
+            if (i == 40) _server.DropAllConnections();
+            if (i == 80) _server.Restart();
+            await InsertWithRetryAsync(events, i);
+            inserted.Add(i);
+            await Task.Delay(25);
+        }
+        var slices = await capture;
+
+        Assert.True(slices.Count >= 3, $"expected several slices, got {slices.Count}");
+        Assert.Contains(observer.Warnings, w => w.Contains("Lost the connection"));
+        var chain = slices.OrderBy(s => s.OplogEnd!.Value).ToList();
+        Assert.Equal(full.ConsistentAt!.Timestamp, chain[0].PreviousSliceEnd);
+        for (var i = 1; i < chain.Count; i++) Assert.Equal(chain[i - 1].OplogEnd, chain[i].PreviousSliceEnd);
+        Assert.All(chain, s => Assert.Null(s.Gap));
+
+        var capturedIds = new List<int>();
+        var timestamps = new List<OplogTimestamp>();
+        await foreach (var raw in SliceEntries.ReadAsync(repository, chain, CancellationToken.None))
+        {
+            var entry = BsonSerializer.Deserialize<BsonDocument>(raw);
+            timestamps.Add(OplogTimestamp.FromBsonTimestamp(entry["ts"].AsBsonTimestamp));
+            if (entry["op"] == "i" && entry["ns"] == "app.events") capturedIds.Add(entry["o"]["_id"].AsInt32);
+        }
+        Assert.Equal(inserted, capturedIds);                       // every write, once, in order
+        Assert.Equal(timestamps.Distinct().Count(), timestamps.Count); // nothing repeated
+        Assert.Equal(timestamps.Order(), timestamps);
+    }
+
+    private static async Task InsertWithRetryAsync(IMongoCollection<BsonDocument> events, int id)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                await events.InsertOneAsync(new BsonDocument("_id", id));
+                return;
+            }
+            catch (MongoWriteException e) when (e.WriteError.Category == ServerErrorCategory.DuplicateKey)
+            {
+                return; // the first attempt went through before the connection dropped
+            }
+            catch (Exception e) when (attempt < 20 && e is MongoConnectionException or TimeoutException or IOException)
+            {
+                await Task.Delay(100);
+            }
+        }
+    }
+}
