@@ -41,6 +41,7 @@ internal sealed class HandshakeCommands : ICommandGroup
         var reply = new BsonDocument();
         if (context.CommandName == "hello") reply.Add("isWritablePrimary", true);
         else reply.Add("ismaster", true);
+        if (context.BoolArgument("helloOk")) reply.Add("helloOk", true);
         reply.Add("topologyVersion", new BsonDocument { { "processId", server.ProcessId }, { "counter", 0L } });
         if (server.Options.ReplicaSetName != null)
         {
