@@ -70,7 +70,8 @@ internal sealed class ReadCommands : ICommandGroup
         }
         else
         {
-            cursor = new CollectionScanCursor(collection, filterOrNull, projection, natural != -1, skip, limit)
+            var startAfter = natural != -1 && ReferenceEquals(collection, context.Server.Oplog?.Collection) ? OplogStart(collection, filter) : 0;
+            cursor = new CollectionScanCursor(collection, filterOrNull, projection, natural != -1, skip, limit, startAfter)
             {
                 IsTailable = tailable,
                 IsAwaitData = tailable && awaitData,
@@ -99,6 +100,27 @@ internal sealed class ReadCommands : ICommandGroup
             default:
                 return collection.Documents();
         }
+    }
+
+    /// <summary>
+    /// The oplog is in ts order, so a {ts: {$gt|$gte: T}} filter (how backups tail it) starts the scan by binary search
+    /// instead of parsing every older entry. The filter is still applied to each entry returned.
+    /// </summary>
+    private static long OplogStart(Collection oplog, BsonDocument filter)
+    {
+        if (!filter.TryGetValue("ts", out var condition) || condition is not BsonDocument range) return 0;
+        BsonTimestamp? bound = null;
+        var inclusive = false;
+        if (range.TryGetValue("$gte", out var gte) && gte is BsonTimestamp g) (bound, inclusive) = (g, true);
+        else if (range.TryGetValue("$gt", out var gt) && gt is BsonTimestamp t) bound = t;
+        if (bound == null) return 0;
+        return oplog.Records.IdBeforeFirst(bytes =>
+        {
+            var ts = new RawBsonDocument(bytes).GetValue("ts", BsonNull.Value);
+            if (ts is not BsonTimestamp entryTs) return false;
+            var order = entryTs.CompareTo(bound);
+            return inclusive ? order >= 0 : order > 0;
+        });
     }
 
     private static string? MetaFieldOf(Collection timeseries) =>

@@ -19,14 +19,14 @@ internal sealed class CollectionScanCursor : ServerCursor
     private long _toSkip;
     private long _remaining;
 
-    public CollectionScanCursor(Collection collection, DocumentFilter? filter, Projection? projection, bool forward, long skip, long limit)
+    public CollectionScanCursor(Collection collection, DocumentFilter? filter, Projection? projection, bool forward, long skip, long limit, long startAfterId = 0)
         : base(collection.Namespace)
     {
         _collection = collection;
         _filter = filter;
         _projection = projection;
         _forward = forward;
-        _lastId = forward ? 0 : long.MaxValue;
+        _lastId = forward ? startAfterId : long.MaxValue;
         _toSkip = skip;
         _remaining = limit > 0 ? limit : long.MaxValue;
     }

@@ -114,6 +114,29 @@ internal sealed class RecordStore
 
     public long MaxId => _nextId;
 
+    /// <summary>
+    /// For records ordered by some key (the oplog by ts): the id just before the first live record for which
+    /// <paramref name="reached"/> is true, found by binary search; a forward scan after it skips everything older.
+    /// </summary>
+    public long IdBeforeFirst(Func<byte[], bool> reached)
+    {
+        int low = _head, high = _docs.Count;
+        while (low < high)
+        {
+            var mid = low + (high - low) / 2;
+            var probe = mid;
+            while (probe < high && _docs[probe] == null) probe++;
+            if (probe == high)
+            {
+                high = mid;
+                continue;
+            }
+            if (reached(_docs[probe]!)) high = mid;
+            else low = probe + 1;
+        }
+        return low == 0 ? 0 : _ids[low - 1];
+    }
+
     public void Clear()
     {
         _ids.Clear();
