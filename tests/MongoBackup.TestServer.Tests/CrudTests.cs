@@ -151,6 +151,30 @@ public class CrudTests : ServerTestBase
     }
 
     [Fact]
+    public void Id_ranges_read_in_id_order_with_sort_or_min_max()
+    {
+        var client = Connect(StartServer());
+        var items = client.GetDatabase("app").GetCollection<BsonDocument>("items");
+        var ids = Enumerable.Range(0, 500).OrderBy(i => (i * 7919) % 500).ToList(); // inserted out of order
+        items.InsertMany(ids.Select(i => new BsonDocument { { "_id", i }, { "odd", i % 2 == 1 } }));
+        items.InsertOne(new BsonDocument { { "_id", "text" }, { "odd", false } });
+
+        var range = items.Find(new BsonDocument("_id", new BsonDocument { { "$gte", 100 }, { "$lt", 300 } }), new FindOptions { BatchSize = 50 })
+            .Sort(new BsonDocument("_id", 1)).ToList();
+        Assert.Equal(Enumerable.Range(100, 200), range.Select(d => d["_id"].AsInt32));
+        var descending = items.Find(new BsonDocument("odd", true)).Sort(new BsonDocument("_id", -1)).Limit(3).ToList();
+        Assert.Equal(new[] { 499, 497, 495 }, descending.Select(d => d["_id"].AsInt32));
+        var all = items.Find(new BsonDocument()).Sort(new BsonDocument("_id", 1)).ToList();
+        Assert.Equal("text", all.Last()["_id"].AsString); // numbers sort before strings
+
+        var bounded = items.Find(new BsonDocument(), new FindOptions
+        {
+            Hint = new BsonDocument("_id", 1), Min = new BsonDocument("_id", 10), Max = new BsonDocument("_id", 20),
+        }).ToList();
+        Assert.Equal(Enumerable.Range(10, 10), bounded.Select(d => d["_id"].AsInt32));
+    }
+
+    [Fact]
     public void Sessions_and_read_concerns_are_accepted()
     {
         var client = Connect(StartServer());

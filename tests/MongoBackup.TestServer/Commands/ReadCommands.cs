@@ -56,7 +56,12 @@ internal sealed class ReadCommands : ICommandGroup
         var max = context.DocumentArgument("max");
 
         ServerCursor cursor;
-        if (collection.Kind != CollectionKind.Collection || sortsOnFields || min.ElementCount > 0 || max.ElementCount > 0)
+        var idDirection = IdSortDirection(sort, hint, min, max);
+        if (collection.Kind == CollectionKind.Collection && idDirection != null)
+        {
+            cursor = new IdOrderCursor(collection, WithIdBounds(filter, min, max), projection, idDirection < 0, skip, limit);
+        }
+        else if (collection.Kind != CollectionKind.Collection || sortsOnFields || min.ElementCount > 0 || max.ElementCount > 0)
         {
             IEnumerable<BsonDocument> documents = Source(context, collection);
             if (min.ElementCount > 0 || max.ElementCount > 0) documents = WithinBounds(documents, min, max, hint);
@@ -125,6 +130,27 @@ internal sealed class ReadCommands : ICommandGroup
 
     private static string? MetaFieldOf(Collection timeseries) =>
         timeseries.Options["timeseries"].AsBsonDocument.TryGetValue("metaField", out var meta) && meta.IsString ? meta.AsString : null;
+
+    /// <summary>1 or -1 when the find walks the _id index: sort {_id: ±1}, or min/max bounds on a hint of {_id: ±1}.</summary>
+    private static int? IdSortDirection(BsonDocument sort, BsonValue hint, BsonDocument min, BsonDocument max)
+    {
+        static int? IdKey(BsonDocument spec) =>
+            spec.ElementCount == 1 && spec.GetElement(0).Name == "_id" && spec[0].IsNumeric ? (spec[0].ToDouble() < 0 ? -1 : 1) : null;
+        if (sort.ElementCount > 0) return IdKey(sort);
+        if ((min.ElementCount > 0 || max.ElementCount > 0) && hint is BsonDocument h) return IdKey(h) is null ? null : 1;
+        return null;
+    }
+
+    /// <summary>min (inclusive) and max (exclusive) on _id as filter conditions.</summary>
+    private static BsonDocument WithIdBounds(BsonDocument filter, BsonDocument min, BsonDocument max)
+    {
+        if (min.ElementCount == 0 && max.ElementCount == 0) return filter;
+        var range = new BsonDocument();
+        if (min.TryGetValue("_id", out var lower)) range.Add("$gte", lower);
+        if (max.TryGetValue("_id", out var upper)) range.Add("$lt", upper);
+        var bounds = new BsonDocument("_id", range);
+        return filter.ElementCount == 0 ? bounds : new BsonDocument("$and", new BsonArray { filter, bounds });
+    }
 
     private static int? NaturalDirection(BsonDocument spec) =>
         spec.ElementCount == 1 && spec.GetElement(0).Name == "$natural" ? (spec[0].ToInt32() < 0 ? -1 : 1) : null;

@@ -68,6 +68,17 @@ internal sealed class Collection
 
     public void RemoveIndex(IndexDefinition index) => _indexes.Remove(index);
 
+    private List<(BsonValue Id, long RecordId)>? _idOrder;
+
+    /// <summary>(_id, record id) pairs in _id order (MongoDB's value order), cached until the next write.</summary>
+    public List<(BsonValue Id, long RecordId)> IdOrder()
+    {
+        if (_idOrder != null) return _idOrder;
+        var pairs = _idIndex.Select(p => (p.Key, p.Value)).ToList();
+        pairs.Sort((a, b) => BsonValueOrder.Instance.Compare(a.Item1, b.Item1));
+        return _idOrder = pairs;
+    }
+
     public long? FindById(BsonValue id) => _idIndex.TryGetValue(id, out var recordId) ? recordId : null;
 
     /// <summary>Stores a new document (which must have an _id) after checking every unique index.</summary>
@@ -80,6 +91,7 @@ internal sealed class Collection
         foreach (var index in _indexes) index.CheckInsert(Namespace, document, -1);
         var recordId = Records.Append(bytes ?? BsonBytes.Of(document));
         if (id != null) _idIndex[id] = recordId;
+        _idOrder = null;
         foreach (var index in _indexes) index.Add(document, recordId);
         return recordId;
     }
@@ -89,6 +101,7 @@ internal sealed class Collection
     {
         Records.Restore(recordId, BsonBytes.Of(document));
         if (document.TryGetValue("_id", out var id)) _idIndex[id] = recordId;
+        _idOrder = null;
         foreach (var index in _indexes) index.Add(document, recordId);
     }
 
@@ -105,6 +118,7 @@ internal sealed class Collection
     {
         foreach (var index in _indexes) index.Remove(document, recordId);
         if (document.TryGetValue("_id", out var id)) _idIndex.Remove(id);
+        _idOrder = null;
         Records.Remove(recordId);
     }
 
@@ -112,6 +126,7 @@ internal sealed class Collection
     {
         Records.Clear();
         _idIndex.Clear();
+        _idOrder = null;
         foreach (var index in _indexes) index.Clear();
     }
 
