@@ -12,7 +12,7 @@ public class CatalogTests : ServerTestBase
     public void ListCollections_reports_options_exactly_as_created()
     {
         var db = Connect(StartServer()).GetDatabase("cat");
-        db.RunCommand<BsonDocument>(BsonDocument.Parse("{create: 'capped', capped: true, size: 4096, max: 10}"));
+        db.RunCommand<BsonDocument>(BsonDocument.Parse("{create: 'capped', capped: true, size: 4000, max: 10}"));
         db.RunCommand<BsonDocument>(BsonDocument.Parse("{create: 'validated', validator: {age: {$gte: 0}}, validationLevel: 'moderate', validationAction: 'warn'}"));
         db.RunCommand<BsonDocument>(BsonDocument.Parse("{create: 'collated', collation: {locale: 'fr', strength: 2}}"));
         db.RunCommand<BsonDocument>(BsonDocument.Parse("{create: 'clustered', clusteredIndex: {key: {_id: 1}, unique: true, name: 'by_id'}}"));
@@ -21,7 +21,7 @@ public class CatalogTests : ServerTestBase
 
         var capped = Entry(db, "capped");
         Assert.Equal("collection", capped["type"].AsString);
-        Assert.Equal(BsonDocument.Parse("{capped: true, size: 4096, max: 10}"), capped["options"]);
+        Assert.Equal(BsonDocument.Parse("{capped: true, size: 4096, max: 10}"), capped["options"]); // size rounded up to 256s
         Assert.Equal(BsonDocument.Parse("{v: 2, key: {_id: 1}, name: '_id_'}"), capped["idIndex"]);
         Assert.Equal(BsonType.Binary, capped["info"]["uuid"].BsonType);
         Assert.Equal(BsonDocument.Parse("{validator: {age: {$gte: 0}}, validationLevel: 'moderate', validationAction: 'warn'}"), Entry(db, "validated")["options"]);

@@ -119,6 +119,19 @@ public class OplogTests : ServerTestBase
     }
 
     [Fact]
+    public void Tailing_cursor_that_the_oplog_rolled_past_fails_with_CappedPositionLost()
+    {
+        var client = Connect(StartServer(oplogSizeMB: 1));
+        var oplog = client.GetDatabase("local").GetCollection<BsonDocument>("oplog.rs");
+        using var cursor = oplog.Find(new BsonDocument(), new FindOptions { CursorType = CursorType.Tailable, BatchSize = 1 }).ToCursor();
+        Assert.True(cursor.MoveNext());
+        var blobs = client.GetDatabase("app").GetCollection<BsonDocument>("blobs");
+        for (var i = 0; i < 150; i++) blobs.InsertOne(new BsonDocument { { "_id", i }, { "data", new BsonBinaryData(new byte[10_000]) } });
+        var error = Assert.Throws<MongoCommandException>(() => cursor.MoveNext());
+        Assert.Equal(136, error.Code);
+    }
+
+    [Fact]
     public void Standalone_writes_no_oplog()
     {
         var client = Connect(StartServer(replicaSet: null));

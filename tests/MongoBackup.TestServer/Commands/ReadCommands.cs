@@ -186,6 +186,19 @@ internal sealed class ReadCommands : ICommandGroup
         var id = context.CommandValue.ToInt64();
         var cursor = context.Server.Cursors.Find(id) ?? throw CommandFailure.CursorNotFound(id);
         var batchSize = (int)context.LongArgument("batchSize", 0);
+        try
+        {
+            return NextBatch(context, cursor, id, batchSize);
+        }
+        catch (CommandFailure)
+        {
+            context.Server.Cursors.Kill(id);
+            throw;
+        }
+    }
+
+    private static BsonDocument NextBatch(CommandContext context, ServerCursor cursor, long id, int batchSize)
+    {
         var batch = cursor.NextBatch(batchSize);
         if (batch.Count == 0 && cursor.IsAwaitData && !cursor.IsExhausted)
         {

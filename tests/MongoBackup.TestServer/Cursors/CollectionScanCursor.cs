@@ -33,6 +33,7 @@ internal sealed class CollectionScanCursor : ServerCursor
 
     public override List<BsonDocument> NextBatch(int batchSize)
     {
+        ThrowIfPositionLost();
         var batch = new List<BsonDocument>();
         var bytes = 0;
         var ranOut = true;
@@ -63,5 +64,16 @@ internal sealed class CollectionScanCursor : ServerCursor
         }
         if (_remaining == 0 || ranOut && !IsTailable) IsExhausted = true;
         return batch;
+    }
+
+    /// <summary>A capped collection may drop the record this cursor stopped at; MongoDB then kills the cursor.</summary>
+    private void ThrowIfPositionLost()
+    {
+        if (!_collection.IsCapped || !_forward || _lastId == 0 || _collection.Records.Get(_lastId) != null) return;
+        var first = _collection.Records.FirstId();
+        if (first != null && first < _lastId) return;
+        IsExhausted = true;
+        throw new CommandFailure(136, "CappedPositionLost",
+            $"CollectionScan died due to position in capped collection {_collection.Namespace} being deleted");
     }
 }

@@ -22,7 +22,7 @@ internal sealed class ReplicationLog : IOplogSink
         _catalog = catalog;
         _maxBytes = (long)sizeMegabytes * 1024 * 1024;
         Collection = catalog.Add(Database, CollectionName, CollectionKind.Collection,
-            new BsonDocument { { "capped", true }, { "size", (double)_maxBytes }, { "autoIndexId", false } });
+            new BsonDocument { { "capped", true }, { "size", CatalogWriter.CappedSize(_maxBytes) }, { "autoIndexId", false } });
         LastTimestamp = new BsonTimestamp(0, 0);
         LastWall = DateTime.UtcNow;
     }

@@ -25,8 +25,12 @@ internal sealed class CatalogWriter
         if (options.Contains("viewOn")) return CreateView(database, name, options, context);
         if (options.TryGetValue("timeseries", out var ts) && !name.StartsWith(BucketsPrefix))
             return CreateTimeseries(database, name, options, ts.AsBsonDocument, context);
-        if (options.TryGetValue("capped", out var capped) && capped.ToBoolean() && !options.Contains("size"))
-            throw CommandFailure.InvalidOptions("the 'size' field is required when 'capped' is true");
+        if (options.TryGetValue("capped", out var capped) && capped.ToBoolean())
+        {
+            if (!options.TryGetValue("size", out var size) || !size.IsNumeric || size.ToDouble() <= 0)
+                throw CommandFailure.InvalidOptions("the 'size' field is required when 'capped' is true");
+            options = new BsonDocument(options) { ["size"] = CappedSize(size.ToInt64()) };
+        }
         var collection = Catalog.Add(database, name, CollectionKind.Collection, options);
         context.OnUndo(() => Catalog.Remove(collection));
         var entry = new BsonDocument("create", name).AddRange(options);
@@ -147,6 +151,13 @@ internal sealed class CatalogWriter
         context.OnUndo(() => { Catalog.Remove(view); Catalog.Remove(buckets); });
         WriteCommand(buckets, new BsonDocument("create", name).AddRange(viewOptions), context);
         return view;
+    }
+
+    /// <summary>MongoDB rounds a capped size up to a multiple of 256 and reports it as an int when it fits.</summary>
+    public static BsonValue CappedSize(long requested)
+    {
+        var rounded = (requested + 0xff) & ~0xffL;
+        return rounded <= int.MaxValue ? new BsonInt32((int)rounded) : new BsonInt64(rounded);
     }
 
     private static BsonDocument OptionsOf(BsonDocument spec)
