@@ -1,0 +1,89 @@
+using System.Buffers.Binary;
+using System.Net.Sockets;
+using System.Text;
+using MongoDB.Bson;
+using MongoDB.Bson.Serialization;
+
+namespace MongoBackup.TestServer.Tests;
+
+/// <summary>Frames written by hand: legacy OP_QUERY handshakes, OP_MSG document sequences, checksums and moreToCome.</summary>
+public class WireProtocolTests : ServerTestBase
+{
+    private static byte[] Header(int length, int requestId, int opCode)
+    {
+        var header = new byte[16];
+        BinaryPrimitives.WriteInt32LittleEndian(header, length);
+        BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(4), requestId);
+        BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(12), opCode);
+        return header;
+    }
+
+    private static byte[] OpMsg(int requestId, uint flags, BsonDocument body, (string Name, BsonDocument[] Docs)? sequence = null, bool checksum = false)
+    {
+        var payload = new MemoryStream();
+        payload.Write(BitConverter.GetBytes(flags));
+        payload.WriteByte(0);
+        payload.Write(body.ToBson());
+        if (sequence is { } seq)
+        {
+            var docs = seq.Docs.SelectMany(d => d.ToBson()).ToArray();
+            var name = Encoding.UTF8.GetBytes(seq.Name + "\0");
+            payload.WriteByte(1);
+            payload.Write(BitConverter.GetBytes(4 + name.Length + docs.Length));
+            payload.Write(name);
+            payload.Write(docs);
+        }
+        if (checksum) payload.Write(new byte[4]); // the server skips the CRC rather than checking it
+        var bytes = payload.ToArray();
+        return Header(16 + bytes.Length, requestId, 2013).Concat(bytes).ToArray();
+    }
+
+    private static (int ResponseTo, int OpCode, BsonDocument Body) ReadReply(NetworkStream stream)
+    {
+        var header = new byte[16];
+        stream.ReadExactly(header);
+        var length = BinaryPrimitives.ReadInt32LittleEndian(header);
+        var rest = new byte[length - 16];
+        stream.ReadExactly(rest);
+        var opCode = BinaryPrimitives.ReadInt32LittleEndian(header.AsSpan(12));
+        var bodyStart = opCode == 1 ? 20 : 5;
+        return (BinaryPrimitives.ReadInt32LittleEndian(header.AsSpan(8)), opCode, BsonSerializer.Deserialize<BsonDocument>(rest.AsSpan(bodyStart).ToArray()));
+    }
+
+    [Fact]
+    public void Legacy_op_query_handshake_gets_an_op_reply()
+    {
+        var server = StartServer();
+        using var client = new TcpClient("127.0.0.1", server.Port);
+        var stream = client.GetStream();
+        var query = new MemoryStream();
+        query.Write(new byte[4]);
+        query.Write(Encoding.UTF8.GetBytes("admin.$cmd\0"));
+        query.Write(BitConverter.GetBytes(0));
+        query.Write(BitConverter.GetBytes(-1));
+        query.Write(new BsonDocument { { "isMaster", 1 }, { "helloOk", true } }.ToBson());
+        var bytes = query.ToArray();
+        stream.Write(Header(16 + bytes.Length, 77, 2004).Concat(bytes).ToArray());
+        var (responseTo, opCode, body) = ReadReply(stream);
+        Assert.Equal(77, responseTo);
+        Assert.Equal(1, opCode);
+        Assert.True(body["ismaster"].AsBoolean);
+        Assert.True(body["helloOk"].AsBoolean);
+    }
+
+    [Fact]
+    public void Document_sequences_checksums_and_moreToCome_are_honoured()
+    {
+        var server = StartServer();
+        using var client = new TcpClient("127.0.0.1", server.Port);
+        var stream = client.GetStream();
+        // moreToCome: the server applies the insert and sends nothing back.
+        stream.Write(OpMsg(1, 2, new BsonDocument { { "insert", "c" }, { "$db", "wire" } },
+            ("documents", new[] { new BsonDocument("_id", 1), new BsonDocument("_id", 2) })));
+        stream.Write(OpMsg(2, 1, new BsonDocument { { "count", "c" }, { "$db", "wire" } }, checksum: true));
+        var (responseTo, opCode, body) = ReadReply(stream);
+        Assert.Equal(2, responseTo); // the first reply answers the second request: the first got none
+        Assert.Equal(2013, opCode);
+        Assert.Equal(2, body["n"].ToInt32());
+    }
+}
