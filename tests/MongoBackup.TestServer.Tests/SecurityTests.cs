@@ -68,6 +68,7 @@ public class SecurityTests : ServerTestBase
         Assert.Equal("alice", info["users"][0]["user"].AsString);
         Assert.Equal("reader", appDb.RunCommand<BsonDocument>(BsonDocument.Parse("{rolesInfo: 1}"))["roles"][0]["role"].AsString);
 
+        root.GetDatabase("admin").RunCommand<BsonDocument>(new BsonDocument("invalidateUserCache", 1));
         var alice = Connect(server, s => s.Credential = MongoCredential.CreateCredential("app", "alice", "alicepw"));
         Assert.Equal(1.0, alice.GetDatabase("app").RunCommand<BsonDocument>(new BsonDocument("ping", 1))["ok"].ToDouble());
 

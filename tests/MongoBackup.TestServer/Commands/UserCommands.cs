@@ -20,6 +20,8 @@ internal sealed class UserCommands : ICommandGroup
         table.Add("createRole", CreateRole);
         table.Add("dropRole", DropRole);
         table.Add("rolesInfo", RolesInfo);
+        // Authentication reads admin.system.users on every attempt, so there is no cache to drop.
+        table.Add("invalidateUserCache", _ => new BsonDocument());
     }
 
     /// <summary>Writes a user document {_id: "db.user", userId, user, db, credentials, roles} into admin.system.users.</summary>
