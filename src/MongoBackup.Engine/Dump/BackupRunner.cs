@@ -95,7 +95,8 @@ public sealed class BackupRunner(IEngineObserver observer)
 
     private async Task SaveOplogAsync(OplogSource oplog, SnapshotFileSet files, Repository.OplogTimestamp from, SnapshotManifest manifest, CancellationToken ct)
     {
-        var to = await oplog.NewestAsync(ct) ?? from;
+        var end = await oplog.NewestPointAsync(ct) ?? new ConsistencyPoint(from, from.WallTime);
+        var to = end.Timestamp;
         var oldest = await oplog.OldestAsync(ct);
         if (oldest is { } o && o > from)
             throw new MongoBackupException(ErrorIds.BackupFailed,
@@ -104,7 +105,7 @@ public sealed class BackupRunner(IEngineObserver observer)
         var (entries, _) = await RawDocumentFileWriter.WriteAsync(files, DumpLayout.OplogFile(files.Compression), oplog.ReadRangeAsync(from, to, ct), ct);
         manifest.OplogStart = from;
         manifest.OplogEnd = to;
-        manifest.ConsistentAt = new ConsistencyPoint(to, to.WallTime);
+        manifest.ConsistentAt = end;
         manifest.PointInTimeConsistent = true;
         observer.Verbose($"Saved {entries} oplog entries from {from} to {to}; the snapshot is consistent at {to}.");
     }

@@ -27,6 +27,7 @@ public sealed class ContinuousOplogCapture(IEngineObserver observer)
         var closed = new List<SnapshotManifest>();
         var last = await OplogSliceRunner.FindChainEndAsync(request.Slice.Repository, topology, ct);
         var slice = await StartSliceAsync(client, request, topology, last, ct);
+        var position = OplogPosition.Resume(last, slice.Gap);
         var sliceClock = Stopwatch.StartNew();
         try
         {
@@ -35,14 +36,15 @@ public sealed class ContinuousOplogCapture(IEngineObserver observer)
                 try
                 {
                     var batches = 0;
-                    await foreach (var batch in TailAsync(client, last, stop.Token))
+                    await foreach (var batch in TailAsync(client, position, stop.Token))
                     {
                         batches++;
                         foreach (var entry in batch)
                         {
-                            var ts = OplogTimestamp.FromBsonTimestamp(entry["ts"].AsBsonTimestamp);
-                            using (entry) await slice.AppendAsync(entry, ts, stop.Token);
-                            last = ts;
+                            var point = OplogSource.PointOf(entry);
+                            using (entry) await slice.AppendAsync(entry, point, stop.Token);
+                            last = point.Timestamp;
+                            position = OplogPosition.After(last);
                         }
                         var due = slice.Bytes >= request.SliceSizeBytes || sliceClock.Elapsed >= request.SliceInterval;
                         if (due && slice.Entries > 0)
@@ -60,6 +62,7 @@ public sealed class ContinuousOplogCapture(IEngineObserver observer)
                         closed.Add(await slice.CloseAsync(ct));
                         observer.Warning($"The oplog rolled past {last} while disconnected: writes up to {gap.To} are lost to point-in-time restore.");
                         slice = await OpenSlice.StartAsync(request.Slice, topology, last, gap, ct);
+                        position = OplogPosition.Resume(last, gap);
                     }
                 }
             }
@@ -108,18 +111,18 @@ public sealed class ContinuousOplogCapture(IEngineObserver observer)
     }
 
     /// <summary>
-    /// One tailable cursor's life: the batches of entries after <paramref name="after"/>, an empty one each time
+    /// One tailable cursor's life: the batches of entries from <paramref name="from"/>, an empty one each time
     /// the server's await time passes with nothing new (so slices can close on time), until the cursor dies.
     /// </summary>
     private static async IAsyncEnumerable<IReadOnlyList<RawBsonDocument>> TailAsync(
-        IMongoClient client, OplogTimestamp after, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+        IMongoClient client, OplogPosition from, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {
         var oplog = client.GetDatabase("local").GetCollection<RawBsonDocument>("oplog.rs");
         var options = new FindOptions<RawBsonDocument>
         {
             CursorType = CursorType.TailableAwait, MaxAwaitTime = TimeSpan.FromSeconds(1), NoCursorTimeout = true,
         };
-        var filter = new BsonDocument("ts", new BsonDocument("$gt", after.ToBsonTimestamp()));
+        var filter = new BsonDocument("ts", new BsonDocument(from.Operator, from.Timestamp.ToBsonTimestamp()));
         using var cursor = await oplog.FindAsync(filter, options, ct);
         while (await cursor.MoveNextAsync(ct))
             yield return cursor.Current.ToList();

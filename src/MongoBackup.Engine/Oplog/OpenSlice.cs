@@ -37,7 +37,8 @@ public sealed class OpenSlice : IAsyncDisposable
     public OplogTimestamp PreviousEnd { get; }
     public OplogGap? Gap { get; }
     public OplogTimestamp? First { get; private set; }
-    public OplogTimestamp? Last { get; private set; }
+    public OplogTimestamp? Last => LastPoint?.Timestamp;
+    public ConsistencyPoint? LastPoint { get; private set; }
     public long Entries { get; private set; }
     public long Bytes { get; private set; }
 
@@ -50,11 +51,11 @@ public sealed class OpenSlice : IAsyncDisposable
         return new OpenSlice(request, topology, files, stream, started, previousEnd, gap, ct);
     }
 
-    public async Task AppendAsync(RawBsonDocument entry, OplogTimestamp ts, CancellationToken ct)
+    public async Task AppendAsync(RawBsonDocument entry, ConsistencyPoint point, CancellationToken ct)
     {
         await RawDocumentBytes.WriteToAsync(entry, _writer, ct);
-        First ??= ts;
-        Last = ts;
+        First ??= point.Timestamp;
+        LastPoint = point;
         Entries++;
         Bytes += RawDocumentBytes.Length(entry);
     }
@@ -76,7 +77,7 @@ public sealed class OpenSlice : IAsyncDisposable
             },
             StartTime = _started, EndTime = DateTimeOffset.UtcNow,
             PreviousSliceEnd = PreviousEnd, OplogStart = First, OplogEnd = end,
-            ConsistentAt = new ConsistencyPoint(end, end.WallTime), PointInTimeConsistent = Gap is null,
+            ConsistentAt = LastPoint ?? new ConsistencyPoint(end, end.WallTime), PointInTimeConsistent = Gap is null,
             OplogEntries = Entries, Gap = Gap, Compression = _request.Compression, Files = _files.Files.ToList(),
             Tags = new Dictionary<string, string>(_request.Tags, StringComparer.Ordinal),
         };

@@ -25,6 +25,14 @@ public sealed class OplogLimit
     public static OplogLimit AtWallTime(DateTimeOffset moment) =>
         new(new OplogTimestamp((uint)moment.ToUnixTimeSeconds(), uint.MaxValue), moment.ToUniversalTime());
 
+    /// <summary>Whether a point (a snapshot's consistency, a slice's end) lies at or before this limit.</summary>
+    public bool Reaches(ConsistencyPoint point) =>
+        WallTime is { } wall ? point.WallTime <= wall : point.Timestamp <= Timestamp;
+
+    /// <summary>Whether this limit lies at or before a point, so that replaying up to that point can reach it.</summary>
+    public bool IsWithin(ConsistencyPoint end) =>
+        WallTime is { } wall ? wall <= end.WallTime : Timestamp <= end.Timestamp;
+
     public bool IsBeyond(BsonDocument entry)
     {
         var ts = OplogTimestamp.FromBsonTimestamp(entry["ts"].AsBsonTimestamp);

@@ -47,7 +47,7 @@ public sealed class OplogSliceRunner(IEngineObserver observer)
         {
             var range = new EntryRange();
             var (entries, bytes) = await RawDocumentFileWriter.WriteAsync(
-                files, DumpLayout.OplogFile(request.Compression), Track(oplog.ReadRangeAsync(chainEnd, upTo, ct), range, ct), ct);
+                files, DumpLayout.OplogFile(request.Compression), Track(oplog.ReadRangeAsync(OplogPosition.Resume(chainEnd, gap), upTo, ct), range, ct), ct);
             var manifest = new SnapshotManifest
             {
                 Id = id, Kind = SnapshotKind.Oplog, Status = SnapshotStatus.Complete, ToolVersion = Dump.BackupRunner.ToolVersion,
@@ -58,7 +58,7 @@ public sealed class OplogSliceRunner(IEngineObserver observer)
                 },
                 StartTime = started, EndTime = DateTimeOffset.UtcNow,
                 PreviousSliceEnd = chainEnd, OplogStart = range.First, OplogEnd = range.Last ?? upTo,
-                ConsistentAt = new ConsistencyPoint(range.Last ?? upTo, (range.Last ?? upTo).WallTime),
+                ConsistentAt = range.LastPoint ?? new ConsistencyPoint(upTo, upTo.WallTime),
                 PointInTimeConsistent = gap is null, OplogEntries = entries, Gap = gap,
                 Compression = request.Compression, Files = files.Files.ToList(),
                 Tags = new Dictionary<string, string>(request.Tags, StringComparer.Ordinal),
@@ -94,7 +94,8 @@ public sealed class OplogSliceRunner(IEngineObserver observer)
     private sealed class EntryRange
     {
         public OplogTimestamp? First { get; set; }
-        public OplogTimestamp? Last { get; set; }
+        public OplogTimestamp? Last => LastPoint?.Timestamp;
+        public ConsistencyPoint? LastPoint { get; set; }
     }
 
     private static async IAsyncEnumerable<RawBsonDocument> Track(
@@ -102,9 +103,9 @@ public sealed class OplogSliceRunner(IEngineObserver observer)
     {
         await foreach (var entry in entries.WithCancellation(ct))
         {
-            var ts = OplogTimestamp.FromBsonTimestamp(entry["ts"].AsBsonTimestamp);
-            range.First ??= ts;
-            range.Last = ts;
+            var point = OplogSource.PointOf(entry);
+            range.First ??= point.Timestamp;
+            range.LastPoint = point;
             yield return entry;
         }
     }

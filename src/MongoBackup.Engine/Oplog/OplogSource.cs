@@ -17,31 +17,47 @@ public sealed class OplogSource
         _oplogDocuments = local.GetCollection<BsonDocument>("oplog.rs");
     }
 
-    public Task<OplogTimestamp?> NewestAsync(CancellationToken ct) => EdgeAsync(-1, ct);
+    public async Task<OplogTimestamp?> NewestAsync(CancellationToken ct) => (await EdgeAsync(-1, ct))?.Timestamp;
 
-    public Task<OplogTimestamp?> OldestAsync(CancellationToken ct) => EdgeAsync(1, ct);
+    /// <summary>The newest entry's timestamp with its wall time to the millisecond (a snapshot's consistency point).</summary>
+    public Task<ConsistencyPoint?> NewestPointAsync(CancellationToken ct) => EdgeAsync(-1, ct);
 
-    private async Task<OplogTimestamp?> EdgeAsync(int direction, CancellationToken ct)
+    public async Task<OplogTimestamp?> OldestAsync(CancellationToken ct) => (await EdgeAsync(1, ct))?.Timestamp;
+
+    private async Task<ConsistencyPoint?> EdgeAsync(int direction, CancellationToken ct)
     {
         var options = new FindOptions<BsonDocument>
         {
             Sort = new BsonDocument("$natural", direction),
             Limit = 1,
-            Projection = new BsonDocument("ts", 1),
+            Projection = new BsonDocument { { "ts", 1 }, { "wall", 1 } },
         };
         using var cursor = await _oplogDocuments.FindAsync(FilterDefinition<BsonDocument>.Empty, options, ct);
         var entry = await cursor.FirstOrDefaultAsync(ct);
-        return entry is null ? null : OplogTimestamp.FromBsonTimestamp(entry["ts"].AsBsonTimestamp);
+        return entry is null ? null : PointOf(entry);
+    }
+
+    /// <summary>An entry's timestamp and wall time; entries of old servers without a wall time get their second.</summary>
+    public static ConsistencyPoint PointOf(BsonDocument entry)
+    {
+        var ts = OplogTimestamp.FromBsonTimestamp(entry["ts"].AsBsonTimestamp);
+        var wall = entry.TryGetValue("wall", out var w) && w.IsValidDateTime
+            ? DateTimeOffset.FromUnixTimeMilliseconds(w.AsBsonDateTime.MillisecondsSinceEpoch)
+            : ts.WallTime;
+        return new ConsistencyPoint(ts, wall);
     }
 
     /// <summary>
     /// The entries after <paramref name="after"/> up to and including <paramref name="upTo"/>, in oplog order,
     /// as raw BSON. The caller disposes each document.
     /// </summary>
+    public IAsyncEnumerable<RawBsonDocument> ReadRangeAsync(OplogTimestamp after, OplogTimestamp upTo, CancellationToken ct) =>
+        ReadRangeAsync(OplogPosition.After(after), upTo, ct);
+
     public async IAsyncEnumerable<RawBsonDocument> ReadRangeAsync(
-        OplogTimestamp after, OplogTimestamp upTo, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+        OplogPosition from, OplogTimestamp upTo, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {
-        var filter = new BsonDocument("ts", new BsonDocument { { "$gt", after.ToBsonTimestamp() }, { "$lte", upTo.ToBsonTimestamp() } });
+        var filter = new BsonDocument("ts", new BsonDocument { { from.Operator, from.Timestamp.ToBsonTimestamp() }, { "$lte", upTo.ToBsonTimestamp() } });
         var options = new FindOptions<RawBsonDocument> { Sort = new BsonDocument("$natural", 1), BatchSize = 10_000 };
         using var cursor = await _oplog.FindAsync(filter, options, ct);
         while (await cursor.MoveNextAsync(ct))

@@ -12,6 +12,18 @@ public static class SnapshotCatalog
         return complete.OrderByDescending(m => m.EndTime).ThenByDescending(m => m.Id, StringComparer.Ordinal).ToList();
     }
 
+    /// <summary>The complete snapshot with this id, or a clear error naming the repository.</summary>
+    public static async Task<SnapshotManifest> FindAsync(ISnapshotRepository repository, string id, CancellationToken ct)
+    {
+        await foreach (var result in repository.ListAsync(ct))
+        {
+            if (result.SnapshotId != id) continue;
+            return result.Manifest ?? throw new MongoBackupException(ErrorIds.SnapshotNotFound,
+                $"Snapshot {id} in {repository.Location} is incomplete: {result.Error}", target: id);
+        }
+        throw new MongoBackupException(ErrorIds.SnapshotNotFound, $"There is no snapshot {id} in {repository.Location}.", target: id);
+    }
+
     /// <summary>Whether two snapshots come from the same replica set (an oplog chain never mixes sources).</summary>
     public static bool SameSource(SnapshotManifest a, SnapshotManifest b) =>
         string.Equals(a.Source.ReplicaSetName, b.Source.ReplicaSetName, StringComparison.Ordinal);

@@ -8,7 +8,7 @@ namespace MongoBackup.Engine.Restore;
 /// <summary>One Restore-MongoPointInTime run: the same choices as a restore, plus the repository and the moment.</summary>
 public sealed record PointInTimeRestoreRequest
 {
-    /// <summary>Connection, filters, renames, -Drop and the rest; its SourcePath is chosen by the run.</summary>
+    /// <summary>Connection, filters, renames, -Drop and the rest; its source is chosen by the run.</summary>
     public required RestoreRequest Restore { get; init; }
     public required ISnapshotRepository Repository { get; init; }
     public required OplogLimit Limit { get; init; }
@@ -30,19 +30,16 @@ public sealed class PointInTimeRestoreRunner(IEngineObserver observer)
     public static async Task<RestoreWindow> PlanAsync(PointInTimeRestoreRequest request, CancellationToken ct)
     {
         var snapshots = await SnapshotCatalog.LoadCompleteAsync(request.Repository, ct);
-        return RestoreWindows.Choose(snapshots, request.Limit.Timestamp, request.Repository.Location);
+        return RestoreWindows.Choose(snapshots, request.Limit, request.Repository.Location);
     }
 
     public async Task<PointInTimeOutcome> RunAsync(PointInTimeRestoreRequest request, CancellationToken ct)
     {
         var window = await PlanAsync(request, ct);
         var baseSnapshot = window.BaseSnapshot;
-        var basePath = request.Repository.LocalPath(baseSnapshot.Id, "")
-            ?? throw new MongoBackupException(ErrorIds.InvalidArgument,
-                $"Point-in-time restore reads its base snapshot from a folder repository; {request.Repository.Location} is not one.");
         observer.Verbose($"Restoring {request.Limit} from snapshot {baseSnapshot.Id} (consistent at {baseSnapshot.ConsistentAt!.Timestamp}) and {window.Slices.Count} oplog slices.");
 
-        var restore = await new RestoreRunner(observer).RunAsync(request.Restore with { SourcePath = basePath }, ct);
+        var restore = await new RestoreRunner(observer).RunAsync(request.Restore with { Snapshot = new RepositorySnapshot(request.Repository, baseSnapshot.Id) }, ct);
         if (window.Slices.Count == 0 || request.Restore.NoOplogReplay)
             return new PointInTimeOutcome(window, request.Limit, restore);
 

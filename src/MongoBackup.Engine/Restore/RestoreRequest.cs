@@ -1,5 +1,6 @@
 using MongoBackup.Engine.Catalog;
 using MongoBackup.Engine.Connection;
+using MongoBackup.Engine.Repository;
 
 namespace MongoBackup.Engine.Restore;
 
@@ -7,8 +8,10 @@ namespace MongoBackup.Engine.Restore;
 public sealed record RestoreRequest
 {
     public required ConnectionSettings Connection { get; init; }
-    /// <summary>A snapshot folder, a mongodump directory, or a mongodump --archive file.</summary>
-    public required string SourcePath { get; init; }
+    /// <summary>A snapshot folder, a mongodump directory, or a mongodump --archive file (when no <see cref="Snapshot"/> is given).</summary>
+    public string SourcePath { get; init; } = "";
+    /// <summary>A snapshot read straight from its repository (any kind), checked against its manifest as it is read.</summary>
+    public RepositorySnapshot? Snapshot { get; init; }
     /// <summary>Filters apply to the names in the dump, before renaming (as mongorestore's --nsInclude does).</summary>
     public NamespaceFilter Filter { get; init; } = NamespaceFilter.Everything;
     public NamespaceMap Map { get; init; } = NamespaceMap.Identity;
@@ -24,3 +27,6 @@ public sealed record RestoreRequest
     /// <summary>Bulk insert batches are cut at this many bytes (or 1,000 documents).</summary>
     public int BatchBytes { get; init; } = 8 * 1024 * 1024;
 }
+
+/// <summary>A snapshot by its id in a repository.</summary>
+public sealed record RepositorySnapshot(ISnapshotRepository Repository, string Id);

@@ -18,14 +18,14 @@ public sealed class RestoreRunner(IEngineObserver observer)
     /// <summary>What a restore would do, without writing anything (for -WhatIf).</summary>
     public static async Task<IReadOnlyList<PlannedNamespace>> PlanAsync(RestoreRequest request, CancellationToken ct)
     {
-        await using var reader = OpenSource(request.SourcePath);
+        await using var reader = await OpenSourceAsync(request, ct);
         return RestorePlanner.Plan(reader, request.Filter, request.Map);
     }
 
     public async Task<RestoreOutcome> RunAsync(RestoreRequest request, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
-        await using var reader = OpenSource(request.SourcePath);
+        await using var reader = await OpenSourceAsync(request, ct);
         var client = MongoClientFactory.Create(request.Connection);
         await ServerTopology.DiscoverAsync(client, ct);
 
@@ -50,7 +50,19 @@ public sealed class RestoreRunner(IEngineObserver observer)
         return outcome;
     }
 
-    private static IDumpReader OpenSource(string path)
+    private static async Task<IDumpReader> OpenSourceAsync(RestoreRequest request, CancellationToken ct)
+    {
+        if (request.Snapshot is { } snapshot)
+        {
+            var manifest = await SnapshotCatalog.FindAsync(snapshot.Repository, snapshot.Id, ct);
+            try { return await SnapshotDumpReader.OpenAsync(snapshot.Repository, manifest, ct); }
+            catch (CorruptDumpException e) { throw new MongoBackupException(ErrorIds.CorruptFile, e.Message, e, e.File); }
+            catch (InvalidDataException e) { throw new MongoBackupException(ErrorIds.CorruptFile, e.Message, e, snapshot.Id); }
+        }
+        return OpenPath(request.SourcePath);
+    }
+
+    private static IDumpReader OpenPath(string path)
     {
         if (!File.Exists(path) && !Directory.Exists(path))
             throw new MongoBackupException(ErrorIds.SourceNotFound, $"Nothing to restore at '{path}': no such file or folder.", target: path);

@@ -1,3 +1,4 @@
+using MongoBackup.Engine.Oplog;
 using MongoBackup.Engine.Repository;
 
 namespace MongoBackup.Engine.Restore;
@@ -53,28 +54,29 @@ public static class RestoreWindows
     /// The plan for a restore to <paramref name="moment"/>: the newest full snapshot consistent at or before it,
     /// and the slices from there, or an error that says which windows exist and what is missing.
     /// </summary>
-    public static RestoreWindow Choose(IEnumerable<SnapshotManifest> snapshots, OplogTimestamp moment, string repository)
+    public static RestoreWindow Choose(IEnumerable<SnapshotManifest> snapshots, OplogLimit limit, string repository)
     {
         var list = snapshots.ToList();
         var windows = Compute(list);
         var fulls = list.Where(s => s.Kind == SnapshotKind.Full && s.ConsistentAt is not null && s.PointInTimeConsistent)
             .OrderByDescending(s => s.ConsistentAt!.Timestamp);
-        foreach (var full in fulls.Where(f => f.ConsistentAt!.Timestamp <= moment))
+        foreach (var full in fulls.Where(f => limit.Reaches(f.ConsistentAt!)))
         {
             var segment = Segments(list.Where(s => s.Kind == SnapshotKind.Oplog && s.OplogEnd is not null && SnapshotCatalog.SameSource(s, full)))
-                .FirstOrDefault(g => g.Covers(full.ConsistentAt!.Timestamp) && moment <= g.End);
-            if (full.ConsistentAt!.Timestamp == moment)
-                return new RestoreWindow(full.Source.ReplicaSetName, moment, moment, full, []);
+                .FirstOrDefault(g => g.Covers(full.ConsistentAt!.Timestamp) && limit.IsWithin(g.EndPoint));
+            if (limit.IsWithin(full.ConsistentAt!))
+                return new RestoreWindow(full.Source.ReplicaSetName, full.ConsistentAt.Timestamp, full.ConsistentAt.Timestamp, full, []);
             if (segment is not null)
                 return new RestoreWindow(full.Source.ReplicaSetName, full.ConsistentAt!.Timestamp, segment.End, full,
                     segment.Slices.Where(s => s.OplogEnd!.Value > full.ConsistentAt!.Timestamp).ToList());
         }
-        throw new MongoBackupException(ErrorIds.OutsideRestoreWindow, DescribeMiss(moment, windows, list, repository), target: repository);
+        throw new MongoBackupException(ErrorIds.OutsideRestoreWindow, DescribeMiss(limit, windows, list, repository), target: repository);
     }
 
-    private static string DescribeMiss(OplogTimestamp moment, IReadOnlyList<RestoreWindow> windows, List<SnapshotManifest> snapshots, string repository)
+    private static string DescribeMiss(OplogLimit limit, IReadOnlyList<RestoreWindow> windows, List<SnapshotManifest> snapshots, string repository)
     {
-        var at = $"{moment.WallTime:u} ({moment})";
+        var moment = limit.Timestamp;
+        var at = limit.WallTime is null ? $"{moment.WallTime:u} ({moment})" : limit.ToString();
         if (windows.Count == 0)
             return $"{repository} has no full snapshot of a replica set to restore {at} from: there is no restore window.";
         var listed = string.Join("; ", windows.Select(w => w.ToString()));
@@ -94,6 +96,9 @@ public static class RestoreWindows
     /// <summary>Slices that hold every entry after <see cref="Start"/> up to <see cref="End"/>.</summary>
     private sealed record Segment(OplogTimestamp Start, OplogTimestamp End, List<SnapshotManifest> Slices)
     {
+        /// <summary>The end with its wall time, from the last slice's consistency point.</summary>
+        public ConsistencyPoint EndPoint => Slices[^1].ConsistentAt ?? new ConsistencyPoint(End, End.WallTime);
+
         /// <summary>Whether replaying this segment can move data from <paramref name="point"/> to any moment up to its end.</summary>
         public bool Covers(OplogTimestamp point) => Start <= point && point <= End;
     }

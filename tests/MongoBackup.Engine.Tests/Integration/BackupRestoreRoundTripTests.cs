@@ -46,7 +46,7 @@ public sealed class BackupRestoreRoundTripTests(MongoServerFixture server)
 
         var outcome = await new RestoreRunner(new RecordingObserver()).RunAsync(new RestoreRequest
         {
-            Connection = Connection, SourcePath = repository.LocalPath(manifest.Id, "")!, IncludeUsersAndRoles = true,
+            Connection = Connection, Snapshot = new RepositorySnapshot(repository, manifest.Id), IncludeUsersAndRoles = true,
             Filter = new NamespaceFilter(databases: [database]),
         }, CancellationToken.None);
 
@@ -136,9 +136,40 @@ public sealed class BackupRestoreRoundTripTests(MongoServerFixture server)
 
         var dropped = await new RestoreRunner(new RecordingObserver()).RunAsync(new RestoreRequest
         {
-            Connection = Connection, SourcePath = repository.LocalPath(manifest.Id, "")!, Drop = true,
+            Connection = Connection, Snapshot = new RepositorySnapshot(repository, manifest.Id), Drop = true,
         }, CancellationToken.None);
         Assert.True(dropped.Succeeded);
         Assert.Equal(5, await people.CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty));
+    }
+
+    [Fact]
+    public async Task A_snapshot_file_damaged_in_the_repository_is_reported_by_name()
+    {
+        var database = TestDatabases.NewName("damaged");
+        await server.Client.GetDatabase(database).GetCollection<BsonDocument>("c")
+            .InsertManyAsync(Enumerable.Range(0, 500).Select(i => new BsonDocument { { "_id", i }, { "v", new string('v', 100) } }));
+        using var repo = new TempFolder();
+        var repository = new FolderRepository(repo.Path);
+        var manifest = await new BackupRunner(new RecordingObserver()).RunAsync(new BackupRequest
+        {
+            Connection = Connection, Repository = repository, Compression = Compression.None, Filter = new NamespaceFilter(databases: [database]),
+        }, CancellationToken.None);
+        var dataFile = repository.LocalPath(manifest.Id, $"{database}/c.bson")!;
+        var bytes = await File.ReadAllBytesAsync(dataFile);
+        bytes[^200] ^= 0x20; // inside a string value: still valid BSON, so only the checksum can tell
+        await File.WriteAllBytesAsync(dataFile, bytes);
+
+        var observer = new RecordingObserver();
+        var outcome = await new RestoreRunner(observer).RunAsync(new RestoreRequest
+        {
+            Connection = Connection, Snapshot = new RepositorySnapshot(repository, manifest.Id),
+            Map = new NamespaceMap().AddDatabaseRename(database, database + "_r"),
+        }, CancellationToken.None);
+
+        Assert.False(outcome.Succeeded);
+        var failure = Assert.Single(observer.Failures);
+        Assert.Equal(ErrorIds.CorruptFile, failure.Error.ErrorId);
+        Assert.Contains($"{manifest.Id}/{database}/c.bson", failure.Error.Message);
+        Assert.Contains("SHA-256", failure.Error.Message);
     }
 }

@@ -62,7 +62,7 @@ public sealed class OplogRolloverTests : IDisposable
         var error = await Assert.ThrowsAsync<MongoBackupException>(() => new PointInTimeRestoreRunner(new RecordingObserver()).RunAsync(new PointInTimeRestoreRequest
         {
             Repository = repository, Limit = OplogLimit.AtClusterTime(lostMoment),
-            Restore = new RestoreRequest { Connection = Connection, SourcePath = "", Map = new NamespaceMap().AddDatabaseRename("app", "app_r") },
+            Restore = new RestoreRequest { Connection = Connection, Map = new NamespaceMap().AddDatabaseRename("app", "app_r") },
         }, CancellationToken.None));
         Assert.Equal(ErrorIds.OutsideRestoreWindow, error.ErrorId);
         Assert.Contains("lost", error.Message);

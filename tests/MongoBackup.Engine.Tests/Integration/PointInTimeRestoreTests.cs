@@ -66,7 +66,7 @@ public sealed class PointInTimeRestoreTests(MongoServerFixture server)
             var outcome = await new PointInTimeRestoreRunner(new RecordingObserver()).RunAsync(new PointInTimeRestoreRequest
             {
                 Repository = repository, Limit = OplogLimit.AtClusterTime(moment.At),
-                Restore = new RestoreRequest { Connection = Connection, SourcePath = "", Map = new NamespaceMap().AddDatabaseRename(database, target) },
+                Restore = new RestoreRequest { Connection = Connection, Map = new NamespaceMap().AddDatabaseRename(database, target) },
             }, CancellationToken.None);
             Assert.True(outcome.Restore.Succeeded, $"{moment.Label}: {outcome.Restore.OplogError}");
             var restored = await DatabaseState.CaptureAsync(server.Client, target);
@@ -95,7 +95,7 @@ public sealed class PointInTimeRestoreTests(MongoServerFixture server)
         await new PointInTimeRestoreRunner(new RecordingObserver()).RunAsync(new PointInTimeRestoreRequest
         {
             Repository = repository, Limit = OplogLimit.AtWallTime(firstWall.AddMilliseconds(10)),
-            Restore = new RestoreRequest { Connection = Connection, SourcePath = "", Map = new NamespaceMap().AddDatabaseRename(database, target) },
+            Restore = new RestoreRequest { Connection = Connection, Map = new NamespaceMap().AddDatabaseRename(database, target) },
         }, CancellationToken.None);
 
         var ids = (await server.Client.GetDatabase(target).GetCollection<BsonDocument>("items").Find(FilterDefinition<BsonDocument>.Empty).ToListAsync())
@@ -117,7 +117,7 @@ public sealed class PointInTimeRestoreTests(MongoServerFixture server)
         var error = await Assert.ThrowsAsync<MongoBackupException>(() => new PointInTimeRestoreRunner(new RecordingObserver()).RunAsync(new PointInTimeRestoreRequest
         {
             Repository = repository, Limit = OplogLimit.AtClusterTime(later),
-            Restore = new RestoreRequest { Connection = Connection, SourcePath = "", Map = new NamespaceMap().AddDatabaseRename(database, target) },
+            Restore = new RestoreRequest { Connection = Connection, Map = new NamespaceMap().AddDatabaseRename(database, target) },
         }, CancellationToken.None));
 
         Assert.Equal(ErrorIds.OutsideRestoreWindow, error.ErrorId);

@@ -134,7 +134,8 @@ internal sealed class RecordStore
             if (reached(_docs[probe]!)) high = mid;
             else low = probe + 1;
         }
-        return low == 0 ? 0 : _ids[low - 1];
+        // Before the oldest live record: scan from the start (an id already dropped would read as a lost position).
+        return low <= _head ? 0 : _ids[low - 1];
     }
 
     public void Clear()

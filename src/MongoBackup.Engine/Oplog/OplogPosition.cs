@@ -1,0 +1,18 @@
+using MongoBackup.Engine.Repository;
+
+namespace MongoBackup.Engine.Oplog;
+
+/// <summary>
+/// Where reading the oplog resumes: just after the last entry saved, or, after a gap, at the oldest entry still
+/// there (the server refuses a scan from a position it has already deleted).
+/// </summary>
+public readonly record struct OplogPosition(OplogTimestamp Timestamp, bool Inclusive)
+{
+    public static OplogPosition After(OplogTimestamp ts) => new(ts, false);
+    public static OplogPosition At(OplogTimestamp ts) => new(ts, true);
+
+    /// <summary>Where to resume from the end of a chain, given the server's oldest entry now.</summary>
+    public static OplogPosition Resume(OplogTimestamp chainEnd, OplogGap? gap) => gap is null ? After(chainEnd) : At(gap.To);
+
+    public string Operator => Inclusive ? "$gte" : "$gt";
+}

@@ -1,0 +1,84 @@
+using System.Runtime.CompilerServices;
+using System.Text;
+using MongoBackup.Engine.Codecs;
+using MongoBackup.Engine.Formats;
+
+namespace MongoBackup.Engine.Repository;
+
+/// <summary>
+/// Reads a snapshot straight from its repository (a folder or an object store), guided by its manifest:
+/// the namespaces from its metadata files, the documents streamed from its data files, each file checked
+/// against the size and SHA-256 the manifest recorded.
+/// </summary>
+public sealed class SnapshotDumpReader : IDumpReader
+{
+    private readonly ISnapshotRepository _repository;
+    private readonly SnapshotManifest _manifest;
+    private readonly Dictionary<string, ManifestFile> _files;
+
+    private SnapshotDumpReader(ISnapshotRepository repository, SnapshotManifest manifest, List<DumpNamespace> namespaces)
+    {
+        _repository = repository;
+        _manifest = manifest;
+        _files = manifest.Files.ToDictionary(f => f.Path, StringComparer.Ordinal);
+        Namespaces = namespaces;
+    }
+
+    public string Location => $"snapshot {_manifest.Id} in {_repository.Location}";
+    public IReadOnlyList<DumpNamespace> Namespaces { get; }
+    public bool HasOplog => _manifest.Files.Any(f => f.Kind == ManifestFileKind.Oplog);
+
+    public static async Task<SnapshotDumpReader> OpenAsync(ISnapshotRepository repository, SnapshotManifest manifest, CancellationToken ct)
+    {
+        var namespaces = new List<DumpNamespace>();
+        foreach (var file in manifest.Files.Where(f => f.Kind == ManifestFileKind.Metadata).OrderBy(f => f.Path, StringComparer.Ordinal))
+        {
+            var json = await ReadTextAsync(repository, manifest, file, ct);
+            var metadata = CollectionMetadata.Parse(json, $"{manifest.Id}/{file.Path}");
+            var database = DumpNames.UnescapeDatabase(file.Path[..file.Path.IndexOf('/')]);
+            namespaces.Add(new DumpNamespace(database, metadata.CollectionName, metadata, $"{manifest.Id}/{file.Path}"));
+        }
+        return new SnapshotDumpReader(repository, manifest, namespaces);
+    }
+
+    public async Task ReadAsync(IReadOnlyCollection<DumpNamespace> chosen,
+        Func<DumpNamespace, IAsyncEnumerable<byte[]>, Task> consume, int maxParallel, CancellationToken ct)
+    {
+        await Parallel.ForEachAsync(chosen, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, maxParallel), CancellationToken = ct },
+            async (ns, token) => await consume(ns, ReadFileAsync(DataFileOf(ns), token)));
+    }
+
+    public IAsyncEnumerable<byte[]> ReadOplogAsync(CancellationToken ct) =>
+        ReadFileAsync(_manifest.Files.FirstOrDefault(f => f.Kind == ManifestFileKind.Oplog), ct);
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    private ManifestFile? DataFileOf(DumpNamespace ns)
+    {
+        var collection = ns.Metadata?.IsTimeseries == true ? "system.buckets." + ns.Collection : ns.Collection;
+        return _files.GetValueOrDefault(DumpLayout.DataFile(ns.Database, collection, _manifest.Compression));
+    }
+
+    private async IAsyncEnumerable<byte[]> ReadFileAsync(ManifestFile? file, [EnumeratorCancellation] CancellationToken ct)
+    {
+        if (file is null) yield break; // a view, or a namespace without data
+        var name = $"{_manifest.Id}/{file.Path}";
+        var verifying = new VerifyingReadStream(await _repository.OpenReadAsync(_manifest.Id, file.Path, ct), file, name);
+        var plain = CompressionCodec.WrapForRead(verifying, _manifest.Compression);
+        using var reader = new BsonDocumentReader(plain, name);
+        while (await reader.ReadNextAsync(ct) is { } document)
+            yield return document;
+        await verifying.VerifyToEndAsync(ct);
+    }
+
+    private static async Task<string> ReadTextAsync(ISnapshotRepository repository, SnapshotManifest manifest, ManifestFile file, CancellationToken ct)
+    {
+        var name = $"{manifest.Id}/{file.Path}";
+        var verifying = new VerifyingReadStream(await repository.OpenReadAsync(manifest.Id, file.Path, ct), file, name);
+        await using var plain = CompressionCodec.WrapForRead(verifying, manifest.Compression);
+        using var text = new StreamReader(plain, Encoding.UTF8);
+        var json = await text.ReadToEndAsync(ct);
+        await verifying.VerifyToEndAsync(ct);
+        return json;
+    }
+}
