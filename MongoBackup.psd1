@@ -13,8 +13,11 @@
     FormatsToProcess     = @('MongoBackup.Format.ps1xml')
     CmdletsToExport      = @(
         'Backup-MongoDatabase'
+        'Backup-MongoOplog'
+        'Get-MongoRestoreWindow'
         'Get-MongoSnapshot'
         'Restore-MongoDatabase'
+        'Restore-MongoPointInTime'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

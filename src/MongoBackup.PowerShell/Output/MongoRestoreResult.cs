@@ -19,6 +19,29 @@ public sealed class MongoRestoreResult
     public long RolesRestored { get; init; }
     public bool Succeeded { get; init; }
 
+    /// <summary>Restore-MongoPointInTime: the moment restored to (UTC); for -ClusterTime, the wall second of that timestamp.</summary>
+    public DateTime? PointInTime { get; private set; }
+    /// <summary>Restore-MongoPointInTime -ClusterTime: the exact oplog timestamp restored to.</summary>
+    public string? ClusterTime { get; private set; }
+    /// <summary>Restore-MongoPointInTime: the full snapshot the restore started from.</summary>
+    public string? BaseSnapshotId { get; private set; }
+    /// <summary>Restore-MongoPointInTime: the oplog slices replayed after the base snapshot, oldest first.</summary>
+    public string[] SliceIds { get; private set; } = [];
+    public int SlicesApplied => SliceIds.Length;
+    /// <summary>Restore-MongoPointInTime: oplog entries replayed from the slices (OplogEntriesApplied also counts the base snapshot's own).</summary>
+    public long SliceEntriesApplied { get; private set; }
+
+    public static MongoRestoreResult FromPointInTime(PointInTimeOutcome outcome)
+    {
+        var result = FromOutcome(outcome.Restore);
+        result.PointInTime = (outcome.Limit.WallTime ?? outcome.Limit.Timestamp.WallTime).UtcDateTime;
+        result.ClusterTime = outcome.Limit.WallTime is null ? outcome.Limit.Timestamp.ToString() : null;
+        result.BaseSnapshotId = outcome.Window.BaseSnapshot.Id;
+        result.SliceIds = outcome.Window.Slices.Select(s => s.Id).ToArray();
+        result.SliceEntriesApplied = outcome.SliceEntriesApplied;
+        return result;
+    }
+
     public static MongoRestoreResult FromOutcome(RestoreOutcome outcome) => new()
     {
         Source = outcome.Source,

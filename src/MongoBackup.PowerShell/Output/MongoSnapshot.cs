@@ -22,6 +22,15 @@ public sealed class MongoSnapshot
     public DateTime? ConsistentAt { get; init; }
     public string? ConsistentAtTimestamp { get; init; }
     public bool PointInTimeConsistent { get; init; }
+    /// <summary>For an oplog slice: the first and last entries it holds, as "Timestamp(seconds, increment)".</summary>
+    public string? OplogStart { get; init; }
+    public string? OplogEnd { get; init; }
+    /// <summary>For an oplog slice: where the slice before it (or the full snapshot it continues) ended.</summary>
+    public string? PreviousSliceEnd { get; init; }
+    /// <summary>For an oplog slice: how many oplog entries it holds.</summary>
+    public long Entries { get; init; }
+    /// <summary>For an oplog slice: the span whose writes were lost because the oplog rolled over first; null when none.</summary>
+    public string? Gap { get; init; }
     public string[] Databases { get; init; } = [];
     public int Collections { get; init; }
     public long Documents { get; init; }
@@ -54,6 +63,11 @@ public sealed class MongoSnapshot
             ConsistentAt = manifest.ConsistentAt?.WallTime.UtcDateTime,
             ConsistentAtTimestamp = manifest.ConsistentAt?.Timestamp.ToString(),
             PointInTimeConsistent = manifest.PointInTimeConsistent,
+            OplogStart = manifest.OplogStart?.ToString(),
+            OplogEnd = manifest.OplogEnd?.ToString(),
+            PreviousSliceEnd = manifest.PreviousSliceEnd?.ToString(),
+            Entries = manifest.OplogEntries,
+            Gap = manifest.Gap is { } gap ? $"{gap.From.WallTime:u} to {gap.To.WallTime:u} ({gap.From} to {gap.To})" : null,
             Databases = manifest.Namespaces.Select(n => n.Database).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray(),
             Collections = manifest.Namespaces.Count,
             Documents = manifest.Namespaces.Sum(n => n.Documents),

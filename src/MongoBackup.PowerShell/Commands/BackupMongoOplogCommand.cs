@@ -1,0 +1,91 @@
+using System.Collections;
+using System.Management.Automation;
+using MongoBackup.Engine;
+using MongoBackup.Engine.Codecs;
+using MongoBackup.Engine.Oplog;
+
+namespace MongoBackup.PowerShell.Commands;
+
+/// <summary>
+/// Saves the oplog since the repository's chain ended as one slice (for a scheduler), or with -Continuous tails it,
+/// closing a slice every interval or size until the duration ends or the user presses Ctrl+C.
+/// </summary>
+[Cmdlet(VerbsData.Backup, "MongoOplog", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium,
+    DefaultParameterSetName = OnceSet)]
+[OutputType(typeof(MongoSnapshot))]
+public sealed class BackupMongoOplogCommand : MongoConnectionCmdlet
+{
+    private const string OnceSet = "Once";
+    private const string ContinuousSet = "Continuous";
+
+    [Parameter(Mandatory = true, Position = 1)]
+    [ValidateNotNullOrEmpty]
+    public string Repository { get; set; } = "";
+
+    [Parameter]
+    public Compression Compression { get; set; } = Compression.Gzip;
+
+    [Parameter]
+    public Hashtable? Tag { get; set; }
+
+    [Parameter(Mandatory = true, ParameterSetName = ContinuousSet)]
+    public SwitchParameter Continuous { get; set; }
+
+    [Parameter(ParameterSetName = ContinuousSet)]
+    public TimeSpan SliceInterval { get; set; } = TimeSpan.FromMinutes(10);
+
+    [Parameter(ParameterSetName = ContinuousSet)]
+    [ValidateRange(1, 1024 * 1024)]
+    public int SliceSizeMB { get; set; } = 256;
+
+    [Parameter(ParameterSetName = ContinuousSet)]
+    public TimeSpan? Duration { get; set; }
+
+    protected override void ProcessRecord() => RunCommand(() =>
+    {
+        var repositoryPath = ResolvePath(Repository);
+        var connection = BuildConnection();
+        RequirePositive(SliceInterval, "-SliceInterval");
+        if (Duration is { } duration) RequirePositive(duration, "-Duration");
+
+        var action = Continuous
+            ? $"Tail the oplog into {repositoryPath}, a slice every {SliceInterval} or {SliceSizeMB} MB, {(Duration is { } d ? $"for {d}" : "until stopped")}"
+            : $"Save the oplog since the last slice into {repositoryPath}";
+        if (!ShouldProcess(connection.DisplayName, action)) return;
+
+        // The chain continues a full snapshot kept there, so a missing folder is a mistake, not a new repository.
+        var slice = new OplogSliceRequest
+        {
+            Connection = connection,
+            Repository = RepositoryFolder.OpenExisting(repositoryPath),
+            Compression = Compression,
+            Tags = TagArguments.ToDictionary(Tag),
+        };
+
+        if (!Continuous)
+        {
+            var manifest = RunEngine((observer, ct) => new OplogSliceRunner(observer).RunAsync(slice, ct));
+            if (manifest is null) return; // nothing new: the engine has said so on the verbose stream
+            WriteObject(MongoSnapshot.FromManifest(manifest, slice.Repository));
+            return;
+        }
+
+        var capture = new ContinuousCaptureRequest
+        {
+            Slice = slice,
+            SliceInterval = SliceInterval,
+            SliceSizeBytes = SliceSizeMB * 1024L * 1024L,
+            Duration = Duration,
+        };
+        // The engine hands back the slices when the capture ends; each was already committed as it closed.
+        var slices = RunEngine((observer, ct) => new ContinuousOplogCapture(observer).RunAsync(capture, ct));
+        if (slices.Count == 0) WriteVerbose("The capture ended without any new oplog entry: no slice written.");
+        foreach (var manifest in slices) WriteObject(MongoSnapshot.FromManifest(manifest, slice.Repository));
+    });
+
+    private static void RequirePositive(TimeSpan value, string parameter)
+    {
+        if (value <= TimeSpan.Zero)
+            throw new MongoBackupException(ErrorIds.InvalidArgument, $"{parameter} must be longer than zero; it is {value}.");
+    }
+}

@@ -1,0 +1,32 @@
+using System.Management.Automation;
+using MongoBackup.Engine.Repository;
+using MongoBackup.Engine.Restore;
+
+namespace MongoBackup.PowerShell.Commands;
+
+/// <summary>Lists the spans of time a point-in-time restore from a repository can reach, oldest first.</summary>
+[Cmdlet(VerbsCommon.Get, "MongoRestoreWindow")]
+[OutputType(typeof(MongoRestoreWindow))]
+public sealed class GetMongoRestoreWindowCommand : MongoEngineCmdlet
+{
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string Repository { get; set; } = "";
+
+    [Parameter(Position = 1)]
+    [ValidateNotNullOrEmpty]
+    [SupportsWildcards]
+    public string? ReplicaSetName { get; set; }
+
+    protected override void ProcessRecord() => RunCommand(() =>
+    {
+        var repository = RepositoryFolder.OpenExisting(ResolvePath(Repository));
+        var snapshots = Await(ct => SnapshotCatalog.LoadCompleteAsync(repository, ct));
+        var pattern = ReplicaSetName is null ? null : new WildcardPattern(ReplicaSetName, WildcardOptions.IgnoreCase);
+        foreach (var window in RestoreWindows.Compute(snapshots))
+        {
+            if (pattern is not null && !pattern.IsMatch(window.ReplicaSetName ?? "")) continue;
+            WriteObject(MongoRestoreWindow.FromWindow(window, repository.Location));
+        }
+    });
+}

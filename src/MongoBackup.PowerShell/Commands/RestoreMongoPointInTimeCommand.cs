@@ -1,0 +1,138 @@
+using System.Collections;
+using System.Management.Automation;
+using MongoBackup.Engine;
+using MongoBackup.Engine.Catalog;
+using MongoBackup.Engine.Oplog;
+using MongoBackup.Engine.Restore;
+
+namespace MongoBackup.PowerShell.Commands;
+
+/// <summary>
+/// Restores a repository's data as it was at a moment: the newest full snapshot consistent at or before it, then the
+/// oplog slices after it replayed up to and including that moment. A moment outside every restore window is refused
+/// before anything is written.
+/// </summary>
+[Cmdlet(VerbsData.Restore, "MongoPointInTime", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium,
+    DefaultParameterSetName = WallTimeSet)]
+[OutputType(typeof(MongoRestoreResult))]
+public sealed class RestoreMongoPointInTimeCommand : MongoConnectionCmdlet
+{
+    private const string WallTimeSet = "PointInTime";
+    private const string ClusterTimeSet = "ClusterTime";
+
+    [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string Repository { get; set; } = "";
+
+    [Parameter(Mandatory = true, Position = 2, ParameterSetName = WallTimeSet)]
+    [PointInTimeArgument]
+    public DateTime PointInTime { get; set; }
+
+    [Parameter(Mandatory = true, ParameterSetName = ClusterTimeSet)]
+    [ValidateNotNullOrEmpty]
+    public string ClusterTime { get; set; } = "";
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    [SupportsWildcards]
+    public string[]? Database { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    [SupportsWildcards]
+    public string[]? Collection { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    [SupportsWildcards]
+    public string[]? ExcludeCollection { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    [SupportsWildcards]
+    public string[]? NamespaceInclude { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    [SupportsWildcards]
+    public string[]? NamespaceExclude { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public object[]? RenameDatabase { get; set; }
+
+    [Parameter]
+    [ValidateNotNull]
+    public Hashtable? NamespaceMap { get; set; }
+
+    [Parameter]
+    public SwitchParameter Drop { get; set; }
+
+    [Parameter]
+    public SwitchParameter NoIndexRestore { get; set; }
+
+    [Parameter]
+    public SwitchParameter IncludeUsersAndRoles { get; set; }
+
+    [Parameter]
+    [ValidateRange(1, 64)]
+    public int InsertionWorkers { get; set; } = 2;
+
+    protected override void ProcessRecord() => RunCommand(() =>
+    {
+        var limit = ParameterSetName == ClusterTimeSet
+            ? OplogLimit.AtClusterTime(ClusterTimeArgument.Parse(ClusterTime))
+            : OplogLimit.AtWallTime(PointInTimeArgumentAttribute.ToInstant(PointInTime));
+        var request = new PointInTimeRestoreRequest
+        {
+            Restore = new RestoreRequest
+            {
+                Connection = BuildConnection(),
+                SourcePath = "", // the run restores from the base snapshot it chooses
+                Filter = new NamespaceFilter(Database, Collection, ExcludeCollection, NamespaceInclude, NamespaceExclude),
+                Map = RenameArguments.Build(RenameDatabase, NamespaceMap),
+                Drop = Drop.IsPresent,
+                NoIndexRestore = NoIndexRestore.IsPresent,
+                IncludeUsersAndRoles = IncludeUsersAndRoles.IsPresent,
+                InsertionWorkers = InsertionWorkers,
+            },
+            Repository = RepositoryFolder.OpenExisting(ResolvePath(Repository)),
+            Limit = limit,
+        };
+
+        // Outside every window this throws OutsideRestoreWindow, naming the windows, before anything is written.
+        var window = Await(ct => PointInTimeRestoreRunner.PlanAsync(request, ct));
+        var basePath = request.Repository.LocalPath(window.BaseSnapshot.Id, "") ?? window.BaseSnapshot.Id;
+        var namespaces = Await(ct => RestoreRunner.PlanAsync(request.Restore with { SourcePath = basePath }, ct));
+        if (namespaces.Count == 0)
+            throw new MongoBackupException(ErrorIds.NothingToBackUp,
+                $"Nothing in snapshot '{window.BaseSnapshot.Id}' matches the chosen databases, collections and namespaces.", target: window.BaseSnapshot.Id);
+
+        if (!ShouldProcess(request.Restore.Connection.DisplayName, DescribePlan(window, limit, namespaces))) return;
+        if (Drop && DropNeedsItsOwnPrompt() && !ShouldContinue(
+                $"Drop {string.Join(", ", namespaces.Select(n => n.TargetNamespace))} on the target, losing what they hold, and restore them as of {limit}?",
+                "Confirm drop"))
+            return;
+
+        var outcome = RunEngine((observer, ct) => new PointInTimeRestoreRunner(observer).RunAsync(request, ct));
+        WriteObject(MongoRestoreResult.FromPointInTime(outcome));
+    });
+
+    private static string DescribePlan(RestoreWindow window, OplogLimit limit, IReadOnlyCollection<PlannedNamespace> namespaces)
+    {
+        var slices = window.Slices.Count == 0 ? "no oplog slices" : $"{window.Slices.Count} oplog slice(s) ({string.Join(", ", window.Slices.Select(s => s.Id))})";
+        var targets = string.Join(", ", namespaces.Select(n => n.SourceNamespace == n.TargetNamespace ? n.TargetNamespace : $"{n.SourceNamespace} -> {n.TargetNamespace}"));
+        return $"Restore to {limit} from snapshot {window.BaseSnapshot.Id} (consistent at {window.BaseSnapshot.ConsistentAt!.Timestamp}) and {slices}, into {targets}";
+    }
+
+    /// <summary>
+    /// -Drop destroys data, so it asks unless the user already answered (-Confirm or -Confirm:$false) or lowered the
+    /// bar ($ConfirmPreference = 'None'), as Restore-MongoDatabase -Drop does.
+    /// </summary>
+    private bool DropNeedsItsOwnPrompt()
+    {
+        if (MyInvocation.BoundParameters.ContainsKey("Confirm")) return false;
+        var preference = LanguagePrimitives.TryConvertTo(GetVariableValue("ConfirmPreference"), out ConfirmImpact p) ? p : ConfirmImpact.High;
+        return preference != ConfirmImpact.None && preference <= ConfirmImpact.High;
+    }
+}

@@ -1,0 +1,190 @@
+# The DBA's point-in-time story as a user runs it: a full backup, oplog slices around an accidental drop, the restore
+# window, and a restore to just before the drop; against MONGOBACKUP_TEST_URI or the in-memory test server (a replica set).
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'TestServer.ps1')
+    Import-MongoBackupModule
+    $script:server = Start-MongoTestServer
+    $script:uri = $server.Uri
+    $script:repository = New-TestFolder
+    # A database name of its own per run, so a shared real server is never disturbed.
+    $script:db = 'pitr_' + [guid]::NewGuid().ToString('N').Substring(0, 8)
+    $script:none = [System.Threading.CancellationToken]::None
+
+    function Add-Orders {
+        param([int[]] $Ids)
+        $docs = foreach ($i in $Ids) { New-BsonDocument ([ordered]@{ _id = $i; customer = "c$($i % 5)"; total = [double] ($i * 2.5) }) }
+        (Get-Collection $uri $db 'orders').InsertMany([MongoDB.Bson.BsonDocument[]] @($docs))
+    }
+
+    Add-Orders (1..20)
+    (Get-Collection $uri $db 'customers').InsertMany([MongoDB.Bson.BsonDocument[]] @(foreach ($i in 1..5) { New-BsonDocument ([ordered]@{ _id = "c$i"; city = 'Oslo' }) }))
+    $script:full = Backup-MongoDatabase -ConnectionString $uri -Repository $repository -Database $db -WarningAction SilentlyContinue
+
+    # Writes after the full backup, then the scheduled slice.
+    Add-Orders (21..30)
+    (Get-Collection $uri $db 'orders').UpdateOne((New-BsonDocument @{ _id = 7 }), [MongoDB.Driver.UpdateDefinition[MongoDB.Bson.BsonDocument]] (New-BsonDocument @{ '$set' = @{ total = 999.0 } })) | Out-Null
+    $script:firstSlice = Backup-MongoOplog -ConnectionString $uri -Repository $repository
+    # Nothing written since: a second run has nothing to save.
+    $script:idleRun = @(Backup-MongoOplog -ConnectionString $uri -Repository $repository -Verbose 4>&1)
+
+    # More writes, the moment the DBA will restore to, then the accidental drop and writes after it.
+    Add-Orders (31..35)
+    $script:ordersBeforeDrop = Get-AllDocuments (Get-Collection $uri $db 'orders')
+    # Oplog wall times are kept to the millisecond; a little distance on each side keeps the moment unambiguous.
+    Start-Sleep -Milliseconds 1100
+    $script:beforeDrop = Get-Date
+    Start-Sleep -Milliseconds 1100
+    [MongoDB.Driver.MongoClient]::new($uri).GetDatabase($db).DropCollection('orders', $none)
+    (Get-Collection $uri $db 'customers').InsertOne((New-BsonDocument ([ordered]@{ _id = 'c-late'; city = 'Lyon' })))
+    $script:lastSlice = Backup-MongoOplog -ConnectionString $uri -Repository $repository
+}
+
+AfterAll {
+    if ($script:uri) {
+        $client = [MongoDB.Driver.MongoClient]::new($uri)
+        foreach ($suffix in '', '_pitr', '_ct', '_outside', '_whatif') { $client.DropDatabase("$db$suffix", $none) }
+    }
+    Stop-MongoTestServer $server
+    Remove-Item $repository -Recurse -Force -ErrorAction SilentlyContinue
+}
+
+Describe 'Backup-MongoOplog' {
+    It 'emits one oplog slice that continues the full snapshot' {
+        @($firstSlice).Count | Should -Be 1
+        $firstSlice | Should -BeOfType MongoBackup.MongoSnapshot
+        $firstSlice.Kind | Should -Be 'Oplog'
+        $firstSlice.Status | Should -Be 'Complete'
+        $firstSlice.PreviousSliceEnd | Should -Be $full.ConsistentAtTimestamp
+        $firstSlice.Entries | Should -BeGreaterOrEqual 11 -Because '10 inserts and an update were written after the full backup'
+        $firstSlice.OplogEnd | Should -Not -BeNullOrEmpty
+        $firstSlice.Gap | Should -BeNullOrEmpty
+        foreach ($file in $firstSlice.Files) { Test-Path $file | Should -BeTrue -Because $file }
+    }
+
+    It 'emits nothing when nothing was written since the last slice, and says so on the verbose stream' {
+        @($idleRun | Where-Object { $_ -is [MongoBackup.MongoSnapshot] }).Count | Should -Be 0
+        ($idleRun | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }).Message -join "`n" | Should -Match 'Nothing new in the oplog'
+    }
+
+    It 'chains the next slice onto the previous one' {
+        $lastSlice.PreviousSliceEnd | Should -Be $firstSlice.OplogEnd
+        (Get-MongoSnapshot -Repository $repository | Where-Object Kind -eq 'Oplog').Count | Should -Be 2
+    }
+
+    It 'refuses a repository folder that does not exist, rather than starting a chain nowhere' {
+        { Backup-MongoOplog -ConnectionString $uri -Repository (Join-Path $repository 'no-such-folder') -ErrorAction Stop } |
+            Should -Throw -ErrorId 'MongoBackup.SourceNotFound*'
+    }
+
+    It '-WhatIf saves nothing' {
+        Backup-MongoOplog -ConnectionString $uri -Repository $repository -WhatIf | Should -BeNullOrEmpty
+        (Get-MongoSnapshot -Repository $repository).Count | Should -Be 3
+    }
+}
+
+Describe 'Get-MongoRestoreWindow' {
+    It 'shows one window from the full snapshot''s consistency point to the last slice''s end' {
+        $windows = @(Get-MongoRestoreWindow -Repository $repository)
+        $windows.Count | Should -Be 1
+        $window = $windows[0]
+        $window | Should -BeOfType MongoBackup.MongoRestoreWindow
+        $window.FromTimestamp | Should -Be $full.ConsistentAtTimestamp
+        $window.ToTimestamp | Should -Be $lastSlice.OplogEnd
+        # Windows are reckoned in oplog timestamps, whose wall time is whole seconds.
+        $window.From | Should -Be $full.ConsistentAt.AddTicks(-($full.ConsistentAt.Ticks % [TimeSpan]::TicksPerSecond))
+        $window.From.Kind | Should -Be 'Utc'
+        $window.BaseSnapshotId | Should -Be $full.Id
+        $window.SliceIds | Should -Be @($firstSlice.Id, $lastSlice.Id)
+        $window.SliceCount | Should -Be 2
+        $window.Duration | Should -Be ($window.To - $window.From)
+        $window.ReplicaSetName | Should -Not -BeNullOrEmpty
+    }
+
+    It 'filters by replica set name' {
+        Get-MongoRestoreWindow -Repository $repository -ReplicaSetName 'no-such-set' | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'Restore-MongoPointInTime' {
+    It 'restores to just before the accidental drop: the dropped collection is back with every document' {
+        $result = Restore-MongoPointInTime -ConnectionString $uri -Repository $repository -PointInTime $beforeDrop -RenameDatabase "$db=$($db)_pitr" -WarningAction SilentlyContinue
+        $result | Should -BeOfType MongoBackup.MongoRestoreResult
+        $result.Succeeded | Should -BeTrue
+        $result.BaseSnapshotId | Should -Be $full.Id
+        $result.SlicesApplied | Should -Be 2
+        $result.PointInTime | Should -Be $beforeDrop.ToUniversalTime()
+        Get-AllDocuments (Get-Collection $uri "$($db)_pitr" 'orders') | Should -Be $ordersBeforeDrop
+        # The customer added after the drop is after the moment, so it is not there.
+        Get-DocumentCount (Get-Collection $uri "$($db)_pitr" 'customers') | Should -Be 5
+    }
+
+    It 'takes -ClusterTime and the repository from a piped restore window; the end of the window is after the drop' {
+        $result = Get-MongoRestoreWindow -Repository $repository |
+            Restore-MongoPointInTime -ConnectionString $uri -ClusterTime ((Get-MongoRestoreWindow -Repository $repository).ToTimestamp) -RenameDatabase "$db=$($db)_ct" -WarningAction SilentlyContinue
+        $result.Succeeded | Should -BeTrue
+        $result.ClusterTime | Should -Be $lastSlice.OplogEnd
+        Get-DocumentCount (Get-Collection $uri "$($db)_ct" 'customers') | Should -Be 6
+        Get-DocumentCount (Get-Collection $uri "$($db)_ct" 'orders') | Should -Be 0 -Because 'the drop was replayed'
+    }
+
+    It 'a moment outside the window is OutsideRestoreWindow, lists the window, and writes nothing' {
+        $window = Get-MongoRestoreWindow -Repository $repository
+        $caught = $null
+        try { Restore-MongoPointInTime -ConnectionString $uri -Repository $repository -PointInTime $window.From.AddHours(-1) -RenameDatabase "$db=$($db)_outside" -ErrorAction Stop }
+        catch { $caught = $_ }
+        $caught | Should -Not -BeNullOrEmpty
+        $caught.FullyQualifiedErrorId | Should -BeLike 'MongoBackup.OutsideRestoreWindow,*'
+        $caught.CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $caught.Exception.Message | Should -Match ([regex]::Escape($window.From.ToString('yyyy-MM-dd HH:mm:ss') + 'Z'))
+        $caught.Exception.Message | Should -Match ([regex]::Escape($window.To.ToString('yyyy-MM-dd HH:mm:ss') + 'Z'))
+        Get-DatabaseName $uri | Should -Not -Contain "$($db)_outside"
+    }
+
+    It 'a moment after the last slice says to run Backup-MongoOplog' {
+        { Restore-MongoPointInTime -ConnectionString $uri -Repository $repository -PointInTime ([DateTimeOffset]::UtcNow.AddDays(1)) -RenameDatabase "$db=$($db)_outside" -ErrorAction Stop } |
+            Should -Throw -ErrorId 'MongoBackup.OutsideRestoreWindow*' -ExpectedMessage '*Backup-MongoOplog*'
+    }
+
+    It '-WhatIf writes nothing' {
+        Restore-MongoPointInTime -ConnectionString $uri -Repository $repository -PointInTime $beforeDrop -RenameDatabase "$db=$($db)_whatif" -WhatIf | Should -BeNullOrEmpty
+        Get-DatabaseName $uri | Should -Not -Contain "$($db)_whatif"
+    }
+
+    It 'a -ClusterTime that is not a timestamp is InvalidArgument naming the value' {
+        { Restore-MongoPointInTime -ConnectionString $uri -Repository $repository -ClusterTime 'yesterday' -ErrorAction Stop } |
+            Should -Throw -ErrorId 'MongoBackup.InvalidArgument*' -ExpectedMessage "*'yesterday'*"
+    }
+}
+
+Describe 'Backup-MongoOplog -Continuous' {
+    It 'closes slices that chain while writes happen' {
+        $chainEnd = (Get-MongoSnapshot -Repository $repository | Where-Object Kind -eq 'Oplog' | Select-Object -First 1).OplogEnd
+        # A writer on its own runspace, so the capture in the foreground has something to tail.
+        $writer = [powershell]::Create()
+        $writer.AddScript({
+                param($Uri, $Database)
+                $collection = [MongoDB.Driver.MongoClient]::new($Uri).GetDatabase($Database).GetCollection[MongoDB.Bson.BsonDocument]('ticks', $null)
+                foreach ($i in 1..12) {
+                    $collection.InsertOne([MongoDB.Bson.BsonDocument]::new('_id', $i), $null, [System.Threading.CancellationToken]::None)
+                    Start-Sleep -Milliseconds 200
+                }
+            }).AddArgument($uri).AddArgument($db) | Out-Null
+        $running = $writer.BeginInvoke()
+        try {
+            $slices = @(Backup-MongoOplog -ConnectionString $uri -Repository $repository -Continuous -Duration '00:00:03' -SliceInterval '00:00:01' -WarningAction SilentlyContinue)
+        }
+        finally { $writer.EndInvoke($running); $writer.Dispose() }
+
+        $slices.Count | Should -BeGreaterOrEqual 2
+        $slices[0].PreviousSliceEnd | Should -Be $chainEnd
+        for ($i = 1; $i -lt $slices.Count; $i++) { $slices[$i].PreviousSliceEnd | Should -Be $slices[$i - 1].OplogEnd }
+        foreach ($slice in $slices) { $slice.Kind | Should -Be 'Oplog'; $slice.Gap | Should -BeNullOrEmpty; $slice.Entries | Should -BeGreaterThan 0 }
+        # The window now reaches the last slice the capture closed.
+        (Get-MongoRestoreWindow -Repository $repository).ToTimestamp | Should -Be $slices[-1].OplogEnd
+    }
+
+    It 'refuses a slice interval of zero' {
+        { Backup-MongoOplog -ConnectionString $uri -Repository $repository -Continuous -SliceInterval 0 -Duration '00:00:01' -ErrorAction Stop } |
+            Should -Throw -ErrorId 'MongoBackup.InvalidArgument*' -ExpectedMessage '*-SliceInterval*'
+    }
+}
