@@ -1,0 +1,77 @@
+using MongoBackup.Engine.Codecs;
+
+namespace MongoBackup.Benchmarks;
+
+/// <summary>The benchmark's command line. Unknown or malformed arguments stop the run with a message naming them.</summary>
+public sealed record BenchOptions
+{
+    public const string Usage =
+        "usage: MongoBackup.Benchmarks --output DIR [--documents N] [--doc-size BYTES] [--collections N]\n" +
+        "       [--compression gzip,zstd,none] [--phases server,backup,restore,replay] [--oplog-entries N]\n" +
+        "  restore needs the backups, so it runs them even when 'backup' is not listed (their figures are reported).";
+
+    public static readonly string[] AllPhases = ["server", "backup", "restore", "replay"];
+
+    public required string OutputDirectory { get; init; }
+    public long Documents { get; init; } = 1_000_000;
+    public int DocumentSize { get; init; } = 1024;
+    public int Collections { get; init; } = 4;
+    public IReadOnlyList<Compression> Compressions { get; init; } = [Compression.Gzip, Compression.Zstd, Compression.None];
+    public IReadOnlySet<string> Phases { get; init; } = new HashSet<string>(AllPhases);
+    public int OplogEntries { get; init; } = 100_000;
+
+    public bool Runs(string phase) => Phases.Contains(phase);
+
+    /// <exception cref="ArgumentException">An argument is unknown, lacks its value or has a bad one; the message says which.</exception>
+    public static BenchOptions Parse(string[] args)
+    {
+        string? output = null;
+        var options = new BenchOptions { OutputDirectory = "" };
+        for (var i = 0; i < args.Length; i++)
+        {
+            var name = args[i];
+            if (i + 1 >= args.Length) throw new ArgumentException($"{name} needs a value.");
+            var value = args[++i];
+            options = name switch
+            {
+                "--output" => options with { OutputDirectory = output = value },
+                "--documents" => options with { Documents = PositiveLong(name, value) },
+                "--doc-size" => options with { DocumentSize = (int)Math.Max(256, PositiveLong(name, value)) },
+                "--collections" => options with { Collections = (int)PositiveLong(name, value) },
+                "--compression" => options with { Compressions = ParseCompressions(value) },
+                "--phases" => options with { Phases = ParsePhases(value) },
+                "--oplog-entries" => options with { OplogEntries = (int)PositiveLong(name, value) },
+                _ => throw new ArgumentException($"Unknown argument '{name}'."),
+            };
+        }
+        if (string.IsNullOrWhiteSpace(output)) throw new ArgumentException("--output DIR is required (where the JSON results go).");
+        return options;
+    }
+
+    private static long PositiveLong(string name, string value) =>
+        long.TryParse(value.Replace(",", "").Replace("_", ""), out var n) && n > 0
+            ? n : throw new ArgumentException($"{name} must be a positive whole number, not '{value}'.");
+
+    private static IReadOnlyList<Compression> ParseCompressions(string value) =>
+        Split(value).Select(c => c.ToLowerInvariant() switch
+        {
+            "gzip" => Compression.Gzip,
+            "zstd" => Compression.Zstd,
+            "none" => Compression.None,
+            _ => throw new ArgumentException($"--compression takes gzip, zstd and none; '{c}' is none of them."),
+        }).Distinct().ToList();
+
+    private static IReadOnlySet<string> ParsePhases(string value)
+    {
+        var phases = Split(value).Select(p => p.ToLowerInvariant()).ToHashSet();
+        var unknown = phases.Except(AllPhases).ToList();
+        if (unknown.Count > 0) throw new ArgumentException($"--phases takes {string.Join(", ", AllPhases)}; unknown: {string.Join(", ", unknown)}.");
+        return phases;
+    }
+
+    private static string[] Split(string value)
+    {
+        var parts = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return parts.Length > 0 ? parts : throw new ArgumentException($"'{value}' names nothing.");
+    }
+}

@@ -1,0 +1,17 @@
+namespace MongoBackup.Benchmarks;
+
+/// <summary>Everything one benchmark run measured, as written to JSON.</summary>
+public sealed record BenchReport
+{
+    public required DateTimeOffset StartedAt { get; init; }
+    public required string Commit { get; init; }
+    public required string Machine { get; init; }
+    public required string Command { get; init; }
+    public long Documents { get; init; }
+    public int DocumentSize { get; init; }
+    public int Collections { get; init; }
+    public double SeedSeconds { get; init; }
+    public List<PhaseResult> Results { get; init; } = [];
+    /// <summary>Which side limits each run's throughput, and the figures that say so.</summary>
+    public List<string> Findings { get; init; } = [];
+}
