@@ -116,6 +116,9 @@ public class OplogTests : ServerTestBase
         Assert.DoesNotContain(entries, e => e["op"] == "n"); // the first entry fell off
         Assert.Equal(299, entries.Last()["o"]["_id"].AsInt32);
         Assert.Equal(300, blobs.CountDocuments(new BsonDocument()));
+        var fromBeforeTheOldest = client.GetDatabase("local").GetCollection<BsonDocument>("oplog.rs")
+            .Find(new BsonDocument("ts", new BsonDocument("$gte", new BsonTimestamp(1, 0)))).ToList();
+        Assert.Equal(entries.Select(e => e["ts"]), fromBeforeTheOldest.Select(e => e["ts"]));
     }
 
     [Fact]

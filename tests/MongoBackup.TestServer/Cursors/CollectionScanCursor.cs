@@ -16,6 +16,7 @@ internal sealed class CollectionScanCursor : ServerCursor
     private readonly Projection? _projection;
     private readonly bool _forward;
     private long _lastId;
+    private bool _returnedAny; // only a position this cursor reached can be lost, not a scan's starting point
     private long _toSkip;
     private long _remaining;
 
@@ -45,6 +46,7 @@ internal sealed class CollectionScanCursor : ServerCursor
                 break;
             }
             _lastId = id;
+            _returnedAny = true;
             BsonDocument result;
             if (_filter == null && _projection == null)
             {
@@ -69,7 +71,7 @@ internal sealed class CollectionScanCursor : ServerCursor
     /// <summary>A capped collection may drop the record this cursor stopped at; MongoDB then kills the cursor.</summary>
     private void ThrowIfPositionLost()
     {
-        if (!_collection.IsCapped || !_forward || _lastId == 0 || _collection.Records.Get(_lastId) != null) return;
+        if (!_collection.IsCapped || !_forward || !_returnedAny || _collection.Records.Get(_lastId) != null) return;
         var first = _collection.Records.FirstId();
         if (first != null && first < _lastId) return;
         IsExhausted = true;
