@@ -15,7 +15,7 @@ BeforeAll {
 
 Describe 'The module' {
     It 'exports exactly the documented cmdlets' {
-        (Get-Command -Module MongoBackup).Name | Sort-Object | Should -Be @('Backup-MongoDatabase', 'Get-MongoSnapshot', 'Restore-MongoDatabase')
+        (Get-Command -Module MongoBackup).Name | Sort-Object | Should -Be @('Backup-MongoDatabase', 'Backup-MongoOplog', 'Get-MongoRestoreWindow', 'Get-MongoSnapshot', 'Restore-MongoDatabase', 'Restore-MongoPointInTime')
     }
 
     It 'declares its output type on every cmdlet' {

@@ -188,3 +188,13 @@ Describe 'Backup-MongoOplog -Continuous' {
             Should -Throw -ErrorId 'MongoBackup.InvalidArgument*' -ExpectedMessage '*-SliceInterval*'
     }
 }
+
+Describe 'about_MongoBackup_PointInTime' {
+    It 'is shipped and explains windows, gaps and choosing the moment' {
+        $about = Get-Help about_MongoBackup_PointInTime | Out-String
+        $about | Should -Match 'SHORT DESCRIPTION'
+        foreach ($topic in 'RESTORE WINDOWS', 'HOW SLICES CHAIN', 'CHOOSING THE MOMENT', 'MongoBackup.OutsideRestoreWindow') {
+            $about | Should -Match ([regex]::Escape($topic))
+        }
+    }
+}
