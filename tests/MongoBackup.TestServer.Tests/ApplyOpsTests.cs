@@ -121,6 +121,51 @@ public class ApplyOpsTests : ServerTestBase
         }
     }
 
+    public static IEnumerable<object[]> OplogEntryFiles() =>
+        Directory.EnumerateFiles(FixturePaths.Get("mongorestore/testdata/oplogs/bson"), "*.bson")
+            .Select(path => new object[] { Path.GetFileName(path) }).OrderBy(p => (string)p[0]);
+
+    /// <summary>Applies mongorestore/testdata/oplogs/bson files in order, one entry per applyOps as mongorestore sends them.</summary>
+    private MongoClient ApplyEntryFiles(params string[] files)
+    {
+        var client = Connect(StartServer());
+        var admin = client.GetDatabase("admin");
+        foreach (var file in files)
+        foreach (var entry in BsonFile.ReadAll(FixturePaths.Get("mongorestore/testdata/oplogs/bson/" + file)))
+            Assert.Equal(1, admin.RunCommand<BsonDocument>(new BsonDocument("applyOps", new BsonArray { entry }))["applied"].AsInt32);
+        return client;
+    }
+
+    [Theory]
+    [MemberData(nameof(OplogEntryFiles))]
+    public void Every_fixture_oplog_entry_file_applies_over_an_indexed_collection(string file)
+    {
+        ApplyEntryFiles("create_index.bson", file); // every entry must report applied: 1
+    }
+
+    [Fact]
+    public void Vectored_inserts_in_transactions_insert_every_document()
+    {
+        var client = ApplyEntryFiles("vectored_insert.bson", "linked_vectored_inserts.bson");
+        Assert.Equal(new[] { 100, 200, 300, 400, 500, 600, 700 }, All(client, "mongodump_test_db", "coll1").Select(d => d["_id"].AsInt32));
+    }
+
+    [Fact]
+    public void CollMod_entries_change_index_options()
+    {
+        var hidden = ApplyEntryFiles("create_index.bson", "collMod_with_hidden.bson");
+        var f1 = hidden.GetDatabase("test").GetCollection<BsonDocument>("foo").Indexes.List().ToList().Single(i => i["name"] == "f_1");
+        Assert.Equal(BsonDocument.Parse("{v: 2, key: {f: 1.0}, name: 'f_1', expireAfterSeconds: NumberLong(3600), hidden: true}"), f1);
+
+        var uniqueness = ApplyEntryFiles("collMod_indexUniqueness.bson");
+        var indexes = uniqueness.GetDatabase("mongodump_test_db").GetCollection<BsonDocument>("coll1").Indexes.List().ToList()
+            .ToDictionary(i => i["name"].AsString);
+        Assert.All(indexes.Values, i => Assert.False(i.Contains("unique"))); // forceNonUnique came last for each
+        Assert.True(indexes["b_1"]["hidden"].AsBoolean);
+        Assert.Equal(100000, indexes["c_1"]["expireAfterSeconds"].ToInt32());
+        Assert.True(indexes["d_1"]["hidden"].AsBoolean);
+    }
+
     [Fact]
     public void Applied_entries_write_their_own_oplog_entries()
     {

@@ -232,24 +232,55 @@ internal sealed class CatalogCommands : ICommandGroup
             }
         }
         collection.Options = options;
-        context.Server.CatalogWriter.RecordCollMod(collection, changes, context.Writes);
+        var o2 = new BsonDocument("collectionOptions_old", new BsonDocument("uuid", Storage.DocumentWriter.UuidOf(collection)));
+        foreach (var element in reply)
+            if (element.Name.EndsWith("_old")) o2.Add(element);
+        context.Server.CatalogWriter.RecordCollMod(collection, changes, o2, context.Writes);
         return reply;
     }
 
+    /// <summary>
+    /// collMod {index: {name|keyPattern, hidden, expireAfterSeconds, prepareUnique, unique, forceNonUnique}}: changes the
+    /// stored spec as MongoDB does (false hidden/prepareUnique and forceNonUnique remove the option) and reports old/new values.
+    /// </summary>
     private static void ModifyIndex(Collection collection, BsonDocument change, BsonDocument reply)
     {
         IndexDefinition? index = null;
         if (change.TryGetValue("name", out var name)) index = collection.FindIndex(name.AsString);
         else if (change.TryGetValue("keyPattern", out var key)) index = collection.Indexes.FirstOrDefault(i => i.Key.Equals(key));
         if (index == null) throw CommandFailure.IndexNotFound($"cannot find index {change.ToJson()} for ns {collection.Namespace}");
-        foreach (var option in new[] { "hidden", "expireAfterSeconds" })
+        var spec = new BsonDocument(index.Spec);
+        foreach (var option in change)
         {
-            if (!change.TryGetValue(option, out var value)) continue;
-            reply.Add(option + "_old", index.Spec.GetValue(option, option == "hidden" ? false : BsonNull.Value));
-            reply.Add(option + "_new", value);
-            if (option == "hidden" && !value.ToBoolean()) index.RemoveOption("hidden");
-            else index.SetOption(option, value);
+            switch (option.Name)
+            {
+                case "name" or "keyPattern":
+                    break;
+                case "hidden" or "prepareUnique":
+                    reply.Add(option.Name + "_old", spec.GetValue(option.Name, false));
+                    reply.Add(option.Name + "_new", option.Value);
+                    if (option.Value.ToBoolean()) spec[option.Name] = true;
+                    else spec.Remove(option.Name);
+                    break;
+                case "expireAfterSeconds":
+                    reply.Add("expireAfterSeconds_old", spec.GetValue("expireAfterSeconds", BsonNull.Value));
+                    reply.Add("expireAfterSeconds_new", option.Value);
+                    spec["expireAfterSeconds"] = option.Value;
+                    break;
+                case "unique" when option.Value.ToBoolean():
+                    reply.Add("unique_new", true);
+                    spec.Remove("prepareUnique");
+                    spec["unique"] = true;
+                    break;
+                case "forceNonUnique" when option.Value.ToBoolean():
+                    reply.Add("forceNonUnique_new", true);
+                    spec.Remove("unique");
+                    break;
+                default:
+                    throw CommandFailure.InvalidOptions($"collMod cannot change index option '{option.Name}' to {option.Value}");
+            }
         }
+        collection.ReplaceIndex(index, spec);
     }
 
     private static BsonDocument DbStats(CommandContext context)

@@ -119,8 +119,8 @@ internal sealed class CatalogWriter
     }
 
     /// <summary>Records a collMod already applied by the caller.</summary>
-    public void RecordCollMod(Collection collection, BsonDocument changes, WriteContext context) =>
-        WriteCommand(collection, new BsonDocument("collMod", collection.Name).AddRange(changes), context);
+    public void RecordCollMod(Collection collection, BsonDocument changes, BsonDocument o2, WriteContext context) =>
+        WriteCommand(collection, new BsonDocument("collMod", collection.Name).AddRange(changes), context, o2);
 
     private Collection CreateView(string database, string name, BsonDocument options, WriteContext context)
     {

@@ -68,6 +68,21 @@ internal sealed class Collection
 
     public void RemoveIndex(IndexDefinition index) => _indexes.Remove(index);
 
+    /// <summary>Swaps an index for one with a changed spec (collMod), rebuilding its unique keys; duplicates fail it.</summary>
+    public IndexDefinition ReplaceIndex(IndexDefinition index, BsonDocument spec)
+    {
+        var replacement = new IndexDefinition(spec);
+        if (replacement.EnforcesUniqueness)
+            foreach (var (id, bytes) in Records.Scan(0, true))
+            {
+                var doc = Parse(bytes);
+                replacement.CheckInsert(Namespace, doc, id);
+                replacement.Add(doc, id);
+            }
+        _indexes[_indexes.IndexOf(index)] = replacement;
+        return replacement;
+    }
+
     private List<(BsonValue Id, long RecordId)>? _idOrder;
 
     /// <summary>(_id, record id) pairs in _id order (MongoDB's value order), cached until the next write.</summary>

@@ -41,8 +41,6 @@ internal sealed class IndexDefinition
         return spec;
     }
 
-    public void SetOption(string name, BsonValue value) => Spec = new BsonDocument(Spec).Set(name, value);
-    public void RemoveOption(string name) { var copy = new BsonDocument(Spec); copy.Remove(name); Spec = copy; }
 
     /// <summary>The key of a document in this unique index; null when the index does not cover the document.</summary>
     public BsonArray? KeyOf(BsonDocument document)
