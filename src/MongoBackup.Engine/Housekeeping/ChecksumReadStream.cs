@@ -1,0 +1,67 @@
+using System.Security.Cryptography;
+
+namespace MongoBackup.Engine.Housekeeping;
+
+/// <summary>
+/// Passes reads through while counting and SHA-256ing them. Unlike VerifyingReadStream it never throws on a
+/// mismatch: a test reads a damaged file to its end and reports size, checksum and parse problems together.
+/// Disposing it leaves the inner stream open (the caller owns both).
+/// </summary>
+internal sealed class ChecksumReadStream(Stream inner) : Stream
+{
+    private readonly IncrementalHash _sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+
+    public long BytesRead { get; private set; }
+
+    /// <summary>Reads what the consumer left (a decompressor stops at its end marker, or at damage) so the checksum covers the whole file.</summary>
+    public async Task DrainAsync(CancellationToken ct)
+    {
+        var buffer = new byte[1 << 16];
+        while (await ReadAsync(buffer, ct).ConfigureAwait(false) > 0) { }
+    }
+
+    /// <summary>Lowercase hex, like the manifest; call once, after <see cref="DrainAsync"/>.</summary>
+    public string Sha256() => Convert.ToHexString(_sha256.GetHashAndReset()).ToLowerInvariant();
+
+    public override bool CanRead => true;
+    public override bool CanSeek => false;
+    public override bool CanWrite => false;
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => BytesRead; set => throw new NotSupportedException(); }
+
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    public override int Read(Span<byte> buffer)
+    {
+        var n = inner.Read(buffer);
+        Account(buffer[..n]);
+        return n;
+    }
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default)
+    {
+        var n = await inner.ReadAsync(buffer, ct).ConfigureAwait(false);
+        Account(buffer.Span[..n]);
+        return n;
+    }
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken ct) =>
+        ReadAsync(buffer.AsMemory(offset, count), ct).AsTask();
+
+    private void Account(ReadOnlySpan<byte> bytes)
+    {
+        BytesRead += bytes.Length;
+        _sha256.AppendData(bytes);
+    }
+
+    public override void Flush() { }
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) _sha256.Dispose();
+        base.Dispose(disposing);
+    }
+}

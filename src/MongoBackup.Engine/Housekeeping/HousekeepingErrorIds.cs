@@ -1,0 +1,17 @@
+namespace MongoBackup.Engine.Housekeeping;
+
+/// <summary>
+/// The stable error ids of catalog housekeeping (copy, remove, test, retention). Kept beside the code that raises
+/// them; documented in each cmdlet's help and in about_MongoBackup.
+/// </summary>
+public static class HousekeepingErrorIds
+{
+    /// <summary>The destination already holds a snapshot with that id (Copy-MongoSnapshot without -Force).</summary>
+    public const string SnapshotExists = "MongoBackup.SnapshotExists";
+
+    /// <summary>Removing the snapshot would break a restore window that is kept (Remove-MongoSnapshot without -Force).</summary>
+    public const string SnapshotInUse = "MongoBackup.SnapshotInUse";
+
+    /// <summary>Test-MongoSnapshot found a damaged file or a restore that did not match the manifest.</summary>
+    public const string SnapshotTestFailed = "MongoBackup.SnapshotTestFailed";
+}

@@ -1,0 +1,86 @@
+using System.Security.Cryptography;
+using MongoBackup.Engine.Connection;
+using MongoBackup.Engine.Events;
+using MongoBackup.Engine.Formats;
+using MongoBackup.Engine.Repository;
+using MongoBackup.Engine.Restore;
+using MongoDB.Bson;
+using MongoDB.Driver;
+
+namespace MongoBackup.Engine.Housekeeping;
+
+/// <summary>
+/// Proves a snapshot restores: restores it into scratch databases (&lt;db&gt;__verify_&lt;random&gt;) on a server,
+/// compares each collection's document count with the manifest, and drops the scratch databases afterwards,
+/// whatever happened. The snapshot's own oplog is not replayed: the manifest counts what was dumped.
+/// </summary>
+public sealed class ScratchRestoreCheck(IEngineObserver observer)
+{
+    /// <summary>MongoDB refuses database names of 64 bytes or more.</summary>
+    private const int MaxDatabaseNameLength = 63;
+
+    public async Task RunAsync(ISnapshotRepository repository, SnapshotManifest manifest, ConnectionSettings connection,
+        SnapshotVerification result, CancellationToken ct)
+    {
+        var suffix = "__verify_" + Convert.ToHexString(RandomNumberGenerator.GetBytes(4)).ToLowerInvariant();
+        var scratch = manifest.Namespaces.Select(n => n.Database).Distinct(StringComparer.Ordinal)
+            .ToDictionary(db => db, db => ScratchName(db, suffix), StringComparer.Ordinal);
+        var map = new NamespaceMap();
+        foreach (var (db, target) in scratch) map.AddDatabaseRename(db, target);
+
+        var client = MongoClientFactory.Create(connection);
+        observer.Verbose($"Restoring snapshot {manifest.Id} into scratch databases {string.Join(", ", scratch.Values)} on {connection.DisplayName}.");
+        try
+        {
+            var request = new RestoreRequest
+            {
+                Connection = connection,
+                Snapshot = new RepositorySnapshot(repository, manifest.Id),
+                Map = map,
+                NoOplogReplay = true,
+            };
+            var outcome = await new RestoreRunner(observer).RunAsync(request, ct).ConfigureAwait(false);
+            foreach (var failed in outcome.Namespaces.Where(n => !n.Succeeded))
+                result.Problems.Add($"Restoring {failed.SourceNamespace} failed: {failed.Error ?? $"{failed.Failures} documents were refused"}.");
+            await CompareCountsAsync(client, manifest, scratch, result, ct).ConfigureAwait(false);
+            result.RestoreChecked = true;
+        }
+        finally
+        {
+            await DropAsync(client, scratch.Values, connection).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task CompareCountsAsync(IMongoClient client, SnapshotManifest manifest, Dictionary<string, string> scratch,
+        SnapshotVerification result, CancellationToken ct)
+    {
+        foreach (var ns in manifest.Namespaces.Where(n => n.Type == CollectionMetadata.CollectionType))
+        {
+            var collection = client.GetDatabase(scratch[ns.Database]).GetCollection<BsonDocument>(ns.Collection);
+            var restored = await collection.CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty, cancellationToken: ct).ConfigureAwait(false);
+            var count = new RestoredCount($"{ns.Database}.{ns.Collection}", ns.Documents, restored);
+            result.RestoredCounts.Add(count);
+            if (!count.Matches)
+                result.Problems.Add($"{count.Namespace} restored {restored:N0} documents; the manifest records {ns.Documents:N0}.");
+        }
+    }
+
+    private async Task DropAsync(IMongoClient client, IEnumerable<string> databases, ConnectionSettings connection)
+    {
+        foreach (var database in databases)
+        {
+            // Not cancellable: scratch databases must not outlive a stopped test.
+            try { await client.DropDatabaseAsync(database, CancellationToken.None).ConfigureAwait(false); }
+            catch (MongoException e)
+            {
+                observer.Warning($"The scratch database {database} on {connection.DisplayName} could not be dropped: {e.Message}. Drop it by hand.");
+            }
+        }
+    }
+
+    private static string ScratchName(string database, string suffix)
+    {
+        var room = MaxDatabaseNameLength - suffix.Length;
+        return (database.Length > room ? database[..room] : database) + suffix;
+    }
+}

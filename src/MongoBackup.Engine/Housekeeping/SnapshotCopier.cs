@@ -1,0 +1,106 @@
+using System.Diagnostics;
+using MongoBackup.Engine.Events;
+using MongoBackup.Engine.Repository;
+
+namespace MongoBackup.Engine.Housekeeping;
+
+/// <summary>
+/// Copies one snapshot between any two repositories (folder, blob store, or a mix): each file is streamed from
+/// the source straight into the destination, its SHA-256 checked on arrival against the manifest, and the
+/// manifest written last, so the copy exists on the destination only once every file in it is proven whole.
+/// </summary>
+public sealed class SnapshotCopier(IEngineObserver observer)
+{
+    private const int CopyBufferSize = 1 << 20;
+
+    /// <returns>The manifest as committed on the destination.</returns>
+    public async Task<SnapshotManifest> CopyAsync(ISnapshotRepository source, string snapshotId, ISnapshotRepository destination,
+        bool force, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(destination);
+        if (string.Equals(source.Location, destination.Location, StringComparison.Ordinal))
+            throw new MongoBackupException(ErrorIds.InvalidArgument,
+                $"Snapshot {snapshotId} cannot be copied onto itself: the source and destination are both {source.Location}.", target: destination.Location);
+
+        var manifest = await SnapshotCatalog.FindAsync(source, snapshotId, ct).ConfigureAwait(false);
+        if (manifest.Status != SnapshotStatus.Complete)
+            throw new MongoBackupException(ErrorIds.SnapshotNotFound,
+                $"Snapshot {snapshotId} in {source.Location} is marked {manifest.Status}; only complete snapshots are copied.", target: snapshotId);
+        await ClearDestinationAsync(destination, snapshotId, force, ct).ConfigureAwait(false);
+
+        var clock = Stopwatch.StartNew();
+        long bytes = 0;
+        var done = 0;
+        try
+        {
+            foreach (var file in manifest.Files)
+            {
+                observer.Verbose($"Copying {snapshotId}/{file.Path} ({file.Size:N0} bytes) to {destination.Location}.");
+                await CopyFileAsync(source, destination, snapshotId, file, ct).ConfigureAwait(false);
+                bytes += file.Size;
+                observer.Progress(new ProgressUpdate($"Copying snapshot {snapshotId}", null, 0, bytes, null, clock.Elapsed)
+                    { NamespacesDone = ++done, NamespacesTotal = manifest.Files.Count });
+            }
+            // Last: the manifest vouches for files that are all there and checked.
+            await destination.CommitManifestAsync(manifest, ct).ConfigureAwait(false);
+        }
+        catch
+        {
+            await DeletePartialCopyAsync(destination, snapshotId).ConfigureAwait(false);
+            throw;
+        }
+        observer.Progress(new ProgressUpdate($"Copying snapshot {snapshotId}", null, 0, bytes, null, clock.Elapsed, Completed: true));
+        observer.Verbose($"Copied snapshot {snapshotId} ({manifest.Files.Count} files, {bytes:N0} bytes) to {destination.Location}.");
+        return manifest;
+    }
+
+    private static async Task CopyFileAsync(ISnapshotRepository source, ISnapshotRepository destination, string snapshotId,
+        ManifestFile file, CancellationToken ct)
+    {
+        ManifestFile arrived;
+        await using (var input = await source.OpenReadAsync(snapshotId, file.Path, ct).ConfigureAwait(false))
+        {
+            var writer = await destination.CreateFileAsync(snapshotId, file.Path, ct).ConfigureAwait(false);
+            await using (writer.ConfigureAwait(false))
+                await input.CopyToAsync(writer, CopyBufferSize, ct).ConfigureAwait(false);
+            arrived = writer.Entry;
+        }
+        // The writer hashed exactly what the destination received: comparing it with the manifest proves the source
+        // was read intact and the destination got every byte.
+        if (arrived.Size != file.Size || !string.Equals(arrived.Sha256, file.Sha256, StringComparison.OrdinalIgnoreCase))
+            throw new MongoBackupException(ErrorIds.CorruptFile,
+                $"Copying snapshot {snapshotId} failed: file '{file.Path}' arrived as {arrived.Size:N0} bytes with SHA-256 {arrived.Sha256}, " +
+                $"but the manifest records {file.Size:N0} bytes with SHA-256 {file.Sha256}. The source file is damaged or changed; the partial copy was deleted.",
+                target: $"{snapshotId}/{file.Path}");
+    }
+
+    private async Task ClearDestinationAsync(ISnapshotRepository destination, string snapshotId, bool force, CancellationToken ct)
+    {
+        ManifestReadResult? existing = null;
+        await foreach (var found in destination.ListAsync(ct).ConfigureAwait(false))
+            if (found.SnapshotId == snapshotId) existing = found;
+        if (existing is null) return;
+        if (!force)
+        {
+            var state = existing.IsComplete ? "already holds snapshot" : "already holds an incomplete snapshot (or a backup still running) named";
+            throw new MongoBackupException(HousekeepingErrorIds.SnapshotExists,
+                $"{destination.Location} {state} {snapshotId}; use -Force to replace it.", target: snapshotId);
+        }
+        observer.Verbose($"Replacing snapshot {snapshotId} in {destination.Location} (-Force).");
+        await destination.DeleteSnapshotAsync(snapshotId, ct).ConfigureAwait(false);
+    }
+
+    private async Task DeletePartialCopyAsync(ISnapshotRepository destination, string snapshotId)
+    {
+        // Not cancellable: a cancelled copy must still not leave half a snapshot behind.
+        try { await destination.DeleteSnapshotAsync(snapshotId, CancellationToken.None).ConfigureAwait(false); }
+        catch (DirectoryNotFoundException) { /* nothing was written yet */ }
+        // Any failure (blob stores throw their own types) is a warning: the copy's own error is the one to report.
+        catch (Exception e)
+        {
+            observer.Warning($"The partial copy of snapshot {snapshotId} in {destination.Location} could not be deleted: {e.Message}. " +
+                "It has no manifest, so it lists as incomplete; delete it by hand.");
+        }
+    }
+}

@@ -1,0 +1,36 @@
+using MongoBackup.Engine.Repository;
+
+namespace MongoBackup.Engine.Housekeeping;
+
+/// <summary>
+/// What reading one snapshot file found: its size as stored, the documents it parsed into, and what is wrong with
+/// it (null when nothing is). <see cref="ProblemOffset"/> is where a broken document starts in the uncompressed stream.
+/// </summary>
+public sealed record FileVerification(string Path, ManifestFileKind Kind, long ExpectedSize, long Size, long Documents,
+    string? Problem, long? ProblemOffset)
+{
+    public bool Passed => Problem is null;
+}
+
+/// <summary>One namespace of a scratch restore: documents the manifest records and documents that arrived on the server.</summary>
+public sealed record RestoredCount(string Namespace, long Expected, long Restored)
+{
+    public bool Matches => Expected == Restored;
+}
+
+/// <summary>The outcome of testing one snapshot: every file, and (when a server was given) the scratch restore.</summary>
+public sealed class SnapshotVerification(string snapshotId, string repository)
+{
+    public string SnapshotId { get; } = snapshotId;
+    public string Repository { get; } = repository;
+    public List<FileVerification> Files { get; } = [];
+    public List<RestoredCount> RestoredCounts { get; } = [];
+    public bool RestoreChecked { get; set; }
+
+    /// <summary>Every problem found, each naming its file or namespace; empty when the snapshot passed.</summary>
+    public List<string> Problems { get; } = [];
+
+    /// <summary>Documents parsed from the data files (oplog entries are counted in their own file's result).</summary>
+    public long Documents => Files.Where(f => f.Kind == ManifestFileKind.Data).Sum(f => f.Documents);
+    public bool Passed => Problems.Count == 0;
+}

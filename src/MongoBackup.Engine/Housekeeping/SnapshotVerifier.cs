@@ -1,0 +1,42 @@
+using System.Diagnostics;
+using MongoBackup.Engine.Connection;
+using MongoBackup.Engine.Events;
+using MongoBackup.Engine.Repository;
+
+namespace MongoBackup.Engine.Housekeeping;
+
+/// <summary>
+/// Test-MongoSnapshot: reads every file of a snapshot, checks it against the manifest and parses what it holds;
+/// with a server, also restores the snapshot into scratch databases and compares document counts.
+/// </summary>
+public sealed class SnapshotVerifier(IEngineObserver observer)
+{
+    /// <param name="restoreInto">A server to restore into as a further check, or null to only read the files.</param>
+    public async Task<SnapshotVerification> VerifyAsync(ISnapshotRepository repository, string snapshotId, ConnectionSettings? restoreInto, CancellationToken ct)
+    {
+        var manifest = await SnapshotCatalog.FindAsync(repository, snapshotId, ct).ConfigureAwait(false);
+        var result = new SnapshotVerification(snapshotId, repository.Location);
+        var clock = Stopwatch.StartNew();
+        long bytes = 0;
+        foreach (var file in manifest.Files)
+        {
+            observer.Verbose($"Checking {snapshotId}/{file.Path}.");
+            var checkedFile = await FileVerifier.VerifyAsync(repository, manifest, file, ct).ConfigureAwait(false);
+            result.Files.Add(checkedFile);
+            if (checkedFile.Problem is not null) result.Problems.Add(checkedFile.Problem);
+            bytes += checkedFile.Size;
+            observer.Progress(new ProgressUpdate($"Testing snapshot {snapshotId}", null, result.Documents, bytes, null, clock.Elapsed)
+                { NamespacesDone = result.Files.Count, NamespacesTotal = manifest.Files.Count });
+        }
+        observer.Progress(new ProgressUpdate($"Testing snapshot {snapshotId}", null, result.Documents, bytes, null, clock.Elapsed, Completed: true));
+
+        if (restoreInto is null) return result;
+        if (!result.Passed)
+        {
+            observer.Warning($"Snapshot {snapshotId} is not restored as a test: its files are damaged.");
+            return result;
+        }
+        await new ScratchRestoreCheck(observer).RunAsync(repository, manifest, restoreInto, result, ct).ConfigureAwait(false);
+        return result;
+    }
+}
