@@ -175,6 +175,25 @@ public class CrudTests : ServerTestBase
     }
 
     [Fact]
+    public void Validators_reject_invalid_writes_unless_bypassed()
+    {
+        var db = Connect(StartServer()).GetDatabase("app");
+        db.RunCommand<BsonDocument>(BsonDocument.Parse("{create: 'people', validator: {age: {$gte: 0}}}"));
+        var people = db.GetCollection<BsonDocument>("people");
+        people.InsertOne(BsonDocument.Parse("{_id: 1, age: 5}"));
+        var insert = Assert.Throws<MongoWriteException>(() => people.InsertOne(BsonDocument.Parse("{_id: 2, age: -1}")));
+        Assert.Equal(121, insert.WriteError.Code);
+        var update = Assert.Throws<MongoWriteException>(() => people.UpdateOne(new BsonDocument("_id", 1), BsonDocument.Parse("{$set: {age: -3}}")));
+        Assert.Equal(121, update.WriteError.Code);
+        people.InsertOne(BsonDocument.Parse("{_id: 3, age: -1}"), new InsertOneOptions { BypassDocumentValidation = true });
+        Assert.Equal(new[] { 1, 3 }, people.Find(new BsonDocument()).ToList().Select(d => d["_id"].AsInt32));
+
+        var unknown = Assert.Throws<MongoCommandException>(() => db.RunCommand<BsonDocument>(BsonDocument.Parse("{create: 'x', cappd: true}")));
+        Assert.Equal(40415, unknown.Code);
+        Assert.Contains("create.cappd", unknown.Message);
+    }
+
+    [Fact]
     public void Sessions_and_read_concerns_are_accepted()
     {
         var client = Connect(StartServer());

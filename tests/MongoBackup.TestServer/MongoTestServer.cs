@@ -27,7 +27,7 @@ public sealed class MongoTestServer : IDisposable, IAsyncDisposable
 
     private MongoTestServer(TestServerOptions options)
     {
-        _log = options.Log ?? Console.Error;
+        _log = TextWriter.Synchronized(options.Log ?? Console.Error); // written from every connection
         _state = new ServerState(options);
         var auth = new AuthCommands();
         _dispatcher = new CommandDispatcher(_state, _log, new ICommandGroup[]

@@ -28,6 +28,14 @@ internal sealed class CatalogCommands : ICommandGroup
         table.Add("collStats", CollStats);
     }
 
+    /// <summary>The options MongoDB 7.0's create command takes; anything else is refused, as MongoDB refuses it.</summary>
+    private static readonly HashSet<string> CreateOptions = new(StringComparer.Ordinal)
+    {
+        "capped", "autoIndexId", "size", "max", "storageEngine", "validator", "validationLevel", "validationAction",
+        "indexOptionDefaults", "viewOn", "pipeline", "collation", "changeStreamPreAndPostImages", "timeseries",
+        "clusteredIndex", "expireAfterSeconds", "encryptedFields", "flags", "temp", "recordPreImages",
+    };
+
     public static Collection RequireCollection(CommandContext context, string name) =>
         context.Server.Catalog.Find(context.Database, name)
         ?? throw CommandFailure.NamespaceNotFound($"ns does not exist: {context.Database}.{name}");
@@ -112,7 +120,12 @@ internal sealed class CatalogCommands : ICommandGroup
         var name = context.CollectionName();
         var options = new BsonDocument();
         foreach (var element in context.Body.Skip(1))
-            if (!GenericArguments.IsGeneric(element.Name)) options.Add(element);
+        {
+            if (GenericArguments.IsGeneric(element.Name) || element.Name == "idIndex") continue;
+            if (!CreateOptions.Contains(element.Name))
+                throw new CommandFailure(40415, "Location40415", $"BSON field 'create.{element.Name}' is an unknown field.");
+            options.Add(element);
+        }
         context.Server.CatalogWriter.Create(context.Database, name, options, context.Writes);
         return new BsonDocument();
     }

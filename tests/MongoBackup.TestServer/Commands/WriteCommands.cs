@@ -36,6 +36,7 @@ internal sealed class WriteCommands : ICommandGroup
             try
             {
                 if (documents[i] is not BsonDocument document) throw CommandFailure.TypeMismatch("insert documents must be objects");
+                DocumentValidation.Check(context.Server.Catalog.Find(context.Database, name), document, null, context.Body);
                 context.Server.DocumentWriter.Insert(context.Database, name, document, writes);
                 n++;
             }
@@ -103,6 +104,7 @@ internal sealed class WriteCommands : ICommandGroup
             {
                 inserted = spec.Apply(seed, arrayFilters, isUpsertInsert: true);
             }
+            DocumentValidation.Check(collection, inserted, null, context.Body);
             inserted = context.Server.DocumentWriter.Insert(context.Database, name, inserted, writes);
             return new UpdateOutcome(0, 0, inserted["_id"], null, inserted);
         }
@@ -114,6 +116,7 @@ internal sealed class WriteCommands : ICommandGroup
             if (spec.IsReplacement && !after.Contains("_id")) after = new BsonDocument("_id", before["_id"]).AddRange(after);
             if (!BsonBytes.Of(after).AsSpan().SequenceEqual(BsonBytes.Of(before)))
             {
+                DocumentValidation.Check(collection, after, before, context.Body);
                 context.Server.DocumentWriter.Update(collection!, recordId, before, after, spec.IsReplacement, writes);
                 modified++;
             }

@@ -125,6 +125,6 @@ internal sealed class ClientConnection
 
     private void Log(string message)
     {
-        lock (_log) _log.WriteLine("[test-server] " + message);
+        _log.WriteLine("[test-server] " + message);
     }
 }

@@ -1,0 +1,37 @@
+using MongoBackup.TestServer.Query;
+using MongoBackup.TestServer.Storage;
+using MongoDB.Bson;
+
+namespace MongoBackup.TestServer.Commands;
+
+/// <summary>
+/// Enforces a collection's validator on insert and update commands as MongoDB does: validationLevel "off" and
+/// validationAction "warn" let everything through, "moderate" skips updates of documents that were already invalid,
+/// and bypassDocumentValidation skips the check. Query-operator validators are evaluated; $jsonSchema is not
+/// supported here and says so instead of passing documents silently.
+/// </summary>
+internal static class DocumentValidation
+{
+    public static void Check(Collection? collection, BsonDocument document, BsonDocument? before, BsonDocument command)
+    {
+        if (collection == null || !collection.Options.TryGetValue("validator", out var validator) || validator is not BsonDocument rules || rules.ElementCount == 0)
+            return;
+        if (command.GetValue("bypassDocumentValidation", false).ToBoolean()) return;
+        var level = collection.Options.GetValue("validationLevel", "strict").AsString;
+        var action = collection.Options.GetValue("validationAction", "error").AsString;
+        if (level == "off" || action == "warn") return;
+        DocumentFilter filter;
+        try
+        {
+            filter = DocumentFilter.Parse(rules);
+        }
+        catch (CommandFailure failure)
+        {
+            throw CommandFailure.BadValue(
+                $"the test server cannot evaluate the validator of {collection.Namespace} ({failure.Message}); write with bypassDocumentValidation");
+        }
+        if (level == "moderate" && before != null && !filter.Matches(before)) return;
+        if (!filter.Matches(document))
+            throw new CommandFailure(121, "DocumentValidationFailure", "Document failed validation");
+    }
+}
