@@ -23,6 +23,8 @@ public sealed class BackupRestoreRoundTripTests(MongoServerFixture server)
         var database = TestDatabases.NewName("rich");
         await RichDataSet.SeedAsync(server.Client, database);
         var before = await DatabaseState.CaptureAsync(server.Client, database, withUsers: true);
+        Assert.Equal("timeseries", before.Collections["metrics"].Type);
+        Assert.Equal(30, before.Collections["system.buckets.metrics"].Documents.Count); // the buckets are compared byte for byte
         using var repo = new TempFolder();
         var repository = new FolderRepository(repo.Path);
 

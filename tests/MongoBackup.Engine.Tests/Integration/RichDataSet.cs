@@ -67,6 +67,17 @@ public static class RichDataSet
 
         await db.RunCommandAsync<BsonDocument>(new BsonDocument
         {
+            { "create", "metrics" },
+            { "timeseries", new BsonDocument { { "timeField", "ts" }, { "metaField", "sensor" }, { "granularity", "seconds" } } },
+        });
+        await db.GetCollection<BsonDocument>("metrics").InsertManyAsync(Enumerable.Range(0, 30).Select(i => new BsonDocument
+        {
+            { "ts", new DateTime(2026, 3, 1, 0, 0, 0, DateTimeKind.Utc).AddSeconds(i * 7) },
+            { "sensor", new BsonDocument("id", i % 3) }, { "celsius", 20.5 + i },
+        }));
+
+        await db.RunCommandAsync<BsonDocument>(new BsonDocument
+        {
             { "createRole", "reportReader" },
             { "privileges", new BsonArray { new BsonDocument { { "resource", new BsonDocument { { "db", database }, { "collection", "people" } } }, { "actions", new BsonArray { "find" } } } } },
             { "roles", new BsonArray() },
