@@ -13,6 +13,10 @@ public sealed record PhaseResult
     public double ElapsedSeconds { get; init; }
     public double EngineCpuSeconds { get; init; }
     public double ServerCpuSeconds { get; init; }
+    /// <summary>CPU other processes on the machine used during the run (they compete for the same cores).</summary>
+    public double OtherProcessesCpuSeconds { get; init; }
+    /// <summary>CPU time spent idle waiting for the disk during the run, machine-wide.</summary>
+    public double IoWaitSeconds { get; init; }
     public long EnginePeakBytes { get; init; }
     public long EngineManagedHeapPeakBytes { get; init; }
     public long ServerPeakBytes { get; init; }
@@ -34,6 +38,8 @@ public sealed record PhaseResult
         ElapsedSeconds = usage.Elapsed.TotalSeconds,
         EngineCpuSeconds = usage.EngineCpu.TotalSeconds,
         ServerCpuSeconds = usage.ServerCpu.TotalSeconds,
+        OtherProcessesCpuSeconds = usage.OtherCpuSeconds,
+        IoWaitSeconds = usage.IoWaitSeconds,
         EnginePeakBytes = usage.Memory.EngineResidentBytes,
         EngineManagedHeapPeakBytes = usage.Memory.EngineManagedHeapBytes,
         ServerPeakBytes = usage.Memory.ServerResidentBytes,
