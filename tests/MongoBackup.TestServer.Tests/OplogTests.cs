@@ -135,6 +135,16 @@ public class OplogTests : ServerTestBase
     }
 
     [Fact]
+    public void Writes_to_the_local_database_are_not_replicated()
+    {
+        var client = Connect(StartServer());
+        var before = Oplog(client).Count;
+        client.GetDatabase("local").GetCollection<BsonDocument>("scratch").InsertOne(new BsonDocument("_id", 1));
+        client.GetDatabase("local").DropCollection("scratch");
+        Assert.Equal(before, Oplog(client).Count);
+    }
+
+    [Fact]
     public void Standalone_writes_no_oplog()
     {
         var client = Connect(StartServer(replicaSet: null));

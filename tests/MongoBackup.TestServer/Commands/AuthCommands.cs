@@ -14,7 +14,7 @@ internal sealed class AuthCommands : ICommandGroup
     {
         table.Add("saslStart", SaslStart, beforeAuth: true);
         table.Add("saslContinue", SaslContinue, beforeAuth: true);
-        table.Add("logout", c => { c.Connection.AuthenticatedUser = null; return new BsonDocument(); }, beforeAuth: true);
+        table.Add("logout", c => { c.Connection.AuthenticatedUser = null; return new BsonDocument(); });
     }
 
     /// <summary>The stored user document for "user" authenticating against database <paramref name="database"/>.</summary>

@@ -57,7 +57,7 @@ internal sealed class CatalogWriter
         foreach (var collection in Catalog.CollectionsOf(database))
             if (collection.Kind == CollectionKind.Collection) Drop(collection, context);
         Catalog.RemoveDatabase(database);
-        context.Sink.Write(new BsonDocument { { "op", "c" }, { "ns", database + ".$cmd" }, { "o", new BsonDocument("dropDatabase", 1) } });
+        context.Log(database, new BsonDocument { { "op", "c" }, { "ns", database + ".$cmd" }, { "o", new BsonDocument("dropDatabase", 1) } });
     }
 
     public void Rename(Collection source, string toDatabase, string toName, bool dropTarget, WriteContext context)
@@ -71,7 +71,7 @@ internal sealed class CatalogWriter
             dropped = new BsonBinaryData(target.Uuid, GuidRepresentation.Standard);
         }
         Catalog.Move(source, toDatabase, toName);
-        context.Sink.Write(new BsonDocument
+        context.Log(fromNs.Split('.')[0], new BsonDocument
         {
             { "op", "c" }, { "ns", fromNs.Split('.')[0] + ".$cmd" }, { "ui", DocumentWriter.UuidOf(source) },
             { "o", new BsonDocument { { "renameCollection", fromNs }, { "to", source.Namespace }, { "stayTemp", false }, { "dropTarget", dropped } } },
@@ -176,6 +176,6 @@ internal sealed class CatalogWriter
             { "op", "c" }, { "ns", collection.Database + ".$cmd" }, { "ui", DocumentWriter.UuidOf(collection) }, { "o", o },
         };
         if (o2 != null) entry.Add("o2", o2);
-        context.Sink.Write(entry);
+        context.Log(collection.Database, entry);
     }
 }

@@ -35,7 +35,7 @@ internal sealed class DocumentWriter
         var recordId = collection.Insert(stored, (stored as StoredBsonDocument)?.Bytes);
         context.OnUndo(() => collection.Delete(recordId, stored));
         if (collection.IsCapped) EnforceCap(collection);
-        context.Sink.Write(new BsonDocument
+        context.Log(collection.Database, new BsonDocument
         {
             { "op", "i" }, { "ns", collection.Namespace }, { "ui", UuidOf(collection) }, { "o", stored },
             { "o2", new BsonDocument("_id", stored["_id"]) },
@@ -54,7 +54,7 @@ internal sealed class DocumentWriter
         collection.Replace(recordId, before, after);
         context.OnUndo(() => collection.Replace(recordId, after, before));
         var o = isReplacement ? after : OplogDiff.Compute(before, after);
-        context.Sink.Write(new BsonDocument
+        context.Log(collection.Database, new BsonDocument
         {
             { "op", "u" }, { "ns", collection.Namespace }, { "ui", UuidOf(collection) }, { "o", o },
             { "o2", new BsonDocument("_id", after["_id"]) },
@@ -66,7 +66,7 @@ internal sealed class DocumentWriter
         RejectViewWrite(collection);
         collection.Delete(recordId, document);
         context.OnUndo(() => collection.Restore(recordId, document));
-        context.Sink.Write(new BsonDocument
+        context.Log(collection.Database, new BsonDocument
         {
             { "op", "d" }, { "ns", collection.Namespace }, { "ui", UuidOf(collection) },
             { "o", new BsonDocument("_id", document["_id"]) },

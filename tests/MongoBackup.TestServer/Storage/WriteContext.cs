@@ -1,4 +1,5 @@
 using MongoBackup.TestServer.Oplog;
+using MongoDB.Bson;
 
 namespace MongoBackup.TestServer.Storage;
 
@@ -18,4 +19,10 @@ internal sealed class WriteContext
     public List<Action>? Undo { get; }
 
     public void OnUndo(Action action) => Undo?.Add(action);
+
+    /// <summary>Sends an oplog entry, except for writes to the "local" database, which MongoDB never replicates.</summary>
+    public void Log(string database, BsonDocument entry)
+    {
+        if (database != "local") Sink.Write(entry);
+    }
 }
