@@ -42,7 +42,7 @@ BeforeAll {
 AfterAll {
     if ($script:uri) {
         $client = [MongoDB.Driver.MongoClient]::new($uri)
-        foreach ($suffix in '', '_pitr', '_ct', '_outside', '_whatif') { $client.DropDatabase("$db$suffix", $none) }
+        foreach ($suffix in '', '_pitr', '_ct', '_dto', '_outside', '_whatif') { $client.DropDatabase("$db$suffix", $none) }
     }
     Stop-MongoTestServer $server
     Remove-Item $repository -Recurse -Force -ErrorAction SilentlyContinue
@@ -125,6 +125,21 @@ Describe 'Restore-MongoPointInTime' {
         $result.ClusterTime | Should -Be $lastSlice.OplogEnd
         Get-DocumentCount (Get-Collection $uri "$($db)_ct" 'customers') | Should -Be 6
         Get-DocumentCount (Get-Collection $uri "$($db)_ct" 'orders') | Should -Be 0 -Because 'the drop was replayed'
+    }
+
+    It 'takes a DateTimeOffset in any offset as the instant it names' {
+        $elsewhere = ([DateTimeOffset] $beforeDrop).ToOffset([TimeSpan]::FromHours(5))
+        $result = Restore-MongoPointInTime -ConnectionString $uri -Repository $repository -PointInTime $elsewhere -Collection orders -RenameDatabase "$db=$($db)_dto" -WarningAction SilentlyContinue
+        $result.PointInTime | Should -Be $beforeDrop.ToUniversalTime()
+        Get-AllDocuments (Get-Collection $uri "$($db)_dto" 'orders') | Should -Be $ordersBeforeDrop
+    }
+
+    It 'takes -ClusterTime written as seconds,increment' {
+        $window = Get-MongoRestoreWindow -Repository $repository
+        $null = $window.FromTimestamp -match '^Timestamp\((\d+), (\d+)\)$'
+        Restore-MongoPointInTime -ConnectionString $uri -Repository $repository -ClusterTime "$($Matches[1]),$($Matches[2])" -RenameDatabase "$db=$($db)_whatif" -WhatIf |
+            Should -BeNullOrEmpty
+        Get-DatabaseName $uri | Should -Not -Contain "$($db)_whatif"
     }
 
     It 'a moment outside the window is OutsideRestoreWindow, lists the window, and writes nothing' {
