@@ -31,6 +31,12 @@ public static class ErrorIds
     public const string DatabaseNotFound = "MongoBackup.DatabaseNotFound";
     public const string RepositoryNotWritable = "MongoBackup.RepositoryNotWritable";
     public const string RepositoryFull = "MongoBackup.RepositoryFull";
+    /// <summary>An object store's endpoint did not answer (network, DNS, TLS, service down).</summary>
+    public const string RepositoryUnavailable = "MongoBackup.RepositoryUnavailable";
+    /// <summary>An object store refused the credentials or the permissions they carry.</summary>
+    public const string RepositoryAccessDenied = "MongoBackup.RepositoryAccessDenied";
+    /// <summary>The container or bucket a repository names does not exist.</summary>
+    public const string RepositoryNotFound = "MongoBackup.RepositoryNotFound";
     public const string BackupFailed = "MongoBackup.BackupFailed";
     public const string SnapshotNotFound = "MongoBackup.SnapshotNotFound";
     public const string CorruptFile = "MongoBackup.CorruptFile";

@@ -1,0 +1,195 @@
+using System.Runtime.CompilerServices;
+using Azure;
+using Azure.Identity;
+using Azure.Storage;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using Azure.Storage.Blobs.Specialized;
+
+namespace MongoBackup.Engine.Repository;
+
+/// <summary>
+/// Snapshots kept in an Azure Blob Storage container: snapshot &lt;id&gt; is the blobs PREFIX/&lt;id&gt;/..., in the
+/// mongodump layout, plus PREFIX/&lt;id&gt;/manifest.json uploaded last. Files stream straight into block uploads and
+/// out of ranged reads; nothing is staged on local disk.
+/// </summary>
+public sealed class AzureBlobRepository : ISnapshotRepository
+{
+    /// <summary>Block size of uploads: large enough for throughput, small enough to bound memory per open file.</summary>
+    private const int UploadBlockSize = 8 * 1024 * 1024;
+    private const int ReadBufferSize = 4 * 1024 * 1024;
+
+    private readonly RepositoryLocation _location;
+    private readonly BlobContainerClient _container;
+    private readonly AzureBlobErrors _errors;
+    private readonly ObjectStoreLayout _layout;
+
+    private AzureBlobRepository(RepositoryLocation location, BlobContainerClient container)
+    {
+        _location = location;
+        _container = container;
+        _errors = new AzureBlobErrors(location, container.Uri);
+        _layout = new ObjectStoreLayout(location);
+    }
+
+    public string Location => _location.ToString();
+
+    /// <summary>Connects and proves the container can be listed: wrong credentials, a missing container or an unreachable endpoint fail here, clearly.</summary>
+    public static async Task<AzureBlobRepository> OpenAsync(RepositoryLocation location, RepositoryOptions options, CancellationToken ct)
+    {
+        if (location.Kind != RepositoryKind.AzureBlob)
+            throw new ArgumentException($"'{location}' is not an Azure Blob Storage location.", nameof(location));
+        var repository = new AzureBlobRepository(location, CreateContainerClient(location, options));
+        await repository.ProbeAsync(ct).ConfigureAwait(false);
+        return repository;
+    }
+
+    public async Task<SnapshotFileWriter> CreateFileAsync(string snapshotId, string relativePath, CancellationToken ct)
+    {
+        var blob = _container.GetBlockBlobClient(_layout.FileKey(snapshotId, relativePath));
+        var stream = await _errors.Run(() => blob.OpenWriteAsync(overwrite: true,
+            new BlockBlobOpenWriteOptions { BufferSize = UploadBlockSize }, ct), relativePath).ConfigureAwait(false);
+        return new SnapshotFileWriter(new ErrorTranslatingWriteStream(stream, e => AzureBlobErrors.IsStoreFailure(e) ? _errors.Translate(e, relativePath) : null), relativePath);
+    }
+
+    public async Task<Stream> OpenReadAsync(string snapshotId, string relativePath, CancellationToken ct)
+    {
+        var blob = _container.GetBlobClient(_layout.FileKey(snapshotId, relativePath));
+        try
+        {
+            return await blob.OpenReadAsync(new BlobOpenReadOptions(allowModifications: false) { BufferSize = ReadBufferSize }, ct).ConfigureAwait(false);
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            throw new FileNotFoundException($"Snapshot '{snapshotId}' in '{Location}' has no file '{relativePath}'.", relativePath, e);
+        }
+        catch (Exception e) when (AzureBlobErrors.IsStoreFailure(e))
+        {
+            throw _errors.Translate(e, relativePath);
+        }
+    }
+
+    public async Task CommitManifestAsync(SnapshotManifest manifest, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        var blob = _container.GetBlobClient(_layout.ManifestKey(manifest.Id));
+        // One Put Blob: the manifest appears whole or not at all, and only after every file it lists.
+        await _errors.Run(() => blob.UploadAsync(BinaryData.FromString(manifest.Serialize()), overwrite: true, ct), SnapshotManifest.FileName)
+            .ConfigureAwait(false);
+    }
+
+    public async IAsyncEnumerable<ManifestReadResult> ListAsync([EnumeratorCancellation] CancellationToken ct)
+    {
+        var ids = await _errors.Run(() => ListSnapshotIdsAsync(ct), null).ConfigureAwait(false);
+        foreach (var id in ids)
+        {
+            ct.ThrowIfCancellationRequested();
+            yield return await ReadManifestAsync(id, ct).ConfigureAwait(false);
+        }
+    }
+
+    public async Task DeleteSnapshotAsync(string snapshotId, CancellationToken ct)
+    {
+        var folder = _layout.SnapshotFolder(snapshotId);
+        await _errors.Run(async () =>
+        {
+            var names = new List<string>();
+            await foreach (var item in _container.GetBlobsAsync(BlobTraits.None, BlobStates.None, folder, ct).ConfigureAwait(false))
+                names.Add(item.Name);
+            if (names.Count == 0)
+                throw new DirectoryNotFoundException($"Snapshot '{snapshotId}' does not exist in '{Location}'.");
+            // The manifest goes first: a deletion cut short leaves an incomplete snapshot, never a "complete" one with files missing.
+            var manifest = folder + SnapshotManifest.FileName;
+            if (names.Remove(manifest))
+                await _container.DeleteBlobIfExistsAsync(manifest, cancellationToken: ct).ConfigureAwait(false);
+            foreach (var name in names)
+                await _container.DeleteBlobIfExistsAsync(name, cancellationToken: ct).ConfigureAwait(false);
+            return true;
+        }, snapshotId).ConfigureAwait(false);
+    }
+
+    /// <summary>Blobs have no local path.</summary>
+    public string? LocalPath(string snapshotId, string relativePath) => null;
+
+    private async Task ProbeAsync(CancellationToken ct) =>
+        await _errors.Run(async () =>
+        {
+            await foreach (var _ in _container.GetBlobsByHierarchyAsync(BlobTraits.None, BlobStates.None, "/", _layout.Root, ct)
+                               .AsPages(pageSizeHint: 1).ConfigureAwait(false))
+                break;
+            return true;
+        }, null).ConfigureAwait(false);
+
+    private async Task<List<string>> ListSnapshotIdsAsync(CancellationToken ct)
+    {
+        var parent = _layout.Root;
+        var ids = new List<string>();
+        await foreach (var item in _container.GetBlobsByHierarchyAsync(BlobTraits.None, BlobStates.None, "/", parent, ct).ConfigureAwait(false))
+            if (item.IsPrefix)
+                ids.Add(_layout.IdOfFolder(item.Prefix));
+        ids.Sort(StringComparer.Ordinal);
+        return ids;
+    }
+
+    private async Task<ManifestReadResult> ReadManifestAsync(string id, CancellationToken ct)
+    {
+        var name = _layout.ManifestKey(id);
+        string json;
+        try
+        {
+            var content = await _container.GetBlobClient(name).DownloadContentAsync(ct).ConfigureAwait(false);
+            json = content.Value.Content.ToString();
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return new ManifestReadResult(id, null, $"Snapshot '{id}' in '{Location}' has no {SnapshotManifest.FileName}: the backup did not finish.");
+        }
+        catch (Exception e) when (AzureBlobErrors.IsStoreFailure(e))
+        {
+            throw _errors.Translate(e, name);
+        }
+        try
+        {
+            return new ManifestReadResult(id, SnapshotManifest.Deserialize(json, _layout.ManifestDisplayName(id)), null);
+        }
+        catch (InvalidDataException e)
+        {
+            return new ManifestReadResult(id, null, e.Message);
+        }
+    }
+
+    private static BlobContainerClient CreateContainerClient(RepositoryLocation location, RepositoryOptions options)
+    {
+        var clientOptions = new BlobClientOptions();
+        clientOptions.Retry.MaxRetries = options.MaxRetries;
+        clientOptions.Retry.Delay = TimeSpan.FromMilliseconds(500);
+        clientOptions.Retry.NetworkTimeout = TimeSpan.FromSeconds(100);
+
+        if (options.AzureConnectionString is { } connectionString)
+        {
+            try { return new BlobServiceClient(connectionString, clientOptions).GetBlobContainerClient(location.Container); }
+            catch (Exception e) when (e is FormatException or ArgumentException)
+            {
+                // The parser's message may quote the string; say only what is wrong with it.
+                throw new MongoBackupException(ErrorIds.InvalidArgument,
+                    $"The Azure connection string for '{location}' is not valid (expected 'DefaultEndpointsProtocol=...;AccountName=...;AccountKey=...' or 'BlobEndpoint=...;SharedAccessSignature=...').",
+                    target: location.ToString());
+            }
+        }
+
+        var endpoint = (options.AzureEndpoint?.ToString() ?? $"https://{location.Account}.blob.core.windows.net").TrimEnd('/');
+        var containerUri = new Uri($"{endpoint}/{Uri.EscapeDataString(location.Container!)}");
+        if (options.AzureSasToken is { } sas)
+            return new BlobContainerClient(containerUri, new AzureSasCredential(sas.TrimStart('?')), clientOptions);
+        if (options.AzureAccountKey is { } key)
+        {
+            try { return new BlobContainerClient(containerUri, new StorageSharedKeyCredential(location.Account, key), clientOptions); }
+            catch (FormatException)
+            {
+                throw new MongoBackupException(ErrorIds.InvalidArgument,
+                    $"The account key for '{location}' is not valid base64.", target: location.ToString());
+            }
+        }
+        return new BlobContainerClient(containerUri, new DefaultAzureCredential(), clientOptions);
+    }
+}

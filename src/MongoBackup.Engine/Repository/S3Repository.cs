@@ -1,0 +1,225 @@
+using System.Net;
+using System.Runtime.CompilerServices;
+using Amazon;
+using Amazon.Runtime;
+using Amazon.S3;
+using Amazon.S3.Model;
+
+namespace MongoBackup.Engine.Repository;
+
+/// <summary>
+/// Snapshots kept in an S3 bucket (AWS or an S3-compatible store): snapshot &lt;id&gt; is the objects
+/// PREFIX/&lt;id&gt;/..., in the mongodump layout, plus PREFIX/&lt;id&gt;/manifest.json put last. Files stream up as
+/// multipart uploads and down as GetObject streams; nothing is staged on local disk.
+/// </summary>
+public sealed class S3Repository : ISnapshotRepository, IDisposable
+{
+    private readonly RepositoryLocation _location;
+    private readonly IAmazonS3 _client;
+    private readonly S3Errors _errors;
+    private readonly ObjectStoreLayout _layout;
+
+    private S3Repository(RepositoryLocation location, IAmazonS3 client, string endpoint)
+    {
+        _location = location;
+        _client = client;
+        _errors = new S3Errors(location, endpoint);
+        _layout = new ObjectStoreLayout(location);
+    }
+
+    public string Location => _location.ToString();
+
+    private string Bucket => _location.Container!;
+
+    /// <summary>Connects and proves the bucket can be listed: wrong credentials, a missing bucket or an unreachable endpoint fail here, clearly.</summary>
+    public static async Task<S3Repository> OpenAsync(RepositoryLocation location, RepositoryOptions options, CancellationToken ct)
+    {
+        if (location.Kind != RepositoryKind.S3)
+            throw new ArgumentException($"'{location}' is not an S3 location.", nameof(location));
+        var (client, endpoint) = CreateClient(location, options);
+        var repository = new S3Repository(location, client, endpoint);
+        try
+        {
+            await repository._errors.Run(() => client.ListObjectsV2Async(new ListObjectsV2Request
+            {
+                BucketName = location.Container, Prefix = repository._layout.Root, MaxKeys = 1,
+            }, ct), null).ConfigureAwait(false);
+        }
+        catch
+        {
+            repository.Dispose();
+            throw;
+        }
+        return repository;
+    }
+
+    public Task<SnapshotFileWriter> CreateFileAsync(string snapshotId, string relativePath, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        var key = _layout.FileKey(snapshotId, relativePath);
+        return Task.FromResult(new SnapshotFileWriter(new S3UploadStream(_client, Bucket, key, _errors, ct), relativePath));
+    }
+
+    public async Task<Stream> OpenReadAsync(string snapshotId, string relativePath, CancellationToken ct)
+    {
+        var key = _layout.FileKey(snapshotId, relativePath);
+        try
+        {
+            var response = await _client.GetObjectAsync(new GetObjectRequest { BucketName = Bucket, Key = key }, ct).ConfigureAwait(false);
+            return response.ResponseStream;
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound && e.ErrorCode != "NoSuchBucket")
+        {
+            throw new FileNotFoundException($"Snapshot '{snapshotId}' in '{Location}' has no file '{relativePath}'.", relativePath, e);
+        }
+        catch (Exception e) when (S3Errors.IsStoreFailure(e))
+        {
+            throw _errors.Translate(e, key);
+        }
+    }
+
+    public async Task CommitManifestAsync(SnapshotManifest manifest, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        var key = _layout.ManifestKey(manifest.Id);
+        // One PUT: the manifest appears whole or not at all, and only after every file it lists.
+        await _errors.Run(() => _client.PutObjectAsync(new PutObjectRequest
+        {
+            BucketName = Bucket, Key = key, ContentBody = manifest.Serialize(), ContentType = "application/json", UseChunkEncoding = false,
+        }, ct), key).ConfigureAwait(false);
+    }
+
+    public async IAsyncEnumerable<ManifestReadResult> ListAsync([EnumeratorCancellation] CancellationToken ct)
+    {
+        var ids = await _errors.Run(() => ListSnapshotIdsAsync(ct), null).ConfigureAwait(false);
+        foreach (var id in ids)
+        {
+            ct.ThrowIfCancellationRequested();
+            yield return await ReadManifestAsync(id, ct).ConfigureAwait(false);
+        }
+    }
+
+    public async Task DeleteSnapshotAsync(string snapshotId, CancellationToken ct)
+    {
+        var folder = _layout.SnapshotFolder(snapshotId);
+        await _errors.Run(async () =>
+        {
+            var keys = await ListKeysAsync(folder, ct).ConfigureAwait(false);
+            if (keys.Count == 0)
+                throw new DirectoryNotFoundException($"Snapshot '{snapshotId}' does not exist in '{Location}'.");
+            // The manifest goes first: a deletion cut short leaves an incomplete snapshot, never a "complete" one with files missing.
+            var manifest = _layout.ManifestKey(snapshotId);
+            if (keys.Remove(manifest)) await DeleteObjectAsync(manifest, ct).ConfigureAwait(false);
+            foreach (var key in keys) await DeleteObjectAsync(key, ct).ConfigureAwait(false);
+            return true;
+        }, snapshotId).ConfigureAwait(false);
+    }
+
+    /// <summary>Objects have no local path.</summary>
+    public string? LocalPath(string snapshotId, string relativePath) => null;
+
+    public void Dispose() => _client.Dispose();
+
+    private Task DeleteObjectAsync(string key, CancellationToken ct) =>
+        _client.DeleteObjectAsync(new DeleteObjectRequest { BucketName = Bucket, Key = key }, ct);
+
+    private async Task<List<string>> ListSnapshotIdsAsync(CancellationToken ct)
+    {
+        var ids = new List<string>();
+        string? token = null;
+        do
+        {
+            var page = await _client.ListObjectsV2Async(new ListObjectsV2Request
+            {
+                BucketName = Bucket, Prefix = _layout.Root, Delimiter = "/", ContinuationToken = token,
+            }, ct).ConfigureAwait(false);
+            ids.AddRange((page.CommonPrefixes ?? []).Select(_layout.IdOfFolder));
+            token = page.IsTruncated == true ? page.NextContinuationToken : null;
+        } while (token is not null);
+        ids.Sort(StringComparer.Ordinal);
+        return ids;
+    }
+
+    private async Task<List<string>> ListKeysAsync(string prefix, CancellationToken ct)
+    {
+        var keys = new List<string>();
+        string? token = null;
+        do
+        {
+            var page = await _client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = Bucket, Prefix = prefix, ContinuationToken = token }, ct)
+                .ConfigureAwait(false);
+            keys.AddRange((page.S3Objects ?? []).Select(o => o.Key));
+            token = page.IsTruncated == true ? page.NextContinuationToken : null;
+        } while (token is not null);
+        return keys;
+    }
+
+    private async Task<ManifestReadResult> ReadManifestAsync(string id, CancellationToken ct)
+    {
+        var key = _layout.ManifestKey(id);
+        string json;
+        try
+        {
+            using var response = await _client.GetObjectAsync(new GetObjectRequest { BucketName = Bucket, Key = key }, ct).ConfigureAwait(false);
+            using var reader = new StreamReader(response.ResponseStream);
+            json = await reader.ReadToEndAsync(ct).ConfigureAwait(false);
+        }
+        catch (AmazonS3Exception e) when (e.ErrorCode == "NoSuchKey")
+        {
+            return new ManifestReadResult(id, null, $"Snapshot '{id}' in '{Location}' has no {SnapshotManifest.FileName}: the backup did not finish.");
+        }
+        catch (Exception e) when (S3Errors.IsStoreFailure(e))
+        {
+            throw _errors.Translate(e, key);
+        }
+        try
+        {
+            return new ManifestReadResult(id, SnapshotManifest.Deserialize(json, _layout.ManifestDisplayName(id)), null);
+        }
+        catch (InvalidDataException e)
+        {
+            return new ManifestReadResult(id, null, e.Message);
+        }
+    }
+
+    private static (IAmazonS3 Client, string Endpoint) CreateClient(RepositoryLocation location, RepositoryOptions options)
+    {
+        var config = new AmazonS3Config
+        {
+            ForcePathStyle = options.S3ForcePathStyle,
+            MaxErrorRetry = options.MaxRetries,
+            // We hash every file ourselves (SHA-256 in the manifest); the SDK's optional trailing checksums are not understood by every S3-compatible store.
+            RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
+            ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
+        };
+        string endpoint;
+        if (options.S3Endpoint is { } url)
+        {
+            config.ServiceURL = url.ToString();
+            config.AuthenticationRegion = options.S3Region ?? "us-east-1";
+            endpoint = url.GetLeftPart(UriPartial.Authority);
+        }
+        else
+        {
+            if (options.S3Region is { } region) config.RegionEndpoint = RegionEndpoint.GetBySystemName(region);
+            endpoint = $"AWS S3 ({options.S3Region ?? "default region"})";
+        }
+
+        if ((options.S3AccessKey is null) != (options.S3SecretKey is null))
+            throw new MongoBackupException(ErrorIds.InvalidArgument,
+                $"The repository '{location}' needs both an access key and a secret key, or neither (to use the default AWS credential chain).",
+                target: location.ToString());
+        try
+        {
+            IAmazonS3 client = options.S3AccessKey is { } access
+                ? new AmazonS3Client(new BasicAWSCredentials(access, options.S3SecretKey), config)
+                : new AmazonS3Client(config);
+            return (client, endpoint);
+        }
+        catch (AmazonClientException e)
+        {
+            throw new MongoBackupException(ErrorIds.InvalidArgument,
+                $"The S3 client for the repository '{location}' cannot be set up (give a region or an endpoint URL): {e.Message}", e, location.ToString());
+        }
+    }
+}
