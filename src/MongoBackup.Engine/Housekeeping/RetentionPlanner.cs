@@ -1,0 +1,108 @@
+using System.Globalization;
+using MongoBackup.Engine.Repository;
+
+namespace MongoBackup.Engine.Housekeeping;
+
+/// <summary>
+/// Works out which snapshots the retention rules keep. The rules pick full snapshots (per source replica set);
+/// each kept full keeps the oplog slices of its restore window, so no kept window loses a slice. Slices no kept
+/// window needs go, except those after the newest kept full snapshot: that is where the oplog capture continues.
+/// Failed snapshots go; unfinished ones (no manifest, possibly a backup still running) are left alone.
+/// </summary>
+public static class RetentionPlanner
+{
+    public static RetentionPlan Plan(IReadOnlyCollection<ManifestReadResult> snapshots, RetentionRules rules)
+    {
+        ArgumentNullException.ThrowIfNull(rules);
+        rules.Validate();
+        var decisions = new List<RetentionDecision>();
+        var complete = snapshots.Select(s => s.Manifest).OfType<SnapshotManifest>().Where(m => m.Status == SnapshotStatus.Complete).ToList();
+        var chains = new RestoreChains(complete);
+
+        foreach (var source in complete.GroupBy(s => s.Source.ReplicaSetName))
+        {
+            var keptFulls = KeepFulls(source.Where(s => s.Kind == SnapshotKind.Full), rules);
+            foreach (var full in source.Where(s => s.Kind == SnapshotKind.Full))
+                decisions.Add(keptFulls.TryGetValue(full.Id, out var why)
+                    ? Decide(full, RetentionAction.Keep, why)
+                    : Decide(full, RetentionAction.Remove, $"no rule ({rules}) keeps it"));
+            decisions.AddRange(DecideSlices(source.Where(s => s.Kind == SnapshotKind.Oplog), keptFulls.Keys, source, chains));
+        }
+        foreach (var other in snapshots.Where(s => s.Manifest is not { Status: SnapshotStatus.Complete }))
+            decisions.Add(other.Manifest is { } failed
+                ? Decide(failed, RetentionAction.Remove, $"the backup is marked {failed.Status}; nothing can be restored from it")
+                : new RetentionDecision(other.SnapshotId, null, null, RetentionAction.Keep,
+                    "it has no readable manifest (an unfinished backup, or one still running); retention leaves it alone", null));
+
+        return new RetentionPlan(decisions.OrderByDescending(d => d.StartTime ?? DateTimeOffset.MaxValue)
+            .ThenByDescending(d => d.SnapshotId, StringComparer.Ordinal).ToList());
+    }
+
+    /// <summary>The full snapshots any rule keeps, each with the rules that keep it.</summary>
+    private static Dictionary<string, string> KeepFulls(IEnumerable<SnapshotManifest> fulls, RetentionRules rules)
+    {
+        var newestFirst = fulls.OrderByDescending(f => f.StartTime).ThenByDescending(f => f.Id, StringComparer.Ordinal).ToList();
+        var reasons = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        void Keep(SnapshotManifest full, string why)
+        {
+            if (!reasons.TryGetValue(full.Id, out var list)) reasons[full.Id] = list = [];
+            list.Add(why);
+        }
+
+        if (rules.KeepLast is { } last)
+            foreach (var (full, rank) in newestFirst.Take(last).Select((f, i) => (f, i + 1)))
+                Keep(full, $"KeepLast {last} (#{rank})");
+        KeepNewestPerBucket(newestFirst, rules.KeepDaily, "KeepDaily", t => t.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), Keep);
+        KeepNewestPerBucket(newestFirst, rules.KeepWeekly, "KeepWeekly",
+            t => $"{ISOWeek.GetYear(t.UtcDateTime)}-W{ISOWeek.GetWeekOfYear(t.UtcDateTime):00}", Keep);
+        KeepNewestPerBucket(newestFirst, rules.KeepMonthly, "KeepMonthly", t => t.ToString("yyyy-MM", CultureInfo.InvariantCulture), Keep);
+        if (rules.KeepWithin is { } within && newestFirst.Count > 0)
+            foreach (var full in newestFirst.Where(f => f.StartTime >= newestFirst[0].StartTime - within))
+                Keep(full, $"KeepWithin {within} of the newest full snapshot");
+
+        return reasons.ToDictionary(r => r.Key, r => "kept by " + string.Join(", ", r.Value), StringComparer.Ordinal);
+    }
+
+    private static void KeepNewestPerBucket(List<SnapshotManifest> newestFirst, int? count, string rule,
+        Func<DateTimeOffset, string> bucketOf, Action<SnapshotManifest, string> keep)
+    {
+        if (count is not { } n) return;
+        string? lastBucket = null;
+        var buckets = 0;
+        foreach (var full in newestFirst)
+        {
+            var bucket = bucketOf(full.StartTime.ToUniversalTime());
+            if (bucket == lastBucket) continue;
+            lastBucket = bucket;
+            if (++buckets > n) break;
+            keep(full, $"{rule} {n} (newest of {bucket})");
+        }
+    }
+
+    private static IEnumerable<RetentionDecision> DecideSlices(IEnumerable<SnapshotManifest> slices, IEnumerable<string> keptFullIds,
+        IEnumerable<SnapshotManifest> source, RestoreChains chains)
+    {
+        var kept = keptFullIds.ToList();
+        var neededBy = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var fullId in kept)
+            foreach (var slice in chains.SlicesOf(fullId))
+                neededBy.TryAdd(slice.Id, fullId);
+        var fulls = source.Where(s => s.Kind == SnapshotKind.Full && kept.Contains(s.Id)).ToList();
+        var newestKept = fulls.Where(f => f.ConsistentAt is not null).Select(f => f.ConsistentAt!.Timestamp).DefaultIfEmpty().Max();
+
+        foreach (var slice in slices)
+        {
+            if (neededBy.TryGetValue(slice.Id, out var fullId))
+                yield return Decide(slice, RetentionAction.Keep, $"needed by {RestoreChains.Describe(chains.WindowOf(fullId)!)}, which is kept");
+            else if (fulls.Count == 0)
+                yield return Decide(slice, RetentionAction.Keep, "no full snapshot of its source is kept, so retention leaves its oplog slices alone");
+            else if (slice.OplogEnd is { } end && end > newestKept)
+                yield return Decide(slice, RetentionAction.Keep, "it is newer than the newest kept full snapshot: the oplog capture continues from it");
+            else
+                yield return Decide(slice, RetentionAction.Remove, "no kept full snapshot's restore window needs it");
+        }
+    }
+
+    private static RetentionDecision Decide(SnapshotManifest snapshot, RetentionAction action, string reason) =>
+        new(snapshot.Id, snapshot.Kind, snapshot.StartTime, action, reason, snapshot);
+}

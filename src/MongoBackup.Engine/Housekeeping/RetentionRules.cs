@@ -1,0 +1,40 @@
+namespace MongoBackup.Engine.Housekeeping;
+
+/// <summary>
+/// Which full snapshots to keep, as restic and PBM word it. Each rule keeps snapshots on its own; a snapshot is kept
+/// when any rule keeps it. Daily, weekly and monthly rules keep the newest full snapshot of each of the last N
+/// days, ISO weeks or months (UTC) that have one. KeepWithin keeps every full snapshot started within that span
+/// before the newest one (not before now, so a backup job that stopped does not age everything out).
+/// </summary>
+public sealed record RetentionRules
+{
+    public int? KeepLast { get; init; }
+    public int? KeepDaily { get; init; }
+    public int? KeepWeekly { get; init; }
+    public int? KeepMonthly { get; init; }
+    public TimeSpan? KeepWithin { get; init; }
+
+    /// <summary>Rules that keep nothing would remove every snapshot: refuse them, naming what is wrong.</summary>
+    public void Validate()
+    {
+        foreach (var (name, value) in new[] { ("KeepLast", KeepLast), ("KeepDaily", KeepDaily), ("KeepWeekly", KeepWeekly), ("KeepMonthly", KeepMonthly) })
+            if (value is < 1)
+                throw new MongoBackupException(ErrorIds.InvalidArgument, $"{name} must be at least 1; it is {value}.", target: name);
+        if (KeepWithin is { } within && within <= TimeSpan.Zero)
+            throw new MongoBackupException(ErrorIds.InvalidArgument, $"KeepWithin must be a positive time span; it is {within}.", target: "KeepWithin");
+        if (KeepLast is null && KeepDaily is null && KeepWeekly is null && KeepMonthly is null && KeepWithin is null)
+            throw new MongoBackupException(ErrorIds.InvalidArgument,
+                "No retention rule was given, which would remove every snapshot: give at least one of KeepLast, KeepDaily, KeepWeekly, KeepMonthly or KeepWithin.");
+    }
+
+    public override string ToString()
+    {
+        var parts = new List<string>();
+        if (KeepLast is { } last) parts.Add($"KeepLast {last}");
+        if (KeepDaily is { } daily) parts.Add($"KeepDaily {daily}");
+        if (KeepWeekly is { } weekly) parts.Add($"KeepWeekly {weekly}");
+        if (KeepMonthly is { } monthly) parts.Add($"KeepMonthly {monthly}");
+        if (KeepWithin is { } within) parts.Add($"KeepWithin {within}");
+        return string.Join(", ", parts);
+    }
+}

@@ -1,0 +1,73 @@
+using MongoBackup.Engine.Housekeeping;
+using MongoBackup.Engine.Repository;
+using MongoBackup.Engine.Tests.Integration;
+using static MongoBackup.Engine.Tests.Housekeeping.SnapshotHistory;
+
+namespace MongoBackup.Engine.Tests.Housekeeping;
+
+public sealed class RemovalTests
+{
+    private static readonly SnapshotManifest[] TwoFullsOneChain =
+        [Full("f1", 100), Slice("s1", 100, 200), Full("f2", 300), Slice("s2", 200, 400), Slice("s3", 400, 500)];
+
+    private static IReadOnlyList<RemovalBlocker> Blockers(params string[] removing) =>
+        RemovalGuard.FindBlockers(TwoFullsOneChain, removing.ToHashSet());
+
+    [Fact]
+    public void A_full_whose_slices_would_be_left_without_a_base_is_refused_naming_its_window()
+    {
+        var blocker = Assert.Single(Blockers("f1"));
+        Assert.Equal("f1", blocker.SnapshotId);
+        Assert.Contains("base of the restore window", blocker.Reason);
+        Assert.Contains("s1", blocker.Reason);
+        Assert.DoesNotContain("s2", blocker.Reason); // f2 still needs s2, so it is no orphan
+    }
+
+    [Fact]
+    public void A_slice_inside_a_kept_window_is_refused_naming_the_window()
+    {
+        var blocker = Assert.Single(Blockers("s3"));
+        Assert.Contains("f1", blocker.Reason); // f1's window runs through s3 too
+        Assert.Contains("cut that window short", blocker.Reason);
+    }
+
+    [Fact]
+    public void Removing_a_whole_window_or_an_old_base_with_its_own_slices_is_allowed()
+    {
+        Assert.Empty(Blockers("f1", "s1"));
+        Assert.Empty(Blockers("f1", "s1", "f2", "s2", "s3"));
+    }
+
+    [Fact]
+    public async Task The_remover_refuses_without_force_and_removes_nothing_then_removes_with_force_and_warns()
+    {
+        using var folder = new TempFolder();
+        var repository = new FolderRepository(folder.Path);
+        foreach (var manifest in TwoFullsOneChain) await repository.CommitManifestAsync(manifest, CancellationToken.None);
+        var observer = new RecordingObserver();
+
+        var refused = await Assert.ThrowsAsync<MongoBackupException>(() =>
+            new SnapshotRemover(observer).RemoveAsync(repository, ["f2", "s3"], force: false, CancellationToken.None));
+        Assert.Equal(HousekeepingErrorIds.SnapshotInUse, refused.ErrorId);
+        Assert.Contains("s3", refused.Message);
+        Assert.Equal(5, (await SnapshotCatalog.LoadCompleteAsync(repository, CancellationToken.None)).Count);
+
+        await new SnapshotRemover(observer).RemoveAsync(repository, ["s3"], force: true, CancellationToken.None);
+        Assert.DoesNotContain((await SnapshotCatalog.LoadCompleteAsync(repository, CancellationToken.None)), m => m.Id == "s3");
+        Assert.Contains(observer.Warnings, w => w.Contains("-Force") && w.Contains("s3"));
+    }
+
+    [Fact]
+    public async Task Removing_an_unknown_id_is_an_error_naming_it_and_removes_nothing()
+    {
+        using var folder = new TempFolder();
+        var repository = new FolderRepository(folder.Path);
+        await repository.CommitManifestAsync(Full("f1", 100), CancellationToken.None);
+
+        var error = await Assert.ThrowsAsync<MongoBackupException>(() =>
+            new SnapshotRemover(new RecordingObserver()).RemoveAsync(repository, ["f1", "nope"], force: false, CancellationToken.None));
+        Assert.Equal(ErrorIds.SnapshotNotFound, error.ErrorId);
+        Assert.Equal("nope", error.Target);
+        Assert.Single(await SnapshotCatalog.LoadCompleteAsync(repository, CancellationToken.None));
+    }
+}

@@ -1,0 +1,59 @@
+using MongoBackup.Engine.Catalog;
+using MongoBackup.Engine.Connection;
+using MongoBackup.Engine.Dump;
+using MongoBackup.Engine.Housekeeping;
+using MongoBackup.Engine.Repository;
+using MongoBackup.Engine.Tests.Integration;
+using MongoDB.Bson;
+using MongoDB.Driver;
+
+namespace MongoBackup.Engine.Tests.Housekeeping;
+
+[Collection(MongoServerCollection.Name)]
+public sealed class ScratchRestoreCheckTests(MongoServerFixture server)
+{
+    [Fact]
+    public async Task A_snapshot_restores_into_scratch_databases_with_matching_counts_which_are_dropped_afterwards()
+    {
+        var database = TestDatabases.NewName("verify");
+        var items = server.Client.GetDatabase(database).GetCollection<BsonDocument>("items");
+        await items.InsertManyAsync(Enumerable.Range(0, 120).Select(i => new BsonDocument { { "_id", i }, { "n", i * 2 } }));
+        await server.Client.GetDatabase(database).GetCollection<BsonDocument>("other").InsertOneAsync(new BsonDocument("x", 1));
+        using var folder = new TempFolder();
+        var repository = new FolderRepository(folder.Path);
+        var connection = new ConnectionSettings { ConnectionString = server.ConnectionString };
+        var manifest = await new BackupRunner(new RecordingObserver()).RunAsync(new BackupRequest
+        {
+            Connection = connection, Repository = repository, Filter = new NamespaceFilter(databases: [database]),
+        }, CancellationToken.None);
+
+        var result = await new SnapshotVerifier(new RecordingObserver()).VerifyAsync(repository, manifest.Id, connection, CancellationToken.None);
+
+        Assert.True(result.Passed, string.Join("; ", result.Problems));
+        Assert.True(result.RestoreChecked);
+        Assert.Contains(result.RestoredCounts, c => c.Namespace == $"{database}.items" && c.Restored == 120 && c.Matches);
+        Assert.Contains(result.RestoredCounts, c => c.Namespace == $"{database}.other" && c.Restored == 1);
+        var names = await (await server.Client.ListDatabaseNamesAsync()).ToListAsync();
+        Assert.DoesNotContain(names, n => n.StartsWith(database + "__verify_", StringComparison.Ordinal));
+        Assert.Equal(120, await items.CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty)); // the source is untouched
+    }
+
+    [Fact]
+    public async Task A_restore_whose_counts_differ_from_the_manifest_is_a_problem_naming_the_namespace()
+    {
+        using var folder = new TempFolder();
+        var repository = new FolderRepository(folder.Path);
+        var manifest = await SnapshotHistory.WriteAsync(repository, "20260101T000000Z-full-count", 10);
+        // The manifest claims more documents than the file holds, as a snapshot written by a faulty tool might.
+        manifest.Namespaces[0] = manifest.Namespaces[0] with { Documents = 11 };
+        await repository.CommitManifestAsync(manifest, CancellationToken.None);
+        var connection = new ConnectionSettings { ConnectionString = server.ConnectionString };
+
+        var result = await new SnapshotVerifier(new RecordingObserver()).VerifyAsync(repository, manifest.Id, connection, CancellationToken.None);
+
+        Assert.False(result.Passed);
+        Assert.Contains(result.Problems, p => p.Contains("shop.items restored 10 documents; the manifest records 11"));
+        var names = await (await server.Client.ListDatabaseNamesAsync()).ToListAsync();
+        Assert.DoesNotContain(names, n => n.StartsWith("shop__verify_", StringComparison.Ordinal));
+    }
+}

@@ -1,0 +1,88 @@
+using MongoBackup.Engine.Housekeeping;
+using MongoBackup.Engine.Repository;
+using MongoBackup.Engine.Tests.Integration;
+
+namespace MongoBackup.Engine.Tests.Housekeeping;
+
+public sealed class SnapshotCopierTests : IDisposable
+{
+    private readonly TempFolder _sourceFolder = new(), _targetFolder = new();
+    private readonly FolderRepository _source, _target;
+
+    public SnapshotCopierTests()
+    {
+        _source = new FolderRepository(_sourceFolder.Path);
+        _target = new FolderRepository(_targetFolder.Path);
+    }
+
+    public void Dispose()
+    {
+        _sourceFolder.Dispose();
+        _targetFolder.Dispose();
+    }
+
+    [Fact]
+    public async Task A_copy_has_the_same_files_and_manifest_and_restores_the_same_documents()
+    {
+        var original = await SnapshotHistory.WriteAsync(_source, "20260101T000000Z-full-copy", 40);
+
+        var copied = await new SnapshotCopier(new RecordingObserver()).CopyAsync(_source, original.Id, _target, force: false, CancellationToken.None);
+
+        Assert.Equal(original.Serialize(), (await SnapshotCatalog.FindAsync(_target, original.Id, CancellationToken.None)).Serialize());
+        Assert.Equal(original.Id, copied.Id);
+        foreach (var file in original.Files)
+            Assert.Equal(await File.ReadAllBytesAsync(_source.LocalPath(original.Id, file.Path)!), await File.ReadAllBytesAsync(_target.LocalPath(original.Id, file.Path)!));
+        var check = await new SnapshotVerifier(new RecordingObserver()).VerifyAsync(_target, original.Id, null, CancellationToken.None);
+        Assert.True(check.Passed, string.Join("; ", check.Problems));
+        Assert.Equal(40, check.Documents);
+    }
+
+    [Fact]
+    public async Task Copying_onto_an_existing_snapshot_is_refused_unless_forced()
+    {
+        var original = await SnapshotHistory.WriteAsync(_source, "20260101T000000Z-full-twice", 5);
+        var copier = new SnapshotCopier(new RecordingObserver());
+        await copier.CopyAsync(_source, original.Id, _target, force: false, CancellationToken.None);
+
+        var refused = await Assert.ThrowsAsync<MongoBackupException>(() => copier.CopyAsync(_source, original.Id, _target, force: false, CancellationToken.None));
+        Assert.Equal(HousekeepingErrorIds.SnapshotExists, refused.ErrorId);
+        Assert.Contains("-Force", refused.Message);
+
+        await copier.CopyAsync(_source, original.Id, _target, force: true, CancellationToken.None);
+        Assert.Single(await SnapshotCatalog.LoadCompleteAsync(_target, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_damaged_source_file_fails_the_copy_naming_the_file_and_leaves_nothing_behind()
+    {
+        var original = await SnapshotHistory.WriteAsync(_source, "20260101T000000Z-full-damaged", 30);
+        var data = original.Files.Single(f => f.Kind == ManifestFileKind.Data);
+        FlipByte(_source.LocalPath(original.Id, data.Path)!, data.Size / 2);
+
+        var error = await Assert.ThrowsAsync<MongoBackupException>(() =>
+            new SnapshotCopier(new RecordingObserver()).CopyAsync(_source, original.Id, _target, force: false, CancellationToken.None));
+
+        Assert.Equal(ErrorIds.CorruptFile, error.ErrorId);
+        Assert.Contains(data.Path, error.Message);
+        Assert.False(Directory.Exists(Path.Combine(_targetFolder.Path, original.Id)));
+    }
+
+    [Fact]
+    public async Task Copying_a_snapshot_onto_its_own_repository_is_refused()
+    {
+        var original = await SnapshotHistory.WriteAsync(_source, "20260101T000000Z-full-self", 1);
+        var error = await Assert.ThrowsAsync<MongoBackupException>(() =>
+            new SnapshotCopier(new RecordingObserver()).CopyAsync(_source, original.Id, new FolderRepository(_sourceFolder.Path), force: true, CancellationToken.None));
+        Assert.Equal(ErrorIds.InvalidArgument, error.ErrorId);
+        Assert.NotNull(await SnapshotCatalog.FindAsync(_source, original.Id, CancellationToken.None));
+    }
+
+    internal static void FlipByte(string path, long offset)
+    {
+        using var file = File.Open(path, FileMode.Open, FileAccess.ReadWrite);
+        file.Position = offset;
+        var b = file.ReadByte();
+        file.Position = offset;
+        file.WriteByte((byte)(b ^ 0x5A));
+    }
+}
