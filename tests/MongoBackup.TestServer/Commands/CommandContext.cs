@@ -21,15 +21,13 @@ internal sealed class CommandContext
     public string CommandName => Body.GetElement(0).Name;
     public BsonValue CommandValue => Body[0];
 
-    /// <summary>Where this command's writes go: its transaction, or straight to storage and the oplog.</summary>
-    public WriteContext Writes
-    {
-        get
-        {
-            var transaction = Server.Transactions.ForCommand(Body);
-            return transaction?.Context ?? Server.PlainWrites;
-        }
-    }
+    private WriteContext? _writes;
+
+    /// <summary>
+    /// Where this command's writes go: its transaction, or straight to storage and the oplog. Resolved once per command,
+    /// because resolving a startTransaction command starts the transaction.
+    /// </summary>
+    public WriteContext Writes => _writes ??= Server.Transactions.ForCommand(Body)?.Context ?? Server.PlainWrites;
 
     /// <summary>The collection name given as the command's value ({find: "c"}).</summary>
     public string CollectionName()

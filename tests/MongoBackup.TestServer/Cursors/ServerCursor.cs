@@ -18,7 +18,6 @@ internal abstract class ServerCursor
     public bool IsTailable { get; init; }
     public bool IsAwaitData { get; init; }
     public bool IsExhausted { get; protected set; }
-    public BsonValue? SessionId { get; init; }
 
     /// <summary>The next documents, at most <paramref name="batchSize"/> (0 = no count limit) and about 16 MB.</summary>
     public abstract List<BsonDocument> NextBatch(int batchSize);

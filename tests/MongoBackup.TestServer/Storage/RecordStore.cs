@@ -112,8 +112,6 @@ internal sealed class RecordStore
         }
     }
 
-    public long MaxId => _nextId;
-
     /// <summary>
     /// For records ordered by some key (the oplog by ts): the id just before the first live record for which
     /// <paramref name="reached"/> is true, found by binary search; a forward scan after it skips everything older.
