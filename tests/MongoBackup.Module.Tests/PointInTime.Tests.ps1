@@ -185,8 +185,12 @@ Describe 'Backup-MongoOplog -Continuous' {
                 }
             }).AddArgument($uri).AddArgument($db) | Out-Null
         $running = $writer.BeginInvoke()
+        $seen = [System.Collections.Generic.List[datetime]]::new()
         try {
-            $slices = @(Backup-MongoOplog -ConnectionString $uri -Repository $repository -Continuous -Duration '00:00:03' -SliceInterval '00:00:01' -WarningAction SilentlyContinue)
+            # Each slice is noted the moment it comes down the pipeline.
+            $slices = @(Backup-MongoOplog -ConnectionString $uri -Repository $repository -Continuous -Duration '00:00:03' -SliceInterval '00:00:01' -WarningAction SilentlyContinue |
+                    ForEach-Object { $seen.Add([datetime]::UtcNow); $_ })
+            $ended = [datetime]::UtcNow
         }
         finally { $writer.EndInvoke($running); $writer.Dispose() }
 
@@ -194,6 +198,8 @@ Describe 'Backup-MongoOplog -Continuous' {
         $slices[0].PreviousSliceEnd | Should -Be $chainEnd
         for ($i = 1; $i -lt $slices.Count; $i++) { $slices[$i].PreviousSliceEnd | Should -Be $slices[$i - 1].OplogEnd }
         foreach ($slice in $slices) { $slice.Kind | Should -Be 'Oplog'; $slice.Gap | Should -BeNullOrEmpty; $slice.Entries | Should -BeGreaterThan 0 }
+        # Slices are emitted as they close, not all at the end of the capture.
+        $seen[0] | Should -BeLessThan $ended.AddSeconds(-1)
         # The window now reaches the last slice the capture closed.
         (Get-MongoRestoreWindow -Repository $repository).ToTimestamp | Should -Be $slices[-1].OplogEnd
     }

@@ -3,6 +3,7 @@ using System.Management.Automation;
 using MongoBackup.Engine;
 using MongoBackup.Engine.Codecs;
 using MongoBackup.Engine.Oplog;
+using MongoBackup.PowerShell.Pipeline;
 
 namespace MongoBackup.PowerShell.Commands;
 
@@ -70,17 +71,21 @@ public sealed class BackupMongoOplogCommand : MongoConnectionCmdlet
             return;
         }
 
-        var capture = new ContinuousCaptureRequest
+        // Each slice is emitted the moment its manifest is committed, while the capture goes on.
+        var folder = slice.Repository;
+        var emitted = RunEngine((events, ct) =>
         {
-            Slice = slice,
-            SliceInterval = SliceInterval,
-            SliceSizeBytes = SliceSizeMB * 1024L * 1024L,
-            Duration = Duration,
-        };
-        // The engine hands back the slices when the capture ends; each was already committed as it closed.
-        var slices = RunEngine((observer, ct) => new ContinuousOplogCapture(observer).RunAsync(capture, ct));
-        if (slices.Count == 0) WriteVerbose("The capture ended without any new oplog entry: no slice written.");
-        foreach (var manifest in slices) WriteObject(MongoSnapshot.FromManifest(manifest, slice.Repository));
+            var announcing = new CommitAnnouncingRepository(folder, manifest => events.Output(MongoSnapshot.FromManifest(manifest, folder)));
+            var capture = new ContinuousCaptureRequest
+            {
+                Slice = slice with { Repository = announcing },
+                SliceInterval = SliceInterval,
+                SliceSizeBytes = SliceSizeMB * 1024L * 1024L,
+                Duration = Duration,
+            };
+            return new ContinuousOplogCapture(events).RunAsync(capture, ct);
+        });
+        if (emitted.Count == 0) WriteVerbose("The capture ended without any new oplog entry: no slice written.");
     });
 
     private static void RequirePositive(TimeSpan value, string parameter)

@@ -50,8 +50,9 @@ public abstract class MongoEngineCmdlet : PSCmdlet, IDisposable
     /// <summary>
     /// Runs engine work on a worker task and pumps its events here until it ends; returns its result or
     /// rethrows its failure. If the pipeline stops early (Ctrl+C, -ErrorAction Stop) the work is cancelled and awaited.
+    /// The queue handed to <paramref name="work"/> is its observer, and can also emit output objects as they are ready.
     /// </summary>
-    protected T RunEngine<T>(Func<IEngineObserver, CancellationToken, Task<T>> work)
+    protected T RunEngine<T>(Func<EngineEventQueue, CancellationToken, Task<T>> work)
     {
         using var events = new EngineEventQueue();
         var progress = new ProgressReporter();
@@ -93,6 +94,7 @@ public abstract class MongoEngineCmdlet : PSCmdlet, IDisposable
             case WarningEvent w: WriteWarning(w.Message); break;
             case ProgressEvent p: WriteProgress(progress.Report(p.Update)); break;
             case NamespaceFailedEvent f: WriteError(EngineErrors.ToRecord(f.Error, f.Namespace)); break;
+            case OutputEvent o: WriteObject(o.Value); break;
         }
     }
 }

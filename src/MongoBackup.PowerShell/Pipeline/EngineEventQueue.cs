@@ -10,6 +10,8 @@ public sealed record VerboseEvent(string Message) : EngineEvent;
 public sealed record WarningEvent(string Message) : EngineEvent;
 public sealed record ProgressEvent(ProgressUpdate Update) : EngineEvent;
 public sealed record NamespaceFailedEvent(string Namespace, MongoBackupException Error) : EngineEvent;
+/// <summary>An output object ready before the run ends (a slice closed during a continuous capture).</summary>
+public sealed record OutputEvent(object Value) : EngineEvent;
 
 /// <summary>
 /// The engine's observer for a cmdlet. PowerShell only lets the pipeline thread write, so engine workers
@@ -23,6 +25,9 @@ public sealed class EngineEventQueue : IEngineObserver, IDisposable
     public void Warning(string message) => Add(new WarningEvent(message));
     public void Progress(ProgressUpdate update) => Add(new ProgressEvent(update));
     public void NamespaceFailed(string ns, MongoBackupException error) => Add(new NamespaceFailedEvent(ns, error));
+
+    /// <summary>Emits <paramref name="value"/> on the pipeline while the run goes on, rather than when it ends.</summary>
+    public void Output(object value) => Add(new OutputEvent(value));
 
     /// <summary>No more events: the engine run has ended.</summary>
     public void Complete() => _events.CompleteAdding();

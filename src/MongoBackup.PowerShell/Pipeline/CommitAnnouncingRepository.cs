@@ -1,0 +1,31 @@
+using MongoBackup.Engine.Repository;
+
+namespace MongoBackup.PowerShell.Pipeline;
+
+/// <summary>
+/// A repository that tells the cmdlet about each snapshot the moment its manifest is committed, so a long-running
+/// engine call (a continuous oplog capture) can emit each slice as it closes instead of all of them at the end.
+/// Everything else goes straight to the real repository.
+/// </summary>
+public sealed class CommitAnnouncingRepository(ISnapshotRepository inner, Action<SnapshotManifest> committed) : ISnapshotRepository
+{
+    public string Location => inner.Location;
+
+    public Task<SnapshotFileWriter> CreateFileAsync(string snapshotId, string relativePath, CancellationToken ct) =>
+        inner.CreateFileAsync(snapshotId, relativePath, ct);
+
+    public Task<Stream> OpenReadAsync(string snapshotId, string relativePath, CancellationToken ct) =>
+        inner.OpenReadAsync(snapshotId, relativePath, ct);
+
+    public async Task CommitManifestAsync(SnapshotManifest manifest, CancellationToken ct)
+    {
+        await inner.CommitManifestAsync(manifest, ct).ConfigureAwait(false);
+        committed(manifest);
+    }
+
+    public IAsyncEnumerable<ManifestReadResult> ListAsync(CancellationToken ct) => inner.ListAsync(ct);
+
+    public Task DeleteSnapshotAsync(string snapshotId, CancellationToken ct) => inner.DeleteSnapshotAsync(snapshotId, ct);
+
+    public string? LocalPath(string snapshotId, string relativePath) => inner.LocalPath(snapshotId, relativePath);
+}
