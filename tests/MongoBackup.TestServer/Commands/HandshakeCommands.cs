@@ -115,6 +115,8 @@ internal sealed class HandshakeCommands : ICommandGroup
             { "internalQueryFacetBufferSizeBytes", 104857600 },
             { "maxBSONDepth", 200 },
             { "txnSizeLimitBytes", 16777216 },
+            // mongorestore asks for it before restoring users and roles; 5 is the SCRAM schema of MongoDB 3.0 and later.
+            { "authSchemaVersion", 5 },
         };
         var reply = new BsonDocument();
         var all = context.CommandValue is BsonString s && s.Value == "*" ||
