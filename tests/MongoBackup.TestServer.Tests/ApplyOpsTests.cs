@@ -167,6 +167,17 @@ public class ApplyOpsTests : ServerTestBase
     }
 
     [Fact]
+    public void Creating_a_buckets_collection_brings_back_its_time_series_collection()
+    {
+        var client = Connect(StartServer());
+        client.GetDatabase("admin").RunCommand<BsonDocument>(BsonDocument.Parse(
+            "{applyOps: [{op: 'c', ns: 'ts.$cmd', o: {create: 'system.buckets.weather', clusteredIndex: true, timeseries: {timeField: 't', granularity: 'seconds', bucketMaxSpanSeconds: 3600}}}]}"));
+        var entry = client.GetDatabase("ts").ListCollections(new ListCollectionsOptions { Filter = new BsonDocument("name", "weather") }).Single();
+        Assert.Equal("timeseries", entry["type"].AsString);
+        Assert.Equal("t", entry["options"]["timeseries"]["timeField"].AsString);
+    }
+
+    [Fact]
     public void Applied_entries_write_their_own_oplog_entries()
     {
         var client = Connect(StartServer());

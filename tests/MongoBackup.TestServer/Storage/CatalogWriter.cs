@@ -33,6 +33,14 @@ internal sealed class CatalogWriter
         }
         var collection = Catalog.Add(database, name, CollectionKind.Collection, options);
         context.OnUndo(() => Catalog.Remove(collection));
+        if (name.StartsWith(BucketsPrefix) && options.TryGetValue("timeseries", out var bucketSpec) &&
+            Catalog.Find(database, name[BucketsPrefix.Length..]) == null)
+        {
+            // Replaying a buckets collection's creation brings back the time-series name that reads it.
+            var view = Catalog.Add(database, name[BucketsPrefix.Length..], CollectionKind.Timeseries,
+                new BsonDocument("timeseries", bucketSpec), collection.Uuid);
+            context.OnUndo(() => Catalog.Remove(view));
+        }
         var entry = new BsonDocument("create", name).AddRange(options);
         if (!collection.IsClustered) entry.Add("idIndex", Collection.IdIndexSpec(options));
         WriteCommand(collection, entry, context);
