@@ -47,4 +47,6 @@ public static class ErrorIds
     public const string NoOplog = "MongoBackup.NoOplog";
     public const string NoBaseSnapshot = "MongoBackup.NoBaseSnapshot";
     public const string OutsideRestoreWindow = "MongoBackup.OutsideRestoreWindow";
+    public const string WrongEncryptionKey = "MongoBackup.WrongEncryptionKey";
+    public const string EncryptionKeyRequired = "MongoBackup.EncryptionKeyRequired";
 }

@@ -1,0 +1,64 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace MongoBackup.Engine.Security;
+
+/// <summary>
+/// A snapshot's own random 256-bit key. It is stored only wrapped (AES-256-GCM) under the user's key, bound to the
+/// snapshot id, so re-wrapping it under a new key rotates keys without rewriting any data.
+/// </summary>
+public sealed class DataKey : IDisposable
+{
+    private const int NonceSize = 12;
+    private const int TagSize = 16;
+    private readonly byte[] _key;
+
+    private DataKey(byte[] key) => _key = key;
+
+    internal ReadOnlySpan<byte> Bytes => _key;
+
+    public static DataKey Generate() => new(RandomNumberGenerator.GetBytes(KeyEncryptionKey.KeySize));
+
+    /// <summary>base64(nonce | ciphertext | tag).</summary>
+    public string Wrap(KeyEncryptionKey kek, string snapshotId)
+    {
+        var nonce = RandomNumberGenerator.GetBytes(NonceSize);
+        var cipher = new byte[_key.Length];
+        var tag = new byte[TagSize];
+        using var aes = new AesGcm(kek.Bytes, TagSize);
+        aes.Encrypt(nonce, _key, cipher, tag, AssociatedData(snapshotId));
+        return Convert.ToBase64String([.. nonce, .. cipher, .. tag]);
+    }
+
+    /// <summary>The data key, or a clear error when the key is not the one the snapshot was made with.</summary>
+    public static DataKey Unwrap(string wrapped, KeyEncryptionKey kek, string snapshotId, string expectedFingerprint)
+    {
+        if (!string.Equals(kek.Fingerprint, expectedFingerprint, StringComparison.OrdinalIgnoreCase))
+            throw new MongoBackupException(ErrorIds.WrongEncryptionKey,
+                $"Snapshot {snapshotId} was encrypted with the key whose fingerprint is {expectedFingerprint}; the key given has fingerprint {kek.Fingerprint}.",
+                target: snapshotId);
+        var bytes = Convert.FromBase64String(wrapped);
+        if (bytes.Length != NonceSize + KeyEncryptionKey.KeySize + TagSize)
+            throw new MongoBackupException(ErrorIds.CorruptFile, $"The wrapped data key of snapshot {snapshotId} is damaged.", target: snapshotId);
+        var key = new byte[KeyEncryptionKey.KeySize];
+        using var aes = new AesGcm(kek.Bytes, TagSize);
+        try
+        {
+            aes.Decrypt(bytes.AsSpan(0, NonceSize), bytes.AsSpan(NonceSize, key.Length), bytes.AsSpan(NonceSize + key.Length), key, AssociatedData(snapshotId));
+        }
+        catch (AuthenticationTagMismatchException e)
+        {
+            throw new MongoBackupException(ErrorIds.WrongEncryptionKey,
+                $"The data key of snapshot {snapshotId} does not open with the key given, or its manifest was altered.", e, snapshotId);
+        }
+        return new DataKey(key);
+    }
+
+    /// <summary>A key for one file, so that chunk counters never repeat a nonce under the same key across files.</summary>
+    internal byte[] DeriveFileKey(byte[] fileSalt, string fileIdentity) =>
+        HKDF.DeriveKey(HashAlgorithmName.SHA256, _key, KeyEncryptionKey.KeySize, fileSalt, Encoding.UTF8.GetBytes(fileIdentity));
+
+    private static byte[] AssociatedData(string snapshotId) => Encoding.UTF8.GetBytes("MongoBackup data key v1|" + snapshotId);
+
+    public void Dispose() => CryptographicOperations.ZeroMemory(_key);
+}

@@ -1,0 +1,102 @@
+using System.Runtime.InteropServices;
+using System.Security;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace MongoBackup.Engine.Security;
+
+/// <summary>
+/// The user's key: it never encrypts data itself, only wraps each snapshot's random data key. Made from a
+/// passphrase (PBKDF2-HMAC-SHA256, many iterations, with the repository's salt) or read from a raw 256-bit key file.
+/// Its fingerprint lets a wrong key be recognised before anything is decrypted.
+/// </summary>
+public sealed class KeyEncryptionKey : IDisposable
+{
+    public const int KeySize = 32;
+    public const int DefaultIterations = 600_000;
+    public const string PassphraseKdf = "PBKDF2-HMAC-SHA256";
+    public const string KeyFileKdf = "raw";
+
+    private readonly byte[] _key;
+
+    private KeyEncryptionKey(byte[] key, string kdf, byte[]? salt, int iterations)
+    {
+        _key = key;
+        Kdf = kdf;
+        Salt = salt;
+        Iterations = iterations;
+        Fingerprint = ComputeFingerprint(key);
+    }
+
+    /// <summary>How the key was made: recorded in manifests so the same passphrase makes the same key again.</summary>
+    public string Kdf { get; }
+    public byte[]? Salt { get; }
+    public int Iterations { get; }
+
+    /// <summary>16 hex characters identifying the key (an HMAC of a constant under it; it reveals nothing of the key).</summary>
+    public string Fingerprint { get; }
+
+    internal ReadOnlySpan<byte> Bytes => _key;
+
+    public static KeyEncryptionKey FromPassphrase(SecureString passphrase, byte[] salt, int iterations = DefaultIterations)
+    {
+        if (passphrase.Length < 12)
+            throw new MongoBackupException(ErrorIds.InvalidArgument, "The encryption passphrase must be at least 12 characters long.");
+        var text = SecureStringBytes(passphrase);
+        try
+        {
+            var key = Rfc2898DeriveBytes.Pbkdf2(text, salt, iterations, HashAlgorithmName.SHA256, KeySize);
+            return new KeyEncryptionKey(key, PassphraseKdf, salt, iterations);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(text);
+        }
+    }
+
+    /// <summary>A key file holds exactly 32 raw bytes, or those bytes as 64 hex characters or as base64 text.</summary>
+    public static KeyEncryptionKey FromKeyFile(string path)
+    {
+        if (!File.Exists(path))
+            throw new MongoBackupException(ErrorIds.InvalidArgument, $"The encryption key file '{path}' does not exist.", target: path);
+        var content = File.ReadAllBytes(path);
+        var key = content.Length == KeySize ? content : ParseText(Encoding.ASCII.GetString(content).Trim());
+        if (key is null || key.Length != KeySize)
+            throw new MongoBackupException(ErrorIds.InvalidArgument,
+                $"The encryption key file '{path}' must hold a 256-bit key: 32 raw bytes, 64 hex characters or base64 text.", target: path);
+        return new KeyEncryptionKey(key, KeyFileKdf, null, 0);
+    }
+
+    public static byte[] NewSalt() => RandomNumberGenerator.GetBytes(16);
+
+    private static byte[]? ParseText(string text)
+    {
+        try { return text.Length == KeySize * 2 ? Convert.FromHexString(text) : Convert.FromBase64String(text); }
+        catch (FormatException) { return null; }
+    }
+
+    private static string ComputeFingerprint(byte[] key)
+    {
+        var mac = HMACSHA256.HashData(key, Encoding.ASCII.GetBytes("MongoBackup key fingerprint v1"));
+        return Convert.ToHexString(mac, 0, 8).ToLowerInvariant();
+    }
+
+    private static byte[] SecureStringBytes(SecureString secure)
+    {
+        var pointer = Marshal.SecureStringToGlobalAllocUnicode(secure);
+        try
+        {
+            var chars = new char[secure.Length];
+            Marshal.Copy(pointer, chars, 0, chars.Length);
+            var bytes = Encoding.UTF8.GetBytes(chars);
+            Array.Clear(chars);
+            return bytes;
+        }
+        finally
+        {
+            Marshal.ZeroFreeGlobalAllocUnicode(pointer);
+        }
+    }
+
+    public void Dispose() => CryptographicOperations.ZeroMemory(_key);
+}
