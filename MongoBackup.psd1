@@ -14,10 +14,14 @@
     CmdletsToExport      = @(
         'Backup-MongoDatabase'
         'Backup-MongoOplog'
+        'Copy-MongoSnapshot'
         'Get-MongoRestoreWindow'
         'Get-MongoSnapshot'
+        'Invoke-MongoSnapshotRetention'
+        'Remove-MongoSnapshot'
         'Restore-MongoDatabase'
         'Restore-MongoPointInTime'
+        'Test-MongoSnapshot'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -1,0 +1,63 @@
+using System.Management.Automation;
+using MongoBackup.Engine.Housekeeping;
+
+namespace MongoBackup.PowerShell.Commands;
+
+/// <summary>
+/// Applies keep-last/daily/weekly/monthly/within rules to a repository: outputs every snapshot with Keep or
+/// Remove and the reason, and removes what goes. Kept full snapshots keep the slices of their restore windows.
+/// </summary>
+[Cmdlet(VerbsLifecycle.Invoke, "MongoSnapshotRetention", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
+[OutputType(typeof(MongoSnapshotRetentionDecision))]
+public sealed class InvokeMongoSnapshotRetentionCommand : MongoEngineCmdlet
+{
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string Repository { get; set; } = "";
+
+    [Parameter]
+    [ValidateRange(1, int.MaxValue)]
+    public int KeepLast { get; set; }
+
+    [Parameter]
+    [ValidateRange(1, int.MaxValue)]
+    public int KeepDaily { get; set; }
+
+    [Parameter]
+    [ValidateRange(1, int.MaxValue)]
+    public int KeepWeekly { get; set; }
+
+    [Parameter]
+    [ValidateRange(1, int.MaxValue)]
+    public int KeepMonthly { get; set; }
+
+    [Parameter]
+    public TimeSpan KeepWithin { get; set; }
+
+    protected override void ProcessRecord() => RunCommand(() =>
+    {
+        var repository = RepositoryFolder.OpenExisting(ResolvePath(Repository));
+        var rules = new RetentionRules
+        {
+            KeepLast = Bound(nameof(KeepLast), KeepLast),
+            KeepDaily = Bound(nameof(KeepDaily), KeepDaily),
+            KeepWeekly = Bound(nameof(KeepWeekly), KeepWeekly),
+            KeepMonthly = Bound(nameof(KeepMonthly), KeepMonthly),
+            KeepWithin = MyInvocation.BoundParameters.ContainsKey(nameof(KeepWithin)) ? KeepWithin : null,
+        };
+        var plan = Await(ct => RetentionApplier.PlanAsync(repository, rules, ct));
+        var confirmed = plan.Removals
+            .Where(d => ShouldProcess(d.SnapshotId, $"Remove {d.Kind?.ToString().ToLowerInvariant()} snapshot from {repository.Location}: {d.Reason}"))
+            .Select(d => d.SnapshotId).ToHashSet(StringComparer.Ordinal);
+        if (confirmed.Count > 0)
+            RunEngine(async (observer, ct) =>
+            {
+                await new RetentionApplier(observer).ApplyAsync(repository, confirmed, ct).ConfigureAwait(false);
+                return confirmed.Count;
+            });
+        foreach (var decision in plan.Decisions)
+            WriteObject(MongoSnapshotRetentionDecision.From(decision, repository.Location, confirmed.Contains(decision.SnapshotId)));
+    });
+
+    private int? Bound(string name, int value) => MyInvocation.BoundParameters.ContainsKey(name) ? value : null;
+}

@@ -1,0 +1,80 @@
+using System.Management.Automation;
+using MongoBackup.Engine;
+using MongoBackup.Engine.Housekeeping;
+using MongoBackup.Engine.Repository;
+using MongoBackup.PowerShell.Pipeline;
+
+namespace MongoBackup.PowerShell.Commands;
+
+/// <summary>
+/// What the cmdlets that act on existing snapshots share: the snapshot comes from the pipeline (Get-MongoSnapshot,
+/// Backup-MongoDatabase) or by -Repository and -Id; each repository is opened once per command.
+/// </summary>
+public abstract class MongoSnapshotCmdlet : MongoEngineCmdlet
+{
+    protected const string SnapshotSet = "Snapshot";
+    protected const string IdSet = "Id";
+
+    private readonly Dictionary<string, ISnapshotRepository> _opened = new(StringComparer.Ordinal);
+
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = SnapshotSet)]
+    public MongoSnapshot? InputObject { get; set; }
+
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = IdSet)]
+    [ValidateNotNullOrEmpty]
+    public string Repository { get; set; } = "";
+
+    [Parameter(Mandatory = true, Position = 1, ParameterSetName = IdSet)]
+    [ValidateNotNullOrEmpty]
+    public string[] Id { get; set; } = [];
+
+    /// <summary>The snapshots this record names: the piped one, or each -Id in -Repository.</summary>
+    protected IEnumerable<(ISnapshotRepository Repository, string Id, MongoSnapshot? Snapshot)> SelectedSnapshots()
+    {
+        if (InputObject is { } snapshot)
+        {
+            yield return (Open(snapshot.Repository), snapshot.Id, snapshot);
+            yield break;
+        }
+        var repository = Open(ResolvePath(Repository));
+        foreach (var id in Id) yield return (repository, id, null);
+    }
+
+    /// <summary>A snapshot from the pipeline without a manifest cannot be read; say so by name.</summary>
+    protected static void RequireComplete(MongoSnapshot? snapshot, string doing)
+    {
+        if (snapshot is { Status: MongoSnapshot.IncompleteStatus })
+            throw new MongoBackupException(ErrorIds.SnapshotNotFound,
+                $"Snapshot '{snapshot.Id}' is incomplete (it has no readable manifest) and cannot be {doing}.", target: snapshot.Id);
+    }
+
+    /// <summary>Runs the work for one snapshot; its failure is a non-terminating error so the other piped snapshots still go.</summary>
+    protected void ForEachSnapshot(Action<ISnapshotRepository, string, MongoSnapshot?> work) => RunHousekeeping(() =>
+    {
+        foreach (var (repository, id, snapshot) in SelectedSnapshots())
+        {
+            try { work(repository, id, snapshot); }
+            catch (MongoBackupException e) { WriteError(HousekeepingErrorRecords.ToRecord(e)); }
+        }
+    });
+
+    /// <summary>Like RunCommand, with the housekeeping error ids in their own categories.</summary>
+    protected void RunHousekeeping(Action body) => RunCommand(() =>
+    {
+        try { body(); }
+        catch (MongoBackupException e) { ThrowTerminatingError(HousekeepingErrorRecords.ToRecord(e)); }
+    });
+
+    /// <summary>A repository named by its location, opened once; the same helper every cmdlet uses for -Repository.</summary>
+    protected ISnapshotRepository Open(string location)
+    {
+        if (!_opened.TryGetValue(location, out var repository))
+            _opened[location] = repository = RepositoryFolder.OpenExisting(location);
+        return repository;
+    }
+
+    protected bool IsWhatIf() =>
+        MyInvocation.BoundParameters.TryGetValue("WhatIf", out var bound)
+            ? ((SwitchParameter)bound).IsPresent
+            : LanguagePrimitives.IsTrue(GetVariableValue("WhatIfPreference"));
+}

@@ -1,0 +1,48 @@
+using System.Management.Automation;
+using MongoBackup.Engine.Housekeeping;
+using MongoBackup.Engine.Repository;
+
+namespace MongoBackup.PowerShell.Commands;
+
+/// <summary>
+/// Deletes snapshots. Everything piped in is collected and removed together at the end, so a full snapshot and
+/// the slices of its window can go in one pipeline; removing only part of a restore window that stays is refused
+/// unless -Force.
+/// </summary>
+[Cmdlet(VerbsCommon.Remove, "MongoSnapshot", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High,
+    DefaultParameterSetName = SnapshotSet)]
+[OutputType(typeof(void))]
+public sealed class RemoveMongoSnapshotCommand : MongoSnapshotCmdlet
+{
+    private readonly List<(ISnapshotRepository Repository, string Id, MongoSnapshot? Snapshot)> _chosen = [];
+
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    protected override void ProcessRecord() => RunHousekeeping(() => _chosen.AddRange(SelectedSnapshots()));
+
+    protected override void EndProcessing() => RunHousekeeping(() =>
+    {
+        foreach (var group in _chosen.GroupBy(c => c.Repository))
+        {
+            var repository = group.Key;
+            var ids = group.Select(c => c.Id).Distinct(StringComparer.Ordinal).ToList();
+            var blockers = Await(ct => SnapshotRemover.CheckAsync(repository, ids, ct));
+            if (blockers.Count > 0 && !Force && IsWhatIf())
+                foreach (var blocker in blockers) WriteWarning($"Without -Force this removal is refused: {blocker.Reason}");
+
+            var confirmed = group.Where(c => ShouldProcess(c.Id, $"Remove {Describe(c.Snapshot)}snapshot from {repository.Location}"))
+                .Select(c => c.Id).Distinct(StringComparer.Ordinal).ToList();
+            if (confirmed.Count == 0) continue;
+            RunEngine(async (observer, ct) =>
+            {
+                await new SnapshotRemover(observer).RemoveAsync(repository, confirmed, Force.IsPresent, ct).ConfigureAwait(false);
+                return confirmed.Count;
+            });
+        }
+    });
+
+    private static string Describe(MongoSnapshot? snapshot) => snapshot is null ? ""
+        : snapshot.Status == MongoSnapshot.IncompleteStatus ? "incomplete "
+        : $"{snapshot.Kind.ToLowerInvariant()} ";
+}

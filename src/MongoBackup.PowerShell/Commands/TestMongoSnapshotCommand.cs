@@ -1,0 +1,49 @@
+using System.Management.Automation;
+using MongoBackup.Engine;
+using MongoBackup.Engine.Connection;
+using MongoBackup.Engine.Housekeeping;
+using MongoBackup.PowerShell.Pipeline;
+
+namespace MongoBackup.PowerShell.Commands;
+
+/// <summary>
+/// Verifies snapshots: every file's size and SHA-256, decompression, and every document's BSON structure; with
+/// -ConnectionString, also a restore into scratch databases whose counts are compared with the manifest. Outputs a
+/// result per snapshot; a failed check is also a non-terminating SnapshotTestFailed error naming the file.
+/// </summary>
+[Cmdlet(VerbsDiagnostic.Test, "MongoSnapshot", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low,
+    DefaultParameterSetName = SnapshotSet)]
+[OutputType(typeof(MongoSnapshotTestResult))]
+public sealed class TestMongoSnapshotCommand : MongoSnapshotCmdlet
+{
+    /// <summary>A server to restore into as a further check; the scratch databases are dropped afterwards.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? ConnectionString { get; set; }
+
+    [Parameter]
+    [Credential]
+    public PSCredential? Credential { get; set; }
+
+    protected override void ProcessRecord() => ForEachSnapshot((repository, id, snapshot) =>
+    {
+        RequireComplete(snapshot, "tested");
+        var connection = RestoreTarget();
+        // Reading files changes nothing; only the scratch restore writes to a server, so only it asks.
+        if (connection is not null && !ShouldProcess(connection.DisplayName, $"Restore snapshot {id} into scratch databases, compare counts, drop them"))
+            connection = null;
+        var verification = RunEngine((observer, ct) => new SnapshotVerifier(observer).VerifyAsync(repository, id, connection, ct));
+        var result = MongoSnapshotTestResult.FromVerification(verification);
+        WriteObject(result);
+        if (!result.Passed)
+            WriteError(HousekeepingErrorRecords.ToRecord(new MongoBackupException(HousekeepingErrorIds.SnapshotTestFailed,
+                $"Snapshot {id} failed its test: {string.Join(" ", result.Problems)}", target: id), result));
+    });
+
+    private ConnectionSettings? RestoreTarget()
+    {
+        if (ConnectionString is null) return null;
+        var credential = Credential is { } c && c != PSCredential.Empty ? c : null;
+        return new ConnectionSettings { ConnectionString = ConnectionString, UserName = credential?.UserName, Password = credential?.Password };
+    }
+}

@@ -1,0 +1,65 @@
+using MongoBackup.Engine.Housekeeping;
+
+namespace MongoBackup;
+
+/// <summary>What Test-MongoSnapshot found in one snapshot: each file, the documents parsed, and any scratch restore.</summary>
+public sealed class MongoSnapshotTestResult
+{
+    public string SnapshotId { get; init; } = "";
+    public bool Passed { get; init; }
+    public MongoSnapshotFileTestResult[] Files { get; init; } = [];
+    /// <summary>Documents parsed from the data files.</summary>
+    public long Documents { get; init; }
+    /// <summary>Whether the snapshot was also restored into scratch databases (-ConnectionString) and its counts compared.</summary>
+    public bool RestoreChecked { get; init; }
+    /// <summary>Per collection: documents the manifest records and documents the scratch restore produced.</summary>
+    public MongoSnapshotRestoreCount[] RestoreCounts { get; init; } = [];
+    /// <summary>Every problem found, each naming its file or namespace; empty when the snapshot passed.</summary>
+    public string[] Problems { get; init; } = [];
+    public string Repository { get; init; } = "";
+
+    public override string ToString() => $"{SnapshotId}: {(Passed ? "passed" : "FAILED")}";
+
+    public static MongoSnapshotTestResult FromVerification(SnapshotVerification verification) => new()
+    {
+        SnapshotId = verification.SnapshotId,
+        Passed = verification.Passed,
+        Files = verification.Files.Select(f => new MongoSnapshotFileTestResult
+        {
+            Path = f.Path, Kind = f.Kind.ToString(), SizeBytes = f.Size, ExpectedSizeBytes = f.ExpectedSize,
+            Documents = f.Documents, Passed = f.Passed, Problem = f.Problem, ProblemOffset = f.ProblemOffset,
+        }).ToArray(),
+        Documents = verification.Documents,
+        RestoreChecked = verification.RestoreChecked,
+        RestoreCounts = verification.RestoredCounts.Select(c => new MongoSnapshotRestoreCount
+            { Namespace = c.Namespace, Expected = c.Expected, Restored = c.Restored }).ToArray(),
+        Problems = verification.Problems.ToArray(),
+        Repository = verification.Repository,
+    };
+}
+
+/// <summary>One file of a tested snapshot: its path in the snapshot, size, documents parsed, and what is wrong (null when nothing).</summary>
+public sealed class MongoSnapshotFileTestResult
+{
+    public string Path { get; init; } = "";
+    /// <summary>Data, Metadata or Oplog.</summary>
+    public string Kind { get; init; } = "";
+    public long SizeBytes { get; init; }
+    public long ExpectedSizeBytes { get; init; }
+    public long Documents { get; init; }
+    public bool Passed { get; init; }
+    public string? Problem { get; init; }
+    /// <summary>Where the broken document starts in the uncompressed file; null when the problem is not a broken document.</summary>
+    public long? ProblemOffset { get; init; }
+
+    public override string ToString() => Path;
+}
+
+/// <summary>One collection of a scratch restore.</summary>
+public sealed class MongoSnapshotRestoreCount
+{
+    public string Namespace { get; init; } = "";
+    public long Expected { get; init; }
+    public long Restored { get; init; }
+    public override string ToString() => $"{Namespace}: {Restored}/{Expected}";
+}
