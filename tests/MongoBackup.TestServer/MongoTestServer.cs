@@ -33,7 +33,7 @@ public sealed class MongoTestServer : IDisposable, IAsyncDisposable
         _dispatcher = new CommandDispatcher(_state, _log, new ICommandGroup[]
         {
             auth, new HandshakeCommands(auth), new CatalogCommands(), new WriteCommands(), new ReadCommands(),
-            new UserCommands(), new ApplyOpsCommand(), new TransactionCommands(),
+            new UserCommands(), new AuthzMergeCommand(), new ApplyOpsCommand(), new TransactionCommands(),
         });
         if (options.TlsCertificatePath != null)
             _certificate = X509CertificateLoader.LoadPkcs12FromFile(options.TlsCertificatePath, options.TlsCertificatePassword);
