@@ -194,6 +194,15 @@ public class CrudTests : ServerTestBase
     }
 
     [Fact]
+    public void Array_ids_are_refused()
+    {
+        var items = Connect(StartServer()).GetDatabase("app").GetCollection<BsonDocument>("items");
+        var arrayId = Assert.Throws<MongoWriteException>(() => items.InsertOne(new BsonDocument("_id", new BsonArray { 1 })));
+        Assert.Equal("can't use an array for _id", arrayId.WriteError.Message);
+        Assert.Equal(0, items.CountDocuments(new BsonDocument()));
+    }
+
+    [Fact]
     public void Sessions_and_read_concerns_are_accepted()
     {
         var client = Connect(StartServer());

@@ -8,12 +8,14 @@ namespace MongoBackup.TestServer.Tests;
 public class SecurityTests : ServerTestBase
 {
     [Theory]
-    [InlineData("SCRAM-SHA-256")]
-    [InlineData("SCRAM-SHA-1")]
-    [InlineData(null)] // negotiated through hello's saslSupportedMechs and speculative authentication
-    public void Scram_authentication_with_the_right_password_succeeds(string? mechanism)
+    [InlineData("SCRAM-SHA-256", "rs0")]
+    [InlineData("SCRAM-SHA-1", "rs0")]
+    [InlineData(null, "rs0")] // negotiated through hello's saslSupportedMechs and speculative authentication
+    [InlineData("SCRAM-SHA-256", null)]
+    [InlineData(null, null)]
+    public void Scram_authentication_with_the_right_password_succeeds(string? mechanism, string? replicaSet)
     {
-        var server = StartServer(user: "root", password: "s3cret:pw");
+        var server = StartServer(replicaSet, user: "root", password: "s3cret:pw");
         var client = Connect(server, s => s.Credential = mechanism == null
             ? MongoCredential.CreateCredential("admin", "root", "s3cret:pw")
             : new MongoCredential(mechanism, new MongoInternalIdentity("admin", "root"), new PasswordEvidence("s3cret:pw")));

@@ -32,7 +32,11 @@ internal sealed class DocumentWriter
             return document;
         }
         var stored = WithIdFirst(document);
-        var recordId = collection.Insert(stored, (stored as StoredBsonDocument)?.Bytes);
+        RejectInvalidId(stored["_id"]);
+        var bytes = BsonBytes.Of(stored);
+        if (bytes.Length > MaxDocumentBytes)
+            throw new CommandFailure(10334, "BSONObjectTooLarge", $"object to insert too large. size in bytes: {bytes.Length}, max size: {MaxDocumentBytes}");
+        var recordId = collection.Insert(stored, bytes);
         context.OnUndo(() => collection.Delete(recordId, stored));
         if (collection.IsCapped) EnforceCap(collection);
         context.Log(collection.Database, new BsonDocument
@@ -71,6 +75,14 @@ internal sealed class DocumentWriter
             { "op", "d" }, { "ns", collection.Namespace }, { "ui", UuidOf(collection) },
             { "o", new BsonDocument("_id", document["_id"]) },
         });
+    }
+
+    private const int MaxDocumentBytes = 16 * 1024 * 1024;
+
+    private static void RejectInvalidId(BsonValue id)
+    {
+        if (id.BsonType is BsonType.Array or BsonType.RegularExpression or BsonType.Undefined)
+            throw CommandFailure.BadValue($"can't use a{(id.BsonType == BsonType.Array ? "n" : "")} {id.BsonType.ToString().ToLowerInvariant()} for _id");
     }
 
     public static BsonBinaryData UuidOf(Collection collection) => new(collection.Uuid, GuidRepresentation.Standard);
