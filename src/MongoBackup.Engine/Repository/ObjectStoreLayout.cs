@@ -32,6 +32,14 @@ internal sealed class ObjectStoreLayout(RepositoryLocation location)
     /// <summary>The snapshot id of a common prefix ("PREFIX/id/") returned by a delimited listing.</summary>
     public string IdOfFolder(string folderPrefix) => folderPrefix[Root.Length..].TrimEnd('/');
 
+    /// <summary>The snapshot id an object below the root belongs to; null for an object directly at the root (not a snapshot's).</summary>
+    public string? IdOfKey(string key)
+    {
+        var rest = key[Root.Length..];
+        var slash = rest.IndexOf('/');
+        return slash > 0 ? rest[..slash] : null;
+    }
+
     /// <summary>How a manifest is named in messages: the repository location, the id, the file.</summary>
     public string ManifestDisplayName(string snapshotId) => $"{location}/{snapshotId}/{SnapshotManifest.FileName}";
 }

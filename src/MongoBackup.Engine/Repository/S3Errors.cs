@@ -18,7 +18,7 @@ internal sealed class S3Errors(RepositoryLocation location, string endpoint)
     };
 
     public static bool IsStoreFailure(Exception e) =>
-        e is AmazonClientException or HttpRequestException or SocketException;
+        e is AmazonServiceException or AmazonClientException or HttpRequestException or SocketException;
 
     public async Task<T> Run<T>(Func<Task<T>> operation, string? key)
     {

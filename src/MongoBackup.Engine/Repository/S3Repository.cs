@@ -125,17 +125,10 @@ public sealed class S3Repository : ISnapshotRepository, IDisposable
 
     private async Task<List<string>> ListSnapshotIdsAsync(CancellationToken ct)
     {
-        var ids = new List<string>();
-        string? token = null;
-        do
-        {
-            var page = await _client.ListObjectsV2Async(new ListObjectsV2Request
-            {
-                BucketName = Bucket, Prefix = _layout.Root, Delimiter = "/", ContinuationToken = token,
-            }, ct).ConfigureAwait(false);
-            ids.AddRange((page.CommonPrefixes ?? []).Select(_layout.IdOfFolder));
-            token = page.IsTruncated == true ? page.NextContinuationToken : null;
-        } while (token is not null);
+        // A full listing rather than Delimiter="/": some S3-compatible stores (s3rver among them) omit common
+        // prefixes that hold no object directly, which would hide an upload cut off before its manifest.
+        var ids = (await ListKeysAsync(_layout.Root, ct).ConfigureAwait(false))
+            .Select(_layout.IdOfKey).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
         ids.Sort(StringComparer.Ordinal);
         return ids;
     }

@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using MongoBackup.Engine.Codecs;
 using MongoBackup.Engine.Formats;
+using MongoBackup.Engine.Security;
 
 namespace MongoBackup.Engine.Repository;
 
@@ -14,12 +15,14 @@ public sealed class SnapshotDumpReader : IDumpReader
 {
     private readonly ISnapshotRepository _repository;
     private readonly SnapshotManifest _manifest;
+    private readonly DataKey? _dataKey;
     private readonly Dictionary<string, ManifestFile> _files;
 
-    private SnapshotDumpReader(ISnapshotRepository repository, SnapshotManifest manifest, List<DumpNamespace> namespaces)
+    private SnapshotDumpReader(ISnapshotRepository repository, SnapshotManifest manifest, DataKey? dataKey, List<DumpNamespace> namespaces)
     {
         _repository = repository;
         _manifest = manifest;
+        _dataKey = dataKey;
         _files = manifest.Files.ToDictionary(f => f.Path, StringComparer.Ordinal);
         Namespaces = namespaces;
     }
@@ -28,17 +31,17 @@ public sealed class SnapshotDumpReader : IDumpReader
     public IReadOnlyList<DumpNamespace> Namespaces { get; }
     public bool HasOplog => _manifest.Files.Any(f => f.Kind == ManifestFileKind.Oplog);
 
-    public static async Task<SnapshotDumpReader> OpenAsync(ISnapshotRepository repository, SnapshotManifest manifest, CancellationToken ct)
+    public static async Task<SnapshotDumpReader> OpenAsync(ISnapshotRepository repository, SnapshotManifest manifest, DataKey? dataKey, CancellationToken ct)
     {
         var namespaces = new List<DumpNamespace>();
         foreach (var file in manifest.Files.Where(f => f.Kind == ManifestFileKind.Metadata).OrderBy(f => f.Path, StringComparer.Ordinal))
         {
-            var json = await ReadTextAsync(repository, manifest, file, ct);
+            var json = await ReadTextAsync(repository, manifest, file, dataKey, ct);
             var metadata = CollectionMetadata.Parse(json, $"{manifest.Id}/{file.Path}");
             var database = DumpNames.UnescapeDatabase(file.Path[..file.Path.IndexOf('/')]);
             namespaces.Add(new DumpNamespace(database, metadata.CollectionName, metadata, $"{manifest.Id}/{file.Path}"));
         }
-        return new SnapshotDumpReader(repository, manifest, namespaces);
+        return new SnapshotDumpReader(repository, manifest, dataKey, namespaces);
     }
 
     public async Task ReadAsync(IReadOnlyCollection<DumpNamespace> chosen,
@@ -51,7 +54,11 @@ public sealed class SnapshotDumpReader : IDumpReader
     public IAsyncEnumerable<byte[]> ReadOplogAsync(CancellationToken ct) =>
         ReadFileAsync(_manifest.Files.FirstOrDefault(f => f.Kind == ManifestFileKind.Oplog), ct);
 
-    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    public ValueTask DisposeAsync()
+    {
+        _dataKey?.Dispose();
+        return ValueTask.CompletedTask;
+    }
 
     private ManifestFile? DataFileOf(DumpNamespace ns)
     {
@@ -62,23 +69,19 @@ public sealed class SnapshotDumpReader : IDumpReader
     private async IAsyncEnumerable<byte[]> ReadFileAsync(ManifestFile? file, [EnumeratorCancellation] CancellationToken ct)
     {
         if (file is null) yield break; // a view, or a namespace without data
-        var name = $"{_manifest.Id}/{file.Path}";
-        var verifying = new VerifyingReadStream(await _repository.OpenReadAsync(_manifest.Id, file.Path, ct), file, name);
-        var plain = CompressionCodec.WrapForRead(verifying, _manifest.Compression);
-        using var reader = new BsonDocumentReader(plain, name);
+        await using var stored = await SnapshotFileReader.OpenAsync(_repository, _manifest, file, _dataKey, ct);
+        using var reader = new BsonDocumentReader(stored.Content, stored.DisplayName);
         while (await reader.ReadNextAsync(ct) is { } document)
             yield return document;
-        await verifying.VerifyToEndAsync(ct);
+        await stored.VerifyToEndAsync(ct);
     }
 
-    private static async Task<string> ReadTextAsync(ISnapshotRepository repository, SnapshotManifest manifest, ManifestFile file, CancellationToken ct)
+    private static async Task<string> ReadTextAsync(ISnapshotRepository repository, SnapshotManifest manifest, ManifestFile file, DataKey? dataKey, CancellationToken ct)
     {
-        var name = $"{manifest.Id}/{file.Path}";
-        var verifying = new VerifyingReadStream(await repository.OpenReadAsync(manifest.Id, file.Path, ct), file, name);
-        await using var plain = CompressionCodec.WrapForRead(verifying, manifest.Compression);
-        using var text = new StreamReader(plain, Encoding.UTF8);
+        await using var stored = await SnapshotFileReader.OpenAsync(repository, manifest, file, dataKey, ct);
+        using var text = new StreamReader(stored.Content, Encoding.UTF8, leaveOpen: true);
         var json = await text.ReadToEndAsync(ct);
-        await verifying.VerifyToEndAsync(ct);
+        await stored.VerifyToEndAsync(ct);
         return json;
     }
 }

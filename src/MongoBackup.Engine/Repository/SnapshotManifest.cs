@@ -118,5 +118,13 @@ public sealed record ManifestNamespace(string Database, string Collection, strin
 /// <summary>One file of a snapshot: its path relative to the snapshot root ('/' separators), size, SHA-256 (lowercase hex).</summary>
 public sealed record ManifestFile(string Path, long Size, string Sha256, ManifestFileKind Kind);
 
-/// <summary>How a snapshot's files are encrypted: algorithm, key id, and the data key wrapped by that key.</summary>
-public sealed record ManifestEncryption(string Algorithm, string KeyId, string WrappedDataKey);
+/// <summary>
+/// How a snapshot's files are encrypted: algorithm, key id (the user's key fingerprint), the data key wrapped by
+/// that key, and how the user's key is made from a passphrase (KDF, base64 salt, iterations; "raw" for a key file).
+/// </summary>
+public sealed record ManifestEncryption(string Algorithm, string KeyId, string WrappedDataKey)
+{
+    public string Kdf { get; init; } = "";
+    public string? KdfSalt { get; init; }
+    public int KdfIterations { get; init; }
+}

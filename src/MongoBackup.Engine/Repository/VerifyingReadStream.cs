@@ -51,11 +51,9 @@ public sealed class VerifyingReadStream(Stream inner, ManifestFile expected, str
 
     private void Account(ReadOnlySpan<byte> bytes)
     {
-        if (bytes.Length == 0)
-        {
-            Verify();
-            return;
-        }
+        // The end is checked by VerifyToEndAsync, after the layers above have said what they found wrong (an
+        // encrypted file names the chunk that is cut short, which is more useful than a size mismatch).
+        if (bytes.Length == 0) return;
         _read += bytes.Length;
         _sha256.AppendData(bytes);
         if (_read > expected.Size)

@@ -1,0 +1,49 @@
+using MongoBackup.Engine.Codecs;
+using MongoBackup.Engine.Security;
+
+namespace MongoBackup.Engine.Repository;
+
+/// <summary>
+/// Opens a stored snapshot file for reading through the whole chain: size and SHA-256 check, decryption (when the
+/// snapshot is encrypted), decompression. Call <see cref="VerifyToEndAsync"/> once the content is consumed.
+/// </summary>
+public sealed class SnapshotFileReader : IAsyncDisposable
+{
+    private readonly VerifyingReadStream _verifying;
+    private readonly Stream _stored;
+
+    private SnapshotFileReader(VerifyingReadStream verifying, Stream stored, Stream content, string displayName)
+    {
+        _verifying = verifying;
+        _stored = stored;
+        Content = content;
+        DisplayName = displayName;
+    }
+
+    /// <summary>The file's plain content.</summary>
+    public Stream Content { get; }
+    public string DisplayName { get; }
+
+    public static async Task<SnapshotFileReader> OpenAsync(
+        ISnapshotRepository repository, SnapshotManifest manifest, ManifestFile file, DataKey? dataKey, CancellationToken ct)
+    {
+        var name = $"{manifest.Id}/{file.Path}";
+        var verifying = new VerifyingReadStream(await repository.OpenReadAsync(manifest.Id, file.Path, ct), file, name);
+        Stream stored = dataKey is null
+            ? verifying
+            : new DecryptingStream(verifying, dataKey, SnapshotEncryption.FileIdentity(manifest.Id, file.Path), name);
+        return new SnapshotFileReader(verifying, stored, CompressionCodec.WrapForRead(stored, manifest.Compression), name);
+    }
+
+    /// <summary>
+    /// Reads what the decompressor left (through decryption, so the end marker is authenticated too) and checks the
+    /// stored bytes against the manifest's size and SHA-256.
+    /// </summary>
+    public async Task VerifyToEndAsync(CancellationToken ct)
+    {
+        if (!ReferenceEquals(_stored, _verifying)) await _stored.CopyToAsync(Stream.Null, ct);
+        await _verifying.VerifyToEndAsync(ct);
+    }
+
+    public ValueTask DisposeAsync() => Content.DisposeAsync();
+}

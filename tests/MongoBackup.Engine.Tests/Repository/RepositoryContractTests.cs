@@ -1,0 +1,164 @@
+using System.Security.Cryptography;
+using MongoBackup.Engine.Repository;
+using MongoBackup.Engine.Tests.Repository.ObjectStores;
+
+namespace MongoBackup.Engine.Tests.Repository;
+
+/// <summary>
+/// What every repository kind must do, run over a folder, Azure Blob Storage (Azurite) and S3 (s3rver): files
+/// written and read back byte for byte, a snapshot that exists only once its manifest is committed, uploads cut
+/// off half-way that never list as complete, damaged manifests reported as incomplete, deletion.
+/// </summary>
+public sealed class RepositoryContractTests(ObjectStoreServices services) : IClassFixture<ObjectStoreServices>
+{
+    private const string Id = "20261124T221500Z-full-0001";
+
+    [Theory]
+    [MemberData(nameof(ObjectStoreServices.AllKinds), MemberType = typeof(ObjectStoreServices))]
+    public async Task Files_read_back_byte_for_byte_and_the_snapshot_lists_and_deletes(StoreKind kind)
+    {
+        var repository = await services.NewRepositoryAsync(kind);
+        // Larger than two upload parts, so multipart and block uploads are crossed at part boundaries.
+        var big = RandomNumberGenerator.GetBytes(2 * 8 * 1024 * 1024 + 12345);
+        var small = "{\"options\":{}}"u8.ToArray();
+
+        var bigEntry = await WriteAsync(repository, Id, "shop/orders.bson", big, chunk: 100_000);
+        var smallEntry = await WriteAsync(repository, Id, "shop/orders.metadata.json", small, chunk: 7);
+        await repository.CommitManifestAsync(Manifest(Id, bigEntry, smallEntry), CancellationToken.None);
+
+        Assert.Equal(big.Length, bigEntry.Size);
+        Assert.Equal(Convert.ToHexString(SHA256.HashData(big)).ToLowerInvariant(), bigEntry.Sha256);
+        Assert.Equal(big, await ReadAllAsync(repository, Id, "shop/orders.bson"));
+        Assert.Equal(small, await ReadAllAsync(repository, Id, "shop/orders.metadata.json"));
+
+        var listed = Assert.Single(await ListAsync(repository));
+        Assert.True(listed.IsComplete, listed.Error);
+        Assert.Equal(Id, listed.Manifest!.Id);
+        Assert.Equal(["shop/orders.bson", "shop/orders.metadata.json"], listed.Manifest.Files.Select(f => f.Path).Order(StringComparer.Ordinal));
+        Assert.Equal(Id, (await SnapshotCatalog.FindAsync(repository, Id, CancellationToken.None)).Id);
+
+        await repository.DeleteSnapshotAsync(Id, CancellationToken.None);
+        Assert.Empty(await ListAsync(repository));
+        await Assert.ThrowsAsync<DirectoryNotFoundException>(() => repository.DeleteSnapshotAsync(Id, CancellationToken.None));
+        await Assert.ThrowsAsync<FileNotFoundException>(() => repository.OpenReadAsync(Id, "shop/orders.bson", CancellationToken.None));
+    }
+
+    [Theory]
+    [MemberData(nameof(ObjectStoreServices.AllKinds), MemberType = typeof(ObjectStoreServices))]
+    public async Task A_snapshot_lists_as_incomplete_until_its_manifest_is_committed_last(StoreKind kind)
+    {
+        var repository = await services.NewRepositoryAsync(kind);
+        var entry = await WriteAsync(repository, Id, "oplog.bson", RandomNumberGenerator.GetBytes(1000), chunk: 333);
+
+        var before = Assert.Single(await ListAsync(repository));
+        Assert.False(before.IsComplete);
+        Assert.Contains("did not finish", before.Error);
+        Assert.Empty(await SnapshotCatalog.LoadCompleteAsync(repository, CancellationToken.None));
+
+        await repository.CommitManifestAsync(Manifest(Id, entry), CancellationToken.None);
+        var after = Assert.Single(await SnapshotCatalog.LoadCompleteAsync(repository, CancellationToken.None));
+        Assert.Equal(Id, after.Id);
+    }
+
+    [Theory]
+    [MemberData(nameof(ObjectStoreServices.AllKinds), MemberType = typeof(ObjectStoreServices))]
+    public async Task An_upload_that_fails_half_way_leaves_no_snapshot_that_lists_as_complete(StoreKind kind)
+    {
+        var repository = await services.NewRepositoryAsync(kind);
+        var complete = await WriteAsync(repository, Id, "shop/a.bson", RandomNumberGenerator.GetBytes(5000), chunk: 1000);
+
+        // The codec stage fails after more than one upload part has gone out.
+        var failure = await Assert.ThrowsAsync<InvalidOperationException>(async () =>
+        {
+            await using var writer = await repository.CreateFileAsync(Id, "shop/b.bson", CancellationToken.None);
+            await writer.WriteAsync(RandomNumberGenerator.GetBytes(9 * 1024 * 1024));
+            throw new InvalidOperationException("codec failed");
+        });
+        Assert.Equal("codec failed", failure.Message);
+
+        var listed = Assert.Single(await ListAsync(repository));
+        Assert.Equal(Id, listed.SnapshotId);
+        Assert.False(listed.IsComplete);
+        Assert.Empty(await SnapshotCatalog.LoadCompleteAsync(repository, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<MongoBackupException>(() => SnapshotCatalog.FindAsync(repository, Id, CancellationToken.None));
+        Assert.Contains("incomplete", error.Message);
+        Assert.Contains(repository.Location, error.Message);
+        Assert.NotNull(complete);
+    }
+
+    [Theory]
+    [MemberData(nameof(ObjectStoreServices.AllKinds), MemberType = typeof(ObjectStoreServices))]
+    public async Task An_upload_cancelled_half_way_is_never_listed_as_complete(StoreKind kind)
+    {
+        var repository = await services.NewRepositoryAsync(kind);
+        using var cancel = new CancellationTokenSource();
+        var writer = await repository.CreateFileAsync(Id, "shop/big.bson", cancel.Token);
+        await writer.WriteAsync(RandomNumberGenerator.GetBytes(9 * 1024 * 1024), CancellationToken.None);
+        cancel.Cancel();
+        try { await writer.DisposeAsync(); }
+        catch (OperationCanceledException) { /* a store may refuse to finish a cancelled upload; either way it must not count */ }
+
+        Assert.All(await ListAsync(repository), r => Assert.False(r.IsComplete));
+        Assert.Empty(await SnapshotCatalog.LoadCompleteAsync(repository, CancellationToken.None));
+    }
+
+    [Theory]
+    [MemberData(nameof(ObjectStoreServices.AllKinds), MemberType = typeof(ObjectStoreServices))]
+    public async Task A_damaged_manifest_lists_as_incomplete_with_the_reason(StoreKind kind)
+    {
+        var repository = await services.NewRepositoryAsync(kind);
+        await WriteAsync(repository, Id, SnapshotManifest.FileName, "{ \"id\": \"cut off"u8.ToArray(), chunk: 5);
+        var healthy = "20261124T231500Z-full-0002";
+        var entry = await WriteAsync(repository, healthy, "oplog.bson", [1, 2, 3], chunk: 3);
+        await repository.CommitManifestAsync(Manifest(healthy, entry), CancellationToken.None);
+
+        var listed = await ListAsync(repository);
+        Assert.Equal([Id, healthy], listed.Select(r => r.SnapshotId));
+        Assert.False(listed[0].IsComplete);
+        Assert.Contains(SnapshotManifest.FileName, listed[0].Error);
+        Assert.Contains("not valid", listed[0].Error);
+        Assert.True(listed[1].IsComplete, listed[1].Error);
+    }
+
+    [Theory]
+    [MemberData(nameof(ObjectStoreServices.AllKinds), MemberType = typeof(ObjectStoreServices))]
+    public async Task Paths_outside_a_snapshot_are_refused(StoreKind kind)
+    {
+        var repository = await services.NewRepositoryAsync(kind);
+        await Assert.ThrowsAsync<ArgumentException>(() => repository.CreateFileAsync(Id, "../other/x.bson", CancellationToken.None));
+        await Assert.ThrowsAsync<ArgumentException>(() => repository.CreateFileAsync("../x", "a.bson", CancellationToken.None));
+        Assert.Empty(await ListAsync(repository));
+    }
+
+    private static async Task<ManifestFile> WriteAsync(ISnapshotRepository repository, string id, string path, byte[] content, int chunk)
+    {
+        var writer = await repository.CreateFileAsync(id, path, CancellationToken.None);
+        await using (writer)
+        {
+            for (var offset = 0; offset < content.Length; offset += chunk)
+                await writer.WriteAsync(content.AsMemory(offset, Math.Min(chunk, content.Length - offset)));
+        }
+        return writer.Entry;
+    }
+
+    private static async Task<byte[]> ReadAllAsync(ISnapshotRepository repository, string id, string path)
+    {
+        await using var stream = await repository.OpenReadAsync(id, path, CancellationToken.None);
+        using var copy = new MemoryStream();
+        await stream.CopyToAsync(copy);
+        return copy.ToArray();
+    }
+
+    private static async Task<List<ManifestReadResult>> ListAsync(ISnapshotRepository repository)
+    {
+        var results = new List<ManifestReadResult>();
+        await foreach (var result in repository.ListAsync(CancellationToken.None)) results.Add(result);
+        return results;
+    }
+
+    private static SnapshotManifest Manifest(string id, params ManifestFile[] files) => new()
+    {
+        Id = id, Kind = SnapshotKind.Full, Status = SnapshotStatus.Complete, ToolVersion = "test",
+        StartTime = DateTimeOffset.UtcNow.AddMinutes(-1), EndTime = DateTimeOffset.UtcNow, Files = [.. files],
+    };
+}
