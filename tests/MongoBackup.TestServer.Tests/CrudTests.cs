@@ -106,6 +106,25 @@ public class CrudTests : ServerTestBase
     }
 
     [Fact]
+    public void Unique_indexes_over_arrays_key_every_element()
+    {
+        var client = Connect(StartServer());
+        var posts = client.GetDatabase("app").GetCollection<BsonDocument>("posts");
+        posts.Indexes.CreateOne(new CreateIndexModel<BsonDocument>(new BsonDocument("tags", 1), new CreateIndexOptions { Unique = true }));
+        posts.Indexes.CreateOne(new CreateIndexModel<BsonDocument>(new BsonDocument("authors.email", 1),
+            new CreateIndexOptions { Unique = true, Sparse = true }));
+        posts.InsertOne(BsonDocument.Parse("{_id: 1, tags: ['a', 'b'], authors: [{email: 'x@y'}, {email: 'z@y'}]}"));
+        var shared = Assert.Throws<MongoWriteException>(() => posts.InsertOne(BsonDocument.Parse("{_id: 2, tags: ['b', 'c']}")));
+        Assert.Contains("index: tags_1 dup key: { tags: \"b\" }", shared.WriteError.Message);
+        var nested = Assert.Throws<MongoWriteException>(() => posts.InsertOne(BsonDocument.Parse("{_id: 3, tags: ['q'], authors: [{email: 'z@y'}]}")));
+        Assert.Contains("index: authors.email_1", nested.WriteError.Message);
+        posts.InsertOne(BsonDocument.Parse("{_id: 4, tags: ['d']}")); // sparse: no authors, not indexed there
+        posts.DeleteOne(new BsonDocument("_id", 1));
+        posts.InsertOne(BsonDocument.Parse("{_id: 5, tags: ['b'], authors: [{email: 'z@y'}]}")); // keys freed by the delete
+        Assert.Equal(new[] { 4, 5 }, posts.Find(new BsonDocument()).ToList().Select(d => d["_id"].AsInt32));
+    }
+
+    [Fact]
     public void Aggregate_count_and_collStats_answer_from_the_data()
     {
         var client = Connect(StartServer());

@@ -110,7 +110,9 @@ internal sealed class CatalogCommands : ICommandGroup
     private static BsonDocument ListIndexes(CommandContext context)
     {
         var collection = RequireCollection(context, context.CollectionName());
-        var specs = collection.Indexes.Select(i => i.Spec).ToList();
+        var specs = collection.Kind == CollectionKind.Timeseries
+            ? (BucketsOf(context, collection)?.Indexes ?? []).Select(i => TimeseriesIndexSpecs.ToUserSpec(i.Spec)).OfType<BsonDocument>().ToList()
+            : collection.Indexes.Select(i => i.Spec).ToList();
         var cursor = new ListCursor(context.Database + ".$cmd.listIndexes." + collection.Name, specs);
         return CursorReplies.First(context, cursor, CursorReplies.BatchSizeOf(context));
     }
@@ -137,6 +139,14 @@ internal sealed class CatalogCommands : ICommandGroup
             throw CommandFailure.BadValue("createIndexes needs a non-empty 'indexes' array");
         var writes = context.Writes;
         var existing = context.Server.Catalog.Find(context.Database, name);
+        if (existing is { Kind: CollectionKind.Timeseries })
+        {
+            // MongoDB builds a time-series collection's indexes on its buckets, with the keys rewritten.
+            var timeseries = existing.Options["timeseries"].AsBsonDocument;
+            specs = new BsonArray(specs.Select(s => TimeseriesIndexSpecs.ToBucketSpec(s.AsBsonDocument, timeseries)));
+            existing = BucketsOf(context, existing)
+                       ?? throw CommandFailure.NamespaceNotFound($"the buckets of time-series collection {existing.Namespace} are missing");
+        }
         if (existing != null && existing.Kind != CollectionKind.Collection)
             throw new CommandFailure(166, "CommandNotSupportedOnView", $"Namespace {existing.Namespace} is a view, not a collection");
         var collection = existing ?? context.Server.CatalogWriter.Create(context.Database, name, new BsonDocument(), writes);
@@ -152,6 +162,9 @@ internal sealed class CatalogCommands : ICommandGroup
         if (created == 0) reply.Add("note", "all indexes already exist");
         return reply;
     }
+
+    private static Collection? BucketsOf(CommandContext context, Collection timeseries) =>
+        context.Server.Catalog.Find(timeseries.Database, "system.buckets." + timeseries.Name);
 
     private static BsonDocument DropIndexes(CommandContext context)
     {

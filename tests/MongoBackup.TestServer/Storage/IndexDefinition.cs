@@ -42,42 +42,41 @@ internal sealed class IndexDefinition
     }
 
 
-    /// <summary>The key of a document in this unique index; null when the index does not cover the document.</summary>
-    public BsonArray? KeyOf(BsonDocument document)
+    /// <summary>
+    /// The keys of a document in this unique index, one per array element when a field is (or passes through) an array,
+    /// as MongoDB's multikey indexes have; none when a sparse or partial index does not cover the document.
+    /// </summary>
+    public List<BsonArray> KeysOf(BsonDocument document)
     {
-        if (_partialFilter != null && !_partialFilter.Matches(document)) return null;
-        var values = new BsonArray();
-        var anyPresent = false;
-        foreach (var field in Key)
-        {
-            var value = DocumentPath.Get(document, field.Name);
-            anyPresent |= value != null;
-            values.Add(value ?? BsonNull.Value);
-        }
-        if (IsSparse && !anyPresent) return null;
-        return values;
+        var keys = new List<BsonArray>();
+        if (_partialFilter != null && !_partialFilter.Matches(document)) return keys;
+        var perField = Key.Names.Select(field => IndexKeyValues.At(document, field)).ToList();
+        if (IsSparse && perField.All(values => values.All(v => v.IsBsonNull))) return keys;
+        keys.Add(new BsonArray());
+        foreach (var values in perField)
+            keys = keys.SelectMany(prefix => values.Select(v => new BsonArray(prefix) { v })).ToList();
+        return keys.Distinct(BsonValueOrder.Instance).Cast<BsonArray>().ToList();
     }
 
     public void CheckInsert(string ns, BsonDocument document, long recordId)
     {
         if (_uniqueKeys == null) return;
-        var key = KeyOf(document);
-        if (key != null && _uniqueKeys.TryGetValue(key, out var holder) && holder != recordId)
-            throw DuplicateKeyMessage.Failure(ns, Name, Key.Names.Zip(key.Values, (f, v) => (f, v)).ToList());
+        foreach (var key in KeysOf(document))
+            if (_uniqueKeys.TryGetValue(key, out var holder) && holder != recordId)
+                throw DuplicateKeyMessage.Failure(ns, Name, Key.Names.Zip(key.Values, (f, v) => (f, v)).ToList());
     }
 
     public void Add(BsonDocument document, long recordId)
     {
         if (_uniqueKeys == null) return;
-        var key = KeyOf(document);
-        if (key != null) _uniqueKeys[key] = recordId;
+        foreach (var key in KeysOf(document)) _uniqueKeys[key] = recordId;
     }
 
     public void Remove(BsonDocument document, long recordId)
     {
         if (_uniqueKeys == null) return;
-        var key = KeyOf(document);
-        if (key != null && _uniqueKeys.TryGetValue(key, out var holder) && holder == recordId) _uniqueKeys.Remove(key);
+        foreach (var key in KeysOf(document))
+            if (_uniqueKeys.TryGetValue(key, out var holder) && holder == recordId) _uniqueKeys.Remove(key);
     }
 
     public void Clear() => _uniqueKeys?.Clear();

@@ -1,0 +1,46 @@
+using MongoDB.Bson;
+
+namespace MongoBackup.TestServer.Storage;
+
+/// <summary>
+/// Turns an index spec given on a time-series collection into the spec MongoDB 7.0 builds on its buckets collection,
+/// and back for listIndexes: the meta field maps to "meta", the time field (or another measurement field, ascending or
+/// descending) to its control.min/control.max pair. Like MongoDB 6.3 and later, the bucket spec keeps the user's spec
+/// as originalSpec, which listIndexes on the time-series collection reports; mongodump reads indexes that way.
+/// </summary>
+internal static class TimeseriesIndexSpecs
+{
+    private const string OriginalSpec = "originalSpec";
+
+    public static BsonDocument ToBucketSpec(BsonDocument userSpec, BsonDocument timeseries)
+    {
+        if (!userSpec.TryGetValue("key", out var key) || key is not BsonDocument userKey || userKey.ElementCount == 0)
+            throw CommandFailure.BadValue("Index key must be a non-empty document: " + userSpec.ToJson());
+        var metaField = timeseries.GetValue("metaField", BsonNull.Value);
+        var bucketKey = new BsonDocument();
+        foreach (var element in userKey)
+        {
+            if (metaField.IsString && (element.Name == metaField.AsString || element.Name.StartsWith(metaField.AsString + ".", StringComparison.Ordinal)))
+            {
+                bucketKey.Add("meta" + element.Name[metaField.AsString.Length..], element.Value);
+                continue;
+            }
+            var direction = element.Value.IsNumeric ? element.Value.ToDouble() : 0;
+            if (direction > 0)
+                bucketKey.Add("control.min." + element.Name, element.Value).Add("control.max." + element.Name, element.Value);
+            else if (direction < 0)
+                bucketKey.Add("control.max." + element.Name, element.Value).Add("control.min." + element.Name, element.Value);
+            else
+                throw new CommandFailure(67, "CannotCreateIndex",
+                    $"Bad index key pattern {userKey.ToJson()}: the test server only builds ascending or descending indexes on time-series measurement fields");
+        }
+        var bucketSpec = new BsonDocument(userSpec) { ["key"] = bucketKey };
+        bucketSpec.Remove("ns");
+        bucketSpec[OriginalSpec] = new BsonDocument(userSpec.Where(e => e.Name != "ns"));
+        return bucketSpec;
+    }
+
+    /// <summary>The spec listIndexes shows on the time-series collection; null for bucket indexes made without one.</summary>
+    public static BsonDocument? ToUserSpec(BsonDocument bucketSpec) =>
+        bucketSpec.TryGetValue(OriginalSpec, out var original) && original is BsonDocument spec ? spec : null;
+}
