@@ -127,6 +127,19 @@ Describe 'Restore-MongoPointInTime' {
         Get-DocumentCount (Get-Collection $uri "$($db)_ct" 'orders') | Should -Be 0 -Because 'the drop was replayed'
     }
 
+    It '-Drop -Confirm:$false replaces a target that already holds data' {
+        (Get-Collection $uri "$($db)_pitr" 'orders').InsertOne((New-BsonDocument ([ordered]@{ _id = 'stray'; total = 0.0 })))
+        $result = Restore-MongoPointInTime -ConnectionString $uri -Repository $repository -PointInTime $beforeDrop -RenameDatabase "$db=$($db)_pitr" -Drop -Confirm:$false -WarningAction SilentlyContinue
+        $result.Succeeded | Should -BeTrue
+        Get-AllDocuments (Get-Collection $uri "$($db)_pitr" 'orders') | Should -Be $ordersBeforeDrop
+    }
+
+    It 'filters that match nothing in the base snapshot are NothingSelected, and nothing is written' {
+        { Restore-MongoPointInTime -ConnectionString $uri -Repository $repository -PointInTime $beforeDrop -Collection 'no_such_collection' -RenameDatabase "$db=$($db)_outside" -ErrorAction Stop } |
+            Should -Throw -ErrorId 'MongoBackup.NothingSelected*'
+        Get-DatabaseName $uri | Should -Not -Contain "$($db)_outside"
+    }
+
     It 'takes a DateTimeOffset in any offset as the instant it names' {
         $elsewhere = ([DateTimeOffset] $beforeDrop).ToOffset([TimeSpan]::FromHours(5))
         $result = Restore-MongoPointInTime -ConnectionString $uri -Repository $repository -PointInTime $elsewhere -Collection orders -RenameDatabase "$db=$($db)_dto" -WarningAction SilentlyContinue
