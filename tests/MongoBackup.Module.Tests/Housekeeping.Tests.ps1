@@ -1,0 +1,203 @@
+# Catalog housekeeping as a user runs it: Copy-, Test-, Remove-MongoSnapshot and Invoke-MongoSnapshotRetention.
+# Real snapshots come from Backup-MongoDatabase against MONGOBACKUP_TEST_URI or the in-memory test server; the
+# retention and removal histories are manifests written through the engine's own repository.
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'TestServer.ps1')
+    Import-MongoBackupModule
+    $script:server = Start-MongoTestServer
+    $script:uri = $server.Uri
+    $script:db = 'pester_hk_' + [guid]::NewGuid().ToString('N').Substring(0, 8)
+    $items = Get-Collection $uri $db 'items'
+    $items.InsertMany([MongoDB.Bson.BsonDocument[]] @(foreach ($i in 1..300) { New-BsonDocument ([ordered]@{ _id = $i; name = "item $i"; price = [double] $i / 4 }) }))
+
+    $script:repository = New-TestFolder
+    $script:snapshot = Backup-MongoDatabase -ConnectionString $uri -Repository $repository -Database $db -WarningAction SilentlyContinue
+
+    # A repository of manifests only: full snapshots and oplog slices on one timeline (second N = oplog Timestamp(N, 1)).
+    function New-History {
+        param([string] $Path, [object[]] $Snapshots)
+        $repo = [MongoBackup.Engine.Repository.FolderRepository]::new($Path)
+        $epoch = [datetimeoffset]::new(2026, 1, 1, 0, 0, 0, [timespan]::Zero)
+        foreach ($s in $Snapshots) {
+            $m = [MongoBackup.Engine.Repository.SnapshotManifest]::new()
+            $m.Id = $s.Id
+            $m.Status = 'Complete'
+            $m.Source.Topology = 'ReplicaSet'
+            $m.Source.ReplicaSetName = 'rs0'
+            $end = [MongoBackup.Engine.Repository.OplogTimestamp]::new([uint32] $s.At, 1)
+            $m.StartTime = $epoch.AddSeconds($s.At - 1)
+            $m.EndTime = $epoch.AddSeconds($s.At)
+            $m.ConsistentAt = [MongoBackup.Engine.Repository.ConsistencyPoint]::new($end, $m.EndTime)
+            $m.OplogEnd = $end
+            if ($s.After) {
+                $m.Kind = 'Oplog'
+                $m.PreviousSliceEnd = [MongoBackup.Engine.Repository.OplogTimestamp]::new([uint32] $s.After, 1)
+                $m.OplogStart = [MongoBackup.Engine.Repository.OplogTimestamp]::new([uint32] $s.After + 1, 0)
+            }
+            else {
+                $m.Kind = 'Full'
+                $m.PointInTimeConsistent = $true
+                $m.OplogStart = $end
+            }
+            $repo.CommitManifestAsync($m, [System.Threading.CancellationToken]::None).GetAwaiter().GetResult()
+        }
+    }
+    $day = 86400
+    # Three days, a full snapshot each day (two on day 2) and an unbroken chain of slices from the first one.
+    $script:history = @(
+        @{ Id = '01-full-d1'; At = 100 }
+        @{ Id = '02-slice'; At = 5000; After = 100 }
+        @{ Id = '03-full-d2a'; At = $day + 100 }
+        @{ Id = '04-slice'; At = $day + 5000; After = 5000 }
+        @{ Id = '05-full-d2b'; At = $day + 6000 }
+        @{ Id = '06-slice'; At = 2 * $day + 50; After = $day + 5000 }
+        @{ Id = '07-full-d3'; At = 2 * $day + 100 }
+        @{ Id = '08-slice'; At = 2 * $day + 5000; After = 2 * $day + 50 }
+    )
+}
+
+AfterAll {
+    if ($script:uri) { [MongoDB.Driver.MongoClient]::new($uri).DropDatabase($db, [System.Threading.CancellationToken]::None) }
+    Stop-MongoTestServer $server
+    Remove-Item $repository -Recurse -Force -ErrorAction SilentlyContinue
+}
+
+Describe 'Copy-MongoSnapshot' {
+    BeforeAll { $script:destination = Join-Path (New-TestFolder) 'offsite' }
+    AfterAll { Remove-Item (Split-Path $destination) -Recurse -Force -ErrorAction SilentlyContinue }
+
+    It 'copies a piped snapshot into a new repository and outputs it there, file for file' {
+        $copy = Get-MongoSnapshot -Repository $repository -Latest | Copy-MongoSnapshot -Destination $destination
+        $copy | Should -BeOfType MongoBackup.MongoSnapshot
+        $copy.Id | Should -Be $snapshot.Id
+        $copy.Repository | Should -Be $destination
+        $copy.Documents | Should -Be 300
+        foreach ($file in $snapshot.Files) {
+            $relative = [System.IO.Path]::GetRelativePath($snapshot.Path, $file)
+            (Get-FileHash (Join-Path $copy.Path $relative)).Hash | Should -Be (Get-FileHash $file).Hash
+        }
+        (Get-MongoSnapshot -Repository $destination).Id | Should -Be $snapshot.Id
+    }
+
+    It 'refuses to copy onto an existing copy without -Force, and replaces it with -Force' {
+        { Copy-MongoSnapshot -Repository $repository -Id $snapshot.Id -Destination $destination -ErrorAction Stop } |
+            Should -Throw -ErrorId 'MongoBackup.SnapshotExists,*'
+        (Copy-MongoSnapshot -Repository $repository -Id $snapshot.Id -Destination $destination -Force).Id | Should -Be $snapshot.Id
+    }
+
+    It '-WhatIf copies nothing' {
+        $elsewhere = Join-Path (Split-Path $destination) 'whatif'
+        Copy-MongoSnapshot -InputObject $snapshot -Destination $elsewhere -WhatIf
+        Test-Path $elsewhere | Should -BeFalse
+    }
+}
+
+Describe 'Test-MongoSnapshot' {
+    It 'passes a whole snapshot piped from Get-MongoSnapshot, counting every document' {
+        $result = Get-MongoSnapshot -Repository $repository -Id $snapshot.Id | Test-MongoSnapshot
+        $result | Should -BeOfType MongoBackup.MongoSnapshotTestResult
+        $result.Passed | Should -BeTrue
+        $result.Documents | Should -Be 300
+        $result.Files.Count | Should -Be ($snapshot.Files.Count - 1)   # every file but the manifest itself
+        $result.RestoreChecked | Should -BeFalse
+        ($result | Format-Table | Out-String) | Should -Match ([regex]::Escape($snapshot.Id))
+    }
+
+    It 'restores into scratch databases with -ConnectionString, compares counts and drops them' {
+        $result = Test-MongoSnapshot -Repository $repository -Id $snapshot.Id -ConnectionString $uri
+        $result.Passed | Should -BeTrue
+        $result.RestoreChecked | Should -BeTrue
+        ($result.RestoreCounts | Where-Object Namespace -eq "$db.items").Restored | Should -Be 300
+        Get-DatabaseName $uri | Where-Object { $_ -like "$($db)__verify_*" } | Should -BeNullOrEmpty
+    }
+
+    It 'detects a flipped byte in a data file, naming the file, as a SnapshotTestFailed error' {
+        $damaged = New-TestFolder
+        try {
+            $copy = Copy-MongoSnapshot -InputObject $snapshot -Destination $damaged
+            $data = $copy.Files | Where-Object { $_ -like '*items.bson*' }
+            $bytes = [System.IO.File]::ReadAllBytes($data)
+            $bytes[[int]($bytes.Length / 2)] = $bytes[[int]($bytes.Length / 2)] -bxor 0x5A
+            [System.IO.File]::WriteAllBytes($data, $bytes)
+
+            $result = $copy | Test-MongoSnapshot -ErrorVariable failures -ErrorAction SilentlyContinue
+            $result.Passed | Should -BeFalse
+            $bad = @($result.Files | Where-Object { -not $_.Passed })
+            $bad.Count | Should -Be 1
+            $bad[0].Path | Should -Be "$db/items.bson.gz"
+            $failures.Count | Should -Be 1
+            $failures[0].FullyQualifiedErrorId | Should -BeLike 'MongoBackup.SnapshotTestFailed,*'
+            $failures[0].Exception.Message | Should -BeLike "*$db/items.bson.gz*"
+        }
+        finally { Remove-Item $damaged -Recurse -Force -ErrorAction SilentlyContinue }
+    }
+}
+
+Describe 'Remove-MongoSnapshot' {
+    BeforeEach {
+        $script:chain = New-TestFolder
+        New-History $chain $history
+    }
+    AfterEach { Remove-Item $chain -Recurse -Force -ErrorAction SilentlyContinue }
+
+    It '-WhatIf lists what would go and removes nothing' {
+        $before = (Get-MongoSnapshot -Repository $chain).Count
+        Get-MongoSnapshot -Repository $chain | Remove-MongoSnapshot -WhatIf
+        (Get-MongoSnapshot -Repository $chain).Count | Should -Be $before
+    }
+
+    It 'refuses to remove a full snapshot whose slices would be left without a base, naming its window; -Force removes it' {
+        { Get-MongoSnapshot -Repository $chain -Id '01-full-d1' | Remove-MongoSnapshot -Confirm:$false -ErrorAction Stop } |
+            Should -Throw -ErrorId 'MongoBackup.SnapshotInUse,*' -ExpectedMessage '*base of the restore window*01-full-d1*02-slice*'
+        (Get-MongoSnapshot -Repository $chain).Id | Should -Contain '01-full-d1'
+
+        Remove-MongoSnapshot -Repository $chain -Id '01-full-d1' -Force -Confirm:$false -WarningVariable warnings -WarningAction SilentlyContinue
+        (Get-MongoSnapshot -Repository $chain).Id | Should -Not -Contain '01-full-d1'
+        $warnings.Count | Should -BeGreaterThan 0
+    }
+
+    It 'refuses to remove a slice inside a kept window' {
+        { Remove-MongoSnapshot -Repository $chain -Id '06-slice' -Confirm:$false -ErrorAction Stop } |
+            Should -Throw -ErrorId 'MongoBackup.SnapshotInUse,*' -ExpectedMessage '*06-slice*cut that window short*'
+    }
+
+    It 'removes an old full snapshot piped together with the slices only it needed' {
+        Get-MongoSnapshot -Repository $chain -Id '01-full-d1', '02-slice' | Remove-MongoSnapshot -Confirm:$false
+        (Get-MongoSnapshot -Repository $chain).Id | Should -Not -Contain '02-slice'
+        (Get-MongoRestoreWindow -Repository $chain | Select-Object -First 1).BaseSnapshotId | Should -Be '03-full-d2a'
+    }
+}
+
+Describe 'Invoke-MongoSnapshotRetention' {
+    BeforeEach {
+        $script:chain = New-TestFolder
+        New-History $chain $history
+    }
+    AfterEach { Remove-Item $chain -Recurse -Force -ErrorAction SilentlyContinue }
+
+    It '-WhatIf lists every snapshot with Keep or Remove and why, and removes nothing' {
+        $plan = Invoke-MongoSnapshotRetention -Repository $chain -KeepLast 1 -WhatIf
+        $plan | Should -HaveCount $history.Count
+        $plan[0] | Should -BeOfType MongoBackup.MongoSnapshotRetentionDecision
+        ($plan | Where-Object Action -eq Remove).Id | Should -Be @('06-slice', '05-full-d2b', '04-slice', '03-full-d2a', '02-slice', '01-full-d1')
+        ($plan | Where-Object Id -eq '07-full-d3').Reason | Should -BeLike '*KeepLast 1*'
+        $plan | Where-Object Removed | Should -BeNullOrEmpty
+        (Get-MongoSnapshot -Repository $chain).Count | Should -Be $history.Count
+    }
+
+    It 'keeps what the daily rule says with the slices of their windows, and the windows stay whole' {
+        $windowBefore = Get-MongoRestoreWindow -Repository $chain
+        $plan = Invoke-MongoSnapshotRetention -Repository $chain -KeepDaily 2 -Confirm:$false
+        ($plan | Where-Object Action -eq Keep).Id | Should -Be @('08-slice', '07-full-d3', '06-slice', '05-full-d2b')
+        ($plan | Where-Object Removed).Id | Should -Be @('04-slice', '03-full-d2a', '02-slice', '01-full-d1')
+        (Get-MongoSnapshot -Repository $chain).Id | Should -Be @('08-slice', '07-full-d3', '06-slice', '05-full-d2b')
+        $window = Get-MongoRestoreWindow -Repository $chain
+        $window.BaseSnapshotId | Should -Be '05-full-d2b'
+        $window.To | Should -Be $windowBefore[-1].To   # still reaches the end of the chain
+    }
+
+    It 'refuses to run without a rule' {
+        { Invoke-MongoSnapshotRetention -Repository $chain -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId 'MongoBackup.InvalidArgument,*'
+        (Get-MongoSnapshot -Repository $chain).Count | Should -Be $history.Count
+    }
+}
