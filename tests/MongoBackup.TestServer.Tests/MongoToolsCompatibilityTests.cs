@@ -52,4 +52,35 @@ public class MongoToolsCompatibilityTests : ServerTestBase
             admin.RunCommand<BsonDocument>(new BsonDocument { { "_mergeAuthzCollections", 1 }, { "drop", false }, { "db", "" } }));
         Assert.Equal(2, error.Code);
     }
+
+    [Fact]
+    public void Indexes_created_on_a_timeseries_collection_are_built_on_its_buckets_and_listed_as_given()
+    {
+        var db = Connect(StartServer("rs0")).GetDatabase("timeseries_test");
+        db.RunCommand<BsonDocument>(new BsonDocument
+        {
+            { "create", "foo_ts" }, { "timeseries", new BsonDocument { { "timeField", "ts" }, { "metaField", "meta" } } },
+        });
+        var given = new BsonDocument { { "key", new BsonDocument { { "ts", -1 }, { "meta.device", 1 } } }, { "name", "ts_-1_meta.device_1" } };
+        db.RunCommand<BsonDocument>(new BsonDocument { { "createIndexes", "foo_ts" }, { "indexes", new BsonArray { given } } });
+
+        var listed = db.GetCollection<BsonDocument>("foo_ts").Indexes.List().ToList();
+        Assert.Equal(new BsonDocument("v", 2).AddRange(given), Assert.Single(listed));
+        var bucketIndex = db.GetCollection<BsonDocument>("system.buckets.foo_ts").Indexes.List().ToList()
+            .Single(i => i["name"] == "ts_-1_meta.device_1");
+        Assert.Equal(new BsonDocument { { "control.max.ts", -1 }, { "control.min.ts", -1 }, { "meta.device", 1 } }, bucketIndex["key"]);
+    }
+
+    [Fact]
+    public void A_text_index_on_a_timeseries_measurement_field_is_refused()
+    {
+        var db = Connect(StartServer("rs0")).GetDatabase("timeseries_test");
+        db.RunCommand<BsonDocument>(new BsonDocument { { "create", "foo_ts" }, { "timeseries", new BsonDocument("timeField", "ts") } });
+        var error = Assert.Throws<MongoCommandException>(() => db.RunCommand<BsonDocument>(new BsonDocument
+        {
+            { "createIndexes", "foo_ts" },
+            { "indexes", new BsonArray { new BsonDocument { { "key", new BsonDocument("note", "text") }, { "name", "note_text" } } } },
+        }));
+        Assert.Equal(67, error.Code);
+    }
 }

@@ -34,9 +34,10 @@ internal static class TimeseriesIndexSpecs
                 throw new CommandFailure(67, "CannotCreateIndex",
                     $"Bad index key pattern {userKey.ToJson()}: the test server only builds ascending or descending indexes on time-series measurement fields");
         }
-        var bucketSpec = new BsonDocument(userSpec) { ["key"] = bucketKey };
-        bucketSpec.Remove("ns");
-        bucketSpec[OriginalSpec] = new BsonDocument(userSpec.Where(e => e.Name != "ns"));
+        var original = IndexDefinition.NormalizeSpec(userSpec);
+        original.Remove("ns");
+        var bucketSpec = new BsonDocument(original) { ["key"] = bucketKey };
+        bucketSpec[OriginalSpec] = original;
         return bucketSpec;
     }
 
