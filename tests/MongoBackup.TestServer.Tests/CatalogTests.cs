@@ -59,6 +59,12 @@ public class CatalogTests : ServerTestBase
         Assert.Equal(21.5, measurement["temp"].AsDouble);
         Assert.Equal(at, measurement["ts"].ToUniversalTime());
         Assert.Equal(1, db.GetCollection<BsonDocument>("system.buckets.weather").CountDocuments(new BsonDocument()));
+
+        db.GetCollection<BsonDocument>("weather").Indexes.CreateOne(new CreateIndexModel<BsonDocument>(BsonDocument.Parse("{station: 1, ts: -1}")));
+        Assert.Equal(BsonDocument.Parse("{v: 2, key: {station: 1, ts: -1}, name: 'station_1_ts_-1'}"),
+            db.GetCollection<BsonDocument>("weather").Indexes.List().Single());
+        var onView = Assert.Throws<MongoCommandException>(() => db.GetCollection<BsonDocument>("adults").Indexes.List().ToList());
+        Assert.Equal(166, onView.Code);
     }
 
     [Fact]

@@ -110,6 +110,8 @@ internal sealed class CatalogCommands : ICommandGroup
     private static BsonDocument ListIndexes(CommandContext context)
     {
         var collection = RequireCollection(context, context.CollectionName());
+        if (collection.Kind == CollectionKind.View)
+            throw new CommandFailure(166, "CommandNotSupportedOnView", $"Namespace {collection.Namespace} is a view, not a collection");
         var specs = collection.Kind == CollectionKind.Timeseries
             ? (BucketsOf(context, collection)?.Indexes ?? []).Select(i => TimeseriesIndexSpecs.ToUserSpec(i.Spec)).OfType<BsonDocument>().ToList()
             : collection.Indexes.Select(i => i.Spec).ToList();
