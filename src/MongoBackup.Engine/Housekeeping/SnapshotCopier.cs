@@ -59,7 +59,15 @@ public sealed class SnapshotCopier(IEngineObserver observer)
         ManifestFile file, CancellationToken ct)
     {
         ManifestFile arrived;
-        await using (var input = await source.OpenReadAsync(snapshotId, file.Path, ct).ConfigureAwait(false))
+        Stream opened;
+        try { opened = await source.OpenReadAsync(snapshotId, file.Path, ct).ConfigureAwait(false); }
+        catch (FileNotFoundException e)
+        {
+            throw new MongoBackupException(ErrorIds.CorruptFile,
+                $"Copying snapshot {snapshotId} failed: file '{file.Path}' that its manifest lists is missing from {source.Location}; the partial copy was deleted.",
+                e, $"{snapshotId}/{file.Path}");
+        }
+        await using (var input = opened)
         {
             var writer = await destination.CreateFileAsync(snapshotId, file.Path, ct).ConfigureAwait(false);
             await using (writer.ConfigureAwait(false))

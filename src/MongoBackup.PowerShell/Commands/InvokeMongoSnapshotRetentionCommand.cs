@@ -1,5 +1,7 @@
 using System.Management.Automation;
+using MongoBackup.Engine;
 using MongoBackup.Engine.Housekeeping;
+using MongoBackup.PowerShell.Pipeline;
 
 namespace MongoBackup.PowerShell.Commands;
 
@@ -50,11 +52,17 @@ public sealed class InvokeMongoSnapshotRetentionCommand : MongoEngineCmdlet
             .Where(d => ShouldProcess(d.SnapshotId, $"Remove {d.Kind?.ToString().ToLowerInvariant()} snapshot from {repository.Location}: {d.Reason}"))
             .Select(d => d.SnapshotId).ToHashSet(StringComparer.Ordinal);
         if (confirmed.Count > 0)
-            RunEngine(async (observer, ct) =>
+        {
+            try
             {
-                await new RetentionApplier(observer).ApplyAsync(repository, confirmed, ct).ConfigureAwait(false);
-                return confirmed.Count;
-            });
+                RunEngine(async (observer, ct) =>
+                {
+                    await new RetentionApplier(observer).ApplyAsync(repository, confirmed, ct).ConfigureAwait(false);
+                    return confirmed.Count;
+                });
+            }
+            catch (MongoBackupException e) { ThrowTerminatingError(HousekeepingErrorRecords.ToRecord(e)); }
+        }
         foreach (var decision in plan.Decisions)
             WriteObject(MongoSnapshotRetentionDecision.From(decision, repository.Location, confirmed.Contains(decision.SnapshotId)));
     });

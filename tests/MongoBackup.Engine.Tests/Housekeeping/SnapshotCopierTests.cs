@@ -68,6 +68,22 @@ public sealed class SnapshotCopierTests : IDisposable
     }
 
     [Fact]
+    public async Task A_source_file_missing_fails_the_copy_naming_it_and_leaves_nothing_behind()
+    {
+        var original = await SnapshotHistory.WriteAsync(_source, "20260101T000000Z-full-missing", 3);
+        var metadata = original.Files.Single(f => f.Kind == ManifestFileKind.Metadata);
+        File.Delete(_source.LocalPath(original.Id, metadata.Path)!);
+
+        var error = await Assert.ThrowsAsync<MongoBackupException>(() =>
+            new SnapshotCopier(new RecordingObserver()).CopyAsync(_source, original.Id, _target, force: false, CancellationToken.None));
+
+        Assert.Equal(ErrorIds.CorruptFile, error.ErrorId);
+        Assert.Contains($"'{metadata.Path}'", error.Message);
+        Assert.Contains("missing", error.Message);
+        Assert.Empty(await SnapshotCatalog.LoadCompleteAsync(_target, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task Copying_a_snapshot_onto_its_own_repository_is_refused()
     {
         var original = await SnapshotHistory.WriteAsync(_source, "20260101T000000Z-full-self", 1);
