@@ -16,4 +16,6 @@ public sealed record BackupRequest
     public int ParallelCollections { get; init; } = 4;
     public bool IncludeUsersAndRoles { get; init; }
     public IReadOnlyDictionary<string, string> Tags { get; init; } = new Dictionary<string, string>();
+    /// <summary>Encrypt the snapshot with this key; null writes it in the clear (mongorestore-compatible).</summary>
+    public Security.EncryptionKeySource? Encryption { get; init; }
 }

@@ -5,6 +5,7 @@ using MongoBackup.Engine.Events;
 using MongoBackup.Engine.Formats;
 using MongoBackup.Engine.Oplog;
 using MongoBackup.Engine.Repository;
+using MongoBackup.Engine.Security;
 using MongoDB.Driver;
 
 namespace MongoBackup.Engine.Dump;
@@ -38,7 +39,9 @@ public sealed class BackupRunner(IEngineObserver observer)
             observer.Warning($"{request.Connection.DisplayName} is a standalone server: it has no oplog, so the snapshot is not point-in-time consistent. Writes made during the backup may be partly included.");
 
         var id = SnapshotIds.NewId(started, "full");
-        var files = new SnapshotFileSet(request.Repository, id, request.Compression);
+        var (dataKey, encryption) = await SnapshotKeys.ForNewSnapshotAsync(request.Encryption, request.Repository, id, ct);
+        using var ownedKey = dataKey;
+        var files = new SnapshotFileSet(request.Repository, id, request.Compression, dataKey);
         observer.Verbose($"Snapshot {id}: {collections.Count} namespaces from {request.Connection.DisplayName} into {request.Repository.Location}.");
         try
         {
@@ -51,6 +54,7 @@ public sealed class BackupRunner(IEngineObserver observer)
                     .DumpAsync(collections.Select(c => c.Database).Distinct().ToList(), ct));
 
             var manifest = NewManifest(request, id, topology, started);
+            manifest.Encryption = encryption;
             manifest.Namespaces = namespaces.OrderBy(n => n.Database, StringComparer.Ordinal).ThenBy(n => n.Collection, StringComparer.Ordinal).ToList();
             if (oplog is not null && oplogStart is { } from)
                 await SaveOplogAsync(oplog, files, from, manifest, ct);

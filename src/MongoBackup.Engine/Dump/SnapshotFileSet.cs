@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using MongoBackup.Engine.Codecs;
 using MongoBackup.Engine.Repository;
+using MongoBackup.Engine.Security;
 
 namespace MongoBackup.Engine.Dump;
 
@@ -8,7 +9,7 @@ namespace MongoBackup.Engine.Dump;
 /// The files one snapshot is writing: opens each through the repository and the codec stage, and collects
 /// the manifest entries (size, SHA-256 of the stored bytes) as each file closes.
 /// </summary>
-public sealed class SnapshotFileSet(ISnapshotRepository repository, string snapshotId, Compression compression)
+public sealed class SnapshotFileSet(ISnapshotRepository repository, string snapshotId, Compression compression, DataKey? dataKey = null)
 {
     private readonly ConcurrentBag<ManifestFile> _files = new();
 
@@ -21,7 +22,9 @@ public sealed class SnapshotFileSet(ISnapshotRepository repository, string snaps
     public async Task<Stream> CreateAsync(string relativePath, CancellationToken ct)
     {
         var stored = await repository.CreateFileAsync(snapshotId, relativePath, ct);
-        var recording = new RecordOnClose(stored, _files);
+        Stream recording = new RecordOnClose(stored, _files);
+        // Compress, then encrypt: ciphertext does not compress.
+        if (dataKey is not null) recording = new EncryptingStream(recording, dataKey, SnapshotEncryption.FileIdentity(snapshotId, relativePath));
         return CompressionCodec.WrapForWrite(recording, compression);
     }
 

@@ -75,7 +75,7 @@ internal sealed class DumpDirectoryReader : IDumpReader
         await Task.WhenAll(tasks).ConfigureAwait(false);
     }
 
-    public IAsyncEnumerable<byte[]> ReadOplogAsync(CancellationToken ct) => ReadFileAsync(OplogFile, ct);
+    public IAsyncEnumerable<byte[]> ReadOplogAsync(CancellationToken ct) => ReadOplogFileAsync(OplogFile, ct);
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
@@ -100,11 +100,25 @@ internal sealed class DumpDirectoryReader : IDumpReader
         }
     }
 
+    // "oplog.bson" may hold gzip content (mongodump --gzip writes it so), hence the sniffing; the suffixed names are
+    // what earlier snapshots wrote.
+    private static async IAsyncEnumerable<byte[]> ReadOplogFileAsync(string? file, [EnumeratorCancellation] CancellationToken ct)
+    {
+        if (file is null) yield break;
+        using var reader = new BsonDocumentReader(DumpReaders.OpenSniffed(file), file);
+        while (true)
+        {
+            var document = await reader.ReadNextAsync(ct).ConfigureAwait(false);
+            if (document is null) yield break;
+            yield return document;
+        }
+    }
+
     private static string? FindOplog(string root)
     {
-        foreach (var c in new[] { Compression.None, Compression.Gzip, Compression.Zstd })
+        foreach (var name in new[] { DumpLayout.OplogStem + DumpLayout.DataExtension, "oplog.bson.gz", "oplog.bson.zst" })
         {
-            var candidate = Path.Combine(root, DumpLayout.OplogFile(c));
+            var candidate = Path.Combine(root, name);
             if (File.Exists(candidate)) return candidate;
         }
         return null;

@@ -15,5 +15,10 @@ public static class DumpLayout
     public static string MetadataFile(string db, string coll, Compression c) =>
         $"{DumpNames.EscapeDatabase(db)}/{DumpNames.EscapeCollection(coll)}{MetadataExtension}{CompressionCodec.FileSuffix(c)}";
 
-    public static string OplogFile(Compression c) => $"{OplogStem}{DataExtension}{CompressionCodec.FileSuffix(c)}";
+    /// <summary>
+    /// mongodump --gzip writes its oplog as "oplog.bson" with gzip content, and mongorestore --oplogReplay looks for
+    /// exactly that name, so a gzip oplog keeps the plain name; zstd (our own extension) keeps its suffix.
+    /// </summary>
+    public static string OplogFile(Compression c) =>
+        $"{OplogStem}{DataExtension}{(c == Compression.Gzip ? "" : CompressionCodec.FileSuffix(c))}";
 }

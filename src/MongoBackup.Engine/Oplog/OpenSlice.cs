@@ -2,6 +2,7 @@ using MongoBackup.Engine.Connection;
 using MongoBackup.Engine.Dump;
 using MongoBackup.Engine.Formats;
 using MongoBackup.Engine.Repository;
+using MongoBackup.Engine.Security;
 using MongoDB.Bson;
 
 namespace MongoBackup.Engine.Oplog;
@@ -18,11 +19,15 @@ public sealed class OpenSlice : IAsyncDisposable
     private readonly Stream _stream;
     private readonly ChunkedStreamWriter _writer;
     private readonly DateTimeOffset _started;
+    private readonly DataKey? _dataKey;
+    private readonly ManifestEncryption? _encryption;
     private bool _finished;
 
     private OpenSlice(OplogSliceRequest request, ServerTopology topology, SnapshotFileSet files, Stream stream,
-        DateTimeOffset started, OplogTimestamp previousEnd, OplogGap? gap, CancellationToken ct)
+        DateTimeOffset started, OplogTimestamp previousEnd, OplogGap? gap, DataKey? dataKey, ManifestEncryption? encryption, CancellationToken ct)
     {
+        _dataKey = dataKey;
+        _encryption = encryption;
         _request = request;
         _topology = topology;
         _files = files;
@@ -46,9 +51,11 @@ public sealed class OpenSlice : IAsyncDisposable
         OplogTimestamp previousEnd, OplogGap? gap, CancellationToken ct)
     {
         var started = DateTimeOffset.UtcNow;
-        var files = new SnapshotFileSet(request.Repository, SnapshotIds.NewId(started, "oplog"), request.Compression);
+        var id = SnapshotIds.NewId(started, "oplog");
+        var (dataKey, encryption) = await SnapshotKeys.ForNewSnapshotAsync(request.Encryption, request.Repository, id, ct);
+        var files = new SnapshotFileSet(request.Repository, id, request.Compression, dataKey);
         var stream = await files.CreateAsync(DumpLayout.OplogFile(request.Compression), ct);
-        return new OpenSlice(request, topology, files, stream, started, previousEnd, gap, ct);
+        return new OpenSlice(request, topology, files, stream, started, previousEnd, gap, dataKey, encryption, ct);
     }
 
     public async Task AppendAsync(RawBsonDocument entry, ConsistencyPoint point, CancellationToken ct)
@@ -78,7 +85,7 @@ public sealed class OpenSlice : IAsyncDisposable
             StartTime = _started, EndTime = DateTimeOffset.UtcNow,
             PreviousSliceEnd = PreviousEnd, OplogStart = First, OplogEnd = end,
             ConsistentAt = LastPoint ?? new ConsistencyPoint(end, end.WallTime), PointInTimeConsistent = Gap is null,
-            OplogEntries = Entries, Gap = Gap, Compression = _request.Compression, Files = _files.Files.ToList(),
+            OplogEntries = Entries, Gap = Gap, Compression = _request.Compression, Encryption = _encryption, Files = _files.Files.ToList(),
             Tags = new Dictionary<string, string>(_request.Tags, StringComparer.Ordinal),
         };
         await _request.Repository.CommitManifestAsync(manifest, ct);
@@ -97,6 +104,7 @@ public sealed class OpenSlice : IAsyncDisposable
     {
         await _writer.DisposeAsync();
         await _stream.DisposeAsync();
+        _dataKey?.Dispose();
     }
 
     public async ValueTask DisposeAsync()

@@ -11,4 +11,5 @@ public sealed record OplogSliceRequest
     public required ISnapshotRepository Repository { get; init; }
     public Compression Compression { get; init; } = Compression.Gzip;
     public IReadOnlyDictionary<string, string> Tags { get; init; } = new Dictionary<string, string>();
+    public Security.EncryptionKeySource? Encryption { get; init; }
 }

@@ -4,6 +4,7 @@ using MongoBackup.Engine.Dump;
 using MongoBackup.Engine.Events;
 using MongoBackup.Engine.Formats;
 using MongoBackup.Engine.Repository;
+using MongoBackup.Engine.Security;
 using MongoDB.Bson;
 using MongoDB.Driver;
 
@@ -42,7 +43,9 @@ public sealed class OplogSliceRunner(IEngineObserver observer)
             observer.Warning($"The oplog of {topology.ReplicaSetName} has rolled past the end of the last slice: writes between {gap.From.WallTime:u} and {gap.To.WallTime:u} are lost to point-in-time restore. Run Backup-MongoOplog more often or enlarge the oplog.");
 
         var id = SnapshotIds.NewId(started, "oplog");
-        var files = new SnapshotFileSet(request.Repository, id, request.Compression);
+        var (dataKey, encryption) = await SnapshotKeys.ForNewSnapshotAsync(request.Encryption, request.Repository, id, ct);
+        using var ownedKey = dataKey;
+        var files = new SnapshotFileSet(request.Repository, id, request.Compression, dataKey);
         try
         {
             var range = new EntryRange();
@@ -60,7 +63,7 @@ public sealed class OplogSliceRunner(IEngineObserver observer)
                 PreviousSliceEnd = chainEnd, OplogStart = range.First, OplogEnd = range.Last ?? upTo,
                 ConsistentAt = range.LastPoint ?? new ConsistencyPoint(upTo, upTo.WallTime),
                 PointInTimeConsistent = gap is null, OplogEntries = entries, Gap = gap,
-                Compression = request.Compression, Files = files.Files.ToList(),
+                Compression = request.Compression, Encryption = encryption, Files = files.Files.ToList(),
                 Tags = new Dictionary<string, string>(request.Tags, StringComparer.Ordinal),
             };
             await request.Repository.CommitManifestAsync(manifest, ct);

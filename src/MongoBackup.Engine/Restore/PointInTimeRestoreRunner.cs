@@ -2,6 +2,7 @@ using MongoBackup.Engine.Connection;
 using MongoBackup.Engine.Events;
 using MongoBackup.Engine.Oplog;
 using MongoBackup.Engine.Repository;
+using MongoBackup.Engine.Security;
 
 namespace MongoBackup.Engine.Restore;
 
@@ -39,6 +40,12 @@ public sealed class PointInTimeRestoreRunner(IEngineObserver observer)
         var baseSnapshot = window.BaseSnapshot;
         observer.Verbose($"Restoring {request.Limit} from snapshot {baseSnapshot.Id} (consistent at {baseSnapshot.ConsistentAt!.Timestamp}) and {window.Slices.Count} oplog slices.");
 
+        if (request.Restore.VerifyBeforeRestore)
+            foreach (var slice in window.Slices)
+            {
+                using var sliceKey = SnapshotEncryption.Open(slice, request.Restore.Encryption);
+                await SnapshotIntegrity.VerifyAsync(request.Repository, slice, sliceKey, ct);
+            }
         var restore = await new RestoreRunner(observer).RunAsync(request.Restore with { Snapshot = new RepositorySnapshot(request.Repository, baseSnapshot.Id) }, ct);
         if (window.Slices.Count == 0 || request.Restore.NoOplogReplay)
             return new PointInTimeOutcome(window, request.Limit, restore);
@@ -49,7 +56,7 @@ public sealed class PointInTimeRestoreRunner(IEngineObserver observer)
         try
         {
             applied = await replayer.ReplayAsync(
-                SliceEntries.ReadAsync(request.Repository, window.Slices, ct), baseSnapshot.ConsistentAt.Timestamp, request.Limit, ct);
+                SliceEntries.ReadAsync(request.Repository, window.Slices, request.Restore.Encryption, ct), baseSnapshot.ConsistentAt.Timestamp, request.Limit, ct);
         }
         catch (Exception e) when (e is MongoBackupException or Formats.CorruptDumpException)
         {

@@ -24,6 +24,10 @@ public sealed record RestoreRequest
     public int InsertionWorkers { get; init; } = 2;
     /// <summary>Collections restored at once (a mongodump directory; an archive feeds all its namespaces together).</summary>
     public int ParallelCollections { get; init; } = 4;
+    /// <summary>The key of an encrypted snapshot; null for plain ones.</summary>
+    public Security.EncryptionKeySource? Encryption { get; init; }
+    /// <summary>Check every file of a repository snapshot before writing anything (on by default).</summary>
+    public bool VerifyBeforeRestore { get; init; } = true;
     /// <summary>Bulk insert batches are cut at this many bytes (or 1,000 documents).</summary>
     public int BatchBytes { get; init; } = 8 * 1024 * 1024;
 }

@@ -4,6 +4,7 @@ using MongoBackup.Engine.Events;
 using MongoBackup.Engine.Formats;
 using MongoBackup.Engine.Oplog;
 using MongoBackup.Engine.Repository;
+using MongoBackup.Engine.Security;
 using MongoDB.Driver;
 
 namespace MongoBackup.Engine.Restore;
@@ -55,7 +56,12 @@ public sealed class RestoreRunner(IEngineObserver observer)
         if (request.Snapshot is { } snapshot)
         {
             var manifest = await SnapshotCatalog.FindAsync(snapshot.Repository, snapshot.Id, ct);
-            try { return await SnapshotDumpReader.OpenAsync(snapshot.Repository, manifest, ct); }
+            var dataKey = SnapshotEncryption.Open(manifest, request.Encryption);
+            try
+            {
+                if (request.VerifyBeforeRestore) await SnapshotIntegrity.VerifyAsync(snapshot.Repository, manifest, dataKey, ct);
+                return await SnapshotDumpReader.OpenAsync(snapshot.Repository, manifest, dataKey, ct);
+            }
             catch (CorruptDumpException e) { throw new MongoBackupException(ErrorIds.CorruptFile, e.Message, e, e.File); }
             catch (InvalidDataException e) { throw new MongoBackupException(ErrorIds.CorruptFile, e.Message, e, snapshot.Id); }
         }

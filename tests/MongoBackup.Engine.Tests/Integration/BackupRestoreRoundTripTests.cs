@@ -161,17 +161,15 @@ public sealed class BackupRestoreRoundTripTests(MongoServerFixture server)
         bytes[^200] ^= 0x20; // inside a string value: still valid BSON, so only the checksum can tell
         await File.WriteAllBytesAsync(dataFile, bytes);
 
-        var observer = new RecordingObserver();
-        var outcome = await new RestoreRunner(observer).RunAsync(new RestoreRequest
+        // Checked before anything is written: the restore is refused whole, naming the file.
+        var error = await Assert.ThrowsAsync<MongoBackupException>(() => new RestoreRunner(new RecordingObserver()).RunAsync(new RestoreRequest
         {
             Connection = Connection, Snapshot = new RepositorySnapshot(repository, manifest.Id),
             Map = new NamespaceMap().AddDatabaseRename(database, database + "_r"),
-        }, CancellationToken.None);
-
-        Assert.False(outcome.Succeeded);
-        var failure = Assert.Single(observer.Failures);
-        Assert.Equal(ErrorIds.CorruptFile, failure.Error.ErrorId);
-        Assert.Contains($"{manifest.Id}/{database}/c.bson", failure.Error.Message);
-        Assert.Contains("SHA-256", failure.Error.Message);
+        }, CancellationToken.None));
+        Assert.Equal(ErrorIds.CorruptFile, error.ErrorId);
+        Assert.Contains($"{manifest.Id}/{database}/c.bson", error.Message);
+        Assert.Contains("SHA-256", error.Message);
+        Assert.DoesNotContain(database + "_r", await (await server.Client.ListDatabaseNamesAsync()).ToListAsync());
     }
 }

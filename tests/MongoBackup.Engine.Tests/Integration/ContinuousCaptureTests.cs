@@ -61,7 +61,7 @@ public sealed class ContinuousCaptureTests : IDisposable
 
         var capturedIds = new List<int>();
         var timestamps = new List<OplogTimestamp>();
-        await foreach (var raw in SliceEntries.ReadAsync(repository, chain, CancellationToken.None))
+        await foreach (var raw in SliceEntries.ReadAsync(repository, chain, keys: null, CancellationToken.None))
         {
             var entry = BsonSerializer.Deserialize<BsonDocument>(raw);
             timestamps.Add(OplogTimestamp.FromBsonTimestamp(entry["ts"].AsBsonTimestamp));

@@ -1,0 +1,37 @@
+using MongoBackup.Engine.Repository;
+
+namespace MongoBackup.Engine.Security;
+
+/// <summary>Creates a new snapshot's data key and its manifest entry; opens an existing snapshot's data key.</summary>
+public static class SnapshotEncryption
+{
+    public const string Algorithm = "AES-256-GCM, 64 KiB chunks, v1";
+
+    public static (DataKey Key, ManifestEncryption Entry) ForNewSnapshot(KeyEncryptionKey kek, string snapshotId)
+    {
+        var key = DataKey.Generate();
+        var entry = new ManifestEncryption(Algorithm, kek.Fingerprint, key.Wrap(kek, snapshotId))
+        {
+            Kdf = kek.Kdf,
+            KdfSalt = kek.Salt is null ? null : Convert.ToBase64String(kek.Salt),
+            KdfIterations = kek.Iterations,
+        };
+        return (key, entry);
+    }
+
+    /// <summary>The data key of an encrypted snapshot (null for a plain one); refuses before any data is read when the key is missing or wrong.</summary>
+    public static DataKey? Open(SnapshotManifest manifest, EncryptionKeySource? keys)
+    {
+        if (manifest.Encryption is not { } encryption) return null;
+        if (keys is null)
+            throw new MongoBackupException(ErrorIds.EncryptionKeyRequired,
+                $"Snapshot {manifest.Id} is encrypted (key {encryption.KeyId}): give -EncryptionKey or -EncryptionKeyFile.", target: manifest.Id);
+        if (encryption.Algorithm != Algorithm)
+            throw new MongoBackupException(ErrorIds.CorruptFile,
+                $"Snapshot {manifest.Id} is encrypted with '{encryption.Algorithm}', which this version does not read.", target: manifest.Id);
+        return DataKey.Unwrap(encryption.WrappedDataKey, keys.ForExisting(encryption), manifest.Id, encryption.KeyId);
+    }
+
+    /// <summary>A file's identity bound into each of its chunks: a chunk moved to another file or snapshot fails.</summary>
+    public static string FileIdentity(string snapshotId, string relativePath) => snapshotId + "/" + relativePath;
+}
