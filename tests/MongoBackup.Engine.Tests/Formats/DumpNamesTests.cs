@@ -83,6 +83,8 @@ public class DumpNamesTests
         Assert.Equal("db1/c1.metadata.json.gz", DumpLayout.MetadataFile("db1", "c1", Compression.Gzip));
         Assert.Equal("db1/c1.metadata.json.zst", DumpLayout.MetadataFile("db1", "c1", Compression.Zstd));
         Assert.Equal("oplog.bson", DumpLayout.OplogFile(Compression.None));
-        Assert.Equal("oplog.bson.gz", DumpLayout.OplogFile(Compression.Gzip));
+        // mongorestore --gzip --oplogReplay only finds "oplog.bson"; mongodump --gzip compresses its content under that name.
+        Assert.Equal("oplog.bson", DumpLayout.OplogFile(Compression.Gzip));
+        Assert.Equal("oplog.bson.zst", DumpLayout.OplogFile(Compression.Zstd));
     }
 }

@@ -269,6 +269,17 @@ public sealed class DumpReadersTests : IDisposable
     }
 
     [Fact]
+    public async Task A_mongodump_gzip_oplog_named_oplog_bson_is_read_through_its_gzip_content()
+    {
+        var dump = Path.Combine(_temp, "gzoplog");
+        Directory.CreateDirectory(dump);
+        WriteDocuments(Path.Combine(dump, "oplog.bson"), Compression.Gzip, 5);
+        await using var reader = DumpReaders.Open(dump);
+        Assert.True(reader.HasOplog);
+        Assert.Equal(5, await reader.ReadOplogAsync(default).CountAsync());
+    }
+
+    [Fact]
     public async Task A_truncated_long_collection_name_is_taken_from_its_metadata()
     {
         var name = new string('x', 300);
