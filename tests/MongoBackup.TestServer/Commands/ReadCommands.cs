@@ -223,6 +223,7 @@ internal sealed class ReadCommands : ICommandGroup
         if (context.Body.GetValue("cursors", new BsonArray()) is BsonArray ids)
             foreach (var id in ids)
                 (context.Server.Cursors.Kill(id.ToInt64()) ? killed : notFound).Add(id);
+        Monitor.PulseAll(context.Server.Catalog.Sync); // a getMore awaiting data on a killed cursor returns now
         return new BsonDocument
         {
             { "cursorsKilled", killed }, { "cursorsNotFound", notFound }, { "cursorsAlive", new BsonArray() }, { "cursorsUnknown", new BsonArray() },
