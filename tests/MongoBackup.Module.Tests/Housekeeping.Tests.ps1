@@ -156,6 +156,13 @@ Describe 'Remove-MongoSnapshot' {
         $warnings.Count | Should -BeGreaterThan 0
     }
 
+    It '-WhatIf of a removal that would break a window warns which window, and removes nothing' {
+        Remove-MongoSnapshot -Repository $chain -Id '04-slice' -WhatIf -WarningVariable warnings -WarningAction SilentlyContinue
+        $warnings.Count | Should -Be 1
+        $warnings[0].Message | Should -BeLike '*04-slice*restore window*01-full-d1*'
+        (Get-MongoSnapshot -Repository $chain).Id | Should -Contain '04-slice'
+    }
+
     It 'refuses to remove a slice inside a kept window' {
         { Remove-MongoSnapshot -Repository $chain -Id '06-slice' -Confirm:$false -ErrorAction Stop } |
             Should -Throw -ErrorId 'MongoBackup.SnapshotInUse,*' -ExpectedMessage '*06-slice*cut that window short*'

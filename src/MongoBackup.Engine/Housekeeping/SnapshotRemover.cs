@@ -21,10 +21,7 @@ public sealed class SnapshotRemover(IEngineObserver observer)
     public async Task RemoveAsync(ISnapshotRepository repository, IReadOnlyCollection<string> ids, bool force, CancellationToken ct)
     {
         var blockers = await CheckAsync(repository, ids, ct).ConfigureAwait(false);
-        if (blockers.Count > 0 && !force)
-            throw new MongoBackupException(HousekeepingErrorIds.SnapshotInUse,
-                $"Nothing was removed from {repository.Location}: " + string.Join(" ", blockers.Select(b => b.Reason)) +
-                " Use -Force to remove anyway.", target: blockers[0].SnapshotId);
+        if (blockers.Count > 0 && !force) throw Refusal(repository, blockers);
         foreach (var blocker in blockers)
             observer.Warning($"Removing anyway (-Force): {blocker.Reason}");
 
@@ -36,6 +33,12 @@ public sealed class SnapshotRemover(IEngineObserver observer)
             observer.Verbose($"Removed snapshot {id} from {repository.Location}.");
         }
     }
+
+    /// <summary>The error for a removal that would break kept restore windows: every window it would break, by name.</summary>
+    public static MongoBackupException Refusal(ISnapshotRepository repository, IReadOnlyList<RemovalBlocker> blockers) =>
+        new(HousekeepingErrorIds.SnapshotInUse,
+            $"Nothing was removed from {repository.Location}: " + string.Join(" ", blockers.Select(b => b.Reason)) +
+            " Use -Force to remove anyway.", target: blockers[0].SnapshotId);
 
     private static async Task<List<ManifestReadResult>> ListAsync(ISnapshotRepository repository, CancellationToken ct)
     {

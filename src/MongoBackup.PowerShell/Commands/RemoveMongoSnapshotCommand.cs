@@ -28,8 +28,12 @@ public sealed class RemoveMongoSnapshotCommand : MongoSnapshotCmdlet
             var repository = group.Key;
             var ids = group.Select(c => c.Id).Distinct(StringComparer.Ordinal).ToList();
             var blockers = Await(ct => SnapshotRemover.CheckAsync(repository, ids, ct));
-            if (blockers.Count > 0 && !Force && IsWhatIf())
+            if (blockers.Count > 0 && !Force)
+            {
+                // Refuse before asking: confirming snapshots one by one only to be refused at the end helps nobody.
+                if (!IsWhatIf()) throw SnapshotRemover.Refusal(repository, blockers);
                 foreach (var blocker in blockers) WriteWarning($"Without -Force this removal is refused: {blocker.Reason}");
+            }
 
             var confirmed = group.Where(c => ShouldProcess(c.Id, $"Remove {Describe(c.Snapshot)}snapshot from {repository.Location}"))
                 .Select(c => c.Id).Distinct(StringComparer.Ordinal).ToList();
