@@ -1,0 +1,87 @@
+using MongoBackup.Engine.Catalog;
+using MongoBackup.Engine.Connection;
+using MongoBackup.Engine.Dump;
+using MongoBackup.Engine.Oplog;
+using MongoBackup.Engine.Repository;
+using MongoBackup.Engine.Restore;
+using MongoBackup.Engine.Tests.Repository.ObjectStores;
+using MongoDB.Bson;
+using MongoDB.Driver;
+
+namespace MongoBackup.Engine.Tests.Integration;
+
+/// <summary>
+/// The whole engine on each repository kind (folder, Azure Blob Storage, S3): back up, find the snapshot in the
+/// catalog, restore it from the repository, and restore to a moment through oplog slices stored there.
+/// </summary>
+[Collection(MongoServerCollection.Name)]
+public sealed class ObjectStoreEndToEndTests(MongoServerFixture server, ObjectStoreServices services) : IClassFixture<ObjectStoreServices>
+{
+    private ConnectionSettings Connection => new() { ConnectionString = server.ConnectionString };
+
+    [Theory]
+    [MemberData(nameof(ObjectStoreServices.AllKinds), MemberType = typeof(ObjectStoreServices))]
+    public async Task A_backup_lists_in_the_catalog_and_restores_equal_from_the_repository(StoreKind kind)
+    {
+        var repository = await services.NewRepositoryAsync(kind);
+        var database = TestDatabases.NewName("store");
+        await RichDataSet.SeedAsync(server.Client, database);
+        var before = await DatabaseState.CaptureAsync(server.Client, database);
+
+        var manifest = await new BackupRunner(new RecordingObserver()).RunAsync(new BackupRequest
+        {
+            Connection = Connection, Repository = repository, Filter = new NamespaceFilter(databases: [database]),
+        }, CancellationToken.None);
+
+        var listed = Assert.Single(await SnapshotCatalog.LoadCompleteAsync(repository, CancellationToken.None));
+        Assert.Equal(manifest.Id, listed.Id);
+        Assert.Equal(manifest.Files.Select(f => (f.Path, f.Size, f.Sha256)), listed.Files.Select(f => (f.Path, f.Size, f.Sha256)));
+
+        var target = TestDatabases.NewName("store_r");
+        var outcome = await new RestoreRunner(new RecordingObserver()).RunAsync(new RestoreRequest
+        {
+            Connection = Connection, Snapshot = new RepositorySnapshot(repository, listed.Id),
+            Map = new NamespaceMap().AddDatabaseRename(database, target),
+        }, CancellationToken.None);
+
+        Assert.True(outcome.Succeeded, string.Join("; ", outcome.Namespaces.Where(n => n.Error != null).Select(n => n.Error)));
+        before.AssertSameAs(await DatabaseState.CaptureAsync(server.Client, target));
+    }
+
+    [Theory]
+    [MemberData(nameof(ObjectStoreServices.AllKinds), MemberType = typeof(ObjectStoreServices))]
+    public async Task A_point_in_time_restore_replays_oplog_slices_kept_in_the_repository(StoreKind kind)
+    {
+        var repository = await services.NewRepositoryAsync(kind);
+        var database = TestDatabases.NewName("store_pit");
+        using var session = await server.Client.StartSessionAsync();
+        var items = server.Client.GetDatabase(database).GetCollection<BsonDocument>("items");
+        await items.InsertManyAsync(session, Enumerable.Range(0, 50).Select(i => new BsonDocument { { "_id", i }, { "n", i } }));
+        await new BackupRunner(new RecordingObserver()).RunAsync(new BackupRequest
+        {
+            Connection = Connection, Repository = repository, Filter = new NamespaceFilter(databases: [database]),
+        }, CancellationToken.None);
+
+        await items.UpdateManyAsync(session, new BsonDocument("_id", new BsonDocument("$lt", 10)), new BsonDocument("$set", new BsonDocument("n", -1)));
+        await Slice(repository);
+        await items.InsertOneAsync(session, new BsonDocument { { "_id", 100 }, { "n", 100 } });
+        var moment = OplogTimestamp.FromBsonTimestamp(session.OperationTime);
+        var expected = await DatabaseState.CaptureAsync(server.Client, database);
+        await items.DeleteManyAsync(session, new BsonDocument("_id", new BsonDocument("$gte", 40)));
+        await Slice(repository);
+
+        var target = TestDatabases.NewName("store_pitr");
+        var outcome = await new PointInTimeRestoreRunner(new RecordingObserver()).RunAsync(new PointInTimeRestoreRequest
+        {
+            Repository = repository, Limit = OplogLimit.AtClusterTime(moment),
+            Restore = new RestoreRequest { Connection = Connection, Map = new NamespaceMap().AddDatabaseRename(database, target) },
+        }, CancellationToken.None);
+
+        Assert.True(outcome.Restore.Succeeded, outcome.Restore.OplogError);
+        expected.AssertSameAs(await DatabaseState.CaptureAsync(server.Client, target));
+    }
+
+    private async Task Slice(ISnapshotRepository repository) =>
+        Assert.NotNull(await new OplogSliceRunner(new RecordingObserver()).RunAsync(
+            new OplogSliceRequest { Connection = Connection, Repository = repository }, CancellationToken.None));
+}
