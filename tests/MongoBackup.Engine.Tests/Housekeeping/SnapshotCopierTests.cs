@@ -93,6 +93,63 @@ public sealed class SnapshotCopierTests : IDisposable
         Assert.NotNull(await SnapshotCatalog.FindAsync(_source, original.Id, CancellationToken.None));
     }
 
+    [Fact]
+    public async Task Files_are_written_before_the_manifest_through_the_repository_interface_only()
+    {
+        var original = await SnapshotHistory.WriteAsync(_source, "20260101T000000Z-full-order", 10);
+        var recording = new RecordingRepository(_target);
+
+        await new SnapshotCopier(new RecordingObserver()).CopyAsync(_source, original.Id, recording, force: false, CancellationToken.None);
+
+        Assert.Equal(original.Files.Select(f => "create " + f.Path).Append("commit manifest"), recording.Writes);
+    }
+
+    [Fact]
+    public async Task A_cancelled_copy_leaves_no_partial_snapshot_behind()
+    {
+        var original = await SnapshotHistory.WriteAsync(_source, "20260101T000000Z-full-cancel", 10);
+        using var stop = new CancellationTokenSource();
+        var observer = new CancellingObserver(stop, afterVerboseLines: 2); // cancels as the second file starts
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            new SnapshotCopier(observer).CopyAsync(_source, original.Id, _target, force: false, stop.Token));
+
+        Assert.False(Directory.Exists(Path.Combine(_targetFolder.Path, original.Id)));
+    }
+
+    private sealed class CancellingObserver(CancellationTokenSource stop, int afterVerboseLines) : Events.IEngineObserver
+    {
+        private int _lines;
+        public void Verbose(string message) { if (++_lines == afterVerboseLines) stop.Cancel(); }
+        public void Warning(string message) { }
+        public void Progress(Events.ProgressUpdate update) { }
+        public void NamespaceFailed(string ns, MongoBackupException error) { }
+    }
+
+    /// <summary>A repository that records the writes made through it, in order, and passes everything on.</summary>
+    private sealed class RecordingRepository(ISnapshotRepository inner) : ISnapshotRepository
+    {
+        public List<string> Writes { get; } = [];
+        public string Location => "recording:" + inner.Location;
+
+        public Task<SnapshotFileWriter> CreateFileAsync(string snapshotId, string relativePath, CancellationToken ct)
+        {
+            Writes.Add("create " + relativePath);
+            return inner.CreateFileAsync(snapshotId, relativePath, ct);
+        }
+
+        public Task CommitManifestAsync(SnapshotManifest manifest, CancellationToken ct)
+        {
+            Writes.Add("commit manifest");
+            return inner.CommitManifestAsync(manifest, ct);
+        }
+
+        public Task<Stream> OpenReadAsync(string snapshotId, string relativePath, CancellationToken ct) => inner.OpenReadAsync(snapshotId, relativePath, ct);
+        public IAsyncEnumerable<ManifestReadResult> ListAsync(CancellationToken ct) => inner.ListAsync(ct);
+        public Task DeleteSnapshotAsync(string snapshotId, CancellationToken ct) => inner.DeleteSnapshotAsync(snapshotId, ct);
+        public string? LocalPath(string snapshotId, string relativePath) => null;
+    }
+
     internal static void FlipByte(string path, long offset)
     {
         using var file = File.Open(path, FileMode.Open, FileAccess.ReadWrite);
