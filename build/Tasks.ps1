@@ -40,9 +40,26 @@ function Get-PesterManifest {
     return $manifest
 }
 
+function Install-TestServices {
+    # The object-store tests run Azurite and s3rver from tests/services. npm ci only when node_modules is missing
+    # or package-lock.json changed since the last install (a stamp of its hash sits in node_modules).
+    $services = Join-Path $script:Root 'tests/services'
+    $lock = Join-Path $services 'package-lock.json'
+    $stamp = Join-Path $services 'node_modules/.mongobackup-lock.sha256'
+    $hash = (Get-FileHash $lock -Algorithm SHA256).Hash
+    if ((Test-Path $stamp) -and (Get-Content $stamp -Raw).Trim() -eq $hash) { return }
+    if (-not (Get-Command npm -ErrorAction SilentlyContinue)) {
+        throw "npm was not found: the object-store tests need Node.js 20+ and npm to install Azurite and s3rver (tests/services)."
+    }
+    Write-Host "Installing the local test services (npm ci --prefix tests/services)"
+    Invoke-Native npm @('ci', '--prefix', $services, '--no-audit', '--no-fund', '--loglevel', 'error')
+    Set-Content -Path $stamp -Value $hash
+}
+
 function Invoke-XunitTests {
     # Runs every xunit project under tests/ and adds up their trx counters.
     param([string] $Configuration)
+    Install-TestServices
     $results = Join-Path $script:Root 'out/test-results'
     New-Item -ItemType Directory -Path $results -Force | Out-Null
     $total = [pscustomobject]@{ Passed = 0; Failed = 0; Skipped = 0; Exit = 0 }
