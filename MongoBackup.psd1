@@ -18,6 +18,7 @@
         'Get-MongoRestoreWindow'
         'Get-MongoSnapshot'
         'Invoke-MongoSnapshotRetention'
+        'New-MongoRepository'
         'Remove-MongoSnapshot'
         'Restore-MongoDatabase'
         'Restore-MongoPointInTime'

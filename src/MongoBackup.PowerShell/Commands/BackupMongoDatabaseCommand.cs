@@ -16,6 +16,7 @@ public sealed class BackupMongoDatabaseCommand : MongoConnectionCmdlet
 {
     [Parameter(Mandatory = true, Position = 1)]
     [ValidateNotNullOrEmpty]
+    [RepositoryArgument]
     public string Repository { get; set; } = "";
 
     [Parameter]
@@ -53,7 +54,7 @@ public sealed class BackupMongoDatabaseCommand : MongoConnectionCmdlet
         var request = new BackupRequest
         {
             Connection = BuildConnection(ReadPreference),
-            Repository = whatIf ? new WhatIfRepository(ResolvePath(Repository)) : OpenRepository(),
+            Repository = whatIf ? new WhatIfRepository(DescribeRepository(Repository)) : OpenRepository(),
             Filter = new NamespaceFilter(Database, Collection, ExcludeCollection),
             Compression = Compression,
             ParallelCollections = ParallelCollections,
@@ -74,15 +75,8 @@ public sealed class BackupMongoDatabaseCommand : MongoConnectionCmdlet
         WriteObject(MongoSnapshot.FromManifest(manifest, request.Repository));
     });
 
-    private FolderRepository OpenRepository()
-    {
-        var path = ResolvePath(Repository);
-        try { return new FolderRepository(path); }
-        catch (IOException e)
-        {
-            throw new MongoBackupException(ErrorIds.RepositoryNotWritable, e.Message, e, path);
-        }
-    }
+    // A backup may start a new folder repository; a container or bucket must already exist.
+    private ISnapshotRepository OpenRepository() => OpenRepositoryArgument(Repository, mustExist: false);
 
     private bool IsWhatIf() =>
         MyInvocation.BoundParameters.TryGetValue("WhatIf", out var bound)

@@ -21,6 +21,7 @@ public sealed class BackupMongoOplogCommand : MongoConnectionCmdlet
 
     [Parameter(Mandatory = true, Position = 1)]
     [ValidateNotNullOrEmpty]
+    [RepositoryArgument]
     public string Repository { get; set; } = "";
 
     [Parameter]
@@ -44,7 +45,7 @@ public sealed class BackupMongoOplogCommand : MongoConnectionCmdlet
 
     protected override void ProcessRecord() => RunCommand(() =>
     {
-        var repositoryPath = ResolvePath(Repository);
+        var repositoryPath = DescribeRepository(Repository);
         var connection = BuildConnection();
         RequirePositive(SliceInterval, "-SliceInterval");
         if (Duration is { } duration) RequirePositive(duration, "-Duration");
@@ -58,7 +59,7 @@ public sealed class BackupMongoOplogCommand : MongoConnectionCmdlet
         var slice = new OplogSliceRequest
         {
             Connection = connection,
-            Repository = RepositoryFolder.OpenExisting(repositoryPath),
+            Repository = OpenRepositoryArgument(Repository),
             Compression = Compression,
             Tags = TagArguments.ToDictionary(Tag),
         };

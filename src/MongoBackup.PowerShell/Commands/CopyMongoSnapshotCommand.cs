@@ -18,6 +18,7 @@ public sealed class CopyMongoSnapshotCommand : MongoSnapshotCmdlet
 
     [Parameter(Mandatory = true)]
     [ValidateNotNullOrEmpty]
+    [RepositoryArgument]
     public string Destination { get; set; } = "";
 
     [Parameter]
@@ -26,17 +27,10 @@ public sealed class CopyMongoSnapshotCommand : MongoSnapshotCmdlet
     protected override void ProcessRecord() => ForEachSnapshot((source, id, snapshot) =>
     {
         RequireComplete(snapshot, "copied");
-        var destinationPath = ResolvePath(Destination);
+        var destinationPath = DescribeRepository(Destination);
         if (!ShouldProcess(id, $"Copy snapshot from {source.Location} to {destinationPath}")) return;
-        var destination = _destination ??= OpenDestination(destinationPath);
+        var destination = _destination ??= OpenRepositoryArgument(Destination, mustExist: false);
         var manifest = RunEngine((observer, ct) => new SnapshotCopier(observer).CopyAsync(source, id, destination, Force.IsPresent, ct));
         WriteObject(MongoSnapshot.FromManifest(manifest, destination));
     });
-
-    /// <summary>The destination may be new: a copy creates it, as Backup-MongoDatabase does.</summary>
-    private static FolderRepository OpenDestination(string path)
-    {
-        try { return new FolderRepository(path); }
-        catch (IOException e) { throw new MongoBackupException(ErrorIds.RepositoryNotWritable, e.Message, e, path); }
-    }
 }

@@ -11,6 +11,7 @@ public sealed class GetMongoRestoreWindowCommand : MongoEngineCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
+    [RepositoryArgument]
     public string Repository { get; set; } = "";
 
     [Parameter(Position = 1)]
@@ -20,7 +21,7 @@ public sealed class GetMongoRestoreWindowCommand : MongoEngineCmdlet
 
     protected override void ProcessRecord() => RunCommand(() =>
     {
-        var repository = RepositoryFolder.OpenExisting(ResolvePath(Repository));
+        var repository = OpenRepositoryArgument(Repository);
         var snapshots = Await(ct => SnapshotCatalog.LoadCompleteAsync(repository, ct));
         var pattern = ReplicaSetName is null ? null : new WildcardPattern(ReplicaSetName, WildcardOptions.IgnoreCase);
         foreach (var window in RestoreWindows.Compute(snapshots))

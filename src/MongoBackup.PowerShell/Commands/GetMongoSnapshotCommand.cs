@@ -11,6 +11,7 @@ public sealed class GetMongoSnapshotCommand : MongoEngineCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
+    [RepositoryArgument]
     public string Repository { get; set; } = "";
 
     [Parameter(Position = 1)]
@@ -65,7 +66,7 @@ public sealed class GetMongoSnapshotCommand : MongoEngineCmdlet
         return Latest ? chosen.Where(s => s.Status != MongoSnapshot.IncompleteStatus).Take(1) : chosen;
     }
 
-    private void ReportMissingIds(IReadOnlyCollection<MongoSnapshot> snapshots, FolderRepository repository)
+    private void ReportMissingIds(IReadOnlyCollection<MongoSnapshot> snapshots, ISnapshotRepository repository)
     {
         foreach (var id in (Id ?? []).Where(i => !WildcardPattern.ContainsWildcardCharacters(i)))
         {
@@ -76,15 +77,8 @@ public sealed class GetMongoSnapshotCommand : MongoEngineCmdlet
         }
     }
 
-    private FolderRepository OpenRepository()
-    {
-        var path = ResolvePath(Repository);
-        // Listing must not create a repository where the user mistyped a path.
-        if (!Directory.Exists(path))
-            throw new MongoBackupException(ErrorIds.SourceNotFound, $"The repository folder '{path}' does not exist.", target: path);
-        try { return new FolderRepository(path); }
-        catch (IOException e) { throw new MongoBackupException(ErrorIds.RepositoryNotWritable, e.Message, e, path); }
-    }
+    // Listing must not create a repository where the user mistyped a path.
+    private ISnapshotRepository OpenRepository() => OpenRepositoryArgument(Repository, mustExist: true);
 
     private static async Task<List<ManifestReadResult>> ReadAllAsync(ISnapshotRepository repository, CancellationToken ct)
     {

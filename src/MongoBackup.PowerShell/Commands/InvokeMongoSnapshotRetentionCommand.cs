@@ -15,6 +15,7 @@ public sealed class InvokeMongoSnapshotRetentionCommand : MongoEngineCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
+    [RepositoryArgument]
     public string Repository { get; set; } = "";
 
     [Parameter]
@@ -38,7 +39,7 @@ public sealed class InvokeMongoSnapshotRetentionCommand : MongoEngineCmdlet
 
     protected override void ProcessRecord() => RunCommand(() =>
     {
-        var repository = RepositoryFolder.OpenExisting(ResolvePath(Repository));
+        var repository = OpenRepositoryArgument(Repository);
         var rules = new RetentionRules
         {
             KeepLast = Bound(nameof(KeepLast), KeepLast),

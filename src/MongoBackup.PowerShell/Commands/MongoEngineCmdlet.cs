@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using MongoBackup.Engine;
 using MongoBackup.Engine.Events;
+using MongoBackup.Engine.Repository;
 using MongoBackup.PowerShell.Pipeline;
 
 namespace MongoBackup.PowerShell.Commands;
@@ -85,6 +86,13 @@ public abstract class MongoEngineCmdlet : PSCmdlet, IDisposable
 
     /// <summary>A path as the user typed it, resolved against the current PowerShell location (not the process's).</summary>
     protected string ResolvePath(string path) => SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
+
+    /// <summary>Opens what a -Repository argument names (folder, az://, s3://, or a New-MongoRepository object's location).</summary>
+    protected ISnapshotRepository OpenRepositoryArgument(string repository, bool mustExist = true) =>
+        RepositoryResolver.Open(repository, ResolvePath, mustExist, Stopping);
+
+    /// <summary>The resolved folder or object-store location a -Repository argument names, for messages and -WhatIf.</summary>
+    protected string DescribeRepository(string repository) => RepositoryResolver.Describe(repository, ResolvePath);
 
     private void Write(EngineEvent e, ProgressReporter progress)
     {

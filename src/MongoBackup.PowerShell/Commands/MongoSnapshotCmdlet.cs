@@ -22,6 +22,7 @@ public abstract class MongoSnapshotCmdlet : MongoEngineCmdlet
 
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = IdSet)]
     [ValidateNotNullOrEmpty]
+    [RepositoryArgument]
     public string Repository { get; set; } = "";
 
     [Parameter(Mandatory = true, Position = 1, ParameterSetName = IdSet)]
@@ -36,7 +37,7 @@ public abstract class MongoSnapshotCmdlet : MongoEngineCmdlet
             yield return (Open(snapshot.Repository), snapshot.Id, snapshot);
             yield break;
         }
-        var repository = Open(ResolvePath(Repository));
+        var repository = Open(Repository);
         foreach (var id in Id) yield return (repository, id, null);
     }
 
@@ -69,7 +70,7 @@ public abstract class MongoSnapshotCmdlet : MongoEngineCmdlet
     protected ISnapshotRepository Open(string location)
     {
         if (!_opened.TryGetValue(location, out var repository))
-            _opened[location] = repository = RepositoryFolder.OpenExisting(location);
+            _opened[location] = repository = OpenRepositoryArgument(location);
         return repository;
     }
 

@@ -22,6 +22,7 @@ public sealed class RestoreMongoPointInTimeCommand : MongoConnectionCmdlet
 
     [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
+    [RepositoryArgument]
     public string Repository { get; set; } = "";
 
     [Parameter(Mandatory = true, Position = 2, ParameterSetName = WallTimeSet)]
@@ -96,7 +97,7 @@ public sealed class RestoreMongoPointInTimeCommand : MongoConnectionCmdlet
                 IncludeUsersAndRoles = IncludeUsersAndRoles.IsPresent,
                 InsertionWorkers = InsertionWorkers,
             },
-            Repository = RepositoryFolder.OpenExisting(ResolvePath(Repository)),
+            Repository = OpenRepositoryArgument(Repository),
             Limit = limit,
         };
 

@@ -1,0 +1,134 @@
+using System.Management.Automation;
+using System.Net;
+using System.Security;
+using MongoBackup.Engine;
+using MongoBackup.Engine.Repository;
+
+namespace MongoBackup.PowerShell.Commands;
+
+/// <summary>
+/// Describes a repository (a folder, an Azure Blob Storage container or an S3 bucket) with its sign-in, for any
+/// cmdlet's -Repository. Nothing is contacted until a cmdlet uses it; secrets are taken as SecureString or
+/// PSCredential and never shown.
+/// </summary>
+[Cmdlet(VerbsCommon.New, "MongoRepository", DefaultParameterSetName = FolderSet)]
+[OutputType(typeof(MongoRepository))]
+public sealed class NewMongoRepositoryCommand : MongoEngineCmdlet
+{
+    private const string FolderSet = "Folder";
+    private const string AzureSet = "AzureBlob";
+    private const string S3Set = "S3";
+
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = FolderSet)]
+    [ValidateNotNullOrEmpty]
+    public string Path { get; set; } = "";
+
+    /// <summary>az://ACCOUNT/CONTAINER[/PREFIX]</summary>
+    [Parameter(Mandatory = true, ParameterSetName = AzureSet)]
+    [ValidateNotNullOrEmpty]
+    public string AzureBlob { get; set; } = "";
+
+    [Parameter(ParameterSetName = AzureSet)]
+    public SecureString? ConnectionString { get; set; }
+
+    [Parameter(ParameterSetName = AzureSet)]
+    public SecureString? SasToken { get; set; }
+
+    [Parameter(ParameterSetName = AzureSet)]
+    public SecureString? AccountKey { get; set; }
+
+    /// <summary>DefaultAzureCredential: the managed identity in Azure Automation or on a VM, else environment, Azure CLI...</summary>
+    [Parameter(ParameterSetName = AzureSet)]
+    public SwitchParameter UseManagedIdentity { get; set; }
+
+    /// <summary>A blob endpoint other than https://ACCOUNT.blob.core.windows.net (Azurite, sovereign clouds).</summary>
+    [Parameter(ParameterSetName = AzureSet)]
+    [Parameter(ParameterSetName = S3Set)]
+    public Uri? Endpoint { get; set; }
+
+    /// <summary>s3://BUCKET[/PREFIX]</summary>
+    [Parameter(Mandatory = true, ParameterSetName = S3Set)]
+    [ValidateNotNullOrEmpty]
+    public string S3 { get; set; } = "";
+
+    [Parameter(ParameterSetName = S3Set)]
+    [ValidateNotNullOrEmpty]
+    public string? Region { get; set; }
+
+    [Parameter(ParameterSetName = S3Set)]
+    public SwitchParameter ForcePathStyle { get; set; }
+
+    [Parameter(ParameterSetName = S3Set)]
+    public SecureString? AccessKey { get; set; }
+
+    [Parameter(ParameterSetName = S3Set)]
+    public SecureString? SecretKey { get; set; }
+
+    /// <summary>The access key as user name and the secret key as password.</summary>
+    [Parameter(ParameterSetName = S3Set)]
+    [Credential]
+    public PSCredential? Credential { get; set; }
+
+    protected override void ProcessRecord() => RunCommand(() =>
+    {
+        var repository = ParameterSetName switch
+        {
+            AzureSet => Azure(),
+            S3Set => S3Store(),
+            _ => new MongoRepository(RepositoryLocation.Folder(ResolvePath(Path)), RepositoryOptions.None, "file system"),
+        };
+        RepositoryResolver.Remember(repository);
+        WriteObject(repository);
+    });
+
+    private MongoRepository Azure()
+    {
+        var location = Parse(AzureBlob, RepositoryKind.AzureBlob, "-AzureBlob", "az://ACCOUNT/CONTAINER[/PREFIX]");
+        var ways = new (bool Given, string Name)[]
+        {
+            (ConnectionString is not null, "-ConnectionString"), (SasToken is not null, "-SasToken"),
+            (AccountKey is not null, "-AccountKey"), (UseManagedIdentity.IsPresent, "-UseManagedIdentity"),
+        }.Where(w => w.Given).Select(w => w.Name).ToList();
+        if (ways.Count > 1)
+            throw new MongoBackupException(ErrorIds.InvalidArgument,
+                $"Give one way to sign in to '{location}', not {string.Join(" and ", ways)}.", target: location.ToString());
+        var options = new RepositoryOptions
+        {
+            AzureConnectionString = Plain(ConnectionString),
+            AzureSasToken = Plain(SasToken),
+            AzureAccountKey = Plain(AccountKey),
+            UseDefaultAzureCredential = UseManagedIdentity.IsPresent,
+            AzureEndpoint = Endpoint,
+        };
+        var authentication = UseManagedIdentity ? "managed identity (DefaultAzureCredential)" : options.AzureAuthentication;
+        return new MongoRepository(location, options, authentication);
+    }
+
+    private MongoRepository S3Store()
+    {
+        var location = Parse(S3, RepositoryKind.S3, "-S3", "s3://BUCKET[/PREFIX]");
+        if (Credential is not null && (AccessKey is not null || SecretKey is not null))
+            throw new MongoBackupException(ErrorIds.InvalidArgument,
+                $"Give the keys for '{location}' either as -Credential or as -AccessKey and -SecretKey, not both.", target: location.ToString());
+        var access = Credential?.UserName ?? Plain(AccessKey);
+        var secret = Credential is { } credential ? new NetworkCredential("", credential.Password).Password : Plain(SecretKey);
+        var options = new RepositoryOptions
+        {
+            S3Region = Region, S3Endpoint = Endpoint, S3ForcePathStyle = ForcePathStyle.IsPresent, S3AccessKey = access, S3SecretKey = secret,
+        };
+        if ((access is null) != (secret is null))
+            throw new MongoBackupException(ErrorIds.InvalidArgument,
+                $"'{location}' needs both an access key and a secret key, or neither (to use the default AWS credential chain).", target: location.ToString());
+        return new MongoRepository(location, options, access is null ? "default AWS credential chain" : "access key");
+    }
+
+    private static RepositoryLocation Parse(string text, RepositoryKind kind, string parameter, string form)
+    {
+        var location = RepositoryLocation.Parse(text);
+        if (location.Kind != kind)
+            throw new MongoBackupException(ErrorIds.InvalidArgument, $"{parameter} takes {form}; '{location}' is not one.", target: location.ToString());
+        return location;
+    }
+
+    private static string? Plain(SecureString? secret) => secret is null ? null : new NetworkCredential("", secret).Password;
+}

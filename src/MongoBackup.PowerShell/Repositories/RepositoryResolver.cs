@@ -1,0 +1,46 @@
+using System.Collections.Concurrent;
+using MongoBackup.Engine;
+using MongoBackup.Engine.Repository;
+
+namespace MongoBackup.PowerShell;
+
+/// <summary>
+/// The one way cmdlets turn -Repository (a path, file://, az://, s3://, or a New-MongoRepository object) into a
+/// repository. Object-store repositories described with New-MongoRepository are remembered by location for the
+/// session, so a snapshot piped from Get-MongoSnapshot (which carries only the location) reopens with the same sign-in.
+/// </summary>
+public static class RepositoryResolver
+{
+    private static readonly ConcurrentDictionary<string, MongoRepository> Known = new(StringComparer.Ordinal);
+
+    internal static void Remember(MongoRepository repository)
+    {
+        if (repository.ParsedLocation.Kind != RepositoryKind.Folder) Known[repository.Location] = repository;
+    }
+
+    /// <summary>What a -Repository argument names, for messages and -WhatIf: the resolved folder or the object-store location.</summary>
+    public static string Describe(string repository, Func<string, string> resolvePath)
+    {
+        var location = RepositoryLocation.Parse(repository);
+        return location.Kind == RepositoryKind.Folder ? resolvePath(location.Path!) : location.ToString();
+    }
+
+    /// <param name="repository">The -Repository text (a MongoRepository argument was already turned into its location).</param>
+    /// <param name="resolvePath">Resolves a folder against PowerShell's current location.</param>
+    /// <param name="mustExist">Reading never creates a folder where a path was mistyped; writing a backup may.</param>
+    public static ISnapshotRepository Open(string repository, Func<string, string> resolvePath, bool mustExist, CancellationToken ct)
+    {
+        var location = RepositoryLocation.Parse(repository);
+        if (location.Kind == RepositoryKind.Folder)
+        {
+            var path = resolvePath(location.Path!);
+            if (mustExist && !Directory.Exists(path))
+                throw new MongoBackupException(ErrorIds.SourceNotFound, $"The repository folder '{path}' does not exist.", target: path);
+            try { return new FolderRepository(path); }
+            catch (IOException e) { throw new MongoBackupException(ErrorIds.RepositoryNotWritable, e.Message, e, path); }
+        }
+        // A bare az:// or s3:// string signs in the default way (DefaultAzureCredential, the AWS credential chain).
+        var options = Known.TryGetValue(location.ToString(), out var known) ? known.Options : RepositoryOptions.None;
+        return RepositoryFactory.OpenAsync(location, options, ct).GetAwaiter().GetResult();
+    }
+}
