@@ -23,7 +23,7 @@ public static class CompressionCodec
         {
             Compression.None => inner,
             // Fastest keeps a backup CPU-light; the ratio difference to Optimal is small on BSON.
-            Compression.Gzip => new GZipStream(inner, CompressionLevel.Fastest, leaveOpen: false),
+            Compression.Gzip => new GzipWriteStream(inner, CompressionLevel.Fastest),
             Compression.Zstd => new CompressionStream(inner, ZstdLevel, leaveOpen: false),
             _ => throw new ArgumentOutOfRangeException(nameof(c), c, "Unknown compression."),
         };
