@@ -2,16 +2,20 @@ using System.Text;
 using MongoBackup.Engine.Codecs;
 using MongoBackup.Engine.Formats;
 using MongoBackup.Engine.Repository;
+using MongoBackup.Engine.Security;
 
 namespace MongoBackup.Engine.Housekeeping;
 
 /// <summary>
-/// Reads one snapshot file end to end: checks its size and SHA-256 against the manifest, decompresses it, and
-/// parses every document (with BSON structure validation) or, for a metadata file, its Extended JSON.
+/// Reads one snapshot file end to end: checks its size and SHA-256 against the manifest, decrypts it (when the
+/// snapshot is encrypted and its key is given), decompresses it, and parses every document (with BSON structure
+/// validation) or, for a metadata file, its Extended JSON. Without the key of an encrypted snapshot
+/// (<paramref name="parse"/> false) only size and SHA-256 are checked.
 /// </summary>
 internal static class FileVerifier
 {
-    public static async Task<FileVerification> VerifyAsync(ISnapshotRepository repository, SnapshotManifest manifest, ManifestFile file, CancellationToken ct)
+    public static async Task<FileVerification> VerifyAsync(ISnapshotRepository repository, SnapshotManifest manifest, ManifestFile file,
+        DataKey? dataKey, bool parse, CancellationToken ct)
     {
         var name = $"{manifest.Id}/{file.Path}";
         Stream raw;
@@ -24,7 +28,9 @@ internal static class FileVerifier
         await using (raw.ConfigureAwait(false))
         {
             using var counted = new ChecksumReadStream(raw);
-            var (documents, parseProblem, offset) = await ParseAsync(counted, manifest.Compression, file.Kind, name, ct).ConfigureAwait(false);
+            var (documents, parseProblem, offset) = parse
+                ? await ParseAsync(counted, manifest, file, dataKey, name, ct).ConfigureAwait(false)
+                : (0, null, null);
             await counted.DrainAsync(ct).ConfigureAwait(false);
 
             var problems = new List<string>();
@@ -33,28 +39,34 @@ internal static class FileVerifier
             if (counted.Sha256() != file.Sha256)
                 problems.Add("its SHA-256 does not match the manifest: it was changed or damaged after the backup");
             if (parseProblem is not null)
-                problems.Add(offset is null ? parseProblem : $"at byte offset {offset} (uncompressed): {parseProblem}");
+                problems.Add(offset is null ? parseProblem : $"at byte offset {offset}: {parseProblem}");
             var problem = problems.Count == 0 ? null : $"'{name}': {string.Join("; ", problems)}.";
             return new FileVerification(file.Path, file.Kind, file.Size, counted.BytesRead, documents, problem, offset);
         }
     }
 
     private static async Task<(long Documents, string? Problem, long? Offset)> ParseAsync(
-        Stream stored, Compression compression, ManifestFileKind kind, string name, CancellationToken ct)
+        Stream counted, SnapshotManifest manifest, ManifestFile file, DataKey? dataKey, string name, CancellationToken ct)
     {
         long documents = 0;
-        // The decompressor must not close the counting stream: it is drained afterwards for the checksum.
-        var plain = CompressionCodec.WrapForRead(new KeepOpenStream(stored), compression);
+        // Nothing downstream may close the counting stream: it is drained afterwards for the checksum.
+        Stream keepOpen = new KeepOpenStream(counted);
+        var stored = dataKey is null ? keepOpen : new DecryptingStream(keepOpen, dataKey, SnapshotEncryption.FileIdentity(manifest.Id, file.Path), name);
+        var plain = CompressionCodec.WrapForRead(stored, manifest.Compression);
         try
         {
-            if (kind == ManifestFileKind.Metadata)
+            if (file.Kind == ManifestFileKind.Metadata)
             {
                 using var text = new StreamReader(plain, Encoding.UTF8, leaveOpen: true);
                 CollectionMetadata.Parse(await text.ReadToEndAsync(ct).ConfigureAwait(false), name);
-                return (0, null, null);
             }
-            var reader = new BsonDocumentReader(plain, name, validateStructure: true);
-            while (await reader.ReadNextAsync(ct).ConfigureAwait(false) is not null) documents++;
+            else
+            {
+                var reader = new BsonDocumentReader(plain, name, validateStructure: true);
+                while (await reader.ReadNextAsync(ct).ConfigureAwait(false) is not null) documents++;
+            }
+            // The decompressor stops at its own end marker; decrypting the rest authenticates the file's end too.
+            if (!ReferenceEquals(stored, keepOpen)) await stored.CopyToAsync(Stream.Null, ct).ConfigureAwait(false);
             return (documents, null, null);
         }
         catch (CorruptDumpException e) { return (documents, e.Problem, e.Offset); }

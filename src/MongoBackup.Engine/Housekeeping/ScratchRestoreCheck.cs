@@ -4,6 +4,7 @@ using MongoBackup.Engine.Events;
 using MongoBackup.Engine.Formats;
 using MongoBackup.Engine.Repository;
 using MongoBackup.Engine.Restore;
+using MongoBackup.Engine.Security;
 using MongoDB.Bson;
 using MongoDB.Driver;
 
@@ -20,7 +21,7 @@ public sealed class ScratchRestoreCheck(IEngineObserver observer)
     private const int MaxDatabaseNameLength = 63;
 
     public async Task RunAsync(ISnapshotRepository repository, SnapshotManifest manifest, ConnectionSettings connection,
-        SnapshotVerification result, CancellationToken ct)
+        EncryptionKeySource? keys, SnapshotVerification result, CancellationToken ct)
     {
         var suffix = "__verify_" + Convert.ToHexString(RandomNumberGenerator.GetBytes(4)).ToLowerInvariant();
         var scratch = manifest.Namespaces.Select(n => n.Database).Distinct(StringComparer.Ordinal)
@@ -38,6 +39,9 @@ public sealed class ScratchRestoreCheck(IEngineObserver observer)
                 Snapshot = new RepositorySnapshot(repository, manifest.Id),
                 Map = map,
                 NoOplogReplay = true,
+                Encryption = keys,
+                // The files were just read and checked one by one.
+                VerifyBeforeRestore = false,
             };
             var outcome = await new RestoreRunner(observer).RunAsync(request, ct).ConfigureAwait(false);
             foreach (var failed in outcome.Namespaces.Where(n => !n.Succeeded))

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using MongoBackup.Engine.Connection;
 using MongoBackup.Engine.Events;
 using MongoBackup.Engine.Repository;
+using MongoBackup.Engine.Security;
 
 namespace MongoBackup.Engine.Housekeeping;
 
@@ -12,16 +13,27 @@ namespace MongoBackup.Engine.Housekeeping;
 public sealed class SnapshotVerifier(IEngineObserver observer)
 {
     /// <param name="restoreInto">A server to restore into as a further check, or null to only read the files.</param>
-    public async Task<SnapshotVerification> VerifyAsync(ISnapshotRepository repository, string snapshotId, ConnectionSettings? restoreInto, CancellationToken ct)
+    /// <param name="keys">The key of an encrypted snapshot; without it only sizes and SHA-256 of an encrypted snapshot are checked.</param>
+    public async Task<SnapshotVerification> VerifyAsync(ISnapshotRepository repository, string snapshotId, ConnectionSettings? restoreInto,
+        EncryptionKeySource? keys, CancellationToken ct)
     {
         var manifest = await SnapshotCatalog.FindAsync(repository, snapshotId, ct).ConfigureAwait(false);
         var result = new SnapshotVerification(snapshotId, repository.Location);
+        var readable = manifest.Encryption is null || keys is not null;
+        if (!readable)
+        {
+            observer.Warning($"Snapshot {snapshotId} is encrypted (key {manifest.Encryption!.KeyId}) and no key was given: only file sizes and " +
+                "SHA-256 are checked; give -EncryptionKey or -EncryptionKeyFile to decrypt and parse every document too.");
+            restoreInto = null;
+        }
+        // A wrong key is refused here, before any file is read, with its own error id.
+        using var dataKey = readable ? SnapshotEncryption.Open(manifest, keys) : null;
         var clock = Stopwatch.StartNew();
         long bytes = 0;
         foreach (var file in manifest.Files)
         {
             observer.Verbose($"Checking {snapshotId}/{file.Path}.");
-            var checkedFile = await FileVerifier.VerifyAsync(repository, manifest, file, ct).ConfigureAwait(false);
+            var checkedFile = await FileVerifier.VerifyAsync(repository, manifest, file, dataKey, parse: readable, ct).ConfigureAwait(false);
             result.Files.Add(checkedFile);
             if (checkedFile.Problem is not null) result.Problems.Add(checkedFile.Problem);
             bytes += checkedFile.Size;
@@ -36,7 +48,7 @@ public sealed class SnapshotVerifier(IEngineObserver observer)
             observer.Warning($"Snapshot {snapshotId} is not restored as a test: its files are damaged.");
             return result;
         }
-        await new ScratchRestoreCheck(observer).RunAsync(repository, manifest, restoreInto, result, ct).ConfigureAwait(false);
+        await new ScratchRestoreCheck(observer).RunAsync(repository, manifest, restoreInto, keys, result, ct).ConfigureAwait(false);
         return result;
     }
 }

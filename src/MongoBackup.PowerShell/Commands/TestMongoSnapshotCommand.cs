@@ -1,7 +1,9 @@
 using System.Management.Automation;
+using System.Security;
 using MongoBackup.Engine;
 using MongoBackup.Engine.Connection;
 using MongoBackup.Engine.Housekeeping;
+using MongoBackup.Engine.Security;
 using MongoBackup.PowerShell.Pipeline;
 
 namespace MongoBackup.PowerShell.Commands;
@@ -25,6 +27,27 @@ public sealed class TestMongoSnapshotCommand : MongoSnapshotCmdlet
     [Credential]
     public PSCredential? Credential { get; set; }
 
+    /// <summary>The passphrase of an encrypted snapshot; without a key only sizes and SHA-256 of encrypted files are checked.</summary>
+    [Parameter]
+    [ValidateNotNull]
+    public SecureString? EncryptionKey { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? EncryptionKeyFile { get; set; }
+
+    private EncryptionKeySource? _keys;
+
+    protected override void BeginProcessing() => RunHousekeeping(() =>
+    {
+        if (EncryptionKey is not null && EncryptionKeyFile is not null)
+            throw new MongoBackupException(ErrorIds.InvalidArgument, "Give -EncryptionKey or -EncryptionKeyFile, not both.", target: "EncryptionKeyFile");
+        // One key source for the whole pipeline, so a passphrase is stretched once per repository, not once per snapshot.
+        _keys = EncryptionKey is not null ? EncryptionKeySource.FromPassphrase(EncryptionKey)
+            : EncryptionKeyFile is not null ? EncryptionKeySource.FromKeyFile(ResolvePath(EncryptionKeyFile))
+            : null;
+    });
+
     protected override void ProcessRecord() => ForEachSnapshot((repository, id, snapshot) =>
     {
         RequireComplete(snapshot, "tested");
@@ -32,7 +55,7 @@ public sealed class TestMongoSnapshotCommand : MongoSnapshotCmdlet
         // Reading files changes nothing; only the scratch restore writes to a server, so only it asks.
         if (connection is not null && !ShouldProcess(connection.DisplayName, $"Restore snapshot {id} into scratch databases, compare counts, drop them"))
             connection = null;
-        var verification = RunEngine((observer, ct) => new SnapshotVerifier(observer).VerifyAsync(repository, id, connection, ct));
+        var verification = RunEngine((observer, ct) => new SnapshotVerifier(observer).VerifyAsync(repository, id, connection, _keys, ct));
         var result = MongoSnapshotTestResult.FromVerification(verification);
         WriteObject(result);
         if (!result.Passed)

@@ -3,6 +3,7 @@ using MongoBackup.Engine.Connection;
 using MongoBackup.Engine.Dump;
 using MongoBackup.Engine.Housekeeping;
 using MongoBackup.Engine.Repository;
+using MongoBackup.Engine.Security;
 using MongoBackup.Engine.Tests.Integration;
 using MongoDB.Bson;
 using MongoDB.Driver;
@@ -27,7 +28,7 @@ public sealed class ScratchRestoreCheckTests(MongoServerFixture server)
             Connection = connection, Repository = repository, Filter = new NamespaceFilter(databases: [database]),
         }, CancellationToken.None);
 
-        var result = await new SnapshotVerifier(new RecordingObserver()).VerifyAsync(repository, manifest.Id, connection, CancellationToken.None);
+        var result = await new SnapshotVerifier(new RecordingObserver()).VerifyAsync(repository, manifest.Id, connection, null, CancellationToken.None);
 
         Assert.True(result.Passed, string.Join("; ", result.Problems));
         Assert.True(result.RestoreChecked);
@@ -36,6 +37,47 @@ public sealed class ScratchRestoreCheckTests(MongoServerFixture server)
         var names = await (await server.Client.ListDatabaseNamesAsync()).ToListAsync();
         Assert.DoesNotContain(names, n => n.StartsWith(database + "__verify_", StringComparison.Ordinal));
         Assert.Equal(120, await items.CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty)); // the source is untouched
+    }
+
+    [Fact]
+    public async Task An_encrypted_snapshot_is_decrypted_and_parsed_with_its_key_and_only_checksummed_without_it()
+    {
+        var database = TestDatabases.NewName("verifyenc");
+        await server.Client.GetDatabase(database).GetCollection<BsonDocument>("items")
+            .InsertManyAsync(Enumerable.Range(0, 50).Select(i => new BsonDocument { { "_id", i }, { "secret", $"s{i}" } }));
+        using var folder = new TempFolder();
+        var repository = new FolderRepository(folder.Path);
+        var connection = new ConnectionSettings { ConnectionString = server.ConnectionString };
+        var keys = EncryptionKeySource.FromPassphrase(Secure("housekeeping passphrase"));
+        var manifest = await new BackupRunner(new RecordingObserver()).RunAsync(new BackupRequest
+        {
+            Connection = connection, Repository = repository, Filter = new NamespaceFilter(databases: [database]), Encryption = keys,
+        }, CancellationToken.None);
+        Assert.NotNull(manifest.Encryption);
+
+        var withKey = await new SnapshotVerifier(new RecordingObserver()).VerifyAsync(repository, manifest.Id, connection, keys, CancellationToken.None);
+        Assert.True(withKey.Passed, string.Join("; ", withKey.Problems));
+        Assert.Equal(50, withKey.Documents);
+        Assert.True(withKey.RestoreChecked);
+
+        var observer = new RecordingObserver();
+        var withoutKey = await new SnapshotVerifier(observer).VerifyAsync(repository, manifest.Id, connection, null, CancellationToken.None);
+        Assert.True(withoutKey.Passed);
+        Assert.Equal(0, withoutKey.Documents);
+        Assert.False(withoutKey.RestoreChecked);
+        Assert.Contains(observer.Warnings, w => w.Contains("encrypted") && w.Contains("-EncryptionKey"));
+
+        var wrong = await Assert.ThrowsAsync<MongoBackupException>(() => new SnapshotVerifier(new RecordingObserver())
+            .VerifyAsync(repository, manifest.Id, null, EncryptionKeySource.FromPassphrase(Secure("not the passphrase")), CancellationToken.None));
+        Assert.Equal(ErrorIds.WrongEncryptionKey, wrong.ErrorId);
+    }
+
+    private static System.Security.SecureString Secure(string text)
+    {
+        var secure = new System.Security.SecureString();
+        foreach (var c in text) secure.AppendChar(c);
+        secure.MakeReadOnly();
+        return secure;
     }
 
     [Fact]
@@ -49,7 +91,7 @@ public sealed class ScratchRestoreCheckTests(MongoServerFixture server)
         await repository.CommitManifestAsync(manifest, CancellationToken.None);
         var connection = new ConnectionSettings { ConnectionString = server.ConnectionString };
 
-        var result = await new SnapshotVerifier(new RecordingObserver()).VerifyAsync(repository, manifest.Id, connection, CancellationToken.None);
+        var result = await new SnapshotVerifier(new RecordingObserver()).VerifyAsync(repository, manifest.Id, connection, null, CancellationToken.None);
 
         Assert.False(result.Passed);
         Assert.Contains(result.Problems, p => p.Contains("shop.items restored 10 documents; the manifest records 11"));

@@ -32,7 +32,7 @@ public sealed class SnapshotCopierTests : IDisposable
         Assert.Equal(original.Id, copied.Id);
         foreach (var file in original.Files)
             Assert.Equal(await File.ReadAllBytesAsync(_source.LocalPath(original.Id, file.Path)!), await File.ReadAllBytesAsync(_target.LocalPath(original.Id, file.Path)!));
-        var check = await new SnapshotVerifier(new RecordingObserver()).VerifyAsync(_target, original.Id, null, CancellationToken.None);
+        var check = await new SnapshotVerifier(new RecordingObserver()).VerifyAsync(_target, original.Id, null, null, CancellationToken.None);
         Assert.True(check.Passed, string.Join("; ", check.Problems));
         Assert.Equal(40, check.Documents);
     }

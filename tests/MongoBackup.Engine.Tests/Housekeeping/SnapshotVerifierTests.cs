@@ -15,7 +15,7 @@ public sealed class SnapshotVerifierTests : IDisposable
     public void Dispose() => _folder.Dispose();
 
     private Task<SnapshotVerification> VerifyAsync(string id) =>
-        new SnapshotVerifier(new RecordingObserver()).VerifyAsync(_repository, id, null, CancellationToken.None);
+        new SnapshotVerifier(new RecordingObserver()).VerifyAsync(_repository, id, null, null, CancellationToken.None);
 
     [Theory]
     [InlineData(Compression.Gzip)]
