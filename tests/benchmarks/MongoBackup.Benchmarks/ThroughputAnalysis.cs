@@ -33,6 +33,15 @@ public static class ThroughputAnalysis
 
     private static string Verdict(PhaseResult run, PhaseResult? scan, double engineBusy, double serverBusy, double otherBusy, int cores)
     {
+        // On a shared machine other work takes cores from both sides; say so first, as every figure is lower for it.
+        var ownVerdict = OwnVerdict(run, scan, engineBusy, serverBusy, otherBusy, cores);
+        return otherBusy >= 0.5 && !ownVerdict.StartsWith("CPU shared", StringComparison.Ordinal)
+            ? $"CPU shared with other processes ({otherBusy:0.00} cores went to them); among the run's own parts, {ownVerdict}"
+            : ownVerdict;
+    }
+
+    private static string OwnVerdict(PhaseResult run, PhaseResult? scan, double engineBusy, double serverBusy, double otherBusy, int cores)
+    {
         if (run.Phase == "backup" && scan is not null && run.MegabytesPerSecond >= 0.8 * scan.MegabytesPerSecond)
             return "the server (the backup keeps up with a bare scan)";
         if (run.Phase == "backup" && run.Compression != "none"
