@@ -19,7 +19,7 @@ public sealed class FolderRepository : ISnapshotRepository
         _root = Path.GetFullPath(path);
         try
         {
-            Directory.CreateDirectory(_root);
+            OwnerOnlyFiles.CreateDirectory(_root);
             ProveWritable();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -35,8 +35,8 @@ public sealed class FolderRepository : ISnapshotRepository
     {
         ct.ThrowIfCancellationRequested();
         var path = ResolveFile(snapshotId, relativePath);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true);
+        OwnerOnlyFiles.CreateDirectory(Path.GetDirectoryName(path)!);
+        var file = OwnerOnlyFiles.CreateFile(path, 1 << 16);
         return Task.FromResult(new SnapshotFileWriter(file, relativePath));
     }
 
@@ -54,10 +54,10 @@ public sealed class FolderRepository : ISnapshotRepository
     {
         ArgumentNullException.ThrowIfNull(manifest);
         var folder = SnapshotFolder(manifest.Id);
-        Directory.CreateDirectory(folder);
+        OwnerOnlyFiles.CreateDirectory(folder);
         var temp = Path.Combine(folder, TempManifestName);
         var final = Path.Combine(folder, SnapshotManifest.FileName);
-        await using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 4096, useAsync: true))
+        await using (var stream = OwnerOnlyFiles.CreateFile(temp, 4096))
         await using (var writer = new StreamWriter(stream))
         {
             await writer.WriteAsync(manifest.Serialize().AsMemory(), ct).ConfigureAwait(false);
