@@ -83,4 +83,25 @@ public class MongoToolsCompatibilityTests : ServerTestBase
         }));
         Assert.Equal(67, error.Code);
     }
+
+    [Fact]
+    public void An_index_inherits_its_collection_s_default_collation_and_an_explicit_simple_one_is_stored_as_none()
+    {
+        var db = Connect(StartServer("rs0")).GetDatabase("shop");
+        var french = new BsonDocument { { "locale", "fr" }, { "strength", 2 } };
+        db.RunCommand<BsonDocument>(new BsonDocument { { "create", "people" }, { "collation", french } });
+        db.RunCommand<BsonDocument>(new BsonDocument
+        {
+            { "createIndexes", "people" },
+            { "indexes", new BsonArray
+                {
+                    new BsonDocument { { "key", new BsonDocument("name", 1) }, { "name", "name_1" } },
+                    new BsonDocument { { "key", new BsonDocument("code", 1) }, { "name", "code_1" }, { "collation", new BsonDocument("locale", "simple") } },
+                } },
+        });
+
+        var indexes = db.GetCollection<BsonDocument>("people").Indexes.List().ToList().ToDictionary(i => i["name"].AsString);
+        Assert.Equal(french, indexes["name_1"]["collation"]);
+        Assert.False(indexes["code_1"].Contains("collation"));
+    }
 }
