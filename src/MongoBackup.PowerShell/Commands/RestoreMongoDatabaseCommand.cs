@@ -2,6 +2,7 @@ using System.Collections;
 using System.Management.Automation;
 using MongoBackup.Engine;
 using MongoBackup.Engine.Catalog;
+using MongoBackup.Engine.Repository;
 using MongoBackup.Engine.Restore;
 
 namespace MongoBackup.PowerShell.Commands;
@@ -84,6 +85,7 @@ public sealed class RestoreMongoDatabaseCommand : MongoConnectionCmdlet
         {
             Connection = BuildConnection(),
             SourcePath = source,
+            Snapshot = StoredSnapshot(),
             Filter = Filter([]),
             Map = RenameArguments.Build(RenameDatabase, NamespaceMap),
             Drop = Drop.IsPresent,
@@ -110,8 +112,14 @@ public sealed class RestoreMongoDatabaseCommand : MongoConnectionCmdlet
         ? snapshot.Status == MongoSnapshot.IncompleteStatus
             ? throw new MongoBackupException(ErrorIds.SnapshotNotFound,
                 $"Snapshot '{snapshot.Id}' is incomplete (it has no readable manifest) and cannot be restored.", target: snapshot.Id)
-            : snapshot.Path
+            : RepositoryLocation.Parse(snapshot.Repository).Kind == RepositoryKind.Folder ? snapshot.Path : $"{snapshot.Repository}/{snapshot.Id}"
         : ResolvePath(Path!);
+
+    /// <summary>A piped snapshot in an object store is read through its repository (it has no folder to read); null otherwise.</summary>
+    private RepositorySnapshot? StoredSnapshot() =>
+        InputObject is { } snapshot && RepositoryLocation.Parse(snapshot.Repository).Kind != RepositoryKind.Folder
+            ? new RepositorySnapshot(OpenRepositoryArgument(snapshot.Repository), snapshot.Id)
+            : null;
 
     /// <summary>The parameters' filter, plus the namespaces the user declined at the confirmation prompt.</summary>
     private NamespaceFilter Filter(IReadOnlyCollection<string> declined) => new(

@@ -1,6 +1,6 @@
 using MongoBackup.Engine.Repository;
 
-namespace MongoBackup.PowerShell;
+namespace MongoBackup;
 
 /// <summary>
 /// A repository as New-MongoRepository describes it: where (a folder, an Azure container, an S3 bucket) and how

@@ -36,6 +36,8 @@ public sealed class RepositoryContractTests(ObjectStoreServices services) : ICla
         Assert.Equal(Id, listed.Manifest!.Id);
         Assert.Equal(["shop/orders.bson", "shop/orders.metadata.json"], listed.Manifest.Files.Select(f => f.Path).Order(StringComparer.Ordinal));
         Assert.Equal(Id, (await SnapshotCatalog.FindAsync(repository, Id, CancellationToken.None)).Id);
+        var reopened = await services.ReopenAsync(repository, kind);
+        Assert.Equal(Id, Assert.Single(await SnapshotCatalog.LoadCompleteAsync(reopened, CancellationToken.None)).Id);
 
         await repository.DeleteSnapshotAsync(Id, CancellationToken.None);
         Assert.Empty(await ListAsync(repository));

@@ -31,7 +31,8 @@ public sealed class NodeServiceProcess : IDisposable
 
     /// <param name="script">The service's entry script, relative to tests/services/node_modules.</param>
     /// <param name="arguments">Its arguments; "{port}" and "{data}" are replaced by the port and the temp folder.</param>
-    public static async Task<NodeServiceProcess> StartAsync(string name, string script, IEnumerable<string> arguments)
+    /// <param name="nodeOptions">Options for node itself, before the script.</param>
+    public static async Task<NodeServiceProcess> StartAsync(string name, string script, IEnumerable<string> arguments, IEnumerable<string>? nodeOptions = null)
     {
         var entry = Path.Combine(ServicesFolder(), "node_modules", script.Replace('/', Path.DirectorySeparatorChar));
         if (!File.Exists(entry))
@@ -42,6 +43,7 @@ public sealed class NodeServiceProcess : IDisposable
         Directory.CreateDirectory(data);
 
         var info = new ProcessStartInfo("node") { WorkingDirectory = data, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var option in nodeOptions ?? []) info.ArgumentList.Add(option);
         info.ArgumentList.Add(entry);
         foreach (var argument in arguments)
             info.ArgumentList.Add(argument.Replace("{port}", port.ToString(), StringComparison.Ordinal).Replace("{data}", data, StringComparison.Ordinal));

@@ -40,7 +40,9 @@ public sealed class ObjectStoreServices : IAsyncLifetime
              // The SDK may speak a newer REST version than this Azurite knows; the calls we make are unchanged.
              "--skipApiVersionCheck"]);
         var s3 = NodeServiceProcess.StartAsync("s3rver", "s3rver/bin/s3rver.js",
-            ["--address", "127.0.0.1", "--port", "{port}", "--directory", "{data}", "--silent", "--configure-bucket", "ready"]);
+            ["--address", "127.0.0.1", "--port", "{port}", "--directory", "{data}", "--silent", "--configure-bucket", "ready"],
+            // s3rver signs list continuation tokens with DES, which OpenSSL 3 keeps in its legacy provider.
+            ["--openssl-legacy-provider"]);
         try
         {
             _azurite = await azurite;
@@ -83,6 +85,14 @@ public sealed class ObjectStoreServices : IAsyncLifetime
                 return await RepositoryFactory.OpenAsync($"s3://{bucket}/backups/prod", S3Options(), CancellationToken.None);
         }
     }
+
+    /// <summary>The same repository opened anew from its location, as a later command would.</summary>
+    public async Task<ISnapshotRepository> ReopenAsync(ISnapshotRepository repository, StoreKind kind) => kind switch
+    {
+        StoreKind.Folder => new FolderRepository(repository.Location),
+        StoreKind.AzureBlob => await RepositoryFactory.OpenAsync(repository.Location, AzureOptions(), CancellationToken.None),
+        _ => await RepositoryFactory.OpenAsync(repository.Location, S3Options(), CancellationToken.None),
+    };
 
     public RepositoryOptions AzureOptions() => new() { AzureAccountKey = AzuriteKey, AzureEndpoint = AzuriteEndpoint, MaxRetries = 0 };
 

@@ -1,0 +1,140 @@
+# Backup to and restore from Azure Blob Storage (Azurite) and S3 (s3rver) repositories, as a user runs them,
+# with repositories described by New-MongoRepository. The services come from tests/services (npm ci, done by build.ps1 -Task Test).
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'TestServer.ps1')
+    Import-MongoBackupModule
+    $script:server = Start-MongoTestServer
+    $script:uri = $server.Uri
+    $script:db = 'pester_store_' + [guid]::NewGuid().ToString('N').Substring(0, 8)
+    $items = Get-Collection $uri $db 'items'
+    $items.InsertMany([MongoDB.Bson.BsonDocument[]] @(foreach ($i in 1..120) { New-BsonDocument ([ordered]@{ _id = $i; name = "item $i"; price = [double] $i / 4 }) }))
+
+    function Start-NodeService {
+        # Runs a service from tests/services/node_modules on a free loopback port with its own temp folder; waits until it listens.
+        param([string] $Script, [string[]] $Arguments, [string[]] $NodeOptions = @())
+        $entry = Join-Path $PSScriptRoot "../services/node_modules/$Script"
+        if (-not (Test-Path $entry)) { throw "'$entry' is missing: run 'npm ci --prefix tests/services' (build.ps1 -Task Test does it)." }
+        if (-not (Get-Command node -ErrorAction SilentlyContinue)) { throw 'Node.js (node) is not on PATH: the object-store tests need it.' }
+        $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
+        $listener.Start(); $port = $listener.LocalEndpoint.Port; $listener.Stop()
+        $data = New-TestFolder
+        $info = [System.Diagnostics.ProcessStartInfo]::new('node')
+        $info.WorkingDirectory = $data
+        foreach ($o in $NodeOptions) { $info.ArgumentList.Add($o) }
+        $info.ArgumentList.Add((Resolve-Path $entry).Path)
+        foreach ($a in $Arguments) { $info.ArgumentList.Add($a.Replace('{port}', "$port").Replace('{data}', $data)) }
+        $info.UseShellExecute = $false
+        # Not redirected: an unread pipe would fill up and stall the service; with --silent there is little to see.
+        $info.RedirectStandardOutput = $false
+        $info.RedirectStandardError = $false
+        $process = [System.Diagnostics.Process]::Start($info)
+        $deadline = (Get-Date).AddSeconds(60)
+        while ($true) {
+            if ($process.HasExited) { throw "$Script exited with code $($process.ExitCode) before listening on port $port." }
+            $client = [System.Net.Sockets.TcpClient]::new()
+            try { $client.Connect('127.0.0.1', $port); break } catch { Start-Sleep -Milliseconds 200 } finally { $client.Dispose() }
+            if ((Get-Date) -gt $deadline) { $process.Kill($true); throw "$Script did not listen on port $port within 60 s." }
+        }
+        [pscustomobject]@{ Process = $process; Port = $port; Data = $data }
+    }
+
+    $script:azurite = Start-NodeService 'azurite/dist/src/blob/main.js' @('--blobHost', '127.0.0.1', '--blobPort', '{port}', '--silent', '--inMemoryPersistence', '--extentMemoryLimit', '256', '--skipApiVersionCheck')
+    $script:s3 = Start-NodeService 's3rver/bin/s3rver.js' @('--address', '127.0.0.1', '--port', '{port}', '--directory', '{data}', '--silent', '--configure-bucket', 'pester') `
+        -NodeOptions @('--openssl-legacy-provider') # s3rver signs list continuation tokens with DES (OpenSSL 3 legacy)
+
+    # Azurite's documented development account key; public, not a secret.
+    $script:azuriteKey = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=='
+    $script:azuriteEndpoint = "http://127.0.0.1:$($azurite.Port)/devstoreaccount1"
+    # The container must exist before a backup: create it with the SDK the module ships.
+    $blobs = Join-Path (Split-Path $env:MONGOBACKUP_MODULE) 'bin/Azure.Storage.Blobs.dll'
+    Add-Type -Path $blobs
+    $connection = "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=$azuriteKey;BlobEndpoint=$azuriteEndpoint;"
+    [Azure.Storage.Blobs.BlobContainerClient]::new($connection, 'pester').Create() | Out-Null
+}
+
+AfterAll {
+    if ($script:uri) {
+        $client = [MongoDB.Driver.MongoClient]::new($uri)
+        foreach ($suffix in '', '_az', '_s3') { $client.DropDatabase("$db$suffix", [System.Threading.CancellationToken]::None) }
+    }
+    foreach ($service in $script:azurite, $script:s3) {
+        if ($service -and -not $service.Process.HasExited) { $service.Process.Kill($true); $service.Process.WaitForExit(10000) | Out-Null }
+        if ($service) { Remove-Item $service.Data -Recurse -Force -ErrorAction SilentlyContinue }
+    }
+    Stop-MongoTestServer $server
+}
+
+Describe 'New-MongoRepository' {
+    It 'describes an Azure repository without showing its key' {
+        $key = ConvertTo-SecureString $azuriteKey -AsPlainText -Force
+        $repo = New-MongoRepository -AzureBlob 'az://devstoreaccount1/pester/nightly' -AccountKey $key -Endpoint $azuriteEndpoint
+        $repo | Should -BeOfType MongoBackup.MongoRepository
+        $repo.Kind | Should -Be 'AzureBlob'
+        $repo.Location | Should -Be 'az://devstoreaccount1/pester/nightly'
+        $repo.Authentication | Should -Be 'account key'
+        ($repo | Format-List * | Out-String) | Should -Not -Match ([regex]::Escape($azuriteKey.Substring(0, 12)))
+    }
+
+    It 'refuses two ways of signing in at once' {
+        $key = ConvertTo-SecureString 'a2V5' -AsPlainText -Force
+        { New-MongoRepository -AzureBlob 'az://acct/c' -AccountKey $key -UseManagedIdentity -ErrorAction Stop } |
+            Should -Throw -ErrorId 'MongoBackup.InvalidArgument*'
+    }
+
+    It 'refuses an s3:// location given to -AzureBlob' {
+        { New-MongoRepository -AzureBlob 's3://bucket' -ErrorAction Stop } | Should -Throw -ErrorId 'MongoBackup.InvalidArgument*'
+    }
+}
+
+Describe 'Backup and restore on <Name>' -ForEach @(
+    @{ Name = 'Azure Blob Storage'; Suffix = '_az' }
+    @{ Name = 'S3'; Suffix = '_s3' }
+) {
+    BeforeAll {
+        $repo = if ($Suffix -eq '_az') {
+            New-MongoRepository -AzureBlob 'az://devstoreaccount1/pester/nightly' -AccountKey (ConvertTo-SecureString $azuriteKey -AsPlainText -Force) -Endpoint $azuriteEndpoint
+        }
+        else {
+            $credential = [pscredential]::new('S3RVER', (ConvertTo-SecureString 'S3RVER' -AsPlainText -Force))
+            New-MongoRepository -S3 's3://pester/nightly' -Endpoint "http://127.0.0.1:$($s3.Port)" -ForcePathStyle -Credential $credential
+        }
+        $snapshot = Backup-MongoDatabase -ConnectionString $uri -Repository $repo -Database $db -WarningAction SilentlyContinue
+    }
+
+    It 'backs up into the object store' {
+        $snapshot.Status | Should -Be 'Complete'
+        $snapshot.Repository | Should -Be $repo.Location
+        $snapshot.Documents | Should -Be 120
+    }
+
+    It 'lists the snapshot by the repository object and by its location string' {
+        (Get-MongoSnapshot -Repository $repo -Latest).Id | Should -Be $snapshot.Id
+        (Get-MongoSnapshot -Repository $repo.Location).Id | Should -Contain $snapshot.Id
+    }
+
+    It 'restores from the object store into a renamed database with equal documents' {
+        $result = Get-MongoSnapshot -Repository $repo -Latest |
+            Restore-MongoDatabase -ConnectionString $uri -RenameDatabase "$db=$db$Suffix" -Confirm:$false -WarningAction SilentlyContinue
+        $result.Succeeded | Should -BeTrue
+        Get-AllDocuments (Get-Collection $uri "$db$Suffix" 'items') | Should -Be (Get-AllDocuments (Get-Collection $uri $db 'items'))
+    }
+}
+
+Describe 'Object-store errors' {
+    It 'names the location and not the key when Azure refuses the credentials' {
+        $wrong = 'V3JvbmdLZXlXcm9uZ0tleVdyb25nS2V5V3JvbmdLZXk='
+        $repo = New-MongoRepository -AzureBlob 'az://devstoreaccount1/pester' -AccountKey (ConvertTo-SecureString $wrong -AsPlainText -Force) -Endpoint $azuriteEndpoint
+        $failure = $null
+        try { Get-MongoSnapshot -Repository $repo -ErrorAction Stop } catch { $failure = $_ }
+        $failure | Should -Not -BeNullOrEmpty
+        $failure.FullyQualifiedErrorId | Should -BeLike 'MongoBackup.RepositoryAccessDenied*'
+        $failure.Exception.Message | Should -Match 'az://devstoreaccount1/pester'
+        $failure.Exception.Message | Should -Not -Match ([regex]::Escape($wrong))
+    }
+
+    It 'says a missing bucket does not exist' {
+        $credential = [pscredential]::new('S3RVER', (ConvertTo-SecureString 'S3RVER' -AsPlainText -Force))
+        $repo = New-MongoRepository -S3 's3://no-such-bucket' -Endpoint "http://127.0.0.1:$($s3.Port)" -ForcePathStyle -Credential $credential
+        { Get-MongoSnapshot -Repository $repo -ErrorAction Stop } | Should -Throw -ErrorId 'MongoBackup.RepositoryNotFound*'
+    }
+}
