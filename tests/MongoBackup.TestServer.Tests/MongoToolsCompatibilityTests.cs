@@ -104,4 +104,15 @@ public class MongoToolsCompatibilityTests : ServerTestBase
         Assert.Equal(french, indexes["name_1"]["collation"]);
         Assert.False(indexes["code_1"].Contains("collation"));
     }
+
+    [Fact]
+    public void Creating_a_user_records_the_auth_schema_document_a_users_dump_needs()
+    {
+        var admin = Connect(StartServer("rs0")).GetDatabase("admin");
+        admin.RunCommand<BsonDocument>(new BsonDocument { { "createUser", "ops" }, { "pwd", "pw" }, { "roles", new BsonArray() } });
+        admin.RunCommand<BsonDocument>(new BsonDocument { { "createUser", "dev" }, { "pwd", "pw" }, { "roles", new BsonArray() } });
+
+        var schema = admin.GetCollection<BsonDocument>("system.version").Find(new BsonDocument("_id", "authSchema")).ToList();
+        Assert.Equal(5, Assert.Single(schema)["currentVersion"].ToInt32());
+    }
 }

@@ -29,6 +29,7 @@ internal sealed class AuthzMergeCommand : ICommandGroup
         }
         if (!merged)
             throw CommandFailure.BadValue("Must provide at least one of \"tempUsersCollection\" and \"tempRolescollection\"");
+        UserCommands.RecordAuthSchema(context.Server, context.Writes);
         return new BsonDocument();
     }
 

@@ -38,7 +38,18 @@ internal sealed class UserCommands : ICommandGroup
             { "credentials", ScramCredentials.For(user, password) },
             { "roles", roles },
         };
+        RecordAuthSchema(server, writes);
         return server.DocumentWriter.Insert("admin", "system.users", document, writes);
+    }
+
+    /// <summary>
+    /// As MongoDB does on the first createUser or createRole: admin.system.version gets {_id: "authSchema",
+    /// currentVersion: 5}. mongodump copies it and mongorestore refuses to restore users from a dump without it.
+    /// </summary>
+    public static void RecordAuthSchema(ServerState server, WriteContext writes)
+    {
+        if (server.Catalog.Find("admin", "system.version")?.FindById("authSchema") != null) return;
+        server.DocumentWriter.Insert("admin", "system.version", new BsonDocument { { "_id", "authSchema" }, { "currentVersion", 5 } }, writes);
     }
 
     private static BsonArray NormalizeRoles(BsonValue roles, string database)
@@ -123,6 +134,7 @@ internal sealed class UserCommands : ICommandGroup
             { "privileges", context.Body.GetValue("privileges", new BsonArray()) },
             { "roles", NormalizeRoles(context.Body.GetValue("roles", new BsonArray()), context.Database) },
         };
+        RecordAuthSchema(context.Server, context.Writes);
         context.Server.DocumentWriter.Insert("admin", "system.roles", document, context.Writes);
         return new BsonDocument();
     }
