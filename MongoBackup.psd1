@@ -23,6 +23,7 @@
         'Restore-MongoDatabase'
         'Restore-MongoPointInTime'
         'Test-MongoSnapshot'
+        'Update-MongoSnapshotKey'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

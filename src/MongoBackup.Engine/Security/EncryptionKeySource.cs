@@ -35,6 +35,13 @@ public sealed class EncryptionKeySource
             : Derive(Convert.FromBase64String(existing.KdfSalt!), existing.KdfIterations);
     }
 
+    /// <summary>
+    /// The key that snapshots are re-wrapped under when this source is the new key of a rotation. A passphrase gets
+    /// a fresh salt: rotating because a passphrase leaked must not keep anything derived alongside it.
+    /// </summary>
+    public KeyEncryptionKey ForRotation() =>
+        _keyFile is not null ? ForKeyFile() : Derive(KeyEncryptionKey.NewSalt(), KeyEncryptionKey.DefaultIterations);
+
     /// <summary>The key that opens a snapshot encrypted as <paramref name="encryption"/> says.</summary>
     public KeyEncryptionKey ForExisting(ManifestEncryption encryption) =>
         encryption.Kdf == KeyEncryptionKey.PassphraseKdf && _passphrase is not null

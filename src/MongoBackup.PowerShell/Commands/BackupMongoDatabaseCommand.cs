@@ -12,7 +12,7 @@ namespace MongoBackup.PowerShell.Commands;
 /// <summary>Takes a full logical snapshot of an instance, some databases or some collections into a repository folder.</summary>
 [Cmdlet(VerbsData.Backup, "MongoDatabase", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(MongoSnapshot))]
-public sealed class BackupMongoDatabaseCommand : MongoConnectionCmdlet
+public sealed class BackupMongoDatabaseCommand : MongoEncryptedConnectionCmdlet
 {
     [Parameter(Mandatory = true, Position = 1)]
     [ValidateNotNullOrEmpty]
@@ -60,6 +60,7 @@ public sealed class BackupMongoDatabaseCommand : MongoConnectionCmdlet
             ParallelCollections = ParallelCollections,
             IncludeUsersAndRoles = IncludeUsersAndRoles.IsPresent,
             Tags = TagsOf(Tag),
+            Encryption = EncryptionKeys,
         };
 
         if (whatIf)

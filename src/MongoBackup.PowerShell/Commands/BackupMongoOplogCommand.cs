@@ -14,7 +14,7 @@ namespace MongoBackup.PowerShell.Commands;
 [Cmdlet(VerbsData.Backup, "MongoOplog", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium,
     DefaultParameterSetName = OnceSet)]
 [OutputType(typeof(MongoSnapshot))]
-public sealed class BackupMongoOplogCommand : MongoConnectionCmdlet
+public sealed class BackupMongoOplogCommand : MongoEncryptedConnectionCmdlet
 {
     private const string OnceSet = "Once";
     private const string ContinuousSet = "Continuous";
@@ -62,6 +62,7 @@ public sealed class BackupMongoOplogCommand : MongoConnectionCmdlet
             Repository = OpenRepositoryArgument(Repository),
             Compression = Compression,
             Tags = TagArguments.ToDictionary(Tag),
+            Encryption = EncryptionKeys,
         };
 
         if (!Continuous)

@@ -15,7 +15,7 @@ namespace MongoBackup.PowerShell.Commands;
 [Cmdlet(VerbsData.Restore, "MongoDatabase", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium,
     DefaultParameterSetName = SnapshotSet)]
 [OutputType(typeof(MongoRestoreResult))]
-public sealed class RestoreMongoDatabaseCommand : MongoConnectionCmdlet
+public sealed class RestoreMongoDatabaseCommand : MongoEncryptedConnectionCmdlet
 {
     private const string SnapshotSet = "Snapshot";
     private const string PathSet = "Path";
@@ -93,6 +93,7 @@ public sealed class RestoreMongoDatabaseCommand : MongoConnectionCmdlet
             NoOplogReplay = NoOplogReplay.IsPresent,
             IncludeUsersAndRoles = IncludeUsersAndRoles.IsPresent,
             InsertionWorkers = InsertionWorkers,
+            Encryption = EncryptionKeys,
         };
 
         var plan = Await(ct => RestoreRunner.PlanAsync(request, ct));

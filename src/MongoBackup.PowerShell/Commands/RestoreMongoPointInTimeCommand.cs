@@ -15,7 +15,7 @@ namespace MongoBackup.PowerShell.Commands;
 [Cmdlet(VerbsData.Restore, "MongoPointInTime", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium,
     DefaultParameterSetName = WallTimeSet)]
 [OutputType(typeof(MongoRestoreResult))]
-public sealed class RestoreMongoPointInTimeCommand : MongoConnectionCmdlet
+public sealed class RestoreMongoPointInTimeCommand : MongoEncryptedConnectionCmdlet
 {
     private const string WallTimeSet = "PointInTime";
     private const string ClusterTimeSet = "ClusterTime";
@@ -96,6 +96,7 @@ public sealed class RestoreMongoPointInTimeCommand : MongoConnectionCmdlet
                 NoIndexRestore = NoIndexRestore.IsPresent,
                 IncludeUsersAndRoles = IncludeUsersAndRoles.IsPresent,
                 InsertionWorkers = InsertionWorkers,
+                Encryption = EncryptionKeys,
             },
             Repository = OpenRepositoryArgument(Repository),
             Limit = limit,

@@ -40,12 +40,8 @@ public sealed class TestMongoSnapshotCommand : MongoSnapshotCmdlet
 
     protected override void BeginProcessing() => RunHousekeeping(() =>
     {
-        if (EncryptionKey is not null && EncryptionKeyFile is not null)
-            throw new MongoBackupException(ErrorIds.InvalidArgument, "Give -EncryptionKey or -EncryptionKeyFile, not both.", target: "EncryptionKeyFile");
         // One key source for the whole pipeline, so a passphrase is stretched once per repository, not once per snapshot.
-        _keys = EncryptionKey is not null ? EncryptionKeySource.FromPassphrase(EncryptionKey)
-            : EncryptionKeyFile is not null ? EncryptionKeySource.FromKeyFile(ResolvePath(EncryptionKeyFile))
-            : null;
+        _keys = EncryptionKeyArguments.Build(EncryptionKey, EncryptionKeyFile, ResolvePath);
     });
 
     protected override void ProcessRecord() => ForEachSnapshot((repository, id, snapshot) =>

@@ -36,6 +36,10 @@ public sealed class MongoSnapshot
     public long Documents { get; init; }
     public long SizeBytes { get; init; }
     public string Compression { get; init; } = "";
+    /// <summary>Whether the snapshot's files are encrypted at rest.</summary>
+    public bool Encrypted { get; init; }
+    /// <summary>The fingerprint of the key that opens an encrypted snapshot (it reveals nothing of the key); null when not encrypted.</summary>
+    public string? KeyFingerprint { get; init; }
     /// <summary>The snapshot folder: also a mongodump directory.</summary>
     public string Path { get; init; } = "";
     public string[] Files { get; init; } = [];
@@ -73,6 +77,8 @@ public sealed class MongoSnapshot
             Documents = manifest.Namespaces.Sum(n => n.Documents),
             SizeBytes = manifest.Files.Sum(f => f.Size),
             Compression = manifest.Compression.ToString(),
+            Encrypted = manifest.Encryption is not null,
+            KeyFingerprint = manifest.Encryption?.KeyId,
             Path = SnapshotFolder(repository, manifest.Id),
             Files = files.ToArray(),
             Repository = repository.Location,
