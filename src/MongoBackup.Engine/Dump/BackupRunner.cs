@@ -51,7 +51,7 @@ public sealed class BackupRunner(IEngineObserver observer)
             var namespaces = await DumpCollectionsAsync(client, files, collections, request.ParallelCollections, clock, ct);
             if (request.IncludeUsersAndRoles)
                 namespaces.AddRange(await new UsersAndRolesDumper(client, files)
-                    .DumpAsync(collections.Select(c => c.Database).Distinct().ToList(), ct));
+                    .DumpAsync(UsersAndRolesScope.For(request.Filter, collections.Select(c => c.Database)), ct));
 
             var manifest = NewManifest(request, id, topology, started);
             manifest.Encryption = encryption;

@@ -16,7 +16,8 @@ public sealed class UsersAndRolesDumper(IMongoClient client, SnapshotFileSet fil
 {
     private static readonly string[] AuthCollections = ["system.users", "system.roles", "system.version"];
 
-    public async Task<IReadOnlyList<ManifestNamespace>> DumpAsync(IReadOnlyCollection<string> databases, CancellationToken ct)
+    /// <param name="databases">Whose users and roles to save; null for every database's (see <see cref="UsersAndRolesScope"/>).</param>
+    public async Task<IReadOnlyList<ManifestNamespace>> DumpAsync(IReadOnlyCollection<string>? databases, CancellationToken ct)
     {
         var admin = client.GetDatabase("admin");
         var result = new List<ManifestNamespace>();
@@ -24,7 +25,7 @@ public sealed class UsersAndRolesDumper(IMongoClient client, SnapshotFileSet fil
         {
             var filter = name == "system.version"
                 ? new BsonDocument("_id", "authSchema")
-                : new BsonDocument("db", new BsonDocument("$in", new BsonArray(databases)));
+                : databases is null ? new BsonDocument() : new BsonDocument("db", new BsonDocument("$in", new BsonArray(databases)));
             await WriteMetadataAsync(name, ct);
             var (documents, bytes) = await RawDocumentFileWriter.WriteAsync(
                 files, DumpLayout.DataFile("admin", name, files.Compression), ReadAsync(admin, name, filter, ct), ct);
