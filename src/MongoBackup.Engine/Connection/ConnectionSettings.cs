@@ -15,6 +15,13 @@ public sealed record ConnectionSettings
     public string AuthenticationDatabase { get; init; } = "admin";
     public string? TlsCaFile { get; init; }
     public bool TlsAllowInvalidCertificates { get; init; }
+    /// <summary>
+    /// A client certificate (PEM with its key, or PFX) presented to the server; without a user name or a credential in
+    /// the connection string it also authenticates, as MONGODB-X509.
+    /// </summary>
+    public string? TlsCertificateFile { get; init; }
+    /// <summary>Password of the PFX or of the encrypted PEM key.</summary>
+    public SecureString? TlsCertificatePassword { get; init; }
     /// <summary>primary (default), primaryPreferred, secondary, secondaryPreferred or nearest.</summary>
     public string ReadPreference { get; init; } = "primary";
 

@@ -28,10 +28,17 @@ public static class MongoClientFactory
         if (settings.UserName is not null)
             client.Credential = MongoCredential.CreateCredential(settings.AuthenticationDatabase, settings.UserName, settings.Password ?? new SecureString());
 
-        if (settings.TlsCaFile is not null || settings.TlsAllowInvalidCertificates)
+        var clientCertificate = settings.TlsCertificateFile is null
+            ? null : ClientCertificateLoader.Load(settings.TlsCertificateFile, settings.TlsCertificatePassword);
+        // A certificate with no other identity given is the identity: X.509 authentication, subject taken from the certificate.
+        if (clientCertificate is not null && client.Credential is null)
+            client.Credential = MongoCredential.CreateMongoX509Credential(null);
+
+        if (settings.TlsCaFile is not null || settings.TlsAllowInvalidCertificates || clientCertificate is not null)
         {
             client.UseTls = true;
             var ssl = client.SslSettings?.Clone() ?? new SslSettings();
+            if (clientCertificate is not null) ssl.ClientCertificates = [clientCertificate];
             if (settings.TlsAllowInvalidCertificates)
                 ssl.ServerCertificateValidationCallback = (_, _, _, _) => true;
             else if (settings.TlsCaFile is not null)

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using System.Security;
 using MongoBackup.Engine.Connection;
 
 namespace MongoBackup.PowerShell.Commands;
@@ -23,12 +24,25 @@ public abstract class MongoConnectionCmdlet : MongoEngineCmdlet
     [ValidateNotNullOrEmpty]
     public string? TlsCaFile { get; set; }
 
+    /// <summary>Skips every check of the server's certificate; a warning says so on every use.</summary>
     [Parameter]
     public SwitchParameter TlsAllowInvalidCertificate { get; set; }
+
+    /// <summary>A client certificate (PEM with its private key, or PFX) for mutual TLS and X.509 authentication.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? TlsCertificateFile { get; set; }
+
+    /// <summary>The password of the -TlsCertificateFile PFX or encrypted PEM key.</summary>
+    [Parameter]
+    [ValidateNotNull]
+    public SecureString? TlsCertificatePassword { get; set; }
 
     protected ConnectionSettings BuildConnection(string readPreference = "primary")
     {
         var credential = Credential is { } c && c != PSCredential.Empty ? c : null;
+        if (TlsAllowInvalidCertificate.IsPresent)
+            WriteWarning("-TlsAllowInvalidCertificate: the server's certificate is not checked, so anyone between here and the server can read and change this session, credentials included.");
         return new ConnectionSettings
         {
             ConnectionString = ConnectionString,
@@ -37,6 +51,8 @@ public abstract class MongoConnectionCmdlet : MongoEngineCmdlet
             AuthenticationDatabase = AuthenticationDatabase,
             TlsCaFile = TlsCaFile is null ? null : ResolvePath(TlsCaFile),
             TlsAllowInvalidCertificates = TlsAllowInvalidCertificate.IsPresent,
+            TlsCertificateFile = TlsCertificateFile is null ? null : ResolvePath(TlsCertificateFile),
+            TlsCertificatePassword = TlsCertificatePassword,
             ReadPreference = readPreference,
         };
     }
