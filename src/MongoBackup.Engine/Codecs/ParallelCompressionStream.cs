@@ -1,0 +1,128 @@
+using System.Buffers;
+using System.IO.Compression;
+using ZstdSharp;
+
+namespace MongoBackup.Engine.Codecs;
+
+/// <summary>
+/// Compresses on every core: what is written is cut into 1 MiB blocks, each compressed on the thread pool into a
+/// complete gzip member or zstd frame, and the results are written in order. Concatenated members and frames are
+/// valid gzip and zstd (mongorestore, gunzip, zstd and .NET all read them), so one large collection no longer
+/// compresses on a single core. Memory stays bounded: a few blocks in flight per file.
+/// </summary>
+internal sealed class ParallelCompressionStream : Stream
+{
+    private const int BlockSize = 1 << 20;
+    private static readonly int MaxInFlight = Math.Max(2, Environment.ProcessorCount + 1);
+
+    // An empty gzip member: mongorestore --gzip fails on a zero-byte .bson.gz, mongodump writes this instead.
+    private static readonly byte[] EmptyGzipMember =
+        [0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xff, 0x03, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00];
+
+    private readonly Stream _inner;
+    private readonly Compression _compression;
+    private readonly Queue<Task<byte[]>> _inFlight = new();
+    private byte[] _block = ArrayPool<byte>.Shared.Rent(BlockSize);
+    private int _used;
+    private bool _wroteAny;
+    private bool _disposed;
+
+    public ParallelCompressionStream(Stream inner, Compression compression)
+    {
+        if (compression == Compression.None) throw new ArgumentOutOfRangeException(nameof(compression));
+        _inner = inner;
+        _compression = compression;
+    }
+
+    public override bool CanRead => false;
+    public override bool CanSeek => false;
+    public override bool CanWrite => !_disposed;
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+    public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+
+    public override void Write(ReadOnlySpan<byte> buffer) => Write(buffer.ToArray(), 0, buffer.Length);
+
+    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken ct = default)
+    {
+        while (buffer.Length > 0)
+        {
+            var take = Math.Min(buffer.Length, BlockSize - _used);
+            buffer[..take].CopyTo(_block.AsMemory(_used));
+            _used += take;
+            buffer = buffer[take..];
+            if (_used == BlockSize) await SubmitBlockAsync(ct).ConfigureAwait(false);
+        }
+    }
+
+    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken ct) =>
+        WriteAsync(buffer.AsMemory(offset, count), ct).AsTask();
+
+    private async Task SubmitBlockAsync(CancellationToken ct)
+    {
+        var block = _block;
+        var length = _used;
+        _block = ArrayPool<byte>.Shared.Rent(BlockSize);
+        _used = 0;
+        _wroteAny = true;
+        _inFlight.Enqueue(Task.Run(() =>
+        {
+            try { return Compress(block.AsSpan(0, length)); }
+            finally { ArrayPool<byte>.Shared.Return(block); }
+        }, ct));
+        // Write finished blocks in order; wait for the oldest only when too many are in flight.
+        while (_inFlight.Count >= MaxInFlight || _inFlight.Count > 0 && _inFlight.Peek().IsCompleted)
+            await WriteOldestAsync(ct).ConfigureAwait(false);
+    }
+
+    private async Task WriteOldestAsync(CancellationToken ct)
+    {
+        var compressed = await _inFlight.Dequeue().ConfigureAwait(false);
+        await _inner.WriteAsync(compressed, ct).ConfigureAwait(false);
+    }
+
+    private byte[] Compress(ReadOnlySpan<byte> block)
+    {
+        if (_compression == Compression.Zstd)
+        {
+            using var zstd = new Compressor(CompressionCodec.ZstdLevel);
+            return zstd.Wrap(block).ToArray();
+        }
+        using var output = new MemoryStream(block.Length / 2);
+        using (var gzip = new GZipStream(output, CompressionLevel.Fastest, leaveOpen: true))
+            gzip.Write(block);
+        return output.ToArray();
+    }
+
+    public override void Flush() { }
+    public override Task FlushAsync(CancellationToken ct) => Task.CompletedTask;
+    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override async ValueTask DisposeAsync()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        try
+        {
+            if (_used > 0) await SubmitBlockAsync(CancellationToken.None).ConfigureAwait(false);
+            while (_inFlight.Count > 0) await WriteOldestAsync(CancellationToken.None).ConfigureAwait(false);
+            if (!_wroteAny)
+                await _inner.WriteAsync(_compression == Compression.Gzip ? EmptyGzipMember : Compress([])).ConfigureAwait(false);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(_block);
+            await _inner.DisposeAsync().ConfigureAwait(false);
+        }
+        GC.SuppressFinalize(this);
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing && !_disposed) DisposeAsync().AsTask().GetAwaiter().GetResult();
+        base.Dispose(disposing);
+    }
+}

@@ -1,0 +1,60 @@
+using MongoBackup.Engine.Codecs;
+
+namespace MongoBackup.Engine.Tests.Codecs;
+
+/// <summary>Block-parallel compression writes standard multi-member gzip and multi-frame zstd that read back whole.</summary>
+public sealed class ParallelCompressionTests
+{
+    [Theory]
+    [InlineData(Compression.Gzip, 0)]
+    [InlineData(Compression.Gzip, 100)]
+    [InlineData(Compression.Gzip, 5_500_000)]
+    [InlineData(Compression.Zstd, 0)]
+    [InlineData(Compression.Zstd, 5_500_000)]
+    public async Task Round_trips_through_the_standard_decompressors(Compression compression, int length)
+    {
+        var data = new byte[length];
+        var random = new Random(length);
+        for (var i = 0; i < data.Length; i += 7) data[i] = (byte)random.Next(16); // compressible, not trivial
+
+        var stored = new MemoryStream();
+        await using (var writer = CompressionCodec.WrapForWrite(new KeepOpen(stored), compression))
+            for (var at = 0; at < data.Length; at += 300_000)
+                await writer.WriteAsync(data.AsMemory(at, Math.Min(300_000, data.Length - at)));
+
+        Assert.True(stored.Length > 0, "even an empty file is a valid compressed stream");
+        Assert.Equal(compression, CompressionCodec.Sniff(stored.ToArray()));
+        var read = new MemoryStream();
+        await using (var reader = CompressionCodec.WrapForRead(new MemoryStream(stored.ToArray()), compression))
+            await reader.CopyToAsync(read);
+        Assert.Equal(data, read.ToArray());
+    }
+
+    [Fact]
+    public async Task A_large_file_is_made_of_several_independently_compressed_members()
+    {
+        var data = new byte[3 * 1024 * 1024 + 5];
+        var stored = new MemoryStream();
+        await using (var writer = CompressionCodec.WrapForWrite(new KeepOpen(stored), Compression.Gzip))
+            await writer.WriteAsync(data);
+        var bytes = stored.ToArray();
+        var members = 0;
+        for (var i = 0; i + 2 < bytes.Length; i++)
+            if (bytes[i] == 0x1f && bytes[i + 1] == 0x8b && bytes[i + 2] == 0x08) members++;
+        Assert.True(members >= 4, $"expected one gzip member per 1 MiB block, found {members}");
+    }
+
+    private sealed class KeepOpen(Stream inner) : Stream
+    {
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => inner.Length;
+        public override long Position { get => inner.Position; set => inner.Position = value; }
+        public override void Flush() { }
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => inner.Write(buffer, offset, count);
+    }
+}
