@@ -14,19 +14,31 @@ function Invoke-ModuleBuild {
     param([string] $Configuration = 'Release')
     Invoke-Native dotnet @('build', (Join-Path $script:Root 'MongoBackup.sln'), '-c', $Configuration, '--nologo', '-v', 'quiet', '-clp:ErrorsOnly')
 
-    # Stage the module as users install it: manifest, formats and help beside a bin/ of assemblies.
-    if (Test-Path $script:ModuleOut) { Remove-Item $script:ModuleOut -Recurse -Force }
-    $bin = Join-Path $script:ModuleOut 'bin'
-    New-Item -ItemType Directory -Path $bin -Force | Out-Null
     $built = Join-Path $script:Root "src/MongoBackup.PowerShell/bin/$Configuration/net8.0"
-    Copy-Item (Join-Path $built '*') $bin -Recurse -Force
-    Copy-Item (Join-Path $script:Root 'MongoBackup.psd1') $script:ModuleOut
-    Get-ChildItem (Join-Path $script:Root 'src/MongoBackup.PowerShell') -Filter '*.ps1xml' |
-        Copy-Item -Destination $script:ModuleOut
-    $help = Join-Path $script:Root 'en-US'
-    if (Test-Path $help) { Copy-Item $help $script:ModuleOut -Recurse -Force }
+    Copy-ModuleLayout -Built $built -Destination $script:ModuleOut
     Write-Host "Module staged in out/MongoBackup"
     return $script:ModuleOut
+}
+
+function Copy-ModuleLayout {
+    # Stages the module as users install it: manifest, formats and help beside bin/, which holds only the cmdlet
+    # assembly; the engine and every library it uses go to bin/deps, loaded into the module's own load context
+    # (see src/MongoBackup.PowerShell/Loading) so other modules' versions of the same libraries do not collide.
+    param([Parameter(Mandatory)] [string] $Built, [Parameter(Mandatory)] [string] $Destination)
+    if (Test-Path $Destination) { Remove-Item $Destination -Recurse -Force }
+    $bin = Join-Path $Destination 'bin'
+    $deps = Join-Path $bin 'deps'
+    New-Item -ItemType Directory -Path $deps -Force | Out-Null
+    $entry = 'MongoBackup.PowerShell'
+    Get-ChildItem $Built -File | Where-Object { $_.BaseName -eq $entry } | Copy-Item -Destination $bin
+    Get-ChildItem $Built -File | Where-Object { $_.BaseName -ne $entry } | Copy-Item -Destination $deps
+    # Platform-specific native libraries, if a dependency brings any, keep their runtimes/ layout beside the rest.
+    Get-ChildItem $Built -Directory | Copy-Item -Destination $deps -Recurse
+    Copy-Item (Join-Path $script:Root 'MongoBackup.psd1') $Destination
+    Get-ChildItem (Join-Path $script:Root 'src/MongoBackup.PowerShell') -Filter '*.ps1xml' |
+        Copy-Item -Destination $Destination
+    $help = Join-Path $script:Root 'en-US'
+    if (Test-Path $help) { Copy-Item $help $Destination -Recurse -Force }
 }
 
 function Get-PesterManifest {
@@ -48,6 +60,12 @@ function Install-TestServices {
     $stamp = Join-Path $services 'node_modules/.mongobackup-lock.sha256'
     $hash = (Get-FileHash $lock -Algorithm SHA256).Hash
     if ((Test-Path $stamp) -and (Get-Content $stamp -Raw).Trim() -eq $hash) { return }
+    if (-not (Get-Command npm -ErrorAction SilentlyContinue) -and (Get-Command apt-get -ErrorAction SilentlyContinue)) {
+        # A fresh Debian machine without Node.js: install it from the distribution's packages.
+        Write-Host "Installing Node.js and npm (apt-get) for the local test services"
+        Invoke-Native apt-get @('update', '-qq')
+        Invoke-Native apt-get @('install', '-y', '-qq', 'nodejs', 'npm')
+    }
     if (-not (Get-Command npm -ErrorAction SilentlyContinue)) {
         throw "npm was not found: the object-store tests need Node.js 20+ and npm to install Azurite and s3rver (tests/services)."
     }
