@@ -49,4 +49,8 @@ public static class ErrorIds
     public const string OutsideRestoreWindow = "MongoBackup.OutsideRestoreWindow";
     public const string WrongEncryptionKey = "MongoBackup.WrongEncryptionKey";
     public const string EncryptionKeyRequired = "MongoBackup.EncryptionKeyRequired";
+    /// <summary>A repository lease this run held was taken over by another holder (it expired unrenewed, or was broken).</summary>
+    public const string LeaseLost = "MongoBackup.LeaseLost";
+    /// <summary>The repository kind, or the service behind it, cannot grant a lease.</summary>
+    public const string LeaseNotSupported = "MongoBackup.LeaseNotSupported";
 }

@@ -6,7 +6,7 @@ namespace MongoBackup.Engine.Repository;
 /// Snapshots kept in a local (or mounted) folder: snapshot &lt;id&gt; is the folder &lt;repo&gt;/&lt;id&gt;/ holding
 /// the mongodump layout plus manifest.json, so every snapshot folder is also a mongodump directory.
 /// </summary>
-public sealed class FolderRepository : ISnapshotRepository
+public sealed class FolderRepository : ISnapshotRepository, ILeasableRepository
 {
     private const string TempManifestName = SnapshotManifest.FileName + ".tmp";
 
@@ -92,6 +92,10 @@ public sealed class FolderRepository : ISnapshotRepository
         Directory.Delete(folder, recursive: true);
         return Task.CompletedTask;
     }
+
+    /// <summary>The lease file &lt;repo&gt;/.mongobackup-lease (see <see cref="FolderLease"/>); snapshots are folders, so listing never sees it.</summary>
+    public Task<LeaseAttempt> TryAcquireLeaseAsync(string holderId, TimeSpan duration, CancellationToken ct) =>
+        FolderLease.TryAcquireAsync(_root, holderId, duration, TimeProvider.System, ct);
 
     /// <summary>The real path of a snapshot file, or of the snapshot's folder itself when <paramref name="relativePath"/> is empty.</summary>
     public string? LocalPath(string snapshotId, string relativePath) =>

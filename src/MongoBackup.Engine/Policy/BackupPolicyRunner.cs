@@ -1,0 +1,99 @@
+using System.Diagnostics;
+using MongoBackup.Engine.Connection;
+using MongoBackup.Engine.Dump;
+using MongoBackup.Engine.Events;
+using MongoBackup.Engine.Housekeeping;
+using MongoBackup.Engine.Oplog;
+using MongoBackup.Engine.Repository;
+
+namespace MongoBackup.Engine.Policy;
+
+/// <summary>
+/// The one call a scheduler makes every few minutes: take the repository lease; take a full snapshot when one is
+/// due, otherwise an oplog slice (replica sets only); apply retention when rules are given; release the lease.
+/// Calling it again at once does nothing new (the full is no longer due and the oplog has nothing new). When
+/// another run holds the lease, it returns Skipped at once, naming that holder, rather than failing.
+/// </summary>
+public sealed class BackupPolicyRunner(IEngineObserver observer, TimeProvider? clock = null)
+{
+    private readonly TimeProvider _clock = clock ?? TimeProvider.System;
+
+    public async Task<BackupPolicyResult> RunAsync(BackupPolicyRequest request, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        request.Validate();
+        var elapsed = Stopwatch.StartNew();
+        var attempt = await RepositoryLeases.TryAcquireAsync(request.Repository, request.HolderId, request.LeaseDuration, ct).ConfigureAwait(false);
+        if (attempt.Lease is not { } lease)
+        {
+            var reason = $"another run holds the repository lease ({attempt.HeldBy}, until {attempt.HeldUntil:u}); this run did nothing";
+            observer.Verbose($"Skipped: {reason}.");
+            return new BackupPolicyResult
+            {
+                Action = PolicyAction.Skipped, Reason = reason, Duration = elapsed.Elapsed,
+                LeaseHeldBy = attempt.HeldBy, LeaseHeldUntil = attempt.HeldUntil,
+            };
+        }
+
+        await using (lease.ConfigureAwait(false))
+        {
+            observer.Verbose($"Took the repository lease of {request.Repository.Location} as {lease.HolderId} until {lease.ExpiresAt:u}.");
+            var keeper = new LeaseKeeper(lease, request.LeaseDuration, observer, ct);
+            try
+            {
+                var result = await RunUnderLeaseAsync(request, keeper.Token).ConfigureAwait(false);
+                return result with { Duration = elapsed.Elapsed };
+            }
+            catch (OperationCanceledException) when (keeper.LostBecause is { } lost)
+            {
+                throw lost;
+            }
+            finally
+            {
+                await keeper.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task<BackupPolicyResult> RunUnderLeaseAsync(BackupPolicyRequest request, CancellationToken ct)
+    {
+        var client = MongoClientFactory.Create(request.Connection);
+        var topology = await ServerTopology.DiscoverAsync(client, ct).ConfigureAwait(false);
+        var decision = await PolicyDecision.DecideAsync(request.Repository, topology, request.FullEvery, _clock.GetUtcNow(), ct).ConfigureAwait(false);
+        observer.Verbose($"Policy: {decision.Action}, because {decision.Reason}.");
+
+        var action = decision.Action;
+        var reason = decision.Reason;
+        SnapshotManifest? snapshot = null;
+        switch (decision.Action)
+        {
+            case PolicyAction.Full:
+                snapshot = await new BackupRunner(observer).RunAsync(new BackupRequest
+                {
+                    Connection = request.Connection, Repository = request.Repository, Compression = request.Compression,
+                    Encryption = request.Encryption, Tags = request.Tags,
+                }, ct).ConfigureAwait(false);
+                break;
+            case PolicyAction.Slice:
+                snapshot = await new OplogSliceRunner(observer).RunAsync(new OplogSliceRequest
+                {
+                    Connection = request.Connection, Repository = request.Repository, Compression = request.Compression,
+                    Encryption = request.Encryption, Tags = request.Tags,
+                }, ct).ConfigureAwait(false);
+                if (snapshot is null)
+                    (action, reason) = (PolicyAction.Nothing, $"{reason}, and the oplog holds nothing newer than the last slice");
+                break;
+        }
+
+        var removed = request.Retention is { } rules ? await ApplyRetentionAsync(request.Repository, rules, ct).ConfigureAwait(false) : [];
+        return new BackupPolicyResult { Action = action, Snapshot = snapshot, Removed = removed, Reason = reason };
+    }
+
+    private async Task<IReadOnlyList<string>> ApplyRetentionAsync(ISnapshotRepository repository, RetentionRules rules, CancellationToken ct)
+    {
+        var plan = await RetentionApplier.PlanAsync(repository, rules, ct).ConfigureAwait(false);
+        var removals = plan.Removals.Select(d => d.SnapshotId).ToList();
+        await new RetentionApplier(observer).ApplyAsync(repository, removals, ct).ConfigureAwait(false);
+        return removals;
+    }
+}

@@ -1,0 +1,34 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace MongoBackup.Engine.Repository;
+
+/// <summary>
+/// What a lease file or lock object holds: who, a token unique to this grant (so a holder can tell its own lease
+/// from a successor's), and when it runs out. Stored as small JSON; the expiry is wall-clock UTC.
+/// </summary>
+public sealed record LeaseRecord(
+    [property: JsonPropertyName("holder")] string Holder,
+    [property: JsonPropertyName("token")] string Token,
+    [property: JsonPropertyName("expires")] DateTimeOffset ExpiresAt)
+{
+    private static readonly JsonSerializerOptions Options = new() { WriteIndented = true };
+
+    public bool IsLive(DateTimeOffset now) => ExpiresAt > now;
+
+    public string Serialize() => JsonSerializer.Serialize(this, Options);
+
+    /// <summary>The record, or null when the text is not one (a damaged lock counts as expired, so it cannot block forever).</summary>
+    public static LeaseRecord? TryParse(string text)
+    {
+        try
+        {
+            var record = JsonSerializer.Deserialize<LeaseRecord>(text, Options);
+            return record is { Holder.Length: > 0, Token.Length: > 0 } ? record : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,26 @@
+namespace MongoBackup.Engine.Repository;
+
+/// <summary>Lease entry point for any repository, with a clear refusal for kinds that cannot grant one.</summary>
+public static class RepositoryLeases
+{
+    /// <summary>Shortest lease accepted: renewal runs at a third of it, and clocks between machines drift by seconds.</summary>
+    public static readonly TimeSpan MinimumDuration = TimeSpan.FromSeconds(15);
+
+    /// <summary>A holder id that names this machine and process, plus a random part so two runs in one process differ.</summary>
+    public static string NewHolderId() =>
+        $"{Environment.MachineName}/pid {Environment.ProcessId}/{Guid.NewGuid().ToString("N")[..8]}";
+
+    public static Task<LeaseAttempt> TryAcquireAsync(ISnapshotRepository repository, string holderId, TimeSpan duration, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(repository);
+        ArgumentException.ThrowIfNullOrWhiteSpace(holderId);
+        if (duration < MinimumDuration)
+            throw new MongoBackupException(ErrorIds.InvalidArgument,
+                $"A repository lease must last at least {MinimumDuration.TotalSeconds:0} seconds; {duration} was asked for.", target: "LeaseDuration");
+        if (repository is not ILeasableRepository leasable)
+            throw new MongoBackupException(ErrorIds.LeaseNotSupported,
+                $"The repository {repository.Location} cannot grant a lease, so concurrent scheduled runs could not be kept apart.",
+                target: repository.Location);
+        return leasable.TryAcquireLeaseAsync(holderId, duration, ct);
+    }
+}
