@@ -14,32 +14,27 @@ BeforeAll {
     $script:snapshot = Backup-MongoDatabase -ConnectionString $uri -Repository $repository -Database $db -WarningAction SilentlyContinue
 
     # A repository of manifests only: full snapshots and oplog slices on one timeline (second N = oplog Timestamp(N, 1)).
+    # Written as the manifest.json a backup writes, so the test needs none of the engine's types.
     function New-History {
         param([string] $Path, [object[]] $Snapshots)
-        $repo = [MongoBackup.Engine.Repository.FolderRepository]::new($Path)
         $epoch = [datetimeoffset]::new(2026, 1, 1, 0, 0, 0, [timespan]::Zero)
+        $format = 'yyyy-MM-ddTHH:mm:ssZ'
         foreach ($s in $Snapshots) {
-            $m = [MongoBackup.Engine.Repository.SnapshotManifest]::new()
-            $m.Id = $s.Id
-            $m.Status = 'Complete'
-            $m.Source.Topology = 'ReplicaSet'
-            $m.Source.ReplicaSetName = 'rs0'
-            $end = [MongoBackup.Engine.Repository.OplogTimestamp]::new([uint32] $s.At, 1)
-            $m.StartTime = $epoch.AddSeconds($s.At - 1)
-            $m.EndTime = $epoch.AddSeconds($s.At)
-            $m.ConsistentAt = [MongoBackup.Engine.Repository.ConsistencyPoint]::new($end, $m.EndTime)
-            $m.OplogEnd = $end
-            if ($s.After) {
-                $m.Kind = 'Oplog'
-                $m.PreviousSliceEnd = [MongoBackup.Engine.Repository.OplogTimestamp]::new([uint32] $s.After, 1)
-                $m.OplogStart = [MongoBackup.Engine.Repository.OplogTimestamp]::new([uint32] $s.After + 1, 0)
+            $end = [ordered]@{ t = $s.At; i = 1 }
+            $endTime = $epoch.AddSeconds($s.At).ToString($format)
+            $manifest = [ordered]@{
+                formatVersion = 1; id = $s.Id; kind = $(if ($s.After) { 'oplog' } else { 'full' }); status = 'complete'; toolVersion = 'pester'
+                source = [ordered]@{ topology = 'ReplicaSet'; replicaSetName = 'rs0'; serverVersion = ''; hosts = @() }
+                startTime = $epoch.AddSeconds($s.At - 1).ToString($format); endTime = $endTime
+                consistentAt = [ordered]@{ timestamp = $end; wallTime = $endTime }
+                pointInTimeConsistent = -not $s.After
+                oplogStart = $(if ($s.After) { [ordered]@{ t = $s.After + 1; i = 0 } } else { $end })
+                oplogEnd = $end
+                previousSliceEnd = $(if ($s.After) { [ordered]@{ t = $s.After; i = 1 } } else { $null })
+                oplogEntries = 0; gap = $null; namespaces = @(); files = @(); compression = 'none'; encryption = $null; tags = @{}
             }
-            else {
-                $m.Kind = 'Full'
-                $m.PointInTimeConsistent = $true
-                $m.OplogStart = $end
-            }
-            $repo.CommitManifestAsync($m, [System.Threading.CancellationToken]::None).GetAwaiter().GetResult()
+            $folder = New-Item -ItemType Directory -Path (Join-Path $Path $s.Id) -Force
+            $manifest | ConvertTo-Json -Depth 5 | Set-Content (Join-Path $folder 'manifest.json')
         }
     }
     $day = 86400
