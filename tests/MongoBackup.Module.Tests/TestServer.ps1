@@ -7,11 +7,13 @@ function Import-MongoBackupModule {
 }
 
 function Start-MongoTestServer {
-    if ($env:MONGOBACKUP_TEST_URI) { return [pscustomobject]@{ Process = $null; Uri = $env:MONGOBACKUP_TEST_URI } }
+    # -Arguments (e.g. --auth USER:PASSWORD, --tls FILE.pfx) asks for a server mode only the in-memory server is started in.
+    param([string[]] $Arguments = @())
+    if ($env:MONGOBACKUP_TEST_URI -and $Arguments.Count -eq 0) { return [pscustomobject]@{ Process = $null; Uri = $env:MONGOBACKUP_TEST_URI } }
     $repo = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
     $dll = Join-Path $repo 'tests/MongoBackup.TestServer/bin/Release/net10.0/MongoBackup.TestServer.dll'
     $info = [System.Diagnostics.ProcessStartInfo]::new('dotnet')
-    foreach ($a in $dll, '--port', '0', '--replSet', 'rs0') { $info.ArgumentList.Add($a) }
+    foreach ($a in @($dll, '--port', '0', '--replSet', 'rs0') + $Arguments) { $info.ArgumentList.Add($a) }
     $info.RedirectStandardOutput = $true
     $info.RedirectStandardInput = $true
     $info.UseShellExecute = $false

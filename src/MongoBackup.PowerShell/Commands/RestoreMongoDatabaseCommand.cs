@@ -116,9 +116,12 @@ public sealed class RestoreMongoDatabaseCommand : MongoEncryptedConnectionCmdlet
             : RepositoryLocation.Parse(snapshot.Repository).Kind == RepositoryKind.Folder ? snapshot.Path : $"{snapshot.Repository}/{snapshot.Id}"
         : ResolvePath(Path!);
 
-    /// <summary>A piped snapshot in an object store is read through its repository (it has no folder to read); null otherwise.</summary>
+    /// <summary>
+    /// A piped snapshot in an object store (it has no folder to read) or an encrypted one (its files need its data key)
+    /// is read through its repository; null otherwise.
+    /// </summary>
     private RepositorySnapshot? StoredSnapshot() =>
-        InputObject is { } snapshot && RepositoryLocation.Parse(snapshot.Repository).Kind != RepositoryKind.Folder
+        InputObject is { } snapshot && (snapshot.Encrypted || RepositoryLocation.Parse(snapshot.Repository).Kind != RepositoryKind.Folder)
             ? new RepositorySnapshot(OpenRepositoryArgument(snapshot.Repository), snapshot.Id)
             : null;
 

@@ -3,6 +3,7 @@ using System.Management.Automation;
 using MongoBackup.Engine;
 using MongoBackup.Engine.Catalog;
 using MongoBackup.Engine.Oplog;
+using MongoBackup.Engine.Repository;
 using MongoBackup.Engine.Restore;
 
 namespace MongoBackup.PowerShell.Commands;
@@ -104,8 +105,9 @@ public sealed class RestoreMongoPointInTimeCommand : MongoEncryptedConnectionCmd
 
         // Outside every window this throws OutsideRestoreWindow, naming the windows, before anything is written.
         var window = Await(ct => PointInTimeRestoreRunner.PlanAsync(request, ct));
-        var basePath = request.Repository.LocalPath(window.BaseSnapshot.Id, "") ?? window.BaseSnapshot.Id;
-        var namespaces = Await(ct => RestoreRunner.PlanAsync(request.Restore with { SourcePath = basePath }, ct));
+        // Read through the repository, as the run will: an encrypted base snapshot needs its key, an object store has no folder.
+        var baseSnapshot = new RepositorySnapshot(request.Repository, window.BaseSnapshot.Id);
+        var namespaces = Await(ct => RestoreRunner.PlanAsync(request.Restore with { Snapshot = baseSnapshot }, ct));
         if (namespaces.Count == 0)
             throw new MongoBackupException(ErrorIds.NothingToBackUp,
                 $"Nothing in snapshot '{window.BaseSnapshot.Id}' matches the chosen databases, collections and namespaces.", target: window.BaseSnapshot.Id);
