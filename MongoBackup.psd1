@@ -17,6 +17,7 @@
         'Copy-MongoSnapshot'
         'Get-MongoRestoreWindow'
         'Get-MongoSnapshot'
+        'Invoke-MongoBackupPolicy'
         'Invoke-MongoSnapshotRetention'
         'New-MongoRepository'
         'Remove-MongoSnapshot'

@@ -55,6 +55,19 @@ public sealed class BackupPolicyRunner(IEngineObserver observer, TimeProvider? c
         }
     }
 
+    /// <summary>What a run would do now (for -WhatIf): the decision and the retention removals, without the lease and without writing.</summary>
+    public static async Task<(PolicyDecision Decision, IReadOnlyList<string> Removals)> PreviewAsync(BackupPolicyRequest request, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        request.Validate();
+        var topology = await ServerTopology.DiscoverAsync(MongoClientFactory.Create(request.Connection), ct).ConfigureAwait(false);
+        var decision = await PolicyDecision.DecideAsync(request.Repository, topology, request.FullEvery, DateTimeOffset.UtcNow, ct).ConfigureAwait(false);
+        IReadOnlyList<string> removals = request.Retention is { } rules
+            ? (await RetentionApplier.PlanAsync(request.Repository, rules, ct).ConfigureAwait(false)).Removals.Select(d => d.SnapshotId).ToList()
+            : [];
+        return (decision, removals);
+    }
+
     private async Task<BackupPolicyResult> RunUnderLeaseAsync(BackupPolicyRequest request, CancellationToken ct)
     {
         var client = MongoClientFactory.Create(request.Connection);

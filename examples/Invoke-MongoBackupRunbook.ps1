@@ -1,0 +1,95 @@
+<#
+.SYNOPSIS
+    Scheduled MongoDB backup runbook: one Invoke-MongoBackupPolicy run, for Azure Automation, Windows Task
+    Scheduler, cron or a systemd timer. Copy it, set the parameters (or their environment variables), schedule it
+    every few minutes.
+.DESCRIPTION
+    Each run takes the repository lease, then a full snapshot when one is due (-FullEvery), otherwise an oplog
+    slice, then applies retention when a -Keep* rule is given. A run that finds another run holding the lease
+    ends at once with Action Skipped: that is not a failure.
+
+    Unattended by design: no prompt, no host UI. It writes one result object (and a one-line summary to the
+    information stream), and exits 0 on success (Full, Slice, Nothing or Skipped) or 1 on failure with the error
+    on the error stream, so schedulers and alerting see failures.
+
+    The MongoDB credential comes from, in order: the Azure Automation credential asset named by
+    -AutomationCredentialName (Get-AutomationPSCredential); the MONGOBACKUP_USERNAME and MONGOBACKUP_PASSWORD
+    environment variables; or none (a connection string without a password, or x.509 / a secret-free setup).
+    An az:// repository with no key signs in with DefaultAzureCredential: the Automation account's managed identity.
+.EXAMPLE
+    pwsh -NonInteractive -NoProfile -File ./Invoke-MongoBackupRunbook.ps1 -ConnectionString 'mongodb://db1:27017/?replicaSet=rs0' -Repository /var/backups/mongo -FullEvery 1.00:00:00 -KeepDaily 7
+.EXAMPLE
+    # Azure Automation (PowerShell 7.4 runtime): the credential is an Automation credential asset, the repository
+    # a container the account's managed identity may write (Storage Blob Data Contributor).
+    ./Invoke-MongoBackupRunbook.ps1 -ConnectionString 'mongodb://db1:27017/?replicaSet=rs0' -AutomationCredentialName MongoBackup -Repository az://backupsacct/mongo -FullEvery 1.00:00:00 -KeepDaily 7 -KeepWeekly 4
+#>
+[CmdletBinding()]
+param(
+    # mongodb:// or mongodb+srv:// URI, without a password (the credential carries it).
+    [string] $ConnectionString = $env:MONGOBACKUP_URI,
+    # A folder, az://account/container[/prefix] or s3://bucket[/prefix].
+    [string] $Repository = $env:MONGOBACKUP_REPOSITORY,
+    # How often a full snapshot is taken; oplog slices fill the time between (replica sets).
+    [timespan] $FullEvery = $(if ($env:MONGOBACKUP_FULL_EVERY) { [timespan] $env:MONGOBACKUP_FULL_EVERY } else { [timespan] '1.00:00:00' }),
+    [int] $KeepLast,
+    [int] $KeepDaily,
+    [int] $KeepWeekly,
+    [int] $KeepMonthly,
+    [timespan] $KeepWithin,
+    # The name of an Azure Automation credential asset holding the MongoDB user and password.
+    [string] $AutomationCredentialName,
+    # A file holding the encryption key (32 raw bytes, 64 hex characters or base64); snapshots are encrypted with it.
+    [string] $EncryptionKeyFile = $env:MONGOBACKUP_KEY_FILE,
+    [timespan] $LeaseDuration = '00:10:00',
+    # Where the module is, when it is not installed in a PSModulePath folder (e.g. /opt/mongobackup/MongoBackup).
+    [string] $ModulePath = $(if ($env:MONGOBACKUP_MODULE) { $env:MONGOBACKUP_MODULE } else { 'MongoBackup' })
+)
+
+$ErrorActionPreference = 'Stop'
+$ProgressPreference = 'SilentlyContinue'   # no progress bars in a job log
+Set-StrictMode -Version Latest
+
+function Get-RunbookCredential {
+    if ($AutomationCredentialName) {
+        if (-not (Get-Command Get-AutomationPSCredential -ErrorAction SilentlyContinue)) {
+            throw "-AutomationCredentialName '$AutomationCredentialName' was given, but Get-AutomationPSCredential exists only inside Azure Automation."
+        }
+        return Get-AutomationPSCredential -Name $AutomationCredentialName
+    }
+    if ($env:MONGOBACKUP_USERNAME) {
+        if (-not $env:MONGOBACKUP_PASSWORD) { throw 'MONGOBACKUP_USERNAME is set but MONGOBACKUP_PASSWORD is not.' }
+        $secret = ConvertTo-SecureString $env:MONGOBACKUP_PASSWORD -AsPlainText -Force
+        return [pscredential]::new($env:MONGOBACKUP_USERNAME, $secret)
+    }
+    return $null
+}
+
+try {
+    if (-not $ConnectionString) { throw 'No connection string: give -ConnectionString or set MONGOBACKUP_URI.' }
+    if (-not $Repository) { throw 'No repository: give -Repository or set MONGOBACKUP_REPOSITORY.' }
+    Import-Module $ModulePath
+
+    $policy = @{
+        ConnectionString = $ConnectionString
+        Repository       = $Repository
+        FullEvery        = $FullEvery
+        LeaseDuration    = $LeaseDuration
+        Confirm          = $false
+    }
+    foreach ($rule in 'KeepLast', 'KeepDaily', 'KeepWeekly', 'KeepMonthly', 'KeepWithin') {
+        if ($PSBoundParameters.ContainsKey($rule)) { $policy[$rule] = $PSBoundParameters[$rule] }
+    }
+    $credential = Get-RunbookCredential
+    if ($credential) { $policy.Credential = $credential }
+    if ($EncryptionKeyFile) { $policy.EncryptionKeyFile = $EncryptionKeyFile }
+
+    $result = Invoke-MongoBackupPolicy @policy
+    $snapshot = if ($result.Snapshot) { " $($result.Snapshot.Id)" } else { '' }
+    Write-Information "MongoBackup policy: $($result.Action)$snapshot; removed $($result.Removed.Count); $($result.Reason)" -InformationAction Continue
+    $result
+    exit 0
+}
+catch {
+    Write-Error -ErrorRecord $_ -ErrorAction Continue
+    exit 1
+}

@@ -1,0 +1,105 @@
+using System.Collections;
+using System.Management.Automation;
+using MongoBackup.Engine.Codecs;
+using MongoBackup.Engine.Housekeeping;
+using MongoBackup.Engine.Policy;
+
+namespace MongoBackup.PowerShell.Commands;
+
+/// <summary>
+/// The one command a scheduler runs every few minutes: under a repository lease, a full snapshot when one is due
+/// (-FullEvery), otherwise an oplog slice; then retention when -Keep* rules are given. A run that finds the lease
+/// held by another run returns Action Skipped at once instead of failing.
+/// </summary>
+[Cmdlet(VerbsLifecycle.Invoke, "MongoBackupPolicy", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[OutputType(typeof(MongoPolicyResult))]
+public sealed class InvokeMongoBackupPolicyCommand : MongoEncryptedConnectionCmdlet
+{
+    [Parameter(Mandatory = true, Position = 1)]
+    [ValidateNotNullOrEmpty]
+    [RepositoryArgument]
+    public string Repository { get; set; } = "";
+
+    [Parameter(Mandatory = true)]
+    public TimeSpan FullEvery { get; set; }
+
+    [Parameter]
+    [ValidateRange(1, int.MaxValue)]
+    public int KeepLast { get; set; }
+
+    [Parameter]
+    [ValidateRange(1, int.MaxValue)]
+    public int KeepDaily { get; set; }
+
+    [Parameter]
+    [ValidateRange(1, int.MaxValue)]
+    public int KeepWeekly { get; set; }
+
+    [Parameter]
+    [ValidateRange(1, int.MaxValue)]
+    public int KeepMonthly { get; set; }
+
+    [Parameter]
+    public TimeSpan KeepWithin { get; set; }
+
+    [Parameter]
+    public Compression Compression { get; set; } = Compression.Gzip;
+
+    [Parameter]
+    public TimeSpan LeaseDuration { get; set; } = BackupPolicyRequest.DefaultLeaseDuration;
+
+    [Parameter]
+    public Hashtable? Tag { get; set; }
+
+    protected override void ProcessRecord() => RunCommand(() =>
+    {
+        var connection = BuildConnection();
+        var request = new BackupPolicyRequest
+        {
+            Connection = connection,
+            // The first run of a new schedule starts a new folder repository; a container or bucket must already exist.
+            Repository = OpenRepositoryArgument(Repository, mustExist: false),
+            FullEvery = FullEvery,
+            Retention = RetentionRulesGiven(),
+            Compression = Compression,
+            Encryption = EncryptionKeys,
+            Tags = TagArguments.ToDictionary(Tag),
+            LeaseDuration = LeaseDuration,
+        };
+        request.Validate();
+
+        var action = $"Back up into {request.Repository.Location} by policy (full every {FullEvery}, oplog slices between)"
+            + (request.Retention is { } rules ? $", then apply retention ({rules})" : "");
+        if (IsWhatIf())
+        {
+            var (decision, removals) = Await(ct => BackupPolicyRunner.PreviewAsync(request, ct));
+            ShouldProcess(connection.DisplayName, $"{decision.Action} into {request.Repository.Location}, because {decision.Reason}");
+            foreach (var id in removals) ShouldProcess(id, $"Remove snapshot from {request.Repository.Location} (retention)");
+            return;
+        }
+        if (!ShouldProcess(connection.DisplayName, action)) return;
+
+        var result = RunEngine((observer, ct) => new BackupPolicyRunner(observer).RunAsync(request, ct));
+        WriteObject(MongoPolicyResult.From(result, request.Repository));
+    });
+
+    private RetentionRules? RetentionRulesGiven()
+    {
+        var rules = new RetentionRules
+        {
+            KeepLast = Bound(nameof(KeepLast), KeepLast),
+            KeepDaily = Bound(nameof(KeepDaily), KeepDaily),
+            KeepWeekly = Bound(nameof(KeepWeekly), KeepWeekly),
+            KeepMonthly = Bound(nameof(KeepMonthly), KeepMonthly),
+            KeepWithin = MyInvocation.BoundParameters.ContainsKey(nameof(KeepWithin)) ? KeepWithin : null,
+        };
+        return rules == new RetentionRules() ? null : rules;
+    }
+
+    private int? Bound(string name, int value) => MyInvocation.BoundParameters.ContainsKey(name) ? value : null;
+
+    private bool IsWhatIf() =>
+        MyInvocation.BoundParameters.TryGetValue("WhatIf", out var bound)
+            ? ((SwitchParameter)bound).IsPresent
+            : LanguagePrimitives.IsTrue(GetVariableValue("WhatIfPreference"));
+}

@@ -1,0 +1,36 @@
+using MongoBackup.Engine.Policy;
+using MongoBackup.Engine.Repository;
+
+namespace MongoBackup;
+
+/// <summary>What one Invoke-MongoBackupPolicy run did: Full, Slice, Nothing, or Skipped (another run held the repository lease).</summary>
+public sealed class MongoPolicyResult
+{
+    /// <summary>Full, Slice, Nothing or Skipped.</summary>
+    public string Action { get; init; } = "";
+    /// <summary>The snapshot or slice written; null for Nothing and Skipped.</summary>
+    public MongoSnapshot? Snapshot { get; init; }
+    /// <summary>Ids of the snapshots retention removed.</summary>
+    public string[] Removed { get; init; } = [];
+    public TimeSpan Duration { get; init; }
+    /// <summary>Why this action, in a sentence.</summary>
+    public string Reason { get; init; } = "";
+    /// <summary>For Skipped: who holds the repository lease, and until when.</summary>
+    public string? LeaseHeldBy { get; init; }
+    public DateTimeOffset? LeaseHeldUntil { get; init; }
+    public string Repository { get; init; } = "";
+
+    public override string ToString() => $"{Action}: {Reason}";
+
+    public static MongoPolicyResult From(BackupPolicyResult result, ISnapshotRepository repository) => new()
+    {
+        Action = result.Action.ToString(),
+        Snapshot = result.Snapshot is { } manifest ? MongoSnapshot.FromManifest(manifest, repository) : null,
+        Removed = result.Removed.ToArray(),
+        Duration = result.Duration,
+        Reason = result.Reason,
+        LeaseHeldBy = result.LeaseHeldBy,
+        LeaseHeldUntil = result.LeaseHeldUntil,
+        Repository = repository.Location,
+    };
+}

@@ -1,0 +1,172 @@
+# Invoke-MongoBackupPolicy as a scheduler runs it, and the shipped runbook (examples/Invoke-MongoBackupRunbook.ps1)
+# run as a scheduler starts it: a fresh pwsh -NonInteractive -File process with no host UI.
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'TestServer.ps1')
+    Import-MongoBackupModule
+    $script:server = Start-MongoTestServer
+    $script:uri = $server.Uri
+    $script:db = 'pester_pol_' + [guid]::NewGuid().ToString('N').Substring(0, 8)
+    $items = Get-Collection $uri $db 'items'
+    $items.InsertMany([MongoDB.Bson.BsonDocument[]] @(foreach ($i in 1..200) { New-BsonDocument ([ordered]@{ _id = $i; name = "item $i" }) }))
+    $script:runbook = (Resolve-Path (Join-Path $PSScriptRoot '../../examples/Invoke-MongoBackupRunbook.ps1')).Path
+
+    function Write-LeaseFile {
+        # What a run leaves behind in a folder repository's lease file (a crashed run's, when Expires is past).
+        param([string] $Repository, [string] $Holder, [datetimeoffset] $Expires)
+        $lease = [ordered]@{ holder = $Holder; token = [guid]::NewGuid().ToString('N'); expires = $Expires.ToString('o') }
+        Set-Content -Path (Join-Path $Repository '.mongobackup-lease') -Value ($lease | ConvertTo-Json)
+    }
+
+    function Invoke-Pwsh {
+        # A fresh pwsh as a scheduler starts one; under 'dotnet pwsh' the process is dotnet, so run pwsh.dll through it.
+        param([string[]] $Arguments)
+        $exe = [Environment]::ProcessPath
+        if ([IO.Path]::GetFileNameWithoutExtension($exe) -eq 'dotnet') { $Arguments = @(Join-Path $PSHOME 'pwsh.dll') + $Arguments }
+        $output = & $exe @Arguments 2>&1
+        return [pscustomobject]@{ ExitCode = $LASTEXITCODE; Output = ($output | Out-String) }
+    }
+}
+
+AfterAll {
+    if ($script:uri) { [MongoDB.Driver.MongoClient]::new($uri).DropDatabase($db, [System.Threading.CancellationToken]::None) }
+    Stop-MongoTestServer $script:server
+}
+
+Describe 'Invoke-MongoBackupPolicy' {
+    It 'takes a full first, and a second run at once does nothing and writes nothing' {
+        $repository = New-TestFolder
+        $first = Invoke-MongoBackupPolicy -ConnectionString $uri -Repository $repository -FullEvery '1.00:00:00'
+        $second = Invoke-MongoBackupPolicy -ConnectionString $uri -Repository $repository -FullEvery '1.00:00:00'
+
+        $first.PSObject.TypeNames | Should -Contain 'MongoBackup.MongoPolicyResult'
+        $first.Action | Should -Be 'Full'
+        $first.Snapshot.Kind | Should -Be 'Full'
+        $second.Action | Should -Be 'Nothing'
+        $second.Snapshot | Should -BeNullOrEmpty
+        @(Get-MongoSnapshot -Repository $repository).Count | Should -Be 1
+        Join-Path $repository '.mongobackup-lease' | Should -Not -Exist
+    }
+
+    It 'takes an oplog slice once the full is not due and there are new writes' {
+        $repository = New-TestFolder
+        Invoke-MongoBackupPolicy -ConnectionString $uri -Repository $repository -FullEvery '1.00:00:00' | Out-Null
+        (Get-Collection $uri $db 'items').InsertOne((New-BsonDocument @{ _id = 1000; name = 'after the full' }))
+
+        $slice = Invoke-MongoBackupPolicy -ConnectionString $uri -Repository $repository -FullEvery '1.00:00:00'
+
+        $slice.Action | Should -Be 'Slice'
+        $slice.Snapshot.Kind | Should -Be 'Oplog'
+    }
+
+    It 'applies retention after the backup and reports what it removed' {
+        $repository = New-TestFolder
+        $old = Invoke-MongoBackupPolicy -ConnectionString $uri -Repository $repository -FullEvery '00:00:01'
+        Start-Sleep -Milliseconds 1100
+        $new = Invoke-MongoBackupPolicy -ConnectionString $uri -Repository $repository -FullEvery '00:00:01' -KeepLast 1
+
+        $new.Action | Should -Be 'Full'
+        $new.Removed | Should -Be @($old.Snapshot.Id)
+        (Get-MongoSnapshot -Repository $repository).Id | Should -Be $new.Snapshot.Id
+    }
+
+    It 'of two concurrent runs on one repository, exactly one does the work and the other reports Skipped' {
+        $repository = New-TestFolder
+        $start = [System.Threading.ManualResetEventSlim]::new($false)
+        $jobs = foreach ($n in 1, 2) {
+            Start-ThreadJob -ArgumentList $env:MONGOBACKUP_MODULE, $uri, $repository, $start -ScriptBlock {
+                param($module, $uri, $repository, $start)
+                Import-Module $module
+                $start.Wait()
+                Invoke-MongoBackupPolicy -ConnectionString $uri -Repository $repository -FullEvery '1.00:00:00'
+            }
+        }
+        Start-Sleep -Seconds 2   # both jobs have imported the module and wait at the gate
+        $start.Set()
+        $results = @($jobs | Receive-Job -Wait -AutoRemoveJob -ErrorAction Stop)
+
+        $results.Count | Should -Be 2
+        @($results | Where-Object Action -EQ 'Full').Count | Should -Be 1
+        $skipped = @($results | Where-Object Action -EQ 'Skipped')
+        $skipped.Count | Should -Be 1
+        $skipped[0].Reason | Should -Match 'another run holds the repository lease \(.+, until .+\)'
+        $skipped[0].LeaseHeldBy | Should -Not -BeNullOrEmpty
+        @(Get-MongoSnapshot -Repository $repository).Count | Should -Be 1
+    }
+
+    It 'stands aside for a live lease, naming the holder, without an error' {
+        $repository = New-TestFolder
+        Write-LeaseFile $repository 'nightly on host-b' ([datetimeoffset]::UtcNow.AddMinutes(5))
+
+        $result = Invoke-MongoBackupPolicy -ConnectionString $uri -Repository $repository -FullEvery '1.00:00:00' -ErrorVariable errors
+
+        $errors | Should -BeNullOrEmpty
+        $result.Action | Should -Be 'Skipped'
+        $result.LeaseHeldBy | Should -Be 'nightly on host-b'
+        $result.Reason | Should -Match 'another run holds the repository lease \(nightly on host-b, until'
+        @(Get-MongoSnapshot -Repository $repository).Count | Should -Be 0
+    }
+
+    It 'takes over the expired lease a crashed run left behind' {
+        $repository = New-TestFolder
+        Write-LeaseFile $repository 'crashed run' ([datetimeoffset]::UtcNow.AddMinutes(-1))
+
+        $result = Invoke-MongoBackupPolicy -ConnectionString $uri -Repository $repository -FullEvery '1.00:00:00'
+
+        $result.Action | Should -Be 'Full'
+        Join-Path $repository '.mongobackup-lease' | Should -Not -Exist
+    }
+
+    It '-WhatIf says what a run would do and writes nothing' {
+        $repository = New-TestFolder
+        Invoke-MongoBackupPolicy -ConnectionString $uri -Repository $repository -FullEvery '1.00:00:00' -WhatIf | Should -BeNullOrEmpty
+        @(Get-ChildItem $repository -Force).Count | Should -Be 0
+    }
+
+    It 'refuses a FullEvery of zero, naming the parameter' {
+        { Invoke-MongoBackupPolicy -ConnectionString $uri -Repository (New-TestFolder) -FullEvery 0 } |
+            Should -Throw -ErrorId 'MongoBackup.InvalidArgument*' -ExpectedMessage '*FullEvery*'
+    }
+}
+
+Describe 'The scheduling runbook (examples/Invoke-MongoBackupRunbook.ps1)' {
+    It 'runs end to end in a fresh non-interactive pwsh: a full, then nothing, each exiting 0' {
+        $repository = New-TestFolder
+        $arguments = @('-NoProfile', '-NonInteractive', '-File', $runbook, '-ConnectionString', $uri, '-Repository', $repository,
+            '-FullEvery', '1.00:00:00', '-KeepDaily', '7', '-ModulePath', $env:MONGOBACKUP_MODULE)
+
+        $first = Invoke-Pwsh $arguments
+        $second = Invoke-Pwsh $arguments
+
+        $first.ExitCode | Should -Be 0 -Because $first.Output
+        $first.Output | Should -Match 'MongoBackup policy: Full '
+        $second.ExitCode | Should -Be 0 -Because $second.Output
+        $second.Output | Should -Match 'MongoBackup policy: Nothing;'
+        @(Get-MongoSnapshot -Repository $repository).Count | Should -Be 1
+    }
+
+    It 'takes its settings from environment variables, as cron and systemd units pass them' {
+        $repository = New-TestFolder
+        $env:MONGOBACKUP_URI = $uri; $env:MONGOBACKUP_REPOSITORY = $repository; $env:MONGOBACKUP_FULL_EVERY = '12:00:00'
+        try {
+            $run = Invoke-Pwsh @('-NoProfile', '-NonInteractive', '-File', $runbook)
+        }
+        finally { Remove-Item Env:MONGOBACKUP_URI, Env:MONGOBACKUP_REPOSITORY, Env:MONGOBACKUP_FULL_EVERY }
+
+        $run.ExitCode | Should -Be 0 -Because $run.Output
+        $run.Output | Should -Match 'MongoBackup policy: Full '
+    }
+
+    It 'exits 1 with the error when the run fails, so the scheduler sees the failure' {
+        $run = Invoke-Pwsh @('-NoProfile', '-NonInteractive', '-File', $runbook, '-ConnectionString', 'mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=500',
+            '-Repository', (New-TestFolder), '-ModulePath', $env:MONGOBACKUP_MODULE)
+        $run.ExitCode | Should -Be 1
+        $run.Output | Should -Match 'MongoBackup\.ServerUnreachable|127\.0\.0\.1:1'
+    }
+
+    It 'outside Azure Automation, a credential asset name is refused with a clear message' {
+        $run = Invoke-Pwsh @('-NoProfile', '-NonInteractive', '-File', $runbook, '-ConnectionString', $uri, '-Repository', (New-TestFolder),
+            '-AutomationCredentialName', 'MongoBackup', '-ModulePath', $env:MONGOBACKUP_MODULE)
+        $run.ExitCode | Should -Be 1
+        $run.Output | Should -Match 'Get-AutomationPSCredential exists only inside Azure Automation'
+    }
+}
