@@ -14,6 +14,8 @@ public sealed record BackupRequest
     public Compression Compression { get; init; } = Compression.Gzip;
     /// <summary>How many collections are read at once.</summary>
     public int ParallelCollections { get; init; } = 4;
+    /// <summary>A collection with at least this many documents is read as that many _id ranges in parallel (ParallelCollections of them).</summary>
+    public long SplitThresholdDocuments { get; init; } = 250_000;
     public bool IncludeUsersAndRoles { get; init; }
     public IReadOnlyDictionary<string, string> Tags { get; init; } = new Dictionary<string, string>();
     /// <summary>Encrypt the snapshot with this key; null writes it in the clear (mongorestore-compatible).</summary>

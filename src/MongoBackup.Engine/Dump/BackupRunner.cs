@@ -48,7 +48,7 @@ public sealed class BackupRunner(IEngineObserver observer)
             var oplog = topology.HasOplog ? new OplogSource(client) : null;
             var oplogStart = oplog is null ? null : await oplog.NewestAsync(ct);
 
-            var namespaces = await DumpCollectionsAsync(client, files, collections, request.ParallelCollections, clock, ct);
+            var namespaces = await DumpCollectionsAsync(client, files, collections, request.ParallelCollections, request.SplitThresholdDocuments, clock, ct);
             if (request.IncludeUsersAndRoles)
                 namespaces.AddRange(await new UsersAndRolesDumper(client, files)
                     .DumpAsync(UsersAndRolesScope.For(request.Filter, collections.Select(c => c.Database)), ct));
@@ -82,10 +82,10 @@ public sealed class BackupRunner(IEngineObserver observer)
     }
 
     private async Task<List<ManifestNamespace>> DumpCollectionsAsync(
-        IMongoClient client, SnapshotFileSet files, IReadOnlyList<SourceCollection> collections, int parallel, Stopwatch clock, CancellationToken ct)
+        IMongoClient client, SnapshotFileSet files, IReadOnlyList<SourceCollection> collections, int parallel, long splitThreshold, Stopwatch clock, CancellationToken ct)
     {
         var progress = new OverallProgress("Backing up", collections.Count, observer, clock);
-        var dumper = new CollectionDumper(client, files, observer);
+        var dumper = new CollectionDumper(client, files, observer, splitThreshold, parallel);
         var results = new System.Collections.Concurrent.ConcurrentBag<ManifestNamespace>();
         await Parallel.ForEachAsync(collections, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, parallel), CancellationToken = ct },
             async (collection, token) =>

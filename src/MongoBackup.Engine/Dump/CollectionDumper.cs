@@ -13,8 +13,11 @@ namespace MongoBackup.Engine.Dump;
 /// Dumps one namespace: its metadata.json, and its documents as raw BSON straight from the cursor into the
 /// codec stage, never deserialized. Memory is a few chunks whatever the collection's size.
 /// </summary>
-public sealed class CollectionDumper(IMongoClient client, SnapshotFileSet files, IEngineObserver observer)
+public sealed class CollectionDumper(
+    IMongoClient client, SnapshotFileSet files, IEngineObserver observer, long splitThreshold, int rangesPerCollection)
 {
+    private const int BatchSize = 4096;
+
     public async Task<ManifestNamespace> DumpAsync(SourceCollection collection, CancellationToken ct)
     {
         await WriteMetadataAsync(collection, ct);
@@ -43,30 +46,37 @@ public sealed class CollectionDumper(IMongoClient client, SnapshotFileSet files,
     {
         var source = client.GetDatabase(collection.Database).GetCollection<RawBsonDocument>(collection.DataCollection);
         var estimated = await EstimateCountAsync(source, ct);
+        var ranges = await IdRangePlanner.PlanAsync(source, collection, estimated, splitThreshold, rangesPerCollection, ct);
         var path = DumpLayout.DataFile(collection.Database, collection.DataCollection, files.Compression);
         var clock = Stopwatch.StartNew();
         long documents = 0, bytes = 0;
 
         await using var stream = await files.CreateAsync(path, ct);
         await using var writer = new ChunkedStreamWriter(stream, ct);
-        // A collection scan in natural order, as mongodump reads: no index needed, every document once.
-        var options = new FindOptions<RawBsonDocument> { BatchSize = 4096, NoCursorTimeout = false };
-        using (var cursor = await source.FindAsync(FilterDefinition<RawBsonDocument>.Empty, options, ct))
+        if (ranges.Count > 1)
+            observer.Verbose($"{collection.Namespace}: reading {ranges.Count} _id ranges in parallel.");
+        await Parallel.ForEachAsync(ranges, new ParallelOptions { MaxDegreeOfParallelism = ranges.Count, CancellationToken = ct }, async (range, token) =>
         {
-            while (await cursor.MoveNextAsync(ct))
+            var chunker = ranges.Count == 1 ? null : writer.CreateChunker();
+            using var cursor = await source.FindAsync(FilterDefinition<RawBsonDocument>.Empty, range.ToFindOptions(BatchSize), token);
+            while (await cursor.MoveNextAsync(token))
             {
+                long batchBytes = 0, batchDocuments = 0;
                 foreach (var document in cursor.Current)
                 {
                     using (document)
                     {
-                        await RawDocumentBytes.WriteToAsync(document, writer, ct);
-                        bytes += RawDocumentBytes.Length(document);
-                        documents++;
+                        if (chunker is null) await writer.WriteDocumentAsync(document, token);
+                        else await chunker.AppendAsync(document, token);
+                        batchBytes += RawDocumentBytes.Length(document);
+                        batchDocuments++;
                     }
                 }
-                observer.Progress(new ProgressUpdate("Backing up", collection.Namespace, documents, bytes, estimated, clock.Elapsed));
+                var total = Interlocked.Add(ref documents, batchDocuments);
+                observer.Progress(new ProgressUpdate("Backing up", collection.Namespace, total, Interlocked.Add(ref bytes, batchBytes), estimated, clock.Elapsed));
             }
-        }
+            if (chunker is not null) await chunker.CompleteAsync(token);
+        });
         await writer.CompleteAsync(ct);
         observer.Progress(new ProgressUpdate("Backing up", collection.Namespace, documents, bytes, estimated, clock.Elapsed, Completed: true));
         observer.Verbose($"{collection.Namespace}: {documents} documents, {bytes} bytes in {clock.Elapsed.TotalSeconds:0.0} s.");

@@ -172,4 +172,36 @@ public sealed class BackupRestoreRoundTripTests(MongoServerFixture server)
         Assert.Contains("SHA-256", error.Message);
         Assert.DoesNotContain(database + "_r", await (await server.Client.ListDatabaseNamesAsync()).ToListAsync());
     }
+
+    [Fact]
+    public async Task A_large_collection_read_as_parallel_id_ranges_restores_every_document_once_whatever_its_id_type()
+    {
+        var database = TestDatabases.NewName("ranges");
+        var mixed = server.Client.GetDatabase(database).GetCollection<BsonDocument>("mixed");
+        // Several _id types: index-bounded ranges must cover them all (a $gte/$lt range would only match one type).
+        await mixed.InsertManyAsync(Enumerable.Range(0, 6000).Select(i => new BsonDocument
+        {
+            { "_id", (i % 3) switch { 0 => (BsonValue)i, 1 => $"key-{i:00000}", _ => new ObjectId($"{i + 1:x24}") } },
+            { "v", i },
+        }));
+        using var repo = new TempFolder();
+        var repository = new FolderRepository(repo.Path);
+        var observer = new RecordingObserver();
+        var manifest = await new BackupRunner(observer).RunAsync(new BackupRequest
+        {
+            Connection = Connection, Repository = repository, Filter = new NamespaceFilter(databases: [database]),
+            ParallelCollections = 4, SplitThresholdDocuments = 1000,
+        }, CancellationToken.None);
+
+        Assert.Contains(observer.Verboses, v => v.Contains("_id ranges in parallel"));
+        Assert.Equal(6000, manifest.Namespaces.Single().Documents);
+        var target = database + "_r";
+        var outcome = await new RestoreRunner(new RecordingObserver()).RunAsync(new RestoreRequest
+        {
+            Connection = Connection, Snapshot = new RepositorySnapshot(repository, manifest.Id),
+            Map = new NamespaceMap().AddDatabaseRename(database, target),
+        }, CancellationToken.None);
+        Assert.True(outcome.Succeeded);
+        (await DatabaseState.CaptureAsync(server.Client, database)).AssertSameAs(await DatabaseState.CaptureAsync(server.Client, target));
+    }
 }

@@ -59,7 +59,9 @@ internal sealed class ReadCommands : ICommandGroup
         var idDirection = IdSortDirection(sort, hint, min, max);
         if (collection.Kind == CollectionKind.Collection && idDirection != null)
         {
-            cursor = new IdOrderCursor(collection, WithIdBounds(filter, min, max), projection, idDirection < 0, skip, limit);
+            // min/max are index bounds: unlike $gte/$lt they are not limited to the bound's own type.
+            cursor = new IdOrderCursor(collection, filter, projection, idDirection < 0, skip, limit,
+                min.GetValue("_id", null), max.GetValue("_id", null));
         }
         else if (collection.Kind != CollectionKind.Collection || sortsOnFields || min.ElementCount > 0 || max.ElementCount > 0)
         {
@@ -142,16 +144,6 @@ internal sealed class ReadCommands : ICommandGroup
     }
 
     /// <summary>min (inclusive) and max (exclusive) on _id as filter conditions.</summary>
-    private static BsonDocument WithIdBounds(BsonDocument filter, BsonDocument min, BsonDocument max)
-    {
-        if (min.ElementCount == 0 && max.ElementCount == 0) return filter;
-        var range = new BsonDocument();
-        if (min.TryGetValue("_id", out var lower)) range.Add("$gte", lower);
-        if (max.TryGetValue("_id", out var upper)) range.Add("$lt", upper);
-        var bounds = new BsonDocument("_id", range);
-        return filter.ElementCount == 0 ? bounds : new BsonDocument("$and", new BsonArray { filter, bounds });
-    }
-
     private static int? NaturalDirection(BsonDocument spec) =>
         spec.ElementCount == 1 && spec.GetElement(0).Name == "$natural" ? (spec[0].ToInt32() < 0 ? -1 : 1) : null;
 

@@ -22,11 +22,17 @@ internal sealed class IdOrderCursor : ServerCursor
     private long _toSkip;
     private long _remaining;
 
-    public IdOrderCursor(Collection collection, BsonDocument filter, Projection? projection, bool descending, long skip, long limit)
+    /// <param name="minId">The find's min bound on _id (inclusive), compared in index order across all types, as MongoDB's min/max are.</param>
+    /// <param name="maxId">The find's max bound on _id (exclusive).</param>
+    public IdOrderCursor(Collection collection, BsonDocument filter, Projection? projection, bool descending, long skip, long limit,
+        BsonValue? minId = null, BsonValue? maxId = null)
         : base(collection.Namespace)
     {
         _collection = collection;
-        _order = collection.IdOrder();
+        _order = collection.IdOrder()
+            .Where(e => (minId is null || BsonValueOrder.Instance.Compare(e.Id, minId) >= 0)
+                     && (maxId is null || BsonValueOrder.Instance.Compare(e.Id, maxId) < 0))
+            .ToList();
         _filter = filter.ElementCount == 0 ? null : DocumentFilter.Parse(filter);
         _filterOnIdOnly = filter.Names.All(n => n == "_id");
         _projection = projection;
