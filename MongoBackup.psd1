@@ -8,8 +8,9 @@
     CompanyName          = 'MongoBackup'
     Copyright            = '(c) MongoBackup contributors. All rights reserved.'
     Description          = 'Hot, consistent MongoDB backups, restores and point-in-time recovery for DBAs.'
-    # The driver is loaded with the module so scripts (and the tests and demo) can use [MongoDB.Driver.MongoClient] directly.
-    RequiredAssemblies   = @('bin/MongoDB.Bson.dll', 'bin/MongoDB.Driver.dll')
+    # No RequiredAssemblies: the engine and its libraries (MongoDB.Driver, Azure, AWS...) live in bin/deps and load into
+    # the module's own load context, so other modules' versions of them cannot collide with ours (about_MongoBackup).
+    NestedModules        = @('bin/MongoBackup.EngineLoader.psm1')
     FormatsToProcess     = @('MongoBackup.Format.ps1xml')
     CmdletsToExport      = @(
         'Backup-MongoDatabase'

@@ -22,6 +22,9 @@ param(
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version Latest
 Import-Module $ModulePath -Force
+# The module keeps MongoDB.Driver in its own load context; the demo seeds data with a copy of the same driver loaded here.
+$deps = Join-Path (Split-Path -Parent $ModulePath) 'bin/deps'
+foreach ($name in 'MongoDB.Bson', 'MongoDB.Driver') { [void] [System.Reflection.Assembly]::LoadFrom((Join-Path $deps "$name.dll")) }
 
 $none = [System.Threading.CancellationToken]::None
 $client = [MongoDB.Driver.MongoClient]::new($ConnectionString)
@@ -68,7 +71,7 @@ function Get-DocumentText {
     @(foreach ($document in $found.GetValue('cursor').AsBsonDocument.GetValue('firstBatch').AsBsonArray) { $document.ToString() })
 }
 
-Write-Host "== Seeding shop and hr on $(([MongoBackup.Engine.Connection.ConnectionStringRedactor]::Redact($ConnectionString)))"
+Write-Host "== Seeding shop and hr on $(([System.Reflection.Assembly]::Load('MongoBackup.Engine').GetType('MongoBackup.Engine.Connection.ConnectionStringRedactor')::Redact($ConnectionString)))"
 foreach ($db in 'shop', 'hr', 'shop_restored', 'hr_restored', 'shop_pitr') { $client.DropDatabase($db, $none) }
 
 $cities = 'Lisbon', 'Oslo', 'Austin', 'Osaka', 'Lyon'

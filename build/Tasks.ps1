@@ -31,6 +31,7 @@ function Copy-ModuleLayout {
     New-Item -ItemType Directory -Path $deps -Force | Out-Null
     $entry = 'MongoBackup.PowerShell'
     Get-ChildItem $Built -File | Where-Object { $_.BaseName -eq $entry } | Copy-Item -Destination $bin
+    Copy-Item (Join-Path $script:Root 'src/MongoBackup.PowerShell/MongoBackup.EngineLoader.psm1') $bin
     Get-ChildItem $Built -File | Where-Object { $_.BaseName -ne $entry } | Copy-Item -Destination $deps
     # Platform-specific native libraries, if a dependency brings any, keep their runtimes/ layout beside the rest.
     Get-ChildItem $Built -Directory | Copy-Item -Destination $deps -Recurse

@@ -4,6 +4,30 @@
 function Import-MongoBackupModule {
     if (-not $env:MONGOBACKUP_MODULE) { throw 'MONGOBACKUP_MODULE is not set: run the tests through build.ps1 -Task Test.' }
     Import-Module $env:MONGOBACKUP_MODULE -Force
+    Import-TestDriver
+    Register-EngineTypeNames
+}
+
+function Get-EngineAssembly {
+    # The engine lives in the module's own load context; asking the default context by name goes through the module's
+    # resolver, which hands back that very copy (the one the cmdlets use).
+    [System.Reflection.Assembly]::Load('MongoBackup.Engine')
+}
+
+function Register-EngineTypeNames {
+    # PowerShell resolves [Type.Names] only among the default context's assemblies, so the isolated engine's types are
+    # unknown by name. The tests build manifests and read error ids with them: give them their full names as accelerators.
+    $accelerators = [psobject].Assembly.GetType('System.Management.Automation.TypeAccelerators')
+    foreach ($type in (Get-EngineAssembly).GetExportedTypes()) {
+        if (-not $type.IsGenericTypeDefinition) { [void] $accelerators::Add($type.FullName, $type) }
+    }
+}
+
+function Import-TestDriver {
+    # The module keeps MongoDB.Driver in its own load context, out of scripts' sight. The tests seed and read data with
+    # a copy of the same driver from the module's bin/deps, loaded into the session; the module still uses its own.
+    $deps = Join-Path (Split-Path -Parent $env:MONGOBACKUP_MODULE) 'bin/deps'
+    foreach ($name in 'MongoDB.Bson', 'MongoDB.Driver') { [void] [System.Reflection.Assembly]::LoadFrom((Join-Path $deps "$name.dll")) }
 }
 
 function Start-MongoTestServer {

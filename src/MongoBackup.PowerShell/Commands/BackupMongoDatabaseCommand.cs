@@ -5,6 +5,7 @@ using MongoBackup.Engine.Catalog;
 using MongoBackup.Engine.Codecs;
 using MongoBackup.Engine.Dump;
 using MongoBackup.Engine.Repository;
+using MongoBackup.PowerShell.Completion;
 using MongoBackup.PowerShell.Pipeline;
 
 namespace MongoBackup.PowerShell.Commands;
@@ -21,14 +22,17 @@ public sealed class BackupMongoDatabaseCommand : MongoEncryptedConnectionCmdlet
 
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(DatabaseNameCompleter))]
     public string[]? Database { get; set; }
 
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(CollectionNameCompleter))]
     public string[]? Collection { get; set; }
 
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(CollectionNameCompleter))]
     public string[]? ExcludeCollection { get; set; }
 
     [Parameter]

@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using MongoBackup.Engine;
 using MongoBackup.Engine.Repository;
+using MongoBackup.PowerShell.Completion;
 
 namespace MongoBackup.PowerShell.Commands;
 
@@ -17,6 +18,7 @@ public sealed class GetMongoSnapshotCommand : MongoEngineCmdlet
     [Parameter(Position = 1)]
     [ValidateNotNullOrEmpty]
     [SupportsWildcards]
+    [ArgumentCompleter(typeof(SnapshotIdCompleter))]
     public string[]? Id { get; set; }
 
     [Parameter]

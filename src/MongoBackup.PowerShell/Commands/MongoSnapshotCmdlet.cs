@@ -2,6 +2,7 @@ using System.Management.Automation;
 using MongoBackup.Engine;
 using MongoBackup.Engine.Housekeeping;
 using MongoBackup.Engine.Repository;
+using MongoBackup.PowerShell.Completion;
 using MongoBackup.PowerShell.Pipeline;
 
 namespace MongoBackup.PowerShell.Commands;
@@ -27,6 +28,7 @@ public abstract class MongoSnapshotCmdlet : MongoEngineCmdlet
 
     [Parameter(Mandatory = true, Position = 1, ParameterSetName = IdSet)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(SnapshotIdCompleter))]
     public string[] Id { get; set; } = [];
 
     /// <summary>The snapshots this record names: the piped one, or each -Id in -Repository.</summary>

@@ -1,0 +1,34 @@
+using MongoDB.Driver;
+
+namespace MongoBackup.Engine.Connection;
+
+/// <summary>
+/// Database and collection names of a server, for tab completion: a short server selection timeout so a prompt never
+/// hangs on an unreachable server, and only names (no driver types), so callers outside the engine need no driver.
+/// </summary>
+public static class ServerNameLister
+{
+    public static async Task<IReadOnlyList<string>> ListDatabasesAsync(ConnectionSettings settings, TimeSpan timeout, CancellationToken ct)
+    {
+        using var client = CreateClient(settings, timeout);
+        using var cursor = await client.ListDatabaseNamesAsync(ct).ConfigureAwait(false);
+        return await cursor.ToListAsync(ct).ConfigureAwait(false);
+    }
+
+    public static async Task<IReadOnlyList<string>> ListCollectionsAsync(ConnectionSettings settings, string database, TimeSpan timeout, CancellationToken ct)
+    {
+        using var client = CreateClient(settings, timeout);
+        using var cursor = await client.GetDatabase(database).ListCollectionNamesAsync(cancellationToken: ct).ConfigureAwait(false);
+        return await cursor.ToListAsync(ct).ConfigureAwait(false);
+    }
+
+    private static MongoClient CreateClient(ConnectionSettings settings, TimeSpan timeout)
+    {
+        // The factory applies credentials, TLS and read preference; only the timeouts change, on a copy of its settings.
+        using var template = MongoClientFactory.Create(settings);
+        var configured = template.Settings.Clone();
+        configured.ServerSelectionTimeout = timeout;
+        configured.ConnectTimeout = timeout;
+        return new MongoClient(configured);
+    }
+}

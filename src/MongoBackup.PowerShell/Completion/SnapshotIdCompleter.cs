@@ -1,0 +1,45 @@
+using System.Collections;
+using System.Management.Automation;
+using System.Management.Automation.Language;
+using MongoBackup.Engine.Repository;
+
+namespace MongoBackup.PowerShell.Completion;
+
+/// <summary>Completes -Id with the snapshots of the repository bound to -Repository, newest first, their start time and kind as tooltip.</summary>
+public sealed class SnapshotIdCompleter : IArgumentCompleter
+{
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+        CommandAst commandAst, IDictionary fakeBoundParameters)
+    {
+        var repositoryArgument = new BoundArguments(fakeBoundParameters).Text("Repository");
+        if (repositoryArgument is null || ResolvedFolder(repositoryArgument) is not { } folder) return [];
+        var snapshots = QuietServerCall.Run(async ct =>
+        {
+            // The folder was resolved here, on the prompt's thread: the lookup's worker thread has no PowerShell location.
+            var repository = RepositoryResolver.Open(repositoryArgument, _ => folder, mustExist: true, ct);
+            var found = new List<MongoSnapshot>();
+            await foreach (var result in repository.ListAsync(ct).ConfigureAwait(false))
+                if (result.Manifest is { } manifest) found.Add(MongoSnapshot.FromManifest(manifest, repository));
+            return (IReadOnlyList<MongoSnapshot>)found;
+        });
+        var candidates = snapshots
+            .OrderByDescending(s => s.StartTime ?? DateTime.MinValue)
+            .ThenByDescending(s => s.Id, StringComparer.Ordinal)
+            .Select(s => (s.Id, $"{s.StartTime:u} {s.Kind}"));
+        return CompletionMatches.Of(candidates, wordToComplete).ToList();
+    }
+
+    /// <summary>The folder a folder repository resolves to ("" for an object store); null when the argument is no repository location at all.</summary>
+    private static string? ResolvedFolder(string repositoryArgument)
+    {
+        try
+        {
+            var location = RepositoryLocation.Parse(repositoryArgument);
+            return location.Kind == RepositoryKind.Folder ? BoundArguments.ResolvePath(location.Path!) : "";
+        }
+        catch (Exception)
+        {
+            return null; // half-typed or malformed: nothing to suggest yet
+        }
+    }
+}
