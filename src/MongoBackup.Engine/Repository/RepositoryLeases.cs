@@ -19,7 +19,7 @@ public static class RepositoryLeases
                 $"A repository lease must last at least {MinimumDuration.TotalSeconds:0} seconds; {duration} was asked for.", target: "LeaseDuration");
         if (repository is not ILeasableRepository leasable)
             throw new MongoBackupException(ErrorIds.LeaseNotSupported,
-                $"The repository {repository.Location} cannot grant a lease, so concurrent scheduled runs could not be kept apart.",
+                $"The repository {repository.Location} cannot grant a lease yet (only folder repositories can; Azure Blob and S3 leases are not built), so concurrent scheduled runs could not be kept apart. Use a folder repository for Invoke-MongoBackupPolicy, or schedule Backup-MongoDatabase and Backup-MongoOplog directly.",
                 target: repository.Location);
         return leasable.TryAcquireLeaseAsync(holderId, duration, ct);
     }

@@ -115,6 +115,26 @@ public sealed class FolderLeaseTests
         Assert.Equal("LeaseDuration", error.Target);
     }
 
+    [Fact]
+    public async Task A_repository_kind_that_cannot_grant_a_lease_is_refused_clearly_instead_of_running_unguarded()
+    {
+        var error = await Assert.ThrowsAsync<MongoBackupException>(() =>
+            RepositoryLeases.TryAcquireAsync(new NoLeaseRepository(), "run", Minute, CancellationToken.None));
+        Assert.Equal(ErrorIds.LeaseNotSupported, error.ErrorId);
+        Assert.Contains("s3://bucket/prefix cannot grant a lease", error.Message);
+    }
+
+    private sealed class NoLeaseRepository : ISnapshotRepository
+    {
+        public string Location => "s3://bucket/prefix";
+        public Task<SnapshotFileWriter> CreateFileAsync(string snapshotId, string relativePath, CancellationToken ct) => throw new InvalidOperationException("not used");
+        public Task<Stream> OpenReadAsync(string snapshotId, string relativePath, CancellationToken ct) => throw new InvalidOperationException("not used");
+        public Task CommitManifestAsync(SnapshotManifest manifest, CancellationToken ct) => throw new InvalidOperationException("not used");
+        public IAsyncEnumerable<ManifestReadResult> ListAsync(CancellationToken ct) => throw new InvalidOperationException("not used");
+        public Task DeleteSnapshotAsync(string snapshotId, CancellationToken ct) => throw new InvalidOperationException("not used");
+        public string? LocalPath(string snapshotId, string relativePath) => null;
+    }
+
     private static async Task<List<ManifestReadResult>> ListAsync(ISnapshotRepository repository)
     {
         var list = new List<ManifestReadResult>();
