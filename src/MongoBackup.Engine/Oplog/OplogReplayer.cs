@@ -83,7 +83,19 @@ public sealed class OplogReplayer(IMongoClient client, OplogEntryRewriter rewrit
             await admin.Client.GetDatabase(db).RunCommandAsync<BsonDocument>(command, cancellationToken: ct);
             return;
         }
-        await RunApplyOpsAsync(admin, new BsonArray { entry }, ct);
+        try
+        {
+            await admin.RunCommandAsync<BsonDocument>(new BsonDocument("applyOps", new BsonArray { entry }), cancellationToken: ct);
+        }
+        catch (MongoCommandException e) when (e.Code == 26)
+        {
+            // A command on a collection the target does not have (left out of the restore, or never created in
+            // it): there is nothing for it to change, as mongorestore treats it.
+        }
+        catch (MongoCommandException e)
+        {
+            throw ReplayFailed(new BsonArray { entry }, e);
+        }
     }
 
     private static async Task RunApplyOpsAsync(IMongoDatabase admin, BsonArray ops, CancellationToken ct)
@@ -94,9 +106,14 @@ public sealed class OplogReplayer(IMongoClient client, OplogEntryRewriter rewrit
         }
         catch (MongoCommandException e)
         {
-            var first = ops[0].AsBsonDocument;
-            throw new MongoBackupException(ErrorIds.OplogReplayFailed,
-                $"Replaying the oplog failed at {first.GetValue("ts", BsonNull.Value)} ({first.GetValue("op", "")} on {first.GetValue("ns", "")}): {e.ErrorMessage}", e);
+            throw ReplayFailed(ops, e);
         }
+    }
+
+    private static MongoBackupException ReplayFailed(BsonArray ops, MongoCommandException e)
+    {
+        var first = ops[0].AsBsonDocument;
+        return new MongoBackupException(ErrorIds.OplogReplayFailed,
+            $"Replaying the oplog failed at {first.GetValue("ts", BsonNull.Value)} ({first.GetValue("op", "")} on {first.GetValue("ns", "")}): {e.ErrorMessage}", e);
     }
 }
