@@ -1,0 +1,171 @@
+# Secrets never leak, and the TLS and SCRAM modes of a server work as a user meets them. Runs against the in-memory
+# server only: it is started with --auth and --tls, which a shared real server cannot be asked for.
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'TestServer.ps1')
+    Import-MongoBackupModule
+    $script:user = 'backupadmin'
+    $script:password = 'Pw' + [guid]::NewGuid().ToString('N')
+    $script:passphraseText = 'Pass' + [guid]::NewGuid().ToString('N')
+    $script:passphrase = ConvertTo-SecureString $passphraseText -AsPlainText -Force
+    $script:credential = [pscredential]::new($user, (ConvertTo-SecureString $password -AsPlainText -Force))
+    $script:wrongCredential = [pscredential]::new($user, (ConvertTo-SecureString 'Wrong-password-1' -AsPlainText -Force))
+    $script:server = Start-MongoTestServer -Arguments '--auth', "$($user):$password"
+    $script:uri = $server.Uri
+    $script:uriWithPassword = $uri -replace '^mongodb://', "mongodb://$($user):$password@"
+    $script:uriWithWrongPassword = $uri -replace '^mongodb://', "mongodb://$($user):Wrong-password-1@"
+    $script:repository = New-TestFolder
+    $script:copy = New-TestFolder
+    $script:db = 'sec_' + [guid]::NewGuid().ToString('N').Substring(0, 8)
+    (Get-Collection $uriWithPassword $db 'orders').InsertMany([MongoDB.Bson.BsonDocument[]] @(foreach ($i in 1..20) { New-BsonDocument ([ordered]@{ _id = $i; v = "x$i" }) }))
+
+    function ConvertTo-AllText {
+        # Everything a user could see of the objects and errors: every property as a list, and as JSON.
+        param([object[]] $Items)
+        # A record's InvocationInfo is PowerShell's own copy of the command line and its bound parameters, as the
+        # user typed them (a password in a connection string included); the module cannot change it, so it is left out.
+        foreach ($item in $Items) {
+            $item | Format-List * -Force | Out-String -Width 500
+            # Verbose, warning and debug records carry it too, and an exception's ErrorRecord again; exceptions are shown as text below.
+            $shown = if ($item -is [System.Management.Automation.ErrorRecord] -or $item -is [System.Management.Automation.InformationalRecord]) {
+                $item | Select-Object * -ExcludeProperty InvocationInfo, Exception
+            } else { $item }
+            try { $shown | ConvertTo-Json -Depth 5 -WarningAction SilentlyContinue } catch { "$_" }
+            if ($item -is [System.Management.Automation.ErrorRecord]) { $item.Exception.ToString(); "$($item.ErrorDetails)"; "$($item.TargetObject)" }
+        }
+    }
+}
+
+AfterAll {
+    Stop-MongoTestServer $server
+    Remove-Item $repository, $copy -Recurse -Force -ErrorAction SilentlyContinue
+}
+
+Describe 'Secrets never appear' {
+    BeforeAll {
+        $Error.Clear()
+        $common = @{ Verbose = $true; Debug = $true; ErrorAction = 'Continue'; WarningAction = 'Continue' }
+        $script:captured = @(& {
+                # Password in the connection string, then through -Credential; both with the encryption passphrase.
+                $full = Backup-MongoDatabase -ConnectionString $uriWithPassword -Repository $repository -Database $db -EncryptionKey $passphrase @common
+                $full
+                (Get-Collection $uriWithPassword $db 'orders').InsertOne((New-BsonDocument ([ordered]@{ _id = 99; v = 'late' })))
+                Backup-MongoOplog -ConnectionString $uri -Credential $credential -Repository $repository -EncryptionKey $passphrase @common
+                Backup-MongoDatabase -ConnectionString $uri -Credential $credential -Repository $repository -Database $db -EncryptionKey $passphrase @common
+                Get-MongoSnapshot -Repository $repository @common
+                Get-MongoRestoreWindow -Repository $repository @common
+                Test-MongoSnapshot -Repository $repository -Id $full.Id -EncryptionKey $passphrase -ConnectionString $uri -Credential $credential -Confirm:$false @common
+                $full | Restore-MongoDatabase -ConnectionString $uriWithPassword -RenameDatabase "$db=$($db)_a" -EncryptionKey $passphrase -Confirm:$false @common
+                $full | Restore-MongoDatabase -ConnectionString $uri -Credential $credential -RenameDatabase "$db=$($db)_b" -EncryptionKey $passphrase -Confirm:$false @common
+                $window = Get-MongoRestoreWindow -Repository $repository
+                Restore-MongoPointInTime -ConnectionString $uri -Credential $credential -Repository $repository -ClusterTime $window.ToTimestamp -RenameDatabase "$db=$($db)_c" -EncryptionKey $passphrase -Confirm:$false @common
+                Copy-MongoSnapshot -Repository $repository -Id $full.Id -Destination $copy -Confirm:$false @common
+                Invoke-MongoSnapshotRetention -Repository $repository -KeepLast 1 -WhatIf @common
+                Remove-MongoSnapshot -Repository $copy -Id $full.Id -WhatIf @common
+                Update-MongoSnapshotKey -Repository $repository -EncryptionKey $passphrase -NewEncryptionKey $passphrase -Confirm:$false @common
+                # Wrong passwords and a wrong passphrase: the failures must not repeat what was typed either.
+                try { Backup-MongoDatabase -ConnectionString $uriWithWrongPassword -Repository $repository -Database $db @common } catch { $_ }
+                try { Backup-MongoDatabase -ConnectionString $uri -Credential $wrongCredential -Repository $repository -Database $db @common } catch { $_ }
+                try { $full | Restore-MongoDatabase -ConnectionString $uri -Credential $credential -EncryptionKey (ConvertTo-SecureString 'Wrong-passphrase-1' -AsPlainText -Force) @common } catch { $_ }
+            } *>&1)
+        $script:errors = @($Error)
+        $script:text = (ConvertTo-AllText ($captured + $errors)) -join "`n"
+        $script:fileText = foreach ($file in Get-ChildItem $repository, $copy -Recurse -File) {
+            [System.Text.Encoding]::UTF8.GetString([System.IO.File]::ReadAllBytes($file.FullName))
+        }
+    }
+
+    It 'ran every cmdlet that connects or reads a repository, with verbose and debug output and the failures' {
+        $commands = @(Get-Command -Module MongoBackup -CommandType Cmdlet | Where-Object Name -ne 'New-MongoRepository').Name
+        foreach ($name in $commands) { (Get-Content $PSCommandPath -Raw) | Should -Match "\b$name\b" -Because "$name must be exercised here" }
+        @($captured | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }).Count | Should -BeGreaterThan 5
+        @($captured | Where-Object { $_ -is [MongoBackup.MongoSnapshot] }).Count | Should -BeGreaterThan 2
+        ($errors | ForEach-Object { $_.FullyQualifiedErrorId }) -join ' ' | Should -Match 'MongoBackup\.AuthenticationFailed.*MongoBackup\.AuthenticationFailed'
+        ($errors | ForEach-Object { $_.FullyQualifiedErrorId }) -join ' ' | Should -Match 'MongoBackup\.WrongEncryptionKey'
+    }
+
+    It 'shows the user name but never the password, in output, streams, errors or JSON' {
+        $text | Should -Match $user
+        $at = $text.IndexOf($password)
+        $at | Should -Be -1 -Because $(if ($at -ge 0) { "the password leaks here: " + $text.Substring([Math]::Max(0, $at - 300), 400) })
+    }
+
+    It 'never shows the encryption passphrase' {
+        $text.Contains($passphraseText) | Should -BeFalse
+    }
+
+    It 'writes neither the password nor the passphrase into any repository file' {
+        @($fileText).Count | Should -BeGreaterThan 5
+        foreach ($content in $fileText) {
+            $content.Contains($password) | Should -BeFalse
+            $content.Contains($passphraseText) | Should -BeFalse
+        }
+    }
+}
+
+Describe 'SCRAM authentication' {
+    It 'works with -Credential and refuses a wrong password as AuthenticationFailed' {
+        (Get-MongoSnapshot -Repository $repository | Select-Object -First 1) |
+            Restore-MongoDatabase -ConnectionString $uri -Credential $credential -RenameDatabase "$db=$($db)_scram" -EncryptionKey $passphrase -Confirm:$false -WarningAction SilentlyContinue |
+            ForEach-Object Succeeded | Should -BeTrue
+        { Backup-MongoDatabase -ConnectionString $uri -Credential $wrongCredential -Repository $repository -Database $db -ErrorAction Stop } |
+            Should -Throw -ErrorId 'MongoBackup.AuthenticationFailed*'
+        { Backup-MongoDatabase -ConnectionString $uri -Repository $repository -Database $db -ErrorAction Stop } | Should -Throw
+    }
+}
+
+Describe 'TLS' {
+    BeforeAll {
+        $folder = New-TestFolder
+        $rsa = [System.Security.Cryptography.RSA]::Create(2048)
+        $request = [System.Security.Cryptography.X509Certificates.CertificateRequest]::new('CN=localhost', $rsa,
+            [System.Security.Cryptography.HashAlgorithmName]::SHA256, [System.Security.Cryptography.RSASignaturePadding]::Pkcs1)
+        $names = [System.Security.Cryptography.X509Certificates.SubjectAlternativeNameBuilder]::new()
+        $names.AddDnsName('localhost'); $names.AddIpAddress([System.Net.IPAddress]::Loopback)
+        $request.CertificateExtensions.Add($names.Build())
+        $request.CertificateExtensions.Add([System.Security.Cryptography.X509Certificates.X509BasicConstraintsExtension]::new($true, $false, 0, $true))
+        $certificate = $request.CreateSelfSigned([DateTimeOffset]::UtcNow.AddDays(-1), [DateTimeOffset]::UtcNow.AddDays(1))
+        $script:pfx = Join-Path $folder 'server.pfx'
+        [System.IO.File]::WriteAllBytes($pfx, $certificate.Export([System.Security.Cryptography.X509Certificates.X509ContentType]::Pfx))
+        $script:caFile = Join-Path $folder 'ca.pem'
+        Set-Content $caFile $certificate.ExportCertificatePem()
+        $script:tlsServer = Start-MongoTestServer -Arguments '--tls', $pfx
+        $script:tlsUri = $tlsServer.Uri
+        $script:tlsFolder = $folder
+        $script:plain = Backup-MongoDatabase -ConnectionString $uri -Credential $credential -Repository (Join-Path $folder 'repo') -Database $db -WarningAction SilentlyContinue
+    }
+
+    AfterAll {
+        Stop-MongoTestServer $tlsServer
+        Remove-Item $tlsFolder -Recurse -Force -ErrorAction SilentlyContinue
+    }
+
+    It 'connects with -TlsCaFile holding the server certificate, with no warning' {
+        $result = $plain | Restore-MongoDatabase -ConnectionString $tlsUri -TlsCaFile $caFile -Confirm:$false -WarningVariable warnings -WarningAction SilentlyContinue
+        $result.Succeeded | Should -BeTrue
+        $result.Documents | Should -Be 21
+        $warnings | Where-Object { "$_" -match 'TlsAllowInvalidCertificate' } | Should -BeNullOrEmpty
+    }
+
+    It 'connects with -TlsAllowInvalidCertificate and warns every time' {
+        $snapshot = Backup-MongoDatabase -ConnectionString $tlsUri -TlsAllowInvalidCertificate -Repository (Join-Path $tlsFolder 'repo2') -Database $db -WarningVariable warnings -WarningAction SilentlyContinue
+        $snapshot.Documents | Should -Be 21
+        @($warnings | Where-Object { "$_" -match 'TlsAllowInvalidCertificate' }).Count | Should -Be 1
+        Backup-MongoOplog -ConnectionString $tlsUri -TlsAllowInvalidCertificate -Repository (Join-Path $tlsFolder 'repo2') -WarningVariable again -WarningAction SilentlyContinue
+        @($again | Where-Object { "$_" -match 'TlsAllowInvalidCertificate' }).Count | Should -Be 1
+    }
+
+    It 'refuses the server when its certificate is not trusted' {
+        $other = Join-Path $tlsFolder 'other-ca.pem'
+        $otherKey = [System.Security.Cryptography.ECDsa]::Create()
+        $otherCa = [System.Security.Cryptography.X509Certificates.CertificateRequest]::new('CN=someone else', $otherKey, [System.Security.Cryptography.HashAlgorithmName]::SHA256).
+            CreateSelfSigned([DateTimeOffset]::UtcNow.AddDays(-1), [DateTimeOffset]::UtcNow.AddDays(1))
+        Set-Content $other $otherCa.ExportCertificatePem()
+        { Backup-MongoDatabase -ConnectionString ($tlsUri + '&serverSelectionTimeoutMS=3000') -TlsCaFile $other -Repository (Join-Path $tlsFolder 'repo3') -Database $db -ErrorAction Stop } |
+            Should -Throw -ErrorId 'MongoBackup.ServerUnreachable*'
+    }
+
+    It 'refuses a client certificate file that does not exist, naming it' {
+        { Backup-MongoDatabase -ConnectionString $tlsUri -TlsCaFile $caFile -TlsCertificateFile (Join-Path $tlsFolder 'missing.pem') -Repository (Join-Path $tlsFolder 'repo4') -Database $db -ErrorAction Stop } |
+            Should -Throw -ExpectedMessage '*missing.pem*does not exist*'
+    }
+}
