@@ -50,6 +50,40 @@ public sealed class ObjectStoreEndToEndTests(MongoServerFixture server, ObjectSt
 
     [Theory]
     [MemberData(nameof(ObjectStoreServices.AllKinds), MemberType = typeof(ObjectStoreServices))]
+    public async Task Copy_test_remove_and_retention_behave_the_same_on_every_kind(StoreKind kind)
+    {
+        var repository = await services.NewRepositoryAsync(kind);
+        var database = TestDatabases.NewName("keep");
+        await server.Client.GetDatabase(database).GetCollection<BsonDocument>("c")
+            .InsertManyAsync(Enumerable.Range(0, 200).Select(i => new BsonDocument { { "_id", i }, { "v", new string('k', 50) } }));
+        var ids = new List<string>();
+        for (var i = 0; i < 3; i++)
+            ids.Add((await new BackupRunner(new RecordingObserver()).RunAsync(new BackupRequest
+            {
+                Connection = Connection, Repository = repository, Filter = new NamespaceFilter(databases: [database]),
+            }, CancellationToken.None)).Id);
+
+        // Copy to another repository of the same kind: every file arrives with its checksum, the copy lists and verifies.
+        var other = await services.NewRepositoryAsync(kind);
+        var copied = await new MongoBackup.Engine.Housekeeping.SnapshotCopier(new RecordingObserver()).CopyAsync(repository, ids[0], other, force: false, CancellationToken.None);
+        var original = await SnapshotCatalog.FindAsync(repository, ids[0], CancellationToken.None);
+        Assert.Equal(original.Files.Select(f => (f.Path, f.Sha256)), copied.Files.Select(f => (f.Path, f.Sha256)));
+        var verification = await new MongoBackup.Engine.Housekeeping.SnapshotVerifier(new RecordingObserver()).VerifyAsync(other, ids[0], restoreInto: null, keys: null, CancellationToken.None);
+        Assert.All(verification.Files, f => Assert.True(f.Passed, f.Problem));
+        Assert.Equal(200, verification.Files.Where(f => f.Kind == ManifestFileKind.Data).Sum(f => f.Documents));
+
+        // Retention keeps the newest; removal takes the rest, and the catalog shows it on every kind.
+        var plan = await MongoBackup.Engine.Housekeeping.RetentionApplier.PlanAsync(repository, new MongoBackup.Engine.Housekeeping.RetentionRules { KeepLast = 1 }, CancellationToken.None);
+        var removing = plan.Removals.Select(d => d.SnapshotId).Order().ToList();
+        Assert.Equal(ids.Take(2).Order(), removing);
+        await new MongoBackup.Engine.Housekeeping.RetentionApplier(new RecordingObserver()).ApplyAsync(repository, removing, CancellationToken.None);
+        Assert.Equal([ids[2]], (await SnapshotCatalog.LoadCompleteAsync(repository, CancellationToken.None)).Select(s => s.Id));
+        await new MongoBackup.Engine.Housekeeping.SnapshotRemover(new RecordingObserver()).RemoveAsync(repository, [ids[2]], force: false, CancellationToken.None);
+        Assert.Empty(await SnapshotCatalog.LoadCompleteAsync(repository, CancellationToken.None));
+    }
+
+    [Theory]
+    [MemberData(nameof(ObjectStoreServices.AllKinds), MemberType = typeof(ObjectStoreServices))]
     public async Task A_point_in_time_restore_replays_oplog_slices_kept_in_the_repository(StoreKind kind)
     {
         var repository = await services.NewRepositoryAsync(kind);
