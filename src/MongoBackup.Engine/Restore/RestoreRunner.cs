@@ -53,7 +53,7 @@ public sealed class RestoreRunner(IEngineObserver observer)
 
     private static async Task<IDumpReader> OpenSourceAsync(RestoreRequest request, CancellationToken ct)
     {
-        if (request.Snapshot is { } snapshot)
+        if ((request.Snapshot ?? SnapshotFolder(request.SourcePath)) is { } snapshot)
         {
             var manifest = await SnapshotCatalog.FindAsync(snapshot.Repository, snapshot.Id, ct);
             var dataKey = SnapshotEncryption.Open(manifest, request.Encryption);
@@ -66,6 +66,17 @@ public sealed class RestoreRunner(IEngineObserver observer)
             catch (InvalidDataException e) { throw new MongoBackupException(ErrorIds.CorruptFile, e.Message, e, snapshot.Id); }
         }
         return OpenPath(request.SourcePath);
+    }
+
+    /// <summary>
+    /// A -Path that names one of our snapshot folders (it holds manifest.json) is read as the snapshot it is, through
+    /// its repository: checked against its manifest, and decrypted when it is encrypted.
+    /// </summary>
+    private static RepositorySnapshot? SnapshotFolder(string path)
+    {
+        if (string.IsNullOrEmpty(path) || !File.Exists(Path.Combine(path, SnapshotManifest.FileName))) return null;
+        var folder = Path.GetFullPath(path).TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar);
+        return new RepositorySnapshot(new FolderRepository(Path.GetDirectoryName(folder)!), Path.GetFileName(folder));
     }
 
     private static IDumpReader OpenPath(string path)

@@ -73,6 +73,21 @@ public sealed class EncryptedBackupTests(MongoServerFixture server)
     }
 
     [Fact]
+    public async Task An_encrypted_snapshot_folder_given_by_path_restores_with_its_key()
+    {
+        using var repo = new TempFolder();
+        var (database, repository, manifest) = await BackUpAsync(repo, Passphrase());
+        var target = database + "_path";
+        var outcome = await new RestoreRunner(new RecordingObserver()).RunAsync(new RestoreRequest
+        {
+            Connection = Connection, SourcePath = repository.LocalPath(manifest.Id, "")!, Encryption = Passphrase(),
+            Map = new NamespaceMap().AddDatabaseRename(database, target),
+        }, CancellationToken.None);
+        Assert.True(outcome.Succeeded);
+        Assert.Equal(3000, await server.Client.GetDatabase(target).GetCollection<BsonDocument>("secrets").CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty));
+    }
+
+    [Fact]
     public async Task A_wrong_or_missing_key_is_refused_before_anything_is_written()
     {
         using var repo = new TempFolder();
