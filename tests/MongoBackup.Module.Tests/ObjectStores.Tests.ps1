@@ -45,9 +45,10 @@ BeforeAll {
     # Azurite's documented development account key; public, not a secret.
     $script:azuriteKey = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=='
     $script:azuriteEndpoint = "http://127.0.0.1:$($azurite.Port)/devstoreaccount1"
-    # The container must exist before a backup: create it with the SDK the module ships.
-    $blobs = Join-Path (Split-Path $env:MONGOBACKUP_MODULE) 'bin/Azure.Storage.Blobs.dll'
-    Add-Type -Path $blobs
+    # The container must exist before a backup: create it with a session copy of the SDK the module ships in bin/deps
+    # (the module's own copy lives in its isolated load context; LoadFrom finds the SDK's dependencies beside it).
+    $blobs = Join-Path (Split-Path $env:MONGOBACKUP_MODULE) 'bin/deps/Azure.Storage.Blobs.dll'
+    [void] [System.Reflection.Assembly]::LoadFrom($blobs)
     $connection = "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=$azuriteKey;BlobEndpoint=$azuriteEndpoint;"
     [Azure.Storage.Blobs.BlobContainerClient]::new($connection, 'pester').Create() | Out-Null
 }

@@ -62,6 +62,7 @@ Describe 'Secrets never appear' {
                 Invoke-MongoSnapshotRetention -Repository $repository -KeepLast 1 -WhatIf @common
                 Remove-MongoSnapshot -Repository $copy -Id $full.Id -WhatIf @common
                 Update-MongoSnapshotKey -Repository $repository -EncryptionKey $passphrase -NewEncryptionKey $passphrase -Confirm:$false @common
+                Invoke-MongoBackupPolicy -ConnectionString $uriWithPassword -Repository $repository -FullEvery '1.00:00:00' -EncryptionKey $passphrase -Confirm:$false @common
                 # Wrong passwords and a wrong passphrase: the failures must not repeat what was typed either.
                 try { Backup-MongoDatabase -ConnectionString $uriWithWrongPassword -Repository $repository -Database $db @common } catch { $_ }
                 try { Backup-MongoDatabase -ConnectionString $uri -Credential $wrongCredential -Repository $repository -Database $db @common } catch { $_ }
@@ -104,7 +105,7 @@ Describe 'Secrets never appear' {
 
 Describe 'SCRAM authentication' {
     It 'works with -Credential and refuses a wrong password as AuthenticationFailed' {
-        (Get-MongoSnapshot -Repository $repository | Select-Object -First 1) |
+        (Get-MongoSnapshot -Repository $repository | Where-Object Kind -eq 'Full' | Select-Object -First 1) |
             Restore-MongoDatabase -ConnectionString $uri -Credential $credential -RenameDatabase "$db=$($db)_scram" -EncryptionKey $passphrase -Confirm:$false -WarningAction SilentlyContinue |
             ForEach-Object Succeeded | Should -BeTrue
         { Backup-MongoDatabase -ConnectionString $uri -Credential $wrongCredential -Repository $repository -Database $db -ErrorAction Stop } |

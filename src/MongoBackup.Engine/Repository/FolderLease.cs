@@ -3,9 +3,10 @@ namespace MongoBackup.Engine.Repository;
 /// <summary>
 /// A lease on a folder repository: the file &lt;repo&gt;/.mongobackup-lease holding holder, token and expiry.
 /// It is created exclusively (written whole under a private name, then linked into place without overwriting,
-/// so nobody ever reads a half-written lease). An expired lease is taken over by renaming it aside, checking that
-/// what was renamed is the expired lease that was read (and putting it back if a successor's lease was caught
-/// instead), then creating a new one exclusively: of two runs taking over at once, only one gets it.
+/// so nobody ever reads a half-written lease). Every change to it (acquire, take over when expired, renew,
+/// release) happens while holding an OS lock on &lt;repo&gt;/.mongobackup-lease.guard, only for the milliseconds the
+/// change takes: of two runs taking over an expired lease at once, only one gets it. The OS drops that lock when a
+/// process dies, so a crash never leaves the guard held; the lease itself expires.
 /// </summary>
 public sealed class FolderLease : IRepositoryLease
 {
@@ -32,34 +33,65 @@ public sealed class FolderLease : IRepositoryLease
     public static Task<LeaseAttempt> TryAcquireAsync(string folder, string holderId, TimeSpan duration, TimeProvider clock, CancellationToken ct)
     {
         var path = Path.Combine(folder, FileName);
+        return Task.FromResult(WithGuard(path, ct, () => TryAcquire(path, holderId, duration, clock, ct)));
+    }
+
+    private static LeaseAttempt TryAcquire(string path, string holderId, TimeSpan duration, TimeProvider clock, CancellationToken ct)
+    {
         // Two passes: the second follows a takeover of an expired lease (or a lease released in between).
         for (var attempt = 0; attempt < 2; attempt++)
         {
             ct.ThrowIfCancellationRequested();
             var record = new LeaseRecord(holderId, Guid.NewGuid().ToString("N"), clock.GetUtcNow() + duration);
             if (TryCreateExclusive(path, record))
-                return Task.FromResult(LeaseAttempt.Granted(new FolderLease(path, duration, clock, record)));
+                return LeaseAttempt.Granted(new FolderLease(path, duration, clock, record));
 
             var current = ReadCurrent(path);
             if (current.Exists && current.Record is { } held && held.IsLive(clock.GetUtcNow()))
-                return Task.FromResult(LeaseAttempt.Refused(held.Holder, held.ExpiresAt));
+                return LeaseAttempt.Refused(held.Holder, held.ExpiresAt);
             if (current.Exists) TakeOverExpired(path, current.Text);
         }
         var after = ReadCurrent(path).Record;
-        return Task.FromResult(after is null
+        return after is null
             ? throw new MongoBackupException(ErrorIds.RepositoryNotWritable, $"The lease file {path} could not be created.", target: path)
-            : LeaseAttempt.Refused(after.Holder, after.ExpiresAt));
+            : LeaseAttempt.Refused(after.Holder, after.ExpiresAt);
+    }
+
+    /// <summary>Runs a change to the lease file under the guard lock, waiting briefly while another run holds it.</summary>
+    private static T WithGuard<T>(string path, CancellationToken ct, Func<T> change)
+    {
+        var guardPath = path + ".guard";
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            ct.ThrowIfCancellationRequested();
+            FileStream guard;
+            try
+            {
+                // FileShare.None is an exclusive OS lock (flock on Linux and macOS, a share mode on Windows).
+                guard = new FileStream(guardPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (DateTime.UtcNow < deadline)
+            {
+                Thread.Sleep(Random.Shared.Next(2, 15));
+                continue;
+            }
+            using (guard) return change();
+        }
     }
 
     public Task RenewAsync(CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
-        EnsureStillOurs();
-        var renewed = _record with { ExpiresAt = _clock.GetUtcNow() + _duration };
-        var temp = WriteTemp(_path, renewed);
-        // Replacing is atomic; the check above ran moments ago while the lease was live, so nobody could take it over.
-        File.Move(temp, _path, overwrite: true);
-        _record = renewed;
+        WithGuard(_path, ct, () =>
+        {
+            EnsureStillOurs();
+            var renewed = _record with { ExpiresAt = _clock.GetUtcNow() + _duration };
+            // Replacing is atomic, and under the guard nobody can take the lease over between the check and the write.
+            File.Move(WriteTemp(_path, renewed), _path, overwrite: true);
+            _record = renewed;
+            return true;
+        });
         return Task.CompletedTask;
     }
 
@@ -67,13 +99,12 @@ public sealed class FolderLease : IRepositoryLease
     {
         if (_released) return Task.CompletedTask;
         _released = true;
-        var aside = AsideName(_path);
-        try { File.Move(_path, aside, overwrite: false); }
-        catch (FileNotFoundException) { return Task.CompletedTask; }
-        // Only our own lease is removed; a successor's (ours expired and was taken over) goes back in place.
-        var moved = LeaseRecord.TryParse(File.ReadAllText(aside));
-        if (moved?.Token == _record.Token) File.Delete(aside);
-        else PutBack(aside, _path);
+        WithGuard(_path, CancellationToken.None, () =>
+        {
+            // Only our own lease is removed; a successor's (ours expired and was taken over) stays.
+            if (ReadCurrent(_path).Record?.Token == _record.Token) File.Delete(_path);
+            return true;
+        });
         return Task.CompletedTask;
     }
 
@@ -106,19 +137,10 @@ public sealed class FolderLease : IRepositoryLease
         }
     }
 
+    /// <summary>Removes the expired lease that was read (called under the guard, so it cannot be a successor's).</summary>
     private static void TakeOverExpired(string path, string expiredText)
     {
-        var aside = AsideName(path);
-        try { File.Move(path, aside, overwrite: false); }
-        catch (FileNotFoundException) { return; } // another run moved it first; the next pass finds out who won
-        if (File.ReadAllText(aside) == expiredText) File.Delete(aside);
-        else PutBack(aside, path); // a successor's fresh lease was caught in between: restore it untouched
-    }
-
-    private static void PutBack(string aside, string path)
-    {
-        try { File.Move(aside, path, overwrite: false); }
-        catch (IOException) when (File.Exists(path)) { File.Delete(aside); }
+        if (ReadCurrent(path).Text == expiredText) File.Delete(path);
     }
 
     private static (bool Exists, string Text, LeaseRecord? Record) ReadCurrent(string path)
@@ -146,6 +168,4 @@ public sealed class FolderLease : IRepositoryLease
         }
         return temp;
     }
-
-    private static string AsideName(string path) => $"{path}.{Guid.NewGuid():N}.aside";
 }

@@ -34,7 +34,9 @@ public sealed class FolderLeaseTests
         var second = await repository.TryAcquireLeaseAsync("run-b", Minute, CancellationToken.None);
         Assert.True(second.Acquired);
         await second.Lease!.ReleaseAsync(CancellationToken.None);
-        Assert.Empty(Directory.GetFileSystemEntries(folder.Path));
+        // The lease is gone; only the guard file whose OS lock serialises lease changes stays (it holds nothing).
+        Assert.Equal([FolderLease.FileName + ".guard"], Directory.GetFileSystemEntries(folder.Path).Select(Path.GetFileName));
+        Assert.Empty(await ListAsync(repository));
     }
 
     [Fact]
