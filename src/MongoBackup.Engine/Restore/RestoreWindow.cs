@@ -64,8 +64,9 @@ public static class RestoreWindows
         {
             var segment = Segments(list.Where(s => s.Kind == SnapshotKind.Oplog && s.OplogEnd is not null && SnapshotCatalog.SameSource(s, full)))
                 .FirstOrDefault(g => g.Covers(full.ConsistentAt!.Timestamp) && limit.IsWithin(g.EndPoint));
-            if (limit.IsWithin(full.ConsistentAt!))
-                return new RestoreWindow(full.Source.ReplicaSetName, full.ConsistentAt.Timestamp, full.ConsistentAt.Timestamp, full, []);
+            var consistentAt = full.ConsistentAt!;
+            if (limit.IsWithin(consistentAt))
+                return new RestoreWindow(full.Source.ReplicaSetName, consistentAt.Timestamp, consistentAt.Timestamp, full, []);
             if (segment is not null)
                 return new RestoreWindow(full.Source.ReplicaSetName, full.ConsistentAt!.Timestamp, segment.End, full,
                     segment.Slices.Where(s => s.OplogEnd!.Value > full.ConsistentAt!.Timestamp).ToList());

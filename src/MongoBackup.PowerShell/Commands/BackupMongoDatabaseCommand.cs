@@ -63,7 +63,7 @@ public sealed class BackupMongoDatabaseCommand : MongoEncryptedConnectionCmdlet
             Compression = Compression,
             ParallelCollections = ParallelCollections,
             IncludeUsersAndRoles = IncludeUsersAndRoles.IsPresent,
-            Tags = TagsOf(Tag),
+            Tags = TagArguments.ToDictionary(Tag),
             Encryption = EncryptionKeys,
         };
 
@@ -87,18 +87,4 @@ public sealed class BackupMongoDatabaseCommand : MongoEncryptedConnectionCmdlet
         MyInvocation.BoundParameters.TryGetValue("WhatIf", out var bound)
             ? ((SwitchParameter)bound).IsPresent
             : LanguagePrimitives.IsTrue(GetVariableValue("WhatIfPreference"));
-
-    private static Dictionary<string, string> TagsOf(Hashtable? tags)
-    {
-        var result = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (tags is null) return result;
-        foreach (DictionaryEntry entry in tags)
-        {
-            var key = entry.Key?.ToString();
-            if (string.IsNullOrWhiteSpace(key))
-                throw new MongoBackupException(ErrorIds.InvalidArgument, "A -Tag key is empty: every tag needs a name.");
-            result[key] = entry.Value?.ToString() ?? "";
-        }
-        return result;
-    }
 }

@@ -1,4 +1,3 @@
-using System.Collections;
 using System.Management.Automation;
 using MongoBackup.Engine;
 using MongoBackup.Engine.Catalog;
@@ -15,7 +14,7 @@ namespace MongoBackup.PowerShell.Commands;
 [Cmdlet(VerbsData.Restore, "MongoDatabase", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium,
     DefaultParameterSetName = SnapshotSet)]
 [OutputType(typeof(MongoRestoreResult))]
-public sealed class RestoreMongoDatabaseCommand : MongoEncryptedConnectionCmdlet
+public sealed class RestoreMongoDatabaseCommand : MongoRestoreCmdlet
 {
     private const string SnapshotSet = "Snapshot";
     private const string PathSet = "Path";
@@ -30,70 +29,16 @@ public sealed class RestoreMongoDatabaseCommand : MongoEncryptedConnectionCmdlet
     public string? Path { get; set; }
 
     [Parameter]
-    [ValidateNotNullOrEmpty]
-    [SupportsWildcards]
-    public string[]? Database { get; set; }
-
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    [SupportsWildcards]
-    public string[]? Collection { get; set; }
-
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    [SupportsWildcards]
-    public string[]? ExcludeCollection { get; set; }
-
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    [SupportsWildcards]
-    public string[]? NamespaceInclude { get; set; }
-
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    [SupportsWildcards]
-    public string[]? NamespaceExclude { get; set; }
-
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public object[]? RenameDatabase { get; set; }
-
-    [Parameter]
-    [ValidateNotNull]
-    public Hashtable? NamespaceMap { get; set; }
-
-    [Parameter]
-    public SwitchParameter Drop { get; set; }
-
-    [Parameter]
-    public SwitchParameter NoIndexRestore { get; set; }
-
-    [Parameter]
     public SwitchParameter NoOplogReplay { get; set; }
-
-    [Parameter]
-    public SwitchParameter IncludeUsersAndRoles { get; set; }
-
-    [Parameter]
-    [ValidateRange(1, 64)]
-    public int InsertionWorkers { get; set; } = 2;
 
     protected override void ProcessRecord() => RunCommand(() =>
     {
         var source = SourcePath();
-        var request = new RestoreRequest
+        var request = BuildRestoreRequest() with
         {
-            Connection = BuildConnection(),
             SourcePath = source,
             Snapshot = StoredSnapshot(),
-            Filter = Filter([]),
-            Map = RenameArguments.Build(RenameDatabase, NamespaceMap),
-            Drop = Drop.IsPresent,
-            NoIndexRestore = NoIndexRestore.IsPresent,
             NoOplogReplay = NoOplogReplay.IsPresent,
-            IncludeUsersAndRoles = IncludeUsersAndRoles.IsPresent,
-            InsertionWorkers = InsertionWorkers,
-            Encryption = EncryptionKeys,
         };
 
         var plan = Await(ct => RestoreRunner.PlanAsync(request, ct));
@@ -125,11 +70,6 @@ public sealed class RestoreMongoDatabaseCommand : MongoEncryptedConnectionCmdlet
             ? new RepositorySnapshot(OpenRepositoryArgument(snapshot.Repository), snapshot.Id)
             : null;
 
-    /// <summary>The parameters' filter, plus the namespaces the user declined at the confirmation prompt.</summary>
-    private NamespaceFilter Filter(IReadOnlyCollection<string> declined) => new(
-        Database, Collection, ExcludeCollection, NamespaceInclude,
-        (NamespaceExclude ?? []).Concat(declined.Select(WildcardPattern.Escape)));
-
     private bool Confirmed(PlannedNamespace ns, string source)
     {
         var action = Drop
@@ -140,17 +80,5 @@ public sealed class RestoreMongoDatabaseCommand : MongoEncryptedConnectionCmdlet
         return ShouldContinue(
             $"Drop {ns.TargetNamespace} on the target, losing what it holds, and restore it from {ns.SourceNamespace}?",
             "Confirm drop", ref _yesToAllDrops, ref _noToAllDrops);
-    }
-
-    /// <summary>
-    /// -Drop destroys data, so it is High impact: it asks unless the user already answered (-Confirm, or
-    /// -Confirm:$false) or lowered the bar ($ConfirmPreference = 'None'). The cmdlet itself is Medium so a
-    /// plain restore into empty targets runs unattended without prompts.
-    /// </summary>
-    private bool DropNeedsItsOwnPrompt()
-    {
-        if (MyInvocation.BoundParameters.ContainsKey("Confirm")) return false;
-        var preference = LanguagePrimitives.TryConvertTo(GetVariableValue("ConfirmPreference"), out ConfirmImpact p) ? p : ConfirmImpact.High;
-        return preference != ConfirmImpact.None && preference <= ConfirmImpact.High;
     }
 }

@@ -1,4 +1,3 @@
-using System.Collections;
 using System.Management.Automation;
 using MongoBackup.Engine;
 using MongoBackup.Engine.Catalog;
@@ -16,7 +15,7 @@ namespace MongoBackup.PowerShell.Commands;
 [Cmdlet(VerbsData.Restore, "MongoPointInTime", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium,
     DefaultParameterSetName = WallTimeSet)]
 [OutputType(typeof(MongoRestoreResult))]
-public sealed class RestoreMongoPointInTimeCommand : MongoEncryptedConnectionCmdlet
+public sealed class RestoreMongoPointInTimeCommand : MongoRestoreCmdlet
 {
     private const string WallTimeSet = "PointInTime";
     private const string ClusterTimeSet = "ClusterTime";
@@ -34,52 +33,6 @@ public sealed class RestoreMongoPointInTimeCommand : MongoEncryptedConnectionCmd
     [ValidateNotNullOrEmpty]
     public string ClusterTime { get; set; } = "";
 
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    [SupportsWildcards]
-    public string[]? Database { get; set; }
-
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    [SupportsWildcards]
-    public string[]? Collection { get; set; }
-
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    [SupportsWildcards]
-    public string[]? ExcludeCollection { get; set; }
-
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    [SupportsWildcards]
-    public string[]? NamespaceInclude { get; set; }
-
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    [SupportsWildcards]
-    public string[]? NamespaceExclude { get; set; }
-
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public object[]? RenameDatabase { get; set; }
-
-    [Parameter]
-    [ValidateNotNull]
-    public Hashtable? NamespaceMap { get; set; }
-
-    [Parameter]
-    public SwitchParameter Drop { get; set; }
-
-    [Parameter]
-    public SwitchParameter NoIndexRestore { get; set; }
-
-    [Parameter]
-    public SwitchParameter IncludeUsersAndRoles { get; set; }
-
-    [Parameter]
-    [ValidateRange(1, 64)]
-    public int InsertionWorkers { get; set; } = 2;
-
     protected override void ProcessRecord() => RunCommand(() =>
     {
         var limit = ParameterSetName == ClusterTimeSet
@@ -87,18 +40,7 @@ public sealed class RestoreMongoPointInTimeCommand : MongoEncryptedConnectionCmd
             : OplogLimit.AtWallTime(PointInTimeArgumentAttribute.ToInstant(PointInTime));
         var request = new PointInTimeRestoreRequest
         {
-            Restore = new RestoreRequest
-            {
-                Connection = BuildConnection(),
-                SourcePath = "", // the run restores from the base snapshot it chooses
-                Filter = new NamespaceFilter(Database, Collection, ExcludeCollection, NamespaceInclude, NamespaceExclude),
-                Map = RenameArguments.Build(RenameDatabase, NamespaceMap),
-                Drop = Drop.IsPresent,
-                NoIndexRestore = NoIndexRestore.IsPresent,
-                IncludeUsersAndRoles = IncludeUsersAndRoles.IsPresent,
-                InsertionWorkers = InsertionWorkers,
-                Encryption = EncryptionKeys,
-            },
+            Restore = BuildRestoreRequest(), // its source is the base snapshot the run chooses
             Repository = OpenRepositoryArgument(Repository),
             Limit = limit,
         };
@@ -127,16 +69,5 @@ public sealed class RestoreMongoPointInTimeCommand : MongoEncryptedConnectionCmd
         var slices = window.Slices.Count == 0 ? "no oplog slices" : $"{window.Slices.Count} oplog slice(s) ({string.Join(", ", window.Slices.Select(s => s.Id))})";
         var targets = string.Join(", ", namespaces.Select(n => n.SourceNamespace == n.TargetNamespace ? n.TargetNamespace : $"{n.SourceNamespace} -> {n.TargetNamespace}"));
         return $"Restore to {limit} from snapshot {window.BaseSnapshot.Id} (consistent at {window.BaseSnapshot.ConsistentAt!.Timestamp}) and {slices}, into {targets}";
-    }
-
-    /// <summary>
-    /// -Drop destroys data, so it asks unless the user already answered (-Confirm or -Confirm:$false) or lowered the
-    /// bar ($ConfirmPreference = 'None'), as Restore-MongoDatabase -Drop does.
-    /// </summary>
-    private bool DropNeedsItsOwnPrompt()
-    {
-        if (MyInvocation.BoundParameters.ContainsKey("Confirm")) return false;
-        var preference = LanguagePrimitives.TryConvertTo(GetVariableValue("ConfirmPreference"), out ConfirmImpact p) ? p : ConfirmImpact.High;
-        return preference != ConfirmImpact.None && preference <= ConfirmImpact.High;
     }
 }
