@@ -50,6 +50,44 @@ public sealed class ObjectStoreEndToEndTests(MongoServerFixture server, ObjectSt
 
     [Theory]
     [MemberData(nameof(ObjectStoreServices.AllKinds), MemberType = typeof(ObjectStoreServices))]
+    public async Task Encrypted_snapshots_and_slices_restore_to_a_moment_on_every_kind(StoreKind kind)
+    {
+        var repository = await services.NewRepositoryAsync(kind);
+        var keys = MongoBackup.Engine.Security.EncryptionKeySource.FromPassphrase(Secure("encrypted on every kind"));
+        var database = TestDatabases.NewName("store_enc");
+        using var session = await server.Client.StartSessionAsync();
+        var items = server.Client.GetDatabase(database).GetCollection<BsonDocument>("items");
+        await items.InsertManyAsync(session, Enumerable.Range(0, 100).Select(i => new BsonDocument { { "_id", i }, { "secret", $"s{i}" } }));
+        var full = await new BackupRunner(new RecordingObserver()).RunAsync(new BackupRequest
+        {
+            Connection = Connection, Repository = repository, Filter = new NamespaceFilter(databases: [database]), Encryption = keys,
+        }, CancellationToken.None);
+        await items.InsertOneAsync(session, new BsonDocument { { "_id", 100 }, { "secret", "s100" } });
+        var moment = OplogTimestamp.FromBsonTimestamp(session.OperationTime);
+        var slice = await new OplogSliceRunner(new RecordingObserver()).RunAsync(
+            new OplogSliceRequest { Connection = Connection, Repository = repository, Encryption = keys }, CancellationToken.None);
+        Assert.NotNull(full.Encryption);
+        Assert.NotNull(slice!.Encryption);
+
+        var target = TestDatabases.NewName("store_enc_r");
+        var outcome = await new PointInTimeRestoreRunner(new RecordingObserver()).RunAsync(new PointInTimeRestoreRequest
+        {
+            Repository = repository, Limit = OplogLimit.AtClusterTime(moment),
+            Restore = new RestoreRequest { Connection = Connection, Encryption = keys, Map = new NamespaceMap().AddDatabaseRename(database, target) },
+        }, CancellationToken.None);
+        Assert.True(outcome.Restore.Succeeded, outcome.Restore.OplogError);
+        Assert.Equal(101, await server.Client.GetDatabase(target).GetCollection<BsonDocument>("items").CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty));
+    }
+
+    private static System.Security.SecureString Secure(string text)
+    {
+        var secure = new System.Security.SecureString();
+        foreach (var c in text) secure.AppendChar(c);
+        return secure;
+    }
+
+    [Theory]
+    [MemberData(nameof(ObjectStoreServices.AllKinds), MemberType = typeof(ObjectStoreServices))]
     public async Task Copy_test_remove_and_retention_behave_the_same_on_every_kind(StoreKind kind)
     {
         var repository = await services.NewRepositoryAsync(kind);
