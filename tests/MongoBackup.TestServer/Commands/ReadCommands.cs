@@ -282,6 +282,12 @@ internal sealed class ReadCommands : ICommandGroup
                 input = new[] { CollStatsDocument(collection, first[0].AsBsonDocument) };
                 pipeline = new BsonArray(pipeline.Skip(1));
             }
+            else if (collection is { Kind: CollectionKind.Collection } && SmallSampleSize(pipeline.Count > 0 ? pipeline[0] as BsonDocument : null, collection) is { } size)
+            {
+                // A small $sample reads random records only, as MongoDB's random cursor does (readers use it to pick split points).
+                input = collection.Records.Sample(size, Random.Shared).Select(Collection.Parse).ToList();
+                pipeline = new BsonArray(pipeline.Skip(1));
+            }
             else
             {
                 input = collection == null ? Enumerable.Empty<BsonDocument>() : Source(context, collection);
@@ -294,6 +300,15 @@ internal sealed class ReadCommands : ICommandGroup
         }
         var results = AggregationPipeline.Parse(pipeline).Run(input).ToList();
         return CursorReplies.First(context, new ListCursor(ns, results), CursorReplies.BatchSizeOf(context));
+    }
+
+    /// <summary>The size of a leading {$sample: {size}} that asks for under 5% of the collection (MongoDB's rule for its random cursor).</summary>
+    private static int? SmallSampleSize(BsonDocument? first, Collection collection)
+    {
+        if (first is not { ElementCount: 1 } || first.GetElement(0).Name != "$sample" || first[0] is not BsonDocument spec) return null;
+        if (!spec.TryGetValue("size", out var size) || !size.IsNumeric) return null;
+        var wanted = size.ToInt64();
+        return wanted > 0 && wanted < collection.Records.Count * 0.05 ? (int)wanted : null;
     }
 
     private static BsonDocument CollStatsDocument(Collection collection, BsonDocument spec)

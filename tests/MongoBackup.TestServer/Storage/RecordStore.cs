@@ -26,6 +26,23 @@ internal sealed class RecordStore
         return id;
     }
 
+    /// <summary>
+    /// Up to <paramref name="count"/> distinct live records picked at random, without reading the others: what
+    /// WiredTiger's random cursor gives $sample when the sample is a small part of the collection.
+    /// </summary>
+    public List<byte[]> Sample(int count, Random random)
+    {
+        var picked = new HashSet<int>();
+        var result = new List<byte[]>();
+        var live = _docs.Count - _head;
+        for (var tries = 0; result.Count < count && live > 0 && tries < count * 20; tries++)
+        {
+            var slot = _head + random.Next(live);
+            if (_docs[slot] is { } document && picked.Add(slot)) result.Add(document);
+        }
+        return result;
+    }
+
     /// <summary>Puts back a removed record under its old id (undo of a delete in an aborted transaction).</summary>
     public void Restore(long id, byte[] document)
     {

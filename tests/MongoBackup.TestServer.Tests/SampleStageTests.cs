@@ -1,0 +1,34 @@
+using MongoDB.Bson;
+using MongoDB.Driver;
+
+namespace MongoBackup.TestServer.Tests;
+
+/// <summary>A small leading $sample picks random documents without reading the collection, as MongoDB's random cursor does.</summary>
+public sealed class SampleStageTests : IDisposable
+{
+    private readonly MongoTestServer _server = MongoTestServer.Start(new TestServerOptions { ReplicaSetName = "rs0", Log = TextWriter.Null });
+
+    public void Dispose() => _server.Dispose();
+
+    [Fact]
+    public async Task A_small_sample_returns_distinct_existing_documents_that_later_stages_see()
+    {
+        using var client = new MongoClient(_server.ConnectionString);
+        var items = client.GetDatabase("s").GetCollection<BsonDocument>("items");
+        await items.InsertManyAsync(Enumerable.Range(0, 2000).Select(i => new BsonDocument { { "_id", i }, { "v", i * 2 } }));
+        await items.DeleteManyAsync(new BsonDocument("_id", new BsonDocument("$lt", 1000))); // tombstones must not be sampled
+
+        var pipeline = new[]
+        {
+            new BsonDocument("$sample", new BsonDocument("size", 50)),
+            new BsonDocument("$project", new BsonDocument("v", 1)),
+            new BsonDocument("$sort", new BsonDocument("_id", 1)),
+        };
+        var sample = await (await items.AggregateAsync<BsonDocument>(pipeline)).ToListAsync();
+
+        Assert.Equal(50, sample.Count);
+        Assert.Equal(50, sample.Select(d => d["_id"].AsInt32).Distinct().Count());
+        Assert.All(sample, d => Assert.True(d["_id"].AsInt32 >= 1000 && d["v"].AsInt32 == d["_id"].AsInt32 * 2));
+        Assert.Equal(sample.Select(d => d["_id"].AsInt32).Order(), sample.Select(d => d["_id"].AsInt32));
+    }
+}
