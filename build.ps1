@@ -18,7 +18,9 @@ param(
     [string] $Task = 'Build',
     [ValidateSet('Debug', 'Release')]
     [string] $Configuration = 'Release',
-    # Extra arguments handed to the benchmark program (for example '--documents 4000000').
+    # Everything after the named parameters goes to the benchmark program, e.g.
+    #   dotnet pwsh ./build.ps1 -Task Bench --documents 4000000 --phases backup,restore
+    [Parameter(ValueFromRemainingArguments = $true)]
     [string[]] $BenchArgs = @()
 )
 
