@@ -1,3 +1,4 @@
+using MongoBackup.Engine.Tests.Support;
 using System.Security.Cryptography;
 using MongoBackup.Engine.Codecs;
 
@@ -83,20 +84,5 @@ public class CompressionCodecTests
             Compression.Gzip);
         var text = new StreamReader(stream).ReadToEnd();
         Assert.Contains("ServerVersion", text);
-    }
-
-    /// <summary>Keeps a MemoryStream readable after the codec disposes it.</summary>
-    private sealed class NonClosingStream(Stream inner) : Stream
-    {
-        public override bool CanRead => false;
-        public override bool CanSeek => false;
-        public override bool CanWrite => true;
-        public override long Length => inner.Length;
-        public override long Position { get => inner.Position; set => throw new NotSupportedException(); }
-        public override void Flush() => inner.Flush();
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => inner.Write(buffer, offset, count);
     }
 }

@@ -1,3 +1,4 @@
+using MongoBackup.Engine.Tests.Support;
 using MongoBackup.Engine.Codecs;
 
 namespace MongoBackup.Engine.Tests.Codecs;
@@ -18,7 +19,7 @@ public sealed class ParallelCompressionTests
         for (var i = 0; i < data.Length; i += 7) data[i] = (byte)random.Next(16); // compressible, not trivial
 
         var stored = new MemoryStream();
-        await using (var writer = CompressionCodec.WrapForWrite(new KeepOpen(stored), compression))
+        await using (var writer = CompressionCodec.WrapForWrite(new NonClosingStream(stored), compression))
             for (var at = 0; at < data.Length; at += 300_000)
                 await writer.WriteAsync(data.AsMemory(at, Math.Min(300_000, data.Length - at)));
 
@@ -35,26 +36,12 @@ public sealed class ParallelCompressionTests
     {
         var data = new byte[3 * 1024 * 1024 + 5];
         var stored = new MemoryStream();
-        await using (var writer = CompressionCodec.WrapForWrite(new KeepOpen(stored), Compression.Gzip))
+        await using (var writer = CompressionCodec.WrapForWrite(new NonClosingStream(stored), Compression.Gzip))
             await writer.WriteAsync(data);
         var bytes = stored.ToArray();
         var members = 0;
         for (var i = 0; i + 2 < bytes.Length; i++)
             if (bytes[i] == 0x1f && bytes[i + 1] == 0x8b && bytes[i + 2] == 0x08) members++;
         Assert.True(members >= 4, $"expected one gzip member per 1 MiB block, found {members}");
-    }
-
-    private sealed class KeepOpen(Stream inner) : Stream
-    {
-        public override bool CanRead => false;
-        public override bool CanSeek => false;
-        public override bool CanWrite => true;
-        public override long Length => inner.Length;
-        public override long Position { get => inner.Position; set => inner.Position = value; }
-        public override void Flush() { }
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => inner.Write(buffer, offset, count);
     }
 }

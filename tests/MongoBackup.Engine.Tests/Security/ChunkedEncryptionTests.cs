@@ -1,3 +1,4 @@
+using MongoBackup.Engine.Tests.Support;
 using System.Buffers.Binary;
 using System.Security;
 using MongoBackup.Engine.Formats;
@@ -13,7 +14,7 @@ public sealed class ChunkedEncryptionTests
     private static byte[] Encrypt(byte[] plain, string identity = Identity)
     {
         var stored = new MemoryStream();
-        using (var encrypting = new EncryptingStream(new NonClosing(stored), Key, identity))
+        using (var encrypting = new EncryptingStream(new NonClosingStream(stored), Key, identity))
             encrypting.Write(plain);
         return stored.ToArray();
     }
@@ -103,7 +104,7 @@ public sealed class ChunkedEncryptionTests
         Assert.Contains(right.Fingerprint, error.Message);
         using var unwrapped = DataKey.Unwrap(wrapped, right, "snap-1", right.Fingerprint);
         var stored = new MemoryStream();
-        using (var e = new EncryptingStream(new NonClosing(stored), unwrapped, Identity)) e.Write([1, 2, 3]);
+        using (var e = new EncryptingStream(new NonClosingStream(stored), unwrapped, Identity)) e.Write([1, 2, 3]);
         Assert.Equal([1, 2, 3], Decrypt(stored.ToArray()));
     }
 
@@ -137,19 +138,5 @@ public sealed class ChunkedEncryptionTests
         var secure = new SecureString();
         foreach (var c in text) secure.AppendChar(c);
         return secure;
-    }
-
-    private sealed class NonClosing(Stream inner) : Stream
-    {
-        public override bool CanRead => false;
-        public override bool CanSeek => false;
-        public override bool CanWrite => true;
-        public override long Length => inner.Length;
-        public override long Position { get => inner.Position; set => inner.Position = value; }
-        public override void Flush() => inner.Flush();
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => inner.Write(buffer, offset, count);
     }
 }
