@@ -35,8 +35,8 @@ public sealed class RestoreRunner(IEngineObserver observer)
         observer.Verbose($"Restoring {plan.Count} namespaces from {reader.Location} to {request.Connection.DisplayName}.");
 
         var ready = await PrepareTargetsAsync(client, request, plan, outcome, ct);
-        await RestoreDataAsync(client, request, reader, ready, outcome, clock, ct);
-        if (!request.NoIndexRestore) await RestoreIndexesAsync(client, ready, outcome, ct);
+        await RestoreDataAsync(client, request, reader, ready, clock, ct);
+        if (!request.NoIndexRestore) await RestoreIndexesAsync(client, ready, ct);
         if (request.IncludeUsersAndRoles)
         {
             var (users, roles) = await new UsersAndRolesRestorer(client, observer)
@@ -111,7 +111,7 @@ public sealed class RestoreRunner(IEngineObserver observer)
     }
 
     private async Task RestoreDataAsync(IMongoClient client, RestoreRequest request, IDumpReader reader,
-        List<(PlannedNamespace Ns, NamespaceRestoreResult Result)> ready, RestoreOutcome outcome, Stopwatch clock, CancellationToken ct)
+        List<(PlannedNamespace Ns, NamespaceRestoreResult Result)> ready, Stopwatch clock, CancellationToken ct)
     {
         var withData = ready.Where(r => !r.Ns.IsView).ToList();
         var bySource = withData.ToDictionary(r => r.Ns.Source);
@@ -151,8 +151,7 @@ public sealed class RestoreRunner(IEngineObserver observer)
         catch (Exception) { /* the failure was already recorded for this namespace */ }
     }
 
-    private async Task RestoreIndexesAsync(IMongoClient client, List<(PlannedNamespace Ns, NamespaceRestoreResult Result)> ready,
-        RestoreOutcome outcome, CancellationToken ct)
+    private async Task RestoreIndexesAsync(IMongoClient client, List<(PlannedNamespace Ns, NamespaceRestoreResult Result)> ready, CancellationToken ct)
     {
         var indexes = new IndexRestorer(client);
         foreach (var (ns, result) in ready.Where(r => r.Result.Error is null && !r.Ns.IsView))
