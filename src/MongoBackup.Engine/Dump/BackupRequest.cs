@@ -12,9 +12,9 @@ public sealed record BackupRequest
     public required ISnapshotRepository Repository { get; init; }
     public NamespaceFilter Filter { get; init; } = NamespaceFilter.Everything;
     public Compression Compression { get; init; } = Compression.Gzip;
-    /// <summary>How many collections are read at once.</summary>
+    /// <summary>How many cursors read at once, across all collections (a large collection's _id ranges count one each).</summary>
     public int ParallelCollections { get; init; } = 4;
-    /// <summary>A collection with at least this many documents is read as that many _id ranges in parallel (ParallelCollections of them).</summary>
+    /// <summary>A collection with at least this many documents is split into ParallelCollections _id ranges, read in parallel within that same budget.</summary>
     public long SplitThresholdDocuments { get; init; } = 250_000;
     public bool IncludeUsersAndRoles { get; init; }
     public IReadOnlyDictionary<string, string> Tags { get; init; } = new Dictionary<string, string>();

@@ -12,11 +12,15 @@ namespace MongoBackup.Engine.Dump;
 /// <summary>
 /// Dumps one namespace: its metadata.json, and its documents as raw BSON straight from the cursor into the
 /// codec stage, never deserialized. Memory is a few chunks whatever the collection's size.
+/// One dumper serves a whole backup: every cursor it opens, of any collection or _id range, takes one of
+/// <paramref name="maxReaders"/> slots, so the batches and chunks in flight (and so peak memory) depend on that
+/// number, not on how many collections happen to be large enough to split.
 /// </summary>
 public sealed class CollectionDumper(
-    IMongoClient client, SnapshotFileSet files, IEngineObserver observer, long splitThreshold, int rangesPerCollection)
+    IMongoClient client, SnapshotFileSet files, IEngineObserver observer, long splitThreshold, int maxReaders)
 {
     private const int BatchSize = 4096;
+    private readonly SemaphoreSlim _readerSlots = new(Math.Max(1, maxReaders));
 
     public async Task<ManifestNamespace> DumpAsync(SourceCollection collection, CancellationToken ct)
     {
@@ -46,7 +50,7 @@ public sealed class CollectionDumper(
     {
         var source = client.GetDatabase(collection.Database).GetCollection<RawBsonDocument>(collection.DataCollection);
         var estimated = await EstimateCountAsync(source, ct);
-        var ranges = await IdRangePlanner.PlanAsync(source, collection, estimated, splitThreshold, rangesPerCollection, ct);
+        var ranges = await IdRangePlanner.PlanAsync(source, collection, estimated, splitThreshold, maxReaders, ct);
         var path = DumpLayout.DataFile(collection.Database, collection.DataCollection, files.Compression);
         var clock = Stopwatch.StartNew();
         long documents = 0, bytes = 0;
@@ -56,6 +60,23 @@ public sealed class CollectionDumper(
         if (ranges.Count > 1)
             observer.Verbose($"{collection.Namespace}: reading {ranges.Count} _id ranges in parallel.");
         await Parallel.ForEachAsync(ranges, new ParallelOptions { MaxDegreeOfParallelism = ranges.Count, CancellationToken = ct }, async (range, token) =>
+        {
+            await _readerSlots.WaitAsync(token);
+            try
+            {
+                await ReadRangeAsync(range, token);
+            }
+            finally
+            {
+                _readerSlots.Release();
+            }
+        });
+        await writer.CompleteAsync(ct);
+        observer.Progress(new ProgressUpdate("Backing up", collection.Namespace, documents, bytes, estimated, clock.Elapsed, Completed: true));
+        observer.Verbose($"{collection.Namespace}: {documents} documents, {bytes} bytes in {clock.Elapsed.TotalSeconds:0.0} s.");
+        return (documents, bytes);
+
+        async Task ReadRangeAsync(IdRange range, CancellationToken token)
         {
             var chunker = ranges.Count == 1 ? null : writer.CreateChunker();
             using var cursor = await source.FindAsync(FilterDefinition<RawBsonDocument>.Empty, range.ToFindOptions(BatchSize), token);
@@ -76,11 +97,7 @@ public sealed class CollectionDumper(
                 observer.Progress(new ProgressUpdate("Backing up", collection.Namespace, total, Interlocked.Add(ref bytes, batchBytes), estimated, clock.Elapsed));
             }
             if (chunker is not null) await chunker.CompleteAsync(token);
-        });
-        await writer.CompleteAsync(ct);
-        observer.Progress(new ProgressUpdate("Backing up", collection.Namespace, documents, bytes, estimated, clock.Elapsed, Completed: true));
-        observer.Verbose($"{collection.Namespace}: {documents} documents, {bytes} bytes in {clock.Elapsed.TotalSeconds:0.0} s.");
-        return (documents, bytes);
+        }
     }
 
     private static async Task<long?> EstimateCountAsync(IMongoCollection<RawBsonDocument> collection, CancellationToken ct)
