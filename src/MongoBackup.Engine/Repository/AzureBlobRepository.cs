@@ -13,7 +13,7 @@ namespace MongoBackup.Engine.Repository;
 /// mongodump layout, plus PREFIX/&lt;id&gt;/manifest.json uploaded last. Files stream straight into block uploads and
 /// out of ranged reads; nothing is staged on local disk.
 /// </summary>
-public sealed class AzureBlobRepository : ISnapshotRepository
+public sealed class AzureBlobRepository : ISnapshotRepository, ILeasableRepository
 {
     /// <summary>Block size of uploads: large enough for throughput, small enough to bound memory per open file.</summary>
     private const int UploadBlockSize = 8 * 1024 * 1024;
@@ -110,6 +110,17 @@ public sealed class AzureBlobRepository : ISnapshotRepository
 
     /// <summary>Blobs have no local path.</summary>
     public string? LocalPath(string snapshotId, string relativePath) => null;
+
+    /// <summary>The lease blob PREFIX/.mongobackup-lease under ETag conditions (see <see cref="ConditionalObjectLease"/>); listing never sees it.</summary>
+    public Task<LeaseAttempt> TryAcquireLeaseAsync(string holderId, TimeSpan duration, CancellationToken ct) =>
+        TryAcquireLeaseAsync(holderId, duration, TimeProvider.System, ct);
+
+    public Task<LeaseAttempt> TryAcquireLeaseAsync(string holderId, TimeSpan duration, TimeProvider clock, CancellationToken ct)
+    {
+        var blob = _container.GetBlobClient(_layout.Root + ConditionalObjectLease.ObjectName);
+        var lease = new AzureConditionalBlob(blob, _errors, $"{Location}/{ConditionalObjectLease.ObjectName}");
+        return ConditionalObjectLease.TryAcquireAsync(lease, holderId, duration, clock, ct);
+    }
 
     private async Task ProbeAsync(CancellationToken ct) =>
         await _errors.Run(async () =>

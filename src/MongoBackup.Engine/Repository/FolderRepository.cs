@@ -95,7 +95,10 @@ public sealed class FolderRepository : ISnapshotRepository, ILeasableRepository
 
     /// <summary>The lease file &lt;repo&gt;/.mongobackup-lease (see <see cref="FolderLease"/>); snapshots are folders, so listing never sees it.</summary>
     public Task<LeaseAttempt> TryAcquireLeaseAsync(string holderId, TimeSpan duration, CancellationToken ct) =>
-        FolderLease.TryAcquireAsync(_root, holderId, duration, TimeProvider.System, ct);
+        TryAcquireLeaseAsync(holderId, duration, TimeProvider.System, ct);
+
+    public Task<LeaseAttempt> TryAcquireLeaseAsync(string holderId, TimeSpan duration, TimeProvider clock, CancellationToken ct) =>
+        FolderLease.TryAcquireAsync(_root, holderId, duration, clock, ct);
 
     /// <summary>The real path of a snapshot file, or of the snapshot's folder itself when <paramref name="relativePath"/> is empty.</summary>
     public string? LocalPath(string snapshotId, string relativePath) =>

@@ -24,6 +24,9 @@ public interface ILeasableRepository
 {
     /// <summary>Takes the lease when it is free or expired; otherwise says who holds it and until when. Never waits.</summary>
     Task<LeaseAttempt> TryAcquireLeaseAsync(string holderId, TimeSpan duration, CancellationToken ct);
+
+    /// <summary>The same, judging expiry by <paramref name="clock"/> (tests move a clock by hand instead of waiting).</summary>
+    Task<LeaseAttempt> TryAcquireLeaseAsync(string holderId, TimeSpan duration, TimeProvider clock, CancellationToken ct);
 }
 
 /// <summary>The outcome of one attempt: the lease, or the live holder that refused it.</summary>

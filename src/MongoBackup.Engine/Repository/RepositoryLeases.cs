@@ -1,6 +1,9 @@
 namespace MongoBackup.Engine.Repository;
 
-/// <summary>Lease entry point for any repository, with a clear refusal for kinds that cannot grant one.</summary>
+/// <summary>
+/// Lease entry point for any repository, with a clear refusal for kinds that cannot grant one. Folder, Azure Blob and
+/// S3 repositories grant leases; an S3-compatible store that ignores conditional writes is refused by the S3 repository itself.
+/// </summary>
 public static class RepositoryLeases
 {
     /// <summary>Shortest lease accepted: renewal runs at a third of it, and clocks between machines drift by seconds.</summary>
@@ -19,7 +22,7 @@ public static class RepositoryLeases
                 $"A repository lease must last at least {MinimumDuration.TotalSeconds:0} seconds; {duration} was asked for.", target: "LeaseDuration");
         if (repository is not ILeasableRepository leasable)
             throw new MongoBackupException(ErrorIds.LeaseNotSupported,
-                $"The repository {repository.Location} cannot grant a lease yet (only folder repositories can; Azure Blob and S3 leases are not built), so concurrent scheduled runs could not be kept apart. Use a folder repository for Invoke-MongoBackupPolicy, or schedule Backup-MongoDatabase and Backup-MongoOplog directly.",
+                $"The repository {repository.Location} cannot grant a lease (folder, Azure Blob and S3 repositories can), so concurrent scheduled runs could not be kept apart. Use one of those for Invoke-MongoBackupPolicy, or schedule Backup-MongoDatabase and Backup-MongoOplog directly.",
                 target: repository.Location);
         return leasable.TryAcquireLeaseAsync(holderId, duration, ct);
     }

@@ -12,17 +12,24 @@ namespace MongoBackup.Engine.Repository;
 /// PREFIX/&lt;id&gt;/..., in the mongodump layout, plus PREFIX/&lt;id&gt;/manifest.json put last. Files stream up as
 /// multipart uploads and down as GetObject streams; nothing is staged on local disk.
 /// </summary>
-public sealed class S3Repository : ISnapshotRepository, IDisposable
+public sealed class S3Repository : ISnapshotRepository, ILeasableRepository, IDisposable
 {
+    /// <summary>Name of the object that proves conditional writes work; random per probe, removed after.</summary>
+    private const string ProbeObjectPrefix = ".mongobackup-lease-probe-";
+
     private readonly RepositoryLocation _location;
     private readonly IAmazonS3 _client;
     private readonly S3Errors _errors;
     private readonly ObjectStoreLayout _layout;
+    private readonly string _endpoint;
+    // Set once the store has shown it honours conditional writes; checked again only by a new repository object.
+    private volatile bool _conditionalWritesProven;
 
     private S3Repository(RepositoryLocation location, IAmazonS3 client, string endpoint)
     {
         _location = location;
         _client = client;
+        _endpoint = endpoint;
         _errors = new S3Errors(location, endpoint);
         _layout = new ObjectStoreLayout(location);
     }
@@ -117,6 +124,23 @@ public sealed class S3Repository : ISnapshotRepository, IDisposable
 
     /// <summary>Objects have no local path.</summary>
     public string? LocalPath(string snapshotId, string relativePath) => null;
+
+    /// <summary>The lease object PREFIX/.mongobackup-lease under conditional PUTs (see <see cref="ConditionalObjectLease"/>); listing never sees it.</summary>
+    public Task<LeaseAttempt> TryAcquireLeaseAsync(string holderId, TimeSpan duration, CancellationToken ct) =>
+        TryAcquireLeaseAsync(holderId, duration, TimeProvider.System, ct);
+
+    public async Task<LeaseAttempt> TryAcquireLeaseAsync(string holderId, TimeSpan duration, TimeProvider clock, CancellationToken ct)
+    {
+        if (!_conditionalWritesProven)
+        {
+            var probeKey = _layout.Root + ProbeObjectPrefix + Guid.NewGuid().ToString("N");
+            await new S3ConditionalWriteProbe(_client, Bucket, probeKey, _errors, _endpoint, Location).EnsureSupportedAsync(ct).ConfigureAwait(false);
+            _conditionalWritesProven = true;
+        }
+        var leaseKey = _layout.Root + ConditionalObjectLease.ObjectName;
+        var lease = new S3ConditionalObject(_client, Bucket, leaseKey, _errors, $"{Location}/{ConditionalObjectLease.ObjectName}");
+        return await ConditionalObjectLease.TryAcquireAsync(lease, holderId, duration, clock, ct).ConfigureAwait(false);
+    }
 
     public void Dispose() => _client.Dispose();
 

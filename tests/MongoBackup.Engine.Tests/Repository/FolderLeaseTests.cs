@@ -123,12 +123,12 @@ public sealed class FolderLeaseTests
         var error = await Assert.ThrowsAsync<MongoBackupException>(() =>
             RepositoryLeases.TryAcquireAsync(new NoLeaseRepository(), "run", Minute, CancellationToken.None));
         Assert.Equal(ErrorIds.LeaseNotSupported, error.ErrorId);
-        Assert.Contains("s3://bucket/prefix cannot grant a lease", error.Message);
+        Assert.Contains("memory://scratch cannot grant a lease", error.Message);
     }
 
     private sealed class NoLeaseRepository : ISnapshotRepository
     {
-        public string Location => "s3://bucket/prefix";
+        public string Location => "memory://scratch";
         public Task<SnapshotFileWriter> CreateFileAsync(string snapshotId, string relativePath, CancellationToken ct) => throw new InvalidOperationException("not used");
         public Task<Stream> OpenReadAsync(string snapshotId, string relativePath, CancellationToken ct) => throw new InvalidOperationException("not used");
         public Task CommitManifestAsync(SnapshotManifest manifest, CancellationToken ct) => throw new InvalidOperationException("not used");

@@ -7,7 +7,7 @@ using System.Text;
 namespace MongoBackup.Engine.Tests.Repository.ObjectStores;
 
 /// <summary>
-/// One local test service from tests/services/node_modules (Azurite, s3rver) run by node on a free loopback port,
+/// One local test service from tests/services (Azurite, s3rver and its launcher) run by node on a free loopback port,
 /// with its own temp folder as working directory. Ready once its port accepts connections; killed with its
 /// children when disposed. Missing node or missing node_modules fail loudly: these tests never skip.
 /// </summary>
@@ -29,12 +29,12 @@ public sealed class NodeServiceProcess : IDisposable
     public int Port { get; }
     public string DataFolder { get; }
 
-    /// <param name="script">The service's entry script, relative to tests/services/node_modules.</param>
+    /// <param name="script">The service's entry script, relative to tests/services (e.g. node_modules/azurite/..., s3-server.js).</param>
     /// <param name="arguments">Its arguments; "{port}" and "{data}" are replaced by the port and the temp folder.</param>
     /// <param name="nodeOptions">Options for node itself, before the script.</param>
     public static async Task<NodeServiceProcess> StartAsync(string name, string script, IEnumerable<string> arguments, IEnumerable<string>? nodeOptions = null)
     {
-        var entry = Path.Combine(ServicesFolder(), "node_modules", script.Replace('/', Path.DirectorySeparatorChar));
+        var entry = Path.Combine(ServicesFolder(), script.Replace('/', Path.DirectorySeparatorChar));
         if (!File.Exists(entry))
             throw new InvalidOperationException(
                 $"{name} is not installed: '{entry}' is missing. Run 'npm ci --prefix tests/services' (build.ps1 -Task Test does it).");

@@ -8,6 +8,9 @@ namespace MongoBackup.Engine.Tests.Repository.ObjectStores;
 /// <summary>The three repository kinds the contract and end-to-end tests run over.</summary>
 public enum StoreKind { Folder, AzureBlob, S3 }
 
+/// <summary>Which s3rver to start: with AWS's conditional PUTs (tests/services/s3-server.js), or as published.</summary>
+public enum S3Launcher { WithConditionalWrites, Plain }
+
 /// <summary>
 /// Azurite (Azure Blob Storage) and s3rver (S3) running locally for a test class, and fresh, empty repositories
 /// of each kind on them: every call gets its own container or bucket, so tests never see each other's snapshots.
@@ -35,14 +38,11 @@ public sealed class ObjectStoreServices : IAsyncLifetime
     public async Task InitializeAsync()
     {
         // Both at once: each takes a few seconds to start.
-        var azurite = NodeServiceProcess.StartAsync("azurite-blob", "azurite/dist/src/blob/main.js",
+        var azurite = NodeServiceProcess.StartAsync("azurite-blob", "node_modules/azurite/dist/src/blob/main.js",
             ["--blobHost", "127.0.0.1", "--blobPort", "{port}", "--silent", "--inMemoryPersistence", "--extentMemoryLimit", "512",
              // The SDK may speak a newer REST version than this Azurite knows; the calls we make are unchanged.
              "--skipApiVersionCheck"]);
-        var s3 = NodeServiceProcess.StartAsync("s3rver", "s3rver/bin/s3rver.js",
-            ["--address", "127.0.0.1", "--port", "{port}", "--directory", "{data}", "--silent", "--configure-bucket", "ready"],
-            // s3rver signs list continuation tokens with DES, which OpenSSL 3 keeps in its legacy provider.
-            ["--openssl-legacy-provider"]);
+        var s3 = StartS3Async(S3Launcher.WithConditionalWrites);
         try
         {
             _azurite = await azurite;
@@ -59,6 +59,18 @@ public sealed class ObjectStoreServices : IAsyncLifetime
             throw;
         }
     }
+
+    /// <summary>
+    /// Starts s3rver on a free port with the bucket "ready". <see cref="S3Launcher.WithConditionalWrites"/> is
+    /// tests/services/s3-server.js, which gives PUT Object AWS's If-None-Match and If-Match behaviour (the lease needs it);
+    /// <see cref="S3Launcher.Plain"/> is s3rver as published, which ignores both (as some S3-compatible stores do).
+    /// </summary>
+    public static Task<NodeServiceProcess> StartS3Async(S3Launcher launcher) =>
+        NodeServiceProcess.StartAsync(launcher == S3Launcher.Plain ? "s3rver-plain" : "s3rver",
+            launcher == S3Launcher.Plain ? "node_modules/s3rver/bin/s3rver.js" : "s3-server.js",
+            ["--address", "127.0.0.1", "--port", "{port}", "--directory", "{data}", "--silent", "--configure-bucket", "ready"],
+            // s3rver signs list continuation tokens with DES, which OpenSSL 3 keeps in its legacy provider.
+            ["--openssl-legacy-provider"]);
 
     public Task DisposeAsync()
     {
@@ -108,10 +120,37 @@ public sealed class ObjectStoreServices : IAsyncLifetime
         return name;
     }
 
+    /// <summary>
+    /// Writes an object straight into the store, beside the repository's snapshots (PREFIX/name), as something
+    /// else than MongoBackup might: a damaged lease, a file left by hand.
+    /// </summary>
+    public async Task WriteRawAsync(ISnapshotRepository repository, StoreKind kind, string name, string text)
+    {
+        var location = RepositoryLocation.Parse(repository.Location);
+        var key = location.Prefix.Length == 0 ? name : $"{location.Prefix}/{name}";
+        switch (kind)
+        {
+            case StoreKind.Folder:
+                await File.WriteAllTextAsync(Path.Combine(repository.Location, name), text);
+                break;
+            case StoreKind.AzureBlob:
+                await new BlobContainerClient(AzuriteConnectionString, location.Container).GetBlobClient(key).UploadAsync(BinaryData.FromString(text), overwrite: true);
+                break;
+            default:
+                using (var client = NewS3Client(S3Endpoint))
+                    await client.PutObjectAsync(new PutObjectRequest { BucketName = location.Container, Key = key, ContentBody = text, UseChunkEncoding = false });
+                break;
+        }
+    }
+
+    /// <summary>A client for s3rver's built-in account at <paramref name="endpoint"/>.</summary>
+    public static AmazonS3Client NewS3Client(Uri endpoint) =>
+        new(S3AccessKey, S3SecretKey, new AmazonS3Config { ServiceURL = endpoint.ToString(), ForcePathStyle = true, AuthenticationRegion = "us-east-1" });
+
     public async Task<string> NewBucketAsync()
     {
         var name = "b" + Guid.NewGuid().ToString("N")[..20];
-        using var client = new AmazonS3Client(S3AccessKey, S3SecretKey, new AmazonS3Config { ServiceURL = S3Endpoint.ToString(), ForcePathStyle = true, AuthenticationRegion = "us-east-1" });
+        using var client = NewS3Client(S3Endpoint);
         await client.PutBucketAsync(new PutBucketRequest { BucketName = name });
         return name;
     }
