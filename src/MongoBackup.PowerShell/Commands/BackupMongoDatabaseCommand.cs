@@ -41,8 +41,10 @@ public sealed class BackupMongoDatabaseCommand : MongoEncryptedConnectionCmdlet
     [Parameter]
     public Compression Compression { get; set; } = Compression.Gzip;
 
+    /// <summary>How many cursors read at once: collections, or _id ranges of a large one (mongodump's --numParallelCollections).</summary>
     [Parameter]
     [ValidateRange(1, 64)]
+    [Alias("NumParallelCollections")]
     public int ParallelCollections { get; set; } = 4;
 
     [Parameter]

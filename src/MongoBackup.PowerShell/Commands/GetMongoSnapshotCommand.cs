@@ -19,6 +19,7 @@ public sealed class GetMongoSnapshotCommand : MongoEngineCmdlet
     [ValidateNotNullOrEmpty]
     [SupportsWildcards]
     [ArgumentCompleter(typeof(SnapshotIdCompleter))]
+    [Alias("SnapshotId")]
     public string[]? Id { get; set; }
 
     [Parameter]
@@ -27,7 +28,7 @@ public sealed class GetMongoSnapshotCommand : MongoEngineCmdlet
     [Parameter]
     [ValidateNotNullOrEmpty]
     [SupportsWildcards]
-    public string? Database { get; set; }
+    public string[]? Database { get; set; }
 
     [Parameter]
     public SwitchParameter IncludeIncomplete { get; set; }
@@ -58,10 +59,10 @@ public sealed class GetMongoSnapshotCommand : MongoEngineCmdlet
     private IEnumerable<MongoSnapshot> Select(IEnumerable<MongoSnapshot> snapshots)
     {
         var ids = (Id ?? []).Select(p => new WildcardPattern(p, WildcardOptions.IgnoreCase)).ToList();
-        var database = Database is null ? null : new WildcardPattern(Database, WildcardOptions.None);
+        var databases = (Database ?? []).Select(p => new WildcardPattern(p, WildcardOptions.None)).ToList();
         var chosen = snapshots
             .Where(s => ids.Count == 0 || ids.Any(p => p.IsMatch(s.Id)))
-            .Where(s => database is null || s.Databases.Any(database.IsMatch))
+            .Where(s => databases.Count == 0 || s.Databases.Any(name => databases.Any(p => p.IsMatch(name))))
             // Ids start with the UTC start time, so they also order the incomplete ones that have no manifest.
             .OrderByDescending(s => s.StartTime ?? DateTime.MinValue)
             .ThenByDescending(s => s.Id, StringComparer.Ordinal);

@@ -5,11 +5,12 @@ using MongoBackup.Engine.Connection;
 namespace MongoBackup.PowerShell.Commands;
 
 /// <summary>The parameters that say which server to talk to and how, shared by every cmdlet that connects.</summary>
-public abstract class MongoConnectionCmdlet : MongoEngineCmdlet
+public abstract class MongoConnectionCmdlet : MongoEngineCmdlet, IConnectionArguments
 {
     /// <summary>A mongodb:// or mongodb+srv:// URI. A password in it is redacted everywhere it is shown.</summary>
     [Parameter(Mandatory = true, Position = 0)]
     [ValidateNotNullOrEmpty]
+    [Alias("Uri")]
     public string ConnectionString { get; set; } = "";
 
     [Parameter]
@@ -38,22 +39,6 @@ public abstract class MongoConnectionCmdlet : MongoEngineCmdlet
     [ValidateNotNull]
     public SecureString? TlsCertificatePassword { get; set; }
 
-    protected ConnectionSettings BuildConnection(string readPreference = "primary")
-    {
-        var credential = Credential is { } c && c != PSCredential.Empty ? c : null;
-        if (TlsAllowInvalidCertificate.IsPresent)
-            WriteWarning("-TlsAllowInvalidCertificate: the server's certificate is not checked, so anyone between here and the server can read and change this session, credentials included.");
-        return new ConnectionSettings
-        {
-            ConnectionString = ConnectionString,
-            UserName = credential?.UserName,
-            Password = credential?.Password,
-            AuthenticationDatabase = AuthenticationDatabase,
-            TlsCaFile = TlsCaFile is null ? null : ResolvePath(TlsCaFile),
-            TlsAllowInvalidCertificates = TlsAllowInvalidCertificate.IsPresent,
-            TlsCertificateFile = TlsCertificateFile is null ? null : ResolvePath(TlsCertificateFile),
-            TlsCertificatePassword = TlsCertificatePassword,
-            ReadPreference = readPreference,
-        };
-    }
+    protected ConnectionSettings BuildConnection(string readPreference = "primary") =>
+        ConnectionArguments.Build(this, ResolvePath, WriteWarning, readPreference);
 }

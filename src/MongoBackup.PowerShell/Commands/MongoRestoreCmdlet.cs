@@ -53,9 +53,17 @@ public abstract class MongoRestoreCmdlet : MongoEncryptedConnectionCmdlet
     [Parameter]
     public SwitchParameter IncludeUsersAndRoles { get; set; }
 
+    /// <summary>Parallel bulk-insert streams per collection (mongorestore's --numInsertionWorkersPerCollection).</summary>
     [Parameter]
     [ValidateRange(1, 64)]
+    [Alias("NumInsertionWorkersPerCollection")]
     public int InsertionWorkers { get; set; } = 2;
+
+    /// <summary>How many collections are restored at once (mongorestore's --numParallelCollections).</summary>
+    [Parameter]
+    [ValidateRange(1, 64)]
+    [Alias("NumParallelCollections")]
+    public int ParallelCollections { get; set; } = 4;
 
     /// <summary>The parameters' filter, plus namespaces to leave out (those declined at a confirmation prompt).</summary>
     protected NamespaceFilter Filter(IEnumerable<string> declined) => new(
@@ -72,6 +80,7 @@ public abstract class MongoRestoreCmdlet : MongoEncryptedConnectionCmdlet
         NoIndexRestore = NoIndexRestore.IsPresent,
         IncludeUsersAndRoles = IncludeUsersAndRoles.IsPresent,
         InsertionWorkers = InsertionWorkers,
+        ParallelCollections = ParallelCollections,
         Encryption = EncryptionKeys,
     };
 

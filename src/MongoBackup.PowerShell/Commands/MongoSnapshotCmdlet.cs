@@ -29,6 +29,7 @@ public abstract class MongoSnapshotCmdlet : MongoEngineCmdlet
     [Parameter(Mandatory = true, Position = 1, ParameterSetName = IdSet)]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(SnapshotIdCompleter))]
+    [Alias("SnapshotId")]
     public string[] Id { get; set; } = [];
 
     /// <summary>The snapshots this record names: the piped one, or each -Id in -Repository.</summary>

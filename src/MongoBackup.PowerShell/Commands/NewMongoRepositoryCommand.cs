@@ -19,8 +19,10 @@ public sealed class NewMongoRepositoryCommand : MongoEngineCmdlet
     private const string AzureSet = "AzureBlob";
     private const string S3Set = "S3";
 
-    [Parameter(Mandatory = true, Position = 0, ParameterSetName = FolderSet)]
+    /// <summary>A folder; FullName lets a folder from Get-Item or Get-ChildItem bind by property name.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = FolderSet)]
     [ValidateNotNullOrEmpty]
+    [Alias("FullName")]
     public string Path { get; set; } = "";
 
     /// <summary>az://ACCOUNT/CONTAINER[/PREFIX]</summary>

@@ -16,16 +16,41 @@ namespace MongoBackup.PowerShell.Commands;
 [Cmdlet(VerbsDiagnostic.Test, "MongoSnapshot", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low,
     DefaultParameterSetName = SnapshotSet)]
 [OutputType(typeof(MongoSnapshotTestResult))]
-public sealed class TestMongoSnapshotCommand : MongoSnapshotCmdlet
+public sealed class TestMongoSnapshotCommand : MongoSnapshotCmdlet, IConnectionArguments
 {
     /// <summary>A server to restore into as a further check; the scratch databases are dropped afterwards.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [Alias("Uri")]
     public string? ConnectionString { get; set; }
 
     [Parameter]
     [Credential]
     public PSCredential? Credential { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string AuthenticationDatabase { get; set; } = "admin";
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? TlsCaFile { get; set; }
+
+    /// <summary>Skips every check of the server's certificate; a warning says so on every use.</summary>
+    [Parameter]
+    public SwitchParameter TlsAllowInvalidCertificate { get; set; }
+
+    /// <summary>A client certificate (PEM with its private key, or PFX) for mutual TLS and X.509 authentication.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? TlsCertificateFile { get; set; }
+
+    /// <summary>The password of the -TlsCertificateFile PFX or encrypted PEM key.</summary>
+    [Parameter]
+    [ValidateNotNull]
+    public SecureString? TlsCertificatePassword { get; set; }
+
+    string IConnectionArguments.ConnectionString => ConnectionString ?? "";
 
     /// <summary>The passphrase of an encrypted snapshot; without a key only sizes and SHA-256 of encrypted files are checked.</summary>
     [Parameter]
@@ -59,10 +84,6 @@ public sealed class TestMongoSnapshotCommand : MongoSnapshotCmdlet
                 $"Snapshot {id} failed its test: {string.Join(" ", result.Problems)}", target: id), result));
     });
 
-    private ConnectionSettings? RestoreTarget()
-    {
-        if (ConnectionString is null) return null;
-        var credential = Credential is { } c && c != PSCredential.Empty ? c : null;
-        return new ConnectionSettings { ConnectionString = ConnectionString, UserName = credential?.UserName, Password = credential?.Password };
-    }
+    private ConnectionSettings? RestoreTarget() =>
+        ConnectionString is null ? null : ConnectionArguments.Build(this, ResolvePath, WriteWarning);
 }

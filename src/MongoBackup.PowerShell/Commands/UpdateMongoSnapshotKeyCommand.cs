@@ -24,6 +24,7 @@ public sealed class UpdateMongoSnapshotKeyCommand : MongoEngineCmdlet
     /// <summary>The snapshots to rotate; every encrypted snapshot of the repository when omitted.</summary>
     [Parameter(Position = 1, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
+    [Alias("SnapshotId")]
     public string[]? Id { get; set; }
 
     [Parameter]

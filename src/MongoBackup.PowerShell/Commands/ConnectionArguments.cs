@@ -1,0 +1,43 @@
+using System.Management.Automation;
+using System.Security;
+using MongoBackup.Engine.Connection;
+
+namespace MongoBackup.PowerShell.Commands;
+
+/// <summary>
+/// The connection parameters, as every cmdlet that talks to a server declares them (the connecting cmdlets through
+/// <see cref="MongoConnectionCmdlet"/>; Test-MongoSnapshot beside its snapshot parameters), so they read alike.
+/// </summary>
+public interface IConnectionArguments
+{
+    string ConnectionString { get; }
+    PSCredential? Credential { get; }
+    string AuthenticationDatabase { get; }
+    string? TlsCaFile { get; }
+    SwitchParameter TlsAllowInvalidCertificate { get; }
+    string? TlsCertificateFile { get; }
+    SecureString? TlsCertificatePassword { get; }
+}
+
+/// <summary>Turns bound connection parameters into the engine's settings, the same way for every cmdlet.</summary>
+public static class ConnectionArguments
+{
+    public static ConnectionSettings Build(IConnectionArguments arguments, Func<string, string> resolvePath, Action<string> warn, string readPreference = "primary")
+    {
+        var credential = arguments.Credential is { } c && c != PSCredential.Empty ? c : null;
+        if (arguments.TlsAllowInvalidCertificate.IsPresent)
+            warn("-TlsAllowInvalidCertificate: the server's certificate is not checked, so anyone between here and the server can read and change this session, credentials included.");
+        return new ConnectionSettings
+        {
+            ConnectionString = arguments.ConnectionString,
+            UserName = credential?.UserName,
+            Password = credential?.Password,
+            AuthenticationDatabase = arguments.AuthenticationDatabase,
+            TlsCaFile = arguments.TlsCaFile is { } ca ? resolvePath(ca) : null,
+            TlsAllowInvalidCertificates = arguments.TlsAllowInvalidCertificate.IsPresent,
+            TlsCertificateFile = arguments.TlsCertificateFile is { } certificate ? resolvePath(certificate) : null,
+            TlsCertificatePassword = arguments.TlsCertificatePassword,
+            ReadPreference = readPreference,
+        };
+    }
+}
