@@ -10,9 +10,9 @@ BeforeAll {
     $items.InsertMany([MongoDB.Bson.BsonDocument[]] @(foreach ($i in 1..120) { New-BsonDocument ([ordered]@{ _id = $i; name = "item $i"; price = [double] $i / 4 }) }))
 
     function Start-NodeService {
-        # Runs a service from tests/services/node_modules on a free loopback port with its own temp folder; waits until it listens.
+        # Runs a service from tests/services on a free loopback port with its own temp folder; waits until it listens.
         param([string] $Script, [string[]] $Arguments, [string[]] $NodeOptions = @())
-        $entry = Join-Path $PSScriptRoot "../services/node_modules/$Script"
+        $entry = Join-Path $PSScriptRoot "../services/$Script"
         if (-not (Test-Path $entry)) { throw "'$entry' is missing: run 'npm ci --prefix tests/services' (build.ps1 -Task Test does it)." }
         if (-not (Get-Command node -ErrorAction SilentlyContinue)) { throw 'Node.js (node) is not on PATH: the object-store tests need it.' }
         $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
@@ -38,8 +38,9 @@ BeforeAll {
         [pscustomobject]@{ Process = $process; Port = $port; Data = $data }
     }
 
-    $script:azurite = Start-NodeService 'azurite/dist/src/blob/main.js' @('--blobHost', '127.0.0.1', '--blobPort', '{port}', '--silent', '--inMemoryPersistence', '--extentMemoryLimit', '256', '--skipApiVersionCheck')
-    $script:s3 = Start-NodeService 's3rver/bin/s3rver.js' @('--address', '127.0.0.1', '--port', '{port}', '--directory', '{data}', '--silent', '--configure-bucket', 'pester') `
+    $script:azurite = Start-NodeService 'node_modules/azurite/dist/src/blob/main.js' @('--blobHost', '127.0.0.1', '--blobPort', '{port}', '--silent', '--inMemoryPersistence', '--extentMemoryLimit', '256', '--skipApiVersionCheck')
+    # s3rver through tests/services/s3-server.js, which adds AWS's conditional PUTs (the repository lease needs them).
+    $script:s3 = Start-NodeService 's3-server.js' @('--address', '127.0.0.1', '--port', '{port}', '--directory', '{data}', '--silent', '--configure-bucket', 'pester') `
         -NodeOptions @('--openssl-legacy-provider') # s3rver signs list continuation tokens with DES (OpenSSL 3 legacy)
 
     # Azurite's documented development account key; public, not a secret.
@@ -118,6 +119,63 @@ Describe 'Backup and restore on <Name>' -ForEach @(
             Restore-MongoDatabase -ConnectionString $uri -RenameDatabase "$db=$db$Suffix" -Confirm:$false -WarningAction SilentlyContinue
         $result.Succeeded | Should -BeTrue
         Get-AllDocuments (Get-Collection $uri "$db$Suffix" 'items') | Should -Be (Get-AllDocuments (Get-Collection $uri $db 'items'))
+    }
+}
+
+Describe 'Invoke-MongoBackupPolicy on <Name>' -ForEach @(
+    @{ Name = 'Azure Blob Storage'; Kind = 'az' }
+    @{ Name = 'S3'; Kind = 's3' }
+) {
+    BeforeAll {
+        function New-PolicyRepository {
+            # A fresh prefix per test, so each starts with an empty repository and no lease.
+            $prefix = 'policy-' + [guid]::NewGuid().ToString('N').Substring(0, 8)
+            if ($Kind -eq 'az') {
+                New-MongoRepository -AzureBlob "az://devstoreaccount1/pester/$prefix" -AccountKey (ConvertTo-SecureString $azuriteKey -AsPlainText -Force) -Endpoint $azuriteEndpoint
+            }
+            else {
+                $credential = [pscredential]::new('S3RVER', (ConvertTo-SecureString 'S3RVER' -AsPlainText -Force))
+                New-MongoRepository -S3 "s3://pester/$prefix" -Endpoint "http://127.0.0.1:$($s3.Port)" -ForcePathStyle -Credential $credential
+            }
+        }
+    }
+
+    It 'of two concurrent runs on one repository, exactly one does the work and the other reports Skipped' {
+        $repository = New-PolicyRepository
+        $start = [System.Threading.ManualResetEventSlim]::new($false)
+        $jobs = foreach ($n in 1, 2) {
+            Start-ThreadJob -ArgumentList $env:MONGOBACKUP_MODULE, $uri, $repository, $start -ScriptBlock {
+                param($module, $uri, $repository, $start)
+                Import-Module $module
+                $start.Wait()
+                Invoke-MongoBackupPolicy -ConnectionString $uri -Repository $repository -FullEvery '1.00:00:00' -WarningAction SilentlyContinue
+            }
+        }
+        Start-Sleep -Seconds 2   # both jobs have imported the module and wait at the gate
+        $start.Set()
+        $results = @($jobs | Receive-Job -Wait -AutoRemoveJob -ErrorAction Stop)
+
+        $results.Count | Should -Be 2
+        $full = @($results | Where-Object Action -EQ 'Full')
+        $full.Count | Should -Be 1
+        $skipped = @($results | Where-Object Action -EQ 'Skipped')
+        $skipped.Count | Should -Be 1
+        $skipped[0].Reason | Should -Match 'another run holds the repository lease \(.+, until .+\)'
+        $skipped[0].LeaseHeldBy | Should -Not -BeNullOrEmpty
+        $snapshots = @(Get-MongoSnapshot -Repository $repository)
+        $snapshots.Count | Should -Be 1
+        $snapshots[0].Id | Should -Be $full[0].Snapshot.Id
+        $snapshots[0].Status | Should -Be 'Complete'
+        ($snapshots[0] | Test-MongoSnapshot).Passed | Should -BeTrue
+    }
+
+    It 'runs again once the first run has released the lease' {
+        $repository = New-PolicyRepository
+        $first = Invoke-MongoBackupPolicy -ConnectionString $uri -Repository $repository -FullEvery '1.00:00:00' -WarningAction SilentlyContinue
+        $second = Invoke-MongoBackupPolicy -ConnectionString $uri -Repository $repository -FullEvery '1.00:00:00' -WarningAction SilentlyContinue
+
+        $first.Action | Should -Be 'Full'
+        $second.Action | Should -Be 'Nothing'   # the lease was free again; only the full is not due
     }
 }
 
