@@ -27,7 +27,7 @@ internal static class FileVerifier
 
         await using (raw.ConfigureAwait(false))
         {
-            using var counted = new ChecksumReadStream(raw);
+            using var counted = new HashingReadStream(raw, leaveOpen: true);
             var (documents, parseProblem, offset) = parse
                 ? await ParseAsync(counted, manifest, file, dataKey, name, ct).ConfigureAwait(false)
                 : (0, null, null);

@@ -1,13 +1,13 @@
 using System.Security.Cryptography;
 
-namespace MongoBackup.Engine.Housekeeping;
+namespace MongoBackup.Engine.Repository;
 
 /// <summary>
-/// Passes reads through while counting and SHA-256ing them. Unlike VerifyingReadStream it never throws on a
-/// mismatch: a test reads a damaged file to its end and reports size, checksum and parse problems together.
-/// Disposing it leaves the inner stream open (the caller owns both).
+/// Passes reads through while counting and SHA-256ing them, so a stored file's size and checksum come from the one
+/// pass that reads its content. It judges nothing itself: <see cref="VerifyingReadStream"/> adds the manifest's
+/// checks for restores, and Test-MongoSnapshot reads a damaged file to its end to report every problem together.
 /// </summary>
-internal sealed class ChecksumReadStream(Stream inner) : Stream
+public class HashingReadStream(Stream inner, bool leaveOpen) : Stream
 {
     private readonly IncrementalHash _sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
 
@@ -22,6 +22,9 @@ internal sealed class ChecksumReadStream(Stream inner) : Stream
 
     /// <summary>Lowercase hex, like the manifest; call once, after <see cref="DrainAsync"/>.</summary>
     public string Sha256() => Convert.ToHexString(_sha256.GetHashAndReset()).ToLowerInvariant();
+
+    /// <summary>Called after every read that returned bytes, with <see cref="BytesRead"/> already counting them.</summary>
+    protected virtual void OnBytesRead() { }
 
     public override bool CanRead => true;
     public override bool CanSeek => false;
@@ -50,8 +53,10 @@ internal sealed class ChecksumReadStream(Stream inner) : Stream
 
     private void Account(ReadOnlySpan<byte> bytes)
     {
+        if (bytes.Length == 0) return;
         BytesRead += bytes.Length;
         _sha256.AppendData(bytes);
+        OnBytesRead();
     }
 
     public override void Flush() { }
@@ -61,7 +66,11 @@ internal sealed class ChecksumReadStream(Stream inner) : Stream
 
     protected override void Dispose(bool disposing)
     {
-        if (disposing) _sha256.Dispose();
+        if (disposing)
+        {
+            if (!leaveOpen) inner.Dispose();
+            _sha256.Dispose();
+        }
         base.Dispose(disposing);
     }
 }
