@@ -40,7 +40,7 @@ public sealed class MongoTestServer : IDisposable, IAsyncDisposable
         if (options.AuthUser != null)
         {
             if (string.IsNullOrEmpty(options.AuthPassword)) throw new ArgumentException("AuthUser needs an AuthPassword", nameof(options));
-            lock (_state.Catalog.Sync)
+            using (_state.Catalog.Lock.Exclusive())
                 UserCommands.StoreUser(_state, "admin", options.AuthUser, options.AuthPassword,
                     new BsonArray { new BsonDocument { { "role", "root" }, { "db", "admin" } } }, _state.PlainWrites);
         }

@@ -18,7 +18,7 @@ internal sealed class ServerState
         if (options.ReplicaSetName != null)
         {
             Oplog = new ReplicationLog(Catalog, options.OplogSizeMB);
-            lock (Catalog.Sync)
+            using (Catalog.Lock.Exclusive())
                 Oplog.Append(new BsonDocument { { "op", "n" }, { "ns", "" }, { "o", new BsonDocument("msg", "initiating set") } });
         }
     }

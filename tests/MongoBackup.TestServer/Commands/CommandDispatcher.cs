@@ -4,7 +4,7 @@ namespace MongoBackup.TestServer.Commands;
 
 /// <summary>
 /// Runs one command: finds its handler (unknown -> CommandNotFound 59), enforces authentication, runs it under the
-/// data lock, turns a <see cref="CommandFailure"/> into MongoDB's error reply, and adds $clusterTime and
+/// data lock (shared for plain inserts, see <see cref="SharedInsertAdmission"/>), turns a <see cref="CommandFailure"/> into MongoDB's error reply, and adds $clusterTime and
 /// operationTime in replica-set mode.
 /// </summary>
 internal sealed class CommandDispatcher
@@ -32,8 +32,7 @@ internal sealed class CommandDispatcher
             if (_server.AuthEnabled && !beforeAuth && !connection.IsAuthenticated)
                 throw CommandFailure.Unauthorized($"Command {name} requires authentication");
             var context = new CommandContext(_server, connection, body, database);
-            lock (_server.Catalog.Sync)
-                reply = handler(context);
+            reply = RunLocked(handler, context);
             if (!reply.Contains("ok")) reply.Add("ok", 1.0);
         }
         catch (CommandFailure failure)
@@ -55,11 +54,27 @@ internal sealed class CommandDispatcher
         return reply;
     }
 
+    /// <summary>Plain inserts into an existing collection share the data lock; every other command holds it alone.</summary>
+    private BsonDocument RunLocked(CommandHandler handler, CommandContext context)
+    {
+        var dataLock = _server.Catalog.Lock;
+        if (SharedInsertAdmission.MayTry(context.Body))
+        {
+            using (dataLock.Shared())
+            {
+                if (SharedInsertAdmission.TargetOf(_server.Catalog, context.Body, context.Database) is { } collection)
+                    lock (collection.WriteSync)
+                        return handler(context);
+            }
+        }
+        using (dataLock.Exclusive())
+            return handler(context);
+    }
+
     private void AddClusterTime(BsonDocument reply)
     {
         if (_server.Oplog == null) return;
-        BsonTimestamp last;
-        lock (_server.Catalog.Sync) last = _server.Oplog.LastTimestamp;
+        var last = _server.Oplog.LastTimestamp;
         reply["$clusterTime"] = new BsonDocument
         {
             { "clusterTime", last },

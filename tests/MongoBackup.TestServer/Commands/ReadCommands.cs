@@ -194,12 +194,14 @@ internal sealed class ReadCommands : ICommandGroup
         var batch = cursor.NextBatch(batchSize);
         if (batch.Count == 0 && cursor.IsAwaitData && !cursor.IsExhausted)
         {
-            // Wait for a writer to pulse the data lock (every oplog append does), up to maxTimeMS; no polling.
+            // Sleep without the data lock until a write is signalled (every oplog append is), up to maxTimeMS; no polling.
+            // The version is read under the exclusive lock, so no write can slip in unseen before the wait.
             var wait = Stopwatch.StartNew();
             var maxWait = context.LongArgument("maxTimeMS", 1000);
             while (batch.Count == 0 && wait.ElapsedMilliseconds < maxWait)
             {
-                Monitor.Wait(context.Server.Catalog.Sync, TimeSpan.FromMilliseconds(maxWait - wait.ElapsedMilliseconds));
+                var dataLock = context.Server.Catalog.Lock;
+                dataLock.WaitForWrite(dataLock.WriteVersion, TimeSpan.FromMilliseconds(maxWait - wait.ElapsedMilliseconds));
                 if (context.Server.Cursors.Find(id) == null) throw CommandFailure.CursorNotFound(id);
                 batch = cursor.NextBatch(batchSize);
             }
@@ -215,7 +217,7 @@ internal sealed class ReadCommands : ICommandGroup
         if (context.Body.GetValue("cursors", new BsonArray()) is BsonArray ids)
             foreach (var id in ids)
                 (context.Server.Cursors.Kill(id.ToInt64()) ? killed : notFound).Add(id);
-        Monitor.PulseAll(context.Server.Catalog.Sync); // a getMore awaiting data on a killed cursor returns now
+        context.Server.Catalog.Lock.NotifyWrite(); // a getMore awaiting data on a killed cursor returns now
         return new BsonDocument
         {
             { "cursorsKilled", killed }, { "cursorsNotFound", notFound }, { "cursorsAlive", new BsonArray() }, { "cursorsUnknown", new BsonArray() },

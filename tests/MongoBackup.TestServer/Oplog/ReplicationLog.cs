@@ -4,55 +4,57 @@ using MongoDB.Bson;
 namespace MongoBackup.TestServer.Oplog;
 
 /// <summary>
-/// local.oplog.rs: a capped collection of entries shaped as MongoDB 7.0 writes them. Appending stamps
-/// ts (strictly increasing), t, v and wall, drops the oldest entries past the size cap, and wakes
-/// tailable cursors waiting on the data lock.
+/// local.oplog.rs: a capped collection of entries shaped as MongoDB 7.0 writes them. An entry is encoded before it
+/// takes the append lock; under that one short critical section it gets ts (strictly increasing) and wall, is stored
+/// and the oldest entries past the size cap are dropped, so entries sit in ts order even when inserts into different
+/// collections run concurrently. Each append signals tailable cursors awaiting data.
 /// </summary>
 internal sealed class ReplicationLog : IOplogSink
 {
     public const string Database = "local";
     public const string CollectionName = "oplog.rs";
 
-    private readonly Catalog _catalog;
+    private readonly DataLock _dataLock;
+    private readonly object _appendSync = new();
     private readonly OplogClock _clock = new();
     private readonly long _maxBytes;
+    private BsonTimestamp _lastTimestamp = new(0, 0);
 
     public ReplicationLog(Catalog catalog, int sizeMegabytes)
     {
-        _catalog = catalog;
+        _dataLock = catalog.Lock;
         _maxBytes = (long)sizeMegabytes * 1024 * 1024;
         Collection = catalog.Add(Database, CollectionName, CollectionKind.Collection,
             new BsonDocument { { "capped", true }, { "size", CatalogWriter.CappedSize(_maxBytes) }, { "autoIndexId", false } });
-        LastTimestamp = new BsonTimestamp(0, 0);
         LastWall = DateTime.UtcNow;
     }
 
     public Collection Collection { get; }
-    public BsonTimestamp LastTimestamp { get; private set; }
+
+    /// <summary>ts of the newest entry; safe to read while inserts append concurrently.</summary>
+    public BsonTimestamp LastTimestamp => Volatile.Read(ref _lastTimestamp);
     public DateTime LastWall { get; private set; }
 
     /// <summary>The optime document {ts, t} of the newest entry.</summary>
     public BsonDocument LastOpTime => new() { { "ts", LastTimestamp }, { "t", 1L } };
 
-    /// <summary>Stamps and appends one entry; returns the stamped entry.</summary>
+    /// <summary>Stamps and appends one entry given without ts/t/v/wall.</summary>
     public void Write(BsonDocument entry) => Append(entry);
 
-    public BsonDocument Append(BsonDocument entry)
+    public void Append(BsonDocument entry)
     {
-        var ts = _clock.Next();
-        var wall = DateTime.UtcNow;
-        var stamped = new BsonDocument();
-        foreach (var element in entry)
-            if (element.Name is not ("ts" or "t" or "v" or "wall" or "prevOpTime")) stamped.Add(element);
-        stamped.Add("ts", ts).Add("t", 1L).Add("v", 2L).Add("wall", new BsonDateTime(wall));
-        if (entry.TryGetValue("prevOpTime", out var prev)) stamped.Add("prevOpTime", prev);
-        // The oplog must survive a dropDatabase of "local" in tests of other code; recreate lazily is not needed:
-        // "local" cannot be dropped through our dropDatabase.
-        Collection.Insert(stamped);
-        Collection.EnforceCap(_maxBytes, 0);
-        LastTimestamp = ts;
-        LastWall = wall;
-        System.Threading.Monitor.PulseAll(_catalog.Sync);
-        return stamped;
+        var encoded = OplogEntryEncoder.Encode(entry);
+        lock (_appendSync)
+        {
+            var ts = _clock.Next();
+            var wall = DateTime.UtcNow;
+            encoded.Stamp(ts, wall);
+            // "local" cannot be dropped through our dropDatabase, so the collection outlives every test's cleanup.
+            Collection.AppendWithoutId(encoded.Bytes);
+            Collection.EnforceCap(_maxBytes, 0);
+            LastWall = wall;
+            Volatile.Write(ref _lastTimestamp, ts);
+        }
+        _dataLock.NotifyWrite();
     }
 }

@@ -36,7 +36,7 @@ internal static class BsonBytes
         writer.WriteEndDocument();
     }
 
-    private static void WriteValue(IBsonWriter writer, BsonValue value)
+    public static void WriteValue(IBsonWriter writer, BsonValue value)
     {
         switch (value)
         {

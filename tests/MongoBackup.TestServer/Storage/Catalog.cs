@@ -3,15 +3,14 @@ using MongoDB.Bson;
 namespace MongoBackup.TestServer.Storage;
 
 /// <summary>
-/// Databases and their collections. Every read and write of server data happens under <see cref="Sync"/>:
-/// one lock keeps the catalog, records and oplog consistent, and writers pulse it so awaiting tailable
-/// cursors wake without polling.
+/// Databases and their collections. Every read and write of server data happens under <see cref="Lock"/>
+/// (see <see cref="DataLock"/> for which commands hold it shared); the name maps change only under it exclusively.
 /// </summary>
 internal sealed class Catalog
 {
     private readonly SortedDictionary<string, SortedDictionary<string, Collection>> _databases = new(StringComparer.Ordinal);
 
-    public object Sync { get; } = new();
+    public DataLock Lock { get; } = new();
 
     public IEnumerable<string> DatabaseNames => _databases.Keys.ToList();
 

@@ -6,7 +6,8 @@ namespace MongoBackup.TestServer.Storage;
 
 /// <summary>
 /// One collection (or view / time-series entry): identity, options, index specs, raw BSON records, the _id index and
-/// unique-key sets. Not thread-safe by itself: every caller holds the server's data lock.
+/// unique-key sets. Not thread-safe by itself: every caller holds the server's data lock exclusively, or holds it shared
+/// and holds <see cref="WriteSync"/>.
 /// </summary>
 internal sealed class Collection
 {
@@ -30,6 +31,13 @@ internal sealed class Collection
     public CollectionKind Kind { get; }
     public BsonDocument Options { get; set; }
     public Guid Uuid { get; }
+
+    /// <summary>Taken by inserts that run while the data lock is only held shared (see <see cref="DataLock"/>).</summary>
+    public object WriteSync { get; } = new();
+
+    /// <summary>The UUID as the BSON value oplog entries carry in "ui", built once.</summary>
+    public BsonBinaryData UuidValue => _uuidValue ??= new BsonBinaryData(Uuid, GuidRepresentation.Standard);
+    private BsonBinaryData? _uuidValue;
     public RecordStore Records { get; } = new();
     public IReadOnlyList<IndexDefinition> Indexes => _indexes;
     public bool IsCapped => Options.TryGetValue("capped", out var c) && c.ToBoolean();
@@ -97,10 +105,12 @@ internal sealed class Collection
     public long? FindById(BsonValue id) => _idIndex.TryGetValue(id, out var recordId) ? recordId : null;
 
     /// <summary>Stores a new document (which must have an _id) after checking every unique index.</summary>
-    public long Insert(BsonDocument document, byte[]? bytes = null)
+    public long Insert(BsonDocument document, byte[]? bytes = null) => Insert(document, bytes, document.GetValue("_id", null));
+
+    /// <summary>As <see cref="Insert(BsonDocument, byte[])"/> with the _id already read (raw documents parse it on each access).</summary>
+    public long Insert(BsonDocument document, byte[]? bytes, BsonValue? id)
     {
         // Only oplog-like capped collections hold documents without _id; they have no _id index entry.
-        var id = document.GetValue("_id", null);
         if (id != null && _idIndex.ContainsKey(id))
             throw DuplicateKeyMessage.Failure(Namespace, IdIndexName, new[] { ("_id", id) });
         foreach (var index in _indexes) index.CheckInsert(Namespace, document, -1);
@@ -129,6 +139,20 @@ internal sealed class Collection
         Records.Replace(recordId, BsonBytes.Of(after));
     }
 
+    /// <summary>
+    /// Stores raw bytes of a document that has no _id (oplog entries) without parsing them; with a unique secondary
+    /// index to maintain it takes the ordinary path.
+    /// </summary>
+    public void AppendWithoutId(byte[] bytes)
+    {
+        if (_indexes.Any(i => i.EnforcesUniqueness))
+        {
+            Insert(Parse(bytes), bytes);
+            return;
+        }
+        Records.Append(bytes);
+    }
+
     public void Delete(long recordId, BsonDocument document)
     {
         foreach (var index in _indexes) index.Remove(document, recordId);
@@ -152,8 +176,22 @@ internal sealed class Collection
         {
             var first = Records.FirstId();
             if (first == null) return;
-            Delete(first.Value, Parse(Records.Get(first.Value)!));
+            DropRecord(first.Value);
         }
+    }
+
+    /// <summary>Deletes a record, parsing it fully only when a unique index needs its keys.</summary>
+    private void DropRecord(long recordId)
+    {
+        var bytes = Records.Get(recordId)!;
+        if (_indexes.Any(i => i.EnforcesUniqueness))
+        {
+            Delete(recordId, Parse(bytes));
+            return;
+        }
+        if (new RawBsonDocument(bytes).TryGetValue("_id", out var id)) _idIndex.Remove(id);
+        _idOrder = null;
+        Records.Remove(recordId);
     }
 
     public IEnumerable<BsonDocument> Documents()

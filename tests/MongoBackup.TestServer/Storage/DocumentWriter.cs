@@ -32,17 +32,19 @@ internal sealed class DocumentWriter
             return document;
         }
         var stored = WithIdFirst(document);
-        RejectInvalidId(stored["_id"]);
+        // Read _id once: on a raw document (the common restore path) every access parses.
+        var id = stored.GetElement(0).Value;
+        RejectInvalidId(id);
         var bytes = BsonBytes.Of(stored);
         if (bytes.Length > MaxDocumentBytes)
             throw new CommandFailure(10334, "BSONObjectTooLarge", $"object to insert too large. size in bytes: {bytes.Length}, max size: {MaxDocumentBytes}");
-        var recordId = collection.Insert(stored, bytes);
+        var recordId = collection.Insert(stored, bytes, id);
         context.OnUndo(() => collection.Delete(recordId, stored));
         if (collection.IsCapped) EnforceCap(collection);
         context.Log(collection.Database, new BsonDocument
         {
-            { "op", "i" }, { "ns", collection.Namespace }, { "ui", UuidOf(collection) }, { "o", stored },
-            { "o2", new BsonDocument("_id", stored["_id"]) },
+            { "op", "i" }, { "ns", collection.Namespace }, { "ui", collection.UuidValue }, { "o", stored },
+            { "o2", new BsonDocument("_id", id) },
         });
         return stored;
     }
@@ -60,7 +62,7 @@ internal sealed class DocumentWriter
         var o = isReplacement ? after : OplogDiff.Compute(before, after);
         context.Log(collection.Database, new BsonDocument
         {
-            { "op", "u" }, { "ns", collection.Namespace }, { "ui", UuidOf(collection) }, { "o", o },
+            { "op", "u" }, { "ns", collection.Namespace }, { "ui", collection.UuidValue }, { "o", o },
             { "o2", new BsonDocument("_id", after["_id"]) },
         });
     }
@@ -72,7 +74,7 @@ internal sealed class DocumentWriter
         context.OnUndo(() => collection.Restore(recordId, document));
         context.Log(collection.Database, new BsonDocument
         {
-            { "op", "d" }, { "ns", collection.Namespace }, { "ui", UuidOf(collection) },
+            { "op", "d" }, { "ns", collection.Namespace }, { "ui", collection.UuidValue },
             { "o", new BsonDocument("_id", document["_id"]) },
         });
     }
@@ -85,11 +87,12 @@ internal sealed class DocumentWriter
             throw CommandFailure.BadValue($"can't use a{(id.BsonType == BsonType.Array ? "n" : "")} {id.BsonType.ToString().ToLowerInvariant()} for _id");
     }
 
-    public static BsonBinaryData UuidOf(Collection collection) => new(collection.Uuid, GuidRepresentation.Standard);
+    public static BsonBinaryData UuidOf(Collection collection) => collection.UuidValue;
 
     /// <summary>MongoDB stores _id as the first field and generates an ObjectId when it is missing.</summary>
     public static BsonDocument WithIdFirst(BsonDocument document)
     {
+        if (document is StoredBsonDocument { StartsWithId: true }) return document;
         if (document.ElementCount > 0 && document.GetElement(0).Name == "_id") return document;
         var ordered = new BsonDocument("_id", document.GetValue("_id", ObjectId.GenerateNewId()));
         foreach (var element in document)

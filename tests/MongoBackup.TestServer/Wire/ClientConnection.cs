@@ -14,12 +14,14 @@ namespace MongoBackup.TestServer.Wire;
 internal sealed class ClientConnection
 {
     private const int MaxMessageBytes = 48_000_000;
+    private const int KeptPayloadBytes = 16 * 1024 * 1024;
 
     private readonly TcpClient _client;
     private readonly CommandDispatcher _dispatcher;
     private readonly X509Certificate2? _certificate;
     private readonly TextWriter _log;
     private readonly CancellationTokenSource _closing = new();
+    private byte[] _payload = new byte[4096];
 
     public ClientConnection(TcpClient client, int id, CommandDispatcher dispatcher, X509Certificate2? certificate, TextWriter log)
     {
@@ -85,15 +87,27 @@ internal sealed class ClientConnection
                 throw new MalformedMessageException($"message length {length} is out of range");
             if (opCode != OpCode.Msg && opCode != OpCode.Query)
                 throw new MalformedMessageException($"unsupported opcode {opCode}");
-            var payload = new byte[length - RequestParser.HeaderLength];
-            await stream.ReadExactlyAsync(payload, _closing.Token);
-            var request = RequestParser.Parse(requestId, opCode, payload);
+            var payloadLength = length - RequestParser.HeaderLength;
+            var payload = PayloadBuffer(payloadLength);
+            await stream.ReadExactlyAsync(payload.AsMemory(0, payloadLength), _closing.Token);
+            var request = RequestParser.Parse(requestId, opCode, payload.AsSpan(0, payloadLength));
             await WaitForAwaitableHelloAsync(request);
             var reply = await Task.Run(() => _dispatcher.Run(State, request.Body, request.Database));
             if (request.MoreToCome) continue;
             var (buffer, replyLength) = ReplyWriter.Frame(request, reply);
             await stream.WriteAsync(buffer.AsMemory(0, replyLength), _closing.Token);
         }
+    }
+
+    /// <summary>
+    /// The parser copies out everything it keeps, so one buffer serves every request of this connection; restore batches
+    /// are megabytes each and would otherwise each be a new large-object-heap array.
+    /// </summary>
+    private byte[] PayloadBuffer(int length)
+    {
+        if (length > KeptPayloadBytes) return new byte[length];
+        if (_payload.Length < length) _payload = new byte[Math.Max(length, Math.Min(KeptPayloadBytes, _payload.Length * 2))];
+        return _payload;
     }
 
     /// <summary>

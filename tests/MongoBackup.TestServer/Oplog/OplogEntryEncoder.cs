@@ -1,0 +1,72 @@
+using System.Buffers.Binary;
+using MongoBackup.TestServer.Storage;
+using MongoDB.Bson;
+using MongoDB.Bson.IO;
+
+namespace MongoBackup.TestServer.Oplog;
+
+/// <summary>
+/// Writes an oplog entry's BSON once, outside the oplog's critical section: the entry's own fields (documents a client
+/// sent are copied as raw bytes, never re-serialized), then ts, t, v and wall, then prevOpTime, as MongoDB orders them.
+/// ts and wall are placeholders that <see cref="EncodedOplogEntry.Stamp"/> fills in place when the entry is appended.
+/// </summary>
+internal static class OplogEntryEncoder
+{
+    private const int KeptBufferBytes = 1 << 20; // larger scratch buffers are dropped after use, not kept per thread
+
+    [ThreadStatic] private static MemoryStream? _scratch;
+
+    public static EncodedOplogEntry Encode(BsonDocument entry)
+    {
+        var stream = _scratch ??= new MemoryStream(4096);
+        stream.SetLength(0);
+        int tsOffset, wallOffset;
+        using (var writer = new BsonBinaryWriter(stream))
+        {
+            writer.WriteStartDocument();
+            foreach (var element in entry)
+            {
+                if (element.Name is "ts" or "t" or "v" or "wall" or "prevOpTime") continue;
+                writer.WriteName(element.Name);
+                BsonBytes.WriteValue(writer, element.Value);
+            }
+            writer.WriteTimestamp("ts", 0);
+            tsOffset = (int)writer.BsonStream.Position - sizeof(long);
+            writer.WriteInt64("t", 1L);
+            writer.WriteInt64("v", 2L);
+            writer.WriteDateTime("wall", 0);
+            wallOffset = (int)writer.BsonStream.Position - sizeof(long);
+            if (entry.TryGetValue("prevOpTime", out var prev))
+            {
+                writer.WriteName("prevOpTime");
+                BsonBytes.WriteValue(writer, prev);
+            }
+            writer.WriteEndDocument();
+        }
+        var bytes = stream.ToArray();
+        if (stream.Capacity > KeptBufferBytes) _scratch = null;
+        return new EncodedOplogEntry(bytes, tsOffset, wallOffset);
+    }
+}
+
+/// <summary>An encoded oplog entry whose ts and wall are written when it gets its place in the oplog.</summary>
+internal readonly struct EncodedOplogEntry
+{
+    private readonly int _tsOffset;
+    private readonly int _wallOffset;
+
+    public EncodedOplogEntry(byte[] bytes, int tsOffset, int wallOffset)
+    {
+        Bytes = bytes;
+        _tsOffset = tsOffset;
+        _wallOffset = wallOffset;
+    }
+
+    public byte[] Bytes { get; }
+
+    public void Stamp(BsonTimestamp ts, DateTime wall)
+    {
+        BinaryPrimitives.WriteInt64LittleEndian(Bytes.AsSpan(_tsOffset), ts.Value);
+        BinaryPrimitives.WriteInt64LittleEndian(Bytes.AsSpan(_wallOffset), BsonUtils.ToMillisecondsSinceEpoch(wall));
+    }
+}
