@@ -94,6 +94,16 @@ Describe 'The mongodump and mongorestore names, as aliases' {
         Get-AllDocuments (Get-Collection $uri "$($db)_r" 'items') | Should -Be (Get-AllDocuments (Get-Collection $uri $db 'items'))
     }
 
+    It 'says with -Verbose what the catalog cmdlets read and decided' {
+        $verbose = @(Get-MongoSnapshot -Repository $repository -Verbose 4>&1 | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] })
+        $verbose.Message | Should -Contain "Read 1 complete snapshot manifest(s) in $repository."
+        $verbose = @(Get-MongoRestoreWindow -Repository $repository -Verbose 4>&1 | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] })
+        $verbose.Message | Should -Contain "1 complete snapshot(s) in $repository make 1 restore window(s)."
+        $id = (Get-MongoSnapshot -Repository $repository -Latest).Id
+        $verbose = @(Invoke-MongoSnapshotRetention -Repository $repository -KeepLast 1 -Verbose 4>&1 | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] })
+        $verbose.Message | Should -Contain "$($id): keep, kept by KeepLast 1 (#1)."
+    }
+
     It 'tests a snapshot by -SnapshotId and, with -WhatIf, leaves no scratch database on the server' {
         $snapshot = Get-MongoSnapshot -Repository $repository -Latest
         $before = Get-DatabaseName $uri | Sort-Object

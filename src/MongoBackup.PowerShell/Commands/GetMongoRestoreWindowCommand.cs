@@ -24,7 +24,9 @@ public sealed class GetMongoRestoreWindowCommand : MongoEngineCmdlet
         var repository = OpenRepositoryArgument(Repository);
         var snapshots = Await(ct => SnapshotCatalog.LoadCompleteAsync(repository, ct));
         var pattern = ReplicaSetName is null ? null : new WildcardPattern(ReplicaSetName, WildcardOptions.IgnoreCase);
-        foreach (var window in RestoreWindows.Compute(snapshots))
+        var windows = RestoreWindows.Compute(snapshots);
+        WriteVerbose($"{snapshots.Count} complete snapshot(s) in {repository.Location} make {windows.Count} restore window(s).");
+        foreach (var window in windows)
         {
             if (pattern is not null && !pattern.IsMatch(window.ReplicaSetName ?? "")) continue;
             WriteObject(MongoRestoreWindow.FromWindow(window, repository.Location));

@@ -51,6 +51,8 @@ public sealed class GetMongoSnapshotCommand : MongoEngineCmdlet
             if (IncludeIncomplete) snapshots.Add(MongoSnapshot.Incomplete(found.SnapshotId, repository, found.Error));
         }
 
+        var complete = snapshots.Count(s => s.Status != MongoSnapshot.IncompleteStatus);
+        WriteVerbose($"Read {complete} complete snapshot manifest(s) in {repository.Location}{(IncludeIncomplete ? $" and {snapshots.Count - complete} incomplete snapshot folder(s)" : "")}.");
         var chosen = Select(snapshots);
         ReportMissingIds(snapshots, repository);
         WriteObject(chosen, enumerateCollection: true);

@@ -49,6 +49,8 @@ public sealed class InvokeMongoSnapshotRetentionCommand : MongoEngineCmdlet
             KeepWithin = MyInvocation.BoundParameters.ContainsKey(nameof(KeepWithin)) ? KeepWithin : null,
         };
         var plan = Await(ct => RetentionApplier.PlanAsync(repository, rules, ct));
+        foreach (var decision in plan.Decisions)
+            WriteVerbose($"{decision.SnapshotId}: {decision.Action.ToString().ToLowerInvariant()}, {decision.Reason}.");
         var confirmed = plan.Removals
             .Where(d => ShouldProcess(d.SnapshotId, $"Remove {d.Kind?.ToString().ToLowerInvariant()} snapshot from {repository.Location}: {d.Reason}"))
             .Select(d => d.SnapshotId).ToHashSet(StringComparer.Ordinal);
