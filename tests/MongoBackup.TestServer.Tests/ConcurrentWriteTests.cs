@@ -1,0 +1,145 @@
+using System.Diagnostics;
+using MongoDB.Bson;
+using MongoDB.Driver;
+
+namespace MongoBackup.TestServer.Tests;
+
+/// <summary>
+/// Inserts into existing collections run side by side (the data lock held shared): nothing may be lost, the oplog must
+/// stay one gap-free, strictly increasing sequence that matches what each collection holds, unique keys must hold,
+/// and tailing readers must see the entries in order.
+/// </summary>
+public class ConcurrentWriteTests : ServerTestBase
+{
+    private const int Writers = 8, BatchesPerWriter = 20, BatchSize = 25;
+
+    [Fact]
+    public async Task Concurrent_inserts_into_two_collections_keep_every_document_and_a_gap_free_increasing_oplog()
+    {
+        var server = StartServer();
+        var client = Connect(server);
+        var db = client.GetDatabase("load");
+        db.CreateCollection("left");
+        db.CreateCollection("right");
+        var start = LastOplogTimestamp(client);
+
+        await RunWritersAsync(server, (writer, collection) => Batches(writer).Select(batch =>
+            (Func<Task>)(() => collection.InsertManyAsync(batch, new InsertManyOptions { IsOrdered = false }))));
+
+        const int perCollection = Writers / 2 * BatchesPerWriter * BatchSize;
+        var entries = Oplog(client, new BsonDocument("ts", new BsonDocument("$gt", start)));
+        Assert.All(entries, e => Assert.Equal("i", e["op"].AsString));
+        Assert.Equal(2 * perCollection, entries.Count);
+        AssertGapFreeAndIncreasing(entries.Select(e => e["ts"].AsBsonTimestamp).ToList());
+        foreach (var name in new[] { "left", "right" })
+        {
+            var stored = db.GetCollection<BsonDocument>(name).Find(new BsonDocument()).ToList();
+            Assert.Equal(perCollection, stored.Count);
+            Assert.Equal(perCollection, stored.Select(d => d["_id"]).Distinct().Count());
+            // The oplog describes each collection's inserts in the order the collection stored them, byte for byte.
+            var logged = entries.Where(e => e["ns"] == "load." + name).Select(e => e["o"].AsBsonDocument).ToList();
+            Assert.Equal(stored.Select(d => d.ToBson()), logged.Select(d => d.ToBson()));
+        }
+    }
+
+    [Fact]
+    public async Task Duplicate_ids_inserted_concurrently_are_stored_once_and_rejected_for_every_other_writer()
+    {
+        var server = StartServer();
+        var client = Connect(server);
+        var db = client.GetDatabase("load");
+        db.CreateCollection("shared");
+        var collection = db.GetCollection<BsonDocument>("shared");
+        var start = LastOplogTimestamp(client);
+        const int ids = 200;
+        var duplicateErrors = 0;
+        var clients = Enumerable.Range(0, Writers).Select(_ => Connect(server)).ToList(); // Connect is not thread-safe
+        var writers = Enumerable.Range(0, Writers).Select(writer => Task.Run(async () =>
+        {
+            var mine = clients[writer].GetDatabase("load").GetCollection<BsonDocument>("shared");
+            // Every writer tries every id, in its own order, one batch at a time.
+            var order = Enumerable.Range(0, ids).OrderBy(i => (i * 7919 + writer * 104729) % ids).ToList();
+            foreach (var chunk in order.Chunk(20))
+            {
+                try
+                {
+                    await mine.InsertManyAsync(chunk.Select(i => new BsonDocument { { "_id", i }, { "by", writer } }),
+                        new InsertManyOptions { IsOrdered = false });
+                }
+                catch (MongoBulkWriteException<BsonDocument> e)
+                {
+                    Assert.All(e.WriteErrors, error => Assert.Equal(ServerErrorCategory.DuplicateKey, error.Category));
+                    Interlocked.Add(ref duplicateErrors, e.WriteErrors.Count);
+                }
+            }
+        })).ToList();
+        await Task.WhenAll(writers);
+
+        Assert.Equal(ids, collection.CountDocuments(new BsonDocument()));
+        Assert.Equal((Writers - 1) * ids, duplicateErrors);
+        var entries = Oplog(client, new BsonDocument { { "ts", new BsonDocument("$gt", start) }, { "ns", "load.shared" } });
+        Assert.Equal(Enumerable.Range(0, ids), entries.Select(e => e["o"]["_id"].AsInt32).OrderBy(i => i));
+        foreach (var document in collection.Find(new BsonDocument()).ToList())
+            Assert.Contains(entries, e => e["o"].AsBsonDocument.Equals(document)); // the stored copy is the logged one
+    }
+
+    [Fact]
+    public async Task Tailable_oplog_cursor_sees_concurrent_inserts_in_timestamp_order()
+    {
+        var server = StartServer();
+        var client = Connect(server);
+        var db = client.GetDatabase("load");
+        db.CreateCollection("left");
+        db.CreateCollection("right");
+        var oplog = client.GetDatabase("local").GetCollection<BsonDocument>("oplog.rs");
+        var options = new FindOptions<BsonDocument> { CursorType = CursorType.TailableAwait, MaxAwaitTime = TimeSpan.FromMilliseconds(200), BatchSize = 50 };
+        using var cursor = await oplog.FindAsync(new BsonDocument("ts", new BsonDocument("$gt", LastOplogTimestamp(client))), options);
+
+        var writing = RunWritersAsync(server, (writer, collection) => Batches(writer).Select(batch =>
+            (Func<Task>)(() => collection.InsertManyAsync(batch))));
+        const int expected = Writers * BatchesPerWriter * BatchSize;
+        var received = new List<BsonDocument>();
+        var clock = Stopwatch.StartNew();
+        while (received.Count < expected && clock.Elapsed < TimeSpan.FromSeconds(60) && await cursor.MoveNextAsync())
+            received.AddRange(cursor.Current);
+        await writing;
+
+        Assert.Equal(expected, received.Count);
+        AssertGapFreeAndIncreasing(received.Select(e => e["ts"].AsBsonTimestamp).ToList());
+        Assert.Equal(expected, received.Select(e => (e["ns"].AsString, e["o"]["_id"].AsString)).Distinct().Count());
+    }
+
+    /// <summary>Writers on their own clients (so their own connections); even writers use "left", odd ones "right".</summary>
+    private async Task RunWritersAsync(MongoTestServer server, Func<int, IMongoCollection<BsonDocument>, IEnumerable<Func<Task>>> work)
+    {
+        var clients = Enumerable.Range(0, Writers).Select(_ => Connect(server)).ToList(); // Connect is not thread-safe
+        var writers = Enumerable.Range(0, Writers).Select(writer => Task.Run(async () =>
+        {
+            var collection = clients[writer].GetDatabase("load").GetCollection<BsonDocument>(writer % 2 == 0 ? "left" : "right");
+            foreach (var step in work(writer, collection)) await step();
+        })).ToList();
+        await Task.WhenAll(writers);
+    }
+
+    private static IEnumerable<List<BsonDocument>> Batches(int writer) =>
+        Enumerable.Range(0, BatchesPerWriter).Select(batch => Enumerable.Range(0, BatchSize)
+            .Select(i => new BsonDocument { { "_id", $"w{writer}-b{batch}-{i}" }, { "writer", writer }, { "pad", new string('x', 200) } })
+            .ToList());
+
+    private static BsonTimestamp LastOplogTimestamp(MongoClient client) =>
+        client.GetDatabase("local").GetCollection<BsonDocument>("oplog.rs").Find(new BsonDocument())
+            .Sort(new BsonDocument("$natural", -1)).Limit(1).Single()["ts"].AsBsonTimestamp;
+
+    /// <summary>Each ts is the next increment in its second, or the first increment of a later second.</summary>
+    private static void AssertGapFreeAndIncreasing(List<BsonTimestamp> timestamps)
+    {
+        for (var i = 1; i < timestamps.Count; i++)
+        {
+            var (previous, current) = (timestamps[i - 1], timestamps[i]);
+            var next = current.Timestamp == previous.Timestamp
+                ? current.Increment == previous.Increment + 1
+                : current.Timestamp > previous.Timestamp && current.Increment == 1;
+            Assert.True(next, $"entry {i}: {current} does not directly follow {previous}");
+        }
+    }
+}
