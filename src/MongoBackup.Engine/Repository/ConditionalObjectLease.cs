@@ -77,7 +77,7 @@ internal sealed class ConditionalObjectLease : IRepositoryLease
             if (_released)
                 throw new InvalidOperationException($"The repository lease {_store.DisplayName} was released; it cannot be renewed.");
             var renewed = _record with { ExpiresAt = _clock.GetUtcNow() + _duration };
-            var written = await WriteOrFindOursAsync(_store, renewed, _store.TryReplaceAsync(renewed.Serialize(), _etag, ct), ct).ConfigureAwait(false);
+            var written = await ReplaceOursAsync(renewed, ct).ConfigureAwait(false);
             if (written is null) throw await LostAsync(ct).ConfigureAwait(false);
             (_record, _etag) = (written.Record, written.ETag);
         }
@@ -96,7 +96,7 @@ internal sealed class ConditionalObjectLease : IRepositoryLease
             _released = true;
             // Expired by any clock; when the lease was taken over, the ETag no longer matches and the successor's stays.
             var expired = _record with { ExpiresAt = DateTimeOffset.UnixEpoch };
-            await _store.TryReplaceAsync(expired.Serialize(), _etag, ct).ConfigureAwait(false);
+            await ReplaceOursAsync(expired, ct).ConfigureAwait(false);
         }
         finally
         {
@@ -115,6 +115,21 @@ internal sealed class ConditionalObjectLease : IRepositoryLease
         if (await write.ConfigureAwait(false) is { } etag) return new StoredLease(record, etag);
         var current = await store.ReadAsync(ct).ConfigureAwait(false);
         return current is not null && LeaseRecord.TryParse(current.Text) == record ? new StoredLease(record, current.ETag) : null;
+    }
+
+    /// <summary>
+    /// Replaces our lease with <paramref name="next"/> (same token). When the ETag we hold is refused, the object may
+    /// still be ours under an ETag we never saw (a renewal cancelled in flight, an answer lost and the write retried):
+    /// the token tells, since a successor's lease has its own. Only then is it replaced again, on the ETag now there.
+    /// </summary>
+    private async Task<StoredLease?> ReplaceOursAsync(LeaseRecord next, CancellationToken ct)
+    {
+        if (await _store.TryReplaceAsync(next.Serialize(), _etag, ct).ConfigureAwait(false) is { } etag) return new StoredLease(next, etag);
+        var current = await _store.ReadAsync(ct).ConfigureAwait(false);
+        var held = current is null ? null : LeaseRecord.TryParse(current.Text);
+        if (held is null || held.Token != _record.Token) return null;
+        if (held == next) return new StoredLease(next, current!.ETag);
+        return await _store.TryReplaceAsync(next.Serialize(), current!.ETag, ct).ConfigureAwait(false) is { } again ? new StoredLease(next, again) : null;
     }
 
     private static async Task<LeaseRecord?> ReadRecordAsync(IConditionalObjectStore store, CancellationToken ct) =>
