@@ -142,18 +142,7 @@ Describe 'Invoke-MongoBackupPolicy on <Name>' -ForEach @(
 
     It 'of two concurrent runs on one repository, exactly one does the work and the other reports Skipped' {
         $repository = New-PolicyRepository
-        $start = [System.Threading.ManualResetEventSlim]::new($false)
-        $jobs = foreach ($n in 1, 2) {
-            Start-ThreadJob -ArgumentList $env:MONGOBACKUP_MODULE, $uri, $repository, $start -ScriptBlock {
-                param($module, $uri, $repository, $start)
-                Import-Module $module
-                $start.Wait()
-                Invoke-MongoBackupPolicy -ConnectionString $uri -Repository $repository -FullEvery '1.00:00:00' -WarningAction SilentlyContinue
-            }
-        }
-        Start-Sleep -Seconds 2   # both jobs have imported the module and wait at the gate
-        $start.Set()
-        $results = @($jobs | Receive-Job -Wait -AutoRemoveJob -ErrorAction Stop)
+        $results = Invoke-ConcurrentPolicyRun $uri $repository
 
         $results.Count | Should -Be 2
         $full = @($results | Where-Object Action -EQ 'Full')

@@ -116,3 +116,21 @@ function Get-DatabaseName {
     $names = Read-Cursor ([MongoDB.Driver.MongoClient]::new($Uri).ListDatabaseNames([System.Threading.CancellationToken]::None))
     return @($names)
 }
+
+function Invoke-ConcurrentPolicyRun {
+    # Two Invoke-MongoBackupPolicy runs on one repository released at the same instant, each in its own thread job
+    # with the module imported there, as two scheduled jobs overlapping; returns both results.
+    param([string] $Uri, $Repository)
+    $start = [System.Threading.ManualResetEventSlim]::new($false)
+    $jobs = foreach ($n in 1, 2) {
+        Start-ThreadJob -ArgumentList $env:MONGOBACKUP_MODULE, $Uri, $Repository, $start -ScriptBlock {
+            param($module, $uri, $repository, $start)
+            Import-Module $module
+            $start.Wait()
+            Invoke-MongoBackupPolicy -ConnectionString $uri -Repository $repository -FullEvery '1.00:00:00' -WarningAction SilentlyContinue
+        }
+    }
+    Start-Sleep -Seconds 2   # both jobs have imported the module and wait at the gate
+    $start.Set()
+    return @($jobs | Receive-Job -Wait -AutoRemoveJob -ErrorAction Stop)
+}
