@@ -9,10 +9,14 @@ namespace MongoBackup.TestServer.Oplog;
 /// Writes an oplog entry's BSON once, outside the oplog's critical section: the entry's own fields (documents a client
 /// sent are copied as raw bytes, never re-serialized), then ts, t, v and wall, then prevOpTime, as MongoDB orders them.
 /// ts and wall are placeholders that <see cref="EncodedOplogEntry.Stamp"/> fills in place when the entry is appended.
+/// A large "o" kept as the client's bytes is not copied at all: the entry records an empty document in its place and
+/// refers to those bytes, for the oplog to store as a <see cref="DeferredRecord"/>.
 /// </summary>
 internal static class OplogEntryEncoder
 {
     private const int KeptBufferBytes = 1 << 20; // larger scratch buffers are dropped after use, not kept per thread
+    private const int SharedDocumentMinBytes = 256; // below this a copy costs less than the deferred record
+    private static readonly byte[] EmptyDocument = { 5, 0, 0, 0, 0 };
 
     [ThreadStatic] private static MemoryStream? _scratch;
 
@@ -20,7 +24,8 @@ internal static class OplogEntryEncoder
     {
         var stream = _scratch ??= new MemoryStream(4096);
         stream.SetLength(0);
-        int tsOffset, wallOffset;
+        int tsOffset, wallOffset, documentOffset = -1;
+        byte[]? shared = null;
         using (var writer = new BsonBinaryWriter(stream))
         {
             writer.WriteStartDocument();
@@ -28,6 +33,14 @@ internal static class OplogEntryEncoder
             {
                 if (element.Name is "ts" or "t" or "v" or "wall" or "prevOpTime") continue;
                 writer.WriteName(element.Name);
+                if (element.Name == "o" && element.Value is StoredBsonDocument { Bytes.Length: >= SharedDocumentMinBytes } stored)
+                {
+                    shared = stored.Bytes;
+                    using var empty = new ByteArrayBuffer(EmptyDocument, isReadOnly: true);
+                    writer.WriteRawBsonDocument(empty);
+                    documentOffset = (int)writer.BsonStream.Position - EmptyDocument.Length;
+                    continue;
+                }
                 BsonBytes.WriteValue(writer, element.Value);
             }
             writer.WriteTimestamp("ts", 0);
@@ -45,24 +58,31 @@ internal static class OplogEntryEncoder
         }
         var bytes = stream.ToArray();
         if (stream.Capacity > KeptBufferBytes) _scratch = null;
-        return new EncodedOplogEntry(bytes, tsOffset, wallOffset);
+        return new EncodedOplogEntry(bytes, tsOffset, wallOffset, shared, documentOffset);
     }
 }
 
-/// <summary>An encoded oplog entry whose ts and wall are written when it gets its place in the oplog.</summary>
+/// <summary>
+/// An encoded oplog entry whose ts and wall are written when it gets its place in the oplog; with
+/// <see cref="SharedDocument"/> set, <see cref="Bytes"/> is a template holding {} for "o" at <see cref="DocumentOffset"/>.
+/// </summary>
 internal readonly struct EncodedOplogEntry
 {
     private readonly int _tsOffset;
     private readonly int _wallOffset;
 
-    public EncodedOplogEntry(byte[] bytes, int tsOffset, int wallOffset)
+    public EncodedOplogEntry(byte[] bytes, int tsOffset, int wallOffset, byte[]? sharedDocument, int documentOffset)
     {
         Bytes = bytes;
         _tsOffset = tsOffset;
         _wallOffset = wallOffset;
+        SharedDocument = sharedDocument;
+        DocumentOffset = documentOffset;
     }
 
     public byte[] Bytes { get; }
+    public byte[]? SharedDocument { get; }
+    public int DocumentOffset { get; }
 
     public void Stamp(BsonTimestamp ts, DateTime wall)
     {

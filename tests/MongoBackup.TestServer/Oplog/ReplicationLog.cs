@@ -50,7 +50,10 @@ internal sealed class ReplicationLog : IOplogSink
             var wall = DateTime.UtcNow;
             encoded.Stamp(ts, wall);
             // "local" cannot be dropped through our dropDatabase, so the collection outlives every test's cleanup.
-            Collection.AppendWithoutId(encoded.Bytes);
+            if (encoded.SharedDocument is { } document)
+                Collection.AppendWithoutId(new DeferredRecord(encoded.Bytes, encoded.DocumentOffset, document));
+            else
+                Collection.AppendWithoutId(encoded.Bytes);
             Collection.EnforceCap(_maxBytes, 0);
             LastWall = wall;
             Volatile.Write(ref _lastTimestamp, ts);

@@ -153,6 +153,17 @@ internal sealed class Collection
         Records.Append(bytes);
     }
 
+    /// <summary>As <see cref="AppendWithoutId(byte[])"/> for a record assembled when read.</summary>
+    public void AppendWithoutId(DeferredRecord record)
+    {
+        if (_indexes.Any(i => i.EnforcesUniqueness))
+        {
+            AppendWithoutId(record.Materialize());
+            return;
+        }
+        Records.Append(record);
+    }
+
     public void Delete(long recordId, BsonDocument document)
     {
         foreach (var index in _indexes) index.Remove(document, recordId);
@@ -183,13 +194,13 @@ internal sealed class Collection
     /// <summary>Deletes a record, parsing it fully only when a unique index needs its keys.</summary>
     private void DropRecord(long recordId)
     {
-        var bytes = Records.Get(recordId)!;
         if (_indexes.Any(i => i.EnforcesUniqueness))
         {
-            Delete(recordId, Parse(bytes));
+            Delete(recordId, Parse(Records.Get(recordId)!));
             return;
         }
-        if (new RawBsonDocument(bytes).TryGetValue("_id", out var id)) _idIndex.Remove(id);
+        // Documents without _id (the oplog's entries) have no _id index entry to remove: skip reading them.
+        if (_idIndex.Count > 0 && new RawBsonDocument(Records.Get(recordId)!).TryGetValue("_id", out var id)) _idIndex.Remove(id);
         _idOrder = null;
         Records.Remove(recordId);
     }

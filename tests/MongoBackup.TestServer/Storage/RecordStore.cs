@@ -3,12 +3,13 @@ namespace MongoBackup.TestServer.Storage;
 /// <summary>
 /// Documents as raw BSON in insertion ($natural) order under monotonic record ids, like WiredTiger
 /// RecordIds: a cursor resumes after the last id it returned while others insert and delete.
-/// Deleted slots become tombstones and are compacted away once they outnumber the live ones.
+/// Deleted slots become tombstones and are compacted away once they outnumber the live ones. A slot holds either the
+/// document's bytes or a <see cref="DeferredRecord"/> that builds them when read.
 /// </summary>
 internal sealed class RecordStore
 {
     private readonly List<long> _ids = new();
-    private readonly List<byte[]?> _docs = new();
+    private readonly List<object?> _docs = new(); // byte[] or DeferredRecord; null for a deleted slot
     private int _head; // first slot that may be live: capped collections delete from the front
     private long _nextId = 1;
     private int _dead;
@@ -16,15 +17,23 @@ internal sealed class RecordStore
     public int Count { get; private set; }
     public long TotalBytes { get; private set; }
 
-    public long Append(byte[] document)
+    public long Append(byte[] document) => AppendSlot(document, document.Length);
+
+    public long Append(DeferredRecord document) => AppendSlot(document, document.Length);
+
+    private long AppendSlot(object document, int length)
     {
         var id = _nextId++;
         _ids.Add(id);
         _docs.Add(document);
         Count++;
-        TotalBytes += document.Length;
+        TotalBytes += length;
         return id;
     }
+
+    private static byte[] BytesOf(object slot) => slot as byte[] ?? ((DeferredRecord)slot).Materialize();
+
+    private static int LengthOf(object slot) => slot is byte[] bytes ? bytes.Length : ((DeferredRecord)slot).Length;
 
     /// <summary>
     /// Up to <paramref name="count"/> distinct live records picked at random, without reading the others: what
@@ -38,7 +47,7 @@ internal sealed class RecordStore
         for (var tries = 0; result.Count < count && live > 0 && tries < count * 20; tries++)
         {
             var slot = _head + random.Next(live);
-            if (_docs[slot] is { } document && picked.Add(slot)) result.Add(document);
+            if (_docs[slot] is { } document && picked.Add(slot)) result.Add(BytesOf(document));
         }
         return result;
     }
@@ -67,14 +76,14 @@ internal sealed class RecordStore
     public byte[]? Get(long id)
     {
         var slot = SlotOf(id);
-        return slot < 0 ? null : _docs[slot];
+        return slot < 0 || _docs[slot] is not { } document ? null : BytesOf(document);
     }
 
     public void Replace(long id, byte[] document)
     {
         var slot = SlotOf(id);
         if (slot < 0 || _docs[slot] == null) throw new InvalidOperationException($"record {id} does not exist");
-        TotalBytes += document.Length - _docs[slot]!.Length;
+        TotalBytes += document.Length - LengthOf(_docs[slot]!);
         _docs[slot] = document;
     }
 
@@ -82,7 +91,7 @@ internal sealed class RecordStore
     {
         var slot = SlotOf(id);
         if (slot < 0 || _docs[slot] == null) return;
-        TotalBytes -= _docs[slot]!.Length;
+        TotalBytes -= LengthOf(_docs[slot]!);
         _docs[slot] = null;
         Count--;
         _dead++;
@@ -111,7 +120,7 @@ internal sealed class RecordStore
                 while (slot < count && _docs[slot] == null) slot++;
                 if (slot >= count) yield break;
                 var id = _ids[slot];
-                yield return (id, _docs[slot]!);
+                yield return (id, BytesOf(_docs[slot]!));
                 slot = FirstSlotAfter(id);
             }
         }
@@ -123,7 +132,7 @@ internal sealed class RecordStore
                 while (slot >= _head && slot >= 0 && _docs[slot] == null) slot--;
                 if (slot < 0 || slot < _head) yield break;
                 var id = _ids[slot];
-                yield return (id, _docs[slot]!);
+                yield return (id, BytesOf(_docs[slot]!));
                 slot = LastSlotBefore(id);
             }
         }
@@ -146,7 +155,7 @@ internal sealed class RecordStore
                 high = mid;
                 continue;
             }
-            if (reached(_docs[probe]!)) high = mid;
+            if (reached(BytesOf(_docs[probe]!))) high = mid;
             else low = probe + 1;
         }
         // Before the oldest live record: scan from the start (an id already dropped would read as a lost position).
