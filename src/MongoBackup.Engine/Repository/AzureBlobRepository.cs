@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Azure;
 using Azure.Identity;
 using Azure.Storage;
@@ -13,26 +12,20 @@ namespace MongoBackup.Engine.Repository;
 /// mongodump layout, plus PREFIX/&lt;id&gt;/manifest.json uploaded last. Files stream straight into block uploads and
 /// out of ranged reads; nothing is staged on local disk.
 /// </summary>
-public sealed class AzureBlobRepository : ISnapshotRepository, ILeasableRepository
+public sealed class AzureBlobRepository : ObjectStoreRepository
 {
     /// <summary>Block size of uploads: large enough for throughput, small enough to bound memory per open file.</summary>
     private const int UploadBlockSize = 8 * 1024 * 1024;
     private const int ReadBufferSize = 4 * 1024 * 1024;
 
-    private readonly RepositoryLocation _location;
     private readonly BlobContainerClient _container;
     private readonly AzureBlobErrors _errors;
-    private readonly ObjectStoreLayout _layout;
 
-    private AzureBlobRepository(RepositoryLocation location, BlobContainerClient container)
+    private AzureBlobRepository(RepositoryLocation location, BlobContainerClient container) : base(location)
     {
-        _location = location;
         _container = container;
         _errors = new AzureBlobErrors(location, container.Uri);
-        _layout = new ObjectStoreLayout(location);
     }
-
-    public string Location => _location.ToString();
 
     /// <summary>Connects and proves the container can be listed: wrong credentials, a missing container or an unreachable endpoint fail here, clearly.</summary>
     public static async Task<AzureBlobRepository> OpenAsync(RepositoryLocation location, RepositoryOptions options, CancellationToken ct)
@@ -44,17 +37,17 @@ public sealed class AzureBlobRepository : ISnapshotRepository, ILeasableReposito
         return repository;
     }
 
-    public async Task<SnapshotFileWriter> CreateFileAsync(string snapshotId, string relativePath, CancellationToken ct)
+    public override async Task<SnapshotFileWriter> CreateFileAsync(string snapshotId, string relativePath, CancellationToken ct)
     {
-        var blob = _container.GetBlockBlobClient(_layout.FileKey(snapshotId, relativePath));
+        var blob = _container.GetBlockBlobClient(Layout.FileKey(snapshotId, relativePath));
         var stream = await _errors.Run(() => blob.OpenWriteAsync(overwrite: true,
             new BlockBlobOpenWriteOptions { BufferSize = UploadBlockSize }, ct), relativePath).ConfigureAwait(false);
         return new SnapshotFileWriter(new ErrorTranslatingWriteStream(stream, e => AzureBlobErrors.IsStoreFailure(e) ? _errors.Translate(e, relativePath) : null), relativePath);
     }
 
-    public async Task<Stream> OpenReadAsync(string snapshotId, string relativePath, CancellationToken ct)
+    public override async Task<Stream> OpenReadAsync(string snapshotId, string relativePath, CancellationToken ct)
     {
-        var blob = _container.GetBlobClient(_layout.FileKey(snapshotId, relativePath));
+        var blob = _container.GetBlobClient(Layout.FileKey(snapshotId, relativePath));
         try
         {
             return await blob.OpenReadAsync(new BlobOpenReadOptions(allowModifications: false) { BufferSize = ReadBufferSize }, ct).ConfigureAwait(false);
@@ -69,55 +62,18 @@ public sealed class AzureBlobRepository : ISnapshotRepository, ILeasableReposito
         }
     }
 
-    public async Task CommitManifestAsync(SnapshotManifest manifest, CancellationToken ct)
+    public override async Task CommitManifestAsync(SnapshotManifest manifest, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(manifest);
-        var blob = _container.GetBlobClient(_layout.ManifestKey(manifest.Id));
+        var blob = _container.GetBlobClient(Layout.ManifestKey(manifest.Id));
         // One Put Blob: the manifest appears whole or not at all, and only after every file it lists.
         await _errors.Run(() => blob.UploadAsync(BinaryData.FromString(manifest.Serialize()), overwrite: true, ct), SnapshotManifest.FileName)
             .ConfigureAwait(false);
     }
 
-    public async IAsyncEnumerable<ManifestReadResult> ListAsync([EnumeratorCancellation] CancellationToken ct)
+    public override Task<LeaseAttempt> TryAcquireLeaseAsync(string holderId, TimeSpan duration, TimeProvider clock, CancellationToken ct)
     {
-        var ids = await _errors.Run(() => ListSnapshotIdsAsync(ct), null).ConfigureAwait(false);
-        foreach (var id in ids)
-        {
-            ct.ThrowIfCancellationRequested();
-            yield return await ReadManifestAsync(id, ct).ConfigureAwait(false);
-        }
-    }
-
-    public async Task DeleteSnapshotAsync(string snapshotId, CancellationToken ct)
-    {
-        var folder = _layout.SnapshotFolder(snapshotId);
-        await _errors.Run(async () =>
-        {
-            var names = new List<string>();
-            await foreach (var item in _container.GetBlobsAsync(BlobTraits.None, BlobStates.None, folder, ct).ConfigureAwait(false))
-                names.Add(item.Name);
-            if (names.Count == 0)
-                throw new DirectoryNotFoundException($"Snapshot '{snapshotId}' does not exist in '{Location}'.");
-            // The manifest goes first: a deletion cut short leaves an incomplete snapshot, never a "complete" one with files missing.
-            var manifest = folder + SnapshotManifest.FileName;
-            if (names.Remove(manifest))
-                await _container.DeleteBlobIfExistsAsync(manifest, cancellationToken: ct).ConfigureAwait(false);
-            foreach (var name in names)
-                await _container.DeleteBlobIfExistsAsync(name, cancellationToken: ct).ConfigureAwait(false);
-            return true;
-        }, snapshotId).ConfigureAwait(false);
-    }
-
-    /// <summary>Blobs have no local path.</summary>
-    public string? LocalPath(string snapshotId, string relativePath) => null;
-
-    /// <summary>The lease blob PREFIX/.mongobackup-lease under ETag conditions (see <see cref="ConditionalObjectLease"/>); listing never sees it.</summary>
-    public Task<LeaseAttempt> TryAcquireLeaseAsync(string holderId, TimeSpan duration, CancellationToken ct) =>
-        TryAcquireLeaseAsync(holderId, duration, TimeProvider.System, ct);
-
-    public Task<LeaseAttempt> TryAcquireLeaseAsync(string holderId, TimeSpan duration, TimeProvider clock, CancellationToken ct)
-    {
-        var blob = _container.GetBlobClient(_layout.Root + ConditionalObjectLease.ObjectName);
+        var blob = _container.GetBlobClient(Layout.Root + ConditionalObjectLease.ObjectName);
         var lease = new AzureConditionalBlob(blob, _errors, $"{Location}/{ConditionalObjectLease.ObjectName}");
         return ConditionalObjectLease.TryAcquireAsync(lease, holderId, duration, clock, ct);
     }
@@ -125,49 +81,51 @@ public sealed class AzureBlobRepository : ISnapshotRepository, ILeasableReposito
     private async Task ProbeAsync(CancellationToken ct) =>
         await _errors.Run(async () =>
         {
-            await foreach (var _ in _container.GetBlobsByHierarchyAsync(BlobTraits.None, BlobStates.None, "/", _layout.Root, ct)
+            await foreach (var _ in _container.GetBlobsByHierarchyAsync(BlobTraits.None, BlobStates.None, "/", Layout.Root, ct)
                                .AsPages(pageSizeHint: 1).ConfigureAwait(false))
                 break;
             return true;
         }, null).ConfigureAwait(false);
 
-    private async Task<List<string>> ListSnapshotIdsAsync(CancellationToken ct)
+    private protected override async Task<List<string>> ListSnapshotIdsAsync(CancellationToken ct)
     {
-        var parent = _layout.Root;
+        var parent = Layout.Root;
         var ids = new List<string>();
         await foreach (var item in _container.GetBlobsByHierarchyAsync(BlobTraits.None, BlobStates.None, "/", parent, ct).ConfigureAwait(false))
             if (item.IsPrefix)
-                ids.Add(_layout.IdOfFolder(item.Prefix));
-        ids.Sort(StringComparer.Ordinal);
+                ids.Add(Layout.IdOfFolder(item.Prefix));
         return ids;
     }
 
-    private async Task<ManifestReadResult> ReadManifestAsync(string id, CancellationToken ct)
+    private protected override async Task<List<string>> ListNamesAsync(string prefix, CancellationToken ct)
     {
-        var name = _layout.ManifestKey(id);
-        string json;
+        var names = new List<string>();
+        await foreach (var item in _container.GetBlobsAsync(BlobTraits.None, BlobStates.None, prefix, ct).ConfigureAwait(false))
+            names.Add(item.Name);
+        return names;
+    }
+
+    private protected override Task DeleteObjectAsync(string name, CancellationToken ct) =>
+        _container.DeleteBlobIfExistsAsync(name, cancellationToken: ct);
+
+    private protected override async Task<string?> ReadTextOrNullAsync(string name, CancellationToken ct)
+    {
         try
         {
             var content = await _container.GetBlobClient(name).DownloadContentAsync(ct).ConfigureAwait(false);
-            json = content.Value.Content.ToString();
+            return content.Value.Content.ToString();
         }
         catch (RequestFailedException e) when (e.Status == 404)
         {
-            return new ManifestReadResult(id, null, $"Snapshot '{id}' in '{Location}' has no {SnapshotManifest.FileName}: the backup did not finish.");
+            return null;
         }
         catch (Exception e) when (AzureBlobErrors.IsStoreFailure(e))
         {
             throw _errors.Translate(e, name);
         }
-        try
-        {
-            return new ManifestReadResult(id, SnapshotManifest.Deserialize(json, _layout.ManifestDisplayName(id)), null);
-        }
-        catch (InvalidDataException e)
-        {
-            return new ManifestReadResult(id, null, e.Message);
-        }
     }
+
+    private protected override Task<T> TranslateFailuresAsync<T>(Func<Task<T>> operation, string? name) => _errors.Run(operation, name);
 
     private static BlobContainerClient CreateContainerClient(RepositoryLocation location, RepositoryOptions options)
     {

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Runtime.CompilerServices;
 using Amazon;
 using Amazon.Runtime;
 using Amazon.S3;
@@ -12,31 +11,25 @@ namespace MongoBackup.Engine.Repository;
 /// PREFIX/&lt;id&gt;/..., in the mongodump layout, plus PREFIX/&lt;id&gt;/manifest.json put last. Files stream up as
 /// multipart uploads and down as GetObject streams; nothing is staged on local disk.
 /// </summary>
-public sealed class S3Repository : ISnapshotRepository, ILeasableRepository, IDisposable
+public sealed class S3Repository : ObjectStoreRepository, IDisposable
 {
     /// <summary>Name of the object that proves conditional writes work; random per probe, removed after.</summary>
     private const string ProbeObjectPrefix = ".mongobackup-lease-probe-";
 
-    private readonly RepositoryLocation _location;
     private readonly IAmazonS3 _client;
     private readonly S3Errors _errors;
-    private readonly ObjectStoreLayout _layout;
     private readonly string _endpoint;
     // Set once the store has shown it honours conditional writes; checked again only by a new repository object.
     private volatile bool _conditionalWritesProven;
 
-    private S3Repository(RepositoryLocation location, IAmazonS3 client, string endpoint)
+    private S3Repository(RepositoryLocation location, IAmazonS3 client, string endpoint) : base(location)
     {
-        _location = location;
         _client = client;
         _endpoint = endpoint;
         _errors = new S3Errors(location, endpoint);
-        _layout = new ObjectStoreLayout(location);
     }
 
-    public string Location => _location.ToString();
-
-    private string Bucket => _location.Container!;
+    private string Bucket => ParsedLocation.Container!;
 
     /// <summary>Connects and proves the bucket can be listed: wrong credentials, a missing bucket or an unreachable endpoint fail here, clearly.</summary>
     public static async Task<S3Repository> OpenAsync(RepositoryLocation location, RepositoryOptions options, CancellationToken ct)
@@ -49,7 +42,7 @@ public sealed class S3Repository : ISnapshotRepository, ILeasableRepository, IDi
         {
             await repository._errors.Run(() => client.ListObjectsV2Async(new ListObjectsV2Request
             {
-                BucketName = location.Container, Prefix = repository._layout.Root, MaxKeys = 1,
+                BucketName = location.Container, Prefix = repository.Layout.Root, MaxKeys = 1,
             }, ct), null).ConfigureAwait(false);
         }
         catch
@@ -60,16 +53,16 @@ public sealed class S3Repository : ISnapshotRepository, ILeasableRepository, IDi
         return repository;
     }
 
-    public Task<SnapshotFileWriter> CreateFileAsync(string snapshotId, string relativePath, CancellationToken ct)
+    public override Task<SnapshotFileWriter> CreateFileAsync(string snapshotId, string relativePath, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
-        var key = _layout.FileKey(snapshotId, relativePath);
+        var key = Layout.FileKey(snapshotId, relativePath);
         return Task.FromResult(new SnapshotFileWriter(new S3UploadStream(_client, Bucket, key, _errors, ct), relativePath));
     }
 
-    public async Task<Stream> OpenReadAsync(string snapshotId, string relativePath, CancellationToken ct)
+    public override async Task<Stream> OpenReadAsync(string snapshotId, string relativePath, CancellationToken ct)
     {
-        var key = _layout.FileKey(snapshotId, relativePath);
+        var key = Layout.FileKey(snapshotId, relativePath);
         try
         {
             var response = await _client.GetObjectAsync(new GetObjectRequest { BucketName = Bucket, Key = key }, ct).ConfigureAwait(false);
@@ -85,10 +78,10 @@ public sealed class S3Repository : ISnapshotRepository, ILeasableRepository, IDi
         }
     }
 
-    public async Task CommitManifestAsync(SnapshotManifest manifest, CancellationToken ct)
+    public override async Task CommitManifestAsync(SnapshotManifest manifest, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(manifest);
-        var key = _layout.ManifestKey(manifest.Id);
+        var key = Layout.ManifestKey(manifest.Id);
         // One PUT: the manifest appears whole or not at all, and only after every file it lists.
         await _errors.Run(() => _client.PutObjectAsync(new PutObjectRequest
         {
@@ -96,68 +89,33 @@ public sealed class S3Repository : ISnapshotRepository, ILeasableRepository, IDi
         }, ct), key).ConfigureAwait(false);
     }
 
-    public async IAsyncEnumerable<ManifestReadResult> ListAsync([EnumeratorCancellation] CancellationToken ct)
-    {
-        var ids = await _errors.Run(() => ListSnapshotIdsAsync(ct), null).ConfigureAwait(false);
-        foreach (var id in ids)
-        {
-            ct.ThrowIfCancellationRequested();
-            yield return await ReadManifestAsync(id, ct).ConfigureAwait(false);
-        }
-    }
-
-    public async Task DeleteSnapshotAsync(string snapshotId, CancellationToken ct)
-    {
-        var folder = _layout.SnapshotFolder(snapshotId);
-        await _errors.Run(async () =>
-        {
-            var keys = await ListKeysAsync(folder, ct).ConfigureAwait(false);
-            if (keys.Count == 0)
-                throw new DirectoryNotFoundException($"Snapshot '{snapshotId}' does not exist in '{Location}'.");
-            // The manifest goes first: a deletion cut short leaves an incomplete snapshot, never a "complete" one with files missing.
-            var manifest = _layout.ManifestKey(snapshotId);
-            if (keys.Remove(manifest)) await DeleteObjectAsync(manifest, ct).ConfigureAwait(false);
-            foreach (var key in keys) await DeleteObjectAsync(key, ct).ConfigureAwait(false);
-            return true;
-        }, snapshotId).ConfigureAwait(false);
-    }
-
-    /// <summary>Objects have no local path.</summary>
-    public string? LocalPath(string snapshotId, string relativePath) => null;
-
-    /// <summary>The lease object PREFIX/.mongobackup-lease under conditional PUTs (see <see cref="ConditionalObjectLease"/>); listing never sees it.</summary>
-    public Task<LeaseAttempt> TryAcquireLeaseAsync(string holderId, TimeSpan duration, CancellationToken ct) =>
-        TryAcquireLeaseAsync(holderId, duration, TimeProvider.System, ct);
-
-    public async Task<LeaseAttempt> TryAcquireLeaseAsync(string holderId, TimeSpan duration, TimeProvider clock, CancellationToken ct)
+    public override async Task<LeaseAttempt> TryAcquireLeaseAsync(string holderId, TimeSpan duration, TimeProvider clock, CancellationToken ct)
     {
         if (!_conditionalWritesProven)
         {
-            var probeKey = _layout.Root + ProbeObjectPrefix + Guid.NewGuid().ToString("N");
+            var probeKey = Layout.Root + ProbeObjectPrefix + Guid.NewGuid().ToString("N");
             await new S3ConditionalWriteProbe(_client, Bucket, probeKey, _errors, _endpoint, Location).EnsureSupportedAsync(ct).ConfigureAwait(false);
             _conditionalWritesProven = true;
         }
-        var leaseKey = _layout.Root + ConditionalObjectLease.ObjectName;
+        var leaseKey = Layout.Root + ConditionalObjectLease.ObjectName;
         var lease = new S3ConditionalObject(_client, Bucket, leaseKey, _errors, $"{Location}/{ConditionalObjectLease.ObjectName}");
         return await ConditionalObjectLease.TryAcquireAsync(lease, holderId, duration, clock, ct).ConfigureAwait(false);
     }
 
     public void Dispose() => _client.Dispose();
 
-    private Task DeleteObjectAsync(string key, CancellationToken ct) =>
+    private protected override Task DeleteObjectAsync(string key, CancellationToken ct) =>
         _client.DeleteObjectAsync(new DeleteObjectRequest { BucketName = Bucket, Key = key }, ct);
 
-    private async Task<List<string>> ListSnapshotIdsAsync(CancellationToken ct)
+    private protected override async Task<List<string>> ListSnapshotIdsAsync(CancellationToken ct)
     {
         // A full listing rather than Delimiter="/": some S3-compatible stores (s3rver among them) omit common
         // prefixes that hold no object directly, which would hide an upload cut off before its manifest.
-        var ids = (await ListKeysAsync(_layout.Root, ct).ConfigureAwait(false))
-            .Select(_layout.IdOfKey).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
-        ids.Sort(StringComparer.Ordinal);
-        return ids;
+        return (await ListNamesAsync(Layout.Root, ct).ConfigureAwait(false))
+            .Select(Layout.IdOfKey).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
     }
 
-    private async Task<List<string>> ListKeysAsync(string prefix, CancellationToken ct)
+    private protected override async Task<List<string>> ListNamesAsync(string prefix, CancellationToken ct)
     {
         var keys = new List<string>();
         string? token = null;
@@ -171,33 +129,25 @@ public sealed class S3Repository : ISnapshotRepository, ILeasableRepository, IDi
         return keys;
     }
 
-    private async Task<ManifestReadResult> ReadManifestAsync(string id, CancellationToken ct)
+    private protected override async Task<string?> ReadTextOrNullAsync(string key, CancellationToken ct)
     {
-        var key = _layout.ManifestKey(id);
-        string json;
         try
         {
             using var response = await _client.GetObjectAsync(new GetObjectRequest { BucketName = Bucket, Key = key }, ct).ConfigureAwait(false);
             using var reader = new StreamReader(response.ResponseStream);
-            json = await reader.ReadToEndAsync(ct).ConfigureAwait(false);
+            return await reader.ReadToEndAsync(ct).ConfigureAwait(false);
         }
         catch (AmazonS3Exception e) when (e.ErrorCode == "NoSuchKey")
         {
-            return new ManifestReadResult(id, null, $"Snapshot '{id}' in '{Location}' has no {SnapshotManifest.FileName}: the backup did not finish.");
+            return null;
         }
         catch (Exception e) when (S3Errors.IsStoreFailure(e))
         {
             throw _errors.Translate(e, key);
         }
-        try
-        {
-            return new ManifestReadResult(id, SnapshotManifest.Deserialize(json, _layout.ManifestDisplayName(id)), null);
-        }
-        catch (InvalidDataException e)
-        {
-            return new ManifestReadResult(id, null, e.Message);
-        }
     }
+
+    private protected override Task<T> TranslateFailuresAsync<T>(Func<Task<T>> operation, string? key) => _errors.Run(operation, key);
 
     private static (IAmazonS3 Client, string Endpoint) CreateClient(RepositoryLocation location, RepositoryOptions options)
     {

@@ -1,0 +1,95 @@
+using System.Runtime.CompilerServices;
+
+namespace MongoBackup.Engine.Repository;
+
+/// <summary>
+/// What a repository in an object store (Azure Blob Storage, S3) decides the same way whatever the store: how
+/// snapshots are listed, how a manifest's absence or damage is reported, in what order a snapshot is deleted.
+/// A store supplies the few calls that differ: listing names, reading one object, deleting one object, and turning
+/// its SDK's failures into <see cref="MongoBackupException"/>s.
+/// </summary>
+public abstract class ObjectStoreRepository : ISnapshotRepository, ILeasableRepository
+{
+    private protected ObjectStoreRepository(RepositoryLocation location)
+    {
+        ParsedLocation = location;
+        Layout = new ObjectStoreLayout(location);
+    }
+
+    private protected RepositoryLocation ParsedLocation { get; }
+
+    private protected ObjectStoreLayout Layout { get; }
+
+    public string Location => ParsedLocation.ToString();
+
+    public abstract Task<SnapshotFileWriter> CreateFileAsync(string snapshotId, string relativePath, CancellationToken ct);
+
+    public abstract Task<Stream> OpenReadAsync(string snapshotId, string relativePath, CancellationToken ct);
+
+    public abstract Task CommitManifestAsync(SnapshotManifest manifest, CancellationToken ct);
+
+    public abstract Task<LeaseAttempt> TryAcquireLeaseAsync(string holderId, TimeSpan duration, TimeProvider clock, CancellationToken ct);
+
+    /// <summary>The lease object PREFIX/.mongobackup-lease under conditional writes (see <see cref="ConditionalObjectLease"/>); listing never sees it.</summary>
+    public Task<LeaseAttempt> TryAcquireLeaseAsync(string holderId, TimeSpan duration, CancellationToken ct) =>
+        TryAcquireLeaseAsync(holderId, duration, TimeProvider.System, ct);
+
+    /// <summary>Objects have no local path.</summary>
+    public string? LocalPath(string snapshotId, string relativePath) => null;
+
+    public async IAsyncEnumerable<ManifestReadResult> ListAsync([EnumeratorCancellation] CancellationToken ct)
+    {
+        var ids = await TranslateFailuresAsync(() => ListSnapshotIdsAsync(ct), null).ConfigureAwait(false);
+        ids.Sort(StringComparer.Ordinal);
+        foreach (var id in ids)
+        {
+            ct.ThrowIfCancellationRequested();
+            yield return await ReadManifestAsync(id, ct).ConfigureAwait(false);
+        }
+    }
+
+    public async Task DeleteSnapshotAsync(string snapshotId, CancellationToken ct)
+    {
+        var folder = Layout.SnapshotFolder(snapshotId);
+        await TranslateFailuresAsync(async () =>
+        {
+            var names = await ListNamesAsync(folder, ct).ConfigureAwait(false);
+            if (names.Count == 0)
+                throw new DirectoryNotFoundException($"Snapshot '{snapshotId}' does not exist in '{Location}'.");
+            // The manifest goes first: a deletion cut short leaves an incomplete snapshot, never a "complete" one with files missing.
+            var manifest = Layout.ManifestKey(snapshotId);
+            if (names.Remove(manifest)) await DeleteObjectAsync(manifest, ct).ConfigureAwait(false);
+            foreach (var name in names) await DeleteObjectAsync(name, ct).ConfigureAwait(false);
+            return true;
+        }, snapshotId).ConfigureAwait(false);
+    }
+
+    /// <summary>The ids of every snapshot "folder" below the root, complete or not, in any order.</summary>
+    private protected abstract Task<List<string>> ListSnapshotIdsAsync(CancellationToken ct);
+
+    /// <summary>Every object name that starts with the prefix.</summary>
+    private protected abstract Task<List<string>> ListNamesAsync(string prefix, CancellationToken ct);
+
+    private protected abstract Task DeleteObjectAsync(string name, CancellationToken ct);
+
+    /// <summary>An object's content as text, or null when the object does not exist; store failures are translated.</summary>
+    private protected abstract Task<string?> ReadTextOrNullAsync(string name, CancellationToken ct);
+
+    /// <summary>Runs store calls, turning the SDK's failures into errors that name the location and the object, never a secret.</summary>
+    private protected abstract Task<T> TranslateFailuresAsync<T>(Func<Task<T>> operation, string? name);
+
+    private async Task<ManifestReadResult> ReadManifestAsync(string id, CancellationToken ct)
+    {
+        var json = await ReadTextOrNullAsync(Layout.ManifestKey(id), ct).ConfigureAwait(false);
+        if (json is null)
+            return new ManifestReadResult(id, null, $"Snapshot '{id}' in '{Location}' has no {SnapshotManifest.FileName}: the backup did not finish.");
+        try
+        {
+            return new ManifestReadResult(id, SnapshotManifest.Deserialize(json, Layout.ManifestDisplayName(id)), null);
+        }
+        catch (InvalidDataException e)
+        {
+            return new ManifestReadResult(id, null, e.Message);
+        }
+    }
+}
