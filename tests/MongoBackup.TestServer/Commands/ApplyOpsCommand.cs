@@ -60,7 +60,7 @@ internal sealed class ApplyOpsCommand : ICommandGroup
         var collection = context.Server.CatalogWriter.GetOrCreate(db, name, writes);
         if (document.TryGetValue("_id", out var id) && collection.FindById(id) is { } recordId)
         {
-            var before = Collection.Parse(collection.Records.Get(recordId)!);
+            var before = Collection.Parse(collection.Records.Get(recordId));
             context.Server.DocumentWriter.Update(collection, recordId, before, DocumentWriter.WithIdFirst(document), true, writes);
             return;
         }
@@ -85,7 +85,7 @@ internal sealed class ApplyOpsCommand : ICommandGroup
         var (recordId, before) = match.Value;
         var after = OplogDiff.Apply(before, o);
         if (!after.Contains("_id")) after = new BsonDocument("_id", before["_id"]).AddRange(after);
-        if (BsonBytes.Of(after).AsSpan().SequenceEqual(BsonBytes.Of(before))) return;
+        if (BsonBytes.Of(after).Span.SequenceEqual(BsonBytes.Of(before).Span)) return;
         context.Server.DocumentWriter.Update(collection, recordId, before, after, isReplacement, writes);
     }
 

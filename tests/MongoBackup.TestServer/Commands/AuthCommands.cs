@@ -22,7 +22,7 @@ internal sealed class AuthCommands : ICommandGroup
     {
         var users = catalog.Find("admin", "system.users");
         var recordId = users?.FindById(database + "." + user);
-        return recordId == null ? null : Collection.Parse(users!.Records.Get(recordId.Value)!);
+        return recordId == null ? null : Collection.Parse(users!.Records.Get(recordId.Value));
     }
 
     public bool UserExists(CommandContext context, string qualifiedName)

@@ -18,7 +18,7 @@ internal static class MatchingDocuments
             var recordId = collection.FindById(id);
             if (recordId != null)
             {
-                var document = Collection.Parse(collection.Records.Get(recordId.Value)!);
+                var document = Collection.Parse(collection.Records.Get(recordId.Value));
                 if (DocumentFilter.Parse(filter).Matches(document)) matches.Add((recordId.Value, document));
             }
             return matches;

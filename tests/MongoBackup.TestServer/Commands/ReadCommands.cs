@@ -123,7 +123,7 @@ internal sealed class ReadCommands : ICommandGroup
         if (bound == null) return 0;
         return oplog.Records.IdBeforeFirst(bytes =>
         {
-            var ts = new RawBsonDocument(bytes).GetValue("ts", BsonNull.Value);
+            var ts = new StoredBsonDocument(bytes).GetValue("ts", BsonNull.Value);
             if (ts is not BsonTimestamp entryTs) return false;
             var order = entryTs.CompareTo(bound);
             return inclusive ? order >= 0 : order > 0;

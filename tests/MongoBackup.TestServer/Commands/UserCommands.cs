@@ -82,7 +82,7 @@ internal sealed class UserCommands : ICommandGroup
         var users = context.Server.Catalog.Find("admin", "system.users");
         var recordId = users?.FindById(context.Database + "." + user);
         if (recordId == null) throw new CommandFailure(11, "UserNotFound", $"User '{user}@{context.Database}' not found");
-        return (users!, recordId.Value, Collection.Parse(users!.Records.Get(recordId.Value)!));
+        return (users!, recordId.Value, Collection.Parse(users!.Records.Get(recordId.Value)));
     }
 
     private static BsonDocument DropUser(CommandContext context)
@@ -145,7 +145,7 @@ internal sealed class UserCommands : ICommandGroup
         var roles = context.Server.Catalog.Find("admin", "system.roles");
         var recordId = roles?.FindById(context.Database + "." + role);
         if (recordId == null) throw new CommandFailure(31, "RoleNotFound", $"Role '{role}@{context.Database}' not found");
-        context.Server.DocumentWriter.Delete(roles!, recordId.Value, Collection.Parse(roles!.Records.Get(recordId.Value)!), context.Writes);
+        context.Server.DocumentWriter.Delete(roles!, recordId.Value, Collection.Parse(roles!.Records.Get(recordId.Value)), context.Writes);
         return new BsonDocument();
     }
 

@@ -114,7 +114,7 @@ internal sealed class WriteCommands : ICommandGroup
         {
             var after = spec.Apply(before, arrayFilters);
             if (spec.IsReplacement && !after.Contains("_id")) after = new BsonDocument("_id", before["_id"]).AddRange(after);
-            if (!BsonBytes.Of(after).AsSpan().SequenceEqual(BsonBytes.Of(before)))
+            if (!BsonBytes.Of(after).Span.SequenceEqual(BsonBytes.Of(before).Span))
             {
                 DocumentValidation.Check(collection, after, before, context.Body);
                 context.Server.DocumentWriter.Update(collection!, recordId, before, after, spec.IsReplacement, writes);

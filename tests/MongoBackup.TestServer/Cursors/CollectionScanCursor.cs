@@ -71,7 +71,7 @@ internal sealed class CollectionScanCursor : ServerCursor
     /// <summary>A capped collection may drop the record this cursor stopped at; MongoDB then kills the cursor.</summary>
     private void ThrowIfPositionLost()
     {
-        if (!_collection.IsCapped || !_forward || !_returnedAny || _collection.Records.Get(_lastId) != null) return;
+        if (!_collection.IsCapped || !_forward || !_returnedAny || _collection.Records.Contains(_lastId)) return;
         var first = _collection.Records.FirstId();
         if (first != null && first < _lastId) return;
         IsExhausted = true;

@@ -48,10 +48,10 @@ internal sealed class IdOrderCursor : ServerCursor
         while (_position < _order.Count && _remaining > 0 && (batchSize <= 0 || batch.Count < batchSize))
         {
             var (id, recordId) = _order[_descending ? _order.Count - 1 - _position : _position];
-            var stored = _collection.Records.Get(recordId);
-            if (stored != null && batch.Count > 0 && bytes + stored.Length > MaxBatchBytes) break;
+            var exists = _collection.Records.TryGet(recordId, out var stored);
+            if (exists && batch.Count > 0 && bytes + stored.Length > MaxBatchBytes) break;
             _position++;
-            if (stored == null) continue;
+            if (!exists) continue;
             BsonDocument? parsed = null;
             if (_filter != null)
             {

@@ -10,7 +10,7 @@ namespace MongoBackup.TestServer.Oplog;
 /// sent are copied as raw bytes, never re-serialized), then ts, t, v and wall, then prevOpTime, as MongoDB orders them.
 /// ts and wall are placeholders that <see cref="EncodedOplogEntry.Stamp"/> fills in place when the entry is appended.
 /// A large "o" kept as the client's bytes is not copied at all: the entry records an empty document in its place and
-/// refers to those bytes, for the oplog to store as a <see cref="DeferredRecord"/>.
+/// refers to those bytes, for the oplog to store as a record that embeds them (see <see cref="RecordStore.AppendEmbedding"/>).
 /// </summary>
 internal static class OplogEntryEncoder
 {
@@ -25,7 +25,7 @@ internal static class OplogEntryEncoder
         var stream = _scratch ??= new MemoryStream(4096);
         stream.SetLength(0);
         int tsOffset, wallOffset, documentOffset = -1;
-        byte[]? shared = null;
+        ReadOnlyMemory<byte> shared = default;
         using (var writer = new BsonBinaryWriter(stream))
         {
             writer.WriteStartDocument();
@@ -33,7 +33,7 @@ internal static class OplogEntryEncoder
             {
                 if (element.Name is "ts" or "t" or "v" or "wall" or "prevOpTime") continue;
                 writer.WriteName(element.Name);
-                if (element.Name == "o" && element.Value is StoredBsonDocument { Bytes.Length: >= SharedDocumentMinBytes } stored)
+                if (element.Name == "o" && element.Value is StoredBsonDocument stored && stored.Bytes.Length >= SharedDocumentMinBytes)
                 {
                     shared = stored.Bytes;
                     using var empty = new ByteArrayBuffer(EmptyDocument, isReadOnly: true);
@@ -64,14 +64,14 @@ internal static class OplogEntryEncoder
 
 /// <summary>
 /// An encoded oplog entry whose ts and wall are written when it gets its place in the oplog; with
-/// <see cref="SharedDocument"/> set, <see cref="Bytes"/> is a template holding {} for "o" at <see cref="DocumentOffset"/>.
+/// a non-empty <see cref="SharedDocument"/>, <see cref="Bytes"/> is a template holding {} for "o" at <see cref="DocumentOffset"/>.
 /// </summary>
 internal readonly struct EncodedOplogEntry
 {
     private readonly int _tsOffset;
     private readonly int _wallOffset;
 
-    public EncodedOplogEntry(byte[] bytes, int tsOffset, int wallOffset, byte[]? sharedDocument, int documentOffset)
+    public EncodedOplogEntry(byte[] bytes, int tsOffset, int wallOffset, ReadOnlyMemory<byte> sharedDocument, int documentOffset)
     {
         Bytes = bytes;
         _tsOffset = tsOffset;
@@ -81,7 +81,7 @@ internal readonly struct EncodedOplogEntry
     }
 
     public byte[] Bytes { get; }
-    public byte[]? SharedDocument { get; }
+    public ReadOnlyMemory<byte> SharedDocument { get; }
     public int DocumentOffset { get; }
 
     public void Stamp(BsonTimestamp ts, DateTime wall)

@@ -50,8 +50,8 @@ internal sealed class ReplicationLog : IOplogSink
             var wall = DateTime.UtcNow;
             encoded.Stamp(ts, wall);
             // "local" cannot be dropped through our dropDatabase, so the collection outlives every test's cleanup.
-            if (encoded.SharedDocument is { } document)
-                Collection.AppendWithoutId(new DeferredRecord(encoded.Bytes, encoded.DocumentOffset, document));
+            if (!encoded.SharedDocument.IsEmpty)
+                Collection.AppendWithoutId(encoded.Bytes, encoded.DocumentOffset, encoded.SharedDocument);
             else
                 Collection.AppendWithoutId(encoded.Bytes);
             Collection.EnforceCap(_maxBytes, 0);

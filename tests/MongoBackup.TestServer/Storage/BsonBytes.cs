@@ -11,7 +11,7 @@ namespace MongoBackup.TestServer.Storage;
 /// </summary>
 internal static class BsonBytes
 {
-    public static byte[] Of(BsonDocument document)
+    public static ReadOnlyMemory<byte> Of(BsonDocument document)
     {
         if (document is StoredBsonDocument stored) return stored.Bytes;
         using var stream = new MemoryStream();

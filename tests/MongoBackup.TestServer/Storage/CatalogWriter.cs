@@ -54,7 +54,7 @@ internal sealed class CatalogWriter
             Catalog.Remove(buckets);
         if (collection.Kind == CollectionKind.View && Catalog.Find(collection.Database, "system.views") is { } views &&
             views.FindById(collection.Namespace) is { } viewRecord)
-            views.Delete(viewRecord, Collection.Parse(views.Records.Get(viewRecord)!));
+            views.Delete(viewRecord, Collection.Parse(views.Records.Get(viewRecord)));
         var count = collection.Records.Count;
         Catalog.Remove(collection);
         WriteCommand(collection, new BsonDocument("drop", collection.Name), context, new BsonDocument("numRecords", count));

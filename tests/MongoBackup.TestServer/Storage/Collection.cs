@@ -1,5 +1,6 @@
 using MongoBackup.TestServer.Query;
 using MongoDB.Bson;
+using System.Runtime.InteropServices;
 using MongoDB.Bson.Serialization;
 
 namespace MongoBackup.TestServer.Storage;
@@ -105,16 +106,16 @@ internal sealed class Collection
     public long? FindById(BsonValue id) => _idIndex.TryGetValue(id, out var recordId) ? recordId : null;
 
     /// <summary>Stores a new document (which must have an _id) after checking every unique index.</summary>
-    public long Insert(BsonDocument document, byte[]? bytes = null) => Insert(document, bytes, document.GetValue("_id", null));
+    public long Insert(BsonDocument document) => Insert(document, BsonBytes.Of(document), document.GetValue("_id", null));
 
-    /// <summary>As <see cref="Insert(BsonDocument, byte[])"/> with the _id already read (raw documents parse it on each access).</summary>
-    public long Insert(BsonDocument document, byte[]? bytes, BsonValue? id)
+    /// <summary>As <see cref="Insert(BsonDocument)"/> with its bytes and _id already read (raw documents parse it on each access).</summary>
+    public long Insert(BsonDocument document, ReadOnlyMemory<byte> bytes, BsonValue? id)
     {
         // Only oplog-like capped collections hold documents without _id; they have no _id index entry.
         if (id != null && _idIndex.ContainsKey(id))
             throw DuplicateKeyMessage.Failure(Namespace, IdIndexName, new[] { ("_id", id) });
         foreach (var index in _indexes) index.CheckInsert(Namespace, document, -1);
-        var recordId = Records.Append(bytes ?? BsonBytes.Of(document));
+        var recordId = Records.Append(bytes.Span);
         if (id != null) _idIndex[id] = recordId;
         _idOrder = null;
         foreach (var index in _indexes) index.Add(document, recordId);
@@ -124,7 +125,7 @@ internal sealed class Collection
     /// <summary>Puts a deleted document back under its old record id (transaction abort).</summary>
     public void Restore(long recordId, BsonDocument document)
     {
-        Records.Restore(recordId, BsonBytes.Of(document));
+        Records.Restore(recordId, BsonBytes.Of(document).Span);
         if (document.TryGetValue("_id", out var id)) _idIndex[id] = recordId;
         _idOrder = null;
         foreach (var index in _indexes) index.Add(document, recordId);
@@ -136,32 +137,36 @@ internal sealed class Collection
         foreach (var index in _indexes) index.CheckInsert(Namespace, after, recordId);
         foreach (var index in _indexes) index.Remove(before, recordId);
         foreach (var index in _indexes) index.Add(after, recordId);
-        Records.Replace(recordId, BsonBytes.Of(after));
+        Records.Replace(recordId, BsonBytes.Of(after).Span);
     }
 
     /// <summary>
     /// Stores raw bytes of a document that has no _id (oplog entries) without parsing them; with a unique secondary
     /// index to maintain it takes the ordinary path.
     /// </summary>
-    public void AppendWithoutId(byte[] bytes)
+    public void AppendWithoutId(ReadOnlyMemory<byte> bytes)
     {
         if (_indexes.Any(i => i.EnforcesUniqueness))
         {
-            Insert(Parse(bytes), bytes);
+            var document = Parse(bytes);
+            Insert(document, bytes, document.GetValue("_id", null));
             return;
         }
-        Records.Append(bytes);
+        Records.Append(bytes.Span);
     }
 
-    /// <summary>As <see cref="AppendWithoutId(byte[])"/> for a record assembled when read.</summary>
-    public void AppendWithoutId(DeferredRecord record)
+    /// <summary>
+    /// As <see cref="AppendWithoutId(ReadOnlyMemory{byte})"/> for a record that is <paramref name="template"/> with its
+    /// empty document at <paramref name="embedAt"/> standing for <paramref name="embedded"/> (stored bytes that never change).
+    /// </summary>
+    public void AppendWithoutId(ReadOnlySpan<byte> template, int embedAt, ReadOnlyMemory<byte> embedded)
     {
         if (_indexes.Any(i => i.EnforcesUniqueness))
         {
-            AppendWithoutId(record.Materialize());
+            AppendWithoutId(RecordStore.Assemble(template, embedAt, embedded.Span));
             return;
         }
-        Records.Append(record);
+        Records.AppendEmbedding(template, embedAt, embedded);
     }
 
     public void Delete(long recordId, BsonDocument document)
@@ -196,11 +201,11 @@ internal sealed class Collection
     {
         if (_indexes.Any(i => i.EnforcesUniqueness))
         {
-            Delete(recordId, Parse(Records.Get(recordId)!));
+            Delete(recordId, Parse(Records.Get(recordId)));
             return;
         }
         // Documents without _id (the oplog's entries) have no _id index entry to remove: skip reading them.
-        if (_idIndex.Count > 0 && new RawBsonDocument(Records.Get(recordId)!).TryGetValue("_id", out var id)) _idIndex.Remove(id);
+        if (_idIndex.Count > 0 && new StoredBsonDocument(Records.Get(recordId)).TryGetValue("_id", out var id)) _idIndex.Remove(id);
         _idOrder = null;
         Records.Remove(recordId);
     }
@@ -210,7 +215,12 @@ internal sealed class Collection
         foreach (var (_, bytes) in Records.Scan(0, true)) yield return Parse(bytes);
     }
 
-    public static BsonDocument Parse(byte[] bytes) => BsonSerializer.Deserialize<BsonDocument>(bytes);
+    public static BsonDocument Parse(ReadOnlyMemory<byte> bytes)
+    {
+        if (!MemoryMarshal.TryGetArray(bytes, out var segment)) throw new ArgumentException("stored documents are backed by arrays", nameof(bytes));
+        using var stream = new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false);
+        return BsonSerializer.Deserialize<BsonDocument>(stream);
+    }
 
     private string IdIndexName => _indexes.FirstOrDefault(i => i.IsIdIndex)?.Name ?? "_id_";
 }

@@ -40,10 +40,12 @@ internal sealed class DocumentWriter
             throw new CommandFailure(10334, "BSONObjectTooLarge", $"object to insert too large. size in bytes: {bytes.Length}, max size: {MaxDocumentBytes}");
         var recordId = collection.Insert(stored, bytes, id);
         context.OnUndo(() => collection.Delete(recordId, stored));
+        // The oplog entry shows the stored bytes themselves (it may embed them rather than copy), read before a cap can drop them.
+        var logged = new StoredBsonDocument(collection.Records.Get(recordId));
         if (collection.IsCapped) EnforceCap(collection);
         context.Log(collection.Database, new BsonDocument
         {
-            { "op", "i" }, { "ns", collection.Namespace }, { "ui", collection.UuidValue }, { "o", stored },
+            { "op", "i" }, { "ns", collection.Namespace }, { "ui", collection.UuidValue }, { "o", logged },
             { "o2", new BsonDocument("_id", id) },
         });
         return stored;
@@ -56,7 +58,7 @@ internal sealed class DocumentWriter
         if (!BsonValueOrder.Instance.Equals(before["_id"], after["_id"]))
             throw new CommandFailure(66, "ImmutableField",
                 "Performing an update on the path '_id' would modify the immutable field '_id'");
-        if (before.Equals(after) && BsonBytes.Of(before).AsSpan().SequenceEqual(BsonBytes.Of(after))) return;
+        if (before.Equals(after) && BsonBytes.Of(before).Span.SequenceEqual(BsonBytes.Of(after).Span)) return;
         collection.Replace(recordId, before, after);
         context.OnUndo(() => collection.Replace(recordId, after, before));
         var o = isReplacement ? after : OplogDiff.Compute(before, after);

@@ -1,15 +1,22 @@
+using System.Buffers.Binary;
+
 namespace MongoBackup.TestServer.Storage;
 
 /// <summary>
 /// Documents as raw BSON in insertion ($natural) order under monotonic record ids, like WiredTiger
 /// RecordIds: a cursor resumes after the last id it returned while others insert and delete.
-/// Deleted slots become tombstones and are compacted away once they outnumber the live ones. A slot holds either the
-/// document's bytes or a <see cref="DeferredRecord"/> that builds them when read.
+/// The bytes live in <see cref="RecordSlabs"/>; a slot only says where. Reads hand out those bytes without copying.
+/// Deleted slots become tombstones and are compacted away once they outnumber the live ones. A slot may also be a
+/// template that embeds another record's bytes by reference (an oplog insert entry and the document it inserted),
+/// assembled when read, so each inserted document is stored once.
 /// </summary>
 internal sealed class RecordStore
 {
+    private const int EmptyDocumentLength = 5;
+
+    private readonly RecordSlabs _slabs = new();
     private readonly List<long> _ids = new();
-    private readonly List<object?> _docs = new(); // byte[] or DeferredRecord; null for a deleted slot
+    private readonly List<Slot> _slots = new();
     private int _head; // first slot that may be live: capped collections delete from the front
     private long _nextId = 1;
     private int _dead;
@@ -17,123 +24,168 @@ internal sealed class RecordStore
     public int Count { get; private set; }
     public long TotalBytes { get; private set; }
 
-    public long Append(byte[] document) => AppendSlot(document, document.Length);
+    public long Append(ReadOnlySpan<byte> document) => AppendSlot(Store(document));
 
-    public long Append(DeferredRecord document) => AppendSlot(document, document.Length);
+    /// <summary>
+    /// Appends a record whose bytes are <paramref name="template"/> with the empty document {} at
+    /// <paramref name="embedAt"/> replaced by <paramref name="embedded"/>, which must never change.
+    /// </summary>
+    public long AppendEmbedding(ReadOnlySpan<byte> template, int embedAt, ReadOnlyMemory<byte> embedded)
+    {
+        var stored = Store(template);
+        return AppendSlot(new Slot(stored.Segment, stored.Offset, stored.StoredLength, embedAt, embedded));
+    }
 
-    private long AppendSlot(object document, int length)
+    private long AppendSlot(Slot slot)
     {
         var id = _nextId++;
         _ids.Add(id);
-        _docs.Add(document);
+        _slots.Add(slot);
         Count++;
-        TotalBytes += length;
+        TotalBytes += slot.Length;
         return id;
     }
 
-    private static byte[] BytesOf(object slot) => slot as byte[] ?? ((DeferredRecord)slot).Materialize();
+    private Slot Store(ReadOnlySpan<byte> bytes)
+    {
+        bytes.CopyTo(_slabs.Reserve(bytes.Length, out var segment, out var offset));
+        return new Slot(segment, offset, bytes.Length, 0, default);
+    }
 
-    private static int LengthOf(object slot) => slot is byte[] bytes ? bytes.Length : ((DeferredRecord)slot).Length;
+    /// <summary>The record's bytes: a view of the slab, or for an embedding slot, a fresh array (readers may keep either).</summary>
+    private ReadOnlyMemory<byte> BytesOf(Slot slot)
+    {
+        var stored = _slabs.Memory(slot.Segment, slot.Offset, slot.StoredLength);
+        return slot.Embedded.IsEmpty ? stored : Assemble(stored.Span, slot.EmbedAt, slot.Embedded.Span);
+    }
+
+    /// <summary>A new array holding <paramref name="template"/> with the empty document at <paramref name="embedAt"/> replaced by <paramref name="embedded"/>.</summary>
+    public static byte[] Assemble(ReadOnlySpan<byte> template, int embedAt, ReadOnlySpan<byte> embedded)
+    {
+        var bytes = new byte[template.Length - EmptyDocumentLength + embedded.Length];
+        template[..embedAt].CopyTo(bytes);
+        embedded.CopyTo(bytes.AsSpan(embedAt));
+        template[(embedAt + EmptyDocumentLength)..].CopyTo(bytes.AsSpan(embedAt + embedded.Length));
+        BinaryPrimitives.WriteInt32LittleEndian(bytes, bytes.Length);
+        return bytes;
+    }
+
+    private void Kill(int index)
+    {
+        var slot = _slots[index];
+        _slabs.Release(slot.Segment);
+        TotalBytes -= slot.Length;
+        _slots[index] = Slot.Dead;
+    }
 
     /// <summary>
     /// Up to <paramref name="count"/> distinct live records picked at random, without reading the others: what
     /// WiredTiger's random cursor gives $sample when the sample is a small part of the collection.
     /// </summary>
-    public List<byte[]> Sample(int count, Random random)
+    public List<ReadOnlyMemory<byte>> Sample(int count, Random random)
     {
         var picked = new HashSet<int>();
-        var result = new List<byte[]>();
-        var live = _docs.Count - _head;
+        var result = new List<ReadOnlyMemory<byte>>();
+        var live = _slots.Count - _head;
         for (var tries = 0; result.Count < count && live > 0 && tries < count * 20; tries++)
         {
-            var slot = _head + random.Next(live);
-            if (_docs[slot] is { } document && picked.Add(slot)) result.Add(BytesOf(document));
+            var index = _head + random.Next(live);
+            if (_slots[index].IsLive && picked.Add(index)) result.Add(BytesOf(_slots[index]));
         }
         return result;
     }
 
     /// <summary>Puts back a removed record under its old id (undo of a delete in an aborted transaction).</summary>
-    public void Restore(long id, byte[] document)
+    public void Restore(long id, ReadOnlySpan<byte> document)
     {
-        var slot = _ids.BinarySearch(id);
-        if (slot >= 0)
+        var index = _ids.BinarySearch(id);
+        if (index >= 0 && _slots[index].IsLive) throw new InvalidOperationException($"record {id} still exists");
+        var slot = Store(document);
+        if (index >= 0)
         {
-            if (_docs[slot] != null) throw new InvalidOperationException($"record {id} still exists");
-            _docs[slot] = document;
+            _slots[index] = slot;
             _dead--;
         }
         else
         {
-            slot = ~slot;
-            _ids.Insert(slot, id);
-            _docs.Insert(slot, document);
+            index = ~index;
+            _ids.Insert(index, id);
+            _slots.Insert(index, slot);
         }
-        if (slot < _head) _head = slot;
+        if (index < _head) _head = index;
         Count++;
-        TotalBytes += document.Length;
+        TotalBytes += slot.Length;
     }
 
-    public byte[]? Get(long id)
+    public bool Contains(long id) => IndexOf(id) >= 0;
+
+    public bool TryGet(long id, out ReadOnlyMemory<byte> document)
     {
-        var slot = SlotOf(id);
-        return slot < 0 || _docs[slot] is not { } document ? null : BytesOf(document);
+        var index = IndexOf(id);
+        document = index < 0 ? default : BytesOf(_slots[index]);
+        return index >= 0;
     }
 
-    public void Replace(long id, byte[] document)
+    /// <summary>The bytes of a record the caller knows exists (found through an index).</summary>
+    public ReadOnlyMemory<byte> Get(long id) =>
+        TryGet(id, out var document) ? document : throw new InvalidOperationException($"record {id} does not exist");
+
+    public void Replace(long id, ReadOnlySpan<byte> document)
     {
-        var slot = SlotOf(id);
-        if (slot < 0 || _docs[slot] == null) throw new InvalidOperationException($"record {id} does not exist");
-        TotalBytes += document.Length - LengthOf(_docs[slot]!);
-        _docs[slot] = document;
+        var index = IndexOf(id);
+        if (index < 0) throw new InvalidOperationException($"record {id} does not exist");
+        Kill(index);
+        var slot = Store(document);
+        _slots[index] = slot;
+        TotalBytes += slot.Length;
     }
 
     public void Remove(long id)
     {
-        var slot = SlotOf(id);
-        if (slot < 0 || _docs[slot] == null) return;
-        TotalBytes -= LengthOf(_docs[slot]!);
-        _docs[slot] = null;
+        var index = IndexOf(id);
+        if (index < 0) return;
+        Kill(index);
         Count--;
         _dead++;
-        while (_head < _docs.Count && _docs[_head] == null) _head++;
+        while (_head < _slots.Count && !_slots[_head].IsLive) _head++;
         if (_dead > 1024 && _dead > Count) Compact();
     }
 
     /// <summary>The oldest live record, for capped collections that drop from the front.</summary>
     public long? FirstId()
     {
-        for (var i = _head; i < _docs.Count; i++)
-            if (_docs[i] != null) return _ids[i];
+        for (var i = _head; i < _slots.Count; i++)
+            if (_slots[i].IsLive) return _ids[i];
         return null;
     }
 
     /// <summary>Live records strictly after <paramref name="afterId"/> (forward) or strictly before it (backward).</summary>
-    public IEnumerable<(long Id, byte[] Bytes)> Scan(long afterId, bool forward)
+    public IEnumerable<(long Id, ReadOnlyMemory<byte> Bytes)> Scan(long afterId, bool forward)
     {
         if (forward)
         {
-            var slot = FirstSlotAfter(afterId);
+            var index = FirstIndexAfter(afterId);
             // Re-locate by id after every yield: a compaction may move slots while the caller pauses.
             while (true)
             {
-                var count = _docs.Count;
-                while (slot < count && _docs[slot] == null) slot++;
-                if (slot >= count) yield break;
-                var id = _ids[slot];
-                yield return (id, BytesOf(_docs[slot]!));
-                slot = FirstSlotAfter(id);
+                var count = _slots.Count;
+                while (index < count && !_slots[index].IsLive) index++;
+                if (index >= count) yield break;
+                var id = _ids[index];
+                yield return (id, BytesOf(_slots[index]));
+                index = FirstIndexAfter(id);
             }
         }
         else
         {
-            var slot = LastSlotBefore(afterId);
+            var index = LastIndexBefore(afterId);
             while (true)
             {
-                while (slot >= _head && slot >= 0 && _docs[slot] == null) slot--;
-                if (slot < 0 || slot < _head) yield break;
-                var id = _ids[slot];
-                yield return (id, BytesOf(_docs[slot]!));
-                slot = LastSlotBefore(id);
+                while (index >= _head && index >= 0 && !_slots[index].IsLive) index--;
+                if (index < 0 || index < _head) yield break;
+                var id = _ids[index];
+                yield return (id, BytesOf(_slots[index]));
+                index = LastIndexBefore(id);
             }
         }
     }
@@ -142,20 +194,20 @@ internal sealed class RecordStore
     /// For records ordered by some key (the oplog by ts): the id just before the first live record for which
     /// <paramref name="reached"/> is true, found by binary search; a forward scan after it skips everything older.
     /// </summary>
-    public long IdBeforeFirst(Func<byte[], bool> reached)
+    public long IdBeforeFirst(Func<ReadOnlyMemory<byte>, bool> reached)
     {
-        int low = _head, high = _docs.Count;
+        int low = _head, high = _slots.Count;
         while (low < high)
         {
             var mid = low + (high - low) / 2;
             var probe = mid;
-            while (probe < high && _docs[probe] == null) probe++;
+            while (probe < high && !_slots[probe].IsLive) probe++;
             if (probe == high)
             {
                 high = mid;
                 continue;
             }
-            if (reached(BytesOf(_docs[probe]!))) high = mid;
+            if (reached(BytesOf(_slots[probe]))) high = mid;
             else low = probe + 1;
         }
         // Before the oldest live record: scan from the start (an id already dropped would read as a lost position).
@@ -164,45 +216,71 @@ internal sealed class RecordStore
 
     public void Clear()
     {
+        _slabs.Clear();
         _ids.Clear();
-        _docs.Clear();
+        _slots.Clear();
         _head = 0;
         _dead = 0;
         Count = 0;
         TotalBytes = 0;
     }
 
-    private int SlotOf(long id)
+    /// <summary>The index of a live record's slot, or -1.</summary>
+    private int IndexOf(long id)
     {
-        var slot = _ids.BinarySearch(id);
-        return slot < 0 ? -1 : slot;
+        var index = _ids.BinarySearch(id);
+        return index >= 0 && _slots[index].IsLive ? index : -1;
     }
 
-    private int FirstSlotAfter(long id)
+    private int FirstIndexAfter(long id)
     {
-        var slot = _ids.BinarySearch(id);
-        return slot >= 0 ? slot + 1 : ~slot;
+        var index = _ids.BinarySearch(id);
+        return index >= 0 ? index + 1 : ~index;
     }
 
-    private int LastSlotBefore(long id)
+    private int LastIndexBefore(long id)
     {
-        var slot = _ids.BinarySearch(id);
-        return slot >= 0 ? slot - 1 : ~slot - 1;
+        var index = _ids.BinarySearch(id);
+        return index >= 0 ? index - 1 : ~index - 1;
     }
 
     private void Compact()
     {
         var write = 0;
-        for (var read = 0; read < _docs.Count; read++)
+        for (var read = 0; read < _slots.Count; read++)
         {
-            if (_docs[read] == null) continue;
+            if (!_slots[read].IsLive) continue;
             _ids[write] = _ids[read];
-            _docs[write] = _docs[read];
+            _slots[write] = _slots[read];
             write++;
         }
         _ids.RemoveRange(write, _ids.Count - write);
-        _docs.RemoveRange(write, _docs.Count - write);
+        _slots.RemoveRange(write, _slots.Count - write);
         _head = 0;
         _dead = 0;
+    }
+
+    /// <summary>Where a record's bytes are: <see cref="StoredLength"/> bytes in a slab segment, plus any embedded bytes.</summary>
+    private readonly struct Slot
+    {
+        public static readonly Slot Dead = default;
+
+        public Slot(int segment, int offset, int storedLength, int embedAt, ReadOnlyMemory<byte> embedded)
+        {
+            Segment = segment;
+            Offset = offset;
+            StoredLength = storedLength;
+            EmbedAt = embedAt;
+            Embedded = embedded;
+        }
+
+        public int Segment { get; }
+        public int Offset { get; }
+        public int StoredLength { get; } // 0 marks a dead slot: every BSON document has at least 5 bytes
+        public int EmbedAt { get; }
+        public ReadOnlyMemory<byte> Embedded { get; }
+
+        public bool IsLive => StoredLength > 0;
+        public int Length => Embedded.IsEmpty ? StoredLength : StoredLength - EmptyDocumentLength + Embedded.Length;
     }
 }
