@@ -3,7 +3,11 @@ using System.Diagnostics;
 namespace MongoBackup.Benchmarks;
 
 /// <summary>Peak memory figures of one phase: the engine (this process) and the server (the child process).</summary>
-public sealed record MemoryPeaks(long EngineResidentBytes, long EngineManagedHeapBytes, long ServerResidentBytes, bool KernelPeakReset);
+/// <summary>
+/// EngineStartBytes is the engine's resident memory when the phase began (after a full collection): what the process
+/// already held (runtime, driver, whatever earlier phases left mapped), so the peak minus it is the phase's own need.
+/// </summary>
+public sealed record MemoryPeaks(long EngineStartBytes, long EngineResidentBytes, long EngineManagedHeapBytes, long ServerResidentBytes, bool KernelPeakReset);
 
 /// <summary>
 /// Measures the peaks of one phase. It first collects garbage and resets the kernel's high-water marks of both
@@ -18,6 +22,7 @@ public sealed class PeakMemory : IDisposable
     private readonly bool _reset;
     private readonly CancellationTokenSource _stop = new();
     private readonly Thread _sampler;
+    private readonly long _engineStart;
     private long _engineRss, _heap, _serverRss;
 
     private PeakMemory(ProcessMemory server)
@@ -26,6 +31,7 @@ public sealed class PeakMemory : IDisposable
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         GC.WaitForPendingFinalizers();
         _reset = _engine.TryResetPeak() & _server.TryResetPeak();
+        _engineStart = _engine.CurrentBytes ?? Process.GetCurrentProcess().WorkingSet64;
         _sampler = new Thread(Sample) { IsBackground = true, Name = "peak memory sampler" };
         _sampler.Start();
     }
@@ -39,7 +45,7 @@ public sealed class PeakMemory : IDisposable
         TakeSample();
         var engine = _reset ? Math.Max(_engine.PeakBytes ?? 0, _engineRss) : _engineRss;
         var server = _reset ? Math.Max(_server.PeakBytes ?? 0, _serverRss) : _serverRss;
-        return new MemoryPeaks(engine, _heap, server, _reset);
+        return new MemoryPeaks(_engineStart, engine, _heap, server, _reset);
     }
 
     private void Sample()

@@ -17,6 +17,7 @@ public sealed record PhaseResult
     public double OtherProcessesCpuSeconds { get; init; }
     /// <summary>CPU time spent idle waiting for the disk during the run, machine-wide.</summary>
     public double IoWaitSeconds { get; init; }
+    public long EngineStartBytes { get; init; }
     public long EnginePeakBytes { get; init; }
     public long EngineManagedHeapPeakBytes { get; init; }
     public long ServerPeakBytes { get; init; }
@@ -40,6 +41,7 @@ public sealed record PhaseResult
         ServerCpuSeconds = usage.ServerCpu.TotalSeconds,
         OtherProcessesCpuSeconds = usage.OtherCpuSeconds,
         IoWaitSeconds = usage.IoWaitSeconds,
+        EngineStartBytes = usage.Memory.EngineStartBytes,
         EnginePeakBytes = usage.Memory.EngineResidentBytes,
         EngineManagedHeapPeakBytes = usage.Memory.EngineManagedHeapBytes,
         ServerPeakBytes = usage.Memory.ServerResidentBytes,
