@@ -1,3 +1,4 @@
+using MongoBackup.TestServer.Storage;
 using MongoDB.Bson;
 
 namespace MongoBackup.TestServer.Oplog;
@@ -9,6 +10,23 @@ namespace MongoBackup.TestServer.Oplog;
 internal interface IOplogSink
 {
     void Write(BsonDocument entry);
+
+    /// <summary>
+    /// The entry of a plain insert of <paramref name="document"/> (stored bytes that never change, _id first) into
+    /// <paramref name="collection"/>. Sinks that keep entries as documents take the general form; the oplog writes it
+    /// straight from the bytes.
+    /// </summary>
+    void WriteInsert(Collection collection, ReadOnlyMemory<byte> document) => Write(InsertEntry(collection, document));
+
+    static BsonDocument InsertEntry(Collection collection, ReadOnlyMemory<byte> document)
+    {
+        var stored = new StoredBsonDocument(document);
+        return new BsonDocument
+        {
+            { "op", "i" }, { "ns", collection.Namespace }, { "ui", collection.UuidValue }, { "o", stored },
+            { "o2", new BsonDocument("_id", stored.GetElement(0).Value) },
+        };
+    }
 }
 
 /// <summary>A standalone server keeps no oplog.</summary>

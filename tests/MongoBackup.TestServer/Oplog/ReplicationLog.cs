@@ -41,9 +41,16 @@ internal sealed class ReplicationLog : IOplogSink
     /// <summary>Stamps and appends one entry given without ts/t/v/wall.</summary>
     public void Write(BsonDocument entry) => Append(entry);
 
-    public void Append(BsonDocument entry)
+    public void WriteInsert(Collection collection, ReadOnlyMemory<byte> document)
     {
-        var encoded = OplogEntryEncoder.Encode(entry);
+        if (InsertEntryEncoder.TryEncode(collection.Namespace, collection.UuidValue.Bytes, document, out var encoded)) Append(encoded);
+        else Append(IOplogSink.InsertEntry(collection, document));
+    }
+
+    public void Append(BsonDocument entry) => Append(OplogEntryEncoder.Encode(entry));
+
+    private void Append(EncodedOplogEntry encoded)
+    {
         lock (_appendSync)
         {
             var ts = _clock.Next();

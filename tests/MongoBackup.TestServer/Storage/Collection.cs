@@ -108,14 +108,17 @@ internal sealed class Collection
     /// <summary>Stores a new document (which must have an _id) after checking every unique index.</summary>
     public long Insert(BsonDocument document) => Insert(document, BsonBytes.Of(document), document.GetValue("_id", null));
 
-    /// <summary>As <see cref="Insert(BsonDocument)"/> with its bytes and _id already read (raw documents parse it on each access).</summary>
+    /// <summary>
+    /// As <see cref="Insert(BsonDocument)"/> with its bytes and _id already read (raw documents parse it on each access).
+    /// The bytes must never change afterwards: the store may keep them where they are instead of copying.
+    /// </summary>
     public long Insert(BsonDocument document, ReadOnlyMemory<byte> bytes, BsonValue? id)
     {
         // Only oplog-like capped collections hold documents without _id; they have no _id index entry.
         if (id != null && _idIndex.ContainsKey(id))
             throw DuplicateKeyMessage.Failure(Namespace, IdIndexName, new[] { ("_id", id) });
         foreach (var index in _indexes) index.CheckInsert(Namespace, document, -1);
-        var recordId = Records.Append(bytes.Span);
+        var recordId = Records.AppendImmutable(bytes);
         if (id != null) _idIndex[id] = recordId;
         _idOrder = null;
         foreach (var index in _indexes) index.Add(document, recordId);

@@ -41,13 +41,9 @@ internal sealed class DocumentWriter
         var recordId = collection.Insert(stored, bytes, id);
         context.OnUndo(() => collection.Delete(recordId, stored));
         // The oplog entry shows the stored bytes themselves (it may embed them rather than copy), read before a cap can drop them.
-        var logged = new StoredBsonDocument(collection.Records.Get(recordId));
+        var logged = collection.Records.Get(recordId);
         if (collection.IsCapped) EnforceCap(collection);
-        context.Log(collection.Database, new BsonDocument
-        {
-            { "op", "i" }, { "ns", collection.Namespace }, { "ui", collection.UuidValue }, { "o", logged },
-            { "o2", new BsonDocument("_id", id) },
-        });
+        context.LogInsert(collection, logged);
         return stored;
     }
 

@@ -1,11 +1,13 @@
 using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 
 namespace MongoBackup.TestServer.Storage;
 
 /// <summary>
 /// Documents as raw BSON in insertion ($natural) order under monotonic record ids, like WiredTiger
 /// RecordIds: a cursor resumes after the last id it returned while others insert and delete.
-/// The bytes live in <see cref="RecordSlabs"/>; a slot only says where. Reads hand out those bytes without copying.
+/// The bytes live in <see cref="RecordSlabs"/>, or, for a document that arrived inside a large immutable array (an insert
+/// batch), stay in that array; a slot only says where. Reads hand out those bytes without copying.
 /// Deleted slots become tombstones and are compacted away once they outnumber the live ones. A slot may also be a
 /// template that embeds another record's bytes by reference (an oplog insert entry and the document it inserted),
 /// assembled when read, so each inserted document is stored once.
@@ -24,7 +26,19 @@ internal sealed class RecordStore
     public int Count { get; private set; }
     public long TotalBytes { get; private set; }
 
+    // Arrays at least this large are referenced rather than copied: each is one object however many records it holds.
+    private const int SharedArrayMinBytes = 64 * 1024;
+
     public long Append(ReadOnlySpan<byte> document) => AppendSlot(Store(document));
+
+    /// <summary>
+    /// Appends bytes the caller guarantees never change. Those inside a large array (a whole insert batch) are kept where
+    /// they are, so the batch array lives as long as any of its records; others are copied into the slabs.
+    /// </summary>
+    public long AppendImmutable(ReadOnlyMemory<byte> document) =>
+        MemoryMarshal.TryGetArray(document, out var segment) && segment.Array!.Length >= SharedArrayMinBytes
+            ? AppendSlot(new Slot(document, NotInSlabs, NoEmbedding, default))
+            : Append(document.Span);
 
     /// <summary>
     /// Appends a record whose bytes are <paramref name="template"/> with the empty document {} at
@@ -33,7 +47,7 @@ internal sealed class RecordStore
     public long AppendEmbedding(ReadOnlySpan<byte> template, int embedAt, ReadOnlyMemory<byte> embedded)
     {
         var stored = Store(template);
-        return AppendSlot(new Slot(stored.Segment, stored.Offset, stored.StoredLength, embedAt, embedded));
+        return AppendSlot(new Slot(stored.Stored, stored.Segment, embedAt, embedded));
     }
 
     private long AppendSlot(Slot slot)
@@ -49,14 +63,13 @@ internal sealed class RecordStore
     private Slot Store(ReadOnlySpan<byte> bytes)
     {
         bytes.CopyTo(_slabs.Reserve(bytes.Length, out var segment, out var offset));
-        return new Slot(segment, offset, bytes.Length, 0, default);
+        return new Slot(_slabs.Memory(segment, offset, bytes.Length), segment, NoEmbedding, default);
     }
 
     /// <summary>The record's bytes: a view of the slab, or for an embedding slot, a fresh array (readers may keep either).</summary>
     private ReadOnlyMemory<byte> BytesOf(Slot slot)
     {
-        var stored = _slabs.Memory(slot.Segment, slot.Offset, slot.StoredLength);
-        return slot.Embedded.IsEmpty ? stored : Assemble(stored.Span, slot.EmbedAt, slot.Embedded.Span);
+        return slot.EmbedAt == NoEmbedding ? slot.Stored : Assemble(slot.Stored.Span, slot.EmbedAt, slot.Embedded.Span);
     }
 
     /// <summary>A new array holding <paramref name="template"/> with the empty document at <paramref name="embedAt"/> replaced by <paramref name="embedded"/>.</summary>
@@ -73,7 +86,7 @@ internal sealed class RecordStore
     private void Kill(int index)
     {
         var slot = _slots[index];
-        _slabs.Release(slot.Segment);
+        if (slot.Segment != NotInSlabs) _slabs.Release(slot.Segment);
         TotalBytes -= slot.Length;
         _slots[index] = Slot.Dead;
     }
@@ -260,27 +273,31 @@ internal sealed class RecordStore
         _dead = 0;
     }
 
-    /// <summary>Where a record's bytes are: <see cref="StoredLength"/> bytes in a slab segment, plus any embedded bytes.</summary>
+    private const int NotInSlabs = -1;
+    private const int NoEmbedding = -1;
+
+    /// <summary>
+    /// Where a record's bytes are: <see cref="Stored"/> (in slab <see cref="Segment"/>, or in a shared array), which with
+    /// an <see cref="EmbedAt"/> is a template whose empty document there stands for <see cref="Embedded"/>.
+    /// </summary>
     private readonly struct Slot
     {
-        public static readonly Slot Dead = default;
+        public static readonly Slot Dead = default; // empty Stored: every BSON document has at least 5 bytes
 
-        public Slot(int segment, int offset, int storedLength, int embedAt, ReadOnlyMemory<byte> embedded)
+        public Slot(ReadOnlyMemory<byte> stored, int segment, int embedAt, ReadOnlyMemory<byte> embedded)
         {
+            Stored = stored;
             Segment = segment;
-            Offset = offset;
-            StoredLength = storedLength;
             EmbedAt = embedAt;
             Embedded = embedded;
         }
 
+        public ReadOnlyMemory<byte> Stored { get; }
         public int Segment { get; }
-        public int Offset { get; }
-        public int StoredLength { get; } // 0 marks a dead slot: every BSON document has at least 5 bytes
         public int EmbedAt { get; }
         public ReadOnlyMemory<byte> Embedded { get; }
 
-        public bool IsLive => StoredLength > 0;
-        public int Length => Embedded.IsEmpty ? StoredLength : StoredLength - EmptyDocumentLength + Embedded.Length;
+        public bool IsLive => !Stored.IsEmpty;
+        public int Length => EmbedAt == NoEmbedding ? Stored.Length : Stored.Length - EmptyDocumentLength + Embedded.Length;
     }
 }

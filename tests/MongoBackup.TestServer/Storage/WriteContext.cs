@@ -25,4 +25,10 @@ internal sealed class WriteContext
     {
         if (database != "local") Sink.Write(entry);
     }
+
+    /// <summary>As <see cref="Log"/> for the insert of <paramref name="document"/>, stored bytes that never change.</summary>
+    public void LogInsert(Collection collection, ReadOnlyMemory<byte> document)
+    {
+        if (collection.Database != "local") Sink.WriteInsert(collection, document);
+    }
 }

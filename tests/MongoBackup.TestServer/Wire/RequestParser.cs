@@ -49,9 +49,20 @@ internal static class RequestParser
                 var name = Encoding.UTF8.GetString(payload.Slice(position, nameEnd));
                 position += nameEnd + 1;
                 var documents = new BsonArray();
-                // Inserted documents stay raw: storage keeps their bytes as sent (the common restore path).
-                while (position < sectionEnd)
-                    documents.Add(name == "documents" ? ReadRawDocument(payload, ref position, sectionEnd) : ReadDocument(payload, ref position, sectionEnd));
+                if (name == "documents")
+                {
+                    // Inserted documents stay raw, views into one copy of the whole sequence: storage keeps their bytes as
+                    // sent (the common restore path) and the batch stays one array, not one per document.
+                    var sequence = GC.AllocateUninitializedArray<byte>(sectionEnd - position);
+                    payload[position..sectionEnd].CopyTo(sequence);
+                    var offset = 0;
+                    while (offset < sequence.Length) documents.Add(ReadRawDocument(sequence, ref offset));
+                    position = sectionEnd;
+                }
+                else
+                {
+                    while (position < sectionEnd) documents.Add(ReadDocument(payload, ref position, sectionEnd));
+                }
                 sequences.Add((name, documents));
             }
             else
@@ -97,14 +108,14 @@ internal static class RequestParser
         }
     }
 
-    private static BsonDocument ReadRawDocument(ReadOnlySpan<byte> payload, ref int position, int end)
+    private static BsonDocument ReadRawDocument(byte[] sequence, ref int position)
     {
-        var length = ReadInt32(payload, position, end);
-        if (length < 5 || position + length > end || payload[position + length - 1] != 0)
+        var length = ReadInt32(sequence, position, sequence.Length);
+        if (length < 5 || position + length > sequence.Length || sequence[position + length - 1] != 0)
             throw new MalformedMessageException($"BSON document length {length} is out of bounds");
-        var bytes = payload.Slice(position, length).ToArray();
+        var document = new StoredBsonDocument(sequence.AsMemory(position, length));
         position += length;
-        return new StoredBsonDocument(bytes);
+        return document;
     }
 
     private static int ReadInt32(ReadOnlySpan<byte> payload, int position, int end)

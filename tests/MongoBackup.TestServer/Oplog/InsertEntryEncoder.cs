@@ -1,0 +1,136 @@
+using System.Buffers.Binary;
+using System.Text;
+using MongoBackup.TestServer.Storage;
+
+namespace MongoBackup.TestServer.Oplog;
+
+/// <summary>
+/// Writes the oplog entry of a plain insert straight from the stored document's bytes, without building and serializing
+/// a BsonDocument: {op: "i", ns, ui, o: document, o2: {_id}, ts, t: 1, v: 2, wall}, byte for byte what
+/// <see cref="OplogEntryEncoder"/> writes for the same entry. The _id element is copied from the document, which stores
+/// it first. Returns false (the caller then takes the general path) for an _id whose type it does not size.
+/// </summary>
+internal static class InsertEntryEncoder
+{
+    private const int SharedDocumentMinBytes = 256; // as OplogEntryEncoder: below this the document is copied in
+
+    private static ReadOnlySpan<byte> EmptyDocument => [5, 0, 0, 0, 0];
+
+    public static bool TryEncode(string ns, ReadOnlySpan<byte> uuid, ReadOnlyMemory<byte> document, out EncodedOplogEntry entry)
+    {
+        entry = default;
+        var documentBytes = document.Span;
+        var idLength = IdElementLength(documentBytes);
+        if (idLength < 0) return false;
+        var embed = documentBytes.Length >= SharedDocumentMinBytes;
+        var nsLength = Encoding.UTF8.GetByteCount(ns);
+        var size = 4
+            + 1 + 3 + 4 + 2 // op
+            + 1 + 3 + 4 + nsLength + 1 // ns
+            + 1 + 3 + 4 + 1 + 16 // ui
+            + 1 + 2 + (embed ? 5 : documentBytes.Length) // o
+            + 1 + 3 + 4 + idLength + 1 // o2
+            + 1 + 3 + 8 // ts
+            + 1 + 2 + 8 // t
+            + 1 + 2 + 8 // v
+            + 1 + 5 + 8 // wall
+            + 1;
+        var bytes = new byte[size];
+        var writer = new Writer(bytes);
+        writer.Int32(size);
+        writer.Name(0x02, "op"u8);
+        writer.Int32(2);
+        writer.Bytes("i\0"u8);
+        writer.Name(0x02, "ns"u8);
+        writer.Int32(nsLength + 1);
+        writer.Position += Encoding.UTF8.GetBytes(ns, bytes.AsSpan(writer.Position));
+        writer.Byte(0);
+        writer.Name(0x05, "ui"u8);
+        writer.Int32(16);
+        writer.Byte(0x04); // UUID subtype
+        writer.Bytes(uuid);
+        writer.Name(0x03, "o"u8);
+        var documentOffset = writer.Position;
+        writer.Bytes(embed ? EmptyDocument : documentBytes);
+        writer.Name(0x03, "o2"u8);
+        writer.Int32(4 + idLength + 1);
+        writer.Bytes(documentBytes.Slice(4, idLength));
+        writer.Byte(0);
+        writer.Name(0x11, "ts"u8);
+        var tsOffset = writer.Position;
+        writer.Int64(0);
+        writer.Name(0x12, "t"u8);
+        writer.Int64(1);
+        writer.Name(0x12, "v"u8);
+        writer.Int64(2);
+        writer.Name(0x09, "wall"u8);
+        var wallOffset = writer.Position;
+        writer.Int64(0);
+        writer.Byte(0);
+        if (writer.Position != size) throw new InvalidOperationException($"insert oplog entry sized {size} bytes but {writer.Position} were written");
+        entry = new EncodedOplogEntry(bytes, tsOffset, wallOffset, embed ? document : default, embed ? documentOffset : -1);
+        return true;
+    }
+
+    /// <summary>The length of the document's first element when it is _id of a fixed-layout type; otherwise -1.</summary>
+    private static int IdElementLength(ReadOnlySpan<byte> document)
+    {
+        const int nameEnd = 4 + 1 + 4; // type byte, "_id\0"
+        if (document.Length < nameEnd + 1 || !document.Slice(5, 4).SequenceEqual("_id\0"u8)) return -1;
+        var value = document[nameEnd..];
+        int valueLength = document[4] switch
+        {
+            0x01 or 0x09 or 0x11 or 0x12 => 8, // double, date, timestamp, int64
+            0x07 => 12, // ObjectId
+            0x08 => 1, // boolean
+            0x0A or 0x7F or 0xFF => 0, // null, MaxKey, MinKey
+            0x10 => 4, // int32
+            0x13 => 16, // decimal128
+            0x02 when value.Length >= 4 => 4 + BinaryPrimitives.ReadInt32LittleEndian(value), // string
+            0x03 when value.Length >= 4 => BinaryPrimitives.ReadInt32LittleEndian(value), // embedded document
+            0x05 when value.Length >= 4 => 4 + 1 + BinaryPrimitives.ReadInt32LittleEndian(value), // binary
+            _ => -1,
+        };
+        if (valueLength < 0 || nameEnd + valueLength > document.Length - 1) return -1;
+        return 1 + 4 + valueLength;
+    }
+
+    private ref struct Writer
+    {
+        private readonly Span<byte> _bytes;
+        public int Position;
+
+        public Writer(Span<byte> bytes)
+        {
+            _bytes = bytes;
+            Position = 0;
+        }
+
+        public void Name(byte type, ReadOnlySpan<byte> name)
+        {
+            Byte(type);
+            Bytes(name);
+            Byte(0);
+        }
+
+        public void Byte(byte value) => _bytes[Position++] = value;
+
+        public void Bytes(ReadOnlySpan<byte> value)
+        {
+            value.CopyTo(_bytes[Position..]);
+            Position += value.Length;
+        }
+
+        public void Int32(int value)
+        {
+            BinaryPrimitives.WriteInt32LittleEndian(_bytes[Position..], value);
+            Position += 4;
+        }
+
+        public void Int64(long value)
+        {
+            BinaryPrimitives.WriteInt64LittleEndian(_bytes[Position..], value);
+            Position += 8;
+        }
+    }
+}
