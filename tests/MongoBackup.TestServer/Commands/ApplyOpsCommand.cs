@@ -8,7 +8,9 @@ namespace MongoBackup.TestServer.Commands;
 /// applyOps: replays oplog entries as a restore tool sends them. i upserts by _id; u applies a $v:2 diff, a legacy
 /// modifier document or a replacement to the document o2 selects; d deletes by _id; c runs the catalog command
 /// (create, drop, createIndexes, dropIndexes, dropDatabase, renameCollection, collMod, index builds, nested applyOps);
-/// n is ignored. Every applied entry writes its own oplog entries, as MongoDB does.
+/// n is ignored. Every applied entry writes its own oplog entries, as MongoDB does; an applied $v:2 update logs the
+/// diff it was given rather than a recomputed one. An entry's "o" may arrive as raw bytes (see ApplyOpsBodyReader):
+/// an insert stores them as they are, other operations parse them.
 /// </summary>
 internal sealed class ApplyOpsCommand : ICommandGroup
 {
@@ -41,18 +43,21 @@ internal sealed class ApplyOpsCommand : ICommandGroup
                 Insert(context, ns, entry["o"].AsBsonDocument, writes);
                 return;
             case "u":
-                Update(context, ns, entry["o"].AsBsonDocument, entry.GetValue("o2", BsonNull.Value) as BsonDocument, writes);
+                Update(context, ns, Parsed(entry["o"]), entry.GetValue("o2", BsonNull.Value) as BsonDocument, writes);
                 return;
             case "d":
-                Delete(context, ns, entry["o"].AsBsonDocument, writes);
+                Delete(context, ns, Parsed(entry["o"]), writes);
                 return;
             case "c":
-                RunCommand(context, ns, entry["o"].AsBsonDocument, writes);
+                RunCommand(context, ns, Parsed(entry["o"]), writes);
                 return;
             default:
                 throw CommandFailure.FailedToParse($"unsupported oplog entry op '{op.AsString}' in applyOps");
         }
     }
+
+    /// <summary>An entry's "o" as an ordinary document: the operators that read and rewrite it expect one.</summary>
+    private static BsonDocument Parsed(BsonValue o) => o is StoredBsonDocument raw ? Collection.Parse(raw.Bytes) : o.AsBsonDocument;
 
     private static void Insert(CommandContext context, string ns, BsonDocument document, WriteContext writes)
     {
@@ -85,9 +90,14 @@ internal sealed class ApplyOpsCommand : ICommandGroup
         var (recordId, before) = match.Value;
         var after = OplogDiff.Apply(before, o);
         if (!after.Contains("_id")) after = new BsonDocument("_id", before["_id"]).AddRange(after);
-        if (BsonBytes.Of(after).Span.SequenceEqual(BsonBytes.Of(before).Span)) return;
-        context.Server.DocumentWriter.Update(collection, recordId, before, after, isReplacement, writes);
+        var afterBytes = BsonBytes.Of(after);
+        if (afterBytes.Span.SequenceEqual(collection.Records.Get(recordId).Span)) return;
+        // MongoDB logs an applied $v:2 update with the diff it was given; legacy modifier entries are logged as a diff.
+        var diff = isReplacement ? null : IsDeltaUpdate(o) ? o : OplogDiff.Compute(before, after);
+        context.Server.DocumentWriter.Replace(collection, recordId, before, after, afterBytes, diff, writes);
     }
+
+    private static bool IsDeltaUpdate(BsonDocument o) => o.TryGetValue("$v", out var version) && version.IsNumeric && version.ToInt32() == 2;
 
     private static void Delete(CommandContext context, string ns, BsonDocument o, WriteContext writes)
     {

@@ -135,12 +135,15 @@ internal sealed class Collection
     }
 
     /// <summary>Replaces a stored document in place (same record id), keeping unique indexes consistent.</summary>
-    public void Replace(long recordId, BsonDocument before, BsonDocument after)
+    public void Replace(long recordId, BsonDocument before, BsonDocument after) => Replace(recordId, before, after, BsonBytes.Of(after));
+
+    /// <summary>As <see cref="Replace(long, BsonDocument, BsonDocument)"/> with <paramref name="after"/> already serialized.</summary>
+    public void Replace(long recordId, BsonDocument before, BsonDocument after, ReadOnlyMemory<byte> afterBytes)
     {
         foreach (var index in _indexes) index.CheckInsert(Namespace, after, recordId);
         foreach (var index in _indexes) index.Remove(before, recordId);
         foreach (var index in _indexes) index.Add(after, recordId);
-        Records.Replace(recordId, BsonBytes.Of(after).Span);
+        Records.Replace(recordId, afterBytes.Span);
     }
 
     /// <summary>

@@ -50,14 +50,32 @@ internal sealed class DocumentWriter
     /// <summary>Stores <paramref name="after"/> in place of the document at <paramref name="recordId"/>.</summary>
     public void Update(Collection collection, long recordId, BsonDocument before, BsonDocument after, bool isReplacement, WriteContext context)
     {
+        var afterBytes = BsonBytes.Of(after);
+        if (before.Equals(after) && BsonBytes.Of(before).Span.SequenceEqual(afterBytes.Span))
+        {
+            RejectViewWrite(collection);
+            return;
+        }
+        Replace(collection, recordId, before, after, afterBytes, isReplacement ? null : OplogDiff.Compute(before, after), context);
+    }
+
+    /// <summary>
+    /// Stores <paramref name="after"/>, already serialized as <paramref name="afterBytes"/> (which must differ from the
+    /// stored bytes), in place of the document at <paramref name="recordId"/>, and logs "o" as <paramref name="diff"/>,
+    /// or as the whole new document when <paramref name="diff"/> is null (a replacement). applyOps passes the diff it
+    /// was given, as MongoDB logs an applied operation.
+    /// </summary>
+    public void Replace(Collection collection, long recordId, BsonDocument before, BsonDocument after, ReadOnlyMemory<byte> afterBytes,
+        BsonDocument? diff, WriteContext context)
+    {
         RejectViewWrite(collection);
         if (!BsonValueOrder.Instance.Equals(before["_id"], after["_id"]))
             throw new CommandFailure(66, "ImmutableField",
                 "Performing an update on the path '_id' would modify the immutable field '_id'");
-        if (before.Equals(after) && BsonBytes.Of(before).Span.SequenceEqual(BsonBytes.Of(after).Span)) return;
-        collection.Replace(recordId, before, after);
+        collection.Replace(recordId, before, after, afterBytes);
         context.OnUndo(() => collection.Replace(recordId, after, before));
-        var o = isReplacement ? after : OplogDiff.Compute(before, after);
+        // A replacement logs the stored bytes themselves, not a second serialization of the document.
+        var o = diff ?? new StoredBsonDocument(collection.Records.Get(recordId));
         context.Log(collection.Database, new BsonDocument
         {
             { "op", "u" }, { "ns", collection.Namespace }, { "ui", collection.UuidValue }, { "o", o },

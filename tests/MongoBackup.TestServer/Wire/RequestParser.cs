@@ -100,7 +100,7 @@ internal static class RequestParser
         position += length;
         try
         {
-            return BsonSerializer.Deserialize<BsonDocument>(bytes);
+            return ApplyOpsBodyReader.Recognizes(bytes) ? ApplyOpsBodyReader.Read(bytes) : BsonSerializer.Deserialize<BsonDocument>(bytes);
         }
         catch (Exception e) when (e is FormatException or EndOfStreamException or BsonSerializationException)
         {
