@@ -8,7 +8,9 @@ namespace MongoBackup.Engine.Codecs;
 /// Compresses on every core: what is written is cut into 1 MiB blocks, each compressed on the thread pool into a
 /// complete gzip member or zstd frame, and the results are written in order. Concatenated members and frames are
 /// valid gzip and zstd (mongorestore, gunzip, zstd and .NET all read them), so one large collection no longer
-/// compresses on a single core. Memory stays bounded: a few blocks in flight per file.
+/// compresses on a single core. Memory stays bounded: a few blocks in flight per file, input and output buffers
+/// both rented from the shared pool (1 MiB outputs allocated per block would land on the large object heap, which
+/// is only reclaimed by full collections, and let the heap grow with the length of a backup).
 /// </summary>
 internal sealed class ParallelCompressionStream : Stream
 {
@@ -21,7 +23,7 @@ internal sealed class ParallelCompressionStream : Stream
 
     private readonly Stream _inner;
     private readonly Compression _compression;
-    private readonly Queue<Task<byte[]>> _inFlight = new();
+    private readonly Queue<Task<CompressedBlock>> _inFlight = new();
     private byte[] _block = ArrayPool<byte>.Shared.Rent(BlockSize);
     private int _used;
     private bool _wroteAny;
@@ -79,20 +81,27 @@ internal sealed class ParallelCompressionStream : Stream
     private async Task WriteOldestAsync(CancellationToken ct)
     {
         var compressed = await _inFlight.Dequeue().ConfigureAwait(false);
-        await _inner.WriteAsync(compressed, ct).ConfigureAwait(false);
+        try { await _inner.WriteAsync(compressed.Buffer.AsMemory(0, compressed.Length), ct).ConfigureAwait(false); }
+        finally { ArrayPool<byte>.Shared.Return(compressed.Buffer); }
     }
 
-    private byte[] Compress(ReadOnlySpan<byte> block)
+    /// <summary>A compressed block in a rented buffer; whoever writes it out returns the buffer.</summary>
+    private readonly record struct CompressedBlock(byte[] Buffer, int Length);
+
+    private CompressedBlock Compress(ReadOnlySpan<byte> block)
     {
         if (_compression == Compression.Zstd)
         {
             using var zstd = new Compressor(CompressionCodec.ZstdLevel);
-            return zstd.Wrap(block).ToArray();
+            var zstdOutput = ArrayPool<byte>.Shared.Rent(Compressor.GetCompressBound(block.Length));
+            return new CompressedBlock(zstdOutput, zstd.Wrap(block, zstdOutput));
         }
-        using var output = new MemoryStream(block.Length / 2);
+        // Deflate's worst case (incompressible input) adds a few bytes per 64 KiB stored block, plus gzip's header and trailer.
+        var gzipOutput = ArrayPool<byte>.Shared.Rent(block.Length + block.Length / 1000 + 1024);
+        using var output = new MemoryStream(gzipOutput, writable: true);
         using (var gzip = new GZipStream(output, CompressionLevel.Fastest, leaveOpen: true))
             gzip.Write(block);
-        return output.ToArray();
+        return new CompressedBlock(gzipOutput, (int)output.Position);
     }
 
     public override void Flush() { }
@@ -110,7 +119,14 @@ internal sealed class ParallelCompressionStream : Stream
             if (_used > 0) await SubmitBlockAsync(CancellationToken.None).ConfigureAwait(false);
             while (_inFlight.Count > 0) await WriteOldestAsync(CancellationToken.None).ConfigureAwait(false);
             if (!_wroteAny)
-                await _inner.WriteAsync(_compression == Compression.Gzip ? EmptyGzipMember : Compress([])).ConfigureAwait(false);
+            {
+                if (_compression == Compression.Gzip) await _inner.WriteAsync(EmptyGzipMember).ConfigureAwait(false);
+                else
+                {
+                    _inFlight.Enqueue(Task.FromResult(Compress([])));
+                    await WriteOldestAsync(CancellationToken.None).ConfigureAwait(false);
+                }
+            }
         }
         finally
         {

@@ -31,6 +31,22 @@ public sealed class ParallelCompressionTests
         Assert.Equal(data, read.ToArray());
     }
 
+    [Theory]
+    [InlineData(Compression.Gzip)]
+    [InlineData(Compression.Zstd)]
+    public async Task Incompressible_blocks_fit_their_output_buffers_and_round_trip(Compression compression)
+    {
+        // Random bytes grow when compressed: the worst case for each block's fixed-size output buffer.
+        var data = System.Security.Cryptography.RandomNumberGenerator.GetBytes(3 * 1024 * 1024 + 17);
+        var stored = new MemoryStream();
+        await using (var writer = CompressionCodec.WrapForWrite(new NonClosingStream(stored), compression))
+            await writer.WriteAsync(data);
+        var read = new MemoryStream();
+        await using (var reader = CompressionCodec.WrapForRead(new MemoryStream(stored.ToArray()), compression))
+            await reader.CopyToAsync(read);
+        Assert.Equal(data, read.ToArray());
+    }
+
     [Fact]
     public async Task A_large_file_is_made_of_several_independently_compressed_members()
     {
