@@ -190,4 +190,46 @@ public class ApplyOpsTests : ServerTestBase
         var error = Assert.Throws<MongoCommandException>(() => admin.RunCommand<BsonDocument>(BsonDocument.Parse("{applyOps: [{op: 'z', ns: 'x.y', o: {}}]}")));
         Assert.Contains("unsupported oplog entry op 'z'", error.Message);
     }
+
+    private static BsonValue UuidOf(MongoClient client, string db, string collection) =>
+        client.GetDatabase(db).ListCollections(new ListCollectionsOptions { Filter = new BsonDocument("name", collection) }).Single()["info"]["uuid"];
+
+    [Fact]
+    public void An_applied_update_logs_the_diff_it_was_given()
+    {
+        var client = Connect(StartServer());
+        var collection = client.GetDatabase("replay").GetCollection<BsonDocument>("c");
+        collection.InsertOne(new BsonDocument { { "_id", 1 }, { "a", 1 }, { "b", "same" } });
+        // The diff also sets b to the value it already has: a diff recomputed from the documents would leave b out.
+        var diff = new BsonDocument { { "$v", 2 }, { "diff", new BsonDocument("u", new BsonDocument { { "a", 2 }, { "b", "same" } }) } };
+        client.GetDatabase("admin").RunCommand<BsonDocument>(new BsonDocument("applyOps", new BsonArray
+        {
+            new BsonDocument { { "op", "u" }, { "ns", "replay.c" }, { "o", diff }, { "o2", new BsonDocument("_id", 1) } },
+        }));
+
+        Assert.Equal(new BsonDocument { { "_id", 1 }, { "a", 2 }, { "b", "same" } }, collection.Find(new BsonDocument()).Single());
+        var entry = Oplog(client, new BsonDocument { { "op", "u" }, { "ns", "replay.c" } }).Single();
+        Assert.Equal(diff, entry["o"]);
+        Assert.Equal(new BsonDocument("_id", 1), entry["o2"]);
+        Assert.Equal(UuidOf(client, "replay", "c"), entry["ui"]);
+    }
+
+    [Fact]
+    public void An_applied_replacement_logs_the_whole_new_document_with_its_id()
+    {
+        var client = Connect(StartServer());
+        var collection = client.GetDatabase("replay").GetCollection<BsonDocument>("r");
+        collection.InsertOne(new BsonDocument { { "_id", "k" }, { "old", true } });
+        var replacement = new BsonDocument { { "fresh", new string('f', 400) }, { "n", 3 } };
+        client.GetDatabase("admin").RunCommand<BsonDocument>(new BsonDocument("applyOps", new BsonArray
+        {
+            new BsonDocument { { "op", "u" }, { "ns", "replay.r" }, { "o", replacement }, { "o2", new BsonDocument("_id", "k") } },
+        }));
+
+        var expected = new BsonDocument("_id", "k").AddRange(replacement);
+        Assert.Equal(expected, collection.Find(new BsonDocument()).Single());
+        var entry = Oplog(client, new BsonDocument { { "op", "u" }, { "ns", "replay.r" } }).Single();
+        Assert.Equal(expected.ToBson(), entry["o"].AsBsonDocument.ToBson());
+        Assert.Equal(new BsonDocument("_id", "k"), entry["o2"]);
+    }
 }

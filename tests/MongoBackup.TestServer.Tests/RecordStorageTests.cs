@@ -1,0 +1,124 @@
+using MongoBackup.TestServer.Oplog;
+using MongoBackup.TestServer.Storage;
+using MongoDB.Bson;
+
+namespace MongoBackup.TestServer.Tests;
+
+/// <summary>
+/// The record store's slabs hand back exactly the bytes stored, keep handed-out views unchanged when records are
+/// replaced or removed, and the byte-level insert entry equals the general oplog encoder's output.
+/// </summary>
+public class RecordStorageTests
+{
+    private static byte[] Document(int id, int padding) => new BsonDocument { { "_id", id }, { "pad", new string('x', padding) } }.ToBson();
+
+    [Fact]
+    public void Records_of_every_size_read_back_exactly_across_many_segments()
+    {
+        var store = new RecordStore();
+        var expected = new Dictionary<long, byte[]>();
+        for (var i = 0; i < 5000; i++)
+        {
+            var bytes = Document(i, i % 97 * 40);
+            expected[store.Append(bytes)] = bytes;
+        }
+        var huge = Document(-1, 6 * 1024 * 1024); // larger than any shared segment
+        expected[store.Append(huge)] = huge;
+
+        Assert.Equal(expected.Count, store.Count);
+        Assert.Equal(expected.Values.Sum(b => (long)b.Length), store.TotalBytes);
+        foreach (var (id, bytes) in store.Scan(0, forward: true)) Assert.True(bytes.Span.SequenceEqual(expected[id]));
+    }
+
+    [Fact]
+    public void A_view_handed_out_keeps_its_bytes_after_the_record_is_replaced_or_removed()
+    {
+        var store = new RecordStore();
+        var first = store.Append(Document(1, 100));
+        var second = store.Append(Document(2, 100));
+        var viewOfFirst = store.Get(first);
+        var viewOfSecond = store.Get(second);
+
+        store.Replace(first, Document(1, 5000));
+        store.Remove(second);
+
+        Assert.True(viewOfFirst.Span.SequenceEqual(Document(1, 100)));
+        Assert.True(viewOfSecond.Span.SequenceEqual(Document(2, 100)));
+        Assert.True(store.Get(first).Span.SequenceEqual(Document(1, 5000)));
+        Assert.False(store.Contains(second));
+        store.Restore(second, Document(2, 100));
+        Assert.Equal(new[] { first, second }, store.Scan(0, forward: true).Select(r => r.Id));
+    }
+
+    [Fact]
+    public void A_large_immutable_array_is_kept_in_place_and_a_small_one_is_copied()
+    {
+        var store = new RecordStore();
+        var batch = new byte[128 * 1024];
+        var inBatch = Document(1, 500);
+        inBatch.CopyTo(batch, 1000);
+        var small = Document(2, 10);
+
+        var keptId = store.AppendImmutable(batch.AsMemory(1000, inBatch.Length));
+        var copiedId = store.AppendImmutable(small);
+
+        Assert.True(System.Runtime.InteropServices.MemoryMarshal.TryGetArray(store.Get(keptId), out var kept));
+        Assert.Same(batch, kept.Array);
+        Assert.True(System.Runtime.InteropServices.MemoryMarshal.TryGetArray(store.Get(copiedId), out var copied));
+        Assert.NotSame(small, copied.Array);
+        Assert.True(store.Get(copiedId).Span.SequenceEqual(small));
+    }
+
+    [Fact]
+    public void Capped_removal_from_the_front_keeps_the_newest_records()
+    {
+        var store = new RecordStore();
+        var ids = Enumerable.Range(0, 20_000).Select(i => store.Append(Document(i, 300))).ToList();
+        foreach (var id in ids.Take(19_000)) store.Remove(id);
+
+        Assert.Equal(ids[19_000], store.FirstId());
+        Assert.Equal(1000, store.Count);
+        var i = 19_000;
+        foreach (var (id, bytes) in store.Scan(0, forward: true)) Assert.True(bytes.Span.SequenceEqual(Document(i++, 300)), $"record {id}");
+    }
+
+    public static IEnumerable<object[]> InsertedDocuments() => new[]
+    {
+        new object[] { new BsonDocument { { "_id", 7 }, { "a", "short" } } }, // copied into the entry
+        new object[] { new BsonDocument { { "_id", ObjectId.Parse("65a1b2c3d4e5f60718293a4b") }, { "a", new string('q', 1000) } } }, // embedded
+        new object[] { new BsonDocument { { "_id", new BsonDocument("k", "v") }, { "a", new string('q', 300) } } },
+        new object[] { new BsonDocument { { "_id", "string id" }, { "a", 1.5 } } },
+        new object[] { new BsonDocument { { "_id", new BsonBinaryData(new byte[] { 9, 8 }) } } },
+    };
+
+    [Theory]
+    [MemberData(nameof(InsertedDocuments))]
+    public void The_insert_entry_written_from_bytes_equals_the_general_encoding(BsonDocument document)
+    {
+        var bytes = document.ToBson();
+        var ui = new BsonBinaryData(Guid.Parse("0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"), GuidRepresentation.Standard);
+        var general = OplogEntryEncoder.Encode(new BsonDocument
+        {
+            { "op", "i" }, { "ns", "db.coll" }, { "ui", ui }, { "o", new StoredBsonDocument(bytes) }, { "o2", new BsonDocument("_id", document["_id"]) },
+        });
+
+        Assert.True(InsertEntryEncoder.TryEncode("db.coll", ui.Bytes, bytes, out var direct));
+
+        var ts = new BsonTimestamp(1_700_000_000, 3);
+        var wall = new DateTime(2024, 1, 2, 3, 4, 5, DateTimeKind.Utc);
+        Assert.Equal(Assembled(general, ts, wall), Assembled(direct, ts, wall));
+    }
+
+    [Fact]
+    public void An_id_type_without_a_fixed_layout_takes_the_general_path()
+    {
+        var bytes = new BsonDocument { { "_id", new BsonJavaScript("x") }, { "a", 1 } }.ToBson();
+        Assert.False(InsertEntryEncoder.TryEncode("db.coll", new byte[16], bytes, out _));
+    }
+
+    private static byte[] Assembled(EncodedOplogEntry entry, BsonTimestamp ts, DateTime wall)
+    {
+        entry.Stamp(ts, wall);
+        return entry.SharedDocument.IsEmpty ? entry.Bytes : RecordStore.Assemble(entry.Bytes, entry.DocumentOffset, entry.SharedDocument.Span);
+    }
+}

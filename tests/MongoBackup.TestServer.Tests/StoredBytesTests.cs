@@ -1,0 +1,134 @@
+using MongoDB.Bson;
+using MongoDB.Bson.IO;
+using MongoDB.Bson.Serialization;
+using MongoDB.Driver;
+
+namespace MongoBackup.TestServer.Tests;
+
+/// <summary>
+/// Documents come back byte for byte as they were inserted, and their oplog entries carry those same bytes, whether
+/// they arrive in a large insert batch, one by one, or through applyOps; the entries name every kind of _id.
+/// </summary>
+public class StoredBytesTests : ServerTestBase
+{
+    private static readonly BsonValue[] Ids =
+    {
+        1, 2L, 3.5, "text-id", ObjectId.Parse("65a1b2c3d4e5f60718293a4b"), new BsonDocument { { "a", 1 }, { "b", "x" } },
+        new BsonBinaryData(new byte[] { 1, 2, 3 }), new BsonDateTime(1_700_000_000_000), new BsonTimestamp(5, 6),
+        new BsonDecimal128(Decimal128.Parse("1.25")), true, BsonNull.Value, BsonMinKey.Value, BsonMaxKey.Value,
+        new BsonJavaScript("function() {}"), // a type the fast oplog path does not size: it takes the general path
+    };
+
+    /// <summary>Field orders and sizes a re-serialization could change: a small and a large body, out-of-order names.</summary>
+    private static BsonDocument DocumentWith(BsonValue id, int index) => new()
+    {
+        { "_id", id }, { "z", index }, { "a", new string('p', index % 2 == 0 ? 10 : 2000) }, { "nested", new BsonDocument { { "y", 1.0 }, { "b", 2L } } },
+    };
+
+    private static byte[] BytesOf(BsonDocument document) => document.ToBson();
+
+    private static Dictionary<string, byte[]> StoredBytes(MongoClient client, string db, string collection) =>
+        client.GetDatabase(db).GetCollection<RawBsonDocument>(collection).Find(new BsonDocument()).ToList()
+            .ToDictionary(d => d["z"].ToString()!, d => RawBytes(d));
+
+    private static byte[] RawBytes(RawBsonDocument document)
+    {
+        var bytes = new byte[document.Slice.Length];
+        document.Slice.GetBytes(0, bytes, 0, bytes.Length);
+        return bytes;
+    }
+
+    private static void AssertInsertEntries(MongoClient client, string ns, IReadOnlyList<BsonDocument> documents)
+    {
+        var entries = Oplog(client, new BsonDocument { { "op", "i" }, { "ns", ns } });
+        Assert.Equal(documents.Count, entries.Count);
+        for (var i = 0; i < documents.Count; i++)
+        {
+            Assert.Equal(new[] { "op", "ns", "ui", "o", "o2", "ts", "t", "v", "wall" }, entries[i].Names);
+            Assert.Equal(BytesOf(documents[i]), BytesOf(entries[i]["o"].AsBsonDocument));
+            Assert.Equal(new BsonDocument("_id", documents[i]["_id"]), entries[i]["o2"]);
+            Assert.Equal(BsonBinarySubType.UuidStandard, entries[i]["ui"].AsBsonBinaryData.SubType);
+            Assert.Equal(1L, entries[i]["t"]);
+            Assert.Equal(2L, entries[i]["v"]);
+        }
+    }
+
+    [Fact]
+    public void A_large_insert_batch_is_stored_and_logged_byte_exact_for_every_id_type()
+    {
+        var client = Connect(StartServer());
+        var documents = Ids.Select(DocumentWith).ToList();
+        // Padding documents make the batch far larger than one slab segment's worth, as a restore's batches are.
+        documents.AddRange(Enumerable.Range(Ids.Length, 200).Select(i => DocumentWith(i, i)));
+        client.GetDatabase("bytes").GetCollection<BsonDocument>("batch").InsertMany(documents);
+
+        var stored = StoredBytes(client, "bytes", "batch");
+        foreach (var document in documents) Assert.Equal(BytesOf(document), stored[document["z"].ToString()!]);
+        AssertInsertEntries(client, "bytes.batch", documents);
+    }
+
+    [Fact]
+    public void Single_inserts_are_stored_and_logged_byte_exact()
+    {
+        var client = Connect(StartServer());
+        var collection = client.GetDatabase("bytes").GetCollection<BsonDocument>("single");
+        var documents = Ids.Select(DocumentWith).ToList();
+        foreach (var document in documents) collection.InsertOne(document);
+
+        var stored = StoredBytes(client, "bytes", "single");
+        foreach (var document in documents) Assert.Equal(BytesOf(document), stored[document["z"].ToString()!]);
+        AssertInsertEntries(client, "bytes.single", documents);
+    }
+
+    [Fact]
+    public void Documents_inserted_through_applyOps_are_stored_and_logged_byte_exact()
+    {
+        var client = Connect(StartServer());
+        client.GetDatabase("bytes").CreateCollection("replayed");
+        var documents = Enumerable.Range(0, 120).Select(i => DocumentWith(i, i)).ToList();
+        var entries = new BsonArray(documents.Select(d => new BsonDocument { { "op", "i" }, { "ns", "bytes.replayed" }, { "o", d } }));
+        var reply = client.GetDatabase("admin").RunCommand<BsonDocument>(new BsonDocument("applyOps", entries));
+
+        Assert.Equal(documents.Count, reply["applied"].AsInt32);
+        var stored = StoredBytes(client, "bytes", "replayed");
+        foreach (var document in documents) Assert.Equal(BytesOf(document), stored[document["z"].ToString()!]);
+        AssertInsertEntries(client, "bytes.replayed", documents);
+    }
+
+    [Fact]
+    public void Updated_and_deleted_documents_leave_the_others_intact()
+    {
+        var client = Connect(StartServer());
+        var collection = client.GetDatabase("bytes").GetCollection<BsonDocument>("churn");
+        var documents = Enumerable.Range(0, 300).Select(i => DocumentWith(i, i)).ToList();
+        collection.InsertMany(documents);
+        for (var i = 0; i < 300; i += 3) collection.DeleteOne(new BsonDocument("_id", i));
+        for (var i = 1; i < 300; i += 3) collection.UpdateOne(new BsonDocument("_id", i), Builders<BsonDocument>.Update.Set("a", "changed"));
+
+        var stored = StoredBytes(client, "bytes", "churn");
+        Assert.Equal(200, stored.Count);
+        for (var i = 1; i < 300; i += 3)
+        {
+            var expected = DocumentWith(i, i);
+            expected["a"] = "changed";
+            Assert.Equal(BytesOf(expected), stored[i.ToString()]);
+        }
+        for (var i = 2; i < 300; i += 3) Assert.Equal(BytesOf(documents[i]), stored[i.ToString()]);
+    }
+
+    [Fact]
+    public void A_small_capped_oplog_keeps_its_newest_entries_readable()
+    {
+        var client = Connect(StartServer(oplogSizeMB: 1));
+        var collection = client.GetDatabase("bytes").GetCollection<BsonDocument>("rolling");
+        // About 3 MB of inserts through a 1 MB oplog: its oldest slab segments are dropped as it rolls.
+        for (var batch = 0; batch < 30; batch++)
+            collection.InsertMany(Enumerable.Range(batch * 100, 100).Select(i => DocumentWith(i, i)));
+
+        var entries = Oplog(client, new BsonDocument { { "op", "i" }, { "ns", "bytes.rolling" } });
+        Assert.InRange(entries.Count, 100, 2999);
+        Assert.Equal(2999, entries[^1]["o"]["_id"].ToInt32());
+        foreach (var entry in entries)
+            Assert.Equal(BytesOf(DocumentWith(entry["o"]["_id"], entry["o"]["_id"].ToInt32())), BytesOf(entry["o"].AsBsonDocument));
+    }
+}
