@@ -82,6 +82,7 @@ internal sealed class ReadCommands : ICommandGroup
             {
                 IsTailable = tailable,
                 IsAwaitData = tailable && awaitData,
+                FilterInput = FilterInput.For(filter),
             };
         }
         return CursorReplies.First(context, cursor, batchSize, singleBatch);

@@ -32,6 +32,9 @@ internal sealed class CollectionScanCursor : ServerCursor
         _remaining = limit > 0 ? limit : long.MaxValue;
     }
 
+    /// <summary>What the filter is given of each record (by default the whole parsed document).</summary>
+    public FilterInput FilterInput { get; init; } = FilterInput.WholeDocument;
+
     public override List<BsonDocument> NextBatch(int batchSize)
     {
         ThrowIfPositionLost();
@@ -55,10 +58,9 @@ internal sealed class CollectionScanCursor : ServerCursor
             }
             else
             {
-                var document = Collection.Parse(stored);
-                if (_filter != null && !_filter.Matches(document)) continue;
+                if (_filter != null && !_filter.Matches(FilterInput.Read(stored))) continue;
                 if (_toSkip > 0) { _toSkip--; continue; }
-                result = _projection == null ? new StoredBsonDocument(stored) : _projection.Apply(document);
+                result = _projection == null ? new StoredBsonDocument(stored) : _projection.Apply(Collection.Parse(stored));
             }
             batch.Add(result);
             bytes += result is RawBsonDocument ? stored.Length : SizeOf(result);

@@ -1,0 +1,56 @@
+using MongoDB.Bson;
+using MongoDB.Driver;
+
+namespace MongoBackup.TestServer.Tests;
+
+/// <summary>
+/// A scan filtered on top-level fields (decided from those fields alone when they hold scalars) selects exactly what
+/// the same filter selects over whole documents, whether the field holds a scalar, a sub-document, an array or nothing.
+/// </summary>
+public class ScanFilterTests : ServerTestBase
+{
+    [Fact]
+    public void Top_level_field_filters_select_the_same_documents_as_over_whole_documents()
+    {
+        var client = Connect(StartServer());
+        var collection = client.GetDatabase("scan").GetCollection<BsonDocument>("mixed");
+        var documents = new List<BsonDocument>
+        {
+            new() { { "_id", 1 }, { "v", 5 }, { "k", "a" } },
+            new() { { "_id", 2 }, { "v", new BsonDocument("x", 1) }, { "k", "b" } },
+            new() { { "_id", 3 }, { "v", new BsonArray { 1, 7 } }, { "k", "a" } },
+            new() { { "_id", 4 }, { "k", "a" } },
+            new() { { "_id", 5 }, { "v", BsonNull.Value }, { "k", "c" } },
+            new() { { "_id", 6 }, { "v", 9.5 }, { "k", "a" } },
+        };
+        collection.InsertMany(documents);
+
+        List<int> Ids(string filter) => collection.Find(BsonDocument.Parse(filter)).ToList().Select(d => d["_id"].AsInt32).ToList();
+
+        Assert.Equal(new[] { 1, 3, 6 }, Ids("{v: {$gt: 4}}"));
+        Assert.Equal(new[] { 1, 6 }, Ids("{v: {$gt: 4}, k: 'a', _id: {$ne: 3}}"));
+        Assert.Equal(new[] { 2 }, Ids("{v: {x: 1}}"));
+        Assert.Equal(new[] { 3 }, Ids("{v: 7}"));
+        Assert.Equal(new[] { 4, 5 }, Ids("{v: null}"));
+        Assert.Equal(new[] { 4 }, Ids("{v: {$exists: false}}"));
+        Assert.Equal(new[] { 3 }, Ids("{v: {$size: 2}}"));
+        Assert.Equal(new[] { 2 }, Ids("{'v.x': 1}"));
+        Assert.Equal(new[] { 1, 5 }, Ids("{$or: [{v: 5}, {k: 'c'}]}"));
+    }
+
+    [Fact]
+    public void An_oplog_range_read_returns_exactly_the_entries_in_the_range()
+    {
+        var client = Connect(StartServer());
+        var collection = client.GetDatabase("scan").GetCollection<BsonDocument>("logged");
+        collection.InsertMany(Enumerable.Range(0, 50).Select(i => new BsonDocument { { "_id", i }, { "pad", new string('p', 300) } }));
+        var all = Oplog(client, new BsonDocument("ns", "scan.logged"));
+        var from = all[10]["ts"].AsBsonTimestamp;
+        var upTo = all[39]["ts"].AsBsonTimestamp;
+
+        var range = Oplog(client, new BsonDocument("ts", new BsonDocument { { "$gt", from }, { "$lte", upTo } }));
+
+        Assert.Equal(all.Skip(11).Take(29).Select(e => e["o"]["_id"].AsInt32), range.Select(e => e["o"]["_id"].AsInt32));
+        Assert.Equal(all.Skip(11).Take(29), range);
+    }
+}
