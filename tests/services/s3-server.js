@@ -12,10 +12,16 @@
 // half-new bytes (the SDK then fails its checksum, or worse, a lease reads a torn record). AWS never does that: a
 // read sees the old object or the new one. So requests to one key are ordered as a readers-writer lock: GET and HEAD
 // together, anything else alone, each holding the key until its response has been sent. Only path-style requests
-// (/bucket/key, which the tests use) are covered. To run plain s3rver, without this, start node_modules/s3rver/bin/s3rver.js.
+// (/bucket/key, which the tests use) are covered. Last, s3rver's store answers a PUT before the object's file is
+// complete; the store's putObject is replaced by one that waits for it (below). To run plain s3rver, without this, start node_modules/s3rver/bin/s3rver.js.
 
+const crypto = require('crypto');
+const fs = require('fs');
+const path = require('path');
+const { Transform } = require('stream');
 const S3rver = require('s3rver');
 const S3Error = require('s3rver/lib/models/error');
+const FilesystemStore = require('s3rver/lib/stores/filesystem');
 
 /**
  * Readers-writer lock of one key, first come first served: shared holders (GET, HEAD) run together, an exclusive
@@ -126,6 +132,42 @@ async function conditionalPutObject(ctx, next) {
   }
   return next();
 }
+
+// s3rver's FilesystemStore.putObject answers before the object's file is written (it resolves when the data has been
+// handed to the write stream, not when the stream has finished), so even a read ordered after the PUT's response
+// can see a half-written file. This version resolves only once the file is complete; the rest is as s3rver does it.
+FilesystemStore.prototype.putObject = async function putObject(object) {
+  const objectPath = this.getResourcePath(object.bucket, object.key, 'object');
+  await fs.promises.mkdir(path.dirname(objectPath), { recursive: true });
+  const [size, md5] = await new Promise((resolve, reject) => {
+    const md5Context = crypto.createHash('md5');
+    let totalLength = 0;
+    const writeStream = fs.createWriteStream(objectPath)
+      .on('error', reject)
+      .on('finish', () => resolve([totalLength, md5Context.digest('hex')]));
+    const count = chunk => {
+      md5Context.update(chunk);
+      totalLength += chunk.length;
+    };
+    if (Buffer.isBuffer(object.content)) {
+      count(object.content);
+      writeStream.end(object.content);
+      return;
+    }
+    object.content
+      .on('error', reject)
+      .pipe(new Transform({
+        transform(chunk, encoding, callback) {
+          count(chunk);
+          callback(null, chunk);
+        },
+      }))
+      .on('error', reject)
+      .pipe(writeStream);
+  });
+  await this.putMetadata(object.bucket, object.key, object.metadata, md5);
+  return { size, md5 };
+};
 
 // Koa composes app.middleware when the server is created, after s3rver's constructor has added its own.
 const createHandler = S3rver.prototype.callback;
