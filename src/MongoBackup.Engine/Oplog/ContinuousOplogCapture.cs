@@ -26,7 +26,8 @@ public sealed class ContinuousOplogCapture(IEngineObserver observer)
 
         var closed = new List<SnapshotManifest>();
         var last = await OplogSliceRunner.FindChainEndAsync(request.Slice.Repository, topology, ct);
-        var slice = await StartSliceAsync(client, request, topology, last, ct);
+        // Null only between closing one slice and opening the next, so a Ctrl+C there never closes a slice twice.
+        OpenSlice? slice = await StartSliceAsync(client, request, topology, last, ct);
         var position = OplogPosition.Resume(last, slice.Gap);
         var sliceClock = Stopwatch.StartNew();
         try
@@ -42,13 +43,20 @@ public sealed class ContinuousOplogCapture(IEngineObserver observer)
                         foreach (var entry in batch)
                         {
                             var point = OplogSource.PointOf(entry);
-                            using (entry) await slice.AppendAsync(entry, point, stop.Token);
+                            using (entry) await slice!.AppendAsync(entry, point, stop.Token);
                             last = point.Timestamp;
                             position = OplogPosition.After(last);
                         }
-                        var due = slice.Bytes >= request.SliceSizeBytes || sliceClock.Elapsed >= request.SliceInterval;
+                        var due = slice!.Bytes >= request.SliceSizeBytes || sliceClock.Elapsed >= request.SliceInterval;
                         if (due && slice.Entries > 0)
-                            (slice, sliceClock) = (await RotateAsync(client, request, topology, slice, closed, ct), Stopwatch.StartNew());
+                        {
+                            var full = slice;
+                            slice = null;
+                            var manifest = await CloseAsync(full, closed);
+                            observer.Verbose($"Oplog slice {manifest.Id}: {manifest.OplogEntries} entries up to {manifest.OplogEnd}.");
+                            slice = await OpenSlice.StartAsync(request.Slice, topology, manifest.OplogEnd!.Value, null, ct);
+                            sliceClock.Restart();
+                        }
                     }
                     // A cursor the server closed at once (nothing to tail yet): don't spin.
                     if (batches == 0) await Task.Delay(TimeSpan.FromMilliseconds(200), stop.Token);
@@ -59,7 +67,9 @@ public sealed class ContinuousOplogCapture(IEngineObserver observer)
                     await Task.Delay(request.ReconnectDelay, stop.Token).ContinueWith(_ => { }, TaskScheduler.Default);
                     if (await RolledPastAsync(client, last, stop.Token) is { } gap)
                     {
-                        closed.Add(await slice.CloseAsync(ct));
+                        var before = slice!;
+                        slice = null;
+                        await CloseAsync(before, closed);
                         observer.Warning($"The oplog rolled past {last} while disconnected: writes up to {gap.To} are lost to point-in-time restore.");
                         slice = await OpenSlice.StartAsync(request.Slice, topology, last, gap, ct);
                         position = OplogPosition.Resume(last, gap);
@@ -77,12 +87,12 @@ public sealed class ContinuousOplogCapture(IEngineObserver observer)
         }
         catch
         {
-            await slice.AbandonAsync();
+            if (slice is not null) await slice.AbandonAsync();
             throw;
         }
 
-        if (slice.Entries > 0) closed.Add(await slice.CloseAsync(CancellationToken.None));
-        else await slice.AbandonAsync();
+        if (slice is { Entries: > 0 }) await CloseAsync(slice, closed);
+        else if (slice is not null) await slice.AbandonAsync();
         return closed;
     }
 
@@ -95,13 +105,12 @@ public sealed class ContinuousOplogCapture(IEngineObserver observer)
         return await OpenSlice.StartAsync(request.Slice, topology, from, gap, ct);
     }
 
-    private async Task<OpenSlice> RotateAsync(IMongoClient client, ContinuousCaptureRequest request, ServerTopology topology,
-        OpenSlice slice, List<SnapshotManifest> closed, CancellationToken ct)
+    /// <summary>Commits a slice whole: not cancellable, so a Ctrl+C while it closes still leaves a complete slice.</summary>
+    private static async Task<SnapshotManifest> CloseAsync(OpenSlice slice, List<SnapshotManifest> closed)
     {
-        var manifest = await slice.CloseAsync(ct);
+        var manifest = await slice.CloseAsync(CancellationToken.None);
         closed.Add(manifest);
-        observer.Verbose($"Oplog slice {manifest.Id}: {manifest.OplogEntries} entries up to {manifest.OplogEnd}.");
-        return await OpenSlice.StartAsync(request.Slice, topology, manifest.OplogEnd!.Value, null, ct);
+        return manifest;
     }
 
     private static async Task<OplogGap?> RolledPastAsync(IMongoClient client, OplogTimestamp last, CancellationToken ct)

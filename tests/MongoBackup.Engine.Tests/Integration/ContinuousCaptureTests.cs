@@ -35,11 +35,13 @@ public sealed class ContinuousCaptureTests : IDisposable
         }, CancellationToken.None);
 
         var observer = new RecordingObserver();
+        // Stopped as Ctrl+C stops it, once the last write is in a slice: a fixed duration would cut a slow machine short.
+        using var stopCapture = new CancellationTokenSource();
         var capture = Task.Run(() => new ContinuousOplogCapture(observer).RunAsync(new ContinuousCaptureRequest
         {
             Slice = new OplogSliceRequest { Connection = connection, Repository = repository },
-            SliceInterval = TimeSpan.FromMilliseconds(400), Duration = TimeSpan.FromSeconds(7), ReconnectDelay = TimeSpan.FromMilliseconds(200),
-        }, CancellationToken.None));
+            SliceInterval = TimeSpan.FromMilliseconds(400), ReconnectDelay = TimeSpan.FromMilliseconds(200),
+        }, stopCapture.Token));
 
         var inserted = new List<int>();
         for (var i = 0; i < 120; i++)
@@ -50,6 +52,8 @@ public sealed class ContinuousCaptureTests : IDisposable
             inserted.Add(i);
             await Task.Delay(25);
         }
+        await WaitUntilSlicedAsync(repository, await LastOplogTimestampAsync(client), capture);
+        await stopCapture.CancelAsync();
         var slices = await capture;
 
         Assert.True(slices.Count >= 3, $"expected several slices, got {slices.Count}");
@@ -70,6 +74,25 @@ public sealed class ContinuousCaptureTests : IDisposable
         Assert.Equal(inserted, capturedIds);                       // every write, once, in order
         Assert.Equal(timestamps.Distinct().Count(), timestamps.Count); // nothing repeated
         Assert.Equal(timestamps.Order(), timestamps);
+    }
+
+    private static async Task<OplogTimestamp> LastOplogTimestampAsync(IMongoClient client)
+    {
+        var oplog = client.GetDatabase("local").GetCollection<BsonDocument>("oplog.rs");
+        var newest = await oplog.Find(FilterDefinition<BsonDocument>.Empty).Sort(new BsonDocument("$natural", -1)).Limit(1).SingleAsync();
+        return OplogTimestamp.FromBsonTimestamp(newest["ts"].AsBsonTimestamp);
+    }
+
+    /// <summary>Waits until a committed slice reaches <paramref name="last"/> (or the capture ends, or a minute passes).</summary>
+    private static async Task WaitUntilSlicedAsync(ISnapshotRepository repository, OplogTimestamp last, Task capture)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(1);
+        while (DateTime.UtcNow < deadline && !capture.IsCompleted)
+        {
+            await foreach (var found in repository.ListAsync(CancellationToken.None))
+                if (found.Manifest is { Kind: SnapshotKind.Oplog, OplogEnd: { } end } && end >= last) return;
+            await Task.Delay(100);
+        }
     }
 
     private static async Task InsertWithRetryAsync(IMongoCollection<BsonDocument> events, int id)
