@@ -1,3 +1,4 @@
+using MongoBackup.Engine.Tests.Support;
 using MongoBackup.Engine.Connection;
 using MongoBackup.Engine.Housekeeping;
 using MongoBackup.Engine.Policy;
