@@ -119,18 +119,29 @@ function Get-DatabaseName {
 
 function Invoke-ConcurrentPolicyRun {
     # Two Invoke-MongoBackupPolicy runs on one repository released at the same instant, each in its own thread job
-    # with the module imported there, as two scheduled jobs overlapping; returns both results.
+    # with the module imported there, as two scheduled jobs overlapping; returns both results. So that the first run
+    # still holds the lease when the second asks for it (a backup of a few small collections ends in milliseconds),
+    # the server gets a database of 48 MiB of incompressible data for the length of the two runs.
     param([string] $Uri, $Repository)
-    $start = [System.Threading.ManualResetEventSlim]::new($false)
-    $jobs = foreach ($n in 1, 2) {
-        Start-ThreadJob -ArgumentList $env:MONGOBACKUP_MODULE, $Uri, $Repository, $start -ScriptBlock {
-            param($module, $uri, $repository, $start)
-            Import-Module $module
-            $start.Wait()
-            Invoke-MongoBackupPolicy -ConnectionString $uri -Repository $repository -FullEvery '1.00:00:00' -WarningAction SilentlyContinue
+    $bulk = 'pester_bulk_' + [guid]::NewGuid().ToString('N').Substring(0, 8)
+    $blobs = Get-Collection $Uri $bulk 'blobs'
+    $blobs.InsertMany([MongoDB.Bson.BsonDocument[]] @(foreach ($i in 1..48) {
+        $document = [MongoDB.Bson.BsonDocument]::new('_id', [MongoDB.Bson.BsonInt32]::new($i))
+        Write-Output -NoEnumerate $document.Add('data', [MongoDB.Bson.BsonBinaryData]::new([System.Security.Cryptography.RandomNumberGenerator]::GetBytes(1MB)))
+    }))
+    try {
+        $start = [System.Threading.ManualResetEventSlim]::new($false)
+        $jobs = foreach ($n in 1, 2) {
+            Start-ThreadJob -ArgumentList $env:MONGOBACKUP_MODULE, $Uri, $Repository, $start -ScriptBlock {
+                param($module, $uri, $repository, $start)
+                Import-Module $module
+                $start.Wait()
+                Invoke-MongoBackupPolicy -ConnectionString $uri -Repository $repository -FullEvery '1.00:00:00' -WarningAction SilentlyContinue
+            }
         }
+        Start-Sleep -Seconds 2   # both jobs have imported the module and wait at the gate
+        $start.Set()
+        return @($jobs | Receive-Job -Wait -AutoRemoveJob -ErrorAction Stop)
     }
-    Start-Sleep -Seconds 2   # both jobs have imported the module and wait at the gate
-    $start.Set()
-    return @($jobs | Receive-Job -Wait -AutoRemoveJob -ErrorAction Stop)
+    finally { [MongoDB.Driver.MongoClient]::new($Uri).DropDatabase($bulk, [System.Threading.CancellationToken]::None) }
 }
