@@ -14,13 +14,15 @@ public sealed class NamespaceFilter
         IEnumerable<string>? collections = null,
         IEnumerable<string>? excludeCollections = null,
         IEnumerable<string>? namespaceInclude = null,
-        IEnumerable<string>? namespaceExclude = null)
+        IEnumerable<string>? namespaceExclude = null,
+        IEnumerable<string>? excludeDatabases = null)
     {
         Databases = (databases ?? []).Select(p => new NamePattern(p)).ToList();
         Collections = (collections ?? []).Select(p => new NamePattern(p)).ToList();
         ExcludeCollections = (excludeCollections ?? []).Select(p => new NamePattern(p)).ToList();
         NamespaceInclude = (namespaceInclude ?? []).Select(p => new NamePattern(p)).ToList();
         NamespaceExclude = (namespaceExclude ?? []).Select(p => new NamePattern(p)).ToList();
+        ExcludeDatabases = (excludeDatabases ?? []).Select(p => new NamePattern(p)).ToList();
     }
 
     public static NamespaceFilter Everything { get; } = new();
@@ -30,9 +32,11 @@ public sealed class NamespaceFilter
     public IReadOnlyList<NamePattern> ExcludeCollections { get; }
     public IReadOnlyList<NamePattern> NamespaceInclude { get; }
     public IReadOnlyList<NamePattern> NamespaceExclude { get; }
+    public IReadOnlyList<NamePattern> ExcludeDatabases { get; }
 
     public bool IncludesDatabase(string database)
     {
+        if (ExcludeDatabases.Any(p => p.IsMatch(database))) return false;
         if (Databases.Count == 0)
             return !SystemDatabases.Contains(database) || NamespaceInclude.Any(p => p.Pattern.StartsWith(database + ".", StringComparison.Ordinal));
         return Databases.Any(p => p.IsMatch(database) && (!SystemDatabases.Contains(database) || !p.HasWildcards));

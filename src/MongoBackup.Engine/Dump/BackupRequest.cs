@@ -17,6 +17,8 @@ public sealed record BackupRequest
     /// <summary>A collection with at least this many documents is split into ParallelCollections _id ranges, read in parallel within that same budget.</summary>
     public long SplitThresholdDocuments { get; init; } = 250_000;
     public bool IncludeUsersAndRoles { get; init; }
+    /// <summary>Take the snapshot outside the backup chain (see <see cref="SnapshotManifest.CopyOnly"/>).</summary>
+    public bool CopyOnly { get; init; }
     public IReadOnlyDictionary<string, string> Tags { get; init; } = new Dictionary<string, string>();
     /// <summary>Encrypt the snapshot with this key; null writes it in the clear (mongorestore-compatible).</summary>
     public Security.EncryptionKeySource? Encryption { get; init; }

@@ -130,6 +130,8 @@ public sealed class BackupRunner(IEngineObserver observer)
         },
         StartTime = started,
         Compression = request.Compression,
+        Scope = SnapshotScope.From(request.Filter),
+        CopyOnly = request.CopyOnly,
         Tags = new Dictionary<string, string>(request.Tags, StringComparer.Ordinal),
     };
 

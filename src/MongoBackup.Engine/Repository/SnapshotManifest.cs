@@ -46,6 +46,22 @@ public sealed class SnapshotManifest
     /// writes are lost. Recorded, never hidden: no restore window crosses it.
     /// </summary>
     public OplogGap? Gap { get; set; }
+    /// <summary>
+    /// For a full snapshot: what the backup was asked to take (null in manifests written before scopes were
+    /// recorded, read as <see cref="SnapshotScope.Whole"/>). Null for oplog slices, which hold the whole oplog.
+    /// </summary>
+    public SnapshotScope? Scope { get; set; }
+
+    /// <summary>
+    /// A full snapshot taken outside the backup chain (as dbatools' -CopyOnly): restorable on its own, but never the
+    /// base of a restore window, never counted by retention or the policy as the chain's full snapshot.
+    /// </summary>
+    public bool CopyOnly { get; set; }
+
+    /// <summary>The scope a full snapshot covers; <see cref="SnapshotScope.Whole"/> when the manifest records none.</summary>
+    [JsonIgnore]
+    public SnapshotScope EffectiveScope => Scope ?? SnapshotScope.Whole;
+
     public List<ManifestNamespace> Namespaces { get; set; } = [];
     public List<ManifestFile> Files { get; set; } = [];
     public Compression Compression { get; set; }
