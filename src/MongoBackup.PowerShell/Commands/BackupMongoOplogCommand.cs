@@ -34,6 +34,7 @@ public sealed class BackupMongoOplogCommand : MongoEncryptedConnectionCmdlet
     public SwitchParameter Continuous { get; set; }
 
     [Parameter(ParameterSetName = ContinuousSet)]
+    [DurationArgument]
     public TimeSpan SliceInterval { get; set; } = TimeSpan.FromMinutes(10);
 
     [Parameter(ParameterSetName = ContinuousSet)]
@@ -41,6 +42,7 @@ public sealed class BackupMongoOplogCommand : MongoEncryptedConnectionCmdlet
     public int SliceSizeMB { get; set; } = 256;
 
     [Parameter(ParameterSetName = ContinuousSet)]
+    [DurationArgument]
     public TimeSpan? Duration { get; set; }
 
     protected override void ProcessRecord() => RunCommand(() =>

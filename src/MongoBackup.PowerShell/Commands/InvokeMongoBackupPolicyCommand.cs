@@ -21,6 +21,7 @@ public sealed class InvokeMongoBackupPolicyCommand : MongoEncryptedConnectionCmd
     public string Repository { get; set; } = "";
 
     [Parameter(Mandatory = true)]
+    [DurationArgument(Minimum = "00:01:00")]
     public TimeSpan FullEvery { get; set; }
 
     [Parameter]
@@ -40,12 +41,14 @@ public sealed class InvokeMongoBackupPolicyCommand : MongoEncryptedConnectionCmd
     public int KeepMonthly { get; set; }
 
     [Parameter]
+    [DurationArgument(Minimum = "00:01:00")]
     public TimeSpan KeepWithin { get; set; }
 
     [Parameter]
     public Compression Compression { get; set; } = Compression.Gzip;
 
     [Parameter]
+    [DurationArgument]
     public TimeSpan LeaseDuration { get; set; } = BackupPolicyRequest.DefaultLeaseDuration;
 
     [Parameter]
@@ -68,7 +71,7 @@ public sealed class InvokeMongoBackupPolicyCommand : MongoEncryptedConnectionCmd
         };
         request.Validate();
 
-        var action = $"Back up into {request.Repository.Location} by policy (full every {FullEvery}, oplog slices between)"
+        var action = $"Back up into {request.Repository.Location} by policy (full every {DurationArgumentAttribute.Describe(FullEvery)}, oplog slices between)"
             + (request.Retention is { } rules ? $", then apply retention ({rules})" : "");
         if (IsWhatIf())
         {
