@@ -56,6 +56,9 @@ public sealed class RestoreRunner(IEngineObserver observer)
         if ((request.Snapshot ?? SnapshotFolder(request.SourcePath)) is { } snapshot)
         {
             var manifest = await SnapshotCatalog.FindAsync(snapshot.Repository, snapshot.Id, ct);
+            if (manifest.Kind == SnapshotKind.Oplog)
+                throw new MongoBackupException(ErrorIds.InvalidArgument,
+                    $"Snapshot '{manifest.Id}' is an oplog slice (Kind Oplog), not a full snapshot: replay slices with Restore-MongoPointInTime.", target: manifest.Id);
             var dataKey = SnapshotEncryption.Open(manifest, request.Encryption);
             try
             {

@@ -10,6 +10,9 @@ namespace MongoBackup.PowerShell.Commands;
 [OutputType(typeof(MongoSnapshot))]
 public sealed class GetMongoSnapshotCommand : MongoEngineCmdlet
 {
+    private const string FullKind = "Full";
+    private const string OplogKind = "Oplog";
+
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     [RepositoryArgument]
@@ -21,6 +24,11 @@ public sealed class GetMongoSnapshotCommand : MongoEngineCmdlet
     [ArgumentCompleter(typeof(SnapshotIdCompleter))]
     [Alias("SnapshotId")]
     public string[]? Id { get; set; }
+
+    /// <summary>Full, Oplog, or both; -Latest alone means the newest Full.</summary>
+    [Parameter]
+    [ValidateSet(FullKind, OplogKind, IgnoreCase = true)]
+    public string[]? Kind { get; set; }
 
     [Parameter]
     public SwitchParameter Latest { get; set; }
@@ -62,7 +70,9 @@ public sealed class GetMongoSnapshotCommand : MongoEngineCmdlet
     {
         var ids = (Id ?? []).Select(p => new WildcardPattern(p, WildcardOptions.IgnoreCase)).ToList();
         var databases = (Database ?? []).Select(p => new WildcardPattern(p, WildcardOptions.None)).ToList();
+        var kinds = Kind ?? (Latest ? [FullKind] : []);
         var chosen = snapshots
+            .Where(s => kinds.Length == 0 || kinds.Contains(s.Kind, StringComparer.OrdinalIgnoreCase))
             .Where(s => ids.Count == 0 || ids.Any(p => p.IsMatch(s.Id)))
             .Where(s => databases.Count == 0 || s.Databases.Any(name => databases.Any(p => p.IsMatch(name))))
             // Ids start with the UTC start time, so they also order the incomplete ones that have no manifest.

@@ -58,8 +58,15 @@ public sealed class RestoreMongoDatabaseCommand : MongoRestoreCmdlet
         ? snapshot.Status == MongoSnapshot.IncompleteStatus
             ? throw new MongoBackupException(ErrorIds.SnapshotNotFound,
                 $"Snapshot '{snapshot.Id}' is incomplete (it has no readable manifest) and cannot be restored.", target: snapshot.Id)
+            : snapshot.Kind == nameof(SnapshotKind.Oplog)
+                ? throw OplogSliceRefusal(snapshot.Id)
             : RepositoryLocation.Parse(snapshot.Repository).Kind == RepositoryKind.Folder ? snapshot.Path : $"{snapshot.Repository}/{snapshot.Id}"
         : ResolvePath(Path!);
+
+    /// <summary>An oplog slice holds writes, not data to restore on its own: say what it is and what restores it.</summary>
+    private static MongoBackupException OplogSliceRefusal(string id) => new(ErrorIds.InvalidArgument,
+        $"Snapshot '{id}' is an oplog slice (Kind Oplog): Restore-MongoDatabase restores full snapshots. Pipe a full snapshot " +
+        "(Get-MongoSnapshot -Latest gives the newest full one), or replay slices with Restore-MongoPointInTime.", target: id);
 
     /// <summary>
     /// A piped snapshot in an object store (it has no folder to read) or an encrypted one (its files need its data key)

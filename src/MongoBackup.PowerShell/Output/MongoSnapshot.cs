@@ -90,6 +90,9 @@ public sealed class MongoSnapshot
     public static MongoSnapshot Incomplete(string id, ISnapshotRepository repository, string? problem) => new()
     {
         Id = id,
+        // Without a manifest the kind is read from the id ("20261124T221500Z-oplog-3f9a"), which says it too.
+        Kind = id.Contains("-oplog-", StringComparison.Ordinal) ? nameof(SnapshotKind.Oplog)
+            : id.Contains("-full-", StringComparison.Ordinal) ? nameof(SnapshotKind.Full) : "",
         Status = IncompleteStatus,
         Path = SnapshotFolder(repository, id),
         Repository = repository.Location,
