@@ -76,7 +76,7 @@ public sealed class GetMongoSnapshotCommand : MongoEngineCmdlet
             .Where(s => ids.Count == 0 || ids.Any(p => p.IsMatch(s.Id)))
             .Where(s => databases.Count == 0 || s.Databases.Any(name => databases.Any(p => p.IsMatch(name))))
             // Ids start with the UTC start time, so they also order the incomplete ones that have no manifest.
-            .OrderByDescending(s => s.StartTime ?? DateTime.MinValue)
+            .OrderByDescending(s => s.StartTime ?? DateTimeOffset.MinValue)
             .ThenByDescending(s => s.Id, StringComparer.Ordinal);
         return Latest ? chosen.Where(s => s.Status != MongoSnapshot.IncompleteStatus).Take(1) : chosen;
     }

@@ -27,7 +27,7 @@ public sealed class RestoreMongoPointInTimeCommand : MongoRestoreCmdlet
 
     [Parameter(Mandatory = true, Position = 2, ParameterSetName = WallTimeSet)]
     [PointInTimeArgument]
-    public DateTime PointInTime { get; set; }
+    public DateTimeOffset PointInTime { get; set; }
 
     [Parameter(Mandatory = true, ParameterSetName = ClusterTimeSet)]
     [ValidateNotNullOrEmpty]
@@ -37,7 +37,11 @@ public sealed class RestoreMongoPointInTimeCommand : MongoRestoreCmdlet
     {
         var limit = ParameterSetName == ClusterTimeSet
             ? OplogLimit.AtClusterTime(ClusterTimeArgument.Parse(ClusterTime))
-            : OplogLimit.AtWallTime(PointInTimeArgumentAttribute.ToInstant(PointInTime));
+            : OplogLimit.AtWallTime(PointInTime);
+        // Echo the instant the argument was read as, so a time taken in the wrong zone shows before anything else.
+        WriteVerbose(ParameterSetName == ClusterTimeSet
+            ? $"-ClusterTime {limit.Timestamp} falls in the second {PointInTimeArgumentAttribute.Describe(limit.Timestamp.WallTime)}."
+            : $"-PointInTime is {PointInTimeArgumentAttribute.Describe(PointInTime)}.");
         var request = new PointInTimeRestoreRequest
         {
             Restore = BuildRestoreRequest(), // its source is the base snapshot the run chooses
@@ -46,7 +50,7 @@ public sealed class RestoreMongoPointInTimeCommand : MongoRestoreCmdlet
         };
 
         // Outside every window this throws OutsideRestoreWindow, naming the windows, before anything is written.
-        var window = Await(ct => PointInTimeRestoreRunner.PlanAsync(request, ct));
+        var window = WithMomentEchoed(limit, () => Await(ct => PointInTimeRestoreRunner.PlanAsync(request, ct)));
         // Read through the repository, as the run will: an encrypted base snapshot needs its key, an object store has no folder.
         var baseSnapshot = new RepositorySnapshot(request.Repository, window.BaseSnapshot.Id);
         var namespaces = Await(ct => RestoreRunner.PlanAsync(request.Restore with { Snapshot = baseSnapshot }, ct));
@@ -63,6 +67,16 @@ public sealed class RestoreMongoPointInTimeCommand : MongoRestoreCmdlet
         var outcome = RunEngine((observer, ct) => new PointInTimeRestoreRunner(observer).RunAsync(request, ct));
         WriteObject(MongoRestoreResult.FromPointInTime(outcome));
     });
+
+    /// <summary>A moment outside every window: the error starts with the instant the argument was read as.</summary>
+    private T WithMomentEchoed<T>(OplogLimit limit, Func<T> plan)
+    {
+        try { return plan(); }
+        catch (MongoBackupException e) when (e.ErrorId == ErrorIds.OutsideRestoreWindow && ParameterSetName == WallTimeSet)
+        {
+            throw new MongoBackupException(e.ErrorId, $"-PointInTime was read as {PointInTimeArgumentAttribute.Describe(PointInTime)}. {e.Message}", e, e.Target);
+        }
+    }
 
     private static string DescribePlan(RestoreWindow window, OplogLimit limit, IReadOnlyCollection<PlannedNamespace> namespaces)
     {

@@ -23,7 +23,7 @@ public sealed class SnapshotIdCompleter : IArgumentCompleter
             return (IReadOnlyList<MongoSnapshot>)found;
         });
         var candidates = snapshots
-            .OrderByDescending(s => s.StartTime ?? DateTime.MinValue)
+            .OrderByDescending(s => s.StartTime ?? DateTimeOffset.MinValue)
             .ThenByDescending(s => s.Id, StringComparer.Ordinal)
             .Select(s => (s.Id, $"{s.StartTime:u} {s.Kind}"));
         return CompletionMatches.Of(candidates, wordToComplete).ToList();
