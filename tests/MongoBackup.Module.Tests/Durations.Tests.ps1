@@ -41,6 +41,19 @@ Describe 'Invoke-MongoBackupPolicy -FullEvery' {
         ($due - $full.Snapshot.StartTime) | Should -BeLessOrEqual $Expected
     }
 
+    It '-FullEvery 1d typed without quotes (PowerShell reads it as the decimal 1) is one day' {
+        $repository = New-TestFolder
+        $full = Invoke-MongoBackupPolicy -ConnectionString $uri -Repository $repository -FullEvery 1d
+        $next = Invoke-MongoBackupPolicy -ConnectionString $uri -Repository $repository -FullEvery 1d
+        $due = Get-NextFullDue $next.Reason
+        ($due - $full.Snapshot.StartTime) | Should -BeGreaterThan ([timespan]::FromHours(24) - [timespan]::FromSeconds(1))
+    }
+
+    It '-FullEvery 30s typed without quotes (PowerShell reads it as the short 30) is 30 seconds, under the minimum' {
+        { Invoke-MongoBackupPolicy -ConnectionString $uri -Repository (New-TestFolder) -FullEvery 30s -ErrorAction Stop } |
+            Should -Throw -ExpectedMessage "*'FullEvery'*is 30 seconds; the shortest allowed is 1 minute*"
+    }
+
     It '-FullEvery 24 (no unit) is refused, saying how to write it, and nothing is backed up' {
         $repository = New-TestFolder
         { Invoke-MongoBackupPolicy -ConnectionString $uri -Repository $repository -FullEvery 24 -ErrorAction Stop } |

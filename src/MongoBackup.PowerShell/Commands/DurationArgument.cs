@@ -6,8 +6,8 @@ namespace MongoBackup.PowerShell.Commands;
 
 /// <summary>
 /// Lets a TimeSpan parameter take a duration as people write it: '1d', '12h', '30m', '45s', '2w', combinations such
-/// as '1h30m', or a TimeSpan ('1.00:00:00', '12:00:00', a [TimeSpan]). A bare number is refused, because PowerShell
-/// would read 24 as 24 ticks and '24' as 24 days; so is anything shorter than <see cref="Minimum"/>.
+/// as '1h30m', or a TimeSpan ('1.00:00:00', '12:00:00', a [TimeSpan]); unquoted 1d and 30s too. A bare number is
+/// refused, because PowerShell would read 24 as 24 ticks and '24' as 24 days; so is anything shorter than <see cref="Minimum"/>.
 /// </summary>
 [AttributeUsage(AttributeTargets.Property | AttributeTargets.Field)]
 public sealed partial class DurationArgumentAttribute : ArgumentTransformationAttribute
@@ -30,10 +30,14 @@ public sealed partial class DurationArgumentAttribute : ArgumentTransformationAt
     public static TimeSpan Parse(object value) => value switch
     {
         TimeSpan span => span,
+        // PowerShell reads an unquoted 1d as the decimal 1 and 30s as the short 30 (number-literal type suffixes); the
+        // only way those types reach a duration parameter is the DBA typing a unit, so they mean days and seconds.
+        decimal days => TimeSpan.FromDays((double)days),
+        short seconds => TimeSpan.FromSeconds(seconds),
         string text when Units().Match(text) is { Success: true } match => FromUnits(match),
         string text when !Digits().IsMatch(text)
             && TimeSpan.TryParse(text.Trim(), CultureInfo.InvariantCulture, out var span) => span,
-        string or sbyte or byte or short or ushort or int or uint or long or ulong or float or double or decimal =>
+        string or sbyte or byte or ushort or int or uint or long or ulong or float or double =>
             throw new ArgumentTransformationMetadataException(Digits().IsMatch(value.ToString() ?? "")
                 ? $"'{value}' has no unit: write it as '{value}h', '{value}m' or '{value}d', or as a TimeSpan such as '1.00:00:00' (1 day)."
                 : $"'{value}' is not a duration: write '1d', '12h', '30m', '1h30m', or a TimeSpan such as '1.00:00:00' (1 day) or '00:30:00'."),
