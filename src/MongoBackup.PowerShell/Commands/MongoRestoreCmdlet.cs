@@ -1,5 +1,6 @@
 using System.Collections;
 using System.Management.Automation;
+using MongoBackup.Engine;
 using MongoBackup.Engine.Catalog;
 using MongoBackup.Engine.Restore;
 
@@ -65,10 +66,36 @@ public abstract class MongoRestoreCmdlet : MongoEncryptedConnectionCmdlet
     [Alias("NumParallelCollections")]
     public int ParallelCollections { get; set; } = 4;
 
-    /// <summary>The parameters' filter, plus namespaces to leave out (those declined at a confirmation prompt).</summary>
+    /// <summary>
+    /// The parameters' filter, plus namespaces to leave out (those declined at a confirmation prompt). A rename given
+    /// without -Database, -Collection or -NamespaceInclude restricts the restore to what it renames: -RenameDatabase
+    /// 'shop=shop_copy' alone restores shop, not every database beside it under its own name.
+    /// </summary>
     protected NamespaceFilter Filter(IEnumerable<string> declined) => new(
-        Database, Collection, ExcludeCollection, NamespaceInclude,
+        Database, Collection, ExcludeCollection, NamespaceInclude ?? RenamesAsSelection(),
         (NamespaceExclude ?? []).Concat(declined.Select(WildcardPattern.Escape)));
+
+    private IEnumerable<string>? RenamesAsSelection() =>
+        Database is null && Collection is null && RenameSources() is { Count: > 0 } sources ? sources.Select(s => s.SourcePattern) : null;
+
+    private IReadOnlyList<(string Written, string SourcePattern)> RenameSources() => RenameArguments.Sources(RenameDatabase, NamespaceMap);
+
+    /// <summary>
+    /// A rename that matches no namespace being restored is a mistake (a typo'd database name), not something to ignore:
+    /// refused before anything is written, naming the databases the source holds.
+    /// </summary>
+    protected void RequireEveryRenameMatches(IReadOnlyCollection<PlannedNamespace> plan, Func<IReadOnlyCollection<PlannedNamespace>> everything, string source)
+    {
+        foreach (var (written, pattern) in RenameSources())
+        {
+            var matcher = new NamePattern(pattern);
+            if (plan.Any(ns => matcher.IsMatch(ns.SourceNamespace))) continue;
+            var databases = everything().Select(ns => ns.Source.Database).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
+            throw new MongoBackupException(ErrorIds.InvalidArgument,
+                $"{written} renames nothing: no namespace restored from {source} matches '{pattern}'. {source} holds the databases: {string.Join(", ", databases)}.",
+                target: written);
+        }
+    }
 
     /// <summary>The engine request the shared parameters describe; the caller adds its source.</summary>
     protected RestoreRequest BuildRestoreRequest() => new()

@@ -6,7 +6,7 @@ namespace MongoBackup.PowerShell.Commands;
 
 /// <summary>
 /// Builds the engine's namespace map from -RenameDatabase (hashtables or 'old=new' strings) and
-/// -NamespaceMap (a hashtable of 'db.coll' patterns), naming the argument that is wrong.
+/// -NamespaceMap (a hashtable of 'db.coll' patterns), naming the argument that is wrong; and what each rename selects.
 /// </summary>
 public static class RenameArguments
 {
@@ -24,6 +24,19 @@ public static class RenameArguments
             map.Add(from, to);
         return map;
     }
+
+    /// <summary>
+    /// Each rename's source as a namespace pattern (PowerShell wildcards, only '*' wild, as the map reads it) with how the
+    /// user wrote it: 'shop=shop_copy' gives "shop.*"; a -NamespaceMap key is its own pattern.
+    /// </summary>
+    public static IReadOnlyList<(string Written, string SourcePattern)> Sources(object[]? renameDatabase, Hashtable? namespaceMap) =>
+        Pairs(renameDatabase ?? [], "-RenameDatabase").Select(p => ($"-RenameDatabase '{p.From}={p.To}'", Literal(p.From) + ".*"))
+            .Concat(Pairs(namespaceMap is null ? [] : [namespaceMap], "-NamespaceMap").Select(p => ($"-NamespaceMap '{p.From}' = '{p.To}'", Literal(p.From))))
+            .ToList();
+
+    // A rename's '*' is a wildcard; every other character of a MongoDB name is itself, so PowerShell's [ ] ? ` are escaped.
+    private static string Literal(string pattern) =>
+        string.Concat(pattern.Select(c => c is '[' or ']' or '?' or '`' ? "`" + c : c.ToString()));
 
     private static IEnumerable<(string From, string To)> Pairs(object[] values, string parameter)
     {

@@ -42,6 +42,7 @@ public sealed class RestoreMongoDatabaseCommand : MongoRestoreCmdlet
         };
 
         var plan = Await(ct => RestoreRunner.PlanAsync(request, ct));
+        RequireEveryRenameMatches(plan, () => Await(ct => RestoreRunner.PlanAsync(request with { Filter = NamespaceFilter.Everything, Map = MongoBackup.Engine.Restore.NamespaceMap.Identity }, ct)), source);
         if (plan.Count == 0)
             throw new MongoBackupException(ErrorIds.NothingToBackUp,
                 $"Nothing in '{source}' matches the chosen databases, collections and namespaces.", target: source);

@@ -54,6 +54,9 @@ public sealed class RestoreMongoPointInTimeCommand : MongoRestoreCmdlet
         // Read through the repository, as the run will: an encrypted base snapshot needs its key, an object store has no folder.
         var baseSnapshot = new RepositorySnapshot(request.Repository, window.BaseSnapshot.Id);
         var namespaces = Await(ct => RestoreRunner.PlanAsync(request.Restore with { Snapshot = baseSnapshot }, ct));
+        RequireEveryRenameMatches(namespaces,
+            () => Await(ct => RestoreRunner.PlanAsync(request.Restore with { Snapshot = baseSnapshot, Filter = NamespaceFilter.Everything, Map = MongoBackup.Engine.Restore.NamespaceMap.Identity }, ct)),
+            $"snapshot {window.BaseSnapshot.Id}");
         if (namespaces.Count == 0)
             throw new MongoBackupException(ErrorIds.NothingToBackUp,
                 $"Nothing in snapshot '{window.BaseSnapshot.Id}' matches the chosen databases, collections and namespaces.", target: window.BaseSnapshot.Id);
