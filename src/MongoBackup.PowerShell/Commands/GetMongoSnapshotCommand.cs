@@ -8,14 +8,16 @@ namespace MongoBackup.PowerShell.Commands;
 /// <summary>Lists the snapshots of a repository folder, newest first.</summary>
 [Cmdlet(VerbsCommon.Get, "MongoSnapshot")]
 [OutputType(typeof(MongoSnapshot))]
-public sealed class GetMongoSnapshotCommand : MongoEngineCmdlet
+public sealed partial class GetMongoSnapshotCommand : MongoEngineCmdlet
 {
     private const string FullKind = "Full";
     private const string OplogKind = "Oplog";
 
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    /// <summary>A path, az:// or s3:// location, or repository object; binds from piped strings and from a folder's FullName.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     [RepositoryArgument]
+    [Alias("FullName")]
     public string Repository { get; set; } = "";
 
     [Parameter(Position = 1)]
@@ -36,6 +38,7 @@ public sealed class GetMongoSnapshotCommand : MongoEngineCmdlet
     [Parameter]
     [ValidateNotNullOrEmpty]
     [SupportsWildcards]
+    [ArgumentCompleter(typeof(SourceDatabaseCompleter))]
     public string[]? Database { get; set; }
 
     [Parameter]
@@ -45,22 +48,24 @@ public sealed class GetMongoSnapshotCommand : MongoEngineCmdlet
     {
         var repository = OpenRepository();
         var snapshots = new List<MongoSnapshot>();
-        foreach (var found in Await(ct => ReadAllAsync(repository, ct)))
+        var found = Await(ct => ReadAllAsync(repository, ct));
+        foreach (var result in found)
         {
-            if (found.Manifest is { } manifest)
+            if (result.Manifest is { } manifest)
             {
                 snapshots.Add(MongoSnapshot.FromManifest(manifest, repository));
                 continue;
             }
             // A folder with no manifest is a backup that never finished; one whose manifest cannot be read is damage worth a warning.
-            var manifestPath = repository.LocalPath(found.SnapshotId, SnapshotManifest.FileName);
+            var manifestPath = repository.LocalPath(result.SnapshotId, SnapshotManifest.FileName);
             if (manifestPath is not null && File.Exists(manifestPath))
-                WriteWarning($"Snapshot '{found.SnapshotId}' is skipped: its manifest '{manifestPath}' cannot be read. {found.Error}");
-            if (IncludeIncomplete) snapshots.Add(MongoSnapshot.Incomplete(found.SnapshotId, repository, found.Error));
+                WriteWarning($"Snapshot '{result.SnapshotId}' is skipped: its manifest '{manifestPath}' cannot be read. {result.Error}");
+            if (IncludeIncomplete) snapshots.Add(MongoSnapshot.Incomplete(result.SnapshotId, repository, result.Error));
         }
 
         var complete = snapshots.Count(s => s.Status != MongoSnapshot.IncompleteStatus);
         WriteVerbose($"Read {complete} complete snapshot manifest(s) in {repository.Location}{(IncludeIncomplete ? $" and {snapshots.Count - complete} incomplete snapshot folder(s)" : "")}.");
+        if (complete == 0) WriteWarning(NoSnapshots(repository, found));
         var chosen = Select(snapshots);
         ReportMissingIds(snapshots, repository);
         WriteObject(chosen, enumerateCollection: true);
@@ -91,6 +96,25 @@ public sealed class GetMongoSnapshotCommand : MongoEngineCmdlet
             WriteError(Pipeline.EngineErrors.ToRecord(error));
         }
     }
+
+    /// <summary>
+    /// Why a listing is empty, so a folder that is no repository (a mistyped path, a mongodump directory) is not taken for
+    /// an empty one: snapshot folders are named by id ("20261124T221500Z-full-3f9a") and hold a manifest.json.
+    /// </summary>
+    private static string NoSnapshots(ISnapshotRepository repository, IReadOnlyCollection<ManifestReadResult> found)
+    {
+        var snapshotFolders = found.Count(f => SnapshotIdShape().IsMatch(f.SnapshotId));
+        if (found.Count == 0)
+            return $"'{repository.Location}' holds no snapshots: it is empty.";
+        if (snapshotFolders == 0)
+            return $"'{repository.Location}' is not a MongoBackup repository: none of its {found.Count} folder(s) is a snapshot " +
+                "(a snapshot folder is named like 20261124T221500Z-full-3f9a and holds a manifest.json). " +
+                "A mongodump directory is restored with Restore-MongoDatabase -Path.";
+        return $"'{repository.Location}' holds no complete snapshot: {snapshotFolders} snapshot folder(s) have no readable manifest (-IncludeIncomplete lists them).";
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^\d{8}T\d{6}Z-[a-z]+-[0-9a-f]+$")]
+    private static partial System.Text.RegularExpressions.Regex SnapshotIdShape();
 
     // Listing must not create a repository where the user mistyped a path.
     private ISnapshotRepository OpenRepository() => OpenRepositoryArgument(Repository, mustExist: true);

@@ -3,6 +3,7 @@ using System.Management.Automation;
 using MongoBackup.Engine;
 using MongoBackup.Engine.Catalog;
 using MongoBackup.Engine.Restore;
+using MongoBackup.PowerShell.Completion;
 
 namespace MongoBackup.PowerShell.Commands;
 
@@ -15,16 +16,19 @@ public abstract class MongoRestoreCmdlet : MongoEncryptedConnectionCmdlet
     [Parameter]
     [ValidateNotNullOrEmpty]
     [SupportsWildcards]
+    [ArgumentCompleter(typeof(SourceDatabaseCompleter))]
     public string[]? Database { get; set; }
 
     [Parameter]
     [ValidateNotNullOrEmpty]
     [SupportsWildcards]
+    [ArgumentCompleter(typeof(SourceCollectionCompleter))]
     public string[]? Collection { get; set; }
 
     [Parameter]
     [ValidateNotNullOrEmpty]
     [SupportsWildcards]
+    [ArgumentCompleter(typeof(SourceCollectionCompleter))]
     public string[]? ExcludeCollection { get; set; }
 
     [Parameter]

@@ -3,6 +3,7 @@ using System.Security;
 using MongoBackup.Engine;
 using MongoBackup.Engine.Repository;
 using MongoBackup.Engine.Security;
+using MongoBackup.PowerShell.Completion;
 using MongoBackup.PowerShell.Pipeline;
 
 namespace MongoBackup.PowerShell.Commands;
@@ -24,6 +25,8 @@ public sealed class UpdateMongoSnapshotKeyCommand : MongoEngineCmdlet
     /// <summary>The snapshots to rotate; every encrypted snapshot of the repository when omitted.</summary>
     [Parameter(Position = 1, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
+    [SupportsWildcards]
+    [ArgumentCompleter(typeof(SnapshotIdCompleter))]
     [Alias("SnapshotId")]
     public string[]? Id { get; set; }
 
@@ -90,7 +93,10 @@ public sealed class UpdateMongoSnapshotKeyCommand : MongoEngineCmdlet
     {
         if (Id is null) return Await(ct => SnapshotCatalog.LoadCompleteAsync(repository, ct));
         var selected = new List<SnapshotManifest>();
-        foreach (var id in Id)
+        IEnumerable<string> ids;
+        try { ids = SnapshotIdPatterns.Expand(repository, Id, Await); }
+        catch (MongoBackupException e) { WriteError(EngineErrors.ToRecord(e)); return selected; }
+        foreach (var id in ids)
         {
             try { selected.Add(Await(ct => SnapshotCatalog.FindAsync(repository, id, ct))); }
             catch (MongoBackupException e) { WriteError(EngineErrors.ToRecord(e)); }
