@@ -32,7 +32,19 @@
     AliasesToExport      = @()
     PrivateData          = @{
         PSData = @{
-            Tags       = @('MongoDB', 'Backup', 'Restore', 'PointInTime', 'DBA')
+            Tags         = @('MongoDB', 'Backup', 'Restore', 'PointInTime', 'DBA', 'PSEdition_Core', 'Windows', 'Linux', 'MacOS')
+            # The project's home: the PowerShell Gallery page links it, and each cmdlet's Get-Help -Online opens its
+            # docs/ page under it (build/Docs.ps1).
+            ProjectUri   = 'https://github.com/MongoBackup/MongoBackup'
+            LicenseUri   = 'https://github.com/MongoBackup/MongoBackup/blob/main/LICENSE'
+            ReleaseNotes = @'
+0.1.0
+- Hot, consistent, mongodump-compatible backups of replica sets and standalone servers into folder, Azure Blob and S3
+  repositories; oplog slices and continuous capture; point-in-time restore; retention, verification, copy, encryption
+  at rest and key rotation; one scheduled policy command under a repository lease.
+- Tested against the module's in-memory MongoDB test server, which speaks as MongoDB 7.0, and MongoDB's oplog forms of
+  4.4 to 8.0. Sharded clusters are refused.
+'@
         }
     }
 }

@@ -22,16 +22,19 @@ public sealed class BackupMongoDatabaseCommand : MongoEncryptedConnectionCmdlet
 
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [SupportsWildcards]
     [ArgumentCompleter(typeof(DatabaseNameCompleter))]
     public string[]? Database { get; set; }
 
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [SupportsWildcards]
     [ArgumentCompleter(typeof(CollectionNameCompleter))]
     public string[]? Collection { get; set; }
 
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [SupportsWildcards]
     [ArgumentCompleter(typeof(CollectionNameCompleter))]
     public string[]? ExcludeCollection { get; set; }
 
