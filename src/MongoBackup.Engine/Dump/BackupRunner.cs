@@ -35,7 +35,9 @@ public sealed class BackupRunner(IEngineObserver observer)
         var client = MongoClientFactory.Create(request.Connection);
         var topology = await ServerTopology.DiscoverAsync(client, ct);
         var collections = await ListAsync(client, request, ct);
-        if (!topology.HasOplog)
+        if (request.Query is not null)
+            observer.Warning($"A -Query backup holds only the documents of {collections[0].Namespace} that matched while they were read: it is not point-in-time consistent (no oplog is saved, as mongodump refuses --oplog with --query), and it stays out of the backup chain (copy-only).");
+        else if (!topology.HasOplog)
             observer.Warning($"{request.Connection.DisplayName} is a standalone server: it has no oplog, so the snapshot is not point-in-time consistent. Writes made during the backup may be partly included.");
 
         var id = SnapshotIds.NewId(started, "full");
@@ -45,10 +47,11 @@ public sealed class BackupRunner(IEngineObserver observer)
         observer.Verbose($"Snapshot {id}: {collections.Count} namespaces from {request.Connection.DisplayName} into {request.Repository.Location}.");
         try
         {
-            var oplog = topology.HasOplog ? new OplogSource(client) : null;
+            // A query backup holds only what matched when it was read: replaying the oplog into it would add what did not.
+            var oplog = topology.HasOplog && request.Query is null ? new OplogSource(client) : null;
             var oplogStart = oplog is null ? null : await oplog.NewestAsync(ct);
 
-            var namespaces = await DumpCollectionsAsync(client, files, collections, request.ParallelCollections, request.SplitThresholdDocuments, clock, ct);
+            var namespaces = await DumpCollectionsAsync(client, files, collections, request.ParallelCollections, request.SplitThresholdDocuments, request.Query, clock, ct);
             if (request.IncludeUsersAndRoles)
                 namespaces.AddRange(await new UsersAndRolesDumper(client, files)
                     .DumpAsync(UsersAndRolesScope.For(request.Filter, collections.Select(c => c.Database)), ct));
@@ -78,14 +81,18 @@ public sealed class BackupRunner(IEngineObserver observer)
         if (collections.Count == 0)
             throw new MongoBackupException(ErrorIds.NothingToBackUp,
                 $"Nothing on {request.Connection.DisplayName} matches the chosen databases and collections.");
+        if (request.Query is not null && (collections.Count != 1 || !collections[0].HasData))
+            throw new MongoBackupException(ErrorIds.InvalidArgument,
+                $"-Query filters one collection, as mongodump's --query: the backup selects {ListedNamespaces(collections)}. Name one collection with -Database and -Collection.",
+                target: "Query");
         return collections;
     }
 
     private async Task<List<ManifestNamespace>> DumpCollectionsAsync(
-        IMongoClient client, SnapshotFileSet files, IReadOnlyList<SourceCollection> collections, int parallel, long splitThreshold, Stopwatch clock, CancellationToken ct)
+        IMongoClient client, SnapshotFileSet files, IReadOnlyList<SourceCollection> collections, int parallel, long splitThreshold, DocumentQuery? query, Stopwatch clock, CancellationToken ct)
     {
         var progress = new OverallProgress("Backing up", collections.Count, observer, clock);
-        var dumper = new CollectionDumper(client, files, observer, splitThreshold, parallel);
+        var dumper = new CollectionDumper(client, files, observer, splitThreshold, parallel, query);
         var results = new System.Collections.Concurrent.ConcurrentBag<ManifestNamespace>();
         await Parallel.ForEachAsync(collections, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, parallel), CancellationToken = ct },
             async (collection, token) =>
@@ -115,6 +122,10 @@ public sealed class BackupRunner(IEngineObserver observer)
         observer.Verbose($"Saved {entries} oplog entries from {from} to {to}; the snapshot is consistent at {to}.");
     }
 
+    private static string ListedNamespaces(IReadOnlyList<SourceCollection> collections) =>
+        collections.Count == 1 ? $"the view {collections[0].Namespace}"
+            : $"{collections.Count} namespaces ({string.Join(", ", collections.Take(5).Select(c => c.Namespace))}{(collections.Count > 5 ? ", ..." : "")})";
+
     private static SnapshotManifest NewManifest(BackupRequest request, string id, ServerTopology topology, DateTimeOffset started) => new()
     {
         Id = id,
@@ -130,8 +141,8 @@ public sealed class BackupRunner(IEngineObserver observer)
         },
         StartTime = started,
         Compression = request.Compression,
-        Scope = SnapshotScope.From(request.Filter),
-        CopyOnly = request.CopyOnly,
+        Scope = SnapshotScope.From(request.Filter, request.Query?.Text),
+        CopyOnly = request.CopyOnly || request.Query is not null,
         Tags = new Dictionary<string, string>(request.Tags, StringComparer.Ordinal),
     };
 

@@ -83,7 +83,7 @@ public sealed class BackupPolicyRunner(IEngineObserver observer, TimeProvider? c
             case PolicyAction.Full:
                 snapshot = await new BackupRunner(observer).RunAsync(new BackupRequest
                 {
-                    Connection = request.Connection, Repository = request.Repository, Compression = request.Compression,
+                    Connection = request.Connection, Repository = request.Repository, Filter = request.Filter, Compression = request.Compression,
                     Encryption = request.Encryption, Tags = request.Tags,
                 }, ct).ConfigureAwait(false);
                 break;

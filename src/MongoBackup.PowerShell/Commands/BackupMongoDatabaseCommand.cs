@@ -13,30 +13,12 @@ namespace MongoBackup.PowerShell.Commands;
 /// <summary>Takes a full logical snapshot of an instance, some databases or some collections into a repository folder.</summary>
 [Cmdlet(VerbsData.Backup, "MongoDatabase", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(MongoSnapshot))]
-public sealed class BackupMongoDatabaseCommand : MongoEncryptedConnectionCmdlet
+public sealed class BackupMongoDatabaseCommand : MongoBackupSourceCmdlet
 {
     [Parameter(Mandatory = true, Position = 1)]
     [ValidateNotNullOrEmpty]
     [RepositoryArgument]
     public string Repository { get; set; } = "";
-
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    [SupportsWildcards]
-    [ArgumentCompleter(typeof(DatabaseNameCompleter))]
-    public string[]? Database { get; set; }
-
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    [SupportsWildcards]
-    [ArgumentCompleter(typeof(CollectionNameCompleter))]
-    public string[]? Collection { get; set; }
-
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    [SupportsWildcards]
-    [ArgumentCompleter(typeof(CollectionNameCompleter))]
-    public string[]? ExcludeCollection { get; set; }
 
     [Parameter]
     public SwitchParameter IncludeUsersAndRoles { get; set; }
@@ -51,20 +33,27 @@ public sealed class BackupMongoDatabaseCommand : MongoEncryptedConnectionCmdlet
     public int ParallelCollections { get; set; } = 4;
 
     [Parameter]
-    [ValidateSet("primary", "primaryPreferred", "secondary", "secondaryPreferred", "nearest", IgnoreCase = true)]
-    public string ReadPreference { get; set; } = "primary";
-
-    [Parameter]
     public Hashtable? Tag { get; set; }
+
+    /// <summary>A filter for the one collection backed up, as Extended JSON (mongodump's --query).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Query { get; set; }
+
+    /// <summary>A file holding the -Query filter (mongodump's --queryFile).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? QueryFile { get; set; }
 
     protected override void ProcessRecord() => RunCommand(() =>
     {
         var whatIf = IsWhatIf();
         var request = new BackupRequest
         {
-            Connection = BuildConnection(ReadPreference),
+            Connection = BuildReadingConnection(),
             Repository = whatIf ? new WhatIfRepository(DescribeRepository(Repository)) : OpenRepository(),
-            Filter = new NamespaceFilter(Database, Collection, ExcludeCollection),
+            Filter = SourceFilter(),
+            Query = QueryArguments.Build(Query, QueryFile, ResolvePath),
             Compression = Compression,
             ParallelCollections = ParallelCollections,
             IncludeUsersAndRoles = IncludeUsersAndRoles.IsPresent,

@@ -14,7 +14,7 @@ namespace MongoBackup.PowerShell.Commands;
 [Cmdlet(VerbsData.Backup, "MongoOplog", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium,
     DefaultParameterSetName = OnceSet)]
 [OutputType(typeof(MongoSnapshot))]
-public sealed class BackupMongoOplogCommand : MongoEncryptedConnectionCmdlet
+public sealed class BackupMongoOplogCommand : MongoReadingCmdlet
 {
     private const string OnceSet = "Once";
     private const string ContinuousSet = "Continuous";
@@ -48,7 +48,7 @@ public sealed class BackupMongoOplogCommand : MongoEncryptedConnectionCmdlet
     protected override void ProcessRecord() => RunCommand(() =>
     {
         var repositoryPath = DescribeRepository(Repository);
-        var connection = BuildConnection();
+        var connection = BuildReadingConnection();
         RequirePositive(SliceInterval, "-SliceInterval");
         if (Duration is { } duration) RequirePositive(duration, "-Duration");
 

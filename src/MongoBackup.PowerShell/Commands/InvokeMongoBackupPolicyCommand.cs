@@ -13,7 +13,7 @@ namespace MongoBackup.PowerShell.Commands;
 /// </summary>
 [Cmdlet(VerbsLifecycle.Invoke, "MongoBackupPolicy", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(MongoPolicyResult))]
-public sealed class InvokeMongoBackupPolicyCommand : MongoEncryptedConnectionCmdlet
+public sealed class InvokeMongoBackupPolicyCommand : MongoBackupSourceCmdlet
 {
     [Parameter(Mandatory = true, Position = 1)]
     [ValidateNotNullOrEmpty]
@@ -56,13 +56,14 @@ public sealed class InvokeMongoBackupPolicyCommand : MongoEncryptedConnectionCmd
 
     protected override void ProcessRecord() => RunCommand(() =>
     {
-        var connection = BuildConnection();
+        var connection = BuildReadingConnection();
         var request = new BackupPolicyRequest
         {
             Connection = connection,
             // The first run of a new schedule starts a new folder repository; a container or bucket must already exist.
             Repository = OpenRepositoryArgument(Repository, mustExist: false),
             FullEvery = FullEvery,
+            Filter = SourceFilter(),
             Retention = RetentionRulesGiven(),
             Compression = Compression,
             Encryption = EncryptionKeys,

@@ -22,6 +22,12 @@ public abstract class MongoRestoreCmdlet : MongoEncryptedConnectionCmdlet
     [Parameter]
     [ValidateNotNullOrEmpty]
     [SupportsWildcards]
+    [ArgumentCompleter(typeof(SourceDatabaseCompleter))]
+    public string[]? ExcludeDatabase { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    [SupportsWildcards]
     [ArgumentCompleter(typeof(SourceCollectionCompleter))]
     public string[]? Collection { get; set; }
 
@@ -77,7 +83,7 @@ public abstract class MongoRestoreCmdlet : MongoEncryptedConnectionCmdlet
     /// </summary>
     protected NamespaceFilter Filter(IEnumerable<string> declined) => new(
         Database, Collection, ExcludeCollection, NamespaceInclude ?? RenamesAsSelection(),
-        (NamespaceExclude ?? []).Concat(declined.Select(WildcardPattern.Escape)));
+        (NamespaceExclude ?? []).Concat(declined.Select(WildcardPattern.Escape)), ExcludeDatabase);
 
     private IEnumerable<string>? RenamesAsSelection() =>
         Database is null && Collection is null && RenameSources() is { Count: > 0 } sources ? sources.Select(s => s.SourcePattern) : null;

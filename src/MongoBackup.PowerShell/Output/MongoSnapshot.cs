@@ -57,6 +57,8 @@ public sealed class MongoSnapshot
     /// <summary>How long the backup ran, from StartTime to EndTime; null while unknown.</summary>
     public TimeSpan? Duration { get; init; }
     public TagTable Tags { get; init; } = new();
+    /// <summary>The -Query filter the snapshot's one collection was read with (only matching documents are in it); null when none.</summary>
+    public string? Query { get; init; }
     /// <summary>Why an incomplete snapshot has no usable manifest.</summary>
     public string? Problem { get; init; }
 
@@ -100,6 +102,7 @@ public sealed class MongoSnapshot
             Hosts = OutputList.Of(manifest.Source.Hosts),
             Duration = manifest.EndTime == default ? null : manifest.EndTime - manifest.StartTime,
             Tags = tags,
+            Query = manifest.Scope?.Query,
         };
     }
 
