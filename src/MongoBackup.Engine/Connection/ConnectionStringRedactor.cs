@@ -23,8 +23,9 @@ public static partial class ConnectionStringRedactor
         return result;
     }
 
-    // mongodb://user:secret@host -> the secret; the user name stays so people can see who connects.
-    [GeneratedRegex(@"(?<pre>mongodb(?:\+srv)?://[^:/@]*:)[^@/]*@", RegexOptions.IgnoreCase)]
+    // mongodb://user:secret@host -> the secret; the user name stays so people can see who connects. Any scheme, or none
+    // (user:secret@host:port), since a mistyped string is shown in the error that refuses it.
+    [GeneratedRegex(@"(?<pre>(?:^|[A-Za-z][A-Za-z0-9+.-]*://)[^:/@\s]*:)[^@/\s]*@", RegexOptions.IgnoreCase)]
     private static partial Regex UserInfoPassword();
 
     // Options that can carry secrets, e.g. authMechanismProperties=AWS_SESSION_TOKEN:..., tlsCertificateKeyFilePassword=...

@@ -17,6 +17,7 @@ public interface IConnectionArguments
     SwitchParameter TlsAllowInvalidCertificate { get; }
     string? TlsCertificateFile { get; }
     SecureString? TlsCertificatePassword { get; }
+    int? ConnectTimeout { get; }
 }
 
 /// <summary>Turns bound connection parameters into the engine's settings, the same way for every cmdlet.</summary>
@@ -38,6 +39,7 @@ public static class ConnectionArguments
             TlsCertificateFile = arguments.TlsCertificateFile is { } certificate ? resolvePath(certificate) : null,
             TlsCertificatePassword = arguments.TlsCertificatePassword,
             ReadPreference = readPreference,
+            ConnectTimeout = arguments.ConnectTimeout is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
         };
     }
 }

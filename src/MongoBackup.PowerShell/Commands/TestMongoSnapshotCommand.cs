@@ -50,6 +50,11 @@ public sealed class TestMongoSnapshotCommand : MongoSnapshotCmdlet, IConnectionA
     [ValidateNotNull]
     public SecureString? TlsCertificatePassword { get; set; }
 
+    /// <summary>Seconds to wait for the server to answer before saying why it did not (the default is 10 to 15).</summary>
+    [Parameter]
+    [ValidateRange(1, 3600)]
+    public int? ConnectTimeout { get; set; }
+
     string IConnectionArguments.ConnectionString => ConnectionString ?? "";
 
     /// <summary>The passphrase of an encrypted snapshot; without a key only sizes and SHA-256 of encrypted files are checked.</summary>
