@@ -6,6 +6,7 @@ using MongoBackup.Engine.Formats;
 using MongoBackup.Engine.Oplog;
 using MongoBackup.Engine.Repository;
 using MongoBackup.Engine.Security;
+using MongoDB.Bson;
 using MongoDB.Driver;
 
 namespace MongoBackup.Engine.Dump;
@@ -35,6 +36,9 @@ public sealed class BackupRunner(IEngineObserver observer)
         var client = MongoClientFactory.Create(request.Connection);
         var topology = await ServerTopology.DiscoverAsync(client, ct);
         var collections = await ListAsync(client, request, ct);
+        observer.Debug($"Source: {topology.Kind} {topology.ReplicaSetName}, MongoDB {topology.ServerVersion}, members {string.Join(",", topology.Hosts)}; reading with read preference {request.Connection.ReadPreference}.");
+        foreach (var collection in collections)
+            observer.Debug($"{collection.Namespace}: {collection.TypeName}, options {collection.Options.ToJson()}, {collection.Indexes.Count} index(es): {string.Join(", ", collection.Indexes.Select(i => i.GetValue("name", "?").ToString()))}.");
         if (request.Query is not null)
             observer.Warning($"A -Query backup holds only the documents of {collections[0].Namespace} that matched while they were read: it is not point-in-time consistent (no oplog is saved, as mongodump refuses --oplog with --query), and it stays out of the backup chain (copy-only).");
         else if (!topology.HasOplog)

@@ -29,6 +29,7 @@ public sealed class OplogSliceRunner(IEngineObserver observer)
                 $"{request.Connection.DisplayName} is a standalone server: it has no oplog to back up. Oplog backups need a replica set (a single-node one will do).");
 
         var chainEnd = await FindChainEndAsync(request.Repository, topology, ct);
+        observer.Debug($"The chain of replica set '{topology.ReplicaSetName}' in {request.Repository.Location} ends at {chainEnd} ({chainEnd.WallTime:u}); reading with read preference {request.Connection.ReadPreference}.");
         var oplog = new OplogSource(client);
         var newest = await oplog.NewestAsync(ct);
         if (newest is not { } upTo || upTo <= chainEnd)

@@ -33,6 +33,7 @@ public sealed class RestoreRunner(IEngineObserver observer)
         var plan = RestorePlanner.Plan(reader, request.Filter, request.Map);
         var outcome = new RestoreOutcome(reader.Location, request.Connection.DisplayName, DateTimeOffset.UtcNow);
         observer.Verbose($"Restoring {plan.Count} namespaces from {reader.Location} to {request.Connection.DisplayName}.");
+        foreach (var ns in plan) observer.Debug($"{ns.SourceNamespace} -> {ns.TargetNamespace} ({ns.Type}, from {ns.Source.Location}).");
 
         var ready = await PrepareTargetsAsync(client, request, plan, outcome, ct);
         await RestoreDataAsync(client, request, reader, ready, clock, ct);

@@ -44,6 +44,10 @@ public abstract class MongoConnectionCmdlet : MongoEngineCmdlet, IConnectionArgu
     [ValidateRange(1, 3600)]
     public int? ConnectTimeout { get; set; }
 
-    protected ConnectionSettings BuildConnection(string readPreference = "primary") =>
-        ConnectionArguments.Build(this, ResolvePath, WriteWarning, readPreference);
+    protected ConnectionSettings BuildConnection(string readPreference = "primary")
+    {
+        var settings = ConnectionArguments.Build(this, ResolvePath, WriteWarning, readPreference);
+        WriteDebug(ConnectionArguments.Describe(settings));
+        return settings;
+    }
 }

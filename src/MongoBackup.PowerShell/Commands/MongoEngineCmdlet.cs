@@ -88,8 +88,45 @@ public abstract class MongoEngineCmdlet : PSCmdlet, IDisposable
     protected string ResolvePath(string path) => SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
 
     /// <summary>Opens what a -Repository argument names (folder, az://, s3://, or a New-MongoRepository object's location).</summary>
-    protected ISnapshotRepository OpenRepositoryArgument(string repository, bool mustExist = true) =>
-        RepositoryResolver.Open(repository, ResolvePath, mustExist, Stopping);
+    protected ISnapshotRepository OpenRepositoryArgument(string repository, bool mustExist = true)
+    {
+        var opened = RepositoryResolver.Open(repository, ResolvePath, mustExist, Stopping);
+        WriteDebug($"Repository '{repository}' is {opened.GetType().Name} {opened.Location}.");
+        return opened;
+    }
+
+    /// <summary>
+    /// Verbose lines, routed for -Debug: PowerShell makes -Debug turn every verbose line and warning into a prompt
+    /// (Inquire), which fails outright under -NonInteractive. With -Debug (and no -Verbose of its own) verbose lines are
+    /// written as debug lines, beside the engine's debug detail.
+    /// </summary>
+    protected new void WriteVerbose(string text)
+    {
+        if (DebugWithoutVerbose) WriteDebug(text);
+        else base.WriteVerbose(text);
+    }
+
+    /// <summary>
+    /// Warnings still go to the warning stream; under -Debug a host that cannot prompt (-NonInteractive) gets the
+    /// warning as a debug line instead of a failed command.
+    /// </summary>
+    protected new void WriteWarning(string text)
+    {
+        if (!Bound("Debug") || MyInvocation.BoundParameters.ContainsKey("WarningAction"))
+        {
+            base.WriteWarning(text);
+            return;
+        }
+        try { base.WriteWarning(text); }
+        catch (Exception e) when (e is PSInvalidOperationException or System.Management.Automation.Host.HostException)
+        {
+            WriteDebug("WARNING: " + text);
+        }
+    }
+
+    private bool DebugWithoutVerbose => Bound("Debug") && !MyInvocation.BoundParameters.ContainsKey("Verbose");
+
+    private bool Bound(string name) => MyInvocation.BoundParameters.TryGetValue(name, out var value) && value is SwitchParameter { IsPresent: true };
 
     /// <summary>The resolved folder or object-store location a -Repository argument names, for messages and -WhatIf.</summary>
     protected string DescribeRepository(string repository) => RepositoryResolver.Describe(repository, ResolvePath);
@@ -99,6 +136,7 @@ public abstract class MongoEngineCmdlet : PSCmdlet, IDisposable
         switch (e)
         {
             case VerboseEvent v: WriteVerbose(v.Message); break;
+            case DebugEvent d: WriteDebug(d.Message); break;
             case WarningEvent w: WriteWarning(w.Message); break;
             case ProgressEvent p: WriteProgress(progress.Report(p.Update)); break;
             case NamespaceFailedEvent f: WriteError(EngineErrors.ToRecord(f.Error, f.Namespace)); break;
