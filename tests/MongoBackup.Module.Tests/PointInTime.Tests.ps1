@@ -77,7 +77,7 @@ Describe 'Backup-MongoOplog' {
     }
 
     It '-WhatIf saves nothing' {
-        Backup-MongoOplog -ConnectionString $uri -Repository $repository -WhatIf | Should -BeNullOrEmpty
+        (Backup-MongoOplog -ConnectionString $uri -Repository $repository -WhatIf).Action | Should -BeIn 'Save oplog', 'Nothing'
         (Get-MongoSnapshot -Repository $repository).Count | Should -Be 3
     }
 }
@@ -152,7 +152,7 @@ Describe 'Restore-MongoPointInTime' {
         $window = Get-MongoRestoreWindow -Repository $repository
         $null = $window.FromTimestamp -match '^Timestamp\((\d+), (\d+)\)$'
         Restore-MongoPointInTime -ConnectionString $uri -Repository $repository -ClusterTime "$($Matches[1]),$($Matches[2])" -RenameDatabase "$db=$($db)_whatif" -WhatIf |
-            Should -BeNullOrEmpty
+            ForEach-Object Action | Should -Be @('Restore', 'Restore')
         Get-DatabaseName $uri | Should -Not -Contain "$($db)_whatif"
     }
 
@@ -175,7 +175,7 @@ Describe 'Restore-MongoPointInTime' {
     }
 
     It '-WhatIf writes nothing' {
-        Restore-MongoPointInTime -ConnectionString $uri -Repository $repository -PointInTime $beforeDrop -RenameDatabase "$db=$($db)_whatif" -WhatIf | Should -BeNullOrEmpty
+        (Restore-MongoPointInTime -ConnectionString $uri -Repository $repository -PointInTime $beforeDrop -RenameDatabase "$db=$($db)_whatif" -WhatIf).WouldRun | Should -Be @($true, $true)
         Get-DatabaseName $uri | Should -Not -Contain "$($db)_whatif"
     }
 

@@ -109,7 +109,7 @@ Describe 'Invoke-MongoBackupPolicy' {
 
     It '-WhatIf says what a run would do and writes nothing' {
         $repository = New-TestFolder
-        Invoke-MongoBackupPolicy -ConnectionString $uri -Repository $repository -FullEvery '1.00:00:00' -WhatIf | Should -BeNullOrEmpty
+        (Invoke-MongoBackupPolicy -ConnectionString $uri -Repository $repository -FullEvery '1.00:00:00' -WhatIf).Action | Should -Be 'Full'
         @(Get-ChildItem $repository -Force).Count | Should -Be 0
     }
 

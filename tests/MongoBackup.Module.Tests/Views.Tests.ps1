@@ -12,6 +12,7 @@ BeforeDiscovery {
         @{ Name = 'MongoSnapshotFileTestResult'; Key = 'Path', 'Passed', 'Size', 'Documents', 'Problem'; All = @() }
         @{ Name = 'MongoSnapshotRetentionDecision'; Key = 'Id', 'Action', 'Kind', 'StartTime', 'Reason'; All = @() }
         @{ Name = 'MongoPolicyResult'; Key = 'Action', 'Snapshot', 'Removed', 'Duration', 'Reason'; All = @() }
+        @{ Name = 'MongoPlannedAction'; Key = 'WouldRun', 'Action', 'Target', 'Detail'; All = @() }
     )
 }
 
@@ -44,6 +45,7 @@ BeforeAll {
         MongoSnapshotFileTestResult    = @($tested.Files)
         MongoSnapshotRetentionDecision = @(Invoke-MongoSnapshotRetention -Repository $repository -KeepLast 1 -WhatIf)
         MongoPolicyResult              = @(Invoke-MongoBackupPolicy -ConnectionString $uri -Repository $repository -FullEvery 1d)
+        MongoPlannedAction             = @($full | Restore-MongoDatabase -ConnectionString $uri -RenameDatabase "$db=$($db)_copy" -WhatIf -WarningAction SilentlyContinue)
     }
 
     function Get-Rendered($Objects, [int] $Width) {

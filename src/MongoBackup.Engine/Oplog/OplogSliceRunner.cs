@@ -80,6 +80,25 @@ public sealed class OplogSliceRunner(IEngineObserver observer)
         }
     }
 
+    /// <summary>
+    /// What a run would save now, without writing (the -WhatIf dry run): it checks what the run checks (a replica set,
+    /// a chain to continue) and reads the chain's end and the oplog's newest and oldest entries.
+    /// </summary>
+    public static async Task<OplogSlicePlan> PlanAsync(OplogSliceRequest request, CancellationToken ct)
+    {
+        var client = MongoClientFactory.Create(request.Connection);
+        var topology = await ServerTopology.DiscoverAsync(client, ct);
+        if (!topology.HasOplog)
+            throw new MongoBackupException(ErrorIds.NoOplog,
+                $"{request.Connection.DisplayName} is a standalone server: it has no oplog to back up. Oplog backups need a replica set (a single-node one will do).");
+        var chainEnd = await FindChainEndAsync(request.Repository, topology, ct);
+        var oplog = new OplogSource(client);
+        var newest = await oplog.NewestAsync(ct);
+        var oldest = await oplog.OldestAsync(ct);
+        return new OplogSlicePlan(topology.ReplicaSetName, chainEnd, newest is { } n && n > chainEnd ? n : null,
+            oldest is { } o && o > chainEnd ? new OplogGap(chainEnd, o) : null);
+    }
+
     /// <summary>Where the next slice starts: the newest slice's end, or else the newest full snapshot's consistency point.</summary>
     public static async Task<OplogTimestamp> FindChainEndAsync(ISnapshotRepository repository, ServerTopology topology, CancellationToken ct)
     {
@@ -114,3 +133,6 @@ public sealed class OplogSliceRunner(IEngineObserver observer)
         }
     }
 }
+
+/// <summary>What a slice taken now would hold: the entries after <see cref="ChainEnd"/> up to <see cref="Newest"/> (null: nothing new), and the span lost when the oplog rolled past the chain's end.</summary>
+public sealed record OplogSlicePlan(string? ReplicaSetName, OplogTimestamp ChainEnd, OplogTimestamp? Newest, OplogGap? Gap);

@@ -12,7 +12,7 @@ namespace MongoBackup.PowerShell.Commands;
 
 /// <summary>Takes a full logical snapshot of an instance, some databases or some collections into a repository folder.</summary>
 [Cmdlet(VerbsData.Backup, "MongoDatabase", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
-[OutputType(typeof(MongoSnapshot))]
+[OutputType(typeof(MongoSnapshot), typeof(MongoPlannedAction))]
 public sealed class BackupMongoDatabaseCommand : MongoBackupSourceCmdlet
 {
     [Parameter(Mandatory = true, Position = 1)]
@@ -63,9 +63,11 @@ public sealed class BackupMongoDatabaseCommand : MongoBackupSourceCmdlet
 
         if (whatIf)
         {
-            // One "What if" line per namespace the backup would take; nothing is written.
+            // The dry run checks what the run checks (the server, the selection, a -Query's collection) and emits one step
+            // per namespace the backup would take; nothing is written.
+            var query = request.Query is { } q ? $", only documents matching {q.Text}" : "";
             foreach (var collection in Await(ct => BackupRunner.PlanAsync(request, ct)))
-                ShouldProcess(collection.Namespace, $"Back up {collection.TypeName} into {request.Repository.Location}");
+                WritePlannedAction("Back up", collection.Namespace, $"{collection.TypeName} into {request.Repository.Location}{query}", request.Connection.DisplayName);
             return;
         }
         if (!ShouldProcess(request.Connection.DisplayName, $"Back up into {request.Repository.Location}")) return;
@@ -76,9 +78,4 @@ public sealed class BackupMongoDatabaseCommand : MongoBackupSourceCmdlet
 
     // A backup may start a new folder repository; a container or bucket must already exist.
     private ISnapshotRepository OpenRepository() => OpenRepositoryArgument(Repository, mustExist: false);
-
-    private bool IsWhatIf() =>
-        MyInvocation.BoundParameters.TryGetValue("WhatIf", out var bound)
-            ? ((SwitchParameter)bound).IsPresent
-            : LanguagePrimitives.IsTrue(GetVariableValue("WhatIfPreference"));
 }

@@ -12,7 +12,7 @@ namespace MongoBackup.PowerShell.Commands;
 /// held by another run returns Action Skipped at once instead of failing.
 /// </summary>
 [Cmdlet(VerbsLifecycle.Invoke, "MongoBackupPolicy", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
-[OutputType(typeof(MongoPolicyResult))]
+[OutputType(typeof(MongoPolicyResult), typeof(MongoPlannedAction))]
 public sealed class InvokeMongoBackupPolicyCommand : MongoBackupSourceCmdlet
 {
     [Parameter(Mandatory = true, Position = 1)]
@@ -77,8 +77,8 @@ public sealed class InvokeMongoBackupPolicyCommand : MongoBackupSourceCmdlet
         if (IsWhatIf())
         {
             var (decision, removals) = Await(ct => BackupPolicyRunner.PreviewAsync(request, ct));
-            ShouldProcess(connection.DisplayName, $"{decision.Action} into {request.Repository.Location}, because {decision.Reason}");
-            foreach (var id in removals) ShouldProcess(id, $"Remove snapshot from {request.Repository.Location} (retention)");
+            WritePlannedAction(decision.Action.ToString(), request.Repository.Location, decision.Reason, connection.DisplayName);
+            foreach (var id in removals) WritePlannedAction("Remove", id, $"snapshot from {request.Repository.Location} (retention: {request.Retention})", request.Repository.Location);
             return;
         }
         if (!ShouldProcess(connection.DisplayName, action)) return;
@@ -101,9 +101,4 @@ public sealed class InvokeMongoBackupPolicyCommand : MongoBackupSourceCmdlet
     }
 
     private int? Bound(string name, int value) => MyInvocation.BoundParameters.ContainsKey(name) ? value : null;
-
-    private bool IsWhatIf() =>
-        MyInvocation.BoundParameters.TryGetValue("WhatIf", out var bound)
-            ? ((SwitchParameter)bound).IsPresent
-            : LanguagePrimitives.IsTrue(GetVariableValue("WhatIfPreference"));
 }

@@ -95,6 +95,27 @@ public abstract class MongoEngineCmdlet : PSCmdlet, IDisposable
         return opened;
     }
 
+    /// <summary>Whether this run is a -WhatIf dry run (the switch, or $WhatIfPreference).</summary>
+    protected bool IsWhatIf() =>
+        MyInvocation.BoundParameters.TryGetValue("WhatIf", out var bound)
+            ? ((SwitchParameter)bound).IsPresent
+            : LanguagePrimitives.IsTrue(GetVariableValue("WhatIfPreference"));
+
+    /// <summary>
+    /// Emits one step of a -WhatIf plan: the What if line on the host (ShouldProcess) and a <see cref="MongoPlannedAction"/>
+    /// on the pipeline; a step the real run would refuse is also a warning, so it is seen where the plan is read.
+    /// </summary>
+    protected void WritePlannedAction(string action, string target, string detail, string? source = null, MongoBackupException? refusal = null)
+    {
+        ShouldProcess(target, $"{action}: {detail}");
+        if (refusal is not null) WriteWarning($"-WhatIf: the run would refuse {target}: {refusal.Message}");
+        WriteObject(new MongoPlannedAction
+        {
+            Command = MyInvocation.MyCommand.Name, Action = action, Target = target, Source = source,
+            WouldRun = refusal is null, ErrorId = refusal?.ErrorId, Problem = refusal?.Message, Detail = detail,
+        });
+    }
+
     /// <summary>
     /// Verbose lines, routed for -Debug: PowerShell makes -Debug turn every verbose line and warning into a prompt
     /// (Inquire), which fails outright under -NonInteractive. With -Debug (and no -Verbose of its own) verbose lines are

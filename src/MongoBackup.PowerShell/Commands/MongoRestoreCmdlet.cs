@@ -122,6 +122,20 @@ public abstract class MongoRestoreCmdlet : MongoEncryptedConnectionCmdlet
     };
 
     /// <summary>
+    /// The -WhatIf dry run of a restore: the target server is reached and each target checked as the run will check it,
+    /// and each namespace is a planned step, refused ones (TargetNotEmpty) marked as the run would refuse them.
+    /// </summary>
+    protected void WritePlan(RestoreRequest request, IReadOnlyList<PlannedNamespace> plan, string from)
+    {
+        foreach (var state in Await(ct => TargetCheck.CheckAsync(request, plan, ct)))
+        {
+            var ns = state.Namespace;
+            WritePlannedAction(Drop ? "Drop and restore" : "Restore", ns.TargetNamespace,
+                $"{ns.Type} {ns.SourceNamespace} {from} into {request.Connection.DisplayName}", ns.SourceNamespace, state.Refusal);
+        }
+    }
+
+    /// <summary>
     /// -Drop destroys data, so it asks unless the user already answered (-Confirm, or -Confirm:$false) or lowered the
     /// bar ($ConfirmPreference = 'None'). The cmdlets themselves are Medium impact so that a plain restore into empty
     /// targets runs unattended without prompts.

@@ -78,9 +78,4 @@ public abstract class MongoSnapshotCmdlet : MongoEngineCmdlet
             _opened[location] = repository = OpenRepositoryArgument(location);
         return repository;
     }
-
-    protected bool IsWhatIf() =>
-        MyInvocation.BoundParameters.TryGetValue("WhatIf", out var bound)
-            ? ((SwitchParameter)bound).IsPresent
-            : LanguagePrimitives.IsTrue(GetVariableValue("WhatIfPreference"));
 }

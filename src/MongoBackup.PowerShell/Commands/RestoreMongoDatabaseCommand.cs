@@ -13,7 +13,7 @@ namespace MongoBackup.PowerShell.Commands;
 /// </summary>
 [Cmdlet(VerbsData.Restore, "MongoDatabase", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium,
     DefaultParameterSetName = SnapshotSet)]
-[OutputType(typeof(MongoRestoreResult))]
+[OutputType(typeof(MongoRestoreResult), typeof(MongoPlannedAction))]
 public sealed class RestoreMongoDatabaseCommand : MongoRestoreCmdlet
 {
     private const string SnapshotSet = "Snapshot";
@@ -47,6 +47,11 @@ public sealed class RestoreMongoDatabaseCommand : MongoRestoreCmdlet
             throw new MongoBackupException(ErrorIds.NothingToBackUp,
                 $"Nothing in '{source}' matches the chosen databases, collections and namespaces.", target: source);
 
+        if (IsWhatIf())
+        {
+            WritePlan(request, plan, $"from {source}");
+            return;
+        }
         var declined = plan.Where(ns => !Confirmed(ns, source)).Select(ns => ns.SourceNamespace).ToList();
         if (declined.Count == plan.Count) return; // -WhatIf, or every namespace declined: nothing is written
 

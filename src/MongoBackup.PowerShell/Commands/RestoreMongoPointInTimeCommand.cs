@@ -14,7 +14,7 @@ namespace MongoBackup.PowerShell.Commands;
 /// </summary>
 [Cmdlet(VerbsData.Restore, "MongoPointInTime", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium,
     DefaultParameterSetName = WallTimeSet)]
-[OutputType(typeof(MongoRestoreResult))]
+[OutputType(typeof(MongoRestoreResult), typeof(MongoPlannedAction))]
 public sealed class RestoreMongoPointInTimeCommand : MongoRestoreCmdlet
 {
     private const string WallTimeSet = "PointInTime";
@@ -61,6 +61,13 @@ public sealed class RestoreMongoPointInTimeCommand : MongoRestoreCmdlet
             throw new MongoBackupException(ErrorIds.NothingToBackUp,
                 $"Nothing in snapshot '{window.BaseSnapshot.Id}' matches the chosen databases, collections and namespaces.", target: window.BaseSnapshot.Id);
 
+        if (IsWhatIf())
+        {
+            var slices = window.Slices.Count == 0 ? "no oplog slices" : $"{window.Slices.Count} oplog slice(s)";
+            WritePlan(request.Restore with { Snapshot = baseSnapshot }, namespaces.ToList(),
+                $"as of {limit}, from snapshot {window.BaseSnapshot.Id} and {slices},");
+            return;
+        }
         if (!ShouldProcess(request.Restore.Connection.DisplayName, DescribePlan(window, limit, namespaces))) return;
         if (Drop && DropNeedsItsOwnPrompt() && !ShouldContinue(
                 $"Drop {string.Join(", ", namespaces.Select(n => n.TargetNamespace))} on the target, losing what they hold, and restore them as of {limit}?",

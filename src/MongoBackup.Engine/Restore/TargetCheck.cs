@@ -1,0 +1,24 @@
+using MongoBackup.Engine.Connection;
+
+namespace MongoBackup.Engine.Restore;
+
+/// <summary>One planned namespace and, when the restore would refuse its target, the error it would give.</summary>
+public sealed record TargetState(PlannedNamespace Namespace, MongoBackupException? Refusal);
+
+/// <summary>
+/// What a restore would find on its target, without writing anything (the -WhatIf dry run): the server is reached and
+/// asked what it is, as the run does, and each target is checked as <see cref="TargetPreparer"/> will check it.
+/// </summary>
+public static class TargetCheck
+{
+    public static async Task<IReadOnlyList<TargetState>> CheckAsync(RestoreRequest request, IReadOnlyList<PlannedNamespace> plan, CancellationToken ct)
+    {
+        var client = MongoClientFactory.Create(request.Connection);
+        await ServerTopology.DiscoverAsync(client, ct).ConfigureAwait(false);
+        var preparer = new TargetPreparer(client, request.Map);
+        var states = new List<TargetState>();
+        foreach (var ns in plan)
+            states.Add(new TargetState(ns, await preparer.RefusalAsync(ns, request.Drop, ct).ConfigureAwait(false)));
+        return states;
+    }
+}
