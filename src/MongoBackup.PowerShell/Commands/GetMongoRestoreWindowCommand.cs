@@ -13,7 +13,6 @@ public sealed class GetMongoRestoreWindowCommand : MongoEngineCmdlet
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     [RepositoryArgument]
-    [Alias("FullName")]
     public string Repository { get; set; } = "";
 
     [Parameter(Position = 1)]

@@ -13,11 +13,10 @@ public sealed partial class GetMongoSnapshotCommand : MongoEngineCmdlet
     private const string FullKind = "Full";
     private const string OplogKind = "Oplog";
 
-    /// <summary>A path, az:// or s3:// location, or repository object; binds from piped strings and from a folder's FullName.</summary>
+    /// <summary>A path, az:// or s3:// location, or repository object; binds from piped strings and folders (Get-ChildItem -Directory).</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     [RepositoryArgument]
-    [Alias("FullName")]
     public string Repository { get; set; } = "";
 
     [Parameter(Position = 1)]
