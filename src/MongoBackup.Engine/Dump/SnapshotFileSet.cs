@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using MongoBackup.Engine.Codecs;
+using MongoBackup.Engine.Formats;
 using MongoBackup.Engine.Repository;
 using MongoBackup.Engine.Security;
 
@@ -18,13 +19,17 @@ public sealed class SnapshotFileSet(ISnapshotRepository repository, string snaps
 
     public IReadOnlyList<ManifestFile> Files => _files.OrderBy(f => f.Path, StringComparer.Ordinal).ToList();
 
-    /// <summary>A stream that compresses into a new snapshot file; disposing it records the file.</summary>
+    /// <summary>
+    /// A stream that compresses into a new snapshot file at <paramref name="relativePath"/> (the mongodump layout; an
+    /// encrypted snapshot stores it where <see cref="EncryptedLayout"/> says); disposing it records the file.
+    /// </summary>
     public async Task<Stream> CreateAsync(string relativePath, CancellationToken ct)
     {
-        var stored = await repository.CreateFileAsync(snapshotId, relativePath, ct);
+        var path = dataKey is null ? relativePath : EncryptedLayout.Of(relativePath);
+        var stored = await repository.CreateFileAsync(snapshotId, path, ct);
         Stream recording = new RecordOnClose(stored, _files);
         // Compress, then encrypt: ciphertext does not compress.
-        if (dataKey is not null) recording = new EncryptingStream(recording, dataKey, SnapshotEncryption.FileIdentity(snapshotId, relativePath));
+        if (dataKey is not null) recording = new EncryptingStream(recording, dataKey, SnapshotEncryption.FileIdentity(snapshotId, path));
         return CompressionCodec.WrapForWrite(recording, compression);
     }
 

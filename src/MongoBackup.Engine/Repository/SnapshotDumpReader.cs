@@ -38,7 +38,7 @@ public sealed class SnapshotDumpReader : IDumpReader
         {
             var json = await ReadTextAsync(repository, manifest, file, dataKey, ct);
             var metadata = CollectionMetadata.Parse(json, $"{manifest.Id}/{file.Path}");
-            var database = DumpNames.UnescapeDatabase(file.Path[..file.Path.IndexOf('/')]);
+            var database = DumpNames.UnescapeDatabase(EncryptedLayout.DatabaseFolder(file.Path[..file.Path.IndexOf('/')]));
             namespaces.Add(new DumpNamespace(database, metadata.CollectionName, metadata, $"{manifest.Id}/{file.Path}"));
         }
         return new SnapshotDumpReader(repository, manifest, dataKey, namespaces);
@@ -63,7 +63,9 @@ public sealed class SnapshotDumpReader : IDumpReader
     private ManifestFile? DataFileOf(DumpNamespace ns)
     {
         var collection = ns.Metadata?.IsTimeseries == true ? "system.buckets." + ns.Collection : ns.Collection;
-        return _files.GetValueOrDefault(DumpLayout.DataFile(ns.Database, collection, _manifest.Compression));
+        var plain = DumpLayout.DataFile(ns.Database, collection, _manifest.Compression);
+        // Encrypted snapshots keep their files under the encrypted names; those written before that use the plain ones.
+        return (_manifest.Encryption is null ? null : _files.GetValueOrDefault(EncryptedLayout.Of(plain))) ?? _files.GetValueOrDefault(plain);
     }
 
     private async IAsyncEnumerable<byte[]> ReadFileAsync(ManifestFile? file, [EnumeratorCancellation] CancellationToken ct)
