@@ -24,6 +24,7 @@
         'Remove-MongoSnapshot'
         'Restore-MongoDatabase'
         'Restore-MongoPointInTime'
+        'Set-MongoRepository'
         'Test-MongoSnapshot'
         'Update-MongoSnapshotKey'
     )

@@ -6,7 +6,7 @@ namespace MongoBackup.Engine.Repository;
 /// Snapshots kept in a local (or mounted) folder: snapshot &lt;id&gt; is the folder &lt;repo&gt;/&lt;id&gt;/ holding
 /// the mongodump layout plus manifest.json, so every snapshot folder is also a mongodump directory.
 /// </summary>
-public sealed class FolderRepository : ISnapshotRepository, ILeasableRepository
+public sealed class FolderRepository : ISnapshotRepository, ILeasableRepository, IRepositorySettingsStore
 {
     private const string TempManifestName = SnapshotManifest.FileName + ".tmp";
 
@@ -99,6 +99,24 @@ public sealed class FolderRepository : ISnapshotRepository, ILeasableRepository
 
     public Task<LeaseAttempt> TryAcquireLeaseAsync(string holderId, TimeSpan duration, TimeProvider clock, CancellationToken ct) =>
         FolderLease.TryAcquireAsync(_root, holderId, duration, clock, ct);
+
+    /// <summary>&lt;repo&gt;/.mongobackup-settings.json; a file, so listing (which reads folders) never sees it.</summary>
+    public async Task<RepositorySettings?> ReadSettingsAsync(CancellationToken ct)
+    {
+        var path = Path.Combine(_root, RepositorySettings.FileName);
+        return File.Exists(path) ? RepositorySettings.Deserialize(await File.ReadAllTextAsync(path, ct).ConfigureAwait(false), path) : null;
+    }
+
+    public async Task WriteSettingsAsync(RepositorySettings settings, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var path = Path.Combine(_root, RepositorySettings.FileName);
+        var temp = path + ".tmp";
+        await using (var stream = OwnerOnlyFiles.CreateFile(temp, 4096))
+        await using (var writer = new StreamWriter(stream))
+            await writer.WriteAsync(settings.Serialize().AsMemory(), ct).ConfigureAwait(false);
+        File.Move(temp, path, overwrite: true);
+    }
 
     /// <summary>The real path of a snapshot file, or of the snapshot's folder itself when <paramref name="relativePath"/> is empty.</summary>
     public string? LocalPath(string snapshotId, string relativePath) =>

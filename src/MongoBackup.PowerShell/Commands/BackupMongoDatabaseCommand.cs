@@ -5,6 +5,7 @@ using MongoBackup.Engine.Catalog;
 using MongoBackup.Engine.Codecs;
 using MongoBackup.Engine.Dump;
 using MongoBackup.Engine.Repository;
+using MongoBackup.Engine.Security;
 using MongoBackup.PowerShell.Completion;
 using MongoBackup.PowerShell.Pipeline;
 
@@ -66,8 +67,9 @@ public sealed class BackupMongoDatabaseCommand : MongoBackupSourceCmdlet
             // The dry run checks what the run checks (the server, the selection, a -Query's collection) and emits one step
             // per namespace the backup would take; nothing is written.
             var query = request.Query is { } q ? $", only documents matching {q.Text}" : "";
+            var refusal = RepositoryRefusal();
             foreach (var collection in Await(ct => BackupRunner.PlanAsync(request, ct)))
-                WritePlannedAction("Back up", collection.Namespace, $"{collection.TypeName} into {request.Repository.Location}{query}", request.Connection.DisplayName);
+                WritePlannedAction("Back up", collection.Namespace, $"{collection.TypeName} into {request.Repository.Location}{query}", request.Connection.DisplayName, refusal);
             return;
         }
         if (!ShouldProcess(request.Connection.DisplayName, $"Back up into {request.Repository.Location}")) return;
@@ -75,6 +77,15 @@ public sealed class BackupMongoDatabaseCommand : MongoBackupSourceCmdlet
         var manifest = RunEngine((observer, ct) => new BackupRunner(observer).RunAsync(request, ct));
         WriteObject(MongoSnapshot.FromManifest(manifest, request.Repository));
     });
+
+    /// <summary>For the dry run: what the repository's settings say of this backup's key; a folder that does not exist yet has none.</summary>
+    private MongoBackupException? RepositoryRefusal()
+    {
+        var location = RepositoryLocation.Parse(Repository);
+        if (location.Kind == RepositoryKind.Folder && !Directory.Exists(ResolvePath(location.Path!))) return null;
+        var repository = OpenRepository();
+        return Await(ct => SnapshotKeys.RefusalAsync(EncryptionKeys, repository, "this backup", ct));
+    }
 
     // A backup may start a new folder repository; a container or bucket must already exist.
     private ISnapshotRepository OpenRepository() => OpenRepositoryArgument(Repository, mustExist: false);
