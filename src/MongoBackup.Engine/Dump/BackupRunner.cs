@@ -47,7 +47,8 @@ public sealed class BackupRunner(IEngineObserver observer)
         var id = SnapshotIds.NewId(started, "full");
         var (dataKey, encryption) = await SnapshotKeys.ForNewSnapshotAsync(request.Encryption, request.Repository, id, ct);
         using var ownedKey = dataKey;
-        var files = new SnapshotFileSet(request.Repository, id, request.Compression, dataKey);
+        // A stopped or failed backup is deleted, so its files need not be finished (abandonWhen).
+        var files = new SnapshotFileSet(request.Repository, id, request.Compression, dataKey, abandonWhen: ct);
         observer.Verbose($"Snapshot {id}: {collections.Count} namespaces from {request.Connection.DisplayName} into {request.Repository.Location}.");
         try
         {
@@ -75,6 +76,9 @@ public sealed class BackupRunner(IEngineObserver observer)
         catch (Exception e)
         {
             await RemovePartialSnapshotAsync(request.Repository, id);
+            if (e is OperationCanceledException && ct.IsCancellationRequested)
+                observer.Warning($"Stopped: the backup of {request.Connection.DisplayName} was cancelled after {clock.Elapsed.TotalSeconds:0.0} s. " +
+                    $"Snapshot {id} was not finished and its files were removed from {request.Repository.Location}: nothing was kept. Run the backup again.");
             throw Describe(e, client, request, id);
         }
     }

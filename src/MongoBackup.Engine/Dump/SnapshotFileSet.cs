@@ -10,7 +10,13 @@ namespace MongoBackup.Engine.Dump;
 /// The files one snapshot is writing: opens each through the repository and the codec stage, and collects
 /// the manifest entries (size, SHA-256 of the stored bytes) as each file closes.
 /// </summary>
-public sealed class SnapshotFileSet(ISnapshotRepository repository, string snapshotId, Compression compression, DataKey? dataKey = null)
+/// <param name="abandonWhen">
+/// For a snapshot that is deleted whenever its run is stopped (a full backup): once cancelled, closing a file drops what
+/// was not yet compressed and written instead of finishing it, so Ctrl+C does not wait for files about to be deleted.
+/// Left default where a stopped run still commits what it wrote (a continuous capture's last slice).
+/// </param>
+public sealed class SnapshotFileSet(ISnapshotRepository repository, string snapshotId, Compression compression, DataKey? dataKey = null,
+    CancellationToken abandonWhen = default)
 {
     private readonly ConcurrentBag<ManifestFile> _files = new();
 
@@ -30,7 +36,7 @@ public sealed class SnapshotFileSet(ISnapshotRepository repository, string snaps
         Stream recording = new RecordOnClose(stored, _files);
         // Compress, then encrypt: ciphertext does not compress.
         if (dataKey is not null) recording = new EncryptingStream(recording, dataKey, SnapshotEncryption.FileIdentity(snapshotId, path));
-        return CompressionCodec.WrapForWrite(recording, compression);
+        return CompressionCodec.WrapForWrite(recording, compression, abandonWhen);
     }
 
     /// <summary>Passes writes to the repository's writer and keeps its manifest entry once it is disposed.</summary>

@@ -58,6 +58,12 @@ public sealed class PointInTimeRestoreRunner(IEngineObserver observer)
             applied = await replayer.ReplayAsync(
                 SliceEntries.ReadAsync(request.Repository, window.Slices, request.Restore.Encryption, ct), baseSnapshot.ConsistentAt.Timestamp, request.Limit, ct);
         }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            observer.Warning($"Stopped while replaying the oplog slices after snapshot {baseSnapshot.Id}: its namespaces were restored, part of the slices replayed. " +
+                "Run the same command with -Resume to finish it (the replay starts again and is idempotent).");
+            throw;
+        }
         catch (Exception e) when (e is MongoBackupException or Formats.CorruptDumpException)
         {
             restore.OplogError = e.Message;

@@ -3,6 +3,8 @@ namespace MongoBackup.Engine.Restore;
 /// <summary>What happened to one namespace of a restore.</summary>
 public sealed record NamespaceRestoreResult(string SourceNamespace, string TargetNamespace, string Type)
 {
+    /// <summary>How far the restore of this namespace got (what an interrupted restore left behind).</summary>
+    public NamespaceRestoreStage Stage { get; set; }
     public long Documents { get; set; }
     /// <summary>Documents the server refused (duplicate keys and the like); the others were still restored.</summary>
     public long Failures { get; set; }
@@ -12,6 +14,9 @@ public sealed record NamespaceRestoreResult(string SourceNamespace, string Targe
     public string? Error { get; set; }
     public bool Succeeded => Error is null && Failures == 0;
 }
+
+/// <summary>The steps of a namespace's restore, in order.</summary>
+public enum NamespaceRestoreStage { NotStarted, Created, DataRestored, IndexesBuilt }
 
 /// <summary>One restore run: its source, target and every namespace's outcome.</summary>
 public sealed record RestoreOutcome(string Source, string Target, DateTimeOffset StartTime)

@@ -35,18 +35,26 @@ public sealed class RestoreRunner(IEngineObserver observer)
         observer.Verbose($"Restoring {plan.Count} namespaces from {reader.Location} to {request.Connection.DisplayName}.");
         foreach (var ns in plan) observer.Debug($"{ns.SourceNamespace} -> {ns.TargetNamespace} ({ns.Type}, from {ns.Source.Location}).");
 
-        var ready = await PrepareTargetsAsync(client, request, plan, outcome, ct);
-        await RestoreDataAsync(client, request, reader, ready, clock, ct);
-        if (!request.NoIndexRestore) await RestoreIndexesAsync(client, ready, ct);
-        if (request.IncludeUsersAndRoles)
+        try
         {
-            var (users, roles) = await new UsersAndRolesRestorer(client, observer)
-                .RestoreAsync(reader, request.Filter.IncludesDatabase, request.Drop, ct);
-            outcome.UsersRestored = users;
-            outcome.RolesRestored = roles;
+            var ready = await PrepareTargetsAsync(client, request, plan, outcome, ct);
+            await RestoreDataAsync(client, request, reader, ready, clock, ct);
+            if (!request.NoIndexRestore) await RestoreIndexesAsync(client, ready, ct);
+            if (request.IncludeUsersAndRoles)
+            {
+                var (users, roles) = await new UsersAndRolesRestorer(client, observer)
+                    .RestoreAsync(reader, request.Filter.IncludesDatabase, request.Drop, ct);
+                outcome.UsersRestored = users;
+                outcome.RolesRestored = roles;
+            }
+            if (reader.HasOplog && !request.NoOplogReplay)
+                await ReplayOplogAsync(client, request, reader, outcome, ct);
         }
-        if (reader.HasOplog && !request.NoOplogReplay)
-            await ReplayOplogAsync(client, request, reader, outcome, ct);
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            observer.Warning(RestoreInterruption.Describe(outcome, request.NoIndexRestore));
+            throw;
+        }
 
         outcome.Duration = clock.Elapsed;
         return outcome;
@@ -95,7 +103,7 @@ public sealed class RestoreRunner(IEngineObserver observer)
     private async Task<List<(PlannedNamespace Ns, NamespaceRestoreResult Result)>> PrepareTargetsAsync(
         IMongoClient client, RestoreRequest request, IReadOnlyList<PlannedNamespace> plan, RestoreOutcome outcome, CancellationToken ct)
     {
-        var preparer = new TargetPreparer(client, request.Map);
+        var preparer = new TargetPreparer(client, request.Map, request.Resume);
         var ready = new List<(PlannedNamespace, NamespaceRestoreResult)>();
         foreach (var ns in plan)
         {
@@ -104,6 +112,7 @@ public sealed class RestoreRunner(IEngineObserver observer)
             try
             {
                 await preparer.PrepareAsync(ns, request.Drop, ct);
+                result.Stage = NamespaceRestoreStage.Created;
                 ready.Add((ns, result));
             }
             catch (Exception e) when (e is not OperationCanceledException)
@@ -119,7 +128,7 @@ public sealed class RestoreRunner(IEngineObserver observer)
     {
         var withData = ready.Where(r => !r.Ns.IsView).ToList();
         var bySource = withData.ToDictionary(r => r.Ns.Source);
-        var inserter = new DocumentInserter(client, observer, request.InsertionWorkers, request.BatchBytes);
+        var inserter = new DocumentInserter(client, observer, request.InsertionWorkers, request.BatchBytes, request.Resume);
         var overall = new OverallProgress("Restoring", withData.Count, observer, clock);
         try
         {
@@ -130,6 +139,7 @@ public sealed class RestoreRunner(IEngineObserver observer)
                 try
                 {
                     await inserter.InsertAsync(ns, documents, result, ct);
+                    result.Stage = NamespaceRestoreStage.DataRestored;
                     observer.Verbose($"{ns.TargetNamespace}: {result.Documents} documents restored from {ns.SourceNamespace}.");
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
@@ -160,7 +170,11 @@ public sealed class RestoreRunner(IEngineObserver observer)
         var indexes = new IndexRestorer(client);
         foreach (var (ns, result) in ready.Where(r => r.Result.Error is null && !r.Ns.IsView))
         {
-            try { result.Indexes = await indexes.RestoreAsync(ns, ct); }
+            try
+            {
+                result.Indexes = await indexes.RestoreAsync(ns, ct);
+                result.Stage = NamespaceRestoreStage.IndexesBuilt;
+            }
             catch (Exception e) when (e is not OperationCanceledException) { Fail(result, e); }
         }
     }

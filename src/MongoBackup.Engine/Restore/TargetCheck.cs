@@ -15,7 +15,7 @@ public static class TargetCheck
     {
         var client = MongoClientFactory.Create(request.Connection);
         await ServerTopology.DiscoverAsync(client, ct).ConfigureAwait(false);
-        var preparer = new TargetPreparer(client, request.Map);
+        var preparer = new TargetPreparer(client, request.Map, request.Resume);
         var states = new List<TargetState>();
         foreach (var ns in plan)
             states.Add(new TargetState(ns, await preparer.RefusalAsync(ns, request.Drop, ct).ConfigureAwait(false)));

@@ -8,7 +8,8 @@ namespace MongoBackup.Engine.Restore;
 /// Makes a target namespace ready for its documents: refuses one that already holds data unless told to drop
 /// it, and creates the collection or view with the options the dump recorded.
 /// </summary>
-public sealed class TargetPreparer(IMongoClient client, NamespaceMap map)
+/// <param name="resume">An interrupted restore is being finished: a target that holds data is kept and filled in.</param>
+public sealed class TargetPreparer(IMongoClient client, NamespaceMap map, bool resume = false)
 {
     public async Task PrepareAsync(PlannedNamespace ns, bool drop, CancellationToken ct)
     {
@@ -18,8 +19,8 @@ public sealed class TargetPreparer(IMongoClient client, NamespaceMap map)
         {
             if (!drop)
             {
-                if (await RefusalAsync(db, ns, existing, ct) is { } refusal) throw refusal;
-                return; // an existing empty collection keeps its own options
+                if (!resume && await RefusalAsync(db, ns, existing, ct) is { } refusal) throw refusal;
+                return; // an existing collection keeps its own options
             }
             await db.DropCollectionAsync(ns.TargetCollection, ct);
         }
@@ -29,7 +30,7 @@ public sealed class TargetPreparer(IMongoClient client, NamespaceMap map)
     /// <summary>Why <see cref="PrepareAsync"/> would refuse this target (TargetNotEmpty), or null; reads only.</summary>
     public async Task<MongoBackupException?> RefusalAsync(PlannedNamespace ns, bool drop, CancellationToken ct)
     {
-        if (drop) return null;
+        if (drop || resume) return null;
         var db = client.GetDatabase(ns.TargetDatabase);
         return await FindAsync(db, ns.TargetCollection, ct) is { } existing ? await RefusalAsync(db, ns, existing, ct) : null;
     }
@@ -41,7 +42,7 @@ public sealed class TargetPreparer(IMongoClient client, NamespaceMap map)
         return count == 0 ? null : new MongoBackupException(ErrorIds.TargetNotEmpty,
             count < 0
                 ? $"The target {ns.TargetNamespace} already exists as a view; use -Drop to replace it."
-                : $"The target {ns.TargetNamespace} already holds {count} documents; use -Drop to replace it, or restore into another name.",
+                : $"The target {ns.TargetNamespace} already holds {count} documents; use -Drop to replace it, -Resume to finish a restore into it that was interrupted, or restore into another name.",
             target: ns.TargetNamespace);
     }
 

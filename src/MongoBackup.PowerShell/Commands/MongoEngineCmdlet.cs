@@ -65,8 +65,15 @@ public abstract class MongoEngineCmdlet : PSCmdlet, IDisposable
         var drained = false;
         try
         {
-            foreach (var e in events.Drain()) Write(e, progress);
-            foreach (var record in progress.CompleteAll()) WriteProgress(record);
+            foreach (var e in events.Drain())
+            {
+                // Once Ctrl+C stops the pipeline, PowerShell refuses writes, but the engine is still winding down and may say
+                // what it leaves behind: keep draining until it has ended (see Write), so that is shown and nothing waits.
+                try { Write(e, progress); }
+                catch (PipelineStoppedException) when (_stopping.IsCancellationRequested) { }
+            }
+            if (!_stopping.IsCancellationRequested)
+                foreach (var record in progress.CompleteAll()) WriteProgress(record);
             drained = true;
         }
         finally
@@ -154,6 +161,12 @@ public abstract class MongoEngineCmdlet : PSCmdlet, IDisposable
 
     private void Write(EngineEvent e, ProgressReporter progress)
     {
+        if (_stopping.IsCancellationRequested)
+        {
+            // Stopping: only what the run left behind matters now, and only the host can still show it.
+            if (e is WarningEvent stopped) Host.UI.WriteWarningLine(stopped.Message);
+            return;
+        }
         switch (e)
         {
             case VerboseEvent v: WriteVerbose(v.Message); break;

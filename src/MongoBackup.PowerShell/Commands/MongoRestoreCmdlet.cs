@@ -58,6 +58,10 @@ public abstract class MongoRestoreCmdlet : MongoEncryptedConnectionCmdlet
     [Parameter]
     public SwitchParameter Drop { get; set; }
 
+    /// <summary>Finish a restore that was interrupted (Ctrl+C): targets holding data are filled in, documents already there kept.</summary>
+    [Parameter]
+    public SwitchParameter Resume { get; set; }
+
     [Parameter]
     public SwitchParameter NoIndexRestore { get; set; }
 
@@ -108,18 +112,25 @@ public abstract class MongoRestoreCmdlet : MongoEncryptedConnectionCmdlet
     }
 
     /// <summary>The engine request the shared parameters describe; the caller adds its source.</summary>
-    protected RestoreRequest BuildRestoreRequest() => new()
+    protected RestoreRequest BuildRestoreRequest()
     {
-        Connection = BuildConnection(),
-        Filter = Filter([]),
-        Map = RenameArguments.Build(RenameDatabase, NamespaceMap),
-        Drop = Drop.IsPresent,
-        NoIndexRestore = NoIndexRestore.IsPresent,
-        IncludeUsersAndRoles = IncludeUsersAndRoles.IsPresent,
-        InsertionWorkers = InsertionWorkers,
-        ParallelCollections = ParallelCollections,
-        Encryption = EncryptionKeys,
-    };
+        if (Drop && Resume)
+            throw new MongoBackupException(ErrorIds.InvalidArgument,
+                "Give -Drop (start the targets over) or -Resume (finish an interrupted restore into them), not both.", target: "Resume");
+        return new RestoreRequest
+        {
+            Connection = BuildConnection(),
+            Filter = Filter([]),
+            Map = RenameArguments.Build(RenameDatabase, NamespaceMap),
+            Drop = Drop.IsPresent,
+            Resume = Resume.IsPresent,
+            NoIndexRestore = NoIndexRestore.IsPresent,
+            IncludeUsersAndRoles = IncludeUsersAndRoles.IsPresent,
+            InsertionWorkers = InsertionWorkers,
+            ParallelCollections = ParallelCollections,
+            Encryption = EncryptionKeys,
+        };
+    }
 
     /// <summary>
     /// The -WhatIf dry run of a restore: the target server is reached and each target checked as the run will check it,
