@@ -75,6 +75,8 @@ public sealed class OplogSliceRunner(IEngineObserver observer)
         {
             try { await request.Repository.DeleteSnapshotAsync(id, CancellationToken.None); }
             catch (Exception cleanup) { observer.Warning($"The incomplete slice {id} could not be removed: {cleanup.Message}"); }
+            if (e is OperationCanceledException && ct.IsCancellationRequested)
+                observer.Warning($"Stopped: oplog slice {id} was not finished and was removed from {request.Repository.Location}: nothing was kept. The next run saves the same entries.");
             if (e is OperationCanceledException or MongoBackupException) throw;
             throw DriverErrors.Describe(e, client) ?? new MongoBackupException(ErrorIds.BackupFailed, $"The oplog backup failed: {e.Message}", e);
         }
