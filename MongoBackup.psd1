@@ -6,7 +6,7 @@
     GUID                 = '5b0b7f64-3f5e-4c39-9a55-0f1f3b2d7c41'
     Author               = 'MongoBackup contributors'
     CompanyName          = 'MongoBackup'
-    Copyright            = '(c) MongoBackup contributors. All rights reserved.'
+    Copyright            = '(c) MongoBackup contributors. MIT License (LICENSE).'
     Description          = 'Hot, consistent MongoDB backups, restores and point-in-time recovery for DBAs.'
     # No RequiredAssemblies: the engine and its libraries (MongoDB.Driver, Azure, AWS...) live in bin/deps and load into
     # the module's own load context, so other modules' versions of them cannot collide with ours (about_MongoBackup).
