@@ -88,3 +88,36 @@ Describe 'Install-PSResource of the package into a clean pwsh' {
         $installed.Documents | Should -Be 25
     }
 }
+
+Describe 'The README and the architecture page' {
+    BeforeAll {
+        $script:root = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
+        $script:readme = Get-Content (Join-Path $root 'README.md') -Raw
+        $script:architecture = Get-Content (Join-Path $root 'ARCHITECTURE.md') -Raw
+    }
+
+    It 'points to the project''s own architecture page, not to a file outside the repository' {
+        $readme | Should -Not -Match '\.\./'
+        $readme | Should -Match '\[ARCHITECTURE\.md\]\(ARCHITECTURE\.md\)'
+    }
+
+    It 'says which MongoDB versions are tested, which roles the users need, and that sharded clusters are refused' {
+        $readme | Should -Match 'answers as MongoDB 7\.0'
+        $readme | Should -Match 'oplog forms MongoDB 4\.4 to 8\.0'
+        $readme | Should -Match 'built-in `backup` role'
+        $readme | Should -Match 'built-in `restore` role'
+        $readme | Should -Match 'Sharded clusters are refused'
+    }
+
+    It 'names only paths that exist in the tree' {
+        $named = [regex]::Matches($architecture, '`((?:src|tests|build|docs|examples)/[^`\s]+)`') | ForEach-Object { $_.Groups[1].Value } | Sort-Object -Unique
+        $named.Count | Should -BeGreaterThan 5
+        foreach ($path in $named) { Join-Path $root $path | Should -Exist -Because "ARCHITECTURE.md names $path" }
+    }
+
+    It 'describes every engine folder there is' {
+        foreach ($folder in Get-ChildItem (Join-Path $root 'src/MongoBackup.Engine') -Directory | Where-Object Name -notin 'bin', 'obj') {
+            $architecture | Should -Match "\| ``$($folder.Name)`` \|" -Because "src/MongoBackup.Engine/$($folder.Name) is a folder of the engine"
+        }
+    }
+}
