@@ -93,6 +93,13 @@ Describe 'Backup-MongoDatabase and Backup-MongoOplog -WhatIf' {
         @(Get-MongoSnapshot -Repository $repository -Kind Oplog).Count | Should -Be 0
     }
 
+    It 'Backup-MongoOplog -WhatIf says Nothing when the oplog holds nothing after the last slice' {
+        Backup-MongoOplog -ConnectionString $uri -Repository $repository | Out-Null
+        $plan = Backup-MongoOplog -ConnectionString $uri -Repository $repository -WhatIf
+        $plan.Action | Should -Be 'Nothing'
+        $plan.Detail | Should -BeLike 'the oplog holds nothing after Timestamp(*: no slice would be written'
+    }
+
     It 'Backup-MongoOplog -WhatIf refuses what the run refuses: no full snapshot to continue' {
         { Backup-MongoOplog -ConnectionString $uri -Repository (New-TestFolder) -WhatIf -ErrorAction Stop } | Should -Throw -ErrorId 'MongoBackup.NoBaseSnapshot*'
     }

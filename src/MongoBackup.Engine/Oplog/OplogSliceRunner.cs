@@ -97,7 +97,7 @@ public sealed class OplogSliceRunner(IEngineObserver observer)
         var oplog = new OplogSource(client);
         var newest = await oplog.NewestAsync(ct);
         var oldest = await oplog.OldestAsync(ct);
-        return new OplogSlicePlan(topology.ReplicaSetName, chainEnd, newest is { } n && n > chainEnd ? n : null,
+        return new OplogSlicePlan(topology.ReplicaSetName, chainEnd, newest is { } n && n > chainEnd ? n : (OplogTimestamp?)null,
             oldest is { } o && o > chainEnd ? new OplogGap(chainEnd, o) : null);
     }
 

@@ -100,6 +100,8 @@ public abstract class MongoRestoreCmdlet : MongoEncryptedConnectionCmdlet
     /// </summary>
     protected void RequireEveryRenameMatches(IReadOnlyCollection<PlannedNamespace> plan, Func<IReadOnlyCollection<PlannedNamespace>> everything, string source)
     {
+        // Filters that select nothing are the first thing wrong (NothingSelected); a rename alone that selects nothing is.
+        if (plan.Count == 0 && (Database is not null || Collection is not null || NamespaceInclude is not null)) return;
         foreach (var (written, pattern) in RenameSources())
         {
             var matcher = new NamePattern(pattern);
