@@ -23,10 +23,7 @@ public sealed class OplogSliceRunner(IEngineObserver observer)
     {
         var started = DateTimeOffset.UtcNow;
         var client = MongoClientFactory.Create(request.Connection);
-        var topology = await ServerTopology.DiscoverAsync(client, ct);
-        if (!topology.HasOplog)
-            throw new MongoBackupException(ErrorIds.NoOplog,
-                $"{request.Connection.DisplayName} is a standalone server: it has no oplog to back up. Oplog backups need a replica set (a single-node one will do).");
+        var topology = await ReplicaSetAsync(client, request, ct);
 
         var chainEnd = await FindChainEndAsync(request.Repository, topology, ct);
         observer.Debug($"The chain of replica set '{topology.ReplicaSetName}' in {request.Repository.Location} ends at {chainEnd} ({chainEnd.WallTime:u}); reading with read preference {request.Connection.ReadPreference}.");
@@ -89,16 +86,21 @@ public sealed class OplogSliceRunner(IEngineObserver observer)
     public static async Task<OplogSlicePlan> PlanAsync(OplogSliceRequest request, CancellationToken ct)
     {
         var client = MongoClientFactory.Create(request.Connection);
-        var topology = await ServerTopology.DiscoverAsync(client, ct);
-        if (!topology.HasOplog)
-            throw new MongoBackupException(ErrorIds.NoOplog,
-                $"{request.Connection.DisplayName} is a standalone server: it has no oplog to back up. Oplog backups need a replica set (a single-node one will do).");
+        var topology = await ReplicaSetAsync(client, request, ct);
         var chainEnd = await FindChainEndAsync(request.Repository, topology, ct);
         var oplog = new OplogSource(client);
         var newest = await oplog.NewestAsync(ct);
         var oldest = await oplog.OldestAsync(ct);
         return new OplogSlicePlan(topology.ReplicaSetName, chainEnd, newest is { } n && n > chainEnd ? n : (OplogTimestamp?)null,
             oldest is { } o && o > chainEnd ? new OplogGap(chainEnd, o) : null);
+    }
+
+    /// <summary>The source's topology; a standalone server, which has no oplog, is refused.</summary>
+    private static async Task<ServerTopology> ReplicaSetAsync(IMongoClient client, OplogSliceRequest request, CancellationToken ct)
+    {
+        var topology = await ServerTopology.DiscoverAsync(client, ct);
+        return topology.HasOplog ? topology : throw new MongoBackupException(ErrorIds.NoOplog,
+            $"{request.Connection.DisplayName} is a standalone server: it has no oplog to back up. Oplog backups need a replica set (a single-node one will do).");
     }
 
     /// <summary>Where the next slice starts: the newest slice's end, or else the newest full snapshot's consistency point.</summary>
