@@ -123,3 +123,13 @@ Describe 'ByteSize' {
         [MongoBackup.ByteSize]::Format($Bytes) | Should -Be $Text
     }
 }
+
+Describe 'Durations in the views' {
+    It 'shows <Span> as <Text>' -ForEach @(
+        @{ Span = [timespan]::FromMilliseconds(42); Text = '42 ms' }, @{ Span = [timespan]::FromSeconds(4.25); Text = '4.3 s' }
+        @{ Span = [timespan]::FromSeconds(754); Text = '12:34' }, @{ Span = [timespan]::FromSeconds(3723); Text = '1:02:03' }
+        @{ Span = [timespan]::new(3, 4, 5, 6); Text = '3.04:05:06' }
+    ) {
+        [MongoBackup.TimeText]::Duration($Span) | Should -Be $Text
+    }
+}
