@@ -1,0 +1,99 @@
+using MongoDB.Bson;
+
+namespace MongoBackup.Engine.Oplog.Replay;
+
+/// <summary>
+/// The secondary indexes a restore builds once the replay is over, by source namespace: those the dump's metadata
+/// lists, plus the ones the oplog creates, minus the ones it drops, as collMod, renames and drops change them. A
+/// replay over a hot dump passes through states the source had at different moments; an index built before it (a
+/// unique one above all) could refuse one of them. mongorestore builds every index after its replay for this reason
+/// (TOOLS-2041; mongorestore.go runs RestoreOplog before RestoreIndexes, and oplog.go collects createIndexes and
+/// commitIndexBuild entries into its index catalog); so does this.
+/// </summary>
+public sealed class DeferredIndexes
+{
+    private readonly Dictionary<string, List<BsonDocument>> _byNamespace = new(StringComparer.Ordinal);
+
+    /// <summary>Namespaces with indexes to build, and their specs in creation order.</summary>
+    public IEnumerable<(string Namespace, IReadOnlyList<BsonDocument> Specs)> Pending =>
+        _byNamespace.Where(p => p.Value.Count > 0).OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => (p.Key, (IReadOnlyList<BsonDocument>)p.Value));
+
+    public IReadOnlyList<BsonDocument> Of(string ns) => _byNamespace.TryGetValue(ns, out var specs) ? specs : [];
+
+    /// <summary>Adds (or replaces, by name) an index; the _id index and clustered indexes come with their collection.</summary>
+    public void Add(string ns, BsonDocument spec)
+    {
+        var name = spec.GetValue("name", "").AsString;
+        if (name == "_id_" || spec.GetValue("clustered", false).ToBoolean()) return;
+        var clean = spec.DeepClone().AsBsonDocument;
+        clean.Remove("ns"); // what old servers wrote into specs and new ones refuse
+        var specs = Specs(ns);
+        specs.RemoveAll(s => s["name"] == name);
+        specs.Add(clean);
+    }
+
+    /// <summary>A dropIndexes "index" value: a name, an array of names, a key pattern, or "*" for all but _id.</summary>
+    public void Drop(string ns, BsonValue index)
+    {
+        if (!_byNamespace.TryGetValue(ns, out var specs)) return;
+        switch (index)
+        {
+            case BsonString { Value: "*" }: specs.Clear(); break;
+            case BsonString name: specs.RemoveAll(s => s["name"] == name); break;
+            case BsonArray names: specs.RemoveAll(s => names.Contains(s["name"])); break;
+            case BsonDocument key: specs.RemoveAll(s => s["key"].Equals(key)); break;
+        }
+    }
+
+    /// <summary>
+    /// A collMod "index" change, found by name or keyPattern, as MongoDB applies it: hidden and prepareUnique false
+    /// remove the option; unique: true makes the index unique (and drops prepareUnique); forceNonUnique removes unique.
+    /// </summary>
+    public void Modify(string ns, BsonDocument change)
+    {
+        if (!_byNamespace.TryGetValue(ns, out var specs)) return;
+        var spec = change.TryGetValue("name", out var name) ? specs.FirstOrDefault(s => s["name"] == name)
+            : change.TryGetValue("keyPattern", out var key) ? specs.FirstOrDefault(s => s["key"].Equals(key)) : null;
+        if (spec is null) return;
+        foreach (var option in change)
+        {
+            switch (option.Name)
+            {
+                case "hidden" or "prepareUnique":
+                    if (option.Value.ToBoolean()) spec[option.Name] = true; else spec.Remove(option.Name);
+                    break;
+                case "expireAfterSeconds":
+                    spec[option.Name] = option.Value;
+                    break;
+                case "unique" when option.Value.ToBoolean():
+                    spec.Remove("prepareUnique");
+                    spec["unique"] = true;
+                    break;
+                case "forceNonUnique" when option.Value.ToBoolean():
+                    spec.Remove("unique");
+                    break;
+            }
+        }
+    }
+
+    public void DropCollection(string ns) => _byNamespace.Remove(ns);
+
+    public void DropDatabase(string database)
+    {
+        foreach (var ns in _byNamespace.Keys.Where(n => n.StartsWith(database + ".", StringComparison.Ordinal)).ToList())
+            _byNamespace.Remove(ns);
+    }
+
+    /// <summary>A collection's indexes move with it; the target's own go when the rename replaces it.</summary>
+    public void Rename(string from, string to)
+    {
+        _byNamespace.Remove(to);
+        if (_byNamespace.Remove(from, out var specs)) _byNamespace[to] = specs;
+    }
+
+    private List<BsonDocument> Specs(string ns)
+    {
+        if (!_byNamespace.TryGetValue(ns, out var specs)) _byNamespace[ns] = specs = [];
+        return specs;
+    }
+}
