@@ -1,0 +1,48 @@
+using MongoBackup.Engine.Catalog;
+using MongoBackup.Engine.Oplog;
+using MongoBackup.Engine.Oplog.Replay;
+using MongoBackup.Engine.Repository;
+using MongoBackup.Engine.Restore;
+using MongoBackup.Engine.Tests.Integration;
+using MongoDB.Bson;
+using MongoDB.Driver;
+
+namespace MongoBackup.Engine.Tests.Oplog;
+
+/// <summary>Replays oplog entries through the engine's replay path, as a restore does, and builds the indexes it deferred.</summary>
+public static class ReplayHarness
+{
+    public static Task<OplogReplayOutcome> ReplayAsync(IMongoClient client, IEnumerable<BsonDocument> entries, NamespaceMap map, OplogLimit? limit = null) =>
+        ReplayAsync(client, [new OplogSegment("entries", ToAsync(entries.Select(e => e.ToBson()))) { Limit = limit }], ReplayCoverage.Everything, map);
+
+    public static Task<OplogReplayOutcome> ReplayAsync(IMongoClient client, IAsyncEnumerable<byte[]> entries, NamespaceFilter filter, NamespaceMap map) =>
+        ReplayAsync(client, [new OplogSegment("entries", entries)], new ReplayCoverage(SnapshotScope.Whole, filter), map);
+
+    public static async Task<OplogReplayOutcome> ReplayAsync(IMongoClient client, IReadOnlyList<OplogSegment> segments, ReplayCoverage coverage, NamespaceMap map)
+    {
+        var state = new ReplayState();
+        var outcome = await new OplogReplayer(client, new OplogEntryRewriter(coverage, map, state), state, new RecordingObserver()).ReplayAsync(segments, CancellationToken.None);
+        var indexes = new IndexRestorer(client);
+        foreach (var (ns, specs) in state.Indexes.Pending)
+        {
+            var dot = ns.IndexOf('.');
+            var (db, collection) = map.Map(ns[..dot], ns[(dot + 1)..]);
+            await indexes.CreateAsync(db, collection, specs, CancellationToken.None);
+        }
+        return outcome;
+    }
+
+    /// <summary>The documents of "db.coll", in _id order.</summary>
+    public static async Task<List<BsonDocument>> DocumentsAsync(IMongoClient client, string ns)
+    {
+        var dot = ns.IndexOf('.');
+        return await client.GetDatabase(ns[..dot]).GetCollection<BsonDocument>(ns[(dot + 1)..])
+            .Find(FilterDefinition<BsonDocument>.Empty).Sort(new BsonDocument("_id", 1)).ToListAsync();
+    }
+
+    public static async IAsyncEnumerable<byte[]> ToAsync(IEnumerable<byte[]> entries)
+    {
+        foreach (var entry in entries) yield return entry;
+        await Task.CompletedTask;
+    }
+}
