@@ -1,7 +1,5 @@
 using MongoBackup.Engine.Catalog;
 using MongoBackup.Engine.Connection;
-using MongoBackup.Engine.Dump;
-using MongoBackup.Engine.Oplog;
 using MongoBackup.Engine.Repository;
 using MongoBackup.Engine.Restore;
 using MongoBackup.Engine.Tests.Oplog;
@@ -18,11 +16,11 @@ namespace MongoBackup.Engine.Tests.Integration;
 [Collection(MongoServerCollection.Name)]
 public sealed class ReplayScopeTests(MongoServerFixture server) : IDisposable
 {
-    private readonly TempFolder _folder = new();
-    private ConnectionSettings Connection => new() { ConnectionString = server.ConnectionString };
-    private FolderRepository Repository => new(_folder.Path);
+    private readonly RepositoryScenario _scenario = new(server);
+    private ConnectionSettings Connection => _scenario.Connection;
+    private FolderRepository Repository => _scenario.Repository;
 
-    public void Dispose() => _folder.Dispose();
+    public void Dispose() => _scenario.Dispose();
 
     [Theory]
     [InlineData(true)]
@@ -97,10 +95,7 @@ public sealed class ReplayScopeTests(MongoServerFixture server) : IDisposable
     private async Task<SnapshotManifest> BackupDuringAsync(string database, Action during)
     {
         var hook = new DuringBackupHook(during);
-        var manifest = await new BackupRunner(hook).RunAsync(new BackupRequest
-        {
-            Connection = Connection, Repository = Repository, Filter = new NamespaceFilter(databases: [database]),
-        }, CancellationToken.None);
+        var manifest = await _scenario.BackUpAsync(database, hook);
         Assert.True(hook.Ran);
         return manifest;
     }
@@ -108,21 +103,13 @@ public sealed class ReplayScopeTests(MongoServerFixture server) : IDisposable
     /// <summary>A snapshot of <paramref name="database"/>, then <paramref name="change"/>, then a slice; returns the slice's end.</summary>
     private async Task<OplogTimestamp> BackUpThenAsync(string database, Action change)
     {
-        await new BackupRunner(new RecordingObserver()).RunAsync(new BackupRequest
-        {
-            Connection = Connection, Repository = Repository, Filter = new NamespaceFilter(databases: [database]),
-        }, CancellationToken.None);
+        await _scenario.BackUpAsync(database);
         change();
-        var slice = await new OplogSliceRunner(new RecordingObserver()).RunAsync(new OplogSliceRequest { Connection = Connection, Repository = Repository }, CancellationToken.None);
-        return slice!.OplogEnd!.Value;
+        return (await _scenario.SliceAsync()).OplogEnd!.Value;
     }
 
-    private async Task<RestoreOutcome> RestoreToAsync(OplogTimestamp end, string from, string to, RecordingObserver? observer = null) =>
-        (await new PointInTimeRestoreRunner(observer ?? new RecordingObserver()).RunAsync(new PointInTimeRestoreRequest
-        {
-            Repository = Repository, Limit = OplogLimit.AtClusterTime(end),
-            Restore = new RestoreRequest { Connection = Connection, Map = new NamespaceMap().AddDatabaseRename(from, to) },
-        }, CancellationToken.None)).Restore;
+    private Task<RestoreOutcome> RestoreToAsync(OplogTimestamp end, string from, string to, RecordingObserver? observer = null) =>
+        _scenario.RestoreToAsync(end, from, to, observer);
 
     [Fact]
     public async Task A_drop_outside_the_base_snapshot_scope_in_a_slice_is_not_replayed_by_a_point_in_time_restore()
@@ -132,23 +119,17 @@ public sealed class ReplayScopeTests(MongoServerFixture server) : IDisposable
         await server.Client.GetDatabase(shop).GetCollection<BsonDocument>("orders").InsertOneAsync(new BsonDocument("_id", 1));
         var victim = server.Client.GetDatabase(prod).GetCollection<BsonDocument>("victim");
         await victim.InsertManyAsync(Enumerable.Range(0, 3).Select(i => new BsonDocument("_id", i)));
-        await new BackupRunner(new RecordingObserver()).RunAsync(new BackupRequest
+        var end = await BackUpThenAsync(shop, () =>
         {
-            Connection = Connection, Repository = Repository, Filter = new NamespaceFilter(databases: [shop]),
-        }, CancellationToken.None);
-        await server.Client.GetDatabase(prod).DropCollectionAsync("victim");
-        await server.Client.GetDatabase(shop).GetCollection<BsonDocument>("orders").InsertOneAsync(new BsonDocument("_id", 2));
-        var slice = await new OplogSliceRunner(new RecordingObserver()).RunAsync(new OplogSliceRequest { Connection = Connection, Repository = Repository }, CancellationToken.None);
+            server.Client.GetDatabase(prod).DropCollection("victim");
+            server.Client.GetDatabase(shop).GetCollection<BsonDocument>("orders").InsertOne(new BsonDocument("_id", 2));
+        });
         await victim.InsertManyAsync(Enumerable.Range(0, 3).Select(i => new BsonDocument("_id", i)));
 
         var target = shop + "_r";
-        var outcome = await new PointInTimeRestoreRunner(new RecordingObserver()).RunAsync(new PointInTimeRestoreRequest
-        {
-            Repository = Repository, Limit = OplogLimit.AtClusterTime(slice!.OplogEnd!.Value),
-            Restore = new RestoreRequest { Connection = Connection, Map = new NamespaceMap().AddDatabaseRename(shop, target) },
-        }, CancellationToken.None);
+        var outcome = await RestoreToAsync(end, shop, target);
 
-        Assert.True(outcome.Restore.Succeeded, outcome.Restore.OplogError);
+        Assert.True(outcome.Succeeded, outcome.OplogError);
         Assert.Equal(3, await victim.CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty));
         Assert.Equal(2, await server.Client.GetDatabase(target).GetCollection<BsonDocument>("orders").CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty));
     }

@@ -1,6 +1,4 @@
 using MongoBackup.Engine.Catalog;
-using MongoBackup.Engine.Connection;
-using MongoBackup.Engine.Dump;
 using MongoBackup.Engine.Oplog;
 using MongoBackup.Engine.Repository;
 using MongoBackup.Engine.Restore;
@@ -18,11 +16,9 @@ namespace MongoBackup.Engine.Tests.Oplog;
 [Collection(MongoServerCollection.Name)]
 public sealed class ReplayAcrossSlicesTests(MongoServerFixture server) : IDisposable
 {
-    private readonly TempFolder _folder = new();
-    private ConnectionSettings Connection => new() { ConnectionString = server.ConnectionString };
-    private FolderRepository Repository => new(_folder.Path);
+    private readonly RepositoryScenario _scenario = new(server);
 
-    public void Dispose() => _folder.Dispose();
+    public void Dispose() => _scenario.Dispose();
 
     [Fact]
     public async Task A_cut_inside_a_large_transaction_restores_none_of_it_and_its_commit_restores_all_of_it()
@@ -33,7 +29,7 @@ public sealed class ReplayAcrossSlicesTests(MongoServerFixture server) : IDispos
         var batches = Enumerable.Range(0, 3)
             .Select(b => (IReadOnlyList<BsonDocument>)Enumerable.Range(b * 400, 400).Select(i => new BsonDocument { { "_id", i }, { "pad", padding } }).ToList())
             .ToList();
-        var slices = new HandWrittenSlices(Repository, Connection);
+        var slices = new HandWrittenSlices(_scenario.Repository, _scenario.Connection);
         var chain = await slices.StampChainAsync(TransactionChains.Large($"{database}.items", batches));
         await slices.WriteAsync(chain.Take(2));
         await slices.WriteAsync(chain.Skip(2));
@@ -50,7 +46,7 @@ public sealed class ReplayAcrossSlicesTests(MongoServerFixture server) : IDispos
         var database = TestDatabases.NewName("prepared");
         await SeedAndBackUpAsync(database);
         var (prepare, commit) = TransactionChains.Prepared($"{database}.items", [new BsonDocument("_id", "a"), new BsonDocument("_id", "b")]);
-        var slices = new HandWrittenSlices(Repository, Connection);
+        var slices = new HandWrittenSlices(_scenario.Repository, _scenario.Connection);
         var chain = await slices.StampChainAsync([prepare, commit]);
         await slices.WriteAsync(chain.Take(1));
         await slices.WriteAsync(chain.Skip(1));
@@ -68,15 +64,16 @@ public sealed class ReplayAcrossSlicesTests(MongoServerFixture server) : IDispos
     {
         var database = TestDatabases.NewName("big");
         await SeedAndBackUpAsync(database);
-        await SliceAsync();
         var items = server.Client.GetDatabase(database).GetCollection<BsonDocument>("items");
+        await items.InsertOneAsync(new BsonDocument("_id", "before"));
+        await _scenario.SliceAsync();
         var big = new string('b', 9 * 1024 * 1024);
         await items.InsertOneAsync(new BsonDocument { { "_id", "big0" }, { "pad", new string('a', 15 * 512 * 1024) } });
         await items.InsertOneAsync(new BsonDocument { { "_id", "big1" }, { "pad", big } });
         await items.InsertOneAsync(new BsonDocument { { "_id", "big2" }, { "pad", big } });
-        var last = await SliceAsync();
+        var last = await _scenario.SliceAsync();
 
-        Assert.Equal(["big0", "big1", "big2", "seed"], await RestoredIdsAsync(database, last.OplogEnd!.Value));
+        Assert.Equal(["before", "big0", "big1", "big2", "seed"], await RestoredIdsAsync(database, last.OplogEnd!.Value));
 
         // What MongoDB refuses (BSONObjectTooLarge) is any command body over 16 MiB + 16 KiB: watch every applyOps sent.
         var sizes = new System.Collections.Concurrent.ConcurrentBag<int>();
@@ -87,7 +84,7 @@ public sealed class ReplayAcrossSlicesTests(MongoServerFixture server) : IDispos
         });
         using var watched = new MongoClient(settings);
         var target = TestDatabases.NewName("big_r");
-        await ReplayHarness.ReplayAsync(watched, SliceEntries.ReadAsync(Repository, [last], null, CancellationToken.None),
+        await ReplayHarness.ReplayAsync(watched, SliceEntries.ReadAsync(_scenario.Repository, [last], null, CancellationToken.None),
             new NamespaceFilter(databases: [database]), new NamespaceMap().AddDatabaseRename(database, target));
         Assert.NotEmpty(sizes);
         Assert.All(sizes, size => Assert.True(size <= 16 * 1024 * 1024 + 16 * 1024, $"an applyOps command of {size} bytes"));
@@ -103,7 +100,7 @@ public sealed class ReplayAcrossSlicesTests(MongoServerFixture server) : IDispos
         await db.GetCollection<BsonDocument>("items").InsertOneAsync(new BsonDocument { { "_id", "red" }, { "color", "red" } });
         await db.CreateViewAsync<BsonDocument, BsonDocument>("reds", "items",
             new BsonDocumentStagePipelineDefinition<BsonDocument, BsonDocument>([new BsonDocument("$match", new BsonDocument("color", "red"))]));
-        var last = await SliceAsync();
+        var last = await _scenario.SliceAsync();
 
         var target = await RestoreAsync(database, last.OplogEnd!.Value);
         var listed = await (await server.Client.GetDatabase(target).ListCollectionsAsync(new ListCollectionsOptions
@@ -119,24 +116,14 @@ public sealed class ReplayAcrossSlicesTests(MongoServerFixture server) : IDispos
     private async Task SeedAndBackUpAsync(string database)
     {
         await server.Client.GetDatabase(database).GetCollection<BsonDocument>("items").InsertOneAsync(new BsonDocument("_id", "seed"));
-        await new BackupRunner(new RecordingObserver()).RunAsync(new BackupRequest
-        {
-            Connection = Connection, Repository = Repository, Filter = new NamespaceFilter(databases: [database]),
-        }, CancellationToken.None);
+        await _scenario.BackUpAsync(database);
     }
-
-    private async Task<SnapshotManifest> SliceAsync() =>
-        (await new OplogSliceRunner(new RecordingObserver()).RunAsync(new OplogSliceRequest { Connection = Connection, Repository = Repository }, CancellationToken.None))!;
 
     private async Task<string> RestoreAsync(string database, OplogTimestamp at)
     {
         var target = TestDatabases.NewName("r");
-        var outcome = await new PointInTimeRestoreRunner(new RecordingObserver()).RunAsync(new PointInTimeRestoreRequest
-        {
-            Repository = Repository, Limit = OplogLimit.AtClusterTime(at),
-            Restore = new RestoreRequest { Connection = Connection, Map = new NamespaceMap().AddDatabaseRename(database, target) },
-        }, CancellationToken.None);
-        Assert.True(outcome.Restore.Succeeded, outcome.Restore.OplogError ?? string.Join("; ", outcome.Restore.Namespaces.Select(n => n.Error)));
+        var outcome = await _scenario.RestoreToAsync(at, database, target);
+        Assert.True(outcome.Succeeded, outcome.OplogError ?? string.Join("; ", outcome.Namespaces.Select(n => n.Error)));
         return target;
     }
 
