@@ -24,8 +24,8 @@ public sealed class CollectionRename(ReplayCoverage coverage, NamespaceMap map, 
 {
     public Rewritten Rewrite(BsonDocument entry, BsonDocument o)
     {
-        var from = o["renameCollection"].AsString;
-        var to = o["to"].AsString;
+        if (o["renameCollection"] is not BsonString { Value: var from } || o.GetValue("to", BsonNull.Value) is not BsonString { Value: var to })
+            throw UnreplayableEntry.Error(entry, "a renameCollection without its two names", "the oplog file is not one MongoDB wrote");
         var fromCovered = Covered(from);
         var toCovered = Covered(to);
         if (!fromCovered && !toCovered) return Rewritten.Nothing;

@@ -36,9 +36,9 @@ public sealed class CommandRewriter(ReplayCoverage coverage, NamespaceMap map, R
             }),
             "renameCollection" => new CollectionRename(coverage, map, state).Rewrite(entry, o),
             "dropDatabase" => DropDatabase(entry, database),
-            "importCollection" => Unreplayable(entry, o, command, o[command].AsString,
+            "importCollection" => Unreplayable(entry, command, o[command] is BsonString imported ? imported.Value : database,
                 "it brings a collection's data files in from outside, and the oplog holds none of its documents"),
-            "upgradeDowngradeViewlessTimeseries" => Unreplayable(entry, o, command, database + "." + o[command].AsString,
+            "upgradeDowngradeViewlessTimeseries" => Unreplayable(entry, command, database + "." + (o[command] is BsonString converted ? converted.Value : ""),
                 "it converts a time-series collection between MongoDB 8.x and 9.0 forms (an FCV change), which needs the source's collection UUID"),
             _ => throw UnreplayableEntry.Error(entry, $"a '{command}' command", "this version does not know what it changes"),
         };
@@ -110,7 +110,7 @@ public sealed class CommandRewriter(ReplayCoverage coverage, NamespaceMap map, R
         return new Rewritten(drops, true);
     }
 
-    private Rewritten Unreplayable(BsonDocument entry, BsonDocument o, string command, string ns, string why)
+    private Rewritten Unreplayable(BsonDocument entry, string command, string ns, string why)
     {
         var (db, collection) = NamespaceName.Split(ns);
         if (!coverage.Covers(db, collection)) return Rewritten.Nothing; // outside the restore: it changes nothing restored
