@@ -7,6 +7,7 @@ namespace MongoBackup.Engine.Restore;
 /// <summary>Records why a namespace was not (fully) restored, as the user sees it, and tells the observer.</summary>
 public static class NamespaceFailures
 {
+    /// <summary>Sets <paramref name="result"/>'s error from <paramref name="e"/>, in the user's terms, and reports it.</summary>
     public static void Record(IEngineObserver observer, NamespaceRestoreResult result, Exception e)
     {
         var error = e switch

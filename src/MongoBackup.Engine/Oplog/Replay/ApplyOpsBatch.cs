@@ -10,8 +10,13 @@ namespace MongoBackup.Engine.Oplog.Replay;
 /// </summary>
 public sealed class ApplyOpsBatch
 {
+    /// <summary>The largest command body MongoDB takes, in bytes (BSONObjMaxInternalSize).</summary>
     public const int CommandLimit = 16 * 1024 * 1024 + 16 * 1024;
+
+    /// <summary>The largest command a batch makes, in bytes (BSONObjMaxUserSize); an operation alone may pass it.</summary>
     public const int BodyLimit = 16 * 1024 * 1024;
+
+    /// <summary>The most operations one applyOps carries.</summary>
     public const int MaxOperations = 1000;
 
     // {applyOps: [], bypassDocumentValidation: true}: length, the array's element and frame, the flag, terminator.
@@ -25,16 +30,20 @@ public sealed class ApplyOpsBatch
     /// </summary>
     public readonly record struct Item(BsonDocument Operation, int Bytes, int Completes, int Segment);
 
+    /// <summary>The operations gathered, in order.</summary>
     public IReadOnlyList<Item> Items => _items;
+
     public int Count => _items.Count;
     /// <summary>The size of the command <see cref="Command"/> makes, in bytes.</summary>
     public long Bytes { get; private set; } = EmptyCommandBytes;
+    /// <summary>Whether it holds <see cref="MaxOperations"/> and must be sent before another joins.</summary>
     public bool IsFull => _items.Count >= MaxOperations;
 
     /// <summary>Whether an operation of this size can join without taking the command past its limit (always when empty).</summary>
     public bool CanTake(int operationBytes) =>
         _items.Count == 0 || (!IsFull && Bytes + ElementBytes(_items.Count, operationBytes) <= BodyLimit);
 
+    /// <summary>Adds an operation; ask <see cref="CanTake"/> first.</summary>
     public void Add(Item item)
     {
         Bytes += ElementBytes(_items.Count, item.Bytes);

@@ -22,6 +22,7 @@ namespace MongoBackup.Engine.Oplog.Replay;
 /// </summary>
 public sealed class CollectionRename(ReplayCoverage coverage, NamespaceMap map, ReplayState state)
 {
+    /// <summary>What a renameCollection entry (its body <paramref name="o"/>) becomes on the target.</summary>
     public Rewritten Rewrite(BsonDocument entry, BsonDocument o)
     {
         if (o["renameCollection"] is not BsonString { Value: var from } || o.GetValue("to", BsonNull.Value) is not BsonString { Value: var to })

@@ -12,6 +12,8 @@ namespace MongoBackup.Engine.Oplog.Replay;
 /// </summary>
 public sealed class CommandRewriter(ReplayCoverage coverage, NamespaceMap map, ReplayState state, ViewDefinitions views)
 {
+    /// <summary>What a command entry on <paramref name="database"/> (its body <paramref name="o"/>) becomes on the target.</summary>
+    /// <exception cref="MongoBackupException">A command no replay can apply, on a namespace the restore covers.</exception>
     public Rewritten Rewrite(BsonDocument entry, string database, BsonDocument o)
     {
         var command = o.GetElement(0).Name;

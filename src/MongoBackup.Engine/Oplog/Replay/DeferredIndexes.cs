@@ -18,6 +18,7 @@ public sealed class DeferredIndexes
     public IEnumerable<(string Namespace, IReadOnlyList<BsonDocument> Specs)> Pending =>
         _byNamespace.Where(p => p.Value.Count > 0).OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => (p.Key, (IReadOnlyList<BsonDocument>)p.Value));
 
+    /// <summary>The specs kept for a source namespace, in creation order.</summary>
     public IReadOnlyList<BsonDocument> Of(string ns) => _byNamespace.TryGetValue(ns, out var specs) ? specs : [];
 
     /// <summary>Adds (or replaces, by name) an index; the _id index and clustered indexes come with their collection.</summary>
@@ -76,8 +77,10 @@ public sealed class DeferredIndexes
         }
     }
 
+    /// <summary>A collection dropped (or renamed out of the restore) takes its indexes with it.</summary>
     public void DropCollection(string ns) => _byNamespace.Remove(ns);
 
+    /// <summary>Every collection of the database takes its indexes with it.</summary>
     public void DropDatabase(string database)
     {
         foreach (var ns in _byNamespace.Keys.Where(n => n.StartsWith(database + ".", StringComparison.Ordinal)).ToList())

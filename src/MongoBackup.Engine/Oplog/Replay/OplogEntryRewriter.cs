@@ -34,6 +34,7 @@ public sealed class OplogEntryRewriter
         _commands = new CommandRewriter(coverage, map, state, _views);
     }
 
+    /// <summary>What one oplog entry (or one operation of a committed transaction) becomes on the target.</summary>
     /// <exception cref="MongoBackupException">A form a replay cannot apply (OplogReplayFailed), naming it and its timestamp.</exception>
     public Rewritten Rewrite(BsonDocument entry)
     {

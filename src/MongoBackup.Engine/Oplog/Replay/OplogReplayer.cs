@@ -25,6 +25,10 @@ public sealed class OplogReplayer(IMongoClient client, OplogEntryRewriter rewrit
     private long[] _applied = [];
     private long _read;
 
+    /// <summary>
+    /// Replays <paramref name="segments"/> in order. A replay that stops early is not an exception: the outcome carries
+    /// the error with what was applied before it. Cancellation throws.
+    /// </summary>
     public async Task<OplogReplayOutcome> ReplayAsync(IReadOnlyList<OplogSegment> segments, CancellationToken ct)
     {
         _applied = new long[segments.Count];

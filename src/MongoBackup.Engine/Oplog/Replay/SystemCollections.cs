@@ -6,8 +6,13 @@ namespace MongoBackup.Engine.Oplog.Replay;
 /// </summary>
 public static class SystemCollections
 {
+    /// <summary>A database's view definitions.</summary>
     public const string Views = "system.views";
+
+    /// <summary>What a time-series collection's buckets collection is named before the collection's name.</summary>
     public const string BucketsPrefix = "system.buckets.";
+
+    /// <summary>Stored JavaScript functions: user data, restored like a collection.</summary>
     public const string JavaScript = "system.js";
 
     /// <summary>The user-visible collection a collection belongs to: NAME for system.buckets.NAME, else itself.</summary>
