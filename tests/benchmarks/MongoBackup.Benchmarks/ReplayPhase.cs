@@ -25,9 +25,9 @@ public sealed class ReplayPhase(BenchContext context)
     {
         var repository = new FolderRepository(Path.Combine(context.ScratchDirectory, "replay"));
         var source = context.Client.GetDatabase(SourceDatabase).GetCollection<BsonDocument>(CollectionName);
-        var seeder = new DataSetSeeder(context.Client, context.Options);
+        var documents = new OrderDocuments(context.Options.DocumentSize);
         var random = new Random(42);
-        await source.InsertManyAsync(Enumerable.Range(0, BaseDocuments).Select(i => seeder.NewDocument(i, random)), cancellationToken: ct);
+        await source.InsertManyAsync(Enumerable.Range(0, BaseDocuments).Select(i => documents.New(i, random)), cancellationToken: ct);
 
         var observer = new CollectingObserver();
         await new BackupRunner(observer).RunAsync(new BackupRequest
@@ -35,7 +35,7 @@ public sealed class ReplayPhase(BenchContext context)
             Connection = context.Connection, Repository = repository, Compression = Compression.Zstd,
             Filter = new NamespaceFilter(databases: [SourceDatabase]),
         }, ct);
-        var writes = await WriteAsync(source, seeder, random, ct);
+        var writes = await WriteAsync(source, documents, random, ct);
         var slice = await new OplogSliceRunner(observer).RunAsync(new OplogSliceRequest
         {
             Connection = context.Connection, Repository = repository, Compression = Compression.Zstd,
@@ -77,7 +77,7 @@ public sealed class ReplayPhase(BenchContext context)
     }
 
     /// <summary>The writes the slice will hold: inserts, then $set updates of live documents, then deletes. Returns how many.</summary>
-    private async Task<long> WriteAsync(IMongoCollection<BsonDocument> source, DataSetSeeder seeder, Random random, CancellationToken ct)
+    private async Task<long> WriteAsync(IMongoCollection<BsonDocument> source, OrderDocuments documents, Random random, CancellationToken ct)
     {
         var total = context.Options.OplogEntries;
         var inserts = total / 2;
@@ -87,7 +87,7 @@ public sealed class ReplayPhase(BenchContext context)
         long nextId = BaseDocuments;
         var live = BaseDocuments + inserts;
 
-        await InBatchesAsync(inserts, _ => new InsertOneModel<BsonDocument>(seeder.NewDocument(nextId++, random)));
+        await InBatchesAsync(inserts, _ => new InsertOneModel<BsonDocument>(documents.New(nextId++, random)));
         await InBatchesAsync(updates, _ => new UpdateOneModel<BsonDocument>(
             Builders<BsonDocument>.Filter.Eq("_id", (long)random.Next(live)),
             Builders<BsonDocument>.Update.Set("status", "updated").Inc("quantity", 1)));
