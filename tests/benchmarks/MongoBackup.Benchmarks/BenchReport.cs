@@ -16,6 +16,8 @@ public sealed record BenchReport
     public string? StockTools { get; init; }
     /// <summary>Seconds pwsh took to start and import the module, nothing else: part of every time on our side.</summary>
     public double? PwshImportSeconds { get; init; }
+    /// <summary>The CPU seconds of that start and import, likewise inside every CPU figure on our side.</summary>
+    public double? PwshImportCpuSeconds { get; init; }
     public List<Comparison> Comparisons { get; init; } = [];
     /// <summary>Which side limits each run's throughput, and the figures that say so.</summary>
     public List<string> Findings { get; init; } = [];

@@ -7,13 +7,13 @@ namespace MongoBackup.Benchmarks;
 /// </summary>
 public static class ComparisonRun
 {
-    public static async Task<(List<Comparison> Comparisons, double ImportSeconds)> BackupAndRestoreAsync(ComparisonContext context, Action<Comparison> done, CancellationToken ct)
+    public static async Task<(List<Comparison> Comparisons, ProcessUsage Import)> BackupAndRestoreAsync(ComparisonContext context, Action<Comparison> done, CancellationToken ct)
     {
         var options = context.Bench.Options;
         var comparisons = new List<Comparison>();
         var import = await context.RunImportOnlyAsync(ct);
-        Console.Error.WriteLine($"  pwsh start and Import-Module alone: {import.ElapsedSeconds:0.0} s");
-        if (!options.Runs("compare-backup") && !options.Runs("compare-restore")) return (comparisons, import.ElapsedSeconds);
+        Console.Error.WriteLine($"  pwsh start and Import-Module alone: {import.ElapsedSeconds:0.0} s, {import.CpuSeconds:0.0} s of CPU");
+        if (!options.Runs("compare-backup") && !options.Runs("compare-restore")) return (comparisons, import);
 
         var (backupComparisons, backups) = await new CompareBackupPhase(context).RunAsync(ct);
         foreach (var c in backupComparisons) Add(c);
@@ -22,7 +22,7 @@ public static class ComparisonRun
 
         foreach (var folder in new[] { backups.StockGzipDump, backups.StockPlainDump }.Concat(backups.Ours.Select(o => Path.GetDirectoryName(o.SnapshotFolder)!)))
             Directory.Delete(folder, recursive: true);
-        return (comparisons, import.ElapsedSeconds);
+        return (comparisons, import);
 
         void Add(Comparison c)
         {

@@ -79,9 +79,9 @@ try
         comparisons.Add(c);
         Console.Error.WriteLine(ComparisonRun.Describe(c));
     }
-    double? importSeconds = null;
+    ProcessUsage? import = null;
     if (comparing is not null)
-        importSeconds = (await ComparisonRun.BackupAndRestoreAsync(comparing, Compared, ct)).ImportSeconds;
+        import = (await ComparisonRun.BackupAndRestoreAsync(comparing, Compared, ct)).Import;
 
     var compareReplay = comparing is not null && options.Runs("compare-replay");
     if (options.Runs("replay") || compareReplay)
@@ -104,7 +104,8 @@ try
         Results = results,
         Findings = ThroughputAnalysis.Explain(results),
         StockTools = stockStatus,
-        PwshImportSeconds = importSeconds,
+        PwshImportSeconds = import?.ElapsedSeconds,
+        PwshImportCpuSeconds = import?.CpuSeconds,
         Comparisons = comparisons,
     };
     Console.WriteLine(ReportWriter.Table(report));
