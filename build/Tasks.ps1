@@ -184,7 +184,10 @@ function Invoke-Bench {
     param([string] $Configuration = 'Release', [string[]] $Arguments = @())
     $project = Join-Path $script:Root 'tests/benchmarks/MongoBackup.Benchmarks'
     $output = Join-Path $script:Root 'bench-results'
-    Invoke-Native dotnet (@('run', '--project', $project, '-c', $Configuration, '--no-build', '--', '--output', $output) + $Arguments)
+    # The comparisons run our cmdlets in a fresh pwsh, the one running this build (a dotnet tool: pwsh.dll under
+    # dotnet), importing the module just staged. The stock tools come from PATH or --stock-tools DIR in $Arguments.
+    $ours = @('--pwsh', (Join-Path $PSHOME 'pwsh.dll'), '--module', (Join-Path $script:ModuleOut 'MongoBackup.psd1'))
+    Invoke-Native dotnet (@('run', '--project', $project, '-c', $Configuration, '--no-build', '--', '--output', $output) + $ours + $Arguments)
 }
 
 function Invoke-Docs {
