@@ -82,8 +82,9 @@ function Invoke-XunitTests {
     $results = Join-Path $script:Root 'out/test-results'
     New-Item -ItemType Directory -Path $results -Force | Out-Null
     $total = [pscustomobject]@{ Passed = 0; Failed = 0; Skipped = 0; Exit = 0 }
-    foreach ($project in 'MongoBackup.TestServer.Tests', 'MongoBackup.Engine.Tests') {
-        $trx = Join-Path $results "$project.trx"
+    # The benchmark's own tests check its instruments; the benchmark itself only runs with -Task Bench.
+    foreach ($project in 'MongoBackup.TestServer.Tests', 'MongoBackup.Engine.Tests', 'benchmarks/MongoBackup.Benchmarks.Tests') {
+        $trx = Join-Path $results "$(Split-Path $project -Leaf).trx"
         if (Test-Path $trx) { Remove-Item $trx }
         & dotnet test (Join-Path $script:Root "tests/$project") -c $Configuration --no-build --nologo `
             --logger "trx;LogFileName=$trx" --logger 'console;verbosity=normal' | Out-Host

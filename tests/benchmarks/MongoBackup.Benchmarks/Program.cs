@@ -13,7 +13,7 @@ try
 {
     options = BenchOptions.Parse(args);
     // The comparisons' tools are found before anything is seeded, so a wrong path fails at once.
-    if (options.RunsComparisons && (stock = StockTools.Locate(options.StockToolsDirectory)) is not null)
+    if (options.RunsComparisons && (stock = StockTools.Locate(options.StockToolsDirectory, Environment.GetEnvironmentVariable("PATH"))) is not null)
         ours = PowerShellSide.Locate(options.PwshPath, options.ModulePath);
 }
 catch (ArgumentException e)

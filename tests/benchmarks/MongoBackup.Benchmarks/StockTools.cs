@@ -15,9 +15,11 @@ public sealed record StockTools(string Mongodump, string Mongorestore, string Ve
     public static readonly string NotFoundOnPath =
         $"stock tools not found on PATH (looked for {string.Join(", ", Names)}): comparisons skipped";
 
-    /// <summary>The tools, or null when <paramref name="directory"/> is null and PATH lacks one of them.</summary>
+    /// <summary>The tools, or null when <paramref name="directory"/> is null and <paramref name="searchPath"/> lacks one of them.</summary>
+    /// <param name="directory">--stock-tools DIR, or null.</param>
+    /// <param name="searchPath">The PATH to search when <paramref name="directory"/> is null (folders joined by the platform's separator).</param>
     /// <exception cref="ArgumentException"><paramref name="directory"/> is given and lacks one of the tools.</exception>
-    public static StockTools? Locate(string? directory)
+    public static StockTools? Locate(string? directory, string? searchPath)
     {
         string?[] found;
         if (directory is not null)
@@ -29,7 +31,7 @@ public sealed record StockTools(string Mongodump, string Mongorestore, string Ve
         }
         else
         {
-            var path = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries);
+            var path = (searchPath ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries);
             found = Names.Select(n => path.Select(d => Executable(d, n)).FirstOrDefault(f => f is not null)).ToArray();
             if (found.Any(f => f is null)) return null;
         }
