@@ -24,8 +24,7 @@ public sealed class PowerShellSide
     /// <exception cref="ArgumentException">pwsh or the module cannot be found; the message says where it looked.</exception>
     public static PowerShellSide Locate(string? pwsh, string? module)
     {
-        pwsh ??= (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-            .SelectMany(d => new[] { Path.Combine(d, "pwsh"), Path.Combine(d, "pwsh.exe") }).FirstOrDefault(File.Exists)
+        pwsh ??= ExecutableSearch.OnPath(Environment.GetEnvironmentVariable("PATH"), "pwsh")
             ?? throw new ArgumentException("Our side of the comparisons runs in pwsh: give --pwsh PATH (pwsh or pwsh.dll) or put pwsh on PATH.");
         if (!File.Exists(pwsh)) throw new ArgumentException($"--pwsh {pwsh} does not exist.");
         module ??= FindStagedModule()

@@ -21,25 +21,12 @@ public sealed record StockTools(string Mongodump, string Mongorestore, string Ve
     /// <exception cref="ArgumentException"><paramref name="directory"/> is given and lacks one of the tools.</exception>
     public static StockTools? Locate(string? directory, string? searchPath)
     {
-        string?[] found;
-        if (directory is not null)
-        {
-            found = Names.Select(n => Executable(directory, n)).ToArray();
-            var missing = Names.Where((_, i) => found[i] is null).ToList();
-            if (missing.Count > 0)
-                throw new ArgumentException($"--stock-tools {directory} holds no {string.Join(" or ", missing)}.");
-        }
-        else
-        {
-            var path = (searchPath ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries);
-            found = Names.Select(n => path.Select(d => Executable(d, n)).FirstOrDefault(f => f is not null)).ToArray();
-            if (found.Any(f => f is null)) return null;
-        }
-        return new StockTools(found[0]!, found[1]!, VersionOf(found[0]!));
+        var found = Names.Select(n => directory is null ? ExecutableSearch.OnPath(searchPath, n) : ExecutableSearch.InFolder(directory, n)).ToArray();
+        var missing = Names.Where((_, i) => found[i] is null).ToList();
+        if (missing.Count > 0 && directory is not null)
+            throw new ArgumentException($"--stock-tools {directory} holds no {string.Join(" or ", missing)}.");
+        return missing.Count > 0 ? null : new StockTools(found[0]!, found[1]!, VersionOf(found[0]!));
     }
-
-    private static string? Executable(string directory, string name) =>
-        new[] { name, name + ".exe" }.Select(n => Path.Combine(directory, n)).FirstOrDefault(File.Exists);
 
     /// <summary>The first line of `mongodump --version`, e.g. "mongodump version: 100.11.0".</summary>
     private static string VersionOf(string mongodump)
