@@ -12,6 +12,7 @@ internal sealed class ServerState
     public ServerState(TestServerOptions options)
     {
         Options = options;
+        Parameters = ServerParameters.FromStartup(options.Parameters);
         Catalog = new Catalog();
         CatalogWriter = new CatalogWriter(Catalog);
         DocumentWriter = new DocumentWriter(CatalogWriter);
@@ -24,6 +25,7 @@ internal sealed class ServerState
     }
 
     public TestServerOptions Options { get; }
+    public ServerParameters Parameters { get; }
     public int Port { get; set; }
     public Catalog Catalog { get; }
     public CatalogWriter CatalogWriter { get; }
