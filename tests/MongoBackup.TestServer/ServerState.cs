@@ -33,6 +33,8 @@ internal sealed class ServerState
     public ReplicationLog? Oplog { get; }
     public CursorRegistry Cursors { get; } = new();
     public TransactionRegistry Transactions { get; } = new();
+    public TransactionLog TransactionLog => _transactionLog ??= new TransactionLog(Oplog, Catalog, Parameters);
+    private TransactionLog? _transactionLog;
     public DateTime StartedAt { get; } = DateTime.UtcNow;
     public ObjectId ProcessId { get; } = ObjectId.GenerateNewId();
     public ObjectId ElectionId { get; } = new("7fffffff0000000000000001");
