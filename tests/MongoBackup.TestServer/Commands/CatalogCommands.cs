@@ -153,9 +153,7 @@ internal sealed class CatalogCommands : ICommandGroup
             throw new CommandFailure(166, "CommandNotSupportedOnView", $"Namespace {existing.Namespace} is a view, not a collection");
         var collection = existing ?? context.Server.CatalogWriter.Create(context.Database, name, new BsonDocument(), writes);
         var before = collection.Indexes.Count;
-        var created = 0;
-        foreach (var spec in specs)
-            if (context.Server.CatalogWriter.CreateIndex(collection, IndexCollation.Resolve(spec.AsBsonDocument, collection.Options), writes)) created++;
+        var created = IndexBuilder.Build(collection, specs.Select(s => IndexCollation.Resolve(s.AsBsonDocument, collection.Options)).ToList(), writes);
         var reply = new BsonDocument
         {
             { "numIndexesBefore", before }, { "numIndexesAfter", collection.Indexes.Count },

@@ -38,6 +38,7 @@ internal sealed class CommandDispatcher
         catch (CommandFailure failure)
         {
             reply = new BsonDocument { { "ok", 0.0 }, { "errmsg", failure.Message }, { "code", failure.Code }, { "codeName", failure.CodeName } };
+            if (failure.ExtraInfo != null) reply.AddRange(failure.ExtraInfo);
             if (failure.Code == 251) reply.Add("errorLabels", new BsonArray { "TransientTransactionError" });
         }
         catch (Exception e) when (e is FormatException or InvalidCastException or ArgumentException or KeyNotFoundException or OverflowException)
