@@ -16,6 +16,7 @@ internal sealed class ServerState
         Catalog = new Catalog();
         CatalogWriter = new CatalogWriter(Catalog);
         DocumentWriter = new DocumentWriter(CatalogWriter);
+        CatalogWriter.Views = new ViewDefinitions(CatalogWriter, DocumentWriter);
         if (options.ReplicaSetName != null)
         {
             Oplog = new ReplicationLog(Catalog, options.OplogSizeMB);

@@ -236,6 +236,17 @@ internal sealed class CatalogCommands : ICommandGroup
     public static BsonDocument CollMod(CommandContext context)
     {
         var collection = RequireCollection(context, context.CollectionName());
+        var given = context.Body.Skip(1).Where(e => !GenericArguments.IsGeneric(e.Name)).ToList();
+        if (collection.Kind == CollectionKind.View)
+        {
+            // coll_mod.cpp: a view takes viewOn and pipeline only; the change is logged as the update of its definition.
+            if (given.FirstOrDefault(e => e.Name is not ("viewOn" or "pipeline")) is { Name: not null } other)
+                throw CommandFailure.InvalidOptions($"option not supported on a view: {other.Name}");
+            context.Server.CatalogWriter.Views.Modify(collection, context.Body.GetValue("viewOn", null), context.Body.GetValue("pipeline", null), context.Writes);
+            return new BsonDocument();
+        }
+        if (given.FirstOrDefault(e => e.Name is "viewOn" or "pipeline") is { Name: not null } viewOption)
+            throw CommandFailure.InvalidOptions($"option only supported on a view: {viewOption.Name}");
         var reply = new BsonDocument();
         var changes = new BsonDocument();
         var options = new BsonDocument(collection.Options);
@@ -248,7 +259,7 @@ internal sealed class CatalogCommands : ICommandGroup
                     ModifyIndex(collection, element.Value.AsBsonDocument, reply);
                     changes.Add(element);
                     break;
-                case "validator" or "validationLevel" or "validationAction" or "expireAfterSeconds" or "viewOn" or "pipeline"
+                case "validator" or "validationLevel" or "validationAction" or "expireAfterSeconds"
                     or "changeStreamPreAndPostImages" or "recordPreImages":
                     options[element.Name] = element.Value;
                     changes.Add(element);

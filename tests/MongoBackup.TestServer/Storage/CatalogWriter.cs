@@ -14,6 +14,9 @@ internal sealed class CatalogWriter
 
     public Catalog Catalog { get; }
 
+    /// <summary>Where views are created and dropped (set once the document writer they write through exists).</summary>
+    public ViewDefinitions Views { get; set; } = null!;
+
     public Collection GetOrCreate(string database, string name, WriteContext context) =>
         Catalog.Find(database, name) ?? Create(database, name, new BsonDocument(), context);
 
@@ -22,7 +25,7 @@ internal sealed class CatalogWriter
     {
         if (Catalog.Find(database, name) is { } existing)
             throw CommandFailure.NamespaceExists($"Collection {existing.Namespace} already exists.");
-        if (options.Contains("viewOn")) return CreateView(database, name, options, context);
+        if (options.Contains("viewOn")) return Views.Create(database, name, options, context);
         if (options.TryGetValue("timeseries", out var ts) && !name.StartsWith(BucketsPrefix))
             return CreateTimeseries(database, name, options, ts.AsBsonDocument, context);
         if (options.TryGetValue("capped", out var capped) && capped.ToBoolean())
@@ -49,12 +52,14 @@ internal sealed class CatalogWriter
 
     public void Drop(Collection collection, WriteContext context)
     {
+        if (collection.Kind == CollectionKind.View)
+        {
+            Views.Drop(collection, context);
+            return;
+        }
         if (collection.Kind == CollectionKind.Timeseries &&
             Catalog.Find(collection.Database, BucketsPrefix + collection.Name) is { } buckets)
             Catalog.Remove(buckets);
-        if (collection.Kind == CollectionKind.View && Catalog.Find(collection.Database, "system.views") is { } views &&
-            views.FindById(collection.Namespace) is { } viewRecord)
-            views.Delete(viewRecord, Collection.Parse(views.Records.Get(viewRecord)));
         var count = collection.Records.Count;
         Catalog.Remove(collection);
         WriteCommand(collection, new BsonDocument("drop", collection.Name), context, new BsonDocument("numRecords", count));
@@ -101,19 +106,6 @@ internal sealed class CatalogWriter
     /// <summary>Records a collMod already applied by the caller.</summary>
     public void RecordCollMod(Collection collection, BsonDocument changes, BsonDocument o2, WriteContext context) =>
         WriteCommand(collection, new BsonDocument("collMod", collection.Name).AddRange(changes), context, o2);
-
-    private Collection CreateView(string database, string name, BsonDocument options, WriteContext context)
-    {
-        if (!options["viewOn"].IsString) throw CommandFailure.TypeMismatch("'viewOn' must be a string");
-        var viewOptions = new BsonDocument { { "viewOn", options["viewOn"] }, { "pipeline", options.GetValue("pipeline", new BsonArray()) } };
-        if (options.TryGetValue("collation", out var collation)) viewOptions.Add("collation", collation);
-        var view = Catalog.Add(database, name, CollectionKind.View, viewOptions);
-        context.OnUndo(() => Catalog.Remove(view));
-        var views = Catalog.Find(database, "system.views") ?? Catalog.Add(database, "system.views", CollectionKind.Collection, new BsonDocument());
-        views.Insert(new BsonDocument("_id", view.Namespace).AddRange(viewOptions));
-        WriteCommand(view, new BsonDocument("create", name).AddRange(viewOptions), context);
-        return view;
-    }
 
     private Collection CreateTimeseries(string database, string name, BsonDocument options, BsonDocument timeseries, WriteContext context)
     {
