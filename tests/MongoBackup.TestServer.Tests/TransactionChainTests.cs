@@ -85,4 +85,27 @@ public class TransactionChainTests
         Assert.Equal(10L, entries[^1]["o"]["count"].AsInt64);
         Assert.Single(entries.Select(e => e["wall"]).Distinct()); // one commit, one wall time (logOplogEntries)
     }
+
+    [Fact]
+    public void Two_9_MB_documents_in_one_transaction_are_two_entries_of_a_chain_each_within_the_oplog_s_limit()
+    {
+        using var target = MongoTarget.Open();
+        var db = target.Client.GetDatabase(MongoTarget.NewDatabaseName("bigtxn"));
+        db.CreateCollection("docs");
+        var docs = db.GetCollection<BsonDocument>("docs");
+        var nine = new string('n', 9 * 1024 * 1024);
+        using (var session = target.Client.StartSession())
+        {
+            session.StartTransaction();
+            docs.InsertOne(session, new BsonDocument { { "_id", 1 }, { "pad", nine } });
+            docs.InsertOne(session, new BsonDocument { { "_id", 2 }, { "pad", nine } });
+            session.CommitTransaction();
+        }
+
+        var entries = target.OplogSince(new BsonDocument("ns", "admin.$cmd"));
+        Assert.Equal(2, entries.Count);
+        Assert.True(entries[0]["o"]["partialTxn"].AsBoolean);
+        Assert.Equal(2L, entries[1]["o"]["count"].AsInt64);
+        Assert.All(entries, e => Assert.InRange(e.ToBson().Length, 9 * 1024 * 1024, 16 * 1024 * 1024 + 16 * 1024));
+    }
 }
