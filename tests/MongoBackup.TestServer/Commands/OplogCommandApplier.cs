@@ -74,7 +74,7 @@ internal sealed class OplogCommandApplier
                 return;
             }
             case "collMod":
-                CatalogCommands.CollMod(new CommandContext(_context.Server, _context.Connection, new BsonDocument(o) { { "$db", db } }, db));
+                CollModCommand.Run(new CommandContext(_context.Server, _context.Connection, new BsonDocument(o) { { "$db", db } }, db));
                 return;
             case "applyOps":
                 ApplyNested(o);
