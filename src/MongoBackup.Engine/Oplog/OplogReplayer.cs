@@ -75,17 +75,20 @@ public sealed class OplogReplayer(IMongoClient client, OplogEntryRewriter rewrit
     private static async Task ApplyCommandAsync(IMongoDatabase admin, BsonDocument entry, CancellationToken ct)
     {
         var o = entry["o"].AsBsonDocument;
-        if (o.GetElement(0).Name == "commitIndexBuild")
+        if (o.GetElement(0).Name is "commitIndexBuild" or "createIndexes")
         {
-            // applyOps does not take the two-phase index build entries: build the committed indexes directly.
+            // applyOps refuses index builds (MongoDB 5.0+: "The createIndexes operation is not supported in applyOps mode",
+            // likewise commitIndexBuild): build the indexes directly, as mongorestore does.
             var db = entry["ns"].AsString.Split('.', 2)[0];
-            var command = new BsonDocument { { "createIndexes", o["commitIndexBuild"] }, { "indexes", o["indexes"] } };
+            var command = o.GetElement(0).Name == "commitIndexBuild"
+                ? new BsonDocument { { "createIndexes", o["commitIndexBuild"] }, { "indexes", o["indexes"] } }
+                : new BsonDocument { { "createIndexes", o["createIndexes"] }, { "indexes", new BsonArray { new BsonDocument(o.Skip(1)) } } };
             await admin.Client.GetDatabase(db).RunCommandAsync<BsonDocument>(command, cancellationToken: ct);
             return;
         }
         try
         {
-            await admin.RunCommandAsync<BsonDocument>(new BsonDocument("applyOps", new BsonArray { entry }), cancellationToken: ct);
+            await admin.RunCommandAsync<BsonDocument>(ApplyOps(new BsonArray { entry }), cancellationToken: ct);
         }
         catch (MongoCommandException e) when (e.Code == 26)
         {
@@ -102,13 +105,19 @@ public sealed class OplogReplayer(IMongoClient client, OplogEntryRewriter rewrit
     {
         try
         {
-            await admin.RunCommandAsync<BsonDocument>(new BsonDocument("applyOps", ops), cancellationToken: ct);
+            await admin.RunCommandAsync<BsonDocument>(ApplyOps(ops), cancellationToken: ct);
         }
         catch (MongoCommandException e)
         {
             throw ReplayFailed(ops, e);
         }
     }
+
+    /// <summary>
+    /// The applyOps command for a batch. The documents were valid when the source wrote them (or were written bypassing
+    /// validation), so they are applied without the target's validator judging them again: applyOps validates unless told not to.
+    /// </summary>
+    private static BsonDocument ApplyOps(BsonArray ops) => new() { { "applyOps", ops }, { "bypassDocumentValidation", true } };
 
     private static MongoBackupException ReplayFailed(BsonArray ops, MongoCommandException e)
     {
