@@ -38,6 +38,8 @@ public static class ErrorIds
     /// <summary>The container or bucket a repository names does not exist.</summary>
     public const string RepositoryNotFound = "MongoBackup.RepositoryNotFound";
     public const string BackupFailed = "MongoBackup.BackupFailed";
+    /// <summary>A catalog change a backup cannot make consistent (a rename inside its scope) happened while it ran; nothing was kept.</summary>
+    public const string CatalogChangedDuringBackup = "MongoBackup.CatalogChangedDuringBackup";
     public const string SnapshotNotFound = "MongoBackup.SnapshotNotFound";
     public const string CorruptFile = "MongoBackup.CorruptFile";
     public const string TargetNotEmpty = "MongoBackup.TargetNotEmpty";
