@@ -49,6 +49,8 @@ public static class ErrorIds
     public const string NoOplog = "MongoBackup.NoOplog";
     public const string NoBaseSnapshot = "MongoBackup.NoBaseSnapshot";
     public const string OutsideRestoreWindow = "MongoBackup.OutsideRestoreWindow";
+    /// <summary>No full snapshot in the repository covers what a point-in-time restore asks for (its databases, collections or namespaces).</summary>
+    public const string ScopeNotCovered = "MongoBackup.ScopeNotCovered";
     public const string WrongEncryptionKey = "MongoBackup.WrongEncryptionKey";
     public const string EncryptionKeyRequired = "MongoBackup.EncryptionKeyRequired";
     /// <summary>A repository lease this run held was taken over by another holder (it expired unrenewed, or was broken).</summary>
