@@ -61,10 +61,9 @@ public static class RestoreWindows
             // A full snapshot no segment covers can still be restored to its own consistency point.
             foreach (var full in bases.Where(f => !covered.Contains(f)))
                 found.Add(Window(full, null, chain));
-            var kept = new List<RestoreWindow>();
-            foreach (var window in found.OrderBy(w => w.From).ThenByDescending(w => w.To).ThenByDescending(w => w.Scope.IsWhole))
-                if (!kept.Any(k => k.Outlasts(window))) kept.Add(window);
-            windows.AddRange(kept);
+            // Of two windows that outlast each other (same span, same scope), the first stays.
+            windows.AddRange(found.Where((window, i) =>
+                !found.Where((other, j) => j != i && other.Outlasts(window) && (!window.Outlasts(other) || j < i)).Any()));
         }
         return windows.OrderBy(w => w.From).ToList();
     }

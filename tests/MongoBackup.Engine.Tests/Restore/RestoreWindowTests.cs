@@ -104,6 +104,15 @@ public sealed class RestoreWindowTests
     }
 
     [Fact]
+    public void Of_two_fulls_consistent_at_the_same_moment_the_one_that_covers_more_opens_the_window()
+    {
+        SnapshotManifest[] history = [Full("b", 100, databases: ["b"]), Full("abc", 100, databases: ["a", "b", "c"]), Slice("s", 100, 300)];
+
+        Assert.Equal("abc", Assert.Single(RestoreWindows.Compute(history)).BaseSnapshot.Id);
+        Assert.Equal("abc", Choose(history, 250, ["a"]).BaseSnapshot.Id);
+    }
+
+    [Fact]
     public void Fulls_of_different_databases_have_a_window_each_and_everything_needs_one_that_took_it_all()
     {
         SnapshotManifest[] history = [Full("a", 100, databases: ["a"]), Full("b", 200, databases: ["b"]), Slice("s", 100, 300)];
