@@ -19,7 +19,9 @@ namespace MongoBackup.Engine.Repository;
 /// <item>a restore with the very same patterns as the scope.</item>
 /// </list>
 /// A restore that names no database, collection or namespace asks for everything: only a scope that takes every
-/// database covers it on its own (see <see cref="Contains"/> for how a point-in-time restore judges it).
+/// database covers it on its own. One that names no database (see <see cref="PinsNoDatabase"/>) asks for something in
+/// every database; a point-in-time restore judges both against the repository's other full snapshots
+/// (RestoreWindows.CoversRestore).
 /// </summary>
 public static class ScopeCoverage
 {
@@ -40,6 +42,13 @@ public static class ScopeCoverage
     /// <summary>A filter that names no database, collection or namespace (it may leave some out): it asks for everything.</summary>
     public static bool IsUnfiltered(NamespaceFilter filter) =>
         filter.Databases.Count == 0 && filter.Collections.Count == 0 && filter.NamespaceInclude.Count == 0;
+
+    /// <summary>
+    /// A filter that names no database: no -Database, no -NamespaceInclude, and only collection names without a
+    /// database part (-Collection orders): what it asks for may be in any database.
+    /// </summary>
+    public static bool PinsNoDatabase(NamespaceFilter filter) =>
+        filter.Databases.Count == 0 && filter.NamespaceInclude.Count == 0 && filter.Collections.All(c => !c.Pattern.Contains('.'));
 
     private static bool TakesEveryDatabase(SnapshotScope scope, NamespaceFilter filter) =>
         scope.Databases.Count == 0 && IsSubset(scope.ExcludeDatabases, filter.ExcludeDatabases) && TakesWholeDatabases(scope, filter);

@@ -1,5 +1,6 @@
 using MongoBackup.Engine.Catalog;
 using MongoBackup.Engine.Oplog;
+using MongoBackup.Engine.Repository;
 using MongoDB.Bson;
 
 namespace MongoBackup.Engine.Restore;
@@ -14,13 +15,15 @@ public static class OplogNamespaceProbe
 {
     private const string BucketsPrefix = "system.buckets.";
 
-    public static async Task<bool> AnyMatchAsync(IAsyncEnumerable<byte[]> entries, NamespaceFilter filter, OplogLimit? limit, CancellationToken ct)
+    /// <param name="scope">What the base snapshot covers: a replay writes nothing outside it.</param>
+    public static async Task<bool> AnyMatchAsync(IAsyncEnumerable<byte[]> entries, NamespaceFilter filter, SnapshotScope scope, OplogLimit? limit,
+        CancellationToken ct)
     {
         await foreach (var raw in entries.WithCancellation(ct))
         {
             using var entry = new RawBsonDocument(raw);
             if (limit is not null && limit.IsBeyond(entry)) return false;
-            if (NamespacesOf(entry).Any(ns => filter.Includes(ns.Database, ns.Collection))) return true;
+            if (NamespacesOf(entry).Any(ns => filter.Includes(ns.Database, ns.Collection) && scope.Covers(ns.Database, ns.Collection))) return true;
         }
         return false;
     }

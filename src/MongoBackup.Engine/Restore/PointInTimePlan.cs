@@ -22,7 +22,7 @@ public sealed record PointInTimePlan(RestoreWindow Window, IReadOnlyList<Planned
         var namespaces = await RestoreRunner.PlanAsync(restore, ct);
         if (namespaces.Count > 0 || request.Restore.NoOplogReplay) return new PointInTimePlan(window, namespaces, false);
         var oplog = OplogOf(request, window, ct);
-        return new PointInTimePlan(window, namespaces, await OplogNamespaceProbe.AnyMatchAsync(oplog, request.Restore.Filter, request.Limit, ct));
+        return new PointInTimePlan(window, namespaces, await OplogNamespaceProbe.AnyMatchAsync(oplog, request.Restore.Filter, window.Scope, request.Limit, ct));
     }
 
     /// <summary>Every entry the restore would replay: the base snapshot's own oplog, then the window's slices.</summary>

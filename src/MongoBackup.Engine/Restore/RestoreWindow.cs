@@ -95,12 +95,13 @@ public static class RestoreWindows
 
     /// <summary>
     /// Whether <paramref name="full"/> can be the base of a restore of <paramref name="filter"/>: its scope covers the
-    /// filter (<see cref="ScopeCoverage.Covers"/>). A filter that names nothing asks for everything the chain's full
-    /// snapshots took up to the moment: a scope that contains each of their scopes covers it.
+    /// filter (<see cref="ScopeCoverage.Covers"/>). A filter that names no database (everything, or -Collection orders)
+    /// asks for it in every database the chain's full snapshots took up to the moment: a scope that contains each of
+    /// their scopes covers it.
     /// </summary>
     public static bool CoversRestore(SnapshotManifest full, NamespaceFilter filter, IEnumerable<SnapshotManifest> snapshots, OplogLimit limit) =>
         ScopeCoverage.Covers(full.EffectiveScope, filter)
-        || ScopeCoverage.IsUnfiltered(filter) && Bases(snapshots)
+        || ScopeCoverage.PinsNoDatabase(filter) && Bases(snapshots)
             .Where(other => SnapshotCatalog.SameSource(other, full) && limit.Reaches(other.ConsistentAt!))
             .All(other => ScopeCoverage.Contains(full.EffectiveScope, other.EffectiveScope));
 

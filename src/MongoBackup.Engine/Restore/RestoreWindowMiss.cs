@@ -25,7 +25,7 @@ internal static class RestoreWindowMiss
             return new MongoBackupException(ErrorIds.ScopeNotCovered,
                 $"Nothing in {repository} can restore {Asked(filter)} as of {at}: no full snapshot covers it. {Scopes(snapshots)}. " +
                 "A restore is based only on a full snapshot that took everything it restores (a backup of some databases does not stand in for a backup of all of them)" +
-                (ScopeCoverage.IsUnfiltered(filter) ? "; name what to restore with -Database, -Collection or -NamespaceInclude." : "."),
+                (ScopeCoverage.PinsNoDatabase(filter) ? "; name the databases to restore with -Database or -NamespaceInclude." : "."),
                 target: repository);
 
         var before = windows.Where(w => w.To < moment).MaxBy(w => w.To);

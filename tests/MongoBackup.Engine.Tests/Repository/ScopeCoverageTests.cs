@@ -81,6 +81,9 @@ public class ScopeCoverageTests
         Assert.False(Covers(Scope(excludeDatabases: ["scratch"])));
         Assert.True(ScopeCoverage.IsUnfiltered(new NamespaceFilter(excludeCollections: ["tmp"])));
         Assert.False(ScopeCoverage.IsUnfiltered(new NamespaceFilter(databases: ["a"])));
+        Assert.True(ScopeCoverage.PinsNoDatabase(new NamespaceFilter(collections: ["orders"])));
+        Assert.False(ScopeCoverage.PinsNoDatabase(new NamespaceFilter(collections: ["shop.orders"])));
+        Assert.False(ScopeCoverage.PinsNoDatabase(new NamespaceFilter(namespaceInclude: ["shop.*"])));
     }
 
     [Fact]

@@ -98,6 +98,8 @@ public sealed class RestoreWindowTests
         Assert.Equal("abc", Choose(history, 250, ["a"]).BaseSnapshot.Id);
         Assert.Equal("b", Choose(history, 250, ["b"]).BaseSnapshot.Id);
         Assert.Equal("abc", Choose(history, 250).BaseSnapshot.Id); // everything: what the chain took up to then
+        Assert.Equal("abc", RestoreWindows.Choose(history, OplogLimit.AtClusterTime(new OplogTimestamp(250, 1)),
+            new NamespaceFilter(collections: ["items"]), "repo").BaseSnapshot.Id); // items in every database the chain took
         var error = Refused(history, 250, ["d"]);
         Assert.Equal(ErrorIds.ScopeNotCovered, error.ErrorId);
         Assert.Contains("databases a, b, c (abc); databases b (b)", error.Message);
