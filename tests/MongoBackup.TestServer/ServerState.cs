@@ -12,9 +12,11 @@ internal sealed class ServerState
     public ServerState(TestServerOptions options)
     {
         Options = options;
+        Parameters = ServerParameters.FromStartup(options.Parameters);
         Catalog = new Catalog();
         CatalogWriter = new CatalogWriter(Catalog);
         DocumentWriter = new DocumentWriter(CatalogWriter);
+        CatalogWriter.Views = new ViewDefinitions(CatalogWriter, DocumentWriter);
         if (options.ReplicaSetName != null)
         {
             Oplog = new ReplicationLog(Catalog, options.OplogSizeMB);
@@ -24,6 +26,7 @@ internal sealed class ServerState
     }
 
     public TestServerOptions Options { get; }
+    public ServerParameters Parameters { get; }
     public int Port { get; set; }
     public Catalog Catalog { get; }
     public CatalogWriter CatalogWriter { get; }
@@ -31,6 +34,8 @@ internal sealed class ServerState
     public ReplicationLog? Oplog { get; }
     public CursorRegistry Cursors { get; } = new();
     public TransactionRegistry Transactions { get; } = new();
+    public TransactionLog TransactionLog => _transactionLog ??= new TransactionLog(Oplog, Catalog, Parameters);
+    private TransactionLog? _transactionLog;
     public DateTime StartedAt { get; } = DateTime.UtcNow;
     public ObjectId ProcessId { get; } = ObjectId.GenerateNewId();
     public ObjectId ElectionId { get; } = new("7fffffff0000000000000001");

@@ -25,7 +25,7 @@ public sealed class ContinuousOplogCapture(IEngineObserver observer)
             throw new MongoBackupException(ErrorIds.NoOplog, $"{request.Slice.Connection.DisplayName} is a standalone server: it has no oplog to capture.");
 
         var closed = new List<SnapshotManifest>();
-        var last = await OplogSliceRunner.FindChainEndAsync(request.Slice.Repository, topology, ct);
+        var last = await SliceChainEnd.FindAsync(request.Slice.Repository, topology, observer, ct);
         // Null only between closing one slice and opening the next, so a Ctrl+C there never closes a slice twice.
         OpenSlice? slice = await StartSliceAsync(client, request, topology, last, ct);
         var position = OplogPosition.Resume(last, slice.Gap);

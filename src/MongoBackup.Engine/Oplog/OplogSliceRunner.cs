@@ -11,8 +11,8 @@ using MongoDB.Driver;
 namespace MongoBackup.Engine.Oplog;
 
 /// <summary>
-/// Saves one oplog slice: every entry after the point where the repository's chain ends (the newest slice's
-/// end, or the newest full snapshot's consistency point) up to the newest entry now. Meant to run from a
+/// Saves one oplog slice: every entry after the point where the repository's chain ends (see
+/// <see cref="SliceChainEnd"/>) up to the newest entry now. Meant to run from a
 /// scheduler every few minutes. When the server's oplog has already rolled past the chain's end, the slice
 /// records the lost span as a gap and a warning says so.
 /// </summary>
@@ -28,7 +28,7 @@ public sealed class OplogSliceRunner(IEngineObserver observer)
             throw new MongoBackupException(ErrorIds.NoOplog,
                 $"{request.Connection.DisplayName} is a standalone server: it has no oplog to back up. Oplog backups need a replica set (a single-node one will do).");
 
-        var chainEnd = await FindChainEndAsync(request.Repository, topology, ct);
+        var chainEnd = await SliceChainEnd.FindAsync(request.Repository, topology, observer, ct);
         var oplog = new OplogSource(client);
         var newest = await oplog.NewestAsync(ct);
         if (newest is not { } upTo || upTo <= chainEnd)
@@ -77,21 +77,6 @@ public sealed class OplogSliceRunner(IEngineObserver observer)
             if (e is OperationCanceledException or MongoBackupException) throw;
             throw DriverErrors.Describe(e, client) ?? new MongoBackupException(ErrorIds.BackupFailed, $"The oplog backup failed: {e.Message}", e);
         }
-    }
-
-    /// <summary>Where the next slice starts: the newest slice's end, or else the newest full snapshot's consistency point.</summary>
-    public static async Task<OplogTimestamp> FindChainEndAsync(ISnapshotRepository repository, ServerTopology topology, CancellationToken ct)
-    {
-        var snapshots = (await SnapshotCatalog.LoadCompleteAsync(repository, ct))
-            .Where(s => s.Source.ReplicaSetName == topology.ReplicaSetName)
-            .ToList();
-        var sliceEnd = snapshots.Where(s => s.Kind == SnapshotKind.Oplog && s.OplogEnd is not null).Select(s => s.OplogEnd!.Value).DefaultIfEmpty().Max();
-        if (sliceEnd != default) return sliceEnd;
-        var fullEnd = snapshots.Where(s => s.Kind == SnapshotKind.Full && s.ConsistentAt is not null).Select(s => s.ConsistentAt!.Timestamp).DefaultIfEmpty().Max();
-        if (fullEnd != default) return fullEnd;
-        throw new MongoBackupException(ErrorIds.NoBaseSnapshot,
-            $"{repository.Location} holds no full snapshot of replica set '{topology.ReplicaSetName}' to continue from: run Backup-MongoDatabase first.",
-            target: repository.Location);
     }
 
     private sealed class EntryRange

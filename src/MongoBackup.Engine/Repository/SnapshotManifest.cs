@@ -32,7 +32,12 @@ public sealed class SnapshotManifest
     /// <summary>The cluster time the data is consistent at once the saved oplog is replayed; null for a standalone.</summary>
     public ConsistencyPoint? ConsistentAt { get; set; }
     public bool PointInTimeConsistent { get; set; }
+    /// <summary>
+    /// The first entry the snapshot's oplog file holds (inclusive). For a full snapshot, where its copy started: noted
+    /// before the catalog was listed, moved back to the first entry of the oldest transaction then open.
+    /// </summary>
     public OplogTimestamp? OplogStart { get; set; }
+    /// <summary>The last entry the snapshot's oplog file holds (inclusive).</summary>
     public OplogTimestamp? OplogEnd { get; set; }
 
     /// <summary>For an oplog slice: where the previous slice ended, so gaps between slices can be seen.</summary>

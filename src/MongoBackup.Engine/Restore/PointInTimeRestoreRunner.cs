@@ -32,7 +32,7 @@ public sealed class PointInTimeRestoreRunner(IEngineObserver observer)
     public static async Task<RestoreWindow> PlanAsync(PointInTimeRestoreRequest request, CancellationToken ct)
     {
         var snapshots = await SnapshotCatalog.LoadCompleteAsync(request.Repository, ct);
-        return RestoreWindows.Choose(snapshots, request.Limit, request.Repository.Location);
+        return RestoreWindows.Choose(snapshots, request.Limit, request.Restore.Filter, request.Repository.Location);
     }
 
     public async Task<PointInTimeOutcome> RunAsync(PointInTimeRestoreRequest request, CancellationToken ct)

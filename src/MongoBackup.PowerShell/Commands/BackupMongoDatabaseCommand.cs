@@ -54,6 +54,10 @@ public sealed class BackupMongoDatabaseCommand : MongoEncryptedConnectionCmdlet
     [Parameter]
     public Hashtable? Tag { get; set; }
 
+    /// <summary>Keep this snapshot out of the backup chain (as dbatools' Backup-DbaDatabase -CopyOnly): an ad-hoc copy.</summary>
+    [Parameter]
+    public SwitchParameter CopyOnly { get; set; }
+
     protected override void ProcessRecord() => RunCommand(() =>
     {
         var whatIf = IsWhatIf();
@@ -67,6 +71,7 @@ public sealed class BackupMongoDatabaseCommand : MongoEncryptedConnectionCmdlet
             IncludeUsersAndRoles = IncludeUsersAndRoles.IsPresent,
             Tags = TagArguments.ToDictionary(Tag),
             Encryption = EncryptionKeys,
+            CopyOnly = CopyOnly.IsPresent,
         };
 
         if (whatIf)

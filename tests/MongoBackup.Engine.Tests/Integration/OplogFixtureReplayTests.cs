@@ -13,7 +13,9 @@ namespace MongoBackup.Engine.Tests.Integration;
 /// <summary>
 /// Every oplog MongoDB's tools recorded (inserts, vectored inserts, updates, deletes, index builds, collMod, drops,
 /// transactions, no-ops) replays through the point-in-time path (rewriting, batching into applyOps) to the same state
-/// as applying each entry by itself. Two fresh in-memory servers, so the fixtures' fixed names cannot collide.
+/// as applying each entry by itself. Two fresh in-memory servers, so the fixtures' fixed names cannot collide. The
+/// collections an oplog writes to without creating them are created first in both, as the restored snapshot would hold
+/// them: applyOps does not create the collection an insert names (MongoDB fails it with NamespaceNotFound).
 /// </summary>
 public sealed class OplogFixtureReplayTests
 {
@@ -37,6 +39,12 @@ public sealed class OplogFixtureReplayTests
         using var directClient = new MongoClient(direct.ConnectionString);
         using var replayClient = new MongoClient(replayed.ConnectionString);
 
+        foreach (var ns in WrittenButNotCreated(entries.Select(e => BsonSerializer.Deserialize<BsonDocument>(e))))
+        {
+            var (db, collection) = (ns.Split('.', 2)[0], ns.Split('.', 2)[1]);
+            await directClient.GetDatabase(db).CreateCollectionAsync(collection);
+            await replayClient.GetDatabase(db).CreateCollectionAsync(collection);
+        }
         foreach (var entry in entries) await ApplyAloneAsync(directClient, BsonSerializer.Deserialize<BsonDocument>(entry));
         var outcome = await ReplayHarness.ReplayAsync(replayClient, ReplayHarness.ToAsync(entries), NamespaceFilter.Everything, NamespaceMap.Identity);
 
@@ -45,6 +53,33 @@ public sealed class OplogFixtureReplayTests
         foreach (var database in await UserDatabasesAsync(directClient))
             (await DatabaseState.CaptureAsync(directClient, database)).AssertSameAs(await DatabaseState.CaptureAsync(replayClient, database));
         Assert.Equal(await UserDatabasesAsync(directClient), await UserDatabasesAsync(replayClient));
+    }
+
+    /// <summary>The user namespaces the entries insert, update or delete in without an earlier entry creating them.</summary>
+    private static List<string> WrittenButNotCreated(IEnumerable<BsonDocument> entries)
+    {
+        var created = new HashSet<string>();
+        var missing = new List<string>();
+        void Visit(BsonDocument entry)
+        {
+            var ns = entry.GetValue("ns", "").AsString;
+            var db = ns.Split('.', 2)[0];
+            if (db is "local" or "config" or "admin" || entry.GetValue("op", "").AsString is "n") return;
+            if (entry["op"] != "c")
+            {
+                if (created.Add(ns)) missing.Add(ns);
+                return;
+            }
+            var o = entry["o"].AsBsonDocument;
+            switch (o.GetElement(0).Name)
+            {
+                case "create": created.Add(db + "." + o["create"].AsString); break;
+                case "renameCollection": created.Add(o["to"].AsString); break;
+                case "applyOps": foreach (var inner in o["applyOps"].AsBsonArray) Visit(inner.AsBsonDocument); break;
+            }
+        }
+        foreach (var entry in entries) Visit(entry);
+        return missing;
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using MongoBackup.Engine.Connection;
+using MongoBackup.Engine.Events;
 using MongoBackup.Engine.Oplog;
 using MongoBackup.Engine.Repository;
 using MongoDB.Bson;
@@ -56,7 +57,7 @@ public sealed class HandWrittenSlices(ISnapshotRepository repository, Connection
     public async Task<SnapshotManifest> WriteAsync(IEnumerable<BsonDocument> entries)
     {
         var topology = await TopologyAsync();
-        var previous = await OplogSliceRunner.FindChainEndAsync(repository, topology, CancellationToken.None);
+        var previous = await SliceChainEnd.FindAsync(repository, topology, NullObserver.Instance, CancellationToken.None);
         await using var slice = await OpenSlice.StartAsync(new OplogSliceRequest { Connection = connection, Repository = repository },
             topology, previous, gap: null, CancellationToken.None);
         foreach (var entry in entries)
@@ -68,7 +69,7 @@ public sealed class HandWrittenSlices(ISnapshotRepository repository, Connection
     }
 
     private async Task<OplogTimestamp> ChainEndAsync() =>
-        await OplogSliceRunner.FindChainEndAsync(repository, await TopologyAsync(), CancellationToken.None);
+        await SliceChainEnd.FindAsync(repository, await TopologyAsync(), NullObserver.Instance, CancellationToken.None);
 
     private async Task<ServerTopology> TopologyAsync() =>
         await ServerTopology.DiscoverAsync(MongoClientFactory.Create(connection), CancellationToken.None);

@@ -27,7 +27,7 @@ internal sealed class CommandContext
     /// Where this command's writes go: its transaction, or straight to storage and the oplog. Resolved once per command,
     /// because resolving a startTransaction command starts the transaction.
     /// </summary>
-    public WriteContext Writes => _writes ??= Server.Transactions.ForCommand(Body)?.Context ?? Server.PlainWrites;
+    public WriteContext Writes => _writes ??= Server.Transactions.ForCommand(Body, Connection)?.Context ?? Server.PlainWrites;
 
     /// <summary>The collection name given as the command's value ({find: "c"}).</summary>
     public string CollectionName()

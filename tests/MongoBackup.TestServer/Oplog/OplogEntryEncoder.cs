@@ -82,6 +82,9 @@ internal readonly struct EncodedOplogEntry
 
     public byte[] Bytes { get; }
     public ReadOnlyMemory<byte> SharedDocument { get; }
+
+    /// <summary>The size of the entry as stored, with the shared document in place of its {} placeholder.</summary>
+    public long Size => SharedDocument.IsEmpty ? Bytes.Length : Bytes.Length - 5L + SharedDocument.Length;
     public int DocumentOffset { get; }
 
     public void Stamp(BsonTimestamp ts, DateTime wall)

@@ -39,7 +39,8 @@ internal sealed class DocumentWriter
         if (bytes.Length > MaxDocumentBytes)
             throw new CommandFailure(10334, "BSONObjectTooLarge", $"object to insert too large. size in bytes: {bytes.Length}, max size: {MaxDocumentBytes}");
         var recordId = collection.Insert(stored, bytes, id);
-        context.OnUndo(() => collection.Delete(recordId, stored));
+        if (collection.Name == ViewDefinitions.CollectionName) ViewDefinitions.Follow(_catalogWriter.Catalog, null, stored);
+        context.OnUndo(() => collection.Delete(recordId, stored), () => collection.Restore(recordId, stored));
         // The oplog entry shows the stored bytes themselves (it may embed them rather than copy), read before a cap can drop them.
         var logged = collection.Records.Get(recordId);
         if (collection.IsCapped) EnforceCap(collection);
@@ -73,7 +74,8 @@ internal sealed class DocumentWriter
             throw new CommandFailure(66, "ImmutableField",
                 "Performing an update on the path '_id' would modify the immutable field '_id'");
         collection.Replace(recordId, before, after, afterBytes);
-        context.OnUndo(() => collection.Replace(recordId, after, before));
+        if (collection.Name == ViewDefinitions.CollectionName) ViewDefinitions.Follow(_catalogWriter.Catalog, before, after);
+        context.OnUndo(() => collection.Replace(recordId, after, before), () => collection.Replace(recordId, before, after));
         // A replacement logs the stored bytes themselves, not a second serialization of the document.
         var o = diff ?? new StoredBsonDocument(collection.Records.Get(recordId));
         context.Log(collection.Database, new BsonDocument
@@ -87,7 +89,8 @@ internal sealed class DocumentWriter
     {
         RejectViewWrite(collection);
         collection.Delete(recordId, document);
-        context.OnUndo(() => collection.Restore(recordId, document));
+        if (collection.Name == ViewDefinitions.CollectionName) ViewDefinitions.Follow(_catalogWriter.Catalog, document, null);
+        context.OnUndo(() => collection.Restore(recordId, document), () => collection.Delete(recordId, document));
         context.Log(collection.Database, new BsonDocument
         {
             { "op", "d" }, { "ns", collection.Namespace }, { "ui", collection.UuidValue },

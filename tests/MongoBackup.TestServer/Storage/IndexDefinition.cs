@@ -63,7 +63,7 @@ internal sealed class IndexDefinition
         if (_uniqueKeys == null) return;
         foreach (var key in KeysOf(document))
             if (_uniqueKeys.TryGetValue(key, out var holder) && holder != recordId)
-                throw DuplicateKeyMessage.Failure(ns, Name, Key.Names.Zip(key.Values, (f, v) => (f, v)).ToList());
+                throw DuplicateKeyMessage.Failure(ns, Name, Key.Names.Zip(key.Values, (f, v) => (f, v)).ToList(), Key);
     }
 
     public void Add(BsonDocument document, long recordId)

@@ -4,21 +4,23 @@ using MongoDB.Bson;
 namespace MongoBackup.TestServer.Storage;
 
 /// <summary>
-/// Where the effects of one write go: its oplog entries to <see cref="Sink"/>, and (inside a transaction)
-/// the actions that would take it back to <see cref="Undo"/>, run in reverse order on abort.
+/// Where the effects of one write go: its oplog entries to <see cref="Sink"/>, and (inside a transaction) the steps
+/// that take it back (run in reverse order on abort, or at prepare to hide the writes) and, for document writes, do it
+/// again (run in order when a prepared transaction commits).
 /// </summary>
 internal sealed class WriteContext
 {
-    public WriteContext(IOplogSink sink, List<Action>? undo = null)
+    public WriteContext(IOplogSink sink, List<WriteStep>? steps = null)
     {
         Sink = sink;
-        Undo = undo;
+        Steps = steps;
     }
 
     public IOplogSink Sink { get; }
-    public List<Action>? Undo { get; }
+    public List<WriteStep>? Steps { get; }
 
-    public void OnUndo(Action action) => Undo?.Add(action);
+    /// <summary>Records how to take a write back and, when it can be, how to do it again; nothing outside transactions.</summary>
+    public void OnUndo(Action undo, Action? redo = null) => Steps?.Add(new WriteStep(undo, redo));
 
     /// <summary>Sends an oplog entry, except for writes to the "local" database, which MongoDB never replicates.</summary>
     public void Log(string database, BsonDocument entry)
@@ -32,3 +34,6 @@ internal sealed class WriteContext
         if (collection.Database != "local") Sink.WriteInsert(collection, document);
     }
 }
+
+/// <summary>One write of a transaction: how to take it back, and (null for catalog changes) how to do it again.</summary>
+internal readonly record struct WriteStep(Action Undo, Action? Redo);

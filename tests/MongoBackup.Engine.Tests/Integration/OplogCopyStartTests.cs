@@ -1,0 +1,112 @@
+using MongoBackup.Engine.Catalog;
+using MongoBackup.Engine.Connection;
+using MongoBackup.Engine.Dump;
+using MongoBackup.Engine.Repository;
+using MongoBackup.TestServer;
+using MongoDB.Bson;
+using MongoDB.Driver;
+
+namespace MongoBackup.Engine.Tests.Integration;
+
+/// <summary>
+/// Where a full backup's oplog copy starts, and the rollover check that guards it. Each test runs on its own in-memory
+/// server: one needs an oplog small enough to roll over on demand, the other writes a config.transactions record,
+/// which a real server keeps to itself.
+/// </summary>
+public sealed class OplogCopyStartTests : IDisposable
+{
+    private readonly MongoTestServer _server = MongoTestServer.Start(new TestServerOptions { ReplicaSetName = "rs0", OplogSizeMB = 1, Log = TextWriter.Null });
+    private readonly TempFolder _folder = new();
+    private ConnectionSettings Connection => new() { ConnectionString = _server.ConnectionString };
+
+    public void Dispose()
+    {
+        _server.Dispose();
+        _folder.Dispose();
+    }
+
+    [Fact]
+    public async Task The_copy_starts_at_the_first_entry_of_the_oldest_transaction_still_open()
+    {
+        using var client = new MongoClient(_server.ConnectionString);
+        var items = client.GetDatabase("app").GetCollection<BsonDocument>("items");
+        using var session = await client.StartSessionAsync();
+        // Stands in for the first entry of a large transaction (a partialTxn entry MongoDB writes before the commit).
+        await items.InsertOneAsync(session, new BsonDocument("_id", "first of the transaction"));
+        var transactionStart = OplogTimestamp.FromBsonTimestamp(session.OperationTime);
+        await items.InsertManyAsync(session, Enumerable.Range(0, 20).Select(i => new BsonDocument("_id", i)));
+        // The record MongoDB keeps for a transaction still open (session_txn_record.idl: state, startOpTime), as
+        // mongodump's getOplogCopyStartTime reads it; committed ones and other sessions' finished ones are passed over.
+        var transactions = client.GetDatabase("config").GetCollection<BsonDocument>("transactions");
+        await transactions.InsertManyAsync(
+        [
+            TransactionRecord("committed", new OplogTimestamp(transactionStart.Seconds - 5, 1)),
+            TransactionRecord("inProgress", transactionStart),
+            TransactionRecord("prepared", new OplogTimestamp(transactionStart.Seconds, transactionStart.Increment + 3)),
+        ]);
+        var newestBefore = OplogTimestamp.FromBsonTimestamp(session.OperationTime);
+
+        var manifest = await new BackupRunner(new RecordingObserver()).RunAsync(new BackupRequest
+        {
+            Connection = Connection, Repository = new FolderRepository(_folder.Path), Filter = new NamespaceFilter(databases: ["app"]),
+        }, CancellationToken.None);
+
+        Assert.Equal(transactionStart, manifest.OplogStart);
+        Assert.True(transactionStart < newestBefore);
+        // Every entry from the transaction's first on: its own, the 20 inserts, and the three records.
+        Assert.True(manifest.OplogEntries >= 24, $"{manifest.OplogEntries} oplog entries saved");
+    }
+
+    [Fact]
+    public async Task Without_an_open_transaction_the_copy_starts_at_the_newest_entry_before_the_listing()
+    {
+        using var client = new MongoClient(_server.ConnectionString);
+        using var session = await client.StartSessionAsync();
+        await client.GetDatabase("app").GetCollection<BsonDocument>("items").InsertOneAsync(session, new BsonDocument("_id", 1));
+        var newest = OplogTimestamp.FromBsonTimestamp(session.OperationTime);
+
+        var manifest = await new BackupRunner(new RecordingObserver()).RunAsync(new BackupRequest
+        {
+            Connection = Connection, Repository = new FolderRepository(_folder.Path), Filter = new NamespaceFilter(databases: ["app"]),
+        }, CancellationToken.None);
+
+        Assert.Equal(newest, manifest.OplogStart);
+        Assert.Equal(1, manifest.OplogEntries); // the start entry itself: the copy includes it, as mongodump's does
+    }
+
+    [Fact]
+    public async Task An_oplog_that_rolls_past_the_start_while_the_backup_runs_fails_it_and_keeps_nothing()
+    {
+        using var client = new MongoClient(_server.ConnectionString);
+        var events = client.GetDatabase("app").GetCollection<BsonDocument>("events");
+        await events.InsertOneAsync(new BsonDocument("_id", -1));
+        var repository = new FolderRepository(_folder.Path);
+        var pad = new string('x', 10_000);
+        var runner = new BackupRunner(new RecordingObserver())
+        {
+            // About 3 MB of writes through a 1 MB oplog once the start is noted: the start entry rolls out.
+            CatalogListed = async ct =>
+            {
+                for (var i = 0; i < 300; i++) await events.InsertOneAsync(new BsonDocument { { "_id", i }, { "pad", pad } }, cancellationToken: ct);
+            },
+        };
+
+        var error = await Assert.ThrowsAsync<MongoBackupException>(() => runner.RunAsync(new BackupRequest
+        {
+            Connection = Connection, Repository = repository, Filter = new NamespaceFilter(databases: ["app"]),
+        }, CancellationToken.None));
+
+        Assert.Equal(ErrorIds.BackupFailed, error.ErrorId);
+        Assert.Contains("rolled over during the backup", error.Message);
+        Assert.Empty(await SnapshotCatalog.LoadCompleteAsync(repository, CancellationToken.None));
+    }
+
+    private static BsonDocument TransactionRecord(string state, OplogTimestamp start) => new()
+    {
+        { "_id", new BsonDocument("id", new BsonBinaryData(Guid.NewGuid(), GuidRepresentation.Standard)) },
+        { "txnNum", 1L },
+        { "state", state },
+        { "startOpTime", new BsonDocument { { "ts", start.ToBsonTimestamp() }, { "t", 1L } } },
+        { "lastWriteOpTime", new BsonDocument { { "ts", start.ToBsonTimestamp() }, { "t", 1L } } },
+    };
+}
