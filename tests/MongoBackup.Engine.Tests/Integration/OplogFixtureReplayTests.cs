@@ -39,14 +39,10 @@ public sealed class OplogFixtureReplayTests
         using var directClient = new MongoClient(direct.ConnectionString);
         using var replayClient = new MongoClient(replayed.ConnectionString);
 
-        foreach (var ns in WrittenButNotCreated(entries.Select(e => BsonSerializer.Deserialize<BsonDocument>(e))))
-        {
-            var (db, collection) = (ns.Split('.', 2)[0], ns.Split('.', 2)[1]);
-            await directClient.GetDatabase(db).CreateCollectionAsync(collection);
-            await replayClient.GetDatabase(db).CreateCollectionAsync(collection);
-        }
+        var held = WrittenButNotCreated(entries.Select(e => BsonSerializer.Deserialize<BsonDocument>(e)));
+        foreach (var ns in held) await directClient.GetDatabase(ns.Split('.', 2)[0]).CreateCollectionAsync(ns.Split('.', 2)[1]);
         foreach (var entry in entries) await ApplyAloneAsync(directClient, BsonSerializer.Deserialize<BsonDocument>(entry));
-        var outcome = await ReplayHarness.ReplayAsync(replayClient, ReplayHarness.ToAsync(entries), NamespaceFilter.Everything, NamespaceMap.Identity);
+        var outcome = await ReplayHarness.ReplayAsync(replayClient, ReplayHarness.ToAsync(entries), NamespaceFilter.Everything, NamespaceMap.Identity, held);
 
         Assert.Null(outcome.Error);
         Assert.Equal(entries.Count, outcome.Read);
@@ -55,7 +51,10 @@ public sealed class OplogFixtureReplayTests
         Assert.Equal(await UserDatabasesAsync(directClient), await UserDatabasesAsync(replayClient));
     }
 
-    /// <summary>The user namespaces the entries insert, update or delete in without an earlier entry creating them.</summary>
+    /// <summary>
+    /// The user namespaces the entries write to, or name in a command, without an earlier entry creating them: they
+    /// existed before the oplog begins, as the dump the oplog belongs to would hold them.
+    /// </summary>
     private static List<string> WrittenButNotCreated(IEnumerable<BsonDocument> entries)
     {
         var created = new HashSet<string>();
@@ -71,11 +70,20 @@ public sealed class OplogFixtureReplayTests
                 return;
             }
             var o = entry["o"].AsBsonDocument;
-            switch (o.GetElement(0).Name)
+            var command = o.GetElement(0);
+            switch (command.Name)
             {
                 case "create": created.Add(db + "." + o["create"].AsString); break;
-                case "renameCollection": created.Add(o["to"].AsString); break;
+                case "renameCollection":
+                    if (created.Add(command.Value.AsString)) missing.Add(command.Value.AsString);
+                    created.Add(o["to"].AsString);
+                    break;
                 case "applyOps": foreach (var inner in o["applyOps"].AsBsonArray) Visit(inner.AsBsonDocument); break;
+                case "dropDatabase" or "collMod": break; // a collMod of an index built before the oplog begins needs the dump's indexes
+                default:
+                    if (command.Value is BsonString { Value: var name } && !name.StartsWith("system.", StringComparison.Ordinal) && created.Add(db + "." + name))
+                        missing.Add(db + "." + name);
+                    break;
             }
         }
         foreach (var entry in entries) Visit(entry);
@@ -102,8 +110,7 @@ public sealed class OplogFixtureReplayTests
             await client.GetDatabase(db).RunCommandAsync<BsonDocument>(new BsonDocument { { "createIndexes", o[command] }, { "indexes", specs } });
             return;
         }
-        var alone = entry.DeepClone().AsBsonDocument;
-        alone.Remove("ui");
+        var alone = WithoutUuids(entry);
         try
         {
             await client.GetDatabase("admin").RunCommandAsync<BsonDocument>(new BsonDocument { { "applyOps", new BsonArray { alone } }, { "bypassDocumentValidation", true } });
@@ -112,6 +119,16 @@ public sealed class OplogFixtureReplayTests
         {
             // A command on a collection the target does not have changes nothing.
         }
+    }
+
+    /// <summary>The entry without its collection UUIDs (those of an applyOps' operations too): they name the source's collections.</summary>
+    private static BsonDocument WithoutUuids(BsonDocument entry)
+    {
+        var copy = entry.DeepClone().AsBsonDocument;
+        copy.Remove("ui");
+        if (copy["op"] == "c" && copy["o"].AsBsonDocument.GetValue("applyOps", BsonNull.Value) is BsonArray inner)
+            copy["o"]["applyOps"] = new BsonArray(inner.Select(op => WithoutUuids(op.AsBsonDocument)));
+        return copy;
     }
 
     private static async Task<List<string>> UserDatabasesAsync(IMongoClient client) =>

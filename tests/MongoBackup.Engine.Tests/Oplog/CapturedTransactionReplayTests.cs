@@ -22,7 +22,7 @@ public sealed class CapturedTransactionReplayTests(MongoServerFixture server)
     {
         var captured = CapturedTransaction.Get(file, name);
         var prefix = TestDatabases.NewName("txn") + "_";
-        await ReplayHarness.ReplayAsync(server.Client, captured.Entries, new NamespaceMap().Add("*.*", prefix + "*.*"));
+        await ReplayHarness.ReplayAsync(server.Client, captured.Entries, new NamespaceMap().Add("*.*", prefix + "*.*"), Written(captured));
 
         var (ns, expected) = Expected(captured);
         var restored = await ReplayHarness.DocumentsAsync(server.Client, prefix + ns);
@@ -51,7 +51,7 @@ public sealed class CapturedTransactionReplayTests(MongoServerFixture server)
         [
             new OplogSegment("snapshot", ReplayHarness.ToAsync(snapshotOplog.Select(e => e.ToBson()))),
             new OplogSegment("slices", ReplayHarness.ToAsync(slices.Select(e => e.ToBson()))) { After = consistentAt, Limit = cut },
-        ], ReplayCoverage.Everything, new NamespaceMap().Add("*.*", prefix + "*.*"));
+        ], ReplayCoverage.Everything, new NamespaceMap().Add("*.*", prefix + "*.*"), Written(chain));
 
         var restored = await ReplayHarness.DocumentsAsync(server.Client, prefix + chain.Namespace);
         Assert.Null(outcome.Error);
@@ -59,6 +59,10 @@ public sealed class CapturedTransactionReplayTests(MongoServerFixture server)
         Assert.Equal(commitInRange ? new long[] { 0, 3 } : [0, 0], outcome.AppliedBySegment);
         Assert.Equal(commitInRange ? 0 : 1, outcome.OpenTransactions.Count);
     }
+
+    /// <summary>The namespaces the case writes: the collections the restore's dump would hold.</summary>
+    private static IEnumerable<string> Written(CapturedTransaction captured) =>
+        captured.Entries.SelectMany(OplogNamespaceProbe.NamespacesOf).Select(ns => ns.Database + "." + ns.Collection).Distinct();
 
     /// <summary>
     /// The capture's postimage; the one case recorded without one (a retryable write's vectored insert, multiOpType 1,

@@ -85,7 +85,7 @@ public sealed class ReplayAcrossSlicesTests(MongoServerFixture server) : IDispos
         using var watched = new MongoClient(settings);
         var target = TestDatabases.NewName("big_r");
         await ReplayHarness.ReplayAsync(watched, SliceEntries.ReadAsync(_scenario.Repository, [last], null, CancellationToken.None),
-            new NamespaceFilter(databases: [database]), new NamespaceMap().AddDatabaseRename(database, target));
+            new NamespaceFilter(databases: [database]), new NamespaceMap().AddDatabaseRename(database, target), [$"{database}.items"]);
         Assert.NotEmpty(sizes);
         Assert.All(sizes, size => Assert.True(size <= 16 * 1024 * 1024 + 16 * 1024, $"an applyOps command of {size} bytes"));
         Assert.Equal(3, await watched.GetDatabase(target).GetCollection<BsonDocument>("items").CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty));

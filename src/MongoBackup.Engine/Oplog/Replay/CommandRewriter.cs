@@ -46,10 +46,13 @@ public sealed class CommandRewriter(ReplayCoverage coverage, NamespaceMap map, R
         };
     }
 
-    /// <summary>A covered collection's own command (its first field names it): applied to its renamed name.</summary>
+    /// <summary>
+    /// A covered collection's own command (its first field names it): applied to its renamed name. Only a create is
+    /// sent for a collection the restore does not hold: any other would change a collection of the target's own, or none.
+    /// </summary>
     private Rewritten Send(BsonDocument entry, string database, BsonDocument o, string command, Action<string> track, Action<BsonDocument>? adjust = null)
     {
-        if (Owner(database, o[command]) is not { } ns) return Rewritten.Nothing;
+        if (Owner(database, o[command]) is not { } ns || (command != "create" && !state.IsHeld(ns))) return Rewritten.Nothing;
         var (targetDb, targetCollection) = map.MapStored(database, o[command].AsString);
         var body = o.DeepClone().AsBsonDocument;
         body[command] = targetCollection;
@@ -58,10 +61,10 @@ public sealed class CommandRewriter(ReplayCoverage coverage, NamespaceMap map, R
         return Rewritten.Send(CommandEntry(entry, targetDb, body));
     }
 
-    /// <summary>A covered collection's command that changes only the replay's state (an index to build later).</summary>
+    /// <summary>A held collection's command that changes only the replay's state (an index to build later).</summary>
     private Rewritten OnCollection(string database, BsonDocument o, string command, Action<string> record)
     {
-        if (Owner(database, o[command]) is not { } ns) return Rewritten.Nothing;
+        if (Owner(database, o[command]) is not { } ns || !state.IsHeld(ns)) return Rewritten.Nothing;
         record(ns);
         return Rewritten.RecordedOnly;
     }
@@ -81,7 +84,7 @@ public sealed class CommandRewriter(ReplayCoverage coverage, NamespaceMap map, R
     /// </summary>
     private Rewritten CollMod(BsonDocument entry, string database, BsonDocument o)
     {
-        if (Owner(database, o["collMod"]) is not { } ns) return Rewritten.Nothing;
+        if (Owner(database, o["collMod"]) is not { } ns || !state.IsHeld(ns)) return Rewritten.Nothing;
         if (o.GetValue("index", BsonNull.Value) is BsonDocument index) state.Indexes.Modify(ns, index);
         var rest = new BsonDocument(o.Where(e => e.Name is not ("index" or "noPadding" or "usePowerOf2Sizes")));
         if (rest.ElementCount == 1) return Rewritten.RecordedOnly;

@@ -53,15 +53,20 @@ public sealed class OplogEntryRewriter
         }
         if (OplogForms.IsServerDatabase(database)) return Rewritten.Nothing;
         if (collection == SystemCollections.Views)
-            return _views.Rewrite(entry, database) is { } view ? Rewritten.Send(StripSourceFields(view)) : Rewritten.Nothing;
+            return _views.Rewrite(entry, database);
         if (SystemCollections.IsServerOwned(collection)) return Rewritten.Nothing;
         var owner = database + "." + SystemCollections.OwnerOf(collection);
         if (!_coverage.Covers(database, collection) || _state.HasFailed(owner)) return Rewritten.Nothing;
+        // A write to a collection the restore does not hold (neither restored from the dump nor created by an entry
+        // replayed before) was made before the backup listed the catalog, to a collection gone by then: dropped, as an
+        // entry after this one says. A backup's oplog starts before its listing (at the newest entry then, or the oldest
+        // open transaction's first entry). MongoDB's applyOps refuses such a write (NamespaceNotFound) and never
+        // creates the collection, and there is nothing on the target it could change, so it is left out.
+        if (!_state.IsHeld(owner)) return Rewritten.Nothing;
 
         var (targetDb, targetCollection) = _map.MapStored(database, collection);
         var copy = StripSourceFields(entry);
         copy["ns"] = targetDb + "." + targetCollection;
-        _state.Holds(owner);
         return Rewritten.Send(copy);
     }
 

@@ -13,14 +13,22 @@ namespace MongoBackup.Engine.Oplog.Replay;
 /// </summary>
 public sealed class ViewDefinitions(ReplayCoverage coverage, NamespaceMap map, ReplayState state)
 {
-    /// <summary>A write to &lt;db&gt;.system.views, aimed at the renamed view; null when the view is not restored.</summary>
-    public BsonDocument? Rewrite(BsonDocument entry, string database)
+    /// <summary>
+    /// A write to &lt;db&gt;.system.views, aimed at the renamed view; nothing when the view is not restored, or is
+    /// changed or dropped without the restore holding it. A view created is preceded by a create of the target
+    /// database's system.views: applyOps does not create the collection an insert names (NamespaceNotFound), and the
+    /// target database may have no view yet (a renamed database, or one whose views the restore's filters left out);
+    /// where it exists the create is refused as NamespaceExists, which the replay takes as done.
+    /// </summary>
+    public Rewritten Rewrite(BsonDocument entry, string database)
     {
         var o = entry["o"].AsBsonDocument;
         var selector = entry["op"] == "u" ? entry.GetValue("o2", BsonNull.Value) as BsonDocument : o;
-        if (selector?.GetValue("_id", BsonNull.Value) is not BsonString { Value: var id }) return null;
+        if (selector?.GetValue("_id", BsonNull.Value) is not BsonString { Value: var id }) return Rewritten.Nothing;
         var view = id.StartsWith(database + ".", StringComparison.Ordinal) ? id[(database.Length + 1)..] : id;
-        if (!coverage.Covers(database, view) || state.HasFailed(database + "." + view)) return null;
+        var source = database + "." + view;
+        if (!coverage.Covers(database, view) || state.HasFailed(source)) return Rewritten.Nothing;
+        if (entry["op"] != "i" && !state.IsHeld(source)) return Rewritten.Nothing;
 
         var (targetDb, targetView) = map.Map(database, view);
         var copy = entry.DeepClone().AsBsonDocument;
@@ -33,8 +41,16 @@ public sealed class ViewDefinitions(ReplayCoverage coverage, NamespaceMap map, R
         }
         if (entry["op"] != "u" || body.Contains("_id")) body["_id"] = targetDb + "." + targetView;
         MapSource(body, database, targetDb);
-        if (entry["op"] == "d") state.Releases(database + "." + view); else state.Holds(database + "." + view);
-        return copy;
+        var write = OplogEntryRewriter.StripSourceFields(copy);
+        if (entry["op"] == "d")
+        {
+            state.Releases(source);
+            return Rewritten.Send(write);
+        }
+        if (entry["op"] == "u") return Rewritten.Send(write);
+        state.Holds(source);
+        var create = CommandRewriter.CommandEntry(entry, targetDb, new BsonDocument("create", SystemCollections.Views));
+        return new Rewritten([create, write], true);
     }
 
     /// <summary>
