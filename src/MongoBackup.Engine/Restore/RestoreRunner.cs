@@ -40,7 +40,7 @@ public sealed class RestoreRunner(IEngineObserver observer)
         if (request.IncludeUsersAndRoles)
         {
             var (users, roles) = await new UsersAndRolesRestorer(client, observer)
-                .RestoreAsync(reader, request.Filter.IncludesDatabase, request.Drop, ct);
+                .RestoreAsync(reader, RestorePlanner.EffectiveFilter(reader, request.Filter).IncludesDatabase, request.Drop, ct);
             outcome.UsersRestored = users;
             outcome.RolesRestored = roles;
         }
@@ -164,7 +164,7 @@ public sealed class RestoreRunner(IEngineObserver observer)
     private async Task ReplayOplogAsync(IMongoClient client, RestoreRequest request, IDumpReader reader,
         RestoreOutcome outcome, CancellationToken ct)
     {
-        var rewriter = new OplogEntryRewriter(request.Filter, request.Map);
+        var rewriter = new OplogEntryRewriter(RestorePlanner.EffectiveFilter(reader, request.Filter), request.Map);
         try
         {
             outcome.OplogEntriesApplied = await new OplogReplayer(client, rewriter, observer).ReplayAsync(reader.ReadOplogAsync(ct), after: null, limit: null, ct);
