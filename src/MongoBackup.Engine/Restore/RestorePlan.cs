@@ -42,7 +42,17 @@ public static class RestorePlanner
             .ToList();
     }
 
-    public static bool IsAuthCollection(DumpNamespace ns) => ns.Database == "admin" && AuthCollections.Contains(ns.Collection);
+    /// <summary>
+    /// Users, roles and the auth schema: admin.system.users/roles/version, or in a database dumped with mongodump --db
+    /// DB --dumpDbUsersAndRoles, DB.$admin.system.users/roles/version (that database's users and roles). They are
+    /// restored as users and roles with -IncludeUsersAndRoles, never as collections.
+    /// </summary>
+    public static bool IsAuthCollection(DumpNamespace ns) =>
+        ns.Database == "admin" && AuthCollections.Contains(ns.Collection)
+        || ns.Collection.StartsWith(DatabaseAuthPrefix, StringComparison.Ordinal) && AuthCollections.Contains(ns.Collection[DatabaseAuthPrefix.Length..]);
+
+    /// <summary>mongodump --dumpDbUsersAndRoles names a database's copies of the admin auth collections "$admin.system.*".</summary>
+    public const string DatabaseAuthPrefix = "$admin.";
 
     // system.views is rebuilt from the views' metadata; system.profile and the like are the server's own.
     private static bool IsInternal(string collection) =>
