@@ -98,6 +98,34 @@ public sealed class MetadataFidelityTests(MongoServerFixture server)
         Assert.Equal(names.Order(StringComparer.Ordinal), folder.Namespaces.Select(n => n.Collection).Order(StringComparer.Ordinal));
     }
 
+    [Fact]
+    public async Task A_simple_collation_index_on_a_collection_with_a_default_collation_keeps_comparing_bytes()
+    {
+        var db = TestDatabases.NewName("collation");
+        var database = server.Client.GetDatabase(db);
+        await database.RunCommandAsync<BsonDocument>(new BsonDocument { { "create", "names" }, { "collation", new BsonDocument { { "locale", "en" }, { "strength", 2 } } } });
+        await database.RunCommandAsync<BsonDocument>(new BsonDocument { { "createIndexes", "names" }, { "indexes", new BsonArray {
+            new BsonDocument { { "key", new BsonDocument("k", 1) }, { "name", "k_1" }, { "unique", true }, { "collation", new BsonDocument("locale", "simple") } } } } });
+        await database.GetCollection<BsonDocument>("names").InsertManyAsync([new BsonDocument { { "_id", 1 }, { "k", "a" } }, new BsonDocument { { "_id", 2 }, { "k", "A" } }]);
+        using var repo = new TempFolder();
+        var repository = new FolderRepository(repo.Path);
+        var manifest = await new BackupRunner(new RecordingObserver()).RunAsync(new BackupRequest
+        {
+            Connection = Connection, Repository = repository, Filter = new NamespaceFilter(databases: [db]),
+        }, CancellationToken.None);
+
+        var outcome = await new RestoreRunner(new RecordingObserver()).RunAsync(new RestoreRequest
+        {
+            Connection = Connection, Snapshot = new RepositorySnapshot(repository, manifest.Id), Map = new NamespaceMap().AddDatabaseRename(db, db + "_r"),
+        }, CancellationToken.None);
+
+        Assert.True(outcome.Succeeded, string.Join("; ", outcome.Namespaces.Select(n => n.Error)));
+        var restored = server.Client.GetDatabase(db + "_r").GetCollection<BsonDocument>("names");
+        Assert.Equal(2, await restored.CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty));
+        var index = (await (await restored.Indexes.ListAsync()).ToListAsync()).Single(i => i["name"] == "k_1");
+        Assert.False(index.Contains("collation")); // simple, as it was
+    }
+
     private static async Task<Dictionary<string, BsonDocument>> OptionsAsync(IMongoDatabase database)
     {
         var list = await (await database.ListCollectionsAsync()).ToListAsync();
