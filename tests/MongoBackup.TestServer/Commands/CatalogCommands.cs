@@ -155,7 +155,7 @@ internal sealed class CatalogCommands : ICommandGroup
         var before = collection.Indexes.Count;
         var created = 0;
         foreach (var spec in specs)
-            if (context.Server.CatalogWriter.CreateIndex(collection, IndexCollation.Resolve(spec.AsBsonDocument, collection.Options), writes)) created++;
+            if (context.Server.CatalogWriter.CreateIndex(collection, IndexCollation.Resolve(IndexSpecRules.Apply(spec.AsBsonDocument), collection.Options), writes)) created++;
         var reply = new BsonDocument
         {
             { "numIndexesBefore", before }, { "numIndexesAfter", collection.Indexes.Count },
