@@ -40,7 +40,7 @@ public sealed class SnapshotExporter(IEngineObserver observer)
             if (request.Format == ExportFormat.Archive)
             {
                 var archive = new StockArchiveWriter(temporary, request.Gzip);
-                await archive.WritePreludeAsync(manifest.Source.ServerVersion, plan, reader.HasOplog, ct);
+                await archive.WritePreludeAsync(manifest.Source.ServerVersion, plan, ArchiveHoldsOplog(reader, manifest), ct);
                 sink = archive;
             }
             else
@@ -50,7 +50,7 @@ public sealed class SnapshotExporter(IEngineObserver observer)
             }
             await using (sink)
             {
-                await WriteAsync(reader, plan, sink, clock, ct);
+                await WriteAsync(reader, manifest, plan, sink, clock, ct);
                 await sink.CompleteAsync(ct);
             }
             MoveIntoPlace(temporary, destination, request.Format);
@@ -64,7 +64,7 @@ public sealed class SnapshotExporter(IEngineObserver observer)
         }
     }
 
-    private async Task WriteAsync(SnapshotDumpReader reader, List<(DumpNamespace Ns, string Data, long Bytes)> plan, IStockDumpSink sink,
+    private async Task WriteAsync(SnapshotDumpReader reader, SnapshotManifest manifest, List<(DumpNamespace Ns, string Data, long Bytes)> plan, IStockDumpSink sink,
         Stopwatch clock, CancellationToken ct)
     {
         var progress = new OverallProgress("Exporting", plan.Count, observer, clock);
@@ -78,8 +78,16 @@ public sealed class SnapshotExporter(IEngineObserver observer)
                 await reader.ReadAsync([ns], (_, documents) => sink.WriteNamespaceAsync(ns, data, documents, ct), 1, ct);
             progress.NamespaceDone(sink.Documents - before, bytes);
         }
-        if (reader.HasOplog) await sink.WriteOplogAsync(reader.ReadOplogAsync(ct), ct);
+        if (sink is StockDumpFolderWriter ? reader.HasOplog : ArchiveHoldsOplog(reader, manifest))
+            await sink.WriteOplogAsync(reader.ReadOplogAsync(ct), ct);
     }
+
+    /// <summary>
+    /// An archive lists the oplog only when it holds entries. mongodump's always does (its range starts at an existing
+    /// entry); mongorestore --oplogReplay loses an oplog that is only an end marker ("archive io error"), while without
+    /// entries there is nothing to replay: the data is already consistent. A folder keeps an empty oplog.bson, which it reads.
+    /// </summary>
+    private static bool ArchiveHoldsOplog(SnapshotDumpReader reader, SnapshotManifest manifest) => reader.HasOplog && manifest.OplogEntries > 0;
 
     /// <summary>Where mongodump files a time-series collection's buckets: under system.buckets.NAME before server 8.3.</summary>
     private static string DataCollection(DumpNamespace ns, string serverVersion) =>

@@ -51,8 +51,9 @@ internal sealed class StockArchiveWriter : IStockDumpSink
 
     public async Task WriteNamespaceAsync(DumpNamespace ns, string dataCollection, IAsyncEnumerable<byte[]>? documents, CancellationToken ct)
     {
-        if (documents is null) return; // a view: listed in the prelude, no documents
-        Documents += await WriteSegmentAsync(ns.Database, dataCollection, documents, ct);
+        // A view has no documents, but like every namespace of the prelude it gets its end marker: mongorestore waits
+        // for one per namespace ("archive finished before all collections were seen").
+        Documents += await WriteSegmentAsync(ns.Database, dataCollection, documents ?? NoDocuments(), ct);
     }
 
     public async Task WriteOplogAsync(IAsyncEnumerable<byte[]> entries, CancellationToken ct) =>
@@ -78,6 +79,12 @@ internal sealed class StockArchiveWriter : IStockDumpSink
         await WriteAsync(Header(db, collection, eof: true, crc.Value), ct);
         await _out.WriteAsync(Terminator, ct);
         return count;
+    }
+
+    private static async IAsyncEnumerable<byte[]> NoDocuments()
+    {
+        await Task.CompletedTask;
+        yield break;
     }
 
     private static BsonDocument Header(string db, string collection, bool eof, ulong crc) =>
