@@ -1,7 +1,5 @@
 using System.Management.Automation;
-using System.Security;
 using MongoBackup.Engine.Export;
-using MongoBackup.Engine.Security;
 
 namespace MongoBackup.PowerShell.Commands;
 
@@ -12,7 +10,7 @@ namespace MongoBackup.PowerShell.Commands;
 [Cmdlet(VerbsData.Export, "MongoSnapshot", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium,
     DefaultParameterSetName = SnapshotSet)]
 [OutputType(typeof(MongoSnapshotExport))]
-public sealed class ExportMongoSnapshotCommand : MongoSnapshotCmdlet
+public sealed class ExportMongoSnapshotCommand : MongoEncryptedSnapshotCmdlet
 {
     /// <summary>The folder (or with -Archive, the file) to create; it must not exist yet, or be an empty folder.</summary>
     [Parameter(Mandatory = true)]
@@ -28,22 +26,6 @@ public sealed class ExportMongoSnapshotCommand : MongoSnapshotCmdlet
     [Parameter]
     public SwitchParameter Gzip { get; set; }
 
-    [Parameter]
-    [ValidateNotNull]
-    public SecureString? EncryptionKey { get; set; }
-
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? EncryptionKeyFile { get; set; }
-
-    private EncryptionKeySource? _keys;
-
-    protected override void BeginProcessing() => RunHousekeeping(() =>
-    {
-        // One key source for the whole pipeline, so a passphrase is stretched once.
-        _keys = EncryptionKeyArguments.Build(EncryptionKey, EncryptionKeyFile, ResolvePath);
-    });
-
     protected override void ProcessRecord() => ForEachSnapshot((repository, id, snapshot) =>
     {
         RequireComplete(snapshot, "exported");
@@ -53,7 +35,7 @@ public sealed class ExportMongoSnapshotCommand : MongoSnapshotCmdlet
         if (!ShouldProcess(destination, $"Export snapshot {id} from {repository.Location} as {form}")) return;
         var result = RunEngine((observer, ct) => new SnapshotExporter(observer).RunAsync(new ExportRequest
         {
-            Repository = repository, SnapshotId = id, Destination = destination, Format = format, Gzip = Gzip.IsPresent, Encryption = _keys,
+            Repository = repository, SnapshotId = id, Destination = destination, Format = format, Gzip = Gzip.IsPresent, Encryption = Keys,
         }, ct));
         WriteObject(MongoSnapshotExport.FromResult(result));
     });
