@@ -15,7 +15,7 @@ public sealed class ExportMongoSnapshotCommand : MongoEncryptedSnapshotCmdlet
     /// <summary>The folder (or with -Archive, the file) to create; it must not exist yet, or be an empty folder.</summary>
     [Parameter(Mandatory = true)]
     [ValidateNotNullOrEmpty]
-    [Alias("Out")]
+    [Alias("FullName")]
     public string Path { get; set; } = "";
 
     /// <summary>One mongodump --archive file instead of a folder.</summary>

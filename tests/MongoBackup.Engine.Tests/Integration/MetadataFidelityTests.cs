@@ -126,6 +126,41 @@ public sealed class MetadataFidelityTests(MongoServerFixture server)
         Assert.False(index.Contains("collation")); // simple, as it was
     }
 
+    [Fact]
+    public async Task Text_and_time_series_default_indexes_come_back_as_the_server_lists_them()
+    {
+        var db = TestDatabases.NewName("idxforms");
+        var database = server.Client.GetDatabase(db);
+        await database.GetCollection<BsonDocument>("articles").Indexes.CreateOneAsync(new CreateIndexModel<BsonDocument>(
+            BsonDocument.Parse("{lang: 1, title: 'text', body: 'text'}"), new CreateIndexOptions { Weights = new BsonDocument("title", 3) }));
+        await database.RunCommandAsync<BsonDocument>(BsonDocument.Parse("{create: 'readings', timeseries: {timeField: 't', metaField: 'sensor'}}"));
+        var before = await IndexesAsync(database);
+        using var repo = new TempFolder();
+        var repository = new FolderRepository(repo.Path);
+        var manifest = await new BackupRunner(new RecordingObserver()).RunAsync(new BackupRequest
+        {
+            Connection = Connection, Repository = repository, Filter = new NamespaceFilter(databases: [db]),
+        }, CancellationToken.None);
+
+        var outcome = await new RestoreRunner(new RecordingObserver()).RunAsync(new RestoreRequest
+        {
+            Connection = Connection, Snapshot = new RepositorySnapshot(repository, manifest.Id), Map = new NamespaceMap().AddDatabaseRename(db, db + "_r"),
+        }, CancellationToken.None);
+
+        Assert.True(outcome.Succeeded, string.Join("; ", outcome.Namespaces.Select(n => n.Error)));
+        Assert.Contains("_fts", before["articles"]);
+        Assert.Contains("sensor_1_t_1", before["readings"]);
+        Assert.Equal(before, await IndexesAsync(server.Client.GetDatabase(db + "_r")));
+    }
+
+    private static async Task<Dictionary<string, string>> IndexesAsync(IMongoDatabase database)
+    {
+        var result = new Dictionary<string, string>();
+        foreach (var name in new[] { "articles", "readings" })
+            result[name] = string.Join(" ", (await (await database.GetCollection<BsonDocument>(name).Indexes.ListAsync()).ToListAsync()).Select(i => i.ToJson()));
+        return result;
+    }
+
     private static async Task<Dictionary<string, BsonDocument>> OptionsAsync(IMongoDatabase database)
     {
         var list = await (await database.ListCollectionsAsync()).ToListAsync();
