@@ -107,19 +107,7 @@ public sealed class MetadataFidelityTests(MongoServerFixture server)
         await database.RunCommandAsync<BsonDocument>(new BsonDocument { { "createIndexes", "names" }, { "indexes", new BsonArray {
             new BsonDocument { { "key", new BsonDocument("k", 1) }, { "name", "k_1" }, { "unique", true }, { "collation", new BsonDocument("locale", "simple") } } } } });
         await database.GetCollection<BsonDocument>("names").InsertManyAsync([new BsonDocument { { "_id", 1 }, { "k", "a" } }, new BsonDocument { { "_id", 2 }, { "k", "A" } }]);
-        using var repo = new TempFolder();
-        var repository = new FolderRepository(repo.Path);
-        var manifest = await new BackupRunner(new RecordingObserver()).RunAsync(new BackupRequest
-        {
-            Connection = Connection, Repository = repository, Filter = new NamespaceFilter(databases: [db]),
-        }, CancellationToken.None);
-
-        var outcome = await new RestoreRunner(new RecordingObserver()).RunAsync(new RestoreRequest
-        {
-            Connection = Connection, Snapshot = new RepositorySnapshot(repository, manifest.Id), Map = new NamespaceMap().AddDatabaseRename(db, db + "_r"),
-        }, CancellationToken.None);
-
-        Assert.True(outcome.Succeeded, string.Join("; ", outcome.Namespaces.Select(n => n.Error)));
+        await BackUpAndRestoreAsync(db, db + "_r");
         var restored = server.Client.GetDatabase(db + "_r").GetCollection<BsonDocument>("names");
         Assert.Equal(2, await restored.CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty));
         var index = (await (await restored.Indexes.ListAsync()).ToListAsync()).Single(i => i["name"] == "k_1");
@@ -135,22 +123,26 @@ public sealed class MetadataFidelityTests(MongoServerFixture server)
             BsonDocument.Parse("{lang: 1, title: 'text', body: 'text'}"), new CreateIndexOptions { Weights = new BsonDocument("title", 3) }));
         await database.RunCommandAsync<BsonDocument>(BsonDocument.Parse("{create: 'readings', timeseries: {timeField: 't', metaField: 'sensor'}}"));
         var before = await IndexesAsync(database);
+        await BackUpAndRestoreAsync(db, db + "_r");
+        Assert.Contains("_fts", before["articles"]);
+        Assert.Contains("sensor_1_t_1", before["readings"]);
+        Assert.Equal(before, await IndexesAsync(server.Client.GetDatabase(db + "_r")));
+    }
+
+    /// <summary>Backs up one database into a new folder repository and restores it under another name; both must succeed.</summary>
+    private async Task BackUpAndRestoreAsync(string db, string target)
+    {
         using var repo = new TempFolder();
         var repository = new FolderRepository(repo.Path);
         var manifest = await new BackupRunner(new RecordingObserver()).RunAsync(new BackupRequest
         {
             Connection = Connection, Repository = repository, Filter = new NamespaceFilter(databases: [db]),
         }, CancellationToken.None);
-
         var outcome = await new RestoreRunner(new RecordingObserver()).RunAsync(new RestoreRequest
         {
-            Connection = Connection, Snapshot = new RepositorySnapshot(repository, manifest.Id), Map = new NamespaceMap().AddDatabaseRename(db, db + "_r"),
+            Connection = Connection, Snapshot = new RepositorySnapshot(repository, manifest.Id), Map = new NamespaceMap().AddDatabaseRename(db, target),
         }, CancellationToken.None);
-
         Assert.True(outcome.Succeeded, string.Join("; ", outcome.Namespaces.Select(n => n.Error)));
-        Assert.Contains("_fts", before["articles"]);
-        Assert.Contains("sensor_1_t_1", before["readings"]);
-        Assert.Equal(before, await IndexesAsync(server.Client.GetDatabase(db + "_r")));
     }
 
     private static async Task<Dictionary<string, string>> IndexesAsync(IMongoDatabase database)
