@@ -20,7 +20,8 @@ internal sealed class ArchivePrelude
     public required List<Entry> Entries { get; init; }
 
     /// <summary>One collection-metadata document: the namespace, its metadata JSON (may be empty) and type.</summary>
-    public sealed record Entry(string Database, string Collection, CollectionMetadata? Metadata, string Type);
+    /// <param name="Damage">Why its metadata cannot be used (that namespace fails, not the archive); null when it can.</param>
+    public sealed record Entry(string Database, string Collection, CollectionMetadata? Metadata, string Type, NamespaceDamage? Damage = null);
 
     /// <summary>Reads the prelude, leaving <paramref name="reader"/> at the first namespace segment.</summary>
     public static async Task<ArchivePrelude> ReadAsync(Stream stream, BsonDocumentReader reader, string file, CancellationToken ct)
@@ -82,7 +83,9 @@ internal sealed class ArchivePrelude
             }
             catch (InvalidDataException e)
             {
-                throw new CorruptDumpException(file, offset, e.Message, e);
+                var problem = new CorruptDumpException(file, offset, e.Message, e);
+                return new Entry(db, collection, null, string.IsNullOrEmpty(type) ? CollectionMetadata.CollectionType : type,
+                    new NamespaceDamage(file, problem.Message));
             }
             if (string.IsNullOrEmpty(metadata.CollectionName)) metadata.CollectionName = collection;
             if (!string.IsNullOrEmpty(type) && metadata.TypeWasOmitted) metadata.Type = type;

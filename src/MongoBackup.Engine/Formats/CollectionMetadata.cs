@@ -39,7 +39,9 @@ public sealed class CollectionMetadata
     /// The JSON mongodump writes: canonical Extended JSON v2, compact, keys in the order options
     /// (left out when empty), indexes, uuid (left out when absent), collectionName, type.
     /// </summary>
-    public string ToDumpJson()
+    public string ToDumpJson() => CompactCanonicalJson.Write(ToDocument());
+
+    private BsonDocument ToDocument()
     {
         var document = new BsonDocument();
         if (Options.ElementCount > 0) document.Add("options", Options);
@@ -47,7 +49,30 @@ public sealed class CollectionMetadata
         if (!string.IsNullOrEmpty(Uuid)) document.Add("uuid", Uuid);
         document.Add("collectionName", CollectionName);
         if (!TypeWasOmitted && !string.IsNullOrEmpty(Type)) document.Add("type", Type);
-        return CompactCanonicalJson.Write(document);
+        return document;
+    }
+
+    /// <summary>
+    /// The exact metadata as one BSON document, in the shape of <see cref="ToDumpJson"/> (options, indexes, uuid,
+    /// collectionName, type): what a snapshot keeps beside a metadata.json that Extended JSON cannot hold exactly.
+    /// </summary>
+    public byte[] ToBson() => ToDocument().ToBson();
+
+    /// <summary>Reads what <see cref="ToBson"/> wrote.</summary>
+    /// <exception cref="InvalidDataException">The bytes are not such a document; the message names <paramref name="fileName"/>.</exception>
+    public static CollectionMetadata FromBson(byte[] raw, string fileName)
+    {
+        ArgumentNullException.ThrowIfNull(raw);
+        BsonDocument document;
+        try
+        {
+            document = MongoDB.Bson.Serialization.BsonSerializer.Deserialize<BsonDocument>(raw);
+        }
+        catch (Exception e) when (e is FormatException or BsonSerializationException or EndOfStreamException)
+        {
+            throw new InvalidDataException($"Metadata file '{fileName}' is not a BSON document: {e.Message}", e);
+        }
+        return FromDocument(document, fileName);
     }
 
     /// <summary>
@@ -67,7 +92,11 @@ public sealed class CollectionMetadata
         {
             throw new InvalidDataException($"Metadata file '{fileName}' is not valid Extended JSON: {e.Message}", e);
         }
+        return FromDocument(document, fileName);
+    }
 
+    private static CollectionMetadata FromDocument(BsonDocument document, string fileName)
+    {
         var metadata = new CollectionMetadata
         {
             Options = ReadDocument(document, "options", fileName) ?? new BsonDocument(),

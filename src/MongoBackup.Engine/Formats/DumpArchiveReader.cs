@@ -21,7 +21,7 @@ internal sealed class DumpArchiveReader : IDumpReader
         _prelude = prelude;
         Namespaces = prelude.Entries
             .Where(e => !IsOplog(e.Database, e.Collection))
-            .Select(e => new DumpNamespace(e.Database, e.Collection, e.Metadata, $"archive '{file}'"))
+            .Select(e => new DumpNamespace(e.Database, e.Collection, e.Metadata, $"archive '{file}'") { Damage = e.Damage })
             .ToList();
         HasOplog = prelude.Entries.Any(e => IsOplog(e.Database, e.Collection));
     }

@@ -8,7 +8,11 @@ public enum SnapshotKind { Full, Oplog }
 
 public enum SnapshotStatus { Complete, Failed }
 
-public enum ManifestFileKind { Data, Metadata, Oplog }
+/// <summary>
+/// What a snapshot file holds: documents, mongodump's metadata.json, the oplog, or the exact BSON metadata kept beside a
+/// metadata.json that Extended JSON cannot hold exactly (written only then, so older versions still read the others).
+/// </summary>
+public enum ManifestFileKind { Data, Metadata, Oplog, ExactMetadata }
 
 /// <summary>
 /// manifest.json: what a snapshot holds, written last so that a snapshot exists only once it is whole.

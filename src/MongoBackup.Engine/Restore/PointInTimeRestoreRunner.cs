@@ -51,7 +51,9 @@ public sealed class PointInTimeRestoreRunner(IEngineObserver observer)
             return new PointInTimeOutcome(window, request.Limit, restore);
 
         var client = MongoClientFactory.Create(request.Restore.Connection);
-        var replayer = new OplogReplayer(client, new OplogEntryRewriter(request.Restore.Filter, request.Restore.Map), observer);
+        // The same namespaces as the base restore took: a pattern that is exactly a name in the snapshot means that name.
+        var filter = request.Restore.Filter.PreferringExactNames(baseSnapshot.Namespaces.Select(n => (n.Database, n.Collection)));
+        var replayer = new OplogReplayer(client, new OplogEntryRewriter(filter, request.Restore.Map), observer);
         long applied = 0;
         try
         {
