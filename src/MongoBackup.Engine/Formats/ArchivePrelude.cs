@@ -31,7 +31,7 @@ internal sealed class ArchivePrelude
         {
             got = await stream.ReadAtLeastAsync(magic, 4, throwOnEndOfStream: false, ct).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is InvalidDataException or ZstdSharp.ZstdException)
+        catch (InvalidDataException e)
         {
             throw new CorruptDumpException(file, 0, $"the compressed data is damaged: {e.Message}", e);
         }

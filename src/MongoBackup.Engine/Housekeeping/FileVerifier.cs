@@ -71,7 +71,6 @@ internal static class FileVerifier
         }
         catch (CorruptDumpException e) { return (documents, e.Problem, e.Offset); }
         catch (InvalidDataException e) { return (documents, e.Message, null); }
-        catch (ZstdSharp.ZstdException e) { return (documents, $"the compressed data is damaged: {e.Message}", null); }
         finally { await plain.DisposeAsync().ConfigureAwait(false); }
     }
 
