@@ -94,14 +94,23 @@ internal sealed class ArchivePrelude
 /// <summary>Decoding of the small control documents of an archive (header, metadata, segment headers).</summary>
 internal static class ArchiveDocuments
 {
+    /// <summary>
+    /// Control documents are flat (common/archive/spec.md); a limit far below the data's keeps the driver's recursive
+    /// reader far from the end of the stack.
+    /// </summary>
+    public const int MaxDepth = 100;
+
     public static BsonDocument Parse(byte[] raw, string file, long offset)
     {
+        if (BsonStructureValidator.FindProblem(raw, MaxDepth) is { } problem)
+            throw new CorruptDumpException(file, offset, $"an archive control document is malformed: {problem.Problem}");
         try
         {
             return BsonSerializer.Deserialize<BsonDocument>(raw);
         }
-        catch (Exception e) when (e is FormatException or BsonSerializationException or EndOfStreamException)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
+            // Whatever the driver refuses (invalid UTF-8 in a name or string, a duplicate name) is damage to the archive.
             throw new CorruptDumpException(file, offset, $"an archive control document cannot be decoded: {e.Message}", e);
         }
     }

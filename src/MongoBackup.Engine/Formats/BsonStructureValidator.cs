@@ -9,15 +9,20 @@ namespace MongoBackup.Engine.Formats;
 /// </summary>
 internal static class BsonStructureValidator
 {
-    // Servers cap nesting near 200, but bsondump reads deeper files, so this limit only stops hostile input from exhausting the stack.
-    private const int MaxDepth = 1024;
+    /// <summary>
+    /// A server nests documents at most 200 levels by default and 1000 when configured to the most it allows
+    /// (BSONDepth::kDefaultMaxAllowableDepth and kBSONDepthParameterCeiling, src/mongo/bson/bson_depth.h), so no
+    /// document a server stored is deeper than this; the walk needs well under 0.5 KB of stack a level.
+    /// </summary>
+    public const int MaxDepth = 1024;
 
     /// <summary>Returns null when the document is well formed, otherwise what is wrong and where (offset inside the document).</summary>
-    public static (int Offset, string Problem)? FindProblem(ReadOnlySpan<byte> document)
+    /// <param name="maxDepth">The deepest nesting accepted (0: a document without embedded documents or arrays).</param>
+    public static (int Offset, string Problem)? FindProblem(ReadOnlySpan<byte> document, int maxDepth = MaxDepth)
     {
         try
         {
-            CheckDocument(document, 0, document.Length, 0, isArray: false);
+            CheckDocument(document, 0, document.Length, 0, isArray: false, maxDepth);
             return null;
         }
         catch (MalformedBson e)
@@ -31,11 +36,11 @@ internal static class BsonStructureValidator
         public int Offset { get; } = offset;
     }
 
-    private static void CheckDocument(ReadOnlySpan<byte> buf, int start, int available, int depth, bool isArray)
+    private static void CheckDocument(ReadOnlySpan<byte> buf, int start, int available, int depth, bool isArray, int maxDepth)
     {
         var kind = isArray ? "array" : "document";
-        if (depth > MaxDepth)
-            throw new MalformedBson(start, $"documents nested deeper than {MaxDepth} levels");
+        if (depth > maxDepth)
+            throw new MalformedBson(start, $"documents nested deeper than {maxDepth} levels");
         if (available < 5)
             throw new MalformedBson(start, $"embedded {kind} needs at least 5 bytes but only {available} remain");
         var length = BinaryPrimitives.ReadInt32LittleEndian(buf.Slice(start, 4));
@@ -52,13 +57,13 @@ internal static class BsonStructureValidator
             var elementStart = pos;
             pos++;
             pos = SkipCString(buf, pos, end, "field name");
-            pos = SkipValue(buf, type, elementStart, pos, end, depth);
+            pos = SkipValue(buf, type, elementStart, pos, end, depth, maxDepth);
         }
         if (pos != end)
             throw new MalformedBson(pos, $"last element of the {kind} overruns its terminator");
     }
 
-    private static int SkipValue(ReadOnlySpan<byte> buf, byte type, int elementStart, int pos, int end, int depth)
+    private static int SkipValue(ReadOnlySpan<byte> buf, byte type, int elementStart, int pos, int end, int depth, int maxDepth)
     {
         switch (type)
         {
@@ -74,7 +79,7 @@ internal static class BsonStructureValidator
                 return pos + 1;
             case 0x02: case 0x0D: case 0x0E: return SkipString(buf, pos, end);
             case 0x03: case 0x04:
-                CheckDocument(buf, pos, end - pos, depth + 1, isArray: type == 0x04);
+                CheckDocument(buf, pos, end - pos, depth + 1, isArray: type == 0x04, maxDepth);
                 return pos + BinaryPrimitives.ReadInt32LittleEndian(buf.Slice(pos, 4));
             case 0x05:
             {
@@ -97,7 +102,7 @@ internal static class BsonStructureValidator
                 if (total < 14 || total > end - pos)
                     throw new MalformedBson(pos, $"code-with-scope length {total} overruns the document");
                 var afterCode = SkipString(buf, pos + 4, pos + total);
-                CheckDocument(buf, afterCode, pos + total - afterCode, depth + 1, isArray: false);
+                CheckDocument(buf, afterCode, pos + total - afterCode, depth + 1, isArray: false, maxDepth);
                 var scopeLength = BinaryPrimitives.ReadInt32LittleEndian(buf.Slice(afterCode, 4));
                 if (afterCode + scopeLength != pos + total)
                     throw new MalformedBson(pos, "code-with-scope length disagrees with its parts");

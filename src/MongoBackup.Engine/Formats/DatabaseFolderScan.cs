@@ -86,16 +86,7 @@ internal static class DatabaseFolderScan
     private static CollectionMetadata? ReadMetadata(string file)
     {
         using var stream = CompressionCodec.WrapForRead(File.OpenRead(file), CompressionCodec.FromFileName(file));
-        using var text = new StreamReader(stream, Encoding.UTF8);
-        string json;
-        try
-        {
-            json = text.ReadToEnd();
-        }
-        catch (InvalidDataException e)
-        {
-            throw new InvalidDataException($"Metadata file '{file}' cannot be decompressed: {e.Message}", e);
-        }
+        var json = MetadataText.Read(stream, file);
         return string.IsNullOrWhiteSpace(json) ? null : CollectionMetadata.Parse(json, file);
     }
 }

@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Text;
 using MongoBackup.Engine.Codecs;
 using MongoBackup.Engine.Formats;
 using MongoBackup.Engine.Security;
@@ -79,8 +78,7 @@ public sealed class SnapshotDumpReader : IDumpReader
     private static async Task<string> ReadTextAsync(ISnapshotRepository repository, SnapshotManifest manifest, ManifestFile file, DataKey? dataKey, CancellationToken ct)
     {
         await using var stored = await SnapshotFileReader.OpenAsync(repository, manifest, file, dataKey, ct);
-        using var text = new StreamReader(stored.Content, Encoding.UTF8, leaveOpen: true);
-        var json = await text.ReadToEndAsync(ct);
+        var json = await MetadataText.ReadAsync(stored.Content, stored.DisplayName, ct);
         await stored.VerifyToEndAsync(ct);
         return json;
     }
