@@ -37,17 +37,38 @@ public sealed class SnapshotDumpReader : IDumpReader
         {
             var json = await ReadTextAsync(repository, manifest, file, dataKey, ct);
             var metadata = CollectionMetadata.Parse(json, $"{manifest.Id}/{file.Path}");
-            var database = DumpNames.UnescapeDatabase(file.Path[..file.Path.IndexOf('/')]);
+            var database = DatabaseOf(manifest, file);
             namespaces.Add(new DumpNamespace(database, metadata.CollectionName, metadata, $"{manifest.Id}/{file.Path}"));
         }
+        // Every namespace the backup recorded has its metadata file: one the manifest no longer lists would otherwise
+        // vanish from the restore without a word.
+        var found = namespaces.Select(n => n.FullName).ToHashSet(StringComparer.Ordinal);
+        if (manifest.Namespaces.FirstOrDefault(n => !found.Contains(n.Database + "." + n.Collection)) is { } lost)
+            throw new CorruptDumpException($"{manifest.Id}/{SnapshotManifest.FileName}",
+                $"it records the namespace {lost.Database}.{lost.Collection} but lists no metadata file for it: the manifest was changed or damaged");
         return new SnapshotDumpReader(repository, manifest, dataKey, namespaces);
+    }
+
+    /// <summary>The database a metadata file belongs to: the name of the folder it sits in, as a backup wrote it.</summary>
+    private static string DatabaseOf(SnapshotManifest manifest, ManifestFile file)
+    {
+        var slash = file.Path.IndexOf('/');
+        try
+        {
+            if (slash > 0) return DumpNames.UnescapeDatabase(file.Path[..slash]);
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException)
+        {
+            throw new CorruptDumpException($"{manifest.Id}/{file.Path}", $"its folder is not a database name: {e.Message}", e);
+        }
+        throw new CorruptDumpException($"{manifest.Id}/{file.Path}", "a metadata file the manifest lists is not in a database folder");
     }
 
     public async Task ReadAsync(IReadOnlyCollection<DumpNamespace> chosen,
         Func<DumpNamespace, IAsyncEnumerable<byte[]>, Task> consume, int maxParallel, CancellationToken ct)
     {
         await Parallel.ForEachAsync(chosen, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, maxParallel), CancellationToken = ct },
-            async (ns, token) => await consume(ns, ReadFileAsync(DataFileOf(ns), token)));
+            async (ns, token) => await consume(ns, ReadNamespaceAsync(ns, token)));
     }
 
     public IAsyncEnumerable<byte[]> ReadOplogAsync(CancellationToken ct) =>
@@ -59,10 +80,24 @@ public sealed class SnapshotDumpReader : IDumpReader
         return ValueTask.CompletedTask;
     }
 
+    /// <summary>
+    /// The data file of a collection; null for a view. A backup writes one for every collection, even an empty one, so
+    /// a manifest that lists none has lost it: reading the collection as empty would restore it half-way unseen.
+    /// </summary>
     private ManifestFile? DataFileOf(DumpNamespace ns)
     {
+        if (ns.Metadata?.IsView == true) return null;
         var collection = ns.Metadata?.IsTimeseries == true ? "system.buckets." + ns.Collection : ns.Collection;
-        return _files.GetValueOrDefault(DumpLayout.DataFile(ns.Database, collection, _manifest.Compression));
+        var path = DumpLayout.DataFile(ns.Database, collection, _manifest.Compression);
+        return _files.GetValueOrDefault(path)
+               ?? throw new CorruptDumpException($"{_manifest.Id}/{SnapshotManifest.FileName}",
+                   $"it lists no data file for the collection {ns.FullName} ('{path}'): the manifest was changed or damaged");
+    }
+
+    // The data file is looked up as the documents are read, so a missing one fails this namespace alone.
+    private async IAsyncEnumerable<byte[]> ReadNamespaceAsync(DumpNamespace ns, [EnumeratorCancellation] CancellationToken ct)
+    {
+        await foreach (var document in ReadFileAsync(DataFileOf(ns), ct)) yield return document;
     }
 
     private async IAsyncEnumerable<byte[]> ReadFileAsync(ManifestFile? file, [EnumeratorCancellation] CancellationToken ct)
