@@ -173,6 +173,49 @@ public sealed class BadInputRestoreTests(MongoServerFixture server)
         Assert.DoesNotContain("byte offset 0", failures["other"].Message);
     }
 
+    public static TheoryData<string> ManifestEdits => ["data entry removed", "metadata entry removed", "entry without a path"];
+
+    /// <summary>Found by the fuzzer: a manifest that no longer listed a collection's files restored it empty or left it out, with success.</summary>
+    [Theory]
+    [MemberData(nameof(ManifestEdits))]
+    public async Task A_manifest_that_lost_a_collections_file_is_refused_naming_it(string edit)
+    {
+        var database = TestDatabases.NewName("lost");
+        await server.Client.GetDatabase(database).GetCollection<BsonDocument>("items")
+            .InsertManyAsync(Enumerable.Range(0, 10).Select(i => new BsonDocument("_id", i)));
+        using var repo = new TempFolder();
+        var repository = new FolderRepository(repo.Path);
+        var manifest = await new BackupRunner(new RecordingObserver()).RunAsync(new BackupRequest
+        {
+            Connection = Connection, Repository = repository, Filter = new NamespaceFilter(databases: [database]),
+        }, CancellationToken.None);
+        var manifestPath = repository.LocalPath(manifest.Id, SnapshotManifest.FileName)!;
+        var text = await File.ReadAllTextAsync(manifestPath);
+        var edited = edit switch
+        {
+            "data entry removed" => Without(manifest, f => f.Kind == ManifestFileKind.Data),
+            "metadata entry removed" => Without(manifest, f => f.Kind == ManifestFileKind.Metadata),
+            _ => text.Replace("\"path\"", "\"pathh\""),
+        };
+        await File.WriteAllTextAsync(manifestPath, edited);
+
+        var observer = new RecordingObserver();
+        RestoreOutcome? outcome = null;
+        var error = await Record.ExceptionAsync(async () => outcome = await RestoreAsync(repository, manifest.Id, database, verifyFirst: true, observer));
+        var refusal = error as MongoBackupException ?? Assert.Single(observer.Failures).Error;
+        Assert.True(error is MongoBackupException || outcome is { Succeeded: false }, refusal.Message);
+        // A manifest that does not read at all is the catalog's to report (as a damaged manifest); the files it lost are CorruptFile.
+        if (edit != "entry without a path") Assert.Equal(ErrorIds.CorruptFile, refusal.ErrorId);
+        Assert.Contains(manifest.Id, refusal.Message);
+    }
+
+    private static string Without(SnapshotManifest manifest, Func<ManifestFile, bool> drop)
+    {
+        var copy = SnapshotManifest.Deserialize(manifest.Serialize(), "copy");
+        copy.Files.RemoveAll(f => drop(f));
+        return copy.Serialize();
+    }
+
     private Task<RestoreOutcome> RestoreAsync(FolderRepository repository, string id, string database, bool verifyFirst, RecordingObserver observer) =>
         new RestoreRunner(observer).RunAsync(new RestoreRequest
         {
