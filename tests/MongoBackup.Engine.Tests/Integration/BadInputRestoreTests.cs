@@ -209,6 +209,48 @@ public sealed class BadInputRestoreTests(MongoServerFixture server)
         Assert.Contains(manifest.Id, refusal.Message);
     }
 
+    public static TheoryData<string> EncryptionDamage => ["no iterations", "two billion iterations", "salt not base64", "wrapped key not base64"];
+
+    /// <summary>Found by the fuzzer: a renamed kdfIterations field read as 0 and crashed the key derivation.</summary>
+    [Theory]
+    [MemberData(nameof(EncryptionDamage))]
+    public async Task A_damaged_encryption_entry_is_corrupt_naming_the_snapshot_before_any_key_derivation(string damage)
+    {
+        var database = TestDatabases.NewName("kdf");
+        await server.Client.GetDatabase(database).GetCollection<BsonDocument>("items").InsertOneAsync(new BsonDocument("_id", 1));
+        using var repo = new TempFolder();
+        var repository = new FolderRepository(repo.Path);
+        var keys = MongoBackup.Engine.Security.EncryptionKeySource.FromPassphrase(Secure("a passphrase long enough"));
+        var manifest = await new BackupRunner(new RecordingObserver()).RunAsync(new BackupRequest
+        {
+            Connection = Connection, Repository = repository, Filter = new NamespaceFilter(databases: [database]), Encryption = keys,
+        }, CancellationToken.None);
+        var encryption = manifest.Encryption!;
+        manifest.Encryption = damage switch
+        {
+            "no iterations" => encryption with { KdfIterations = 0 },
+            "two billion iterations" => encryption with { KdfIterations = 2_000_000_000 },
+            "salt not base64" => encryption with { KdfSalt = "!!not base64!!" },
+            _ => encryption with { WrappedDataKey = "!!not base64!!" },
+        };
+        await File.WriteAllTextAsync(repository.LocalPath(manifest.Id, SnapshotManifest.FileName)!, manifest.Serialize());
+
+        var error = await Assert.ThrowsAsync<MongoBackupException>(() => new RestoreRunner(new RecordingObserver()).RunAsync(new RestoreRequest
+        {
+            Connection = Connection, Snapshot = new RepositorySnapshot(repository, manifest.Id), Encryption = keys,
+            Map = new NamespaceMap().AddDatabaseRename(database, TestDatabases.NewName("kdf_r")),
+        }, CancellationToken.None));
+        Assert.Equal(ErrorIds.CorruptFile, error.ErrorId);
+        Assert.Contains($"encryption entry of snapshot {manifest.Id}", error.Message);
+    }
+
+    private static System.Security.SecureString Secure(string text)
+    {
+        var secure = new System.Security.SecureString();
+        foreach (var c in text) secure.AppendChar(c);
+        return secure;
+    }
+
     private static string Without(SnapshotManifest manifest, Func<ManifestFile, bool> drop)
     {
         var copy = SnapshotManifest.Deserialize(manifest.Serialize(), "copy");
