@@ -17,7 +17,7 @@ namespace MongoBackup.Engine.Codecs;
 /// </para>
 /// Failures are <see cref="InvalidDataException"/>s that say what is wrong and how many compressed bytes the file has.
 /// </summary>
-internal sealed class StrictGzipReadStream : Stream
+internal sealed class StrictGzipReadStream : ReadOnlyStream
 {
     private const int BufferSize = 64 * 1024;
     private static readonly byte[] Marker =
@@ -35,14 +35,6 @@ internal sealed class StrictGzipReadStream : Stream
         _source = new SuffixedReadStream(inner, Sentinel);
         _gzip = new GZipStream(_source, CompressionMode.Decompress, leaveOpen: false);
     }
-
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> destination)
     {
@@ -69,9 +61,6 @@ internal sealed class StrictGzipReadStream : Stream
         }
         return Deliver(destination.Span);
     }
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken ct) =>
-        ReadAsync(buffer.AsMemory(offset, count), ct).AsTask();
 
     /// <summary>Decompressed bytes the caller may have: all but the last marker's length until the end is known.</summary>
     private int Deliverable => Math.Max(0, _end - _start - (_ended ? 0 : Marker.Length));
@@ -115,11 +104,6 @@ internal sealed class StrictGzipReadStream : Stream
     private InvalidDataException Damaged(InvalidDataException e) =>
         new($"the gzip data is damaged (a member that does not decompress, or whose CRC-32 or length does not match) " +
             $"within its first {_source.InnerBytes} compressed bytes", e);
-
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

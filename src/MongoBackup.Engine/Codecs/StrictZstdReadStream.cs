@@ -8,7 +8,7 @@ namespace MongoBackup.Engine.Codecs;
 /// (EndOfStreamException) and bytes after the last frame (ZstdException), and checks a frame's content checksum when
 /// it has one; an empty file, which it reads as no data, is refused here (our writer puts one frame in every file).
 /// </summary>
-internal sealed class StrictZstdReadStream : Stream
+internal sealed class StrictZstdReadStream : ReadOnlyStream
 {
     private readonly SuffixedReadStream _source;
     private readonly DecompressionStream _zstd;
@@ -19,14 +19,6 @@ internal sealed class StrictZstdReadStream : Stream
         _source = new SuffixedReadStream(inner, []);
         _zstd = new DecompressionStream(_source, leaveOpen: false);
     }
-
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> destination)
     {
@@ -42,9 +34,6 @@ internal sealed class StrictZstdReadStream : Stream
         catch (Exception e) when (e is EndOfStreamException or ZstdException) { throw Damaged(e); }
     }
 
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken ct) =>
-        ReadAsync(buffer.AsMemory(offset, count), ct).AsTask();
-
     private int Checked(int n)
     {
         if (n > 0) return n;
@@ -58,11 +47,6 @@ internal sealed class StrictZstdReadStream : Stream
         ? new($"the zstd data of {_source.InnerBytes} bytes ends inside a frame: it was cut short", e)
         : new($"the zstd data is damaged within its first {_source.InnerBytes} compressed bytes " +
               $"(a frame that does not decode, a content checksum that does not match, or bytes after the last frame): {e.Message}", e);
-
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

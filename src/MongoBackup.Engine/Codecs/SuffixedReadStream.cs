@@ -4,13 +4,11 @@ namespace MongoBackup.Engine.Codecs;
 /// Reads the inner stream's bytes, then a fixed suffix (possibly empty), counting the inner bytes: a decompressor
 /// reading through it tells how much of the file it had consumed when it failed or ended.
 /// </summary>
-internal sealed class SuffixedReadStream(Stream inner, byte[] suffix) : Stream
+internal sealed class SuffixedReadStream(Stream inner, byte[] suffix) : ReadOnlyStream
 {
     private int _suffixRead = -1;
 
     public long InnerBytes { get; private set; }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> destination)
     {
@@ -34,9 +32,6 @@ internal sealed class SuffixedReadStream(Stream inner, byte[] suffix) : Stream
         return FromSuffix(destination.Span);
     }
 
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken ct) =>
-        ReadAsync(buffer.AsMemory(offset, count), ct).AsTask();
-
     private int Counted(int n)
     {
         InnerBytes += n;
@@ -50,16 +45,6 @@ internal sealed class SuffixedReadStream(Stream inner, byte[] suffix) : Stream
         _suffixRead += n;
         return n;
     }
-
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

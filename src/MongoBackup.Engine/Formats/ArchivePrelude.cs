@@ -60,6 +60,22 @@ internal sealed class ArchivePrelude
         };
     }
 
+    /// <summary>Names MongoDB could not hold are damage (the oplog's entry alone has an empty database name).</summary>
+    private static void CheckNames(string db, string collection, string file, long offset)
+    {
+        if (db == "" && collection == OplogCollection) return;
+        try
+        {
+            DumpNames.UnescapeDatabase(db);
+            if (collection.Length == 0 || collection.Contains('\0'))
+                throw new ArgumentException($"'{collection}' is not a valid collection name: it is empty or contains a NUL.");
+        }
+        catch (ArgumentException e)
+        {
+            throw new CorruptDumpException(file, offset, $"the archive lists a namespace MongoDB cannot hold: {e.Message}", e);
+        }
+    }
+
     private static async Task<byte[]> ReadRequiredAsync(BsonDocumentReader reader, string file, string what, CancellationToken ct)
     {
         var offset = reader.Position;
@@ -73,6 +89,7 @@ internal sealed class ArchivePrelude
         var collection = ArchiveDocuments.String(document, "collection");
         var json = ArchiveDocuments.String(document, "metadata");
         var type = ArchiveDocuments.String(document, "type");
+        CheckNames(db, collection, file, offset);
         CollectionMetadata? metadata = null;
         if (!string.IsNullOrWhiteSpace(json))
         {

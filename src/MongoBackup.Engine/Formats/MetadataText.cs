@@ -19,27 +19,15 @@ public static class MetadataText
     public const int MaxBytes = 16 * 1024 * 1024;
 
     /// <exception cref="CorruptDumpException">The text is larger than the limit, is not UTF-8, or does not decompress.</exception>
-    public static string Read(Stream content, string fileName)
-    {
-        var buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
-        var length = 0;
-        try
-        {
-            while (true)
-            {
-                buffer = RoomFor(buffer, length, fileName);
-                int n;
-                try { n = content.Read(buffer, length, Room(buffer, length)); }
-                catch (InvalidDataException e) { throw new CorruptDumpException(fileName, length, e.Message, e); }
-                if (n == 0) return Decode(buffer.AsSpan(0, length), fileName);
-                length += n;
-            }
-        }
-        finally { ArrayPool<byte>.Shared.Return(buffer); }
-    }
+    public static string Read(Stream content, string fileName) =>
+        // The reads are synchronous, so the ValueTask has completed when it returns: nothing blocks on a thread.
+        ReadAsync(memory => new ValueTask<int>(content.Read(memory.Span)), fileName).GetAwaiter().GetResult();
 
     /// <inheritdoc cref="Read"/>
-    public static async Task<string> ReadAsync(Stream content, string fileName, CancellationToken ct)
+    public static Task<string> ReadAsync(Stream content, string fileName, CancellationToken ct) =>
+        ReadAsync(memory => content.ReadAsync(memory, ct), fileName).AsTask();
+
+    private static async ValueTask<string> ReadAsync(Func<Memory<byte>, ValueTask<int>> read, string fileName)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
         var length = 0;
@@ -49,7 +37,7 @@ public static class MetadataText
             {
                 buffer = RoomFor(buffer, length, fileName);
                 int n;
-                try { n = await content.ReadAsync(buffer.AsMemory(length, Room(buffer, length)), ct).ConfigureAwait(false); }
+                try { n = await read(buffer.AsMemory(length, Room(buffer, length))).ConfigureAwait(false); }
                 catch (InvalidDataException e) { throw new CorruptDumpException(fileName, length, e.Message, e); }
                 if (n == 0) return Decode(buffer.AsSpan(0, length), fileName);
                 length += n;

@@ -45,6 +45,8 @@ public static class SnapshotEncryption
     {
         if (string.IsNullOrEmpty(encryption.KeyId)) return "it has no key id";
         if (!IsBase64(encryption.WrappedDataKey)) return "the wrapped data key is not base64";
+        if (encryption.Kdf is not (KeyEncryptionKey.PassphraseKdf or KeyEncryptionKey.KeyFileKdf))
+            return $"its key derivation '{encryption.Kdf}' is neither a passphrase's nor a key file's";
         if (encryption.Kdf == KeyEncryptionKey.PassphraseKdf)
         {
             if (!IsBase64(encryption.KdfSalt)) return "the passphrase's salt is not base64";

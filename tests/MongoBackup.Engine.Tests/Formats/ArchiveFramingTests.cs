@@ -52,4 +52,20 @@ public sealed class ArchiveFramingTests : IDisposable
         Assert.Equal(offset, error.Offset);
         Assert.Contains("follows the end marker", error.Message);
     }
+
+    /// <summary>Found by the fuzzer: a NUL in a database name of the prelude reached the driver, which threw.</summary>
+    [Theory]
+    [InlineData("\0est", "bar")]
+    [InlineData("te.st", "bar")]
+    [InlineData("test", "")]
+    [InlineData("test", "b\0ar")]
+    public void A_namespace_MongoDB_cannot_hold_is_corrupt_naming_the_archive(string db, string collection)
+    {
+        var builder = new ArchiveBuilder((db, collection, "", "collection"));
+        var path = Path.Combine(_temp, "names.archive");
+        File.WriteAllBytes(path, builder.ToArray());
+        var error = Assert.Throws<CorruptDumpException>(() => DumpReaders.Open(path));
+        Assert.Equal(path, error.File);
+        Assert.Contains("MongoDB cannot hold", error.Message);
+    }
 }

@@ -209,7 +209,7 @@ public sealed class BadInputRestoreTests(MongoServerFixture server)
         Assert.Contains(manifest.Id, refusal.Message);
     }
 
-    public static TheoryData<string> EncryptionDamage => ["no iterations", "two billion iterations", "salt not base64", "wrapped key not base64"];
+    public static TheoryData<string> EncryptionDamage => ["no iterations", "two billion iterations", "salt not base64", "wrapped key not base64", "no key derivation"];
 
     /// <summary>Found by the fuzzer: a renamed kdfIterations field read as 0 and crashed the key derivation.</summary>
     [Theory]
@@ -231,6 +231,7 @@ public sealed class BadInputRestoreTests(MongoServerFixture server)
             "no iterations" => encryption with { KdfIterations = 0 },
             "two billion iterations" => encryption with { KdfIterations = 2_000_000_000 },
             "salt not base64" => encryption with { KdfSalt = "!!not base64!!" },
+            "no key derivation" => encryption with { Kdf = "" },
             _ => encryption with { WrappedDataKey = "!!not base64!!" },
         };
         await File.WriteAllTextAsync(repository.LocalPath(manifest.Id, SnapshotManifest.FileName)!, manifest.Serialize());
