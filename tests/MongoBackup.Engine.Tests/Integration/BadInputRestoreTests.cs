@@ -173,7 +173,7 @@ public sealed class BadInputRestoreTests(MongoServerFixture server)
         Assert.DoesNotContain("byte offset 0", failures["other"].Message);
     }
 
-    public static TheoryData<string> ManifestEdits => ["data entry removed", "metadata entry removed", "entry without a path"];
+    public static TheoryData<string> ManifestEdits => ["data entry removed", "metadata entry removed", "entry without a path", "id changed"];
 
     /// <summary>Found by the fuzzer: a manifest that no longer listed a collection's files restored it empty or left it out, with success.</summary>
     [Theory]
@@ -195,6 +195,7 @@ public sealed class BadInputRestoreTests(MongoServerFixture server)
         {
             "data entry removed" => Without(manifest, f => f.Kind == ManifestFileKind.Data),
             "metadata entry removed" => Without(manifest, f => f.Kind == ManifestFileKind.Metadata),
+            "id changed" => text.Replace($"\"id\": \"{manifest.Id}\"", $"\"id\": \"{manifest.Id[..^1]}x\""),
             _ => text.Replace("\"path\"", "\"pathh\""),
         };
         await File.WriteAllTextAsync(manifestPath, edited);
