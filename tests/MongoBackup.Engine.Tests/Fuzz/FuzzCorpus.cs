@@ -1,5 +1,4 @@
 using System.IO.Compression;
-using System.Security;
 using MongoBackup.Engine.Catalog;
 using MongoBackup.Engine.Codecs;
 using MongoBackup.Engine.Connection;
@@ -7,6 +6,7 @@ using MongoBackup.Engine.Dump;
 using MongoBackup.Engine.Repository;
 using MongoBackup.Engine.Security;
 using MongoBackup.Engine.Tests.Integration;
+using MongoBackup.Engine.Tests.Support;
 using MongoBackup.Tests;
 using MongoDB.Bson;
 using MongoDB.Driver;
@@ -55,7 +55,7 @@ public static class FuzzCorpus
                  { ("gzip", Compression.Gzip, false), ("zstd", Compression.Zstd, false), ("none", Compression.None, false), ("encrypted", Compression.Gzip, true) })
         {
             var repositoryFolder = System.IO.Path.Combine(root, "repos", name);
-            var keys = encrypted ? EncryptionKeySource.FromPassphrase(Secure("a passphrase for the fuzzer")) : null;
+            var keys = encrypted ? EncryptionKeySource.FromPassphrase(SecureText.Of("a passphrase for the fuzzer")) : null;
             var manifest = await new BackupRunner(new RecordingObserver()).RunAsync(new BackupRequest
             {
                 Connection = connection, Repository = new FolderRepository(repositoryFolder), Compression = compression, Encryption = keys,
@@ -107,12 +107,5 @@ public static class FuzzCorpus
         }
         foreach (var folder in Directory.EnumerateDirectories(from))
             CopyTree(folder, System.IO.Path.Combine(to, System.IO.Path.GetFileName(folder)));
-    }
-
-    private static SecureString Secure(string text)
-    {
-        var secure = new SecureString();
-        foreach (var c in text) secure.AppendChar(c);
-        return secure;
     }
 }

@@ -7,6 +7,7 @@ using MongoBackup.Engine.Formats;
 using MongoBackup.Engine.Repository;
 using MongoBackup.Engine.Restore;
 using MongoBackup.Engine.Tests.Formats;
+using MongoBackup.Engine.Tests.Support;
 using MongoDB.Bson;
 using MongoDB.Driver;
 
@@ -221,7 +222,7 @@ public sealed class BadInputRestoreTests(MongoServerFixture server)
         await server.Client.GetDatabase(database).GetCollection<BsonDocument>("items").InsertOneAsync(new BsonDocument("_id", 1));
         using var repo = new TempFolder();
         var repository = new FolderRepository(repo.Path);
-        var keys = MongoBackup.Engine.Security.EncryptionKeySource.FromPassphrase(Secure("a passphrase long enough"));
+        var keys = MongoBackup.Engine.Security.EncryptionKeySource.FromPassphrase(SecureText.Of("a passphrase long enough"));
         var manifest = await new BackupRunner(new RecordingObserver()).RunAsync(new BackupRequest
         {
             Connection = Connection, Repository = repository, Filter = new NamespaceFilter(databases: [database]), Encryption = keys,
@@ -244,13 +245,6 @@ public sealed class BadInputRestoreTests(MongoServerFixture server)
         }, CancellationToken.None));
         Assert.Equal(ErrorIds.CorruptFile, error.ErrorId);
         Assert.Contains($"encryption entry of snapshot {manifest.Id}", error.Message);
-    }
-
-    private static System.Security.SecureString Secure(string text)
-    {
-        var secure = new System.Security.SecureString();
-        foreach (var c in text) secure.AppendChar(c);
-        return secure;
     }
 
     private static string Without(SnapshotManifest manifest, Func<ManifestFile, bool> drop)

@@ -1,4 +1,3 @@
-using System.Security;
 using MongoBackup.Engine.Catalog;
 using MongoBackup.Engine.Codecs;
 using MongoBackup.Engine.Connection;
@@ -7,6 +6,7 @@ using MongoBackup.Engine.Oplog;
 using MongoBackup.Engine.Repository;
 using MongoBackup.Engine.Restore;
 using MongoBackup.Engine.Security;
+using MongoBackup.Engine.Tests.Support;
 using MongoDB.Bson;
 using MongoDB.Driver;
 
@@ -59,7 +59,7 @@ public sealed class IncompressibleDataTests(MongoServerFixture server)
 
         using var repo = new TempFolder();
         var repository = new FolderRepository(repo.Path);
-        var keys = encrypted ? EncryptionKeySource.FromPassphrase(Secure("random bytes")) : null;
+        var keys = encrypted ? EncryptionKeySource.FromPassphrase(SecureText.Of("random bytes")) : null;
         var manifest = await new BackupRunner(new RecordingObserver()).RunAsync(new BackupRequest
         {
             Connection = Connection, Repository = repository, Compression = compression, Encryption = keys,
@@ -137,12 +137,5 @@ public sealed class IncompressibleDataTests(MongoServerFixture server)
         }
         Assert.Equal(total, documents.Sum(d => (long)d.ToBson().Length));
         return documents;
-    }
-
-    private static SecureString Secure(string text)
-    {
-        var secure = new SecureString();
-        foreach (var c in text) secure.AppendChar(c);
-        return secure;
     }
 }
