@@ -32,7 +32,7 @@ internal sealed class ArchivePrelude
         {
             got = await stream.ReadAtLeastAsync(magic, 4, throwOnEndOfStream: false, ct).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is InvalidDataException or ZstdSharp.ZstdException)
+        catch (InvalidDataException e)
         {
             throw new CorruptDumpException(file, 0, $"the compressed data is damaged: {e.Message}", e);
         }
@@ -61,6 +61,22 @@ internal sealed class ArchivePrelude
         };
     }
 
+    /// <summary>Names MongoDB could not hold are damage (the oplog's entry alone has an empty database name).</summary>
+    private static void CheckNames(string db, string collection, string file, long offset)
+    {
+        if (db == "" && collection == OplogCollection) return;
+        try
+        {
+            DumpNames.UnescapeDatabase(db);
+            if (collection.Length == 0 || collection.Contains('\0'))
+                throw new ArgumentException($"'{collection}' is not a valid collection name: it is empty or contains a NUL.");
+        }
+        catch (ArgumentException e)
+        {
+            throw new CorruptDumpException(file, offset, $"the archive lists a namespace MongoDB cannot hold: {e.Message}", e);
+        }
+    }
+
     private static async Task<byte[]> ReadRequiredAsync(BsonDocumentReader reader, string file, string what, CancellationToken ct)
     {
         var offset = reader.Position;
@@ -74,6 +90,7 @@ internal sealed class ArchivePrelude
         var collection = ArchiveDocuments.String(document, "collection");
         var json = ArchiveDocuments.String(document, "metadata");
         var type = ArchiveDocuments.String(document, "type");
+        CheckNames(db, collection, file, offset);
         CollectionMetadata? metadata = null;
         if (!string.IsNullOrWhiteSpace(json))
         {
@@ -97,14 +114,23 @@ internal sealed class ArchivePrelude
 /// <summary>Decoding of the small control documents of an archive (header, metadata, segment headers).</summary>
 internal static class ArchiveDocuments
 {
+    /// <summary>
+    /// Control documents are flat (common/archive/spec.md); a limit far below the data's keeps the driver's recursive
+    /// reader far from the end of the stack.
+    /// </summary>
+    public const int MaxDepth = 100;
+
     public static BsonDocument Parse(byte[] raw, string file, long offset)
     {
+        if (BsonStructureValidator.FindProblem(raw, MaxDepth) is { } problem)
+            throw new CorruptDumpException(file, offset, $"an archive control document is malformed: {problem.Problem}");
         try
         {
             return BsonSerializer.Deserialize<BsonDocument>(raw);
         }
-        catch (Exception e) when (e is FormatException or BsonSerializationException or EndOfStreamException)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
+            // Whatever the driver refuses (invalid UTF-8 in a name or string, a duplicate name) is damage to the archive.
             throw new CorruptDumpException(file, offset, $"an archive control document cannot be decoded: {e.Message}", e);
         }
     }

@@ -78,18 +78,27 @@ public sealed class CollectionMetadata
     /// <summary>
     /// Reads metadata JSON written by any mongodump version: canonical or relaxed Extended JSON v2, and the
     /// legacy shell forms older versions wrote (plain numbers, NumberLong(...), "options":{} with no name).
+    /// Text nested deeper than <see cref="JsonNesting.MaxDepth"/> levels is refused before it is parsed, and what is
+    /// parsed must be writable as BSON (no NUL in a name, no lone surrogate), since it goes to the server in commands.
     /// </summary>
     /// <exception cref="InvalidDataException">The text is not a metadata document; the message names <paramref name="fileName"/>.</exception>
     public static CollectionMetadata Parse(string json, string fileName)
     {
         ArgumentNullException.ThrowIfNull(json);
+        if (JsonNesting.FindTooDeep(json) is { } deep)
+            throw new InvalidDataException(
+                $"Metadata file '{fileName}' nests objects and arrays deeper than {JsonNesting.MaxDepth} levels at byte offset {deep}: " +
+                "MongoDB stores no document nested that deeply.");
         BsonDocument document;
         try
         {
             document = BsonDocument.Parse(json);
+            document.ToBson();
         }
-        catch (Exception e) when (e is FormatException or BsonSerializationException or InvalidOperationException or EndOfStreamException)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
+            // Whatever the driver's reader or writer refuses (a syntax error, a number beyond Int64, a NUL in a name,
+            // invalid Extended JSON) is damage to this file, not a failure of the program.
             throw new InvalidDataException($"Metadata file '{fileName}' is not valid Extended JSON: {e.Message}", e);
         }
         return FromDocument(document, fileName);

@@ -95,19 +95,22 @@ internal static class DatabaseFolderScan
         try
         {
             using var stream = CompressionCodec.WrapForRead(File.OpenRead(file), CompressionCodec.FromFileName(file));
-            using var text = new StreamReader(stream, Encoding.UTF8);
-            json = text.ReadToEnd();
+            json = MetadataText.Read(stream, file);
         }
         catch (Exception e) when (e is InvalidDataException or ZstdSharp.ZstdException)
         {
             return (null, new NamespaceDamage(file, $"Metadata file '{file}' cannot be decompressed: {e.Message}"));
+        }
+        catch (CorruptDumpException e)
+        {
+            return (null, new NamespaceDamage(file, e.Message));
         }
         if (string.IsNullOrWhiteSpace(json)) return (null, null);
         try
         {
             return (CollectionMetadata.Parse(json, file), null);
         }
-        catch (InvalidDataException e)
+        catch (Exception e) when (e is InvalidDataException or CorruptDumpException)
         {
             return (null, new NamespaceDamage(file, e.Message));
         }

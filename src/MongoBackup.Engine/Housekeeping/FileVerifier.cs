@@ -1,4 +1,3 @@
-using System.Text;
 using MongoBackup.Engine.Codecs;
 using MongoBackup.Engine.Formats;
 using MongoBackup.Engine.Repository;
@@ -57,8 +56,7 @@ internal static class FileVerifier
         {
             if (file.Kind == ManifestFileKind.Metadata && !HasExactSibling(manifest, file))
             {
-                using var text = new StreamReader(plain, Encoding.UTF8, leaveOpen: true);
-                CollectionMetadata.Parse(await text.ReadToEndAsync(ct).ConfigureAwait(false), name);
+                CollectionMetadata.Parse(await MetadataText.ReadAsync(plain, name, ct).ConfigureAwait(false), name);
             }
             else if (file.Kind == ManifestFileKind.Metadata)
             {
@@ -82,7 +80,6 @@ internal static class FileVerifier
         }
         catch (CorruptDumpException e) { return (documents, e.Problem, e.Offset); }
         catch (InvalidDataException e) { return (documents, e.Message, null); }
-        catch (ZstdSharp.ZstdException e) { return (documents, $"the compressed data is damaged: {e.Message}", null); }
         finally { await plain.DisposeAsync().ConfigureAwait(false); }
     }
 

@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Text;
 using MongoBackup.Engine.Formats;
 using MongoBackup.Engine.Security;
 
@@ -47,7 +46,7 @@ public sealed class SnapshotDumpReader : IDumpReader
         foreach (var file in manifest.Files.Where(f => f.Kind == ManifestFileKind.Metadata).OrderBy(f => f.Path, StringComparer.Ordinal))
         {
             var display = $"{manifest.Id}/{file.Path}";
-            var database = DumpNames.UnescapeDatabase(file.Path[..file.Path.IndexOf('/')]);
+            var database = DatabaseOf(manifest, file);
             exact.TryGetValue(DumpLayout.ExactMetadataFileBeside(file.Path), out var exactFile);
             var source = exactFile ?? file;
             CollectionMetadata? metadata = null;
@@ -73,6 +72,15 @@ public sealed class SnapshotDumpReader : IDumpReader
                 ns = ns with { Damage = new NamespaceDamage(dataDamage.File, dataDamage.Message) };
             namespaces.Add(ns);
         }
+        // Every namespace the backup recorded has its metadata file: one the manifest no longer lists would otherwise
+        // vanish from the restore without a word. It fails alone, named.
+        var found = namespaces.Select(n => n.FullName).ToHashSet(StringComparer.Ordinal);
+        foreach (var lost in manifest.Namespaces.Where(n => !found.Contains(n.Database + "." + n.Collection)))
+            namespaces.Add(new DumpNamespace(lost.Database, lost.Collection, null, $"{manifest.Id}/{SnapshotManifest.FileName}")
+            {
+                Damage = new NamespaceDamage($"{manifest.Id}/{SnapshotManifest.FileName}",
+                    $"it records the namespace {lost.Database}.{lost.Collection} but lists no metadata file for it: the manifest was changed or damaged"),
+            });
         var oplog = manifest.Files.FirstOrDefault(f => f.Kind == ManifestFileKind.Oplog);
         return new SnapshotDumpReader(repository, manifest, dataKey, namespaces, oplog is null ? null : damaged.GetValueOrDefault(oplog.Path));
     }
@@ -81,7 +89,7 @@ public sealed class SnapshotDumpReader : IDumpReader
         Func<DumpNamespace, IAsyncEnumerable<byte[]>, Task> consume, int maxParallel, CancellationToken ct)
     {
         await Parallel.ForEachAsync(chosen, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, maxParallel), CancellationToken = ct },
-            async (ns, token) => await consume(ns, ReadFileAsync(_files.GetValueOrDefault(DataFileOf(ns, _manifest) ?? ""), token)));
+            async (ns, token) => await consume(ns, ReadNamespaceAsync(ns, token)));
     }
 
     public IAsyncEnumerable<byte[]> ReadOplogAsync(CancellationToken ct) =>
@@ -93,11 +101,48 @@ public sealed class SnapshotDumpReader : IDumpReader
         return ValueTask.CompletedTask;
     }
 
+    /// <summary>The path of a collection's data file where the manifest lists it; null for a view or when it is not listed.</summary>
     private static string? DataFileOf(DumpNamespace ns, SnapshotManifest manifest)
     {
-        var collection = ns.Metadata?.IsTimeseries == true ? "system.buckets." + ns.Collection : ns.Collection;
-        var path = DumpLayout.DataFile(ns.Database, collection, manifest.Compression);
+        if (ns.Metadata?.IsView == true) return null;
+        var path = DataPathOf(ns, manifest);
         return manifest.Files.Any(f => f.Path == path) ? path : null;
+    }
+
+    private static string DataPathOf(DumpNamespace ns, SnapshotManifest manifest)
+    {
+        var collection = ns.Metadata?.IsTimeseries == true ? "system.buckets." + ns.Collection : ns.Collection;
+        return DumpLayout.DataFile(ns.Database, collection, manifest.Compression);
+    }
+
+    /// <summary>
+    /// A collection's documents. A backup writes a data file for every collection, even an empty one, so a manifest
+    /// that lists none has lost it: reading the collection as empty would restore it half-way unseen. The file is looked
+    /// up as the documents are read, so a missing one fails this namespace alone.
+    /// </summary>
+    private async IAsyncEnumerable<byte[]> ReadNamespaceAsync(DumpNamespace ns, [EnumeratorCancellation] CancellationToken ct)
+    {
+        if (ns.Metadata?.IsView == true) yield break;
+        var path = DataPathOf(ns, _manifest);
+        var file = _files.GetValueOrDefault(path)
+            ?? throw new CorruptDumpException($"{_manifest.Id}/{SnapshotManifest.FileName}",
+                $"it lists no data file for the collection {ns.FullName} ('{path}'): the manifest was changed or damaged");
+        await foreach (var document in ReadFileAsync(file, ct)) yield return document;
+    }
+
+    /// <summary>The database a metadata file belongs to: the name of the folder it sits in, as a backup wrote it.</summary>
+    private static string DatabaseOf(SnapshotManifest manifest, ManifestFile file)
+    {
+        var slash = file.Path.IndexOf('/');
+        try
+        {
+            if (slash > 0) return DumpNames.UnescapeDatabase(file.Path[..slash]);
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException)
+        {
+            throw new CorruptDumpException($"{manifest.Id}/{file.Path}", $"its folder is not a database name: {e.Message}", e);
+        }
+        throw new CorruptDumpException($"{manifest.Id}/{file.Path}", "a metadata file the manifest lists is not in a database folder");
     }
 
     // The collection of a metadata file whose content cannot be read and that the manifest does not list: its unescaped
@@ -129,16 +174,30 @@ public sealed class SnapshotDumpReader : IDumpReader
         await stored.VerifyToEndAsync(ct);
     }
 
-    private static async Task<string> ReadTextAsync(ISnapshotRepository repository, SnapshotManifest manifest, ManifestFile file, DataKey? dataKey, CancellationToken ct) =>
-        Encoding.UTF8.GetString(await ReadBytesAsync(repository, manifest, file, dataKey, ct));
+    private static async Task<string> ReadTextAsync(ISnapshotRepository repository, SnapshotManifest manifest, ManifestFile file, DataKey? dataKey, CancellationToken ct)
+    {
+        await using var stored = await SnapshotFileReader.OpenAsync(repository, manifest, file, dataKey, ct);
+        var json = await MetadataText.ReadAsync(stored.Content, stored.DisplayName, ct);
+        await stored.VerifyToEndAsync(ct);
+        return json;
+    }
 
+    /// <summary>The exact BSON metadata: one document, so never more than <see cref="MetadataText.MaxBytes"/>.</summary>
     private static async Task<byte[]> ReadBytesAsync(ISnapshotRepository repository, SnapshotManifest manifest, ManifestFile file, DataKey? dataKey, CancellationToken ct)
     {
         await using var stored = await SnapshotFileReader.OpenAsync(repository, manifest, file, dataKey, ct);
         using var content = new MemoryStream();
+        var buffer = new byte[64 * 1024];
         try
         {
-            await stored.Content.CopyToAsync(content, ct);
+            int read;
+            while ((read = await stored.Content.ReadAsync(buffer, ct)) > 0)
+            {
+                if (content.Length + read > MetadataText.MaxBytes)
+                    throw new CorruptDumpException(stored.DisplayName, MetadataText.MaxBytes,
+                        $"the exact metadata is larger than {MetadataText.MaxBytes / (1024 * 1024)} MiB, more than one BSON document holds");
+                content.Write(buffer, 0, read);
+            }
         }
         catch (Exception e) when (e is InvalidDataException or ZstdSharp.ZstdException)
         {
