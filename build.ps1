@@ -9,8 +9,13 @@
     Bench    Build, then the throughput and memory benchmarks (tests/benchmarks).
     Docs     Turns docs/*.md into the MAML and about_ help files in en-US/.
     Package  Build, then zips out/MongoBackup.
+.PARAMETER FuzzSeconds
+    How long the engine tests' fuzzer of damaged dumps, archives and snapshots runs (Test); 75 seconds when not
+    given (MONGOBACKUP_FUZZ_SECONDS, MONGOBACKUP_FUZZ_SEED and MONGOBACKUP_FUZZ_CASE are read by the test itself).
 .EXAMPLE
     dotnet tool restore; dotnet pwsh ./build.ps1 -Task Test
+.EXAMPLE
+    dotnet pwsh ./build.ps1 -Task Test -FuzzSeconds 3600
 #>
 [CmdletBinding()]
 param(
@@ -18,6 +23,8 @@ param(
     [string] $Task = 'Build',
     [ValidateSet('Debug', 'Release')]
     [string] $Configuration = 'Release',
+    [ValidateRange(1, 86400)]
+    [int] $FuzzSeconds,
     # Everything after the named parameters goes to the benchmark program, e.g.
     #   dotnet pwsh ./build.ps1 -Task Bench --documents 4000000 --phases backup,restore
     [Parameter(ValueFromRemainingArguments = $true)]
@@ -25,6 +32,7 @@ param(
 )
 
 $ErrorActionPreference = 'Stop'
+if ($PSBoundParameters.ContainsKey('FuzzSeconds')) { $env:MONGOBACKUP_FUZZ_SECONDS = $FuzzSeconds }
 Set-StrictMode -Version Latest
 . (Join-Path $PSScriptRoot 'build/Tasks.ps1')
 

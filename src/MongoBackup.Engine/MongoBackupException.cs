@@ -53,6 +53,8 @@ public static class ErrorIds
     public const string ScopeNotCovered = "MongoBackup.ScopeNotCovered";
     public const string WrongEncryptionKey = "MongoBackup.WrongEncryptionKey";
     public const string EncryptionKeyRequired = "MongoBackup.EncryptionKeyRequired";
+    /// <summary>Export-MongoSnapshot could not write its destination (nothing is left there).</summary>
+    public const string ExportFailed = "MongoBackup.ExportFailed";
     /// <summary>A repository lease this run held was taken over by another holder (it expired unrenewed, or was broken).</summary>
     public const string LeaseLost = "MongoBackup.LeaseLost";
     /// <summary>The repository kind, or the service behind it, cannot grant a lease.</summary>

@@ -59,6 +59,7 @@ Describe 'Secrets never appear' {
                 $window = Get-MongoRestoreWindow -Repository $repository
                 Restore-MongoPointInTime -ConnectionString $uri -Credential $credential -Repository $repository -ClusterTime $window.ToTimestamp -RenameDatabase "$db=$($db)_c" -EncryptionKey $passphrase -Confirm:$false @common
                 Copy-MongoSnapshot -Repository $repository -Id $full.Id -Destination $copy -Confirm:$false @common
+                Export-MongoSnapshot -Repository $repository -Id $full.Id -Path (Join-Path $copy 'exported.archive') -Archive -EncryptionKey $passphrase -Confirm:$false @common
                 Invoke-MongoSnapshotRetention -Repository $repository -KeepLast 1 -WhatIf @common
                 Remove-MongoSnapshot -Repository $copy -Id $full.Id -WhatIf @common
                 Update-MongoSnapshotKey -Repository $repository -EncryptionKey $passphrase -NewEncryptionKey $passphrase -Confirm:$false @common

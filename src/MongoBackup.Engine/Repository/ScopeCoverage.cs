@@ -51,12 +51,12 @@ public static class ScopeCoverage
         filter.Databases.Count == 0 && filter.NamespaceInclude.Count == 0 && filter.Collections.All(c => !c.Pattern.Contains('.'));
 
     private static bool TakesEveryDatabase(SnapshotScope scope, NamespaceFilter filter) =>
-        scope.Databases.Count == 0 && IsSubset(scope.ExcludeDatabases, filter.ExcludeDatabases) && TakesWholeDatabases(scope, filter);
+        scope.Databases.Count == 0 && IsSubset(scope.ExcludeDatabases, filter.ExcludeDatabases.Select(p => p.Pattern)) && TakesWholeDatabases(scope, filter);
 
     /// <summary>No collection pattern narrows the scope, except exclusions the filter makes too.</summary>
     private static bool TakesWholeDatabases(SnapshotScope scope, NamespaceFilter filter) =>
         scope.Collections.Count == 0 && scope.NamespaceInclude.Count == 0
-        && IsSubset(scope.ExcludeCollections, filter.ExcludeCollections) && IsSubset(scope.NamespaceExclude, filter.NamespaceExclude);
+        && IsSubset(scope.ExcludeCollections, filter.ExcludeCollections.Select(p => p.Pattern)) && IsSubset(scope.NamespaceExclude, filter.NamespaceExclude.Select(p => p.Pattern));
 
     private static bool CoversDatabase(SnapshotScope scope, NamespaceFilter filter, NamePattern database)
     {
@@ -88,6 +88,6 @@ public static class ScopeCoverage
         if (pattern.StartsWith(database + ".", StringComparison.Ordinal)) yield return pattern[(database.Length + 1)..];
     }
 
-    private static bool IsSubset(List<string> patterns, IReadOnlyList<NamePattern> of) =>
-        patterns.All(p => of.Any(o => o.Pattern == p));
+    private static bool IsSubset(List<string> patterns, IEnumerable<string> of) =>
+        patterns.All(p => of.Contains(p, StringComparer.Ordinal));
 }

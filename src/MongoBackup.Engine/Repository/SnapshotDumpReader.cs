@@ -1,6 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Text;
-using MongoBackup.Engine.Codecs;
 using MongoBackup.Engine.Formats;
 using MongoBackup.Engine.Security;
 
@@ -8,8 +6,10 @@ namespace MongoBackup.Engine.Repository;
 
 /// <summary>
 /// Reads a snapshot straight from its repository (a folder or an object store), guided by its manifest:
-/// the namespaces from its metadata files, the documents streamed from its data files, each file checked
-/// against the size and SHA-256 the manifest recorded.
+/// the namespaces from its metadata files (the exact BSON metadata where the snapshot kept one), the documents
+/// streamed from its data files, each file checked against the size and SHA-256 the manifest recorded. A namespace
+/// whose metadata cannot be read, or whose files were found damaged, is listed with its <see cref="DumpNamespace.Damage"/>
+/// so that it alone fails.
 /// </summary>
 public sealed class SnapshotDumpReader : IDumpReader
 {
@@ -17,13 +17,16 @@ public sealed class SnapshotDumpReader : IDumpReader
     private readonly SnapshotManifest _manifest;
     private readonly DataKey? _dataKey;
     private readonly Dictionary<string, ManifestFile> _files;
+    private readonly CorruptDumpException? _oplogDamage;
 
-    private SnapshotDumpReader(ISnapshotRepository repository, SnapshotManifest manifest, DataKey? dataKey, List<DumpNamespace> namespaces)
+    private SnapshotDumpReader(ISnapshotRepository repository, SnapshotManifest manifest, DataKey? dataKey, List<DumpNamespace> namespaces,
+        CorruptDumpException? oplogDamage)
     {
         _repository = repository;
         _manifest = manifest;
         _dataKey = dataKey;
         _files = manifest.Files.ToDictionary(f => f.Path, StringComparer.Ordinal);
+        _oplogDamage = oplogDamage;
         Namespaces = namespaces;
     }
 
@@ -31,28 +34,66 @@ public sealed class SnapshotDumpReader : IDumpReader
     public IReadOnlyList<DumpNamespace> Namespaces { get; }
     public bool HasOplog => _manifest.Files.Any(f => f.Kind == ManifestFileKind.Oplog);
 
-    public static async Task<SnapshotDumpReader> OpenAsync(ISnapshotRepository repository, SnapshotManifest manifest, DataKey? dataKey, CancellationToken ct)
+    /// <param name="damaged">Files already found damaged (see <see cref="SnapshotIntegrity.FindDamagedAsync"/>), by manifest path.</param>
+    public static async Task<SnapshotDumpReader> OpenAsync(ISnapshotRepository repository, SnapshotManifest manifest, DataKey? dataKey,
+        CancellationToken ct, IReadOnlyDictionary<string, CorruptDumpException>? damaged = null)
     {
+        damaged ??= new Dictionary<string, CorruptDumpException>();
+        var named = manifest.Namespaces.ToDictionary(
+            n => DumpLayout.MetadataFile(n.Database, n.Collection, manifest.Compression), n => n.Collection, StringComparer.Ordinal);
+        var exact = manifest.Files.Where(f => f.Kind == ManifestFileKind.ExactMetadata).ToDictionary(f => f.Path, StringComparer.Ordinal);
         var namespaces = new List<DumpNamespace>();
         foreach (var file in manifest.Files.Where(f => f.Kind == ManifestFileKind.Metadata).OrderBy(f => f.Path, StringComparer.Ordinal))
         {
-            var json = await ReadTextAsync(repository, manifest, file, dataKey, ct);
-            var metadata = CollectionMetadata.Parse(json, $"{manifest.Id}/{file.Path}");
-            var database = DumpNames.UnescapeDatabase(file.Path[..file.Path.IndexOf('/')]);
-            namespaces.Add(new DumpNamespace(database, metadata.CollectionName, metadata, $"{manifest.Id}/{file.Path}"));
+            var display = $"{manifest.Id}/{file.Path}";
+            var database = DatabaseOf(manifest, file);
+            exact.TryGetValue(DumpLayout.ExactMetadataFileBeside(file.Path), out var exactFile);
+            var source = exactFile ?? file;
+            CollectionMetadata? metadata = null;
+            NamespaceDamage? damage = null;
+            if (damaged.TryGetValue(source.Path, out var broken)) damage = new NamespaceDamage(broken.File, broken.Message);
+            else
+            {
+                try
+                {
+                    metadata = exactFile is null
+                        ? CollectionMetadata.Parse(await ReadTextAsync(repository, manifest, file, dataKey, ct), display)
+                        : CollectionMetadata.FromBson(await ReadBytesAsync(repository, manifest, exactFile, dataKey, ct), $"{manifest.Id}/{exactFile.Path}");
+                }
+                catch (Exception e) when (e is InvalidDataException or CorruptDumpException)
+                {
+                    damage = new NamespaceDamage(display, e.Message);
+                }
+            }
+            var collection = metadata?.CollectionName is { Length: > 0 } name ? name
+                : named.GetValueOrDefault(file.Path) ?? StemOf(file.Path);
+            var ns = new DumpNamespace(database, collection, metadata, display) { Damage = damage };
+            if (ns.Damage is null && DataFileOf(ns, manifest) is { } data && damaged.TryGetValue(data, out var dataDamage))
+                ns = ns with { Damage = new NamespaceDamage(dataDamage.File, dataDamage.Message) };
+            namespaces.Add(ns);
         }
-        return new SnapshotDumpReader(repository, manifest, dataKey, namespaces);
+        // Every namespace the backup recorded has its metadata file: one the manifest no longer lists would otherwise
+        // vanish from the restore without a word. It fails alone, named.
+        var found = namespaces.Select(n => n.FullName).ToHashSet(StringComparer.Ordinal);
+        foreach (var lost in manifest.Namespaces.Where(n => !found.Contains(n.Database + "." + n.Collection)))
+            namespaces.Add(new DumpNamespace(lost.Database, lost.Collection, null, $"{manifest.Id}/{SnapshotManifest.FileName}")
+            {
+                Damage = new NamespaceDamage($"{manifest.Id}/{SnapshotManifest.FileName}",
+                    $"it records the namespace {lost.Database}.{lost.Collection} but lists no metadata file for it: the manifest was changed or damaged"),
+            });
+        var oplog = manifest.Files.FirstOrDefault(f => f.Kind == ManifestFileKind.Oplog);
+        return new SnapshotDumpReader(repository, manifest, dataKey, namespaces, oplog is null ? null : damaged.GetValueOrDefault(oplog.Path));
     }
 
     public async Task ReadAsync(IReadOnlyCollection<DumpNamespace> chosen,
         Func<DumpNamespace, IAsyncEnumerable<byte[]>, Task> consume, int maxParallel, CancellationToken ct)
     {
         await Parallel.ForEachAsync(chosen, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, maxParallel), CancellationToken = ct },
-            async (ns, token) => await consume(ns, ReadFileAsync(DataFileOf(ns), token)));
+            async (ns, token) => await consume(ns, ReadNamespaceAsync(ns, token)));
     }
 
     public IAsyncEnumerable<byte[]> ReadOplogAsync(CancellationToken ct) =>
-        ReadFileAsync(_manifest.Files.FirstOrDefault(f => f.Kind == ManifestFileKind.Oplog), ct);
+        _oplogDamage is not null ? Throw(_oplogDamage) : ReadFileAsync(_manifest.Files.FirstOrDefault(f => f.Kind == ManifestFileKind.Oplog), ct);
 
     public ValueTask DisposeAsync()
     {
@@ -60,10 +101,67 @@ public sealed class SnapshotDumpReader : IDumpReader
         return ValueTask.CompletedTask;
     }
 
-    private ManifestFile? DataFileOf(DumpNamespace ns)
+    /// <summary>The path of a collection's data file where the manifest lists it; null for a view or when it is not listed.</summary>
+    private static string? DataFileOf(DumpNamespace ns, SnapshotManifest manifest)
+    {
+        if (ns.Metadata?.IsView == true) return null;
+        var path = DataPathOf(ns, manifest);
+        return manifest.Files.Any(f => f.Path == path) ? path : null;
+    }
+
+    private static string DataPathOf(DumpNamespace ns, SnapshotManifest manifest)
     {
         var collection = ns.Metadata?.IsTimeseries == true ? "system.buckets." + ns.Collection : ns.Collection;
-        return _files.GetValueOrDefault(DumpLayout.DataFile(ns.Database, collection, _manifest.Compression));
+        return DumpLayout.DataFile(ns.Database, collection, manifest.Compression);
+    }
+
+    /// <summary>
+    /// A collection's documents. A backup writes a data file for every collection, even an empty one, so a manifest
+    /// that lists none has lost it: reading the collection as empty would restore it half-way unseen. The file is looked
+    /// up as the documents are read, so a missing one fails this namespace alone.
+    /// </summary>
+    private async IAsyncEnumerable<byte[]> ReadNamespaceAsync(DumpNamespace ns, [EnumeratorCancellation] CancellationToken ct)
+    {
+        if (ns.Metadata?.IsView == true) yield break;
+        var path = DataPathOf(ns, _manifest);
+        var file = _files.GetValueOrDefault(path)
+            ?? throw new CorruptDumpException($"{_manifest.Id}/{SnapshotManifest.FileName}",
+                $"it lists no data file for the collection {ns.FullName} ('{path}'): the manifest was changed or damaged");
+        await foreach (var document in ReadFileAsync(file, ct)) yield return document;
+    }
+
+    /// <summary>The database a metadata file belongs to: the name of the folder it sits in, as a backup wrote it.</summary>
+    private static string DatabaseOf(SnapshotManifest manifest, ManifestFile file)
+    {
+        var slash = file.Path.IndexOf('/');
+        try
+        {
+            if (slash > 0) return DumpNames.UnescapeDatabase(file.Path[..slash]);
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException)
+        {
+            throw new CorruptDumpException($"{manifest.Id}/{file.Path}", $"its folder is not a database name: {e.Message}", e);
+        }
+        throw new CorruptDumpException($"{manifest.Id}/{file.Path}", "a metadata file the manifest lists is not in a database folder");
+    }
+
+    // The collection of a metadata file whose content cannot be read and that the manifest does not list: its unescaped
+    // file name (or the shortened name itself), so the failure still names something the user can find.
+    private static string StemOf(string path)
+    {
+        var name = path[(path.IndexOf('/') + 1)..];
+        var stem = name[..name.LastIndexOf(DumpLayout.MetadataExtension, StringComparison.Ordinal)];
+        try { return DumpNames.UnescapeCollection(stem); }
+        catch (Exception e) when (e is ArgumentException or FormatException) { return stem; }
+    }
+
+    private static async IAsyncEnumerable<byte[]> Throw(CorruptDumpException damage)
+    {
+        await Task.CompletedTask;
+        throw damage;
+#pragma warning disable CS0162 // an iterator needs a yield to be one
+        yield break;
+#pragma warning restore CS0162
     }
 
     private async IAsyncEnumerable<byte[]> ReadFileAsync(ManifestFile? file, [EnumeratorCancellation] CancellationToken ct)
@@ -79,9 +177,33 @@ public sealed class SnapshotDumpReader : IDumpReader
     private static async Task<string> ReadTextAsync(ISnapshotRepository repository, SnapshotManifest manifest, ManifestFile file, DataKey? dataKey, CancellationToken ct)
     {
         await using var stored = await SnapshotFileReader.OpenAsync(repository, manifest, file, dataKey, ct);
-        using var text = new StreamReader(stored.Content, Encoding.UTF8, leaveOpen: true);
-        var json = await text.ReadToEndAsync(ct);
+        var json = await MetadataText.ReadAsync(stored.Content, stored.DisplayName, ct);
         await stored.VerifyToEndAsync(ct);
         return json;
+    }
+
+    /// <summary>The exact BSON metadata: one document, so never more than <see cref="MetadataText.MaxBytes"/>.</summary>
+    private static async Task<byte[]> ReadBytesAsync(ISnapshotRepository repository, SnapshotManifest manifest, ManifestFile file, DataKey? dataKey, CancellationToken ct)
+    {
+        await using var stored = await SnapshotFileReader.OpenAsync(repository, manifest, file, dataKey, ct);
+        using var content = new MemoryStream();
+        var buffer = new byte[64 * 1024];
+        try
+        {
+            int read;
+            while ((read = await stored.Content.ReadAsync(buffer, ct)) > 0)
+            {
+                if (content.Length + read > MetadataText.MaxBytes)
+                    throw new CorruptDumpException(stored.DisplayName, MetadataText.MaxBytes,
+                        $"the exact metadata is larger than {MetadataText.MaxBytes / (1024 * 1024)} MiB, more than one BSON document holds");
+                content.Write(buffer, 0, read);
+            }
+        }
+        catch (Exception e) when (e is InvalidDataException or ZstdSharp.ZstdException)
+        {
+            throw new CorruptDumpException(stored.DisplayName, content.Length, $"the compressed data is damaged: {e.Message}", e);
+        }
+        await stored.VerifyToEndAsync(ct);
+        return content.ToArray();
     }
 }

@@ -26,7 +26,9 @@ internal sealed class OplogReplayPhase(IMongoClient client, RestoreRequest reque
         List<OplogSegment> segments = reader.HasOplog ? [new OplogSegment(reader.Location, reader.ReadOplogAsync(ct)), .. moreOplog] : [.. moreOplog];
         if (segments.Count > 0 && !request.NoOplogReplay)
         {
-            var replay = await ReplayAsync(segments, scope, state, outcome, ct);
+            // The namespaces the restore took: a pattern that is exactly a name in the dump means that name.
+            var coverage = new ReplayCoverage(scope, RestorePlanner.EffectiveFilter(reader, request.Filter));
+            var replay = await ReplayAsync(segments, coverage, state, outcome, ct);
             moreApplied = replay.AppliedBySegment.TakeLast(moreOplog.Count).Sum();
         }
         await BuildIndexesAsync(state, outcome, ct);
@@ -46,10 +48,10 @@ internal sealed class OplogReplayPhase(IMongoClient client, RestoreRequest reque
         return state;
     }
 
-    private async Task<OplogReplayOutcome> ReplayAsync(IReadOnlyList<OplogSegment> segments, SnapshotScope scope, ReplayState state,
+    private async Task<OplogReplayOutcome> ReplayAsync(IReadOnlyList<OplogSegment> segments, ReplayCoverage coverage, ReplayState state,
         RestoreOutcome outcome, CancellationToken ct)
     {
-        var rewriter = new OplogEntryRewriter(new ReplayCoverage(scope, request.Filter), request.Map, state);
+        var rewriter = new OplogEntryRewriter(coverage, request.Map, state);
         var replay = await new OplogReplayer(client, rewriter, state, observer).ReplayAsync(segments, ct);
         outcome.OplogEntriesApplied = replay.Applied;
         if (replay.Error is { } error)

@@ -48,7 +48,7 @@ public sealed class RestoreRunner(IEngineObserver observer)
         if (request.IncludeUsersAndRoles)
         {
             var (users, roles) = await new UsersAndRolesRestorer(client, observer)
-                .RestoreAsync(reader, request.Filter.IncludesDatabase, request.Drop, ct);
+                .RestoreAsync(reader, RestorePlanner.EffectiveFilter(reader, request.Filter).IncludesDatabase, request.Drop, ct);
             outcome.UsersRestored = users;
             outcome.RolesRestored = roles;
         }
@@ -71,8 +71,11 @@ public sealed class RestoreRunner(IEngineObserver observer)
             var dataKey = SnapshotEncryption.Open(manifest, request.Encryption);
             try
             {
-                if (request.VerifyBeforeRestore) await SnapshotIntegrity.VerifyAsync(snapshot.Repository, manifest, dataKey, ct);
-                return (await SnapshotDumpReader.OpenAsync(snapshot.Repository, manifest, dataKey, ct), manifest.EffectiveScope);
+                // A damaged file fails the namespaces it belongs to (or the oplog replay), not the whole restore.
+                var damaged = request.VerifyBeforeRestore
+                    ? await SnapshotIntegrity.FindDamagedAsync(snapshot.Repository, manifest, dataKey, ct)
+                    : null;
+                return (await SnapshotDumpReader.OpenAsync(snapshot.Repository, manifest, dataKey, ct, damaged), manifest.EffectiveScope);
             }
             catch (CorruptDumpException e) { throw new MongoBackupException(ErrorIds.CorruptFile, e.Message, e, e.File); }
             catch (InvalidDataException e) { throw new MongoBackupException(ErrorIds.CorruptFile, e.Message, e, snapshot.Id); }
@@ -109,6 +112,12 @@ public sealed class RestoreRunner(IEngineObserver observer)
         {
             var result = new NamespaceRestoreResult(ns.SourceNamespace, ns.TargetNamespace, ns.Type);
             outcome.Namespaces.Add(result);
+            if (ns.Source.Damage is { } damage)
+            {
+                Fail(result, new MongoBackupException(ErrorIds.CorruptFile,
+                    $"{ns.TargetNamespace} was not restored: {damage.Message}", target: damage.File));
+                continue;
+            }
             try
             {
                 await preparer.PrepareAsync(ns, request.Drop, ct);
@@ -129,6 +138,7 @@ public sealed class RestoreRunner(IEngineObserver observer)
         var bySource = withData.ToDictionary(r => r.Ns.Source);
         var inserter = new DocumentInserter(client, observer, request.InsertionWorkers, request.BatchBytes);
         var overall = new OverallProgress("Restoring", withData.Count, observer, clock);
+        var finished = new System.Collections.Concurrent.ConcurrentDictionary<NamespaceRestoreResult, bool>();
         try
         {
             await reader.ReadAsync(bySource.Keys.ToList(), async (source, documents) =>
@@ -146,13 +156,15 @@ public sealed class RestoreRunner(IEngineObserver observer)
                     await DrainAsync(documents); // let an archive's other namespaces go on
                 }
                 result.Duration = clock.Elapsed - started;
+                finished[result] = true;
                 overall.NamespaceDone(result.Documents, 0);
             }, request.ParallelCollections, ct);
         }
         catch (CorruptDumpException e)
         {
-            // Raised by the reader itself (an archive's framing): every namespace still open is incomplete.
-            foreach (var (_, result) in withData.Where(r => r.Result.Error is null))
+            // Raised by the reader itself (an archive's framing): the namespaces still open are incomplete; those whose
+            // documents all arrived (their end marker and checksum read) were restored and are not blamed.
+            foreach (var (_, result) in withData.Where(r => r.Result.Error is null && !finished.ContainsKey(r.Result)))
                 Fail(result, e);
         }
     }

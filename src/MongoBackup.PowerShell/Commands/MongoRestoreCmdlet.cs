@@ -68,7 +68,7 @@ public abstract class MongoRestoreCmdlet : MongoEncryptedConnectionCmdlet
     /// <summary>The parameters' filter, plus namespaces to leave out (those declined at a confirmation prompt).</summary>
     protected NamespaceFilter Filter(IEnumerable<string> declined) => new(
         Database, Collection, ExcludeCollection, NamespaceInclude,
-        (NamespaceExclude ?? []).Concat(declined.Select(WildcardPattern.Escape)));
+        (NamespaceExclude ?? []).Concat(declined.Select(NamespacePattern.Escape)));
 
     /// <summary>The engine request the shared parameters describe; the caller adds its source.</summary>
     protected RestoreRequest BuildRestoreRequest() => new()

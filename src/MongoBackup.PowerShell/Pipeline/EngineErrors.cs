@@ -25,7 +25,7 @@ public static class EngineErrors
         ErrorIds.OutsideRestoreWindow or ErrorIds.ScopeNotCovered => ErrorCategory.InvalidArgument,
         ErrorIds.NoOplog => ErrorCategory.InvalidOperation,
         ErrorIds.NoBaseSnapshot or ErrorIds.NothingToBackUp or ErrorIds.DatabaseNotFound or ErrorIds.SnapshotNotFound or ErrorIds.SourceNotFound => ErrorCategory.ObjectNotFound,
-        ErrorIds.RepositoryNotWritable or ErrorIds.NamespaceRestoreFailed or ErrorIds.OplogReplayFailed => ErrorCategory.WriteError,
+        ErrorIds.RepositoryNotWritable or ErrorIds.NamespaceRestoreFailed or ErrorIds.OplogReplayFailed or ErrorIds.ExportFailed => ErrorCategory.WriteError,
         ErrorIds.RepositoryFull => ErrorCategory.ResourceUnavailable,
         ErrorIds.CorruptFile => ErrorCategory.InvalidData,
         ErrorIds.TargetNotEmpty => ErrorCategory.ResourceExists,

@@ -128,16 +128,22 @@ public sealed class MongoToolsFixtureRestoreTests(MongoServerFixture server)
     }
 
     [Fact]
-    public async Task A_bad_archive_is_rejected_naming_the_file()
+    public async Task A_bad_archive_fails_the_namespace_whose_metadata_is_broken_naming_the_file()
     {
         var path = FixturePaths.Get("mongorestore/testdata/bad-format.archive");
-        var error = await Assert.ThrowsAsync<MongoBackupException>(() => new RestoreRunner(new RecordingObserver()).RunAsync(new RestoreRequest
+        var prefix = TestDatabases.NewName("bad") + "_";
+        var observer = new RecordingObserver();
+        var outcome = await new RestoreRunner(observer).RunAsync(new RestoreRequest
         {
             Connection = new ConnectionSettings { ConnectionString = server.ConnectionString }, SourcePath = path,
-        }, CancellationToken.None));
-        Assert.Equal(ErrorIds.CorruptFile, error.ErrorId);
-        Assert.Contains("bad-format.archive", error.Message);
-        Assert.Contains("offset", error.Message);
+            Map = new NamespaceMap().Add("*.*", prefix + "*.*"),
+        }, CancellationToken.None);
+        Assert.False(outcome.Succeeded);
+        var failure = Assert.Single(observer.Failures, f => f.Namespace == prefix + "test.ixtest");
+        Assert.Equal(ErrorIds.CorruptFile, failure.Error.ErrorId);
+        Assert.Contains("bad-format.archive", failure.Error.Message);
+        Assert.Contains("offset", failure.Error.Message);
+        Assert.DoesNotContain(prefix + "test", await (await server.Client.ListDatabaseNamesAsync()).ToListAsync());
     }
 
     [Theory]

@@ -153,7 +153,7 @@ internal sealed class CatalogCommands : ICommandGroup
             throw new CommandFailure(166, "CommandNotSupportedOnView", $"Namespace {existing.Namespace} is a view, not a collection");
         var collection = existing ?? context.Server.CatalogWriter.Create(context.Database, name, new BsonDocument(), writes);
         var before = collection.Indexes.Count;
-        var created = IndexBuilder.Build(collection, specs.Select(s => IndexCollation.Resolve(s.AsBsonDocument, collection.Options)).ToList(), writes);
+        var created = IndexBuilder.Build(collection, specs.Select(s => IndexCollation.Resolve(IndexSpecRules.Apply(s.AsBsonDocument), collection.Options)).ToList(), writes);
         var reply = new BsonDocument
         {
             { "numIndexesBefore", before }, { "numIndexesAfter", collection.Indexes.Count },

@@ -122,6 +122,7 @@ internal sealed class CatalogWriter
         var view = Catalog.Add(database, name, CollectionKind.Timeseries, viewOptions, buckets.Uuid);
         context.OnUndo(() => { Catalog.Remove(view); Catalog.Remove(buckets); });
         WriteCommand(buckets, new BsonDocument("create", name).AddRange(viewOptions), context);
+        if (TimeseriesIndexSpecs.DefaultIndex(completed) is { } index) IndexBuilder.Build(buckets, [index], context);
         return view;
     }
 
