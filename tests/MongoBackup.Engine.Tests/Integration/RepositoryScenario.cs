@@ -12,15 +12,17 @@ namespace MongoBackup.Engine.Tests.Integration;
 /// A temporary folder repository on the test server, and the steps a point-in-time test takes with it: a full
 /// snapshot of one database, oplog slices, and restores to a moment under a database rename.
 /// </summary>
-public sealed class RepositoryScenario(MongoServerFixture server) : IDisposable
+public sealed class RepositoryScenario(string connectionString) : IDisposable
 {
     private readonly TempFolder _folder = new();
 
-    public ConnectionSettings Connection => new() { ConnectionString = server.ConnectionString };
+    public RepositoryScenario(MongoServerFixture server) : this(server.ConnectionString) { }
+
+    public ConnectionSettings Connection => new() { ConnectionString = connectionString };
     public FolderRepository Repository => new(_folder.Path);
 
-    public async Task<SnapshotManifest> BackUpAsync(string database, IEngineObserver? observer = null) =>
-        await new BackupRunner(observer ?? new RecordingObserver()).RunAsync(new BackupRequest
+    public async Task<SnapshotManifest> BackUpAsync(string database, IEngineObserver? observer = null, Func<CancellationToken, Task>? catalogListed = null) =>
+        await new BackupRunner(observer ?? new RecordingObserver()) { CatalogListed = catalogListed }.RunAsync(new BackupRequest
         {
             Connection = Connection, Repository = Repository, Filter = new NamespaceFilter(databases: [database]),
         }, CancellationToken.None);
