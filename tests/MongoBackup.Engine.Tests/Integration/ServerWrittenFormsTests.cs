@@ -70,6 +70,33 @@ public sealed class ServerWrittenFormsTests : IDisposable
     }
 
     /// <summary>
+    /// A transaction in progress (not prepared) while the backup reads: its writes are not committed, so the backup does
+    /// not see them (the server isolates them as MongoDB does) and the snapshot holds the documents as committed; the
+    /// transaction commits after the backup, in the next slice, and a restore to its commit holds it whole.
+    /// </summary>
+    [Fact]
+    public async Task A_transaction_in_progress_during_a_hot_backup_is_not_in_the_snapshot_and_restores_at_its_commit()
+    {
+        var database = TestDatabases.NewName("open");
+        var items = _client.GetDatabase(database).GetCollection<BsonDocument>("items");
+        await items.InsertManyAsync([new BsonDocument { { "_id", "seed" }, { "qty", 1 } }, new BsonDocument { { "_id", "gone" }, { "qty", 1 } }]);
+        using var session = await _client.StartSessionAsync();
+        session.StartTransaction();
+        await items.InsertOneAsync(session, new BsonDocument { { "_id", "new" }, { "qty", 1 } });
+        await items.UpdateOneAsync(session, new BsonDocument("_id", "seed"), new BsonDocument("$set", new BsonDocument("qty", 2)));
+        await items.DeleteOneAsync(session, new BsonDocument("_id", "gone"));
+
+        var snapshot = await _scenario.BackUpAsync(database);
+        await session.CommitTransactionAsync();
+        var commit = OplogTimestamp.FromBsonTimestamp(session.OperationTime);
+        await _scenario.SliceAsync();
+
+        Assert.Equal(2, snapshot.Namespaces.Single(n => n.Collection == "items").Documents);
+        Assert.Equal(["gone", "seed"], await RestoredIdsAsync(database, snapshot.ConsistentAt!.Timestamp));
+        Assert.Equal(["new", "seed"], await RestoredIdsAsync(database, commit));
+    }
+
+    /// <summary>
     /// 1,200 inserts of 16 KB in one transaction: over 16 MB, the server writes them as a partialTxn chain. A moment
     /// between its first entry and its commit restores none of it; its commit, all of it.
     /// </summary>

@@ -29,6 +29,9 @@ internal sealed class CommandContext
     /// </summary>
     public WriteContext Writes => _writes ??= Server.Transactions.ForCommand(Body, Connection)?.Context ?? Server.PlainWrites;
 
+    /// <summary>The transaction the command runs in (null outside transactions): what it reads, it reads as that transaction sees it.</summary>
+    public Sessions.Transaction? Transaction => Writes.Owner;
+
     /// <summary>The collection name given as the command's value ({find: "c"}).</summary>
     public string CollectionName()
     {
