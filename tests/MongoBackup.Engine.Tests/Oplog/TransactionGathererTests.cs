@@ -120,18 +120,30 @@ public sealed class TransactionGathererTests
         Assert.Equal(2, Assert.Single(gatherer.Open).Entries);
     }
 
-    [Fact]
-    public void Linked_vectored_inserts_of_a_retryable_write_are_not_a_transaction()
+    /// <summary>
+    /// mongorestore/testdata/oplogs/bson/linked_vectored_inserts.bson's form: lsid, txnNumber and a prevOpTime chain, but
+    /// a multiOpType: a batched write, not a transaction. 1 (kApplyOpsAppliedSeparately, 8.0) applies each operation on its
+    /// own, 2 (kApplyOpsAppliedAtomically, later servers: SERVER-126370) the entry's operations at once; either way the
+    /// entry applies now. The second entry of one retryable write links to the first: gathered as a transaction, it
+    /// read as a chain whose start was missing, and the replay stopped.
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Linked_vectored_inserts_of_a_retryable_write_are_not_a_transaction(int multiOpType)
     {
-        // mongorestore/testdata/oplogs/bson/linked_vectored_inserts.bson's form: lsid, txnNumber and a prevOpTime chain,
-        // but multiOpType 1 (kApplyOpsAppliedSeparately): each entry applies on its own.
-        var entry = new BsonDocument
+        var lsid = new BsonDocument("id", new BsonBinaryData(Guid.NewGuid(), GuidRepresentation.Standard));
+        BsonDocument Entry(uint increment) => new()
         {
-            { "lsid", new BsonDocument("id", new BsonBinaryData(Guid.NewGuid(), GuidRepresentation.Standard)) }, { "txnNumber", 1L },
-            { "op", "c" }, { "ns", "admin.$cmd" }, { "o", new BsonDocument("applyOps", new BsonArray()) },
-            { "ts", new BsonTimestamp(1719861048, 3) }, { "prevOpTime", new BsonDocument { { "ts", new BsonTimestamp(1719861048, 2) }, { "t", 1L } } },
-            { "multiOpType", 1 },
+            { "lsid", lsid }, { "txnNumber", 1L }, { "op", "c" }, { "ns", "admin.$cmd" },
+            { "o", new BsonDocument("applyOps", new BsonArray { new BsonDocument { { "op", "i" }, { "ns", "shop.orders" }, { "o", new BsonDocument("_id", (int)increment) } } }) },
+            { "ts", new BsonTimestamp(1719861048, (int)increment) },
+            { "prevOpTime", increment == 2 ? new BsonDocument { { "ts", new BsonTimestamp(0, 0) }, { "t", -1L } } : new BsonDocument { { "ts", new BsonTimestamp(1719861048, (int)increment - 1) }, { "t", 1L } } },
+            { "multiOpType", multiOpType },
         };
-        Assert.Equal(TransactionStepKind.NotTransaction, new TransactionGatherer().Add(entry, entry.ToBson()).Kind);
+        var gatherer = new TransactionGatherer();
+
+        Assert.Equal([TransactionStepKind.NotTransaction, TransactionStepKind.NotTransaction], AddAll(gatherer, [Entry(2), Entry(3)]).Select(s => s.Kind));
+        Assert.Empty(gatherer.Open);
     }
 }

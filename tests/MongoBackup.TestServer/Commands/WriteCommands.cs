@@ -32,22 +32,32 @@ internal sealed class WriteCommands : ICommandGroup
         var documents = Statements(context, "documents");
         var ordered = context.BoolArgument("ordered", true);
         var writes = context.Writes;
+        var retryable = context.RetryableWrite;
         var errors = new BsonArray();
         var n = 0;
-        for (var i = 0; i < documents.Count; i++)
+        try
         {
-            try
+            for (var i = 0; i < documents.Count; i++)
             {
-                if (documents[i] is not BsonDocument document) throw CommandFailure.TypeMismatch("insert documents must be objects");
-                DocumentValidation.Check(context.Server.Catalog.Find(context.Database, name), document, null, context.Body);
-                WriteConflictRetry.Run(context, () => context.Server.DocumentWriter.Insert(context.Database, name, document, writes));
-                n++;
+                if (retryable != null) retryable.StatementId = context.StatementId(i);
+                try
+                {
+                    if (documents[i] is not BsonDocument document) throw CommandFailure.TypeMismatch("insert documents must be objects");
+                    DocumentValidation.Check(context.Server.Catalog.Find(context.Database, name), document, null, context.Body);
+                    WriteConflictRetry.Run(context, () => context.Server.DocumentWriter.Insert(context.Database, name, document, writes));
+                    n++;
+                }
+                catch (CommandFailure failure)
+                {
+                    retryable?.StatementFailed();
+                    errors.Add(WriteError(i, failure));
+                    if (ordered) break;
+                }
             }
-            catch (CommandFailure failure)
-            {
-                errors.Add(WriteError(i, failure));
-                if (ordered) break;
-            }
+        }
+        finally
+        {
+            retryable?.Flush();
         }
         return WithErrors(new BsonDocument("n", n), errors);
     }
@@ -63,9 +73,12 @@ internal sealed class WriteCommands : ICommandGroup
         long matched = 0, modified = 0;
         for (var i = 0; i < statements.Count; i++)
         {
+            if (context.RetryableWrite is { } retryable) retryable.StatementId = context.StatementId(i);
             try
             {
                 var statement = statements[i].AsBsonDocument;
+                if (statement.GetValue("multi", false).ToBoolean() && context.RetryableWrite != null)
+                    throw CommandFailure.InvalidOptions("Cannot use (or request) retryable writes with multi=true"); // write_ops_exec.cpp
                 var result = WriteConflictRetry.Run(context, () => ApplyUpdate(context, name, statement.GetValue("q", new BsonDocument()).AsBsonDocument,
                     statement["u"], statement.GetValue("upsert", false).ToBoolean(), statement.GetValue("multi", false).ToBoolean(),
                     statement.GetValue("arrayFilters", BsonNull.Value) as BsonArray, writes));
@@ -140,11 +153,14 @@ internal sealed class WriteCommands : ICommandGroup
         long n = 0;
         for (var i = 0; i < statements.Count; i++)
         {
+            if (context.RetryableWrite is { } retryable) retryable.StatementId = context.StatementId(i);
             try
             {
                 var statement = statements[i].AsBsonDocument;
                 var limit = statement.GetValue("limit", 0).ToInt32();
                 if (limit is not (0 or 1)) throw CommandFailure.BadValue($"The limit field in delete objects must be 0 or 1. Got {limit}");
+                if (limit == 0 && context.RetryableWrite != null)
+                    throw CommandFailure.InvalidOptions("Cannot use (or request) retryable writes with limit=0"); // write_ops_exec.cpp
                 var collection = context.Server.Catalog.Find(context.Database, name);
                 if (collection == null) continue;
                 n += WriteConflictRetry.Run(context, () =>

@@ -36,7 +36,7 @@ internal static class InsertEntryEncoder
             + 1 + 5 + 8 // wall
             + 1;
         var bytes = new byte[size];
-        var writer = new Writer(bytes);
+        var writer = new BsonSpanWriter(bytes);
         writer.Int32(size);
         writer.Name(0x02, "op"u8);
         writer.Int32(2);
@@ -73,7 +73,7 @@ internal static class InsertEntryEncoder
     }
 
     /// <summary>The length of the document's first element when it is _id of a fixed-layout type; otherwise -1.</summary>
-    private static int IdElementLength(ReadOnlySpan<byte> document)
+    internal static int IdElementLength(ReadOnlySpan<byte> document)
     {
         const int nameEnd = 4 + 1 + 4; // type byte, "_id\0"
         if (document.Length < nameEnd + 1 || !document.Slice(5, 4).SequenceEqual("_id\0"u8)) return -1;
@@ -93,44 +93,5 @@ internal static class InsertEntryEncoder
         };
         if (valueLength < 0 || nameEnd + valueLength > document.Length - 1) return -1;
         return 1 + 4 + valueLength;
-    }
-
-    private ref struct Writer
-    {
-        private readonly Span<byte> _bytes;
-        public int Position;
-
-        public Writer(Span<byte> bytes)
-        {
-            _bytes = bytes;
-            Position = 0;
-        }
-
-        public void Name(byte type, ReadOnlySpan<byte> name)
-        {
-            Byte(type);
-            Bytes(name);
-            Byte(0);
-        }
-
-        public void Byte(byte value) => _bytes[Position++] = value;
-
-        public void Bytes(ReadOnlySpan<byte> value)
-        {
-            value.CopyTo(_bytes[Position..]);
-            Position += value.Length;
-        }
-
-        public void Int32(int value)
-        {
-            BinaryPrimitives.WriteInt32LittleEndian(_bytes[Position..], value);
-            Position += 4;
-        }
-
-        public void Int64(long value)
-        {
-            BinaryPrimitives.WriteInt64LittleEndian(_bytes[Position..], value);
-            Position += 8;
-        }
     }
 }

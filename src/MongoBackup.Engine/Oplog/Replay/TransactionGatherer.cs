@@ -18,9 +18,12 @@ namespace MongoBackup.Engine.Oplog.Replay;
 /// applies it, an abortTransaction entry drops it.</item>
 /// </list>
 /// Not transactions: entries without lsid or txnNumber, CRUD entries of retryable writes, commands other than applyOps,
-/// commitTransaction and abortTransaction, and applyOps with multiOpType 1 (a retryable write's vectored inserts, each
-/// applied on its own). Entries are kept as their raw bytes: memory grows with the open transactions' size, which the
-/// source server itself held in memory until they committed.
+/// commitTransaction and abortTransaction, and applyOps with a multiOpType: a batched write (8.0's retryable vectored
+/// inserts, multiOpType 1, each operation applied on its own; later servers' multiOpType 2, applied at once), whose
+/// entries of one write may be linked by prevOpTime but each applies as it comes (src/mongo/db/repl/oplog_entry.cpp,
+/// applyOpsIsLinkedTransactionally; a multiOpType "makes the entry a batched write"). Entries are kept as their raw
+/// bytes: memory grows with the open transactions' size, which the source server itself held in memory until they
+/// committed.
 /// </summary>
 public sealed class TransactionGatherer
 {
@@ -79,7 +82,7 @@ public sealed class TransactionGatherer
     {
         command = "";
         if (entry.GetValue("op", "") != "c" || !entry.Contains("lsid") || !entry.Contains("txnNumber")) return false;
-        if (entry.TryGetValue("multiOpType", out var multi) && multi.IsNumeric && multi.ToInt32() == 1) return false;
+        if (entry.Contains("multiOpType")) return false;
         if (entry.GetValue("o", BsonNull.Value) is not BsonDocument { ElementCount: > 0 } o) return false;
         command = o.GetElement(0).Name;
         return command is "applyOps" or "commitTransaction" or "abortTransaction";
