@@ -32,7 +32,7 @@ internal static class GroupedInsertEncoder
             + 1 + 3 + 4 + 2 // op
             + 1 + 3 + 4 + 11 // ns: "admin.$cmd"
             + 1 + 2 + 4 + 1 + 9 + operationsSize + 1 // o: {applyOps: [...]}
-            + 1 + 3 + 8 + 1 + 2 + 8 + 1 + 2 + 8 + 1 + 5 + 8 // ts, t, v, wall
+            + BsonSpanWriter.TimeFieldsBytes // ts, t, v, wall
             + 1 + 11 + prevOpTime.Length // prevOpTime
             + 1 + 12 + 4 // multiOpType
             + 1;
@@ -60,16 +60,7 @@ internal static class GroupedInsertEncoder
         }
         writer.Byte(0);
         writer.Byte(0);
-        writer.Name(0x11, "ts"u8);
-        var tsOffset = writer.Position;
-        writer.Int64(0);
-        writer.Name(0x12, "t"u8);
-        writer.Int64(1);
-        writer.Name(0x12, "v"u8);
-        writer.Int64(2);
-        writer.Name(0x09, "wall"u8);
-        var wallOffset = writer.Position;
-        writer.Int64(0);
+        var (tsOffset, wallOffset) = writer.TimeFields();
         writer.Name(0x03, "prevOpTime"u8);
         writer.Bytes(prevOpTime);
         writer.Name(0x10, "multiOpType"u8);

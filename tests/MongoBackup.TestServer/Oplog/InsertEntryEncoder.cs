@@ -30,10 +30,7 @@ internal static class InsertEntryEncoder
             + 1 + 3 + 4 + 1 + 16 // ui
             + 1 + 2 + (embed ? 5 : documentBytes.Length) // o
             + 1 + 3 + 4 + idLength + 1 // o2
-            + 1 + 3 + 8 // ts
-            + 1 + 2 + 8 // t
-            + 1 + 2 + 8 // v
-            + 1 + 5 + 8 // wall
+            + BsonSpanWriter.TimeFieldsBytes // ts, t, v, wall
             + 1;
         var bytes = new byte[size];
         var writer = new BsonSpanWriter(bytes);
@@ -56,16 +53,7 @@ internal static class InsertEntryEncoder
         writer.Int32(4 + idLength + 1);
         writer.Bytes(documentBytes.Slice(4, idLength));
         writer.Byte(0);
-        writer.Name(0x11, "ts"u8);
-        var tsOffset = writer.Position;
-        writer.Int64(0);
-        writer.Name(0x12, "t"u8);
-        writer.Int64(1);
-        writer.Name(0x12, "v"u8);
-        writer.Int64(2);
-        writer.Name(0x09, "wall"u8);
-        var wallOffset = writer.Position;
-        writer.Int64(0);
+        var (tsOffset, wallOffset) = writer.TimeFields();
         writer.Byte(0);
         if (writer.Position != size) throw new InvalidOperationException($"insert oplog entry sized {size} bytes but {writer.Position} were written");
         entry = new EncodedOplogEntry(bytes, tsOffset, wallOffset, embed ? document : default, embed ? documentOffset : -1);
