@@ -10,7 +10,12 @@ namespace MongoBackup.Engine.Oplog;
 /// what cannot be applied elsewhere is dropped, as mongorestore does: no-ops, the server's own databases, the
 /// collection UUIDs of the source (the target's collections have their own).
 /// </summary>
-public sealed class OplogEntryRewriter(NamespaceFilter filter, NamespaceMap map)
+/// <param name="failed">
+/// Source namespaces ("db.collection") the restore failed (damaged, refused): their entries are skipped too, since
+/// applying them would write part of a namespace that was reported not restored, or write into whatever the target
+/// holds under that name. A database holding one is not dropped whole.
+/// </param>
+public sealed class OplogEntryRewriter(NamespaceFilter filter, NamespaceMap map, IReadOnlySet<string>? failed = null)
 {
     // Collection-level commands whose first field names the collection they act on.
     private static readonly HashSet<string> CollectionCommands =
@@ -36,7 +41,7 @@ public sealed class OplogEntryRewriter(NamespaceFilter filter, NamespaceMap map)
     {
         var (timeseriesView, isBuckets) = coll.StartsWith("system.buckets.", StringComparison.Ordinal)
             ? (coll["system.buckets.".Length..], true) : (coll, false);
-        if (!filter.Includes(db, timeseriesView)) return null;
+        if (!Takes(db, timeseriesView)) return null;
         var (targetDb, targetColl) = map.Map(db, timeseriesView);
         var copy = Strip(entry);
         copy["ns"] = targetDb + "." + (isBuckets ? "system.buckets." + targetColl : targetColl);
@@ -65,6 +70,7 @@ public sealed class OplogEntryRewriter(NamespaceFilter filter, NamespaceMap map)
         {
             // Dropping a whole database is only safe when the restore takes the database whole.
             if (!filter.IncludesDatabase(db) || filter.Collections.Count > 0 || filter.NamespaceInclude.Count > 0) return null;
+            if (failed?.Any(ns => ns.StartsWith(db + ".", StringComparison.Ordinal)) == true) return null;
             var (targetDb, _) = map.Map(db, "x");
             return WithNamespace(Strip(entry), targetDb + ".$cmd", o);
         }
@@ -73,6 +79,7 @@ public sealed class OplogEntryRewriter(NamespaceFilter filter, NamespaceMap map)
             var (fromDb, fromColl) = Split(o["renameCollection"].AsString);
             var (toDb, toColl) = Split(o["to"].AsString);
             if (!filter.Includes(fromDb, fromColl) && !filter.Includes(toDb, toColl)) return null;
+            if (Failed(fromDb, fromColl) || Failed(toDb, toColl)) return null;
             var copy = Strip(entry);
             var body = o.DeepClone().AsBsonDocument;
             body["renameCollection"] = map.Map(o["renameCollection"].AsString);
@@ -88,7 +95,7 @@ public sealed class OplogEntryRewriter(NamespaceFilter filter, NamespaceMap map)
         if (CollectionCommands.Contains(command))
         {
             var coll = o[command].AsString;
-            if (!filter.Includes(db, coll)) return null;
+            if (!Takes(db, coll)) return null;
             var (targetDb, targetColl) = map.Map(db, coll);
             var body = o.DeepClone().AsBsonDocument;
             body[command] = targetColl;
@@ -98,6 +105,10 @@ public sealed class OplogEntryRewriter(NamespaceFilter filter, NamespaceMap map)
         throw new MongoBackupException(ErrorIds.OplogReplayFailed,
             $"The oplog holds a '{command}' command (at {entry.GetValue("ts", BsonNull.Value)}) that this version cannot replay.");
     }
+
+    private bool Takes(string db, string coll) => filter.Includes(db, coll) && !Failed(db, coll);
+
+    private bool Failed(string db, string coll) => failed?.Contains(db + "." + coll) == true;
 
     private static BsonDocument WithNamespace(BsonDocument entry, string ns, BsonDocument o)
     {

@@ -53,7 +53,7 @@ public sealed class PointInTimeRestoreRunner(IEngineObserver observer)
         var client = MongoClientFactory.Create(request.Restore.Connection);
         // The same namespaces as the base restore took: a pattern that is exactly a name in the snapshot means that name.
         var filter = request.Restore.Filter.PreferringExactNames(baseSnapshot.Namespaces.Select(n => (n.Database, n.Collection)));
-        var replayer = new OplogReplayer(client, new OplogEntryRewriter(filter, request.Restore.Map), observer);
+        var replayer = new OplogReplayer(client, new OplogEntryRewriter(filter, request.Restore.Map, restore.FailedSourceNamespaces()), observer);
         long applied = 0;
         try
         {

@@ -176,7 +176,7 @@ public sealed class RestoreRunner(IEngineObserver observer)
     private async Task ReplayOplogAsync(IMongoClient client, RestoreRequest request, IDumpReader reader,
         RestoreOutcome outcome, CancellationToken ct)
     {
-        var rewriter = new OplogEntryRewriter(RestorePlanner.EffectiveFilter(reader, request.Filter), request.Map);
+        var rewriter = new OplogEntryRewriter(RestorePlanner.EffectiveFilter(reader, request.Filter), request.Map, outcome.FailedSourceNamespaces());
         try
         {
             outcome.OplogEntriesApplied = await new OplogReplayer(client, rewriter, observer).ReplayAsync(reader.ReadOplogAsync(ct), after: null, limit: null, ct);
