@@ -68,19 +68,18 @@ public sealed class SnapshotDumpReader : IDumpReader
             var collection = metadata?.CollectionName is { Length: > 0 } name ? name
                 : named.GetValueOrDefault(file.Path) ?? StemOf(file.Path);
             var ns = new DumpNamespace(database, collection, metadata, display) { Damage = damage };
-            if (ns.Damage is null && DataFileOf(ns, manifest) is { } data && damaged.TryGetValue(data, out var dataDamage))
-                ns = ns with { Damage = new NamespaceDamage(dataDamage.File, dataDamage.Message) };
-            namespaces.Add(ns);
+            namespaces.Add(ns.Damage is null ? ns with { Damage = DataDamage(ns, manifest, damaged) } : ns);
         }
         // Every namespace the backup recorded has its metadata file: one the manifest no longer lists would otherwise
         // vanish from the restore without a word. It fails alone, named.
         var found = namespaces.Select(n => n.FullName).ToHashSet(StringComparer.Ordinal);
+        var manifestFile = $"{manifest.Id}/{SnapshotManifest.FileName}";
         foreach (var lost in manifest.Namespaces.Where(n => !found.Contains(n.Database + "." + n.Collection)))
-            namespaces.Add(new DumpNamespace(lost.Database, lost.Collection, null, $"{manifest.Id}/{SnapshotManifest.FileName}")
-            {
-                Damage = new NamespaceDamage($"{manifest.Id}/{SnapshotManifest.FileName}",
-                    $"it records the namespace {lost.Database}.{lost.Collection} but lists no metadata file for it: the manifest was changed or damaged"),
-            });
+        {
+            var problem = new CorruptDumpException(manifestFile,
+                $"it records the namespace {lost.Database}.{lost.Collection} but lists no metadata file for it: the manifest was changed or damaged");
+            namespaces.Add(new DumpNamespace(lost.Database, lost.Collection, null, manifestFile) { Damage = new NamespaceDamage(problem.File, problem.Message) });
+        }
         var oplog = manifest.Files.FirstOrDefault(f => f.Kind == ManifestFileKind.Oplog);
         return new SnapshotDumpReader(repository, manifest, dataKey, namespaces, oplog is null ? null : damaged.GetValueOrDefault(oplog.Path));
     }
@@ -101,13 +100,22 @@ public sealed class SnapshotDumpReader : IDumpReader
         return ValueTask.CompletedTask;
     }
 
-    /// <summary>The path of a collection's data file where the manifest lists it; null for a view or when it is not listed.</summary>
-    private static string? DataFileOf(DumpNamespace ns, SnapshotManifest manifest)
+    /// <summary>
+    /// What is wrong with a collection's data file, known before any document is read: found damaged by the check
+    /// before the restore, or not listed at all. A backup writes a data file for every collection, even an empty one,
+    /// so a manifest that lists none has lost it: reading the collection as empty would restore it half-way unseen.
+    /// </summary>
+    private static NamespaceDamage? DataDamage(DumpNamespace ns, SnapshotManifest manifest, IReadOnlyDictionary<string, CorruptDumpException> damaged)
     {
         if (ns.Metadata?.IsView == true) return null;
         var path = DataPathOf(ns, manifest);
-        return manifest.Files.Any(f => f.Path == path) ? path : null;
+        var problem = damaged.GetValueOrDefault(path) ?? (manifest.Files.Any(f => f.Path == path) ? null : DataFileNotListed(manifest, ns, path));
+        return problem is null ? null : new NamespaceDamage(problem.File, problem.Message);
     }
+
+    private static CorruptDumpException DataFileNotListed(SnapshotManifest manifest, DumpNamespace ns, string path) =>
+        new($"{manifest.Id}/{SnapshotManifest.FileName}",
+            $"it lists no data file for the collection {ns.FullName} ('{path}'): the manifest was changed or damaged");
 
     private static string DataPathOf(DumpNamespace ns, SnapshotManifest manifest)
     {
@@ -115,18 +123,12 @@ public sealed class SnapshotDumpReader : IDumpReader
         return DumpLayout.DataFile(ns.Database, collection, manifest.Compression);
     }
 
-    /// <summary>
-    /// A collection's documents. A backup writes a data file for every collection, even an empty one, so a manifest
-    /// that lists none has lost it: reading the collection as empty would restore it half-way unseen. The file is looked
-    /// up as the documents are read, so a missing one fails this namespace alone.
-    /// </summary>
+    /// <summary>A collection's documents; its data file must be listed (see <see cref="DataDamage"/>), or this namespace fails.</summary>
     private async IAsyncEnumerable<byte[]> ReadNamespaceAsync(DumpNamespace ns, [EnumeratorCancellation] CancellationToken ct)
     {
         if (ns.Metadata?.IsView == true) yield break;
         var path = DataPathOf(ns, _manifest);
-        var file = _files.GetValueOrDefault(path)
-            ?? throw new CorruptDumpException($"{_manifest.Id}/{SnapshotManifest.FileName}",
-                $"it lists no data file for the collection {ns.FullName} ('{path}'): the manifest was changed or damaged");
+        var file = _files.GetValueOrDefault(path) ?? throw DataFileNotListed(_manifest, ns, path);
         await foreach (var document in ReadFileAsync(file, ct)) yield return document;
     }
 
@@ -146,11 +148,13 @@ public sealed class SnapshotDumpReader : IDumpReader
     }
 
     // The collection of a metadata file whose content cannot be read and that the manifest does not list: its unescaped
-    // file name (or the shortened name itself), so the failure still names something the user can find.
+    // file name (or the shortened name itself, or the whole name when a damaged manifest gives it no metadata
+    // extension), so the failure still names something the user can find.
     private static string StemOf(string path)
     {
         var name = path[(path.IndexOf('/') + 1)..];
-        var stem = name[..name.LastIndexOf(DumpLayout.MetadataExtension, StringComparison.Ordinal)];
+        var end = name.LastIndexOf(DumpLayout.MetadataExtension, StringComparison.Ordinal);
+        var stem = end < 0 ? name : name[..end];
         try { return DumpNames.UnescapeCollection(stem); }
         catch (Exception e) when (e is ArgumentException or FormatException) { return stem; }
     }
