@@ -40,11 +40,13 @@ public sealed class PointInTimeRestoreRunner(IEngineObserver observer)
         var baseSnapshot = window.BaseSnapshot;
         observer.Verbose($"Restoring {request.Limit} from snapshot {baseSnapshot.Id} (consistent at {baseSnapshot.ConsistentAt!.Timestamp}) and {window.Slices.Count} oplog slices.");
 
+        // A slice is one stream for every namespace: damage in it is refused whole, before anything is written.
         if (request.Restore.VerifyBeforeRestore)
             foreach (var slice in window.Slices)
             {
                 using var sliceKey = SnapshotEncryption.Open(slice, request.Restore.Encryption);
-                await SnapshotIntegrity.VerifyAsync(request.Repository, slice, sliceKey, ct);
+                try { await SnapshotIntegrity.VerifyAsync(request.Repository, slice, sliceKey, ct); }
+                catch (Formats.CorruptDumpException e) { throw e.ToCorruptFile(); }
             }
         var restore = await new RestoreRunner(observer).RunAsync(request.Restore with { Snapshot = new RepositorySnapshot(request.Repository, baseSnapshot.Id) }, ct);
         if (window.Slices.Count == 0 || request.Restore.NoOplogReplay)
@@ -63,7 +65,7 @@ public sealed class PointInTimeRestoreRunner(IEngineObserver observer)
         catch (Exception e) when (e is MongoBackupException or Formats.CorruptDumpException)
         {
             restore.OplogError = e.Message;
-            observer.NamespaceFailed("oplog", e as MongoBackupException ?? new MongoBackupException(ErrorIds.CorruptFile, e.Message, e));
+            observer.NamespaceFailed("oplog", e as MongoBackupException ?? ((Formats.CorruptDumpException)e).ToCorruptFile());
         }
         restore.OplogEntriesApplied += applied;
         return new PointInTimeOutcome(window, request.Limit, restore) { SliceEntriesApplied = applied };

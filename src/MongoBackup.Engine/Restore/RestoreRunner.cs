@@ -65,7 +65,7 @@ public sealed class RestoreRunner(IEngineObserver observer)
                     : null;
                 return await SnapshotDumpReader.OpenAsync(snapshot.Repository, manifest, dataKey, ct, damaged);
             }
-            catch (CorruptDumpException e) { throw new MongoBackupException(ErrorIds.CorruptFile, e.Message, e, e.File); }
+            catch (CorruptDumpException e) { throw e.ToCorruptFile(); }
             catch (InvalidDataException e) { throw new MongoBackupException(ErrorIds.CorruptFile, e.Message, e, snapshot.Id); }
         }
         return OpenPath(request.SourcePath);
@@ -87,7 +87,7 @@ public sealed class RestoreRunner(IEngineObserver observer)
         if (!File.Exists(path) && !Directory.Exists(path))
             throw new MongoBackupException(ErrorIds.SourceNotFound, $"Nothing to restore at '{path}': no such file or folder.", target: path);
         try { return DumpReaders.Open(path); }
-        catch (CorruptDumpException e) { throw new MongoBackupException(ErrorIds.CorruptFile, e.Message, e, e.File); }
+        catch (CorruptDumpException e) { throw e.ToCorruptFile(); }
         catch (InvalidDataException e) { throw new MongoBackupException(ErrorIds.CorruptFile, e.Message, e, path); }
     }
 
@@ -184,8 +184,7 @@ public sealed class RestoreRunner(IEngineObserver observer)
         catch (Exception e) when (e is MongoBackupException or CorruptDumpException)
         {
             outcome.OplogError = e.Message;
-            observer.NamespaceFailed("oplog", e as MongoBackupException
-                ?? new MongoBackupException(ErrorIds.CorruptFile, e.Message, e, (e as CorruptDumpException)?.File));
+            observer.NamespaceFailed("oplog", e as MongoBackupException ?? ((CorruptDumpException)e).ToCorruptFile());
         }
     }
 

@@ -72,6 +72,52 @@ public sealed class DamagedNamespaceReplayTests(MongoServerFixture server)
         await AssertDamagedFailedAloneAsync(outcome.Restore, observer, manifest, database, target, expectedGood: 6);
     }
 
+    /// <summary>
+    /// A slice is one stream for every namespace: its damage cannot fail one namespace alone. Checked first, the restore
+    /// is refused before anything is written, naming the slice's file; unchecked, the replay stops there, named.
+    /// </summary>
+    [Fact]
+    public async Task A_damaged_slice_refuses_a_checked_point_in_time_restore_and_stops_an_unchecked_replay_naming_it()
+    {
+        var database = TestDatabases.NewName("dmgslice");
+        await SeedAsync(database);
+        using var repo = new TempFolder();
+        var repository = new FolderRepository(repo.Path);
+        await new BackupRunner(new RecordingObserver()).RunAsync(Backup(database, repository), CancellationToken.None);
+        await WriteBothAsync(database, 300);
+        var slice = await new OplogSliceRunner(new RecordingObserver()).RunAsync(
+            new OplogSliceRequest { Connection = Connection, Repository = repository }, CancellationToken.None);
+        var oplogFile = slice!.Files.Single(f => f.Kind == ManifestFileKind.Oplog).Path;
+        var path = repository.LocalPath(slice.Id, oplogFile)!;
+        var bytes = await File.ReadAllBytesAsync(path);
+        await File.WriteAllBytesAsync(path, bytes[..^10]);
+
+        foreach (var verifyFirst in new[] { true, false })
+        {
+            var target = TestDatabases.NewName("dmgslice_r");
+            var observer = new RecordingObserver();
+            var request = new PointInTimeRestoreRequest
+            {
+                Repository = repository, Limit = OplogLimit.AtClusterTime(slice.OplogEnd!.Value),
+                Restore = new RestoreRequest { Connection = Connection, VerifyBeforeRestore = verifyFirst, Map = new NamespaceMap().AddDatabaseRename(database, target) },
+            };
+            if (verifyFirst)
+            {
+                var refused = await Assert.ThrowsAsync<MongoBackupException>(() => new PointInTimeRestoreRunner(observer).RunAsync(request, CancellationToken.None));
+                Assert.Equal(ErrorIds.CorruptFile, refused.ErrorId);
+                Assert.Contains($"{slice.Id}/{oplogFile}", refused.Message);
+                Assert.DoesNotContain(target, await (await server.Client.ListDatabaseNamesAsync()).ToListAsync());
+                continue;
+            }
+            var outcome = await new PointInTimeRestoreRunner(observer).RunAsync(request, CancellationToken.None);
+            Assert.False(outcome.Restore.Succeeded);
+            Assert.Contains($"{slice.Id}/{oplogFile}", outcome.Restore.OplogError);
+            var failure = Assert.Single(observer.Failures);
+            Assert.Equal("oplog", failure.Namespace);
+            Assert.Equal(ErrorIds.CorruptFile, failure.Error.ErrorId);
+        }
+    }
+
     private async Task SeedAsync(string database)
     {
         var db = server.Client.GetDatabase(database);
