@@ -47,7 +47,7 @@ public sealed class SnapshotDumpReader : IDumpReader
         {
             var display = $"{manifest.Id}/{file.Path}";
             var database = DatabaseOf(manifest, file);
-            exact.TryGetValue(DumpLayout.ExactMetadataFileBeside(file.Path), out var exactFile);
+            var exactFile = DumpLayout.ExactMetadataFileBeside(file.Path) is { } beside ? exact.GetValueOrDefault(beside) : null;
             var source = exactFile ?? file;
             CollectionMetadata? metadata = null;
             NamespaceDamage? damage = null;
@@ -190,24 +190,8 @@ public sealed class SnapshotDumpReader : IDumpReader
     private static async Task<byte[]> ReadBytesAsync(ISnapshotRepository repository, SnapshotManifest manifest, ManifestFile file, DataKey? dataKey, CancellationToken ct)
     {
         await using var stored = await SnapshotFileReader.OpenAsync(repository, manifest, file, dataKey, ct);
-        using var content = new MemoryStream();
-        var buffer = new byte[64 * 1024];
-        try
-        {
-            int read;
-            while ((read = await stored.Content.ReadAsync(buffer, ct)) > 0)
-            {
-                if (content.Length + read > MetadataText.MaxBytes)
-                    throw new CorruptDumpException(stored.DisplayName, MetadataText.MaxBytes,
-                        $"the exact metadata is larger than {MetadataText.MaxBytes / (1024 * 1024)} MiB, more than one BSON document holds");
-                content.Write(buffer, 0, read);
-            }
-        }
-        catch (Exception e) when (e is InvalidDataException or ZstdSharp.ZstdException)
-        {
-            throw new CorruptDumpException(stored.DisplayName, content.Length, $"the compressed data is damaged: {e.Message}", e);
-        }
+        var bytes = await MetadataText.ReadExactAsync(stored.Content, stored.DisplayName, ct);
         await stored.VerifyToEndAsync(ct);
-        return content.ToArray();
+        return bytes;
     }
 }
