@@ -107,8 +107,7 @@ public sealed class SnapshotDumpReader : IDumpReader
     /// </summary>
     private static NamespaceDamage? DataDamage(DumpNamespace ns, SnapshotManifest manifest, IReadOnlyDictionary<string, CorruptDumpException> damaged)
     {
-        if (ns.Metadata?.IsView == true) return null;
-        var path = DataPathOf(ns, manifest);
+        if (DataPathOf(ns, manifest) is not { } path) return null;
         var problem = damaged.GetValueOrDefault(path) ?? (manifest.Files.Any(f => f.Path == path) ? null : DataFileNotListed(manifest, ns, path));
         return problem is null ? null : new NamespaceDamage(problem.File, problem.Message);
     }
@@ -117,17 +116,13 @@ public sealed class SnapshotDumpReader : IDumpReader
         new($"{manifest.Id}/{SnapshotManifest.FileName}",
             $"it lists no data file for the collection {ns.FullName} ('{path}'): the manifest was changed or damaged");
 
-    private static string DataPathOf(DumpNamespace ns, SnapshotManifest manifest)
-    {
-        var collection = ns.Metadata?.IsTimeseries == true ? "system.buckets." + ns.Collection : ns.Collection;
-        return DumpLayout.DataFile(ns.Database, collection, manifest.Compression);
-    }
+    private static string? DataPathOf(DumpNamespace ns, SnapshotManifest manifest) =>
+        RecordedNamespaceFiles.DataFile(ns.Database, ns.Collection, ns.Metadata?.Type ?? CollectionMetadata.CollectionType, manifest.Compression);
 
     /// <summary>A collection's documents; its data file must be listed (see <see cref="DataDamage"/>), or this namespace fails.</summary>
     private async IAsyncEnumerable<byte[]> ReadNamespaceAsync(DumpNamespace ns, [EnumeratorCancellation] CancellationToken ct)
     {
-        if (ns.Metadata?.IsView == true) yield break;
-        var path = DataPathOf(ns, _manifest);
+        if (DataPathOf(ns, _manifest) is not { } path) yield break; // a view
         var file = _files.GetValueOrDefault(path) ?? throw DataFileNotListed(_manifest, ns, path);
         await foreach (var document in ReadFileAsync(file, ct)) yield return document;
     }
