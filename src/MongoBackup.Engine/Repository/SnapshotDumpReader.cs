@@ -65,8 +65,15 @@ public sealed class SnapshotDumpReader : IDumpReader
                     damage = new NamespaceDamage(display, e.Message);
                 }
             }
-            var collection = metadata?.CollectionName is { Length: > 0 } name ? name
-                : named.GetValueOrDefault(file.Path) ?? StemOf(file.Path);
+            // The manifest binds each metadata file to the collection it records: metadata that names another (tampered,
+            // or a file put in another's place) would restore this collection's documents under that one's name.
+            var recorded = named.GetValueOrDefault(file.Path);
+            if (recorded is not null && metadata?.CollectionName is { Length: > 0 } claimed && claimed != recorded)
+            {
+                var problem = new CorruptDumpException(display, $"it names the collection '{claimed}', but the manifest records it as the metadata of '{recorded}'");
+                (metadata, damage) = (null, new NamespaceDamage(problem.File, problem.Message));
+            }
+            var collection = recorded ?? (metadata?.CollectionName is { Length: > 0 } name ? name : StemOf(file.Path));
             var ns = new DumpNamespace(database, collection, metadata, display) { Damage = damage };
             namespaces.Add(ns.Damage is null ? ns with { Damage = DataDamage(ns, manifest, damaged) } : ns);
         }
