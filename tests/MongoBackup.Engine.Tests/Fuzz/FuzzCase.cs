@@ -25,6 +25,13 @@ public abstract record Expected
 /// </summary>
 public sealed record FuzzCase(int Seed, FuzzSeed Source, string Root, string File, string Layer, Mutation Mutation, Dictionary<string, Expected> Expectations)
 {
+    /// <summary>
+    /// The namespace whose own file (data or metadata) of a dump folder or snapshot was damaged; null when the damage
+    /// is to something every namespace depends on (an archive's stream, a manifest, an oplog) or to a file no restored
+    /// namespace owns. Only this namespace may fail: every other one must restore exactly.
+    /// </summary>
+    public string? DamagedNamespace { get; init; }
+
     public string Describe() =>
         $"case {Seed} ({FuzzSettings.CaseVariable}={Seed}): seed '{Source.Name}', file '{File}', {Layer} layer, {Mutation.Description}";
 
@@ -82,7 +89,8 @@ public sealed record FuzzCase(int Seed, FuzzSeed Source, string Root, string Fil
             if (source.Kind == SeedKind.Archive && !gzipFile && mutation.Offset < PreludeLength(original))
                 foreach (var ns in expectations.Keys.ToList()) expectations[ns] = new Expected.Anything();
         }
-        return new FuzzCase(seed, source, input, relative, layer, mutation, expectations);
+        var owner = source.Kind != SeedKind.Archive && !isManifest && Namespace(source, relative) is { } owned && expectations.ContainsKey(owned) ? owned : null;
+        return new FuzzCase(seed, source, input, relative, layer, mutation, expectations) { DamagedNamespace = owner };
     }
 
     /// <summary>Damaged plain content: data must restore as the reference reads it or fail; metadata may change the collection.</summary>
