@@ -1,5 +1,4 @@
 using System.IO.Compression;
-using System.Security.Cryptography;
 using System.Text;
 using MongoBackup.Engine.Codecs;
 using MongoBackup.Engine.Formats;
@@ -75,7 +74,8 @@ public sealed record FuzzCase(int Seed, FuzzSeed Source, string Root, string Fil
             layer = snapshotFile ? "resealed" : "content";
             var stored = Compress(mutation.Result, compression);
             System.IO.File.WriteAllBytes(file, stored);
-            if (snapshotFile) Reseal(root, source.SnapshotId!, relative[(source.SnapshotId!.Length + 1)..], stored);
+            if (snapshotFile)
+                ManifestSeal.Reseal(Path.Combine(root, source.SnapshotId!, SnapshotManifest.FileName), relative[(source.SnapshotId!.Length + 1)..], stored);
             Expect(expectations, source, relative, Encoding.UTF8.GetString(plain), mutation.Result, isMetadata);
         }
         else
@@ -151,18 +151,5 @@ public sealed record FuzzCase(int Seed, FuzzSeed Source, string Root, string Fil
         var stored = new MemoryStream();
         using (var writer = CompressionCodec.WrapForWrite(new NonClosingStream(stored), compression)) writer.Write(plain);
         return stored.ToArray();
-    }
-
-    /// <summary>Makes the manifest's size and SHA-256 of a file match its new bytes.</summary>
-    private static void Reseal(string root, string snapshotId, string path, byte[] stored)
-    {
-        var manifestPath = Path.Combine(root, snapshotId, SnapshotManifest.FileName);
-        var manifest = SnapshotManifest.Deserialize(System.IO.File.ReadAllText(manifestPath), manifestPath);
-        var index = manifest.Files.FindIndex(f => f.Path == path);
-        manifest.Files[index] = manifest.Files[index] with
-        {
-            Size = stored.Length, Sha256 = Convert.ToHexString(SHA256.HashData(stored)).ToLowerInvariant(),
-        };
-        System.IO.File.WriteAllText(manifestPath, manifest.Serialize());
     }
 }

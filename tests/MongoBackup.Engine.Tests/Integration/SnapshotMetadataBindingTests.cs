@@ -1,10 +1,10 @@
-using System.Security.Cryptography;
 using MongoBackup.Engine.Catalog;
 using MongoBackup.Engine.Codecs;
 using MongoBackup.Engine.Connection;
 using MongoBackup.Engine.Dump;
 using MongoBackup.Engine.Repository;
 using MongoBackup.Engine.Restore;
+using MongoBackup.Engine.Tests.Support;
 using MongoDB.Bson;
 using MongoDB.Driver;
 
@@ -37,7 +37,7 @@ public sealed class SnapshotMetadataBindingTests(MongoServerFixture server)
         var tampered = (await File.ReadAllTextAsync(file)).Replace("\"collectionName\":\"b\"", "\"collectionName\":\"a\"");
         Assert.Contains("\"collectionName\":\"a\"", tampered);
         await File.WriteAllTextAsync(file, tampered);
-        await ResealAsync(repository, manifest, metadataPath, await File.ReadAllBytesAsync(file));
+        ManifestSeal.Reseal(repository.LocalPath(manifest.Id, SnapshotManifest.FileName)!, metadataPath, await File.ReadAllBytesAsync(file));
 
         var target = TestDatabases.NewName("bind_r");
         var observer = new RecordingObserver();
@@ -56,15 +56,5 @@ public sealed class SnapshotMetadataBindingTests(MongoServerFixture server)
         var a = await server.Client.GetDatabase(target).GetCollection<BsonDocument>("a").Find(FilterDefinition<BsonDocument>.Empty).ToListAsync();
         Assert.Equal([0, 1, 2], a.Select(d => d["_id"].AsInt32).Order());
         Assert.DoesNotContain("b", await (await server.Client.GetDatabase(target).ListCollectionNamesAsync()).ToListAsync());
-    }
-
-    private static async Task ResealAsync(FolderRepository repository, SnapshotManifest manifest, string path, byte[] stored)
-    {
-        var index = manifest.Files.FindIndex(f => f.Path == path);
-        manifest.Files[index] = manifest.Files[index] with
-        {
-            Size = stored.Length, Sha256 = Convert.ToHexString(SHA256.HashData(stored)).ToLowerInvariant(),
-        };
-        await File.WriteAllTextAsync(repository.LocalPath(manifest.Id, SnapshotManifest.FileName)!, manifest.Serialize());
     }
 }
