@@ -58,11 +58,17 @@ public sealed class CollectionMetadata
     /// </summary>
     public byte[] ToBson() => ToDocument().ToBson();
 
-    /// <summary>Reads what <see cref="ToBson"/> wrote.</summary>
+    /// <summary>
+    /// Reads what <see cref="ToBson"/> wrote. Its structure is checked first, nesting included, at the limit its JSON
+    /// form has (<see cref="JsonNesting.MaxDepth"/> levels, the document itself counted), before the driver's recursive
+    /// reader could run out of stack.
+    /// </summary>
     /// <exception cref="InvalidDataException">The bytes are not such a document; the message names <paramref name="fileName"/>.</exception>
     public static CollectionMetadata FromBson(byte[] raw, string fileName)
     {
         ArgumentNullException.ThrowIfNull(raw);
+        if (BsonStructureValidator.FindProblem(raw, JsonNesting.MaxDepth - 1) is { } problem)
+            throw new InvalidDataException($"Metadata file '{fileName}' is not a well-formed BSON document at byte offset {problem.Offset}: {problem.Problem}");
         BsonDocument document;
         try
         {

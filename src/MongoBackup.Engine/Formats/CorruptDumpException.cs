@@ -31,4 +31,7 @@ public sealed class CorruptDumpException : Exception
 
     /// <summary>What is wrong, without the file and offset.</summary>
     public string Problem { get; }
+
+    /// <summary>This damage as the engine reports it to users: CorruptFile, with the file as its target.</summary>
+    public MongoBackupException ToCorruptFile() => new(ErrorIds.CorruptFile, Message, this, File);
 }

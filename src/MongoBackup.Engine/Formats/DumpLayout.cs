@@ -25,11 +25,14 @@ public static class DumpLayout
     public static string ExactMetadataFile(string db, string coll, Compression c) =>
         $"{DumpNames.EscapeDatabase(db)}/{DumpNames.EscapeCollection(coll, c)}{ExactMetadataExtension}{CompressionCodec.FileSuffix(c)}";
 
-    /// <summary>The exact metadata file that would sit beside the metadata file <paramref name="metadataPath"/>.</summary>
-    public static string ExactMetadataFileBeside(string metadataPath)
+    /// <summary>
+    /// The exact metadata file that would sit beside the metadata file <paramref name="metadataPath"/>; null when the
+    /// path is not a metadata file's (a damaged manifest can list one under any name).
+    /// </summary>
+    public static string? ExactMetadataFileBeside(string metadataPath)
     {
         var at = metadataPath.LastIndexOf(MetadataExtension, StringComparison.Ordinal);
-        return metadataPath[..at] + ExactMetadataExtension + metadataPath[(at + MetadataExtension.Length)..];
+        return at < 0 ? null : metadataPath[..at] + ExactMetadataExtension + metadataPath[(at + MetadataExtension.Length)..];
     }
 
     /// <summary>

@@ -21,13 +21,23 @@ public static class MetadataText
     /// <exception cref="CorruptDumpException">The text is larger than the limit, is not UTF-8, or does not decompress.</exception>
     public static string Read(Stream content, string fileName) =>
         // The reads are synchronous, so the ValueTask has completed when it returns: nothing blocks on a thread.
-        ReadAsync(memory => new ValueTask<int>(content.Read(memory.Span)), fileName).GetAwaiter().GetResult();
+        ReadAsync(memory => new ValueTask<int>(content.Read(memory.Span)), fileName, Decode).GetAwaiter().GetResult();
 
     /// <inheritdoc cref="Read"/>
     public static Task<string> ReadAsync(Stream content, string fileName, CancellationToken ct) =>
-        ReadAsync(memory => content.ReadAsync(memory, ct), fileName).AsTask();
+        ReadAsync(memory => content.ReadAsync(memory, ct), fileName, Decode).AsTask();
 
-    private static async ValueTask<string> ReadAsync(Func<Memory<byte>, ValueTask<int>> read, string fileName)
+    /// <summary>
+    /// The bytes of the exact BSON metadata kept beside a metadata file (<see cref="DumpLayout.ExactMetadataExtension"/>):
+    /// one BSON document, so under the same limit.
+    /// </summary>
+    /// <exception cref="CorruptDumpException">The content is larger than the limit, or does not decompress.</exception>
+    public static Task<byte[]> ReadExactAsync(Stream content, string fileName, CancellationToken ct) =>
+        ReadAsync(memory => content.ReadAsync(memory, ct), fileName, static (bytes, _) => bytes.ToArray()).AsTask();
+
+    private delegate T Finish<out T>(ReadOnlySpan<byte> content, string fileName);
+
+    private static async ValueTask<T> ReadAsync<T>(Func<Memory<byte>, ValueTask<int>> read, string fileName, Finish<T> finish)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
         var length = 0;
@@ -39,7 +49,7 @@ public static class MetadataText
                 int n;
                 try { n = await read(buffer.AsMemory(length, Room(buffer, length))).ConfigureAwait(false); }
                 catch (InvalidDataException e) { throw new CorruptDumpException(fileName, length, e.Message, e); }
-                if (n == 0) return Decode(buffer.AsSpan(0, length), fileName);
+                if (n == 0) return finish(buffer.AsSpan(0, length), fileName);
                 length += n;
             }
         }

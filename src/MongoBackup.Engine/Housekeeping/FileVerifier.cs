@@ -65,9 +65,7 @@ internal static class FileVerifier
             }
             else if (file.Kind == ManifestFileKind.ExactMetadata)
             {
-                using var bytes = new MemoryStream();
-                await plain.CopyToAsync(bytes, ct).ConfigureAwait(false);
-                CollectionMetadata.FromBson(bytes.ToArray(), name);
+                CollectionMetadata.FromBson(await MetadataText.ReadExactAsync(plain, name, ct).ConfigureAwait(false), name);
             }
             else
             {

@@ -47,7 +47,7 @@ public sealed class SnapshotDumpReader : IDumpReader
         {
             var display = $"{manifest.Id}/{file.Path}";
             var database = DatabaseOf(manifest, file);
-            exact.TryGetValue(DumpLayout.ExactMetadataFileBeside(file.Path), out var exactFile);
+            var exactFile = DumpLayout.ExactMetadataFileBeside(file.Path) is { } beside ? exact.GetValueOrDefault(beside) : null;
             var source = exactFile ?? file;
             CollectionMetadata? metadata = null;
             NamespaceDamage? damage = null;
@@ -65,22 +65,28 @@ public sealed class SnapshotDumpReader : IDumpReader
                     damage = new NamespaceDamage(display, e.Message);
                 }
             }
-            var collection = metadata?.CollectionName is { Length: > 0 } name ? name
-                : named.GetValueOrDefault(file.Path) ?? StemOf(file.Path);
+            // The manifest binds each metadata file to the collection it records: metadata that names another (tampered,
+            // or a file put in another's place) would restore this collection's documents under that one's name.
+            var recorded = named.GetValueOrDefault(file.Path);
+            if (recorded is not null && metadata?.CollectionName is { Length: > 0 } claimed && claimed != recorded)
+            {
+                var problem = new CorruptDumpException(display, $"it names the collection '{claimed}', but the manifest records it as the metadata of '{recorded}'");
+                (metadata, damage) = (null, new NamespaceDamage(problem.File, problem.Message));
+            }
+            var collection = recorded ?? (metadata?.CollectionName is { Length: > 0 } name ? name : StemOf(file.Path));
             var ns = new DumpNamespace(database, collection, metadata, display) { Damage = damage };
-            if (ns.Damage is null && DataFileOf(ns, manifest) is { } data && damaged.TryGetValue(data, out var dataDamage))
-                ns = ns with { Damage = new NamespaceDamage(dataDamage.File, dataDamage.Message) };
-            namespaces.Add(ns);
+            namespaces.Add(ns.Damage is null ? ns with { Damage = DataDamage(ns, manifest, damaged) } : ns);
         }
         // Every namespace the backup recorded has its metadata file: one the manifest no longer lists would otherwise
         // vanish from the restore without a word. It fails alone, named.
         var found = namespaces.Select(n => n.FullName).ToHashSet(StringComparer.Ordinal);
+        var manifestFile = $"{manifest.Id}/{SnapshotManifest.FileName}";
         foreach (var lost in manifest.Namespaces.Where(n => !found.Contains(n.Database + "." + n.Collection)))
-            namespaces.Add(new DumpNamespace(lost.Database, lost.Collection, null, $"{manifest.Id}/{SnapshotManifest.FileName}")
-            {
-                Damage = new NamespaceDamage($"{manifest.Id}/{SnapshotManifest.FileName}",
-                    $"it records the namespace {lost.Database}.{lost.Collection} but lists no metadata file for it: the manifest was changed or damaged"),
-            });
+        {
+            var problem = new CorruptDumpException(manifestFile,
+                $"it records the namespace {lost.Database}.{lost.Collection} but lists no metadata file for it: the manifest was changed or damaged");
+            namespaces.Add(new DumpNamespace(lost.Database, lost.Collection, null, manifestFile) { Damage = new NamespaceDamage(problem.File, problem.Message) });
+        }
         var oplog = manifest.Files.FirstOrDefault(f => f.Kind == ManifestFileKind.Oplog);
         return new SnapshotDumpReader(repository, manifest, dataKey, namespaces, oplog is null ? null : damaged.GetValueOrDefault(oplog.Path));
     }
@@ -101,32 +107,30 @@ public sealed class SnapshotDumpReader : IDumpReader
         return ValueTask.CompletedTask;
     }
 
-    /// <summary>The path of a collection's data file where the manifest lists it; null for a view or when it is not listed.</summary>
-    private static string? DataFileOf(DumpNamespace ns, SnapshotManifest manifest)
-    {
-        if (ns.Metadata?.IsView == true) return null;
-        var path = DataPathOf(ns, manifest);
-        return manifest.Files.Any(f => f.Path == path) ? path : null;
-    }
-
-    private static string DataPathOf(DumpNamespace ns, SnapshotManifest manifest)
-    {
-        var collection = ns.Metadata?.IsTimeseries == true ? "system.buckets." + ns.Collection : ns.Collection;
-        return DumpLayout.DataFile(ns.Database, collection, manifest.Compression);
-    }
-
     /// <summary>
-    /// A collection's documents. A backup writes a data file for every collection, even an empty one, so a manifest
-    /// that lists none has lost it: reading the collection as empty would restore it half-way unseen. The file is looked
-    /// up as the documents are read, so a missing one fails this namespace alone.
+    /// What is wrong with a collection's data file, known before any document is read: found damaged by the check
+    /// before the restore, or not listed at all. A backup writes a data file for every collection, even an empty one,
+    /// so a manifest that lists none has lost it: reading the collection as empty would restore it half-way unseen.
     /// </summary>
+    private static NamespaceDamage? DataDamage(DumpNamespace ns, SnapshotManifest manifest, IReadOnlyDictionary<string, CorruptDumpException> damaged)
+    {
+        if (DataPathOf(ns, manifest) is not { } path) return null;
+        var problem = damaged.GetValueOrDefault(path) ?? (manifest.Files.Any(f => f.Path == path) ? null : DataFileNotListed(manifest, ns, path));
+        return problem is null ? null : new NamespaceDamage(problem.File, problem.Message);
+    }
+
+    private static CorruptDumpException DataFileNotListed(SnapshotManifest manifest, DumpNamespace ns, string path) =>
+        new($"{manifest.Id}/{SnapshotManifest.FileName}",
+            $"it lists no data file for the collection {ns.FullName} ('{path}'): the manifest was changed or damaged");
+
+    private static string? DataPathOf(DumpNamespace ns, SnapshotManifest manifest) =>
+        RecordedNamespaceFiles.DataFile(ns.Database, ns.Collection, ns.Metadata?.Type ?? CollectionMetadata.CollectionType, manifest.Compression);
+
+    /// <summary>A collection's documents; its data file must be listed (see <see cref="DataDamage"/>), or this namespace fails.</summary>
     private async IAsyncEnumerable<byte[]> ReadNamespaceAsync(DumpNamespace ns, [EnumeratorCancellation] CancellationToken ct)
     {
-        if (ns.Metadata?.IsView == true) yield break;
-        var path = DataPathOf(ns, _manifest);
-        var file = _files.GetValueOrDefault(path)
-            ?? throw new CorruptDumpException($"{_manifest.Id}/{SnapshotManifest.FileName}",
-                $"it lists no data file for the collection {ns.FullName} ('{path}'): the manifest was changed or damaged");
+        if (DataPathOf(ns, _manifest) is not { } path) yield break; // a view
+        var file = _files.GetValueOrDefault(path) ?? throw DataFileNotListed(_manifest, ns, path);
         await foreach (var document in ReadFileAsync(file, ct)) yield return document;
     }
 
@@ -146,11 +150,13 @@ public sealed class SnapshotDumpReader : IDumpReader
     }
 
     // The collection of a metadata file whose content cannot be read and that the manifest does not list: its unescaped
-    // file name (or the shortened name itself), so the failure still names something the user can find.
+    // file name (or the shortened name itself, or the whole name when a damaged manifest gives it no metadata
+    // extension), so the failure still names something the user can find.
     private static string StemOf(string path)
     {
         var name = path[(path.IndexOf('/') + 1)..];
-        var stem = name[..name.LastIndexOf(DumpLayout.MetadataExtension, StringComparison.Ordinal)];
+        var end = name.LastIndexOf(DumpLayout.MetadataExtension, StringComparison.Ordinal);
+        var stem = end < 0 ? name : name[..end];
         try { return DumpNames.UnescapeCollection(stem); }
         catch (Exception e) when (e is ArgumentException or FormatException) { return stem; }
     }
@@ -186,24 +192,8 @@ public sealed class SnapshotDumpReader : IDumpReader
     private static async Task<byte[]> ReadBytesAsync(ISnapshotRepository repository, SnapshotManifest manifest, ManifestFile file, DataKey? dataKey, CancellationToken ct)
     {
         await using var stored = await SnapshotFileReader.OpenAsync(repository, manifest, file, dataKey, ct);
-        using var content = new MemoryStream();
-        var buffer = new byte[64 * 1024];
-        try
-        {
-            int read;
-            while ((read = await stored.Content.ReadAsync(buffer, ct)) > 0)
-            {
-                if (content.Length + read > MetadataText.MaxBytes)
-                    throw new CorruptDumpException(stored.DisplayName, MetadataText.MaxBytes,
-                        $"the exact metadata is larger than {MetadataText.MaxBytes / (1024 * 1024)} MiB, more than one BSON document holds");
-                content.Write(buffer, 0, read);
-            }
-        }
-        catch (Exception e) when (e is InvalidDataException or ZstdSharp.ZstdException)
-        {
-            throw new CorruptDumpException(stored.DisplayName, content.Length, $"the compressed data is damaged: {e.Message}", e);
-        }
+        var bytes = await MetadataText.ReadExactAsync(stored.Content, stored.DisplayName, ct);
         await stored.VerifyToEndAsync(ct);
-        return content.ToArray();
+        return bytes;
     }
 }

@@ -5,7 +5,9 @@ namespace MongoBackup.Engine.Repository;
 
 /// <summary>
 /// Checks every stored file of a snapshot (size, SHA-256, and for an encrypted one every chunk's authentication)
-/// before a restore writes anything, so a damaged snapshot is refused whole rather than restored half-way.
+/// before a restore writes anything, so that nothing is restored half-way from a damaged file: a restore fails the
+/// namespaces whose files are damaged before writing any of them (<see cref="FindDamagedAsync"/>); an oplog slice, one
+/// stream for every namespace, is refused whole (<see cref="VerifyAsync"/>).
 /// </summary>
 public static class SnapshotIntegrity
 {
@@ -26,16 +28,13 @@ public static class SnapshotIntegrity
             }
             catch (CorruptDumpException e)
             {
-                damaged[file.Path] = e;
-            }
-            catch (FileNotFoundException e)
-            {
-                damaged[file.Path] = new CorruptDumpException($"{manifest.Id}/{file.Path}", 0, $"the file is missing from {repository.Location}", e);
+                damaged[file.Path] = e; // a missing file too (SnapshotFileReader names it)
             }
         }
         return damaged;
     }
 
+    /// <exception cref="CorruptDumpException">The first damaged file, named.</exception>
     public static async Task VerifyAsync(ISnapshotRepository repository, SnapshotManifest manifest, DataKey? dataKey, CancellationToken ct)
     {
         foreach (var file in manifest.Files)

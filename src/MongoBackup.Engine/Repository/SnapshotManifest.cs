@@ -125,9 +125,13 @@ public sealed class SnapshotManifest
                 return "a file entry has no path, size or SHA-256";
             if (!paths.Add(file.Path)) return $"'{file.Path}' is listed twice";
         }
+        var names = new HashSet<string>(StringComparer.Ordinal);
         foreach (var ns in manifest.Namespaces)
+        {
             if (ns is null || ns.Database is null || ns.Collection is null || ns.Type is null)
                 return "a namespace entry has no database, collection or type";
+            if (!names.Add(ns.Database + "." + ns.Collection)) return $"the namespace {ns.Database}.{ns.Collection} is listed twice";
+        }
         return null;
     }
 

@@ -35,14 +35,19 @@ internal sealed class OplogReplayPhase(IMongoClient client, RestoreRequest reque
         return moreApplied;
     }
 
-    /// <summary>The replay's starting state: the namespaces restored from the dump, and their indexes still to build.</summary>
+    /// <summary>
+    /// The replay's starting state: the namespaces restored from the dump, and their indexes still to build. One that
+    /// failed (damaged, refused) is not held: the replay writes nothing to it (that would write part of a namespace
+    /// reported not restored, or into what the target holds under its name), and a dropDatabase leaves it.
+    /// </summary>
     private static ReplayState Seed(IEnumerable<(PlannedNamespace Ns, NamespaceRestoreResult Result)> ready, bool withIndexes)
     {
         var state = new ReplayState();
         foreach (var (ns, result) in ready)
         {
+            if (result.Error is not null) continue;
             state.Holds(ns.SourceNamespace);
-            if (!withIndexes || ns.IsView || result.Error is not null) continue;
+            if (!withIndexes || ns.IsView) continue;
             foreach (var spec in ns.Metadata?.Indexes ?? []) state.Indexes.Add(ns.SourceNamespace, spec);
         }
         return state;

@@ -22,7 +22,14 @@ public sealed record PointInTimePlan(RestoreWindow Window, IReadOnlyList<Planned
         var namespaces = await RestoreRunner.PlanAsync(restore, ct);
         if (namespaces.Count > 0 || request.Restore.NoOplogReplay) return new PointInTimePlan(window, namespaces, false);
         var oplog = OplogOf(request, window, ct);
-        return new PointInTimePlan(window, namespaces, await OplogNamespaceProbe.AnyMatchAsync(oplog, request.Restore.Filter, window.Scope, request.Limit, ct));
+        try
+        {
+            return new PointInTimePlan(window, namespaces, await OplogNamespaceProbe.AnyMatchAsync(oplog, request.Restore.Filter, window.Scope, request.Limit, ct));
+        }
+        catch (Formats.CorruptDumpException e)
+        {
+            throw e.ToCorruptFile(); // the oplog cannot be read to its end: the replay could not be either
+        }
     }
 
     /// <summary>Every entry the restore would replay: the base snapshot's own oplog, then the window's slices.</summary>

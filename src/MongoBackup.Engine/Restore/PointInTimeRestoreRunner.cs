@@ -41,11 +41,13 @@ public sealed class PointInTimeRestoreRunner(IEngineObserver observer)
         var baseSnapshot = window.BaseSnapshot;
         observer.Verbose($"Restoring {request.Limit} from snapshot {baseSnapshot.Id} (consistent at {baseSnapshot.ConsistentAt!.Timestamp}) and {window.Slices.Count} oplog slices.");
 
+        // A slice is one stream for every namespace: damage in it is refused whole, before anything is written.
         if (request.Restore.VerifyBeforeRestore)
             foreach (var slice in window.Slices)
             {
                 using var sliceKey = SnapshotEncryption.Open(slice, request.Restore.Encryption);
-                await SnapshotIntegrity.VerifyAsync(request.Repository, slice, sliceKey, ct);
+                try { await SnapshotIntegrity.VerifyAsync(request.Repository, slice, sliceKey, ct); }
+                catch (Formats.CorruptDumpException e) { throw e.ToCorruptFile(); }
             }
         // The slices replay after the snapshot's own oplog as one replay, so a transaction open at the snapshot's
         // consistency point commits (or not) in the slices, and the indexes are built once, after all of it.

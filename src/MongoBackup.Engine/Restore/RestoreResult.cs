@@ -22,5 +22,9 @@ public sealed record RestoreOutcome(string Source, string Target, DateTimeOffset
     public long UsersRestored { get; set; }
     public long RolesRestored { get; set; }
     public bool Succeeded => Namespaces.All(n => n.Succeeded) && OplogError is null;
+
+    /// <summary>The source namespaces ("db.collection") that failed: an oplog replay leaves them alone.</summary>
+    public IReadOnlySet<string> FailedSourceNamespaces() =>
+        Namespaces.Where(n => n.Error is not null).Select(n => n.SourceNamespace).ToHashSet(StringComparer.Ordinal);
     public string? OplogError { get; set; }
 }

@@ -77,7 +77,7 @@ public sealed class RestoreRunner(IEngineObserver observer)
                     : null;
                 return (await SnapshotDumpReader.OpenAsync(snapshot.Repository, manifest, dataKey, ct, damaged), manifest.EffectiveScope);
             }
-            catch (CorruptDumpException e) { throw new MongoBackupException(ErrorIds.CorruptFile, e.Message, e, e.File); }
+            catch (CorruptDumpException e) { throw e.ToCorruptFile(); }
             catch (InvalidDataException e) { throw new MongoBackupException(ErrorIds.CorruptFile, e.Message, e, snapshot.Id); }
         }
         return (OpenPath(request.SourcePath), SnapshotScope.Whole);
@@ -99,7 +99,7 @@ public sealed class RestoreRunner(IEngineObserver observer)
         if (!File.Exists(path) && !Directory.Exists(path))
             throw new MongoBackupException(ErrorIds.SourceNotFound, $"Nothing to restore at '{path}': no such file or folder.", target: path);
         try { return DumpReaders.Open(path); }
-        catch (CorruptDumpException e) { throw new MongoBackupException(ErrorIds.CorruptFile, e.Message, e, e.File); }
+        catch (CorruptDumpException e) { throw e.ToCorruptFile(); }
         catch (InvalidDataException e) { throw new MongoBackupException(ErrorIds.CorruptFile, e.Message, e, path); }
     }
 

@@ -71,6 +71,8 @@ public sealed class RestoreMongoPointInTimeCommand : MongoRestoreCmdlet
         var slices = window.Slices.Count == 0 ? "no oplog slices" : $"{window.Slices.Count} oplog slice(s) ({string.Join(", ", window.Slices.Select(s => s.Id))})";
         var targets = plan.FromSnapshot.Count == 0 ? "what the oplog creates of the chosen names (after the snapshot was taken)"
             : string.Join(", ", plan.FromSnapshot.Select(n => n.SourceNamespace == n.TargetNamespace ? n.TargetNamespace : $"{n.SourceNamespace} -> {n.TargetNamespace}"));
-        return $"Restore to {limit} from snapshot {window.BaseSnapshot.Id} (consistent at {window.BaseSnapshot.ConsistentAt!.Timestamp}) and {slices}, into {targets}";
+        var damaged = plan.FromSnapshot.Where(n => n.Source.Damage is not null).Select(n => $"{n.SourceNamespace} ({n.Source.Damage!.Message})").ToList();
+        var failing = damaged.Count == 0 ? "" : $"; damaged in the snapshot, these will fail: {string.Join("; ", damaged)}";
+        return $"Restore to {limit} from snapshot {window.BaseSnapshot.Id} (consistent at {window.BaseSnapshot.ConsistentAt!.Timestamp}) and {slices}, into {targets}{failing}";
     }
 }

@@ -73,6 +73,35 @@ public sealed class ParserLimitsTests
         Assert.Contains($"deeper than {JsonNesting.MaxDepth} levels at byte offset {11 + 5 * (JsonNesting.MaxDepth - 1)}", error.Message);
     }
 
+    /// <summary>{a:{a:{...{}...}}} with <paramref name="levels"/> embedded documents, written in one pass (deep nests too).</summary>
+    private static byte[] NestLinear(int levels)
+    {
+        var bytes = new byte[5 + 8 * levels];
+        for (var i = 0; i < levels; i++)
+        {
+            BitConverter.TryWriteBytes(bytes.AsSpan(7 * i, 4), bytes.Length - 8 * i);
+            bytes[7 * i + 4] = 0x03;
+            bytes[7 * i + 5] = (byte)'a';
+        }
+        BitConverter.TryWriteBytes(bytes.AsSpan(7 * levels, 4), 5);
+        return bytes; // the inner terminators are the zeros left at the end
+    }
+
+    /// <summary>The exact BSON metadata a snapshot keeps beside its metadata.json: the same limit as the JSON, below the stack.</summary>
+    [Fact]
+    public void Exact_metadata_at_the_depth_limit_reads_on_a_small_stack_and_deeper_is_refused_naming_the_file()
+    {
+        Assert.Equal(NestLinear(3), Nest(3));
+        Assert.Equal("", OnSmallStack(() => CollectionMetadata.FromBson(NestLinear(JsonNesting.MaxDepth - 1), "db/c.metadata.bsn")).CollectionName);
+        foreach (var levels in new[] { JsonNesting.MaxDepth, 100_000 })
+        {
+            var deep = NestLinear(levels);
+            var error = Assert.Throws<InvalidDataException>(() => OnSmallStack(() => CollectionMetadata.FromBson(deep, "db/c.metadata.bsn")));
+            Assert.Contains("'db/c.metadata.bsn' is not a well-formed BSON document at byte offset", error.Message);
+            Assert.Contains($"deeper than {JsonNesting.MaxDepth - 1} levels", error.Message);
+        }
+    }
+
     [Fact]
     public void Brackets_inside_strings_are_not_nesting()
     {

@@ -8,7 +8,8 @@ namespace MongoBackup.Engine.Tests.Fuzz;
 /// Issue 15's "done when": damaged mongodump folders, archives, snapshots and manifests (bit flips, truncations,
 /// insertions, deletions, swapped blocks, huge lengths, deep nesting; in the stored bytes, inside a valid gzip layer,
 /// and resealed into a snapshot's manifest) restore into the test server with zero crashes, zero hangs, zero
-/// unexpected errors and zero silent partial restores. Seeded and reproducible: the seed is printed, and each failure
+/// unexpected errors and zero silent partial restores; and, as issue 16 asks, one namespace's damaged file fails that
+/// namespace alone (zero collateral failures). Seeded and reproducible: the seed is printed, and each failure
 /// with its case seed, its damage and where its input was kept. See <see cref="FuzzSettings"/> for the budget.
 /// </summary>
 [Collection(MongoServerCollection.Name)]
@@ -36,7 +37,7 @@ public sealed class DumpFuzzTests(MongoServerFixture server, ITestOutputHelper o
             var (verdict, detail) = await judge.JudgeAsync(fuzzCase);
             tally[verdict]++;
             var folder = Path.Combine(work.Path, $"case-{caseSeed}");
-            if (verdict is Verdict.Crash or Verdict.Hang or Verdict.Unexpected or Verdict.SilentPartial)
+            if (verdict is Verdict.Crash or Verdict.Hang or Verdict.Unexpected or Verdict.SilentPartial or Verdict.Collateral)
             {
                 var kept = Path.Combine(Path.GetTempPath(), "mongobackup-fuzz-failures", caseSeed.ToString());
                 if (Directory.Exists(kept)) Directory.Delete(kept, recursive: true);

@@ -1,5 +1,4 @@
 using System.IO.Compression;
-using System.Security.Cryptography;
 using System.Text;
 using MongoBackup.Engine.Codecs;
 using MongoBackup.Engine.Formats;
@@ -25,6 +24,13 @@ public abstract record Expected
 /// </summary>
 public sealed record FuzzCase(int Seed, FuzzSeed Source, string Root, string File, string Layer, Mutation Mutation, Dictionary<string, Expected> Expectations)
 {
+    /// <summary>
+    /// The namespace whose own file (data or metadata) of a dump folder or snapshot was damaged; null when the damage
+    /// is to something every namespace depends on (an archive's stream, a manifest, an oplog) or to a file no restored
+    /// namespace owns. Only this namespace may fail: every other one must restore exactly.
+    /// </summary>
+    public string? DamagedNamespace { get; init; }
+
     public string Describe() =>
         $"case {Seed} ({FuzzSettings.CaseVariable}={Seed}): seed '{Source.Name}', file '{File}', {Layer} layer, {Mutation.Description}";
 
@@ -68,7 +74,8 @@ public sealed record FuzzCase(int Seed, FuzzSeed Source, string Root, string Fil
             layer = snapshotFile ? "resealed" : "content";
             var stored = Compress(mutation.Result, compression);
             System.IO.File.WriteAllBytes(file, stored);
-            if (snapshotFile) Reseal(root, source.SnapshotId!, relative[(source.SnapshotId!.Length + 1)..], stored);
+            if (snapshotFile)
+                ManifestSeal.Reseal(Path.Combine(root, source.SnapshotId!, SnapshotManifest.FileName), relative[(source.SnapshotId!.Length + 1)..], stored);
             Expect(expectations, source, relative, Encoding.UTF8.GetString(plain), mutation.Result, isMetadata);
         }
         else
@@ -82,7 +89,8 @@ public sealed record FuzzCase(int Seed, FuzzSeed Source, string Root, string Fil
             if (source.Kind == SeedKind.Archive && !gzipFile && mutation.Offset < PreludeLength(original))
                 foreach (var ns in expectations.Keys.ToList()) expectations[ns] = new Expected.Anything();
         }
-        return new FuzzCase(seed, source, input, relative, layer, mutation, expectations);
+        var owner = source.Kind != SeedKind.Archive && !isManifest && Namespace(source, relative) is { } owned && expectations.ContainsKey(owned) ? owned : null;
+        return new FuzzCase(seed, source, input, relative, layer, mutation, expectations) { DamagedNamespace = owner };
     }
 
     /// <summary>Damaged plain content: data must restore as the reference reads it or fail; metadata may change the collection.</summary>
@@ -143,18 +151,5 @@ public sealed record FuzzCase(int Seed, FuzzSeed Source, string Root, string Fil
         var stored = new MemoryStream();
         using (var writer = CompressionCodec.WrapForWrite(new NonClosingStream(stored), compression)) writer.Write(plain);
         return stored.ToArray();
-    }
-
-    /// <summary>Makes the manifest's size and SHA-256 of a file match its new bytes.</summary>
-    private static void Reseal(string root, string snapshotId, string path, byte[] stored)
-    {
-        var manifestPath = Path.Combine(root, snapshotId, SnapshotManifest.FileName);
-        var manifest = SnapshotManifest.Deserialize(System.IO.File.ReadAllText(manifestPath), manifestPath);
-        var index = manifest.Files.FindIndex(f => f.Path == path);
-        manifest.Files[index] = manifest.Files[index] with
-        {
-            Size = stored.Length, Sha256 = Convert.ToHexString(SHA256.HashData(stored)).ToLowerInvariant(),
-        };
-        System.IO.File.WriteAllText(manifestPath, manifest.Serialize());
     }
 }

@@ -7,14 +7,17 @@ using MongoDB.Driver;
 
 namespace MongoBackup.Engine.Tests.Fuzz;
 
-public enum Verdict { Restored, Refused, Crash, Hang, Unexpected, SilentPartial }
+public enum Verdict { Restored, Refused, Crash, Hang, Unexpected, SilentPartial, Collateral }
 
 /// <summary>
 /// Restores one input into the test server under a prefix of its own and judges the outcome: a crash (an exception
 /// that is not the engine's own), a hang (past the case timeout), an unexpected error (a failure whose cause is
-/// neither named damage nor the server's refusal, or that names no file of the input) and a silent partial restore
+/// neither named damage nor the server's refusal, or that names no file of the input), a silent partial restore
 /// (a namespace reported restored without exactly its documents, or a restore reporting success without every
-/// namespace) are failures; a restore of exactly the expected documents, or a named refusal, are not.
+/// namespace) and collateral damage (one namespace's own file damaged, and another namespace failing with it, or the
+/// whole restore refused) are failures. Correct outcomes: every namespace restored exactly; the damaged namespaces
+/// failed by name and every other one restored exactly; or, for damage every namespace depends on (an archive's
+/// stream, a manifest), a named refusal or named failures.
 /// </summary>
 public sealed class FuzzJudge(MongoServerFixture server, TimeSpan timeout)
 {
@@ -50,7 +53,10 @@ public sealed class FuzzJudge(MongoServerFixture server, TimeSpan timeout)
         }
         catch (MongoBackupException e)
         {
-            return Names(fuzzCase, e.Message) ? (Verdict.Refused, e.Message) : (Verdict.Unexpected, $"{e.ErrorId} names no file of the input: {e.Message}");
+            if (!Names(fuzzCase, e.Message)) return (Verdict.Unexpected, $"{e.ErrorId} names no file of the input: {e.Message}");
+            return fuzzCase.DamagedNamespace is { } damaged
+                ? (Verdict.Collateral, $"the whole restore was refused for damage to a file of {damaged}: {e.Message}")
+                : (Verdict.Refused, e.Message);
         }
         catch (Exception e)
         {
@@ -84,6 +90,11 @@ public sealed class FuzzJudge(MongoServerFixture server, TimeSpan timeout)
             var missing = fuzzCase.Expectations.Keys.Except(outcome.Namespaces.Select(n => n.SourceNamespace)).ToList();
             if (missing.Count > 0) return (Verdict.SilentPartial, $"success reported without {string.Join(", ", missing)}");
         }
+        if (fuzzCase.DamagedNamespace is { } damaged)
+            foreach (var ns in fuzzCase.Expectations.Keys.Where(ns => ns != damaged))
+                if (outcome.Namespaces.FirstOrDefault(n => n.SourceNamespace == ns) is not { Succeeded: true })
+                    return (Verdict.Collateral, $"{ns} was not restored for damage to a file of {damaged}: " +
+                                                (outcome.Namespaces.FirstOrDefault(n => n.SourceNamespace == ns)?.Error ?? "it was left out"));
         return outcome.Succeeded ? (Verdict.Restored, "") : (Verdict.Refused, string.Join("; ", outcome.Namespaces.Select(n => n.Error).OfType<string>()));
     }
 
