@@ -68,4 +68,25 @@ public sealed class DeferredIndexesTests
         indexes.DropCollection("other.c");
         Assert.Empty(indexes.Pending);
     }
+
+    /// <summary>
+    /// A spec without a name (damaged metadata the fuzz test made: "name" flipped to "nale") is kept for the server to
+    /// refuse when it is built, failing that namespace by name; it crashed the restore as an unexpected error.
+    /// </summary>
+    [Fact]
+    public void Specs_without_a_name_are_kept_for_the_server_to_judge()
+    {
+        var indexes = new DeferredIndexes();
+        var nameless = new BsonDocument { { "v", 2 }, { "key", new BsonDocument("a", 1) }, { "nale", "a_1" } };
+        indexes.Add("shop.x", nameless);
+        indexes.Add("shop.x", nameless);
+        indexes.Add("shop.x", Spec("b_1", "b"));
+
+        indexes.Drop("shop.x", "b_1");
+        indexes.Modify("shop.x", new BsonDocument { { "name", "a_1" }, { "hidden", true } });
+
+        Assert.Equal([nameless, nameless], indexes.Of("shop.x"));
+        indexes.Drop("shop.x", new BsonDocument("a", 1));
+        Assert.Empty(indexes.Of("shop.x"));
+    }
 }

@@ -21,17 +21,25 @@ public sealed class DeferredIndexes
     /// <summary>The specs kept for a source namespace, in creation order.</summary>
     public IReadOnlyList<BsonDocument> Of(string ns) => _byNamespace.TryGetValue(ns, out var specs) ? specs : [];
 
-    /// <summary>Adds (or replaces, by name) an index; the _id index and clustered indexes come with their collection.</summary>
+    /// <summary>
+    /// Adds (or replaces, by name) an index; the _id index and clustered indexes come with their collection. A spec
+    /// without a string name (damaged metadata) is kept as it is: the server refuses it when it is built, and that
+    /// namespace fails naming why.
+    /// </summary>
     public void Add(string ns, BsonDocument spec)
     {
-        var name = spec.GetValue("name", "").AsString;
+        var name = NameOf(spec);
         if (name == "_id_" || spec.GetValue("clustered", false).ToBoolean()) return;
         var clean = spec.DeepClone().AsBsonDocument;
         clean.Remove("ns"); // what old servers wrote into specs and new ones refuse
         var specs = Specs(ns);
-        specs.RemoveAll(s => s["name"] == name);
+        if (name is BsonString) specs.RemoveAll(s => NameOf(s) == name);
         specs.Add(clean);
     }
+
+    private static BsonValue NameOf(BsonDocument spec) => spec.GetValue("name", BsonNull.Value);
+
+    private static BsonValue KeyOf(BsonDocument spec) => spec.GetValue("key", BsonNull.Value);
 
     /// <summary>A dropIndexes "index" value: a name, an array of names, a key pattern, or "*" for all but _id.</summary>
     public void Drop(string ns, BsonValue index)
@@ -40,9 +48,9 @@ public sealed class DeferredIndexes
         switch (index)
         {
             case BsonString { Value: "*" }: specs.Clear(); break;
-            case BsonString name: specs.RemoveAll(s => s["name"] == name); break;
-            case BsonArray names: specs.RemoveAll(s => names.Contains(s["name"])); break;
-            case BsonDocument key: specs.RemoveAll(s => s["key"].Equals(key)); break;
+            case BsonString name: specs.RemoveAll(s => NameOf(s) == name); break;
+            case BsonArray names: specs.RemoveAll(s => names.Contains(NameOf(s))); break;
+            case BsonDocument key: specs.RemoveAll(s => KeyOf(s).Equals(key)); break;
         }
     }
 
@@ -53,8 +61,8 @@ public sealed class DeferredIndexes
     public void Modify(string ns, BsonDocument change)
     {
         if (!_byNamespace.TryGetValue(ns, out var specs)) return;
-        var spec = change.TryGetValue("name", out var name) ? specs.FirstOrDefault(s => s["name"] == name)
-            : change.TryGetValue("keyPattern", out var key) ? specs.FirstOrDefault(s => s["key"].Equals(key)) : null;
+        var spec = change.TryGetValue("name", out var name) ? specs.FirstOrDefault(s => NameOf(s) == name)
+            : change.TryGetValue("keyPattern", out var key) ? specs.FirstOrDefault(s => KeyOf(s).Equals(key)) : null;
         if (spec is null) return;
         foreach (var option in change)
         {
