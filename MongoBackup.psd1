@@ -16,6 +16,7 @@
         'Backup-MongoDatabase'
         'Backup-MongoOplog'
         'Copy-MongoSnapshot'
+        'Export-MongoSnapshot'
         'Get-MongoRestoreWindow'
         'Get-MongoSnapshot'
         'Invoke-MongoBackupPolicy'

@@ -10,8 +10,13 @@
     Docs     Turns docs/*.md into the MAML and about_ help files in en-US/.
     Package  Build, then a PowerShell Gallery package of the module (out/packages/MongoBackup.<version>.nupkg), made by
              Publish-PSResource into that folder as a local repository.
+.PARAMETER FuzzSeconds
+    How long the engine tests' fuzzer of damaged dumps, archives and snapshots runs (Test); 75 seconds when not
+    given (MONGOBACKUP_FUZZ_SECONDS, MONGOBACKUP_FUZZ_SEED and MONGOBACKUP_FUZZ_CASE are read by the test itself).
 .EXAMPLE
     dotnet tool restore; dotnet pwsh ./build.ps1 -Task Test
+.EXAMPLE
+    dotnet pwsh ./build.ps1 -Task Test -FuzzSeconds 3600
 #>
 [CmdletBinding()]
 param(
@@ -19,6 +24,8 @@ param(
     [string] $Task = 'Build',
     [ValidateSet('Debug', 'Release')]
     [string] $Configuration = 'Release',
+    [ValidateRange(1, 86400)]
+    [int] $FuzzSeconds,
     # Everything after the named parameters goes to the benchmark program, e.g.
     #   dotnet pwsh ./build.ps1 -Task Bench --documents 4000000 --phases backup,restore
     [Parameter(ValueFromRemainingArguments = $true)]
@@ -26,6 +33,7 @@ param(
 )
 
 $ErrorActionPreference = 'Stop'
+if ($PSBoundParameters.ContainsKey('FuzzSeconds')) { $env:MONGOBACKUP_FUZZ_SECONDS = $FuzzSeconds }
 Set-StrictMode -Version Latest
 . (Join-Path $PSScriptRoot 'build/Tasks.ps1')
 

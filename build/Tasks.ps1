@@ -87,8 +87,9 @@ function Invoke-XunitTests {
     $results = Join-Path $script:Root 'out/test-results'
     New-Item -ItemType Directory -Path $results -Force | Out-Null
     $total = [pscustomobject]@{ Passed = 0; Failed = 0; Skipped = 0; Exit = 0 }
-    foreach ($project in 'MongoBackup.TestServer.Tests', 'MongoBackup.Engine.Tests') {
-        $trx = Join-Path $results "$project.trx"
+    # The benchmark's own tests check its instruments; the benchmark itself only runs with -Task Bench.
+    foreach ($project in 'MongoBackup.TestServer.Tests', 'MongoBackup.Engine.Tests', 'benchmarks/MongoBackup.Benchmarks.Tests') {
+        $trx = Join-Path $results "$(Split-Path $project -Leaf).trx"
         if (Test-Path $trx) { Remove-Item $trx }
         & dotnet test (Join-Path $script:Root "tests/$project") -c $Configuration --no-build --nologo `
             --logger "trx;LogFileName=$trx" --logger 'console;verbosity=normal' | Out-Host
@@ -189,7 +190,10 @@ function Invoke-Bench {
     param([string] $Configuration = 'Release', [string[]] $Arguments = @())
     $project = Join-Path $script:Root 'tests/benchmarks/MongoBackup.Benchmarks'
     $output = Join-Path $script:Root 'bench-results'
-    Invoke-Native dotnet (@('run', '--project', $project, '-c', $Configuration, '--no-build', '--', '--output', $output) + $Arguments)
+    # The comparisons run our cmdlets in a fresh pwsh, the one running this build (a dotnet tool: pwsh.dll under
+    # dotnet), importing the module just staged. The stock tools come from PATH or --stock-tools DIR in $Arguments.
+    $ours = @('--pwsh', (Join-Path $PSHOME 'pwsh.dll'), '--module', (Join-Path $script:ModuleOut 'MongoBackup.psd1'))
+    Invoke-Native dotnet (@('run', '--project', $project, '-c', $Configuration, '--no-build', '--', '--output', $output) + $ours + $Arguments)
 }
 
 function Invoke-Docs {

@@ -38,6 +38,8 @@ public static class ErrorIds
     /// <summary>The container or bucket a repository names does not exist.</summary>
     public const string RepositoryNotFound = "MongoBackup.RepositoryNotFound";
     public const string BackupFailed = "MongoBackup.BackupFailed";
+    /// <summary>A catalog change a backup cannot make consistent (a rename inside its scope) happened while it ran; nothing was kept.</summary>
+    public const string CatalogChangedDuringBackup = "MongoBackup.CatalogChangedDuringBackup";
     public const string SnapshotNotFound = "MongoBackup.SnapshotNotFound";
     public const string CorruptFile = "MongoBackup.CorruptFile";
     public const string TargetNotEmpty = "MongoBackup.TargetNotEmpty";
@@ -47,8 +49,12 @@ public static class ErrorIds
     public const string NoOplog = "MongoBackup.NoOplog";
     public const string NoBaseSnapshot = "MongoBackup.NoBaseSnapshot";
     public const string OutsideRestoreWindow = "MongoBackup.OutsideRestoreWindow";
+    /// <summary>No full snapshot in the repository covers what a point-in-time restore asks for (its databases, collections or namespaces).</summary>
+    public const string ScopeNotCovered = "MongoBackup.ScopeNotCovered";
     public const string WrongEncryptionKey = "MongoBackup.WrongEncryptionKey";
     public const string EncryptionKeyRequired = "MongoBackup.EncryptionKeyRequired";
+    /// <summary>Export-MongoSnapshot could not write its destination (nothing is left there).</summary>
+    public const string ExportFailed = "MongoBackup.ExportFailed";
     /// <summary>A repository lease this run held was taken over by another holder (it expired unrenewed, or was broken).</summary>
     public const string LeaseLost = "MongoBackup.LeaseLost";
     /// <summary>The repository kind, or the service behind it, cannot grant a lease.</summary>

@@ -59,6 +59,7 @@ Describe 'Secrets never appear' {
                 $window = Get-MongoRestoreWindow -Repository $repository
                 Restore-MongoPointInTime -ConnectionString $uri -Credential $credential -Repository $repository -ClusterTime $window.ToTimestamp -RenameDatabase "$db=$($db)_c" -EncryptionKey $passphrase -Confirm:$false @common
                 Copy-MongoSnapshot -Repository $repository -Id $full.Id -Destination $copy -Confirm:$false @common
+                Export-MongoSnapshot -Repository $repository -Id $full.Id -Path (Join-Path $copy 'exported.archive') -Archive -EncryptionKey $passphrase -Confirm:$false @common
                 Invoke-MongoSnapshotRetention -Repository $repository -KeepLast 1 -WhatIf @common
                 Remove-MongoSnapshot -Repository $copy -Id $full.Id -WhatIf @common
                 Update-MongoSnapshotKey -Repository $repository -EncryptionKey $passphrase -NewEncryptionKey $passphrase -Confirm:$false @common
@@ -106,7 +107,8 @@ Describe 'Secrets never appear' {
 
 Describe 'SCRAM authentication' {
     It 'works with -Credential and refuses a wrong password as AuthenticationFailed' {
-        (Get-MongoSnapshot -Repository $repository | Where-Object Kind -eq 'Full' | Select-Object -First 1) |
+        # The newest backup of $db (the policy run above took one of all databases, which a partial one does not stand in for).
+        (Get-MongoSnapshot -Repository $repository | Where-Object { $_.Kind -eq 'Full' -and $_.Scope -eq "databases $db" } | Select-Object -First 1) |
             Restore-MongoDatabase -ConnectionString $uri -Credential $credential -RenameDatabase "$db=$($db)_scram" -EncryptionKey $passphrase -Confirm:$false -WarningAction SilentlyContinue |
             ForEach-Object Succeeded | Should -BeTrue
         { Backup-MongoDatabase -ConnectionString $uri -Credential $wrongCredential -Repository $repository -Database $db -ErrorAction Stop } |

@@ -7,12 +7,13 @@ BeforeDiscovery {
         @{ Name = 'MongoSnapshot'; Key = 'Id', 'Kind', 'StartTime', 'Size', 'Documents'; All = 'Status', 'Contents' }
         @{ Name = 'MongoRestoreResult'; Key = 'Succeeded', 'Namespaces', 'Failures', 'Documents', 'OplogOps', 'Duration', 'Target'; All = @() }
         @{ Name = 'MongoNamespaceRestoreResult'; Key = 'TargetNamespace', 'Succeeded', 'Documents', 'Indexes', 'Duration', 'Problem'; All = @() }
-        @{ Name = 'MongoRestoreWindow'; Key = 'From', 'To', 'Duration', 'Slices'; All = 'ReplicaSet', 'BaseSnapshotId' }
+        @{ Name = 'MongoRestoreWindow'; Key = 'From', 'To', 'Duration', 'Slices'; All = 'ReplicaSet', 'Scope' }
         @{ Name = 'MongoSnapshotTestResult'; Key = 'SnapshotId', 'Passed', 'Files', 'Documents', 'Restored', 'Problems'; All = @() }
         @{ Name = 'MongoSnapshotFileTestResult'; Key = 'Path', 'Passed', 'Size', 'Documents', 'Problem'; All = @() }
         @{ Name = 'MongoSnapshotRetentionDecision'; Key = 'Id', 'Action', 'Kind', 'StartTime', 'Reason'; All = @() }
         @{ Name = 'MongoPolicyResult'; Key = 'Action', 'Snapshot', 'Removed', 'Duration', 'Reason'; All = @() }
         @{ Name = 'MongoPlannedAction'; Key = 'WouldRun', 'Action', 'Target', 'Detail'; All = @() }
+        @{ Name = 'MongoSnapshotExport'; Key = 'SnapshotId', 'Format', 'Gzip', 'Documents', 'Size', 'Path'; All = @() }
     )
 }
 
@@ -46,6 +47,7 @@ BeforeAll {
         MongoSnapshotRetentionDecision = @(Invoke-MongoSnapshotRetention -Repository $repository -KeepLast 1 -WhatIf)
         MongoPolicyResult              = @(Invoke-MongoBackupPolicy -ConnectionString $uri -Repository $repository -FullEvery 1d)
         MongoPlannedAction             = @($full | Restore-MongoDatabase -ConnectionString $uri -RenameDatabase "$db=$($db)_copy" -WhatIf -WarningAction SilentlyContinue)
+        MongoSnapshotExport            = @($full | Export-MongoSnapshot -Path (Join-Path (New-TestFolder) 'dump') -Gzip)
     }
 
     function Get-Rendered($Objects, [int] $Width) {

@@ -48,4 +48,27 @@ public class CommandLineTests
         Assert.Contains("--port must be a number from 0 to 65535, not 'banana'", process.StandardError.ReadToEnd());
         Assert.Equal("", process.StandardOutput.ReadToEnd());
     }
+
+    [Fact]
+    public void SetParameter_options_are_taken_as_mongod_takes_them_and_a_bad_one_is_named()
+    {
+        using (var process = Launch("--port 0 --replSet rsP --setParameter maxNumberOfTransactionOperationsInSingleOplogEntry=3"))
+        {
+            var line = process.StandardOutput.ReadLine();
+            Assert.NotNull(line);
+            using (var client = new MongoClient(line!["ready ".Length..]))
+            {
+                var reply = client.GetDatabase("admin").RunCommand<BsonDocument>(
+                    new BsonDocument { { "getParameter", 1 }, { "maxNumberOfTransactionOperationsInSingleOplogEntry", 1 } });
+                Assert.Equal(3, reply["maxNumberOfTransactionOperationsInSingleOplogEntry"].AsInt32);
+            }
+            process.StandardInput.Close();
+            Assert.True(process.WaitForExit(10_000));
+        }
+
+        using var bad = Launch("--setParameter maxNumberOfTransactionOperationsInSingleOplogEntry=0");
+        Assert.True(bad.WaitForExit(10_000));
+        Assert.Equal(2, bad.ExitCode);
+        Assert.Contains("maxNumberOfTransactionOperationsInSingleOplogEntry", bad.StandardError.ReadToEnd());
+    }
 }

@@ -32,7 +32,7 @@ public class OplogTests : ServerTestBase
         var entries = EntriesFor(client, "shop");
         var uuid = entries[0]["ui"];
         Assert.Equal(BsonBinarySubType.UuidStandard, uuid.AsBsonBinaryData.SubType);
-        Assert.Equal(new[] { "c", "i", "u", "u", "c", "c", "d", "c", "c", "c" }, entries.Select(e => e["op"].AsString));
+        Assert.Equal(new[] { "c", "i", "u", "u", "c", "c", "c", "d", "c", "c", "c" }, entries.Select(e => e["op"].AsString));
         Assert.Equal(BsonDocument.Parse("{create: 'orders', idIndex: {v: 2, key: {_id: 1}, name: '_id_'}}"), entries[0]["o"]);
         Assert.Equal("shop.$cmd", entries[0]["ns"].AsString);
         Assert.Equal(BsonDocument.Parse("{_id: 1, item: 'pen', qty: 2, tags: ['a']}"), entries[1]["o"]);
@@ -40,12 +40,16 @@ public class OplogTests : ServerTestBase
         Assert.Equal(BsonDocument.Parse("{$v: 2, diff: {d: {tags: false}, u: {qty: 3}}}"), entries[2]["o"]);
         Assert.Equal(BsonDocument.Parse("{_id: 1}"), entries[2]["o2"]);
         Assert.Equal(BsonDocument.Parse("{_id: 1, item: 'ink'}"), entries[3]["o"]);
-        Assert.Equal(BsonDocument.Parse("{createIndexes: 'orders', v: 2, key: {item: 1}, name: 'item_1'}"), entries[4]["o"]);
-        Assert.Equal(BsonDocument.Parse("{dropIndexes: 'orders', index: 'item_1'}"), entries[5]["o"]);
-        Assert.Equal(BsonDocument.Parse("{_id: 1}"), entries[6]["o"]);
-        Assert.Equal(BsonDocument.Parse("{renameCollection: 'shop.orders', to: 'shop.archive', stayTemp: false, dropTarget: false}"), entries[7]["o"]);
-        Assert.Equal(BsonDocument.Parse("{drop: 'archive'}"), entries[8]["o"]);
-        Assert.Equal(BsonDocument.Parse("{dropDatabase: 1}"), entries[9]["o"]);
+        // The collection holds a document: the index is built in two phases (index_builds_coordinator.cpp).
+        var build = entries[4]["o"]["indexBuildUUID"];
+        Assert.Equal(BsonBinarySubType.UuidStandard, build.AsBsonBinaryData.SubType);
+        Assert.Equal(new BsonDocument { { "startIndexBuild", "orders" }, { "indexBuildUUID", build }, { "indexes", BsonArray.Create(new[] { BsonDocument.Parse("{v: 2, key: {item: 1}, name: 'item_1'}") }) } }, entries[4]["o"]);
+        Assert.Equal(new BsonDocument { { "commitIndexBuild", "orders" }, { "indexBuildUUID", build }, { "indexes", BsonArray.Create(new[] { BsonDocument.Parse("{v: 2, key: {item: 1}, name: 'item_1'}") }) } }, entries[5]["o"]);
+        Assert.Equal(BsonDocument.Parse("{dropIndexes: 'orders', index: 'item_1'}"), entries[6]["o"]);
+        Assert.Equal(BsonDocument.Parse("{_id: 1}"), entries[7]["o"]);
+        Assert.Equal(BsonDocument.Parse("{renameCollection: 'shop.orders', to: 'shop.archive', stayTemp: false}"), entries[8]["o"]);
+        Assert.Equal(BsonDocument.Parse("{drop: 'archive'}"), entries[9]["o"]);
+        Assert.Equal(BsonDocument.Parse("{dropDatabase: 1}"), entries[10]["o"]);
         foreach (var entry in entries)
         {
             Assert.Equal(1L, entry["t"].AsInt64);
@@ -65,7 +69,7 @@ public class OplogTests : ServerTestBase
     {
         var client = Connect(StartServer());
         var items = client.GetDatabase("app").GetCollection<BsonDocument>("items");
-        items.InsertMany(Enumerable.Range(0, 20).Select(i => new BsonDocument("_id", i)));
+        foreach (var i in Enumerable.Range(0, 20)) items.InsertOne(new BsonDocument("_id", i)); // one entry each
         var oplog = client.GetDatabase("local").GetCollection<BsonDocument>("oplog.rs");
         var all = oplog.Find(new BsonDocument()).ToList();
         var middle = all[10]["ts"];

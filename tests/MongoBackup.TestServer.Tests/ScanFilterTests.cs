@@ -43,7 +43,7 @@ public class ScanFilterTests : ServerTestBase
     {
         var client = Connect(StartServer());
         var collection = client.GetDatabase("scan").GetCollection<BsonDocument>("logged");
-        collection.InsertMany(Enumerable.Range(0, 50).Select(i => new BsonDocument { { "_id", i }, { "pad", new string('p', 300) } }));
+        foreach (var i in Enumerable.Range(0, 50)) collection.InsertOne(new BsonDocument { { "_id", i }, { "pad", new string('p', 300) } }); // one entry each
         var all = Oplog(client, new BsonDocument("ns", "scan.logged"));
         var from = all[10]["ts"].AsBsonTimestamp;
         var upTo = all[39]["ts"].AsBsonTimestamp;
@@ -52,5 +52,30 @@ public class ScanFilterTests : ServerTestBase
 
         Assert.Equal(all.Skip(11).Take(29).Select(e => e["o"]["_id"].AsInt32), range.Select(e => e["o"]["_id"].AsInt32));
         Assert.Equal(all.Skip(11).Take(29), range);
+    }
+
+    /// <summary>
+    /// MongoDB checks UTF-8 only in its full validation mode (src/mongo/bson/bson_validate.h: the default mode inserts use is
+    /// structural), so it stores strings that are not UTF-8 and a query over them, or over the oplog entries that hold
+    /// them, still answers. A restore of a damaged dump can write such documents.
+    /// </summary>
+    [Fact]
+    public void Documents_holding_strings_that_are_not_utf8_are_stored_and_scans_over_them_still_answer()
+    {
+        var client = Connect(StartServer());
+        var collection = client.GetDatabase("scan").GetCollection<RawBsonDocument>("bytes");
+        var bytes = new BsonDocument { { "_id", 1 }, { "s", "ab\u00e9cd" }, { "n", 1 } }.ToBson();
+        var at = bytes.AsSpan().IndexOf("ab"u8) + 2;
+        bytes[at] = 0xEE; // 0xC3 0xA9 (é) becomes 0xEE 0xA9: not UTF-8
+        collection.InsertOne(new RawBsonDocument(bytes));
+        collection.InsertOne(new RawBsonDocument(new BsonDocument { { "_id", 2 }, { "s", "plain" }, { "n", 2 } }.ToBson()));
+
+        var documents = client.GetDatabase("scan").GetCollection<BsonDocument>("bytes");
+        List<int> Ids(BsonDocument filter) => documents.Find(filter).Project(new BsonDocument("_id", 1)).ToList().Select(d => d["_id"].AsInt32).ToList();
+        Assert.Equal([2], Ids(new BsonDocument("n", new BsonDocument("$gte", 2))));
+        Assert.Equal([2], Ids(new BsonDocument("s", "plain")));
+        Assert.Equal([1], Ids(new BsonDocument("s", new BsonDocument("$ne", "plain"))));
+        var entry = Oplog(client, new BsonDocument { { "ns", "scan.bytes" }, { "op", "i" }, { "o._id", 2 } });
+        Assert.Equal("plain", Assert.Single(entry)["o"]["s"].AsString);
     }
 }

@@ -9,7 +9,7 @@ namespace MongoBackup.TestServer.Tests;
 /// <summary>Frames written by hand: legacy OP_QUERY handshakes, OP_MSG document sequences, checksums and moreToCome.</summary>
 public class WireProtocolTests : ServerTestBase
 {
-    private static byte[] Header(int length, int requestId, int opCode)
+    internal static byte[] Header(int length, int requestId, int opCode)
     {
         var header = new byte[16];
         BinaryPrimitives.WriteInt32LittleEndian(header, length);
@@ -18,7 +18,7 @@ public class WireProtocolTests : ServerTestBase
         return header;
     }
 
-    private static byte[] OpMsg(int requestId, uint flags, BsonDocument body, (string Name, BsonDocument[] Docs)? sequence = null, bool checksum = false)
+    internal static byte[] OpMsg(int requestId, uint flags, BsonDocument body, (string Name, BsonDocument[] Docs)? sequence = null, bool checksum = false)
     {
         var payload = new MemoryStream();
         payload.Write(BitConverter.GetBytes(flags));
@@ -38,7 +38,7 @@ public class WireProtocolTests : ServerTestBase
         return Header(16 + bytes.Length, requestId, 2013).Concat(bytes).ToArray();
     }
 
-    private static (int ResponseTo, int OpCode, BsonDocument Body) ReadReply(NetworkStream stream)
+    internal static (int ResponseTo, int OpCode, BsonDocument Body) ReadReply(NetworkStream stream)
     {
         var header = new byte[16];
         stream.ReadExactly(header);

@@ -1,3 +1,5 @@
+using MongoDB.Bson;
+
 namespace MongoBackup.TestServer;
 
 /// <summary>
@@ -14,6 +16,9 @@ public sealed class CommandFailure : Exception
 
     public int Code { get; }
     public string CodeName { get; }
+
+    /// <summary>Fields MongoDB adds to this error's reply (a DuplicateKey error's keyPattern and keyValue, applyOps' results).</summary>
+    public BsonDocument? ExtraInfo { get; init; }
 
     public static CommandFailure BadValue(string message) => new(2, "BadValue", message);
     public static CommandFailure FailedToParse(string message) => new(9, "FailedToParse", message);

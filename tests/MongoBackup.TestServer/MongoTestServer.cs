@@ -34,6 +34,7 @@ public sealed class MongoTestServer : IDisposable, IAsyncDisposable
         {
             auth, new HandshakeCommands(auth), new CatalogCommands(), new WriteCommands(), new ReadCommands(),
             new UserCommands(), new AuthzMergeCommand(), new ApplyOpsCommand(), new TransactionCommands(),
+            new ParameterCommands(),
         });
         if (options.TlsCertificatePath != null)
             _certificate = X509CertificateLoader.LoadPkcs12FromFile(options.TlsCertificatePath, options.TlsCertificatePassword);

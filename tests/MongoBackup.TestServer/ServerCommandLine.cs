@@ -1,14 +1,18 @@
 namespace MongoBackup.TestServer;
 
-/// <summary>Parses the server's command line: --port N --replSet NAME --auth USER:PASSWORD --tls FILE.pfx [--tlsPassword P] --oplogSizeMB N.</summary>
+/// <summary>
+/// Parses the server's command line: --port N --replSet NAME --auth USER:PASSWORD --tls FILE.pfx [--tlsPassword P]
+/// --oplogSizeMB N, and any number of --setParameter NAME=VALUE as mongod takes them.
+/// </summary>
 internal static class ServerCommandLine
 {
-    public const string Usage = "usage: MongoBackup.TestServer [--port N] [--replSet NAME] [--auth USER:PASSWORD] [--tls FILE.pfx [--tlsPassword P]] [--oplogSizeMB N]";
+    public const string Usage = "usage: MongoBackup.TestServer [--port N] [--replSet NAME] [--auth USER:PASSWORD] [--tls FILE.pfx [--tlsPassword P]] [--oplogSizeMB N] [--setParameter NAME=VALUE]...";
 
     /// <summary>The options, or null after writing the problem and the usage to standard error.</summary>
     public static TestServerOptions? Parse(string[] args)
     {
         var options = new TestServerOptions();
+        var parameters = new Dictionary<string, string>(StringComparer.Ordinal);
         for (var i = 0; i < args.Length; i++)
         {
             var name = args[i];
@@ -41,11 +45,24 @@ internal static class ServerCommandLine
                     break;
                 case "--oplogSizeMB":
                     return Fail($"--oplogSizeMB must be a positive number, not '{value}'");
+                case "--setParameter":
+                    var equals = value.IndexOf('=');
+                    if (equals <= 0) return Fail($"--setParameter must be NAME=VALUE, not '{value}'");
+                    parameters[value[..equals]] = value[(equals + 1)..];
+                    break;
                 default:
                     return Fail($"unknown option '{name}'");
             }
         }
-        return options;
+        try
+        {
+            ServerParameters.FromStartup(parameters);
+        }
+        catch (ArgumentException e)
+        {
+            return Fail(e.Message);
+        }
+        return parameters.Count == 0 ? options : options with { Parameters = parameters };
     }
 
     private static TestServerOptions? Fail(string problem)

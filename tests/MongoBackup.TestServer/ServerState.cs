@@ -12,9 +12,12 @@ internal sealed class ServerState
     public ServerState(TestServerOptions options)
     {
         Options = options;
+        Parameters = ServerParameters.FromStartup(options.Parameters);
         Catalog = new Catalog();
+        Transactions = new TransactionRegistry(Catalog.Lock);
         CatalogWriter = new CatalogWriter(Catalog);
         DocumentWriter = new DocumentWriter(CatalogWriter);
+        CatalogWriter.Views = new ViewDefinitions(CatalogWriter, DocumentWriter);
         if (options.ReplicaSetName != null)
         {
             Oplog = new ReplicationLog(Catalog, options.OplogSizeMB);
@@ -24,13 +27,16 @@ internal sealed class ServerState
     }
 
     public TestServerOptions Options { get; }
+    public ServerParameters Parameters { get; }
     public int Port { get; set; }
     public Catalog Catalog { get; }
     public CatalogWriter CatalogWriter { get; }
     public DocumentWriter DocumentWriter { get; }
     public ReplicationLog? Oplog { get; }
     public CursorRegistry Cursors { get; } = new();
-    public TransactionRegistry Transactions { get; } = new();
+    public TransactionRegistry Transactions { get; }
+    public TransactionLog TransactionLog => _transactionLog ??= new TransactionLog(Oplog, Catalog, Parameters);
+    private TransactionLog? _transactionLog;
     public DateTime StartedAt { get; } = DateTime.UtcNow;
     public ObjectId ProcessId { get; } = ObjectId.GenerateNewId();
     public ObjectId ElectionId { get; } = new("7fffffff0000000000000001");

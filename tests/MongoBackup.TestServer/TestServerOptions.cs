@@ -22,6 +22,12 @@ public sealed record TestServerOptions
     /// <summary>Size cap of local.oplog.rs; the oldest entries drop past it.</summary>
     public int OplogSizeMB { get; init; } = 1024;
 
+    /// <summary>
+    /// Server parameters set at startup, as mongod's --setParameter name=value sets them (see <see cref="ServerParameters"/>);
+    /// an unknown name or a bad value makes <see cref="MongoTestServer.Start"/> throw.
+    /// </summary>
+    public IReadOnlyDictionary<string, string>? Parameters { get; init; }
+
     /// <summary>Where connection errors are logged; null means standard error.</summary>
     public TextWriter? Log { get; init; }
 }

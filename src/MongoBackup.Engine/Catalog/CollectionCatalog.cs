@@ -19,6 +19,7 @@ public static class CollectionCatalog
     public static async Task<IReadOnlyList<SourceCollection>> ListAsync(IMongoClient client, NamespaceFilter filter, CancellationToken ct)
     {
         var databases = await ListDatabasesAsync(client, ct);
+        filter = filter.PreferringExactNames(databases.Select(d => (d, "")));
         var named = filter.Databases.Where(p => !p.HasWildcards).Select(p => p.Pattern);
         var missing = named.Where(n => !databases.Contains(n)).ToList();
         if (missing.Count > 0)
@@ -37,6 +38,7 @@ public static class CollectionCatalog
         var name = db.DatabaseNamespace.DatabaseName;
         using var cursor = await db.ListCollectionsAsync(cancellationToken: ct);
         var entries = await cursor.ToListAsync(ct);
+        filter = filter.PreferringExactNames(entries.Select(e => (name, e["name"].AsString)));
         var collections = new List<SourceCollection>();
         foreach (var entry in entries.OrderBy(e => e["name"].AsString, StringComparer.Ordinal))
         {

@@ -2,7 +2,11 @@ using System.Text.RegularExpressions;
 
 namespace MongoBackup.Engine.Catalog;
 
-/// <summary>PowerShell-style wildcards (* ? [abc]) matched case-sensitively, as MongoDB names are.</summary>
+/// <summary>
+/// PowerShell-style wildcards (* ? [abc], '`' escaping the next character) matched case-sensitively, as MongoDB names
+/// are. A name that holds wildcard characters is matched exactly by its <see cref="Escape"/>d form; the filters also let
+/// a pattern that is exactly an existing name match that name only (see <see cref="NamespaceFilter.PreferringExactNames"/>).
+/// </summary>
 public sealed class NamePattern
 {
     private readonly Regex _regex;
@@ -17,6 +21,18 @@ public sealed class NamePattern
     public bool HasWildcards => Pattern.IndexOfAny(['*', '?', '[']) >= 0;
 
     public bool IsMatch(string name) => _regex.IsMatch(name);
+
+    /// <summary>The pattern that matches exactly <paramref name="name"/>: each wildcard character and '`' escaped with '`'.</summary>
+    public static string Escape(string name)
+    {
+        var escaped = new System.Text.StringBuilder(name.Length);
+        foreach (var c in name)
+        {
+            if (c is '*' or '?' or '[' or ']' or '`') escaped.Append('`');
+            escaped.Append(c);
+        }
+        return escaped.ToString();
+    }
 
     private static string ToRegex(string pattern)
     {

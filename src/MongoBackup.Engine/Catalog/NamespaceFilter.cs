@@ -4,6 +4,8 @@ namespace MongoBackup.Engine.Catalog;
 /// Which namespaces a backup or restore takes. Database patterns match database names; collection patterns
 /// match either the collection name or the whole "db.collection" (so "sales.order*" and "order*" both work).
 /// The system databases (admin, local, config) are left out unless a database pattern names them.
+/// Database and collection patterns are PowerShell wildcards (<see cref="NamePattern"/>); namespace include and
+/// exclude patterns follow mongorestore's --nsInclude syntax (<see cref="NamespacePattern"/>).
 /// </summary>
 public sealed class NamespaceFilter
 {
@@ -20,8 +22,8 @@ public sealed class NamespaceFilter
         Databases = (databases ?? []).Select(p => new NamePattern(p)).ToList();
         Collections = (collections ?? []).Select(p => new NamePattern(p)).ToList();
         ExcludeCollections = (excludeCollections ?? []).Select(p => new NamePattern(p)).ToList();
-        NamespaceInclude = (namespaceInclude ?? []).Select(p => new NamePattern(p)).ToList();
-        NamespaceExclude = (namespaceExclude ?? []).Select(p => new NamePattern(p)).ToList();
+        NamespaceInclude = (namespaceInclude ?? []).Select(NamespacePattern.ForMatching).ToList();
+        NamespaceExclude = (namespaceExclude ?? []).Select(NamespacePattern.ForMatching).ToList();
         ExcludeDatabases = (excludeDatabases ?? []).Select(p => new NamePattern(p)).ToList();
     }
 
@@ -30,9 +32,26 @@ public sealed class NamespaceFilter
     public IReadOnlyList<NamePattern> Databases { get; }
     public IReadOnlyList<NamePattern> Collections { get; }
     public IReadOnlyList<NamePattern> ExcludeCollections { get; }
-    public IReadOnlyList<NamePattern> NamespaceInclude { get; }
-    public IReadOnlyList<NamePattern> NamespaceExclude { get; }
+    public IReadOnlyList<NamespacePattern> NamespaceInclude { get; }
+    public IReadOnlyList<NamespacePattern> NamespaceExclude { get; }
     public IReadOnlyList<NamePattern> ExcludeDatabases { get; }
+
+    /// <summary>
+    /// The same filter, where a database or collection pattern that is exactly the name of one of
+    /// <paramref name="present"/> (say 'log[2024]') matches that name only instead of acting as a wildcard.
+    /// </summary>
+    public NamespaceFilter PreferringExactNames(IEnumerable<(string Database, string Collection)> present)
+    {
+        var names = present.ToList();
+        var databases = names.Select(n => n.Database).ToHashSet(StringComparer.Ordinal);
+        var collections = names.SelectMany(n => new[] { n.Collection, n.Database + "." + n.Collection }).ToHashSet(StringComparer.Ordinal);
+        return new NamespaceFilter(
+            Literal(Databases, databases), Literal(Collections, collections), Literal(ExcludeCollections, collections),
+            NamespaceInclude.Select(p => p.Pattern), NamespaceExclude.Select(p => p.Pattern), Literal(ExcludeDatabases, databases));
+
+        static IEnumerable<string> Literal(IEnumerable<NamePattern> patterns, HashSet<string> existing) =>
+            patterns.Select(p => p.HasWildcards && existing.Contains(p.Pattern) ? NamePattern.Escape(p.Pattern) : p.Pattern);
+    }
 
     public bool IncludesDatabase(string database)
     {

@@ -1,6 +1,3 @@
-using System.IO.Compression;
-using ZstdSharp;
-
 namespace MongoBackup.Engine.Codecs;
 
 /// <summary>
@@ -33,8 +30,10 @@ public static class CompressionCodec
 
     /// <summary>
     /// Returns a stream that decompresses <paramref name="inner"/>; disposing it disposes <paramref name="inner"/>.
-    /// Decompressed reads are buffered: documents are read a length prefix and a body at a time, and small reads
-    /// straight off a decompressor cost far more than the copy.
+    /// The data must end exactly where its format says (see <see cref="StrictGzipReadStream"/> and
+    /// <see cref="StrictZstdReadStream"/>): an empty, cut or damaged stream, or one with bytes after its last member
+    /// or frame, fails with an <see cref="InvalidDataException"/>. Decompressed reads are buffered: documents are read
+    /// a length prefix and a body at a time, and small reads straight off a decompressor cost far more than the copy.
     /// </summary>
     public static Stream WrapForRead(Stream inner, Compression c)
     {
@@ -42,8 +41,8 @@ public static class CompressionCodec
         return c switch
         {
             Compression.None => inner,
-            Compression.Gzip => new BufferedStream(new GZipStream(inner, CompressionMode.Decompress, leaveOpen: false), ReadBufferSize),
-            Compression.Zstd => new BufferedStream(new DecompressionStream(inner, leaveOpen: false), ReadBufferSize),
+            Compression.Gzip => new StrictGzipReadStream(inner), // buffers itself
+            Compression.Zstd => new BufferedStream(new StrictZstdReadStream(inner), ReadBufferSize),
             _ => throw new ArgumentOutOfRangeException(nameof(c), c, "Unknown compression."),
         };
     }

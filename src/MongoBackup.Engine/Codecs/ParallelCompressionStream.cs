@@ -107,15 +107,29 @@ internal sealed class ParallelCompressionStream : Stream
         if (_compression == Compression.Zstd)
         {
             using var zstd = new Compressor(CompressionCodec.ZstdLevel);
+            // A content checksum in every frame: without it a damaged .zst outside a snapshot decompresses to wrong bytes unnoticed.
+            zstd.SetParameter(ZstdSharp.Unsafe.ZSTD_cParameter.ZSTD_c_checksumFlag, 1);
+            // zstd's bound is exact: a frame never exceeds it, raw blocks included.
             var zstdOutput = ArrayPool<byte>.Shared.Rent(Compressor.GetCompressBound(block.Length));
             return new CompressedBlock(zstdOutput, zstd.Wrap(block, zstdOutput));
         }
-        // Deflate's worst case (incompressible input) adds a few bytes per 64 KiB stored block, plus gzip's header and trailer.
-        var gzipOutput = ArrayPool<byte>.Shared.Rent(block.Length + block.Length / 1000 + 1024);
-        using var output = new MemoryStream(gzipOutput, writable: true);
-        using (var gzip = new GZipStream(output, CompressionLevel.Fastest, leaveOpen: true))
-            gzip.Write(block);
-        return new CompressedBlock(gzipOutput, (int)output.Position);
+        // gzip's output has no bound to rely on (at its fastest level random bytes grow by 5.5%), so it goes into a
+        // growing buffer; a block that grew is stored instead (deflate's stored blocks cost 5 bytes per 64 KiB).
+        using var output = new PooledBufferStream(block.Length + block.Length / 16 + 64);
+        Gzip(block, output, CompressionLevel.Fastest);
+        if (output.Length > block.Length)
+        {
+            output.Clear();
+            Gzip(block, output, CompressionLevel.NoCompression);
+        }
+        var (buffer, length) = output.Detach();
+        return new CompressedBlock(buffer, length);
+    }
+
+    private static void Gzip(ReadOnlySpan<byte> block, Stream output, CompressionLevel level)
+    {
+        using var gzip = new GZipStream(output, level, leaveOpen: true);
+        gzip.Write(block);
     }
 
     public override void Flush() { }

@@ -12,14 +12,22 @@ using MongoDB.Driver;
 namespace MongoBackup.Engine.Dump;
 
 /// <summary>
-/// A full logical snapshot, taken hot. On a replica set: note the newest oplog entry, dump every chosen
-/// namespace in parallel, note the newest entry again and save the oplog between the two; replaying it
-/// makes the snapshot consistent at that second point. The manifest is committed last: a run that fails
+/// A full logical snapshot, taken hot. On a replica set: note where the oplog copy starts (after the newest entry, or at
+/// the first entry of the oldest transaction still open, see <see cref="OplogCopyStart"/>) before listing the catalog,
+/// dump every chosen namespace in parallel, note the newest entry again and save the oplog between the two; replaying
+/// it makes the snapshot consistent at that second point. A catalog change the replay cannot make whole (a rename
+/// inside the scope, see <see cref="CatalogChangeGuard"/>) fails the backup. The manifest is committed last: a run that fails
 /// or is cancelled leaves no snapshot that looks complete (and removes what it wrote).
 /// </summary>
 public sealed class BackupRunner(IEngineObserver observer)
 {
     public static string ToolVersion => typeof(BackupRunner).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+
+    /// <summary>
+    /// Test seam: runs once the catalog is listed and before any collection is read, so tests can change the catalog
+    /// at the one moment a hot backup is most exposed to it.
+    /// </summary>
+    internal Func<CancellationToken, Task>? CatalogListed { get; init; }
 
     /// <summary>What a backup would take, without writing anything (for -WhatIf).</summary>
     public static async Task<IReadOnlyList<SourceCollection>> PlanAsync(BackupRequest request, CancellationToken ct)
@@ -35,7 +43,12 @@ public sealed class BackupRunner(IEngineObserver observer)
         var clock = Stopwatch.StartNew();
         var client = MongoClientFactory.Create(request.Connection);
         var topology = await ServerTopology.DiscoverAsync(client, ct);
+        // A query backup holds only what matched when it was read: replaying the oplog into it would add what did not.
+        var oplog = topology.HasOplog && request.Query is null ? new OplogSource(client) : null;
+        // Before the listing: a collection or index created while the catalog is listed is then in the saved oplog.
+        var oplogStart = oplog is null ? null : await DriverErrors.Translate(() => OplogCopyStart.FindAsync(client, oplog, ct), client);
         var collections = await ListAsync(client, request, ct);
+        if (CatalogListed is not null) await CatalogListed(ct);
         observer.Debug($"Source: {topology.Kind} {topology.ReplicaSetName}, MongoDB {topology.ServerVersion}, members {string.Join(",", topology.Hosts)}; reading with read preference {request.Connection.ReadPreference}.");
         foreach (var collection in collections)
             observer.Debug($"{collection.Namespace}: {collection.TypeName}, options {collection.Options.ToJson()}, {collection.Indexes.Count} index(es): {string.Join(", ", collection.Indexes.Select(i => i.GetValue("name", "?").ToString()))}.");
@@ -52,10 +65,6 @@ public sealed class BackupRunner(IEngineObserver observer)
         observer.Verbose($"Snapshot {id}: {collections.Count} namespaces from {request.Connection.DisplayName} into {request.Repository.Location}.");
         try
         {
-            // A query backup holds only what matched when it was read: replaying the oplog into it would add what did not.
-            var oplog = topology.HasOplog && request.Query is null ? new OplogSource(client) : null;
-            var oplogStart = oplog is null ? null : await oplog.NewestAsync(ct);
-
             var namespaces = await DumpCollectionsAsync(client, files, collections, request.ParallelCollections, request.SplitThresholdDocuments, request.Query, clock, ct);
             if (request.IncludeUsersAndRoles)
                 namespaces.AddRange(await new UsersAndRolesDumper(client, files)
@@ -65,7 +74,7 @@ public sealed class BackupRunner(IEngineObserver observer)
             manifest.Encryption = encryption;
             manifest.Namespaces = namespaces.OrderBy(n => n.Database, StringComparer.Ordinal).ThenBy(n => n.Collection, StringComparer.Ordinal).ToList();
             if (oplog is not null && oplogStart is { } from)
-                await SaveOplogAsync(oplog, files, from, manifest, ct);
+                await SaveOplogAsync(oplog, files, from, request.Filter, manifest, ct);
 
             manifest.EndTime = DateTimeOffset.UtcNow;
             manifest.Files = files.Files.ToList();
@@ -112,22 +121,30 @@ public sealed class BackupRunner(IEngineObserver observer)
         return results.ToList();
     }
 
-    private async Task SaveOplogAsync(OplogSource oplog, SnapshotFileSet files, Repository.OplogTimestamp from, SnapshotManifest manifest, CancellationToken ct)
+    private async Task SaveOplogAsync(OplogSource oplog, SnapshotFileSet files, OplogPosition from, NamespaceFilter scope,
+        SnapshotManifest manifest, CancellationToken ct)
     {
-        var end = await oplog.NewestPointAsync(ct) ?? new ConsistencyPoint(from, from.WallTime);
+        var end = await oplog.NewestPointAsync(ct) ?? new ConsistencyPoint(from.Timestamp, from.Timestamp.WallTime);
         var to = end.Timestamp;
-        var oldest = await oplog.OldestAsync(ct);
-        if (oldest is { } o && o > from)
-            throw new MongoBackupException(ErrorIds.BackupFailed,
-                $"The oplog rolled over during the backup (its oldest entry, {o}, is newer than the backup's start, {from}): the snapshot could not be made consistent. Enlarge the oplog or back up at a quieter time.");
-
-        var (entries, _) = await RawDocumentFileWriter.WriteAsync(files, DumpLayout.OplogFile(files.Compression), oplog.ReadRangeAsync(from, to, ct), ct);
-        manifest.OplogStart = from;
+        await EnsureNotRolledOverAsync(oplog, from.Timestamp, ct);
+        var entries = new CatalogChangeGuard(scope).WatchAsync(oplog.ReadRangeAsync(from, to, ct), ct);
+        var (count, _) = await RawDocumentFileWriter.WriteAsync(files, DumpLayout.OplogFile(files.Compression), entries, ct);
+        // Again once copied, as mongodump checks: the oplog may have rolled past the start while it was being read.
+        await EnsureNotRolledOverAsync(oplog, from.Timestamp, ct);
+        manifest.OplogStart = from.Timestamp;
         manifest.OplogEnd = to;
-        manifest.OplogEntries = entries;
+        manifest.OplogEntries = count;
         manifest.ConsistentAt = end;
         manifest.PointInTimeConsistent = true;
-        observer.Verbose($"Saved {entries} oplog entries from {from} to {to}; the snapshot is consistent at {to}.");
+        observer.Verbose($"Saved {count} oplog entries from {from} to {to}; the snapshot is consistent at {to}.");
+    }
+
+    /// <summary>The copy starts at (or just after) an entry that must still be in the oplog: if the oldest entry is newer, writes were lost.</summary>
+    private static async Task EnsureNotRolledOverAsync(OplogSource oplog, Repository.OplogTimestamp from, CancellationToken ct)
+    {
+        if (await oplog.OldestAsync(ct) is { } oldest && oldest > from)
+            throw new MongoBackupException(ErrorIds.BackupFailed,
+                $"The oplog rolled over during the backup (its oldest entry, {oldest}, is newer than the backup's start, {from}): the snapshot could not be made consistent. Enlarge the oplog or back up at a quieter time.");
     }
 
     private static string ListedNamespaces(IReadOnlyList<SourceCollection> collections) =>

@@ -42,8 +42,16 @@ public sealed class CollectionDumper(
             Indexes = collection.Indexes.ToList(),
             Uuid = collection.Uuid,
         };
-        await using var stream = await files.CreateAsync(DumpLayout.MetadataFile(collection.Database, collection.Name, files.Compression), ct);
-        await stream.WriteAsync(Encoding.UTF8.GetBytes(metadata.ToDumpJson()), ct);
+        await using (var stream = await files.CreateAsync(DumpLayout.MetadataFile(collection.Database, collection.Name, files.Compression), ct))
+            await stream.WriteAsync(Encoding.UTF8.GetBytes(metadata.ToDumpJson()), ct);
+        if (MetadataJsonFidelity.Problem(metadata) is not { } problem) return;
+
+        // Extended JSON cannot say it exactly: keep the exact BSON beside it, which our restore reads instead.
+        await using (var exact = await files.CreateAsync(DumpLayout.ExactMetadataFile(collection.Database, collection.Name, files.Compression), ct))
+            await exact.WriteAsync(metadata.ToBson(), ct);
+        observer.Warning($"{collection.Namespace}: {problem}. The snapshot keeps the exact metadata beside its metadata.json, so "
+                         + "Restore-MongoDatabase restores it as it is; stock mongorestore reads the JSON and would create this namespace "
+                         + "with other options or indexes, or refuse it (mongodump itself refuses to dump such a collection).");
     }
 
     private async Task<(long Documents, long Bytes)> WriteDataAsync(SourceCollection collection, CancellationToken ct)

@@ -20,7 +20,8 @@ internal sealed class ArchivePrelude
     public required List<Entry> Entries { get; init; }
 
     /// <summary>One collection-metadata document: the namespace, its metadata JSON (may be empty) and type.</summary>
-    public sealed record Entry(string Database, string Collection, CollectionMetadata? Metadata, string Type);
+    /// <param name="Damage">Why its metadata cannot be used (that namespace fails, not the archive); null when it can.</param>
+    public sealed record Entry(string Database, string Collection, CollectionMetadata? Metadata, string Type, NamespaceDamage? Damage = null);
 
     /// <summary>Reads the prelude, leaving <paramref name="reader"/> at the first namespace segment.</summary>
     public static async Task<ArchivePrelude> ReadAsync(Stream stream, BsonDocumentReader reader, string file, CancellationToken ct)
@@ -31,7 +32,7 @@ internal sealed class ArchivePrelude
         {
             got = await stream.ReadAtLeastAsync(magic, 4, throwOnEndOfStream: false, ct).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is InvalidDataException or ZstdSharp.ZstdException)
+        catch (InvalidDataException e)
         {
             throw new CorruptDumpException(file, 0, $"the compressed data is damaged: {e.Message}", e);
         }
@@ -60,6 +61,22 @@ internal sealed class ArchivePrelude
         };
     }
 
+    /// <summary>Names MongoDB could not hold are damage (the oplog's entry alone has an empty database name).</summary>
+    private static void CheckNames(string db, string collection, string file, long offset)
+    {
+        if (db == "" && collection == OplogCollection) return;
+        try
+        {
+            DumpNames.UnescapeDatabase(db);
+            if (collection.Length == 0 || collection.Contains('\0'))
+                throw new ArgumentException($"'{collection}' is not a valid collection name: it is empty or contains a NUL.");
+        }
+        catch (ArgumentException e)
+        {
+            throw new CorruptDumpException(file, offset, $"the archive lists a namespace MongoDB cannot hold: {e.Message}", e);
+        }
+    }
+
     private static async Task<byte[]> ReadRequiredAsync(BsonDocumentReader reader, string file, string what, CancellationToken ct)
     {
         var offset = reader.Position;
@@ -73,6 +90,7 @@ internal sealed class ArchivePrelude
         var collection = ArchiveDocuments.String(document, "collection");
         var json = ArchiveDocuments.String(document, "metadata");
         var type = ArchiveDocuments.String(document, "type");
+        CheckNames(db, collection, file, offset);
         CollectionMetadata? metadata = null;
         if (!string.IsNullOrWhiteSpace(json))
         {
@@ -82,7 +100,9 @@ internal sealed class ArchivePrelude
             }
             catch (InvalidDataException e)
             {
-                throw new CorruptDumpException(file, offset, e.Message, e);
+                var problem = new CorruptDumpException(file, offset, e.Message, e);
+                return new Entry(db, collection, null, string.IsNullOrEmpty(type) ? CollectionMetadata.CollectionType : type,
+                    new NamespaceDamage(file, problem.Message));
             }
             if (string.IsNullOrEmpty(metadata.CollectionName)) metadata.CollectionName = collection;
             if (!string.IsNullOrEmpty(type) && metadata.TypeWasOmitted) metadata.Type = type;
@@ -94,14 +114,23 @@ internal sealed class ArchivePrelude
 /// <summary>Decoding of the small control documents of an archive (header, metadata, segment headers).</summary>
 internal static class ArchiveDocuments
 {
+    /// <summary>
+    /// Control documents are flat (common/archive/spec.md); a limit far below the data's keeps the driver's recursive
+    /// reader far from the end of the stack.
+    /// </summary>
+    public const int MaxDepth = 100;
+
     public static BsonDocument Parse(byte[] raw, string file, long offset)
     {
+        if (BsonStructureValidator.FindProblem(raw, MaxDepth) is { } problem)
+            throw new CorruptDumpException(file, offset, $"an archive control document is malformed: {problem.Problem}");
         try
         {
             return BsonSerializer.Deserialize<BsonDocument>(raw);
         }
-        catch (Exception e) when (e is FormatException or BsonSerializationException or EndOfStreamException)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
+            // Whatever the driver refuses (invalid UTF-8 in a name or string, a duplicate name) is damage to the archive.
             throw new CorruptDumpException(file, offset, $"an archive control document cannot be decoded: {e.Message}", e);
         }
     }

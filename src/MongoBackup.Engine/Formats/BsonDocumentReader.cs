@@ -141,9 +141,9 @@ public sealed class BsonDocumentReader : IDisposable
         return total;
     }
 
-    // A damaged gzip or zstd stream fails inside the decompressor; report it like any other damage, with file and offset.
-    private static bool IsDamagedCompression(Exception e) => e is InvalidDataException or ZstdSharp.ZstdException;
+    // A damaged, cut or overlong gzip or zstd stream fails inside the decompressor (see CompressionCodec.WrapForRead);
+    // report it like any other damage, with the file and the offset in the decompressed stream.
+    private static bool IsDamagedCompression(Exception e) => e is InvalidDataException;
 
-    private CorruptDumpException DamagedCompression(Exception e, int readSoFar) =>
-        new(_fileName, Position + readSoFar, $"the compressed data is damaged: {e.Message}", e);
+    private CorruptDumpException DamagedCompression(Exception e, int readSoFar) => new(_fileName, Position + readSoFar, e.Message, e);
 }

@@ -9,15 +9,23 @@ namespace MongoBackup.Engine.Formats;
 /// </summary>
 internal static class BsonStructureValidator
 {
-    // Servers cap nesting near 200, but bsondump reads deeper files, so this limit only stops hostile input from exhausting the stack.
-    private const int MaxDepth = 1024;
+    /// <summary>
+    /// A server nests documents at most 200 levels by default and 1000 when configured to the most it allows
+    /// (BSONDepth::kDefaultMaxAllowableDepth and kBSONDepthParameterCeiling, src/mongo/bson/bson_depth.h), so no
+    /// document a server stored is deeper than this. The walk keeps its own stack of open documents instead of
+    /// recursing, so no depth can exhaust the thread's stack.
+    /// </summary>
+    public const int MaxDepth = 1024;
 
     /// <summary>Returns null when the document is well formed, otherwise what is wrong and where (offset inside the document).</summary>
-    public static (int Offset, string Problem)? FindProblem(ReadOnlySpan<byte> document)
+    /// <param name="maxDepth">The deepest nesting accepted (0: a document without embedded documents or arrays).</param>
+    public static (int Offset, string Problem)? FindProblem(ReadOnlySpan<byte> document, int maxDepth = MaxDepth)
     {
+        // The terminator's index of each open document; an array's is stored complemented (negative).
+        Span<int> open = stackalloc int[64];
         try
         {
-            CheckDocument(document, 0, document.Length, 0, isArray: false);
+            Walk(document, maxDepth, open);
             return null;
         }
         catch (MalformedBson e)
@@ -31,34 +39,93 @@ internal static class BsonStructureValidator
         public int Offset { get; } = offset;
     }
 
-    private static void CheckDocument(ReadOnlySpan<byte> buf, int start, int available, int depth, bool isArray)
+    private static void Walk(ReadOnlySpan<byte> buf, int maxDepth, Span<int> open)
+    {
+        int[]? rented = null; // past 64 levels the stack of open documents moves to a pooled array
+        try { Walk(buf, maxDepth, open, ref rented); }
+        finally { if (rented is not null) System.Buffers.ArrayPool<int>.Shared.Return(rented); }
+    }
+
+    private static void Walk(ReadOnlySpan<byte> buf, int maxDepth, Span<int> open, ref int[]? rented)
+    {
+        var depth = 0;
+        open[0] = OpenDocument(buf, 0, buf.Length, isArray: false);
+        var pos = 4;
+        while (true)
+        {
+            var isArray = open[depth] < 0;
+            var end = isArray ? ~open[depth] : open[depth];
+            if (pos == end)
+            {
+                if (depth == 0) return;
+                depth--;
+                pos = end + 1; // past the child's terminator, back in its parent
+                continue;
+            }
+            if (pos > end)
+                throw new MalformedBson(end, $"last element of the {(isArray ? "array" : "document")} overruns its terminator");
+
+            var type = buf[pos];
+            var elementStart = pos;
+            pos = SkipCString(buf, pos + 1, end, "field name");
+            int child;
+            switch (type)
+            {
+                case 0x03 or 0x04:
+                    child = OpenDocument(buf, pos, end - pos, isArray: type == 0x04);
+                    pos += 4;
+                    break;
+                case 0x0F:
+                    (child, pos) = OpenCodeScope(buf, pos, end, elementStart);
+                    break;
+                default:
+                    pos = SkipValue(buf, type, elementStart, pos, end);
+                    continue;
+            }
+            if (++depth > maxDepth)
+                throw new MalformedBson(elementStart, $"documents nested deeper than {maxDepth} levels");
+            if (depth == open.Length)
+            {
+                var larger = System.Buffers.ArrayPool<int>.Shared.Rent(open.Length * 2);
+                open.CopyTo(larger);
+                if (rented is not null) System.Buffers.ArrayPool<int>.Shared.Return(rented);
+                rented = larger;
+                open = larger;
+            }
+            open[depth] = child;
+        }
+    }
+
+    /// <summary>Checks an embedded document's length and terminator; returns its terminator's index (complemented for an array).</summary>
+    private static int OpenDocument(ReadOnlySpan<byte> buf, int start, int available, bool isArray)
     {
         var kind = isArray ? "array" : "document";
-        if (depth > MaxDepth)
-            throw new MalformedBson(start, $"documents nested deeper than {MaxDepth} levels");
         if (available < 5)
             throw new MalformedBson(start, $"embedded {kind} needs at least 5 bytes but only {available} remain");
         var length = BinaryPrimitives.ReadInt32LittleEndian(buf.Slice(start, 4));
         if (length < 5 || length > available)
             throw new MalformedBson(start, $"embedded {kind} length {length} does not fit in the {available} bytes its parent leaves");
-        var end = start + length - 1; // index of the terminating zero
+        var end = start + length - 1;
         if (buf[end] != 0)
             throw new MalformedBson(end, $"{kind} is not terminated by a zero byte");
-
-        var pos = start + 4;
-        while (pos < end)
-        {
-            var type = buf[pos];
-            var elementStart = pos;
-            pos++;
-            pos = SkipCString(buf, pos, end, "field name");
-            pos = SkipValue(buf, type, elementStart, pos, end, depth);
-        }
-        if (pos != end)
-            throw new MalformedBson(pos, $"last element of the {kind} overruns its terminator");
+        return isArray ? ~end : end;
     }
 
-    private static int SkipValue(ReadOnlySpan<byte> buf, byte type, int elementStart, int pos, int end, int depth)
+    /// <summary>Code with scope: total length, code string, then the scope document, which is walked like an embedded one.</summary>
+    private static (int Scope, int ScopeBody) OpenCodeScope(ReadOnlySpan<byte> buf, int pos, int end, int elementStart)
+    {
+        Fixed(pos, 4, end, elementStart);
+        var total = BinaryPrimitives.ReadInt32LittleEndian(buf.Slice(pos, 4));
+        if (total < 14 || total > end - pos)
+            throw new MalformedBson(pos, $"code-with-scope length {total} overruns the document");
+        var afterCode = SkipString(buf, pos + 4, pos + total);
+        var scope = OpenDocument(buf, afterCode, pos + total - afterCode, isArray: false);
+        if (scope + 1 != pos + total)
+            throw new MalformedBson(pos, "code-with-scope length disagrees with its parts");
+        return (scope, afterCode + 4);
+    }
+
+    private static int SkipValue(ReadOnlySpan<byte> buf, byte type, int elementStart, int pos, int end)
     {
         switch (type)
         {
@@ -73,9 +140,6 @@ internal static class BsonStructureValidator
                     throw new MalformedBson(pos, $"boolean holds {buf[pos]}, not 0 or 1");
                 return pos + 1;
             case 0x02: case 0x0D: case 0x0E: return SkipString(buf, pos, end);
-            case 0x03: case 0x04:
-                CheckDocument(buf, pos, end - pos, depth + 1, isArray: type == 0x04);
-                return pos + BinaryPrimitives.ReadInt32LittleEndian(buf.Slice(pos, 4));
             case 0x05:
             {
                 Fixed(pos, 5, end, elementStart);
@@ -90,19 +154,6 @@ internal static class BsonStructureValidator
             case 0x0C:
                 pos = SkipString(buf, pos, end);
                 return Fixed(pos, 12, end, elementStart);
-            case 0x0F:
-            {
-                Fixed(pos, 4, end, elementStart);
-                var total = BinaryPrimitives.ReadInt32LittleEndian(buf.Slice(pos, 4));
-                if (total < 14 || total > end - pos)
-                    throw new MalformedBson(pos, $"code-with-scope length {total} overruns the document");
-                var afterCode = SkipString(buf, pos + 4, pos + total);
-                CheckDocument(buf, afterCode, pos + total - afterCode, depth + 1, isArray: false);
-                var scopeLength = BinaryPrimitives.ReadInt32LittleEndian(buf.Slice(afterCode, 4));
-                if (afterCode + scopeLength != pos + total)
-                    throw new MalformedBson(pos, "code-with-scope length disagrees with its parts");
-                return pos + total;
-            }
             default:
                 throw new MalformedBson(elementStart, $"unknown BSON element type 0x{type:x2}");
         }

@@ -39,7 +39,9 @@ public sealed class CollectionMetadata
     /// The JSON mongodump writes: canonical Extended JSON v2, compact, keys in the order options
     /// (left out when empty), indexes, uuid (left out when absent), collectionName, type.
     /// </summary>
-    public string ToDumpJson()
+    public string ToDumpJson() => CompactCanonicalJson.Write(ToDocument());
+
+    private BsonDocument ToDocument()
     {
         var document = new BsonDocument();
         if (Options.ElementCount > 0) document.Add("options", Options);
@@ -47,27 +49,69 @@ public sealed class CollectionMetadata
         if (!string.IsNullOrEmpty(Uuid)) document.Add("uuid", Uuid);
         document.Add("collectionName", CollectionName);
         if (!TypeWasOmitted && !string.IsNullOrEmpty(Type)) document.Add("type", Type);
-        return CompactCanonicalJson.Write(document);
+        return document;
+    }
+
+    /// <summary>
+    /// The exact metadata as one BSON document, in the shape of <see cref="ToDumpJson"/> (options, indexes, uuid,
+    /// collectionName, type): what a snapshot keeps beside a metadata.json that Extended JSON cannot hold exactly.
+    /// </summary>
+    public byte[] ToBson() => ToDocument().ToBson();
+
+    /// <summary>
+    /// Reads what <see cref="ToBson"/> wrote. Its structure is checked first, nesting included, at the limit its JSON
+    /// form has (<see cref="JsonNesting.MaxDepth"/> levels, the document itself counted), before the driver's recursive
+    /// reader could run out of stack.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The bytes are not such a document; the message names <paramref name="fileName"/>.</exception>
+    public static CollectionMetadata FromBson(byte[] raw, string fileName)
+    {
+        ArgumentNullException.ThrowIfNull(raw);
+        if (BsonStructureValidator.FindProblem(raw, JsonNesting.MaxDepth - 1) is { } problem)
+            throw new InvalidDataException($"Metadata file '{fileName}' is not a well-formed BSON document at byte offset {problem.Offset}: {problem.Problem}");
+        BsonDocument document;
+        try
+        {
+            document = MongoDB.Bson.Serialization.BsonSerializer.Deserialize<BsonDocument>(raw);
+        }
+        catch (Exception e) when (e is FormatException or BsonSerializationException or EndOfStreamException)
+        {
+            throw new InvalidDataException($"Metadata file '{fileName}' is not a BSON document: {e.Message}", e);
+        }
+        return FromDocument(document, fileName);
     }
 
     /// <summary>
     /// Reads metadata JSON written by any mongodump version: canonical or relaxed Extended JSON v2, and the
     /// legacy shell forms older versions wrote (plain numbers, NumberLong(...), "options":{} with no name).
+    /// Text nested deeper than <see cref="JsonNesting.MaxDepth"/> levels is refused before it is parsed, and what is
+    /// parsed must be writable as BSON (no NUL in a name, no lone surrogate), since it goes to the server in commands.
     /// </summary>
     /// <exception cref="InvalidDataException">The text is not a metadata document; the message names <paramref name="fileName"/>.</exception>
     public static CollectionMetadata Parse(string json, string fileName)
     {
         ArgumentNullException.ThrowIfNull(json);
+        if (JsonNesting.FindTooDeep(json) is { } deep)
+            throw new InvalidDataException(
+                $"Metadata file '{fileName}' nests objects and arrays deeper than {JsonNesting.MaxDepth} levels at byte offset {deep}: " +
+                "MongoDB stores no document nested that deeply.");
         BsonDocument document;
         try
         {
             document = BsonDocument.Parse(json);
+            document.ToBson();
         }
-        catch (Exception e) when (e is FormatException or BsonSerializationException or InvalidOperationException or EndOfStreamException)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
+            // Whatever the driver's reader or writer refuses (a syntax error, a number beyond Int64, a NUL in a name,
+            // invalid Extended JSON) is damage to this file, not a failure of the program.
             throw new InvalidDataException($"Metadata file '{fileName}' is not valid Extended JSON: {e.Message}", e);
         }
+        return FromDocument(document, fileName);
+    }
 
+    private static CollectionMetadata FromDocument(BsonDocument document, string fileName)
+    {
         var metadata = new CollectionMetadata
         {
             Options = ReadDocument(document, "options", fileName) ?? new BsonDocument(),

@@ -7,12 +7,13 @@ namespace MongoBackup.Engine.Formats;
 /// Finds the collections in one database folder of a dump, pairing each data file with its metadata
 /// file, as mongorestore does: names are unescaped from the file stem (or taken from the metadata when
 /// mongodump truncated a long name), and a timeseries collection's data is its system.buckets file.
+/// A metadata file that cannot be read marks its namespace as damaged instead of failing the whole dump.
 /// </summary>
 internal static class DatabaseFolderScan
 {
     private const string BucketsPrefix = "system.buckets.";
 
-    internal sealed record Found(string Collection, CollectionMetadata? Metadata, string? DataFile, string? MetadataFile);
+    internal sealed record Found(string Collection, CollectionMetadata? Metadata, string? DataFile, string? MetadataFile, NamespaceDamage? Damage = null);
 
     public static List<Found> Scan(string dbFolder)
     {
@@ -31,20 +32,19 @@ internal static class DatabaseFolderScan
             // Anything else (prelude.json, stray files) is not part of the dump, as for mongorestore.
         }
 
-        var metadata = metadataByStem.ToDictionary(kv => kv.Key, kv => ReadMetadata(kv.Value), StringComparer.Ordinal);
         var found = new List<Found>();
         var timeseriesBuckets = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (stem, metadataFile) in metadataByStem)
         {
-            var meta = metadata[stem];
-            var collection = CollectionName(stem, meta, metadataFile);
+            var (meta, damage) = ReadMetadata(metadataFile);
+            var collection = CollectionName(stem, meta, metadataFile, ref damage);
             // Old mongodump versions did not record the name; the file name did.
             if (meta is not null && string.IsNullOrEmpty(meta.CollectionName)) meta.CollectionName = collection;
             string? dataFile;
             if (meta?.IsTimeseries == true)
             {
                 // Before server 8.3 mongodump names the data after the buckets collection; from 8.3 after the collection.
-                var bucketsStem = DumpNames.EscapeCollection(BucketsPrefix + collection);
+                var bucketsStem = DumpNames.EscapeCollection(BucketsPrefix + collection, CompressionCodec.FromFileName(metadataFile));
                 if (!dataByStem.TryGetValue(bucketsStem, out dataFile)) dataByStem.TryGetValue(stem, out dataFile);
                 timeseriesBuckets.Add(bucketsStem);
             }
@@ -52,29 +52,32 @@ internal static class DatabaseFolderScan
             {
                 dataByStem.TryGetValue(stem, out dataFile);
             }
-            found.Add(new Found(collection, meta, dataFile, metadataFile));
+            found.Add(new Found(collection, meta, dataFile, metadataFile, damage));
         }
         foreach (var (stem, dataFile) in dataByStem)
         {
             if (metadataByStem.ContainsKey(stem) || timeseriesBuckets.Contains(stem)) continue;
-            found.Add(new Found(CollectionName(stem, null, dataFile), null, dataFile, null));
+            NamespaceDamage? damage = null;
+            found.Add(new Found(CollectionName(stem, null, dataFile, ref damage), null, dataFile, null, damage));
         }
+        found = LegacySystemIndexes.Apply(found, metadataByStem.Count > 0);
         found.Sort((a, b) => StringComparer.Ordinal.Compare(a.Collection, b.Collection));
         return found;
     }
 
-    private static string CollectionName(string stem, CollectionMetadata? metadata, string file)
+    private static string CollectionName(string stem, CollectionMetadata? metadata, string file, ref NamespaceDamage? damage)
     {
-        if (DumpNames.IsTruncated(stem))
+        var compression = CompressionCodec.FromFileName(file);
+        if (DumpNames.IsTruncated(stem, compression))
         {
-            if (string.IsNullOrEmpty(metadata?.CollectionName))
-                throw new InvalidDataException(
-                    $"'{file}' has a shortened collection name, and no metadata file with the collection's full name sits beside it.");
-            return metadata.CollectionName;
+            if (!string.IsNullOrEmpty(metadata?.CollectionName)) return metadata.CollectionName;
+            if (damage is not null) return stem; // the metadata that would name it is the damaged file
+            throw new InvalidDataException(
+                $"'{file}' has a shortened collection name, and no metadata file with the collection's full name sits beside it.");
         }
         try
         {
-            return DumpNames.UnescapeCollection(stem);
+            return DumpNames.UnescapeCollection(stem, compression);
         }
         catch (Exception e) when (e is FormatException or DecoderFallbackException)
         {
@@ -82,20 +85,34 @@ internal static class DatabaseFolderScan
         }
     }
 
-    /// <summary>The metadata, or null for an empty file (old mongodump versions wrote some).</summary>
-    private static CollectionMetadata? ReadMetadata(string file)
+    /// <summary>
+    /// The metadata, or null for an empty file (old mongodump versions wrote some); a file that cannot be read is the
+    /// namespace's damage, not the dump's.
+    /// </summary>
+    private static (CollectionMetadata?, NamespaceDamage?) ReadMetadata(string file)
     {
-        using var stream = CompressionCodec.WrapForRead(File.OpenRead(file), CompressionCodec.FromFileName(file));
-        using var text = new StreamReader(stream, Encoding.UTF8);
         string json;
         try
         {
-            json = text.ReadToEnd();
+            using var stream = CompressionCodec.WrapForRead(File.OpenRead(file), CompressionCodec.FromFileName(file));
+            json = MetadataText.Read(stream, file);
         }
-        catch (InvalidDataException e)
+        catch (Exception e) when (e is InvalidDataException or ZstdSharp.ZstdException)
         {
-            throw new InvalidDataException($"Metadata file '{file}' cannot be decompressed: {e.Message}", e);
+            return (null, new NamespaceDamage(file, $"Metadata file '{file}' cannot be decompressed: {e.Message}"));
         }
-        return string.IsNullOrWhiteSpace(json) ? null : CollectionMetadata.Parse(json, file);
+        catch (CorruptDumpException e)
+        {
+            return (null, new NamespaceDamage(file, e.Message));
+        }
+        if (string.IsNullOrWhiteSpace(json)) return (null, null);
+        try
+        {
+            return (CollectionMetadata.Parse(json, file), null);
+        }
+        catch (Exception e) when (e is InvalidDataException or CorruptDumpException)
+        {
+            return (null, new NamespaceDamage(file, e.Message));
+        }
     }
 }

@@ -21,10 +21,17 @@ internal sealed class DumpArchiveReader : IDumpReader
         _prelude = prelude;
         Namespaces = prelude.Entries
             .Where(e => !IsOplog(e.Database, e.Collection))
-            .Select(e => new DumpNamespace(e.Database, e.Collection, e.Metadata, $"archive '{file}'"))
+            .Select(e => new DumpNamespace(e.Database, e.Collection, e.Metadata, $"archive '{file}'") { Damage = e.Damage })
             .ToList();
         HasOplog = prelude.Entries.Any(e => IsOplog(e.Database, e.Collection));
+        _listed = prelude.Entries
+            .SelectMany(e => e.Type == CollectionMetadata.TimeseriesType || e.Metadata?.IsTimeseries == true
+                ? new[] { (e.Database, e.Collection), (e.Database, BucketsPrefix + e.Collection) }
+                : [(e.Database, e.Collection)])
+            .ToHashSet();
     }
+
+    private readonly HashSet<(string, string)> _listed;
 
     public string Location => _file;
     public IReadOnlyList<DumpNamespace> Namespaces { get; }
@@ -115,9 +122,11 @@ internal sealed class DumpArchiveReader : IDumpReader
             await ArchivePrelude.ReadAsync(stream, reader, _file, ct).ConfigureAwait(false);
             var segments = new ArchiveSegmentReader(reader, _file);
             var ended = new HashSet<NamespaceSink>();
+            var closed = new HashSet<(string, string)>();
             while (await segments.NextAsync(ct).ConfigureAwait(false) is { } segment)
             {
                 var key = (segment.Database, segment.Collection);
+                CheckSegmentOrder(segment, closed);
                 if (segment.IsEnd)
                 {
                     if (sinks.TryGetValue(key, out var finished))
@@ -151,6 +160,20 @@ internal sealed class DumpArchiveReader : IDumpReader
             foreach (var sink in sinks.Values) sink.Channel.Writer.TryComplete(e);
             throw;
         }
+    }
+
+    /// <summary>
+    /// As mongorestore's demultiplexer requires: a segment belongs to a namespace the prelude lists, and nothing of a
+    /// namespace follows its end marker (documents there would otherwise be dropped unseen).
+    /// </summary>
+    private void CheckSegmentOrder(ArchiveSegmentReader.Segment segment, HashSet<(string, string)> closed)
+    {
+        var key = (segment.Database, segment.Collection);
+        var name = $"{segment.Database}.{segment.Collection}";
+        if (!_listed.Contains(key))
+            throw new CorruptDumpException(_file, segment.Offset, $"a segment holds '{name}', which the archive's header does not list");
+        if (segment.IsEnd ? !closed.Add(key) : closed.Contains(key))
+            throw new CorruptDumpException(_file, segment.Offset, $"a segment of '{name}' follows the end marker of that namespace");
     }
 
     /// <summary>A namespace's bounded channel, which the pass stops feeding once its consumer has gone.</summary>

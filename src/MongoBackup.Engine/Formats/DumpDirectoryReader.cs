@@ -38,7 +38,7 @@ internal sealed class DumpDirectoryReader : IDumpReader
             if (collections.Count > 0) RequireDatabaseName(db, dbFolder);
             foreach (var found in collections)
             {
-                namespaces.Add(new DumpNamespace(db, found.Collection, found.Metadata, found.DataFile ?? found.MetadataFile!));
+                namespaces.Add(new DumpNamespace(db, found.Collection, found.Metadata, found.DataFile ?? found.MetadataFile!) { Damage = found.Damage });
                 dataFiles[(db, found.Collection)] = found.DataFile;
             }
         }

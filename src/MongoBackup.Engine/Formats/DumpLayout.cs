@@ -9,11 +9,31 @@ public static class DumpLayout
     public const string DataExtension = ".bson";
     public const string MetadataExtension = ".metadata.json";
 
+    /// <summary>
+    /// The exact metadata, as BSON, of a namespace whose metadata.json cannot hold it exactly (see
+    /// <see cref="MetadataJsonFidelity"/>). Named so that stock mongorestore passes over it: it ends in neither
+    /// ".bson", ".bson.gz", ".bin" nor ".metadata.json", and it is no longer than ".metadata.json".
+    /// </summary>
+    public const string ExactMetadataExtension = ".metadata.bsn";
+
     public static string DataFile(string db, string coll, Compression c) =>
-        $"{DumpNames.EscapeDatabase(db)}/{DumpNames.EscapeCollection(coll)}{DataExtension}{CompressionCodec.FileSuffix(c)}";
+        $"{DumpNames.EscapeDatabase(db)}/{DumpNames.EscapeCollection(coll, c)}{DataExtension}{CompressionCodec.FileSuffix(c)}";
 
     public static string MetadataFile(string db, string coll, Compression c) =>
-        $"{DumpNames.EscapeDatabase(db)}/{DumpNames.EscapeCollection(coll)}{MetadataExtension}{CompressionCodec.FileSuffix(c)}";
+        $"{DumpNames.EscapeDatabase(db)}/{DumpNames.EscapeCollection(coll, c)}{MetadataExtension}{CompressionCodec.FileSuffix(c)}";
+
+    public static string ExactMetadataFile(string db, string coll, Compression c) =>
+        $"{DumpNames.EscapeDatabase(db)}/{DumpNames.EscapeCollection(coll, c)}{ExactMetadataExtension}{CompressionCodec.FileSuffix(c)}";
+
+    /// <summary>
+    /// The exact metadata file that would sit beside the metadata file <paramref name="metadataPath"/>; null when the
+    /// path is not a metadata file's (a damaged manifest can list one under any name).
+    /// </summary>
+    public static string? ExactMetadataFileBeside(string metadataPath)
+    {
+        var at = metadataPath.LastIndexOf(MetadataExtension, StringComparison.Ordinal);
+        return at < 0 ? null : metadataPath[..at] + ExactMetadataExtension + metadataPath[(at + MetadataExtension.Length)..];
+    }
 
     /// <summary>
     /// mongodump --gzip writes its oplog as "oplog.bson" with gzip content, and mongorestore --oplogReplay looks for

@@ -1,30 +1,44 @@
 using System.Security.Cryptography;
 using System.Text;
+using MongoBackup.Engine.Codecs;
 
 namespace MongoBackup.Engine.Formats;
 
 /// <summary>
-/// mongodump's file-name rules. A collection name becomes a file stem by query-escaping its UTF-8
-/// bytes (unreserved characters stay, space becomes '+', everything else %XX); a stem longer than
-/// 238 characters (so that the longest file, "&lt;stem&gt;.metadata.json.gz", fits in 255 bytes) is cut
-/// to 208 characters and followed by "%24" and the unpadded base64url SHA-1 of the name. Database
+/// mongodump's file-name rules (mongo-tools mongodump/prepare.go, outputPath). A collection name becomes a file stem
+/// by query-escaping its UTF-8 bytes (unreserved characters stay, space becomes '+', everything else %XX); a stem
+/// longer than 238 characters (so that the longest file, "&lt;stem&gt;.metadata.json.gz", fits in 255 bytes) is cut
+/// to 208 characters and followed by "%24" and the unpadded base64url SHA-1 of the name (27 characters). Database
 /// names are used as they are: MongoDB forbids the characters that would be unsafe in a folder name.
+/// Our zstd files end in ".zst", one byte longer than ".gz", so their stems are cut one character shorter (237:
+/// 207 + "%24" + hash); plain and gzip stems are exactly mongodump's. Encryption adds no suffix.
 /// </summary>
 public static class DumpNames
 {
     /// <summary>Longest stem mongodump writes; a stem of exactly this length containing "%24" is a truncated name.</summary>
     public const int MaxStemLength = 238;
-    private const int TruncatedPrefixLength = 208;
+    /// <summary>The longest file name most file systems (and so mongodump) allow, in bytes.</summary>
+    public const int MaxFileNameBytes = 255;
+    private const int HashTextLength = 27;
     private const string HashDelimiter = "%24";
 
-    public static string EscapeCollection(string collectionName)
+    /// <summary>The longest stem for files of compression <paramref name="c"/>: 238, or less when the suffixes would not fit.</summary>
+    public static int MaxStemLengthFor(Compression c) =>
+        Math.Min(MaxStemLength, MaxFileNameBytes - (DumpLayout.MetadataExtension + CompressionCodec.FileSuffix(c)).Length);
+
+    /// <summary>The stem of a collection's files as mongodump names them (plain or gzip).</summary>
+    public static string EscapeCollection(string collectionName) => EscapeCollection(collectionName, Compression.Gzip);
+
+    /// <summary>The stem of a collection's files of compression <paramref name="c"/>, short enough for every suffix they take.</summary>
+    public static string EscapeCollection(string collectionName, Compression c)
     {
         ArgumentException.ThrowIfNullOrEmpty(collectionName);
         var escaped = QueryEscape(collectionName);
-        if (escaped.Length <= MaxStemLength) return escaped;
+        var max = MaxStemLengthFor(c);
+        if (escaped.Length <= max) return escaped;
         var hash = SHA1.HashData(Encoding.UTF8.GetBytes(collectionName));
         var hashText = Convert.ToBase64String(hash).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-        return escaped[..TruncatedPrefixLength] + HashDelimiter + hashText;
+        return escaped[..(max - HashDelimiter.Length - HashTextLength)] + HashDelimiter + hashText;
     }
 
     /// <summary>
@@ -33,18 +47,24 @@ public static class DumpNames
     /// </summary>
     /// <exception cref="ArgumentException">The stem is a truncated name.</exception>
     /// <exception cref="FormatException">The stem holds a malformed %-escape or escapes that are not UTF-8.</exception>
-    public static string UnescapeCollection(string fileStem)
+    public static string UnescapeCollection(string fileStem) => UnescapeCollection(fileStem, Compression.Gzip);
+
+    /// <inheritdoc cref="UnescapeCollection(string)"/>
+    public static string UnescapeCollection(string fileStem, Compression c)
     {
         ArgumentException.ThrowIfNullOrEmpty(fileStem);
-        if (IsTruncated(fileStem))
+        if (IsTruncated(fileStem, c))
             throw new ArgumentException(
                 $"'{fileStem}' is a shortened collection name; the full name is in its metadata file's collectionName.", nameof(fileStem));
         return QueryUnescape(fileStem);
     }
 
     /// <summary>True when mongodump shortened the name into this stem, so the name must come from the metadata.</summary>
-    public static bool IsTruncated(string fileStem) =>
-        fileStem.Length == MaxStemLength && fileStem.Contains(HashDelimiter, StringComparison.Ordinal);
+    public static bool IsTruncated(string fileStem) => IsTruncated(fileStem, Compression.Gzip);
+
+    /// <summary>True when a file of compression <paramref name="c"/> has a shortened name in this stem.</summary>
+    public static bool IsTruncated(string fileStem, Compression c) =>
+        fileStem.Length == MaxStemLengthFor(c) && fileStem.Contains(HashDelimiter, StringComparison.Ordinal);
 
     public static string EscapeDatabase(string db)
     {

@@ -7,6 +7,15 @@ namespace MongoBackup.Engine.Formats;
 /// </summary>
 public sealed record DumpNamespace(string Database, string Collection, CollectionMetadata? Metadata, string Location)
 {
+    /// <summary>
+    /// Why this namespace cannot be restored although the dump lists it (its metadata cannot be read, or a snapshot
+    /// file of it is damaged); null when nothing is known to be wrong. The other namespaces are not affected.
+    /// </summary>
+    public NamespaceDamage? Damage { get; init; }
+
     public string FullName => $"{Database}.{Collection}";
     public override string ToString() => FullName;
 }
+
+/// <summary>A namespace's file that cannot be used, and why (the message names the file).</summary>
+public sealed record NamespaceDamage(string File, string Message);

@@ -21,4 +21,13 @@ public static class EncryptedLayout
     /// <summary>The (escaped) database name a snapshot's database folder stands for, encrypted or not.</summary>
     public static string DatabaseFolder(string folder) =>
         folder.EndsWith(Suffix, StringComparison.Ordinal) ? folder[..^Suffix.Length] : folder;
+
+    /// <summary>The mongodump-layout path of a stored path: the inverse of <see cref="Of"/>; a plain path is returned as it is.</summary>
+    public static string PlainOf(string storedPath)
+    {
+        if (!storedPath.EndsWith(Suffix, StringComparison.Ordinal)) return storedPath;
+        var file = storedPath[..^Suffix.Length];
+        var slash = file.IndexOf('/');
+        return slash < 0 ? file : $"{DatabaseFolder(file[..slash])}/{file[(slash + 1)..]}";
+    }
 }

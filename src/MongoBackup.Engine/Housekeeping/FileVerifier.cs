@@ -1,4 +1,3 @@
-using System.Text;
 using MongoBackup.Engine.Codecs;
 using MongoBackup.Engine.Formats;
 using MongoBackup.Engine.Repository;
@@ -55,10 +54,18 @@ internal static class FileVerifier
         var plain = CompressionCodec.WrapForRead(stored, manifest.Compression);
         try
         {
-            if (file.Kind == ManifestFileKind.Metadata)
+            if (file.Kind == ManifestFileKind.Metadata && !HasExactSibling(manifest, file))
             {
-                using var text = new StreamReader(plain, Encoding.UTF8, leaveOpen: true);
-                CollectionMetadata.Parse(await text.ReadToEndAsync(ct).ConfigureAwait(false), name);
+                CollectionMetadata.Parse(await MetadataText.ReadAsync(plain, name, ct).ConfigureAwait(false), name);
+            }
+            else if (file.Kind == ManifestFileKind.Metadata)
+            {
+                // Its JSON is known not to say the metadata exactly (it may not even parse); the exact file beside it is checked.
+                await plain.CopyToAsync(Stream.Null, ct).ConfigureAwait(false);
+            }
+            else if (file.Kind == ManifestFileKind.ExactMetadata)
+            {
+                CollectionMetadata.FromBson(await MetadataText.ReadExactAsync(plain, name, ct).ConfigureAwait(false), name);
             }
             else
             {
@@ -71,8 +78,13 @@ internal static class FileVerifier
         }
         catch (CorruptDumpException e) { return (documents, e.Problem, e.Offset); }
         catch (InvalidDataException e) { return (documents, e.Message, null); }
-        catch (ZstdSharp.ZstdException e) { return (documents, $"the compressed data is damaged: {e.Message}", null); }
         finally { await plain.DisposeAsync().ConfigureAwait(false); }
+    }
+
+    private static bool HasExactSibling(SnapshotManifest manifest, ManifestFile metadata)
+    {
+        var exact = DumpLayout.ExactMetadataFileBeside(metadata.Path);
+        return manifest.Files.Any(f => f.Kind == ManifestFileKind.ExactMetadata && f.Path == exact);
     }
 
     /// <summary>Hides Dispose from a decompressor that would otherwise close the stream it reads.</summary>

@@ -7,8 +7,9 @@ public sealed record RemovalBlocker(string SnapshotId, string Reason);
 
 /// <summary>
 /// Decides whether removing a set of snapshots breaks a restore window that stays: a slice may not go while a full
-/// snapshot that stays needs it, and a full snapshot may not go while slices of its window would stay behind
-/// without any full snapshot to restore from.
+/// snapshot that stays needs it, and a full snapshot may not go while slices of its window would stay behind without
+/// any full snapshot covering its scope to restore from (a full of some databases does not take the place of one of
+/// all of them). Copy-only snapshots are the base of no window: they can always go.
 /// </summary>
 public static class RemovalGuard
 {
@@ -16,8 +17,7 @@ public static class RemovalGuard
     {
         var chains = new RestoreChains(snapshots);
         var complete = snapshots.Where(s => s.Status == SnapshotStatus.Complete).ToList();
-        var keptFulls = complete.Where(s => s.Kind == SnapshotKind.Full && !removing.Contains(s.Id)).Select(s => s.Id).ToList();
-        var neededByKept = keptFulls.SelectMany(chains.SlicesOf).Select(s => s.Id).ToHashSet(StringComparer.Ordinal);
+        var keptFulls = complete.Where(s => s is { Kind: SnapshotKind.Full, CopyOnly: false } && !removing.Contains(s.Id)).ToList();
 
         var blockers = new List<RemovalBlocker>();
         foreach (var snapshot in complete.Where(s => removing.Contains(s.Id)))
@@ -30,12 +30,20 @@ public static class RemovalGuard
                         $"oplog slice {snapshot.Id} is part of {RestoreChains.Describe(chains.WindowOf(keeper)!)}, which stays; removing it would cut that window short."));
                 continue;
             }
-            var orphans = chains.SlicesOf(snapshot.Id).Where(s => !removing.Contains(s.Id) && !neededByKept.Contains(s.Id)).ToList();
-            if (orphans.Count > 0)
-                blockers.Add(new RemovalBlocker(snapshot.Id,
-                    $"full snapshot {snapshot.Id} is the base of {RestoreChains.Describe(chains.WindowOf(snapshot.Id)!)}; its oplog slices " +
-                    $"{string.Join(", ", orphans.Select(s => s.Id))} would stay behind with no full snapshot to restore from. Remove them too."));
+            var scope = snapshot.EffectiveScope;
+            var covering = keptFulls.Where(k => ScopeCoverage.Contains(k.EffectiveScope, scope)).ToList();
+            var served = covering.SelectMany(k => chains.SlicesOf(k.Id)).Select(s => s.Id).ToHashSet(StringComparer.Ordinal);
+            var orphans = chains.SlicesOf(snapshot.Id).Where(s => !removing.Contains(s.Id) && !served.Contains(s.Id)).ToList();
+            if (orphans.Count == 0) continue;
+            var others = keptFulls.Except(covering).Where(k => chains.SlicesOf(k.Id).Any(orphans.Contains)).ToList();
+            var window = RestoreChains.Describe(chains.WindowOf(snapshot.Id)!);
+            blockers.Add(new RemovalBlocker(snapshot.Id, others.Count == 0
+                ? $"full snapshot {snapshot.Id} is the base of {window}; its oplog slices {Ids(orphans)} would stay behind with no full snapshot to restore from. Remove them too."
+                : $"full snapshot {snapshot.Id} is the only base covering {scope} of {window}: its oplog slices {Ids(orphans)} stay for " +
+                  $"{string.Join(", ", others.Select(o => $"{o.Id} ({o.EffectiveScope})"))}, which cover less, so no point-in-time restore of {scope} would be left."));
         }
         return blockers;
     }
+
+    private static string Ids(IEnumerable<SnapshotManifest> snapshots) => string.Join(", ", snapshots.Select(s => s.Id));
 }

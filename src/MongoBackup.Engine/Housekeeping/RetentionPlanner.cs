@@ -4,7 +4,8 @@ using MongoBackup.Engine.Repository;
 namespace MongoBackup.Engine.Housekeeping;
 
 /// <summary>
-/// Works out which snapshots the retention rules keep. The rules pick full snapshots (per source replica set);
+/// Works out which snapshots the retention rules keep. The rules pick full snapshots (per source replica set, and per
+/// scope: see KeepPerScope; copy-only snapshots are outside the chain and left alone);
 /// each kept full keeps the oplog slices of its restore window, so no kept window loses a slice. Slices no kept
 /// window needs go, except those after the newest kept full snapshot: that is where the oplog capture continues.
 /// Failed snapshots go; unfinished ones (no manifest, possibly a backup still running) are left alone.
@@ -21,11 +22,13 @@ public static class RetentionPlanner
 
         foreach (var source in complete.GroupBy(s => s.Source.ReplicaSetName))
         {
-            var keptFulls = KeepFulls(source.Where(s => s.Kind == SnapshotKind.Full), rules);
+            var keptFulls = KeepPerScope(source.Where(s => s is { Kind: SnapshotKind.Full, CopyOnly: false }).ToList(), rules);
             foreach (var full in source.Where(s => s.Kind == SnapshotKind.Full))
-                decisions.Add(keptFulls.TryGetValue(full.Id, out var why)
-                    ? Decide(full, RetentionAction.Keep, why)
-                    : Decide(full, RetentionAction.Remove, $"no rule ({rules}) keeps it"));
+                decisions.Add(full.CopyOnly
+                    ? Decide(full, RetentionAction.Keep, "it is copy-only: outside the backup chain, retention neither counts nor removes it (Remove-MongoSnapshot does)")
+                    : keptFulls.TryGetValue(full.Id, out var why)
+                        ? Decide(full, RetentionAction.Keep, why)
+                        : Decide(full, RetentionAction.Remove, $"no rule ({rules}) keeps it"));
             decisions.AddRange(DecideSlices(source.Where(s => s.Kind == SnapshotKind.Oplog), keptFulls.Keys, source, chains));
         }
         foreach (var other in snapshots.Where(s => s.Manifest is not { Status: SnapshotStatus.Complete }))
@@ -38,29 +41,40 @@ public static class RetentionPlanner
             .ThenByDescending(d => d.SnapshotId, StringComparer.Ordinal).ToList());
     }
 
-    /// <summary>The full snapshots any rule keeps, each with the rules that keep it.</summary>
-    private static Dictionary<string, string> KeepFulls(IEnumerable<SnapshotManifest> fulls, RetentionRules rules)
+    /// <summary>
+    /// The full snapshots any rule keeps, each with the rules that keep it. The rules apply to each scope among the
+    /// fulls on its own, over the fulls that cover that scope: a snapshot of some databases never takes the place of
+    /// one of all of them, while a whole snapshot counts for every scope.
+    /// </summary>
+    private static Dictionary<string, string> KeepPerScope(List<SnapshotManifest> fulls, RetentionRules rules)
+    {
+        var scopes = fulls.Select(f => f.EffectiveScope).DistinctBy(s => s.ToString()).ToList();
+        var reasons = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        foreach (var scope in scopes)
+        {
+            var suffix = scopes.Count > 1 ? $" for {scope}" : "";
+            KeepFulls(fulls.Where(f => ScopeCoverage.Contains(f.EffectiveScope, scope)), rules, (full, why) =>
+            {
+                if (!reasons.TryGetValue(full.Id, out var list)) reasons[full.Id] = list = [];
+                if (!list.Contains(why + suffix)) list.Add(why + suffix);
+            });
+        }
+        return reasons.ToDictionary(r => r.Key, r => "kept by " + string.Join(", ", r.Value), StringComparer.Ordinal);
+    }
+
+    private static void KeepFulls(IEnumerable<SnapshotManifest> fulls, RetentionRules rules, Action<SnapshotManifest, string> keep)
     {
         var newestFirst = fulls.OrderByDescending(f => f.StartTime).ThenByDescending(f => f.Id, StringComparer.Ordinal).ToList();
-        var reasons = new Dictionary<string, List<string>>(StringComparer.Ordinal);
-        void Keep(SnapshotManifest full, string why)
-        {
-            if (!reasons.TryGetValue(full.Id, out var list)) reasons[full.Id] = list = [];
-            list.Add(why);
-        }
-
         if (rules.KeepLast is { } last)
             foreach (var (full, rank) in newestFirst.Take(last).Select((f, i) => (f, i + 1)))
-                Keep(full, $"KeepLast {last} (#{rank})");
-        KeepNewestPerBucket(newestFirst, rules.KeepDaily, "KeepDaily", t => t.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), Keep);
+                keep(full, $"KeepLast {last} (#{rank})");
+        KeepNewestPerBucket(newestFirst, rules.KeepDaily, "KeepDaily", t => t.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), keep);
         KeepNewestPerBucket(newestFirst, rules.KeepWeekly, "KeepWeekly",
-            t => $"{ISOWeek.GetYear(t.UtcDateTime)}-W{ISOWeek.GetWeekOfYear(t.UtcDateTime):00}", Keep);
-        KeepNewestPerBucket(newestFirst, rules.KeepMonthly, "KeepMonthly", t => t.ToString("yyyy-MM", CultureInfo.InvariantCulture), Keep);
+            t => $"{ISOWeek.GetYear(t.UtcDateTime)}-W{ISOWeek.GetWeekOfYear(t.UtcDateTime):00}", keep);
+        KeepNewestPerBucket(newestFirst, rules.KeepMonthly, "KeepMonthly", t => t.ToString("yyyy-MM", CultureInfo.InvariantCulture), keep);
         if (rules.KeepWithin is { } within && newestFirst.Count > 0)
             foreach (var full in newestFirst.Where(f => f.StartTime >= newestFirst[0].StartTime - within))
-                Keep(full, $"KeepWithin {within} of the newest full snapshot");
-
-        return reasons.ToDictionary(r => r.Key, r => "kept by " + string.Join(", ", r.Value), StringComparer.Ordinal);
+                keep(full, $"KeepWithin {within} of the newest full snapshot");
     }
 
     private static void KeepNewestPerBucket(List<SnapshotManifest> newestFirst, int? count, string rule,

@@ -41,6 +41,8 @@ public sealed class SnapshotVerifier(IEngineObserver observer)
                 { NamespacesDone = result.Files.Count, NamespacesTotal = manifest.Files.Count });
         }
         observer.Progress(new ProgressUpdate($"Testing snapshot {snapshotId}", null, result.Documents, bytes, null, clock.Elapsed, Completed: true));
+        // What a restore fails as damaged namespaces: a collection the manifest records without its files.
+        result.Problems.AddRange(RecordedNamespaceFiles.FindNotListed(manifest));
 
         if (restoreInto is null) return result;
         if (!result.Passed)

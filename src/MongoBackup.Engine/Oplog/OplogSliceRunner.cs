@@ -11,8 +11,8 @@ using MongoDB.Driver;
 namespace MongoBackup.Engine.Oplog;
 
 /// <summary>
-/// Saves one oplog slice: every entry after the point where the repository's chain ends (the newest slice's
-/// end, or the newest full snapshot's consistency point) up to the newest entry now. Meant to run from a
+/// Saves one oplog slice: every entry after the point where the repository's chain ends (see
+/// <see cref="SliceChainEnd"/>) up to the newest entry now. Meant to run from a
 /// scheduler every few minutes. When the server's oplog has already rolled past the chain's end, the slice
 /// records the lost span as a gap and a warning says so.
 /// </summary>
@@ -25,7 +25,7 @@ public sealed class OplogSliceRunner(IEngineObserver observer)
         var client = MongoClientFactory.Create(request.Connection);
         var topology = await ReplicaSetAsync(client, request, ct);
 
-        var chainEnd = await FindChainEndAsync(request.Repository, topology, ct);
+        var chainEnd = await SliceChainEnd.FindAsync(request.Repository, topology, observer, ct);
         observer.Debug($"The chain of replica set '{topology.ReplicaSetName}' in {request.Repository.Location} ends at {chainEnd} ({chainEnd.WallTime:u}); reading with read preference {request.Connection.ReadPreference}.");
         var oplog = new OplogSource(client);
         var newest = await oplog.NewestAsync(ct);
@@ -81,13 +81,14 @@ public sealed class OplogSliceRunner(IEngineObserver observer)
 
     /// <summary>
     /// What a run would save now, without writing (the -WhatIf dry run): it checks what the run checks (a replica set,
-    /// a chain to continue) and reads the chain's end and the oplog's newest and oldest entries.
+    /// a chain to continue, a warning when no restore can reach it) and reads the chain's end and the oplog's newest
+    /// and oldest entries.
     /// </summary>
-    public static async Task<OplogSlicePlan> PlanAsync(OplogSliceRequest request, CancellationToken ct)
+    public static async Task<OplogSlicePlan> PlanAsync(OplogSliceRequest request, IEngineObserver observer, CancellationToken ct)
     {
         var client = MongoClientFactory.Create(request.Connection);
         var topology = await ReplicaSetAsync(client, request, ct);
-        var chainEnd = await FindChainEndAsync(request.Repository, topology, ct);
+        var chainEnd = await SliceChainEnd.FindAsync(request.Repository, topology, observer, ct);
         var oplog = new OplogSource(client);
         var newest = await oplog.NewestAsync(ct);
         var oldest = await oplog.OldestAsync(ct);
@@ -101,21 +102,6 @@ public sealed class OplogSliceRunner(IEngineObserver observer)
         var topology = await ServerTopology.DiscoverAsync(client, ct);
         return topology.HasOplog ? topology : throw new MongoBackupException(ErrorIds.NoOplog,
             $"{request.Connection.DisplayName} is a standalone server: it has no oplog to back up. Oplog backups need a replica set (a single-node one will do).");
-    }
-
-    /// <summary>Where the next slice starts: the newest slice's end, or else the newest full snapshot's consistency point.</summary>
-    public static async Task<OplogTimestamp> FindChainEndAsync(ISnapshotRepository repository, ServerTopology topology, CancellationToken ct)
-    {
-        var snapshots = (await SnapshotCatalog.LoadCompleteAsync(repository, ct))
-            .Where(s => s.Source.ReplicaSetName == topology.ReplicaSetName)
-            .ToList();
-        var sliceEnd = snapshots.Where(s => s.Kind == SnapshotKind.Oplog && s.OplogEnd is not null).Select(s => s.OplogEnd!.Value).DefaultIfEmpty().Max();
-        if (sliceEnd != default) return sliceEnd;
-        var fullEnd = snapshots.Where(s => s.Kind == SnapshotKind.Full && s.ConsistentAt is not null).Select(s => s.ConsistentAt!.Timestamp).DefaultIfEmpty().Max();
-        if (fullEnd != default) return fullEnd;
-        throw new MongoBackupException(ErrorIds.NoBaseSnapshot,
-            $"{repository.Location} holds no full snapshot of replica set '{topology.ReplicaSetName}' to continue from: run Backup-MongoDatabase first.",
-            target: repository.Location);
     }
 
     private sealed class EntryRange

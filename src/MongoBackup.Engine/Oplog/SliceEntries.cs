@@ -2,15 +2,22 @@ using System.Runtime.CompilerServices;
 using MongoBackup.Engine.Security;
 using MongoBackup.Engine.Formats;
 using MongoBackup.Engine.Repository;
+using MongoDB.Bson;
 
 namespace MongoBackup.Engine.Oplog;
 
-/// <summary>Reads the oplog entries stored in a chain of slices, in order, straight from the repository.</summary>
+/// <summary>
+/// Reads the oplog entries stored in a chain of slices, in order, straight from the repository. Slices may overlap
+/// (two captures ran at once, see <see cref="Restore.OplogChain"/>): each entry is given once, the first time its
+/// timestamp comes; an entry at or before the last timestamp already given is skipped, since the oplog orders entries
+/// by timestamp and no two share one.
+/// </summary>
 public static class SliceEntries
 {
     public static async IAsyncEnumerable<byte[]> ReadAsync(ISnapshotRepository repository, IEnumerable<SnapshotManifest> slices,
         EncryptionKeySource? keys, [EnumeratorCancellation] CancellationToken ct)
     {
+        OplogTimestamp? last = null;
         foreach (var slice in slices)
         {
             var file = slice.Files.FirstOrDefault(f => f.Kind == ManifestFileKind.Oplog)
@@ -19,8 +26,21 @@ public static class SliceEntries
             await using var stored = await SnapshotFileReader.OpenAsync(repository, slice, file, dataKey, ct);
             using var reader = new BsonDocumentReader(stored.Content, stored.DisplayName);
             while (await reader.ReadNextAsync(ct) is { } entry)
+            {
+                var ts = TimestampOf(entry, stored.DisplayName);
+                if (last is { } given && ts <= given) continue;
+                last = ts;
                 yield return entry;
+            }
             await stored.VerifyToEndAsync(ct);
         }
+    }
+
+    private static OplogTimestamp TimestampOf(byte[] entry, string file)
+    {
+        using var document = new RawBsonDocument(entry);
+        return document.TryGetValue("ts", out var ts) && ts is BsonTimestamp timestamp
+            ? OplogTimestamp.FromBsonTimestamp(timestamp)
+            : throw new MongoBackupException(ErrorIds.CorruptFile, $"An oplog entry in {file} has no timestamp (ts).", target: file);
     }
 }

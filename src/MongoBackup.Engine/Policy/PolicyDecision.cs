@@ -1,30 +1,45 @@
 using MongoBackup.Engine.Connection;
 using MongoBackup.Engine.Repository;
+using MongoBackup.Engine.Restore;
 
 namespace MongoBackup.Engine.Policy;
 
 /// <summary>
-/// Whether a run owes a full snapshot or an oplog slice. A full is due when no complete full of this source exists,
-/// or the newest one started at least FullEvery ago (start time, so a long backup does not push the schedule later).
-/// Otherwise a replica set gets a slice; a standalone, which has no oplog, gets nothing.
+/// Whether a run owes a full snapshot or an oplog slice. The policy takes whole snapshots, so only those count: a
+/// copy-only snapshot, or one of some databases only, never stands in for one. A full is due when no complete whole
+/// full of this source exists, when the newest one started at least FullEvery ago (start time, so a long backup does
+/// not push the schedule later), or when the oplog slice chain is broken after it (slices missing, or the oplog rolled
+/// over before it was saved): no restore reaches past the break until a new full is taken. Otherwise a replica set
+/// gets a slice; a standalone, which has no oplog, gets nothing.
 /// </summary>
 public sealed record PolicyDecision(PolicyAction Action, string Reason)
 {
     public static async Task<PolicyDecision> DecideAsync(
         ISnapshotRepository repository, ServerTopology topology, TimeSpan fullEvery, DateTimeOffset now, CancellationToken ct)
     {
-        var newestFull = (await SnapshotCatalog.LoadCompleteAsync(repository, ct).ConfigureAwait(false))
-            .Where(s => s.Kind == SnapshotKind.Full && s.Source.ReplicaSetName == topology.ReplicaSetName)
-            .MaxBy(s => s.StartTime);
+        var snapshots = (await SnapshotCatalog.LoadCompleteAsync(repository, ct).ConfigureAwait(false))
+            .Where(s => s.Source.ReplicaSetName == topology.ReplicaSetName)
+            .ToList();
+        var newestFull = snapshots.Where(s => s is { Kind: SnapshotKind.Full, CopyOnly: false } && s.EffectiveScope.IsWhole).MaxBy(s => s.StartTime);
         if (newestFull is null)
-            return new PolicyDecision(PolicyAction.Full, $"{repository.Location} holds no complete full snapshot of {Describe(topology)}");
+            return new PolicyDecision(PolicyAction.Full, $"{repository.Location} holds no complete full snapshot of all databases of {Describe(topology)} (copy-only and partial ones do not count)");
         var age = now - newestFull.StartTime;
         if (age >= fullEvery)
             return new PolicyDecision(PolicyAction.Full, $"the newest full snapshot, {newestFull.Id}, started {Round(age)} ago (full every {fullEvery})");
+        if (BreakAfter(newestFull, snapshots) is { } gap)
+            return new PolicyDecision(PolicyAction.Full, $"the oplog slice chain is broken after the newest full snapshot, {newestFull.Id}: {gap}; no restore reaches past it until a new full snapshot is taken");
         var nextFull = newestFull.StartTime + fullEvery;
         return topology.HasOplog
             ? new PolicyDecision(PolicyAction.Slice, $"the next full snapshot is due at {nextFull:u}; until then the oplog is saved in slices")
             : new PolicyDecision(PolicyAction.Nothing, $"the next full snapshot is due at {nextFull:u}, and a standalone server has no oplog to save in between");
+    }
+
+    /// <summary>A break in the slice chain after the full snapshot's consistency point, if there is one.</summary>
+    private static ChainBreak? BreakAfter(SnapshotManifest full, List<SnapshotManifest> snapshots)
+    {
+        if (full.ConsistentAt is not { } point) return null;
+        var chain = OplogChain.Build(snapshots.Where(s => s.Kind == SnapshotKind.Oplog), RestoreWindows.Bases(snapshots));
+        return chain.Breaks.FirstOrDefault(b => b.To > point.Timestamp);
     }
 
     private static string Describe(ServerTopology topology) =>

@@ -18,8 +18,13 @@ public static class SnapshotCatalog
         await foreach (var result in repository.ListAsync(ct))
         {
             if (result.SnapshotId != id) continue;
-            return result.Manifest ?? throw new MongoBackupException(ErrorIds.SnapshotNotFound,
+            var manifest = result.Manifest ?? throw new MongoBackupException(ErrorIds.SnapshotNotFound,
                 $"Snapshot {id} in {repository.Location} is incomplete: {result.Error}", target: id);
+            // Files, and an encrypted snapshot's keys, are bound to the id: a manifest that names another snapshot is damaged.
+            if (manifest.Id != id)
+                throw new MongoBackupException(ErrorIds.CorruptFile,
+                    $"The {SnapshotManifest.FileName} of snapshot {id} in {repository.Location} names snapshot '{manifest.Id}': it was changed or damaged.", target: id);
+            return manifest;
         }
         throw new MongoBackupException(ErrorIds.SnapshotNotFound, $"There is no snapshot {id} in {repository.Location}.", target: id);
     }

@@ -1,6 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Text;
-using MongoBackup.Engine.Codecs;
 using MongoBackup.Engine.Formats;
 using MongoBackup.Engine.Security;
 
@@ -8,22 +6,27 @@ namespace MongoBackup.Engine.Repository;
 
 /// <summary>
 /// Reads a snapshot straight from its repository (a folder or an object store), guided by its manifest:
-/// the namespaces from its metadata files, the documents streamed from its data files, each file checked
-/// against the size and SHA-256 the manifest recorded.
+/// the namespaces from its metadata files (the exact BSON metadata where the snapshot kept one), the documents
+/// streamed from its data files, each file checked against the size and SHA-256 the manifest recorded. A namespace
+/// whose metadata cannot be read, or whose files were found damaged, is listed with its <see cref="DumpNamespace.Damage"/>
+/// so that it alone fails.
 /// </summary>
 public sealed class SnapshotDumpReader : IDumpReader
 {
     private readonly ISnapshotRepository _repository;
     private readonly SnapshotManifest _manifest;
     private readonly DataKey? _dataKey;
-    private readonly Dictionary<string, ManifestFile> _files;
+    private readonly LayoutFiles _files;
+    private readonly CorruptDumpException? _oplogDamage;
 
-    private SnapshotDumpReader(ISnapshotRepository repository, SnapshotManifest manifest, DataKey? dataKey, List<DumpNamespace> namespaces)
+    private SnapshotDumpReader(ISnapshotRepository repository, SnapshotManifest manifest, DataKey? dataKey, List<DumpNamespace> namespaces,
+        CorruptDumpException? oplogDamage)
     {
         _repository = repository;
         _manifest = manifest;
         _dataKey = dataKey;
-        _files = manifest.Files.ToDictionary(f => f.Path, StringComparer.Ordinal);
+        _files = new LayoutFiles(manifest);
+        _oplogDamage = oplogDamage;
         Namespaces = namespaces;
     }
 
@@ -31,28 +34,74 @@ public sealed class SnapshotDumpReader : IDumpReader
     public IReadOnlyList<DumpNamespace> Namespaces { get; }
     public bool HasOplog => _manifest.Files.Any(f => f.Kind == ManifestFileKind.Oplog);
 
-    public static async Task<SnapshotDumpReader> OpenAsync(ISnapshotRepository repository, SnapshotManifest manifest, DataKey? dataKey, CancellationToken ct)
+    /// <param name="damaged">Files already found damaged (see <see cref="SnapshotIntegrity.FindDamagedAsync"/>), by manifest path.</param>
+    public static async Task<SnapshotDumpReader> OpenAsync(ISnapshotRepository repository, SnapshotManifest manifest, DataKey? dataKey,
+        CancellationToken ct, IReadOnlyDictionary<string, CorruptDumpException>? damaged = null)
     {
+        damaged ??= new Dictionary<string, CorruptDumpException>();
+        var layout = new LayoutFiles(manifest);
+        var named = manifest.Namespaces.ToDictionary(
+            n => DumpLayout.MetadataFile(n.Database, n.Collection, manifest.Compression), n => n.Collection, StringComparer.Ordinal);
+        var exact = manifest.Files.Where(f => f.Kind == ManifestFileKind.ExactMetadata).ToDictionary(f => f.Path, StringComparer.Ordinal);
         var namespaces = new List<DumpNamespace>();
         foreach (var file in manifest.Files.Where(f => f.Kind == ManifestFileKind.Metadata).OrderBy(f => f.Path, StringComparer.Ordinal))
         {
-            var json = await ReadTextAsync(repository, manifest, file, dataKey, ct);
-            var metadata = CollectionMetadata.Parse(json, $"{manifest.Id}/{file.Path}");
-            var database = DumpNames.UnescapeDatabase(EncryptedLayout.DatabaseFolder(file.Path[..file.Path.IndexOf('/')]));
-            namespaces.Add(new DumpNamespace(database, metadata.CollectionName, metadata, $"{manifest.Id}/{file.Path}"));
+            var display = $"{manifest.Id}/{file.Path}";
+            var layoutPath = layout.LayoutPathOf(file.Path);
+            var database = DatabaseOf(manifest, file, layoutPath);
+            var exactFile = DumpLayout.ExactMetadataFileBeside(file.Path) is { } beside ? exact.GetValueOrDefault(beside) : null;
+            var source = exactFile ?? file;
+            CollectionMetadata? metadata = null;
+            NamespaceDamage? damage = null;
+            if (damaged.TryGetValue(source.Path, out var broken)) damage = new NamespaceDamage(broken.File, broken.Message);
+            else
+            {
+                try
+                {
+                    metadata = exactFile is null
+                        ? CollectionMetadata.Parse(await ReadTextAsync(repository, manifest, file, dataKey, ct), display)
+                        : CollectionMetadata.FromBson(await ReadBytesAsync(repository, manifest, exactFile, dataKey, ct), $"{manifest.Id}/{exactFile.Path}");
+                }
+                catch (Exception e) when (e is InvalidDataException or CorruptDumpException)
+                {
+                    damage = new NamespaceDamage(display, e.Message);
+                }
+            }
+            // The manifest binds each metadata file to the collection it records: metadata that names another (tampered,
+            // or a file put in another's place) would restore this collection's documents under that one's name.
+            var recorded = named.GetValueOrDefault(layoutPath);
+            if (recorded is not null && metadata?.CollectionName is { Length: > 0 } claimed && claimed != recorded)
+            {
+                var problem = new CorruptDumpException(display, $"it names the collection '{claimed}', but the manifest records it as the metadata of '{recorded}'");
+                (metadata, damage) = (null, new NamespaceDamage(problem.File, problem.Message));
+            }
+            var collection = recorded ?? (metadata?.CollectionName is { Length: > 0 } name ? name : StemOf(layoutPath));
+            var ns = new DumpNamespace(database, collection, metadata, display) { Damage = damage };
+            namespaces.Add(ns.Damage is null ? ns with { Damage = DataDamage(ns, manifest, layout, damaged) } : ns);
         }
-        return new SnapshotDumpReader(repository, manifest, dataKey, namespaces);
+        // Every namespace the backup recorded has its metadata file: one the manifest no longer lists would otherwise
+        // vanish from the restore without a word. It fails alone, named.
+        var found = namespaces.Select(n => n.FullName).ToHashSet(StringComparer.Ordinal);
+        var manifestFile = $"{manifest.Id}/{SnapshotManifest.FileName}";
+        foreach (var lost in manifest.Namespaces.Where(n => !found.Contains(n.Database + "." + n.Collection)))
+        {
+            var problem = new CorruptDumpException(manifestFile,
+                $"it records the namespace {lost.Database}.{lost.Collection} but lists no metadata file for it: the manifest was changed or damaged");
+            namespaces.Add(new DumpNamespace(lost.Database, lost.Collection, null, manifestFile) { Damage = new NamespaceDamage(problem.File, problem.Message) });
+        }
+        var oplog = manifest.Files.FirstOrDefault(f => f.Kind == ManifestFileKind.Oplog);
+        return new SnapshotDumpReader(repository, manifest, dataKey, namespaces, oplog is null ? null : damaged.GetValueOrDefault(oplog.Path));
     }
 
     public async Task ReadAsync(IReadOnlyCollection<DumpNamespace> chosen,
         Func<DumpNamespace, IAsyncEnumerable<byte[]>, Task> consume, int maxParallel, CancellationToken ct)
     {
         await Parallel.ForEachAsync(chosen, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, maxParallel), CancellationToken = ct },
-            async (ns, token) => await consume(ns, ReadFileAsync(DataFileOf(ns), token)));
+            async (ns, token) => await consume(ns, ReadNamespaceAsync(ns, token)));
     }
 
     public IAsyncEnumerable<byte[]> ReadOplogAsync(CancellationToken ct) =>
-        ReadFileAsync(_manifest.Files.FirstOrDefault(f => f.Kind == ManifestFileKind.Oplog), ct);
+        _oplogDamage is not null ? Throw(_oplogDamage) : ReadFileAsync(_manifest.Files.FirstOrDefault(f => f.Kind == ManifestFileKind.Oplog), ct);
 
     public ValueTask DisposeAsync()
     {
@@ -60,12 +109,68 @@ public sealed class SnapshotDumpReader : IDumpReader
         return ValueTask.CompletedTask;
     }
 
-    private ManifestFile? DataFileOf(DumpNamespace ns)
+    /// <summary>
+    /// What is wrong with a collection's data file, known before any document is read: found damaged by the check
+    /// before the restore, or not listed at all. A backup writes a data file for every collection, even an empty one,
+    /// so a manifest that lists none has lost it: reading the collection as empty would restore it half-way unseen.
+    /// </summary>
+    private static NamespaceDamage? DataDamage(DumpNamespace ns, SnapshotManifest manifest, LayoutFiles layout,
+        IReadOnlyDictionary<string, CorruptDumpException> damaged)
     {
-        var collection = ns.Metadata?.IsTimeseries == true ? "system.buckets." + ns.Collection : ns.Collection;
-        var plain = DumpLayout.DataFile(ns.Database, collection, _manifest.Compression);
-        // Encrypted snapshots keep their files under the encrypted names; those written before that use the plain ones.
-        return (_manifest.Encryption is null ? null : _files.GetValueOrDefault(EncryptedLayout.Of(plain))) ?? _files.GetValueOrDefault(plain);
+        if (DataPathOf(ns, manifest) is not { } path) return null;
+        var problem = layout.Find(path) is { } file ? damaged.GetValueOrDefault(file.Path) : DataFileNotListed(manifest, layout, ns, path);
+        return problem is null ? null : new NamespaceDamage(problem.File, problem.Message);
+    }
+
+    private static CorruptDumpException DataFileNotListed(SnapshotManifest manifest, LayoutFiles layout, DumpNamespace ns, string path) =>
+        new($"{manifest.Id}/{SnapshotManifest.FileName}",
+            $"it lists no data file for the collection {ns.FullName} ('{layout.StoredPathOf(path)}'): the manifest was changed or damaged");
+
+    private static string? DataPathOf(DumpNamespace ns, SnapshotManifest manifest) =>
+        RecordedNamespaceFiles.DataFile(ns.Database, ns.Collection, ns.Metadata?.Type ?? CollectionMetadata.CollectionType, manifest.Compression);
+
+    /// <summary>A collection's documents; its data file must be listed (see <see cref="DataDamage"/>), or this namespace fails.</summary>
+    private async IAsyncEnumerable<byte[]> ReadNamespaceAsync(DumpNamespace ns, [EnumeratorCancellation] CancellationToken ct)
+    {
+        if (DataPathOf(ns, _manifest) is not { } path) yield break; // a view
+        var file = _files.Find(path) ?? throw DataFileNotListed(_manifest, _files, ns, path);
+        await foreach (var document in ReadFileAsync(file, ct)) yield return document;
+    }
+
+    /// <summary>The database a metadata file belongs to: the name of the folder it sits in, as a backup wrote it.</summary>
+    private static string DatabaseOf(SnapshotManifest manifest, ManifestFile file, string layoutPath)
+    {
+        var slash = layoutPath.IndexOf('/');
+        try
+        {
+            if (slash > 0) return DumpNames.UnescapeDatabase(layoutPath[..slash]);
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException)
+        {
+            throw new CorruptDumpException($"{manifest.Id}/{file.Path}", $"its folder is not a database name: {e.Message}", e);
+        }
+        throw new CorruptDumpException($"{manifest.Id}/{file.Path}", "a metadata file the manifest lists is not in a database folder");
+    }
+
+    // The collection of a metadata file whose content cannot be read and that the manifest does not list: its unescaped
+    // file name (or the shortened name itself, or the whole name when a damaged manifest gives it no metadata
+    // extension), so the failure still names something the user can find.
+    private static string StemOf(string path)
+    {
+        var name = path[(path.IndexOf('/') + 1)..];
+        var end = name.LastIndexOf(DumpLayout.MetadataExtension, StringComparison.Ordinal);
+        var stem = end < 0 ? name : name[..end];
+        try { return DumpNames.UnescapeCollection(stem); }
+        catch (Exception e) when (e is ArgumentException or FormatException) { return stem; }
+    }
+
+    private static async IAsyncEnumerable<byte[]> Throw(CorruptDumpException damage)
+    {
+        await Task.CompletedTask;
+        throw damage;
+#pragma warning disable CS0162 // an iterator needs a yield to be one
+        yield break;
+#pragma warning restore CS0162
     }
 
     private async IAsyncEnumerable<byte[]> ReadFileAsync(ManifestFile? file, [EnumeratorCancellation] CancellationToken ct)
@@ -81,9 +186,17 @@ public sealed class SnapshotDumpReader : IDumpReader
     private static async Task<string> ReadTextAsync(ISnapshotRepository repository, SnapshotManifest manifest, ManifestFile file, DataKey? dataKey, CancellationToken ct)
     {
         await using var stored = await SnapshotFileReader.OpenAsync(repository, manifest, file, dataKey, ct);
-        using var text = new StreamReader(stored.Content, Encoding.UTF8, leaveOpen: true);
-        var json = await text.ReadToEndAsync(ct);
+        var json = await MetadataText.ReadAsync(stored.Content, stored.DisplayName, ct);
         await stored.VerifyToEndAsync(ct);
         return json;
+    }
+
+    /// <summary>The exact BSON metadata: one document, so never more than <see cref="MetadataText.MaxBytes"/>.</summary>
+    private static async Task<byte[]> ReadBytesAsync(ISnapshotRepository repository, SnapshotManifest manifest, ManifestFile file, DataKey? dataKey, CancellationToken ct)
+    {
+        await using var stored = await SnapshotFileReader.OpenAsync(repository, manifest, file, dataKey, ct);
+        var bytes = await MetadataText.ReadExactAsync(stored.Content, stored.DisplayName, ct);
+        await stored.VerifyToEndAsync(ct);
+        return bytes;
     }
 }

@@ -1,4 +1,5 @@
 using MongoBackup.Engine.Codecs;
+using MongoBackup.Engine.Formats;
 using MongoBackup.Engine.Security;
 
 namespace MongoBackup.Engine.Repository;
@@ -28,7 +29,13 @@ public sealed class SnapshotFileReader : IAsyncDisposable
         ISnapshotRepository repository, SnapshotManifest manifest, ManifestFile file, DataKey? dataKey, CancellationToken ct)
     {
         var name = $"{manifest.Id}/{file.Path}";
-        var verifying = new VerifyingReadStream(await repository.OpenReadAsync(manifest.Id, file.Path, ct), file, name);
+        Stream raw;
+        try { raw = await repository.OpenReadAsync(manifest.Id, file.Path, ct); }
+        catch (FileNotFoundException e)
+        {
+            throw new CorruptDumpException(name, $"the file its manifest lists is missing from {repository.Location}", e);
+        }
+        var verifying = new VerifyingReadStream(raw, file, name);
         Stream stored = dataKey is null
             ? verifying
             : new DecryptingStream(verifying, dataKey, SnapshotEncryption.FileIdentity(manifest.Id, file.Path), name);

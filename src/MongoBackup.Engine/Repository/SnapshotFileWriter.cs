@@ -30,13 +30,14 @@ public sealed class SnapshotFileWriter : Stream
     public ManifestFile Entry => _entry ?? throw new InvalidOperationException(
         $"The manifest entry of '{RelativePath}' is known only after the file is closed.");
 
-    /// <summary>data, metadata or oplog, from the mongodump file name.</summary>
+    /// <summary>data, metadata, exact metadata or oplog, from the file name.</summary>
     public static ManifestFileKind ClassifyByName(string relativePath)
     {
         var name = relativePath.Replace('\\', '/');
         var fileName = name[(name.LastIndexOf('/') + 1)..];
         if (!name.Contains('/') && fileName.StartsWith("oplog.bson", StringComparison.Ordinal)) return ManifestFileKind.Oplog;
         if (fileName.Contains(".metadata.json", StringComparison.Ordinal)) return ManifestFileKind.Metadata;
+        if (fileName.Contains(Formats.DumpLayout.ExactMetadataExtension, StringComparison.Ordinal)) return ManifestFileKind.ExactMetadata;
         return ManifestFileKind.Data;
     }
 

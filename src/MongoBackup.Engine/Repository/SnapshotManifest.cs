@@ -8,7 +8,11 @@ public enum SnapshotKind { Full, Oplog }
 
 public enum SnapshotStatus { Complete, Failed }
 
-public enum ManifestFileKind { Data, Metadata, Oplog }
+/// <summary>
+/// What a snapshot file holds: documents, mongodump's metadata.json, the oplog, or the exact BSON metadata kept beside a
+/// metadata.json that Extended JSON cannot hold exactly (written only then, so older versions still read the others).
+/// </summary>
+public enum ManifestFileKind { Data, Metadata, Oplog, ExactMetadata }
 
 /// <summary>
 /// manifest.json: what a snapshot holds, written last so that a snapshot exists only once it is whole.
@@ -32,7 +36,13 @@ public sealed class SnapshotManifest
     /// <summary>The cluster time the data is consistent at once the saved oplog is replayed; null for a standalone.</summary>
     public ConsistencyPoint? ConsistentAt { get; set; }
     public bool PointInTimeConsistent { get; set; }
+    /// <summary>
+    /// For an oplog slice, the first entry its file holds (inclusive). For a full snapshot, where its copy started,
+    /// noted before the catalog was listed: the newest entry then, whose write the dump already holds (excluded from
+    /// the file), or the first entry of the oldest transaction then open (included).
+    /// </summary>
     public OplogTimestamp? OplogStart { get; set; }
+    /// <summary>The last entry the snapshot's oplog file holds (inclusive).</summary>
     public OplogTimestamp? OplogEnd { get; set; }
 
     /// <summary>For an oplog slice: where the previous slice ended, so gaps between slices can be seen.</summary>
@@ -99,7 +109,30 @@ public sealed class SnapshotManifest
         if (manifest.FormatVersion > CurrentFormatVersion)
             throw new InvalidDataException(
                 $"Manifest '{fileName}' has format version {manifest.FormatVersion}; this version of MongoBackup reads up to {CurrentFormatVersion}.");
+        if (FindDamagedEntry(manifest) is { } damage)
+            throw new InvalidDataException($"Manifest '{fileName}' is damaged: {damage}.");
         return manifest;
+    }
+
+    // JSON that parses can still lack what every reader relies on (a field renamed by damage reads as null).
+    private static string? FindDamagedEntry(SnapshotManifest manifest)
+    {
+        if (manifest.Files is null || manifest.Namespaces is null) return "it has no list of files or namespaces";
+        var paths = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var file in manifest.Files)
+        {
+            if (file is null || string.IsNullOrEmpty(file.Path) || file.Sha256 is null || file.Size < 0)
+                return "a file entry has no path, size or SHA-256";
+            if (!paths.Add(file.Path)) return $"'{file.Path}' is listed twice";
+        }
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var ns in manifest.Namespaces)
+        {
+            if (ns is null || ns.Database is null || ns.Collection is null || ns.Type is null)
+                return "a namespace entry has no database, collection or type";
+            if (!names.Add(ns.Database + "." + ns.Collection)) return $"the namespace {ns.Database}.{ns.Collection} is listed twice";
+        }
+        return null;
     }
 
     /// <summary>Writes every time as UTC ("Z") so manifests from different machines compare as text.</summary>

@@ -5,7 +5,7 @@ namespace MongoBackup.Engine.Repository;
 
 /// <summary>
 /// What a full snapshot was asked to take: the backup's namespace filter, kept as the patterns that were given
-/// (PowerShell wildcards, see <see cref="NamePattern"/>). A snapshot of some databases does not stand in for a
+/// (PowerShell wildcards, see <see cref="NamePattern"/>, and mongorestore's namespace patterns). A snapshot of some databases does not stand in for a
 /// snapshot of all of them: the restore window, retention, removal guards and the policy use the scope to tell
 /// whole snapshots from partial ones. Recorded in manifest.json as "scope"; a manifest without one (written before
 /// scopes were recorded) is read as <see cref="Whole"/>.
@@ -80,5 +80,8 @@ public sealed class SnapshotScope
     }
 
     private static List<string> Patterns(IEnumerable<NamePattern> patterns) =>
+        patterns.Select(p => p.Pattern).Order(StringComparer.Ordinal).ToList();
+
+    private static List<string> Patterns(IEnumerable<NamespacePattern> patterns) =>
         patterns.Select(p => p.Pattern).Order(StringComparer.Ordinal).ToList();
 }

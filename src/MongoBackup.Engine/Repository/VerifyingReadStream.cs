@@ -37,6 +37,6 @@ public sealed class VerifyingReadStream(Stream inner, ManifestFile expected, str
         if (BytesRead != expected.Size)
             throw new CorruptDumpException(displayName, BytesRead, $"the file ends after {BytesRead} bytes; its manifest records {expected.Size}");
         if (Sha256() != expected.Sha256)
-            throw new CorruptDumpException(displayName, 0, "its SHA-256 does not match the manifest: the file was changed or damaged after the backup");
+            throw new CorruptDumpException(displayName, "its SHA-256 does not match the manifest: the file was changed or damaged after the backup");
     }
 }

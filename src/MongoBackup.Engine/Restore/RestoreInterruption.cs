@@ -8,15 +8,15 @@ namespace MongoBackup.Engine.Restore;
 /// </summary>
 public static class RestoreInterruption
 {
-    public static string Describe(RestoreOutcome outcome, bool noIndexRestore)
+    public static string Describe(RestoreOutcome outcome)
     {
         var complete = new List<string>();
         var partial = new List<string>();
         var notStarted = new List<string>();
         foreach (var ns in outcome.Namespaces.Where(n => n.Error is null))
         {
-            var whole = ns.Type == "view" ? ns.Stage >= NamespaceRestoreStage.Created
-                : ns.Stage == NamespaceRestoreStage.IndexesBuilt || (noIndexRestore && ns.Stage == NamespaceRestoreStage.DataRestored);
+            // The indexes are built last, after the oplog replay, even with -NoIndexRestore (those the replay created).
+            var whole = ns.Type == "view" ? ns.Stage >= NamespaceRestoreStage.Created : ns.Stage == NamespaceRestoreStage.IndexesBuilt;
             if (whole) complete.Add(ns.TargetNamespace);
             else if (ns.Stage <= NamespaceRestoreStage.Created && ns.Documents == 0) notStarted.Add(ns.TargetNamespace);
             else partial.Add(ns.Stage == NamespaceRestoreStage.DataRestored
@@ -27,7 +27,8 @@ public static class RestoreInterruption
         if (complete.Count > 0) parts.Add($"Restored whole: {string.Join(", ", complete)}.");
         if (partial.Count > 0) parts.Add($"Restored in part: {string.Join(", ", partial)}.");
         if (notStarted.Count > 0) parts.Add($"Not begun: {string.Join(", ", notStarted)}.");
-        parts.Add("Run the same command with -Resume to finish it (documents already there are kept; the rest are added, then indexes and the oplog), or with -Drop to start those namespaces over.");
+        if (outcome.OplogReplayBegun) parts.Add("The oplog replay had begun; it runs again from its start, as it is idempotent.");
+        parts.Add("Run the same command with -Resume to finish it (documents already there are kept; the rest are added, then the oplog replayed and the indexes built), or with -Drop to start those namespaces over.");
         return string.Join(" ", parts);
     }
 

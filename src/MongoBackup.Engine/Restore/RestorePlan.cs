@@ -21,8 +21,14 @@ public static class RestorePlanner
 {
     private static readonly HashSet<string> AuthCollections = ["system.users", "system.roles", "system.version"];
 
-    public static IReadOnlyList<PlannedNamespace> Plan(IDumpReader reader, NamespaceFilter filter, NamespaceMap map) =>
-        reader.Namespaces
+    /// <summary>The filter a restore of <paramref name="reader"/> applies: a pattern that is exactly a name in the dump means that name.</summary>
+    public static NamespaceFilter EffectiveFilter(IDumpReader reader, NamespaceFilter filter) =>
+        filter.PreferringExactNames(reader.Namespaces.Select(ns => (ns.Database, ns.Collection)));
+
+    public static IReadOnlyList<PlannedNamespace> Plan(IDumpReader reader, NamespaceFilter requested, NamespaceMap map)
+    {
+        var filter = EffectiveFilter(reader, requested);
+        return reader.Namespaces
             .Where(ns => !IsAuthCollection(ns) && !IsInternal(ns.Collection))
             .Where(ns => filter.Includes(ns.Database, ns.Collection))
             .Select(ns =>
@@ -34,8 +40,19 @@ public static class RestorePlanner
             .OrderBy(p => p.IsView ? 1 : 0)
             .ThenBy(p => p.TargetNamespace, StringComparer.Ordinal)
             .ToList();
+    }
 
-    public static bool IsAuthCollection(DumpNamespace ns) => ns.Database == "admin" && AuthCollections.Contains(ns.Collection);
+    /// <summary>
+    /// Users, roles and the auth schema: admin.system.users/roles/version, or in a database dumped with mongodump --db
+    /// DB --dumpDbUsersAndRoles, DB.$admin.system.users/roles/version (that database's users and roles). They are
+    /// restored as users and roles with -IncludeUsersAndRoles, never as collections.
+    /// </summary>
+    public static bool IsAuthCollection(DumpNamespace ns) =>
+        ns.Database == "admin" && AuthCollections.Contains(ns.Collection)
+        || ns.Collection.StartsWith(DatabaseAuthPrefix, StringComparison.Ordinal) && AuthCollections.Contains(ns.Collection[DatabaseAuthPrefix.Length..]);
+
+    /// <summary>mongodump --dumpDbUsersAndRoles names a database's copies of the admin auth collections "$admin.system.*".</summary>
+    public const string DatabaseAuthPrefix = "$admin.";
 
     // system.views is rebuilt from the views' metadata; system.profile and the like are the server's own.
     private static bool IsInternal(string collection) =>

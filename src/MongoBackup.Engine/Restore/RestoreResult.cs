@@ -15,7 +15,10 @@ public sealed record NamespaceRestoreResult(string SourceNamespace, string Targe
     public bool Succeeded => Error is null && Failures == 0;
 }
 
-/// <summary>The steps of a namespace's restore, in order.</summary>
+/// <summary>
+/// The steps of a namespace's restore, in order. The oplog is replayed between the data and the indexes, so
+/// IndexesBuilt means whole: its documents, the replay, and its indexes.
+/// </summary>
 public enum NamespaceRestoreStage { NotStarted, Created, DataRestored, IndexesBuilt }
 
 /// <summary>One restore run: its source, target and every namespace's outcome.</summary>
@@ -27,5 +30,12 @@ public sealed record RestoreOutcome(string Source, string Target, DateTimeOffset
     public long UsersRestored { get; set; }
     public long RolesRestored { get; set; }
     public bool Succeeded => Namespaces.All(n => n.Succeeded) && OplogError is null;
+
+    /// <summary>The source namespaces ("db.collection") that failed: an oplog replay leaves them alone.</summary>
+    public IReadOnlySet<string> FailedSourceNamespaces() =>
+        Namespaces.Where(n => n.Error is not null).Select(n => n.SourceNamespace).ToHashSet(StringComparer.Ordinal);
     public string? OplogError { get; set; }
+
+    /// <summary>The oplog replay had begun (what a stopped restore says it left: the replay is run again by -Resume).</summary>
+    public bool OplogReplayBegun { get; set; }
 }

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using MongoBackup.Engine.Connection;
 using MongoBackup.Engine.Events;
 using MongoBackup.Engine.Formats;
-using MongoBackup.Engine.Oplog;
+using MongoBackup.Engine.Oplog.Replay;
 using MongoBackup.Engine.Repository;
 using MongoBackup.Engine.Security;
 using MongoDB.Driver;
@@ -11,22 +11,31 @@ namespace MongoBackup.Engine.Restore;
 
 /// <summary>
 /// Restores a snapshot folder, a mongodump directory or an archive: collections and views with their options,
-/// then documents through parallel insertion workers, then indexes, then users and roles when asked, then the
-/// dump's oplog up to its consistency point. A namespace that fails is reported and the others go on.
+/// then documents through parallel insertion workers, then users and roles when asked, then the dump's oplog up to
+/// its consistency point (only into what the restore covers), then indexes, built after the replay as mongorestore
+/// builds them. A namespace that fails is reported and the others go on.
 /// </summary>
 public sealed class RestoreRunner(IEngineObserver observer)
 {
     /// <summary>What a restore would do, without writing anything (for -WhatIf).</summary>
     public static async Task<IReadOnlyList<PlannedNamespace>> PlanAsync(RestoreRequest request, CancellationToken ct)
     {
-        await using var reader = await OpenSourceAsync(request, ct);
-        return RestorePlanner.Plan(reader, request.Filter, request.Map);
+        var (reader, _) = await OpenSourceAsync(request, ct);
+        await using (reader) return RestorePlanner.Plan(reader, request.Filter, request.Map);
     }
 
-    public async Task<RestoreOutcome> RunAsync(RestoreRequest request, CancellationToken ct)
+    public async Task<RestoreOutcome> RunAsync(RestoreRequest request, CancellationToken ct) =>
+        (await RunAsync(request, [], ct)).Outcome;
+
+    /// <summary>
+    /// The restore, with <paramref name="moreOplog"/> replayed after the dump's own oplog as one replay (a
+    /// point-in-time restore's slices); returns the outcome and how many entries of <paramref name="moreOplog"/> applied.
+    /// </summary>
+    internal async Task<(RestoreOutcome Outcome, long MoreApplied)> RunAsync(RestoreRequest request, IReadOnlyList<OplogSegment> moreOplog, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
-        await using var reader = await OpenSourceAsync(request, ct);
+        var (reader, scope) = await OpenSourceAsync(request, ct);
+        await using var source = reader;
         var client = MongoClientFactory.Create(request.Connection);
         await ServerTopology.DiscoverAsync(client, ct);
 
@@ -35,32 +44,36 @@ public sealed class RestoreRunner(IEngineObserver observer)
         observer.Verbose($"Restoring {plan.Count} namespaces from {reader.Location} to {request.Connection.DisplayName}.");
         foreach (var ns in plan) observer.Debug($"{ns.SourceNamespace} -> {ns.TargetNamespace} ({ns.Type}, from {ns.Source.Location}).");
 
+        long moreApplied;
         try
         {
             var ready = await PrepareTargetsAsync(client, request, plan, outcome, ct);
             await RestoreDataAsync(client, request, reader, ready, clock, ct);
-            if (!request.NoIndexRestore) await RestoreIndexesAsync(client, ready, ct);
             if (request.IncludeUsersAndRoles)
             {
                 var (users, roles) = await new UsersAndRolesRestorer(client, observer)
-                    .RestoreAsync(reader, request.Filter.IncludesDatabase, request.Drop, ct);
+                    .RestoreAsync(reader, RestorePlanner.EffectiveFilter(reader, request.Filter).IncludesDatabase, request.Drop, ct);
                 outcome.UsersRestored = users;
                 outcome.RolesRestored = roles;
             }
-            if (reader.HasOplog && !request.NoOplogReplay)
-                await ReplayOplogAsync(client, request, reader, outcome, ct);
+
+            moreApplied = await new OplogReplayPhase(client, request, observer).RunAsync(reader, scope, ready, moreOplog, outcome, ct);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-            observer.Warning(RestoreInterruption.Describe(outcome, request.NoIndexRestore));
+            observer.Warning(RestoreInterruption.Describe(outcome));
             throw;
         }
 
         outcome.Duration = clock.Elapsed;
-        return outcome;
+        return (outcome, moreApplied);
     }
 
-    private static async Task<IDumpReader> OpenSourceAsync(RestoreRequest request, CancellationToken ct)
+    /// <summary>
+    /// The source and the scope it was taken with: a snapshot's own (what its backup chose); a mongodump directory or
+    /// archive counts as whole (mongodump takes an oplog only of a whole instance: it refuses --oplog with --db).
+    /// </summary>
+    private static async Task<(IDumpReader Reader, SnapshotScope Scope)> OpenSourceAsync(RestoreRequest request, CancellationToken ct)
     {
         if ((request.Snapshot ?? SnapshotFolder(request.SourcePath)) is { } snapshot)
         {
@@ -71,13 +84,16 @@ public sealed class RestoreRunner(IEngineObserver observer)
             var dataKey = SnapshotEncryption.Open(manifest, request.Encryption);
             try
             {
-                if (request.VerifyBeforeRestore) await SnapshotIntegrity.VerifyAsync(snapshot.Repository, manifest, dataKey, ct);
-                return await SnapshotDumpReader.OpenAsync(snapshot.Repository, manifest, dataKey, ct);
+                // A damaged file fails the namespaces it belongs to (or the oplog replay), not the whole restore.
+                var damaged = request.VerifyBeforeRestore
+                    ? await SnapshotIntegrity.FindDamagedAsync(snapshot.Repository, manifest, dataKey, ct)
+                    : null;
+                return (await SnapshotDumpReader.OpenAsync(snapshot.Repository, manifest, dataKey, ct, damaged), manifest.EffectiveScope);
             }
-            catch (CorruptDumpException e) { throw new MongoBackupException(ErrorIds.CorruptFile, e.Message, e, e.File); }
+            catch (CorruptDumpException e) { throw e.ToCorruptFile(); }
             catch (InvalidDataException e) { throw new MongoBackupException(ErrorIds.CorruptFile, e.Message, e, snapshot.Id); }
         }
-        return OpenPath(request.SourcePath);
+        return (OpenPath(request.SourcePath), SnapshotScope.Whole);
     }
 
     /// <summary>
@@ -96,7 +112,7 @@ public sealed class RestoreRunner(IEngineObserver observer)
         if (!File.Exists(path) && !Directory.Exists(path))
             throw new MongoBackupException(ErrorIds.SourceNotFound, $"Nothing to restore at '{path}': no such file or folder.", target: path);
         try { return DumpReaders.Open(path); }
-        catch (CorruptDumpException e) { throw new MongoBackupException(ErrorIds.CorruptFile, e.Message, e, e.File); }
+        catch (CorruptDumpException e) { throw e.ToCorruptFile(); }
         catch (InvalidDataException e) { throw new MongoBackupException(ErrorIds.CorruptFile, e.Message, e, path); }
     }
 
@@ -109,6 +125,11 @@ public sealed class RestoreRunner(IEngineObserver observer)
         {
             var result = new NamespaceRestoreResult(ns.SourceNamespace, ns.TargetNamespace, ns.Type);
             outcome.Namespaces.Add(result);
+            if (TargetCheck.DamageRefusal(ns) is { } damaged)
+            {
+                Fail(result, damaged);
+                continue;
+            }
             try
             {
                 await preparer.PrepareAsync(ns, request.Drop, ct);
@@ -130,6 +151,7 @@ public sealed class RestoreRunner(IEngineObserver observer)
         var bySource = withData.ToDictionary(r => r.Ns.Source);
         var inserter = new DocumentInserter(client, observer, request.InsertionWorkers, request.BatchBytes, request.Resume);
         var overall = new OverallProgress("Restoring", withData.Count, observer, clock);
+        var finished = new System.Collections.Concurrent.ConcurrentDictionary<NamespaceRestoreResult, bool>();
         try
         {
             await reader.ReadAsync(bySource.Keys.ToList(), async (source, documents) =>
@@ -148,13 +170,15 @@ public sealed class RestoreRunner(IEngineObserver observer)
                     await DrainAsync(documents); // let an archive's other namespaces go on
                 }
                 result.Duration = clock.Elapsed - started;
+                finished[result] = true;
                 overall.NamespaceDone(result.Documents, 0);
             }, request.ParallelCollections, ct);
         }
         catch (CorruptDumpException e)
         {
-            // Raised by the reader itself (an archive's framing): every namespace still open is incomplete.
-            foreach (var (_, result) in withData.Where(r => r.Result.Error is null))
+            // Raised by the reader itself (an archive's framing): the namespaces still open are incomplete; those whose
+            // documents all arrived (their end marker and checksum read) were restored and are not blamed.
+            foreach (var (_, result) in withData.Where(r => r.Result.Error is null && !finished.ContainsKey(r.Result)))
                 Fail(result, e);
         }
     }
@@ -165,48 +189,5 @@ public sealed class RestoreRunner(IEngineObserver observer)
         catch (Exception) { /* the failure was already recorded for this namespace */ }
     }
 
-    private async Task RestoreIndexesAsync(IMongoClient client, List<(PlannedNamespace Ns, NamespaceRestoreResult Result)> ready, CancellationToken ct)
-    {
-        var indexes = new IndexRestorer(client);
-        foreach (var (ns, result) in ready.Where(r => r.Result.Error is null && !r.Ns.IsView))
-        {
-            try
-            {
-                result.Indexes = await indexes.RestoreAsync(ns, ct);
-                result.Stage = NamespaceRestoreStage.IndexesBuilt;
-            }
-            catch (Exception e) when (e is not OperationCanceledException) { Fail(result, e); }
-        }
-    }
-
-    private async Task ReplayOplogAsync(IMongoClient client, RestoreRequest request, IDumpReader reader,
-        RestoreOutcome outcome, CancellationToken ct)
-    {
-        var rewriter = new OplogEntryRewriter(request.Filter, request.Map);
-        try
-        {
-            outcome.OplogEntriesApplied = await new OplogReplayer(client, rewriter, observer).ReplayAsync(reader.ReadOplogAsync(ct), after: null, limit: null, ct);
-        }
-        catch (Exception e) when (e is MongoBackupException or CorruptDumpException)
-        {
-            outcome.OplogError = e.Message;
-            observer.NamespaceFailed("oplog", e as MongoBackupException
-                ?? new MongoBackupException(ErrorIds.CorruptFile, e.Message, e, (e as CorruptDumpException)?.File));
-        }
-    }
-
-    private void Fail(NamespaceRestoreResult result, Exception e)
-    {
-        var error = e switch
-        {
-            CorruptDumpException c => new MongoBackupException(ErrorIds.CorruptFile,
-                $"{result.TargetNamespace} was not fully restored: {c.Message}", c, c.File),
-            MongoBackupException m => m,
-            MongoCommandException c => new MongoBackupException(ErrorIds.NamespaceRestoreFailed,
-                $"{result.TargetNamespace}: the server refused: {c.ErrorMessage}", c, result.TargetNamespace),
-            _ => new MongoBackupException(ErrorIds.NamespaceRestoreFailed, $"{result.TargetNamespace}: {e.Message}", e, result.TargetNamespace),
-        };
-        result.Error = error.Message;
-        observer.NamespaceFailed(result.TargetNamespace, error);
-    }
+    private void Fail(NamespaceRestoreResult result, Exception e) => NamespaceFailures.Record(observer, result, e);
 }

@@ -7,7 +7,8 @@ public sealed record TargetState(PlannedNamespace Namespace, MongoBackupExceptio
 
 /// <summary>
 /// What a restore would find on its target, without writing anything (the -WhatIf dry run): the server is reached and
-/// asked what it is, as the run does, and each target is checked as <see cref="TargetPreparer"/> will check it.
+/// asked what it is, as the run does, and each target is checked as <see cref="TargetPreparer"/> will check it (a
+/// namespace found damaged first, as the run fails it before its target is looked at).
 /// </summary>
 public static class TargetCheck
 {
@@ -18,7 +19,15 @@ public static class TargetCheck
         var preparer = new TargetPreparer(client, request.Map, request.Resume);
         var states = new List<TargetState>();
         foreach (var ns in plan)
-            states.Add(new TargetState(ns, await preparer.RefusalAsync(ns, request.Drop, ct).ConfigureAwait(false)));
+            states.Add(new TargetState(ns, DamageRefusal(ns) ?? await preparer.RefusalAsync(ns, request.Drop, ct).ConfigureAwait(false)));
         return states;
     }
+
+    /// <summary>
+    /// A namespace found damaged while planning (its metadata or data file): the run fails it alone with this error,
+    /// before its target is looked at, and the others go on.
+    /// </summary>
+    public static MongoBackupException? DamageRefusal(PlannedNamespace ns) => ns.Source.Damage is { } damage
+        ? new MongoBackupException(ErrorIds.CorruptFile, $"{ns.TargetNamespace} was not restored: {damage.Message}", target: damage.File)
+        : null;
 }

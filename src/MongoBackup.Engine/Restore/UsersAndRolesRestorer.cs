@@ -7,8 +7,8 @@ using MongoDB.Driver;
 namespace MongoBackup.Engine.Restore;
 
 /// <summary>
-/// Restores the users and roles a dump holds in admin.system.users / admin.system.roles, for the databases the
-/// restore takes (under their own names: users are not renamed with a database). An existing user or role is
+/// Restores the users and roles a dump holds in admin.system.users / admin.system.roles (or, from mongodump --db DB
+/// --dumpDbUsersAndRoles, in DB/$admin.system.users / $admin.system.roles), for the databases the restore takes (under their own names: users are not renamed with a database). An existing user or role is
 /// replaced only with -Drop; otherwise it is kept and reported.
 /// </summary>
 public sealed class UsersAndRolesRestorer(IMongoClient client, IEngineObserver observer)
@@ -17,7 +17,7 @@ public sealed class UsersAndRolesRestorer(IMongoClient client, IEngineObserver o
         IDumpReader reader, Func<string, bool> includesDatabase, bool replaceExisting, CancellationToken ct)
     {
         var wanted = reader.Namespaces
-            .Where(ns => ns.Database == "admin" && ns.Collection is "system.users" or "system.roles")
+            .Where(ns => RestorePlanner.IsAuthCollection(ns) && AuthCollectionOf(ns) is "system.users" or "system.roles")
             .ToList();
         if (wanted.Count == 0)
         {
@@ -29,14 +29,14 @@ public sealed class UsersAndRolesRestorer(IMongoClient client, IEngineObserver o
         var admin = client.GetDatabase("admin");
         await reader.ReadAsync(wanted, async (ns, documents) =>
         {
-            var target = admin.GetCollection<BsonDocument>(ns.Collection);
+            var target = admin.GetCollection<BsonDocument>(AuthCollectionOf(ns));
             await foreach (var raw in documents.WithCancellation(ct))
             {
                 var document = BsonSerializer.Deserialize<BsonDocument>(raw);
                 if (!includesDatabase(document.GetValue("db", "").AsString)) continue;
                 if (await PutAsync(target, document, replaceExisting, ct))
                 {
-                    if (ns.Collection == "system.users") Interlocked.Increment(ref users);
+                    if (AuthCollectionOf(ns) == "system.users") Interlocked.Increment(ref users);
                     else Interlocked.Increment(ref roles);
                 }
             }
@@ -45,6 +45,11 @@ public sealed class UsersAndRolesRestorer(IMongoClient client, IEngineObserver o
         await admin.RunCommandAsync<BsonDocument>(new BsonDocument("invalidateUserCache", 1), cancellationToken: ct);
         return (users, roles);
     }
+
+    /// <summary>The admin collection a dump's auth namespace stands for: "system.users" for admin.system.users and for DB.$admin.system.users.</summary>
+    private static string AuthCollectionOf(DumpNamespace ns) =>
+        ns.Collection.StartsWith(RestorePlanner.DatabaseAuthPrefix, StringComparison.Ordinal)
+            ? ns.Collection[RestorePlanner.DatabaseAuthPrefix.Length..] : ns.Collection;
 
     private async Task<bool> PutAsync(IMongoCollection<BsonDocument> target, BsonDocument document, bool replaceExisting, CancellationToken ct)
     {

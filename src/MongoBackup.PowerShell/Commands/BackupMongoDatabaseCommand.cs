@@ -46,6 +46,10 @@ public sealed class BackupMongoDatabaseCommand : MongoBackupSourceCmdlet
     [ValidateNotNullOrEmpty]
     public string? QueryFile { get; set; }
 
+    /// <summary>Keep this snapshot out of the backup chain (as dbatools' Backup-DbaDatabase -CopyOnly): an ad-hoc copy.</summary>
+    [Parameter]
+    public SwitchParameter CopyOnly { get; set; }
+
     protected override void ProcessRecord() => RunCommand(() =>
     {
         var whatIf = IsWhatIf();
@@ -60,6 +64,7 @@ public sealed class BackupMongoDatabaseCommand : MongoBackupSourceCmdlet
             IncludeUsersAndRoles = IncludeUsersAndRoles.IsPresent,
             Tags = TagArguments.ToDictionary(Tag),
             Encryption = EncryptionKeys,
+            CopyOnly = CopyOnly.IsPresent,
         };
 
         if (whatIf)

@@ -99,7 +99,7 @@ public sealed class BackupMongoOplogCommand : MongoReadingCmdlet
     /// <summary>The dry run: what the run checks (a replica set, a chain to continue), and the span a slice would hold now.</summary>
     private void WritePlan(OplogSliceRequest slice, string repositoryPath)
     {
-        var plan = Await(ct => OplogSliceRunner.PlanAsync(slice, ct));
+        var plan = RunEngine((observer, ct) => OplogSliceRunner.PlanAsync(slice, observer, ct));
         var from = $"after {plan.ChainEnd} ({plan.ChainEnd.WallTime:u})";
         var gap = plan.Gap is { } g ? $"; GAP: the oplog has rolled past the chain's end, writes between {g.From.WallTime:u} and {g.To.WallTime:u} are lost" : "";
         if (Continuous)

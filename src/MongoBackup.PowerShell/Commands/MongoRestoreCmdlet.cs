@@ -87,7 +87,7 @@ public abstract class MongoRestoreCmdlet : MongoEncryptedConnectionCmdlet
     /// </summary>
     protected NamespaceFilter Filter(IEnumerable<string> declined) => new(
         Database, Collection, ExcludeCollection, NamespaceInclude ?? RenamesAsSelection(),
-        (NamespaceExclude ?? []).Concat(declined.Select(WildcardPattern.Escape)), ExcludeDatabase);
+        (NamespaceExclude ?? []).Concat(declined.Select(NamespacePattern.Escape)), ExcludeDatabase);
 
     private IEnumerable<string>? RenamesAsSelection() =>
         Database is null && Collection is null && RenameSources() is { Count: > 0 } sources ? sources.Select(s => s.SourcePattern) : null;
@@ -96,16 +96,19 @@ public abstract class MongoRestoreCmdlet : MongoEncryptedConnectionCmdlet
 
     /// <summary>
     /// A rename that matches no namespace being restored is a mistake (a typo'd database name), not something to ignore:
-    /// refused before anything is written, naming the databases the source holds.
+    /// refused before anything is written, naming the databases the source holds. <paramref name="createdLater"/> says
+    /// whether a pattern the source's namespaces do not match selects something the restore's oplog creates (a
+    /// point-in-time restore of a collection created after its base snapshot).
     /// </summary>
-    protected void RequireEveryRenameMatches(IReadOnlyCollection<PlannedNamespace> plan, Func<IReadOnlyCollection<PlannedNamespace>> everything, string source)
+    protected void RequireEveryRenameMatches(IReadOnlyCollection<PlannedNamespace> plan, Func<IReadOnlyCollection<PlannedNamespace>> everything, string source,
+        Func<string, bool>? createdLater = null)
     {
         // Filters that select nothing are the first thing wrong (NothingSelected); a rename alone that selects nothing is.
         if (plan.Count == 0 && (Database is not null || Collection is not null || NamespaceInclude is not null)) return;
         foreach (var (written, pattern) in RenameSources())
         {
-            var matcher = new NamePattern(pattern);
-            if (plan.Any(ns => matcher.IsMatch(ns.SourceNamespace))) continue;
+            var matcher = NamespacePattern.ForMatching(pattern);
+            if (plan.Any(ns => matcher.IsMatch(ns.SourceNamespace)) || createdLater?.Invoke(pattern) == true) continue;
             var databases = everything().Select(ns => ns.Source.Database).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
             throw new MongoBackupException(ErrorIds.InvalidArgument,
                 $"{written} renames nothing: no namespace restored from {source} matches '{pattern}'. {source} holds the databases: {string.Join(", ", databases)}.",

@@ -1,5 +1,6 @@
 using System.Collections;
 using MongoBackup.Engine;
+using MongoBackup.Engine.Catalog;
 using MongoBackup.Engine.Restore;
 
 namespace MongoBackup.PowerShell.Commands;
@@ -26,17 +27,13 @@ public static class RenameArguments
     }
 
     /// <summary>
-    /// Each rename's source as a namespace pattern (PowerShell wildcards, only '*' wild, as the map reads it) with how the
-    /// user wrote it: 'shop=shop_copy' gives "shop.*"; a -NamespaceMap key is its own pattern.
+    /// Each rename's source as an include pattern (mongorestore's --nsInclude syntax, as the map reads it) with how the
+    /// user wrote it: 'shop=shop_copy' gives "shop.*"; a -NamespaceMap key is its own pattern, its $parts$ as '*'.
     /// </summary>
     public static IReadOnlyList<(string Written, string SourcePattern)> Sources(object[]? renameDatabase, Hashtable? namespaceMap) =>
-        Pairs(renameDatabase ?? [], "-RenameDatabase").Select(p => ($"-RenameDatabase '{p.From}={p.To}'", Literal(p.From) + ".*"))
-            .Concat(Pairs(namespaceMap is null ? [] : [namespaceMap], "-NamespaceMap").Select(p => ($"-NamespaceMap '{p.From}' = '{p.To}'", Literal(p.From))))
+        Pairs(renameDatabase ?? [], "-RenameDatabase").Select(p => ($"-RenameDatabase '{p.From}={p.To}'", NamespacePattern.Escape(p.From) + ".*"))
+            .Concat(Pairs(namespaceMap is null ? [] : [namespaceMap], "-NamespaceMap").Select(p => ($"-NamespaceMap '{p.From}' = '{p.To}'", NamespacePattern.MatchingOf(p.From))))
             .ToList();
-
-    // A rename's '*' is a wildcard; every other character of a MongoDB name is itself, so PowerShell's [ ] ? ` are escaped.
-    private static string Literal(string pattern) =>
-        string.Concat(pattern.Select(c => c is '[' or ']' or '?' or '`' ? "`" + c : c.ToString()));
 
     private static IEnumerable<(string From, string To)> Pairs(object[] values, string parameter)
     {

@@ -88,6 +88,8 @@ public sealed class RestoreMongoDatabaseCommand : MongoRestoreCmdlet
         var action = Drop
             ? $"Drop and restore {ns.Type} from {ns.SourceNamespace} in {source}"
             : $"Restore {ns.Type} from {ns.SourceNamespace} in {source}";
+        // Found damaged while planning: -WhatIf says so, as the run will fail it alone.
+        if (ns.Source.Damage is { } damage) action += $" (it will fail: {damage.Message})";
         if (!ShouldProcess(ns.TargetNamespace, action)) return false;
         if (!Drop || !DropNeedsItsOwnPrompt()) return true;
         return ShouldContinue(

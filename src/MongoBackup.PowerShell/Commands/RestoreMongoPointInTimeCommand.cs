@@ -49,27 +49,36 @@ public sealed class RestoreMongoPointInTimeCommand : MongoRestoreCmdlet
             Limit = limit,
         };
 
-        // Outside every window this throws OutsideRestoreWindow, naming the windows, before anything is written.
-        var window = WithMomentEchoed(limit, () => Await(ct => PointInTimeRestoreRunner.PlanAsync(request, ct)));
-        // Read through the repository, as the run will: an encrypted base snapshot needs its key, an object store has no folder.
+        // Outside every window (or with no full snapshot covering the chosen names) this throws before anything is
+        // written, an OutsideRestoreWindow error naming the windows. The plan reads through the repository, as the run
+        // will: an encrypted base snapshot needs its key, an object store has no folder.
+        var plan = WithMomentEchoed(limit, () => Await(ct => PointInTimePlan.CreateAsync(request, ct)));
+        var window = plan.Window;
+        var namespaces = plan.FromSnapshot;
         var baseSnapshot = new RepositorySnapshot(request.Repository, window.BaseSnapshot.Id);
-        var namespaces = Await(ct => RestoreRunner.PlanAsync(request.Restore with { Snapshot = baseSnapshot }, ct));
         RequireEveryRenameMatches(namespaces,
             () => Await(ct => RestoreRunner.PlanAsync(request.Restore with { Snapshot = baseSnapshot, Filter = NamespaceFilter.Everything, Map = MongoBackup.Engine.Restore.NamespaceMap.Identity }, ct)),
-            $"snapshot {window.BaseSnapshot.Id}");
-        if (namespaces.Count == 0)
+            $"snapshot {window.BaseSnapshot.Id}",
+            createdLater: pattern => !request.Restore.NoOplogReplay
+                && Await(ct => PointInTimePlan.OplogSelectsAsync(request, window, new NamespaceFilter(namespaceInclude: [pattern]), ct)));
+        if (plan.IsEmpty)
             throw new MongoBackupException(ErrorIds.NothingToBackUp,
-                $"Nothing in snapshot '{window.BaseSnapshot.Id}' matches the chosen databases, collections and namespaces.", target: window.BaseSnapshot.Id);
+                $"Nothing in snapshot '{window.BaseSnapshot.Id}' or in the oplog replayed after it up to {limit} matches the chosen databases, collections and namespaces.",
+                target: window.BaseSnapshot.Id);
 
         if (IsWhatIf())
         {
             var slices = window.Slices.Count == 0 ? "no oplog slices" : $"{window.Slices.Count} oplog slice(s)";
             WritePlan(request.Restore with { Snapshot = baseSnapshot }, namespaces.ToList(),
                 $"as of {limit}, from snapshot {window.BaseSnapshot.Id} and {slices},");
+            if (plan.FromOplogOnly)
+                WritePlannedAction("Restore", "(created after the snapshot)",
+                    $"what the oplog creates of the chosen names after snapshot {window.BaseSnapshot.Id}, replayed from {slices} as of {limit}, into {request.Restore.Connection.DisplayName}",
+                    window.BaseSnapshot.Id);
             return;
         }
-        if (!ShouldProcess(request.Restore.Connection.DisplayName, DescribePlan(window, limit, namespaces))) return;
-        if (Drop && DropNeedsItsOwnPrompt() && !ShouldContinue(
+        if (!ShouldProcess(request.Restore.Connection.DisplayName, DescribePlan(plan, limit))) return;
+        if (Drop && namespaces.Count > 0 && DropNeedsItsOwnPrompt() && !ShouldContinue(
                 $"Drop {string.Join(", ", namespaces.Select(n => n.TargetNamespace))} on the target, losing what they hold, and restore them as of {limit}?",
                 "Confirm drop"))
             return;
@@ -88,10 +97,14 @@ public sealed class RestoreMongoPointInTimeCommand : MongoRestoreCmdlet
         }
     }
 
-    private static string DescribePlan(RestoreWindow window, OplogLimit limit, IReadOnlyCollection<PlannedNamespace> namespaces)
+    private static string DescribePlan(PointInTimePlan plan, OplogLimit limit)
     {
+        var window = plan.Window;
         var slices = window.Slices.Count == 0 ? "no oplog slices" : $"{window.Slices.Count} oplog slice(s) ({string.Join(", ", window.Slices.Select(s => s.Id))})";
-        var targets = string.Join(", ", namespaces.Select(n => n.SourceNamespace == n.TargetNamespace ? n.TargetNamespace : $"{n.SourceNamespace} -> {n.TargetNamespace}"));
-        return $"Restore to {limit} from snapshot {window.BaseSnapshot.Id} (consistent at {window.BaseSnapshot.ConsistentAt!.Timestamp}) and {slices}, into {targets}";
+        var targets = plan.FromSnapshot.Count == 0 ? "what the oplog creates of the chosen names (after the snapshot was taken)"
+            : string.Join(", ", plan.FromSnapshot.Select(n => n.SourceNamespace == n.TargetNamespace ? n.TargetNamespace : $"{n.SourceNamespace} -> {n.TargetNamespace}"));
+        var damaged = plan.FromSnapshot.Where(n => n.Source.Damage is not null).Select(n => $"{n.SourceNamespace} ({n.Source.Damage!.Message})").ToList();
+        var failing = damaged.Count == 0 ? "" : $"; damaged in the snapshot, these will fail: {string.Join("; ", damaged)}";
+        return $"Restore to {limit} from snapshot {window.BaseSnapshot.Id} (consistent at {window.BaseSnapshot.ConsistentAt!.Timestamp}) and {slices}, into {targets}{failing}";
     }
 }

@@ -16,7 +16,7 @@ namespace MongoBackup.PowerShell.Commands;
 [Cmdlet(VerbsDiagnostic.Test, "MongoSnapshot", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low,
     DefaultParameterSetName = SnapshotSet)]
 [OutputType(typeof(MongoSnapshotTestResult))]
-public sealed class TestMongoSnapshotCommand : MongoSnapshotCmdlet, IConnectionArguments
+public sealed class TestMongoSnapshotCommand : MongoEncryptedSnapshotCmdlet, IConnectionArguments
 {
     /// <summary>A server to restore into as a further check; the scratch databases are dropped afterwards.</summary>
     [Parameter]
@@ -57,23 +57,6 @@ public sealed class TestMongoSnapshotCommand : MongoSnapshotCmdlet, IConnectionA
 
     string IConnectionArguments.ConnectionString => ConnectionString ?? "";
 
-    /// <summary>The passphrase of an encrypted snapshot; without a key only sizes and SHA-256 of encrypted files are checked.</summary>
-    [Parameter]
-    [ValidateNotNull]
-    public SecureString? EncryptionKey { get; set; }
-
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? EncryptionKeyFile { get; set; }
-
-    private EncryptionKeySource? _keys;
-
-    protected override void BeginProcessing() => RunHousekeeping(() =>
-    {
-        // One key source for the whole pipeline, so a passphrase is stretched once per repository, not once per snapshot.
-        _keys = EncryptionKeyArguments.Build(EncryptionKey, EncryptionKeyFile, ResolvePath);
-    });
-
     protected override void ProcessRecord() => ForEachSnapshot((repository, id, snapshot) =>
     {
         RequireComplete(snapshot, "tested");
@@ -81,7 +64,7 @@ public sealed class TestMongoSnapshotCommand : MongoSnapshotCmdlet, IConnectionA
         // Reading files changes nothing; only the scratch restore writes to a server, so only it asks.
         if (connection is not null && !ShouldProcess(connection.DisplayName, $"Restore snapshot {id} into scratch databases, compare counts, drop them"))
             connection = null;
-        var verification = RunEngine((observer, ct) => new SnapshotVerifier(observer).VerifyAsync(repository, id, connection, _keys, ct));
+        var verification = RunEngine((observer, ct) => new SnapshotVerifier(observer).VerifyAsync(repository, id, connection, Keys, ct));
         var result = MongoSnapshotTestResult.FromVerification(verification);
         WriteObject(result);
         if (!result.Passed)

@@ -3,8 +3,8 @@ using MongoBackup.Engine.Restore;
 namespace MongoBackup;
 
 /// <summary>
-/// A span of time Restore-MongoPointInTime can reach: from a full snapshot's consistency point through an unbroken
-/// chain of oplog slices. Both ends are inclusive. Pipes into Restore-MongoPointInTime by its Repository property.
+/// A span of time Restore-MongoPointInTime can reach, for what its base snapshot covers (Scope): from a full snapshot's
+/// consistency point through an unbroken chain of oplog slices. Both ends are inclusive. Pipes into Restore-MongoPointInTime by its Repository property.
 /// </summary>
 public sealed class MongoRestoreWindow
 {
@@ -21,6 +21,14 @@ public sealed class MongoRestoreWindow
     public string ToTimestamp { get; init; } = "";
     public TimeSpan Duration { get; init; }
     public string BaseSnapshotId { get; init; } = "";
+    /// <summary>What a restore in this window can take: the base snapshot's scope, "all databases" or the patterns that narrowed it.</summary>
+    public string Scope { get; init; } = "";
+    /// <summary>
+    /// Why the window ends where it does when the slice chain breaks there: which slices are missing, from when to when
+    /// (a slice continues from a point no slice ends at), or the span the oplog lost before it was saved. Null when the
+    /// window ends at the newest slice.
+    /// </summary>
+    public string? GapAfter { get; init; }
     public int SliceCount { get; init; }
     public OutputList<string> SliceIds { get; init; } = OutputList<string>.Empty;
     public string Repository { get; init; } = "";
@@ -39,6 +47,8 @@ public sealed class MongoRestoreWindow
             ToTimestamp = window.To.ToString(),
             Duration = to - from,
             BaseSnapshotId = window.BaseSnapshot.Id,
+            Scope = window.Scope.ToString(),
+            GapAfter = window.BreakAfter?.ToString(),
             SliceCount = window.Slices.Count,
             SliceIds = OutputList.Of(window.Slices.Select(s => s.Id)),
             Repository = repository,

@@ -31,6 +31,10 @@ public sealed class MongoSnapshot
     public long Entries { get; init; }
     /// <summary>For an oplog slice: the span whose writes were lost because the oplog rolled over first; null when none.</summary>
     public string? Gap { get; init; }
+    /// <summary>For a full snapshot: what it was asked to take, "all databases" or the patterns that narrowed it; null for an oplog slice.</summary>
+    public string? Scope { get; init; }
+    /// <summary>For a full snapshot: taken with -CopyOnly, outside the backup chain (no restore window's base, left alone by retention).</summary>
+    public bool CopyOnly { get; init; }
     public OutputList<string> Databases { get; init; } = OutputList<string>.Empty;
     public int Collections { get; init; }
     public long Documents { get; init; }
@@ -85,6 +89,8 @@ public sealed class MongoSnapshot
             PreviousSliceEnd = manifest.PreviousSliceEnd?.ToString(),
             Entries = manifest.OplogEntries,
             Gap = manifest.Gap is { } gap ? $"{gap.From.WallTime:u} to {gap.To.WallTime:u} ({gap.From} to {gap.To})" : null,
+            Scope = manifest.Kind == SnapshotKind.Full ? manifest.EffectiveScope.ToString() : null,
+            CopyOnly = manifest.CopyOnly,
             Databases = OutputList.Of(manifest.Namespaces.Select(n => n.Database).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)),
             Collections = manifest.Namespaces.Count,
             Documents = manifest.Namespaces.Sum(n => n.Documents),

@@ -22,14 +22,14 @@ public static class EngineErrors
         ErrorIds.AuthenticationFailed => ErrorCategory.AuthenticationError,
         ErrorIds.NotAuthorized => ErrorCategory.PermissionDenied,
         ErrorIds.ShardedNotSupported => ErrorCategory.NotImplemented,
-        ErrorIds.OutsideRestoreWindow => ErrorCategory.InvalidArgument,
+        ErrorIds.OutsideRestoreWindow or ErrorIds.ScopeNotCovered => ErrorCategory.InvalidArgument,
         ErrorIds.NoOplog => ErrorCategory.InvalidOperation,
         ErrorIds.NoBaseSnapshot or ErrorIds.NothingToBackUp or ErrorIds.DatabaseNotFound or ErrorIds.SnapshotNotFound or ErrorIds.SourceNotFound => ErrorCategory.ObjectNotFound,
-        ErrorIds.RepositoryNotWritable or ErrorIds.NamespaceRestoreFailed or ErrorIds.OplogReplayFailed => ErrorCategory.WriteError,
+        ErrorIds.RepositoryNotWritable or ErrorIds.NamespaceRestoreFailed or ErrorIds.OplogReplayFailed or ErrorIds.ExportFailed => ErrorCategory.WriteError,
         ErrorIds.RepositoryFull => ErrorCategory.ResourceUnavailable,
         ErrorIds.CorruptFile => ErrorCategory.InvalidData,
         ErrorIds.TargetNotEmpty => ErrorCategory.ResourceExists,
-        ErrorIds.BackupFailed => ErrorCategory.OperationStopped,
+        ErrorIds.BackupFailed or ErrorIds.CatalogChangedDuringBackup => ErrorCategory.OperationStopped,
         _ => ErrorCategory.NotSpecified,
     };
 }

@@ -13,9 +13,11 @@ internal static class SnapshotHistory
 {
     public static readonly DateTimeOffset Epoch = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
-    /// <summary>A full snapshot of replica set rs0 consistent at <paramref name="second"/>.</summary>
-    public static SnapshotManifest Full(string id, uint second, string replicaSet = "rs0") => new()
+    /// <summary>A full snapshot of replica set rs0 consistent at <paramref name="second"/>; of only <paramref name="databases"/> when given.</summary>
+    public static SnapshotManifest Full(string id, uint second, string replicaSet = "rs0", string[]? databases = null, bool copyOnly = false) => new()
     {
+        Scope = databases is null ? null : SnapshotScope.From(new Catalog.NamespaceFilter(databases)),
+        CopyOnly = copyOnly,
         Id = id, Kind = SnapshotKind.Full, Status = SnapshotStatus.Complete,
         Source = new SnapshotSource { Topology = "ReplicaSet", ReplicaSetName = replicaSet },
         StartTime = At(second) - TimeSpan.FromSeconds(1), EndTime = At(second),

@@ -33,6 +33,25 @@ public sealed class SnapshotVerifierTests : IDisposable
         Assert.All(result.Files, f => Assert.Equal(f.ExpectedSize, f.Size));
     }
 
+    /// <summary>A restore fails such a collection as damaged (the fuzzer found manifests that had lost an entry); the test says so too.</summary>
+    [Theory]
+    [InlineData(ManifestFileKind.Data, "data")]
+    [InlineData(ManifestFileKind.Metadata, "metadata")]
+    public async Task A_manifest_that_lost_a_collections_file_entry_fails_naming_the_manifest_and_the_collection(ManifestFileKind kind, string role)
+    {
+        var manifest = await SnapshotHistory.WriteAsync(_repository, $"20260101T000000Z-full-lost{role}", 25, Compression.Gzip);
+        var lost = manifest.Files.Single(f => f.Kind == kind);
+        manifest.Files.Remove(lost);
+        await File.WriteAllTextAsync(_repository.LocalPath(manifest.Id, SnapshotManifest.FileName)!, manifest.Serialize());
+
+        var result = await VerifyAsync(manifest.Id);
+
+        Assert.False(result.Passed);
+        var problem = Assert.Single(result.Problems);
+        Assert.Contains($"'{manifest.Id}/{SnapshotManifest.FileName}' records the collection shop.items but lists no {role} file", problem);
+        Assert.Contains(lost.Path, problem);
+    }
+
     [Fact]
     public async Task A_flipped_byte_in_an_uncompressed_data_file_is_reported_naming_the_file_and_the_broken_document()
     {

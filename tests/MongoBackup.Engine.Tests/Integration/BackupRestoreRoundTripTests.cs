@@ -144,12 +144,15 @@ public sealed class BackupRestoreRoundTripTests(MongoServerFixture server)
         Assert.Equal(5, await people.CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty));
     }
 
-    [Fact]
-    public async Task A_snapshot_file_damaged_in_the_repository_is_reported_by_name()
+    [Theory]
+    [InlineData("flip")]
+    [InlineData("truncate")]
+    public async Task A_snapshot_file_damaged_in_the_repository_fails_its_namespace_by_name_and_the_others_restore(string damage)
     {
         var database = TestDatabases.NewName("damaged");
         await server.Client.GetDatabase(database).GetCollection<BsonDocument>("c")
             .InsertManyAsync(Enumerable.Range(0, 500).Select(i => new BsonDocument { { "_id", i }, { "v", new string('v', 100) } }));
+        await server.Client.GetDatabase(database).GetCollection<BsonDocument>("d").InsertOneAsync(new BsonDocument("_id", 1));
         using var repo = new TempFolder();
         var repository = new FolderRepository(repo.Path);
         var manifest = await new BackupRunner(new RecordingObserver()).RunAsync(new BackupRequest
@@ -158,19 +161,25 @@ public sealed class BackupRestoreRoundTripTests(MongoServerFixture server)
         }, CancellationToken.None);
         var dataFile = repository.LocalPath(manifest.Id, $"{database}/c.bson")!;
         var bytes = await File.ReadAllBytesAsync(dataFile);
-        bytes[^200] ^= 0x20; // inside a string value: still valid BSON, so only the checksum can tell
+        if (damage == "flip") bytes[^200] ^= 0x20; // inside a string value: still valid BSON, so only the checksum can tell
+        else bytes = bytes[..^150];
         await File.WriteAllBytesAsync(dataFile, bytes);
+        var observer = new RecordingObserver();
 
-        // Checked before anything is written: the restore is refused whole, naming the file.
-        var error = await Assert.ThrowsAsync<MongoBackupException>(() => new RestoreRunner(new RecordingObserver()).RunAsync(new RestoreRequest
+        // Checked before anything is written: the damaged namespace is not touched, the others are restored.
+        var outcome = await new RestoreRunner(observer).RunAsync(new RestoreRequest
         {
             Connection = Connection, Snapshot = new RepositorySnapshot(repository, manifest.Id),
             Map = new NamespaceMap().AddDatabaseRename(database, database + "_r"),
-        }, CancellationToken.None));
-        Assert.Equal(ErrorIds.CorruptFile, error.ErrorId);
-        Assert.Contains($"{manifest.Id}/{database}/c.bson", error.Message);
-        Assert.Contains("SHA-256", error.Message);
-        Assert.DoesNotContain(database + "_r", await (await server.Client.ListDatabaseNamesAsync()).ToListAsync());
+        }, CancellationToken.None);
+
+        var failure = Assert.Single(observer.Failures);
+        Assert.Equal($"{database}_r.c", failure.Namespace);
+        Assert.Equal(ErrorIds.CorruptFile, failure.Error.ErrorId);
+        Assert.Contains($"{manifest.Id}/{database}/c.bson", failure.Error.Message);
+        Assert.Contains(damage == "flip" ? "SHA-256" : "ends after", failure.Error.Message);
+        Assert.Equal(1, outcome.Namespaces.Single(n => n.TargetNamespace == $"{database}_r.d").Documents);
+        Assert.DoesNotContain("c", await (await server.Client.GetDatabase(database + "_r").ListCollectionNamesAsync()).ToListAsync());
     }
 
     [Fact]

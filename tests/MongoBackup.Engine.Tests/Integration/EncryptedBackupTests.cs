@@ -109,7 +109,7 @@ public sealed class EncryptedBackupTests(MongoServerFixture server)
     [InlineData(Damage.Truncated, "chunk 2")]
     [InlineData(Damage.SwappedChunks, "chunk 0")]
     [InlineData(Damage.RemovedEndMarker, "end marker")]
-    public async Task A_damaged_encrypted_file_is_refused_before_any_document_is_written(Damage damage, string expected)
+    public async Task A_damaged_encrypted_file_fails_its_namespace_before_any_document_is_written(Damage damage, string expected)
     {
         using var repo = new TempFolder();
         var (database, repository, manifest) = await BackUpAsync(repo, Passphrase());
@@ -119,7 +119,10 @@ public sealed class EncryptedBackupTests(MongoServerFixture server)
         await File.WriteAllBytesAsync(path, Damaged(stored, damage));
 
         var target = database + "_r";
-        var error = await Assert.ThrowsAsync<MongoBackupException>(() => RestoreAsync(repository, manifest.Id, database, target, Passphrase()));
+        var observer = new RecordingObserver();
+        var outcome = await RestoreAsync(repository, manifest.Id, database, target, Passphrase(), observer);
+        Assert.False(outcome.Succeeded);
+        var error = Assert.Single(observer.Failures).Error;
         Assert.Equal(ErrorIds.CorruptFile, error.ErrorId);
         Assert.Contains(file, error.Message);
         Assert.Contains(expected, error.Message);

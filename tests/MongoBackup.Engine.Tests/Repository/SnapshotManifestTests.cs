@@ -32,6 +32,15 @@ public class SnapshotManifestTests
     };
 
     [Fact]
+    public void A_namespace_listed_twice_is_a_damaged_manifest_named()
+    {
+        var manifest = Sample();
+        manifest.Namespaces.Add(manifest.Namespaces[0] with { Documents = 1 });
+        var error = Assert.Throws<InvalidDataException>(() => SnapshotManifest.Deserialize(manifest.Serialize(), "x/manifest.json"));
+        Assert.Equal("Manifest 'x/manifest.json' is damaged: the namespace shop.orders is listed twice.", error.Message);
+    }
+
+    [Fact]
     public void A_manifest_survives_a_round_trip_unchanged()
     {
         var manifest = Sample();

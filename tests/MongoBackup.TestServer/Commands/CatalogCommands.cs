@@ -7,7 +7,7 @@ namespace MongoBackup.TestServer.Commands;
 
 /// <summary>
 /// Databases, collections, views and indexes: listDatabases, listCollections, listIndexes, create, createIndexes,
-/// dropIndexes, drop, dropDatabase, renameCollection, collMod, dbStats, collStats.
+/// dropIndexes, drop, dropDatabase, renameCollection, dbStats, collStats (collMod is <see cref="CollModCommand"/>).
 /// </summary>
 internal sealed class CatalogCommands : ICommandGroup
 {
@@ -23,7 +23,7 @@ internal sealed class CatalogCommands : ICommandGroup
         table.Add("drop", Drop);
         table.Add("dropDatabase", DropDatabase);
         table.Add("renameCollection", RenameCollection);
-        table.Add("collMod", CollMod);
+        table.Add("collMod", CollModCommand.Run);
         table.Add("dbStats", DbStats);
         table.Add("collStats", CollStats);
     }
@@ -153,9 +153,7 @@ internal sealed class CatalogCommands : ICommandGroup
             throw new CommandFailure(166, "CommandNotSupportedOnView", $"Namespace {existing.Namespace} is a view, not a collection");
         var collection = existing ?? context.Server.CatalogWriter.Create(context.Database, name, new BsonDocument(), writes);
         var before = collection.Indexes.Count;
-        var created = 0;
-        foreach (var spec in specs)
-            if (context.Server.CatalogWriter.CreateIndex(collection, IndexCollation.Resolve(spec.AsBsonDocument, collection.Options), writes)) created++;
+        var created = IndexBuilder.Build(collection, specs.Select(s => IndexCollation.Resolve(IndexSpecRules.Apply(s.AsBsonDocument), collection.Options)).ToList(), writes);
         var reply = new BsonDocument
         {
             { "numIndexesBefore", before }, { "numIndexesAfter", collection.Indexes.Count },
@@ -233,82 +231,6 @@ internal sealed class CatalogCommands : ICommandGroup
         if (from == to.AsString) throw CommandFailure.IllegalOperation("Can't rename a collection to itself");
         context.Server.CatalogWriter.Rename(source, toDb, toName, context.BoolArgument("dropTarget"), context.Writes);
         return new BsonDocument();
-    }
-
-    public static BsonDocument CollMod(CommandContext context)
-    {
-        var collection = RequireCollection(context, context.CollectionName());
-        var reply = new BsonDocument();
-        var changes = new BsonDocument();
-        var options = new BsonDocument(collection.Options);
-        foreach (var element in context.Body.Skip(1))
-        {
-            if (GenericArguments.IsGeneric(element.Name)) continue;
-            switch (element.Name)
-            {
-                case "index":
-                    ModifyIndex(collection, element.Value.AsBsonDocument, reply);
-                    changes.Add(element);
-                    break;
-                case "validator" or "validationLevel" or "validationAction" or "expireAfterSeconds" or "viewOn" or "pipeline"
-                    or "changeStreamPreAndPostImages" or "recordPreImages":
-                    options[element.Name] = element.Value;
-                    changes.Add(element);
-                    break;
-                default:
-                    throw CommandFailure.InvalidOptions($"unknown option to collMod: {element.Name}");
-            }
-        }
-        collection.Options = options;
-        var o2 = new BsonDocument("collectionOptions_old", new BsonDocument("uuid", Storage.DocumentWriter.UuidOf(collection)));
-        foreach (var element in reply)
-            if (element.Name.EndsWith("_old")) o2.Add(element);
-        context.Server.CatalogWriter.RecordCollMod(collection, changes, o2, context.Writes);
-        return reply;
-    }
-
-    /// <summary>
-    /// collMod {index: {name|keyPattern, hidden, expireAfterSeconds, prepareUnique, unique, forceNonUnique}}: changes the
-    /// stored spec as MongoDB does (false hidden/prepareUnique and forceNonUnique remove the option) and reports old/new values.
-    /// </summary>
-    private static void ModifyIndex(Collection collection, BsonDocument change, BsonDocument reply)
-    {
-        IndexDefinition? index = null;
-        if (change.TryGetValue("name", out var name)) index = collection.FindIndex(name.AsString);
-        else if (change.TryGetValue("keyPattern", out var key)) index = collection.Indexes.FirstOrDefault(i => i.Key.Equals(key));
-        if (index == null) throw CommandFailure.IndexNotFound($"cannot find index {change.ToJson()} for ns {collection.Namespace}");
-        var spec = new BsonDocument(index.Spec);
-        foreach (var option in change)
-        {
-            switch (option.Name)
-            {
-                case "name" or "keyPattern":
-                    break;
-                case "hidden" or "prepareUnique":
-                    reply.Add(option.Name + "_old", spec.GetValue(option.Name, false));
-                    reply.Add(option.Name + "_new", option.Value);
-                    if (option.Value.ToBoolean()) spec[option.Name] = true;
-                    else spec.Remove(option.Name);
-                    break;
-                case "expireAfterSeconds":
-                    reply.Add("expireAfterSeconds_old", spec.GetValue("expireAfterSeconds", BsonNull.Value));
-                    reply.Add("expireAfterSeconds_new", option.Value);
-                    spec["expireAfterSeconds"] = option.Value;
-                    break;
-                case "unique" when option.Value.ToBoolean():
-                    reply.Add("unique_new", true);
-                    spec.Remove("prepareUnique");
-                    spec["unique"] = true;
-                    break;
-                case "forceNonUnique" when option.Value.ToBoolean():
-                    reply.Add("forceNonUnique_new", true);
-                    spec.Remove("unique");
-                    break;
-                default:
-                    throw CommandFailure.InvalidOptions($"collMod cannot change index option '{option.Name}' to {option.Value}");
-            }
-        }
-        collection.ReplaceIndex(index, spec);
     }
 
     private static BsonDocument DbStats(CommandContext context)

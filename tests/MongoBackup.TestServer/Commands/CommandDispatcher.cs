@@ -37,8 +37,12 @@ internal sealed class CommandDispatcher
         }
         catch (CommandFailure failure)
         {
-            reply = new BsonDocument { { "ok", 0.0 }, { "errmsg", failure.Message }, { "code", failure.Code }, { "codeName", failure.CodeName } };
-            if (failure.Code == 251) reply.Add("errorLabels", new BsonArray { "TransientTransactionError" });
+            reply = ErrorReply(failure);
+        }
+        catch (Storage.WriteConflict conflict)
+        {
+            // A transaction's statement (its transaction aborted), or a write outside the write commands (applyOps).
+            reply = ErrorReply(WriteConflictRetry.Failure(conflict));
         }
         catch (Exception e) when (e is FormatException or InvalidCastException or ArgumentException or KeyNotFoundException or OverflowException)
         {
@@ -51,6 +55,22 @@ internal sealed class CommandDispatcher
             reply = new BsonDocument { { "ok", 0.0 }, { "errmsg", "internal error: " + e.Message }, { "code", 1 }, { "codeName", "InternalError" } };
         }
         AddClusterTime(reply);
+        return reply;
+    }
+
+    /// <summary>The reply to a request refused as it was read (see <see cref="Wire.CommandRequest.Refusal"/>).</summary>
+    public BsonDocument Refuse(CommandFailure failure)
+    {
+        var reply = ErrorReply(failure);
+        AddClusterTime(reply);
+        return reply;
+    }
+
+    private static BsonDocument ErrorReply(CommandFailure failure)
+    {
+        var reply = new BsonDocument { { "ok", 0.0 }, { "errmsg", failure.Message }, { "code", failure.Code }, { "codeName", failure.CodeName } };
+        if (failure.ExtraInfo != null) reply.AddRange(failure.ExtraInfo);
+        if (failure.Code == 251) reply.Add("errorLabels", new BsonArray { "TransientTransactionError" });
         return reply;
     }
 

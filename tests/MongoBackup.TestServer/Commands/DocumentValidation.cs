@@ -7,8 +7,9 @@ namespace MongoBackup.TestServer.Commands;
 /// <summary>
 /// Enforces a collection's validator on insert and update commands as MongoDB does: validationLevel "off" and
 /// validationAction "warn" let everything through, "moderate" skips updates of documents that were already invalid,
-/// and bypassDocumentValidation skips the check. Query-operator validators are evaluated; $jsonSchema is not
-/// supported here and says so instead of passing documents silently.
+/// and bypassDocumentValidation skips the check (for applyOps too, which validates the documents it applies otherwise).
+/// Query-operator and $jsonSchema validators are evaluated; a validator this server cannot evaluate says so instead of
+/// passing documents silently.
 /// </summary>
 internal static class DocumentValidation
 {

@@ -4,7 +4,7 @@ namespace MongoBackup.TestServer.Commands;
 
 /// <summary>
 /// hello / isMaster and the administrative commands drivers and tools run on connect or for diagnostics:
-/// buildInfo, ping, getParameter, serverStatus, replSetGetStatus, connectionStatus, sessions, whatsmyuri, getLog,
+/// buildInfo, ping, serverStatus, replSetGetStatus, connectionStatus, sessions, whatsmyuri, getLog,
 /// hostInfo, getCmdLineOpts.
 /// </summary>
 internal sealed class HandshakeCommands : ICommandGroup
@@ -24,7 +24,6 @@ internal sealed class HandshakeCommands : ICommandGroup
         table.Add("ping", _ => new BsonDocument(), beforeAuth: true);
         table.Add("endSessions", EndSessions, beforeAuth: true);
         table.Add("killSessions", EndSessions);
-        table.Add("getParameter", GetParameter);
         table.Add("serverStatus", ServerStatus);
         table.Add("replSetGetStatus", ReplSetGetStatus);
         table.Add("connectionStatus", ConnectionStatus);
@@ -104,31 +103,6 @@ internal sealed class HandshakeCommands : ICommandGroup
             foreach (var session in sessions.OfType<BsonDocument>())
                 if (session.TryGetValue("id", out var id)) context.Server.Transactions.EndSession(id);
         return new BsonDocument();
-    }
-
-    private static BsonDocument GetParameter(CommandContext context)
-    {
-        var known = new BsonDocument
-        {
-            { "featureCompatibilityVersion", new BsonDocument("version", "7.0") },
-            { "authenticationMechanisms", new BsonArray { "SCRAM-SHA-1", "SCRAM-SHA-256" } },
-            { "internalQueryFacetBufferSizeBytes", 104857600 },
-            { "maxBSONDepth", 200 },
-            { "txnSizeLimitBytes", 16777216 },
-            // mongorestore asks for it before restoring users and roles; 5 is the SCRAM schema of MongoDB 3.0 and later.
-            { "authSchemaVersion", 5 },
-        };
-        var reply = new BsonDocument();
-        var all = context.CommandValue is BsonString s && s.Value == "*" ||
-                  context.CommandValue is BsonDocument d && d.GetValue("allParameters", false).ToBoolean();
-        foreach (var element in known)
-            if (all || context.Body.Contains(element.Name)) reply.Add(element);
-        if (reply.ElementCount == 0)
-        {
-            var asked = context.Body.Names.Skip(1).FirstOrDefault(n => !n.StartsWith('$') && n != "lsid");
-            if (asked != null) throw CommandFailure.InvalidOptions($"no option found to get: {asked}");
-        }
-        return reply;
     }
 
     private static BsonDocument ServerStatus(CommandContext context)

@@ -1,3 +1,4 @@
+using System.Text;
 using MongoBackup.TestServer.Storage;
 using MongoDB.Bson;
 
@@ -28,12 +29,19 @@ internal sealed class FilterInput
         if (_fields == null) return Collection.Parse(stored);
         var raw = new StoredBsonDocument(stored);
         var fields = new BsonDocument();
-        foreach (var name in _fields)
+        try
         {
-            if (!raw.TryGetValue(name, out var value)) continue;
-            // Sub-documents and arrays come back as lazy raw views; the filter gets real ones from a full parse.
-            if (value is BsonDocument or BsonArray) return Collection.Parse(stored);
-            fields.Add(name, value);
+            foreach (var name in _fields)
+            {
+                if (!raw.TryGetValue(name, out var value)) continue;
+                // Sub-documents and arrays come back as lazy raw views; the filter gets real ones from a full parse.
+                if (value is BsonDocument or BsonArray) return Collection.Parse(stored);
+                fields.Add(name, value);
+            }
+        }
+        catch (DecoderFallbackException)
+        {
+            return Collection.Parse(stored); // a string that is not UTF-8, which the full parse reads as MongoDB stores it
         }
         return fields;
     }

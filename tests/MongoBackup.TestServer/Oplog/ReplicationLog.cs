@@ -36,7 +36,7 @@ internal sealed class ReplicationLog : IOplogSink
     public DateTime LastWall { get; private set; }
 
     /// <summary>The optime document {ts, t} of the newest entry.</summary>
-    public BsonDocument LastOpTime => new() { { "ts", LastTimestamp }, { "t", 1L } };
+    public BsonDocument LastOpTime => OpTime(LastTimestamp);
 
     /// <summary>Stamps and appends one entry given without ts/t/v/wall.</summary>
     public void Write(BsonDocument entry) => Append(entry);
@@ -49,22 +49,78 @@ internal sealed class ReplicationLog : IOplogSink
 
     public void Append(BsonDocument entry) => Append(OplogEntryEncoder.Encode(entry));
 
-    private void Append(EncodedOplogEntry encoded)
+    /// <summary>
+    /// Appends <paramref name="entries"/> (given without ts/t/v/wall/prevOpTime) as one group, the way MongoDB writes a
+    /// transaction's applyOps chain: consecutive timestamps, one wall time for all, and each entry's prevOpTime the optime
+    /// of the one before it (the first gets <paramref name="firstPrevOpTime"/>). When an entry would exceed the BSON limit
+    /// nothing is written and <paramref name="tooLarge"/> (given the entry's size) is thrown. Returns the timestamps and the wall.
+    /// </summary>
+    public (IReadOnlyList<BsonTimestamp> Timestamps, DateTime Wall) AppendChain(IReadOnlyList<BsonDocument> entries,
+        BsonDocument firstPrevOpTime, Func<long, CommandFailure> tooLarge)
     {
+        var timestamps = new BsonTimestamp[entries.Count];
+        DateTime wall;
         lock (_appendSync)
         {
-            var ts = _clock.Next();
-            var wall = DateTime.UtcNow;
-            encoded.Stamp(ts, wall);
-            // "local" cannot be dropped through our dropDatabase, so the collection outlives every test's cleanup.
-            if (!encoded.SharedDocument.IsEmpty)
-                Collection.AppendWithoutId(encoded.Bytes, encoded.DocumentOffset, encoded.SharedDocument);
-            else
-                Collection.AppendWithoutId(encoded.Bytes);
-            Collection.EnforceCap(_maxBytes, 0);
-            LastWall = wall;
-            Volatile.Write(ref _lastTimestamp, ts);
+            wall = DateTime.UtcNow;
+            var encoded = new EncodedOplogEntry[entries.Count];
+            for (var i = 0; i < entries.Count; i++)
+            {
+                timestamps[i] = _clock.Next();
+                entries[i]["prevOpTime"] = i == 0 ? firstPrevOpTime : OpTime(timestamps[i - 1]);
+                encoded[i] = OplogEntryEncoder.Encode(entries[i]);
+                if (encoded[i].Size > MaxEntryBytes) throw tooLarge(encoded[i].Size);
+            }
+            for (var i = 0; i < encoded.Length; i++) Store(encoded[i], timestamps[i], wall);
         }
         _dataLock.NotifyWrite();
+        return (timestamps, wall);
+    }
+
+    /// <summary>Appends an entry encoded beforehand, prevOpTime included (see <see cref="GroupedInsertEncoder"/>); returns its ts.</summary>
+    public BsonTimestamp AppendEncoded(EncodedOplogEntry encoded, Func<long, CommandFailure> tooLarge)
+    {
+        if (encoded.Size > MaxEntryBytes) throw tooLarge(encoded.Size);
+        BsonTimestamp ts;
+        lock (_appendSync)
+        {
+            ts = _clock.Next();
+            Store(encoded, ts, DateTime.UtcNow);
+        }
+        _dataLock.NotifyWrite();
+        return ts;
+    }
+
+    /// <summary>{ts, t} as oplog entries and config.transactions write an optime.</summary>
+    public static BsonDocument OpTime(BsonTimestamp ts) => new() { { "ts", ts }, { "t", 1L } };
+
+    /// <summary>
+    /// The largest oplog entry: BSONObjMaxInternalSize, 16 MiB of user data plus 16 KiB for the entry's own fields
+    /// (bson/util/builder.h); an entry is built as a BSONObj, which refuses anything larger.
+    /// </summary>
+    public const int MaxEntryBytes = 16 * 1024 * 1024 + 16 * 1024;
+
+    private void Append(EncodedOplogEntry encoded)
+    {
+        // Documents are limited to 16 MiB before they are written, so a single write's entry always fits: reaching this
+        // is a bug of the server, not a client error.
+        if (encoded.Size > MaxEntryBytes)
+            throw new InvalidOperationException($"an oplog entry of {encoded.Size} bytes exceeds the {MaxEntryBytes}-byte BSON limit");
+        lock (_appendSync) Store(encoded, _clock.Next(), DateTime.UtcNow);
+        _dataLock.NotifyWrite();
+    }
+
+    /// <summary>Called holding the append lock.</summary>
+    private void Store(EncodedOplogEntry encoded, BsonTimestamp ts, DateTime wall)
+    {
+        encoded.Stamp(ts, wall);
+        // "local" cannot be dropped through our dropDatabase, so the collection outlives every test's cleanup.
+        if (!encoded.SharedDocument.IsEmpty)
+            Collection.AppendWithoutId(encoded.Bytes, encoded.DocumentOffset, encoded.SharedDocument);
+        else
+            Collection.AppendWithoutId(encoded.Bytes);
+        Collection.EnforceCap(_maxBytes, 0);
+        LastWall = wall;
+        Volatile.Write(ref _lastTimestamp, ts);
     }
 }

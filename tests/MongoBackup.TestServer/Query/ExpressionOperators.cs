@@ -49,6 +49,8 @@ internal static class ExpressionOperators
         ["$mergeObjects"] = (0, int.MaxValue, MergeObjects),
         ["$slice"] = (2, 3, Slice),
         ["$reverseArray"] = (1, 1, a => IsNullish(a[0]) ? BsonNull.Value : a[0] is BsonArray array ? new BsonArray(array.Reverse()) : throw new CommandFailure(34435, "Location34435", $"The argument to $reverseArray must be an array, but was of type: {BsonTypeNames.AliasOf(a[0])}")),
+        ["$bsonSize"] = (1, 1, SizeOperators.BsonSize),
+        ["$strLenBytes"] = (1, 1, SizeOperators.StrLenBytes),
         ["$strLenCP"] = (1, 1, a => a[0] is BsonString s ? s.Value.EnumerateRunes().Count() : throw new CommandFailure(34471, "Location34471", $"$strLenCP requires a string argument, found: {BsonTypeNames.AliasOf(a[0])}")),
     };
 

@@ -21,6 +21,7 @@ internal static class FilterParser
             case "$or": return new OrNode(ParseClauses(element));
             case "$nor": return new NorNode(ParseClauses(element));
             case "$expr": return new ExprNode(AggregationExpression.Parse(element.Value));
+            case "$jsonSchema": return new JsonSchemaNode(JsonSchema.Parse(element.Value));
             case "$comment": return new AndNode([]);
             case "$alwaysTrue": return new AndNode([]);
             case "$alwaysFalse": return new OrNode([]);

@@ -28,6 +28,10 @@ internal sealed class Catalog
         return Find(db, coll);
     }
 
+    /// <summary>The collection with this UUID (a time-series collection shares its buckets' UUID; the buckets are returned).</summary>
+    public Collection? FindByUuid(Guid uuid) =>
+        _databases.Values.SelectMany(c => c.Values).FirstOrDefault(c => c.Uuid == uuid && c.Kind == CollectionKind.Collection);
+
     public Collection Add(string database, string name, CollectionKind kind, BsonDocument options, Guid? uuid = null)
     {
         ValidateName(database, name);

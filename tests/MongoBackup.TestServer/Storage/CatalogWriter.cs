@@ -3,8 +3,8 @@ using MongoDB.Bson;
 namespace MongoBackup.TestServer.Storage;
 
 /// <summary>
-/// Catalog changes (create, drop, rename, indexes, collMod) with the command oplog entries MongoDB 7.0 writes
-/// for them ({op: "c", ns: "db.$cmd", ui, o: {...}}).
+/// Catalog changes (create, drop, rename, index drops, collMod) with the command oplog entries MongoDB 7.0 writes
+/// for them ({op: "c", ns: "db.$cmd", ui, o: {...}}); index builds are <see cref="IndexBuilder"/>'s.
 /// </summary>
 internal sealed class CatalogWriter
 {
@@ -14,6 +14,9 @@ internal sealed class CatalogWriter
 
     public Catalog Catalog { get; }
 
+    /// <summary>Where views are created and dropped (set once the document writer they write through exists).</summary>
+    public ViewDefinitions Views { get; set; } = null!;
+
     public Collection GetOrCreate(string database, string name, WriteContext context) =>
         Catalog.Find(database, name) ?? Create(database, name, new BsonDocument(), context);
 
@@ -22,7 +25,7 @@ internal sealed class CatalogWriter
     {
         if (Catalog.Find(database, name) is { } existing)
             throw CommandFailure.NamespaceExists($"Collection {existing.Namespace} already exists.");
-        if (options.Contains("viewOn")) return CreateView(database, name, options, context);
+        if (options.Contains("viewOn")) return Views.Create(database, name, options, context);
         if (options.TryGetValue("timeseries", out var ts) && !name.StartsWith(BucketsPrefix))
             return CreateTimeseries(database, name, options, ts.AsBsonDocument, context);
         if (options.TryGetValue("capped", out var capped) && capped.ToBoolean())
@@ -49,12 +52,14 @@ internal sealed class CatalogWriter
 
     public void Drop(Collection collection, WriteContext context)
     {
+        if (collection.Kind == CollectionKind.View)
+        {
+            Views.Drop(collection, context);
+            return;
+        }
         if (collection.Kind == CollectionKind.Timeseries &&
             Catalog.Find(collection.Database, BucketsPrefix + collection.Name) is { } buckets)
             Catalog.Remove(buckets);
-        if (collection.Kind == CollectionKind.View && Catalog.Find(collection.Database, "system.views") is { } views &&
-            views.FindById(collection.Namespace) is { } viewRecord)
-            views.Delete(viewRecord, Collection.Parse(views.Records.Get(viewRecord)));
         var count = collection.Records.Count;
         Catalog.Remove(collection);
         WriteCommand(collection, new BsonDocument("drop", collection.Name), context, new BsonDocument("numRecords", count));
@@ -68,55 +73,27 @@ internal sealed class CatalogWriter
         context.Log(database, new BsonDocument { { "op", "c" }, { "ns", database + ".$cmd" }, { "o", new BsonDocument("dropDatabase", 1) } });
     }
 
+    /// <summary>
+    /// Renames a collection, logging {renameCollection: from, to, stayTemp} with dropTarget (the dropped target's UUID) and
+    /// o2 {numRecords} only when a target was dropped (op_observer_impl.cpp, preRenameCollection).
+    /// </summary>
     public void Rename(Collection source, string toDatabase, string toName, bool dropTarget, WriteContext context)
     {
         var fromNs = source.Namespace;
-        BsonValue dropped = false;
+        var o = new BsonDocument { { "renameCollection", fromNs }, { "to", toDatabase + "." + toName }, { "stayTemp", false } };
+        BsonDocument? o2 = null;
         if (Catalog.Find(toDatabase, toName) is { } target)
         {
             if (!dropTarget) throw CommandFailure.NamespaceExists("target namespace exists");
             Catalog.Remove(target);
-            dropped = new BsonBinaryData(target.Uuid, GuidRepresentation.Standard);
+            o.Add("dropTarget", target.UuidValue);
+            o2 = new BsonDocument("numRecords", target.Records.Count);
         }
+        var fromDatabase = source.Database;
         Catalog.Move(source, toDatabase, toName);
-        context.Log(fromNs.Split('.')[0], new BsonDocument
-        {
-            { "op", "c" }, { "ns", fromNs.Split('.')[0] + ".$cmd" }, { "ui", DocumentWriter.UuidOf(source) },
-            { "o", new BsonDocument { { "renameCollection", fromNs }, { "to", source.Namespace }, { "stayTemp", false }, { "dropTarget", dropped } } },
-        });
-    }
-
-    /// <summary>Creates one index; returns false when an identical index already exists (a no-op, as in MongoDB).</summary>
-    public bool CreateIndex(Collection collection, BsonDocument givenSpec, WriteContext context)
-    {
-        if (!givenSpec.TryGetValue("key", out var key) || key is not BsonDocument keyDoc || keyDoc.ElementCount == 0)
-            throw CommandFailure.BadValue("Index key must be a non-empty document: " + givenSpec.ToJson());
-        if (!givenSpec.TryGetValue("name", out var name) || !name.IsString || name.AsString.Length == 0)
-            throw CommandFailure.BadValue("Index spec must have a non-empty string 'name': " + givenSpec.ToJson());
-        var spec = IndexDefinition.NormalizeSpec(givenSpec);
-        spec.Remove("ns");
-        foreach (var existing in collection.Indexes)
-        {
-            var sameName = existing.Name == name.AsString;
-            var sameKey = existing.Key.Equals(keyDoc);
-            if (sameName && sameKey)
-            {
-                if (OptionsOf(existing.Spec).Equals(OptionsOf(spec))) return false;
-                throw CommandFailure.IndexOptionsConflict(
-                    $"An existing index has the same name as the requested index but different options. Requested index: {spec.ToJson()}, existing index: {existing.Spec.ToJson()}");
-            }
-            if (sameName)
-                throw CommandFailure.IndexKeySpecsConflict(
-                    $"An existing index has the same name as the requested index but different key. Requested index: {spec.ToJson()}, existing index: {existing.Spec.ToJson()}");
-            if (sameKey && OptionsOf(existing.Spec).Equals(OptionsOf(spec)))
-                throw CommandFailure.IndexOptionsConflict(
-                    $"Index already exists with a different name: {existing.Name}");
-        }
-        var index = new IndexDefinition(spec);
-        collection.AddIndex(index);
-        context.OnUndo(() => collection.RemoveIndex(index));
-        WriteCommand(collection, new BsonDocument("createIndexes", collection.Name).AddRange(spec), context);
-        return true;
+        var entry = new BsonDocument { { "op", "c" }, { "ns", fromDatabase + ".$cmd" }, { "ui", source.UuidValue }, { "o", o } };
+        if (o2 != null) entry.Add("o2", o2);
+        context.Log(fromDatabase, entry);
     }
 
     public void DropIndex(Collection collection, IndexDefinition index, WriteContext context)
@@ -129,19 +106,6 @@ internal sealed class CatalogWriter
     /// <summary>Records a collMod already applied by the caller.</summary>
     public void RecordCollMod(Collection collection, BsonDocument changes, BsonDocument o2, WriteContext context) =>
         WriteCommand(collection, new BsonDocument("collMod", collection.Name).AddRange(changes), context, o2);
-
-    private Collection CreateView(string database, string name, BsonDocument options, WriteContext context)
-    {
-        if (!options["viewOn"].IsString) throw CommandFailure.TypeMismatch("'viewOn' must be a string");
-        var viewOptions = new BsonDocument { { "viewOn", options["viewOn"] }, { "pipeline", options.GetValue("pipeline", new BsonArray()) } };
-        if (options.TryGetValue("collation", out var collation)) viewOptions.Add("collation", collation);
-        var view = Catalog.Add(database, name, CollectionKind.View, viewOptions);
-        context.OnUndo(() => Catalog.Remove(view));
-        var views = Catalog.Find(database, "system.views") ?? Catalog.Add(database, "system.views", CollectionKind.Collection, new BsonDocument());
-        views.Insert(new BsonDocument("_id", view.Namespace).AddRange(viewOptions));
-        WriteCommand(view, new BsonDocument("create", name).AddRange(viewOptions), context);
-        return view;
-    }
 
     private Collection CreateTimeseries(string database, string name, BsonDocument options, BsonDocument timeseries, WriteContext context)
     {
@@ -158,6 +122,7 @@ internal sealed class CatalogWriter
         var view = Catalog.Add(database, name, CollectionKind.Timeseries, viewOptions, buckets.Uuid);
         context.OnUndo(() => { Catalog.Remove(view); Catalog.Remove(buckets); });
         WriteCommand(buckets, new BsonDocument("create", name).AddRange(viewOptions), context);
+        if (TimeseriesIndexSpecs.DefaultIndex(completed) is { } index) IndexBuilder.Build(buckets, [index], context);
         return view;
     }
 
@@ -168,16 +133,8 @@ internal sealed class CatalogWriter
         return rounded <= int.MaxValue ? new BsonInt32((int)rounded) : new BsonInt64(rounded);
     }
 
-    private static BsonDocument OptionsOf(BsonDocument spec)
-    {
-        var options = new BsonDocument(spec);
-        options.Remove("v");
-        options.Remove("name");
-        options.Remove("ns");
-        return options;
-    }
-
-    private static void WriteCommand(Collection collection, BsonDocument o, WriteContext context, BsonDocument? o2 = null)
+    /// <summary>Logs the command entry {op: "c", ns: "db.$cmd", ui, o, o2?} of a change to <paramref name="collection"/>.</summary>
+    public static void WriteCommand(Collection collection, BsonDocument o, WriteContext context, BsonDocument? o2 = null)
     {
         var entry = new BsonDocument
         {

@@ -1,6 +1,7 @@
 using MongoBackup.TestServer.Query;
 using MongoDB.Bson;
 using System.Runtime.InteropServices;
+using MongoDB.Bson.IO;
 using MongoDB.Bson.Serialization;
 
 namespace MongoBackup.TestServer.Storage;
@@ -40,6 +41,9 @@ internal sealed class Collection
     public BsonBinaryData UuidValue => _uuidValue ??= new BsonBinaryData(Uuid, GuidRepresentation.Standard);
     private BsonBinaryData? _uuidValue;
     public RecordStore Records { get; } = new();
+
+    /// <summary>The records open transactions wrote, which other readers see as last committed (read them through <see cref="VisibleRecords"/>).</summary>
+    public UncommittedWrites Uncommitted { get; } = new();
     public IReadOnlyList<IndexDefinition> Indexes => _indexes;
     public bool IsCapped => Options.TryGetValue("capped", out var c) && c.ToBoolean();
     public bool IsClustered => Options.Contains("clusteredIndex");
@@ -221,12 +225,20 @@ internal sealed class Collection
         foreach (var (_, bytes) in Records.Scan(0, true)) yield return Parse(bytes);
     }
 
+    /// <summary>
+    /// A stored document, parsed. Strings that are not UTF-8 are read with replacement characters instead of failing:
+    /// MongoDB checks UTF-8 only in its full validation mode (src/mongo/bson/bson_validate.h), so it stores such strings
+    /// and answers queries over the documents (and oplog entries) holding them.
+    /// </summary>
     public static BsonDocument Parse(ReadOnlyMemory<byte> bytes)
     {
         if (!MemoryMarshal.TryGetArray(bytes, out var segment)) throw new ArgumentException("stored documents are backed by arrays", nameof(bytes));
         using var stream = new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false);
-        return BsonSerializer.Deserialize<BsonDocument>(stream);
+        using var reader = new BsonBinaryReader(stream, LenientStrings);
+        return BsonSerializer.Deserialize<BsonDocument>(reader);
     }
+
+    private static readonly BsonBinaryReaderSettings LenientStrings = new() { Encoding = Utf8Encodings.Lenient };
 
     private string IdIndexName => _indexes.FirstOrDefault(i => i.IsIdIndex)?.Name ?? "_id_";
 }

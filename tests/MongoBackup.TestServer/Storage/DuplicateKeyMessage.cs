@@ -9,7 +9,7 @@ internal static class DuplicateKeyMessage
 {
     private static readonly JsonWriterSettings Shell = new() { OutputMode = JsonOutputMode.Shell };
 
-    public static CommandFailure Failure(string ns, string indexName, IReadOnlyList<(string Field, BsonValue Value)> key)
+    public static CommandFailure Failure(string ns, string indexName, IReadOnlyList<(string Field, BsonValue Value)> key, BsonDocument? keyPattern = null)
     {
         var text = new StringBuilder();
         text.Append("E11000 duplicate key error collection: ").Append(ns).Append(" index: ").Append(indexName).Append(" dup key: { ");
@@ -19,6 +19,12 @@ internal static class DuplicateKeyMessage
             text.Append(key[i].Field).Append(": ").Append(key[i].Value.ToJson(Shell));
         }
         text.Append(" }");
-        return CommandFailure.DuplicateKey(text.ToString());
+        // DuplicateKeyErrorInfo serializes keyPattern and keyValue with the error.
+        var pattern = keyPattern ?? new BsonDocument(key.Select(k => new BsonElement(k.Field, 1)));
+        var value = new BsonDocument(key.Select(k => new BsonElement(k.Field, k.Value)));
+        return new CommandFailure(11000, "DuplicateKey", text.ToString())
+        {
+            ExtraInfo = new BsonDocument { { "keyPattern", pattern }, { "keyValue", value } },
+        };
     }
 }

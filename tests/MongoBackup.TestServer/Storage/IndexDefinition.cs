@@ -11,6 +11,7 @@ internal sealed class IndexDefinition
 {
     private readonly Dictionary<BsonValue, long>? _uniqueKeys;
     private readonly DocumentFilter? _partialFilter;
+    private readonly CollationKeys? _collation;
 
     public IndexDefinition(BsonDocument spec)
     {
@@ -21,6 +22,7 @@ internal sealed class IndexDefinition
         IsSparse = spec.TryGetValue("sparse", out var sparse) && sparse.ToBoolean();
         if (spec.TryGetValue("partialFilterExpression", out var partial))
             _partialFilter = DocumentFilter.Parse(partial.AsBsonDocument);
+        _collation = CollationKeys.For(spec);
         if (IsUnique && !IsIdIndex) _uniqueKeys = new Dictionary<BsonValue, long>(BsonValueOrder.Instance);
     }
 
@@ -62,22 +64,25 @@ internal sealed class IndexDefinition
     {
         if (_uniqueKeys == null) return;
         foreach (var key in KeysOf(document))
-            if (_uniqueKeys.TryGetValue(key, out var holder) && holder != recordId)
-                throw DuplicateKeyMessage.Failure(ns, Name, Key.Names.Zip(key.Values, (f, v) => (f, v)).ToList());
+            if (_uniqueKeys.TryGetValue(Comparable(key), out var holder) && holder != recordId)
+                throw DuplicateKeyMessage.Failure(ns, Name, Key.Names.Zip(key.Values, (f, v) => (f, v)).ToList(), Key);
     }
 
     public void Add(BsonDocument document, long recordId)
     {
         if (_uniqueKeys == null) return;
-        foreach (var key in KeysOf(document)) _uniqueKeys[key] = recordId;
+        foreach (var key in KeysOf(document)) _uniqueKeys[Comparable(key)] = recordId;
     }
 
     public void Remove(BsonDocument document, long recordId)
     {
         if (_uniqueKeys == null) return;
-        foreach (var key in KeysOf(document))
+        foreach (var key in KeysOf(document).Select(Comparable))
             if (_uniqueKeys.TryGetValue(key, out var holder) && holder == recordId) _uniqueKeys.Remove(key);
     }
 
     public void Clear() => _uniqueKeys?.Clear();
+
+    /// <summary>A key as the unique-key set holds it: under the index's collation, strings equal to it are the same key.</summary>
+    private BsonValue Comparable(BsonArray key) => _collation is null ? key : _collation.Key(key);
 }

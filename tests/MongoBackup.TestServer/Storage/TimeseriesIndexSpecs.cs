@@ -41,6 +41,18 @@ internal static class TimeseriesIndexSpecs
         return bucketSpec;
     }
 
+    /// <summary>
+    /// The index MongoDB 6.3 and later builds on every new time-series collection with a metaField: {meta: 1, time: 1},
+    /// named as a driver would name it (docs: "Time Series Indexes", compound indexes); null without a metaField.
+    /// </summary>
+    public static BsonDocument? DefaultIndex(BsonDocument timeseries)
+    {
+        if (timeseries.GetValue("metaField", BsonNull.Value) is not BsonString meta) return null;
+        var time = timeseries["timeField"].AsString;
+        var userSpec = new BsonDocument { { "key", new BsonDocument { { meta.Value, 1 }, { time, 1 } } }, { "name", $"{meta.Value}_1_{time}_1" } };
+        return ToBucketSpec(userSpec, timeseries);
+    }
+
     /// <summary>The spec listIndexes shows on the time-series collection; null for bucket indexes made without one.</summary>
     public static BsonDocument? ToUserSpec(BsonDocument bucketSpec) =>
         bucketSpec.TryGetValue(OriginalSpec, out var original) && original is BsonDocument spec ? spec : null;

@@ -92,7 +92,9 @@ internal sealed class ClientConnection
             await stream.ReadExactlyAsync(payload.AsMemory(0, payloadLength), _closing.Token);
             var request = RequestParser.Parse(requestId, opCode, payload.AsSpan(0, payloadLength));
             await WaitForAwaitableHelloAsync(request);
-            var reply = await Task.Run(() => _dispatcher.Run(State, request.Body, request.Database));
+            var reply = request.Refusal is { } refusal
+                ? _dispatcher.Refuse(refusal)
+                : await Task.Run(() => _dispatcher.Run(State, request.Body, request.Database));
             if (request.MoreToCome) continue;
             var (buffer, replyLength) = ReplyWriter.Frame(request, reply);
             await stream.WriteAsync(buffer.AsMemory(0, replyLength), _closing.Token);

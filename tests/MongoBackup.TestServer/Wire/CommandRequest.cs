@@ -2,8 +2,13 @@ using MongoDB.Bson;
 
 namespace MongoBackup.TestServer.Wire;
 
-/// <summary>One command as received: its body (document sequences merged in), database and reply requirements.</summary>
+/// <summary>
+/// One command as received: its body (document sequences merged in), database and reply requirements; or, with
+/// <see cref="Refusal"/>, a message well formed but refused as it was read (a document over the size limit), whose reply is that error.
+/// </summary>
 internal sealed record CommandRequest(int RequestId, BsonDocument Body, string Database, bool IsLegacyQuery, bool MoreToCome)
 {
+    public CommandFailure? Refusal { get; init; }
+
     public string CommandName => Body.ElementCount == 0 ? "" : Body.GetElement(0).Name;
 }

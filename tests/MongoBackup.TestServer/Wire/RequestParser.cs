@@ -26,6 +26,8 @@ internal static class RequestParser
         if (payload.Length < 5) throw new MalformedMessageException("OP_MSG too short for flags and a section");
         var flags = (MessageFlags)BinaryPrimitives.ReadUInt32LittleEndian(payload);
         var end = payload.Length - ((flags & MessageFlags.ChecksumPresent) != 0 ? 4 : 0);
+        if (OversizedDocument(payload, end) is { } refusal)
+            return new CommandRequest(requestId, new BsonDocument(), "admin", false, (flags & MessageFlags.MoreToCome) != 0) { Refusal = refusal };
         var position = 4;
         BsonDocument? body = null;
         var sequences = new List<(string Name, BsonArray Documents)>();
@@ -75,6 +77,41 @@ internal static class RequestParser
         var database = body.TryGetValue("$db", out var db) && db.IsString ? db.AsString
             : throw new MalformedMessageException("OP_MSG body has no $db");
         return new CommandRequest(requestId, body, database, false, (flags & MessageFlags.MoreToCome) != 0);
+    }
+
+    /// <summary>The refusal of the first document (body or sequence member) over the size limit, if any.</summary>
+    private static CommandFailure? OversizedDocument(ReadOnlySpan<byte> payload, int end)
+    {
+        var position = 4;
+        while (position < end)
+        {
+            var kind = payload[position++];
+            if (kind == 0)
+            {
+                var length = ReadInt32(payload, position, end);
+                if (length > BsonObjectSize.MaxInternal) return BsonObjectSize.TooLarge(payload[position..end], length);
+                position += Math.Max(length, 5);
+            }
+            else if (kind == 1)
+            {
+                var sectionEnd = Math.Min(position + ReadInt32(payload, position, end), end);
+                var nameEnd = position + 4 <= end ? payload[(position + 4)..end].IndexOf((byte)0) : -1;
+                if (nameEnd < 0) return null; // the parse names the malformed section
+                var documents = position + 4 + nameEnd + 1;
+                while (documents + 4 <= sectionEnd)
+                {
+                    var length = ReadInt32(payload, documents, end);
+                    if (length > BsonObjectSize.MaxInternal) return BsonObjectSize.TooLarge(payload[documents..end], length);
+                    documents += Math.Max(length, 5);
+                }
+                position = Math.Max(sectionEnd, position + 5);
+            }
+            else
+            {
+                return null; // the parse names the malformed section
+            }
+        }
+        return null;
     }
 
     private static CommandRequest ParseQuery(int requestId, ReadOnlySpan<byte> payload)

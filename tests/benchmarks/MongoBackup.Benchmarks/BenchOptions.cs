@@ -7,10 +7,16 @@ public sealed record BenchOptions
 {
     public const string Usage =
         "usage: MongoBackup.Benchmarks --output DIR [--documents N] [--doc-size BYTES] [--collections N]\n" +
-        "       [--compression gzip,zstd,none] [--phases server,backup,restore,replay] [--oplog-entries N]\n" +
-        "  restore needs the backups, so it runs them even when 'backup' is not listed (their figures are reported).";
+        "       [--compression gzip,zstd,none] [--oplog-entries N]\n" +
+        "       [--phases server,backup,restore,replay,compare-backup,compare-restore,compare-replay]\n" +
+        "       [--stock-tools DIR] [--pwsh PATH] [--module PATH]\n" +
+        "  restore needs the backups, so it runs them even when 'backup' is not listed (their figures are reported);\n" +
+        "  compare-restore likewise runs compare-backup. The compare-* phases run mongodump/mongorestore (found in\n" +
+        "  --stock-tools DIR, else on PATH; skipped, saying so, when absent) against our cmdlets in a pwsh child\n" +
+        "  process (--pwsh: pwsh or pwsh.dll, else pwsh on PATH; --module: MongoBackup.psd1, else out/MongoBackup).";
 
-    public static readonly string[] AllPhases = ["server", "backup", "restore", "replay"];
+    public static readonly string[] ComparisonPhases = ["compare-backup", "compare-restore", "compare-replay"];
+    public static readonly string[] AllPhases = ["server", "backup", "restore", "replay", .. ComparisonPhases];
 
     public required string OutputDirectory { get; init; }
     public long Documents { get; init; } = 1_000_000;
@@ -18,9 +24,16 @@ public sealed record BenchOptions
     public int Collections { get; init; } = 4;
     public IReadOnlyList<Compression> Compressions { get; init; } = [Compression.Gzip, Compression.Zstd, Compression.None];
     public IReadOnlySet<string> Phases { get; init; } = new HashSet<string>(AllPhases);
-    public int OplogEntries { get; init; } = 100_000;
+    public int OplogEntries { get; init; } = 200_000;
+    /// <summary>The folder holding mongodump and mongorestore; null: look on PATH.</summary>
+    public string? StockToolsDirectory { get; init; }
+    /// <summary>pwsh (an executable, or pwsh.dll run by dotnet) for our side of the comparisons; null: pwsh on PATH.</summary>
+    public string? PwshPath { get; init; }
+    /// <summary>The staged module's manifest (MongoBackup.psd1); null: out/MongoBackup above the benchmark's folder.</summary>
+    public string? ModulePath { get; init; }
 
     public bool Runs(string phase) => Phases.Contains(phase);
+    public bool RunsComparisons => ComparisonPhases.Any(Runs);
 
     /// <exception cref="ArgumentException">An argument is unknown, lacks its value or has a bad one; the message says which.</exception>
     public static BenchOptions Parse(string[] args)
@@ -41,6 +54,9 @@ public sealed record BenchOptions
                 "--compression" => options with { Compressions = ParseCompressions(value) },
                 "--phases" => options with { Phases = ParsePhases(value) },
                 "--oplog-entries" => options with { OplogEntries = (int)PositiveLong(name, value) },
+                "--stock-tools" => options with { StockToolsDirectory = value },
+                "--pwsh" => options with { PwshPath = value },
+                "--module" => options with { ModulePath = value },
                 _ => throw new ArgumentException($"Unknown argument '{name}'."),
             };
         }

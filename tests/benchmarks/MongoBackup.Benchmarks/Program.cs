@@ -3,15 +3,30 @@ using System.Runtime.InteropServices;
 using MongoBackup.Benchmarks;
 using MongoDB.Driver;
 
-// Throughput and memory benchmarks of the engine against the in-memory test server (run as a child process).
+// Throughput and memory benchmarks of the engine against the in-memory test server (run as a child process),
+// and side-by-side comparisons with mongodump/mongorestore when they are found.
 // Prints a table and writes <output>/bench-<time>.json and <output>/latest.json. Exit code 2: bad arguments.
 BenchOptions options;
-try { options = BenchOptions.Parse(args); }
+StockTools? stock = null;
+PowerShellSide? ours = null;
+try
+{
+    options = BenchOptions.Parse(args);
+    // The comparisons' tools are found before anything is seeded, so a wrong path fails at once.
+    if (options.RunsComparisons && (stock = StockTools.Locate(options.StockToolsDirectory, Environment.GetEnvironmentVariable("PATH"))) is not null)
+        ours = PowerShellSide.Locate(options.PwshPath, options.ModulePath);
+}
 catch (ArgumentException e)
 {
     Console.Error.WriteLine(e.Message);
     Console.Error.WriteLine(BenchOptions.Usage);
     return 2;
+}
+var stockStatus = !options.RunsComparisons ? null : stock?.Version ?? StockTools.NotFoundOnPath;
+if (options.RunsComparisons && stock is null)
+{
+    Console.WriteLine(StockTools.NotFoundOnPath);
+    if (options.Phases.All(BenchOptions.ComparisonPhases.Contains)) return 0;
 }
 
 using var cancel = new CancellationTokenSource();
@@ -29,6 +44,7 @@ try
     var dataSet = await new DataSetSeeder(client, options).SeedAsync(ct);
     var seedSeconds = seedClock.Elapsed.TotalSeconds;
     var context = new BenchContext(options, server, client, dataSet, scratch);
+    var comparing = stock is null ? null : new ComparisonContext(context, stock, ours!);
 
     var results = new List<PhaseResult>();
     void Done(PhaseResult r)
@@ -57,8 +73,23 @@ try
             Directory.Delete(Path.GetDirectoryName(backup.Repository.LocalPath(backup.Manifest.Id, ""))!, recursive: true);
         }
 
-    if (options.Runs("replay"))
-        Done(await new ReplayPhase(context).RunAsync(ct));
+    var comparisons = new List<Comparison>();
+    void Compared(Comparison c)
+    {
+        comparisons.Add(c);
+        Console.Error.WriteLine(ComparisonRun.Describe(c));
+    }
+    ProcessUsage? import = null;
+    if (comparing is not null)
+        import = (await ComparisonRun.BackupAndRestoreAsync(comparing, Compared, ct)).Import;
+
+    var compareReplay = comparing is not null && options.Runs("compare-replay");
+    if (options.Runs("replay") || compareReplay)
+    {
+        var workload = await ReplayWorkload.PrepareAsync(context, compareReplay ? comparing : null, ct);
+        if (options.Runs("replay")) Done(await new ReplayPhase(context).RunAsync(workload, ct));
+        if (compareReplay) Compared(await new CompareReplayPhase(comparing!).RunAsync(workload, ct));
+    }
 
     var report = new BenchReport
     {
@@ -72,10 +103,20 @@ try
         SeedSeconds = seedSeconds,
         Results = results,
         Findings = ThroughputAnalysis.Explain(results),
+        StockTools = stockStatus,
+        PwshImportSeconds = import?.ElapsedSeconds,
+        PwshImportCpuSeconds = import?.CpuSeconds,
+        Comparisons = comparisons,
     };
     Console.WriteLine(ReportWriter.Table(report));
     Console.WriteLine("Written to " + await ReportWriter.WriteJsonAsync(report, options.OutputDirectory, ct));
     return 0;
+}
+catch (InvalidOperationException e)
+{
+    // A run that did not do all its work (a tool failed, a count or digest differs): its figures would mean nothing.
+    Console.Error.WriteLine($"The benchmark stopped: {e.Message}");
+    return 1;
 }
 finally
 {

@@ -24,6 +24,7 @@ public static class ReportWriter
         }
         text.AppendLine();
         foreach (var finding in report.Findings) text.AppendLine("- " + finding);
+        ComparisonTable.Append(text, report);
         return text.ToString();
     }
 

@@ -1,0 +1,167 @@
+using System.Diagnostics;
+using MongoBackup.Engine.Events;
+using MongoBackup.Engine.Formats;
+using MongoBackup.Engine.Repository;
+using MongoBackup.Engine.Security;
+
+namespace MongoBackup.Engine.Export;
+
+/// <summary>
+/// Writes any snapshot (gzip, zstd or plain, encrypted or not, from any repository kind) as a stock mongodump folder or
+/// --archive file, so stock mongorestore restores it without this module. Each stored file is read once, checked
+/// against its manifest and decrypted as it streams. The output is written under a temporary name beside the
+/// destination and renamed into place only when whole: a failed export leaves nothing behind. Metadata that
+/// mongodump's Extended JSON cannot hold exactly is written as closely as JSON allows, with a warning naming it.
+/// </summary>
+public sealed class SnapshotExporter(IEngineObserver observer)
+{
+    private const string BucketsPrefix = "system.buckets.";
+
+    /// <summary>
+    /// What the run would refuse, checked as the run checks it and without writing (the -WhatIf dry run): the key opens
+    /// the snapshot, no namespace is found damaged, the destination is free. Null when the export would run.
+    /// </summary>
+    /// <exception cref="MongoBackupException">SnapshotNotFound: there is no such snapshot to plan for.</exception>
+    public static async Task<MongoBackupException?> RefusalAsync(ExportRequest request, CancellationToken ct)
+    {
+        var manifest = await SnapshotCatalog.FindAsync(request.Repository, request.SnapshotId, ct);
+        try
+        {
+            await using var reader = await SnapshotDumpReader.OpenAsync(request.Repository, manifest, SnapshotEncryption.Open(manifest, request.Encryption), ct);
+            RequireWhole(reader, manifest);
+            RequireFree(Path.GetFullPath(request.Destination));
+            return null;
+        }
+        catch (MongoBackupException e) { return e; }
+        catch (CorruptDumpException e) { return e.ToCorruptFile(); }
+    }
+
+    public async Task<ExportResult> RunAsync(ExportRequest request, CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
+        var manifest = await SnapshotCatalog.FindAsync(request.Repository, request.SnapshotId, ct);
+        var dataKey = SnapshotEncryption.Open(manifest, request.Encryption);
+        await using var reader = await SnapshotDumpReader.OpenAsync(request.Repository, manifest, dataKey, ct);
+        RequireWhole(reader, manifest);
+
+        var destination = Path.GetFullPath(request.Destination);
+        RequireFree(destination);
+        var temporary = Path.Combine(Path.GetDirectoryName(destination)!, $".{Path.GetFileName(destination)}.export-{Guid.NewGuid():N}");
+        var plan = reader.Namespaces.OrderBy(n => n.Metadata?.IsView == true ? 1 : 0).ThenBy(n => n.FullName, StringComparer.Ordinal)
+            .Select(ns => (Ns: ns, Data: DataCollection(ns, manifest.Source.ServerVersion), Bytes: BytesOf(manifest, ns))).ToList();
+        foreach (var (ns, _, _) in plan) WarnWhereJsonIsNotExact(ns);
+        observer.Verbose($"Exporting snapshot {manifest.Id} ({plan.Count} namespaces) to {destination} as a mongodump {request.Format.ToString().ToLowerInvariant()}.");
+        try
+        {
+            IStockDumpSink sink;
+            if (request.Format == ExportFormat.Archive)
+            {
+                var archive = new StockArchiveWriter(temporary, request.Gzip);
+                await archive.WritePreludeAsync(manifest.Source.ServerVersion, plan, ArchiveHoldsOplog(reader, manifest), ct);
+                sink = archive;
+            }
+            else
+            {
+                Directory.CreateDirectory(temporary);
+                sink = new StockDumpFolderWriter(temporary, request.Gzip);
+            }
+            await using (sink)
+            {
+                await WriteAsync(reader, manifest, plan, sink, clock, ct);
+                await sink.CompleteAsync(ct);
+            }
+            MoveIntoPlace(temporary, destination, request.Format);
+            return new ExportResult(manifest.Id, destination, request.Format, request.Gzip, plan.Count, sink.Documents, sink.OplogEntries,
+                SizeOf(destination), clock.Elapsed);
+        }
+        catch (Exception e)
+        {
+            Remove(temporary);
+            throw Describe(e, destination);
+        }
+    }
+
+    private async Task WriteAsync(SnapshotDumpReader reader, SnapshotManifest manifest, List<(DumpNamespace Ns, string Data, long Bytes)> plan, IStockDumpSink sink,
+        Stopwatch clock, CancellationToken ct)
+    {
+        var progress = new OverallProgress("Exporting", plan.Count, observer, clock);
+        foreach (var (ns, data, bytes) in plan)
+        {
+            var before = sink.Documents;
+            if (ns.Metadata?.IsView == true)
+                await sink.WriteNamespaceAsync(ns, data, null, ct);
+            else
+                // One namespace at a time: an archive holds each namespace's documents in one segment.
+                await reader.ReadAsync([ns], (_, documents) => sink.WriteNamespaceAsync(ns, data, documents, ct), 1, ct);
+            progress.NamespaceDone(sink.Documents - before, bytes);
+        }
+        if (sink is StockDumpFolderWriter ? reader.HasOplog : ArchiveHoldsOplog(reader, manifest))
+            await sink.WriteOplogAsync(reader.ReadOplogAsync(ct), ct);
+    }
+
+    /// <summary>
+    /// An archive lists the oplog only when it holds entries. mongodump's always does (its range starts at an existing
+    /// entry); mongorestore --oplogReplay loses an oplog that is only an end marker ("archive io error"), while without
+    /// entries there is nothing to replay: the data is already consistent. A folder keeps an empty oplog.bson, which it reads.
+    /// </summary>
+    private static bool ArchiveHoldsOplog(SnapshotDumpReader reader, SnapshotManifest manifest) => reader.HasOplog && manifest.OplogEntries > 0;
+
+    /// <summary>Where mongodump files a time-series collection's buckets: under system.buckets.NAME before server 8.3.</summary>
+    private static string DataCollection(DumpNamespace ns, string serverVersion) =>
+        ns.Metadata?.IsTimeseries == true && !(Version.TryParse(serverVersion.Split('-')[0], out var v) && v >= new Version(8, 3))
+            ? BucketsPrefix + ns.Collection : ns.Collection;
+
+    private static long BytesOf(SnapshotManifest manifest, DumpNamespace ns) =>
+        manifest.Namespaces.FirstOrDefault(m => m.Database == ns.Database && m.Collection == ns.Collection)?.Bytes ?? 0;
+
+    private void WarnWhereJsonIsNotExact(DumpNamespace ns)
+    {
+        if (ns.Metadata is { } metadata && MetadataJsonFidelity.Problem(metadata) is { } problem)
+            observer.Warning($"{ns.FullName}: {problem}. The export writes mongodump's Extended JSON, which stock mongorestore "
+                             + "reads as other options or indexes, or refuses; restore this namespace from the snapshot with Restore-MongoDatabase.");
+    }
+
+    private static void RequireWhole(SnapshotDumpReader reader, SnapshotManifest manifest)
+    {
+        if (reader.Namespaces.FirstOrDefault(n => n.Damage is not null) is { Damage: { } damage } broken)
+            throw new MongoBackupException(ErrorIds.CorruptFile,
+                $"Snapshot {manifest.Id} cannot be exported whole: {broken.FullName}: {damage.Message}", target: damage.File);
+    }
+
+    private static void RequireFree(string destination)
+    {
+        if (File.Exists(destination) || Directory.Exists(destination) && Directory.EnumerateFileSystemEntries(destination).Any())
+            throw new MongoBackupException(ErrorIds.TargetNotEmpty,
+                $"The export destination '{destination}' already exists; choose a new path (an empty folder is also taken).", target: destination);
+    }
+
+    private static void MoveIntoPlace(string temporary, string destination, ExportFormat format)
+    {
+        if (format == ExportFormat.Archive) { File.Move(temporary, destination); return; }
+        if (Directory.Exists(destination)) Directory.Delete(destination); // empty, checked before
+        Directory.Move(temporary, destination);
+    }
+
+    private static long SizeOf(string path) => File.Exists(path)
+        ? new FileInfo(path).Length
+        : Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length);
+
+    private static void Remove(string temporary)
+    {
+        try
+        {
+            if (File.Exists(temporary)) File.Delete(temporary);
+            else if (Directory.Exists(temporary)) Directory.Delete(temporary, recursive: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { /* the failure itself is what the user needs */ }
+    }
+
+    private static Exception Describe(Exception e, string destination) => e switch
+    {
+        OperationCanceledException or MongoBackupException => e,
+        CorruptDumpException c => new MongoBackupException(ErrorIds.CorruptFile, $"The export to '{destination}' stopped: {c.Message}", c, c.File),
+        IOException or UnauthorizedAccessException => new MongoBackupException(ErrorIds.ExportFailed,
+            $"The export to '{destination}' could not be written: {e.Message}", e, destination),
+        _ => e,
+    };
+}

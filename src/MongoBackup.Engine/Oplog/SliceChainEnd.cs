@@ -1,0 +1,51 @@
+using MongoBackup.Engine.Connection;
+using MongoBackup.Engine.Events;
+using MongoBackup.Engine.Repository;
+using MongoBackup.Engine.Restore;
+
+namespace MongoBackup.Engine.Oplog;
+
+/// <summary>
+/// Where the next oplog slice of a source starts: the newest slice's end; with no slice yet, the consistency point
+/// of the oldest full snapshot of the chain that no later one contains (so that a partial full taken after a
+/// whole one does not cut the whole one's window off: the slice serves both). Copy-only snapshots are outside the
+/// chain. When the chain the slice continues is broken behind it and no full snapshot was taken after the break,
+/// a warning names the break: the slice extends a chain no restore can reach until a new full backup is taken.
+/// </summary>
+public static class SliceChainEnd
+{
+    public static async Task<OplogTimestamp> FindAsync(ISnapshotRepository repository, ServerTopology topology, IEngineObserver observer, CancellationToken ct)
+    {
+        var snapshots = (await SnapshotCatalog.LoadCompleteAsync(repository, ct))
+            .Where(s => s.Source.ReplicaSetName == topology.ReplicaSetName)
+            .ToList();
+        var slices = snapshots.Where(s => s.Kind == SnapshotKind.Oplog && s.OplogEnd is not null).ToList();
+        var fulls = snapshots.Where(s => s is { Kind: SnapshotKind.Full, CopyOnly: false } && s.ConsistentAt is not null).ToList();
+        if (slices.Count > 0)
+        {
+            var end = slices.Max(s => s.OplogEnd!.Value);
+            var bases = RestoreWindows.Bases(snapshots).ToList();
+            WarnWhenUnreachable(OplogChain.Build(slices, bases), bases, end, topology, repository, observer);
+            return end;
+        }
+        var open = fulls.Where(f => !fulls.Any(later => PointOf(later) > PointOf(f) && ScopeCoverage.Contains(later.EffectiveScope, f.EffectiveScope)));
+        if (open.Select(PointOf).DefaultIfEmpty().Min() is var start && start != default) return start;
+        throw new MongoBackupException(ErrorIds.NoBaseSnapshot,
+            $"{repository.Location} holds no full snapshot of replica set '{topology.ReplicaSetName}' to continue from: run Backup-MongoDatabase first.",
+            target: repository.Location);
+    }
+
+    private static void WarnWhenUnreachable(OplogChain chain, List<SnapshotManifest> bases, OplogTimestamp end, ServerTopology topology,
+        ISnapshotRepository repository, IEngineObserver observer)
+    {
+        var last = chain.Segments.FirstOrDefault(s => s.End == end);
+        if (last is null || bases.Any(f => last.Covers(PointOf(f)))) return;
+        var behind = chain.Breaks.LastOrDefault(b => last.Slices.Contains(b.ContinuedBy));
+        if (behind is null) return;
+        observer.Warning(
+            $"The oplog slice chain of replica set '{topology.ReplicaSetName}' in {repository.Location} is broken: {behind}. This slice continues it from {end}, " +
+            "but no full snapshot was taken after the break, so no point-in-time restore can reach these slices: take a new full backup (Backup-MongoDatabase).");
+    }
+
+    private static OplogTimestamp PointOf(SnapshotManifest full) => full.ConsistentAt!.Timestamp;
+}

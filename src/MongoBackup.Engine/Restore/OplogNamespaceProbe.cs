@@ -1,0 +1,74 @@
+using MongoBackup.Engine.Catalog;
+using MongoBackup.Engine.Oplog;
+using MongoBackup.Engine.Repository;
+using MongoDB.Bson;
+
+namespace MongoBackup.Engine.Restore;
+
+/// <summary>
+/// Whether an oplog writes to anything a filter selects, up to a limit. A point-in-time restore of a collection or a
+/// database created after its base snapshot finds nothing of it in the snapshot: its creation and writes are in the
+/// oplog. This lets such a restore go ahead, while a name that neither the snapshot nor the oplog holds is still
+/// refused before anything is written.
+/// </summary>
+public static class OplogNamespaceProbe
+{
+    private const string BucketsPrefix = "system.buckets.";
+    private const string SystemViews = "system.views";
+
+    /// <param name="scope">What the base snapshot covers: a replay writes nothing outside it.</param>
+    public static async Task<bool> AnyMatchAsync(IAsyncEnumerable<byte[]> entries, NamespaceFilter filter, SnapshotScope scope, OplogLimit? limit,
+        CancellationToken ct)
+    {
+        await foreach (var raw in entries.WithCancellation(ct))
+        {
+            using var entry = new RawBsonDocument(raw);
+            if (limit is not null && limit.IsBeyond(entry)) return false;
+            if (NamespacesOf(entry).Any(ns => filter.Includes(ns.Database, ns.Collection) && scope.Covers(ns.Database, ns.Collection))) return true;
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// The namespaces an entry writes to or creates: a CRUD entry's own (for a write to &lt;db&gt;.system.views, the view
+    /// it defines: MongoDB logs a view's creation as an insert there, its _id "db.view"), a command's collection, a
+    /// rename's target, a transaction's members.
+    /// </summary>
+    public static IEnumerable<(string Database, string Collection)> NamespacesOf(BsonDocument entry)
+    {
+        var op = entry.GetValue("op", "").AsString;
+        var ns = entry.GetValue("ns", "").AsString;
+        if (op is "i" or "u" or "d")
+        {
+            var selector = op == "u" ? entry.GetValue("o2", BsonNull.Value) : entry.GetValue("o", BsonNull.Value);
+            if (ns.EndsWith("." + SystemViews, StringComparison.Ordinal) && selector is BsonDocument s && s.GetValue("_id", BsonNull.Value) is BsonString { Value: var view })
+                yield return Split(view);
+            else
+                yield return Split(ns);
+            yield break;
+        }
+        if (op != "c" || entry.GetValue("o", BsonNull.Value) is not BsonDocument o || o.ElementCount == 0) yield break;
+        var command = o.GetElement(0);
+        if (command.Name == "applyOps" && command.Value is BsonArray inner)
+        {
+            foreach (var member in inner.OfType<BsonDocument>())
+                foreach (var found in NamespacesOf(member)) yield return found;
+        }
+        else if (command.Name == "renameCollection" && o.GetValue("to", BsonNull.Value) is BsonString to)
+        {
+            yield return Split(to.Value);
+        }
+        else if (command.Value is BsonString collection)
+        {
+            yield return Split(ns.Split('.', 2)[0] + "." + collection.Value);
+        }
+    }
+
+    /// <summary>"db.coll" as its parts; a time-series collection's buckets count as the collection itself.</summary>
+    private static (string Database, string Collection) Split(string ns)
+    {
+        var dot = ns.IndexOf('.');
+        var (database, collection) = dot < 0 ? (ns, "") : (ns[..dot], ns[(dot + 1)..]);
+        return (database, collection.StartsWith(BucketsPrefix, StringComparison.Ordinal) ? collection[BucketsPrefix.Length..] : collection);
+    }
+}

@@ -1,0 +1,28 @@
+using System.Management.Automation;
+using System.Security;
+using MongoBackup.Engine.Security;
+
+namespace MongoBackup.PowerShell.Commands;
+
+/// <summary>
+/// A cmdlet on existing snapshots that reads encrypted ones: -EncryptionKey or -EncryptionKeyFile, turned into one key
+/// source for the whole pipeline so a passphrase is stretched once, not once per snapshot.
+/// </summary>
+public abstract class MongoEncryptedSnapshotCmdlet : MongoSnapshotCmdlet
+{
+    /// <summary>The passphrase of an encrypted snapshot.</summary>
+    [Parameter]
+    [ValidateNotNull]
+    public SecureString? EncryptionKey { get; set; }
+
+    /// <summary>The key file of an encrypted snapshot.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? EncryptionKeyFile { get; set; }
+
+    /// <summary>The key source the parameters name; null when neither was given.</summary>
+    protected EncryptionKeySource? Keys { get; private set; }
+
+    protected override void BeginProcessing() => RunHousekeeping(() =>
+        Keys = EncryptionKeyArguments.Build(EncryptionKey, EncryptionKeyFile, ResolvePath));
+}

@@ -1,0 +1,116 @@
+using MongoBackup.Engine.Connection;
+using MongoBackup.Engine.Housekeeping;
+using MongoBackup.Engine.Policy;
+using MongoBackup.Engine.Repository;
+using MongoBackup.Engine.Tests.Integration;
+using static MongoBackup.Engine.Tests.Housekeeping.SnapshotHistory;
+
+namespace MongoBackup.Engine.Tests.Housekeeping;
+
+/// <summary>
+/// A full snapshot of some databases never stands in for one of all of them, and a copy-only one stays out of the
+/// chain: retention, removal guards and the policy's "is a full due", over manifests.
+/// </summary>
+public sealed class ScopeAndCopyOnlyTests
+{
+    private const uint Day = 86_400;
+
+    // Databases a, b and c backed up; then b alone; then the oplog, continuing from the a,b,c snapshot.
+    private static readonly SnapshotManifest[] AbcThenB =
+        [Full("abc", 100, databases: ["a", "b", "c"]), Full("b", Day + 100, databases: ["b"]), Slice("s", 100, Day + 200)];
+
+    private static Dictionary<string, RetentionDecision> PlanOf(IEnumerable<SnapshotManifest> history, RetentionRules rules) =>
+        RetentionPlanner.Plan(AsListing(history), rules).Decisions.ToDictionary(d => d.SnapshotId);
+
+    [Fact]
+    public void Retention_keeps_the_newest_full_of_each_scope_so_a_partial_one_never_pushes_a_whole_one_out()
+    {
+        var plan = PlanOf(AbcThenB, new RetentionRules { KeepLast = 1 });
+
+        Assert.Equal(RetentionAction.Keep, plan["abc"].Action);
+        Assert.Contains("KeepLast 1 (#1) for databases a, b, c", plan["abc"].Reason);
+        Assert.Equal(RetentionAction.Keep, plan["b"].Action);
+        Assert.Equal(RetentionAction.Keep, plan["s"].Action);
+    }
+
+    [Fact]
+    public void A_newer_whole_full_counts_for_every_scope()
+    {
+        var plan = PlanOf([Full("whole1", 100), Full("b", Day, databases: ["b"]), Full("whole2", 2 * Day)], new RetentionRules { KeepLast = 1 });
+
+        Assert.Equal(RetentionAction.Keep, plan["whole2"].Action);
+        Assert.Equal(RetentionAction.Remove, plan["b"].Action);
+        Assert.Equal(RetentionAction.Remove, plan["whole1"].Action);
+    }
+
+    [Fact]
+    public void Retention_neither_counts_nor_removes_a_copy_only_full()
+    {
+        var plan = PlanOf([Full("chain", 100), Full("adhoc", Day, copyOnly: true)], new RetentionRules { KeepLast = 1 });
+
+        Assert.Equal(RetentionAction.Keep, plan["chain"].Action);
+        Assert.Contains("KeepLast 1 (#1)", plan["chain"].Reason);
+        Assert.Equal(RetentionAction.Keep, plan["adhoc"].Action);
+        Assert.Contains("copy-only", plan["adhoc"].Reason);
+    }
+
+    [Fact]
+    public void Removing_the_only_full_that_covers_some_databases_is_refused_naming_what_would_be_lost()
+    {
+        var blocker = Assert.Single(RemovalGuard.FindBlockers(AbcThenB, new HashSet<string> { "abc" }));
+
+        Assert.Equal("abc", blocker.SnapshotId);
+        Assert.Contains("only base covering databases a, b, c", blocker.Reason);
+        Assert.Contains("b (databases b)", blocker.Reason);
+        Assert.Empty(RemovalGuard.FindBlockers(AbcThenB, new HashSet<string> { "b" })); // abc covers b and keeps the slice
+    }
+
+    [Fact]
+    public void A_copy_only_full_can_always_be_removed()
+    {
+        SnapshotManifest[] history = [Full("chain", 100), Slice("s", 100, 300), Full("adhoc", 200, copyOnly: true)];
+        Assert.Empty(RemovalGuard.FindBlockers(history, new HashSet<string> { "adhoc" }));
+        Assert.Single(RemovalGuard.FindBlockers(history, new HashSet<string> { "chain" }));
+    }
+
+    [Theory]
+    [InlineData("copy-only", true, null)]
+    [InlineData("partial", false, "b")]
+    public async Task A_copy_only_or_partial_full_does_not_make_the_policys_full_less_due(string kind, bool copyOnly, string? database)
+    {
+        using var folder = new TempFolder();
+        var repository = new FolderRepository(folder.Path);
+        var now = DateTimeOffset.UtcNow;
+        var whole = Full("whole", 100);
+        whole.StartTime = now - TimeSpan.FromDays(2);
+        var recent = Full(kind, 200, databases: database is null ? null : [database], copyOnly: copyOnly);
+        recent.StartTime = now - TimeSpan.FromMinutes(5);
+        foreach (var manifest in new[] { whole, recent }) await repository.CommitManifestAsync(manifest, CancellationToken.None);
+
+        var decision = await PolicyDecision.DecideAsync(repository, ReplicaSet, TimeSpan.FromDays(1), now, CancellationToken.None);
+
+        Assert.Equal(PolicyAction.Full, decision.Action);
+        Assert.Contains("whole", decision.Reason);
+    }
+
+    [Fact]
+    public async Task A_full_is_due_when_the_slice_chain_is_broken_after_the_newest_one()
+    {
+        using var folder = new TempFolder();
+        var repository = new FolderRepository(folder.Path);
+        var now = DateTimeOffset.UtcNow;
+        var full = Full("full", 100);
+        full.StartTime = now - TimeSpan.FromMinutes(30);
+        // The slice from 200 to 300 is missing: s3 continues from 300.
+        foreach (var manifest in new[] { full, Slice("s1", 100, 200), Slice("s3", 300, 400) })
+            await repository.CommitManifestAsync(manifest, CancellationToken.None);
+
+        var decision = await PolicyDecision.DecideAsync(repository, ReplicaSet, TimeSpan.FromDays(1), now, CancellationToken.None);
+
+        Assert.Equal(PolicyAction.Full, decision.Action);
+        Assert.Contains("broken", decision.Reason);
+        Assert.Contains("s3", decision.Reason);
+    }
+
+    private static readonly ServerTopology ReplicaSet = new(TopologyKind.ReplicaSet, "rs0", "7.0.0", ["localhost:27017"]);
+}

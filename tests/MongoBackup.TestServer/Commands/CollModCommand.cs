@@ -1,0 +1,99 @@
+using MongoBackup.TestServer.Storage;
+using MongoDB.Bson;
+
+namespace MongoBackup.TestServer.Commands;
+
+/// <summary>
+/// collMod: a collection's validator, validation level and action, expireAfterSeconds, change stream images and index
+/// options, logged as {collMod: coll, ...} with the old options in o2; a view's viewOn and pipeline, logged as the update
+/// of its definition in system.views (<see cref="ViewDefinitions"/>).
+/// </summary>
+internal static class CollModCommand
+{
+    public static BsonDocument Run(CommandContext context)
+    {
+        var collection = CatalogCommands.RequireCollection(context, context.CollectionName());
+        var given = context.Body.Skip(1).Where(e => !GenericArguments.IsGeneric(e.Name)).ToList();
+        if (collection.Kind == CollectionKind.View)
+        {
+            // coll_mod.cpp: a view takes viewOn and pipeline only; the change is logged as the update of its definition.
+            if (given.FirstOrDefault(e => e.Name is not ("viewOn" or "pipeline")) is { Name: not null } other)
+                throw CommandFailure.InvalidOptions($"option not supported on a view: {other.Name}");
+            context.Server.CatalogWriter.Views.Modify(collection, context.Body.GetValue("viewOn", null), context.Body.GetValue("pipeline", null), context.Writes);
+            return new BsonDocument();
+        }
+        if (given.FirstOrDefault(e => e.Name is "viewOn" or "pipeline") is { Name: not null } viewOption)
+            throw CommandFailure.InvalidOptions($"option only supported on a view: {viewOption.Name}");
+        var reply = new BsonDocument();
+        var changes = new BsonDocument();
+        var options = new BsonDocument(collection.Options);
+        foreach (var element in context.Body.Skip(1))
+        {
+            if (GenericArguments.IsGeneric(element.Name)) continue;
+            switch (element.Name)
+            {
+                case "index":
+                    ModifyIndex(collection, element.Value.AsBsonDocument, reply);
+                    changes.Add(element);
+                    break;
+                case "validator" or "validationLevel" or "validationAction" or "expireAfterSeconds"
+                    or "changeStreamPreAndPostImages" or "recordPreImages":
+                    options[element.Name] = element.Value;
+                    changes.Add(element);
+                    break;
+                default:
+                    throw CommandFailure.InvalidOptions($"unknown option to collMod: {element.Name}");
+            }
+        }
+        collection.Options = options;
+        var o2 = new BsonDocument("collectionOptions_old", new BsonDocument("uuid", DocumentWriter.UuidOf(collection)));
+        foreach (var element in reply)
+            if (element.Name.EndsWith("_old")) o2.Add(element);
+        context.Server.CatalogWriter.RecordCollMod(collection, changes, o2, context.Writes);
+        return reply;
+    }
+
+    /// <summary>
+    /// collMod {index: {name|keyPattern, hidden, expireAfterSeconds, prepareUnique, unique, forceNonUnique}}: changes the
+    /// stored spec as MongoDB does (false hidden/prepareUnique and forceNonUnique remove the option) and reports old/new values.
+    /// </summary>
+    private static void ModifyIndex(Collection collection, BsonDocument change, BsonDocument reply)
+    {
+        IndexDefinition? index = null;
+        if (change.TryGetValue("name", out var name)) index = collection.FindIndex(name.AsString);
+        else if (change.TryGetValue("keyPattern", out var key)) index = collection.Indexes.FirstOrDefault(i => i.Key.Equals(key));
+        if (index == null) throw CommandFailure.IndexNotFound($"cannot find index {change.ToJson()} for ns {collection.Namespace}");
+        var spec = new BsonDocument(index.Spec);
+        foreach (var option in change)
+        {
+            switch (option.Name)
+            {
+                case "name" or "keyPattern":
+                    break;
+                case "hidden" or "prepareUnique":
+                    reply.Add(option.Name + "_old", spec.GetValue(option.Name, false));
+                    reply.Add(option.Name + "_new", option.Value);
+                    if (option.Value.ToBoolean()) spec[option.Name] = true;
+                    else spec.Remove(option.Name);
+                    break;
+                case "expireAfterSeconds":
+                    reply.Add("expireAfterSeconds_old", spec.GetValue("expireAfterSeconds", BsonNull.Value));
+                    reply.Add("expireAfterSeconds_new", option.Value);
+                    spec["expireAfterSeconds"] = option.Value;
+                    break;
+                case "unique" when option.Value.ToBoolean():
+                    reply.Add("unique_new", true);
+                    spec.Remove("prepareUnique");
+                    spec["unique"] = true;
+                    break;
+                case "forceNonUnique" when option.Value.ToBoolean():
+                    reply.Add("forceNonUnique_new", true);
+                    spec.Remove("unique");
+                    break;
+                default:
+                    throw CommandFailure.InvalidOptions($"collMod cannot change index option '{option.Name}' to {option.Value}");
+            }
+        }
+        collection.ReplaceIndex(index, spec);
+    }
+}
