@@ -45,7 +45,7 @@ BeforeAll {
         MongoSnapshotTestResult        = @($tested)
         MongoSnapshotFileTestResult    = @($tested.Files)
         MongoSnapshotRetentionDecision = @(Invoke-MongoSnapshotRetention -Repository $repository -KeepLast 1 -WhatIf)
-        MongoPolicyResult              = @(Invoke-MongoBackupPolicy -ConnectionString $uri -Repository $repository -FullEvery 1d)
+        MongoPolicyResult              = @(Invoke-MongoBackupPolicy -ConnectionString $uri -Repository $repository -FullEvery 1d -Database $db)
         MongoPlannedAction             = @($full | Restore-MongoDatabase -ConnectionString $uri -RenameDatabase "$db=$($db)_copy" -WhatIf -WarningAction SilentlyContinue)
         MongoSnapshotExport            = @($full | Export-MongoSnapshot -Path (Join-Path (New-TestFolder) 'dump') -Gzip)
     }

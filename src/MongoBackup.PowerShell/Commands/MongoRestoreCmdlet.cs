@@ -85,9 +85,12 @@ public abstract class MongoRestoreCmdlet : MongoEncryptedConnectionCmdlet
     /// without -Database, -Collection or -NamespaceInclude restricts the restore to what it renames: -RenameDatabase
     /// 'shop=shop_copy' alone restores shop, not every database beside it under its own name.
     /// </summary>
-    protected NamespaceFilter Filter(IEnumerable<string> declined) => new(
-        Database, Collection, ExcludeCollection, NamespaceInclude ?? RenamesAsSelection(),
+    protected NamespaceFilter Filter(IEnumerable<string> declined, bool renamesSelect = true) => new(
+        Database, Collection, ExcludeCollection, NamespaceInclude ?? (renamesSelect ? RenamesAsSelection() : null),
         (NamespaceExclude ?? []).Concat(declined.Select(NamespacePattern.Escape)), ExcludeDatabase);
+
+    /// <summary>Whether the renames alone choose what is restored (no -Database, -Collection or -NamespaceInclude).</summary>
+    protected bool RenamesChooseWhatIsRestored => NamespaceInclude is null && RenamesAsSelection() is not null;
 
     private IEnumerable<string>? RenamesAsSelection() =>
         Database is null && Collection is null && RenameSources() is { Count: > 0 } sources ? sources.Select(s => s.SourcePattern) : null;

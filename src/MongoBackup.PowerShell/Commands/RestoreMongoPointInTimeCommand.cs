@@ -52,15 +52,11 @@ public sealed class RestoreMongoPointInTimeCommand : MongoRestoreCmdlet
         // Outside every window (or with no full snapshot covering the chosen names) this throws before anything is
         // written, an OutsideRestoreWindow error naming the windows. The plan reads through the repository, as the run
         // will: an encrypted base snapshot needs its key, an object store has no folder.
-        var plan = WithMomentEchoed(limit, () => Await(ct => PointInTimePlan.CreateAsync(request, ct)));
+        var plan = WithMomentEchoed(limit, () => PlanNamingUnmatchedRenames(request));
         var window = plan.Window;
         var namespaces = plan.FromSnapshot;
         var baseSnapshot = new RepositorySnapshot(request.Repository, window.BaseSnapshot.Id);
-        RequireEveryRenameMatches(namespaces,
-            () => Await(ct => RestoreRunner.PlanAsync(request.Restore with { Snapshot = baseSnapshot, Filter = NamespaceFilter.Everything, Map = MongoBackup.Engine.Restore.NamespaceMap.Identity }, ct)),
-            $"snapshot {window.BaseSnapshot.Id}",
-            createdLater: pattern => !request.Restore.NoOplogReplay
-                && Await(ct => PointInTimePlan.OplogSelectsAsync(request, window, new NamespaceFilter(namespaceInclude: [pattern]), ct)));
+        RequireEveryRenameMatches(request, plan);
         if (plan.IsEmpty)
             throw new MongoBackupException(ErrorIds.NothingToBackUp,
                 $"Nothing in snapshot '{window.BaseSnapshot.Id}' or in the oplog replayed after it up to {limit} matches the chosen databases, collections and namespaces.",
@@ -86,6 +82,34 @@ public sealed class RestoreMongoPointInTimeCommand : MongoRestoreCmdlet
         var outcome = RunEngine((observer, ct) => new PointInTimeRestoreRunner(observer).RunAsync(request, ct));
         WriteObject(MongoRestoreResult.FromPointInTime(outcome));
     });
+
+    /// <summary>
+    /// The plan. When the renames alone choose what is restored, a rename that matches nothing (a mistyped name) is the
+    /// mistake to name, with the databases the base snapshot holds, rather than that no full snapshot covers the name it
+    /// made up (ScopeNotCovered): that is judged against the plan without the renames' selection.
+    /// </summary>
+    private PointInTimePlan PlanNamingUnmatchedRenames(PointInTimeRestoreRequest request)
+    {
+        MongoBackupException notCovered;
+        try { return Await(ct => PointInTimePlan.CreateAsync(request, ct)); }
+        catch (MongoBackupException e) when (e.ErrorId == ErrorIds.ScopeNotCovered && RenamesChooseWhatIsRestored) { notCovered = e; }
+        PointInTimePlan wider;
+        try { wider = Await(ct => PointInTimePlan.CreateAsync(request with { Restore = request.Restore with { Filter = Filter([], renamesSelect: false) } }, ct)); }
+        catch (MongoBackupException) { throw notCovered; }
+        RequireEveryRenameMatches(request, wider);
+        throw notCovered;
+    }
+
+    /// <summary>Each rename matches a namespace of the plan's base snapshot, or one the oplog replayed after it creates.</summary>
+    private void RequireEveryRenameMatches(PointInTimeRestoreRequest request, PointInTimePlan plan)
+    {
+        var baseSnapshot = new RepositorySnapshot(request.Repository, plan.Window.BaseSnapshot.Id);
+        RequireEveryRenameMatches(plan.FromSnapshot,
+            () => Await(ct => RestoreRunner.PlanAsync(request.Restore with { Snapshot = baseSnapshot, Filter = NamespaceFilter.Everything, Map = MongoBackup.Engine.Restore.NamespaceMap.Identity }, ct)),
+            $"snapshot {plan.Window.BaseSnapshot.Id}",
+            createdLater: pattern => !request.Restore.NoOplogReplay
+                && Await(ct => PointInTimePlan.OplogSelectsAsync(request, plan.Window, new NamespaceFilter(namespaceInclude: [pattern]), ct)));
+    }
 
     /// <summary>A moment outside every window: the error starts with the instant the argument was read as.</summary>
     private T WithMomentEchoed<T>(OplogLimit limit, Func<T> plan)

@@ -1,0 +1,68 @@
+using MongoBackup.Engine.Codecs;
+using MongoBackup.Engine.Formats;
+using MongoBackup.Engine.Repository;
+using static MongoBackup.Engine.Tests.Housekeeping.SnapshotHistory;
+
+namespace MongoBackup.Engine.Tests.Repository;
+
+/// <summary>
+/// The check that each namespace a manifest records has its files, on the namings a snapshot can have: plain, encrypted
+/// under the encrypted names ('shop.encrypted/items.bson.gz.encrypted'), and encrypted under the plain names, as
+/// snapshots encrypted before that layout were.
+/// </summary>
+public sealed class LayoutFilesTests
+{
+    private static readonly ManifestEncryption Encrypted = new("AES-256-GCM", "fp", "wrapped");
+
+    private static SnapshotManifest Manifest(bool encrypted, bool encryptedNames)
+    {
+        var manifest = Full("20260101T000000Z-full-enc1", 100);
+        manifest.Compression = Compression.Gzip;
+        manifest.Encryption = encrypted ? Encrypted : null;
+        manifest.Namespaces.Add(new ManifestNamespace("shop", "items", "collection", 1, 1));
+        foreach (var (path, kind) in new[]
+                 {
+                     (DumpLayout.MetadataFile("shop", "items", Compression.Gzip), ManifestFileKind.Metadata),
+                     (DumpLayout.DataFile("shop", "items", Compression.Gzip), ManifestFileKind.Data),
+                     (DumpLayout.OplogFile(Compression.Gzip), ManifestFileKind.Oplog),
+                 })
+            manifest.Files.Add(new ManifestFile(encryptedNames ? EncryptedLayout.Of(path) : path, 1, new string('0', 64), kind));
+        return manifest;
+    }
+
+    [Theory]
+    [InlineData(false, false)]
+    [InlineData(true, true)]
+    [InlineData(true, false)]
+    public void Every_recorded_file_is_found_by_its_layout_path_whatever_the_naming(bool encrypted, bool encryptedNames)
+    {
+        var manifest = Manifest(encrypted, encryptedNames);
+        var files = new LayoutFiles(manifest);
+
+        Assert.Empty(RecordedNamespaceFiles.FindNotListed(manifest));
+        Assert.Equal(manifest.Files[1], files.Find("shop/items.bson.gz"));
+        Assert.Equal("shop/items.metadata.json.gz", files.LayoutPathOf(manifest.Files[0].Path));
+        Assert.Equal("oplog.bson", files.LayoutPathOf(manifest.Files[2].Path));
+    }
+
+    [Fact]
+    public void A_lost_data_file_of_an_encrypted_snapshot_is_named_as_the_snapshot_stores_it()
+    {
+        var manifest = Manifest(encrypted: true, encryptedNames: true);
+        manifest.Files.RemoveAll(f => f.Kind == ManifestFileKind.Data);
+
+        var problem = Assert.Single(RecordedNamespaceFiles.FindNotListed(manifest));
+
+        Assert.Contains("records the collection shop.items but lists no data file for it ('shop.encrypted/items.bson.gz.encrypted')", problem);
+    }
+
+    [Theory]
+    [InlineData("shop.encrypted/items.bson.gz.encrypted", "shop/items.bson.gz")]
+    [InlineData("oplog.bson.encrypted", "oplog.bson")]
+    [InlineData("shop/items.bson.gz", "shop/items.bson.gz")]
+    public void PlainOf_undoes_Of(string stored, string plain)
+    {
+        Assert.Equal(plain, EncryptedLayout.PlainOf(stored));
+        if (stored != plain) Assert.Equal(stored, EncryptedLayout.Of(plain));
+    }
+}
