@@ -66,7 +66,7 @@ public sealed class TestMongoSnapshotCommand : MongoSnapshotCmdlet, IConnectionA
     protected override void BeginProcessing() => RunHousekeeping(() =>
     {
         // One key source for the whole pipeline, so a passphrase is stretched once per repository, not once per snapshot.
-        _keys = EncryptionKeyArguments.Build(EncryptionKey, EncryptionKeyFile, ResolvePath);
+        _keys = EncryptionKeyArguments.Build(EncryptionKey, EncryptionKeyFile, ResolvePath, WriteWarning);
     });
 
     protected override void ProcessRecord() => ForEachSnapshot((repository, id, snapshot) =>
