@@ -163,6 +163,35 @@ Describe 'Remove-MongoSnapshot' {
             Should -Throw -ErrorId 'MongoBackup.SnapshotInUse,*' -ExpectedMessage '*06-slice*cut that window short*'
     }
 
+    It 'never removes a snapshot whose manifest is cut short through the clean-up recipe; only -Id with -Force does' {
+        $whole = Backup-MongoDatabase -ConnectionString $uri -Repository $chain -Database $db -WarningAction SilentlyContinue
+        $manifest = Join-Path $whole.Path 'manifest.json'
+        Set-Content $manifest (Get-Content $manifest -Raw).Substring(0, 200) -NoNewline # the issue's input: a truncated manifest.json
+        $unfinished = New-Item -ItemType Directory (Join-Path $chain '20260101T000000Z-full-dead')
+        Set-Content (Join-Path $unfinished 'manifest.json.tmp') '{"id":'
+
+        $listed = Get-MongoSnapshot -Repository $chain -IncludeIncomplete -WarningVariable warnings -WarningAction SilentlyContinue
+        ($listed | Where-Object Id -eq $whole.Id).Status | Should -Be 'Damaged'
+        ($listed | Where-Object Id -eq $unfinished.Name).Status | Should -Be 'Incomplete'
+        "$warnings" | Should -BeLike "*$($whole.Id)*Damaged*"
+
+        # The documented clean-up takes the unfinished one only.
+        Get-MongoSnapshot -Repository $chain -IncludeIncomplete -WarningAction SilentlyContinue | Where-Object Status -eq Incomplete | Remove-MongoSnapshot -Confirm:$false
+        Test-Path $unfinished | Should -BeFalse
+        Test-Path (Join-Path $whole.Path "$db/items.bson.gz") | Should -BeTrue
+
+        # Piped, even with -Force, it is refused by name; by -Id without -Force too.
+        Get-MongoSnapshot -Repository $chain -IncludeIncomplete -WarningAction SilentlyContinue | Where-Object Status -eq Damaged |
+            Remove-MongoSnapshot -Force -Confirm:$false -ErrorVariable piped -ErrorAction SilentlyContinue
+        $piped[0].FullyQualifiedErrorId | Should -BeLike 'MongoBackup.SnapshotDamaged*'
+        "$($piped[0])" | Should -BeLike "*Remove-MongoSnapshot -Repository*-Id $($whole.Id) -Force*"
+        { Remove-MongoSnapshot -Repository $chain -Id $whole.Id -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId 'MongoBackup.SnapshotDamaged,*'
+        Test-Path (Join-Path $whole.Path "$db/items.bson.gz") | Should -BeTrue
+
+        Remove-MongoSnapshot -Repository $chain -Id $whole.Id -Force -Confirm:$false -WarningAction SilentlyContinue
+        Test-Path $whole.Path | Should -BeFalse
+    }
+
     It 'removes an old full snapshot piped together with the slices only it needed' {
         Get-MongoSnapshot -Repository $chain -Id '01-full-d1', '02-slice' | Remove-MongoSnapshot -Confirm:$false
         (Get-MongoSnapshot -Repository $chain).Id | Should -Not -Contain '02-slice'

@@ -5,7 +5,8 @@ namespace MongoBackup.Engine.Housekeeping;
 
 /// <summary>
 /// Deletes snapshots from a repository, refusing (unless forced) when that would break a restore window that
-/// stays. Snapshots without a readable manifest (unfinished backups) can always be removed.
+/// stays, or when a snapshot's manifest is damaged (its data may be whole). Snapshots without a manifest (unfinished
+/// backups) can always be removed.
 /// </summary>
 public sealed class SnapshotRemover(IEngineObserver observer)
 {
@@ -15,7 +16,8 @@ public sealed class SnapshotRemover(IEngineObserver observer)
         var found = await ListAsync(repository, ct).ConfigureAwait(false);
         RequireAll(repository, found, ids);
         var manifests = found.Select(f => f.Manifest).OfType<SnapshotManifest>().ToList();
-        return RemovalGuard.FindBlockers(manifests, ids.ToHashSet(StringComparer.Ordinal));
+        var damaged = found.Where(f => f.IsDamaged && ids.Contains(f.SnapshotId, StringComparer.Ordinal)).Select(DamagedBlocker);
+        return damaged.Concat(RemovalGuard.FindBlockers(manifests, ids.ToHashSet(StringComparer.Ordinal))).ToList();
     }
 
     public async Task RemoveAsync(ISnapshotRepository repository, IReadOnlyCollection<string> ids, bool force, CancellationToken ct)
@@ -34,11 +36,18 @@ public sealed class SnapshotRemover(IEngineObserver observer)
         }
     }
 
-    /// <summary>The error for a removal that would break kept restore windows: every window it would break, by name.</summary>
+    /// <summary>
+    /// The error for a removal that would break kept restore windows or take a damaged snapshot: every reason, by name.
+    /// A damaged snapshot among them gives its own error id.
+    /// </summary>
     public static MongoBackupException Refusal(ISnapshotRepository repository, IReadOnlyList<RemovalBlocker> blockers) =>
-        new(HousekeepingErrorIds.SnapshotInUse,
+        new(blockers.Any(b => b.ErrorId == HousekeepingErrorIds.SnapshotDamaged) ? HousekeepingErrorIds.SnapshotDamaged : HousekeepingErrorIds.SnapshotInUse,
             $"Nothing was removed from {repository.Location}: " + string.Join(" ", blockers.Select(b => b.Reason)) +
             " Use -Force to remove anyway.", target: blockers[0].SnapshotId);
+
+    private static RemovalBlocker DamagedBlocker(ManifestReadResult found) => new(found.SnapshotId,
+        $"snapshot {found.SnapshotId} has a damaged manifest ({found.Error}); the backup finished, so its data may be whole. " +
+        "Only a removal that names it by -Id with -Force takes it.", HousekeepingErrorIds.SnapshotDamaged);
 
     private static async Task<List<ManifestReadResult>> ListAsync(ISnapshotRepository repository, CancellationToken ct)
     {

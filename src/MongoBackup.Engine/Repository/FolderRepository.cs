@@ -8,8 +8,6 @@ namespace MongoBackup.Engine.Repository;
 /// </summary>
 public sealed class FolderRepository : ISnapshotRepository, ILeasableRepository
 {
-    private const string TempManifestName = SnapshotManifest.FileName + ".tmp";
-
     private readonly string _root;
 
     /// <summary>Opens (creating if needed) the folder; fails with a clear message when it cannot be written.</summary>
@@ -55,7 +53,7 @@ public sealed class FolderRepository : ISnapshotRepository, ILeasableRepository
         ArgumentNullException.ThrowIfNull(manifest);
         var folder = SnapshotFolder(manifest.Id);
         OwnerOnlyFiles.CreateDirectory(folder);
-        var temp = Path.Combine(folder, TempManifestName);
+        var temp = Path.Combine(folder, SnapshotManifest.TempFileName);
         var final = Path.Combine(folder, SnapshotManifest.FileName);
         await using (var stream = OwnerOnlyFiles.CreateFile(temp, 4096))
         await using (var writer = new StreamWriter(stream))
@@ -74,9 +72,7 @@ public sealed class FolderRepository : ISnapshotRepository, ILeasableRepository
         foreach (var folder in Directory.EnumerateDirectories(_root).Order(StringComparer.Ordinal))
         {
             ct.ThrowIfCancellationRequested();
-            var id = Path.GetFileName(folder);
-            var manifestPath = Path.Combine(folder, SnapshotManifest.FileName);
-            yield return await ReadManifestAsync(id, manifestPath, ct).ConfigureAwait(false);
+            yield return await ReadManifestAsync(Path.GetFileName(folder), folder, ct).ConfigureAwait(false);
         }
     }
 
@@ -104,10 +100,13 @@ public sealed class FolderRepository : ISnapshotRepository, ILeasableRepository
     public string? LocalPath(string snapshotId, string relativePath) =>
         relativePath.Length == 0 ? SnapshotFolder(snapshotId) : ResolveFile(snapshotId, relativePath);
 
-    private static async Task<ManifestReadResult> ReadManifestAsync(string id, string manifestPath, CancellationToken ct)
+    private static async Task<ManifestReadResult> ReadManifestAsync(string id, string folder, CancellationToken ct)
     {
+        var manifestPath = Path.Combine(folder, SnapshotManifest.FileName);
         if (!File.Exists(manifestPath))
-            return new ManifestReadResult(id, null, $"Snapshot folder '{id}' has no {SnapshotManifest.FileName}: the backup did not finish.");
+            return ManifestReadResult.Missing(id, File.Exists(Path.Combine(folder, SnapshotManifest.TempFileName))
+                ? $"Snapshot folder '{id}' has {SnapshotManifest.TempFileName} but no {SnapshotManifest.FileName}: the backup stopped while committing its manifest."
+                : $"Snapshot folder '{id}' has no {SnapshotManifest.FileName}: the backup did not finish.");
         try
         {
             var json = await File.ReadAllTextAsync(manifestPath, ct).ConfigureAwait(false);
@@ -115,7 +114,8 @@ public sealed class FolderRepository : ISnapshotRepository, ILeasableRepository
         }
         catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
         {
-            return new ManifestReadResult(id, null, e.Message);
+            // The manifest was committed, so the backup finished: its data may be whole. Damaged, never "unfinished".
+            return ManifestReadResult.Damaged(id, e.Message);
         }
     }
 

@@ -82,14 +82,15 @@ public abstract class ObjectStoreRepository : ISnapshotRepository, ILeasableRepo
     {
         var json = await ReadTextOrNullAsync(Layout.ManifestKey(id), ct).ConfigureAwait(false);
         if (json is null)
-            return new ManifestReadResult(id, null, $"Snapshot '{id}' in '{Location}' has no {SnapshotManifest.FileName}: the backup did not finish.");
+            return ManifestReadResult.Missing(id, $"Snapshot '{id}' in '{Location}' has no {SnapshotManifest.FileName}: the backup did not finish.");
         try
         {
             return new ManifestReadResult(id, SnapshotManifest.Deserialize(json, Layout.ManifestDisplayName(id)), null);
         }
         catch (InvalidDataException e)
         {
-            return new ManifestReadResult(id, null, e.Message);
+            // The manifest was committed, so the backup finished: its data may be whole. Damaged, never "unfinished".
+            return ManifestReadResult.Damaged(id, e.Message);
         }
     }
 }

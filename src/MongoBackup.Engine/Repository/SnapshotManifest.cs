@@ -20,6 +20,9 @@ public sealed class SnapshotManifest
     public const int CurrentFormatVersion = 1;
     public const string FileName = "manifest.json";
 
+    /// <summary>Where a folder repository writes the manifest before renaming it into place.</summary>
+    public const string TempFileName = FileName + ".tmp";
+
     public int FormatVersion { get; set; } = CurrentFormatVersion;
     public string Id { get; set; } = "";
     public SnapshotKind Kind { get; set; }

@@ -14,6 +14,7 @@ public static class HousekeepingErrorRecords
     {
         HousekeepingErrorIds.SnapshotExists => ErrorCategory.ResourceExists,
         HousekeepingErrorIds.SnapshotInUse => ErrorCategory.InvalidOperation,
+        HousekeepingErrorIds.SnapshotDamaged => ErrorCategory.InvalidData,
         HousekeepingErrorIds.SnapshotTestFailed => ErrorCategory.InvalidData,
         _ => EngineErrors.CategoryOf(errorId),
     };
