@@ -9,15 +9,23 @@ namespace MongoBackup.Engine.Repository;
 public sealed class FolderRepository : ISnapshotRepository, ILeasableRepository
 {
     private readonly string _root;
+    private readonly StableStorage _storage;
 
     /// <summary>Opens (creating if needed) the folder; fails with a clear message when it cannot be written.</summary>
-    public FolderRepository(string path)
+    public FolderRepository(string path) : this(path, StableStorage.System) { }
+
+    /// <summary>The same, flushing to stable storage through <paramref name="storage"/> (tests record the order of flushes).</summary>
+    internal FolderRepository(string path, StableStorage storage)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        _storage = storage;
         _root = Path.GetFullPath(path);
         try
         {
+            var created = !Directory.Exists(_root);
             OwnerOnlyFiles.CreateDirectory(_root);
+            // A new repository folder must outlive a power cut before any snapshot in it can.
+            if (created && Path.GetDirectoryName(_root) is { } parent) _storage.FlushDirectory(parent);
             ProveWritable();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -33,8 +41,10 @@ public sealed class FolderRepository : ISnapshotRepository, ILeasableRepository
     {
         ct.ThrowIfCancellationRequested();
         var path = ResolveFile(snapshotId, relativePath);
+        // The marker goes first, so a folder this backup leaves unfinished is never taken for a plain mongodump folder.
+        SnapshotFolderMarker.Ensure(SnapshotFolder(snapshotId), snapshotId, _storage);
         OwnerOnlyFiles.CreateDirectory(Path.GetDirectoryName(path)!);
-        var file = OwnerOnlyFiles.CreateFile(path, 1 << 16);
+        var file = new StableFileStream(OwnerOnlyFiles.CreateFile(path, 1 << 16), _storage);
         return Task.FromResult(new SnapshotFileWriter(file, relativePath));
     }
 
@@ -55,15 +65,27 @@ public sealed class FolderRepository : ISnapshotRepository, ILeasableRepository
         OwnerOnlyFiles.CreateDirectory(folder);
         var temp = Path.Combine(folder, SnapshotManifest.TempFileName);
         var final = Path.Combine(folder, SnapshotManifest.FileName);
+        // The manifest vouches for the files: they are on stable storage already (each flushed as it closed); now the
+        // folders that name them, then the manifest itself, and only then does it become visible, durably.
+        FlushFolders(folder);
         await using (var stream = OwnerOnlyFiles.CreateFile(temp, 4096))
         await using (var writer = new StreamWriter(stream))
         {
             await writer.WriteAsync(manifest.Serialize().AsMemory(), ct).ConfigureAwait(false);
             await writer.FlushAsync(ct).ConfigureAwait(false);
-            // The manifest vouches for the files; it must be on disk before it becomes visible.
-            stream.Flush(flushToDisk: true);
+            _storage.FlushFile(stream);
         }
         File.Move(temp, final, overwrite: true);
+        _storage.FlushDirectory(folder);
+    }
+
+    /// <summary>Flushes every folder of a snapshot, deepest first, then the snapshot folder and the repository folder that name them.</summary>
+    private void FlushFolders(string snapshotFolder)
+    {
+        foreach (var folder in Directory.EnumerateDirectories(snapshotFolder, "*", SearchOption.AllDirectories).OrderByDescending(f => f.Length))
+            _storage.FlushDirectory(folder);
+        _storage.FlushDirectory(snapshotFolder);
+        _storage.FlushDirectory(_root);
     }
 
     public async IAsyncEnumerable<ManifestReadResult> ListAsync([EnumeratorCancellation] CancellationToken ct)

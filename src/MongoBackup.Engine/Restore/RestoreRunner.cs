@@ -83,6 +83,9 @@ public sealed class RestoreRunner(IEngineObserver observer)
     {
         if (!File.Exists(path) && !Directory.Exists(path))
             throw new MongoBackupException(ErrorIds.SourceNotFound, $"Nothing to restore at '{path}': no such file or folder.", target: path);
+        // One of our snapshot folders without its manifest is a backup that never finished, not a mongodump folder.
+        if (SnapshotFolderMarker.DescribeUnfinished(path) is { } unfinished)
+            throw new MongoBackupException(ErrorIds.SnapshotNotFound, unfinished, target: path);
         try { return DumpReaders.Open(path); }
         catch (CorruptDumpException e) { throw new MongoBackupException(ErrorIds.CorruptFile, e.Message, e, e.File); }
         catch (InvalidDataException e) { throw new MongoBackupException(ErrorIds.CorruptFile, e.Message, e, path); }
