@@ -126,6 +126,36 @@ Describe 'Test-MongoSnapshot' {
         }
         finally { Remove-Item $damaged -Recurse -Force -ErrorAction SilentlyContinue }
     }
+
+    It 'says what it cannot check: a plain snapshot''s manifest is not authenticated' {
+        $result = Test-MongoSnapshot -Repository $repository -Id $snapshot.Id
+        $result.Passed | Should -BeTrue
+        "$($result.Unchecked)" | Should -BeLike '*manifest.json is not authenticated*'
+    }
+
+    It 'catches a count edited in manifest.json, and a restore of that collection fails naming both numbers' {
+        $tampered = New-TestFolder
+        try {
+            $copy = Copy-MongoSnapshot -InputObject $snapshot -Destination $tampered
+            $manifestPath = Join-Path $copy.Path 'manifest.json'
+            $manifest = Get-Content $manifestPath -Raw | ConvertFrom-Json -AsHashtable
+            ($manifest.namespaces | Where-Object collection -eq 'items').documents = 310 # the issue's input: a count edited
+            $manifest | ConvertTo-Json -Depth 10 | Set-Content $manifestPath
+
+            $result = Test-MongoSnapshot -Repository $tampered -Id $copy.Id -ErrorAction SilentlyContinue
+            $result.Passed | Should -BeFalse
+            "$($result.Problems)" | Should -BeLike "*holds 300 documents*$db.items*records 310 documents*"
+
+            $restored = Restore-MongoDatabase -Path $copy.Path -ConnectionString $uri -RenameDatabase "$db=$($db)_tampered" -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable failures
+            $restored.Succeeded | Should -BeFalse
+            ($restored.Namespaces | Where-Object SourceNamespace -eq "$db.items").Error | Should -BeLike '*300 documents*records 310*'
+            $failures[0].FullyQualifiedErrorId | Should -BeLike 'MongoBackup.CorruptFile*'
+        }
+        finally {
+            Remove-Item $tampered -Recurse -Force -ErrorAction SilentlyContinue
+            [MongoDB.Driver.MongoClient]::new($uri).DropDatabase("$($db)_tampered", [System.Threading.CancellationToken]::None)
+        }
+    }
 }
 
 Describe 'Remove-MongoSnapshot' {

@@ -27,7 +27,9 @@ public sealed class SnapshotVerifier(IEngineObserver observer)
             restoreInto = null;
         }
         // A wrong key is refused here, before any file is read, with its own error id.
-        using var dataKey = readable ? SnapshotEncryption.Open(manifest, keys) : null;
+        using var dataKey = readable ? SnapshotEncryption.OpenUnsealed(manifest, keys) : null;
+        ManifestTrust.Judge(manifest, dataKey, result);
+        result.Problems.AddRange(ManifestChecks.Problems(manifest));
         var clock = Stopwatch.StartNew();
         long bytes = 0;
         foreach (var file in manifest.Files)

@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using MongoBackup.Engine.Security;
-using MongoBackup.Engine.Formats;
 using MongoBackup.Engine.Repository;
 
 namespace MongoBackup.Engine.Oplog;
@@ -16,11 +15,8 @@ public static class SliceEntries
             var file = slice.Files.FirstOrDefault(f => f.Kind == ManifestFileKind.Oplog)
                 ?? throw new MongoBackupException(ErrorIds.CorruptFile, $"Oplog slice {slice.Id} in {repository.Location} lists no oplog file.", target: slice.Id);
             using var dataKey = SnapshotEncryption.Open(slice, keys);
-            await using var stored = await SnapshotFileReader.OpenAsync(repository, slice, file, dataKey, ct);
-            using var reader = new BsonDocumentReader(stored.Content, stored.DisplayName);
-            while (await reader.ReadNextAsync(ct) is { } entry)
+            await foreach (var entry in SnapshotDumpReader.ReadOplogAsync(repository, slice, dataKey, ct))
                 yield return entry;
-            await stored.VerifyToEndAsync(ct);
         }
     }
 }

@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using System.Text;
-using MongoBackup.Engine.Codecs;
 using MongoBackup.Engine.Formats;
 using MongoBackup.Engine.Security;
 
@@ -9,21 +8,30 @@ namespace MongoBackup.Engine.Repository;
 /// <summary>
 /// Reads a snapshot straight from its repository (a folder or an object store), guided by its manifest:
 /// the namespaces from its metadata files, the documents streamed from its data files, each file checked
-/// against the size and SHA-256 the manifest recorded.
+/// against the size and SHA-256 the manifest recorded, each namespace's documents and bytes against the counts it
+/// recorded, and the oplog against the range it recorded.
 /// </summary>
 public sealed class SnapshotDumpReader : IDumpReader
 {
     private readonly ISnapshotRepository _repository;
     private readonly SnapshotManifest _manifest;
     private readonly DataKey? _dataKey;
-    private readonly Dictionary<string, ManifestFile> _files;
+    private readonly IAsyncDisposable? _hold;
+    private readonly Dictionary<string, ManifestFile> _dataFiles;
+    private readonly Dictionary<string, ManifestNamespace> _recorded;
 
-    private SnapshotDumpReader(ISnapshotRepository repository, SnapshotManifest manifest, DataKey? dataKey, List<DumpNamespace> namespaces)
+    private SnapshotDumpReader(ISnapshotRepository repository, SnapshotManifest manifest, DataKey? dataKey, List<DumpNamespace> namespaces, IAsyncDisposable? hold)
     {
         _repository = repository;
         _manifest = manifest;
         _dataKey = dataKey;
-        _files = manifest.Files.ToDictionary(f => f.Path, StringComparer.Ordinal);
+        _hold = hold;
+        _recorded = manifest.Namespaces.GroupBy(n => n.FullName, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+        _dataFiles = manifest.Files.Where(f => f.Kind == ManifestFileKind.Data)
+            .Select(f => (File: f, Namespace: ManifestBinding.NamespaceOf(f, manifest)?.FullName))
+            .Where(b => b.Namespace is not null)
+            .GroupBy(b => b.Namespace!, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.First().File, StringComparer.Ordinal);
         Namespaces = namespaces;
     }
 
@@ -31,45 +39,86 @@ public sealed class SnapshotDumpReader : IDumpReader
     public IReadOnlyList<DumpNamespace> Namespaces { get; }
     public bool HasOplog => _manifest.Files.Any(f => f.Kind == ManifestFileKind.Oplog);
 
-    public static async Task<SnapshotDumpReader> OpenAsync(ISnapshotRepository repository, SnapshotManifest manifest, DataKey? dataKey, CancellationToken ct)
+    /// <param name="hold">Released when the reader is disposed (a read lease on the snapshot), or null.</param>
+    public static async Task<SnapshotDumpReader> OpenAsync(ISnapshotRepository repository, SnapshotManifest manifest, DataKey? dataKey,
+        CancellationToken ct, IAsyncDisposable? hold = null)
     {
         var namespaces = new List<DumpNamespace>();
         foreach (var file in manifest.Files.Where(f => f.Kind == ManifestFileKind.Metadata).OrderBy(f => f.Path, StringComparer.Ordinal))
         {
-            var json = await ReadTextAsync(repository, manifest, file, dataKey, ct);
-            var metadata = CollectionMetadata.Parse(json, $"{manifest.Id}/{file.Path}");
+            var name = $"{manifest.Id}/{file.Path}";
+            var metadata = CollectionMetadata.Parse(await ReadTextAsync(repository, manifest, file, dataKey, ct), name);
             var database = DumpNames.UnescapeDatabase(file.Path[..file.Path.IndexOf('/')]);
-            namespaces.Add(new DumpNamespace(database, metadata.CollectionName, metadata, $"{manifest.Id}/{file.Path}"));
+            // The file says which collection it describes; the manifest, which namespace it belongs to: they must agree.
+            if (ManifestBinding.NamespaceOf(file, manifest) is { } bound && (bound.Database != database || bound.Collection != metadata.CollectionName))
+                throw new MongoBackupException(ErrorIds.CorruptFile,
+                    $"'{name}' describes {database}.{metadata.CollectionName}, but its manifest binds it to {bound.FullName}: the files were swapped or renamed.",
+                    target: name);
+            namespaces.Add(new DumpNamespace(database, metadata.CollectionName, metadata, name));
         }
-        return new SnapshotDumpReader(repository, manifest, dataKey, namespaces);
+        return new SnapshotDumpReader(repository, manifest, dataKey, namespaces, hold);
     }
+
+    /// <summary>The documents the manifest records for a namespace of this snapshot (null for one it does not list).</summary>
+    public long? RecordedDocuments(DumpNamespace ns) => _recorded.GetValueOrDefault(ns.FullName)?.Documents;
 
     public async Task ReadAsync(IReadOnlyCollection<DumpNamespace> chosen,
         Func<DumpNamespace, IAsyncEnumerable<byte[]>, Task> consume, int maxParallel, CancellationToken ct)
     {
         await Parallel.ForEachAsync(chosen, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, maxParallel), CancellationToken = ct },
-            async (ns, token) => await consume(ns, ReadFileAsync(DataFileOf(ns), token)));
+            async (ns, token) => await consume(ns, ReadDataAsync(ns, token)));
     }
 
     public IAsyncEnumerable<byte[]> ReadOplogAsync(CancellationToken ct) =>
-        ReadFileAsync(_manifest.Files.FirstOrDefault(f => f.Kind == ManifestFileKind.Oplog), ct);
+        ReadOplogAsync(_repository, _manifest, _dataKey, ct);
 
-    public ValueTask DisposeAsync()
+    /// <summary>A snapshot's oplog entries, checked at the end against the range and count its manifest records.</summary>
+    public static async IAsyncEnumerable<byte[]> ReadOplogAsync(ISnapshotRepository repository, SnapshotManifest manifest, DataKey? dataKey,
+        [EnumeratorCancellation] CancellationToken ct)
+    {
+        var file = manifest.Files.FirstOrDefault(f => f.Kind == ManifestFileKind.Oplog);
+        if (file is null) yield break;
+        var check = new OplogFileCheck(manifest, $"{manifest.Id}/{file.Path}");
+        await foreach (var entry in ReadFileAsync(repository, manifest, file, dataKey, ct))
+        {
+            check.Observe(entry);
+            yield return entry;
+        }
+        check.ThrowIfWrong();
+    }
+
+    public async ValueTask DisposeAsync()
     {
         _dataKey?.Dispose();
-        return ValueTask.CompletedTask;
+        if (_hold is not null) await _hold.DisposeAsync();
     }
 
-    private ManifestFile? DataFileOf(DumpNamespace ns)
+    private async IAsyncEnumerable<byte[]> ReadDataAsync(DumpNamespace ns, [EnumeratorCancellation] CancellationToken ct)
     {
-        var collection = ns.Metadata?.IsTimeseries == true ? "system.buckets." + ns.Collection : ns.Collection;
-        return _files.GetValueOrDefault(DumpLayout.DataFile(ns.Database, collection, _manifest.Compression));
+        long documents = 0, bytes = 0;
+        var file = _dataFiles.GetValueOrDefault(ns.FullName);
+        if (file is not null) // none: a view, or a namespace without data
+        {
+            await foreach (var document in ReadFileAsync(_repository, _manifest, file, _dataKey, ct))
+            {
+                documents++;
+                bytes += document.Length;
+                yield return document;
+            }
+        }
+        if (_recorded.GetValueOrDefault(ns.FullName) is { } recorded && (documents != recorded.Documents || bytes != recorded.Bytes))
+        {
+            var where = file is null ? $"{_manifest.Id} has no data file for {ns.FullName}, so it holds" : $"'{_manifest.Id}/{file.Path}' holds";
+            throw new MongoBackupException(ErrorIds.CorruptFile,
+                $"{where} {documents:N0} documents ({bytes:N0} bytes) of {ns.FullName}; its manifest records {recorded.Documents:N0} documents " +
+                $"({recorded.Bytes:N0} bytes).", target: file is null ? _manifest.Id : $"{_manifest.Id}/{file.Path}");
+        }
     }
 
-    private async IAsyncEnumerable<byte[]> ReadFileAsync(ManifestFile? file, [EnumeratorCancellation] CancellationToken ct)
+    private static async IAsyncEnumerable<byte[]> ReadFileAsync(ISnapshotRepository repository, SnapshotManifest manifest, ManifestFile file,
+        DataKey? dataKey, [EnumeratorCancellation] CancellationToken ct)
     {
-        if (file is null) yield break; // a view, or a namespace without data
-        await using var stored = await SnapshotFileReader.OpenAsync(_repository, _manifest, file, _dataKey, ct);
+        await using var stored = await SnapshotFileReader.OpenAsync(repository, manifest, file, dataKey, ct);
         using var reader = new BsonDocumentReader(stored.Content, stored.DisplayName);
         while (await reader.ReadNextAsync(ct) is { } document)
             yield return document;

@@ -28,7 +28,15 @@ public sealed class SnapshotFileReader : IAsyncDisposable
         ISnapshotRepository repository, SnapshotManifest manifest, ManifestFile file, DataKey? dataKey, CancellationToken ct)
     {
         var name = $"{manifest.Id}/{file.Path}";
-        var verifying = new VerifyingReadStream(await repository.OpenReadAsync(manifest.Id, file.Path, ct), file, name);
+        Stream opened;
+        try { opened = await repository.OpenReadAsync(manifest.Id, file.Path, ct); }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new MongoBackupException(ErrorIds.CorruptFile,
+                $"'{name}', which its manifest lists, is missing from {repository.Location}: it was removed after the backup " +
+                "(or while this read the snapshot).", e, name);
+        }
+        var verifying = new VerifyingReadStream(opened, file, name);
         Stream stored = dataKey is null
             ? verifying
             : new DecryptingStream(verifying, dataKey, SnapshotEncryption.FileIdentity(manifest.Id, file.Path), name);

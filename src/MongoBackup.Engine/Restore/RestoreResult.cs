@@ -21,6 +21,8 @@ public sealed record RestoreOutcome(string Source, string Target, DateTimeOffset
     public long OplogEntriesApplied { get; set; }
     public long UsersRestored { get; set; }
     public long RolesRestored { get; set; }
-    public bool Succeeded => Namespaces.All(n => n.Succeeded) && OplogError is null;
+    public bool Succeeded => Namespaces.All(n => n.Succeeded) && OplogError is null && UsersAndRolesError is null;
     public string? OplogError { get; set; }
+    /// <summary>Why users and roles could not be restored (-IncludeUsersAndRoles); null when they were, or were not asked for.</summary>
+    public string? UsersAndRolesError { get; set; }
 }

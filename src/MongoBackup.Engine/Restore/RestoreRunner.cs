@@ -39,10 +39,20 @@ public sealed class RestoreRunner(IEngineObserver observer)
         if (!request.NoIndexRestore) await RestoreIndexesAsync(client, ready, ct);
         if (request.IncludeUsersAndRoles)
         {
-            var (users, roles) = await new UsersAndRolesRestorer(client, observer)
-                .RestoreAsync(reader, request.Filter.IncludesDatabase, request.Drop, ct);
-            outcome.UsersRestored = users;
-            outcome.RolesRestored = roles;
+            try
+            {
+                var (users, roles) = await new UsersAndRolesRestorer(client, observer)
+                    .RestoreAsync(reader, request.Filter.IncludesDatabase, request.Drop, ct);
+                outcome.UsersRestored = users;
+                outcome.RolesRestored = roles;
+            }
+            catch (Exception e) when (e is MongoBackupException or CorruptDumpException)
+            {
+                // Reported like a namespace, so the restore still ends with its result (a file that vanished, or was damaged).
+                outcome.UsersAndRolesError = e.Message;
+                observer.NamespaceFailed("users and roles", e as MongoBackupException
+                    ?? new MongoBackupException(ErrorIds.CorruptFile, e.Message, e, (e as CorruptDumpException)?.File));
+            }
         }
         if (reader.HasOplog && !request.NoOplogReplay)
             await ReplayOplogAsync(client, request, reader, outcome, ct);
@@ -56,14 +66,17 @@ public sealed class RestoreRunner(IEngineObserver observer)
         if ((request.Snapshot ?? SnapshotFolder(request.SourcePath)) is { } snapshot)
         {
             var manifest = await SnapshotCatalog.FindAsync(snapshot.Repository, snapshot.Id, ct);
+            // An encrypted manifest proves itself first (its seal); then whatever it says must hold together.
             var dataKey = SnapshotEncryption.Open(manifest, request.Encryption);
             try
             {
+                SnapshotIntegrity.RequireConsistent(manifest);
                 if (request.VerifyBeforeRestore) await SnapshotIntegrity.VerifyAsync(snapshot.Repository, manifest, dataKey, ct);
                 return await SnapshotDumpReader.OpenAsync(snapshot.Repository, manifest, dataKey, ct);
             }
-            catch (CorruptDumpException e) { throw new MongoBackupException(ErrorIds.CorruptFile, e.Message, e, e.File); }
-            catch (InvalidDataException e) { throw new MongoBackupException(ErrorIds.CorruptFile, e.Message, e, snapshot.Id); }
+            catch (CorruptDumpException e) { dataKey?.Dispose(); throw new MongoBackupException(ErrorIds.CorruptFile, e.Message, e, e.File); }
+            catch (InvalidDataException e) { dataKey?.Dispose(); throw new MongoBackupException(ErrorIds.CorruptFile, e.Message, e, snapshot.Id); }
+            catch { dataKey?.Dispose(); throw; }
         }
         return OpenPath(request.SourcePath);
     }
@@ -129,6 +142,7 @@ public sealed class RestoreRunner(IEngineObserver observer)
                 try
                 {
                     await inserter.InsertAsync(ns, documents, result, ct);
+                    RequireRecordedCount(reader, ns, result);
                     observer.Verbose($"{ns.TargetNamespace}: {result.Documents} documents restored from {ns.SourceNamespace}.");
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
@@ -146,6 +160,17 @@ public sealed class RestoreRunner(IEngineObserver observer)
             foreach (var (_, result) in withData.Where(r => r.Result.Error is null))
                 Fail(result, e);
         }
+    }
+
+    /// <summary>What reached the server (inserted or refused) must be what the snapshot's manifest records for the namespace.</summary>
+    private static void RequireRecordedCount(IDumpReader reader, PlannedNamespace ns, NamespaceRestoreResult result)
+    {
+        if (reader is not SnapshotDumpReader snapshot || snapshot.RecordedDocuments(ns.Source) is not { } recorded) return;
+        var delivered = result.Documents + result.Failures;
+        if (delivered != recorded)
+            throw new MongoBackupException(ErrorIds.NamespaceRestoreFailed,
+                $"{ns.TargetNamespace}: {delivered:N0} documents were restored from {ns.SourceNamespace}, but the snapshot's manifest records {recorded:N0}.",
+                target: ns.TargetNamespace);
     }
 
     private static async Task DrainAsync(IAsyncEnumerable<byte[]> documents)

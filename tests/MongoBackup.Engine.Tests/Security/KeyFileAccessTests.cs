@@ -10,6 +10,7 @@ public sealed class KeyFileAccessTests : IDisposable
 
     public void Dispose() => _folder.Dispose();
 
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     private string KeyFile(UnixFileMode mode)
     {
         var path = Path.Combine(_folder.Path, "backup.key");
