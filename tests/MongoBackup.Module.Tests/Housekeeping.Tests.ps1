@@ -222,6 +222,21 @@ Describe 'Remove-MongoSnapshot' {
         Test-Path $whole.Path | Should -BeFalse
     }
 
+    It 'refuses, even with -Force, to remove a snapshot a restore is reading, naming the reader; its lease expiring frees it' {
+        $reader = Join-Path $chain '08-slice/.mongobackup-reader-0123456789abcdef'
+        $expires = [DateTimeOffset]::UtcNow.AddMinutes(2).ToString('o')
+        Set-Content $reader "{ `"holder`": `"dbhost/pid 4242/1a2b3c4d (restore)`", `"token`": `"0123456789abcdef`", `"expires`": `"$expires`" }"
+
+        { Remove-MongoSnapshot -Repository $chain -Id '08-slice' -Force -Confirm:$false -ErrorAction Stop } |
+            Should -Throw -ErrorId 'MongoBackup.SnapshotBeingRead,*' -ExpectedMessage '*08-slice is being read by dbhost/pid 4242/1a2b3c4d (restore)*'
+        (Get-MongoSnapshot -Repository $chain).Id | Should -Contain '08-slice'
+
+        # A reader that crashed leaves a mark that expires.
+        Set-Content $reader "{ `"holder`": `"dbhost/pid 4242/1a2b3c4d (restore)`", `"token`": `"0123456789abcdef`", `"expires`": `"2020-01-01T00:00:00Z`" }"
+        Remove-MongoSnapshot -Repository $chain -Id '08-slice' -Force -Confirm:$false -WarningAction SilentlyContinue
+        (Get-MongoSnapshot -Repository $chain).Id | Should -Not -Contain '08-slice'
+    }
+
     It 'removes an old full snapshot piped together with the slices only it needed' {
         Get-MongoSnapshot -Repository $chain -Id '01-full-d1', '02-slice' | Remove-MongoSnapshot -Confirm:$false
         (Get-MongoSnapshot -Repository $chain).Id | Should -Not -Contain '02-slice'

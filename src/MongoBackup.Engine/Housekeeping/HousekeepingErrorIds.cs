@@ -18,6 +18,12 @@ public static class HousekeepingErrorIds
     /// </summary>
     public const string SnapshotDamaged = "MongoBackup.SnapshotDamaged";
 
+    /// <summary>
+    /// A restore, test or copy holds a read lease on the snapshot: removing it now would break that run half-way, so the
+    /// removal is refused (even with -Force) naming the reader and when its lease runs out.
+    /// </summary>
+    public const string SnapshotBeingRead = "MongoBackup.SnapshotBeingRead";
+
     /// <summary>Test-MongoSnapshot found a damaged file or a restore that did not match the manifest.</summary>
     public const string SnapshotTestFailed = "MongoBackup.SnapshotTestFailed";
 }

@@ -22,6 +22,7 @@ public sealed class RetentionApplier(IEngineObserver observer)
             return;
         }
         // Not forced: the plan never breaks a kept window, and if the repository changed since it was made, the guard says so.
-        await new SnapshotRemover(observer).RemoveAsync(repository, removals, force: false, ct).ConfigureAwait(false);
+        // A snapshot being read stays until a later run, and the rest goes.
+        await new SnapshotRemover(observer).RemoveAsync(repository, removals, force: false, ct, skipBeingRead: true).ConfigureAwait(false);
     }
 }

@@ -5,11 +5,14 @@ namespace MongoBackup.Engine.Housekeeping;
 
 /// <summary>
 /// Deletes snapshots from a repository, refusing (unless forced) when that would break a restore window that
-/// stays, or when a snapshot's manifest is damaged (its data may be whole). Snapshots without a manifest (unfinished
-/// backups) can always be removed.
+/// stays, or when a snapshot's manifest is damaged (its data may be whole); and refusing, forced or not, a snapshot
+/// that a restore, test or copy is reading (its <see cref="SnapshotReadLease"/>). Snapshots without a manifest
+/// (unfinished backups) can always be removed.
 /// </summary>
-public sealed class SnapshotRemover(IEngineObserver observer)
+public sealed class SnapshotRemover(IEngineObserver observer, TimeProvider? clock = null)
 {
+    private readonly TimeProvider _clock = clock ?? TimeProvider.System;
+
     /// <summary>What removing <paramref name="ids"/> would break; empty when it is safe. Unknown ids are an error.</summary>
     public static async Task<IReadOnlyList<RemovalBlocker>> CheckAsync(ISnapshotRepository repository, IReadOnlyCollection<string> ids, CancellationToken ct)
     {
@@ -20,20 +23,56 @@ public sealed class SnapshotRemover(IEngineObserver observer)
         return damaged.Concat(RemovalGuard.FindBlockers(manifests, ids.ToHashSet(StringComparer.Ordinal))).ToList();
     }
 
-    public async Task RemoveAsync(ISnapshotRepository repository, IReadOnlyCollection<string> ids, bool force, CancellationToken ct)
+    /// <param name="skipBeingRead">Leave snapshots being read (with a warning) and remove the others, as retention does;
+    /// otherwise a snapshot being read refuses the whole removal (SnapshotBeingRead).</param>
+    /// <returns>The ids removed.</returns>
+    public async Task<IReadOnlyList<string>> RemoveAsync(ISnapshotRepository repository, IReadOnlyCollection<string> ids, bool force, CancellationToken ct,
+        bool skipBeingRead = false)
     {
         var blockers = await CheckAsync(repository, ids, ct).ConfigureAwait(false);
         if (blockers.Count > 0 && !force) throw Refusal(repository, blockers);
-        foreach (var blocker in blockers)
-            observer.Warning($"Removing anyway (-Force): {blocker.Reason}");
 
         // Newest first: should removal stop half-way, the older snapshots that newer ones build on are still there.
-        foreach (var id in ids.Distinct(StringComparer.Ordinal).OrderByDescending(i => i, StringComparer.Ordinal))
+        var removing = ids.Distinct(StringComparer.Ordinal).OrderByDescending(i => i, StringComparer.Ordinal).ToList();
+        if (repository is ISnapshotMarks marks)
+            removing = await HoldOffReadersAsync(repository, marks, removing, skipBeingRead, ct).ConfigureAwait(false);
+        foreach (var blocker in blockers.Where(b => removing.Contains(b.SnapshotId, StringComparer.Ordinal)))
+            observer.Warning($"Removing anyway (-Force): {blocker.Reason}");
+        foreach (var id in removing)
         {
             ct.ThrowIfCancellationRequested();
             await repository.DeleteSnapshotAsync(id, ct).ConfigureAwait(false);
             observer.Verbose($"Removed snapshot {id} from {repository.Location}.");
         }
+        return removing;
+    }
+
+    /// <summary>
+    /// Marks the snapshots as being removed, then looks for readers: a snapshot being read keeps its data (the mark is
+    /// taken back) and either refuses the removal or, when skipping, is left out of it.
+    /// </summary>
+    private async Task<List<string>> HoldOffReadersAsync(ISnapshotRepository repository, ISnapshotMarks marks, List<string> ids, bool skipBeingRead,
+        CancellationToken ct)
+    {
+        var mark = await SnapshotRemovalMarks.MarkAsync(marks, ids, $"{RepositoryLeases.NewHolderId()} (removal)", _clock, ct).ConfigureAwait(false);
+        var read = new List<(string Id, LeaseRecord Reader)>();
+        foreach (var id in ids)
+            foreach (var reader in await SnapshotRemovalMarks.LiveReadersAsync(marks, id, _clock, ct).ConfigureAwait(false))
+                read.Add((id, reader));
+        if (read.Count == 0) return ids;
+
+        var readIds = read.Select(r => r.Id).Distinct(StringComparer.Ordinal).ToList();
+        var described = string.Join(" ", read.Select(r => $"Snapshot {r.Id} is being read by {r.Reader.Holder}, whose read lease runs until {r.Reader.ExpiresAt:u}."));
+        if (!skipBeingRead)
+        {
+            await SnapshotRemovalMarks.ClearAsync(marks, ids, mark).ConfigureAwait(false);
+            throw new MongoBackupException(HousekeepingErrorIds.SnapshotBeingRead,
+                $"Nothing was removed from {repository.Location}: {described} Removing it now would break that run half-way (-Force does not change that); " +
+                "run the removal again once the reader is done or its lease has run out.", target: readIds[0]);
+        }
+        await SnapshotRemovalMarks.ClearAsync(marks, readIds, mark).ConfigureAwait(false);
+        observer.Warning($"Not removed now, removed by a later run: {described}");
+        return ids.Except(readIds, StringComparer.Ordinal).ToList();
     }
 
     /// <summary>

@@ -18,6 +18,7 @@ public sealed class SnapshotVerifier(IEngineObserver observer)
         EncryptionKeySource? keys, CancellationToken ct)
     {
         var manifest = await SnapshotCatalog.FindAsync(repository, snapshotId, ct).ConfigureAwait(false);
+        await using var lease = await SnapshotReadLease.AcquireAsync(repository, [snapshotId], "test", observer, ct).ConfigureAwait(false);
         var result = new SnapshotVerification(snapshotId, repository.Location);
         var readable = manifest.Encryption is null || keys is not null;
         if (!readable)

@@ -6,10 +6,11 @@ namespace MongoBackup.Engine.Repository;
 /// Snapshots kept in a local (or mounted) folder: snapshot &lt;id&gt; is the folder &lt;repo&gt;/&lt;id&gt;/ holding
 /// the mongodump layout plus manifest.json, so every snapshot folder is also a mongodump directory.
 /// </summary>
-public sealed class FolderRepository : ISnapshotRepository, ILeasableRepository
+public sealed class FolderRepository : ISnapshotRepository, ILeasableRepository, ISnapshotMarks
 {
     private readonly string _root;
     private readonly StableStorage _storage;
+    private readonly FolderSnapshotMarks _marks;
 
     /// <summary>Opens (creating if needed) the folder; fails with a clear message when it cannot be written.</summary>
     public FolderRepository(string path) : this(path, StableStorage.System) { }
@@ -20,6 +21,7 @@ public sealed class FolderRepository : ISnapshotRepository, ILeasableRepository
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         _storage = storage;
         _root = Path.GetFullPath(path);
+        _marks = new FolderSnapshotMarks(SnapshotFolder);
         try
         {
             var created = !Directory.Exists(_root);
@@ -117,6 +119,14 @@ public sealed class FolderRepository : ISnapshotRepository, ILeasableRepository
 
     public Task<LeaseAttempt> TryAcquireLeaseAsync(string holderId, TimeSpan duration, TimeProvider clock, CancellationToken ct) =>
         FolderLease.TryAcquireAsync(_root, holderId, duration, clock, ct);
+
+    public Task<bool> WriteMarkAsync(string snapshotId, string name, string content, CancellationToken ct) =>
+        _marks.WriteAsync(snapshotId, name, content, ct);
+
+    public Task<IReadOnlyList<(string Name, string Content)>> ReadMarksAsync(string snapshotId, string prefix, CancellationToken ct) =>
+        _marks.ReadAsync(snapshotId, prefix, ct);
+
+    public Task DeleteMarkAsync(string snapshotId, string name, CancellationToken ct) => _marks.DeleteAsync(snapshotId, name, ct);
 
     /// <summary>The real path of a snapshot file, or of the snapshot's folder itself when <paramref name="relativePath"/> is empty.</summary>
     public string? LocalPath(string snapshotId, string relativePath) =>

@@ -19,14 +19,14 @@ public sealed class RestoreRunner(IEngineObserver observer)
     /// <summary>What a restore would do, without writing anything (for -WhatIf).</summary>
     public static async Task<IReadOnlyList<PlannedNamespace>> PlanAsync(RestoreRequest request, CancellationToken ct)
     {
-        await using var reader = await OpenSourceAsync(request, ct);
+        await using var reader = await RestoreSource.OpenAsync(request, leaseFor: null, ct);
         return RestorePlanner.Plan(reader, request.Filter, request.Map);
     }
 
     public async Task<RestoreOutcome> RunAsync(RestoreRequest request, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
-        await using var reader = await OpenSourceAsync(request, ct);
+        await using var reader = await RestoreSource.OpenAsync(request, observer, ct);
         var client = MongoClientFactory.Create(request.Connection);
         await ServerTopology.DiscoverAsync(client, ct);
 
@@ -59,49 +59,6 @@ public sealed class RestoreRunner(IEngineObserver observer)
 
         outcome.Duration = clock.Elapsed;
         return outcome;
-    }
-
-    private static async Task<IDumpReader> OpenSourceAsync(RestoreRequest request, CancellationToken ct)
-    {
-        if ((request.Snapshot ?? SnapshotFolder(request.SourcePath)) is { } snapshot)
-        {
-            var manifest = await SnapshotCatalog.FindAsync(snapshot.Repository, snapshot.Id, ct);
-            // An encrypted manifest proves itself first (its seal); then whatever it says must hold together.
-            var dataKey = SnapshotEncryption.Open(manifest, request.Encryption);
-            try
-            {
-                SnapshotIntegrity.RequireConsistent(manifest);
-                if (request.VerifyBeforeRestore) await SnapshotIntegrity.VerifyAsync(snapshot.Repository, manifest, dataKey, ct);
-                return await SnapshotDumpReader.OpenAsync(snapshot.Repository, manifest, dataKey, ct);
-            }
-            catch (CorruptDumpException e) { dataKey?.Dispose(); throw new MongoBackupException(ErrorIds.CorruptFile, e.Message, e, e.File); }
-            catch (InvalidDataException e) { dataKey?.Dispose(); throw new MongoBackupException(ErrorIds.CorruptFile, e.Message, e, snapshot.Id); }
-            catch { dataKey?.Dispose(); throw; }
-        }
-        return OpenPath(request.SourcePath);
-    }
-
-    /// <summary>
-    /// A -Path that names one of our snapshot folders (it holds manifest.json) is read as the snapshot it is, through
-    /// its repository: checked against its manifest, and decrypted when it is encrypted.
-    /// </summary>
-    private static RepositorySnapshot? SnapshotFolder(string path)
-    {
-        if (string.IsNullOrEmpty(path) || !File.Exists(Path.Combine(path, SnapshotManifest.FileName))) return null;
-        var folder = Path.GetFullPath(path).TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar);
-        return new RepositorySnapshot(new FolderRepository(Path.GetDirectoryName(folder)!), Path.GetFileName(folder));
-    }
-
-    private static IDumpReader OpenPath(string path)
-    {
-        if (!File.Exists(path) && !Directory.Exists(path))
-            throw new MongoBackupException(ErrorIds.SourceNotFound, $"Nothing to restore at '{path}': no such file or folder.", target: path);
-        // One of our snapshot folders without its manifest is a backup that never finished, not a mongodump folder.
-        if (SnapshotFolderMarker.DescribeUnfinished(path) is { } unfinished)
-            throw new MongoBackupException(ErrorIds.SnapshotNotFound, unfinished, target: path);
-        try { return DumpReaders.Open(path); }
-        catch (CorruptDumpException e) { throw new MongoBackupException(ErrorIds.CorruptFile, e.Message, e, e.File); }
-        catch (InvalidDataException e) { throw new MongoBackupException(ErrorIds.CorruptFile, e.Message, e, path); }
     }
 
     private async Task<List<(PlannedNamespace Ns, NamespaceRestoreResult Result)>> PrepareTargetsAsync(
