@@ -138,4 +138,19 @@ public sealed class TamperingTests(MongoServerFixture server) : IDisposable
         Assert.True(test.Passed, string.Join(" ", test.Problems));
         Assert.Empty(test.Unchecked);
     }
+
+    [Fact]
+    public async Task A_sealed_snapshot_copied_to_another_repository_still_proves_itself_there()
+    {
+        var bench = new TamperBench(server, _folder);
+        var manifest = await bench.BackUpAsync(encrypted: true);
+        var destination = new FolderRepository(Path.Combine(_folder.Path, "offsite"));
+
+        await new MongoBackup.Engine.Housekeeping.SnapshotCopier(new RecordingObserver()).CopyAsync(bench.Repository, manifest.Id, destination, false, CancellationToken.None);
+        var test = await new MongoBackup.Engine.Housekeeping.SnapshotVerifier(new RecordingObserver())
+            .VerifyAsync(destination, manifest.Id, null, bench.Keys, CancellationToken.None);
+
+        Assert.True(test.Passed, string.Join(" ", test.Problems));
+        Assert.Empty(test.Unchecked);
+    }
 }
