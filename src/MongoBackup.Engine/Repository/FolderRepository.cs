@@ -46,8 +46,9 @@ public sealed class FolderRepository : ISnapshotRepository, ILeasableRepository,
         // The marker goes first, so a folder this backup leaves unfinished is never taken for a plain mongodump folder.
         SnapshotFolderMarker.Ensure(SnapshotFolder(snapshotId), snapshotId, _storage);
         OwnerOnlyFiles.CreateDirectory(Path.GetDirectoryName(path)!);
-        var file = new StableFileStream(OwnerOnlyFiles.CreateFile(path, 1 << 16), _storage);
-        return Task.FromResult(new SnapshotFileWriter(file, relativePath));
+        var file = OwnerOnlyFiles.CreateFile(path, 1 << 16);
+        // Each file reaches stable storage as it closes, before any manifest can vouch for it.
+        return Task.FromResult(new SnapshotFileWriter(file, relativePath, beforeClose: () => _storage.FlushFile(file)));
     }
 
     public Task<Stream> OpenReadAsync(string snapshotId, string relativePath, CancellationToken ct)
