@@ -6,7 +6,7 @@ namespace MongoBackup.Engine.Repository;
 /// <summary>
 /// Watches the entries of a snapshot's oplog file go by and says, at the end, whether they are the range its manifest
 /// records: as many as it counts, in timestamp order, the last one at its oplog end with the consistency point's wall
-/// time, the first one after a full snapshot's oplog start (a slice's first one at its oplog start). So a manifest whose
+/// time, the first one not before a full snapshot's oplog start (a slice's first one at its oplog start). So a manifest whose
 /// consistency point, range or count was moved (a full snapshot made to look years older) is caught against the file,
 /// whose SHA-256 the manifest also records.
 /// </summary>
@@ -46,8 +46,9 @@ public sealed class OplogFileCheck(SnapshotManifest manifest, string displayName
             problems.Add($"it holds {_count:N0} oplog entries; its manifest records {manifest.OplogEntries:N0}");
         if (_count == 0) return problems;
 
-        if (manifest.Kind == SnapshotKind.Oplog ? _first != manifest.OplogStart : manifest.OplogStart is { } start && _first <= start)
-            problems.Add($"it starts at {_first}, but its manifest records the oplog {(manifest.Kind == SnapshotKind.Oplog ? "starting at" : "saved after")} {manifest.OplogStart}");
+        // A full snapshot's copy starts at its OplogStart (or, in snapshots older than inclusive copies, just after it).
+        if (manifest.Kind == SnapshotKind.Oplog ? _first != manifest.OplogStart : manifest.OplogStart is { } start && _first < start)
+            problems.Add($"it starts at {_first}, but its manifest records the oplog {(manifest.Kind == SnapshotKind.Oplog ? "starting at" : "saved from")} {manifest.OplogStart}");
         if (_last != manifest.OplogEnd)
             problems.Add($"it ends at {_last}, but its manifest records the oplog ending at {manifest.OplogEnd}");
         if (manifest.ConsistentAt is { } at && _lastPoint is { } last && (last.Timestamp != at.Timestamp || last.WallTime != at.WallTime))

@@ -2,7 +2,8 @@ namespace MongoBackup.Engine.Repository;
 
 /// <summary>
 /// Whether a manifest's oplog range holds together before its oplog file is read. A full snapshot saves the entries
-/// after OplogStart up to OplogEnd and is consistent at OplogEnd; a slice holds the entries after the end it continues
+/// from OplogStart (inclusive since copies start at the oldest open transaction; after it in older snapshots) up to
+/// OplogEnd and is consistent at OplogEnd; a slice holds the entries after the end it continues
 /// (PreviousSliceEnd, or from the oldest one left after a recorded gap), from OplogStart to OplogEnd, and its
 /// consistency point is its last entry. The oplog file's own first and last entries are matched by <see cref="OplogFileCheck"/>.
 /// </summary>
@@ -25,8 +26,9 @@ internal static class OplogRangeChecks
             problems.Add($"{Name(manifest)} is consistent at {manifest.ConsistentAt.Timestamp}, but its saved oplog ends at {end}: they must be the same.");
         if (start > end)
             problems.Add($"{Name(manifest)} records an oplog range from {start} to {end}, which runs backwards.");
-        if (manifest.Integrity >= 1 && (manifest.OplogEntries == 0) != (start == end))
-            problems.Add($"{Name(manifest)} records {manifest.OplogEntries:N0} oplog entries between {start} and {end}, which cannot be.");
+        // An empty copy means nothing was written during the backup, so it started where it ended.
+        if (manifest.Integrity >= 1 && manifest.OplogEntries == 0 && start != end)
+            problems.Add($"{Name(manifest)} records no oplog entries between {start} and {end}, which cannot be.");
     }
 
     public static void CheckSlice(SnapshotManifest manifest, List<string> problems)

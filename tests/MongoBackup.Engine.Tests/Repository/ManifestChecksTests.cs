@@ -1,4 +1,5 @@
 using MongoBackup.Engine.Codecs;
+using MongoDB.Bson;
 using MongoBackup.Engine.Repository;
 using MongoBackup.Engine.Tests.Housekeeping;
 
@@ -78,5 +79,40 @@ public sealed class ManifestChecksTests
         slice.OplogStart = new OplogTimestamp(120, 0);
 
         Assert.Contains(ManifestChecks.Problems(slice), p => p.Contains("not after the end it continues"));
+    }
+
+    private static byte[] Entry(OplogTimestamp ts, DateTimeOffset wall) => new MongoDB.Bson.BsonDocument
+    {
+        { "ts", ts.ToBsonTimestamp() }, { "op", "n" }, { "ns", "" }, { "o", new MongoDB.Bson.BsonDocument() }, { "wall", wall.UtcDateTime },
+    }.ToBson();
+
+    [Fact]
+    public void A_full_snapshot_copied_from_its_start_inclusively_or_just_after_it_both_hold_together()
+    {
+        var at = new OplogTimestamp(1795558590, 7);
+        var wall = at.WallTime.AddMilliseconds(250);
+        // Copied inclusively from where it started, nothing written meanwhile: one entry, start and end the same.
+        var inclusive = Full();
+        (inclusive.OplogStart, inclusive.OplogEnd, inclusive.OplogEntries, inclusive.ConsistentAt) = (at, at, 1, new ConsistencyPoint(at, wall));
+        Assert.Empty(ManifestChecks.Problems(inclusive));
+        var check = new OplogFileCheck(inclusive, "oplog.bson");
+        check.Observe(Entry(at, wall));
+        Assert.Empty(check.Problems());
+
+        // An older snapshot copied after its start: the entries begin later.
+        var after = Full();
+        (after.OplogStart, after.OplogEnd, after.OplogEntries, after.ConsistentAt) = (new OplogTimestamp(1795558500, 1), at, 1, new ConsistencyPoint(at, wall));
+        var older = new OplogFileCheck(after, "oplog.bson");
+        older.Observe(Entry(at, wall));
+        Assert.Empty(older.Problems());
+
+        // Entries from before the recorded start, or a last one that is not the consistency point, are named.
+        var moved = new OplogFileCheck(inclusive, "oplog.bson");
+        moved.Observe(Entry(new OplogTimestamp(1795558580, 1), wall));
+        moved.Observe(Entry(new OplogTimestamp(1795558600, 1), wall));
+        var problems = moved.Problems();
+        Assert.Contains(problems, p => p.Contains("holds 2 oplog entries; its manifest records 1"));
+        Assert.Contains(problems, p => p.Contains("starts at Timestamp(1795558580, 1)"));
+        Assert.Contains(problems, p => p.Contains("ends at Timestamp(1795558600, 1), but its manifest records the oplog ending at Timestamp(1795558590, 7)"));
     }
 }
