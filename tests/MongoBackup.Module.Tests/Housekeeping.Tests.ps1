@@ -272,6 +272,18 @@ Describe 'Invoke-MongoSnapshotRetention' {
         $window.To | Should -Be $windowBefore[-1].To   # still reaches the end of the chain
     }
 
+    It 'leaves a snapshot that is being read for a later run, says who reads it, and removes the rest' {
+        $expires = [DateTimeOffset]::UtcNow.AddMinutes(2).ToString('o')
+        Set-Content (Join-Path $chain '03-full-d2a/.mongobackup-reader-feedface') "{ `"holder`": `"dbhost/pid 7/cafe (test)`", `"token`": `"feedface`", `"expires`": `"$expires`" }"
+
+        $plan = Invoke-MongoSnapshotRetention -Repository $chain -KeepDaily 2 -Confirm:$false -WarningVariable warnings -WarningAction SilentlyContinue
+
+        ($plan | Where-Object Removed).Id | Should -Be @('04-slice', '02-slice', '01-full-d1')
+        ($plan | Where-Object Id -eq '03-full-d2a').Removed | Should -BeFalse
+        "$warnings" | Should -BeLike '*03-full-d2a is being read by dbhost/pid 7/cafe (test)*'
+        (Get-MongoSnapshot -Repository $chain).Id | Should -Contain '03-full-d2a'
+    }
+
     It 'refuses to run without a rule' {
         { Invoke-MongoSnapshotRetention -Repository $chain -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId 'MongoBackup.InvalidArgument,*'
         (Get-MongoSnapshot -Repository $chain).Count | Should -Be $history.Count
