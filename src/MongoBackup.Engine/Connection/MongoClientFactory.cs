@@ -15,7 +15,7 @@ public static class MongoClientFactory
         catch (Exception e) when (e is MongoConfigurationException or ArgumentException or FormatException)
         {
             throw new MongoBackupException(ErrorIds.InvalidConnectionString,
-                $"The connection string '{settings.DisplayName}' is not valid: {ConnectionStringRedactor.Scrub(e.Message, PasswordInUri(settings))}");
+                $"The connection string '{settings.DisplayName}' is not valid: {ConnectionStringRedactor.RedactMessage(e.Message, settings.ConnectionString)}");
         }
 
         var client = MongoClientSettings.FromUrl(url);
@@ -46,16 +46,6 @@ public static class MongoClientFactory
             client.SslSettings = ssl;
         }
         return new MongoClient(client);
-    }
-
-    private static string? PasswordInUri(ConnectionSettings settings)
-    {
-        var at = settings.ConnectionString.IndexOf('@');
-        var scheme = settings.ConnectionString.IndexOf("://", StringComparison.Ordinal);
-        if (at < 0 || scheme < 0) return null;
-        var userInfo = settings.ConnectionString[(scheme + 3)..at];
-        var colon = userInfo.IndexOf(':');
-        return colon < 0 ? null : userInfo[(colon + 1)..];
     }
 
     private static ReadPreference ParseReadPreference(string name) => name.ToLowerInvariant() switch

@@ -21,7 +21,11 @@ public sealed class SnapshotExporter(IEngineObserver observer)
     {
         var clock = Stopwatch.StartNew();
         var manifest = await SnapshotCatalog.FindAsync(request.Repository, request.SnapshotId, ct);
+        // Held while the snapshot is read, so a removal meanwhile is refused naming this export.
+        await using var lease = await SnapshotReadLease.AcquireAsync(request.Repository, [manifest.Id], "export", observer, ct);
         var dataKey = SnapshotEncryption.Open(manifest, request.Encryption);
+        try { SnapshotIntegrity.RequireConsistent(manifest); }
+        catch { dataKey?.Dispose(); throw; }
         await using var reader = await SnapshotDumpReader.OpenAsync(request.Repository, manifest, dataKey, ct);
         if (reader.Namespaces.FirstOrDefault(n => n.Damage is not null) is { Damage: { } damage } broken)
             throw new MongoBackupException(ErrorIds.CorruptFile,

@@ -21,10 +21,12 @@ public sealed record RestoreOutcome(string Source, string Target, DateTimeOffset
     public long OplogEntriesApplied { get; set; }
     public long UsersRestored { get; set; }
     public long RolesRestored { get; set; }
-    public bool Succeeded => Namespaces.All(n => n.Succeeded) && OplogError is null;
+    public bool Succeeded => Namespaces.All(n => n.Succeeded) && OplogError is null && UsersAndRolesError is null;
+    public string? OplogError { get; set; }
+    /// <summary>Why users and roles could not be restored (-IncludeUsersAndRoles); null when they were, or were not asked for.</summary>
+    public string? UsersAndRolesError { get; set; }
 
     /// <summary>The source namespaces ("db.collection") that failed: an oplog replay leaves them alone.</summary>
     public IReadOnlySet<string> FailedSourceNamespaces() =>
         Namespaces.Where(n => n.Error is not null).Select(n => n.SourceNamespace).ToHashSet(StringComparer.Ordinal);
-    public string? OplogError { get; set; }
 }

@@ -45,14 +45,17 @@ public sealed class GetMongoSnapshotCommand : MongoEngineCmdlet
                 continue;
             }
             // A folder with no manifest is a backup that never finished; one whose manifest cannot be read is damage worth a warning.
-            var manifestPath = repository.LocalPath(found.SnapshotId, SnapshotManifest.FileName);
-            if (manifestPath is not null && File.Exists(manifestPath))
-                WriteWarning($"Snapshot '{found.SnapshotId}' is skipped: its manifest '{manifestPath}' cannot be read. {found.Error}");
-            if (IncludeIncomplete) snapshots.Add(MongoSnapshot.Incomplete(found.SnapshotId, repository, found.Error));
+            if (found.IsDamaged)
+            {
+                var manifestFile = repository.LocalPath(found.SnapshotId, SnapshotManifest.FileName) ?? $"{repository.Location}/{found.SnapshotId}/{SnapshotManifest.FileName}";
+                WriteWarning($"Snapshot '{found.SnapshotId}' is Damaged and skipped: its manifest '{manifestFile}' cannot be read, " +
+                    $"though the backup finished and its data may be whole. {found.Error}");
+            }
+            if (IncludeIncomplete) snapshots.Add(MongoSnapshot.Unreadable(found, repository));
         }
 
-        var complete = snapshots.Count(s => s.Status != MongoSnapshot.IncompleteStatus);
-        WriteVerbose($"Read {complete} complete snapshot manifest(s) in {repository.Location}{(IncludeIncomplete ? $" and {snapshots.Count - complete} incomplete snapshot folder(s)" : "")}.");
+        var complete = snapshots.Count(s => !s.IsUnreadable);
+        WriteVerbose($"Read {complete} complete snapshot manifest(s) in {repository.Location}{(IncludeIncomplete ? $" and {snapshots.Count - complete} incomplete or damaged snapshot folder(s)" : "")}.");
         var chosen = Select(snapshots);
         ReportMissingIds(snapshots, repository);
         WriteObject(chosen, enumerateCollection: true);
@@ -68,7 +71,7 @@ public sealed class GetMongoSnapshotCommand : MongoEngineCmdlet
             // Ids start with the UTC start time, so they also order the incomplete ones that have no manifest.
             .OrderByDescending(s => s.StartTime ?? DateTime.MinValue)
             .ThenByDescending(s => s.Id, StringComparer.Ordinal);
-        return Latest ? chosen.Where(s => s.Status != MongoSnapshot.IncompleteStatus).Take(1) : chosen;
+        return Latest ? chosen.Where(s => !s.IsUnreadable).Take(1) : chosen;
     }
 
     private void ReportMissingIds(IReadOnlyCollection<MongoSnapshot> snapshots, ISnapshotRepository repository)

@@ -54,12 +54,12 @@ public sealed class RestoreMongoDatabaseCommand : MongoRestoreCmdlet
         WriteObject(MongoRestoreResult.FromOutcome(outcome));
     });
 
-    private string SourcePath() => InputObject is { } snapshot
-        ? snapshot.Status == MongoSnapshot.IncompleteStatus
-            ? throw new MongoBackupException(ErrorIds.SnapshotNotFound,
-                $"Snapshot '{snapshot.Id}' is incomplete (it has no readable manifest) and cannot be restored.", target: snapshot.Id)
-            : RepositoryLocation.Parse(snapshot.Repository).Kind == RepositoryKind.Folder ? snapshot.Path : $"{snapshot.Repository}/{snapshot.Id}"
-        : ResolvePath(Path!);
+    private string SourcePath()
+    {
+        if (InputObject is not { } snapshot) return ResolvePath(Path!);
+        snapshot.RequireReadable("restored");
+        return RepositoryLocation.Parse(snapshot.Repository).Kind == RepositoryKind.Folder ? snapshot.Path : $"{snapshot.Repository}/{snapshot.Id}";
+    }
 
     /// <summary>
     /// A piped snapshot in an object store (it has no folder to read) or an encrypted one (its files need its data key)

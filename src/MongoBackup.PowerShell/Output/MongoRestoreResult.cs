@@ -17,6 +17,8 @@ public sealed class MongoRestoreResult
     public string? OplogError { get; init; }
     public long UsersRestored { get; init; }
     public long RolesRestored { get; init; }
+    /// <summary>Why users and roles could not be restored (-IncludeUsersAndRoles); null when they were, or were not asked for.</summary>
+    public string? UsersAndRolesError { get; init; }
     public bool Succeeded { get; init; }
 
     /// <summary>Restore-MongoPointInTime: the moment restored to (UTC); for -ClusterTime, the wall second of that timestamp.</summary>
@@ -56,6 +58,7 @@ public sealed class MongoRestoreResult
         OplogError = outcome.OplogError,
         UsersRestored = outcome.UsersRestored,
         RolesRestored = outcome.RolesRestored,
+        UsersAndRolesError = outcome.UsersAndRolesError,
         Succeeded = outcome.Succeeded,
     };
 }

@@ -1,4 +1,5 @@
 using System.Collections;
+using MongoBackup.Engine;
 using MongoBackup.Engine.Repository;
 
 namespace MongoBackup;
@@ -10,11 +11,15 @@ namespace MongoBackup;
 public sealed class MongoSnapshot
 {
     public const string IncompleteStatus = "Incomplete";
+    public const string DamagedStatus = "Damaged";
 
     public string Id { get; init; } = "";
     /// <summary>Full or Oplog.</summary>
     public string Kind { get; init; } = "";
-    /// <summary>Complete, Failed, or Incomplete (no readable manifest: the backup did not finish).</summary>
+    /// <summary>
+    /// Complete, Failed, Incomplete (no manifest: the backup did not finish, or is still running) or Damaged (a manifest
+    /// that cannot be read: the backup finished and its data may be whole; removed only by -Id with -Force).
+    /// </summary>
     public string Status { get; init; } = "";
     public DateTime? StartTime { get; init; }
     public DateTime? EndTime { get; init; }
@@ -50,7 +55,7 @@ public sealed class MongoSnapshot
     public string Repository { get; init; } = "";
     public string Source { get; init; } = "";
     public Hashtable Tags { get; init; } = new();
-    /// <summary>Why an incomplete snapshot has no usable manifest.</summary>
+    /// <summary>Why an incomplete or damaged snapshot has no usable manifest.</summary>
     public string? Problem { get; init; }
 
     public override string ToString() => Id;
@@ -93,14 +98,29 @@ public sealed class MongoSnapshot
         };
     }
 
-    public static MongoSnapshot Incomplete(string id, ISnapshotRepository repository, string? problem) => new()
+    /// <summary>A snapshot folder without a usable manifest: Damaged when one exists but cannot be read, else Incomplete.</summary>
+    public static MongoSnapshot Unreadable(ManifestReadResult found, ISnapshotRepository repository) => new()
     {
-        Id = id,
-        Status = IncompleteStatus,
-        Path = SnapshotFolder(repository, id),
+        Id = found.SnapshotId,
+        Status = found.IsDamaged ? DamagedStatus : IncompleteStatus,
+        Path = SnapshotFolder(repository, found.SnapshotId),
         Repository = repository.Location,
-        Problem = problem,
+        Problem = found.Error,
     };
+
+    /// <summary>Whether this is a snapshot without a usable manifest (Incomplete or Damaged): nothing in it can be read.</summary>
+    internal bool IsUnreadable => Status is IncompleteStatus or DamagedStatus;
+
+    /// <summary>Refuses, by name, a snapshot without a usable manifest: nothing in it can be <paramref name="doing"/>.</summary>
+    internal void RequireReadable(string doing)
+    {
+        if (Status == IncompleteStatus)
+            throw new MongoBackupException(ErrorIds.SnapshotNotFound,
+                $"Snapshot '{Id}' is incomplete (it has no manifest) and cannot be {doing}.", target: Id);
+        if (Status == DamagedStatus)
+            throw new MongoBackupException(ErrorIds.CorruptFile,
+                $"Snapshot '{Id}' has a damaged manifest and cannot be {doing}: {Problem}", target: Id);
+    }
 
     private static string SnapshotFolder(ISnapshotRepository repository, string id)
     {

@@ -16,6 +16,11 @@ public sealed class MongoSnapshotTestResult
     public MongoSnapshotRestoreCount[] RestoreCounts { get; init; } = [];
     /// <summary>Every problem found, each naming its file or namespace; empty when the snapshot passed.</summary>
     public string[] Problems { get; init; } = [];
+    /// <summary>
+    /// What could not be checked and why: a manifest that is not authenticated (plain snapshots, or no key given), or one
+    /// written before files were bound to their namespaces. Limits of what Passed proves, not problems.
+    /// </summary>
+    public string[] Unchecked { get; init; } = [];
     public string Repository { get; init; } = "";
 
     public override string ToString() => $"{SnapshotId}: {(Passed ? "passed" : "FAILED")}";
@@ -34,6 +39,7 @@ public sealed class MongoSnapshotTestResult
         RestoreCounts = verification.RestoredCounts.Select(c => new MongoSnapshotRestoreCount
             { Namespace = c.Namespace, Expected = c.Expected, Restored = c.Restored }).ToArray(),
         Problems = verification.Problems.ToArray(),
+        Unchecked = verification.Unchecked.ToArray(),
         Repository = verification.Repository,
     };
 }
