@@ -69,7 +69,7 @@ public class OplogTests : ServerTestBase
     {
         var client = Connect(StartServer());
         var items = client.GetDatabase("app").GetCollection<BsonDocument>("items");
-        items.InsertMany(Enumerable.Range(0, 20).Select(i => new BsonDocument("_id", i)));
+        foreach (var i in Enumerable.Range(0, 20)) items.InsertOne(new BsonDocument("_id", i)); // one entry each
         var oplog = client.GetDatabase("local").GetCollection<BsonDocument>("oplog.rs");
         var all = oplog.Find(new BsonDocument()).ToList();
         var middle = all[10]["ts"];

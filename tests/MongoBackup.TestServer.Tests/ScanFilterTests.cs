@@ -43,7 +43,7 @@ public class ScanFilterTests : ServerTestBase
     {
         var client = Connect(StartServer());
         var collection = client.GetDatabase("scan").GetCollection<BsonDocument>("logged");
-        collection.InsertMany(Enumerable.Range(0, 50).Select(i => new BsonDocument { { "_id", i }, { "pad", new string('p', 300) } }));
+        foreach (var i in Enumerable.Range(0, 50)) collection.InsertOne(new BsonDocument { { "_id", i }, { "pad", new string('p', 300) } }); // one entry each
         var all = Oplog(client, new BsonDocument("ns", "scan.logged"));
         var from = all[10]["ts"].AsBsonTimestamp;
         var upTo = all[39]["ts"].AsBsonTimestamp;

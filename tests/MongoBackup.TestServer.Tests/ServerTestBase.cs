@@ -35,6 +35,15 @@ public abstract class ServerTestBase : IDisposable
     protected static List<BsonDocument> Oplog(MongoClient client, BsonDocument? filter = null) =>
         client.GetDatabase("local").GetCollection<BsonDocument>("oplog.rs").Find(filter ?? new BsonDocument()).ToList();
 
+    /// <summary>
+    /// The insert operations the entries log, in order (of <paramref name="ns"/> only, when given): an insert entry
+    /// itself, and each operation of a retryable write's grouped inserts (an applyOps entry with multiOpType 1).
+    /// </summary>
+    protected static List<BsonDocument> Inserts(IEnumerable<BsonDocument> entries, string? ns = null) =>
+        entries.SelectMany(e => e["op"] == "c" && e.Contains("multiOpType") ? e["o"]["applyOps"].AsBsonArray.Select(o => o.AsBsonDocument) : [e])
+            .Where(e => e["op"] == "i" && (ns == null || e["ns"] == ns))
+            .ToList();
+
     public void Dispose()
     {
         for (var i = _owned.Count - 1; i >= 0; i--) _owned[i].Dispose();

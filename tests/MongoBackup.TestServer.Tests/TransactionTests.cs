@@ -5,6 +5,9 @@ namespace MongoBackup.TestServer.Tests;
 
 public class TransactionTests : ServerTestBase
 {
+    /// <summary>The applyOps entries of transactions (not those of retryable writes' grouped inserts, which carry multiOpType).</summary>
+    private static BsonDocument TransactionEntries => new() { { "ns", "admin.$cmd" }, { "multiOpType", new BsonDocument("$exists", false) } };
+
     [Fact]
     public void Commit_writes_one_applyOps_entry_with_the_session()
     {
@@ -21,7 +24,7 @@ public class TransactionTests : ServerTestBase
         }
         Assert.Equal(new[] { 70, 30, 5 }, accounts.Find(new BsonDocument()).ToList().Select(d => d["balance"].AsInt32));
 
-        var commit = Oplog(client, new BsonDocument("ns", "admin.$cmd")).Single();
+        var commit = Oplog(client, TransactionEntries).Single();
         Assert.Equal("c", commit["op"].AsString);
         Assert.True(commit.Contains("lsid"));
         Assert.True(commit["txnNumber"].AsInt64 > 0);

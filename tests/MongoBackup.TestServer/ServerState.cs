@@ -14,6 +14,7 @@ internal sealed class ServerState
         Options = options;
         Parameters = ServerParameters.FromStartup(options.Parameters);
         Catalog = new Catalog();
+        Transactions = new TransactionRegistry(Catalog.Lock);
         CatalogWriter = new CatalogWriter(Catalog);
         DocumentWriter = new DocumentWriter(CatalogWriter);
         CatalogWriter.Views = new ViewDefinitions(CatalogWriter, DocumentWriter);
@@ -33,7 +34,7 @@ internal sealed class ServerState
     public DocumentWriter DocumentWriter { get; }
     public ReplicationLog? Oplog { get; }
     public CursorRegistry Cursors { get; } = new();
-    public TransactionRegistry Transactions { get; } = new();
+    public TransactionRegistry Transactions { get; }
     public TransactionLog TransactionLog => _transactionLog ??= new TransactionLog(Oplog, Catalog, Parameters);
     private TransactionLog? _transactionLog;
     public DateTime StartedAt { get; } = DateTime.UtcNow;

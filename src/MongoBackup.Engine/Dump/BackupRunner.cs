@@ -11,8 +11,8 @@ using MongoDB.Driver;
 namespace MongoBackup.Engine.Dump;
 
 /// <summary>
-/// A full logical snapshot, taken hot. On a replica set: note where the oplog copy starts (the newest entry, or the
-/// first entry of the oldest transaction still open, see <see cref="OplogCopyStart"/>) before listing the catalog,
+/// A full logical snapshot, taken hot. On a replica set: note where the oplog copy starts (after the newest entry, or at
+/// the first entry of the oldest transaction still open, see <see cref="OplogCopyStart"/>) before listing the catalog,
 /// dump every chosen namespace in parallel, note the newest entry again and save the oplog between the two; replaying
 /// it makes the snapshot consistent at that second point. A catalog change the replay cannot make whole (a rename
 /// inside the scope, see <see cref="CatalogChangeGuard"/>) fails the backup. The manifest is committed last: a run that fails
@@ -106,17 +106,17 @@ public sealed class BackupRunner(IEngineObserver observer)
         return results.ToList();
     }
 
-    private async Task SaveOplogAsync(OplogSource oplog, SnapshotFileSet files, Repository.OplogTimestamp from, NamespaceFilter scope,
+    private async Task SaveOplogAsync(OplogSource oplog, SnapshotFileSet files, OplogPosition from, NamespaceFilter scope,
         SnapshotManifest manifest, CancellationToken ct)
     {
-        var end = await oplog.NewestPointAsync(ct) ?? new ConsistencyPoint(from, from.WallTime);
+        var end = await oplog.NewestPointAsync(ct) ?? new ConsistencyPoint(from.Timestamp, from.Timestamp.WallTime);
         var to = end.Timestamp;
-        await EnsureNotRolledOverAsync(oplog, from, ct);
-        var entries = new CatalogChangeGuard(scope).WatchAsync(oplog.ReadRangeAsync(OplogPosition.At(from), to, ct), ct);
+        await EnsureNotRolledOverAsync(oplog, from.Timestamp, ct);
+        var entries = new CatalogChangeGuard(scope).WatchAsync(oplog.ReadRangeAsync(from, to, ct), ct);
         var (count, _) = await RawDocumentFileWriter.WriteAsync(files, DumpLayout.OplogFile(files.Compression), entries, ct);
         // Again once copied, as mongodump checks: the oplog may have rolled past the start while it was being read.
-        await EnsureNotRolledOverAsync(oplog, from, ct);
-        manifest.OplogStart = from;
+        await EnsureNotRolledOverAsync(oplog, from.Timestamp, ct);
+        manifest.OplogStart = from.Timestamp;
         manifest.OplogEnd = to;
         manifest.OplogEntries = count;
         manifest.ConsistentAt = end;
@@ -124,7 +124,7 @@ public sealed class BackupRunner(IEngineObserver observer)
         observer.Verbose($"Saved {count} oplog entries from {from} to {to}; the snapshot is consistent at {to}.");
     }
 
-    /// <summary>The copy starts at an entry that must still be in the oplog: if the oldest entry is newer, writes were lost.</summary>
+    /// <summary>The copy starts at (or just after) an entry that must still be in the oplog: if the oldest entry is newer, writes were lost.</summary>
     private static async Task EnsureNotRolledOverAsync(OplogSource oplog, Repository.OplogTimestamp from, CancellationToken ct)
     {
         if (await oplog.OldestAsync(ct) is { } oldest && oldest > from)

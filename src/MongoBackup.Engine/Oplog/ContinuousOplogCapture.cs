@@ -61,7 +61,7 @@ public sealed class ContinuousOplogCapture(IEngineObserver observer)
                     // A cursor the server closed at once (nothing to tail yet): don't spin.
                     if (batches == 0) await Task.Delay(TimeSpan.FromMilliseconds(200), stop.Token);
                 }
-                catch (Exception e) when (IsConnectionLoss(e) && !stop.IsCancellationRequested)
+                catch (Exception e) when (ConnectionLoss.IsResumable(e) && !stop.IsCancellationRequested)
                 {
                     observer.Warning($"Lost the connection to {request.Slice.Connection.DisplayName} ({e.GetType().Name}); reconnecting and resuming after {last}.");
                     await Task.Delay(request.ReconnectDelay, stop.Token).ContinueWith(_ => { }, TaskScheduler.Default);
@@ -136,8 +136,4 @@ public sealed class ContinuousOplogCapture(IEngineObserver observer)
         while (await cursor.MoveNextAsync(ct))
             yield return cursor.Current.ToList();
     }
-
-    private static bool IsConnectionLoss(Exception e) =>
-        e is MongoConnectionException or TimeoutException or IOException or MongoCursorNotFoundException
-        || e is MongoCommandException { Code: 43 or 136 or 11600 or 11602 or 91 or 189 or 10107 or 13435 };
 }

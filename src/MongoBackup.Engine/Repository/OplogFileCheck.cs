@@ -46,7 +46,8 @@ public sealed class OplogFileCheck(SnapshotManifest manifest, string displayName
             problems.Add($"it holds {_count:N0} oplog entries; its manifest records {manifest.OplogEntries:N0}");
         if (_count == 0) return problems;
 
-        // A full snapshot's copy starts at its OplogStart (or, in snapshots older than inclusive copies, just after it).
+        // A full snapshot's copy starts at its OplogStart (an open transaction's first entry) or just after it (the
+        // newest entry noted before the listing, whose write the dump already holds; older snapshots too).
         if (manifest.Kind == SnapshotKind.Oplog ? _first != manifest.OplogStart : manifest.OplogStart is { } start && _first < start)
             problems.Add($"it starts at {_first}, but its manifest records the oplog {(manifest.Kind == SnapshotKind.Oplog ? "starting at" : "saved from")} {manifest.OplogStart}");
         if (_last != manifest.OplogEnd)

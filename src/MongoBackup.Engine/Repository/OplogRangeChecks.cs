@@ -2,8 +2,9 @@ namespace MongoBackup.Engine.Repository;
 
 /// <summary>
 /// Whether a manifest's oplog range holds together before its oplog file is read. A full snapshot saves the entries
-/// from OplogStart (inclusive since copies start at the oldest open transaction; after it in older snapshots) up to
-/// OplogEnd and is consistent at OplogEnd; a slice holds the entries after the end it continues
+/// from OplogStart (included when it is the first entry of a transaction open at the start; excluded when it is the
+/// newest entry noted before the listing, and in snapshots older than both) up to OplogEnd and is consistent at
+/// OplogEnd; a slice holds the entries after the end it continues
 /// (PreviousSliceEnd, or from the oldest one left after a recorded gap), from OplogStart to OplogEnd, and its
 /// consistency point is its last entry. The oplog file's own first and last entries are matched by <see cref="OplogFileCheck"/>.
 /// </summary>

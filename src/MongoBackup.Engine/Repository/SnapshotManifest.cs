@@ -46,8 +46,9 @@ public sealed class SnapshotManifest
     public ConsistencyPoint? ConsistentAt { get; set; }
     public bool PointInTimeConsistent { get; set; }
     /// <summary>
-    /// The first entry the snapshot's oplog file holds (inclusive). For a full snapshot, where its copy started: noted
-    /// before the catalog was listed, moved back to the first entry of the oldest transaction then open.
+    /// For an oplog slice, the first entry its file holds (inclusive). For a full snapshot, where its copy started,
+    /// noted before the catalog was listed: the newest entry then, whose write the dump already holds (excluded from
+    /// the file), or the first entry of the oldest transaction then open (included).
     /// </summary>
     public OplogTimestamp? OplogStart { get; set; }
     /// <summary>The last entry the snapshot's oplog file holds (inclusive).</summary>

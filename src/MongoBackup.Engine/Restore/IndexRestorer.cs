@@ -4,28 +4,35 @@ using MongoDB.Driver;
 namespace MongoBackup.Engine.Restore;
 
 /// <summary>
-/// Builds a namespace's indexes after its data (faster than maintaining them during the inserts), from the
-/// specs in its metadata, sent as they were dumped so that every option survives.
+/// Builds a namespace's secondary indexes once its data is in (faster than maintaining them during the inserts, and
+/// after any oplog replay, which an index could refuse part of: see Oplog.Replay.DeferredIndexes), from the specs as
+/// they were dumped or logged, so that every option survives.
 /// </summary>
 public sealed class IndexRestorer(IMongoClient client)
 {
-    public async Task<int> RestoreAsync(PlannedNamespace ns, CancellationToken ct)
+    /// <summary>
+    /// Creates <paramref name="specs"/> (the dump's listIndexes specs, or those of createIndexes and commitIndexBuild
+    /// entries) on the target collection in one createIndexes; returns how many.
+    /// </summary>
+    /// <exception cref="MongoCommandException">The server refused the indexes (a unique index over duplicates, say).</exception>
+    public async Task<int> CreateAsync(string database, string collection, IReadOnlyList<BsonDocument> specs, CancellationToken ct)
     {
-        var collectionHasCollation = HasNonSimpleCollation(ns.Metadata?.Options);
-        var specs = (ns.Metadata?.Indexes ?? [])
-            .Where(spec => spec.GetValue("name", "").AsString != "_id_" && !spec.GetValue("clustered", false).ToBoolean())
-            .Select(spec => Clean(spec, collectionHasCollation))
-            .ToList();
         if (specs.Count == 0) return 0;
-        var command = new BsonDocument { { "createIndexes", ns.TargetCollection }, { "indexes", new BsonArray(specs) } };
-        await client.GetDatabase(ns.TargetDatabase).RunCommandAsync<BsonDocument>(command, cancellationToken: ct);
+        var db = client.GetDatabase(database);
+        var collectionHasCollation = HasNonSimpleCollation(await OptionsAsync(db, collection, ct));
+        var command = new BsonDocument
+        {
+            { "createIndexes", collection }, { "indexes", new BsonArray(specs.Select(s => Clean(s, collectionHasCollation))) },
+        };
+        await db.RunCommandAsync<BsonDocument>(command, cancellationToken: ct);
         return specs.Count;
     }
 
     /// <summary>
     /// Drops what old servers wrote into specs and new ones refuse (the namespace they were built on). On a collection
-    /// with a default collation, an index listed without one was built with the simple collation (listIndexes omits
-    /// it): sent as it is, it would inherit the collection's and a unique index could refuse what it held, so it gets
+    /// with a default collation, a spec without one is an index built with the simple collation: MongoDB stores an
+    /// inherited collation in the spec, and lists and logs (createIndexes, commitIndexBuild) a simple one as none.
+    /// Sent as it is, it would inherit the collection's and a unique index could refuse what it held, so it gets
     /// {locale: "simple"}, as mongorestore sends it (mongo-tools common/idx, IndexCatalog.GetIndexes).
     /// </summary>
     private static BsonDocument Clean(BsonDocument spec, bool collectionHasCollation)
@@ -34,6 +41,18 @@ public sealed class IndexRestorer(IMongoClient client)
         copy.Remove("ns");
         if (collectionHasCollation && !copy.Contains("collation")) copy["collation"] = new BsonDocument("locale", "simple");
         return copy;
+    }
+
+    /// <summary>
+    /// The target collection's options: the restore created it from the dump's metadata or from a replayed create,
+    /// or it was there already; the indexes inherit whatever default collation it has now.
+    /// </summary>
+    private static async Task<BsonDocument?> OptionsAsync(IMongoDatabase db, string collection, CancellationToken ct)
+    {
+        var options = new ListCollectionsOptions { Filter = new BsonDocument("name", collection) };
+        using var cursor = await db.ListCollectionsAsync(options, ct);
+        var listed = await cursor.FirstOrDefaultAsync(ct);
+        return listed?.GetValue("options", BsonNull.Value) as BsonDocument;
     }
 
     private static bool HasNonSimpleCollation(BsonDocument? options) =>

@@ -53,6 +53,18 @@ public sealed class NamespaceMap
         return ns;
     }
 
+    /// <summary>
+    /// Maps a collection as it is stored: the buckets of a time-series collection (system.buckets.NAME) follow NAME,
+    /// since renames name the collection users see.
+    /// </summary>
+    public (string Database, string Collection) MapStored(string database, string collection)
+    {
+        const string buckets = "system.buckets.";
+        if (!collection.StartsWith(buckets, StringComparison.Ordinal)) return Map(database, collection);
+        var (db, name) = Map(database, collection[buckets.Length..]);
+        return (db, buckets + name);
+    }
+
     /// <exception cref="MongoBackupException">InvalidArgument: a rule maps the namespace to a name without a '.'.</exception>
     public (string Database, string Collection) Map(string database, string collection)
     {

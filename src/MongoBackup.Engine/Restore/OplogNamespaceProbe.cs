@@ -14,6 +14,7 @@ namespace MongoBackup.Engine.Restore;
 public static class OplogNamespaceProbe
 {
     private const string BucketsPrefix = "system.buckets.";
+    private const string SystemViews = "system.views";
 
     /// <param name="scope">What the base snapshot covers: a replay writes nothing outside it.</param>
     public static async Task<bool> AnyMatchAsync(IAsyncEnumerable<byte[]> entries, NamespaceFilter filter, SnapshotScope scope, OplogLimit? limit,
@@ -28,14 +29,22 @@ public static class OplogNamespaceProbe
         return false;
     }
 
-    /// <summary>The namespaces an entry writes to or creates: a CRUD entry's own, a command's collection, a rename's target, a transaction's members.</summary>
+    /// <summary>
+    /// The namespaces an entry writes to or creates: a CRUD entry's own (for a write to &lt;db&gt;.system.views, the view
+    /// it defines: MongoDB logs a view's creation as an insert there, its _id "db.view"), a command's collection, a
+    /// rename's target, a transaction's members.
+    /// </summary>
     public static IEnumerable<(string Database, string Collection)> NamespacesOf(BsonDocument entry)
     {
         var op = entry.GetValue("op", "").AsString;
         var ns = entry.GetValue("ns", "").AsString;
         if (op is "i" or "u" or "d")
         {
-            yield return Split(ns);
+            var selector = op == "u" ? entry.GetValue("o2", BsonNull.Value) : entry.GetValue("o", BsonNull.Value);
+            if (ns.EndsWith("." + SystemViews, StringComparison.Ordinal) && selector is BsonDocument s && s.GetValue("_id", BsonNull.Value) is BsonString { Value: var view })
+                yield return Split(view);
+            else
+                yield return Split(ns);
             yield break;
         }
         if (op != "c" || entry.GetValue("o", BsonNull.Value) is not BsonDocument o || o.ElementCount == 0) yield break;

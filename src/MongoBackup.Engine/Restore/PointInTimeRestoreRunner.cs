@@ -1,6 +1,6 @@
-using MongoBackup.Engine.Connection;
 using MongoBackup.Engine.Events;
 using MongoBackup.Engine.Oplog;
+using MongoBackup.Engine.Oplog.Replay;
 using MongoBackup.Engine.Repository;
 using MongoBackup.Engine.Security;
 
@@ -22,8 +22,9 @@ public sealed record PointInTimeOutcome(RestoreWindow Window, OplogLimit Limit, 
 }
 
 /// <summary>
-/// Restores to a moment: the newest full snapshot consistent at or before it (replayed to its own consistency
-/// point), then the oplog slices after that point, up to and including the moment. A moment outside every
+/// Restores to a moment: the newest full snapshot consistent at or before it, then its own oplog and the oplog slices
+/// after its consistency point, up to and including the moment, replayed as one. A transaction applies when its
+/// commit is at or before the moment, whole; one committed after it applies not at all. A moment outside every
 /// restore window is refused before anything is written, naming the windows there are.
 /// </summary>
 public sealed class PointInTimeRestoreRunner(IEngineObserver observer)
@@ -51,26 +52,17 @@ public sealed class PointInTimeRestoreRunner(IEngineObserver observer)
                 try { await SnapshotIntegrity.VerifyAsync(request.Repository, slice, sliceKey, ct); }
                 catch (Formats.CorruptDumpException e) { throw e.ToCorruptFile(); }
             }
-        var restore = await new RestoreRunner(observer).RunAsync(request.Restore with { Snapshot = new RepositorySnapshot(request.Repository, baseSnapshot.Id) }, ct);
-        if (window.Slices.Count == 0 || request.Restore.NoOplogReplay)
-            return new PointInTimeOutcome(window, request.Limit, restore);
-
-        var client = MongoClientFactory.Create(request.Restore.Connection);
-        // The same namespaces as the base restore took: a pattern that is exactly a name in the snapshot means that name.
-        var filter = request.Restore.Filter.PreferringExactNames(baseSnapshot.Namespaces.Select(n => (n.Database, n.Collection)));
-        var replayer = new OplogReplayer(client, new OplogEntryRewriter(filter, request.Restore.Map, restore.FailedSourceNamespaces()), observer);
-        long applied = 0;
-        try
-        {
-            applied = await replayer.ReplayAsync(
-                SliceEntries.ReadAsync(request.Repository, window.Slices, request.Restore.Encryption, ct), baseSnapshot.ConsistentAt.Timestamp, request.Limit, ct);
-        }
-        catch (Exception e) when (e is MongoBackupException or Formats.CorruptDumpException)
-        {
-            restore.OplogError = e.Message;
-            observer.NamespaceFailed("oplog", e as MongoBackupException ?? ((Formats.CorruptDumpException)e).ToCorruptFile());
-        }
-        restore.OplogEntriesApplied += applied;
-        return new PointInTimeOutcome(window, request.Limit, restore) { SliceEntriesApplied = applied };
+        // The slices replay after the snapshot's own oplog as one replay, so a transaction open at the snapshot's
+        // consistency point commits (or not) in the slices, and the indexes are built once, after all of it.
+        IReadOnlyList<OplogSegment> slices = window.Slices.Count == 0 ? [] :
+        [
+            new OplogSegment($"the oplog slices after snapshot {baseSnapshot.Id}", SliceEntries.ReadAsync(request.Repository, window.Slices, request.Restore.Encryption, ct))
+            {
+                After = baseSnapshot.ConsistentAt.Timestamp, Limit = request.Limit,
+            },
+        ];
+        var (restore, sliceEntries) = await new RestoreRunner(observer).RunAsync(
+            request.Restore with { Snapshot = new RepositorySnapshot(request.Repository, baseSnapshot.Id) }, slices, ct);
+        return new PointInTimeOutcome(window, request.Limit, restore) { SliceEntriesApplied = sliceEntries };
     }
 }

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using MongoBackup.Engine.Connection;
 using MongoBackup.Engine.Events;
 using MongoBackup.Engine.Formats;
-using MongoBackup.Engine.Oplog;
+using MongoBackup.Engine.Oplog.Replay;
 using MongoBackup.Engine.Repository;
 using MongoBackup.Engine.Security;
 using MongoDB.Driver;
@@ -11,22 +11,31 @@ namespace MongoBackup.Engine.Restore;
 
 /// <summary>
 /// Restores a snapshot folder, a mongodump directory or an archive: collections and views with their options,
-/// then documents through parallel insertion workers, then indexes, then users and roles when asked, then the
-/// dump's oplog up to its consistency point. A namespace that fails is reported and the others go on.
+/// then documents through parallel insertion workers, then users and roles when asked, then the dump's oplog up to
+/// its consistency point (only into what the restore covers), then indexes, built after the replay as mongorestore
+/// builds them. A namespace that fails is reported and the others go on.
 /// </summary>
 public sealed class RestoreRunner(IEngineObserver observer)
 {
     /// <summary>What a restore would do, without writing anything (for -WhatIf).</summary>
     public static async Task<IReadOnlyList<PlannedNamespace>> PlanAsync(RestoreRequest request, CancellationToken ct)
     {
-        await using var reader = await RestoreSource.OpenAsync(request, leaseFor: null, ct);
-        return RestorePlanner.Plan(reader, request.Filter, request.Map);
+        var (reader, _) = await RestoreSource.OpenAsync(request, leaseFor: null, ct);
+        await using (reader) return RestorePlanner.Plan(reader, request.Filter, request.Map);
     }
 
-    public async Task<RestoreOutcome> RunAsync(RestoreRequest request, CancellationToken ct)
+    public async Task<RestoreOutcome> RunAsync(RestoreRequest request, CancellationToken ct) =>
+        (await RunAsync(request, [], ct)).Outcome;
+
+    /// <summary>
+    /// The restore, with <paramref name="moreOplog"/> replayed after the dump's own oplog as one replay (a
+    /// point-in-time restore's slices); returns the outcome and how many entries of <paramref name="moreOplog"/> applied.
+    /// </summary>
+    internal async Task<(RestoreOutcome Outcome, long MoreApplied)> RunAsync(RestoreRequest request, IReadOnlyList<OplogSegment> moreOplog, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
-        await using var reader = await RestoreSource.OpenAsync(request, observer, ct);
+        var (reader, scope) = await RestoreSource.OpenAsync(request, observer, ct);
+        await using var source = reader;
         var client = MongoClientFactory.Create(request.Connection);
         await ServerTopology.DiscoverAsync(client, ct);
 
@@ -36,7 +45,6 @@ public sealed class RestoreRunner(IEngineObserver observer)
 
         var ready = await PrepareTargetsAsync(client, request, plan, outcome, ct);
         await RestoreDataAsync(client, request, reader, ready, clock, ct);
-        if (!request.NoIndexRestore) await RestoreIndexesAsync(client, ready, ct);
         if (request.IncludeUsersAndRoles)
         {
             try
@@ -53,11 +61,11 @@ public sealed class RestoreRunner(IEngineObserver observer)
                 observer.NamespaceFailed("users and roles", e as MongoBackupException ?? ((CorruptDumpException)e).ToCorruptFile());
             }
         }
-        if (reader.HasOplog && !request.NoOplogReplay)
-            await ReplayOplogAsync(client, request, reader, outcome, ct);
+
+        var moreApplied = await new OplogReplayPhase(client, request, observer).RunAsync(reader, scope, ready, moreOplog, outcome, ct);
 
         outcome.Duration = clock.Elapsed;
-        return outcome;
+        return (outcome, moreApplied);
     }
 
     private async Task<List<(PlannedNamespace Ns, NamespaceRestoreResult Result)>> PrepareTargetsAsync(
@@ -144,43 +152,5 @@ public sealed class RestoreRunner(IEngineObserver observer)
         catch (Exception) { /* the failure was already recorded for this namespace */ }
     }
 
-    private async Task RestoreIndexesAsync(IMongoClient client, List<(PlannedNamespace Ns, NamespaceRestoreResult Result)> ready, CancellationToken ct)
-    {
-        var indexes = new IndexRestorer(client);
-        foreach (var (ns, result) in ready.Where(r => r.Result.Error is null && !r.Ns.IsView))
-        {
-            try { result.Indexes = await indexes.RestoreAsync(ns, ct); }
-            catch (Exception e) when (e is not OperationCanceledException) { Fail(result, e); }
-        }
-    }
-
-    private async Task ReplayOplogAsync(IMongoClient client, RestoreRequest request, IDumpReader reader,
-        RestoreOutcome outcome, CancellationToken ct)
-    {
-        var rewriter = new OplogEntryRewriter(RestorePlanner.EffectiveFilter(reader, request.Filter), request.Map, outcome.FailedSourceNamespaces());
-        try
-        {
-            outcome.OplogEntriesApplied = await new OplogReplayer(client, rewriter, observer).ReplayAsync(reader.ReadOplogAsync(ct), after: null, limit: null, ct);
-        }
-        catch (Exception e) when (e is MongoBackupException or CorruptDumpException)
-        {
-            outcome.OplogError = e.Message;
-            observer.NamespaceFailed("oplog", e as MongoBackupException ?? ((CorruptDumpException)e).ToCorruptFile());
-        }
-    }
-
-    private void Fail(NamespaceRestoreResult result, Exception e)
-    {
-        var error = e switch
-        {
-            CorruptDumpException c => new MongoBackupException(ErrorIds.CorruptFile,
-                $"{result.TargetNamespace} was not fully restored: {c.Message}", c, c.File),
-            MongoBackupException m => m,
-            MongoCommandException c => new MongoBackupException(ErrorIds.NamespaceRestoreFailed,
-                $"{result.TargetNamespace}: the server refused: {c.ErrorMessage}", c, result.TargetNamespace),
-            _ => new MongoBackupException(ErrorIds.NamespaceRestoreFailed, $"{result.TargetNamespace}: {e.Message}", e, result.TargetNamespace),
-        };
-        result.Error = error.Message;
-        observer.NamespaceFailed(result.TargetNamespace, error);
-    }
+    private void Fail(NamespaceRestoreResult result, Exception e) => NamespaceFailures.Record(observer, result, e);
 }

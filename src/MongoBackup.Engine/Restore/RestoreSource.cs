@@ -12,15 +12,19 @@ namespace MongoBackup.Engine.Restore;
 /// </summary>
 public static class RestoreSource
 {
+    /// <summary>
+    /// The source and the scope it was taken with: a snapshot's own (what its backup chose); a mongodump directory or
+    /// archive counts as whole (mongodump takes an oplog only of a whole instance: it refuses --oplog with --db).
+    /// </summary>
     /// <param name="leaseFor">The run that holds a read lease on a repository snapshot while it reads it; null for planning (-WhatIf writes nothing).</param>
-    public static async Task<IDumpReader> OpenAsync(RestoreRequest request, IEngineObserver? leaseFor, CancellationToken ct)
+    public static async Task<(IDumpReader Reader, SnapshotScope Scope)> OpenAsync(RestoreRequest request, IEngineObserver? leaseFor, CancellationToken ct)
     {
         if ((request.Snapshot ?? SnapshotFolder(request.SourcePath)) is { } snapshot)
             return await OpenSnapshotAsync(snapshot, request, leaseFor, ct);
-        return OpenPath(request.SourcePath);
+        return (OpenPath(request.SourcePath), SnapshotScope.Whole);
     }
 
-    private static async Task<IDumpReader> OpenSnapshotAsync(RepositorySnapshot snapshot, RestoreRequest request, IEngineObserver? leaseFor, CancellationToken ct)
+    private static async Task<(IDumpReader, SnapshotScope)> OpenSnapshotAsync(RepositorySnapshot snapshot, RestoreRequest request, IEngineObserver? leaseFor, CancellationToken ct)
     {
         var manifest = await SnapshotCatalog.FindAsync(snapshot.Repository, snapshot.Id, ct);
         // Held until the reader is disposed, so a removal meanwhile is refused naming this restore.
@@ -35,7 +39,7 @@ public static class RestoreSource
             var damaged = request.VerifyBeforeRestore
                 ? await SnapshotIntegrity.FindDamagedAsync(snapshot.Repository, manifest, dataKey, ct)
                 : null;
-            return await SnapshotDumpReader.OpenAsync(snapshot.Repository, manifest, dataKey, ct, damaged, lease);
+            return (await SnapshotDumpReader.OpenAsync(snapshot.Repository, manifest, dataKey, ct, damaged, lease), manifest.EffectiveScope);
         }
         catch (Exception e)
         {

@@ -108,7 +108,7 @@ public sealed class ContinuousCaptureTests : IDisposable
             {
                 return; // the first attempt went through before the connection dropped
             }
-            catch (Exception e) when (attempt < 20 && e is MongoConnectionException or TimeoutException or IOException)
+            catch (Exception e) when (attempt < 20 && ConnectionLoss.IsResumable(e))
             {
                 await Task.Delay(100);
             }

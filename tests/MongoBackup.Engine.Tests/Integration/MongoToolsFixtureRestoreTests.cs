@@ -99,6 +99,34 @@ public sealed class MongoToolsFixtureRestoreTests(MongoServerFixture server)
         Assert.DoesNotContain("db1", await (await server.Client.ListDatabaseNamesAsync()).ToListAsync());
     }
 
+    /// <summary>
+    /// The dump holds two documents with a: 1 (read while one was deleted and the other inserted) and a unique index on
+    /// a; its oplog deletes the first. Built before the replay the index cannot exist; mongorestore builds indexes after
+    /// the replay (TOOLS-2041), and so must this restore.
+    /// </summary>
+    [Fact]
+    public async Task A_unique_index_a_hot_dump_violates_until_its_oplog_is_replayed_is_restored_with_the_right_documents()
+    {
+        var path = FixturePaths.Get("mongorestore/testdata/duplicate_index_key_with_oplog");
+        var prefix = TestDatabases.NewName("dup") + "_";
+        var outcome = await new RestoreRunner(new RecordingObserver()).RunAsync(new RestoreRequest
+        {
+            Connection = new ConnectionSettings { ConnectionString = server.ConnectionString },
+            SourcePath = path, Map = new NamespaceMap().Add("*.*", prefix + "*.*"),
+        }, CancellationToken.None);
+
+        Assert.True(outcome.Succeeded, outcome.OplogError ?? string.Join("; ", outcome.Namespaces.Select(n => n.Error)));
+        var foo = server.Client.GetDatabase(prefix + "test").GetCollection<BsonDocument>("foo");
+        var documents = await foo.Find(FilterDefinition<BsonDocument>.Empty).ToListAsync();
+        var remaining = Assert.Single(documents);
+        Assert.Equal(new BsonDocument { { "_id", new ObjectId("60350ac1415a2fc63f3195ab") }, { "a", 1.0 } }, remaining);
+        var indexes = await (await foo.Indexes.ListAsync()).ToListAsync();
+        var unique = Assert.Single(indexes, i => i["name"] == "a_1");
+        Assert.True(unique["unique"].ToBoolean());
+        Assert.Equal(new BsonDocument("a", 1.0), unique["key"]);
+        Assert.Equal(1, outcome.Namespaces.Single(n => n.SourceNamespace == "test.foo").Indexes);
+    }
+
     [Fact]
     public async Task A_bad_archive_fails_the_namespace_whose_metadata_is_broken_naming_the_file()
     {

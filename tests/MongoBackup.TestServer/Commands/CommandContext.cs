@@ -24,10 +24,38 @@ internal sealed class CommandContext
     private WriteContext? _writes;
 
     /// <summary>
-    /// Where this command's writes go: its transaction, or straight to storage and the oplog. Resolved once per command,
-    /// because resolving a startTransaction command starts the transaction.
+    /// Where this command's writes go: its transaction, a retryable write's entries (<see cref="RetryableWrite"/>), or
+    /// straight to storage and the oplog. Resolved once per command, because resolving a startTransaction command starts
+    /// the transaction.
     /// </summary>
-    public WriteContext Writes => _writes ??= Server.Transactions.ForCommand(Body, Connection)?.Context ?? Server.PlainWrites;
+    public WriteContext Writes => _writes ??= Server.Transactions.ForCommand(Body, Connection)?.Context
+        ?? (RetryableWrite is { } retryable ? new WriteContext(retryable) : Server.PlainWrites);
+
+    private Oplog.RetryableWriteLog? _retryable;
+
+    /// <summary>
+    /// For a write command sent with lsid and txnNumber outside a transaction (a retryable write), on a replica set: the
+    /// log that gives its oplog entries the session and statement fields; null otherwise.
+    /// </summary>
+    public Oplog.RetryableWriteLog? RetryableWrite
+    {
+        get
+        {
+            if (_retryable != null || Server.Oplog == null || Body.Contains("autocommit")) return _retryable;
+            if (CommandName is not ("insert" or "update" or "delete" or "findAndModify" or "findandmodify")) return null;
+            if (Body.GetValue("lsid", BsonNull.Value) is not BsonDocument lsid || !Body.TryGetValue("txnNumber", out var txnNumber)) return null;
+            return _retryable = new Oplog.RetryableWriteLog(Server.Oplog, Sessions.LogicalSessionId.Complete(lsid, Connection), txnNumber.ToInt64());
+        }
+    }
+
+    /// <summary>The stmtId of statement <paramref name="index"/> of a write command: given by stmtIds or from stmtId on, else its index.</summary>
+    public int StatementId(int index) =>
+        Body.GetValue("stmtIds", BsonNull.Value) is BsonArray ids && index < ids.Count ? ids[index].ToInt32()
+        : Body.GetValue("stmtId", BsonNull.Value) is { IsNumeric: true } first ? first.ToInt32() + index
+        : index;
+
+    /// <summary>The transaction the command runs in (null outside transactions): what it reads, it reads as that transaction sees it.</summary>
+    public Sessions.Transaction? Transaction => Writes.Owner;
 
     /// <summary>The collection name given as the command's value ({find: "c"}).</summary>
     public string CollectionName()

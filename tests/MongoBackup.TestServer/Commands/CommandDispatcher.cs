@@ -39,6 +39,11 @@ internal sealed class CommandDispatcher
         {
             reply = ErrorReply(failure);
         }
+        catch (Storage.WriteConflict conflict)
+        {
+            // A transaction's statement (its transaction aborted), or a write outside the write commands (applyOps).
+            reply = ErrorReply(WriteConflictRetry.Failure(conflict));
+        }
         catch (Exception e) when (e is FormatException or InvalidCastException or ArgumentException or KeyNotFoundException or OverflowException)
         {
             // Bad argument shapes surface as BSON cast errors: report them as the command failing, naming the cause.

@@ -5,27 +5,29 @@ using MongoDB.Bson;
 namespace MongoBackup.TestServer.Commands;
 
 /// <summary>
-/// Selects the stored documents a write targets (update, delete, findAndModify): by the _id index when the filter is
-/// a plain {_id: value}, else by a $natural scan; optionally sorted. Results are collected before any write.
+/// Selects the documents a write targets (update, delete, findAndModify), as the writer sees them (a transaction, or
+/// null outside one: see <see cref="VisibleRecords"/>): by the _id index when the filter is a plain {_id: value}, else
+/// by a $natural scan; optionally sorted. Results are collected before any write.
 /// </summary>
 internal static class MatchingDocuments
 {
-    public static List<(long RecordId, BsonDocument Document)> Select(Collection collection, BsonDocument filter, BsonDocument? sort, int limit)
+    public static List<(long RecordId, BsonDocument Document)> Select(Collection collection, BsonDocument filter, BsonDocument? sort, int limit,
+        Sessions.Transaction? reader = null)
     {
         var matches = new List<(long, BsonDocument)>();
         if (TryIdEquality(filter, out var id))
         {
-            var recordId = collection.FindById(id);
-            if (recordId != null)
+            var recordId = VisibleRecords.FindById(collection, id, reader);
+            if (recordId != null && VisibleRecords.TryGet(collection, recordId.Value, reader, out var bytes))
             {
-                var document = Collection.Parse(collection.Records.Get(recordId.Value));
+                var document = Collection.Parse(bytes);
                 if (DocumentFilter.Parse(filter).Matches(document)) matches.Add((recordId.Value, document));
             }
             return matches;
         }
         var parsed = DocumentFilter.Parse(filter);
         var sorted = sort != null && sort.ElementCount > 0;
-        foreach (var (recordId, bytes) in collection.Records.Scan(0, true))
+        foreach (var (recordId, bytes) in VisibleRecords.Scan(collection, 0, true, reader))
         {
             var document = Collection.Parse(bytes);
             if (!parsed.Matches(document)) continue;

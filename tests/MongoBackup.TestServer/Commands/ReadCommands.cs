@@ -61,7 +61,7 @@ internal sealed class ReadCommands : ICommandGroup
         {
             // min/max are index bounds: unlike $gte/$lt they are not limited to the bound's own type.
             cursor = new IdOrderCursor(collection, filter, projection, idDirection < 0, skip, limit,
-                min.GetValue("_id", null), max.GetValue("_id", null));
+                min.GetValue("_id", null), max.GetValue("_id", null), context.Transaction);
         }
         else if (collection.Kind != CollectionKind.Collection || sortsOnFields || min.ElementCount > 0 || max.ElementCount > 0)
         {
@@ -78,7 +78,7 @@ internal sealed class ReadCommands : ICommandGroup
         else
         {
             var startAfter = natural != -1 && ReferenceEquals(collection, context.Server.Oplog?.Collection) ? OplogStart(collection, filter) : 0;
-            cursor = new CollectionScanCursor(collection, filterOrNull, projection, natural != -1, skip, limit, startAfter)
+            cursor = new CollectionScanCursor(collection, filterOrNull, projection, natural != -1, skip, limit, startAfter, context.Transaction)
             {
                 IsTailable = tailable,
                 IsAwaitData = tailable && awaitData,
@@ -103,10 +103,11 @@ internal sealed class ReadCommands : ICommandGroup
             case CollectionKind.Timeseries:
             {
                 var buckets = context.Server.Catalog.Find(collection.Database, "system.buckets." + collection.Name);
-                return buckets == null ? Enumerable.Empty<BsonDocument>() : buckets.Documents().SelectMany(b => TimeseriesBuckets.Unpack(b, MetaFieldOf(collection)));
+                return buckets == null ? Enumerable.Empty<BsonDocument>()
+                    : VisibleRecords.Documents(buckets, context.Transaction).SelectMany(b => TimeseriesBuckets.Unpack(b, MetaFieldOf(collection)));
             }
             default:
-                return collection.Documents();
+                return VisibleRecords.Documents(collection, context.Transaction);
         }
     }
 
@@ -233,7 +234,7 @@ internal sealed class ReadCommands : ICommandGroup
         var skip = context.LongArgument("skip");
         var limit = Math.Abs(context.LongArgument("limit"));
         long n;
-        if (query.ElementCount == 0 && collection.Kind == CollectionKind.Collection) n = collection.Records.Count;
+        if (query.ElementCount == 0 && collection.Kind == CollectionKind.Collection) n = VisibleRecords.Count(collection, context.Transaction);
         else
         {
             var filter = DocumentFilter.Parse(query);
@@ -285,7 +286,7 @@ internal sealed class ReadCommands : ICommandGroup
                 input = new[] { CollStatsDocument(collection, first[0].AsBsonDocument) };
                 pipeline = new BsonArray(pipeline.Skip(1));
             }
-            else if (collection is { Kind: CollectionKind.Collection } && SmallSampleSize(pipeline.Count > 0 ? pipeline[0] as BsonDocument : null, collection) is { } size)
+            else if (collection is { Kind: CollectionKind.Collection, Uncommitted.IsEmpty: true } && SmallSampleSize(pipeline.Count > 0 ? pipeline[0] as BsonDocument : null, collection) is { } size)
             {
                 // A small $sample reads random records only, as MongoDB's random cursor does (readers use it to pick split points).
                 input = collection.Records.Sample(size, Random.Shared).Select(Collection.Parse).ToList();

@@ -22,6 +22,8 @@ internal static class SharedInsertAdmission
         if (name.Value.StartsWith("system.", StringComparison.Ordinal)) return null;
         var collection = catalog.Find(database, name.Value);
         if (collection == null || collection.Kind != CollectionKind.Collection || collection.IsCapped) return null;
+        // An open transaction's records there: a conflicting insert may have to wait for it, which needs the lock exclusively.
+        if (!collection.Uncommitted.IsEmpty) return null;
         return collection;
     }
 }

@@ -4,7 +4,10 @@ using MongoDB.Bson;
 
 namespace MongoBackup.TestServer.Commands;
 
-/// <summary>insert, update, delete and findAndModify, with MongoDB's per-statement writeErrors and ordered semantics.</summary>
+/// <summary>
+/// insert, update, delete and findAndModify, with MongoDB's per-statement writeErrors and ordered semantics. A statement
+/// that meets a record an open transaction owns fails or waits as <see cref="WriteConflictRetry"/> says.
+/// </summary>
 internal sealed class WriteCommands : ICommandGroup
 {
     public void Register(CommandTable table)
@@ -29,22 +32,32 @@ internal sealed class WriteCommands : ICommandGroup
         var documents = Statements(context, "documents");
         var ordered = context.BoolArgument("ordered", true);
         var writes = context.Writes;
+        var retryable = context.RetryableWrite;
         var errors = new BsonArray();
         var n = 0;
-        for (var i = 0; i < documents.Count; i++)
+        try
         {
-            try
+            for (var i = 0; i < documents.Count; i++)
             {
-                if (documents[i] is not BsonDocument document) throw CommandFailure.TypeMismatch("insert documents must be objects");
-                DocumentValidation.Check(context.Server.Catalog.Find(context.Database, name), document, null, context.Body);
-                context.Server.DocumentWriter.Insert(context.Database, name, document, writes);
-                n++;
+                if (retryable != null) retryable.StatementId = context.StatementId(i);
+                try
+                {
+                    if (documents[i] is not BsonDocument document) throw CommandFailure.TypeMismatch("insert documents must be objects");
+                    DocumentValidation.Check(context.Server.Catalog.Find(context.Database, name), document, null, context.Body);
+                    WriteConflictRetry.Run(context, () => context.Server.DocumentWriter.Insert(context.Database, name, document, writes));
+                    n++;
+                }
+                catch (CommandFailure failure)
+                {
+                    retryable?.StatementFailed();
+                    errors.Add(WriteError(i, failure));
+                    if (ordered) break;
+                }
             }
-            catch (CommandFailure failure)
-            {
-                errors.Add(WriteError(i, failure));
-                if (ordered) break;
-            }
+        }
+        finally
+        {
+            retryable?.Flush();
         }
         return WithErrors(new BsonDocument("n", n), errors);
     }
@@ -60,12 +73,15 @@ internal sealed class WriteCommands : ICommandGroup
         long matched = 0, modified = 0;
         for (var i = 0; i < statements.Count; i++)
         {
+            if (context.RetryableWrite is { } retryable) retryable.StatementId = context.StatementId(i);
             try
             {
                 var statement = statements[i].AsBsonDocument;
-                var result = ApplyUpdate(context, name, statement.GetValue("q", new BsonDocument()).AsBsonDocument, statement["u"],
-                    statement.GetValue("upsert", false).ToBoolean(), statement.GetValue("multi", false).ToBoolean(),
-                    statement.GetValue("arrayFilters", BsonNull.Value) as BsonArray, writes);
+                if (statement.GetValue("multi", false).ToBoolean() && context.RetryableWrite != null)
+                    throw CommandFailure.InvalidOptions("Cannot use (or request) retryable writes with multi=true"); // write_ops_exec.cpp
+                var result = WriteConflictRetry.Run(context, () => ApplyUpdate(context, name, statement.GetValue("q", new BsonDocument()).AsBsonDocument,
+                    statement["u"], statement.GetValue("upsert", false).ToBoolean(), statement.GetValue("multi", false).ToBoolean(),
+                    statement.GetValue("arrayFilters", BsonNull.Value) as BsonArray, writes));
                 matched += result.Matched;
                 modified += result.Modified;
                 if (result.UpsertedId != null) upserted.Add(new BsonDocument { { "index", i }, { "_id", result.UpsertedId } });
@@ -89,7 +105,8 @@ internal sealed class WriteCommands : ICommandGroup
         var spec = UpdateSpec.Parse(update);
         if (multi && spec.IsReplacement) throw CommandFailure.FailedToParse("multi update is not supported for replacement-style update");
         var collection = context.Server.Catalog.Find(context.Database, name);
-        var matches = collection == null ? new() : MatchingDocuments.Select(collection, filter, sort, multi ? 0 : 1);
+        var matches = collection == null ? new() : MatchingDocuments.Select(collection, filter, sort, multi ? 0 : 1, context.Transaction);
+        if (collection != null) WriteConflictRetry.CheckAll(context, collection, matches);
         if (matches.Count == 0)
         {
             if (!upsert) return new UpdateOutcome(0, 0, null, null, null);
@@ -136,18 +153,23 @@ internal sealed class WriteCommands : ICommandGroup
         long n = 0;
         for (var i = 0; i < statements.Count; i++)
         {
+            if (context.RetryableWrite is { } retryable) retryable.StatementId = context.StatementId(i);
             try
             {
                 var statement = statements[i].AsBsonDocument;
                 var limit = statement.GetValue("limit", 0).ToInt32();
                 if (limit is not (0 or 1)) throw CommandFailure.BadValue($"The limit field in delete objects must be 0 or 1. Got {limit}");
+                if (limit == 0 && context.RetryableWrite != null)
+                    throw CommandFailure.InvalidOptions("Cannot use (or request) retryable writes with limit=0"); // write_ops_exec.cpp
                 var collection = context.Server.Catalog.Find(context.Database, name);
                 if (collection == null) continue;
-                foreach (var (recordId, document) in MatchingDocuments.Select(collection, statement.GetValue("q", new BsonDocument()).AsBsonDocument, null, limit))
+                n += WriteConflictRetry.Run(context, () =>
                 {
-                    context.Server.DocumentWriter.Delete(collection, recordId, document, writes);
-                    n++;
-                }
+                    var targets = MatchingDocuments.Select(collection, statement.GetValue("q", new BsonDocument()).AsBsonDocument, null, limit, context.Transaction);
+                    WriteConflictRetry.CheckAll(context, collection, targets);
+                    foreach (var (recordId, document) in targets) context.Server.DocumentWriter.Delete(collection, recordId, document, writes);
+                    return targets.Count;
+                });
             }
             catch (CommandFailure failure)
             {
@@ -158,7 +180,9 @@ internal sealed class WriteCommands : ICommandGroup
         return WithErrors(new BsonDocument("n", n), errors);
     }
 
-    private static BsonDocument FindAndModify(CommandContext context)
+    private static BsonDocument FindAndModify(CommandContext context) => WriteConflictRetry.Run(context, () => FindAndModifyOnce(context));
+
+    private static BsonDocument FindAndModifyOnce(CommandContext context)
     {
         var name = context.CollectionName();
         var query = context.DocumentArgument("query");
@@ -174,7 +198,7 @@ internal sealed class WriteCommands : ICommandGroup
         {
             if (context.Body.Contains("update")) throw CommandFailure.FailedToParse("Cannot specify both an update and remove=true");
             var collection = context.Server.Catalog.Find(context.Database, name);
-            var match = collection == null ? null : MatchingDocuments.Select(collection, query, sort, 1).Cast<(long, BsonDocument)?>().FirstOrDefault();
+            var match = collection == null ? null : MatchingDocuments.Select(collection, query, sort, 1, context.Transaction).Cast<(long, BsonDocument)?>().FirstOrDefault();
             if (match == null) return new BsonDocument { { "lastErrorObject", new BsonDocument("n", 0) }, { "value", BsonNull.Value } };
             context.Server.DocumentWriter.Delete(collection!, match.Value.Item1, match.Value.Item2, writes);
             return new BsonDocument { { "lastErrorObject", new BsonDocument("n", 1) }, { "value", Project(match.Value.Item2) } };

@@ -19,11 +19,15 @@ internal sealed class CollectionScanCursor : ServerCursor
     private bool _returnedAny; // only a position this cursor reached can be lost, not a scan's starting point
     private long _toSkip;
     private long _remaining;
+    private readonly Sessions.Transaction? _reader;
 
-    public CollectionScanCursor(Collection collection, DocumentFilter? filter, Projection? projection, bool forward, long skip, long limit, long startAfterId = 0)
+    /// <param name="reader">The transaction the find ran in, or null: what the cursor returns is what it sees.</param>
+    public CollectionScanCursor(Collection collection, DocumentFilter? filter, Projection? projection, bool forward, long skip, long limit,
+        long startAfterId = 0, Sessions.Transaction? reader = null)
         : base(collection.Namespace)
     {
         _collection = collection;
+        _reader = reader;
         _filter = filter;
         _projection = projection;
         _forward = forward;
@@ -41,7 +45,7 @@ internal sealed class CollectionScanCursor : ServerCursor
         var batch = new List<BsonDocument>();
         var bytes = 0;
         var ranOut = true;
-        foreach (var (id, stored) in _collection.Records.Scan(_lastId, _forward))
+        foreach (var (id, stored) in VisibleRecords.Scan(_collection, _lastId, _forward, _reader))
         {
             if (batchSize > 0 && batch.Count >= batchSize || _remaining == 0 || batch.Count > 0 && bytes + stored.Length > MaxBatchBytes)
             {

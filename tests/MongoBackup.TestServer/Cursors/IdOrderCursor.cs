@@ -21,15 +21,18 @@ internal sealed class IdOrderCursor : ServerCursor
     private int _position;
     private long _toSkip;
     private long _remaining;
+    private readonly Sessions.Transaction? _reader;
 
     /// <param name="minId">The find's min bound on _id (inclusive), compared in index order across all types, as MongoDB's min/max are.</param>
     /// <param name="maxId">The find's max bound on _id (exclusive).</param>
+    /// <param name="reader">The transaction the find ran in, or null: what the cursor returns is what it sees.</param>
     public IdOrderCursor(Collection collection, BsonDocument filter, Projection? projection, bool descending, long skip, long limit,
-        BsonValue? minId = null, BsonValue? maxId = null)
+        BsonValue? minId = null, BsonValue? maxId = null, Sessions.Transaction? reader = null)
         : base(collection.Namespace)
     {
         _collection = collection;
-        _order = collection.IdOrder()
+        _reader = reader;
+        _order = VisibleRecords.IdOrder(collection, reader)
             .Where(e => (minId is null || BsonValueOrder.Instance.Compare(e.Id, minId) >= 0)
                      && (maxId is null || BsonValueOrder.Instance.Compare(e.Id, maxId) < 0))
             .ToList();
@@ -48,7 +51,7 @@ internal sealed class IdOrderCursor : ServerCursor
         while (_position < _order.Count && _remaining > 0 && (batchSize <= 0 || batch.Count < batchSize))
         {
             var (id, recordId) = _order[_descending ? _order.Count - 1 - _position : _position];
-            var exists = _collection.Records.TryGet(recordId, out var stored);
+            var exists = VisibleRecords.TryGet(_collection, recordId, _reader, out var stored);
             if (exists && batch.Count > 0 && bytes + stored.Length > MaxBatchBytes) break;
             _position++;
             if (!exists) continue;

@@ -30,13 +30,10 @@ internal static class InsertEntryEncoder
             + 1 + 3 + 4 + 1 + 16 // ui
             + 1 + 2 + (embed ? 5 : documentBytes.Length) // o
             + 1 + 3 + 4 + idLength + 1 // o2
-            + 1 + 3 + 8 // ts
-            + 1 + 2 + 8 // t
-            + 1 + 2 + 8 // v
-            + 1 + 5 + 8 // wall
+            + BsonSpanWriter.TimeFieldsBytes // ts, t, v, wall
             + 1;
         var bytes = new byte[size];
-        var writer = new Writer(bytes);
+        var writer = new BsonSpanWriter(bytes);
         writer.Int32(size);
         writer.Name(0x02, "op"u8);
         writer.Int32(2);
@@ -56,16 +53,7 @@ internal static class InsertEntryEncoder
         writer.Int32(4 + idLength + 1);
         writer.Bytes(documentBytes.Slice(4, idLength));
         writer.Byte(0);
-        writer.Name(0x11, "ts"u8);
-        var tsOffset = writer.Position;
-        writer.Int64(0);
-        writer.Name(0x12, "t"u8);
-        writer.Int64(1);
-        writer.Name(0x12, "v"u8);
-        writer.Int64(2);
-        writer.Name(0x09, "wall"u8);
-        var wallOffset = writer.Position;
-        writer.Int64(0);
+        var (tsOffset, wallOffset) = writer.TimeFields();
         writer.Byte(0);
         if (writer.Position != size) throw new InvalidOperationException($"insert oplog entry sized {size} bytes but {writer.Position} were written");
         entry = new EncodedOplogEntry(bytes, tsOffset, wallOffset, embed ? document : default, embed ? documentOffset : -1);
@@ -73,7 +61,7 @@ internal static class InsertEntryEncoder
     }
 
     /// <summary>The length of the document's first element when it is _id of a fixed-layout type; otherwise -1.</summary>
-    private static int IdElementLength(ReadOnlySpan<byte> document)
+    internal static int IdElementLength(ReadOnlySpan<byte> document)
     {
         const int nameEnd = 4 + 1 + 4; // type byte, "_id\0"
         if (document.Length < nameEnd + 1 || !document.Slice(5, 4).SequenceEqual("_id\0"u8)) return -1;
@@ -93,44 +81,5 @@ internal static class InsertEntryEncoder
         };
         if (valueLength < 0 || nameEnd + valueLength > document.Length - 1) return -1;
         return 1 + 4 + valueLength;
-    }
-
-    private ref struct Writer
-    {
-        private readonly Span<byte> _bytes;
-        public int Position;
-
-        public Writer(Span<byte> bytes)
-        {
-            _bytes = bytes;
-            Position = 0;
-        }
-
-        public void Name(byte type, ReadOnlySpan<byte> name)
-        {
-            Byte(type);
-            Bytes(name);
-            Byte(0);
-        }
-
-        public void Byte(byte value) => _bytes[Position++] = value;
-
-        public void Bytes(ReadOnlySpan<byte> value)
-        {
-            value.CopyTo(_bytes[Position..]);
-            Position += value.Length;
-        }
-
-        public void Int32(int value)
-        {
-            BinaryPrimitives.WriteInt32LittleEndian(_bytes[Position..], value);
-            Position += 4;
-        }
-
-        public void Int64(long value)
-        {
-            BinaryPrimitives.WriteInt64LittleEndian(_bytes[Position..], value);
-            Position += 8;
-        }
     }
 }

@@ -7,7 +7,8 @@ namespace MongoBackup.TestServer.Oplog;
 
 /// <summary>
 /// Writes an oplog entry's BSON once, outside the oplog's critical section: the entry's own fields (documents a client
-/// sent are copied as raw bytes, never re-serialized), then ts, t, v and wall, then prevOpTime, as MongoDB orders them.
+/// sent are copied as raw bytes, never re-serialized), then ts, t, v and wall, then prevOpTime and multiOpType, as
+/// MongoDB orders them.
 /// ts and wall are placeholders that <see cref="EncodedOplogEntry.Stamp"/> fills in place when the entry is appended.
 /// A large "o" kept as the client's bytes is not copied at all: the entry records an empty document in its place and
 /// refers to those bytes, for the oplog to store as a record that embeds them (see <see cref="RecordStore.AppendEmbedding"/>).
@@ -31,7 +32,7 @@ internal static class OplogEntryEncoder
             writer.WriteStartDocument();
             foreach (var element in entry)
             {
-                if (element.Name is "ts" or "t" or "v" or "wall" or "prevOpTime") continue;
+                if (element.Name is "ts" or "t" or "v" or "wall" or "prevOpTime" or "multiOpType") continue;
                 writer.WriteName(element.Name);
                 if (element.Name == "o" && element.Value is StoredBsonDocument stored && stored.Bytes.Length >= SharedDocumentMinBytes)
                 {
@@ -49,10 +50,11 @@ internal static class OplogEntryEncoder
             writer.WriteInt64("v", 2L);
             writer.WriteDateTime("wall", 0);
             wallOffset = (int)writer.BsonStream.Position - sizeof(long);
-            if (entry.TryGetValue("prevOpTime", out var prev))
+            foreach (var trailing in new[] { "prevOpTime", "multiOpType" })
             {
-                writer.WriteName("prevOpTime");
-                BsonBytes.WriteValue(writer, prev);
+                if (!entry.TryGetValue(trailing, out var value)) continue;
+                writer.WriteName(trailing);
+                BsonBytes.WriteValue(writer, value);
             }
             writer.WriteEndDocument();
         }

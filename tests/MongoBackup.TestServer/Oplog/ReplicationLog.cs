@@ -77,6 +77,20 @@ internal sealed class ReplicationLog : IOplogSink
         return (timestamps, wall);
     }
 
+    /// <summary>Appends an entry encoded beforehand, prevOpTime included (see <see cref="GroupedInsertEncoder"/>); returns its ts.</summary>
+    public BsonTimestamp AppendEncoded(EncodedOplogEntry encoded, Func<long, CommandFailure> tooLarge)
+    {
+        if (encoded.Size > MaxEntryBytes) throw tooLarge(encoded.Size);
+        BsonTimestamp ts;
+        lock (_appendSync)
+        {
+            ts = _clock.Next();
+            Store(encoded, ts, DateTime.UtcNow);
+        }
+        _dataLock.NotifyWrite();
+        return ts;
+    }
+
     /// <summary>{ts, t} as oplog entries and config.transactions write an optime.</summary>
     public static BsonDocument OpTime(BsonTimestamp ts) => new() { { "ts", ts }, { "t", 1L } };
 

@@ -16,9 +16,11 @@ internal enum TransactionState
 /// <summary>
 /// One multi-document transaction of a session. Its writes are applied at once (so the session reads them back), with
 /// the steps that take them back and do them again; their oplog entries are held back until <see cref="TransactionLog"/>
-/// writes them at commit or prepare. A prepared transaction's writes are taken back (other readers must not see them) and
-/// done again when it commits. MongoDB makes a reader of a prepared document wait for the outcome; this server shows the
-/// document as it was before the transaction instead, and does not refuse other sessions' writes to it.
+/// writes them at commit or prepare. Until it ends, other readers see the records it wrote as last committed, and
+/// others' writes to them conflict (<see cref="UncommittedWrites"/>). A prepared transaction's writes are taken back
+/// (other readers must not see them) and done again when it commits. MongoDB makes a reader of a prepared document wait
+/// for the outcome; this server shows the document as it was before the transaction instead, and does not refuse other
+/// sessions' writes to it.
 /// </summary>
 internal sealed class Transaction : IOplogSink
 {
@@ -26,11 +28,15 @@ internal sealed class Transaction : IOplogSink
     private readonly List<WriteStep> _steps = new();
     private readonly WriteContext _context;
 
-    public Transaction(BsonDocument lsid, long txnNumber)
+    private readonly Action _ended;
+
+    /// <param name="ended">Called when it commits, aborts or is prepared: writes that waited for its records may go on.</param>
+    public Transaction(BsonDocument lsid, long txnNumber, Action ended)
     {
         Lsid = lsid;
         TxnNumber = txnNumber;
-        _context = new WriteContext(this, _steps);
+        _context = new WriteContext(this, _steps) { Owner = this };
+        _ended = ended;
     }
 
     /// <summary>The session id as the server records it, uid included (<see cref="LogicalSessionId"/>).</summary>
@@ -67,6 +73,7 @@ internal sealed class Transaction : IOplogSink
         for (var i = _steps.Count - 1; i >= 0; i--) _steps[i].Undo();
         PrepareOpTime = prepareOpTime;
         State = TransactionState.Prepared;
+        ReleaseWrites();
     }
 
     public void MarkCommitted()
@@ -75,6 +82,7 @@ internal sealed class Transaction : IOplogSink
             foreach (var step in _steps) step.Redo!();
         _steps.Clear();
         State = TransactionState.Committed;
+        ReleaseWrites();
     }
 
     /// <summary>Takes back the writes of an in-progress transaction (a prepared one already has none in place).</summary>
@@ -85,5 +93,13 @@ internal sealed class Transaction : IOplogSink
         _steps.Clear();
         _operations.Clear();
         State = TransactionState.Aborted;
+        ReleaseWrites();
+    }
+
+    /// <summary>Its records are no longer its own: what is stored is what everyone reads.</summary>
+    private void ReleaseWrites()
+    {
+        foreach (var collection in _context.Touched) collection.Uncommitted.Release(this);
+        _ended();
     }
 }

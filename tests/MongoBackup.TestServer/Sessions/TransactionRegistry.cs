@@ -5,7 +5,7 @@ using MongoDB.Bson;
 namespace MongoBackup.TestServer.Sessions;
 
 /// <summary>The open (or last) transaction of each logical session, keyed by lsid.id.</summary>
-internal sealed class TransactionRegistry
+internal sealed class TransactionRegistry(Storage.DataLock dataLock)
 {
     private readonly Dictionary<BsonValue, Transaction> _bySession = new(BsonValueOrder.Instance);
 
@@ -24,7 +24,8 @@ internal sealed class TransactionRegistry
                 throw new CommandFailure(267, "PreparedTransactionInProgress",
                     $"Cannot start transaction {txnNumber} on session {key} because a prepared transaction {current.TxnNumber} is in progress");
             if (current is { State: TransactionState.InProgress }) current.Abort();
-            var transaction = new Transaction(LogicalSessionId.Complete(lsidDoc, connection), txnNumber);
+            // Its end wakes the writes waiting for its records (WriteConflictRetry).
+            var transaction = new Transaction(LogicalSessionId.Complete(lsidDoc, connection), txnNumber, dataLock.NotifyWrite);
             _bySession[key] = transaction;
             return transaction;
         }

@@ -41,6 +41,9 @@ internal sealed class Collection
     public BsonBinaryData UuidValue => _uuidValue ??= new BsonBinaryData(Uuid, GuidRepresentation.Standard);
     private BsonBinaryData? _uuidValue;
     public RecordStore Records { get; } = new();
+
+    /// <summary>The records open transactions wrote, which other readers see as last committed (read them through <see cref="VisibleRecords"/>).</summary>
+    public UncommittedWrites Uncommitted { get; } = new();
     public IReadOnlyList<IndexDefinition> Indexes => _indexes;
     public bool IsCapped => Options.TryGetValue("capped", out var c) && c.ToBoolean();
     public bool IsClustered => Options.Contains("clusteredIndex");

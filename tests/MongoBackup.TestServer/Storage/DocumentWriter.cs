@@ -38,7 +38,9 @@ internal sealed class DocumentWriter
         var bytes = BsonBytes.Of(stored);
         if (bytes.Length > MaxDocumentBytes)
             throw new CommandFailure(10334, "BSONObjectTooLarge", $"object to insert too large. size in bytes: {bytes.Length}, max size: {MaxDocumentBytes}");
+        WriteConflict.CheckInsert(collection, id, context.Owner);
         var recordId = collection.Insert(stored, bytes, id);
+        context.Wrote(collection, recordId, null);
         if (collection.Name == ViewDefinitions.CollectionName) ViewDefinitions.Follow(_catalogWriter.Catalog, null, stored);
         context.OnUndo(() => collection.Delete(recordId, stored), () => collection.Restore(recordId, stored));
         // The oplog entry shows the stored bytes themselves (it may embed them rather than copy), read before a cap can drop them.
@@ -73,6 +75,8 @@ internal sealed class DocumentWriter
         if (!BsonValueOrder.Instance.Equals(before["_id"], after["_id"]))
             throw new CommandFailure(66, "ImmutableField",
                 "Performing an update on the path '_id' would modify the immutable field '_id'");
+        context.CheckWritable(collection, recordId);
+        context.Wrote(collection, recordId, collection.Records.Get(recordId));
         collection.Replace(recordId, before, after, afterBytes);
         if (collection.Name == ViewDefinitions.CollectionName) ViewDefinitions.Follow(_catalogWriter.Catalog, before, after);
         context.OnUndo(() => collection.Replace(recordId, after, before), () => collection.Replace(recordId, before, after));
@@ -88,7 +92,10 @@ internal sealed class DocumentWriter
     public void Delete(Collection collection, long recordId, BsonDocument document, WriteContext context)
     {
         RejectViewWrite(collection);
+        context.CheckWritable(collection, recordId);
+        context.Wrote(collection, recordId, collection.Records.Get(recordId));
         collection.Delete(recordId, document);
+        if (context.Owner != null) collection.Uncommitted.Deleted(recordId);
         if (collection.Name == ViewDefinitions.CollectionName) ViewDefinitions.Follow(_catalogWriter.Catalog, document, null);
         context.OnUndo(() => collection.Restore(recordId, document), () => collection.Delete(recordId, document));
         context.Log(collection.Database, new BsonDocument

@@ -1,4 +1,5 @@
 using MongoBackup.TestServer.Oplog;
+using MongoBackup.TestServer.Sessions;
 using MongoDB.Bson;
 
 namespace MongoBackup.TestServer.Storage;
@@ -18,6 +19,28 @@ internal sealed class WriteContext
 
     public IOplogSink Sink { get; }
     public List<WriteStep>? Steps { get; }
+
+    /// <summary>The transaction these writes belong to (null outside transactions): other readers do not see them until it commits.</summary>
+    public Transaction? Owner { get; init; }
+
+    private HashSet<Collection>? _touched;
+
+    /// <summary>The collections whose records the transaction wrote.</summary>
+    public IEnumerable<Collection> Touched => _touched ?? Enumerable.Empty<Collection>();
+
+    /// <summary>
+    /// Inside a transaction, notes that it wrote the record (<paramref name="committed"/>: its bytes before, null for an
+    /// insert), which other readers then see as it was (see <see cref="UncommittedWrites"/>); nothing outside transactions.
+    /// </summary>
+    public void Wrote(Collection collection, long recordId, ReadOnlyMemory<byte>? committed)
+    {
+        if (Owner == null) return;
+        collection.Uncommitted.Wrote(recordId, Owner, committed);
+        (_touched ??= new HashSet<Collection>()).Add(collection);
+    }
+
+    /// <summary>Throws <see cref="WriteConflict"/> when the record belongs to another open transaction.</summary>
+    public void CheckWritable(Collection collection, long recordId) => WriteConflict.Check(collection, recordId, Owner);
 
     /// <summary>Records how to take a write back and, when it can be, how to do it again; nothing outside transactions.</summary>
     public void OnUndo(Action undo, Action? redo = null) => Steps?.Add(new WriteStep(undo, redo));

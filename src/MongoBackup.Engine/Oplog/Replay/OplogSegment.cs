@@ -1,0 +1,24 @@
+using MongoBackup.Engine.Repository;
+
+namespace MongoBackup.Engine.Oplog.Replay;
+
+/// <summary>
+/// One stretch of oplog a replay reads, in order: a snapshot's own oplog, then the slices after it. Entries at or
+/// before <see cref="After"/> are skipped (a slice may begin before the snapshot's consistency point); the first entry
+/// beyond <see cref="Limit"/> ends the segment.
+/// </summary>
+public sealed record OplogSegment(string Name, IAsyncEnumerable<byte[]> Entries)
+{
+    public OplogTimestamp? After { get; init; }
+    public OplogLimit? Limit { get; init; }
+}
+
+/// <summary>
+/// What a replay did: the entries it read, the entries applied in each segment (an entry counts once every write it
+/// holds reached the target; a transaction's entries count at its commit, in the segment of the commit), the
+/// transactions still open at its end (their writes were left out), and the error that stopped it, if one did.
+/// </summary>
+public sealed record OplogReplayOutcome(long Read, IReadOnlyList<long> AppliedBySegment, IReadOnlyList<OpenTransaction> OpenTransactions, MongoBackupException? Error)
+{
+    public long Applied => AppliedBySegment.Sum();
+}

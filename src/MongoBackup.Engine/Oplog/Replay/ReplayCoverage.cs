@@ -1,0 +1,42 @@
+using MongoBackup.Engine.Catalog;
+using MongoBackup.Engine.Repository;
+
+namespace MongoBackup.Engine.Oplog.Replay;
+
+/// <summary>
+/// The source namespaces a replay may write: those inside the snapshot's scope (what the backup took; a mongodump
+/// directory with an oplog was taken whole, since mongodump refuses --oplog with --db) and chosen by the restore's
+/// filters. Everything else in the oplog (the whole replica set's writes while the snapshot was taken) is left alone.
+/// </summary>
+public sealed class ReplayCoverage
+{
+    private readonly NamespaceFilter _scope;
+    private readonly string _scopeText;
+    private readonly NamespaceFilter _filter;
+
+    public ReplayCoverage(SnapshotScope scope, NamespaceFilter filter)
+    {
+        _scope = scope.ToFilter();
+        _scopeText = scope.ToString();
+        _filter = filter;
+    }
+
+    /// <summary>Every user namespace (a whole snapshot restored without filters).</summary>
+    public static ReplayCoverage Everything { get; } = new(SnapshotScope.Whole, NamespaceFilter.Everything);
+
+    /// <summary>
+    /// Whether the replay restores <paramref name="database"/>.<paramref name="collection"/>; a time-series collection's
+    /// buckets (system.buckets.NAME) belong to NAME.
+    /// </summary>
+    public bool Covers(string database, string collection)
+    {
+        var name = SystemCollections.OwnerOf(collection);
+        return _scope.Includes(database, name) && _filter.Includes(database, name);
+    }
+
+    /// <summary>Why a namespace is not covered, for messages ("the snapshot does not hold it (...)").</summary>
+    public string WhyNot(string database, string collection) =>
+        _scope.Includes(database, SystemCollections.OwnerOf(collection))
+            ? "this restore's filters leave it out"
+            : $"the snapshot does not hold it (it took {_scopeText})";
+}

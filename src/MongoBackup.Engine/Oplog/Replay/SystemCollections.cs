@@ -1,0 +1,37 @@
+namespace MongoBackup.Engine.Oplog.Replay;
+
+/// <summary>
+/// The system collections a replay meets in user databases: system.views (one document per view, _id "db.view"),
+/// system.buckets.NAME (the storage of time-series collection NAME) and system.js; the others are the server's own.
+/// </summary>
+public static class SystemCollections
+{
+    /// <summary>A database's view definitions.</summary>
+    public const string Views = "system.views";
+
+    /// <summary>What a time-series collection's buckets collection is named before the collection's name.</summary>
+    public const string BucketsPrefix = "system.buckets.";
+
+    /// <summary>Stored JavaScript functions: user data, restored like a collection.</summary>
+    public const string JavaScript = "system.js";
+
+    /// <summary>The user-visible collection a collection belongs to: NAME for system.buckets.NAME, else itself.</summary>
+    public static string OwnerOf(string collection) =>
+        collection.StartsWith(BucketsPrefix, StringComparison.Ordinal) ? collection[BucketsPrefix.Length..] : collection;
+
+    /// <summary>Whether writes to the collection are the server's own bookkeeping rather than user data or views.</summary>
+    public static bool IsServerOwned(string collection) =>
+        collection.StartsWith("system.", StringComparison.Ordinal)
+        && collection != Views && collection != JavaScript && !collection.StartsWith(BucketsPrefix, StringComparison.Ordinal);
+}
+
+/// <summary>"db.coll" namespaces as oplog entries write them.</summary>
+public static class NamespaceName
+{
+    /// <summary>Splits at the first dot ("db.$cmd" gives "$cmd"; a name without a dot is a database).</summary>
+    public static (string Database, string Collection) Split(string ns)
+    {
+        var dot = ns.IndexOf('.');
+        return dot < 0 ? (ns, "") : (ns[..dot], ns[(dot + 1)..]);
+    }
+}

@@ -1,0 +1,108 @@
+using MongoBackup.Engine.Events;
+using MongoBackup.Engine.Formats;
+using MongoBackup.Engine.Oplog.Replay;
+using MongoBackup.Engine.Repository;
+using MongoDB.Driver;
+
+namespace MongoBackup.Engine.Restore;
+
+/// <summary>
+/// The end of a restore: the replay of its oplog (the dump's own, then the slices a point-in-time restore adds, as one
+/// replay) into what the restore covers, then the indexes, built after the replay. Namespaces the replay failed, or
+/// whose indexes the server refused, are reported like any failed namespace.
+/// </summary>
+internal sealed class OplogReplayPhase(IMongoClient client, RestoreRequest request, IEngineObserver observer)
+{
+    /// <summary>
+    /// Replays the dump's oplog and then <paramref name="moreOplog"/> (unless -NoOplogReplay), then builds the indexes:
+    /// the dump's (unless -NoIndexRestore) and the ones the replayed oplog created; returns how many entries of
+    /// <paramref name="moreOplog"/> were applied.
+    /// </summary>
+    public async Task<long> RunAsync(IDumpReader reader, SnapshotScope scope, IEnumerable<(PlannedNamespace Ns, NamespaceRestoreResult Result)> ready,
+        IReadOnlyList<OplogSegment> moreOplog, RestoreOutcome outcome, CancellationToken ct)
+    {
+        var state = Seed(ready, withIndexes: !request.NoIndexRestore);
+        long moreApplied = 0;
+        List<OplogSegment> segments = reader.HasOplog ? [new OplogSegment(reader.Location, reader.ReadOplogAsync(ct)), .. moreOplog] : [.. moreOplog];
+        if (segments.Count > 0 && !request.NoOplogReplay)
+        {
+            // The namespaces the restore took: a pattern that is exactly a name in the dump means that name.
+            var coverage = new ReplayCoverage(scope, RestorePlanner.EffectiveFilter(reader, request.Filter));
+            var replay = await ReplayAsync(segments, coverage, state, outcome, ct);
+            moreApplied = replay.AppliedBySegment.TakeLast(moreOplog.Count).Sum();
+        }
+        await BuildIndexesAsync(state, outcome, ct);
+        return moreApplied;
+    }
+
+    /// <summary>
+    /// The replay's starting state: the namespaces restored from the dump, and their indexes still to build. One that
+    /// failed (damaged, refused) is not held: the replay writes nothing to it (that would write part of a namespace
+    /// reported not restored, or into what the target holds under its name), and a dropDatabase leaves it.
+    /// </summary>
+    private static ReplayState Seed(IEnumerable<(PlannedNamespace Ns, NamespaceRestoreResult Result)> ready, bool withIndexes)
+    {
+        var state = new ReplayState();
+        foreach (var (ns, result) in ready)
+        {
+            if (result.Error is not null) continue;
+            state.Holds(ns.SourceNamespace);
+            if (!withIndexes || ns.IsView) continue;
+            foreach (var spec in ns.Metadata?.Indexes ?? []) state.Indexes.Add(ns.SourceNamespace, spec);
+        }
+        return state;
+    }
+
+    private async Task<OplogReplayOutcome> ReplayAsync(IReadOnlyList<OplogSegment> segments, ReplayCoverage coverage, ReplayState state,
+        RestoreOutcome outcome, CancellationToken ct)
+    {
+        var rewriter = new OplogEntryRewriter(coverage, request.Map, state);
+        var replay = await new OplogReplayer(client, rewriter, state, observer).ReplayAsync(segments, ct);
+        outcome.OplogEntriesApplied = replay.Applied;
+        if (replay.Error is { } error)
+        {
+            outcome.OplogError = error.Message;
+            observer.NamespaceFailed("oplog", error);
+        }
+        foreach (var (ns, reason) in state.Failed)
+        {
+            var result = ResultOf(outcome, ns);
+            NamespaceFailures.Record(observer, result, new MongoBackupException(ErrorIds.NamespaceRestoreFailed,
+                $"{result.TargetNamespace} was not restored: {reason}.", target: result.TargetNamespace));
+        }
+        return replay;
+    }
+
+    /// <summary>Builds every index still to build, on the namespaces' target names.</summary>
+    private async Task BuildIndexesAsync(ReplayState state, RestoreOutcome outcome, CancellationToken ct)
+    {
+        var indexes = new IndexRestorer(client);
+        foreach (var (ns, specs) in state.Indexes.Pending)
+        {
+            var planned = outcome.Namespaces.FirstOrDefault(n => n.SourceNamespace == ns);
+            if (state.HasFailed(ns) || planned?.Error is not null) continue;
+            var (db, collection) = NamespaceName.Split(ns);
+            var (targetDb, targetCollection) = request.Map.Map(db, collection);
+            try
+            {
+                var built = await indexes.CreateAsync(targetDb, targetCollection, specs, ct);
+                if (planned is not null) planned.Indexes = built;
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                NamespaceFailures.Record(observer, ResultOf(outcome, ns), e);
+            }
+        }
+    }
+
+    /// <summary>The result of a source namespace: the dump's, or a new one for a namespace the replay created.</summary>
+    private NamespaceRestoreResult ResultOf(RestoreOutcome outcome, string ns)
+    {
+        if (outcome.Namespaces.FirstOrDefault(n => n.SourceNamespace == ns) is { } planned) return planned;
+        var (db, collection) = NamespaceName.Split(ns);
+        var (targetDb, targetCollection) = request.Map.Map(db, collection);
+        var created = new NamespaceRestoreResult(ns, targetDb + "." + targetCollection, CollectionMetadata.CollectionType);
+        outcome.Namespaces.Add(created);
+        return created;
+    }
+}

@@ -1,0 +1,162 @@
+using MongoBackup.Engine.Catalog;
+using MongoBackup.Engine.Connection;
+using MongoBackup.Engine.Repository;
+using MongoBackup.Engine.Restore;
+using MongoBackup.Engine.Tests.Oplog;
+using MongoDB.Bson;
+using MongoDB.Driver;
+
+namespace MongoBackup.Engine.Tests.Integration;
+
+/// <summary>
+/// A snapshot's oplog, and every slice, holds the writes of the whole replica set; restoring a snapshot of some
+/// databases (alone or to a moment) replays only what lies inside the snapshot's scope and the restore's filters, and
+/// a rename across that edge is dropped (renamed away) or fails the namespace it would fill without its data.
+/// </summary>
+[Collection(MongoServerCollection.Name)]
+public sealed class ReplayScopeTests(MongoServerFixture server) : IDisposable
+{
+    private readonly RepositoryScenario _scenario = new(server);
+    private ConnectionSettings Connection => _scenario.Connection;
+    private FolderRepository Repository => _scenario.Repository;
+
+    public void Dispose() => _scenario.Dispose();
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_drop_outside_the_snapshot_scope_during_the_backup_is_not_replayed(bool renamed)
+    {
+        var shop = TestDatabases.NewName("shop");
+        var prod = TestDatabases.NewName("prod");
+        await server.Client.GetDatabase(shop).GetCollection<BsonDocument>("orders").InsertManyAsync([new BsonDocument("_id", 1), new BsonDocument("_id", 2)]);
+        var victim = server.Client.GetDatabase(prod).GetCollection<BsonDocument>("victim");
+        var kept = Enumerable.Range(0, 3).Select(i => new BsonDocument { { "_id", i }, { "v", "keep" } }).ToList();
+        await victim.InsertManyAsync(kept);
+
+        var manifest = await BackupDuringAsync(shop, () => server.Client.GetDatabase(prod).DropCollection("victim"));
+        await victim.InsertManyAsync(kept); // the restore's target holds prod.victim, as a server the snapshot is restored to may
+
+        var target = renamed ? shop + "_r" : shop;
+        var outcome = await new RestoreRunner(new RecordingObserver()).RunAsync(new RestoreRequest
+        {
+            Connection = Connection, Snapshot = new RepositorySnapshot(Repository, manifest.Id),
+            Map = renamed ? new NamespaceMap().AddDatabaseRename(shop, target) : NamespaceMap.Identity, Drop = !renamed,
+        }, CancellationToken.None);
+
+        Assert.True(outcome.Succeeded, outcome.OplogError);
+        Assert.Equal(kept.Select(d => d.ToJson()), (await victim.Find(FilterDefinition<BsonDocument>.Empty).Sort(new BsonDocument("_id", 1)).ToListAsync()).Select(d => d.ToJson()));
+        Assert.Equal(2, await server.Client.GetDatabase(target).GetCollection<BsonDocument>("orders").CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty));
+    }
+
+    [Fact]
+    public async Task A_collection_renamed_out_of_the_scope_in_the_window_is_renamed_away_and_nothing_outside_is_written()
+    {
+        var shop = TestDatabases.NewName("shop");
+        var prod = TestDatabases.NewName("prod");
+        var db = server.Client.GetDatabase(shop);
+        await db.GetCollection<BsonDocument>("leaving").InsertManyAsync(Enumerable.Range(0, 3).Select(i => new BsonDocument("_id", i)));
+        await db.GetCollection<BsonDocument>("staying").InsertOneAsync(new BsonDocument("_id", 1));
+
+        var end = await BackUpThenAsync(shop, () => server.Client.GetDatabase("admin").RunCommand<BsonDocument>(
+            new BsonDocument { { "renameCollection", $"{shop}.leaving" }, { "to", $"{prod}.arrived" } }));
+        var target = shop + "_r";
+        var outcome = await RestoreToAsync(end, shop, target);
+
+        Assert.True(outcome.Succeeded, outcome.OplogError);
+        var names = await (await server.Client.GetDatabase(target).ListCollectionNamesAsync()).ToListAsync();
+        Assert.Equal(["staying"], names.Order());
+        // The source's renamed collection is untouched: the restore wrote nothing outside what it covers.
+        Assert.Equal(3, await server.Client.GetDatabase(prod).GetCollection<BsonDocument>("arrived").CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty));
+    }
+
+    [Fact]
+    public async Task A_collection_renamed_into_the_scope_from_outside_in_the_window_fails_that_namespace_naming_where_it_came_from()
+    {
+        var shop = TestDatabases.NewName("shop");
+        var prod = TestDatabases.NewName("prod");
+        await server.Client.GetDatabase(shop).GetCollection<BsonDocument>("orders").InsertOneAsync(new BsonDocument("_id", 1));
+        await server.Client.GetDatabase(prod).GetCollection<BsonDocument>("archive").InsertManyAsync(Enumerable.Range(0, 5).Select(i => new BsonDocument("_id", i)));
+
+        var end = await BackUpThenAsync(shop, () => server.Client.GetDatabase("admin").RunCommand<BsonDocument>(
+            new BsonDocument { { "renameCollection", $"{prod}.archive" }, { "to", $"{shop}.archive" } }));
+        var target = shop + "_r";
+        var observer = new RecordingObserver();
+        var outcome = (await RestoreToAsync(end, shop, target, observer));
+
+        Assert.False(outcome.Succeeded);
+        var failed = Assert.Single(outcome.Namespaces, n => n.Error is not null);
+        Assert.Equal($"{target}.archive", failed.TargetNamespace);
+        Assert.Contains($"{prod}.archive", failed.Error);
+        Assert.Contains(observer.Failures, f => f.Namespace == $"{target}.archive" && f.Error.ErrorId == ErrorIds.NamespaceRestoreFailed);
+        Assert.Equal(1, await server.Client.GetDatabase(target).GetCollection<BsonDocument>("orders").CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty));
+    }
+
+    private async Task<SnapshotManifest> BackupDuringAsync(string database, Action during)
+    {
+        var hook = new DuringBackupHook(during);
+        var manifest = await _scenario.BackUpAsync(database, hook);
+        Assert.True(hook.Ran);
+        return manifest;
+    }
+
+    /// <summary>A snapshot of <paramref name="database"/>, then <paramref name="change"/>, then a slice; returns the slice's end.</summary>
+    private async Task<OplogTimestamp> BackUpThenAsync(string database, Action change)
+    {
+        await _scenario.BackUpAsync(database);
+        change();
+        return (await _scenario.SliceAsync()).OplogEnd!.Value;
+    }
+
+    private Task<RestoreOutcome> RestoreToAsync(OplogTimestamp end, string from, string to, RecordingObserver? observer = null) =>
+        _scenario.RestoreToAsync(end, from, to, observer);
+
+    [Fact]
+    public async Task A_drop_outside_the_base_snapshot_scope_in_a_slice_is_not_replayed_by_a_point_in_time_restore()
+    {
+        var shop = TestDatabases.NewName("shop");
+        var prod = TestDatabases.NewName("prod");
+        await server.Client.GetDatabase(shop).GetCollection<BsonDocument>("orders").InsertOneAsync(new BsonDocument("_id", 1));
+        var victim = server.Client.GetDatabase(prod).GetCollection<BsonDocument>("victim");
+        await victim.InsertManyAsync(Enumerable.Range(0, 3).Select(i => new BsonDocument("_id", i)));
+        var end = await BackUpThenAsync(shop, () =>
+        {
+            server.Client.GetDatabase(prod).DropCollection("victim");
+            server.Client.GetDatabase(shop).GetCollection<BsonDocument>("orders").InsertOne(new BsonDocument("_id", 2));
+        });
+        await victim.InsertManyAsync(Enumerable.Range(0, 3).Select(i => new BsonDocument("_id", i)));
+
+        var target = shop + "_r";
+        var outcome = await RestoreToAsync(end, shop, target);
+
+        Assert.True(outcome.Succeeded, outcome.OplogError);
+        Assert.Equal(3, await victim.CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty));
+        Assert.Equal(2, await server.Client.GetDatabase(target).GetCollection<BsonDocument>("orders").CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty));
+    }
+
+    [Fact]
+    public async Task A_mongodump_directory_oplog_is_narrowed_by_the_restore_filters()
+    {
+        var prod = TestDatabases.NewName("prod");
+        var victim = server.Client.GetDatabase(prod).GetCollection<BsonDocument>("victim");
+        await victim.InsertManyAsync(Enumerable.Range(0, 3).Select(i => new BsonDocument("_id", i)));
+        BsonDocument[] oplog =
+        [
+            new() { { "op", "i" }, { "ns", "shop.orders" }, { "o", new BsonDocument("_id", 2) }, { "ts", new BsonTimestamp(1700000001, 1) } },
+            new() { { "op", "c" }, { "ns", prod + ".$cmd" }, { "o", new BsonDocument("drop", "victim") }, { "ts", new BsonTimestamp(1700000002, 1) } },
+        ];
+        using var dump = new HandWrittenDump("shop", "orders", [new BsonDocument("_id", 1)], oplog);
+        var target = TestDatabases.NewName("shop_r");
+
+        var outcome = await new RestoreRunner(new RecordingObserver()).RunAsync(new RestoreRequest
+        {
+            Connection = Connection, SourcePath = dump.Path, Filter = new NamespaceFilter(databases: ["shop"]),
+            Map = new NamespaceMap().AddDatabaseRename("shop", target),
+        }, CancellationToken.None);
+
+        Assert.True(outcome.Succeeded, outcome.OplogError);
+        Assert.Equal(1, outcome.OplogEntriesApplied);
+        Assert.Equal(3, await victim.CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty));
+        Assert.Equal(2, await server.Client.GetDatabase(target).GetCollection<BsonDocument>("orders").CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty));
+    }
+}

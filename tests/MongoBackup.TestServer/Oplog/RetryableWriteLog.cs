@@ -1,0 +1,122 @@
+using MongoBackup.TestServer.Storage;
+using MongoDB.Bson;
+
+namespace MongoBackup.TestServer.Oplog;
+
+/// <summary>
+/// The oplog entries of a retryable write: a command sent with lsid and txnNumber outside a transaction (the drivers
+/// send every insert, update and delete that way on a replica set unless retryWrites=false). Forms, as MongoDB 8.0
+/// writes them (mongo-tools' 8.0 captures mongorestore/testdata/oplogs/bson/vectored_insert.bson,
+/// linked_vectored_inserts.bson and bypassDocumentValidation.bson):
+/// <list type="bullet">
+/// <item>a single write: its entry with the session in front and its statement behind,
+/// {lsid, txnNumber, op, ns, ui, o, o2, stmtId, ts, t, v, wall, prevOpTime};</item>
+/// <item>inserts: grouped as write_ops_exec.cpp groups them, up to internalInsertMaxBatchSize (64) documents or
+/// insertVectorMaxBytes (256 KiB, the document that reaches it included) per group; a group of two or more is one
+/// {lsid, txnNumber, op: "c", ns: "admin.$cmd", o: {applyOps: [{op: "i", ns, ui, o, o2, stmtId}, ...]}, ts, t, v, wall,
+/// prevOpTime, multiOpType: 1} entry, "applied separately" (featureFlagReplicateVectoredInsertsTransactionally, on in
+/// 8.0), split into entries linked by prevOpTime past 16 MiB of operations
+/// (maxSizeOfBatchedOperationsInSingleOplogEntryBytes); a group of one is a single write. A group in which an insert
+/// failed is logged one insert at a time, as MongoDB inserts such a group again one by one.</item>
+/// </list>
+/// Each entry's prevOpTime is the optime of the command's entry before it, the first one's the null optime
+/// {ts: Timestamp(0, 0), t: -1}. Not written: config.transactions records of retryable writes (the plain insert path
+/// runs concurrently on other collections, and nothing here reads them: mongodump reads only records with a state),
+/// needsRetryImage for findAndModify, and the retry semantics themselves (a statement sent again runs again).
+/// </summary>
+internal sealed class RetryableWriteLog(ReplicationLog oplog, BsonDocument lsid, long txnNumber) : IOplogSink
+{
+    private const int MaxGroupDocuments = 64;
+    private const int MaxGroupBytes = 256 * 1024;
+    private const int MaxOperationsBytes = 16 * 1024 * 1024;
+
+    private readonly List<GroupedInsertEncoder.Insert> _group = [];
+    private byte[]? _lsidBytes;
+    private int _groupBytes;
+    private bool _groupFailed;
+    private BsonDocument _prevOpTime = new() { { "ts", new BsonTimestamp(0, 0) }, { "t", -1L } };
+
+    /// <summary>The statement (its stmtId) whose writes come next.</summary>
+    public int StatementId { get; set; }
+
+    public void Write(BsonDocument entry)
+    {
+        Flush();
+        Append(Single(entry, StatementId));
+    }
+
+    public void WriteInsert(Collection collection, ReadOnlyMemory<byte> document)
+    {
+        _group.Add(new GroupedInsertEncoder.Insert(collection, document, StatementId));
+        _groupBytes += document.Length;
+        if (_group.Count >= MaxGroupDocuments || _groupBytes >= MaxGroupBytes) Flush();
+    }
+
+    /// <summary>An insert of the current group failed: the group is logged one insert at a time.</summary>
+    public void StatementFailed() => _groupFailed = true;
+
+    /// <summary>Writes the inserts still grouped; at the end of every command, and before any other write.</summary>
+    public void Flush()
+    {
+        if (_group.Count == 1 || _group.Count > 1 && _groupFailed)
+            foreach (var insert in _group) Append(Single(IOplogSink.InsertEntry(insert.Collection, insert.Document), insert.StatementId));
+        else if (_group.Count > 1)
+            AppendApplyOps();
+        _group.Clear();
+        _groupBytes = 0;
+        _groupFailed = false;
+    }
+
+    private BsonDocument Single(BsonDocument entry, int statementId)
+    {
+        var single = new BsonDocument { { "lsid", lsid }, { "txnNumber", txnNumber } };
+        single.AddRange(entry);
+        single.Add("stmtId", statementId);
+        return single;
+    }
+
+    private void AppendApplyOps()
+    {
+        var part = new List<GroupedInsertEncoder.Insert>();
+        long bytes = 0;
+        foreach (var insert in _group)
+        {
+            var size = insert.Document.Length + 200L + insert.Collection.Namespace.Length; // the operation's other fields: under 200 bytes
+            if (part.Count > 0 && bytes + size > MaxOperationsBytes)
+            {
+                AppendGrouped(part);
+                part = [];
+                bytes = 0;
+            }
+            part.Add(insert);
+            bytes += size;
+        }
+        AppendGrouped(part);
+    }
+
+    /// <summary>One applyOps entry, written straight from the documents' bytes (or, for an _id the encoder does not size, built as a document).</summary>
+    private void AppendGrouped(List<GroupedInsertEncoder.Insert> inserts)
+    {
+        _lsidBytes ??= GroupedInsertEncoder.BytesOf(lsid);
+        if (GroupedInsertEncoder.TryEncode(_lsidBytes, txnNumber, inserts, GroupedInsertEncoder.BytesOf(_prevOpTime), out var encoded))
+        {
+            _prevOpTime = ReplicationLog.OpTime(oplog.AppendEncoded(encoded, TooLarge));
+            return;
+        }
+        var operations = new BsonArray(inserts.Select(i => IOplogSink.InsertEntry(i.Collection, i.Document).Add("stmtId", i.StatementId)));
+        Append(new BsonDocument
+        {
+            { "lsid", lsid }, { "txnNumber", txnNumber }, { "op", "c" }, { "ns", "admin.$cmd" },
+            { "o", new BsonDocument("applyOps", operations) }, { "multiOpType", 1 },
+        });
+    }
+
+    private void Append(BsonDocument entry)
+    {
+        var (timestamps, _) = oplog.AppendChain([entry], _prevOpTime, TooLarge);
+        _prevOpTime = ReplicationLog.OpTime(timestamps[0]);
+    }
+
+    private static CommandFailure TooLarge(long size) => new(10334, "BSONObjectTooLarge",
+        $"BSONObj size: {size} (0x{size:X}) is invalid. Size must be between 0 and {ReplicationLog.MaxEntryBytes}(16MB)");
+}
