@@ -109,20 +109,20 @@ internal static class SnapshotNamespaces
         catch (Exception e) when (e is ArgumentException or FormatException) { return stem; }
     }
 
-    private static async Task<string> ReadTextAsync(ISnapshotRepository repository, SnapshotManifest manifest, ManifestFile file, DataKey? dataKey, CancellationToken ct)
-    {
-        await using var stored = await SnapshotFileReader.OpenAsync(repository, manifest, file, dataKey, ct);
-        var json = await MetadataText.ReadAsync(stored.Content, stored.DisplayName, ct);
-        await stored.VerifyToEndAsync(ct);
-        return json;
-    }
+    private static Task<string> ReadTextAsync(ISnapshotRepository repository, SnapshotManifest manifest, ManifestFile file, DataKey? dataKey, CancellationToken ct) =>
+        ReadVerifiedAsync(repository, manifest, file, dataKey, MetadataText.ReadAsync, ct);
 
     /// <summary>The exact BSON metadata: one document, so never more than <see cref="MetadataText.MaxBytes"/>.</summary>
-    private static async Task<byte[]> ReadBytesAsync(ISnapshotRepository repository, SnapshotManifest manifest, ManifestFile file, DataKey? dataKey, CancellationToken ct)
+    private static Task<byte[]> ReadBytesAsync(ISnapshotRepository repository, SnapshotManifest manifest, ManifestFile file, DataKey? dataKey, CancellationToken ct) =>
+        ReadVerifiedAsync(repository, manifest, file, dataKey, MetadataText.ReadExactAsync, ct);
+
+    /// <summary>A metadata file's content, read by <paramref name="read"/>, once the whole file has been checked against its manifest entry.</summary>
+    private static async Task<T> ReadVerifiedAsync<T>(ISnapshotRepository repository, SnapshotManifest manifest, ManifestFile file, DataKey? dataKey,
+        Func<Stream, string, CancellationToken, Task<T>> read, CancellationToken ct)
     {
         await using var stored = await SnapshotFileReader.OpenAsync(repository, manifest, file, dataKey, ct);
-        var bytes = await MetadataText.ReadExactAsync(stored.Content, stored.DisplayName, ct);
+        var content = await read(stored.Content, stored.DisplayName, ct);
         await stored.VerifyToEndAsync(ct);
-        return bytes;
+        return content;
     }
 }

@@ -93,10 +93,7 @@ public sealed class TamperingTests(MongoServerFixture server) : IDisposable
     [Fact]
     public async Task A_data_file_deleted_with_its_manifest_entry_fails_that_namespace_alone_in_a_plain_snapshot()
     {
-        var bench = new TamperBench(server, _folder);
-        var manifest = await bench.BackUpAsync(encrypted: false);
-        DeleteWithItsEntry(bench, manifest.Id, "b");
-        var target = bench.Database + "_r";
+        var (bench, manifest, target) = await BackUpAndDeleteDataFileWithItsEntryAsync(encrypted: false, "b");
 
         var outcome = await bench.RestoreAsync(manifest.Id, target);
 
@@ -114,10 +111,7 @@ public sealed class TamperingTests(MongoServerFixture server) : IDisposable
     [Fact]
     public async Task A_data_file_deleted_with_its_manifest_entry_is_refused_by_the_seal_of_an_encrypted_snapshot_before_anything_is_written()
     {
-        var bench = new TamperBench(server, _folder);
-        var manifest = await bench.BackUpAsync(encrypted: true);
-        DeleteWithItsEntry(bench, manifest.Id, "b");
-        var target = bench.Database + "_r";
+        var (bench, manifest, target) = await BackUpAndDeleteDataFileWithItsEntryAsync(encrypted: true, "b");
 
         var error = await Assert.ThrowsAsync<MongoBackupException>(() => bench.RestoreAsync(manifest.Id, target));
 
@@ -129,10 +123,14 @@ public sealed class TamperingTests(MongoServerFixture server) : IDisposable
         Assert.Contains(test.Problems, p => p.Contains("does not match its seal"));
     }
 
-    private void DeleteWithItsEntry(TamperBench bench, string id, string collection)
+    /// <summary>A backup whose data file of <paramref name="collection"/> is deleted with its manifest entry, and where to restore it.</summary>
+    private async Task<(TamperBench Bench, SnapshotManifest Manifest, string Target)> BackUpAndDeleteDataFileWithItsEntryAsync(bool encrypted, string collection)
     {
-        File.Delete(bench.PathOf(id, DataFile(bench, collection)));
-        bench.EditManifest(id, m => m["files"]!.AsArray().Remove(TamperBench.FileEntry(m, DataFile(bench, collection))));
+        var bench = new TamperBench(server, _folder);
+        var manifest = await bench.BackUpAsync(encrypted);
+        File.Delete(bench.PathOf(manifest.Id, DataFile(bench, collection)));
+        bench.EditManifest(manifest.Id, m => m["files"]!.AsArray().Remove(TamperBench.FileEntry(m, DataFile(bench, collection))));
+        return (bench, manifest, bench.Database + "_r");
     }
 
     [Fact]
