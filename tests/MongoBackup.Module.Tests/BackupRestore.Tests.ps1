@@ -99,6 +99,19 @@ Describe 'Restore-MongoDatabase' {
         Get-DocumentCount (Get-Collection $uri "$($db)_kept" 'customers') | Should -Be 17
     }
 
+    It 'refuses a snapshot folder whose backup never finished (no manifest.json), naming why, and writes nothing' {
+        $unfinished = New-TestFolder
+        try {
+            $copy = Copy-MongoSnapshot -InputObject $snapshot -Destination $unfinished
+            Remove-Item (Join-Path $copy.Path 'manifest.json') # the issue's input: a snapshot folder without its manifest
+            $target = "$($db)_unfinished"
+            { Restore-MongoDatabase -Path $copy.Path -ConnectionString $uri -RenameDatabase "$db=$target" -Confirm:$false -ErrorAction Stop } |
+                Should -Throw -ErrorId 'MongoBackup.SnapshotNotFound,*' -ExpectedMessage "*$($copy.Path)*never finished*.mongobackup-snapshot*"
+            Get-DatabaseName $uri | Should -Not -Contain $target
+        }
+        finally { Remove-Item $unfinished -Recurse -Force -ErrorAction SilentlyContinue }
+    }
+
     It '-WhatIf writes nothing' {
         $target = "$($db)_whatif"
         $result = $snapshot | Restore-MongoDatabase -ConnectionString $uri -RenameDatabase "$db=$target" -Drop -WhatIf

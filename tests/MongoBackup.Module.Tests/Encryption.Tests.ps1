@@ -95,6 +95,24 @@ Describe 'Encrypted backups' {
         }
         finally { Remove-Item $other -Recurse -Force; Remove-Item $keyFile }
     }
+
+    It 'warns, naming the file and chmod 600, when the key file can be read by others' -Skip:$IsWindows {
+        $keyFile = Join-Path $repository 'open.key'
+        Set-Content $keyFile ([Convert]::ToHexString([System.Security.Cryptography.RandomNumberGenerator]::GetBytes(32)))
+        $other = New-TestFolder
+        try {
+            [System.IO.File]::SetUnixFileMode($keyFile, [System.IO.UnixFileMode] 'UserRead, UserWrite, GroupRead, OtherRead') # 0644
+            $null = Backup-MongoDatabase -ConnectionString $uri -Repository $other -Database $db -EncryptionKeyFile $keyFile -WarningVariable open -WarningAction SilentlyContinue
+            $warning = @($open | Where-Object { "$_" -like '*key file*' })
+            $warning.Count | Should -Be 1
+            "$($warning[0])" | Should -BeLike "*'$keyFile' can be read by other users*(mode 0644)*chmod 600 '$keyFile'*"
+
+            [System.IO.File]::SetUnixFileMode($keyFile, [System.IO.UnixFileMode] 'UserRead, UserWrite') # 0600
+            $null = Backup-MongoDatabase -ConnectionString $uri -Repository $other -Database $db -EncryptionKeyFile $keyFile -WarningVariable closed -WarningAction SilentlyContinue
+            @($closed | Where-Object { "$_" -like '*key file*' }).Count | Should -Be 0
+        }
+        finally { Remove-Item $other -Recurse -Force; Remove-Item $keyFile }
+    }
 }
 
 Describe 'Update-MongoSnapshotKey' {

@@ -15,6 +15,17 @@ Describe 'Connection failures' {
             Should -Throw -ErrorId 'MongoBackup.InvalidConnectionString*'
     }
 
+    It 'a connection string with a wrong scheme is InvalidConnectionString, and neither the message nor the error shows its password' {
+        foreach ($typed in 'mongodbx://user:S3cretPass@host/', 'user:S3cretPass@host') { # the issue's input, and without any scheme
+            $caught = $null
+            try { Backup-MongoDatabase -ConnectionString $typed -Repository $repository -ErrorAction Stop }
+            catch { $caught = $_ }
+            $caught.FullyQualifiedErrorId | Should -BeLike 'MongoBackup.InvalidConnectionString,*'
+            "$caught" | Should -BeLike '*user:`*`*`*`*`*@host*'
+            ($caught | Format-List * -Force | Out-String) + $caught.Exception.ToString() | Should -Not -Match 'S3cretPass'
+        }
+    }
+
     It 'an unreachable server is ServerUnreachable, and the message hides the password' {
         $caught = $null
         try { Backup-MongoDatabase -ConnectionString $unreachable -Repository $repository -ErrorAction Stop }

@@ -126,6 +126,36 @@ Describe 'Test-MongoSnapshot' {
         }
         finally { Remove-Item $damaged -Recurse -Force -ErrorAction SilentlyContinue }
     }
+
+    It 'says what it cannot check: a plain snapshot''s manifest is not authenticated' {
+        $result = Test-MongoSnapshot -Repository $repository -Id $snapshot.Id
+        $result.Passed | Should -BeTrue
+        "$($result.Unchecked)" | Should -BeLike '*manifest.json is not authenticated*'
+    }
+
+    It 'catches a count edited in manifest.json, and a restore of that collection fails naming both numbers' {
+        $tampered = New-TestFolder
+        try {
+            $copy = Copy-MongoSnapshot -InputObject $snapshot -Destination $tampered
+            $manifestPath = Join-Path $copy.Path 'manifest.json'
+            $manifest = Get-Content $manifestPath -Raw | ConvertFrom-Json -AsHashtable
+            ($manifest.namespaces | Where-Object collection -eq 'items').documents = 310 # the issue's input: a count edited
+            $manifest | ConvertTo-Json -Depth 10 | Set-Content $manifestPath
+
+            $result = Test-MongoSnapshot -Repository $tampered -Id $copy.Id -ErrorAction SilentlyContinue
+            $result.Passed | Should -BeFalse
+            "$($result.Problems)" | Should -BeLike "*holds 300 documents*$db.items*records 310 documents*"
+
+            $restored = Restore-MongoDatabase -Path $copy.Path -ConnectionString $uri -RenameDatabase "$db=$($db)_tampered" -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable failures
+            $restored.Succeeded | Should -BeFalse
+            ($restored.Namespaces | Where-Object SourceNamespace -eq "$db.items").Error | Should -BeLike '*300 documents*records 310*'
+            $failures[0].FullyQualifiedErrorId | Should -BeLike 'MongoBackup.CorruptFile*'
+        }
+        finally {
+            Remove-Item $tampered -Recurse -Force -ErrorAction SilentlyContinue
+            [MongoDB.Driver.MongoClient]::new($uri).DropDatabase("$($db)_tampered", [System.Threading.CancellationToken]::None)
+        }
+    }
 }
 
 Describe 'Remove-MongoSnapshot' {
@@ -163,6 +193,50 @@ Describe 'Remove-MongoSnapshot' {
             Should -Throw -ErrorId 'MongoBackup.SnapshotInUse,*' -ExpectedMessage '*06-slice*cut that window short*'
     }
 
+    It 'never removes a snapshot whose manifest is cut short through the clean-up recipe; only -Id with -Force does' {
+        $whole = Backup-MongoDatabase -ConnectionString $uri -Repository $chain -Database $db -WarningAction SilentlyContinue
+        $manifest = Join-Path $whole.Path 'manifest.json'
+        Set-Content $manifest (Get-Content $manifest -Raw).Substring(0, 200) -NoNewline # the issue's input: a truncated manifest.json
+        $unfinished = New-Item -ItemType Directory (Join-Path $chain '20260101T000000Z-full-dead')
+        Set-Content (Join-Path $unfinished 'manifest.json.tmp') '{"id":'
+
+        $listed = Get-MongoSnapshot -Repository $chain -IncludeIncomplete -WarningVariable warnings -WarningAction SilentlyContinue
+        ($listed | Where-Object Id -eq $whole.Id).Status | Should -Be 'Damaged'
+        ($listed | Where-Object Id -eq $unfinished.Name).Status | Should -Be 'Incomplete'
+        "$warnings" | Should -BeLike "*$($whole.Id)*Damaged*"
+
+        # The documented clean-up takes the unfinished one only.
+        Get-MongoSnapshot -Repository $chain -IncludeIncomplete -WarningAction SilentlyContinue | Where-Object Status -eq Incomplete | Remove-MongoSnapshot -Confirm:$false
+        Test-Path $unfinished | Should -BeFalse
+        Test-Path (Join-Path $whole.Path "$db/items.bson.gz") | Should -BeTrue
+
+        # Piped, even with -Force, it is refused by name; by -Id without -Force too.
+        Get-MongoSnapshot -Repository $chain -IncludeIncomplete -WarningAction SilentlyContinue | Where-Object Status -eq Damaged |
+            Remove-MongoSnapshot -Force -Confirm:$false -ErrorVariable piped -ErrorAction SilentlyContinue
+        $piped[0].FullyQualifiedErrorId | Should -BeLike 'MongoBackup.SnapshotDamaged*'
+        "$($piped[0])" | Should -BeLike "*Remove-MongoSnapshot -Repository*-Id $($whole.Id) -Force*"
+        { Remove-MongoSnapshot -Repository $chain -Id $whole.Id -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId 'MongoBackup.SnapshotDamaged,*'
+        Test-Path (Join-Path $whole.Path "$db/items.bson.gz") | Should -BeTrue
+
+        Remove-MongoSnapshot -Repository $chain -Id $whole.Id -Force -Confirm:$false -WarningAction SilentlyContinue
+        Test-Path $whole.Path | Should -BeFalse
+    }
+
+    It 'refuses, even with -Force, to remove a snapshot a restore is reading, naming the reader; its lease expiring frees it' {
+        $reader = Join-Path $chain '08-slice/.mongobackup-reader-0123456789abcdef'
+        $expires = [DateTimeOffset]::UtcNow.AddMinutes(2).ToString('o')
+        Set-Content $reader "{ `"holder`": `"dbhost/pid 4242/1a2b3c4d (restore)`", `"token`": `"0123456789abcdef`", `"expires`": `"$expires`" }"
+
+        { Remove-MongoSnapshot -Repository $chain -Id '08-slice' -Force -Confirm:$false -ErrorAction Stop } |
+            Should -Throw -ErrorId 'MongoBackup.SnapshotBeingRead,*' -ExpectedMessage '*08-slice is being read by dbhost/pid 4242/1a2b3c4d (restore)*'
+        (Get-MongoSnapshot -Repository $chain).Id | Should -Contain '08-slice'
+
+        # A reader that crashed leaves a mark that expires.
+        Set-Content $reader "{ `"holder`": `"dbhost/pid 4242/1a2b3c4d (restore)`", `"token`": `"0123456789abcdef`", `"expires`": `"2020-01-01T00:00:00Z`" }"
+        Remove-MongoSnapshot -Repository $chain -Id '08-slice' -Force -Confirm:$false -WarningAction SilentlyContinue
+        (Get-MongoSnapshot -Repository $chain).Id | Should -Not -Contain '08-slice'
+    }
+
     It 'removes an old full snapshot piped together with the slices only it needed' {
         Get-MongoSnapshot -Repository $chain -Id '01-full-d1', '02-slice' | Remove-MongoSnapshot -Confirm:$false
         (Get-MongoSnapshot -Repository $chain).Id | Should -Not -Contain '02-slice'
@@ -196,6 +270,18 @@ Describe 'Invoke-MongoSnapshotRetention' {
         $window = Get-MongoRestoreWindow -Repository $chain
         $window.BaseSnapshotId | Should -Be '05-full-d2b'
         $window.To | Should -Be $windowBefore[-1].To   # still reaches the end of the chain
+    }
+
+    It 'leaves a snapshot that is being read for a later run, says who reads it, and removes the rest' {
+        $expires = [DateTimeOffset]::UtcNow.AddMinutes(2).ToString('o')
+        Set-Content (Join-Path $chain '03-full-d2a/.mongobackup-reader-feedface') "{ `"holder`": `"dbhost/pid 7/cafe (test)`", `"token`": `"feedface`", `"expires`": `"$expires`" }"
+
+        $plan = Invoke-MongoSnapshotRetention -Repository $chain -KeepDaily 2 -Confirm:$false -WarningVariable warnings -WarningAction SilentlyContinue
+
+        ($plan | Where-Object Removed).Id | Should -Be @('04-slice', '02-slice', '01-full-d1')
+        ($plan | Where-Object Id -eq '03-full-d2a').Removed | Should -BeFalse
+        "$warnings" | Should -BeLike '*03-full-d2a is being read by dbhost/pid 7/cafe (test)*'
+        (Get-MongoSnapshot -Repository $chain).Id | Should -Contain '03-full-d2a'
     }
 
     It 'refuses to run without a rule' {

@@ -88,6 +88,7 @@ Describe 'Ctrl+C during Restore-MongoDatabase, then -Resume' {
             (Get-DocumentCount $bigCopy) -gt 0
         }
         $script:leftBehind = Get-DocumentCount $bigCopy
+        $script:readMarks = @(Get-ChildItem -Force $snapshot.Path -Filter '.mongobackup-reader-*')
     }
 
     It 'was stopped while it inserted' {
@@ -110,13 +111,17 @@ Describe 'Ctrl+C during Restore-MongoDatabase, then -Resume' {
         $said | Should -BeLike '*with -Resume to finish it*'
     }
 
+    It 'releases its read lease: no reader mark is left on the snapshot, so removing it is not refused as being read' {
+        $readMarks | Should -HaveCount 0
+    }
+
     It 'a plain re-run is refused for the partial targets, and the error says -Resume' {
         $again = $snapshot | Restore-MongoDatabase -ConnectionString $uri -RenameDatabase "$db=$($db)_r" -ErrorVariable refused -ErrorAction SilentlyContinue
         $again.Succeeded | Should -BeFalse
         ($refused | ForEach-Object { "$_" }) -join "`n" | Should -Match 'b_big already holds \d+ documents; use -Drop to replace it, -Resume to finish a restore into it that was interrupted'
     }
 
-    It '-Resume finishes it: every namespace whole, every document once, the documents already there kept' {
+    It '-Resume finishes it: every namespace whole, every document once, the documents already there kept (and counted against the manifest)' {
         $result = $snapshot | Restore-MongoDatabase -ConnectionString $uri -RenameDatabase "$db=$($db)_r" -Resume
         $result.Succeeded | Should -BeTrue
         $result.Failures | Should -Be 0

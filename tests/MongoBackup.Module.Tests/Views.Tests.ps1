@@ -34,11 +34,13 @@ BeforeAll {
     $orders.InsertOne((New-BsonDocument @{ _id = 0 }), $null, $none)
     Backup-MongoOplog -ConnectionString $uri -Repository $repository | Out-Null
     New-Item -ItemType Directory (Join-Path $repository '20200101T000000Z-full-dead') | Out-Null   # an unfinished backup
+    $damaged = New-Item -ItemType Directory (Join-Path $repository '20200102T000000Z-full-0bad')  # a finished one whose manifest was damaged
+    Set-Content (Join-Path $damaged 'manifest.json') '{ "id": "20200102T000000Z-full-0bad", "kind": '
 
     $restore = Restore-MongoDatabase -InputObject $full -ConnectionString $uri -RenameDatabase "$db=$($db)_copy"
     $tested = Test-MongoSnapshot -InputObject $full
     $script:objects = @{
-        MongoSnapshot                  = @(Get-MongoSnapshot -Repository $repository -IncludeIncomplete)
+        MongoSnapshot                  = @(Get-MongoSnapshot -Repository $repository -IncludeIncomplete -WarningAction SilentlyContinue)
         MongoRestoreResult             = @($restore)
         MongoNamespaceRestoreResult    = @($restore.Namespaces)
         MongoRestoreWindow             = @(Get-MongoRestoreWindow -Repository $repository)
@@ -90,7 +92,10 @@ Describe 'The default table view of <Name>' -ForEach $views {
 }
 
 Describe 'What the snapshot table shows' {
-    BeforeAll { $script:table = (Get-MongoSnapshot -Repository $repository -IncludeIncomplete | Format-Table | Out-String -Width 120) }
+    BeforeAll {
+        $script:table = (Get-MongoSnapshot -Repository $repository -IncludeIncomplete -WarningAction SilentlyContinue | Format-Table | Out-String -Width 120)
+        $script:narrow = (Get-MongoSnapshot -Repository $repository -IncludeIncomplete -WarningAction SilentlyContinue | Format-Table | Out-String -Width 80)
+    }
 
     It 'shows Kind whole (Oplog, not Opl…)' {
         $table | Should -Match ' Oplog '
@@ -114,6 +119,12 @@ Describe 'What the snapshot table shows' {
 
     It 'shows an unfinished backup as Incomplete' {
         $table | Should -Match '20200101T000000Z-full-dead\s+Full\s+.*Incomplete'
+    }
+
+    It 'shows a snapshot whose manifest cannot be read as Damaged, at 80 and 120 columns, with no size or documents it cannot know' {
+        # Nothing between the kind and the status: no "0 B", no "0" documents read from a manifest that is not there.
+        $table | Should -Match '(?m)^20200102T000000Z-full-0bad\s+Full\s+Damaged\s*$'
+        $narrow | Should -Match '(?m)^20200102T000000Z-full-0bad\s+Full\s*$'
     }
 }
 

@@ -61,6 +61,30 @@ Describe 'Restore-MongoDatabase -WhatIf' {
         Get-DatabaseName $uri | Should -Not -Contain "$($db)_whatif"
     }
 
+    It 'shows a snapshot whose manifest does not hold together as one refused step, with the error the run gives' {
+        $tampered = New-TestFolder
+        try {
+            $copy = Copy-MongoSnapshot -InputObject $full -Destination $tampered
+            $manifestPath = Join-Path $copy.Path 'manifest.json'
+            $manifest = Get-Content $manifestPath -Raw | ConvertFrom-Json -AsHashtable
+            $manifest.consistentAt.wallTime = '2001-01-01T00:00:00Z' # its consistency point's wall time moved by years
+            $manifest | ConvertTo-Json -Depth 10 | Set-Content $manifestPath
+
+            $step = Restore-MongoDatabase -Path $copy.Path -ConnectionString $uri -RenameDatabase "$db=$($db)_bad" -WhatIf -WarningVariable warned -WarningAction SilentlyContinue -ErrorAction Stop
+            $step | Should -HaveCount 1
+            $step.WouldRun | Should -BeFalse
+            $step.ErrorId | Should -Be 'MongoBackup.CorruptFile'
+            $step.Problem | Should -BeLike "*$($copy.Id)*days apart*"
+            "$warned" | Should -BeLike '-WhatIf: the run would refuse*days apart*'
+            ($copy | Export-MongoSnapshot -Path (Join-Path $tampered 'dump') -WhatIf -WarningAction SilentlyContinue).ErrorId | Should -Be 'MongoBackup.CorruptFile'
+
+            { Restore-MongoDatabase -Path $copy.Path -ConnectionString $uri -RenameDatabase "$db=$($db)_bad" -Confirm:$false -ErrorAction Stop } |
+                Should -Throw -ErrorId "$($step.ErrorId),*"
+            Get-DatabaseName $uri | Should -Not -Contain "$($db)_bad"
+        }
+        finally { Remove-Item $tampered -Recurse -Force -ErrorAction SilentlyContinue }
+    }
+
     It 'checks the target server as the run does: an unreachable one is an error, not a plan' {
         { $full | Restore-MongoDatabase -ConnectionString 'mongodb://127.0.0.1:1/' -ConnectTimeout 2 -RenameDatabase "$db=$($db)_x" -WhatIf -ErrorAction Stop } |
             Should -Throw -ErrorId 'MongoBackup.ServerUnreachable*'

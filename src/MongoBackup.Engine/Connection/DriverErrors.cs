@@ -33,8 +33,10 @@ public static class DriverErrors
     private static bool IsAuthFailure(Exception e) =>
         e.ToString().Contains("MongoAuthenticationException", StringComparison.Ordinal);
 
-    private static string FirstLine(string message)
+    // A driver message may echo the connection string it was given: its first line, with any secret in it hidden.
+    private static string FirstLine(string text)
     {
+        var message = ConnectionStringRedactor.RedactMessage(text);
         var cut = message.IndexOfAny(['\r', '\n']);
         return cut < 0 ? message : message[..cut];
     }

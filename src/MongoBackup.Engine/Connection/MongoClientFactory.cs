@@ -16,7 +16,7 @@ public static class MongoClientFactory
         {
             // Past Normalize the driver's message names the option that is wrong ("tls has an invalid boolean value of maybe").
             throw new MongoBackupException(ErrorIds.InvalidConnectionString,
-                $"The connection string '{settings.DisplayName}' cannot be used: {ConnectionStringRedactor.Scrub(e.Message, PasswordInUri(settings))}",
+                $"The connection string '{settings.DisplayName}' cannot be used: {ConnectionStringRedactor.RedactMessage(e.Message, settings.ConnectionString)}",
                 target: settings.DisplayName);
         }
 
@@ -49,16 +49,6 @@ public static class MongoClientFactory
             client.SslSettings = ssl;
         }
         return new MongoClient(client);
-    }
-
-    private static string? PasswordInUri(ConnectionSettings settings)
-    {
-        var at = settings.ConnectionString.IndexOf('@');
-        var scheme = settings.ConnectionString.IndexOf("://", StringComparison.Ordinal);
-        if (at < 0 || scheme < 0) return null;
-        var userInfo = settings.ConnectionString[(scheme + 3)..at];
-        var colon = userInfo.IndexOf(':');
-        return colon < 0 ? null : userInfo[(colon + 1)..];
     }
 
     private static ReadPreference ParseReadPreference(string name) => name.ToLowerInvariant() switch

@@ -78,7 +78,7 @@ public sealed class BackupRunner(IEngineObserver observer)
 
             manifest.EndTime = DateTimeOffset.UtcNow;
             manifest.Files = files.Files.ToList();
-            await request.Repository.CommitManifestAsync(manifest, ct);
+            await SnapshotCommit.CommitNewAsync(request.Repository, manifest, dataKey, ct);
             observer.Verbose($"Snapshot {id} complete in {clock.Elapsed.TotalSeconds:0.0} s.");
             return manifest;
         }

@@ -27,7 +27,7 @@ public sealed class SnapshotExporter(IEngineObserver observer)
         var manifest = await SnapshotCatalog.FindAsync(request.Repository, request.SnapshotId, ct);
         try
         {
-            await using var reader = await SnapshotDumpReader.OpenAsync(request.Repository, manifest, SnapshotEncryption.Open(manifest, request.Encryption), ct);
+            await using var reader = await OpenCheckedAsync(request, manifest, ct);
             RequireWhole(reader, manifest);
             RequireFree(Path.GetFullPath(request.Destination));
             return null;
@@ -36,12 +36,22 @@ public sealed class SnapshotExporter(IEngineObserver observer)
         catch (CorruptDumpException e) { return e.ToCorruptFile(); }
     }
 
+    /// <summary>The snapshot's reader once its key opens it (an encrypted manifest proving its seal) and its manifest holds together as a whole.</summary>
+    private static async Task<SnapshotDumpReader> OpenCheckedAsync(ExportRequest request, SnapshotManifest manifest, CancellationToken ct)
+    {
+        var dataKey = SnapshotEncryption.Open(manifest, request.Encryption);
+        try { SnapshotIntegrity.RequireConsistent(manifest); }
+        catch { dataKey?.Dispose(); throw; }
+        return await SnapshotDumpReader.OpenAsync(request.Repository, manifest, dataKey, ct);
+    }
+
     public async Task<ExportResult> RunAsync(ExportRequest request, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
         var manifest = await SnapshotCatalog.FindAsync(request.Repository, request.SnapshotId, ct);
-        var dataKey = SnapshotEncryption.Open(manifest, request.Encryption);
-        await using var reader = await SnapshotDumpReader.OpenAsync(request.Repository, manifest, dataKey, ct);
+        // Held while the snapshot is read, so a removal meanwhile is refused naming this export.
+        await using var lease = await SnapshotReadLease.AcquireAsync(request.Repository, [manifest.Id], "export", observer, ct);
+        await using var reader = await OpenCheckedAsync(request, manifest, ct);
         RequireWhole(reader, manifest);
 
         var destination = Path.GetFullPath(request.Destination);

@@ -27,8 +27,9 @@ internal static class FileVerifier
         await using (raw.ConfigureAwait(false))
         {
             using var counted = new HashingReadStream(raw, leaveOpen: true);
+            var content = new ContentCheck(manifest, file, name);
             var (documents, parseProblem, offset) = parse
-                ? await ParseAsync(counted, manifest, file, dataKey, name, ct).ConfigureAwait(false)
+                ? await ParseAsync(counted, manifest, file, dataKey, name, content, ct).ConfigureAwait(false)
                 : (0, null, null);
             await counted.DrainAsync(ct).ConfigureAwait(false);
 
@@ -39,13 +40,15 @@ internal static class FileVerifier
                 problems.Add("its SHA-256 does not match the manifest: it was changed or damaged after the backup");
             if (parseProblem is not null)
                 problems.Add(offset is null ? parseProblem : $"at byte offset {offset}: {parseProblem}");
+            else if (parse)
+                problems.AddRange(content.Problems());
             var problem = problems.Count == 0 ? null : $"'{name}': {string.Join("; ", problems)}.";
             return new FileVerification(file.Path, file.Kind, file.Size, counted.BytesRead, documents, problem, offset);
         }
     }
 
     private static async Task<(long Documents, string? Problem, long? Offset)> ParseAsync(
-        Stream counted, SnapshotManifest manifest, ManifestFile file, DataKey? dataKey, string name, CancellationToken ct)
+        Stream counted, SnapshotManifest manifest, ManifestFile file, DataKey? dataKey, string name, ContentCheck content, CancellationToken ct)
     {
         long documents = 0;
         // Nothing downstream may close the counting stream: it is drained afterwards for the checksum.
@@ -70,7 +73,11 @@ internal static class FileVerifier
             else
             {
                 var reader = new BsonDocumentReader(plain, name, validateStructure: true);
-                while (await reader.ReadNextAsync(ct).ConfigureAwait(false) is not null) documents++;
+                while (await reader.ReadNextAsync(ct).ConfigureAwait(false) is { } document)
+                {
+                    documents++;
+                    content.Observe(document);
+                }
             }
             // The decompressor stops at its own end marker; decrypting the rest authenticates the file's end too.
             if (!ReferenceEquals(stored, keepOpen)) await stored.CopyToAsync(Stream.Null, ct).ConfigureAwait(false);

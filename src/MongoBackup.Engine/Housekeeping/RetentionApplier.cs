@@ -14,14 +14,15 @@ public sealed class RetentionApplier(IEngineObserver observer)
     }
 
     /// <summary>Removes <paramref name="removals"/> (the plan's removals, or the part of them the user confirmed).</summary>
-    public async Task ApplyAsync(ISnapshotRepository repository, IReadOnlyCollection<string> removals, CancellationToken ct)
+    /// <returns>The ids removed: a snapshot being read stays for a later run, with a warning.</returns>
+    public async Task<IReadOnlyList<string>> ApplyAsync(ISnapshotRepository repository, IReadOnlyCollection<string> removals, CancellationToken ct)
     {
         if (removals.Count == 0)
         {
             observer.Verbose($"Retention removes nothing from {repository.Location}.");
-            return;
+            return [];
         }
         // Not forced: the plan never breaks a kept window, and if the repository changed since it was made, the guard says so.
-        await new SnapshotRemover(observer).RemoveAsync(repository, removals, force: false, ct).ConfigureAwait(false);
+        return await new SnapshotRemover(observer).RemoveAsync(repository, removals, force: false, ct, skipBeingRead: true).ConfigureAwait(false);
     }
 }

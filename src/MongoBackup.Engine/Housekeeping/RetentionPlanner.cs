@@ -8,7 +8,8 @@ namespace MongoBackup.Engine.Housekeeping;
 /// scope: see KeepPerScope; copy-only snapshots are outside the chain and left alone);
 /// each kept full keeps the oplog slices of its restore window, so no kept window loses a slice. Slices no kept
 /// window needs go, except those after the newest kept full snapshot: that is where the oplog capture continues.
-/// Failed snapshots go; unfinished ones (no manifest, possibly a backup still running) are left alone.
+/// Failed snapshots go; unfinished ones (no manifest, possibly a backup still running) and damaged ones (a manifest that
+/// cannot be read) are left alone.
 /// </summary>
 public static class RetentionPlanner
 {
@@ -34,8 +35,9 @@ public static class RetentionPlanner
         foreach (var other in snapshots.Where(s => s.Manifest is not { Status: SnapshotStatus.Complete }))
             decisions.Add(other.Manifest is { } failed
                 ? Decide(failed, RetentionAction.Remove, $"the backup is marked {failed.Status}; nothing can be restored from it")
-                : new RetentionDecision(other.SnapshotId, null, null, RetentionAction.Keep,
-                    "it has no readable manifest (an unfinished backup, or one still running); retention leaves it alone", null));
+                : new RetentionDecision(other.SnapshotId, null, null, RetentionAction.Keep, other.IsDamaged
+                    ? "its manifest is damaged, so the backup finished and its data may be whole; retention never removes it (Remove-MongoSnapshot -Id with -Force does)"
+                    : "it has no manifest (an unfinished backup, or one still running); retention leaves it alone", null));
 
         return new RetentionPlan(decisions.OrderByDescending(d => d.StartTime ?? DateTimeOffset.MaxValue)
             .ThenByDescending(d => d.SnapshotId, StringComparer.Ordinal).ToList());

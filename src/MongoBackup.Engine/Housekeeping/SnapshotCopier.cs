@@ -27,6 +27,7 @@ public sealed class SnapshotCopier(IEngineObserver observer)
         if (manifest.Status != SnapshotStatus.Complete)
             throw new MongoBackupException(ErrorIds.SnapshotNotFound,
                 $"Snapshot {snapshotId} in {source.Location} is marked {manifest.Status}; only complete snapshots are copied.", target: snapshotId);
+        await using var lease = await SnapshotReadLease.AcquireAsync(source, [snapshotId], "copy", observer, ct).ConfigureAwait(false);
         await ClearDestinationAsync(destination, snapshotId, force, ct).ConfigureAwait(false);
 
         var clock = Stopwatch.StartNew();

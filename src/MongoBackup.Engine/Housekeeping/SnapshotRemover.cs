@@ -5,40 +5,88 @@ namespace MongoBackup.Engine.Housekeeping;
 
 /// <summary>
 /// Deletes snapshots from a repository, refusing (unless forced) when that would break a restore window that
-/// stays. Snapshots without a readable manifest (unfinished backups) can always be removed.
+/// stays, or when a snapshot's manifest is damaged (its data may be whole); and refusing, forced or not, a snapshot
+/// that a restore, test or copy is reading (its <see cref="SnapshotReadLease"/>). Snapshots without a manifest
+/// (unfinished backups) can always be removed.
 /// </summary>
-public sealed class SnapshotRemover(IEngineObserver observer)
+public sealed class SnapshotRemover(IEngineObserver observer, TimeProvider? clock = null)
 {
+    private readonly TimeProvider _clock = clock ?? TimeProvider.System;
+
     /// <summary>What removing <paramref name="ids"/> would break; empty when it is safe. Unknown ids are an error.</summary>
     public static async Task<IReadOnlyList<RemovalBlocker>> CheckAsync(ISnapshotRepository repository, IReadOnlyCollection<string> ids, CancellationToken ct)
     {
         var found = await ListAsync(repository, ct).ConfigureAwait(false);
         RequireAll(repository, found, ids);
         var manifests = found.Select(f => f.Manifest).OfType<SnapshotManifest>().ToList();
-        return RemovalGuard.FindBlockers(manifests, ids.ToHashSet(StringComparer.Ordinal));
+        var damaged = found.Where(f => f.IsDamaged && ids.Contains(f.SnapshotId, StringComparer.Ordinal)).Select(DamagedBlocker);
+        return damaged.Concat(RemovalGuard.FindBlockers(manifests, ids.ToHashSet(StringComparer.Ordinal))).ToList();
     }
 
-    public async Task RemoveAsync(ISnapshotRepository repository, IReadOnlyCollection<string> ids, bool force, CancellationToken ct)
+    /// <param name="skipBeingRead">Leave snapshots being read (with a warning) and remove the others, as retention does;
+    /// otherwise a snapshot being read refuses the whole removal (SnapshotBeingRead).</param>
+    /// <returns>The ids removed.</returns>
+    public async Task<IReadOnlyList<string>> RemoveAsync(ISnapshotRepository repository, IReadOnlyCollection<string> ids, bool force, CancellationToken ct,
+        bool skipBeingRead = false)
     {
         var blockers = await CheckAsync(repository, ids, ct).ConfigureAwait(false);
         if (blockers.Count > 0 && !force) throw Refusal(repository, blockers);
-        foreach (var blocker in blockers)
-            observer.Warning($"Removing anyway (-Force): {blocker.Reason}");
 
         // Newest first: should removal stop half-way, the older snapshots that newer ones build on are still there.
-        foreach (var id in ids.Distinct(StringComparer.Ordinal).OrderByDescending(i => i, StringComparer.Ordinal))
+        var removing = ids.Distinct(StringComparer.Ordinal).OrderByDescending(i => i, StringComparer.Ordinal).ToList();
+        if (repository is ISnapshotMarks marks)
+            removing = await HoldOffReadersAsync(repository, marks, removing, skipBeingRead, ct).ConfigureAwait(false);
+        foreach (var blocker in blockers.Where(b => removing.Contains(b.SnapshotId, StringComparer.Ordinal)))
+            observer.Warning($"Removing anyway (-Force): {blocker.Reason}");
+        foreach (var id in removing)
         {
             ct.ThrowIfCancellationRequested();
             await repository.DeleteSnapshotAsync(id, ct).ConfigureAwait(false);
             observer.Verbose($"Removed snapshot {id} from {repository.Location}.");
         }
+        return removing;
     }
 
-    /// <summary>The error for a removal that would break kept restore windows: every window it would break, by name.</summary>
+    /// <summary>
+    /// Marks the snapshots as being removed, then looks for readers: a snapshot being read keeps its data (the mark is
+    /// taken back) and either refuses the removal or, when skipping, is left out of it.
+    /// </summary>
+    private async Task<List<string>> HoldOffReadersAsync(ISnapshotRepository repository, ISnapshotMarks marks, List<string> ids, bool skipBeingRead,
+        CancellationToken ct)
+    {
+        var mark = await SnapshotRemovalMarks.MarkAsync(marks, ids, $"{RepositoryLeases.NewHolderId()} (removal)", _clock, ct).ConfigureAwait(false);
+        var read = new List<(string Id, LeaseRecord Reader)>();
+        foreach (var id in ids)
+            foreach (var reader in await SnapshotRemovalMarks.LiveReadersAsync(marks, id, _clock, ct).ConfigureAwait(false))
+                read.Add((id, reader));
+        if (read.Count == 0) return ids;
+
+        var readIds = read.Select(r => r.Id).Distinct(StringComparer.Ordinal).ToList();
+        var described = string.Join(" ", read.Select(r => $"Snapshot {r.Id} is being read by {r.Reader.Holder}, whose read lease runs until {r.Reader.ExpiresAt:u}."));
+        if (!skipBeingRead)
+        {
+            await SnapshotRemovalMarks.ClearAsync(marks, ids, mark).ConfigureAwait(false);
+            throw new MongoBackupException(HousekeepingErrorIds.SnapshotBeingRead,
+                $"Nothing was removed from {repository.Location}: {described} Removing it now would break that run half-way (-Force does not change that); " +
+                "run the removal again once the reader is done or its lease has run out.", target: readIds[0]);
+        }
+        await SnapshotRemovalMarks.ClearAsync(marks, readIds, mark).ConfigureAwait(false);
+        observer.Warning($"Not removed now, removed by a later run: {described}");
+        return ids.Except(readIds, StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>
+    /// The error for a removal that would break kept restore windows or take a damaged snapshot: every reason, by name.
+    /// A damaged snapshot among them gives its own error id.
+    /// </summary>
     public static MongoBackupException Refusal(ISnapshotRepository repository, IReadOnlyList<RemovalBlocker> blockers) =>
-        new(HousekeepingErrorIds.SnapshotInUse,
+        new(blockers.Any(b => b.ErrorId == HousekeepingErrorIds.SnapshotDamaged) ? HousekeepingErrorIds.SnapshotDamaged : HousekeepingErrorIds.SnapshotInUse,
             $"Nothing was removed from {repository.Location}: " + string.Join(" ", blockers.Select(b => b.Reason)) +
             " Use -Force to remove anyway.", target: blockers[0].SnapshotId);
+
+    private static RemovalBlocker DamagedBlocker(ManifestReadResult found) => new(found.SnapshotId,
+        $"snapshot {found.SnapshotId} has a damaged manifest ({found.Error}); the backup finished, so its data may be whole. " +
+        "Only a removal that names it by -Id with -Force takes it.", HousekeepingErrorIds.SnapshotDamaged);
 
     private static async Task<List<ManifestReadResult>> ListAsync(ISnapshotRepository repository, CancellationToken ct)
     {

@@ -30,6 +30,12 @@ public sealed class SnapshotVerification(string snapshotId, string repository)
     /// <summary>Every problem found, each naming its file or namespace; empty when the snapshot passed.</summary>
     public List<string> Problems { get; } = [];
 
+    /// <summary>
+    /// What could not be checked, and why (a manifest that is not authenticated, one written before files were bound);
+    /// not problems, but limits of what <see cref="Passed"/> proves.
+    /// </summary>
+    public List<string> Unchecked { get; } = [];
+
     /// <summary>Documents parsed from the data files (oplog entries are counted in their own file's result).</summary>
     public long Documents => Files.Where(f => f.Kind == ManifestFileKind.Data).Sum(f => f.Documents);
     public bool Passed => Problems.Count == 0;

@@ -18,6 +18,7 @@ public sealed class SnapshotVerifier(IEngineObserver observer)
         EncryptionKeySource? keys, CancellationToken ct)
     {
         var manifest = await SnapshotCatalog.FindAsync(repository, snapshotId, ct).ConfigureAwait(false);
+        await using var lease = await SnapshotReadLease.AcquireAsync(repository, [snapshotId], "test", observer, ct).ConfigureAwait(false);
         var result = new SnapshotVerification(snapshotId, repository.Location);
         var readable = manifest.Encryption is null || keys is not null;
         if (!readable)
@@ -27,7 +28,9 @@ public sealed class SnapshotVerifier(IEngineObserver observer)
             restoreInto = null;
         }
         // A wrong key is refused here, before any file is read, with its own error id.
-        using var dataKey = readable ? SnapshotEncryption.Open(manifest, keys) : null;
+        using var dataKey = readable ? SnapshotEncryption.OpenUnsealed(manifest, keys) : null;
+        ManifestTrust.Judge(manifest, dataKey, result);
+        result.Problems.AddRange(ManifestChecks.Problems(manifest));
         var clock = Stopwatch.StartNew();
         long bytes = 0;
         foreach (var file in manifest.Files)
@@ -41,8 +44,6 @@ public sealed class SnapshotVerifier(IEngineObserver observer)
                 { NamespacesDone = result.Files.Count, NamespacesTotal = manifest.Files.Count });
         }
         observer.Progress(new ProgressUpdate($"Testing snapshot {snapshotId}", null, result.Documents, bytes, null, clock.Elapsed, Completed: true));
-        // What a restore fails as damaged namespaces: a collection the manifest records without its files.
-        result.Problems.AddRange(RecordedNamespaceFiles.FindNotListed(manifest));
 
         if (restoreInto is null) return result;
         if (!result.Passed)

@@ -88,7 +88,9 @@ public sealed class OpenSlice : IAsyncDisposable
             OplogEntries = Entries, Gap = Gap, Compression = _request.Compression, Encryption = _encryption, Files = _files.Files.ToList(),
             Tags = new Dictionary<string, string>(_request.Tags, StringComparer.Ordinal),
         };
-        await _request.Repository.CommitManifestAsync(manifest, ct);
+        // Sealed with the data key before it is let go.
+        try { await SnapshotCommit.CommitNewAsync(_request.Repository, manifest, _dataKey, ct); }
+        finally { _dataKey?.Dispose(); }
         return manifest;
     }
 
@@ -97,6 +99,7 @@ public sealed class OpenSlice : IAsyncDisposable
     {
         _finished = true;
         await DisposeStreamsAsync();
+        _dataKey?.Dispose();
         await _request.Repository.DeleteSnapshotAsync(Id, CancellationToken.None);
     }
 
@@ -104,7 +107,6 @@ public sealed class OpenSlice : IAsyncDisposable
     {
         await _writer.DisposeAsync();
         await _stream.DisposeAsync();
-        _dataKey?.Dispose();
     }
 
     public async ValueTask DisposeAsync()

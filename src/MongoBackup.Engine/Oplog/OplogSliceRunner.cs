@@ -64,7 +64,7 @@ public sealed class OplogSliceRunner(IEngineObserver observer)
                 Compression = request.Compression, Encryption = encryption, Files = files.Files.ToList(),
                 Tags = new Dictionary<string, string>(request.Tags, StringComparer.Ordinal),
             };
-            await request.Repository.CommitManifestAsync(manifest, ct);
+            await SnapshotCommit.CommitNewAsync(request.Repository, manifest, dataKey, ct);
             observer.Verbose($"Oplog slice {id}: {entries} entries ({bytes} bytes) from {manifest.OplogStart} to {manifest.OplogEnd}.");
             return manifest;
         }

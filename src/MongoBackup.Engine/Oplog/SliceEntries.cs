@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using MongoBackup.Engine.Security;
-using MongoBackup.Engine.Formats;
 using MongoBackup.Engine.Repository;
 using MongoDB.Bson;
 
@@ -23,16 +22,14 @@ public static class SliceEntries
             var file = slice.Files.FirstOrDefault(f => f.Kind == ManifestFileKind.Oplog)
                 ?? throw new MongoBackupException(ErrorIds.CorruptFile, $"Oplog slice {slice.Id} in {repository.Location} lists no oplog file.", target: slice.Id);
             using var dataKey = SnapshotEncryption.Open(slice, keys);
-            await using var stored = await SnapshotFileReader.OpenAsync(repository, slice, file, dataKey, ct);
-            using var reader = new BsonDocumentReader(stored.Content, stored.DisplayName);
-            while (await reader.ReadNextAsync(ct) is { } entry)
+            // Each slice's entries are checked against the range and count its own manifest records; then repeats are skipped.
+            await foreach (var entry in SnapshotDumpReader.ReadOplogAsync(repository, slice, dataKey, ct))
             {
-                var ts = TimestampOf(entry, stored.DisplayName);
+                var ts = TimestampOf(entry, $"{slice.Id}/{file.Path}");
                 if (last is { } given && ts <= given) continue;
                 last = ts;
                 yield return entry;
             }
-            await stored.VerifyToEndAsync(ct);
         }
     }
 

@@ -106,7 +106,6 @@ public sealed class BackupPolicyRunner(IEngineObserver observer, TimeProvider? c
     {
         var plan = await RetentionApplier.PlanAsync(repository, rules, ct).ConfigureAwait(false);
         var removals = plan.Removals.Select(d => d.SnapshotId).ToList();
-        await new RetentionApplier(observer).ApplyAsync(repository, removals, ct).ConfigureAwait(false);
-        return removals;
+        return await new RetentionApplier(observer).ApplyAsync(repository, removals, ct).ConfigureAwait(false);
     }
 }

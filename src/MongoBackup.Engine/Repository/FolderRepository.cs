@@ -6,20 +6,28 @@ namespace MongoBackup.Engine.Repository;
 /// Snapshots kept in a local (or mounted) folder: snapshot &lt;id&gt; is the folder &lt;repo&gt;/&lt;id&gt;/ holding
 /// the mongodump layout plus manifest.json, so every snapshot folder is also a mongodump directory.
 /// </summary>
-public sealed class FolderRepository : ISnapshotRepository, ILeasableRepository, IRepositorySettingsStore
+public sealed class FolderRepository : ISnapshotRepository, ILeasableRepository, IRepositorySettingsStore, ISnapshotMarks
 {
-    private const string TempManifestName = SnapshotManifest.FileName + ".tmp";
-
     private readonly string _root;
+    private readonly StableStorage _storage;
+    private readonly FolderSnapshotMarks _marks;
 
     /// <summary>Opens (creating if needed) the folder; fails with a clear message when it cannot be written.</summary>
-    public FolderRepository(string path)
+    public FolderRepository(string path) : this(path, StableStorage.System) { }
+
+    /// <summary>The same, flushing to stable storage through <paramref name="storage"/> (tests record the order of flushes).</summary>
+    internal FolderRepository(string path, StableStorage storage)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        _storage = storage;
         _root = Path.GetFullPath(path);
+        _marks = new FolderSnapshotMarks(SnapshotFolder);
         try
         {
+            var created = !Directory.Exists(_root);
             OwnerOnlyFiles.CreateDirectory(_root);
+            // A new repository folder must outlive a power cut before any snapshot in it can.
+            if (created && Path.GetDirectoryName(_root) is { } parent) _storage.FlushDirectory(parent);
             ProveWritable();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -35,9 +43,12 @@ public sealed class FolderRepository : ISnapshotRepository, ILeasableRepository,
     {
         ct.ThrowIfCancellationRequested();
         var path = ResolveFile(snapshotId, relativePath);
+        // The marker goes first, so a folder this backup leaves unfinished is never taken for a plain mongodump folder.
+        SnapshotFolderMarker.Ensure(SnapshotFolder(snapshotId), snapshotId, _storage);
         OwnerOnlyFiles.CreateDirectory(Path.GetDirectoryName(path)!);
         var file = OwnerOnlyFiles.CreateFile(path, 1 << 16);
-        return Task.FromResult(new SnapshotFileWriter(file, relativePath));
+        // Each file reaches stable storage as it closes, before any manifest can vouch for it.
+        return Task.FromResult(new SnapshotFileWriter(file, relativePath, beforeClose: () => _storage.FlushFile(file)));
     }
 
     public Task<Stream> OpenReadAsync(string snapshotId, string relativePath, CancellationToken ct)
@@ -55,17 +66,29 @@ public sealed class FolderRepository : ISnapshotRepository, ILeasableRepository,
         ArgumentNullException.ThrowIfNull(manifest);
         var folder = SnapshotFolder(manifest.Id);
         OwnerOnlyFiles.CreateDirectory(folder);
-        var temp = Path.Combine(folder, TempManifestName);
+        var temp = Path.Combine(folder, SnapshotManifest.TempFileName);
         var final = Path.Combine(folder, SnapshotManifest.FileName);
+        // The manifest vouches for the files: they are on stable storage already (each flushed as it closed); now the
+        // folders that name them, then the manifest itself, and only then does it become visible, durably.
+        FlushFolders(folder);
         await using (var stream = OwnerOnlyFiles.CreateFile(temp, 4096))
         await using (var writer = new StreamWriter(stream))
         {
             await writer.WriteAsync(manifest.Serialize().AsMemory(), ct).ConfigureAwait(false);
             await writer.FlushAsync(ct).ConfigureAwait(false);
-            // The manifest vouches for the files; it must be on disk before it becomes visible.
-            stream.Flush(flushToDisk: true);
+            _storage.FlushFile(stream);
         }
         File.Move(temp, final, overwrite: true);
+        _storage.FlushDirectory(folder);
+    }
+
+    /// <summary>Flushes every folder of a snapshot, deepest first, then the snapshot folder and the repository folder that name them.</summary>
+    private void FlushFolders(string snapshotFolder)
+    {
+        foreach (var folder in Directory.EnumerateDirectories(snapshotFolder, "*", SearchOption.AllDirectories).OrderByDescending(f => f.Length))
+            _storage.FlushDirectory(folder);
+        _storage.FlushDirectory(snapshotFolder);
+        _storage.FlushDirectory(_root);
     }
 
     public async IAsyncEnumerable<ManifestReadResult> ListAsync([EnumeratorCancellation] CancellationToken ct)
@@ -74,9 +97,7 @@ public sealed class FolderRepository : ISnapshotRepository, ILeasableRepository,
         foreach (var folder in Directory.EnumerateDirectories(_root).Order(StringComparer.Ordinal))
         {
             ct.ThrowIfCancellationRequested();
-            var id = Path.GetFileName(folder);
-            var manifestPath = Path.Combine(folder, SnapshotManifest.FileName);
-            yield return await ReadManifestAsync(id, manifestPath, ct).ConfigureAwait(false);
+            yield return await ReadManifestAsync(Path.GetFileName(folder), folder, ct).ConfigureAwait(false);
         }
     }
 
@@ -114,18 +135,34 @@ public sealed class FolderRepository : ISnapshotRepository, ILeasableRepository,
         var temp = path + ".tmp";
         await using (var stream = OwnerOnlyFiles.CreateFile(temp, 4096))
         await using (var writer = new StreamWriter(stream))
+        {
             await writer.WriteAsync(settings.Serialize().AsMemory(), ct).ConfigureAwait(false);
+            await writer.FlushAsync(ct).ConfigureAwait(false);
+            _storage.FlushFile(stream);
+        }
         File.Move(temp, path, overwrite: true);
+        _storage.FlushDirectory(_root);
     }
+
+    public Task<bool> WriteMarkAsync(string snapshotId, string name, string content, CancellationToken ct) =>
+        _marks.WriteAsync(snapshotId, name, content, ct);
+
+    public Task<IReadOnlyList<(string Name, string Content)>> ReadMarksAsync(string snapshotId, string prefix, CancellationToken ct) =>
+        _marks.ReadAsync(snapshotId, prefix, ct);
+
+    public Task DeleteMarkAsync(string snapshotId, string name, CancellationToken ct) => _marks.DeleteAsync(snapshotId, name, ct);
 
     /// <summary>The real path of a snapshot file, or of the snapshot's folder itself when <paramref name="relativePath"/> is empty.</summary>
     public string? LocalPath(string snapshotId, string relativePath) =>
         relativePath.Length == 0 ? SnapshotFolder(snapshotId) : ResolveFile(snapshotId, relativePath);
 
-    private static async Task<ManifestReadResult> ReadManifestAsync(string id, string manifestPath, CancellationToken ct)
+    private static async Task<ManifestReadResult> ReadManifestAsync(string id, string folder, CancellationToken ct)
     {
+        var manifestPath = Path.Combine(folder, SnapshotManifest.FileName);
         if (!File.Exists(manifestPath))
-            return new ManifestReadResult(id, null, $"Snapshot folder '{id}' has no {SnapshotManifest.FileName}: the backup did not finish.");
+            return ManifestReadResult.Missing(id, File.Exists(Path.Combine(folder, SnapshotManifest.TempFileName))
+                ? $"Snapshot folder '{id}' has {SnapshotManifest.TempFileName} but no {SnapshotManifest.FileName}: the backup stopped while committing its manifest."
+                : $"Snapshot folder '{id}' has no {SnapshotManifest.FileName}: the backup did not finish.");
         try
         {
             var json = await File.ReadAllTextAsync(manifestPath, ct).ConfigureAwait(false);
@@ -133,7 +170,8 @@ public sealed class FolderRepository : ISnapshotRepository, ILeasableRepository,
         }
         catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
         {
-            return new ManifestReadResult(id, null, e.Message);
+            // The manifest was committed, so the backup finished: its data may be whole. Damaged, never "unfinished".
+            return ManifestReadResult.Damaged(id, e.Message);
         }
     }
 

@@ -3,30 +3,28 @@ using MongoBackup.Engine.Formats;
 namespace MongoBackup.Engine.Repository;
 
 /// <summary>
-/// The files a snapshot's manifest lists, found by their mongodump-layout path ('sales/orders.bson.gz'): a plain
-/// snapshot stores each file under that path, an encrypted one under its <see cref="EncryptedLayout"/> name
+/// How a snapshot's stored file names stand for mongodump-layout paths ('sales/orders.bson.gz'): a plain snapshot stores
+/// each file under that path, an encrypted one under its <see cref="EncryptedLayout"/> name
 /// ('sales.encrypted/orders.bson.gz.encrypted'), and one encrypted before that layout under the plain path too.
-/// Whatever reads a snapshot by layout (the restore's reader, the check that each recorded namespace has its files)
-/// looks files up here, so both namings are read alike.
+/// Whatever places a file by layout (<see cref="ManifestBinding"/>, which binds files to their namespaces and checks
+/// them; the database folder a metadata file sits in) reads its layout path here, so every naming is read alike.
 /// </summary>
-public sealed class LayoutFiles
+public static class LayoutFiles
 {
-    private readonly Dictionary<string, ManifestFile> _byLayoutPath = new(StringComparer.Ordinal);
-    private readonly bool _encryptedNames;
+    /// <summary>
+    /// The mongodump-layout path of a stored path: an encrypted name's plain path, a plain path as it is. Only the
+    /// encrypted layout ends a name in ".encrypted": every mongodump file name ends in .bson, .json or .bsn (then .gz or
+    /// .zst), so the two namings cannot be taken for each other.
+    /// </summary>
+    public static string LayoutPathOf(string storedPath) => EncryptedLayout.PlainOf(storedPath);
 
-    public LayoutFiles(SnapshotManifest manifest)
-    {
-        _encryptedNames = manifest.Encryption is not null && manifest.Files.Any(f => f.Path.EndsWith(EncryptedLayout.Suffix, StringComparison.Ordinal));
-        // A damaged manifest may list one file under both namings: the first listed is the one read.
-        foreach (var file in manifest.Files) _byLayoutPath.TryAdd(LayoutPathOf(file.Path), file);
-    }
+    /// <summary>Whether a stored path is under the encrypted layout's names.</summary>
+    public static bool IsEncryptedName(string storedPath) => storedPath.EndsWith(EncryptedLayout.Suffix, StringComparison.Ordinal);
 
-    /// <summary>The listed file a backup wrote at <paramref name="layoutPath"/>; null when the manifest lists none.</summary>
-    public ManifestFile? Find(string layoutPath) => _byLayoutPath.GetValueOrDefault(layoutPath);
-
-    /// <summary>The mongodump-layout path of a listed file.</summary>
-    public string LayoutPathOf(string storedPath) => _encryptedNames ? EncryptedLayout.PlainOf(storedPath) : storedPath;
-
-    /// <summary>Where this snapshot would store the file of <paramref name="layoutPath"/>: the name to show when it is missing.</summary>
-    public string StoredPathOf(string layoutPath) => _encryptedNames ? EncryptedLayout.Of(layoutPath) : layoutPath;
+    /// <summary>
+    /// Where <paramref name="manifest"/>'s snapshot would store the file of <paramref name="layoutPath"/>: the name to
+    /// show when the manifest lists none there (under the encrypted names when it keeps its files so).
+    /// </summary>
+    public static string StoredPathOf(SnapshotManifest manifest, string layoutPath) =>
+        manifest.Encryption is not null && manifest.Files.Any(f => IsEncryptedName(f.Path)) ? EncryptedLayout.Of(layoutPath) : layoutPath;
 }

@@ -1,10 +1,30 @@
 namespace MongoBackup.Engine.Repository;
 
-/// <summary>
-/// One snapshot folder found in a repository: its manifest, or why it could not be read. A folder
-/// without a readable manifest is an incomplete snapshot (a backup that crashed or is still running).
-/// </summary>
-public sealed record ManifestReadResult(string SnapshotId, SnapshotManifest? Manifest, string? Error)
+/// <summary>What a snapshot folder's manifest says about it.</summary>
+public enum ManifestState
+{
+    /// <summary>manifest.json was read: the snapshot is whole (whatever status it records).</summary>
+    Readable,
+
+    /// <summary>No manifest.json (perhaps a manifest.json.tmp): the backup never finished, or is still running.</summary>
+    Missing,
+
+    /// <summary>
+    /// manifest.json exists but cannot be read or parsed (cut short, altered, unreadable): the backup did finish, so its
+    /// data may be intact. Never treated as unfinished: nothing removes it without being told by id and with -Force.
+    /// </summary>
+    Damaged,
+}
+
+/// <summary>One snapshot folder found in a repository: its manifest, or why it could not be read, and which of the two cases that is.</summary>
+public sealed record ManifestReadResult(string SnapshotId, SnapshotManifest? Manifest, string? Error, ManifestState State = ManifestState.Readable)
 {
     public bool IsComplete => Manifest is not null;
+
+    /// <summary>The manifest exists but could not be read: see <see cref="ManifestState.Damaged"/>.</summary>
+    public bool IsDamaged => State == ManifestState.Damaged;
+
+    public static ManifestReadResult Missing(string id, string why) => new(id, null, why, ManifestState.Missing);
+
+    public static ManifestReadResult Damaged(string id, string why) => new(id, null, why, ManifestState.Damaged);
 }

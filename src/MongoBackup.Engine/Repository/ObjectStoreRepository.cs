@@ -8,7 +8,7 @@ namespace MongoBackup.Engine.Repository;
 /// A store supplies the few calls that differ: listing names, reading one object, deleting one object, and turning
 /// its SDK's failures into <see cref="MongoBackupException"/>s.
 /// </summary>
-public abstract class ObjectStoreRepository : ISnapshotRepository, ILeasableRepository, IRepositorySettingsStore
+public abstract class ObjectStoreRepository : ISnapshotRepository, ILeasableRepository, IRepositorySettingsStore, ISnapshotMarks
 {
     private protected ObjectStoreRepository(RepositoryLocation location)
     {
@@ -86,6 +86,33 @@ public abstract class ObjectStoreRepository : ISnapshotRepository, ILeasableRepo
         }, snapshotId).ConfigureAwait(false);
     }
 
+    /// <summary>A mark is one small object, uploaded whole; the caller checks afterwards that the snapshot still exists.</summary>
+    public async Task<bool> WriteMarkAsync(string snapshotId, string name, string content, CancellationToken ct)
+    {
+        var writer = await CreateFileAsync(snapshotId, name, ct).ConfigureAwait(false);
+        await using (writer.ConfigureAwait(false))
+            await writer.WriteAsync(System.Text.Encoding.UTF8.GetBytes(content), ct).ConfigureAwait(false);
+        return true;
+    }
+
+    public async Task<IReadOnlyList<(string Name, string Content)>> ReadMarksAsync(string snapshotId, string prefix, CancellationToken ct)
+    {
+        var folder = Layout.SnapshotFolder(snapshotId);
+        var names = await TranslateFailuresAsync(() => ListNamesAsync(folder + prefix, ct), snapshotId).ConfigureAwait(false);
+        var marks = new List<(string, string)>();
+        foreach (var key in names)
+            if (await ReadTextOrNullAsync(key, ct).ConfigureAwait(false) is { } content)
+                marks.Add((key[folder.Length..], content));
+        return marks;
+    }
+
+    public Task DeleteMarkAsync(string snapshotId, string name, CancellationToken ct) =>
+        TranslateFailuresAsync(async () =>
+        {
+            await DeleteObjectAsync(Layout.FileKey(snapshotId, name), ct).ConfigureAwait(false);
+            return true;
+        }, name);
+
     /// <summary>The ids of every snapshot "folder" below the root, complete or not, in any order.</summary>
     private protected abstract Task<List<string>> ListSnapshotIdsAsync(CancellationToken ct);
 
@@ -104,14 +131,15 @@ public abstract class ObjectStoreRepository : ISnapshotRepository, ILeasableRepo
     {
         var json = await ReadTextOrNullAsync(Layout.ManifestKey(id), ct).ConfigureAwait(false);
         if (json is null)
-            return new ManifestReadResult(id, null, $"Snapshot '{id}' in '{Location}' has no {SnapshotManifest.FileName}: the backup did not finish.");
+            return ManifestReadResult.Missing(id, $"Snapshot '{id}' in '{Location}' has no {SnapshotManifest.FileName}: the backup did not finish.");
         try
         {
             return new ManifestReadResult(id, SnapshotManifest.Deserialize(json, Layout.ManifestDisplayName(id)), null);
         }
         catch (InvalidDataException e)
         {
-            return new ManifestReadResult(id, null, e.Message);
+            // The manifest was committed, so the backup finished: its data may be whole. Damaged, never "unfinished".
+            return ManifestReadResult.Damaged(id, e.Message);
         }
     }
 }

@@ -23,11 +23,16 @@ internal static class OwnerOnlyFiles
         while (missing.TryPop(out var dir)) Directory.CreateDirectory(dir, FolderMode);
     }
 
-    public static FileStream CreateFile(string path, int bufferSize)
+    public static FileStream CreateFile(string path, int bufferSize) => Create(path, System.IO.FileMode.Create, bufferSize);
+
+    /// <summary>Creates the file only if it does not exist yet (an IOException otherwise).</summary>
+    public static FileStream CreateNewFile(string path) => Create(path, System.IO.FileMode.CreateNew, 4096);
+
+    private static FileStream Create(string path, System.IO.FileMode mode, int bufferSize)
     {
         var options = new FileStreamOptions
         {
-            Mode = System.IO.FileMode.Create, Access = FileAccess.Write, Share = FileShare.None,
+            Mode = mode, Access = FileAccess.Write, Share = FileShare.None,
             BufferSize = bufferSize, Options = FileOptions.Asynchronous,
         };
         if (!OperatingSystem.IsWindows()) options.UnixCreateMode = FileMode;

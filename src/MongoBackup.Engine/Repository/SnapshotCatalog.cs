@@ -18,6 +18,9 @@ public static class SnapshotCatalog
         await foreach (var result in repository.ListAsync(ct))
         {
             if (result.SnapshotId != id) continue;
+            if (result.IsDamaged)
+                throw new MongoBackupException(ErrorIds.CorruptFile,
+                    $"Snapshot {id} in {repository.Location} has a damaged manifest, so nothing in it can be checked or read: {result.Error}", target: id);
             var manifest = result.Manifest ?? throw new MongoBackupException(ErrorIds.SnapshotNotFound,
                 $"Snapshot {id} in {repository.Location} is incomplete: {result.Error}", target: id);
             // Files, and an encrypted snapshot's keys, are bound to the id: a manifest that names another snapshot is damaged.

@@ -5,28 +5,32 @@ using MongoBackup.Engine.Security;
 namespace MongoBackup.Engine.Repository;
 
 /// <summary>
-/// Reads a snapshot straight from its repository (a folder or an object store), guided by its manifest:
-/// the namespaces from its metadata files (the exact BSON metadata where the snapshot kept one), the documents
-/// streamed from its data files, each file checked against the size and SHA-256 the manifest recorded. A namespace
-/// whose metadata cannot be read, or whose files were found damaged, is listed with its <see cref="DumpNamespace.Damage"/>
-/// so that it alone fails.
+/// Reads a snapshot straight from its repository (a folder or an object store), guided by its manifest: the
+/// namespaces from its metadata files (see <see cref="SnapshotNamespaces"/>; one whose metadata, files or manifest
+/// entries are damaged is listed with its <see cref="DumpNamespace.Damage"/> so that it alone fails), the documents
+/// streamed from its data files, each file checked against the size and SHA-256 the manifest recorded, each
+/// namespace's documents and bytes against the counts it recorded, and the oplog against the range it recorded.
 /// </summary>
 public sealed class SnapshotDumpReader : IDumpReader
 {
     private readonly ISnapshotRepository _repository;
     private readonly SnapshotManifest _manifest;
     private readonly DataKey? _dataKey;
-    private readonly LayoutFiles _files;
+    private readonly IAsyncDisposable? _hold;
+    private readonly Dictionary<string, ManifestFile> _dataFiles;
+    private readonly Dictionary<string, ManifestNamespace> _recorded;
     private readonly CorruptDumpException? _oplogDamage;
 
     private SnapshotDumpReader(ISnapshotRepository repository, SnapshotManifest manifest, DataKey? dataKey, List<DumpNamespace> namespaces,
-        CorruptDumpException? oplogDamage)
+        CorruptDumpException? oplogDamage, IAsyncDisposable? hold)
     {
         _repository = repository;
         _manifest = manifest;
         _dataKey = dataKey;
-        _files = new LayoutFiles(manifest);
+        _hold = hold;
         _oplogDamage = oplogDamage;
+        _recorded = manifest.Namespaces.GroupBy(n => n.FullName, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+        _dataFiles = SnapshotNamespaces.DataFiles(manifest);
         Namespaces = namespaces;
     }
 
@@ -35,133 +39,74 @@ public sealed class SnapshotDumpReader : IDumpReader
     public bool HasOplog => _manifest.Files.Any(f => f.Kind == ManifestFileKind.Oplog);
 
     /// <param name="damaged">Files already found damaged (see <see cref="SnapshotIntegrity.FindDamagedAsync"/>), by manifest path.</param>
+    /// <param name="hold">Released when the reader is disposed (a read lease on the snapshot), or null.</param>
     public static async Task<SnapshotDumpReader> OpenAsync(ISnapshotRepository repository, SnapshotManifest manifest, DataKey? dataKey,
-        CancellationToken ct, IReadOnlyDictionary<string, CorruptDumpException>? damaged = null)
+        CancellationToken ct, IReadOnlyDictionary<string, CorruptDumpException>? damaged = null, IAsyncDisposable? hold = null)
     {
         damaged ??= new Dictionary<string, CorruptDumpException>();
-        var layout = new LayoutFiles(manifest);
-        var named = manifest.Namespaces.ToDictionary(
-            n => DumpLayout.MetadataFile(n.Database, n.Collection, manifest.Compression), n => n.Collection, StringComparer.Ordinal);
-        var exact = manifest.Files.Where(f => f.Kind == ManifestFileKind.ExactMetadata).ToDictionary(f => f.Path, StringComparer.Ordinal);
-        var namespaces = new List<DumpNamespace>();
-        foreach (var file in manifest.Files.Where(f => f.Kind == ManifestFileKind.Metadata).OrderBy(f => f.Path, StringComparer.Ordinal))
-        {
-            var display = $"{manifest.Id}/{file.Path}";
-            var layoutPath = layout.LayoutPathOf(file.Path);
-            var database = DatabaseOf(manifest, file, layoutPath);
-            var exactFile = DumpLayout.ExactMetadataFileBeside(file.Path) is { } beside ? exact.GetValueOrDefault(beside) : null;
-            var source = exactFile ?? file;
-            CollectionMetadata? metadata = null;
-            NamespaceDamage? damage = null;
-            if (damaged.TryGetValue(source.Path, out var broken)) damage = new NamespaceDamage(broken.File, broken.Message);
-            else
-            {
-                try
-                {
-                    metadata = exactFile is null
-                        ? CollectionMetadata.Parse(await ReadTextAsync(repository, manifest, file, dataKey, ct), display)
-                        : CollectionMetadata.FromBson(await ReadBytesAsync(repository, manifest, exactFile, dataKey, ct), $"{manifest.Id}/{exactFile.Path}");
-                }
-                catch (Exception e) when (e is InvalidDataException or CorruptDumpException)
-                {
-                    damage = new NamespaceDamage(display, e.Message);
-                }
-            }
-            // The manifest binds each metadata file to the collection it records: metadata that names another (tampered,
-            // or a file put in another's place) would restore this collection's documents under that one's name.
-            var recorded = named.GetValueOrDefault(layoutPath);
-            if (recorded is not null && metadata?.CollectionName is { Length: > 0 } claimed && claimed != recorded)
-            {
-                var problem = new CorruptDumpException(display, $"it names the collection '{claimed}', but the manifest records it as the metadata of '{recorded}'");
-                (metadata, damage) = (null, new NamespaceDamage(problem.File, problem.Message));
-            }
-            var collection = recorded ?? (metadata?.CollectionName is { Length: > 0 } name ? name : StemOf(layoutPath));
-            var ns = new DumpNamespace(database, collection, metadata, display) { Damage = damage };
-            namespaces.Add(ns.Damage is null ? ns with { Damage = DataDamage(ns, manifest, layout, damaged) } : ns);
-        }
-        // Every namespace the backup recorded has its metadata file: one the manifest no longer lists would otherwise
-        // vanish from the restore without a word. It fails alone, named.
-        var found = namespaces.Select(n => n.FullName).ToHashSet(StringComparer.Ordinal);
-        var manifestFile = $"{manifest.Id}/{SnapshotManifest.FileName}";
-        foreach (var lost in manifest.Namespaces.Where(n => !found.Contains(n.Database + "." + n.Collection)))
-        {
-            var problem = new CorruptDumpException(manifestFile,
-                $"it records the namespace {lost.Database}.{lost.Collection} but lists no metadata file for it: the manifest was changed or damaged");
-            namespaces.Add(new DumpNamespace(lost.Database, lost.Collection, null, manifestFile) { Damage = new NamespaceDamage(problem.File, problem.Message) });
-        }
+        var namespaces = await SnapshotNamespaces.ListAsync(repository, manifest, dataKey, damaged, ct);
         var oplog = manifest.Files.FirstOrDefault(f => f.Kind == ManifestFileKind.Oplog);
-        return new SnapshotDumpReader(repository, manifest, dataKey, namespaces, oplog is null ? null : damaged.GetValueOrDefault(oplog.Path));
+        return new SnapshotDumpReader(repository, manifest, dataKey, namespaces, oplog is null ? null : damaged.GetValueOrDefault(oplog.Path), hold);
     }
+
+    /// <summary>The documents the manifest records for a namespace of this snapshot (null for one it does not list).</summary>
+    public long? RecordedDocuments(DumpNamespace ns) => _recorded.GetValueOrDefault(ns.FullName)?.Documents;
 
     public async Task ReadAsync(IReadOnlyCollection<DumpNamespace> chosen,
         Func<DumpNamespace, IAsyncEnumerable<byte[]>, Task> consume, int maxParallel, CancellationToken ct)
     {
         await Parallel.ForEachAsync(chosen, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, maxParallel), CancellationToken = ct },
-            async (ns, token) => await consume(ns, ReadNamespaceAsync(ns, token)));
+            async (ns, token) => await consume(ns, ReadDataAsync(ns, token)));
     }
 
     public IAsyncEnumerable<byte[]> ReadOplogAsync(CancellationToken ct) =>
-        _oplogDamage is not null ? Throw(_oplogDamage) : ReadFileAsync(_manifest.Files.FirstOrDefault(f => f.Kind == ManifestFileKind.Oplog), ct);
+        _oplogDamage is not null ? Throw(_oplogDamage) : ReadOplogAsync(_repository, _manifest, _dataKey, ct);
 
-    public ValueTask DisposeAsync()
+    /// <summary>A snapshot's oplog entries, checked at the end against the range and count its manifest records.</summary>
+    public static async IAsyncEnumerable<byte[]> ReadOplogAsync(ISnapshotRepository repository, SnapshotManifest manifest, DataKey? dataKey,
+        [EnumeratorCancellation] CancellationToken ct)
+    {
+        var file = manifest.Files.FirstOrDefault(f => f.Kind == ManifestFileKind.Oplog);
+        if (file is null) yield break;
+        var check = new OplogFileCheck(manifest, $"{manifest.Id}/{file.Path}");
+        await foreach (var entry in ReadFileAsync(repository, manifest, file, dataKey, ct))
+        {
+            check.Observe(entry);
+            yield return entry;
+        }
+        check.ThrowIfWrong();
+    }
+
+    public async ValueTask DisposeAsync()
     {
         _dataKey?.Dispose();
-        return ValueTask.CompletedTask;
+        if (_hold is not null) await _hold.DisposeAsync();
     }
 
     /// <summary>
-    /// What is wrong with a collection's data file, known before any document is read: found damaged by the check
-    /// before the restore, or not listed at all. A backup writes a data file for every collection, even an empty one,
-    /// so a manifest that lists none has lost it: reading the collection as empty would restore it half-way unseen.
+    /// A namespace's documents from the data file the manifest binds to it, then their count and bytes against what it
+    /// records (a namespace without a data file, a view, records none).
     /// </summary>
-    private static NamespaceDamage? DataDamage(DumpNamespace ns, SnapshotManifest manifest, LayoutFiles layout,
-        IReadOnlyDictionary<string, CorruptDumpException> damaged)
+    private async IAsyncEnumerable<byte[]> ReadDataAsync(DumpNamespace ns, [EnumeratorCancellation] CancellationToken ct)
     {
-        if (DataPathOf(ns, manifest) is not { } path) return null;
-        var problem = layout.Find(path) is { } file ? damaged.GetValueOrDefault(file.Path) : DataFileNotListed(manifest, layout, ns, path);
-        return problem is null ? null : new NamespaceDamage(problem.File, problem.Message);
-    }
-
-    private static CorruptDumpException DataFileNotListed(SnapshotManifest manifest, LayoutFiles layout, DumpNamespace ns, string path) =>
-        new($"{manifest.Id}/{SnapshotManifest.FileName}",
-            $"it lists no data file for the collection {ns.FullName} ('{layout.StoredPathOf(path)}'): the manifest was changed or damaged");
-
-    private static string? DataPathOf(DumpNamespace ns, SnapshotManifest manifest) =>
-        RecordedNamespaceFiles.DataFile(ns.Database, ns.Collection, ns.Metadata?.Type ?? CollectionMetadata.CollectionType, manifest.Compression);
-
-    /// <summary>A collection's documents; its data file must be listed (see <see cref="DataDamage"/>), or this namespace fails.</summary>
-    private async IAsyncEnumerable<byte[]> ReadNamespaceAsync(DumpNamespace ns, [EnumeratorCancellation] CancellationToken ct)
-    {
-        if (DataPathOf(ns, _manifest) is not { } path) yield break; // a view
-        var file = _files.Find(path) ?? throw DataFileNotListed(_manifest, _files, ns, path);
-        await foreach (var document in ReadFileAsync(file, ct)) yield return document;
-    }
-
-    /// <summary>The database a metadata file belongs to: the name of the folder it sits in, as a backup wrote it.</summary>
-    private static string DatabaseOf(SnapshotManifest manifest, ManifestFile file, string layoutPath)
-    {
-        var slash = layoutPath.IndexOf('/');
-        try
+        long documents = 0, bytes = 0;
+        var file = _dataFiles.GetValueOrDefault(ns.FullName);
+        if (file is not null)
         {
-            if (slash > 0) return DumpNames.UnescapeDatabase(layoutPath[..slash]);
+            await foreach (var document in ReadFileAsync(_repository, _manifest, file, _dataKey, ct))
+            {
+                documents++;
+                bytes += document.Length;
+                yield return document;
+            }
         }
-        catch (Exception e) when (e is ArgumentException or FormatException)
+        if (_recorded.GetValueOrDefault(ns.FullName) is { } recorded && (documents != recorded.Documents || bytes != recorded.Bytes))
         {
-            throw new CorruptDumpException($"{manifest.Id}/{file.Path}", $"its folder is not a database name: {e.Message}", e);
+            var where = file is null ? $"{_manifest.Id} has no data file for {ns.FullName}, so it holds" : $"'{_manifest.Id}/{file.Path}' holds";
+            throw new MongoBackupException(ErrorIds.CorruptFile,
+                $"{where} {documents:N0} documents ({bytes:N0} bytes) of {ns.FullName}; its manifest records {recorded.Documents:N0} documents " +
+                $"({recorded.Bytes:N0} bytes).", target: file is null ? _manifest.Id : $"{_manifest.Id}/{file.Path}");
         }
-        throw new CorruptDumpException($"{manifest.Id}/{file.Path}", "a metadata file the manifest lists is not in a database folder");
-    }
-
-    // The collection of a metadata file whose content cannot be read and that the manifest does not list: its unescaped
-    // file name (or the shortened name itself, or the whole name when a damaged manifest gives it no metadata
-    // extension), so the failure still names something the user can find.
-    private static string StemOf(string path)
-    {
-        var name = path[(path.IndexOf('/') + 1)..];
-        var end = name.LastIndexOf(DumpLayout.MetadataExtension, StringComparison.Ordinal);
-        var stem = end < 0 ? name : name[..end];
-        try { return DumpNames.UnescapeCollection(stem); }
-        catch (Exception e) when (e is ArgumentException or FormatException) { return stem; }
     }
 
     private static async IAsyncEnumerable<byte[]> Throw(CorruptDumpException damage)
@@ -173,30 +118,13 @@ public sealed class SnapshotDumpReader : IDumpReader
 #pragma warning restore CS0162
     }
 
-    private async IAsyncEnumerable<byte[]> ReadFileAsync(ManifestFile? file, [EnumeratorCancellation] CancellationToken ct)
+    private static async IAsyncEnumerable<byte[]> ReadFileAsync(ISnapshotRepository repository, SnapshotManifest manifest, ManifestFile file,
+        DataKey? dataKey, [EnumeratorCancellation] CancellationToken ct)
     {
-        if (file is null) yield break; // a view, or a namespace without data
-        await using var stored = await SnapshotFileReader.OpenAsync(_repository, _manifest, file, _dataKey, ct);
+        await using var stored = await SnapshotFileReader.OpenAsync(repository, manifest, file, dataKey, ct);
         using var reader = new BsonDocumentReader(stored.Content, stored.DisplayName);
         while (await reader.ReadNextAsync(ct) is { } document)
             yield return document;
         await stored.VerifyToEndAsync(ct);
-    }
-
-    private static async Task<string> ReadTextAsync(ISnapshotRepository repository, SnapshotManifest manifest, ManifestFile file, DataKey? dataKey, CancellationToken ct)
-    {
-        await using var stored = await SnapshotFileReader.OpenAsync(repository, manifest, file, dataKey, ct);
-        var json = await MetadataText.ReadAsync(stored.Content, stored.DisplayName, ct);
-        await stored.VerifyToEndAsync(ct);
-        return json;
-    }
-
-    /// <summary>The exact BSON metadata: one document, so never more than <see cref="MetadataText.MaxBytes"/>.</summary>
-    private static async Task<byte[]> ReadBytesAsync(ISnapshotRepository repository, SnapshotManifest manifest, ManifestFile file, DataKey? dataKey, CancellationToken ct)
-    {
-        await using var stored = await SnapshotFileReader.OpenAsync(repository, manifest, file, dataKey, ct);
-        var bytes = await MetadataText.ReadExactAsync(stored.Content, stored.DisplayName, ct);
-        await stored.VerifyToEndAsync(ct);
-        return bytes;
     }
 }

@@ -29,13 +29,15 @@ public sealed class SnapshotFileReader : IAsyncDisposable
         ISnapshotRepository repository, SnapshotManifest manifest, ManifestFile file, DataKey? dataKey, CancellationToken ct)
     {
         var name = $"{manifest.Id}/{file.Path}";
-        Stream raw;
-        try { raw = await repository.OpenReadAsync(manifest.Id, file.Path, ct); }
-        catch (FileNotFoundException e)
+        Stream opened;
+        try { opened = await repository.OpenReadAsync(manifest.Id, file.Path, ct); }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
-            throw new CorruptDumpException(name, $"the file its manifest lists is missing from {repository.Location}", e);
+            // Damage to this file alone: the namespace it belongs to fails, named (or the restore still ends with its result).
+            throw new CorruptDumpException(name, $"the file its manifest lists is missing from {repository.Location}: it was removed after " +
+                "the backup (or while this read the snapshot)", e);
         }
-        var verifying = new VerifyingReadStream(raw, file, name);
+        var verifying = new VerifyingReadStream(opened, file, name);
         Stream stored = dataKey is null
             ? verifying
             : new DecryptingStream(verifying, dataKey, SnapshotEncryption.FileIdentity(manifest.Id, file.Path), name);

@@ -12,11 +12,15 @@ public sealed class SnapshotFileWriter : Stream
     private readonly Stream _inner;
     private readonly IncrementalHash _sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private readonly Action<ManifestFile>? _onCompleted;
+    private readonly Action? _beforeClose;
     private ManifestFile? _entry;
     private long _length;
 
-    public SnapshotFileWriter(Stream inner, string relativePath, Func<string, ManifestFileKind>? classify = null, Action<ManifestFile>? onCompleted = null)
+    /// <param name="beforeClose">Runs once everything is written, before the stored file is closed (a folder repository puts it on stable storage there).</param>
+    public SnapshotFileWriter(Stream inner, string relativePath, Func<string, ManifestFileKind>? classify = null, Action<ManifestFile>? onCompleted = null,
+        Action? beforeClose = null)
     {
+        _beforeClose = beforeClose;
         _inner = inner ?? throw new ArgumentNullException(nameof(inner));
         RelativePath = relativePath;
         Kind = (classify ?? ClassifyByName)(relativePath);
@@ -74,7 +78,9 @@ public sealed class SnapshotFileWriter : Stream
     {
         if (disposing && _entry is null)
         {
-            _inner.Dispose();
+            // A failure before closing (a flush to stable storage) fails the file: it gets no manifest entry.
+            try { _beforeClose?.Invoke(); }
+            finally { _inner.Dispose(); }
             Complete();
         }
         base.Dispose(disposing);
@@ -84,7 +90,15 @@ public sealed class SnapshotFileWriter : Stream
     {
         if (_entry is null)
         {
-            await _inner.DisposeAsync().ConfigureAwait(false);
+            try
+            {
+                if (_beforeClose is not null)
+                {
+                    await _inner.FlushAsync().ConfigureAwait(false);
+                    _beforeClose();
+                }
+            }
+            finally { await _inner.DisposeAsync().ConfigureAwait(false); }
             Complete();
         }
         await base.DisposeAsync().ConfigureAwait(false);

@@ -22,7 +22,16 @@ public sealed class SnapshotManifest
 {
     /// <summary>Bumped when the manifest's shape changes incompatibly.</summary>
     public const int CurrentFormatVersion = 1;
+
+    /// <summary>
+    /// What manifests written now bind (see <see cref="Integrity"/>): each file's namespace, role and size, each
+    /// namespace's count and bytes, a full snapshot's oplog entry count, and (encrypted) a seal over the whole manifest.
+    /// </summary>
+    public const int CurrentIntegrity = 1;
     public const string FileName = "manifest.json";
+
+    /// <summary>Where a folder repository writes the manifest before renaming it into place.</summary>
+    public const string TempFileName = FileName + ".tmp";
 
     public int FormatVersion { get; set; } = CurrentFormatVersion;
     public string Id { get; set; } = "";
@@ -80,6 +89,31 @@ public sealed class SnapshotManifest
     public ManifestEncryption? Encryption { get; set; }
     public Dictionary<string, string> Tags { get; set; } = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// What this manifest binds, so a reader knows what it may check: 0 (absent) in manifests written before files were
+    /// bound to their namespaces and a full snapshot's oplog entries were counted; <see cref="CurrentIntegrity"/> since.
+    /// A new field, so older versions of MongoBackup still read these manifests (they ignore it).
+    /// </summary>
+    public int Integrity { get; set; }
+
+    /// <summary>
+    /// For an encrypted snapshot: an HMAC-SHA256 under a key derived from the snapshot's data key, over the canonical
+    /// JSON of everything else in this manifest, so no field can change unseen by whoever holds the key. Null for plain
+    /// snapshots (nothing secret to key it with) and for encrypted ones written before manifests were sealed.
+    /// </summary>
+    public ManifestSeal? Seal { get; set; }
+
+    /// <summary>Fields this version does not know (written by a newer one), kept so a rewrite or copy does not drop them.</summary>
+    [JsonExtensionData]
+    public Dictionary<string, JsonElement>? UnknownFields { get; set; }
+
+    /// <summary>
+    /// The JSON this manifest was read from, exactly as stored: what its seal covers. Null for one built in memory, or
+    /// changed since it was read (a seal then covers what it serializes to).
+    /// </summary>
+    [JsonIgnore]
+    internal string? StoredJson { get; set; }
+
     internal static readonly JsonSerializerOptions JsonOptions = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
@@ -111,6 +145,7 @@ public sealed class SnapshotManifest
                 $"Manifest '{fileName}' has format version {manifest.FormatVersion}; this version of MongoBackup reads up to {CurrentFormatVersion}.");
         if (FindDamagedEntry(manifest) is { } damage)
             throw new InvalidDataException($"Manifest '{fileName}' is damaged: {damage}.");
+        manifest.StoredJson = json;
         return manifest;
     }
 
@@ -144,36 +179,4 @@ public sealed class SnapshotManifest
         public override void Write(Utf8JsonWriter writer, DateTimeOffset value, JsonSerializerOptions options) =>
             writer.WriteStringValue(value.ToUniversalTime());
     }
-}
-
-public sealed class SnapshotSource
-{
-    /// <summary>"Standalone", "ReplicaSet" or "Sharded".</summary>
-    public string Topology { get; set; } = "";
-    public string? ReplicaSetName { get; set; }
-    public string ServerVersion { get; set; } = "";
-    /// <summary>host:port of the members, never with credentials.</summary>
-    public List<string> Hosts { get; set; } = [];
-}
-
-/// <summary>Writes lost between two oplog slices: after <see cref="From"/> and before <see cref="To"/>.</summary>
-public sealed record OplogGap(OplogTimestamp From, OplogTimestamp To);
-
-/// <summary>A cluster time and the wall time it corresponds to.</summary>
-public sealed record ConsistencyPoint(OplogTimestamp Timestamp, DateTimeOffset WallTime);
-
-public sealed record ManifestNamespace(string Database, string Collection, string Type, long Documents, long Bytes);
-
-/// <summary>One file of a snapshot: its path relative to the snapshot root ('/' separators), size, SHA-256 (lowercase hex).</summary>
-public sealed record ManifestFile(string Path, long Size, string Sha256, ManifestFileKind Kind);
-
-/// <summary>
-/// How a snapshot's files are encrypted: algorithm, key id (the user's key fingerprint), the data key wrapped by
-/// that key, and how the user's key is made from a passphrase (KDF, base64 salt, iterations; "raw" for a key file).
-/// </summary>
-public sealed record ManifestEncryption(string Algorithm, string KeyId, string WrappedDataKey)
-{
-    public string Kdf { get; init; } = "";
-    public string? KdfSalt { get; init; }
-    public int KdfIterations { get; init; }
 }

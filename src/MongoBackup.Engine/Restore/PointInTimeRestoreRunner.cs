@@ -40,6 +40,9 @@ public sealed class PointInTimeRestoreRunner(IEngineObserver observer)
         var window = await PlanAsync(request, ct);
         var baseSnapshot = window.BaseSnapshot;
         observer.Verbose($"Restoring {request.Limit} from snapshot {baseSnapshot.Id} (consistent at {baseSnapshot.ConsistentAt!.Timestamp}) and {window.Slices.Count} oplog slices.");
+        // The slices are read last: held from the start so no removal takes one half-way (the base holds its own).
+        await using var slicesLease = await SnapshotReadLease.AcquireAsync(request.Repository, window.Slices.Select(s => s.Id).ToList(),
+            "point-in-time restore", observer, ct);
 
         // A slice is one stream for every namespace: damage in it is refused whole, before anything is written.
         if (request.Restore.VerifyBeforeRestore)

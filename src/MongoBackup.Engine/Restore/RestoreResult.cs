@@ -29,12 +29,11 @@ public sealed record RestoreOutcome(string Source, string Target, DateTimeOffset
     public long OplogEntriesApplied { get; set; }
     public long UsersRestored { get; set; }
     public long RolesRestored { get; set; }
-    public bool Succeeded => Namespaces.All(n => n.Succeeded) && OplogError is null;
-
-    /// <summary>The source namespaces ("db.collection") that failed: an oplog replay leaves them alone.</summary>
-    public IReadOnlySet<string> FailedSourceNamespaces() =>
-        Namespaces.Where(n => n.Error is not null).Select(n => n.SourceNamespace).ToHashSet(StringComparer.Ordinal);
+    public bool Succeeded => Namespaces.All(n => n.Succeeded) && OplogError is null && UsersAndRolesError is null;
     public string? OplogError { get; set; }
+    /// <summary>Why users and roles could not be restored (-IncludeUsersAndRoles); null when they were, or were not asked for.</summary>
+    public string? UsersAndRolesError { get; set; }
+
 
     /// <summary>The oplog replay had begun (what a stopped restore says it left: the replay is run again by -Resume).</summary>
     public bool OplogReplayBegun { get; set; }

@@ -20,7 +20,7 @@ public sealed class RestoreRunner(IEngineObserver observer)
     /// <summary>What a restore would do, without writing anything (for -WhatIf).</summary>
     public static async Task<IReadOnlyList<PlannedNamespace>> PlanAsync(RestoreRequest request, CancellationToken ct)
     {
-        var (reader, _) = await OpenSourceAsync(request, ct);
+        var (reader, _) = await RestoreSource.OpenAsync(request, leaseFor: null, ct);
         await using (reader) return RestorePlanner.Plan(reader, request.Filter, request.Map);
     }
 
@@ -34,7 +34,7 @@ public sealed class RestoreRunner(IEngineObserver observer)
     internal async Task<(RestoreOutcome Outcome, long MoreApplied)> RunAsync(RestoreRequest request, IReadOnlyList<OplogSegment> moreOplog, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
-        var (reader, scope) = await OpenSourceAsync(request, ct);
+        var (reader, scope) = await RestoreSource.OpenAsync(request, observer, ct);
         await using var source = reader;
         var client = MongoClientFactory.Create(request.Connection);
         await ServerTopology.DiscoverAsync(client, ct);
@@ -51,10 +51,19 @@ public sealed class RestoreRunner(IEngineObserver observer)
             await RestoreDataAsync(client, request, reader, ready, clock, ct);
             if (request.IncludeUsersAndRoles)
             {
-                var (users, roles) = await new UsersAndRolesRestorer(client, observer)
-                    .RestoreAsync(reader, RestorePlanner.EffectiveFilter(reader, request.Filter).IncludesDatabase, request.Drop, ct);
-                outcome.UsersRestored = users;
-                outcome.RolesRestored = roles;
+                try
+                {
+                    var (users, roles) = await new UsersAndRolesRestorer(client, observer)
+                        .RestoreAsync(reader, RestorePlanner.EffectiveFilter(reader, request.Filter).IncludesDatabase, request.Drop, ct);
+                    outcome.UsersRestored = users;
+                    outcome.RolesRestored = roles;
+                }
+                catch (Exception e) when (e is MongoBackupException or CorruptDumpException)
+                {
+                    // Reported like a namespace, so the restore still ends with its result (a file that vanished, or was damaged).
+                    outcome.UsersAndRolesError = e.Message;
+                    observer.NamespaceFailed("users and roles", e as MongoBackupException ?? ((CorruptDumpException)e).ToCorruptFile());
+                }
             }
 
             moreApplied = await new OplogReplayPhase(client, request, observer).RunAsync(reader, scope, ready, moreOplog, outcome, ct);
@@ -67,53 +76,6 @@ public sealed class RestoreRunner(IEngineObserver observer)
 
         outcome.Duration = clock.Elapsed;
         return (outcome, moreApplied);
-    }
-
-    /// <summary>
-    /// The source and the scope it was taken with: a snapshot's own (what its backup chose); a mongodump directory or
-    /// archive counts as whole (mongodump takes an oplog only of a whole instance: it refuses --oplog with --db).
-    /// </summary>
-    private static async Task<(IDumpReader Reader, SnapshotScope Scope)> OpenSourceAsync(RestoreRequest request, CancellationToken ct)
-    {
-        if ((request.Snapshot ?? SnapshotFolder(request.SourcePath)) is { } snapshot)
-        {
-            var manifest = await SnapshotCatalog.FindAsync(snapshot.Repository, snapshot.Id, ct);
-            if (manifest.Kind == SnapshotKind.Oplog)
-                throw new MongoBackupException(ErrorIds.InvalidArgument,
-                    $"Snapshot '{manifest.Id}' is an oplog slice (Kind Oplog), not a full snapshot: replay slices with Restore-MongoPointInTime.", target: manifest.Id);
-            var dataKey = SnapshotEncryption.Open(manifest, request.Encryption);
-            try
-            {
-                // A damaged file fails the namespaces it belongs to (or the oplog replay), not the whole restore.
-                var damaged = request.VerifyBeforeRestore
-                    ? await SnapshotIntegrity.FindDamagedAsync(snapshot.Repository, manifest, dataKey, ct)
-                    : null;
-                return (await SnapshotDumpReader.OpenAsync(snapshot.Repository, manifest, dataKey, ct, damaged), manifest.EffectiveScope);
-            }
-            catch (CorruptDumpException e) { throw e.ToCorruptFile(); }
-            catch (InvalidDataException e) { throw new MongoBackupException(ErrorIds.CorruptFile, e.Message, e, snapshot.Id); }
-        }
-        return (OpenPath(request.SourcePath), SnapshotScope.Whole);
-    }
-
-    /// <summary>
-    /// A -Path that names one of our snapshot folders (it holds manifest.json) is read as the snapshot it is, through
-    /// its repository: checked against its manifest, and decrypted when it is encrypted.
-    /// </summary>
-    private static RepositorySnapshot? SnapshotFolder(string path)
-    {
-        if (string.IsNullOrEmpty(path) || !File.Exists(Path.Combine(path, SnapshotManifest.FileName))) return null;
-        var folder = Path.GetFullPath(path).TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar);
-        return new RepositorySnapshot(new FolderRepository(Path.GetDirectoryName(folder)!), Path.GetFileName(folder));
-    }
-
-    private static IDumpReader OpenPath(string path)
-    {
-        if (!File.Exists(path) && !Directory.Exists(path))
-            throw new MongoBackupException(ErrorIds.SourceNotFound, $"Nothing to restore at '{path}': no such file or folder.", target: path);
-        try { return DumpReaders.Open(path); }
-        catch (CorruptDumpException e) { throw e.ToCorruptFile(); }
-        catch (InvalidDataException e) { throw new MongoBackupException(ErrorIds.CorruptFile, e.Message, e, path); }
     }
 
     private async Task<List<(PlannedNamespace Ns, NamespaceRestoreResult Result)>> PrepareTargetsAsync(
@@ -161,6 +123,7 @@ public sealed class RestoreRunner(IEngineObserver observer)
                 try
                 {
                     await inserter.InsertAsync(ns, documents, result, ct);
+                    RequireRecordedCount(reader, ns, result);
                     result.Stage = NamespaceRestoreStage.DataRestored;
                     observer.Verbose($"{ns.TargetNamespace}: {result.Documents} documents restored from {ns.SourceNamespace}.");
                 }
@@ -181,6 +144,17 @@ public sealed class RestoreRunner(IEngineObserver observer)
             foreach (var (_, result) in withData.Where(r => r.Result.Error is null && !finished.ContainsKey(r.Result)))
                 Fail(result, e);
         }
+    }
+
+    /// <summary>What reached the server (inserted or refused) must be what the snapshot's manifest records for the namespace.</summary>
+    private static void RequireRecordedCount(IDumpReader reader, PlannedNamespace ns, NamespaceRestoreResult result)
+    {
+        if (reader is not SnapshotDumpReader snapshot || snapshot.RecordedDocuments(ns.Source) is not { } recorded) return;
+        var delivered = result.Documents + result.Failures;
+        if (delivered != recorded)
+            throw new MongoBackupException(ErrorIds.NamespaceRestoreFailed,
+                $"{ns.TargetNamespace}: {delivered:N0} documents were restored from {ns.SourceNamespace}, but the snapshot's manifest records {recorded:N0}.",
+                target: ns.TargetNamespace);
     }
 
     private static async Task DrainAsync(IAsyncEnumerable<byte[]> documents)

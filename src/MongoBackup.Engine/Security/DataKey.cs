@@ -13,11 +13,21 @@ public sealed class DataKey : IDisposable
     private const int TagSize = 16;
     private readonly byte[] _key;
 
-    private DataKey(byte[] key) => _key = key;
+    private DataKey(byte[] key, bool sealsManifest)
+    {
+        _key = key;
+        SealsManifest = sealsManifest;
+    }
 
     internal ReadOnlySpan<byte> Bytes => _key;
 
-    public static DataKey Generate() => new(RandomNumberGenerator.GetBytes(KeyEncryptionKey.KeySize));
+    /// <summary>
+    /// Whether the snapshot's manifest must carry a seal (see <see cref="ManifestSealer"/>): every data key wrapped since
+    /// manifests are sealed says so, bound into the wrap itself, so a seal removed from the manifest is noticed.
+    /// </summary>
+    public bool SealsManifest { get; }
+
+    public static DataKey Generate() => new(RandomNumberGenerator.GetBytes(KeyEncryptionKey.KeySize), sealsManifest: true);
 
     /// <summary>base64(nonce | ciphertext | tag).</summary>
     public string Wrap(KeyEncryptionKey kek, string snapshotId)
@@ -26,7 +36,7 @@ public sealed class DataKey : IDisposable
         var cipher = new byte[_key.Length];
         var tag = new byte[TagSize];
         using var aes = new AesGcm(kek.Bytes, TagSize);
-        aes.Encrypt(nonce, _key, cipher, tag, AssociatedData(snapshotId));
+        aes.Encrypt(nonce, _key, cipher, tag, AssociatedData(snapshotId, sealedManifest: true));
         return Convert.ToBase64String([.. nonce, .. cipher, .. tag]);
     }
 
@@ -42,23 +52,32 @@ public sealed class DataKey : IDisposable
             throw new MongoBackupException(ErrorIds.CorruptFile, $"The wrapped data key of snapshot {snapshotId} is damaged.", target: snapshotId);
         var key = new byte[KeyEncryptionKey.KeySize];
         using var aes = new AesGcm(kek.Bytes, TagSize);
-        try
+        // Wrapped since manifests are sealed, or before (then the manifest carries no seal to check).
+        foreach (var sealedManifest in new[] { true, false })
         {
-            aes.Decrypt(bytes.AsSpan(0, NonceSize), bytes.AsSpan(NonceSize, key.Length), bytes.AsSpan(NonceSize + key.Length), key, AssociatedData(snapshotId));
+            try
+            {
+                aes.Decrypt(bytes.AsSpan(0, NonceSize), bytes.AsSpan(NonceSize, key.Length), bytes.AsSpan(NonceSize + key.Length), key,
+                    AssociatedData(snapshotId, sealedManifest));
+                return new DataKey(key, sealedManifest);
+            }
+            catch (AuthenticationTagMismatchException) when (sealedManifest) { }
+            catch (AuthenticationTagMismatchException e)
+            {
+                throw new MongoBackupException(ErrorIds.WrongEncryptionKey,
+                    $"The data key of snapshot {snapshotId} does not open with the key given, or its manifest was altered.", e, snapshotId);
+            }
         }
-        catch (AuthenticationTagMismatchException e)
-        {
-            throw new MongoBackupException(ErrorIds.WrongEncryptionKey,
-                $"The data key of snapshot {snapshotId} does not open with the key given, or its manifest was altered.", e, snapshotId);
-        }
-        return new DataKey(key);
+        throw new InvalidOperationException("unreachable");
     }
 
     /// <summary>A key for one file, so that chunk counters never repeat a nonce under the same key across files.</summary>
     internal byte[] DeriveFileKey(byte[] fileSalt, string fileIdentity) =>
         HKDF.DeriveKey(HashAlgorithmName.SHA256, _key, KeyEncryptionKey.KeySize, fileSalt, Encoding.UTF8.GetBytes(fileIdentity));
 
-    private static byte[] AssociatedData(string snapshotId) => Encoding.UTF8.GetBytes("MongoBackup data key v1|" + snapshotId);
+    // v2 marks a snapshot whose manifest is sealed; v1 data keys were wrapped before seals existed.
+    private static byte[] AssociatedData(string snapshotId, bool sealedManifest) =>
+        Encoding.UTF8.GetBytes((sealedManifest ? "MongoBackup data key v2 sealed manifest|" : "MongoBackup data key v1|") + snapshotId);
 
     public void Dispose() => CryptographicOperations.ZeroMemory(_key);
 }

@@ -53,6 +53,8 @@ public sealed class KeyRotation
             KdfSalt = _replacement.Salt is null ? null : Convert.ToBase64String(_replacement.Salt),
             KdfIterations = _replacement.Iterations,
         };
+        // The new wrap marks the manifest as sealed, and the seal covers the new wrap: an old snapshot is sealed from now on.
+        ManifestSealer.Seal(manifest, dataKey);
         await repository.CommitManifestAsync(manifest, ct).ConfigureAwait(false);
         return manifest;
     }

@@ -19,8 +19,24 @@ public static class SnapshotEncryption
         return (key, entry);
     }
 
-    /// <summary>The data key of an encrypted snapshot (null for a plain one); refuses before any data is read when the key is missing or wrong.</summary>
+    /// <summary>
+    /// The data key of an encrypted snapshot (null for a plain one), once it has proven the manifest unchanged (its seal);
+    /// refuses before any data is read when the key is missing or wrong (WrongEncryptionKey, EncryptionKeyRequired) or
+    /// the manifest was altered (CorruptFile).
+    /// </summary>
     public static DataKey? Open(SnapshotManifest manifest, EncryptionKeySource? keys)
+    {
+        var dataKey = OpenUnsealed(manifest, keys);
+        if (dataKey is not null && ManifestSealer.Problem(manifest, dataKey, dataKey.SealsManifest) is { } altered)
+        {
+            dataKey.Dispose();
+            throw new MongoBackupException(ErrorIds.CorruptFile, altered, target: $"{manifest.Id}/{SnapshotManifest.FileName}");
+        }
+        return dataKey;
+    }
+
+    /// <summary>The data key without checking the manifest's seal, for Test-MongoSnapshot, which reports the seal with every other finding.</summary>
+    public static DataKey? OpenUnsealed(SnapshotManifest manifest, EncryptionKeySource? keys)
     {
         if (manifest.Encryption is not { } encryption) return null;
         if (keys is null)

@@ -10,14 +10,17 @@ namespace MongoBackup.PowerShell.Commands;
 /// </summary>
 public static class EncryptionKeyArguments
 {
-    public static EncryptionKeySource? Build(SecureString? passphrase, string? keyFile, Func<string, string> resolvePath,
+    /// <param name="warn">Told when the key file can be read or changed by other users (as ssh warns of an open private key).</param>
+    public static EncryptionKeySource? Build(SecureString? passphrase, string? keyFile, Func<string, string> resolvePath, Action<string> warn,
         string passphraseParameter = "EncryptionKey", string keyFileParameter = "EncryptionKeyFile")
     {
         if (passphrase is not null && keyFile is not null)
             throw new MongoBackupException(ErrorIds.InvalidArgument,
                 $"Give -{passphraseParameter} or -{keyFileParameter}, not both.", target: keyFileParameter);
-        return passphrase is not null ? EncryptionKeySource.FromPassphrase(passphrase)
-            : keyFile is not null ? EncryptionKeySource.FromKeyFile(resolvePath(keyFile))
-            : null;
+        if (passphrase is not null) return EncryptionKeySource.FromPassphrase(passphrase);
+        if (keyFile is null) return null;
+        var path = resolvePath(keyFile);
+        if (KeyFileAccess.Warning(path) is { } exposed) warn(exposed);
+        return EncryptionKeySource.FromKeyFile(path);
     }
 }

@@ -56,14 +56,17 @@ public sealed partial class GetMongoSnapshotCommand : MongoEngineCmdlet
                 continue;
             }
             // A folder with no manifest is a backup that never finished; one whose manifest cannot be read is damage worth a warning.
-            var manifestPath = repository.LocalPath(result.SnapshotId, SnapshotManifest.FileName);
-            if (manifestPath is not null && File.Exists(manifestPath))
-                WriteWarning($"Snapshot '{result.SnapshotId}' is skipped: its manifest '{manifestPath}' cannot be read. {result.Error}");
-            if (IncludeIncomplete) snapshots.Add(MongoSnapshot.Incomplete(result.SnapshotId, repository, result.Error));
+            if (result.IsDamaged)
+            {
+                var manifestFile = repository.LocalPath(result.SnapshotId, SnapshotManifest.FileName) ?? $"{repository.Location}/{result.SnapshotId}/{SnapshotManifest.FileName}";
+                WriteWarning($"Snapshot '{result.SnapshotId}' is Damaged and skipped: its manifest '{manifestFile}' cannot be read, " +
+                    $"though the backup finished and its data may be whole. {result.Error}");
+            }
+            if (IncludeIncomplete) snapshots.Add(MongoSnapshot.Unreadable(result, repository));
         }
 
-        var complete = snapshots.Count(s => s.Status != MongoSnapshot.IncompleteStatus);
-        WriteVerbose($"Read {complete} complete snapshot manifest(s) in {repository.Location}{(IncludeIncomplete ? $" and {snapshots.Count - complete} incomplete snapshot folder(s)" : "")}.");
+        var complete = snapshots.Count(s => !s.IsUnreadable);
+        WriteVerbose($"Read {complete} complete snapshot manifest(s) in {repository.Location}{(IncludeIncomplete ? $" and {snapshots.Count - complete} incomplete or damaged snapshot folder(s)" : "")}.");
         if (complete == 0) WriteWarning(NoSnapshots(repository, found));
         var chosen = Select(snapshots);
         ReportMissingIds(snapshots, repository);
@@ -82,7 +85,7 @@ public sealed partial class GetMongoSnapshotCommand : MongoEngineCmdlet
             // Ids start with the UTC start time, so they also order the incomplete ones that have no manifest.
             .OrderByDescending(s => s.StartTime ?? DateTimeOffset.MinValue)
             .ThenByDescending(s => s.Id, StringComparer.Ordinal);
-        return Latest ? chosen.Where(s => s.Status != MongoSnapshot.IncompleteStatus).Take(1) : chosen;
+        return Latest ? chosen.Where(s => !s.IsUnreadable).Take(1) : chosen;
     }
 
     private void ReportMissingIds(IReadOnlyCollection<MongoSnapshot> snapshots, ISnapshotRepository repository)
@@ -109,7 +112,7 @@ public sealed partial class GetMongoSnapshotCommand : MongoEngineCmdlet
             return $"'{repository.Location}' is not a MongoBackup repository: none of its {found.Count} folder(s) is a snapshot " +
                 "(a snapshot folder is named like 20261124T221500Z-full-3f9a and holds a manifest.json). " +
                 "A mongodump directory is restored with Restore-MongoDatabase -Path.";
-        return $"'{repository.Location}' holds no complete snapshot: {snapshotFolders} snapshot folder(s) have no readable manifest (-IncludeIncomplete lists them).";
+        return $"'{repository.Location}' holds no complete snapshot: {snapshotFolders} snapshot folder(s) have no readable manifest, incomplete or damaged (-IncludeIncomplete lists them).";
     }
 
     [System.Text.RegularExpressions.GeneratedRegex(@"^\d{8}T\d{6}Z-[a-z]+-[0-9a-f]+$")]

@@ -55,20 +55,14 @@ public sealed class InvokeMongoSnapshotRetentionCommand : MongoEngineCmdlet
         var confirmed = plan.Removals
             .Where(d => ShouldProcess(d.SnapshotId, $"Remove {d.Kind?.ToString().ToLowerInvariant()} snapshot from {repository.Location}: {d.Reason}"))
             .Select(d => d.SnapshotId).ToHashSet(StringComparer.Ordinal);
+        IReadOnlyCollection<string> removed = [];
         if (confirmed.Count > 0)
         {
-            try
-            {
-                RunEngine(async (observer, ct) =>
-                {
-                    await new RetentionApplier(observer).ApplyAsync(repository, confirmed, ct).ConfigureAwait(false);
-                    return confirmed.Count;
-                });
-            }
+            try { removed = RunEngine((observer, ct) => new RetentionApplier(observer).ApplyAsync(repository, confirmed, ct)); }
             catch (MongoBackupException e) { ThrowTerminatingError(HousekeepingErrorRecords.ToRecord(e)); }
         }
         foreach (var decision in plan.Decisions)
-            WriteObject(MongoSnapshotRetentionDecision.From(decision, repository.Location, confirmed.Contains(decision.SnapshotId)));
+            WriteObject(MongoSnapshotRetentionDecision.From(decision, repository.Location, removed.Contains(decision.SnapshotId, StringComparer.Ordinal)));
     });
 
     private int? Bound(string name, int value) => MyInvocation.BoundParameters.ContainsKey(name) ? value : null;

@@ -27,5 +27,5 @@ public abstract class MongoEncryptedConnectionCmdlet : MongoConnectionCmdlet
     /// snapshots are piped in; null when no key was given.
     /// </summary>
     protected EncryptionKeySource? EncryptionKeys =>
-        _keys ??= EncryptionKeyArguments.Build(EncryptionKey, EncryptionKeyFile, ResolvePath);
+        _keys ??= EncryptionKeyArguments.Build(EncryptionKey, EncryptionKeyFile, ResolvePath, WriteWarning);
 }

@@ -24,5 +24,5 @@ public abstract class MongoEncryptedSnapshotCmdlet : MongoSnapshotCmdlet
     protected EncryptionKeySource? Keys { get; private set; }
 
     protected override void BeginProcessing() => RunHousekeeping(() =>
-        Keys = EncryptionKeyArguments.Build(EncryptionKey, EncryptionKeyFile, ResolvePath));
+        Keys = EncryptionKeyArguments.Build(EncryptionKey, EncryptionKeyFile, ResolvePath, WriteWarning));
 }

@@ -155,6 +155,21 @@ public abstract class MongoRestoreCmdlet : MongoEncryptedConnectionCmdlet
     }
 
     /// <summary>
+    /// The plan <paramref name="plan"/> works out. Under -WhatIf, a source the run refuses whole before writing anything
+    /// (a manifest that does not hold together or match its seal, a key that does not open it) is one refused step of
+    /// the plan, with the error the run gives, and null is returned; otherwise that error is thrown as the run throws it.
+    /// </summary>
+    protected T? PlanOrRefuseSource<T>(Func<T> plan, string source, string into) where T : class
+    {
+        try { return plan(); }
+        catch (MongoBackupException e) when (IsWhatIf() && e.ErrorId is ErrorIds.CorruptFile or ErrorIds.WrongEncryptionKey or ErrorIds.EncryptionKeyRequired)
+        {
+            WritePlannedAction(Drop ? "Drop and restore" : "Restore", source, $"{source} into {into}", source, e);
+            return null;
+        }
+    }
+
+    /// <summary>
     /// -Drop destroys data, so it asks unless the user already answered (-Confirm, or -Confirm:$false) or lowered the
     /// bar ($ConfirmPreference = 'None'). The cmdlets themselves are Medium impact so that a plain restore into empty
     /// targets runs unattended without prompts.

@@ -46,13 +46,8 @@ public abstract class MongoSnapshotCmdlet : MongoEngineCmdlet
         foreach (var id in SnapshotIdPatterns.Expand(repository, Id, Await)) yield return (repository, id, null);
     }
 
-    /// <summary>A snapshot from the pipeline without a manifest cannot be read; say so by name.</summary>
-    protected static void RequireComplete(MongoSnapshot? snapshot, string doing)
-    {
-        if (snapshot is { Status: MongoSnapshot.IncompleteStatus })
-            throw new MongoBackupException(ErrorIds.SnapshotNotFound,
-                $"Snapshot '{snapshot.Id}' is incomplete (it has no readable manifest) and cannot be {doing}.", target: snapshot.Id);
-    }
+    /// <summary>A snapshot from the pipeline without a usable manifest cannot be read; say so by name.</summary>
+    protected static void RequireComplete(MongoSnapshot? snapshot, string doing) => snapshot?.RequireReadable(doing);
 
     /// <summary>Runs the work for one snapshot; its failure is a non-terminating error so the other piped snapshots still go.</summary>
     protected void ForEachSnapshot(Action<ISnapshotRepository, string, MongoSnapshot?> work) => RunHousekeeping(() =>

@@ -1,6 +1,8 @@
 using System.Management.Automation;
+using MongoBackup.Engine;
 using MongoBackup.Engine.Housekeeping;
 using MongoBackup.Engine.Repository;
+using MongoBackup.PowerShell.Pipeline;
 
 namespace MongoBackup.PowerShell.Commands;
 
@@ -19,7 +21,23 @@ public sealed class RemoveMongoSnapshotCommand : MongoSnapshotCmdlet
     [Parameter]
     public SwitchParameter Force { get; set; }
 
-    protected override void ProcessRecord() => RunHousekeeping(() => _chosen.AddRange(SelectedSnapshots()));
+    protected override void ProcessRecord() => RunHousekeeping(() =>
+    {
+        foreach (var chosen in SelectedSnapshots())
+        {
+            // A damaged manifest may sit on whole data: only naming it by -Id with -Force removes it, never a pipeline
+            // (Get-MongoSnapshot -IncludeIncomplete | Where-Object Status -eq Incomplete | Remove-MongoSnapshot must never reach it).
+            if (chosen.Snapshot is { Status: MongoSnapshot.DamagedStatus } damaged)
+            {
+                WriteError(HousekeepingErrorRecords.ToRecord(new MongoBackupException(HousekeepingErrorIds.SnapshotDamaged,
+                    $"Snapshot {damaged.Id} is not removed: its manifest is damaged ({damaged.Problem}), but the backup finished and its data " +
+                    $"may be whole. If you are sure, name it: Remove-MongoSnapshot -Repository '{damaged.Repository}' -Id {damaged.Id} -Force.",
+                    target: damaged.Id), damaged));
+                continue;
+            }
+            _chosen.Add(chosen);
+        }
+    });
 
     protected override void EndProcessing() => RunHousekeeping(() =>
     {
@@ -52,6 +70,6 @@ public sealed class RemoveMongoSnapshotCommand : MongoSnapshotCmdlet
     });
 
     private static string Describe(MongoSnapshot? snapshot) => snapshot is null ? ""
-        : snapshot.Status == MongoSnapshot.IncompleteStatus ? "incomplete "
+        : snapshot.IsUnreadable ? snapshot.Status.ToLowerInvariant() + " "
         : $"{snapshot.Kind.ToLowerInvariant()} ";
 }

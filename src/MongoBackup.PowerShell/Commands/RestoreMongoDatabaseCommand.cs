@@ -41,7 +41,8 @@ public sealed class RestoreMongoDatabaseCommand : MongoRestoreCmdlet
             NoOplogReplay = NoOplogReplay.IsPresent,
         };
 
-        var plan = Await(ct => RestoreRunner.PlanAsync(request, ct));
+        var plan = PlanOrRefuseSource(() => Await(ct => RestoreRunner.PlanAsync(request, ct)), source, request.Connection.DisplayName);
+        if (plan is null) return; // -WhatIf: the source is refused whole, said as the plan's one step
         RequireEveryRenameMatches(plan, () => Await(ct => RestoreRunner.PlanAsync(request with { Filter = NamespaceFilter.Everything, Map = MongoBackup.Engine.Restore.NamespaceMap.Identity }, ct)), source);
         if (plan.Count == 0)
             throw new MongoBackupException(ErrorIds.NothingToBackUp,
@@ -60,14 +61,13 @@ public sealed class RestoreMongoDatabaseCommand : MongoRestoreCmdlet
         WriteObject(MongoRestoreResult.FromOutcome(outcome));
     });
 
-    private string SourcePath() => InputObject is { } snapshot
-        ? snapshot.Status == MongoSnapshot.IncompleteStatus
-            ? throw new MongoBackupException(ErrorIds.SnapshotNotFound,
-                $"Snapshot '{snapshot.Id}' is incomplete (it has no readable manifest) and cannot be restored.", target: snapshot.Id)
-            : snapshot.Kind == nameof(SnapshotKind.Oplog)
-                ? throw OplogSliceRefusal(snapshot.Id)
-            : RepositoryLocation.Parse(snapshot.Repository).Kind == RepositoryKind.Folder ? snapshot.Path : $"{snapshot.Repository}/{snapshot.Id}"
-        : ResolvePath(Path!);
+    private string SourcePath()
+    {
+        if (InputObject is not { } snapshot) return ResolvePath(Path!);
+        snapshot.RequireReadable("restored");
+        if (snapshot.Kind == nameof(SnapshotKind.Oplog)) throw OplogSliceRefusal(snapshot.Id);
+        return RepositoryLocation.Parse(snapshot.Repository).Kind == RepositoryKind.Folder ? snapshot.Path : $"{snapshot.Repository}/{snapshot.Id}";
+    }
 
     /// <summary>An oplog slice holds writes, not data to restore on its own: say what it is and what restores it.</summary>
     private static MongoBackupException OplogSliceRefusal(string id) => new(ErrorIds.InvalidArgument,

@@ -52,7 +52,9 @@ public sealed class RestoreMongoPointInTimeCommand : MongoRestoreCmdlet
         // Outside every window (or with no full snapshot covering the chosen names) this throws before anything is
         // written, an OutsideRestoreWindow error naming the windows. The plan reads through the repository, as the run
         // will: an encrypted base snapshot needs its key, an object store has no folder.
-        var plan = WithMomentEchoed(limit, () => PlanNamingUnmatchedRenames(request));
+        var plan = PlanOrRefuseSource(() => WithMomentEchoed(limit, () => PlanNamingUnmatchedRenames(request)),
+            $"{request.Repository.Location} as of {limit}", request.Restore.Connection.DisplayName);
+        if (plan is null) return; // -WhatIf: the base snapshot is refused whole, said as the plan's one step
         var window = plan.Window;
         var namespaces = plan.FromSnapshot;
         var baseSnapshot = new RepositorySnapshot(request.Repository, window.BaseSnapshot.Id);

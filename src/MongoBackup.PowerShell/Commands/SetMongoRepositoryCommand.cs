@@ -45,7 +45,7 @@ public sealed class SetMongoRepositoryCommand : MongoEngineCmdlet
         if (repository is not IRepositorySettingsStore store)
             throw new MongoBackupException(ErrorIds.InvalidArgument, $"{repository.Location} keeps no settings.", target: repository.Location);
         var current = Await(store.ReadSettingsAsync) ?? new RepositorySettings();
-        var keys = EncryptionKeyArguments.Build(EncryptionKey, EncryptionKeyFile, ResolvePath);
+        var keys = EncryptionKeyArguments.Build(EncryptionKey, EncryptionKeyFile, ResolvePath, WriteWarning);
         if (keys is not null && AnyKey)
             throw new MongoBackupException(ErrorIds.InvalidArgument, "Give a key to pin (-EncryptionKey, -EncryptionKeyFile) or -AnyKey, not both.", target: "AnyKey");
 

@@ -51,10 +51,10 @@ public sealed class UpdateMongoSnapshotKeyCommand : MongoEngineCmdlet
 
     protected override void BeginProcessing() => RunCommand(() =>
     {
-        var current = EncryptionKeyArguments.Build(EncryptionKey, EncryptionKeyFile, ResolvePath)
+        var current = EncryptionKeyArguments.Build(EncryptionKey, EncryptionKeyFile, ResolvePath, WriteWarning)
             ?? throw new MongoBackupException(ErrorIds.EncryptionKeyRequired,
                 "Give the key the snapshots are encrypted with now: -EncryptionKey or -EncryptionKeyFile.", target: "EncryptionKey");
-        var replacement = EncryptionKeyArguments.Build(NewEncryptionKey, NewEncryptionKeyFile, ResolvePath, "NewEncryptionKey", "NewEncryptionKeyFile")
+        var replacement = EncryptionKeyArguments.Build(NewEncryptionKey, NewEncryptionKeyFile, ResolvePath, WriteWarning, "NewEncryptionKey", "NewEncryptionKeyFile")
             ?? throw new MongoBackupException(ErrorIds.EncryptionKeyRequired,
                 "Give the key to rotate to: -NewEncryptionKey or -NewEncryptionKeyFile.", target: "NewEncryptionKey");
         // One new key (one new passphrase salt) for every snapshot of this command.

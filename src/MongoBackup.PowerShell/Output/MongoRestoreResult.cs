@@ -13,7 +13,7 @@ public sealed class MongoRestoreResult
     public long Documents { get; init; }
     /// <summary>
     /// How many parts of the restore failed: namespaces not restored whole (refused, failed, or with documents the server
-    /// refused), plus the oplog replay when it failed. 0 when <see cref="Succeeded"/>.
+    /// refused), plus the oplog replay and the users and roles when they failed. 0 when <see cref="Succeeded"/>.
     /// </summary>
     public int Failures { get; init; }
     /// <summary>Documents the server refused (duplicate keys and the like), over all namespaces.</summary>
@@ -24,6 +24,8 @@ public sealed class MongoRestoreResult
     public string? OplogError { get; init; }
     public long UsersRestored { get; init; }
     public long RolesRestored { get; init; }
+    /// <summary>Why users and roles could not be restored (-IncludeUsersAndRoles); null when they were, or were not asked for.</summary>
+    public string? UsersAndRolesError { get; init; }
     public bool Succeeded { get; init; }
 
     /// <summary>
@@ -59,7 +61,7 @@ public sealed class MongoRestoreResult
         StartTime = LocalTime.Of(outcome.StartTime),
         Namespaces = OutputList.Of(outcome.Namespaces.Select(MongoNamespaceRestoreResult.FromResult)),
         Documents = outcome.Namespaces.Sum(n => n.Documents),
-        Failures = outcome.Namespaces.Count(n => !n.Succeeded) + (outcome.OplogError is null ? 0 : 1),
+        Failures = outcome.Namespaces.Count(n => !n.Succeeded) + (outcome.OplogError is null ? 0 : 1) + (outcome.UsersAndRolesError is null ? 0 : 1),
         DocumentsRefused = outcome.Namespaces.Sum(n => n.Failures),
         Indexes = outcome.Namespaces.Sum(n => n.Indexes),
         Duration = outcome.Duration,
@@ -67,6 +69,7 @@ public sealed class MongoRestoreResult
         OplogError = outcome.OplogError,
         UsersRestored = outcome.UsersRestored,
         RolesRestored = outcome.RolesRestored,
+        UsersAndRolesError = outcome.UsersAndRolesError,
         Succeeded = outcome.Succeeded,
     };
 }

@@ -1,3 +1,4 @@
+using MongoBackup.Engine;
 using MongoBackup.Engine.Repository;
 
 namespace MongoBackup;
@@ -9,11 +10,15 @@ namespace MongoBackup;
 public sealed class MongoSnapshot
 {
     public const string IncompleteStatus = "Incomplete";
+    public const string DamagedStatus = "Damaged";
 
     public string Id { get; init; } = "";
     /// <summary>Full or Oplog.</summary>
     public string Kind { get; init; } = "";
-    /// <summary>Complete, Failed, or Incomplete (no readable manifest: the backup did not finish).</summary>
+    /// <summary>
+    /// Complete, Failed, Incomplete (no manifest: the backup did not finish, or is still running) or Damaged (a manifest
+    /// that cannot be read: the backup finished and its data may be whole; removed only by -Id with -Force).
+    /// </summary>
     public string Status { get; init; } = "";
     /// <summary>When the backup started, in local time with its offset (compares correctly with Get-Date).</summary>
     public DateTimeOffset? StartTime { get; init; }
@@ -63,7 +68,7 @@ public sealed class MongoSnapshot
     public TagTable Tags { get; init; } = new();
     /// <summary>The -Query filter the snapshot's one collection was read with (only matching documents are in it); null when none.</summary>
     public string? Query { get; init; }
-    /// <summary>Why an incomplete snapshot has no usable manifest.</summary>
+    /// <summary>Why an incomplete or damaged snapshot has no usable manifest.</summary>
     public string? Problem { get; init; }
 
     public override string ToString() => Id;
@@ -112,17 +117,32 @@ public sealed class MongoSnapshot
         };
     }
 
-    public static MongoSnapshot Incomplete(string id, ISnapshotRepository repository, string? problem) => new()
+    /// <summary>A snapshot folder without a usable manifest: Damaged when one exists but cannot be read, else Incomplete.</summary>
+    public static MongoSnapshot Unreadable(ManifestReadResult found, ISnapshotRepository repository) => new()
     {
-        Id = id,
+        Id = found.SnapshotId,
         // Without a manifest the kind is read from the id ("20261124T221500Z-oplog-3f9a"), which says it too.
-        Kind = id.Contains("-oplog-", StringComparison.Ordinal) ? nameof(SnapshotKind.Oplog)
-            : id.Contains("-full-", StringComparison.Ordinal) ? nameof(SnapshotKind.Full) : "",
-        Status = IncompleteStatus,
-        Path = SnapshotFolder(repository, id),
+        Kind = found.SnapshotId.Contains("-oplog-", StringComparison.Ordinal) ? nameof(SnapshotKind.Oplog)
+            : found.SnapshotId.Contains("-full-", StringComparison.Ordinal) ? nameof(SnapshotKind.Full) : "",
+        Status = found.IsDamaged ? DamagedStatus : IncompleteStatus,
+        Path = SnapshotFolder(repository, found.SnapshotId),
         Repository = repository.Location,
-        Problem = problem,
+        Problem = found.Error,
     };
+
+    /// <summary>Whether this is a snapshot without a usable manifest (Incomplete or Damaged): nothing in it can be read.</summary>
+    internal bool IsUnreadable => Status is IncompleteStatus or DamagedStatus;
+
+    /// <summary>Refuses, by name, a snapshot without a usable manifest: nothing in it can be <paramref name="doing"/>.</summary>
+    internal void RequireReadable(string doing)
+    {
+        if (Status == IncompleteStatus)
+            throw new MongoBackupException(ErrorIds.SnapshotNotFound,
+                $"Snapshot '{Id}' is incomplete (it has no manifest) and cannot be {doing}.", target: Id);
+        if (Status == DamagedStatus)
+            throw new MongoBackupException(ErrorIds.CorruptFile,
+                $"Snapshot '{Id}' has a damaged manifest and cannot be {doing}: {Problem}", target: Id);
+    }
 
     private static string SnapshotFolder(ISnapshotRepository repository, string id)
     {

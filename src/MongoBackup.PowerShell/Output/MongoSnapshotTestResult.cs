@@ -16,6 +16,11 @@ public sealed class MongoSnapshotTestResult
     public OutputList<MongoSnapshotRestoreCount> RestoreCounts { get; init; } = OutputList<MongoSnapshotRestoreCount>.Empty;
     /// <summary>Every problem found, each naming its file or namespace; empty when the snapshot passed.</summary>
     public OutputList<string> Problems { get; init; } = OutputList<string>.Empty;
+    /// <summary>
+    /// What could not be checked and why: a manifest that is not authenticated (plain snapshots, or no key given), or one
+    /// written before files were bound to their namespaces. Limits of what Passed proves, not problems.
+    /// </summary>
+    public OutputList<string> Unchecked { get; init; } = OutputList<string>.Empty;
     public string Repository { get; init; } = "";
 
     public override string ToString() => $"{SnapshotId}: {(Passed ? "passed" : "FAILED")}";
@@ -34,6 +39,7 @@ public sealed class MongoSnapshotTestResult
         RestoreCounts = OutputList.Of(verification.RestoredCounts.Select(c => new MongoSnapshotRestoreCount
             { Namespace = c.Namespace, Expected = c.Expected, Restored = c.Restored })),
         Problems = OutputList.Of(verification.Problems),
+        Unchecked = OutputList.Of(verification.Unchecked),
         Repository = verification.Repository,
     };
 }

@@ -14,6 +14,8 @@ public static class HousekeepingErrorRecords
     {
         HousekeepingErrorIds.SnapshotExists => ErrorCategory.ResourceExists,
         HousekeepingErrorIds.SnapshotInUse => ErrorCategory.InvalidOperation,
+        HousekeepingErrorIds.SnapshotDamaged => ErrorCategory.InvalidData,
+        HousekeepingErrorIds.SnapshotBeingRead => ErrorCategory.ResourceBusy,
         HousekeepingErrorIds.SnapshotTestFailed => ErrorCategory.InvalidData,
         _ => EngineErrors.CategoryOf(errorId),
     };

@@ -61,7 +61,8 @@ public sealed record FuzzCase(int Seed, FuzzSeed Source, string Root, string Fil
         var expectations = source.Baseline.ToDictionary(kv => kv.Key, kv => (Expected)new Expected.Exactly(kv.Value), StringComparer.Ordinal);
         var isMetadata = relative.Contains(".metadata.json", StringComparison.Ordinal);
         var isManifest = relative.EndsWith(SnapshotManifest.FileName, StringComparison.Ordinal);
-        var snapshotFile = source.Kind == SeedKind.Snapshot && !isManifest && source.Keys is null && relative.StartsWith(source.SnapshotId + "/", StringComparison.Ordinal);
+        var snapshotFile = source.Kind == SeedKind.Snapshot && !isManifest && source.Keys is null && relative.StartsWith(source.SnapshotId + "/", StringComparison.Ordinal)
+                           && Listed(root, source, relative[(source.SnapshotId!.Length + 1)..]); // not the snapshot folder's own mark
         var gzipFile = source.Kind != SeedKind.Snapshot && relative.EndsWith(".gz", StringComparison.Ordinal);
 
         string layer;
@@ -75,7 +76,7 @@ public sealed record FuzzCase(int Seed, FuzzSeed Source, string Root, string Fil
             var stored = Compress(mutation.Result, compression);
             System.IO.File.WriteAllBytes(file, stored);
             if (snapshotFile)
-                ManifestSeal.Reseal(Path.Combine(root, source.SnapshotId!, SnapshotManifest.FileName), relative[(source.SnapshotId!.Length + 1)..], stored);
+                ManifestTampering.Reseal(Path.Combine(root, source.SnapshotId!, SnapshotManifest.FileName), relative[(source.SnapshotId!.Length + 1)..], stored);
             Expect(expectations, source, relative, Encoding.UTF8.GetString(plain), mutation.Result, isMetadata);
         }
         else
@@ -135,8 +136,12 @@ public sealed record FuzzCase(int Seed, FuzzSeed Source, string Root, string Fil
         return archive.Length;
     }
 
-    private static Compression SnapshotCompression(string root, FuzzSeed source) =>
-        SnapshotManifest.Deserialize(System.IO.File.ReadAllText(Path.Combine(root, source.SnapshotId!, SnapshotManifest.FileName)), "manifest").Compression;
+    private static SnapshotManifest ManifestOf(string root, FuzzSeed source) =>
+        SnapshotManifest.Deserialize(System.IO.File.ReadAllText(Path.Combine(root, source.SnapshotId!, SnapshotManifest.FileName)), "manifest");
+
+    private static Compression SnapshotCompression(string root, FuzzSeed source) => ManifestOf(root, source).Compression;
+
+    private static bool Listed(string root, FuzzSeed source, string path) => ManifestOf(root, source).Files.Any(f => f.Path == path);
 
     private static byte[] Decompress(byte[] stored, Compression compression)
     {

@@ -66,7 +66,9 @@ public static class FuzzCorpus
             {
                 var folder = System.IO.Path.Combine(root, "seeds", "ours-gzip-folder");
                 CopyTree(System.IO.Path.Combine(repositoryFolder, manifest.Id), folder);
+                // A mongodump folder: without the manifest, and without the mark that would make it an unfinished snapshot.
                 File.Delete(System.IO.Path.Combine(folder, SnapshotManifest.FileName));
+                File.Delete(System.IO.Path.Combine(folder, SnapshotFolderMarker.FileName));
                 seeds.Add(new FuzzSeed("ours-gzip-folder", SeedKind.Folder, folder));
             }
         }

@@ -70,4 +70,40 @@ public sealed class RemovalTests
         Assert.Equal("nope", error.Target);
         Assert.Single(await SnapshotCatalog.LoadCompleteAsync(repository, CancellationToken.None));
     }
+
+    [Fact]
+    public async Task A_snapshot_whose_manifest_is_cut_short_is_removed_only_when_forced()
+    {
+        using var folder = new TempFolder();
+        var repository = new FolderRepository(folder.Path);
+        var manifest = await WriteAsync(repository, "20260101T000000Z-full-trunc", 10);
+        var manifestPath = repository.LocalPath(manifest.Id, SnapshotManifest.FileName)!;
+        File.WriteAllText(manifestPath, File.ReadAllText(manifestPath)[..200]); // the input: manifest.json cut short
+        var observer = new RecordingObserver();
+
+        var refused = await Assert.ThrowsAsync<MongoBackupException>(() =>
+            new SnapshotRemover(observer).RemoveAsync(repository, [manifest.Id], force: false, CancellationToken.None));
+        Assert.Equal(HousekeepingErrorIds.SnapshotDamaged, refused.ErrorId);
+        Assert.Contains("damaged manifest", refused.Message);
+        Assert.True(File.Exists(repository.LocalPath(manifest.Id, manifest.Files[1].Path)));
+
+        await new SnapshotRemover(observer).RemoveAsync(repository, [manifest.Id], force: true, CancellationToken.None);
+        Assert.False(Directory.Exists(repository.LocalPath(manifest.Id, "")));
+        Assert.Contains(observer.Warnings, w => w.Contains("-Force") && w.Contains(manifest.Id));
+    }
+
+    [Fact]
+    public void Retention_keeps_a_damaged_snapshot_and_leaves_an_unfinished_one_alone()
+    {
+        var listing = AsListing([Full("f1", 100), Full("f2", 200)]);
+        listing.Add(ManifestReadResult.Damaged("damaged", "Manifest 'manifest.json' is not valid"));
+        listing.Add(ManifestReadResult.Missing("running", "no manifest"));
+
+        var plan = RetentionPlanner.Plan(listing, new RetentionRules { KeepLast = 1 });
+
+        var damaged = Assert.Single(plan.Decisions, d => d.SnapshotId == "damaged");
+        Assert.Equal(RetentionAction.Keep, damaged.Action);
+        Assert.Contains("damaged", damaged.Reason);
+        Assert.Equal(RetentionAction.Keep, Assert.Single(plan.Decisions, d => d.SnapshotId == "running").Action);
+    }
 }

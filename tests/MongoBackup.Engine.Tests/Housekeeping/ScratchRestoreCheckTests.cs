@@ -81,12 +81,12 @@ public sealed class ScratchRestoreCheckTests(MongoServerFixture server)
     }
 
     [Fact]
-    public async Task A_restore_whose_counts_differ_from_the_manifest_is_a_problem_naming_the_namespace()
+    public async Task A_count_edited_in_the_manifest_is_a_problem_naming_both_numbers_and_nothing_is_restored()
     {
         using var folder = new TempFolder();
         var repository = new FolderRepository(folder.Path);
         var manifest = await SnapshotHistory.WriteAsync(repository, "20260101T000000Z-full-count", 10);
-        // The manifest claims more documents than the file holds, as a snapshot written by a faulty tool might.
+        // The manifest claims more documents than the file holds (the input: a count in manifest.json edited).
         manifest.Namespaces[0] = manifest.Namespaces[0] with { Documents = 11 };
         await repository.CommitManifestAsync(manifest, CancellationToken.None);
         var connection = new ConnectionSettings { ConnectionString = server.ConnectionString };
@@ -94,7 +94,8 @@ public sealed class ScratchRestoreCheckTests(MongoServerFixture server)
         var result = await new SnapshotVerifier(new RecordingObserver()).VerifyAsync(repository, manifest.Id, connection, null, CancellationToken.None);
 
         Assert.False(result.Passed);
-        Assert.Contains(result.Problems, p => p.Contains("shop.items restored 10 documents; the manifest records 11"));
+        Assert.Contains(result.Problems, p => p.Contains("holds 10 documents") && p.Contains("of shop.items; the manifest records 11 documents"));
+        Assert.False(result.RestoreChecked);
         var names = await (await server.Client.ListDatabaseNamesAsync()).ToListAsync();
         Assert.DoesNotContain(names, n => n.StartsWith("shop__verify_", StringComparison.Ordinal));
     }

@@ -43,23 +43,32 @@ internal static class SnapshotHistory
     public static List<ManifestReadResult> AsListing(IEnumerable<SnapshotManifest> manifests) =>
         manifests.Select(m => new ManifestReadResult(m.Id, m, null)).ToList();
 
-    /// <summary>Writes a small real snapshot (one collection of <paramref name="documents"/> documents) through the repository.</summary>
+    /// <summary>
+    /// Writes a small real snapshot (one collection of <paramref name="documents"/> documents) through the repository and
+    /// commits it as a backup does (files bound, counts recorded), like one taken from a standalone server (no oplog).
+    /// </summary>
     public static async Task<SnapshotManifest> WriteAsync(ISnapshotRepository repository, string id, int documents,
         Compression compression = Compression.Gzip)
     {
         var manifest = Full(id, 1000);
         manifest.Compression = compression;
         manifest.StartTime = manifest.EndTime = DateTimeOffset.UtcNow;
+        (manifest.ConsistentAt, manifest.PointInTimeConsistent, manifest.OplogStart, manifest.OplogEnd) = (null, false, null, null);
         var metadata = new CollectionMetadata { CollectionName = "items" };
         manifest.Files.Add(await WriteFileAsync(repository, id, DumpLayout.MetadataFile("shop", "items", compression), compression,
             s => s.Write(System.Text.Encoding.UTF8.GetBytes(metadata.ToDumpJson()))));
+        long bytes = 0;
         manifest.Files.Add(await WriteFileAsync(repository, id, DumpLayout.DataFile("shop", "items", compression), compression, s =>
         {
             for (var i = 0; i < documents; i++)
-                s.Write(new BsonDocument { { "_id", i }, { "name", $"item {i}" }, { "tags", new BsonArray { "a", "b" } } }.ToBson());
+            {
+                var bson = new BsonDocument { { "_id", i }, { "name", $"item {i}" }, { "tags", new BsonArray { "a", "b" } } }.ToBson();
+                s.Write(bson);
+                bytes += bson.Length;
+            }
         }));
-        manifest.Namespaces.Add(new ManifestNamespace("shop", "items", "collection", documents, 0));
-        await repository.CommitManifestAsync(manifest, CancellationToken.None);
+        manifest.Namespaces.Add(new ManifestNamespace("shop", "items", "collection", documents, bytes));
+        await SnapshotCommit.CommitNewAsync(repository, manifest, null, CancellationToken.None);
         return manifest;
     }
 

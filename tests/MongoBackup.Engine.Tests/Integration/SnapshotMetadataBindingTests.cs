@@ -37,7 +37,7 @@ public sealed class SnapshotMetadataBindingTests(MongoServerFixture server)
         var tampered = (await File.ReadAllTextAsync(file)).Replace("\"collectionName\":\"b\"", "\"collectionName\":\"a\"");
         Assert.Contains("\"collectionName\":\"a\"", tampered);
         await File.WriteAllTextAsync(file, tampered);
-        ManifestSeal.Reseal(repository.LocalPath(manifest.Id, SnapshotManifest.FileName)!, metadataPath, await File.ReadAllBytesAsync(file));
+        ManifestTampering.Reseal(repository.LocalPath(manifest.Id, SnapshotManifest.FileName)!, metadataPath, await File.ReadAllBytesAsync(file));
 
         var target = TestDatabases.NewName("bind_r");
         var observer = new RecordingObserver();

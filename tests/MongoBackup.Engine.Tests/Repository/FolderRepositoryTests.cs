@@ -71,6 +71,8 @@ public sealed class FolderRepositoryTests : IDisposable
         File.WriteAllText(Path.Combine(folder, "manifest.json.tmp"), "{\"id\":\"20261124T221500Z-fu");
         var listed = Assert.Single(await repo.ListAsync(default).ToListAsync());
         Assert.False(listed.IsComplete);
+        Assert.Equal(ManifestState.Missing, listed.State);
+        Assert.Contains("manifest.json.tmp but no manifest.json", listed.Error);
 
         // The next commit replaces the leftover.
         await repo.CommitManifestAsync(SnapshotManifestTests.Sample("20261124T221500Z-full-0002"), default);
@@ -90,6 +92,7 @@ public sealed class FolderRepositoryTests : IDisposable
         Assert.Equal(["20261124T000000Z-full-aaaa", "20261125T000000Z-full-bbbb", "20261126T000000Z-full-cccc"], listed.Select(l => l.SnapshotId));
         Assert.True(listed[0].IsComplete);
         Assert.False(listed[1].IsComplete);
+        Assert.Equal(ManifestState.Damaged, listed[1].State);
         Assert.Contains(Path.Combine(broken, "manifest.json"), listed[1].Error);
         Assert.True(listed[2].IsComplete);
     }

@@ -6,9 +6,9 @@ using static MongoBackup.Engine.Tests.Housekeeping.SnapshotHistory;
 namespace MongoBackup.Engine.Tests.Repository;
 
 /// <summary>
-/// The check that each namespace a manifest records has its files, on the namings a snapshot can have: plain, encrypted
-/// under the encrypted names ('shop.encrypted/items.bson.gz.encrypted'), and encrypted under the plain names, as
-/// snapshots encrypted before that layout were.
+/// The binding of each file to its namespace, and the check that each namespace a manifest records has its files, on the
+/// namings a snapshot can have: plain, encrypted under the encrypted names ('shop.encrypted/items.bson.gz.encrypted'),
+/// and encrypted under the plain names, as snapshots encrypted before that layout were.
 /// </summary>
 public sealed class LayoutFilesTests
 {
@@ -34,15 +34,17 @@ public sealed class LayoutFilesTests
     [InlineData(false, false)]
     [InlineData(true, true)]
     [InlineData(true, false)]
-    public void Every_recorded_file_is_found_by_its_layout_path_whatever_the_naming(bool encrypted, bool encryptedNames)
+    public void Every_recorded_file_is_bound_to_its_namespace_by_its_layout_path_whatever_the_naming(bool encrypted, bool encryptedNames)
     {
         var manifest = Manifest(encrypted, encryptedNames);
-        var files = new LayoutFiles(manifest);
+        // Read as an older manifest (bound from its paths), then as a backup commits it (the binding recorded per file).
+        Assert.Empty(ManifestChecks.Problems(manifest));
+        manifest.Files = ManifestBinding.Bind(manifest.Files, manifest.Namespaces, manifest.Compression);
 
-        Assert.Empty(RecordedNamespaceFiles.FindNotListed(manifest));
-        Assert.Equal(manifest.Files[1], files.Find("shop/items.bson.gz"));
-        Assert.Equal("shop/items.metadata.json.gz", files.LayoutPathOf(manifest.Files[0].Path));
-        Assert.Equal("oplog.bson", files.LayoutPathOf(manifest.Files[2].Path));
+        Assert.Equal(["shop.items", "shop.items", null], manifest.Files.Select(f => f.Namespace));
+        Assert.Empty(ManifestChecks.Problems(manifest));
+        Assert.Equal("shop/items.metadata.json.gz", LayoutFiles.LayoutPathOf(manifest.Files[0].Path));
+        Assert.Equal("oplog.bson", LayoutFiles.LayoutPathOf(manifest.Files[2].Path));
     }
 
     [Fact]
@@ -51,9 +53,19 @@ public sealed class LayoutFilesTests
         var manifest = Manifest(encrypted: true, encryptedNames: true);
         manifest.Files.RemoveAll(f => f.Kind == ManifestFileKind.Data);
 
-        var problem = Assert.Single(RecordedNamespaceFiles.FindNotListed(manifest));
+        var problem = Assert.Single(ManifestChecks.Check(manifest).OfNamespace["shop.items"]);
 
-        Assert.Contains("records the collection shop.items but lists no data file for it ('shop.encrypted/items.bson.gz.encrypted')", problem);
+        Assert.Contains("records the collection shop.items but lists no data file for it ('shop.encrypted/items.bson.gz.encrypted'", problem);
+    }
+
+    [Fact]
+    public void A_file_under_an_encrypted_name_in_a_plain_manifest_fails_its_namespace()
+    {
+        var manifest = Manifest(encrypted: false, encryptedNames: true);
+
+        var problems = ManifestChecks.Check(manifest);
+
+        Assert.Contains(problems.OfNamespace["shop.items"], p => p.Contains("lists 'shop.encrypted/items.bson.gz.encrypted' under an encrypted name, but the snapshot is not encrypted"));
     }
 
     [Theory]

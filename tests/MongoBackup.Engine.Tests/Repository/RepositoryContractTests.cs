@@ -106,20 +106,27 @@ public sealed class RepositoryContractTests(ObjectStoreServices services) : ICla
 
     [Theory]
     [MemberData(nameof(ObjectStoreServices.AllKinds), MemberType = typeof(ObjectStoreServices))]
-    public async Task A_damaged_manifest_lists_as_incomplete_with_the_reason(StoreKind kind)
+    public async Task A_damaged_manifest_lists_as_damaged_not_unfinished_with_the_reason(StoreKind kind)
     {
         var repository = await services.NewRepositoryAsync(kind);
         await WriteAsync(repository, Id, SnapshotManifest.FileName, "{ \"id\": \"cut off"u8.ToArray(), chunk: 5);
         var healthy = "20261124T231500Z-full-0002";
         var entry = await WriteAsync(repository, healthy, "oplog.bson", [1, 2, 3], chunk: 3);
         await repository.CommitManifestAsync(Manifest(healthy, entry), CancellationToken.None);
+        const string unfinished = "20261124T235900Z-full-0003";
+        await WriteAsync(repository, unfinished, "oplog.bson", [1, 2, 3], chunk: 3);
 
         var listed = await ListAsync(repository);
-        Assert.Equal([Id, healthy], listed.Select(r => r.SnapshotId));
+        Assert.Equal([Id, healthy, unfinished], listed.Select(r => r.SnapshotId));
         Assert.False(listed[0].IsComplete);
+        Assert.Equal(ManifestState.Damaged, listed[0].State);
         Assert.Contains(SnapshotManifest.FileName, listed[0].Error);
         Assert.Contains("not valid", listed[0].Error);
         Assert.True(listed[1].IsComplete, listed[1].Error);
+        Assert.Equal(ManifestState.Missing, listed[2].State);
+        var error = await Assert.ThrowsAsync<MongoBackupException>(() => SnapshotCatalog.FindAsync(repository, Id, CancellationToken.None));
+        Assert.Equal(ErrorIds.CorruptFile, error.ErrorId);
+        Assert.Contains("damaged manifest", error.Message);
     }
 
     [Theory]

@@ -1,0 +1,63 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace MongoBackup.Engine.Repository;
+
+/// <summary>
+/// How a folder is known to be one of our snapshots even before its manifest exists: the folder repository writes
+/// .mongobackup-snapshot into a snapshot folder before any other file of it, and manifest.json last. A folder with the
+/// marker (or a manifest.json.tmp, or, for snapshots made before the marker, a snapshot id as its name) but no
+/// manifest.json is a backup that never finished: reading it as a plain mongodump folder would restore part of the
+/// data as if it were all. mongorestore skips the marker as it skips manifest.json (a file it does not know).
+/// </summary>
+public static partial class SnapshotFolderMarker
+{
+    public const string FileName = ".mongobackup-snapshot";
+
+    /// <summary>Writes the marker into a new snapshot folder (creating the folder); does nothing when it is already there.</summary>
+    internal static void Ensure(string snapshotFolder, string snapshotId, StableStorage storage)
+    {
+        var path = Path.Combine(snapshotFolder, FileName);
+        if (File.Exists(path)) return;
+        OwnerOnlyFiles.CreateDirectory(snapshotFolder);
+        FileStream file;
+        try { file = OwnerOnlyFiles.CreateNewFile(path); }
+        catch (IOException) when (File.Exists(path)) { return; } // another file of the same snapshot wrote it first
+        using (file)
+        {
+            JsonSerializer.Serialize(file, new
+            {
+                snapshotId,
+                tool = "MongoBackup",
+                started = DateTimeOffset.UtcNow,
+                meaning = $"A MongoBackup snapshot folder. It is complete only once {SnapshotManifest.FileName} is beside this file.",
+            });
+            storage.FlushFile(file);
+        }
+    }
+
+    /// <summary>
+    /// Why <paramref name="folder"/> is one of our snapshots that never finished, or null when it is not one (a complete
+    /// snapshot, or a folder with no sign of being ours).
+    /// </summary>
+    public static string? DescribeUnfinished(string folder)
+    {
+        if (!Directory.Exists(folder) || File.Exists(Path.Combine(folder, SnapshotManifest.FileName))) return null;
+        var shown = Path.GetFullPath(folder);
+        var notRestored = $"it is not restored, since only part of its data may be there. Restore a complete snapshot (Get-MongoSnapshot), or remove this one (Remove-MongoSnapshot).";
+        if (File.Exists(Path.Combine(folder, SnapshotManifest.TempFileName)))
+            return $"'{shown}' is a MongoBackup snapshot that never finished: it has {SnapshotManifest.TempFileName} but no {SnapshotManifest.FileName} " +
+                $"(the backup stopped while committing its manifest); {notRestored}";
+        if (File.Exists(Path.Combine(folder, FileName)))
+            return $"'{shown}' is a MongoBackup snapshot that never finished: it has {FileName} (written when a backup starts) but no " +
+                $"{SnapshotManifest.FileName} (written last, once every file is whole); the backup failed, was stopped, or is still running, and {notRestored}";
+        if (SnapshotIdName().IsMatch(Path.GetFileName(Path.TrimEndingDirectorySeparator(shown))))
+            return $"'{shown}' is named like a MongoBackup snapshot (yyyyMMddTHHmmssZ-kind-xxxx) but has no {SnapshotManifest.FileName}: " +
+                $"the backup never finished, and {notRestored}";
+        return null;
+    }
+
+    // What SnapshotIds.NewId makes: "20261124T221500Z-full-3f9a".
+    [GeneratedRegex(@"^\d{8}T\d{6}Z-(full|oplog)-[0-9a-f]{4}$")]
+    private static partial Regex SnapshotIdName();
+}

@@ -1,0 +1,131 @@
+using MongoBackup.Engine.Events;
+
+namespace MongoBackup.Engine.Repository;
+
+/// <summary>
+/// A read lease on snapshots: while a restore, a test or a copy reads them, each holds a mark
+/// (.mongobackup-reader-&lt;token&gt;, a <see cref="LeaseRecord"/> naming this run and its expiry) that a removal sees
+/// and refuses to go past (<see cref="SnapshotRemovalMarks"/>). Renewed every third of its duration while the read
+/// runs, removed when it ends; a crashed reader's mark expires, so it never holds a snapshot forever.
+/// Taking it follows the remover's order in reverse: mark first, then look for a removal under way (and, after, that
+/// the manifest is still there), so of a reader and a remover starting together at least one sees the other.
+/// </summary>
+public sealed class SnapshotReadLease : IAsyncDisposable
+{
+    public const string MarkPrefix = ".mongobackup-reader-";
+    public static readonly TimeSpan DefaultDuration = TimeSpan.FromMinutes(2);
+
+    private readonly ISnapshotMarks _marks;
+    private readonly IReadOnlyList<string> _ids;
+    private readonly string _name;
+    private readonly IEngineObserver _observer;
+    private readonly TimeProvider _clock;
+    private readonly TimeSpan _duration;
+    private readonly CancellationTokenSource _stop = new();
+    private LeaseRecord _record;
+    private Task? _renewing;
+
+    private SnapshotReadLease(ISnapshotMarks marks, IReadOnlyList<string> ids, LeaseRecord record, IEngineObserver observer, TimeProvider clock, TimeSpan duration)
+    {
+        _marks = marks;
+        _ids = ids;
+        _record = record;
+        _name = MarkPrefix + record.Token;
+        _observer = observer;
+        _clock = clock;
+        _duration = duration;
+    }
+
+    /// <summary>Who holds it, as a removal refused by it says.</summary>
+    public string HolderId => _record.Holder;
+
+    /// <summary>
+    /// Marks the snapshots as read by <paramref name="purpose"/>; refuses (SnapshotNotFound) a snapshot being removed.
+    /// A repository that keeps no marks, or refuses to write them (read-only access), gives no lease: the read goes on,
+    /// said in a verbose line.
+    /// </summary>
+    public static async Task<SnapshotReadLease?> AcquireAsync(ISnapshotRepository repository, IReadOnlyCollection<string> snapshotIds, string purpose,
+        IEngineObserver observer, CancellationToken ct, TimeProvider? clock = null, TimeSpan? duration = null)
+    {
+        if (repository is not ISnapshotMarks marks || snapshotIds.Count == 0) return null;
+        clock ??= TimeProvider.System;
+        var span = duration ?? DefaultDuration;
+        var record = new LeaseRecord($"{RepositoryLeases.NewHolderId()} ({purpose})", Guid.NewGuid().ToString("N"), clock.GetUtcNow() + span);
+        var lease = new SnapshotReadLease(marks, snapshotIds.Distinct(StringComparer.Ordinal).ToList(), record, observer, clock, span);
+        var written = new List<string>();
+        try
+        {
+            foreach (var id in lease._ids)
+                if (await marks.WriteMarkAsync(id, lease._name, record.Serialize(), ct).ConfigureAwait(false)) written.Add(id);
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException || e is MongoBackupException { ErrorId: ErrorIds.RepositoryAccessDenied or ErrorIds.RepositoryNotWritable })
+        {
+            await lease.ReleaseMarksAsync().ConfigureAwait(false);
+            observer.Verbose($"No read lease on {string.Join(", ", lease._ids)} in {repository.Location} ({e.Message}): a removal meanwhile is not held off.");
+            return null;
+        }
+        try
+        {
+            foreach (var id in lease._ids)
+            {
+                if (await SnapshotRemovalMarks.LiveRemovalAsync(marks, id, clock, ct).ConfigureAwait(false) is { } removal)
+                    throw new MongoBackupException(ErrorIds.SnapshotNotFound,
+                        $"Snapshot {id} in {repository.Location} is being removed by {removal.Holder}; it is not read.", target: id);
+                // A removal that finished between reading the manifest and marking it left nothing to read.
+                if (!written.Contains(id) || !await HasManifestAsync(marks, id, ct).ConfigureAwait(false))
+                    throw new MongoBackupException(ErrorIds.SnapshotNotFound,
+                        $"Snapshot {id} was removed from {repository.Location} as its read began; it is not read.", target: id);
+            }
+        }
+        catch
+        {
+            await lease.ReleaseMarksAsync().ConfigureAwait(false);
+            throw;
+        }
+        lease._renewing = Task.Run(lease.RenewUntilStoppedAsync);
+        return lease;
+    }
+
+    private static async Task<bool> HasManifestAsync(ISnapshotMarks marks, string id, CancellationToken ct) =>
+        (await marks.ReadMarksAsync(id, SnapshotManifest.FileName, ct).ConfigureAwait(false)).Any(m => m.Name == SnapshotManifest.FileName);
+
+    private async Task RenewUntilStoppedAsync()
+    {
+        while (true)
+        {
+            try { await Task.Delay(_duration / 3, _clock, _stop.Token).ConfigureAwait(false); }
+            catch (OperationCanceledException) { return; }
+            try
+            {
+                _record = _record with { ExpiresAt = _clock.GetUtcNow() + _duration };
+                foreach (var id in _ids) await _marks.WriteMarkAsync(id, _name, _record.Serialize(), _stop.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (_stop.IsCancellationRequested) { return; }
+            catch (Exception e)
+            {
+                // The read goes on; only its protection lapses, and the user is told.
+                _observer.Warning($"The read lease on {string.Join(", ", _ids)} could not be renewed ({e.Message}); it expires at {_record.ExpiresAt:u}.");
+            }
+        }
+    }
+
+    private async Task ReleaseMarksAsync()
+    {
+        foreach (var id in _ids)
+        {
+            try { await _marks.DeleteMarkAsync(id, _name, CancellationToken.None).ConfigureAwait(false); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or MongoBackupException)
+            {
+                _observer.Verbose($"The read lease mark {_name} of snapshot {id} could not be removed ({e.Message}); it expires at {_record.ExpiresAt:u}.");
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        if (_renewing is not null) await _renewing.ConfigureAwait(false);
+        await ReleaseMarksAsync().ConfigureAwait(false);
+        _stop.Dispose();
+    }
+}

@@ -1,0 +1,79 @@
+using MongoBackup.Engine.Events;
+using MongoBackup.Engine.Formats;
+using MongoBackup.Engine.Repository;
+using MongoBackup.Engine.Security;
+
+namespace MongoBackup.Engine.Restore;
+
+/// <summary>
+/// What a restore reads from: a snapshot in a repository (by id, or a -Path that is one of our snapshot folders),
+/// checked before anything is written and held by a read lease while it is read; or a mongodump directory or archive.
+/// A folder that is one of our snapshots without its manifest is refused, never read as a mongodump directory.
+/// </summary>
+public static class RestoreSource
+{
+    /// <summary>
+    /// The source and the scope it was taken with: a snapshot's own (what its backup chose); a mongodump directory or
+    /// archive counts as whole (mongodump takes an oplog only of a whole instance: it refuses --oplog with --db).
+    /// </summary>
+    /// <param name="leaseFor">The run that holds a read lease on a repository snapshot while it reads it; null for planning (-WhatIf writes nothing).</param>
+    public static async Task<(IDumpReader Reader, SnapshotScope Scope)> OpenAsync(RestoreRequest request, IEngineObserver? leaseFor, CancellationToken ct)
+    {
+        if ((request.Snapshot ?? SnapshotFolder(request.SourcePath)) is { } snapshot)
+            return await OpenSnapshotAsync(snapshot, request, leaseFor, ct);
+        return (OpenPath(request.SourcePath), SnapshotScope.Whole);
+    }
+
+    private static async Task<(IDumpReader, SnapshotScope)> OpenSnapshotAsync(RepositorySnapshot snapshot, RestoreRequest request, IEngineObserver? leaseFor, CancellationToken ct)
+    {
+        var manifest = await SnapshotCatalog.FindAsync(snapshot.Repository, snapshot.Id, ct);
+        if (manifest.Kind == SnapshotKind.Oplog)
+            throw new MongoBackupException(ErrorIds.InvalidArgument,
+                $"Snapshot '{manifest.Id}' is an oplog slice (Kind Oplog), not a full snapshot: replay slices with Restore-MongoPointInTime.", target: manifest.Id);
+        // Held until the reader is disposed, so a removal meanwhile is refused naming this restore.
+        var lease = leaseFor is null ? null : await SnapshotReadLease.AcquireAsync(snapshot.Repository, [snapshot.Id], "restore", leaseFor, ct);
+        DataKey? dataKey = null;
+        try
+        {
+            // An encrypted manifest proves itself first (its seal); then it must hold together as a whole. Damage to
+            // one namespace's files or entries fails that namespace alone (see SnapshotDumpReader), not the restore.
+            dataKey = SnapshotEncryption.Open(manifest, request.Encryption);
+            SnapshotIntegrity.RequireConsistent(manifest);
+            var damaged = request.VerifyBeforeRestore
+                ? await SnapshotIntegrity.FindDamagedAsync(snapshot.Repository, manifest, dataKey, ct)
+                : null;
+            return (await SnapshotDumpReader.OpenAsync(snapshot.Repository, manifest, dataKey, ct, damaged, lease), manifest.EffectiveScope);
+        }
+        catch (Exception e)
+        {
+            dataKey?.Dispose();
+            if (lease is not null) await lease.DisposeAsync();
+            if (e is CorruptDumpException c) throw c.ToCorruptFile();
+            if (e is InvalidDataException i) throw new MongoBackupException(ErrorIds.CorruptFile, i.Message, i, snapshot.Id);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// A -Path that names one of our snapshot folders (it holds manifest.json) is read as the snapshot it is, through
+    /// its repository: checked against its manifest, and decrypted when it is encrypted.
+    /// </summary>
+    private static RepositorySnapshot? SnapshotFolder(string path)
+    {
+        if (string.IsNullOrEmpty(path) || !File.Exists(Path.Combine(path, SnapshotManifest.FileName))) return null;
+        var folder = Path.GetFullPath(path).TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar);
+        return new RepositorySnapshot(new FolderRepository(Path.GetDirectoryName(folder)!), Path.GetFileName(folder));
+    }
+
+    private static IDumpReader OpenPath(string path)
+    {
+        if (!File.Exists(path) && !Directory.Exists(path))
+            throw new MongoBackupException(ErrorIds.SourceNotFound, $"Nothing to restore at '{path}': no such file or folder.", target: path);
+        // One of our snapshot folders without its manifest is a backup that never finished, not a mongodump folder.
+        if (SnapshotFolderMarker.DescribeUnfinished(path) is { } unfinished)
+            throw new MongoBackupException(ErrorIds.SnapshotNotFound, unfinished, target: path);
+        try { return DumpReaders.Open(path); }
+        catch (CorruptDumpException e) { throw e.ToCorruptFile(); }
+        catch (InvalidDataException e) { throw new MongoBackupException(ErrorIds.CorruptFile, e.Message, e, path); }
+    }
+}
