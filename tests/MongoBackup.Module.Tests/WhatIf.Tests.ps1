@@ -65,10 +65,7 @@ Describe 'Restore-MongoDatabase -WhatIf' {
         $tampered = New-TestFolder
         try {
             $copy = Copy-MongoSnapshot -InputObject $full -Destination $tampered
-            $manifestPath = Join-Path $copy.Path 'manifest.json'
-            $manifest = Get-Content $manifestPath -Raw | ConvertFrom-Json -AsHashtable
-            $manifest.consistentAt.wallTime = '2001-01-01T00:00:00Z' # its consistency point's wall time moved by years
-            $manifest | ConvertTo-Json -Depth 10 | Set-Content $manifestPath
+            Edit-SnapshotManifest $copy.Path { param($manifest) $manifest.consistentAt.wallTime = '2001-01-01T00:00:00Z' } # moved by years
 
             $step = Restore-MongoDatabase -Path $copy.Path -ConnectionString $uri -RenameDatabase "$db=$($db)_bad" -WhatIf -WarningVariable warned -WarningAction SilentlyContinue -ErrorAction Stop
             $step | Should -HaveCount 1
