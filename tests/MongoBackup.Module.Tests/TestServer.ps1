@@ -1,5 +1,6 @@
-# Shared by the Pester files: the module under test and one MongoDB to run against.
-# MONGOBACKUP_TEST_URI wins (any real server); otherwise the in-memory wire-protocol server is started.
+# Shared by the Pester files: the module under test and one MongoDB to run against (Start-MongoTestServer and
+# Stop-MongoTestServer, from the test server's own launcher: MONGOBACKUP_TEST_URI wins, otherwise the in-memory server).
+Import-Module (Join-Path $PSScriptRoot '../MongoBackup.TestServer/TestServer.psm1') -Force
 
 function Import-MongoBackupModule {
     if (-not $env:MONGOBACKUP_MODULE) { throw 'MONGOBACKUP_MODULE is not set: run the tests through build.ps1 -Task Test.' }
@@ -28,34 +29,6 @@ function Import-TestDriver {
     # a copy of the same driver from the module's bin/deps, loaded into the session; the module still uses its own.
     $deps = Join-Path (Split-Path -Parent $env:MONGOBACKUP_MODULE) 'bin/deps'
     foreach ($name in 'MongoDB.Bson', 'MongoDB.Driver') { [void] [System.Reflection.Assembly]::LoadFrom((Join-Path $deps "$name.dll")) }
-}
-
-function Start-MongoTestServer {
-    # -Arguments (e.g. --auth USER:PASSWORD, --tls FILE.pfx) asks for a server mode only the in-memory server is started in.
-    param([string[]] $Arguments = @())
-    if ($env:MONGOBACKUP_TEST_URI -and $Arguments.Count -eq 0) { return [pscustomobject]@{ Process = $null; Uri = $env:MONGOBACKUP_TEST_URI } }
-    $repo = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
-    $dll = Join-Path $repo 'tests/MongoBackup.TestServer/bin/Release/net10.0/MongoBackup.TestServer.dll'
-    $info = [System.Diagnostics.ProcessStartInfo]::new('dotnet')
-    foreach ($a in @($dll, '--port', '0', '--replSet', 'rs0') + $Arguments) { $info.ArgumentList.Add($a) }
-    $info.RedirectStandardOutput = $true
-    $info.RedirectStandardInput = $true
-    $info.UseShellExecute = $false
-    $process = [System.Diagnostics.Process]::Start($info)
-    $line = $process.StandardOutput.ReadLine()
-    if ($line -notmatch '^ready (mongodb://\S+)$') {
-        if (-not $process.HasExited) { $process.Kill() }
-        throw "The in-memory test server did not start; it said: '$line'."
-    }
-    return [pscustomobject]@{ Process = $process; Uri = $Matches[1] }
-}
-
-function Stop-MongoTestServer {
-    param($Server)
-    if ($null -eq $Server -or $null -eq $Server.Process) { return }
-    # Closing stdin is the server's signal to stop.
-    $Server.Process.StandardInput.Close()
-    if (-not $Server.Process.WaitForExit(10000)) { $Server.Process.Kill() }
 }
 
 function New-TestFolder {
