@@ -2,6 +2,7 @@
 
 $script:Root = Split-Path -Parent $PSScriptRoot
 $script:ModuleOut = Join-Path $script:Root 'out/MongoBackup'
+. (Join-Path $script:Root 'tests/Shared/FixturePaths.ps1')
 
 function Invoke-Native {
     # Runs a native command and stops the build when it fails.
@@ -119,6 +120,15 @@ Import-Module '$pester' -Force
     & dotnet pwsh -NoProfile -NonInteractive -Command $script | Out-Host
     if (-not (Test-Path $results)) { return [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 } }
     return Get-Content $results -Raw | ConvertFrom-Json
+}
+
+function Invoke-TestTask {
+    # The Test task: the fixtures are checked first, so a machine without them gets one message, before any build.
+    param([string] $Configuration = 'Release')
+    $fixtures = Assert-MongoToolsFixtures
+    Write-Host "Fixtures: $fixtures"
+    Invoke-ModuleBuild -Configuration $Configuration | Out-Null
+    Invoke-AllTests -Configuration $Configuration
 }
 
 function Invoke-AllTests {

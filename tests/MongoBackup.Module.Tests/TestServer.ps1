@@ -1,6 +1,7 @@
 # Shared by the Pester files: the module under test and one MongoDB to run against (Start-MongoTestServer and
 # Stop-MongoTestServer, from the test server's own launcher: MONGOBACKUP_TEST_URI wins, otherwise the in-memory server).
 Import-Module (Join-Path $PSScriptRoot '../MongoBackup.TestServer/TestServer.psm1') -Force
+. (Join-Path $PSScriptRoot '../Shared/FixturePaths.ps1')
 
 function Import-MongoBackupModule {
     if (-not $env:MONGOBACKUP_MODULE) { throw 'MONGOBACKUP_MODULE is not set: run the tests through build.ps1 -Task Test.' }
