@@ -60,9 +60,9 @@ Describe 'Invoke-MongoBackupPolicy' {
 
     It 'applies retention after the backup and reports what it removed' {
         $repository = New-TestFolder
-        $old = Invoke-MongoBackupPolicy -ConnectionString $uri -Repository $repository -FullEvery '00:00:01'
-        Start-Sleep -Milliseconds 1100
-        $new = Invoke-MongoBackupPolicy -ConnectionString $uri -Repository $repository -FullEvery '00:00:01' -KeepLast 1
+        # A full every millisecond: the first run's own backup took longer, so the second finds a full due.
+        $old = Invoke-MongoBackupPolicy -ConnectionString $uri -Repository $repository -FullEvery '00:00:00.001'
+        $new = Invoke-MongoBackupPolicy -ConnectionString $uri -Repository $repository -FullEvery '00:00:00.001' -KeepLast 1
 
         $new.Action | Should -Be 'Full'
         $new.Removed | Should -Be @($old.Snapshot.Id)
