@@ -54,16 +54,13 @@ public class QueryAggregationTests
         Assert.Equal(5, AggregationPipeline.Parse(Array("[{$sample: {size: 50}}]")).Run(input.Take(5)).Count());
     }
 
+    /// <summary>Stages, accumulators and operators left out are refused through the driver in <see cref="NotServedTests"/>.</summary>
     [Theory]
-    [InlineData("[{$limit: 1}]", 40324, "Unrecognized pipeline stage name: '$limit'")]
-    [InlineData("[{$unwind: '$t'}]", 40324, "Unrecognized pipeline stage name: '$unwind'")]
-    [InlineData("[{$collStats: {}}]", 40324, "Unrecognized pipeline stage name: '$collStats'")]
-    [InlineData("[{$group: {_id: 1, a: {$avg: '$x'}}}]", 15952, "unknown group operator '$avg'")]
-    [InlineData("[{$project: {a: {$add: [1, 2]}}}]", 168, "Unrecognized expression '$add'")]
+    [InlineData("[{$collStats: {}}]", 40324, "Unrecognized pipeline stage name: '$collStats'")] // only a leading one, answered by aggregate
     [InlineData("[{$match: {$expr: {$gt: ['$a', 1]}}}]", 2, "unknown top level operator: $expr. If you have a field name that starts with a '$' symbol, consider using $getField or $setField.")]
     [InlineData("[{$group: {n: {$sum: 1}}}]", 15955, "a group specification must include an _id")]
     [InlineData("[{$match: {}, $sort: {a: 1}}]", 40323, "A pipeline stage specification object must contain exactly one field.")]
-    public void What_is_not_served_fails_when_parsed_with_MongoDBs_code(string pipeline, int code, string message)
+    public void What_is_not_served_or_malformed_fails_when_parsed_with_MongoDBs_code(string pipeline, int code, string message)
     {
         var failure = Assert.Throws<CommandFailure>(() => AggregationPipeline.Parse(Array(pipeline)));
         Assert.Equal((code, message), (failure.Code, failure.Message));
