@@ -84,11 +84,16 @@ public sealed class MongoTarget : IDisposable
     /// <summary>A database of this test's own on the target (see <see cref="NewDatabaseName"/>).</summary>
     public IMongoDatabase NewDatabase(string prefix) => Client.GetDatabase(NewDatabaseName(prefix));
 
-    /// <summary>Another client of the same server, with its own connections; disposed with the target.</summary>
+    /// <summary>
+    /// Another client of the same server, with its own connections and sessions; disposed with the target. Clients with
+    /// equal settings share one cluster, and with it the pool of server sessions: a name of its own keeps another test's
+    /// transactions from reusing this client's session ids (lsid) on a shared real server.
+    /// </summary>
     public MongoClient NewClient(Action<MongoClientSettings>? configure = null)
     {
         var settings = MongoClientSettings.FromConnectionString(_connectionString);
         settings.ServerSelectionTimeout = TimeSpan.FromSeconds(10);
+        settings.ApplicationName = $"mongobackup-tests-{Guid.NewGuid():N}";
         configure?.Invoke(settings);
         var client = new MongoClient(settings);
         lock (_clients) _clients.Add(client);
