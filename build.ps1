@@ -3,7 +3,8 @@
     The one entry point for building, testing, demonstrating and measuring MongoBackup.
 .DESCRIPTION
     Build    compiles the solution and stages the module in out/MongoBackup.
-    Test     Build, then the xunit engine tests and the Pester module tests; fails when either fails.
+    Test     Checks the mongo-tools fixtures are there (../shared/fixtures, or $env:MONGOBACKUP_FIXTURES) and stops
+             at once when they are not; then Build, the xunit tests and the Pester module tests; fails when either fails.
     Demo     Build, then a backup and restore walk-through against the in-memory test server
              (or against $env:MONGOBACKUP_TEST_URI when it is set).
     Bench    Build, then the throughput and memory benchmarks (tests/benchmarks).
@@ -39,7 +40,7 @@ Set-StrictMode -Version Latest
 
 switch ($Task) {
     'Build'   { Invoke-ModuleBuild -Configuration $Configuration | Out-Null }
-    'Test'    { Invoke-ModuleBuild -Configuration $Configuration | Out-Null; Invoke-AllTests -Configuration $Configuration }
+    'Test'    { Invoke-TestTask -Configuration $Configuration }
     'Demo'    { Invoke-ModuleBuild -Configuration $Configuration | Out-Null; Invoke-Demo -Configuration $Configuration }
     'Bench'   { Invoke-ModuleBuild -Configuration $Configuration | Out-Null; Invoke-Bench -Configuration $Configuration -Arguments $BenchArgs }
     'Docs'    { Invoke-Docs }

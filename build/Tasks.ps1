@@ -2,6 +2,7 @@
 
 $script:Root = Split-Path -Parent $PSScriptRoot
 $script:ModuleOut = Join-Path $script:Root 'out/MongoBackup'
+. (Join-Path $script:Root 'tests/Shared/FixturePaths.ps1')
 
 function Invoke-Native {
     # Runs a native command and stops the build when it fails.
@@ -126,6 +127,15 @@ Import-Module '$pester' -Force
     return Get-Content $results -Raw | ConvertFrom-Json
 }
 
+function Invoke-TestTask {
+    # The Test task: the fixtures are checked first, so a machine without them gets one message, before any build.
+    param([string] $Configuration = 'Release')
+    $fixtures = Assert-MongoToolsFixtures
+    Write-Host "Fixtures: $fixtures"
+    Invoke-ModuleBuild -Configuration $Configuration | Out-Null
+    Invoke-AllTests -Configuration $Configuration
+}
+
 function Invoke-AllTests {
     param([string] $Configuration = 'Release')
     $engine = Invoke-XunitTests -Configuration $Configuration
@@ -142,48 +152,17 @@ function Invoke-AllTests {
     if ($passed -eq 0) { throw "No test ran." }
 }
 
-function Start-TestServer {
-    # Starts the in-memory wire-protocol server on a free loopback port; returns the process and its URI.
-    param([string] $Configuration = 'Release', [string[]] $Arguments = @('--replSet', 'rs0'))
-    $dll = Join-Path $script:Root "tests/MongoBackup.TestServer/bin/$Configuration/net10.0/MongoBackup.TestServer.dll"
-    $info = [System.Diagnostics.ProcessStartInfo]::new('dotnet')
-    $info.ArgumentList.Add($dll)
-    $info.ArgumentList.Add('--port'); $info.ArgumentList.Add('0')
-    foreach ($a in $Arguments) { $info.ArgumentList.Add($a) }
-    $info.RedirectStandardOutput = $true
-    $info.RedirectStandardInput = $true
-    $info.UseShellExecute = $false
-    $process = [System.Diagnostics.Process]::Start($info)
-    $line = $process.StandardOutput.ReadLine()
-    if ($line -notmatch '^ready (mongodb://\S+)$') {
-        $process.Kill(); throw "The test server did not start: '$line'."
-    }
-    return [pscustomobject]@{ Process = $process; Uri = $Matches[1] }
-}
-
-function Stop-TestServer {
-    param($Server)
-    if ($null -eq $Server) { return }
-    # Closing stdin is the server's signal to stop cleanly.
-    $Server.Process.StandardInput.Close()
-    if (-not $Server.Process.WaitForExit(10000)) { $Server.Process.Kill() }
-}
-
 function Invoke-Demo {
     param([string] $Configuration = 'Release')
-    $server = $null
-    $uri = $env:MONGOBACKUP_TEST_URI
-    if (-not $uri) {
-        $server = Start-TestServer -Configuration $Configuration
-        $uri = $server.Uri
-        Write-Host "In-memory test server: $uri"
-    }
+    Import-Module (Join-Path $script:Root 'tests/MongoBackup.TestServer/TestServer.psm1') -Force
+    $server = Start-MongoTestServer -Configuration $Configuration
+    if ($server.Process) { Write-Host "In-memory test server: $($server.Uri)" }
     try {
         & dotnet pwsh -NoProfile -NonInteractive -File (Join-Path $script:Root 'build/Demo.ps1') `
-            -ModulePath (Join-Path $script:ModuleOut 'MongoBackup.psd1') -ConnectionString $uri
+            -ModulePath (Join-Path $script:ModuleOut 'MongoBackup.psd1') -ConnectionString $server.Uri
         if ($LASTEXITCODE -ne 0) { throw "The demo failed (exit code $LASTEXITCODE)." }
     }
-    finally { Stop-TestServer $server }
+    finally { Stop-MongoTestServer $server }
 }
 
 function Invoke-Bench {

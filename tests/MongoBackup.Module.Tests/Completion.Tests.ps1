@@ -9,8 +9,8 @@ BeforeAll {
         (Get-Collection -Uri $uri -Database $target[0] -Collection $target[1]).InsertOne((New-BsonDocument @{ n = 1 }), $null, $none)
     }
     $script:repository = New-TestFolder
+    # Two backups one after the other: the second starts later (the completer orders by start time, not by id).
     $script:first = Backup-MongoDatabase -ConnectionString $uri -Repository $repository -Database crm
-    Start-Sleep -Milliseconds 1100 # snapshot ids carry the start second: two backups a second apart stay apart
     $script:second = Backup-MongoDatabase -ConnectionString $uri -Repository $repository -Database billing
 
     function Complete([string] $line) {

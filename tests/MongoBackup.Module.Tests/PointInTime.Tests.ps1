@@ -10,6 +10,32 @@ BeforeAll {
     $script:db = 'pitr_' + [guid]::NewGuid().ToString('N').Substring(0, 8)
     $script:none = [System.Threading.CancellationToken]::None
 
+    function Get-LastWriteWallTime {
+        # The wall time (UTC, to the millisecond) of the newest oplog entry that writes to the database, as the server logged it.
+        param([string] $Uri, [string] $Database)
+        $within = [MongoDB.Bson.BsonRegularExpression]::new('^' + [regex]::Escape($Database) + '\.')
+        $filter = New-BsonDocument @{}
+        $filter.Add('$or', [MongoDB.Bson.BsonArray]::new([MongoDB.Bson.BsonDocument[]] @(
+                    [MongoDB.Bson.BsonDocument]::new('ns', $within), [MongoDB.Bson.BsonDocument]::new('o.applyOps.ns', $within)))) | Out-Null
+        $options = [MongoDB.Driver.FindOptions[MongoDB.Bson.BsonDocument, MongoDB.Bson.BsonDocument]]::new()
+        $options.Sort = [MongoDB.Driver.SortDefinition[MongoDB.Bson.BsonDocument]] [MongoDB.Bson.BsonDocument]::new('$natural', -1)
+        $options.Limit = 1
+        $oplog = [MongoDB.Driver.MongoClient]::new($Uri).GetDatabase('local').GetCollection[MongoDB.Bson.BsonDocument]('oplog.rs', $null)
+        $newest = (Read-Cursor $oplog.FindSync([MongoDB.Driver.FilterDefinition[MongoDB.Bson.BsonDocument]] $filter, $options, $none))[0]
+        return $newest['wall'].ToUniversalTime()
+    }
+
+    function Wait-ServerClockPast {
+        # Polls the server's clock (hello's localTime) until it is past the moment; a write after this is logged later.
+        param([string] $Uri, [datetime] $Moment)
+        $admin = [MongoDB.Driver.MongoClient]::new($Uri).GetDatabase('admin')
+        $deadline = [datetime]::UtcNow.AddSeconds(10)
+        while ($admin.RunCommand[MongoDB.Bson.BsonDocument]([MongoDB.Driver.Command[MongoDB.Bson.BsonDocument]] '{hello: 1}', $null, $none)['localTime'].ToUniversalTime() -le $Moment) {
+            if ([datetime]::UtcNow -gt $deadline) { throw "The server's clock did not pass $($Moment.ToString('o')) within 10 seconds." }
+            Start-Sleep -Milliseconds 1
+        }
+    }
+
     function Add-Orders {
         param([int[]] $Ids)
         $docs = foreach ($i in $Ids) { New-BsonDocument ([ordered]@{ _id = $i; customer = "c$($i % 5)"; total = [double] ($i * 2.5) }) }
@@ -30,10 +56,11 @@ BeforeAll {
     # More writes, the moment the DBA will restore to, then the accidental drop and writes after it.
     Add-Orders (31..35)
     $script:ordersBeforeDrop = Get-AllDocuments (Get-Collection $uri $db 'orders')
-    # Oplog wall times are kept to the millisecond; a little distance on each side keeps the moment unambiguous.
-    Start-Sleep -Milliseconds 1100
-    $script:beforeDrop = Get-Date
-    Start-Sleep -Milliseconds 1100
+    # The moment: the server's wall time of the last write before the drop. Oplog wall times are kept to the
+    # millisecond and a point in time includes every write at or before it; the drop waits until the server's own
+    # clock has passed that millisecond, so it falls after the moment whatever this machine's clock says.
+    $script:beforeDrop = Get-LastWriteWallTime $uri $db
+    Wait-ServerClockPast $uri $beforeDrop
     [MongoDB.Driver.MongoClient]::new($uri).GetDatabase($db).DropCollection('orders', $none)
     (Get-Collection $uri $db 'customers').InsertOne((New-BsonDocument ([ordered]@{ _id = 'c-late'; city = 'Lyon' })))
     $script:lastSlice = Backup-MongoOplog -ConnectionString $uri -Repository $repository

@@ -11,7 +11,7 @@ BeforeAll {
     $script:client = [MongoDB.Driver.MongoClient]::new($uri)
     $script:none = [System.Threading.CancellationToken]::None
     $script:prefix = 'replay_' + [guid]::NewGuid().ToString('N').Substring(0, 8)
-    $script:fixtures = Join-Path $PSScriptRoot '../../../shared/fixtures/mongo-tools'
+    $script:fixtures = Get-MongoToolsFixturePath
 
     function Get-OplogEntries {
         # The oplog entries matching a filter (JSON), oldest first, as a DBA reads them with find on local.oplog.rs.

@@ -1,5 +1,7 @@
-# Shared by the Pester files: the module under test and one MongoDB to run against.
-# MONGOBACKUP_TEST_URI wins (any real server); otherwise the in-memory wire-protocol server is started.
+# Shared by the Pester files: the module under test and one MongoDB to run against (Start-MongoTestServer and
+# Stop-MongoTestServer, from the test server's own launcher: MONGOBACKUP_TEST_URI wins, otherwise the in-memory server).
+Import-Module (Join-Path $PSScriptRoot '../MongoBackup.TestServer/TestServer.psm1') -Force
+. (Join-Path $PSScriptRoot '../Shared/FixturePaths.ps1')
 
 function Import-MongoBackupModule {
     if (-not $env:MONGOBACKUP_MODULE) { throw 'MONGOBACKUP_MODULE is not set: run the tests through build.ps1 -Task Test.' }
@@ -28,34 +30,6 @@ function Import-TestDriver {
     # a copy of the same driver from the module's bin/deps, loaded into the session; the module still uses its own.
     $deps = Join-Path (Split-Path -Parent $env:MONGOBACKUP_MODULE) 'bin/deps'
     foreach ($name in 'MongoDB.Bson', 'MongoDB.Driver') { [void] [System.Reflection.Assembly]::LoadFrom((Join-Path $deps "$name.dll")) }
-}
-
-function Start-MongoTestServer {
-    # -Arguments (e.g. --auth USER:PASSWORD, --tls FILE.pfx) asks for a server mode only the in-memory server is started in.
-    param([string[]] $Arguments = @())
-    if ($env:MONGOBACKUP_TEST_URI -and $Arguments.Count -eq 0) { return [pscustomobject]@{ Process = $null; Uri = $env:MONGOBACKUP_TEST_URI } }
-    $repo = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
-    $dll = Join-Path $repo 'tests/MongoBackup.TestServer/bin/Release/net10.0/MongoBackup.TestServer.dll'
-    $info = [System.Diagnostics.ProcessStartInfo]::new('dotnet')
-    foreach ($a in @($dll, '--port', '0', '--replSet', 'rs0') + $Arguments) { $info.ArgumentList.Add($a) }
-    $info.RedirectStandardOutput = $true
-    $info.RedirectStandardInput = $true
-    $info.UseShellExecute = $false
-    $process = [System.Diagnostics.Process]::Start($info)
-    $line = $process.StandardOutput.ReadLine()
-    if ($line -notmatch '^ready (mongodb://\S+)$') {
-        if (-not $process.HasExited) { $process.Kill() }
-        throw "The in-memory test server did not start; it said: '$line'."
-    }
-    return [pscustomobject]@{ Process = $process; Uri = $Matches[1] }
-}
-
-function Stop-MongoTestServer {
-    param($Server)
-    if ($null -eq $Server -or $null -eq $Server.Process) { return }
-    # Closing stdin is the server's signal to stop.
-    $Server.Process.StandardInput.Close()
-    if (-not $Server.Process.WaitForExit(10000)) { $Server.Process.Kill() }
 }
 
 function New-TestFolder {
@@ -128,29 +102,51 @@ function Get-DatabaseName {
 
 function Invoke-ConcurrentPolicyRun {
     # Two Invoke-MongoBackupPolicy runs on one repository released at the same instant, each in its own thread job
-    # with the module imported there, as two scheduled jobs overlapping; returns both results. So that the first run
-    # still holds the lease when the second asks for it (a backup of a few small collections ends in milliseconds),
-    # the server gets a database of 48 MiB of incompressible data for the length of the two runs.
+    # with the module imported there, as two scheduled jobs overlapping; returns both results. So that the run that
+    # took the lease still holds it when the other asks (a backup of a few small collections ends in milliseconds), the
+    # engine's test seam (BackupPolicyRunner.LeaseTakenForTests) holds a run that took the lease until the first job
+    # has returned; if both took it, neither returns, and after a minute both are let go to show it.
     param([string] $Uri, $Repository)
-    $bulk = 'pester_bulk_' + [guid]::NewGuid().ToString('N').Substring(0, 8)
-    $blobs = Get-Collection $Uri $bulk 'blobs'
-    $blobs.InsertMany([MongoDB.Bson.BsonDocument[]] @(foreach ($i in 1..48) {
-        $document = [MongoDB.Bson.BsonDocument]::new('_id', [MongoDB.Bson.BsonInt32]::new($i))
-        Write-Output -NoEnumerate $document.Add('data', [MongoDB.Bson.BsonBinaryData]::new([System.Security.Cryptography.RandomNumberGenerator]::GetBytes(1MB)))
-    }))
+    if (-not ('MongoBackupTests.HoldGate' -as [type])) {
+        Add-Type -TypeDefinition @'
+namespace MongoBackupTests
+{
+    /// <summary>Holds whatever awaits Hold until Release is called.</summary>
+    public sealed class HoldGate
+    {
+        private readonly System.Threading.Tasks.TaskCompletionSource _release =
+            new System.Threading.Tasks.TaskCompletionSource(System.Threading.Tasks.TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public System.Threading.Tasks.Task Hold(string location, System.Threading.CancellationToken ct) { return _release.Task.WaitAsync(ct); }
+
+        public void Release() { _release.TrySetResult(); }
+    }
+}
+'@
+    }
+    $gate = [MongoBackupTests.HoldGate]::new()
+    $seam = (Get-EngineAssembly).GetType('MongoBackup.Engine.Policy.BackupPolicyRunner', $true).GetProperty('LeaseTakenForTests', [System.Reflection.BindingFlags] 'NonPublic, Static')
+    $seam.SetValue($null, [Delegate]::CreateDelegate($seam.PropertyType, $gate, 'Hold'))
     try {
+        $ready = [System.Threading.CountdownEvent]::new(2)
         $start = [System.Threading.ManualResetEventSlim]::new($false)
         $jobs = foreach ($n in 1, 2) {
-            Start-ThreadJob -ArgumentList $env:MONGOBACKUP_MODULE, $Uri, $Repository, $start -ScriptBlock {
-                param($module, $uri, $repository, $start)
+            Start-ThreadJob -ArgumentList $env:MONGOBACKUP_MODULE, $Uri, $Repository, $ready, $start -ScriptBlock {
+                param($module, $uri, $repository, $ready, $start)
                 Import-Module $module
+                [void] $ready.Signal()
                 $start.Wait()
                 Invoke-MongoBackupPolicy -ConnectionString $uri -Repository $repository -FullEvery '1.00:00:00' -WarningAction SilentlyContinue
             }
         }
-        Start-Sleep -Seconds 2   # both jobs have imported the module and wait at the gate
+        if (-not $ready.Wait([TimeSpan]::FromMinutes(1))) { throw 'The two policy runs did not get ready within a minute.' }
         $start.Set()
+        Wait-Job -Job $jobs -Any -Timeout 60 | Out-Null # the run that did not get the lease, while the other holds it
+        $gate.Release()
         return @($jobs | Receive-Job -Wait -AutoRemoveJob -ErrorAction Stop)
     }
-    finally { [MongoDB.Driver.MongoClient]::new($Uri).DropDatabase($bulk, [System.Threading.CancellationToken]::None) }
+    finally {
+        $seam.SetValue($null, $null)
+        $gate.Release()
+    }
 }

@@ -32,7 +32,7 @@ public class ApplyOpsRefusalTests
     public void Index_build_entries_are_refused_in_the_default_mode(string capture, int index)
     {
         using var target = MongoTarget.Open();
-        var database = MongoTarget.NewDatabaseName("refuse");
+        var database = target.NewDatabaseName("refuse");
         target.Client.GetDatabase(database).CreateCollection("foo");
         var entry = Moved(Captures.Oplog(capture)[index], database);
 
@@ -47,7 +47,7 @@ public class ApplyOpsRefusalTests
     public void An_abortIndexBuild_entry_is_refused_in_the_default_mode()
     {
         using var target = MongoTarget.Open();
-        var database = MongoTarget.NewDatabaseName("refuse");
+        var database = target.NewDatabaseName("refuse");
         target.Client.GetDatabase(database).CreateCollection("skip_index_entries");
         var error = Refused(target, Moved(Captures.File("mongorestore/testdata/oplog_ignore_index/oplog.bson")[1], database));
         Assert.Equal((115, "The abortIndexBuild operation is not supported in applyOps mode"), (error.Code, error.ErrorMessage));
@@ -56,8 +56,8 @@ public class ApplyOpsRefusalTests
     [Fact]
     public void In_initial_sync_mode_a_commitIndexBuild_entry_builds_its_indexes()
     {
-        using var target = MongoTarget.StartInMemory();
-        var database = MongoTarget.NewDatabaseName("initsync");
+        using var target = MongoTarget.Open();
+        var database = target.NewDatabaseName("initsync");
         target.Client.GetDatabase(database).GetCollection<BsonDocument>("foo").InsertOne(new BsonDocument("a", 1));
         target.Admin.RunCommand<BsonDocument>(new BsonDocument
         {
@@ -70,7 +70,7 @@ public class ApplyOpsRefusalTests
     public void An_insert_into_a_collection_that_does_not_exist_is_refused()
     {
         using var target = MongoTarget.Open();
-        var database = MongoTarget.NewDatabaseName("refuse");
+        var database = target.NewDatabaseName("refuse");
         var error = Refused(target, new BsonDocument { { "op", "i" }, { "ns", database + ".nowhere" }, { "o", new BsonDocument("_id", 1) } });
         Assert.Equal(26, error.Code);
         Assert.StartsWith($"cannot apply insert or update operation on a non-existent namespace {database}.nowhere", error.ErrorMessage);
@@ -81,7 +81,7 @@ public class ApplyOpsRefusalTests
     public void An_entry_whose_uuid_names_another_collection_fails_and_the_others_apply()
     {
         using var target = MongoTarget.Open();
-        var database = MongoTarget.NewDatabaseName("refuse");
+        var database = target.NewDatabaseName("refuse");
         var db = target.Client.GetDatabase(database);
         db.CreateCollection("a");
         var foreign = new BsonBinaryData(Guid.NewGuid(), GuidRepresentation.Standard);
@@ -101,7 +101,7 @@ public class ApplyOpsRefusalTests
         // The capture creates a collection with a $jsonSchema validator, then inserts one valid and two invalid documents.
         var capture = Captures.Oplog("bypassDocumentValidation").Where(e => e["op"] != "n").ToList();
         using var target = MongoTarget.Open();
-        var database = MongoTarget.NewDatabaseName("valid");
+        var database = target.NewDatabaseName("valid");
         var coll1 = target.Client.GetDatabase(database).GetCollection<BsonDocument>("coll1");
         var entries = capture.Select(e => e["op"] == "c" ? new BsonDocument(e) { ["ns"] = database + ".$cmd" } : Moved(e, database)).ToList();
         foreach (var entry in entries) entry.Remove("ui");
@@ -115,7 +115,7 @@ public class ApplyOpsRefusalTests
         Assert.Equal(["valid", "invalid", "also_invalid"], coll1.Find(new BsonDocument()).ToList().Select(d => d["testField"].AsString));
     }
 
-    [Fact]
+    [InMemoryFact("startup parameters maxNumberOfTransactionOperationsInSingleOplogEntry=1 and enableTestCommands=1")]
     public void A_transaction_s_chain_prepare_commit_and_abort_entries_are_refused_as_they_are()
     {
         using var target = MongoTarget.StartInMemory(new Dictionary<string, string>

@@ -9,47 +9,71 @@ namespace MongoBackup.TestServer.Tests;
 /// applyOps replays the real oplogs mongodump wrote (mongo-tools fixtures) over their dumps, sent as mongorestore --oplogReplay
 /// sends them (<see cref="MongorestoreReplay"/>: without the source's collection UUIDs, index builds as createIndexes,
 /// transactions gathered to their commit). What applyOps refuses of the raw forms is in <see cref="ApplyOpsRefusalTests"/>.
+/// Runs against MONGOBACKUP_TEST_URI when set: the fixtures' databases are moved to databases of the test's own.
 /// </summary>
 public class ApplyOpsTests : ServerTestBase
 {
+    private readonly Dictionary<string, string> _moved = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The test's own database standing for a fixture's database (admin, config and local stay themselves), until the
+    /// next restore or replay of fixtures starts afresh.
+    /// </summary>
+    private string Db(string fixtureDatabase) => fixtureDatabase is "admin" or "config" or "local" ? fixtureDatabase
+        : _moved.TryGetValue(fixtureDatabase, out var name) ? name : _moved[fixtureDatabase] = Target.NewDatabaseName(fixtureDatabase);
+
+    private IEnumerable<BsonDocument> Moved(IEnumerable<BsonDocument> entries) => entries.Select(e => OplogNamespaces.Move(e, Db));
+
     public static IEnumerable<object[]> OplogFixtures() =>
         Directory.EnumerateFiles(FixturePaths.MongoTools, "oplog.bson", SearchOption.AllDirectories)
             .Select(path => new object[] { Path.GetRelativePath(FixturePaths.MongoTools, Path.GetDirectoryName(path)!).Replace('\\', '/') })
             .OrderBy(p => (string)p[0]);
 
     /// <summary>
-    /// Restores the dump beside the oplog (its db/collection.bson files; every collection is created, as mongorestore
-    /// creates them from their metadata), then replays the oplog as mongorestore does.
+    /// Restores the dump beside the oplog (its db/collection.bson files, each database moved to one of the test's own;
+    /// every collection is created, as mongorestore creates them from their metadata), then replays the oplog as
+    /// mongorestore does.
     /// </summary>
     private MongoClient RestoreWithOplog(string fixtureFolder)
     {
-        var client = Connect(StartServer());
+        _moved.Clear(); // each restore into databases of its own
+        var client = Client;
         var folder = FixturePaths.Get(fixtureFolder);
         // This oplog writes to a collection it never creates and has no dump: mongo-tools' tests create it first, as
         // applyOps does not create the collection an insert names.
-        if (fixtureFolder.EndsWith("dump_oplog_conflict")) client.GetDatabase("test").CreateCollection("data");
-        foreach (var dbFolder in Directory.EnumerateDirectories(folder))
+        if (fixtureFolder.EndsWith("dump_oplog_conflict")) client.GetDatabase(Db("test")).CreateCollection("data");
+        foreach (var dbFolder in DumpedDatabases(folder))
         foreach (var file in Directory.EnumerateFiles(dbFolder, "*.bson"))
         {
-            var db = client.GetDatabase(Path.GetFileName(dbFolder));
+            var db = client.GetDatabase(Db(Path.GetFileName(dbFolder)));
             var name = Path.GetFileNameWithoutExtension(file);
             db.CreateCollection(name);
             var documents = BsonFile.ReadAll(file);
             if (documents.Count > 0) db.GetCollection<BsonDocument>(name).InsertMany(documents);
         }
-        new MongorestoreReplay(client).Apply(BsonFile.ReadAll(Path.Combine(folder, "oplog.bson")));
+        new MongorestoreReplay(client).Apply(Moved(BsonFile.ReadAll(Path.Combine(folder, "oplog.bson"))));
         return client;
     }
 
-    private static List<BsonDocument> All(MongoClient client, string db, string collection) =>
-        client.GetDatabase(db).GetCollection<BsonDocument>(collection).Find(new BsonDocument()).ToList();
+    /// <summary>
+    /// The dump's database folders but admin and config (system.version, tenant migrations): those are the server's own,
+    /// and the replay needs none of them.
+    /// </summary>
+    private static IEnumerable<string> DumpedDatabases(string folder) =>
+        Directory.EnumerateDirectories(folder).Where(d => Path.GetFileName(d) is not ("admin" or "config" or "local"));
+
+    /// <summary>The documents of a fixture's collection, in the database the test moved it to.</summary>
+    private List<BsonDocument> All(MongoClient client, string db, string collection) =>
+        client.GetDatabase(Db(db)).GetCollection<BsonDocument>(collection).Find(new BsonDocument()).ToList();
 
     [Theory]
     [MemberData(nameof(OplogFixtures))]
     public void Every_fixture_oplog_applies(string fixtureFolder)
     {
-        var client = RestoreWithOplog(fixtureFolder);
-        Assert.NotEmpty(client.ListDatabaseNames().ToList());
+        var client = RestoreWithOplog(fixtureFolder); // a refused entry throws
+        var listed = client.ListDatabaseNames().ToList();
+        foreach (var dumped in DumpedDatabases(FixturePaths.Get(fixtureFolder)).Where(d => Directory.EnumerateFiles(d, "*.bson").Any()))
+            Assert.Contains(Db(Path.GetFileName(dumped)), listed);
     }
 
     [Fact]
@@ -78,23 +102,21 @@ public class ApplyOpsTests : ServerTestBase
     public void Created_collections_get_the_indexes_from_the_oplog()
     {
         var client = RestoreWithOplog("mongorestore/testdata/create_indexes");
-        var indexes = client.GetDatabase("create_indexes").GetCollection<BsonDocument>("test").Indexes.List().ToList();
+        var indexes = client.GetDatabase(Db("create_indexes")).GetCollection<BsonDocument>("test").Indexes.List().ToList();
         Assert.Equal(new[] { "_id_", "a_1", "b_1" }, indexes.Select(i => i["name"].AsString));
         Assert.Equal(BsonDocument.Parse("{v: 2, key: {b: 1.0}, partialFilterExpression: {a: 1.0}, name: 'b_1'}"), indexes[2]);
 
         var tools2002 = RestoreWithOplog("mongorestore/testdata/tools-2002");
         Assert.Equal(BsonDocument.Parse("{a: 1.0, b: 1.0}"),
-            tools2002.GetDatabase("foo").GetCollection<BsonDocument>("bar").Indexes.List().ToList()[1]["key"]);
+            tools2002.GetDatabase(Db("foo")).GetCollection<BsonDocument>("bar").Indexes.List().ToList()[1]["key"]);
     }
 
     [Fact]
     public void An_aborted_index_build_is_skipped_and_writes_nothing()
     {
-        var client = Connect(StartServer());
-        var before = Oplog(client).Count;
-        new MongorestoreReplay(client).Apply(Captures.File("mongorestore/testdata/oplog_ignore_index/oplog.bson"));
-        Assert.Equal(before, Oplog(client).Count); // as mongorestore_test.go checks: "No new oplog entries should be recorded"
-        Assert.DoesNotContain("test", client.ListDatabaseNames().ToList());
+        new MongorestoreReplay(Client).Apply(Moved(Captures.File("mongorestore/testdata/oplog_ignore_index/oplog.bson")));
+        Assert.Empty(OplogOf(Db("test"))); // as mongorestore_test.go checks: "No new oplog entries should be recorded"
+        Assert.DoesNotContain(Db("test"), Client.ListDatabaseNames().ToList());
     }
 
     [Fact]
@@ -110,7 +132,7 @@ public class ApplyOpsTests : ServerTestBase
     public void Time_series_bucket_diffs_apply_to_the_dumped_buckets()
     {
         var client = RestoreWithOplog("mongorestore/testdata/timeseries_tests/ts_dump_with_oplog");
-        var buckets = client.GetDatabase("timeseries_test").GetCollection<BsonDocument>("system.buckets.foo_ts");
+        var buckets = client.GetDatabase(Db("timeseries_test")).GetCollection<BsonDocument>("system.buckets.foo_ts");
         var bucket = buckets.Find(new BsonDocument("_id", new ObjectId("60c7df2bf4549c58ea9377ec"))).Single();
         Assert.Equal(292, bucket["data"]["measurement"]["129"].ToInt32());
         // The oplog overlaps the dump (mongodump --oplog): re-inserting a column index that is already there overwrites it.
@@ -140,11 +162,12 @@ public class ApplyOpsTests : ServerTestBase
     /// </summary>
     private MongoClient ApplyEntryFiles(params string[] files)
     {
-        var client = Connect(StartServer());
-        client.GetDatabase("test").CreateCollection("foo");
-        client.GetDatabase("mongodump_test_db").CreateCollection("coll1");
+        _moved.Clear(); // each replay into databases of its own
+        var client = Client;
+        client.GetDatabase(Db("test")).CreateCollection("foo");
+        client.GetDatabase(Db("mongodump_test_db")).CreateCollection("coll1");
         var replay = new MongorestoreReplay(client, bypassDocumentValidation: true);
-        foreach (var file in files) replay.Apply(Captures.Oplog(Path.GetFileNameWithoutExtension(file)));
+        foreach (var file in files) replay.Apply(Moved(Captures.Oplog(Path.GetFileNameWithoutExtension(file))));
         return client;
     }
 
@@ -166,11 +189,11 @@ public class ApplyOpsTests : ServerTestBase
     public void CollMod_entries_change_index_options()
     {
         var hidden = ApplyEntryFiles("create_index.bson", "collMod_with_hidden.bson");
-        var f1 = hidden.GetDatabase("test").GetCollection<BsonDocument>("foo").Indexes.List().ToList().Single(i => i["name"] == "f_1");
+        var f1 = hidden.GetDatabase(Db("test")).GetCollection<BsonDocument>("foo").Indexes.List().ToList().Single(i => i["name"] == "f_1");
         Assert.Equal(BsonDocument.Parse("{v: 2, key: {f: 1.0}, name: 'f_1', expireAfterSeconds: NumberLong(3600), hidden: true}"), f1);
 
         var uniqueness = ApplyEntryFiles("collMod_indexUniqueness.bson");
-        var indexes = uniqueness.GetDatabase("mongodump_test_db").GetCollection<BsonDocument>("coll1").Indexes.List().ToList()
+        var indexes = uniqueness.GetDatabase(Db("mongodump_test_db")).GetCollection<BsonDocument>("coll1").Indexes.List().ToList()
             .ToDictionary(i => i["name"].AsString);
         Assert.All(indexes.Values, i => Assert.False(i.Contains("unique"))); // forceNonUnique came last for each
         Assert.True(indexes["b_1"]["hidden"].AsBoolean);
@@ -181,10 +204,10 @@ public class ApplyOpsTests : ServerTestBase
     [Fact]
     public void Creating_a_buckets_collection_brings_back_its_time_series_collection()
     {
-        var client = Connect(StartServer());
-        client.GetDatabase("admin").RunCommand<BsonDocument>(BsonDocument.Parse(
-            "{applyOps: [{op: 'c', ns: 'ts.$cmd', o: {create: 'system.buckets.weather', clusteredIndex: true, timeseries: {timeField: 't', granularity: 'seconds', bucketMaxSpanSeconds: 3600}}}]}"));
-        var entry = client.GetDatabase("ts").ListCollections(new ListCollectionsOptions { Filter = new BsonDocument("name", "weather") }).Single();
+        var ts = Db("ts");
+        Target.Admin.RunCommand<BsonDocument>(BsonDocument.Parse(
+            "{applyOps: [{op: 'c', ns: '" + ts + ".$cmd', o: {create: 'system.buckets.weather', clusteredIndex: true, timeseries: {timeField: 't', granularity: 'seconds', bucketMaxSpanSeconds: 3600}}}]}"));
+        var entry = Client.GetDatabase(ts).ListCollections(new ListCollectionsOptions { Filter = new BsonDocument("name", "weather") }).Single();
         Assert.Equal("timeseries", entry["type"].AsString);
         Assert.Equal("t", entry["options"]["timeseries"]["timeField"].AsString);
     }
@@ -192,35 +215,38 @@ public class ApplyOpsTests : ServerTestBase
     [Fact]
     public void Applied_entries_write_their_own_oplog_entries()
     {
-        var client = Connect(StartServer());
-        var admin = client.GetDatabase("admin");
+        var admin = Target.Admin;
+        var x = Db("x");
         admin.RunCommand<BsonDocument>(BsonDocument.Parse(
-            "{applyOps: [{op: 'c', ns: 'x.$cmd', o: {create: 'y'}}, {op: 'i', ns: 'x.y', o: {_id: 1, v: 1}}, {op: 'u', ns: 'x.y', o2: {_id: 1}, o: {$v: 2, diff: {u: {v: 2}}}}]}"));
-        Assert.Equal(BsonDocument.Parse("{_id: 1, v: 2}"), All(client, "x", "y").Single());
-        var entries = Oplog(client, new BsonDocument("ns", new BsonRegularExpression("^x\\.")));
+            "{applyOps: [{op: 'c', ns: 'x.$cmd', o: {create: 'y'}}, {op: 'i', ns: 'x.y', o: {_id: 1, v: 1}}, {op: 'u', ns: 'x.y', o2: {_id: 1}, o: {$v: 2, diff: {u: {v: 2}}}}]}".Replace("'x.", "'" + x + ".")));
+        Assert.Equal(BsonDocument.Parse("{_id: 1, v: 2}"), All(Client, "x", "y").Single());
+        var entries = OplogOf(x);
         Assert.Equal(new[] { "c", "i", "u" }, entries.Select(e => e["op"].AsString));
-        var error = Assert.Throws<MongoCommandException>(() => admin.RunCommand<BsonDocument>(BsonDocument.Parse("{applyOps: [{op: 'z', ns: 'x.y', o: {}}]}")));
+        var error = Assert.Throws<MongoCommandException>(() => admin.RunCommand<BsonDocument>(new BsonDocument("applyOps", new BsonArray
+        {
+            new BsonDocument { { "op", "z" }, { "ns", x + ".y" }, { "o", new BsonDocument() } },
+        })));
         Assert.Contains("unsupported oplog entry op 'z'", error.Message);
     }
 
-    private static BsonValue UuidOf(MongoClient client, string db, string collection) =>
-        client.GetDatabase(db).ListCollections(new ListCollectionsOptions { Filter = new BsonDocument("name", collection) }).Single()["info"]["uuid"];
+    private BsonValue UuidOf(MongoClient client, string db, string collection) =>
+        client.GetDatabase(Db(db)).ListCollections(new ListCollectionsOptions { Filter = new BsonDocument("name", collection) }).Single()["info"]["uuid"];
 
     [Fact]
     public void An_applied_update_logs_the_diff_it_was_given()
     {
-        var client = Connect(StartServer());
-        var collection = client.GetDatabase("replay").GetCollection<BsonDocument>("c");
+        var client = Client;
+        var collection = client.GetDatabase(Db("replay")).GetCollection<BsonDocument>("c");
         collection.InsertOne(new BsonDocument { { "_id", 1 }, { "a", 1 }, { "b", "same" } });
         // The diff also sets b to the value it already has: a diff recomputed from the documents would leave b out.
         var diff = new BsonDocument { { "$v", 2 }, { "diff", new BsonDocument("u", new BsonDocument { { "a", 2 }, { "b", "same" } }) } };
         client.GetDatabase("admin").RunCommand<BsonDocument>(new BsonDocument("applyOps", new BsonArray
         {
-            new BsonDocument { { "op", "u" }, { "ns", "replay.c" }, { "o", diff }, { "o2", new BsonDocument("_id", 1) } },
+            new BsonDocument { { "op", "u" }, { "ns", Db("replay") + ".c" }, { "o", diff }, { "o2", new BsonDocument("_id", 1) } },
         }));
 
         Assert.Equal(new BsonDocument { { "_id", 1 }, { "a", 2 }, { "b", "same" } }, collection.Find(new BsonDocument()).Single());
-        var entry = Oplog(client, new BsonDocument { { "op", "u" }, { "ns", "replay.c" } }).Single();
+        var entry = OplogOf(Db("replay"), new BsonDocument("op", "u")).Single();
         Assert.Equal(diff, entry["o"]);
         Assert.Equal(new BsonDocument("_id", 1), entry["o2"]);
         Assert.Equal(UuidOf(client, "replay", "c"), entry["ui"]);
@@ -229,18 +255,18 @@ public class ApplyOpsTests : ServerTestBase
     [Fact]
     public void An_applied_replacement_logs_the_whole_new_document_with_its_id()
     {
-        var client = Connect(StartServer());
-        var collection = client.GetDatabase("replay").GetCollection<BsonDocument>("r");
+        var client = Client;
+        var collection = client.GetDatabase(Db("replay")).GetCollection<BsonDocument>("r");
         collection.InsertOne(new BsonDocument { { "_id", "k" }, { "old", true } });
         var replacement = new BsonDocument { { "fresh", new string('f', 400) }, { "n", 3 } };
         client.GetDatabase("admin").RunCommand<BsonDocument>(new BsonDocument("applyOps", new BsonArray
         {
-            new BsonDocument { { "op", "u" }, { "ns", "replay.r" }, { "o", replacement }, { "o2", new BsonDocument("_id", "k") } },
+            new BsonDocument { { "op", "u" }, { "ns", Db("replay") + ".r" }, { "o", replacement }, { "o2", new BsonDocument("_id", "k") } },
         }));
 
         var expected = new BsonDocument("_id", "k").AddRange(replacement);
         Assert.Equal(expected, collection.Find(new BsonDocument()).Single());
-        var entry = Oplog(client, new BsonDocument { { "op", "u" }, { "ns", "replay.r" } }).Single();
+        var entry = OplogOf(Db("replay"), new BsonDocument("op", "u")).Single();
         Assert.Equal(expected.ToBson(), entry["o"].AsBsonDocument.ToBson());
         Assert.Equal(new BsonDocument("_id", "k"), entry["o2"]);
     }

@@ -3,6 +3,7 @@ using MongoDB.Driver;
 
 namespace MongoBackup.TestServer.Tests;
 
+/// <summary>Collections, views, time series and indexes as listCollections and listIndexes report them; runs against MONGOBACKUP_TEST_URI when set.</summary>
 public class CatalogTests : ServerTestBase
 {
     private static BsonDocument Entry(IMongoDatabase db, string name) =>
@@ -11,7 +12,7 @@ public class CatalogTests : ServerTestBase
     [Fact]
     public void ListCollections_reports_options_exactly_as_created()
     {
-        var db = Connect(StartServer()).GetDatabase("cat");
+        var db = Database("cat");
         db.RunCommand<BsonDocument>(BsonDocument.Parse("{create: 'capped', capped: true, size: 4000, max: 10}"));
         db.RunCommand<BsonDocument>(BsonDocument.Parse("{create: 'validated', validator: {age: {$gte: 0}}, validationLevel: 'moderate', validationAction: 'warn'}"));
         db.RunCommand<BsonDocument>(BsonDocument.Parse("{create: 'collated', collation: {locale: 'fr', strength: 2}}"));
@@ -47,7 +48,7 @@ public class CatalogTests : ServerTestBase
     [Fact]
     public void Views_and_timeseries_read_through_their_definitions()
     {
-        var db = Connect(StartServer()).GetDatabase("cat");
+        var db = Database("cat");
         db.GetCollection<BsonDocument>("people").InsertMany(new[] { BsonDocument.Parse("{_id: 1, age: 10}"), BsonDocument.Parse("{_id: 2, age: 30}") });
         db.CreateView<BsonDocument, BsonDocument>("adults", "people", new BsonDocument[] { BsonDocument.Parse("{$match: {age: {$gte: 18}}}") });
         Assert.Equal(new[] { 2 }, db.GetCollection<BsonDocument>("adults").Find(new BsonDocument()).ToList().Select(d => d["_id"].AsInt32));
@@ -70,7 +71,7 @@ public class CatalogTests : ServerTestBase
     [Fact]
     public void ListIndexes_reports_specs_as_created_and_conflicts_fail()
     {
-        var db = Connect(StartServer()).GetDatabase("cat");
+        var db = Database("cat");
         var spec = BsonDocument.Parse("{key: {b: -1, a: 1}, name: 'b_a', unique: true, partialFilterExpression: {a: {$gt: 5}}, collation: {locale: 'en'}}");
         var created = db.RunCommand<BsonDocument>(new BsonDocument { { "createIndexes", "things" }, { "indexes", new BsonArray { spec } } });
         Assert.True(created["createdCollectionAutomatically"].AsBoolean);
@@ -101,8 +102,9 @@ public class CatalogTests : ServerTestBase
     [Fact]
     public void Rename_drop_and_list_databases()
     {
-        var client = Connect(StartServer());
-        var db = client.GetDatabase("cat");
+        var client = Client;
+        var db = Database("cat");
+        var (name, other) = (db.DatabaseNamespace.DatabaseName, Target.NewDatabaseName("other"));
         db.GetCollection<BsonDocument>("a").InsertOne(new BsonDocument("_id", 1));
         db.GetCollection<BsonDocument>("b").InsertOne(new BsonDocument("_id", 2));
         var exists = Assert.Throws<MongoCommandException>(() => db.RenameCollection("a", "b"));
@@ -110,19 +112,19 @@ public class CatalogTests : ServerTestBase
         db.RenameCollection("a", "b", new RenameCollectionOptions { DropTarget = true });
         Assert.Equal(new[] { "b" }, db.ListCollectionNames().ToList());
         Assert.Equal(1, db.GetCollection<BsonDocument>("b").Find(new BsonDocument()).Single()["_id"].AsInt32);
-        client.GetDatabase("admin").RunCommand<BsonDocument>(BsonDocument.Parse("{renameCollection: 'cat.b', to: 'other.c'}"));
-        Assert.Contains("other", client.ListDatabaseNames().ToList());
-        Assert.DoesNotContain("cat", client.ListDatabaseNames().ToList());
+        client.GetDatabase("admin").RunCommand<BsonDocument>(new BsonDocument { { "renameCollection", name + ".b" }, { "to", other + ".c" } });
+        Assert.Contains(other, client.ListDatabaseNames().ToList());
+        Assert.DoesNotContain(name, client.ListDatabaseNames().ToList());
         var databases = client.ListDatabases(CancellationToken.None).ToList();
-        Assert.True(databases.Single(d => d["name"] == "other")["sizeOnDisk"].ToInt64() > 0);
-        client.DropDatabase("other");
-        Assert.DoesNotContain("other", client.ListDatabaseNames().ToList());
+        Assert.True(databases.Single(d => d["name"] == other)["sizeOnDisk"].ToInt64() > 0);
+        client.DropDatabase(other);
+        Assert.DoesNotContain(other, client.ListDatabaseNames().ToList());
     }
 
     [Fact]
     public void CollMod_changes_index_options_and_validator()
     {
-        var db = Connect(StartServer()).GetDatabase("cat");
+        var db = Database("cat");
         db.GetCollection<BsonDocument>("events").Indexes.CreateOne(new CreateIndexModel<BsonDocument>(
             new BsonDocument("at", 1), new CreateIndexOptions { ExpireAfter = TimeSpan.FromSeconds(60) }));
         var reply = db.RunCommand<BsonDocument>(BsonDocument.Parse("{collMod: 'events', index: {keyPattern: {at: 1}, expireAfterSeconds: 120, hidden: true}}"));

@@ -1,5 +1,4 @@
 using System.Net.Sockets;
-using MongoBackup.TestServer.Tests.Support;
 using MongoDB.Bson;
 using MongoDB.Driver;
 
@@ -8,7 +7,8 @@ namespace MongoBackup.TestServer.Tests;
 /// <summary>
 /// A command body may be 16 MiB + 16 KiB (16,793,600 bytes), the limit MongoDB reads messages with; one byte more is
 /// refused with BSONObjectTooLarge (10334) and the connection stays usable. applyOps, which is what a replay sends, is
-/// bound by it like any command.
+/// bound by it like any command. Runs against MONGOBACKUP_TEST_URI when set (its frames are sent on a plain socket, with
+/// no authentication).
 /// </summary>
 public class CommandSizeLimitTests : ServerTestBase
 {
@@ -30,8 +30,8 @@ public class CommandSizeLimitTests : ServerTestBase
     [Fact]
     public void A_body_at_the_limit_is_read_and_one_byte_more_is_refused_with_BSONObjectTooLarge()
     {
-        var server = StartServer();
-        using var client = new TcpClient("127.0.0.1", server.Port);
+        var primary = Target.PrimaryEndPoint();
+        using var client = new TcpClient(primary.Host, primary.Port);
         var stream = client.GetStream();
 
         stream.Write(WireProtocolTests.OpMsg(1, 0, ApplyOpsOfSize(Limit)));
@@ -53,10 +53,9 @@ public class CommandSizeLimitTests : ServerTestBase
     [Fact]
     public void An_applyOps_over_the_limit_sent_by_the_driver_is_refused()
     {
-        using var target = MongoTarget.Open();
         var command = ApplyOpsOfSize(Limit + 1 + 200);
         command.Remove("$db");
-        var error = Assert.ThrowsAny<Exception>(() => target.Admin.RunCommand<BsonDocument>(command));
+        var error = Assert.ThrowsAny<Exception>(() => Target.Admin.RunCommand<BsonDocument>(command));
         var refusal = Assert.IsType<MongoCommandException>(error);
         Assert.Equal(10334, refusal.Code);
     }

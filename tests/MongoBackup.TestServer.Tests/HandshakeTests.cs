@@ -1,32 +1,43 @@
 using System.Net.Sockets;
+using MongoBackup.TestServer.Tests.Support;
 using MongoDB.Bson;
 using MongoDB.Driver;
 
 namespace MongoBackup.TestServer.Tests;
 
+/// <summary>What a client meets first: hello, unknown commands, broken frames, reconnects.</summary>
 public class HandshakeTests : ServerTestBase
 {
     [Fact]
-    public void Replica_set_server_is_a_writable_primary_running_7_0()
+    public void A_replica_set_primary_says_so_in_hello_and_replSetGetStatus()
     {
-        var server = StartServer("rs0");
-        var client = Connect(server);
-        var admin = client.GetDatabase("admin");
+        var admin = Target.Admin;
         var hello = admin.RunCommand<BsonDocument>(new BsonDocument("hello", 1));
         Assert.True(hello["isWritablePrimary"].AsBoolean);
+        Assert.Equal(BsonType.String, hello["setName"].BsonType);
+        Assert.Contains(hello["me"], hello["hosts"].AsBsonArray);
+        Assert.True(hello.Contains("$clusterTime"));
+        var status = admin.RunCommand<BsonDocument>(new BsonDocument("replSetGetStatus", 1));
+        Assert.Equal(hello["setName"], status["set"]);
+        Assert.Equal("PRIMARY", status["members"].AsBsonArray.Single(m => m["self"].ToBoolean())["stateStr"].AsString);
+    }
+
+    [InMemoryFact("checks the version and address the in-memory server presents")]
+    public void The_in_memory_server_presents_itself_as_mongodb_7_0_at_its_address()
+    {
+        var server = StartServer("rs0");
+        var admin = Connect(server).GetDatabase("admin");
+        var hello = admin.RunCommand<BsonDocument>(new BsonDocument("hello", 1));
         Assert.Equal("rs0", hello["setName"].AsString);
         Assert.Equal(21, hello["maxWireVersion"].AsInt32);
         Assert.Equal(new BsonArray { $"127.0.0.1:{server.Port}" }, hello["hosts"]);
-        Assert.True(hello.Contains("$clusterTime"));
         var buildInfo = admin.RunCommand<BsonDocument>(new BsonDocument("buildInfo", 1));
         Assert.Equal("7.0.14", buildInfo["version"].AsString);
         Assert.Equal(new BsonArray { 7, 0, 14, 0 }, buildInfo["versionArray"]);
-        var status = admin.RunCommand<BsonDocument>(new BsonDocument("replSetGetStatus", 1));
-        Assert.Equal("PRIMARY", status["members"][0]["stateStr"].AsString);
         Assert.Equal($"mongodb://127.0.0.1:{server.Port}/?replicaSet=rs0", server.ConnectionString);
     }
 
-    [Fact]
+    [InMemoryFact("a standalone server")]
     public void Standalone_server_has_no_replication()
     {
         var server = StartServer(replicaSet: null);
@@ -42,15 +53,14 @@ public class HandshakeTests : ServerTestBase
     [Fact]
     public void Unknown_command_fails_with_CommandNotFound()
     {
-        var client = Connect(StartServer());
         var error = Assert.Throws<MongoCommandException>(() =>
-            client.GetDatabase("test").RunCommand<BsonDocument>(new BsonDocument("frobnicate", 1)));
+            Database("test").RunCommand<BsonDocument>(new BsonDocument("frobnicate", 1)));
         Assert.Equal(59, error.Code);
         Assert.Equal("CommandNotFound", error.CodeName);
         Assert.Contains("no such command: 'frobnicate'", error.Message);
     }
 
-    [Fact]
+    [InMemoryFact("reads the in-memory server's log")]
     public void Garbage_frame_closes_only_that_connection()
     {
         var server = StartServer();
@@ -70,7 +80,7 @@ public class HandshakeTests : ServerTestBase
         Assert.Equal(1.0, client.GetDatabase("admin").RunCommand<BsonDocument>(new BsonDocument("ping", 1))["ok"].ToDouble());
     }
 
-    [Fact]
+    [InMemoryFact("reads the in-memory server's log")]
     public void Truncated_bson_body_is_logged_and_the_connection_closed()
     {
         var server = StartServer();
@@ -86,7 +96,7 @@ public class HandshakeTests : ServerTestBase
         Assert.Contains("BSON document length 400 is out of bounds", ServerLog.ToString());
     }
 
-    [Fact]
+    [InMemoryFact("drops the in-memory server's connections and restarts it")]
     public void Clients_reconnect_after_connections_drop_and_after_a_restart()
     {
         var server = StartServer();

@@ -31,7 +31,7 @@ public class IndexBuildTests
     public void An_index_on_an_empty_collection_is_one_createIndexes_entry_as_captured()
     {
         using var target = MongoTarget.Open();
-        var database = MongoTarget.NewDatabaseName("idx");
+        var database = target.NewDatabaseName("idx");
         target.Client.GetDatabase(database).CreateCollection("foo");
         target.Client.GetDatabase(database).GetCollection<BsonDocument>("foo").Indexes.CreateOne(
             new CreateIndexModel<BsonDocument>(new BsonDocument("f", 1.0)));
@@ -44,7 +44,7 @@ public class IndexBuildTests
     public void An_index_on_a_collection_with_documents_is_built_in_two_phases_as_captured()
     {
         using var target = MongoTarget.Open();
-        var database = MongoTarget.NewDatabaseName("idx");
+        var database = target.NewDatabaseName("idx");
         var foo = target.Client.GetDatabase(database).GetCollection<BsonDocument>("foo");
         foo.InsertOne(new BsonDocument("a", 1));
         foo.Indexes.CreateOne(new CreateIndexModel<BsonDocument>(new BsonDocument("a", 1.0)));
@@ -62,7 +62,7 @@ public class IndexBuildTests
     public void A_unique_index_over_duplicates_fails_with_DuplicateKey_and_logs_the_abort_with_its_cause()
     {
         using var target = MongoTarget.Open();
-        var database = MongoTarget.NewDatabaseName("idx");
+        var database = target.NewDatabaseName("idx");
         var coll = target.Client.GetDatabase(database).GetCollection<BsonDocument>("coll");
         coll.InsertMany([BsonDocument.Parse("{_id: 0, a: 0, b: 0}"), BsonDocument.Parse("{_id: 1, a: 1, b: 0}")]);
         // As jstests/change_streams/abort_index_build.js: the index on b meets duplicates, the one on a does not.

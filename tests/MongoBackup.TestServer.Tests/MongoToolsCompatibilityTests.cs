@@ -1,20 +1,20 @@
+using MongoBackup.TestServer.Tests.Support;
 using MongoDB.Bson;
 using MongoDB.Driver;
 
 namespace MongoBackup.TestServer.Tests;
 
-/// <summary>The commands and reply shapes the stock mongodump and mongorestore (100.x) rely on.</summary>
+/// <summary>The commands and reply shapes the stock mongodump and mongorestore (100.x) rely on; runs against MONGOBACKUP_TEST_URI when set.</summary>
 public class MongoToolsCompatibilityTests : ServerTestBase
 {
     [Fact]
     public void GetParameter_reports_auth_schema_version_5_as_mongorestore_needs_for_users_and_roles()
     {
-        var admin = Connect(StartServer("rs0")).GetDatabase("admin");
-        var reply = admin.RunCommand<BsonDocument>(new BsonDocument { { "getParameter", 1 }, { "authSchemaVersion", 1 } });
+        var reply = Target.Admin.RunCommand<BsonDocument>(new BsonDocument { { "getParameter", 1 }, { "authSchemaVersion", 1 } });
         Assert.Equal(5, reply["authSchemaVersion"].ToInt32());
     }
 
-    [Fact]
+    [InMemoryFact("replaces every user and role of the server")]
     public void MergeAuthzCollections_moves_restored_users_and_roles_in_and_drop_replaces_that_database_s_users()
     {
         var admin = Connect(StartServer("rs0")).GetDatabase("admin");
@@ -47,16 +47,15 @@ public class MongoToolsCompatibilityTests : ServerTestBase
     [Fact]
     public void MergeAuthzCollections_without_a_temporary_collection_is_refused()
     {
-        var admin = Connect(StartServer("rs0")).GetDatabase("admin");
         var error = Assert.Throws<MongoCommandException>(() =>
-            admin.RunCommand<BsonDocument>(new BsonDocument { { "_mergeAuthzCollections", 1 }, { "drop", false }, { "db", "" } }));
+            Target.Admin.RunCommand<BsonDocument>(new BsonDocument { { "_mergeAuthzCollections", 1 }, { "drop", false }, { "db", "" } }));
         Assert.Equal(2, error.Code);
     }
 
     [Fact]
     public void Indexes_created_on_a_timeseries_collection_are_built_on_its_buckets_and_listed_as_given()
     {
-        var db = Connect(StartServer("rs0")).GetDatabase("timeseries_test");
+        var db = Database("timeseries_test");
         db.RunCommand<BsonDocument>(new BsonDocument
         {
             { "create", "foo_ts" }, { "timeseries", new BsonDocument { { "timeField", "ts" }, { "metaField", "meta" } } },
@@ -75,7 +74,7 @@ public class MongoToolsCompatibilityTests : ServerTestBase
     [Fact]
     public void A_text_index_on_a_timeseries_measurement_field_is_refused()
     {
-        var db = Connect(StartServer("rs0")).GetDatabase("timeseries_test");
+        var db = Database("timeseries_test");
         db.RunCommand<BsonDocument>(new BsonDocument { { "create", "foo_ts" }, { "timeseries", new BsonDocument("timeField", "ts") } });
         var error = Assert.Throws<MongoCommandException>(() => db.RunCommand<BsonDocument>(new BsonDocument
         {
@@ -88,7 +87,7 @@ public class MongoToolsCompatibilityTests : ServerTestBase
     [Fact]
     public void An_index_inherits_its_collection_s_default_collation_and_an_explicit_simple_one_is_stored_as_none()
     {
-        var db = Connect(StartServer("rs0")).GetDatabase("shop");
+        var db = Database("shop");
         var french = new BsonDocument { { "locale", "fr" }, { "strength", 2 } };
         db.RunCommand<BsonDocument>(new BsonDocument { { "create", "people" }, { "collation", french } });
         db.RunCommand<BsonDocument>(new BsonDocument
@@ -109,11 +108,22 @@ public class MongoToolsCompatibilityTests : ServerTestBase
     [Fact]
     public void Creating_a_user_records_the_auth_schema_document_a_users_dump_needs()
     {
-        var admin = Connect(StartServer("rs0")).GetDatabase("admin");
-        admin.RunCommand<BsonDocument>(new BsonDocument { { "createUser", "ops" }, { "pwd", "pw" }, { "roles", new BsonArray() } });
-        admin.RunCommand<BsonDocument>(new BsonDocument { { "createUser", "dev" }, { "pwd", "pw" }, { "roles", new BsonArray() } });
+        var admin = Target.Admin;
+        var created = new List<string>();
+        try
+        {
+            foreach (var user in new[] { Target.NewDatabaseName("ops"), Target.NewDatabaseName("dev") }) // names of this test's own
+            {
+                admin.RunCommand<BsonDocument>(new BsonDocument { { "createUser", user }, { "pwd", "pw" }, { "roles", new BsonArray() } });
+                created.Add(user);
+            }
 
-        var schema = admin.GetCollection<BsonDocument>("system.version").Find(new BsonDocument("_id", "authSchema")).ToList();
-        Assert.Equal(5, Assert.Single(schema)["currentVersion"].ToInt32());
+            var schema = admin.GetCollection<BsonDocument>("system.version").Find(new BsonDocument("_id", "authSchema")).ToList();
+            Assert.Equal(5, Assert.Single(schema)["currentVersion"].ToInt32());
+        }
+        finally
+        {
+            foreach (var user in created) admin.RunCommand<BsonDocument>(new BsonDocument("dropUser", user));
+        }
     }
 }

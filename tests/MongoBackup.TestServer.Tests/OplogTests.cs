@@ -1,23 +1,34 @@
 using System.Diagnostics;
+using MongoBackup.TestServer.Tests.Support;
 using MongoDB.Bson;
 using MongoDB.Driver;
 
 namespace MongoBackup.TestServer.Tests;
 
+/// <summary>The oplog's entries, order and reads; runs against MONGOBACKUP_TEST_URI when set, except where a server option is needed.</summary>
 public class OplogTests : ServerTestBase
 {
-    private static List<BsonDocument> EntriesFor(MongoClient client, string nsPrefix) =>
-        Oplog(client, new BsonDocument("ns", new BsonRegularExpression("^" + nsPrefix.Replace(".", "\\.") + "(\\.|$)")));
-
-    [Fact]
-    public void Every_write_kind_appends_an_entry_shaped_like_MongoDB_7_0()
+    [InMemoryFact("reads the whole oplog of a fresh server")]
+    public void A_fresh_replica_set_s_oplog_starts_with_initiating_set_and_hello_names_its_last_write()
     {
         var client = Connect(StartServer());
         var first = Oplog(client).First();
         Assert.Equal(BsonDocument.Parse("{msg: 'initiating set'}"), first["o"]);
         Assert.Equal("n", first["op"].AsString);
+        client.GetDatabase("app").GetCollection<BsonDocument>("items").InsertOne(new BsonDocument("_id", 1));
 
-        var db = client.GetDatabase("shop");
+        var timestamps = Oplog(client).Select(e => e["ts"].AsBsonTimestamp).ToList();
+        Assert.True(timestamps.Zip(timestamps.Skip(1)).All(p => p.First.CompareTo(p.Second) < 0), "ts must be strictly increasing");
+        var hello = client.GetDatabase("admin").RunCommand<BsonDocument>(new BsonDocument("hello", 1));
+        Assert.Equal(timestamps.Last(), hello["lastWrite"]["opTime"]["ts"].AsBsonTimestamp);
+    }
+
+    [Fact]
+    public void Every_write_kind_appends_an_entry_shaped_like_MongoDB_7_0()
+    {
+        var client = Client;
+        var db = Database("shop");
+        var shop = db.DatabaseNamespace.DatabaseName;
         db.CreateCollection("orders");
         var orders = db.GetCollection<BsonDocument>("orders");
         orders.InsertOne(BsonDocument.Parse("{_id: 1, item: 'pen', qty: 2, tags: ['a']}"));
@@ -26,15 +37,15 @@ public class OplogTests : ServerTestBase
         orders.Indexes.CreateOne(new CreateIndexModel<BsonDocument>(new BsonDocument("item", 1)));
         orders.Indexes.DropOne("item_1");
         orders.DeleteOne(new BsonDocument("_id", 1));
-        client.GetDatabase("admin").RunCommand<BsonDocument>(BsonDocument.Parse("{renameCollection: 'shop.orders', to: 'shop.archive'}"));
-        client.DropDatabase("shop");
+        client.GetDatabase("admin").RunCommand<BsonDocument>(new BsonDocument { { "renameCollection", shop + ".orders" }, { "to", shop + ".archive" } });
+        client.DropDatabase(shop);
 
-        var entries = EntriesFor(client, "shop");
+        var entries = OplogOf(shop);
         var uuid = entries[0]["ui"];
         Assert.Equal(BsonBinarySubType.UuidStandard, uuid.AsBsonBinaryData.SubType);
         Assert.Equal(new[] { "c", "i", "u", "u", "c", "c", "c", "d", "c", "c", "c" }, entries.Select(e => e["op"].AsString));
         Assert.Equal(BsonDocument.Parse("{create: 'orders', idIndex: {v: 2, key: {_id: 1}, name: '_id_'}}"), entries[0]["o"]);
-        Assert.Equal("shop.$cmd", entries[0]["ns"].AsString);
+        Assert.Equal(shop + ".$cmd", entries[0]["ns"].AsString);
         Assert.Equal(BsonDocument.Parse("{_id: 1, item: 'pen', qty: 2, tags: ['a']}"), entries[1]["o"]);
         Assert.Equal(BsonDocument.Parse("{_id: 1}"), entries[1]["o2"]);
         Assert.Equal(BsonDocument.Parse("{$v: 2, diff: {d: {tags: false}, u: {qty: 3}}}"), entries[2]["o"]);
@@ -47,7 +58,7 @@ public class OplogTests : ServerTestBase
         Assert.Equal(new BsonDocument { { "commitIndexBuild", "orders" }, { "indexBuildUUID", build }, { "indexes", BsonArray.Create(new[] { BsonDocument.Parse("{v: 2, key: {item: 1}, name: 'item_1'}") }) } }, entries[5]["o"]);
         Assert.Equal(BsonDocument.Parse("{dropIndexes: 'orders', index: 'item_1'}"), entries[6]["o"]);
         Assert.Equal(BsonDocument.Parse("{_id: 1}"), entries[7]["o"]);
-        Assert.Equal(BsonDocument.Parse("{renameCollection: 'shop.orders', to: 'shop.archive', stayTemp: false}"), entries[8]["o"]);
+        Assert.Equal(new BsonDocument { { "renameCollection", shop + ".orders" }, { "to", shop + ".archive" }, { "stayTemp", false } }, entries[8]["o"]);
         Assert.Equal(BsonDocument.Parse("{drop: 'archive'}"), entries[9]["o"]);
         Assert.Equal(BsonDocument.Parse("{dropDatabase: 1}"), entries[10]["o"]);
         foreach (var entry in entries)
@@ -57,45 +68,46 @@ public class OplogTests : ServerTestBase
             Assert.Equal(BsonType.DateTime, entry["wall"].BsonType);
             Assert.Equal(new[] { "ts", "t", "v", "wall" }, entry.Names.SkipWhile(n => n != "ts").Take(4));
         }
-        var timestamps = Oplog(client).Select(e => e["ts"].AsBsonTimestamp).ToList();
+        var timestamps = entries.Select(e => e["ts"].AsBsonTimestamp).ToList();
         Assert.True(timestamps.Zip(timestamps.Skip(1)).All(p => p.First.CompareTo(p.Second) < 0), "ts must be strictly increasing");
-
-        var hello = client.GetDatabase("admin").RunCommand<BsonDocument>(new BsonDocument("hello", 1));
-        Assert.Equal(timestamps.Last(), hello["lastWrite"]["opTime"]["ts"].AsBsonTimestamp);
     }
 
     [Fact]
     public void Oplog_reads_by_ts_range_and_natural_order()
     {
-        var client = Connect(StartServer());
-        var items = client.GetDatabase("app").GetCollection<BsonDocument>("items");
+        var items = Database("app").GetCollection<BsonDocument>("items");
         foreach (var i in Enumerable.Range(0, 20)) items.InsertOne(new BsonDocument("_id", i)); // one entry each
-        var oplog = client.GetDatabase("local").GetCollection<BsonDocument>("oplog.rs");
-        var all = oplog.Find(new BsonDocument()).ToList();
+        var oplog = Client.GetDatabase("local").GetCollection<BsonDocument>("oplog.rs");
+        var ns = items.CollectionNamespace.FullName; // other writers may share a real server: its entries only
+        BsonDocument Of(BsonDocument filter) => new BsonDocument("ns", ns).AddRange(filter);
+        var all = oplog.Find(Of(new BsonDocument())).ToList();
+        Assert.Equal(20, all.Count);
         var middle = all[10]["ts"];
-        var after = oplog.Find(new BsonDocument("ts", new BsonDocument("$gt", middle))).ToList();
+        var after = oplog.Find(Of(new BsonDocument("ts", new BsonDocument("$gt", middle)))).ToList();
         Assert.Equal(all.Skip(11).Select(e => e["ts"]), after.Select(e => e["ts"]));
-        var newest = oplog.Find(new BsonDocument()).Sort(new BsonDocument("$natural", -1)).Limit(1).Single();
+        var newest = oplog.Find(Of(new BsonDocument())).Sort(new BsonDocument("$natural", -1)).Limit(1).Single();
         Assert.Equal(all.Last()["ts"], newest["ts"]);
-        var range = oplog.Find(new BsonDocument("ts", new BsonDocument { { "$gte", all[3]["ts"] }, { "$lte", all[5]["ts"] } })).ToList();
+        var range = oplog.Find(Of(new BsonDocument("ts", new BsonDocument { { "$gte", all[3]["ts"] }, { "$lte", all[5]["ts"] } }))).ToList();
         Assert.Equal(3, range.Count);
     }
 
     [Fact]
     public async Task Tailable_await_cursor_receives_a_later_insert()
     {
-        var client = Connect(StartServer());
-        var oplog = client.GetDatabase("local").GetCollection<BsonDocument>("oplog.rs");
-        var last = oplog.Find(new BsonDocument()).Sort(new BsonDocument("$natural", -1)).Limit(1).Single()["ts"];
+        var late = Database("app").GetCollection<BsonDocument>("late");
+        var oplog = Client.GetDatabase("local").GetCollection<BsonDocument>("oplog.rs");
+        var last = Target.LastOplogTimestamp();
         var options = new FindOptions<BsonDocument> { CursorType = CursorType.TailableAwait, MaxAwaitTime = TimeSpan.FromMilliseconds(300) };
-        using var cursor = await oplog.FindAsync(new BsonDocument("ts", new BsonDocument("$gt", last)), options);
+        // Only this test's entries: other writers may share a real server.
+        var filter = new BsonDocument { { "ts", new BsonDocument("$gt", last) }, { "ns", late.CollectionNamespace.FullName } };
+        using var cursor = await oplog.FindAsync(filter, options);
         Assert.True(await cursor.MoveNextAsync());
         Assert.Empty(cursor.Current); // nothing new yet: an empty batch, the cursor stays open
 
         var writer = Task.Run(async () =>
         {
             await Task.Delay(200);
-            client.GetDatabase("app").GetCollection<BsonDocument>("late").InsertOne(new BsonDocument("_id", "late"));
+            late.InsertOne(new BsonDocument("_id", "late"));
         });
         var received = new List<BsonDocument>();
         var clock = Stopwatch.StartNew();
@@ -103,11 +115,11 @@ public class OplogTests : ServerTestBase
             received.AddRange(cursor.Current);
         await writer;
         var insert = received.Single(e => e["op"] == "i");
-        Assert.Equal("app.late", insert["ns"].AsString);
+        Assert.Equal(late.CollectionNamespace.FullName, insert["ns"].AsString);
         Assert.Equal(new BsonDocument("_id", "late"), insert["o"]);
     }
 
-    [Fact]
+    [InMemoryFact("a 1 MB oplog (--oplogSizeMB 1)")]
     public void Oplog_drops_its_oldest_entries_past_its_size()
     {
         var client = Connect(StartServer(oplogSizeMB: 1));
@@ -125,7 +137,7 @@ public class OplogTests : ServerTestBase
         Assert.Equal(entries.Select(e => e["ts"]), fromBeforeTheOldest.Select(e => e["ts"]));
     }
 
-    [Fact]
+    [InMemoryFact("a 1 MB oplog (--oplogSizeMB 1)")]
     public void Tailing_cursor_that_the_oplog_rolled_past_fails_with_CappedPositionLost()
     {
         var client = Connect(StartServer(oplogSizeMB: 1));
@@ -141,14 +153,17 @@ public class OplogTests : ServerTestBase
     [Fact]
     public void Writes_to_the_local_database_are_not_replicated()
     {
-        var client = Connect(StartServer());
-        var before = Oplog(client).Count;
-        client.GetDatabase("local").GetCollection<BsonDocument>("scratch").InsertOne(new BsonDocument("_id", 1));
-        client.GetDatabase("local").DropCollection("scratch");
-        Assert.Equal(before, Oplog(client).Count);
+        var scratch = Target.NewDatabaseName("scratch"); // a collection name of this test's own in local
+        var local = Client.GetDatabase("local");
+        local.GetCollection<BsonDocument>(scratch).InsertOne(new BsonDocument("_id", 1));
+        local.DropCollection(scratch);
+        Assert.Empty(Target.OplogSince(new BsonDocument("$or", new BsonArray
+        {
+            new BsonDocument("ns", "local." + scratch), new BsonDocument("o.drop", scratch), new BsonDocument("o.create", scratch),
+        })));
     }
 
-    [Fact]
+    [InMemoryFact("a standalone server")]
     public void Standalone_writes_no_oplog()
     {
         var client = Connect(StartServer(replicaSet: null));

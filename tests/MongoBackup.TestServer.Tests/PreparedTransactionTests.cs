@@ -14,7 +14,7 @@ public class PreparedTransactionTests
         target.Client.GetDatabase("config").GetCollection<BsonDocument>("transactions")
             .Find(BsonDocument.Parse("{state: {$in: ['prepared', 'inProgress']}}")).Sort(new BsonDocument("startOpTime", 1)).FirstOrDefault();
 
-    [Fact]
+    [InMemoryFact("a server whose enableTestCommands is off (startup parameter)")]
     public void A_replica_set_that_is_not_a_shard_refuses_prepareTransaction_without_test_commands()
     {
         using var target = MongoTarget.StartInMemory();
@@ -28,7 +28,7 @@ public class PreparedTransactionTests
         Assert.Equal("Cannot accept sharding commands if not started with --shardsvr", error.ErrorMessage);
     }
 
-    [Fact]
+    [InMemoryFact("startup parameter enableTestCommands=1 (prepareTransaction)")]
     public void A_prepared_transaction_is_invisible_until_its_commit_and_config_transactions_shows_it_open_from_its_first_entry()
     {
         using var target = MongoTarget.StartInMemory(TestCommands);
@@ -66,7 +66,7 @@ public class PreparedTransactionTests
         Assert.Equal(commit["ts"], record["lastWriteOpTime"]["ts"]);
     }
 
-    [Fact]
+    [InMemoryFact("startup parameters enableTestCommands=1 and maxNumberOfTransactionOperationsInSingleOplogEntry=2")]
     public void A_prepared_chain_starts_the_open_transaction_at_its_first_entry_and_an_abort_leaves_nothing()
     {
         using var target = MongoTarget.StartInMemory(new Dictionary<string, string>(TestCommands) { [ServerParameters.MaxTransactionOperationsPerEntryName] = "2" });
@@ -91,7 +91,7 @@ public class PreparedTransactionTests
         Assert.Null(OldestOpenTransaction(target));
     }
 
-    [Fact]
+    [InMemoryFact("startup parameter enableTestCommands=1 (prepareTransaction)")]
     public void Commit_of_a_prepared_transaction_needs_a_commitTimestamp_no_earlier_than_its_prepareTimestamp()
     {
         using var target = MongoTarget.StartInMemory(TestCommands);
@@ -116,7 +116,7 @@ public class PreparedTransactionTests
     public void An_unprepared_commit_records_the_session_committed_and_nothing_open()
     {
         using var target = MongoTarget.Open();
-        var items = target.Client.GetDatabase(MongoTarget.NewDatabaseName("txn")).GetCollection<BsonDocument>("items");
+        var items = target.Client.GetDatabase(target.NewDatabaseName("txn")).GetCollection<BsonDocument>("items");
         items.Database.CreateCollection("items");
         BsonValue sessionId;
         using (var session = target.Client.StartSession())

@@ -167,15 +167,6 @@ public class QueryFilterTests
         Assert.Equal(expected, Matches(filter, doc));
 
     [Theory]
-    [InlineData("{$expr: {$gt: ['$a', '$b']}}", "{a: 5, b: 3}", true)]
-    [InlineData("{$expr: {$gt: ['$a', '$b']}}", "{a: 1, b: 3}", false)]
-    [InlineData("{$expr: {$eq: ['$a.x', 2]}}", "{a: {x: 2}}", true)]
-    [InlineData("{$expr: {$lt: ['$a', {$add: ['$b', 1]}]}}", "{a: 3, b: 3}", true)]
-    [InlineData("{$expr: {$and: [{$gte: ['$a', 1]}, {$ne: ['$a', 2]}]}}", "{a: 2}", false)]
-    public void Expr_compares_fields_of_the_same_document(string filter, string doc, bool expected) =>
-        Assert.Equal(expected, Matches(filter, doc));
-
-    [Theory]
     [InlineData("{a: {$foo: 1}}", 2, "unknown operator: $foo")]
     [InlineData("{$foo: 1}", 2, "unknown top level operator: $foo")]
     [InlineData("{$or: []}", 2, "$or must be a nonempty array")]

@@ -10,7 +10,7 @@ public class QueryJsonSchemaTests
     private static List<int> Matching(string schema)
     {
         using var target = MongoTarget.Open();
-        var people = target.Client.GetDatabase(MongoTarget.NewDatabaseName("schema")).GetCollection<BsonDocument>("people");
+        var people = target.Client.GetDatabase(target.NewDatabaseName("schema")).GetCollection<BsonDocument>("people");
         people.InsertMany(
         [
             BsonDocument.Parse("{_id: 1, name: 'Ann', age: 34, tags: ['a', 'b']}"),

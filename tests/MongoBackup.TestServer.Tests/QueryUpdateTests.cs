@@ -136,11 +136,11 @@ public class QueryUpdateTests
     }
 
     [Fact]
-    public void Pipeline_updates_run_set_unset_and_replaceWith()
+    public void Pipeline_updates_run_project_and_refuse_the_stages_not_served()
     {
-        Assert.Equal(Json("{_id: 1, a: 2, b: 3}"), Update("{_id: 1, a: 2}", "[{$set: {b: {$add: ['$a', 1]}}}]"));
-        Assert.Equal(Json("{_id: 1}"), Update("{_id: 1, a: 2}", "[{$unset: 'a'}]"));
-        Assert.Equal(Json("{_id: 1, x: 5}"), Update("{_id: 1, a: {x: 5}}", "[{$replaceWith: {$mergeObjects: [{_id: '$_id'}, '$a']}}]"));
+        Assert.Equal(Json("{_id: 1, a: 2}"), Update("{_id: 1, a: 2, b: 3}", "[{$project: {a: 1}}]"));
+        var set = Assert.Throws<CommandFailure>(() => UpdateSpec.Parse(BsonSerializerArray("[{$set: {b: 1}}]")));
+        Assert.Equal((40324, "Unrecognized pipeline stage name: '$set'"), (set.Code, set.Message));
         Assert.False(UpdateSpec.Parse(BsonDocument.Parse("{$set: {a: 1}}").AsBsonDocument).IsReplacement);
         Assert.Equal(72, Assert.Throws<CommandFailure>(() => UpdateSpec.Parse(BsonSerializerArray("[{$group: {_id: 1}}]"))).Code);
     }
@@ -171,7 +171,7 @@ public class QueryUpdateTests
         Assert.StartsWith("The array filter for identifier 'y' was not used", Fails("{_id: 1, a: [1]}", "{$set: {'a.$[x]': 0}}", "[{x: 1}, {y: 2}]").Message);
         Assert.Equal(9, Fails("{_id: 1, a: [1]}", "{$set: {'a.$[x]': 0}}", "[{x: 1}, {x: 2}]").Code);
         Assert.Equal(9, Fails("{_id: 1, a: [1]}", "{$set: {'a.$[x]': 0}}", "[{x: 1, y: 2}]").Code);
-        Assert.Equal(9, Fails("{_id: 1, a: [1]}", "[{$set: {b: 1}}]", "[{x: 1}]").Code);
+        Assert.Equal(9, Fails("{_id: 1, a: [1]}", "[{$project: {a: 1}}]", "[{x: 1}]").Code);
     }
 
     [Fact]

@@ -19,11 +19,8 @@ public class RetryableWriteFormTests
     private static (MongoTarget Target, IMongoCollection<BsonDocument> Items) Open(bool retryWrites = true)
     {
         var target = MongoTarget.Open();
-        var settings = MongoClientSettings.FromConnectionString(target.InMemory?.ConnectionString
-            ?? Environment.GetEnvironmentVariable(MongoTarget.UriVariable)!);
-        settings.RetryWrites = retryWrites;
-        var client = new MongoClient(settings);
-        var items = client.GetDatabase(MongoTarget.NewDatabaseName("retry")).GetCollection<BsonDocument>("items");
+        var client = target.NewClient(settings => settings.RetryWrites = retryWrites);
+        var items = client.GetDatabase(target.NewDatabaseName("retry")).GetCollection<BsonDocument>("items");
         items.Database.CreateCollection("items");
         return (target, items);
     }

@@ -3,18 +3,16 @@ using MongoDB.Driver;
 
 namespace MongoBackup.TestServer.Tests;
 
-/// <summary>A small leading $sample picks random documents without reading the collection, as MongoDB's random cursor does.</summary>
-public sealed class SampleStageTests : IDisposable
+/// <summary>
+/// A small leading $sample picks random documents without reading the collection, as MongoDB's random cursor does; runs
+/// against MONGOBACKUP_TEST_URI when set.
+/// </summary>
+public sealed class SampleStageTests : ServerTestBase
 {
-    private readonly MongoTestServer _server = MongoTestServer.Start(new TestServerOptions { ReplicaSetName = "rs0", Log = TextWriter.Null });
-
-    public void Dispose() => _server.Dispose();
-
     [Fact]
     public async Task A_small_sample_returns_distinct_existing_documents_that_later_stages_see()
     {
-        using var client = new MongoClient(_server.ConnectionString);
-        var items = client.GetDatabase("s").GetCollection<BsonDocument>("items");
+        var items = Database("s").GetCollection<BsonDocument>("items");
         await items.InsertManyAsync(Enumerable.Range(0, 2000).Select(i => new BsonDocument { { "_id", i }, { "v", i * 2 } }));
         await items.DeleteManyAsync(new BsonDocument("_id", new BsonDocument("$lt", 1000))); // tombstones must not be sampled
 

@@ -6,14 +6,14 @@ namespace MongoBackup.TestServer.Tests;
 /// <summary>
 /// A scan filtered on top-level fields (decided from those fields alone when they hold scalars) selects exactly what
 /// the same filter selects over whole documents, whether the field holds a scalar, a sub-document, an array or nothing.
+/// Runs against MONGOBACKUP_TEST_URI when set.
 /// </summary>
 public class ScanFilterTests : ServerTestBase
 {
     [Fact]
     public void Top_level_field_filters_select_the_same_documents_as_over_whole_documents()
     {
-        var client = Connect(StartServer());
-        var collection = client.GetDatabase("scan").GetCollection<BsonDocument>("mixed");
+        var collection = Database("scan").GetCollection<BsonDocument>("mixed");
         var documents = new List<BsonDocument>
         {
             new() { { "_id", 1 }, { "v", 5 }, { "k", "a" } },
@@ -41,14 +41,15 @@ public class ScanFilterTests : ServerTestBase
     [Fact]
     public void An_oplog_range_read_returns_exactly_the_entries_in_the_range()
     {
-        var client = Connect(StartServer());
-        var collection = client.GetDatabase("scan").GetCollection<BsonDocument>("logged");
+        var collection = Database("scan").GetCollection<BsonDocument>("logged");
+        var ns = collection.CollectionNamespace.FullName;
         foreach (var i in Enumerable.Range(0, 50)) collection.InsertOne(new BsonDocument { { "_id", i }, { "pad", new string('p', 300) } }); // one entry each
-        var all = Oplog(client, new BsonDocument("ns", "scan.logged"));
+        var all = Target.OplogSince(new BsonDocument("ns", ns));
         var from = all[10]["ts"].AsBsonTimestamp;
         var upTo = all[39]["ts"].AsBsonTimestamp;
 
-        var range = Oplog(client, new BsonDocument("ts", new BsonDocument { { "$gt", from }, { "$lte", upTo } }));
+        // Only this test's entries: other writers may share a real server.
+        var range = Target.OplogSince(new BsonDocument { { "ts", new BsonDocument { { "$gt", from }, { "$lte", upTo } } }, { "ns", ns } });
 
         Assert.Equal(all.Skip(11).Take(29).Select(e => e["o"]["_id"].AsInt32), range.Select(e => e["o"]["_id"].AsInt32));
         Assert.Equal(all.Skip(11).Take(29), range);
@@ -62,20 +63,20 @@ public class ScanFilterTests : ServerTestBase
     [Fact]
     public void Documents_holding_strings_that_are_not_utf8_are_stored_and_scans_over_them_still_answer()
     {
-        var client = Connect(StartServer());
-        var collection = client.GetDatabase("scan").GetCollection<RawBsonDocument>("bytes");
+        var db = Database("scan");
+        var collection = db.GetCollection<RawBsonDocument>("bytes");
         var bytes = new BsonDocument { { "_id", 1 }, { "s", "ab\u00e9cd" }, { "n", 1 } }.ToBson();
         var at = bytes.AsSpan().IndexOf("ab"u8) + 2;
         bytes[at] = 0xEE; // 0xC3 0xA9 (é) becomes 0xEE 0xA9: not UTF-8
         collection.InsertOne(new RawBsonDocument(bytes));
         collection.InsertOne(new RawBsonDocument(new BsonDocument { { "_id", 2 }, { "s", "plain" }, { "n", 2 } }.ToBson()));
 
-        var documents = client.GetDatabase("scan").GetCollection<BsonDocument>("bytes");
+        var documents = db.GetCollection<BsonDocument>("bytes");
         List<int> Ids(BsonDocument filter) => documents.Find(filter).Project(new BsonDocument("_id", 1)).ToList().Select(d => d["_id"].AsInt32).ToList();
         Assert.Equal([2], Ids(new BsonDocument("n", new BsonDocument("$gte", 2))));
         Assert.Equal([2], Ids(new BsonDocument("s", "plain")));
         Assert.Equal([1], Ids(new BsonDocument("s", new BsonDocument("$ne", "plain"))));
-        var entry = Oplog(client, new BsonDocument { { "ns", "scan.bytes" }, { "op", "i" }, { "o._id", 2 } });
+        var entry = Target.OplogSince(new BsonDocument { { "ns", collection.CollectionNamespace.FullName }, { "op", "i" }, { "o._id", 2 } });
         Assert.Equal("plain", Assert.Single(entry)["o"]["s"].AsString);
     }
 }

@@ -1,13 +1,17 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using MongoBackup.TestServer.Tests.Support;
 using MongoDB.Bson;
 using MongoDB.Driver;
 
 namespace MongoBackup.TestServer.Tests;
 
+/// <summary>Authentication and TLS: servers started with --auth or --tls, so in-memory only.</summary>
 public class SecurityTests : ServerTestBase
 {
-    [Theory]
+    private const string Auth = "a server started with --auth USER:PASSWORD";
+
+    [InMemoryTheory(Auth)]
     [InlineData("SCRAM-SHA-256", "rs0")]
     [InlineData("SCRAM-SHA-1", "rs0")]
     [InlineData(null, "rs0")] // negotiated through hello's saslSupportedMechs and speculative authentication
@@ -26,7 +30,7 @@ public class SecurityTests : ServerTestBase
         Assert.Equal("root", status["authInfo"]["authenticatedUsers"][0]["user"].AsString);
     }
 
-    [Fact]
+    [InMemoryFact(Auth)]
     public void Wrong_password_fails_with_AuthenticationFailed()
     {
         var server = StartServer(user: "root", password: "right");
@@ -41,7 +45,7 @@ public class SecurityTests : ServerTestBase
         Assert.Contains("18", FindInner<MongoCommandException>(error)?.Code.ToString() ?? authError!.ToString());
     }
 
-    [Fact]
+    [InMemoryFact(Auth)]
     public void Unauthenticated_clients_may_only_handshake()
     {
         var server = StartServer(user: "root", password: "right");
@@ -51,7 +55,7 @@ public class SecurityTests : ServerTestBase
         Assert.Equal(13, error.Code);
     }
 
-    [Fact]
+    [InMemoryFact(Auth)]
     public void Users_and_roles_are_stored_in_admin_system_collections_and_can_log_in()
     {
         var server = StartServer(user: "root", password: "rootpw");
@@ -79,7 +83,7 @@ public class SecurityTests : ServerTestBase
         Assert.Empty(appDb.RunCommand<BsonDocument>(BsonDocument.Parse("{usersInfo: 1}"))["users"].AsBsonArray);
     }
 
-    [Fact]
+    [InMemoryFact("a server started with --tls FILE.pfx")]
     public void Tls_server_accepts_a_driver_that_trusts_any_certificate()
     {
         var pfx = Path.Combine(Path.GetTempPath(), $"mongobackup-test-{Guid.NewGuid():N}.pfx");

@@ -32,7 +32,7 @@ public class ServerParameterTests
         Assert.StartsWith("attempted to set unrecognized parameter [noSuchParameterAnywhere]", error.ErrorMessage);
     }
 
-    [Fact]
+    [InMemoryFact("startup parameters")]
     public void Startup_parameters_are_what_getParameter_reports()
     {
         using var target = MongoTarget.StartInMemory(new Dictionary<string, string> { [MaxOps] = "2", ["enableTestCommands"] = "1" });

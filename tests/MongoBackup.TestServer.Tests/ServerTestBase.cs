@@ -1,25 +1,54 @@
+using System.Text.RegularExpressions;
+using MongoBackup.TestServer.Tests.Support;
 using MongoDB.Bson;
 using MongoDB.Driver;
 
 namespace MongoBackup.TestServer.Tests;
 
-/// <summary>Starts servers for a test and disposes them; connection errors the server logs are kept for assertions.</summary>
+/// <summary>
+/// The server a wire-level test talks to, disposed with the test. Most tests use <see cref="Target"/>: the server in
+/// MONGOBACKUP_TEST_URI when set, otherwise a fresh in-memory replica set, with databases of the test's own
+/// (<see cref="Database"/>) and the oplog entries it wrote (<see cref="OplogOf"/>). Tests marked
+/// <see cref="InMemoryFactAttribute"/> start in-memory servers with options (<see cref="StartServer"/>) and may read their
+/// log and whole oplog.
+/// </summary>
 public abstract class ServerTestBase : IDisposable
 {
     private readonly List<IDisposable> _owned = new();
+    private MongoTarget? _target;
 
+    /// <summary>What in-memory servers started by <see cref="StartServer"/> log (connection errors), for assertions.</summary>
     protected StringWriter ServerLog { get; } = new();
 
+    /// <summary>The server under test, opened on first use (see <see cref="MongoTarget.Open"/>).</summary>
+    protected MongoTarget Target => _target ??= Own(MongoTarget.Open());
+
+    protected MongoClient Client => Target.Client;
+
+    /// <summary>A database of this test's own on the target, named from the prefix (dropped at the end on a real server).</summary>
+    protected IMongoDatabase Database(string prefix) => Target.NewDatabase(prefix);
+
+    /// <summary>
+    /// The oplog entries written to <paramref name="database"/> since the test began: those naming one of its namespaces,
+    /// and applyOps entries (transactions, grouped inserts) holding an operation on one; optionally narrowed by a filter.
+    /// </summary>
+    protected List<BsonDocument> OplogOf(string database, BsonDocument? filter = null)
+    {
+        var within = new BsonRegularExpression("^" + Regex.Escape(database) + "\\.");
+        var query = new BsonDocument("$or", new BsonArray { new BsonDocument("ns", within), new BsonDocument("o.applyOps.ns", within) });
+        return Target.OplogSince(filter == null ? query : new BsonDocument("$and", new BsonArray { query, filter }));
+    }
+
+    /// <summary>An in-memory server with these options, for tests marked <see cref="InMemoryFactAttribute"/>.</summary>
     protected MongoTestServer StartServer(string? replicaSet = "rs0", int oplogSizeMB = 1024, string? user = null, string? password = null,
         string? tlsPath = null, string? tlsPassword = null)
     {
-        var server = MongoTestServer.Start(new TestServerOptions
+        MongoTarget.RefuseWhenExternal();
+        return Own(MongoTestServer.Start(new TestServerOptions
         {
             ReplicaSetName = replicaSet, OplogSizeMB = oplogSizeMB, AuthUser = user, AuthPassword = password,
             TlsCertificatePath = tlsPath, TlsCertificatePassword = tlsPassword, Log = TextWriter.Synchronized(ServerLog),
-        });
-        _owned.Add(server);
-        return server;
+        }));
     }
 
     protected MongoClient Connect(MongoTestServer server, Action<MongoClientSettings>? configure = null)
@@ -27,11 +56,10 @@ public abstract class ServerTestBase : IDisposable
         var settings = MongoClientSettings.FromConnectionString(server.ConnectionString);
         settings.ServerSelectionTimeout = TimeSpan.FromSeconds(10);
         configure?.Invoke(settings);
-        var client = new MongoClient(settings);
-        _owned.Add(client);
-        return client;
+        return Own(new MongoClient(settings));
     }
 
+    /// <summary>The whole oplog of a server (an in-memory one the test started), optionally filtered.</summary>
     protected static List<BsonDocument> Oplog(MongoClient client, BsonDocument? filter = null) =>
         client.GetDatabase("local").GetCollection<BsonDocument>("oplog.rs").Find(filter ?? new BsonDocument()).ToList();
 
@@ -43,6 +71,12 @@ public abstract class ServerTestBase : IDisposable
         entries.SelectMany(e => e["op"] == "c" && e.Contains("multiOpType") ? e["o"]["applyOps"].AsBsonArray.Select(o => o.AsBsonDocument) : [e])
             .Where(e => e["op"] == "i" && (ns == null || e["ns"] == ns))
             .ToList();
+
+    private T Own<T>(T disposable) where T : IDisposable
+    {
+        _owned.Add(disposable);
+        return disposable;
+    }
 
     public void Dispose()
     {

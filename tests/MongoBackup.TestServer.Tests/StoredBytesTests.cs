@@ -1,3 +1,4 @@
+using MongoBackup.TestServer.Tests.Support;
 using MongoDB.Bson;
 using MongoDB.Bson.IO;
 using MongoDB.Bson.Serialization;
@@ -7,7 +8,8 @@ namespace MongoBackup.TestServer.Tests;
 
 /// <summary>
 /// Documents come back byte for byte as they were inserted, and their oplog entries carry those same bytes, whether
-/// they arrive in a large insert batch, one by one, or through applyOps; the entries name every kind of _id.
+/// they arrive in a large insert batch, one by one, or through applyOps; the entries name every kind of _id. Runs against
+/// MONGOBACKUP_TEST_URI when set, except with a small oplog.
 /// </summary>
 public class StoredBytesTests : ServerTestBase
 {
@@ -27,8 +29,8 @@ public class StoredBytesTests : ServerTestBase
 
     private static byte[] BytesOf(BsonDocument document) => document.ToBson();
 
-    private static Dictionary<string, byte[]> StoredBytes(MongoClient client, string db, string collection) =>
-        client.GetDatabase(db).GetCollection<RawBsonDocument>(collection).Find(new BsonDocument()).ToList()
+    private static Dictionary<string, byte[]> StoredBytes(IMongoDatabase db, string collection) =>
+        db.GetCollection<RawBsonDocument>(collection).Find(new BsonDocument()).ToList()
             .ToDictionary(d => d["z"].ToString()!, d => RawBytes(d));
 
     private static byte[] RawBytes(RawBsonDocument document)
@@ -38,7 +40,7 @@ public class StoredBytesTests : ServerTestBase
         return bytes;
     }
 
-    private static void AssertInsertEntries(MongoClient client, string ns, IReadOnlyList<BsonDocument> documents)
+    private void AssertInsertEntries(IMongoDatabase db, string collection, IReadOnlyList<BsonDocument> documents)
     {
         // Plain inserts (applyOps), a retryable write's single inserts, and the operations of its grouped ones.
         string[][] forms =
@@ -47,7 +49,7 @@ public class StoredBytesTests : ServerTestBase
             ["lsid", "txnNumber", "op", "ns", "ui", "o", "o2", "stmtId", "ts", "t", "v", "wall", "prevOpTime"],
             ["op", "ns", "ui", "o", "o2", "stmtId"],
         ];
-        var entries = Inserts(Oplog(client), ns);
+        var entries = Inserts(OplogOf(db.DatabaseNamespace.DatabaseName), db.DatabaseNamespace.DatabaseName + "." + collection);
         Assert.Equal(documents.Count, entries.Count);
         for (var i = 0; i < documents.Count; i++)
         {
@@ -61,56 +63,57 @@ public class StoredBytesTests : ServerTestBase
     [Fact]
     public void A_large_insert_batch_is_stored_and_logged_byte_exact_for_every_id_type()
     {
-        var client = Connect(StartServer());
+        var db = Database("bytes");
         var documents = Ids.Select(DocumentWith).ToList();
         // Padding documents make the batch far larger than one slab segment's worth, as a restore's batches are.
         documents.AddRange(Enumerable.Range(Ids.Length, 200).Select(i => DocumentWith(i, i)));
-        client.GetDatabase("bytes").GetCollection<BsonDocument>("batch").InsertMany(documents);
+        db.GetCollection<BsonDocument>("batch").InsertMany(documents);
 
-        var stored = StoredBytes(client, "bytes", "batch");
+        var stored = StoredBytes(db, "batch");
         foreach (var document in documents) Assert.Equal(BytesOf(document), stored[document["z"].ToString()!]);
-        AssertInsertEntries(client, "bytes.batch", documents);
+        AssertInsertEntries(db, "batch", documents);
     }
 
     [Fact]
     public void Single_inserts_are_stored_and_logged_byte_exact()
     {
-        var client = Connect(StartServer());
-        var collection = client.GetDatabase("bytes").GetCollection<BsonDocument>("single");
+        var db = Database("bytes");
+        var collection = db.GetCollection<BsonDocument>("single");
         var documents = Ids.Select(DocumentWith).ToList();
         foreach (var document in documents) collection.InsertOne(document);
 
-        var stored = StoredBytes(client, "bytes", "single");
+        var stored = StoredBytes(db, "single");
         foreach (var document in documents) Assert.Equal(BytesOf(document), stored[document["z"].ToString()!]);
-        AssertInsertEntries(client, "bytes.single", documents);
+        AssertInsertEntries(db, "single", documents);
     }
 
     [Fact]
     public void Documents_inserted_through_applyOps_are_stored_and_logged_byte_exact()
     {
-        var client = Connect(StartServer());
-        client.GetDatabase("bytes").CreateCollection("replayed");
+        var db = Database("bytes");
+        db.CreateCollection("replayed");
         var documents = Enumerable.Range(0, 120).Select(i => DocumentWith(i, i)).ToList();
-        var entries = new BsonArray(documents.Select(d => new BsonDocument { { "op", "i" }, { "ns", "bytes.replayed" }, { "o", d } }));
-        var reply = client.GetDatabase("admin").RunCommand<BsonDocument>(new BsonDocument("applyOps", entries));
+        var ns = db.DatabaseNamespace.DatabaseName + ".replayed";
+        var entries = new BsonArray(documents.Select(d => new BsonDocument { { "op", "i" }, { "ns", ns }, { "o", d } }));
+        var reply = Target.Admin.RunCommand<BsonDocument>(new BsonDocument("applyOps", entries));
 
         Assert.Equal(documents.Count, reply["applied"].AsInt32);
-        var stored = StoredBytes(client, "bytes", "replayed");
+        var stored = StoredBytes(db, "replayed");
         foreach (var document in documents) Assert.Equal(BytesOf(document), stored[document["z"].ToString()!]);
-        AssertInsertEntries(client, "bytes.replayed", documents);
+        AssertInsertEntries(db, "replayed", documents);
     }
 
     [Fact]
     public void Updated_and_deleted_documents_leave_the_others_intact()
     {
-        var client = Connect(StartServer());
-        var collection = client.GetDatabase("bytes").GetCollection<BsonDocument>("churn");
+        var db = Database("bytes");
+        var collection = db.GetCollection<BsonDocument>("churn");
         var documents = Enumerable.Range(0, 300).Select(i => DocumentWith(i, i)).ToList();
         collection.InsertMany(documents);
         for (var i = 0; i < 300; i += 3) collection.DeleteOne(new BsonDocument("_id", i));
         for (var i = 1; i < 300; i += 3) collection.UpdateOne(new BsonDocument("_id", i), Builders<BsonDocument>.Update.Set("a", "changed"));
 
-        var stored = StoredBytes(client, "bytes", "churn");
+        var stored = StoredBytes(db, "churn");
         Assert.Equal(200, stored.Count);
         for (var i = 1; i < 300; i += 3)
         {
@@ -121,7 +124,7 @@ public class StoredBytesTests : ServerTestBase
         for (var i = 2; i < 300; i += 3) Assert.Equal(BytesOf(documents[i]), stored[i.ToString()]);
     }
 
-    [Fact]
+    [InMemoryFact("a 1 MB oplog (--oplogSizeMB 1)")]
     public void A_small_capped_oplog_keeps_its_newest_entries_readable()
     {
         var client = Connect(StartServer(oplogSizeMB: 1));

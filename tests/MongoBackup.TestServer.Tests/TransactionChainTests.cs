@@ -7,11 +7,15 @@ namespace MongoBackup.TestServer.Tests;
 /// <summary>What a committed transaction leaves in the oplog, checked against the 8.0 captures; runs against MONGOBACKUP_TEST_URI when set.</summary>
 public class TransactionChainTests
 {
+    /// <summary>The applyOps entries of transactions on the collection (only the test's own: a real server may be shared).</summary>
+    private static List<BsonDocument> TransactionEntries(MongoTarget target, IMongoCollection<BsonDocument> collection) =>
+        target.OplogSince(new BsonDocument { { "ns", "admin.$cmd" }, { "o.applyOps.ns", collection.CollectionNamespace.FullName } });
+
     [Fact]
     public void A_transaction_entry_has_the_envelope_of_the_8_0_capture()
     {
         using var target = MongoTarget.Open();
-        var items = target.Client.GetDatabase(MongoTarget.NewDatabaseName("txn")).GetCollection<BsonDocument>("items");
+        var items = target.Client.GetDatabase(target.NewDatabaseName("txn")).GetCollection<BsonDocument>("items");
         items.Database.CreateCollection("items");
         using (var session = target.Client.StartSession())
         {
@@ -21,7 +25,7 @@ public class TransactionChainTests
             session.CommitTransaction();
         }
 
-        var written = Assert.Single(target.OplogSince(new BsonDocument("ns", "admin.$cmd")));
+        var written = Assert.Single(TransactionEntries(target, items));
         // vectored_insert.bson is a retryable batched insert, the same envelope as a transaction's plus multiOpType.
         var captured = Captures.Oplog("vectored_insert").Single();
         captured.Remove("multiOpType");
@@ -37,7 +41,7 @@ public class TransactionChainTests
     public void One_transaction_of_1200_inserts_of_16_KB_is_a_partialTxn_chain_that_holds_every_insert_in_entries_within_16_MB()
     {
         using var target = MongoTarget.Open();
-        var db = target.Client.GetDatabase(MongoTarget.NewDatabaseName("bigtxn"));
+        var db = target.Client.GetDatabase(target.NewDatabaseName("bigtxn"));
         db.CreateCollection("docs");
         var docs = db.GetCollection<BsonDocument>("docs");
         var padding = new string('x', 16 * 1024);
@@ -48,7 +52,7 @@ public class TransactionChainTests
             session.CommitTransaction();
         }
 
-        var entries = target.OplogSince(new BsonDocument("ns", "admin.$cmd"));
+        var entries = TransactionEntries(target, docs);
         Assert.True(entries.Count >= 2, $"19 MB of inserts must not fit one entry, but the transaction wrote {entries.Count}");
         Assert.All(entries, entry => Assert.True(entry.ToBson().Length <= 16 * 1024 * 1024 + 16 * 1024,
             $"an entry of {entry.ToBson().Length} bytes exceeds what the oplog holds"));
@@ -66,11 +70,11 @@ public class TransactionChainTests
         Assert.Equal(1200, docs.CountDocuments(new BsonDocument()));
     }
 
-    [Fact]
+    [InMemoryFact("startup parameter maxNumberOfTransactionOperationsInSingleOplogEntry=4")]
     public void The_per_entry_operation_limit_cuts_the_chain()
     {
         using var target = MongoTarget.StartInMemory(new Dictionary<string, string> { [ServerParameters.MaxTransactionOperationsPerEntryName] = "4" });
-        var items = target.Client.GetDatabase(MongoTarget.NewDatabaseName("txn")).GetCollection<BsonDocument>("items");
+        var items = target.Client.GetDatabase(target.NewDatabaseName("txn")).GetCollection<BsonDocument>("items");
         items.Database.CreateCollection("items");
         using (var session = target.Client.StartSession())
         {
@@ -79,7 +83,7 @@ public class TransactionChainTests
             session.CommitTransaction();
         }
 
-        var entries = target.OplogSince(new BsonDocument("ns", "admin.$cmd"));
+        var entries = TransactionEntries(target, items);
         Assert.Equal([4, 4, 2], entries.Select(e => e["o"]["applyOps"].AsBsonArray.Count));
         Assert.Equal([true, true, false], entries.Select(e => e["o"].AsBsonDocument.Contains("partialTxn")));
         Assert.Equal(10L, entries[^1]["o"]["count"].AsInt64);
@@ -90,7 +94,7 @@ public class TransactionChainTests
     public void Two_9_MB_documents_in_one_transaction_are_two_entries_of_a_chain_each_within_the_oplog_s_limit()
     {
         using var target = MongoTarget.Open();
-        var db = target.Client.GetDatabase(MongoTarget.NewDatabaseName("bigtxn"));
+        var db = target.Client.GetDatabase(target.NewDatabaseName("bigtxn"));
         db.CreateCollection("docs");
         var docs = db.GetCollection<BsonDocument>("docs");
         var nine = new string('n', 9 * 1024 * 1024);
@@ -102,7 +106,7 @@ public class TransactionChainTests
             session.CommitTransaction();
         }
 
-        var entries = target.OplogSince(new BsonDocument("ns", "admin.$cmd"));
+        var entries = TransactionEntries(target, docs);
         Assert.Equal(2, entries.Count);
         Assert.True(entries[0]["o"]["partialTxn"].AsBoolean);
         Assert.Equal(2L, entries[1]["o"]["count"].AsInt64);

@@ -14,8 +14,14 @@ namespace MongoBackup.TestServer.Tests;
 /// </summary>
 public class TransactionFormTests
 {
-    [Theory]
-    [InlineData("small, unprepared")]
+    [Fact]
+    public void A_small_transaction_is_logged_in_the_captured_form_and_its_operations_apply_to_the_captured_postimage()
+    {
+        using var target = MongoTarget.Open();
+        AssertLoggedAndApplied(target, Captures.Transaction("small, unprepared"));
+    }
+
+    [InMemoryTheory("startup parameters enableTestCommands=1 and maxNumberOfTransactionOperationsInSingleOplogEntry as each capture was written")]
     [InlineData("large, unprepared")]
     [InlineData("small, prepared, committed")]
     [InlineData("small, prepared, aborted")]
@@ -25,7 +31,12 @@ public class TransactionFormTests
     {
         var original = Captures.Transaction(name);
         using var target = MongoTarget.StartInMemory(TransactionReplay.ParametersFor(original));
-        var capture = original.InDatabase(MongoTarget.NewDatabaseName("txn"));
+        AssertLoggedAndApplied(target, original);
+    }
+
+    private static void AssertLoggedAndApplied(MongoTarget target, TransactionCase original)
+    {
+        var capture = original.InDatabase(target.NewDatabaseName("txn"));
 
         var written = TransactionReplay.Run(target, capture);
 
@@ -57,7 +68,7 @@ public class TransactionFormTests
         var committed = written.Count == 1
             ? !written[0]["o"].AsBsonDocument.Contains("prepare")
             : written[^1]["o"].AsBsonDocument.Contains("count") || written[^1]["o"].AsBsonDocument.Contains("commitTransaction");
-        var restored = MongoTarget.NewDatabaseName("restored");
+        var restored = target.NewDatabaseName("restored");
         string? collection = null;
         var operations = new BsonArray();
         foreach (var op in CapturedTransactionForm.Operations(written))

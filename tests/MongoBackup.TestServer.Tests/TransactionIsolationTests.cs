@@ -19,7 +19,7 @@ public class TransactionIsolationTests
         public Scenario()
         {
             Target = MongoTarget.Open();
-            Items = Target.Client.GetDatabase(MongoTarget.NewDatabaseName("iso")).GetCollection<BsonDocument>("items");
+            Items = Target.NewDatabase("iso").GetCollection<BsonDocument>("items");
             Items.InsertMany([BsonDocument.Parse("{_id: 1, qty: 10}"), BsonDocument.Parse("{_id: 2, qty: 20}"), BsonDocument.Parse("{_id: 3, qty: 30}")]);
             Session = Target.Client.StartSession();
             Session.StartTransaction();
@@ -60,7 +60,6 @@ public class TransactionIsolationTests
         Assert.Equal(3, s.Items.Database.RunCommand<BsonDocument>(new BsonDocument("count", "items"))["n"].ToInt64());
         Assert.Equal("{ \"_id\" : 2, \"qty\" : 20 }", s.Items.Find(new BsonDocument("_id", 2)).Single().ToJson());
         Assert.Empty(s.Items.Find(new BsonDocument("_id", 4)).ToList());
-        Assert.Equal(new BsonArray { 10, 20, 30 }, s.Items.Database.RunCommand<BsonDocument>(new BsonDocument { { "distinct", "items" }, { "key", "qty" } })["values"]);
     }
 
     [Fact]
@@ -86,7 +85,7 @@ public class TransactionIsolationTests
     public void A_cursor_read_on_while_a_transaction_writes_sees_only_committed_documents()
     {
         using var target = MongoTarget.Open();
-        var items = target.Client.GetDatabase(MongoTarget.NewDatabaseName("iso")).GetCollection<BsonDocument>("items");
+        var items = target.Client.GetDatabase(target.NewDatabaseName("iso")).GetCollection<BsonDocument>("items");
         items.InsertMany(Enumerable.Range(1, 6).Select(i => new BsonDocument { { "_id", i }, { "qty", i } }));
         using var cursor = items.Find(FilterDefinition<BsonDocument>.Empty, new FindOptions { BatchSize = 2 }).ToCursor();
         Assert.True(cursor.MoveNext());

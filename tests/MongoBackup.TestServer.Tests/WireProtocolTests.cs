@@ -1,12 +1,16 @@
 using System.Buffers.Binary;
 using System.Net.Sockets;
+using System.Numerics;
 using System.Text;
 using MongoDB.Bson;
 using MongoDB.Bson.Serialization;
 
 namespace MongoBackup.TestServer.Tests;
 
-/// <summary>Frames written by hand: legacy OP_QUERY handshakes, OP_MSG document sequences, checksums and moreToCome.</summary>
+/// <summary>
+/// Frames written by hand: legacy OP_QUERY handshakes, OP_MSG document sequences, checksums and moreToCome. Runs against
+/// MONGOBACKUP_TEST_URI when set (on a plain socket to its primary, with no authentication).
+/// </summary>
 public class WireProtocolTests : ServerTestBase
 {
     internal static byte[] Header(int length, int requestId, int opCode)
@@ -33,10 +37,21 @@ public class WireProtocolTests : ServerTestBase
             payload.Write(name);
             payload.Write(docs);
         }
-        if (checksum) payload.Write(new byte[4]); // the server skips the CRC rather than checking it
         var bytes = payload.ToArray();
-        return Header(16 + bytes.Length, requestId, 2013).Concat(bytes).ToArray();
+        var message = Header(16 + bytes.Length + (checksum ? 4 : 0), requestId, 2013).Concat(bytes).ToArray();
+        return checksum ? message.Concat(BitConverter.GetBytes(Crc32C(message))).ToArray() : message;
     }
+
+    /// <summary>CRC-32C (Castagnoli) of the whole message before it, as OP_MSG's checksum is (MongoDB's wire protocol docs).</summary>
+    internal static uint Crc32C(ReadOnlySpan<byte> bytes)
+    {
+        var crc = uint.MaxValue;
+        foreach (var b in bytes) crc = BitOperations.Crc32C(crc, b);
+        return ~crc;
+    }
+
+    [Fact]
+    public void Crc32C_is_the_castagnoli_checksum() => Assert.Equal(0xE3069283u, Crc32C("123456789"u8)); // RFC 3720 check value
 
     internal static (int ResponseTo, int OpCode, BsonDocument Body) ReadReply(NetworkStream stream)
     {
@@ -53,8 +68,8 @@ public class WireProtocolTests : ServerTestBase
     [Fact]
     public void Legacy_op_query_handshake_gets_an_op_reply()
     {
-        var server = StartServer();
-        using var client = new TcpClient("127.0.0.1", server.Port);
+        var primary = Target.PrimaryEndPoint();
+        using var client = new TcpClient(primary.Host, primary.Port);
         var stream = client.GetStream();
         var query = new MemoryStream();
         query.Write(new byte[4]);
@@ -74,13 +89,14 @@ public class WireProtocolTests : ServerTestBase
     [Fact]
     public void Document_sequences_checksums_and_moreToCome_are_honoured()
     {
-        var server = StartServer();
-        using var client = new TcpClient("127.0.0.1", server.Port);
+        var primary = Target.PrimaryEndPoint();
+        var db = Target.NewDatabaseName("wire");
+        using var client = new TcpClient(primary.Host, primary.Port);
         var stream = client.GetStream();
         // moreToCome: the server applies the insert and sends nothing back.
-        stream.Write(OpMsg(1, 2, new BsonDocument { { "insert", "c" }, { "$db", "wire" } },
+        stream.Write(OpMsg(1, 2, new BsonDocument { { "insert", "c" }, { "$db", db } },
             ("documents", new[] { new BsonDocument("_id", 1), new BsonDocument("_id", 2) })));
-        stream.Write(OpMsg(2, 1, new BsonDocument { { "count", "c" }, { "$db", "wire" } }, checksum: true));
+        stream.Write(OpMsg(2, 1, new BsonDocument { { "count", "c" }, { "$db", db } }, checksum: true));
         var (responseTo, opCode, body) = ReadReply(stream);
         Assert.Equal(2, responseTo); // the first reply answers the second request: the first got none
         Assert.Equal(2013, opCode);

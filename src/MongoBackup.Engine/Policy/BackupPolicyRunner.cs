@@ -18,6 +18,15 @@ public sealed class BackupPolicyRunner(IEngineObserver observer, TimeProvider? c
 {
     private readonly TimeProvider _clock = clock ?? TimeProvider.System;
 
+    /// <summary>
+    /// Test seam, null outside tests: awaited by every run right after it took the lease, before it decides anything,
+    /// with the repository's location and the run's token. A test that needs two runs to overlap (one holding the lease
+    /// while the other asks for it) holds the winner here until the other has returned, instead of slowing the winner
+    /// down with data and sleeps. Static because the cmdlets build their own runner; the module's Pester tests set it
+    /// by reflection and clear it afterwards.
+    /// </summary>
+    internal static Func<string, CancellationToken, Task>? LeaseTakenForTests { get; set; }
+
     public async Task<BackupPolicyResult> RunAsync(BackupPolicyRequest request, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -41,6 +50,7 @@ public sealed class BackupPolicyRunner(IEngineObserver observer, TimeProvider? c
             var keeper = new LeaseKeeper(lease, request.LeaseDuration, observer, ct);
             try
             {
+                if (LeaseTakenForTests is { } hold) await hold(request.Repository.Location, keeper.Token).ConfigureAwait(false);
                 var result = await RunUnderLeaseAsync(request, keeper.Token).ConfigureAwait(false);
                 return result with { Duration = elapsed.Elapsed };
             }

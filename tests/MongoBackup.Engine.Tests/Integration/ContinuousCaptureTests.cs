@@ -43,14 +43,16 @@ public sealed class ContinuousCaptureTests : IDisposable
             SliceInterval = TimeSpan.FromMilliseconds(400), ReconnectDelay = TimeSpan.FromMilliseconds(200),
         }, stopCapture.Token));
 
+        // Three rounds of writes, each waited on until a slice holds it: a dropped connection between the first two, a
+        // restart between the last two, and at least one slice for each round.
         var inserted = new List<int>();
         for (var i = 0; i < 120; i++)
         {
+            if (i is 40 or 80) await WaitUntilSlicedAsync(repository, await LastOplogTimestampAsync(client), capture);
             if (i == 40) _server.DropAllConnections();
             if (i == 80) _server.Restart();
             await InsertWithRetryAsync(events, i);
             inserted.Add(i);
-            await Task.Delay(25);
         }
         await WaitUntilSlicedAsync(repository, await LastOplogTimestampAsync(client), capture);
         await stopCapture.CancelAsync();

@@ -86,10 +86,10 @@ public sealed class PointInTimeRestoreTests(MongoServerFixture server)
         await Backup(database, repository);
 
         await items.InsertOneAsync(new BsonDocument("_id", "first"));
-        await Task.Delay(50);
+        var firstWall = await WallTimeOfInsertAsync($"{database}.items", "first");
+        await WaitUntilServerClockPassesAsync(firstWall.AddMilliseconds(10)); // so the second is logged after the moment
         await items.InsertOneAsync(new BsonDocument("_id", "second"));
         await Slice(repository);
-        var firstWall = await WallTimeOfInsertAsync($"{database}.items", "first");
 
         var target = TestDatabases.NewName("between_r");
         await new PointInTimeRestoreRunner(new RecordingObserver()).RunAsync(new PointInTimeRestoreRequest
@@ -167,6 +167,18 @@ public sealed class PointInTimeRestoreTests(MongoServerFixture server)
     private async Task Slice(ISnapshotRepository repository) =>
         Assert.NotNull(await new OplogSliceRunner(new RecordingObserver()).RunAsync(
             new OplogSliceRequest { Connection = Connection, Repository = repository }, CancellationToken.None));
+
+    /// <summary>Polls the server's clock (hello's localTime, what it stamps oplog entries' wall with) until it is past the moment.</summary>
+    private async Task WaitUntilServerClockPassesAsync(DateTimeOffset moment)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        var admin = server.Client.GetDatabase("admin");
+        while ((await admin.RunCommandAsync<BsonDocument>(new BsonDocument("hello", 1)))["localTime"].ToUniversalTime() <= moment.UtcDateTime)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"the server's clock did not pass {moment:O} within 10 s");
+            await Task.Delay(1);
+        }
+    }
 
     private async Task<DateTimeOffset> WallTimeOfInsertAsync(string ns, string id)
     {

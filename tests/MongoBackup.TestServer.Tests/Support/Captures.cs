@@ -27,14 +27,8 @@ public sealed record TransactionCase(string Name, List<BsonDocument> Entries, st
     /// <summary>The same case with its namespaces (all in one database) moved to <paramref name="database"/>.</summary>
     public TransactionCase InDatabase(string database)
     {
-        var from = Namespace.Split('.', 2)[0] + ".";
-        BsonValue Move(BsonValue value) => value switch
-        {
-            BsonDocument document => new BsonDocument(document.Select(e =>
-                new BsonElement(e.Name, e.Name == "ns" && e.Value.AsString.StartsWith(from) ? database + "." + e.Value.AsString[from.Length..] : Move(e.Value)))),
-            BsonArray array => new BsonArray(array.Select(Move)),
-            _ => value,
-        };
-        return new TransactionCase(Name, Entries.Select(e => Move(e).AsBsonDocument).ToList(), database + "." + Namespace[from.Length..], Postimage);
+        var from = Namespace.Split('.', 2)[0];
+        string Map(string db) => db == from ? database : db;
+        return new TransactionCase(Name, Entries.Select(e => OplogNamespaces.Move(e, Map)).ToList(), database + Namespace[from.Length..], Postimage);
     }
 }

@@ -5,13 +5,13 @@ using MongoDB.Bson;
 namespace MongoBackup.TestServer.Commands;
 
 /// <summary>
-/// Selects the documents a write targets (update, delete, findAndModify), as the writer sees them (a transaction, or
-/// null outside one: see <see cref="VisibleRecords"/>): by the _id index when the filter is a plain {_id: value}, else
-/// by a $natural scan; optionally sorted. Results are collected before any write.
+/// Selects the documents a write targets (update, delete, an applied oplog entry), as the writer sees them (a
+/// transaction, or null outside one: see <see cref="VisibleRecords"/>): by the _id index when the filter is a plain
+/// {_id: value}, else by a $natural scan. Results are collected before any write.
 /// </summary>
 internal static class MatchingDocuments
 {
-    public static List<(long RecordId, BsonDocument Document)> Select(Collection collection, BsonDocument filter, BsonDocument? sort, int limit,
+    public static List<(long RecordId, BsonDocument Document)> Select(Collection collection, BsonDocument filter, int limit,
         Sessions.Transaction? reader = null)
     {
         var matches = new List<(long, BsonDocument)>();
@@ -26,19 +26,12 @@ internal static class MatchingDocuments
             return matches;
         }
         var parsed = DocumentFilter.Parse(filter);
-        var sorted = sort != null && sort.ElementCount > 0;
         foreach (var (recordId, bytes) in VisibleRecords.Scan(collection, 0, true, reader))
         {
             var document = Collection.Parse(bytes);
             if (!parsed.Matches(document)) continue;
             matches.Add((recordId, document));
-            if (!sorted && limit > 0 && matches.Count >= limit) break;
-        }
-        if (sorted)
-        {
-            var order = SortOrder.Parse(sort!);
-            matches = matches.OrderBy(m => m.Item2, order).ToList();
-            if (limit > 0 && matches.Count > limit) matches.RemoveRange(limit, matches.Count - limit);
+            if (limit > 0 && matches.Count >= limit) break;
         }
         return matches;
     }

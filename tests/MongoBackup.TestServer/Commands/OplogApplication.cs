@@ -92,7 +92,7 @@ internal sealed class OplogApplication
     {
         if (o2 == null) throw CommandFailure.FailedToParse($"update entry on {collection.Namespace} has no o2 selecting the document");
         var isReplacement = !o.Names.Any(n => n.StartsWith('$')) && !o.Contains("diff");
-        var match = MatchingDocuments.Select(collection, o2, null, 1).Cast<(long, BsonDocument)?>().FirstOrDefault();
+        var match = MatchingDocuments.Select(collection, o2, 1).Cast<(long, BsonDocument)?>().FirstOrDefault();
         if (match == null)
         {
             // MongoDB applies oplog updates as upserts: the selector seeds the document.
@@ -117,7 +117,7 @@ internal sealed class OplogApplication
 
     private void Delete(Collection collection, BsonDocument o)
     {
-        foreach (var (recordId, document) in MatchingDocuments.Select(collection, o, null, 1))
+        foreach (var (recordId, document) in MatchingDocuments.Select(collection, o, 1))
             _context.Server.DocumentWriter.Delete(collection, recordId, document, _writes);
     }
 }

@@ -6,7 +6,11 @@ using MongoDB.Bson;
 
 namespace MongoBackup.TestServer.Commands;
 
-/// <summary>find, getMore (with tailable awaitData waits), killCursors, count, distinct and aggregate.</summary>
+/// <summary>
+/// find, getMore (with tailable awaitData waits), killCursors, count and aggregate (the stages of
+/// <see cref="AggregationPipeline"/>, after a leading $collStats or small $sample answered here). distinct is not served
+/// (nothing this project runs sends it): it fails as an unknown command.
+/// </summary>
 internal sealed class ReadCommands : ICommandGroup
 {
     public void Register(CommandTable table)
@@ -15,7 +19,6 @@ internal sealed class ReadCommands : ICommandGroup
         table.Add("getMore", GetMore);
         table.Add("killCursors", KillCursors);
         table.Add("count", Count);
-        table.Add("distinct", Distinct);
         table.Add("aggregate", Aggregate);
     }
 
@@ -243,28 +246,6 @@ internal sealed class ReadCommands : ICommandGroup
         n = Math.Max(0, n - skip);
         if (limit > 0) n = Math.Min(n, limit);
         return new BsonDocument("n", (int)n);
-    }
-
-    private static BsonDocument Distinct(CommandContext context)
-    {
-        var collection = context.Server.Catalog.Find(context.Database, context.CollectionName());
-        var key = context.Body.GetValue("key", BsonNull.Value);
-        if (!key.IsString) throw CommandFailure.TypeMismatch("distinct 'key' must be a string");
-        var values = new List<BsonValue>();
-        var seen = new HashSet<BsonValue>(BsonValueOrder.Instance);
-        if (collection != null)
-        {
-            var filter = DocumentFilter.Parse(context.DocumentArgument("query"));
-            foreach (var document in Source(context, collection).Where(filter.Matches))
-            {
-                var value = DocumentPath.Get(document, key.AsString);
-                if (value == null) continue;
-                foreach (var item in value is BsonArray array ? array.Values : new[] { value })
-                    if (seen.Add(item)) values.Add(item);
-            }
-        }
-        values.Sort(BsonValueOrder.Instance);
-        return new BsonDocument("values", new BsonArray(values));
     }
 
     private static BsonDocument Aggregate(CommandContext context)

@@ -5,8 +5,9 @@ using MongoDB.Bson;
 namespace MongoBackup.TestServer.Commands;
 
 /// <summary>
-/// insert, update, delete and findAndModify, with MongoDB's per-statement writeErrors and ordered semantics. A statement
-/// that meets a record an open transaction owns fails or waits as <see cref="WriteConflictRetry"/> says.
+/// insert, update and delete, with MongoDB's per-statement writeErrors and ordered semantics. A statement that meets a
+/// record an open transaction owns fails or waits as <see cref="WriteConflictRetry"/> says. findAndModify is not served
+/// (nothing this project runs sends it): it fails as an unknown command.
 /// </summary>
 internal sealed class WriteCommands : ICommandGroup
 {
@@ -15,8 +16,6 @@ internal sealed class WriteCommands : ICommandGroup
         table.Add("insert", Insert);
         table.Add("update", Update);
         table.Add("delete", Delete);
-        table.Add("findAndModify", FindAndModify);
-        table.Add("findandmodify", FindAndModify);
     }
 
     private static BsonArray Statements(CommandContext context, string field)
@@ -97,19 +96,19 @@ internal sealed class WriteCommands : ICommandGroup
         return WithErrors(reply, errors);
     }
 
-    private sealed record UpdateOutcome(long Matched, long Modified, BsonValue? UpsertedId, BsonDocument? Before, BsonDocument? After);
+    private sealed record UpdateOutcome(long Matched, long Modified, BsonValue? UpsertedId);
 
     private static UpdateOutcome ApplyUpdate(CommandContext context, string name, BsonDocument filter, BsonValue update, bool upsert, bool multi,
-        BsonArray? arrayFilters, WriteContext writes, BsonDocument? sort = null)
+        BsonArray? arrayFilters, WriteContext writes)
     {
         var spec = UpdateSpec.Parse(update);
         if (multi && spec.IsReplacement) throw CommandFailure.FailedToParse("multi update is not supported for replacement-style update");
         var collection = context.Server.Catalog.Find(context.Database, name);
-        var matches = collection == null ? new() : MatchingDocuments.Select(collection, filter, sort, multi ? 0 : 1, context.Transaction);
+        var matches = collection == null ? new() : MatchingDocuments.Select(collection, filter, multi ? 0 : 1, context.Transaction);
         if (collection != null) WriteConflictRetry.CheckAll(context, collection, matches);
         if (matches.Count == 0)
         {
-            if (!upsert) return new UpdateOutcome(0, 0, null, null, null);
+            if (!upsert) return new UpdateOutcome(0, 0, null);
             var seed = UpdateSpec.UpsertSeed(filter);
             BsonDocument inserted;
             if (spec.IsReplacement)
@@ -123,10 +122,9 @@ internal sealed class WriteCommands : ICommandGroup
             }
             DocumentValidation.Check(collection, inserted, null, context.Body);
             inserted = context.Server.DocumentWriter.Insert(context.Database, name, inserted, writes);
-            return new UpdateOutcome(0, 0, inserted["_id"], null, inserted);
+            return new UpdateOutcome(0, 0, inserted["_id"]);
         }
         long modified = 0;
-        BsonDocument? lastBefore = null, lastAfter = null;
         foreach (var (recordId, before) in matches)
         {
             var after = spec.Apply(before, arrayFilters);
@@ -137,10 +135,8 @@ internal sealed class WriteCommands : ICommandGroup
                 context.Server.DocumentWriter.Update(collection!, recordId, before, after, spec.IsReplacement, writes);
                 modified++;
             }
-            lastBefore = before;
-            lastAfter = after;
         }
-        return new UpdateOutcome(matches.Count, modified, null, lastBefore, lastAfter);
+        return new UpdateOutcome(matches.Count, modified, null);
     }
 
     private static BsonDocument Delete(CommandContext context)
@@ -165,7 +161,7 @@ internal sealed class WriteCommands : ICommandGroup
                 if (collection == null) continue;
                 n += WriteConflictRetry.Run(context, () =>
                 {
-                    var targets = MatchingDocuments.Select(collection, statement.GetValue("q", new BsonDocument()).AsBsonDocument, null, limit, context.Transaction);
+                    var targets = MatchingDocuments.Select(collection, statement.GetValue("q", new BsonDocument()).AsBsonDocument, limit, context.Transaction);
                     WriteConflictRetry.CheckAll(context, collection, targets);
                     foreach (var (recordId, document) in targets) context.Server.DocumentWriter.Delete(collection, recordId, document, writes);
                     return targets.Count;
@@ -178,38 +174,6 @@ internal sealed class WriteCommands : ICommandGroup
             }
         }
         return WithErrors(new BsonDocument("n", n), errors);
-    }
-
-    private static BsonDocument FindAndModify(CommandContext context) => WriteConflictRetry.Run(context, () => FindAndModifyOnce(context));
-
-    private static BsonDocument FindAndModifyOnce(CommandContext context)
-    {
-        var name = context.CollectionName();
-        var query = context.DocumentArgument("query");
-        var sort = context.DocumentArgument("sort");
-        var remove = context.BoolArgument("remove");
-        var returnNew = context.BoolArgument("new");
-        var fields = context.DocumentArgument("fields");
-        var projection = fields.ElementCount > 0 ? Projection.Parse(fields) : null;
-        var writes = context.Writes;
-        BsonValue Project(BsonDocument? document) => document == null ? BsonNull.Value : projection?.Apply(document) ?? document;
-
-        if (remove)
-        {
-            if (context.Body.Contains("update")) throw CommandFailure.FailedToParse("Cannot specify both an update and remove=true");
-            var collection = context.Server.Catalog.Find(context.Database, name);
-            var match = collection == null ? null : MatchingDocuments.Select(collection, query, sort, 1, context.Transaction).Cast<(long, BsonDocument)?>().FirstOrDefault();
-            if (match == null) return new BsonDocument { { "lastErrorObject", new BsonDocument("n", 0) }, { "value", BsonNull.Value } };
-            context.Server.DocumentWriter.Delete(collection!, match.Value.Item1, match.Value.Item2, writes);
-            return new BsonDocument { { "lastErrorObject", new BsonDocument("n", 1) }, { "value", Project(match.Value.Item2) } };
-        }
-        if (!context.Body.TryGetValue("update", out var update)) throw CommandFailure.FailedToParse("Either an update or remove=true must be specified");
-        var outcome = ApplyUpdate(context, name, query, update, context.BoolArgument("upsert"), false,
-            context.Body.GetValue("arrayFilters", BsonNull.Value) as BsonArray, writes, sort);
-        var lastError = new BsonDocument { { "n", outcome.Matched + (outcome.UpsertedId != null ? 1 : 0) }, { "updatedExisting", outcome.Matched > 0 } };
-        if (outcome.UpsertedId != null) lastError.Add("upserted", outcome.UpsertedId);
-        var value = returnNew ? Project(outcome.After) : Project(outcome.Before);
-        return new BsonDocument { { "lastErrorObject", lastError }, { "value", value } };
     }
 
     private static BsonDocument WriteError(int index, CommandFailure failure) => new()

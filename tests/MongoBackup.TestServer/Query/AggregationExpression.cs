@@ -3,8 +3,8 @@ using MongoDB.Bson;
 namespace MongoBackup.TestServer.Query;
 
 /// <summary>
-/// A parsed aggregation expression ("$field.path", "$$ROOT", literals, {$op: args}, documents and arrays of
-/// expressions), evaluated against one document. Evaluation yields null for "missing".
+/// A parsed aggregation expression ("$field.path", "$$ROOT", literals, documents and arrays of expressions; no
+/// operators, see <see cref="ExpressionCompiler"/>), evaluated against one document. Evaluation yields null for "missing".
 /// </summary>
 public sealed class AggregationExpression
 {
@@ -18,19 +18,9 @@ public sealed class AggregationExpression
     public BsonValue? Evaluate(BsonDocument document) => _evaluate(new ExpressionScope(document));
 
     internal BsonValue? Evaluate(ExpressionScope scope) => _evaluate(scope);
-
-    /// <summary>Aggregation truthiness: false, null, undefined, missing and numeric zero are false.</summary>
-    public static bool IsTruthy(BsonValue? value) => value switch
-    {
-        null => false,
-        BsonBoolean b => b.Value,
-        BsonNull or BsonUndefined => false,
-        _ when BsonValueOrder.IsNumber(value) => !BsonArithmetic.IsZero(value),
-        _ => true,
-    };
 }
 
-/// <summary>The variables an expression sees: $$ROOT, $$CURRENT and any bound by $let/$map/$filter.</summary>
+/// <summary>The variables an expression sees: $$ROOT, $$CURRENT, $$REMOVE and $$NOW.</summary>
 internal sealed class ExpressionScope
 {
     private readonly Dictionary<string, BsonValue?> _variables = new(StringComparer.Ordinal);
@@ -42,22 +32,9 @@ internal sealed class ExpressionScope
         _variables["CURRENT"] = root;
     }
 
-    private ExpressionScope(ExpressionScope parent)
-    {
-        Root = parent.Root;
-        foreach (var pair in parent._variables) _variables[pair.Key] = pair.Value;
-    }
-
     public BsonDocument Root { get; }
 
     public BsonDocument Current => _variables["CURRENT"] as BsonDocument ?? Root;
-
-    public ExpressionScope With(string name, BsonValue? value)
-    {
-        var scope = new ExpressionScope(this);
-        scope._variables[name] = value;
-        return scope;
-    }
 
     public BsonValue? Variable(string name)
     {

@@ -10,25 +10,7 @@ internal static class BsonArithmetic
 {
     public static BsonValue Add(BsonValue a, BsonValue b) => Combine(a, b, (x, y) => checked(x + y), (x, y) => x + y, (x, y) => x + y);
 
-    public static BsonValue Subtract(BsonValue a, BsonValue b) => Combine(a, b, (x, y) => checked(x - y), (x, y) => x - y, (x, y) => x - y);
-
     public static BsonValue Multiply(BsonValue a, BsonValue b) => Combine(a, b, (x, y) => checked(x * y), (x, y) => x * y, (x, y) => x * y);
-
-    public static BsonValue Divide(BsonValue a, BsonValue b)
-    {
-        if (IsZero(b)) throw new CommandFailure(2, "BadValue", "can't $divide by zero");
-        if (a is BsonDecimal128 || b is BsonDecimal128)
-            return new BsonDecimal128(new Decimal128(ToDecimal(a) / ToDecimal(b)));
-        return new BsonDouble(a.ToDouble() / b.ToDouble());
-    }
-
-    public static BsonValue Modulo(BsonValue a, BsonValue b)
-    {
-        if (IsZero(b)) throw new CommandFailure(16610, "Location16610", "can't $mod by zero");
-        if (a is BsonDouble || b is BsonDouble || a is BsonDecimal128 || b is BsonDecimal128)
-            return new BsonDouble(a.ToDouble() % b.ToDouble()); // fmod: the sign follows the dividend
-        return Narrow(a.ToInt64() % b.ToInt64(), a is BsonInt64 || b is BsonInt64);
-    }
 
     public static bool IsZero(BsonValue v) => BsonValueOrder.IsNumber(v) && BsonValueOrder.Instance.Compare(v, 0) == 0;
 

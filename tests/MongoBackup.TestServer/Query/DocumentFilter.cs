@@ -40,12 +40,6 @@ internal sealed class NorNode(IReadOnlyList<MatchNode> children) : MatchNode
     public override bool Matches(BsonDocument doc) => !children.Any(c => c.Matches(doc));
 }
 
-/// <summary>$expr: an aggregation expression evaluated against the document, true when truthy.</summary>
-internal sealed class ExprNode(AggregationExpression expression) : MatchNode
-{
-    public override bool Matches(BsonDocument doc) => AggregationExpression.IsTruthy(expression.Evaluate(doc));
-}
-
 /// <summary>All the operators given for one field path; every one must hold.</summary>
 internal sealed class FieldNode(FieldPath path, IReadOnlyList<ValuePredicate> predicates) : MatchNode
 {

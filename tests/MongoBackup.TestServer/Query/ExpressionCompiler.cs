@@ -3,8 +3,9 @@ using MongoDB.Bson;
 namespace MongoBackup.TestServer.Query;
 
 /// <summary>
-/// Compiles aggregation expression specs into evaluators, validating operator names up front so a bad
-/// pipeline fails when it is parsed, as the server does, not half-way through the data.
+/// Compiles aggregation expressions into evaluators: field paths, $$ variables, literals, and documents and arrays of
+/// those. Operators are refused when the expression is parsed, as the server refuses an unknown one, not half-way
+/// through the data.
 /// </summary>
 internal static class ExpressionCompiler
 {
@@ -79,29 +80,15 @@ internal static class ExpressionCompiler
         return scope => new BsonArray(items.Select(i => i(scope) ?? BsonNull.Value));
     }
 
+    /// <summary>
+    /// No operator is served (nothing this project sends computes values in a pipeline): each fails when parsed as
+    /// MongoDB fails an operator it does not know, 168 InvalidPipelineOperator "Unrecognized expression '$x'"
+    /// (src/mongo/db/pipeline/expression.cpp, Expression::parseExpression).
+    /// </summary>
     private static Func<ExpressionScope, BsonValue?> CompileOperator(BsonDocument spec)
     {
         if (spec.ElementCount != 1)
             throw new CommandFailure(15983, "Location15983", $"an expression specification must contain exactly one field, the name of the expression. Found {spec.ElementCount} fields in {spec}");
-        var name = spec.GetElement(0).Name;
-        var argument = spec[0];
-        if (name == "$literal") return _ => argument;
-        if (name == "$cond") return CompileCond(argument);
-        if (name is "$let" or "$map" or "$filter") return ScopedOperators.Compile(name, argument);
-        var args = (argument is BsonArray array ? array.ToList() : [argument]).Select(Compile).ToList();
-        var op = ExpressionOperators.Find(name, args.Count);
-        return scope => op(args.Select(a => a(scope)).ToList());
-    }
-
-    private static Func<ExpressionScope, BsonValue?> CompileCond(BsonValue argument)
-    {
-        BsonValue condition, then, otherwise;
-        if (argument is BsonArray { Count: 3 } a) (condition, then, otherwise) = (a[0], a[1], a[2]);
-        else if (argument is BsonDocument d && d.Contains("if") && d.Contains("then") && d.Contains("else")) (condition, then, otherwise) = (d["if"], d["then"], d["else"]);
-        else throw CommandFailure.BadValue("$cond needs 'if', 'then' and 'else' (or an array of three)");
-        var c = Compile(condition);
-        var t = Compile(then);
-        var e = Compile(otherwise);
-        return scope => AggregationExpression.IsTruthy(c(scope)) ? t(scope) : e(scope);
+        throw new CommandFailure(168, "InvalidPipelineOperator", $"Unrecognized expression '{spec.GetElement(0).Name}'");
     }
 }

@@ -20,7 +20,6 @@ internal static class FilterParser
             case "$and": return new AndNode(ParseClauses(element));
             case "$or": return new OrNode(ParseClauses(element));
             case "$nor": return new NorNode(ParseClauses(element));
-            case "$expr": return new ExprNode(AggregationExpression.Parse(element.Value));
             case "$jsonSchema": return new JsonSchemaNode(JsonSchema.Parse(element.Value));
             case "$comment": return new AndNode([]);
             case "$alwaysTrue": return new AndNode([]);
@@ -95,7 +94,7 @@ internal static class FilterParser
             case "$gt" or "$gte" or "$lt" or "$lte": return new RangePredicate(name, operand);
             case "$in": return new InPredicate(RequireArray(name, operand));
             case "$nin": return new NotPredicate(new InPredicate(RequireArray(name, operand)));
-            case "$exists": return new ExistsPredicate(AggregationExpression.IsTruthy(operand));
+            case "$exists": return new ExistsPredicate(TrueValue(operand));
             case "$type": return new TypePredicate(operand);
             case "$mod": return new ModPredicate(operand);
             case "$size": return new SizePredicate(ParseSize(operand));
@@ -143,5 +142,14 @@ internal static class FilterParser
         BsonDocument { ElementCount: > 0 } d when IsOperatorDocument(d) => ParseOperators(d),
         BsonDocument { ElementCount: 0 } => throw CommandFailure.BadValue("$not cannot be empty"),
         _ => throw CommandFailure.BadValue("$not needs a regex or a document"),
+    };
+
+    /// <summary>BSONElement::trueValue, how $exists reads its operand: false, null, undefined and numeric zero are false.</summary>
+    private static bool TrueValue(BsonValue value) => value switch
+    {
+        BsonBoolean b => b.Value,
+        BsonNull or BsonUndefined => false,
+        _ when BsonValueOrder.IsNumber(value) => !BsonArithmetic.IsZero(value),
+        _ => true,
     };
 }

@@ -3,9 +3,10 @@ using MongoDB.Bson;
 namespace MongoBackup.TestServer.Query;
 
 /// <summary>
-/// The "u" of an update: a replacement document, a document of update operators, or an aggregation
-/// pipeline of $set/$unset/$addFields/$project/$replaceWith/$replaceRoot stages. Apply returns the new
-/// document and never changes its input.
+/// The "u" of an update: a replacement document, a document of update operators, or an aggregation pipeline. Of the
+/// stages MongoDB allows there ($set, $unset, $addFields, $project, $replaceWith, $replaceRoot) only $project is served
+/// (<see cref="AggregationPipeline"/>); the others fail as unrecognized stages. Apply returns the new document and never
+/// changes its input.
 /// </summary>
 public sealed class UpdateSpec
 {

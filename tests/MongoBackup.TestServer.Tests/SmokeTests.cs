@@ -1,1 +1,0 @@
-namespace MongoBackup.TestServer.Tests; public class SmokeTests { [Fact] public void Fixtures_are_found() => Assert.True(Directory.Exists(MongoBackup.Tests.FixturePaths.Get("mongorestore/testdata"))); }
