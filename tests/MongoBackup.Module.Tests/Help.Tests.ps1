@@ -59,7 +59,7 @@ Describe 'about_MongoBackup' {
     It 'is shipped and lists every error id the engine defines' {
         $about = Get-Help about_MongoBackup | Out-String
         $about | Should -Match 'SHORT DESCRIPTION'
-        $ids = [MongoBackup.Engine.ErrorIds], [MongoBackup.Engine.Housekeeping.HousekeepingErrorIds] | ForEach-Object { $_.GetFields() } | ForEach-Object { $_.GetValue($null) }
+        $ids = [MongoBackup.Engine.Model.ErrorIds], [MongoBackup.Engine.Housekeeping.HousekeepingErrorIds] | ForEach-Object { $_.GetFields() } | ForEach-Object { $_.GetValue($null) }
         foreach ($id in $ids) { $about | Should -Match ([regex]::Escape($id)) }
     }
 }

@@ -5,7 +5,6 @@ using MongoBackup.Engine.Events;
 using MongoBackup.Engine.Formats;
 using MongoBackup.Engine.Oplog;
 using MongoBackup.Engine.Repository;
-using MongoBackup.Engine.Security;
 using MongoDB.Driver;
 
 namespace MongoBackup.Engine.Dump;
@@ -125,7 +124,7 @@ public sealed class BackupRunner(IEngineObserver observer)
     }
 
     /// <summary>The copy starts at (or just after) an entry that must still be in the oplog: if the oldest entry is newer, writes were lost.</summary>
-    private static async Task EnsureNotRolledOverAsync(OplogSource oplog, Repository.OplogTimestamp from, CancellationToken ct)
+    private static async Task EnsureNotRolledOverAsync(OplogSource oplog, OplogTimestamp from, CancellationToken ct)
     {
         if (await oplog.OldestAsync(ct) is { } oldest && oldest > from)
             throw new MongoBackupException(ErrorIds.BackupFailed,

@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Threading.Channels;
 using MongoDB.Bson;
 
-namespace MongoBackup.Engine.Dump;
+namespace MongoBackup.Engine.Formats;
 
 /// <summary>
 /// Moves documents from one or more cursor readers to a single writer task through a few pooled 1 MiB chunks, so

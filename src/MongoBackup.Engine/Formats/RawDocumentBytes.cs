@@ -1,6 +1,6 @@
 using MongoDB.Bson;
 
-namespace MongoBackup.Engine.Dump;
+namespace MongoBackup.Engine.Formats;
 
 /// <summary>The exact bytes of a raw document as the server sent them, without a deserialize round trip.</summary>
 public static class RawDocumentBytes

@@ -1,6 +1,7 @@
 using MongoBackup.Engine.Repository;
+using MongoBackup.Engine.Security;
 
-namespace MongoBackup.Engine.Security;
+namespace MongoBackup.Engine.Housekeeping;
 
 /// <summary>
 /// Moves snapshots from one user key to another by re-wrapping each snapshot's data key and rewriting only its

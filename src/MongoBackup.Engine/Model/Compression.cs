@@ -1,4 +1,4 @@
-namespace MongoBackup.Engine.Codecs;
+namespace MongoBackup.Engine.Model;
 
 /// <summary>How a dump file or archive is compressed. Gzip is what mongodump writes; zstd is our own extension.</summary>
 public enum Compression

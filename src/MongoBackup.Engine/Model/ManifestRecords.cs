@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace MongoBackup.Engine.Repository;
+namespace MongoBackup.Engine.Model;
 
 public sealed class SnapshotSource
 {

@@ -1,4 +1,4 @@
-namespace MongoBackup.Engine;
+namespace MongoBackup.Engine.Model;
 
 /// <summary>
 /// A failure the user can act on: a stable <see cref="ErrorId"/> (documented, used as the PowerShell error id),

@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace MongoBackup.Engine.Catalog;
+namespace MongoBackup.Engine.Model;
 
 /// <summary>
 /// PowerShell-style wildcards (* ? [abc], '`' escaping the next character) matched case-sensitively, as MongoDB names

@@ -1,4 +1,4 @@
-namespace MongoBackup.Engine.Catalog;
+namespace MongoBackup.Engine.Model;
 
 /// <summary>
 /// Which namespaces a backup or restore takes. Database patterns match database names; collection patterns

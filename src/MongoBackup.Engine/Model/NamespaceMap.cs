@@ -1,6 +1,4 @@
-using MongoBackup.Engine.Catalog;
-
-namespace MongoBackup.Engine.Restore;
+namespace MongoBackup.Engine.Model;
 
 /// <summary>
 /// Renames namespaces on the way in, as mongorestore's --nsFrom/--nsTo do, in their syntax (see

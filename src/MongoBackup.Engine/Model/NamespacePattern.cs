@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.RegularExpressions;
 
-namespace MongoBackup.Engine.Catalog;
+namespace MongoBackup.Engine.Model;
 
 /// <summary>
 /// A namespace pattern in mongorestore's --nsInclude/--nsExclude/--nsFrom/--nsTo syntax (mongo-tools mongorestore/ns):

@@ -1,7 +1,6 @@
-using MongoBackup.Engine.Repository;
 using MongoDB.Bson;
 
-namespace MongoBackup.Engine.Oplog;
+namespace MongoBackup.Engine.Model;
 
 /// <summary>
 /// Where a replay stops, inclusive: at an exact oplog timestamp (-ClusterTime), or at a wall-clock moment

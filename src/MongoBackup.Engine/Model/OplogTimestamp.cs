@@ -1,7 +1,7 @@
 using System.Text.Json.Serialization;
 using MongoDB.Bson;
 
-namespace MongoBackup.Engine.Repository;
+namespace MongoBackup.Engine.Model;
 
 /// <summary>
 /// An oplog position (the BSON Timestamp of an entry): seconds since the epoch and an increment that

@@ -1,8 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using MongoBackup.Engine.Codecs;
 
-namespace MongoBackup.Engine.Repository;
+namespace MongoBackup.Engine.Model;
 
 public enum SnapshotKind { Full, Oplog }
 

@@ -1,7 +1,6 @@
 using System.Text.Json.Serialization;
-using MongoBackup.Engine.Catalog;
 
-namespace MongoBackup.Engine.Repository;
+namespace MongoBackup.Engine.Model;
 
 /// <summary>
 /// What a full snapshot was asked to take: the backup's namespace filter, kept as the patterns that were given

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using MongoBackup.Engine.Connection;
 using MongoBackup.Engine.Events;
-using MongoBackup.Engine.Repository;
 using MongoDB.Bson;
 using MongoDB.Driver;
 

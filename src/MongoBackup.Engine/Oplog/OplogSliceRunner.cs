@@ -1,10 +1,8 @@
 using System.Runtime.CompilerServices;
 using MongoBackup.Engine.Connection;
-using MongoBackup.Engine.Dump;
 using MongoBackup.Engine.Events;
 using MongoBackup.Engine.Formats;
 using MongoBackup.Engine.Repository;
-using MongoBackup.Engine.Security;
 using MongoDB.Bson;
 using MongoDB.Driver;
 

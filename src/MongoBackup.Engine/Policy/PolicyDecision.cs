@@ -1,6 +1,5 @@
 using MongoBackup.Engine.Connection;
 using MongoBackup.Engine.Repository;
-using MongoBackup.Engine.Restore;
 
 namespace MongoBackup.Engine.Policy;
 

@@ -1,7 +1,7 @@
 using System.Security;
-using MongoBackup.Engine.Repository;
+using MongoBackup.Engine.Security;
 
-namespace MongoBackup.Engine.Security;
+namespace MongoBackup.Engine.Repository;
 
 /// <summary>
 /// Where the user's key comes from (-EncryptionKey passphrase or -EncryptionKeyFile). A passphrase is stretched

@@ -1,6 +1,4 @@
-using MongoBackup.Engine.Repository;
-
-namespace MongoBackup.Engine.Restore;
+namespace MongoBackup.Engine.Repository;
 
 /// <summary>Slices that together hold every oplog entry after <see cref="Start"/> up to and including <see cref="End"/>.</summary>
 public sealed record SliceSegment(OplogTimestamp Start, OplogTimestamp End, IReadOnlyList<SnapshotManifest> Slices)

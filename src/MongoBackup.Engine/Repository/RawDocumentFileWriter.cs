@@ -1,7 +1,7 @@
-using MongoBackup.Engine.Repository;
+using MongoBackup.Engine.Formats;
 using MongoDB.Bson;
 
-namespace MongoBackup.Engine.Dump;
+namespace MongoBackup.Engine.Repository;
 
 /// <summary>Writes a stream of raw documents into one snapshot file (the oplog, users, roles).</summary>
 public static class RawDocumentFileWriter

@@ -1,8 +1,7 @@
-using MongoBackup.Engine.Catalog;
 using MongoBackup.Engine.Oplog;
 using MongoBackup.Engine.Repository;
 
-namespace MongoBackup.Engine.Restore;
+namespace MongoBackup.Engine.Repository;
 
 /// <summary>
 /// A continuous span of time a point-in-time restore can reach: from a full snapshot's consistency point through an

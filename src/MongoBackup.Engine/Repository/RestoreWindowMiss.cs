@@ -1,8 +1,7 @@
-using MongoBackup.Engine.Catalog;
 using MongoBackup.Engine.Oplog;
 using MongoBackup.Engine.Repository;
 
-namespace MongoBackup.Engine.Restore;
+namespace MongoBackup.Engine.Repository;
 
 /// <summary>
 /// The error for a point-in-time restore no window can serve, saying why: no full snapshot covers what it asks for,

@@ -1,6 +1,6 @@
-using MongoBackup.Engine.Repository;
+using MongoBackup.Engine.Security;
 
-namespace MongoBackup.Engine.Security;
+namespace MongoBackup.Engine.Repository;
 
 /// <summary>Creates a new snapshot's data key and its manifest entry; opens an existing snapshot's data key.</summary>
 public static class SnapshotEncryption

@@ -1,9 +1,8 @@
 using System.Collections.Concurrent;
 using MongoBackup.Engine.Codecs;
-using MongoBackup.Engine.Repository;
 using MongoBackup.Engine.Security;
 
-namespace MongoBackup.Engine.Dump;
+namespace MongoBackup.Engine.Repository;
 
 /// <summary>
 /// The files one snapshot is writing: opens each through the repository and the codec stage, and collects

@@ -1,6 +1,6 @@
-using MongoBackup.Engine.Repository;
+using MongoBackup.Engine.Security;
 
-namespace MongoBackup.Engine.Security;
+namespace MongoBackup.Engine.Repository;
 
 /// <summary>The data key and manifest entry a new snapshot is written with, or none when it is not encrypted.</summary>
 public static class SnapshotKeys

@@ -1,7 +1,6 @@
 using System.Runtime.CompilerServices;
 using MongoBackup.Engine.Oplog;
 using MongoBackup.Engine.Repository;
-using MongoBackup.Engine.Security;
 
 namespace MongoBackup.Engine.Restore;
 

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace MongoBackup.Engine.Repository;
+namespace MongoBackup.Engine.Security;
 
 /// <summary>
 /// One byte form for a JSON text whatever its layout: objects with their properties sorted by name (ordinal), no

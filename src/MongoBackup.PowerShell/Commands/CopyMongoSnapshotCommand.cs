@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using MongoBackup.Engine;
 using MongoBackup.Engine.Housekeeping;
 using MongoBackup.Engine.Repository;
 

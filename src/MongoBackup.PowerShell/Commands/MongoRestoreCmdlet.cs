@@ -1,6 +1,6 @@
 using System.Collections;
 using System.Management.Automation;
-using MongoBackup.Engine.Catalog;
+using MongoBackup.Engine.Model;
 using MongoBackup.Engine.Restore;
 
 namespace MongoBackup.PowerShell.Commands;

@@ -1,10 +1,9 @@
-using MongoBackup.Engine.Catalog;
 using MongoBackup.Engine.Connection;
 using MongoBackup.Engine.Restore;
 using MongoBackup.Engine.Tests.Integration;
 using MongoDB.Bson;
 
-namespace MongoBackup.Engine.Tests.Filters;
+namespace MongoBackup.Engine.Tests.Model;
 
 /// <summary>
 /// -NamespaceInclude/-NamespaceExclude/-NamespaceMap follow mongorestore's --nsInclude/--nsFrom syntax (mongo-tools

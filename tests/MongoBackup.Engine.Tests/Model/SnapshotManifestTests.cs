@@ -1,9 +1,8 @@
 using System.Text.Json;
-using MongoBackup.Engine.Codecs;
 using MongoBackup.Engine.Repository;
 using MongoDB.Bson;
 
-namespace MongoBackup.Engine.Tests.Repository;
+namespace MongoBackup.Engine.Tests.Model;
 
 public class SnapshotManifestTests
 {

@@ -1,7 +1,6 @@
-using MongoBackup.Engine.Catalog;
 using MongoBackup.Engine.Repository;
 
-namespace MongoBackup.Engine.Tests.Repository;
+namespace MongoBackup.Engine.Tests.Model;
 
 public class SnapshotScopeTests
 {

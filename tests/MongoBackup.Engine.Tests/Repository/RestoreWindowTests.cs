@@ -1,10 +1,8 @@
-using MongoBackup.Engine.Catalog;
 using MongoBackup.Engine.Oplog;
 using MongoBackup.Engine.Repository;
-using MongoBackup.Engine.Restore;
 using static MongoBackup.Engine.Tests.Housekeeping.SnapshotHistory;
 
-namespace MongoBackup.Engine.Tests.Restore;
+namespace MongoBackup.Engine.Tests.Repository;
 
 /// <summary>Restore windows and the choice of a base, worked out from manifests on one timeline (seconds).</summary>
 public sealed class RestoreWindowTests

@@ -1,4 +1,3 @@
-using MongoBackup.Engine.Repository;
 using MongoBackup.Engine.Restore;
 using MongoDB.Bson;
 
