@@ -19,8 +19,6 @@ namespace MongoBackup.Engine.Dump;
 /// </summary>
 public sealed class BackupRunner(IEngineObserver observer)
 {
-    public static string ToolVersion => typeof(BackupRunner).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
-
     /// <summary>
     /// Test seam: runs once the catalog is listed and before any collection is read, so tests can change the catalog
     /// at the one moment a hot backup is most exposed to it.
@@ -136,7 +134,7 @@ public sealed class BackupRunner(IEngineObserver observer)
         Id = id,
         Kind = SnapshotKind.Full,
         Status = SnapshotStatus.Complete,
-        ToolVersion = ToolVersion,
+        ToolVersion = EngineVersion.Current,
         Source = new SnapshotSource
         {
             Topology = topology.Kind.ToString(),

@@ -51,7 +51,7 @@ public sealed class OplogSliceRunner(IEngineObserver observer)
                 files, DumpLayout.OplogFile(request.Compression), Track(oplog.ReadRangeAsync(OplogPosition.Resume(chainEnd, gap), upTo, ct), range, ct), ct);
             var manifest = new SnapshotManifest
             {
-                Id = id, Kind = SnapshotKind.Oplog, Status = SnapshotStatus.Complete, ToolVersion = Dump.BackupRunner.ToolVersion,
+                Id = id, Kind = SnapshotKind.Oplog, Status = SnapshotStatus.Complete, ToolVersion = EngineVersion.Current,
                 Source = new SnapshotSource
                 {
                     Topology = topology.Kind.ToString(), ReplicaSetName = topology.ReplicaSetName,
