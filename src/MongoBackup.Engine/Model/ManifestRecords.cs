@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using MongoDB.Bson;
 
 namespace MongoBackup.Engine.Model;
 
@@ -16,7 +17,20 @@ public sealed class SnapshotSource
 public sealed record OplogGap(OplogTimestamp From, OplogTimestamp To);
 
 /// <summary>A cluster time and the wall time it corresponds to.</summary>
-public sealed record ConsistencyPoint(OplogTimestamp Timestamp, DateTimeOffset WallTime);
+public sealed record ConsistencyPoint(OplogTimestamp Timestamp, DateTimeOffset WallTime)
+{
+    /// <summary>An oplog entry's timestamp (ts) and wall time (wall, to the millisecond); entries of old servers without a wall time get their second.</summary>
+    /// <exception cref="KeyNotFoundException">The entry has no ts.</exception>
+    /// <exception cref="InvalidCastException">Its ts is not a BSON timestamp.</exception>
+    public static ConsistencyPoint OfEntry(BsonDocument entry)
+    {
+        var ts = OplogTimestamp.FromBsonTimestamp(entry["ts"].AsBsonTimestamp);
+        var wall = entry.TryGetValue("wall", out var w) && w.IsValidDateTime
+            ? DateTimeOffset.FromUnixTimeMilliseconds(w.AsBsonDateTime.MillisecondsSinceEpoch)
+            : ts.WallTime;
+        return new ConsistencyPoint(ts, wall);
+    }
+}
 
 /// <summary>One namespace of a snapshot: its type, and the documents and bytes (uncompressed BSON) its data file holds.</summary>
 public sealed record ManifestNamespace(string Database, string Collection, string Type, long Documents, long Bytes)

@@ -41,7 +41,7 @@ public sealed class ContinuousOplogCapture(IEngineObserver observer)
                         batches++;
                         foreach (var entry in batch)
                         {
-                            var point = OplogSource.PointOf(entry);
+                            var point = ConsistencyPoint.OfEntry(entry);
                             using (entry) await slice!.AppendAsync(entry, point, stop.Token);
                             last = point.Timestamp;
                             position = OplogPosition.After(last);

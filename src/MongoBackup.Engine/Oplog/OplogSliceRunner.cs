@@ -89,7 +89,7 @@ public sealed class OplogSliceRunner(IEngineObserver observer)
     {
         await foreach (var entry in entries.WithCancellation(ct))
         {
-            var point = OplogSource.PointOf(entry);
+            var point = ConsistencyPoint.OfEntry(entry);
             range.First ??= point.Timestamp;
             range.LastPoint = point;
             yield return entry;

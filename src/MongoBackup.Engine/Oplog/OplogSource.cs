@@ -33,17 +33,7 @@ public sealed class OplogSource
         };
         using var cursor = await _oplogDocuments.FindAsync(FilterDefinition<BsonDocument>.Empty, options, ct);
         var entry = await cursor.FirstOrDefaultAsync(ct);
-        return entry is null ? null : PointOf(entry);
-    }
-
-    /// <summary>An entry's timestamp and wall time; entries of old servers without a wall time get their second.</summary>
-    public static ConsistencyPoint PointOf(BsonDocument entry)
-    {
-        var ts = OplogTimestamp.FromBsonTimestamp(entry["ts"].AsBsonTimestamp);
-        var wall = entry.TryGetValue("wall", out var w) && w.IsValidDateTime
-            ? DateTimeOffset.FromUnixTimeMilliseconds(w.AsBsonDateTime.MillisecondsSinceEpoch)
-            : ts.WallTime;
-        return new ConsistencyPoint(ts, wall);
+        return entry is null ? null : ConsistencyPoint.OfEntry(entry);
     }
 
     /// <summary>
