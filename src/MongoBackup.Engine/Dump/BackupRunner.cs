@@ -124,9 +124,9 @@ public sealed class BackupRunner(IEngineObserver observer)
     /// <summary>The copy starts at (or just after) an entry that must still be in the oplog: if the oldest entry is newer, writes were lost.</summary>
     private static async Task EnsureNotRolledOverAsync(OplogSource oplog, OplogTimestamp from, CancellationToken ct)
     {
-        if (await oplog.OldestAsync(ct) is { } oldest && oldest > from)
+        if (await oplog.RolledPastAsync(from, ct) is { } lost)
             throw new MongoBackupException(ErrorIds.BackupFailed,
-                $"The oplog rolled over during the backup (its oldest entry, {oldest}, is newer than the backup's start, {from}): the snapshot could not be made consistent. Enlarge the oplog or back up at a quieter time.");
+                $"The oplog rolled over during the backup (its oldest entry, {lost.To}, is newer than the backup's start, {from}): the snapshot could not be made consistent. Enlarge the oplog or back up at a quieter time.");
     }
 
     private static SnapshotManifest NewManifest(BackupRequest request, string id, ServerTopology topology, DateTimeOffset started) => new()

@@ -35,8 +35,7 @@ public sealed class OplogSliceRunner(IEngineObserver observer)
             return null;
         }
 
-        var oldest = await oplog.OldestAsync(ct) ?? upTo;
-        var gap = oldest > chainEnd ? new OplogGap(chainEnd, oldest) : null;
+        var gap = await oplog.RolledPastAsync(chainEnd, ct);
         if (gap is not null)
             observer.Warning($"The oplog of {topology.ReplicaSetName} has rolled past the end of the last slice: writes between {gap.From.WallTime:u} and {gap.To.WallTime:u} are lost to point-in-time restore. Run Backup-MongoOplog more often or enlarge the oplog.");
 

@@ -23,6 +23,14 @@ public sealed class OplogSource
 
     public async Task<OplogTimestamp?> OldestAsync(CancellationToken ct) => (await EdgeAsync(1, ct))?.Timestamp;
 
+    /// <summary>
+    /// Whether the oplog rolled past <paramref name="last"/> (the last entry saved, or where a copy starts): when its
+    /// oldest entry is newer, the writes after <paramref name="last"/> and before that entry are gone, and this is that
+    /// span; null while the oplog still holds everything after <paramref name="last"/>.
+    /// </summary>
+    public async Task<OplogGap?> RolledPastAsync(OplogTimestamp last, CancellationToken ct) =>
+        await OldestAsync(ct) is { } oldest && oldest > last ? new OplogGap(last, oldest) : null;
+
     private async Task<ConsistencyPoint?> EdgeAsync(int direction, CancellationToken ct)
     {
         var options = new FindOptions<BsonDocument>
