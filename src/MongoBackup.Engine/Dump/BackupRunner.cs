@@ -82,7 +82,7 @@ public sealed class BackupRunner(IEngineObserver observer)
     {
         var collections = await DriverErrors.Translate(() => CollectionCatalog.ListAsync(client, request.Filter, ct), client);
         if (collections.Count == 0)
-            throw new MongoBackupException(ErrorIds.NothingToBackUp,
+            throw new MongoBackupException(ErrorIds.NothingSelected,
                 $"Nothing on {request.Connection.DisplayName} matches the chosen databases and collections.");
         return collections;
     }

@@ -58,7 +58,7 @@ public sealed class InvokeMongoSnapshotRetentionCommand : MongoEngineCmdlet
         if (confirmed.Count > 0)
         {
             try { removed = RunEngine((observer, ct) => new RetentionApplier(observer).ApplyAsync(repository, confirmed, ct)); }
-            catch (MongoBackupException e) { ThrowTerminatingError(HousekeepingErrorRecords.ToRecord(e)); }
+            catch (MongoBackupException e) { ThrowTerminatingError(EngineErrors.ToRecord(e)); }
         }
         foreach (var decision in plan.Decisions)
             WriteObject(MongoSnapshotRetentionDecision.From(decision, repository.Location, removed.Contains(decision.SnapshotId, StringComparer.Ordinal)));

@@ -42,7 +42,7 @@ public sealed class RestoreMongoDatabaseCommand : MongoRestoreCmdlet
 
         var plan = Await(ct => RestoreRunner.PlanAsync(request, ct));
         if (plan.Count == 0)
-            throw new MongoBackupException(ErrorIds.NothingToBackUp,
+            throw new MongoBackupException(ErrorIds.NothingSelected,
                 $"Nothing in '{source}' matches the chosen databases, collections and namespaces.", target: source);
 
         var declined = plan.Where(ns => !Confirmed(ns, source)).Select(ns => ns.SourceNamespace).ToList();

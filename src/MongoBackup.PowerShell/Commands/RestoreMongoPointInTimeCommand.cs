@@ -50,7 +50,7 @@ public sealed class RestoreMongoPointInTimeCommand : MongoRestoreCmdlet
         var window = plan.Window;
         var namespaces = plan.FromSnapshot;
         if (plan.IsEmpty)
-            throw new MongoBackupException(ErrorIds.NothingToBackUp,
+            throw new MongoBackupException(ErrorIds.NothingSelected,
                 $"Nothing in snapshot '{window.BaseSnapshot.Id}' or in the oplog replayed after it up to {limit} matches the chosen databases, collections and namespaces.",
                 target: window.BaseSnapshot.Id);
 

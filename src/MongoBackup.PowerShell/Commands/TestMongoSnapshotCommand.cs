@@ -62,7 +62,7 @@ public sealed class TestMongoSnapshotCommand : MongoEncryptedSnapshotCmdlet, ICo
         var result = MongoSnapshotTestResult.FromVerification(verification);
         WriteObject(result);
         if (!result.Passed)
-            WriteError(HousekeepingErrorRecords.ToRecord(new MongoBackupException(HousekeepingErrorIds.SnapshotTestFailed,
+            WriteError(EngineErrors.ToRecord(new MongoBackupException(ErrorIds.SnapshotTestFailed,
                 $"Snapshot {id} failed its test: {string.Join(" ", result.Problems)}", target: id), result));
     });
 
