@@ -1,4 +1,3 @@
-using MongoBackup.Engine.Oplog;
 using MongoBackup.Engine.Repository;
 using MongoDB.Bson;
 

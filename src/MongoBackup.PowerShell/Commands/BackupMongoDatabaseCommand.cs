@@ -1,7 +1,6 @@
 using System.Collections;
 using System.Management.Automation;
 using MongoBackup.Engine.Model;
-using MongoBackup.Engine.Codecs;
 using MongoBackup.Engine.Dump;
 using MongoBackup.Engine.Repository;
 using MongoBackup.PowerShell.Completion;

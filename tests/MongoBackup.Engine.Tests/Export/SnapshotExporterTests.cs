@@ -1,5 +1,4 @@
 using System.Security;
-using MongoBackup.Engine.Codecs;
 using MongoBackup.Engine.Connection;
 using MongoBackup.Engine.Dump;
 using MongoBackup.Engine.Export;

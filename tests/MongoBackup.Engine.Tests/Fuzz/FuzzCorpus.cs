@@ -1,5 +1,4 @@
 using System.IO.Compression;
-using MongoBackup.Engine.Codecs;
 using MongoBackup.Engine.Connection;
 using MongoBackup.Engine.Dump;
 using MongoBackup.Engine.Repository;

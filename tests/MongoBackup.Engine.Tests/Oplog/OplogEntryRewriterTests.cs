@@ -1,5 +1,4 @@
 using MongoBackup.Engine.Oplog.Replay;
-using MongoBackup.Engine.Restore;
 using MongoDB.Bson;
 
 namespace MongoBackup.Engine.Tests.Oplog;

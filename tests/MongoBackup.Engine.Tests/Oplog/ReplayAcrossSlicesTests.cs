@@ -1,5 +1,4 @@
 using MongoBackup.Engine.Oplog;
-using MongoBackup.Engine.Restore;
 using MongoBackup.Engine.Tests.Integration;
 using MongoDB.Bson;
 using MongoDB.Driver;

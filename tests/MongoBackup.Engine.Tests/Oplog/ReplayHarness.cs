@@ -1,4 +1,3 @@
-using MongoBackup.Engine.Oplog;
 using MongoBackup.Engine.Oplog.Replay;
 using MongoBackup.Engine.Restore;
 using MongoBackup.Engine.Tests.Integration;

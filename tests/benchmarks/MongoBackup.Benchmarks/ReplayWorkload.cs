@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.IO.Compression;
-using MongoBackup.Engine.Codecs;
 using MongoBackup.Engine.Dump;
 using MongoBackup.Engine.Model;
 using MongoBackup.Engine.Oplog;
