@@ -6,7 +6,7 @@
     GUID                 = '5b0b7f64-3f5e-4c39-9a55-0f1f3b2d7c41'
     Author               = 'MongoBackup contributors'
     CompanyName          = 'MongoBackup'
-    Copyright            = '(c) MongoBackup contributors. All rights reserved.'
+    Copyright            = '(c) MongoBackup contributors. MIT License (LICENSE).'
     Description          = 'Hot, consistent MongoDB backups, restores and point-in-time recovery for DBAs.'
     # No RequiredAssemblies: the engine and its libraries (MongoDB.Driver, Azure, AWS...) live in bin/deps and load into
     # the module's own load context, so other modules' versions of them cannot collide with ours (about_MongoBackup).
@@ -25,6 +25,7 @@
         'Remove-MongoSnapshot'
         'Restore-MongoDatabase'
         'Restore-MongoPointInTime'
+        'Set-MongoRepository'
         'Test-MongoSnapshot'
         'Update-MongoSnapshotKey'
     )
@@ -33,7 +34,19 @@
     AliasesToExport      = @()
     PrivateData          = @{
         PSData = @{
-            Tags       = @('MongoDB', 'Backup', 'Restore', 'PointInTime', 'DBA')
+            Tags         = @('MongoDB', 'Backup', 'Restore', 'PointInTime', 'DBA', 'PSEdition_Core', 'Windows', 'Linux', 'MacOS')
+            # The project's home: the PowerShell Gallery page links it, and each cmdlet's Get-Help -Online opens its
+            # docs/ page under it (build/Docs.ps1).
+            ProjectUri   = 'https://github.com/MongoBackup/MongoBackup'
+            LicenseUri   = 'https://github.com/MongoBackup/MongoBackup/blob/main/LICENSE'
+            ReleaseNotes = @'
+0.1.0
+- Hot, consistent, mongodump-compatible backups of replica sets and standalone servers into folder, Azure Blob and S3
+  repositories; oplog slices and continuous capture; point-in-time restore; retention, verification, copy, encryption
+  at rest and key rotation; one scheduled policy command under a repository lease.
+- Tested against the module's in-memory MongoDB test server, which speaks as MongoDB 7.0, and MongoDB's oplog forms of
+  4.4 to 8.0. Sharded clusters are refused.
+'@
         }
     }
 }

@@ -8,7 +8,8 @@
              (or against $env:MONGOBACKUP_TEST_URI when it is set).
     Bench    Build, then the throughput and memory benchmarks (tests/benchmarks).
     Docs     Turns docs/*.md into the MAML and about_ help files in en-US/.
-    Package  Build, then zips out/MongoBackup.
+    Package  Build, then a PowerShell Gallery package of the module (out/packages/MongoBackup.<version>.nupkg), made by
+             Publish-PSResource into that folder as a local repository.
 .PARAMETER FuzzSeconds
     How long the engine tests' fuzzer of damaged dumps, archives and snapshots runs (Test); 75 seconds when not
     given (MONGOBACKUP_FUZZ_SECONDS, MONGOBACKUP_FUZZ_SEED and MONGOBACKUP_FUZZ_CASE are read by the test itself).
@@ -42,5 +43,5 @@ switch ($Task) {
     'Demo'    { Invoke-ModuleBuild -Configuration $Configuration | Out-Null; Invoke-Demo -Configuration $Configuration }
     'Bench'   { Invoke-ModuleBuild -Configuration $Configuration | Out-Null; Invoke-Bench -Configuration $Configuration -Arguments $BenchArgs }
     'Docs'    { Invoke-Docs }
-    'Package' { Invoke-ModuleBuild -Configuration $Configuration | Out-Null; Invoke-Package }
+    'Package' { Invoke-ModuleBuild -Configuration $Configuration | Out-Null; Invoke-Package | Out-Null }
 }

@@ -26,7 +26,12 @@ $ns = @{
     command = 'http://schemas.microsoft.com/maml/dev/command/2004/10'
     dev     = 'http://schemas.microsoft.com/maml/dev/2004/10'
 }
-$common = [System.Management.Automation.Cmdlet]::CommonParameters + [System.Management.Automation.Cmdlet]::OptionalCommonParameters
+# -WhatIf and -Confirm are shown with each cmdlet that has them (Get-Help adds only [<CommonParameters>] by itself).
+$common = [System.Management.Automation.Cmdlet]::CommonParameters + @('UseTransaction')
+$shouldProcessText = @{
+    WhatIf  = 'Shows what the command would do, without doing it.'
+    Confirm = 'Asks for confirmation before each change.'
+}
 
 function Get-CmdletAssembly {
     if ($Assembly) { return (Resolve-Path $Assembly).Path }
@@ -89,14 +94,33 @@ function Write-Paragraphs {
 
 function Get-ParameterText {
     param($Sections, [string] $Name)
-    if (-not $Sections.Contains('PARAMETERS')) { return @() }
-    $found = Split-Subsections $Sections['PARAMETERS'] | Where-Object Title -eq "-$Name"
-    if (-not $found) { return @() }
+    $found = if ($Sections.Contains('PARAMETERS')) { Split-Subsections $Sections['PARAMETERS'] | Where-Object Title -eq "-$Name" }
+    if (-not $found) { return @($shouldProcessText[$Name] | Where-Object { $_ }) }
     return Get-Paragraphs $found.Lines
 }
 
+function Get-DefaultValue {
+    # What a parameter is when not given, read from a fresh instance of the cmdlet, so help never disagrees with the code.
+    param([System.Management.Automation.CmdletInfo] $Command, $Parameter)
+    if ($Parameter.ParameterType -eq [System.Management.Automation.SwitchParameter]) { return 'False' }
+    $property = $Command.ImplementingType.GetProperty($Parameter.Name)
+    if (-not $property) { return 'None' }
+    $value = $property.GetValue([Activator]::CreateInstance($Command.ImplementingType))
+    if ($null -eq $value -or ($value -is [string] -and $value -eq '') -or ($value -is [array] -and $value.Count -eq 0)) { return 'None' }
+    if ($value -is [timespan]) { return $value.ToString('c') }
+    return [string] $value
+}
+
+function Get-TypeText {
+    # A -Repository (and -Destination) takes a path or a New-MongoRepository object: say both, not only String.
+    param($Parameter, [switch] $FullName)
+    $repository = [bool] ($Parameter.Attributes | Where-Object { $_.GetType().Name -eq 'RepositoryArgumentAttribute' })
+    if ($repository) { return $(if ($FullName) { 'System.String or MongoBackup.MongoRepository' } else { 'String|MongoRepository' }) }
+    return $(if ($FullName) { $Parameter.ParameterType.FullName } else { $Parameter.ParameterType.Name })
+}
+
 function Write-ParameterElement {
-    param([System.Xml.XmlWriter] $Xml, $Parameter, $SetParameter, $Sections)
+    param([System.Xml.XmlWriter] $Xml, $Parameter, $SetParameter, $Sections, [System.Management.Automation.CmdletInfo] $Command)
     $pipeline = if ($SetParameter.ValueFromPipeline -and $SetParameter.ValueFromPipelineByPropertyName) { 'True (ByValue, ByPropertyName)' }
         elseif ($SetParameter.ValueFromPipeline) { 'True (ByValue)' }
         elseif ($SetParameter.ValueFromPipelineByPropertyName) { 'True (ByPropertyName)' }
@@ -126,10 +150,11 @@ function Write-ParameterElement {
         # A switch takes no value; anything else shows its type in the syntax.
         $Xml.WriteStartElement('command', 'parameterValue', $ns.command)
         $Xml.WriteAttributeString('required', 'true')
-        $Xml.WriteString($Parameter.ParameterType.Name)
+        $Xml.WriteString((Get-TypeText $Parameter))
         $Xml.WriteEndElement()
     }
-    $Xml.WriteStartElement('dev', 'type', $ns.dev); $Xml.WriteElementString('maml', 'name', $ns.maml, $Parameter.ParameterType.FullName); $Xml.WriteEndElement()
+    $Xml.WriteStartElement('dev', 'type', $ns.dev); $Xml.WriteElementString('maml', 'name', $ns.maml, (Get-TypeText $Parameter -FullName)); $Xml.WriteEndElement()
+    $Xml.WriteElementString('dev', 'defaultValue', $ns.dev, (Get-DefaultValue $Command $Parameter))
     $Xml.WriteEndElement()
 }
 
@@ -152,7 +177,7 @@ function Write-CommandHelp {
         $Xml.WriteStartElement('command', 'syntaxItem', $ns.command)
         $Xml.WriteElementString('maml', 'name', $ns.maml, $Command.Name)
         foreach ($p in $set.Parameters | Where-Object { $_.Name -notin $common }) {
-            Write-ParameterElement $Xml $Command.Parameters[$p.Name] $p $sections
+            Write-ParameterElement $Xml $Command.Parameters[$p.Name] $p $sections $Command
         }
         $Xml.WriteEndElement()
     }
@@ -162,7 +187,7 @@ function Write-CommandHelp {
     foreach ($name in $Command.Parameters.Keys | Where-Object { $_ -notin $common }) {
         $parameter = $Command.Parameters[$name]
         $inSet = $Command.ParameterSets | ForEach-Object { $_.Parameters } | Where-Object Name -eq $name | Select-Object -First 1
-        Write-ParameterElement $Xml $parameter $inSet $sections
+        Write-ParameterElement $Xml $parameter $inSet $sections $Command
     }
     $Xml.WriteEndElement()
 
@@ -197,14 +222,24 @@ function Write-CommandHelp {
         $Xml.WriteStartElement('command', 'example', $ns.command)
         $Xml.WriteElementString('maml', 'title', $ns.maml, "-------------------------- $($example.Title) --------------------------")
         $Xml.WriteElementString('dev', 'code', $ns.dev, ($code -join "`n").Trim())
-        Write-Paragraphs $Xml (Get-Paragraphs $remarks)
+        # Get-Help -Examples shows an example's dev:remarks (a maml:description there is never shown).
+        $Xml.WriteStartElement('dev', 'remarks', $ns.dev)
+        foreach ($p in Get-Paragraphs $remarks) { $Xml.WriteElementString('maml', 'para', $ns.maml, $p) }
+        $Xml.WriteEndElement()
         $Xml.WriteEndElement()
     }
     $Xml.WriteEndElement()
 
     $Xml.WriteStartElement('command', 'relatedLinks', $ns.command)
+    # The first link with a URI is what Get-Help -Online opens: this cmdlet's help page in the project.
+    $Xml.WriteStartElement('maml', 'navigationLink', $ns.maml)
+    $Xml.WriteElementString('maml', 'linkText', $ns.maml, 'Online Version:')
+    $Xml.WriteElementString('maml', 'uri', $ns.maml, "$ProjectUri/blob/main/docs/$($Command.Name).md")
+    $Xml.WriteEndElement()
     if ($sections.Contains('RELATED LINKS')) {
-        foreach ($line in $sections['RELATED LINKS'] | Where-Object { $_ -match '^\s*-\s+(.+)$' }) {
+        foreach ($line in $sections['RELATED LINKS']) {
+            # Matched here, line by line: $Matches of a Where-Object filter would hold only the last line's match.
+            if ($line -notmatch '^\s*-\s+(.+)$') { continue }
             $entry = $Matches[1].Trim()
             $text, $uri = if ($entry -match '^\[(.+?)\]\((.*?)\)$') { $Matches[1], $Matches[2] } else { $entry, '' }
             $Xml.WriteStartElement('maml', 'navigationLink', $ns.maml)
@@ -237,6 +272,8 @@ $output = Join-Path $Root 'en-US'
 New-Item -ItemType Directory -Path $output -Force | Out-Null
 
 $module = Import-Module (Get-CmdletAssembly) -PassThru -Force
+$ProjectUri = (Import-PowerShellDataFile (Join-Path $Root 'MongoBackup.psd1')).PrivateData.PSData.ProjectUri
+if (-not $ProjectUri) { throw 'MongoBackup.psd1 has no PrivateData.PSData.ProjectUri: help links and Get-Help -Online need it.' }
 $cmdlets = Get-Command -Module $module.Name -CommandType Cmdlet | Sort-Object Name
 
 $settings = [System.Xml.XmlWriterSettings]::new()

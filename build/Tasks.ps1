@@ -40,6 +40,11 @@ function Copy-ModuleLayout {
         Copy-Item -Destination $Destination
     $help = Join-Path $script:Root 'en-US'
     if (Test-Path $help) { Copy-Item $help $Destination -Recurse -Force }
+    # What an installed module carries besides code: its license, and the scheduling runbook about_MongoBackup_Scheduling
+    # points to, in examples/ under the module's folder.
+    Copy-Item (Join-Path $script:Root 'LICENSE') $Destination
+    $examples = New-Item -ItemType Directory -Path (Join-Path $Destination 'examples') -Force
+    Copy-Item (Join-Path $script:Root 'examples/Invoke-MongoBackupRunbook.ps1') $examples
 }
 
 function Get-PesterManifest {
@@ -195,9 +200,53 @@ function Invoke-Docs {
     & (Join-Path $script:Root 'build/Docs.ps1') -Root $script:Root
 }
 
+function Invoke-IsolatedPwsh {
+    # Runs a script in a fresh pwsh whose home (and so its PSResourceGet repositories and CurrentUser module folder) is
+    # a scratch folder: nothing it registers or installs touches the machine's own settings. Returns its output.
+    param([Parameter(Mandatory)] [string] $Script, [Parameter(Mandatory)] [string] $Scratch)
+    $file = Join-Path $Scratch 'script.ps1'
+    Set-Content -Path $file -Value $Script
+    $exe = [Environment]::ProcessPath
+    $arguments = @('-NoProfile', '-NonInteractive', '-File', $file)
+    if ([IO.Path]::GetFileNameWithoutExtension($exe) -eq 'dotnet') { $arguments = @(Join-Path $PSHOME 'pwsh.dll') + $arguments }
+    $saved = @{}
+    $isolated = @{
+        # The usual places under the scratch home: PSResourceGet installs CurrentUser modules into HOME/.local/share
+        # whatever XDG_DATA_HOME says, and pwsh must look for them where they are.
+        HOME = $Scratch; USERPROFILE = $Scratch; XDG_DATA_HOME = (Join-Path $Scratch '.local/share'); XDG_CONFIG_HOME = (Join-Path $Scratch '.config')
+        XDG_CACHE_HOME = (Join-Path $Scratch '.cache'); LOCALAPPDATA = (Join-Path $Scratch 'AppData/Local'); APPDATA = (Join-Path $Scratch 'AppData/Roaming')
+        PSModulePath = $null
+    }
+    # .NET reports a special folder only when it exists (else PSResourceGet falls back to a machine-wide store).
+    foreach ($folder in $isolated.Values | Where-Object { $_ }) { New-Item -ItemType Directory -Path $folder -Force | Out-Null }
+    foreach ($name in $isolated.Keys) { $saved[$name] = [Environment]::GetEnvironmentVariable($name); [Environment]::SetEnvironmentVariable($name, $isolated[$name]) }
+    try { $output = & $exe @arguments 2>&1 | Out-String }
+    finally { foreach ($name in $saved.Keys) { [Environment]::SetEnvironmentVariable($name, $saved[$name]) } }
+    if ($LASTEXITCODE -ne 0) { throw "The isolated pwsh failed (exit code $LASTEXITCODE): $output" }
+    return $output
+}
+
 function Invoke-Package {
-    $zip = Join-Path $script:Root 'out/MongoBackup.zip'
-    if (Test-Path $zip) { Remove-Item $zip }
-    Compress-Archive -Path $script:ModuleOut -DestinationPath $zip
-    Write-Host "Packaged $zip"
+    # A PowerShell Gallery package (.nupkg) of the staged module, made by Publish-PSResource into a local folder
+    # repository (out/packages), with the manifest's ProjectUri, LicenseUri and release notes; install it with
+    # Register-PSResourceRepository -Uri <that folder> and Install-PSResource, or publish it to a gallery with
+    # Publish-PSResource -NupkgPath.
+    param([string] $ModuleFolder = $script:ModuleOut, [string] $Destination = (Join-Path $script:Root 'out/packages'))
+    if (Test-Path $Destination) { Remove-Item $Destination -Recurse -Force }
+    New-Item -ItemType Directory -Path $Destination | Out-Null
+    $destination = (Resolve-Path $Destination).Path
+    $scratch = Join-Path ([IO.Path]::GetTempPath()) ('mongobackup-package-' + [guid]::NewGuid().ToString('N'))
+    New-Item -ItemType Directory -Path $scratch | Out-Null
+    try {
+        Invoke-IsolatedPwsh -Scratch $scratch -Script @"
+`$ErrorActionPreference = 'Stop'
+Register-PSResourceRepository -Name MongoBackupBuild -Uri '$destination' -Trusted
+Publish-PSResource -Path '$((Resolve-Path $ModuleFolder).Path)' -Repository MongoBackupBuild
+"@ | Out-Host
+    }
+    finally { Remove-Item $scratch -Recurse -Force -ErrorAction SilentlyContinue }
+    $package = Get-ChildItem $destination -Filter '*.nupkg' | Select-Object -First 1
+    if (-not $package) { throw "Publish-PSResource wrote no package into $destination." }
+    Write-Host "Packaged $($package.FullName)"
+    return $package.FullName
 }

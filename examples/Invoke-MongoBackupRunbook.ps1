@@ -29,18 +29,19 @@ param(
     [string] $ConnectionString = $env:MONGOBACKUP_URI,
     # A folder, az://account/container[/prefix] or s3://bucket[/prefix].
     [string] $Repository = $env:MONGOBACKUP_REPOSITORY,
-    # How often a full snapshot is taken; oplog slices fill the time between (replica sets).
-    [timespan] $FullEvery = $(if ($env:MONGOBACKUP_FULL_EVERY) { [timespan] $env:MONGOBACKUP_FULL_EVERY } else { [timespan] '1.00:00:00' }),
+    # How often a full snapshot is taken ('1d', '12h', or a TimeSpan such as '1.00:00:00'); oplog slices fill the time
+    # between (replica sets). Kept as text: Invoke-MongoBackupPolicy reads the units.
+    [string] $FullEvery = $(if ($env:MONGOBACKUP_FULL_EVERY) { $env:MONGOBACKUP_FULL_EVERY } else { '1d' }),
     [int] $KeepLast,
     [int] $KeepDaily,
     [int] $KeepWeekly,
     [int] $KeepMonthly,
-    [timespan] $KeepWithin,
+    [string] $KeepWithin,
     # The name of an Azure Automation credential asset holding the MongoDB user and password.
     [string] $AutomationCredentialName,
     # A file holding the encryption key (32 raw bytes, 64 hex characters or base64); snapshots are encrypted with it.
     [string] $EncryptionKeyFile = $env:MONGOBACKUP_KEY_FILE,
-    [timespan] $LeaseDuration = '00:10:00',
+    [string] $LeaseDuration = '10m',
     # Where the module is, when it is not installed in a PSModulePath folder (e.g. /opt/mongobackup/MongoBackup).
     [string] $ModulePath = $(if ($env:MONGOBACKUP_MODULE) { $env:MONGOBACKUP_MODULE } else { 'MongoBackup' })
 )

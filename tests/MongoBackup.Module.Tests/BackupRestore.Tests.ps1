@@ -62,7 +62,9 @@ Describe 'Backup-MongoDatabase' {
     It '-WhatIf lists each namespace and writes nothing' {
         $empty = Join-Path $repository 'whatif-repository'
         # What-if lines go to the host; the command itself returns nothing and creates nothing.
-        Backup-MongoDatabase -ConnectionString $uri -Repository $empty -Database $db -WhatIf | Should -BeNullOrEmpty
+        $plan = Backup-MongoDatabase -ConnectionString $uri -Repository $empty -Database $db -WhatIf
+        $plan.Action | Should -Be @('Back up', 'Back up')
+        $plan.Target | Should -Be @("$db.customers", "$db.orders")
         Test-Path $empty | Should -BeFalse
     }
 
@@ -113,7 +115,8 @@ Describe 'Restore-MongoDatabase' {
     It '-WhatIf writes nothing' {
         $target = "$($db)_whatif"
         $result = $snapshot | Restore-MongoDatabase -ConnectionString $uri -RenameDatabase "$db=$target" -Drop -WhatIf
-        $result | Should -BeNullOrEmpty
+        $result | Should -BeOfType MongoBackup.MongoPlannedAction
+        $result.Action | Should -Be @('Drop and restore', 'Drop and restore')
         Get-DatabaseName $uri | Should -Not -Contain $target
     }
 

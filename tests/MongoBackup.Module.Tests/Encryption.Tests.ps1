@@ -168,7 +168,7 @@ Describe 'Update-MongoSnapshotKey' {
 
     It '-WhatIf rewrites nothing' {
         $before = Get-ChildItem $repository -Recurse -Filter manifest.json | Get-FileHash | ForEach-Object Hash
-        Update-MongoSnapshotKey -Repository $repository -Id $full.Id -EncryptionKey $newPassphrase -NewEncryptionKey $passphrase -WhatIf | Should -BeNullOrEmpty
+        (Update-MongoSnapshotKey -Repository $repository -Id $full.Id -EncryptionKey $newPassphrase -NewEncryptionKey $passphrase -WhatIf).Action | Should -Be 'Re-key'
         Get-ChildItem $repository -Recurse -Filter manifest.json | Get-FileHash | ForEach-Object Hash | Should -Be $before
     }
 

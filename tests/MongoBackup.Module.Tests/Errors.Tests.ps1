@@ -11,7 +11,7 @@ AfterAll { Remove-Item $repository -Recurse -Force -ErrorAction SilentlyContinue
 
 Describe 'Connection failures' {
     It 'a malformed connection string is InvalidConnectionString' {
-        { Backup-MongoDatabase -ConnectionString 'not-a-mongodb-uri' -Repository $repository -ErrorAction Stop } |
+        { Backup-MongoDatabase -ConnectionString 'mongodb//db1:27017' -Repository $repository -ErrorAction Stop } |
             Should -Throw -ErrorId 'MongoBackup.InvalidConnectionString*'
     }
 

@@ -50,10 +50,25 @@ Describe 'Export-MongoSnapshot' {
         Get-DocumentCount (Get-Collection $uri "$($db)_a" "items") | Should -Be 120
     }
 
-    It 'writes nothing with -WhatIf' {
+    It 'writes nothing with -WhatIf, and emits the export it would run' {
         $path = Join-Path $out 'whatif'
-        $snapshot | Export-MongoSnapshot -Path $path -EncryptionKey $key -WhatIf | Should -BeNullOrEmpty
+        $plan = $snapshot | Export-MongoSnapshot -Path $path -EncryptionKey $key -WhatIf
+        $plan | Should -BeOfType MongoBackup.MongoPlannedAction
+        $plan.Action | Should -Be 'Export'
+        $plan.Source | Should -Be $snapshot.Id
+        $plan.WouldRun | Should -BeTrue
         Test-Path $path | Should -BeFalse
+    }
+
+    It '-WhatIf checks what the export checks: a taken path and a wrong key are marked as the run would refuse them' {
+        $taken = Join-Path $out 'taken-whatif'
+        Set-Content -Path $taken -Value 'x'
+        $plan = $snapshot | Export-MongoSnapshot -Path $taken -EncryptionKey $key -WhatIf -WarningAction SilentlyContinue
+        $plan.WouldRun | Should -BeFalse
+        $plan.ErrorId | Should -Be 'MongoBackup.TargetNotEmpty'
+        $wrong = ConvertTo-SecureString 'Not-the-right-passphrase-9' -AsPlainText -Force
+        ($snapshot | Export-MongoSnapshot -Path (Join-Path $out 'wrong-key') -EncryptionKey $wrong -WhatIf -WarningAction SilentlyContinue).ErrorId |
+            Should -Be 'MongoBackup.WrongEncryptionKey'
     }
 
     It 'refuses a path that is taken, naming it' {

@@ -43,7 +43,8 @@ Describe 'Get-MongoSnapshot' {
         $list[1].SizeBytes | Should -Be 600
         $list[1].Path | Should -Be (Join-Path $repository '20260201T000000Z-full-bbbb')
         $list[1].Files | Should -Contain (Join-Path $repository '20260201T000000Z-full-bbbb/manifest.json')
-        $list[1].StartTime.Kind | Should -Be 'Utc'
+        $list[1].StartTime | Should -BeOfType [DateTimeOffset]
+        $list[1].StartTime | Should -Be ([datetimeoffset] '2026-02-01T00:00:00Z')
     }
 
     It 'warns about a damaged manifest, naming the file, and still lists the others' {

@@ -137,10 +137,7 @@ Describe 'Test-MongoSnapshot' {
         $tampered = New-TestFolder
         try {
             $copy = Copy-MongoSnapshot -InputObject $snapshot -Destination $tampered
-            $manifestPath = Join-Path $copy.Path 'manifest.json'
-            $manifest = Get-Content $manifestPath -Raw | ConvertFrom-Json -AsHashtable
-            ($manifest.namespaces | Where-Object collection -eq 'items').documents = 310 # the issue's input: a count edited
-            $manifest | ConvertTo-Json -Depth 10 | Set-Content $manifestPath
+            Edit-SnapshotManifest $copy.Path { param($manifest) ($manifest.namespaces | Where-Object collection -eq 'items').documents = 310 } # the issue's input: a count edited
 
             $result = Test-MongoSnapshot -Repository $tampered -Id $copy.Id -ErrorAction SilentlyContinue
             $result.Passed | Should -BeFalse

@@ -78,7 +78,7 @@ Describe 'Backup-MongoOplog' {
     }
 
     It '-WhatIf saves nothing' {
-        Backup-MongoOplog -ConnectionString $uri -Repository $repository -WhatIf | Should -BeNullOrEmpty
+        (Backup-MongoOplog -ConnectionString $uri -Repository $repository -WhatIf).Action | Should -BeIn 'Save oplog', 'Nothing'
         (Get-MongoSnapshot -Repository $repository).Count | Should -Be 3
     }
 }
@@ -91,9 +91,10 @@ Describe 'Get-MongoRestoreWindow' {
         $window | Should -BeOfType MongoBackup.MongoRestoreWindow
         $window.FromTimestamp | Should -Be $full.ConsistentAtTimestamp
         $window.ToTimestamp | Should -Be $lastSlice.OplogEnd
-        # Windows are reckoned in oplog timestamps, whose wall time is whole seconds.
-        $window.From | Should -Be $full.ConsistentAt.AddTicks(-($full.ConsistentAt.Ticks % [TimeSpan]::TicksPerSecond))
-        $window.From.Kind | Should -Be 'Utc'
+        # The ends are wall times to the millisecond, as -PointInTime compares them, in local time with an offset.
+        $window.From | Should -Be $full.ConsistentAt
+        $window.From | Should -BeOfType [DateTimeOffset]
+        $window.To | Should -Be $lastSlice.ConsistentAt
         $window.BaseSnapshotId | Should -Be $full.Id
         $window.SliceIds | Should -Be @($firstSlice.Id, $lastSlice.Id)
         $window.SliceCount | Should -Be 2
@@ -113,7 +114,7 @@ Describe 'Restore-MongoPointInTime' {
         $result.Succeeded | Should -BeTrue
         $result.BaseSnapshotId | Should -Be $full.Id
         $result.SlicesApplied | Should -Be 2
-        $result.PointInTime | Should -Be $beforeDrop.ToUniversalTime()
+        $result.PointInTime | Should -Be ([datetimeoffset] $beforeDrop)
         Get-AllDocuments (Get-Collection $uri "$($db)_pitr" 'orders') | Should -Be $ordersBeforeDrop
         # The customer added after the drop is after the moment, so it is not there.
         Get-DocumentCount (Get-Collection $uri "$($db)_pitr" 'customers') | Should -Be 5
@@ -144,7 +145,7 @@ Describe 'Restore-MongoPointInTime' {
     It 'takes a DateTimeOffset in any offset as the instant it names' {
         $elsewhere = ([DateTimeOffset] $beforeDrop).ToOffset([TimeSpan]::FromHours(5))
         $result = Restore-MongoPointInTime -ConnectionString $uri -Repository $repository -PointInTime $elsewhere -Collection orders -RenameDatabase "$db=$($db)_dto" -WarningAction SilentlyContinue
-        $result.PointInTime | Should -Be $beforeDrop.ToUniversalTime()
+        $result.PointInTime | Should -Be ([datetimeoffset] $beforeDrop)
         Get-AllDocuments (Get-Collection $uri "$($db)_dto" 'orders') | Should -Be $ordersBeforeDrop
     }
 
@@ -152,7 +153,7 @@ Describe 'Restore-MongoPointInTime' {
         $window = Get-MongoRestoreWindow -Repository $repository
         $null = $window.FromTimestamp -match '^Timestamp\((\d+), (\d+)\)$'
         Restore-MongoPointInTime -ConnectionString $uri -Repository $repository -ClusterTime "$($Matches[1]),$($Matches[2])" -RenameDatabase "$db=$($db)_whatif" -WhatIf |
-            Should -BeNullOrEmpty
+            ForEach-Object Action | Should -Be @('Restore', 'Restore')
         Get-DatabaseName $uri | Should -Not -Contain "$($db)_whatif"
     }
 
@@ -164,8 +165,8 @@ Describe 'Restore-MongoPointInTime' {
         $caught | Should -Not -BeNullOrEmpty
         $caught.FullyQualifiedErrorId | Should -BeLike 'MongoBackup.OutsideRestoreWindow,*'
         $caught.CategoryInfo.Category | Should -Be 'InvalidArgument'
-        $caught.Exception.Message | Should -Match ([regex]::Escape($window.From.ToString('yyyy-MM-dd HH:mm:ss') + 'Z'))
-        $caught.Exception.Message | Should -Match ([regex]::Escape($window.To.ToString('yyyy-MM-dd HH:mm:ss') + 'Z'))
+        $caught.Exception.Message | Should -Match ([regex]::Escape($window.From.UtcDateTime.ToString('yyyy-MM-dd HH:mm:ss') + 'Z'))
+        $caught.Exception.Message | Should -Match ([regex]::Escape($window.To.UtcDateTime.ToString('yyyy-MM-dd HH:mm:ss') + 'Z'))
         Get-DatabaseName $uri | Should -Not -Contain "$($db)_outside"
     }
 
@@ -175,7 +176,7 @@ Describe 'Restore-MongoPointInTime' {
     }
 
     It '-WhatIf writes nothing' {
-        Restore-MongoPointInTime -ConnectionString $uri -Repository $repository -PointInTime $beforeDrop -RenameDatabase "$db=$($db)_whatif" -WhatIf | Should -BeNullOrEmpty
+        (Restore-MongoPointInTime -ConnectionString $uri -Repository $repository -PointInTime $beforeDrop -RenameDatabase "$db=$($db)_whatif" -WhatIf).WouldRun | Should -Be @($true, $true)
         Get-DatabaseName $uri | Should -Not -Contain "$($db)_whatif"
     }
 
@@ -219,7 +220,7 @@ Describe 'Backup-MongoOplog -Continuous' {
     }
 
     It 'refuses a slice interval of zero' {
-        { Backup-MongoOplog -ConnectionString $uri -Repository $repository -Continuous -SliceInterval 0 -Duration '00:00:01' -ErrorAction Stop } |
+        { Backup-MongoOplog -ConnectionString $uri -Repository $repository -Continuous -SliceInterval '0s' -Duration '00:00:01' -ErrorAction Stop } |
             Should -Throw -ErrorId 'MongoBackup.InvalidArgument*' -ExpectedMessage '*-SliceInterval*'
     }
 }

@@ -63,6 +63,7 @@ Describe 'Secrets never appear' {
                 Invoke-MongoSnapshotRetention -Repository $repository -KeepLast 1 -WhatIf @common
                 Remove-MongoSnapshot -Repository $copy -Id $full.Id -WhatIf @common
                 Update-MongoSnapshotKey -Repository $repository -EncryptionKey $passphrase -NewEncryptionKey $passphrase -Confirm:$false @common
+                Set-MongoRepository -Repository $copy -RequireEncryption -EncryptionKey $passphrase -Confirm:$false @common
                 Invoke-MongoBackupPolicy -ConnectionString $uriWithPassword -Repository $repository -FullEvery '1.00:00:00' -EncryptionKey $passphrase -Confirm:$false @common
                 # Wrong passwords and a wrong passphrase: the failures must not repeat what was typed either.
                 try { Backup-MongoDatabase -ConnectionString $uriWithWrongPassword -Repository $repository -Database $db @common } catch { $_ }

@@ -64,6 +64,15 @@ function New-TestFolder {
     return $path
 }
 
+function Edit-SnapshotManifest {
+    # Edits a plain snapshot's manifest.json by hand, as someone tampering with it would: $Edit gets it as a hashtable.
+    param([string] $SnapshotPath, [scriptblock] $Edit)
+    $manifestPath = Join-Path $SnapshotPath 'manifest.json'
+    $manifest = Get-Content $manifestPath -Raw | ConvertFrom-Json -AsHashtable
+    & $Edit $manifest
+    $manifest | ConvertTo-Json -Depth 10 | Set-Content $manifestPath
+}
+
 function Get-Collection {
     param([string] $Uri, [string] $Database, [string] $Collection)
     $client = [MongoDB.Driver.MongoClient]::new($Uri)

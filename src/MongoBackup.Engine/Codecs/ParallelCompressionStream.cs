@@ -23,17 +23,21 @@ internal sealed class ParallelCompressionStream : Stream
 
     private readonly Stream _inner;
     private readonly Compression _compression;
+    private readonly CancellationToken _abandon;
     private readonly Queue<Task<CompressedBlock>> _inFlight = new();
     private byte[] _block = ArrayPool<byte>.Shared.Rent(BlockSize);
     private int _used;
     private bool _wroteAny;
     private bool _disposed;
 
-    public ParallelCompressionStream(Stream inner, Compression compression)
+    /// <param name="abandon">Once cancelled (the run was stopped), disposing drops the blocks not yet written instead of
+    /// compressing and writing them: the file is about to be deleted, and Ctrl+C must not wait for it.</param>
+    public ParallelCompressionStream(Stream inner, Compression compression, CancellationToken abandon = default)
     {
         if (compression == Compression.None) throw new ArgumentOutOfRangeException(nameof(compression));
         _inner = inner;
         _compression = compression;
+        _abandon = abandon;
     }
 
     public override bool CanRead => false;
@@ -85,6 +89,16 @@ internal sealed class ParallelCompressionStream : Stream
         finally { ArrayPool<byte>.Shared.Return(compressed.Buffer); }
     }
 
+    /// <summary>Lets the blocks being compressed finish (they hold rented buffers) and returns their buffers unwritten.</summary>
+    private async Task DiscardInFlightAsync()
+    {
+        while (_inFlight.Count > 0)
+        {
+            try { ArrayPool<byte>.Shared.Return((await _inFlight.Dequeue().ConfigureAwait(false)).Buffer); }
+            catch (OperationCanceledException) { /* never started: its input buffer was returned by the task */ }
+        }
+    }
+
     /// <summary>A compressed block in a rented buffer; whoever writes it out returns the buffer.</summary>
     private readonly record struct CompressedBlock(byte[] Buffer, int Length);
 
@@ -130,6 +144,11 @@ internal sealed class ParallelCompressionStream : Stream
         _disposed = true;
         try
         {
+            if (_abandon.IsCancellationRequested)
+            {
+                await DiscardInFlightAsync().ConfigureAwait(false);
+                return;
+            }
             if (_used > 0) await SubmitBlockAsync(CancellationToken.None).ConfigureAwait(false);
             while (_inFlight.Count > 0) await WriteOldestAsync(CancellationToken.None).ConfigureAwait(false);
             if (!_wroteAny)

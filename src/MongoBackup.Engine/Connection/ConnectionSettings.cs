@@ -24,6 +24,8 @@ public sealed record ConnectionSettings
     public SecureString? TlsCertificatePassword { get; init; }
     /// <summary>primary (default), primaryPreferred, secondary, secondaryPreferred or nearest.</summary>
     public string ReadPreference { get; init; } = "primary";
+    /// <summary>How long to wait for a server to answer (connecting and selecting one); null leaves the URI's or the default 10-15 s.</summary>
+    public TimeSpan? ConnectTimeout { get; init; }
 
     public string DisplayName => ConnectionStringRedactor.Redact(ConnectionString);
 }

@@ -20,8 +20,10 @@ public static class DriverErrors
                 $"Authentication to {servers} failed: check the user name and password.", e, servers),
             TimeoutException or MongoConnectionException when IsAuthFailure(e) => new MongoBackupException(ErrorIds.AuthenticationFailed,
                 $"Authentication to {servers} failed: check the user name and password.", e, servers),
-            TimeoutException or MongoConnectionException => new MongoBackupException(ErrorIds.ServerUnreachable,
-                $"Cannot reach MongoDB at {servers}: {FirstLine(e.Message)}", e, servers),
+            // A server selection timeout: the cluster description says why (refused, DNS, wrong set, read preference).
+            TimeoutException => new MongoBackupException(ErrorIds.ServerUnreachable, ConnectionDiagnosis.Explain(client), e, servers),
+            MongoConnectionException => new MongoBackupException(ErrorIds.ServerUnreachable,
+                $"Lost the connection to MongoDB at {servers}: {FirstLine(e.Message)}", e, servers),
             MongoCommandException { Code: 13 } => new MongoBackupException(ErrorIds.NotAuthorized,
                 $"The user is not authorized on {servers}: {FirstLine(e.Message)}", e, servers),
             _ => null,

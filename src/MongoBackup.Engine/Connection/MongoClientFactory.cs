@@ -11,17 +11,20 @@ public static class MongoClientFactory
     public static IMongoClient Create(ConnectionSettings settings)
     {
         MongoUrl url;
-        try { url = new MongoUrl(settings.ConnectionString); }
+        try { url = new MongoUrl(ConnectionStringText.Normalize(settings.ConnectionString)); }
         catch (Exception e) when (e is MongoConfigurationException or ArgumentException or FormatException)
         {
+            // Past Normalize the driver's message names the option that is wrong ("tls has an invalid boolean value of maybe").
             throw new MongoBackupException(ErrorIds.InvalidConnectionString,
-                $"The connection string '{settings.DisplayName}' is not valid: {ConnectionStringRedactor.RedactMessage(e.Message, settings.ConnectionString)}");
+                $"The connection string '{settings.DisplayName}' cannot be used: {ConnectionStringRedactor.RedactMessage(e.Message, settings.ConnectionString)}",
+                target: settings.DisplayName);
         }
 
         var client = MongoClientSettings.FromUrl(url);
-        client.ServerSelectionTimeout = url.ServerSelectionTimeout == MongoDefaults.ServerSelectionTimeout
-            ? TimeSpan.FromSeconds(15) : url.ServerSelectionTimeout;
-        client.ConnectTimeout = url.ConnectTimeout == MongoDefaults.ConnectTimeout ? TimeSpan.FromSeconds(10) : url.ConnectTimeout;
+        // -ConnectTimeout bounds both waits; otherwise the URI's own, else 15 s to find a server and 10 s to connect.
+        client.ServerSelectionTimeout = settings.ConnectTimeout ?? (url.ServerSelectionTimeout == MongoDefaults.ServerSelectionTimeout
+            ? TimeSpan.FromSeconds(15) : url.ServerSelectionTimeout);
+        client.ConnectTimeout = settings.ConnectTimeout ?? (url.ConnectTimeout == MongoDefaults.ConnectTimeout ? TimeSpan.FromSeconds(10) : url.ConnectTimeout);
         client.ReadPreference = ParseReadPreference(settings.ReadPreference);
         client.ApplicationName ??= "MongoBackup";
 

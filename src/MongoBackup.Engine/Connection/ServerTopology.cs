@@ -22,6 +22,8 @@ public sealed record ServerTopology(TopologyKind Kind, string? ReplicaSetName, s
             throw new MongoBackupException(ErrorIds.ShardedClusterNotSupported,
                 "The connection string points at a mongos: sharded clusters are not supported yet. Back up each shard's replica set instead.");
 
+        if (ConnectionDiagnosis.ReadPreferenceUnservable(client.Settings.ReadPreference, hello) is { } unservable)
+            throw new MongoBackupException(ErrorIds.ServerUnreachable, unservable, target: string.Join(",", client.Settings.Servers));
         var hosts = hello.TryGetValue("hosts", out var h) ? h.AsBsonArray.Select(x => x.AsString).ToList()
             : client.Settings.Servers.Select(s => s.ToString()).ToList();
         return hello.TryGetValue("setName", out var setName)

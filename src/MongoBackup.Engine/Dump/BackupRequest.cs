@@ -15,6 +15,11 @@ public sealed record BackupRequest
     /// <summary>A collection with at least this many documents is split into ParallelCollections _id ranges, read in parallel within that same budget.</summary>
     public long SplitThresholdDocuments { get; init; } = 250_000;
     public bool IncludeUsersAndRoles { get; init; }
+    /// <summary>
+    /// Only the documents of the one chosen collection that match (mongodump's --query). Such a snapshot is not
+    /// point-in-time consistent (no oplog is saved, as mongodump refuses --oplog with --query) and stays out of the chain.
+    /// </summary>
+    public DocumentQuery? Query { get; init; }
     /// <summary>Take the snapshot outside the backup chain (see <see cref="SnapshotManifest.CopyOnly"/>).</summary>
     public bool CopyOnly { get; init; }
     public IReadOnlyDictionary<string, string> Tags { get; init; } = new Dictionary<string, string>();

@@ -5,6 +5,8 @@ using MongoBackup.Engine.Events;
 using MongoBackup.Engine.Formats;
 using MongoBackup.Engine.Oplog;
 using MongoBackup.Engine.Repository;
+using MongoBackup.Engine.Security;
+using MongoDB.Bson;
 using MongoDB.Driver;
 
 namespace MongoBackup.Engine.Dump;
@@ -39,22 +41,29 @@ public sealed class BackupRunner(IEngineObserver observer)
         var clock = Stopwatch.StartNew();
         var client = MongoClientFactory.Create(request.Connection);
         var topology = await ServerTopology.DiscoverAsync(client, ct);
-        var oplog = topology.HasOplog ? new OplogSource(client) : null;
+        // A query backup holds only what matched when it was read: replaying the oplog into it would add what did not.
+        var oplog = topology.HasOplog && request.Query is null ? new OplogSource(client) : null;
         // Before the listing: a collection or index created while the catalog is listed is then in the saved oplog.
         var oplogStart = oplog is null ? null : await DriverErrors.Translate(() => OplogCopyStart.FindAsync(client, oplog, ct), client);
         var collections = await ListAsync(client, request, ct);
         if (CatalogListed is not null) await CatalogListed(ct);
-        if (!topology.HasOplog)
+        observer.Debug($"Source: {topology.Kind} {topology.ReplicaSetName}, MongoDB {topology.ServerVersion}, members {string.Join(",", topology.Hosts)}; reading with read preference {request.Connection.ReadPreference}.");
+        foreach (var collection in collections)
+            observer.Debug($"{collection.Namespace}: {collection.TypeName}, options {collection.Options.ToJson()}, {collection.Indexes.Count} index(es): {string.Join(", ", collection.Indexes.Select(i => i.GetValue("name", "?").ToString()))}.");
+        if (request.Query is not null)
+            observer.Warning($"A -Query backup holds only the documents of {collections[0].Namespace} that matched while they were read: it is not point-in-time consistent (no oplog is saved, as mongodump refuses --oplog with --query), and it stays out of the backup chain (copy-only).");
+        else if (!topology.HasOplog)
             observer.Warning($"{request.Connection.DisplayName} is a standalone server: it has no oplog, so the snapshot is not point-in-time consistent. Writes made during the backup may be partly included.");
 
         var id = SnapshotIds.NewId(started, "full");
         var (dataKey, encryption) = await SnapshotKeys.ForNewSnapshotAsync(request.Encryption, request.Repository, id, ct);
         using var ownedKey = dataKey;
-        var files = new SnapshotFileSet(request.Repository, id, request.Compression, dataKey);
+        // A stopped or failed backup is deleted, so its files need not be finished (abandonWhen).
+        var files = new SnapshotFileSet(request.Repository, id, request.Compression, dataKey, abandonWhen: ct);
         observer.Verbose($"Snapshot {id}: {collections.Count} namespaces from {request.Connection.DisplayName} into {request.Repository.Location}.");
         try
         {
-            var namespaces = await DumpCollectionsAsync(client, files, collections, request.ParallelCollections, request.SplitThresholdDocuments, clock, ct);
+            var namespaces = await DumpCollectionsAsync(client, files, collections, request.ParallelCollections, request.SplitThresholdDocuments, request.Query, clock, ct);
             if (request.IncludeUsersAndRoles)
                 namespaces.AddRange(await new UsersAndRolesDumper(client, files)
                     .DumpAsync(UsersAndRolesScope.For(request.Filter, collections.Select(c => c.Database)), ct));
@@ -74,6 +83,9 @@ public sealed class BackupRunner(IEngineObserver observer)
         catch (Exception e)
         {
             await RemovePartialSnapshotAsync(request.Repository, id);
+            if (e is OperationCanceledException && ct.IsCancellationRequested)
+                observer.Warning($"Stopped: the backup of {request.Connection.DisplayName} was cancelled after {clock.Elapsed.TotalSeconds:0.0} s. " +
+                    $"Snapshot {id} was not finished and its files were removed from {request.Repository.Location}: nothing was kept. Run the backup again.");
             throw Describe(e, client, request, id);
         }
     }
@@ -84,14 +96,18 @@ public sealed class BackupRunner(IEngineObserver observer)
         if (collections.Count == 0)
             throw new MongoBackupException(ErrorIds.NothingSelected,
                 $"Nothing on {request.Connection.DisplayName} matches the chosen databases and collections.");
+        if (request.Query is not null && (collections.Count != 1 || !collections[0].HasData))
+            throw new MongoBackupException(ErrorIds.InvalidArgument,
+                $"-Query filters one collection, as mongodump's --query: the backup selects {ListedNamespaces(collections)}. Name one collection with -Database and -Collection.",
+                target: "Query");
         return collections;
     }
 
     private async Task<List<ManifestNamespace>> DumpCollectionsAsync(
-        IMongoClient client, SnapshotFileSet files, IReadOnlyList<SourceCollection> collections, int parallel, long splitThreshold, Stopwatch clock, CancellationToken ct)
+        IMongoClient client, SnapshotFileSet files, IReadOnlyList<SourceCollection> collections, int parallel, long splitThreshold, DocumentQuery? query, Stopwatch clock, CancellationToken ct)
     {
         var progress = new OverallProgress("Backing up", collections.Count, observer, clock);
-        var dumper = new CollectionDumper(client, files, observer, splitThreshold, parallel);
+        var dumper = new CollectionDumper(client, files, observer, splitThreshold, parallel, query);
         var results = new System.Collections.Concurrent.ConcurrentBag<ManifestNamespace>();
         await Parallel.ForEachAsync(collections, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, parallel), CancellationToken = ct },
             async (collection, token) =>
@@ -129,6 +145,10 @@ public sealed class BackupRunner(IEngineObserver observer)
                 $"The oplog rolled over during the backup (its oldest entry, {lost.To}, is newer than the backup's start, {from}): the snapshot could not be made consistent. Enlarge the oplog or back up at a quieter time.");
     }
 
+    private static string ListedNamespaces(IReadOnlyList<SourceCollection> collections) =>
+        collections.Count == 1 ? $"the view {collections[0].Namespace}"
+            : $"{collections.Count} namespaces ({string.Join(", ", collections.Take(5).Select(c => c.Namespace))}{(collections.Count > 5 ? ", ..." : "")})";
+
     private static SnapshotManifest NewManifest(BackupRequest request, string id, ServerTopology topology, DateTimeOffset started) => new()
     {
         Id = id,
@@ -144,8 +164,8 @@ public sealed class BackupRunner(IEngineObserver observer)
         },
         StartTime = started,
         Compression = request.Compression,
-        Scope = SnapshotScope.From(request.Filter),
-        CopyOnly = request.CopyOnly,
+        Scope = SnapshotScope.From(request.Filter, request.Query?.Text),
+        CopyOnly = request.CopyOnly || request.Query is not null,
         Tags = new Dictionary<string, string>(request.Tags, StringComparer.Ordinal),
     };
 

@@ -17,7 +17,7 @@ namespace MongoBackup.Engine.Dump;
 /// number, not on how many collections happen to be large enough to split.
 /// </summary>
 public sealed class CollectionDumper(
-    IMongoClient client, SnapshotFileSet files, IEngineObserver observer, long splitThreshold, int maxReaders)
+    IMongoClient client, SnapshotFileSet files, IEngineObserver observer, long splitThreshold, int maxReaders, DocumentQuery? query = null)
 {
     private const int BatchSize = 4096;
     private readonly SemaphoreSlim _readerSlots = new(Math.Max(1, maxReaders));
@@ -57,8 +57,10 @@ public sealed class CollectionDumper(
     private async Task<(long Documents, long Bytes)> WriteDataAsync(SourceCollection collection, CancellationToken ct)
     {
         var source = client.GetDatabase(collection.Database).GetCollection<RawBsonDocument>(collection.DataCollection);
-        var estimated = await EstimateCountAsync(source, ct);
-        var ranges = await IdRangePlanner.PlanAsync(source, collection, estimated, splitThreshold, maxReaders, ct);
+        // A query reads what matches in one cursor (the server picks the plan, as for mongodump --query); the count is unknown.
+        var filter = query is null ? FilterDefinition<RawBsonDocument>.Empty : new BsonDocumentFilterDefinition<RawBsonDocument>(query.FilterFor(collection));
+        var estimated = query is null ? await EstimateCountAsync(source, ct) : null;
+        var ranges = query is null ? await IdRangePlanner.PlanAsync(source, collection, estimated, splitThreshold, maxReaders, ct) : [IdRange.Whole];
         var path = DumpLayout.DataFile(collection.Database, collection.DataCollection, files.Compression);
         var clock = Stopwatch.StartNew();
         long documents = 0, bytes = 0;
@@ -87,7 +89,7 @@ public sealed class CollectionDumper(
         async Task ReadRangeAsync(IdRange range, CancellationToken token)
         {
             var chunker = ranges.Count == 1 ? null : writer.CreateChunker();
-            using var cursor = await source.FindAsync(FilterDefinition<RawBsonDocument>.Empty, range.ToFindOptions(BatchSize), token);
+            using var cursor = await source.FindAsync(filter, range.ToFindOptions(BatchSize), token);
             while (await cursor.MoveNextAsync(token))
             {
                 long batchBytes = 0, batchDocuments = 0;

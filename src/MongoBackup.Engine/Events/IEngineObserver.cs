@@ -11,6 +11,12 @@ public interface IEngineObserver
     void Progress(ProgressUpdate update);
     /// <summary>A failure confined to one namespace; the run goes on with the others.</summary>
     void NamespaceFailed(string ns, MongoBackupException error);
+
+    /// <summary>
+    /// Detail for someone looking into a problem (PowerShell's -Debug): what the server is, each namespace with its
+    /// options and indexes, oplog positions. Never a secret. Observers that do not show it need not implement it.
+    /// </summary>
+    void Debug(string message) { }
 }
 
 /// <summary>One step of progress: overall when <see cref="Namespace"/> is null, else for that namespace.</summary>

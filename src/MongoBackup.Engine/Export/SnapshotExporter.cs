@@ -16,19 +16,42 @@ public sealed class SnapshotExporter(IEngineObserver observer)
 {
     private const string BucketsPrefix = "system.buckets.";
 
+    /// <summary>
+    /// What the run would refuse, checked as the run checks it and without writing (the -WhatIf dry run): the key opens
+    /// the snapshot, no namespace is found damaged, the destination is free. Null when the export would run.
+    /// </summary>
+    /// <exception cref="MongoBackupException">SnapshotNotFound: there is no such snapshot to plan for.</exception>
+    public static async Task<MongoBackupException?> RefusalAsync(ExportRequest request, CancellationToken ct)
+    {
+        var manifest = await SnapshotCatalog.FindAsync(request.Repository, request.SnapshotId, ct);
+        try
+        {
+            await using var reader = await OpenCheckedAsync(request, manifest, ct);
+            RequireWhole(reader, manifest);
+            RequireFree(Path.GetFullPath(request.Destination));
+            return null;
+        }
+        catch (MongoBackupException e) { return e; }
+        catch (CorruptDumpException e) { return e.ToCorruptFile(); }
+    }
+
+    /// <summary>The snapshot's reader once its key opens it (an encrypted manifest proving its seal) and its manifest holds together as a whole.</summary>
+    private static async Task<SnapshotDumpReader> OpenCheckedAsync(ExportRequest request, SnapshotManifest manifest, CancellationToken ct)
+    {
+        var dataKey = SnapshotEncryption.Open(manifest, request.Encryption);
+        try { SnapshotIntegrity.RequireConsistent(manifest); }
+        catch { dataKey?.Dispose(); throw; }
+        return await SnapshotDumpReader.OpenAsync(request.Repository, manifest, dataKey, ct);
+    }
+
     public async Task<ExportResult> RunAsync(ExportRequest request, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
         var manifest = await SnapshotCatalog.FindAsync(request.Repository, request.SnapshotId, ct);
         // Held while the snapshot is read, so a removal meanwhile is refused naming this export.
         await using var lease = await SnapshotReadLease.AcquireAsync(request.Repository, [manifest.Id], "export", observer, ct);
-        var dataKey = SnapshotEncryption.Open(manifest, request.Encryption);
-        try { SnapshotIntegrity.RequireConsistent(manifest); }
-        catch { dataKey?.Dispose(); throw; }
-        await using var reader = await SnapshotDumpReader.OpenAsync(request.Repository, manifest, dataKey, ct);
-        if (reader.Namespaces.FirstOrDefault(n => n.Damage is not null) is { Damage: { } damage } broken)
-            throw new MongoBackupException(ErrorIds.CorruptFile,
-                $"Snapshot {manifest.Id} cannot be exported whole: {broken.FullName}: {damage.Message}", target: damage.File);
+        await using var reader = await OpenCheckedAsync(request, manifest, ct);
+        RequireWhole(reader, manifest);
 
         var destination = Path.GetFullPath(request.Destination);
         RequireFree(destination);
@@ -105,6 +128,13 @@ public sealed class SnapshotExporter(IEngineObserver observer)
         if (ns.Metadata is { } metadata && MetadataJsonFidelity.Problem(metadata) is { } problem)
             observer.Warning($"{ns.FullName}: {problem}. The export writes mongodump's Extended JSON, which stock mongorestore "
                              + "reads as other options or indexes, or refuses; restore this namespace from the snapshot with Restore-MongoDatabase.");
+    }
+
+    private static void RequireWhole(SnapshotDumpReader reader, SnapshotManifest manifest)
+    {
+        if (reader.Namespaces.FirstOrDefault(n => n.Damage is not null) is { Damage: { } damage } broken)
+            throw new MongoBackupException(ErrorIds.CorruptFile,
+                $"Snapshot {manifest.Id} cannot be exported whole: {broken.FullName}: {damage.Message}", target: damage.File);
     }
 
     private static void RequireFree(string destination)

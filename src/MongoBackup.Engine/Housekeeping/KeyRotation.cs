@@ -22,6 +22,18 @@ public sealed class KeyRotation
     /// <summary>The fingerprint rotated snapshots will carry.</summary>
     public string NewFingerprint => _replacement.Fingerprint;
 
+    /// <summary>
+    /// Whether the new key is derived from a passphrase with a salt drawn for this rotation, so another run (a -WhatIf
+    /// before the real one) gets another fingerprint; a key file's fingerprint is always the same.
+    /// </summary>
+    public bool NewFingerprintIsPerRun => _replacement.Salt is not null;
+
+    /// <summary>Refuses, as the rotation would, when the current key does not open the snapshot; nothing is written.</summary>
+    public void CheckCurrentKey(SnapshotManifest manifest)
+    {
+        using var dataKey = SnapshotEncryption.Open(manifest, _current);
+    }
+
     /// <summary>Whether the snapshot needs rotating: it is encrypted, and not already under the new key.</summary>
     public bool Applies(SnapshotManifest manifest) =>
         manifest.Encryption is { } encryption

@@ -45,6 +45,14 @@ public sealed class NamespacePattern
         return Compile(pattern, Parse(pattern));
     }
 
+    /// <summary>
+    /// The include pattern that matches what the rename source <paramref name="renameSource"/> matches: the pattern
+    /// itself, or, for one with $parts$, each part as '*' and the text between escaped.
+    /// </summary>
+    public static string MatchingOf(string renameSource) =>
+        !renameSource.Contains('$') ? renameSource
+            : string.Concat(Parse(renameSource).Select(p => p.IsPart ? "*" : Escape(p.Value)));
+
     /// <summary>The pattern that matches exactly <paramref name="name"/> (mongorestore's ns.Escape).</summary>
     public static string Escape(string name) => name.Replace(@"\", @"\\").Replace("*", @"\*");
 

@@ -23,6 +23,8 @@ public sealed class SnapshotScope
     public List<string> NamespaceInclude { get; init; } = [];
     /// <summary>"db.collection" patterns left out.</summary>
     public List<string> NamespaceExclude { get; init; } = [];
+    /// <summary>The -Query filter (relaxed Extended JSON) the one collection was read with; null when none.</summary>
+    public string? Query { get; init; }
 
     /// <summary>Every database but admin, local and config, every collection.</summary>
     public static SnapshotScope Whole { get; } = new();
@@ -31,11 +33,12 @@ public sealed class SnapshotScope
     [JsonIgnore]
     public bool IsWhole =>
         Databases.Count == 0 && ExcludeDatabases.Count == 0 && Collections.Count == 0 && ExcludeCollections.Count == 0
-        && NamespaceInclude.Count == 0 && NamespaceExclude.Count == 0;
+        && NamespaceInclude.Count == 0 && NamespaceExclude.Count == 0 && Query is null;
 
     /// <summary>The scope of a backup run with <paramref name="filter"/>.</summary>
-    public static SnapshotScope From(NamespaceFilter filter) => new()
+    public static SnapshotScope From(NamespaceFilter filter, string? query = null) => new()
     {
+        Query = query,
         Databases = Patterns(filter.Databases),
         ExcludeDatabases = Patterns(filter.ExcludeDatabases),
         Collections = Patterns(filter.Collections),
@@ -66,6 +69,7 @@ public sealed class SnapshotScope
         Add("excluding collections", ExcludeCollections);
         Add("namespaces", NamespaceInclude);
         Add("excluding namespaces", NamespaceExclude);
+        if (Query is not null) parts.Add("documents matching " + Query);
         return string.Join("; ", parts);
 
         void Add(string label, List<string> patterns)

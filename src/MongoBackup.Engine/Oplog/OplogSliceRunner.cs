@@ -21,12 +21,10 @@ public sealed class OplogSliceRunner(IEngineObserver observer)
     {
         var started = DateTimeOffset.UtcNow;
         var client = MongoClientFactory.Create(request.Connection);
-        var topology = await ServerTopology.DiscoverAsync(client, ct);
-        if (!topology.HasOplog)
-            throw new MongoBackupException(ErrorIds.NoOplog,
-                $"{request.Connection.DisplayName} is a standalone server: it has no oplog to back up. Oplog backups need a replica set (a single-node one will do).");
+        var topology = await ReplicaSetAsync(client, request, ct);
 
         var chainEnd = await SliceChainEnd.FindAsync(request.Repository, topology, observer, ct);
+        observer.Debug($"The chain of replica set '{topology.ReplicaSetName}' in {request.Repository.Location} ends at {chainEnd} ({chainEnd.WallTime:u}); reading with read preference {request.Connection.ReadPreference}.");
         var oplog = new OplogSource(client);
         var newest = await oplog.NewestAsync(ct);
         if (newest is not { } upTo || upTo <= chainEnd)
@@ -71,9 +69,36 @@ public sealed class OplogSliceRunner(IEngineObserver observer)
         {
             try { await request.Repository.DeleteSnapshotAsync(id, CancellationToken.None); }
             catch (Exception cleanup) { observer.Warning($"The incomplete slice {id} could not be removed: {cleanup.Message}"); }
+            if (e is OperationCanceledException && ct.IsCancellationRequested)
+                observer.Warning($"Stopped: oplog slice {id} was not finished and was removed from {request.Repository.Location}: nothing was kept. The next run saves the same entries.");
             if (e is OperationCanceledException or MongoBackupException) throw;
             throw DriverErrors.Describe(e, client) ?? new MongoBackupException(ErrorIds.BackupFailed, $"The oplog backup failed: {e.Message}", e);
         }
+    }
+
+    /// <summary>
+    /// What a run would save now, without writing (the -WhatIf dry run): it checks what the run checks (a replica set,
+    /// a chain to continue, a warning when no restore can reach it) and reads the chain's end and the oplog's newest
+    /// and oldest entries.
+    /// </summary>
+    public static async Task<OplogSlicePlan> PlanAsync(OplogSliceRequest request, IEngineObserver observer, CancellationToken ct)
+    {
+        var client = MongoClientFactory.Create(request.Connection);
+        var topology = await ReplicaSetAsync(client, request, ct);
+        var chainEnd = await SliceChainEnd.FindAsync(request.Repository, topology, observer, ct);
+        var oplog = new OplogSource(client);
+        var newest = await oplog.NewestAsync(ct);
+        var oldest = await oplog.OldestAsync(ct);
+        return new OplogSlicePlan(topology.ReplicaSetName, chainEnd, newest is { } n && n > chainEnd ? n : (OplogTimestamp?)null,
+            oldest is { } o && o > chainEnd ? new OplogGap(chainEnd, o) : null);
+    }
+
+    /// <summary>The source's topology; a standalone server, which has no oplog, is refused.</summary>
+    private static async Task<ServerTopology> ReplicaSetAsync(IMongoClient client, OplogSliceRequest request, CancellationToken ct)
+    {
+        var topology = await ServerTopology.DiscoverAsync(client, ct);
+        return topology.HasOplog ? topology : throw new MongoBackupException(ErrorIds.NoOplog,
+            $"{request.Connection.DisplayName} is a standalone server: it has no oplog to back up. Oplog backups need a replica set (a single-node one will do).");
     }
 
     private sealed class EntryRange
@@ -95,3 +120,6 @@ public sealed class OplogSliceRunner(IEngineObserver observer)
         }
     }
 }
+
+/// <summary>What a slice taken now would hold: the entries after <see cref="ChainEnd"/> up to <see cref="Newest"/> (null: nothing new), and the span lost when the oplog rolled past the chain's end.</summary>
+public sealed record OplogSlicePlan(string? ReplicaSetName, OplogTimestamp ChainEnd, OplogTimestamp? Newest, OplogGap? Gap);

@@ -13,6 +13,8 @@ public sealed record BackupPolicyRequest
     public required ISnapshotRepository Repository { get; init; }
     /// <summary>A full snapshot is due when the newest complete one of this source started at least this long ago (or there is none).</summary>
     public required TimeSpan FullEvery { get; init; }
+    /// <summary>What the full snapshots take (-Database, -ExcludeDatabase, -Collection, -ExcludeCollection); everything when not given.</summary>
+    public NamespaceFilter Filter { get; init; } = NamespaceFilter.Everything;
     /// <summary>Applied after the backup; null leaves every snapshot in place.</summary>
     public RetentionRules? Retention { get; init; }
     public Compression Compression { get; init; } = Compression.Gzip;

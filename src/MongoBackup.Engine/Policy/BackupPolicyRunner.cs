@@ -61,7 +61,7 @@ public sealed class BackupPolicyRunner(IEngineObserver observer, TimeProvider? c
         ArgumentNullException.ThrowIfNull(request);
         request.Validate();
         var topology = await ServerTopology.DiscoverAsync(MongoClientFactory.Create(request.Connection), ct).ConfigureAwait(false);
-        var decision = await PolicyDecision.DecideAsync(request.Repository, topology, request.FullEvery, DateTimeOffset.UtcNow, ct).ConfigureAwait(false);
+        var decision = await PolicyDecision.DecideAsync(request.Repository, topology, request.FullEvery, DateTimeOffset.UtcNow, ct, request.Filter).ConfigureAwait(false);
         IReadOnlyList<string> removals = request.Retention is { } rules
             ? (await RetentionApplier.PlanAsync(request.Repository, rules, ct).ConfigureAwait(false)).Removals.Select(d => d.SnapshotId).ToList()
             : [];
@@ -72,7 +72,7 @@ public sealed class BackupPolicyRunner(IEngineObserver observer, TimeProvider? c
     {
         var client = MongoClientFactory.Create(request.Connection);
         var topology = await ServerTopology.DiscoverAsync(client, ct).ConfigureAwait(false);
-        var decision = await PolicyDecision.DecideAsync(request.Repository, topology, request.FullEvery, _clock.GetUtcNow(), ct).ConfigureAwait(false);
+        var decision = await PolicyDecision.DecideAsync(request.Repository, topology, request.FullEvery, _clock.GetUtcNow(), ct, request.Filter).ConfigureAwait(false);
         observer.Verbose($"Policy: {decision.Action}, because {decision.Reason}.");
 
         var action = decision.Action;
@@ -83,7 +83,7 @@ public sealed class BackupPolicyRunner(IEngineObserver observer, TimeProvider? c
             case PolicyAction.Full:
                 snapshot = await new BackupRunner(observer).RunAsync(new BackupRequest
                 {
-                    Connection = request.Connection, Repository = request.Repository, Compression = request.Compression,
+                    Connection = request.Connection, Repository = request.Repository, Filter = request.Filter, Compression = request.Compression,
                     Encryption = request.Encryption, Tags = request.Tags,
                 }, ct).ConfigureAwait(false);
                 break;

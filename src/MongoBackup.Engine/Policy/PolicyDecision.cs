@@ -4,24 +4,31 @@ using MongoBackup.Engine.Repository;
 namespace MongoBackup.Engine.Policy;
 
 /// <summary>
-/// Whether a run owes a full snapshot or an oplog slice. The policy takes whole snapshots, so only those count: a
-/// copy-only snapshot, or one of some databases only, never stands in for one. A full is due when no complete whole
-/// full of this source exists, when the newest one started at least FullEvery ago (start time, so a long backup does
+/// Whether a run owes a full snapshot or an oplog slice. Only a full that takes everything the policy backs up counts:
+/// a copy-only snapshot never stands in for one, nor does one of some databases for a policy of all of them (a policy
+/// given -Database takes only those, and a full of them counts). A full is due when no such complete full of this
+/// source exists, when the newest one started at least FullEvery ago (start time, so a long backup does
 /// not push the schedule later), or when the oplog slice chain is broken after it (slices missing, or the oplog rolled
 /// over before it was saved): no restore reaches past the break until a new full is taken. Otherwise a replica set
 /// gets a slice; a standalone, which has no oplog, gets nothing.
 /// </summary>
 public sealed record PolicyDecision(PolicyAction Action, string Reason)
 {
+    /// <param name="scope">What the policy backs up (its -Database, -Collection and exclusions); every database when null.</param>
     public static async Task<PolicyDecision> DecideAsync(
-        ISnapshotRepository repository, ServerTopology topology, TimeSpan fullEvery, DateTimeOffset now, CancellationToken ct)
+        ISnapshotRepository repository, ServerTopology topology, TimeSpan fullEvery, DateTimeOffset now, CancellationToken ct,
+        NamespaceFilter? scope = null)
     {
+        scope ??= NamespaceFilter.Everything;
         var snapshots = (await SnapshotCatalog.LoadCompleteAsync(repository, ct).ConfigureAwait(false))
             .Where(s => s.Source.ReplicaSetName == topology.ReplicaSetName)
             .ToList();
-        var newestFull = snapshots.Where(s => s is { Kind: SnapshotKind.Full, CopyOnly: false } && s.EffectiveScope.IsWhole).MaxBy(s => s.StartTime);
+        var newestFull = snapshots.Where(s => s is { Kind: SnapshotKind.Full, CopyOnly: false } && ScopeCoverage.Covers(s.EffectiveScope, scope))
+            .MaxBy(s => s.StartTime);
         if (newestFull is null)
-            return new PolicyDecision(PolicyAction.Full, $"{repository.Location} holds no complete full snapshot of all databases of {Describe(topology)} (copy-only and partial ones do not count)");
+            return new PolicyDecision(PolicyAction.Full, ScopeCoverage.IsUnfiltered(scope)
+                ? $"{repository.Location} holds no complete full snapshot of all databases of {Describe(topology)} (copy-only and partial ones do not count)"
+                : $"{repository.Location} holds no complete full snapshot of {Describe(topology)} that takes {SnapshotScope.From(scope)} (copy-only ones, and those of less, do not count)");
         var age = now - newestFull.StartTime;
         if (age >= fullEvery)
             return new PolicyDecision(PolicyAction.Full, $"the newest full snapshot, {newestFull.Id}, started {Round(age)} ago (full every {fullEvery})");

@@ -78,6 +78,9 @@ public sealed class AzureBlobRepository : ObjectStoreRepository
         return ConditionalObjectLease.TryAcquireAsync(lease, holderId, duration, clock, ct);
     }
 
+    private protected override IConditionalObjectStore RootObject(string name) =>
+        new AzureConditionalBlob(_container.GetBlobClient(Layout.Root + name), _errors, $"{Location}/{name}");
+
     private async Task ProbeAsync(CancellationToken ct) =>
         await _errors.Run(async () =>
         {

@@ -23,10 +23,14 @@ public sealed class EncryptionKeySource
     public static EncryptionKeySource FromPassphrase(SecureString passphrase) => new(passphrase, null);
     public static EncryptionKeySource FromKeyFile(string path) => new(null, path);
 
-    /// <summary>The key to encrypt a new snapshot in <paramref name="repository"/> with.</summary>
-    public async Task<KeyEncryptionKey> ForNewSnapshotAsync(ISnapshotRepository repository, CancellationToken ct)
+    /// <summary>
+    /// The key to encrypt a new snapshot in <paramref name="repository"/> with: a passphrase is stretched with the salt
+    /// the repository's settings record, else the one its encrypted snapshots share, else a new one.
+    /// </summary>
+    public async Task<KeyEncryptionKey> ForNewSnapshotAsync(ISnapshotRepository repository, RepositorySettings? settings, CancellationToken ct)
     {
         if (_keyFile is not null) return ForKeyFile();
+        if (settings is { KdfSalt: { } salt, KdfIterations: > 0 }) return Derive(Convert.FromBase64String(salt), settings.KdfIterations);
         var existing = (await SnapshotCatalog.LoadCompleteAsync(repository, ct))
             .Select(s => s.Encryption)
             .FirstOrDefault(e => e is { Kdf: KeyEncryptionKey.PassphraseKdf, KdfSalt: not null });

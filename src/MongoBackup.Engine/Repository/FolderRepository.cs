@@ -6,7 +6,7 @@ namespace MongoBackup.Engine.Repository;
 /// Snapshots kept in a local (or mounted) folder: snapshot &lt;id&gt; is the folder &lt;repo&gt;/&lt;id&gt;/ holding
 /// the mongodump layout plus manifest.json, so every snapshot folder is also a mongodump directory.
 /// </summary>
-public sealed class FolderRepository : ISnapshotRepository, ILeasableRepository, ISnapshotMarks
+public sealed class FolderRepository : ISnapshotRepository, ILeasableRepository, IRepositorySettingsStore, ISnapshotMarks
 {
     private readonly string _root;
     private readonly StableStorage _storage;
@@ -66,20 +66,28 @@ public sealed class FolderRepository : ISnapshotRepository, ILeasableRepository,
         ArgumentNullException.ThrowIfNull(manifest);
         var folder = SnapshotFolder(manifest.Id);
         OwnerOnlyFiles.CreateDirectory(folder);
-        var temp = Path.Combine(folder, SnapshotManifest.TempFileName);
-        var final = Path.Combine(folder, SnapshotManifest.FileName);
         // The manifest vouches for the files: they are on stable storage already (each flushed as it closed); now the
         // folders that name them, then the manifest itself, and only then does it become visible, durably.
         FlushFolders(folder);
+        await ReplaceDurablyAsync(Path.Combine(folder, SnapshotManifest.FileName), manifest.Serialize(), ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Writes <paramref name="text"/> to &lt;path&gt;.tmp, flushes it to stable storage, renames it to
+    /// <paramref name="path"/> and flushes the folder: the file is either its old self or whole, and stays so.
+    /// </summary>
+    private async Task ReplaceDurablyAsync(string path, string text, CancellationToken ct)
+    {
+        var temp = path + ".tmp";
         await using (var stream = OwnerOnlyFiles.CreateFile(temp, 4096))
         await using (var writer = new StreamWriter(stream))
         {
-            await writer.WriteAsync(manifest.Serialize().AsMemory(), ct).ConfigureAwait(false);
+            await writer.WriteAsync(text.AsMemory(), ct).ConfigureAwait(false);
             await writer.FlushAsync(ct).ConfigureAwait(false);
             _storage.FlushFile(stream);
         }
-        File.Move(temp, final, overwrite: true);
-        _storage.FlushDirectory(folder);
+        File.Move(temp, path, overwrite: true);
+        _storage.FlushDirectory(Path.GetDirectoryName(path)!);
     }
 
     /// <summary>Flushes every folder of a snapshot, deepest first, then the snapshot folder and the repository folder that name them.</summary>
@@ -120,6 +128,19 @@ public sealed class FolderRepository : ISnapshotRepository, ILeasableRepository,
 
     public Task<LeaseAttempt> TryAcquireLeaseAsync(string holderId, TimeSpan duration, TimeProvider clock, CancellationToken ct) =>
         FolderLease.TryAcquireAsync(_root, holderId, duration, clock, ct);
+
+    /// <summary>&lt;repo&gt;/.mongobackup-settings.json; a file, so listing (which reads folders) never sees it.</summary>
+    public async Task<RepositorySettings?> ReadSettingsAsync(CancellationToken ct)
+    {
+        var path = Path.Combine(_root, RepositorySettings.FileName);
+        return File.Exists(path) ? RepositorySettings.Deserialize(await File.ReadAllTextAsync(path, ct).ConfigureAwait(false), path) : null;
+    }
+
+    public async Task WriteSettingsAsync(RepositorySettings settings, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        await ReplaceDurablyAsync(Path.Combine(_root, RepositorySettings.FileName), settings.Serialize(), ct).ConfigureAwait(false);
+    }
 
     public Task<bool> WriteMarkAsync(string snapshotId, string name, string content, CancellationToken ct) =>
         _marks.WriteAsync(snapshotId, name, content, ct);

@@ -8,7 +8,8 @@ namespace MongoBackup.Engine.Repository;
 /// named after system.buckets.NAME, or after NAME as mongodump writes it from server 8.3); the oplog belongs to none.
 /// A backup writes a metadata file for every namespace and a data file for every collection that is not a view, even
 /// an empty one. It records the binding in each <see cref="ManifestFile"/>; a manifest written before that is bound
-/// the same way from its paths when read.
+/// the same way from its paths when read. Paths are compared in the layout (<see cref="LayoutFiles.LayoutPathOf"/>), so
+/// an encrypted snapshot's files bind under their encrypted names as a plain one's do.
 /// </summary>
 public static class ManifestBinding
 {
@@ -45,9 +46,9 @@ public static class ManifestBinding
         }
     }
 
-    /// <summary>Whether a file is where the layout puts the namespace's file of its kind.</summary>
+    /// <summary>Whether a file is where the layout puts the namespace's file of its kind (whatever the snapshot's naming).</summary>
     public static bool IsAt(ManifestFile file, ManifestNamespace ns, Compression compression) =>
-        PathsOf(ns, file.Kind, compression).Contains(file.Path, StringComparer.Ordinal);
+        PathsOf(ns, file.Kind, compression).Contains(LayoutFiles.LayoutPathOf(file.Path), StringComparer.Ordinal);
 
     private static ManifestNamespace? Derive(ManifestFile file, IEnumerable<ManifestNamespace> namespaces, Compression compression) =>
         file.Kind == ManifestFileKind.Oplog ? null : namespaces.FirstOrDefault(ns => IsAt(file, ns, compression));

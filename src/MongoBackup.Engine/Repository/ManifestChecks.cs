@@ -43,6 +43,9 @@ public static class ManifestChecks
             var ns = file.Kind == ManifestFileKind.Oplog ? null : ManifestBinding.NamespaceOf(file, manifest);
             if (byName != file.Kind)
                 problems.Add(ns ?? placed, $"{Name(manifest)} records '{file.Path}' as a {Role(file.Kind)} file, but its name makes it a {Role(byName)} file.");
+            // Only an encrypted snapshot stores files under encrypted names; one in a plain manifest was put there.
+            if (manifest.Encryption is null && LayoutFiles.IsEncryptedName(file.Path))
+                problems.Add(ns ?? placed, $"{Name(manifest)} lists '{file.Path}' under an encrypted name, but the snapshot is not encrypted.");
             if (file.Kind == ManifestFileKind.Oplog) continue;
             if (ns is null)
                 problems.Add(placed, file.Namespace is { } named
@@ -50,7 +53,7 @@ public static class ManifestChecks
                     : $"{Name(manifest)} lists '{file.Path}', which belongs to none of its namespaces.");
             else if (!ManifestBinding.IsAt(file, ns, manifest.Compression))
                 problems.Add([ns, placed], $"{Name(manifest)} binds '{file.Path}' to {ns.FullName}, whose {Role(file.Kind)} file is not there " +
-                    $"(it would be '{ManifestBinding.PathsOf(ns, file.Kind, manifest.Compression).FirstOrDefault()}').");
+                    $"(it would be '{StoredPathOf(manifest, ManifestBinding.PathsOf(ns, file.Kind, manifest.Compression).FirstOrDefault())}').");
         }
     }
 
@@ -66,7 +69,7 @@ public static class ManifestChecks
             foreach (var kind in new[] { ManifestFileKind.Metadata, ManifestFileKind.Data })
                 if (Count(kind) == 0 && ManifestBinding.PathsOf(ns, kind, manifest.Compression).FirstOrDefault() is { } path)
                     problems.Add(ns, $"'{manifest.Id}/{SnapshotManifest.FileName}' records the {ns.Type} {ns.FullName} but lists no {Role(kind)} " +
-                        $"file for it ('{path}'{(kind == ManifestFileKind.Data ? $", holding its {ns.Documents:N0} documents" : "")}): the manifest was changed or damaged.");
+                        $"file for it ('{LayoutFiles.StoredPathOf(manifest, path)}'{(kind == ManifestFileKind.Data ? $", holding its {ns.Documents:N0} documents" : "")}): the manifest was changed or damaged.");
             if (Count(ManifestFileKind.Metadata) > 1 || Count(ManifestFileKind.ExactMetadata) > 1)
                 problems.Add(ns, $"{Name(manifest)} lists {ns.FullName} with more than one metadata file of a kind; it has one.");
             var data = Count(ManifestFileKind.Data);
@@ -85,6 +88,9 @@ public static class ManifestChecks
             problems.Add($"{Name(manifest)} is consistent at {point.Timestamp} (that is {point.Timestamp.WallTime:u}) but records the wall time " +
                 $"{point.WallTime:u}, {apart.TotalDays:N0} days apart: one of them was changed.");
     }
+
+    private static string? StoredPathOf(SnapshotManifest manifest, string? layoutPath) =>
+        layoutPath is null ? null : LayoutFiles.StoredPathOf(manifest, layoutPath);
 
     internal static string Name(SnapshotManifest manifest) => $"The manifest of snapshot {manifest.Id}";
 

@@ -8,7 +8,7 @@ namespace MongoBackup.Engine.Repository;
 /// A store supplies the few calls that differ: listing names, reading one object, deleting one object, and turning
 /// its SDK's failures into <see cref="MongoBackupException"/>s.
 /// </summary>
-public abstract class ObjectStoreRepository : ISnapshotRepository, ILeasableRepository, ISnapshotMarks
+public abstract class ObjectStoreRepository : ISnapshotRepository, ILeasableRepository, IRepositorySettingsStore, ISnapshotMarks
 {
     private protected ObjectStoreRepository(RepositoryLocation location)
     {
@@ -33,6 +33,28 @@ public abstract class ObjectStoreRepository : ISnapshotRepository, ILeasableRepo
     /// <summary>The lease object PREFIX/.mongobackup-lease under conditional writes (see <see cref="ConditionalObjectLease"/>); listing never sees it.</summary>
     public Task<LeaseAttempt> TryAcquireLeaseAsync(string holderId, TimeSpan duration, CancellationToken ct) =>
         TryAcquireLeaseAsync(holderId, duration, TimeProvider.System, ct);
+
+    /// <summary>The object PREFIX/.mongobackup-settings.json; at the root, so listing never takes it for a snapshot.</summary>
+    public async Task<RepositorySettings?> ReadSettingsAsync(CancellationToken ct) =>
+        await RootObject(RepositorySettings.FileName).ReadAsync(ct).ConfigureAwait(false) is { } stored
+            ? RepositorySettings.Deserialize(stored.Text, $"{Location}/{RepositorySettings.FileName}")
+            : null;
+
+    /// <summary>Written with a conditional write, so two writers at once cannot both think they set the settings.</summary>
+    public async Task WriteSettingsAsync(RepositorySettings settings, CancellationToken ct)
+    {
+        var store = RootObject(RepositorySettings.FileName);
+        var existing = await store.ReadAsync(ct).ConfigureAwait(false);
+        var written = existing is null
+            ? await store.TryCreateAsync(settings.Serialize(), ct).ConfigureAwait(false)
+            : await store.TryReplaceAsync(settings.Serialize(), existing.ETag, ct).ConfigureAwait(false);
+        if (written is null)
+            throw new MongoBackupException(ErrorIds.RepositoryNotWritable,
+                $"The settings of {Location} were changed by someone else while these were written; read them again and retry.", target: Location);
+    }
+
+    /// <summary>An object at the repository's root (beside the snapshot "folders"), read and written under ETag conditions.</summary>
+    private protected abstract IConditionalObjectStore RootObject(string name);
 
     /// <summary>Objects have no local path.</summary>
     public string? LocalPath(string snapshotId, string relativePath) => null;

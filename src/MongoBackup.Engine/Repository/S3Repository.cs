@@ -102,6 +102,9 @@ public sealed class S3Repository : ObjectStoreRepository, IDisposable
         return await ConditionalObjectLease.TryAcquireAsync(lease, holderId, duration, clock, ct).ConfigureAwait(false);
     }
 
+    private protected override IConditionalObjectStore RootObject(string name) =>
+        new S3ConditionalObject(_client, Bucket, Layout.Root + name, _errors, $"{Location}/{name}");
+
     public void Dispose() => _client.Dispose();
 
     private protected override Task DeleteObjectAsync(string key, CancellationToken ct) =>

@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using MongoBackup.Engine.Codecs;
+using MongoBackup.Engine.Formats;
+using MongoBackup.Engine.Repository;
 using MongoBackup.Engine.Security;
 
 namespace MongoBackup.Engine.Repository;
@@ -8,7 +10,13 @@ namespace MongoBackup.Engine.Repository;
 /// The files one snapshot is writing: opens each through the repository and the codec stage, and collects
 /// the manifest entries (size, SHA-256 of the stored bytes) as each file closes.
 /// </summary>
-public sealed class SnapshotFileSet(ISnapshotRepository repository, string snapshotId, Compression compression, DataKey? dataKey = null)
+/// <param name="abandonWhen">
+/// For a snapshot that is deleted whenever its run is stopped (a full backup): once cancelled, closing a file drops what
+/// was not yet compressed and written instead of finishing it, so Ctrl+C does not wait for files about to be deleted.
+/// Left default where a stopped run still commits what it wrote (a continuous capture's last slice).
+/// </param>
+public sealed class SnapshotFileSet(ISnapshotRepository repository, string snapshotId, Compression compression, DataKey? dataKey = null,
+    CancellationToken abandonWhen = default)
 {
     private readonly ConcurrentBag<ManifestFile> _files = new();
 
@@ -17,14 +25,18 @@ public sealed class SnapshotFileSet(ISnapshotRepository repository, string snaps
 
     public IReadOnlyList<ManifestFile> Files => _files.OrderBy(f => f.Path, StringComparer.Ordinal).ToList();
 
-    /// <summary>A stream that compresses into a new snapshot file; disposing it records the file.</summary>
+    /// <summary>
+    /// A stream that compresses into a new snapshot file at <paramref name="relativePath"/> (the mongodump layout; an
+    /// encrypted snapshot stores it where <see cref="EncryptedLayout"/> says); disposing it records the file.
+    /// </summary>
     public async Task<Stream> CreateAsync(string relativePath, CancellationToken ct)
     {
-        var stored = await repository.CreateFileAsync(snapshotId, relativePath, ct);
+        var path = dataKey is null ? relativePath : EncryptedLayout.Of(relativePath);
+        var stored = await repository.CreateFileAsync(snapshotId, path, ct);
         Stream recording = new RecordOnClose(stored, _files);
         // Compress, then encrypt: ciphertext does not compress.
-        if (dataKey is not null) recording = new EncryptingStream(recording, dataKey, SnapshotEncryption.FileIdentity(snapshotId, relativePath));
-        return CompressionCodec.WrapForWrite(recording, compression);
+        if (dataKey is not null) recording = new EncryptingStream(recording, dataKey, SnapshotEncryption.FileIdentity(snapshotId, path));
+        return CompressionCodec.WrapForWrite(recording, compression, abandonWhen);
     }
 
     /// <summary>Passes writes to the repository's writer and keeps its manifest entry once it is disposed.</summary>

@@ -41,7 +41,7 @@ internal static class SnapshotNamespaces
                 var problem = new CorruptDumpException(display, $"it names the collection '{claimed}', but the manifest records it as the metadata of '{bound.Collection}'");
                 (metadata, damage) = (null, new NamespaceDamage(problem.File, problem.Message));
             }
-            var collection = bound?.Collection ?? (metadata?.CollectionName is { Length: > 0 } name ? name : StemOf(file.Path));
+            var collection = bound?.Collection ?? (metadata?.CollectionName is { Length: > 0 } name ? name : StemOf(LayoutFiles.LayoutPathOf(file.Path)));
             var ns = new DumpNamespace(database, collection, metadata, display);
             namespaces.Add(ns with { Damage = damage ?? EntryDamage(ns.FullName) ?? DataDamage(ns.FullName) });
         }
@@ -82,13 +82,14 @@ internal static class SnapshotNamespaces
         }
     }
 
-    /// <summary>The database a metadata file belongs to: the name of the folder it sits in, as a backup wrote it.</summary>
+    /// <summary>The database a metadata file belongs to: the name of the folder it sits in, as a backup wrote it (in the layout, whatever the naming).</summary>
     private static string DatabaseOf(SnapshotManifest manifest, ManifestFile file)
     {
-        var slash = file.Path.IndexOf('/');
+        var layoutPath = LayoutFiles.LayoutPathOf(file.Path);
+        var slash = layoutPath.IndexOf('/');
         try
         {
-            if (slash > 0) return DumpNames.UnescapeDatabase(file.Path[..slash]);
+            if (slash > 0) return DumpNames.UnescapeDatabase(layoutPath[..slash]);
         }
         catch (Exception e) when (e is ArgumentException or FormatException)
         {

@@ -11,8 +11,14 @@ namespace MongoBackup.Engine.Restore;
 /// The bytes go to the server as they were dumped (no deserialize/serialize round trip); documents the server
 /// refuses (duplicate keys) are counted as failures and the rest still go in, as mongorestore does.
 /// </summary>
-public sealed class DocumentInserter(IMongoClient client, IEngineObserver observer, int workers, int batchBytes)
+/// <param name="resume">
+/// Finishing an interrupted restore: a document refused because its _id is already there (duplicate key, code 11000;
+/// only the _id index exists while data is restored) was restored by the interrupted run, so it counts as restored.
+/// </param>
+public sealed class DocumentInserter(IMongoClient client, IEngineObserver observer, int workers, int batchBytes, bool resume = false)
 {
+    private const int DuplicateKey = 11000;
+
     private const int MaxBatchDocuments = 1000;
 
     public async Task InsertAsync(PlannedNamespace ns, IAsyncEnumerable<byte[]> documents, NamespaceRestoreResult result, CancellationToken ct)
@@ -96,8 +102,10 @@ public sealed class DocumentInserter(IMongoClient client, IEngineObserver observ
         }
         catch (MongoBulkWriteException<RawBsonDocument> e)
         {
-            var refused = e.WriteErrors.Count;
-            foreach (var error in e.WriteErrors.Take(3))
+            var present = resume ? e.WriteErrors.Count(w => w.Code == DuplicateKey) : 0;
+            var refused = e.WriteErrors.Count - present;
+            if (refused == 0) return (batch.Count, 0);
+            foreach (var error in e.WriteErrors.Where(w => !resume || w.Code != DuplicateKey).Take(3))
                 observer.Warning($"{ns.TargetNamespace}: a document was refused ({error.Category}): {error.Message}");
             if (refused > 3) observer.Warning($"{ns.TargetNamespace}: {refused - 3} more documents of that batch were refused.");
             return (batch.Count - refused, refused);

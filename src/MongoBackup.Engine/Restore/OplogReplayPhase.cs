@@ -55,6 +55,7 @@ internal sealed class OplogReplayPhase(IMongoClient client, RestoreRequest reque
     private async Task<OplogReplayOutcome> ReplayAsync(IReadOnlyList<OplogSegment> segments, ReplayCoverage coverage, ReplayState state,
         RestoreOutcome outcome, CancellationToken ct)
     {
+        outcome.OplogReplayBegun = true;
         var rewriter = new OplogEntryRewriter(coverage, request.Map, state);
         var replay = await new OplogReplayer(client, rewriter, state, observer).ReplayAsync(segments, ct);
         outcome.OplogEntriesApplied = replay.Applied;
@@ -85,13 +86,15 @@ internal sealed class OplogReplayPhase(IMongoClient client, RestoreRequest reque
             try
             {
                 var built = await indexes.CreateAsync(targetDb, targetCollection, specs, ct);
-                if (planned is not null) planned.Indexes = built;
+                if (planned is not null) (planned.Indexes, planned.Stage) = (built, NamespaceRestoreStage.IndexesBuilt);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 NamespaceFailures.Record(observer, ResultOf(outcome, ns), e);
             }
         }
+        // Every namespace still standing is whole now, those with no index to build too (what a stop would report).
+        foreach (var result in outcome.Namespaces.Where(n => n.Error is null)) result.Stage = NamespaceRestoreStage.IndexesBuilt;
     }
 
     /// <summary>The result of a source namespace: the dump's, or a new one for a namespace the replay created.</summary>

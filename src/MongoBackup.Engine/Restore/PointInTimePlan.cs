@@ -20,10 +20,18 @@ public sealed record PointInTimePlan(RestoreWindow Window, IReadOnlyList<Planned
         var restore = request.Restore with { Snapshot = new RepositorySnapshot(request.Repository, window.BaseSnapshot.Id) };
         var namespaces = await RestoreRunner.PlanAsync(restore, ct);
         if (namespaces.Count > 0 || request.Restore.NoOplogReplay) return new PointInTimePlan(window, namespaces, false);
-        var oplog = OplogOf(request, window, ct);
+        return new PointInTimePlan(window, namespaces, await OplogSelectsAsync(request, window, request.Restore.Filter, ct));
+    }
+
+    /// <summary>
+    /// Whether the oplog the restore replays (the base snapshot's own, then the window's slices, up to the moment) writes
+    /// to anything <paramref name="filter"/> selects within what the base snapshot covers: a name created after it.
+    /// </summary>
+    public static async Task<bool> OplogSelectsAsync(PointInTimeRestoreRequest request, RestoreWindow window, NamespaceFilter filter, CancellationToken ct)
+    {
         try
         {
-            return new PointInTimePlan(window, namespaces, await OplogNamespaceProbe.AnyMatchAsync(oplog, request.Restore.Filter, window.Scope, request.Limit, ct));
+            return await OplogNamespaceProbe.AnyMatchAsync(OplogOf(request, window, ct), filter, window.Scope, request.Limit, ct);
         }
         catch (Formats.CorruptDumpException e)
         {

@@ -16,6 +16,11 @@ public sealed record RestoreRequest
     public NamespaceMap Map { get; init; } = NamespaceMap.Identity;
     /// <summary>Drop each target collection before restoring it. Without it a target holding data is an error.</summary>
     public bool Drop { get; init; }
+    /// <summary>
+    /// Finish a restore that was interrupted: targets that already hold data are filled in rather than refused, documents
+    /// already there (same _id) are kept and counted as restored, indexes and the oplog replay (idempotent) run again.
+    /// </summary>
+    public bool Resume { get; init; }
     public bool NoIndexRestore { get; init; }
     public bool NoOplogReplay { get; init; }
     public bool IncludeUsersAndRoles { get; init; }

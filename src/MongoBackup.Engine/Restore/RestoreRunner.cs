@@ -41,27 +41,37 @@ public sealed class RestoreRunner(IEngineObserver observer)
         var plan = RestorePlanner.Plan(reader, request.Filter, request.Map);
         var outcome = new RestoreOutcome(reader.Location, request.Connection.DisplayName, DateTimeOffset.UtcNow);
         observer.Verbose($"Restoring {plan.Count} namespaces from {reader.Location} to {request.Connection.DisplayName}.");
+        foreach (var ns in plan) observer.Debug($"{ns.SourceNamespace} -> {ns.TargetNamespace} ({ns.Type}, from {ns.Source.Location}).");
 
-        var ready = await PrepareTargetsAsync(client, request, plan, outcome, ct);
-        await RestoreDataAsync(client, request, reader, ready, clock, ct);
-        if (request.IncludeUsersAndRoles)
+        long moreApplied;
+        try
         {
-            try
+            var ready = await PrepareTargetsAsync(client, request, plan, outcome, ct);
+            await RestoreDataAsync(client, request, reader, ready, clock, ct);
+            if (request.IncludeUsersAndRoles)
             {
-                var (users, roles) = await new UsersAndRolesRestorer(client, observer)
-                    .RestoreAsync(reader, RestorePlanner.EffectiveFilter(reader, request.Filter).IncludesDatabase, request.Drop, ct);
-                outcome.UsersRestored = users;
-                outcome.RolesRestored = roles;
+                try
+                {
+                    var (users, roles) = await new UsersAndRolesRestorer(client, observer)
+                        .RestoreAsync(reader, RestorePlanner.EffectiveFilter(reader, request.Filter).IncludesDatabase, request.Drop, ct);
+                    outcome.UsersRestored = users;
+                    outcome.RolesRestored = roles;
+                }
+                catch (Exception e) when (e is MongoBackupException or CorruptDumpException)
+                {
+                    // Reported like a namespace, so the restore still ends with its result (a file that vanished, or was damaged).
+                    outcome.UsersAndRolesError = e.Message;
+                    observer.NamespaceFailed("users and roles", e as MongoBackupException ?? ((CorruptDumpException)e).ToCorruptFile());
+                }
             }
-            catch (Exception e) when (e is MongoBackupException or CorruptDumpException)
-            {
-                // Reported like a namespace, so the restore still ends with its result (a file that vanished, or was damaged).
-                outcome.UsersAndRolesError = e.Message;
-                observer.NamespaceFailed("users and roles", e as MongoBackupException ?? ((CorruptDumpException)e).ToCorruptFile());
-            }
-        }
 
-        var moreApplied = await new OplogReplayPhase(client, request, observer).RunAsync(reader, scope, ready, moreOplog, outcome, ct);
+            moreApplied = await new OplogReplayPhase(client, request, observer).RunAsync(reader, scope, ready, moreOplog, outcome, ct);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            observer.Warning(RestoreInterruption.Describe(outcome));
+            throw;
+        }
 
         outcome.Duration = clock.Elapsed;
         return (outcome, moreApplied);
@@ -70,21 +80,21 @@ public sealed class RestoreRunner(IEngineObserver observer)
     private async Task<List<(PlannedNamespace Ns, NamespaceRestoreResult Result)>> PrepareTargetsAsync(
         IMongoClient client, RestoreRequest request, IReadOnlyList<PlannedNamespace> plan, RestoreOutcome outcome, CancellationToken ct)
     {
-        var preparer = new TargetPreparer(client, request.Map);
+        var preparer = new TargetPreparer(client, request.Map, request.Resume);
         var ready = new List<(PlannedNamespace, NamespaceRestoreResult)>();
         foreach (var ns in plan)
         {
             var result = new NamespaceRestoreResult(ns.SourceNamespace, ns.TargetNamespace, ns.Type);
             outcome.Namespaces.Add(result);
-            if (ns.Source.Damage is { } damage)
+            if (TargetCheck.DamageRefusal(ns) is { } damaged)
             {
-                Fail(result, new MongoBackupException(ErrorIds.CorruptFile,
-                    $"{ns.TargetNamespace} was not restored: {damage.Message}", target: damage.File));
+                Fail(result, damaged);
                 continue;
             }
             try
             {
                 await preparer.PrepareAsync(ns, request.Drop, ct);
+                result.Stage = NamespaceRestoreStage.Created;
                 ready.Add((ns, result));
             }
             catch (Exception e) when (e is not OperationCanceledException)
@@ -100,7 +110,7 @@ public sealed class RestoreRunner(IEngineObserver observer)
     {
         var withData = ready.Where(r => !r.Ns.IsView).ToList();
         var bySource = withData.ToDictionary(r => r.Ns.Source);
-        var inserter = new DocumentInserter(client, observer, request.InsertionWorkers, request.BatchBytes);
+        var inserter = new DocumentInserter(client, observer, request.InsertionWorkers, request.BatchBytes, request.Resume);
         var overall = new OverallProgress("Restoring", withData.Count, observer, clock);
         var finished = new System.Collections.Concurrent.ConcurrentDictionary<NamespaceRestoreResult, bool>();
         try
@@ -113,6 +123,7 @@ public sealed class RestoreRunner(IEngineObserver observer)
                 {
                     await inserter.InsertAsync(ns, documents, result, ct);
                     RequireRecordedCount(reader, ns, result);
+                    result.Stage = NamespaceRestoreStage.DataRestored;
                     observer.Verbose($"{ns.TargetNamespace}: {result.Documents} documents restored from {ns.SourceNamespace}.");
                 }
                 catch (Exception e) when (e is not OperationCanceledException)

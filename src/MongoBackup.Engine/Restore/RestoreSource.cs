@@ -27,6 +27,9 @@ public static class RestoreSource
     private static async Task<(IDumpReader, SnapshotScope)> OpenSnapshotAsync(RepositorySnapshot snapshot, RestoreRequest request, IEngineObserver? leaseFor, CancellationToken ct)
     {
         var manifest = await SnapshotCatalog.FindAsync(snapshot.Repository, snapshot.Id, ct);
+        if (manifest.Kind == SnapshotKind.Oplog)
+            throw new MongoBackupException(ErrorIds.InvalidArgument,
+                $"Snapshot '{manifest.Id}' is an oplog slice (Kind Oplog), not a full snapshot: replay slices with Restore-MongoPointInTime.", target: manifest.Id);
         // Held until the reader is disposed, so a removal meanwhile is refused naming this restore.
         var lease = leaseFor is null ? null : await SnapshotReadLease.AcquireAsync(snapshot.Repository, [snapshot.Id], "restore", leaseFor, ct);
         DataKey? dataKey = null;

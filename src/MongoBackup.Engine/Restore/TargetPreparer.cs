@@ -7,7 +7,8 @@ namespace MongoBackup.Engine.Restore;
 /// Makes a target namespace ready for its documents: refuses one that already holds data unless told to drop
 /// it, and creates the collection or view with the options the dump recorded.
 /// </summary>
-public sealed class TargetPreparer(IMongoClient client, NamespaceMap map)
+/// <param name="resume">An interrupted restore is being finished: a target that holds data is kept and filled in.</param>
+public sealed class TargetPreparer(IMongoClient client, NamespaceMap map, bool resume = false)
 {
     public async Task PrepareAsync(PlannedNamespace ns, bool drop, CancellationToken ct)
     {
@@ -17,19 +18,31 @@ public sealed class TargetPreparer(IMongoClient client, NamespaceMap map)
         {
             if (!drop)
             {
-                var count = existing.GetValue("type", "collection") == "view" ? -1
-                    : await db.GetCollection<BsonDocument>(ns.DataCollection).EstimatedDocumentCountAsync(cancellationToken: ct);
-                if (count != 0)
-                    throw new MongoBackupException(ErrorIds.TargetNotEmpty,
-                        count < 0
-                            ? $"The target {ns.TargetNamespace} already exists as a view; use -Drop to replace it."
-                            : $"The target {ns.TargetNamespace} already holds {count} documents; use -Drop to replace it, or restore into another name.",
-                        target: ns.TargetNamespace);
-                return; // an existing empty collection keeps its own options
+                if (!resume && await RefusalAsync(db, ns, existing, ct) is { } refusal) throw refusal;
+                return; // an existing collection keeps its own options
             }
             await db.DropCollectionAsync(ns.TargetCollection, ct);
         }
         await CreateAsync(db, ns, ct);
+    }
+
+    /// <summary>Why <see cref="PrepareAsync"/> would refuse this target (TargetNotEmpty), or null; reads only.</summary>
+    public async Task<MongoBackupException?> RefusalAsync(PlannedNamespace ns, bool drop, CancellationToken ct)
+    {
+        if (drop || resume) return null;
+        var db = client.GetDatabase(ns.TargetDatabase);
+        return await FindAsync(db, ns.TargetCollection, ct) is { } existing ? await RefusalAsync(db, ns, existing, ct) : null;
+    }
+
+    private static async Task<MongoBackupException?> RefusalAsync(IMongoDatabase db, PlannedNamespace ns, BsonDocument existing, CancellationToken ct)
+    {
+        var count = existing.GetValue("type", "collection") == "view" ? -1
+            : await db.GetCollection<BsonDocument>(ns.DataCollection).EstimatedDocumentCountAsync(cancellationToken: ct);
+        return count == 0 ? null : new MongoBackupException(ErrorIds.TargetNotEmpty,
+            count < 0
+                ? $"The target {ns.TargetNamespace} already exists as a view; use -Drop to replace it."
+                : $"The target {ns.TargetNamespace} already holds {count} documents; use -Drop to replace it, -Resume to finish a restore into it that was interrupted, or restore into another name.",
+            target: ns.TargetNamespace);
     }
 
     private static async Task<BsonDocument?> FindAsync(IMongoDatabase db, string collection, CancellationToken ct)

@@ -3,6 +3,7 @@ using System.Management.Automation;
 using MongoBackup.Engine.Model;
 using MongoBackup.Engine.Dump;
 using MongoBackup.Engine.Repository;
+using MongoBackup.Engine.Security;
 using MongoBackup.PowerShell.Completion;
 using MongoBackup.PowerShell.Pipeline;
 
@@ -10,28 +11,13 @@ namespace MongoBackup.PowerShell.Commands;
 
 /// <summary>Takes a full logical snapshot of an instance, some databases or some collections into a repository folder.</summary>
 [Cmdlet(VerbsData.Backup, "MongoDatabase", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
-[OutputType(typeof(MongoSnapshot))]
-public sealed class BackupMongoDatabaseCommand : MongoEncryptedConnectionCmdlet
+[OutputType(typeof(MongoSnapshot), typeof(MongoPlannedAction))]
+public sealed class BackupMongoDatabaseCommand : MongoBackupSourceCmdlet
 {
     [Parameter(Mandatory = true, Position = 1)]
     [ValidateNotNullOrEmpty]
     [RepositoryArgument]
     public string Repository { get; set; } = "";
-
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    [ArgumentCompleter(typeof(DatabaseNameCompleter))]
-    public string[]? Database { get; set; }
-
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    [ArgumentCompleter(typeof(CollectionNameCompleter))]
-    public string[]? Collection { get; set; }
-
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    [ArgumentCompleter(typeof(CollectionNameCompleter))]
-    public string[]? ExcludeCollection { get; set; }
 
     [Parameter]
     public SwitchParameter IncludeUsersAndRoles { get; set; }
@@ -46,11 +32,17 @@ public sealed class BackupMongoDatabaseCommand : MongoEncryptedConnectionCmdlet
     public int ParallelCollections { get; set; } = 4;
 
     [Parameter]
-    [ValidateSet("primary", "primaryPreferred", "secondary", "secondaryPreferred", "nearest", IgnoreCase = true)]
-    public string ReadPreference { get; set; } = "primary";
-
-    [Parameter]
     public Hashtable? Tag { get; set; }
+
+    /// <summary>A filter for the one collection backed up, as Extended JSON (mongodump's --query).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Query { get; set; }
+
+    /// <summary>A file holding the -Query filter (mongodump's --queryFile).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? QueryFile { get; set; }
 
     /// <summary>Keep this snapshot out of the backup chain (as dbatools' Backup-DbaDatabase -CopyOnly): an ad-hoc copy.</summary>
     [Parameter]
@@ -61,9 +53,10 @@ public sealed class BackupMongoDatabaseCommand : MongoEncryptedConnectionCmdlet
         var whatIf = IsWhatIf();
         var request = new BackupRequest
         {
-            Connection = BuildConnection(ReadPreference),
+            Connection = BuildReadingConnection(),
             Repository = whatIf ? new WhatIfRepository(DescribeRepository(Repository)) : OpenRepository(),
-            Filter = new NamespaceFilter(Database, Collection, ExcludeCollection),
+            Filter = SourceFilter(),
+            Query = QueryArguments.Build(Query, QueryFile, ResolvePath),
             Compression = Compression,
             ParallelCollections = ParallelCollections,
             IncludeUsersAndRoles = IncludeUsersAndRoles.IsPresent,
@@ -74,9 +67,12 @@ public sealed class BackupMongoDatabaseCommand : MongoEncryptedConnectionCmdlet
 
         if (whatIf)
         {
-            // One "What if" line per namespace the backup would take; nothing is written.
+            // The dry run checks what the run checks (the server, the selection, a -Query's collection) and emits one step
+            // per namespace the backup would take; nothing is written.
+            var query = request.Query is { } q ? $", only documents matching {q.Text}" : "";
+            var refusal = RepositoryRefusal();
             foreach (var collection in Await(ct => BackupRunner.PlanAsync(request, ct)))
-                ShouldProcess(collection.Namespace, $"Back up {collection.TypeName} into {request.Repository.Location}");
+                WritePlannedAction("Back up", collection.Namespace, $"{collection.TypeName} into {request.Repository.Location}{query}", request.Connection.DisplayName, refusal);
             return;
         }
         if (!ShouldProcess(request.Connection.DisplayName, $"Back up into {request.Repository.Location}")) return;
@@ -85,11 +81,15 @@ public sealed class BackupMongoDatabaseCommand : MongoEncryptedConnectionCmdlet
         WriteObject(MongoSnapshot.FromManifest(manifest, request.Repository));
     });
 
+    /// <summary>For the dry run: what the repository's settings say of this backup's key; a folder that does not exist yet has none.</summary>
+    private MongoBackupException? RepositoryRefusal()
+    {
+        var location = RepositoryLocation.Parse(Repository);
+        if (location.Kind == RepositoryKind.Folder && !Directory.Exists(ResolvePath(location.Path!))) return null;
+        var repository = OpenRepository();
+        return Await(ct => SnapshotKeys.RefusalAsync(EncryptionKeys, repository, "this backup", ct));
+    }
+
     // A backup may start a new folder repository; a container or bucket must already exist.
     private ISnapshotRepository OpenRepository() => OpenRepositoryArgument(Repository, mustExist: false);
-
-    private bool IsWhatIf() =>
-        MyInvocation.BoundParameters.TryGetValue("WhatIf", out var bound)
-            ? ((SwitchParameter)bound).IsPresent
-            : LanguagePrimitives.IsTrue(GetVariableValue("WhatIfPreference"));
 }

@@ -12,8 +12,8 @@ namespace MongoBackup.PowerShell.Commands;
 /// </summary>
 [Cmdlet(VerbsData.Backup, "MongoOplog", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium,
     DefaultParameterSetName = OnceSet)]
-[OutputType(typeof(MongoSnapshot))]
-public sealed class BackupMongoOplogCommand : MongoEncryptedConnectionCmdlet
+[OutputType(typeof(MongoSnapshot), typeof(MongoPlannedAction))]
+public sealed class BackupMongoOplogCommand : MongoReadingCmdlet
 {
     private const string OnceSet = "Once";
     private const string ContinuousSet = "Continuous";
@@ -33,6 +33,7 @@ public sealed class BackupMongoOplogCommand : MongoEncryptedConnectionCmdlet
     public SwitchParameter Continuous { get; set; }
 
     [Parameter(ParameterSetName = ContinuousSet)]
+    [DurationArgument]
     public TimeSpan SliceInterval { get; set; } = TimeSpan.FromMinutes(10);
 
     [Parameter(ParameterSetName = ContinuousSet)]
@@ -40,19 +41,15 @@ public sealed class BackupMongoOplogCommand : MongoEncryptedConnectionCmdlet
     public int SliceSizeMB { get; set; } = 256;
 
     [Parameter(ParameterSetName = ContinuousSet)]
+    [DurationArgument]
     public TimeSpan? Duration { get; set; }
 
     protected override void ProcessRecord() => RunCommand(() =>
     {
         var repositoryPath = DescribeRepository(Repository);
-        var connection = BuildConnection();
+        var connection = BuildReadingConnection();
         RequirePositive(SliceInterval, "-SliceInterval");
         if (Duration is { } duration) RequirePositive(duration, "-Duration");
-
-        var action = Continuous
-            ? $"Tail the oplog into {repositoryPath}, a slice every {SliceInterval} or {SliceSizeMB} MB, {(Duration is { } d ? $"for {d}" : "until stopped")}"
-            : $"Save the oplog since the last slice into {repositoryPath}";
-        if (!ShouldProcess(connection.DisplayName, action)) return;
 
         // The chain continues a full snapshot kept there, so a missing folder is a mistake, not a new repository.
         var slice = new OplogSliceRequest
@@ -63,6 +60,15 @@ public sealed class BackupMongoOplogCommand : MongoEncryptedConnectionCmdlet
             Tags = TagArguments.ToDictionary(Tag),
             Encryption = EncryptionKeys,
         };
+        if (IsWhatIf())
+        {
+            WritePlan(slice, repositoryPath);
+            return;
+        }
+        var action = Continuous
+            ? $"Tail the oplog into {repositoryPath}, a slice every {SliceInterval} or {SliceSizeMB} MB, {(Duration is { } d ? $"for {d}" : "until stopped")}"
+            : $"Save the oplog since the last slice into {repositoryPath}";
+        if (!ShouldProcess(connection.DisplayName, action)) return;
 
         if (!Continuous)
         {
@@ -88,6 +94,22 @@ public sealed class BackupMongoOplogCommand : MongoEncryptedConnectionCmdlet
         });
         if (emitted.Count == 0) WriteVerbose("The capture ended without any new oplog entry: no slice written.");
     });
+
+    /// <summary>The dry run: what the run checks (a replica set, a chain to continue), and the span a slice would hold now.</summary>
+    private void WritePlan(OplogSliceRequest slice, string repositoryPath)
+    {
+        var plan = RunEngine((observer, ct) => OplogSliceRunner.PlanAsync(slice, observer, ct));
+        var from = $"after {plan.ChainEnd} ({plan.ChainEnd.WallTime:u})";
+        var gap = plan.Gap is { } g ? $"; GAP: the oplog has rolled past the chain's end, writes between {g.From.WallTime:u} and {g.To.WallTime:u} are lost" : "";
+        if (Continuous)
+            WritePlannedAction("Tail oplog", repositoryPath,
+                $"entries {from} onward, a slice every {DurationArgumentAttribute.Describe(SliceInterval)} or {SliceSizeMB} MB, {(Duration is { } d ? $"for {DurationArgumentAttribute.Describe(d)}" : "until stopped")}{gap}",
+                slice.Connection.DisplayName);
+        else if (plan.Newest is { } newest)
+            WritePlannedAction("Save oplog", repositoryPath, $"entries {from} up to {newest} ({newest.WallTime:u}) as one slice{gap}", slice.Connection.DisplayName);
+        else
+            WritePlannedAction("Nothing", repositoryPath, $"the oplog holds nothing {from}: no slice would be written", slice.Connection.DisplayName);
+    }
 
     private static void RequirePositive(TimeSpan value, string parameter)
     {

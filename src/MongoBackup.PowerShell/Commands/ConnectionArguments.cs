@@ -17,11 +17,19 @@ public interface IConnectionArguments
     SwitchParameter TlsAllowInvalidCertificate { get; }
     string? TlsCertificateFile { get; }
     SecureString? TlsCertificatePassword { get; }
+    int? ConnectTimeout { get; }
 }
 
 /// <summary>Turns bound connection parameters into the engine's settings, the same way for every cmdlet.</summary>
 public static class ConnectionArguments
 {
+    /// <summary>The settings in one debug line, without any secret.</summary>
+    public static string Describe(ConnectionSettings settings) =>
+        $"Connecting to {settings.DisplayName}: read preference {settings.ReadPreference}, " +
+        $"{(settings.ConnectTimeout is { } timeout ? $"timeout {timeout.TotalSeconds:0} s" : "the connection string's timeouts")}, " +
+        $"{(settings.UserName is { } user ? $"user {user} (authentication database {settings.AuthenticationDatabase})" : settings.TlsCertificateFile is not null ? "X.509 certificate" : "no credential")}, " +
+        $"TLS {(settings.TlsCaFile is not null || settings.TlsAllowInvalidCertificates || settings.TlsCertificateFile is not null ? "on" : "as the connection string says")}.";
+
     public static ConnectionSettings Build(IConnectionArguments arguments, Func<string, string> resolvePath, Action<string> warn, string readPreference = "primary")
     {
         var credential = arguments.Credential is { } c && c != PSCredential.Empty ? c : null;
@@ -38,6 +46,7 @@ public static class ConnectionArguments
             TlsCertificateFile = arguments.TlsCertificateFile is { } certificate ? resolvePath(certificate) : null,
             TlsCertificatePassword = arguments.TlsCertificatePassword,
             ReadPreference = readPreference,
+            ConnectTimeout = arguments.ConnectTimeout is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
         };
     }
 }

@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using MongoBackup.Engine.Housekeeping;
+using MongoBackup.Engine.Model;
 using MongoBackup.Engine.Repository;
 
 namespace MongoBackup.PowerShell.Commands;
@@ -10,7 +11,7 @@ namespace MongoBackup.PowerShell.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.Copy, "MongoSnapshot", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium,
     DefaultParameterSetName = SnapshotSet)]
-[OutputType(typeof(MongoSnapshot))]
+[OutputType(typeof(MongoSnapshot), typeof(MongoPlannedAction))]
 public sealed class CopyMongoSnapshotCommand : MongoSnapshotCmdlet
 {
     private ISnapshotRepository? _destination;
@@ -27,9 +28,42 @@ public sealed class CopyMongoSnapshotCommand : MongoSnapshotCmdlet
     {
         RequireComplete(snapshot, "copied");
         var destinationPath = DescribeRepository(Destination);
+        if (IsWhatIf())
+        {
+            // The dry run reads the source's manifest and the destination's listing, as the copy checks them; it writes nothing.
+            var planned = Await(ct => SnapshotCatalog.FindAsync(source, id, ct));
+            var exists = !Force && DestinationHolds(id);
+            WritePlannedAction("Copy", id, $"{planned.Files.Count} files ({ByteSize.Format(planned.Files.Sum(f => f.Size))}) from {source.Location} to {destinationPath}",
+                source.Location, DestinationRefusal(planned) ?? (exists ? new MongoBackupException(ErrorIds.SnapshotExists,
+                    $"{destinationPath} already holds snapshot {id}; use -Force to replace it.", target: id) : null));
+            return;
+        }
         if (!ShouldProcess(id, $"Copy snapshot from {source.Location} to {destinationPath}")) return;
         var destination = _destination ??= OpenRepositoryArgument(Destination, mustExist: false);
+        if (DestinationRefusal(Await(ct => SnapshotCatalog.FindAsync(source, id, ct))) is { } refusal) throw refusal;
         var manifest = RunEngine((observer, ct) => new SnapshotCopier(observer).CopyAsync(source, id, destination, Force.IsPresent, ct));
         WriteObject(MongoSnapshot.FromManifest(manifest, destination));
     });
+
+    /// <summary>Why the destination's settings refuse this snapshot (not encrypted, or under another key); null when they admit it.</summary>
+    private MongoBackupException? DestinationRefusal(SnapshotManifest manifest)
+    {
+        var location = RepositoryLocation.Parse(Destination);
+        if (location.Kind == RepositoryKind.Folder && !Directory.Exists(ResolvePath(location.Path!))) return null;
+        var destination = _destination ??= OpenRepositoryArgument(Destination, mustExist: false);
+        return Await(ct => RepositorySettingsStore.ReadAsync(destination, ct))?.Refusal(manifest.Encryption?.KeyId, destination.Location, $"snapshot {manifest.Id}");
+    }
+
+    /// <summary>Whether the destination already has a snapshot folder by this id; a folder that does not exist yet is not created to find out.</summary>
+    private bool DestinationHolds(string id)
+    {
+        var location = RepositoryLocation.Parse(Destination);
+        if (location.Kind == RepositoryKind.Folder && !Directory.Exists(ResolvePath(location.Path!))) return false;
+        var destination = _destination ??= OpenRepositoryArgument(Destination, mustExist: false);
+        return Await(async ct =>
+        {
+            await foreach (var found in destination.ListAsync(ct)) if (found.SnapshotId == id) return true;
+            return false;
+        });
+    }
 }

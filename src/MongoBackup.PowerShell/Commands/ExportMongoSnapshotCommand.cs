@@ -9,7 +9,7 @@ namespace MongoBackup.PowerShell.Commands;
 /// </summary>
 [Cmdlet(VerbsData.Export, "MongoSnapshot", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium,
     DefaultParameterSetName = SnapshotSet)]
-[OutputType(typeof(MongoSnapshotExport))]
+[OutputType(typeof(MongoSnapshotExport), typeof(MongoPlannedAction))]
 public sealed class ExportMongoSnapshotCommand : MongoEncryptedSnapshotCmdlet
 {
     /// <summary>The folder (or with -Archive, the file) to create; it must not exist yet, or be an empty folder.</summary>
@@ -32,11 +32,19 @@ public sealed class ExportMongoSnapshotCommand : MongoEncryptedSnapshotCmdlet
         var destination = ResolvePath(Path);
         var format = Archive.IsPresent ? ExportFormat.Archive : ExportFormat.Directory;
         var form = $"a mongodump {(Archive.IsPresent ? "archive" : "folder")}{(Gzip.IsPresent ? " (gzip)" : "")}";
-        if (!ShouldProcess(destination, $"Export snapshot {id} from {repository.Location} as {form}")) return;
-        var result = RunEngine((observer, ct) => new SnapshotExporter(observer).RunAsync(new ExportRequest
+        var request = new ExportRequest
         {
             Repository = repository, SnapshotId = id, Destination = destination, Format = format, Gzip = Gzip.IsPresent, Encryption = Keys,
-        }, ct));
+        };
+        if (IsWhatIf())
+        {
+            // The dry run checks what the export checks (the key, damage, a free destination); it writes nothing.
+            WritePlannedAction("Export", destination, $"snapshot {id} from {repository.Location} as {form}", id,
+                Await(ct => SnapshotExporter.RefusalAsync(request, ct)));
+            return;
+        }
+        if (!ShouldProcess(destination, $"Export snapshot {id} from {repository.Location} as {form}")) return;
+        var result = RunEngine((observer, ct) => new SnapshotExporter(observer).RunAsync(request, ct));
         WriteObject(MongoSnapshotExport.FromResult(result));
     });
 }

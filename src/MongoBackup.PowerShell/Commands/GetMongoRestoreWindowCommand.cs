@@ -1,5 +1,7 @@
 using System.Management.Automation;
 using MongoBackup.Engine.Repository;
+using MongoBackup.Engine.Restore;
+using MongoBackup.PowerShell.Completion;
 
 namespace MongoBackup.PowerShell.Commands;
 
@@ -8,7 +10,7 @@ namespace MongoBackup.PowerShell.Commands;
 [OutputType(typeof(MongoRestoreWindow))]
 public sealed class GetMongoRestoreWindowCommand : MongoEngineCmdlet
 {
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     [RepositoryArgument]
     public string Repository { get; set; } = "";
@@ -16,6 +18,7 @@ public sealed class GetMongoRestoreWindowCommand : MongoEngineCmdlet
     [Parameter(Position = 1)]
     [ValidateNotNullOrEmpty]
     [SupportsWildcards]
+    [ArgumentCompleter(typeof(ReplicaSetNameCompleter))]
     public string? ReplicaSetName { get; set; }
 
     protected override void ProcessRecord() => RunCommand(() =>

@@ -8,9 +8,13 @@ namespace MongoBackup.PowerShell.Commands;
 /// <summary>Lists the snapshots of a repository folder, newest first.</summary>
 [Cmdlet(VerbsCommon.Get, "MongoSnapshot")]
 [OutputType(typeof(MongoSnapshot))]
-public sealed class GetMongoSnapshotCommand : MongoEngineCmdlet
+public sealed partial class GetMongoSnapshotCommand : MongoEngineCmdlet
 {
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    private const string FullKind = "Full";
+    private const string OplogKind = "Oplog";
+
+    /// <summary>A path, az:// or s3:// location, or repository object; binds from piped strings and folders (Get-ChildItem -Directory).</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     [RepositoryArgument]
     public string Repository { get; set; } = "";
@@ -22,12 +26,18 @@ public sealed class GetMongoSnapshotCommand : MongoEngineCmdlet
     [Alias("SnapshotId")]
     public string[]? Id { get; set; }
 
+    /// <summary>Full, Oplog, or both; -Latest alone means the newest Full.</summary>
+    [Parameter]
+    [ValidateSet(FullKind, OplogKind, IgnoreCase = true)]
+    public string[]? Kind { get; set; }
+
     [Parameter]
     public SwitchParameter Latest { get; set; }
 
     [Parameter]
     [ValidateNotNullOrEmpty]
     [SupportsWildcards]
+    [ArgumentCompleter(typeof(SourceDatabaseCompleter))]
     public string[]? Database { get; set; }
 
     [Parameter]
@@ -37,25 +47,27 @@ public sealed class GetMongoSnapshotCommand : MongoEngineCmdlet
     {
         var repository = OpenRepository();
         var snapshots = new List<MongoSnapshot>();
-        foreach (var found in Await(ct => ReadAllAsync(repository, ct)))
+        var found = Await(ct => ReadAllAsync(repository, ct));
+        foreach (var result in found)
         {
-            if (found.Manifest is { } manifest)
+            if (result.Manifest is { } manifest)
             {
                 snapshots.Add(MongoSnapshot.FromManifest(manifest, repository));
                 continue;
             }
             // A folder with no manifest is a backup that never finished; one whose manifest cannot be read is damage worth a warning.
-            if (found.IsDamaged)
+            if (result.IsDamaged)
             {
-                var manifestFile = repository.LocalPath(found.SnapshotId, SnapshotManifest.FileName) ?? $"{repository.Location}/{found.SnapshotId}/{SnapshotManifest.FileName}";
-                WriteWarning($"Snapshot '{found.SnapshotId}' is Damaged and skipped: its manifest '{manifestFile}' cannot be read, " +
-                    $"though the backup finished and its data may be whole. {found.Error}");
+                var manifestFile = repository.LocalPath(result.SnapshotId, SnapshotManifest.FileName) ?? $"{repository.Location}/{result.SnapshotId}/{SnapshotManifest.FileName}";
+                WriteWarning($"Snapshot '{result.SnapshotId}' is Damaged and skipped: its manifest '{manifestFile}' cannot be read, " +
+                    $"though the backup finished and its data may be whole. {result.Error}");
             }
-            if (IncludeIncomplete) snapshots.Add(MongoSnapshot.Unreadable(found, repository));
+            if (IncludeIncomplete) snapshots.Add(MongoSnapshot.Unreadable(result, repository));
         }
 
         var complete = snapshots.Count(s => !s.IsUnreadable);
         WriteVerbose($"Read {complete} complete snapshot manifest(s) in {repository.Location}{(IncludeIncomplete ? $" and {snapshots.Count - complete} incomplete or damaged snapshot folder(s)" : "")}.");
+        if (complete == 0) WriteWarning(NoSnapshots(repository, found));
         var chosen = Select(snapshots);
         ReportMissingIds(snapshots, repository);
         WriteObject(chosen, enumerateCollection: true);
@@ -65,11 +77,13 @@ public sealed class GetMongoSnapshotCommand : MongoEngineCmdlet
     {
         var ids = (Id ?? []).Select(p => new WildcardPattern(p, WildcardOptions.IgnoreCase)).ToList();
         var databases = (Database ?? []).Select(p => new WildcardPattern(p, WildcardOptions.None)).ToList();
+        var kinds = Kind ?? (Latest ? [FullKind] : []);
         var chosen = snapshots
+            .Where(s => kinds.Length == 0 || kinds.Contains(s.Kind, StringComparer.OrdinalIgnoreCase))
             .Where(s => ids.Count == 0 || ids.Any(p => p.IsMatch(s.Id)))
             .Where(s => databases.Count == 0 || s.Databases.Any(name => databases.Any(p => p.IsMatch(name))))
             // Ids start with the UTC start time, so they also order the incomplete ones that have no manifest.
-            .OrderByDescending(s => s.StartTime ?? DateTime.MinValue)
+            .OrderByDescending(s => s.StartTime ?? DateTimeOffset.MinValue)
             .ThenByDescending(s => s.Id, StringComparer.Ordinal);
         return Latest ? chosen.Where(s => !s.IsUnreadable).Take(1) : chosen;
     }
@@ -84,6 +98,25 @@ public sealed class GetMongoSnapshotCommand : MongoEngineCmdlet
             WriteError(Pipeline.EngineErrors.ToRecord(error));
         }
     }
+
+    /// <summary>
+    /// Why a listing is empty, so a folder that is no repository (a mistyped path, a mongodump directory) is not taken for
+    /// an empty one: snapshot folders are named by id ("20261124T221500Z-full-3f9a") and hold a manifest.json.
+    /// </summary>
+    private static string NoSnapshots(ISnapshotRepository repository, IReadOnlyCollection<ManifestReadResult> found)
+    {
+        var snapshotFolders = found.Count(f => SnapshotIdShape().IsMatch(f.SnapshotId));
+        if (found.Count == 0)
+            return $"'{repository.Location}' holds no snapshots: it is empty.";
+        if (snapshotFolders == 0)
+            return $"'{repository.Location}' is not a MongoBackup repository: none of its {found.Count} folder(s) is a snapshot " +
+                "(a snapshot folder is named like 20261124T221500Z-full-3f9a and holds a manifest.json). " +
+                "A mongodump directory is restored with Restore-MongoDatabase -Path.";
+        return $"'{repository.Location}' holds no complete snapshot: {snapshotFolders} snapshot folder(s) have no readable manifest, incomplete or damaged (-IncludeIncomplete lists them).";
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^\d{8}T\d{6}Z-[a-z]+-[0-9a-f]+$")]
+    private static partial System.Text.RegularExpressions.Regex SnapshotIdShape();
 
     // Listing must not create a repository where the user mistyped a path.
     private ISnapshotRepository OpenRepository() => OpenRepositoryArgument(Repository, mustExist: true);

@@ -12,8 +12,8 @@ namespace MongoBackup.PowerShell.Commands;
 /// held by another run returns Action Skipped at once instead of failing.
 /// </summary>
 [Cmdlet(VerbsLifecycle.Invoke, "MongoBackupPolicy", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
-[OutputType(typeof(MongoPolicyResult))]
-public sealed class InvokeMongoBackupPolicyCommand : MongoEncryptedConnectionCmdlet
+[OutputType(typeof(MongoPolicyResult), typeof(MongoPlannedAction))]
+public sealed class InvokeMongoBackupPolicyCommand : MongoBackupSourceCmdlet
 {
     [Parameter(Mandatory = true, Position = 1)]
     [ValidateNotNullOrEmpty]
@@ -21,6 +21,7 @@ public sealed class InvokeMongoBackupPolicyCommand : MongoEncryptedConnectionCmd
     public string Repository { get; set; } = "";
 
     [Parameter(Mandatory = true)]
+    [DurationArgument(Minimum = "00:01:00")]
     public TimeSpan FullEvery { get; set; }
 
     [Parameter]
@@ -40,12 +41,14 @@ public sealed class InvokeMongoBackupPolicyCommand : MongoEncryptedConnectionCmd
     public int KeepMonthly { get; set; }
 
     [Parameter]
+    [DurationArgument(Minimum = "00:01:00")]
     public TimeSpan KeepWithin { get; set; }
 
     [Parameter]
     public Compression Compression { get; set; } = Compression.Gzip;
 
     [Parameter]
+    [DurationArgument]
     public TimeSpan LeaseDuration { get; set; } = BackupPolicyRequest.DefaultLeaseDuration;
 
     [Parameter]
@@ -53,13 +56,14 @@ public sealed class InvokeMongoBackupPolicyCommand : MongoEncryptedConnectionCmd
 
     protected override void ProcessRecord() => RunCommand(() =>
     {
-        var connection = BuildConnection();
+        var connection = BuildReadingConnection();
         var request = new BackupPolicyRequest
         {
             Connection = connection,
             // The first run of a new schedule starts a new folder repository; a container or bucket must already exist.
             Repository = OpenRepositoryArgument(Repository, mustExist: false),
             FullEvery = FullEvery,
+            Filter = SourceFilter(),
             Retention = RetentionRulesGiven(),
             Compression = Compression,
             Encryption = EncryptionKeys,
@@ -68,13 +72,13 @@ public sealed class InvokeMongoBackupPolicyCommand : MongoEncryptedConnectionCmd
         };
         request.Validate();
 
-        var action = $"Back up into {request.Repository.Location} by policy (full every {FullEvery}, oplog slices between)"
+        var action = $"Back up into {request.Repository.Location} by policy (full every {DurationArgumentAttribute.Describe(FullEvery)}, oplog slices between)"
             + (request.Retention is { } rules ? $", then apply retention ({rules})" : "");
         if (IsWhatIf())
         {
             var (decision, removals) = Await(ct => BackupPolicyRunner.PreviewAsync(request, ct));
-            ShouldProcess(connection.DisplayName, $"{decision.Action} into {request.Repository.Location}, because {decision.Reason}");
-            foreach (var id in removals) ShouldProcess(id, $"Remove snapshot from {request.Repository.Location} (retention)");
+            WritePlannedAction(decision.Action.ToString(), request.Repository.Location, decision.Reason, connection.DisplayName);
+            foreach (var id in removals) WritePlannedAction("Remove", id, $"snapshot from {request.Repository.Location} (retention: {request.Retention})", request.Repository.Location);
             return;
         }
         if (!ShouldProcess(connection.DisplayName, action)) return;
@@ -97,9 +101,4 @@ public sealed class InvokeMongoBackupPolicyCommand : MongoEncryptedConnectionCmd
     }
 
     private int? Bound(string name, int value) => MyInvocation.BoundParameters.ContainsKey(name) ? value : null;
-
-    private bool IsWhatIf() =>
-        MyInvocation.BoundParameters.TryGetValue("WhatIf", out var bound)
-            ? ((SwitchParameter)bound).IsPresent
-            : LanguagePrimitives.IsTrue(GetVariableValue("WhatIfPreference"));
 }

@@ -35,6 +35,7 @@ public sealed class InvokeMongoSnapshotRetentionCommand : MongoEngineCmdlet
     public int KeepMonthly { get; set; }
 
     [Parameter]
+    [DurationArgument(Minimum = "00:01:00")]
     public TimeSpan KeepWithin { get; set; }
 
     protected override void ProcessRecord() => RunCommand(() =>

@@ -39,6 +39,15 @@ public abstract class MongoConnectionCmdlet : MongoEngineCmdlet, IConnectionArgu
     [ValidateNotNull]
     public SecureString? TlsCertificatePassword { get; set; }
 
-    protected ConnectionSettings BuildConnection(string readPreference = "primary") =>
-        ConnectionArguments.Build(this, ResolvePath, WriteWarning, readPreference);
+    /// <summary>Seconds to wait for the server to answer before saying why it did not (the default is 10 to 15).</summary>
+    [Parameter]
+    [ValidateRange(1, 3600)]
+    public int? ConnectTimeout { get; set; }
+
+    protected ConnectionSettings BuildConnection(string readPreference = "primary")
+    {
+        var settings = ConnectionArguments.Build(this, ResolvePath, WriteWarning, readPreference);
+        WriteDebug(ConnectionArguments.Describe(settings));
+        return settings;
+    }
 }

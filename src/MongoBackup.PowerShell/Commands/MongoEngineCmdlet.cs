@@ -64,8 +64,15 @@ public abstract class MongoEngineCmdlet : PSCmdlet, IDisposable
         var drained = false;
         try
         {
-            foreach (var e in events.Drain()) Write(e, progress);
-            foreach (var record in progress.CompleteAll()) WriteProgress(record);
+            foreach (var e in events.Drain())
+            {
+                // Once Ctrl+C stops the pipeline, PowerShell refuses writes, but the engine is still winding down and may say
+                // what it leaves behind: keep draining until it has ended (see Write), so that is shown and nothing waits.
+                try { Write(e, progress); }
+                catch (PipelineStoppedException) when (_stopping.IsCancellationRequested) { }
+            }
+            if (!_stopping.IsCancellationRequested)
+                foreach (var record in progress.CompleteAll()) WriteProgress(record);
             drained = true;
         }
         finally
@@ -87,17 +94,82 @@ public abstract class MongoEngineCmdlet : PSCmdlet, IDisposable
     protected string ResolvePath(string path) => SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
 
     /// <summary>Opens what a -Repository argument names (folder, az://, s3://, or a New-MongoRepository object's location).</summary>
-    protected ISnapshotRepository OpenRepositoryArgument(string repository, bool mustExist = true) =>
-        RepositoryResolver.Open(repository, ResolvePath, mustExist, Stopping);
+    protected ISnapshotRepository OpenRepositoryArgument(string repository, bool mustExist = true)
+    {
+        var opened = RepositoryResolver.Open(repository, ResolvePath, mustExist, Stopping);
+        WriteDebug($"Repository '{repository}' is {opened.GetType().Name} {opened.Location}.");
+        return opened;
+    }
+
+    /// <summary>Whether this run is a -WhatIf dry run (the switch, or $WhatIfPreference).</summary>
+    protected bool IsWhatIf() =>
+        MyInvocation.BoundParameters.TryGetValue("WhatIf", out var bound)
+            ? ((SwitchParameter)bound).IsPresent
+            : LanguagePrimitives.IsTrue(GetVariableValue("WhatIfPreference"));
+
+    /// <summary>
+    /// Emits one step of a -WhatIf plan: the What if line on the host (ShouldProcess) and a <see cref="MongoPlannedAction"/>
+    /// on the pipeline; a step the real run would refuse is also a warning, so it is seen where the plan is read.
+    /// </summary>
+    protected void WritePlannedAction(string action, string target, string detail, string? source = null, MongoBackupException? refusal = null)
+    {
+        ShouldProcess(target, $"{action}: {detail}");
+        if (refusal is not null) WriteWarning($"-WhatIf: the run would refuse {target}: {refusal.Message}");
+        WriteObject(new MongoPlannedAction
+        {
+            Command = MyInvocation.MyCommand.Name, Action = action, Target = target, Source = source,
+            WouldRun = refusal is null, ErrorId = refusal?.ErrorId, Problem = refusal?.Message, Detail = detail,
+        });
+    }
+
+    /// <summary>
+    /// Verbose lines, routed for -Debug: PowerShell makes -Debug turn every verbose line and warning into a prompt
+    /// (Inquire), which fails outright under -NonInteractive. With -Debug (and no -Verbose of its own) verbose lines are
+    /// written as debug lines, beside the engine's debug detail.
+    /// </summary>
+    protected new void WriteVerbose(string text)
+    {
+        if (DebugWithoutVerbose) WriteDebug(text);
+        else base.WriteVerbose(text);
+    }
+
+    /// <summary>
+    /// Warnings still go to the warning stream; under -Debug a host that cannot prompt (-NonInteractive) gets the
+    /// warning as a debug line instead of a failed command.
+    /// </summary>
+    protected new void WriteWarning(string text)
+    {
+        if (!Bound("Debug") || MyInvocation.BoundParameters.ContainsKey("WarningAction"))
+        {
+            base.WriteWarning(text);
+            return;
+        }
+        try { base.WriteWarning(text); }
+        catch (Exception e) when (e is PSInvalidOperationException or System.Management.Automation.Host.HostException)
+        {
+            WriteDebug("WARNING: " + text);
+        }
+    }
+
+    private bool DebugWithoutVerbose => Bound("Debug") && !MyInvocation.BoundParameters.ContainsKey("Verbose");
+
+    private bool Bound(string name) => MyInvocation.BoundParameters.TryGetValue(name, out var value) && value is SwitchParameter { IsPresent: true };
 
     /// <summary>The resolved folder or object-store location a -Repository argument names, for messages and -WhatIf.</summary>
     protected string DescribeRepository(string repository) => RepositoryResolver.Describe(repository, ResolvePath);
 
     private void Write(EngineEvent e, ProgressReporter progress)
     {
+        if (_stopping.IsCancellationRequested)
+        {
+            // Stopping: only what the run left behind matters now, and only the host can still show it.
+            if (e is WarningEvent stopped) Host.UI.WriteWarningLine(stopped.Message);
+            return;
+        }
         switch (e)
         {
             case VerboseEvent v: WriteVerbose(v.Message); break;
+            case DebugEvent d: WriteDebug(d.Message); break;
             case WarningEvent w: WriteWarning(w.Message); break;
             case ProgressEvent p: WriteProgress(progress.Report(p.Update)); break;
             case NamespaceFailedEvent f: WriteError(EngineErrors.ToRecord(f.Error, f.Namespace)); break;

@@ -1,7 +1,9 @@
 using System.Collections;
 using System.Management.Automation;
 using MongoBackup.Engine.Model;
+using MongoBackup.Engine.Catalog;
 using MongoBackup.Engine.Restore;
+using MongoBackup.PowerShell.Completion;
 
 namespace MongoBackup.PowerShell.Commands;
 
@@ -14,16 +16,25 @@ public abstract class MongoRestoreCmdlet : MongoEncryptedConnectionCmdlet
     [Parameter]
     [ValidateNotNullOrEmpty]
     [SupportsWildcards]
+    [ArgumentCompleter(typeof(SourceDatabaseCompleter))]
     public string[]? Database { get; set; }
 
     [Parameter]
     [ValidateNotNullOrEmpty]
     [SupportsWildcards]
+    [ArgumentCompleter(typeof(SourceDatabaseCompleter))]
+    public string[]? ExcludeDatabase { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    [SupportsWildcards]
+    [ArgumentCompleter(typeof(SourceCollectionCompleter))]
     public string[]? Collection { get; set; }
 
     [Parameter]
     [ValidateNotNullOrEmpty]
     [SupportsWildcards]
+    [ArgumentCompleter(typeof(SourceCollectionCompleter))]
     public string[]? ExcludeCollection { get; set; }
 
     [Parameter]
@@ -47,6 +58,10 @@ public abstract class MongoRestoreCmdlet : MongoEncryptedConnectionCmdlet
     [Parameter]
     public SwitchParameter Drop { get; set; }
 
+    /// <summary>Finish a restore that was interrupted (Ctrl+C): targets holding data are filled in, documents already there kept.</summary>
+    [Parameter]
+    public SwitchParameter Resume { get; set; }
+
     [Parameter]
     public SwitchParameter NoIndexRestore { get; set; }
 
@@ -65,24 +80,94 @@ public abstract class MongoRestoreCmdlet : MongoEncryptedConnectionCmdlet
     [Alias("NumParallelCollections")]
     public int ParallelCollections { get; set; } = 4;
 
-    /// <summary>The parameters' filter, plus namespaces to leave out (those declined at a confirmation prompt).</summary>
-    protected NamespaceFilter Filter(IEnumerable<string> declined) => new(
-        Database, Collection, ExcludeCollection, NamespaceInclude,
-        (NamespaceExclude ?? []).Concat(declined.Select(NamespacePattern.Escape)));
+    /// <summary>
+    /// The parameters' filter, plus namespaces to leave out (those declined at a confirmation prompt). A rename given
+    /// without -Database, -Collection or -NamespaceInclude restricts the restore to what it renames: -RenameDatabase
+    /// 'shop=shop_copy' alone restores shop, not every database beside it under its own name.
+    /// </summary>
+    protected NamespaceFilter Filter(IEnumerable<string> declined, bool renamesSelect = true) => new(
+        Database, Collection, ExcludeCollection, NamespaceInclude ?? (renamesSelect ? RenamesAsSelection() : null),
+        (NamespaceExclude ?? []).Concat(declined.Select(NamespacePattern.Escape)), ExcludeDatabase);
+
+    /// <summary>Whether the renames alone choose what is restored (no -Database, -Collection or -NamespaceInclude).</summary>
+    protected bool RenamesChooseWhatIsRestored => NamespaceInclude is null && RenamesAsSelection() is not null;
+
+    private IEnumerable<string>? RenamesAsSelection() =>
+        Database is null && Collection is null && RenameSources() is { Count: > 0 } sources ? sources.Select(s => s.SourcePattern) : null;
+
+    private IReadOnlyList<(string Written, string SourcePattern)> RenameSources() => RenameArguments.Sources(RenameDatabase, NamespaceMap);
+
+    /// <summary>
+    /// A rename that matches no namespace being restored is a mistake (a typo'd database name), not something to ignore:
+    /// refused before anything is written, naming the databases the source holds. <paramref name="createdLater"/> says
+    /// whether a pattern the source's namespaces do not match selects something the restore's oplog creates (a
+    /// point-in-time restore of a collection created after its base snapshot).
+    /// </summary>
+    protected void RequireEveryRenameMatches(IReadOnlyCollection<PlannedNamespace> plan, Func<IReadOnlyCollection<PlannedNamespace>> everything, string source,
+        Func<string, bool>? createdLater = null)
+    {
+        // Filters that select nothing are the first thing wrong (NothingSelected); a rename alone that selects nothing is.
+        if (plan.Count == 0 && (Database is not null || Collection is not null || NamespaceInclude is not null)) return;
+        foreach (var (written, pattern) in RenameSources())
+        {
+            var matcher = NamespacePattern.ForMatching(pattern);
+            if (plan.Any(ns => matcher.IsMatch(ns.SourceNamespace)) || createdLater?.Invoke(pattern) == true) continue;
+            var databases = everything().Select(ns => ns.Source.Database).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
+            throw new MongoBackupException(ErrorIds.InvalidArgument,
+                $"{written} renames nothing: no namespace restored from {source} matches '{pattern}'. {source} holds the databases: {string.Join(", ", databases)}.",
+                target: written);
+        }
+    }
 
     /// <summary>The engine request the shared parameters describe; the caller adds its source.</summary>
-    protected RestoreRequest BuildRestoreRequest() => new()
+    protected RestoreRequest BuildRestoreRequest()
     {
-        Connection = BuildConnection(),
-        Filter = Filter([]),
-        Map = RenameArguments.Build(RenameDatabase, NamespaceMap),
-        Drop = Drop.IsPresent,
-        NoIndexRestore = NoIndexRestore.IsPresent,
-        IncludeUsersAndRoles = IncludeUsersAndRoles.IsPresent,
-        InsertionWorkers = InsertionWorkers,
-        ParallelCollections = ParallelCollections,
-        Encryption = EncryptionKeys,
-    };
+        if (Drop && Resume)
+            throw new MongoBackupException(ErrorIds.InvalidArgument,
+                "Give -Drop (start the targets over) or -Resume (finish an interrupted restore into them), not both.", target: "Resume");
+        return new RestoreRequest
+        {
+            Connection = BuildConnection(),
+            Filter = Filter([]),
+            Map = RenameArguments.Build(RenameDatabase, NamespaceMap),
+            Drop = Drop.IsPresent,
+            Resume = Resume.IsPresent,
+            NoIndexRestore = NoIndexRestore.IsPresent,
+            IncludeUsersAndRoles = IncludeUsersAndRoles.IsPresent,
+            InsertionWorkers = InsertionWorkers,
+            ParallelCollections = ParallelCollections,
+            Encryption = EncryptionKeys,
+        };
+    }
+
+    /// <summary>
+    /// The -WhatIf dry run of a restore: the target server is reached and each target checked as the run will check it,
+    /// and each namespace is a planned step, refused ones (TargetNotEmpty) marked as the run would refuse them.
+    /// </summary>
+    protected void WritePlan(RestoreRequest request, IReadOnlyList<PlannedNamespace> plan, string from)
+    {
+        foreach (var state in Await(ct => TargetCheck.CheckAsync(request, plan, ct)))
+        {
+            var ns = state.Namespace;
+            WritePlannedAction(Drop ? "Drop and restore" : "Restore", ns.TargetNamespace,
+                $"{ns.Type} {ns.SourceNamespace} {from} into {request.Connection.DisplayName}", ns.SourceNamespace, state.Refusal);
+        }
+    }
+
+    /// <summary>
+    /// The plan <paramref name="plan"/> works out. Under -WhatIf, a source the run refuses whole before writing anything
+    /// (a manifest that does not hold together or match its seal, a key that does not open it) is one refused step of
+    /// the plan, with the error the run gives, and null is returned; otherwise that error is thrown as the run throws it.
+    /// </summary>
+    protected T? PlanOrRefuseSource<T>(Func<T> plan, string source, string into) where T : class
+    {
+        try { return plan(); }
+        catch (MongoBackupException e) when (IsWhatIf() && e.ErrorId is ErrorIds.CorruptFile or ErrorIds.WrongEncryptionKey or ErrorIds.EncryptionKeyRequired)
+        {
+            WritePlannedAction(Drop ? "Drop and restore" : "Restore", source, $"{source} into {into}", source, e);
+            return null;
+        }
+    }
 
     /// <summary>
     /// -Drop destroys data, so it asks unless the user already answered (-Confirm, or -Confirm:$false) or lowered the

@@ -20,13 +20,15 @@ public abstract class MongoSnapshotCmdlet : MongoEngineCmdlet
     [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = SnapshotSet)]
     public MongoSnapshot? InputObject { get; set; }
 
-    [Parameter(Mandatory = true, Position = 0, ParameterSetName = IdSet)]
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = IdSet, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     [RepositoryArgument]
     public string Repository { get; set; } = "";
 
-    [Parameter(Mandatory = true, Position = 1, ParameterSetName = IdSet)]
+    /// <summary>Snapshot ids or wildcard patterns ('2026*-full-*'), as Get-MongoSnapshot -Id takes them.</summary>
+    [Parameter(Mandatory = true, Position = 1, ParameterSetName = IdSet, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
+    [SupportsWildcards]
     [ArgumentCompleter(typeof(SnapshotIdCompleter))]
     [Alias("SnapshotId")]
     public string[] Id { get; set; } = [];
@@ -40,7 +42,7 @@ public abstract class MongoSnapshotCmdlet : MongoEngineCmdlet
             yield break;
         }
         var repository = Open(Repository);
-        foreach (var id in Id) yield return (repository, id, null);
+        foreach (var id in SnapshotIdPatterns.Expand(repository, Id, Await)) yield return (repository, id, null);
     }
 
     /// <summary>A snapshot from the pipeline without a usable manifest cannot be read; say so by name.</summary>
@@ -70,9 +72,4 @@ public abstract class MongoSnapshotCmdlet : MongoEngineCmdlet
             _opened[location] = repository = OpenRepositoryArgument(location);
         return repository;
     }
-
-    protected bool IsWhatIf() =>
-        MyInvocation.BoundParameters.TryGetValue("WhatIf", out var bound)
-            ? ((SwitchParameter)bound).IsPresent
-            : LanguagePrimitives.IsTrue(GetVariableValue("WhatIfPreference"));
 }

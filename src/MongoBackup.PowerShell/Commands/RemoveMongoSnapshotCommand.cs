@@ -13,7 +13,7 @@ namespace MongoBackup.PowerShell.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.Remove, "MongoSnapshot", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High,
     DefaultParameterSetName = SnapshotSet)]
-[OutputType(typeof(void))]
+[OutputType(typeof(MongoPlannedAction))]
 public sealed class RemoveMongoSnapshotCommand : MongoSnapshotCmdlet
 {
     private readonly List<(ISnapshotRepository Repository, string Id, MongoSnapshot? Snapshot)> _chosen = [];
@@ -46,12 +46,17 @@ public sealed class RemoveMongoSnapshotCommand : MongoSnapshotCmdlet
             var repository = group.Key;
             var ids = group.Select(c => c.Id).Distinct(StringComparer.Ordinal).ToList();
             var blockers = Await(ct => SnapshotRemover.CheckAsync(repository, ids, ct));
-            if (blockers.Count > 0 && !Force)
+            if (IsWhatIf())
             {
-                // Refuse before asking: confirming snapshots one by one only to be refused at the end helps nobody.
-                if (!IsWhatIf()) throw SnapshotRemover.Refusal(repository, blockers);
-                foreach (var blocker in blockers) WriteWarning($"Without -Force this removal is refused: {blocker.Reason}");
+                // The dry run: every snapshot as a step; when the removal would be refused, all of it is (nothing is removed).
+                var refusal = blockers.Count > 0 && !Force ? SnapshotRemover.Refusal(repository, blockers) : null;
+                foreach (var chosen in group.DistinctBy(c => c.Id))
+                    WritePlannedAction("Remove", chosen.Id, $"{Describe(chosen.Snapshot)}snapshot from {repository.Location}" +
+                        (blockers.Count > 0 && Force ? $" (-Force: {string.Join(" ", blockers.Select(b => b.Reason))})" : ""), repository.Location, refusal);
+                continue;
             }
+            // Refuse before asking: confirming snapshots one by one only to be refused at the end helps nobody.
+            if (blockers.Count > 0 && !Force) throw SnapshotRemover.Refusal(repository, blockers);
 
             var confirmed = group.Where(c => ShouldProcess(c.Id, $"Remove {Describe(c.Snapshot)}snapshot from {repository.Location}"))
                 .Select(c => c.Id).Distinct(StringComparer.Ordinal).ToList();

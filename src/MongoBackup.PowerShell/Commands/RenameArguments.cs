@@ -1,11 +1,13 @@
 using System.Collections;
 using MongoBackup.Engine.Model;
+using MongoBackup.Engine.Catalog;
+using MongoBackup.Engine.Restore;
 
 namespace MongoBackup.PowerShell.Commands;
 
 /// <summary>
 /// Builds the engine's namespace map from -RenameDatabase (hashtables or 'old=new' strings) and
-/// -NamespaceMap (a hashtable of 'db.coll' patterns), naming the argument that is wrong.
+/// -NamespaceMap (a hashtable of 'db.coll' patterns), naming the argument that is wrong; and what each rename selects.
 /// </summary>
 public static class RenameArguments
 {
@@ -23,6 +25,15 @@ public static class RenameArguments
             map.Add(from, to);
         return map;
     }
+
+    /// <summary>
+    /// Each rename's source as an include pattern (mongorestore's --nsInclude syntax, as the map reads it) with how the
+    /// user wrote it: 'shop=shop_copy' gives "shop.*"; a -NamespaceMap key is its own pattern, its $parts$ as '*'.
+    /// </summary>
+    public static IReadOnlyList<(string Written, string SourcePattern)> Sources(object[]? renameDatabase, Hashtable? namespaceMap) =>
+        Pairs(renameDatabase ?? [], "-RenameDatabase").Select(p => ($"-RenameDatabase '{p.From}={p.To}'", NamespacePattern.Escape(p.From) + ".*"))
+            .Concat(Pairs(namespaceMap is null ? [] : [namespaceMap], "-NamespaceMap").Select(p => ($"-NamespaceMap '{p.From}' = '{p.To}'", NamespacePattern.MatchingOf(p.From))))
+            .ToList();
 
     private static IEnumerable<(string From, string To)> Pairs(object[] values, string parameter)
     {

@@ -12,7 +12,7 @@ namespace MongoBackup.PowerShell.Commands;
 /// </summary>
 [Cmdlet(VerbsData.Restore, "MongoDatabase", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium,
     DefaultParameterSetName = SnapshotSet)]
-[OutputType(typeof(MongoRestoreResult))]
+[OutputType(typeof(MongoRestoreResult), typeof(MongoPlannedAction))]
 public sealed class RestoreMongoDatabaseCommand : MongoRestoreCmdlet
 {
     private const string SnapshotSet = "Snapshot";
@@ -40,11 +40,18 @@ public sealed class RestoreMongoDatabaseCommand : MongoRestoreCmdlet
             NoOplogReplay = NoOplogReplay.IsPresent,
         };
 
-        var plan = Await(ct => RestoreRunner.PlanAsync(request, ct));
+        var plan = PlanOrRefuseSource(() => Await(ct => RestoreRunner.PlanAsync(request, ct)), source, request.Connection.DisplayName);
+        if (plan is null) return; // -WhatIf: the source is refused whole, said as the plan's one step
+        RequireEveryRenameMatches(plan, () => Await(ct => RestoreRunner.PlanAsync(request with { Filter = NamespaceFilter.Everything, Map = MongoBackup.Engine.Model.NamespaceMap.Identity }, ct)), source);
         if (plan.Count == 0)
             throw new MongoBackupException(ErrorIds.NothingSelected,
                 $"Nothing in '{source}' matches the chosen databases, collections and namespaces.", target: source);
 
+        if (IsWhatIf())
+        {
+            WritePlan(request, plan, $"from {source}");
+            return;
+        }
         var declined = plan.Where(ns => !Confirmed(ns, source)).Select(ns => ns.SourceNamespace).ToList();
         if (declined.Count == plan.Count) return; // -WhatIf, or every namespace declined: nothing is written
 
@@ -57,8 +64,14 @@ public sealed class RestoreMongoDatabaseCommand : MongoRestoreCmdlet
     {
         if (InputObject is not { } snapshot) return ResolvePath(Path!);
         snapshot.RequireReadable("restored");
+        if (snapshot.Kind == nameof(SnapshotKind.Oplog)) throw OplogSliceRefusal(snapshot.Id);
         return RepositoryLocation.Parse(snapshot.Repository).Kind == RepositoryKind.Folder ? snapshot.Path : $"{snapshot.Repository}/{snapshot.Id}";
     }
+
+    /// <summary>An oplog slice holds writes, not data to restore on its own: say what it is and what restores it.</summary>
+    private static MongoBackupException OplogSliceRefusal(string id) => new(ErrorIds.InvalidArgument,
+        $"Snapshot '{id}' is an oplog slice (Kind Oplog): Restore-MongoDatabase restores full snapshots. Pipe a full snapshot " +
+        "(Get-MongoSnapshot -Latest gives the newest full one), or replay slices with Restore-MongoPointInTime.", target: id);
 
     /// <summary>
     /// A piped snapshot in an object store (it has no folder to read) or an encrypted one (its files need its data key)

@@ -12,7 +12,7 @@ namespace MongoBackup.PowerShell.Commands;
 /// </summary>
 [Cmdlet(VerbsData.Restore, "MongoPointInTime", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium,
     DefaultParameterSetName = WallTimeSet)]
-[OutputType(typeof(MongoRestoreResult))]
+[OutputType(typeof(MongoRestoreResult), typeof(MongoPlannedAction))]
 public sealed class RestoreMongoPointInTimeCommand : MongoRestoreCmdlet
 {
     private const string WallTimeSet = "PointInTime";
@@ -25,7 +25,7 @@ public sealed class RestoreMongoPointInTimeCommand : MongoRestoreCmdlet
 
     [Parameter(Mandatory = true, Position = 2, ParameterSetName = WallTimeSet)]
     [PointInTimeArgument]
-    public DateTime PointInTime { get; set; }
+    public DateTimeOffset PointInTime { get; set; }
 
     [Parameter(Mandatory = true, ParameterSetName = ClusterTimeSet)]
     [ValidateNotNullOrEmpty]
@@ -35,7 +35,11 @@ public sealed class RestoreMongoPointInTimeCommand : MongoRestoreCmdlet
     {
         var limit = ParameterSetName == ClusterTimeSet
             ? OplogLimit.AtClusterTime(ClusterTimeArgument.Parse(ClusterTime))
-            : OplogLimit.AtWallTime(PointInTimeArgumentAttribute.ToInstant(PointInTime));
+            : OplogLimit.AtWallTime(PointInTime);
+        // Echo the instant the argument was read as, so a time taken in the wrong zone shows before anything else.
+        WriteVerbose(ParameterSetName == ClusterTimeSet
+            ? $"-ClusterTime {limit.Timestamp} falls in the second {PointInTimeArgumentAttribute.Describe(limit.Timestamp.WallTime)}."
+            : $"-PointInTime is {PointInTimeArgumentAttribute.Describe(PointInTime)}.");
         var request = new PointInTimeRestoreRequest
         {
             Restore = BuildRestoreRequest(), // its source is the base snapshot the run chooses
@@ -44,15 +48,31 @@ public sealed class RestoreMongoPointInTimeCommand : MongoRestoreCmdlet
         };
 
         // Outside every window (or with no full snapshot covering the chosen names) this throws before anything is
-        // written. The plan reads through the repository, as the run will: an encrypted base snapshot needs its key.
-        var plan = Await(ct => PointInTimePlan.CreateAsync(request, ct));
+        // written, an OutsideRestoreWindow error naming the windows. The plan reads through the repository, as the run
+        // will: an encrypted base snapshot needs its key, an object store has no folder.
+        var plan = PlanOrRefuseSource(() => WithMomentEchoed(limit, () => PlanNamingUnmatchedRenames(request)),
+            $"{request.Repository.Location} as of {limit}", request.Restore.Connection.DisplayName);
+        if (plan is null) return; // -WhatIf: the base snapshot is refused whole, said as the plan's one step
         var window = plan.Window;
         var namespaces = plan.FromSnapshot;
+        var baseSnapshot = new RepositorySnapshot(request.Repository, window.BaseSnapshot.Id);
+        RequireEveryRenameMatches(request, plan);
         if (plan.IsEmpty)
             throw new MongoBackupException(ErrorIds.NothingSelected,
                 $"Nothing in snapshot '{window.BaseSnapshot.Id}' or in the oplog replayed after it up to {limit} matches the chosen databases, collections and namespaces.",
                 target: window.BaseSnapshot.Id);
 
+        if (IsWhatIf())
+        {
+            var slices = window.Slices.Count == 0 ? "no oplog slices" : $"{window.Slices.Count} oplog slice(s)";
+            WritePlan(request.Restore with { Snapshot = baseSnapshot }, namespaces.ToList(),
+                $"as of {limit}, from snapshot {window.BaseSnapshot.Id} and {slices},");
+            if (plan.FromOplogOnly)
+                WritePlannedAction("Restore", "(created after the snapshot)",
+                    $"what the oplog creates of the chosen names after snapshot {window.BaseSnapshot.Id}, replayed from {slices} as of {limit}, into {request.Restore.Connection.DisplayName}",
+                    window.BaseSnapshot.Id);
+            return;
+        }
         if (!ShouldProcess(request.Restore.Connection.DisplayName, DescribePlan(plan, limit))) return;
         if (Drop && namespaces.Count > 0 && DropNeedsItsOwnPrompt() && !ShouldContinue(
                 $"Drop {string.Join(", ", namespaces.Select(n => n.TargetNamespace))} on the target, losing what they hold, and restore them as of {limit}?",
@@ -62,6 +82,44 @@ public sealed class RestoreMongoPointInTimeCommand : MongoRestoreCmdlet
         var outcome = RunEngine((observer, ct) => new PointInTimeRestoreRunner(observer).RunAsync(request, ct));
         WriteObject(MongoRestoreResult.FromPointInTime(outcome));
     });
+
+    /// <summary>
+    /// The plan. When the renames alone choose what is restored, a rename that matches nothing (a mistyped name) is the
+    /// mistake to name, with the databases the base snapshot holds, rather than that no full snapshot covers the name it
+    /// made up (ScopeNotCovered): that is judged against the plan without the renames' selection.
+    /// </summary>
+    private PointInTimePlan PlanNamingUnmatchedRenames(PointInTimeRestoreRequest request)
+    {
+        MongoBackupException notCovered;
+        try { return Await(ct => PointInTimePlan.CreateAsync(request, ct)); }
+        catch (MongoBackupException e) when (e.ErrorId == ErrorIds.ScopeNotCovered && RenamesChooseWhatIsRestored) { notCovered = e; }
+        PointInTimePlan wider;
+        try { wider = Await(ct => PointInTimePlan.CreateAsync(request with { Restore = request.Restore with { Filter = Filter([], renamesSelect: false) } }, ct)); }
+        catch (MongoBackupException) { throw notCovered; }
+        RequireEveryRenameMatches(request, wider);
+        throw notCovered;
+    }
+
+    /// <summary>Each rename matches a namespace of the plan's base snapshot, or one the oplog replayed after it creates.</summary>
+    private void RequireEveryRenameMatches(PointInTimeRestoreRequest request, PointInTimePlan plan)
+    {
+        var baseSnapshot = new RepositorySnapshot(request.Repository, plan.Window.BaseSnapshot.Id);
+        RequireEveryRenameMatches(plan.FromSnapshot,
+            () => Await(ct => RestoreRunner.PlanAsync(request.Restore with { Snapshot = baseSnapshot, Filter = NamespaceFilter.Everything, Map = MongoBackup.Engine.Model.NamespaceMap.Identity }, ct)),
+            $"snapshot {plan.Window.BaseSnapshot.Id}",
+            createdLater: pattern => !request.Restore.NoOplogReplay
+                && Await(ct => PointInTimePlan.OplogSelectsAsync(request, plan.Window, new NamespaceFilter(namespaceInclude: [pattern]), ct)));
+    }
+
+    /// <summary>A moment outside every window: the error starts with the instant the argument was read as.</summary>
+    private T WithMomentEchoed<T>(OplogLimit limit, Func<T> plan)
+    {
+        try { return plan(); }
+        catch (MongoBackupException e) when (e.ErrorId == ErrorIds.OutsideRestoreWindow && ParameterSetName == WallTimeSet)
+        {
+            throw new MongoBackupException(e.ErrorId, $"-PointInTime was read as {PointInTimeArgumentAttribute.Describe(PointInTime)}. {e.Message}", e, e.Target);
+        }
+    }
 
     private static string DescribePlan(PointInTimePlan plan, OplogLimit limit)
     {

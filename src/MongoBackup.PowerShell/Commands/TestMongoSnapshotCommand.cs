@@ -49,6 +49,11 @@ public sealed class TestMongoSnapshotCommand : MongoEncryptedSnapshotCmdlet, ICo
     [ValidateNotNull]
     public SecureString? TlsCertificatePassword { get; set; }
 
+    /// <summary>Seconds to wait for the server to answer before saying why it did not (the default is 10 to 15).</summary>
+    [Parameter]
+    [ValidateRange(1, 3600)]
+    public int? ConnectTimeout { get; set; }
+
     string IConnectionArguments.ConnectionString => ConnectionString ?? "";
 
     protected override void ProcessRecord() => ForEachSnapshot((repository, id, snapshot) =>

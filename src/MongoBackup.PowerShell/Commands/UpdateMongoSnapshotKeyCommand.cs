@@ -3,6 +3,8 @@ using System.Security;
 using MongoBackup.Engine.Housekeeping;
 using MongoBackup.Engine.Model;
 using MongoBackup.Engine.Repository;
+using MongoBackup.Engine.Security;
+using MongoBackup.PowerShell.Completion;
 using MongoBackup.PowerShell.Pipeline;
 
 namespace MongoBackup.PowerShell.Commands;
@@ -13,7 +15,7 @@ namespace MongoBackup.PowerShell.Commands;
 /// snapshot as it now is. A snapshot that does not open with the current key is a non-terminating error.
 /// </summary>
 [Cmdlet(VerbsData.Update, "MongoSnapshotKey", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
-[OutputType(typeof(MongoSnapshot))]
+[OutputType(typeof(MongoSnapshot), typeof(MongoPlannedAction))]
 public sealed class UpdateMongoSnapshotKeyCommand : MongoEngineCmdlet
 {
     [Parameter(Mandatory = true, Position = 0)]
@@ -24,6 +26,8 @@ public sealed class UpdateMongoSnapshotKeyCommand : MongoEngineCmdlet
     /// <summary>The snapshots to rotate; every encrypted snapshot of the repository when omitted.</summary>
     [Parameter(Position = 1, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
+    [SupportsWildcards]
+    [ArgumentCompleter(typeof(SnapshotIdCompleter))]
     [Alias("SnapshotId")]
     public string[]? Id { get; set; }
 
@@ -71,6 +75,11 @@ public sealed class UpdateMongoSnapshotKeyCommand : MongoEngineCmdlet
                     : $"Snapshot {manifest.Id} is already under key {_rotation.NewFingerprint}.");
                 continue;
             }
+            if (IsWhatIf())
+            {
+                WritePlan(manifest);
+                continue;
+            }
             if (!ShouldProcess(manifest.Id, $"Re-wrap the data key of snapshot {manifest.Id} (key {manifest.Encryption!.KeyId}) under key {_rotation.NewFingerprint} and rewrite its manifest"))
                 continue;
             try
@@ -86,11 +95,30 @@ public sealed class UpdateMongoSnapshotKeyCommand : MongoEngineCmdlet
         }
     });
 
+    /// <summary>
+    /// The dry run: the current key is tried on the snapshot, as the rotation tries it. A new passphrase gets a new salt
+    /// when the rotation runs, so its fingerprint is not known before; a new key file's is.
+    /// </summary>
+    private void WritePlan(SnapshotManifest manifest)
+    {
+        MongoBackupException? refusal = null;
+        try { _rotation!.CheckCurrentKey(manifest); }
+        catch (MongoBackupException e) { refusal = e; }
+        var to = _rotation!.NewFingerprintIsPerRun
+            ? "a key derived from -NewEncryptionKey with a new salt (its fingerprint is set when the rotation runs)"
+            : $"key {_rotation.NewFingerprint}";
+        WritePlannedAction("Re-key", manifest.Id, $"re-wrap the data key (now under key {manifest.Encryption!.KeyId}) under {to}; only the manifest is rewritten",
+            _repository!.Location, refusal);
+    }
+
     private IEnumerable<SnapshotManifest> Selected(ISnapshotRepository repository)
     {
         if (Id is null) return Await(ct => SnapshotCatalog.LoadCompleteAsync(repository, ct));
         var selected = new List<SnapshotManifest>();
-        foreach (var id in Id)
+        IEnumerable<string> ids;
+        try { ids = SnapshotIdPatterns.Expand(repository, Id, Await); }
+        catch (MongoBackupException e) { WriteError(EngineErrors.ToRecord(e)); return selected; }
+        foreach (var id in ids)
         {
             try { selected.Add(Await(ct => SnapshotCatalog.FindAsync(repository, id, ct))); }
             catch (MongoBackupException e) { WriteError(EngineErrors.ToRecord(e)); }

@@ -12,7 +12,7 @@ public sealed class SnapshotIdCompleter : IArgumentCompleter
         CommandAst commandAst, IDictionary fakeBoundParameters)
     {
         var repositoryArgument = new BoundArguments(fakeBoundParameters).Text("Repository");
-        if (repositoryArgument is null || ResolvedFolder(repositoryArgument) is not { } folder) return [];
+        if (repositoryArgument is null || SourceNamespaces.RepositoryArgumentPath(repositoryArgument) is not { } folder) return [];
         var snapshots = QuietServerCall.Run(async ct =>
         {
             // The folder was resolved here, on the prompt's thread: the lookup's worker thread has no PowerShell location.
@@ -23,23 +23,9 @@ public sealed class SnapshotIdCompleter : IArgumentCompleter
             return (IReadOnlyList<MongoSnapshot>)found;
         });
         var candidates = snapshots
-            .OrderByDescending(s => s.StartTime ?? DateTime.MinValue)
+            .OrderByDescending(s => s.StartTime ?? DateTimeOffset.MinValue)
             .ThenByDescending(s => s.Id, StringComparer.Ordinal)
             .Select(s => (s.Id, $"{s.StartTime:u} {s.Kind}"));
         return CompletionMatches.Of(candidates, wordToComplete).ToList();
-    }
-
-    /// <summary>The folder a folder repository resolves to ("" for an object store); null when the argument is no repository location at all.</summary>
-    private static string? ResolvedFolder(string repositoryArgument)
-    {
-        try
-        {
-            var location = RepositoryLocation.Parse(repositoryArgument);
-            return location.Kind == RepositoryKind.Folder ? BoundArguments.ResolvePath(location.Path!) : "";
-        }
-        catch (Exception)
-        {
-            return null; // half-typed or malformed: nothing to suggest yet
-        }
     }
 }

@@ -11,7 +11,7 @@ public sealed class MongoPolicyResult
     /// <summary>The snapshot or slice written; null for Nothing and Skipped.</summary>
     public MongoSnapshot? Snapshot { get; init; }
     /// <summary>Ids of the snapshots retention removed.</summary>
-    public string[] Removed { get; init; } = [];
+    public OutputList<string> Removed { get; init; } = OutputList<string>.Empty;
     public TimeSpan Duration { get; init; }
     /// <summary>Why this action, in a sentence.</summary>
     public string Reason { get; init; } = "";
@@ -26,11 +26,11 @@ public sealed class MongoPolicyResult
     {
         Action = result.Action.ToString(),
         Snapshot = result.Snapshot is { } manifest ? MongoSnapshot.FromManifest(manifest, repository) : null,
-        Removed = result.Removed.ToArray(),
+        Removed = OutputList.Of(result.Removed),
         Duration = result.Duration,
         Reason = result.Reason,
         LeaseHeldBy = result.LeaseHeldBy,
-        LeaseHeldUntil = result.LeaseHeldUntil,
+        LeaseHeldUntil = LocalTime.Of(result.LeaseHeldUntil),
         Repository = repository.Location,
     };
 }

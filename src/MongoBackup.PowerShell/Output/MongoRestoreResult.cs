@@ -7,10 +7,17 @@ public sealed class MongoRestoreResult
 {
     public string Source { get; init; } = "";
     public string Target { get; init; } = "";
-    public DateTime StartTime { get; init; }
-    public MongoNamespaceRestoreResult[] Namespaces { get; init; } = [];
+    /// <summary>When the restore started, in local time with its offset.</summary>
+    public DateTimeOffset StartTime { get; init; }
+    public OutputList<MongoNamespaceRestoreResult> Namespaces { get; init; } = OutputList<MongoNamespaceRestoreResult>.Empty;
     public long Documents { get; init; }
-    public long Failures { get; init; }
+    /// <summary>
+    /// How many parts of the restore failed: namespaces not restored whole (refused, failed, or with documents the server
+    /// refused), plus the oplog replay and the users and roles when they failed. 0 when <see cref="Succeeded"/>.
+    /// </summary>
+    public int Failures { get; init; }
+    /// <summary>Documents the server refused (duplicate keys and the like), over all namespaces.</summary>
+    public long DocumentsRefused { get; init; }
     public int Indexes { get; init; }
     public TimeSpan Duration { get; init; }
     public long OplogEntriesApplied { get; init; }
@@ -21,25 +28,28 @@ public sealed class MongoRestoreResult
     public string? UsersAndRolesError { get; init; }
     public bool Succeeded { get; init; }
 
-    /// <summary>Restore-MongoPointInTime: the moment restored to (UTC); for -ClusterTime, the wall second of that timestamp.</summary>
-    public DateTime? PointInTime { get; private set; }
+    /// <summary>
+    /// Restore-MongoPointInTime: the instant restored to, as -PointInTime was read (shown in local time with its offset);
+    /// for -ClusterTime, the wall second of that timestamp.
+    /// </summary>
+    public DateTimeOffset? PointInTime { get; private set; }
     /// <summary>Restore-MongoPointInTime -ClusterTime: the exact oplog timestamp restored to.</summary>
     public string? ClusterTime { get; private set; }
     /// <summary>Restore-MongoPointInTime: the full snapshot the restore started from.</summary>
     public string? BaseSnapshotId { get; private set; }
     /// <summary>Restore-MongoPointInTime: the oplog slices replayed after the base snapshot, oldest first.</summary>
-    public string[] SliceIds { get; private set; } = [];
-    public int SlicesApplied => SliceIds.Length;
+    public OutputList<string> SliceIds { get; private set; } = OutputList<string>.Empty;
+    public int SlicesApplied => SliceIds.Count;
     /// <summary>Restore-MongoPointInTime: oplog entries replayed from the slices (OplogEntriesApplied also counts the base snapshot's own).</summary>
     public long SliceEntriesApplied { get; private set; }
 
     public static MongoRestoreResult FromPointInTime(PointInTimeOutcome outcome)
     {
         var result = FromOutcome(outcome.Restore);
-        result.PointInTime = (outcome.Limit.WallTime ?? outcome.Limit.Timestamp.WallTime).UtcDateTime;
+        result.PointInTime = LocalTime.Of(outcome.Limit.WallTime ?? outcome.Limit.Timestamp.WallTime);
         result.ClusterTime = outcome.Limit.WallTime is null ? outcome.Limit.Timestamp.ToString() : null;
         result.BaseSnapshotId = outcome.Window.BaseSnapshot.Id;
-        result.SliceIds = outcome.Window.Slices.Select(s => s.Id).ToArray();
+        result.SliceIds = OutputList.Of(outcome.Window.Slices.Select(s => s.Id));
         result.SliceEntriesApplied = outcome.SliceEntriesApplied;
         return result;
     }
@@ -48,10 +58,11 @@ public sealed class MongoRestoreResult
     {
         Source = outcome.Source,
         Target = outcome.Target,
-        StartTime = outcome.StartTime.UtcDateTime,
-        Namespaces = outcome.Namespaces.Select(MongoNamespaceRestoreResult.FromResult).ToArray(),
+        StartTime = LocalTime.Of(outcome.StartTime),
+        Namespaces = OutputList.Of(outcome.Namespaces.Select(MongoNamespaceRestoreResult.FromResult)),
         Documents = outcome.Namespaces.Sum(n => n.Documents),
-        Failures = outcome.Namespaces.Sum(n => n.Failures),
+        Failures = outcome.Namespaces.Count(n => !n.Succeeded) + (outcome.OplogError is null ? 0 : 1) + (outcome.UsersAndRolesError is null ? 0 : 1),
+        DocumentsRefused = outcome.Namespaces.Sum(n => n.Failures),
         Indexes = outcome.Namespaces.Sum(n => n.Indexes),
         Duration = outcome.Duration,
         OplogEntriesApplied = outcome.OplogEntriesApplied,
@@ -71,8 +82,8 @@ public sealed class MongoNamespaceRestoreResult
     /// <summary>collection, view or timeseries.</summary>
     public string Type { get; init; } = "";
     public long Documents { get; init; }
-    /// <summary>Documents the server refused; the others were restored.</summary>
-    public long Failures { get; init; }
+    /// <summary>Documents the server refused (duplicate keys and the like); the others were restored.</summary>
+    public long DocumentsRefused { get; init; }
     public int Indexes { get; init; }
     public TimeSpan Duration { get; init; }
     public string? Error { get; init; }
@@ -86,7 +97,7 @@ public sealed class MongoNamespaceRestoreResult
         TargetNamespace = result.TargetNamespace,
         Type = result.Type,
         Documents = result.Documents,
-        Failures = result.Failures,
+        DocumentsRefused = result.Failures,
         Indexes = result.Indexes,
         Duration = result.Duration,
         Error = result.Error,

@@ -9,10 +9,13 @@ namespace MongoBackup;
 public sealed class MongoRestoreWindow
 {
     public string? ReplicaSetName { get; init; }
-    /// <summary>The earliest moment (UTC, to the second) a restore in this window can reach.</summary>
-    public DateTime From { get; init; }
-    /// <summary>The latest moment (UTC, to the second) a restore in this window can reach.</summary>
-    public DateTime To { get; init; }
+    /// <summary>
+    /// The earliest moment a restore in this window can reach: the base snapshot's consistency point, to the millisecond,
+    /// in local time with its offset (copied into -PointInTime it names exactly this instant).
+    /// </summary>
+    public DateTimeOffset From { get; init; }
+    /// <summary>The latest moment a restore in this window can reach: the wall time of its last oplog entry, to the millisecond.</summary>
+    public DateTimeOffset To { get; init; }
     /// <summary>From as an exact oplog timestamp, "Timestamp(seconds, increment)", for -ClusterTime.</summary>
     public string FromTimestamp { get; init; } = "";
     public string ToTimestamp { get; init; } = "";
@@ -27,24 +30,41 @@ public sealed class MongoRestoreWindow
     /// </summary>
     public string? GapAfter { get; init; }
     public int SliceCount { get; init; }
-    public string[] SliceIds { get; init; } = [];
+    public OutputList<string> SliceIds { get; init; } = OutputList<string>.Empty;
     public string Repository { get; init; } = "";
 
-    public override string ToString() => $"{From:yyyy-MM-dd HH:mm:ss}Z to {To:yyyy-MM-dd HH:mm:ss}Z";
+    public override string ToString() => $"{From:yyyy-MM-dd HH:mm:ss.fff zzz} to {To:yyyy-MM-dd HH:mm:ss.fff zzz}";
 
-    public static MongoRestoreWindow FromWindow(RestoreWindow window, string repository) => new()
+    public static MongoRestoreWindow FromWindow(RestoreWindow window, string repository)
     {
-        ReplicaSetName = window.ReplicaSetName,
-        From = window.From.WallTime.UtcDateTime,
-        To = window.To.WallTime.UtcDateTime,
-        FromTimestamp = window.From.ToString(),
-        ToTimestamp = window.To.ToString(),
-        Duration = window.To.WallTime - window.From.WallTime,
-        BaseSnapshotId = window.BaseSnapshot.Id,
-        Scope = window.Scope.ToString(),
-        GapAfter = window.BreakAfter?.ToString(),
-        SliceCount = window.Slices.Count,
-        SliceIds = window.Slices.Select(s => s.Id).ToArray(),
-        Repository = repository,
-    };
+        var (from, to) = WallTimes(window);
+        return new MongoRestoreWindow
+        {
+            ReplicaSetName = window.ReplicaSetName,
+            From = LocalTime.Of(from),
+            To = LocalTime.Of(to),
+            FromTimestamp = window.From.ToString(),
+            ToTimestamp = window.To.ToString(),
+            Duration = to - from,
+            BaseSnapshotId = window.BaseSnapshot.Id,
+            Scope = window.Scope.ToString(),
+            GapAfter = window.BreakAfter?.ToString(),
+            SliceCount = window.Slices.Count,
+            SliceIds = OutputList.Of(window.Slices.Select(s => s.Id)),
+            Repository = repository,
+        };
+    }
+
+    /// <summary>
+    /// The wall times of the window's ends to the millisecond (a -PointInTime is compared with entries' wall times):
+    /// the base snapshot's consistency point, and the consistency point of the slice holding the window's last entry.
+    /// A timestamp's own second stands in where a manifest has no wall time for it.
+    /// </summary>
+    private static (DateTimeOffset From, DateTimeOffset To) WallTimes(RestoreWindow window)
+    {
+        var from = window.BaseSnapshot.ConsistentAt is { } start && start.Timestamp == window.From ? start.WallTime : window.From.WallTime;
+        var last = window.Slices.LastOrDefault(s => s.ConsistentAt?.Timestamp == window.To)?.ConsistentAt
+            ?? (window.BaseSnapshot.ConsistentAt?.Timestamp == window.To ? window.BaseSnapshot.ConsistentAt : null);
+        return (from, last?.WallTime ?? window.To.WallTime);
+    }
 }

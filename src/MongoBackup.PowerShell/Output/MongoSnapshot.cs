@@ -21,10 +21,11 @@ public sealed class MongoSnapshot
     /// that cannot be read: the backup finished and its data may be whole; removed only by -Id with -Force).
     /// </summary>
     public string Status { get; init; } = "";
-    public DateTime? StartTime { get; init; }
-    public DateTime? EndTime { get; init; }
-    /// <summary>UTC wall time the data is consistent at once the saved oplog is replayed; null for a standalone source.</summary>
-    public DateTime? ConsistentAt { get; init; }
+    /// <summary>When the backup started, in local time with its offset (compares correctly with Get-Date).</summary>
+    public DateTimeOffset? StartTime { get; init; }
+    public DateTimeOffset? EndTime { get; init; }
+    /// <summary>The moment (to the millisecond, local time with its offset) the data is consistent at once the saved oplog is replayed; null for a standalone source.</summary>
+    public DateTimeOffset? ConsistentAt { get; init; }
     public string? ConsistentAtTimestamp { get; init; }
     public bool PointInTimeConsistent { get; init; }
     /// <summary>For an oplog slice: the first and last entries it holds, as "Timestamp(seconds, increment)".</summary>
@@ -40,7 +41,7 @@ public sealed class MongoSnapshot
     public string? Scope { get; init; }
     /// <summary>For a full snapshot: taken with -CopyOnly, outside the backup chain (no restore window's base, left alone by retention).</summary>
     public bool CopyOnly { get; init; }
-    public string[] Databases { get; init; } = [];
+    public OutputList<string> Databases { get; init; } = OutputList<string>.Empty;
     public int Collections { get; init; }
     public long Documents { get; init; }
     public long SizeBytes { get; init; }
@@ -51,10 +52,23 @@ public sealed class MongoSnapshot
     public string? KeyFingerprint { get; init; }
     /// <summary>The snapshot folder: also a mongodump directory.</summary>
     public string Path { get; init; } = "";
-    public string[] Files { get; init; } = [];
+    public OutputList<string> Files { get; init; } = OutputList<string>.Empty;
     public string Repository { get; init; } = "";
+    /// <summary>The source in one line: topology, replica set, version and hosts (the same as the properties below).</summary>
     public string Source { get; init; } = "";
-    public Hashtable Tags { get; init; } = new();
+    /// <summary>Standalone or ReplicaSet.</summary>
+    public string? Topology { get; init; }
+    /// <summary>The replica set the snapshot was taken from; null for a standalone server.</summary>
+    public string? ReplicaSetName { get; init; }
+    /// <summary>The MongoDB version of the source server, as buildInfo reported it.</summary>
+    public string? ServerVersion { get; init; }
+    /// <summary>host:port of the source's members.</summary>
+    public OutputList<string> Hosts { get; init; } = OutputList<string>.Empty;
+    /// <summary>How long the backup ran, from StartTime to EndTime; null while unknown.</summary>
+    public TimeSpan? Duration { get; init; }
+    public TagTable Tags { get; init; } = new();
+    /// <summary>The -Query filter the snapshot's one collection was read with (only matching documents are in it); null when none.</summary>
+    public string? Query { get; init; }
     /// <summary>Why an incomplete or damaged snapshot has no usable manifest.</summary>
     public string? Problem { get; init; }
 
@@ -62,7 +76,7 @@ public sealed class MongoSnapshot
 
     public static MongoSnapshot FromManifest(SnapshotManifest manifest, ISnapshotRepository repository)
     {
-        var tags = new Hashtable(StringComparer.OrdinalIgnoreCase);
+        var tags = new TagTable();
         foreach (var (key, value) in manifest.Tags) tags[key] = value;
         var files = manifest.Files.Select(f => repository.LocalPath(manifest.Id, f.Path) ?? f.Path)
             .Append(repository.LocalPath(manifest.Id, SnapshotManifest.FileName) ?? SnapshotManifest.FileName);
@@ -71,9 +85,9 @@ public sealed class MongoSnapshot
             Id = manifest.Id,
             Kind = manifest.Kind.ToString(),
             Status = manifest.Status.ToString(),
-            StartTime = manifest.StartTime.UtcDateTime,
-            EndTime = manifest.EndTime == default ? null : manifest.EndTime.UtcDateTime,
-            ConsistentAt = manifest.ConsistentAt?.WallTime.UtcDateTime,
+            StartTime = LocalTime.Of(manifest.StartTime),
+            EndTime = manifest.EndTime == default ? null : LocalTime.Of(manifest.EndTime),
+            ConsistentAt = LocalTime.Of(manifest.ConsistentAt?.WallTime),
             ConsistentAtTimestamp = manifest.ConsistentAt?.Timestamp.ToString(),
             PointInTimeConsistent = manifest.PointInTimeConsistent,
             OplogStart = manifest.OplogStart?.ToString(),
@@ -83,7 +97,7 @@ public sealed class MongoSnapshot
             Gap = manifest.Gap is { } gap ? $"{gap.From.WallTime:u} to {gap.To.WallTime:u} ({gap.From} to {gap.To})" : null,
             Scope = manifest.Kind == SnapshotKind.Full ? manifest.EffectiveScope.ToString() : null,
             CopyOnly = manifest.CopyOnly,
-            Databases = manifest.Namespaces.Select(n => n.Database).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray(),
+            Databases = OutputList.Of(manifest.Namespaces.Select(n => n.Database).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)),
             Collections = manifest.Namespaces.Count,
             Documents = manifest.Namespaces.Sum(n => n.Documents),
             SizeBytes = manifest.Files.Sum(f => f.Size),
@@ -91,10 +105,16 @@ public sealed class MongoSnapshot
             Encrypted = manifest.Encryption is not null,
             KeyFingerprint = manifest.Encryption?.KeyId,
             Path = SnapshotFolder(repository, manifest.Id),
-            Files = files.ToArray(),
+            Files = OutputList.Of(files),
             Repository = repository.Location,
             Source = DescribeSource(manifest.Source),
+            Topology = string.IsNullOrEmpty(manifest.Source.Topology) ? null : manifest.Source.Topology,
+            ReplicaSetName = manifest.Source.ReplicaSetName,
+            ServerVersion = string.IsNullOrEmpty(manifest.Source.ServerVersion) ? null : manifest.Source.ServerVersion,
+            Hosts = OutputList.Of(manifest.Source.Hosts),
+            Duration = manifest.EndTime == default ? null : manifest.EndTime - manifest.StartTime,
             Tags = tags,
+            Query = manifest.Scope?.Query,
         };
     }
 
@@ -102,6 +122,9 @@ public sealed class MongoSnapshot
     public static MongoSnapshot Unreadable(ManifestReadResult found, ISnapshotRepository repository) => new()
     {
         Id = found.SnapshotId,
+        // Without a manifest the kind is read from the id ("20261124T221500Z-oplog-3f9a"), which says it too.
+        Kind = found.SnapshotId.Contains("-oplog-", StringComparison.Ordinal) ? nameof(SnapshotKind.Oplog)
+            : found.SnapshotId.Contains("-full-", StringComparison.Ordinal) ? nameof(SnapshotKind.Full) : "",
         Status = found.IsDamaged ? DamagedStatus : IncompleteStatus,
         Path = SnapshotFolder(repository, found.SnapshotId),
         Repository = repository.Location,

@@ -8,7 +8,7 @@ public sealed class MongoSnapshotRetentionDecision
     public string Id { get; init; } = "";
     /// <summary>Full or Oplog; empty for a snapshot with no readable manifest.</summary>
     public string Kind { get; init; } = "";
-    public DateTime? StartTime { get; init; }
+    public DateTimeOffset? StartTime { get; init; }
     /// <summary>Keep or Remove.</summary>
     public string Action { get; init; } = "";
     public string Reason { get; init; } = "";
@@ -22,7 +22,7 @@ public sealed class MongoSnapshotRetentionDecision
     {
         Id = decision.SnapshotId,
         Kind = decision.Kind?.ToString() ?? "",
-        StartTime = decision.StartTime?.UtcDateTime,
+        StartTime = LocalTime.Of(decision.StartTime),
         Action = decision.Action.ToString(),
         Reason = decision.Reason,
         Removed = removed,

@@ -7,20 +7,20 @@ public sealed class MongoSnapshotTestResult
 {
     public string SnapshotId { get; init; } = "";
     public bool Passed { get; init; }
-    public MongoSnapshotFileTestResult[] Files { get; init; } = [];
+    public OutputList<MongoSnapshotFileTestResult> Files { get; init; } = OutputList<MongoSnapshotFileTestResult>.Empty;
     /// <summary>Documents parsed from the data files.</summary>
     public long Documents { get; init; }
     /// <summary>Whether the snapshot was also restored into scratch databases (-ConnectionString) and its counts compared.</summary>
     public bool RestoreChecked { get; init; }
     /// <summary>Per collection: documents the manifest records and documents the scratch restore produced.</summary>
-    public MongoSnapshotRestoreCount[] RestoreCounts { get; init; } = [];
+    public OutputList<MongoSnapshotRestoreCount> RestoreCounts { get; init; } = OutputList<MongoSnapshotRestoreCount>.Empty;
     /// <summary>Every problem found, each naming its file or namespace; empty when the snapshot passed.</summary>
-    public string[] Problems { get; init; } = [];
+    public OutputList<string> Problems { get; init; } = OutputList<string>.Empty;
     /// <summary>
     /// What could not be checked and why: a manifest that is not authenticated (plain snapshots, or no key given), or one
     /// written before files were bound to their namespaces. Limits of what Passed proves, not problems.
     /// </summary>
-    public string[] Unchecked { get; init; } = [];
+    public OutputList<string> Unchecked { get; init; } = OutputList<string>.Empty;
     public string Repository { get; init; } = "";
 
     public override string ToString() => $"{SnapshotId}: {(Passed ? "passed" : "FAILED")}";
@@ -29,17 +29,17 @@ public sealed class MongoSnapshotTestResult
     {
         SnapshotId = verification.SnapshotId,
         Passed = verification.Passed,
-        Files = verification.Files.Select(f => new MongoSnapshotFileTestResult
+        Files = OutputList.Of(verification.Files.Select(f => new MongoSnapshotFileTestResult
         {
             Path = f.Path, Kind = f.Kind.ToString(), SizeBytes = f.Size, ExpectedSizeBytes = f.ExpectedSize,
             Documents = f.Documents, Passed = f.Passed, Problem = f.Problem, ProblemOffset = f.ProblemOffset,
-        }).ToArray(),
+        })),
         Documents = verification.Documents,
         RestoreChecked = verification.RestoreChecked,
-        RestoreCounts = verification.RestoredCounts.Select(c => new MongoSnapshotRestoreCount
-            { Namespace = c.Namespace, Expected = c.Expected, Restored = c.Restored }).ToArray(),
-        Problems = verification.Problems.ToArray(),
-        Unchecked = verification.Unchecked.ToArray(),
+        RestoreCounts = OutputList.Of(verification.RestoredCounts.Select(c => new MongoSnapshotRestoreCount
+            { Namespace = c.Namespace, Expected = c.Expected, Restored = c.Restored })),
+        Problems = OutputList.Of(verification.Problems),
+        Unchecked = OutputList.Of(verification.Unchecked),
         Repository = verification.Repository,
     };
 }

@@ -8,8 +8,14 @@ namespace MongoBackup.PowerShell.Pipeline;
 /// engine call (a continuous oplog capture) can emit each slice as it closes instead of all of them at the end.
 /// Everything else goes straight to the real repository.
 /// </summary>
-public sealed class CommitAnnouncingRepository(ISnapshotRepository inner, Action<SnapshotManifest> committed) : ISnapshotRepository
+public sealed class CommitAnnouncingRepository(ISnapshotRepository inner, Action<SnapshotManifest> committed) : ISnapshotRepository, IRepositorySettingsStore
 {
+    public Task<RepositorySettings?> ReadSettingsAsync(CancellationToken ct) => RepositorySettingsStore.ReadAsync(inner, ct);
+
+    public Task WriteSettingsAsync(RepositorySettings settings, CancellationToken ct) =>
+        inner is IRepositorySettingsStore store ? store.WriteSettingsAsync(settings, ct)
+            : throw new NotSupportedException($"{inner.Location} keeps no settings.");
+
     public string Location => inner.Location;
 
     public Task<SnapshotFileWriter> CreateFileAsync(string snapshotId, string relativePath, CancellationToken ct) =>

@@ -7,6 +7,7 @@ namespace MongoBackup.PowerShell.Pipeline;
 /// <summary>Something the engine reported from a worker thread, waiting to be written on the pipeline thread.</summary>
 public abstract record EngineEvent;
 public sealed record VerboseEvent(string Message) : EngineEvent;
+public sealed record DebugEvent(string Message) : EngineEvent;
 public sealed record WarningEvent(string Message) : EngineEvent;
 public sealed record ProgressEvent(ProgressUpdate Update) : EngineEvent;
 public sealed record NamespaceFailedEvent(string Namespace, MongoBackupException Error) : EngineEvent;
@@ -22,6 +23,7 @@ public sealed class EngineEventQueue : IEngineObserver, IDisposable
     private readonly BlockingCollection<EngineEvent> _events = new();
 
     public void Verbose(string message) => Add(new VerboseEvent(message));
+    public void Debug(string message) => Add(new DebugEvent(message));
     public void Warning(string message) => Add(new WarningEvent(message));
     public void Progress(ProgressUpdate update) => Add(new ProgressEvent(update));
     public void NamespaceFailed(string ns, MongoBackupException error) => Add(new NamespaceFailedEvent(ns, error));

@@ -1,3 +1,4 @@
+using MongoBackup.Engine.Catalog;
 using MongoBackup.Engine.Connection;
 using MongoBackup.Engine.Housekeeping;
 using MongoBackup.Engine.Policy;
@@ -91,6 +92,24 @@ public sealed class ScopeAndCopyOnlyTests
 
         Assert.Equal(PolicyAction.Full, decision.Action);
         Assert.Contains("whole", decision.Reason);
+    }
+
+    [Fact]
+    public async Task A_policy_of_some_databases_counts_a_recent_full_of_them_and_not_one_of_others()
+    {
+        using var folder = new TempFolder();
+        var repository = new FolderRepository(folder.Path);
+        var now = DateTimeOffset.UtcNow;
+        var ofB = Full("b", 200, databases: ["b"]);
+        ofB.StartTime = now - TimeSpan.FromMinutes(5);
+        await repository.CommitManifestAsync(ofB, CancellationToken.None);
+
+        var forB = await PolicyDecision.DecideAsync(repository, ReplicaSet, TimeSpan.FromDays(1), now, CancellationToken.None, new NamespaceFilter(databases: ["b"]));
+        var forC = await PolicyDecision.DecideAsync(repository, ReplicaSet, TimeSpan.FromDays(1), now, CancellationToken.None, new NamespaceFilter(databases: ["c"]));
+
+        Assert.Equal(PolicyAction.Slice, forB.Action);
+        Assert.Equal(PolicyAction.Full, forC.Action);
+        Assert.Contains("that takes databases c", forC.Reason);
     }
 
     [Fact]

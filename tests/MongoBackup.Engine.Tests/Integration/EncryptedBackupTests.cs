@@ -111,7 +111,8 @@ public sealed class EncryptedBackupTests(MongoServerFixture server)
     {
         using var repo = new TempFolder();
         var (database, repository, manifest) = await BackUpAsync(repo, Passphrase());
-        var path = repository.LocalPath(manifest.Id, $"{database}/secrets.bson")!;
+        var file = manifest.Files.Single(f => f.Kind == ManifestFileKind.Data && f.Path.Contains("/secrets.bson", StringComparison.Ordinal)).Path;
+        var path = repository.LocalPath(manifest.Id, file)!;
         var stored = await File.ReadAllBytesAsync(path);
         await File.WriteAllBytesAsync(path, Damaged(stored, damage));
 
@@ -121,7 +122,7 @@ public sealed class EncryptedBackupTests(MongoServerFixture server)
         Assert.False(outcome.Succeeded);
         var error = Assert.Single(observer.Failures).Error;
         Assert.Equal(ErrorIds.CorruptFile, error.ErrorId);
-        Assert.Contains($"{database}/secrets.bson", error.Message);
+        Assert.Contains(file, error.Message);
         Assert.Contains(expected, error.Message);
         Assert.False(await DatabaseExistsAsync(target));
     }

@@ -1,3 +1,4 @@
+using MongoBackup.Engine.Formats;
 using MongoBackup.Engine.Repository;
 using MongoDB.Bson;
 using MongoDB.Driver;
@@ -17,7 +18,12 @@ public sealed class TamperingTests(MongoServerFixture server) : IDisposable
 
     public void Dispose() => _folder.Dispose();
 
-    private string DataFile(TamperBench bench, string collection) => $"{bench.Database}/{collection}.bson.gz";
+    /// <summary>Where a backup stores a collection's data file: under its encrypted name in an encrypted snapshot.</summary>
+    private static string DataFile(TamperBench bench, string collection, bool encrypted = false)
+    {
+        var plain = $"{bench.Database}/{collection}.bson.gz";
+        return encrypted ? EncryptedLayout.Of(plain) : plain;
+    }
 
     [Fact]
     public async Task A_count_edited_in_a_plain_manifest_fails_that_namespace_naming_both_numbers()
@@ -60,14 +66,14 @@ public sealed class TamperingTests(MongoServerFixture server) : IDisposable
     {
         var bench = new TamperBench(server, _folder);
         var manifest = await bench.BackUpAsync(encrypted);
-        string a = bench.PathOf(manifest.Id, DataFile(bench, "a")), b = bench.PathOf(manifest.Id, DataFile(bench, "b"));
+        string a = bench.PathOf(manifest.Id, DataFile(bench, "a", encrypted)), b = bench.PathOf(manifest.Id, DataFile(bench, "b", encrypted));
         File.Move(a, a + ".x");
         File.Move(b, a);
         File.Move(a + ".x", b);
         bench.EditManifest(manifest.Id, m =>
         {
-            bench.RecomputeHash(m, manifest.Id, DataFile(bench, "a"));
-            bench.RecomputeHash(m, manifest.Id, DataFile(bench, "b"));
+            bench.RecomputeHash(m, manifest.Id, DataFile(bench, "a", encrypted));
+            bench.RecomputeHash(m, manifest.Id, DataFile(bench, "b", encrypted));
         });
         var target = bench.Database + "_r";
 
@@ -128,8 +134,8 @@ public sealed class TamperingTests(MongoServerFixture server) : IDisposable
     {
         var bench = new TamperBench(server, _folder);
         var manifest = await bench.BackUpAsync(encrypted);
-        File.Delete(bench.PathOf(manifest.Id, DataFile(bench, collection)));
-        bench.EditManifest(manifest.Id, m => m["files"]!.AsArray().Remove(TamperBench.FileEntry(m, DataFile(bench, collection))));
+        File.Delete(bench.PathOf(manifest.Id, DataFile(bench, collection, encrypted)));
+        bench.EditManifest(manifest.Id, m => m["files"]!.AsArray().Remove(TamperBench.FileEntry(m, DataFile(bench, collection, encrypted))));
         return (bench, manifest, bench.Database + "_r");
     }
 

@@ -1,0 +1,150 @@
+using System.Net.Sockets;
+using System.Security.Authentication;
+using MongoDB.Bson;
+using MongoDB.Driver;
+using MongoDB.Driver.Core.Clusters;
+using MongoDB.Driver.Core.Servers;
+
+namespace MongoBackup.Engine.Connection;
+
+/// <summary>
+/// Explains why no server could be selected, from what the driver learned of each member (its cluster description):
+/// nothing listening, a host that does not resolve, no answer, a TLS failure, a replica set name that is not the
+/// server's, or no member that the read preference accepts. Each explanation leads with the cause and says the fix;
+/// the driver's own dump stays in the inner exception.
+/// </summary>
+public static class ConnectionDiagnosis
+{
+    private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(3);
+
+    public static string Explain(IMongoClient client)
+    {
+        var settings = client.Settings;
+        var cluster = client.Cluster.Description;
+        var seeds = string.Join(",", settings.Servers.Select(s => s.ToString()));
+        var failures = cluster.Servers.Where(s => s.HeartbeatException is not null).ToList();
+        if (failures.Count > 0 && failures.Count == cluster.Servers.Count)
+            return string.Join(" ", failures.Select(s => Unreachable(s, settings)));
+        if (cluster.Servers.Count == 0 && settings.ReplicaSetName is { } wanted)
+            return WrongReplicaSet(settings, wanted) ?? $"No member of replica set '{wanted}' answered at {seeds}. Check the hosts and the replicaSet= option of the connection string.";
+        var connected = cluster.Servers.Where(s => s.State == ServerState.Connected).ToList();
+        if (connected.Count > 0)
+            return NoMemberForReadPreference(connected, settings.ReadPreference, settings.ReplicaSetName);
+        return $"No answer from {seeds} within {Seconds(settings.ServerSelectionTimeout)}: a firewall, a wrong address, a server that is down or is not MongoDB. Check the host and port, and that it is reachable from here; -ConnectTimeout waits longer.";
+    }
+
+    /// <summary>
+    /// A set with no secondary at all cannot serve a read preference that needs one: said at once rather than after the
+    /// server selection timeout. Null when the read preference can be served.
+    /// </summary>
+    public static string? ReadPreferenceUnservable(ReadPreference readPreference, BsonDocument hello)
+    {
+        if (readPreference.ReadPreferenceMode != ReadPreferenceMode.Secondary) return null;
+        var members = hello.TryGetValue("hosts", out var hosts) ? hosts.AsBsonArray.Select(h => h.AsString).ToList() : [];
+        if (members.Count > 1 || !hello.TryGetValue("setName", out var setName)) return null;
+        return $"-ReadPreference secondary cannot be served: replica set '{setName.AsString}' has one member, {string.Join(",", members)}, its primary, and no secondary. " +
+               "Use -ReadPreference secondaryPreferred (a secondary when there is one, else the primary) or primary.";
+    }
+
+    private static string Unreachable(ServerDescription server, MongoClientSettings settings)
+    {
+        var endpoint = EndPointText(server);
+        var cause = server.HeartbeatException!;
+        for (var e = cause; e is not null; e = e.InnerException)
+        {
+            switch (e)
+            {
+                case SocketException { SocketErrorCode: SocketError.ConnectionRefused }:
+                    return $"Nothing is listening at {endpoint} (connection refused). Check the host and port: mongod listens on 27017 unless configured otherwise.";
+                case SocketException { SocketErrorCode: SocketError.HostNotFound or SocketError.NoData or SocketError.TryAgain }:
+                    return $"The host of {endpoint} does not resolve (DNS: {e.Message}). Check the host name in the connection string.";
+                case SocketException { SocketErrorCode: SocketError.TimedOut or SocketError.HostUnreachable or SocketError.NetworkUnreachable }:
+                    return $"No answer from {endpoint} ({e.Message}): a firewall, a wrong address, or the server is down. Check that it is reachable from here, or wait longer with -ConnectTimeout.";
+                case AuthenticationException:
+                    return $"The TLS handshake with {endpoint} failed: {e.Message} Check -TlsCaFile and the server's certificate (its name must match the host you connect to).";
+                case MongoAuthenticationException:
+                    return $"Authentication to {endpoint} failed: check the user name and password.";
+            }
+        }
+        if (cause.ToString().Contains("TimeoutException", StringComparison.Ordinal))
+            return $"No answer from {endpoint} within {Seconds(settings.ConnectTimeout)}: a firewall, a wrong address, or the server is down. Check that it is reachable from here, or wait longer with -ConnectTimeout.";
+        return $"Cannot connect to {endpoint}: {FirstLine(Innermost(cause).Message)}";
+    }
+
+    /// <summary>
+    /// The driver drops a member whose replica set name differs from replicaSet=, leaving nothing to report. Asking each
+    /// seed directly (hello needs no authentication) names the set it does belong to.
+    /// </summary>
+    private static string? WrongReplicaSet(MongoClientSettings settings, string wanted)
+    {
+        foreach (var seed in settings.Servers)
+        {
+            var probe = settings.Clone();
+            probe.Servers = [seed];
+            probe.ReplicaSetName = null;
+            probe.DirectConnection = true;
+            probe.ServerSelectionTimeout = ProbeTimeout;
+            probe.ConnectTimeout = ProbeTimeout;
+            try
+            {
+                using var client = new MongoClient(probe);
+                using var timeout = new CancellationTokenSource(ProbeTimeout);
+                var hello = client.GetDatabase("admin").RunCommand<BsonDocument>(new BsonDocument("hello", 1), cancellationToken: timeout.Token);
+                return hello.TryGetValue("setName", out var actual)
+                    ? $"The server at {seed} is a member of replica set '{actual.AsString}', not '{wanted}' as replicaSet={wanted} in the connection string says. Correct replicaSet= (replicaSet={actual.AsString})."
+                    : $"The server at {seed} is a standalone server, not a member of replica set '{wanted}'. Remove replicaSet={wanted} from the connection string.";
+            }
+            catch (Exception e) when (e is MongoException or TimeoutException or OperationCanceledException)
+            {
+                // This seed does not answer either; try the next one.
+            }
+        }
+        return null;
+    }
+
+    private static string NoMemberForReadPreference(IReadOnlyList<ServerDescription> connected, ReadPreference readPreference, string? setName)
+    {
+        var members = string.Join(", ", connected.Select(s => $"{EndPointText(s)} ({Role(s.Type)})"));
+        var set = setName is null ? "the server" : $"replica set '{setName}'";
+        var mode = readPreference.ReadPreferenceMode;
+        var fix = mode switch
+        {
+            ReadPreferenceMode.Secondary => "Use -ReadPreference secondaryPreferred (a secondary when there is one, else the primary) or primary.",
+            ReadPreferenceMode.Primary => "An election may be under way: retry in a moment, or read with -ReadPreference primaryPreferred or secondary.",
+            _ => "Check the members' state with rs.status().",
+        };
+        return $"No member of {set} can serve read preference {ToText(mode)}: the members that answered are {members}. {fix}";
+    }
+
+    private static string ToText(ReadPreferenceMode mode) => char.ToLowerInvariant(mode.ToString()[0]) + mode.ToString()[1..];
+
+    private static string Role(ServerType type) => type switch
+    {
+        ServerType.ReplicaSetPrimary => "primary",
+        ServerType.ReplicaSetSecondary => "secondary",
+        ServerType.ReplicaSetArbiter => "arbiter",
+        ServerType.Standalone => "standalone",
+        ServerType.ShardRouter => "mongos",
+        _ => type.ToString(),
+    };
+
+    private static string EndPointText(ServerDescription server) => server.EndPoint switch
+    {
+        System.Net.DnsEndPoint dns => $"{dns.Host}:{dns.Port}",
+        var other => other.ToString() ?? "",
+    };
+
+    private static Exception Innermost(Exception e)
+    {
+        while (e.InnerException is not null) e = e.InnerException;
+        return e;
+    }
+
+    private static string Seconds(TimeSpan span) => $"{span.TotalSeconds:0.#} s";
+
+    private static string FirstLine(string message)
+    {
+        var cut = message.IndexOfAny(['\r', '\n']);
+        return cut < 0 ? message : message[..cut];
+    }
+}

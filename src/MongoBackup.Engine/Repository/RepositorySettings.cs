@@ -1,0 +1,83 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace MongoBackup.Engine.Repository;
+
+/// <summary>
+/// A repository's own rules, kept beside its snapshots in <see cref="FileName"/> (a file in a folder repository, an
+/// object at the prefix's root in Azure Blob and S3; listing never takes it for a snapshot): whether every snapshot
+/// written into it must be encrypted, and under which key. Set with Set-MongoRepository; enforced wherever a snapshot
+/// is written or copied into the repository, so one repository never ends up half in the clear or under two keys.
+/// </summary>
+public sealed record RepositorySettings
+{
+    public const string FileName = ".mongobackup-settings.json";
+
+    /// <summary>Every snapshot written here is encrypted; a backup without a key is refused.</summary>
+    public bool RequireEncryption { get; init; }
+
+    /// <summary>The fingerprint of the one key snapshots here are encrypted with; null allows any key.</summary>
+    public string? KeyId { get; init; }
+
+    /// <summary>For a passphrase key: the PBKDF2 salt (base64) and iterations every backup here derives its key with.</summary>
+    public string? KdfSalt { get; init; }
+    public int KdfIterations { get; init; }
+
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    public string Serialize() => JsonSerializer.Serialize(this, Json);
+
+    /// <exception cref="MongoBackupException">CorruptFile, naming <paramref name="name"/>, when the text is not settings.</exception>
+    public static RepositorySettings Deserialize(string json, string name)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<RepositorySettings>(json, Json)
+                ?? throw new MongoBackupException(ErrorIds.CorruptFile, $"The repository settings '{name}' are empty.", target: name);
+        }
+        catch (JsonException e)
+        {
+            throw new MongoBackupException(ErrorIds.CorruptFile, $"The repository settings '{name}' are not valid: {e.Message}", e, name);
+        }
+    }
+
+    /// <summary>
+    /// Why a snapshot encrypted under the key <paramref name="keyId"/> (null: not encrypted) may not be written into the
+    /// repository at <paramref name="repository"/>; null when it may.
+    /// </summary>
+    public MongoBackupException? Refusal(string? keyId, string repository, string what)
+    {
+        if (keyId is null)
+            return RequireEncryption
+                ? new MongoBackupException(ErrorIds.EncryptionKeyRequired,
+                    $"{repository} requires encryption{(KeyId is null ? "" : $" under key {KeyId}")} (its settings, Set-MongoRepository): {what} would not be encrypted. Give -EncryptionKey or -EncryptionKeyFile.",
+                    target: repository)
+                : null;
+        return KeyId is { } required && !string.Equals(keyId, required, StringComparison.OrdinalIgnoreCase)
+            ? new MongoBackupException(ErrorIds.WrongEncryptionKey,
+                $"{repository} takes snapshots encrypted under key {required} (its settings, Set-MongoRepository); {what} would be under key {keyId}. Use that repository's key, or change its settings.",
+                target: repository)
+            : null;
+    }
+}
+
+/// <summary>A repository that keeps <see cref="RepositorySettings"/> (folder, Azure Blob and S3 repositories).</summary>
+public interface IRepositorySettingsStore
+{
+    /// <summary>The settings, or null when none were ever set.</summary>
+    Task<RepositorySettings?> ReadSettingsAsync(CancellationToken ct);
+
+    Task WriteSettingsAsync(RepositorySettings settings, CancellationToken ct);
+}
+
+/// <summary>Reads any repository's settings: none for a repository kind that keeps none (a -WhatIf plan).</summary>
+public static class RepositorySettingsStore
+{
+    public static Task<RepositorySettings?> ReadAsync(ISnapshotRepository repository, CancellationToken ct) =>
+        repository is IRepositorySettingsStore store ? store.ReadSettingsAsync(ct) : Task.FromResult<RepositorySettings?>(null);
+}

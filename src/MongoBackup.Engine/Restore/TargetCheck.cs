@@ -1,0 +1,33 @@
+using MongoBackup.Engine.Connection;
+
+namespace MongoBackup.Engine.Restore;
+
+/// <summary>One planned namespace and, when the restore would refuse its target, the error it would give.</summary>
+public sealed record TargetState(PlannedNamespace Namespace, MongoBackupException? Refusal);
+
+/// <summary>
+/// What a restore would find on its target, without writing anything (the -WhatIf dry run): the server is reached and
+/// asked what it is, as the run does, and each target is checked as <see cref="TargetPreparer"/> will check it (a
+/// namespace found damaged first, as the run fails it before its target is looked at).
+/// </summary>
+public static class TargetCheck
+{
+    public static async Task<IReadOnlyList<TargetState>> CheckAsync(RestoreRequest request, IReadOnlyList<PlannedNamespace> plan, CancellationToken ct)
+    {
+        var client = MongoClientFactory.Create(request.Connection);
+        await ServerTopology.DiscoverAsync(client, ct).ConfigureAwait(false);
+        var preparer = new TargetPreparer(client, request.Map, request.Resume);
+        var states = new List<TargetState>();
+        foreach (var ns in plan)
+            states.Add(new TargetState(ns, DamageRefusal(ns) ?? await preparer.RefusalAsync(ns, request.Drop, ct).ConfigureAwait(false)));
+        return states;
+    }
+
+    /// <summary>
+    /// A namespace found damaged while planning (its metadata or data file): the run fails it alone with this error,
+    /// before its target is looked at, and the others go on.
+    /// </summary>
+    public static MongoBackupException? DamageRefusal(PlannedNamespace ns) => ns.Source.Damage is { } damage
+        ? new MongoBackupException(ErrorIds.CorruptFile, $"{ns.TargetNamespace} was not restored: {damage.Message}", target: damage.File)
+        : null;
+}

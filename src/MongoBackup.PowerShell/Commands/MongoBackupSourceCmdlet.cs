@@ -1,0 +1,52 @@
+using System.Management.Automation;
+using MongoBackup.Engine.Catalog;
+using MongoBackup.Engine.Connection;
+using MongoBackup.Engine.Model;
+using MongoBackup.PowerShell.Completion;
+
+namespace MongoBackup.PowerShell.Commands;
+
+/// <summary>A cmdlet that reads from the source server: which member it reads from (mongodump's --readPreference).</summary>
+public abstract class MongoReadingCmdlet : MongoEncryptedConnectionCmdlet
+{
+    [Parameter]
+    [ValidateSet("primary", "primaryPreferred", "secondary", "secondaryPreferred", "nearest", IgnoreCase = true)]
+    public string ReadPreference { get; set; } = "primary";
+
+    /// <summary>The connection, reading with -ReadPreference.</summary>
+    protected ConnectionSettings BuildReadingConnection() => BuildConnection(ReadPreference);
+}
+
+/// <summary>
+/// A cmdlet that takes full backups (Backup-MongoDatabase, Invoke-MongoBackupPolicy): which databases and collections
+/// they take, named the same way on both, with completion from the source server.
+/// </summary>
+public abstract class MongoBackupSourceCmdlet : MongoReadingCmdlet
+{
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    [SupportsWildcards]
+    [ArgumentCompleter(typeof(DatabaseNameCompleter))]
+    public string[]? Database { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    [SupportsWildcards]
+    [ArgumentCompleter(typeof(DatabaseNameCompleter))]
+    public string[]? ExcludeDatabase { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    [SupportsWildcards]
+    [ArgumentCompleter(typeof(CollectionNameCompleter))]
+    public string[]? Collection { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    [SupportsWildcards]
+    [ArgumentCompleter(typeof(CollectionNameCompleter))]
+    public string[]? ExcludeCollection { get; set; }
+
+    /// <summary>The namespaces the scope parameters select.</summary>
+    protected NamespaceFilter SourceFilter() => new(Database, Collection, ExcludeCollection, excludeDatabases: ExcludeDatabase);
+}

@@ -1,0 +1,94 @@
+using System.Management.Automation;
+using System.Security;
+using MongoBackup.Engine.Model;
+using MongoBackup.Engine;
+using MongoBackup.Engine.Repository;
+using MongoBackup.Engine.Security;
+
+namespace MongoBackup.PowerShell.Commands;
+
+/// <summary>
+/// Sets a repository's own rules: -RequireEncryption (every snapshot written into it encrypted) and the one key they
+/// are encrypted with (-EncryptionKey or -EncryptionKeyFile pins its fingerprint; -AnyKey unpins it). Backups, oplog
+/// slices, policy runs and copies into the repository are refused when they would break them. Without a change it
+/// shows the settings.
+/// </summary>
+[Cmdlet(VerbsCommon.Set, "MongoRepository", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[OutputType(typeof(MongoRepositorySettings))]
+public sealed class SetMongoRepositoryCommand : MongoEngineCmdlet
+{
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    [RepositoryArgument]
+    public string Repository { get; set; } = "";
+
+    /// <summary>Every snapshot written into the repository must be encrypted; -RequireEncryption:$false lifts it.</summary>
+    [Parameter]
+    public SwitchParameter RequireEncryption { get; set; }
+
+    /// <summary>The passphrase whose key every encrypted snapshot here must use.</summary>
+    [Parameter]
+    [ValidateNotNull]
+    public SecureString? EncryptionKey { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? EncryptionKeyFile { get; set; }
+
+    /// <summary>Allows any key again (encryption may still be required).</summary>
+    [Parameter]
+    public SwitchParameter AnyKey { get; set; }
+
+    protected override void ProcessRecord() => RunCommand(() =>
+    {
+        // Rules may be set before the first backup: a folder repository is created for them.
+        var repository = OpenRepositoryArgument(Repository, mustExist: false);
+        if (repository is not IRepositorySettingsStore store)
+            throw new MongoBackupException(ErrorIds.InvalidArgument, $"{repository.Location} keeps no settings.", target: repository.Location);
+        var current = Await(store.ReadSettingsAsync) ?? new RepositorySettings();
+        var keys = EncryptionKeyArguments.Build(EncryptionKey, EncryptionKeyFile, ResolvePath, WriteWarning);
+        if (keys is not null && AnyKey)
+            throw new MongoBackupException(ErrorIds.InvalidArgument, "Give a key to pin (-EncryptionKey, -EncryptionKeyFile) or -AnyKey, not both.", target: "AnyKey");
+
+        var updated = current with
+        {
+            RequireEncryption = MyInvocation.BoundParameters.ContainsKey(nameof(RequireEncryption)) ? RequireEncryption.IsPresent : current.RequireEncryption,
+        };
+        if (AnyKey) updated = updated with { KeyId = null, KdfSalt = null, KdfIterations = 0 };
+        if (keys is not null)
+        {
+            // A passphrase is stretched with the repository's salt (its settings', else its snapshots', else a new one),
+            // which is recorded so every later backup here derives this same key.
+            var kek = Await(ct => keys.ForNewSnapshotAsync(repository, current with { KdfSalt = null, KdfIterations = 0 }, ct));
+            updated = updated with
+            {
+                KeyId = kek.Fingerprint,
+                KdfSalt = kek.Salt is null ? null : Convert.ToBase64String(kek.Salt),
+                KdfIterations = kek.Salt is null ? 0 : kek.Iterations,
+            };
+        }
+
+        if (updated != current && ShouldProcess(repository.Location, $"Set the repository's rules: {Describe(updated)}"))
+        {
+            Await(async ct => { await store.WriteSettingsAsync(updated, ct); return true; });
+            WarnAboutSnapshotsOutsideTheRules(repository, updated);
+        }
+        WriteObject(MongoRepositorySettings.From(IsWhatIf() ? current : updated, repository.Location));
+    });
+
+    private static string Describe(RepositorySettings settings) =>
+        (settings.RequireEncryption ? "encryption required" : "encryption not required") +
+        (settings.KeyId is { } key ? $", key {key} only" : ", any key");
+
+    /// <summary>Rules apply to what is written from now on; snapshots already there that break them are named.</summary>
+    private void WarnAboutSnapshotsOutsideTheRules(ISnapshotRepository repository, RepositorySettings settings)
+    {
+        var snapshots = Await(ct => SnapshotCatalog.LoadCompleteAsync(repository, ct));
+        var outside = snapshots.Where(s => settings.Refusal(s.Encryption?.KeyId, repository.Location, s.Id) is not null).ToList();
+        if (outside.Count == 0) return;
+        var plain = outside.Count(s => s.Encryption is null);
+        WriteWarning($"{outside.Count} snapshot(s) already in {repository.Location} do not follow these rules ({plain} not encrypted, " +
+            $"{outside.Count - plain} under another key: {string.Join(", ", outside.Take(5).Select(s => s.Id))}{(outside.Count > 5 ? ", ..." : "")}). " +
+            "They stay as they are; Update-MongoSnapshotKey re-wraps encrypted ones under the pinned key.");
+    }
+}

@@ -1,0 +1,116 @@
+# Durations as a DBA types them: -FullEvery '1d', '12h', '30m' or a TimeSpan; a bare number has no unit and is refused,
+# and so is a full backup more often than once a minute.
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'TestServer.ps1')
+    Import-MongoBackupModule
+    $script:server = Start-MongoTestServer
+    $script:uri = $server.Uri
+    $script:db = 'pester_dur_' + [guid]::NewGuid().ToString('N').Substring(0, 8)
+    (Get-Collection $uri $db 'items').InsertOne((New-BsonDocument @{ _id = 1 }), $null, [System.Threading.CancellationToken]::None)
+
+    function Get-NextFullDue([string] $Reason) {
+        # The policy's reason names when the next full is due: "... due at 2026-11-24 14:05:00Z; ..."
+        if ($Reason -notmatch 'due at (\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ)') { throw "No due time in: $Reason" }
+        [datetimeoffset]::ParseExact($Matches[1], 'yyyy-MM-dd HH:mm:ssZ', [cultureinfo]::InvariantCulture, 'AssumeUniversal')
+    }
+}
+
+AfterAll {
+    if ($script:uri) { [MongoDB.Driver.MongoClient]::new($uri).DropDatabase($db, [System.Threading.CancellationToken]::None) }
+    Stop-MongoTestServer $server
+}
+
+Describe 'Invoke-MongoBackupPolicy -FullEvery' {
+    It "-FullEvery <Typed> schedules the next full <Expected> after the last one started" -ForEach @(
+        @{ Typed = '1d'; Expected = [timespan]::FromDays(1) }
+        @{ Typed = '12h'; Expected = [timespan]::FromHours(12) }
+        @{ Typed = '30m'; Expected = [timespan]::FromMinutes(30) }
+        @{ Typed = '1h30m'; Expected = [timespan]::FromMinutes(90) }
+        @{ Typed = '1.00:00:00'; Expected = [timespan]::FromDays(1) }
+        @{ Typed = '06:00:00'; Expected = [timespan]::FromHours(6) }
+    ) {
+        $repository = New-TestFolder
+        $full = Invoke-MongoBackupPolicy -ConnectionString $uri -Repository $repository -FullEvery $Typed
+        $next = Invoke-MongoBackupPolicy -ConnectionString $uri -Repository $repository -FullEvery $Typed
+
+        $full.Action | Should -Be 'Full'
+        $next.Action | Should -BeIn 'Slice', 'Nothing'
+        $due = Get-NextFullDue $next.Reason
+        # The reason shows whole seconds; the full started within that second.
+        ($due - $full.Snapshot.StartTime) | Should -BeGreaterThan ($Expected - [timespan]::FromSeconds(1))
+        ($due - $full.Snapshot.StartTime) | Should -BeLessOrEqual $Expected
+    }
+
+    It '-FullEvery 1d typed without quotes (PowerShell reads it as the decimal 1) is one day' {
+        $repository = New-TestFolder
+        $full = Invoke-MongoBackupPolicy -ConnectionString $uri -Repository $repository -FullEvery 1d
+        $next = Invoke-MongoBackupPolicy -ConnectionString $uri -Repository $repository -FullEvery 1d
+        $due = Get-NextFullDue $next.Reason
+        ($due - $full.Snapshot.StartTime) | Should -BeGreaterThan ([timespan]::FromHours(24) - [timespan]::FromSeconds(1))
+    }
+
+    It '-FullEvery 30s typed without quotes (PowerShell reads it as the short 30) is 30 seconds, under the minimum' {
+        { Invoke-MongoBackupPolicy -ConnectionString $uri -Repository (New-TestFolder) -FullEvery 30s -ErrorAction Stop } |
+            Should -Throw -ExpectedMessage "*'FullEvery'*is 30 seconds; the shortest allowed is 1 minute*"
+    }
+
+    It '-FullEvery 24 (no unit) is refused, saying how to write it, and nothing is backed up' {
+        $repository = New-TestFolder
+        { Invoke-MongoBackupPolicy -ConnectionString $uri -Repository $repository -FullEvery 24 -ErrorAction Stop } |
+            Should -Throw -ExpectedMessage "*'FullEvery'*'24' has no unit: write it as '24h'*"
+        @(Get-ChildItem $repository -Force).Count | Should -Be 0
+    }
+
+    It "-FullEvery '24' (a string of digits, which TimeSpan would read as 24 days) is refused too" {
+        { Invoke-MongoBackupPolicy -ConnectionString $uri -Repository (New-TestFolder) -FullEvery '24' -ErrorAction Stop } |
+            Should -Throw -ExpectedMessage "*'24' has no unit*"
+    }
+
+    It "-FullEvery '<Typed>' (under a minute) is refused, naming the minimum" -ForEach @(
+        @{ Typed = '30s' }, @{ Typed = '00:00:01' }, @{ Typed = '0m' }
+    ) {
+        { Invoke-MongoBackupPolicy -ConnectionString $uri -Repository (New-TestFolder) -FullEvery $Typed -ErrorAction Stop } |
+            Should -Throw -ExpectedMessage "*'FullEvery'*shortest allowed is 1 minute*"
+    }
+
+    It "-FullEvery 'daily' is not a duration, and the message shows the forms that are" {
+        { Invoke-MongoBackupPolicy -ConnectionString $uri -Repository (New-TestFolder) -FullEvery 'daily' -ErrorAction Stop } |
+            Should -Throw -ExpectedMessage "*'daily' is not a duration: write '1d', '12h', '30m'*"
+    }
+
+    It "the runbook takes -FullEvery '1d' from the command line" {
+        $repository = New-TestFolder
+        $runbook = (Resolve-Path (Join-Path $PSScriptRoot '../../examples/Invoke-MongoBackupRunbook.ps1')).Path
+        $exe = [Environment]::ProcessPath
+        $arguments = @('-NoProfile', '-NonInteractive', '-File', $runbook, '-ConnectionString', $uri, '-Repository', $repository,
+            '-FullEvery', '1d', '-KeepWithin', '7d', '-ModulePath', $env:MONGOBACKUP_MODULE)
+        if ([IO.Path]::GetFileNameWithoutExtension($exe) -eq 'dotnet') { $arguments = @(Join-Path $PSHOME 'pwsh.dll') + $arguments }
+        $output = & $exe @arguments 2>&1 | Out-String
+        $LASTEXITCODE | Should -Be 0 -Because $output
+        $output | Should -Match 'MongoBackup policy: Full '
+    }
+}
+
+Describe 'Other durations' {
+    It "Invoke-MongoSnapshotRetention -KeepWithin '7d' keeps a snapshot of today and says why" {
+        $repository = New-TestFolder
+        $snapshot = Backup-MongoDatabase -ConnectionString $uri -Repository $repository -Database $db
+        $decision = Invoke-MongoSnapshotRetention -Repository $repository -KeepWithin '7d' -WhatIf
+        $decision.Id | Should -Be $snapshot.Id
+        $decision.Action | Should -Be 'Keep'
+    }
+
+    It "Invoke-MongoSnapshotRetention -KeepWithin 7 (no unit) is refused" {
+        { Invoke-MongoSnapshotRetention -Repository (New-TestFolder) -KeepWithin 7 -WhatIf -ErrorAction Stop } |
+            Should -Throw -ExpectedMessage "*'KeepWithin'*'7' has no unit*"
+    }
+
+    It "Backup-MongoOplog -Continuous takes -Duration '2s' and -SliceInterval '1s'" {
+        $repository = New-TestFolder
+        Backup-MongoDatabase -ConnectionString $uri -Repository $repository -Database $db | Out-Null
+        $watch = [System.Diagnostics.Stopwatch]::StartNew()
+        Backup-MongoOplog -ConnectionString $uri -Repository $repository -Continuous -Duration '2s' -SliceInterval '1s' | Out-Null
+        $watch.Elapsed.TotalSeconds | Should -BeGreaterOrEqual 1.9
+        $watch.Elapsed.TotalSeconds | Should -BeLessThan 15
+    }
+}

@@ -1,0 +1,93 @@
+# The help as a DBA reads it: Get-Help -Full and -Examples, the syntax lines, parameter details, related links and
+# about_MongoBackup. Each check is about what Get-Help shows, not about the MAML file.
+BeforeDiscovery {
+    . (Join-Path $PSScriptRoot 'TestServer.ps1')
+    Import-MongoBackupModule
+    $script:cmdlets = @(Get-Command -Module MongoBackup -CommandType Cmdlet | ForEach-Object { @{ Name = $_.Name } })
+    $script:shouldProcess = @(Get-Command -Module MongoBackup -CommandType Cmdlet | Where-Object { $_.Parameters.ContainsKey('WhatIf') } | ForEach-Object { @{ Name = $_.Name } })
+}
+
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'TestServer.ps1')
+    Import-MongoBackupModule
+    $common = [System.Management.Automation.Cmdlet]::CommonParameters + [System.Management.Automation.Cmdlet]::OptionalCommonParameters
+}
+
+Describe 'Get-Help <Name>' -ForEach $cmdlets {
+    BeforeAll {
+        $script:help = Get-Help $Name -Full
+        $script:command = Get-Command $Name
+    }
+
+    It 'lists its related links once each, the online version first' {
+        $links = @($help.RelatedLinks.NavigationLink)
+        $texts = @($links | ForEach-Object { "$($_.LinkText)$($_.Uri)" })
+        $texts.Count | Should -Be @($texts | Select-Object -Unique).Count -Because ($texts -join ', ')
+        $links[0].Uri | Should -Match "^https://\S+/docs/$Name\.md$"
+    }
+
+    It 'shows each example''s remarks in Get-Help -Examples' {
+        $examples = @((Get-Help $Name -Examples).Examples.Example)
+        foreach ($example in $examples) {
+            ($example.Remarks | Out-String).Trim() | Should -Not -BeNullOrEmpty -Because $example.Title
+        }
+        (Get-Help $Name -Examples | Out-String) | Should -Match ([regex]::Escape((($examples[0].Remarks | Out-String).Trim() -split "`n")[0].Trim().Substring(0, 20)))
+    }
+
+    It 'gives every parameter a default value' {
+        foreach ($parameter in $help.Parameters.Parameter) {
+            "$($parameter.DefaultValue)" | Should -Not -BeNullOrEmpty -Because "-$($parameter.Name) of $Name"
+        }
+    }
+
+    It 'says a parameter accepts wildcards exactly when its description says it takes wildcard patterns' {
+        foreach ($parameter in $help.Parameters.Parameter | Where-Object { $_.Name -notin 'WhatIf', 'Confirm' }) {
+            $text = ($parameter.Description | Out-String)
+            $saysWildcards = $text -match 'wildcard'
+            $parameter.Globbing | Should -Be ([string] $saysWildcards).ToLowerInvariant() -Because "-$($parameter.Name) of $Name says: $text"
+        }
+    }
+
+    It 'shows -Repository and -Destination as taking a path or a repository object' {
+        foreach ($parameterName in 'Repository', 'Destination') {
+            if (-not $command.Parameters.ContainsKey($parameterName)) { continue }
+            (Get-Help $Name -Parameter $parameterName | Out-String) | Should -Match "-$parameterName <String\|MongoRepository>"
+        }
+    }
+}
+
+Describe 'Get-Help <Name> syntax' -ForEach $shouldProcess {
+    It 'shows [-WhatIf] and [-Confirm] in every syntax line, and describes them' {
+        $syntax = @((Get-Help $Name).Syntax.SyntaxItem)
+        foreach ($item in $syntax) {
+            @($item.Parameter.Name) | Should -Contain 'WhatIf'
+            @($item.Parameter.Name) | Should -Contain 'Confirm'
+        }
+        (Get-Help $Name | Out-String -Width 300) | Should -Match '\[-WhatIf\] \[-Confirm\]'
+        ((Get-Help $Name -Parameter WhatIf).Description | Out-String).Trim() | Should -Not -BeNullOrEmpty
+    }
+}
+
+Describe 'Parameter defaults as Get-Help shows them' {
+    It '<Command> -<Parameter> defaults to <Expected>' -ForEach @(
+        @{ Command = 'Backup-MongoDatabase'; Parameter = 'ParallelCollections'; Expected = '4' }
+        @{ Command = 'Backup-MongoDatabase'; Parameter = 'Compression'; Expected = 'Gzip' }
+        @{ Command = 'Backup-MongoDatabase'; Parameter = 'ReadPreference'; Expected = 'primary' }
+        @{ Command = 'Restore-MongoDatabase'; Parameter = 'InsertionWorkers'; Expected = '2' }
+        @{ Command = 'Restore-MongoDatabase'; Parameter = 'Drop'; Expected = 'False' }
+        @{ Command = 'Backup-MongoOplog'; Parameter = 'SliceInterval'; Expected = '00:10:00' }
+        @{ Command = 'Invoke-MongoBackupPolicy'; Parameter = 'LeaseDuration'; Expected = '00:10:00' }
+        @{ Command = 'Backup-MongoDatabase'; Parameter = 'AuthenticationDatabase'; Expected = 'admin' }
+        @{ Command = 'Get-MongoSnapshot'; Parameter = 'Id'; Expected = 'None' }
+    ) {
+        (Get-Help $Command -Parameter $Parameter).DefaultValue | Should -Be $Expected
+        (Get-Help $Command -Parameter $Parameter | Out-String) | Should -Match "Default value\s+$([regex]::Escape($Expected))"
+    }
+}
+
+Describe 'about_MongoBackup' {
+    It 'lists every cmdlet the module exports' {
+        $about = Get-Help about_MongoBackup | Out-String
+        foreach ($name in (Get-Command -Module MongoBackup -CommandType Cmdlet).Name) { $about | Should -Match "\b$name\b" }
+    }
+}

@@ -1,0 +1,75 @@
+# Renames as a DBA types them: -RenameDatabase alone restores what it renames (not every database of the snapshot under
+# its own name), and a rename that matches nothing is an error rather than quietly ignored.
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'TestServer.ps1')
+    Import-MongoBackupModule
+    $script:server = Start-MongoTestServer
+    $script:uri = $server.Uri
+    $suffix = [guid]::NewGuid().ToString('N').Substring(0, 6)
+    $script:shop = "shop_$suffix"; $script:hr = "hr_$suffix"
+    $none = [System.Threading.CancellationToken]::None
+    (Get-Collection $uri $shop 'orders').InsertMany([MongoDB.Bson.BsonDocument[]] @(foreach ($i in 1..12) { New-BsonDocument @{ _id = $i } }))
+    (Get-Collection $uri $shop 'customers').InsertOne((New-BsonDocument @{ _id = 1 }), $null, $none)
+    (Get-Collection $uri $hr 'staff').InsertOne((New-BsonDocument @{ _id = 1 }), $null, $none)
+    $script:repository = New-TestFolder
+    $script:full = Backup-MongoDatabase -ConnectionString $uri -Repository $repository -Database $shop, $hr
+    (Get-Collection $uri $shop 'orders').InsertOne((New-BsonDocument @{ _id = 13 }), $null, $none)
+    Backup-MongoOplog -ConnectionString $uri -Repository $repository | Out-Null
+}
+
+AfterAll {
+    if ($script:uri) {
+        $client = [MongoDB.Driver.MongoClient]::new($uri)
+        foreach ($name in Get-DatabaseName $uri | Where-Object { $_ -like "*_$suffix*" }) { $client.DropDatabase($name, [System.Threading.CancellationToken]::None) }
+    }
+    Stop-MongoTestServer $server
+    Remove-Item $repository -Recurse -Force -ErrorAction SilentlyContinue
+}
+
+Describe 'Restore-MongoDatabase -RenameDatabase' {
+    It 'alone restores only the database it renames; the others are left alone, with no TargetNotEmpty' {
+        $result = Get-MongoSnapshot -Repository $repository -Latest |
+            Restore-MongoDatabase -ConnectionString $uri -RenameDatabase "$shop=$($shop)_copy" -ErrorVariable errors
+        $errors | Should -BeNullOrEmpty
+        $result.Succeeded | Should -BeTrue
+        $result.Namespaces.TargetNamespace | Should -Be @("$($shop)_copy.customers", "$($shop)_copy.orders")
+        Get-DocumentCount (Get-Collection $uri "$($shop)_copy" 'orders') | Should -Be 12
+    }
+
+    It 'a rename that matches nothing is refused before anything is written, listing the databases there are' {
+        $caught = $null
+        try { $full | Restore-MongoDatabase -ConnectionString $uri -RenameDatabase "shpo_$suffix=typo_$suffix" -ErrorAction Stop }
+        catch { $caught = $_ }
+        $caught.FullyQualifiedErrorId | Should -BeLike 'MongoBackup.InvalidArgument,*'
+        $caught.Exception.Message | Should -BeLike "-RenameDatabase 'shpo_$suffix=typo_$suffix' renames nothing*holds the databases: $hr, $shop."
+        Get-DatabaseName $uri | Should -Not -Contain "typo_$suffix"
+    }
+
+    It 'a rename outside what -Database selects matches nothing too' {
+        { $full | Restore-MongoDatabase -ConnectionString $uri -Database $hr -RenameDatabase "$shop=$($shop)_x" -ErrorAction Stop } |
+            Should -Throw -ErrorId 'MongoBackup.InvalidArgument*' -ExpectedMessage "*'$shop=$($shop)_x' renames nothing*"
+        Get-DatabaseName $uri | Should -Not -Contain "$($shop)_x"
+    }
+
+    It '-NamespaceMap alone restores only what it maps' {
+        $result = $full | Restore-MongoDatabase -ConnectionString $uri -NamespaceMap @{ "$shop.orders" = "$($shop)_map.orders_2025" }
+        $result.Namespaces.TargetNamespace | Should -Be @("$($shop)_map.orders_2025")
+        Get-DocumentCount (Get-Collection $uri "$($shop)_map" 'orders_2025') | Should -Be 12
+    }
+}
+
+Describe 'Restore-MongoPointInTime -RenameDatabase' {
+    It 'the Get-MongoRestoreWindow help example restores only the renamed database' {
+        $window = Get-MongoRestoreWindow -Repository $repository | Select-Object -Last 1
+        $result = $window | Restore-MongoPointInTime -ConnectionString $uri -ClusterTime $window.ToTimestamp -RenameDatabase "$shop=$($shop)_latest" -ErrorVariable errors
+        $errors | Should -BeNullOrEmpty
+        $result.Succeeded | Should -BeTrue
+        $result.Namespaces.TargetNamespace | Should -Be @("$($shop)_latest.customers", "$($shop)_latest.orders")
+        Get-DocumentCount (Get-Collection $uri "$($shop)_latest" 'orders') | Should -Be 13
+    }
+
+    It 'a rename that matches nothing in the base snapshot is refused' {
+        { Restore-MongoPointInTime -ConnectionString $uri -Repository $repository -ClusterTime (Get-MongoRestoreWindow -Repository $repository).ToTimestamp -RenameDatabase "nope_$suffix=x_$suffix" -ErrorAction Stop } |
+            Should -Throw -ErrorId 'MongoBackup.InvalidArgument*' -ExpectedMessage "*renames nothing*snapshot $($full.Id) holds the databases: $hr, $shop.*"
+    }
+}

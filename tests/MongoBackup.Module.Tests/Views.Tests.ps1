@@ -1,0 +1,148 @@
+# The default table views as a DBA sees them in an 80- and a 120-column console: rendered with Out-String -Width (the
+# console width cannot be set in a non-interactive pwsh), every header whole, no line wider than the console, the key
+# columns present at 80 and every column at 120, moments with their offset and sizes in KB/MB/GB.
+BeforeDiscovery {
+    # Each view: the columns that must show at 80 (the most useful, leftmost), and those that join them at 120.
+    $script:views = @(
+        @{ Name = 'MongoSnapshot'; Key = 'Id', 'Kind', 'StartTime', 'Size', 'Documents'; All = 'Status', 'Contents' }
+        @{ Name = 'MongoRestoreResult'; Key = 'Succeeded', 'Namespaces', 'Failures', 'Documents', 'OplogOps', 'Duration', 'Target'; All = @() }
+        @{ Name = 'MongoNamespaceRestoreResult'; Key = 'TargetNamespace', 'Succeeded', 'Documents', 'Indexes', 'Duration', 'Problem'; All = @() }
+        @{ Name = 'MongoRestoreWindow'; Key = 'From', 'To', 'Duration', 'Slices'; All = 'ReplicaSet', 'Scope' }
+        @{ Name = 'MongoSnapshotTestResult'; Key = 'SnapshotId', 'Passed', 'Files', 'Documents', 'Restored', 'Problems'; All = @() }
+        @{ Name = 'MongoSnapshotFileTestResult'; Key = 'Path', 'Passed', 'Size', 'Documents', 'Problem'; All = @() }
+        @{ Name = 'MongoSnapshotRetentionDecision'; Key = 'Id', 'Action', 'Kind', 'StartTime', 'Reason'; All = @() }
+        @{ Name = 'MongoPolicyResult'; Key = 'Action', 'Snapshot', 'Removed', 'Duration', 'Reason'; All = @() }
+        @{ Name = 'MongoPlannedAction'; Key = 'WouldRun', 'Action', 'Target', 'Detail'; All = @() }
+        @{ Name = 'MongoSnapshotExport'; Key = 'SnapshotId', 'Format', 'Gzip', 'Documents', 'Size', 'Path'; All = @() }
+    )
+}
+
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'TestServer.ps1')
+    Import-MongoBackupModule
+    $PSStyle.OutputRendering = 'PlainText'
+    $script:server = Start-MongoTestServer
+    $script:uri = $server.Uri
+    $script:db = 'pester_view_' + [guid]::NewGuid().ToString('N').Substring(0, 8)
+    $none = [System.Threading.CancellationToken]::None
+    $orders = Get-Collection $uri $db 'orders'
+    $orders.InsertMany([MongoDB.Bson.BsonDocument[]] @(foreach ($i in 1..3000) {
+        New-BsonDocument @{ _id = $i; note = [guid]::NewGuid().ToString() * 8 }
+    }))
+    $script:repository = New-TestFolder
+    $full = Backup-MongoDatabase -ConnectionString $uri -Repository $repository -Database $db
+    $orders.InsertOne((New-BsonDocument @{ _id = 0 }), $null, $none)
+    Backup-MongoOplog -ConnectionString $uri -Repository $repository | Out-Null
+    New-Item -ItemType Directory (Join-Path $repository '20200101T000000Z-full-dead') | Out-Null   # an unfinished backup
+    $damaged = New-Item -ItemType Directory (Join-Path $repository '20200102T000000Z-full-0bad')  # a finished one whose manifest was damaged
+    Set-Content (Join-Path $damaged 'manifest.json') '{ "id": "20200102T000000Z-full-0bad", "kind": '
+
+    $restore = Restore-MongoDatabase -InputObject $full -ConnectionString $uri -RenameDatabase "$db=$($db)_copy"
+    $tested = Test-MongoSnapshot -InputObject $full
+    $script:objects = @{
+        MongoSnapshot                  = @(Get-MongoSnapshot -Repository $repository -IncludeIncomplete -WarningAction SilentlyContinue)
+        MongoRestoreResult             = @($restore)
+        MongoNamespaceRestoreResult    = @($restore.Namespaces)
+        MongoRestoreWindow             = @(Get-MongoRestoreWindow -Repository $repository)
+        MongoSnapshotTestResult        = @($tested)
+        MongoSnapshotFileTestResult    = @($tested.Files)
+        MongoSnapshotRetentionDecision = @(Invoke-MongoSnapshotRetention -Repository $repository -KeepLast 1 -WhatIf)
+        MongoPolicyResult              = @(Invoke-MongoBackupPolicy -ConnectionString $uri -Repository $repository -FullEvery 1d -Database $db)
+        MongoPlannedAction             = @($full | Restore-MongoDatabase -ConnectionString $uri -RenameDatabase "$db=$($db)_copy" -WhatIf -WarningAction SilentlyContinue)
+        MongoSnapshotExport            = @($full | Export-MongoSnapshot -Path (Join-Path (New-TestFolder) 'dump') -Gzip)
+    }
+
+    function Get-Rendered($Objects, [int] $Width) {
+        # The lines of the default table as Format-Table writes them, blank lines and trailing spaces dropped.
+        @(($Objects | Format-Table | Out-String -Width $Width) -split "`r?`n" | ForEach-Object TrimEnd | Where-Object { $_ })
+    }
+
+    function Get-Headers([string[]] $Lines) {
+        # The header line is the one above the dashes; a header too narrow for its label wraps onto a second line.
+        $dashes = [array]::FindIndex($Lines, [Predicate[string]] { param($l) $l -match '^-+( +-+)*$' })
+        [pscustomobject]@{ LinesAbove = $dashes; Names = @($Lines[$dashes - 1] -split ' +' | Where-Object { $_ }) }
+    }
+}
+
+AfterAll {
+    if ($script:uri) {
+        $client = [MongoDB.Driver.MongoClient]::new($uri)
+        foreach ($name in $db, "$($db)_copy") { $client.DropDatabase($name, [System.Threading.CancellationToken]::None) }
+    }
+    Stop-MongoTestServer $server
+    Remove-Item $repository -Recurse -Force -ErrorAction SilentlyContinue
+}
+
+Describe 'The default table view of <Name>' -ForEach $views {
+    It 'at 80 columns: headers whole on one line, nothing wider than 80, the key columns present' {
+        $lines = Get-Rendered $objects[$Name] 80
+        $headers = Get-Headers $lines
+        $headers.LinesAbove | Should -Be 1 -Because ($lines -join "`n")
+        foreach ($line in $lines) { $line.Length | Should -BeLessOrEqual 80 -Because $line }
+        foreach ($column in $Key) { $headers.Names | Should -Contain $column -Because ($lines -join "`n") }
+    }
+
+    It 'at 120 columns: headers whole on one line, nothing wider than 120, every column present' {
+        $lines = Get-Rendered $objects[$Name] 120
+        $headers = Get-Headers $lines
+        $headers.LinesAbove | Should -Be 1 -Because ($lines -join "`n")
+        foreach ($line in $lines) { $line.Length | Should -BeLessOrEqual 120 -Because $line }
+        $headers.Names | Should -Be @($Key + $All) -Because ($lines -join "`n")
+    }
+}
+
+Describe 'What the snapshot table shows' {
+    BeforeAll {
+        $script:table = (Get-MongoSnapshot -Repository $repository -IncludeIncomplete -WarningAction SilentlyContinue | Format-Table | Out-String -Width 120)
+        $script:narrow = (Get-MongoSnapshot -Repository $repository -IncludeIncomplete -WarningAction SilentlyContinue | Format-Table | Out-String -Width 80)
+    }
+
+    It 'shows Kind whole (Oplog, not Opl…)' {
+        $table | Should -Match ' Oplog '
+        $table | Should -Not -Match '…'
+    }
+
+    It 'shows start times with their offset' {
+        $table | Should -Match '\d{4}-\d\d-\d\d \d\d:\d\d [+-]\d\d:\d\d'
+    }
+
+    It 'shows sizes in B/KB/MB/GB and documents with separators' {
+        $full = Get-MongoSnapshot -Repository $repository -Latest
+        $table | Should -Match ([regex]::Escape([MongoBackup.ByteSize]::Format($full.SizeBytes)))
+        [MongoBackup.ByteSize]::Format($full.SizeBytes) | Should -Match '^\d+\.\d (KB|MB)$'
+        $table | Should -Match ([regex]::Escape('{0:N0}' -f 3000))
+    }
+
+    It 'says what a slice holds instead of an empty database list' {
+        $table | Should -Match '1 oplog entries'
+    }
+
+    It 'shows an unfinished backup as Incomplete' {
+        $table | Should -Match '20200101T000000Z-full-dead\s+Full\s+.*Incomplete'
+    }
+
+    It 'shows a snapshot whose manifest cannot be read as Damaged, at 80 and 120 columns, with no size or documents it cannot know' {
+        # Nothing between the kind and the status: no "0 B", no "0" documents read from a manifest that is not there.
+        $table | Should -Match '(?m)^20200102T000000Z-full-0bad\s+Full\s+Damaged\s*$'
+        $narrow | Should -Match '(?m)^20200102T000000Z-full-0bad\s+Full\s*$'
+    }
+}
+
+Describe 'ByteSize' {
+    It 'formats <Bytes> as <Text>' -ForEach @(
+        @{ Bytes = 0; Text = '0 B' }, @{ Bytes = 1023; Text = '1023 B' }, @{ Bytes = 1536; Text = '1.5 KB' }
+        @{ Bytes = 5MB; Text = '5.0 MB' }, @{ Bytes = 3GB + 200MB; Text = '3.2 GB' }
+    ) {
+        [MongoBackup.ByteSize]::Format($Bytes) | Should -Be $Text
+    }
+}
+
+Describe 'Durations in the views' {
+    It 'shows <Span> as <Text>' -ForEach @(
+        @{ Span = [timespan]::FromMilliseconds(42); Text = '42 ms' }, @{ Span = [timespan]::FromSeconds(4.25); Text = '4.3 s' }
+        @{ Span = [timespan]::FromSeconds(754); Text = '12:34' }, @{ Span = [timespan]::FromSeconds(3723); Text = '1:02:03' }
+        @{ Span = [timespan]::new(3, 4, 5, 6); Text = '3.04:05:06' }
+    ) {
+        [MongoBackup.TimeText]::Duration($Span) | Should -Be $Text
+    }
+}

@@ -1,0 +1,181 @@
+# -WhatIf as a dry run: it checks what the real run would check, says which steps the real run would refuse, and emits
+# the plan as objects a script can capture (as dbatools' -OutputScriptOnly), writing nothing.
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'TestServer.ps1')
+    Import-MongoBackupModule
+    $script:server = Start-MongoTestServer
+    $script:uri = $server.Uri
+    $script:db = 'pester_wi_' + [guid]::NewGuid().ToString('N').Substring(0, 8)
+    $none = [System.Threading.CancellationToken]::None
+    (Get-Collection $uri $db 'orders').InsertMany([MongoDB.Bson.BsonDocument[]] @(foreach ($i in 1..10) { New-BsonDocument @{ _id = $i } }))
+    (Get-Collection $uri $db 'customers').InsertOne((New-BsonDocument @{ _id = 1 }), $null, $none)
+    $script:repository = New-TestFolder
+    $script:full = Backup-MongoDatabase -ConnectionString $uri -Repository $repository -Database $db
+    # A target where one of the two namespaces already holds data.
+    (Get-Collection $uri "$($db)_busy" 'orders').InsertOne((New-BsonDocument @{ _id = 'theirs' }), $null, $none)
+    $script:passphrase = ConvertTo-SecureString 'Correct-horse-battery-1' -AsPlainText -Force
+    $script:newPassphrase = ConvertTo-SecureString 'Another-long-passphrase-2' -AsPlainText -Force
+    $script:encrypted = New-TestFolder
+    $script:encryptedFull = Backup-MongoDatabase -ConnectionString $uri -Repository $encrypted -Database $db -EncryptionKey $passphrase
+}
+
+AfterAll {
+    if ($script:uri) {
+        $client = [MongoDB.Driver.MongoClient]::new($uri)
+        foreach ($name in Get-DatabaseName $uri | Where-Object { $_ -like "$db*" }) { $client.DropDatabase($name, [System.Threading.CancellationToken]::None) }
+    }
+    Stop-MongoTestServer $server
+    foreach ($path in $repository, $encrypted) { Remove-Item $path -Recurse -Force -ErrorAction SilentlyContinue }
+}
+
+Describe 'Restore-MongoDatabase -WhatIf' {
+    BeforeAll {
+        $script:plan = $full | Restore-MongoDatabase -ConnectionString $uri -RenameDatabase "$db=$($db)_busy" -WhatIf -WarningVariable planWarnings -WarningAction SilentlyContinue
+        $script:planWarnings = $planWarnings
+    }
+
+    It 'emits the plan as objects, one per namespace' {
+        $plan | Should -BeOfType MongoBackup.MongoPlannedAction
+        $plan.Target | Should -Be @("$($db)_busy.customers", "$($db)_busy.orders")
+        $plan.Source | Should -Be @("$db.customers", "$db.orders")
+    }
+
+    It 'marks the target the real run refuses, with the error the real run gives, and warns' {
+        $refused = $plan | Where-Object Target -eq "$($db)_busy.orders"
+        $refused.WouldRun | Should -BeFalse
+        $refused.ErrorId | Should -Be 'MongoBackup.TargetNotEmpty'
+        $refused.Problem | Should -BeLike "*$($db)_busy.orders already holds 1 documents*"
+        $refused.Detail | Should -BeLike "collection $db.orders from * into mongodb://*"
+        ($plan | Where-Object Target -eq "$($db)_busy.customers").WouldRun | Should -BeTrue
+        $planWarnings.Message | Should -BeLike "-WhatIf: the run would refuse $($db)_busy.orders*"
+
+        $real = $full | Restore-MongoDatabase -ConnectionString $uri -RenameDatabase "$db=$($db)_busy" -ErrorVariable errors -ErrorAction SilentlyContinue
+        ($real.Namespaces | Where-Object { -not $_.Succeeded }).TargetNamespace | Should -Be @($refused.Target)
+        $errors[0].FullyQualifiedErrorId | Should -BeLike "$($refused.ErrorId),*"
+    }
+
+    It 'writes nothing' {
+        Get-DocumentCount (Get-Collection $uri "$($db)_busy" 'orders') | Should -Be 1
+        Get-DatabaseName $uri | Should -Not -Contain "$($db)_whatif"
+        $full | Restore-MongoDatabase -ConnectionString $uri -RenameDatabase "$db=$($db)_whatif" -WhatIf | Out-Null
+        Get-DatabaseName $uri | Should -Not -Contain "$($db)_whatif"
+    }
+
+    It 'shows a snapshot whose manifest does not hold together as one refused step, with the error the run gives' {
+        $tampered = New-TestFolder
+        try {
+            $copy = Copy-MongoSnapshot -InputObject $full -Destination $tampered
+            Edit-SnapshotManifest $copy.Path { param($manifest) $manifest.consistentAt.wallTime = '2001-01-01T00:00:00Z' } # moved by years
+
+            $step = Restore-MongoDatabase -Path $copy.Path -ConnectionString $uri -RenameDatabase "$db=$($db)_bad" -WhatIf -WarningVariable warned -WarningAction SilentlyContinue -ErrorAction Stop
+            $step | Should -HaveCount 1
+            $step.WouldRun | Should -BeFalse
+            $step.ErrorId | Should -Be 'MongoBackup.CorruptFile'
+            $step.Problem | Should -BeLike "*$($copy.Id)*days apart*"
+            "$warned" | Should -BeLike '-WhatIf: the run would refuse*days apart*'
+            ($copy | Export-MongoSnapshot -Path (Join-Path $tampered 'dump') -WhatIf -WarningAction SilentlyContinue).ErrorId | Should -Be 'MongoBackup.CorruptFile'
+
+            { Restore-MongoDatabase -Path $copy.Path -ConnectionString $uri -RenameDatabase "$db=$($db)_bad" -Confirm:$false -ErrorAction Stop } |
+                Should -Throw -ErrorId "$($step.ErrorId),*"
+            Get-DatabaseName $uri | Should -Not -Contain "$($db)_bad"
+        }
+        finally { Remove-Item $tampered -Recurse -Force -ErrorAction SilentlyContinue }
+    }
+
+    It 'checks the target server as the run does: an unreachable one is an error, not a plan' {
+        { $full | Restore-MongoDatabase -ConnectionString 'mongodb://127.0.0.1:1/' -ConnectTimeout 2 -RenameDatabase "$db=$($db)_x" -WhatIf -ErrorAction Stop } |
+            Should -Throw -ErrorId 'MongoBackup.ServerUnreachable*'
+    }
+}
+
+Describe 'Restore-MongoPointInTime -WhatIf' {
+    It 'plans each namespace with the base snapshot and marks a target that holds data' {
+        $plan = Restore-MongoPointInTime -ConnectionString $uri -Repository $repository -ClusterTime $full.ConsistentAtTimestamp -RenameDatabase "$db=$($db)_busy" -WhatIf -WarningAction SilentlyContinue
+        $plan.Target | Should -Be @("$($db)_busy.customers", "$($db)_busy.orders")
+        ($plan | Where-Object Target -eq "$($db)_busy.orders").ErrorId | Should -Be 'MongoBackup.TargetNotEmpty'
+        $plan[0].Detail | Should -BeLike "*from snapshot $($full.Id) and no oplog slices*"
+    }
+}
+
+Describe 'Backup-MongoDatabase and Backup-MongoOplog -WhatIf' {
+    It 'Backup-MongoDatabase -WhatIf emits each namespace it would take and creates no repository' {
+        $nowhere = Join-Path $repository 'not-yet'
+        $plan = Backup-MongoDatabase -ConnectionString $uri -Repository $nowhere -Database $db -WhatIf
+        $plan.Action | Should -Be @('Back up', 'Back up')
+        $plan.WouldRun | Should -Be @($true, $true)
+        Test-Path $nowhere | Should -BeFalse
+    }
+
+    It 'Backup-MongoOplog -WhatIf says the span a slice would hold' {
+        (Get-Collection $uri $db 'orders').InsertOne((New-BsonDocument @{ _id = 11 }), $null, [System.Threading.CancellationToken]::None)
+        $plan = Backup-MongoOplog -ConnectionString $uri -Repository $repository -WhatIf
+        $plan.Action | Should -Be 'Save oplog'
+        $plan.Detail | Should -BeLike "entries after $($full.ConsistentAtTimestamp) (*) up to Timestamp(*"
+        @(Get-MongoSnapshot -Repository $repository -Kind Oplog).Count | Should -Be 0
+    }
+
+    It 'Backup-MongoOplog -WhatIf says Nothing when the oplog holds nothing after the last slice' {
+        Backup-MongoOplog -ConnectionString $uri -Repository $repository | Out-Null
+        $plan = Backup-MongoOplog -ConnectionString $uri -Repository $repository -WhatIf
+        $plan.Action | Should -Be 'Nothing'
+        $plan.Detail | Should -BeLike 'the oplog holds nothing after Timestamp(*: no slice would be written'
+    }
+
+    It 'Backup-MongoOplog -WhatIf refuses what the run refuses: no full snapshot to continue' {
+        { Backup-MongoOplog -ConnectionString $uri -Repository (New-TestFolder) -WhatIf -ErrorAction Stop } | Should -Throw -ErrorId 'MongoBackup.NoBaseSnapshot*'
+    }
+}
+
+Describe 'Update-MongoSnapshotKey -WhatIf' {
+    It 'does not show a fingerprint the real run would not write' {
+        $plan = Update-MongoSnapshotKey -Repository $encrypted -EncryptionKey $passphrase -NewEncryptionKey $newPassphrase -WhatIf
+        $plan.WouldRun | Should -BeTrue
+        $plan.Detail | Should -BeLike "*now under key $($encryptedFull.KeyFingerprint)*new salt (its fingerprint is set when the rotation runs)*"
+        $rotated = Update-MongoSnapshotKey -Repository $encrypted -EncryptionKey $passphrase -NewEncryptionKey $newPassphrase -Confirm:$false
+        $plan.Detail | Should -Not -Match $rotated.KeyFingerprint
+        # Back to the first passphrase for the tests after this one.
+        Update-MongoSnapshotKey -Repository $encrypted -EncryptionKey $newPassphrase -NewEncryptionKey $passphrase -Confirm:$false | Out-Null
+    }
+
+    It 'with a key file, shows the fingerprint the real run writes' {
+        $keyFile = Join-Path (New-TestFolder) 'backup.key'
+        Set-Content $keyFile ('ab' * 32) -NoNewline
+        $plan = Update-MongoSnapshotKey -Repository $encrypted -EncryptionKey $passphrase -NewEncryptionKeyFile $keyFile -WhatIf
+        $rotated = Update-MongoSnapshotKey -Repository $encrypted -EncryptionKey $passphrase -NewEncryptionKeyFile $keyFile -Confirm:$false
+        $plan.Detail | Should -BeLike "*under key $($rotated.KeyFingerprint);*"
+        Update-MongoSnapshotKey -Repository $encrypted -EncryptionKeyFile $keyFile -NewEncryptionKey $passphrase -Confirm:$false | Out-Null
+    }
+
+    It 'tries the current key, as the run does: a wrong one is marked WrongEncryptionKey' {
+        $plan = Update-MongoSnapshotKey -Repository $encrypted -EncryptionKey $newPassphrase -NewEncryptionKey $passphrase -WhatIf -WarningAction SilentlyContinue
+        $plan.WouldRun | Should -BeFalse
+        $plan.ErrorId | Should -Be 'MongoBackup.WrongEncryptionKey'
+    }
+}
+
+Describe 'Housekeeping -WhatIf' {
+    It 'Copy-MongoSnapshot -WhatIf onto a repository that holds the snapshot is marked SnapshotExists' {
+        $destination = New-TestFolder
+        $full | Copy-MongoSnapshot -Destination $destination -Confirm:$false | Out-Null
+        $plan = $full | Copy-MongoSnapshot -Destination $destination -WhatIf -WarningAction SilentlyContinue
+        $plan.ErrorId | Should -Be 'MongoBackup.SnapshotExists'
+        ($full | Copy-MongoSnapshot -Destination $destination -Force -WhatIf).WouldRun | Should -BeTrue
+    }
+
+    It 'Remove-MongoSnapshot -WhatIf of a full whose slice would stay behind is marked SnapshotInUse' {
+        $chain = New-TestFolder
+        $base = Backup-MongoDatabase -ConnectionString $uri -Repository $chain -Database $db
+        (Get-Collection $uri $db 'orders').InsertOne((New-BsonDocument @{ _id = 12 }), $null, [System.Threading.CancellationToken]::None)
+        Backup-MongoOplog -ConnectionString $uri -Repository $chain | Out-Null
+        $plan = Remove-MongoSnapshot -Repository $chain -Id $base.Id -WhatIf -WarningAction SilentlyContinue
+        $plan.WouldRun | Should -BeFalse
+        $plan.ErrorId | Should -Be 'MongoBackup.SnapshotInUse'
+        (Get-MongoSnapshot -Repository $chain -Kind Full).Id | Should -Be $base.Id
+    }
+
+    It 'Invoke-MongoBackupPolicy -WhatIf emits the decision and the removals' {
+        $plan = Invoke-MongoBackupPolicy -ConnectionString $uri -Repository $repository -FullEvery 1d -Database $db -KeepLast 1 -WhatIf
+        $plan[0].Action | Should -BeIn 'Slice', 'Nothing'
+        $plan[0].Detail | Should -BeLike '*next full snapshot is due*'
+    }
+}
