@@ -88,9 +88,8 @@ public sealed class OplogSliceRunner(IEngineObserver observer)
         var chainEnd = await SliceChainEnd.FindAsync(request.Repository, topology, observer, ct);
         var oplog = new OplogSource(client);
         var newest = await oplog.NewestAsync(ct);
-        var oldest = await oplog.OldestAsync(ct);
         return new OplogSlicePlan(topology.ReplicaSetName, chainEnd, newest is { } n && n > chainEnd ? n : (OplogTimestamp?)null,
-            oldest is { } o && o > chainEnd ? new OplogGap(chainEnd, o) : null);
+            await oplog.RolledPastAsync(chainEnd, ct));
     }
 
     /// <summary>The source's topology; a standalone server, which has no oplog, is refused.</summary>
