@@ -5,7 +5,6 @@ using MongoBackup.Engine.Events;
 using MongoBackup.Engine.Formats;
 using MongoBackup.Engine.Oplog;
 using MongoBackup.Engine.Repository;
-using MongoBackup.Engine.Security;
 using MongoDB.Bson;
 using MongoDB.Driver;
 

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using MongoBackup.Engine.Codecs;
 using MongoBackup.Engine.Formats;
-using MongoBackup.Engine.Repository;
 using MongoBackup.Engine.Security;
 
 namespace MongoBackup.Engine.Repository;

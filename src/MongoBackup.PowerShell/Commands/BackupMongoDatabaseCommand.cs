@@ -3,7 +3,6 @@ using System.Management.Automation;
 using MongoBackup.Engine.Model;
 using MongoBackup.Engine.Dump;
 using MongoBackup.Engine.Repository;
-using MongoBackup.Engine.Security;
 using MongoBackup.PowerShell.Completion;
 using MongoBackup.PowerShell.Pipeline;
 

@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using MongoBackup.Engine.Catalog;
 using MongoBackup.Engine.Connection;
 using MongoBackup.Engine.Model;
 using MongoBackup.PowerShell.Completion;

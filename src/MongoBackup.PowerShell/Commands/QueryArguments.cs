@@ -1,5 +1,4 @@
 using MongoBackup.Engine.Model;
-using MongoBackup.Engine;
 using MongoBackup.Engine.Dump;
 
 namespace MongoBackup.PowerShell.Commands;

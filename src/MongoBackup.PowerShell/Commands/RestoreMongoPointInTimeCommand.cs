@@ -1,6 +1,5 @@
 using System.Management.Automation;
 using MongoBackup.Engine.Model;
-using MongoBackup.Engine.Repository;
 using MongoBackup.Engine.Restore;
 
 namespace MongoBackup.PowerShell.Commands;

@@ -3,7 +3,6 @@ using System.Security;
 using MongoBackup.Engine.Housekeeping;
 using MongoBackup.Engine.Model;
 using MongoBackup.Engine.Repository;
-using MongoBackup.Engine.Security;
 using MongoBackup.PowerShell.Completion;
 using MongoBackup.PowerShell.Pipeline;
 
