@@ -1,8 +1,9 @@
 namespace MongoBackup.Engine.Model;
 
 /// <summary>
-/// A failure the user can act on: a stable <see cref="ErrorId"/> (documented, used as the PowerShell error id),
-/// a category for PowerShell, the thing that was wrong, and a message that names it (never a secret).
+/// A failure the user can act on: a stable <see cref="ErrorId"/> (one of <see cref="ErrorIds"/>: documented, used as
+/// the PowerShell error id, with one PowerShell category), the thing that was wrong, and a message that names it (never
+/// a secret).
 /// </summary>
 public class MongoBackupException : Exception
 {
@@ -13,6 +14,7 @@ public class MongoBackupException : Exception
         Target = target;
     }
 
+    /// <summary>One of <see cref="ErrorIds"/>.</summary>
     public string ErrorId { get; }
     /// <summary>What the error is about: a namespace, a file, a repository, a server (redacted).</summary>
     public string? Target { get; }
