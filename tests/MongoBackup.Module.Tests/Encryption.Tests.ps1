@@ -60,9 +60,10 @@ Describe 'Encrypted backups' {
         Get-DocumentCount (Get-Collection $uri "$($db)_restored" 'orders') | Should -Be 40
     }
 
-    It 'refuses a wrong key with MongoBackup.WrongEncryptionKey and writes nothing' {
-        { $full | Restore-MongoDatabase -ConnectionString $uri -RenameDatabase "$db=$($db)_wrong" -EncryptionKey $wrongPassphrase -ErrorAction Stop } |
-            Should -Throw -ErrorId 'MongoBackup.WrongEncryptionKey*'
+    It 'refuses a wrong key with MongoBackup.WrongEncryptionKey (a SecurityError) and writes nothing' {
+        $refused = { $full | Restore-MongoDatabase -ConnectionString $uri -RenameDatabase "$db=$($db)_wrong" -EncryptionKey $wrongPassphrase -ErrorAction Stop } |
+            Should -Throw -ErrorId 'MongoBackup.WrongEncryptionKey*' -PassThru
+        $refused.CategoryInfo.Category | Should -Be 'SecurityError'
         Read-Cursor ([MongoDB.Driver.MongoClient]::new($uri).ListDatabaseNames($none)) | Should -Not -Contain "$($db)_wrong"
     }
 
@@ -161,6 +162,7 @@ Describe 'Update-MongoSnapshotKey' {
         $out | Should -BeNullOrEmpty
         $failures.Count | Should -Be 2
         $failures[0].FullyQualifiedErrorId | Should -BeLike 'MongoBackup.WrongEncryptionKey*'
+        $failures[0].CategoryInfo.Category | Should -Be 'SecurityError' -Because 'an error id has one category whichever cmdlet raises it'
         Get-ChildItem $repository -Recurse -Filter manifest.json | Get-FileHash | ForEach-Object Hash | Should -Be $before
     }
 

@@ -7,15 +7,15 @@ BeforeAll {
     function New-FakeSnapshot {
         param([string] $Repository, [string] $Id, [datetime] $Start, [string[]] $Databases)
         $repo = [MongoBackup.Engine.Repository.FolderRepository]::new($Repository)
-        $manifest = [MongoBackup.Engine.Repository.SnapshotManifest]::new()
+        $manifest = [MongoBackup.Engine.Model.SnapshotManifest]::new()
         $manifest.Id = $Id
         $manifest.Kind = 'Full'
         $manifest.Status = 'Complete'
         $manifest.StartTime = [datetimeoffset]::new($Start, [timespan]::Zero)
         $manifest.EndTime = $manifest.StartTime.AddMinutes(1)
         foreach ($db in $Databases) {
-            $manifest.Namespaces.Add([MongoBackup.Engine.Repository.ManifestNamespace]::new($db, 'items', 'collection', 10, 1000))
-            $manifest.Files.Add([MongoBackup.Engine.Repository.ManifestFile]::new("$db/items.bson.gz", 300, ('0' * 64), 'Data'))
+            $manifest.Namespaces.Add([MongoBackup.Engine.Model.ManifestNamespace]::new($db, 'items', 'collection', 10, 1000))
+            $manifest.Files.Add([MongoBackup.Engine.Model.ManifestFile]::new("$db/items.bson.gz", 300, ('0' * 64), 'Data'))
         }
         $repo.CommitManifestAsync($manifest, [System.Threading.CancellationToken]::None).GetAwaiter().GetResult()
     }

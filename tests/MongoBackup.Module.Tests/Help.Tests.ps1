@@ -56,10 +56,32 @@ Describe 'Get-Help <Name> -Parameter <Parameter>' -ForEach $parameters {
 }
 
 Describe 'about_MongoBackup' {
-    It 'is shipped and lists every error id the engine defines' {
+    BeforeAll {
         $about = Get-Help about_MongoBackup | Out-String
+        $ids = @([MongoBackup.Engine.Model.ErrorIds].GetFields() | ForEach-Object { $_.GetValue($null) })
+    }
+
+    It 'is shipped' {
         $about | Should -Match 'SHORT DESCRIPTION'
-        $ids = [MongoBackup.Engine.ErrorIds], [MongoBackup.Engine.Housekeeping.HousekeepingErrorIds] | ForEach-Object { $_.GetFields() } | ForEach-Object { $_.GetValue($null) }
-        foreach ($id in $ids) { $about | Should -Match ([regex]::Escape($id)) }
+    }
+
+    It 'lists every error id the module defines in its ERROR IDS section, and no other' {
+        $section = [regex]::Match($about, '(?s)ERROR IDS(.*?)\n\s*EXAMPLES').Groups[1].Value
+        $listed = @([regex]::Matches($section, '(?m)^\s+(MongoBackup\.\w+)\s') | ForEach-Object { $_.Groups[1].Value })
+        $listed | Should -Not -BeNullOrEmpty
+        @($ids | Where-Object { $_ -notin $listed }) | Should -BeNullOrEmpty -Because 'each id needs its line in the help'
+        @($listed | Where-Object { $_ -notin $ids }) | Should -BeNullOrEmpty -Because 'the help lists only ids the module raises'
+    }
+
+    It 'gives every error id one PowerShell category, from the one mapping every cmdlet uses' {
+        foreach ($id in $ids) {
+            $category = [MongoBackup.PowerShell.Pipeline.EngineErrors]::CategoryOf($id)
+            if ($id -eq [MongoBackup.Engine.Model.ErrorIds]::UnexpectedError) { $category | Should -Be 'NotSpecified' }
+            else { $category | Should -Not -Be 'NotSpecified' -Because "$id needs a category a script can test" }
+        }
+        $mappers = [MongoBackup.PowerShell.Pipeline.EngineErrors].Assembly.GetTypes() |
+            ForEach-Object { $_.GetMethods([System.Reflection.BindingFlags]'Public,NonPublic,Static,Instance,DeclaredOnly') } |
+            Where-Object { $_.ReturnType -eq [System.Management.Automation.ErrorCategory] }
+        @($mappers | ForEach-Object { "$($_.DeclaringType.FullName).$($_.Name)" }) | Should -Be @('MongoBackup.PowerShell.Pipeline.EngineErrors.CategoryOf')
     }
 }

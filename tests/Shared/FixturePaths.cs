@@ -36,6 +36,9 @@ public static class FixturePaths
         return candidate;
     }
 
+    /// <summary>The repository's root folder: the nearest folder above the test assembly that holds MongoBackup.sln.</summary>
+    public static string RepositoryRoot => FindRepositoryRoot();
+
     private static string FindRepositoryRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)

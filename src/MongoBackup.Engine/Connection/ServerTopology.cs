@@ -19,7 +19,7 @@ public sealed record ServerTopology(TopologyKind Kind, string? ReplicaSetName, s
         var version = build.GetValue("version", "unknown").AsString;
 
         if (hello.GetValue("msg", "").ToString() == "isdbgrid")
-            throw new MongoBackupException(ErrorIds.ShardedNotSupported,
+            throw new MongoBackupException(ErrorIds.ShardedClusterNotSupported,
                 "The connection string points at a mongos: sharded clusters are not supported yet. Back up each shard's replica set instead.");
 
         if (ConnectionDiagnosis.ReadPreferenceUnservable(client.Settings.ReadPreference, hello) is { } unservable)

@@ -1,5 +1,3 @@
-using MongoBackup.Engine.Catalog;
-using MongoBackup.Engine.Codecs;
 using MongoBackup.Engine.Connection;
 using MongoBackup.Engine.Repository;
 
@@ -26,5 +24,5 @@ public sealed record BackupRequest
     public bool CopyOnly { get; init; }
     public IReadOnlyDictionary<string, string> Tags { get; init; } = new Dictionary<string, string>();
     /// <summary>Encrypt the snapshot with this key; null writes it in the clear (mongorestore-compatible).</summary>
-    public Security.EncryptionKeySource? Encryption { get; init; }
+    public Repository.EncryptionKeySource? Encryption { get; init; }
 }

@@ -5,7 +5,6 @@ using MongoBackup.Engine.Events;
 using MongoBackup.Engine.Formats;
 using MongoBackup.Engine.Oplog;
 using MongoBackup.Engine.Repository;
-using MongoBackup.Engine.Security;
 using MongoDB.Bson;
 using MongoDB.Driver;
 
@@ -21,8 +20,6 @@ namespace MongoBackup.Engine.Dump;
 /// </summary>
 public sealed class BackupRunner(IEngineObserver observer)
 {
-    public static string ToolVersion => typeof(BackupRunner).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
-
     /// <summary>
     /// Test seam: runs once the catalog is listed and before any collection is read, so tests can change the catalog
     /// at the one moment a hot backup is most exposed to it.
@@ -96,7 +93,7 @@ public sealed class BackupRunner(IEngineObserver observer)
     {
         var collections = await DriverErrors.Translate(() => CollectionCatalog.ListAsync(client, request.Filter, ct), client);
         if (collections.Count == 0)
-            throw new MongoBackupException(ErrorIds.NothingToBackUp,
+            throw new MongoBackupException(ErrorIds.NothingSelected,
                 $"Nothing on {request.Connection.DisplayName} matches the chosen databases and collections.");
         if (request.Query is not null && (collections.Count != 1 || !collections[0].HasData))
             throw new MongoBackupException(ErrorIds.InvalidArgument,
@@ -140,11 +137,11 @@ public sealed class BackupRunner(IEngineObserver observer)
     }
 
     /// <summary>The copy starts at (or just after) an entry that must still be in the oplog: if the oldest entry is newer, writes were lost.</summary>
-    private static async Task EnsureNotRolledOverAsync(OplogSource oplog, Repository.OplogTimestamp from, CancellationToken ct)
+    private static async Task EnsureNotRolledOverAsync(OplogSource oplog, OplogTimestamp from, CancellationToken ct)
     {
-        if (await oplog.OldestAsync(ct) is { } oldest && oldest > from)
+        if (await oplog.RolledPastAsync(from, ct) is { } lost)
             throw new MongoBackupException(ErrorIds.BackupFailed,
-                $"The oplog rolled over during the backup (its oldest entry, {oldest}, is newer than the backup's start, {from}): the snapshot could not be made consistent. Enlarge the oplog or back up at a quieter time.");
+                $"The oplog rolled over during the backup (its oldest entry, {lost.To}, is newer than the backup's start, {from}): the snapshot could not be made consistent. Enlarge the oplog or back up at a quieter time.");
     }
 
     private static string ListedNamespaces(IReadOnlyList<SourceCollection> collections) =>
@@ -156,7 +153,7 @@ public sealed class BackupRunner(IEngineObserver observer)
         Id = id,
         Kind = SnapshotKind.Full,
         Status = SnapshotStatus.Complete,
-        ToolVersion = ToolVersion,
+        ToolVersion = EngineVersion.Current,
         Source = new SnapshotSource
         {
             Topology = topology.Kind.ToString(),

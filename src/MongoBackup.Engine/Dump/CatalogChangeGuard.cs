@@ -1,6 +1,4 @@
 using System.Runtime.CompilerServices;
-using MongoBackup.Engine.Catalog;
-using MongoBackup.Engine.Repository;
 using MongoDB.Bson;
 
 namespace MongoBackup.Engine.Dump;

@@ -1,5 +1,4 @@
 using MongoBackup.Engine.Repository;
-using MongoBackup.Engine.Security;
 
 namespace MongoBackup.Engine.Export;
 

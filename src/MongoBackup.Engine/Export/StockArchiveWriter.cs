@@ -35,7 +35,7 @@ internal sealed class StockArchiveWriter : IStockDumpSink
         await WriteAsync(new BsonDocument
         {
             { "concurrent_collections", 1 }, { "version", "0.1" }, { "server_version", serverVersion },
-            { "tool_version", "MongoBackup " + Dump.BackupRunner.ToolVersion },
+            { "tool_version", "MongoBackup " + EngineVersion.Current },
         }, ct);
         foreach (var (ns, _, bytes) in namespaces)
             await WriteAsync(new BsonDocument

@@ -1,4 +1,3 @@
-using MongoBackup.Engine.Repository;
 using MongoBackup.Engine.Security;
 
 namespace MongoBackup.Engine.Housekeeping;

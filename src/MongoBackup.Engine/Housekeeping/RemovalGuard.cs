@@ -3,7 +3,7 @@ using MongoBackup.Engine.Repository;
 namespace MongoBackup.Engine.Housekeeping;
 
 /// <summary>Why one snapshot must not go (the restore window its removal would break, or its damaged manifest), and the error id that says so.</summary>
-public sealed record RemovalBlocker(string SnapshotId, string Reason, string ErrorId = HousekeepingErrorIds.SnapshotInUse);
+public sealed record RemovalBlocker(string SnapshotId, string Reason, string ErrorId = ErrorIds.SnapshotInUse);
 
 /// <summary>
 /// Decides whether removing a set of snapshots breaks a restore window that stays: a slice may not go while a full

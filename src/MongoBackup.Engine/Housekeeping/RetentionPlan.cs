@@ -1,5 +1,3 @@
-using MongoBackup.Engine.Repository;
-
 namespace MongoBackup.Engine.Housekeeping;
 
 public enum RetentionAction { Keep, Remove }

@@ -4,7 +4,6 @@ using MongoBackup.Engine.Events;
 using MongoBackup.Engine.Formats;
 using MongoBackup.Engine.Repository;
 using MongoBackup.Engine.Restore;
-using MongoBackup.Engine.Security;
 using MongoDB.Bson;
 using MongoDB.Driver;
 

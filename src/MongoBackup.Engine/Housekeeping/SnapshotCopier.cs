@@ -93,7 +93,7 @@ public sealed class SnapshotCopier(IEngineObserver observer)
         if (!force)
         {
             var state = existing.IsComplete ? "already holds snapshot" : "already holds an incomplete snapshot (or a backup still running) named";
-            throw new MongoBackupException(HousekeepingErrorIds.SnapshotExists,
+            throw new MongoBackupException(ErrorIds.SnapshotExists,
                 $"{destination.Location} {state} {snapshotId}; use -Force to replace it.", target: snapshotId);
         }
         observer.Verbose($"Replacing snapshot {snapshotId} in {destination.Location} (-Force).");

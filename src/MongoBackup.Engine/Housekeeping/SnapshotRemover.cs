@@ -66,7 +66,7 @@ public sealed class SnapshotRemover(IEngineObserver observer, TimeProvider? cloc
         if (!skipBeingRead)
         {
             await SnapshotRemovalMarks.ClearAsync(marks, ids, mark).ConfigureAwait(false);
-            throw new MongoBackupException(HousekeepingErrorIds.SnapshotBeingRead,
+            throw new MongoBackupException(ErrorIds.SnapshotBeingRead,
                 $"Nothing was removed from {repository.Location}: {described} Removing it now would break that run half-way (-Force does not change that); " +
                 "run the removal again once the reader is done or its lease has run out.", target: readIds[0]);
         }
@@ -80,13 +80,13 @@ public sealed class SnapshotRemover(IEngineObserver observer, TimeProvider? cloc
     /// A damaged snapshot among them gives its own error id.
     /// </summary>
     public static MongoBackupException Refusal(ISnapshotRepository repository, IReadOnlyList<RemovalBlocker> blockers) =>
-        new(blockers.Any(b => b.ErrorId == HousekeepingErrorIds.SnapshotDamaged) ? HousekeepingErrorIds.SnapshotDamaged : HousekeepingErrorIds.SnapshotInUse,
+        new(blockers.Any(b => b.ErrorId == ErrorIds.SnapshotDamaged) ? ErrorIds.SnapshotDamaged : ErrorIds.SnapshotInUse,
             $"Nothing was removed from {repository.Location}: " + string.Join(" ", blockers.Select(b => b.Reason)) +
             " Use -Force to remove anyway.", target: blockers[0].SnapshotId);
 
     private static RemovalBlocker DamagedBlocker(ManifestReadResult found) => new(found.SnapshotId,
         $"snapshot {found.SnapshotId} has a damaged manifest ({found.Error}); the backup finished, so its data may be whole. " +
-        "Only a removal that names it by -Id with -Force takes it.", HousekeepingErrorIds.SnapshotDamaged);
+        "Only a removal that names it by -Id with -Force takes it.", ErrorIds.SnapshotDamaged);
 
     private static async Task<List<ManifestReadResult>> ListAsync(ISnapshotRepository repository, CancellationToken ct)
     {

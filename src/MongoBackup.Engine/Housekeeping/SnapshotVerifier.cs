@@ -2,7 +2,6 @@ using System.Diagnostics;
 using MongoBackup.Engine.Connection;
 using MongoBackup.Engine.Events;
 using MongoBackup.Engine.Repository;
-using MongoBackup.Engine.Security;
 
 namespace MongoBackup.Engine.Housekeeping;
 

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using MongoBackup.Engine.Connection;
 using MongoBackup.Engine.Events;
-using MongoBackup.Engine.Repository;
 using MongoDB.Bson;
 using MongoDB.Driver;
 
@@ -42,7 +41,7 @@ public sealed class ContinuousOplogCapture(IEngineObserver observer)
                         batches++;
                         foreach (var entry in batch)
                         {
-                            var point = OplogSource.PointOf(entry);
+                            var point = ConsistencyPoint.OfEntry(entry);
                             using (entry) await slice!.AppendAsync(entry, point, stop.Token);
                             last = point.Timestamp;
                             position = OplogPosition.After(last);
@@ -65,7 +64,7 @@ public sealed class ContinuousOplogCapture(IEngineObserver observer)
                 {
                     observer.Warning($"Lost the connection to {request.Slice.Connection.DisplayName} ({e.GetType().Name}); reconnecting and resuming after {last}.");
                     await Task.Delay(request.ReconnectDelay, stop.Token).ContinueWith(_ => { }, TaskScheduler.Default);
-                    if (await RolledPastAsync(client, last, stop.Token) is { } gap)
+                    if (await new OplogSource(client).RolledPastAsync(last, stop.Token) is { } gap)
                     {
                         var before = slice!;
                         slice = null;
@@ -99,7 +98,7 @@ public sealed class ContinuousOplogCapture(IEngineObserver observer)
     private async Task<OpenSlice> StartSliceAsync(IMongoClient client, ContinuousCaptureRequest request, ServerTopology topology,
         OplogTimestamp from, CancellationToken ct)
     {
-        var gap = await RolledPastAsync(client, from, ct);
+        var gap = await new OplogSource(client).RolledPastAsync(from, ct);
         if (gap is not null)
             observer.Warning($"The oplog has rolled past the end of the last slice: writes between {gap.From.WallTime:u} and {gap.To.WallTime:u} are lost to point-in-time restore.");
         return await OpenSlice.StartAsync(request.Slice, topology, from, gap, ct);
@@ -111,12 +110,6 @@ public sealed class ContinuousOplogCapture(IEngineObserver observer)
         var manifest = await slice.CloseAsync(CancellationToken.None);
         closed.Add(manifest);
         return manifest;
-    }
-
-    private static async Task<OplogGap?> RolledPastAsync(IMongoClient client, OplogTimestamp last, CancellationToken ct)
-    {
-        var oldest = await new OplogSource(client).OldestAsync(ct);
-        return oldest is { } o && o > last ? new OplogGap(last, o) : null;
     }
 
     /// <summary>

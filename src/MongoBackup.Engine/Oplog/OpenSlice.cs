@@ -1,5 +1,4 @@
 using MongoBackup.Engine.Connection;
-using MongoBackup.Engine.Dump;
 using MongoBackup.Engine.Formats;
 using MongoBackup.Engine.Repository;
 using MongoBackup.Engine.Security;
@@ -76,7 +75,7 @@ public sealed class OpenSlice : IAsyncDisposable
         var end = Last ?? PreviousEnd;
         var manifest = new SnapshotManifest
         {
-            Id = Id, Kind = SnapshotKind.Oplog, Status = SnapshotStatus.Complete, ToolVersion = BackupRunner.ToolVersion,
+            Id = Id, Kind = SnapshotKind.Oplog, Status = SnapshotStatus.Complete, ToolVersion = EngineVersion.Current,
             Source = new SnapshotSource
             {
                 Topology = _topology.Kind.ToString(), ReplicaSetName = _topology.ReplicaSetName,

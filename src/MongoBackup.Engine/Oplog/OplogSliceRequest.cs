@@ -1,4 +1,3 @@
-using MongoBackup.Engine.Codecs;
 using MongoBackup.Engine.Connection;
 using MongoBackup.Engine.Repository;
 
@@ -11,5 +10,5 @@ public sealed record OplogSliceRequest
     public required ISnapshotRepository Repository { get; init; }
     public Compression Compression { get; init; } = Compression.Gzip;
     public IReadOnlyDictionary<string, string> Tags { get; init; } = new Dictionary<string, string>();
-    public Security.EncryptionKeySource? Encryption { get; init; }
+    public Repository.EncryptionKeySource? Encryption { get; init; }
 }

@@ -1,10 +1,8 @@
 using System.Runtime.CompilerServices;
 using MongoBackup.Engine.Connection;
-using MongoBackup.Engine.Dump;
 using MongoBackup.Engine.Events;
 using MongoBackup.Engine.Formats;
 using MongoBackup.Engine.Repository;
-using MongoBackup.Engine.Security;
 using MongoDB.Bson;
 using MongoDB.Driver;
 
@@ -35,8 +33,7 @@ public sealed class OplogSliceRunner(IEngineObserver observer)
             return null;
         }
 
-        var oldest = await oplog.OldestAsync(ct) ?? upTo;
-        var gap = oldest > chainEnd ? new OplogGap(chainEnd, oldest) : null;
+        var gap = await oplog.RolledPastAsync(chainEnd, ct);
         if (gap is not null)
             observer.Warning($"The oplog of {topology.ReplicaSetName} has rolled past the end of the last slice: writes between {gap.From.WallTime:u} and {gap.To.WallTime:u} are lost to point-in-time restore. Run Backup-MongoOplog more often or enlarge the oplog.");
 
@@ -51,7 +48,7 @@ public sealed class OplogSliceRunner(IEngineObserver observer)
                 files, DumpLayout.OplogFile(request.Compression), Track(oplog.ReadRangeAsync(OplogPosition.Resume(chainEnd, gap), upTo, ct), range, ct), ct);
             var manifest = new SnapshotManifest
             {
-                Id = id, Kind = SnapshotKind.Oplog, Status = SnapshotStatus.Complete, ToolVersion = Dump.BackupRunner.ToolVersion,
+                Id = id, Kind = SnapshotKind.Oplog, Status = SnapshotStatus.Complete, ToolVersion = EngineVersion.Current,
                 Source = new SnapshotSource
                 {
                     Topology = topology.Kind.ToString(), ReplicaSetName = topology.ReplicaSetName,
@@ -91,9 +88,8 @@ public sealed class OplogSliceRunner(IEngineObserver observer)
         var chainEnd = await SliceChainEnd.FindAsync(request.Repository, topology, observer, ct);
         var oplog = new OplogSource(client);
         var newest = await oplog.NewestAsync(ct);
-        var oldest = await oplog.OldestAsync(ct);
         return new OplogSlicePlan(topology.ReplicaSetName, chainEnd, newest is { } n && n > chainEnd ? n : (OplogTimestamp?)null,
-            oldest is { } o && o > chainEnd ? new OplogGap(chainEnd, o) : null);
+            await oplog.RolledPastAsync(chainEnd, ct));
     }
 
     /// <summary>The source's topology; a standalone server, which has no oplog, is refused.</summary>
@@ -116,7 +112,7 @@ public sealed class OplogSliceRunner(IEngineObserver observer)
     {
         await foreach (var entry in entries.WithCancellation(ct))
         {
-            var point = OplogSource.PointOf(entry);
+            var point = ConsistencyPoint.OfEntry(entry);
             range.First ??= point.Timestamp;
             range.LastPoint = point;
             yield return entry;

@@ -1,4 +1,3 @@
-using MongoBackup.Engine.Repository;
 using MongoDB.Bson;
 using MongoDB.Driver;
 
@@ -24,6 +23,14 @@ public sealed class OplogSource
 
     public async Task<OplogTimestamp?> OldestAsync(CancellationToken ct) => (await EdgeAsync(1, ct))?.Timestamp;
 
+    /// <summary>
+    /// Whether the oplog rolled past <paramref name="last"/> (the last entry saved, or where a copy starts): when its
+    /// oldest entry is newer, the writes after <paramref name="last"/> and before that entry are gone, and this is that
+    /// span; null while the oplog still holds everything after <paramref name="last"/>.
+    /// </summary>
+    public async Task<OplogGap?> RolledPastAsync(OplogTimestamp last, CancellationToken ct) =>
+        await OldestAsync(ct) is { } oldest && oldest > last ? new OplogGap(last, oldest) : null;
+
     private async Task<ConsistencyPoint?> EdgeAsync(int direction, CancellationToken ct)
     {
         var options = new FindOptions<BsonDocument>
@@ -34,17 +41,7 @@ public sealed class OplogSource
         };
         using var cursor = await _oplogDocuments.FindAsync(FilterDefinition<BsonDocument>.Empty, options, ct);
         var entry = await cursor.FirstOrDefaultAsync(ct);
-        return entry is null ? null : PointOf(entry);
-    }
-
-    /// <summary>An entry's timestamp and wall time; entries of old servers without a wall time get their second.</summary>
-    public static ConsistencyPoint PointOf(BsonDocument entry)
-    {
-        var ts = OplogTimestamp.FromBsonTimestamp(entry["ts"].AsBsonTimestamp);
-        var wall = entry.TryGetValue("wall", out var w) && w.IsValidDateTime
-            ? DateTimeOffset.FromUnixTimeMilliseconds(w.AsBsonDateTime.MillisecondsSinceEpoch)
-            : ts.WallTime;
-        return new ConsistencyPoint(ts, wall);
+        return entry is null ? null : ConsistencyPoint.OfEntry(entry);
     }
 
     /// <summary>

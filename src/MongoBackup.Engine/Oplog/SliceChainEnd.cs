@@ -1,7 +1,6 @@
 using MongoBackup.Engine.Connection;
 using MongoBackup.Engine.Events;
 using MongoBackup.Engine.Repository;
-using MongoBackup.Engine.Restore;
 
 namespace MongoBackup.Engine.Oplog;
 

@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using MongoBackup.Engine.Security;
 using MongoBackup.Engine.Repository;
 using MongoDB.Bson;
 
@@ -7,7 +6,7 @@ namespace MongoBackup.Engine.Oplog;
 
 /// <summary>
 /// Reads the oplog entries stored in a chain of slices, in order, straight from the repository. Slices may overlap
-/// (two captures ran at once, see <see cref="Restore.OplogChain"/>): each entry is given once, the first time its
+/// (two captures ran at once, see <see cref="Repository.OplogChain"/>): each entry is given once, the first time its
 /// timestamp comes; an entry at or before the last timestamp already given is skipped, since the oplog orders entries
 /// by timestamp and no two share one.
 /// </summary>

@@ -1,4 +1,3 @@
-using MongoBackup.Engine.Codecs;
 using MongoBackup.Engine.Connection;
 using MongoBackup.Engine.Housekeeping;
 using MongoBackup.Engine.Repository;
@@ -15,11 +14,11 @@ public sealed record BackupPolicyRequest
     /// <summary>A full snapshot is due when the newest complete one of this source started at least this long ago (or there is none).</summary>
     public required TimeSpan FullEvery { get; init; }
     /// <summary>What the full snapshots take (-Database, -ExcludeDatabase, -Collection, -ExcludeCollection); everything when not given.</summary>
-    public Catalog.NamespaceFilter Filter { get; init; } = Catalog.NamespaceFilter.Everything;
+    public NamespaceFilter Filter { get; init; } = NamespaceFilter.Everything;
     /// <summary>Applied after the backup; null leaves every snapshot in place.</summary>
     public RetentionRules? Retention { get; init; }
     public Compression Compression { get; init; } = Compression.Gzip;
-    public Security.EncryptionKeySource? Encryption { get; init; }
+    public Repository.EncryptionKeySource? Encryption { get; init; }
     public IReadOnlyDictionary<string, string> Tags { get; init; } = new Dictionary<string, string>();
     /// <summary>How long the repository lease lasts unrenewed: how long a crashed run can block the next ones. Renewed every third of it.</summary>
     public TimeSpan LeaseDuration { get; init; } = DefaultLeaseDuration;

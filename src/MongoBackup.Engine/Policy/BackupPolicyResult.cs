@@ -1,5 +1,3 @@
-using MongoBackup.Engine.Repository;
-
 namespace MongoBackup.Engine.Policy;
 
 /// <summary>What a policy run did. Skipped is not a failure: another run held the repository, and this one stood aside.</summary>

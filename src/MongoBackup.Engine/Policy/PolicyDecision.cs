@@ -1,6 +1,5 @@
 using MongoBackup.Engine.Connection;
 using MongoBackup.Engine.Repository;
-using MongoBackup.Engine.Restore;
 
 namespace MongoBackup.Engine.Policy;
 
@@ -18,9 +17,9 @@ public sealed record PolicyDecision(PolicyAction Action, string Reason)
     /// <param name="scope">What the policy backs up (its -Database, -Collection and exclusions); every database when null.</param>
     public static async Task<PolicyDecision> DecideAsync(
         ISnapshotRepository repository, ServerTopology topology, TimeSpan fullEvery, DateTimeOffset now, CancellationToken ct,
-        Catalog.NamespaceFilter? scope = null)
+        NamespaceFilter? scope = null)
     {
-        scope ??= Catalog.NamespaceFilter.Everything;
+        scope ??= NamespaceFilter.Everything;
         var snapshots = (await SnapshotCatalog.LoadCompleteAsync(repository, ct).ConfigureAwait(false))
             .Where(s => s.Source.ReplicaSetName == topology.ReplicaSetName)
             .ToList();

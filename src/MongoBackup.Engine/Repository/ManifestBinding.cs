@@ -1,4 +1,3 @@
-using MongoBackup.Engine.Codecs;
 using MongoBackup.Engine.Formats;
 
 namespace MongoBackup.Engine.Repository;

@@ -1,4 +1,3 @@
-using MongoBackup.Engine.Oplog;
 using MongoDB.Bson;
 
 namespace MongoBackup.Engine.Repository;
@@ -21,7 +20,7 @@ public sealed class OplogFileCheck(SnapshotManifest manifest, string displayName
     public void Observe(byte[] entry)
     {
         ConsistencyPoint point;
-        try { point = OplogSource.PointOf(new RawBsonDocument(entry)); }
+        try { point = ConsistencyPoint.OfEntry(new RawBsonDocument(entry)); }
         catch (Exception e) when (e is KeyNotFoundException or InvalidCastException or FormatException)
         {
             _disorder ??= $"entry {_count + 1} has no oplog timestamp (ts)";

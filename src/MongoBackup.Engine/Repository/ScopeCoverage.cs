@@ -1,5 +1,3 @@
-using MongoBackup.Engine.Catalog;
-
 namespace MongoBackup.Engine.Repository;
 
 /// <summary>

@@ -1,6 +1,3 @@
-using MongoBackup.Engine.Catalog;
-using MongoBackup.Engine.Oplog;
-using MongoBackup.Engine.Repository;
 using MongoDB.Bson;
 
 namespace MongoBackup.Engine.Restore;

@@ -1,7 +1,6 @@
 using MongoBackup.Engine.Events;
 using MongoBackup.Engine.Formats;
 using MongoBackup.Engine.Oplog.Replay;
-using MongoBackup.Engine.Repository;
 using MongoDB.Driver;
 
 namespace MongoBackup.Engine.Restore;

@@ -1,7 +1,6 @@
 using System.Runtime.CompilerServices;
 using MongoBackup.Engine.Oplog;
 using MongoBackup.Engine.Repository;
-using MongoBackup.Engine.Security;
 
 namespace MongoBackup.Engine.Restore;
 
@@ -28,7 +27,7 @@ public sealed record PointInTimePlan(RestoreWindow Window, IReadOnlyList<Planned
     /// Whether the oplog the restore replays (the base snapshot's own, then the window's slices, up to the moment) writes
     /// to anything <paramref name="filter"/> selects within what the base snapshot covers: a name created after it.
     /// </summary>
-    public static async Task<bool> OplogSelectsAsync(PointInTimeRestoreRequest request, RestoreWindow window, Catalog.NamespaceFilter filter, CancellationToken ct)
+    public static async Task<bool> OplogSelectsAsync(PointInTimeRestoreRequest request, RestoreWindow window, NamespaceFilter filter, CancellationToken ct)
     {
         try
         {

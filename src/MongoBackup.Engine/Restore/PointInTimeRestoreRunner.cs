@@ -2,7 +2,6 @@ using MongoBackup.Engine.Events;
 using MongoBackup.Engine.Oplog;
 using MongoBackup.Engine.Oplog.Replay;
 using MongoBackup.Engine.Repository;
-using MongoBackup.Engine.Security;
 
 namespace MongoBackup.Engine.Restore;
 

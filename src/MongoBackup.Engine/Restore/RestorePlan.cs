@@ -1,4 +1,3 @@
-using MongoBackup.Engine.Catalog;
 using MongoBackup.Engine.Formats;
 
 namespace MongoBackup.Engine.Restore;

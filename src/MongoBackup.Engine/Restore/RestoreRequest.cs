@@ -1,4 +1,3 @@
-using MongoBackup.Engine.Catalog;
 using MongoBackup.Engine.Connection;
 using MongoBackup.Engine.Repository;
 
@@ -30,7 +29,7 @@ public sealed record RestoreRequest
     /// <summary>Collections restored at once (a mongodump directory; an archive feeds all its namespaces together).</summary>
     public int ParallelCollections { get; init; } = 4;
     /// <summary>The key of an encrypted snapshot; null for plain ones.</summary>
-    public Security.EncryptionKeySource? Encryption { get; init; }
+    public Repository.EncryptionKeySource? Encryption { get; init; }
     /// <summary>Check every file of a repository snapshot before writing anything (on by default).</summary>
     public bool VerifyBeforeRestore { get; init; } = true;
     /// <summary>Bulk insert batches are cut at this many bytes (or 1,000 documents).</summary>

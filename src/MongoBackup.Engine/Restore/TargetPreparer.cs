@@ -1,4 +1,3 @@
-using MongoBackup.Engine.Formats;
 using MongoDB.Bson;
 using MongoDB.Driver;
 

@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text.Json;
-using MongoBackup.Engine.Repository;
 
 namespace MongoBackup.Engine.Security;
 

@@ -1,11 +1,8 @@
 using System.Collections;
 using System.Management.Automation;
-using MongoBackup.Engine;
-using MongoBackup.Engine.Catalog;
-using MongoBackup.Engine.Codecs;
+using MongoBackup.Engine.Model;
 using MongoBackup.Engine.Dump;
 using MongoBackup.Engine.Repository;
-using MongoBackup.Engine.Security;
 using MongoBackup.PowerShell.Completion;
 using MongoBackup.PowerShell.Pipeline;
 

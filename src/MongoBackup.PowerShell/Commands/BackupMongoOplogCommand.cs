@@ -1,7 +1,6 @@
 using System.Collections;
 using System.Management.Automation;
-using MongoBackup.Engine;
-using MongoBackup.Engine.Codecs;
+using MongoBackup.Engine.Model;
 using MongoBackup.Engine.Oplog;
 using MongoBackup.PowerShell.Pipeline;
 

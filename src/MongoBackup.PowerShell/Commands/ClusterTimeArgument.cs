@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
-using MongoBackup.Engine;
-using MongoBackup.Engine.Repository;
+using MongoBackup.Engine.Model;
 
 namespace MongoBackup.PowerShell.Commands;
 

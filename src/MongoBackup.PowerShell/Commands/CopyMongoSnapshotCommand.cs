@@ -1,6 +1,6 @@
 using System.Management.Automation;
-using MongoBackup.Engine;
 using MongoBackup.Engine.Housekeeping;
+using MongoBackup.Engine.Model;
 using MongoBackup.Engine.Repository;
 
 namespace MongoBackup.PowerShell.Commands;
@@ -34,7 +34,7 @@ public sealed class CopyMongoSnapshotCommand : MongoSnapshotCmdlet
             var planned = Await(ct => SnapshotCatalog.FindAsync(source, id, ct));
             var exists = !Force && DestinationHolds(id);
             WritePlannedAction("Copy", id, $"{planned.Files.Count} files ({ByteSize.Format(planned.Files.Sum(f => f.Size))}) from {source.Location} to {destinationPath}",
-                source.Location, DestinationRefusal(planned) ?? (exists ? new MongoBackupException(HousekeepingErrorIds.SnapshotExists,
+                source.Location, DestinationRefusal(planned) ?? (exists ? new MongoBackupException(ErrorIds.SnapshotExists,
                     $"{destinationPath} already holds snapshot {id}; use -Force to replace it.", target: id) : null));
             return;
         }

@@ -1,5 +1,6 @@
 using System.Security;
-using MongoBackup.Engine;
+using MongoBackup.Engine.Model;
+using MongoBackup.Engine.Repository;
 using MongoBackup.Engine.Security;
 
 namespace MongoBackup.PowerShell.Commands;

@@ -1,6 +1,5 @@
 using System.Management.Automation;
 using MongoBackup.Engine.Repository;
-using MongoBackup.Engine.Restore;
 using MongoBackup.PowerShell.Completion;
 
 namespace MongoBackup.PowerShell.Commands;

@@ -1,5 +1,5 @@
 using System.Management.Automation;
-using MongoBackup.Engine;
+using MongoBackup.Engine.Model;
 using MongoBackup.Engine.Repository;
 using MongoBackup.PowerShell.Completion;
 

@@ -1,7 +1,7 @@
 using System.Collections;
 using System.Management.Automation;
-using MongoBackup.Engine.Codecs;
 using MongoBackup.Engine.Housekeeping;
+using MongoBackup.Engine.Model;
 using MongoBackup.Engine.Policy;
 
 namespace MongoBackup.PowerShell.Commands;

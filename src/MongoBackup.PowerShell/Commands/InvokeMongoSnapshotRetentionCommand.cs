@@ -1,5 +1,5 @@
 using System.Management.Automation;
-using MongoBackup.Engine;
+using MongoBackup.Engine.Model;
 using MongoBackup.Engine.Housekeeping;
 using MongoBackup.PowerShell.Pipeline;
 
@@ -59,7 +59,7 @@ public sealed class InvokeMongoSnapshotRetentionCommand : MongoEngineCmdlet
         if (confirmed.Count > 0)
         {
             try { removed = RunEngine((observer, ct) => new RetentionApplier(observer).ApplyAsync(repository, confirmed, ct)); }
-            catch (MongoBackupException e) { ThrowTerminatingError(HousekeepingErrorRecords.ToRecord(e)); }
+            catch (MongoBackupException e) { ThrowTerminatingError(EngineErrors.ToRecord(e)); }
         }
         foreach (var decision in plan.Decisions)
             WriteObject(MongoSnapshotRetentionDecision.From(decision, repository.Location, removed.Contains(decision.SnapshotId, StringComparer.Ordinal)));

@@ -1,6 +1,6 @@
 using System.Management.Automation;
-using MongoBackup.Engine.Catalog;
 using MongoBackup.Engine.Connection;
+using MongoBackup.Engine.Model;
 using MongoBackup.PowerShell.Completion;
 
 namespace MongoBackup.PowerShell.Commands;

@@ -1,6 +1,6 @@
 using System.Management.Automation;
 using System.Security;
-using MongoBackup.Engine.Security;
+using MongoBackup.Engine.Repository;
 
 namespace MongoBackup.PowerShell.Commands;
 

@@ -1,7 +1,6 @@
 using System.Collections;
 using System.Management.Automation;
-using MongoBackup.Engine;
-using MongoBackup.Engine.Catalog;
+using MongoBackup.Engine.Model;
 using MongoBackup.Engine.Restore;
 using MongoBackup.PowerShell.Completion;
 

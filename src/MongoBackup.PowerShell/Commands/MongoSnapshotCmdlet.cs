@@ -1,6 +1,5 @@
 using System.Management.Automation;
-using MongoBackup.Engine;
-using MongoBackup.Engine.Housekeeping;
+using MongoBackup.Engine.Model;
 using MongoBackup.Engine.Repository;
 using MongoBackup.PowerShell.Completion;
 using MongoBackup.PowerShell.Pipeline;
@@ -55,7 +54,7 @@ public abstract class MongoSnapshotCmdlet : MongoEngineCmdlet
         foreach (var (repository, id, snapshot) in SelectedSnapshots())
         {
             try { work(repository, id, snapshot); }
-            catch (MongoBackupException e) { WriteError(HousekeepingErrorRecords.ToRecord(e)); }
+            catch (MongoBackupException e) { WriteError(EngineErrors.ToRecord(e)); }
         }
     });
 
@@ -63,7 +62,7 @@ public abstract class MongoSnapshotCmdlet : MongoEngineCmdlet
     protected void RunHousekeeping(Action body) => RunCommand(() =>
     {
         try { body(); }
-        catch (MongoBackupException e) { ThrowTerminatingError(HousekeepingErrorRecords.ToRecord(e)); }
+        catch (MongoBackupException e) { ThrowTerminatingError(EngineErrors.ToRecord(e)); }
     });
 
     /// <summary>A repository named by its location, opened once; the same helper every cmdlet uses for -Repository.</summary>

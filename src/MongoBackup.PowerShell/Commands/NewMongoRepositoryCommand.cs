@@ -1,7 +1,7 @@
 using System.Management.Automation;
 using System.Net;
 using System.Security;
-using MongoBackup.Engine;
+using MongoBackup.Engine.Model;
 using MongoBackup.Engine.Repository;
 
 namespace MongoBackup.PowerShell.Commands;

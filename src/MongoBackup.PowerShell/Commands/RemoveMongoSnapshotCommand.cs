@@ -1,5 +1,5 @@
 using System.Management.Automation;
-using MongoBackup.Engine;
+using MongoBackup.Engine.Model;
 using MongoBackup.Engine.Housekeeping;
 using MongoBackup.Engine.Repository;
 using MongoBackup.PowerShell.Pipeline;
@@ -29,7 +29,7 @@ public sealed class RemoveMongoSnapshotCommand : MongoSnapshotCmdlet
             // (Get-MongoSnapshot -IncludeIncomplete | Where-Object Status -eq Incomplete | Remove-MongoSnapshot must never reach it).
             if (chosen.Snapshot is { Status: MongoSnapshot.DamagedStatus } damaged)
             {
-                WriteError(HousekeepingErrorRecords.ToRecord(new MongoBackupException(HousekeepingErrorIds.SnapshotDamaged,
+                WriteError(EngineErrors.ToRecord(new MongoBackupException(ErrorIds.SnapshotDamaged,
                     $"Snapshot {damaged.Id} is not removed: its manifest is damaged ({damaged.Problem}), but the backup finished and its data " +
                     $"may be whole. If you are sure, name it: Remove-MongoSnapshot -Repository '{damaged.Repository}' -Id {damaged.Id} -Force.",
                     target: damaged.Id), damaged));

@@ -1,6 +1,5 @@
 using System.Collections;
-using MongoBackup.Engine;
-using MongoBackup.Engine.Catalog;
+using MongoBackup.Engine.Model;
 using MongoBackup.Engine.Restore;
 
 namespace MongoBackup.PowerShell.Commands;

@@ -1,6 +1,5 @@
 using System.Management.Automation;
-using MongoBackup.Engine;
-using MongoBackup.Engine.Catalog;
+using MongoBackup.Engine.Model;
 using MongoBackup.Engine.Repository;
 using MongoBackup.Engine.Restore;
 
@@ -43,9 +42,9 @@ public sealed class RestoreMongoDatabaseCommand : MongoRestoreCmdlet
 
         var plan = PlanOrRefuseSource(() => Await(ct => RestoreRunner.PlanAsync(request, ct)), source, request.Connection.DisplayName);
         if (plan is null) return; // -WhatIf: the source is refused whole, said as the plan's one step
-        RequireEveryRenameMatches(plan, () => Await(ct => RestoreRunner.PlanAsync(request with { Filter = NamespaceFilter.Everything, Map = MongoBackup.Engine.Restore.NamespaceMap.Identity }, ct)), source);
+        RequireEveryRenameMatches(plan, () => Await(ct => RestoreRunner.PlanAsync(request with { Filter = NamespaceFilter.Everything, Map = MongoBackup.Engine.Model.NamespaceMap.Identity }, ct)), source);
         if (plan.Count == 0)
-            throw new MongoBackupException(ErrorIds.NothingToBackUp,
+            throw new MongoBackupException(ErrorIds.NothingSelected,
                 $"Nothing in '{source}' matches the chosen databases, collections and namespaces.", target: source);
 
         if (IsWhatIf())

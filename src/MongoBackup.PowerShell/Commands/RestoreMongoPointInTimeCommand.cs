@@ -1,8 +1,5 @@
 using System.Management.Automation;
-using MongoBackup.Engine;
-using MongoBackup.Engine.Catalog;
-using MongoBackup.Engine.Oplog;
-using MongoBackup.Engine.Repository;
+using MongoBackup.Engine.Model;
 using MongoBackup.Engine.Restore;
 
 namespace MongoBackup.PowerShell.Commands;
@@ -60,7 +57,7 @@ public sealed class RestoreMongoPointInTimeCommand : MongoRestoreCmdlet
         var baseSnapshot = new RepositorySnapshot(request.Repository, window.BaseSnapshot.Id);
         RequireEveryRenameMatches(request, plan);
         if (plan.IsEmpty)
-            throw new MongoBackupException(ErrorIds.NothingToBackUp,
+            throw new MongoBackupException(ErrorIds.NothingSelected,
                 $"Nothing in snapshot '{window.BaseSnapshot.Id}' or in the oplog replayed after it up to {limit} matches the chosen databases, collections and namespaces.",
                 target: window.BaseSnapshot.Id);
 
@@ -107,7 +104,7 @@ public sealed class RestoreMongoPointInTimeCommand : MongoRestoreCmdlet
     {
         var baseSnapshot = new RepositorySnapshot(request.Repository, plan.Window.BaseSnapshot.Id);
         RequireEveryRenameMatches(plan.FromSnapshot,
-            () => Await(ct => RestoreRunner.PlanAsync(request.Restore with { Snapshot = baseSnapshot, Filter = NamespaceFilter.Everything, Map = MongoBackup.Engine.Restore.NamespaceMap.Identity }, ct)),
+            () => Await(ct => RestoreRunner.PlanAsync(request.Restore with { Snapshot = baseSnapshot, Filter = NamespaceFilter.Everything, Map = MongoBackup.Engine.Model.NamespaceMap.Identity }, ct)),
             $"snapshot {plan.Window.BaseSnapshot.Id}",
             createdLater: pattern => !request.Restore.NoOplogReplay
                 && Await(ct => PointInTimePlan.OplogSelectsAsync(request, plan.Window, new NamespaceFilter(namespaceInclude: [pattern]), ct)));

@@ -1,8 +1,7 @@
 using System.Management.Automation;
 using System.Security;
-using MongoBackup.Engine;
+using MongoBackup.Engine.Model;
 using MongoBackup.Engine.Repository;
-using MongoBackup.Engine.Security;
 
 namespace MongoBackup.PowerShell.Commands;
 

@@ -1,5 +1,5 @@
 using System.Collections;
-using MongoBackup.Engine;
+using MongoBackup.Engine.Model;
 
 namespace MongoBackup.PowerShell.Commands;
 

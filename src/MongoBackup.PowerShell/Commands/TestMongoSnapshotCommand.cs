@@ -1,9 +1,8 @@
 using System.Management.Automation;
 using System.Security;
-using MongoBackup.Engine;
+using MongoBackup.Engine.Model;
 using MongoBackup.Engine.Connection;
 using MongoBackup.Engine.Housekeeping;
-using MongoBackup.Engine.Security;
 using MongoBackup.PowerShell.Pipeline;
 
 namespace MongoBackup.PowerShell.Commands;
@@ -68,7 +67,7 @@ public sealed class TestMongoSnapshotCommand : MongoEncryptedSnapshotCmdlet, ICo
         var result = MongoSnapshotTestResult.FromVerification(verification);
         WriteObject(result);
         if (!result.Passed)
-            WriteError(HousekeepingErrorRecords.ToRecord(new MongoBackupException(HousekeepingErrorIds.SnapshotTestFailed,
+            WriteError(EngineErrors.ToRecord(new MongoBackupException(ErrorIds.SnapshotTestFailed,
                 $"Snapshot {id} failed its test: {string.Join(" ", result.Problems)}", target: id), result));
     });
 

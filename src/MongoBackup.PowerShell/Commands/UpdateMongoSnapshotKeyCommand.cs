@@ -1,8 +1,8 @@
 using System.Management.Automation;
 using System.Security;
-using MongoBackup.Engine;
+using MongoBackup.Engine.Housekeeping;
+using MongoBackup.Engine.Model;
 using MongoBackup.Engine.Repository;
-using MongoBackup.Engine.Security;
 using MongoBackup.PowerShell.Completion;
 using MongoBackup.PowerShell.Pipeline;
 

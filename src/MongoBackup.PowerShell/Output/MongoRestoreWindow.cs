@@ -1,4 +1,4 @@
-using MongoBackup.Engine.Restore;
+using MongoBackup.Engine.Repository;
 
 namespace MongoBackup;
 

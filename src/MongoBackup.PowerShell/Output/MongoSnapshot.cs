@@ -1,4 +1,5 @@
-using MongoBackup.Engine;
+using System.Collections;
+using MongoBackup.Engine.Model;
 using MongoBackup.Engine.Repository;
 
 namespace MongoBackup;

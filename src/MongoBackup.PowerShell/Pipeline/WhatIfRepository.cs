@@ -1,3 +1,4 @@
+using MongoBackup.Engine.Model;
 using MongoBackup.Engine.Repository;
 
 namespace MongoBackup.PowerShell.Pipeline;

@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using MongoBackup.Engine;
+using MongoBackup.Engine.Model;
 using MongoBackup.Engine.Repository;
 
 namespace MongoBackup.PowerShell;

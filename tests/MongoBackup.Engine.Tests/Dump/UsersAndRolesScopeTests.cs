@@ -1,4 +1,3 @@
-using MongoBackup.Engine.Catalog;
 using MongoBackup.Engine.Dump;
 
 namespace MongoBackup.Engine.Tests.Dump;

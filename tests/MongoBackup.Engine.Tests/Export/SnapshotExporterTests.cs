@@ -1,13 +1,9 @@
 using System.Security;
-using MongoBackup.Engine.Catalog;
-using MongoBackup.Engine.Codecs;
 using MongoBackup.Engine.Connection;
 using MongoBackup.Engine.Dump;
 using MongoBackup.Engine.Export;
-using MongoBackup.Engine.Formats;
 using MongoBackup.Engine.Repository;
 using MongoBackup.Engine.Restore;
-using MongoBackup.Engine.Security;
 using MongoBackup.Engine.Tests.Integration;
 using MongoDB.Bson;
 

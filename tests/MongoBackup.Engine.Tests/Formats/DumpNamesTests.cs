@@ -1,4 +1,3 @@
-using MongoBackup.Engine.Codecs;
 using MongoBackup.Engine.Formats;
 using MongoBackup.Tests;
 

@@ -2,7 +2,6 @@ using System.IO.Compression;
 using System.Text;
 using MongoBackup.Engine.Codecs;
 using MongoBackup.Engine.Formats;
-using MongoBackup.Engine.Repository;
 using MongoBackup.Engine.Tests.Support;
 
 namespace MongoBackup.Engine.Tests.Fuzz;

@@ -1,10 +1,7 @@
 using System.IO.Compression;
-using MongoBackup.Engine.Catalog;
-using MongoBackup.Engine.Codecs;
 using MongoBackup.Engine.Connection;
 using MongoBackup.Engine.Dump;
 using MongoBackup.Engine.Repository;
-using MongoBackup.Engine.Security;
 using MongoBackup.Engine.Tests.Integration;
 using MongoBackup.Engine.Tests.Support;
 using MongoBackup.Tests;

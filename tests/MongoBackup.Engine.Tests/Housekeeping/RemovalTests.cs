@@ -48,7 +48,7 @@ public sealed class RemovalTests
 
         var refused = await Assert.ThrowsAsync<MongoBackupException>(() =>
             new SnapshotRemover(observer).RemoveAsync(repository, ["f2", "s3"], force: false, CancellationToken.None));
-        Assert.Equal(HousekeepingErrorIds.SnapshotInUse, refused.ErrorId);
+        Assert.Equal(ErrorIds.SnapshotInUse, refused.ErrorId);
         Assert.Contains("s3", refused.Message);
         Assert.Equal(5, (await SnapshotCatalog.LoadCompleteAsync(repository, CancellationToken.None)).Count);
 
@@ -83,7 +83,7 @@ public sealed class RemovalTests
 
         var refused = await Assert.ThrowsAsync<MongoBackupException>(() =>
             new SnapshotRemover(observer).RemoveAsync(repository, [manifest.Id], force: false, CancellationToken.None));
-        Assert.Equal(HousekeepingErrorIds.SnapshotDamaged, refused.ErrorId);
+        Assert.Equal(ErrorIds.SnapshotDamaged, refused.ErrorId);
         Assert.Contains("damaged manifest", refused.Message);
         Assert.True(File.Exists(repository.LocalPath(manifest.Id, manifest.Files[1].Path)));
 

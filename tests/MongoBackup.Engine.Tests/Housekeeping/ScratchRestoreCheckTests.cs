@@ -1,9 +1,7 @@
-using MongoBackup.Engine.Catalog;
 using MongoBackup.Engine.Connection;
 using MongoBackup.Engine.Dump;
 using MongoBackup.Engine.Housekeeping;
 using MongoBackup.Engine.Repository;
-using MongoBackup.Engine.Security;
 using MongoBackup.Engine.Tests.Integration;
 using MongoDB.Bson;
 using MongoDB.Driver;

@@ -45,7 +45,7 @@ public sealed class SnapshotCopierTests : IDisposable
         await copier.CopyAsync(_source, original.Id, _target, force: false, CancellationToken.None);
 
         var refused = await Assert.ThrowsAsync<MongoBackupException>(() => copier.CopyAsync(_source, original.Id, _target, force: false, CancellationToken.None));
-        Assert.Equal(HousekeepingErrorIds.SnapshotExists, refused.ErrorId);
+        Assert.Equal(ErrorIds.SnapshotExists, refused.ErrorId);
         Assert.Contains("-Force", refused.Message);
 
         await copier.CopyAsync(_source, original.Id, _target, force: true, CancellationToken.None);

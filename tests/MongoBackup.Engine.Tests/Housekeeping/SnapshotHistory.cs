@@ -16,7 +16,7 @@ internal static class SnapshotHistory
     /// <summary>A full snapshot of replica set rs0 consistent at <paramref name="second"/>; of only <paramref name="databases"/> when given.</summary>
     public static SnapshotManifest Full(string id, uint second, string replicaSet = "rs0", string[]? databases = null, bool copyOnly = false) => new()
     {
-        Scope = databases is null ? null : SnapshotScope.From(new Catalog.NamespaceFilter(databases)),
+        Scope = databases is null ? null : SnapshotScope.From(new NamespaceFilter(databases)),
         CopyOnly = copyOnly,
         Id = id, Kind = SnapshotKind.Full, Status = SnapshotStatus.Complete,
         Source = new SnapshotSource { Topology = "ReplicaSet", ReplicaSetName = replicaSet },

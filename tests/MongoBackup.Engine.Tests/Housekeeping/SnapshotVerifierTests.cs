@@ -1,4 +1,3 @@
-using MongoBackup.Engine.Codecs;
 using MongoBackup.Engine.Housekeeping;
 using MongoBackup.Engine.Repository;
 using MongoBackup.Engine.Tests.Integration;

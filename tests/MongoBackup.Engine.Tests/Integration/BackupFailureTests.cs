@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using MongoBackup.Engine.Catalog;
 using MongoBackup.Engine.Connection;
 using MongoBackup.Engine.Dump;
 using MongoBackup.Engine.Repository;
@@ -71,7 +70,7 @@ public sealed class BackupFailureTests(MongoServerFixture server)
         var full = new FullDiskRepository(new FolderRepository(repo.Path), allowedBytes: 200_000);
 
         var error = await Assert.ThrowsAsync<MongoBackupException>(() =>
-            new BackupRunner(new RecordingObserver()).RunAsync(Request(database, full) with { Compression = MongoBackup.Engine.Codecs.Compression.None }, CancellationToken.None));
+            new BackupRunner(new RecordingObserver()).RunAsync(Request(database, full) with { Compression = MongoBackup.Engine.Model.Compression.None }, CancellationToken.None));
 
         Assert.Equal(ErrorIds.RepositoryFull, error.ErrorId);
         Assert.Contains("ran out of space", error.Message);

@@ -1,6 +1,5 @@
 using System.IO.Compression;
 using System.Text;
-using MongoBackup.Engine.Catalog;
 using MongoBackup.Engine.Connection;
 using MongoBackup.Engine.Dump;
 using MongoBackup.Engine.Formats;
@@ -290,7 +289,7 @@ public sealed class BadInputRestoreTests(MongoServerFixture server)
         await server.Client.GetDatabase(database).GetCollection<BsonDocument>("items").InsertOneAsync(new BsonDocument("_id", 1));
         using var repo = new TempFolder();
         var repository = new FolderRepository(repo.Path);
-        var keys = MongoBackup.Engine.Security.EncryptionKeySource.FromPassphrase(SecureText.Of("a passphrase long enough"));
+        var keys = MongoBackup.Engine.Repository.EncryptionKeySource.FromPassphrase(SecureText.Of("a passphrase long enough"));
         var manifest = await new BackupRunner(new RecordingObserver()).RunAsync(new BackupRequest
         {
             Connection = Connection, Repository = repository, Filter = new NamespaceFilter(databases: [database]), Encryption = keys,

@@ -1,5 +1,3 @@
-using MongoBackup.Engine.Catalog;
-using MongoBackup.Engine.Codecs;
 using MongoBackup.Engine.Connection;
 using MongoBackup.Engine.Dump;
 using MongoBackup.Engine.Oplog;

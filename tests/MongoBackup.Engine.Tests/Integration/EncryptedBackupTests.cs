@@ -1,12 +1,10 @@
 using System.Buffers.Binary;
 using System.Security;
-using MongoBackup.Engine.Catalog;
 using MongoBackup.Engine.Connection;
 using MongoBackup.Engine.Dump;
 using MongoBackup.Engine.Oplog;
 using MongoBackup.Engine.Repository;
 using MongoBackup.Engine.Restore;
-using MongoBackup.Engine.Security;
 using MongoDB.Bson;
 using MongoDB.Driver;
 
@@ -40,7 +38,7 @@ public sealed class EncryptedBackupTests(MongoServerFixture server)
         var manifest = await new BackupRunner(new RecordingObserver()).RunAsync(new BackupRequest
         {
             Connection = Connection, Repository = repository, Filter = new NamespaceFilter(databases: [database]),
-            Compression = MongoBackup.Engine.Codecs.Compression.None, Encryption = keys,
+            Compression = MongoBackup.Engine.Model.Compression.None, Encryption = keys,
         }, CancellationToken.None);
         return (database, repository, manifest);
     }

@@ -1,11 +1,8 @@
-using MongoBackup.Engine.Catalog;
-using MongoBackup.Engine.Codecs;
 using MongoBackup.Engine.Connection;
 using MongoBackup.Engine.Dump;
 using MongoBackup.Engine.Oplog;
 using MongoBackup.Engine.Repository;
 using MongoBackup.Engine.Restore;
-using MongoBackup.Engine.Security;
 using MongoBackup.Engine.Tests.Support;
 using MongoDB.Bson;
 using MongoDB.Driver;

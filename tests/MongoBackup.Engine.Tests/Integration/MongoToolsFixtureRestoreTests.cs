@@ -67,7 +67,7 @@ public sealed class MongoToolsFixtureRestoreTests(MongoServerFixture server)
         {
             Connection = new ConnectionSettings { ConnectionString = server.ConnectionString },
             SourcePath = path, Map = new NamespaceMap().Add("db1.*", prefix + "db1.*"),
-            Filter = new Catalog.NamespaceFilter(databases: ["db1"]),
+            Filter = new NamespaceFilter(databases: ["db1"]),
         }, CancellationToken.None);
 
         Assert.True(outcome.Succeeded, outcome.OplogError);

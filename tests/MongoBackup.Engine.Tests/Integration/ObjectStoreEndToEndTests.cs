@@ -1,4 +1,3 @@
-using MongoBackup.Engine.Catalog;
 using MongoBackup.Engine.Connection;
 using MongoBackup.Engine.Dump;
 using MongoBackup.Engine.Oplog;
@@ -53,7 +52,7 @@ public sealed class ObjectStoreEndToEndTests(MongoServerFixture server, ObjectSt
     public async Task Encrypted_snapshots_and_slices_restore_to_a_moment_on_every_kind(StoreKind kind)
     {
         var repository = await services.NewRepositoryAsync(kind);
-        var keys = MongoBackup.Engine.Security.EncryptionKeySource.FromPassphrase(Secure("encrypted on every kind"));
+        var keys = MongoBackup.Engine.Repository.EncryptionKeySource.FromPassphrase(Secure("encrypted on every kind"));
         var database = TestDatabases.NewName("store_enc");
         using var session = await server.Client.StartSessionAsync();
         var items = server.Client.GetDatabase(database).GetCollection<BsonDocument>("items");

@@ -1,6 +1,4 @@
-using MongoBackup.Engine.Catalog;
 using MongoBackup.Engine.Tests.Oplog;
-using MongoBackup.Engine.Restore;
 using MongoBackup.Engine.Formats;
 using MongoBackup.TestServer;
 using MongoBackup.Tests;

@@ -1,4 +1,3 @@
-using MongoBackup.Engine.Catalog;
 using MongoBackup.Engine.Connection;
 using MongoBackup.Engine.Dump;
 using MongoBackup.Engine.Housekeeping;
@@ -58,7 +57,7 @@ public sealed class PointInTimeScopeTests(MongoServerFixture server) : IDisposab
 
         var refused = await Assert.ThrowsAsync<MongoBackupException>(() =>
             new SnapshotRemover(new RecordingObserver()).RemoveAsync(repository, [abc.Id], force: false, CancellationToken.None));
-        Assert.Equal(HousekeepingErrorIds.SnapshotInUse, refused.ErrorId);
+        Assert.Equal(ErrorIds.SnapshotInUse, refused.ErrorId);
         Assert.Contains(onlyB.Id, refused.Message);
     }
 

@@ -1,4 +1,3 @@
-using MongoBackup.Engine.Catalog;
 using MongoBackup.Engine.Connection;
 using MongoBackup.Engine.Dump;
 using MongoBackup.Engine.Events;
@@ -79,7 +78,7 @@ public sealed class RemovalDuringRestoreTests(MongoServerFixture server) : IDisp
         observer.Resume.Set();
         var outcome = await restore;
 
-        Assert.Equal(HousekeepingErrorIds.SnapshotBeingRead, refused.ErrorId);
+        Assert.Equal(ErrorIds.SnapshotBeingRead, refused.ErrorId);
         Assert.Contains($"Snapshot {manifest.Id} is being read by", refused.Message);
         Assert.Contains("(restore)", refused.Message);
         Assert.True(outcome.Succeeded, string.Join("; ", outcome.Namespaces.Select(n => n.Error)));

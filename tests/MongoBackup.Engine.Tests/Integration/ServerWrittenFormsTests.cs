@@ -1,4 +1,3 @@
-using MongoBackup.Engine.Repository;
 using MongoBackup.TestServer;
 using MongoDB.Bson;
 using MongoDB.Driver;

@@ -134,7 +134,7 @@ public sealed class StockDumpFormsTests(MongoServerFixture server)
         await new RestoreRunner(observer ?? new RecordingObserver()).RunAsync(new RestoreRequest
         {
             Connection = Connection, SourcePath = source, NoOplogReplay = true,
-            Filter = new Catalog.NamespaceFilter(databases: [db]), Map = new NamespaceMap().AddDatabaseRename(db, target),
+            Filter = new NamespaceFilter(databases: [db]), Map = new NamespaceMap().AddDatabaseRename(db, target),
         }, CancellationToken.None);
 
     /// <summary>What mongodump --db DB --dumpDbUsersAndRoles writes: DB/orders.bson and DB/$admin.system.{users,roles,version}.bson.</summary>

@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
-using MongoBackup.Engine.Catalog;
 using MongoBackup.Engine.Connection;
 using MongoBackup.Engine.Dump;
 using MongoBackup.Engine.Events;
@@ -8,7 +7,6 @@ using MongoBackup.Engine.Housekeeping;
 using MongoBackup.Engine.Oplog;
 using MongoBackup.Engine.Repository;
 using MongoBackup.Engine.Restore;
-using MongoBackup.Engine.Security;
 using MongoDB.Bson;
 
 namespace MongoBackup.Engine.Tests.Integration;

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
-using MongoBackup.Engine.Oplog;
+using MongoBackup.Engine.Housekeeping;
 using MongoBackup.Engine.Repository;
 using MongoBackup.Engine.Security;
 

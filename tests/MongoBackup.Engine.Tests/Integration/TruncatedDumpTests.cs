@@ -1,5 +1,4 @@
 using System.IO.Compression;
-using MongoBackup.Engine.Catalog;
 using MongoBackup.Engine.Codecs;
 using MongoBackup.Engine.Connection;
 using MongoBackup.Engine.Dump;

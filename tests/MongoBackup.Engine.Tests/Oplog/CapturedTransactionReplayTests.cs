@@ -1,6 +1,4 @@
-using MongoBackup.Engine.Oplog;
 using MongoBackup.Engine.Oplog.Replay;
-using MongoBackup.Engine.Repository;
 using MongoBackup.Engine.Restore;
 using MongoBackup.Engine.Tests.Integration;
 using MongoDB.Bson;

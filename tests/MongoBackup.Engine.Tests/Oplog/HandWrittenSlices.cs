@@ -63,7 +63,7 @@ public sealed class HandWrittenSlices(ISnapshotRepository repository, Connection
         foreach (var entry in entries)
         {
             using var raw = new RawBsonDocument(entry.ToBson());
-            await slice.AppendAsync(raw, OplogSource.PointOf(entry), CancellationToken.None);
+            await slice.AppendAsync(raw, ConsistencyPoint.OfEntry(entry), CancellationToken.None);
         }
         return await slice.CloseAsync(CancellationToken.None);
     }

@@ -1,7 +1,4 @@
-using MongoBackup.Engine.Catalog;
 using MongoBackup.Engine.Oplog;
-using MongoBackup.Engine.Repository;
-using MongoBackup.Engine.Restore;
 using MongoBackup.Engine.Tests.Integration;
 using MongoDB.Bson;
 using MongoDB.Driver;

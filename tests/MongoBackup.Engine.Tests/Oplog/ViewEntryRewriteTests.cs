@@ -1,7 +1,4 @@
-using MongoBackup.Engine.Catalog;
 using MongoBackup.Engine.Oplog.Replay;
-using MongoBackup.Engine.Repository;
-using MongoBackup.Engine.Restore;
 using MongoDB.Bson;
 
 namespace MongoBackup.Engine.Tests.Oplog;

@@ -4,7 +4,6 @@ using MongoBackup.Engine.Housekeeping;
 using MongoBackup.Engine.Policy;
 using MongoBackup.Engine.Repository;
 using MongoBackup.Engine.Tests.Integration;
-using MongoBackup.Engine.Tests.Repository;
 using MongoBackup.TestServer;
 using MongoDB.Bson;
 

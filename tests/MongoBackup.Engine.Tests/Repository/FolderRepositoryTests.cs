@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using MongoBackup.Engine.Codecs;
 using MongoBackup.Engine.Formats;
 using MongoBackup.Engine.Repository;
+using MongoBackup.Engine.Tests.Model;
 using MongoDB.Bson;
 
 namespace MongoBackup.Engine.Tests.Repository;

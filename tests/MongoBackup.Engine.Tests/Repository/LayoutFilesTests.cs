@@ -1,4 +1,3 @@
-using MongoBackup.Engine.Codecs;
 using MongoBackup.Engine.Formats;
 using MongoBackup.Engine.Repository;
 using static MongoBackup.Engine.Tests.Housekeeping.SnapshotHistory;

@@ -1,7 +1,7 @@
-using MongoBackup.Engine.Codecs;
 using MongoDB.Bson;
 using MongoBackup.Engine.Repository;
 using MongoBackup.Engine.Tests.Housekeeping;
+using MongoBackup.Engine.Tests.Model;
 
 namespace MongoBackup.Engine.Tests.Repository;
 

@@ -1,5 +1,4 @@
 using MongoBackup.Engine.Repository;
-using MongoBackup.Engine.Security;
 using MongoBackup.Engine.Tests.Integration;
 using MongoBackup.Engine.Tests.Repository.ObjectStores;
 

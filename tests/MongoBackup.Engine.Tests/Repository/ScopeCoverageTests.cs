@@ -1,4 +1,3 @@
-using MongoBackup.Engine.Catalog;
 using MongoBackup.Engine.Repository;
 
 namespace MongoBackup.Engine.Tests.Repository;

@@ -38,7 +38,7 @@ public sealed class SnapshotReadLeaseTests(ObjectStoreServices services) : IClas
         {
             var refused = await Assert.ThrowsAsync<MongoBackupException>(() =>
                 new SnapshotRemover(observer).RemoveAsync(repository, [Id], force, CancellationToken.None));
-            Assert.Equal(HousekeepingErrorIds.SnapshotBeingRead, refused.ErrorId);
+            Assert.Equal(ErrorIds.SnapshotBeingRead, refused.ErrorId);
             Assert.Contains($"Snapshot {Id} is being read by {lease!.HolderId}", refused.Message);
             Assert.Contains("(restore)", refused.Message);
             Assert.True(await ExistsAsync(repository));

@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
-using MongoBackup.Engine.Repository;
 using MongoBackup.Engine.Security;
-using MongoBackup.Engine.Tests.Repository;
+using MongoBackup.Engine.Tests.Model;
 
 namespace MongoBackup.Engine.Tests.Security;
 

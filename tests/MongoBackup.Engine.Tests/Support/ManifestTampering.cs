@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using MongoBackup.Engine.Codecs;
-using MongoBackup.Engine.Oplog;
 using MongoBackup.Engine.Repository;
 using MongoBackup.Engine.Tests.Fuzz;
 using MongoDB.Bson;
@@ -36,7 +35,7 @@ public static class ManifestTampering
     private static void RecordRange(SnapshotManifest manifest, List<byte[]> entries)
     {
         List<ConsistencyPoint> points;
-        try { points = entries.Select(e => OplogSource.PointOf(new RawBsonDocument(e))).ToList(); }
+        try { points = entries.Select(e => ConsistencyPoint.OfEntry(new RawBsonDocument(e))).ToList(); }
         catch (Exception) { return; } // entries without a timestamp: nothing a backup could have recorded
         manifest.OplogEntries = points.Count;
         if (points.Count == 0) return;

@@ -1,6 +1,5 @@
-using MongoBackup.Engine.Catalog;
-using MongoBackup.Engine.Codecs;
 using MongoBackup.Engine.Dump;
+using MongoBackup.Engine.Model;
 using MongoBackup.Engine.Repository;
 
 namespace MongoBackup.Benchmarks;

@@ -1,4 +1,4 @@
-using MongoBackup.Engine.Codecs;
+using MongoBackup.Engine.Model;
 
 namespace MongoBackup.Benchmarks;
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using MongoBackup.Engine.Codecs;
+using MongoBackup.Engine.Model;
 
 namespace MongoBackup.Benchmarks;
 

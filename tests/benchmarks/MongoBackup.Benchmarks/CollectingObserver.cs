@@ -1,4 +1,4 @@
-using MongoBackup.Engine;
+using MongoBackup.Engine.Model;
 using MongoBackup.Engine.Events;
 
 namespace MongoBackup.Benchmarks;

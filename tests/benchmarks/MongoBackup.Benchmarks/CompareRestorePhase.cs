@@ -25,7 +25,7 @@ public sealed class CompareRestorePhase(ComparisonContext context)
             comparisons.Add(new Comparison
             {
                 Operation = "restore", Compression = name, Source = "own snapshot",
-                Stock = compression == Engine.Codecs.Compression.None ? stockPlain : stockGzip,
+                Stock = compression == Engine.Model.Compression.None ? stockPlain : stockGzip,
                 Ours = await OursAsync(snapshot, $"Restore-MongoDatabase (own {name} snapshot)", backup.StoredBytes, ct),
             });
         }

@@ -1,4 +1,4 @@
-using MongoBackup.Engine.Oplog;
+using MongoBackup.Engine.Model;
 using MongoBackup.Engine.Restore;
 
 namespace MongoBackup.Benchmarks;

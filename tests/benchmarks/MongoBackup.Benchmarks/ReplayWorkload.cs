@@ -1,8 +1,7 @@
 using System.Diagnostics;
 using System.IO.Compression;
-using MongoBackup.Engine.Catalog;
-using MongoBackup.Engine.Codecs;
 using MongoBackup.Engine.Dump;
+using MongoBackup.Engine.Model;
 using MongoBackup.Engine.Oplog;
 using MongoBackup.Engine.Repository;
 using MongoDB.Bson;

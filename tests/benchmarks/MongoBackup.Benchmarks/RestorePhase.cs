@@ -1,3 +1,4 @@
+using MongoBackup.Engine.Model;
 using MongoBackup.Engine.Restore;
 using MongoDB.Bson;
 using MongoDB.Driver;

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using MongoBackup.Engine.Model;
 using MongoBackup.Engine.Repository;
 
 namespace MongoBackup.Benchmarks;

@@ -1,5 +1,3 @@
-using MongoBackup.Engine.Repository;
-using MongoBackup.Engine.Restore;
 using MongoDB.Bson;
 
 namespace MongoBackup.Engine.Oplog.Replay;

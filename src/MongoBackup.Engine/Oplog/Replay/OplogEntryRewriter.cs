@@ -1,4 +1,3 @@
-using MongoBackup.Engine.Restore;
 using MongoDB.Bson;
 
 namespace MongoBackup.Engine.Oplog.Replay;

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Text;
 using MongoBackup.Engine.Events;
 using MongoBackup.Engine.Formats;
-using MongoBackup.Engine.Repository;
 using MongoDB.Bson;
 using MongoDB.Bson.Serialization;
 using MongoDB.Driver;

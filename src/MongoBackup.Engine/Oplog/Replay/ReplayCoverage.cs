@@ -1,6 +1,3 @@
-using MongoBackup.Engine.Catalog;
-using MongoBackup.Engine.Repository;
-
 namespace MongoBackup.Engine.Oplog.Replay;
 
 /// <summary>

@@ -1,4 +1,3 @@
-using MongoBackup.Engine.Repository;
 using MongoDB.Bson;
 using MongoDB.Bson.Serialization;
 

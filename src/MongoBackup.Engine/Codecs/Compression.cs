@@ -1,9 +1,0 @@
-namespace MongoBackup.Engine.Codecs;
-
-/// <summary>How a dump file or archive is compressed. Gzip is what mongodump writes; zstd is our own extension.</summary>
-public enum Compression
-{
-    None,
-    Gzip,
-    Zstd,
-}

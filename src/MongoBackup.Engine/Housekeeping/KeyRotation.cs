@@ -1,0 +1,62 @@
+using MongoBackup.Engine.Repository;
+using MongoBackup.Engine.Security;
+
+namespace MongoBackup.Engine.Housekeeping;
+
+/// <summary>
+/// Moves snapshots from one user key to another by re-wrapping each snapshot's data key and rewriting only its
+/// manifest: the encrypted data files are never read or rewritten, so a rotation is quick and cannot damage data.
+/// One new key serves the whole rotation, so every manifest rotated together shares one passphrase salt.
+/// </summary>
+public sealed class KeyRotation
+{
+    private readonly EncryptionKeySource _current;
+    private readonly KeyEncryptionKey _replacement;
+
+    public KeyRotation(EncryptionKeySource current, EncryptionKeySource replacement)
+    {
+        _current = current;
+        _replacement = replacement.ForRotation();
+    }
+
+    /// <summary>The fingerprint rotated snapshots will carry.</summary>
+    public string NewFingerprint => _replacement.Fingerprint;
+
+    /// <summary>
+    /// Whether the new key is derived from a passphrase with a salt drawn for this rotation, so another run (a -WhatIf
+    /// before the real one) gets another fingerprint; a key file's fingerprint is always the same.
+    /// </summary>
+    public bool NewFingerprintIsPerRun => _replacement.Salt is not null;
+
+    /// <summary>Refuses, as the rotation would, when the current key does not open the snapshot; nothing is written.</summary>
+    public void CheckCurrentKey(SnapshotManifest manifest)
+    {
+        using var dataKey = SnapshotEncryption.Open(manifest, _current);
+    }
+
+    /// <summary>Whether the snapshot needs rotating: it is encrypted, and not already under the new key.</summary>
+    public bool Applies(SnapshotManifest manifest) =>
+        manifest.Encryption is { } encryption
+        && !string.Equals(encryption.KeyId, _replacement.Fingerprint, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// Re-wraps the snapshot's data key under the new key and commits the rewritten manifest. A wrong current key
+    /// fails with WrongEncryptionKey before anything is written.
+    /// </summary>
+    public async Task<SnapshotManifest> RotateAsync(ISnapshotRepository repository, SnapshotManifest manifest, CancellationToken ct)
+    {
+        if (manifest.Encryption is null)
+            throw new MongoBackupException(ErrorIds.InvalidArgument, $"Snapshot {manifest.Id} is not encrypted; there is no key to rotate.", target: manifest.Id);
+        using var dataKey = SnapshotEncryption.Open(manifest, _current)!;
+        manifest.Encryption = new ManifestEncryption(manifest.Encryption.Algorithm, _replacement.Fingerprint, dataKey.Wrap(_replacement, manifest.Id))
+        {
+            Kdf = _replacement.Kdf,
+            KdfSalt = _replacement.Salt is null ? null : Convert.ToBase64String(_replacement.Salt),
+            KdfIterations = _replacement.Iterations,
+        };
+        // The new wrap marks the manifest as sealed, and the seal covers the new wrap: an old snapshot is sealed from now on.
+        ManifestSealer.Seal(manifest, dataKey);
+        await repository.CommitManifestAsync(manifest, ct).ConfigureAwait(false);
+        return manifest;
+    }
+}

@@ -1,0 +1,68 @@
+using System.Text.Json.Serialization;
+using MongoDB.Bson;
+
+namespace MongoBackup.Engine.Model;
+
+public sealed class SnapshotSource
+{
+    /// <summary>"Standalone", "ReplicaSet" or "Sharded".</summary>
+    public string Topology { get; set; } = "";
+    public string? ReplicaSetName { get; set; }
+    public string ServerVersion { get; set; } = "";
+    /// <summary>host:port of the members, never with credentials.</summary>
+    public List<string> Hosts { get; set; } = [];
+}
+
+/// <summary>Writes lost between two oplog slices: after <see cref="From"/> and before <see cref="To"/>.</summary>
+public sealed record OplogGap(OplogTimestamp From, OplogTimestamp To);
+
+/// <summary>A cluster time and the wall time it corresponds to.</summary>
+public sealed record ConsistencyPoint(OplogTimestamp Timestamp, DateTimeOffset WallTime)
+{
+    /// <summary>An oplog entry's timestamp (ts) and wall time (wall, to the millisecond); entries of old servers without a wall time get their second.</summary>
+    /// <exception cref="KeyNotFoundException">The entry has no ts.</exception>
+    /// <exception cref="InvalidCastException">Its ts is not a BSON timestamp.</exception>
+    public static ConsistencyPoint OfEntry(BsonDocument entry)
+    {
+        var ts = OplogTimestamp.FromBsonTimestamp(entry["ts"].AsBsonTimestamp);
+        var wall = entry.TryGetValue("wall", out var w) && w.IsValidDateTime
+            ? DateTimeOffset.FromUnixTimeMilliseconds(w.AsBsonDateTime.MillisecondsSinceEpoch)
+            : ts.WallTime;
+        return new ConsistencyPoint(ts, wall);
+    }
+}
+
+/// <summary>One namespace of a snapshot: its type, and the documents and bytes (uncompressed BSON) its data file holds.</summary>
+public sealed record ManifestNamespace(string Database, string Collection, string Type, long Documents, long Bytes)
+{
+    /// <summary>"database.collection", as <see cref="ManifestFile.Namespace"/> names it.</summary>
+    [JsonIgnore]
+    public string FullName => Database + "." + Collection;
+}
+
+/// <summary>
+/// One file of a snapshot: its path relative to the snapshot root ('/' separators), size, SHA-256 (lowercase hex), role
+/// (<see cref="Kind"/>) and the namespace it belongs to.
+/// </summary>
+public sealed record ManifestFile(string Path, long Size, string Sha256, ManifestFileKind Kind)
+{
+    /// <summary>
+    /// "database.collection" of the manifest namespace whose data or metadata this file is (a timeseries collection's
+    /// buckets file belongs to the collection); null for the oplog, and in manifests written before files were bound.
+    /// </summary>
+    public string? Namespace { get; init; }
+}
+
+/// <summary>An encrypted snapshot's manifest seal: the algorithm and the tag (lowercase hex). See <see cref="SnapshotManifest.Seal"/>.</summary>
+public sealed record ManifestSeal(string Algorithm, string Tag);
+
+/// <summary>
+/// How a snapshot's files are encrypted: algorithm, key id (the user's key fingerprint), the data key wrapped by
+/// that key, and how the user's key is made from a passphrase (KDF, base64 salt, iterations; "raw" for a key file).
+/// </summary>
+public sealed record ManifestEncryption(string Algorithm, string KeyId, string WrappedDataKey)
+{
+    public string Kdf { get; init; } = "";
+    public string? KdfSalt { get; init; }
+    public int KdfIterations { get; init; }
+}

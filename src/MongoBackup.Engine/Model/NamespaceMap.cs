@@ -1,0 +1,76 @@
+namespace MongoBackup.Engine.Model;
+
+/// <summary>
+/// Renames namespaces on the way in, as mongorestore's --nsFrom/--nsTo do, in their syntax (see
+/// <see cref="NamespacePattern"/>): "sales.*" -> "sales_copy.*", each '*' in the target taking what the matching '*'
+/// of the source matched, or named parts: "$db$.users" -> "$db$_old.users". The first rule that matches wins (the
+/// -RenameDatabase rules come first); a namespace no rule matches keeps its name.
+/// </summary>
+public sealed class NamespaceMap
+{
+    private readonly List<(string From, string To, NamespacePattern Source, List<NamespacePattern.Piece> Target)> _rules = [];
+
+    public static NamespaceMap Identity { get; } = new();
+
+    public IReadOnlyList<(string From, string To)> Rules => _rules.Select(r => (r.From, r.To)).ToList();
+    public bool IsIdentity => _rules.Count == 0;
+
+    /// <exception cref="MongoBackupException">InvalidArgument: the two sides do not fit together, naming the rule.</exception>
+    public NamespaceMap Add(string from, string to)
+    {
+        var named = from.Contains('$');
+        if (!named && to.Contains('$'))
+            throw new MongoBackupException(ErrorIds.InvalidArgument,
+                $"The namespace map '{from}' = '{to}' uses $parts$ in the target only; name them in the source too ('$db$.coll').");
+        var source = NamespacePattern.ForRenaming(from);
+        var target = NamespacePattern.Parse(to);
+        if (!named && target.Count(p => p.IsPart) != source.Variables.Count)
+            throw new MongoBackupException(ErrorIds.InvalidArgument,
+                $"The namespace map '{from}' = '{to}' must use the same number of '*' on both sides.");
+        if (target.FirstOrDefault(p => p.IsPart && !source.Variables.Contains(p.Value)) is { IsPart: true } unknown)
+            throw new MongoBackupException(ErrorIds.InvalidArgument,
+                $"The namespace map target '{to}' uses ${unknown.Value}$, which its source '{from}' does not name.");
+        if (!string.Concat(target.Where(p => !p.IsPart).Select(p => p.Value)).Contains('.') && !target.Any(p => p.IsPart))
+            throw new MongoBackupException(ErrorIds.InvalidArgument,
+                $"The namespace map target '{to}' must be a namespace (database.collection, wildcards allowed).");
+        _rules.Add((from, to, source, target));
+        return this;
+    }
+
+    /// <summary>-RenameDatabase: every namespace of <paramref name="from"/> moves to <paramref name="to"/>.</summary>
+    public NamespaceMap AddDatabaseRename(string from, string to) =>
+        Add(NamespacePattern.Escape(from) + ".*", NamespacePattern.Escape(to) + ".*");
+
+    public string Map(string ns)
+    {
+        foreach (var (_, _, source, target) in _rules)
+        {
+            if (source.Capture(ns) is not { } parts) continue;
+            return string.Concat(target.Select(p => p.IsPart ? parts[p.Value] : p.Value));
+        }
+        return ns;
+    }
+
+    /// <summary>
+    /// Maps a collection as it is stored: the buckets of a time-series collection (system.buckets.NAME) follow NAME,
+    /// since renames name the collection users see.
+    /// </summary>
+    public (string Database, string Collection) MapStored(string database, string collection)
+    {
+        const string buckets = "system.buckets.";
+        if (!collection.StartsWith(buckets, StringComparison.Ordinal)) return Map(database, collection);
+        var (db, name) = Map(database, collection[buckets.Length..]);
+        return (db, buckets + name);
+    }
+
+    /// <exception cref="MongoBackupException">InvalidArgument: a rule maps the namespace to a name without a '.'.</exception>
+    public (string Database, string Collection) Map(string database, string collection)
+    {
+        var mapped = Map(database + "." + collection);
+        var dot = mapped.IndexOf('.');
+        if (dot <= 0 || dot == mapped.Length - 1)
+            throw new MongoBackupException(ErrorIds.InvalidArgument,
+                $"The namespace map sends '{database}.{collection}' to '{mapped}', which is not a database.collection name.");
+        return (mapped[..dot], mapped[(dot + 1)..]);
+    }
+}

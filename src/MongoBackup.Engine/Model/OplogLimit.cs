@@ -1,0 +1,46 @@
+using MongoDB.Bson;
+
+namespace MongoBackup.Engine.Model;
+
+/// <summary>
+/// Where a replay stops, inclusive: at an exact oplog timestamp (-ClusterTime), or at a wall-clock moment
+/// (-PointInTime), compared with each entry's millisecond wall time so that a moment between two writes of
+/// the same second keeps the first and not the second.
+/// </summary>
+public sealed class OplogLimit
+{
+    private OplogLimit(OplogTimestamp timestamp, DateTimeOffset? wallTime)
+    {
+        Timestamp = timestamp;
+        WallTime = wallTime;
+    }
+
+    /// <summary>The last timestamp the replay may reach (for a wall time: the end of its second).</summary>
+    public OplogTimestamp Timestamp { get; }
+    public DateTimeOffset? WallTime { get; }
+
+    public static OplogLimit AtClusterTime(OplogTimestamp timestamp) => new(timestamp, null);
+
+    public static OplogLimit AtWallTime(DateTimeOffset moment) =>
+        new(new OplogTimestamp((uint)moment.ToUnixTimeSeconds(), uint.MaxValue), moment.ToUniversalTime());
+
+    /// <summary>Whether a point (a snapshot's consistency, a slice's end) lies at or before this limit.</summary>
+    public bool Reaches(ConsistencyPoint point) =>
+        WallTime is { } wall ? point.WallTime <= wall : point.Timestamp <= Timestamp;
+
+    /// <summary>Whether this limit lies at or before a point, so that replaying up to that point can reach it.</summary>
+    public bool IsWithin(ConsistencyPoint end) =>
+        WallTime is { } wall ? wall <= end.WallTime : Timestamp <= end.Timestamp;
+
+    public bool IsBeyond(BsonDocument entry)
+    {
+        var ts = OplogTimestamp.FromBsonTimestamp(entry["ts"].AsBsonTimestamp);
+        if (ts > Timestamp) return true;
+        if (WallTime is not { } wall) return false;
+        // Entries older servers wrote without a wall time fall back to their timestamp's second.
+        return entry.TryGetValue("wall", out var w) && w.IsValidDateTime
+            && DateTimeOffset.FromUnixTimeMilliseconds(w.AsBsonDateTime.MillisecondsSinceEpoch) > wall;
+    }
+
+    public override string ToString() => WallTime is { } wall ? $"{wall:yyyy-MM-dd HH:mm:ss.fff}Z" : Timestamp.ToString();
+}

@@ -1,0 +1,181 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace MongoBackup.Engine.Model;
+
+public enum SnapshotKind { Full, Oplog }
+
+public enum SnapshotStatus { Complete, Failed }
+
+/// <summary>
+/// What a snapshot file holds: documents, mongodump's metadata.json, the oplog, or the exact BSON metadata kept beside a
+/// metadata.json that Extended JSON cannot hold exactly (written only then, so older versions still read the others).
+/// </summary>
+public enum ManifestFileKind { Data, Metadata, Oplog, ExactMetadata }
+
+/// <summary>
+/// manifest.json: what a snapshot holds, written last so that a snapshot exists only once it is whole.
+/// Never holds a credential.
+/// </summary>
+public sealed class SnapshotManifest
+{
+    /// <summary>Bumped when the manifest's shape changes incompatibly.</summary>
+    public const int CurrentFormatVersion = 1;
+
+    /// <summary>
+    /// What manifests written now bind (see <see cref="Integrity"/>): each file's namespace, role and size, each
+    /// namespace's count and bytes, a full snapshot's oplog entry count, and (encrypted) a seal over the whole manifest.
+    /// </summary>
+    public const int CurrentIntegrity = 1;
+    public const string FileName = "manifest.json";
+
+    /// <summary>Where a folder repository writes the manifest before renaming it into place.</summary>
+    public const string TempFileName = FileName + ".tmp";
+
+    public int FormatVersion { get; set; } = CurrentFormatVersion;
+    public string Id { get; set; } = "";
+    public SnapshotKind Kind { get; set; }
+    public SnapshotStatus Status { get; set; }
+    public string ToolVersion { get; set; } = "";
+    public SnapshotSource Source { get; set; } = new();
+    public DateTimeOffset StartTime { get; set; }
+    public DateTimeOffset EndTime { get; set; }
+
+    /// <summary>The cluster time the data is consistent at once the saved oplog is replayed; null for a standalone.</summary>
+    public ConsistencyPoint? ConsistentAt { get; set; }
+    public bool PointInTimeConsistent { get; set; }
+    /// <summary>
+    /// For an oplog slice, the first entry its file holds (inclusive). For a full snapshot, where its copy started,
+    /// noted before the catalog was listed: the newest entry then, whose write the dump already holds (excluded from
+    /// the file), or the first entry of the oldest transaction then open (included).
+    /// </summary>
+    public OplogTimestamp? OplogStart { get; set; }
+    /// <summary>The last entry the snapshot's oplog file holds (inclusive).</summary>
+    public OplogTimestamp? OplogEnd { get; set; }
+
+    /// <summary>For an oplog slice: where the previous slice ended, so gaps between slices can be seen.</summary>
+    public OplogTimestamp? PreviousSliceEnd { get; set; }
+
+    /// <summary>For an oplog slice: how many entries it holds.</summary>
+    public long OplogEntries { get; set; }
+
+    /// <summary>
+    /// For an oplog slice whose starting point had already rolled out of the server's oplog: the span whose
+    /// writes are lost. Recorded, never hidden: no restore window crosses it.
+    /// </summary>
+    public OplogGap? Gap { get; set; }
+    /// <summary>
+    /// For a full snapshot: what the backup was asked to take (null in manifests written before scopes were
+    /// recorded, read as <see cref="SnapshotScope.Whole"/>). Null for oplog slices, which hold the whole oplog.
+    /// </summary>
+    public SnapshotScope? Scope { get; set; }
+
+    /// <summary>
+    /// A full snapshot taken outside the backup chain (as dbatools' -CopyOnly): restorable on its own, but never the
+    /// base of a restore window, never counted by retention or the policy as the chain's full snapshot.
+    /// </summary>
+    public bool CopyOnly { get; set; }
+
+    /// <summary>The scope a full snapshot covers; <see cref="SnapshotScope.Whole"/> when the manifest records none.</summary>
+    [JsonIgnore]
+    public SnapshotScope EffectiveScope => Scope ?? SnapshotScope.Whole;
+
+    public List<ManifestNamespace> Namespaces { get; set; } = [];
+    public List<ManifestFile> Files { get; set; } = [];
+    public Compression Compression { get; set; }
+
+    /// <summary>Encryption at rest; null while snapshots are not encrypted.</summary>
+    public ManifestEncryption? Encryption { get; set; }
+    public Dictionary<string, string> Tags { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// What this manifest binds, so a reader knows what it may check: 0 (absent) in manifests written before files were
+    /// bound to their namespaces and a full snapshot's oplog entries were counted; <see cref="CurrentIntegrity"/> since.
+    /// A new field, so older versions of MongoBackup still read these manifests (they ignore it).
+    /// </summary>
+    public int Integrity { get; set; }
+
+    /// <summary>
+    /// For an encrypted snapshot: an HMAC-SHA256 under a key derived from the snapshot's data key, over the canonical
+    /// JSON of everything else in this manifest, so no field can change unseen by whoever holds the key. Null for plain
+    /// snapshots (nothing secret to key it with) and for encrypted ones written before manifests were sealed.
+    /// </summary>
+    public ManifestSeal? Seal { get; set; }
+
+    /// <summary>Fields this version does not know (written by a newer one), kept so a rewrite or copy does not drop them.</summary>
+    [JsonExtensionData]
+    public Dictionary<string, JsonElement>? UnknownFields { get; set; }
+
+    /// <summary>
+    /// The JSON this manifest was read from, exactly as stored: what its seal covers. Null for one built in memory, or
+    /// changed since it was read (a seal then covers what it serializes to).
+    /// </summary>
+    [JsonIgnore]
+    internal string? StoredJson { get; set; }
+
+    internal static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase), new UtcDateTimeOffsetConverter() },
+    };
+
+    public string Serialize() => JsonSerializer.Serialize(this, JsonOptions);
+
+    /// <exception cref="InvalidDataException">The text is not a manifest; the message names <paramref name="fileName"/>.</exception>
+    public static SnapshotManifest Deserialize(string json, string fileName)
+    {
+        SnapshotManifest? manifest;
+        try
+        {
+            manifest = JsonSerializer.Deserialize<SnapshotManifest>(json, JsonOptions);
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"Manifest '{fileName}' is not valid: {e.Message}", e);
+        }
+        if (manifest is null)
+            throw new InvalidDataException($"Manifest '{fileName}' is empty (null).");
+        if (string.IsNullOrWhiteSpace(manifest.Id))
+            throw new InvalidDataException($"Manifest '{fileName}' has no snapshot id.");
+        if (manifest.FormatVersion > CurrentFormatVersion)
+            throw new InvalidDataException(
+                $"Manifest '{fileName}' has format version {manifest.FormatVersion}; this version of MongoBackup reads up to {CurrentFormatVersion}.");
+        if (FindDamagedEntry(manifest) is { } damage)
+            throw new InvalidDataException($"Manifest '{fileName}' is damaged: {damage}.");
+        manifest.StoredJson = json;
+        return manifest;
+    }
+
+    // JSON that parses can still lack what every reader relies on (a field renamed by damage reads as null).
+    private static string? FindDamagedEntry(SnapshotManifest manifest)
+    {
+        if (manifest.Files is null || manifest.Namespaces is null) return "it has no list of files or namespaces";
+        var paths = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var file in manifest.Files)
+        {
+            if (file is null || string.IsNullOrEmpty(file.Path) || file.Sha256 is null || file.Size < 0)
+                return "a file entry has no path, size or SHA-256";
+            if (!paths.Add(file.Path)) return $"'{file.Path}' is listed twice";
+        }
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var ns in manifest.Namespaces)
+        {
+            if (ns is null || ns.Database is null || ns.Collection is null || ns.Type is null)
+                return "a namespace entry has no database, collection or type";
+            if (!names.Add(ns.Database + "." + ns.Collection)) return $"the namespace {ns.Database}.{ns.Collection} is listed twice";
+        }
+        return null;
+    }
+
+    /// <summary>Writes every time as UTC ("Z") so manifests from different machines compare as text.</summary>
+    private sealed class UtcDateTimeOffsetConverter : JsonConverter<DateTimeOffset>
+    {
+        public override DateTimeOffset Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+            reader.GetDateTimeOffset().ToUniversalTime();
+
+        public override void Write(Utf8JsonWriter writer, DateTimeOffset value, JsonSerializerOptions options) =>
+            writer.WriteStringValue(value.ToUniversalTime());
+    }
+}

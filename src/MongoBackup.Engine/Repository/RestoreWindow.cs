@@ -1,0 +1,115 @@
+namespace MongoBackup.Engine.Repository;
+
+/// <summary>
+/// A continuous span of time a point-in-time restore can reach: from a full snapshot's consistency point through an
+/// unbroken chain of oplog slices, for what that snapshot covers (<see cref="Scope"/>). Both ends are inclusive.
+/// </summary>
+public sealed record RestoreWindow(
+    string? ReplicaSetName,
+    OplogTimestamp From,
+    OplogTimestamp To,
+    SnapshotManifest BaseSnapshot,
+    IReadOnlyList<SnapshotManifest> Slices)
+{
+    /// <summary>What a restore in this window can take: the base snapshot's scope.</summary>
+    public SnapshotScope Scope => BaseSnapshot.EffectiveScope;
+
+    /// <summary>Where the slice chain breaks right after this window ends (slices missing, or oplog lost); null when it does not.</summary>
+    public ChainBreak? BreakAfter { get; init; }
+
+    public bool Contains(OplogTimestamp moment) => From <= moment && moment <= To;
+
+    /// <summary>Whether this window reaches every moment <paramref name="other"/> does, for everything it covers.</summary>
+    public bool Outlasts(RestoreWindow other) =>
+        ReplicaSetName == other.ReplicaSetName && From <= other.From && To >= other.To && ScopeCoverage.Contains(Scope, other.Scope);
+
+    public override string ToString() => $"{From.WallTime:u} ({From}) to {To.WallTime:u} ({To})";
+}
+
+/// <summary>
+/// Works out restore windows from a repository's snapshots. The slices of each source form an <see cref="OplogChain"/>
+/// of segments. The base of a window is a full snapshot of the chain (point-in-time consistent, not copy-only); it can
+/// serve a restore to any moment from its consistency point to the end of the segment that covers that point, of what
+/// its scope covers. A snapshot of some databases never stands in for a snapshot of all of them.
+/// </summary>
+public static class RestoreWindows
+{
+    /// <summary>
+    /// Every window, oldest first: per segment, one for each scope among the full snapshots it covers (based on the
+    /// oldest of them, which reaches furthest back). A window another one outlasts (as long, over as much) is left out.
+    /// </summary>
+    public static IReadOnlyList<RestoreWindow> Compute(IEnumerable<SnapshotManifest> snapshots)
+    {
+        var windows = new List<RestoreWindow>();
+        foreach (var source in snapshots.Where(s => s.Status == SnapshotStatus.Complete).GroupBy(s => s.Source.ReplicaSetName))
+        {
+            var bases = Bases(source).OrderBy(PointOf).ToList();
+            var chain = OplogChain.Build(source.Where(s => s.Kind == SnapshotKind.Oplog), bases);
+            var found = new List<RestoreWindow>();
+            var covered = new HashSet<SnapshotManifest>();
+            foreach (var segment in chain.Segments)
+            {
+                var inSegment = bases.Where(f => segment.Covers(PointOf(f))).ToList();
+                covered.UnionWith(inSegment);
+                foreach (var family in inSegment.GroupBy(f => f.EffectiveScope.ToString(), StringComparer.Ordinal))
+                    found.Add(Window(family.First(), segment, chain));
+            }
+            // A full snapshot no segment covers can still be restored to its own consistency point.
+            foreach (var full in bases.Where(f => !covered.Contains(f)))
+                found.Add(Window(full, null, chain));
+            // Of two windows that outlast each other (same span, same scope), the first stays.
+            windows.AddRange(found.Where((window, i) =>
+                !found.Where((other, j) => j != i && other.Outlasts(window) && (!window.Outlasts(other) || j < i)).Any()));
+        }
+        return windows.OrderBy(w => w.From).ToList();
+    }
+
+    /// <summary>
+    /// The plan for a restore of what <paramref name="filter"/> selects, to <paramref name="limit"/>: the newest full
+    /// snapshot consistent at or before it that covers the filter (<see cref="CoversRestore"/>), and the slices from
+    /// there; or an error that says which windows exist and what is missing.
+    /// </summary>
+    public static RestoreWindow Choose(IEnumerable<SnapshotManifest> snapshots, OplogLimit limit, NamespaceFilter filter, string repository)
+    {
+        var list = snapshots.Where(s => s.Status == SnapshotStatus.Complete).ToList();
+        var passedOver = new List<SnapshotManifest>();
+        foreach (var full in Bases(list).OrderByDescending(PointOf).Where(f => limit.Reaches(f.ConsistentAt!)))
+        {
+            if (!CoversRestore(full, filter, list, limit))
+            {
+                passedOver.Add(full);
+                continue;
+            }
+            var source = list.Where(s => SnapshotCatalog.SameSource(s, full)).ToList();
+            var chain = OplogChain.Build(source.Where(s => s.Kind == SnapshotKind.Oplog), Bases(source));
+            if (limit.IsWithin(full.ConsistentAt!)) return Window(full, null, chain);
+            var segment = chain.Segments.FirstOrDefault(g => g.Covers(PointOf(full)) && limit.IsWithin(g.EndPoint));
+            if (segment is not null) return Window(full, segment, chain);
+        }
+        throw RestoreWindowMiss.Describe(limit, filter, list, passedOver, repository);
+    }
+
+    /// <summary>
+    /// Whether <paramref name="full"/> can be the base of a restore of <paramref name="filter"/>: its scope covers the
+    /// filter (<see cref="ScopeCoverage.Covers"/>). A filter that names no database (everything, or -Collection orders)
+    /// asks for it in every database the chain's full snapshots took up to the moment: a scope that contains each of
+    /// their scopes covers it.
+    /// </summary>
+    public static bool CoversRestore(SnapshotManifest full, NamespaceFilter filter, IEnumerable<SnapshotManifest> snapshots, OplogLimit limit) =>
+        ScopeCoverage.Covers(full.EffectiveScope, filter)
+        || ScopeCoverage.PinsNoDatabase(filter) && Bases(snapshots)
+            .Where(other => SnapshotCatalog.SameSource(other, full) && limit.Reaches(other.ConsistentAt!))
+            .All(other => ScopeCoverage.Contains(full.EffectiveScope, other.EffectiveScope));
+
+    /// <summary>The full snapshots a window can be based on: complete, point-in-time consistent, and in the chain (not copy-only).</summary>
+    public static IEnumerable<SnapshotManifest> Bases(IEnumerable<SnapshotManifest> snapshots) =>
+        snapshots.Where(s => s is { Kind: SnapshotKind.Full, Status: SnapshotStatus.Complete, PointInTimeConsistent: true, CopyOnly: false }
+                             && s.ConsistentAt is not null);
+
+    private static OplogTimestamp PointOf(SnapshotManifest full) => full.ConsistentAt!.Timestamp;
+
+    private static RestoreWindow Window(SnapshotManifest full, SliceSegment? segment, OplogChain chain) => segment is null
+        ? new RestoreWindow(full.Source.ReplicaSetName, PointOf(full), PointOf(full), full, []) { BreakAfter = chain.BreakAfter(PointOf(full)) }
+        : new RestoreWindow(full.Source.ReplicaSetName, PointOf(full), segment.End, full, segment.SlicesAfter(PointOf(full)))
+            { BreakAfter = chain.BreakAfter(segment.End) };
+}

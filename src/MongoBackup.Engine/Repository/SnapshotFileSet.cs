@@ -1,0 +1,72 @@
+using System.Collections.Concurrent;
+using MongoBackup.Engine.Codecs;
+using MongoBackup.Engine.Formats;
+using MongoBackup.Engine.Security;
+
+namespace MongoBackup.Engine.Repository;
+
+/// <summary>
+/// The files one snapshot is writing: opens each through the repository and the codec stage, and collects
+/// the manifest entries (size, SHA-256 of the stored bytes) as each file closes.
+/// </summary>
+/// <param name="abandonWhen">
+/// For a snapshot that is deleted whenever its run is stopped (a full backup): once cancelled, closing a file drops what
+/// was not yet compressed and written instead of finishing it, so Ctrl+C does not wait for files about to be deleted.
+/// Left default where a stopped run still commits what it wrote (a continuous capture's last slice).
+/// </param>
+public sealed class SnapshotFileSet(ISnapshotRepository repository, string snapshotId, Compression compression, DataKey? dataKey = null,
+    CancellationToken abandonWhen = default)
+{
+    private readonly ConcurrentBag<ManifestFile> _files = new();
+
+    public string SnapshotId => snapshotId;
+    public Compression Compression => compression;
+
+    public IReadOnlyList<ManifestFile> Files => _files.OrderBy(f => f.Path, StringComparer.Ordinal).ToList();
+
+    /// <summary>
+    /// A stream that compresses into a new snapshot file at <paramref name="relativePath"/> (the mongodump layout; an
+    /// encrypted snapshot stores it where <see cref="EncryptedLayout"/> says); disposing it records the file.
+    /// </summary>
+    public async Task<Stream> CreateAsync(string relativePath, CancellationToken ct)
+    {
+        var path = dataKey is null ? relativePath : EncryptedLayout.Of(relativePath);
+        var stored = await repository.CreateFileAsync(snapshotId, path, ct);
+        Stream recording = new RecordOnClose(stored, _files);
+        // Compress, then encrypt: ciphertext does not compress.
+        if (dataKey is not null) recording = new EncryptingStream(recording, dataKey, SnapshotEncryption.FileIdentity(snapshotId, path));
+        return CompressionCodec.WrapForWrite(recording, compression, abandonWhen);
+    }
+
+    /// <summary>Passes writes to the repository's writer and keeps its manifest entry once it is disposed.</summary>
+    private sealed class RecordOnClose(SnapshotFileWriter inner, ConcurrentBag<ManifestFile> files) : Stream
+    {
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => inner.Length;
+        public override long Position { get => inner.Position; set => throw new NotSupportedException(); }
+        public override void Flush() => inner.Flush();
+        public override Task FlushAsync(CancellationToken ct) => inner.FlushAsync(ct);
+        public override void Write(byte[] buffer, int offset, int count) => inner.Write(buffer, offset, count);
+        public override void Write(ReadOnlySpan<byte> buffer) => inner.Write(buffer);
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken ct = default) => inner.WriteAsync(buffer, ct);
+        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken ct) => inner.WriteAsync(buffer, offset, count, ct);
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        private bool _closed;
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing && !_closed)
+            {
+                _closed = true;
+                inner.Dispose();
+                files.Add(inner.Entry);
+            }
+            base.Dispose(disposing);
+        }
+    }
+}

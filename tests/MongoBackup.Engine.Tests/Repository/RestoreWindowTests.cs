@@ -1,0 +1,137 @@
+using MongoBackup.Engine.Repository;
+using static MongoBackup.Engine.Tests.Housekeeping.SnapshotHistory;
+
+namespace MongoBackup.Engine.Tests.Repository;
+
+/// <summary>Restore windows and the choice of a base, worked out from manifests on one timeline (seconds).</summary>
+public sealed class RestoreWindowTests
+{
+    private static RestoreWindow Choose(IEnumerable<SnapshotManifest> snapshots, uint second, string[]? databases = null) =>
+        RestoreWindows.Choose(snapshots, OplogLimit.AtClusterTime(new OplogTimestamp(second, 1)), new NamespaceFilter(databases), "repo");
+
+    private static MongoBackupException Refused(IEnumerable<SnapshotManifest> snapshots, uint second, string[]? databases = null) =>
+        Assert.Throws<MongoBackupException>(() => Choose(snapshots, second, databases));
+
+    [Fact]
+    public void Slices_of_two_captures_running_at_once_make_one_window_to_the_furthest_end()
+    {
+        // A scheduled capture (s1, s2, s3) beside a continuous one (c1, c2), each continuing from where it last ended.
+        SnapshotManifest[] history =
+            [Full("f", 100), Slice("s1", 100, 150), Slice("c1", 100, 200), Slice("s2", 200, 300), Slice("c2", 200, 400), Slice("s3", 400, 500)];
+
+        var window = Assert.Single(RestoreWindows.Compute(history));
+
+        Assert.Equal(new OplogTimestamp(100, 1), window.From);
+        Assert.Equal(new OplogTimestamp(500, 1), window.To);
+        Assert.Equal(["c1", "c2", "s3"], window.Slices.Select(s => s.Id)); // s1 and s2 add nothing the others lack
+        Assert.Null(window.BreakAfter);
+        Assert.Equal("f", Choose(history, 450).BaseSnapshot.Id);
+    }
+
+    [Fact]
+    public void Slices_that_overlap_in_part_are_chained_in_order_of_where_they_start()
+    {
+        SnapshotManifest[] history = [Full("f", 100), Slice("s1", 100, 200), Slice("a", 100, 300), Slice("b", 200, 400)];
+
+        var window = Choose(history, 400);
+
+        Assert.Equal(["a", "b"], window.Slices.Select(s => s.Id));
+        Assert.Equal(new OplogTimestamp(400, 1), window.To);
+    }
+
+    [Fact]
+    public void A_missing_middle_slice_is_named_in_the_window_and_in_the_refusal()
+    {
+        // s2 (200 to 300) was deleted: s3 continues from 300, where no slice ends.
+        SnapshotManifest[] history = [Full("f", 100), Slice("s1", 100, 200), Slice("s3", 300, 400), Slice("s4", 400, 500)];
+
+        var window = Assert.Single(RestoreWindows.Compute(history));
+        Assert.Equal(new OplogTimestamp(200, 1), window.To);
+        var gap = Assert.IsType<ChainBreak>(window.BreakAfter);
+        Assert.Equal(new OplogTimestamp(200, 1), gap.From);
+        Assert.Equal(new OplogTimestamp(300, 1), gap.MissingUntil);
+        Assert.Equal("s3", gap.ContinuedBy.Id);
+        Assert.Contains("oplog slices are missing from 1970-01-01 00:03:20Z", gap.ToString());
+        Assert.Contains("slice s3 continues from Timestamp(300, 1)", gap.ToString());
+
+        var inside = Refused(history, 250);
+        Assert.Equal(ErrorIds.OutsideRestoreWindow, inside.ErrorId);
+        Assert.Contains("oplog slices are missing", inside.Message);
+        Assert.Contains("lost", inside.Message);
+
+        var after = Refused(history, 450);
+        Assert.Contains("oplog slices are missing", after.Message);
+        Assert.Contains("take a new full backup (Backup-MongoDatabase)", after.Message);
+        Assert.DoesNotContain("run Backup-MongoOplog", after.Message);
+    }
+
+    [Fact]
+    public void After_a_break_a_full_snapshot_taken_later_opens_a_new_window()
+    {
+        SnapshotManifest[] history = [Full("f1", 100), Slice("s1", 100, 200), Full("f2", 350), Slice("s3", 300, 400), Slice("s4", 400, 500)];
+
+        Assert.Equal("f2", Choose(history, 450).BaseSnapshot.Id);
+        Assert.Contains("the first full snapshot after it is consistent at 1970-01-01 00:05:50Z", Refused(history, 320).Message);
+        Assert.Equal(2, RestoreWindows.Compute(history).Count);
+    }
+
+    [Fact]
+    public void A_moment_past_the_last_slice_of_an_unbroken_chain_asks_for_Backup_MongoOplog()
+    {
+        var error = Refused([Full("f", 100), Slice("s1", 100, 200)], 300);
+        Assert.Contains("run Backup-MongoOplog to extend the window", error.Message);
+    }
+
+    [Fact]
+    public void A_partial_full_never_becomes_the_base_of_a_restore_it_does_not_cover()
+    {
+        // Databases a, b and c backed up; then b alone; then the oplog, from the a,b,c snapshot on.
+        SnapshotManifest[] history = [Full("abc", 100, databases: ["a", "b", "c"]), Full("b", 200, databases: ["b"]), Slice("s", 100, 300)];
+
+        var window = Assert.Single(RestoreWindows.Compute(history)); // b's window is inside abc's, for less
+        Assert.Equal("abc", window.BaseSnapshot.Id);
+        Assert.Equal("databases a, b, c", window.Scope.ToString());
+
+        Assert.Equal("abc", Choose(history, 250, ["a"]).BaseSnapshot.Id);
+        Assert.Equal("b", Choose(history, 250, ["b"]).BaseSnapshot.Id);
+        Assert.Equal("abc", Choose(history, 250).BaseSnapshot.Id); // everything: what the chain took up to then
+        Assert.Equal("abc", RestoreWindows.Choose(history, OplogLimit.AtClusterTime(new OplogTimestamp(250, 1)),
+            new NamespaceFilter(collections: ["items"]), "repo").BaseSnapshot.Id); // items in every database the chain took
+        var error = Refused(history, 250, ["d"]);
+        Assert.Equal(ErrorIds.ScopeNotCovered, error.ErrorId);
+        Assert.Contains("databases a, b, c (abc); databases b (b)", error.Message);
+    }
+
+    [Fact]
+    public void Of_two_fulls_consistent_at_the_same_moment_the_one_that_covers_more_opens_the_window()
+    {
+        SnapshotManifest[] history = [Full("b", 100, databases: ["b"]), Full("abc", 100, databases: ["a", "b", "c"]), Slice("s", 100, 300)];
+
+        Assert.Equal("abc", Assert.Single(RestoreWindows.Compute(history)).BaseSnapshot.Id);
+        Assert.Equal("abc", Choose(history, 250, ["a"]).BaseSnapshot.Id);
+    }
+
+    [Fact]
+    public void Fulls_of_different_databases_have_a_window_each_and_everything_needs_one_that_took_it_all()
+    {
+        SnapshotManifest[] history = [Full("a", 100, databases: ["a"]), Full("b", 200, databases: ["b"]), Slice("s", 100, 300)];
+
+        var windows = RestoreWindows.Compute(history);
+        Assert.Equal(["databases a", "databases b"], windows.Select(w => w.Scope.ToString()));
+        Assert.Equal("a", Choose(history, 150).BaseSnapshot.Id); // up to then, only a had been backed up
+        var error = Refused(history, 250);
+        Assert.Equal(ErrorIds.ScopeNotCovered, error.ErrorId);
+        Assert.Contains("-Database", error.Message);
+    }
+
+    [Fact]
+    public void A_copy_only_full_is_never_the_base_of_a_window()
+    {
+        SnapshotManifest[] history = [Full("f", 100), Slice("s", 100, 300), Full("adhoc", 200, copyOnly: true)];
+
+        var window = Assert.Single(RestoreWindows.Compute(history));
+        Assert.Equal("f", window.BaseSnapshot.Id);
+        Assert.Equal("f", Choose(history, 250).BaseSnapshot.Id);
+        Assert.Equal(ErrorIds.OutsideRestoreWindow, Refused([Full("adhoc", 200, copyOnly: true)], 200).ErrorId);
+    }
+}
