@@ -10,7 +10,7 @@ namespace MongoBackup.Engine.Formats;
 internal sealed class DumpArchiveReader : IDumpReader
 {
     private const string BucketsPrefix = "system.buckets.";
-    private const int ChannelCapacity = 64;
+    private const int ChannelCapacity = 4;
 
     private readonly string _file;
     private readonly ArchivePrelude _prelude;
@@ -48,8 +48,8 @@ internal sealed class DumpArchiveReader : IDumpReader
         return new DumpArchiveReader(file, prelude);
     }
 
-    public async Task ReadAsync(IReadOnlyCollection<DumpNamespace> chosen,
-        Func<DumpNamespace, IAsyncEnumerable<byte[]>, Task> consume, int maxParallel, CancellationToken ct)
+    public async Task ReadBlocksAsync(IReadOnlyCollection<DumpNamespace> chosen,
+        Func<DumpNamespace, IAsyncEnumerable<DocumentBlock>, Task> consume, int maxParallel, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(chosen);
         ArgumentNullException.ThrowIfNull(consume);
@@ -77,7 +77,7 @@ internal sealed class DumpArchiveReader : IDumpReader
         var pump = Task.Run(() => PumpAsync(sinks, stop.Token), CancellationToken.None);
         try
         {
-            await foreach (var document in oplog.Channel.Reader.ReadAllAsync(ct).ConfigureAwait(false))
+            await foreach (var document in DumpReaderDocuments.Documents(oplog.Channel.Reader.ReadAllAsync(ct), ct).ConfigureAwait(false))
                 yield return document;
         }
         finally
@@ -99,7 +99,7 @@ internal sealed class DumpArchiveReader : IDumpReader
     private static IEnumerable<string> SegmentCollections(DumpNamespace ns) =>
         ns.Metadata?.IsTimeseries == true ? [BucketsPrefix + ns.Collection, ns.Collection] : [ns.Collection];
 
-    private static async Task RunConsumerAsync(NamespaceSink sink, Func<DumpNamespace, IAsyncEnumerable<byte[]>, Task> consume, CancellationToken ct)
+    private static async Task RunConsumerAsync(NamespaceSink sink, Func<DumpNamespace, IAsyncEnumerable<DocumentBlock>, Task> consume, CancellationToken ct)
     {
         try
         {
@@ -137,7 +137,8 @@ internal sealed class DumpArchiveReader : IDumpReader
                                 $"the documents of '{finished.Namespace.FullName}' do not match the checksum mongodump recorded "
                                 + $"(expected {segment.Crc:x16}, read {finished.Crc.Value:x16})");
                         ended.Add(finished);
-                        finished.Channel.Writer.TryComplete();
+                        await finished.FlushAsync(ct).ConfigureAwait(false);
+                        finished.Complete();
                     }
                     continue;
                 }
@@ -148,16 +149,22 @@ internal sealed class DumpArchiveReader : IDumpReader
                         sink.Crc.Append(document);
                         await sink.WriteAsync(document, ct).ConfigureAwait(false);
                     }
+                // Segments of namespaces interleave: what one brought goes on now, so no namespace holds a block waiting.
+                if (sink is not null) await sink.FlushAsync(ct).ConfigureAwait(false);
             }
             var unfinished = sinks.Values.FirstOrDefault(s => !ended.Contains(s));
             if (unfinished is not null)
                 throw new CorruptDumpException(_file, reader.Position,
                     $"the archive ends before the end marker of '{unfinished.Namespace.FullName}': it is truncated");
-            foreach (var sink in sinks.Values) sink.Channel.Writer.TryComplete();
+            foreach (var sink in sinks.Values)
+            {
+                await sink.FlushAsync(ct).ConfigureAwait(false);
+                sink.Complete();
+            }
         }
         catch (Exception e)
         {
-            foreach (var sink in sinks.Values) sink.Channel.Writer.TryComplete(e);
+            foreach (var sink in sinks.Values) sink.Complete(e);
             throw;
         }
     }
@@ -176,34 +183,70 @@ internal sealed class DumpArchiveReader : IDumpReader
             throw new CorruptDumpException(_file, segment.Offset, $"a segment of '{name}' follows the end marker of that namespace");
     }
 
-    /// <summary>A namespace's bounded channel, which the pass stops feeding once its consumer has gone.</summary>
+    /// <summary>
+    /// A namespace's bounded channel of document blocks, filled a document at a time, which the pass stops feeding once
+    /// its consumer has gone.
+    /// </summary>
     private sealed class NamespaceSink(DumpNamespace ns)
     {
         private readonly CancellationTokenSource _abandoned = new();
+        private DocumentBlock? _block;
 
         public DumpNamespace Namespace { get; } = ns;
         public Crc64Ecma Crc { get; } = new();
-        public Channel<byte[]> Channel { get; } = System.Threading.Channels.Channel.CreateBounded<byte[]>(
+        public Channel<DocumentBlock> Channel { get; } = System.Threading.Channels.Channel.CreateBounded<DocumentBlock>(
             new BoundedChannelOptions(ChannelCapacity) { SingleReader = true, SingleWriter = true });
 
         public void Abandon()
         {
             _abandoned.Cancel();
             Channel.Writer.TryComplete();
+            while (Channel.Reader.TryRead(out var block)) block.Dispose();
         }
 
         public async ValueTask WriteAsync(byte[] document, CancellationToken ct)
         {
             if (_abandoned.IsCancellationRequested) return;
+            _block ??= new DocumentBlock(DocumentBlock.TargetBytes);
+            document.CopyTo(_block.Append(document.Length));
+            if (_block.Length >= DocumentBlock.TargetBytes) await FlushAsync(ct).ConfigureAwait(false);
+        }
+
+        /// <summary>Hands the documents gathered so far to the consumer.</summary>
+        public async ValueTask FlushAsync(CancellationToken ct)
+        {
+            if (_block is not { } block) return;
+            _block = null;
+            if (_abandoned.IsCancellationRequested)
+            {
+                block.Dispose();
+                return;
+            }
             using var either = CancellationTokenSource.CreateLinkedTokenSource(ct, _abandoned.Token);
             try
             {
-                await Channel.Writer.WriteAsync(document, either.Token).ConfigureAwait(false);
+                await Channel.Writer.WriteAsync(block, either.Token).ConfigureAwait(false);
             }
             catch (Exception e) when (e is OperationCanceledException or ChannelClosedException && _abandoned.IsCancellationRequested && !ct.IsCancellationRequested)
             {
-                // The consumer left; its remaining documents are skipped.
+                block.Dispose(); // the consumer left; its remaining documents are skipped
             }
+            catch
+            {
+                block.Dispose();
+                throw;
+            }
+        }
+
+        /// <summary>
+        /// No more documents: the consumer's stream ends, with <paramref name="error"/> when given (the documents
+        /// gathered before it still go on when the channel has room; the namespace fails either way).
+        /// </summary>
+        public void Complete(Exception? error = null)
+        {
+            if (_block is { } block && (_abandoned.IsCancellationRequested || !Channel.Writer.TryWrite(block))) block.Dispose();
+            _block = null;
+            Channel.Writer.TryComplete(error);
         }
     }
 }

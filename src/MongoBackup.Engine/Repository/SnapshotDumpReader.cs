@@ -91,15 +91,15 @@ public sealed class SnapshotDumpReader : IDumpReader
         return new SnapshotDumpReader(repository, manifest, dataKey, namespaces, oplog is null ? null : damaged.GetValueOrDefault(oplog.Path));
     }
 
-    public async Task ReadAsync(IReadOnlyCollection<DumpNamespace> chosen,
-        Func<DumpNamespace, IAsyncEnumerable<byte[]>, Task> consume, int maxParallel, CancellationToken ct)
+    public async Task ReadBlocksAsync(IReadOnlyCollection<DumpNamespace> chosen,
+        Func<DumpNamespace, IAsyncEnumerable<DocumentBlock>, Task> consume, int maxParallel, CancellationToken ct)
     {
         await Parallel.ForEachAsync(chosen, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, maxParallel), CancellationToken = ct },
             async (ns, token) => await consume(ns, ReadNamespaceAsync(ns, token)));
     }
 
     public IAsyncEnumerable<byte[]> ReadOplogAsync(CancellationToken ct) =>
-        _oplogDamage is not null ? Throw(_oplogDamage) : ReadFileAsync(_manifest.Files.FirstOrDefault(f => f.Kind == ManifestFileKind.Oplog), ct);
+        _oplogDamage is not null ? Throw(_oplogDamage) : ReadEntriesAsync(_manifest.Files.FirstOrDefault(f => f.Kind == ManifestFileKind.Oplog), ct);
 
     public ValueTask DisposeAsync()
     {
@@ -127,11 +127,15 @@ public sealed class SnapshotDumpReader : IDumpReader
         RecordedNamespaceFiles.DataFile(ns.Database, ns.Collection, ns.Metadata?.Type ?? CollectionMetadata.CollectionType, manifest.Compression);
 
     /// <summary>A collection's documents; its data file must be listed (see <see cref="DataDamage"/>), or this namespace fails.</summary>
-    private async IAsyncEnumerable<byte[]> ReadNamespaceAsync(DumpNamespace ns, [EnumeratorCancellation] CancellationToken ct)
+    private async IAsyncEnumerable<DocumentBlock> ReadNamespaceAsync(DumpNamespace ns, [EnumeratorCancellation] CancellationToken ct)
     {
         if (DataPathOf(ns, _manifest) is not { } path) yield break; // a view
         var file = _files.GetValueOrDefault(path) ?? throw DataFileNotListed(_manifest, ns, path);
-        await foreach (var document in ReadFileAsync(file, ct)) yield return document;
+        await using var stored = await SnapshotFileReader.OpenAsync(_repository, _manifest, file, _dataKey, ct);
+        using var reader = new BsonDocumentReader(stored.Content, stored.DisplayName);
+        await foreach (var block in reader.ReadBlocksAsync(ct)) yield return block;
+        // The file's size and SHA-256 are checked at its end.
+        await stored.VerifyToEndAsync(ct);
     }
 
     /// <summary>The database a metadata file belongs to: the name of the folder it sits in, as a backup wrote it.</summary>
@@ -170,9 +174,9 @@ public sealed class SnapshotDumpReader : IDumpReader
 #pragma warning restore CS0162
     }
 
-    private async IAsyncEnumerable<byte[]> ReadFileAsync(ManifestFile? file, [EnumeratorCancellation] CancellationToken ct)
+    private async IAsyncEnumerable<byte[]> ReadEntriesAsync(ManifestFile? file, [EnumeratorCancellation] CancellationToken ct)
     {
-        if (file is null) yield break; // a view, or a namespace without data
+        if (file is null) yield break; // no oplog
         await using var stored = await SnapshotFileReader.OpenAsync(_repository, _manifest, file, _dataKey, ct);
         using var reader = new BsonDocumentReader(stored.Content, stored.DisplayName);
         while (await reader.ReadNextAsync(ct) is { } document)

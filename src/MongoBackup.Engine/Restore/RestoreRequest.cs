@@ -28,8 +28,8 @@ public sealed record RestoreRequest
     public Security.EncryptionKeySource? Encryption { get; init; }
     /// <summary>Check every file of a repository snapshot before writing anything (on by default).</summary>
     public bool VerifyBeforeRestore { get; init; } = true;
-    /// <summary>Bulk insert batches are cut at this many bytes (or 1,000 documents).</summary>
-    public int BatchBytes { get; init; } = 8 * 1024 * 1024;
+    /// <summary>Bulk insert batches are cut at this many bytes (or 10,000 documents), in whole blocks of about 1 MiB.</summary>
+    public int BatchBytes { get; init; } = 2 * 1024 * 1024;
 }
 
 /// <summary>A snapshot by its id in a repository.</summary>

@@ -141,7 +141,7 @@ public sealed class RestoreRunner(IEngineObserver observer)
         var finished = new System.Collections.Concurrent.ConcurrentDictionary<NamespaceRestoreResult, bool>();
         try
         {
-            await reader.ReadAsync(bySource.Keys.ToList(), async (source, documents) =>
+            await reader.ReadBlocksAsync(bySource.Keys.ToList(), async (source, documents) =>
             {
                 var (ns, result) = bySource[source];
                 var started = clock.Elapsed;
@@ -169,9 +169,9 @@ public sealed class RestoreRunner(IEngineObserver observer)
         }
     }
 
-    private static async Task DrainAsync(IAsyncEnumerable<byte[]> documents)
+    private static async Task DrainAsync(IAsyncEnumerable<DocumentBlock> documents)
     {
-        try { await foreach (var _ in documents) { } }
+        try { await foreach (var block in documents) block.Dispose(); }
         catch (Exception) { /* the failure was already recorded for this namespace */ }
     }
 
