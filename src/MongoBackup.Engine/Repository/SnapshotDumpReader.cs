@@ -134,7 +134,7 @@ public sealed class SnapshotDumpReader : IDumpReader
         await using var stored = await SnapshotFileReader.OpenAsync(_repository, _manifest, file, _dataKey, ct);
         using var reader = new BsonDocumentReader(stored.Content, stored.DisplayName);
         await foreach (var block in reader.ReadBlocksAsync(ct)) yield return block;
-        // The file's size and SHA-256 are checked at its end.
+        // The file's size and SHA-256 are known only at its end: the restore takes back what it wrote if they are wrong.
         await stored.VerifyToEndAsync(ct);
     }
 

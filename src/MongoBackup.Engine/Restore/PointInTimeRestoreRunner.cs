@@ -42,7 +42,7 @@ public sealed class PointInTimeRestoreRunner(IEngineObserver observer)
         observer.Verbose($"Restoring {request.Limit} from snapshot {baseSnapshot.Id} (consistent at {baseSnapshot.ConsistentAt!.Timestamp}) and {window.Slices.Count} oplog slices.");
 
         // A slice is one stream for every namespace: damage in it is refused whole, before anything is written.
-        if (request.Restore.VerifyBeforeRestore)
+        if (request.Restore.VerifyBeforeRestore != false)
             foreach (var slice in window.Slices)
             {
                 using var sliceKey = SnapshotEncryption.Open(slice, request.Restore.Encryption);

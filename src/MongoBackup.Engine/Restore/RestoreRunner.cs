@@ -43,8 +43,9 @@ public sealed class RestoreRunner(IEngineObserver observer)
         var outcome = new RestoreOutcome(reader.Location, request.Connection.DisplayName, DateTimeOffset.UtcNow);
         observer.Verbose($"Restoring {plan.Count} namespaces from {reader.Location} to {request.Connection.DisplayName}.");
 
-        var ready = await PrepareTargetsAsync(client, request, plan, outcome, ct);
-        await RestoreDataAsync(client, request, reader, ready, clock, ct);
+        var preparer = new TargetPreparer(client, request.Map);
+        var (ready, created) = await PrepareTargetsAsync(preparer, request, plan, outcome, ct);
+        await RestoreDataAsync(client, preparer, created, request, reader, ready, clock, ct);
         if (request.IncludeUsersAndRoles)
         {
             var (users, roles) = await new UsersAndRolesRestorer(client, observer)
@@ -71,10 +72,13 @@ public sealed class RestoreRunner(IEngineObserver observer)
             var dataKey = SnapshotEncryption.Open(manifest, request.Encryption);
             try
             {
-                // A damaged file fails the namespaces it belongs to (or the oplog replay), not the whole restore.
-                var damaged = request.VerifyBeforeRestore
-                    ? await SnapshotIntegrity.FindDamagedAsync(snapshot.Repository, manifest, dataKey, ct)
-                    : null;
+                // A damaged file fails the namespaces it belongs to (or the oplog replay), not the whole restore. Data files
+                // are checked as they are restored (each stored byte read once), and a namespace whose file fails is
+                // taken back; all of them first only when asked, or before -Drop replaces collections. The oplog, one
+                // stream for every namespace, is checked first.
+                var damaged = request.VerifyBeforeRestore == false ? null
+                    : await SnapshotIntegrity.FindDamagedAsync(snapshot.Repository, manifest, dataKey, ct,
+                        request.VerifyBeforeRestore ?? request.Drop ? null : file => file.Kind == ManifestFileKind.Oplog);
                 return (await SnapshotDumpReader.OpenAsync(snapshot.Repository, manifest, dataKey, ct, damaged), manifest.EffectiveScope);
             }
             catch (CorruptDumpException e) { throw e.ToCorruptFile(); }
@@ -103,11 +107,11 @@ public sealed class RestoreRunner(IEngineObserver observer)
         catch (InvalidDataException e) { throw new MongoBackupException(ErrorIds.CorruptFile, e.Message, e, path); }
     }
 
-    private async Task<List<(PlannedNamespace Ns, NamespaceRestoreResult Result)>> PrepareTargetsAsync(
-        IMongoClient client, RestoreRequest request, IReadOnlyList<PlannedNamespace> plan, RestoreOutcome outcome, CancellationToken ct)
+    private async Task<(List<(PlannedNamespace Ns, NamespaceRestoreResult Result)> Ready, HashSet<NamespaceRestoreResult> Created)> PrepareTargetsAsync(
+        TargetPreparer preparer, RestoreRequest request, IReadOnlyList<PlannedNamespace> plan, RestoreOutcome outcome, CancellationToken ct)
     {
-        var preparer = new TargetPreparer(client, request.Map);
         var ready = new List<(PlannedNamespace, NamespaceRestoreResult)>();
+        var created = new HashSet<NamespaceRestoreResult>();
         foreach (var ns in plan)
         {
             var result = new NamespaceRestoreResult(ns.SourceNamespace, ns.TargetNamespace, ns.Type);
@@ -120,7 +124,7 @@ public sealed class RestoreRunner(IEngineObserver observer)
             }
             try
             {
-                await preparer.PrepareAsync(ns, request.Drop, ct);
+                if (await preparer.PrepareAsync(ns, request.Drop, ct)) created.Add(result);
                 ready.Add((ns, result));
             }
             catch (Exception e) when (e is not OperationCanceledException)
@@ -128,10 +132,10 @@ public sealed class RestoreRunner(IEngineObserver observer)
                 Fail(result, e);
             }
         }
-        return ready;
+        return (ready, created);
     }
 
-    private async Task RestoreDataAsync(IMongoClient client, RestoreRequest request, IDumpReader reader,
+    private async Task RestoreDataAsync(IMongoClient client, TargetPreparer preparer, HashSet<NamespaceRestoreResult> created, RestoreRequest request, IDumpReader reader,
         List<(PlannedNamespace Ns, NamespaceRestoreResult Result)> ready, Stopwatch clock, CancellationToken ct)
     {
         var withData = ready.Where(r => !r.Ns.IsView).ToList();
@@ -152,8 +156,9 @@ public sealed class RestoreRunner(IEngineObserver observer)
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
+                    // An archive's other namespaces go on: its reader stops feeding one whose consumer has returned.
+                    if (e is CorruptDumpException) await RollBackAsync(preparer, ns, result, created.Contains(result), ct);
                     Fail(result, e);
-                    await DrainAsync(documents); // let an archive's other namespaces go on
                 }
                 result.Duration = clock.Elapsed - started;
                 finished[result] = true;
@@ -169,10 +174,19 @@ public sealed class RestoreRunner(IEngineObserver observer)
         }
     }
 
-    private static async Task DrainAsync(IAsyncEnumerable<DocumentBlock> documents)
+    /// <summary>Takes back what was restored from a file found damaged part-way; says so when that fails too.</summary>
+    private async Task RollBackAsync(TargetPreparer preparer, PlannedNamespace ns, NamespaceRestoreResult result, bool created, CancellationToken ct)
     {
-        try { await foreach (var block in documents) block.Dispose(); }
-        catch (Exception) { /* the failure was already recorded for this namespace */ }
+        try
+        {
+            await preparer.RollBackAsync(ns, created, ct);
+            observer.Verbose($"{ns.TargetNamespace}: the {result.Documents} documents restored before the damage was found were removed.");
+            result.Documents = 0;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            observer.Warning($"{ns.TargetNamespace}: its file is damaged, and the {result.Documents} documents restored from it could not be removed: {e.Message}");
+        }
     }
 
     private void Fail(NamespaceRestoreResult result, Exception e) => NamespaceFailures.Record(observer, result, e);

@@ -6,11 +6,14 @@ namespace MongoBackup.Engine.Restore;
 
 /// <summary>
 /// Makes a target namespace ready for its documents: refuses one that already holds data unless told to drop
-/// it, and creates the collection or view with the options the dump recorded.
+/// it, and creates the collection or view with the options the dump recorded. Takes back what a restore wrote to a
+/// namespace whose file turned out damaged.
 /// </summary>
 public sealed class TargetPreparer(IMongoClient client, NamespaceMap map)
 {
-    public async Task PrepareAsync(PlannedNamespace ns, bool drop, CancellationToken ct)
+    /// <summary>Returns true when it created the target, false when it kept an existing empty collection.</summary>
+    /// <exception cref="MongoBackupException">TargetNotEmpty: the target holds data (or is a view) and <paramref name="drop"/> is false.</exception>
+    public async Task<bool> PrepareAsync(PlannedNamespace ns, bool drop, CancellationToken ct)
     {
         var db = client.GetDatabase(ns.TargetDatabase);
         var existing = await FindAsync(db, ns.TargetCollection, ct);
@@ -26,11 +29,24 @@ public sealed class TargetPreparer(IMongoClient client, NamespaceMap map)
                             ? $"The target {ns.TargetNamespace} already exists as a view; use -Drop to replace it."
                             : $"The target {ns.TargetNamespace} already holds {count} documents; use -Drop to replace it, or restore into another name.",
                         target: ns.TargetNamespace);
-                return; // an existing empty collection keeps its own options
+                return false; // an existing empty collection keeps its own options
             }
             await db.DropCollectionAsync(ns.TargetCollection, ct);
         }
         await CreateAsync(db, ns, ct);
+        return true;
+    }
+
+    /// <summary>
+    /// Leaves a target as it was before <see cref="PrepareAsync"/>: a collection it created is dropped, an empty one
+    /// it kept is emptied again. For a namespace whose documents came from a file found damaged part-way (its
+    /// checksum is known only at its end), so nothing of it stays restored half-way.
+    /// </summary>
+    public async Task RollBackAsync(PlannedNamespace ns, bool created, CancellationToken ct)
+    {
+        var db = client.GetDatabase(ns.TargetDatabase);
+        if (created) await db.DropCollectionAsync(ns.TargetCollection, ct);
+        else await db.GetCollection<BsonDocument>(ns.DataCollection).DeleteManyAsync(FilterDefinition<BsonDocument>.Empty, ct);
     }
 
     private static async Task<BsonDocument?> FindAsync(IMongoDatabase db, string collection, CancellationToken ct)
