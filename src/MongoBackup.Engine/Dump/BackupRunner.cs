@@ -53,7 +53,7 @@ public sealed class BackupRunner(IEngineObserver observer)
         var id = SnapshotIds.NewId(started, "full");
         var (dataKey, encryption) = await SnapshotKeys.ForNewSnapshotAsync(request.Encryption, request.Repository, id, ct);
         using var ownedKey = dataKey;
-        var files = new SnapshotFileSet(request.Repository, id, request.Compression, dataKey);
+        var files = new SnapshotFileSet(request.Repository, id, request.Compression, dataKey, request.CompressionLevel);
         observer.Verbose($"Snapshot {id}: {collections.Count} namespaces from {request.Connection.DisplayName} into {request.Repository.Location}.");
         try
         {
@@ -147,6 +147,7 @@ public sealed class BackupRunner(IEngineObserver observer)
         },
         StartTime = started,
         Compression = request.Compression,
+        CompressionLevel = request.Compression == Codecs.Compression.None ? null : request.CompressionLevel,
         Scope = SnapshotScope.From(request.Filter),
         CopyOnly = request.CopyOnly,
         Tags = new Dictionary<string, string>(request.Tags, StringComparer.Ordinal),

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.IO.Compression;
 using MongoBackup.Engine.Codecs;
 using MongoBackup.Engine.Repository;
 using MongoBackup.Engine.Security;
@@ -6,15 +7,19 @@ using MongoBackup.Engine.Security;
 namespace MongoBackup.Engine.Dump;
 
 /// <summary>
-/// The files one snapshot is writing: opens each through the repository and the codec stage, and collects
-/// the manifest entries (size, SHA-256 of the stored bytes) as each file closes.
+/// The files one snapshot is writing: opens each through the repository and the codec stage (compressing at
+/// <paramref name="level"/>), and collects the manifest entries (size, SHA-256 of the stored bytes) as each file closes.
 /// </summary>
-public sealed class SnapshotFileSet(ISnapshotRepository repository, string snapshotId, Compression compression, DataKey? dataKey = null)
+public sealed class SnapshotFileSet(ISnapshotRepository repository, string snapshotId, Compression compression, DataKey? dataKey = null,
+    CompressionLevel level = CompressionLevel.Optimal)
 {
     private readonly ConcurrentBag<ManifestFile> _files = new();
 
     public string SnapshotId => snapshotId;
     public Compression Compression => compression;
+
+    /// <summary>The level the files are compressed at, as the manifest records it: null without compression.</summary>
+    public CompressionLevel? Level => compression == Compression.None ? null : level;
 
     public IReadOnlyList<ManifestFile> Files => _files.OrderBy(f => f.Path, StringComparer.Ordinal).ToList();
 
@@ -25,7 +30,7 @@ public sealed class SnapshotFileSet(ISnapshotRepository repository, string snaps
         Stream recording = new RecordOnClose(stored, _files);
         // Compress, then encrypt: ciphertext does not compress.
         if (dataKey is not null) recording = new EncryptingStream(recording, dataKey, SnapshotEncryption.FileIdentity(snapshotId, relativePath));
-        return CompressionCodec.WrapForWrite(recording, compression);
+        return CompressionCodec.WrapForWrite(recording, compression, level);
     }
 
     /// <summary>Passes writes to the repository's writer and keeps its manifest entry once it is disposed.</summary>

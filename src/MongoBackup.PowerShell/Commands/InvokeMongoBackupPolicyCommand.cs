@@ -45,6 +45,12 @@ public sealed class InvokeMongoBackupPolicyCommand : MongoEncryptedConnectionCmd
     [Parameter]
     public Compression Compression { get; set; } = Compression.Gzip;
 
+    /// <summary>How hard gzip or zstd works: Fastest, Optimal (the default: no larger than mongodump --gzip) or SmallestSize.</summary>
+    [Parameter]
+    [ValidateSet(nameof(System.IO.Compression.CompressionLevel.Fastest), nameof(System.IO.Compression.CompressionLevel.Optimal),
+        nameof(System.IO.Compression.CompressionLevel.SmallestSize))]
+    public System.IO.Compression.CompressionLevel CompressionLevel { get; set; } = System.IO.Compression.CompressionLevel.Optimal;
+
     [Parameter]
     public TimeSpan LeaseDuration { get; set; } = BackupPolicyRequest.DefaultLeaseDuration;
 
@@ -62,6 +68,7 @@ public sealed class InvokeMongoBackupPolicyCommand : MongoEncryptedConnectionCmd
             FullEvery = FullEvery,
             Retention = RetentionRulesGiven(),
             Compression = Compression,
+            CompressionLevel = CompressionArguments.Level(this, Compression, CompressionLevel),
             Encryption = EncryptionKeys,
             Tags = TagArguments.ToDictionary(Tag),
             LeaseDuration = LeaseDuration,
