@@ -5,6 +5,7 @@ using MongoBackup.Engine.Connection;
 using MongoBackup.Engine.Dump;
 using MongoBackup.Engine.Repository;
 using MongoBackup.Engine.Restore;
+using MongoBackup.Engine.Tests.Support;
 using MongoDB.Bson;
 using MongoDB.Driver;
 
@@ -155,35 +156,20 @@ public sealed class RestoreVerificationTests(MongoServerFixture server) : IDispo
     }
 
     /// <summary>A repository that counts every byte read from its stored files.</summary>
-    private sealed class ReadCountingRepository(ISnapshotRepository inner) : ISnapshotRepository
+    private sealed class ReadCountingRepository(ISnapshotRepository inner) : DelegatingRepository(inner)
     {
         private long _read;
 
         public long BytesRead => Interlocked.Read(ref _read);
-        public string Location => inner.Location;
-        public Task<SnapshotFileWriter> CreateFileAsync(string snapshotId, string relativePath, CancellationToken ct) => inner.CreateFileAsync(snapshotId, relativePath, ct);
-        public async Task<Stream> OpenReadAsync(string snapshotId, string relativePath, CancellationToken ct) =>
-            new Counting(await inner.OpenReadAsync(snapshotId, relativePath, ct), this);
-        public Task CommitManifestAsync(SnapshotManifest manifest, CancellationToken ct) => inner.CommitManifestAsync(manifest, ct);
-        public IAsyncEnumerable<ManifestReadResult> ListAsync(CancellationToken ct) => inner.ListAsync(ct);
-        public Task DeleteSnapshotAsync(string snapshotId, CancellationToken ct) => inner.DeleteSnapshotAsync(snapshotId, ct);
-        public string? LocalPath(string snapshotId, string relativePath) => inner.LocalPath(snapshotId, relativePath);
 
-        private sealed class Counting(Stream stream, ReadCountingRepository owner) : Stream
+        public override async Task<Stream> OpenReadAsync(string snapshotId, string relativePath, CancellationToken ct) =>
+            new Counting(await Inner.OpenReadAsync(snapshotId, relativePath, ct), this);
+
+        private sealed class Counting(Stream stream, ReadCountingRepository owner) : ReadOnlyStream
         {
-            public override bool CanRead => true;
-            public override bool CanSeek => false;
-            public override bool CanWrite => false;
-            public override long Length => stream.Length;
-            public override long Position { get => stream.Position; set => throw new NotSupportedException(); }
-            public override int Read(byte[] buffer, int offset, int count) => Counted(stream.Read(buffer, offset, count));
             public override int Read(Span<byte> buffer) => Counted(stream.Read(buffer));
             public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default) => Counted(await stream.ReadAsync(buffer, ct));
-            public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken ct) => ReadAsync(buffer.AsMemory(offset, count), ct).AsTask();
-            public override void Flush() { }
-            public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-            public override void SetLength(long value) => throw new NotSupportedException();
-            public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
             protected override void Dispose(bool disposing)
             {
                 if (disposing) stream.Dispose();
