@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 
@@ -18,18 +17,14 @@ public sealed class BsonDocumentReader : IDisposable
     /// <summary>What one read asks the stream for: large enough that reads cost little per document.</summary>
     private const int ChunkSize = 256 * 1024;
 
-    private readonly Stream _stream;
+    private readonly ReadAheadBuffer _ahead;
     private readonly string _fileName;
     private readonly bool _validateStructure;
-    private byte[] _buffer = ArrayPool<byte>.Shared.Rent(ChunkSize);
-    private int _start, _end;
-    private bool _ended;
     private int? _peeked;
-    private int _want;
 
     public BsonDocumentReader(Stream stream, string fileName, bool validateStructure = true)
     {
-        _stream = stream ?? throw new ArgumentNullException(nameof(stream));
+        _ahead = new ReadAheadBuffer(stream ?? throw new ArgumentNullException(nameof(stream)), ChunkSize, MaxDocumentSize);
         _fileName = fileName ?? throw new ArgumentNullException(nameof(fileName));
         _validateStructure = validateStructure;
     }
@@ -37,7 +32,7 @@ public sealed class BsonDocumentReader : IDisposable
     /// <summary>Byte offset of the next document in the (uncompressed) stream.</summary>
     public long Position { get; internal set; }
 
-    private int Buffered => _end - _start;
+    private int Buffered => _ahead.Buffered;
 
     /// <summary>The next document, or null at a clean end of stream.</summary>
     public byte[]? ReadNext()
@@ -70,7 +65,7 @@ public sealed class BsonDocumentReader : IDisposable
         var before = block.Count;
         while (TakeBuffered(block, targetBytes))
         {
-            if (_ended)
+            if (_ahead.Ended)
             {
                 // What is left is less than a whole document: nothing at all is a clean end, anything else is cut short.
                 if (!AtCleanEnd()) RequireWhole(CheckedLength(Position), Position);
@@ -91,12 +86,10 @@ public sealed class BsonDocumentReader : IDisposable
     {
         while (block.Length < targetBytes)
         {
-            _want = 4;
-            if (Buffered < 4) return true;
+            if (!_ahead.Has(4) || Buffered < 4) return true;
             var length = CheckedLength(Position);
-            _want = length;
-            if (Buffered < length) return true;
-            var document = _buffer.AsSpan(_start, length);
+            if (!_ahead.Has(length) || Buffered < length) return true;
+            var document = _ahead.Bytes[..length];
             CheckDocument(document, Position);
             document.CopyTo(block.Append(length));
             Consume(length);
@@ -113,7 +106,7 @@ public sealed class BsonDocumentReader : IDisposable
         while (!Ready(4)) await FillAsync(ct).ConfigureAwait(false);
         if (Buffered == 0) return null;
         if (Buffered < 4) throw Truncated(Position, $"only {Buffered} of 4 bytes are present");
-        var value = BinaryPrimitives.ReadInt32LittleEndian(_buffer.AsSpan(_start, 4));
+        var value = BinaryPrimitives.ReadInt32LittleEndian(_ahead.Bytes);
         Consume(4);
         _peeked = value;
         return value;
@@ -130,25 +123,16 @@ public sealed class BsonDocumentReader : IDisposable
         RequireWhole(length - 4, start, length);
         var document = new byte[length];
         BinaryPrimitives.WriteInt32LittleEndian(document, length);
-        _buffer.AsSpan(_start, length - 4).CopyTo(document.AsSpan(4));
+        _ahead.Bytes[..(length - 4)].CopyTo(document.AsSpan(4));
         CheckDocument(document, start);
         Consume(length - 4);
         return document;
     }
 
-    public void Dispose()
-    {
-        _stream.Dispose();
-        var buffer = Interlocked.Exchange(ref _buffer, []);
-        if (buffer.Length > 0) ArrayPool<byte>.Shared.Return(buffer);
-    }
+    public void Dispose() => _ahead.Dispose();
 
     /// <summary>True when <paramref name="count"/> bytes are buffered, or no more will come.</summary>
-    private bool Ready(int count)
-    {
-        _want = count;
-        return Buffered >= count || _ended;
-    }
+    private bool Ready(int count) => _ahead.Has(count);
 
     /// <summary>The stream ended before the <paramref name="length"/> bytes a document needs from here.</summary>
     private void RequireWhole(int length, long start, int? documentLength = null)
@@ -167,7 +151,7 @@ public sealed class BsonDocumentReader : IDisposable
 
     private int CheckedLength(long start)
     {
-        var length = BinaryPrimitives.ReadInt32LittleEndian(_buffer.AsSpan(_start, 4));
+        var length = BinaryPrimitives.ReadInt32LittleEndian(_ahead.Bytes);
         CheckLength(length, start);
         return length;
     }
@@ -183,7 +167,7 @@ public sealed class BsonDocumentReader : IDisposable
     private byte[] TakeDocument(int length)
     {
         RequireWhole(length, Position);
-        var document = _buffer.AsSpan(_start, length);
+        var document = _ahead.Bytes[..length];
         CheckDocument(document, Position);
         var copy = document.ToArray();
         Consume(length);
@@ -201,57 +185,23 @@ public sealed class BsonDocumentReader : IDisposable
 
     private void Consume(int count)
     {
-        _start += count;
+        _ahead.Consume(count);
         Position += count;
-        if (_start == _end) _start = _end = 0;
     }
 
     private CorruptDumpException Truncated(long start, string detail) =>
         new(_fileName, start, $"file is truncated: {detail}");
 
-    /// <summary>
-    /// Room behind what is buffered for a chunk, or for all <see cref="_want"/> bytes (a document larger than a chunk).
-    /// Reads happen only when less than a document is buffered, so moving that to the front costs little.
-    /// </summary>
-    private Memory<byte> Room()
-    {
-        var need = Math.Clamp(_want, ChunkSize, MaxDocumentSize);
-        if (_buffer.Length < need)
-        {
-            var larger = ArrayPool<byte>.Shared.Rent(need);
-            _buffer.AsSpan(_start, Buffered).CopyTo(larger);
-            ArrayPool<byte>.Shared.Return(_buffer);
-            _buffer = larger;
-            (_start, _end) = (0, Buffered);
-        }
-        else if (_start > 0)
-        {
-            _buffer.AsSpan(_start, Buffered).CopyTo(_buffer);
-            (_start, _end) = (0, Buffered);
-        }
-        return _buffer.AsMemory(_end);
-    }
-
     private void Fill()
     {
-        int n;
-        try { n = _stream.Read(Room().Span); }
+        try { _ahead.Fill(); }
         catch (Exception e) when (IsDamagedCompression(e)) { throw DamagedCompression(e); }
-        Filled(n);
     }
 
     private async ValueTask FillAsync(CancellationToken ct)
     {
-        int n;
-        try { n = await _stream.ReadAsync(Room(), ct).ConfigureAwait(false); }
+        try { await _ahead.FillAsync(ct).ConfigureAwait(false); }
         catch (Exception e) when (IsDamagedCompression(e)) { throw DamagedCompression(e); }
-        Filled(n);
-    }
-
-    private void Filled(int n)
-    {
-        if (n == 0) _ended = true;
-        else _end += n;
     }
 
     // A damaged, cut or overlong gzip or zstd stream fails inside the decompressor (see CompressionCodec.WrapForRead);

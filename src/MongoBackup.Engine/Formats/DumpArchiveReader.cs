@@ -10,7 +10,6 @@ namespace MongoBackup.Engine.Formats;
 internal sealed class DumpArchiveReader : IDumpReader
 {
     private const string BucketsPrefix = "system.buckets.";
-    private const int ChannelCapacity = 4;
 
     private readonly string _file;
     private readonly ArchivePrelude _prelude;
@@ -53,12 +52,12 @@ internal sealed class DumpArchiveReader : IDumpReader
     {
         ArgumentNullException.ThrowIfNull(chosen);
         ArgumentNullException.ThrowIfNull(consume);
-        var sinks = new Dictionary<(string, string), NamespaceSink>();
+        var sinks = new Dictionary<(string, string), ArchiveNamespaceSink>();
         foreach (var ns in chosen)
         {
             if (!Namespaces.Any(n => n.Database == ns.Database && n.Collection == ns.Collection))
                 throw new ArgumentException($"Namespace '{ns.FullName}' is not in the archive '{_file}'.", nameof(chosen));
-            var sink = new NamespaceSink(ns);
+            var sink = new ArchiveNamespaceSink(ns);
             foreach (var collection in SegmentCollections(ns)) sinks[(ns.Database, collection)] = sink;
         }
         if (sinks.Count == 0) return;
@@ -71,8 +70,8 @@ internal sealed class DumpArchiveReader : IDumpReader
     public async IAsyncEnumerable<byte[]> ReadOplogAsync([EnumeratorCancellation] CancellationToken ct)
     {
         if (!HasOplog) yield break;
-        var oplog = new NamespaceSink(new DumpNamespace("", ArchivePrelude.OplogCollection, null, $"archive '{_file}'"));
-        var sinks = new Dictionary<(string, string), NamespaceSink> { [("", ArchivePrelude.OplogCollection)] = oplog };
+        var oplog = new ArchiveNamespaceSink(new DumpNamespace("", ArchivePrelude.OplogCollection, null, $"archive '{_file}'"));
+        var sinks = new Dictionary<(string, string), ArchiveNamespaceSink> { [("", ArchivePrelude.OplogCollection)] = oplog };
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var pump = Task.Run(() => PumpAsync(sinks, stop.Token), CancellationToken.None);
         try
@@ -99,7 +98,7 @@ internal sealed class DumpArchiveReader : IDumpReader
     private static IEnumerable<string> SegmentCollections(DumpNamespace ns) =>
         ns.Metadata?.IsTimeseries == true ? [BucketsPrefix + ns.Collection, ns.Collection] : [ns.Collection];
 
-    private static async Task RunConsumerAsync(NamespaceSink sink, Func<DumpNamespace, IAsyncEnumerable<DocumentBlock>, Task> consume, CancellationToken ct)
+    private static async Task RunConsumerAsync(ArchiveNamespaceSink sink, Func<DumpNamespace, IAsyncEnumerable<DocumentBlock>, Task> consume, CancellationToken ct)
     {
         try
         {
@@ -113,7 +112,7 @@ internal sealed class DumpArchiveReader : IDumpReader
     }
 
     /// <summary>One sequential pass over the archive, handing each chosen namespace's documents to its channel.</summary>
-    private async Task PumpAsync(Dictionary<(string, string), NamespaceSink> sinks, CancellationToken ct)
+    private async Task PumpAsync(Dictionary<(string, string), ArchiveNamespaceSink> sinks, CancellationToken ct)
     {
         try
         {
@@ -121,7 +120,7 @@ internal sealed class DumpArchiveReader : IDumpReader
             using var reader = new BsonDocumentReader(stream, _file);
             await ArchivePrelude.ReadAsync(stream, reader, _file, ct).ConfigureAwait(false);
             var segments = new ArchiveSegmentReader(reader, _file);
-            var ended = new HashSet<NamespaceSink>();
+            var ended = new HashSet<ArchiveNamespaceSink>();
             var closed = new HashSet<(string, string)>();
             while (await segments.NextAsync(ct).ConfigureAwait(false) is { } segment)
             {
@@ -181,72 +180,5 @@ internal sealed class DumpArchiveReader : IDumpReader
             throw new CorruptDumpException(_file, segment.Offset, $"a segment holds '{name}', which the archive's header does not list");
         if (segment.IsEnd ? !closed.Add(key) : closed.Contains(key))
             throw new CorruptDumpException(_file, segment.Offset, $"a segment of '{name}' follows the end marker of that namespace");
-    }
-
-    /// <summary>
-    /// A namespace's bounded channel of document blocks, filled a document at a time, which the pass stops feeding once
-    /// its consumer has gone.
-    /// </summary>
-    private sealed class NamespaceSink(DumpNamespace ns)
-    {
-        private readonly CancellationTokenSource _abandoned = new();
-        private DocumentBlock? _block;
-
-        public DumpNamespace Namespace { get; } = ns;
-        public Crc64Ecma Crc { get; } = new();
-        public Channel<DocumentBlock> Channel { get; } = System.Threading.Channels.Channel.CreateBounded<DocumentBlock>(
-            new BoundedChannelOptions(ChannelCapacity) { SingleReader = true, SingleWriter = true });
-
-        public void Abandon()
-        {
-            _abandoned.Cancel();
-            Channel.Writer.TryComplete();
-            while (Channel.Reader.TryRead(out var block)) block.Dispose();
-        }
-
-        public async ValueTask WriteAsync(byte[] document, CancellationToken ct)
-        {
-            if (_abandoned.IsCancellationRequested) return;
-            _block ??= new DocumentBlock(DocumentBlock.TargetBytes);
-            document.CopyTo(_block.Append(document.Length));
-            if (_block.Length >= DocumentBlock.TargetBytes) await FlushAsync(ct).ConfigureAwait(false);
-        }
-
-        /// <summary>Hands the documents gathered so far to the consumer.</summary>
-        public async ValueTask FlushAsync(CancellationToken ct)
-        {
-            if (_block is not { } block) return;
-            _block = null;
-            if (_abandoned.IsCancellationRequested)
-            {
-                block.Dispose();
-                return;
-            }
-            using var either = CancellationTokenSource.CreateLinkedTokenSource(ct, _abandoned.Token);
-            try
-            {
-                await Channel.Writer.WriteAsync(block, either.Token).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is OperationCanceledException or ChannelClosedException && _abandoned.IsCancellationRequested && !ct.IsCancellationRequested)
-            {
-                block.Dispose(); // the consumer left; its remaining documents are skipped
-            }
-            catch
-            {
-                block.Dispose();
-                throw;
-            }
-        }
-
-        /// <summary>
-        /// No more documents: the consumer's stream ends, with <paramref name="error"/> when given (the documents
-        /// gathered before it still go on when the channel has room; the namespace fails either way).
-        /// </summary>
-        public void Complete(Exception? error = null)
-        {
-            if (_block is { } block && (_abandoned.IsCancellationRequested || !Channel.Writer.TryWrite(block))) block.Dispose();
-            _block = null;
-            Channel.Writer.TryComplete(error);
-        }
     }
 }
