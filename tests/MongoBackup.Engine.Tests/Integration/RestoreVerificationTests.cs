@@ -45,8 +45,7 @@ public sealed class RestoreVerificationTests(MongoServerFixture server) : IDispo
     [Fact]
     public async Task A_data_file_changed_in_its_middle_fails_its_collection_alone_and_leaves_nothing_of_it()
     {
-        var (database, repository, manifest) = await BackUpAsync(Compression.None);
-        ChangeOneCharacter(repository, manifest.Id, $"{database}/items.bson", "item 1500 ");
+        var (database, repository, manifest) = await BackUpWithItemsChangedAsync();
         var counting = new ReadCountingRepository(repository);
         var target = TestDatabases.NewName("changed_r");
         var observer = new RecordingObserver();
@@ -67,8 +66,7 @@ public sealed class RestoreVerificationTests(MongoServerFixture server) : IDispo
     [Fact]
     public async Task Verify_first_reads_the_files_before_writing_and_never_creates_the_damaged_collection()
     {
-        var (database, repository, manifest) = await BackUpAsync(Compression.None);
-        ChangeOneCharacter(repository, manifest.Id, $"{database}/items.bson", "item 1500 ");
+        var (database, repository, manifest) = await BackUpWithItemsChangedAsync();
         var counting = new ReadCountingRepository(repository);
         var target = TestDatabases.NewName("first_r");
         var observer = new RecordingObserver();
@@ -87,8 +85,7 @@ public sealed class RestoreVerificationTests(MongoServerFixture server) : IDispo
     [Fact]
     public async Task With_drop_a_damaged_file_is_found_before_the_collection_it_would_replace_is_dropped()
     {
-        var (database, repository, manifest) = await BackUpAsync(Compression.None);
-        ChangeOneCharacter(repository, manifest.Id, $"{database}/items.bson", "item 1500 ");
+        var (database, repository, manifest) = await BackUpWithItemsChangedAsync();
         var target = TestDatabases.NewName("drop_r");
         var kept = Enumerable.Range(0, 3).Select(i => new BsonDocument { { "_id", $"mine-{i}" } }).ToList();
         await server.Client.GetDatabase(target).GetCollection<BsonDocument>("items").InsertManyAsync(kept);
@@ -122,6 +119,14 @@ public sealed class RestoreVerificationTests(MongoServerFixture server) : IDispo
         {
             Connection = Connection, Repository = repository, Filter = new NamespaceFilter(databases: [database]), Compression = compression,
         }, CancellationToken.None);
+        return (database, repository, manifest);
+    }
+
+    /// <summary>A plain snapshot whose items.bson has one letter changed in its middle (see <see cref="ChangeOneCharacter"/>).</summary>
+    private async Task<(string Database, FolderRepository Repository, SnapshotManifest Manifest)> BackUpWithItemsChangedAsync()
+    {
+        var (database, repository, manifest) = await BackUpAsync(Compression.None);
+        ChangeOneCharacter(repository, manifest.Id, $"{database}/items.bson", "item 1500 ");
         return (database, repository, manifest);
     }
 
