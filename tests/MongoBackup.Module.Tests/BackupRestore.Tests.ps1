@@ -27,7 +27,7 @@ BeforeAll {
 AfterAll {
     if ($script:uri) {
         $client = [MongoDB.Driver.MongoClient]::new($uri)
-        foreach ($name in $db, "$($db)_copy", "$($db)_kept") { $client.DropDatabase($name, [System.Threading.CancellationToken]::None) }
+        foreach ($name in $db, "$($db)_copy", "$($db)_kept", "$($db)_verified") { $client.DropDatabase($name, [System.Threading.CancellationToken]::None) }
     }
     Stop-MongoTestServer $server
     Remove-Item $repository -Recurse -Force -ErrorAction SilentlyContinue
@@ -68,6 +68,26 @@ Describe 'Backup-MongoDatabase' {
         Test-Path $empty | Should -BeFalse
     }
 
+    It 'records -CompressionLevel in the manifest and shows it, Optimal by default' {
+        $snapshot.CompressionLevel | Should -Be 'Optimal'
+        $repo = New-TestFolder
+        $fast = Backup-MongoDatabase -ConnectionString $uri -Repository $repo -Database $db -Compression Zstd -CompressionLevel Fastest -WarningAction SilentlyContinue
+        $fast.Compression | Should -Be 'Zstd'
+        $fast.CompressionLevel | Should -Be 'Fastest'
+        (Get-MongoSnapshot -Repository $repo -Id $fast.Id).CompressionLevel | Should -Be 'Fastest'
+        (Get-Content (Join-Path $repo $fast.Id 'manifest.json') -Raw | ConvertFrom-Json).compressionLevel | Should -Be 'fastest'
+        $plain = Backup-MongoDatabase -ConnectionString $uri -Repository $repo -Database $db -Compression None -WarningAction SilentlyContinue
+        $plain.CompressionLevel | Should -BeNullOrEmpty
+        Remove-Item $repo -Recurse -Force
+    }
+
+    It 'refuses -CompressionLevel with -Compression None, and a level that is no choice' {
+        { Backup-MongoDatabase -ConnectionString $uri -Repository $repository -Database $db -Compression None -CompressionLevel Fastest -ErrorAction Stop } |
+            Should -Throw -ErrorId 'MongoBackup.InvalidArgument*'
+        { Backup-MongoDatabase -ConnectionString $uri -Repository $repository -Database $db -CompressionLevel NoCompression -ErrorAction Stop } |
+            Should -Throw -ErrorId 'ParameterArgumentValidationError*'
+    }
+
     It 'fails with NothingSelected when no database matches' {
         { Backup-MongoDatabase -ConnectionString $uri -Repository $repository -Database 'no_such_db_*' -ErrorAction Stop } |
             Should -Throw -ErrorId 'MongoBackup.NothingSelected*'
@@ -75,6 +95,13 @@ Describe 'Backup-MongoDatabase' {
 }
 
 Describe 'Restore-MongoDatabase' {
+    It 'restores the same with -VerifyFirst, which checks every file before writing' {
+        $result = Get-MongoSnapshot -Repository $repository -Id $snapshot.Id |
+            Restore-MongoDatabase -ConnectionString $uri -RenameDatabase "$db=$($db)_verified" -VerifyFirst -WarningAction SilentlyContinue
+        $result.Succeeded | Should -BeTrue
+        Get-DocumentCount (Get-Collection $uri "$($db)_verified" 'orders') | Should -Be 250
+    }
+
     It 'restores the piped snapshot into a renamed database with equal documents and indexes' {
         $result = Get-MongoSnapshot -Repository $repository -Latest |
             Restore-MongoDatabase -ConnectionString $uri -RenameDatabase "$db=$($db)_copy" -WarningAction SilentlyContinue

@@ -13,17 +13,19 @@ public static class CompressionCodec
     private static readonly byte[] ZstdMagic = [0x28, 0xb5, 0x2f, 0xfd];
 
     /// <summary>
-    /// Returns a stream that compresses into <paramref name="inner"/>; disposing it flushes and disposes <paramref name="inner"/>,
+    /// Returns a stream that compresses into <paramref name="inner"/> at <paramref name="level"/> (see
+    /// <see cref="CompressionLevels"/>; ignored for None); disposing it flushes and disposes <paramref name="inner"/>,
     /// unless <paramref name="abandon"/> has been cancelled (the run was stopped): then what is left is dropped, not written.
     /// </summary>
-    public static Stream WrapForWrite(Stream inner, Compression c, CancellationToken abandon = default)
+    public static Stream WrapForWrite(Stream inner, Compression c,
+        System.IO.Compression.CompressionLevel level = System.IO.Compression.CompressionLevel.Optimal, CancellationToken abandon = default)
     {
         ArgumentNullException.ThrowIfNull(inner);
         return c switch
         {
             Compression.None => inner,
-            // Fastest keeps gzip CPU-light (the ratio difference to Optimal is small on BSON); both compress in parallel blocks.
-            Compression.Gzip or Compression.Zstd => new ParallelCompressionStream(inner, c, abandon),
+            // Both compress on every core, in independent blocks.
+            Compression.Gzip or Compression.Zstd => new ParallelCompressionStream(inner, c, level, abandon),
             _ => throw new ArgumentOutOfRangeException(nameof(c), c, "Unknown compression."),
         };
     }

@@ -24,20 +24,25 @@ internal sealed class ParallelCompressionStream : Stream
     private readonly Stream _inner;
     private readonly Compression _compression;
     private readonly CancellationToken _abandon;
+    private readonly CompressionLevel _level;
     private readonly Queue<Task<CompressedBlock>> _inFlight = new();
     private byte[] _block = ArrayPool<byte>.Shared.Rent(BlockSize);
     private int _used;
     private bool _wroteAny;
     private bool _disposed;
 
+    /// <param name="level">One of <see cref="CompressionLevels.Choosable"/>.</param>
     /// <param name="abandon">Once cancelled (the run was stopped), disposing drops the blocks not yet written instead of
     /// compressing and writing them: the file is about to be deleted, and Ctrl+C must not wait for it.</param>
-    public ParallelCompressionStream(Stream inner, Compression compression, CancellationToken abandon = default)
+    public ParallelCompressionStream(Stream inner, Compression compression, CompressionLevel level = CompressionLevel.Optimal,
+        CancellationToken abandon = default)
     {
         if (compression == Compression.None) throw new ArgumentOutOfRangeException(nameof(compression));
+        if (!CompressionLevels.Choosable.Contains(level)) throw new ArgumentOutOfRangeException(nameof(level));
         _inner = inner;
         _compression = compression;
         _abandon = abandon;
+        _level = level;
     }
 
     public override bool CanRead => false;
@@ -106,7 +111,7 @@ internal sealed class ParallelCompressionStream : Stream
     {
         if (_compression == Compression.Zstd)
         {
-            using var zstd = new Compressor(CompressionCodec.ZstdLevel);
+            using var zstd = new Compressor(CompressionLevels.Zstd(_level));
             // A content checksum in every frame: without it a damaged .zst outside a snapshot decompresses to wrong bytes unnoticed.
             zstd.SetParameter(ZstdSharp.Unsafe.ZSTD_cParameter.ZSTD_c_checksumFlag, 1);
             // zstd's bound is exact: a frame never exceeds it, raw blocks included.
@@ -116,20 +121,15 @@ internal sealed class ParallelCompressionStream : Stream
         // gzip's output has no bound to rely on (at its fastest level random bytes grow by 5.5%), so it goes into a
         // growing buffer; a block that grew is stored instead (deflate's stored blocks cost 5 bytes per 64 KiB).
         using var output = new PooledBufferStream(block.Length + block.Length / 16 + 64);
-        Gzip(block, output, CompressionLevel.Fastest);
+        using (var gzip = CompressionLevels.Gzip(output, _level)) gzip.Write(block);
         if (output.Length > block.Length)
         {
             output.Clear();
-            Gzip(block, output, CompressionLevel.NoCompression);
+            using var stored = new GZipStream(output, CompressionLevel.NoCompression, leaveOpen: true);
+            stored.Write(block);
         }
         var (buffer, length) = output.Detach();
         return new CompressedBlock(buffer, length);
-    }
-
-    private static void Gzip(ReadOnlySpan<byte> block, Stream output, CompressionLevel level)
-    {
-        using var gzip = new GZipStream(output, level, leaveOpen: true);
-        gzip.Write(block);
     }
 
     public override void Flush() { }

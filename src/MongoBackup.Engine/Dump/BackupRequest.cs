@@ -10,6 +10,8 @@ public sealed record BackupRequest
     public required ISnapshotRepository Repository { get; init; }
     public NamespaceFilter Filter { get; init; } = NamespaceFilter.Everything;
     public Compression Compression { get; init; } = Compression.Gzip;
+    /// <summary>How hard gzip or zstd works (see <see cref="CompressionLevels"/>): Fastest, Optimal or SmallestSize.</summary>
+    public System.IO.Compression.CompressionLevel CompressionLevel { get; init; } = System.IO.Compression.CompressionLevel.Optimal;
     /// <summary>How many cursors read at once, across all collections (a large collection's _id ranges count one each).</summary>
     public int ParallelCollections { get; init; } = 4;
     /// <summary>A collection with at least this many documents is split into ParallelCollections _id ranges, read in parallel within that same budget.</summary>

@@ -58,7 +58,7 @@ public sealed class BackupRunner(IEngineObserver observer)
         var (dataKey, encryption) = await SnapshotKeys.ForNewSnapshotAsync(request.Encryption, request.Repository, id, ct);
         using var ownedKey = dataKey;
         // A stopped or failed backup is deleted, so its files need not be finished (abandonWhen).
-        var files = new SnapshotFileSet(request.Repository, id, request.Compression, dataKey, abandonWhen: ct);
+        var files = new SnapshotFileSet(request.Repository, id, request.Compression, dataKey, request.CompressionLevel, abandonWhen: ct);
         observer.Verbose($"Snapshot {id}: {collections.Count} namespaces from {request.Connection.DisplayName} into {request.Repository.Location}.");
         try
         {
@@ -163,6 +163,7 @@ public sealed class BackupRunner(IEngineObserver observer)
         },
         StartTime = started,
         Compression = request.Compression,
+        CompressionLevel = request.Compression == Compression.None ? null : request.CompressionLevel,
         Scope = SnapshotScope.From(request.Filter, request.Query?.Text),
         CopyOnly = request.CopyOnly || request.Query is not null,
         Tags = new Dictionary<string, string>(request.Tags, StringComparer.Ordinal),

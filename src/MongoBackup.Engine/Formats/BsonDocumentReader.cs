@@ -1,24 +1,30 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 
 namespace MongoBackup.Engine.Formats;
 
 /// <summary>
-/// Reads concatenated BSON documents (a mongodump .bson file, already decompressed) one raw document
-/// at a time, so documents pass from file to server without being deserialised.
+/// Reads concatenated BSON documents (a mongodump .bson file, already decompressed) one raw document, or one
+/// <see cref="DocumentBlock"/> of them, at a time, so documents pass from file to server without being deserialised.
+/// The stream is read in large chunks into a pooled buffer and documents are cut from it, so a document costs no
+/// read call of its own; nothing else may read the stream once this reader has started.
 /// </summary>
 public sealed class BsonDocumentReader : IDisposable
 {
     /// <summary>The server's 16 MiB limit plus the 16 KiB headroom it allows internal documents such as oplog entries.</summary>
     public const int MaxDocumentSize = 16 * 1024 * 1024 + 16 * 1024;
 
-    private readonly Stream _stream;
+    /// <summary>What one read asks the stream for: large enough that reads cost little per document.</summary>
+    private const int ChunkSize = 256 * 1024;
+
+    private readonly ReadAheadBuffer _ahead;
     private readonly string _fileName;
     private readonly bool _validateStructure;
-    private readonly byte[] _lengthBuffer = new byte[4];
+    private int? _peeked;
 
     public BsonDocumentReader(Stream stream, string fileName, bool validateStructure = true)
     {
-        _stream = stream ?? throw new ArgumentNullException(nameof(stream));
+        _ahead = new ReadAheadBuffer(stream ?? throw new ArgumentNullException(nameof(stream)), ChunkSize, MaxDocumentSize);
         _fileName = fileName ?? throw new ArgumentNullException(nameof(fileName));
         _validateStructure = validateStructure;
     }
@@ -26,28 +32,69 @@ public sealed class BsonDocumentReader : IDisposable
     /// <summary>Byte offset of the next document in the (uncompressed) stream.</summary>
     public long Position { get; internal set; }
 
+    private int Buffered => _ahead.Buffered;
+
     /// <summary>The next document, or null at a clean end of stream.</summary>
     public byte[]? ReadNext()
     {
-        var start = Position;
-        var got = ReadFully(_lengthBuffer, 0, 4);
-        if (got == 0) return null;
-        if (got < 4) throw Truncated(start, $"only {got} of the 4 length bytes are present");
-        var document = AllocateDocument(start);
-        var body = ReadFully(document, 4, document.Length - 4);
-        return Finish(document, body, start);
+        while (!Ready(4)) Fill();
+        if (AtCleanEnd()) return null;
+        var length = CheckedLength(Position);
+        while (!Ready(length)) Fill();
+        return TakeDocument(length);
     }
 
     /// <summary>The next document, or null at a clean end of stream, reading asynchronously.</summary>
     public async ValueTask<byte[]?> ReadNextAsync(CancellationToken ct = default)
     {
-        var start = Position;
-        var got = await ReadFullyAsync(_lengthBuffer, 0, 4, ct).ConfigureAwait(false);
-        if (got == 0) return null;
-        if (got < 4) throw Truncated(start, $"only {got} of the 4 length bytes are present");
-        var document = AllocateDocument(start);
-        var body = await ReadFullyAsync(document, 4, document.Length - 4, ct).ConfigureAwait(false);
-        return Finish(document, body, start);
+        while (!Ready(4)) await FillAsync(ct).ConfigureAwait(false);
+        if (AtCleanEnd()) return null;
+        var length = CheckedLength(Position);
+        while (!Ready(length)) await FillAsync(ct).ConfigureAwait(false);
+        return TakeDocument(length);
+    }
+
+    /// <summary>
+    /// Appends whole documents to <paramref name="block"/> until it holds <paramref name="targetBytes"/> or more, or
+    /// the stream ends; returns false when it added nothing because the stream had ended cleanly. Every document is
+    /// checked as <see cref="ReadNext"/> checks it, and a damaged one fails the read with the documents before it
+    /// already in the block.
+    /// </summary>
+    public async ValueTask<bool> ReadBlockAsync(DocumentBlock block, int targetBytes, CancellationToken ct = default)
+    {
+        var before = block.Count;
+        while (TakeBuffered(block, targetBytes))
+        {
+            if (_ahead.Ended)
+            {
+                // What is left is less than a whole document: nothing at all is a clean end, anything else is cut short.
+                if (!AtCleanEnd()) RequireWhole(CheckedLength(Position), Position);
+                break;
+            }
+            await FillAsync(ct).ConfigureAwait(false);
+        }
+        return block.Count > before;
+    }
+
+    /// <summary>
+    /// Moves the whole documents already buffered into <paramref name="block"/>, checking each, until it holds
+    /// <paramref name="targetBytes"/>; returns true when it stopped for want of bytes. The loop every restored
+    /// document goes through, so it is compiled optimized from the start.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private bool TakeBuffered(DocumentBlock block, int targetBytes)
+    {
+        while (block.Length < targetBytes)
+        {
+            if (!_ahead.Has(4) || Buffered < 4) return true;
+            var length = CheckedLength(Position);
+            if (!_ahead.Has(length) || Buffered < length) return true;
+            var document = _ahead.Bytes[..length];
+            CheckDocument(document, Position);
+            document.CopyTo(block.Append(length));
+            Consume(length);
+        }
+        return false;
     }
 
     /// <summary>
@@ -56,94 +103,110 @@ public sealed class BsonDocumentReader : IDisposable
     /// </summary>
     internal async ValueTask<int?> PeekLengthAsync(CancellationToken ct)
     {
-        var start = Position;
-        var got = await ReadFullyAsync(_lengthBuffer, 0, 4, ct).ConfigureAwait(false);
-        if (got == 0) return null;
-        if (got < 4) throw Truncated(start, $"only {got} of 4 bytes are present");
-        return BinaryPrimitives.ReadInt32LittleEndian(_lengthBuffer);
+        while (!Ready(4)) await FillAsync(ct).ConfigureAwait(false);
+        if (Buffered == 0) return null;
+        if (Buffered < 4) throw Truncated(Position, $"only {Buffered} of 4 bytes are present");
+        var value = BinaryPrimitives.ReadInt32LittleEndian(_ahead.Bytes);
+        Consume(4);
+        _peeked = value;
+        return value;
     }
 
     /// <summary>Reads the rest of a document whose length <see cref="PeekLengthAsync"/> has just read.</summary>
     internal async ValueTask<byte[]> ReadAfterPeekedLengthAsync(CancellationToken ct)
     {
+        var length = _peeked ?? throw new InvalidOperationException("No length was peeked.");
+        _peeked = null;
         var start = Position - 4;
-        var document = AllocateDocument(start);
-        var body = await ReadFullyAsync(document, 4, document.Length - 4, ct).ConfigureAwait(false);
-        return Finish(document, body, start);
+        CheckLength(length, start);
+        while (!Ready(length - 4)) await FillAsync(ct).ConfigureAwait(false);
+        RequireWhole(length - 4, start, length);
+        var document = new byte[length];
+        BinaryPrimitives.WriteInt32LittleEndian(document, length);
+        _ahead.Bytes[..(length - 4)].CopyTo(document.AsSpan(4));
+        CheckDocument(document, start);
+        Consume(length - 4);
+        return document;
     }
 
-    public void Dispose() => _stream.Dispose();
+    public void Dispose() => _ahead.Dispose();
 
-    private byte[] AllocateDocument(long start)
+    /// <summary>True when <paramref name="count"/> bytes are buffered, or no more will come.</summary>
+    private bool Ready(int count) => _ahead.Has(count);
+
+    /// <summary>The stream ended before the <paramref name="length"/> bytes a document needs from here.</summary>
+    private void RequireWhole(int length, long start, int? documentLength = null)
     {
-        var length = BinaryPrimitives.ReadInt32LittleEndian(_lengthBuffer);
+        if (Buffered < length)
+            throw Truncated(start, $"document of {documentLength ?? length} bytes ends after {Buffered + (documentLength ?? length) - length} bytes");
+    }
+
+    /// <summary>A clean end: nothing left at a document boundary. Fewer than 4 bytes left is a cut length.</summary>
+    private bool AtCleanEnd()
+    {
+        if (Buffered == 0) return true;
+        if (Buffered < 4) throw Truncated(Position, $"only {Buffered} of the 4 length bytes are present");
+        return false;
+    }
+
+    private int CheckedLength(long start)
+    {
+        var length = BinaryPrimitives.ReadInt32LittleEndian(_ahead.Bytes);
+        CheckLength(length, start);
+        return length;
+    }
+
+    private void CheckLength(int length, long start)
+    {
         if (length < 5)
             throw new CorruptDumpException(_fileName, start, $"document length {length} is less than the minimum of 5 bytes");
         if (length > MaxDocumentSize)
             throw new CorruptDumpException(_fileName, start, $"document length {length} exceeds the maximum of {MaxDocumentSize} bytes");
-        var document = new byte[length];
-        _lengthBuffer.CopyTo(document, 0);
-        return document;
     }
 
-    private byte[] Finish(byte[] document, int bodyBytesRead, long start)
+    private byte[] TakeDocument(int length)
     {
-        if (bodyBytesRead < document.Length - 4)
-            throw Truncated(start, $"document of {document.Length} bytes ends after {bodyBytesRead + 4} bytes");
+        RequireWhole(length, Position);
+        var document = _ahead.Bytes[..length];
+        CheckDocument(document, Position);
+        var copy = document.ToArray();
+        Consume(length);
+        return copy;
+    }
+
+    /// <summary>Checks a whole document that starts at <paramref name="start"/>.</summary>
+    private void CheckDocument(ReadOnlySpan<byte> document, long start)
+    {
         if (document[^1] != 0)
             throw new CorruptDumpException(_fileName, start, "document is not terminated by a zero byte");
         if (_validateStructure && BsonStructureValidator.FindProblem(document) is { } problem)
-            throw new CorruptDumpException(_fileName, start,
-                $"{problem.Problem} (at byte {problem.Offset} of the document)");
-        return document;
+            throw new CorruptDumpException(_fileName, start, $"{problem.Problem} (at byte {problem.Offset} of the document)");
+    }
+
+    private void Consume(int count)
+    {
+        _ahead.Consume(count);
+        Position += count;
     }
 
     private CorruptDumpException Truncated(long start, string detail) =>
         new(_fileName, start, $"file is truncated: {detail}");
 
-    private int ReadFully(byte[] buffer, int offset, int count)
+    private void Fill()
     {
-        var total = 0;
-        try
-        {
-            while (total < count)
-            {
-                var n = _stream.Read(buffer, offset + total, count - total);
-                if (n == 0) break;
-                total += n;
-            }
-        }
-        catch (Exception e) when (IsDamagedCompression(e))
-        {
-            throw DamagedCompression(e, total);
-        }
-        Position += total;
-        return total;
+        try { _ahead.Fill(); }
+        catch (Exception e) when (IsDamagedCompression(e)) { throw DamagedCompression(e); }
     }
 
-    private async ValueTask<int> ReadFullyAsync(byte[] buffer, int offset, int count, CancellationToken ct)
+    private async ValueTask FillAsync(CancellationToken ct)
     {
-        var total = 0;
-        try
-        {
-            while (total < count)
-            {
-                var n = await _stream.ReadAsync(buffer.AsMemory(offset + total, count - total), ct).ConfigureAwait(false);
-                if (n == 0) break;
-                total += n;
-            }
-        }
-        catch (Exception e) when (IsDamagedCompression(e))
-        {
-            throw DamagedCompression(e, total);
-        }
-        Position += total;
-        return total;
+        try { await _ahead.FillAsync(ct).ConfigureAwait(false); }
+        catch (Exception e) when (IsDamagedCompression(e)) { throw DamagedCompression(e); }
     }
 
     // A damaged, cut or overlong gzip or zstd stream fails inside the decompressor (see CompressionCodec.WrapForRead);
-    // report it like any other damage, with the file and the offset in the decompressed stream.
+    // report it like any other damage, with the file and the offset in the decompressed stream it reached.
     private static bool IsDamagedCompression(Exception e) => e is InvalidDataException;
 
-    private CorruptDumpException DamagedCompression(Exception e, int readSoFar) => new(_fileName, Position + readSoFar, e.Message, e);
+    private CorruptDumpException DamagedCompression(Exception e) => new(_fileName, Position + Buffered, e.Message, e);
 }

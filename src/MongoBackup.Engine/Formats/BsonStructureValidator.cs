@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 
 namespace MongoBackup.Engine.Formats;
 
@@ -46,6 +47,7 @@ internal static class BsonStructureValidator
         finally { if (rented is not null) System.Buffers.ArrayPool<int>.Shared.Return(rented); }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Walk(ReadOnlySpan<byte> buf, int maxDepth, Span<int> open, ref int[]? rented)
     {
         var depth = 0;
@@ -97,6 +99,7 @@ internal static class BsonStructureValidator
     }
 
     /// <summary>Checks an embedded document's length and terminator; returns its terminator's index (complemented for an array).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int OpenDocument(ReadOnlySpan<byte> buf, int start, int available, bool isArray)
     {
         var kind = isArray ? "array" : "document";
@@ -125,6 +128,7 @@ internal static class BsonStructureValidator
         return (scope, afterCode + 4);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int SkipValue(ReadOnlySpan<byte> buf, byte type, int elementStart, int pos, int end)
     {
         switch (type)
@@ -159,6 +163,7 @@ internal static class BsonStructureValidator
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int Fixed(int pos, int size, int end, int elementStart)
     {
         if (pos + size > end)
@@ -166,6 +171,7 @@ internal static class BsonStructureValidator
         return pos + size;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int SkipCString(ReadOnlySpan<byte> buf, int pos, int end, string what)
     {
         var zero = buf.Slice(pos, end - pos).IndexOf((byte)0);
@@ -174,6 +180,7 @@ internal static class BsonStructureValidator
         return pos + zero + 1;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int SkipString(ReadOnlySpan<byte> buf, int pos, int end)
     {
         if (pos + 4 > end)

@@ -10,7 +10,6 @@ namespace MongoBackup.Engine.Formats;
 internal sealed class DumpArchiveReader : IDumpReader
 {
     private const string BucketsPrefix = "system.buckets.";
-    private const int ChannelCapacity = 64;
 
     private readonly string _file;
     private readonly ArchivePrelude _prelude;
@@ -48,17 +47,17 @@ internal sealed class DumpArchiveReader : IDumpReader
         return new DumpArchiveReader(file, prelude);
     }
 
-    public async Task ReadAsync(IReadOnlyCollection<DumpNamespace> chosen,
-        Func<DumpNamespace, IAsyncEnumerable<byte[]>, Task> consume, int maxParallel, CancellationToken ct)
+    public async Task ReadBlocksAsync(IReadOnlyCollection<DumpNamespace> chosen,
+        Func<DumpNamespace, IAsyncEnumerable<DocumentBlock>, Task> consume, int maxParallel, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(chosen);
         ArgumentNullException.ThrowIfNull(consume);
-        var sinks = new Dictionary<(string, string), NamespaceSink>();
+        var sinks = new Dictionary<(string, string), ArchiveNamespaceSink>();
         foreach (var ns in chosen)
         {
             if (!Namespaces.Any(n => n.Database == ns.Database && n.Collection == ns.Collection))
                 throw new ArgumentException($"Namespace '{ns.FullName}' is not in the archive '{_file}'.", nameof(chosen));
-            var sink = new NamespaceSink(ns);
+            var sink = new ArchiveNamespaceSink(ns);
             foreach (var collection in SegmentCollections(ns)) sinks[(ns.Database, collection)] = sink;
         }
         if (sinks.Count == 0) return;
@@ -71,13 +70,13 @@ internal sealed class DumpArchiveReader : IDumpReader
     public async IAsyncEnumerable<byte[]> ReadOplogAsync([EnumeratorCancellation] CancellationToken ct)
     {
         if (!HasOplog) yield break;
-        var oplog = new NamespaceSink(new DumpNamespace("", ArchivePrelude.OplogCollection, null, $"archive '{_file}'"));
-        var sinks = new Dictionary<(string, string), NamespaceSink> { [("", ArchivePrelude.OplogCollection)] = oplog };
+        var oplog = new ArchiveNamespaceSink(new DumpNamespace("", ArchivePrelude.OplogCollection, null, $"archive '{_file}'"));
+        var sinks = new Dictionary<(string, string), ArchiveNamespaceSink> { [("", ArchivePrelude.OplogCollection)] = oplog };
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var pump = Task.Run(() => PumpAsync(sinks, stop.Token), CancellationToken.None);
         try
         {
-            await foreach (var document in oplog.Channel.Reader.ReadAllAsync(ct).ConfigureAwait(false))
+            await foreach (var document in DumpReaderDocuments.Documents(oplog.Channel.Reader.ReadAllAsync(ct), ct).ConfigureAwait(false))
                 yield return document;
         }
         finally
@@ -99,7 +98,7 @@ internal sealed class DumpArchiveReader : IDumpReader
     private static IEnumerable<string> SegmentCollections(DumpNamespace ns) =>
         ns.Metadata?.IsTimeseries == true ? [BucketsPrefix + ns.Collection, ns.Collection] : [ns.Collection];
 
-    private static async Task RunConsumerAsync(NamespaceSink sink, Func<DumpNamespace, IAsyncEnumerable<byte[]>, Task> consume, CancellationToken ct)
+    private static async Task RunConsumerAsync(ArchiveNamespaceSink sink, Func<DumpNamespace, IAsyncEnumerable<DocumentBlock>, Task> consume, CancellationToken ct)
     {
         try
         {
@@ -113,7 +112,7 @@ internal sealed class DumpArchiveReader : IDumpReader
     }
 
     /// <summary>One sequential pass over the archive, handing each chosen namespace's documents to its channel.</summary>
-    private async Task PumpAsync(Dictionary<(string, string), NamespaceSink> sinks, CancellationToken ct)
+    private async Task PumpAsync(Dictionary<(string, string), ArchiveNamespaceSink> sinks, CancellationToken ct)
     {
         try
         {
@@ -121,7 +120,7 @@ internal sealed class DumpArchiveReader : IDumpReader
             using var reader = new BsonDocumentReader(stream, _file);
             await ArchivePrelude.ReadAsync(stream, reader, _file, ct).ConfigureAwait(false);
             var segments = new ArchiveSegmentReader(reader, _file);
-            var ended = new HashSet<NamespaceSink>();
+            var ended = new HashSet<ArchiveNamespaceSink>();
             var closed = new HashSet<(string, string)>();
             while (await segments.NextAsync(ct).ConfigureAwait(false) is { } segment)
             {
@@ -137,7 +136,8 @@ internal sealed class DumpArchiveReader : IDumpReader
                                 $"the documents of '{finished.Namespace.FullName}' do not match the checksum mongodump recorded "
                                 + $"(expected {segment.Crc:x16}, read {finished.Crc.Value:x16})");
                         ended.Add(finished);
-                        finished.Channel.Writer.TryComplete();
+                        await finished.FlushAsync(ct).ConfigureAwait(false);
+                        finished.Complete();
                     }
                     continue;
                 }
@@ -148,16 +148,22 @@ internal sealed class DumpArchiveReader : IDumpReader
                         sink.Crc.Append(document);
                         await sink.WriteAsync(document, ct).ConfigureAwait(false);
                     }
+                // Segments of namespaces interleave: what one brought goes on now, so no namespace holds a block waiting.
+                if (sink is not null) await sink.FlushAsync(ct).ConfigureAwait(false);
             }
             var unfinished = sinks.Values.FirstOrDefault(s => !ended.Contains(s));
             if (unfinished is not null)
                 throw new CorruptDumpException(_file, reader.Position,
                     $"the archive ends before the end marker of '{unfinished.Namespace.FullName}': it is truncated");
-            foreach (var sink in sinks.Values) sink.Channel.Writer.TryComplete();
+            foreach (var sink in sinks.Values)
+            {
+                await sink.FlushAsync(ct).ConfigureAwait(false);
+                sink.Complete();
+            }
         }
         catch (Exception e)
         {
-            foreach (var sink in sinks.Values) sink.Channel.Writer.TryComplete(e);
+            foreach (var sink in sinks.Values) sink.Complete(e);
             throw;
         }
     }
@@ -174,36 +180,5 @@ internal sealed class DumpArchiveReader : IDumpReader
             throw new CorruptDumpException(_file, segment.Offset, $"a segment holds '{name}', which the archive's header does not list");
         if (segment.IsEnd ? !closed.Add(key) : closed.Contains(key))
             throw new CorruptDumpException(_file, segment.Offset, $"a segment of '{name}' follows the end marker of that namespace");
-    }
-
-    /// <summary>A namespace's bounded channel, which the pass stops feeding once its consumer has gone.</summary>
-    private sealed class NamespaceSink(DumpNamespace ns)
-    {
-        private readonly CancellationTokenSource _abandoned = new();
-
-        public DumpNamespace Namespace { get; } = ns;
-        public Crc64Ecma Crc { get; } = new();
-        public Channel<byte[]> Channel { get; } = System.Threading.Channels.Channel.CreateBounded<byte[]>(
-            new BoundedChannelOptions(ChannelCapacity) { SingleReader = true, SingleWriter = true });
-
-        public void Abandon()
-        {
-            _abandoned.Cancel();
-            Channel.Writer.TryComplete();
-        }
-
-        public async ValueTask WriteAsync(byte[] document, CancellationToken ct)
-        {
-            if (_abandoned.IsCancellationRequested) return;
-            using var either = CancellationTokenSource.CreateLinkedTokenSource(ct, _abandoned.Token);
-            try
-            {
-                await Channel.Writer.WriteAsync(document, either.Token).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is OperationCanceledException or ChannelClosedException && _abandoned.IsCancellationRequested && !ct.IsCancellationRequested)
-            {
-                // The consumer left; its remaining documents are skipped.
-            }
-        }
     }
 }

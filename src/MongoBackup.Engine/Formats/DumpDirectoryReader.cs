@@ -52,8 +52,8 @@ internal sealed class DumpDirectoryReader : IDumpReader
         return new DumpDirectoryReader(root, namespaces, dataFiles, oplog);
     }
 
-    public async Task ReadAsync(IReadOnlyCollection<DumpNamespace> chosen,
-        Func<DumpNamespace, IAsyncEnumerable<byte[]>, Task> consume, int maxParallel, CancellationToken ct)
+    public async Task ReadBlocksAsync(IReadOnlyCollection<DumpNamespace> chosen,
+        Func<DumpNamespace, IAsyncEnumerable<DocumentBlock>, Task> consume, int maxParallel, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(chosen);
         ArgumentNullException.ThrowIfNull(consume);
@@ -87,17 +87,12 @@ internal sealed class DumpDirectoryReader : IDumpReader
     }
 
     /// <summary>The documents of one file; none when the file does not exist (a view or an empty collection).</summary>
-    internal static async IAsyncEnumerable<byte[]> ReadFileAsync(string? file, [EnumeratorCancellation] CancellationToken ct)
+    internal static async IAsyncEnumerable<DocumentBlock> ReadFileAsync(string? file, [EnumeratorCancellation] CancellationToken ct)
     {
         if (file is null) yield break;
         var raw = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
         using var reader = new BsonDocumentReader(CompressionCodec.WrapForRead(raw, CompressionCodec.FromFileName(file)), file);
-        while (true)
-        {
-            var document = await reader.ReadNextAsync(ct).ConfigureAwait(false);
-            if (document is null) yield break;
-            yield return document;
-        }
+        await foreach (var block in reader.ReadBlocksAsync(ct).ConfigureAwait(false)) yield return block;
     }
 
     // "oplog.bson" may hold gzip content (mongodump --gzip writes it so), hence the sniffing; the suffixed names are

@@ -13,14 +13,14 @@ public interface IDumpReader : IAsyncDisposable
 
     /// <summary>
     /// Reads the documents of <paramref name="chosen"/>: calls <paramref name="consume"/> once per namespace,
-    /// concurrently, with a stream of its raw documents that the consumer must drain. A directory reads up to
-    /// <paramref name="maxParallel"/> namespaces at once; an archive is demultiplexed in one sequential pass that
-    /// feeds every consumer through bounded channels (all consumers run at once, so nothing deadlocks).
-    /// Corruption surfaces as <see cref="CorruptDumpException"/> from the documents stream of the namespace
-    /// concerned, and the reader stops.
+    /// concurrently, with a stream of blocks of its raw documents that the consumer must drain, disposing each block
+    /// once done with it. A directory reads up to <paramref name="maxParallel"/> namespaces at once; an archive is
+    /// demultiplexed in one sequential pass that feeds every consumer through bounded channels (all consumers run at
+    /// once, so nothing deadlocks). Corruption surfaces as <see cref="CorruptDumpException"/> from the stream of the
+    /// namespace concerned, after the blocks of the whole documents before it, and the reader stops.
     /// </summary>
-    Task ReadAsync(IReadOnlyCollection<DumpNamespace> chosen,
-                   Func<DumpNamespace, IAsyncEnumerable<byte[]>, Task> consume, int maxParallel, CancellationToken ct);
+    Task ReadBlocksAsync(IReadOnlyCollection<DumpNamespace> chosen,
+                         Func<DumpNamespace, IAsyncEnumerable<DocumentBlock>, Task> consume, int maxParallel, CancellationToken ct);
 
     /// <summary>The oplog.bson entries in order; empty when the dump has none.</summary>
     IAsyncEnumerable<byte[]> ReadOplogAsync(CancellationToken ct);

@@ -84,6 +84,12 @@ public sealed class SnapshotManifest
     public List<ManifestFile> Files { get; set; } = [];
     public Compression Compression { get; set; }
 
+    /// <summary>
+    /// The level the files were compressed at (see <see cref="CompressionLevels"/>); null without compression, and in
+    /// manifests written before levels were recorded (their gzip files were written at Fastest, their zstd at Optimal).
+    /// </summary>
+    public System.IO.Compression.CompressionLevel? CompressionLevel { get; set; }
+
     /// <summary>Encryption at rest; null while snapshots are not encrypted.</summary>
     public ManifestEncryption? Encryption { get; set; }
     public Dictionary<string, string> Tags { get; set; } = new(StringComparer.Ordinal);

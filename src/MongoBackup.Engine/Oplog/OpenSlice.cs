@@ -52,7 +52,7 @@ public sealed class OpenSlice : IAsyncDisposable
         var started = DateTimeOffset.UtcNow;
         var id = SnapshotIds.NewId(started, "oplog");
         var (dataKey, encryption) = await SnapshotKeys.ForNewSnapshotAsync(request.Encryption, request.Repository, id, ct);
-        var files = new SnapshotFileSet(request.Repository, id, request.Compression, dataKey);
+        var files = new SnapshotFileSet(request.Repository, id, request.Compression, dataKey, request.CompressionLevel);
         var stream = await files.CreateAsync(DumpLayout.OplogFile(request.Compression), ct);
         return new OpenSlice(request, topology, files, stream, started, previousEnd, gap, dataKey, encryption, ct);
     }
@@ -84,7 +84,7 @@ public sealed class OpenSlice : IAsyncDisposable
             StartTime = _started, EndTime = DateTimeOffset.UtcNow,
             PreviousSliceEnd = PreviousEnd, OplogStart = First, OplogEnd = end,
             ConsistentAt = LastPoint ?? new ConsistencyPoint(end, end.WallTime), PointInTimeConsistent = Gap is null,
-            OplogEntries = Entries, Gap = Gap, Compression = _request.Compression, Encryption = _encryption, Files = _files.Files.ToList(),
+            OplogEntries = Entries, Gap = Gap, Compression = _request.Compression, CompressionLevel = _files.Level, Encryption = _encryption, Files = _files.Files.ToList(),
             Tags = new Dictionary<string, string>(_request.Tags, StringComparer.Ordinal),
         };
         // Sealed with the data key before it is let go.

@@ -40,7 +40,7 @@ public sealed class OplogSliceRunner(IEngineObserver observer)
         var id = SnapshotIds.NewId(started, "oplog");
         var (dataKey, encryption) = await SnapshotKeys.ForNewSnapshotAsync(request.Encryption, request.Repository, id, ct);
         using var ownedKey = dataKey;
-        var files = new SnapshotFileSet(request.Repository, id, request.Compression, dataKey);
+        var files = new SnapshotFileSet(request.Repository, id, request.Compression, dataKey, request.CompressionLevel);
         try
         {
             var range = new EntryRange();
@@ -58,7 +58,7 @@ public sealed class OplogSliceRunner(IEngineObserver observer)
                 PreviousSliceEnd = chainEnd, OplogStart = range.First, OplogEnd = range.Last ?? upTo,
                 ConsistentAt = range.LastPoint ?? new ConsistencyPoint(upTo, upTo.WallTime),
                 PointInTimeConsistent = gap is null, OplogEntries = entries, Gap = gap,
-                Compression = request.Compression, Encryption = encryption, Files = files.Files.ToList(),
+                Compression = request.Compression, CompressionLevel = files.Level, Encryption = encryption, Files = files.Files.ToList(),
                 Tags = new Dictionary<string, string>(request.Tags, StringComparer.Ordinal),
             };
             await SnapshotCommit.CommitNewAsync(request.Repository, manifest, dataKey, ct);

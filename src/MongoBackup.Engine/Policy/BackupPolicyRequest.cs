@@ -18,6 +18,8 @@ public sealed record BackupPolicyRequest
     /// <summary>Applied after the backup; null leaves every snapshot in place.</summary>
     public RetentionRules? Retention { get; init; }
     public Compression Compression { get; init; } = Compression.Gzip;
+    /// <summary>How hard gzip or zstd works (see <see cref="CompressionLevels"/>), for full snapshots and slices alike.</summary>
+    public System.IO.Compression.CompressionLevel CompressionLevel { get; init; } = System.IO.Compression.CompressionLevel.Optimal;
     public Repository.EncryptionKeySource? Encryption { get; init; }
     public IReadOnlyDictionary<string, string> Tags { get; init; } = new Dictionary<string, string>();
     /// <summary>How long the repository lease lasts unrenewed: how long a crashed run can block the next ones. Renewed every third of it.</summary>

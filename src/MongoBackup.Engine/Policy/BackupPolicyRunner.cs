@@ -94,13 +94,14 @@ public sealed class BackupPolicyRunner(IEngineObserver observer, TimeProvider? c
                 snapshot = await new BackupRunner(observer).RunAsync(new BackupRequest
                 {
                     Connection = request.Connection, Repository = request.Repository, Filter = request.Filter, Compression = request.Compression,
+                    CompressionLevel = request.CompressionLevel,
                     Encryption = request.Encryption, Tags = request.Tags,
                 }, ct).ConfigureAwait(false);
                 break;
             case PolicyAction.Slice:
                 snapshot = await new OplogSliceRunner(observer).RunAsync(new OplogSliceRequest
                 {
-                    Connection = request.Connection, Repository = request.Repository, Compression = request.Compression,
+                    Connection = request.Connection, Repository = request.Repository, Compression = request.Compression, CompressionLevel = request.CompressionLevel,
                     Encryption = request.Encryption, Tags = request.Tags,
                 }, ct).ConfigureAwait(false);
                 if (snapshot is null)

@@ -52,8 +52,8 @@ public sealed class SnapshotDumpReader : IDumpReader
     /// <summary>The documents the manifest records for a namespace of this snapshot (null for one it does not list).</summary>
     public long? RecordedDocuments(DumpNamespace ns) => _recorded.GetValueOrDefault(ns.FullName)?.Documents;
 
-    public async Task ReadAsync(IReadOnlyCollection<DumpNamespace> chosen,
-        Func<DumpNamespace, IAsyncEnumerable<byte[]>, Task> consume, int maxParallel, CancellationToken ct)
+    public async Task ReadBlocksAsync(IReadOnlyCollection<DumpNamespace> chosen,
+        Func<DumpNamespace, IAsyncEnumerable<DocumentBlock>, Task> consume, int maxParallel, CancellationToken ct)
     {
         await Parallel.ForEachAsync(chosen, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, maxParallel), CancellationToken = ct },
             async (ns, token) => await consume(ns, ReadDataAsync(ns, token)));
@@ -69,11 +69,14 @@ public sealed class SnapshotDumpReader : IDumpReader
         var file = manifest.Files.FirstOrDefault(f => f.Kind == ManifestFileKind.Oplog);
         if (file is null) yield break;
         var check = new OplogFileCheck(manifest, $"{manifest.Id}/{file.Path}");
-        await foreach (var entry in ReadFileAsync(repository, manifest, file, dataKey, ct))
+        await using var stored = await SnapshotFileReader.OpenAsync(repository, manifest, file, dataKey, ct);
+        using var reader = new BsonDocumentReader(stored.Content, stored.DisplayName);
+        while (await reader.ReadNextAsync(ct) is { } entry)
         {
             check.Observe(entry);
             yield return entry;
         }
+        await stored.VerifyToEndAsync(ct);
         check.ThrowIfWrong();
     }
 
@@ -84,21 +87,25 @@ public sealed class SnapshotDumpReader : IDumpReader
     }
 
     /// <summary>
-    /// A namespace's documents from the data file the manifest binds to it, then their count and bytes against what it
-    /// records (a namespace without a data file, a view, records none).
+    /// A namespace's documents, in blocks, from the data file the manifest binds to it, then the file's size and SHA-256
+    /// and their count and bytes against what it records (a namespace without a data file, a view, records none). Both
+    /// are known only at the end, after the documents went on: the restore takes back what it wrote when they are wrong.
     /// </summary>
-    private async IAsyncEnumerable<byte[]> ReadDataAsync(DumpNamespace ns, [EnumeratorCancellation] CancellationToken ct)
+    private async IAsyncEnumerable<DocumentBlock> ReadDataAsync(DumpNamespace ns, [EnumeratorCancellation] CancellationToken ct)
     {
         long documents = 0, bytes = 0;
         var file = _dataFiles.GetValueOrDefault(ns.FullName);
         if (file is not null)
         {
-            await foreach (var document in ReadFileAsync(_repository, _manifest, file, _dataKey, ct))
+            await using var stored = await SnapshotFileReader.OpenAsync(_repository, _manifest, file, _dataKey, ct);
+            using var reader = new BsonDocumentReader(stored.Content, stored.DisplayName);
+            await foreach (var block in reader.ReadBlocksAsync(ct))
             {
-                documents++;
-                bytes += document.Length;
-                yield return document;
+                documents += block.Count;
+                bytes += block.Length;
+                yield return block;
             }
+            await stored.VerifyToEndAsync(ct);
         }
         if (_recorded.GetValueOrDefault(ns.FullName) is { } recorded && (documents != recorded.Documents || bytes != recorded.Bytes))
         {
@@ -116,15 +123,5 @@ public sealed class SnapshotDumpReader : IDumpReader
 #pragma warning disable CS0162 // an iterator needs a yield to be one
         yield break;
 #pragma warning restore CS0162
-    }
-
-    private static async IAsyncEnumerable<byte[]> ReadFileAsync(ISnapshotRepository repository, SnapshotManifest manifest, ManifestFile file,
-        DataKey? dataKey, [EnumeratorCancellation] CancellationToken ct)
-    {
-        await using var stored = await SnapshotFileReader.OpenAsync(repository, manifest, file, dataKey, ct);
-        using var reader = new BsonDocumentReader(stored.Content, stored.DisplayName);
-        while (await reader.ReadNextAsync(ct) is { } document)
-            yield return document;
-        await stored.VerifyToEndAsync(ct);
     }
 }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.IO.Compression;
 using MongoBackup.Engine.Codecs;
 using MongoBackup.Engine.Formats;
 using MongoBackup.Engine.Security;
@@ -6,21 +7,25 @@ using MongoBackup.Engine.Security;
 namespace MongoBackup.Engine.Repository;
 
 /// <summary>
-/// The files one snapshot is writing: opens each through the repository and the codec stage, and collects
-/// the manifest entries (size, SHA-256 of the stored bytes) as each file closes.
+/// The files one snapshot is writing: opens each through the repository and the codec stage (compressing at
+/// <paramref name="level"/>), and collects the manifest entries (size, SHA-256 of the stored bytes) as each file closes.
 /// </summary>
+/// <param name="level">How hard gzip or zstd works (see <see cref="CompressionLevels"/>).</param>
 /// <param name="abandonWhen">
 /// For a snapshot that is deleted whenever its run is stopped (a full backup): once cancelled, closing a file drops what
 /// was not yet compressed and written instead of finishing it, so Ctrl+C does not wait for files about to be deleted.
 /// Left default where a stopped run still commits what it wrote (a continuous capture's last slice).
 /// </param>
 public sealed class SnapshotFileSet(ISnapshotRepository repository, string snapshotId, Compression compression, DataKey? dataKey = null,
-    CancellationToken abandonWhen = default)
+    CompressionLevel level = CompressionLevel.Optimal, CancellationToken abandonWhen = default)
 {
     private readonly ConcurrentBag<ManifestFile> _files = new();
 
     public string SnapshotId => snapshotId;
     public Compression Compression => compression;
+
+    /// <summary>The level the files are compressed at, as the manifest records it: null without compression.</summary>
+    public CompressionLevel? Level => compression == Compression.None ? null : level;
 
     public IReadOnlyList<ManifestFile> Files => _files.OrderBy(f => f.Path, StringComparer.Ordinal).ToList();
 
@@ -35,7 +40,7 @@ public sealed class SnapshotFileSet(ISnapshotRepository repository, string snaps
         Stream recording = new RecordOnClose(stored, _files);
         // Compress, then encrypt: ciphertext does not compress.
         if (dataKey is not null) recording = new EncryptingStream(recording, dataKey, SnapshotEncryption.FileIdentity(snapshotId, path));
-        return CompressionCodec.WrapForWrite(recording, compression, abandonWhen);
+        return CompressionCodec.WrapForWrite(recording, compression, level, abandonWhen);
     }
 
     /// <summary>Passes writes to the repository's writer and keeps its manifest entry once it is disposed.</summary>

@@ -16,16 +16,17 @@ public static class SnapshotIntegrity
     public static void RequireConsistent(SnapshotManifest manifest) => Refuse(manifest, ManifestChecks.Check(manifest).Whole);
 
     /// <summary>
-    /// Checks every stored file as <see cref="VerifyAsync"/> does, but reports each damaged one (by manifest path)
-    /// instead of stopping at the first, so a restore can fail just the namespaces whose files they are.
+    /// Checks every stored file (or those <paramref name="which"/> picks) as <see cref="VerifyAsync"/> does, but
+    /// reports each damaged one (by manifest path) instead of stopping at the first, so a restore can fail just the
+    /// namespaces whose files they are.
     /// </summary>
     /// <exception cref="MongoBackupException">CorruptFile: the oplog file is intact but not the range the manifest records
     /// (its range, count or consistency point was changed), so the manifest as a whole is not to be believed.</exception>
     public static async Task<IReadOnlyDictionary<string, CorruptDumpException>> FindDamagedAsync(
-        ISnapshotRepository repository, SnapshotManifest manifest, DataKey? dataKey, CancellationToken ct)
+        ISnapshotRepository repository, SnapshotManifest manifest, DataKey? dataKey, CancellationToken ct, Func<ManifestFile, bool>? which = null)
     {
         var damaged = new Dictionary<string, CorruptDumpException>(StringComparer.Ordinal);
-        foreach (var file in manifest.Files)
+        foreach (var file in manifest.Files.Where(which ?? (_ => true)))
         {
             try
             {

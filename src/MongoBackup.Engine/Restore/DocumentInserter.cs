@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Threading.Channels;
 using MongoBackup.Engine.Events;
+using MongoBackup.Engine.Formats;
 using MongoDB.Bson;
 using MongoDB.Driver;
 
@@ -8,8 +9,9 @@ namespace MongoBackup.Engine.Restore;
 
 /// <summary>
 /// Inserts a namespace's raw documents with unordered bulk inserts cut by bytes, through a few parallel workers.
-/// The bytes go to the server as they were dumped (no deserialize/serialize round trip); documents the server
-/// refuses (duplicate keys) are counted as failures and the rest still go in, as mongorestore does.
+/// The bytes go to the server as they were dumped, straight from the blocks the reader filled (no copy per document,
+/// no deserialize/serialize round trip); documents the server refuses (duplicate keys) are counted as failures and
+/// the rest still go in, as mongorestore does.
 /// </summary>
 /// <param name="resume">
 /// Finishing an interrupted restore: a document refused because its _id is already there (duplicate key, code 11000;
@@ -19,12 +21,13 @@ public sealed class DocumentInserter(IMongoClient client, IEngineObserver observ
 {
     private const int DuplicateKey = 11000;
 
-    private const int MaxBatchDocuments = 1000;
+    /// <summary>A batch takes whole blocks up to this many documents (or <c>batchBytes</c>); a block alone may hold more.</summary>
+    private const int MaxBatchDocuments = 10_000;
 
-    public async Task InsertAsync(PlannedNamespace ns, IAsyncEnumerable<byte[]> documents, NamespaceRestoreResult result, CancellationToken ct)
+    public async Task InsertAsync(PlannedNamespace ns, IAsyncEnumerable<DocumentBlock> blocks, NamespaceRestoreResult result, CancellationToken ct)
     {
         var target = client.GetDatabase(ns.TargetDatabase).GetCollection<RawBsonDocument>(ns.DataCollection);
-        var batches = Channel.CreateBounded<List<RawBsonDocument>>(new BoundedChannelOptions(Math.Max(2, workers * 2)) { SingleWriter = true });
+        var batches = Channel.CreateBounded<InsertBatch>(new BoundedChannelOptions(Math.Max(1, workers)) { SingleWriter = true });
         // A failing worker stops the reader too, so it never waits on a channel nobody drains.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var clock = Stopwatch.StartNew();
@@ -36,7 +39,8 @@ public sealed class DocumentInserter(IMongoClient client, IEngineObserver observ
             {
                 await foreach (var batch in batches.Reader.ReadAllAsync(stop.Token))
                 {
-                    var (ok, refused) = await InsertBatchAsync(target, batch, ns, stop.Token);
+                    long ok, refused;
+                    using (batch) (ok, refused) = await InsertBatchAsync(target, batch, ns, stop.Token);
                     var done = Interlocked.Add(ref inserted, ok);
                     Interlocked.Add(ref failed, refused);
                     observer.Progress(new ProgressUpdate("Restoring", ns.TargetNamespace, done, Interlocked.Read(ref bytes), null, clock.Elapsed));
@@ -52,7 +56,7 @@ public sealed class DocumentInserter(IMongoClient client, IEngineObserver observ
         Exception? readFailure = null;
         try
         {
-            await ProduceBatchesAsync(documents, batches.Writer, b => Interlocked.Add(ref bytes, b), stop.Token);
+            await ProduceBatchesAsync(blocks, batches.Writer, b => Interlocked.Add(ref bytes, b), stop.Token);
         }
         catch (Exception e)
         {
@@ -65,6 +69,8 @@ public sealed class DocumentInserter(IMongoClient client, IEngineObserver observ
         }
         finally
         {
+            while (batches.Reader.TryRead(out var left)) left.Dispose(); // workers that stopped early left these
+
             result.Documents = inserted;
             result.Failures = failed;
         }
@@ -73,31 +79,37 @@ public sealed class DocumentInserter(IMongoClient client, IEngineObserver observ
     }
 
     private async Task ProduceBatchesAsync(
-        IAsyncEnumerable<byte[]> documents, ChannelWriter<List<RawBsonDocument>> batches, Action<long> countBytes, CancellationToken ct)
+        IAsyncEnumerable<DocumentBlock> blocks, ChannelWriter<InsertBatch> batches, Action<long> countBytes, CancellationToken ct)
     {
-        var batch = new List<RawBsonDocument>();
-        var batchSize = 0;
-        await foreach (var raw in documents.WithCancellation(ct))
+        var batch = new InsertBatch();
+        try
         {
-            batch.Add(new RawBsonDocument(raw));
-            batchSize += raw.Length;
-            countBytes(raw.Length);
-            if (batchSize < batchBytes && batch.Count < MaxBatchDocuments) continue;
-            await batches.WriteAsync(batch, ct);
-            batch = [];
-            batchSize = 0;
+            await foreach (var block in blocks.WithCancellation(ct))
+            {
+                batch.Add(block);
+                countBytes(block.Length);
+                if (batch.Bytes < batchBytes && batch.Count < MaxBatchDocuments) continue;
+                await batches.WriteAsync(batch, ct);
+                batch = new InsertBatch();
+            }
+            if (batch.Count > 0) await batches.WriteAsync(batch, ct);
+            else batch.Dispose();
         }
-        if (batch.Count > 0) await batches.WriteAsync(batch, ct);
+        catch
+        {
+            batch.Dispose();
+            throw;
+        }
     }
 
     private async Task<(long Inserted, long Refused)> InsertBatchAsync(
-        IMongoCollection<RawBsonDocument> target, List<RawBsonDocument> batch, PlannedNamespace ns, CancellationToken ct)
+        IMongoCollection<RawBsonDocument> target, InsertBatch batch, PlannedNamespace ns, CancellationToken ct)
     {
         try
         {
             // Validation is bypassed: the documents were valid on the source when they were written, and a
             // restore must bring back what was there, as it was.
-            await target.InsertManyAsync(batch, new InsertManyOptions { IsOrdered = false, BypassDocumentValidation = true }, ct);
+            await target.InsertManyAsync(batch.Documents(), new InsertManyOptions { IsOrdered = false, BypassDocumentValidation = true }, ct);
             return (batch.Count, 0);
         }
         catch (MongoBulkWriteException<RawBsonDocument> e)
@@ -109,10 +121,6 @@ public sealed class DocumentInserter(IMongoClient client, IEngineObserver observ
                 observer.Warning($"{ns.TargetNamespace}: a document was refused ({error.Category}): {error.Message}");
             if (refused > 3) observer.Warning($"{ns.TargetNamespace}: {refused - 3} more documents of that batch were refused.");
             return (batch.Count - refused, refused);
-        }
-        finally
-        {
-            foreach (var document in batch) document.Dispose();
         }
     }
 }

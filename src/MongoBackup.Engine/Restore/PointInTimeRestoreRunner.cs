@@ -44,7 +44,7 @@ public sealed class PointInTimeRestoreRunner(IEngineObserver observer)
             "point-in-time restore", observer, ct);
 
         // A slice is one stream for every namespace: damage in it is refused whole, before anything is written.
-        if (request.Restore.VerifyBeforeRestore)
+        if (request.Restore.VerifyBeforeRestore != false)
             foreach (var slice in window.Slices)
             {
                 using var sliceKey = SnapshotEncryption.Open(slice, request.Restore.Encryption);

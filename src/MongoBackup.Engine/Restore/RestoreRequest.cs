@@ -30,10 +30,15 @@ public sealed record RestoreRequest
     public int ParallelCollections { get; init; } = 4;
     /// <summary>The key of an encrypted snapshot; null for plain ones.</summary>
     public Repository.EncryptionKeySource? Encryption { get; init; }
-    /// <summary>Check every file of a repository snapshot before writing anything (on by default).</summary>
-    public bool VerifyBeforeRestore { get; init; } = true;
-    /// <summary>Bulk insert batches are cut at this many bytes (or 1,000 documents).</summary>
-    public int BatchBytes { get; init; } = 8 * 1024 * 1024;
+    /// <summary>
+    /// Whether to check every file of a repository snapshot before writing anything. Null (the default): only with
+    /// <see cref="Drop"/>, which replaces collections a damaged file could not give back; otherwise each data file is
+    /// checked as it is restored, so every stored byte is read once, and a namespace whose file fails is taken back.
+    /// The oplog is checked first in every case but false.
+    /// </summary>
+    public bool? VerifyBeforeRestore { get; init; }
+    /// <summary>Bulk insert batches are cut at this many bytes (or 10,000 documents), in whole blocks of about 1 MiB.</summary>
+    public int BatchBytes { get; init; } = 2 * 1024 * 1024;
 }
 
 /// <summary>A snapshot by its id in a repository.</summary>

@@ -46,8 +46,9 @@ public sealed class RestoreRunner(IEngineObserver observer)
         long moreApplied;
         try
         {
-            var ready = await PrepareTargetsAsync(client, request, plan, outcome, ct);
-            await RestoreDataAsync(client, request, reader, ready, clock, ct);
+            var preparer = new TargetPreparer(client, request.Map, request.Resume);
+            var ready = await PrepareTargetsAsync(preparer, request, plan, outcome, ct);
+            await RestoreDataAsync(client, preparer, request, reader, ready, clock, ct);
             if (request.IncludeUsersAndRoles)
             {
                 try
@@ -65,7 +66,7 @@ public sealed class RestoreRunner(IEngineObserver observer)
                 }
             }
 
-            moreApplied = await new OplogReplayPhase(client, request, observer).RunAsync(reader, scope, ready, moreOplog, outcome, ct);
+            moreApplied = await new OplogReplayPhase(client, request, observer).RunAsync(reader, scope, ready.Select(r => (r.Ns, r.Result)), moreOplog, outcome, ct);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
@@ -77,11 +78,10 @@ public sealed class RestoreRunner(IEngineObserver observer)
         return (outcome, moreApplied);
     }
 
-    private async Task<List<(PlannedNamespace Ns, NamespaceRestoreResult Result)>> PrepareTargetsAsync(
-        IMongoClient client, RestoreRequest request, IReadOnlyList<PlannedNamespace> plan, RestoreOutcome outcome, CancellationToken ct)
+    private async Task<List<Prepared>> PrepareTargetsAsync(
+        TargetPreparer preparer, RestoreRequest request, IReadOnlyList<PlannedNamespace> plan, RestoreOutcome outcome, CancellationToken ct)
     {
-        var preparer = new TargetPreparer(client, request.Map, request.Resume);
-        var ready = new List<(PlannedNamespace, NamespaceRestoreResult)>();
+        var ready = new List<Prepared>();
         foreach (var ns in plan)
         {
             var result = new NamespaceRestoreResult(ns.SourceNamespace, ns.TargetNamespace, ns.Type);
@@ -93,9 +93,9 @@ public sealed class RestoreRunner(IEngineObserver observer)
             }
             try
             {
-                await preparer.PrepareAsync(ns, request.Drop, ct);
+                var how = await preparer.PrepareAsync(ns, request.Drop, ct);
                 result.Stage = NamespaceRestoreStage.Created;
-                ready.Add((ns, result));
+                ready.Add(new Prepared(ns, result, how));
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -105,8 +105,11 @@ public sealed class RestoreRunner(IEngineObserver observer)
         return ready;
     }
 
-    private async Task RestoreDataAsync(IMongoClient client, RestoreRequest request, IDumpReader reader,
-        List<(PlannedNamespace Ns, NamespaceRestoreResult Result)> ready, Stopwatch clock, CancellationToken ct)
+    /// <summary>A target made ready for its documents, and how (see <see cref="PreparedTarget"/>).</summary>
+    private sealed record Prepared(PlannedNamespace Ns, NamespaceRestoreResult Result, PreparedTarget How);
+
+    private async Task RestoreDataAsync(IMongoClient client, TargetPreparer preparer, RestoreRequest request, IDumpReader reader,
+        List<Prepared> ready, Stopwatch clock, CancellationToken ct)
     {
         var withData = ready.Where(r => !r.Ns.IsView).ToList();
         var bySource = withData.ToDictionary(r => r.Ns.Source);
@@ -115,9 +118,9 @@ public sealed class RestoreRunner(IEngineObserver observer)
         var finished = new System.Collections.Concurrent.ConcurrentDictionary<NamespaceRestoreResult, bool>();
         try
         {
-            await reader.ReadAsync(bySource.Keys.ToList(), async (source, documents) =>
+            await reader.ReadBlocksAsync(bySource.Keys.ToList(), async (source, documents) =>
             {
-                var (ns, result) = bySource[source];
+                var (ns, result, how) = bySource[source];
                 var started = clock.Elapsed;
                 try
                 {
@@ -128,8 +131,9 @@ public sealed class RestoreRunner(IEngineObserver observer)
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
+                    // An archive's other namespaces go on: its reader stops feeding one whose consumer has returned.
+                    if (IsDamage(e)) await RollBackAsync(preparer, ns, result, how, ct);
                     Fail(result, e);
-                    await DrainAsync(documents); // let an archive's other namespaces go on
                 }
                 result.Duration = clock.Elapsed - started;
                 finished[result] = true;
@@ -140,8 +144,8 @@ public sealed class RestoreRunner(IEngineObserver observer)
         {
             // Raised by the reader itself (an archive's framing): the namespaces still open are incomplete; those whose
             // documents all arrived (their end marker and checksum read) were restored and are not blamed.
-            foreach (var (_, result) in withData.Where(r => r.Result.Error is null && !finished.ContainsKey(r.Result)))
-                Fail(result, e);
+            foreach (var open in withData.Where(r => r.Result.Error is null && !finished.ContainsKey(r.Result)))
+                Fail(open.Result, e);
         }
     }
 
@@ -156,10 +160,31 @@ public sealed class RestoreRunner(IEngineObserver observer)
                 target: ns.TargetNamespace);
     }
 
-    private static async Task DrainAsync(IAsyncEnumerable<byte[]> documents)
+    /// <summary>
+    /// A namespace's file found damaged as it was read (its BSON, or at its end its size, SHA-256 or the counts its
+    /// manifest records): what was restored from it is taken back, not left half-way.
+    /// </summary>
+    private static bool IsDamage(Exception e) => e is CorruptDumpException or MongoBackupException { ErrorId: ErrorIds.CorruptFile };
+
+    /// <summary>Takes back what was restored from a file found damaged part-way; says so when that fails too.</summary>
+    private async Task RollBackAsync(TargetPreparer preparer, PlannedNamespace ns, NamespaceRestoreResult result, PreparedTarget how, CancellationToken ct)
     {
-        try { await foreach (var _ in documents) { } }
-        catch (Exception) { /* the failure was already recorded for this namespace */ }
+        try
+        {
+            if (!await preparer.RollBackAsync(ns, how, ct))
+            {
+                observer.Warning($"{ns.TargetNamespace}: its file is damaged; it held documents before this restore (-Resume), so the " +
+                    $"{result.Documents} restored from the damaged file were left in it. Restore it again with -Drop from an intact snapshot.");
+                return;
+            }
+            observer.Verbose($"{ns.TargetNamespace}: the {result.Documents} documents restored before the damage was found were removed.");
+            result.Documents = 0;
+            result.Stage = NamespaceRestoreStage.NotStarted;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            observer.Warning($"{ns.TargetNamespace}: its file is damaged, and the {result.Documents} documents restored from it could not be removed: {e.Message}");
+        }
     }
 
     private void Fail(NamespaceRestoreResult result, Exception e) => NamespaceFailures.Record(observer, result, e);

@@ -7,7 +7,8 @@ namespace MongoBackup.Engine.Restore;
 
 /// <summary>
 /// What a restore reads from: a snapshot in a repository (by id, or a -Path that is one of our snapshot folders),
-/// checked before anything is written and held by a read lease while it is read; or a mongodump directory or archive.
+/// its manifest and oplog checked before anything is written (its other files as they are read, or first with
+/// -VerifyFirst or -Drop) and held by a read lease while it is read; or a mongodump directory or archive.
 /// A folder that is one of our snapshots without its manifest is refused, never read as a mongodump directory.
 /// </summary>
 public static class RestoreSource
@@ -39,9 +40,8 @@ public static class RestoreSource
             // one namespace's files or entries fails that namespace alone (see SnapshotDumpReader), not the restore.
             dataKey = SnapshotEncryption.Open(manifest, request.Encryption);
             SnapshotIntegrity.RequireConsistent(manifest);
-            var damaged = request.VerifyBeforeRestore
-                ? await SnapshotIntegrity.FindDamagedAsync(snapshot.Repository, manifest, dataKey, ct)
-                : null;
+            var damaged = request.VerifyBeforeRestore == false ? null
+                : await SnapshotIntegrity.FindDamagedAsync(snapshot.Repository, manifest, dataKey, ct, VerifiedFirst(request));
             return (await SnapshotDumpReader.OpenAsync(snapshot.Repository, manifest, dataKey, ct, damaged, lease), manifest.EffectiveScope);
         }
         catch (Exception e)
@@ -53,6 +53,15 @@ public static class RestoreSource
             throw;
         }
     }
+
+    /// <summary>
+    /// The files checked before anything is written (null: all of them). Data and metadata files are checked as they are
+    /// restored, so each stored byte is read once, and a namespace whose data file fails is taken back; all of them
+    /// first only when asked (-VerifyFirst), or before -Drop replaces collections a damaged file could not give back.
+    /// The oplog, one stream for every namespace, is checked first in every case.
+    /// </summary>
+    private static Func<ManifestFile, bool>? VerifiedFirst(RestoreRequest request) =>
+        request.VerifyBeforeRestore ?? request.Drop ? null : file => file.Kind == ManifestFileKind.Oplog;
 
     /// <summary>
     /// A -Path that names one of our snapshot folders (it holds manifest.json) is read as the snapshot it is, through

@@ -5,12 +5,15 @@ namespace MongoBackup.Engine.Restore;
 
 /// <summary>
 /// Makes a target namespace ready for its documents: refuses one that already holds data unless told to drop
-/// it, and creates the collection or view with the options the dump recorded.
+/// it, and creates the collection or view with the options the dump recorded. Takes back what a restore wrote to a
+/// namespace whose file turned out damaged.
 /// </summary>
 /// <param name="resume">An interrupted restore is being finished: a target that holds data is kept and filled in.</param>
 public sealed class TargetPreparer(IMongoClient client, NamespaceMap map, bool resume = false)
 {
-    public async Task PrepareAsync(PlannedNamespace ns, bool drop, CancellationToken ct)
+    /// <summary>Returns whether it created the target or kept an existing one (empty, or holding data under -Resume).</summary>
+    /// <exception cref="MongoBackupException">TargetNotEmpty: the target holds data (or is a view), and neither <paramref name="drop"/> nor -Resume was given.</exception>
+    public async Task<PreparedTarget> PrepareAsync(PlannedNamespace ns, bool drop, CancellationToken ct)
     {
         var db = client.GetDatabase(ns.TargetDatabase);
         var existing = await FindAsync(db, ns.TargetCollection, ct);
@@ -18,12 +21,38 @@ public sealed class TargetPreparer(IMongoClient client, NamespaceMap map, bool r
         {
             if (!drop)
             {
-                if (!resume && await RefusalAsync(db, ns, existing, ct) is { } refusal) throw refusal;
-                return; // an existing collection keeps its own options
+                // An existing collection keeps its own options; one holding data is filled in only under -Resume.
+                if (await RefusalAsync(db, ns, existing, ct) is not { } refusal) return PreparedTarget.KeptEmpty;
+                if (!resume) throw refusal;
+                return PreparedTarget.KeptWithData;
             }
             await db.DropCollectionAsync(ns.TargetCollection, ct);
         }
         await CreateAsync(db, ns, ct);
+        return PreparedTarget.Created;
+    }
+
+    /// <summary>
+    /// Leaves a target as it was before <see cref="PrepareAsync"/>: a collection it created is dropped, an empty one
+    /// it kept is emptied again. For a namespace whose documents came from a file found damaged part-way (its
+    /// checksum is known only at its end), so nothing of it stays restored half-way. A target that held documents
+    /// before this run (-Resume) is left as it is, since what this run added cannot be told from what was there:
+    /// returns false then.
+    /// </summary>
+    public async Task<bool> RollBackAsync(PlannedNamespace ns, PreparedTarget prepared, CancellationToken ct)
+    {
+        var db = client.GetDatabase(ns.TargetDatabase);
+        switch (prepared)
+        {
+            case PreparedTarget.Created:
+                await db.DropCollectionAsync(ns.TargetCollection, ct);
+                return true;
+            case PreparedTarget.KeptEmpty:
+                await db.GetCollection<BsonDocument>(ns.DataCollection).DeleteManyAsync(FilterDefinition<BsonDocument>.Empty, ct);
+                return true;
+            default:
+                return false;
+        }
     }
 
     /// <summary>Why <see cref="PrepareAsync"/> would refuse this target (TargetNotEmpty), or null; reads only.</summary>
@@ -71,4 +100,15 @@ public sealed class TargetPreparer(IMongoClient client, NamespaceMap map, bool r
         var (db, coll) = map.Map(ns.Source.Database, viewOn);
         return db == ns.TargetDatabase ? coll : viewOn;
     }
+}
+
+/// <summary>What <see cref="TargetPreparer.PrepareAsync"/> did with a target, so a failed restore of it can be taken back.</summary>
+public enum PreparedTarget
+{
+    /// <summary>The restore created it (there was none, or -Drop dropped it).</summary>
+    Created,
+    /// <summary>An existing empty collection was kept, with its own options.</summary>
+    KeptEmpty,
+    /// <summary>An existing collection holding documents was kept to be filled in (-Resume).</summary>
+    KeptWithData,
 }

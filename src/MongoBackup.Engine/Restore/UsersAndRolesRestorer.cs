@@ -30,9 +30,12 @@ public sealed class UsersAndRolesRestorer(IMongoClient client, IEngineObserver o
         await reader.ReadAsync(wanted, async (ns, documents) =>
         {
             var target = admin.GetCollection<BsonDocument>(AuthCollectionOf(ns));
-            await foreach (var raw in documents.WithCancellation(ct))
+            // Read whole before any is applied: a snapshot's file is checked as it is read, at its end (each stored byte
+            // read once), and no user or role from a file found damaged or altered may reach the server. They are few.
+            var read = new List<BsonDocument>();
+            await foreach (var raw in documents.WithCancellation(ct)) read.Add(BsonSerializer.Deserialize<BsonDocument>(raw));
+            foreach (var document in read)
             {
-                var document = BsonSerializer.Deserialize<BsonDocument>(raw);
                 if (!includesDatabase(document.GetValue("db", "").AsString)) continue;
                 if (await PutAsync(target, document, replaceExisting, ct))
                 {

@@ -24,6 +24,12 @@ public sealed class BackupMongoDatabaseCommand : MongoBackupSourceCmdlet
     [Parameter]
     public Compression Compression { get; set; } = Compression.Gzip;
 
+    /// <summary>How hard gzip or zstd works: Fastest, Optimal (the default: no larger than mongodump --gzip) or SmallestSize.</summary>
+    [Parameter]
+    [ValidateSet(nameof(System.IO.Compression.CompressionLevel.Fastest), nameof(System.IO.Compression.CompressionLevel.Optimal),
+        nameof(System.IO.Compression.CompressionLevel.SmallestSize))]
+    public System.IO.Compression.CompressionLevel CompressionLevel { get; set; } = System.IO.Compression.CompressionLevel.Optimal;
+
     /// <summary>How many cursors read at once: collections, or _id ranges of a large one (mongodump's --numParallelCollections).</summary>
     [Parameter]
     [ValidateRange(1, 64)]
@@ -57,6 +63,7 @@ public sealed class BackupMongoDatabaseCommand : MongoBackupSourceCmdlet
             Filter = SourceFilter(),
             Query = QueryArguments.Build(Query, QueryFile, ResolvePath),
             Compression = Compression,
+            CompressionLevel = CompressionArguments.Level(this, Compression, CompressionLevel),
             ParallelCollections = ParallelCollections,
             IncludeUsersAndRoles = IncludeUsersAndRoles.IsPresent,
             Tags = TagArguments.ToDictionary(Tag),

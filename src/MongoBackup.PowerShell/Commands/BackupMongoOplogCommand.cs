@@ -26,6 +26,12 @@ public sealed class BackupMongoOplogCommand : MongoReadingCmdlet
     [Parameter]
     public Compression Compression { get; set; } = Compression.Gzip;
 
+    /// <summary>How hard gzip or zstd works: Fastest, Optimal (the default: no larger than mongodump --gzip) or SmallestSize.</summary>
+    [Parameter]
+    [ValidateSet(nameof(System.IO.Compression.CompressionLevel.Fastest), nameof(System.IO.Compression.CompressionLevel.Optimal),
+        nameof(System.IO.Compression.CompressionLevel.SmallestSize))]
+    public System.IO.Compression.CompressionLevel CompressionLevel { get; set; } = System.IO.Compression.CompressionLevel.Optimal;
+
     [Parameter]
     public Hashtable? Tag { get; set; }
 
@@ -57,6 +63,7 @@ public sealed class BackupMongoOplogCommand : MongoReadingCmdlet
             Connection = connection,
             Repository = OpenRepositoryArgument(Repository),
             Compression = Compression,
+            CompressionLevel = CompressionArguments.Level(this, Compression, CompressionLevel),
             Tags = TagArguments.ToDictionary(Tag),
             Encryption = EncryptionKeys,
         };

@@ -47,6 +47,12 @@ public sealed class InvokeMongoBackupPolicyCommand : MongoBackupSourceCmdlet
     [Parameter]
     public Compression Compression { get; set; } = Compression.Gzip;
 
+    /// <summary>How hard gzip or zstd works: Fastest, Optimal (the default: no larger than mongodump --gzip) or SmallestSize.</summary>
+    [Parameter]
+    [ValidateSet(nameof(System.IO.Compression.CompressionLevel.Fastest), nameof(System.IO.Compression.CompressionLevel.Optimal),
+        nameof(System.IO.Compression.CompressionLevel.SmallestSize))]
+    public System.IO.Compression.CompressionLevel CompressionLevel { get; set; } = System.IO.Compression.CompressionLevel.Optimal;
+
     [Parameter]
     [DurationArgument]
     public TimeSpan LeaseDuration { get; set; } = BackupPolicyRequest.DefaultLeaseDuration;
@@ -66,6 +72,7 @@ public sealed class InvokeMongoBackupPolicyCommand : MongoBackupSourceCmdlet
             Filter = SourceFilter(),
             Retention = RetentionRulesGiven(),
             Compression = Compression,
+            CompressionLevel = CompressionArguments.Level(this, Compression, CompressionLevel),
             Encryption = EncryptionKeys,
             Tags = TagArguments.ToDictionary(Tag),
             LeaseDuration = LeaseDuration,

@@ -67,6 +67,13 @@ public abstract class MongoRestoreCmdlet : MongoEncryptedConnectionCmdlet
     [Parameter]
     public SwitchParameter IncludeUsersAndRoles { get; set; }
 
+    /// <summary>
+    /// Check every file of a snapshot before writing anything (always done with -Drop); otherwise each is checked as
+    /// it is restored, and a collection whose file fails is taken back.
+    /// </summary>
+    [Parameter]
+    public SwitchParameter VerifyFirst { get; set; }
+
     /// <summary>Parallel bulk-insert streams per collection (mongorestore's --numInsertionWorkersPerCollection).</summary>
     [Parameter]
     [ValidateRange(1, 64)]
@@ -133,6 +140,7 @@ public abstract class MongoRestoreCmdlet : MongoEncryptedConnectionCmdlet
             Resume = Resume.IsPresent,
             NoIndexRestore = NoIndexRestore.IsPresent,
             IncludeUsersAndRoles = IncludeUsersAndRoles.IsPresent,
+            VerifyBeforeRestore = VerifyFirst.IsPresent ? true : null,
             InsertionWorkers = InsertionWorkers,
             ParallelCollections = ParallelCollections,
             Encryption = EncryptionKeys,

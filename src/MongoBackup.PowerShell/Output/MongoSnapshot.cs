@@ -46,6 +46,11 @@ public sealed class MongoSnapshot
     public long Documents { get; init; }
     public long SizeBytes { get; init; }
     public string Compression { get; init; } = "";
+    /// <summary>
+    /// The -CompressionLevel the files were written at (Fastest, Optimal, SmallestSize); empty without compression, and
+    /// for snapshots taken before levels were recorded.
+    /// </summary>
+    public string CompressionLevel { get; init; } = "";
     /// <summary>Whether the snapshot's files are encrypted at rest.</summary>
     public bool Encrypted { get; init; }
     /// <summary>The fingerprint of the key that opens an encrypted snapshot (it reveals nothing of the key); null when not encrypted.</summary>
@@ -102,6 +107,7 @@ public sealed class MongoSnapshot
             Documents = manifest.Namespaces.Sum(n => n.Documents),
             SizeBytes = manifest.Files.Sum(f => f.Size),
             Compression = manifest.Compression.ToString(),
+            CompressionLevel = manifest.CompressionLevel?.ToString() ?? "",
             Encrypted = manifest.Encryption is not null,
             KeyFingerprint = manifest.Encryption?.KeyId,
             Path = SnapshotFolder(repository, manifest.Id),

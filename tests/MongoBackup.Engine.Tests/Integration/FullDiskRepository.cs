@@ -1,26 +1,19 @@
 using MongoBackup.Engine.Repository;
+using MongoBackup.Engine.Tests.Support;
 
 namespace MongoBackup.Engine.Tests.Integration;
 
 /// <summary>A repository whose disk fills up after a number of bytes, failing as the OS does (ENOSPC).</summary>
-public sealed class FullDiskRepository(ISnapshotRepository inner, long allowedBytes) : ISnapshotRepository
+public sealed class FullDiskRepository(ISnapshotRepository inner, long allowedBytes) : DelegatingRepository(inner)
 {
     private readonly long _allowedBytes = allowedBytes;
     private long _written;
 
-    public string Location => inner.Location;
-
-    public async Task<SnapshotFileWriter> CreateFileAsync(string snapshotId, string relativePath, CancellationToken ct)
+    public override async Task<SnapshotFileWriter> CreateFileAsync(string snapshotId, string relativePath, CancellationToken ct)
     {
-        var real = await inner.CreateFileAsync(snapshotId, relativePath, ct);
+        var real = await Inner.CreateFileAsync(snapshotId, relativePath, ct);
         return new SnapshotFileWriter(new FillingStream(real, this), relativePath);
     }
-
-    public Task<Stream> OpenReadAsync(string snapshotId, string relativePath, CancellationToken ct) => inner.OpenReadAsync(snapshotId, relativePath, ct);
-    public Task CommitManifestAsync(SnapshotManifest manifest, CancellationToken ct) => inner.CommitManifestAsync(manifest, ct);
-    public IAsyncEnumerable<ManifestReadResult> ListAsync(CancellationToken ct) => inner.ListAsync(ct);
-    public Task DeleteSnapshotAsync(string snapshotId, CancellationToken ct) => inner.DeleteSnapshotAsync(snapshotId, ct);
-    public string? LocalPath(string snapshotId, string relativePath) => inner.LocalPath(snapshotId, relativePath);
 
     private sealed class FillingStream(Stream inner, FullDiskRepository disk) : Stream
     {

@@ -1,0 +1,17 @@
+using MongoBackup.Engine.Repository;
+
+namespace MongoBackup.Engine.Tests.Support;
+
+/// <summary>A repository that passes everything to another; tests override the one call they watch or break.</summary>
+public abstract class DelegatingRepository(ISnapshotRepository inner) : ISnapshotRepository
+{
+    protected ISnapshotRepository Inner { get; } = inner;
+
+    public virtual string Location => Inner.Location;
+    public virtual Task<SnapshotFileWriter> CreateFileAsync(string snapshotId, string relativePath, CancellationToken ct) => Inner.CreateFileAsync(snapshotId, relativePath, ct);
+    public virtual Task<Stream> OpenReadAsync(string snapshotId, string relativePath, CancellationToken ct) => Inner.OpenReadAsync(snapshotId, relativePath, ct);
+    public virtual Task CommitManifestAsync(SnapshotManifest manifest, CancellationToken ct) => Inner.CommitManifestAsync(manifest, ct);
+    public virtual IAsyncEnumerable<ManifestReadResult> ListAsync(CancellationToken ct) => Inner.ListAsync(ct);
+    public virtual Task DeleteSnapshotAsync(string snapshotId, CancellationToken ct) => Inner.DeleteSnapshotAsync(snapshotId, ct);
+    public virtual string? LocalPath(string snapshotId, string relativePath) => Inner.LocalPath(snapshotId, relativePath);
+}
