@@ -1,4 +1,3 @@
-using System.Text;
 using MongoBackup.Engine.Catalog;
 using MongoBackup.Engine.Codecs;
 using MongoBackup.Engine.Connection;
@@ -20,10 +19,10 @@ namespace MongoBackup.Engine.Tests.Integration;
 [Collection(MongoServerCollection.Name)]
 public sealed class RestoreVerificationTests(MongoServerFixture server) : IDisposable
 {
-    private const int Items = 3000;
-    private readonly List<TempFolder> _folders = [];
+    private const int Items = VerificationSnapshots.Items;
+    private readonly VerificationSnapshots _snapshots = new(server);
 
-    private ConnectionSettings Connection => new() { ConnectionString = server.ConnectionString };
+    private ConnectionSettings Connection => _snapshots.Connection;
 
     [Theory]
     [InlineData(Compression.None)]
@@ -104,31 +103,11 @@ public sealed class RestoreVerificationTests(MongoServerFixture server) : IDispo
         Assert.Equal(Items / 3, await CountAsync(target, "others"));
     }
 
-    private async Task<(string Database, FolderRepository Repository, SnapshotManifest Manifest)> BackUpAsync(Compression compression)
-    {
-        var database = TestDatabases.NewName("verify");
-        var db = server.Client.GetDatabase(database);
-        await db.GetCollection<BsonDocument>("items").InsertManyAsync(Enumerable.Range(0, Items)
-            .Select(i => new BsonDocument { { "_id", i }, { "text", $"item {i} " + new string('x', 100 + i % 50) } }));
-        await db.GetCollection<BsonDocument>("others").InsertManyAsync(Enumerable.Range(0, Items / 3)
-            .Select(i => new BsonDocument { { "_id", i }, { "n", i } }));
-        var folder = new TempFolder();
-        _folders.Add(folder);
-        var repository = new FolderRepository(folder.Path);
-        var manifest = await new BackupRunner(new RecordingObserver()).RunAsync(new BackupRequest
-        {
-            Connection = Connection, Repository = repository, Filter = new NamespaceFilter(databases: [database]), Compression = compression,
-        }, CancellationToken.None);
-        return (database, repository, manifest);
-    }
+    private Task<(string Database, FolderRepository Repository, SnapshotManifest Manifest)> BackUpAsync(Compression compression) =>
+        _snapshots.BackUpAsync(compression);
 
-    /// <summary>A plain snapshot whose items.bson has one letter changed in its middle (see <see cref="ChangeOneCharacter"/>).</summary>
-    private async Task<(string Database, FolderRepository Repository, SnapshotManifest Manifest)> BackUpWithItemsChangedAsync()
-    {
-        var (database, repository, manifest) = await BackUpAsync(Compression.None);
-        ChangeOneCharacter(repository, manifest.Id, $"{database}/items.bson", "item 1500 ");
-        return (database, repository, manifest);
-    }
+    private Task<(string Database, FolderRepository Repository, SnapshotManifest Manifest)> BackUpWithItemsChangedAsync() =>
+        _snapshots.BackUpWithItemsChangedAsync();
 
     private Task<RestoreOutcome> RestoreAsync(ISnapshotRepository repository, string id, string database, string target,
         RecordingObserver? observer = null, bool? verifyFirst = null) =>
@@ -138,27 +117,13 @@ public sealed class RestoreVerificationTests(MongoServerFixture server) : IDispo
             Map = new NamespaceMap().AddDatabaseRename(database, target), NoOplogReplay = true,
         }, CancellationToken.None);
 
-    /// <summary>Changes one letter of <paramref name="marker"/> in a stored file: its BSON stays well formed, its SHA-256 does not match.</summary>
-    private static void ChangeOneCharacter(FolderRepository repository, string id, string path, string marker)
-    {
-        var file = repository.LocalPath(id, path)!;
-        var bytes = File.ReadAllBytes(file);
-        var at = bytes.AsSpan().IndexOf(Encoding.UTF8.GetBytes(marker));
-        Assert.True(at > bytes.Length / 3, "the marker sits in the middle of the file");
-        bytes[at] = (byte)'j';
-        File.WriteAllBytes(file, bytes);
-    }
-
     private Task<long> CountAsync(string database, string collection) =>
         server.Client.GetDatabase(database).GetCollection<BsonDocument>(collection).CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty);
 
     private async Task<List<string>> CollectionsAsync(string database) =>
         await (await server.Client.GetDatabase(database).ListCollectionNamesAsync()).ToListAsync();
 
-    public void Dispose()
-    {
-        foreach (var folder in _folders) folder.Dispose();
-    }
+    public void Dispose() => _snapshots.Dispose();
 
     /// <summary>A repository that counts every byte read from its stored files.</summary>
     private sealed class ReadCountingRepository(ISnapshotRepository inner) : DelegatingRepository(inner)
