@@ -124,6 +124,41 @@ public class StoredBytesTests : ServerTestBase
         for (var i = 2; i < 300; i += 3) Assert.Equal(BytesOf(documents[i]), stored[i.ToString()]);
     }
 
+    /// <summary>
+    /// MongoDB puts _id first (generating an ObjectId when there is none) and copies every other element as it came
+    /// (src/mongo/db/ops/insert.cpp, fixDocumentForInsert: b.append(e)), so an array keeps even keys that are not its
+    /// indexes, as a damaged dump may hold them.
+    /// </summary>
+    [Fact]
+    public void A_document_whose_id_is_not_first_is_stored_with_it_first_and_its_other_elements_byte_exact()
+    {
+        var db = Database("bytes");
+        var collection = db.GetCollection<RawBsonDocument>("reordered");
+        // An array whose second key is "3", not "1", as a bit flip leaves it.
+        var tags = new BsonDocument { { "0", "t0" }, { "3", "t1" } };
+        var late = ArrayKeyed(new BsonDocument { { "z", "late" }, { "tags", tags }, { "_id", 7 } }, "tags");
+        var none = ArrayKeyed(new BsonDocument { { "z", "none" }, { "tags", tags } }, "tags");
+        collection.InsertOne(new RawBsonDocument(late));
+        collection.InsertOne(new RawBsonDocument(none));
+
+        var stored = StoredBytes(db, "reordered");
+        Assert.Equal(ArrayKeyed(new BsonDocument { { "_id", 7 }, { "z", "late" }, { "tags", tags } }, "tags"), stored["late"]);
+        var generated = new RawBsonDocument(stored["none"])["_id"];
+        Assert.Equal(BsonType.ObjectId, generated.BsonType);
+        Assert.Equal(ArrayKeyed(new BsonDocument { { "_id", generated }, { "z", "none" }, { "tags", tags } }, "tags"), stored["none"]);
+    }
+
+    /// <summary>The BSON of <paramref name="document"/> with its sub-document <paramref name="field"/> typed as an array, keys and all.</summary>
+    private static byte[] ArrayKeyed(BsonDocument document, string field)
+    {
+        var bytes = document.ToBson();
+        var name = System.Text.Encoding.UTF8.GetBytes(field + "\0");
+        var at = bytes.AsSpan().IndexOf(name) - 1;
+        Assert.Equal((byte)BsonType.Document, bytes[at]);
+        bytes[at] = (byte)BsonType.Array;
+        return bytes;
+    }
+
     [InMemoryFact("a 1 MB oplog (--oplogSizeMB 1)")]
     public void A_small_capped_oplog_keeps_its_newest_entries_readable()
     {

@@ -6,8 +6,9 @@ using MongoDB.Bson.Serialization.Serializers;
 namespace MongoBackup.TestServer.Storage;
 
 /// <summary>
-/// Serializes documents that may hold <see cref="RawBsonDocument"/> values (documents kept as the bytes a client
-/// sent). Their bytes are copied as they are; the stock serializer would not write them as documents.
+/// Serializes documents that may hold <see cref="RawBsonDocument"/> or <see cref="RawBsonArray"/> values (kept as the
+/// bytes a client sent). Their bytes are copied as they are; the stock serializer would not write them as documents, and
+/// would renumber an array's keys.
 /// </summary>
 internal static class BsonBytes
 {
@@ -42,6 +43,10 @@ internal static class BsonBytes
         {
             case BsonDocument document:
                 WriteDocument(writer, document);
+                break;
+            case RawBsonArray raw:
+                // As it came, keys and all: MongoDB copies a stored document's elements (insert.cpp, fixDocumentForInsert).
+                writer.WriteRawBsonArray(raw.Slice);
                 break;
             case BsonArray array:
                 writer.WriteStartArray();
