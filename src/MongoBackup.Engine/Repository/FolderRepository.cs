@@ -109,6 +109,12 @@ public sealed class FolderRepository : ISnapshotRepository, ILeasableRepository,
         }
     }
 
+    public async Task<ManifestReadResult?> ReadManifestAsync(string snapshotId, CancellationToken ct)
+    {
+        var folder = SnapshotFolder(snapshotId);
+        return Directory.Exists(folder) ? await ReadManifestAsync(snapshotId, folder, ct).ConfigureAwait(false) : null;
+    }
+
     public Task DeleteSnapshotAsync(string snapshotId, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
@@ -175,9 +181,7 @@ public sealed class FolderRepository : ISnapshotRepository, ILeasableRepository,
 
     private string SnapshotFolder(string snapshotId)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(snapshotId);
-        if (snapshotId.IndexOfAny(['/', '\\']) >= 0 || snapshotId is "." or "..")
-            throw new ArgumentException($"'{snapshotId}' is not a valid snapshot id.", nameof(snapshotId));
+        SnapshotIds.RequireValid(snapshotId);
         return Path.Combine(_root, snapshotId);
     }
 

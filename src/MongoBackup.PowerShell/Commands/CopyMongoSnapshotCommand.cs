@@ -30,7 +30,7 @@ public sealed class CopyMongoSnapshotCommand : MongoSnapshotCmdlet
         var destinationPath = DescribeRepository(Destination);
         if (IsWhatIf())
         {
-            // The dry run reads the source's manifest and the destination's listing, as the copy checks them; it writes nothing.
+            // The dry run reads the source's manifest and looks for the id in the destination, as the copy checks them; it writes nothing.
             var planned = Await(ct => SnapshotCatalog.FindAsync(source, id, ct));
             var exists = !Force && DestinationHolds(id);
             WritePlannedAction("Copy", id, $"{planned.Files.Count} files ({ByteSize.Format(planned.Files.Sum(f => f.Size))}) from {source.Location} to {destinationPath}",
@@ -60,10 +60,6 @@ public sealed class CopyMongoSnapshotCommand : MongoSnapshotCmdlet
         var location = RepositoryLocation.Parse(Destination);
         if (location.Kind == RepositoryKind.Folder && !Directory.Exists(ResolvePath(location.Path!))) return false;
         var destination = _destination ??= OpenRepositoryArgument(Destination, mustExist: false);
-        return Await(async ct =>
-        {
-            await foreach (var found in destination.ListAsync(ct)) if (found.SnapshotId == id) return true;
-            return false;
-        });
+        return Await(async ct => await destination.ReadManifestAsync(id, ct) is not null);
     }
 }

@@ -17,6 +17,7 @@ public abstract class MongoSnapshotCmdlet : MongoEngineCmdlet
     protected const string IdSet = "Id";
 
     private readonly Dictionary<string, ISnapshotRepository> _opened = new(StringComparer.Ordinal);
+    private readonly Dictionary<ISnapshotRepository, SnapshotCatalog> _catalogs = [];
 
     [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = SnapshotSet)]
     public MongoSnapshot? InputObject { get; set; }
@@ -43,7 +44,7 @@ public abstract class MongoSnapshotCmdlet : MongoEngineCmdlet
             yield break;
         }
         var repository = Open(Repository);
-        foreach (var id in SnapshotIdPatterns.Expand(repository, Id, Await)) yield return (repository, id, null);
+        foreach (var id in SnapshotIdPatterns.Expand(Catalog(repository), Id, Await)) yield return (repository, id, null);
     }
 
     /// <summary>A snapshot from the pipeline without a usable manifest cannot be read; say so by name.</summary>
@@ -65,6 +66,13 @@ public abstract class MongoSnapshotCmdlet : MongoEngineCmdlet
         try { body(); }
         catch (MongoBackupException e) { ThrowTerminatingError(HousekeepingErrorRecords.ToRecord(e)); }
     });
+
+    /// <summary>The command's one catalog of a repository it opened: listed at most once, whatever the records ask of it.</summary>
+    protected SnapshotCatalog Catalog(ISnapshotRepository repository)
+    {
+        if (!_catalogs.TryGetValue(repository, out var catalog)) _catalogs[repository] = catalog = new SnapshotCatalog(repository);
+        return catalog;
+    }
 
     /// <summary>A repository named by its location, opened once; the same helper every cmdlet uses for -Repository.</summary>
     protected ISnapshotRepository Open(string location)

@@ -112,10 +112,11 @@ public sealed class UpdateMongoSnapshotKeyCommand : MongoEngineCmdlet
 
     private IEnumerable<SnapshotManifest> Selected(ISnapshotRepository repository)
     {
-        if (Id is null) return Await(ct => SnapshotCatalog.LoadCompleteAsync(repository, ct));
+        var catalog = new SnapshotCatalog(repository);
+        if (Id is null) return Await(catalog.CompleteAsync);
         var selected = new List<SnapshotManifest>();
         IEnumerable<string> ids;
-        try { ids = SnapshotIdPatterns.Expand(repository, Id, Await); }
+        try { ids = SnapshotIdPatterns.Expand(catalog, Id, Await); }
         catch (MongoBackupException e) { WriteError(EngineErrors.ToRecord(e)); return selected; }
         foreach (var id in ids)
         {
