@@ -3,6 +3,7 @@ using System.Management.Automation;
 using MongoBackup.Engine;
 using MongoBackup.Engine.Codecs;
 using MongoBackup.Engine.Oplog;
+using MongoBackup.Engine.Repository;
 using MongoBackup.PowerShell.Pipeline;
 
 namespace MongoBackup.PowerShell.Commands;
@@ -56,7 +57,7 @@ public sealed class BackupMongoOplogCommand : MongoReadingCmdlet
         var slice = new OplogSliceRequest
         {
             Connection = connection,
-            Repository = OpenRepositoryArgument(Repository),
+            Repository = OpenRepositoryArgument(Repository, IsWhatIf() ? RepositoryAccess.Read : RepositoryAccess.Write),
             Compression = Compression,
             Tags = TagArguments.ToDictionary(Tag),
             Encryption = EncryptionKeys,

@@ -121,7 +121,7 @@ public sealed partial class GetMongoSnapshotCommand : MongoEngineCmdlet
     private static partial System.Text.RegularExpressions.Regex SnapshotIdShape();
 
     // Listing must not create a repository where the user mistyped a path.
-    private ISnapshotRepository OpenRepository() => OpenRepositoryArgument(Repository, mustExist: true);
+    private ISnapshotRepository OpenRepository() => OpenRepositoryArgument(Repository, RepositoryAccess.Read);
 
     /// <summary>
     /// Exact ids (no wildcard) are read directly, without listing the repository; null when the repository must be listed:

@@ -41,7 +41,7 @@ public sealed class InvokeMongoSnapshotRetentionCommand : MongoEngineCmdlet
 
     protected override void ProcessRecord() => RunCommand(() =>
     {
-        var repository = OpenRepositoryArgument(Repository);
+        var repository = OpenRepositoryArgument(Repository, IsWhatIf() ? RepositoryAccess.Read : RepositoryAccess.Write);
         var rules = new RetentionRules
         {
             KeepLast = Bound(nameof(KeepLast), KeepLast),

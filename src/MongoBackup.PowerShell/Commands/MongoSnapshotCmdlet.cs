@@ -67,6 +67,9 @@ public abstract class MongoSnapshotCmdlet : MongoEngineCmdlet
         catch (MongoBackupException e) { ThrowTerminatingError(HousekeepingErrorRecords.ToRecord(e)); }
     });
 
+    /// <summary>What the command does with the repositories of its snapshots: reading, unless it removes or rewrites them.</summary>
+    protected virtual RepositoryAccess SnapshotAccess => RepositoryAccess.Read;
+
     /// <summary>The command's one catalog of a repository it opened: listed at most once, whatever the records ask of it.</summary>
     protected SnapshotCatalog Catalog(ISnapshotRepository repository)
     {
@@ -78,7 +81,7 @@ public abstract class MongoSnapshotCmdlet : MongoEngineCmdlet
     protected ISnapshotRepository Open(string location)
     {
         if (!_opened.TryGetValue(location, out var repository))
-            _opened[location] = repository = OpenRepositoryArgument(location);
+            _opened[location] = repository = OpenRepositoryArgument(location, SnapshotAccess);
         return repository;
     }
 }

@@ -21,6 +21,9 @@ public sealed class RemoveMongoSnapshotCommand : MongoSnapshotCmdlet
     [Parameter]
     public SwitchParameter Force { get; set; }
 
+    /// <summary>Removing writes (a dry run only reads): the folder is proven writable before anything is chosen.</summary>
+    protected override RepositoryAccess SnapshotAccess => IsWhatIf() ? RepositoryAccess.Read : RepositoryAccess.Write;
+
     protected override void ProcessRecord() => RunHousekeeping(() =>
     {
         foreach (var chosen in SelectedSnapshots())

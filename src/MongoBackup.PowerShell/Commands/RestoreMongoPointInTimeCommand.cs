@@ -45,7 +45,7 @@ public sealed class RestoreMongoPointInTimeCommand : MongoRestoreCmdlet
         var request = new PointInTimeRestoreRequest
         {
             Restore = BuildRestoreRequest(), // its source is the base snapshot the run chooses
-            Repository = OpenRepositoryArgument(Repository),
+            Repository = OpenRepositoryArgument(Repository, RepositoryAccess.Read),
             Limit = limit,
         };
 

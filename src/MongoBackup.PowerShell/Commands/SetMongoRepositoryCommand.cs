@@ -40,8 +40,10 @@ public sealed class SetMongoRepositoryCommand : MongoEngineCmdlet
 
     protected override void ProcessRecord() => RunCommand(() =>
     {
-        // Rules may be set before the first backup: a folder repository is created for them.
-        var repository = OpenRepositoryArgument(Repository, mustExist: false);
+        // Rules may be set before the first backup: a folder repository is created for them. Showing them only reads.
+        var changes = new[] { nameof(RequireEncryption), nameof(EncryptionKey), nameof(EncryptionKeyFile), nameof(AnyKey) }
+            .Any(MyInvocation.BoundParameters.ContainsKey);
+        var repository = OpenRepositoryArgument(Repository, changes && !IsWhatIf() ? RepositoryAccess.Write : RepositoryAccess.Read, mustExist: false);
         if (repository is not IRepositorySettingsStore store)
             throw new MongoBackupException(ErrorIds.InvalidArgument, $"{repository.Location} keeps no settings.", target: repository.Location);
         var current = Await(store.ReadSettingsAsync) ?? new RepositorySettings();

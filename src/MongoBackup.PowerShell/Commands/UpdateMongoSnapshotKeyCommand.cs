@@ -59,7 +59,7 @@ public sealed class UpdateMongoSnapshotKeyCommand : MongoEngineCmdlet
                 "Give the key to rotate to: -NewEncryptionKey or -NewEncryptionKeyFile.", target: "NewEncryptionKey");
         // One new key (one new passphrase salt) for every snapshot of this command.
         _rotation = new KeyRotation(current, replacement);
-        _repository = OpenRepositoryArgument(Repository);
+        _repository = OpenRepositoryArgument(Repository, IsWhatIf() ? RepositoryAccess.Read : RepositoryAccess.Write);
     });
 
     protected override void ProcessRecord() => RunCommand(() =>
