@@ -11,7 +11,7 @@ namespace MongoBackup.Engine.Security;
 internal static class CanonicalJson
 {
     /// <summary>The canonical UTF-8 bytes of <paramref name="json"/> without the top-level property <paramref name="omit"/>.</summary>
-    /// <exception cref="JsonException">The text is not JSON.</exception>
+    /// <exception cref="JsonException">The text is not JSON, or an object in it has a property name twice.</exception>
     public static byte[] Bytes(string json, string omit)
     {
         var root = JsonNode.Parse(json) ?? throw new JsonException("The text is JSON null, not an object.");
@@ -20,6 +20,13 @@ internal static class CanonicalJson
         using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = false }))
             Write(writer, root);
         return buffer.ToArray();
+    }
+
+    /// <summary>The properties sorted by name; a name written twice has no one canonical form (readers differ on which value counts).</summary>
+    private static List<KeyValuePair<string, JsonNode?>> Properties(JsonObject obj)
+    {
+        try { return obj.OrderBy(p => p.Key, StringComparer.Ordinal).ToList(); }
+        catch (ArgumentException e) { throw new JsonException($"An object has a property name twice: {e.Message}", e); }
     }
 
     private static void Write(Utf8JsonWriter writer, JsonNode? node)
@@ -31,7 +38,7 @@ internal static class CanonicalJson
                 break;
             case JsonObject obj:
                 writer.WriteStartObject();
-                foreach (var (name, value) in obj.OrderBy(p => p.Key, StringComparer.Ordinal))
+                foreach (var (name, value) in Properties(obj))
                 {
                     writer.WritePropertyName(name);
                     Write(writer, value);

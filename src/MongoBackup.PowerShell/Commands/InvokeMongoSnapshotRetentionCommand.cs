@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using MongoBackup.Engine.Model;
 using MongoBackup.Engine.Housekeeping;
+using MongoBackup.Engine.Repository;
 using MongoBackup.PowerShell.Pipeline;
 
 namespace MongoBackup.PowerShell.Commands;
@@ -40,7 +41,7 @@ public sealed class InvokeMongoSnapshotRetentionCommand : MongoEngineCmdlet
 
     protected override void ProcessRecord() => RunCommand(() =>
     {
-        var repository = OpenRepositoryArgument(Repository);
+        var repository = OpenRepositoryArgument(Repository, IsWhatIf() ? RepositoryAccess.Read : RepositoryAccess.Write);
         var rules = new RetentionRules
         {
             KeepLast = Bound(nameof(KeepLast), KeepLast),
@@ -49,7 +50,8 @@ public sealed class InvokeMongoSnapshotRetentionCommand : MongoEngineCmdlet
             KeepMonthly = Bound(nameof(KeepMonthly), KeepMonthly),
             KeepWithin = MyInvocation.BoundParameters.ContainsKey(nameof(KeepWithin)) ? KeepWithin : null,
         };
-        var plan = Await(ct => RetentionApplier.PlanAsync(repository, rules, ct));
+        var catalog = new SnapshotCatalog(repository); // listed once: the plan, then the guard of what was confirmed
+        var plan = Await(ct => RetentionApplier.PlanAsync(catalog, rules, ct));
         foreach (var decision in plan.Decisions)
             WriteVerbose($"{decision.SnapshotId}: {decision.Action.ToString().ToLowerInvariant()}, {decision.Reason}.");
         var confirmed = plan.Removals
@@ -58,7 +60,7 @@ public sealed class InvokeMongoSnapshotRetentionCommand : MongoEngineCmdlet
         IReadOnlyCollection<string> removed = [];
         if (confirmed.Count > 0)
         {
-            try { removed = RunEngine((observer, ct) => new RetentionApplier(observer).ApplyAsync(repository, confirmed, ct)); }
+            try { removed = RunEngine((observer, ct) => new RetentionApplier(observer).ApplyAsync(catalog, confirmed, ct)); }
             catch (MongoBackupException e) { ThrowTerminatingError(EngineErrors.ToRecord(e)); }
         }
         foreach (var decision in plan.Decisions)

@@ -47,6 +47,19 @@ public sealed class ManifestSealerTests
     }
 
     [Fact]
+    public void A_property_written_twice_has_no_canonical_form_and_fails_the_seal_instead_of_crashing()
+    {
+        var (manifest, key) = Sealed();
+        using var _ = key;
+        // The fuzzer's find: damage left a file entry with "size" twice; the reader takes the last, the seal can take neither.
+        var json = manifest.Serialize();
+        var at = json.IndexOf("\"size\":", StringComparison.Ordinal);
+        var doubled = json.Insert(at, "\"size\": 60,\n");
+
+        Assert.Contains("cannot be put in canonical form", ManifestSealer.Problem(Reread(doubled), key, sealRequired: true));
+    }
+
+    [Fact]
     public void Another_snapshots_key_fails_and_a_removed_seal_is_seen_when_the_wrap_says_it_was_sealed()
     {
         var (manifest, key) = Sealed();
