@@ -46,7 +46,8 @@ BeforeAll {
         MongoRestoreWindow             = @(Get-MongoRestoreWindow -Repository $repository)
         MongoSnapshotTestResult        = @($tested)
         MongoSnapshotFileTestResult    = @($tested.Files)
-        MongoSnapshotRetentionDecision = @(Invoke-MongoSnapshotRetention -Repository $repository -KeepLast 1 -WhatIf)
+        # A real run (it keeps the one full snapshot and its slice): -WhatIf emits MongoPlannedAction, not decisions.
+        MongoSnapshotRetentionDecision = @(Invoke-MongoSnapshotRetention -Repository $repository -KeepLast 1 -Confirm:$false)
         MongoPolicyResult              = @(Invoke-MongoBackupPolicy -ConnectionString $uri -Repository $repository -FullEvery 1d -Database $db)
         MongoPlannedAction             = @($full | Restore-MongoDatabase -ConnectionString $uri -RenameDatabase "$db=$($db)_copy" -WhatIf -WarningAction SilentlyContinue)
         MongoSnapshotExport            = @($full | Export-MongoSnapshot -Path (Join-Path (New-TestFolder) 'dump') -Gzip)
@@ -160,7 +161,9 @@ Describe 'What the snapshot table shows' {
     }
 
     It 'says what a slice holds instead of an empty database list' {
-        $table | Should -Match '1 oplog entries'
+        # The slice holds one entry: singular, as a continuous capture's one-entry slice reads.
+        $table | Should -Match '\b1 oplog entry\b'
+        $table | Should -Not -Match '\b1 oplog entries'
     }
 
     It 'shows an unfinished backup as Incomplete' {
