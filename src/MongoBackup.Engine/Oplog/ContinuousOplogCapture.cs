@@ -56,7 +56,7 @@ public sealed class ContinuousOplogCapture(IEngineObserver observer)
                             var full = slice;
                             slice = null;
                             var manifest = await CloseAsync(full, closed, catalog);
-                            observer.Verbose($"Oplog slice {manifest.Id}: {manifest.OplogEntries} entries up to {manifest.OplogEnd}.");
+                            observer.Verbose($"Oplog slice {manifest.Id}: {manifest.OplogEntries} {(manifest.OplogEntries == 1 ? "entry" : "entries")} up to {manifest.OplogEnd}.");
                             slice = await OpenSlice.StartAsync(request.Slice, topology, catalog, manifest.OplogEnd!.Value, null, ct);
                             sliceClock.Restart();
                         }

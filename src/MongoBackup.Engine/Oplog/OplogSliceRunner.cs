@@ -69,7 +69,7 @@ public sealed class OplogSliceRunner(IEngineObserver observer)
                 Tags = new Dictionary<string, string>(request.Tags, StringComparer.Ordinal),
             };
             await SnapshotCommit.CommitNewAsync(request.Repository, manifest, dataKey, ct);
-            observer.Verbose($"Oplog slice {id}: {entries} entries ({bytes} bytes) from {manifest.OplogStart} to {manifest.OplogEnd}.");
+            observer.Verbose($"Oplog slice {id}: {entries} {(entries == 1 ? "entry" : "entries")} ({bytes} bytes) from {manifest.OplogStart} to {manifest.OplogEnd}.");
             return manifest;
         }
         catch (Exception e)

@@ -11,7 +11,7 @@ namespace MongoBackup.PowerShell.Commands;
 /// Remove and the reason, and removes what goes. Kept full snapshots keep the slices of their restore windows.
 /// </summary>
 [Cmdlet(VerbsLifecycle.Invoke, "MongoSnapshotRetention", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
-[OutputType(typeof(MongoSnapshotRetentionDecision))]
+[OutputType(typeof(MongoSnapshotRetentionDecision), typeof(MongoPlannedAction))]
 public sealed class InvokeMongoSnapshotRetentionCommand : MongoEngineCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
@@ -54,6 +54,13 @@ public sealed class InvokeMongoSnapshotRetentionCommand : MongoEngineCmdlet
         var plan = Await(ct => RetentionApplier.PlanAsync(catalog, rules, ct));
         foreach (var decision in plan.Decisions)
             WriteVerbose($"{decision.SnapshotId}: {decision.Action.ToString().ToLowerInvariant()}, {decision.Reason}.");
+        if (IsWhatIf())
+        {
+            // The dry run emits its plan as every -WhatIf does: one MongoPlannedAction per snapshot, Keep or Remove, why.
+            foreach (var decision in plan.Decisions)
+                WritePlannedAction(decision.Action.ToString(), decision.SnapshotId, decision.Reason, repository.Location);
+            return;
+        }
         var confirmed = plan.Removals
             .Where(d => ShouldProcess(d.SnapshotId, $"Remove {d.Kind?.ToString().ToLowerInvariant()} snapshot from {repository.Location}: {d.Reason}"))
             .Select(d => d.SnapshotId).ToHashSet(StringComparer.Ordinal);

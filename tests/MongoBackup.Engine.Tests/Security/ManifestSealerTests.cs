@@ -71,4 +71,20 @@ public sealed class ManifestSealerTests
         Assert.Contains("lost its seal", ManifestSealer.Problem(Reread(manifest.Serialize()), key, sealRequired: true));
         Assert.Null(ManifestSealer.Problem(Reread(manifest.Serialize()), key, sealRequired: false));
     }
+
+    [Fact]
+    public void A_manifest_naming_a_property_twice_is_a_problem_named_as_such_not_a_crash()
+    {
+        // Found by the dump fuzzer: a deletion that joined two objects left "kind" twice in one of them.
+        var (manifest, key) = Sealed();
+        using var _ = key;
+        var json = manifest.Serialize();
+        var twice = "{\"id\": " + JsonValue.Create(manifest.Id).ToJsonString() + "," + json.TrimStart()[1..];
+
+        var problem = ManifestSealer.Problem(Reread(twice), key, sealRequired: true);
+
+        Assert.NotNull(problem);
+        Assert.Contains("cannot be put in canonical form", problem);
+        Assert.Contains("names a property twice", problem);
+    }
 }
