@@ -78,11 +78,38 @@ function Split-Subsections {
 }
 
 function Get-Paragraphs {
-    # Blank-line separated paragraphs, each paragraph's wrapped lines joined into one.
+    # The paragraphs of Markdown text as help shows them: a blank-line separated paragraph has its wrapped lines joined
+    # into one; each item of a numbered or bulleted list is a paragraph of its own (its wrapped lines joined), so steps
+    # never run together; a code block (fenced, or indented four spaces after a blank line outside a list) is one
+    # paragraph that keeps its lines, each indented four spaces.
     param([string[]] $Lines)
-    $text = ($Lines -join "`n").Trim()
-    if (-not $text) { return @() }
-    return @($text -split "\n\s*\n" | ForEach-Object { ($_ -split "\n" | ForEach-Object { $_.Trim() }) -join ' ' } | Where-Object { $_ })
+    $paragraphs = [System.Collections.Generic.List[string]]::new()
+    $text = [System.Collections.Generic.List[string]]::new()   # the lines of the paragraph or list item being read
+    $code = [System.Collections.Generic.List[string]]::new()   # the lines of the code block being read
+    $fenced = $false; $inList = $false
+    foreach ($line in $Lines) {
+        if ($line -match '^\s*```') {
+            if ($text.Count) { $paragraphs.Add($text -join ' '); $text.Clear() }
+            if ($fenced -and $code.Count) { $paragraphs.Add($code -join "`n"); $code.Clear() }
+            $fenced = -not $fenced
+            continue
+        }
+        if ($fenced) { $code.Add('    ' + $line); continue }
+        $indentedCode = $line -match '^( {4}|\t)\S' -and -not $inList -and ($code.Count -or -not $text.Count)
+        if ($indentedCode) { $code.Add('    ' + $line.Trim()); continue }
+        if ($code.Count) { $paragraphs.Add($code -join "`n"); $code.Clear() }
+        if (-not $line.Trim()) {
+            if ($text.Count) { $paragraphs.Add($text -join ' '); $text.Clear() }
+            continue
+        }
+        $item = $line -match '^\s{0,3}(\d+\.|[-*+])\s+'
+        if ($item -and $text.Count) { $paragraphs.Add($text -join ' '); $text.Clear() }
+        if ($item) { $inList = $true } elseif (-not $text.Count -and $line -notmatch '^\s') { $inList = $false }
+        $text.Add($line.Trim())
+    }
+    if ($text.Count) { $paragraphs.Add($text -join ' ') }
+    if ($code.Count) { $paragraphs.Add($code -join "`n") }
+    return @($paragraphs | Where-Object { $_ })
 }
 
 function Write-Paragraphs {
@@ -101,12 +128,18 @@ function Get-ParameterText {
 
 function Get-DefaultValue {
     # What a parameter is when not given, read from a fresh instance of the cmdlet, so help never disagrees with the code.
+    # A parameter mandatory wherever it appears has no default; nor has one whose value is its type's default (0,
+    # 01/01/0001, TimeSpan zero: what the property holds before anything is given, not a value the cmdlet uses). An
+    # enum's first member can be a real default, so enums are shown as they are.
     param([System.Management.Automation.CmdletInfo] $Command, $Parameter)
     if ($Parameter.ParameterType -eq [System.Management.Automation.SwitchParameter]) { return 'False' }
+    if (@($Parameter.ParameterSets.Values | Where-Object { -not $_.IsMandatory }).Count -eq 0) { return 'None' }
     $property = $Command.ImplementingType.GetProperty($Parameter.Name)
     if (-not $property) { return 'None' }
     $value = $property.GetValue([Activator]::CreateInstance($Command.ImplementingType))
     if ($null -eq $value -or ($value -is [string] -and $value -eq '') -or ($value -is [array] -and $value.Count -eq 0)) { return 'None' }
+    $type = $value.GetType()
+    if ($type.IsValueType -and -not $type.IsEnum -and $value -eq [Activator]::CreateInstance($type)) { return 'None' }
     if ($value -is [timespan]) { return $value.ToString('c') }
     return [string] $value
 }
@@ -116,7 +149,10 @@ function Get-TypeText {
     param($Parameter, [switch] $FullName)
     $repository = [bool] ($Parameter.Attributes | Where-Object { $_.GetType().Name -eq 'RepositoryArgumentAttribute' })
     if ($repository) { return $(if ($FullName) { 'System.String or MongoBackup.MongoRepository' } else { 'String|MongoRepository' }) }
-    return $(if ($FullName) { $Parameter.ParameterType.FullName } else { $Parameter.ParameterType.Name })
+    # A Nullable<T> (-ConnectTimeout) is shown as the T it takes: Int32, not Nullable`1.
+    $type = $Parameter.ParameterType
+    if ([Nullable]::GetUnderlyingType($type)) { $type = [Nullable]::GetUnderlyingType($type) }
+    return $(if ($FullName) { $type.FullName } else { $type.Name })
 }
 
 function Write-ParameterElement {

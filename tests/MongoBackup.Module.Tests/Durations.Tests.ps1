@@ -96,7 +96,7 @@ Describe 'Other durations' {
         $repository = New-TestFolder
         $snapshot = Backup-MongoDatabase -ConnectionString $uri -Repository $repository -Database $db
         $decision = Invoke-MongoSnapshotRetention -Repository $repository -KeepWithin '7d' -WhatIf
-        $decision.Id | Should -Be $snapshot.Id
+        $decision.Target | Should -Be $snapshot.Id
         $decision.Action | Should -Be 'Keep'
     }
 

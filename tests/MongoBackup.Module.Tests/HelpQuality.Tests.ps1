@@ -79,9 +79,42 @@ Describe 'Parameter defaults as Get-Help shows them' {
         @{ Command = 'Invoke-MongoBackupPolicy'; Parameter = 'LeaseDuration'; Expected = '00:10:00' }
         @{ Command = 'Backup-MongoDatabase'; Parameter = 'AuthenticationDatabase'; Expected = 'admin' }
         @{ Command = 'Get-MongoSnapshot'; Parameter = 'Id'; Expected = 'None' }
+        # Mandatory: nothing to default to (it showed "01/01/0001 00:00:00 +00:00", the property's default(T)).
+        @{ Command = 'Restore-MongoPointInTime'; Parameter = 'PointInTime'; Expected = 'None' }
+        @{ Command = 'Restore-MongoPointInTime'; Parameter = 'ConnectionString'; Expected = 'None' }
     ) {
         (Get-Help $Command -Parameter $Parameter).DefaultValue | Should -Be $Expected
         (Get-Help $Command -Parameter $Parameter | Out-String) | Should -Match "Default value\s+$([regex]::Escape($Expected))"
+    }
+}
+
+Describe 'Parameter types as Get-Help shows them' {
+    It 'shows a nullable parameter as the type it takes: -ConnectTimeout <Int32>, not Nullable`1' {
+        $text = Get-Help Backup-MongoDatabase -Parameter ConnectTimeout | Out-String
+        $text | Should -Match '-ConnectTimeout <Int32>'
+        (Get-Help Backup-MongoDatabase -Full | Out-String -Width 300) | Should -Not -Match 'Nullable'
+    }
+
+    It 'no parameter anywhere shows a generic type name or 01/01/0001' {
+        foreach ($name in (Get-Command -Module MongoBackup -CommandType Cmdlet).Name) {
+            $text = Get-Help $name -Full | Out-String -Width 300
+            $text | Should -Not -Match '`1' -Because $name
+            $text | Should -Not -Match '0001' -Because $name
+        }
+    }
+}
+
+Describe 'Markdown lists and code blocks as Get-Help shows them' {
+    It 'Invoke-MongoBackupPolicy: each numbered step of the description starts its own line' {
+        $lines = (Get-Help Invoke-MongoBackupPolicy -Full | Out-String -Width 200) -split "`r?`n" | ForEach-Object Trim
+        foreach ($step in 1..4) { @($lines | Where-Object { $_ -match "^$step\. " }).Count | Should -Be 1 -Because "step $step" }
+        ($lines | Where-Object { $_ -match '^1\. ' }) | Should -Not -Match '2\. Takes'
+    }
+
+    It 'Export-MongoSnapshot: the two mongorestore command lines stay two lines' {
+        $lines = (Get-Help Export-MongoSnapshot -Full | Out-String -Width 200) -split "`r?`n" | ForEach-Object Trim
+        $lines | Should -Contain 'mongorestore --dir=PATH [--gzip] [--oplogReplay]'
+        $lines | Should -Contain 'mongorestore --archive=PATH [--gzip] [--oplogReplay]'
     }
 }
 

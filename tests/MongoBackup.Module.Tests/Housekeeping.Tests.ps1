@@ -251,10 +251,11 @@ Describe 'Invoke-MongoSnapshotRetention' {
     It '-WhatIf lists every snapshot with Keep or Remove and why, and removes nothing' {
         $plan = Invoke-MongoSnapshotRetention -Repository $chain -KeepLast 1 -WhatIf
         $plan | Should -HaveCount $history.Count
-        $plan[0] | Should -BeOfType MongoBackup.MongoSnapshotRetentionDecision
-        ($plan | Where-Object Action -eq Remove).Id | Should -Be @('06-slice', '05-full-d2b', '04-slice', '03-full-d2a', '02-slice', '01-full-d1')
-        ($plan | Where-Object Id -eq '07-full-d3').Reason | Should -BeLike '*KeepLast 1*'
-        $plan | Where-Object Removed | Should -BeNullOrEmpty
+        # As every -WhatIf: the plan as MongoPlannedAction objects (about_MongoBackup), one per snapshot.
+        foreach ($step in $plan) { $step | Should -BeOfType MongoBackup.MongoPlannedAction }
+        $plan.Command | Select-Object -Unique | Should -Be 'Invoke-MongoSnapshotRetention'
+        ($plan | Where-Object Action -eq Remove).Target | Should -Be @('06-slice', '05-full-d2b', '04-slice', '03-full-d2a', '02-slice', '01-full-d1')
+        ($plan | Where-Object Target -eq '07-full-d3').Detail | Should -BeLike '*KeepLast 1*'
         (Get-MongoSnapshot -Repository $chain).Count | Should -Be $history.Count
     }
 

@@ -88,6 +88,7 @@ Describe 'Ctrl+C during Restore-MongoDatabase, then -Resume' {
             (Get-DocumentCount $bigCopy) -gt 0
         }
         $script:leftBehind = Get-DocumentCount $bigCopy
+        $script:cAfterExists = @([MongoDB.Driver.IAsyncCursorExtensions]::ToList($bigCopy.Database.ListCollectionNames($null, $none), $none)) -contains 'c_after'
         $script:readMarks = @(Get-ChildItem -Force $snapshot.Path -Filter '.mongobackup-reader-*')
     }
 
@@ -102,12 +103,16 @@ Describe 'Ctrl+C during Restore-MongoDatabase, then -Resume' {
         $restore.StopTime.TotalSeconds | Should -BeLessThan 1
     }
 
-    It 'says which namespaces are whole, which in part (how many documents), which not begun, and how to finish' {
+    It 'says which namespaces are whole, which in part (as many documents as the target holds), which begun empty, and how to finish' {
         $restore.Warnings | Should -HaveCount 1
         $said = $restore.Warnings[0]
         $said | Should -BeLike "Stopped: the restore from snapshot $($snapshot.Id)* was interrupted.*"
-        $said | Should -BeLike "*Restored in part: $($db)_r.a_small (all 10 documents, indexes not built), $($db)_r.b_big (* documents so far).*"
-        $said | Should -BeLike "*Not begun: $($db)_r.c_after.*"
+        # The count is what the server acknowledged: exactly what the target holds after the stop (not a batch short).
+        $said | Should -BeLike "*Restored in part: $($db)_r.a_small (all 10 documents, indexes not built), $($db)_r.b_big ($('{0:N0}' -f $leftBehind) documents so far).*"
+        # Every target is created before data goes in: c_after exists (empty), so it is begun, not "not begun".
+        $cAfterExists | Should -BeTrue
+        $said | Should -BeLike "*Begun, created empty with no documents yet: $($db)_r.c_after.*"
+        $said | Should -Not -BeLike '*Not begun*' 
         $said | Should -BeLike '*with -Resume to finish it*'
     }
 

@@ -143,6 +143,14 @@ Describe 'Restore-MongoPointInTime' {
         $result.SlicesApplied | Should -Be 2
         $result.PointInTime | Should -Be ([datetimeoffset] $beforeDrop)
         Get-AllDocuments (Get-Collection $uri "$($db)_pitr" 'orders') | Should -Be $ordersBeforeDrop
+        # Documents are those of the base snapshot (20 orders, 5 customers); the 15 inserts and the update replayed after
+        # it are counted apart, as oplog entries (not documents: a batched insert can be one entry) in OplogEntriesApplied,
+        # so the target (40 documents) holds more than Documents says.
+        $result.Documents | Should -Be $full.Documents
+        $result.Documents | Should -Be 25
+        $result.SliceEntriesApplied | Should -BeGreaterThan 0
+        $result.OplogEntriesApplied | Should -BeGreaterOrEqual $result.SliceEntriesApplied
+        ($result | Format-Table | Out-String -Width 120) | Should -Match 'OplogEntriesApplied'
         # The customer added after the drop is after the moment, so it is not there.
         Get-DocumentCount (Get-Collection $uri "$($db)_pitr" 'customers') | Should -Be 5
     }
@@ -192,8 +200,9 @@ Describe 'Restore-MongoPointInTime' {
         $caught | Should -Not -BeNullOrEmpty
         $caught.FullyQualifiedErrorId | Should -BeLike 'MongoBackup.OutsideRestoreWindow,*'
         $caught.CategoryInfo.Category | Should -Be 'InvalidArgument'
-        $caught.Exception.Message | Should -Match ([regex]::Escape($window.From.UtcDateTime.ToString('yyyy-MM-dd HH:mm:ss') + 'Z'))
-        $caught.Exception.Message | Should -Match ([regex]::Escape($window.To.UtcDateTime.ToString('yyyy-MM-dd HH:mm:ss') + 'Z'))
+        # The window's ends to the millisecond, as the restore compares them (a rounded second could contradict the refusal).
+        $caught.Exception.Message | Should -Match ([regex]::Escape($window.From.UtcDateTime.ToString('yyyy-MM-dd HH:mm:ss.fff') + 'Z'))
+        $caught.Exception.Message | Should -Match ([regex]::Escape($window.To.UtcDateTime.ToString('yyyy-MM-dd HH:mm:ss.fff') + 'Z'))
         Get-DatabaseName $uri | Should -Not -Contain "$($db)_outside"
     }
 

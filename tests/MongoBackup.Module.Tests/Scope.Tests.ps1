@@ -80,8 +80,8 @@ Describe 'A full backup of some databases beside one of all of them' {
 
     It 'keeps the a,b,c backup under retention even though a newer backup of b exists' {
         $plan = Invoke-MongoSnapshotRetention -Repository $repository -KeepLast 1 -WhatIf
-        ($plan | Where-Object Id -eq $abc.Id).Action | Should -Be 'Keep'
-        ($plan | Where-Object Id -eq $onlyB.Id).Action | Should -Be 'Keep'
+        ($plan | Where-Object Target -eq $abc.Id).Action | Should -Be 'Keep'
+        ($plan | Where-Object Target -eq $onlyB.Id).Action | Should -Be 'Keep'
     }
 }
 
@@ -107,10 +107,10 @@ Describe 'Backup-MongoDatabase -CopyOnly' {
 
     It 'is not counted by retention''s rules, nor removed by them' {
         $plan = Invoke-MongoSnapshotRetention -Repository $repository -KeepLast 1 -WhatIf
-        $decision = $plan | Where-Object Id -eq $adhoc.Id
+        $decision = $plan | Where-Object Target -eq $adhoc.Id
         $decision.Action | Should -Be 'Keep'
-        $decision.Reason | Should -Match 'copy-only'
-        ($plan | Where-Object Id -eq $abc.Id).Reason | Should -Match 'KeepLast 1 \(#1\)'
+        $decision.Detail | Should -Match 'copy-only'
+        ($plan | Where-Object Target -eq $abc.Id).Detail | Should -Match 'KeepLast 1 \(#1\)'
     }
 
     It 'can be removed on its own' {

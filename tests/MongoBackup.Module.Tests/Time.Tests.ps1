@@ -44,7 +44,7 @@ Import-Module '$env:MONGOBACKUP_MODULE'
 AfterAll {
     if ($script:uri) {
         $client = [MongoDB.Driver.MongoClient]::new($uri)
-        foreach ($suffix in '', '_ny') { $client.DropDatabase("$db$suffix", [System.Threading.CancellationToken]::None) }
+        foreach ($suffix in '', '_ny', '_nyl') { $client.DropDatabase("$db$suffix", [System.Threading.CancellationToken]::None) }
     }
     Stop-MongoTestServer $server
     Remove-Item $repository -Recurse -Force -ErrorAction SilentlyContinue
@@ -60,6 +60,12 @@ Describe 'In New York (TZ=America/New_York)' {
             $copied = [regex]::Matches($table, '\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} [+-]\d\d:\d\d')[1].Value
             $restore = Restore-MongoPointInTime -ConnectionString $uri -Repository $repository -PointInTime $copied -RenameDatabase "$db=$($db)_ny" -Verbose 4>&1
             $result = $restore | Where-Object { $_ -is [MongoBackup.MongoRestoreResult] }
+            # The DBA reads From off Format-List and pastes it back; then types a local time one millisecond earlier.
+            $list = $window | Format-List | Out-String -Width 120
+            $listedFrom = [regex]::Match($list, '(?m)^From\s*: (.+?)\s*$').Groups[1].Value
+            $fromList = Restore-MongoPointInTime -ConnectionString $uri -Repository $repository -PointInTime $listedFrom -RenameDatabase "$db=$($db)_nyl"
+            $early = $window.From.AddMilliseconds(-1).ToString('yyyy-MM-dd HH:mm:ss.fff')
+            $refusal = try { Restore-MongoPointInTime -ConnectionString $uri -Repository $repository -PointInTime $early -WhatIf; 'no error' } catch { $_.Exception.Message }
             [ordered]@{
                 Zone          = [TimeZoneInfo]::Local.Id
                 Offset        = (Get-Date).ToString('zzz')
@@ -73,6 +79,13 @@ Describe 'In New York (TZ=America/New_York)' {
                 WindowTo      = $window.To.ToString('o')
                 Succeeded     = $result.Succeeded
                 PointInTime   = $result.PointInTime.ToString('o')
+                List          = $list
+                ListedFrom    = $listedFrom
+                WindowFrom    = $window.From.ToString('o')
+                FromListOk    = $fromList.Succeeded
+                FromListAt    = $fromList.PointInTime.ToString('o')
+                Early         = $early
+                Refusal       = $refusal
                 Verbose       = @($restore | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] } | ForEach-Object Message)
             }
         }
@@ -100,6 +113,21 @@ Describe 'In New York (TZ=America/New_York)' {
         $ny.Succeeded | Should -BeTrue -Because "the copied moment '$($ny.Copied)' is the window's end"
         ([datetimeoffset] $ny.PointInTime) | Should -Be ([datetimeoffset] $ny.WindowTo)
         Get-DocumentCount (Get-Collection $uri "$($db)_ny" 'items') | Should -Be 25
+    }
+
+    It 'Format-List shows From with milliseconds and offset, and that text restores to exactly that instant' {
+        $ny.ListedFrom | Should -Match ('^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} ' + [regex]::Escape($ny.Offset) + '$') -Because $ny.List
+        $ny.FromListOk | Should -BeTrue
+        ([datetimeoffset] $ny.FromListAt) | Should -Be ([datetimeoffset] $ny.WindowFrom)
+        Get-DocumentCount (Get-Collection $uri "$($db)_nyl" 'items') | Should -Be 20
+    }
+
+    It 'a local time one millisecond before the window is refused naming the start to the millisecond, in UTC and in local time' {
+        $from = [datetimeoffset] $ny.WindowFrom
+        $utc = $from.UtcDateTime.ToString('yyyy-MM-dd HH:mm:ss.fff') + 'Z'
+        $local = $ny.ListedFrom   # the start in New York time, exactly as Format-List showed it
+        $ny.Refusal | Should -BeLike "*$($ny.Early)*outside every restore window*" -Because $ny.Refusal
+        $ny.Refusal | Should -BeLike "*the oldest restore window starts at $utc ($local)*" -Because $ny.Refusal
     }
 
     It 'echoes the instant -PointInTime was read as, with its offset, zone and UTC' {

@@ -5,10 +5,10 @@ BeforeDiscovery {
     # Each view: the columns that must show at 80 (the most useful, leftmost), and those that join them at 120.
     $script:views = @(
         @{ Name = 'MongoSnapshot'; Key = 'Id', 'Kind', 'StartTime', 'Size', 'Documents'; All = 'Status', 'Contents' }
-        @{ Name = 'MongoRestoreResult'; Key = 'Succeeded', 'Namespaces', 'Failures', 'Documents', 'OplogOps', 'Duration', 'Target'; All = @() }
+        @{ Name = 'MongoRestoreResult'; Key = 'Succeeded', 'Namespaces', 'Failures', 'Documents', 'OplogEntriesApplied', 'Duration', 'Target'; All = @() }
         @{ Name = 'MongoNamespaceRestoreResult'; Key = 'TargetNamespace', 'Succeeded', 'Documents', 'Indexes', 'Duration', 'Problem'; All = @() }
-        @{ Name = 'MongoRestoreWindow'; Key = 'From', 'To', 'Duration', 'Slices'; All = 'ReplicaSet', 'Scope' }
-        @{ Name = 'MongoSnapshotTestResult'; Key = 'SnapshotId', 'Passed', 'Files', 'Documents', 'Restored', 'Problems'; All = @() }
+        @{ Name = 'MongoRestoreWindow'; Key = 'From', 'To', 'Duration', 'Slices'; All = 'ReplicaSetName', 'Scope' }
+        @{ Name = 'MongoSnapshotTestResult'; Key = 'SnapshotId', 'Passed', 'Files', 'Documents', 'RestoreChecked', 'Problems'; All = @() }
         @{ Name = 'MongoSnapshotFileTestResult'; Key = 'Path', 'Passed', 'Size', 'Documents', 'Problem'; All = @() }
         @{ Name = 'MongoSnapshotRetentionDecision'; Key = 'Id', 'Action', 'Kind', 'StartTime', 'Reason'; All = @() }
         @{ Name = 'MongoPolicyResult'; Key = 'Action', 'Snapshot', 'Removed', 'Duration', 'Reason'; All = @() }
@@ -46,7 +46,8 @@ BeforeAll {
         MongoRestoreWindow             = @(Get-MongoRestoreWindow -Repository $repository)
         MongoSnapshotTestResult        = @($tested)
         MongoSnapshotFileTestResult    = @($tested.Files)
-        MongoSnapshotRetentionDecision = @(Invoke-MongoSnapshotRetention -Repository $repository -KeepLast 1 -WhatIf)
+        # A real run (it keeps the one full snapshot and its slice): -WhatIf emits MongoPlannedAction, not decisions.
+        MongoSnapshotRetentionDecision = @(Invoke-MongoSnapshotRetention -Repository $repository -KeepLast 1 -Confirm:$false)
         MongoPolicyResult              = @(Invoke-MongoBackupPolicy -ConnectionString $uri -Repository $repository -FullEvery 1d -Database $db)
         MongoPlannedAction             = @($full | Restore-MongoDatabase -ConnectionString $uri -RenameDatabase "$db=$($db)_copy" -WhatIf -WarningAction SilentlyContinue)
         MongoSnapshotExport            = @($full | Export-MongoSnapshot -Path (Join-Path (New-TestFolder) 'dump') -Gzip)
@@ -91,6 +92,52 @@ Describe 'The default table view of <Name>' -ForEach $views {
     }
 }
 
+Describe 'The list view of <Name> (Format-List)' -ForEach $views {
+    It 'shows every moment in the documented form, with its offset, never DateTimeOffset''s culture form (11/30/2026 09:43:53 -05:00)' {
+        $text = $objects[$Name] | Format-List | Out-String -Width 120
+        $text | Should -Not -Match '\d{1,2}/\d{1,2}/\d{4}' -Because $text
+        foreach ($line in $text -split "`r?`n" | Where-Object { $_ -match '^\w+\s*: \d{4}-\d\d-\d\d' }) {
+            $line | Should -Match '^\w+\s*: \d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d{3})? [+-]\d\d:\d\d$'
+        }
+    }
+}
+
+Describe 'Restore boundaries in list views carry milliseconds' {
+    It 'shows <Property> of <Name> as yyyy-MM-dd HH:mm:ss.fff zzz' -ForEach @(
+        @{ Name = 'MongoRestoreWindow'; Property = 'From' }
+        @{ Name = 'MongoRestoreWindow'; Property = 'To' }
+        @{ Name = 'MongoSnapshot'; Property = 'ConsistentAt' }
+    ) {
+        $item = $objects[$Name] | Where-Object { $null -ne $_.$Property } | Select-Object -First 1
+        $text = $item | Format-List | Out-String -Width 120
+        $text | Should -Match ("(?m)^$Property\s*: " + [regex]::Escape($item.$Property.ToString('yyyy-MM-dd HH:mm:ss.fff zzz')) + '$')
+    }
+}
+
+Describe 'What the retention table shows' {
+    It 'shows each Reason whole at 120 columns (wrapped, not cut to "kept by KeepL…")' {
+        $decisions = $objects['MongoSnapshotRetentionDecision']
+        $text = ($decisions | Format-Table | Out-String -Width 120)
+        $text | Should -Not -Match '…'
+        # A wrapped Reason continues under itself (the columns to its left blank), so without white space it reads whole.
+        $flat = $text -replace '\s', ''
+        foreach ($reason in $decisions.Reason) { $flat | Should -Match ([regex]::Escape(($reason -replace '\s', ''))) -Because $text }
+    }
+}
+
+Describe 'Table headers name properties' {
+    It 'every column of the <Name> table is a property of the object, save the computed columns named here' -ForEach $views {
+        # Computed from a property and shown formatted: Size (SizeBytes in KB/MB/GB), Slices (SliceCount, too wide a
+        # header for 80 columns), Contents (a slice's entries or a snapshot's databases), a namespace's Problem (its Error
+        # or its refused documents).
+        $computed = 'Size', 'Slices', 'Contents', 'Problem'
+        $properties = @($objects[$Name][0].PSObject.Properties.Name)
+        foreach ($column in @($Key + $All) | Where-Object { $_ -notin $computed }) {
+            $properties | Should -Contain $column -Because "the $Name table's column $column"
+        }
+    }
+}
+
 Describe 'What the snapshot table shows' {
     BeforeAll {
         $script:table = (Get-MongoSnapshot -Repository $repository -IncludeIncomplete -WarningAction SilentlyContinue | Format-Table | Out-String -Width 120)
@@ -114,7 +161,9 @@ Describe 'What the snapshot table shows' {
     }
 
     It 'says what a slice holds instead of an empty database list' {
-        $table | Should -Match '1 oplog entries'
+        # The slice holds one entry: singular, as a continuous capture's one-entry slice reads.
+        $table | Should -Match '\b1 oplog entry\b'
+        $table | Should -Not -Match '\b1 oplog entries'
     }
 
     It 'shows an unfinished backup as Incomplete' {

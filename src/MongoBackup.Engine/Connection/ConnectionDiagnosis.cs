@@ -87,9 +87,9 @@ public static class ConnectionDiagnosis
             probe.ConnectTimeout = ProbeTimeout;
             try
             {
-                using var client = new MongoClient(probe);
+                using var connection = MongoConnection.Open(probe, seed.ToString());
                 using var timeout = new CancellationTokenSource(ProbeTimeout);
-                var hello = client.GetDatabase("admin").RunCommand<BsonDocument>(new BsonDocument("hello", 1), cancellationToken: timeout.Token);
+                var hello = connection.Client.GetDatabase("admin").RunCommand<BsonDocument>(new BsonDocument("hello", 1), cancellationToken: timeout.Token);
                 return hello.TryGetValue("setName", out var actual)
                     ? $"The server at {seed} is a member of replica set '{actual.AsString}', not '{wanted}' as replicaSet={wanted} in the connection string says. Correct replicaSet= (replicaSet={actual.AsString})."
                     : $"The server at {seed} is a standalone server, not a member of replica set '{wanted}'. Remove replicaSet={wanted} from the connection string.";

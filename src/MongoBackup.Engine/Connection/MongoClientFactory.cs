@@ -5,10 +5,14 @@ using MongoDB.Driver;
 
 namespace MongoBackup.Engine.Connection;
 
-/// <summary>Builds a driver client from <see cref="ConnectionSettings"/>.</summary>
-public static class MongoClientFactory
+/// <summary>
+/// The driver's client settings for <see cref="ConnectionSettings"/>: credentials, TLS, timeouts, read preference.
+/// Clients are made from them only by <see cref="MongoConnection"/>, which closes what it opens.
+/// </summary>
+internal static class MongoClientFactory
 {
-    public static IMongoClient Create(ConnectionSettings settings)
+    /// <exception cref="MongoBackupException">InvalidConnectionString, naming the option that is wrong (never a password); InvalidArgument for a read preference.</exception>
+    public static MongoClientSettings Settings(ConnectionSettings settings)
     {
         MongoUrl url;
         try { url = new MongoUrl(ConnectionStringText.Normalize(settings.ConnectionString)); }
@@ -48,7 +52,7 @@ public static class MongoClientFactory
                 ssl.ServerCertificateValidationCallback = CaFileValidator.Create(settings.TlsCaFile);
             client.SslSettings = ssl;
         }
-        return new MongoClient(client);
+        return client;
     }
 
     private static ReadPreference ParseReadPreference(string name) => name.ToLowerInvariant() switch

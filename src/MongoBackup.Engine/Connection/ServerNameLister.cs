@@ -10,25 +10,24 @@ public static class ServerNameLister
 {
     public static async Task<IReadOnlyList<string>> ListDatabasesAsync(ConnectionSettings settings, TimeSpan timeout, CancellationToken ct)
     {
-        using var client = CreateClient(settings, timeout);
-        using var cursor = await client.ListDatabaseNamesAsync(ct).ConfigureAwait(false);
+        using var connection = Open(settings, timeout);
+        using var cursor = await connection.Client.ListDatabaseNamesAsync(ct).ConfigureAwait(false);
         return await cursor.ToListAsync(ct).ConfigureAwait(false);
     }
 
     public static async Task<IReadOnlyList<string>> ListCollectionsAsync(ConnectionSettings settings, string database, TimeSpan timeout, CancellationToken ct)
     {
-        using var client = CreateClient(settings, timeout);
-        using var cursor = await client.GetDatabase(database).ListCollectionNamesAsync(cancellationToken: ct).ConfigureAwait(false);
+        using var connection = Open(settings, timeout);
+        using var cursor = await connection.Client.GetDatabase(database).ListCollectionNamesAsync(cancellationToken: ct).ConfigureAwait(false);
         return await cursor.ToListAsync(ct).ConfigureAwait(false);
     }
 
-    private static MongoClient CreateClient(ConnectionSettings settings, TimeSpan timeout)
+    private static MongoConnection Open(ConnectionSettings settings, TimeSpan timeout)
     {
-        // The factory applies credentials, TLS and read preference; only the timeouts change, on a copy of its settings.
-        using var template = MongoClientFactory.Create(settings);
-        var configured = template.Settings.Clone();
+        // The factory applies credentials, TLS and read preference; only the timeouts change.
+        var configured = MongoClientFactory.Settings(settings);
         configured.ServerSelectionTimeout = timeout;
         configured.ConnectTimeout = timeout;
-        return new MongoClient(configured);
+        return MongoConnection.Open(configured, settings.DisplayName);
     }
 }

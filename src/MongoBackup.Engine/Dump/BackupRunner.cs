@@ -29,16 +29,27 @@ public sealed class BackupRunner(IEngineObserver observer)
     /// <summary>What a backup would take, without writing anything (for -WhatIf).</summary>
     public static async Task<IReadOnlyList<SourceCollection>> PlanAsync(BackupRequest request, CancellationToken ct)
     {
-        var client = MongoClientFactory.Create(request.Connection);
-        await ServerTopology.DiscoverAsync(client, ct);
-        return await ListAsync(client, request, ct);
+        using var source = MongoConnection.Open(request.Connection);
+        await ServerTopology.DiscoverAsync(source.Client, ct);
+        return await ListAsync(source.Client, request, ct);
     }
 
+    /// <summary>The backup, on a connection of its own, closed when it ends.</summary>
     public async Task<SnapshotManifest> RunAsync(BackupRequest request, CancellationToken ct)
+    {
+        using var source = MongoConnection.Open(request.Connection);
+        return await RunAsync(request, source, new SnapshotCatalog(request.Repository), ct);
+    }
+
+    /// <summary>
+    /// The backup, through a run's open <paramref name="source"/> connection (a policy run's one) and its
+    /// <paramref name="catalog"/> (asked only for a passphrase's salt).
+    /// </summary>
+    internal async Task<SnapshotManifest> RunAsync(BackupRequest request, MongoConnection source, SnapshotCatalog catalog, CancellationToken ct)
     {
         var started = DateTimeOffset.UtcNow;
         var clock = Stopwatch.StartNew();
-        var client = MongoClientFactory.Create(request.Connection);
+        var client = source.Client;
         var topology = await ServerTopology.DiscoverAsync(client, ct);
         // A query backup holds only what matched when it was read: replaying the oplog into it would add what did not.
         var oplog = topology.HasOplog && request.Query is null ? new OplogSource(client) : null;
@@ -55,7 +66,7 @@ public sealed class BackupRunner(IEngineObserver observer)
             observer.Warning($"{request.Connection.DisplayName} is a standalone server: it has no oplog, so the snapshot is not point-in-time consistent. Writes made during the backup may be partly included.");
 
         var id = SnapshotIds.NewId(started, "full");
-        var (dataKey, encryption) = await SnapshotKeys.ForNewSnapshotAsync(request.Encryption, request.Repository, id, ct);
+        var (dataKey, encryption) = await SnapshotKeys.ForNewSnapshotAsync(request.Encryption, catalog, id, ct);
         using var ownedKey = dataKey;
         // A stopped or failed backup is deleted, so its files need not be finished (abandonWhen).
         var files = new SnapshotFileSet(request.Repository, id, request.Compression, dataKey, request.CompressionLevel, abandonWhen: ct);
@@ -133,7 +144,7 @@ public sealed class BackupRunner(IEngineObserver observer)
         manifest.OplogEntries = count;
         manifest.ConsistentAt = end;
         manifest.PointInTimeConsistent = true;
-        observer.Verbose($"Saved {count} oplog entries from {from} to {to}; the snapshot is consistent at {to}.");
+        observer.Verbose($"Saved {count} oplog {(count == 1 ? "entry" : "entries")} from {from} to {to}; the snapshot is consistent at {to}.");
     }
 
     /// <summary>The copy starts at (or just after) an entry that must still be in the oplog: if the oldest entry is newer, writes were lost.</summary>

@@ -1,3 +1,4 @@
+using MongoBackup.Engine.Oplog;
 using MongoBackup.Engine.Repository;
 
 namespace MongoBackup.Engine.Housekeeping;
@@ -38,5 +39,5 @@ public sealed class RestoreChains
         _windowOf.Where(w => w.Value.Slices.Any(s => s.Id == sliceId)).Select(w => w.Key);
 
     public static string Describe(RestoreWindow window) =>
-        $"the restore window {window.From.WallTime:u} to {window.To.WallTime:u} based on full snapshot {window.BaseSnapshot.Id}";
+        $"the restore window {OplogLimit.InUtc(window.FromWallTime)} to {OplogLimit.InUtc(window.ToWallTime)} based on full snapshot {window.BaseSnapshot.Id}";
 }

@@ -28,7 +28,8 @@ public sealed class ScratchRestoreCheck(IEngineObserver observer)
         var map = new NamespaceMap();
         foreach (var (db, target) in scratch) map.AddDatabaseRename(db, target);
 
-        var client = MongoClientFactory.Create(connection);
+        using var scratchServer = MongoConnection.Open(connection);
+        var client = scratchServer.Client;
         observer.Verbose($"Restoring snapshot {manifest.Id} into scratch databases {string.Join(", ", scratch.Values)} on {connection.DisplayName}.");
         try
         {
@@ -42,7 +43,7 @@ public sealed class ScratchRestoreCheck(IEngineObserver observer)
                 // The files were just read and checked one by one.
                 VerifyBeforeRestore = false,
             };
-            var outcome = await new RestoreRunner(observer).RunAsync(request, ct).ConfigureAwait(false);
+            var (outcome, _) = await new RestoreRunner(observer).RunAsync(request, scratchServer, [], ct).ConfigureAwait(false);
             foreach (var failed in outcome.Namespaces.Where(n => !n.Succeeded))
                 result.Problems.Add($"Restoring {failed.SourceNamespace} failed: {failed.Error ?? $"{failed.Failures} documents were refused"}.");
             await CompareCountsAsync(client, manifest, scratch, result, ct).ConfigureAwait(false);

@@ -86,10 +86,7 @@ public sealed class SnapshotCopier(IEngineObserver observer)
 
     private async Task ClearDestinationAsync(ISnapshotRepository destination, string snapshotId, bool force, CancellationToken ct)
     {
-        ManifestReadResult? existing = null;
-        await foreach (var found in destination.ListAsync(ct).ConfigureAwait(false))
-            if (found.SnapshotId == snapshotId) existing = found;
-        if (existing is null) return;
+        if (await destination.ReadManifestAsync(snapshotId, ct).ConfigureAwait(false) is not { } existing) return;
         if (!force)
         {
             var state = existing.IsComplete ? "already holds snapshot" : "already holds an incomplete snapshot (or a backup still running) named";

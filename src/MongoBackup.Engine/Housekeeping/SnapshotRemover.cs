@@ -14,10 +14,14 @@ public sealed class SnapshotRemover(IEngineObserver observer, TimeProvider? cloc
     private readonly TimeProvider _clock = clock ?? TimeProvider.System;
 
     /// <summary>What removing <paramref name="ids"/> would break; empty when it is safe. Unknown ids are an error.</summary>
-    public static async Task<IReadOnlyList<RemovalBlocker>> CheckAsync(ISnapshotRepository repository, IReadOnlyCollection<string> ids, CancellationToken ct)
+    public static Task<IReadOnlyList<RemovalBlocker>> CheckAsync(ISnapshotRepository repository, IReadOnlyCollection<string> ids, CancellationToken ct) =>
+        CheckAsync(new SnapshotCatalog(repository), ids, ct);
+
+    /// <summary>The same, judged from the command's <paramref name="catalog"/>.</summary>
+    public static async Task<IReadOnlyList<RemovalBlocker>> CheckAsync(SnapshotCatalog catalog, IReadOnlyCollection<string> ids, CancellationToken ct)
     {
-        var found = await ListAsync(repository, ct).ConfigureAwait(false);
-        RequireAll(repository, found, ids);
+        var found = await catalog.FoundAsync(ct).ConfigureAwait(false);
+        RequireAll(catalog.Repository, found, ids);
         var manifests = found.Select(f => f.Manifest).OfType<SnapshotManifest>().ToList();
         var damaged = found.Where(f => f.IsDamaged && ids.Contains(f.SnapshotId, StringComparer.Ordinal)).Select(DamagedBlocker);
         return damaged.Concat(RemovalGuard.FindBlockers(manifests, ids.ToHashSet(StringComparer.Ordinal))).ToList();
@@ -26,10 +30,16 @@ public sealed class SnapshotRemover(IEngineObserver observer, TimeProvider? cloc
     /// <param name="skipBeingRead">Leave snapshots being read (with a warning) and remove the others, as retention does;
     /// otherwise a snapshot being read refuses the whole removal (SnapshotBeingRead).</param>
     /// <returns>The ids removed.</returns>
-    public async Task<IReadOnlyList<string>> RemoveAsync(ISnapshotRepository repository, IReadOnlyCollection<string> ids, bool force, CancellationToken ct,
+    public Task<IReadOnlyList<string>> RemoveAsync(ISnapshotRepository repository, IReadOnlyCollection<string> ids, bool force, CancellationToken ct,
+        bool skipBeingRead = false) =>
+        RemoveAsync(new SnapshotCatalog(repository), ids, force, ct, skipBeingRead);
+
+    /// <summary>The same, guarded by the command's <paramref name="catalog"/>, which is told of each removal.</summary>
+    public async Task<IReadOnlyList<string>> RemoveAsync(SnapshotCatalog catalog, IReadOnlyCollection<string> ids, bool force, CancellationToken ct,
         bool skipBeingRead = false)
     {
-        var blockers = await CheckAsync(repository, ids, ct).ConfigureAwait(false);
+        var repository = catalog.Repository;
+        var blockers = await CheckAsync(catalog, ids, ct).ConfigureAwait(false);
         if (blockers.Count > 0 && !force) throw Refusal(repository, blockers);
 
         // Newest first: should removal stop half-way, the older snapshots that newer ones build on are still there.
@@ -42,6 +52,7 @@ public sealed class SnapshotRemover(IEngineObserver observer, TimeProvider? cloc
         {
             ct.ThrowIfCancellationRequested();
             await repository.DeleteSnapshotAsync(id, ct).ConfigureAwait(false);
+            catalog.Deleted(id);
             observer.Verbose($"Removed snapshot {id} from {repository.Location}.");
         }
         return removing;
@@ -88,14 +99,7 @@ public sealed class SnapshotRemover(IEngineObserver observer, TimeProvider? cloc
         $"snapshot {found.SnapshotId} has a damaged manifest ({found.Error}); the backup finished, so its data may be whole. " +
         "Only a removal that names it by -Id with -Force takes it.", ErrorIds.SnapshotDamaged);
 
-    private static async Task<List<ManifestReadResult>> ListAsync(ISnapshotRepository repository, CancellationToken ct)
-    {
-        var found = new List<ManifestReadResult>();
-        await foreach (var result in repository.ListAsync(ct).ConfigureAwait(false)) found.Add(result);
-        return found;
-    }
-
-    private static void RequireAll(ISnapshotRepository repository, List<ManifestReadResult> found, IReadOnlyCollection<string> ids)
+    private static void RequireAll(ISnapshotRepository repository, IReadOnlyList<ManifestReadResult> found, IReadOnlyCollection<string> ids)
     {
         var missing = ids.Where(id => found.All(f => f.SnapshotId != id)).ToList();
         if (missing.Count > 0)

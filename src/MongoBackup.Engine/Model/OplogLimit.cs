@@ -1,3 +1,4 @@
+using System.Globalization;
 using MongoDB.Bson;
 
 namespace MongoBackup.Engine.Model;
@@ -21,8 +22,12 @@ public sealed class OplogLimit
 
     public static OplogLimit AtClusterTime(OplogTimestamp timestamp) => new(timestamp, null);
 
+    /// <summary>
+    /// A wall-clock limit. <paramref name="moment"/> keeps the offset it was given in, so that messages can show the
+    /// moments they name in the user's offset as well as in UTC (<see cref="Show"/>).
+    /// </summary>
     public static OplogLimit AtWallTime(DateTimeOffset moment) =>
-        new(new OplogTimestamp((uint)moment.ToUnixTimeSeconds(), uint.MaxValue), moment.ToUniversalTime());
+        new(new OplogTimestamp((uint)moment.ToUnixTimeSeconds(), uint.MaxValue), moment);
 
     /// <summary>Whether a point (a snapshot's consistency, a slice's end) lies at or before this limit.</summary>
     public bool Reaches(ConsistencyPoint point) =>
@@ -42,5 +47,21 @@ public sealed class OplogLimit
             && DateTimeOffset.FromUnixTimeMilliseconds(w.AsBsonDateTime.MillisecondsSinceEpoch) > wall;
     }
 
-    public override string ToString() => WallTime is { } wall ? $"{wall:yyyy-MM-dd HH:mm:ss.fff}Z" : Timestamp.ToString();
+    /// <summary>
+    /// An instant as messages about this limit name it: to the millisecond in UTC ("2026-11-30 14:43:53.268Z"), and,
+    /// when the limit was given at an offset other than UTC, also at that offset ("(09:43:53.268 -05:00)"), so that a
+    /// moment compared with the limit is never shown rounded to a value that contradicts the comparison.
+    /// </summary>
+    public string Show(DateTimeOffset instant)
+    {
+        var utc = InUtc(instant);
+        if (WallTime is not { Offset: var offset } || offset == TimeSpan.Zero) return utc;
+        return string.Create(CultureInfo.InvariantCulture, $"{utc} ({instant.ToOffset(offset):yyyy-MM-dd HH:mm:ss.fff zzz})");
+    }
+
+    /// <summary>An instant in UTC to the millisecond, "2026-11-30 14:43:53.268Z", as messages that name moments show them.</summary>
+    public static string InUtc(DateTimeOffset instant) =>
+        string.Create(CultureInfo.InvariantCulture, $"{instant.UtcDateTime:yyyy-MM-dd HH:mm:ss.fff}Z");
+
+    public override string ToString() => WallTime is { } wall ? Show(wall) : Timestamp.ToString();
 }

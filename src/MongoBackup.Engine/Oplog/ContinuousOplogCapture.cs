@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using MongoBackup.Engine.Connection;
 using MongoBackup.Engine.Events;
+using MongoBackup.Engine.Repository;
 using MongoDB.Bson;
 using MongoDB.Driver;
 
@@ -18,15 +19,18 @@ public sealed class ContinuousOplogCapture(IEngineObserver observer)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         if (request.Duration is { } duration) stop.CancelAfter(duration);
-        var client = MongoClientFactory.Create(request.Slice.Connection);
+        using var source = MongoConnection.Open(request.Slice.Connection);
+        var client = source.Client;
         var topology = await ServerTopology.DiscoverAsync(client, ct);
         if (!topology.HasOplog)
             throw new MongoBackupException(ErrorIds.NoOplog, $"{request.Slice.Connection.DisplayName} is a standalone server: it has no oplog to capture.");
 
         var closed = new List<SnapshotManifest>();
-        var last = await SliceChainEnd.FindAsync(request.Slice.Repository, topology, observer, ct);
+        // Listed once: the chain's end, then each slice's salt; each slice closed is added, so the next one shares its salt.
+        var catalog = new SnapshotCatalog(request.Slice.Repository);
+        var last = await SliceChainEnd.FindAsync(catalog, topology, observer, ct);
         // Null only between closing one slice and opening the next, so a Ctrl+C there never closes a slice twice.
-        OpenSlice? slice = await StartSliceAsync(client, request, topology, last, ct);
+        OpenSlice? slice = await StartSliceAsync(client, request, topology, catalog, last, ct);
         var position = OplogPosition.Resume(last, slice.Gap);
         var sliceClock = Stopwatch.StartNew();
         try
@@ -51,9 +55,9 @@ public sealed class ContinuousOplogCapture(IEngineObserver observer)
                         {
                             var full = slice;
                             slice = null;
-                            var manifest = await CloseAsync(full, closed);
-                            observer.Verbose($"Oplog slice {manifest.Id}: {manifest.OplogEntries} entries up to {manifest.OplogEnd}.");
-                            slice = await OpenSlice.StartAsync(request.Slice, topology, manifest.OplogEnd!.Value, null, ct);
+                            var manifest = await CloseAsync(full, closed, catalog);
+                            observer.Verbose($"Oplog slice {manifest.Id}: {manifest.OplogEntries} {(manifest.OplogEntries == 1 ? "entry" : "entries")} up to {manifest.OplogEnd}.");
+                            slice = await OpenSlice.StartAsync(request.Slice, topology, catalog, manifest.OplogEnd!.Value, null, ct);
                             sliceClock.Restart();
                         }
                     }
@@ -68,9 +72,9 @@ public sealed class ContinuousOplogCapture(IEngineObserver observer)
                     {
                         var before = slice!;
                         slice = null;
-                        await CloseAsync(before, closed);
+                        await CloseAsync(before, closed, catalog);
                         observer.Warning($"The oplog rolled past {last} while disconnected: writes up to {gap.To} are lost to point-in-time restore.");
-                        slice = await OpenSlice.StartAsync(request.Slice, topology, last, gap, ct);
+                        slice = await OpenSlice.StartAsync(request.Slice, topology, catalog, last, gap, ct);
                         position = OplogPosition.Resume(last, gap);
                     }
                 }
@@ -90,25 +94,26 @@ public sealed class ContinuousOplogCapture(IEngineObserver observer)
             throw;
         }
 
-        if (slice is { Entries: > 0 }) await CloseAsync(slice, closed);
+        if (slice is { Entries: > 0 }) await CloseAsync(slice, closed, catalog);
         else if (slice is not null) await slice.AbandonAsync();
         return closed;
     }
 
     private async Task<OpenSlice> StartSliceAsync(IMongoClient client, ContinuousCaptureRequest request, ServerTopology topology,
-        OplogTimestamp from, CancellationToken ct)
+        SnapshotCatalog catalog, OplogTimestamp from, CancellationToken ct)
     {
         var gap = await new OplogSource(client).RolledPastAsync(from, ct);
         if (gap is not null)
             observer.Warning($"The oplog has rolled past the end of the last slice: writes between {gap.From.WallTime:u} and {gap.To.WallTime:u} are lost to point-in-time restore.");
-        return await OpenSlice.StartAsync(request.Slice, topology, from, gap, ct);
+        return await OpenSlice.StartAsync(request.Slice, topology, catalog, from, gap, ct);
     }
 
     /// <summary>Commits a slice whole: not cancellable, so a Ctrl+C while it closes still leaves a complete slice.</summary>
-    private static async Task<SnapshotManifest> CloseAsync(OpenSlice slice, List<SnapshotManifest> closed)
+    private static async Task<SnapshotManifest> CloseAsync(OpenSlice slice, List<SnapshotManifest> closed, SnapshotCatalog catalog)
     {
         var manifest = await slice.CloseAsync(CancellationToken.None);
         closed.Add(manifest);
+        catalog.Committed(manifest);
         return manifest;
     }
 

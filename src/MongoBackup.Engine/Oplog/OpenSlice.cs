@@ -46,12 +46,13 @@ public sealed class OpenSlice : IAsyncDisposable
     public long Entries { get; private set; }
     public long Bytes { get; private set; }
 
-    public static async Task<OpenSlice> StartAsync(OplogSliceRequest request, ServerTopology topology,
+    /// <param name="catalog">The capture's catalog of the repository: a passphrase takes the salt its snapshots share.</param>
+    public static async Task<OpenSlice> StartAsync(OplogSliceRequest request, ServerTopology topology, SnapshotCatalog catalog,
         OplogTimestamp previousEnd, OplogGap? gap, CancellationToken ct)
     {
         var started = DateTimeOffset.UtcNow;
         var id = SnapshotIds.NewId(started, "oplog");
-        var (dataKey, encryption) = await SnapshotKeys.ForNewSnapshotAsync(request.Encryption, request.Repository, id, ct);
+        var (dataKey, encryption) = await SnapshotKeys.ForNewSnapshotAsync(request.Encryption, catalog, id, ct);
         var files = new SnapshotFileSet(request.Repository, id, request.Compression, dataKey, request.CompressionLevel);
         var stream = await files.CreateAsync(DumpLayout.OplogFile(request.Compression), ct);
         return new OpenSlice(request, topology, files, stream, started, previousEnd, gap, dataKey, encryption, ct);

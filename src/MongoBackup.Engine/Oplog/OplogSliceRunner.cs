@@ -19,11 +19,18 @@ public sealed class OplogSliceRunner(IEngineObserver observer)
     /// <summary>The new slice, or null when the oplog holds nothing newer than the chain's end.</summary>
     public async Task<SnapshotManifest?> RunAsync(OplogSliceRequest request, CancellationToken ct)
     {
+        using var source = MongoConnection.Open(request.Connection);
+        return await RunAsync(request, source, new SnapshotCatalog(request.Repository), ct);
+    }
+
+    /// <summary>The slice, through a run's open <paramref name="source"/> connection and its <paramref name="catalog"/> (where the chain ends, the salt).</summary>
+    internal async Task<SnapshotManifest?> RunAsync(OplogSliceRequest request, MongoConnection source, SnapshotCatalog catalog, CancellationToken ct)
+    {
         var started = DateTimeOffset.UtcNow;
-        var client = MongoClientFactory.Create(request.Connection);
+        var client = source.Client;
         var topology = await ReplicaSetAsync(client, request, ct);
 
-        var chainEnd = await SliceChainEnd.FindAsync(request.Repository, topology, observer, ct);
+        var chainEnd = await SliceChainEnd.FindAsync(catalog, topology, observer, ct);
         observer.Debug($"The chain of replica set '{topology.ReplicaSetName}' in {request.Repository.Location} ends at {chainEnd} ({chainEnd.WallTime:u}); reading with read preference {request.Connection.ReadPreference}.");
         var oplog = new OplogSource(client);
         var newest = await oplog.NewestAsync(ct);
@@ -38,7 +45,7 @@ public sealed class OplogSliceRunner(IEngineObserver observer)
             observer.Warning($"The oplog of {topology.ReplicaSetName} has rolled past the end of the last slice: writes between {gap.From.WallTime:u} and {gap.To.WallTime:u} are lost to point-in-time restore. Run Backup-MongoOplog more often or enlarge the oplog.");
 
         var id = SnapshotIds.NewId(started, "oplog");
-        var (dataKey, encryption) = await SnapshotKeys.ForNewSnapshotAsync(request.Encryption, request.Repository, id, ct);
+        var (dataKey, encryption) = await SnapshotKeys.ForNewSnapshotAsync(request.Encryption, catalog, id, ct);
         using var ownedKey = dataKey;
         var files = new SnapshotFileSet(request.Repository, id, request.Compression, dataKey, request.CompressionLevel);
         try
@@ -62,7 +69,7 @@ public sealed class OplogSliceRunner(IEngineObserver observer)
                 Tags = new Dictionary<string, string>(request.Tags, StringComparer.Ordinal),
             };
             await SnapshotCommit.CommitNewAsync(request.Repository, manifest, dataKey, ct);
-            observer.Verbose($"Oplog slice {id}: {entries} entries ({bytes} bytes) from {manifest.OplogStart} to {manifest.OplogEnd}.");
+            observer.Verbose($"Oplog slice {id}: {entries} {(entries == 1 ? "entry" : "entries")} ({bytes} bytes) from {manifest.OplogStart} to {manifest.OplogEnd}.");
             return manifest;
         }
         catch (Exception e)
@@ -83,10 +90,10 @@ public sealed class OplogSliceRunner(IEngineObserver observer)
     /// </summary>
     public static async Task<OplogSlicePlan> PlanAsync(OplogSliceRequest request, IEngineObserver observer, CancellationToken ct)
     {
-        var client = MongoClientFactory.Create(request.Connection);
-        var topology = await ReplicaSetAsync(client, request, ct);
+        using var source = MongoConnection.Open(request.Connection);
+        var topology = await ReplicaSetAsync(source.Client, request, ct);
         var chainEnd = await SliceChainEnd.FindAsync(request.Repository, topology, observer, ct);
-        var oplog = new OplogSource(client);
+        var oplog = new OplogSource(source.Client);
         var newest = await oplog.NewestAsync(ct);
         return new OplogSlicePlan(topology.ReplicaSetName, chainEnd, newest is { } n && n > chainEnd ? n : (OplogTimestamp?)null,
             await oplog.RolledPastAsync(chainEnd, ct));

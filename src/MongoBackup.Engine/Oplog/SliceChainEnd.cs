@@ -13,9 +13,15 @@ namespace MongoBackup.Engine.Oplog;
 /// </summary>
 public static class SliceChainEnd
 {
-    public static async Task<OplogTimestamp> FindAsync(ISnapshotRepository repository, ServerTopology topology, IEngineObserver observer, CancellationToken ct)
+    public static Task<OplogTimestamp> FindAsync(ISnapshotRepository repository, ServerTopology topology, IEngineObserver observer, CancellationToken ct) =>
+        FindAsync(new SnapshotCatalog(repository), topology, observer, ct);
+
+    /// <summary>Where the next slice starts, judged from the command's <paramref name="catalog"/>.</summary>
+    /// <exception cref="MongoBackupException">NoBaseSnapshot: no full snapshot of this replica set to continue from.</exception>
+    public static async Task<OplogTimestamp> FindAsync(SnapshotCatalog catalog, ServerTopology topology, IEngineObserver observer, CancellationToken ct)
     {
-        var snapshots = (await SnapshotCatalog.LoadCompleteAsync(repository, ct))
+        var repository = catalog.Repository;
+        var snapshots = (await catalog.CompleteAsync(ct))
             .Where(s => s.Source.ReplicaSetName == topology.ReplicaSetName)
             .ToList();
         var slices = snapshots.Where(s => s.Kind == SnapshotKind.Oplog && s.OplogEnd is not null).ToList();

@@ -70,19 +70,27 @@ public sealed class BackupPolicyRunner(IEngineObserver observer, TimeProvider? c
     {
         ArgumentNullException.ThrowIfNull(request);
         request.Validate();
-        var topology = await ServerTopology.DiscoverAsync(MongoClientFactory.Create(request.Connection), ct).ConfigureAwait(false);
-        var decision = await PolicyDecision.DecideAsync(request.Repository, topology, request.FullEvery, DateTimeOffset.UtcNow, ct, request.Filter).ConfigureAwait(false);
+        ServerTopology topology;
+        using (var source = MongoConnection.Open(request.Connection))
+            topology = await ServerTopology.DiscoverAsync(source.Client, ct).ConfigureAwait(false);
+        var catalog = new SnapshotCatalog(request.Repository);
+        var decision = await PolicyDecision.DecideAsync(catalog, topology, request.FullEvery, DateTimeOffset.UtcNow, ct, request.Filter).ConfigureAwait(false);
         IReadOnlyList<string> removals = request.Retention is { } rules
-            ? (await RetentionApplier.PlanAsync(request.Repository, rules, ct).ConfigureAwait(false)).Removals.Select(d => d.SnapshotId).ToList()
+            ? (await RetentionApplier.PlanAsync(catalog, rules, ct).ConfigureAwait(false)).Removals.Select(d => d.SnapshotId).ToList()
             : [];
         return (decision, removals);
     }
 
+    /// <summary>
+    /// The run's one connection and one catalog (listed once the lease is held, so no other policy run changes it
+    /// meanwhile) serve the decision, the backup or slice, and retention; the snapshot the run writes is added to it.
+    /// </summary>
     private async Task<BackupPolicyResult> RunUnderLeaseAsync(BackupPolicyRequest request, CancellationToken ct)
     {
-        var client = MongoClientFactory.Create(request.Connection);
-        var topology = await ServerTopology.DiscoverAsync(client, ct).ConfigureAwait(false);
-        var decision = await PolicyDecision.DecideAsync(request.Repository, topology, request.FullEvery, _clock.GetUtcNow(), ct, request.Filter).ConfigureAwait(false);
+        using var source = MongoConnection.Open(request.Connection);
+        var catalog = new SnapshotCatalog(request.Repository);
+        var topology = await ServerTopology.DiscoverAsync(source.Client, ct).ConfigureAwait(false);
+        var decision = await PolicyDecision.DecideAsync(catalog, topology, request.FullEvery, _clock.GetUtcNow(), ct, request.Filter).ConfigureAwait(false);
         observer.Verbose($"Policy: {decision.Action}, because {decision.Reason}.");
 
         var action = decision.Action;
@@ -96,27 +104,28 @@ public sealed class BackupPolicyRunner(IEngineObserver observer, TimeProvider? c
                     Connection = request.Connection, Repository = request.Repository, Filter = request.Filter, Compression = request.Compression,
                     CompressionLevel = request.CompressionLevel,
                     Encryption = request.Encryption, Tags = request.Tags,
-                }, ct).ConfigureAwait(false);
+                }, source, catalog, ct).ConfigureAwait(false);
                 break;
             case PolicyAction.Slice:
                 snapshot = await new OplogSliceRunner(observer).RunAsync(new OplogSliceRequest
                 {
                     Connection = request.Connection, Repository = request.Repository, Compression = request.Compression, CompressionLevel = request.CompressionLevel,
                     Encryption = request.Encryption, Tags = request.Tags,
-                }, ct).ConfigureAwait(false);
+                }, source, catalog, ct).ConfigureAwait(false);
                 if (snapshot is null)
                     (action, reason) = (PolicyAction.Nothing, $"{reason}, and the oplog holds nothing newer than the last slice");
                 break;
         }
 
-        var removed = request.Retention is { } rules ? await ApplyRetentionAsync(request.Repository, rules, ct).ConfigureAwait(false) : [];
+        if (snapshot is not null) catalog.Committed(snapshot);
+        var removed = request.Retention is { } rules ? await ApplyRetentionAsync(catalog, rules, ct).ConfigureAwait(false) : [];
         return new BackupPolicyResult { Action = action, Snapshot = snapshot, Removed = removed, Reason = reason };
     }
 
-    private async Task<IReadOnlyList<string>> ApplyRetentionAsync(ISnapshotRepository repository, RetentionRules rules, CancellationToken ct)
+    private async Task<IReadOnlyList<string>> ApplyRetentionAsync(SnapshotCatalog catalog, RetentionRules rules, CancellationToken ct)
     {
-        var plan = await RetentionApplier.PlanAsync(repository, rules, ct).ConfigureAwait(false);
+        var plan = await RetentionApplier.PlanAsync(catalog, rules, ct).ConfigureAwait(false);
         var removals = plan.Removals.Select(d => d.SnapshotId).ToList();
-        return await new RetentionApplier(observer).ApplyAsync(repository, removals, ct).ConfigureAwait(false);
+        return await new RetentionApplier(observer).ApplyAsync(catalog, removals, ct).ConfigureAwait(false);
     }
 }

@@ -15,12 +15,20 @@ namespace MongoBackup.Engine.Policy;
 public sealed record PolicyDecision(PolicyAction Action, string Reason)
 {
     /// <param name="scope">What the policy backs up (its -Database, -Collection and exclusions); every database when null.</param>
-    public static async Task<PolicyDecision> DecideAsync(
+    public static Task<PolicyDecision> DecideAsync(
         ISnapshotRepository repository, ServerTopology topology, TimeSpan fullEvery, DateTimeOffset now, CancellationToken ct,
+        NamespaceFilter? scope = null) =>
+        DecideAsync(new SnapshotCatalog(repository), topology, fullEvery, now, ct, scope);
+
+    /// <summary>The decision, judged from the run's <paramref name="catalog"/>.</summary>
+    /// <param name="scope">What the policy backs up (its -Database, -Collection and exclusions); every database when null.</param>
+    public static async Task<PolicyDecision> DecideAsync(
+        SnapshotCatalog catalog, ServerTopology topology, TimeSpan fullEvery, DateTimeOffset now, CancellationToken ct,
         NamespaceFilter? scope = null)
     {
         scope ??= NamespaceFilter.Everything;
-        var snapshots = (await SnapshotCatalog.LoadCompleteAsync(repository, ct).ConfigureAwait(false))
+        var repository = catalog.Repository;
+        var snapshots = (await catalog.CompleteAsync(ct).ConfigureAwait(false))
             .Where(s => s.Source.ReplicaSetName == topology.ReplicaSetName)
             .ToList();
         var newestFull = snapshots.Where(s => s is { Kind: SnapshotKind.Full, CopyOnly: false } && ScopeCoverage.Covers(s.EffectiveScope, scope))

@@ -24,14 +24,15 @@ public sealed class EncryptionKeySource
     public static EncryptionKeySource FromKeyFile(string path) => new(null, path);
 
     /// <summary>
-    /// The key to encrypt a new snapshot in <paramref name="repository"/> with: a passphrase is stretched with the salt
-    /// the repository's settings record, else the one its encrypted snapshots share, else a new one.
+    /// The key to encrypt a new snapshot in the catalog's repository with: a passphrase is stretched with the salt the
+    /// repository's settings record, else the one its encrypted snapshots share (the catalog is listed only then), else a new one.
     /// </summary>
-    public async Task<KeyEncryptionKey> ForNewSnapshotAsync(ISnapshotRepository repository, RepositorySettings? settings, CancellationToken ct)
+    public async Task<KeyEncryptionKey> ForNewSnapshotAsync(SnapshotCatalog catalog, RepositorySettings? settings, CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(catalog);
         if (_keyFile is not null) return ForKeyFile();
         if (settings is { KdfSalt: { } salt, KdfIterations: > 0 }) return Derive(Convert.FromBase64String(salt), settings.KdfIterations);
-        var existing = (await SnapshotCatalog.LoadCompleteAsync(repository, ct))
+        var existing = (await catalog.CompleteAsync(ct))
             .Select(s => s.Encryption)
             .FirstOrDefault(e => e is { Kdf: KeyEncryptionKey.PassphraseKdf, KdfSalt: not null });
         return existing is null

@@ -11,30 +11,27 @@ public sealed class FolderRepository : ISnapshotRepository, ILeasableRepository,
     private readonly string _root;
     private readonly StableStorage _storage;
     private readonly FolderSnapshotMarks _marks;
+    private readonly FolderWriteGate _writes;
 
-    /// <summary>Opens (creating if needed) the folder; fails with a clear message when it cannot be written.</summary>
-    public FolderRepository(string path) : this(path, StableStorage.System) { }
+    /// <summary>
+    /// Opens the folder. For <see cref="RepositoryAccess.Write"/> (the default) it is created when missing and proven
+    /// writable; for <see cref="RepositoryAccess.Read"/> nothing is written (a folder on read-only media opens).
+    /// </summary>
+    /// <exception cref="MongoBackupException">RepositoryNotWritable, naming the folder, when a writer cannot create or write it.</exception>
+    public FolderRepository(string path, RepositoryAccess access = RepositoryAccess.Write) : this(path, access, StableStorage.System) { }
 
-    /// <summary>The same, flushing to stable storage through <paramref name="storage"/> (tests record the order of flushes).</summary>
-    internal FolderRepository(string path, StableStorage storage)
+    /// <summary>Opens it for writing, flushing to stable storage through <paramref name="storage"/> (tests record the order of flushes).</summary>
+    internal FolderRepository(string path, StableStorage storage) : this(path, RepositoryAccess.Write, storage) { }
+
+    /// <param name="onReadOnlyMedia">Test seam: every write fails as on read-only media (see <see cref="FolderWriteGate"/>).</param>
+    internal FolderRepository(string path, RepositoryAccess access, StableStorage storage, bool onReadOnlyMedia = false)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         _storage = storage;
         _root = Path.GetFullPath(path);
         _marks = new FolderSnapshotMarks(SnapshotFolder);
-        try
-        {
-            var created = !Directory.Exists(_root);
-            OwnerOnlyFiles.CreateDirectory(_root);
-            // A new repository folder must outlive a power cut before any snapshot in it can.
-            if (created && Path.GetDirectoryName(_root) is { } parent) _storage.FlushDirectory(parent);
-            ProveWritable();
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new MongoBackupException(ErrorIds.RepositoryNotWritable,
-                $"The repository folder '{_root}' cannot be created or written: {e.Message}", e, _root);
-        }
+        _writes = new FolderWriteGate(_root, storage, onReadOnlyMedia);
+        if (access == RepositoryAccess.Write) _writes.Prepare();
     }
 
     public string Location => _root;
@@ -42,6 +39,7 @@ public sealed class FolderRepository : ISnapshotRepository, ILeasableRepository,
     public Task<SnapshotFileWriter> CreateFileAsync(string snapshotId, string relativePath, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
+        _writes.Pass();
         var path = ResolveFile(snapshotId, relativePath);
         // The marker goes first, so a folder this backup leaves unfinished is never taken for a plain mongodump folder.
         SnapshotFolderMarker.Ensure(SnapshotFolder(snapshotId), snapshotId, _storage);
@@ -64,6 +62,7 @@ public sealed class FolderRepository : ISnapshotRepository, ILeasableRepository,
     public async Task CommitManifestAsync(SnapshotManifest manifest, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(manifest);
+        _writes.Pass();
         var folder = SnapshotFolder(manifest.Id);
         OwnerOnlyFiles.CreateDirectory(folder);
         // The manifest vouches for the files: they are on stable storage already (each flushed as it closed); now the
@@ -109,9 +108,16 @@ public sealed class FolderRepository : ISnapshotRepository, ILeasableRepository,
         }
     }
 
+    public async Task<ManifestReadResult?> ReadManifestAsync(string snapshotId, CancellationToken ct)
+    {
+        var folder = SnapshotFolder(snapshotId);
+        return Directory.Exists(folder) ? await ReadManifestAsync(snapshotId, folder, ct).ConfigureAwait(false) : null;
+    }
+
     public Task DeleteSnapshotAsync(string snapshotId, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
+        _writes.Pass();
         var folder = SnapshotFolder(snapshotId);
         if (!Directory.Exists(folder))
             throw new DirectoryNotFoundException($"Snapshot '{snapshotId}' does not exist in '{_root}'.");
@@ -126,8 +132,11 @@ public sealed class FolderRepository : ISnapshotRepository, ILeasableRepository,
     public Task<LeaseAttempt> TryAcquireLeaseAsync(string holderId, TimeSpan duration, CancellationToken ct) =>
         TryAcquireLeaseAsync(holderId, duration, TimeProvider.System, ct);
 
-    public Task<LeaseAttempt> TryAcquireLeaseAsync(string holderId, TimeSpan duration, TimeProvider clock, CancellationToken ct) =>
-        FolderLease.TryAcquireAsync(_root, holderId, duration, clock, ct);
+    public Task<LeaseAttempt> TryAcquireLeaseAsync(string holderId, TimeSpan duration, TimeProvider clock, CancellationToken ct)
+    {
+        _writes.Pass();
+        return FolderLease.TryAcquireAsync(_root, holderId, duration, clock, ct);
+    }
 
     /// <summary>&lt;repo&gt;/.mongobackup-settings.json; a file, so listing (which reads folders) never sees it.</summary>
     public async Task<RepositorySettings?> ReadSettingsAsync(CancellationToken ct)
@@ -139,16 +148,24 @@ public sealed class FolderRepository : ISnapshotRepository, ILeasableRepository,
     public async Task WriteSettingsAsync(RepositorySettings settings, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(settings);
+        _writes.Pass();
         await ReplaceDurablyAsync(Path.Combine(_root, RepositorySettings.FileName), settings.Serialize(), ct).ConfigureAwait(false);
     }
 
-    public Task<bool> WriteMarkAsync(string snapshotId, string name, string content, CancellationToken ct) =>
-        _marks.WriteAsync(snapshotId, name, content, ct);
+    public Task<bool> WriteMarkAsync(string snapshotId, string name, string content, CancellationToken ct)
+    {
+        _writes.Pass();
+        return _marks.WriteAsync(snapshotId, name, content, ct);
+    }
 
     public Task<IReadOnlyList<(string Name, string Content)>> ReadMarksAsync(string snapshotId, string prefix, CancellationToken ct) =>
         _marks.ReadAsync(snapshotId, prefix, ct);
 
-    public Task DeleteMarkAsync(string snapshotId, string name, CancellationToken ct) => _marks.DeleteAsync(snapshotId, name, ct);
+    public Task DeleteMarkAsync(string snapshotId, string name, CancellationToken ct)
+    {
+        _writes.Pass();
+        return _marks.DeleteAsync(snapshotId, name, ct);
+    }
 
     /// <summary>The real path of a snapshot file, or of the snapshot's folder itself when <paramref name="relativePath"/> is empty.</summary>
     public string? LocalPath(string snapshotId, string relativePath) =>
@@ -175,9 +192,7 @@ public sealed class FolderRepository : ISnapshotRepository, ILeasableRepository,
 
     private string SnapshotFolder(string snapshotId)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(snapshotId);
-        if (snapshotId.IndexOfAny(['/', '\\']) >= 0 || snapshotId is "." or "..")
-            throw new ArgumentException($"'{snapshotId}' is not a valid snapshot id.", nameof(snapshotId));
+        SnapshotIds.RequireValid(snapshotId);
         return Path.Combine(_root, snapshotId);
     }
 
@@ -190,12 +205,5 @@ public sealed class FolderRepository : ISnapshotRepository, ILeasableRepository,
         if (!path.StartsWith(folder + Path.DirectorySeparatorChar, StringComparison.Ordinal))
             throw new ArgumentException($"'{relativePath}' is outside snapshot '{snapshotId}'.", nameof(relativePath));
         return path;
-    }
-
-    private void ProveWritable()
-    {
-        var probe = Path.Combine(_root, $".write-test-{Guid.NewGuid():N}");
-        File.WriteAllBytes(probe, []);
-        File.Delete(probe);
     }
 }

@@ -17,6 +17,18 @@ public interface ISnapshotRepository
     /// <summary>One result per snapshot folder: its manifest, or why none could be read (missing or unreadable means incomplete).</summary>
     IAsyncEnumerable<ManifestReadResult> ListAsync(CancellationToken ct);
 
+    /// <summary>
+    /// The manifest of one snapshot, read directly: as <see cref="ListAsync"/> would give it for that folder, or null when
+    /// there is no snapshot folder of that id. Repositories read the one manifest; this default, for a repository that
+    /// cannot, lists them all and picks it.
+    /// </summary>
+    async Task<ManifestReadResult?> ReadManifestAsync(string snapshotId, CancellationToken ct)
+    {
+        await foreach (var result in ListAsync(ct).ConfigureAwait(false))
+            if (result.SnapshotId == snapshotId) return result;
+        return null;
+    }
+
     Task DeleteSnapshotAsync(string snapshotId, CancellationToken ct);
 
     /// <summary>A folder repository's real path to a snapshot file, or to the snapshot folder when relativePath is empty (for pipeline objects); null for blob stores.</summary>

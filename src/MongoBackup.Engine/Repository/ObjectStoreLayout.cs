@@ -12,9 +12,7 @@ internal sealed class ObjectStoreLayout(RepositoryLocation location)
     /// <summary>The "folder" of a snapshot, ending in '/'.</summary>
     public string SnapshotFolder(string snapshotId)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(snapshotId);
-        if (snapshotId.IndexOfAny(['/', '\\']) >= 0 || snapshotId is "." or "..")
-            throw new ArgumentException($"'{snapshotId}' is not a valid snapshot id.", nameof(snapshotId));
+        SnapshotIds.RequireValid(snapshotId);
         return Root + snapshotId + "/";
     }
 

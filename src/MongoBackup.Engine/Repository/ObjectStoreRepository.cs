@@ -66,8 +66,18 @@ public abstract class ObjectStoreRepository : ISnapshotRepository, ILeasableRepo
         foreach (var id in ids)
         {
             ct.ThrowIfCancellationRequested();
-            yield return await ReadManifestAsync(id, ct).ConfigureAwait(false);
+            yield return await ReadStoredManifestAsync(id, ct).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>One GET of the manifest; only when it is missing, a listing of that snapshot's own prefix tells an unfinished snapshot from none.</summary>
+    public async Task<ManifestReadResult?> ReadManifestAsync(string snapshotId, CancellationToken ct)
+    {
+        var found = await ReadStoredManifestAsync(snapshotId, ct).ConfigureAwait(false);
+        if (found.State != ManifestState.Missing) return found;
+        var folder = Layout.SnapshotFolder(snapshotId);
+        var names = await TranslateFailuresAsync(() => ListNamesAsync(folder, ct), snapshotId).ConfigureAwait(false);
+        return names.Count > 0 ? found : null;
     }
 
     public async Task DeleteSnapshotAsync(string snapshotId, CancellationToken ct)
@@ -127,7 +137,7 @@ public abstract class ObjectStoreRepository : ISnapshotRepository, ILeasableRepo
     /// <summary>Runs store calls, turning the SDK's failures into errors that name the location and the object, never a secret.</summary>
     private protected abstract Task<T> TranslateFailuresAsync<T>(Func<Task<T>> operation, string? name);
 
-    private async Task<ManifestReadResult> ReadManifestAsync(string id, CancellationToken ct)
+    private async Task<ManifestReadResult> ReadStoredManifestAsync(string id, CancellationToken ct)
     {
         var json = await ReadTextOrNullAsync(Layout.ManifestKey(id), ct).ConfigureAwait(false);
         if (json is null)

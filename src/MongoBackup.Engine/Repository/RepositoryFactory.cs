@@ -8,11 +8,19 @@ public static class RepositoryFactory
         OpenAsync(RepositoryLocation.Parse(repository), options, ct);
 
     /// <summary>
-    /// Opens the repository and, for object stores, proves it answers: wrong credentials, a missing container or
-    /// bucket, or an unreachable endpoint fail here as a <see cref="MongoBackupException"/> naming the location.
-    /// A folder is created when missing.
+    /// Opens the repository to write to it and, for object stores, proves it answers: wrong credentials, a missing
+    /// container or bucket, or an unreachable endpoint fail here as a <see cref="MongoBackupException"/> naming the
+    /// location. A folder is created when missing.
     /// </summary>
-    public static async Task<ISnapshotRepository> OpenAsync(RepositoryLocation location, RepositoryOptions? options, CancellationToken ct)
+    public static Task<ISnapshotRepository> OpenAsync(RepositoryLocation location, RepositoryOptions? options, CancellationToken ct) =>
+        OpenAsync(location, options, RepositoryAccess.Write, ct);
+
+    /// <summary>
+    /// The same, for what the command does with it: a folder opened to <see cref="RepositoryAccess.Read"/> is neither
+    /// created nor written; one opened to <see cref="RepositoryAccess.Write"/> is created when missing and proven writable
+    /// (RepositoryNotWritable naming it). An object store is proven by a listing either way, which writes nothing.
+    /// </summary>
+    public static async Task<ISnapshotRepository> OpenAsync(RepositoryLocation location, RepositoryOptions? options, RepositoryAccess access, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(location);
         options ??= RepositoryOptions.None;
@@ -20,7 +28,7 @@ public static class RepositoryFactory
         {
             RepositoryKind.AzureBlob => await AzureBlobRepository.OpenAsync(location, options, ct).ConfigureAwait(false),
             RepositoryKind.S3 => await S3Repository.OpenAsync(location, options, ct).ConfigureAwait(false),
-            _ => new FolderRepository(location.Path!),
+            _ => new FolderRepository(location.Path!, access),
         };
     }
 }

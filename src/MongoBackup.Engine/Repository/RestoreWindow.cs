@@ -17,13 +17,28 @@ public sealed record RestoreWindow(
     /// <summary>Where the slice chain breaks right after this window ends (slices missing, or oplog lost); null when it does not.</summary>
     public ChainBreak? BreakAfter { get; init; }
 
+    /// <summary>
+    /// The wall time of <see cref="From"/> to the millisecond (a -PointInTime is compared with wall times): the base
+    /// snapshot's consistency point; its timestamp's own second where the manifest has no wall time for it.
+    /// </summary>
+    public DateTimeOffset FromWallTime =>
+        BaseSnapshot.ConsistentAt is { } start && start.Timestamp == From ? start.WallTime : From.WallTime;
+
+    /// <summary>The wall time of <see cref="To"/> to the millisecond: the consistency point of the slice (or snapshot) holding the window's last entry.</summary>
+    public DateTimeOffset ToWallTime =>
+        (Slices.LastOrDefault(s => s.ConsistentAt?.Timestamp == To)?.ConsistentAt
+         ?? (BaseSnapshot.ConsistentAt?.Timestamp == To ? BaseSnapshot.ConsistentAt : null))?.WallTime ?? To.WallTime;
+
     public bool Contains(OplogTimestamp moment) => From <= moment && moment <= To;
 
     /// <summary>Whether this window reaches every moment <paramref name="other"/> does, for everything it covers.</summary>
     public bool Outlasts(RestoreWindow other) =>
         ReplicaSetName == other.ReplicaSetName && From <= other.From && To >= other.To && ScopeCoverage.Contains(Scope, other.Scope);
 
-    public override string ToString() => $"{From.WallTime:u} ({From}) to {To.WallTime:u} ({To})";
+    public override string ToString() => Describe(OplogLimit.AtClusterTime(From));
+
+    /// <summary>The window's ends as messages about <paramref name="limit"/> name them: wall times to the millisecond (<see cref="OplogLimit.Show"/>) and timestamps.</summary>
+    public string Describe(OplogLimit limit) => $"{limit.Show(FromWallTime)} ({From}) to {limit.Show(ToWallTime)} ({To})";
 }
 
 /// <summary>

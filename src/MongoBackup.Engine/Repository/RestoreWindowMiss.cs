@@ -11,7 +11,7 @@ internal static class RestoreWindowMiss
         IReadOnlyList<SnapshotManifest> passedOver, string repository)
     {
         var moment = limit.Timestamp;
-        var at = limit.WallTime is null ? $"{moment.WallTime:u} ({moment})" : limit.ToString();
+        var at = limit.WallTime is null ? $"{limit.Show(moment.WallTime)} ({moment})" : limit.ToString();
         var all = RestoreWindows.Compute(snapshots);
         if (all.Count == 0)
             return Outside($"{repository} has no full snapshot of a replica set to restore {at} from: there is no restore window.", repository);
@@ -24,25 +24,27 @@ internal static class RestoreWindowMiss
                 (ScopeCoverage.PinsNoDatabase(filter) ? "; name the databases to restore with -Database or -NamespaceInclude." : "."),
                 target: repository);
 
-        var before = windows.Where(w => w.To < moment).MaxBy(w => w.To);
-        var after = windows.Where(w => w.From > moment).MinBy(w => w.From);
-        var missing = before?.BreakAfter is { } gap ? AfterBreak(gap, moment, after)
-            : before is not null && after is not null ? $"no oplog slices cover {before.To.WallTime:u} to {after.From.WallTime:u}"
-            : before is not null ? $"no oplog slice reaches past {before.To.WallTime:u}; run Backup-MongoOplog to extend the window"
-            : $"the oldest restore window starts at {windows[0].From.WallTime:u}";
+        // Compared as the restore compares (wall times to the millisecond for -PointInTime), so that a moment in the
+        // same second as a window's start but before it is said to be before that window.
+        var before = windows.Where(w => !limit.IsWithin(new ConsistencyPoint(w.To, w.ToWallTime))).MaxBy(w => w.To);
+        var after = windows.Where(w => !limit.Reaches(new ConsistencyPoint(w.From, w.FromWallTime))).MinBy(w => w.From);
+        var missing = before?.BreakAfter is { } gap ? AfterBreak(gap, limit, after)
+            : before is not null && after is not null ? $"no oplog slices cover {limit.Show(before.ToWallTime)} to {limit.Show(after.FromWallTime)}"
+            : before is not null ? $"no oplog slice reaches past {limit.Show(before.ToWallTime)}; run Backup-MongoOplog to extend the window"
+            : $"the oldest restore window starts at {limit.Show(windows[0].FromWallTime)}";
         var skipped = passedOver.Count == 0 ? "" :
             $" Full snapshots consistent before it that do not cover {Asked(filter)} were passed over: {string.Join("; ", passedOver.Select(f => $"{f.Id} ({f.EffectiveScope})"))}.";
-        var listed = string.Join("; ", windows.Select(w => $"{w} ({w.Scope})"));
+        var listed = string.Join("; ", windows.Select(w => $"{w.Describe(limit)} ({w.Scope})"));
         var scope = ScopeCoverage.IsUnfiltered(filter) ? "" : $" for {Asked(filter)}";
         return Outside($"{at} is outside every restore window of {repository}{scope}: {missing}.{skipped} Restore windows: {listed}.", repository);
     }
 
-    private static string AfterBreak(ChainBreak gap, OplogTimestamp moment, RestoreWindow? after)
+    private static string AfterBreak(ChainBreak gap, OplogLimit limit, RestoreWindow? after)
     {
-        if (moment < gap.To) return $"{gap}; the writes in between are lost to point-in-time restore";
+        if (limit.Timestamp < gap.To) return $"{gap}; the writes in between are lost to point-in-time restore";
         var next = after is null
             ? "no full snapshot was taken after it, so no restore can reach past it: take a new full backup (Backup-MongoDatabase), from which later moments can be restored"
-            : $"the first full snapshot after it is consistent at {after.From.WallTime:u}, from which later moments can be restored";
+            : $"the first full snapshot after it is consistent at {limit.Show(after.FromWallTime)}, from which later moments can be restored";
         return $"the slice chain is broken before it: {gap}; {next}";
     }
 

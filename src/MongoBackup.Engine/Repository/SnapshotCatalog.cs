@@ -1,38 +1,103 @@
 namespace MongoBackup.Engine.Repository;
 
-/// <summary>The complete snapshots of a repository, newest first, as the oplog and restore-window logic need them.</summary>
-public static class SnapshotCatalog
+/// <summary>
+/// The snapshots of a repository as one command sees them. Listing reads every manifest (on an object store, one
+/// request each), so a command lists at most once: it makes one catalog and passes it to everything it runs (restore
+/// windows, where the slice chain ends, the policy's decision, the passphrase's salt, retention and removal guards).
+/// Nothing is read until the first question; the command tells the catalog what it commits and deletes itself, so
+/// later steps see the repository as it now is without listing it again. A snapshot named by its exact id is read
+/// directly (<see cref="FindAsync"/>), without listing.
+/// </summary>
+public sealed class SnapshotCatalog(ISnapshotRepository repository)
 {
-    public static async Task<IReadOnlyList<SnapshotManifest>> LoadCompleteAsync(ISnapshotRepository repository, CancellationToken ct)
+    private readonly object _gate = new();
+    private Task<List<ManifestReadResult>>? _listing;
+
+    public ISnapshotRepository Repository { get; } = repository ?? throw new ArgumentNullException(nameof(repository));
+
+    /// <summary>
+    /// One result per snapshot folder, in id order: its manifest, or why none could be read (missing: unfinished;
+    /// damaged: finished, its data may be whole). Listed on the first call only.
+    /// </summary>
+    public async Task<IReadOnlyList<ManifestReadResult>> FoundAsync(CancellationToken ct)
     {
-        var complete = new List<SnapshotManifest>();
-        await foreach (var result in repository.ListAsync(ct))
-            if (result.Manifest is { Status: SnapshotStatus.Complete } manifest)
-                complete.Add(manifest);
-        return complete.OrderByDescending(m => m.EndTime).ThenByDescending(m => m.Id, StringComparer.Ordinal).ToList();
+        var listing = await ListingAsync(ct).ConfigureAwait(false);
+        lock (_gate) return listing.ToList();
     }
 
-    /// <summary>The complete snapshot with this id, or a clear error naming the repository.</summary>
+    /// <summary>The snapshots whose manifest was read and says Complete, newest first (by end time, then id).</summary>
+    public async Task<IReadOnlyList<SnapshotManifest>> CompleteAsync(CancellationToken ct) =>
+        (await FoundAsync(ct).ConfigureAwait(false))
+            .Select(f => f.Manifest).OfType<SnapshotManifest>().Where(m => m.Status == SnapshotStatus.Complete)
+            .OrderByDescending(m => m.EndTime).ThenByDescending(m => m.Id, StringComparer.Ordinal).ToList();
+
+    /// <summary>The command committed <paramref name="manifest"/>: later questions see it (nothing happens before the first listing, which will).</summary>
+    public void Committed(SnapshotManifest manifest)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        Update(found =>
+        {
+            found.RemoveAll(f => f.SnapshotId == manifest.Id);
+            found.Add(new ManifestReadResult(manifest.Id, manifest, null));
+            found.Sort((a, b) => string.CompareOrdinal(a.SnapshotId, b.SnapshotId));
+        });
+    }
+
+    /// <summary>The command deleted snapshot <paramref name="snapshotId"/>: later questions no longer see it.</summary>
+    public void Deleted(string snapshotId) => Update(found => found.RemoveAll(f => f.SnapshotId == snapshotId));
+
+    /// <summary>The complete snapshots of <paramref name="repository"/>, newest first: one listing, for a caller that asks nothing else.</summary>
+    public static Task<IReadOnlyList<SnapshotManifest>> LoadCompleteAsync(ISnapshotRepository repository, CancellationToken ct) =>
+        new SnapshotCatalog(repository).CompleteAsync(ct);
+
+    /// <summary>
+    /// The snapshot with this exact id, read directly (its manifest alone, no listing); a clear error naming the
+    /// repository when there is none, it never finished, or its manifest is damaged or names another snapshot.
+    /// </summary>
     public static async Task<SnapshotManifest> FindAsync(ISnapshotRepository repository, string id, CancellationToken ct)
     {
-        await foreach (var result in repository.ListAsync(ct))
-        {
-            if (result.SnapshotId != id) continue;
-            if (result.IsDamaged)
-                throw new MongoBackupException(ErrorIds.CorruptFile,
-                    $"Snapshot {id} in {repository.Location} has a damaged manifest, so nothing in it can be checked or read: {result.Error}", target: id);
-            var manifest = result.Manifest ?? throw new MongoBackupException(ErrorIds.SnapshotNotFound,
-                $"Snapshot {id} in {repository.Location} is incomplete: {result.Error}", target: id);
-            // Files, and an encrypted snapshot's keys, are bound to the id: a manifest that names another snapshot is damaged.
-            if (manifest.Id != id)
-                throw new MongoBackupException(ErrorIds.CorruptFile,
-                    $"The {SnapshotManifest.FileName} of snapshot {id} in {repository.Location} names snapshot '{manifest.Id}': it was changed or damaged.", target: id);
-            return manifest;
-        }
-        throw new MongoBackupException(ErrorIds.SnapshotNotFound, $"There is no snapshot {id} in {repository.Location}.", target: id);
+        ArgumentNullException.ThrowIfNull(repository);
+        var found = SnapshotIds.CanNameSnapshot(id) ? await repository.ReadManifestAsync(id, ct).ConfigureAwait(false) : null;
+        if (found is null)
+            throw new MongoBackupException(ErrorIds.SnapshotNotFound, $"There is no snapshot {id} in {repository.Location}.", target: id);
+        if (found.IsDamaged)
+            throw new MongoBackupException(ErrorIds.CorruptFile,
+                $"Snapshot {id} in {repository.Location} has a damaged manifest, so nothing in it can be checked or read: {found.Error}", target: id);
+        var manifest = found.Manifest ?? throw new MongoBackupException(ErrorIds.SnapshotNotFound,
+            $"Snapshot {id} in {repository.Location} is incomplete: {found.Error}", target: id);
+        // Files, and an encrypted snapshot's keys, are bound to the id: a manifest that names another snapshot is damaged.
+        if (manifest.Id != id)
+            throw new MongoBackupException(ErrorIds.CorruptFile,
+                $"The {SnapshotManifest.FileName} of snapshot {id} in {repository.Location} names snapshot '{manifest.Id}': it was changed or damaged.", target: id);
+        return manifest;
     }
 
     /// <summary>Whether two snapshots come from the same replica set (an oplog chain never mixes sources).</summary>
     public static bool SameSource(SnapshotManifest a, SnapshotManifest b) =>
         string.Equals(a.Source.ReplicaSetName, b.Source.ReplicaSetName, StringComparison.Ordinal);
+
+    private Task<List<ManifestReadResult>> ListingAsync(CancellationToken ct)
+    {
+        lock (_gate)
+        {
+            // A listing that failed (or was cancelled) is not kept: the next question lists again.
+            if (_listing is null || _listing.IsFaulted || _listing.IsCanceled) _listing = ListAsync(ct);
+            return _listing;
+        }
+    }
+
+    private async Task<List<ManifestReadResult>> ListAsync(CancellationToken ct)
+    {
+        var found = new List<ManifestReadResult>();
+        await foreach (var result in Repository.ListAsync(ct).ConfigureAwait(false)) found.Add(result);
+        return found;
+    }
+
+    private void Update(Action<List<ManifestReadResult>> change)
+    {
+        lock (_gate)
+        {
+            if (_listing is { IsCompletedSuccessfully: true } listing) change(listing.Result);
+        }
+    }
 }

@@ -14,4 +14,19 @@ public static class SnapshotIds
         var suffix = Convert.ToHexString(RandomNumberGenerator.GetBytes(2)).ToLowerInvariant();
         return $"{utc}-{kind.ToLowerInvariant()}-{suffix}";
     }
+
+    /// <summary>
+    /// Whether <paramref name="id"/> can name a snapshot folder at all: not empty, no path separator, not "." or "..".
+    /// Any other name is looked up (snapshots made by hand or by older versions keep their folder's name).
+    /// </summary>
+    public static bool CanNameSnapshot(string? id) =>
+        !string.IsNullOrWhiteSpace(id) && id.IndexOfAny(['/', '\\']) < 0 && id is not ("." or "..");
+
+    /// <summary>Refuses an id that cannot name a snapshot folder (it would reach outside the repository).</summary>
+    /// <exception cref="ArgumentException">The id is empty, holds a path separator, or is "." or "..".</exception>
+    public static void RequireValid(string? id)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(id);
+        if (!CanNameSnapshot(id)) throw new ArgumentException($"'{id}' is not a valid snapshot id.", nameof(id));
+    }
 }

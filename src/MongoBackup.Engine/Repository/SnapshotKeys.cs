@@ -8,20 +8,27 @@ namespace MongoBackup.Engine.Repository;
 /// </summary>
 public static class SnapshotKeys
 {
+    /// <summary>The same, for a command that asks its repository nothing else (the catalog is listed only for a passphrase's salt).</summary>
+    public static Task<(DataKey? Key, ManifestEncryption? Entry)> ForNewSnapshotAsync(
+        EncryptionKeySource? source, ISnapshotRepository repository, string snapshotId, CancellationToken ct) =>
+        ForNewSnapshotAsync(source, new SnapshotCatalog(repository), snapshotId, ct);
+
+    /// <param name="catalog">The command's catalog: a passphrase without a salt in the settings takes the one its snapshots share.</param>
     public static async Task<(DataKey? Key, ManifestEncryption? Entry)> ForNewSnapshotAsync(
-        EncryptionKeySource? source, ISnapshotRepository repository, string snapshotId, CancellationToken ct)
+        EncryptionKeySource? source, SnapshotCatalog catalog, string snapshotId, CancellationToken ct)
     {
-        if (await RefusalAsync(source, repository, $"snapshot {snapshotId}", ct) is { } refusal) throw refusal;
-        if (source is null) return (null, null);
-        var kek = await source.ForNewSnapshotAsync(repository, await RepositorySettingsStore.ReadAsync(repository, ct), ct);
-        return SnapshotEncryption.ForNewSnapshot(kek, snapshotId);
+        ArgumentNullException.ThrowIfNull(catalog);
+        var settings = await RepositorySettingsStore.ReadAsync(catalog.Repository, ct);
+        var kek = source is null ? null : await source.ForNewSnapshotAsync(catalog, settings, ct);
+        if (settings?.Refusal(kek?.Fingerprint, catalog.Repository.Location, $"snapshot {snapshotId}") is { } refusal) throw refusal;
+        return kek is null ? (null, null) : SnapshotEncryption.ForNewSnapshot(kek, snapshotId);
     }
 
     /// <summary>Why the repository's settings refuse a new snapshot written with <paramref name="source"/> (null: no key); null when they admit it.</summary>
     public static async Task<MongoBackupException?> RefusalAsync(EncryptionKeySource? source, ISnapshotRepository repository, string what, CancellationToken ct)
     {
         if (await RepositorySettingsStore.ReadAsync(repository, ct) is not { } settings) return null;
-        var keyId = source is null ? null : (await source.ForNewSnapshotAsync(repository, settings, ct)).Fingerprint;
+        var keyId = source is null ? null : (await source.ForNewSnapshotAsync(new SnapshotCatalog(repository), settings, ct)).Fingerprint;
         return settings.Refusal(keyId, repository.Location, what);
     }
 }

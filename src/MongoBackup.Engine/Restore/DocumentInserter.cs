@@ -40,7 +40,12 @@ public sealed class DocumentInserter(IMongoClient client, IEngineObserver observ
                 await foreach (var batch in batches.Reader.ReadAllAsync(stop.Token))
                 {
                     long ok, refused;
-                    using (batch) (ok, refused) = await InsertBatchAsync(target, batch, ns, stop.Token);
+                    using (batch)
+                    {
+                        // ReadAllAsync yields what is buffered without looking at the token: no new batch once stopped.
+                        stop.Token.ThrowIfCancellationRequested();
+                        (ok, refused) = await InsertBatchAsync(target, batch, ns);
+                    }
                     var done = Interlocked.Add(ref inserted, ok);
                     Interlocked.Add(ref failed, refused);
                     observer.Progress(new ProgressUpdate("Restoring", ns.TargetNamespace, done, Interlocked.Read(ref bytes), null, clock.Elapsed));
@@ -102,14 +107,20 @@ public sealed class DocumentInserter(IMongoClient client, IEngineObserver observ
         }
     }
 
+    /// <summary>
+    /// Inserts one batch and waits for the server's answer even when the restore is being stopped: a batch cancelled
+    /// in flight may still be applied, and then the count (what an interrupted restore reports) would be short of what
+    /// the target holds. One batch is at most <see cref="MaxBatchDocuments"/> documents or the batch bytes, so a stop
+    /// waits for little.
+    /// </summary>
     private async Task<(long Inserted, long Refused)> InsertBatchAsync(
-        IMongoCollection<RawBsonDocument> target, InsertBatch batch, PlannedNamespace ns, CancellationToken ct)
+        IMongoCollection<RawBsonDocument> target, InsertBatch batch, PlannedNamespace ns)
     {
         try
         {
             // Validation is bypassed: the documents were valid on the source when they were written, and a
             // restore must bring back what was there, as it was.
-            await target.InsertManyAsync(batch.Documents(), new InsertManyOptions { IsOrdered = false, BypassDocumentValidation = true }, ct);
+            await target.InsertManyAsync(batch.Documents(), new InsertManyOptions { IsOrdered = false, BypassDocumentValidation = true }, CancellationToken.None);
             return (batch.Count, 0);
         }
         catch (MongoBulkWriteException<RawBsonDocument> e)

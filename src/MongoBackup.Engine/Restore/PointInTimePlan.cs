@@ -14,9 +14,13 @@ public sealed record PointInTimePlan(RestoreWindow Window, IReadOnlyList<Planned
     /// <summary>Whether the restore writes anything at all.</summary>
     public bool IsEmpty => FromSnapshot.Count == 0 && !FromOplogOnly;
 
-    public static async Task<PointInTimePlan> CreateAsync(PointInTimeRestoreRequest request, CancellationToken ct)
+    public static Task<PointInTimePlan> CreateAsync(PointInTimeRestoreRequest request, CancellationToken ct) =>
+        CreateAsync(request, new SnapshotCatalog(request.Repository), ct);
+
+    /// <summary>The plan, its window chosen from the command's <paramref name="catalog"/> (which a later run through that window shares).</summary>
+    public static async Task<PointInTimePlan> CreateAsync(PointInTimeRestoreRequest request, SnapshotCatalog catalog, CancellationToken ct)
     {
-        var window = await PointInTimeRestoreRunner.PlanAsync(request, ct);
+        var window = await PointInTimeRestoreRunner.PlanAsync(request, catalog, ct);
         var restore = request.Restore with { Snapshot = new RepositorySnapshot(request.Repository, window.BaseSnapshot.Id) };
         var namespaces = await RestoreRunner.PlanAsync(restore, ct);
         if (namespaces.Count > 0 || request.Restore.NoOplogReplay) return new PointInTimePlan(window, namespaces, false);

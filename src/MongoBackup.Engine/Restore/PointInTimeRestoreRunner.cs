@@ -1,3 +1,4 @@
+using MongoBackup.Engine.Connection;
 using MongoBackup.Engine.Events;
 using MongoBackup.Engine.Oplog;
 using MongoBackup.Engine.Oplog.Replay;
@@ -28,15 +29,25 @@ public sealed record PointInTimeOutcome(RestoreWindow Window, OplogLimit Limit, 
 /// </summary>
 public sealed class PointInTimeRestoreRunner(IEngineObserver observer)
 {
-    public static async Task<RestoreWindow> PlanAsync(PointInTimeRestoreRequest request, CancellationToken ct)
-    {
-        var snapshots = await SnapshotCatalog.LoadCompleteAsync(request.Repository, ct);
-        return RestoreWindows.Choose(snapshots, request.Limit, request.Restore.Filter, request.Repository.Location);
-    }
+    /// <summary>The window a restore to the request's moment uses, from one listing of the repository.</summary>
+    /// <exception cref="MongoBackupException">OutsideRestoreWindow or ScopeNotCovered, naming the windows there are.</exception>
+    public static Task<RestoreWindow> PlanAsync(PointInTimeRestoreRequest request, CancellationToken ct) =>
+        PlanAsync(request, new SnapshotCatalog(request.Repository), ct);
 
-    public async Task<PointInTimeOutcome> RunAsync(PointInTimeRestoreRequest request, CancellationToken ct)
+    /// <summary>The window, chosen from the command's <paramref name="catalog"/>.</summary>
+    public static async Task<RestoreWindow> PlanAsync(PointInTimeRestoreRequest request, SnapshotCatalog catalog, CancellationToken ct) =>
+        RestoreWindows.Choose(await catalog.CompleteAsync(ct), request.Limit, request.Restore.Filter, request.Repository.Location);
+
+    /// <summary>Chooses the window (one listing of the repository), then restores through it.</summary>
+    public async Task<PointInTimeOutcome> RunAsync(PointInTimeRestoreRequest request, CancellationToken ct) =>
+        await RunAsync(request, await PlanAsync(request, ct), ct);
+
+    /// <summary>
+    /// Restores through <paramref name="window"/>, the one a plan chose (and the user confirmed): the repository is
+    /// not listed again; the base snapshot's manifest is read by its id.
+    /// </summary>
+    public async Task<PointInTimeOutcome> RunAsync(PointInTimeRestoreRequest request, RestoreWindow window, CancellationToken ct)
     {
-        var window = await PlanAsync(request, ct);
         var baseSnapshot = window.BaseSnapshot;
         observer.Verbose($"Restoring {request.Limit} from snapshot {baseSnapshot.Id} (consistent at {baseSnapshot.ConsistentAt!.Timestamp}) and {window.Slices.Count} oplog slices.");
         // The slices are read last: held from the start so no removal takes one half-way (the base holds its own).
@@ -60,8 +71,9 @@ public sealed class PointInTimeRestoreRunner(IEngineObserver observer)
                 After = baseSnapshot.ConsistentAt.Timestamp, Limit = request.Limit,
             },
         ];
+        using var target = MongoConnection.Open(request.Restore.Connection);
         var (restore, sliceEntries) = await new RestoreRunner(observer).RunAsync(
-            request.Restore with { Snapshot = new RepositorySnapshot(request.Repository, baseSnapshot.Id) }, slices, ct);
+            request.Restore with { Snapshot = new RepositorySnapshot(request.Repository, baseSnapshot.Id) }, target, slices, ct);
         return new PointInTimeOutcome(window, request.Limit, restore) { SliceEntriesApplied = sliceEntries };
     }
 }

@@ -23,19 +23,25 @@ public sealed class RestoreRunner(IEngineObserver observer)
         await using (reader) return RestorePlanner.Plan(reader, request.Filter, request.Map);
     }
 
-    public async Task<RestoreOutcome> RunAsync(RestoreRequest request, CancellationToken ct) =>
-        (await RunAsync(request, [], ct)).Outcome;
+    /// <summary>The restore, on a connection to the target of its own, closed when it ends.</summary>
+    public async Task<RestoreOutcome> RunAsync(RestoreRequest request, CancellationToken ct)
+    {
+        using var target = MongoConnection.Open(request.Connection);
+        return (await RunAsync(request, target, [], ct)).Outcome;
+    }
 
     /// <summary>
-    /// The restore, with <paramref name="moreOplog"/> replayed after the dump's own oplog as one replay (a
-    /// point-in-time restore's slices); returns the outcome and how many entries of <paramref name="moreOplog"/> applied.
+    /// The restore through a run's open <paramref name="target"/> connection, with <paramref name="moreOplog"/> replayed
+    /// after the dump's own oplog as one replay (a point-in-time restore's slices); returns the outcome and how many
+    /// entries of <paramref name="moreOplog"/> applied.
     /// </summary>
-    internal async Task<(RestoreOutcome Outcome, long MoreApplied)> RunAsync(RestoreRequest request, IReadOnlyList<OplogSegment> moreOplog, CancellationToken ct)
+    internal async Task<(RestoreOutcome Outcome, long MoreApplied)> RunAsync(RestoreRequest request, MongoConnection target,
+        IReadOnlyList<OplogSegment> moreOplog, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
         var (reader, scope) = await RestoreSource.OpenAsync(request, observer, ct);
         await using var source = reader;
-        var client = MongoClientFactory.Create(request.Connection);
+        var client = target.Client;
         await ServerTopology.DiscoverAsync(client, ct);
 
         var plan = RestorePlanner.Plan(reader, request.Filter, request.Map);

@@ -71,7 +71,7 @@ public static class RestoreSource
     {
         if (string.IsNullOrEmpty(path) || !File.Exists(Path.Combine(path, SnapshotManifest.FileName))) return null;
         var folder = Path.GetFullPath(path).TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar);
-        return new RepositorySnapshot(new FolderRepository(Path.GetDirectoryName(folder)!), Path.GetFileName(folder));
+        return new RepositorySnapshot(new FolderRepository(Path.GetDirectoryName(folder)!, RepositoryAccess.Read), Path.GetFileName(folder));
     }
 
     private static IDumpReader OpenPath(string path)

@@ -14,9 +14,9 @@ public static class TargetCheck
 {
     public static async Task<IReadOnlyList<TargetState>> CheckAsync(RestoreRequest request, IReadOnlyList<PlannedNamespace> plan, CancellationToken ct)
     {
-        var client = MongoClientFactory.Create(request.Connection);
-        await ServerTopology.DiscoverAsync(client, ct).ConfigureAwait(false);
-        var preparer = new TargetPreparer(client, request.Map, request.Resume);
+        using var target = MongoConnection.Open(request.Connection);
+        await ServerTopology.DiscoverAsync(target.Client, ct).ConfigureAwait(false);
+        var preparer = new TargetPreparer(target.Client, request.Map, request.Resume);
         var states = new List<TargetState>();
         foreach (var ns in plan)
             states.Add(new TargetState(ns, DamageRefusal(ns) ?? await preparer.RefusalAsync(ns, request.Drop, ct).ConfigureAwait(false)));

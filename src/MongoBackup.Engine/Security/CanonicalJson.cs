@@ -11,15 +11,24 @@ namespace MongoBackup.Engine.Security;
 internal static class CanonicalJson
 {
     /// <summary>The canonical UTF-8 bytes of <paramref name="json"/> without the top-level property <paramref name="omit"/>.</summary>
-    /// <exception cref="JsonException">The text is not JSON.</exception>
+    /// <exception cref="JsonException">The text is not JSON, or an object of it names a property twice.</exception>
     public static byte[] Bytes(string json, string omit)
     {
-        var root = JsonNode.Parse(json) ?? throw new JsonException("The text is JSON null, not an object.");
-        if (root is JsonObject top) top.Remove(omit);
-        using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = false }))
-            Write(writer, root);
-        return buffer.ToArray();
+        try
+        {
+            var root = JsonNode.Parse(json) ?? throw new JsonException("The text is JSON null, not an object.");
+            if (root is JsonObject top) top.Remove(omit);
+            using var buffer = new MemoryStream();
+            using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = false }))
+                Write(writer, root);
+            return buffer.ToArray();
+        }
+        catch (ArgumentException e)
+        {
+            // JsonObject reads its properties lazily and throws ArgumentException on a name given twice (a damaged or
+            // edited manifest): one canonical form cannot say which of the two was meant.
+            throw new JsonException($"An object in it names a property twice ({e.Message}).", e);
+        }
     }
 
     private static void Write(Utf8JsonWriter writer, JsonNode? node)

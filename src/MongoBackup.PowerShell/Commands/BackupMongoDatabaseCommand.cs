@@ -92,10 +92,10 @@ public sealed class BackupMongoDatabaseCommand : MongoBackupSourceCmdlet
     {
         var location = RepositoryLocation.Parse(Repository);
         if (location.Kind == RepositoryKind.Folder && !Directory.Exists(ResolvePath(location.Path!))) return null;
-        var repository = OpenRepository();
+        var repository = OpenRepositoryArgument(Repository, RepositoryAccess.Read);
         return Await(ct => SnapshotKeys.RefusalAsync(EncryptionKeys, repository, "this backup", ct));
     }
 
     // A backup may start a new folder repository; a container or bucket must already exist.
-    private ISnapshotRepository OpenRepository() => OpenRepositoryArgument(Repository, mustExist: false);
+    private ISnapshotRepository OpenRepository() => OpenRepositoryArgument(Repository, RepositoryAccess.Write, mustExist: false);
 }

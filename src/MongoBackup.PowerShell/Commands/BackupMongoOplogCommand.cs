@@ -2,6 +2,7 @@ using System.Collections;
 using System.Management.Automation;
 using MongoBackup.Engine.Model;
 using MongoBackup.Engine.Oplog;
+using MongoBackup.Engine.Repository;
 using MongoBackup.PowerShell.Pipeline;
 
 namespace MongoBackup.PowerShell.Commands;
@@ -61,7 +62,7 @@ public sealed class BackupMongoOplogCommand : MongoReadingCmdlet
         var slice = new OplogSliceRequest
         {
             Connection = connection,
-            Repository = OpenRepositoryArgument(Repository),
+            Repository = OpenRepositoryArgument(Repository, IsWhatIf() ? RepositoryAccess.Read : RepositoryAccess.Write),
             Compression = Compression,
             CompressionLevel = CompressionArguments.Level(this, Compression, CompressionLevel),
             Tags = TagArguments.ToDictionary(Tag),

@@ -30,7 +30,7 @@ public sealed class CopyMongoSnapshotCommand : MongoSnapshotCmdlet
         var destinationPath = DescribeRepository(Destination);
         if (IsWhatIf())
         {
-            // The dry run reads the source's manifest and the destination's listing, as the copy checks them; it writes nothing.
+            // The dry run reads the source's manifest and looks for the id in the destination, as the copy checks them; it writes nothing.
             var planned = Await(ct => SnapshotCatalog.FindAsync(source, id, ct));
             var exists = !Force && DestinationHolds(id);
             WritePlannedAction("Copy", id, $"{planned.Files.Count} files ({ByteSize.Format(planned.Files.Sum(f => f.Size))}) from {source.Location} to {destinationPath}",
@@ -39,7 +39,7 @@ public sealed class CopyMongoSnapshotCommand : MongoSnapshotCmdlet
             return;
         }
         if (!ShouldProcess(id, $"Copy snapshot from {source.Location} to {destinationPath}")) return;
-        var destination = _destination ??= OpenRepositoryArgument(Destination, mustExist: false);
+        var destination = _destination ??= OpenDestination();
         if (DestinationRefusal(Await(ct => SnapshotCatalog.FindAsync(source, id, ct))) is { } refusal) throw refusal;
         var manifest = RunEngine((observer, ct) => new SnapshotCopier(observer).CopyAsync(source, id, destination, Force.IsPresent, ct));
         WriteObject(MongoSnapshot.FromManifest(manifest, destination));
@@ -50,7 +50,7 @@ public sealed class CopyMongoSnapshotCommand : MongoSnapshotCmdlet
     {
         var location = RepositoryLocation.Parse(Destination);
         if (location.Kind == RepositoryKind.Folder && !Directory.Exists(ResolvePath(location.Path!))) return null;
-        var destination = _destination ??= OpenRepositoryArgument(Destination, mustExist: false);
+        var destination = _destination ??= OpenDestination();
         return Await(ct => RepositorySettingsStore.ReadAsync(destination, ct))?.Refusal(manifest.Encryption?.KeyId, destination.Location, $"snapshot {manifest.Id}");
     }
 
@@ -59,11 +59,11 @@ public sealed class CopyMongoSnapshotCommand : MongoSnapshotCmdlet
     {
         var location = RepositoryLocation.Parse(Destination);
         if (location.Kind == RepositoryKind.Folder && !Directory.Exists(ResolvePath(location.Path!))) return false;
-        var destination = _destination ??= OpenRepositoryArgument(Destination, mustExist: false);
-        return Await(async ct =>
-        {
-            await foreach (var found in destination.ListAsync(ct)) if (found.SnapshotId == id) return true;
-            return false;
-        });
+        var destination = _destination ??= OpenDestination();
+        return Await(async ct => await destination.ReadManifestAsync(id, ct) is not null);
     }
+
+    /// <summary>The destination, written to by a copy (proven writable), only read by a dry run.</summary>
+    private ISnapshotRepository OpenDestination() =>
+        OpenRepositoryArgument(Destination, IsWhatIf() ? RepositoryAccess.Read : RepositoryAccess.Write, mustExist: false);
 }

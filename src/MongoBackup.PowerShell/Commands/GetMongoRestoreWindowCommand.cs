@@ -22,7 +22,7 @@ public sealed class GetMongoRestoreWindowCommand : MongoEngineCmdlet
 
     protected override void ProcessRecord() => RunCommand(() =>
     {
-        var repository = OpenRepositoryArgument(Repository);
+        var repository = OpenRepositoryArgument(Repository, RepositoryAccess.Read);
         var snapshots = Await(ct => SnapshotCatalog.LoadCompleteAsync(repository, ct));
         var pattern = ReplicaSetName is null ? null : new WildcardPattern(ReplicaSetName, WildcardOptions.IgnoreCase);
         var windows = RestoreWindows.Compute(snapshots);

@@ -47,7 +47,8 @@ public sealed partial class GetMongoSnapshotCommand : MongoEngineCmdlet
     {
         var repository = OpenRepository();
         var snapshots = new List<MongoSnapshot>();
-        var found = Await(ct => ReadAllAsync(repository, ct));
+        var direct = Await(ct => ReadByIdAsync(repository, ct));
+        var found = direct ?? Await(ct => ReadAllAsync(repository, ct));
         foreach (var result in found)
         {
             if (result.Manifest is { } manifest)
@@ -67,7 +68,8 @@ public sealed partial class GetMongoSnapshotCommand : MongoEngineCmdlet
 
         var complete = snapshots.Count(s => !s.IsUnreadable);
         WriteVerbose($"Read {complete} complete snapshot manifest(s) in {repository.Location}{(IncludeIncomplete ? $" and {snapshots.Count - complete} incomplete or damaged snapshot folder(s)" : "")}.");
-        if (complete == 0) WriteWarning(NoSnapshots(repository, found));
+        // Says what the repository holds: only when it was listed (an id read directly that is missing is its own error).
+        if (complete == 0 && direct is null) WriteWarning(NoSnapshots(repository, found));
         var chosen = Select(snapshots);
         ReportMissingIds(snapshots, repository);
         WriteObject(chosen, enumerateCollection: true);
@@ -119,7 +121,23 @@ public sealed partial class GetMongoSnapshotCommand : MongoEngineCmdlet
     private static partial System.Text.RegularExpressions.Regex SnapshotIdShape();
 
     // Listing must not create a repository where the user mistyped a path.
-    private ISnapshotRepository OpenRepository() => OpenRepositoryArgument(Repository, mustExist: true);
+    private ISnapshotRepository OpenRepository() => OpenRepositoryArgument(Repository, RepositoryAccess.Read);
+
+    /// <summary>
+    /// Exact ids (no wildcard) are read directly, without listing the repository; null when the repository must be listed:
+    /// no -Id, a wildcard, or an id not found as typed (ids match regardless of case, which only a listing can tell).
+    /// </summary>
+    private async Task<List<ManifestReadResult>?> ReadByIdAsync(ISnapshotRepository repository, CancellationToken ct)
+    {
+        if (Id is not { Length: > 0 } ids || ids.Any(WildcardPattern.ContainsWildcardCharacters)) return null;
+        var found = new List<ManifestReadResult>();
+        foreach (var id in ids.Distinct(StringComparer.Ordinal))
+        {
+            if (!SnapshotIds.CanNameSnapshot(id) || await repository.ReadManifestAsync(id, ct) is not { } result) return null;
+            found.Add(result);
+        }
+        return found;
+    }
 
     private static async Task<List<ManifestReadResult>> ReadAllAsync(ISnapshotRepository repository, CancellationToken ct)
     {

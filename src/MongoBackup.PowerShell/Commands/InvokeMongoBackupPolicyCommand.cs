@@ -3,6 +3,7 @@ using System.Management.Automation;
 using MongoBackup.Engine.Housekeeping;
 using MongoBackup.Engine.Model;
 using MongoBackup.Engine.Policy;
+using MongoBackup.Engine.Repository;
 
 namespace MongoBackup.PowerShell.Commands;
 
@@ -67,7 +68,7 @@ public sealed class InvokeMongoBackupPolicyCommand : MongoBackupSourceCmdlet
         {
             Connection = connection,
             // The first run of a new schedule starts a new folder repository; a container or bucket must already exist.
-            Repository = OpenRepositoryArgument(Repository, mustExist: false),
+            Repository = OpenRepositoryArgument(Repository, IsWhatIf() ? RepositoryAccess.Read : RepositoryAccess.Write, mustExist: false),
             FullEvery = FullEvery,
             Filter = SourceFilter(),
             Retention = RetentionRulesGiven(),

@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using MongoBackup.Engine.Model;
 using MongoBackup.Engine.Housekeeping;
+using MongoBackup.Engine.Repository;
 using MongoBackup.PowerShell.Pipeline;
 
 namespace MongoBackup.PowerShell.Commands;
@@ -10,7 +11,7 @@ namespace MongoBackup.PowerShell.Commands;
 /// Remove and the reason, and removes what goes. Kept full snapshots keep the slices of their restore windows.
 /// </summary>
 [Cmdlet(VerbsLifecycle.Invoke, "MongoSnapshotRetention", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
-[OutputType(typeof(MongoSnapshotRetentionDecision))]
+[OutputType(typeof(MongoSnapshotRetentionDecision), typeof(MongoPlannedAction))]
 public sealed class InvokeMongoSnapshotRetentionCommand : MongoEngineCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
@@ -40,7 +41,7 @@ public sealed class InvokeMongoSnapshotRetentionCommand : MongoEngineCmdlet
 
     protected override void ProcessRecord() => RunCommand(() =>
     {
-        var repository = OpenRepositoryArgument(Repository);
+        var repository = OpenRepositoryArgument(Repository, IsWhatIf() ? RepositoryAccess.Read : RepositoryAccess.Write);
         var rules = new RetentionRules
         {
             KeepLast = Bound(nameof(KeepLast), KeepLast),
@@ -49,16 +50,24 @@ public sealed class InvokeMongoSnapshotRetentionCommand : MongoEngineCmdlet
             KeepMonthly = Bound(nameof(KeepMonthly), KeepMonthly),
             KeepWithin = MyInvocation.BoundParameters.ContainsKey(nameof(KeepWithin)) ? KeepWithin : null,
         };
-        var plan = Await(ct => RetentionApplier.PlanAsync(repository, rules, ct));
+        var catalog = new SnapshotCatalog(repository); // listed once: the plan, then the guard of what was confirmed
+        var plan = Await(ct => RetentionApplier.PlanAsync(catalog, rules, ct));
         foreach (var decision in plan.Decisions)
             WriteVerbose($"{decision.SnapshotId}: {decision.Action.ToString().ToLowerInvariant()}, {decision.Reason}.");
+        if (IsWhatIf())
+        {
+            // The dry run emits its plan as every -WhatIf does: one MongoPlannedAction per snapshot, Keep or Remove, why.
+            foreach (var decision in plan.Decisions)
+                WritePlannedAction(decision.Action.ToString(), decision.SnapshotId, decision.Reason, repository.Location);
+            return;
+        }
         var confirmed = plan.Removals
             .Where(d => ShouldProcess(d.SnapshotId, $"Remove {d.Kind?.ToString().ToLowerInvariant()} snapshot from {repository.Location}: {d.Reason}"))
             .Select(d => d.SnapshotId).ToHashSet(StringComparer.Ordinal);
         IReadOnlyCollection<string> removed = [];
         if (confirmed.Count > 0)
         {
-            try { removed = RunEngine((observer, ct) => new RetentionApplier(observer).ApplyAsync(repository, confirmed, ct)); }
+            try { removed = RunEngine((observer, ct) => new RetentionApplier(observer).ApplyAsync(catalog, confirmed, ct)); }
             catch (MongoBackupException e) { ThrowTerminatingError(EngineErrors.ToRecord(e)); }
         }
         foreach (var decision in plan.Decisions)

@@ -93,10 +93,13 @@ public abstract class MongoEngineCmdlet : PSCmdlet, IDisposable
     /// <summary>A path as the user typed it, resolved against the current PowerShell location (not the process's).</summary>
     protected string ResolvePath(string path) => SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
 
-    /// <summary>Opens what a -Repository argument names (folder, az://, s3://, or a New-MongoRepository object's location).</summary>
-    protected ISnapshotRepository OpenRepositoryArgument(string repository, bool mustExist = true)
+    /// <summary>
+    /// Opens what a -Repository argument names (folder, az://, s3://, or a New-MongoRepository object's location), for
+    /// what the command does with it: only a command that writes proves the folder writable (see <see cref="RepositoryAccess"/>).
+    /// </summary>
+    protected ISnapshotRepository OpenRepositoryArgument(string repository, RepositoryAccess access, bool mustExist = true)
     {
-        var opened = RepositoryResolver.Open(repository, ResolvePath, mustExist, Stopping);
+        var opened = RepositoryResolver.Open(repository, ResolvePath, access, mustExist, Stopping);
         WriteDebug($"Repository '{repository}' is {opened.GetType().Name} {opened.Location}.");
         return opened;
     }

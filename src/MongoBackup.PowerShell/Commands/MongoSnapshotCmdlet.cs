@@ -16,6 +16,7 @@ public abstract class MongoSnapshotCmdlet : MongoEngineCmdlet
     protected const string IdSet = "Id";
 
     private readonly Dictionary<string, ISnapshotRepository> _opened = new(StringComparer.Ordinal);
+    private readonly Dictionary<ISnapshotRepository, SnapshotCatalog> _catalogs = [];
 
     [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = SnapshotSet)]
     public MongoSnapshot? InputObject { get; set; }
@@ -42,7 +43,7 @@ public abstract class MongoSnapshotCmdlet : MongoEngineCmdlet
             yield break;
         }
         var repository = Open(Repository);
-        foreach (var id in SnapshotIdPatterns.Expand(repository, Id, Await)) yield return (repository, id, null);
+        foreach (var id in SnapshotIdPatterns.Expand(Catalog(repository), Id, Await)) yield return (repository, id, null);
     }
 
     /// <summary>A snapshot from the pipeline without a usable manifest cannot be read; say so by name.</summary>
@@ -65,11 +66,21 @@ public abstract class MongoSnapshotCmdlet : MongoEngineCmdlet
         catch (MongoBackupException e) { ThrowTerminatingError(EngineErrors.ToRecord(e)); }
     });
 
+    /// <summary>What the command does with the repositories of its snapshots: reading, unless it removes or rewrites them.</summary>
+    protected virtual RepositoryAccess SnapshotAccess => RepositoryAccess.Read;
+
+    /// <summary>The command's one catalog of a repository it opened: listed at most once, whatever the records ask of it.</summary>
+    protected SnapshotCatalog Catalog(ISnapshotRepository repository)
+    {
+        if (!_catalogs.TryGetValue(repository, out var catalog)) _catalogs[repository] = catalog = new SnapshotCatalog(repository);
+        return catalog;
+    }
+
     /// <summary>A repository named by its location, opened once; the same helper every cmdlet uses for -Repository.</summary>
     protected ISnapshotRepository Open(string location)
     {
         if (!_opened.TryGetValue(location, out var repository))
-            _opened[location] = repository = OpenRepositoryArgument(location);
+            _opened[location] = repository = OpenRepositoryArgument(location, SnapshotAccess);
         return repository;
     }
 }

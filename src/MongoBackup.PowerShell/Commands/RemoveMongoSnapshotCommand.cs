@@ -21,6 +21,9 @@ public sealed class RemoveMongoSnapshotCommand : MongoSnapshotCmdlet
     [Parameter]
     public SwitchParameter Force { get; set; }
 
+    /// <summary>Removing writes (a dry run only reads): the folder is proven writable before anything is chosen.</summary>
+    protected override RepositoryAccess SnapshotAccess => IsWhatIf() ? RepositoryAccess.Read : RepositoryAccess.Write;
+
     protected override void ProcessRecord() => RunHousekeeping(() =>
     {
         foreach (var chosen in SelectedSnapshots())
@@ -45,7 +48,8 @@ public sealed class RemoveMongoSnapshotCommand : MongoSnapshotCmdlet
         {
             var repository = group.Key;
             var ids = group.Select(c => c.Id).Distinct(StringComparer.Ordinal).ToList();
-            var blockers = Await(ct => SnapshotRemover.CheckAsync(repository, ids, ct));
+            var catalog = Catalog(repository);
+            var blockers = Await(ct => SnapshotRemover.CheckAsync(catalog, ids, ct));
             if (IsWhatIf())
             {
                 // The dry run: every snapshot as a step; when the removal would be refused, all of it is (nothing is removed).
@@ -63,7 +67,7 @@ public sealed class RemoveMongoSnapshotCommand : MongoSnapshotCmdlet
             if (confirmed.Count == 0) continue;
             RunEngine(async (observer, ct) =>
             {
-                await new SnapshotRemover(observer).RemoveAsync(repository, confirmed, Force.IsPresent, ct).ConfigureAwait(false);
+                await new SnapshotRemover(observer).RemoveAsync(catalog, confirmed, Force.IsPresent, ct).ConfigureAwait(false);
                 return confirmed.Count;
             });
         }

@@ -79,7 +79,7 @@ public sealed class RestoreMongoDatabaseCommand : MongoRestoreCmdlet
     /// </summary>
     private RepositorySnapshot? StoredSnapshot() =>
         InputObject is { } snapshot && (snapshot.Encrypted || RepositoryLocation.Parse(snapshot.Repository).Kind != RepositoryKind.Folder)
-            ? new RepositorySnapshot(OpenRepositoryArgument(snapshot.Repository), snapshot.Id)
+            ? new RepositorySnapshot(OpenRepositoryArgument(snapshot.Repository, RepositoryAccess.Read), snapshot.Id)
             : null;
 
     private bool Confirmed(PlannedNamespace ns, string source)

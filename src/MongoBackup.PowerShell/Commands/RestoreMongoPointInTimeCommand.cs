@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using MongoBackup.Engine.Model;
+using MongoBackup.Engine.Repository;
 using MongoBackup.Engine.Restore;
 
 namespace MongoBackup.PowerShell.Commands;
@@ -42,14 +43,16 @@ public sealed class RestoreMongoPointInTimeCommand : MongoRestoreCmdlet
         var request = new PointInTimeRestoreRequest
         {
             Restore = BuildRestoreRequest(), // its source is the base snapshot the run chooses
-            Repository = OpenRepositoryArgument(Repository),
+            Repository = OpenRepositoryArgument(Repository, RepositoryAccess.Read),
             Limit = limit,
         };
 
         // Outside every window (or with no full snapshot covering the chosen names) this throws before anything is
         // written, an OutsideRestoreWindow error naming the windows. The plan reads through the repository, as the run
-        // will: an encrypted base snapshot needs its key, an object store has no folder.
-        var plan = PlanOrRefuseSource(() => WithMomentEchoed(limit, () => PlanNamingUnmatchedRenames(request)),
+        // will: an encrypted base snapshot needs its key, an object store has no folder. The repository is listed
+        // once, here; the run restores through the window planned (and confirmed).
+        var catalog = new SnapshotCatalog(request.Repository);
+        var plan = PlanOrRefuseSource(() => WithMomentEchoed(limit, () => PlanNamingUnmatchedRenames(request, catalog)),
             $"{request.Repository.Location} as of {limit}", request.Restore.Connection.DisplayName);
         if (plan is null) return; // -WhatIf: the base snapshot is refused whole, said as the plan's one step
         var window = plan.Window;
@@ -78,7 +81,7 @@ public sealed class RestoreMongoPointInTimeCommand : MongoRestoreCmdlet
                 "Confirm drop"))
             return;
 
-        var outcome = RunEngine((observer, ct) => new PointInTimeRestoreRunner(observer).RunAsync(request, ct));
+        var outcome = RunEngine((observer, ct) => new PointInTimeRestoreRunner(observer).RunAsync(request, window, ct));
         WriteObject(MongoRestoreResult.FromPointInTime(outcome));
     });
 
@@ -87,13 +90,13 @@ public sealed class RestoreMongoPointInTimeCommand : MongoRestoreCmdlet
     /// mistake to name, with the databases the base snapshot holds, rather than that no full snapshot covers the name it
     /// made up (ScopeNotCovered): that is judged against the plan without the renames' selection.
     /// </summary>
-    private PointInTimePlan PlanNamingUnmatchedRenames(PointInTimeRestoreRequest request)
+    private PointInTimePlan PlanNamingUnmatchedRenames(PointInTimeRestoreRequest request, SnapshotCatalog catalog)
     {
         MongoBackupException notCovered;
-        try { return Await(ct => PointInTimePlan.CreateAsync(request, ct)); }
+        try { return Await(ct => PointInTimePlan.CreateAsync(request, catalog, ct)); }
         catch (MongoBackupException e) when (e.ErrorId == ErrorIds.ScopeNotCovered && RenamesChooseWhatIsRestored) { notCovered = e; }
         PointInTimePlan wider;
-        try { wider = Await(ct => PointInTimePlan.CreateAsync(request with { Restore = request.Restore with { Filter = Filter([], renamesSelect: false) } }, ct)); }
+        try { wider = Await(ct => PointInTimePlan.CreateAsync(request with { Restore = request.Restore with { Filter = Filter([], renamesSelect: false) } }, catalog, ct)); }
         catch (MongoBackupException) { throw notCovered; }
         RequireEveryRenameMatches(request, wider);
         throw notCovered;

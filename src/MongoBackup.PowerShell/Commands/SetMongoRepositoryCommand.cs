@@ -39,11 +39,14 @@ public sealed class SetMongoRepositoryCommand : MongoEngineCmdlet
 
     protected override void ProcessRecord() => RunCommand(() =>
     {
-        // Rules may be set before the first backup: a folder repository is created for them.
-        var repository = OpenRepositoryArgument(Repository, mustExist: false);
+        // Rules may be set before the first backup: a folder repository is created for them. Showing them only reads.
+        var changes = new[] { nameof(RequireEncryption), nameof(EncryptionKey), nameof(EncryptionKeyFile), nameof(AnyKey) }
+            .Any(MyInvocation.BoundParameters.ContainsKey);
+        var repository = OpenRepositoryArgument(Repository, changes && !IsWhatIf() ? RepositoryAccess.Write : RepositoryAccess.Read, mustExist: false);
         if (repository is not IRepositorySettingsStore store)
             throw new MongoBackupException(ErrorIds.InvalidArgument, $"{repository.Location} keeps no settings.", target: repository.Location);
         var current = Await(store.ReadSettingsAsync) ?? new RepositorySettings();
+        var catalog = new SnapshotCatalog(repository); // listed at most once: a passphrase's salt, then the warning below
         var keys = EncryptionKeyArguments.Build(EncryptionKey, EncryptionKeyFile, ResolvePath, WriteWarning);
         if (keys is not null && AnyKey)
             throw new MongoBackupException(ErrorIds.InvalidArgument, "Give a key to pin (-EncryptionKey, -EncryptionKeyFile) or -AnyKey, not both.", target: "AnyKey");
@@ -57,7 +60,7 @@ public sealed class SetMongoRepositoryCommand : MongoEngineCmdlet
         {
             // A passphrase is stretched with the repository's salt (its settings', else its snapshots', else a new one),
             // which is recorded so every later backup here derives this same key.
-            var kek = Await(ct => keys.ForNewSnapshotAsync(repository, current with { KdfSalt = null, KdfIterations = 0 }, ct));
+            var kek = Await(ct => keys.ForNewSnapshotAsync(catalog, current with { KdfSalt = null, KdfIterations = 0 }, ct));
             updated = updated with
             {
                 KeyId = kek.Fingerprint,
@@ -69,7 +72,7 @@ public sealed class SetMongoRepositoryCommand : MongoEngineCmdlet
         if (updated != current && ShouldProcess(repository.Location, $"Set the repository's rules: {Describe(updated)}"))
         {
             Await(async ct => { await store.WriteSettingsAsync(updated, ct); return true; });
-            WarnAboutSnapshotsOutsideTheRules(repository, updated);
+            WarnAboutSnapshotsOutsideTheRules(catalog, updated);
         }
         WriteObject(MongoRepositorySettings.From(IsWhatIf() ? current : updated, repository.Location));
     });
@@ -79,9 +82,10 @@ public sealed class SetMongoRepositoryCommand : MongoEngineCmdlet
         (settings.KeyId is { } key ? $", key {key} only" : ", any key");
 
     /// <summary>Rules apply to what is written from now on; snapshots already there that break them are named.</summary>
-    private void WarnAboutSnapshotsOutsideTheRules(ISnapshotRepository repository, RepositorySettings settings)
+    private void WarnAboutSnapshotsOutsideTheRules(SnapshotCatalog catalog, RepositorySettings settings)
     {
-        var snapshots = Await(ct => SnapshotCatalog.LoadCompleteAsync(repository, ct));
+        var repository = catalog.Repository;
+        var snapshots = Await(catalog.CompleteAsync);
         var outside = snapshots.Where(s => settings.Refusal(s.Encryption?.KeyId, repository.Location, s.Id) is not null).ToList();
         if (outside.Count == 0) return;
         var plain = outside.Count(s => s.Encryption is null);

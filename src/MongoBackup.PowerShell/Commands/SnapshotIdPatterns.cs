@@ -11,9 +11,11 @@ namespace MongoBackup.PowerShell.Commands;
 /// </summary>
 public static class SnapshotIdPatterns
 {
-    public static IReadOnlyList<string> Expand(ISnapshotRepository repository, IEnumerable<string> ids,
+    /// <param name="catalog">The command's catalog of the repository: listed only for a pattern, and then once.</param>
+    public static IReadOnlyList<string> Expand(SnapshotCatalog catalog, IEnumerable<string> ids,
         Func<Func<CancellationToken, Task<List<string>>>, List<string>> await)
     {
+        var repository = catalog.Repository;
         var result = new List<string>();
         List<string>? all = null;
         foreach (var id in ids)
@@ -23,7 +25,7 @@ public static class SnapshotIdPatterns
                 result.Add(id);
                 continue;
             }
-            all ??= await(ct => ListIdsAsync(repository, ct));
+            all ??= await(ct => ListIdsAsync(catalog, ct));
             var pattern = new WildcardPattern(id, WildcardOptions.IgnoreCase);
             var matched = all.Where(pattern.IsMatch).ToList();
             if (matched.Count == 0)
@@ -34,10 +36,6 @@ public static class SnapshotIdPatterns
         return result.Distinct(StringComparer.Ordinal).ToList();
     }
 
-    private static async Task<List<string>> ListIdsAsync(ISnapshotRepository repository, CancellationToken ct)
-    {
-        var ids = new List<string>();
-        await foreach (var found in repository.ListAsync(ct).ConfigureAwait(false)) ids.Add(found.SnapshotId);
-        return ids.Order(StringComparer.Ordinal).ToList();
-    }
+    private static async Task<List<string>> ListIdsAsync(SnapshotCatalog catalog, CancellationToken ct) =>
+        (await catalog.FoundAsync(ct).ConfigureAwait(false)).Select(f => f.SnapshotId).Order(StringComparer.Ordinal).ToList();
 }

@@ -59,7 +59,7 @@ public sealed class UpdateMongoSnapshotKeyCommand : MongoEngineCmdlet
                 "Give the key to rotate to: -NewEncryptionKey or -NewEncryptionKeyFile.", target: "NewEncryptionKey");
         // One new key (one new passphrase salt) for every snapshot of this command.
         _rotation = new KeyRotation(current, replacement);
-        _repository = OpenRepositoryArgument(Repository);
+        _repository = OpenRepositoryArgument(Repository, IsWhatIf() ? RepositoryAccess.Read : RepositoryAccess.Write);
     });
 
     protected override void ProcessRecord() => RunCommand(() =>
@@ -112,10 +112,11 @@ public sealed class UpdateMongoSnapshotKeyCommand : MongoEngineCmdlet
 
     private IEnumerable<SnapshotManifest> Selected(ISnapshotRepository repository)
     {
-        if (Id is null) return Await(ct => SnapshotCatalog.LoadCompleteAsync(repository, ct));
+        var catalog = new SnapshotCatalog(repository);
+        if (Id is null) return Await(catalog.CompleteAsync);
         var selected = new List<SnapshotManifest>();
         IEnumerable<string> ids;
-        try { ids = SnapshotIdPatterns.Expand(repository, Id, Await); }
+        try { ids = SnapshotIdPatterns.Expand(catalog, Id, Await); }
         catch (MongoBackupException e) { WriteError(EngineErrors.ToRecord(e)); return selected; }
         foreach (var id in ids)
         {

@@ -1,6 +1,7 @@
 using System.Collections;
 using System.Management.Automation;
 using System.Management.Automation.Language;
+using MongoBackup.Engine.Repository;
 
 namespace MongoBackup.PowerShell.Completion;
 
@@ -15,7 +16,7 @@ public sealed class SnapshotIdCompleter : IArgumentCompleter
         var snapshots = QuietServerCall.Run(async ct =>
         {
             // The folder was resolved here, on the prompt's thread: the lookup's worker thread has no PowerShell location.
-            var repository = RepositoryResolver.Open(repositoryArgument, _ => folder, mustExist: true, ct);
+            var repository = RepositoryResolver.Open(repositoryArgument, _ => folder, RepositoryAccess.Read, mustExist: true, ct);
             var found = new List<MongoSnapshot>();
             await foreach (var result in repository.ListAsync(ct).ConfigureAwait(false))
                 if (result.Manifest is { } manifest) found.Add(MongoSnapshot.FromManifest(manifest, repository));

@@ -31,7 +31,7 @@ internal static class SourceNamespaces
         if (resolved is null) return [];
         return QuietServerCall.Run(async ct =>
         {
-            var opened = RepositoryResolver.Open(repository, _ => resolved, mustExist: true, ct);
+            var opened = RepositoryResolver.Open(repository, _ => resolved, RepositoryAccess.Read, mustExist: true, ct);
             var snapshots = await SnapshotCatalog.LoadCompleteAsync(opened, ct).ConfigureAwait(false);
             return (IReadOnlyList<(string, string)>)snapshots.SelectMany(s => s.Namespaces).Select(n => (n.Database, n.Collection)).Distinct().ToList();
         });
@@ -43,7 +43,7 @@ internal static class SourceNamespaces
         if (bound.Text("Repository") is not { } repository || RepositoryArgumentPath(repository) is not { } resolved) return [];
         return QuietServerCall.Run(async ct =>
         {
-            var opened = RepositoryResolver.Open(repository, _ => resolved, mustExist: true, ct);
+            var opened = RepositoryResolver.Open(repository, _ => resolved, RepositoryAccess.Read, mustExist: true, ct);
             var snapshots = await SnapshotCatalog.LoadCompleteAsync(opened, ct).ConfigureAwait(false);
             return (IReadOnlyList<string>)snapshots.Select(s => s.Source.ReplicaSetName).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
         });

@@ -10,6 +10,11 @@ public sealed class MongoRestoreResult
     /// <summary>When the restore started, in local time with its offset.</summary>
     public DateTimeOffset StartTime { get; init; }
     public OutputList<MongoNamespaceRestoreResult> Namespaces { get; init; } = OutputList<MongoNamespaceRestoreResult>.Empty;
+    /// <summary>
+    /// Documents inserted from the snapshot, over all namespaces. Documents the oplog replay inserts afterwards are not
+    /// in it: they are among <see cref="OplogEntriesApplied"/> (a point-in-time restore's target can hold more documents
+    /// than this, by the inserts replayed).
+    /// </summary>
     public long Documents { get; init; }
     /// <summary>
     /// How many parts of the restore failed: namespaces not restored whole (refused, failed, or with documents the server
@@ -20,6 +25,10 @@ public sealed class MongoRestoreResult
     public long DocumentsRefused { get; init; }
     public int Indexes { get; init; }
     public TimeSpan Duration { get; init; }
+    /// <summary>
+    /// Oplog entries replayed onto the target (inserts, updates, deletes, commands; a transaction's operations one by
+    /// one): the base snapshot's own oplog and, for Restore-MongoPointInTime, the slices' entries (<see cref="SliceEntriesApplied"/>).
+    /// </summary>
     public long OplogEntriesApplied { get; init; }
     public string? OplogError { get; init; }
     public long UsersRestored { get; init; }

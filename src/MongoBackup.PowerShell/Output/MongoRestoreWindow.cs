@@ -37,7 +37,7 @@ public sealed class MongoRestoreWindow
 
     public static MongoRestoreWindow FromWindow(RestoreWindow window, string repository)
     {
-        var (from, to) = WallTimes(window);
+        var (from, to) = (window.FromWallTime, window.ToWallTime);
         return new MongoRestoreWindow
         {
             ReplicaSetName = window.ReplicaSetName,
@@ -53,18 +53,5 @@ public sealed class MongoRestoreWindow
             SliceIds = OutputList.Of(window.Slices.Select(s => s.Id)),
             Repository = repository,
         };
-    }
-
-    /// <summary>
-    /// The wall times of the window's ends to the millisecond (a -PointInTime is compared with entries' wall times):
-    /// the base snapshot's consistency point, and the consistency point of the slice holding the window's last entry.
-    /// A timestamp's own second stands in where a manifest has no wall time for it.
-    /// </summary>
-    private static (DateTimeOffset From, DateTimeOffset To) WallTimes(RestoreWindow window)
-    {
-        var from = window.BaseSnapshot.ConsistentAt is { } start && start.Timestamp == window.From ? start.WallTime : window.From.WallTime;
-        var last = window.Slices.LastOrDefault(s => s.ConsistentAt?.Timestamp == window.To)?.ConsistentAt
-            ?? (window.BaseSnapshot.ConsistentAt?.Timestamp == window.To ? window.BaseSnapshot.ConsistentAt : null);
-        return (from, last?.WallTime ?? window.To.WallTime);
     }
 }

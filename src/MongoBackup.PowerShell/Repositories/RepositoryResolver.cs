@@ -27,8 +27,12 @@ public static class RepositoryResolver
 
     /// <param name="repository">The -Repository text (a MongoRepository argument was already turned into its location).</param>
     /// <param name="resolvePath">Resolves a folder against PowerShell's current location.</param>
+    /// <param name="access">
+    /// What the command does with it: a command that only reads opens a folder without writing anything to it (it may
+    /// be on read-only media); one that writes proves at once that it can (RepositoryNotWritable naming the folder).
+    /// </param>
     /// <param name="mustExist">Reading never creates a folder where a path was mistyped; writing a backup may.</param>
-    public static ISnapshotRepository Open(string repository, Func<string, string> resolvePath, bool mustExist, CancellationToken ct)
+    public static ISnapshotRepository Open(string repository, Func<string, string> resolvePath, RepositoryAccess access, bool mustExist, CancellationToken ct)
     {
         var location = RepositoryLocation.Parse(repository);
         if (location.Kind == RepositoryKind.Folder)
@@ -36,11 +40,10 @@ public static class RepositoryResolver
             var path = resolvePath(location.Path!);
             if (mustExist && !Directory.Exists(path))
                 throw new MongoBackupException(ErrorIds.SourceNotFound, $"The repository folder '{path}' does not exist.", target: path);
-            try { return new FolderRepository(path); }
-            catch (IOException e) { throw new MongoBackupException(ErrorIds.RepositoryNotWritable, e.Message, e, path); }
+            return new FolderRepository(path, access);
         }
         // A bare az:// or s3:// string signs in the default way (DefaultAzureCredential, the AWS credential chain).
         var options = Known.TryGetValue(location.ToString(), out var known) ? known.Options : RepositoryOptions.None;
-        return RepositoryFactory.OpenAsync(location, options, ct).GetAwaiter().GetResult();
+        return RepositoryFactory.OpenAsync(location, options, access, ct).GetAwaiter().GetResult();
     }
 }

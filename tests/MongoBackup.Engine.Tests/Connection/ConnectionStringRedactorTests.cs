@@ -36,7 +36,7 @@ public sealed class ConnectionStringRedactorTests
     {
         var settings = new ConnectionSettings { ConnectionString = "mongodbx://user:pass@host/" };
 
-        var error = Assert.Throws<MongoBackupException>(() => MongoClientFactory.Create(settings));
+        var error = Assert.Throws<MongoBackupException>(() => MongoConnection.Open(settings));
 
         Assert.Equal(ErrorIds.InvalidConnectionString, error.ErrorId);
         Assert.Contains("mongodbx://user:*****@host/", error.Message);
@@ -49,7 +49,7 @@ public sealed class ConnectionStringRedactorTests
     [InlineData("mongodb://user:S3cret%2Dpw@host/?replicaSet=")]
     public void No_refused_connection_string_shows_its_password(string connectionString)
     {
-        var error = Assert.Throws<MongoBackupException>(() => MongoClientFactory.Create(new ConnectionSettings { ConnectionString = connectionString }));
+        var error = Assert.Throws<MongoBackupException>(() => MongoConnection.Open(new ConnectionSettings { ConnectionString = connectionString }));
 
         Assert.Equal(ErrorIds.InvalidConnectionString, error.ErrorId);
         Assert.DoesNotContain("S3cret", error.ToString());

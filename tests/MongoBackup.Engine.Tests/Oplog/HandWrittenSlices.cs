@@ -57,9 +57,10 @@ public sealed class HandWrittenSlices(ISnapshotRepository repository, Connection
     public async Task<SnapshotManifest> WriteAsync(IEnumerable<BsonDocument> entries)
     {
         var topology = await TopologyAsync();
-        var previous = await SliceChainEnd.FindAsync(repository, topology, NullObserver.Instance, CancellationToken.None);
+        var catalog = new SnapshotCatalog(repository);
+        var previous = await SliceChainEnd.FindAsync(catalog, topology, NullObserver.Instance, CancellationToken.None);
         await using var slice = await OpenSlice.StartAsync(new OplogSliceRequest { Connection = connection, Repository = repository },
-            topology, previous, gap: null, CancellationToken.None);
+            topology, catalog, previous, gap: null, CancellationToken.None);
         foreach (var entry in entries)
         {
             using var raw = new RawBsonDocument(entry.ToBson());
@@ -71,6 +72,9 @@ public sealed class HandWrittenSlices(ISnapshotRepository repository, Connection
     private async Task<OplogTimestamp> ChainEndAsync() =>
         await SliceChainEnd.FindAsync(repository, await TopologyAsync(), NullObserver.Instance, CancellationToken.None);
 
-    private async Task<ServerTopology> TopologyAsync() =>
-        await ServerTopology.DiscoverAsync(MongoClientFactory.Create(connection), CancellationToken.None);
+    private async Task<ServerTopology> TopologyAsync()
+    {
+        using var source = MongoConnection.Open(connection);
+        return await ServerTopology.DiscoverAsync(source.Client, CancellationToken.None);
+    }
 }

@@ -131,6 +131,28 @@ public sealed class RepositoryContractTests(ObjectStoreServices services) : ICla
 
     [Theory]
     [MemberData(nameof(ObjectStoreServices.AllKinds), MemberType = typeof(ObjectStoreServices))]
+    public async Task A_manifest_read_by_id_is_what_listing_gives_for_it_and_none_for_an_id_not_there(StoreKind kind)
+    {
+        var repository = await services.NewRepositoryAsync(kind);
+        await WriteAsync(repository, Id, SnapshotManifest.FileName, "{ \"id\": \"cut off"u8.ToArray(), chunk: 5);
+        var healthy = "20261124T231500Z-full-0002";
+        await repository.CommitManifestAsync(Manifest(healthy, await WriteAsync(repository, healthy, "oplog.bson", [1, 2, 3], chunk: 3)), CancellationToken.None);
+        const string unfinished = "20261124T235900Z-full-0003";
+        await WriteAsync(repository, unfinished, "oplog.bson", [1, 2, 3], chunk: 3);
+
+        foreach (var listed in await ListAsync(repository))
+        {
+            var read = await repository.ReadManifestAsync(listed.SnapshotId, CancellationToken.None);
+            Assert.NotNull(read);
+            Assert.Equal((listed.SnapshotId, listed.State, listed.Manifest?.Id), (read.SnapshotId, read.State, read.Manifest?.Id));
+        }
+        Assert.Null(await repository.ReadManifestAsync("20261125T000000Z-full-0004", CancellationToken.None));
+        // A prefix of an id that is there is not that snapshot.
+        Assert.Null(await repository.ReadManifestAsync("20261124T231500Z-full-000", CancellationToken.None));
+    }
+
+    [Theory]
+    [MemberData(nameof(ObjectStoreServices.AllKinds), MemberType = typeof(ObjectStoreServices))]
     public async Task Paths_outside_a_snapshot_are_refused(StoreKind kind)
     {
         var repository = await services.NewRepositoryAsync(kind);

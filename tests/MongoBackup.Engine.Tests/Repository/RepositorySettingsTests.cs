@@ -39,7 +39,7 @@ public sealed class RepositorySettingsTests(ObjectStoreServices services) : ICla
         var otherFile = Path.Combine(keyFolder.Path, "other");
         await File.WriteAllTextAsync(otherFile, new string('b', 64));
         var pinned = EncryptionKeySource.FromKeyFile(keyFile);
-        var pinnedId = (await pinned.ForNewSnapshotAsync(repository, null, CancellationToken.None)).Fingerprint;
+        var pinnedId = (await pinned.ForNewSnapshotAsync(new SnapshotCatalog(repository), null, CancellationToken.None)).Fingerprint;
         await ((IRepositorySettingsStore)repository).WriteSettingsAsync(new RepositorySettings { RequireEncryption = true, KeyId = pinnedId }, CancellationToken.None);
 
         var none = await Assert.ThrowsAsync<MongoBackupException>(() => SnapshotKeys.ForNewSnapshotAsync(null, repository, "s1", CancellationToken.None));

@@ -66,12 +66,30 @@ public sealed class RestoreWindowTests
     }
 
     [Fact]
+    public void A_moment_in_the_same_second_as_the_window_start_but_before_it_is_refused_naming_the_start_to_the_millisecond()
+    {
+        // The DBA pasted "…53 -05:00" (rounded from a list view); the window starts at …53.268Z.
+        var full = Full("f", 100);
+        full.ConsistentAt = full.ConsistentAt! with { WallTime = DateTimeOffset.FromUnixTimeMilliseconds(100_268) };
+        SnapshotManifest[] history = [full, Slice("s1", 100, 200)];
+        var typed = DateTimeOffset.FromUnixTimeMilliseconds(100_000).ToOffset(TimeSpan.FromHours(-5));
+
+        var error = Assert.Throws<MongoBackupException>(() =>
+            RestoreWindows.Choose(history, OplogLimit.AtWallTime(typed), new NamespaceFilter(null), "repo"));
+
+        Assert.StartsWith("1970-01-01 00:01:40.000Z (1969-12-31 19:01:40.000 -05:00) is outside every restore window", error.Message);
+        Assert.Contains("the oldest restore window starts at 1970-01-01 00:01:40.268Z (1969-12-31 19:01:40.268 -05:00)", error.Message);
+        Assert.Equal(new DateTimeOffset(1970, 1, 1, 0, 1, 40, 268, TimeSpan.Zero), RestoreWindows.Compute(history)[0].FromWallTime);
+    }
+
+    [Fact]
     public void After_a_break_a_full_snapshot_taken_later_opens_a_new_window()
     {
         SnapshotManifest[] history = [Full("f1", 100), Slice("s1", 100, 200), Full("f2", 350), Slice("s3", 300, 400), Slice("s4", 400, 500)];
 
         Assert.Equal("f2", Choose(history, 450).BaseSnapshot.Id);
-        Assert.Contains("the first full snapshot after it is consistent at 1970-01-01 00:05:50Z", Refused(history, 320).Message);
+        // The window start is the base snapshot's own wall time, to the millisecond.
+        Assert.Contains($"the first full snapshot after it is consistent at {OplogLimit.InUtc(At(350))},", Refused(history, 320).Message);
         Assert.Equal(2, RestoreWindows.Compute(history).Count);
     }
 

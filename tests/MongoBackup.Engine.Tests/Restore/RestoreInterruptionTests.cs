@@ -28,13 +28,16 @@ public sealed class RestoreInterruptionTests
     }
 
     [Fact]
-    public void Stopped_while_inserting_says_nothing_of_a_replay_and_names_what_was_not_begun()
+    public void Stopped_while_inserting_says_nothing_of_a_replay_and_names_what_was_begun_empty_and_what_not_at_all()
     {
-        var said = RestoreInterruption.Describe(Outcome(false, ("a", NamespaceRestoreStage.IndexesBuilt, 10), ("b", NamespaceRestoreStage.Created, 40), ("c", NamespaceRestoreStage.Created, 0)));
+        var said = RestoreInterruption.Describe(Outcome(false, ("a", NamespaceRestoreStage.IndexesBuilt, 10), ("b", NamespaceRestoreStage.Created, 40),
+            ("c", NamespaceRestoreStage.Created, 0), ("d", NamespaceRestoreStage.NotStarted, 0)));
 
         Assert.Contains("Restored whole: dst.a.", said);
         Assert.Contains("Restored in part: dst.b (40 documents so far).", said);
-        Assert.Contains("Not begun: dst.c.", said);
+        // c's target collection was created (it exists, empty): begun, not "not begun".
+        Assert.Contains("Begun, created empty with no documents yet: dst.c.", said);
+        Assert.Contains("Not begun: dst.d.", said);
         Assert.DoesNotContain("The oplog replay had begun", said);
     }
 }

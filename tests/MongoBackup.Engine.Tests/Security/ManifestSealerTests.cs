@@ -47,6 +47,19 @@ public sealed class ManifestSealerTests
     }
 
     [Fact]
+    public void A_property_written_twice_has_no_canonical_form_and_fails_the_seal_instead_of_crashing()
+    {
+        var (manifest, key) = Sealed();
+        using var _ = key;
+        // The fuzzer's find: damage left a file entry with "size" twice; the reader takes the last, the seal can take neither.
+        var json = manifest.Serialize();
+        var at = json.IndexOf("\"size\":", StringComparison.Ordinal);
+        var doubled = json.Insert(at, "\"size\": 60,\n");
+
+        Assert.Contains("cannot be put in canonical form", ManifestSealer.Problem(Reread(doubled), key, sealRequired: true));
+    }
+
+    [Fact]
     public void Another_snapshots_key_fails_and_a_removed_seal_is_seen_when_the_wrap_says_it_was_sealed()
     {
         var (manifest, key) = Sealed();
@@ -57,5 +70,21 @@ public sealed class ManifestSealerTests
         manifest.Seal = null;
         Assert.Contains("lost its seal", ManifestSealer.Problem(Reread(manifest.Serialize()), key, sealRequired: true));
         Assert.Null(ManifestSealer.Problem(Reread(manifest.Serialize()), key, sealRequired: false));
+    }
+
+    [Fact]
+    public void A_manifest_naming_a_property_twice_is_a_problem_named_as_such_not_a_crash()
+    {
+        // Found by the dump fuzzer: a deletion that joined two objects left "kind" twice in one of them.
+        var (manifest, key) = Sealed();
+        using var _ = key;
+        var json = manifest.Serialize();
+        var twice = "{\"id\": " + JsonValue.Create(manifest.Id).ToJsonString() + "," + json.TrimStart()[1..];
+
+        var problem = ManifestSealer.Problem(Reread(twice), key, sealRequired: true);
+
+        Assert.NotNull(problem);
+        Assert.Contains("cannot be put in canonical form", problem);
+        Assert.Contains("names a property twice", problem);
     }
 }

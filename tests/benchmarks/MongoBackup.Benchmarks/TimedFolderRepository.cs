@@ -29,6 +29,7 @@ public sealed class TimedFolderRepository(FolderRepository inner) : ISnapshotRep
     public Task<Stream> OpenReadAsync(string snapshotId, string relativePath, CancellationToken ct) => inner.OpenReadAsync(snapshotId, relativePath, ct);
     public Task CommitManifestAsync(SnapshotManifest manifest, CancellationToken ct) => inner.CommitManifestAsync(manifest, ct);
     public IAsyncEnumerable<ManifestReadResult> ListAsync(CancellationToken ct) => inner.ListAsync(ct);
+    public Task<ManifestReadResult?> ReadManifestAsync(string snapshotId, CancellationToken ct) => inner.ReadManifestAsync(snapshotId, ct);
     public Task DeleteSnapshotAsync(string snapshotId, CancellationToken ct) => inner.DeleteSnapshotAsync(snapshotId, ct);
     public string? LocalPath(string snapshotId, string relativePath) => inner.LocalPath(snapshotId, relativePath);
 
