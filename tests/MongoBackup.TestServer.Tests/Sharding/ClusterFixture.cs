@@ -34,6 +34,15 @@ public sealed class ClusterFixture : IDisposable
     public List<BsonDocument> OplogOf(int shard, BsonDocument filter) =>
         Shards[shard].GetDatabase("local").GetCollection<BsonDocument>("oplog.rs").Find(filter).Sort(new BsonDocument("$natural", 1)).ToList();
 
+    /// <summary>
+    /// The operations of kind <paramref name="op"/> on <paramref name="ns"/> in a shard's oplog, whether an entry of their
+    /// own or inside an applyOps entry (a grouped insert, a transaction), in order.
+    /// </summary>
+    public List<BsonDocument> OperationsOf(int shard, string ns, string op) =>
+        OplogOf(shard, new BsonDocument()).SelectMany(e => e["op"] == "c" && e["o"].AsBsonDocument.Contains("applyOps")
+                ? e["o"]["applyOps"].AsBsonArray.Select(o => o.AsBsonDocument) : [e])
+            .Where(o => o["op"] == op && o.GetValue("ns", "") == ns).ToList();
+
     /// <summary>Shards db.name on key, with the database's primary on shard0 (enableSharding {primaryShard}).</summary>
     public void ShardCollection(string database, string name, BsonDocument key)
     {

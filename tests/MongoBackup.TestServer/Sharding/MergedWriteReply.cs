@@ -32,6 +32,10 @@ internal sealed class MergedWriteReply
             _writeErrors.Add(new BsonDocument(error) { ["index"] = indexes[error["index"].ToInt32()] });
     }
 
+    /// <summary>A statement that failed before reaching a shard (it could not be routed).</summary>
+    public void AddError(int index, CommandFailure failure) =>
+        _writeErrors.Add(new BsonDocument { { "index", index }, { "code", failure.Code }, { "codeName", failure.CodeName }, { "errmsg", failure.Message } });
+
     public BsonDocument ToReply()
     {
         var reply = new BsonDocument("n", N > int.MaxValue ? N : (int)N);

@@ -4,7 +4,7 @@ using MongoDB.Bson;
 namespace MongoBackup.TestServer.Sharding;
 
 /// <summary>
-/// insert, update, delete and findAndModify through mongos (s/write_ops/batch_write_exec.cpp and chunk_manager_targeter.cpp,
+/// insert, update and delete through mongos (findAndModify is not served, as on this server's mongod) (s/write_ops/batch_write_exec.cpp and chunk_manager_targeter.cpp,
 /// in effect): each document goes to the shard owning its shard key (a collection not sharded: the database's primary
 /// shard, the database created implicitly); an update or delete whose filter fixes the whole shard key goes to its owner,
 /// a multi one to every shard owning chunks, a single one to each in turn until one matches (as 7.0 targets a
@@ -23,8 +23,6 @@ internal sealed class MongosWriteCommands(ClusterRouter router) : ICommandGroup
         table.Add("insert", Insert);
         table.Add("update", Update);
         table.Add("delete", Delete);
-        table.Add("findAndModify", FindAndModify);
-        table.Add("findandmodify", FindAndModify);
     }
 
     private BsonDocument Insert(CommandContext context)
@@ -66,9 +64,9 @@ internal sealed class MongosWriteCommands(ClusterRouter router) : ICommandGroup
             var filter = statement.GetValue("q", new BsonDocument()).AsBsonDocument;
             var multi = statement.GetValue("multi", false).ToBoolean();
             var upsert = statement.GetValue("upsert", false).ToBoolean();
-            if (routing != null) RejectShardKeyChange(routing, filter, statement.GetValue("u", new BsonDocument()));
             var command = Options(context, "update", name).Add("updates", new BsonArray { statement });
-            merged.Add(SendToTargets(context, name, routing, filter, multi, upsert, command, i), [i]);
+            if (Targets(context, routing, filter, multi, upsert, i, merged, statement.GetValue("u", new BsonDocument())) is { } targets)
+                merged.Add(SendToTargets(context, targets, multi, command, i), [i]);
             if (ordered && merged.HasErrors) break;
         }
         return merged.ToReply();
@@ -88,37 +86,36 @@ internal sealed class MongosWriteCommands(ClusterRouter router) : ICommandGroup
             var filter = statement.GetValue("q", new BsonDocument()).AsBsonDocument;
             var multi = statement.GetValue("limit", 0).ToInt32() == 0;
             var command = Options(context, "delete", name).Add("deletes", new BsonArray { statement });
-            merged.Add(SendToTargets(context, name, routing, filter, multi, upsert: false, command, i), [i]);
+            if (Targets(context, routing, filter, multi, upsert: false, i, merged, update: null) is { } targets)
+                merged.Add(SendToTargets(context, targets, multi, command, i), [i]);
             if (ordered && merged.HasErrors) break;
         }
         return merged.ToReply();
     }
 
-    private BsonDocument FindAndModify(CommandContext context)
+    /// <summary>
+    /// The shards statement <paramref name="index"/> goes to; null when it cannot be routed, its failure then a write
+    /// error of the reply (mongos reports targeting errors per statement).
+    /// </summary>
+    private IEnumerable<ClusterMember>? Targets(CommandContext context, RoutingTable? routing, BsonDocument filter, bool multi, bool upsert,
+        int index, MergedWriteReply merged, BsonValue? update)
     {
-        if (ConfigWrite(context) is { } forwarded) return forwarded;
-        var name = context.CollectionName();
-        var routing = router.Routing(context.Database + "." + name);
-        var filter = context.DocumentArgument("query");
-        if (routing != null && context.Body.TryGetValue("update", out var update)) RejectShardKeyChange(routing, filter, update);
-        var command = new BsonDocument(context.Body.Where(e => !RoutedFields.Contains(e.Name) || e.Name == "update"));
-        command.Remove(context.CommandName);
-        command.InsertAt(0, new BsonElement("findAndModify", name));
-        BsonDocument? last = null;
-        foreach (var shard in WriteTargets(context, routing, filter, multi: false, context.BoolArgument("upsert")))
+        try
         {
-            last = Send(context, shard, command, null);
-            if (last.GetValue("ok", 0).ToDouble() != 1) throw ClusterMember.Failure(last);
-            if (last.GetValue("lastErrorObject", new BsonDocument()).AsBsonDocument.GetValue("n", 0).ToInt32() > 0) break;
+            if (routing != null && update != null) RejectShardKeyChange(routing, filter, update);
+            return WriteTargets(context, routing, filter, multi, upsert);
         }
-        return last ?? new BsonDocument { { "lastErrorObject", new BsonDocument { { "n", 0 }, { "updatedExisting", false } } }, { "value", BsonNull.Value } };
+        catch (CommandFailure failure)
+        {
+            merged.AddError(index, failure);
+            return null;
+        }
     }
 
-    private BsonDocument SendToTargets(CommandContext context, string name, RoutingTable? routing, BsonDocument filter, bool multi, bool upsert,
-        BsonDocument command, int index)
+    private BsonDocument SendToTargets(CommandContext context, IEnumerable<ClusterMember> targets, bool multi, BsonDocument command, int index)
     {
         var total = new MergedWriteReply();
-        foreach (var shard in WriteTargets(context, routing, filter, multi, upsert))
+        foreach (var shard in targets)
         {
             total.Add(Send(context, shard, command, [index]), [0]);
             if (!multi && total.N > 0) break;
@@ -126,7 +123,7 @@ internal sealed class MongosWriteCommands(ClusterRouter router) : ICommandGroup
         return total.ToReply();
     }
 
-    private IEnumerable<ClusterMember> WriteTargets(CommandContext context, RoutingTable? routing, BsonDocument filter, bool multi, bool upsert)
+    private List<ClusterMember> WriteTargets(CommandContext context, RoutingTable? routing, BsonDocument filter, bool multi, bool upsert)
     {
         if (routing == null) return [router.PrimaryShard(context.Database, create: true)!];
         if (routing.Key.ExactKeyOf(filter) is { } key) return [router.Shard(routing.ShardFor(key))];
