@@ -9,13 +9,13 @@ internal sealed class RouterTransactions
 {
     private readonly Dictionary<BsonValue, RouterTransaction> _bySession = new(BsonValueOrder.Instance);
 
-    /// <summary>The transaction of a command sent with autocommit: false, started anew when it says startTransaction.</summary>
+    /// <summary>The transaction of a command sent with autocommit: false, started when it says startTransaction with a new txnNumber.</summary>
     public RouterTransaction Of(CommandContext context)
     {
         var (session, txnNumber) = KeyOf(context);
+        if (_bySession.TryGetValue(session, out var current) && current.TxnNumber == txnNumber) return current;
         if (context.BoolArgument("startTransaction"))
             return _bySession[session] = new RouterTransaction(txnNumber);
-        if (_bySession.TryGetValue(session, out var current) && current.TxnNumber == txnNumber) return current;
         throw CommandFailure.NoSuchTransaction($"Transaction with {{ txnNumber: {txnNumber} }} has been aborted.");
     }
 
