@@ -18,6 +18,7 @@ internal sealed class RouterCommands(ClusterRouter router, AuthCommands auth) : 
             auth, new HandshakeCommands(auth), new ReadCommands(), new ParameterCommands(),
             new MongosReadCommands(router), new MongosWriteCommands(router), new MongosCatalogCommands(router),
             new MongosShardingCommands(router), new MongosTransactionCommands(router), new ClusterOplogNoteCommand(router),
+            new ZoneCommands(router),
         ];
         foreach (var group in groups) group.Register(inner);
         foreach (var name in inner.Names)
