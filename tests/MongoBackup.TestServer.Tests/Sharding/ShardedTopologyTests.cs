@@ -75,6 +75,43 @@ public class ShardedTopologyTests
         Assert.Equal(59, collation.Code);
     }
 
+    [InMemoryFact(Reason)]
+    public void With_authentication_every_member_and_the_mongos_take_the_same_user_and_refuse_anyone_else()
+    {
+        using var fixture = new ClusterFixture(members: new TestServerOptions { AuthUser = "root", AuthPassword = "s3cret", Log = TextWriter.Null });
+        foreach (var member in fixture.Cluster.Members)
+        {
+            var settings = MongoClientSettings.FromConnectionString(member.ConnectionString);
+            settings.ServerSelectionTimeout = TimeSpan.FromSeconds(10);
+            using var anonymous = new MongoClient(settings);
+            Assert.Equal(13, Assert.Throws<MongoCommandException>(() =>
+                anonymous.GetDatabase("admin").RunCommand<BsonDocument>(new BsonDocument("listDatabases", 1))).Code);
+            settings.Credential = MongoCredential.CreateCredential("admin", "root", "s3cret");
+            using var client = new MongoClient(settings);
+            client.GetDatabase("shop").GetCollection<BsonDocument>("items").InsertOne(new BsonDocument("_id", member.Name));
+        }
+        // Through the mongos the write went to a shard, and a transaction across shards still commits (prepare runs on
+        // the router's internal connections).
+        var mongos = MongoClientSettings.FromConnectionString(fixture.Cluster.ConnectionString);
+        mongos.Credential = MongoCredential.CreateCredential("admin", "root", "s3cret");
+        using var routed = new MongoClient(mongos);
+        Assert.Equal(1, routed.GetDatabase("shop").GetCollection<BsonDocument>("items").CountDocuments(new BsonDocument("_id", "mongos")));
+        var admin = routed.GetDatabase("admin");
+        admin.RunCommand<BsonDocument>(new BsonDocument { { "shardCollection", "shop.orders" }, { "key", new BsonDocument("customer", 1) } });
+        admin.RunCommand<BsonDocument>(new BsonDocument { { "split", "shop.orders" }, { "middle", new BsonDocument("customer", 50) } });
+        var primary = routed.GetDatabase("config").GetCollection<BsonDocument>("databases").Find(new BsonDocument("_id", "shop")).Single()["primary"].AsString;
+        admin.RunCommand<BsonDocument>(new BsonDocument { { "moveChunk", "shop.orders" }, { "find", new BsonDocument("customer", 50) }, { "to", primary == "shard0" ? "shard1" : "shard0" } });
+        var orders = routed.GetDatabase("shop").GetCollection<BsonDocument>("orders");
+        using (var session = routed.StartSession())
+        {
+            session.StartTransaction();
+            orders.InsertOne(session, new BsonDocument { { "_id", 1 }, { "customer", 10 } });
+            orders.InsertOne(session, new BsonDocument { { "_id", 2 }, { "customer", 60 } });
+            session.CommitTransaction();
+        }
+        Assert.Equal(2, orders.CountDocuments(new BsonDocument()));
+    }
+
     [Fact]
     public void The_launcher_starts_a_cluster_and_reports_every_member()
     {
