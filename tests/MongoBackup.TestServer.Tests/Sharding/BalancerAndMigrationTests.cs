@@ -56,6 +56,11 @@ public class BalancerAndMigrationTests
         var deleted = fixture.OplogOf(0, new BsonDocument { { "op", "d" }, { "ns", "shop.orders" } });
         Assert.Equal([5, 6, 7, 8, 9], deleted.Select(e => e["o"]["_id"].AsInt32));
         Assert.All(deleted, e => Assert.True(e["fromMigrate"].AsBoolean));
+        // The donor told change streams the recipient got its first chunk of the collection (it keeps one itself).
+        var notice = Assert.Single(fixture.OplogOf(0, new BsonDocument("o2.migrateChunkToNewShard", "shop.orders")));
+        Assert.Equal("n", notice["op"].AsString);
+        Assert.Equal(new BsonDocument { { "migrateChunkToNewShard", "shop.orders" }, { "fromShardId", "shard0" }, { "toShardId", "shard1" } }, notice["o2"]);
+        Assert.Empty(fixture.OplogOf(0, new BsonDocument("o2.migrateLastChunkFromShard", "shop.orders")));
         // Client inserts are not fromMigrate.
         Assert.All(fixture.OperationsOf(0, "shop.orders", "i"), e => Assert.False(e.Contains("fromMigrate")));
         // config.chunks: the chunk now on shard1 with a new major version and its history.
@@ -70,7 +75,14 @@ public class BalancerAndMigrationTests
         Assert.Equal(10, orders.CountDocuments(new BsonDocument()));
         orders.InsertOne(new BsonDocument { { "_id", 10 }, { "customer", 99 } });
         Assert.Equal(6, fixture.OnShard(1, "shop", "orders").Count);
-        // The migration left no coordinator document behind.
+        // Moving shard0's last chunk away says so on shard0; shard1 already had chunks, so no new-shard notice this time.
+        fixture.RunAdmin(new BsonDocument { { "moveChunk", "shop.orders" }, { "find", new BsonDocument("customer", 0) }, { "to", "shard1" } });
+        Assert.Equal(new BsonDocument { { "migrateLastChunkFromShard", "shop.orders" }, { "shardId", "shard0" } },
+            Assert.Single(fixture.OplogOf(0, new BsonDocument("o2.migrateLastChunkFromShard", "shop.orders")))["o2"]);
+        Assert.Single(fixture.OplogOf(0, new BsonDocument("o2.migrateChunkToNewShard", "shop.orders")));
+        Assert.Empty(fixture.OnShard(0, "shop", "orders"));
+        Assert.Equal(11, orders.CountDocuments(new BsonDocument()));
+        // The migrations left no coordinator document behind.
         Assert.Equal(0, fixture.Shards[0].GetDatabase("config").GetCollection<BsonDocument>("migrationCoordinators").CountDocuments(new BsonDocument()));
     }
 

@@ -10,7 +10,8 @@ namespace MongoBackup.TestServer.Sharding;
 /// inBalancerRound, numBalancerRounds} as the manual documents it. This balancer never moves chunks by itself, so it is never
 /// in a round. moveChunk {moveChunk: ns, find | bounds, to} moves one chunk: the donor records the migration in its
 /// config.migrationCoordinators (one document while it runs, SERVER-62296), the documents move with fromMigrate entries
-/// (<see cref="ChunkMigration"/>), config.chunks gets the new owner, a major version bump, onCurrentShardSince and a
+/// (<see cref="ChunkMigration"/>; the donor's no-ops for change streams when the recipient had no chunk of the collection
+/// or the donor gives its last away), config.chunks gets the new owner, a major version bump, onCurrentShardSince and a
 /// history entry, and the coordinator document goes away. A second migration while one runs fails with
 /// ConflictingOperationInProgress. moveChunk is not run under the router's lock, so a held migration
 /// (<see cref="MigrationHold"/>) leaves other commands free.
@@ -74,6 +75,9 @@ internal sealed class BalancerCommands(ClusterRouter router) : ICommandGroup
                 routing = router.Routing(routing.Namespace)!;
                 var (database, name) = Catalog.SplitNamespace(routing.Namespace);
                 ChunkMigration.EnsureCollection(donor, recipient, database, name, router.ClusterTime());
+                var recipientHadNone = !routing.Shards.Contains(recipient.Name);
+                var donorKeepsNone = routing.Chunks.Count(c => c["shard"].AsString == donor.Name) == 1;
+                if (recipientHadNone) ChunkMigration.NotifyChangeStreams(donor, routing, recipient.Name, firstOnRecipient: true, lastOnDonor: false);
                 ChunkMigration.Clone(donor, recipient, routing, chunk, router.ClusterTime());
                 var top = routing.HighestVersion;
                 var since = router.ClusterTime();
@@ -82,6 +86,7 @@ internal sealed class BalancerCommands(ClusterRouter router) : ICommandGroup
                     { "$set", new BsonDocument { { "shard", recipient.Name }, { "lastmod", new BsonTimestamp(top.Timestamp + 1, 0) }, { "onCurrentShardSince", since } } },
                     { "$push", new BsonDocument("history", new BsonDocument { { "$each", new BsonArray { new BsonDocument { { "validAfter", since }, { "shard", recipient.Name } } } }, { "$position", 0 } }) },
                 });
+                if (donorKeepsNone) ChunkMigration.NotifyChangeStreams(donor, routing, recipient.Name, firstOnRecipient: false, lastOnDonor: true);
                 ChunkMigration.DeleteRange(donor, routing, chunk, router.ClusterTime());
             }
         }

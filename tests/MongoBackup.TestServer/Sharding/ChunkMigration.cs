@@ -39,6 +39,35 @@ internal static class ChunkMigration
             recipient.RunChecked(database, new BsonDocument { { "createIndexes", name }, { "indexes", new BsonArray(indexes) } }, clusterTime);
     }
 
+    /// <summary>
+    /// The donor's no-op entries that tell change streams a shard gained its first chunk of a collection, or lost its last
+    /// (migration_util.cpp notifyChangeStreamsOnRecipientFirstChunk, notifyChangeStreamsOnDonorLastChunk):
+    /// {op: "n", ns, ui, o: {msg}, o2: {migrateChunkToNewShard: ns, fromShardId, toShardId}} and
+    /// {op: "n", ns, ui, o: {msg}, o2: {migrateLastChunkFromShard: ns, shardId}}.
+    /// </summary>
+    public static void NotifyChangeStreams(ClusterMember donor, RoutingTable routing, string recipient, bool firstOnRecipient, bool lastOnDonor)
+    {
+        var oplog = donor.Server.State.Oplog!;
+        var ns = routing.Namespace;
+        using (donor.Server.State.Catalog.Lock.Exclusive())
+        {
+            if (firstOnRecipient)
+                oplog.Write(new BsonDocument
+                {
+                    { "op", "n" }, { "ns", ns }, { "ui", routing.Uuid },
+                    { "o", new BsonDocument("msg", $"Migrating chunk from shard {donor.Name} to shard {recipient} with no chunks for this collection") },
+                    { "o2", new BsonDocument { { "migrateChunkToNewShard", ns }, { "fromShardId", donor.Name }, { "toShardId", recipient } } },
+                });
+            if (lastOnDonor)
+                oplog.Write(new BsonDocument
+                {
+                    { "op", "n" }, { "ns", ns }, { "ui", routing.Uuid },
+                    { "o", new BsonDocument("msg", $"Migrate the last chunk for {ns} off shard {donor.Name}") },
+                    { "o2", new BsonDocument { { "migrateLastChunkFromShard", ns }, { "shardId", donor.Name } } },
+                });
+        }
+    }
+
     /// <summary>Copies the documents of [min, max) from donor to recipient; returns how many.</summary>
     public static int Clone(ClusterMember donor, ClusterMember recipient, RoutingTable routing, BsonDocument chunk, BsonTimestamp clusterTime)
     {
