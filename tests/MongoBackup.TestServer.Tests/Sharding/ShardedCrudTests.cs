@@ -10,15 +10,29 @@ public class ShardedCrudTests
 {
     private const string Reason = "the in-memory server's sharded mode (MONGOBACKUP_TEST_URI is one replica set)";
 
-    [Fact]
-    public void Hashed_values_are_MongoDBs_hash64()
+    /// <summary>The values db/hasher_test.cpp expects of BSONElementHasher::hash64 with seed 0.</summary>
+    public static TheoryData<BsonValue, long> MongoDBHashes => new()
     {
-        // hasher.cpp checks itself at startup with this value.
-        Assert.Equal(-944302157085130861L, ShardKeyHasher.Hash(42));
-        Assert.Equal(ShardKeyHasher.Hash(42), ShardKeyHasher.Hash(42L));
-        Assert.Equal(ShardKeyHasher.Hash(42), ShardKeyHasher.Hash(42.9)); // numbers hash as their truncated 64-bit integer
-        Assert.NotEqual(ShardKeyHasher.Hash(42), ShardKeyHasher.Hash("42"));
-    }
+        { 42, -944302157085130861L }, { 0, 4854801880128277513L }, { 0.456, 4854801880128277513L }, { 0L, 4854801880128277513L },
+        { double.NaN, 4854801880128277513L }, { 1, 5902408780260971510L }, { 1.987, 5902408780260971510L }, { -1, 1140205862565771219L },
+        { -1.789, 1140205862565771219L }, { int.MinValue, 6165898260261354870L }, { int.MaxValue, 1143184177162245883L },
+        { double.MaxValue, 921523596458303250L }, { long.MaxValue, 921523596458303250L }, { -double.MaxValue, 4532067210535695462L },
+        { long.MinValue, 4532067210535695462L }, { BsonMinKey.Value, 7961148599568647290L }, { BsonMaxKey.Value, 5504842513779440750L },
+        { BsonUndefined.Value, 40158834000849533L }, { "abc", 8478485326885698097L }, { "", 2049396243249673340L },
+        { new BsonDocument { { "a", "abc" }, { "b", 123L } }, 4771603801758380216L }, { new BsonDocument(), 7980500913326740417L },
+        { new BsonArray { "bar", "baz", "qux" }, -2938911267422831539L }, { new BsonArray(), 8849948234993459283L },
+        { new BsonBinaryData(new byte[] { 0, 1, 2, 3, 4, 6 }, BsonBinarySubType.Binary), 7252465090394235301L },
+        { new BsonBinaryData(new byte[] { 0, 1, 2, 3, 4, 6 }, BsonBinarySubType.UserDefined), 5736670452907618262L },
+        { new BsonBinaryData(Enumerable.Range(0, 16).Select(i => (byte)i).ToArray(), BsonBinarySubType.UuidStandard), 6084661258071355978L },
+        { new ObjectId("010203040506070809101112"), -5588663249627035708L }, { ObjectId.Empty, -4293118519463489418L },
+        { true, 6405873908747105701L }, { false, 6289544573401934092L },
+        { new BsonDateTime(0x5566778811223344L), 4476222765095560467L }, { new BsonDateTime(0), -1178696894582842035L },
+        { new BsonRegularExpression("mongodb"), -7275792090268217043L }, { new BsonRegularExpression(".*", "i"), 7095855029187981886L },
+    };
+
+    [Theory]
+    [MemberData(nameof(MongoDBHashes))]
+    public void Hashed_values_are_MongoDBs_hash64(BsonValue value, long hash) => Assert.Equal(hash, ShardKeyHasher.Hash(value));
 
     [InMemoryFact(Reason)]
     public void ShardCollection_writes_the_metadata_as_MongoDB_7_stores_it()

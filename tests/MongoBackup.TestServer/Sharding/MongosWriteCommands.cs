@@ -50,33 +50,19 @@ internal sealed class MongosWriteCommands(ClusterRouter router) : ICommandGroup
         return merged.ToReply();
     }
 
-    private BsonDocument Update(CommandContext context)
-    {
-        if (ConfigWrite(context) is { } forwarded) return forwarded;
-        var name = context.CollectionName();
-        var statements = context.Body.GetValue("updates", new BsonArray()).AsBsonArray;
-        var ordered = context.BoolArgument("ordered", true);
-        var routing = router.Routing(context.Database + "." + name);
-        var merged = new MergedWriteReply();
-        for (var i = 0; i < statements.Count; i++)
-        {
-            var statement = statements[i].AsBsonDocument;
-            var filter = statement.GetValue("q", new BsonDocument()).AsBsonDocument;
-            var multi = statement.GetValue("multi", false).ToBoolean();
-            var upsert = statement.GetValue("upsert", false).ToBoolean();
-            var command = Options(context, "update", name).Add("updates", new BsonArray { statement });
-            if (Targets(context, routing, filter, multi, upsert, i, merged, statement.GetValue("u", new BsonDocument())) is { } targets)
-                merged.Add(SendToTargets(context, targets, multi, command, i), [i]);
-            if (ordered && merged.HasErrors) break;
-        }
-        return merged.ToReply();
-    }
+    private BsonDocument Update(CommandContext context) => RunStatements(context, "update", "updates", statement => (
+        statement.GetValue("multi", false).ToBoolean(), statement.GetValue("upsert", false).ToBoolean(), statement.GetValue("u", new BsonDocument())));
 
-    private BsonDocument Delete(CommandContext context)
+    private BsonDocument Delete(CommandContext context) => RunStatements(context, "delete", "deletes", statement => (
+        statement.GetValue("limit", 0).ToInt32() == 0, false, null));
+
+    /// <summary>An update or delete: each statement routed on its own (see <see cref="Targets"/>), the replies merged.</summary>
+    private BsonDocument RunStatements(CommandContext context, string command, string list,
+        Func<BsonDocument, (bool Multi, bool Upsert, BsonValue? Update)> read)
     {
         if (ConfigWrite(context) is { } forwarded) return forwarded;
         var name = context.CollectionName();
-        var statements = context.Body.GetValue("deletes", new BsonArray()).AsBsonArray;
+        var statements = context.Body.GetValue(list, new BsonArray()).AsBsonArray;
         var ordered = context.BoolArgument("ordered", true);
         var routing = router.Routing(context.Database + "." + name);
         var merged = new MergedWriteReply();
@@ -84,10 +70,10 @@ internal sealed class MongosWriteCommands(ClusterRouter router) : ICommandGroup
         {
             var statement = statements[i].AsBsonDocument;
             var filter = statement.GetValue("q", new BsonDocument()).AsBsonDocument;
-            var multi = statement.GetValue("limit", 0).ToInt32() == 0;
-            var command = Options(context, "delete", name).Add("deletes", new BsonArray { statement });
-            if (Targets(context, routing, filter, multi, upsert: false, i, merged, update: null) is { } targets)
-                merged.Add(SendToTargets(context, targets, multi, command, i), [i]);
+            var (multi, upsert, update) = read(statement);
+            var single = Options(context, command, name).Add(list, new BsonArray { statement });
+            if (Targets(context, routing, filter, multi, upsert, i, merged, update) is { } targets)
+                merged.Add(SendToTargets(context, targets, multi, single, i), [i]);
             if (ordered && merged.HasErrors) break;
         }
         return merged.ToReply();

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
+using MongoBackup.TestServer.Query;
 using MongoDB.Bson;
 
 namespace MongoBackup.TestServer.Sharding;
@@ -9,7 +10,8 @@ namespace MongoBackup.TestServer.Sharding;
 /// The value a hashed shard key (and hashed index) stores: BSONElementHasher::hash64 of db/hasher.cpp with seed 0. An MD5
 /// over the little-endian int32 seed, then for the element its canonical type (int32), and for a number its value as a
 /// 64-bit integer (safeNumberLongForHash: truncated, NaN as 0, clamped at the ends), for a document or array each element
-/// with its name (NUL-terminated) and a closing EOO, for anything else its BSON value bytes; the first 8 bytes of the
+/// (its canonical type, its name NUL-terminated, its value so) and a closing EOO (canonical type 0), for anything else its
+/// BSON value bytes; the first 8 bytes of the
 /// digest read little-endian. hasher.cpp checks itself with {check: 42} hashing to -944302157085130861.
 /// </summary>
 internal static class ShardKeyHasher
@@ -43,7 +45,7 @@ internal static class ShardKeyHasher
             var elements = value is BsonDocument document ? document.Elements : ((BsonArray)value).Select((v, i) => new BsonElement(i.ToString(), v));
             foreach (var element in elements) AppendNamed(md5, element);
             Span<byte> eoo = stackalloc byte[4];
-            BinaryPrimitives.WriteInt32LittleEndian(eoo, -1);
+            BinaryPrimitives.WriteInt32LittleEndian(eoo, 0); // EOO: canonical type 0, no name, no value
             md5.AppendData(eoo);
             return;
         }
@@ -78,25 +80,14 @@ internal static class ShardKeyHasher
         return bytes[6..^1];
     }
 
-    /// <summary>BSONElement::canonicalType (bson/bsontypes.cpp canonicalizeBSONType).</summary>
+    /// <summary>
+    /// BSONElement::canonicalType (bson/bsontypes.h canonicalizeBSONType): MinKey -1, undefined (and EOO) 0, otherwise the
+    /// bracket BSON order sorts by (null 5, numbers 10, strings 15, ..., MaxKey 127).
+    /// </summary>
     private static int CanonicalType(BsonValue value) => value.BsonType switch
     {
         BsonType.MinKey => -1,
         BsonType.Undefined => 0,
-        BsonType.Null => 5,
-        BsonType.Double or BsonType.Int32 or BsonType.Int64 or BsonType.Decimal128 => 10,
-        BsonType.String or BsonType.Symbol => 15,
-        BsonType.Document => 20,
-        BsonType.Array => 25,
-        BsonType.Binary => 30,
-        BsonType.ObjectId => 35,
-        BsonType.Boolean => 40,
-        BsonType.DateTime => 45,
-        BsonType.Timestamp => 47,
-        BsonType.RegularExpression => 50,
-        BsonType.JavaScript => 60,
-        BsonType.JavaScriptWithScope => 65,
-        BsonType.MaxKey => 100,
-        _ => throw new CommandFailure(59, "CommandNotFound", $"the in-memory test server does not hash a {value.BsonType} shard key value"),
+        _ => BsonValueOrder.TypeBracket(value),
     };
 }
