@@ -25,16 +25,17 @@ public sealed class MongoTestServer : IDisposable, IAsyncDisposable
     private Task? _acceptLoop;
     private bool _disposed;
 
-    private MongoTestServer(TestServerOptions options)
+    private MongoTestServer(TestServerOptions options, Func<AuthCommands, IEnumerable<ICommandGroup>>? routerGroups = null,
+        Func<BsonTimestamp>? routerClusterTime = null)
     {
         _log = TextWriter.Synchronized(options.Log ?? Console.Error); // written from every connection
-        _state = new ServerState(options);
+        _state = new ServerState(options) { RouterClusterTime = routerClusterTime };
         var auth = new AuthCommands();
-        _dispatcher = new CommandDispatcher(_state, _log, new ICommandGroup[]
+        _dispatcher = new CommandDispatcher(_state, _log, routerGroups?.Invoke(auth) ?? new ICommandGroup[]
         {
             auth, new HandshakeCommands(auth), new CatalogCommands(), new WriteCommands(), new ReadCommands(),
             new UserCommands(), new AuthzMergeCommand(), new ApplyOpsCommand(), new TransactionCommands(),
-            new ParameterCommands(),
+            new ParameterCommands(), new OplogNoteCommand(),
         });
         if (options.TlsCertificatePath != null)
             _certificate = X509CertificateLoader.LoadPkcs12FromFile(options.TlsCertificatePath, options.TlsCertificatePassword);
@@ -57,7 +58,26 @@ public sealed class MongoTestServer : IDisposable, IAsyncDisposable
         return server;
     }
 
+    /// <summary>
+    /// A mongos: a server with no data of its own whose commands are <paramref name="groups"/> (given the authentication
+    /// commands, which keep its users), run without its data lock, whose replies carry <paramref name="clusterTime"/>.
+    /// </summary>
+    internal static MongoTestServer StartRouter(TestServerOptions options, Func<AuthCommands, IEnumerable<ICommandGroup>> groups,
+        Func<BsonTimestamp> clusterTime)
+    {
+        var server = new MongoTestServer(options, groups, clusterTime);
+        server.Listen(options.Port);
+        return server;
+    }
+
     public int Port => _state.Port;
+
+    /// <summary>The server's state, for the cluster machinery that moves data between members (see Sharding/).</summary>
+    internal ServerState State => _state;
+
+    /// <summary>Runs one command as if it came on <paramref name="connection"/>, returning the reply (ok: 0 on failure).</summary>
+    internal BsonDocument RunCommand(ConnectionState connection, BsonDocument body, string database) =>
+        _dispatcher.Run(connection, body, database);
 
     public string ConnectionString => _state.Options.ReplicaSetName != null
         ? $"mongodb://127.0.0.1:{Port}/?replicaSet={Uri.EscapeDataString(_state.Options.ReplicaSetName)}"

@@ -1,11 +1,16 @@
 using MongoBackup.TestServer;
 
-// Runs the in-memory MongoDB test server until Ctrl+C, SIGTERM or end of standard input.
-// Standard output carries exactly one line, "ready <connection string>"; everything else goes to standard error.
-var options = ServerCommandLine.Parse(args);
-if (options == null) return 2;
-using var server = MongoTestServer.Start(options);
-Console.Out.WriteLine("ready " + server.ConnectionString);
+// Runs the in-memory MongoDB test server (or, with --sharded, a sharded cluster) until Ctrl+C, SIGTERM or end of
+// standard input. Standard output carries, for a cluster, one "member <role> <name> <connection string>" line per member,
+// then exactly one line, "ready <connection string>" (the mongos's for a cluster); everything else goes to standard error.
+var parsed = ServerCommandLine.Parse(args);
+if (parsed is not var (options, shards)) return 2;
+using IDisposable server = shards is { } count
+    ? MongoBackup.TestServer.Sharding.ShardedCluster.Start(new() { Shards = count, Members = options })
+    : MongoTestServer.Start(options);
+if (server is MongoBackup.TestServer.Sharding.ShardedCluster cluster)
+    foreach (var member in cluster.Members) Console.Out.WriteLine($"member {member.Role} {member.Name} {member.ConnectionString}");
+Console.Out.WriteLine("ready " + (server is MongoTestServer single ? single.ConnectionString : ((MongoBackup.TestServer.Sharding.ShardedCluster)server).ConnectionString));
 Console.Out.Flush();
 
 var stop = new TaskCompletionSource();

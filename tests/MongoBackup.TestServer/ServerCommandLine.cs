@@ -2,20 +2,28 @@ namespace MongoBackup.TestServer;
 
 /// <summary>
 /// Parses the server's command line: --port N --replSet NAME --auth USER:PASSWORD --tls FILE.pfx [--tlsPassword P]
-/// --oplogSizeMB N, and any number of --setParameter NAME=VALUE as mongod takes them.
+/// --oplogSizeMB N, and any number of --setParameter NAME=VALUE as mongod takes them; --sharded [--shards N] starts a
+/// sharded cluster (<see cref="Sharding.ShardedCluster"/>) instead, its mongos on --port, every member with the other options.
 /// </summary>
 internal static class ServerCommandLine
 {
-    public const string Usage = "usage: MongoBackup.TestServer [--port N] [--replSet NAME] [--auth USER:PASSWORD] [--tls FILE.pfx [--tlsPassword P]] [--oplogSizeMB N] [--setParameter NAME=VALUE]...";
+    public const string Usage = "usage: MongoBackup.TestServer [--port N] [--replSet NAME | --sharded [--shards N]] [--auth USER:PASSWORD] [--tls FILE.pfx [--tlsPassword P]] [--oplogSizeMB N] [--setParameter NAME=VALUE]...";
 
-    /// <summary>The options, or null after writing the problem and the usage to standard error.</summary>
-    public static TestServerOptions? Parse(string[] args)
+    /// <summary>The options and, for --sharded, the number of shards (else null); null after writing the problem and the usage to standard error.</summary>
+    public static (TestServerOptions Options, int? Shards)? Parse(string[] args)
     {
         var options = new TestServerOptions();
         var parameters = new Dictionary<string, string>(StringComparer.Ordinal);
+        var sharded = false;
+        int? shards = null;
         for (var i = 0; i < args.Length; i++)
         {
             var name = args[i];
+            if (name == "--sharded")
+            {
+                sharded = true;
+                continue;
+            }
             if (i + 1 >= args.Length) return Fail($"{name} needs a value");
             var value = args[++i];
             switch (name)
@@ -25,6 +33,11 @@ internal static class ServerCommandLine
                     break;
                 case "--port":
                     return Fail($"--port must be a number from 0 to 65535, not '{value}'");
+                case "--shards" when int.TryParse(value, out var count) && count >= 1:
+                    shards = count;
+                    break;
+                case "--shards":
+                    return Fail($"--shards must be a number from 1 up, not '{value}'");
                 case "--replSet":
                     options = options with { ReplicaSetName = value };
                     break;
@@ -62,10 +75,13 @@ internal static class ServerCommandLine
         {
             return Fail(e.Message);
         }
-        return parameters.Count == 0 ? options : options with { Parameters = parameters };
+        if (shards != null && !sharded) return Fail("--shards needs --sharded");
+        if (sharded && options.ReplicaSetName != null) return Fail("--sharded names its own replica sets: leave out --replSet");
+        if (parameters.Count > 0) options = options with { Parameters = parameters };
+        return (options, sharded ? shards ?? 2 : null);
     }
 
-    private static TestServerOptions? Fail(string problem)
+    private static (TestServerOptions, int?)? Fail(string problem)
     {
         Console.Error.WriteLine(problem);
         Console.Error.WriteLine(Usage);

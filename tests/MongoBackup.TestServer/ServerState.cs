@@ -27,6 +27,12 @@ internal sealed class ServerState
     }
 
     public TestServerOptions Options { get; }
+
+    /// <summary>
+    /// Set on a mongos (see <see cref="Sharding.ShardedCluster"/>): the cluster time its replies carry. A router keeps no
+    /// data, so its commands run without the data lock and synchronise their own state.
+    /// </summary>
+    public Func<BsonTimestamp>? RouterClusterTime { get; init; }
     public ServerParameters Parameters { get; }
     public int Port { get; set; }
     public Catalog Catalog { get; }

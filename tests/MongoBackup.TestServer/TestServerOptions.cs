@@ -28,6 +28,12 @@ public sealed record TestServerOptions
     /// </summary>
     public IReadOnlyDictionary<string, string>? Parameters { get; init; }
 
+    /// <summary>
+    /// The member's role in a sharded cluster, as mongod's --shardsvr / --configsvr set it (see
+    /// <see cref="Sharding.ShardedCluster"/>, which starts such members); <see cref="ClusterRole.None"/> outside one.
+    /// </summary>
+    public ClusterRole ClusterRole { get; init; }
+
     /// <summary>Where connection errors are logged; null means standard error.</summary>
     public TextWriter? Log { get; init; }
 }

@@ -8,7 +8,8 @@ namespace MongoBackup.TestServer;
 /// <see cref="ServerCommandLine"/>), for callers that must not share its memory or CPU time (the benchmark) or that are not
 /// .NET code of their own (the build and the Pester tests load this assembly for it). In-process callers use
 /// <see cref="MongoTestServer.Start"/>; nothing else starts the server. The protocol: the server writes exactly one line to
-/// standard output, "ready &lt;connection string&gt;", once it accepts connections, logs to standard error, and stops when its
+/// standard output, "ready &lt;connection string&gt;", once it accepts connections (a cluster first prints a
+/// "member &lt;role&gt; &lt;name&gt; &lt;connection string&gt;" line per member, see <see cref="Members"/>), logs to standard error, and stops when its
 /// standard input closes; bad arguments make it exit with code 2 after naming them on standard error.
 /// </summary>
 public sealed class TestServerProcess : IDisposable
@@ -29,8 +30,16 @@ public sealed class TestServerProcess : IDisposable
     /// <summary>The running server, for its id, CPU time and memory.</summary>
     public Process Process { get; }
 
-    /// <summary>The connection string the server printed (mongodb://127.0.0.1:PORT/?replicaSet=NAME or ?directConnection=true).</summary>
+    /// <summary>
+    /// The connection string the server printed (mongodb://127.0.0.1:PORT/?replicaSet=NAME or ?directConnection=true; a
+    /// cluster's mongos, mongodb://127.0.0.1:PORT/).
+    /// </summary>
     public string ConnectionString { get; private set; } = "";
+
+    /// <summary>For a cluster (--sharded), every member as it printed them before its ready line; empty otherwise.</summary>
+    public IReadOnlyList<Sharding.TestServerMember> Members => _members;
+
+    private readonly List<Sharding.TestServerMember> _members = new();
 
     /// <summary>The exit code once the server has stopped (0 after <see cref="Dispose"/> closed its input), else null.</summary>
     public int? ExitCode => Process.HasExited ? Process.ExitCode : null;
@@ -64,6 +73,14 @@ public sealed class TestServerProcess : IDisposable
     {
         var readLine = Process.StandardOutput.ReadLineAsync();
         if (!readLine.Wait(Timeout)) Fail($"printed nothing in {Timeout.TotalSeconds:0} s");
+        while (readLine.Result is { } member && member.StartsWith("member ", StringComparison.Ordinal))
+        {
+            var parts = member.Split(' ', 4);
+            if (parts.Length != 4) Fail($"printed '{member}', not 'member <role> <name> <connection string>'");
+            _members.Add(new Sharding.TestServerMember(parts[1], parts[2], parts[3]));
+            readLine = Process.StandardOutput.ReadLineAsync();
+            if (!readLine.Wait(Timeout)) Fail($"printed no ready line in {Timeout.TotalSeconds:0} s");
+        }
         if (readLine.Result is not { } line || !line.StartsWith("ready ", StringComparison.Ordinal)) Fail($"printed '{readLine.Result}' instead of its ready line");
         ConnectionString = readLine.Result!["ready ".Length..].Trim();
         _ = Task.Run(async () =>

@@ -5,7 +5,7 @@ namespace MongoBackup.TestServer.Commands;
 /// <summary>
 /// Runs one command: finds its handler (unknown -> CommandNotFound 59), enforces authentication, runs it under the
 /// data lock (shared for plain inserts, see <see cref="SharedInsertAdmission"/>), turns a <see cref="CommandFailure"/> into MongoDB's error reply, and adds $clusterTime and
-/// operationTime in replica-set mode.
+/// operationTime in replica-set mode (and on a mongos, from the cluster's members).
 /// </summary>
 internal sealed class CommandDispatcher
 {
@@ -77,6 +77,7 @@ internal sealed class CommandDispatcher
     /// <summary>Plain inserts into an existing collection share the data lock; every other command holds it alone.</summary>
     private BsonDocument RunLocked(CommandHandler handler, CommandContext context)
     {
+        if (_server.RouterClusterTime != null) return handler(context);
         var dataLock = _server.Catalog.Lock;
         if (SharedInsertAdmission.MayTry(context.Body))
         {
@@ -93,8 +94,8 @@ internal sealed class CommandDispatcher
 
     private void AddClusterTime(BsonDocument reply)
     {
-        if (_server.Oplog == null) return;
-        var last = _server.Oplog.LastTimestamp;
+        var last = _server.Oplog?.LastTimestamp ?? _server.RouterClusterTime?.Invoke();
+        if (last == null) return;
         reply["$clusterTime"] = new BsonDocument
         {
             { "clusterTime", last },

@@ -19,4 +19,7 @@ internal sealed class ConnectionState
     public ScramConversation? Conversation { get; set; }
     public BsonDocument? ClientMetadata { get; set; }
     public bool IsAuthenticated => AuthenticatedUser != null;
+
+    /// <summary>A connection of the cluster's own router to this member (the __system user's), not a client's.</summary>
+    public bool IsInternal { get; init; }
 }

@@ -41,6 +41,8 @@ internal sealed class HandshakeCommands : ICommandGroup
         if (context.CommandName == "hello") reply.Add("isWritablePrimary", true);
         else reply.Add("ismaster", true);
         if (context.BoolArgument("helloOk")) reply.Add("helloOk", true);
+        // A mongos says what it is with msg: "isdbgrid" (s/mongos_hello_response.cpp), which drivers read as a router.
+        if (server.RouterClusterTime != null) reply.Add("msg", "isdbgrid");
         reply.Add("topologyVersion", new BsonDocument { { "processId", server.ProcessId }, { "counter", 0L } });
         if (server.Options.ReplicaSetName != null)
         {
@@ -57,6 +59,8 @@ internal sealed class HandshakeCommands : ICommandGroup
                     { "opTime", oplog.LastOpTime }, { "lastWriteDate", new BsonDateTime(TruncateToSeconds(oplog.LastWall)) },
                     { "majorityOpTime", oplog.LastOpTime }, { "majorityWriteDate", new BsonDateTime(TruncateToSeconds(oplog.LastWall)) },
                 });
+            // A config server's members say so (replication_info.cpp appends configsvr: 2 for ClusterRole::ConfigServer).
+            if (server.Options.ClusterRole == ClusterRole.ConfigServer) reply.Add("configsvr", 2);
         }
         reply.Add("maxBsonObjectSize", 16777216)
             .Add("maxMessageSizeBytes", 48000000)
@@ -112,7 +116,7 @@ internal sealed class HandshakeCommands : ICommandGroup
         {
             { "host", server.HostAndPort },
             { "version", Version },
-            { "process", "mongod" },
+            { "process", server.RouterClusterTime != null ? "mongos" : "mongod" },
             { "pid", (long)Environment.ProcessId },
             { "uptime", (DateTime.UtcNow - server.StartedAt).TotalSeconds },
             { "uptimeMillis", (long)(DateTime.UtcNow - server.StartedAt).TotalMilliseconds },
@@ -201,6 +205,8 @@ internal sealed class HandshakeCommands : ICommandGroup
         var parsed = new BsonDocument("net", new BsonDocument { { "bindIp", "127.0.0.1" }, { "port", context.Server.Port } });
         if (context.Server.Options.ReplicaSetName != null)
             parsed.Add("replication", new BsonDocument { { "replSet", context.Server.Options.ReplicaSetName }, { "oplogSizeMB", context.Server.Options.OplogSizeMB } });
-        return new BsonDocument { { "argv", new BsonArray { "mongod" } }, { "parsed", parsed } };
+        if (context.Server.Options.ClusterRole != ClusterRole.None)
+            parsed.Add("sharding", new BsonDocument("clusterRole", context.Server.Options.ClusterRole == ClusterRole.ConfigServer ? "configsvr" : "shardsvr"));
+        return new BsonDocument { { "argv", new BsonArray { context.Server.RouterClusterTime != null ? "mongos" : "mongod" } }, { "parsed", parsed } };
     }
 }

@@ -60,17 +60,18 @@ internal sealed class TransactionCommands : ICommandGroup
     }
 
     /// <summary>
-    /// prepareTransaction is for shards; a replica set primary that is not one refuses it unless test commands are
+    /// prepareTransaction is for shards (a member started as one runs it for the router's two-phase commit); a replica set
+    /// primary that is not one refuses it unless test commands are
     /// enabled (txn_two_phase_commit_cmds.cpp: ShardingState::canAcceptShardedCommands), as jstests run it. It is
     /// admin-only and needs the internal action, which no user of this server's roles holds.
     /// </summary>
     private static BsonDocument Prepare(CommandContext context)
     {
-        if (!context.Server.Parameters.EnableTestCommands)
+        if (!context.Server.Parameters.EnableTestCommands && context.Server.Options.ClusterRole != ClusterRole.ShardServer)
             throw new CommandFailure(203, "NoShardingEnabled", "Cannot accept sharding commands if not started with --shardsvr");
         if (context.Database != "admin")
             throw CommandFailure.Unauthorized("prepareTransaction may only be run against the admin database.");
-        if (context.Server.AuthEnabled) throw CommandFailure.Unauthorized("Unauthorized");
+        if (context.Server.AuthEnabled && !context.Connection.IsInternal) throw CommandFailure.Unauthorized("Unauthorized");
         var transaction = context.Server.Transactions.ForCommand(context.Body, context.Connection)
             ?? throw new CommandFailure(125, "CommandFailed", "prepareTransaction must be run within a transaction");
         if (transaction.State == TransactionState.Prepared)

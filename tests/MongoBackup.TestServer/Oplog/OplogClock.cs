@@ -22,4 +22,17 @@ internal sealed class OplogClock
         }
         return new BsonTimestamp(_seconds, _increment);
     }
+
+    /// <summary>
+    /// Moves the clock up to <paramref name="time"/> when it is ahead, so the next value is later: a node's logical
+    /// clock advancing on a gossiped $clusterTime (logical_clock.cpp advanceClusterTime).
+    /// </summary>
+    public void Witness(BsonTimestamp time)
+    {
+        if (time.Timestamp > _seconds || (time.Timestamp == _seconds && time.Increment > _increment))
+        {
+            _seconds = time.Timestamp;
+            _increment = time.Increment;
+        }
+    }
 }

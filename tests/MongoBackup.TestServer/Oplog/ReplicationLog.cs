@@ -38,6 +38,12 @@ internal sealed class ReplicationLog : IOplogSink
     /// <summary>The optime document {ts, t} of the newest entry.</summary>
     public BsonDocument LastOpTime => OpTime(LastTimestamp);
 
+    /// <summary>Advances the clock past a cluster time gossiped by another member (see <see cref="OplogClock.Witness"/>).</summary>
+    public void Witness(BsonTimestamp clusterTime)
+    {
+        lock (_appendSync) _clock.Witness(clusterTime);
+    }
+
     /// <summary>Stamps and appends one entry given without ts/t/v/wall.</summary>
     public void Write(BsonDocument entry) => Append(entry);
 

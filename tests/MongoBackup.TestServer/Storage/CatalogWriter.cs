@@ -20,8 +20,11 @@ internal sealed class CatalogWriter
     public Collection GetOrCreate(string database, string name, WriteContext context) =>
         Catalog.Find(database, name) ?? Create(database, name, new BsonDocument(), context);
 
-    /// <summary>Creates a collection, view or time-series collection from create-command options.</summary>
-    public Collection Create(string database, string name, BsonDocument options, WriteContext context)
+    /// <summary>
+    /// Creates a collection, view or time-series collection from create-command options; a plain collection takes
+    /// <paramref name="uuid"/> when given (a shard receiving a sharded collection's first chunk keeps its UUID).
+    /// </summary>
+    public Collection Create(string database, string name, BsonDocument options, WriteContext context, Guid? uuid = null)
     {
         if (Catalog.Find(database, name) is { } existing)
             throw CommandFailure.NamespaceExists($"Collection {existing.Namespace} already exists.");
@@ -34,7 +37,7 @@ internal sealed class CatalogWriter
                 throw CommandFailure.InvalidOptions("the 'size' field is required when 'capped' is true");
             options = new BsonDocument(options) { ["size"] = CappedSize(size.ToInt64()) };
         }
-        var collection = Catalog.Add(database, name, CollectionKind.Collection, options);
+        var collection = Catalog.Add(database, name, CollectionKind.Collection, options, uuid);
         context.OnUndo(() => Catalog.Remove(collection));
         if (name.StartsWith(BucketsPrefix) && options.TryGetValue("timeseries", out var bucketSpec) &&
             Catalog.Find(database, name[BucketsPrefix.Length..]) == null)

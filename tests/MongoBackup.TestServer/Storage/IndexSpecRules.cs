@@ -20,7 +20,8 @@ internal static class IndexSpecRules
     public static BsonDocument Apply(BsonDocument spec)
     {
         if (spec.GetValue("key", BsonNull.Value) is not BsonDocument key) return spec;
-        if (key.ElementCount == 1 && key.GetElement(0).Name == "_id" && !spec.Contains("clustered"))
+        // {_id: "hashed"} is an ordinary index (the usual hashed shard key), not the _id index.
+        if (key.ElementCount == 1 && key.GetElement(0).Name == "_id" && !key[0].IsString && !spec.Contains("clustered"))
         {
             if (key[0] is not (BsonInt32 { Value: 1 } or BsonInt64 { Value: 1 } or BsonDouble { Value: 1 }))
                 throw CommandFailure.BadValue($"The field 'key' for an _id index must be {{_id: 1}}, but got {key.ToJson()}");

@@ -1,0 +1,152 @@
+using MongoBackup.TestServer.Sharding;
+using MongoBackup.TestServer.Tests.Support;
+using MongoDB.Bson;
+using MongoDB.Driver;
+
+namespace MongoBackup.TestServer.Tests.Sharding;
+
+/// <summary>shardCollection with range and hashed keys, the metadata it writes, and CRUD through mongos routed by shard key.</summary>
+public class ShardedCrudTests
+{
+    private const string Reason = "the in-memory server's sharded mode (MONGOBACKUP_TEST_URI is one replica set)";
+
+    /// <summary>The values db/hasher_test.cpp expects of BSONElementHasher::hash64 with seed 0.</summary>
+    public static TheoryData<BsonValue, long> MongoDBHashes => new()
+    {
+        { 42, -944302157085130861L }, { 0, 4854801880128277513L }, { 0.456, 4854801880128277513L }, { 0L, 4854801880128277513L },
+        { double.NaN, 4854801880128277513L }, { 1, 5902408780260971510L }, { 1.987, 5902408780260971510L }, { -1, 1140205862565771219L },
+        { -1.789, 1140205862565771219L }, { int.MinValue, 6165898260261354870L }, { int.MaxValue, 1143184177162245883L },
+        { double.MaxValue, 921523596458303250L }, { long.MaxValue, 921523596458303250L }, { -double.MaxValue, 4532067210535695462L },
+        { long.MinValue, 4532067210535695462L }, { BsonMinKey.Value, 7961148599568647290L }, { BsonMaxKey.Value, 5504842513779440750L },
+        { BsonUndefined.Value, 40158834000849533L }, { "abc", 8478485326885698097L }, { "", 2049396243249673340L },
+        { new BsonDocument { { "a", "abc" }, { "b", 123L } }, 4771603801758380216L }, { new BsonDocument(), 7980500913326740417L },
+        { new BsonArray { "bar", "baz", "qux" }, -2938911267422831539L }, { new BsonArray(), 8849948234993459283L },
+        { new BsonBinaryData(new byte[] { 0, 1, 2, 3, 4, 6 }, BsonBinarySubType.Binary), 7252465090394235301L },
+        { new BsonBinaryData(new byte[] { 0, 1, 2, 3, 4, 6 }, BsonBinarySubType.UserDefined), 5736670452907618262L },
+        { new BsonBinaryData(Enumerable.Range(0, 16).Select(i => (byte)i).ToArray(), BsonBinarySubType.UuidStandard), 6084661258071355978L },
+        { new ObjectId("010203040506070809101112"), -5588663249627035708L }, { ObjectId.Empty, -4293118519463489418L },
+        { true, 6405873908747105701L }, { false, 6289544573401934092L },
+        { new BsonDateTime(0x5566778811223344L), 4476222765095560467L }, { new BsonDateTime(0), -1178696894582842035L },
+        { new BsonRegularExpression("mongodb"), -7275792090268217043L }, { new BsonRegularExpression(".*", "i"), 7095855029187981886L },
+    };
+
+    [Theory]
+    [MemberData(nameof(MongoDBHashes))]
+    public void Hashed_values_are_MongoDBs_hash64(BsonValue value, long hash) => Assert.Equal(hash, ShardKeyHasher.Hash(value));
+
+    [InMemoryFact(Reason)]
+    public void ShardCollection_writes_the_metadata_as_MongoDB_7_stores_it()
+    {
+        using var fixture = new ClusterFixture();
+        fixture.ShardCollection("shop", "orders", new BsonDocument("customer", 1));
+        var config = fixture.Config.GetDatabase("config");
+        var database = config.GetCollection<BsonDocument>("databases").Find(new BsonDocument("_id", "shop")).Single();
+        Assert.Equal("shard0", database["primary"].AsString);
+        Assert.Equal(1, database["version"]["lastMod"].ToInt32());
+        var collection = config.GetCollection<BsonDocument>("collections").Find(new BsonDocument("_id", "shop.orders")).Single();
+        Assert.Equal(new BsonDocument("customer", 1), collection["key"]);
+        Assert.False(collection["unique"].ToBoolean());
+        var onShard = fixture.Shards[0].GetDatabase("shop").ListCollections().ToList().Single(c => c["name"] == "orders");
+        Assert.Equal(onShard["info"]["uuid"], collection["uuid"]); // the collection keeps the primary shard's UUID
+        var chunk = Assert.Single(fixture.ChunksOf("shop.orders"));
+        Assert.Equal(collection["uuid"], chunk["uuid"]);
+        Assert.False(chunk.Contains("ns")); // 5.0+ chunks name their collection by uuid
+        Assert.Equal(new BsonDocument("customer", BsonMinKey.Value), chunk["min"]);
+        Assert.Equal(new BsonDocument("customer", BsonMaxKey.Value), chunk["max"]);
+        Assert.Equal("shard0", chunk["shard"].AsString);
+        Assert.Equal(new BsonTimestamp(1, 0), chunk["lastmod"]);
+        Assert.Equal("shard0", chunk["history"][0]["shard"].AsString);
+        // The shard key index exists on the primary shard.
+        Assert.Contains(fixture.Shards[0].GetDatabase("shop").GetCollection<BsonDocument>("orders").Indexes.List().ToList(), i => i["name"] == "customer_1");
+        // Sharding again with the same key is accepted; with another, refused.
+        fixture.RunAdmin(new BsonDocument { { "shardCollection", "shop.orders" }, { "key", new BsonDocument("customer", 1) } });
+        var again = Assert.Throws<MongoCommandException>(() => fixture.RunAdmin(new BsonDocument { { "shardCollection", "shop.orders" }, { "key", new BsonDocument("other", 1) } }));
+        Assert.Equal(23, again.Code);
+    }
+
+    [InMemoryFact(Reason)]
+    public void A_hashed_key_spreads_chunks_over_the_shards_and_documents_by_their_hash()
+    {
+        using var fixture = new ClusterFixture();
+        fixture.ShardCollection("shop", "events", new BsonDocument("_id", "hashed"));
+        var chunks = fixture.ChunksOf("shop.events");
+        Assert.Equal(["shard0", "shard1"], chunks.Select(c => c["shard"].AsString));
+        Assert.Equal(new BsonDocument("_id", 0L), chunks[1]["min"]); // the hash space halved
+        var events = fixture.Mongos.GetDatabase("shop").GetCollection<BsonDocument>("events");
+        events.InsertMany(Enumerable.Range(0, 40).Select(i => new BsonDocument { { "_id", i }, { "n", i } }));
+        var onShard0 = fixture.OnShard(0, "shop", "events").Select(d => d["_id"].AsInt32).ToList();
+        var onShard1 = fixture.OnShard(1, "shop", "events").Select(d => d["_id"].AsInt32).ToList();
+        Assert.Equal(Enumerable.Range(0, 40), onShard0.Concat(onShard1).Order());
+        Assert.All(onShard0, id => Assert.True(ShardKeyHasher.Hash(id) < 0));
+        Assert.All(onShard1, id => Assert.True(ShardKeyHasher.Hash(id) >= 0));
+        Assert.NotEmpty(onShard0);
+        Assert.NotEmpty(onShard1);
+        // Each shard's collection has the same UUID, and each shard's oplog holds only its own inserts.
+        var uuids = Enumerable.Range(0, 2).Select(s => fixture.Shards[s].GetDatabase("shop").ListCollections().ToList().Single(c => c["name"] == "events")["info"]["uuid"]);
+        Assert.Single(uuids.Distinct());
+        var logged0 = fixture.OperationsOf(0, "shop.events", "i").Select(e => e["o"]["_id"].AsInt32);
+        Assert.Equal(onShard0.Order(), logged0.Order());
+        Assert.Equal(40, events.CountDocuments(new BsonDocument()));
+    }
+
+    [InMemoryFact(Reason)]
+    public void Range_routed_CRUD_reaches_the_owning_shard_and_reads_merge_across_shards()
+    {
+        using var fixture = new ClusterFixture();
+        fixture.ShardCollection("shop", "orders", new BsonDocument("customer", 1));
+        fixture.RunAdmin(new BsonDocument { { "split", "shop.orders" }, { "middle", new BsonDocument("customer", 100) } });
+        fixture.RunAdmin(new BsonDocument { { "moveChunk", "shop.orders" }, { "find", new BsonDocument("customer", 100) }, { "to", "shard1" } });
+        var orders = fixture.Mongos.GetDatabase("shop").GetCollection<BsonDocument>("orders");
+        orders.InsertMany(Enumerable.Range(0, 20).Select(i => new BsonDocument { { "_id", i }, { "customer", i * 10 }, { "total", i } }));
+
+        Assert.Equal(Enumerable.Range(0, 10), fixture.OnShard(0, "shop", "orders").Select(d => d["_id"].AsInt32));
+        Assert.Equal(Enumerable.Range(10, 10), fixture.OnShard(1, "shop", "orders").Select(d => d["_id"].AsInt32));
+        Assert.Equal(Enumerable.Range(0, 20).Reverse(), orders.Find(new BsonDocument()).Sort(new BsonDocument("total", -1)).ToList().Select(d => d["_id"].AsInt32));
+        Assert.Equal([5, 6, 7], orders.Find(new BsonDocument("total", new BsonDocument("$gte", 5))).Sort(new BsonDocument("_id", 1)).Limit(3).ToList().Select(d => d["_id"].AsInt32));
+        var grouped = orders.Aggregate(PipelineDefinition<BsonDocument, BsonDocument>.Create(BsonDocument.Parse("{$group: {_id: null, sum: {$sum: '$total'}}}"))).Single();
+        Assert.Equal(190, grouped["sum"].ToInt32());
+
+        // By key: one shard. Broadcast: every shard. A single update without the key: the first that matches.
+        orders.UpdateOne(new BsonDocument("customer", 150), new BsonDocument("$set", new BsonDocument("seen", true)));
+        Assert.True(fixture.OnShard(1, "shop", "orders").Single(d => d["_id"] == 15)["seen"].AsBoolean);
+        Assert.Equal(20, orders.UpdateMany(new BsonDocument(), new BsonDocument("$inc", new BsonDocument("total", 1))).ModifiedCount);
+        Assert.Equal(1, orders.UpdateOne(new BsonDocument("total", 20), new BsonDocument("$set", new BsonDocument("top", true))).ModifiedCount);
+        Assert.True(fixture.OnShard(1, "shop", "orders").Single(d => d["_id"] == 19)["top"].AsBoolean);
+        Assert.Equal(1, orders.DeleteOne(new BsonDocument("customer", 0)).DeletedCount);
+        Assert.Equal(2, orders.DeleteMany(new BsonDocument("_id", new BsonDocument("$in", new BsonArray { 9, 10 }))).DeletedCount);
+        Assert.Equal(8, fixture.OnShard(0, "shop", "orders").Count);
+        Assert.Equal(9, fixture.OnShard(1, "shop", "orders").Count);
+        var upsert = Assert.Throws<MongoWriteException>(() => orders.UpdateOne(new BsonDocument("total", 999), new BsonDocument("$set", new BsonDocument("y", 1)), new UpdateOptions { IsUpsert = true }));
+        Assert.Equal(61, upsert.WriteError.Code);
+        var moveKey = Assert.Throws<MongoWriteException>(() => orders.UpdateOne(new BsonDocument("customer", 120), new BsonDocument("$set", new BsonDocument("customer", 5))));
+        Assert.Equal(59, moveKey.WriteError.Code);
+    }
+
+    [InMemoryFact(Reason)]
+    public void Unsharded_collections_live_on_their_databases_primary_shard()
+    {
+        using var fixture = new ClusterFixture();
+        var first = fixture.Mongos.GetDatabase("alpha").GetCollection<BsonDocument>("c");
+        var second = fixture.Mongos.GetDatabase("beta").GetCollection<BsonDocument>("c");
+        first.InsertOne(new BsonDocument("_id", 1));
+        second.InsertOne(new BsonDocument("_id", 2));
+        var primaries = fixture.Config.GetDatabase("config").GetCollection<BsonDocument>("databases").Find(new BsonDocument()).ToList()
+            .ToDictionary(d => d["_id"].AsString, d => d["primary"].AsString);
+        Assert.Equal("shard0", primaries["alpha"]);
+        Assert.Equal("shard1", primaries["beta"]); // implicit creation picks the shard that is primary for fewer databases
+        Assert.Single(fixture.OnShard(0, "alpha", "c"));
+        Assert.Empty(fixture.OnShard(1, "alpha", "c"));
+        Assert.Single(fixture.OnShard(1, "beta", "c"));
+        var names = fixture.Mongos.ListDatabaseNames().ToList();
+        Assert.Contains("alpha", names);
+        Assert.Contains("beta", names);
+        Assert.Contains("config", names);
+        Assert.DoesNotContain("local", names);
+        Assert.Equal(["c"], fixture.Mongos.GetDatabase("beta").ListCollectionNames().ToList());
+        first.Indexes.CreateOne(new CreateIndexModel<BsonDocument>(new BsonDocument("a", 1)));
+        Assert.Equal(2, first.Indexes.List().ToList().Count);
+        fixture.Mongos.DropDatabase("alpha");
+        Assert.Empty(fixture.OnShard(0, "alpha", "c"));
+        Assert.Null(fixture.Config.GetDatabase("config").GetCollection<BsonDocument>("databases").Find(new BsonDocument("_id", "alpha")).FirstOrDefault());
+    }
+}

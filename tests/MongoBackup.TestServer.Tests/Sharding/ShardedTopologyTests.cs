@@ -1,0 +1,137 @@
+using MongoBackup.TestServer.Sharding;
+using MongoBackup.TestServer.Tests.Support;
+using MongoDB.Bson;
+using MongoDB.Driver;
+using MongoDB.Driver.Core.Clusters;
+
+namespace MongoBackup.TestServer.Tests.Sharding;
+
+/// <summary>The sharded mode's members and what they say about themselves, config.shards and listShards, and its launcher.</summary>
+public class ShardedTopologyTests
+{
+    private const string Reason = "the in-memory server's sharded mode (MONGOBACKUP_TEST_URI is one replica set)";
+
+    [InMemoryFact(Reason)]
+    public void Mongos_answers_hello_as_isdbgrid_and_the_driver_sees_a_sharded_cluster()
+    {
+        using var fixture = new ClusterFixture();
+        var hello = fixture.RunAdmin(new BsonDocument("hello", 1));
+        Assert.Equal("isdbgrid", hello["msg"].AsString);
+        Assert.True(hello["isWritablePrimary"].ToBoolean());
+        Assert.False(hello.Contains("setName"));
+        Assert.True(hello.Contains("$clusterTime"));
+        fixture.Mongos.GetDatabase("admin").RunCommand<BsonDocument>(new BsonDocument("ping", 1));
+        Assert.Equal(ClusterType.Sharded, fixture.Mongos.Cluster.Description.Type);
+        Assert.Equal("mongos", fixture.RunAdmin(new BsonDocument("serverStatus", 1))["process"].AsString);
+    }
+
+    [InMemoryFact(Reason)]
+    public void Config_server_and_shards_answer_hello_as_their_replica_sets()
+    {
+        using var fixture = new ClusterFixture(shards: 3);
+        var config = fixture.Config.GetDatabase("admin").RunCommand<BsonDocument>(new BsonDocument("hello", 1));
+        Assert.Equal(ShardedCluster.ConfigReplicaSetName, config["setName"].AsString);
+        Assert.Equal(2, config["configsvr"].ToInt32());
+        Assert.Equal("configsvr", fixture.Config.GetDatabase("admin").RunCommand<BsonDocument>(new BsonDocument("getCmdLineOpts", 1))["parsed"]["sharding"]["clusterRole"].AsString);
+        for (var i = 0; i < 3; i++)
+        {
+            var hello = fixture.Shards[i].GetDatabase("admin").RunCommand<BsonDocument>(new BsonDocument("hello", 1));
+            Assert.Equal("shard" + i, hello["setName"].AsString);
+            Assert.False(hello.Contains("configsvr"));
+            Assert.False(hello.Contains("msg"));
+        }
+        Assert.Equal(5, fixture.Cluster.Members.Select(m => m.ConnectionString).Distinct().Count());
+    }
+
+    [InMemoryFact(Reason)]
+    public void Config_shards_and_listShards_name_each_shard_with_its_replica_set_host()
+    {
+        using var fixture = new ClusterFixture();
+        var listed = fixture.RunAdmin(new BsonDocument("listShards", 1))["shards"].AsBsonArray.Select(s => s.AsBsonDocument).ToList();
+        var stored = fixture.Config.GetDatabase("config").GetCollection<BsonDocument>("shards").Find(new BsonDocument()).Sort(new BsonDocument("_id", 1)).ToList();
+        Assert.Equal(stored, listed);
+        Assert.Equal(["shard0", "shard1"], listed.Select(s => s["_id"].AsString));
+        for (var i = 0; i < 2; i++)
+        {
+            Assert.Equal($"shard{i}/127.0.0.1:{fixture.Cluster.Shards[i].Port}", listed[i]["host"].AsString);
+            Assert.Equal(1, listed[i]["state"].ToInt32());
+            Assert.IsType<BsonTimestamp>(listed[i]["topologyTime"]);
+        }
+        // config.shards through mongos is the config server's.
+        Assert.Equal(2, fixture.Mongos.GetDatabase("config").GetCollection<BsonDocument>("shards").CountDocuments(new BsonDocument()));
+    }
+
+    [InMemoryFact(Reason)]
+    public void Mongos_refuses_what_it_does_not_route()
+    {
+        using var fixture = new ClusterFixture();
+        Assert.Equal(59, Assert.Throws<MongoCommandException>(() => fixture.RunAdmin(new BsonDocument("replSetGetStatus", 1))).Code);
+        Assert.Equal(59, Assert.Throws<MongoCommandException>(() => fixture.RunAdmin(new BsonDocument("dbStats", 1))).Code);
+        var local = Assert.Throws<MongoCommandException>(() =>
+            fixture.Mongos.GetDatabase("local").GetCollection<BsonDocument>("oplog.rs").Find(new BsonDocument()).ToList());
+        Assert.Equal(20, local.Code);
+        var collation = Assert.Throws<MongoCommandException>(() => fixture.Mongos.GetDatabase("shop").GetCollection<BsonDocument>("items")
+            .Find(new BsonDocument(), new FindOptions { Collation = new Collation("fr") }).ToList());
+        Assert.Equal(59, collation.Code);
+    }
+
+    [InMemoryFact(Reason)]
+    public void With_authentication_every_member_and_the_mongos_take_the_same_user_and_refuse_anyone_else()
+    {
+        using var fixture = new ClusterFixture(members: new TestServerOptions { AuthUser = "root", AuthPassword = "s3cret", Log = TextWriter.Null });
+        foreach (var member in fixture.Cluster.Members)
+        {
+            var settings = MongoClientSettings.FromConnectionString(member.ConnectionString);
+            settings.ServerSelectionTimeout = TimeSpan.FromSeconds(10);
+            using var anonymous = new MongoClient(settings);
+            Assert.Equal(13, Assert.Throws<MongoCommandException>(() =>
+                anonymous.GetDatabase("admin").RunCommand<BsonDocument>(new BsonDocument("listDatabases", 1))).Code);
+            settings.Credential = MongoCredential.CreateCredential("admin", "root", "s3cret");
+            using var client = new MongoClient(settings);
+            client.GetDatabase("shop").GetCollection<BsonDocument>("items").InsertOne(new BsonDocument("_id", member.Name));
+        }
+        // Through the mongos the write went to a shard, and a transaction across shards still commits (prepare runs on
+        // the router's internal connections).
+        var mongos = MongoClientSettings.FromConnectionString(fixture.Cluster.ConnectionString);
+        mongos.Credential = MongoCredential.CreateCredential("admin", "root", "s3cret");
+        using var routed = new MongoClient(mongos);
+        Assert.Equal(1, routed.GetDatabase("shop").GetCollection<BsonDocument>("items").CountDocuments(new BsonDocument("_id", "mongos")));
+        var admin = routed.GetDatabase("admin");
+        admin.RunCommand<BsonDocument>(new BsonDocument { { "shardCollection", "shop.orders" }, { "key", new BsonDocument("customer", 1) } });
+        admin.RunCommand<BsonDocument>(new BsonDocument { { "split", "shop.orders" }, { "middle", new BsonDocument("customer", 50) } });
+        var primary = routed.GetDatabase("config").GetCollection<BsonDocument>("databases").Find(new BsonDocument("_id", "shop")).Single()["primary"].AsString;
+        admin.RunCommand<BsonDocument>(new BsonDocument { { "moveChunk", "shop.orders" }, { "find", new BsonDocument("customer", 50) }, { "to", primary == "shard0" ? "shard1" : "shard0" } });
+        var orders = routed.GetDatabase("shop").GetCollection<BsonDocument>("orders");
+        using (var session = routed.StartSession())
+        {
+            session.StartTransaction();
+            orders.InsertOne(session, new BsonDocument { { "_id", 1 }, { "customer", 10 } });
+            orders.InsertOne(session, new BsonDocument { { "_id", 2 }, { "customer", 60 } });
+            session.CommitTransaction();
+        }
+        Assert.Equal(2, orders.CountDocuments(new BsonDocument()));
+    }
+
+    [Fact]
+    public void The_launcher_starts_a_cluster_and_reports_every_member()
+    {
+        using var server = TestServerProcess.Start(["--port", "0", "--sharded", "--shards", "3"], TextWriter.Null);
+        Assert.Matches(@"^mongodb://127\.0\.0\.1:\d+/$", server.ConnectionString);
+        Assert.Equal(["mongos", "config", "shard", "shard", "shard"], server.Members.Select(m => m.Role));
+        Assert.Equal(["mongos", "configRepl", "shard0", "shard1", "shard2"], server.Members.Select(m => m.Name));
+        Assert.Equal(server.ConnectionString, server.Members[0].ConnectionString);
+        Assert.Matches(@"^mongodb://127\.0\.0\.1:\d+/\?replicaSet=shard2$", server.Members[4].ConnectionString);
+        using var client = new MongoClient(server.ConnectionString);
+        var shards = client.GetDatabase("admin").RunCommand<BsonDocument>(new BsonDocument("listShards", 1))["shards"].AsBsonArray;
+        Assert.Equal(3, shards.Count);
+    }
+
+    [Fact]
+    public void The_launcher_names_a_bad_sharded_command_line()
+    {
+        var error = Assert.Throws<InvalidOperationException>(() => TestServerProcess.Start(["--sharded", "--replSet", "rs0"], TextWriter.Null));
+        Assert.Contains("--sharded names its own replica sets", error.Message);
+        error = Assert.Throws<InvalidOperationException>(() => TestServerProcess.Start(["--shards", "2"], TextWriter.Null));
+        Assert.Contains("--shards needs --sharded", error.Message);
+    }
+}

@@ -1,0 +1,155 @@
+using MongoBackup.TestServer.Commands;
+using MongoBackup.TestServer.Cursors;
+using MongoBackup.TestServer.Query;
+using MongoDB.Bson;
+
+namespace MongoBackup.TestServer.Sharding;
+
+/// <summary>
+/// Databases, collections and indexes through mongos: listDatabases merges every shard's (sizes summed, per-shard sizes
+/// under "shards") with admin and config from the config server, local left out (cluster_list_databases_cmd.cpp);
+/// listCollections goes to the database's primary shard; listIndexes to a shard owning chunks (the primary one for an
+/// unsharded collection); create, createIndexes, dropIndexes and collMod to the primary shard, or to every shard
+/// owning chunks of a sharded collection; drop and dropDatabase to every shard, removing the config entries. Renaming a
+/// sharded collection is refused.
+/// </summary>
+internal sealed class MongosCatalogCommands(ClusterRouter router) : ICommandGroup
+{
+    public void Register(CommandTable table)
+    {
+        table.Add("listDatabases", ListDatabases);
+        table.Add("listCollections", ListCollections);
+        table.Add("listIndexes", ListIndexes);
+        table.Add("create", c => ToOwners(c, create: true));
+        table.Add("createIndexes", c => ToOwners(c, create: true));
+        table.Add("dropIndexes", c => ToOwners(c, create: false));
+        table.Add("collMod", c => ToOwners(c, create: false));
+        table.Add("drop", Drop);
+        table.Add("dropDatabase", DropDatabase);
+        table.Add("renameCollection", RenameCollection);
+    }
+
+    private BsonDocument ListDatabases(CommandContext context)
+    {
+        var filter = DocumentFilter.Parse(context.DocumentArgument("filter"));
+        var nameOnly = context.BoolArgument("nameOnly");
+        var sizes = new Dictionary<string, BsonDocument>(StringComparer.Ordinal);
+        var members = router.Shards.Select(s => (s.Name, Member: s, Keep: (Func<string, bool>)(n => n is not ("admin" or "config" or "local"))))
+            .Append((router.Config.Name, Member: router.Config, Keep: n => n is "admin" or "config"));
+        foreach (var (name, member, keep) in members)
+        {
+            var reply = member.RunChecked("admin", new BsonDocument("listDatabases", 1), router.ClusterTime());
+            foreach (var database in reply["databases"].AsBsonArray.Select(d => d.AsBsonDocument).Where(d => keep(d["name"].AsString)))
+            {
+                if (!sizes.TryGetValue(database["name"].AsString, out var perShard)) sizes[database["name"].AsString] = perShard = new BsonDocument();
+                perShard[name] = database["sizeOnDisk"];
+            }
+        }
+        var databases = new BsonArray();
+        long total = 0;
+        foreach (var (name, perShard) in sizes.OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            var size = perShard.Values.Sum(v => v.ToInt64());
+            var entry = new BsonDocument { { "name", name }, { "sizeOnDisk", size }, { "empty", size == 0 }, { "shards", perShard } };
+            if (!filter.Matches(entry)) continue;
+            total += size;
+            databases.Add(nameOnly ? new BsonDocument("name", name) : entry);
+        }
+        var result = new BsonDocument("databases", databases);
+        if (!nameOnly) result.Add("totalSize", total).Add("totalSizeMb", total / (1024 * 1024));
+        return result;
+    }
+
+    private BsonDocument ListCollections(CommandContext context)
+    {
+        var command = new BsonDocument("listCollections", 1).AddRange(context.Body.Where(e => e.Name is "filter" or "nameOnly" or "authorizedCollections"));
+        var collections = Member(context.Database) is { } member ? DrainFrom(context, member, command) : [];
+        return CursorReplies.First(context, new ListCursor(context.Database + ".$cmd.listCollections", collections), CursorReplies.BatchSizeOf(context));
+    }
+
+    private BsonDocument ListIndexes(CommandContext context)
+    {
+        var name = context.CollectionName();
+        var member = router.Routing(context.Database + "." + name) is { } routing ? router.Shard(routing.Shards.First()) : Member(context.Database);
+        if (member == null) throw CommandFailure.NamespaceNotFound($"ns does not exist: {context.Database}.{name}");
+        var indexes = DrainFrom(context, member, new BsonDocument("listIndexes", name));
+        return CursorReplies.First(context, new ListCursor(context.Database + "." + name, indexes), CursorReplies.BatchSizeOf(context));
+    }
+
+    /// <summary>create, createIndexes, dropIndexes, collMod: the primary shard, or each shard owning chunks of a sharded collection.</summary>
+    private BsonDocument ToOwners(CommandContext context, bool create)
+    {
+        var name = context.CollectionName();
+        var command = WithoutRouting(context);
+        if (context.Database is "config" or "admin") return router.Config.RunChecked(context.Database, command, router.ClusterTime());
+        if (router.Routing(context.Database + "." + name) is { } routing)
+        {
+            BsonDocument? first = null;
+            foreach (var shard in routing.Shards.Select(router.Shard)) first ??= router.ForwardChecked(context, shard, context.Database, command);
+            return first!;
+        }
+        var primary = router.PrimaryShard(context.Database, create)
+            ?? throw CommandFailure.NamespaceNotFound($"ns does not exist: {context.Database}.{name}");
+        return router.ForwardChecked(context, primary, context.Database, command);
+    }
+
+    private BsonDocument Drop(CommandContext context)
+    {
+        var name = context.CollectionName();
+        var ns = context.Database + "." + name;
+        if (context.Database is "config" or "admin") return router.Config.RunChecked(context.Database, WithoutRouting(context), router.ClusterTime());
+        var routing = router.Routing(ns);
+        var members = routing != null ? router.Shards
+            : router.PrimaryShard(context.Database, create: false) is { } primary ? [primary] : [];
+        foreach (var shard in members)
+        {
+            // Dropping what does not exist succeeds through mongos from 7.0 on (drop is idempotent); a shard without the
+            // collection answers NamespaceNotFound.
+            var reply = router.Forward(context, shard, context.Database, WithoutRouting(context));
+            if (reply.GetValue("ok", 0).ToDouble() != 1 && reply.GetValue("code", 0).ToInt32() != 26) throw ClusterMember.Failure(reply);
+        }
+        if (routing != null)
+        {
+            router.Catalog.Delete("chunks", new BsonDocument("uuid", routing.Uuid));
+            router.Catalog.Delete("collections", new BsonDocument("_id", ns));
+        }
+        return new BsonDocument("ns", ns);
+    }
+
+    private BsonDocument DropDatabase(CommandContext context)
+    {
+        var database = context.Database;
+        if (database is "config" or "admin" or "local") throw CommandFailure.IllegalOperation($"Cannot drop the '{database}' database through mongos");
+        foreach (var shard in router.Shards) router.ForwardChecked(context, shard, database, WithoutRouting(context));
+        foreach (var collection in router.Catalog.Find("collections", new BsonDocument("_id", new BsonRegularExpression("^" + System.Text.RegularExpressions.Regex.Escape(database) + "\\."))))
+        {
+            router.Catalog.Delete("chunks", new BsonDocument("uuid", collection["uuid"]));
+            router.Catalog.Delete("collections", new BsonDocument("_id", collection["_id"]));
+        }
+        router.Catalog.Delete("databases", new BsonDocument("_id", database));
+        return new BsonDocument("dropped", database);
+    }
+
+    private BsonDocument RenameCollection(CommandContext context)
+    {
+        var from = context.CommandValue.AsString;
+        if (router.Routing(from) != null) throw MongosReadCommands.Unsupported("renameCollection of a sharded collection");
+        var (database, _) = Storage.Catalog.SplitNamespace(from);
+        var primary = router.PrimaryShard(database, create: false)
+            ?? throw CommandFailure.NamespaceNotFound($"Source collection {from} does not exist");
+        return router.ForwardChecked(context, primary, "admin", WithoutRouting(context));
+    }
+
+    /// <summary>config and admin are the config server's; other databases their primary shard's (null when unknown).</summary>
+    private ClusterMember? Member(string database) =>
+        database is "config" or "admin" ? router.Config : router.PrimaryShard(database, create: false);
+
+    private List<BsonDocument> DrainFrom(CommandContext context, ClusterMember member, BsonDocument command) =>
+        member == router.Config
+            ? member.Drain(context.Database, command, new BsonDocument(), router.ClusterTime())
+            : router.Drain(context, member, context.Database, command);
+
+    /// <summary>The client's command without what the router sets itself (session, transaction and gossip fields).</summary>
+    public static BsonDocument WithoutRouting(CommandContext context) =>
+        new(context.Body.Where(e => e.Name is not ("lsid" or "txnNumber" or "autocommit" or "startTransaction" or "readConcern" or "$db" or "$clusterTime" or "$readPreference")));
+}

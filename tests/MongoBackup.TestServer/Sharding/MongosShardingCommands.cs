@@ -1,0 +1,160 @@
+using MongoBackup.TestServer.Commands;
+using MongoBackup.TestServer.Storage;
+using MongoDB.Bson;
+
+namespace MongoBackup.TestServer.Sharding;
+
+/// <summary>
+/// The sharding administration commands of mongos (admin database only): enableSharding, shardCollection (range or
+/// hashed key; s/commands/cluster_shard_collection_cmd.cpp with the 7.0 create-collection coordinator's effects),
+/// listShards, split {middle}, isdbgrid, flushRouterConfig.
+/// </summary>
+internal sealed class MongosShardingCommands(ClusterRouter router) : ICommandGroup
+{
+    public void Register(CommandTable table)
+    {
+        table.Add("enableSharding", EnableSharding);
+        table.Add("enablesharding", EnableSharding);
+        table.Add("shardCollection", ShardCollection);
+        table.Add("shardcollection", ShardCollection);
+        table.Add("listShards", ListShards);
+        table.Add("listshards", ListShards);
+        table.Add("split", Split);
+        table.Add("isdbgrid", _ => new BsonDocument { { "isdbgrid", 1 }, { "hostname", Environment.MachineName } });
+        table.Add("flushRouterConfig", _ => new BsonDocument("flushed", true));
+    }
+
+    private BsonDocument EnableSharding(CommandContext context)
+    {
+        RequireAdmin(context);
+        var database = context.CommandValue.AsString;
+        if (router.Catalog.Database(database) == null)
+        {
+            if (context.Body.GetValue("primaryShard", BsonNull.Value) is { IsString: true } shard)
+                router.Catalog.AddDatabase(database, router.Shard(shard.AsString).Name);
+            else
+                router.PrimaryShard(database, create: true);
+        }
+        return new BsonDocument();
+    }
+
+    private BsonDocument ShardCollection(CommandContext context)
+    {
+        RequireAdmin(context);
+        var ns = context.CommandValue.AsString;
+        var (database, name) = Catalog.SplitNamespace(ns);
+        var key = ShardKeyPattern.Parse(context.DocumentArgument("key"));
+        var unique = context.BoolArgument("unique");
+        if (unique && key.IsHashed) throw CommandFailure.InvalidOptions("Hashed shard keys cannot be declared unique. It's possible to ensure uniqueness on the hashed field by declaring an additional (non-hashed) unique index on the field.");
+        if (router.Catalog.Collection(ns) is { } existing)
+        {
+            if (existing["key"].Equals(key.Pattern)) return new BsonDocument("collectionsharded", ns);
+            throw new CommandFailure(23, "AlreadyInitialized", $"sharding already enabled for collection {ns} with options {existing.ToJson()}");
+        }
+        var primary = router.PrimaryShard(database, create: true)!;
+        var clusterTime = router.ClusterTime();
+        var listed = primary.Drain(database, new BsonDocument { { "listCollections", 1 }, { "filter", new BsonDocument("name", name) } }, new BsonDocument(), clusterTime);
+        if (listed.Count == 0)
+        {
+            primary.RunChecked(database, new BsonDocument("create", name), clusterTime);
+            listed = primary.Drain(database, new BsonDocument { { "listCollections", 1 }, { "filter", new BsonDocument("name", name) } }, new BsonDocument(), clusterTime);
+        }
+        if (listed[0].GetValue("type", "collection").AsString != "collection")
+            throw CommandFailure.IllegalOperation($"the in-memory test server's mongos shards only plain collections, not {ns}");
+        var empty = primary.RunChecked(database, new BsonDocument("count", name), clusterTime)["n"].ToInt64() == 0;
+        var indexes = primary.Drain(database, new BsonDocument("listIndexes", name), new BsonDocument(), clusterTime);
+        if (!indexes.Any(i => StartsWith(i["key"].AsBsonDocument, key.Pattern)))
+        {
+            if (!empty) throw CommandFailure.InvalidOptions("Please create an index that starts with the proposed shard key before sharding the collection.");
+            var spec = key.IndexSpec;
+            if (unique) spec.Add("unique", true);
+            primary.RunChecked(database, new BsonDocument { { "createIndexes", name }, { "indexes", new BsonArray { spec } } }, clusterTime);
+        }
+        var uuid = listed[0]["info"]["uuid"];
+        var timestamp = router.ClusterTime();
+        var chunks = InitialChunks(key, empty, primary.Name, uuid, timestamp);
+        foreach (var owner in chunks.Select(c => c["shard"].AsString).Distinct().Where(s => s != primary.Name))
+            ChunkMigration.EnsureCollection(primary, router.Shard(owner), database, name, router.ClusterTime());
+        router.Catalog.Insert("collections", new BsonDocument
+        {
+            { "_id", ns }, { "lastmodEpoch", ObjectId.GenerateNewId() }, { "lastmod", new BsonDateTime(DateTime.UtcNow) },
+            { "timestamp", timestamp }, { "uuid", uuid }, { "key", key.Pattern }, { "unique", unique }, { "noBalance", false },
+        });
+        router.Catalog.Insert("chunks", chunks.ToArray());
+        return new BsonDocument("collectionsharded", ns);
+    }
+
+    /// <summary>
+    /// One chunk over the whole key space on the primary shard; for a hashed key on an empty collection the hash range
+    /// split evenly, one chunk per shard (7.0 presplits hashed keys; its default count differs, a detail no reader needs).
+    /// </summary>
+    private List<BsonDocument> InitialChunks(ShardKeyPattern key, bool empty, string primary, BsonValue uuid, BsonTimestamp timestamp)
+    {
+        var bounds = new List<BsonDocument> { key.GlobalMin };
+        var owners = new List<string>();
+        if (key.IsHashed && empty && router.Shards.Count > 1)
+        {
+            var step = (System.Numerics.BigInteger.One << 64) / router.Shards.Count;
+            for (var i = 1; i < router.Shards.Count; i++)
+            {
+                var split = (long)(long.MinValue + step * i);
+                bounds.Add(new BsonDocument(key.Pattern.Select(e => new BsonElement(e.Name, e.Value.IsString ? new BsonInt64(split) : BsonMinKey.Value))));
+            }
+            owners.AddRange(router.Shards.Select(s => s.Name));
+        }
+        else
+        {
+            owners.Add(primary);
+        }
+        bounds.Add(key.GlobalMax);
+        return owners.Select((owner, i) => ChunkDocument(uuid, bounds[i], bounds[i + 1], owner, new BsonTimestamp(1, i), timestamp)).ToList();
+    }
+
+    public static BsonDocument ChunkDocument(BsonValue uuid, BsonDocument min, BsonDocument max, string shard, BsonTimestamp version, BsonTimestamp since) => new()
+    {
+        { "_id", ObjectId.GenerateNewId() }, { "uuid", uuid }, { "min", min }, { "max", max }, { "shard", shard },
+        { "lastmod", version }, { "onCurrentShardSince", since },
+        { "history", new BsonArray { new BsonDocument { { "validAfter", since }, { "shard", shard } } } },
+    };
+
+    private BsonDocument ListShards(CommandContext context)
+    {
+        RequireAdmin(context);
+        return new BsonDocument("shards", new BsonArray(router.Catalog.Shards()));
+    }
+
+    /// <summary>split {split: ns, middle}: the chunk holding middle becomes [min, middle) and [middle, max), minor versions bumped.</summary>
+    private BsonDocument Split(CommandContext context)
+    {
+        RequireAdmin(context);
+        var ns = context.CommandValue.AsString;
+        if (!context.Body.Contains("middle")) throw MongosReadCommands.Unsupported("split without 'middle' (find or bounds)");
+        var routing = router.Routing(ns) ?? throw CommandFailure.NamespaceNotFound($"{ns} is not sharded");
+        var middle = context.DocumentArgument("middle");
+        if (!middle.Names.SequenceEqual(routing.Key.Fields))
+            throw CommandFailure.BadValue($"split key {middle.ToJson()} does not match the shard key {routing.Key.Pattern.ToJson()}");
+        var chunk = routing.ChunkFor(middle);
+        if (ShardKeyPattern.Compare(chunk["min"].AsBsonDocument, middle) == 0)
+            throw CommandFailure.BadValue($"cannot split chunk [{chunk["min"].ToJson()}, {chunk["max"].ToJson()}) at its lower bound {middle.ToJson()}");
+        var top = routing.HighestVersion;
+        router.Catalog.Update("chunks", new BsonDocument("_id", chunk["_id"]), new BsonDocument("$set", new BsonDocument
+        {
+            { "max", middle }, { "lastmod", new BsonTimestamp(top.Timestamp, top.Increment + 1) },
+        }));
+        var right = ChunkDocument(routing.Uuid, middle, chunk["max"].AsBsonDocument, chunk["shard"].AsString,
+            new BsonTimestamp(top.Timestamp, top.Increment + 2), chunk["onCurrentShardSince"].AsBsonTimestamp);
+        right["history"] = chunk["history"];
+        router.Catalog.Insert("chunks", right);
+        return new BsonDocument();
+    }
+
+    private static bool StartsWith(BsonDocument index, BsonDocument pattern) =>
+        index.ElementCount >= pattern.ElementCount && pattern.Select((e, i) => index.GetElement(i).Name == e.Name &&
+            (e.Value.IsString ? index[i].IsString && index[i].AsString == "hashed" : index[i].IsNumeric && index[i].ToDouble() > 0)).All(b => b);
+
+    public static void RequireAdmin(CommandContext context)
+    {
+        if (context.Database != "admin")
+            throw CommandFailure.Unauthorized($"{context.CommandName} may only be run against the admin database.");
+    }
+}

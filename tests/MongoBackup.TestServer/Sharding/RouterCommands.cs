@@ -1,0 +1,32 @@
+using MongoBackup.TestServer.Auth;
+using MongoBackup.TestServer.Commands;
+
+namespace MongoBackup.TestServer.Sharding;
+
+/// <summary>
+/// The mongos's command table: authentication and handshake (hello says msg: "isdbgrid"), getMore and killCursors over
+/// its own cursors, getParameter, and the routed commands; each run under the router's lock, except moveChunk
+/// (<see cref="BalancerCommands"/>), which takes it in steps. Anything else is unknown here: CommandNotFound.
+/// </summary>
+internal sealed class RouterCommands(ClusterRouter router, AuthCommands auth) : ICommandGroup
+{
+    public void Register(CommandTable table)
+    {
+        var inner = new CommandTable();
+        ICommandGroup[] groups =
+        [
+            auth, new HandshakeCommands(auth), new ReadCommands(), new ParameterCommands(),
+            new MongosReadCommands(router), new MongosWriteCommands(router), new MongosCatalogCommands(router),
+            new MongosShardingCommands(router), new MongosTransactionCommands(router), new ClusterOplogNoteCommand(router),
+            new ZoneCommands(router),
+        ];
+        foreach (var group in groups) group.Register(inner);
+        foreach (var name in inner.Names)
+        {
+            if (name is "replSetGetStatus" or "replSetGetConfig") continue; // mongos has no replica set commands
+            inner.TryGet(name, out var handler, out var beforeAuth);
+            table.Add(name, router.Locked(handler), beforeAuth);
+        }
+        new BalancerCommands(router).Register(table);
+    }
+}
