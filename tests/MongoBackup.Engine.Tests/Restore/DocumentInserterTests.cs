@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using MongoBackup.Engine.Events;
 using MongoBackup.Engine.Formats;
 using MongoBackup.Engine.Restore;
 using MongoBackup.Engine.Tests.Integration;
@@ -48,6 +49,7 @@ public sealed class DocumentInserterTests(MongoServerFixture server)
         Assert.Equal([30, 30, 30, 5], BatchSizes(observer));
         var last = observer.Progresses.Last();
         Assert.True(last.Completed);
+        Assert.Equal(ProgressBytes.RawBson, last.BytesAre);
         Assert.Equal(("Restoring", ns.TargetNamespace, 95L, 95L), (last.Activity, last.Namespace, last.Documents, last.TotalDocuments));
         Assert.Equal(documents.Sum(d => (long)d.ToBson().Length), last.Bytes);
         Assert.Equal(documents, await target.Find(FilterDefinition<BsonDocument>.Empty).SortBy(d => d["_id"]).ToListAsync());
