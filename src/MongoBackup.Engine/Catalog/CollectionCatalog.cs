@@ -10,12 +10,22 @@ public static class CollectionCatalog
     private static readonly HashSet<string> InternalCollections =
         ["system.profile", "system.indexes", "system.views", "system.js.cache", "system.sessions", "system.users", "system.roles", "system.version"];
 
+    /// <summary>
+    /// Every database name the server lists (listDatabases, nameOnly), system databases included, in the server's order.
+    /// </summary>
     public static async Task<IReadOnlyList<string>> ListDatabasesAsync(IMongoClient client, CancellationToken ct)
     {
         using var cursor = await client.ListDatabaseNamesAsync(ct);
         return await cursor.ToListAsync(ct);
     }
 
+    /// <summary>
+    /// The collections, views and time-series collections <paramref name="filter"/> selects, ordered by database then name,
+    /// each with its listCollections options and listIndexes specs. Internal collections (system.profile, system.views,
+    /// system.buckets.*, the auth collections, local.oplog.*) are left out, as mongodump leaves them.
+    /// </summary>
+    /// <exception cref="MongoBackupException">DatabaseNotFound: a -Database pattern without wildcards names a database the
+    /// server does not have (the message lists those it has).</exception>
     public static async Task<IReadOnlyList<SourceCollection>> ListAsync(IMongoClient client, NamespaceFilter filter, CancellationToken ct)
     {
         var databases = await ListDatabasesAsync(client, ct);

@@ -16,10 +16,18 @@ public sealed record SourceCollection(
     string? Uuid,
     IReadOnlyList<BsonDocument> Indexes)
 {
+    /// <summary>"database.name", as users and the oplog name it.</summary>
     public string Namespace => Database + "." + Name;
+    /// <summary>False for a view, which has options and a pipeline but no documents or indexes of its own.</summary>
     public bool HasData => Kind != CollectionKind.View;
+    /// <summary>
+    /// The collection that holds the documents: system.buckets.NAME for a time-series collection, else the name itself.
+    /// </summary>
     public string DataCollection => Kind == CollectionKind.Timeseries ? "system.buckets." + Name : Name;
 
+    /// <summary>
+    /// The type as mongodump writes it in metadata.json and the manifest records it: "collection", "view" or "timeseries".
+    /// </summary>
     public string TypeName => Kind switch
     {
         CollectionKind.View => "view",

@@ -8,6 +8,9 @@ public enum TopologyKind { Standalone, ReplicaSet, Sharded }
 /// <summary>What the connection reaches: recorded in every manifest (never with a credential).</summary>
 public sealed record ServerTopology(TopologyKind Kind, string? ReplicaSetName, string ServerVersion, IReadOnlyList<string> Hosts)
 {
+    /// <summary>
+    /// True for a replica set member: only those keep local.oplog.rs, so only they can have slices and point-in-time snapshots.
+    /// </summary>
     public bool HasOplog => Kind == TopologyKind.ReplicaSet;
 
     /// <summary>Asks the server what it is; a mongos is refused rather than backed up wrongly.</summary>
