@@ -2,7 +2,18 @@ using MongoDB.Bson;
 
 namespace MongoBackup.Engine.Catalog;
 
-public enum CollectionKind { Collection, View, Timeseries }
+/// <summary>What listCollections says a namespace is (its "type").</summary>
+public enum CollectionKind
+{
+    /// <summary>An ordinary collection (capped and clustered ones included).</summary>
+    Collection,
+
+    /// <summary>A view: a pipeline over another collection, with no documents or indexes of its own.</summary>
+    View,
+
+    /// <summary>A time-series collection, whose documents live in system.buckets.NAME.</summary>
+    Timeseries,
+}
 
 /// <summary>
 /// One namespace on the source server as listCollections and listIndexes describe it: the unit of work of a backup.

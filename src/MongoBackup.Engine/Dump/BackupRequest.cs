@@ -14,7 +14,7 @@ public sealed record BackupRequest
     public NamespaceFilter Filter { get; init; } = NamespaceFilter.Everything;
     /// <summary>How each file is compressed: gzip (the default, readable by mongorestore --gzip), zstd or none.</summary>
     public Compression Compression { get; init; } = Compression.Gzip;
-    /// <summary>How hard gzip or zstd works (see <see cref="CompressionLevels"/>): Fastest, Optimal or SmallestSize.</summary>
+    /// <summary>How hard gzip or zstd works (see <see cref="Codecs.CompressionLevels"/>): Fastest, Optimal or SmallestSize.</summary>
     public System.IO.Compression.CompressionLevel CompressionLevel { get; init; } = System.IO.Compression.CompressionLevel.Optimal;
     /// <summary>How many cursors read at once, across all collections (a large collection's _id ranges count one each).</summary>
     public int ParallelCollections { get; init; } = 4;

@@ -44,6 +44,14 @@ public sealed class SnapshotExporter(IEngineObserver observer)
         return await SnapshotDumpReader.OpenAsync(request.Repository, manifest, dataKey, ct);
     }
 
+    /// <summary>
+    /// Writes the snapshot at <see cref="ExportRequest.Destination"/>; returns what was written, its Bytes being the stored
+    /// size of the output (gzip-compressed when asked). Reports "Exporting" progress in raw BSON bytes.
+    /// </summary>
+    /// <exception cref="MongoBackupException">SnapshotNotFound (no such snapshot), TargetNotEmpty (the destination is taken),
+    /// EncryptionKeyRequired or WrongEncryptionKey (an encrypted snapshot without its key), SnapshotDamaged (a manifest that
+    /// does not hold together), CorruptFile naming the stored file that failed its size, hash or parse, or ExportFailed (the
+    /// destination could not be written); nothing is left at the destination.</exception>
     public async Task<ExportResult> RunAsync(ExportRequest request, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
