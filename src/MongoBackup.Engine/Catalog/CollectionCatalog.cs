@@ -53,16 +53,11 @@ public static class CollectionCatalog
         foreach (var entry in entries.OrderBy(e => e["name"].AsString, StringComparer.Ordinal))
         {
             var collection = entry["name"].AsString;
-            if (InternalCollections.Contains(collection) || collection.StartsWith("system.buckets.", StringComparison.Ordinal)) continue;
+            if (InternalCollections.Contains(collection) || TimeseriesBuckets.IsBuckets(collection)) continue;
             if (name == "local" && collection.StartsWith("oplog.", StringComparison.Ordinal)) continue;
             if (!filter.Includes(name, collection)) continue;
 
-            var kind = entry.GetValue("type", "collection").AsString switch
-            {
-                "view" => CollectionKind.View,
-                "timeseries" => CollectionKind.Timeseries,
-                _ => CollectionKind.Collection,
-            };
+            var kind = CollectionKinds.FromTypeName(entry.GetValue("type", "collection").AsString);
             var options = entry.GetValue("options", new BsonDocument()).AsBsonDocument;
             var uuid = entry.TryGetValue("info", out var info) && info.AsBsonDocument.TryGetValue("uuid", out var u)
                 ? Convert.ToHexString(u.AsBsonBinaryData.Bytes).ToLowerInvariant() : null;

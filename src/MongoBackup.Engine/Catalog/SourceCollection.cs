@@ -2,19 +2,6 @@ using MongoDB.Bson;
 
 namespace MongoBackup.Engine.Catalog;
 
-/// <summary>What listCollections says a namespace is (its "type").</summary>
-public enum CollectionKind
-{
-    /// <summary>An ordinary collection (capped and clustered ones included).</summary>
-    Collection,
-
-    /// <summary>A view: a pipeline over another collection, with no documents or indexes of its own.</summary>
-    View,
-
-    /// <summary>A time-series collection, whose documents live in system.buckets.NAME.</summary>
-    Timeseries,
-}
-
 /// <summary>
 /// One namespace on the source server as listCollections and listIndexes describe it: the unit of work of a backup.
 /// For a timeseries collection the data lives in <see cref="DataCollection"/> (system.buckets.NAME), as MongoDB keeps it.
@@ -34,15 +21,10 @@ public sealed record SourceCollection(
     /// <summary>
     /// The collection that holds the documents: system.buckets.NAME for a time-series collection, else the name itself.
     /// </summary>
-    public string DataCollection => Kind == CollectionKind.Timeseries ? "system.buckets." + Name : Name;
+    public string DataCollection => Kind.DataCollection(Name);
 
     /// <summary>
     /// The type as mongodump writes it in metadata.json and the manifest records it: "collection", "view" or "timeseries".
     /// </summary>
-    public string TypeName => Kind switch
-    {
-        CollectionKind.View => "view",
-        CollectionKind.Timeseries => "timeseries",
-        _ => "collection",
-    };
+    public string TypeName => Kind.TypeName();
 }

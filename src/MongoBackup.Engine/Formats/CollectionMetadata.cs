@@ -38,10 +38,12 @@ public sealed class CollectionMetadata
     /// </summary>
     internal bool TypeWasOmitted { get; set; }
 
+    /// <summary>The kind <see cref="Type"/> names (an unknown type reads as an ordinary collection).</summary>
+    public CollectionKind Kind => CollectionKinds.FromTypeName(Type);
     /// <summary>True when <see cref="Type"/> is "view".</summary>
-    public bool IsView => Type == ViewType;
+    public bool IsView => Kind == CollectionKind.View;
     /// <summary>True when <see cref="Type"/> is "timeseries".</summary>
-    public bool IsTimeseries => Type == TimeseriesType;
+    public bool IsTimeseries => Kind == CollectionKind.Timeseries;
 
     /// <summary>
     /// The JSON mongodump writes: canonical Extended JSON v2, compact, keys in the order options

@@ -63,10 +63,9 @@ public sealed class NamespaceMap
     /// </summary>
     public (string Database, string Collection) MapStored(string database, string collection)
     {
-        const string buckets = "system.buckets.";
-        if (!collection.StartsWith(buckets, StringComparison.Ordinal)) return Map(database, collection);
-        var (db, name) = Map(database, collection[buckets.Length..]);
-        return (db, buckets + name);
+        if (!TimeseriesBuckets.IsBuckets(collection)) return Map(database, collection);
+        var (db, name) = Map(database, TimeseriesBuckets.CollectionOf(collection));
+        return (db, TimeseriesBuckets.Of(name));
     }
 
     /// <exception cref="MongoBackupException">InvalidArgument: a rule maps the namespace to a name without a '.'.</exception>

@@ -13,12 +13,14 @@ public sealed record PlannedNamespace(DumpNamespace Source, string TargetDatabas
     public CollectionMetadata? Metadata => Source.Metadata;
     /// <summary>"collection", "view" or "timeseries", as the metadata says; "collection" without metadata.</summary>
     public string Type => Metadata?.Type ?? CollectionMetadata.CollectionType;
+    /// <summary>The kind the metadata names; an ordinary collection without metadata.</summary>
+    public CollectionKind Kind => Metadata?.Kind ?? CollectionKind.Collection;
     /// <summary>True for a view: created from its options, no documents.</summary>
-    public bool IsView => Metadata?.IsView == true;
+    public bool IsView => Kind == CollectionKind.View;
     /// <summary>True for a time-series collection: its buckets are restored into system.buckets.NAME.</summary>
-    public bool IsTimeseries => Metadata?.IsTimeseries == true;
+    public bool IsTimeseries => Kind == CollectionKind.Timeseries;
     /// <summary>Where the documents go: a timeseries collection's buckets live in system.buckets.NAME.</summary>
-    public string DataCollection => IsTimeseries ? "system.buckets." + TargetCollection : TargetCollection;
+    public string DataCollection => Kind.DataCollection(TargetCollection);
 }
 
 /// <summary>Chooses the namespaces of a dump that a request restores, and their target names.</summary>
