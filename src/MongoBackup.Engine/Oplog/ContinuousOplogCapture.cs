@@ -15,6 +15,12 @@ namespace MongoBackup.Engine.Oplog;
 /// </summary>
 public sealed class ContinuousOplogCapture(IEngineObserver observer)
 {
+    /// <summary>
+    /// Captures until <paramref name="ct"/> is cancelled or <see cref="ContinuousCaptureRequest.Duration"/> ends, then closes
+    /// the open slice; returns the slices committed, oldest first.
+    /// </summary>
+    /// <exception cref="MongoBackupException">NoOplog (a standalone server), NoBaseSnapshot (no full snapshot to continue
+    /// from), or a repository error (RepositoryFull, RepositoryNotWritable, ...) that stops the capture.</exception>
     public async Task<IReadOnlyList<SnapshotManifest>> RunAsync(ContinuousCaptureRequest request, CancellationToken ct)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
