@@ -57,7 +57,7 @@ public sealed class ContinuousOplogCapture(IEngineObserver observer)
                             slice = null;
                             var manifest = await CloseAsync(full, closed, catalog);
                             observer.Verbose($"Oplog slice {manifest.Id}: {manifest.OplogEntries} {(manifest.OplogEntries == 1 ? "entry" : "entries")} up to {manifest.OplogEnd}.");
-                            slice = await OpenSlice.StartAsync(request.Slice, topology, catalog, manifest.OplogEnd!.Value, null, ct);
+                            slice = await OpenSlice.StartAsync(request.Slice, topology, catalog, manifest.OplogEnd!.Value, null, observer.Warning, ct);
                             sliceClock.Restart();
                         }
                     }
@@ -74,7 +74,7 @@ public sealed class ContinuousOplogCapture(IEngineObserver observer)
                         slice = null;
                         await CloseAsync(before, closed, catalog);
                         observer.Warning($"The oplog rolled past {last} while disconnected: writes up to {gap.To} are lost to point-in-time restore.");
-                        slice = await OpenSlice.StartAsync(request.Slice, topology, catalog, last, gap, ct);
+                        slice = await OpenSlice.StartAsync(request.Slice, topology, catalog, last, gap, observer.Warning, ct);
                         position = OplogPosition.Resume(last, gap);
                     }
                 }
@@ -105,7 +105,7 @@ public sealed class ContinuousOplogCapture(IEngineObserver observer)
         var gap = await new OplogSource(client).RolledPastAsync(from, ct);
         if (gap is not null)
             observer.Warning($"The oplog has rolled past the end of the last slice: writes between {gap.From.WallTime:u} and {gap.To.WallTime:u} are lost to point-in-time restore.");
-        return await OpenSlice.StartAsync(request.Slice, topology, catalog, from, gap, ct);
+        return await OpenSlice.StartAsync(request.Slice, topology, catalog, from, gap, observer.Warning, ct);
     }
 
     /// <summary>Commits a slice whole: not cancellable, so a Ctrl+C while it closes still leaves a complete slice.</summary>

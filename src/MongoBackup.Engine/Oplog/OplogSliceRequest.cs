@@ -13,4 +13,7 @@ public sealed record OplogSliceRequest
     public System.IO.Compression.CompressionLevel CompressionLevel { get; init; } = System.IO.Compression.CompressionLevel.Optimal;
     public IReadOnlyDictionary<string, string> Tags { get; init; } = new Dictionary<string, string>();
     public Repository.EncryptionKeySource? Encryption { get; init; }
+
+    /// <summary>Test seam: where slice ids come from (a test forces two slices onto the same id).</summary>
+    internal SnapshotIdSource Ids { get; init; } = SnapshotIdSource.Random;
 }

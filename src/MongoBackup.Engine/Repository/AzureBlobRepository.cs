@@ -78,8 +78,8 @@ public sealed class AzureBlobRepository : ObjectStoreRepository
         return ConditionalObjectLease.TryAcquireAsync(lease, holderId, duration, clock, ct);
     }
 
-    private protected override IConditionalObjectStore RootObject(string name) =>
-        new AzureConditionalBlob(_container.GetBlobClient(Layout.Root + name), _errors, $"{Location}/{name}");
+    private protected override IConditionalObjectStore ConditionalObject(string key, string displayName) =>
+        new AzureConditionalBlob(_container.GetBlobClient(key), _errors, displayName);
 
     private async Task ProbeAsync(CancellationToken ct) =>
         await _errors.Run(async () =>

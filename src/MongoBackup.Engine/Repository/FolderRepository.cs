@@ -59,7 +59,25 @@ public sealed class FolderRepository : ISnapshotRepository, ILeasableRepository,
         return Task.FromResult(stream);
     }
 
-    public async Task CommitManifestAsync(SnapshotManifest manifest, CancellationToken ct)
+    /// <summary>Writes &lt;id&gt;/manifest.json through manifest.json.tmp and a rename, replacing one already there.</summary>
+    public Task CommitManifestAsync(SnapshotManifest manifest, CancellationToken ct) => CommitAsync(manifest, replace: true, ct);
+
+    /// <summary>As <see cref="CommitManifestAsync"/>, but the rename refuses an existing manifest.json (SnapshotExists).</summary>
+    public Task CommitNewManifestAsync(SnapshotManifest manifest, CancellationToken ct) => CommitAsync(manifest, replace: false, ct);
+
+    /// <summary>Creates &lt;id&gt;/.mongobackup-snapshot with FileMode.CreateNew; false when the folder already exists.</summary>
+    public Task<bool> TryReserveAsync(string snapshotId, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        _writes.Pass();
+        var folder = SnapshotFolder(snapshotId);
+        // A folder of that name without a marker (a snapshot older than the marker, a folder made by hand) is taken too;
+        // two new writers that both pass this check are kept apart by the marker's create-if-absent.
+        if (Directory.Exists(folder)) return Task.FromResult(false);
+        return Task.FromResult(SnapshotFolderMarker.TryCreate(folder, snapshotId, _storage));
+    }
+
+    private async Task CommitAsync(SnapshotManifest manifest, bool replace, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(manifest);
         _writes.Pass();
@@ -68,14 +86,26 @@ public sealed class FolderRepository : ISnapshotRepository, ILeasableRepository,
         // The manifest vouches for the files: they are on stable storage already (each flushed as it closed); now the
         // folders that name them, then the manifest itself, and only then does it become visible, durably.
         FlushFolders(folder);
-        await ReplaceDurablyAsync(Path.Combine(folder, SnapshotManifest.FileName), manifest.Serialize(), ct).ConfigureAwait(false);
+        var path = Path.Combine(folder, SnapshotManifest.FileName);
+        try
+        {
+            await ReplaceDurablyAsync(path, manifest.Serialize(), ct, replace).ConfigureAwait(false);
+        }
+        catch (IOException) when (!replace && File.Exists(path))
+        {
+            File.Delete(path + ".tmp");
+            throw ISnapshotRepository.SnapshotManifestExists(manifest.Id, _root);
+        }
     }
 
     /// <summary>
     /// Writes <paramref name="text"/> to &lt;path&gt;.tmp, flushes it to stable storage, renames it to
     /// <paramref name="path"/> and flushes the folder: the file is either its old self or whole, and stays so.
+    /// Without <paramref name="replace"/> the rename fails (IOException) when <paramref name="path"/> exists: .NET renames
+    /// without overwriting by link(2) then unlink(2) on Unix and MoveFileEx without MOVEFILE_REPLACE_EXISTING on Windows,
+    /// both of which refuse an existing target atomically.
     /// </summary>
-    private async Task ReplaceDurablyAsync(string path, string text, CancellationToken ct)
+    private async Task ReplaceDurablyAsync(string path, string text, CancellationToken ct, bool replace = true)
     {
         var temp = path + ".tmp";
         await using (var stream = OwnerOnlyFiles.CreateFile(temp, 4096))
@@ -85,7 +115,7 @@ public sealed class FolderRepository : ISnapshotRepository, ILeasableRepository,
             await writer.FlushAsync(ct).ConfigureAwait(false);
             _storage.FlushFile(stream);
         }
-        File.Move(temp, path, overwrite: true);
+        File.Move(temp, path, overwrite: replace);
         _storage.FlushDirectory(Path.GetDirectoryName(path)!);
     }
 

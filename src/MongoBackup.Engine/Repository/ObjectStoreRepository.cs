@@ -54,7 +54,33 @@ public abstract class ObjectStoreRepository : ISnapshotRepository, ILeasableRepo
     }
 
     /// <summary>An object at the repository's root (beside the snapshot "folders"), read and written under ETag conditions.</summary>
-    private protected abstract IConditionalObjectStore RootObject(string name);
+    private protected IConditionalObjectStore RootObject(string name) => ConditionalObject(Layout.Root + name, $"{Location}/{name}");
+
+    /// <summary>The object <paramref name="key"/>, read and written under ETag conditions; <paramref name="displayName"/> names it in messages.</summary>
+    private protected abstract IConditionalObjectStore ConditionalObject(string key, string displayName);
+
+    /// <summary>
+    /// Creates PREFIX/&lt;id&gt;/.mongobackup-snapshot with If-None-Match: *; false when any object of that id exists
+    /// already, or another writer's conditional create won. On a store that ignores the condition (see
+    /// <see cref="S3ConditionalWriteProbe"/>) only the listing before it keeps writers apart.
+    /// </summary>
+    public async Task<bool> TryReserveAsync(string snapshotId, CancellationToken ct)
+    {
+        var folder = Layout.SnapshotFolder(snapshotId);
+        var existing = await TranslateFailuresAsync(() => ListNamesAsync(folder, ct), snapshotId).ConfigureAwait(false);
+        if (existing.Count > 0) return false;
+        var marker = ConditionalObject(Layout.FileKey(snapshotId, SnapshotFolderMarker.FileName), $"{Location}/{snapshotId}/{SnapshotFolderMarker.FileName}");
+        return await marker.TryCreateAsync(System.Text.Encoding.UTF8.GetString(SnapshotFolderMarker.Content(snapshotId)), ct).ConfigureAwait(false) is not null;
+    }
+
+    /// <summary>One conditional PUT (If-None-Match: *) of PREFIX/&lt;id&gt;/manifest.json: it appears whole, and never over another.</summary>
+    public async Task CommitNewManifestAsync(SnapshotManifest manifest, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        var store = ConditionalObject(Layout.ManifestKey(manifest.Id), Layout.ManifestDisplayName(manifest.Id));
+        if (await store.TryCreateAsync(manifest.Serialize(), ct).ConfigureAwait(false) is null)
+            throw ISnapshotRepository.SnapshotManifestExists(manifest.Id, Location);
+    }
 
     /// <summary>Objects have no local path.</summary>
     public string? LocalPath(string snapshotId, string relativePath) => null;

@@ -102,8 +102,8 @@ public sealed class S3Repository : ObjectStoreRepository, IDisposable
         return await ConditionalObjectLease.TryAcquireAsync(lease, holderId, duration, clock, ct).ConfigureAwait(false);
     }
 
-    private protected override IConditionalObjectStore RootObject(string name) =>
-        new S3ConditionalObject(_client, Bucket, Layout.Root + name, _errors, $"{Location}/{name}");
+    private protected override IConditionalObjectStore ConditionalObject(string key, string displayName) =>
+        new S3ConditionalObject(_client, Bucket, key, _errors, displayName);
 
     public void Dispose() => _client.Dispose();
 
