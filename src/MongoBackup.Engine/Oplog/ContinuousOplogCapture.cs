@@ -33,6 +33,9 @@ public sealed class ContinuousOplogCapture(IEngineObserver observer)
         OpenSlice? slice = await StartSliceAsync(client, request, topology, catalog, last, ct);
         var position = OplogPosition.Resume(last, slice.Gap);
         var sliceClock = Stopwatch.StartNew();
+        // Set while the slice is written, closed or opened: a failure there is the repository's (an IOException from a
+        // full disk among them), never a lost connection to wait out.
+        var inRepository = false;
         try
         {
             while (!stop.IsCancellationRequested)
@@ -46,25 +49,29 @@ public sealed class ContinuousOplogCapture(IEngineObserver observer)
                         foreach (var entry in batch)
                         {
                             var point = ConsistencyPoint.OfEntry(entry);
+                            inRepository = true;
                             using (entry) await slice!.AppendAsync(entry, point, stop.Token);
+                            inRepository = false;
                             last = point.Timestamp;
                             position = OplogPosition.After(last);
                         }
                         var due = slice!.Bytes >= request.SliceSizeBytes || sliceClock.Elapsed >= request.SliceInterval;
                         if (due && slice.Entries > 0)
                         {
+                            inRepository = true;
                             var full = slice;
                             slice = null;
                             var manifest = await CloseAsync(full, closed, catalog);
                             observer.Verbose($"Oplog slice {manifest.Id}: {manifest.OplogEntries} {(manifest.OplogEntries == 1 ? "entry" : "entries")} up to {manifest.OplogEnd}.");
                             slice = await OpenSlice.StartAsync(request.Slice, topology, catalog, manifest.OplogEnd!.Value, null, observer.Warning, ct);
                             sliceClock.Restart();
+                            inRepository = false;
                         }
                     }
                     // A cursor the server closed at once (nothing to tail yet): don't spin.
                     if (batches == 0) await Task.Delay(TimeSpan.FromMilliseconds(200), stop.Token);
                 }
-                catch (Exception e) when (ConnectionLoss.IsResumable(e) && !stop.IsCancellationRequested)
+                catch (Exception e) when (!inRepository && ConnectionLoss.IsResumable(e) && !stop.IsCancellationRequested)
                 {
                     observer.Warning($"Lost the connection to {request.Slice.Connection.DisplayName} ({e.GetType().Name}); reconnecting and resuming after {last}.");
                     await Task.Delay(request.ReconnectDelay, stop.Token).ContinueWith(_ => { }, TaskScheduler.Default);
