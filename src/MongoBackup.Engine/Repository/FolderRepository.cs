@@ -1,5 +1,7 @@
 using System.Runtime.CompilerServices;
 
+using MongoBackup.Engine.Storage;
+
 namespace MongoBackup.Engine.Repository;
 
 /// <summary>

@@ -1,6 +1,8 @@
 using Amazon.S3;
 using Amazon.S3.Model;
 
+using MongoBackup.Engine.Storage;
+
 namespace MongoBackup.Engine.Repository;
 
 /// <summary>

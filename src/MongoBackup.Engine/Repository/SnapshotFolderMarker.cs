@@ -1,6 +1,8 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 
+using MongoBackup.Engine.Storage;
+
 namespace MongoBackup.Engine.Repository;
 
 /// <summary>

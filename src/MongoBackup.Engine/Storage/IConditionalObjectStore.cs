@@ -1,4 +1,4 @@
-namespace MongoBackup.Engine.Repository;
+namespace MongoBackup.Engine.Storage;
 
 /// <summary>
 /// The three conditional writes an object store needs for <see cref="ConditionalObjectLease"/>, on one object (the
@@ -21,4 +21,4 @@ internal interface IConditionalObjectStore
 }
 
 /// <summary>An object's content as read, with the ETag a conditional replace must match.</summary>
-internal sealed record StoredObject(string Text, string ETag);
+public sealed record StoredObject(string Text, string ETag);

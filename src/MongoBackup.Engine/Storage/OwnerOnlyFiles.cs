@@ -1,4 +1,4 @@
-namespace MongoBackup.Engine.Repository;
+namespace MongoBackup.Engine.Storage;
 
 /// <summary>
 /// Creates repository folders and files readable by their owner only on Linux and macOS (a backup holds the whole

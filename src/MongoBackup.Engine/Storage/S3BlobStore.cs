@@ -1,0 +1,87 @@
+using System.Net;
+using Amazon.S3;
+using Amazon.S3.Model;
+
+namespace MongoBackup.Engine.Storage;
+
+/// <summary>
+/// Blobs in an S3 bucket below a prefix: the name "a/b" is the object PREFIX/a/b. Streams go up as multipart uploads
+/// (<see cref="S3UploadStream"/>, completed when closed) and down as GetObject streams; conditional writes are PUTs with
+/// If-None-Match / If-Match (see <see cref="S3ConditionalObject"/>), which AWS S3 honours and some S3-compatible stores
+/// ignore (a lease proves them first, see the repository's conditional-write probe).
+/// </summary>
+/// <param name="root">The prefix every name is below, with its trailing '/' (or empty for the bucket's root).</param>
+internal sealed class S3BlobStore(IAmazonS3 client, string bucket, string root, S3Errors errors, string location, bool writable) : IBlobStore
+{
+    public string Location => location;
+
+    public bool IsWritable => writable;
+
+    public Task<Stream> OpenWriteAsync(string name, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        return Task.FromResult<Stream>(new S3UploadStream(client, bucket, WritableKey(name), errors, ct));
+    }
+
+    public async Task<Stream> OpenReadAsync(string name, CancellationToken ct)
+    {
+        var key = Key(name);
+        try
+        {
+            var response = await client.GetObjectAsync(new GetObjectRequest { BucketName = bucket, Key = key }, ct).ConfigureAwait(false);
+            return response.ResponseStream;
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound && e.ErrorCode != "NoSuchBucket")
+        {
+            throw new FileNotFoundException($"'{location}' has no blob '{name}'.", name, e);
+        }
+        catch (Exception e) when (S3Errors.IsStoreFailure(e))
+        {
+            throw errors.Translate(e, key);
+        }
+    }
+
+    public Task<IReadOnlyList<string>> ListAsync(string prefix, CancellationToken ct) =>
+        errors.Run<IReadOnlyList<string>>(async () =>
+        {
+            var names = new List<string>();
+            string? token = null;
+            do
+            {
+                var page = await client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket, Prefix = root + prefix, ContinuationToken = token }, ct)
+                    .ConfigureAwait(false);
+                names.AddRange((page.S3Objects ?? []).Select(o => o.Key[root.Length..]).Where(n => !BlobNames.IsReserved(n)));
+                token = page.IsTruncated == true ? page.NextContinuationToken : null;
+            } while (token is not null);
+            names.Sort(StringComparer.Ordinal);
+            return names;
+        }, prefix.Length == 0 ? null : root + prefix);
+
+    public Task DeleteAsync(string name, CancellationToken ct)
+    {
+        var key = WritableKey(name);
+        // S3 answers a delete of a missing key with success: removing what is not there is not an error here either.
+        return errors.Run(() => client.DeleteObjectAsync(new DeleteObjectRequest { BucketName = bucket, Key = key }, ct), key);
+    }
+
+    public Task<StoredObject?> ReadAsync(string name, CancellationToken ct) => Conditional(name).ReadAsync(ct);
+
+    public Task<string?> TryCreateAsync(string name, string content, CancellationToken ct)
+    {
+        _ = WritableKey(name);
+        return Conditional(name).TryCreateAsync(content, ct);
+    }
+
+    public Task<string?> TryReplaceAsync(string name, string content, string etag, CancellationToken ct)
+    {
+        _ = WritableKey(name);
+        return Conditional(name).TryReplaceAsync(content, etag, ct);
+    }
+
+    /// <summary>The object <paramref name="name"/> under ETag conditions, named in messages as LOCATION/name.</summary>
+    public IConditionalObjectStore Conditional(string name) => new S3ConditionalObject(client, bucket, Key(name), errors, $"{location}/{name}");
+
+    private string Key(string name) => root + BlobNames.Require(name);
+
+    private string WritableKey(string name) => writable ? Key(name) : throw BlobNames.ReadOnly(location, name);
+}
