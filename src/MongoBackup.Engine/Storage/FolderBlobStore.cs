@@ -52,7 +52,8 @@ internal sealed class FolderBlobStore(string root, bool writable, StableStorage 
     {
         ct.ThrowIfCancellationRequested();
         var path = WritablePath(name);
-        File.Delete(path);
+        try { File.Delete(path); }
+        catch (DirectoryNotFoundException) { return Task.CompletedTask; } // its folder is gone too: nothing to remove
         // Object stores have no folders: one left empty would outlive its last blob, so it goes too.
         for (var folder = Path.GetDirectoryName(path); folder is not null && folder.Length > _root.Length; folder = Path.GetDirectoryName(folder))
         {
