@@ -58,8 +58,13 @@ public sealed class OpenSlice : IAsyncDisposable
     public long Bytes { get; private set; }
 
     /// <summary>Reserves the slice's id and opens its oplog file.</summary>
+    /// <param name="request">The slice's connection, repository, compression, key source and tags.</param>
+    /// <param name="topology">The source the slice is recorded as coming from.</param>
+    /// <param name="previousEnd">Where the chain ended: the slice's first entry comes after it.</param>
+    /// <param name="gap">The span lost because the oplog rolled past <paramref name="previousEnd"/>, or null.</param>
     /// <param name="catalog">The capture's catalog of the repository: a passphrase takes the salt its snapshots share.</param>
     /// <param name="warn">Where a clean-up failure is reported when the slice is abandoned.</param>
+    /// <param name="ct">Cancels the start and, later, the slice's writes.</param>
     /// <exception cref="MongoBackupException">As <see cref="PendingSnapshot.StartNewAsync"/>.</exception>
     public static async Task<OpenSlice> StartAsync(OplogSliceRequest request, ServerTopology topology, SnapshotCatalog catalog,
         OplogTimestamp previousEnd, OplogGap? gap, Action<string> warn, CancellationToken ct)

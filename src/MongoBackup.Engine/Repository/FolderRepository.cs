@@ -25,6 +25,9 @@ public sealed class FolderRepository : ISnapshotRepository, ILeasableRepository,
     /// <summary>Opens it for writing, flushing to stable storage through <paramref name="storage"/> (tests record the order of flushes).</summary>
     internal FolderRepository(string path, StableStorage storage) : this(path, RepositoryAccess.Write, storage) { }
 
+    /// <param name="path">The repository folder.</param>
+    /// <param name="access">Whether it is opened to write (created and proven writable) or to read (nothing written).</param>
+    /// <param name="storage">How writes reach stable storage.</param>
     /// <param name="onReadOnlyMedia">Test seam: every write fails as on read-only media (see <see cref="FolderWriteGate"/>).</param>
     internal FolderRepository(string path, RepositoryAccess access, StableStorage storage, bool onReadOnlyMedia = false)
     {
@@ -36,8 +39,12 @@ public sealed class FolderRepository : ISnapshotRepository, ILeasableRepository,
         if (access == RepositoryAccess.Write) _writes.Prepare();
     }
 
+    /// <summary>The repository folder's full path.</summary>
     public string Location => _root;
 
+    /// <summary>Creates &lt;repo&gt;/&lt;id&gt;/&lt;path&gt; (and the snapshot's marker first, when the id was not reserved); the file is flushed to stable storage as it closes.</summary>
+    /// <exception cref="ArgumentException">The path reaches outside the snapshot folder.</exception>
+    /// <exception cref="IOException">The file cannot be created (read-only media among the causes).</exception>
     public Task<SnapshotFileWriter> CreateFileAsync(string snapshotId, string relativePath, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
@@ -51,6 +58,8 @@ public sealed class FolderRepository : ISnapshotRepository, ILeasableRepository,
         return Task.FromResult(new SnapshotFileWriter(file, relativePath, beforeClose: () => _storage.FlushFile(file)));
     }
 
+    /// <summary>The stored bytes of &lt;repo&gt;/&lt;id&gt;/&lt;path&gt;.</summary>
+    /// <exception cref="FileNotFoundException">The snapshot has no such file.</exception>
     public Task<Stream> OpenReadAsync(string snapshotId, string relativePath, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
@@ -130,6 +139,7 @@ public sealed class FolderRepository : ISnapshotRepository, ILeasableRepository,
         _storage.FlushDirectory(_root);
     }
 
+    /// <summary>One result per folder of the repository, in ordinal order of names: its manifest, or why none could be read.</summary>
     public async IAsyncEnumerable<ManifestReadResult> ListAsync([EnumeratorCancellation] CancellationToken ct)
     {
         if (!Directory.Exists(_root)) yield break;
@@ -140,12 +150,16 @@ public sealed class FolderRepository : ISnapshotRepository, ILeasableRepository,
         }
     }
 
+    /// <summary>The manifest of &lt;repo&gt;/&lt;id&gt;/ read alone; null when there is no such folder.</summary>
     public async Task<ManifestReadResult?> ReadManifestAsync(string snapshotId, CancellationToken ct)
     {
         var folder = SnapshotFolder(snapshotId);
         return Directory.Exists(folder) ? await ReadManifestAsync(snapshotId, folder, ct).ConfigureAwait(false) : null;
     }
 
+    /// <summary>Removes the snapshot folder, its manifest first.</summary>
+    /// <exception cref="DirectoryNotFoundException">No folder of that id.</exception>
+    /// <exception cref="IOException">A file cannot be removed.</exception>
     public Task DeleteSnapshotAsync(string snapshotId, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
@@ -164,6 +178,7 @@ public sealed class FolderRepository : ISnapshotRepository, ILeasableRepository,
     public Task<LeaseAttempt> TryAcquireLeaseAsync(string holderId, TimeSpan duration, CancellationToken ct) =>
         TryAcquireLeaseAsync(holderId, duration, TimeProvider.System, ct);
 
+    /// <summary>As the overload without a clock, judging expiry by <paramref name="clock"/>.</summary>
     public Task<LeaseAttempt> TryAcquireLeaseAsync(string holderId, TimeSpan duration, TimeProvider clock, CancellationToken ct)
     {
         _writes.Pass();
@@ -177,6 +192,7 @@ public sealed class FolderRepository : ISnapshotRepository, ILeasableRepository,
         return File.Exists(path) ? RepositorySettings.Deserialize(await File.ReadAllTextAsync(path, ct).ConfigureAwait(false), path) : null;
     }
 
+    /// <summary>Replaces &lt;repo&gt;/.mongobackup-settings.json durably (temporary file, flush, rename, flush of the folder).</summary>
     public async Task WriteSettingsAsync(RepositorySettings settings, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(settings);
@@ -184,15 +200,18 @@ public sealed class FolderRepository : ISnapshotRepository, ILeasableRepository,
         await ReplaceDurablyAsync(Path.Combine(_root, RepositorySettings.FileName), settings.Serialize(), ct).ConfigureAwait(false);
     }
 
+    /// <summary>Writes a mark (a read lease's or a removal's) into the snapshot folder; false when the snapshot is gone (see <see cref="FolderSnapshotMarks"/>).</summary>
     public Task<bool> WriteMarkAsync(string snapshotId, string name, string content, CancellationToken ct)
     {
         _writes.Pass();
         return _marks.WriteAsync(snapshotId, name, content, ct);
     }
 
+    /// <summary>The snapshot's marks whose names start with <paramref name="prefix"/>, with their content.</summary>
     public Task<IReadOnlyList<(string Name, string Content)>> ReadMarksAsync(string snapshotId, string prefix, CancellationToken ct) =>
         _marks.ReadAsync(snapshotId, prefix, ct);
 
+    /// <summary>Removes a mark; one already gone is not an error.</summary>
     public Task DeleteMarkAsync(string snapshotId, string name, CancellationToken ct)
     {
         _writes.Pass();

@@ -9,6 +9,9 @@ public interface ISnapshotRepository
     /// <summary>Creates a file in a snapshot; the returned stream counts and hashes what is written and gives a manifest entry once disposed.</summary>
     Task<SnapshotFileWriter> CreateFileAsync(string snapshotId, string relativePath, CancellationToken ct);
 
+    /// <summary>The stored bytes of a snapshot file (compressed and encrypted as stored), read forward once.</summary>
+    /// <exception cref="FileNotFoundException">The snapshot has no such file.</exception>
+    /// <exception cref="MongoBackupException">An object store's translated failures.</exception>
     Task<Stream> OpenReadAsync(string snapshotId, string relativePath, CancellationToken ct);
 
     /// <summary>Writes manifest.json atomically (temp file then rename, or upload last); the snapshot exists only after this.</summary>
@@ -64,6 +67,9 @@ public interface ISnapshotRepository
         return null;
     }
 
+    /// <summary>Removes every file of the snapshot, its manifest first (a removal cut short leaves an unfinished snapshot, never a "complete" one with files missing).</summary>
+    /// <exception cref="DirectoryNotFoundException">Nothing of that id exists.</exception>
+    /// <exception cref="MongoBackupException">An object store's translated failures.</exception>
     Task DeleteSnapshotAsync(string snapshotId, CancellationToken ct);
 
     /// <summary>A folder repository's real path to a snapshot file, or to the snapshot folder when relativePath is empty (for pipeline objects); null for blob stores.</summary>

@@ -57,7 +57,10 @@ public sealed class PendingSnapshot : IAsyncDisposable
     /// </summary>
     /// <param name="catalog">The command's catalog of the repository to write to (a passphrase's salt comes from it).</param>
     /// <param name="kind">The id's kind part: "full" or "oplog".</param>
+    /// <param name="started">When the run started: the id's time part, to the second, in UTC.</param>
+    /// <param name="options">Compression, key source, when to abandon files unfinished, where ids come from.</param>
     /// <param name="warn">Where a clean-up failure is reported (the command's warnings).</param>
+    /// <param name="ct">Cancels the reservation and the key's derivation; the files' writes take their own token.</param>
     /// <exception cref="MongoBackupException">
     /// EncryptionKeyRequired or WrongEncryptionKey (the settings refuse the key); RepositoryNotWritable (read-only repository);
     /// SnapshotExists when <see cref="MaxIdAttempts"/> ids in a row are taken; the store's translated failures.

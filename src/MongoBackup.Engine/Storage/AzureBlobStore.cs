@@ -10,6 +10,10 @@ namespace MongoBackup.Engine.Storage;
 /// straight into block uploads (committed when closed) and out of ranged reads; conditional writes are single Put Blob
 /// calls with If-None-Match / If-Match (see <see cref="AzureConditionalBlob"/>).
 /// </summary>
+/// <param name="container">The container, signed in to.</param>
+/// <param name="errors">Turns the SDK's failures into errors naming the location.</param>
+/// <param name="location">The root as shown to users.</param>
+/// <param name="writable">False opens it read-only.</param>
 /// <param name="root">The prefix every name is below, with its trailing '/' (or empty for the container's root).</param>
 internal sealed class AzureBlobStore(BlobContainerClient container, string root, AzureBlobErrors errors, string location, bool writable) : IBlobStore
 {

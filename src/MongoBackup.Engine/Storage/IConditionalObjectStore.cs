@@ -1,7 +1,7 @@
 namespace MongoBackup.Engine.Storage;
 
 /// <summary>
-/// The three conditional writes an object store needs for <see cref="ConditionalObjectLease"/>, on one object (the
+/// The three conditional writes an object store needs for the repository lease (Repository/ConditionalObjectLease), on one object (the
 /// lease object). Azure Blob Storage and S3 each implement it with their own ETag conditions, so every decision of
 /// the lease protocol lives in one place and is shared by both.
 /// </summary>

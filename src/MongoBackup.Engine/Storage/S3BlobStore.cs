@@ -10,6 +10,11 @@ namespace MongoBackup.Engine.Storage;
 /// If-None-Match / If-Match (see <see cref="S3ConditionalObject"/>), which AWS S3 honours and some S3-compatible stores
 /// ignore (a lease proves them first, see the repository's conditional-write probe).
 /// </summary>
+/// <param name="client">The S3 client, signed in to.</param>
+/// <param name="bucket">The bucket.</param>
+/// <param name="errors">Turns the SDK's failures into errors naming the location.</param>
+/// <param name="location">The root as shown to users.</param>
+/// <param name="writable">False opens it read-only.</param>
 /// <param name="root">The prefix every name is below, with its trailing '/' (or empty for the bucket's root).</param>
 internal sealed class S3BlobStore(IAmazonS3 client, string bucket, string root, S3Errors errors, string location, bool writable) : IBlobStore
 {
