@@ -3,8 +3,6 @@ using Azure.Identity;
 using Azure.Storage;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
-using Azure.Storage.Blobs.Specialized;
-
 using MongoBackup.Engine.Storage;
 
 namespace MongoBackup.Engine.Repository;

@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-
 using MongoBackup.Engine.Storage;
 
 namespace MongoBackup.Engine.Repository;
@@ -14,6 +13,7 @@ public sealed class FolderRepository : ISnapshotRepository, ILeasableRepository,
     private readonly StableStorage _storage;
     private readonly FolderSnapshotMarks _marks;
     private readonly FolderWriteGate _writes;
+    private readonly FolderManifests _manifests;
 
     /// <summary>
     /// Opens the folder. For <see cref="RepositoryAccess.Write"/> (the default) it is created when missing and proven
@@ -36,6 +36,7 @@ public sealed class FolderRepository : ISnapshotRepository, ILeasableRepository,
         _root = Path.GetFullPath(path);
         _marks = new FolderSnapshotMarks(SnapshotFolder);
         _writes = new FolderWriteGate(_root, storage, onReadOnlyMedia);
+        _manifests = new FolderManifests(_root, storage);
         if (access == RepositoryAccess.Write) _writes.Prepare();
     }
 
@@ -70,11 +71,19 @@ public sealed class FolderRepository : ISnapshotRepository, ILeasableRepository,
         return Task.FromResult(stream);
     }
 
-    /// <summary>Writes &lt;id&gt;/manifest.json through manifest.json.tmp and a rename, replacing one already there.</summary>
+    /// <summary>Writes &lt;id&gt;/manifest.json through manifest.json.tmp and a rename, replacing one already there (see <see cref="FolderManifests"/>).</summary>
     public Task CommitManifestAsync(SnapshotManifest manifest, CancellationToken ct) => CommitAsync(manifest, replace: true, ct);
 
-    /// <summary>As <see cref="CommitManifestAsync"/>, but the rename refuses an existing manifest.json (SnapshotExists).</summary>
+    /// <summary>As <see cref="CommitManifestAsync"/>, but the rename refuses an existing manifest.json.</summary>
+    /// <exception cref="MongoBackupException">SnapshotExists when a manifest of that id is there (it is left as it was).</exception>
     public Task CommitNewManifestAsync(SnapshotManifest manifest, CancellationToken ct) => CommitAsync(manifest, replace: false, ct);
+
+    private Task CommitAsync(SnapshotManifest manifest, bool replace, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        _writes.Pass();
+        return _manifests.CommitAsync(SnapshotFolder(manifest.Id), manifest, replace, ct);
+    }
 
     /// <summary>Creates &lt;id&gt;/.mongobackup-snapshot with FileMode.CreateNew; false when the folder already exists.</summary>
     public Task<bool> TryReserveAsync(string snapshotId, CancellationToken ct)
@@ -88,57 +97,6 @@ public sealed class FolderRepository : ISnapshotRepository, ILeasableRepository,
         return Task.FromResult(SnapshotFolderMarker.TryCreate(folder, snapshotId, _storage));
     }
 
-    private async Task CommitAsync(SnapshotManifest manifest, bool replace, CancellationToken ct)
-    {
-        ArgumentNullException.ThrowIfNull(manifest);
-        _writes.Pass();
-        var folder = SnapshotFolder(manifest.Id);
-        OwnerOnlyFiles.CreateDirectory(folder);
-        // The manifest vouches for the files: they are on stable storage already (each flushed as it closed); now the
-        // folders that name them, then the manifest itself, and only then does it become visible, durably.
-        FlushFolders(folder);
-        var path = Path.Combine(folder, SnapshotManifest.FileName);
-        try
-        {
-            await ReplaceDurablyAsync(path, manifest.Serialize(), ct, replace).ConfigureAwait(false);
-        }
-        catch (IOException) when (!replace && File.Exists(path))
-        {
-            File.Delete(path + ".tmp");
-            throw ISnapshotRepository.SnapshotManifestExists(manifest.Id, _root);
-        }
-    }
-
-    /// <summary>
-    /// Writes <paramref name="text"/> to &lt;path&gt;.tmp, flushes it to stable storage, renames it to
-    /// <paramref name="path"/> and flushes the folder: the file is either its old self or whole, and stays so.
-    /// Without <paramref name="replace"/> the rename fails (IOException) when <paramref name="path"/> exists: .NET renames
-    /// without overwriting by link(2) then unlink(2) on Unix and MoveFileEx without MOVEFILE_REPLACE_EXISTING on Windows,
-    /// both of which refuse an existing target atomically.
-    /// </summary>
-    private async Task ReplaceDurablyAsync(string path, string text, CancellationToken ct, bool replace = true)
-    {
-        var temp = path + ".tmp";
-        await using (var stream = OwnerOnlyFiles.CreateFile(temp, 4096))
-        await using (var writer = new StreamWriter(stream))
-        {
-            await writer.WriteAsync(text.AsMemory(), ct).ConfigureAwait(false);
-            await writer.FlushAsync(ct).ConfigureAwait(false);
-            _storage.FlushFile(stream);
-        }
-        File.Move(temp, path, overwrite: replace);
-        _storage.FlushDirectory(Path.GetDirectoryName(path)!);
-    }
-
-    /// <summary>Flushes every folder of a snapshot, deepest first, then the snapshot folder and the repository folder that name them.</summary>
-    private void FlushFolders(string snapshotFolder)
-    {
-        foreach (var folder in Directory.EnumerateDirectories(snapshotFolder, "*", SearchOption.AllDirectories).OrderByDescending(f => f.Length))
-            _storage.FlushDirectory(folder);
-        _storage.FlushDirectory(snapshotFolder);
-        _storage.FlushDirectory(_root);
-    }
-
     /// <summary>One result per folder of the repository, in ordinal order of names: its manifest, or why none could be read.</summary>
     public async IAsyncEnumerable<ManifestReadResult> ListAsync([EnumeratorCancellation] CancellationToken ct)
     {
@@ -146,7 +104,7 @@ public sealed class FolderRepository : ISnapshotRepository, ILeasableRepository,
         foreach (var folder in Directory.EnumerateDirectories(_root).Order(StringComparer.Ordinal))
         {
             ct.ThrowIfCancellationRequested();
-            yield return await ReadManifestAsync(Path.GetFileName(folder), folder, ct).ConfigureAwait(false);
+            yield return await FolderManifests.ReadAsync(Path.GetFileName(folder), folder, ct).ConfigureAwait(false);
         }
     }
 
@@ -154,7 +112,7 @@ public sealed class FolderRepository : ISnapshotRepository, ILeasableRepository,
     public async Task<ManifestReadResult?> ReadManifestAsync(string snapshotId, CancellationToken ct)
     {
         var folder = SnapshotFolder(snapshotId);
-        return Directory.Exists(folder) ? await ReadManifestAsync(snapshotId, folder, ct).ConfigureAwait(false) : null;
+        return Directory.Exists(folder) ? await FolderManifests.ReadAsync(snapshotId, folder, ct).ConfigureAwait(false) : null;
     }
 
     /// <summary>Removes the snapshot folder, its manifest first.</summary>
@@ -197,7 +155,7 @@ public sealed class FolderRepository : ISnapshotRepository, ILeasableRepository,
     {
         ArgumentNullException.ThrowIfNull(settings);
         _writes.Pass();
-        await ReplaceDurablyAsync(Path.Combine(_root, RepositorySettings.FileName), settings.Serialize(), ct).ConfigureAwait(false);
+        await _manifests.ReplaceDurablyAsync(Path.Combine(_root, RepositorySettings.FileName), settings.Serialize(), ct).ConfigureAwait(false);
     }
 
     /// <summary>Writes a mark (a read lease's or a removal's) into the snapshot folder; false when the snapshot is gone (see <see cref="FolderSnapshotMarks"/>).</summary>
@@ -221,25 +179,6 @@ public sealed class FolderRepository : ISnapshotRepository, ILeasableRepository,
     /// <summary>The real path of a snapshot file, or of the snapshot's folder itself when <paramref name="relativePath"/> is empty.</summary>
     public string? LocalPath(string snapshotId, string relativePath) =>
         relativePath.Length == 0 ? SnapshotFolder(snapshotId) : ResolveFile(snapshotId, relativePath);
-
-    private static async Task<ManifestReadResult> ReadManifestAsync(string id, string folder, CancellationToken ct)
-    {
-        var manifestPath = Path.Combine(folder, SnapshotManifest.FileName);
-        if (!File.Exists(manifestPath))
-            return ManifestReadResult.Missing(id, File.Exists(Path.Combine(folder, SnapshotManifest.TempFileName))
-                ? $"Snapshot folder '{id}' has {SnapshotManifest.TempFileName} but no {SnapshotManifest.FileName}: the backup stopped while committing its manifest."
-                : $"Snapshot folder '{id}' has no {SnapshotManifest.FileName}: the backup did not finish.");
-        try
-        {
-            var json = await File.ReadAllTextAsync(manifestPath, ct).ConfigureAwait(false);
-            return new ManifestReadResult(id, SnapshotManifest.Deserialize(json, manifestPath), null);
-        }
-        catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
-        {
-            // The manifest was committed, so the backup finished: its data may be whole. Damaged, never "unfinished".
-            return ManifestReadResult.Damaged(id, e.Message);
-        }
-    }
 
     private string SnapshotFolder(string snapshotId)
     {

@@ -1,6 +1,5 @@
 using Amazon.S3;
 using Amazon.S3.Model;
-
 using MongoBackup.Engine.Storage;
 
 namespace MongoBackup.Engine.Repository;

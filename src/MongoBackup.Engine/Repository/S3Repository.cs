@@ -1,9 +1,7 @@
-using System.Net;
 using Amazon;
 using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
-
 using MongoBackup.Engine.Storage;
 
 namespace MongoBackup.Engine.Repository;

@@ -6,62 +6,46 @@ namespace MongoBackup.Engine.Storage;
 /// </summary>
 internal sealed class ErrorTranslatingWriteStream(Stream inner, Func<Exception, Exception?> translate) : Stream
 {
-    /// <inheritdoc/>
     public override bool CanRead => false;
-    /// <inheritdoc/>
     public override bool CanSeek => false;
-    /// <inheritdoc/>
     public override bool CanWrite => inner.CanWrite;
-    /// <inheritdoc/>
     public override long Length => throw new NotSupportedException("An upload has no length until it is closed.");
-    /// <inheritdoc/>
     public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
-    /// <inheritdoc/>
     public override void Write(byte[] buffer, int offset, int count) => Guard(() => inner.Write(buffer, offset, count));
-    /// <inheritdoc/>
     public override void Write(ReadOnlySpan<byte> buffer)
     {
         var copy = buffer.ToArray();
         Guard(() => inner.Write(copy));
     }
 
-    /// <inheritdoc/>
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
         try { await inner.WriteAsync(buffer, cancellationToken).ConfigureAwait(false); }
         catch (Exception e) when (translate(e) is { } translated) { throw translated; }
     }
 
-    /// <inheritdoc/>
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
-    /// <inheritdoc/>
     public override void Flush() => Guard(inner.Flush);
 
-    /// <inheritdoc/>
     public override async Task FlushAsync(CancellationToken cancellationToken)
     {
         try { await inner.FlushAsync(cancellationToken).ConfigureAwait(false); }
         catch (Exception e) when (translate(e) is { } translated) { throw translated; }
     }
 
-    /// <inheritdoc/>
     public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException("An upload cannot be read.");
-    /// <inheritdoc/>
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException("An upload is written front to back.");
-    /// <inheritdoc/>
     public override void SetLength(long value) => throw new NotSupportedException("An upload is written front to back.");
 
-    /// <inheritdoc/>
     protected override void Dispose(bool disposing)
     {
         if (disposing) Guard(inner.Dispose);
         base.Dispose(disposing);
     }
 
-    /// <inheritdoc/>
     public override async ValueTask DisposeAsync()
     {
         try { await inner.DisposeAsync().ConfigureAwait(false); }

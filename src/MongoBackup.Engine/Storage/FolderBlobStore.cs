@@ -143,36 +143,21 @@ internal sealed class FolderBlobStore(string root, bool writable, StableStorage 
     private sealed class DurableFile(FileStream file, StableStorage storage) : Stream
     {
         private bool _closed;
-        /// <inheritdoc/>
         public override bool CanRead => false;
-        /// <inheritdoc/>
         public override bool CanSeek => false;
-        /// <inheritdoc/>
         public override bool CanWrite => true;
-        /// <inheritdoc/>
         public override long Length => file.Length;
-        /// <inheritdoc/>
         public override long Position { get => file.Position; set => throw new NotSupportedException(); }
-        /// <inheritdoc/>
         public override void Flush() => file.Flush();
-        /// <inheritdoc/>
         public override Task FlushAsync(CancellationToken ct) => file.FlushAsync(ct);
-        /// <inheritdoc/>
         public override void Write(byte[] buffer, int offset, int count) => file.Write(buffer, offset, count);
-        /// <inheritdoc/>
         public override void Write(ReadOnlySpan<byte> buffer) => file.Write(buffer);
-        /// <inheritdoc/>
         public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken ct) => file.WriteAsync(buffer, offset, count, ct);
-        /// <inheritdoc/>
         public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken ct = default) => file.WriteAsync(buffer, ct);
-        /// <inheritdoc/>
         public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        /// <inheritdoc/>
         public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        /// <inheritdoc/>
         public override void SetLength(long value) => throw new NotSupportedException();
 
-        /// <inheritdoc/>
         protected override void Dispose(bool disposing)
         {
             if (disposing && !_closed)
@@ -184,7 +169,6 @@ internal sealed class FolderBlobStore(string root, bool writable, StableStorage 
             base.Dispose(disposing);
         }
 
-        /// <inheritdoc/>
         public override async ValueTask DisposeAsync()
         {
             if (!_closed)

@@ -39,29 +39,20 @@ internal sealed class S3UploadStream : Stream
         _ct = ct;
     }
 
-    /// <inheritdoc/>
     public override bool CanRead => false;
-    /// <inheritdoc/>
     public override bool CanSeek => false;
-    /// <inheritdoc/>
     public override bool CanWrite => !_closed;
-    /// <inheritdoc/>
     public override long Length => throw new NotSupportedException("An upload has no length until it is closed.");
-    /// <inheritdoc/>
     public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
-    /// <inheritdoc/>
     public override void Write(byte[] buffer, int offset, int count) =>
         WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
 
-    /// <inheritdoc/>
     public override void Write(ReadOnlySpan<byte> buffer) => Write(buffer.ToArray(), 0, buffer.Length);
 
-    /// <inheritdoc/>
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
-    /// <inheritdoc/>
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_closed, this);
@@ -78,21 +69,16 @@ internal sealed class S3UploadStream : Stream
     /// <summary>Parts go up when full; flushing has nothing smaller to send (S3 refuses small middle parts).</summary>
     public override void Flush() { }
 
-    /// <inheritdoc/>
     public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException("An upload cannot be read.");
-    /// <inheritdoc/>
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException("An upload is written front to back.");
-    /// <inheritdoc/>
     public override void SetLength(long value) => throw new NotSupportedException("An upload is written front to back.");
 
-    /// <inheritdoc/>
     protected override void Dispose(bool disposing)
     {
         if (disposing) DisposeAsync().AsTask().GetAwaiter().GetResult();
         base.Dispose(disposing);
     }
 
-    /// <inheritdoc/>
     public override async ValueTask DisposeAsync()
     {
         if (_closed) return;
