@@ -13,7 +13,10 @@ internal sealed class FolderManifests(string root, StableStorage storage)
     /// Commits <paramref name="manifest"/> into its snapshot <paramref name="folder"/>: the folders that name the
     /// snapshot's files are flushed, then manifest.json is written through manifest.json.tmp and a rename.
     /// </summary>
+    /// <param name="folder">The snapshot's folder, &lt;repo&gt;/&lt;id&gt;.</param>
+    /// <param name="manifest">The manifest, committed as serialized.</param>
     /// <param name="replace">False refuses an existing manifest.json.</param>
+    /// <param name="ct">Cancels writing the manifest.</param>
     /// <exception cref="MongoBackupException">SnapshotExists when <paramref name="replace"/> is false and a manifest is there.</exception>
     /// <exception cref="IOException">A file or folder cannot be written or flushed.</exception>
     public async Task CommitAsync(string folder, SnapshotManifest manifest, bool replace, CancellationToken ct)

@@ -15,17 +15,13 @@ namespace MongoBackup.Engine.Storage;
 /// <param name="location">The root as shown to users.</param>
 /// <param name="writable">False opens it read-only.</param>
 /// <param name="root">The prefix every name is below, with its trailing '/' (or empty for the container's root).</param>
-internal sealed class AzureBlobStore(BlobContainerClient container, string root, AzureBlobErrors errors, string location, bool writable) : IBlobStore
+internal sealed class AzureBlobStore(BlobContainerClient container, string root, AzureBlobErrors errors, string location, bool writable) : ObjectBlobStore(root, location, writable)
 {
     /// <summary>Block size of uploads: large enough for throughput, small enough to bound memory per open blob.</summary>
     private const int UploadBlockSize = 8 * 1024 * 1024;
     private const int ReadBufferSize = 4 * 1024 * 1024;
 
-    public string Location => location;
-
-    public bool IsWritable => writable;
-
-    public async Task<Stream> OpenWriteAsync(string name, CancellationToken ct)
+    public override async Task<Stream> OpenWriteAsync(string name, CancellationToken ct)
     {
         var blob = container.GetBlockBlobClient(WritableKey(name));
         var stream = await errors.Run(() => blob.OpenWriteAsync(overwrite: true,
@@ -33,7 +29,7 @@ internal sealed class AzureBlobStore(BlobContainerClient container, string root,
         return new ErrorTranslatingWriteStream(stream, e => AzureBlobErrors.IsStoreFailure(e) ? errors.Translate(e, name) : null);
     }
 
-    public async Task<Stream> OpenReadAsync(string name, CancellationToken ct)
+    public override async Task<Stream> OpenReadAsync(string name, CancellationToken ct)
     {
         var blob = container.GetBlobClient(Key(name));
         try
@@ -50,43 +46,24 @@ internal sealed class AzureBlobStore(BlobContainerClient container, string root,
         }
     }
 
-    public Task<IReadOnlyList<string>> ListAsync(string prefix, CancellationToken ct) =>
+    public override Task<IReadOnlyList<string>> ListAsync(string prefix, CancellationToken ct) =>
         errors.Run<IReadOnlyList<string>>(async () =>
         {
             var names = new List<string>();
-            await foreach (var item in container.GetBlobsAsync(BlobTraits.None, BlobStates.None, root + prefix, ct).ConfigureAwait(false))
+            await foreach (var item in container.GetBlobsAsync(BlobTraits.None, BlobStates.None, Root + prefix, ct).ConfigureAwait(false))
             {
-                var name = item.Name[root.Length..];
+                var name = item.Name[Root.Length..];
                 if (!BlobNames.IsReserved(name)) names.Add(name);
             }
             names.Sort(StringComparer.Ordinal);
             return names;
         }, prefix.Length == 0 ? null : prefix);
 
-    public Task DeleteAsync(string name, CancellationToken ct)
+    public override Task DeleteAsync(string name, CancellationToken ct)
     {
         var key = WritableKey(name);
         return errors.Run(() => container.DeleteBlobIfExistsAsync(key, cancellationToken: ct), name);
     }
 
-    public Task<StoredObject?> ReadAsync(string name, CancellationToken ct) => Conditional(name).ReadAsync(ct);
-
-    public Task<string?> TryCreateAsync(string name, string content, CancellationToken ct)
-    {
-        _ = WritableKey(name);
-        return Conditional(name).TryCreateAsync(content, ct);
-    }
-
-    public Task<string?> TryReplaceAsync(string name, string content, string etag, CancellationToken ct)
-    {
-        _ = WritableKey(name);
-        return Conditional(name).TryReplaceAsync(content, etag, ct);
-    }
-
-    /// <summary>The blob <paramref name="name"/> under ETag conditions, named in messages as LOCATION/name.</summary>
-    public IConditionalObjectStore Conditional(string name) => new AzureConditionalBlob(container.GetBlobClient(Key(name)), errors, $"{location}/{name}");
-
-    private string Key(string name) => root + BlobNames.Require(name);
-
-    private string WritableKey(string name) => writable ? Key(name) : throw BlobNames.ReadOnly(location, name);
+    protected override IConditionalObjectStore Conditional(string key, string displayName) => new AzureConditionalBlob(container.GetBlobClient(key), errors, displayName);
 }

@@ -16,19 +16,15 @@ namespace MongoBackup.Engine.Storage;
 /// <param name="location">The root as shown to users.</param>
 /// <param name="writable">False opens it read-only.</param>
 /// <param name="root">The prefix every name is below, with its trailing '/' (or empty for the bucket's root).</param>
-internal sealed class S3BlobStore(IAmazonS3 client, string bucket, string root, S3Errors errors, string location, bool writable) : IBlobStore
+internal sealed class S3BlobStore(IAmazonS3 client, string bucket, string root, S3Errors errors, string location, bool writable) : ObjectBlobStore(root, location, writable)
 {
-    public string Location => location;
-
-    public bool IsWritable => writable;
-
-    public Task<Stream> OpenWriteAsync(string name, CancellationToken ct)
+    public override Task<Stream> OpenWriteAsync(string name, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
         return Task.FromResult<Stream>(new S3UploadStream(client, bucket, WritableKey(name), errors, ct));
     }
 
-    public async Task<Stream> OpenReadAsync(string name, CancellationToken ct)
+    public override async Task<Stream> OpenReadAsync(string name, CancellationToken ct)
     {
         var key = Key(name);
         try
@@ -46,47 +42,28 @@ internal sealed class S3BlobStore(IAmazonS3 client, string bucket, string root, 
         }
     }
 
-    public Task<IReadOnlyList<string>> ListAsync(string prefix, CancellationToken ct) =>
+    public override Task<IReadOnlyList<string>> ListAsync(string prefix, CancellationToken ct) =>
         errors.Run<IReadOnlyList<string>>(async () =>
         {
             var names = new List<string>();
             string? token = null;
             do
             {
-                var page = await client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket, Prefix = root + prefix, ContinuationToken = token }, ct)
+                var page = await client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket, Prefix = Root + prefix, ContinuationToken = token }, ct)
                     .ConfigureAwait(false);
-                names.AddRange((page.S3Objects ?? []).Select(o => o.Key[root.Length..]).Where(n => !BlobNames.IsReserved(n)));
+                names.AddRange((page.S3Objects ?? []).Select(o => o.Key[Root.Length..]).Where(n => !BlobNames.IsReserved(n)));
                 token = page.IsTruncated == true ? page.NextContinuationToken : null;
             } while (token is not null);
             names.Sort(StringComparer.Ordinal);
             return names;
-        }, prefix.Length == 0 ? null : root + prefix);
+        }, prefix.Length == 0 ? null : Root + prefix);
 
-    public Task DeleteAsync(string name, CancellationToken ct)
+    public override Task DeleteAsync(string name, CancellationToken ct)
     {
         var key = WritableKey(name);
         // S3 answers a delete of a missing key with success: removing what is not there is not an error here either.
         return errors.Run(() => client.DeleteObjectAsync(new DeleteObjectRequest { BucketName = bucket, Key = key }, ct), key);
     }
 
-    public Task<StoredObject?> ReadAsync(string name, CancellationToken ct) => Conditional(name).ReadAsync(ct);
-
-    public Task<string?> TryCreateAsync(string name, string content, CancellationToken ct)
-    {
-        _ = WritableKey(name);
-        return Conditional(name).TryCreateAsync(content, ct);
-    }
-
-    public Task<string?> TryReplaceAsync(string name, string content, string etag, CancellationToken ct)
-    {
-        _ = WritableKey(name);
-        return Conditional(name).TryReplaceAsync(content, etag, ct);
-    }
-
-    /// <summary>The object <paramref name="name"/> under ETag conditions, named in messages as LOCATION/name.</summary>
-    public IConditionalObjectStore Conditional(string name) => new S3ConditionalObject(client, bucket, Key(name), errors, $"{location}/{name}");
-
-    private string Key(string name) => root + BlobNames.Require(name);
-
-    private string WritableKey(string name) => writable ? Key(name) : throw BlobNames.ReadOnly(location, name);
+    protected override IConditionalObjectStore Conditional(string key, string displayName) => new S3ConditionalObject(client, bucket, key, errors, displayName);
 }
