@@ -22,7 +22,7 @@ internal sealed class FolderBlobStore(string root, bool writable, StableStorage 
         ct.ThrowIfCancellationRequested();
         var path = WritablePath(name);
         OwnerOnlyFiles.CreateDirectory(Path.GetDirectoryName(path)!);
-        return Task.FromResult<Stream>(new DurableFile(OwnerOnlyFiles.CreateFile(path, 1 << 16), storage));
+        return Task.FromResult<Stream>(new DurableFile(path, storage));
     }
 
     public Task<Stream> OpenReadAsync(string name, CancellationToken ct)
@@ -139,45 +139,28 @@ internal sealed class FolderBlobStore(string root, bool writable, StableStorage 
 
     private string PathOf(string name) => Path.Combine(_root, BlobNames.Require(name).Replace('/', Path.DirectorySeparatorChar));
 
-    /// <summary>A file that reaches stable storage before it closes.</summary>
-    private sealed class DurableFile(FileStream file, StableStorage storage) : Stream
+    /// <summary>A new file that reaches stable storage before it closes (owner-only, as every repository file).</summary>
+    private sealed class DurableFile(string path, StableStorage storage) : FileStream(path, OwnerOnlyFiles.WriteOptions(FileMode.Create, 1 << 16))
     {
-        private bool _closed;
-        public override bool CanRead => false;
-        public override bool CanSeek => false;
-        public override bool CanWrite => true;
-        public override long Length => file.Length;
-        public override long Position { get => file.Position; set => throw new NotSupportedException(); }
-        public override void Flush() => file.Flush();
-        public override Task FlushAsync(CancellationToken ct) => file.FlushAsync(ct);
-        public override void Write(byte[] buffer, int offset, int count) => file.Write(buffer, offset, count);
-        public override void Write(ReadOnlySpan<byte> buffer) => file.Write(buffer);
-        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken ct) => file.WriteAsync(buffer, offset, count, ct);
-        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken ct = default) => file.WriteAsync(buffer, ct);
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
+        private bool _flushed;
 
         protected override void Dispose(bool disposing)
         {
-            if (disposing && !_closed)
-            {
-                _closed = true;
-                try { storage.FlushFile(file); }
-                finally { file.Dispose(); }
-            }
+            if (disposing) FlushOnce();
             base.Dispose(disposing);
         }
 
         public override async ValueTask DisposeAsync()
         {
-            if (!_closed)
-            {
-                _closed = true;
-                try { storage.FlushFile(file); }
-                finally { await file.DisposeAsync().ConfigureAwait(false); }
-            }
+            FlushOnce();
             await base.DisposeAsync().ConfigureAwait(false);
+        }
+
+        private void FlushOnce()
+        {
+            if (_flushed || !CanWrite) return;
+            _flushed = true;
+            storage.FlushFile(this);
         }
     }
 }

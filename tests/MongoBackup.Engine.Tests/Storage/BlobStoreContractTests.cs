@@ -112,6 +112,43 @@ public sealed class BlobStoreContractTests(ObjectStoreServices services) : IClas
             await Assert.ThrowsAnyAsync<ArgumentException>(() => store.TryCreateAsync(name, "x", CancellationToken.None));
     }
 
+    [Fact]
+    public async Task A_folder_store_puts_each_write_on_stable_storage_before_it_returns()
+    {
+        var folder = new TempFolder();
+        _folders.Add(folder);
+        var storage = new RecordingStorage();
+        var store = new FolderBlobStore(folder.Path, writable: true, storage);
+
+        await PutAsync(store, "a/data.bin", [1, 2, 3]);
+        Assert.Equal([Path.Combine(folder.Path, "a", "data.bin")], storage.Files);
+
+        storage.Files.Clear();
+        await store.TryCreateAsync("b/marker", "x", CancellationToken.None);
+        // The temporary file is flushed, then the folder that names the blob once it is renamed into place.
+        Assert.StartsWith(Path.Combine(folder.Path, "b", IBlobStore.ReservedPrefix), Assert.Single(storage.Files));
+        Assert.Equal(Path.Combine(folder.Path, "b"), storage.Folders[^1]);
+    }
+
+    /// <summary>Records what is flushed, and flushes it.</summary>
+    private sealed class RecordingStorage : StableStorage
+    {
+        public List<string> Files { get; } = [];
+        public List<string> Folders { get; } = [];
+
+        public override void FlushFile(FileStream file)
+        {
+            Files.Add(file.Name);
+            base.FlushFile(file);
+        }
+
+        public override void FlushDirectory(string path)
+        {
+            Folders.Add(path);
+            base.FlushDirectory(path);
+        }
+    }
+
     private async Task<IBlobStore> NewStoreAsync(StoreKind kind) => (await NewStorePairAsync(kind)).Writable;
 
     /// <summary>A fresh store of the kind below a prefix, opened for writing and, on the same root, read-only.</summary>
