@@ -18,4 +18,7 @@ public sealed record OplogSliceRequest
     public IReadOnlyDictionary<string, string> Tags { get; init; } = new Dictionary<string, string>();
     /// <summary>Encrypt the slice with this key; null writes it in the clear.</summary>
     public Repository.EncryptionKeySource? Encryption { get; init; }
+
+    /// <summary>Test seam: where slice ids come from (a test forces two slices onto the same id).</summary>
+    internal SnapshotIdSource Ids { get; init; } = SnapshotIdSource.Random;
 }
