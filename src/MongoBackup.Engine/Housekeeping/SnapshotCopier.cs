@@ -42,12 +42,12 @@ public sealed class SnapshotCopier(IEngineObserver observer)
                 await CopyFileAsync(source, destination, snapshotId, file, ct).ConfigureAwait(false);
                 bytes += file.Size;
                 observer.Progress(new ProgressUpdate($"Copying snapshot {snapshotId}", null, 0, bytes, null, clock.Elapsed)
-                    { NamespacesDone = ++done, NamespacesTotal = manifest.Files.Count });
+                    { NamespacesDone = ++done, NamespacesTotal = manifest.Files.Count, BytesAre = ProgressBytes.Stored });
             }
             // Last: the manifest vouches for files that are all there and checked.
             await pending.CommitAsync(manifest, ct).ConfigureAwait(false);
         }
-        observer.Progress(new ProgressUpdate($"Copying snapshot {snapshotId}", null, 0, bytes, null, clock.Elapsed, Completed: true));
+        observer.Progress(new ProgressUpdate($"Copying snapshot {snapshotId}", null, 0, bytes, null, clock.Elapsed, Completed: true) { BytesAre = ProgressBytes.Stored });
         observer.Verbose($"Copied snapshot {snapshotId} ({manifest.Files.Count} files, {bytes:N0} bytes) to {destination.Location}.");
         return manifest;
     }
