@@ -47,7 +47,7 @@ Describe 'Backup-MongoDatabase of a sharded cluster' {
         Test-Path (Join-Path $snapshot.Path 'shard1/oplog.bson') | Should -BeTrue
         $manifest = Get-Content (Join-Path $snapshot.Path 'manifest.json') -Raw | ConvertFrom-Json
         @($manifest.cluster.shards.name) | Should -Be @('shard0', 'shard1')
-        $manifest.cluster.clusterTime.timestamp | Should -Be $manifest.consistentAt.timestamp
+        ($manifest.cluster.clusterTime.timestamp | ConvertTo-Json -Compress) | Should -Be ($manifest.consistentAt.timestamp | ConvertTo-Json -Compress)
     }
 
     It 'restores into a replica set with every document, unsharded, under a new name' {
