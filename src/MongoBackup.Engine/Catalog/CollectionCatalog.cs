@@ -10,12 +10,22 @@ public static class CollectionCatalog
     private static readonly HashSet<string> InternalCollections =
         ["system.profile", "system.indexes", "system.views", "system.js.cache", "system.sessions", "system.users", "system.roles", "system.version"];
 
+    /// <summary>
+    /// Every database name the server lists (listDatabases, nameOnly), system databases included, in the server's order.
+    /// </summary>
     public static async Task<IReadOnlyList<string>> ListDatabasesAsync(IMongoClient client, CancellationToken ct)
     {
         using var cursor = await client.ListDatabaseNamesAsync(ct);
         return await cursor.ToListAsync(ct);
     }
 
+    /// <summary>
+    /// The collections, views and time-series collections <paramref name="filter"/> selects, ordered by database then name,
+    /// each with its listCollections options and listIndexes specs. Internal collections (system.profile, system.views,
+    /// system.buckets.*, the auth collections, local.oplog.*) are left out, as mongodump leaves them.
+    /// </summary>
+    /// <exception cref="MongoBackupException">DatabaseNotFound: a -Database pattern without wildcards names a database the
+    /// server does not have (the message lists those it has).</exception>
     public static async Task<IReadOnlyList<SourceCollection>> ListAsync(IMongoClient client, NamespaceFilter filter, CancellationToken ct)
     {
         var databases = await ListDatabasesAsync(client, ct);
@@ -43,16 +53,11 @@ public static class CollectionCatalog
         foreach (var entry in entries.OrderBy(e => e["name"].AsString, StringComparer.Ordinal))
         {
             var collection = entry["name"].AsString;
-            if (InternalCollections.Contains(collection) || collection.StartsWith("system.buckets.", StringComparison.Ordinal)) continue;
+            if (InternalCollections.Contains(collection) || TimeseriesBuckets.IsBuckets(collection)) continue;
             if (name == "local" && collection.StartsWith("oplog.", StringComparison.Ordinal)) continue;
             if (!filter.Includes(name, collection)) continue;
 
-            var kind = entry.GetValue("type", "collection").AsString switch
-            {
-                "view" => CollectionKind.View,
-                "timeseries" => CollectionKind.Timeseries,
-                _ => CollectionKind.Collection,
-            };
+            var kind = CollectionKinds.FromTypeName(entry.GetValue("type", "collection").AsString);
             var options = entry.GetValue("options", new BsonDocument()).AsBsonDocument;
             var uuid = entry.TryGetValue("info", out var info) && info.AsBsonDocument.TryGetValue("uuid", out var u)
                 ? Convert.ToHexString(u.AsBsonBinaryData.Bytes).ToLowerInvariant() : null;

@@ -2,8 +2,6 @@ using MongoDB.Bson;
 
 namespace MongoBackup.Engine.Catalog;
 
-public enum CollectionKind { Collection, View, Timeseries }
-
 /// <summary>
 /// One namespace on the source server as listCollections and listIndexes describe it: the unit of work of a backup.
 /// For a timeseries collection the data lives in <see cref="DataCollection"/> (system.buckets.NAME), as MongoDB keeps it.
@@ -16,14 +14,17 @@ public sealed record SourceCollection(
     string? Uuid,
     IReadOnlyList<BsonDocument> Indexes)
 {
+    /// <summary>"database.name", as users and the oplog name it.</summary>
     public string Namespace => Database + "." + Name;
+    /// <summary>False for a view, which has options and a pipeline but no documents or indexes of its own.</summary>
     public bool HasData => Kind != CollectionKind.View;
-    public string DataCollection => Kind == CollectionKind.Timeseries ? "system.buckets." + Name : Name;
+    /// <summary>
+    /// The collection that holds the documents: system.buckets.NAME for a time-series collection, else the name itself.
+    /// </summary>
+    public string DataCollection => Kind.DataCollection(Name);
 
-    public string TypeName => Kind switch
-    {
-        CollectionKind.View => "view",
-        CollectionKind.Timeseries => "timeseries",
-        _ => "collection",
-    };
+    /// <summary>
+    /// The type as mongodump writes it in metadata.json and the manifest records it: "collection", "view" or "timeseries".
+    /// </summary>
+    public string TypeName => Kind.TypeName();
 }

@@ -33,8 +33,10 @@ public sealed class ClusterBackupRunner(IEngineObserver observer)
         observer.Verbose($"Cluster {request.Connection.DisplayName}: {targets.Count} shard(s): {string.Join(", ", targets.Select(t => $"{t.Name} ({t.ReplicaSetName})"))}.");
 
         await using var balancer = await BalancerGuard.TakeAsync(client, request.StopBalancer, observer, ct);
-        var id = SnapshotIds.NewId(started, "full");
-        var files = new SnapshotFileSet(request.Repository, id, request.Compression, null, request.CompressionLevel, abandonWhen: ct);
+        // A stopped or failed backup is deleted, so its files need not be finished (AbandonWhen).
+        var options = new NewSnapshotOptions(request.Compression, request.CompressionLevel, Encryption: null, AbandonWhen: ct);
+        await using var pending = await PendingSnapshot.StartNewAsync(catalog, "full", started, options, observer.Warning, ct);
+        var (id, files) = (pending.Id, pending.Files!);
         var shards = new List<ShardCopy>();
         try
         {
@@ -51,16 +53,16 @@ public sealed class ClusterBackupRunner(IEngineObserver observer)
 
             var manifest = ClusterManifest.New(request, id, topology, started, cut, sections.ToList(), MetadataFolder);
             manifest.EndTime = DateTimeOffset.UtcNow;
-            manifest.Files = files.Files.ToList();
-            await SnapshotCommit.CommitNewAsync(request.Repository, manifest, null, ct);
+            await pending.CommitAsync(manifest, ct);
             observer.Verbose($"Cluster snapshot {id} complete in {clock.Elapsed.TotalSeconds:0.0} s, consistent at {cut.Timestamp} on every shard.");
             return manifest;
         }
         catch (Exception e)
         {
-            await RemovePartialAsync(request.Repository, id);
+            var removed = await pending.AbandonAsync();
             if (e is OperationCanceledException && ct.IsCancellationRequested)
-                observer.Warning($"Stopped: the backup of cluster {request.Connection.DisplayName} was cancelled; snapshot {id} was removed. Run the backup again.");
+                observer.Warning($"Stopped: the backup of cluster {request.Connection.DisplayName} was cancelled; snapshot {id} was not finished" +
+                    $"{(removed ? " and its files were removed" : "")}: nothing was kept. Run the backup again.");
             throw e is MongoBackupException or OperationCanceledException ? e
                 : DriverErrors.Describe(e, client) ?? new MongoBackupException(ErrorIds.BackupFailed, $"The backup of cluster {request.Connection.DisplayName} failed: {e.Message}", e);
         }
@@ -77,15 +79,5 @@ public sealed class ClusterBackupRunner(IEngineObserver observer)
         if (refused is not null)
             throw new MongoBackupException(ErrorIds.InvalidArgument,
                 $"-{refused} is not supported yet for a sharded cluster backup (a mongos): back up without it.", target: refused);
-    }
-
-    private async Task RemovePartialAsync(ISnapshotRepository repository, string id)
-    {
-        try { await repository.DeleteSnapshotAsync(id, CancellationToken.None); }
-        catch (DirectoryNotFoundException) { }
-        catch (Exception cleanup)
-        {
-            observer.Warning($"The incomplete snapshot {id} could not be removed from {repository.Location}: {cleanup.Message}");
-        }
     }
 }

@@ -28,8 +28,11 @@ public sealed class ClusterSnapshotReader : IDumpReader
         Namespaces = _parts.Values.Select(Merged).OrderBy(n => n.FullName, StringComparer.Ordinal).ToList();
     }
 
+    /// <summary>"cluster snapshot ID in LOCATION", for messages.</summary>
     public string Location => _location;
+    /// <summary>Every namespace of any shard, once, by name.</summary>
     public IReadOnlyList<DumpNamespace> Namespaces { get; }
+    /// <summary>Always: every shard saved its oplog to the cut.</summary>
     public bool HasOplog => true;
 
     /// <summary>Opens every shard of <paramref name="manifest"/> (a checked cluster manifest), each shard's files checked first as <paramref name="verifyFirst"/> says.</summary>
@@ -54,6 +57,8 @@ public sealed class ClusterSnapshotReader : IDumpReader
         return new ClusterSnapshotReader($"cluster snapshot {manifest.Id} in {repository.Location}", readers, hold);
     }
 
+    /// <summary>Each chosen namespace's blocks from every shard holding it, one shard after the other, up to <paramref name="maxParallel"/> namespaces at once; each shard's file checked at its end.</summary>
+    /// <exception cref="CorruptDumpException">From the blocks of a damaged file.</exception>
     public async Task ReadBlocksAsync(IReadOnlyCollection<DumpNamespace> chosen, Func<DumpNamespace, IAsyncEnumerable<DocumentBlock>, Task> consume,
         int maxParallel, CancellationToken ct)
     {
@@ -61,6 +66,7 @@ public sealed class ClusterSnapshotReader : IDumpReader
             async (ns, token) => await consume(ns, ReadAllShardsAsync(ns, token)));
     }
 
+    /// <summary>The shards' oplogs merged to the cut (see <see cref="ClusterOplogMerge"/>), each checked against its shard's recorded range.</summary>
     public IAsyncEnumerable<byte[]> ReadOplogAsync(CancellationToken ct) =>
         ClusterOplogMerge.MergeAsync(_shards.Select(s => s.ReadOplogAsync(ct)).ToList(), ct);
 
@@ -78,6 +84,7 @@ public sealed class ClusterSnapshotReader : IDumpReader
         return first with { Damage = parts.Select(p => p.Ns.Damage).FirstOrDefault(d => d is not null) };
     }
 
+    /// <summary>Closes every shard's reader and releases the read lease.</summary>
     public async ValueTask DisposeAsync()
     {
         foreach (var reader in _shards) await reader.DisposeAsync();

@@ -11,6 +11,8 @@ namespace MongoBackup.Engine.Cluster;
 /// </summary>
 public sealed class FullBackup(IEngineObserver observer)
 {
+    /// <summary>Backs up what <paramref name="request"/>'s connection reaches; the committed manifest.</summary>
+    /// <exception cref="MongoBackupException">As the replica-set or cluster backup raises them (BalancerRunning, ChunkMigrationRunning for a cluster).</exception>
     public async Task<SnapshotManifest> RunAsync(BackupRequest request, CancellationToken ct)
     {
         using var source = MongoConnection.Open(request.Connection);

@@ -17,6 +17,10 @@ public static class ConnectionDiagnosis
 {
     private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(3);
 
+    /// <summary>
+    /// Why server selection failed, from the driver's cluster description (probing a silent host for up to 3 s): the cause
+    /// first, then the fix, naming the hosts; the message of a ServerUnreachable error.
+    /// </summary>
     public static string Explain(IMongoClient client)
     {
         var settings = client.Settings;

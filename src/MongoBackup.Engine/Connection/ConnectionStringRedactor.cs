@@ -10,6 +10,7 @@ namespace MongoBackup.Engine.Connection;
 /// </summary>
 public static partial class ConnectionStringRedactor
 {
+    /// <summary>What stands in for a password in every connection string shown.</summary>
     public const string Mask = "*****";
 
     /// <summary>The connection string with every secret replaced by <see cref="Mask"/>; the user name and hosts stay.</summary>

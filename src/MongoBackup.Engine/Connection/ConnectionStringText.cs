@@ -9,6 +9,10 @@ namespace MongoBackup.Engine.Connection;
 /// </summary>
 public static partial class ConnectionStringText
 {
+    /// <summary>
+    /// The connection string the driver reads: trimmed, with "host", "host:port" or a host list prefixed with mongodb://.
+    /// </summary>
+    /// <exception cref="MongoBackupException">InvalidConnectionString: empty, or a form the driver would refuse; the message (with any password masked) says why and what to give.</exception>
     public static string Normalize(string connectionString)
     {
         var text = (connectionString ?? "").Trim();

@@ -5,12 +5,21 @@ namespace MongoBackup.Engine.Connection;
 /// <summary>Turns the driver's connection and authentication failures into errors a DBA can act on.</summary>
 public static class DriverErrors
 {
+    /// <summary>
+    /// Runs <paramref name="call"/>; a connection or authentication failure of the driver is rethrown as the
+    /// <see cref="MongoBackupException"/> <see cref="Describe"/> makes of it, any other exception as it was.
+    /// </summary>
     public static async Task<T> Translate<T>(Func<Task<T>> call, IMongoClient client)
     {
         try { return await call(); }
         catch (Exception e) when (Describe(e, client) is { } translated) { throw translated; }
     }
 
+    /// <summary>
+    /// The error a user should see for a driver exception: AuthenticationFailed, ServerUnreachable (with
+    /// <see cref="ConnectionDiagnosis.Explain"/> for a selection timeout) or NotAuthorized (code 13), naming the servers; null
+    /// when <paramref name="e"/> is not a connection or authorization failure.
+    /// </summary>
     public static MongoBackupException? Describe(Exception e, IMongoClient client)
     {
         var servers = string.Join(",", client.Settings.Servers.Select(s => s.ToString()));

@@ -8,6 +8,9 @@ namespace MongoBackup.Engine.Connection;
 /// </summary>
 public static class ServerNameLister
 {
+    /// <summary>
+    /// The database names the credential may list, giving up after <paramref name="timeout"/> of server selection (a TimeoutException).
+    /// </summary>
     public static async Task<IReadOnlyList<string>> ListDatabasesAsync(ConnectionSettings settings, TimeSpan timeout, CancellationToken ct)
     {
         using var connection = Open(settings, timeout);
@@ -15,6 +18,9 @@ public static class ServerNameLister
         return await cursor.ToListAsync(ct).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// The collection and view names of <paramref name="database"/>, giving up after <paramref name="timeout"/> of server selection.
+    /// </summary>
     public static async Task<IReadOnlyList<string>> ListCollectionsAsync(ConnectionSettings settings, string database, TimeSpan timeout, CancellationToken ct)
     {
         using var connection = Open(settings, timeout);

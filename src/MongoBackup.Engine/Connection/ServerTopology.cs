@@ -3,11 +3,25 @@ using MongoDB.Driver;
 
 namespace MongoBackup.Engine.Connection;
 
-public enum TopologyKind { Standalone, ReplicaSet, Sharded }
+/// <summary>What a connection reaches, from the server's hello reply.</summary>
+public enum TopologyKind
+{
+    /// <summary>A single mongod without a replica set: no oplog.</summary>
+    Standalone,
+
+    /// <summary>A replica set member (hello has setName): it keeps local.oplog.rs.</summary>
+    ReplicaSet,
+
+    /// <summary>A mongos (hello msg "isdbgrid"): refused with ShardedClusterNotSupported.</summary>
+    Sharded,
+}
 
 /// <summary>What the connection reaches: recorded in every manifest (never with a credential).</summary>
 public sealed record ServerTopology(TopologyKind Kind, string? ReplicaSetName, string ServerVersion, IReadOnlyList<string> Hosts)
 {
+    /// <summary>
+    /// True for a replica set member: only those keep local.oplog.rs, so only they can have slices and point-in-time snapshots.
+    /// </summary>
     public bool HasOplog => Kind == TopologyKind.ReplicaSet;
 
     /// <summary>

@@ -26,6 +26,9 @@ public sealed class BackupRunner(IEngineObserver observer)
     /// </summary>
     internal Func<CancellationToken, Task>? CatalogListed { get; init; }
 
+    /// <summary>Test seam: where the snapshot's id comes from (a test forces two backups onto the same id).</summary>
+    internal SnapshotIdSource SnapshotIds { get; init; } = SnapshotIdSource.Random;
+
     /// <summary>What a backup would take, without writing anything (for -WhatIf).</summary>
     public static async Task<IReadOnlyList<SourceCollection>> PlanAsync(BackupRequest request, CancellationToken ct)
     {
@@ -65,11 +68,14 @@ public sealed class BackupRunner(IEngineObserver observer)
         else if (!topology.HasOplog)
             observer.Warning($"{request.Connection.DisplayName} is a standalone server: it has no oplog, so the snapshot is not point-in-time consistent. Writes made during the backup may be partly included.");
 
-        var id = SnapshotIds.NewId(started, "full");
-        var (dataKey, encryption) = await SnapshotKeys.ForNewSnapshotAsync(request.Encryption, catalog, id, ct);
-        using var ownedKey = dataKey;
-        // A stopped or failed backup is deleted, so its files need not be finished (abandonWhen).
-        var files = new SnapshotFileSet(request.Repository, id, request.Compression, dataKey, request.CompressionLevel, abandonWhen: ct);
+        // A stopped or failed backup is deleted, so its files need not be finished (AbandonWhen).
+        var options = new NewSnapshotOptions(request.Compression, request.CompressionLevel, request.Encryption, AbandonWhen: ct) { Ids = SnapshotIds };
+        PendingSnapshot pending;
+        try { pending = await PendingSnapshot.StartNewAsync(catalog, "full", started, options, observer.Warning, ct); }
+        catch (Exception e) { throw Describe(e, client, request, "a new snapshot"); }
+        await using var _ = pending;
+        var id = pending.Id;
+        var files = pending.Files!;
         observer.Verbose($"Snapshot {id}: {collections.Count} namespaces from {request.Connection.DisplayName} into {request.Repository.Location}.");
         try
         {
@@ -79,24 +85,22 @@ public sealed class BackupRunner(IEngineObserver observer)
                     .DumpAsync(UsersAndRolesScope.For(request.Filter, collections.Select(c => c.Database)), ct));
 
             var manifest = NewManifest(request, id, topology, started);
-            manifest.Encryption = encryption;
             manifest.Namespaces = namespaces.OrderBy(n => n.Database, StringComparer.Ordinal).ThenBy(n => n.Collection, StringComparer.Ordinal).ToList();
             if (oplog is not null && oplogStart is { } from)
                 await SaveOplogAsync(oplog, files, from, request.Filter, manifest, ct);
 
             manifest.EndTime = DateTimeOffset.UtcNow;
-            manifest.Files = files.Files.ToList();
-            await SnapshotCommit.CommitNewAsync(request.Repository, manifest, dataKey, ct);
+            await pending.CommitAsync(manifest, ct);
             observer.Verbose($"Snapshot {id} complete in {clock.Elapsed.TotalSeconds:0.0} s.");
             return manifest;
         }
         catch (Exception e)
         {
-            await RemovePartialSnapshotAsync(request.Repository, id);
+            var removed = await pending.AbandonAsync();
             if (e is OperationCanceledException && ct.IsCancellationRequested)
                 observer.Warning($"Stopped: the backup of {request.Connection.DisplayName} was cancelled after {clock.Elapsed.TotalSeconds:0.0} s. " +
-                    $"Snapshot {id} was not finished and its files were removed from {request.Repository.Location}: nothing was kept. Run the backup again.");
-            throw Describe(e, client, request, id);
+                    $"Snapshot {id} was not finished{(removed ? $" and its files were removed from {request.Repository.Location}" : "")}: nothing was kept. Run the backup again.");
+            throw Describe(e, client, request, $"snapshot {id}");
         }
     }
 
@@ -182,24 +186,14 @@ public sealed class BackupRunner(IEngineObserver observer)
         Tags = new Dictionary<string, string>(request.Tags, StringComparer.Ordinal),
     };
 
-    private async Task RemovePartialSnapshotAsync(ISnapshotRepository repository, string id)
-    {
-        try { await repository.DeleteSnapshotAsync(id, CancellationToken.None); }
-        catch (Exception cleanup)
-        {
-            // It has no manifest, so it lists as incomplete; say so rather than hide it.
-            observer.Warning($"The incomplete snapshot {id} could not be removed from {repository.Location}: {cleanup.Message}");
-        }
-    }
-
-    private static Exception Describe(Exception e, IMongoClient client, BackupRequest request, string id) => e switch
+    private static Exception Describe(Exception e, IMongoClient client, BackupRequest request, string snapshot) => e switch
     {
         OperationCanceledException => e,
         MongoBackupException => e,
         IOException io when IsDiskFull(io) => new MongoBackupException(ErrorIds.RepositoryFull,
-            $"The repository {request.Repository.Location} ran out of space while writing snapshot {id}; nothing was kept.", e, request.Repository.Location),
+            $"The repository {request.Repository.Location} ran out of space while writing {snapshot}; nothing was kept.", e, request.Repository.Location),
         UnauthorizedAccessException or IOException => new MongoBackupException(ErrorIds.RepositoryNotWritable,
-            $"Cannot write snapshot {id} to {request.Repository.Location}: {e.Message}", e, request.Repository.Location),
+            $"Cannot write {snapshot} to {request.Repository.Location}: {e.Message}", e, request.Repository.Location),
         _ => DriverErrors.Describe(e, client) ?? new MongoBackupException(ErrorIds.BackupFailed,
             $"The backup of {request.Connection.DisplayName} failed: {e.Message}", e),
     };

@@ -22,6 +22,11 @@ public sealed class CollectionDumper(
     private const int BatchSize = 4096;
     private readonly SemaphoreSlim _readerSlots = new(Math.Max(1, maxReaders));
 
+    /// <summary>
+    /// Writes the namespace's metadata file and (except for a view) its data file, and returns what the manifest records
+    /// of it: its documents and their raw BSON bytes (as read from the server, before compression or encryption). Reports
+    /// "Backing up" progress whose Bytes are those raw BSON bytes.
+    /// </summary>
     public async Task<ManifestNamespace> DumpAsync(SourceCollection collection, CancellationToken ct)
     {
         await WriteMetadataAsync(collection, ct);

@@ -11,8 +11,13 @@ namespace MongoBackup.Engine.Dump;
 /// </summary>
 public sealed record IdRange(BsonValue? Min, BsonValue? Max)
 {
+    /// <summary>The whole collection, read in natural order without an index hint, as mongodump reads it.</summary>
     public static readonly IdRange Whole = new(null, null);
 
+    /// <summary>
+    /// Find options that read this range: a hint on {_id: 1} with min and max index bounds (none for <see cref="Whole"/>);
+    /// <paramref name="batchSize"/> is in documents.
+    /// </summary>
     public FindOptions<RawBsonDocument> ToFindOptions(int batchSize)
     {
         var options = new FindOptions<RawBsonDocument> { BatchSize = batchSize };
@@ -32,6 +37,12 @@ public static class IdRangePlanner
 {
     private const int SamplesPerRange = 20;
 
+    /// <summary>
+    /// The ranges to read <paramref name="collection"/> in: up to <paramref name="ranges"/> ranges, ordered along the _id
+    /// index, the first open at its start and the last at its end; <see cref="IdRange.Whole"/> alone when fewer than two ranges
+    /// are asked for, the count (<paramref name="estimatedCount"/>, documents) is unknown or
+    /// below <paramref name="threshold"/> (documents), or the collection is capped, clustered, a view or time series.
+    /// </summary>
     public static async Task<IReadOnlyList<IdRange>> PlanAsync(
         IMongoCollection<RawBsonDocument> source, SourceCollection collection, long? estimatedCount, long threshold, int ranges, CancellationToken ct)
     {

@@ -2,11 +2,15 @@ using System.Diagnostics;
 
 namespace MongoBackup.Engine.Events;
 
-/// <summary>Counts finished namespaces (and their documents and bytes) across parallel workers for the overall progress bar.</summary>
+/// <summary>
+/// Counts finished namespaces (and their documents and raw BSON bytes) across parallel workers for the overall progress
+/// bar of <paramref name="activity"/>; <paramref name="totalNamespaces"/> makes its percentage.
+/// </summary>
 public sealed class OverallProgress(string activity, long totalNamespaces, IEngineObserver observer, Stopwatch clock)
 {
     private long _namespaces, _documents, _bytes;
 
+    /// <summary>One namespace finished with <paramref name="documents"/> documents of <paramref name="bytes"/> raw BSON bytes: reports the totals so far.</summary>
     public void NamespaceDone(long documents, long bytes)
     {
         var done = Interlocked.Increment(ref _namespaces);

@@ -14,7 +14,6 @@ namespace MongoBackup.Engine.Export;
 /// </summary>
 public sealed class SnapshotExporter(IEngineObserver observer)
 {
-    private const string BucketsPrefix = "system.buckets.";
 
     /// <summary>
     /// What the run would refuse, checked as the run checks it and without writing (the -WhatIf dry run): the key opens
@@ -44,6 +43,14 @@ public sealed class SnapshotExporter(IEngineObserver observer)
         return await SnapshotDumpReader.OpenAsync(request.Repository, manifest, dataKey, ct);
     }
 
+    /// <summary>
+    /// Writes the snapshot at <see cref="ExportRequest.Destination"/>; returns what was written, its Bytes being the stored
+    /// size of the output (gzip-compressed when asked). Reports "Exporting" progress in raw BSON bytes.
+    /// </summary>
+    /// <exception cref="MongoBackupException">SnapshotNotFound (no such snapshot), TargetNotEmpty (the destination is taken),
+    /// EncryptionKeyRequired or WrongEncryptionKey (an encrypted snapshot without its key), SnapshotDamaged (a manifest that
+    /// does not hold together), CorruptFile naming the stored file that failed its size, hash or parse, or ExportFailed (the
+    /// destination could not be written); nothing is left at the destination.</exception>
     public async Task<ExportResult> RunAsync(ExportRequest request, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
@@ -118,7 +125,7 @@ public sealed class SnapshotExporter(IEngineObserver observer)
     /// <summary>Where mongodump files a time-series collection's buckets: under system.buckets.NAME before server 8.3.</summary>
     private static string DataCollection(DumpNamespace ns, string serverVersion) =>
         ns.Metadata?.IsTimeseries == true && !(Version.TryParse(serverVersion.Split('-')[0], out var v) && v >= new Version(8, 3))
-            ? BucketsPrefix + ns.Collection : ns.Collection;
+            ? TimeseriesBuckets.Of(ns.Collection) : ns.Collection;
 
     private static long BytesOf(SnapshotManifest manifest, DumpNamespace ns) =>
         manifest.Namespaces.FirstOrDefault(m => m.Database == ns.Database && m.Collection == ns.Collection)?.Bytes ?? 0;

@@ -22,6 +22,11 @@ public sealed class BsonDocumentReader : IDisposable
     private readonly bool _validateStructure;
     private int? _peeked;
 
+    /// <summary>
+    /// Reads documents from <paramref name="stream"/> (decompressed), naming <paramref name="fileName"/> in every
+    /// <see cref="CorruptDumpException"/>; with <paramref name="validateStructure"/>, each document's elements are walked
+    /// and checked, not only its length and terminator.
+    /// </summary>
     public BsonDocumentReader(Stream stream, string fileName, bool validateStructure = true)
     {
         _ahead = new ReadAheadBuffer(stream ?? throw new ArgumentNullException(nameof(stream)), ChunkSize, MaxDocumentSize);
@@ -129,6 +134,7 @@ public sealed class BsonDocumentReader : IDisposable
         return document;
     }
 
+    /// <summary>Returns the read-ahead buffer to the pool; the stream is not disposed.</summary>
     public void Dispose() => _ahead.Dispose();
 
     /// <summary>True when <paramref name="count"/> bytes are buffered, or no more will come.</summary>

@@ -20,6 +20,9 @@ public sealed class ChunkedStreamWriter : IAsyncDisposable
     private readonly Task _writer;
     private readonly DocumentChunker _default;
 
+    /// <summary>
+    /// Starts the writer task that drains chunks into <paramref name="output"/> (which it does not dispose).
+    /// </summary>
     public ChunkedStreamWriter(Stream output, CancellationToken ct)
     {
         _writer = Task.Run(() => DrainAsync(output, ct), ct);
@@ -63,6 +66,9 @@ public sealed class ChunkedStreamWriter : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Stops the writer and returns every pooled chunk; a write failure is not raised here (only <see cref="CompleteAsync"/> raises it).
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         _chunks.Writer.TryComplete();
@@ -81,6 +87,10 @@ public sealed class DocumentChunker
 
     internal DocumentChunker(ChunkedStreamWriter writer) => _writer = writer;
 
+    /// <summary>
+    /// Copies the document's raw bytes into the current 1 MiB chunk, handing the chunk to the writer first when the document
+    /// does not fit; waits while four chunks are in flight (back-pressure).
+    /// </summary>
     public async ValueTask AppendAsync(RawBsonDocument document, CancellationToken ct)
     {
         var slice = document.Slice;
@@ -99,6 +109,7 @@ public sealed class DocumentChunker
         _used += length;
     }
 
+    /// <summary>Hands over the last, partly filled chunk; call once this reader has appended everything.</summary>
     public async ValueTask CompleteAsync(CancellationToken ct)
     {
         if (_used > 0) await FlushAsync(ct);

@@ -8,10 +8,16 @@ namespace MongoBackup.Engine.Formats;
 /// </summary>
 public sealed class CollectionMetadata
 {
+    /// <summary>The "type" of an ordinary collection in metadata.json and listCollections.</summary>
     public const string CollectionType = "collection";
+    /// <summary>The "type" of a view: its options hold viewOn and pipeline, it has no data file.</summary>
     public const string ViewType = "view";
+    /// <summary>The "type" of a time-series collection: its documents are the buckets of system.buckets.NAME.</summary>
     public const string TimeseriesType = "timeseries";
 
+    /// <summary>
+    /// The collection's real name (mongodump's "collectionName"), which a shortened file name cannot be read back into.
+    /// </summary>
     public string CollectionName { get; set; } = "";
 
     /// <summary>"collection", "view" or "timeseries".</summary>
@@ -32,8 +38,12 @@ public sealed class CollectionMetadata
     /// </summary>
     internal bool TypeWasOmitted { get; set; }
 
-    public bool IsView => Type == ViewType;
-    public bool IsTimeseries => Type == TimeseriesType;
+    /// <summary>The kind <see cref="Type"/> names (an unknown type reads as an ordinary collection).</summary>
+    public CollectionKind Kind => CollectionKinds.FromTypeName(Type);
+    /// <summary>True when <see cref="Type"/> is "view".</summary>
+    public bool IsView => Kind == CollectionKind.View;
+    /// <summary>True when <see cref="Type"/> is "timeseries".</summary>
+    public bool IsTimeseries => Kind == CollectionKind.Timeseries;
 
     /// <summary>
     /// The JSON mongodump writes: canonical Extended JSON v2, compact, keys in the order options

@@ -7,6 +7,10 @@ namespace MongoBackup.Engine.Formats;
 /// </summary>
 public sealed class CorruptDumpException : Exception
 {
+    /// <summary>
+    /// Damage at byte <paramref name="offset"/> of <paramref name="file"/>, counted in the uncompressed (and decrypted) stream
+    /// from its start: where the broken document or archive record begins.
+    /// </summary>
     public CorruptDumpException(string file, long offset, string problem, Exception? inner = null)
         : base($"Corrupt dump file '{file}' at byte offset {offset}: {problem}", inner)
     {

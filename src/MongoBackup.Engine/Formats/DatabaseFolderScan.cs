@@ -11,7 +11,6 @@ namespace MongoBackup.Engine.Formats;
 /// </summary>
 internal static class DatabaseFolderScan
 {
-    private const string BucketsPrefix = "system.buckets.";
 
     internal sealed record Found(string Collection, CollectionMetadata? Metadata, string? DataFile, string? MetadataFile, NamespaceDamage? Damage = null);
 
@@ -44,7 +43,7 @@ internal static class DatabaseFolderScan
             if (meta?.IsTimeseries == true)
             {
                 // Before server 8.3 mongodump names the data after the buckets collection; from 8.3 after the collection.
-                var bucketsStem = DumpNames.EscapeCollection(BucketsPrefix + collection, CompressionCodec.FromFileName(metadataFile));
+                var bucketsStem = DumpNames.EscapeCollection(TimeseriesBuckets.Of(collection), CompressionCodec.FromFileName(metadataFile));
                 if (!dataByStem.TryGetValue(bucketsStem, out dataFile)) dataByStem.TryGetValue(stem, out dataFile);
                 timeseriesBuckets.Add(bucketsStem);
             }

@@ -78,6 +78,9 @@ public sealed class DocumentBlock : IDisposable
         return room;
     }
 
+    /// <summary>
+    /// Returns the buffers to the pool; the block then holds nothing, and memory handed out before must not be used.
+    /// </summary>
     public void Dispose()
     {
         var buffer = Interlocked.Exchange(ref _buffer, []);

@@ -9,7 +9,6 @@ namespace MongoBackup.Engine.Formats;
 /// </summary>
 internal sealed class DumpArchiveReader : IDumpReader
 {
-    private const string BucketsPrefix = "system.buckets.";
 
     private readonly string _file;
     private readonly ArchivePrelude _prelude;
@@ -25,7 +24,7 @@ internal sealed class DumpArchiveReader : IDumpReader
         HasOplog = prelude.Entries.Any(e => IsOplog(e.Database, e.Collection));
         _listed = prelude.Entries
             .SelectMany(e => e.Type == CollectionMetadata.TimeseriesType || e.Metadata?.IsTimeseries == true
-                ? new[] { (e.Database, e.Collection), (e.Database, BucketsPrefix + e.Collection) }
+                ? new[] { (e.Database, e.Collection), (e.Database, TimeseriesBuckets.Of(e.Collection)) }
                 : [(e.Database, e.Collection)])
             .ToHashSet();
     }
@@ -96,7 +95,7 @@ internal sealed class DumpArchiveReader : IDumpReader
     /// labelled system.buckets.&lt;name&gt; before server 8.3 and by the collection's own name after.
     /// </summary>
     private static IEnumerable<string> SegmentCollections(DumpNamespace ns) =>
-        ns.Metadata?.IsTimeseries == true ? [BucketsPrefix + ns.Collection, ns.Collection] : [ns.Collection];
+        ns.Metadata?.IsTimeseries == true ? [TimeseriesBuckets.Of(ns.Collection), ns.Collection] : [ns.Collection];
 
     private static async Task RunConsumerAsync(ArchiveNamespaceSink sink, Func<DumpNamespace, IAsyncEnumerable<DocumentBlock>, Task> consume, CancellationToken ct)
     {

@@ -5,8 +5,11 @@ namespace MongoBackup.Engine.Formats;
 /// <summary>Where a backup puts each file, relative to the snapshot root, with '/' separators: mongodump's layout.</summary>
 public static class DumpLayout
 {
+    /// <summary>The oplog's file stem at the top of a dump: oplog.bson, as mongodump --oplog writes it.</summary>
     public const string OplogStem = "oplog";
+    /// <summary>A data file's extension before any compression suffix: DB/COLL.bson.</summary>
     public const string DataExtension = ".bson";
+    /// <summary>A metadata file's extension before any compression suffix: DB/COLL.metadata.json.</summary>
     public const string MetadataExtension = ".metadata.json";
 
     /// <summary>
@@ -16,12 +19,23 @@ public static class DumpLayout
     /// </summary>
     public const string ExactMetadataExtension = ".metadata.bsn";
 
+    /// <summary>
+    /// The data file of <paramref name="db"/>.<paramref name="coll"/>: "DB/COLL.bson" plus ".gz" or ".zst", the collection
+    /// name escaped and shortened as mongodump does (mongo-tools mongodump/prepare.go).
+    /// </summary>
+    /// <exception cref="ArgumentException">The database name holds a character MongoDB forbids.</exception>
     public static string DataFile(string db, string coll, Compression c) =>
         $"{DumpNames.EscapeDatabase(db)}/{DumpNames.EscapeCollection(coll, c)}{DataExtension}{CompressionCodec.FileSuffix(c)}";
 
+    /// <summary>
+    /// The metadata file of <paramref name="db"/>.<paramref name="coll"/>: "DB/COLL.metadata.json" plus ".gz" or ".zst".
+    /// </summary>
     public static string MetadataFile(string db, string coll, Compression c) =>
         $"{DumpNames.EscapeDatabase(db)}/{DumpNames.EscapeCollection(coll, c)}{MetadataExtension}{CompressionCodec.FileSuffix(c)}";
 
+    /// <summary>
+    /// The exact-metadata file of <paramref name="db"/>.<paramref name="coll"/>: "DB/COLL.metadata.bsn" plus ".gz" or ".zst".
+    /// </summary>
     public static string ExactMetadataFile(string db, string coll, Compression c) =>
         $"{DumpNames.EscapeDatabase(db)}/{DumpNames.EscapeCollection(coll, c)}{ExactMetadataExtension}{CompressionCodec.FileSuffix(c)}";
 

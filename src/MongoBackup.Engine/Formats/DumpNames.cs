@@ -42,7 +42,7 @@ public static class DumpNames
     }
 
     /// <summary>
-    /// The collection name a file stem stands for. A truncated stem (see <see cref="IsTruncated"/>) cannot be
+    /// The collection name a file stem stands for. A truncated stem (see <see cref="IsTruncated(string)"/>) cannot be
     /// reversed: the full name is in the metadata file's collectionName.
     /// </summary>
     /// <exception cref="ArgumentException">The stem is a truncated name.</exception>
@@ -66,12 +66,20 @@ public static class DumpNames
     public static bool IsTruncated(string fileStem, Compression c) =>
         fileStem.Length == MaxStemLengthFor(c) && fileStem.Contains(HashDelimiter, StringComparison.Ordinal);
 
+    /// <summary>
+    /// The folder name of database <paramref name="db"/>: the name itself, as mongodump uses it.
+    /// </summary>
+    /// <exception cref="ArgumentException">The name is empty or holds a character MongoDB forbids in database names (/\. "$ and NUL).</exception>
     public static string EscapeDatabase(string db)
     {
         ValidateDatabaseName(db);
         return db;
     }
 
+    /// <summary>
+    /// The database a dump folder stands for: the folder name itself.
+    /// </summary>
+    /// <exception cref="ArgumentException">The folder name cannot be a database name.</exception>
     public static string UnescapeDatabase(string dir)
     {
         ValidateDatabaseName(dir);

@@ -13,7 +13,9 @@ public sealed record DumpNamespace(string Database, string Collection, Collectio
     /// </summary>
     public NamespaceDamage? Damage { get; init; }
 
+    /// <summary>"database.collection".</summary>
     public string FullName => $"{Database}.{Collection}";
+    /// <inheritdoc/>
     public override string ToString() => FullName;
 }
 

@@ -9,6 +9,7 @@ namespace MongoBackup.Engine.Formats;
 /// </summary>
 public static class EncryptedLayout
 {
+    /// <summary>Appended to each database folder and file name of an encrypted snapshot.</summary>
     public const string Suffix = ".encrypted";
 
     /// <summary>The stored path of a file that a plain snapshot keeps at <paramref name="plainPath"/> ('/' separators).</summary>

@@ -9,6 +9,7 @@ public interface IDumpReader : IAsyncDisposable
     /// <summary>Every collection and view in the dump, not the oplog.</summary>
     IReadOnlyList<DumpNamespace> Namespaces { get; }
 
+    /// <summary>True when the dump holds an oplog.bson (mongodump --oplog, or a snapshot's own oplog).</summary>
     bool HasOplog { get; }
 
     /// <summary>

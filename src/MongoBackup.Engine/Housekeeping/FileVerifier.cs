@@ -9,7 +9,7 @@ namespace MongoBackup.Engine.Housekeeping;
 /// Reads one snapshot file end to end: checks its size and SHA-256 against the manifest, decrypts it (when the
 /// snapshot is encrypted and its key is given), decompresses it, and parses every document (with BSON structure
 /// validation) or, for a metadata file, its Extended JSON. Without the key of an encrypted snapshot
-/// (<paramref name="parse"/> false) only size and SHA-256 are checked.
+/// (parse false) only size and SHA-256 are checked.
 /// </summary>
 internal static class FileVerifier
 {

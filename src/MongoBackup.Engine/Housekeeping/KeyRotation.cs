@@ -13,6 +13,9 @@ public sealed class KeyRotation
     private readonly EncryptionKeySource _current;
     private readonly KeyEncryptionKey _replacement;
 
+    /// <summary>
+    /// A rotation from <paramref name="current"/> to <paramref name="replacement"/> (for a passphrase, a new salt is drawn once).
+    /// </summary>
     public KeyRotation(EncryptionKeySource current, EncryptionKeySource replacement)
     {
         _current = current;

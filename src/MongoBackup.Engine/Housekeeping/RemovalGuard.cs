@@ -13,6 +13,10 @@ public sealed record RemovalBlocker(string SnapshotId, string Reason, string Err
 /// </summary>
 public static class RemovalGuard
 {
+    /// <summary>
+    /// What stands in the way of removing <paramref name="removing"/> (snapshot ids) from <paramref name="snapshots"/> (the
+    /// repository's complete snapshots): one blocker per snapshot that must stay, with its reason; empty when all may go.
+    /// </summary>
     public static IReadOnlyList<RemovalBlocker> FindBlockers(IReadOnlyCollection<SnapshotManifest> snapshots, IReadOnlySet<string> removing)
     {
         var chains = new RestoreChains(snapshots);

@@ -13,6 +13,9 @@ public sealed class RestoreChains
 {
     private readonly Dictionary<string, RestoreWindow> _windowOf = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Works out every full snapshot's window from <paramref name="snapshots"/> (complete ones only, per replica set).
+    /// </summary>
     public RestoreChains(IEnumerable<SnapshotManifest> snapshots)
     {
         var complete = snapshots.Where(s => s.Status == SnapshotStatus.Complete).ToList();
@@ -38,6 +41,7 @@ public sealed class RestoreChains
     public IEnumerable<string> FullsNeeding(string sliceId) =>
         _windowOf.Where(w => w.Value.Slices.Any(s => s.Id == sliceId)).Select(w => w.Key);
 
+    /// <summary>The window in words for messages: its UTC span and the full snapshot it is based on.</summary>
     public static string Describe(RestoreWindow window) =>
         $"the restore window {OplogLimit.InUtc(window.FromWallTime)} to {OplogLimit.InUtc(window.ToWallTime)} based on full snapshot {window.BaseSnapshot.Id}";
 }

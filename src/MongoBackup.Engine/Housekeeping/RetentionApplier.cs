@@ -6,6 +6,7 @@ namespace MongoBackup.Engine.Housekeeping;
 /// <summary>Plans retention for a repository and removes what the plan says, through the same guard as Remove-MongoSnapshot.</summary>
 public sealed class RetentionApplier(IEngineObserver observer)
 {
+    /// <summary>The plan for <paramref name="repository"/>, listing it once; writes nothing.</summary>
     public static Task<RetentionPlan> PlanAsync(ISnapshotRepository repository, RetentionRules rules, CancellationToken ct) =>
         PlanAsync(new SnapshotCatalog(repository), rules, ct);
 

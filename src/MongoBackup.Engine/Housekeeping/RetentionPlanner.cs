@@ -13,6 +13,10 @@ namespace MongoBackup.Engine.Housekeeping;
 /// </summary>
 public static class RetentionPlanner
 {
+    /// <summary>
+    /// Keep or Remove for every snapshot of the listing, with the reason, newest first. Pure: reads and writes nothing.
+    /// </summary>
+    /// <exception cref="MongoBackupException">InvalidArgument: the rules keep nothing, or one is below 1 (see <see cref="RetentionRules.Validate"/>).</exception>
     public static RetentionPlan Plan(IReadOnlyCollection<ManifestReadResult> snapshots, RetentionRules rules)
     {
         ArgumentNullException.ThrowIfNull(rules);

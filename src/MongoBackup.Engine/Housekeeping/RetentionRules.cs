@@ -8,10 +8,15 @@ namespace MongoBackup.Engine.Housekeeping;
 /// </summary>
 public sealed record RetentionRules
 {
+    /// <summary>Keep the N newest full snapshots.</summary>
     public int? KeepLast { get; init; }
+    /// <summary>Keep the newest full snapshot of each of the last N UTC days that have one.</summary>
     public int? KeepDaily { get; init; }
+    /// <summary>Keep the newest full snapshot of each of the last N ISO weeks (UTC) that have one.</summary>
     public int? KeepWeekly { get; init; }
+    /// <summary>Keep the newest full snapshot of each of the last N UTC months that have one.</summary>
     public int? KeepMonthly { get; init; }
+    /// <summary>Keep every full snapshot started within this span before the newest full snapshot's start.</summary>
     public TimeSpan? KeepWithin { get; init; }
 
     /// <summary>Rules that keep nothing would remove every snapshot: refuse them, naming what is wrong.</summary>
@@ -27,6 +32,7 @@ public sealed record RetentionRules
                 "No retention rule was given, which would remove every snapshot: give at least one of KeepLast, KeepDaily, KeepWeekly, KeepMonthly or KeepWithin.");
     }
 
+    /// <summary>The rules given, as "KeepLast 3, KeepDaily 7" (for messages and -WhatIf).</summary>
     public override string ToString()
     {
         var parts = new List<string>();

@@ -19,6 +19,11 @@ public sealed class ScratchRestoreCheck(IEngineObserver observer)
     /// <summary>MongoDB refuses database names of 64 bytes or more.</summary>
     private const int MaxDatabaseNameLength = 63;
 
+    /// <summary>
+    /// Restores <paramref name="manifest"/>'s snapshot into scratch databases on <paramref name="connection"/>'s server and
+    /// adds each collection's expected and restored document counts (and any failure) to <paramref name="result"/>; the
+    /// scratch databases are dropped afterwards in every case.
+    /// </summary>
     public async Task RunAsync(ISnapshotRepository repository, SnapshotManifest manifest, ConnectionSettings connection,
         EncryptionKeySource? keys, SnapshotVerification result, CancellationToken ct)
     {

@@ -33,25 +33,21 @@ public sealed class SnapshotCopier(IEngineObserver observer)
         var clock = Stopwatch.StartNew();
         long bytes = 0;
         var done = 0;
-        try
+        await using (var pending = await PendingSnapshot.StartCopyAsync(destination, snapshotId, observer.Warning, ct).ConfigureAwait(false))
         {
+            // Any failure below removes the partial copy (PendingSnapshot); the copy's own error is the one thrown.
             foreach (var file in manifest.Files)
             {
                 observer.Verbose($"Copying {snapshotId}/{file.Path} ({file.Size:N0} bytes) to {destination.Location}.");
                 await CopyFileAsync(source, destination, snapshotId, file, ct).ConfigureAwait(false);
                 bytes += file.Size;
                 observer.Progress(new ProgressUpdate($"Copying snapshot {snapshotId}", null, 0, bytes, null, clock.Elapsed)
-                    { NamespacesDone = ++done, NamespacesTotal = manifest.Files.Count });
+                    { NamespacesDone = ++done, NamespacesTotal = manifest.Files.Count, BytesAre = ProgressBytes.Stored });
             }
             // Last: the manifest vouches for files that are all there and checked.
-            await destination.CommitManifestAsync(manifest, ct).ConfigureAwait(false);
+            await pending.CommitAsync(manifest, ct).ConfigureAwait(false);
         }
-        catch
-        {
-            await DeletePartialCopyAsync(destination, snapshotId).ConfigureAwait(false);
-            throw;
-        }
-        observer.Progress(new ProgressUpdate($"Copying snapshot {snapshotId}", null, 0, bytes, null, clock.Elapsed, Completed: true));
+        observer.Progress(new ProgressUpdate($"Copying snapshot {snapshotId}", null, 0, bytes, null, clock.Elapsed, Completed: true) { BytesAre = ProgressBytes.Stored });
         observer.Verbose($"Copied snapshot {snapshotId} ({manifest.Files.Count} files, {bytes:N0} bytes) to {destination.Location}.");
         return manifest;
     }
@@ -95,18 +91,5 @@ public sealed class SnapshotCopier(IEngineObserver observer)
         }
         observer.Verbose($"Replacing snapshot {snapshotId} in {destination.Location} (-Force).");
         await destination.DeleteSnapshotAsync(snapshotId, ct).ConfigureAwait(false);
-    }
-
-    private async Task DeletePartialCopyAsync(ISnapshotRepository destination, string snapshotId)
-    {
-        // Not cancellable: a cancelled copy must still not leave half a snapshot behind.
-        try { await destination.DeleteSnapshotAsync(snapshotId, CancellationToken.None).ConfigureAwait(false); }
-        catch (DirectoryNotFoundException) { /* nothing was written yet */ }
-        // Any failure (blob stores throw their own types) is a warning: the copy's own error is the one to report.
-        catch (Exception e)
-        {
-            observer.Warning($"The partial copy of snapshot {snapshotId} in {destination.Location} could not be deleted: {e.Message}. " +
-                "It has no manifest, so it lists as incomplete; delete it by hand.");
-        }
     }
 }

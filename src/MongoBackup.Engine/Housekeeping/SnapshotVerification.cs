@@ -7,22 +7,29 @@ namespace MongoBackup.Engine.Housekeeping;
 public sealed record FileVerification(string Path, ManifestFileKind Kind, long ExpectedSize, long Size, long Documents,
     string? Problem, long? ProblemOffset)
 {
+    /// <summary>True when the file was read whole and matched its manifest entry.</summary>
     public bool Passed => Problem is null;
 }
 
 /// <summary>One namespace of a scratch restore: documents the manifest records and documents that arrived on the server.</summary>
 public sealed record RestoredCount(string Namespace, long Expected, long Restored)
 {
+    /// <summary>True when the scratch restore holds as many documents as the manifest records.</summary>
     public bool Matches => Expected == Restored;
 }
 
 /// <summary>The outcome of testing one snapshot: every file, and (when a server was given) the scratch restore.</summary>
 public sealed class SnapshotVerification(string snapshotId, string repository)
 {
+    /// <summary>The snapshot tested.</summary>
     public string SnapshotId { get; } = snapshotId;
+    /// <summary>The repository's location, as users gave it.</summary>
     public string Repository { get; } = repository;
+    /// <summary>One result per file the manifest lists, in the manifest's order.</summary>
     public List<FileVerification> Files { get; } = [];
+    /// <summary>One count per collection of the scratch restore; empty when none was run.</summary>
     public List<RestoredCount> RestoredCounts { get; } = [];
+    /// <summary>True when a scratch restore was run (a server was given and the files passed).</summary>
     public bool RestoreChecked { get; set; }
 
     /// <summary>Every problem found, each naming its file or namespace; empty when the snapshot passed.</summary>
@@ -36,5 +43,6 @@ public sealed class SnapshotVerification(string snapshotId, string repository)
 
     /// <summary>Documents parsed from the data files (oplog entries are counted in their own file's result).</summary>
     public long Documents => Files.Where(f => f.Kind == ManifestFileKind.Data).Sum(f => f.Documents);
+    /// <summary>True when nothing wrong was found (within what <see cref="Unchecked"/> says could not be checked).</summary>
     public bool Passed => Problems.Count == 0;
 }

@@ -40,9 +40,10 @@ public sealed class SnapshotVerifier(IEngineObserver observer)
             if (checkedFile.Problem is not null) result.Problems.Add(checkedFile.Problem);
             bytes += checkedFile.Size;
             observer.Progress(new ProgressUpdate($"Testing snapshot {snapshotId}", null, result.Documents, bytes, null, clock.Elapsed)
-                { NamespacesDone = result.Files.Count, NamespacesTotal = manifest.Files.Count });
+                { NamespacesDone = result.Files.Count, NamespacesTotal = manifest.Files.Count, BytesAre = ProgressBytes.Stored });
         }
-        observer.Progress(new ProgressUpdate($"Testing snapshot {snapshotId}", null, result.Documents, bytes, null, clock.Elapsed, Completed: true));
+        observer.Progress(new ProgressUpdate($"Testing snapshot {snapshotId}", null, result.Documents, bytes, null, clock.Elapsed, Completed: true)
+            { BytesAre = ProgressBytes.Stored });
 
         if (restoreInto is null) return result;
         if (!result.Passed)

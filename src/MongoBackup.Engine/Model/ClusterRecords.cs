@@ -23,9 +23,11 @@ public sealed class ClusterSection
 /// </summary>
 public sealed class ShardSection
 {
+    /// <summary>The shard's id, config.shards _id.</summary>
     public string Name { get; set; } = "";
     /// <summary>The folder under the snapshot, '/'-free: a stock mongorestore --dir=SNAPSHOT/FOLDER --oplogReplay restores this shard alone.</summary>
     public string Folder { get; set; } = "";
+    /// <summary>The shard's replica set, as its members named it.</summary>
     public string? ReplicaSetName { get; set; }
     /// <summary>host:port of the members, never with credentials.</summary>
     public List<string> Hosts { get; set; } = [];
@@ -33,8 +35,10 @@ public sealed class ShardSection
     public OplogTimestamp? OplogStart { get; set; }
     /// <summary>The last entry the shard's oplog file holds: at or before the cluster's cut.</summary>
     public OplogTimestamp? OplogEnd { get; set; }
+    /// <summary>How many entries the shard's oplog file holds.</summary>
     public long OplogEntries { get; set; }
     /// <summary>The shard's own consistency point: its last entry at or before the cut, with its wall time.</summary>
     public ConsistencyPoint? ConsistentAt { get; set; }
+    /// <summary>The shard's namespaces: its part of each collection (documents and raw BSON bytes).</summary>
     public List<ManifestNamespace> Namespaces { get; set; } = [];
 }

@@ -6,5 +6,6 @@ namespace MongoBackup.Engine.Model;
 /// </summary>
 public static class EngineVersion
 {
+    /// <summary>"major.minor.patch" of the engine assembly; "0.0.0" when it carries no version.</summary>
     public static string Current => typeof(EngineVersion).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
 }

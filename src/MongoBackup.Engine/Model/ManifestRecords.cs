@@ -3,11 +3,16 @@ using MongoDB.Bson;
 
 namespace MongoBackup.Engine.Model;
 
+/// <summary>The server a snapshot was taken from, as the manifest records it (never with credentials).</summary>
 public sealed class SnapshotSource
 {
     /// <summary>"Standalone", "ReplicaSet" or "Sharded".</summary>
     public string Topology { get; set; } = "";
+    /// <summary>The replica set name; null for a standalone server.</summary>
     public string? ReplicaSetName { get; set; }
+    /// <summary>
+    /// The server's version (buildInfo), such as "7.0.14": an export's archive prelude names it, and oplog forms depend on it.
+    /// </summary>
     public string ServerVersion { get; set; } = "";
     /// <summary>host:port of the members, never with credentials.</summary>
     public List<string> Hosts { get; set; } = [];
@@ -62,7 +67,12 @@ public sealed record ManifestSeal(string Algorithm, string Tag);
 /// </summary>
 public sealed record ManifestEncryption(string Algorithm, string KeyId, string WrappedDataKey)
 {
+    /// <summary>
+    /// "PBKDF2-HMAC-SHA256" for a passphrase, "raw" for a key file (<see cref="Security.KeyEncryptionKey"/>).
+    /// </summary>
     public string Kdf { get; init; } = "";
+    /// <summary>The passphrase's salt, base64 (16 bytes); null for a key file.</summary>
     public string? KdfSalt { get; init; }
+    /// <summary>PBKDF2 iterations for a passphrase (600,000 by default); 0 for a key file.</summary>
     public int KdfIterations { get; init; }
 }

@@ -7,6 +7,10 @@ namespace MongoBackup.Engine.Model;
 /// </summary>
 public class MongoBackupException : Exception
 {
+    /// <summary>
+    /// A failure with id <paramref name="errorId"/> (an <see cref="ErrorIds"/> value), the user's <paramref name="message"/>,
+    /// and <paramref name="target"/>: the thing that was wrong (a path, a snapshot id, a namespace, a redacted server list).
+    /// </summary>
     public MongoBackupException(string errorId, string message, Exception? inner = null, string? target = null)
         : base(message, inner)
     {

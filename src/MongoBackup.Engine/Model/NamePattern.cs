@@ -11,15 +11,19 @@ public sealed class NamePattern
 {
     private readonly Regex _regex;
 
+    /// <summary>A pattern in PowerShell wildcard syntax; an unclosed '[' is a literal character.</summary>
     public NamePattern(string pattern)
     {
         Pattern = pattern;
         _regex = new Regex("^" + ToRegex(pattern) + "$", RegexOptions.CultureInvariant | RegexOptions.Singleline);
     }
 
+    /// <summary>The pattern as the user gave it.</summary>
     public string Pattern { get; }
+    /// <summary>True when the pattern holds *, ? or [: it may match more than one name.</summary>
     public bool HasWildcards => Pattern.IndexOfAny(['*', '?', '[']) >= 0;
 
+    /// <summary>Whether the whole of <paramref name="name"/> matches, case-sensitively.</summary>
     public bool IsMatch(string name) => _regex.IsMatch(name);
 
     /// <summary>The pattern that matches exactly <paramref name="name"/>: each wildcard character and '`' escaped with '`'.</summary>
@@ -57,5 +61,6 @@ public sealed class NamePattern
         return sb.ToString();
     }
 
+    /// <inheritdoc/>
     public override string ToString() => Pattern;
 }

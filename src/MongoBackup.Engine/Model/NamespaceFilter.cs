@@ -11,6 +11,16 @@ public sealed class NamespaceFilter
 {
     private static readonly string[] SystemDatabases = ["admin", "local", "config"];
 
+    /// <summary>
+    /// A filter from the cmdlets' parameters; each list empty or null when not given.
+    /// </summary>
+    /// <param name="databases">-Database: PowerShell wildcards for database names; every user database when empty.</param>
+    /// <param name="collections">-Collection: wildcards for collection names or "db.collection"; every collection when empty.</param>
+    /// <param name="excludeCollections">-ExcludeCollection: the same form, left out.</param>
+    /// <param name="namespaceInclude">-NamespaceInclude: mongorestore --nsInclude patterns that a namespace must match.</param>
+    /// <param name="namespaceExclude">-NamespaceExclude: mongorestore --nsExclude patterns, left out.</param>
+    /// <param name="excludeDatabases">-ExcludeDatabase: wildcards for database names, left out (before anything else).</param>
+    /// <exception cref="MongoBackupException">InvalidArgument: a namespace include or exclude pattern holds '$'.</exception>
     public NamespaceFilter(
         IEnumerable<string>? databases = null,
         IEnumerable<string>? collections = null,
@@ -27,13 +37,20 @@ public sealed class NamespaceFilter
         ExcludeDatabases = (excludeDatabases ?? []).Select(p => new NamePattern(p)).ToList();
     }
 
+    /// <summary>No pattern at all: every namespace of every database except admin, local and config.</summary>
     public static NamespaceFilter Everything { get; } = new();
 
+    /// <summary>The -Database patterns.</summary>
     public IReadOnlyList<NamePattern> Databases { get; }
+    /// <summary>The -Collection patterns.</summary>
     public IReadOnlyList<NamePattern> Collections { get; }
+    /// <summary>The -ExcludeCollection patterns.</summary>
     public IReadOnlyList<NamePattern> ExcludeCollections { get; }
+    /// <summary>The -NamespaceInclude patterns.</summary>
     public IReadOnlyList<NamespacePattern> NamespaceInclude { get; }
+    /// <summary>The -NamespaceExclude patterns.</summary>
     public IReadOnlyList<NamespacePattern> NamespaceExclude { get; }
+    /// <summary>The -ExcludeDatabase patterns.</summary>
     public IReadOnlyList<NamePattern> ExcludeDatabases { get; }
 
     /// <summary>
@@ -53,6 +70,10 @@ public sealed class NamespaceFilter
             patterns.Select(p => p.HasWildcards && existing.Contains(p.Pattern) ? NamePattern.Escape(p.Pattern) : p.Pattern);
     }
 
+    /// <summary>
+    /// Whether any namespace of <paramref name="database"/> can be taken: not excluded, and matched by a database pattern
+    /// (admin, local and config only by their exact name, or by a namespace include pattern starting with "name.").
+    /// </summary>
     public bool IncludesDatabase(string database)
     {
         if (ExcludeDatabases.Any(p => p.IsMatch(database))) return false;
@@ -61,6 +82,9 @@ public sealed class NamespaceFilter
         return Databases.Any(p => p.IsMatch(database) && (!SystemDatabases.Contains(database) || !p.HasWildcards));
     }
 
+    /// <summary>
+    /// Whether the namespace <paramref name="database"/>.<paramref name="collection"/> is taken: every pattern given agrees.
+    /// </summary>
     public bool Includes(string database, string collection)
     {
         if (!IncludesDatabase(database)) return false;

@@ -10,9 +10,12 @@ public sealed class NamespaceMap
 {
     private readonly List<(string From, string To, NamespacePattern Source, List<NamespacePattern.Piece> Target)> _rules = [];
 
+    /// <summary>No rule: every namespace keeps its name. Shared; do not <see cref="Add"/> to it.</summary>
     public static NamespaceMap Identity { get; } = new();
 
+    /// <summary>The rules as given, in the order they are tried.</summary>
     public IReadOnlyList<(string From, string To)> Rules => _rules.Select(r => (r.From, r.To)).ToList();
+    /// <summary>True when there is no rule.</summary>
     public bool IsIdentity => _rules.Count == 0;
 
     /// <exception cref="MongoBackupException">InvalidArgument: the two sides do not fit together, naming the rule.</exception>
@@ -41,6 +44,9 @@ public sealed class NamespaceMap
     public NamespaceMap AddDatabaseRename(string from, string to) =>
         Add(NamespacePattern.Escape(from) + ".*", NamespacePattern.Escape(to) + ".*");
 
+    /// <summary>
+    /// The target of "db.collection" <paramref name="ns"/> under the first rule that matches it; <paramref name="ns"/> itself when none does.
+    /// </summary>
     public string Map(string ns)
     {
         foreach (var (_, _, source, target) in _rules)
@@ -57,10 +63,9 @@ public sealed class NamespaceMap
     /// </summary>
     public (string Database, string Collection) MapStored(string database, string collection)
     {
-        const string buckets = "system.buckets.";
-        if (!collection.StartsWith(buckets, StringComparison.Ordinal)) return Map(database, collection);
-        var (db, name) = Map(database, collection[buckets.Length..]);
-        return (db, buckets + name);
+        if (!TimeseriesBuckets.IsBuckets(collection)) return Map(database, collection);
+        var (db, name) = Map(database, TimeseriesBuckets.CollectionOf(collection));
+        return (db, TimeseriesBuckets.Of(name));
     }
 
     /// <exception cref="MongoBackupException">InvalidArgument: a rule maps the namespace to a name without a '.'.</exception>

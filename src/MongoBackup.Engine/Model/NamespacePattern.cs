@@ -56,6 +56,7 @@ public sealed class NamespacePattern
     /// <summary>The pattern that matches exactly <paramref name="name"/> (mongorestore's ns.Escape).</summary>
     public static string Escape(string name) => name.Replace(@"\", @"\\").Replace("*", @"\*");
 
+    /// <summary>Whether the whole "db.collection" <paramref name="ns"/> matches, case-sensitively.</summary>
     public bool IsMatch(string ns) => _regex.IsMatch(ns);
 
     /// <summary>What each part matched, by <see cref="Variables"/> name; null when the namespace does not match.</summary>
@@ -151,6 +152,7 @@ public sealed class NamespacePattern
         return result.ToString();
     }
 
+    /// <inheritdoc/>
     public override string ToString() => Pattern;
 
     /// <summary>Literal text, or a captured part with its name.</summary>

@@ -18,8 +18,10 @@ public sealed class OplogLimit
 
     /// <summary>The last timestamp the replay may reach (for a wall time: the end of its second).</summary>
     public OplogTimestamp Timestamp { get; }
+    /// <summary>The wall-clock moment for -PointInTime, in the offset it was given; null for -ClusterTime.</summary>
     public DateTimeOffset? WallTime { get; }
 
+    /// <summary>An exact limit: every entry with a timestamp at or before <paramref name="timestamp"/> is replayed.</summary>
     public static OplogLimit AtClusterTime(OplogTimestamp timestamp) => new(timestamp, null);
 
     /// <summary>
@@ -37,6 +39,10 @@ public sealed class OplogLimit
     public bool IsWithin(ConsistencyPoint end) =>
         WallTime is { } wall ? wall <= end.WallTime : Timestamp <= end.Timestamp;
 
+    /// <summary>
+    /// True when the oplog <paramref name="entry"/> comes after the limit: its ts is later, or (for a wall-clock limit) its
+    /// "wall" time in milliseconds is later. An entry without "wall" (older servers) is judged by its ts second alone.
+    /// </summary>
     public bool IsBeyond(BsonDocument entry)
     {
         var ts = OplogTimestamp.FromBsonTimestamp(entry["ts"].AsBsonTimestamp);
@@ -63,5 +69,8 @@ public sealed class OplogLimit
     public static string InUtc(DateTimeOffset instant) =>
         string.Create(CultureInfo.InvariantCulture, $"{instant.UtcDateTime:yyyy-MM-dd HH:mm:ss.fff}Z");
 
+    /// <summary>
+    /// The limit as messages name it: the wall time (<see cref="Show"/>) or "Timestamp(seconds, increment)".
+    /// </summary>
     public override string ToString() => WallTime is { } wall ? Show(wall) : Timestamp.ToString();
 }

@@ -3,15 +3,44 @@ using System.Text.Json.Serialization;
 
 namespace MongoBackup.Engine.Model;
 
-public enum SnapshotKind { Full, Oplog }
+/// <summary>What a snapshot holds.</summary>
+public enum SnapshotKind
+{
+    /// <summary>Databases and collections (mongodump's layout), with the oplog written while they were read.</summary>
+    Full,
 
-public enum SnapshotStatus { Complete, Failed }
+    /// <summary>An oplog slice: the oplog entries since the previous slice or full snapshot, in oplog.bson.</summary>
+    Oplog,
+}
+
+/// <summary>How a snapshot ended. A run that never finished leaves no manifest at all, so it has no status.</summary>
+public enum SnapshotStatus
+{
+    /// <summary>Every file was written and the manifest committed: restorable.</summary>
+    Complete,
+
+    /// <summary>Recorded as failed: never restored nor taken as a base; retention removes it.</summary>
+    Failed,
+}
 
 /// <summary>
 /// What a snapshot file holds: documents, mongodump's metadata.json, the oplog, or the exact BSON metadata kept beside a
 /// metadata.json that Extended JSON cannot hold exactly (written only then, so older versions still read the others).
 /// </summary>
-public enum ManifestFileKind { Data, Metadata, Oplog, ExactMetadata }
+public enum ManifestFileKind
+{
+    /// <summary>DB/COLL.bson: the documents as raw BSON, end to end.</summary>
+    Data,
+
+    /// <summary>DB/COLL.metadata.json: mongodump's Extended JSON of the options, indexes, type and UUID.</summary>
+    Metadata,
+
+    /// <summary>oplog.bson: oplog entries in timestamp order.</summary>
+    Oplog,
+
+    /// <summary>DB/COLL.metadata.bsn: the metadata as BSON, where Extended JSON cannot hold it exactly.</summary>
+    ExactMetadata,
+}
 
 /// <summary>
 /// manifest.json: what a snapshot holds, written last so that a snapshot exists only once it is whole.
@@ -27,22 +56,38 @@ public sealed class SnapshotManifest
     /// namespace's count and bytes, a full snapshot's oplog entry count, and (encrypted) a seal over the whole manifest.
     /// </summary>
     public const int CurrentIntegrity = 1;
+    /// <summary>The manifest's file name at the root of each snapshot folder.</summary>
     public const string FileName = "manifest.json";
 
     /// <summary>Where a folder repository writes the manifest before renaming it into place.</summary>
     public const string TempFileName = FileName + ".tmp";
 
+    /// <summary>The manifest shape this file follows; a reader refuses a version it does not know.</summary>
     public int FormatVersion { get; set; } = CurrentFormatVersion;
+    /// <summary>
+    /// The snapshot id, "yyyyMMddTHHmmssfffZ-kind-random" (UTC start time first, so ids sort by time); also its folder name.
+    /// </summary>
     public string Id { get; set; } = "";
+    /// <summary>Full snapshot or oplog slice.</summary>
     public SnapshotKind Kind { get; set; }
+    /// <summary>
+    /// Complete, or Failed with the error in the manifest; only Complete snapshots are restored, listed as usable or counted.
+    /// </summary>
     public SnapshotStatus Status { get; set; }
+    /// <summary>The MongoBackup version that wrote the snapshot (<see cref="EngineVersion.Current"/>).</summary>
     public string ToolVersion { get; set; } = "";
+    /// <summary>The server it was taken from; slices and full snapshots of one replica set name belong together.</summary>
     public SnapshotSource Source { get; set; } = new();
+    /// <summary>When the run began (UTC, written as ISO 8601 "Z"): what -FullEvery and retention measure from.</summary>
     public DateTimeOffset StartTime { get; set; }
+    /// <summary>When the run finished writing its files (UTC); listings sort by it, newest first.</summary>
     public DateTimeOffset EndTime { get; set; }
 
     /// <summary>The cluster time the data is consistent at once the saved oplog is replayed; null for a standalone.</summary>
     public ConsistencyPoint? ConsistentAt { get; set; }
+    /// <summary>
+    /// True when the data plus its saved oplog restore to one moment (<see cref="ConsistentAt"/>): replica sets without -Query.
+    /// </summary>
     public bool PointInTimeConsistent { get; set; }
     /// <summary>
     /// For an oplog slice, the first entry its file holds (inclusive). For a full snapshot, where its copy started,
@@ -87,18 +132,26 @@ public sealed class SnapshotManifest
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public ClusterSection? Cluster { get; set; }
 
+    /// <summary>
+    /// Each namespace taken, with its type, its document count and its raw BSON bytes (before compression or encryption).
+    /// </summary>
     public List<ManifestNamespace> Namespaces { get; set; } = [];
+    /// <summary>
+    /// Each stored file with its path, kind, namespace, stored size in bytes (compressed, encrypted) and SHA-256.
+    /// </summary>
     public List<ManifestFile> Files { get; set; } = [];
+    /// <summary>How every file of the snapshot is compressed (one choice per snapshot).</summary>
     public Compression Compression { get; set; }
 
     /// <summary>
-    /// The level the files were compressed at (see <see cref="CompressionLevels"/>); null without compression, and in
+    /// The level the files were compressed at (see <see cref="Codecs.CompressionLevels"/>); null without compression, and in
     /// manifests written before levels were recorded (their gzip files were written at Fastest, their zstd at Optimal).
     /// </summary>
     public System.IO.Compression.CompressionLevel? CompressionLevel { get; set; }
 
     /// <summary>Encryption at rest; null while snapshots are not encrypted.</summary>
     public ManifestEncryption? Encryption { get; set; }
+    /// <summary>The -Tag labels given to the run (ordinal keys); never a secret.</summary>
     public Dictionary<string, string> Tags { get; set; } = new(StringComparer.Ordinal);
 
     /// <summary>
@@ -141,6 +194,9 @@ public sealed class SnapshotManifest
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase), new UtcDateTimeOffsetConverter() },
     };
 
+    /// <summary>
+    /// The manifest as indented JSON (camelCase, enums as camelCase strings, times in UTC): what is stored as manifest.json.
+    /// </summary>
     public string Serialize() => JsonSerializer.Serialize(this, JsonOptions);
 
     /// <exception cref="InvalidDataException">The text is not a manifest; the message names <paramref name="fileName"/>.</exception>

@@ -3,7 +3,9 @@ namespace MongoBackup.Engine.Oplog;
 /// <summary>Backup-MongoOplog -Continuous: tail the oplog and close a slice every interval or size.</summary>
 public sealed record ContinuousCaptureRequest
 {
+    /// <summary>The server, repository, compression, encryption and tags each slice is written with.</summary>
     public required OplogSliceRequest Slice { get; init; }
+    /// <summary>Close a slice once it has been open this long (10 minutes by default), whatever its size.</summary>
     public TimeSpan SliceInterval { get; init; } = TimeSpan.FromMinutes(10);
     /// <summary>Close a slice once its stored entries reach this many bytes (before compression).</summary>
     public long SliceSizeBytes { get; init; } = 256L * 1024 * 1024;

@@ -15,6 +15,12 @@ namespace MongoBackup.Engine.Oplog;
 /// </summary>
 public sealed class ContinuousOplogCapture(IEngineObserver observer)
 {
+    /// <summary>
+    /// Captures until <paramref name="ct"/> is cancelled or <see cref="ContinuousCaptureRequest.Duration"/> ends, then closes
+    /// the open slice; returns the slices committed, oldest first.
+    /// </summary>
+    /// <exception cref="MongoBackupException">NoOplog (a standalone server), NoBaseSnapshot (no full snapshot to continue
+    /// from), or a repository error (RepositoryFull, RepositoryNotWritable, ...) that stops the capture.</exception>
     public async Task<IReadOnlyList<SnapshotManifest>> RunAsync(ContinuousCaptureRequest request, CancellationToken ct)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -33,6 +39,9 @@ public sealed class ContinuousOplogCapture(IEngineObserver observer)
         OpenSlice? slice = await StartSliceAsync(client, request, topology, catalog, last, ct);
         var position = OplogPosition.Resume(last, slice.Gap);
         var sliceClock = Stopwatch.StartNew();
+        // Set while the slice is written, closed or opened: a failure there is the repository's (an IOException from a
+        // full disk among them), never a lost connection to wait out.
+        var inRepository = false;
         try
         {
             while (!stop.IsCancellationRequested)
@@ -46,25 +55,29 @@ public sealed class ContinuousOplogCapture(IEngineObserver observer)
                         foreach (var entry in batch)
                         {
                             var point = ConsistencyPoint.OfEntry(entry);
+                            inRepository = true;
                             using (entry) await slice!.AppendAsync(entry, point, stop.Token);
+                            inRepository = false;
                             last = point.Timestamp;
                             position = OplogPosition.After(last);
                         }
                         var due = slice!.Bytes >= request.SliceSizeBytes || sliceClock.Elapsed >= request.SliceInterval;
                         if (due && slice.Entries > 0)
                         {
+                            inRepository = true;
                             var full = slice;
                             slice = null;
                             var manifest = await CloseAsync(full, closed, catalog);
                             observer.Verbose($"Oplog slice {manifest.Id}: {manifest.OplogEntries} {(manifest.OplogEntries == 1 ? "entry" : "entries")} up to {manifest.OplogEnd}.");
-                            slice = await OpenSlice.StartAsync(request.Slice, topology, catalog, manifest.OplogEnd!.Value, null, ct);
+                            slice = await OpenSlice.StartAsync(request.Slice, topology, catalog, manifest.OplogEnd!.Value, null, observer.Warning, ct);
                             sliceClock.Restart();
+                            inRepository = false;
                         }
                     }
                     // A cursor the server closed at once (nothing to tail yet): don't spin.
                     if (batches == 0) await Task.Delay(TimeSpan.FromMilliseconds(200), stop.Token);
                 }
-                catch (Exception e) when (ConnectionLoss.IsResumable(e) && !stop.IsCancellationRequested)
+                catch (Exception e) when (!inRepository && ConnectionLoss.IsResumable(e) && !stop.IsCancellationRequested)
                 {
                     observer.Warning($"Lost the connection to {request.Slice.Connection.DisplayName} ({e.GetType().Name}); reconnecting and resuming after {last}.");
                     await Task.Delay(request.ReconnectDelay, stop.Token).ContinueWith(_ => { }, TaskScheduler.Default);
@@ -74,7 +87,7 @@ public sealed class ContinuousOplogCapture(IEngineObserver observer)
                         slice = null;
                         await CloseAsync(before, closed, catalog);
                         observer.Warning($"The oplog rolled past {last} while disconnected: writes up to {gap.To} are lost to point-in-time restore.");
-                        slice = await OpenSlice.StartAsync(request.Slice, topology, catalog, last, gap, ct);
+                        slice = await OpenSlice.StartAsync(request.Slice, topology, catalog, last, gap, observer.Warning, ct);
                         position = OplogPosition.Resume(last, gap);
                     }
                 }
@@ -105,7 +118,7 @@ public sealed class ContinuousOplogCapture(IEngineObserver observer)
         var gap = await new OplogSource(client).RolledPastAsync(from, ct);
         if (gap is not null)
             observer.Warning($"The oplog has rolled past the end of the last slice: writes between {gap.From.WallTime:u} and {gap.To.WallTime:u} are lost to point-in-time restore.");
-        return await OpenSlice.StartAsync(request.Slice, topology, catalog, from, gap, ct);
+        return await OpenSlice.StartAsync(request.Slice, topology, catalog, from, gap, observer.Warning, ct);
     }
 
     /// <summary>Commits a slice whole: not cancellable, so a Ctrl+C while it closes still leaves a complete slice.</summary>

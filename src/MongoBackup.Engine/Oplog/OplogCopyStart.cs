@@ -17,6 +17,7 @@ namespace MongoBackup.Engine.Oplog;
 /// </summary>
 public static class OplogCopyStart
 {
+    /// <summary>Where the copy starts; null when the oplog is empty.</summary>
     public static async Task<OplogPosition?> FindAsync(IMongoClient client, OplogSource oplog, CancellationToken ct)
     {
         var newest = await oplog.NewestAsync(ct);

@@ -6,11 +6,14 @@ namespace MongoBackup.Engine.Oplog;
 /// </summary>
 public readonly record struct OplogPosition(OplogTimestamp Timestamp, bool Inclusive)
 {
+    /// <summary>From the entry after <paramref name="ts"/> (that entry itself was saved).</summary>
     public static OplogPosition After(OplogTimestamp ts) => new(ts, false);
+    /// <summary>From the entry at <paramref name="ts"/>, included.</summary>
     public static OplogPosition At(OplogTimestamp ts) => new(ts, true);
 
     /// <summary>Where to resume from the end of a chain, given the server's oldest entry now.</summary>
     public static OplogPosition Resume(OplogTimestamp chainEnd, OplogGap? gap) => gap is null ? After(chainEnd) : At(gap.To);
 
+    /// <summary>The query operator on "ts" that starts here: "$gte" when inclusive, else "$gt".</summary>
     public string Operator => Inclusive ? "$gte" : "$gt";
 }

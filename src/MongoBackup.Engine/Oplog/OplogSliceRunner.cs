@@ -44,10 +44,10 @@ public sealed class OplogSliceRunner(IEngineObserver observer)
         if (gap is not null)
             observer.Warning($"The oplog of {topology.ReplicaSetName} has rolled past the end of the last slice: writes between {gap.From.WallTime:u} and {gap.To.WallTime:u} are lost to point-in-time restore. Run Backup-MongoOplog more often or enlarge the oplog.");
 
-        var id = SnapshotIds.NewId(started, "oplog");
-        var (dataKey, encryption) = await SnapshotKeys.ForNewSnapshotAsync(request.Encryption, catalog, id, ct);
-        using var ownedKey = dataKey;
-        var files = new SnapshotFileSet(request.Repository, id, request.Compression, dataKey, request.CompressionLevel);
+        var options = new NewSnapshotOptions(request.Compression, request.CompressionLevel, request.Encryption) { Ids = request.Ids };
+        await using var pending = await PendingSnapshot.StartNewAsync(catalog, "oplog", started, options, observer.Warning, ct);
+        var id = pending.Id;
+        var files = pending.Files!;
         try
         {
             var range = new EntryRange();
@@ -65,19 +65,18 @@ public sealed class OplogSliceRunner(IEngineObserver observer)
                 PreviousSliceEnd = chainEnd, OplogStart = range.First, OplogEnd = range.Last ?? upTo,
                 ConsistentAt = range.LastPoint ?? new ConsistencyPoint(upTo, upTo.WallTime),
                 PointInTimeConsistent = gap is null, OplogEntries = entries, Gap = gap,
-                Compression = request.Compression, CompressionLevel = files.Level, Encryption = encryption, Files = files.Files.ToList(),
+                Compression = request.Compression, CompressionLevel = files.Level,
                 Tags = new Dictionary<string, string>(request.Tags, StringComparer.Ordinal),
             };
-            await SnapshotCommit.CommitNewAsync(request.Repository, manifest, dataKey, ct);
+            await pending.CommitAsync(manifest, ct);
             observer.Verbose($"Oplog slice {id}: {entries} {(entries == 1 ? "entry" : "entries")} ({bytes} bytes) from {manifest.OplogStart} to {manifest.OplogEnd}.");
             return manifest;
         }
         catch (Exception e)
         {
-            try { await request.Repository.DeleteSnapshotAsync(id, CancellationToken.None); }
-            catch (Exception cleanup) { observer.Warning($"The incomplete slice {id} could not be removed: {cleanup.Message}"); }
+            var removed = await pending.AbandonAsync();
             if (e is OperationCanceledException && ct.IsCancellationRequested)
-                observer.Warning($"Stopped: oplog slice {id} was not finished and was removed from {request.Repository.Location}: nothing was kept. The next run saves the same entries.");
+                observer.Warning($"Stopped: oplog slice {id} was not finished{(removed ? $" and was removed from {request.Repository.Location}" : "")}: nothing was kept. The next run saves the same entries.");
             if (e is OperationCanceledException or MongoBackupException) throw;
             throw DriverErrors.Describe(e, client) ?? new MongoBackupException(ErrorIds.BackupFailed, $"The oplog backup failed: {e.Message}", e);
         }

@@ -9,6 +9,9 @@ public sealed class OplogSource
     private readonly IMongoCollection<RawBsonDocument> _oplog;
     private readonly IMongoCollection<BsonDocument> _oplogDocuments;
 
+    /// <summary>
+    /// The oplog of the server <paramref name="client"/> reaches (local.oplog.rs; its read preference applies).
+    /// </summary>
     public OplogSource(IMongoClient client)
     {
         var local = client.GetDatabase("local");
@@ -16,11 +19,13 @@ public sealed class OplogSource
         _oplogDocuments = local.GetCollection<BsonDocument>("oplog.rs");
     }
 
+    /// <summary>The newest entry's timestamp; null when the oplog is empty or missing.</summary>
     public async Task<OplogTimestamp?> NewestAsync(CancellationToken ct) => (await EdgeAsync(-1, ct))?.Timestamp;
 
     /// <summary>The newest entry's timestamp with its wall time to the millisecond (a snapshot's consistency point).</summary>
     public Task<ConsistencyPoint?> NewestPointAsync(CancellationToken ct) => EdgeAsync(-1, ct);
 
+    /// <summary>The oldest entry still held; null when the oplog is empty or missing.</summary>
     public async Task<OplogTimestamp?> OldestAsync(CancellationToken ct) => (await EdgeAsync(1, ct))?.Timestamp;
 
     /// <summary>
@@ -51,6 +56,9 @@ public sealed class OplogSource
     public IAsyncEnumerable<RawBsonDocument> ReadRangeAsync(OplogTimestamp after, OplogTimestamp upTo, CancellationToken ct) =>
         ReadRangeAsync(OplogPosition.After(after), upTo, ct);
 
+    /// <summary>
+    /// The entries from <paramref name="from"/> up to and including <paramref name="upTo"/>, in oplog order, as raw BSON; the caller disposes each.
+    /// </summary>
     public async IAsyncEnumerable<RawBsonDocument> ReadRangeAsync(
         OplogPosition from, OplogTimestamp upTo, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {

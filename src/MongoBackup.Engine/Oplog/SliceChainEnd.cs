@@ -13,6 +13,10 @@ namespace MongoBackup.Engine.Oplog;
 /// </summary>
 public static class SliceChainEnd
 {
+    /// <summary>
+    /// Where the next slice starts, listing <paramref name="repository"/> once.
+    /// </summary>
+    /// <exception cref="MongoBackupException">NoBaseSnapshot: no full snapshot of this replica set to continue from.</exception>
     public static Task<OplogTimestamp> FindAsync(ISnapshotRepository repository, ServerTopology topology, IEngineObserver observer, CancellationToken ct) =>
         FindAsync(new SnapshotCatalog(repository), topology, observer, ct);
 

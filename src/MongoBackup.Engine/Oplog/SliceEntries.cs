@@ -12,6 +12,12 @@ namespace MongoBackup.Engine.Oplog;
 /// </summary>
 public static class SliceEntries
 {
+    /// <summary>
+    /// Each entry of <paramref name="slices"/> (in chain order) once, as raw BSON, decrypting with <paramref name="keys"/>
+    /// and checking every file against its manifest as it streams.
+    /// </summary>
+    /// <exception cref="MongoBackupException">CorruptFile naming the slice file that fails its size, hash or parse;
+    /// EncryptionKeyRequired or WrongEncryptionKey for an encrypted slice.</exception>
     public static async IAsyncEnumerable<byte[]> ReadAsync(ISnapshotRepository repository, IEnumerable<SnapshotManifest> slices,
         EncryptionKeySource? keys, [EnumeratorCancellation] CancellationToken ct)
     {

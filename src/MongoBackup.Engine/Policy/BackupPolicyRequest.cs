@@ -7,9 +7,14 @@ namespace MongoBackup.Engine.Policy;
 /// <summary>One scheduled policy run (Invoke-MongoBackupPolicy): what to back up, where, how often a full is due, what to keep.</summary>
 public sealed record BackupPolicyRequest
 {
+    /// <summary>
+    /// Ten minutes: long enough that renewals every third of it survive a slow repository, short enough that a crashed run blocks little.
+    /// </summary>
     public static readonly TimeSpan DefaultLeaseDuration = TimeSpan.FromMinutes(10);
 
+    /// <summary>The source server.</summary>
     public required ConnectionSettings Connection { get; init; }
+    /// <summary>The repository; it must grant leases (folder, Azure Blob, S3 with conditional writes).</summary>
     public required ISnapshotRepository Repository { get; init; }
     /// <summary>A full snapshot is due when the newest complete one of this source started at least this long ago (or there is none).</summary>
     public required TimeSpan FullEvery { get; init; }
@@ -17,16 +22,24 @@ public sealed record BackupPolicyRequest
     public NamespaceFilter Filter { get; init; } = NamespaceFilter.Everything;
     /// <summary>Applied after the backup; null leaves every snapshot in place.</summary>
     public RetentionRules? Retention { get; init; }
+    /// <summary>How full snapshots and slices are compressed (gzip by default).</summary>
     public Compression Compression { get; init; } = Compression.Gzip;
-    /// <summary>How hard gzip or zstd works (see <see cref="CompressionLevels"/>), for full snapshots and slices alike.</summary>
+    /// <summary>How hard gzip or zstd works (see <see cref="Codecs.CompressionLevels"/>), for full snapshots and slices alike.</summary>
     public System.IO.Compression.CompressionLevel CompressionLevel { get; init; } = System.IO.Compression.CompressionLevel.Optimal;
+    /// <summary>Encrypt full snapshots and slices with this key; null writes them in the clear.</summary>
     public Repository.EncryptionKeySource? Encryption { get; init; }
+    /// <summary>Free labels recorded in each manifest written; never a secret.</summary>
     public IReadOnlyDictionary<string, string> Tags { get; init; } = new Dictionary<string, string>();
     /// <summary>How long the repository lease lasts unrenewed: how long a crashed run can block the next ones. Renewed every third of it.</summary>
     public TimeSpan LeaseDuration { get; init; } = DefaultLeaseDuration;
     /// <summary>Who this run is, as a refused run reports it.</summary>
     public string HolderId { get; init; } = RepositoryLeases.NewHolderId();
 
+    /// <summary>
+    /// Refuses settings that cannot work.
+    /// </summary>
+    /// <exception cref="MongoBackupException">InvalidArgument naming the setting: FullEvery not above zero, LeaseDuration below
+    /// the minimum, or retention rules that keep nothing.</exception>
     public void Validate()
     {
         if (FullEvery <= TimeSpan.Zero)

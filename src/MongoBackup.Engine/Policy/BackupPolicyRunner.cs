@@ -27,6 +27,11 @@ public sealed class BackupPolicyRunner(IEngineObserver observer, TimeProvider? c
     /// </summary>
     internal static Func<string, CancellationToken, Task>? LeaseTakenForTests { get; set; }
 
+    /// <summary>
+    /// Takes the lease, decides (<see cref="PolicyDecision"/>), backs up, applies retention and releases the lease.
+    /// </summary>
+    /// <exception cref="MongoBackupException">InvalidArgument (see <see cref="BackupPolicyRequest.Validate"/>), LeaseNotSupported
+    /// (the repository cannot grant leases), LeaseLost (the lease was lost mid-run; the run stopped), or the backup's own error.</exception>
     public async Task<BackupPolicyResult> RunAsync(BackupPolicyRequest request, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(request);

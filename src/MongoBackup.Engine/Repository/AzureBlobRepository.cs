@@ -3,7 +3,7 @@ using Azure.Identity;
 using Azure.Storage;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
-using Azure.Storage.Blobs.Specialized;
+using MongoBackup.Engine.Storage;
 
 namespace MongoBackup.Engine.Repository;
 
@@ -14,72 +14,29 @@ namespace MongoBackup.Engine.Repository;
 /// </summary>
 public sealed class AzureBlobRepository : ObjectStoreRepository
 {
-    /// <summary>Block size of uploads: large enough for throughput, small enough to bound memory per open file.</summary>
-    private const int UploadBlockSize = 8 * 1024 * 1024;
-    private const int ReadBufferSize = 4 * 1024 * 1024;
-
     private readonly BlobContainerClient _container;
     private readonly AzureBlobErrors _errors;
 
-    private AzureBlobRepository(RepositoryLocation location, BlobContainerClient container) : base(location)
+    private AzureBlobRepository(RepositoryLocation location, BlobContainerClient container, AzureBlobErrors errors)
+        : base(location, new AzureBlobStore(container, new ObjectStoreLayout(location).Root, errors, location.ToString(), writable: true))
     {
         _container = container;
-        _errors = new AzureBlobErrors(location, container.Uri);
+        _errors = errors;
     }
 
     /// <summary>Connects and proves the container can be listed: wrong credentials, a missing container or an unreachable endpoint fail here, clearly.</summary>
+    /// <exception cref="MongoBackupException">InvalidArgument (a bad connection string or key), RepositoryAccessDenied, RepositoryNotFound, RepositoryUnavailable.</exception>
     public static async Task<AzureBlobRepository> OpenAsync(RepositoryLocation location, RepositoryOptions options, CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(location);
+        ArgumentNullException.ThrowIfNull(options);
         if (location.Kind != RepositoryKind.AzureBlob)
             throw new ArgumentException($"'{location}' is not an Azure Blob Storage location.", nameof(location));
-        var repository = new AzureBlobRepository(location, CreateContainerClient(location, options));
+        var container = CreateContainerClient(location, options);
+        var repository = new AzureBlobRepository(location, container, new AzureBlobErrors(location.ToString(), location.Container!, container.Uri));
         await repository.ProbeAsync(ct).ConfigureAwait(false);
         return repository;
     }
-
-    public override async Task<SnapshotFileWriter> CreateFileAsync(string snapshotId, string relativePath, CancellationToken ct)
-    {
-        var blob = _container.GetBlockBlobClient(Layout.FileKey(snapshotId, relativePath));
-        var stream = await _errors.Run(() => blob.OpenWriteAsync(overwrite: true,
-            new BlockBlobOpenWriteOptions { BufferSize = UploadBlockSize }, ct), relativePath).ConfigureAwait(false);
-        return new SnapshotFileWriter(new ErrorTranslatingWriteStream(stream, e => AzureBlobErrors.IsStoreFailure(e) ? _errors.Translate(e, relativePath) : null), relativePath);
-    }
-
-    public override async Task<Stream> OpenReadAsync(string snapshotId, string relativePath, CancellationToken ct)
-    {
-        var blob = _container.GetBlobClient(Layout.FileKey(snapshotId, relativePath));
-        try
-        {
-            return await blob.OpenReadAsync(new BlobOpenReadOptions(allowModifications: false) { BufferSize = ReadBufferSize }, ct).ConfigureAwait(false);
-        }
-        catch (RequestFailedException e) when (e.Status == 404)
-        {
-            throw new FileNotFoundException($"Snapshot '{snapshotId}' in '{Location}' has no file '{relativePath}'.", relativePath, e);
-        }
-        catch (Exception e) when (AzureBlobErrors.IsStoreFailure(e))
-        {
-            throw _errors.Translate(e, relativePath);
-        }
-    }
-
-    public override async Task CommitManifestAsync(SnapshotManifest manifest, CancellationToken ct)
-    {
-        ArgumentNullException.ThrowIfNull(manifest);
-        var blob = _container.GetBlobClient(Layout.ManifestKey(manifest.Id));
-        // One Put Blob: the manifest appears whole or not at all, and only after every file it lists.
-        await _errors.Run(() => blob.UploadAsync(BinaryData.FromString(manifest.Serialize()), overwrite: true, ct), SnapshotManifest.FileName)
-            .ConfigureAwait(false);
-    }
-
-    public override Task<LeaseAttempt> TryAcquireLeaseAsync(string holderId, TimeSpan duration, TimeProvider clock, CancellationToken ct)
-    {
-        var blob = _container.GetBlobClient(Layout.Root + ConditionalObjectLease.ObjectName);
-        var lease = new AzureConditionalBlob(blob, _errors, $"{Location}/{ConditionalObjectLease.ObjectName}");
-        return ConditionalObjectLease.TryAcquireAsync(lease, holderId, duration, clock, ct);
-    }
-
-    private protected override IConditionalObjectStore RootObject(string name) =>
-        new AzureConditionalBlob(_container.GetBlobClient(Layout.Root + name), _errors, $"{Location}/{name}");
 
     private async Task ProbeAsync(CancellationToken ct) =>
         await _errors.Run(async () =>
@@ -90,45 +47,16 @@ public sealed class AzureBlobRepository : ObjectStoreRepository
             return true;
         }, null).ConfigureAwait(false);
 
-    private protected override async Task<List<string>> ListSnapshotIdsAsync(CancellationToken ct)
-    {
-        var parent = Layout.Root;
-        var ids = new List<string>();
-        await foreach (var item in _container.GetBlobsByHierarchyAsync(BlobTraits.None, BlobStates.None, "/", parent, ct).ConfigureAwait(false))
-            if (item.IsPrefix)
-                ids.Add(Layout.IdOfFolder(item.Prefix));
-        return ids;
-    }
-
-    private protected override async Task<List<string>> ListNamesAsync(string prefix, CancellationToken ct)
-    {
-        var names = new List<string>();
-        await foreach (var item in _container.GetBlobsAsync(BlobTraits.None, BlobStates.None, prefix, ct).ConfigureAwait(false))
-            names.Add(item.Name);
-        return names;
-    }
-
-    private protected override Task DeleteObjectAsync(string name, CancellationToken ct) =>
-        _container.DeleteBlobIfExistsAsync(name, cancellationToken: ct);
-
-    private protected override async Task<string?> ReadTextOrNullAsync(string name, CancellationToken ct)
-    {
-        try
+    /// <summary>A delimited listing: one entry per snapshot "folder", not one per blob (Azure reports every common prefix).</summary>
+    private protected override Task<List<string>> ListSnapshotIdsAsync(CancellationToken ct) =>
+        _errors.Run(async () =>
         {
-            var content = await _container.GetBlobClient(name).DownloadContentAsync(ct).ConfigureAwait(false);
-            return content.Value.Content.ToString();
-        }
-        catch (RequestFailedException e) when (e.Status == 404)
-        {
-            return null;
-        }
-        catch (Exception e) when (AzureBlobErrors.IsStoreFailure(e))
-        {
-            throw _errors.Translate(e, name);
-        }
-    }
-
-    private protected override Task<T> TranslateFailuresAsync<T>(Func<Task<T>> operation, string? name) => _errors.Run(operation, name);
+            var ids = new List<string>();
+            await foreach (var item in _container.GetBlobsByHierarchyAsync(BlobTraits.None, BlobStates.None, "/", Layout.Root, ct).ConfigureAwait(false))
+                if (item.IsPrefix)
+                    ids.Add(Layout.IdOfFolder(item.Prefix));
+            return ids;
+        }, null);
 
     private static BlobContainerClient CreateContainerClient(RepositoryLocation location, RepositoryOptions options)
     {

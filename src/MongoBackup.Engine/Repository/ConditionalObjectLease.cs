@@ -1,3 +1,5 @@
+using MongoBackup.Engine.Storage;
+
 namespace MongoBackup.Engine.Repository;
 
 /// <summary>

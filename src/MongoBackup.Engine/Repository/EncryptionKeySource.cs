@@ -20,7 +20,9 @@ public sealed class EncryptionKeySource
         _keyFile = keyFile;
     }
 
+    /// <summary>Keys from a passphrase, stretched with PBKDF2-SHA256 and the repository's salt (see <see cref="KeyEncryptionKey"/>); the passphrase is kept, not copied.</summary>
     public static EncryptionKeySource FromPassphrase(SecureString passphrase) => new(passphrase, null);
+    /// <summary>Keys from a key file of 32 random bytes (read when first needed; errors name the file).</summary>
     public static EncryptionKeySource FromKeyFile(string path) => new(null, path);
 
     /// <summary>

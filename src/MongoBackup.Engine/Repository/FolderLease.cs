@@ -1,3 +1,5 @@
+using MongoBackup.Engine.Storage;
+
 namespace MongoBackup.Engine.Repository;
 
 /// <summary>
@@ -10,6 +12,7 @@ namespace MongoBackup.Engine.Repository;
 /// </summary>
 public sealed class FolderLease : IRepositoryLease
 {
+    /// <summary>The lease file at the repository folder's root, &lt;repo&gt;/.mongobackup-lease (JSON, see <see cref="LeaseRecord"/>).</summary>
     public const string FileName = ".mongobackup-lease";
 
     private readonly string _path;
@@ -26,10 +29,15 @@ public sealed class FolderLease : IRepositoryLease
         _record = record;
     }
 
+    /// <summary>Who holds the lease (the holder id given when it was taken).</summary>
     public string HolderId => _record.Holder;
 
+    /// <summary>When the lease lapses unless renewed (UTC).</summary>
     public DateTimeOffset ExpiresAt => _record.ExpiresAt;
 
+    /// <summary>Takes the lease in <paramref name="folder"/> for <paramref name="duration"/>, when none is live or the live one is the same holder's.</summary>
+    /// <returns>Granted, or Refused with the live holder and its expiry.</returns>
+    /// <exception cref="IOException">The lease file or its guard cannot be written.</exception>
     public static Task<LeaseAttempt> TryAcquireAsync(string folder, string holderId, TimeSpan duration, TimeProvider clock, CancellationToken ct)
     {
         var path = Path.Combine(folder, FileName);
@@ -80,6 +88,8 @@ public sealed class FolderLease : IRepositoryLease
         }
     }
 
+    /// <summary>Pushes the expiry to now plus the duration.</summary>
+    /// <exception cref="MongoBackupException">LeaseLost when the lease expired and another holder took it.</exception>
     public Task RenewAsync(CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
@@ -95,6 +105,7 @@ public sealed class FolderLease : IRepositoryLease
         return Task.CompletedTask;
     }
 
+    /// <summary>Removes the lease file if it is still this lease (a successor's is left); a second call does nothing.</summary>
     public Task ReleaseAsync(CancellationToken ct)
     {
         if (_released) return Task.CompletedTask;
@@ -108,6 +119,7 @@ public sealed class FolderLease : IRepositoryLease
         return Task.CompletedTask;
     }
 
+    /// <summary>Releases the lease (see <see cref="ReleaseAsync"/>).</summary>
     public async ValueTask DisposeAsync() => await ReleaseAsync(CancellationToken.None).ConfigureAwait(false);
 
     private void EnsureStillOurs()

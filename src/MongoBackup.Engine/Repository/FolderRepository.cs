@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using MongoBackup.Engine.Storage;
 
 namespace MongoBackup.Engine.Repository;
 
@@ -12,6 +13,7 @@ public sealed class FolderRepository : ISnapshotRepository, ILeasableRepository,
     private readonly StableStorage _storage;
     private readonly FolderSnapshotMarks _marks;
     private readonly FolderWriteGate _writes;
+    private readonly FolderManifests _manifests;
 
     /// <summary>
     /// Opens the folder. For <see cref="RepositoryAccess.Write"/> (the default) it is created when missing and proven
@@ -23,6 +25,9 @@ public sealed class FolderRepository : ISnapshotRepository, ILeasableRepository,
     /// <summary>Opens it for writing, flushing to stable storage through <paramref name="storage"/> (tests record the order of flushes).</summary>
     internal FolderRepository(string path, StableStorage storage) : this(path, RepositoryAccess.Write, storage) { }
 
+    /// <param name="path">The repository folder.</param>
+    /// <param name="access">Whether it is opened to write (created and proven writable) or to read (nothing written).</param>
+    /// <param name="storage">How writes reach stable storage.</param>
     /// <param name="onReadOnlyMedia">Test seam: every write fails as on read-only media (see <see cref="FolderWriteGate"/>).</param>
     internal FolderRepository(string path, RepositoryAccess access, StableStorage storage, bool onReadOnlyMedia = false)
     {
@@ -31,11 +36,16 @@ public sealed class FolderRepository : ISnapshotRepository, ILeasableRepository,
         _root = Path.GetFullPath(path);
         _marks = new FolderSnapshotMarks(SnapshotFolder);
         _writes = new FolderWriteGate(_root, storage, onReadOnlyMedia);
+        _manifests = new FolderManifests(_root, storage);
         if (access == RepositoryAccess.Write) _writes.Prepare();
     }
 
+    /// <summary>The repository folder's full path.</summary>
     public string Location => _root;
 
+    /// <summary>Creates &lt;repo&gt;/&lt;id&gt;/&lt;path&gt; (and the snapshot's marker first, when the id was not reserved); the file is flushed to stable storage as it closes.</summary>
+    /// <exception cref="ArgumentException">The path reaches outside the snapshot folder.</exception>
+    /// <exception cref="IOException">The file cannot be created (read-only media among the causes).</exception>
     public Task<SnapshotFileWriter> CreateFileAsync(string snapshotId, string relativePath, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
@@ -49,6 +59,8 @@ public sealed class FolderRepository : ISnapshotRepository, ILeasableRepository,
         return Task.FromResult(new SnapshotFileWriter(file, relativePath, beforeClose: () => _storage.FlushFile(file)));
     }
 
+    /// <summary>The stored bytes of &lt;repo&gt;/&lt;id&gt;/&lt;path&gt;.</summary>
+    /// <exception cref="FileNotFoundException">The snapshot has no such file.</exception>
     public Task<Stream> OpenReadAsync(string snapshotId, string relativePath, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
@@ -59,61 +71,53 @@ public sealed class FolderRepository : ISnapshotRepository, ILeasableRepository,
         return Task.FromResult(stream);
     }
 
-    public async Task CommitManifestAsync(SnapshotManifest manifest, CancellationToken ct)
+    /// <summary>Writes &lt;id&gt;/manifest.json through manifest.json.tmp and a rename, replacing one already there (see <see cref="FolderManifests"/>).</summary>
+    public Task CommitManifestAsync(SnapshotManifest manifest, CancellationToken ct) => CommitAsync(manifest, replace: true, ct);
+
+    /// <summary>As <see cref="CommitManifestAsync"/>, but the rename refuses an existing manifest.json.</summary>
+    /// <exception cref="MongoBackupException">SnapshotExists when a manifest of that id is there (it is left as it was).</exception>
+    public Task CommitNewManifestAsync(SnapshotManifest manifest, CancellationToken ct) => CommitAsync(manifest, replace: false, ct);
+
+    private Task CommitAsync(SnapshotManifest manifest, bool replace, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(manifest);
         _writes.Pass();
-        var folder = SnapshotFolder(manifest.Id);
-        OwnerOnlyFiles.CreateDirectory(folder);
-        // The manifest vouches for the files: they are on stable storage already (each flushed as it closed); now the
-        // folders that name them, then the manifest itself, and only then does it become visible, durably.
-        FlushFolders(folder);
-        await ReplaceDurablyAsync(Path.Combine(folder, SnapshotManifest.FileName), manifest.Serialize(), ct).ConfigureAwait(false);
+        return _manifests.CommitAsync(SnapshotFolder(manifest.Id), manifest, replace, ct);
     }
 
-    /// <summary>
-    /// Writes <paramref name="text"/> to &lt;path&gt;.tmp, flushes it to stable storage, renames it to
-    /// <paramref name="path"/> and flushes the folder: the file is either its old self or whole, and stays so.
-    /// </summary>
-    private async Task ReplaceDurablyAsync(string path, string text, CancellationToken ct)
+    /// <summary>Creates &lt;id&gt;/.mongobackup-snapshot with FileMode.CreateNew; false when the folder already exists.</summary>
+    public Task<bool> TryReserveAsync(string snapshotId, CancellationToken ct)
     {
-        var temp = path + ".tmp";
-        await using (var stream = OwnerOnlyFiles.CreateFile(temp, 4096))
-        await using (var writer = new StreamWriter(stream))
-        {
-            await writer.WriteAsync(text.AsMemory(), ct).ConfigureAwait(false);
-            await writer.FlushAsync(ct).ConfigureAwait(false);
-            _storage.FlushFile(stream);
-        }
-        File.Move(temp, path, overwrite: true);
-        _storage.FlushDirectory(Path.GetDirectoryName(path)!);
+        ct.ThrowIfCancellationRequested();
+        _writes.Pass();
+        var folder = SnapshotFolder(snapshotId);
+        // A folder of that name without a marker (a snapshot older than the marker, a folder made by hand) is taken too;
+        // two new writers that both pass this check are kept apart by the marker's create-if-absent.
+        if (Directory.Exists(folder)) return Task.FromResult(false);
+        return Task.FromResult(SnapshotFolderMarker.TryCreate(folder, snapshotId, _storage));
     }
 
-    /// <summary>Flushes every folder of a snapshot, deepest first, then the snapshot folder and the repository folder that name them.</summary>
-    private void FlushFolders(string snapshotFolder)
-    {
-        foreach (var folder in Directory.EnumerateDirectories(snapshotFolder, "*", SearchOption.AllDirectories).OrderByDescending(f => f.Length))
-            _storage.FlushDirectory(folder);
-        _storage.FlushDirectory(snapshotFolder);
-        _storage.FlushDirectory(_root);
-    }
-
+    /// <summary>One result per folder of the repository, in ordinal order of names: its manifest, or why none could be read.</summary>
     public async IAsyncEnumerable<ManifestReadResult> ListAsync([EnumeratorCancellation] CancellationToken ct)
     {
         if (!Directory.Exists(_root)) yield break;
         foreach (var folder in Directory.EnumerateDirectories(_root).Order(StringComparer.Ordinal))
         {
             ct.ThrowIfCancellationRequested();
-            yield return await ReadManifestAsync(Path.GetFileName(folder), folder, ct).ConfigureAwait(false);
+            yield return await FolderManifests.ReadAsync(Path.GetFileName(folder), folder, ct).ConfigureAwait(false);
         }
     }
 
+    /// <summary>The manifest of &lt;repo&gt;/&lt;id&gt;/ read alone; null when there is no such folder.</summary>
     public async Task<ManifestReadResult?> ReadManifestAsync(string snapshotId, CancellationToken ct)
     {
         var folder = SnapshotFolder(snapshotId);
-        return Directory.Exists(folder) ? await ReadManifestAsync(snapshotId, folder, ct).ConfigureAwait(false) : null;
+        return Directory.Exists(folder) ? await FolderManifests.ReadAsync(snapshotId, folder, ct).ConfigureAwait(false) : null;
     }
 
+    /// <summary>Removes the snapshot folder, its manifest first.</summary>
+    /// <exception cref="DirectoryNotFoundException">No folder of that id.</exception>
+    /// <exception cref="IOException">A file cannot be removed.</exception>
     public Task DeleteSnapshotAsync(string snapshotId, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
@@ -132,6 +136,7 @@ public sealed class FolderRepository : ISnapshotRepository, ILeasableRepository,
     public Task<LeaseAttempt> TryAcquireLeaseAsync(string holderId, TimeSpan duration, CancellationToken ct) =>
         TryAcquireLeaseAsync(holderId, duration, TimeProvider.System, ct);
 
+    /// <summary>As the overload without a clock, judging expiry by <paramref name="clock"/>.</summary>
     public Task<LeaseAttempt> TryAcquireLeaseAsync(string holderId, TimeSpan duration, TimeProvider clock, CancellationToken ct)
     {
         _writes.Pass();
@@ -145,22 +150,26 @@ public sealed class FolderRepository : ISnapshotRepository, ILeasableRepository,
         return File.Exists(path) ? RepositorySettings.Deserialize(await File.ReadAllTextAsync(path, ct).ConfigureAwait(false), path) : null;
     }
 
+    /// <summary>Replaces &lt;repo&gt;/.mongobackup-settings.json durably (temporary file, flush, rename, flush of the folder).</summary>
     public async Task WriteSettingsAsync(RepositorySettings settings, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(settings);
         _writes.Pass();
-        await ReplaceDurablyAsync(Path.Combine(_root, RepositorySettings.FileName), settings.Serialize(), ct).ConfigureAwait(false);
+        await _manifests.ReplaceDurablyAsync(Path.Combine(_root, RepositorySettings.FileName), settings.Serialize(), ct).ConfigureAwait(false);
     }
 
+    /// <summary>Writes a mark (a read lease's or a removal's) into the snapshot folder; false when the snapshot is gone (see <see cref="FolderSnapshotMarks"/>).</summary>
     public Task<bool> WriteMarkAsync(string snapshotId, string name, string content, CancellationToken ct)
     {
         _writes.Pass();
         return _marks.WriteAsync(snapshotId, name, content, ct);
     }
 
+    /// <summary>The snapshot's marks whose names start with <paramref name="prefix"/>, with their content.</summary>
     public Task<IReadOnlyList<(string Name, string Content)>> ReadMarksAsync(string snapshotId, string prefix, CancellationToken ct) =>
         _marks.ReadAsync(snapshotId, prefix, ct);
 
+    /// <summary>Removes a mark; one already gone is not an error.</summary>
     public Task DeleteMarkAsync(string snapshotId, string name, CancellationToken ct)
     {
         _writes.Pass();
@@ -170,25 +179,6 @@ public sealed class FolderRepository : ISnapshotRepository, ILeasableRepository,
     /// <summary>The real path of a snapshot file, or of the snapshot's folder itself when <paramref name="relativePath"/> is empty.</summary>
     public string? LocalPath(string snapshotId, string relativePath) =>
         relativePath.Length == 0 ? SnapshotFolder(snapshotId) : ResolveFile(snapshotId, relativePath);
-
-    private static async Task<ManifestReadResult> ReadManifestAsync(string id, string folder, CancellationToken ct)
-    {
-        var manifestPath = Path.Combine(folder, SnapshotManifest.FileName);
-        if (!File.Exists(manifestPath))
-            return ManifestReadResult.Missing(id, File.Exists(Path.Combine(folder, SnapshotManifest.TempFileName))
-                ? $"Snapshot folder '{id}' has {SnapshotManifest.TempFileName} but no {SnapshotManifest.FileName}: the backup stopped while committing its manifest."
-                : $"Snapshot folder '{id}' has no {SnapshotManifest.FileName}: the backup did not finish.");
-        try
-        {
-            var json = await File.ReadAllTextAsync(manifestPath, ct).ConfigureAwait(false);
-            return new ManifestReadResult(id, SnapshotManifest.Deserialize(json, manifestPath), null);
-        }
-        catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
-        {
-            // The manifest was committed, so the backup finished: its data may be whole. Damaged, never "unfinished".
-            return ManifestReadResult.Damaged(id, e.Message);
-        }
-    }
 
     private string SnapshotFolder(string snapshotId)
     {

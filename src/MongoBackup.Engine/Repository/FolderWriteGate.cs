@@ -1,3 +1,5 @@
+using MongoBackup.Engine.Storage;
+
 namespace MongoBackup.Engine.Repository;
 
 /// <summary>
@@ -5,6 +7,8 @@ namespace MongoBackup.Engine.Repository;
 /// proven to take a file, so it fails at once naming the folder; a command that only reads never comes here, so a
 /// folder on read-only or immutable media can be listed, verified and restored from.
 /// </summary>
+/// <param name="root">The repository folder.</param>
+/// <param name="storage">How the folder's creation reaches stable storage.</param>
 /// <param name="onReadOnlyMedia">
 /// Test seam: every write fails as the OS fails it on read-only media (EROFS, "Read-only file system"), for tests run
 /// as root, whom file permissions do not stop.

@@ -11,6 +11,7 @@ public class HashingReadStream(Stream inner, bool leaveOpen) : Stream
 {
     private readonly IncrementalHash _sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
 
+    /// <summary>Stored bytes read so far (as stored: compressed and encrypted, not raw BSON).</summary>
     public long BytesRead { get; private set; }
 
     /// <summary>Reads what the consumer left (a decompressor stops at its end marker, or at damage) so the checksum covers the whole file.</summary>
@@ -26,14 +27,21 @@ public class HashingReadStream(Stream inner, bool leaveOpen) : Stream
     /// <summary>Called after every read that returned bytes, with <see cref="BytesRead"/> already counting them.</summary>
     protected virtual void OnBytesRead() { }
 
+    /// <inheritdoc/>
     public override bool CanRead => true;
+    /// <inheritdoc/>
     public override bool CanSeek => false;
+    /// <inheritdoc/>
     public override bool CanWrite => false;
+    /// <inheritdoc/>
     public override long Length => throw new NotSupportedException();
+    /// <inheritdoc/>
     public override long Position { get => BytesRead; set => throw new NotSupportedException(); }
 
+    /// <inheritdoc/>
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
+    /// <inheritdoc/>
     public override int Read(Span<byte> buffer)
     {
         var n = inner.Read(buffer);
@@ -41,6 +49,7 @@ public class HashingReadStream(Stream inner, bool leaveOpen) : Stream
         return n;
     }
 
+    /// <inheritdoc/>
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default)
     {
         var n = await inner.ReadAsync(buffer, ct).ConfigureAwait(false);
@@ -48,6 +57,7 @@ public class HashingReadStream(Stream inner, bool leaveOpen) : Stream
         return n;
     }
 
+    /// <inheritdoc/>
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken ct) =>
         ReadAsync(buffer.AsMemory(offset, count), ct).AsTask();
 
@@ -59,11 +69,16 @@ public class HashingReadStream(Stream inner, bool leaveOpen) : Stream
         OnBytesRead();
     }
 
+    /// <inheritdoc/>
     public override void Flush() { }
+    /// <inheritdoc/>
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    /// <inheritdoc/>
     public override void SetLength(long value) => throw new NotSupportedException();
+    /// <inheritdoc/>
     public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
+    /// <inheritdoc/>
     protected override void Dispose(bool disposing)
     {
         if (disposing)

@@ -32,9 +32,12 @@ public interface ILeasableRepository
 /// <summary>The outcome of one attempt: the lease, or the live holder that refused it.</summary>
 public sealed record LeaseAttempt(IRepositoryLease? Lease, string? HeldBy, DateTimeOffset? HeldUntil)
 {
+    /// <summary>True when the lease was granted.</summary>
     public bool Acquired => Lease is not null;
 
+    /// <summary>The lease was taken.</summary>
     public static LeaseAttempt Granted(IRepositoryLease lease) => new(lease, null, null);
 
+    /// <summary>A live lease of <paramref name="heldBy"/>, lapsing at <paramref name="heldUntil"/> (UTC), refused it.</summary>
     public static LeaseAttempt Refused(string heldBy, DateTimeOffset heldUntil) => new(null, heldBy, heldUntil);
 }

@@ -9,10 +9,48 @@ public interface ISnapshotRepository
     /// <summary>Creates a file in a snapshot; the returned stream counts and hashes what is written and gives a manifest entry once disposed.</summary>
     Task<SnapshotFileWriter> CreateFileAsync(string snapshotId, string relativePath, CancellationToken ct);
 
+    /// <summary>The stored bytes of a snapshot file (compressed and encrypted as stored), read forward once.</summary>
+    /// <exception cref="FileNotFoundException">The snapshot has no such file.</exception>
+    /// <exception cref="MongoBackupException">An object store's translated failures.</exception>
     Task<Stream> OpenReadAsync(string snapshotId, string relativePath, CancellationToken ct);
 
     /// <summary>Writes manifest.json atomically (temp file then rename, or upload last); the snapshot exists only after this.</summary>
     Task CommitManifestAsync(SnapshotManifest manifest, CancellationToken ct);
+
+    /// <summary>
+    /// Reserves <paramref name="snapshotId"/> for a new snapshot before any of its files is written: creates the
+    /// snapshot's marker (<see cref="SnapshotFolderMarker.FileName"/>) only if nothing of that id exists yet, with a
+    /// create-if-absent (FileMode.CreateNew on a folder, If-None-Match: * on Azure Blob Storage and S3), so of two writers
+    /// that chose the same id exactly one gets it. True when this caller now owns the id; false when it is taken (a
+    /// snapshot, complete or not, or another writer's reservation). Once reserved, the id lists as an unfinished
+    /// snapshot until its manifest is committed or the snapshot is deleted.
+    /// This default, for wrappers that forward nothing else, only checks that no snapshot of that id is listed (not atomic);
+    /// the repositories override it.
+    /// </summary>
+    /// <exception cref="MongoBackupException">RepositoryNotWritable (read-only repository or media) or the store's translated failure.</exception>
+    async Task<bool> TryReserveAsync(string snapshotId, CancellationToken ct) =>
+        await ReadManifestAsync(snapshotId, ct).ConfigureAwait(false) is null;
+
+    /// <summary>
+    /// Commits the manifest of a new snapshot, as <see cref="CommitManifestAsync"/> does (atomically, after its files),
+    /// but never over an existing manifest: the commit is a create-if-absent (a rename that refuses an existing target
+    /// on a folder, If-None-Match: * on Azure Blob Storage and S3).
+    /// This default, for wrappers, checks first and then commits (not atomic); the repositories override it.
+    /// </summary>
+    /// <exception cref="MongoBackupException">SnapshotExists when a manifest of that id is already there (it is left as it was).</exception>
+    async Task CommitNewManifestAsync(SnapshotManifest manifest, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        if (await ReadManifestAsync(manifest.Id, ct).ConfigureAwait(false) is { State: not ManifestState.Missing })
+            throw SnapshotManifestExists(manifest.Id, Location);
+        await CommitManifestAsync(manifest, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>The error a commit that would replace another snapshot's manifest gets.</summary>
+    internal static MongoBackupException SnapshotManifestExists(string snapshotId, string location) =>
+        new(ErrorIds.SnapshotExists,
+            $"{location} already holds a committed snapshot {snapshotId}; this one was not committed over it (two writers chose the same id).",
+            target: snapshotId);
 
     /// <summary>One result per snapshot folder: its manifest, or why none could be read (missing or unreadable means incomplete).</summary>
     IAsyncEnumerable<ManifestReadResult> ListAsync(CancellationToken ct);
@@ -29,6 +67,9 @@ public interface ISnapshotRepository
         return null;
     }
 
+    /// <summary>Removes every file of the snapshot, its manifest first (a removal cut short leaves an unfinished snapshot, never a "complete" one with files missing).</summary>
+    /// <exception cref="DirectoryNotFoundException">Nothing of that id exists.</exception>
+    /// <exception cref="MongoBackupException">An object store's translated failures.</exception>
     Task DeleteSnapshotAsync(string snapshotId, CancellationToken ct);
 
     /// <summary>A folder repository's real path to a snapshot file, or to the snapshot folder when relativePath is empty (for pipeline objects); null for blob stores.</summary>

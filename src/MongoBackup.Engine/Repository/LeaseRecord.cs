@@ -14,8 +14,10 @@ public sealed record LeaseRecord(
 {
     private static readonly JsonSerializerOptions Options = new() { WriteIndented = true };
 
+    /// <summary>Whether the lease still holds at <paramref name="now"/>.</summary>
     public bool IsLive(DateTimeOffset now) => ExpiresAt > now;
 
+    /// <summary>Indented JSON: {"holder", "token", "expires"}, the lease file's and lease object's content.</summary>
     public string Serialize() => JsonSerializer.Serialize(this, Options);
 
     /// <summary>The record, or null when the text is not one (a damaged lock counts as expired, so it cannot block forever).</summary>

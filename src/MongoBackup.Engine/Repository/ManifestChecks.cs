@@ -104,7 +104,9 @@ public static class ManifestChecks
 /// </summary>
 public sealed class ManifestProblems
 {
+    /// <summary>Problems of the manifest as a whole, each a sentence naming what is wrong.</summary>
     public List<string> Whole { get; } = [];
+    /// <summary>Problems by namespace ("database.collection"), each a sentence.</summary>
     public Dictionary<string, List<string>> OfNamespace { get; } = new(StringComparer.Ordinal);
 
     /// <summary>Every problem once, whole-manifest ones first.</summary>

@@ -1,67 +1,123 @@
 using System.Runtime.CompilerServices;
+using System.Text;
+using MongoBackup.Engine.Storage;
 
 namespace MongoBackup.Engine.Repository;
 
 /// <summary>
-/// What a repository in an object store (Azure Blob Storage, S3) decides the same way whatever the store: how
-/// snapshots are listed, how a manifest's absence or damage is reported, in what order a snapshot is deleted.
-/// A store supplies the few calls that differ: listing names, reading one object, deleting one object, and turning
-/// its SDK's failures into <see cref="MongoBackupException"/>s.
+/// Snapshots in an object store (Azure Blob Storage, S3) over the blob contract (<see cref="IBlobStore"/>): snapshot
+/// &lt;id&gt; is the blobs PREFIX/&lt;id&gt;/..., in the mongodump layout, plus PREFIX/&lt;id&gt;/manifest.json written last.
+/// How snapshots are listed, how a manifest's absence or damage is reported, in what order a snapshot is deleted, how
+/// an id is reserved and a manifest committed are decided here the same way whatever the store; a store supplies its
+/// blob store, and may list snapshot ids faster than a full listing.
 /// </summary>
 public abstract class ObjectStoreRepository : ISnapshotRepository, ILeasableRepository, IRepositorySettingsStore, ISnapshotMarks
 {
-    private protected ObjectStoreRepository(RepositoryLocation location)
+    private protected ObjectStoreRepository(RepositoryLocation location, IBlobStore blobs)
     {
         ParsedLocation = location;
         Layout = new ObjectStoreLayout(location);
+        Blobs = blobs;
     }
 
     private protected RepositoryLocation ParsedLocation { get; }
 
     private protected ObjectStoreLayout Layout { get; }
 
+    /// <summary>The store's blobs, rooted at the repository's prefix.</summary>
+    private protected IBlobStore Blobs { get; }
+
+    /// <summary>The location as given (az://account/container/prefix, s3://bucket/prefix); never a secret.</summary>
     public string Location => ParsedLocation.ToString();
 
-    public abstract Task<SnapshotFileWriter> CreateFileAsync(string snapshotId, string relativePath, CancellationToken ct);
+    /// <summary>A blob PREFIX/&lt;id&gt;/&lt;path&gt; streamed up (a block upload or a multipart upload), visible once the writer is disposed.</summary>
+    /// <exception cref="MongoBackupException">The store's translated failures (RepositoryAccessDenied, RepositoryNotFound, RepositoryUnavailable).</exception>
+    public async Task<SnapshotFileWriter> CreateFileAsync(string snapshotId, string relativePath, CancellationToken ct) =>
+        new(await Blobs.OpenWriteAsync(ObjectStoreLayout.FileName(snapshotId, relativePath), ct).ConfigureAwait(false), relativePath);
 
-    public abstract Task<Stream> OpenReadAsync(string snapshotId, string relativePath, CancellationToken ct);
+    /// <summary>The stored bytes of a snapshot file, streamed.</summary>
+    /// <exception cref="FileNotFoundException">The snapshot has no such file.</exception>
+    public async Task<Stream> OpenReadAsync(string snapshotId, string relativePath, CancellationToken ct)
+    {
+        try
+        {
+            return await Blobs.OpenReadAsync(ObjectStoreLayout.FileName(snapshotId, relativePath), ct).ConfigureAwait(false);
+        }
+        catch (FileNotFoundException e)
+        {
+            throw new FileNotFoundException($"Snapshot '{snapshotId}' in '{Location}' has no file '{relativePath}'.", relativePath, e);
+        }
+    }
 
-    public abstract Task CommitManifestAsync(SnapshotManifest manifest, CancellationToken ct);
+    /// <summary>One upload of PREFIX/&lt;id&gt;/manifest.json, replacing one already there: it appears whole or not at all, after every file it lists.</summary>
+    public async Task CommitManifestAsync(SnapshotManifest manifest, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        var stream = await Blobs.OpenWriteAsync(ObjectStoreLayout.ManifestName(manifest.Id), ct).ConfigureAwait(false);
+        await using (stream.ConfigureAwait(false))
+            await stream.WriteAsync(Encoding.UTF8.GetBytes(manifest.Serialize()), ct).ConfigureAwait(false);
+    }
 
-    public abstract Task<LeaseAttempt> TryAcquireLeaseAsync(string holderId, TimeSpan duration, TimeProvider clock, CancellationToken ct);
+    /// <summary>One conditional create (If-None-Match: *) of PREFIX/&lt;id&gt;/manifest.json: it appears whole, and never over another.</summary>
+    /// <exception cref="MongoBackupException">SnapshotExists when a manifest of that id is there; the store's translated failures.</exception>
+    public async Task CommitNewManifestAsync(SnapshotManifest manifest, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        if (await Blobs.TryCreateAsync(ObjectStoreLayout.ManifestName(manifest.Id), manifest.Serialize(), ct).ConfigureAwait(false) is null)
+            throw ISnapshotRepository.SnapshotManifestExists(manifest.Id, Location);
+    }
+
+    /// <summary>
+    /// Creates PREFIX/&lt;id&gt;/.mongobackup-snapshot with If-None-Match: *; false when any blob of that id exists
+    /// already, or another writer's conditional create won. On a store that ignores the condition (see
+    /// <see cref="S3ConditionalWriteProbe"/>) only the listing before it keeps writers apart.
+    /// </summary>
+    public async Task<bool> TryReserveAsync(string snapshotId, CancellationToken ct)
+    {
+        if ((await Blobs.ListAsync(ObjectStoreLayout.SnapshotFolder(snapshotId), ct).ConfigureAwait(false)).Count > 0) return false;
+        var marker = Encoding.UTF8.GetString(SnapshotFolderMarker.Content(snapshotId));
+        return await Blobs.TryCreateAsync(ObjectStoreLayout.FileName(snapshotId, SnapshotFolderMarker.FileName), marker, ct).ConfigureAwait(false) is not null;
+    }
 
     /// <summary>The lease object PREFIX/.mongobackup-lease under conditional writes (see <see cref="ConditionalObjectLease"/>); listing never sees it.</summary>
     public Task<LeaseAttempt> TryAcquireLeaseAsync(string holderId, TimeSpan duration, CancellationToken ct) =>
         TryAcquireLeaseAsync(holderId, duration, TimeProvider.System, ct);
 
+    /// <summary>As <see cref="TryAcquireLeaseAsync(string, TimeSpan, CancellationToken)"/>, with the clock that decides expiry.</summary>
+    /// <exception cref="MongoBackupException">LeaseNotSupported when the store ignores conditional writes; the store's translated failures.</exception>
+    public virtual Task<LeaseAttempt> TryAcquireLeaseAsync(string holderId, TimeSpan duration, TimeProvider clock, CancellationToken ct) =>
+        ConditionalObjectLease.TryAcquireAsync(RootObject(ConditionalObjectLease.ObjectName), holderId, duration, clock, ct);
+
     /// <summary>The object PREFIX/.mongobackup-settings.json; at the root, so listing never takes it for a snapshot.</summary>
     public async Task<RepositorySettings?> ReadSettingsAsync(CancellationToken ct) =>
-        await RootObject(RepositorySettings.FileName).ReadAsync(ct).ConfigureAwait(false) is { } stored
+        await Blobs.ReadAsync(RepositorySettings.FileName, ct).ConfigureAwait(false) is { } stored
             ? RepositorySettings.Deserialize(stored.Text, $"{Location}/{RepositorySettings.FileName}")
             : null;
 
     /// <summary>Written with a conditional write, so two writers at once cannot both think they set the settings.</summary>
+    /// <exception cref="MongoBackupException">RepositoryNotWritable when someone else changed them meanwhile.</exception>
     public async Task WriteSettingsAsync(RepositorySettings settings, CancellationToken ct)
     {
-        var store = RootObject(RepositorySettings.FileName);
-        var existing = await store.ReadAsync(ct).ConfigureAwait(false);
+        ArgumentNullException.ThrowIfNull(settings);
+        var existing = await Blobs.ReadAsync(RepositorySettings.FileName, ct).ConfigureAwait(false);
         var written = existing is null
-            ? await store.TryCreateAsync(settings.Serialize(), ct).ConfigureAwait(false)
-            : await store.TryReplaceAsync(settings.Serialize(), existing.ETag, ct).ConfigureAwait(false);
+            ? await Blobs.TryCreateAsync(RepositorySettings.FileName, settings.Serialize(), ct).ConfigureAwait(false)
+            : await Blobs.TryReplaceAsync(RepositorySettings.FileName, settings.Serialize(), existing.ETag, ct).ConfigureAwait(false);
         if (written is null)
             throw new MongoBackupException(ErrorIds.RepositoryNotWritable,
                 $"The settings of {Location} were changed by someone else while these were written; read them again and retry.", target: Location);
     }
 
-    /// <summary>An object at the repository's root (beside the snapshot "folders"), read and written under ETag conditions.</summary>
-    private protected abstract IConditionalObjectStore RootObject(string name);
+    /// <summary>A blob at the repository's root (beside the snapshot "folders"), read and written under ETag conditions.</summary>
+    private protected IConditionalObjectStore RootObject(string name) => new BlobConditionalObject(Blobs, name);
 
     /// <summary>Objects have no local path.</summary>
     public string? LocalPath(string snapshotId, string relativePath) => null;
 
+    /// <summary>One result per snapshot "folder", in ordinal order of ids: its manifest, or why none could be read.</summary>
     public async IAsyncEnumerable<ManifestReadResult> ListAsync([EnumeratorCancellation] CancellationToken ct)
     {
-        var ids = await TranslateFailuresAsync(() => ListSnapshotIdsAsync(ct), null).ConfigureAwait(false);
+        var ids = await ListSnapshotIdsAsync(ct).ConfigureAwait(false);
         ids.Sort(StringComparer.Ordinal);
         foreach (var id in ids)
         {
@@ -75,25 +131,21 @@ public abstract class ObjectStoreRepository : ISnapshotRepository, ILeasableRepo
     {
         var found = await ReadStoredManifestAsync(snapshotId, ct).ConfigureAwait(false);
         if (found.State != ManifestState.Missing) return found;
-        var folder = Layout.SnapshotFolder(snapshotId);
-        var names = await TranslateFailuresAsync(() => ListNamesAsync(folder, ct), snapshotId).ConfigureAwait(false);
+        var names = await Blobs.ListAsync(ObjectStoreLayout.SnapshotFolder(snapshotId), ct).ConfigureAwait(false);
         return names.Count > 0 ? found : null;
     }
 
+    /// <summary>Deletes every blob of the snapshot, the manifest first.</summary>
+    /// <exception cref="DirectoryNotFoundException">No blob of that id exists.</exception>
     public async Task DeleteSnapshotAsync(string snapshotId, CancellationToken ct)
     {
-        var folder = Layout.SnapshotFolder(snapshotId);
-        await TranslateFailuresAsync(async () =>
-        {
-            var names = await ListNamesAsync(folder, ct).ConfigureAwait(false);
-            if (names.Count == 0)
-                throw new DirectoryNotFoundException($"Snapshot '{snapshotId}' does not exist in '{Location}'.");
-            // The manifest goes first: a deletion cut short leaves an incomplete snapshot, never a "complete" one with files missing.
-            var manifest = Layout.ManifestKey(snapshotId);
-            if (names.Remove(manifest)) await DeleteObjectAsync(manifest, ct).ConfigureAwait(false);
-            foreach (var name in names) await DeleteObjectAsync(name, ct).ConfigureAwait(false);
-            return true;
-        }, snapshotId).ConfigureAwait(false);
+        var names = (await Blobs.ListAsync(ObjectStoreLayout.SnapshotFolder(snapshotId), ct).ConfigureAwait(false)).ToList();
+        if (names.Count == 0)
+            throw new DirectoryNotFoundException($"Snapshot '{snapshotId}' does not exist in '{Location}'.");
+        // The manifest goes first: a deletion cut short leaves an incomplete snapshot, never a "complete" one with files missing.
+        var manifest = ObjectStoreLayout.ManifestName(snapshotId);
+        if (names.Remove(manifest)) await Blobs.DeleteAsync(manifest, ct).ConfigureAwait(false);
+        foreach (var name in names) await Blobs.DeleteAsync(name, ct).ConfigureAwait(false);
     }
 
     /// <summary>A mark is one small object, uploaded whole; the caller checks afterwards that the snapshot still exists.</summary>
@@ -101,45 +153,35 @@ public abstract class ObjectStoreRepository : ISnapshotRepository, ILeasableRepo
     {
         var writer = await CreateFileAsync(snapshotId, name, ct).ConfigureAwait(false);
         await using (writer.ConfigureAwait(false))
-            await writer.WriteAsync(System.Text.Encoding.UTF8.GetBytes(content), ct).ConfigureAwait(false);
+            await writer.WriteAsync(Encoding.UTF8.GetBytes(content), ct).ConfigureAwait(false);
         return true;
     }
 
+    /// <summary>The marks of a snapshot whose names start with <paramref name="prefix"/>, with their content.</summary>
     public async Task<IReadOnlyList<(string Name, string Content)>> ReadMarksAsync(string snapshotId, string prefix, CancellationToken ct)
     {
-        var folder = Layout.SnapshotFolder(snapshotId);
-        var names = await TranslateFailuresAsync(() => ListNamesAsync(folder + prefix, ct), snapshotId).ConfigureAwait(false);
+        var folder = ObjectStoreLayout.SnapshotFolder(snapshotId);
         var marks = new List<(string, string)>();
-        foreach (var key in names)
-            if (await ReadTextOrNullAsync(key, ct).ConfigureAwait(false) is { } content)
-                marks.Add((key[folder.Length..], content));
+        foreach (var name in await Blobs.ListAsync(folder + prefix, ct).ConfigureAwait(false))
+            if (await Blobs.ReadAsync(name, ct).ConfigureAwait(false) is { } stored)
+                marks.Add((name[folder.Length..], stored.Text));
         return marks;
     }
 
+    /// <summary>Removes one mark; removing one that is gone is not an error.</summary>
     public Task DeleteMarkAsync(string snapshotId, string name, CancellationToken ct) =>
-        TranslateFailuresAsync(async () =>
-        {
-            await DeleteObjectAsync(Layout.FileKey(snapshotId, name), ct).ConfigureAwait(false);
-            return true;
-        }, name);
+        Blobs.DeleteAsync(ObjectStoreLayout.FileName(snapshotId, name), ct);
 
-    /// <summary>The ids of every snapshot "folder" below the root, complete or not, in any order.</summary>
-    private protected abstract Task<List<string>> ListSnapshotIdsAsync(CancellationToken ct);
-
-    /// <summary>Every object name that starts with the prefix.</summary>
-    private protected abstract Task<List<string>> ListNamesAsync(string prefix, CancellationToken ct);
-
-    private protected abstract Task DeleteObjectAsync(string name, CancellationToken ct);
-
-    /// <summary>An object's content as text, or null when the object does not exist; store failures are translated.</summary>
-    private protected abstract Task<string?> ReadTextOrNullAsync(string name, CancellationToken ct);
-
-    /// <summary>Runs store calls, turning the SDK's failures into errors that name the location and the object, never a secret.</summary>
-    private protected abstract Task<T> TranslateFailuresAsync<T>(Func<Task<T>> operation, string? name);
+    /// <summary>The ids of every snapshot "folder" below the root, complete or not, in any order: a full listing, unless a store lists folders faster.</summary>
+    private protected virtual async Task<List<string>> ListSnapshotIdsAsync(CancellationToken ct) =>
+        // A full listing rather than a delimited one: some S3-compatible stores (s3rver among them) omit common
+        // prefixes that hold no object directly, which would hide an upload cut off before its manifest.
+        (await Blobs.ListAsync("", ct).ConfigureAwait(false))
+            .Select(ObjectStoreLayout.IdOfName).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
 
     private async Task<ManifestReadResult> ReadStoredManifestAsync(string id, CancellationToken ct)
     {
-        var json = await ReadTextOrNullAsync(Layout.ManifestKey(id), ct).ConfigureAwait(false);
+        var json = (await Blobs.ReadAsync(ObjectStoreLayout.ManifestName(id), ct).ConfigureAwait(false))?.Text;
         if (json is null)
             return ManifestReadResult.Missing(id, $"Snapshot '{id}' in '{Location}' has no {SnapshotManifest.FileName}: the backup did not finish.");
         try

@@ -27,6 +27,7 @@ public sealed record ChainBreak(OplogTimestamp From, SnapshotManifest ContinuedB
     /// <summary>Where the missing slices would have ended; null when no slice is missing (only the oplog was lost).</summary>
     public OplogTimestamp? MissingUntil => ContinuedBy.PreviousSliceEnd is { } previous && previous > From ? (OplogTimestamp?)previous : null;
 
+    /// <inheritdoc/>
     public override string ToString()
     {
         var parts = new List<string>();
@@ -56,6 +57,7 @@ public sealed class OplogChain
 
     /// <summary>Oldest first.</summary>
     public IReadOnlyList<SliceSegment> Segments { get; }
+    /// <summary>Where the chain is broken (a slice missing, or the oplog lost between two slices), oldest first.</summary>
     public IReadOnlyList<ChainBreak> Breaks { get; }
 
     /// <param name="slices">Complete oplog slices of one source.</param>

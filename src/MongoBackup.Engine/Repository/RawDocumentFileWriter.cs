@@ -6,6 +6,9 @@ namespace MongoBackup.Engine.Repository;
 /// <summary>Writes a stream of raw documents into one snapshot file (the oplog, users, roles).</summary>
 public static class RawDocumentFileWriter
 {
+    /// <summary>Writes <paramref name="documents"/> in order into the new file <paramref name="relativePath"/> of <paramref name="files"/> (compressed and encrypted as the set is).</summary>
+    /// <returns>How many documents, and their raw BSON bytes (before compression and encryption).</returns>
+    /// <exception cref="MongoBackupException">The repository's translated failures; an <see cref="IOException"/> from a folder.</exception>
     public static async Task<(long Documents, long Bytes)> WriteAsync(
         SnapshotFileSet files, string relativePath, IAsyncEnumerable<RawBsonDocument> documents, CancellationToken ct)
     {

@@ -13,6 +13,8 @@ public static class RepositoryLeases
     public static string NewHolderId() =>
         $"{Environment.MachineName}/pid {Environment.ProcessId}/{Guid.NewGuid().ToString("N")[..8]}";
 
+    /// <summary>Takes the repository's lease for <paramref name="duration"/> (at least <see cref="MinimumDuration"/>) for <paramref name="holderId"/>.</summary>
+    /// <exception cref="MongoBackupException">InvalidArgument for a shorter duration; LeaseNotSupported for a repository that grants none (or an S3 store that ignores conditional writes).</exception>
     public static Task<LeaseAttempt> TryAcquireAsync(ISnapshotRepository repository, string holderId, TimeSpan duration, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(repository);

@@ -1,6 +1,17 @@
 namespace MongoBackup.Engine.Repository;
 
-public enum RepositoryKind { Folder, AzureBlob, S3 }
+/// <summary>The kind of store a <see cref="RepositoryLocation"/> names: a local or mounted folder, an Azure Blob Storage container, an S3 bucket.</summary>
+public enum RepositoryKind
+{
+    /// <summary>A local or mounted folder (a path or file:// URI).</summary>
+    Folder,
+
+    /// <summary>An Azure Blob Storage container (az://ACCOUNT/CONTAINER/PREFIX).</summary>
+    AzureBlob,
+
+    /// <summary>An S3 bucket, on AWS or an S3-compatible store (s3://BUCKET/PREFIX).</summary>
+    S3,
+}
 
 /// <summary>
 /// Where a repository is, parsed from what a user types for -Repository: a plain path or file:// URI (a folder),
@@ -18,6 +29,7 @@ public sealed record RepositoryLocation
         Prefix = prefix;
     }
 
+    /// <summary>Which kind of store the location names.</summary>
     public RepositoryKind Kind { get; }
 
     /// <summary>The folder of a folder repository, as given (not yet resolved against a current directory).</summary>
@@ -32,6 +44,7 @@ public sealed record RepositoryLocation
     /// <summary>The blob/key prefix snapshots live under, without leading or trailing '/'; empty for the container's root.</summary>
     public string Prefix { get; }
 
+    /// <summary>The location of a folder repository at <paramref name="path"/> (as given, not resolved).</summary>
     public static RepositoryLocation Folder(string path)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
@@ -57,6 +70,7 @@ public sealed record RepositoryLocation
         };
     }
 
+    /// <inheritdoc/>
     public override string ToString() => Kind switch
     {
         RepositoryKind.AzureBlob => Join($"az://{Account}/{Container}", Prefix),

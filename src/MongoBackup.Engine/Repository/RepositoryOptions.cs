@@ -6,6 +6,7 @@ namespace MongoBackup.Engine.Repository;
 /// </summary>
 public sealed record RepositoryOptions
 {
+    /// <summary>No secrets and no endpoint: default credentials and the public endpoints.</summary>
     public static readonly RepositoryOptions None = new();
 
     // Azure Blob Storage: at most one of the four ways to sign in.
@@ -29,12 +30,14 @@ public sealed record RepositoryOptions
     public bool S3ForcePathStyle { get; init; }
     /// <summary>Access key id; with <see cref="S3SecretKey"/>. Without both, the default AWS credential chain is used.</summary>
     public string? S3AccessKey { get; init; }
+    /// <summary>Secret access key; with <see cref="S3AccessKey"/>. Never shown.</summary>
     public string? S3SecretKey { get; init; }
 
     /// <summary>Network retries per request before a store is declared unreachable.</summary>
     public int MaxRetries { get; init; } = 3;
 
     // Records print every property; this one must not.
+    /// <inheritdoc/>
     public override string ToString() =>
         $"RepositoryOptions {{ Azure: {AzureAuthentication}, AzureEndpoint: {AzureEndpoint}, S3Region: {S3Region}, S3Endpoint: {S3Endpoint}, S3ForcePathStyle: {S3ForcePathStyle}, S3: {(S3AccessKey is null ? "default credential chain" : "access key")} }}";
 

@@ -11,6 +11,7 @@ namespace MongoBackup.Engine.Repository;
 /// </summary>
 public sealed record RepositorySettings
 {
+    /// <summary>The settings file (folder) or object (blob store) at the repository's root: camelCase JSON of this record.</summary>
     public const string FileName = ".mongobackup-settings.json";
 
     /// <summary>Every snapshot written here is encrypted; a backup without a key is refused.</summary>
@@ -21,6 +22,7 @@ public sealed record RepositorySettings
 
     /// <summary>For a passphrase key: the PBKDF2 salt (base64) and iterations every backup here derives its key with.</summary>
     public string? KdfSalt { get; init; }
+    /// <summary>The PBKDF2-SHA256 iteration count for <see cref="KdfSalt"/>; 0 when no passphrase salt is set.</summary>
     public int KdfIterations { get; init; }
 
     private static readonly JsonSerializerOptions Json = new()
@@ -30,6 +32,7 @@ public sealed record RepositorySettings
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
 
+    /// <summary>Indented camelCase JSON, nulls left out: the content of <see cref="FileName"/>.</summary>
     public string Serialize() => JsonSerializer.Serialize(this, Json);
 
     /// <exception cref="MongoBackupException">CorruptFile, naming <paramref name="name"/>, when the text is not settings.</exception>
@@ -72,12 +75,16 @@ public interface IRepositorySettingsStore
     /// <summary>The settings, or null when none were ever set.</summary>
     Task<RepositorySettings?> ReadSettingsAsync(CancellationToken ct);
 
+    /// <summary>Writes the settings whole (a folder: temp file and rename; a blob store: a conditional write).</summary>
+    /// <exception cref="MongoBackupException">RepositoryNotWritable when they cannot be written or were changed by someone else meanwhile.</exception>
     Task WriteSettingsAsync(RepositorySettings settings, CancellationToken ct);
 }
 
 /// <summary>Reads any repository's settings: none for a repository kind that keeps none (a -WhatIf plan).</summary>
 public static class RepositorySettingsStore
 {
+    /// <summary>The repository's settings, or null when it keeps none or none were set.</summary>
+    /// <exception cref="MongoBackupException">CorruptFile when the settings file is damaged; the store's translated failures.</exception>
     public static Task<RepositorySettings?> ReadAsync(ISnapshotRepository repository, CancellationToken ct) =>
         repository is IRepositorySettingsStore store ? store.ReadSettingsAsync(ct) : Task.FromResult<RepositorySettings?>(null);
 }

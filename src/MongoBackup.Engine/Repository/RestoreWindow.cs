@@ -29,12 +29,14 @@ public sealed record RestoreWindow(
         (Slices.LastOrDefault(s => s.ConsistentAt?.Timestamp == To)?.ConsistentAt
          ?? (BaseSnapshot.ConsistentAt?.Timestamp == To ? BaseSnapshot.ConsistentAt : null))?.WallTime ?? To.WallTime;
 
+    /// <summary>Whether <paramref name="moment"/> is inside the window, both ends included.</summary>
     public bool Contains(OplogTimestamp moment) => From <= moment && moment <= To;
 
     /// <summary>Whether this window reaches every moment <paramref name="other"/> does, for everything it covers.</summary>
     public bool Outlasts(RestoreWindow other) =>
         ReplicaSetName == other.ReplicaSetName && From <= other.From && To >= other.To && ScopeCoverage.Contains(Scope, other.Scope);
 
+    /// <inheritdoc/>
     public override string ToString() => Describe(OplogLimit.AtClusterTime(From));
 
     /// <summary>The window's ends as messages about <paramref name="limit"/> name them: wall times to the millisecond (<see cref="OplogLimit.Show"/>) and timestamps.</summary>

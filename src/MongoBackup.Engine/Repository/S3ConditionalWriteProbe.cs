@@ -1,5 +1,6 @@
 using Amazon.S3;
 using Amazon.S3.Model;
+using MongoBackup.Engine.Storage;
 
 namespace MongoBackup.Engine.Repository;
 

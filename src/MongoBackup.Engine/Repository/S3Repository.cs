@@ -1,8 +1,8 @@
-using System.Net;
 using Amazon;
 using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
+using MongoBackup.Engine.Storage;
 
 namespace MongoBackup.Engine.Repository;
 
@@ -22,22 +22,26 @@ public sealed class S3Repository : ObjectStoreRepository, IDisposable
     // Set once the store has shown it honours conditional writes; checked again only by a new repository object.
     private volatile bool _conditionalWritesProven;
 
-    private S3Repository(RepositoryLocation location, IAmazonS3 client, string endpoint) : base(location)
+    private S3Repository(RepositoryLocation location, IAmazonS3 client, string endpoint, S3Errors errors)
+        : base(location, new S3BlobStore(client, location.Container!, new ObjectStoreLayout(location).Root, errors, location.ToString(), writable: true))
     {
         _client = client;
         _endpoint = endpoint;
-        _errors = new S3Errors(location, endpoint);
+        _errors = errors;
     }
 
     private string Bucket => ParsedLocation.Container!;
 
     /// <summary>Connects and proves the bucket can be listed: wrong credentials, a missing bucket or an unreachable endpoint fail here, clearly.</summary>
+    /// <exception cref="MongoBackupException">InvalidArgument (half a key pair, no region), RepositoryAccessDenied, RepositoryNotFound, RepositoryUnavailable.</exception>
     public static async Task<S3Repository> OpenAsync(RepositoryLocation location, RepositoryOptions options, CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(location);
+        ArgumentNullException.ThrowIfNull(options);
         if (location.Kind != RepositoryKind.S3)
             throw new ArgumentException($"'{location}' is not an S3 location.", nameof(location));
         var (client, endpoint) = CreateClient(location, options);
-        var repository = new S3Repository(location, client, endpoint);
+        var repository = new S3Repository(location, client, endpoint, new S3Errors(location.ToString(), location.Container!, endpoint));
         try
         {
             await repository._errors.Run(() => client.ListObjectsV2Async(new ListObjectsV2Request
@@ -53,42 +57,8 @@ public sealed class S3Repository : ObjectStoreRepository, IDisposable
         return repository;
     }
 
-    public override Task<SnapshotFileWriter> CreateFileAsync(string snapshotId, string relativePath, CancellationToken ct)
-    {
-        ct.ThrowIfCancellationRequested();
-        var key = Layout.FileKey(snapshotId, relativePath);
-        return Task.FromResult(new SnapshotFileWriter(new S3UploadStream(_client, Bucket, key, _errors, ct), relativePath));
-    }
-
-    public override async Task<Stream> OpenReadAsync(string snapshotId, string relativePath, CancellationToken ct)
-    {
-        var key = Layout.FileKey(snapshotId, relativePath);
-        try
-        {
-            var response = await _client.GetObjectAsync(new GetObjectRequest { BucketName = Bucket, Key = key }, ct).ConfigureAwait(false);
-            return response.ResponseStream;
-        }
-        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound && e.ErrorCode != "NoSuchBucket")
-        {
-            throw new FileNotFoundException($"Snapshot '{snapshotId}' in '{Location}' has no file '{relativePath}'.", relativePath, e);
-        }
-        catch (Exception e) when (S3Errors.IsStoreFailure(e))
-        {
-            throw _errors.Translate(e, key);
-        }
-    }
-
-    public override async Task CommitManifestAsync(SnapshotManifest manifest, CancellationToken ct)
-    {
-        ArgumentNullException.ThrowIfNull(manifest);
-        var key = Layout.ManifestKey(manifest.Id);
-        // One PUT: the manifest appears whole or not at all, and only after every file it lists.
-        await _errors.Run(() => _client.PutObjectAsync(new PutObjectRequest
-        {
-            BucketName = Bucket, Key = key, ContentBody = manifest.Serialize(), ContentType = "application/json", UseChunkEncoding = false,
-        }, ct), key).ConfigureAwait(false);
-    }
-
+    /// <summary>Proves once that the store honours conditional PUTs (see <see cref="S3ConditionalWriteProbe"/>), then takes the lease as every object store does.</summary>
+    /// <exception cref="MongoBackupException">LeaseNotSupported when the store ignores conditional writes; the store's translated failures.</exception>
     public override async Task<LeaseAttempt> TryAcquireLeaseAsync(string holderId, TimeSpan duration, TimeProvider clock, CancellationToken ct)
     {
         if (!_conditionalWritesProven)
@@ -97,60 +67,11 @@ public sealed class S3Repository : ObjectStoreRepository, IDisposable
             await new S3ConditionalWriteProbe(_client, Bucket, probeKey, _errors, _endpoint, Location).EnsureSupportedAsync(ct).ConfigureAwait(false);
             _conditionalWritesProven = true;
         }
-        var leaseKey = Layout.Root + ConditionalObjectLease.ObjectName;
-        var lease = new S3ConditionalObject(_client, Bucket, leaseKey, _errors, $"{Location}/{ConditionalObjectLease.ObjectName}");
-        return await ConditionalObjectLease.TryAcquireAsync(lease, holderId, duration, clock, ct).ConfigureAwait(false);
+        return await base.TryAcquireLeaseAsync(holderId, duration, clock, ct).ConfigureAwait(false);
     }
 
-    private protected override IConditionalObjectStore RootObject(string name) =>
-        new S3ConditionalObject(_client, Bucket, Layout.Root + name, _errors, $"{Location}/{name}");
-
+    /// <summary>Closes the S3 client.</summary>
     public void Dispose() => _client.Dispose();
-
-    private protected override Task DeleteObjectAsync(string key, CancellationToken ct) =>
-        _client.DeleteObjectAsync(new DeleteObjectRequest { BucketName = Bucket, Key = key }, ct);
-
-    private protected override async Task<List<string>> ListSnapshotIdsAsync(CancellationToken ct)
-    {
-        // A full listing rather than Delimiter="/": some S3-compatible stores (s3rver among them) omit common
-        // prefixes that hold no object directly, which would hide an upload cut off before its manifest.
-        return (await ListNamesAsync(Layout.Root, ct).ConfigureAwait(false))
-            .Select(Layout.IdOfKey).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
-    }
-
-    private protected override async Task<List<string>> ListNamesAsync(string prefix, CancellationToken ct)
-    {
-        var keys = new List<string>();
-        string? token = null;
-        do
-        {
-            var page = await _client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = Bucket, Prefix = prefix, ContinuationToken = token }, ct)
-                .ConfigureAwait(false);
-            keys.AddRange((page.S3Objects ?? []).Select(o => o.Key));
-            token = page.IsTruncated == true ? page.NextContinuationToken : null;
-        } while (token is not null);
-        return keys;
-    }
-
-    private protected override async Task<string?> ReadTextOrNullAsync(string key, CancellationToken ct)
-    {
-        try
-        {
-            using var response = await _client.GetObjectAsync(new GetObjectRequest { BucketName = Bucket, Key = key }, ct).ConfigureAwait(false);
-            using var reader = new StreamReader(response.ResponseStream);
-            return await reader.ReadToEndAsync(ct).ConfigureAwait(false);
-        }
-        catch (AmazonS3Exception e) when (e.ErrorCode == "NoSuchKey")
-        {
-            return null;
-        }
-        catch (Exception e) when (S3Errors.IsStoreFailure(e))
-        {
-            throw _errors.Translate(e, key);
-        }
-    }
-
-    private protected override Task<T> TranslateFailuresAsync<T>(Func<Task<T>> operation, string? key) => _errors.Run(operation, key);
 
     private static (IAmazonS3 Client, string Endpoint) CreateClient(RepositoryLocation location, RepositoryOptions options)
     {

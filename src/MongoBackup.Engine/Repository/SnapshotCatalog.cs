@@ -13,6 +13,7 @@ public sealed class SnapshotCatalog(ISnapshotRepository repository)
     private readonly object _gate = new();
     private Task<List<ManifestReadResult>>? _listing;
 
+    /// <summary>The repository this catalog lists.</summary>
     public ISnapshotRepository Repository { get; } = repository ?? throw new ArgumentNullException(nameof(repository));
 
     /// <summary>

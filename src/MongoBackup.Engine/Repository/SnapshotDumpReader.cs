@@ -34,12 +34,21 @@ public sealed class SnapshotDumpReader : IDumpReader
         Namespaces = namespaces;
     }
 
+    /// <summary>How the snapshot is named in messages: "snapshot ID in LOCATION".</summary>
     public string Location => $"snapshot {_manifest.Id} in {_repository.Location}";
+    /// <summary>The namespaces the manifest binds, with their metadata read (see <see cref="SnapshotNamespaces"/>).</summary>
     public IReadOnlyList<DumpNamespace> Namespaces { get; }
+    /// <summary>Whether the snapshot holds an oplog file (a full backup of a replica set, or a slice).</summary>
     public bool HasOplog => _manifest.Files.Any(f => f.Kind == ManifestFileKind.Oplog);
 
     /// <param name="damaged">Files already found damaged (see <see cref="SnapshotIntegrity.FindDamagedAsync"/>), by manifest path.</param>
     /// <param name="hold">Released when the reader is disposed (a read lease on the snapshot), or null.</param>
+    /// <summary>Opens a complete snapshot to be read: its namespaces' metadata is read now, data when asked.</summary>
+    /// <param name="repository">Where the snapshot is.</param>
+    /// <param name="manifest">Its manifest, already checked (and its seal proven when encrypted).</param>
+    /// <param name="dataKey">Its data key (owned by the reader from now on), or null when it is not encrypted.</param>
+    /// <param name="ct">Cancels the reading of metadata.</param>
+    /// <exception cref="CorruptDumpException">A metadata file is damaged (naming the file and the byte offset).</exception>
     public static async Task<SnapshotDumpReader> OpenAsync(ISnapshotRepository repository, SnapshotManifest manifest, DataKey? dataKey,
         CancellationToken ct, IReadOnlyDictionary<string, CorruptDumpException>? damaged = null, IAsyncDisposable? hold = null)
     {
@@ -52,6 +61,8 @@ public sealed class SnapshotDumpReader : IDumpReader
     /// <summary>The documents the manifest records for a namespace of this snapshot (null for one it does not list).</summary>
     public long? RecordedDocuments(DumpNamespace ns) => _recorded.GetValueOrDefault(ns.FullName)?.Documents;
 
+    /// <summary>Reads the chosen namespaces' data files, up to <paramref name="maxParallel"/> at once, handing each namespace's blocks of raw documents to <paramref name="consume"/>; each file's size and SHA-256 are checked against the manifest at its end.</summary>
+    /// <exception cref="CorruptDumpException">From the blocks of a damaged file (its name and the byte offset).</exception>
     public async Task ReadBlocksAsync(IReadOnlyCollection<DumpNamespace> chosen,
         Func<DumpNamespace, IAsyncEnumerable<DocumentBlock>, Task> consume, int maxParallel, CancellationToken ct)
     {
@@ -59,6 +70,8 @@ public sealed class SnapshotDumpReader : IDumpReader
             async (ns, token) => await consume(ns, ReadDataAsync(ns, token)));
     }
 
+    /// <summary>This snapshot's oplog entries as raw BSON, checked at the end against its manifest (see the static overload).</summary>
+    /// <exception cref="CorruptDumpException">The oplog file is damaged or disagrees with the manifest.</exception>
     public IAsyncEnumerable<byte[]> ReadOplogAsync(CancellationToken ct) =>
         _oplogDamage is not null ? Throw(_oplogDamage) : ReadOplogAsync(_repository, _manifest, _dataKey, ct);
 
@@ -80,6 +93,7 @@ public sealed class SnapshotDumpReader : IDumpReader
         check.ThrowIfWrong();
     }
 
+    /// <summary>Disposes the data key and releases the hold (a read lease) given when opened.</summary>
     public async ValueTask DisposeAsync()
     {
         _dataKey?.Dispose();

@@ -5,8 +5,10 @@ namespace MongoBackup.Engine.Repository;
 /// <summary>Creates a new snapshot's data key and its manifest entry; opens an existing snapshot's data key.</summary>
 public static class SnapshotEncryption
 {
+    /// <summary>The manifest's name for how data files are encrypted (AES-256-GCM over 64 KiB chunks, this project's format v1, see Security/EncryptingStream).</summary>
     public const string Algorithm = "AES-256-GCM, 64 KiB chunks, v1";
 
+    /// <summary>A fresh random 256-bit data key for snapshot <paramref name="snapshotId"/> and its manifest entry: the key wrapped under <paramref name="kek"/> (bound to the id), the key id and, for a passphrase, its salt and iterations.</summary>
     public static (DataKey Key, ManifestEncryption Entry) ForNewSnapshot(KeyEncryptionKey kek, string snapshotId)
     {
         var key = DataKey.Generate();

@@ -23,8 +23,11 @@ public sealed class SnapshotFileReader : IAsyncDisposable
 
     /// <summary>The file's plain content.</summary>
     public Stream Content { get; }
+    /// <summary>"ID/relative path", how the file is named in messages.</summary>
     public string DisplayName { get; }
 
+    /// <summary>Opens <paramref name="file"/> of the snapshot: stored bytes checked, decrypted with <paramref name="dataKey"/> (null: not encrypted), decompressed.</summary>
+    /// <exception cref="CorruptDumpException">The file the manifest lists is missing from the repository.</exception>
     public static async Task<SnapshotFileReader> OpenAsync(
         ISnapshotRepository repository, SnapshotManifest manifest, ManifestFile file, DataKey? dataKey, CancellationToken ct)
     {
@@ -55,5 +58,6 @@ public sealed class SnapshotFileReader : IAsyncDisposable
         await _verifying.VerifyToEndAsync(ct);
     }
 
+    /// <summary>Closes the chain down to the stored stream.</summary>
     public ValueTask DisposeAsync() => Content.DisposeAsync();
 }

@@ -10,6 +10,10 @@ namespace MongoBackup.Engine.Repository;
 /// The files one snapshot is writing: opens each through the repository and the codec stage (compressing at
 /// <paramref name="level"/>), and collects the manifest entries (size, SHA-256 of the stored bytes) as each file closes.
 /// </summary>
+/// <param name="repository">Where the files are written.</param>
+/// <param name="snapshotId">The snapshot (its id reserved, see <see cref="PendingSnapshot"/>).</param>
+/// <param name="compression">The codec of every file.</param>
+/// <param name="dataKey">The snapshot's data key; null writes the files in the clear.</param>
 /// <param name="level">How hard gzip or zstd works (see <see cref="CompressionLevels"/>).</param>
 /// <param name="abandonWhen">
 /// For a snapshot that is deleted whenever its run is stopped (a full backup): once cancelled, closing a file drops what
@@ -29,12 +33,15 @@ public sealed class SnapshotFileSet(ISnapshotRepository repository, string snaps
     public SnapshotFileSet InFolder(string folder) =>
         new(repository, snapshotId, compression, dataKey, level, abandonWhen) { _files = _files, _folder = _folder + folder + "/" };
 
+    /// <summary>The snapshot the files belong to.</summary>
     public string SnapshotId => snapshotId;
+    /// <summary>The codec every file of the set is written with.</summary>
     public Compression Compression => compression;
 
     /// <summary>The level the files are compressed at, as the manifest records it: null without compression.</summary>
     public CompressionLevel? Level => compression == Compression.None ? null : level;
 
+    /// <summary>The manifest entries of the files closed so far (stored size in bytes and SHA-256 of the stored bytes), in ordinal order of path.</summary>
     public IReadOnlyList<ManifestFile> Files => _files.OrderBy(f => f.Path, StringComparer.Ordinal).ToList();
 
     /// <summary>
@@ -56,23 +63,38 @@ public sealed class SnapshotFileSet(ISnapshotRepository repository, string snaps
     /// <summary>Passes writes to the repository's writer and keeps its manifest entry once it is disposed.</summary>
     private sealed class RecordOnClose(SnapshotFileWriter inner, ConcurrentBag<ManifestFile> files, ManifestFileKind kind) : Stream
     {
+        /// <inheritdoc/>
         public override bool CanRead => false;
+        /// <inheritdoc/>
         public override bool CanSeek => false;
+        /// <inheritdoc/>
         public override bool CanWrite => true;
+        /// <inheritdoc/>
         public override long Length => inner.Length;
+        /// <inheritdoc/>
         public override long Position { get => inner.Position; set => throw new NotSupportedException(); }
+        /// <inheritdoc/>
         public override void Flush() => inner.Flush();
+        /// <inheritdoc/>
         public override Task FlushAsync(CancellationToken ct) => inner.FlushAsync(ct);
+        /// <inheritdoc/>
         public override void Write(byte[] buffer, int offset, int count) => inner.Write(buffer, offset, count);
+        /// <inheritdoc/>
         public override void Write(ReadOnlySpan<byte> buffer) => inner.Write(buffer);
+        /// <inheritdoc/>
         public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken ct = default) => inner.WriteAsync(buffer, ct);
+        /// <inheritdoc/>
         public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken ct) => inner.WriteAsync(buffer, offset, count, ct);
+        /// <inheritdoc/>
         public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        /// <inheritdoc/>
         public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        /// <inheritdoc/>
         public override void SetLength(long value) => throw new NotSupportedException();
 
         private bool _closed;
 
+        /// <inheritdoc/>
         protected override void Dispose(bool disposing)
         {
             if (disposing && !_closed)

@@ -16,6 +16,11 @@ public sealed class SnapshotFileWriter : Stream
     private ManifestFile? _entry;
     private long _length;
 
+    /// <summary>Wraps the store's stream of the new file <paramref name="relativePath"/>; the writer owns it and closes it when disposed.</summary>
+    /// <param name="inner">The store's write stream (a file, a block upload, a multipart upload).</param>
+    /// <param name="relativePath">The file's path in the snapshot, as the manifest lists it.</param>
+    /// <param name="classify">Decides the file's kind from its path; by default <see cref="ClassifyByName"/>.</param>
+    /// <param name="onCompleted">Receives the manifest entry once the file is closed.</param>
     /// <param name="beforeClose">Runs once everything is written, before the stored file is closed (a folder repository puts it on stable storage there).</param>
     public SnapshotFileWriter(Stream inner, string relativePath, Func<string, ManifestFileKind>? classify = null, Action<ManifestFile>? onCompleted = null,
         Action? beforeClose = null)
@@ -27,7 +32,9 @@ public sealed class SnapshotFileWriter : Stream
         _onCompleted = onCompleted;
     }
 
+    /// <summary>The file's path in the snapshot, '/'-separated.</summary>
     public string RelativePath { get; }
+    /// <summary>data, metadata, exact metadata or oplog.</summary>
     public ManifestFileKind Kind { get; }
 
     /// <summary>The manifest entry; available once the writer is disposed.</summary>
@@ -45,35 +52,50 @@ public sealed class SnapshotFileWriter : Stream
         return ManifestFileKind.Data;
     }
 
+    /// <inheritdoc/>
     public override bool CanRead => false;
+    /// <inheritdoc/>
     public override bool CanSeek => false;
+    /// <inheritdoc/>
     public override bool CanWrite => _entry is null;
+    /// <inheritdoc/>
     public override long Length => _length;
+    /// <inheritdoc/>
     public override long Position { get => _length; set => throw new NotSupportedException("A snapshot file is written front to back."); }
 
+    /// <inheritdoc/>
     public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
 
+    /// <inheritdoc/>
     public override void Write(ReadOnlySpan<byte> buffer)
     {
         _inner.Write(buffer);
         Account(buffer);
     }
 
+    /// <inheritdoc/>
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
         await _inner.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
         Account(buffer.Span);
     }
 
+    /// <inheritdoc/>
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
+    /// <inheritdoc/>
     public override void Flush() => _inner.Flush();
+    /// <inheritdoc/>
     public override Task FlushAsync(CancellationToken cancellationToken) => _inner.FlushAsync(cancellationToken);
+    /// <inheritdoc/>
     public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException("A snapshot file writer cannot be read.");
+    /// <inheritdoc/>
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException("A snapshot file is written front to back.");
+    /// <inheritdoc/>
     public override void SetLength(long value) => throw new NotSupportedException("A snapshot file is written front to back.");
 
+    /// <inheritdoc/>
     protected override void Dispose(bool disposing)
     {
         if (disposing && _entry is null)
@@ -86,6 +108,7 @@ public sealed class SnapshotFileWriter : Stream
         base.Dispose(disposing);
     }
 
+    /// <inheritdoc/>
     public override async ValueTask DisposeAsync()
     {
         if (_entry is null)

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using MongoBackup.Engine.Storage;
 
 namespace MongoBackup.Engine.Repository;
 
@@ -12,29 +13,43 @@ namespace MongoBackup.Engine.Repository;
 /// </summary>
 public static partial class SnapshotFolderMarker
 {
+    /// <summary>The marker's name in a snapshot folder (on a blob store, the object PREFIX/&lt;id&gt;/.mongobackup-snapshot).</summary>
     public const string FileName = ".mongobackup-snapshot";
 
     /// <summary>Writes the marker into a new snapshot folder (creating the folder); does nothing when it is already there.</summary>
     internal static void Ensure(string snapshotFolder, string snapshotId, StableStorage storage)
     {
+        if (!File.Exists(Path.Combine(snapshotFolder, FileName))) TryCreate(snapshotFolder, snapshotId, storage);
+    }
+
+    /// <summary>
+    /// Creates the marker (and the folder) only if it does not exist yet (FileMode.CreateNew, one atomic step), flushed
+    /// to stable storage: true when this call created it, false when another writer did first.
+    /// </summary>
+    internal static bool TryCreate(string snapshotFolder, string snapshotId, StableStorage storage)
+    {
         var path = Path.Combine(snapshotFolder, FileName);
-        if (File.Exists(path)) return;
         OwnerOnlyFiles.CreateDirectory(snapshotFolder);
         FileStream file;
         try { file = OwnerOnlyFiles.CreateNewFile(path); }
-        catch (IOException) when (File.Exists(path)) { return; } // another file of the same snapshot wrote it first
+        catch (IOException) when (File.Exists(path)) { return false; }
         using (file)
         {
-            JsonSerializer.Serialize(file, new
-            {
-                snapshotId,
-                tool = "MongoBackup",
-                started = DateTimeOffset.UtcNow,
-                meaning = $"A MongoBackup snapshot folder. It is complete only once {SnapshotManifest.FileName} is beside this file.",
-            });
+            file.Write(Content(snapshotId));
             storage.FlushFile(file);
         }
+        return true;
     }
+
+    /// <summary>The marker's content: UTF-8 JSON naming the snapshot, the tool, when it started and what the file means.</summary>
+    internal static byte[] Content(string snapshotId) =>
+        JsonSerializer.SerializeToUtf8Bytes(new
+        {
+            snapshotId,
+            tool = "MongoBackup",
+            started = DateTimeOffset.UtcNow,
+            meaning = $"A MongoBackup snapshot folder. It is complete only once {SnapshotManifest.FileName} is beside this file.",
+        });
 
     /// <summary>
     /// Why <paramref name="folder"/> is one of our snapshots that never finished, or null when it is not one (a complete

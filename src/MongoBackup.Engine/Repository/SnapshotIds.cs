@@ -6,6 +6,7 @@ namespace MongoBackup.Engine.Repository;
 /// <summary>Snapshot ids that sort by start time as plain text: "20261124T221500Z-full-3f9a".</summary>
 public static class SnapshotIds
 {
+    /// <summary>A new id: the start time in UTC to the second, the kind in lower case, and 16 random bits in hex ("20261124T221500Z-full-3f9a"). Two ids drawn in the same second may collide: <see cref="PendingSnapshot"/> reserves them, drawing another when one is taken.</summary>
     public static string NewId(DateTimeOffset start, string kind)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(kind);

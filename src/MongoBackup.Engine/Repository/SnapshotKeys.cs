@@ -8,20 +8,40 @@ namespace MongoBackup.Engine.Repository;
 /// </summary>
 public static class SnapshotKeys
 {
-    /// <summary>The same, for a command that asks its repository nothing else (the catalog is listed only for a passphrase's salt).</summary>
+    /// <summary>As the overload taking a catalog, for a command that asks its repository nothing else.</summary>
     public static Task<(DataKey? Key, ManifestEncryption? Entry)> ForNewSnapshotAsync(
         EncryptionKeySource? source, ISnapshotRepository repository, string snapshotId, CancellationToken ct) =>
         ForNewSnapshotAsync(source, new SnapshotCatalog(repository), snapshotId, ct);
 
+    /// <summary>The data key and manifest entry snapshot <paramref name="snapshotId"/> is written with; none when <paramref name="source"/> is null and the settings admit it.</summary>
+    /// <param name="source">The key source, or null for an unencrypted snapshot.</param>
     /// <param name="catalog">The command's catalog: a passphrase without a salt in the settings takes the one its snapshots share.</param>
+    /// <param name="snapshotId">The new snapshot's id, bound into the wrapped key.</param>
+    /// <param name="ct">Cancels reading the settings and the catalog.</param>
+    /// <exception cref="MongoBackupException">EncryptionKeyRequired or WrongEncryptionKey when the settings refuse it.</exception>
     public static async Task<(DataKey? Key, ManifestEncryption? Entry)> ForNewSnapshotAsync(
         EncryptionKeySource? source, SnapshotCatalog catalog, string snapshotId, CancellationToken ct)
+    {
+        var kek = await KeyEncryptionKeyForNewAsync(source, catalog, $"snapshot {snapshotId}", ct);
+        return kek is null ? (null, null) : SnapshotEncryption.ForNewSnapshot(kek, snapshotId);
+    }
+
+    /// <summary>
+    /// The key-encryption key a new snapshot's data key is wrapped with (null: not encrypted), once the repository's
+    /// settings admit it; the data key itself is made per snapshot id (<see cref="SnapshotEncryption.ForNewSnapshot"/>).
+    /// </summary>
+    /// <param name="source">The key source, or null for an unencrypted snapshot.</param>
+    /// <param name="catalog">The command's catalog: a passphrase without a salt in the settings takes the one its snapshots share.</param>
+    /// <param name="ct">Cancels reading the settings and the catalog.</param>
+    /// <param name="what">Names the new snapshot in a refusal, e.g. "snapshot 20261124T221500Z-full-3f9a" or "a new oplog slice".</param>
+    /// <exception cref="MongoBackupException">EncryptionKeyRequired or WrongEncryptionKey when the settings refuse it; the key source's own errors.</exception>
+    public static async Task<KeyEncryptionKey?> KeyEncryptionKeyForNewAsync(EncryptionKeySource? source, SnapshotCatalog catalog, string what, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         var settings = await RepositorySettingsStore.ReadAsync(catalog.Repository, ct);
         var kek = source is null ? null : await source.ForNewSnapshotAsync(catalog, settings, ct);
-        if (settings?.Refusal(kek?.Fingerprint, catalog.Repository.Location, $"snapshot {snapshotId}") is { } refusal) throw refusal;
-        return kek is null ? (null, null) : SnapshotEncryption.ForNewSnapshot(kek, snapshotId);
+        if (settings?.Refusal(kek?.Fingerprint, catalog.Repository.Location, what) is { } refusal) throw refusal;
+        return kek;
     }
 
     /// <summary>Why the repository's settings refuse a new snapshot written with <paramref name="source"/> (null: no key); null when they admit it.</summary>

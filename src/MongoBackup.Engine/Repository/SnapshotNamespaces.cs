@@ -12,6 +12,11 @@ namespace MongoBackup.Engine.Repository;
 /// </summary>
 internal static class SnapshotNamespaces
 {
+    /// <summary>The namespaces the manifest binds, each with its metadata read and checked.</summary>
+    /// <param name="repository">Where the snapshot is.</param>
+    /// <param name="manifest">Its manifest.</param>
+    /// <param name="dataKey">Its data key, or null.</param>
+    /// <param name="ct">Cancels the reads.</param>
     /// <param name="damaged">Files already found damaged (see <see cref="SnapshotIntegrity.FindDamagedAsync"/>), by manifest path.</param>
     public static async Task<List<DumpNamespace>> ListAsync(ISnapshotRepository repository, SnapshotManifest manifest, DataKey? dataKey,
         IReadOnlyDictionary<string, CorruptDumpException> damaged, CancellationToken ct)

@@ -12,7 +12,9 @@ namespace MongoBackup.Engine.Repository;
 /// </summary>
 public sealed class SnapshotReadLease : IAsyncDisposable
 {
+    /// <summary>The start of a read lease's mark name in its snapshot (".mongobackup-reader-TOKEN"), holding a <see cref="LeaseRecord"/> as JSON.</summary>
     public const string MarkPrefix = ".mongobackup-reader-";
+    /// <summary>How long a read lease lasts before it must be renewed; renewed at a third of it while reading.</summary>
     public static readonly TimeSpan DefaultDuration = TimeSpan.FromMinutes(2);
 
     private readonly ISnapshotMarks _marks;
@@ -121,6 +123,7 @@ public sealed class SnapshotReadLease : IAsyncDisposable
         }
     }
 
+    /// <summary>Stops renewing and removes the lease's marks (not cancellable).</summary>
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync().ConfigureAwait(false);

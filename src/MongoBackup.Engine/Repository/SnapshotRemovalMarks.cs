@@ -7,6 +7,7 @@ namespace MongoBackup.Engine.Repository;
 /// </summary>
 public static class SnapshotRemovalMarks
 {
+    /// <summary>The start of a removal mark's name in its snapshot (".mongobackup-removing-TOKEN"), holding a <see cref="LeaseRecord"/> as JSON.</summary>
     public const string MarkPrefix = ".mongobackup-removing-";
 
     /// <summary>A removal mark outlives a crashed remover only this long.</summary>
@@ -21,6 +22,7 @@ public static class SnapshotRemovalMarks
         return name;
     }
 
+    /// <summary>Removes the removal mark <paramref name="name"/> from each snapshot in <paramref name="ids"/> (not cancellable: a stopped removal must not leave its marks).</summary>
     public static async Task ClearAsync(ISnapshotMarks marks, IEnumerable<string> ids, string name)
     {
         foreach (var id in ids) await marks.DeleteMarkAsync(id, name, CancellationToken.None).ConfigureAwait(false);

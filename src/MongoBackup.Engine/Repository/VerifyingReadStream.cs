@@ -9,7 +9,7 @@ namespace MongoBackup.Engine.Repository;
 public sealed class VerifyingReadStream(Stream inner, ManifestFile expected, string displayName) : HashingReadStream(inner, leaveOpen: false)
 {
     private bool _verified;
-
+    /// <summary>The stored size the manifest records, in bytes.</summary>
     public override long Length => expected.Size;
 
     /// <summary>
@@ -24,6 +24,7 @@ public sealed class VerifyingReadStream(Stream inner, ManifestFile expected, str
 
     // Only overlong files fail mid-read; the end is checked by VerifyToEndAsync, after the layers above have said what
     // they found wrong (an encrypted file names the chunk that is cut short, which is more useful than a size mismatch).
+    /// <inheritdoc/>
     protected override void OnBytesRead()
     {
         if (BytesRead > expected.Size)

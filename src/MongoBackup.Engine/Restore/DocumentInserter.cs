@@ -24,6 +24,13 @@ public sealed class DocumentInserter(IMongoClient client, IEngineObserver observ
     /// <summary>A batch takes whole blocks up to this many documents (or <c>batchBytes</c>); a block alone may hold more.</summary>
     private const int MaxBatchDocuments = 10_000;
 
+    /// <summary>
+    /// Inserts every document of <paramref name="blocks"/> into <paramref name="ns"/>'s data collection, disposing each block,
+    /// and sets <paramref name="result"/>'s Documents (inserted, or already there on resume) and Failures (refused). Reports
+    /// "Restoring" progress per batch, in documents and raw BSON bytes.
+    /// </summary>
+    /// <exception cref="CorruptDumpException">The file fails while it is read: raised after the batches before it are in,
+    /// with <paramref name="result"/> counting them.</exception>
     public async Task InsertAsync(PlannedNamespace ns, IAsyncEnumerable<DocumentBlock> blocks, NamespaceRestoreResult result, CancellationToken ct)
     {
         var target = client.GetDatabase(ns.TargetDatabase).GetCollection<RawBsonDocument>(ns.DataCollection);

@@ -10,7 +10,6 @@ namespace MongoBackup.Engine.Restore;
 /// </summary>
 public static class OplogNamespaceProbe
 {
-    private const string BucketsPrefix = "system.buckets.";
     private const string SystemViews = "system.views";
 
     /// <param name="scope">What the base snapshot covers: a replay writes nothing outside it.</param>
@@ -66,6 +65,6 @@ public static class OplogNamespaceProbe
     {
         var dot = ns.IndexOf('.');
         var (database, collection) = dot < 0 ? (ns, "") : (ns[..dot], ns[(dot + 1)..]);
-        return (database, collection.StartsWith(BucketsPrefix, StringComparison.Ordinal) ? collection[BucketsPrefix.Length..] : collection);
+        return (database, TimeseriesBuckets.CollectionOf(collection));
     }
 }

@@ -14,6 +14,11 @@ public sealed record PointInTimePlan(RestoreWindow Window, IReadOnlyList<Planned
     /// <summary>Whether the restore writes anything at all.</summary>
     public bool IsEmpty => FromSnapshot.Count == 0 && !FromOplogOnly;
 
+    /// <summary>
+    /// The plan, listing the repository once; writes nothing.
+    /// </summary>
+    /// <exception cref="MongoBackupException">OutsideRestoreWindow or ScopeNotCovered when no window
+    /// reaches the moment for what is asked, naming the windows there are.</exception>
     public static Task<PointInTimePlan> CreateAsync(PointInTimeRestoreRequest request, CancellationToken ct) =>
         CreateAsync(request, new SnapshotCatalog(request.Repository), ct);
 

@@ -11,13 +11,18 @@ public sealed record PointInTimeRestoreRequest
 {
     /// <summary>Connection, filters, renames, -Drop and the rest; its source is chosen by the run.</summary>
     public required RestoreRequest Restore { get; init; }
+    /// <summary>The repository holding the full snapshots and slices.</summary>
     public required ISnapshotRepository Repository { get; init; }
+    /// <summary>The moment to restore to, inclusive (-PointInTime or -ClusterTime).</summary>
     public required OplogLimit Limit { get; init; }
 }
 
 /// <summary>What a point-in-time restore did: the plan it chose and the restore's own outcome.</summary>
 public sealed record PointInTimeOutcome(RestoreWindow Window, OplogLimit Limit, RestoreOutcome Restore)
 {
+    /// <summary>
+    /// Oplog entries applied from the slices (the base snapshot's own are in the restore's OplogEntriesApplied).
+    /// </summary>
     public long SliceEntriesApplied { get; init; }
 }
 

@@ -9,6 +9,9 @@ namespace MongoBackup.Engine.Restore;
 /// </summary>
 public static class RestoreInterruption
 {
+    /// <summary>
+    /// The message for a restore stopped by the user, from <paramref name="outcome"/>'s namespace stages and counts.
+    /// </summary>
     public static string Describe(RestoreOutcome outcome)
     {
         var complete = new List<string>();

@@ -5,14 +5,22 @@ namespace MongoBackup.Engine.Restore;
 /// <summary>One namespace to restore: where it comes from in the dump, and where it goes.</summary>
 public sealed record PlannedNamespace(DumpNamespace Source, string TargetDatabase, string TargetCollection)
 {
+    /// <summary>"database.collection" as the dump names it.</summary>
     public string SourceNamespace => Source.Database + "." + Source.Collection;
+    /// <summary>"database.collection" on the target, after renames.</summary>
     public string TargetNamespace => TargetDatabase + "." + TargetCollection;
+    /// <summary>The dump's metadata of the namespace; null when the dump has none (a bare .bson file).</summary>
     public CollectionMetadata? Metadata => Source.Metadata;
+    /// <summary>"collection", "view" or "timeseries", as the metadata says; "collection" without metadata.</summary>
     public string Type => Metadata?.Type ?? CollectionMetadata.CollectionType;
-    public bool IsView => Metadata?.IsView == true;
-    public bool IsTimeseries => Metadata?.IsTimeseries == true;
+    /// <summary>The kind the metadata names; an ordinary collection without metadata.</summary>
+    public CollectionKind Kind => Metadata?.Kind ?? CollectionKind.Collection;
+    /// <summary>True for a view: created from its options, no documents.</summary>
+    public bool IsView => Kind == CollectionKind.View;
+    /// <summary>True for a time-series collection: its buckets are restored into system.buckets.NAME.</summary>
+    public bool IsTimeseries => Kind == CollectionKind.Timeseries;
     /// <summary>Where the documents go: a timeseries collection's buckets live in system.buckets.NAME.</summary>
-    public string DataCollection => IsTimeseries ? "system.buckets." + TargetCollection : TargetCollection;
+    public string DataCollection => Kind.DataCollection(TargetCollection);
 }
 
 /// <summary>Chooses the namespaces of a dump that a request restores, and their target names.</summary>
@@ -24,6 +32,11 @@ public static class RestorePlanner
     public static NamespaceFilter EffectiveFilter(IDumpReader reader, NamespaceFilter filter) =>
         filter.PreferringExactNames(reader.Namespaces.Select(ns => (ns.Database, ns.Collection)));
 
+    /// <summary>
+    /// The namespaces of <paramref name="reader"/> that <paramref name="requested"/> selects (auth and internal system
+    /// collections left out), with their targets under <paramref name="map"/>: collections first, then views, each by target name.
+    /// </summary>
+    /// <exception cref="MongoBackupException">InvalidArgument: a rename rule sends a namespace to a name without a '.'.</exception>
     public static IReadOnlyList<PlannedNamespace> Plan(IDumpReader reader, NamespaceFilter requested, NamespaceMap map)
     {
         var filter = EffectiveFilter(reader, requested);

@@ -6,6 +6,7 @@ namespace MongoBackup.Engine.Restore;
 /// <summary>Everything one Restore-MongoDatabase run needs, bound from its parameters.</summary>
 public sealed record RestoreRequest
 {
+    /// <summary>The target server.</summary>
     public required ConnectionSettings Connection { get; init; }
     /// <summary>A snapshot folder, a mongodump directory, or a mongodump --archive file (when no <see cref="Snapshot"/> is given).</summary>
     public string SourcePath { get; init; } = "";
@@ -13,6 +14,7 @@ public sealed record RestoreRequest
     public RepositorySnapshot? Snapshot { get; init; }
     /// <summary>Filters apply to the names in the dump, before renaming (as mongorestore's --nsInclude does).</summary>
     public NamespaceFilter Filter { get; init; } = NamespaceFilter.Everything;
+    /// <summary>Renames (-RenameDatabase, -NamespaceMap), applied after the filters.</summary>
     public NamespaceMap Map { get; init; } = NamespaceMap.Identity;
     /// <summary>Drop each target collection before restoring it. Without it a target holding data is an error.</summary>
     public bool Drop { get; init; }
@@ -21,8 +23,13 @@ public sealed record RestoreRequest
     /// already there (same _id) are kept and counted as restored, indexes and the oplog replay (idempotent) run again.
     /// </summary>
     public bool Resume { get; init; }
+    /// <summary>Leave out the indexes (the _id index is always there).</summary>
     public bool NoIndexRestore { get; init; }
+    /// <summary>Do not replay the dump's oplog: the data is then as read, not consistent at one moment.</summary>
     public bool NoOplogReplay { get; init; }
+    /// <summary>
+    /// Also restore the users and roles of the databases restored (existing ones replaced only with <see cref="Drop"/>).
+    /// </summary>
     public bool IncludeUsersAndRoles { get; init; }
     /// <summary>Insertion workers per collection.</summary>
     public int InsertionWorkers { get; init; } = 2;

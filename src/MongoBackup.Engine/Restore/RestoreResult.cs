@@ -5,13 +5,17 @@ public sealed record NamespaceRestoreResult(string SourceNamespace, string Targe
 {
     /// <summary>How far the restore of this namespace got (what an interrupted restore left behind).</summary>
     public NamespaceRestoreStage Stage { get; set; }
+    /// <summary>Documents inserted (on -Resume, those already there count too).</summary>
     public long Documents { get; set; }
     /// <summary>Documents the server refused (duplicate keys and the like); the others were still restored.</summary>
     public long Failures { get; set; }
+    /// <summary>Indexes built, the _id index not counted.</summary>
     public int Indexes { get; set; }
+    /// <summary>Wall-clock time spent on this namespace.</summary>
     public TimeSpan Duration { get; set; }
     /// <summary>Why the namespace could not be restored; null when it was.</summary>
     public string? Error { get; set; }
+    /// <summary>True when the namespace was restored with no error and no refused document.</summary>
     public bool Succeeded => Error is null && Failures == 0;
 }
 
@@ -19,17 +23,37 @@ public sealed record NamespaceRestoreResult(string SourceNamespace, string Targe
 /// The steps of a namespace's restore, in order. The oplog is replayed between the data and the indexes, so
 /// IndexesBuilt means whole: its documents, the replay, and its indexes.
 /// </summary>
-public enum NamespaceRestoreStage { NotStarted, Created, DataRestored, IndexesBuilt }
+public enum NamespaceRestoreStage
+{
+    /// <summary>Nothing was done on the target for it.</summary>
+    NotStarted,
+
+    /// <summary>The target collection (or view) was created with its options; its documents are not all in.</summary>
+    Created,
+
+    /// <summary>Every document the file holds went in (or was refused and counted).</summary>
+    DataRestored,
+
+    /// <summary>Documents, replay and indexes: restored whole.</summary>
+    IndexesBuilt,
+}
 
 /// <summary>One restore run: its source, target and every namespace's outcome.</summary>
 public sealed record RestoreOutcome(string Source, string Target, DateTimeOffset StartTime)
 {
+    /// <summary>One result per planned namespace, in the plan's order.</summary>
     public List<NamespaceRestoreResult> Namespaces { get; } = [];
+    /// <summary>The whole run's wall-clock time.</summary>
     public TimeSpan Duration { get; set; }
+    /// <summary>Oplog entries the replay applied (those it left out as outside the restore not counted).</summary>
     public long OplogEntriesApplied { get; set; }
+    /// <summary>Users created or replaced (-IncludeUsersAndRoles).</summary>
     public long UsersRestored { get; set; }
+    /// <summary>Roles created or replaced (-IncludeUsersAndRoles).</summary>
     public long RolesRestored { get; set; }
+    /// <summary>True when every namespace, the replay and the users and roles succeeded.</summary>
     public bool Succeeded => Namespaces.All(n => n.Succeeded) && OplogError is null && UsersAndRolesError is null;
+    /// <summary>Why the oplog replay stopped; null when it ran to its end or was not asked for.</summary>
     public string? OplogError { get; set; }
     /// <summary>Why users and roles could not be restored (-IncludeUsersAndRoles); null when they were, or were not asked for.</summary>
     public string? UsersAndRolesError { get; set; }

@@ -12,6 +12,11 @@ public sealed record TargetState(PlannedNamespace Namespace, MongoBackupExceptio
 /// </summary>
 public static class TargetCheck
 {
+    /// <summary>
+    /// Each planned namespace with the refusal the restore would give it (TargetNotEmpty without -Drop or -Resume,
+    /// CorruptFile for a namespace found damaged), or none; writes nothing.
+    /// </summary>
+    /// <exception cref="MongoBackupException">ServerUnreachable, AuthenticationFailed or ShardedClusterNotSupported: the target cannot be used at all.</exception>
     public static async Task<IReadOnlyList<TargetState>> CheckAsync(RestoreRequest request, IReadOnlyList<PlannedNamespace> plan, CancellationToken ct)
     {
         using var target = MongoConnection.Open(request.Connection);

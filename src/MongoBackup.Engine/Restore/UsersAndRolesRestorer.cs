@@ -13,6 +13,10 @@ namespace MongoBackup.Engine.Restore;
 /// </summary>
 public sealed class UsersAndRolesRestorer(IMongoClient client, IEngineObserver observer)
 {
+    /// <summary>
+    /// Restores the users and roles of the databases <paramref name="includesDatabase"/> accepts; returns how many of
+    /// each were created (or replaced, with <paramref name="replaceExisting"/>). An existing one kept is reported as a warning.
+    /// </summary>
     public async Task<(long Users, long Roles)> RestoreAsync(
         IDumpReader reader, Func<string, bool> includesDatabase, bool replaceExisting, CancellationToken ct)
     {

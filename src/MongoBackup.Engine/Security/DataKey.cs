@@ -27,6 +27,7 @@ public sealed class DataKey : IDisposable
     /// </summary>
     public bool SealsManifest { get; }
 
+    /// <summary>A new random 256-bit data key for one snapshot, marked as sealing its manifest.</summary>
     public static DataKey Generate() => new(RandomNumberGenerator.GetBytes(KeyEncryptionKey.KeySize), sealsManifest: true);
 
     /// <summary>base64(nonce | ciphertext | tag).</summary>
@@ -79,5 +80,6 @@ public sealed class DataKey : IDisposable
     private static byte[] AssociatedData(string snapshotId, bool sealedManifest) =>
         Encoding.UTF8.GetBytes((sealedManifest ? "MongoBackup data key v2 sealed manifest|" : "MongoBackup data key v1|") + snapshotId);
 
+    /// <summary>Zeroes the key in memory.</summary>
     public void Dispose() => CryptographicOperations.ZeroMemory(_key);
 }

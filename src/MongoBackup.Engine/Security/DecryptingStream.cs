@@ -23,6 +23,10 @@ public sealed class DecryptingStream : Stream
     private long _index, _storedOffset;
     private bool _sawFinal;
 
+    /// <summary>
+    /// Reads and authenticates the chunked form in <paramref name="inner"/>, written for <paramref name="fileIdentity"/>;
+    /// errors name <paramref name="displayName"/> and the chunk (a <see cref="CorruptDumpException"/>).
+    /// </summary>
     public DecryptingStream(Stream inner, DataKey dataKey, string fileIdentity, string displayName)
     {
         _inner = inner;
@@ -31,14 +35,21 @@ public sealed class DecryptingStream : Stream
         _displayName = displayName;
     }
 
+    /// <inheritdoc/>
     public override bool CanRead => true;
+    /// <inheritdoc/>
     public override bool CanSeek => false;
+    /// <inheritdoc/>
     public override bool CanWrite => false;
+    /// <inheritdoc/>
     public override long Length => throw new NotSupportedException();
+    /// <inheritdoc/>
     public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
+    /// <inheritdoc/>
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
+    /// <inheritdoc/>
     public override int Read(Span<byte> buffer)
     {
         while (_offset == _available)
@@ -49,6 +60,7 @@ public sealed class DecryptingStream : Stream
         return n;
     }
 
+    /// <inheritdoc/>
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default) => ValueTask.FromResult(Read(buffer.Span));
 
     /// <summary>Reads and authenticates the next chunk (possibly empty); false at the clean end after the final chunk.</summary>
@@ -112,11 +124,16 @@ public sealed class DecryptingStream : Stream
 
     private CorruptDumpException Corrupt(string problem) => new(_displayName, _storedOffset, problem);
 
+    /// <inheritdoc/>
     public override void Flush() { }
+    /// <inheritdoc/>
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    /// <inheritdoc/>
     public override void SetLength(long value) => throw new NotSupportedException();
+    /// <inheritdoc/>
     public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
+    /// <inheritdoc/>
     protected override void Dispose(bool disposing)
     {
         if (disposing)

@@ -16,6 +16,10 @@ public sealed class EncryptingStream : Stream
     private long _index;
     private bool _closed;
 
+    /// <summary>
+    /// Writes the chunked, AES-256-GCM encrypted form of what it is given into <paramref name="inner"/>; each chunk is bound to
+    /// <paramref name="fileIdentity"/> (the snapshot id and path), so a chunk moved to another file fails to decrypt.
+    /// </summary>
     public EncryptingStream(Stream inner, DataKey dataKey, string fileIdentity)
     {
         _inner = inner;
@@ -28,14 +32,21 @@ public sealed class EncryptingStream : Stream
         _inner.Write(salt);
     }
 
+    /// <inheritdoc/>
     public override bool CanRead => false;
+    /// <inheritdoc/>
     public override bool CanSeek => false;
+    /// <inheritdoc/>
     public override bool CanWrite => !_closed;
+    /// <inheritdoc/>
     public override long Length => throw new NotSupportedException();
+    /// <inheritdoc/>
     public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
+    /// <inheritdoc/>
     public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
 
+    /// <inheritdoc/>
     public override void Write(ReadOnlySpan<byte> buffer)
     {
         while (buffer.Length > 0)
@@ -48,6 +59,7 @@ public sealed class EncryptingStream : Stream
         }
     }
 
+    /// <inheritdoc/>
     public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken ct = default)
     {
         // Encryption is CPU work on the caller's (already off-thread) writer; the inner write is a buffered one.
@@ -69,11 +81,16 @@ public sealed class EncryptingStream : Stream
         _buffered = 0;
     }
 
+    /// <inheritdoc/>
     public override void Flush() => _inner.Flush();
+    /// <inheritdoc/>
     public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    /// <inheritdoc/>
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    /// <inheritdoc/>
     public override void SetLength(long value) => throw new NotSupportedException();
 
+    /// <inheritdoc/>
     protected override void Dispose(bool disposing)
     {
         if (disposing && !_closed)

@@ -12,9 +12,13 @@ namespace MongoBackup.Engine.Security;
 /// </summary>
 public sealed class KeyEncryptionKey : IDisposable
 {
+    /// <summary>Key size in bytes (AES-256).</summary>
     public const int KeySize = 32;
+    /// <summary>PBKDF2-HMAC-SHA256 iterations for a passphrase, as OWASP recommends for that hash.</summary>
     public const int DefaultIterations = 600_000;
+    /// <summary>The <see cref="Kdf"/> of a key made from a passphrase.</summary>
     public const string PassphraseKdf = "PBKDF2-HMAC-SHA256";
+    /// <summary>The <see cref="Kdf"/> of a key read from a key file.</summary>
     public const string KeyFileKdf = "raw";
 
     private readonly byte[] _key;
@@ -30,7 +34,9 @@ public sealed class KeyEncryptionKey : IDisposable
 
     /// <summary>How the key was made: recorded in manifests so the same passphrase makes the same key again.</summary>
     public string Kdf { get; }
+    /// <summary>The passphrase's salt (16 random bytes); null for a key file.</summary>
     public byte[]? Salt { get; }
+    /// <summary>PBKDF2 iterations for a passphrase; 0 for a key file.</summary>
     public int Iterations { get; }
 
     /// <summary>16 hex characters identifying the key (an HMAC of a constant under it; it reveals nothing of the key).</summary>
@@ -38,6 +44,10 @@ public sealed class KeyEncryptionKey : IDisposable
 
     internal ReadOnlySpan<byte> Bytes => _key;
 
+    /// <summary>
+    /// The key PBKDF2-HMAC-SHA256 derives from <paramref name="passphrase"/> (UTF-8) with <paramref name="salt"/>.
+    /// </summary>
+    /// <exception cref="MongoBackupException">InvalidArgument: the passphrase is shorter than 12 characters.</exception>
     public static KeyEncryptionKey FromPassphrase(SecureString passphrase, byte[] salt, int iterations = DefaultIterations)
     {
         if (passphrase.Length < 12)
@@ -67,6 +77,7 @@ public sealed class KeyEncryptionKey : IDisposable
         return new KeyEncryptionKey(key, KeyFileKdf, null, 0);
     }
 
+    /// <summary>A new random 16-byte salt for a passphrase.</summary>
     public static byte[] NewSalt() => RandomNumberGenerator.GetBytes(16);
 
     private static byte[]? ParseText(string text)
@@ -98,5 +109,6 @@ public sealed class KeyEncryptionKey : IDisposable
         }
     }
 
+    /// <summary>Zeroes the key in memory.</summary>
     public void Dispose() => CryptographicOperations.ZeroMemory(_key);
 }

@@ -11,6 +11,7 @@ namespace MongoBackup.Engine.Security;
 /// </summary>
 public static class ManifestSealer
 {
+    /// <summary>The seal's algorithm, as recorded in <see cref="ManifestSeal.Algorithm"/>.</summary>
     public const string Algorithm = "HMAC-SHA256";
     private const string SealProperty = "seal";
     private static readonly byte[] KeyInfo = "MongoBackup manifest seal v1"u8.ToArray();

@@ -30,6 +30,14 @@ public sealed class CommitAnnouncingRepository(ISnapshotRepository inner, Action
         committed(manifest);
     }
 
+    public async Task CommitNewManifestAsync(SnapshotManifest manifest, CancellationToken ct)
+    {
+        await inner.CommitNewManifestAsync(manifest, ct).ConfigureAwait(false);
+        committed(manifest);
+    }
+
+    public Task<bool> TryReserveAsync(string snapshotId, CancellationToken ct) => inner.TryReserveAsync(snapshotId, ct);
+
     public IAsyncEnumerable<ManifestReadResult> ListAsync(CancellationToken ct) => inner.ListAsync(ct);
 
     public Task<ManifestReadResult?> ReadManifestAsync(string snapshotId, CancellationToken ct) => inner.ReadManifestAsync(snapshotId, ct);

@@ -69,7 +69,9 @@ public sealed class ProgressReporter
         var documents = update.TotalDocuments is { } total
             ? string.Format(CultureInfo.InvariantCulture, "{0:N0} of ~{1:N0} documents", update.Documents, total)
             : string.Format(CultureInfo.InvariantCulture, "{0:N0} documents", update.Documents);
-        var bytes = update.Bytes > 0 ? ", " + ByteSize.Format(update.Bytes) : "";
+        // Raw BSON and stored (compressed, encrypted) bytes differ several times over: say which one this is.
+        var unit = update.BytesAre == ProgressBytes.Stored ? " stored" : " of BSON";
+        var bytes = update.Bytes > 0 ? ", " + ByteSize.Format(update.Bytes) + unit : "";
         var rate = update.DocumentsPerSecond > 0
             ? string.Format(CultureInfo.InvariantCulture, " ({0:N0} docs/s{1})", update.DocumentsPerSecond,
                 update.BytesPerSecond > 0 ? ", " + ByteSize.Format((long)update.BytesPerSecond) + "/s" : "")

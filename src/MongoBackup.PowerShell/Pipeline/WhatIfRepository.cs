@@ -14,6 +14,8 @@ public sealed class WhatIfRepository(string location) : ISnapshotRepository
     public Task<SnapshotFileWriter> CreateFileAsync(string snapshotId, string relativePath, CancellationToken ct) => throw Refused();
     public Task<Stream> OpenReadAsync(string snapshotId, string relativePath, CancellationToken ct) => throw Refused();
     public Task CommitManifestAsync(SnapshotManifest manifest, CancellationToken ct) => throw Refused();
+    public Task CommitNewManifestAsync(SnapshotManifest manifest, CancellationToken ct) => throw Refused();
+    public Task<bool> TryReserveAsync(string snapshotId, CancellationToken ct) => throw Refused();
     public Task DeleteSnapshotAsync(string snapshotId, CancellationToken ct) => throw Refused();
 
     public async IAsyncEnumerable<ManifestReadResult> ListAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)

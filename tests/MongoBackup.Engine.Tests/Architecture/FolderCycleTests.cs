@@ -32,6 +32,8 @@ public class FolderCycleTests(ITestOutputHelper output)
         Assert.Empty(graph.Uses("Model"));
         foreach (var folder in new[] { "Codecs", "Formats", "Security" })
             Assert.DoesNotContain("Repository", graph.Uses(folder));
+        // Storage is below the snapshots: blobs, knowing nothing of snapshots, manifests or formats.
+        Assert.Equal(["Model"], graph.Uses("Storage"));
     }
 
     [Fact]

@@ -117,12 +117,12 @@ public sealed class SnapshotCopierTests : IDisposable
         Assert.False(Directory.Exists(Path.Combine(_targetFolder.Path, original.Id)));
     }
 
-    private sealed class CancellingObserver(CancellationTokenSource stop, int afterVerboseLines) : Events.IEngineObserver
+    private sealed class CancellingObserver(CancellationTokenSource stop, int afterVerboseLines) : MongoBackup.Engine.Events.IEngineObserver
     {
         private int _lines;
         public void Verbose(string message) { if (++_lines == afterVerboseLines) stop.Cancel(); }
         public void Warning(string message) { }
-        public void Progress(Events.ProgressUpdate update) { }
+        public void Progress(MongoBackup.Engine.Events.ProgressUpdate update) { }
         public void NamespaceFailed(string ns, MongoBackupException error) { }
     }
 

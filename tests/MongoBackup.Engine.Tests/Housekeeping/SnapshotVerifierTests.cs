@@ -32,6 +32,21 @@ public sealed class SnapshotVerifierTests : IDisposable
         Assert.All(result.Files, f => Assert.Equal(f.ExpectedSize, f.Size));
     }
 
+    [Fact]
+    public async Task Its_progress_counts_stored_bytes_and_says_so()
+    {
+        var manifest = await SnapshotHistory.WriteAsync(_repository, "20260101T000000Z-full-progress", 200, Compression.Gzip);
+        var observer = new RecordingObserver();
+
+        await new SnapshotVerifier(observer).VerifyAsync(_repository, manifest.Id, null, null, CancellationToken.None);
+
+        var last = observer.Progresses.Last();
+        Assert.True(last.Completed);
+        Assert.Equal(MongoBackup.Engine.Events.ProgressBytes.Stored, last.BytesAre);
+        Assert.Equal(manifest.Files.Sum(f => f.Size), last.Bytes);
+        Assert.NotEqual(manifest.Namespaces.Sum(n => n.Bytes), last.Bytes); // gzip: not the raw BSON the manifest records
+    }
+
     /// <summary>A restore fails such a collection as damaged (the fuzzer found manifests that had lost an entry); the test says so too.</summary>
     [Theory]
     [InlineData(ManifestFileKind.Data, "data")]

@@ -99,11 +99,11 @@ public sealed class BackupFailureTests(MongoServerFixture server)
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    private sealed class CancelOnFirstProgress(CancellationTokenSource cancel) : Events.IEngineObserver
+    private sealed class CancelOnFirstProgress(CancellationTokenSource cancel) : MongoBackup.Engine.Events.IEngineObserver
     {
         public void Verbose(string message) { }
         public void Warning(string message) { }
-        public void Progress(Events.ProgressUpdate update) => cancel.Cancel();
+        public void Progress(MongoBackup.Engine.Events.ProgressUpdate update) => cancel.Cancel();
         public void NamespaceFailed(string ns, MongoBackupException error) { }
     }
 }

@@ -60,7 +60,7 @@ public sealed class HandWrittenSlices(ISnapshotRepository repository, Connection
         var catalog = new SnapshotCatalog(repository);
         var previous = await SliceChainEnd.FindAsync(catalog, topology, NullObserver.Instance, CancellationToken.None);
         await using var slice = await OpenSlice.StartAsync(new OplogSliceRequest { Connection = connection, Repository = repository },
-            topology, catalog, previous, gap: null, CancellationToken.None);
+            topology, catalog, previous, gap: null, NullObserver.Instance.Warning, CancellationToken.None);
         foreach (var entry in entries)
         {
             using var raw = new RawBsonDocument(entry.ToBson());

@@ -1,3 +1,4 @@
+using MongoBackup.Engine.Storage;
 using MongoBackup.Engine.Tests.Support;
 using MongoBackup.Engine.Repository;
 

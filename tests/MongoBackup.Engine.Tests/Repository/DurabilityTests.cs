@@ -1,3 +1,4 @@
+using MongoBackup.Engine.Storage;
 using MongoBackup.Engine.Repository;
 using MongoBackup.Engine.Tests.Housekeeping;
 using MongoBackup.Engine.Tests.Integration;

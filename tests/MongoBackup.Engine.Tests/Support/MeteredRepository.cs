@@ -36,6 +36,8 @@ public sealed class MeteredRepository(FolderRepository inner) : ISnapshotReposit
         new CountingReadStream(await inner.OpenReadAsync(snapshotId, relativePath, ct), $"{snapshotId}/{relativePath}", BytesRead);
 
     public Task CommitManifestAsync(SnapshotManifest manifest, CancellationToken ct) => inner.CommitManifestAsync(manifest, ct);
+    public Task CommitNewManifestAsync(SnapshotManifest manifest, CancellationToken ct) => inner.CommitNewManifestAsync(manifest, ct);
+    public Task<bool> TryReserveAsync(string snapshotId, CancellationToken ct) => inner.TryReserveAsync(snapshotId, ct);
 
     public IAsyncEnumerable<ManifestReadResult> ListAsync(CancellationToken ct)
     {

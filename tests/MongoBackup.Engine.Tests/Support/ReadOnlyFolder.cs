@@ -1,3 +1,4 @@
+using MongoBackup.Engine.Storage;
 using System.ComponentModel;
 using System.Diagnostics;
 using MongoBackup.Engine.Repository;

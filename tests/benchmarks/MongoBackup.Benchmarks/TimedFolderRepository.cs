@@ -28,6 +28,8 @@ public sealed class TimedFolderRepository(FolderRepository inner) : ISnapshotRep
 
     public Task<Stream> OpenReadAsync(string snapshotId, string relativePath, CancellationToken ct) => inner.OpenReadAsync(snapshotId, relativePath, ct);
     public Task CommitManifestAsync(SnapshotManifest manifest, CancellationToken ct) => inner.CommitManifestAsync(manifest, ct);
+    public Task CommitNewManifestAsync(SnapshotManifest manifest, CancellationToken ct) => inner.CommitNewManifestAsync(manifest, ct);
+    public Task<bool> TryReserveAsync(string snapshotId, CancellationToken ct) => inner.TryReserveAsync(snapshotId, ct);
     public IAsyncEnumerable<ManifestReadResult> ListAsync(CancellationToken ct) => inner.ListAsync(ct);
     public Task<ManifestReadResult?> ReadManifestAsync(string snapshotId, CancellationToken ct) => inner.ReadManifestAsync(snapshotId, ct);
     public Task DeleteSnapshotAsync(string snapshotId, CancellationToken ct) => inner.DeleteSnapshotAsync(snapshotId, ct);

@@ -33,6 +33,7 @@ public sealed class ApplyOpsBatch
     /// <summary>The operations gathered, in order.</summary>
     public IReadOnlyList<Item> Items => _items;
 
+    /// <summary>Operations gathered.</summary>
     public int Count => _items.Count;
     /// <summary>The size of the command <see cref="Command"/> makes, in bytes.</summary>
     public long Bytes { get; private set; } = EmptyCommandBytes;
@@ -50,6 +51,7 @@ public sealed class ApplyOpsBatch
         _items.Add(item);
     }
 
+    /// <summary>Empties the batch after it was sent.</summary>
     public void Clear()
     {
         _items.Clear();

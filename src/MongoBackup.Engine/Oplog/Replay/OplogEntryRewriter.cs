@@ -24,6 +24,10 @@ public sealed class OplogEntryRewriter
     private readonly ViewDefinitions _views;
     private readonly CommandRewriter _commands;
 
+    /// <summary>
+    /// Rewrites within <paramref name="coverage"/>, renaming with <paramref name="map"/>, and keeps what the replay learns
+    /// (collections created, indexes to build later) in <paramref name="state"/>.
+    /// </summary>
     public OplogEntryRewriter(ReplayCoverage coverage, NamespaceMap map, ReplayState state)
     {
         _coverage = coverage;

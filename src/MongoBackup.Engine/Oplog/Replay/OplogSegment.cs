@@ -7,7 +7,9 @@ namespace MongoBackup.Engine.Oplog.Replay;
 /// </summary>
 public sealed record OplogSegment(string Name, IAsyncEnumerable<byte[]> Entries)
 {
+    /// <summary>Entries at or before this timestamp are skipped; null reads from the first entry.</summary>
     public OplogTimestamp? After { get; init; }
+    /// <summary>The first entry beyond this ends the segment; null reads to its end.</summary>
     public OplogLimit? Limit { get; init; }
 }
 
@@ -18,5 +20,6 @@ public sealed record OplogSegment(string Name, IAsyncEnumerable<byte[]> Entries)
 /// </summary>
 public sealed record OplogReplayOutcome(long Read, IReadOnlyList<long> AppliedBySegment, IReadOnlyList<OpenTransaction> OpenTransactions, MongoBackupException? Error)
 {
+    /// <summary>Entries applied in all segments.</summary>
     public long Applied => AppliedBySegment.Sum();
 }

@@ -11,6 +11,9 @@ public sealed class ReplayCoverage
     private readonly string _scopeText;
     private readonly NamespaceFilter _filter;
 
+    /// <summary>
+    /// What <paramref name="scope"/> (the snapshot's) and <paramref name="filter"/> (the restore's) both take.
+    /// </summary>
     public ReplayCoverage(SnapshotScope scope, NamespaceFilter filter)
     {
         _scope = scope.ToFilter();

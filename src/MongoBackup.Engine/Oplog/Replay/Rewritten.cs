@@ -15,8 +15,10 @@ public sealed record Rewritten(IReadOnlyList<BsonDocument> Operations, bool Reco
     /// <summary>Taken into the replay's state only (an index to build later).</summary>
     public static Rewritten RecordedOnly { get; } = new([], true);
 
+    /// <summary>One operation to send, counted as applied once it is.</summary>
     public static Rewritten Send(BsonDocument operation) => new([operation], true);
 
+    /// <summary>True when the entry counts as applied: something is sent or recorded.</summary>
     public bool Counts => Recorded || Operations.Count > 0;
 
     /// <summary>Both, in order.</summary>
@@ -27,6 +29,10 @@ public sealed record Rewritten(IReadOnlyList<BsonDocument> Operations, bool Reco
 /// <summary>The error for an oplog form a replay cannot apply: it names the form and the entry's timestamp.</summary>
 public static class UnreplayableEntry
 {
+    /// <summary>
+    /// An OplogReplayFailed error naming <paramref name="form"/> (what the entry is), the entry's timestamp and
+    /// <paramref name="why"/>, and telling the user to restore to a moment before it.
+    /// </summary>
     public static MongoBackupException Error(BsonDocument entry, string form, string why)
     {
         var at = entry.GetValue("ts", BsonNull.Value) is BsonTimestamp ts ? OplogTimestamp.FromBsonTimestamp(ts).ToString() : "an unknown timestamp";

@@ -9,20 +9,17 @@ public static class SystemCollections
     /// <summary>A database's view definitions.</summary>
     public const string Views = "system.views";
 
-    /// <summary>What a time-series collection's buckets collection is named before the collection's name.</summary>
-    public const string BucketsPrefix = "system.buckets.";
-
     /// <summary>Stored JavaScript functions: user data, restored like a collection.</summary>
     public const string JavaScript = "system.js";
 
     /// <summary>The user-visible collection a collection belongs to: NAME for system.buckets.NAME, else itself.</summary>
     public static string OwnerOf(string collection) =>
-        collection.StartsWith(BucketsPrefix, StringComparison.Ordinal) ? collection[BucketsPrefix.Length..] : collection;
+        TimeseriesBuckets.CollectionOf(collection);
 
     /// <summary>Whether writes to the collection are the server's own bookkeeping rather than user data or views.</summary>
     public static bool IsServerOwned(string collection) =>
         collection.StartsWith("system.", StringComparison.Ordinal)
-        && collection != Views && collection != JavaScript && !collection.StartsWith(BucketsPrefix, StringComparison.Ordinal);
+        && collection != Views && collection != JavaScript && !TimeseriesBuckets.IsBuckets(collection);
 }
 
 /// <summary>"db.coll" namespaces as oplog entries write them.</summary>

@@ -21,8 +21,11 @@ public enum TransactionStepKind
 /// </summary>
 public sealed record TransactionStep(TransactionStepKind Kind, IReadOnlyList<BsonDocument> Operations, int Entries)
 {
+    /// <summary>An entry outside any transaction: one entry, applied as it comes.</summary>
     public static TransactionStep NotTransaction { get; } = new(TransactionStepKind.NotTransaction, [], 1);
+    /// <summary>An entry kept for a transaction not yet decided.</summary>
     public static TransactionStep Held { get; } = new(TransactionStepKind.Held, [], 0);
+    /// <summary>An abort: nothing to apply.</summary>
     public static TransactionStep Aborted { get; } = new(TransactionStepKind.Aborted, [], 0);
 }
 

@@ -1,7 +1,7 @@
-namespace MongoBackup.Engine.Repository;
+namespace MongoBackup.Engine.Storage;
 
 /// <summary>
-/// The three conditional writes an object store needs for <see cref="ConditionalObjectLease"/>, on one object (the
+/// The three conditional writes an object store needs for the repository lease (Repository/ConditionalObjectLease), on one object (the
 /// lease object). Azure Blob Storage and S3 each implement it with their own ETag conditions, so every decision of
 /// the lease protocol lives in one place and is shared by both.
 /// </summary>
@@ -21,4 +21,4 @@ internal interface IConditionalObjectStore
 }
 
 /// <summary>An object's content as read, with the ETag a conditional replace must match.</summary>
-internal sealed record StoredObject(string Text, string ETag);
+public sealed record StoredObject(string Text, string ETag);

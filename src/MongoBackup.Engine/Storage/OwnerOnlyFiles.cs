@@ -1,4 +1,4 @@
-namespace MongoBackup.Engine.Repository;
+namespace MongoBackup.Engine.Storage;
 
 /// <summary>
 /// Creates repository folders and files readable by their owner only on Linux and macOS (a backup holds the whole
@@ -28,7 +28,10 @@ internal static class OwnerOnlyFiles
     /// <summary>Creates the file only if it does not exist yet (an IOException otherwise).</summary>
     public static FileStream CreateNewFile(string path) => Create(path, System.IO.FileMode.CreateNew, 4096);
 
-    private static FileStream Create(string path, System.IO.FileMode mode, int bufferSize)
+    private static FileStream Create(string path, System.IO.FileMode mode, int bufferSize) => new(path, WriteOptions(mode, bufferSize));
+
+    /// <summary>How a new file is opened: written alone, asynchronously, readable by its owner only (outside Windows).</summary>
+    public static FileStreamOptions WriteOptions(System.IO.FileMode mode, int bufferSize)
     {
         var options = new FileStreamOptions
         {
@@ -36,6 +39,6 @@ internal static class OwnerOnlyFiles
             BufferSize = bufferSize, Options = FileOptions.Asynchronous,
         };
         if (!OperatingSystem.IsWindows()) options.UnixCreateMode = FileMode;
-        return new FileStream(path, options);
+        return options;
     }
 }

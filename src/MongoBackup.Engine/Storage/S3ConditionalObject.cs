@@ -2,7 +2,7 @@ using System.Net;
 using Amazon.S3;
 using Amazon.S3.Model;
 
-namespace MongoBackup.Engine.Repository;
+namespace MongoBackup.Engine.Storage;
 
 /// <summary>One S3 object written only under ETag conditions (PUT with If-None-Match / If-Match): the lease object of an S3 repository.</summary>
 internal sealed class S3ConditionalObject(IAmazonS3 client, string bucket, string key, S3Errors errors, string displayName) : IConditionalObjectStore

@@ -2,14 +2,14 @@ using System.Net.Sockets;
 using Amazon.Runtime;
 using Amazon.S3;
 
-namespace MongoBackup.Engine.Repository;
+namespace MongoBackup.Engine.Storage;
 
 /// <summary>
 /// Turns AWS SDK failures into <see cref="MongoBackupException"/>s a user can act on: access denied, no such
 /// bucket, endpoint unreachable. Messages are built from the location, the endpoint and S3's error code only,
 /// so no key can leak into them.
 /// </summary>
-internal sealed class S3Errors(RepositoryLocation location, string endpoint)
+internal sealed class S3Errors(string location, string bucket, string endpoint)
 {
     private static readonly HashSet<string> AccessCodes = new(StringComparer.Ordinal)
     {
@@ -28,15 +28,15 @@ internal sealed class S3Errors(RepositoryLocation location, string endpoint)
 
     public MongoBackupException Translate(Exception e, string? key)
     {
-        var shown = location.ToString();
+        var shown = location;
         var about = key is null ? "" : $" (at '{key}')";
         if (e is AmazonS3Exception s3 && (AccessCodes.Contains(s3.ErrorCode ?? "") || (int)s3.StatusCode is 401 or 403))
             return new MongoBackupException(ErrorIds.RepositoryAccessDenied,
-                $"S3 at {endpoint} refused access to the repository '{shown}'{about}: {Describe(s3)}. Check the access key and secret (or the default AWS credentials), and that they allow listing, reading, writing and deleting objects in bucket '{location.Container}'.",
+                $"S3 at {endpoint} refused access to the repository '{shown}'{about}: {Describe(s3)}. Check the access key and secret (or the default AWS credentials), and that they allow listing, reading, writing and deleting objects in bucket '{bucket}'.",
                 e, shown);
         if (e is AmazonS3Exception { ErrorCode: "NoSuchBucket" } missing)
             return new MongoBackupException(ErrorIds.RepositoryNotFound,
-                $"The bucket '{location.Container}' of the repository '{shown}' does not exist at {endpoint} ({Describe(missing)}). Create it first or correct the location.",
+                $"The bucket '{bucket}' of the repository '{shown}' does not exist at {endpoint} ({Describe(missing)}). Create it first or correct the location.",
                 e, shown);
         if (e is AmazonServiceException { StatusCode: not 0 } service && NetworkCause(e) is null)
             return new MongoBackupException(ErrorIds.RepositoryUnavailable,

@@ -2,7 +2,7 @@ using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 
-namespace MongoBackup.Engine.Repository;
+namespace MongoBackup.Engine.Storage;
 
 /// <summary>One blob written only under ETag conditions (Put Blob with If-None-Match / If-Match): the lease object of an Azure Blob repository.</summary>
 internal sealed class AzureConditionalBlob(BlobClient blob, AzureBlobErrors errors, string displayName) : IConditionalObjectStore

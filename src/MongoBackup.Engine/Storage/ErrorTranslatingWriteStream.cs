@@ -1,4 +1,4 @@
-namespace MongoBackup.Engine.Repository;
+namespace MongoBackup.Engine.Storage;
 
 /// <summary>
 /// A write-only pass-through over a store's upload stream that turns the store's own exceptions into

@@ -1,14 +1,14 @@
 using Azure;
 using Azure.Identity;
 
-namespace MongoBackup.Engine.Repository;
+namespace MongoBackup.Engine.Storage;
 
 /// <summary>
 /// Turns Azure SDK failures into <see cref="MongoBackupException"/>s a user can act on: access denied, no such
 /// container, endpoint unreachable. Messages are built from the location, the endpoint's host and the service's
 /// error code only, so no SAS token, key or connection string can leak into them.
 /// </summary>
-internal sealed class AzureBlobErrors(RepositoryLocation location, Uri containerUri)
+internal sealed class AzureBlobErrors(string location, string container, Uri containerUri)
 {
     private string Endpoint => containerUri.GetLeftPart(UriPartial.Authority);
 
@@ -24,17 +24,17 @@ internal sealed class AzureBlobErrors(RepositoryLocation location, Uri container
 
     public MongoBackupException Translate(Exception e, string? blob)
     {
-        var shown = location.ToString();
+        var shown = location;
         var about = blob is null ? "" : $" (at '{blob}')";
         var cause = e is AggregateException a ? a.InnerExceptions.FirstOrDefault(IsStoreFailure) ?? e : e;
         return cause switch
         {
             RequestFailedException { Status: 401 or 403 } r => new MongoBackupException(ErrorIds.RepositoryAccessDenied,
-                $"Azure Blob Storage refused access to the repository '{shown}'{about}: {Describe(r)}. Check the credentials, and that they allow reading, writing, listing and deleting blobs in container '{location.Container}'.",
+                $"Azure Blob Storage refused access to the repository '{shown}'{about}: {Describe(r)}. Check the credentials, and that they allow reading, writing, listing and deleting blobs in container '{container}'.",
                 e, shown),
             RequestFailedException { Status: 404 } r when r.ErrorCode is "ContainerNotFound" or "ResourceNotFound" || blob is null =>
                 new MongoBackupException(ErrorIds.RepositoryNotFound,
-                    $"The container '{location.Container}' of the repository '{shown}' does not exist at {Endpoint} ({Describe(r)}). Create it first (e.g. az storage container create) or correct the location.",
+                    $"The container '{container}' of the repository '{shown}' does not exist at {Endpoint} ({Describe(r)}). Create it first (e.g. az storage container create) or correct the location.",
                     e, shown),
             RequestFailedException { Status: 0 } r => Unreachable(e, r.InnerException?.Message ?? "no response"),
             RequestFailedException r => new MongoBackupException(ErrorIds.RepositoryUnavailable,
@@ -49,7 +49,7 @@ internal sealed class AzureBlobErrors(RepositoryLocation location, Uri container
 
     private MongoBackupException Unreachable(Exception e, string why) =>
         new(ErrorIds.RepositoryUnavailable,
-            $"The repository '{location}' cannot be reached at {Endpoint}: {FirstLine(why)}", e, location.ToString());
+            $"The repository '{location}' cannot be reached at {Endpoint}: {FirstLine(why)}", e, location);
 
     private static string Describe(RequestFailedException r) =>
         r.ErrorCode is { Length: > 0 } code ? $"{code}, HTTP {r.Status}" : $"HTTP {r.Status}";

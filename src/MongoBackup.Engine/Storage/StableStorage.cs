@@ -1,11 +1,11 @@
 using System.Runtime.InteropServices;
 
-namespace MongoBackup.Engine.Repository;
+namespace MongoBackup.Engine.Storage;
 
 /// <summary>
 /// Puts what a folder repository wrote on stable storage: a file's content (fsync), and a folder's entries (fsync of
 /// the folder itself, so a file created or renamed in it survives a power cut). A manifest may only exist once every
-/// file it vouches for is on stable storage, so <see cref="FolderRepository"/> flushes each file as it closes, then
+/// file it vouches for is on stable storage, so the folder repository flushes each file as it closes, then
 /// the folders, then renames the manifest into place, then flushes the folder holding it.
 /// Windows has no fsync of a folder (NTFS journals its metadata); there only files are flushed.
 /// </summary>

@@ -2,7 +2,7 @@ using System.Buffers;
 using Amazon.S3;
 using Amazon.S3.Model;
 
-namespace MongoBackup.Engine.Repository;
+namespace MongoBackup.Engine.Storage;
 
 /// <summary>
 /// A write-only stream into one S3 object, for data of unknown length: bytes collect in a pooled part buffer; each
