@@ -30,7 +30,8 @@ public sealed class ClusterBackupRunner(IEngineObserver observer)
         var targets = await ShardTarget.ListAsync(client, request.Connection, request.ShardHostMap, ct);
         if (targets.Any(t => t.Name == MetadataFolder))
             throw new MongoBackupException(ErrorIds.BackupFailed, $"A shard is named '{MetadataFolder}', the folder of the cluster's metadata.", target: MetadataFolder);
-        observer.Verbose($"Cluster {request.Connection.DisplayName}: {targets.Count} shard(s): {string.Join(", ", targets.Select(t => $"{t.Name} ({t.ReplicaSetName})"))}.");
+        observer.Verbose($"Cluster {request.Connection.DisplayName}: {targets.Count} shard(s): " +
+            $"{string.Join(", ", targets.Select(t => $"{t.Name} (replica set {t.ReplicaSetName} at {string.Join(",", t.Hosts)})"))}.");
 
         await using var balancer = await BalancerGuard.TakeAsync(client, request.StopBalancer, observer, ct);
         // A stopped or failed backup is deleted, so its files need not be finished (AbandonWhen).

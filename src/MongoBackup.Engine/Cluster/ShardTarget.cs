@@ -7,7 +7,7 @@ namespace MongoBackup.Engine.Cluster;
 /// <summary>One shard of a cluster as config.shards names it, and how this machine connects to its replica set.</summary>
 /// <param name="Name">The shard's id (config.shards _id), e.g. "shard0".</param>
 /// <param name="ReplicaSetName">Its replica set, from the "rs/host:port,..." form of config.shards host.</param>
-/// <param name="Hosts">Its members' host:port, after the host map.</param>
+/// <param name="Hosts">The members connected to: as config.shards lists them, or the one member the host map renames.</param>
 /// <param name="Connection">The mongos connection's credentials, TLS and options, pointed at those members.</param>
 internal sealed record ShardTarget(string Name, string ReplicaSetName, IReadOnlyList<string> Hosts, ConnectionSettings Connection)
 {
@@ -34,9 +34,13 @@ internal sealed record ShardTarget(string Name, string ReplicaSetName, IReadOnly
             if (slash <= 0)
                 throw new MongoBackupException(ErrorIds.BackupFailed,
                     $"Shard {name} ({host}) is not a replica set: it has no oplog, so the cluster cannot be cut at one moment.", target: name);
-            var members = host[(slash + 1)..].Split(',', StringSplitOptions.RemoveEmptyEntries)
-                .Select(member => Renamed(member, map, used)).ToList();
-            shards.Add(new ShardTarget(name, host[..slash], members, via with { ConnectionString = PointAt(via.ConnectionString, host[..slash], members) }));
+            var listed = host[(slash + 1)..].Split(',', StringSplitOptions.RemoveEmptyEntries);
+            var renamed = listed.Where(map.ContainsKey).Select(m => { used.Add(m); return map[m]; }).ToList();
+            // A replica set's members name each other as config.shards does, and the driver follows those names: a member
+            // reached by another name is read directly, alone (as mongodump --host with directConnection).
+            var members = renamed.Count > 0 ? renamed.Take(1).ToList() : listed.ToList();
+            shards.Add(new ShardTarget(name, host[..slash], members,
+                via with { ConnectionString = PointAt(via.ConnectionString, host[..slash], members, direct: renamed.Count > 0) }));
         }
         if (map.Keys.FirstOrDefault(k => !used.Contains(k)) is { } unknown)
             throw new MongoBackupException(ErrorIds.InvalidArgument,
@@ -45,22 +49,18 @@ internal sealed record ShardTarget(string Name, string ReplicaSetName, IReadOnly
         return shards;
     }
 
-    private static string Renamed(string member, Dictionary<string, string> map, HashSet<string> used)
-    {
-        if (!map.TryGetValue(member, out var renamed)) return member;
-        used.Add(member);
-        return renamed;
-    }
-
-    /// <summary>The mongos connection string with its hosts replaced by a shard's members and its replicaSet set.</summary>
-    private static string PointAt(string connectionString, string replicaSet, IReadOnlyList<string> members)
+    /// <summary>
+    /// The mongos connection string with its hosts replaced by a shard's members and its replicaSet set, or with one
+    /// member alone (<paramref name="direct"/>) when it is reached by another name than the set's own.
+    /// </summary>
+    private static string PointAt(string connectionString, string replicaSet, IReadOnlyList<string> members, bool direct)
     {
         var url = new MongoUrlBuilder(ConnectionStringText.Normalize(connectionString))
         {
             Scheme = MongoDB.Driver.Core.Configuration.ConnectionStringScheme.MongoDB,
             Servers = members.Select(MongoServerAddress.Parse).ToList(),
-            ReplicaSetName = replicaSet,
-            DirectConnection = false,
+            ReplicaSetName = direct ? null : replicaSet,
+            DirectConnection = direct,
         };
         return url.ToString();
     }

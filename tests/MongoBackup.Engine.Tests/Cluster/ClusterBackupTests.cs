@@ -128,6 +128,23 @@ public sealed class ClusterBackupTests(MongoServerFixture server)
         Assert.Empty(cluster.SnapshotFolders);
     }
 
+    [Fact]
+    public async Task ShardHostMap_reaches_members_by_other_names_and_refuses_a_name_that_is_no_member()
+    {
+        using var cluster = new TwoShardCluster();
+        var member = new Uri(cluster.Cluster.Shards[1].ConnectionString).Port;
+        var renamed = cluster.Backup() with { ShardHostMap = new Dictionary<string, string> { [$"127.0.0.1:{member}"] = $"localhost:{member}" } };
+        var observer = new RecordingObserver();
+        var manifest = await new FullBackup(observer).RunAsync(renamed, CancellationToken.None);
+        Assert.Contains(observer.Verboses, v => v.Contains($"shard1 (replica set shard1 at localhost:{member})"));
+        Assert.Equal(2, manifest.Cluster!.Shards.Count);
+
+        var typo = cluster.Backup() with { ShardHostMap = new Dictionary<string, string> { ["127.0.0.2:1"] = "localhost:1" } };
+        var refused = await Assert.ThrowsAsync<MongoBackupException>(() => new FullBackup(new RecordingObserver()).RunAsync(typo, CancellationToken.None));
+        Assert.Equal(ErrorIds.InvalidArgument, refused.ErrorId);
+        Assert.Contains("'127.0.0.2:1'", refused.Message);
+    }
+
     /// <summary>Inserts new orders (on shard1), and increments and deletes random ones (on both shards), through mongos.</summary>
     private static async Task WriteContinuouslyAsync(IMongoCollection<BsonDocument> orders, WriteHistory history, CancellationToken ct)
     {
