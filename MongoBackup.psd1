@@ -45,7 +45,9 @@
   repositories; oplog slices and continuous capture; point-in-time restore; retention, verification, copy, encryption
   at rest and key rotation; one scheduled policy command under a repository lease.
 - Tested against the module's in-memory MongoDB test server, which speaks as MongoDB 7.0, and MongoDB's oplog forms of
-  4.4 to 8.0. Sharded clusters are refused.
+  4.4 to 8.0.
+- Sharded clusters: a full backup through the mongos to one cluster time across the shards, restored into a replica
+  set or standalone server; oplog slices and restores into a cluster are not supported yet.
 '@
         }
     }

@@ -60,7 +60,7 @@ Describe 'build.ps1 -Task Package' {
         $entries | Should -Contain 'bin/deps/MongoBackup.Engine.dll'
         $nuspec.package.metadata.projectUrl | Should -Match '^https://'
         $nuspec.package.metadata.licenseUrl | Should -Match '^https://.+/LICENSE$'
-        $nuspec.package.metadata.releaseNotes | Should -Match 'Sharded clusters are refused'
+        $nuspec.package.metadata.releaseNotes | Should -Match 'Sharded clusters: a full backup through the mongos'
     }
 }
 
@@ -80,7 +80,7 @@ Describe 'Install-PSResource of the package into a clean pwsh' {
     It 'shows the project and license links and the release notes' {
         $installed.ProjectUri | Should -Match '^https://'
         $installed.LicenseUri | Should -Match '^https://'
-        $installed.Notes | Should -Match 'Sharded clusters are refused'
+        $installed.Notes | Should -Match 'Sharded clusters: a full backup through the mongos'
     }
 
     It 'backs up with the installed module' {
@@ -101,12 +101,12 @@ Describe 'The README and the architecture page' {
         $readme | Should -Match '\[ARCHITECTURE\.md\]\(ARCHITECTURE\.md\)'
     }
 
-    It 'says which MongoDB versions are tested, which roles the users need, and that sharded clusters are refused' {
+    It 'says which MongoDB versions are tested, which roles the users need, and what a sharded cluster backup needs granted and open' {
         $readme | Should -Match 'answers as MongoDB 7\.0'
         $readme | Should -Match 'oplog forms MongoDB 4\.4 to 8\.0'
         $readme | Should -Match 'built-in `backup` role'
         $readme | Should -Match 'built-in `restore` role'
-        $readme | Should -Match 'Sharded clusters are refused'
+        $readme | Should -Match '(?s)What to grant and open:.+every member of every shard''s replica set'
     }
 
     It 'names only paths that exist in the tree' {

@@ -24,8 +24,11 @@ public sealed record ServerTopology(TopologyKind Kind, string? ReplicaSetName, s
     /// </summary>
     public bool HasOplog => Kind == TopologyKind.ReplicaSet;
 
-    /// <summary>Asks the server what it is; a mongos is refused rather than backed up wrongly.</summary>
-    public static async Task<ServerTopology> DiscoverAsync(IMongoClient client, CancellationToken ct)
+    /// <summary>
+    /// Asks the server what it is; a mongos is refused rather than backed up wrongly, unless the caller takes a cluster
+    /// (<paramref name="allowMongos"/>: a full backup, which then backs up each shard).
+    /// </summary>
+    public static async Task<ServerTopology> DiscoverAsync(IMongoClient client, CancellationToken ct, bool allowMongos = false)
     {
         var admin = client.GetDatabase("admin");
         var hello = await DriverErrors.Translate(() => admin.RunCommandAsync<BsonDocument>(new BsonDocument("hello", 1), cancellationToken: ct), client);
@@ -33,8 +36,12 @@ public sealed record ServerTopology(TopologyKind Kind, string? ReplicaSetName, s
         var version = build.GetValue("version", "unknown").AsString;
 
         if (hello.GetValue("msg", "").ToString() == "isdbgrid")
+        {
+            if (allowMongos)
+                return new ServerTopology(TopologyKind.Sharded, null, version, client.Settings.Servers.Select(s => s.ToString()).ToList());
             throw new MongoBackupException(ErrorIds.ShardedClusterNotSupported,
-                "The connection string points at a mongos: sharded clusters are not supported yet. Back up each shard's replica set instead.");
+                "The connection string points at a mongos: this command does not take a sharded cluster yet (Backup-MongoDatabase does). Use each shard's replica set instead.");
+        }
 
         if (ConnectionDiagnosis.ReadPreferenceUnservable(client.Settings.ReadPreference, hello) is { } unservable)
             throw new MongoBackupException(ErrorIds.ServerUnreachable, unservable, target: string.Join(",", client.Settings.Servers));

@@ -33,6 +33,13 @@ public sealed record BackupRequest
     public bool CopyOnly { get; init; }
     /// <summary>Free labels recorded in the manifest (shown by Get-MongoSnapshot); never a secret.</summary>
     public IReadOnlyDictionary<string, string> Tags { get; init; } = new Dictionary<string, string>();
+    /// <summary>
+    /// For a cluster (a mongos): shard member addresses as config.shards names them ("host:port") mapped to the names this
+    /// machine reaches them by; addresses not named are used as they are.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> ShardHostMap { get; init; } = new Dictionary<string, string>();
+    /// <summary>For a cluster: stop a running balancer for the backup and start it again afterwards (also on failure); without it a running balancer refuses the backup.</summary>
+    public bool StopBalancer { get; init; }
     /// <summary>Encrypt the snapshot with this key; null writes it in the clear (mongorestore-compatible).</summary>
     public Repository.EncryptionKeySource? Encryption { get; init; }
 }

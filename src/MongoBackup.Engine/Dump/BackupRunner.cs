@@ -117,10 +117,12 @@ public sealed class BackupRunner(IEngineObserver observer)
         return collections;
     }
 
-    private async Task<List<ManifestNamespace>> DumpCollectionsAsync(
-        IMongoClient client, SnapshotFileSet files, IReadOnlyList<SourceCollection> collections, int parallel, long splitThreshold, DocumentQuery? query, Stopwatch clock, CancellationToken ct)
+    /// <summary>Dumps <paramref name="collections"/> into <paramref name="files"/>, <paramref name="parallel"/> cursors at once, reporting progress as <paramref name="activity"/>.</summary>
+    internal async Task<List<ManifestNamespace>> DumpCollectionsAsync(
+        IMongoClient client, SnapshotFileSet files, IReadOnlyList<SourceCollection> collections, int parallel, long splitThreshold, DocumentQuery? query, Stopwatch clock, CancellationToken ct,
+        string activity = "Backing up")
     {
-        var progress = new OverallProgress("Backing up", collections.Count, observer, clock);
+        var progress = new OverallProgress(activity, collections.Count, observer, clock);
         var dumper = new CollectionDumper(client, files, observer, splitThreshold, parallel, query);
         var results = new System.Collections.Concurrent.ConcurrentBag<ManifestNamespace>();
         await Parallel.ForEachAsync(collections, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, parallel), CancellationToken = ct },
@@ -152,7 +154,7 @@ public sealed class BackupRunner(IEngineObserver observer)
     }
 
     /// <summary>The copy starts at (or just after) an entry that must still be in the oplog: if the oldest entry is newer, writes were lost.</summary>
-    private static async Task EnsureNotRolledOverAsync(OplogSource oplog, OplogTimestamp from, CancellationToken ct)
+    internal static async Task EnsureNotRolledOverAsync(OplogSource oplog, OplogTimestamp from, CancellationToken ct)
     {
         if (await oplog.RolledPastAsync(from, ct) is { } lost)
             throw new MongoBackupException(ErrorIds.BackupFailed,

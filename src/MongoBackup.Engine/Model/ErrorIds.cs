@@ -17,8 +17,12 @@ public static class ErrorIds
     public const string AuthenticationFailed = "MongoBackup.AuthenticationFailed";
     /// <summary>The user lacks a privilege the command needs.</summary>
     public const string NotAuthorized = "MongoBackup.NotAuthorized";
-    /// <summary>The source is a sharded cluster (a mongos), which MongoBackup does not back up.</summary>
+    /// <summary>The source or target is a mongos where the command does not take a sharded cluster yet (an oplog backup, a restore into a cluster).</summary>
     public const string ShardedClusterNotSupported = "MongoBackup.ShardedClusterNotSupported";
+    /// <summary>A cluster backup found the balancer running and was not told to stop it (-StopBalancer).</summary>
+    public const string BalancerRunning = "MongoBackup.BalancerRunning";
+    /// <summary>A cluster backup found a chunk migration running on a shard (named, with the namespace); nothing was written.</summary>
+    public const string ChunkMigrationRunning = "MongoBackup.ChunkMigrationRunning";
     /// <summary>No namespace matches the chosen filters: on the server for a backup, in the snapshot or dump for a restore.</summary>
     public const string NothingSelected = "MongoBackup.NothingSelected";
     /// <summary>A named database does not exist on the server.</summary>

@@ -126,6 +126,13 @@ public sealed class SnapshotManifest
     public SnapshotScope EffectiveScope => Scope ?? SnapshotScope.Whole;
 
     /// <summary>
+    /// For a snapshot of a sharded cluster: the cut and the shards (see <see cref="ClusterSection"/>); absent otherwise, so
+    /// replica-set manifests are written as before and older versions read them unchanged.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public ClusterSection? Cluster { get; set; }
+
+    /// <summary>
     /// Each namespace taken, with its type, its document count and its raw BSON bytes (before compression or encryption).
     /// </summary>
     public List<ManifestNamespace> Namespaces { get; set; } = [];
@@ -171,6 +178,13 @@ public sealed class SnapshotManifest
     /// </summary>
     [JsonIgnore]
     internal string? StoredJson { get; set; }
+
+    /// <summary>
+    /// For a view of one shard of a cluster snapshot: the folder ("shard0/") its file paths are under in the snapshot;
+    /// empty for a snapshot read as itself.
+    /// </summary>
+    [JsonIgnore]
+    internal string StoredUnder { get; init; } = "";
 
     internal static readonly JsonSerializerOptions JsonOptions = new()
     {

@@ -19,6 +19,7 @@ public static class ManifestChecks
     /// <summary>Every problem found, each naming the snapshot and the file or namespace, sorted into the whole manifest's and each namespace's.</summary>
     public static ManifestProblems Check(SnapshotManifest manifest)
     {
+        if (manifest.Cluster is not null) return ShardSnapshotViews.Check(manifest);
         var problems = new ManifestProblems();
         CheckFiles(manifest, problems);
         CheckNamespaces(manifest, problems);

@@ -105,7 +105,7 @@ public sealed class SnapshotDumpReader : IDumpReader
     /// and their count and bytes against what it records (a namespace without a data file, a view, records none). Both
     /// are known only at the end, after the documents went on: the restore takes back what it wrote when they are wrong.
     /// </summary>
-    private async IAsyncEnumerable<DocumentBlock> ReadDataAsync(DumpNamespace ns, [EnumeratorCancellation] CancellationToken ct)
+    internal async IAsyncEnumerable<DocumentBlock> ReadDataAsync(DumpNamespace ns, [EnumeratorCancellation] CancellationToken ct)
     {
         long documents = 0, bytes = 0;
         var file = _dataFiles.GetValueOrDefault(ns.FullName);

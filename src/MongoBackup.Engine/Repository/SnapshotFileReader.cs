@@ -31,9 +31,10 @@ public sealed class SnapshotFileReader : IAsyncDisposable
     public static async Task<SnapshotFileReader> OpenAsync(
         ISnapshotRepository repository, SnapshotManifest manifest, ManifestFile file, DataKey? dataKey, CancellationToken ct)
     {
-        var name = $"{manifest.Id}/{file.Path}";
+        var path = manifest.StoredUnder + file.Path;
+        var name = $"{manifest.Id}/{path}";
         Stream opened;
-        try { opened = await repository.OpenReadAsync(manifest.Id, file.Path, ct); }
+        try { opened = await repository.OpenReadAsync(manifest.Id, path, ct); }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
             // Damage to this file alone: the namespace it belongs to fails, named (or the restore still ends with its result).
@@ -43,7 +44,7 @@ public sealed class SnapshotFileReader : IAsyncDisposable
         var verifying = new VerifyingReadStream(opened, file, name);
         Stream stored = dataKey is null
             ? verifying
-            : new DecryptingStream(verifying, dataKey, SnapshotEncryption.FileIdentity(manifest.Id, file.Path), name);
+            : new DecryptingStream(verifying, dataKey, SnapshotEncryption.FileIdentity(manifest.Id, path), name);
         return new SnapshotFileReader(verifying, stored, CompressionCodec.WrapForRead(stored, manifest.Compression), name);
     }
 

@@ -23,7 +23,15 @@ namespace MongoBackup.Engine.Repository;
 public sealed class SnapshotFileSet(ISnapshotRepository repository, string snapshotId, Compression compression, DataKey? dataKey = null,
     CompressionLevel level = CompressionLevel.Optimal, CancellationToken abandonWhen = default)
 {
-    private readonly ConcurrentBag<ManifestFile> _files = new();
+    private ConcurrentBag<ManifestFile> _files = new();
+    private string _folder = "";
+
+    /// <summary>
+    /// The same snapshot's files written under <paramref name="folder"/> (a shard of a cluster snapshot, each a mongodump
+    /// layout of its own); their manifest entries, full paths, are collected with this set's.
+    /// </summary>
+    public SnapshotFileSet InFolder(string folder) =>
+        new(repository, snapshotId, compression, dataKey, level, abandonWhen) { _files = _files, _folder = _folder + folder + "/" };
 
     /// <summary>The snapshot the files belong to.</summary>
     public string SnapshotId => snapshotId;
@@ -42,16 +50,18 @@ public sealed class SnapshotFileSet(ISnapshotRepository repository, string snaps
     /// </summary>
     public async Task<Stream> CreateAsync(string relativePath, CancellationToken ct)
     {
-        var path = dataKey is null ? relativePath : EncryptedLayout.Of(relativePath);
+        var inFolder = dataKey is null ? relativePath : EncryptedLayout.Of(relativePath);
+        var path = _folder + inFolder;
         var stored = await repository.CreateFileAsync(snapshotId, path, ct);
-        Stream recording = new RecordOnClose(stored, _files);
+        // Its role is its role in its folder's layout (a shard's oplog.bson is that shard's oplog).
+        Stream recording = new RecordOnClose(stored, _files, SnapshotFileWriter.ClassifyByName(inFolder));
         // Compress, then encrypt: ciphertext does not compress.
         if (dataKey is not null) recording = new EncryptingStream(recording, dataKey, SnapshotEncryption.FileIdentity(snapshotId, path));
         return CompressionCodec.WrapForWrite(recording, compression, level, abandonWhen);
     }
 
     /// <summary>Passes writes to the repository's writer and keeps its manifest entry once it is disposed.</summary>
-    private sealed class RecordOnClose(SnapshotFileWriter inner, ConcurrentBag<ManifestFile> files) : Stream
+    private sealed class RecordOnClose(SnapshotFileWriter inner, ConcurrentBag<ManifestFile> files, ManifestFileKind kind) : Stream
     {
         /// <inheritdoc/>
         public override bool CanRead => false;
@@ -91,7 +101,7 @@ public sealed class SnapshotFileSet(ISnapshotRepository repository, string snaps
             {
                 _closed = true;
                 inner.Dispose();
-                files.Add(inner.Entry);
+                files.Add(inner.Entry with { Kind = kind });
             }
             base.Dispose(disposing);
         }

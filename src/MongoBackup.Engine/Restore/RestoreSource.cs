@@ -40,6 +40,10 @@ public static class RestoreSource
             // one namespace's files or entries fails that namespace alone (see SnapshotDumpReader), not the restore.
             dataKey = SnapshotEncryption.Open(manifest, request.Encryption);
             SnapshotIntegrity.RequireConsistent(manifest);
+            // A cluster's shards, each read as the replica-set snapshot its folder is, as one dump (into a replica set or standalone).
+            if (manifest.Cluster is not null)
+                return (await Cluster.ClusterSnapshotReader.OpenAsync(snapshot.Repository, manifest, VerifiedFirst(request),
+                    request.VerifyBeforeRestore != false, lease, ct), manifest.EffectiveScope);
             var damaged = request.VerifyBeforeRestore == false ? null
                 : await SnapshotIntegrity.FindDamagedAsync(snapshot.Repository, manifest, dataKey, ct, VerifiedFirst(request));
             return (await SnapshotDumpReader.OpenAsync(snapshot.Repository, manifest, dataKey, ct, damaged, lease), manifest.EffectiveScope);

@@ -53,6 +53,14 @@ public sealed class BackupMongoDatabaseCommand : MongoBackupSourceCmdlet
     [Parameter]
     public SwitchParameter CopyOnly { get; set; }
 
+    /// <summary>For a sharded cluster: shard member addresses as config.shards names them mapped to the names this machine reaches them by (@{'old:27018'='new:27018'}).</summary>
+    [Parameter]
+    public Hashtable? ShardHostMap { get; set; }
+
+    /// <summary>For a sharded cluster: stop a running balancer for the backup and start it again afterwards.</summary>
+    [Parameter]
+    public SwitchParameter StopBalancer { get; set; }
+
     protected override void ProcessRecord() => RunCommand(() =>
     {
         var whatIf = IsWhatIf();
@@ -69,6 +77,8 @@ public sealed class BackupMongoDatabaseCommand : MongoBackupSourceCmdlet
             Tags = TagArguments.ToDictionary(Tag),
             Encryption = EncryptionKeys,
             CopyOnly = CopyOnly.IsPresent,
+            ShardHostMap = HostMap(),
+            StopBalancer = StopBalancer.IsPresent,
         };
 
         if (whatIf)
@@ -83,9 +93,23 @@ public sealed class BackupMongoDatabaseCommand : MongoBackupSourceCmdlet
         }
         if (!ShouldProcess(request.Connection.DisplayName, $"Back up into {request.Repository.Location}")) return;
 
-        var manifest = RunEngine((observer, ct) => new BackupRunner(observer).RunAsync(request, ct));
+        var manifest = RunEngine((observer, ct) => new Engine.Cluster.FullBackup(observer).RunAsync(request, ct));
         WriteObject(MongoSnapshot.FromManifest(manifest, request.Repository));
     });
+
+    /// <summary>-ShardHostMap as "host:port" pairs; an empty name or address is refused, naming the parameter.</summary>
+    private Dictionary<string, string> HostMap()
+    {
+        var map = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (DictionaryEntry entry in ShardHostMap ?? new Hashtable())
+        {
+            var (from, to) = (entry.Key?.ToString(), entry.Value?.ToString());
+            if (string.IsNullOrWhiteSpace(from) || string.IsNullOrWhiteSpace(to))
+                throw new MongoBackupException(ErrorIds.InvalidArgument, "-ShardHostMap maps 'host:port' as config.shards names a member to 'host:port' as this machine reaches it: an entry is empty.", target: "ShardHostMap");
+            map[from] = to;
+        }
+        return map;
+    }
 
     /// <summary>For the dry run: what the repository's settings say of this backup's key; a folder that does not exist yet has none.</summary>
     private MongoBackupException? RepositoryRefusal()

@@ -85,6 +85,8 @@ public sealed class MongoSnapshot
         foreach (var (key, value) in manifest.Tags) tags[key] = value;
         var files = manifest.Files.Select(f => repository.LocalPath(manifest.Id, f.Path) ?? f.Path)
             .Append(repository.LocalPath(manifest.Id, SnapshotManifest.FileName) ?? SnapshotManifest.FileName);
+        // A cluster's namespaces are its shards' (a sharded collection counted once, its documents on every shard summed).
+        var namespaces = manifest.Cluster is { } cluster ? cluster.Shards.SelectMany(s => s.Namespaces).ToList() : manifest.Namespaces;
         return new MongoSnapshot
         {
             Id = manifest.Id,
@@ -102,9 +104,9 @@ public sealed class MongoSnapshot
             Gap = manifest.Gap is { } gap ? $"{gap.From.WallTime:u} to {gap.To.WallTime:u} ({gap.From} to {gap.To})" : null,
             Scope = manifest.Kind == SnapshotKind.Full ? manifest.EffectiveScope.ToString() : null,
             CopyOnly = manifest.CopyOnly,
-            Databases = OutputList.Of(manifest.Namespaces.Select(n => n.Database).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)),
-            Collections = manifest.Namespaces.Count,
-            Documents = manifest.Namespaces.Sum(n => n.Documents),
+            Databases = OutputList.Of(namespaces.Select(n => n.Database).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)),
+            Collections = namespaces.Select(n => n.FullName).Distinct(StringComparer.Ordinal).Count(),
+            Documents = namespaces.Sum(n => n.Documents),
             SizeBytes = manifest.Files.Sum(f => f.Size),
             Compression = manifest.Compression.ToString(),
             CompressionLevel = manifest.CompressionLevel?.ToString() ?? "",

@@ -1,0 +1,114 @@
+using System.Diagnostics;
+using MongoBackup.Engine.Catalog;
+using MongoBackup.Engine.Connection;
+using MongoBackup.Engine.Dump;
+using MongoBackup.Engine.Formats;
+using MongoBackup.Engine.Oplog;
+using MongoBackup.Engine.Repository;
+
+namespace MongoBackup.Engine.Cluster;
+
+/// <summary>
+/// One shard's part of a cluster backup, as a replica-set backup takes it: where its oplog copy starts (noted before its
+/// catalog is listed), its collections dumped into its folder, and once the cluster's cut T is chosen, its oplog from
+/// that start up to and including T. Its own connection, closed when this is disposed.
+/// </summary>
+internal sealed class ShardCopy : IDisposable
+{
+    /// <summary>Databases a shard holds for the cluster's own bookkeeping (config.cache.*, migrationCoordinators, rangeDeletions) and its replica set's: not user data.</summary>
+    private static readonly HashSet<string> InternalDatabases = ["config", "local"];
+
+    private readonly MongoConnection _connection;
+    private readonly OplogSource _oplog;
+    private readonly SnapshotFileSet _files;
+    private OplogPosition _start;
+    private List<ManifestNamespace> _namespaces = [];
+
+    private ShardCopy(ShardTarget target, MongoConnection connection, ServerTopology topology, SnapshotFileSet files)
+    {
+        Target = target;
+        _connection = connection;
+        Topology = topology;
+        _oplog = new OplogSource(connection.Client);
+        _files = files;
+    }
+
+    public ShardTarget Target { get; }
+    public ServerTopology Topology { get; }
+    public MongoDB.Driver.IMongoClient Client => _connection.Client;
+
+    /// <summary>Connects to the shard's replica set; its files go to <paramref name="files"/> (the shard's folder).</summary>
+    /// <exception cref="MongoBackupException">BackupFailed when the shard is not a replica set; the connection's translated failures.</exception>
+    public static async Task<ShardCopy> OpenAsync(ShardTarget target, SnapshotFileSet files, CancellationToken ct)
+    {
+        var connection = MongoConnection.Open(target.Connection);
+        try
+        {
+            var topology = await ServerTopology.DiscoverAsync(connection.Client, ct);
+            if (!topology.HasOplog)
+                throw new MongoBackupException(ErrorIds.BackupFailed,
+                    $"Shard {target.Name} ({target.Connection.DisplayName}) answered as a {topology.Kind}, not a replica set: it has no oplog to cut.", target: target.Name);
+            return new ShardCopy(target, connection, topology, files);
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Notes where the oplog copy starts, lists the chosen collections (the shard's user data) and dumps them.</summary>
+    public async Task DumpAsync(BackupRunner dumper, BackupRequest request, Stopwatch clock, CancellationToken ct)
+    {
+        var client = _connection.Client;
+        _start = await DriverErrors.Translate(() => OplogCopyStart.FindAsync(client, _oplog, ct), client)
+            ?? throw new MongoBackupException(ErrorIds.BackupFailed, $"Shard {Target.Name} has an empty oplog.", target: Target.Name);
+        var listed = await DriverErrors.Translate(() => CollectionCatalog.ListAsync(client, request.Filter, ct), client);
+        var collections = listed.Where(c => !InternalDatabases.Contains(c.Database)).ToList();
+        _namespaces = await dumper.DumpCollectionsAsync(client, _files, collections, request.ParallelCollections, request.SplitThresholdDocuments,
+            query: null, clock, ct, activity: $"Backing up shard {Target.Name}");
+    }
+
+    /// <summary>The shard's newest oplog entry, with its wall time.</summary>
+    public async Task<ConsistencyPoint> NewestPointAsync(CancellationToken ct) =>
+        await _oplog.NewestPointAsync(ct) ?? throw new MongoBackupException(ErrorIds.BackupFailed, $"Shard {Target.Name} has an empty oplog.", target: Target.Name);
+
+    /// <summary>The shard's newest oplog entry (what it has passed).</summary>
+    public async Task<OplogTimestamp> NewestAsync(CancellationToken ct) =>
+        await _oplog.NewestAsync(ct) ?? throw new MongoBackupException(ErrorIds.BackupFailed, $"Shard {Target.Name} has an empty oplog.", target: Target.Name);
+
+    /// <summary>Saves the oplog from the copy's start up to and including <paramref name="cut"/>, once the shard has passed it.</summary>
+    public async Task<ShardSection> SaveOplogAsync(OplogTimestamp cut, NamespaceFilter scope, string folder, CancellationToken ct)
+    {
+        await BackupRunner.EnsureNotRolledOverAsync(_oplog, _start.Timestamp, ct);
+        var entries = new CatalogChangeGuard(scope).WatchAsync(_oplog.ReadRangeAsync(_start, cut, ct), ct);
+        ConsistencyPoint? last = null;
+        var (count, _) = await RawDocumentFileWriter.WriteAsync(_files, DumpLayout.OplogFile(_files.Compression), Noting(entries, p => last = p), ct);
+        await BackupRunner.EnsureNotRolledOverAsync(_oplog, _start.Timestamp, ct);
+        // No entry after the start and up to the cut: the shard's data is as it was at its start.
+        last ??= new ConsistencyPoint(_start.Timestamp, _start.Timestamp.WallTime);
+        return new ShardSection
+        {
+            Name = Target.Name,
+            Folder = folder,
+            ReplicaSetName = Topology.ReplicaSetName,
+            Hosts = Topology.Hosts.ToList(),
+            OplogStart = _start.Timestamp,
+            OplogEnd = last.Timestamp,
+            OplogEntries = count,
+            ConsistentAt = last,
+            Namespaces = _namespaces.OrderBy(n => n.Database, StringComparer.Ordinal).ThenBy(n => n.Collection, StringComparer.Ordinal).ToList(),
+        };
+    }
+
+    private static async IAsyncEnumerable<MongoDB.Bson.RawBsonDocument> Noting(IAsyncEnumerable<MongoDB.Bson.RawBsonDocument> entries, Action<ConsistencyPoint> last)
+    {
+        await foreach (var entry in entries)
+        {
+            last(ConsistencyPoint.OfEntry(new MongoDB.Bson.BsonDocument { { "ts", entry["ts"] }, { "wall", entry.GetValue("wall", MongoDB.Bson.BsonNull.Value) } }));
+            yield return entry;
+        }
+    }
+
+    public void Dispose() => _connection.Dispose();
+}

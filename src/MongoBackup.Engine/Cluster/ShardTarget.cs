@@ -1,0 +1,67 @@
+using MongoBackup.Engine.Connection;
+using MongoDB.Bson;
+using MongoDB.Driver;
+
+namespace MongoBackup.Engine.Cluster;
+
+/// <summary>One shard of a cluster as config.shards names it, and how this machine connects to its replica set.</summary>
+/// <param name="Name">The shard's id (config.shards _id), e.g. "shard0".</param>
+/// <param name="ReplicaSetName">Its replica set, from the "rs/host:port,..." form of config.shards host.</param>
+/// <param name="Hosts">The members connected to: as config.shards lists them, or the one member the host map renames.</param>
+/// <param name="Connection">The mongos connection's credentials, TLS and options, pointed at those members.</param>
+internal sealed record ShardTarget(string Name, string ReplicaSetName, IReadOnlyList<string> Hosts, ConnectionSettings Connection)
+{
+    /// <summary>
+    /// The shards of the cluster behind <paramref name="mongos"/> (listShards, which reads config.shards), each reached
+    /// with <paramref name="via"/>'s credentials and options, its members renamed by <paramref name="hostMap"/>.
+    /// </summary>
+    /// <exception cref="MongoBackupException">
+    /// InvalidArgument when a host map key names no shard member; BackupFailed for a shard that is not a replica set (it has no oplog to cut).
+    /// </exception>
+    public static async Task<IReadOnlyList<ShardTarget>> ListAsync(IMongoClient mongos, ConnectionSettings via,
+        IReadOnlyDictionary<string, string> hostMap, CancellationToken ct)
+    {
+        var reply = await DriverErrors.Translate(() => mongos.GetDatabase("admin")
+            .RunCommandAsync<BsonDocument>(new BsonDocument("listShards", 1), cancellationToken: ct), mongos);
+        var map = new Dictionary<string, string>(hostMap, StringComparer.OrdinalIgnoreCase);
+        var used = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var shards = new List<ShardTarget>();
+        foreach (var shard in reply["shards"].AsBsonArray.Select(s => s.AsBsonDocument))
+        {
+            var name = shard["_id"].AsString;
+            var host = shard["host"].AsString;
+            var slash = host.IndexOf('/');
+            if (slash <= 0)
+                throw new MongoBackupException(ErrorIds.BackupFailed,
+                    $"Shard {name} ({host}) is not a replica set: it has no oplog, so the cluster cannot be cut at one moment.", target: name);
+            var listed = host[(slash + 1)..].Split(',', StringSplitOptions.RemoveEmptyEntries);
+            var renamed = listed.Where(map.ContainsKey).Select(m => { used.Add(m); return map[m]; }).ToList();
+            // A replica set's members name each other as config.shards does, and the driver follows those names: a member
+            // reached by another name is read directly, alone (as mongodump --host with directConnection).
+            var members = renamed.Count > 0 ? renamed.Take(1).ToList() : listed.ToList();
+            shards.Add(new ShardTarget(name, host[..slash], members,
+                via with { ConnectionString = PointAt(via.ConnectionString, host[..slash], members, direct: renamed.Count > 0) }));
+        }
+        if (map.Keys.FirstOrDefault(k => !used.Contains(k)) is { } unknown)
+            throw new MongoBackupException(ErrorIds.InvalidArgument,
+                $"-ShardHostMap names '{unknown}', which is no shard member of the cluster (config.shards lists: " +
+                $"{string.Join(", ", reply["shards"].AsBsonArray.Select(s => s["host"].AsString))}).", target: "ShardHostMap");
+        return shards;
+    }
+
+    /// <summary>
+    /// The mongos connection string with its hosts replaced by a shard's members and its replicaSet set, or with one
+    /// member alone (<paramref name="direct"/>) when it is reached by another name than the set's own.
+    /// </summary>
+    private static string PointAt(string connectionString, string replicaSet, IReadOnlyList<string> members, bool direct)
+    {
+        var url = new MongoUrlBuilder(ConnectionStringText.Normalize(connectionString))
+        {
+            Scheme = MongoDB.Driver.Core.Configuration.ConnectionStringScheme.MongoDB,
+            Servers = members.Select(MongoServerAddress.Parse).ToList(),
+            ReplicaSetName = direct ? null : replicaSet,
+            DirectConnection = direct,
+        };
+        return url.ToString();
+    }
+}

@@ -1,0 +1,44 @@
+namespace MongoBackup.Engine.Model;
+
+/// <summary>
+/// What a snapshot of a sharded cluster adds to its manifest (<see cref="SnapshotManifest.Cluster"/>): the one cluster time
+/// every shard's saved oplog reaches, and per shard the folder (a mongodump layout of its own) and oplog range. The
+/// manifest's files list every shard's files under their folders; its own namespace list stays empty, each shard's is here.
+/// </summary>
+public sealed class ClusterSection
+{
+    /// <summary>T: the cut. Every shard's oplog was saved up to and including it, and no further.</summary>
+    public ConsistencyPoint ClusterTime { get; set; } = new(new OplogTimestamp(0, 0), DateTimeOffset.UnixEpoch);
+
+    /// <summary>The shards, in config.shards order.</summary>
+    public List<ShardSection> Shards { get; set; } = [];
+
+    /// <summary>The folder holding the config server's cluster metadata (config.databases, collections, chunks, shards, tags) as BSON files.</summary>
+    public string MetadataFolder { get; set; } = "";
+}
+
+/// <summary>
+/// One shard of a cluster snapshot: its name (config.shards _id), the folder its files sit in, the replica set it was read
+/// from, its oplog range (from where its copy started to its last entry at or before the cut) and what it holds.
+/// </summary>
+public sealed class ShardSection
+{
+    /// <summary>The shard's id, config.shards _id.</summary>
+    public string Name { get; set; } = "";
+    /// <summary>The folder under the snapshot, '/'-free: a stock mongorestore --dir=SNAPSHOT/FOLDER --oplogReplay restores this shard alone.</summary>
+    public string Folder { get; set; } = "";
+    /// <summary>The shard's replica set, as its members named it.</summary>
+    public string? ReplicaSetName { get; set; }
+    /// <summary>host:port of the members, never with credentials.</summary>
+    public List<string> Hosts { get; set; } = [];
+    /// <summary>Where the shard's oplog copy started (as <see cref="SnapshotManifest.OplogStart"/> of a replica-set snapshot).</summary>
+    public OplogTimestamp? OplogStart { get; set; }
+    /// <summary>The last entry the shard's oplog file holds: at or before the cluster's cut.</summary>
+    public OplogTimestamp? OplogEnd { get; set; }
+    /// <summary>How many entries the shard's oplog file holds.</summary>
+    public long OplogEntries { get; set; }
+    /// <summary>The shard's own consistency point: its last entry at or before the cut, with its wall time.</summary>
+    public ConsistencyPoint? ConsistentAt { get; set; }
+    /// <summary>The shard's namespaces: its part of each collection (documents and raw BSON bytes).</summary>
+    public List<ManifestNamespace> Namespaces { get; set; } = [];
+}

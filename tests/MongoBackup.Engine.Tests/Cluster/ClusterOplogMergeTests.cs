@@ -1,0 +1,66 @@
+using MongoBackup.Engine.Cluster;
+using MongoDB.Bson;
+using MongoDB.Bson.Serialization;
+using MongoDB.Driver;
+
+namespace MongoBackup.Engine.Tests.Cluster;
+
+/// <summary>
+/// The shards' oplogs as one replay reads them, from what the sharded test server writes: a cross-shard transaction
+/// whole at its last commit, or absent when a shard that prepared it has no commit up to the cut; migrations' copies left out.
+/// </summary>
+public sealed class ClusterOplogMergeTests
+{
+    [Fact]
+    public async Task A_cross_shard_transaction_comes_out_whole_once_every_shard_committed_it_and_not_at_all_when_one_has_not_by_the_cut()
+    {
+        using var cluster = new TwoShardCluster();
+        using (var session = cluster.Mongos.StartSession())
+        {
+            session.StartTransaction();
+            cluster.Orders.InsertOne(session, new BsonDocument { { "_id", -5 }, { "qty", 1 } });
+            cluster.Orders.InsertOne(session, new BsonDocument { { "_id", 5_005 }, { "qty", 1 } });
+            session.CommitTransaction();
+        }
+        var shard0 = OplogOf(cluster, 0);
+        var shard1 = OplogOf(cluster, 1);
+        var commit1 = shard1.FindIndex(e => Parse(e)["o"].AsBsonDocument.Contains("commitTransaction"));
+        Assert.True(commit1 > 0);
+        Assert.Contains(shard0.Concat(shard1), e => Parse(e).GetValue("fromMigrate", false).ToBoolean()); // the setup's moveChunk
+
+        var whole = await MergeAsync([shard0, shard1]);
+        var transaction = Assert.Single(whole, e => InsertedIds(e).Contains(-5));
+        Assert.Equal([-5, 5_005], InsertedIds(transaction).Order());
+        Assert.Equal(Parse(shard1[commit1])["ts"], transaction["ts"]); // at the last commit (shard1's is written after shard0's)
+        Assert.DoesNotContain(whole, e => e["o"].AsBsonDocument.Contains("commitTransaction") || e["o"].AsBsonDocument.GetValue("prepare", false).ToBoolean());
+        Assert.DoesNotContain(whole, e => e.GetValue("fromMigrate", false).ToBoolean());
+
+        // The cut falls between the two commits: shard1 has prepared it and not committed it yet.
+        var cutShort = await MergeAsync([shard0, shard1.Take(commit1).ToList()]);
+        Assert.DoesNotContain(cutShort, e => InsertedIds(e).Contains(-5) || InsertedIds(e).Contains(5_005));
+        Assert.Equal(whole.Count - 1 - (shard1.Count - commit1 - 1), cutShort.Count);
+    }
+
+    private static List<byte[]> OplogOf(TwoShardCluster cluster, int shard) =>
+        cluster.Shard(shard).GetDatabase("local").GetCollection<BsonDocument>("oplog.rs")
+            .Find(FilterDefinition<BsonDocument>.Empty).Sort(new BsonDocument("$natural", 1)).ToList()
+            .Select(d => d.ToBson()).ToList();
+
+    private static async Task<List<BsonDocument>> MergeAsync(IReadOnlyList<List<byte[]>> shards)
+    {
+        var merged = new List<BsonDocument>();
+        await foreach (var raw in ClusterOplogMerge.MergeAsync(shards.Select(s => s.ToAsyncEnumerable()).ToList(), CancellationToken.None))
+            merged.Add(Parse(raw));
+        return merged;
+    }
+
+    private static BsonDocument Parse(byte[] raw) => BsonSerializer.Deserialize<BsonDocument>(raw);
+
+    /// <summary>The shop.orders ids an entry inserts, itself or in its applyOps.</summary>
+    private static List<int> InsertedIds(BsonDocument entry)
+    {
+        var operations = entry["op"] == "c" && entry["o"].AsBsonDocument.TryGetValue("applyOps", out var ops)
+            ? ops.AsBsonArray.Select(o => o.AsBsonDocument) : [entry];
+        return operations.Where(o => o["op"] == "i" && o.GetValue("ns", "") == "shop.orders").Select(o => o["o"]["_id"].AsInt32).ToList();
+    }
+}

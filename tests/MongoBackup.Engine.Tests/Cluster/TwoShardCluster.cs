@@ -1,0 +1,69 @@
+using MongoBackup.Engine.Connection;
+using MongoBackup.Engine.Dump;
+using MongoBackup.Engine.Repository;
+using MongoBackup.TestServer.Sharding;
+using MongoDB.Bson;
+using MongoDB.Driver;
+
+namespace MongoBackup.Engine.Tests.Cluster;
+
+/// <summary>
+/// A two-shard test cluster with shop.orders sharded on _id, [MinKey, 2500) on shard0 and [2500, MaxKey) moved to
+/// shard1 (a migration that has just ended), 5,000 orders {_id, qty: 0}, and a repository folder to back it up into.
+/// </summary>
+internal sealed class TwoShardCluster : IDisposable
+{
+    public const int InitialOrders = 5_000;
+    private readonly List<MongoClient> _clients = [];
+    private readonly Integration.TempFolder _folder = new();
+
+    public TwoShardCluster()
+    {
+        Cluster = ShardedCluster.Start(new ShardedClusterOptions { Shards = 2, Members = new TestServer.TestServerOptions { Log = TextWriter.Null } });
+        Mongos = Client(Cluster.ConnectionString);
+        Repository = new FolderRepository(_folder.Path);
+        RunAdmin(new BsonDocument { { "enableSharding", "shop" }, { "primaryShard", "shard0" } });
+        RunAdmin(new BsonDocument { { "shardCollection", "shop.orders" }, { "key", new BsonDocument("_id", 1) } });
+        RunAdmin(new BsonDocument { { "balancerStop", 1 } });
+        Orders.InsertMany(Enumerable.Range(0, InitialOrders).Select(i => new BsonDocument { { "_id", i }, { "qty", 0 } }));
+        RunAdmin(new BsonDocument { { "split", "shop.orders" }, { "middle", new BsonDocument("_id", 2500) } });
+        RunAdmin(new BsonDocument { { "moveChunk", "shop.orders" }, { "find", new BsonDocument("_id", 2500) }, { "to", "shard1" } });
+    }
+
+    public ShardedCluster Cluster { get; }
+    public MongoClient Mongos { get; }
+    public FolderRepository Repository { get; }
+    public IMongoCollection<BsonDocument> Orders => Mongos.GetDatabase("shop").GetCollection<BsonDocument>("orders");
+
+    public BsonDocument RunAdmin(BsonDocument command) => Mongos.GetDatabase("admin").RunCommand<BsonDocument>(command);
+
+    public string BalancerMode => RunAdmin(new BsonDocument("balancerStatus", 1))["mode"].AsString;
+
+    public MongoClient Shard(int index) => Client(Cluster.Shards[index].ConnectionString);
+
+    public BackupRequest Backup(bool stopBalancer = false) => new()
+    {
+        Connection = new ConnectionSettings { ConnectionString = Cluster.ConnectionString },
+        Repository = Repository,
+        Filter = new NamespaceFilter(databases: ["shop"]),
+        ParallelCollections = 1,
+        StopBalancer = stopBalancer,
+    };
+
+    /// <summary>What the repository holds: no snapshot folder at all after a refused or failed backup.</summary>
+    public IReadOnlyList<string> SnapshotFolders => Directory.GetDirectories(_folder.Path).Select(Path.GetFileName).Where(n => !n!.StartsWith('.')).ToList()!;
+
+    private MongoClient Client(string uri)
+    {
+        var client = new MongoClient(uri);
+        _clients.Add(client);
+        return client;
+    }
+
+    public void Dispose()
+    {
+        foreach (var client in _clients) client.Dispose();
+        Cluster.Dispose();
+        _folder.Dispose();
+    }
+}
