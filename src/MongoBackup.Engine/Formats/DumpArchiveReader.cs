@@ -59,7 +59,8 @@ internal sealed class DumpArchiveReader : IDumpReader
             var sink = new ArchiveNamespaceSink(ns);
             foreach (var collection in SegmentCollections(ns)) sinks[(ns.Database, collection)] = sink;
         }
-        if (sinks.Count == 0) return;
+        // Even with nothing chosen the pass runs to the archive's end: an archive whose header lists nothing (or
+        // nothing chosen) must still be whole, or a damaged header would make it restore "nothing" successfully.
         // Every consumer runs at once: the single pass cannot wait for one namespace while another's channel is full.
         var consumers = sinks.Values.Distinct().Select(sink => RunConsumerAsync(sink, consume, ct)).ToList();
         var pump = Task.Run(() => PumpAsync(sinks, ct), CancellationToken.None);

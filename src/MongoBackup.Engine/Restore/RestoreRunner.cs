@@ -150,8 +150,15 @@ public sealed class RestoreRunner(IEngineObserver observer)
         {
             // Raised by the reader itself (an archive's framing): the namespaces still open are incomplete; those whose
             // documents all arrived (their end marker and checksum read) were restored and are not blamed.
-            foreach (var open in withData.Where(r => r.Result.Error is null && !finished.ContainsKey(r.Result)))
-                Fail(open.Result, e);
+            var open = withData.Where(r => r.Result.Error is null && !finished.ContainsKey(r.Result)).ToList();
+            foreach (var unfinished in open) Fail(unfinished.Result, e);
+            // Damage no chosen namespace owns (a header that lists nothing, or bytes after the last end marker) is the
+            // whole archive's: never a success that silently restored less than the archive holds.
+            var blamed = open.Count > 0 || withData.Any(r => r.Result.Error?.Contains(e.Message, StringComparison.Ordinal) == true);
+            if (!blamed)
+                throw new MongoBackupException(ErrorIds.CorruptFile,
+                    $"{e.Message}. {finished.Count} namespace(s) read before the damage were restored whole and are kept; the rest of the archive was not restored.",
+                    e, e.File);
         }
     }
 

@@ -161,6 +161,49 @@ public sealed class BadInputRestoreTests(MongoServerFixture server)
     }
 
     [Fact]
+    public async Task An_archive_whose_header_lists_nothing_but_whose_body_holds_a_namespace_is_corrupt_not_an_empty_success()
+    {
+        // Fuzz case 670427487: a header cut to list no collection restored "nothing", successfully, from an archive
+        // holding test.bar. The body is read to its end even when nothing is chosen.
+        using var dump = new TempFolder();
+        var builder = new ArchiveBuilder();
+        builder.Segment("shop", "orders", new BsonDocument("_id", 1)).End("shop", "orders");
+        var archive = Path.Combine(dump.Path, "unlisted.archive");
+        await File.WriteAllBytesAsync(archive, builder.ToArray());
+
+        var error = await Assert.ThrowsAsync<MongoBackupException>(() => new RestoreRunner(new RecordingObserver()).RunAsync(new RestoreRequest
+        {
+            Connection = Connection, SourcePath = archive, Map = new NamespaceMap().Add("*.*", TestDatabases.NewName("bad") + "_*.*"),
+        }, CancellationToken.None));
+        Assert.Equal(ErrorIds.CorruptFile, error.ErrorId);
+        Assert.Contains($"'{archive}' at byte offset", error.Message);
+        Assert.Contains("'shop.orders', which the archive's header does not list", error.Message);
+    }
+
+    [Fact]
+    public async Task Bytes_after_an_archives_last_end_marker_fail_the_restore_naming_the_offset_and_keep_the_whole_namespaces()
+    {
+        using var dump = new TempFolder();
+        var builder = new ArchiveBuilder(("shop", "orders", new CollectionMetadata { CollectionName = "orders" }.ToDumpJson(), "collection"));
+        builder.Segment("shop", "orders", new BsonDocument("_id", 1), new BsonDocument("_id", 2)).End("shop", "orders");
+        var end = builder.Length;
+        builder.RawBytes([0x3a, 0x00, 0x00, 0x00, 0x02, 0x64]);
+        var archive = Path.Combine(dump.Path, "trailing.archive");
+        await File.WriteAllBytesAsync(archive, builder.ToArray());
+        var target = TestDatabases.NewName("bad");
+
+        var error = await Assert.ThrowsAsync<MongoBackupException>(() => new RestoreRunner(new RecordingObserver()).RunAsync(new RestoreRequest
+        {
+            Connection = Connection, SourcePath = archive, Map = new NamespaceMap().AddDatabaseRename("shop", target),
+        }, CancellationToken.None));
+        Assert.Equal(ErrorIds.CorruptFile, error.ErrorId);
+        Assert.Contains($"'{archive}' at byte offset {end}", error.Message);
+        Assert.Contains("1 namespace(s) read before the damage were restored whole", error.Message);
+        // The namespace whose end marker and checksum were read is whole, and kept.
+        Assert.Equal(2, await server.Client.GetDatabase(target).GetCollection<BsonDocument>("orders").CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty));
+    }
+
+    [Fact]
     public async Task Invalid_utf8_in_an_archive_header_is_corrupt_naming_the_archive_and_offset()
     {
         using var dump = new TempFolder();
