@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using MongoBackup.Engine.Events;
 using MongoBackup.Engine.Repository;
-using MongoBackup.Engine.Storage;
 
 namespace MongoBackup.Engine.Housekeeping;
 
@@ -71,7 +70,7 @@ public sealed class SnapshotCopier(IEngineObserver observer)
         {
             var writer = await ToDestinationAsync(destination, snapshotId, () => destination.CreateFileAsync(snapshotId, file.Path, ct)).ConfigureAwait(false);
             // Reading the source and writing the destination fail differently: only the destination's failures are its own.
-            var guarded = new ErrorTranslatingWriteStream(writer, e => RepositoryWriteErrors.Describe(e, destination.Location, $"the copy of snapshot {snapshotId}"));
+            var guarded = RepositoryWriteErrors.Guard(writer, destination.Location, $"the copy of snapshot {snapshotId}");
             await using (guarded.ConfigureAwait(false))
                 await input.CopyToAsync(guarded, CopyBufferSize, ct).ConfigureAwait(false);
             arrived = writer.Entry;

@@ -1,3 +1,5 @@
+using MongoBackup.Engine.Storage;
+
 namespace MongoBackup.Engine.Repository;
 
 /// <summary>
@@ -21,6 +23,13 @@ public static class RepositoryWriteErrors
             $"Cannot write {what} to {location}: {error.Message}", error, location),
         _ => null,
     };
+
+    /// <summary>
+    /// A write-only stream over <paramref name="destination"/> that raises its storage failures (on write, flush and close) as
+    /// <see cref="Describe"/> names them; disposing it disposes <paramref name="destination"/>.
+    /// </summary>
+    public static Stream Guard(Stream destination, string location, string what) =>
+        new ErrorTranslatingWriteStream(destination, e => Describe(e, location, what));
 
     /// <summary>ENOSPC on Unix; ERROR_DISK_FULL and ERROR_HANDLE_DISK_FULL on Windows (as HRESULTs).</summary>
     private static bool IsDiskFull(IOException e)
