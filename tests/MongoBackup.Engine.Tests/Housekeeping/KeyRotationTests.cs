@@ -23,10 +23,7 @@ public sealed class KeyRotationTests(ObjectStoreServices services) : IClassFixtu
     [MemberData(nameof(ObjectStoreServices.AllKinds), MemberType = typeof(ObjectStoreServices))]
     public async Task A_snapshot_removed_after_the_rotation_listed_it_is_not_brought_back_as_a_manifest_without_files(StoreKind kind)
     {
-        var repository = await services.NewRepositoryAsync(kind);
-        var oldKey = EncryptionKeySource.FromKeyFile(KeyFile("old.key"));
-        await WriteEncryptedAsync(repository, oldKey);
-        var listed = await SnapshotCatalog.FindAsync(repository, Id, CancellationToken.None);
+        var (repository, oldKey, listed) = await ListedEncryptedSnapshotAsync(kind);
         await repository.DeleteSnapshotAsync(Id, CancellationToken.None); // another session's Remove-MongoSnapshot
 
         var error = await Assert.ThrowsAsync<MongoBackupException>(() =>
@@ -42,10 +39,7 @@ public sealed class KeyRotationTests(ObjectStoreServices services) : IClassFixtu
     [MemberData(nameof(ObjectStoreServices.AllKinds), MemberType = typeof(ObjectStoreServices))]
     public async Task A_snapshot_rotated_by_another_session_after_this_one_listed_it_is_left_under_that_key(StoreKind kind)
     {
-        var repository = await services.NewRepositoryAsync(kind);
-        var oldKey = EncryptionKeySource.FromKeyFile(KeyFile("old.key"));
-        await WriteEncryptedAsync(repository, oldKey);
-        var listed = await SnapshotCatalog.FindAsync(repository, Id, CancellationToken.None);
+        var (repository, oldKey, listed) = await ListedEncryptedSnapshotAsync(kind);
         var otherKey = EncryptionKeySource.FromKeyFile(KeyFile("other.key"));
         var theirs = await new KeyRotation(oldKey, otherKey).RotateAsync(repository, await SnapshotCatalog.FindAsync(repository, Id, CancellationToken.None),
             CancellationToken.None);
@@ -57,6 +51,15 @@ public sealed class KeyRotationTests(ObjectStoreServices services) : IClassFixtu
         Assert.Contains(Id, error.Message);
         var kept = await SnapshotCatalog.FindAsync(await services.ReopenAsync(repository, kind), Id, CancellationToken.None);
         Assert.Equal(theirs.Encryption!.KeyId, kept.Encryption!.KeyId);
+    }
+
+    /// <summary>A repository of the kind holding one snapshot encrypted under "old.key", and its manifest as a rotation lists it.</summary>
+    private async Task<(ISnapshotRepository Repository, EncryptionKeySource OldKey, SnapshotManifest Listed)> ListedEncryptedSnapshotAsync(StoreKind kind)
+    {
+        var repository = await services.NewRepositoryAsync(kind);
+        var oldKey = EncryptionKeySource.FromKeyFile(KeyFile("old.key"));
+        await WriteEncryptedAsync(repository, oldKey);
+        return (repository, oldKey, await SnapshotCatalog.FindAsync(repository, Id, CancellationToken.None));
     }
 
     private string KeyFile(string name)
