@@ -190,18 +190,7 @@ public sealed class BackupRunner(IEngineObserver observer)
     {
         OperationCanceledException => e,
         MongoBackupException => e,
-        IOException io when IsDiskFull(io) => new MongoBackupException(ErrorIds.RepositoryFull,
-            $"The repository {request.Repository.Location} ran out of space while writing {snapshot}; nothing was kept.", e, request.Repository.Location),
-        UnauthorizedAccessException or IOException => new MongoBackupException(ErrorIds.RepositoryNotWritable,
-            $"Cannot write {snapshot} to {request.Repository.Location}: {e.Message}", e, request.Repository.Location),
-        _ => DriverErrors.Describe(e, client) ?? new MongoBackupException(ErrorIds.BackupFailed,
+        _ => RepositoryWriteErrors.Describe(e, request.Repository.Location, snapshot) ?? DriverErrors.Describe(e, client) ?? new MongoBackupException(ErrorIds.BackupFailed,
             $"The backup of {request.Connection.DisplayName} failed: {e.Message}", e),
     };
-
-    private static bool IsDiskFull(IOException e)
-    {
-        const int enospc = 28, windowsDiskFull = unchecked((int)0x80070070), windowsHandleDiskFull = unchecked((int)0x80070027);
-        return e.HResult is enospc or windowsDiskFull or windowsHandleDiskFull
-            || e.Message.Contains("No space left", StringComparison.OrdinalIgnoreCase);
-    }
 }

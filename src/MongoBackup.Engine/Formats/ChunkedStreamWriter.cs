@@ -46,7 +46,18 @@ public sealed class ChunkedStreamWriter : IAsyncDisposable
     internal async ValueTask SubmitAsync(byte[] buffer, int length, CancellationToken ct)
     {
         if (_writer.IsFaulted) await _writer; // rethrow the writer's failure on the reader side
-        await _chunks.Writer.WriteAsync((buffer, length), ct);
+        try
+        {
+            await _chunks.Writer.WriteAsync((buffer, length), ct);
+        }
+        catch (ChannelClosedException)
+        {
+            // Only a failing writer closes the channel while readers still submit, and it closes it just before its task
+            // fails: the writer's error (a full disk) is the one to raise, not the closed channel it leaves behind.
+            ArrayPool<byte>.Shared.Return(buffer);
+            await _writer;
+            throw;
+        }
     }
 
     private async Task DrainAsync(Stream output, CancellationToken ct)

@@ -50,6 +50,7 @@ public sealed class KeyRotation
     {
         if (manifest.Encryption is null)
             throw new MongoBackupException(ErrorIds.InvalidArgument, $"Snapshot {manifest.Id} is not encrypted; there is no key to rotate.", target: manifest.Id);
+        var listed = manifest.Serialize();
         using var dataKey = SnapshotEncryption.Open(manifest, _current)!;
         manifest.Encryption = new ManifestEncryption(manifest.Encryption.Algorithm, _replacement.Fingerprint, dataKey.Wrap(_replacement, manifest.Id))
         {
@@ -59,7 +60,36 @@ public sealed class KeyRotation
         };
         // The new wrap marks the manifest as sealed, and the seal covers the new wrap: an old snapshot is sealed from now on.
         ManifestSealer.Seal(manifest, dataKey);
-        await repository.CommitManifestAsync(manifest, ct).ConfigureAwait(false);
+        await RequireUnchangedAsync(repository, manifest.Id, listed, ct).ConfigureAwait(false);
+        try
+        {
+            await repository.CommitManifestAsync(manifest, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (RepositoryWriteErrors.Describe(e, repository.Location, $"the manifest of snapshot {manifest.Id}") is { } described)
+        {
+            throw described;
+        }
         return manifest;
+    }
+
+    /// <summary>
+    /// The manifest is replaced only while it is still the one the rotation listed: a snapshot removed meanwhile (by
+    /// Remove-MongoSnapshot or retention in another session) must not come back as a manifest without its files, and one
+    /// another rotation rewrote must stay under that rotation's key. The check is read-then-write: it narrows the window
+    /// to the moment between this read and the write, which the repositories' manifest replace cannot close.
+    /// </summary>
+    private static async Task RequireUnchangedAsync(ISnapshotRepository repository, string id, string listed, CancellationToken ct)
+    {
+        var stored = await repository.ReadManifestAsync(id, ct).ConfigureAwait(false);
+        if (stored is { State: ManifestState.Damaged })
+            throw new MongoBackupException(ErrorIds.SnapshotDamaged,
+                $"The manifest of snapshot {id} in {repository.Location} was damaged since it was listed ({stored.Error}); its key was not rotated.", target: id);
+        if (stored?.Manifest is null)
+            throw new MongoBackupException(ErrorIds.SnapshotNotFound,
+                $"Snapshot {id} is no longer in {repository.Location} (removed since it was listed); its key was not rotated and nothing was written.", target: id);
+        if (!string.Equals(stored.Manifest.Serialize(), listed, StringComparison.Ordinal))
+            throw new MongoBackupException(ErrorIds.SnapshotExists,
+                $"The manifest of snapshot {id} in {repository.Location} changed since it was listed (another Update-MongoSnapshotKey, perhaps); " +
+                $"it was left as it is now, under key {stored.Manifest.Encryption?.KeyId ?? "none"}. List it again to rotate it.", target: id);
     }
 }

@@ -33,7 +33,9 @@ public sealed class SnapshotCopier(IEngineObserver observer)
         var clock = Stopwatch.StartNew();
         long bytes = 0;
         var done = 0;
-        await using (var pending = await PendingSnapshot.StartCopyAsync(destination, snapshotId, observer.Warning, ct).ConfigureAwait(false))
+        var pending = await ToDestinationAsync(destination, snapshotId, () => PendingSnapshot.StartCopyAsync(destination, snapshotId, observer.Warning, ct))
+            .ConfigureAwait(false);
+        await using (pending)
         {
             // Any failure below removes the partial copy (PendingSnapshot); the copy's own error is the one thrown.
             foreach (var file in manifest.Files)
@@ -45,7 +47,7 @@ public sealed class SnapshotCopier(IEngineObserver observer)
                     { NamespacesDone = ++done, NamespacesTotal = manifest.Files.Count, BytesAre = ProgressBytes.Stored });
             }
             // Last: the manifest vouches for files that are all there and checked.
-            await pending.CommitAsync(manifest, ct).ConfigureAwait(false);
+            await ToDestinationAsync(destination, snapshotId, () => pending.CommitAsync(manifest, ct)).ConfigureAwait(false);
         }
         observer.Progress(new ProgressUpdate($"Copying snapshot {snapshotId}", null, 0, bytes, null, clock.Elapsed, Completed: true) { BytesAre = ProgressBytes.Stored });
         observer.Verbose($"Copied snapshot {snapshotId} ({manifest.Files.Count} files, {bytes:N0} bytes) to {destination.Location}.");
@@ -66,9 +68,11 @@ public sealed class SnapshotCopier(IEngineObserver observer)
         }
         await using (var input = opened)
         {
-            var writer = await destination.CreateFileAsync(snapshotId, file.Path, ct).ConfigureAwait(false);
-            await using (writer.ConfigureAwait(false))
-                await input.CopyToAsync(writer, CopyBufferSize, ct).ConfigureAwait(false);
+            var writer = await ToDestinationAsync(destination, snapshotId, () => destination.CreateFileAsync(snapshotId, file.Path, ct)).ConfigureAwait(false);
+            // Reading the source and writing the destination fail differently: only the destination's failures are its own.
+            var guarded = RepositoryWriteErrors.Guard(writer, destination.Location, $"the copy of snapshot {snapshotId}");
+            await using (guarded.ConfigureAwait(false))
+                await input.CopyToAsync(guarded, CopyBufferSize, ct).ConfigureAwait(false);
             arrived = writer.Entry;
         }
         // The writer hashed exactly what the destination received: comparing it with the manifest proves the source
@@ -78,6 +82,16 @@ public sealed class SnapshotCopier(IEngineObserver observer)
                 $"Copying snapshot {snapshotId} failed: file '{file.Path}' arrived as {arrived.Size:N0} bytes with SHA-256 {arrived.Sha256}, " +
                 $"but the manifest records {file.Size:N0} bytes with SHA-256 {file.Sha256}. The source file is damaged or changed; the partial copy was deleted.",
                 target: $"{snapshotId}/{file.Path}");
+    }
+
+    /// <summary>Runs a step on the destination, naming it in the error when its storage refuses (a full disk: RepositoryFull).</summary>
+    private static async Task<T> ToDestinationAsync<T>(ISnapshotRepository destination, string snapshotId, Func<Task<T>> step)
+    {
+        try { return await step().ConfigureAwait(false); }
+        catch (Exception e) when (RepositoryWriteErrors.Describe(e, destination.Location, $"the copy of snapshot {snapshotId}") is { } described)
+        {
+            throw described;
+        }
     }
 
     private async Task ClearDestinationAsync(ISnapshotRepository destination, string snapshotId, bool force, CancellationToken ct)

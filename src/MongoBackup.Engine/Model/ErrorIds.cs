@@ -71,7 +71,10 @@ public static class ErrorIds
     public const string LeaseLost = "MongoBackup.LeaseLost";
     /// <summary>The repository kind, or the service behind it, cannot grant a lease.</summary>
     public const string LeaseNotSupported = "MongoBackup.LeaseNotSupported";
-    /// <summary>The destination already holds a snapshot with that id (Copy-MongoSnapshot without -Force).</summary>
+    /// <summary>
+    /// The destination already holds a snapshot with that id (Copy-MongoSnapshot without -Force), or a manifest changed
+    /// under the command writing it (two writers on one id, a key rotation racing another).
+    /// </summary>
     public const string SnapshotExists = "MongoBackup.SnapshotExists";
     /// <summary>Removing the snapshot would break a restore window that is kept (Remove-MongoSnapshot without -Force).</summary>
     public const string SnapshotInUse = "MongoBackup.SnapshotInUse";

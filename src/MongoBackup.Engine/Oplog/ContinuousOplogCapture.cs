@@ -85,9 +85,11 @@ public sealed class ContinuousOplogCapture(IEngineObserver observer)
                     {
                         var before = slice!;
                         slice = null;
+                        inRepository = true;
                         await CloseAsync(before, closed, catalog);
                         observer.Warning($"The oplog rolled past {last} while disconnected: writes up to {gap.To} are lost to point-in-time restore.");
                         slice = await OpenSlice.StartAsync(request.Slice, topology, catalog, last, gap, observer.Warning, ct);
+                        inRepository = false;
                         position = OplogPosition.Resume(last, gap);
                     }
                 }
@@ -101,9 +103,11 @@ public sealed class ContinuousOplogCapture(IEngineObserver observer)
         {
             // Ctrl+C: keep what was captured, below.
         }
-        catch
+        catch (Exception e)
         {
             if (slice is not null) await slice.AbandonAsync();
+            // The repository's refusal (a full disk) is named as a backup's is, not left to the cmdlet as an unexpected error.
+            if (inRepository && RepositoryWriteErrors.Describe(e, request.Slice.Repository.Location, "an oplog slice") is { } described) throw described;
             throw;
         }
 
@@ -118,7 +122,11 @@ public sealed class ContinuousOplogCapture(IEngineObserver observer)
         var gap = await new OplogSource(client).RolledPastAsync(from, ct);
         if (gap is not null)
             observer.Warning($"The oplog has rolled past the end of the last slice: writes between {gap.From.WallTime:u} and {gap.To.WallTime:u} are lost to point-in-time restore.");
-        return await OpenSlice.StartAsync(request.Slice, topology, catalog, from, gap, observer.Warning, ct);
+        try { return await OpenSlice.StartAsync(request.Slice, topology, catalog, from, gap, observer.Warning, ct); }
+        catch (Exception e) when (RepositoryWriteErrors.Describe(e, request.Slice.Repository.Location, "a new oplog slice") is { } described)
+        {
+            throw described;
+        }
     }
 
     /// <summary>Commits a slice whole: not cancellable, so a Ctrl+C while it closes still leaves a complete slice.</summary>

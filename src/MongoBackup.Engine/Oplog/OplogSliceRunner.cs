@@ -45,7 +45,10 @@ public sealed class OplogSliceRunner(IEngineObserver observer)
             observer.Warning($"The oplog of {topology.ReplicaSetName} has rolled past the end of the last slice: writes between {gap.From.WallTime:u} and {gap.To.WallTime:u} are lost to point-in-time restore. Run Backup-MongoOplog more often or enlarge the oplog.");
 
         var options = new NewSnapshotOptions(request.Compression, request.CompressionLevel, request.Encryption) { Ids = request.Ids };
-        await using var pending = await PendingSnapshot.StartNewAsync(catalog, "oplog", started, options, observer.Warning, ct);
+        PendingSnapshot pending;
+        try { pending = await PendingSnapshot.StartNewAsync(catalog, "oplog", started, options, observer.Warning, ct); }
+        catch (Exception e) when (RepositoryWriteErrors.Describe(e, request.Repository.Location, "a new oplog slice") is { } described) { throw described; }
+        await using var _ = pending;
         var id = pending.Id;
         var files = pending.Files!;
         try
@@ -78,7 +81,8 @@ public sealed class OplogSliceRunner(IEngineObserver observer)
             if (e is OperationCanceledException && ct.IsCancellationRequested)
                 observer.Warning($"Stopped: oplog slice {id} was not finished{(removed ? $" and was removed from {request.Repository.Location}" : "")}: nothing was kept. The next run saves the same entries.");
             if (e is OperationCanceledException or MongoBackupException) throw;
-            throw DriverErrors.Describe(e, client) ?? new MongoBackupException(ErrorIds.BackupFailed, $"The oplog backup failed: {e.Message}", e);
+            throw RepositoryWriteErrors.Describe(e, request.Repository.Location, $"oplog slice {id}") ?? DriverErrors.Describe(e, client)
+                ?? new MongoBackupException(ErrorIds.BackupFailed, $"The oplog backup failed: {e.Message}", e);
         }
     }
 

@@ -29,16 +29,40 @@ public static partial class SnapshotFolderMarker
     internal static bool TryCreate(string snapshotFolder, string snapshotId, StableStorage storage)
     {
         var path = Path.Combine(snapshotFolder, FileName);
+        var folderIsNew = !Directory.Exists(snapshotFolder);
         OwnerOnlyFiles.CreateDirectory(snapshotFolder);
         FileStream file;
         try { file = OwnerOnlyFiles.CreateNewFile(path); }
         catch (IOException) when (File.Exists(path)) { return false; }
-        using (file)
+        catch
         {
-            file.Write(Content(snapshotId));
-            storage.FlushFile(file);
+            if (folderIsNew) RemoveIfEmpty(snapshotFolder);
+            throw;
+        }
+        try
+        {
+            using (file)
+            {
+                file.Write(Content(snapshotId));
+                storage.FlushFile(file);
+            }
+        }
+        catch
+        {
+            // This call created the marker, so it is this call's to take back: a marker the disk refused (full, gone) must
+            // not leave a folder that lists as an unfinished snapshot with nobody writing it.
+            File.Delete(path);
+            if (folderIsNew) RemoveIfEmpty(snapshotFolder);
+            throw;
         }
         return true;
+    }
+
+    /// <summary>Removes a folder this writer created when nothing is in it (another writer's marker keeps it).</summary>
+    private static void RemoveIfEmpty(string folder)
+    {
+        try { Directory.Delete(folder, recursive: false); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { /* not empty, or gone: not ours to remove */ }
     }
 
     /// <summary>The marker's content: UTF-8 JSON naming the snapshot, the tool, when it started and what the file means.</summary>

@@ -1,6 +1,7 @@
 using MongoBackup.Engine.Housekeeping;
 using MongoBackup.Engine.Repository;
 using MongoBackup.Engine.Tests.Integration;
+using MongoBackup.Engine.Tests.Support;
 
 namespace MongoBackup.Engine.Tests.Housekeeping;
 
@@ -114,6 +115,36 @@ public sealed class SnapshotCopierTests : IDisposable
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
             new SnapshotCopier(observer).CopyAsync(_source, original.Id, _target, force: false, stop.Token));
 
+        Assert.False(Directory.Exists(Path.Combine(_targetFolder.Path, original.Id)));
+    }
+
+    [Fact]
+    public async Task A_copy_onto_a_full_disk_says_the_destination_is_full_and_leaves_nothing_behind()
+    {
+        var original = await SnapshotHistory.WriteAsync(_source, "20260101T000000Z-full-nospace", 200);
+        var full = new FullDiskRepository(_target, allowedBytes: 1_000);
+
+        var error = await Assert.ThrowsAsync<MongoBackupException>(() =>
+            new SnapshotCopier(new RecordingObserver()).CopyAsync(_source, original.Id, full, force: false, CancellationToken.None));
+
+        Assert.Equal(ErrorIds.RepositoryFull, error.ErrorId);
+        Assert.Contains(_target.Location, error.Message);
+        Assert.Contains(original.Id, error.Message);
+        Assert.False(Directory.Exists(Path.Combine(_targetFolder.Path, original.Id)));
+    }
+
+    [Fact]
+    public async Task A_copy_whose_manifest_the_destination_refuses_names_the_destination_and_the_cause()
+    {
+        var original = await SnapshotHistory.WriteAsync(_source, "20260101T000000Z-full-refused", 20);
+        var refusing = new BreakingRepository(_target);
+
+        var error = await Assert.ThrowsAsync<MongoBackupException>(() =>
+            new SnapshotCopier(new RecordingObserver()).CopyAsync(_source, original.Id, refusing, force: false, CancellationToken.None));
+
+        Assert.Equal(ErrorIds.RepositoryNotWritable, error.ErrorId);
+        Assert.Contains(_target.Location, error.Message);
+        Assert.Contains("injected: the store refused the manifest", error.Message);
         Assert.False(Directory.Exists(Path.Combine(_targetFolder.Path, original.Id)));
     }
 

@@ -56,6 +56,7 @@ public sealed class FailedWriterCleanupTests(MongoServerFixture server, ObjectSt
         var error = await Assert.ThrowsAsync<MongoBackupException>(() => new OplogSliceRunner(observer).RunAsync(
             new OplogSliceRequest { Connection = Connection, Repository = breaking }, CancellationToken.None));
 
+        Assert.Equal(ErrorIds.RepositoryNotWritable, error.ErrorId);
         Assert.Same(breaking.CommitFailure, error.InnerException);
         await AssertCleanedUpAsync(repository, breaking, observer, deleteFails, before);
     }
@@ -76,9 +77,10 @@ public sealed class FailedWriterCleanupTests(MongoServerFixture server, ObjectSt
         }, CancellationToken.None);
         await server.Client.GetDatabase(database).GetCollection<BsonDocument>("c").InsertOneAsync(new BsonDocument("_id", "captured"));
 
-        var error = await Assert.ThrowsAsync<IOException>(() => capture);
+        var error = await Assert.ThrowsAsync<MongoBackupException>(() => capture);
 
-        Assert.Same(breaking.CommitFailure, error);
+        Assert.Equal(ErrorIds.RepositoryNotWritable, error.ErrorId);
+        Assert.Same(breaking.CommitFailure, error.InnerException);
         await AssertCleanedUpAsync(repository, breaking, observer, deleteFails, before);
     }
 
@@ -92,10 +94,11 @@ public sealed class FailedWriterCleanupTests(MongoServerFixture server, ObjectSt
         var breaking = new BreakingRepository(destination, deleteFails);
         var observer = new RecordingObserver();
 
-        var error = await Assert.ThrowsAsync<IOException>(() =>
+        var error = await Assert.ThrowsAsync<MongoBackupException>(() =>
             new SnapshotCopier(observer).CopyAsync(source, copied, breaking, force: false, CancellationToken.None));
 
-        Assert.Same(breaking.CommitFailure, error);
+        Assert.Equal(ErrorIds.RepositoryNotWritable, error.ErrorId);
+        Assert.Same(breaking.CommitFailure, error.InnerException);
         Assert.Equal(copied, breaking.RefusedId);
         await AssertCleanedUpAsync(destination, breaking, observer, deleteFails, expected: []);
     }

@@ -155,6 +155,37 @@ public sealed class FolderRepositoryTests : IDisposable
     }
 
     [Fact]
+    public async Task A_reservation_the_disk_refuses_leaves_no_folder_and_the_next_one_works()
+    {
+        const string id = "20261130T120000Z-full-00aa";
+        var storage = new MarkerRefusingStorage();
+        var repo = new FolderRepository(_root, storage);
+
+        // The marker is created, then its flush finds the disk full (as NFS or delayed allocation report it at fsync).
+        var error = await Assert.ThrowsAsync<IOException>(() => repo.TryReserveAsync(id, default));
+
+        Assert.Equal(28, error.HResult);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(_root)); // no snapshot folder that lists as unfinished
+        var listed = new List<ManifestReadResult>();
+        await foreach (var found in repo.ListAsync(default)) listed.Add(found);
+        Assert.Empty(listed);
+        storage.Refuse = false;
+        Assert.True(await repo.TryReserveAsync(id, default)); // the id was never taken
+    }
+
+    /// <summary>Stable storage that refuses to flush a snapshot's marker with ENOSPC while <see cref="Refuse"/> is set.</summary>
+    private sealed class MarkerRefusingStorage : MongoBackup.Engine.Storage.StableStorage
+    {
+        public bool Refuse { get; set; } = true;
+
+        public override void FlushFile(FileStream file)
+        {
+            if (Refuse && Path.GetFileName(file.Name) == SnapshotFolderMarker.FileName) throw new IOException("No space left on device", 28);
+            base.FlushFile(file);
+        }
+    }
+
+    [Fact]
     public async Task Reading_a_missing_file_names_the_snapshot_and_file()
     {
         var repo = new FolderRepository(_root);
