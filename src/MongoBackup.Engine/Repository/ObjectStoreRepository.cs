@@ -32,7 +32,7 @@ public abstract class ObjectStoreRepository : ISnapshotRepository, ILeasableRepo
 
     /// <summary>A blob PREFIX/&lt;id&gt;/&lt;path&gt; streamed up (a block upload or a multipart upload), visible once the writer is disposed.</summary>
     /// <exception cref="MongoBackupException">The store's translated failures (RepositoryAccessDenied, RepositoryNotFound, RepositoryUnavailable).</exception>
-    public async Task<SnapshotFileWriter> CreateFileAsync(string snapshotId, string relativePath, CancellationToken ct) =>
+    public virtual async Task<SnapshotFileWriter> CreateFileAsync(string snapshotId, string relativePath, CancellationToken ct) =>
         new(await Blobs.OpenWriteAsync(ObjectStoreLayout.FileName(snapshotId, relativePath), ct).ConfigureAwait(false), relativePath);
 
     /// <summary>The stored bytes of a snapshot file, streamed.</summary>
@@ -50,7 +50,7 @@ public abstract class ObjectStoreRepository : ISnapshotRepository, ILeasableRepo
     }
 
     /// <summary>One upload of PREFIX/&lt;id&gt;/manifest.json, replacing one already there: it appears whole or not at all, after every file it lists.</summary>
-    public async Task CommitManifestAsync(SnapshotManifest manifest, CancellationToken ct)
+    public virtual async Task CommitManifestAsync(SnapshotManifest manifest, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(manifest);
         var stream = await Blobs.OpenWriteAsync(ObjectStoreLayout.ManifestName(manifest.Id), ct).ConfigureAwait(false);
@@ -75,8 +75,7 @@ public abstract class ObjectStoreRepository : ISnapshotRepository, ILeasableRepo
     public async Task<bool> TryReserveAsync(string snapshotId, CancellationToken ct)
     {
         if ((await Blobs.ListAsync(ObjectStoreLayout.SnapshotFolder(snapshotId), ct).ConfigureAwait(false)).Count > 0) return false;
-        var marker = Encoding.UTF8.GetString(SnapshotFolderMarker.Content(snapshotId));
-        return await Blobs.TryCreateAsync(ObjectStoreLayout.FileName(snapshotId, SnapshotFolderMarker.FileName), marker, ct).ConfigureAwait(false) is not null;
+        return await Blobs.TryCreateAsync(ObjectStoreLayout.FileName(snapshotId, SnapshotFolderMarker.FileName), SnapshotFolderMarker.Text(snapshotId), ct).ConfigureAwait(false) is not null;
     }
 
     /// <summary>The lease object PREFIX/.mongobackup-lease under conditional writes (see <see cref="ConditionalObjectLease"/>); listing never sees it.</summary>
@@ -112,7 +111,7 @@ public abstract class ObjectStoreRepository : ISnapshotRepository, ILeasableRepo
     private protected IConditionalObjectStore RootObject(string name) => new BlobConditionalObject(Blobs, name);
 
     /// <summary>Objects have no local path.</summary>
-    public string? LocalPath(string snapshotId, string relativePath) => null;
+    public virtual string? LocalPath(string snapshotId, string relativePath) => null;
 
     /// <summary>One result per snapshot "folder", in ordinal order of ids: its manifest, or why none could be read.</summary>
     public async IAsyncEnumerable<ManifestReadResult> ListAsync([EnumeratorCancellation] CancellationToken ct)
@@ -131,13 +130,16 @@ public abstract class ObjectStoreRepository : ISnapshotRepository, ILeasableRepo
     {
         var found = await ReadStoredManifestAsync(snapshotId, ct).ConfigureAwait(false);
         if (found.State != ManifestState.Missing) return found;
-        var names = await Blobs.ListAsync(ObjectStoreLayout.SnapshotFolder(snapshotId), ct).ConfigureAwait(false);
-        return names.Count > 0 ? found : null;
+        return await SnapshotExistsAsync(snapshotId, ct).ConfigureAwait(false) ? found : null;
     }
+
+    /// <summary>Whether anything of the snapshot is stored: a blob under its prefix.</summary>
+    private protected virtual async Task<bool> SnapshotExistsAsync(string snapshotId, CancellationToken ct) =>
+        (await Blobs.ListAsync(ObjectStoreLayout.SnapshotFolder(snapshotId), ct).ConfigureAwait(false)).Count > 0;
 
     /// <summary>Deletes every blob of the snapshot, the manifest first.</summary>
     /// <exception cref="DirectoryNotFoundException">No blob of that id exists.</exception>
-    public async Task DeleteSnapshotAsync(string snapshotId, CancellationToken ct)
+    public virtual async Task DeleteSnapshotAsync(string snapshotId, CancellationToken ct)
     {
         var names = (await Blobs.ListAsync(ObjectStoreLayout.SnapshotFolder(snapshotId), ct).ConfigureAwait(false)).ToList();
         if (names.Count == 0)
@@ -149,11 +151,11 @@ public abstract class ObjectStoreRepository : ISnapshotRepository, ILeasableRepo
     }
 
     /// <summary>A mark is one small object, uploaded whole; the caller checks afterwards that the snapshot still exists.</summary>
-    public async Task<bool> WriteMarkAsync(string snapshotId, string name, string content, CancellationToken ct)
+    public virtual async Task<bool> WriteMarkAsync(string snapshotId, string name, string content, CancellationToken ct)
     {
-        var writer = await CreateFileAsync(snapshotId, name, ct).ConfigureAwait(false);
-        await using (writer.ConfigureAwait(false))
-            await writer.WriteAsync(Encoding.UTF8.GetBytes(content), ct).ConfigureAwait(false);
+        var stream = await Blobs.OpenWriteAsync(ObjectStoreLayout.FileName(snapshotId, name), ct).ConfigureAwait(false);
+        await using (stream.ConfigureAwait(false))
+            await stream.WriteAsync(Encoding.UTF8.GetBytes(content), ct).ConfigureAwait(false);
         return true;
     }
 
@@ -179,16 +181,19 @@ public abstract class ObjectStoreRepository : ISnapshotRepository, ILeasableRepo
         (await Blobs.ListAsync("", ct).ConfigureAwait(false))
             .Select(ObjectStoreLayout.IdOfName).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
 
+    /// <summary>Why a snapshot with no manifest is unfinished, as listings say it.</summary>
+    private protected virtual string MissingManifestReason(string snapshotId) =>
+        $"Snapshot '{snapshotId}' in '{Location}' has no {SnapshotManifest.FileName}: the backup did not finish.";
+
     private async Task<ManifestReadResult> ReadStoredManifestAsync(string id, CancellationToken ct)
     {
-        var json = (await Blobs.ReadAsync(ObjectStoreLayout.ManifestName(id), ct).ConfigureAwait(false))?.Text;
-        if (json is null)
-            return ManifestReadResult.Missing(id, $"Snapshot '{id}' in '{Location}' has no {SnapshotManifest.FileName}: the backup did not finish.");
         try
         {
+            var json = (await Blobs.ReadAsync(ObjectStoreLayout.ManifestName(id), ct).ConfigureAwait(false))?.Text;
+            if (json is null) return ManifestReadResult.Missing(id, MissingManifestReason(id));
             return new ManifestReadResult(id, SnapshotManifest.Deserialize(json, Layout.ManifestDisplayName(id)), null);
         }
-        catch (InvalidDataException e)
+        catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
         {
             // The manifest was committed, so the backup finished: its data may be whole. Damaged, never "unfinished".
             return ManifestReadResult.Damaged(id, e.Message);
