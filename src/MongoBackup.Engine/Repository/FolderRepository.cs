@@ -8,8 +8,8 @@ namespace MongoBackup.Engine.Repository;
 /// the mongodump layout plus manifest.json, so every snapshot folder is also a mongodump directory. Files, manifests,
 /// marks and settings go through the blob contract (<see cref="FolderBlobStore"/>) as in the object stores; what is the
 /// folder's own is here: every folder is a snapshot (one copied in by hand too), a file written without a reserved id
-/// gets the snapshot's marker first, manifests and marks replace atomically, files have a real path, and the lease
-/// is an OS-locked file (<see cref="FolderLease"/>).
+/// gets the snapshot's marker first, manifests and marks replace atomically, and files have a real path. The lease is
+/// the object stores' (<see cref="ConditionalObjectLease"/>), on the file &lt;repo&gt;/.mongobackup-lease.
 /// </summary>
 public sealed class FolderRepository : ObjectStoreRepository
 {
@@ -105,13 +105,6 @@ public sealed class FolderRepository : ObjectStoreRepository
         {
             return Task.FromResult(false); // the snapshot is gone: a mark must not bring its folder back
         }
-    }
-
-    /// <summary>The lease file &lt;repo&gt;/.mongobackup-lease (see <see cref="FolderLease"/>); snapshots are folders, so listing never sees it.</summary>
-    public override Task<LeaseAttempt> TryAcquireLeaseAsync(string holderId, TimeSpan duration, TimeProvider clock, CancellationToken ct)
-    {
-        _files.RequireWritable(FolderLease.FileName);
-        return FolderLease.TryAcquireAsync(Location, holderId, duration, clock, ct);
     }
 
     /// <summary>The real path of a snapshot file, or of the snapshot's folder itself when <paramref name="relativePath"/> is empty.</summary>

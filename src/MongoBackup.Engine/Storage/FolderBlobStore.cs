@@ -7,7 +7,7 @@ namespace MongoBackup.Engine.Storage;
 /// Blobs as files below a local (or mounted) folder: the name "a/b/c" is the file ROOT/a/b/c. Conditional creates
 /// write a temporary file, flush it, and rename it without replacing (which .NET does with link(2) on Unix and
 /// MoveFileEx without MOVEFILE_REPLACE_EXISTING on Windows, both refusing an existing target atomically); conditional
-/// replaces do the same under an exclusive lock of the blob. An ETag is the SHA-256 of the content.
+/// replaces do the same under an exclusive lock (<see cref="FolderBlobLock"/>). An ETag is the SHA-256 of the content.
 /// A streamed file is flushed as it closes; the folders naming it are flushed before the next conditional or whole
 /// write (see <see cref="PendingFolderFlushes"/>), so whatever vouches for earlier writes reaches the disk after them.
 /// </summary>
@@ -118,20 +118,15 @@ internal sealed class FolderBlobStore(string root, bool writable, StableStorage 
     public async Task<string?> TryReplaceAsync(string name, string content, string etag, CancellationToken ct)
     {
         var path = WritablePath(name);
+        if (!File.Exists(path)) return null;
         FileStream held;
-        try
-        {
-            // FileShare.None is an exclusive lock (flock on Unix): of two replacers, the second is refused here.
-            held = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.None);
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or IOException)
-        {
-            return null;
-        }
+        try { held = await FolderBlobLock.AcquireAsync(path, ct).ConfigureAwait(false); }
+        catch (DirectoryNotFoundException) { return null; } // gone with its folder
         await using (held.ConfigureAwait(false))
         {
-            var current = new byte[held.Length];
-            await held.ReadExactlyAsync(current, ct).ConfigureAwait(false);
+            byte[] current;
+            try { current = await File.ReadAllBytesAsync(path, ct).ConfigureAwait(false); }
+            catch (FileNotFoundException) { return null; }
             if (!string.Equals(ETagOf(current), etag, StringComparison.Ordinal)) return null;
             var bytes = Encoding.UTF8.GetBytes(content);
             _pending.FlushAll();
