@@ -11,7 +11,7 @@ namespace MongoBackup.Engine.Repository;
 /// gets the snapshot's marker first, manifests and marks replace atomically, and files have a real path. The lease is
 /// the object stores' (<see cref="ConditionalObjectLease"/>), on the file &lt;repo&gt;/.mongobackup-lease.
 /// </summary>
-public sealed class FolderRepository : ObjectStoreRepository
+public sealed class FolderRepository : BlobStoreRepository
 {
     private readonly FolderBlobStore _files;
     // Snapshots whose marker this repository object has seen or written, so each file does not look for it again.
@@ -53,11 +53,11 @@ public sealed class FolderRepository : ObjectStoreRepository
     /// <exception cref="IOException">The file cannot be created (read-only media among the causes).</exception>
     public override async Task<SnapshotFileWriter> CreateFileAsync(string snapshotId, string relativePath, CancellationToken ct)
     {
-        var name = ObjectStoreLayout.FileName(snapshotId, relativePath);
+        var name = SnapshotBlobLayout.FileName(snapshotId, relativePath);
         // The marker goes first, so a folder this backup leaves unfinished is never taken for a plain mongodump folder.
         if (!_marked.ContainsKey(snapshotId))
         {
-            var marker = ObjectStoreLayout.FileName(snapshotId, SnapshotFolderMarker.FileName);
+            var marker = SnapshotBlobLayout.FileName(snapshotId, SnapshotFolderMarker.FileName);
             if (await Blobs.ReadAsync(marker, ct).ConfigureAwait(false) is null)
                 await Blobs.TryCreateAsync(marker, SnapshotFolderMarker.Text(snapshotId), ct).ConfigureAwait(false);
             _marked.TryAdd(snapshotId, 0);
@@ -73,7 +73,7 @@ public sealed class FolderRepository : ObjectStoreRepository
     {
         ArgumentNullException.ThrowIfNull(manifest);
         ct.ThrowIfCancellationRequested();
-        _files.PutWhole(ObjectStoreLayout.ManifestName(manifest.Id), manifest.Serialize(), createFolder: true);
+        _files.PutWhole(SnapshotBlobLayout.ManifestName(manifest.Id), manifest.Serialize(), createFolder: true);
         return Task.CompletedTask;
     }
 
@@ -88,7 +88,7 @@ public sealed class FolderRepository : ObjectStoreRepository
         try { await base.DeleteSnapshotAsync(snapshotId, ct).ConfigureAwait(false); }
         catch (DirectoryNotFoundException) { /* a folder holding no blob: removed below */ }
         _marked.TryRemove(snapshotId, out _);
-        _files.RequireWritable(ObjectStoreLayout.SnapshotFolder(snapshotId) + SnapshotFolderMarker.FileName);
+        _files.RequireWritable(SnapshotBlobLayout.SnapshotFolder(snapshotId) + SnapshotFolderMarker.FileName);
         if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
     }
 
@@ -98,7 +98,7 @@ public sealed class FolderRepository : ObjectStoreRepository
         ct.ThrowIfCancellationRequested();
         try
         {
-            _files.PutWhole(ObjectStoreLayout.FileName(snapshotId, name), content, createFolder: false);
+            _files.PutWhole(SnapshotBlobLayout.FileName(snapshotId, name), content, createFolder: false);
             return Task.FromResult(true);
         }
         catch (DirectoryNotFoundException)
@@ -110,8 +110,8 @@ public sealed class FolderRepository : ObjectStoreRepository
     /// <summary>The real path of a snapshot file, or of the snapshot's folder itself when <paramref name="relativePath"/> is empty.</summary>
     /// <exception cref="ArgumentException">The id or the path reaches outside the snapshot folder.</exception>
     public override string? LocalPath(string snapshotId, string relativePath) => relativePath.Length == 0
-        ? _files.FilePath(ObjectStoreLayout.SnapshotFolder(snapshotId).TrimEnd('/'))
-        : _files.FilePath(ObjectStoreLayout.FileName(snapshotId, relativePath));
+        ? _files.FilePath(SnapshotBlobLayout.SnapshotFolder(snapshotId).TrimEnd('/'))
+        : _files.FilePath(SnapshotBlobLayout.FileName(snapshotId, relativePath));
 
     /// <summary>Every folder of the repository is a snapshot, complete or not: one with no file yet, or copied in by hand, too.</summary>
     private protected override Task<List<string>> ListSnapshotIdsAsync(CancellationToken ct) =>
