@@ -86,7 +86,7 @@ public abstract class BlobStoreRepository : ISnapshotRepository, ILeasableReposi
     /// <summary>As <see cref="TryAcquireLeaseAsync(string, TimeSpan, CancellationToken)"/>, with the clock that decides expiry.</summary>
     /// <exception cref="MongoBackupException">LeaseNotSupported when the store ignores conditional writes; the store's translated failures.</exception>
     public virtual Task<LeaseAttempt> TryAcquireLeaseAsync(string holderId, TimeSpan duration, TimeProvider clock, CancellationToken ct) =>
-        ConditionalObjectLease.TryAcquireAsync(RootObject(ConditionalObjectLease.ObjectName), holderId, duration, clock, ct);
+        ConditionalObjectLease.TryAcquireAsync(new BlobConditionalObject(Blobs, ConditionalObjectLease.ObjectName), holderId, duration, clock, ct);
 
     /// <summary>The object PREFIX/.mongobackup-settings.json; at the root, so listing never takes it for a snapshot.</summary>
     public async Task<RepositorySettings?> ReadSettingsAsync(CancellationToken ct) =>
@@ -108,10 +108,7 @@ public abstract class BlobStoreRepository : ISnapshotRepository, ILeasableReposi
                 $"The settings of {Location} were changed by someone else while these were written; read them again and retry.", target: Location);
     }
 
-    /// <summary>A blob at the repository's root (beside the snapshot "folders"), read and written under ETag conditions.</summary>
-    private protected IConditionalObjectStore RootObject(string name) => new BlobConditionalObject(Blobs, name);
-
-    /// <summary>Objects have no local path.</summary>
+    /// <summary>Blobs in an object store have no local path.</summary>
     public virtual string? LocalPath(string snapshotId, string relativePath) => null;
 
     /// <summary>One result per snapshot "folder", in ordinal order of ids: its manifest, or why none could be read.</summary>
