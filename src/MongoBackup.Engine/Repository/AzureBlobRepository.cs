@@ -12,13 +12,13 @@ namespace MongoBackup.Engine.Repository;
 /// mongodump layout, plus PREFIX/&lt;id&gt;/manifest.json uploaded last. Files stream straight into block uploads and
 /// out of ranged reads; nothing is staged on local disk.
 /// </summary>
-public sealed class AzureBlobRepository : ObjectStoreRepository
+public sealed class AzureBlobRepository : BlobStoreRepository
 {
     private readonly BlobContainerClient _container;
     private readonly AzureBlobErrors _errors;
 
     private AzureBlobRepository(RepositoryLocation location, BlobContainerClient container, AzureBlobErrors errors)
-        : base(location, new AzureBlobStore(container, new ObjectStoreLayout(location).Root, errors, location.ToString(), writable: true))
+        : base(location, new AzureBlobStore(container, new SnapshotBlobLayout(location).Root, errors, location.ToString(), writable: true))
     {
         _container = container;
         _errors = errors;

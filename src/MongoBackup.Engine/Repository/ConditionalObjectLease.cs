@@ -3,7 +3,7 @@ using MongoBackup.Engine.Storage;
 namespace MongoBackup.Engine.Repository;
 
 /// <summary>
-/// A lease on an object-store repository (Azure Blob, S3): the object &lt;prefix&gt;/.mongobackup-lease holding a
+/// A lease on a repository (a folder, Azure Blob, S3): the blob &lt;prefix&gt;/.mongobackup-lease holding a
 /// <see cref="LeaseRecord"/>, changed only by conditional writes, so the store itself decides every race:
 /// acquire creates it only if absent; a live lease refuses; an expired or damaged one is replaced only if unchanged
 /// since it was read (of two runs taking it over at once, the store accepts exactly one). Renewal and release replace
@@ -12,8 +12,8 @@ namespace MongoBackup.Engine.Repository;
 /// </summary>
 internal sealed class ConditionalObjectLease : IRepositoryLease
 {
-    /// <summary>The lease object's name below the repository prefix (the same name a folder repository uses).</summary>
-    public const string ObjectName = FolderLease.FileName;
+    /// <summary>The lease object's name below the repository prefix, or the lease file's in a repository folder (JSON, see <see cref="LeaseRecord"/>).</summary>
+    public const string ObjectName = ".mongobackup-lease";
 
     /// <summary>How often acquire goes round when the lease changes between reading it and replacing it.</summary>
     private const int AcquirePasses = 3;

@@ -11,7 +11,7 @@ namespace MongoBackup.Engine.Repository;
 /// PREFIX/&lt;id&gt;/..., in the mongodump layout, plus PREFIX/&lt;id&gt;/manifest.json put last. Files stream up as
 /// multipart uploads and down as GetObject streams; nothing is staged on local disk.
 /// </summary>
-public sealed class S3Repository : ObjectStoreRepository, IDisposable
+public sealed class S3Repository : BlobStoreRepository, IDisposable
 {
     /// <summary>Name of the object that proves conditional writes work; random per probe, removed after.</summary>
     private const string ProbeObjectPrefix = ".mongobackup-lease-probe-";
@@ -23,7 +23,7 @@ public sealed class S3Repository : ObjectStoreRepository, IDisposable
     private volatile bool _conditionalWritesProven;
 
     private S3Repository(RepositoryLocation location, IAmazonS3 client, string endpoint, S3Errors errors)
-        : base(location, new S3BlobStore(client, location.Container!, new ObjectStoreLayout(location).Root, errors, location.ToString(), writable: true))
+        : base(location, new S3BlobStore(client, location.Container!, new SnapshotBlobLayout(location).Root, errors, location.ToString(), writable: true))
     {
         _client = client;
         _endpoint = endpoint;

@@ -1,11 +1,10 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using MongoBackup.Engine.Storage;
 
 namespace MongoBackup.Engine.Repository;
 
 /// <summary>
-/// How a folder is known to be one of our snapshots even before its manifest exists: the folder repository writes
+/// How a folder is known to be one of our snapshots even before its manifest exists: every repository writes
 /// .mongobackup-snapshot into a snapshot folder before any other file of it, and manifest.json last. A folder with the
 /// marker (or a manifest.json.tmp, or, for snapshots made before the marker, a snapshot id as its name) but no
 /// manifest.json is a backup that never finished: reading it as a plain mongodump folder would restore part of the
@@ -16,58 +15,9 @@ public static partial class SnapshotFolderMarker
     /// <summary>The marker's name in a snapshot folder (on a blob store, the object PREFIX/&lt;id&gt;/.mongobackup-snapshot).</summary>
     public const string FileName = ".mongobackup-snapshot";
 
-    /// <summary>Writes the marker into a new snapshot folder (creating the folder); does nothing when it is already there.</summary>
-    internal static void Ensure(string snapshotFolder, string snapshotId, StableStorage storage)
-    {
-        if (!File.Exists(Path.Combine(snapshotFolder, FileName))) TryCreate(snapshotFolder, snapshotId, storage);
-    }
-
-    /// <summary>
-    /// Creates the marker (and the folder) only if it does not exist yet (FileMode.CreateNew, one atomic step), flushed
-    /// to stable storage: true when this call created it, false when another writer did first.
-    /// </summary>
-    internal static bool TryCreate(string snapshotFolder, string snapshotId, StableStorage storage)
-    {
-        var path = Path.Combine(snapshotFolder, FileName);
-        var folderIsNew = !Directory.Exists(snapshotFolder);
-        OwnerOnlyFiles.CreateDirectory(snapshotFolder);
-        FileStream file;
-        try { file = OwnerOnlyFiles.CreateNewFile(path); }
-        catch (IOException) when (File.Exists(path)) { return false; }
-        catch
-        {
-            if (folderIsNew) RemoveIfEmpty(snapshotFolder);
-            throw;
-        }
-        try
-        {
-            using (file)
-            {
-                file.Write(Content(snapshotId));
-                storage.FlushFile(file);
-            }
-        }
-        catch
-        {
-            // This call created the marker, so it is this call's to take back: a marker the disk refused (full, gone) must
-            // not leave a folder that lists as an unfinished snapshot with nobody writing it.
-            File.Delete(path);
-            if (folderIsNew) RemoveIfEmpty(snapshotFolder);
-            throw;
-        }
-        return true;
-    }
-
-    /// <summary>Removes a folder this writer created when nothing is in it (another writer's marker keeps it).</summary>
-    private static void RemoveIfEmpty(string folder)
-    {
-        try { Directory.Delete(folder, recursive: false); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { /* not empty, or gone: not ours to remove */ }
-    }
-
-    /// <summary>The marker's content: UTF-8 JSON naming the snapshot, the tool, when it started and what the file means.</summary>
-    internal static byte[] Content(string snapshotId) =>
-        JsonSerializer.SerializeToUtf8Bytes(new
+    /// <summary>The marker's content: JSON naming the snapshot, the tool, when it started and what the file means.</summary>
+    internal static string Text(string snapshotId) =>
+        JsonSerializer.Serialize(new
         {
             snapshotId,
             tool = "MongoBackup",

@@ -29,8 +29,9 @@ namespace MongoBackup.Engine.Storage;
 /// </para>
 /// <para>
 /// <b>Durability.</b> Once a write's call returns (or its stream is disposed), the content is on stable storage: a
-/// folder store flushes the file and, for conditional writes, the folder that names it (fsync); object stores
-/// acknowledge only stored writes.
+/// folder store flushes the file and, for conditional writes, the folder that names it (fsync), and before each
+/// conditional write the folders naming every earlier write, so what vouches for them is durable only after them;
+/// object stores acknowledge only stored writes.
 /// </para>
 /// </summary>
 public interface IBlobStore

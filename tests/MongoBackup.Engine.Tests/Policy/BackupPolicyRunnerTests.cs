@@ -37,7 +37,10 @@ public sealed class BackupPolicyRunnerTests(MongoServerFixture server)
         Assert.Equal(PolicyAction.Nothing, third.Action);
         Assert.Null(third.Snapshot);
         Assert.Equal(2, (await SnapshotCatalog.LoadCompleteAsync(repository, CancellationToken.None)).Count);
-        Assert.False(File.Exists(Path.Combine(folder.Path, FolderLease.FileName)), "the lease is released at the end of each run");
+        // The lease is released at the end of each run: another run takes it at once.
+        var next = await repository.TryAcquireLeaseAsync("next-run", TimeSpan.FromMinutes(1), CancellationToken.None);
+        Assert.True(next.Acquired, $"the lease is still held by {next.HeldBy}");
+        await next.Lease!.DisposeAsync();
     }
 
     [Fact]

@@ -7,7 +7,8 @@ namespace MongoBackup.Engine.Tests.Repository;
 
 /// <summary>
 /// A snapshot whose manifest exists has every file on stable storage: each file is flushed as it closes, then the
-/// folders naming them, then the manifest is renamed into place, then the folder holding it is flushed.
+/// folders naming them, then the manifest is written under a temporary name, flushed and renamed into place, then the
+/// folder holding it is flushed. (Which temporary name is the blob store's detail: the order is what is checked.)
 /// </summary>
 public sealed class DurabilityTests : IDisposable
 {
@@ -48,25 +49,33 @@ public sealed class DurabilityTests : IDisposable
         var manifest = await SnapshotHistory.WriteAsync(repository, id, 50, Compression.Gzip);
 
         var flushes = storage.Flushes.SkipWhile(f => f.Path == repository.Location || f.Path == _folder.Path).ToList();
-        // The marker is the snapshot's first file; then each data and metadata file as it closed.
-        Assert.Equal(Path.Combine(snapshotFolder, SnapshotFolderMarker.FileName), flushes[0].Path);
+        // The marker is the snapshot's first file: written under a temporary name, flushed, renamed in, its folder flushed.
+        Assert.True(IsTemporary(flushes[0], snapshotFolder), $"the first flush is {flushes[0]}");
+        Assert.Equal(("folder", snapshotFolder, false), flushes[1]);
+        Assert.True(File.Exists(Path.Combine(snapshotFolder, SnapshotFolderMarker.FileName)));
+        // Then each data and metadata file as it closed.
         foreach (var file in manifest.Files)
         {
             var at = flushes.FindIndex(f => f.What == "file" && f.Path == repository.LocalPath(id, file.Path));
-            Assert.True(at >= 0, $"{file.Path} was never flushed");
+            Assert.True(at > 1, $"{file.Path} was never flushed, or before the marker");
             Assert.False(flushes[at].ManifestVisible);
         }
-        var lastDataFile = flushes.FindLastIndex(f => f.What == "file" && !f.Path.EndsWith(SnapshotManifest.TempFileName, StringComparison.Ordinal));
-        var folders = flushes.Select((f, i) => (f, i)).Where(x => x.f.What == "folder" && !x.f.ManifestVisible).ToList();
+        var lastDataFile = flushes.FindLastIndex(f => f.What == "file" && !IsTemporary(f, snapshotFolder));
+        // Then the folders naming them, deepest first, up to the repository's, before the manifest is written.
+        var folders = flushes.Select((f, i) => (f, i)).Where(x => x.i > lastDataFile && x.f.What == "folder" && !x.f.ManifestVisible).ToList();
         Assert.Equal([Path.Combine(snapshotFolder, "shop"), snapshotFolder, repository.Location], folders.Select(x => x.f.Path));
-        Assert.All(folders, x => Assert.True(x.i > lastDataFile, $"{x.f.Path} was flushed before the files in it"));
-        var temp = flushes.FindIndex(f => f.Path == Path.Combine(snapshotFolder, SnapshotManifest.TempFileName));
+        var temp = flushes.FindLastIndex(f => IsTemporary(f, snapshotFolder));
         Assert.True(temp > folders[^1].i);
         Assert.False(flushes[temp].ManifestVisible);
         // Last: the folder that holds the renamed manifest, once it is there.
         Assert.Equal(("folder", snapshotFolder, true), flushes[^1]);
         Assert.Single(flushes, f => f.ManifestVisible);
     }
+
+    /// <summary>A file flushed under the store's temporary name in the snapshot's folder (a marker or manifest before its rename).</summary>
+    private static bool IsTemporary((string What, string Path, bool ManifestVisible) flush, string snapshotFolder) =>
+        flush.What == "file" && Path.GetDirectoryName(flush.Path) == snapshotFolder &&
+        Path.GetFileName(flush.Path).StartsWith(IBlobStore.ReservedPrefix, StringComparison.Ordinal);
 
     [Fact]
     public void A_folder_flush_really_reaches_the_operating_system_and_names_a_folder_it_cannot_open()

@@ -17,11 +17,11 @@ public sealed class FolderLeaseTests
     {
         using var folder = new TempFolder();
         var clock = new ManualClock(DateTimeOffset.Parse("2026-03-01T02:00:00Z"));
-        await FolderLease.TryAcquireAsync(folder.Path, "crashed-run", Minute, clock, CancellationToken.None);
+        await new FolderRepository(folder.Path).TryAcquireLeaseAsync("crashed-run", Minute, clock, CancellationToken.None);
         clock.Advance(TimeSpan.FromMinutes(5));
 
         var attempts = await Task.WhenAll(Enumerable.Range(0, 16).Select(i => Task.Run(() =>
-            FolderLease.TryAcquireAsync(folder.Path, $"racer-{i}", Minute, clock, CancellationToken.None))));
+            new FolderRepository(folder.Path).TryAcquireLeaseAsync($"racer-{i}", Minute, clock, CancellationToken.None))));
 
         var winners = attempts.Where(a => a.Acquired).ToList();
         Assert.Single(winners);

@@ -158,7 +158,7 @@ public sealed class FolderRepositoryTests : IDisposable
     public async Task A_reservation_the_disk_refuses_leaves_no_folder_and_the_next_one_works()
     {
         const string id = "20261130T120000Z-full-00aa";
-        var storage = new MarkerRefusingStorage();
+        var storage = new MarkerRefusingStorage(id);
         var repo = new FolderRepository(_root, storage);
 
         // The marker is created, then its flush finds the disk full (as NFS or delayed allocation report it at fsync).
@@ -173,14 +173,17 @@ public sealed class FolderRepositoryTests : IDisposable
         Assert.True(await repo.TryReserveAsync(id, default)); // the id was never taken
     }
 
-    /// <summary>Stable storage that refuses to flush a snapshot's marker with ENOSPC while <see cref="Refuse"/> is set.</summary>
-    private sealed class MarkerRefusingStorage : MongoBackup.Engine.Storage.StableStorage
+    /// <summary>
+    /// Stable storage that refuses, with ENOSPC while <see cref="Refuse"/> is set, to flush any file written into a
+    /// snapshot's folder (the marker, or the temporary file it is written as before its rename).
+    /// </summary>
+    private sealed class MarkerRefusingStorage(string snapshotId) : MongoBackup.Engine.Storage.StableStorage
     {
         public bool Refuse { get; set; } = true;
 
         public override void FlushFile(FileStream file)
         {
-            if (Refuse && Path.GetFileName(file.Name) == SnapshotFolderMarker.FileName) throw new IOException("No space left on device", 28);
+            if (Refuse && Path.GetFileName(Path.GetDirectoryName(file.Name)) == snapshotId) throw new IOException("No space left on device", 28);
             base.FlushFile(file);
         }
     }

@@ -167,7 +167,7 @@ public sealed class RepositoryLeaseContractTests(ObjectStoreServices services) :
     public async Task A_damaged_lease_object_counts_as_expired_and_does_not_block_the_repository(StoreKind kind)
     {
         var repository = await services.NewRepositoryAsync(kind);
-        await services.WriteRawAsync(repository, kind, FolderLease.FileName, "{\"holder\": \"half-writ");
+        await services.WriteRawAsync(repository, kind, ConditionalObjectLease.ObjectName, "{\"holder\": \"half-writ");
 
         var attempt = await AcquireAsync(repository, "run");
 

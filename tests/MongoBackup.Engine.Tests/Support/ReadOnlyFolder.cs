@@ -9,7 +9,7 @@ namespace MongoBackup.Engine.Tests.Support;
 /// A repository folder made read-only for a test, by the system when it can: every folder and file loses its write bits
 /// (chmod a-w); root, whom permissions do not stop, makes them immutable instead (chattr +i, as on immutable media).
 /// Where neither holds, or when <c>simulated</c> is asked, the repository is opened on simulated read-only media
-/// (every write fails with EROFS, see FolderWriteGate): the test runs either way, never skipped, and says which
+/// (every write fails with EROFS, see Storage/FolderWriteGate): the test runs either way, never skipped, and says which
 /// (<see cref="How"/>). <see cref="Tree"/> records what is there (names, sizes, modification times), so a test shows
 /// nothing was written. Disposing makes the folder writable again.
 /// </summary>

@@ -5,24 +5,25 @@ using MongoBackup.Engine.Storage;
 namespace MongoBackup.Engine.Repository;
 
 /// <summary>
-/// Snapshots in an object store (Azure Blob Storage, S3) over the blob contract (<see cref="IBlobStore"/>): snapshot
-/// &lt;id&gt; is the blobs PREFIX/&lt;id&gt;/..., in the mongodump layout, plus PREFIX/&lt;id&gt;/manifest.json written last.
-/// How snapshots are listed, how a manifest's absence or damage is reported, in what order a snapshot is deleted, how
-/// an id is reserved and a manifest committed are decided here the same way whatever the store; a store supplies its
-/// blob store, and may list snapshot ids faster than a full listing.
+/// Snapshots over the blob contract (<see cref="IBlobStore"/>), the one class behind the folder, Azure Blob Storage and S3
+/// repositories: snapshot &lt;id&gt; is the blobs PREFIX/&lt;id&gt;/..., in the mongodump layout, plus
+/// PREFIX/&lt;id&gt;/manifest.json written last. How snapshots are listed, how a manifest's absence or damage is reported,
+/// in what order a snapshot is deleted, how an id is reserved and a manifest committed, marks, settings and the lease
+/// are decided here the same way whatever the store; a subclass supplies its blob store, and may list snapshot ids
+/// faster than a full listing or add what only its kind has (a folder's real paths).
 /// </summary>
-public abstract class ObjectStoreRepository : ISnapshotRepository, ILeasableRepository, IRepositorySettingsStore, ISnapshotMarks
+public abstract class BlobStoreRepository : ISnapshotRepository, ILeasableRepository, IRepositorySettingsStore, ISnapshotMarks
 {
-    private protected ObjectStoreRepository(RepositoryLocation location, IBlobStore blobs)
+    private protected BlobStoreRepository(RepositoryLocation location, IBlobStore blobs)
     {
         ParsedLocation = location;
-        Layout = new ObjectStoreLayout(location);
+        Layout = new SnapshotBlobLayout(location);
         Blobs = blobs;
     }
 
     private protected RepositoryLocation ParsedLocation { get; }
 
-    private protected ObjectStoreLayout Layout { get; }
+    private protected SnapshotBlobLayout Layout { get; }
 
     /// <summary>The store's blobs, rooted at the repository's prefix.</summary>
     private protected IBlobStore Blobs { get; }
@@ -32,8 +33,8 @@ public abstract class ObjectStoreRepository : ISnapshotRepository, ILeasableRepo
 
     /// <summary>A blob PREFIX/&lt;id&gt;/&lt;path&gt; streamed up (a block upload or a multipart upload), visible once the writer is disposed.</summary>
     /// <exception cref="MongoBackupException">The store's translated failures (RepositoryAccessDenied, RepositoryNotFound, RepositoryUnavailable).</exception>
-    public async Task<SnapshotFileWriter> CreateFileAsync(string snapshotId, string relativePath, CancellationToken ct) =>
-        new(await Blobs.OpenWriteAsync(ObjectStoreLayout.FileName(snapshotId, relativePath), ct).ConfigureAwait(false), relativePath);
+    public virtual async Task<SnapshotFileWriter> CreateFileAsync(string snapshotId, string relativePath, CancellationToken ct) =>
+        new(await Blobs.OpenWriteAsync(SnapshotBlobLayout.FileName(snapshotId, relativePath), ct).ConfigureAwait(false), relativePath);
 
     /// <summary>The stored bytes of a snapshot file, streamed.</summary>
     /// <exception cref="FileNotFoundException">The snapshot has no such file.</exception>
@@ -41,7 +42,7 @@ public abstract class ObjectStoreRepository : ISnapshotRepository, ILeasableRepo
     {
         try
         {
-            return await Blobs.OpenReadAsync(ObjectStoreLayout.FileName(snapshotId, relativePath), ct).ConfigureAwait(false);
+            return await Blobs.OpenReadAsync(SnapshotBlobLayout.FileName(snapshotId, relativePath), ct).ConfigureAwait(false);
         }
         catch (FileNotFoundException e)
         {
@@ -50,10 +51,10 @@ public abstract class ObjectStoreRepository : ISnapshotRepository, ILeasableRepo
     }
 
     /// <summary>One upload of PREFIX/&lt;id&gt;/manifest.json, replacing one already there: it appears whole or not at all, after every file it lists.</summary>
-    public async Task CommitManifestAsync(SnapshotManifest manifest, CancellationToken ct)
+    public virtual async Task CommitManifestAsync(SnapshotManifest manifest, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(manifest);
-        var stream = await Blobs.OpenWriteAsync(ObjectStoreLayout.ManifestName(manifest.Id), ct).ConfigureAwait(false);
+        var stream = await Blobs.OpenWriteAsync(SnapshotBlobLayout.ManifestName(manifest.Id), ct).ConfigureAwait(false);
         await using (stream.ConfigureAwait(false))
             await stream.WriteAsync(Encoding.UTF8.GetBytes(manifest.Serialize()), ct).ConfigureAwait(false);
     }
@@ -63,7 +64,7 @@ public abstract class ObjectStoreRepository : ISnapshotRepository, ILeasableRepo
     public async Task CommitNewManifestAsync(SnapshotManifest manifest, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(manifest);
-        if (await Blobs.TryCreateAsync(ObjectStoreLayout.ManifestName(manifest.Id), manifest.Serialize(), ct).ConfigureAwait(false) is null)
+        if (await Blobs.TryCreateAsync(SnapshotBlobLayout.ManifestName(manifest.Id), manifest.Serialize(), ct).ConfigureAwait(false) is null)
             throw ISnapshotRepository.SnapshotManifestExists(manifest.Id, Location);
     }
 
@@ -74,9 +75,8 @@ public abstract class ObjectStoreRepository : ISnapshotRepository, ILeasableRepo
     /// </summary>
     public async Task<bool> TryReserveAsync(string snapshotId, CancellationToken ct)
     {
-        if ((await Blobs.ListAsync(ObjectStoreLayout.SnapshotFolder(snapshotId), ct).ConfigureAwait(false)).Count > 0) return false;
-        var marker = Encoding.UTF8.GetString(SnapshotFolderMarker.Content(snapshotId));
-        return await Blobs.TryCreateAsync(ObjectStoreLayout.FileName(snapshotId, SnapshotFolderMarker.FileName), marker, ct).ConfigureAwait(false) is not null;
+        if ((await Blobs.ListAsync(SnapshotBlobLayout.SnapshotFolder(snapshotId), ct).ConfigureAwait(false)).Count > 0) return false;
+        return await Blobs.TryCreateAsync(SnapshotBlobLayout.FileName(snapshotId, SnapshotFolderMarker.FileName), SnapshotFolderMarker.Text(snapshotId), ct).ConfigureAwait(false) is not null;
     }
 
     /// <summary>The lease object PREFIX/.mongobackup-lease under conditional writes (see <see cref="ConditionalObjectLease"/>); listing never sees it.</summary>
@@ -86,7 +86,7 @@ public abstract class ObjectStoreRepository : ISnapshotRepository, ILeasableRepo
     /// <summary>As <see cref="TryAcquireLeaseAsync(string, TimeSpan, CancellationToken)"/>, with the clock that decides expiry.</summary>
     /// <exception cref="MongoBackupException">LeaseNotSupported when the store ignores conditional writes; the store's translated failures.</exception>
     public virtual Task<LeaseAttempt> TryAcquireLeaseAsync(string holderId, TimeSpan duration, TimeProvider clock, CancellationToken ct) =>
-        ConditionalObjectLease.TryAcquireAsync(RootObject(ConditionalObjectLease.ObjectName), holderId, duration, clock, ct);
+        ConditionalObjectLease.TryAcquireAsync(new BlobConditionalObject(Blobs, ConditionalObjectLease.ObjectName), holderId, duration, clock, ct);
 
     /// <summary>The object PREFIX/.mongobackup-settings.json; at the root, so listing never takes it for a snapshot.</summary>
     public async Task<RepositorySettings?> ReadSettingsAsync(CancellationToken ct) =>
@@ -108,11 +108,8 @@ public abstract class ObjectStoreRepository : ISnapshotRepository, ILeasableRepo
                 $"The settings of {Location} were changed by someone else while these were written; read them again and retry.", target: Location);
     }
 
-    /// <summary>A blob at the repository's root (beside the snapshot "folders"), read and written under ETag conditions.</summary>
-    private protected IConditionalObjectStore RootObject(string name) => new BlobConditionalObject(Blobs, name);
-
-    /// <summary>Objects have no local path.</summary>
-    public string? LocalPath(string snapshotId, string relativePath) => null;
+    /// <summary>Blobs in an object store have no local path.</summary>
+    public virtual string? LocalPath(string snapshotId, string relativePath) => null;
 
     /// <summary>One result per snapshot "folder", in ordinal order of ids: its manifest, or why none could be read.</summary>
     public async IAsyncEnumerable<ManifestReadResult> ListAsync([EnumeratorCancellation] CancellationToken ct)
@@ -131,36 +128,39 @@ public abstract class ObjectStoreRepository : ISnapshotRepository, ILeasableRepo
     {
         var found = await ReadStoredManifestAsync(snapshotId, ct).ConfigureAwait(false);
         if (found.State != ManifestState.Missing) return found;
-        var names = await Blobs.ListAsync(ObjectStoreLayout.SnapshotFolder(snapshotId), ct).ConfigureAwait(false);
-        return names.Count > 0 ? found : null;
+        return await SnapshotExistsAsync(snapshotId, ct).ConfigureAwait(false) ? found : null;
     }
+
+    /// <summary>Whether anything of the snapshot is stored: a blob under its prefix.</summary>
+    private protected virtual async Task<bool> SnapshotExistsAsync(string snapshotId, CancellationToken ct) =>
+        (await Blobs.ListAsync(SnapshotBlobLayout.SnapshotFolder(snapshotId), ct).ConfigureAwait(false)).Count > 0;
 
     /// <summary>Deletes every blob of the snapshot, the manifest first.</summary>
     /// <exception cref="DirectoryNotFoundException">No blob of that id exists.</exception>
-    public async Task DeleteSnapshotAsync(string snapshotId, CancellationToken ct)
+    public virtual async Task DeleteSnapshotAsync(string snapshotId, CancellationToken ct)
     {
-        var names = (await Blobs.ListAsync(ObjectStoreLayout.SnapshotFolder(snapshotId), ct).ConfigureAwait(false)).ToList();
+        var names = (await Blobs.ListAsync(SnapshotBlobLayout.SnapshotFolder(snapshotId), ct).ConfigureAwait(false)).ToList();
         if (names.Count == 0)
             throw new DirectoryNotFoundException($"Snapshot '{snapshotId}' does not exist in '{Location}'.");
         // The manifest goes first: a deletion cut short leaves an incomplete snapshot, never a "complete" one with files missing.
-        var manifest = ObjectStoreLayout.ManifestName(snapshotId);
+        var manifest = SnapshotBlobLayout.ManifestName(snapshotId);
         if (names.Remove(manifest)) await Blobs.DeleteAsync(manifest, ct).ConfigureAwait(false);
         foreach (var name in names) await Blobs.DeleteAsync(name, ct).ConfigureAwait(false);
     }
 
     /// <summary>A mark is one small object, uploaded whole; the caller checks afterwards that the snapshot still exists.</summary>
-    public async Task<bool> WriteMarkAsync(string snapshotId, string name, string content, CancellationToken ct)
+    public virtual async Task<bool> WriteMarkAsync(string snapshotId, string name, string content, CancellationToken ct)
     {
-        var writer = await CreateFileAsync(snapshotId, name, ct).ConfigureAwait(false);
-        await using (writer.ConfigureAwait(false))
-            await writer.WriteAsync(Encoding.UTF8.GetBytes(content), ct).ConfigureAwait(false);
+        var stream = await Blobs.OpenWriteAsync(SnapshotBlobLayout.FileName(snapshotId, name), ct).ConfigureAwait(false);
+        await using (stream.ConfigureAwait(false))
+            await stream.WriteAsync(Encoding.UTF8.GetBytes(content), ct).ConfigureAwait(false);
         return true;
     }
 
     /// <summary>The marks of a snapshot whose names start with <paramref name="prefix"/>, with their content.</summary>
     public async Task<IReadOnlyList<(string Name, string Content)>> ReadMarksAsync(string snapshotId, string prefix, CancellationToken ct)
     {
-        var folder = ObjectStoreLayout.SnapshotFolder(snapshotId);
+        var folder = SnapshotBlobLayout.SnapshotFolder(snapshotId);
         var marks = new List<(string, string)>();
         foreach (var name in await Blobs.ListAsync(folder + prefix, ct).ConfigureAwait(false))
             if (await Blobs.ReadAsync(name, ct).ConfigureAwait(false) is { } stored)
@@ -170,25 +170,28 @@ public abstract class ObjectStoreRepository : ISnapshotRepository, ILeasableRepo
 
     /// <summary>Removes one mark; removing one that is gone is not an error.</summary>
     public Task DeleteMarkAsync(string snapshotId, string name, CancellationToken ct) =>
-        Blobs.DeleteAsync(ObjectStoreLayout.FileName(snapshotId, name), ct);
+        Blobs.DeleteAsync(SnapshotBlobLayout.FileName(snapshotId, name), ct);
 
     /// <summary>The ids of every snapshot "folder" below the root, complete or not, in any order: a full listing, unless a store lists folders faster.</summary>
     private protected virtual async Task<List<string>> ListSnapshotIdsAsync(CancellationToken ct) =>
         // A full listing rather than a delimited one: some S3-compatible stores (s3rver among them) omit common
         // prefixes that hold no object directly, which would hide an upload cut off before its manifest.
         (await Blobs.ListAsync("", ct).ConfigureAwait(false))
-            .Select(ObjectStoreLayout.IdOfName).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
+            .Select(SnapshotBlobLayout.IdOfName).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
+
+    /// <summary>Why a snapshot with no manifest is unfinished, as listings say it.</summary>
+    private protected virtual string MissingManifestReason(string snapshotId) =>
+        $"Snapshot '{snapshotId}' in '{Location}' has no {SnapshotManifest.FileName}: the backup did not finish.";
 
     private async Task<ManifestReadResult> ReadStoredManifestAsync(string id, CancellationToken ct)
     {
-        var json = (await Blobs.ReadAsync(ObjectStoreLayout.ManifestName(id), ct).ConfigureAwait(false))?.Text;
-        if (json is null)
-            return ManifestReadResult.Missing(id, $"Snapshot '{id}' in '{Location}' has no {SnapshotManifest.FileName}: the backup did not finish.");
         try
         {
+            var json = (await Blobs.ReadAsync(SnapshotBlobLayout.ManifestName(id), ct).ConfigureAwait(false))?.Text;
+            if (json is null) return ManifestReadResult.Missing(id, MissingManifestReason(id));
             return new ManifestReadResult(id, SnapshotManifest.Deserialize(json, Layout.ManifestDisplayName(id)), null);
         }
-        catch (InvalidDataException e)
+        catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
         {
             // The manifest was committed, so the backup finished: its data may be whole. Damaged, never "unfinished".
             return ManifestReadResult.Damaged(id, e.Message);

@@ -1,6 +1,4 @@
-using MongoBackup.Engine.Storage;
-
-namespace MongoBackup.Engine.Repository;
+namespace MongoBackup.Engine.Storage;
 
 /// <summary>
 /// Where a folder repository's writes pass: before a writing command starts, the folder is created when missing and

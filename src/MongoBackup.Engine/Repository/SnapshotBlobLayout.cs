@@ -5,9 +5,9 @@ namespace MongoBackup.Engine.Repository;
 /// <summary>
 /// How snapshots map onto blob names in a store rooted at the repository's prefix: &lt;id&gt;/&lt;relative path&gt;,
 /// with '/' separators (the store puts them under PREFIX/). Refuses ids and paths that would reach outside their
-/// snapshot, as the folder repository does.
+/// snapshot (a folder is a store rooted at the repository folder, with no prefix).
 /// </summary>
-internal sealed class ObjectStoreLayout(RepositoryLocation location)
+internal sealed class SnapshotBlobLayout(RepositoryLocation location)
 {
     /// <summary>The store's root: the prefix with a trailing '/', or empty for the container or bucket root.</summary>
     public string Root => location.Prefix.Length == 0 ? "" : location.Prefix + "/";
