@@ -229,13 +229,23 @@ internal sealed class Collection
     /// A stored document, parsed. Strings that are not UTF-8 are read with replacement characters instead of failing:
     /// MongoDB checks UTF-8 only in its full validation mode (src/mongo/bson/bson_validate.h), so it stores such strings
     /// and answers queries over the documents (and oplog entries) holding them.
+    /// Every document is checked when it arrives (see <see cref="Wire.WireObjectCheck"/>), so a stored one that cannot be
+    /// read is the server's own bug: it fails as an internal error, never as the client's bad argument (the dispatcher
+    /// reports a FormatException as one).
     /// </summary>
     public static BsonDocument Parse(ReadOnlyMemory<byte> bytes)
     {
         if (!MemoryMarshal.TryGetArray(bytes, out var segment)) throw new ArgumentException("stored documents are backed by arrays", nameof(bytes));
         using var stream = new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false);
         using var reader = new BsonBinaryReader(stream, LenientStrings);
-        return BsonSerializer.Deserialize<BsonDocument>(reader);
+        try
+        {
+            return BsonSerializer.Deserialize<BsonDocument>(reader);
+        }
+        catch (Exception e) when (e is FormatException or EndOfStreamException or BsonSerializationException)
+        {
+            throw new InvalidOperationException($"a stored document of {bytes.Length} bytes cannot be read back: {e.Message}", e);
+        }
     }
 
     private static readonly BsonBinaryReaderSettings LenientStrings = new() { Encoding = Utf8Encodings.Lenient };

@@ -26,7 +26,7 @@ internal static class RequestParser
         if (payload.Length < 5) throw new MalformedMessageException("OP_MSG too short for flags and a section");
         var flags = (MessageFlags)BinaryPrimitives.ReadUInt32LittleEndian(payload);
         var end = payload.Length - ((flags & MessageFlags.ChecksumPresent) != 0 ? 4 : 0);
-        if (OversizedDocument(payload, end) is { } refusal)
+        if (RefusedDocument(payload, end) is { } refusal)
             return new CommandRequest(requestId, new BsonDocument(), "admin", false, (flags & MessageFlags.MoreToCome) != 0) { Refusal = refusal };
         var position = 4;
         BsonDocument? body = null;
@@ -79,8 +79,11 @@ internal static class RequestParser
         return new CommandRequest(requestId, body, database, false, (flags & MessageFlags.MoreToCome) != 0);
     }
 
-    /// <summary>The refusal of the first document (body or sequence member) over the size limit, if any.</summary>
-    private static CommandFailure? OversizedDocument(ReadOnlySpan<byte> payload, int end)
+    /// <summary>
+    /// The refusal of the first document (body or sequence member) over the size limit or not valid BSON
+    /// (<see cref="WireObjectCheck"/>), if any. Lengths that do not fit the message are left to the parse, which names them.
+    /// </summary>
+    private static CommandFailure? RefusedDocument(ReadOnlySpan<byte> payload, int end)
     {
         var position = 4;
         while (position < end)
@@ -89,7 +92,7 @@ internal static class RequestParser
             if (kind == 0)
             {
                 var length = ReadInt32(payload, position, end);
-                if (length > BsonObjectSize.MaxInternal) return BsonObjectSize.TooLarge(payload[position..end], length);
+                if (Refusal(payload, position, end, length, "the command body") is { } refusal) return refusal;
                 position += Math.Max(length, 5);
             }
             else if (kind == 1)
@@ -97,11 +100,12 @@ internal static class RequestParser
                 var sectionEnd = Math.Min(position + ReadInt32(payload, position, end), end);
                 var nameEnd = position + 4 <= end ? payload[(position + 4)..end].IndexOf((byte)0) : -1;
                 if (nameEnd < 0) return null; // the parse names the malformed section
+                var name = Encoding.UTF8.GetString(payload.Slice(position + 4, nameEnd));
                 var documents = position + 4 + nameEnd + 1;
-                while (documents + 4 <= sectionEnd)
+                for (var index = 0; documents + 4 <= sectionEnd; index++)
                 {
                     var length = ReadInt32(payload, documents, end);
-                    if (length > BsonObjectSize.MaxInternal) return BsonObjectSize.TooLarge(payload[documents..end], length);
+                    if (Refusal(payload, documents, sectionEnd, length, $"document {index} of '{name}'") is { } refusal) return refusal;
                     documents += Math.Max(length, 5);
                 }
                 position = Math.Max(sectionEnd, position + 5);
@@ -114,6 +118,13 @@ internal static class RequestParser
         return null;
     }
 
+    private static CommandFailure? Refusal(ReadOnlySpan<byte> payload, int position, int end, int length, string what)
+    {
+        if (length > BsonObjectSize.MaxInternal) return BsonObjectSize.TooLarge(payload[position..end], length);
+        if (length < 5 || length > end - position) return null; // the parse names it
+        return WireObjectCheck.Check(payload.Slice(position, length), what);
+    }
+
     private static CommandRequest ParseQuery(int requestId, ReadOnlySpan<byte> payload)
     {
         var position = 4; // flags
@@ -123,6 +134,9 @@ internal static class RequestParser
         position += nameEnd + 1 + 8; // numberToSkip, numberToReturn
         if (!fullName.EndsWith(".$cmd", StringComparison.Ordinal))
             throw new MalformedMessageException($"legacy OP_QUERY is only served on <db>.$cmd, not '{fullName}'");
+        var queryLength = ReadInt32(payload, position, payload.Length);
+        if (Refusal(payload, position, payload.Length, queryLength, "the query") is { } refusal)
+            return new CommandRequest(requestId, new BsonDocument(), "admin", true, false) { Refusal = refusal };
         var query = ReadDocument(payload, ref position, payload.Length);
         if (query.TryGetValue("$query", out var wrapped) && wrapped is BsonDocument inner) query = inner;
         var database = fullName[..^".$cmd".Length];
