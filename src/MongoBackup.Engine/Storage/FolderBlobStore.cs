@@ -105,11 +105,7 @@ internal sealed class FolderBlobStore(string root, bool writable, StableStorage 
         {
             _pending.FlushAll();
             var temp = WriteTemp(path, bytes);
-            try
-            {
-                File.Move(temp, path, overwrite: false);
-            }
-            catch (IOException) when (File.Exists(path))
+            if (!NoReplaceMove.TryMove(temp, path))
             {
                 File.Delete(temp);
                 return Task.FromResult<string?>(null);
