@@ -90,13 +90,7 @@ public sealed class PendingSnapshot : IAsyncDisposable
             throw new MongoBackupException(ErrorIds.SnapshotExists,
                 $"{destination.Location} already holds a snapshot (or a backup or copy still running) named {snapshotId}; use -Force to replace it.",
                 target: snapshotId);
-        SnapshotReadLease? writerMark;
-        try { writerMark = await SnapshotReadLease.AcquireWriterAsync(destination, snapshotId, "copy", warn, ct).ConfigureAwait(false); }
-        catch (MongoBackupException e) when (e.ErrorId == ErrorIds.SnapshotNotFound)
-        {
-            await new PendingSnapshot(destination, snapshotId, null, null, null, null, isCopy: true, warn).AbandonAsync().ConfigureAwait(false);
-            throw;
-        }
+        var writerMark = await MarkReservedAsync(destination, snapshotId, "copy", warn, ct).ConfigureAwait(false);
         return new PendingSnapshot(destination, snapshotId, writerMark, null, null, null, isCopy: true, warn);
     }
 
@@ -175,6 +169,18 @@ public sealed class PendingSnapshot : IAsyncDisposable
     /// <summary>Abandons the snapshot unless it was committed.</summary>
     public async ValueTask DisposeAsync() => await AbandonAsync().ConfigureAwait(false);
 
+    /// <summary>The writer mark on a reservation just made; when it cannot be taken (a removal met it, a cancel), the reservation is dropped.</summary>
+    private static async Task<SnapshotReadLease?> MarkReservedAsync(ISnapshotRepository repository, string id, string purpose, Action<string> warn,
+        CancellationToken ct)
+    {
+        try { return await SnapshotReadLease.AcquireWriterAsync(repository, id, purpose, warn, ct).ConfigureAwait(false); }
+        catch
+        {
+            await new PendingSnapshot(repository, id, null, null, null, null, isCopy: true, warn).AbandonAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
     private async Task ReleaseWriterMarkAsync()
     {
         if (_writerMark is not null) await _writerMark.DisposeAsync().ConfigureAwait(false);
@@ -187,12 +193,9 @@ public sealed class PendingSnapshot : IAsyncDisposable
         {
             var id = ids.Next(started, kind);
             if (!await repository.TryReserveAsync(id, ct).ConfigureAwait(false)) continue;
-            try { return (id, await SnapshotReadLease.AcquireWriterAsync(repository, id, $"{kind} backup", warn, ct).ConfigureAwait(false)); }
-            catch (MongoBackupException e) when (e.ErrorId == ErrorIds.SnapshotNotFound)
-            {
-                // A removal of unfinished snapshots met the reservation as it was made: drop it (if the remover has not) and draw another id.
-                await new PendingSnapshot(repository, id, null, null, null, null, isCopy: false, warn).AbandonAsync().ConfigureAwait(false);
-            }
+            // A removal of unfinished snapshots that met the reservation as it was made took it: draw another id.
+            try { return (id, await MarkReservedAsync(repository, id, $"{kind} backup", warn, ct).ConfigureAwait(false)); }
+            catch (MongoBackupException e) when (e.ErrorId == ErrorIds.SnapshotNotFound) { }
         }
         throw new MongoBackupException(ErrorIds.SnapshotExists,
             $"{MaxIdAttempts} snapshot ids in a row for a {kind} snapshot started at {started:u} were taken in {repository.Location}; nothing was written.",

@@ -59,10 +59,8 @@ public sealed class SnapshotReadLease : IAsyncDisposable
     {
         if (repository.Marks is not { } marks || snapshotIds.Count == 0) return null;
         clock ??= TimeProvider.System;
-        var span = duration ?? DefaultDuration;
-        var record = new LeaseRecord($"{RepositoryLeases.NewHolderId()} ({purpose})", Guid.NewGuid().ToString("N"), clock.GetUtcNow() + span);
-        var lease = new SnapshotReadLease(marks, snapshotIds.Distinct(StringComparer.Ordinal).ToList(), record, MarkPrefix, observer.Warning,
-            observer.Verbose, clock, span);
+        var lease = Begin(marks, snapshotIds.Distinct(StringComparer.Ordinal).ToList(), purpose, MarkPrefix, observer.Warning, observer.Verbose, clock, duration);
+        var record = lease._record;
         var written = new List<string>();
         try
         {
@@ -108,12 +106,10 @@ public sealed class SnapshotReadLease : IAsyncDisposable
     {
         if (repository.Marks is not { } marks) return null;
         clock ??= TimeProvider.System;
-        var span = duration ?? DefaultDuration;
-        var record = new LeaseRecord($"{RepositoryLeases.NewHolderId()} ({purpose})", Guid.NewGuid().ToString("N"), clock.GetUtcNow() + span);
-        var lease = new SnapshotReadLease(marks, [snapshotId], record, WriterMarkPrefix, warning, warning, clock, span);
+        var lease = Begin(marks, [snapshotId], purpose, WriterMarkPrefix, warning, warning, clock, duration);
         try
         {
-            var written = await marks.WriteMarkAsync(snapshotId, lease._name, record.Serialize(), ct).ConfigureAwait(false);
+            var written = await marks.WriteMarkAsync(snapshotId, lease._name, lease._record.Serialize(), ct).ConfigureAwait(false);
             if (await SnapshotRemovalMarks.LiveRemovalAsync(marks, snapshotId, clock, ct).ConfigureAwait(false) is { } removal)
                 throw new MongoBackupException(ErrorIds.SnapshotNotFound,
                     $"Snapshot {snapshotId} in {repository.Location} was reserved for {purpose} but is being removed by {removal.Holder}; nothing was written into it.",
@@ -131,6 +127,15 @@ public sealed class SnapshotReadLease : IAsyncDisposable
         }
         lease._renewing = Task.Run(lease.RenewUntilStoppedAsync);
         return lease;
+    }
+
+    /// <summary>A lease not yet marked anywhere: its record names this run and <paramref name="purpose"/>, live for <paramref name="duration"/> from now.</summary>
+    private static SnapshotReadLease Begin(ISnapshotMarks marks, IReadOnlyList<string> ids, string purpose, string prefix, Action<string> warning,
+        Action<string> verbose, TimeProvider clock, TimeSpan? duration)
+    {
+        var span = duration ?? DefaultDuration;
+        var record = new LeaseRecord($"{RepositoryLeases.NewHolderId()} ({purpose})", Guid.NewGuid().ToString("N"), clock.GetUtcNow() + span);
+        return new SnapshotReadLease(marks, ids, record, prefix, warning, verbose, clock, span);
     }
 
     private static async Task<bool> HasManifestAsync(ISnapshotMarks marks, string id, CancellationToken ct) =>
