@@ -104,6 +104,7 @@ public sealed class SnapshotCopier(IEngineObserver observer)
                 $"{destination.Location} {state} {snapshotId}; use -Force to replace it.", target: snapshotId);
         }
         observer.Verbose($"Replacing snapshot {snapshotId} in {destination.Location} (-Force).");
-        await destination.DeleteSnapshotAsync(snapshotId, ct).ConfigureAwait(false);
+        // Not under a run that reads it or is still writing it: -Force replaces a snapshot, never another run's work.
+        await new SnapshotRemover(observer).DeleteForReplacementAsync(destination, snapshotId, ct).ConfigureAwait(false);
     }
 }

@@ -6,8 +6,8 @@ namespace MongoBackup.Engine.Housekeeping;
 /// <summary>
 /// Deletes snapshots from a repository, refusing (unless forced) when that would break a restore window that
 /// stays, or when a snapshot's manifest is damaged (its data may be whole); and refusing, forced or not, a snapshot
-/// that a restore, test or copy is reading (its <see cref="SnapshotReadLease"/>). Snapshots without a manifest
-/// (unfinished backups) can always be removed.
+/// that a restore, test or copy is reading (its <see cref="SnapshotReadLease"/>) or that a backup, slice or copy is
+/// still writing (its writer mark). Snapshots without a manifest whose writer is gone (crashed backups) can always be removed.
 /// </summary>
 public sealed class SnapshotRemover(IEngineObserver observer, TimeProvider? clock = null)
 {
@@ -27,8 +27,8 @@ public sealed class SnapshotRemover(IEngineObserver observer, TimeProvider? cloc
         return damaged.Concat(RemovalGuard.FindBlockers(manifests, ids.ToHashSet(StringComparer.Ordinal))).ToList();
     }
 
-    /// <param name="skipBeingRead">Leave snapshots being read (with a warning) and remove the others, as retention does;
-    /// otherwise a snapshot being read refuses the whole removal (SnapshotBeingRead).</param>
+    /// <param name="skipBeingRead">Leave snapshots being read or written (with a warning) and remove the others, as retention does;
+    /// otherwise such a snapshot refuses the whole removal (SnapshotBeingRead, SnapshotBeingWritten).</param>
     /// <returns>The ids removed.</returns>
     public Task<IReadOnlyList<string>> RemoveAsync(ISnapshotRepository repository, IReadOnlyCollection<string> ids, bool force, CancellationToken ct,
         bool skipBeingRead = false) =>
@@ -44,8 +44,8 @@ public sealed class SnapshotRemover(IEngineObserver observer, TimeProvider? cloc
 
         // Newest first: should removal stop half-way, the older snapshots that newer ones build on are still there.
         var removing = ids.Distinct(StringComparer.Ordinal).OrderByDescending(i => i, StringComparer.Ordinal).ToList();
-        if (repository is ISnapshotMarks marks)
-            removing = await HoldOffReadersAsync(repository, marks, removing, skipBeingRead, ct).ConfigureAwait(false);
+        if (repository.Marks is { } marks)
+            removing = await HoldOffUsersAsync(repository, marks, removing, skipBeingRead, ct).ConfigureAwait(false);
         foreach (var blocker in blockers.Where(b => removing.Contains(b.SnapshotId, StringComparer.Ordinal)))
             observer.Warning($"Removing anyway (-Force): {blocker.Reason}");
         foreach (var id in removing)
@@ -59,31 +59,49 @@ public sealed class SnapshotRemover(IEngineObserver observer, TimeProvider? cloc
     }
 
     /// <summary>
-    /// Marks the snapshots as being removed, then looks for readers: a snapshot being read keeps its data (the mark is
-    /// taken back) and either refuses the removal or, when skipping, is left out of it.
+    /// Deletes the snapshot a forced copy replaces: held off by its readers and its writer like any removal (SnapshotBeingRead,
+    /// SnapshotBeingWritten), but not by the restore-window guard, since the copy puts a snapshot of the same id back.
     /// </summary>
-    private async Task<List<string>> HoldOffReadersAsync(ISnapshotRepository repository, ISnapshotMarks marks, List<string> ids, bool skipBeingRead,
+    public async Task DeleteForReplacementAsync(ISnapshotRepository repository, string id, CancellationToken ct)
+    {
+        if (repository.Marks is { } marks) await HoldOffUsersAsync(repository, marks, [id], skipInUse: false, ct).ConfigureAwait(false);
+        await repository.DeleteSnapshotAsync(id, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Marks the snapshots as being removed, then looks for readers and writers: a snapshot being read or still being
+    /// written keeps its data (the mark is taken back) and either refuses the removal or, when skipping, is left out of it.
+    /// </summary>
+    private async Task<List<string>> HoldOffUsersAsync(ISnapshotRepository repository, ISnapshotMarks marks, List<string> ids, bool skipInUse,
         CancellationToken ct)
     {
         var mark = await SnapshotRemovalMarks.MarkAsync(marks, ids, $"{RepositoryLeases.NewHolderId()} (removal)", _clock, ct).ConfigureAwait(false);
-        var read = new List<(string Id, LeaseRecord Reader)>();
+        var users = new List<(string Id, string Use)>();
+        var written = false;
         foreach (var id in ids)
+        {
+            foreach (var writer in await SnapshotRemovalMarks.LiveWritersAsync(marks, id, _clock, ct).ConfigureAwait(false))
+            {
+                written = true;
+                users.Add((id, $"Snapshot {id} is still being written by {writer.Holder}, whose writer mark runs until {writer.ExpiresAt:u}."));
+            }
             foreach (var reader in await SnapshotRemovalMarks.LiveReadersAsync(marks, id, _clock, ct).ConfigureAwait(false))
-                read.Add((id, reader));
-        if (read.Count == 0) return ids;
+                users.Add((id, $"Snapshot {id} is being read by {reader.Holder}, whose read lease runs until {reader.ExpiresAt:u}."));
+        }
+        if (users.Count == 0) return ids;
 
-        var readIds = read.Select(r => r.Id).Distinct(StringComparer.Ordinal).ToList();
-        var described = string.Join(" ", read.Select(r => $"Snapshot {r.Id} is being read by {r.Reader.Holder}, whose read lease runs until {r.Reader.ExpiresAt:u}."));
-        if (!skipBeingRead)
+        var usedIds = users.Select(u => u.Id).Distinct(StringComparer.Ordinal).ToList();
+        var described = string.Join(" ", users.Select(u => u.Use));
+        if (!skipInUse)
         {
             await SnapshotRemovalMarks.ClearAsync(marks, ids, mark).ConfigureAwait(false);
-            throw new MongoBackupException(ErrorIds.SnapshotBeingRead,
+            throw new MongoBackupException(written ? ErrorIds.SnapshotBeingWritten : ErrorIds.SnapshotBeingRead,
                 $"Nothing was removed from {repository.Location}: {described} Removing it now would break that run half-way (-Force does not change that); " +
-                "run the removal again once the reader is done or its lease has run out.", target: readIds[0]);
+                "run the removal again once that run is done or its mark has run out.", target: usedIds[0]);
         }
-        await SnapshotRemovalMarks.ClearAsync(marks, readIds, mark).ConfigureAwait(false);
+        await SnapshotRemovalMarks.ClearAsync(marks, usedIds, mark).ConfigureAwait(false);
         observer.Warning($"Not removed now, removed by a later run: {described}");
-        return ids.Except(readIds, StringComparer.Ordinal).ToList();
+        return ids.Except(usedIds, StringComparer.Ordinal).ToList();
     }
 
     /// <summary>

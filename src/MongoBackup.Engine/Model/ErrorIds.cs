@@ -88,6 +88,11 @@ public static class ErrorIds
     /// removal is refused (even with -Force) naming the reader and when its lease runs out.
     /// </summary>
     public const string SnapshotBeingRead = "MongoBackup.SnapshotBeingRead";
+    /// <summary>
+    /// A backup, oplog slice or copy is still writing the snapshot (its writer mark is live): a removal, a forced copy
+    /// onto it or retention is refused (even with -Force) naming the writer and when its mark runs out.
+    /// </summary>
+    public const string SnapshotBeingWritten = "MongoBackup.SnapshotBeingWritten";
     /// <summary>Test-MongoSnapshot found a damaged file or a restore that did not match the manifest.</summary>
     public const string SnapshotTestFailed = "MongoBackup.SnapshotTestFailed";
     /// <summary>A failure MongoBackup did not expect and could not describe: a bug (or an environment problem) to report.</summary>

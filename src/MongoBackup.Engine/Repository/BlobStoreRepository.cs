@@ -148,6 +148,13 @@ public abstract class BlobStoreRepository : ISnapshotRepository, ILeasableReposi
         foreach (var name in names) await Blobs.DeleteAsync(name, ct).ConfigureAwait(false);
     }
 
+    /// <summary>One listing of the snapshot's prefix.</summary>
+    public async Task<IReadOnlySet<string>?> ListFilesAsync(string snapshotId, CancellationToken ct)
+    {
+        var folder = SnapshotBlobLayout.SnapshotFolder(snapshotId);
+        return (await Blobs.ListAsync(folder, ct).ConfigureAwait(false)).Select(n => n[folder.Length..]).ToHashSet(StringComparer.Ordinal);
+    }
+
     /// <summary>A mark is one small object, uploaded whole; the caller checks afterwards that the snapshot still exists.</summary>
     public virtual async Task<bool> WriteMarkAsync(string snapshotId, string name, string content, CancellationToken ct)
     {

@@ -72,6 +72,19 @@ public interface ISnapshotRepository
     /// <exception cref="MongoBackupException">An object store's translated failures.</exception>
     Task DeleteSnapshotAsync(string snapshotId, CancellationToken ct);
 
+    /// <summary>
+    /// Where runs leave their marks on this repository's snapshots (readers' and writers' leases, removals); null when it
+    /// keeps none. A wrapper forwards its inner repository's, so a run through it is seen by removals all the same.
+    /// </summary>
+    ISnapshotMarks? Marks => this as ISnapshotMarks;
+
+    /// <summary>
+    /// The path, relative to its folder, of each file stored for the snapshot (marks included), from one listing of its
+    /// prefix; null when the repository cannot list them. A writer checks its files against it before committing.
+    /// </summary>
+    Task<IReadOnlySet<string>?> ListFilesAsync(string snapshotId, CancellationToken ct) =>
+        Task.FromResult<IReadOnlySet<string>?>(null);
+
     /// <summary>A folder repository's real path to a snapshot file, or to the snapshot folder when relativePath is empty (for pipeline objects); null for blob stores.</summary>
     string? LocalPath(string snapshotId, string relativePath);
 }

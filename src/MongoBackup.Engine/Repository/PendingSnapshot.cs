@@ -1,4 +1,3 @@
-using System.IO.Compression;
 using MongoBackup.Engine.Security;
 
 namespace MongoBackup.Engine.Repository;
@@ -8,9 +7,11 @@ namespace MongoBackup.Engine.Repository;
 /// slice, a continuous capture's slices, a copy) goes through.
 /// <list type="number">
 /// <item>The id is reserved in the repository (<see cref="ISnapshotRepository.TryReserveAsync"/>, a create-if-absent) before
-/// any file is written; a new snapshot whose id is taken draws another suffix, a copy (which keeps its id) is refused.</item>
+/// any file is written; a new snapshot whose id is taken draws another suffix, a copy (which keeps its id) is refused.
+/// From then until the commit or abandon the writer holds a renewed writer mark (<see cref="SnapshotReadLease.AcquireWriterAsync"/>)
+/// that removals, forced copies and retention refuse to go past.</item>
 /// <item>Files are written through <see cref="Files"/> (encrypted with the data key made for this id, when asked).</item>
-/// <item><see cref="CommitAsync"/> commits the manifest with <see cref="ISnapshotRepository.CommitNewManifestAsync"/>, which never
+/// <item><see cref="CommitAsync"/> checks every file is still stored (<see cref="CommittedFilesCheck"/>), then commits the manifest with <see cref="ISnapshotRepository.CommitNewManifestAsync"/>, which never
 /// replaces another manifest; the snapshot exists from then on.</item>
 /// <item>Until then, <see cref="AbandonAsync"/> (or disposing) deletes everything written under the id. It never throws: a
 /// clean-up that fails is reported as a warning, so the error that made the writer give up is the one the user sees.</item>
@@ -25,12 +26,14 @@ public sealed class PendingSnapshot : IAsyncDisposable
     private readonly DataKey? _dataKey;
     private readonly bool _isCopy;
     private readonly Action<string> _warn;
+    private readonly SnapshotReadLease? _writerMark;
     private bool _ended;
 
-    private PendingSnapshot(ISnapshotRepository repository, string id, SnapshotFileSet? files, DataKey? dataKey,
+    private PendingSnapshot(ISnapshotRepository repository, string id, SnapshotReadLease? writerMark, SnapshotFileSet? files, DataKey? dataKey,
         ManifestEncryption? encryption, bool isCopy, Action<string> warn)
     {
         _repository = repository;
+        _writerMark = writerMark;
         Id = id;
         Files = files;
         _dataKey = dataKey;
@@ -72,10 +75,10 @@ public sealed class PendingSnapshot : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         var repository = catalog.Repository;
         var kek = await SnapshotKeys.KeyEncryptionKeyForNewAsync(options.Encryption, catalog, $"a new {kind} snapshot", ct).ConfigureAwait(false);
-        var id = await ReserveNewIdAsync(repository, kind, started, options.Ids, ct).ConfigureAwait(false);
+        var (id, writerMark) = await ReserveNewIdAsync(repository, kind, started, options.Ids, warn, ct).ConfigureAwait(false);
         var (dataKey, entry) = kek is null ? ((DataKey?)null, (ManifestEncryption?)null) : SnapshotEncryption.ForNewSnapshot(kek, id);
         var files = new SnapshotFileSet(repository, id, options.Compression, dataKey, options.CompressionLevel, options.AbandonWhen);
-        return new PendingSnapshot(repository, id, files, dataKey, entry, isCopy: false, warn);
+        return new PendingSnapshot(repository, id, writerMark, files, dataKey, entry, isCopy: false, warn);
     }
 
     /// <summary>Reserves <paramref name="snapshotId"/> on <paramref name="destination"/> for a copy, which keeps its source's id.</summary>
@@ -87,7 +90,8 @@ public sealed class PendingSnapshot : IAsyncDisposable
             throw new MongoBackupException(ErrorIds.SnapshotExists,
                 $"{destination.Location} already holds a snapshot (or a backup or copy still running) named {snapshotId}; use -Force to replace it.",
                 target: snapshotId);
-        return new PendingSnapshot(destination, snapshotId, null, null, null, isCopy: true, warn);
+        var writerMark = await MarkReservedAsync(destination, snapshotId, "copy", warn, ct).ConfigureAwait(false);
+        return new PendingSnapshot(destination, snapshotId, writerMark, null, null, null, isCopy: true, warn);
     }
 
     /// <summary>
@@ -110,10 +114,12 @@ public sealed class PendingSnapshot : IAsyncDisposable
                 manifest.Encryption = Encryption;
                 SnapshotCommit.Prepare(manifest, _dataKey);
             }
+            await CommittedFilesCheck.RequireStoredAsync(_repository, Id, manifest.Files, ct).ConfigureAwait(false);
             await _repository.CommitNewManifestAsync(manifest, ct).ConfigureAwait(false);
             IsCommitted = true;
             _ended = true;
             _dataKey?.Dispose();
+            await ReleaseWriterMarkAsync().ConfigureAwait(false);
             return manifest;
         }
         catch (Exception e) when (e is not MongoBackupException { ErrorId: ErrorIds.SnapshotExists })
@@ -126,6 +132,7 @@ public sealed class PendingSnapshot : IAsyncDisposable
             // Another writer's manifest holds the id: what this writer wrote under it is not removed over theirs.
             _ended = true;
             _dataKey?.Dispose();
+            await ReleaseWriterMarkAsync().ConfigureAwait(false);
             throw;
         }
     }
@@ -140,6 +147,8 @@ public sealed class PendingSnapshot : IAsyncDisposable
         if (_ended) return !IsCommitted;
         _ended = true;
         _dataKey?.Dispose();
+        // Renewal stops first, so no renewed mark lands in the folder being deleted.
+        await ReleaseWriterMarkAsync().ConfigureAwait(false);
         try
         {
             await _repository.DeleteSnapshotAsync(Id, CancellationToken.None).ConfigureAwait(false);
@@ -160,38 +169,36 @@ public sealed class PendingSnapshot : IAsyncDisposable
     /// <summary>Abandons the snapshot unless it was committed.</summary>
     public async ValueTask DisposeAsync() => await AbandonAsync().ConfigureAwait(false);
 
-    private static async Task<string> ReserveNewIdAsync(ISnapshotRepository repository, string kind, DateTimeOffset started,
-        SnapshotIdSource ids, CancellationToken ct)
+    /// <summary>The writer mark on a reservation just made; when it cannot be taken (a removal met it, a cancel), the reservation is dropped.</summary>
+    private static async Task<SnapshotReadLease?> MarkReservedAsync(ISnapshotRepository repository, string id, string purpose, Action<string> warn,
+        CancellationToken ct)
+    {
+        try { return await SnapshotReadLease.AcquireWriterAsync(repository, id, purpose, warn, ct).ConfigureAwait(false); }
+        catch
+        {
+            await new PendingSnapshot(repository, id, null, null, null, null, isCopy: true, warn).AbandonAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private async Task ReleaseWriterMarkAsync()
+    {
+        if (_writerMark is not null) await _writerMark.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private static async Task<(string Id, SnapshotReadLease? WriterMark)> ReserveNewIdAsync(ISnapshotRepository repository, string kind,
+        DateTimeOffset started, SnapshotIdSource ids, Action<string> warn, CancellationToken ct)
     {
         for (var attempt = 0; attempt < MaxIdAttempts; attempt++)
         {
             var id = ids.Next(started, kind);
-            if (await repository.TryReserveAsync(id, ct).ConfigureAwait(false)) return id;
+            if (!await repository.TryReserveAsync(id, ct).ConfigureAwait(false)) continue;
+            // A removal of unfinished snapshots that met the reservation as it was made took it: draw another id.
+            try { return (id, await MarkReservedAsync(repository, id, $"{kind} backup", warn, ct).ConfigureAwait(false)); }
+            catch (MongoBackupException e) when (e.ErrorId == ErrorIds.SnapshotNotFound) { }
         }
         throw new MongoBackupException(ErrorIds.SnapshotExists,
             $"{MaxIdAttempts} snapshot ids in a row for a {kind} snapshot started at {started:u} were taken in {repository.Location}; nothing was written.",
             target: repository.Location);
     }
-}
-
-/// <summary>How a new snapshot's files are written.</summary>
-/// <param name="Compression">The codec of every data file.</param>
-/// <param name="CompressionLevel">How hard gzip or zstd works.</param>
-/// <param name="Encryption">The key source; null writes an unencrypted snapshot.</param>
-/// <param name="AbandonWhen">Once cancelled, files being closed are dropped instead of finished (see <see cref="SnapshotFileSet"/>).</param>
-public sealed record NewSnapshotOptions(Compression Compression, CompressionLevel CompressionLevel, EncryptionKeySource? Encryption,
-    CancellationToken AbandonWhen = default)
-{
-    /// <summary>Where ids come from: <see cref="SnapshotIdSource.Random"/> unless a test forces a collision.</summary>
-    public SnapshotIdSource Ids { get; init; } = SnapshotIdSource.Random;
-}
-
-/// <summary>Draws snapshot ids (see <see cref="SnapshotIds.NewId"/>); tests replace it to make two writers choose the same id.</summary>
-public class SnapshotIdSource
-{
-    /// <summary>Ids with a random 16-bit suffix.</summary>
-    public static SnapshotIdSource Random { get; } = new();
-
-    /// <summary>A new id for a snapshot of <paramref name="kind"/> ("full", "oplog") started at <paramref name="started"/>.</summary>
-    public virtual string Next(DateTimeOffset started, string kind) => SnapshotIds.NewId(started, kind);
 }

@@ -9,31 +9,39 @@ namespace MongoBackup.Engine.Repository;
 /// runs, removed when it ends; a crashed reader's mark expires, so it never holds a snapshot forever.
 /// Taking it follows the remover's order in reverse: mark first, then look for a removal under way (and, after, that
 /// the manifest is still there), so of a reader and a remover starting together at least one sees the other.
+/// A writer (<see cref="PendingSnapshot"/>) holds the same kind of lease under <see cref="WriterMarkPrefix"/> from its
+/// reservation until its commit or abandon (<see cref="AcquireWriterAsync"/>), so an unfinished snapshot that is still
+/// being written is never removed under it, while a crashed writer's snapshot becomes removable once its mark expires.
 /// </summary>
 public sealed class SnapshotReadLease : IAsyncDisposable
 {
     /// <summary>The start of a read lease's mark name in its snapshot (".mongobackup-reader-TOKEN"), holding a <see cref="LeaseRecord"/> as JSON.</summary>
     public const string MarkPrefix = ".mongobackup-reader-";
+    /// <summary>The start of a writer's mark name in its snapshot (".mongobackup-writer-TOKEN"), holding a <see cref="LeaseRecord"/> as JSON.</summary>
+    public const string WriterMarkPrefix = ".mongobackup-writer-";
     /// <summary>How long a read lease lasts before it must be renewed; renewed at a third of it while reading.</summary>
     public static readonly TimeSpan DefaultDuration = TimeSpan.FromMinutes(2);
 
     private readonly ISnapshotMarks _marks;
     private readonly IReadOnlyList<string> _ids;
     private readonly string _name;
-    private readonly IEngineObserver _observer;
+    private readonly Action<string> _warning;
+    private readonly Action<string> _verbose;
     private readonly TimeProvider _clock;
     private readonly TimeSpan _duration;
     private readonly CancellationTokenSource _stop = new();
     private LeaseRecord _record;
     private Task? _renewing;
 
-    private SnapshotReadLease(ISnapshotMarks marks, IReadOnlyList<string> ids, LeaseRecord record, IEngineObserver observer, TimeProvider clock, TimeSpan duration)
+    private SnapshotReadLease(ISnapshotMarks marks, IReadOnlyList<string> ids, LeaseRecord record, string prefix, Action<string> warning,
+        Action<string> verbose, TimeProvider clock, TimeSpan duration)
     {
         _marks = marks;
         _ids = ids;
         _record = record;
-        _name = MarkPrefix + record.Token;
-        _observer = observer;
+        _name = prefix + record.Token;
+        _warning = warning;
+        _verbose = verbose;
         _clock = clock;
         _duration = duration;
     }
@@ -49,11 +57,10 @@ public sealed class SnapshotReadLease : IAsyncDisposable
     public static async Task<SnapshotReadLease?> AcquireAsync(ISnapshotRepository repository, IReadOnlyCollection<string> snapshotIds, string purpose,
         IEngineObserver observer, CancellationToken ct, TimeProvider? clock = null, TimeSpan? duration = null)
     {
-        if (repository is not ISnapshotMarks marks || snapshotIds.Count == 0) return null;
+        if (repository.Marks is not { } marks || snapshotIds.Count == 0) return null;
         clock ??= TimeProvider.System;
-        var span = duration ?? DefaultDuration;
-        var record = new LeaseRecord($"{RepositoryLeases.NewHolderId()} ({purpose})", Guid.NewGuid().ToString("N"), clock.GetUtcNow() + span);
-        var lease = new SnapshotReadLease(marks, snapshotIds.Distinct(StringComparer.Ordinal).ToList(), record, observer, clock, span);
+        var lease = Begin(marks, snapshotIds.Distinct(StringComparer.Ordinal).ToList(), purpose, MarkPrefix, observer.Warning, observer.Verbose, clock, duration);
+        var record = lease._record;
         var written = new List<string>();
         try
         {
@@ -88,6 +95,49 @@ public sealed class SnapshotReadLease : IAsyncDisposable
         return lease;
     }
 
+    /// <summary>
+    /// Marks <paramref name="snapshotId"/>, just reserved by this writer, as being written by <paramref name="purpose"/>, and
+    /// renews the mark until disposed. Null when the repository keeps no marks (no protection then). Throws when a
+    /// removal is under way or already took the reservation: the writer must not write into an id being deleted.
+    /// </summary>
+    /// <exception cref="MongoBackupException">SnapshotNotFound: the reservation is being (or was) removed; the store's translated failures.</exception>
+    public static async Task<SnapshotReadLease?> AcquireWriterAsync(ISnapshotRepository repository, string snapshotId, string purpose,
+        Action<string> warning, CancellationToken ct, TimeProvider? clock = null, TimeSpan? duration = null)
+    {
+        if (repository.Marks is not { } marks) return null;
+        clock ??= TimeProvider.System;
+        var lease = Begin(marks, [snapshotId], purpose, WriterMarkPrefix, warning, warning, clock, duration);
+        try
+        {
+            var written = await marks.WriteMarkAsync(snapshotId, lease._name, lease._record.Serialize(), ct).ConfigureAwait(false);
+            if (await SnapshotRemovalMarks.LiveRemovalAsync(marks, snapshotId, clock, ct).ConfigureAwait(false) is { } removal)
+                throw new MongoBackupException(ErrorIds.SnapshotNotFound,
+                    $"Snapshot {snapshotId} in {repository.Location} was reserved for {purpose} but is being removed by {removal.Holder}; nothing was written into it.",
+                    target: snapshotId);
+            // A removal that finished between the reservation and the mark took the reservation with it.
+            if (!written || (await marks.ReadMarksAsync(snapshotId, SnapshotFolderMarker.FileName, ct).ConfigureAwait(false)).Count == 0)
+                throw new MongoBackupException(ErrorIds.SnapshotNotFound,
+                    $"Snapshot {snapshotId} was removed from {repository.Location} just after {purpose} reserved it; nothing was written into it.",
+                    target: snapshotId);
+        }
+        catch
+        {
+            await lease.ReleaseMarksAsync().ConfigureAwait(false);
+            throw;
+        }
+        lease._renewing = Task.Run(lease.RenewUntilStoppedAsync);
+        return lease;
+    }
+
+    /// <summary>A lease not yet marked anywhere: its record names this run and <paramref name="purpose"/>, live for <paramref name="duration"/> from now.</summary>
+    private static SnapshotReadLease Begin(ISnapshotMarks marks, IReadOnlyList<string> ids, string purpose, string prefix, Action<string> warning,
+        Action<string> verbose, TimeProvider clock, TimeSpan? duration)
+    {
+        var span = duration ?? DefaultDuration;
+        var record = new LeaseRecord($"{RepositoryLeases.NewHolderId()} ({purpose})", Guid.NewGuid().ToString("N"), clock.GetUtcNow() + span);
+        return new SnapshotReadLease(marks, ids, record, prefix, warning, verbose, clock, span);
+    }
+
     private static async Task<bool> HasManifestAsync(ISnapshotMarks marks, string id, CancellationToken ct) =>
         (await marks.ReadMarksAsync(id, SnapshotManifest.FileName, ct).ConfigureAwait(false)).Any(m => m.Name == SnapshotManifest.FileName);
 
@@ -106,7 +156,7 @@ public sealed class SnapshotReadLease : IAsyncDisposable
             catch (Exception e)
             {
                 // The read goes on; only its protection lapses, and the user is told.
-                _observer.Warning($"The read lease on {string.Join(", ", _ids)} could not be renewed ({e.Message}); it expires at {_record.ExpiresAt:u}.");
+                _warning($"The lease mark {_name} on {string.Join(", ", _ids)} could not be renewed ({e.Message}); it expires at {_record.ExpiresAt:u}.");
             }
         }
     }
@@ -118,7 +168,7 @@ public sealed class SnapshotReadLease : IAsyncDisposable
             try { await _marks.DeleteMarkAsync(id, _name, CancellationToken.None).ConfigureAwait(false); }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or MongoBackupException)
             {
-                _observer.Verbose($"The read lease mark {_name} of snapshot {id} could not be removed ({e.Message}); it expires at {_record.ExpiresAt:u}.");
+                _verbose($"The lease mark {_name} of snapshot {id} could not be removed ({e.Message}); it expires at {_record.ExpiresAt:u}.");
             }
         }
     }

@@ -32,6 +32,10 @@ public static class SnapshotRemovalMarks
     public static Task<IReadOnlyList<LeaseRecord>> LiveReadersAsync(ISnapshotMarks marks, string id, TimeProvider clock, CancellationToken ct) =>
         LiveAsync(marks, id, SnapshotReadLease.MarkPrefix, clock, ct);
 
+    /// <summary>The live writers of a snapshot: a backup, slice or copy still writing it (a crashed writer's expired mark does not count).</summary>
+    public static Task<IReadOnlyList<LeaseRecord>> LiveWritersAsync(ISnapshotMarks marks, string id, TimeProvider clock, CancellationToken ct) =>
+        LiveAsync(marks, id, SnapshotReadLease.WriterMarkPrefix, clock, ct);
+
     /// <summary>A live removal of the snapshot, or null.</summary>
     public static async Task<LeaseRecord?> LiveRemovalAsync(ISnapshotMarks marks, string id, TimeProvider clock, CancellationToken ct) =>
         (await LiveAsync(marks, id, MarkPrefix, clock, ct).ConfigureAwait(false)).FirstOrDefault();

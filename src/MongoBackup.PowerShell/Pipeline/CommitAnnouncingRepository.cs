@@ -45,4 +45,8 @@ public sealed class CommitAnnouncingRepository(ISnapshotRepository inner, Action
     public Task DeleteSnapshotAsync(string snapshotId, CancellationToken ct) => inner.DeleteSnapshotAsync(snapshotId, ct);
 
     public string? LocalPath(string snapshotId, string relativePath) => inner.LocalPath(snapshotId, relativePath);
+
+    public ISnapshotMarks? Marks => inner.Marks;
+
+    public Task<IReadOnlySet<string>?> ListFilesAsync(string snapshotId, CancellationToken ct) => inner.ListFilesAsync(snapshotId, ct);
 }

@@ -34,7 +34,7 @@ public static class EngineErrors
         ErrorIds.RepositoryFull => ErrorCategory.ResourceUnavailable,
         ErrorIds.CorruptFile or ErrorIds.SnapshotDamaged or ErrorIds.SnapshotTestFailed => ErrorCategory.InvalidData,
         ErrorIds.TargetNotEmpty or ErrorIds.SnapshotExists => ErrorCategory.ResourceExists,
-        ErrorIds.SnapshotBeingRead or ErrorIds.ChunkMigrationRunning => ErrorCategory.ResourceBusy,
+        ErrorIds.SnapshotBeingRead or ErrorIds.SnapshotBeingWritten or ErrorIds.ChunkMigrationRunning => ErrorCategory.ResourceBusy,
         ErrorIds.BackupFailed or ErrorIds.CatalogChangedDuringBackup or ErrorIds.LeaseLost => ErrorCategory.OperationStopped,
         _ => ErrorCategory.NotSpecified,
     };

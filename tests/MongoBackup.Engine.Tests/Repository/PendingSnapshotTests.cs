@@ -1,6 +1,8 @@
 using System.IO.Compression;
 using System.Text;
+using MongoBackup.Engine.Housekeeping;
 using MongoBackup.Engine.Repository;
+using MongoBackup.Engine.Tests.Integration;
 using MongoBackup.Engine.Tests.Model;
 using MongoBackup.Engine.Tests.Repository.ObjectStores;
 using MongoBackup.Engine.Tests.Support;
@@ -101,6 +103,32 @@ public sealed class PendingSnapshotTests(ObjectStoreServices services) : IClassF
         Assert.Contains(warnings, w => w.Contains(Other) && w.Contains("injected: the store refused the delete"));
         var left = await repository.ReadManifestAsync(Other, CancellationToken.None);
         Assert.Equal(ManifestState.Missing, left!.State); // what the store kept lists as unfinished: never restored
+    }
+
+    [Theory]
+    [MemberData(nameof(ObjectStoreServices.AllKinds), MemberType = typeof(ObjectStoreServices))]
+    public async Task A_writer_holds_a_mark_until_it_commits_and_a_crashed_writers_snapshot_is_removable_once_its_mark_expires(StoreKind kind)
+    {
+        var repository = await services.NewRepositoryAsync(kind);
+        var marks = repository.Marks!;
+        var clock = new ManualClock(DateTimeOffset.UtcNow);
+        var crashed = await StartAsync(new SnapshotCatalog(repository), new ScriptedIds(Same));
+        await WriteAsync(crashed, "never finished");
+        Assert.Single(await marks.ReadMarksAsync(Same, SnapshotReadLease.WriterMarkPrefix, CancellationToken.None));
+
+        // Live: refused even with -Force. Expired (the writer crashed and stopped renewing it): removed as any unfinished snapshot.
+        var refused = await Assert.ThrowsAsync<MongoBackupException>(() =>
+            new SnapshotRemover(new RecordingObserver(), clock).RemoveAsync(repository, [Same], force: true, CancellationToken.None));
+        Assert.Equal(ErrorIds.SnapshotBeingWritten, refused.ErrorId);
+        clock.Advance(SnapshotReadLease.DefaultDuration + TimeSpan.FromSeconds(1));
+        await new SnapshotRemover(new RecordingObserver(), clock).RemoveAsync(repository, [Same], force: false, CancellationToken.None);
+        Assert.Null(await repository.ReadManifestAsync(Same, CancellationToken.None));
+        await crashed.DisposeAsync(); // only to stop its renewal in this test process
+
+        await using var finished = await StartAsync(new SnapshotCatalog(repository), new ScriptedIds(Other));
+        await WriteAsync(finished, "finished");
+        await finished.CommitAsync(Manifest(Other), CancellationToken.None);
+        Assert.Empty(await marks.ReadMarksAsync(Other, SnapshotReadLease.WriterMarkPrefix, CancellationToken.None));
     }
 
     private static Task<PendingSnapshot> StartAsync(SnapshotCatalog catalog, SnapshotIdSource ids) =>

@@ -17,4 +17,6 @@ public abstract class DelegatingRepository(ISnapshotRepository inner) : ISnapsho
     public virtual IAsyncEnumerable<ManifestReadResult> ListAsync(CancellationToken ct) => Inner.ListAsync(ct);
     public virtual Task DeleteSnapshotAsync(string snapshotId, CancellationToken ct) => Inner.DeleteSnapshotAsync(snapshotId, ct);
     public virtual string? LocalPath(string snapshotId, string relativePath) => Inner.LocalPath(snapshotId, relativePath);
+    public virtual ISnapshotMarks? Marks => Inner.Marks;
+    public virtual Task<IReadOnlySet<string>?> ListFilesAsync(string snapshotId, CancellationToken ct) => Inner.ListFilesAsync(snapshotId, ct);
 }
