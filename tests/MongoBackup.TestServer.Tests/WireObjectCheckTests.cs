@@ -105,6 +105,9 @@ public class WireObjectCheckTests : ServerTestBase
         { "a boolean of 2", d => Poke(d, Offset(d, "\u0008b\0") + 3, 2) },
         { "an embedded document without its terminator", d => Poke(d, Offset(d, "\u0010x\0") + 7, 9) },
         { "a binary length past its document", d => PokeInt(d, Offset(d, "\u0005bin\0") + 5, 1000) },
+        // A full suite failed on an oplog find: "a stored document of 28490 bytes cannot be read back: Binary sub type
+        // OldBinary has inconsistent sizes" (a fuzzed dump restored into the shared server).
+        { "an old binary (subtype 2) without its inner length", d => Poke(d, Offset(d, "\u0005bin\0") + 9, 2) },
     };
 
     private static byte[] Poke(byte[] document, int at, byte value)

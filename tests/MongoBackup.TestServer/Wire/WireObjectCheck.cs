@@ -79,7 +79,13 @@ internal static class WireObjectCheck
             {
                 if (Fits(5) < 0) return (0, "a binary value runs past the end of its document");
                 var length = BinaryPrimitives.ReadInt32LittleEndian(bytes[value..]);
-                return length >= 0 && length <= end - value - 5 ? (value + 5 + length, null) : (0, $"binary length {length} does not fit in its document");
+                if (length < 0 || length > end - value - 5) return (0, $"binary length {length} does not fit in its document");
+                // Subtype 2 (the old binary) holds its own length again, which must be the outer one less four: the
+                // BSON corpus (specifications, bson-corpus/tests/binary.json) lists "subtype 0x02 length too long",
+                // "too short" and "negative length" among its decode errors.
+                if (bytes[value + 4] == 2 && (length < 4 || BinaryPrimitives.ReadInt32LittleEndian(bytes[(value + 5)..]) != length - 4))
+                    return (0, "an old binary (subtype 2) whose inner length is not its length less four");
+                return (value + 5 + length, null);
             }
             case 0x0B:
             {
