@@ -7,7 +7,8 @@ namespace MongoBackup.Engine.Storage;
 /// exactly one wins. File.Move(overwrite: false) is not that on Unix: the runtime checks for the target and then
 /// renames (its Interop.Sys.Rename remarks: "not all races can be eliminated"), so two racers could both succeed,
 /// the second silently replacing the first. POSIX link(2) fails with EEXIST when the name exists, atomically; on
-/// Windows MoveFileEx without MOVEFILE_REPLACE_EXISTING, which File.Move uses, already is.
+/// Windows MoveFileEx without MOVEFILE_REPLACE_EXISTING, which File.Move uses, already is. A file system without hard
+/// links (some network and FUSE mounts) gets the runtime's move, as before: the best it offers.
 /// </summary>
 internal static class NoReplaceMove
 {
@@ -18,19 +19,27 @@ internal static class NoReplaceMove
     /// <exception cref="IOException">The move failed for another reason (full disk, missing folder, no permission).</exception>
     public static bool TryMove(string source, string target)
     {
-        if (OperatingSystem.IsWindows())
+        if (!OperatingSystem.IsWindows())
         {
-            try { File.Move(source, target, overwrite: false); return true; }
-            catch (IOException) when (File.Exists(target)) { return false; }
+            if (Link(source, target) == 0)
+            {
+                File.Delete(source);
+                return true;
+            }
+            if (Marshal.GetLastPInvokeError() == EEXIST) return false;
+            // Any other refusal (a file system without hard links, a full disk, a missing folder) goes to the runtime's
+            // move below: it maps the error to the exception users see, and where links are not supported it is the
+            // best this file system offers.
         }
-        if (Link(source, target) == 0)
+        try
         {
-            File.Delete(source);
+            File.Move(source, target, overwrite: false);
             return true;
         }
-        var errno = Marshal.GetLastPInvokeError();
-        if (errno == EEXIST || File.Exists(target)) return false;
-        throw new IOException($"Could not create '{target}': {Marshal.GetPInvokeErrorMessage(errno)}.", errno);
+        catch (IOException) when (File.Exists(target))
+        {
+            return false;
+        }
     }
 
     [DllImport("libc", EntryPoint = "link", SetLastError = true)]
