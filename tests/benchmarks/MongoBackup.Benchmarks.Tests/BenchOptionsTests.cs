@@ -17,6 +17,15 @@ public class BenchOptionsTests
     }
 
     [Fact]
+    public void TheClusterPhaseIsADefaultAndCanRunAlone()
+    {
+        Assert.True(BenchOptions.Parse(["--output", "out"]).Runs("cluster"));
+        var alone = BenchOptions.Parse(["--output", "out", "--phases", "cluster"]);
+        Assert.Equal(["cluster"], alone.Phases);
+        Assert.False(alone.RunsComparisons);
+    }
+
+    [Fact]
     public void AnUnknownPhaseIsNamed()
     {
         var error = Assert.Throws<ArgumentException>(() => BenchOptions.Parse(["--output", "out", "--phases", "compare-dump"]));

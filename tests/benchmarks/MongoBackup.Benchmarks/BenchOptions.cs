@@ -8,15 +8,16 @@ public sealed record BenchOptions
     public const string Usage =
         "usage: MongoBackup.Benchmarks --output DIR [--documents N] [--doc-size BYTES] [--collections N]\n" +
         "       [--compression gzip,zstd,none] [--oplog-entries N]\n" +
-        "       [--phases server,backup,restore,replay,compare-backup,compare-restore,compare-replay]\n" +
+        "       [--phases server,backup,restore,replay,cluster,compare-backup,compare-restore,compare-replay]\n" +
         "       [--stock-tools DIR] [--pwsh PATH] [--module PATH]\n" +
         "  restore needs the backups, so it runs them even when 'backup' is not listed (their figures are reported);\n" +
         "  compare-restore likewise runs compare-backup. The compare-* phases run mongodump/mongorestore (found in\n" +
         "  --stock-tools DIR, else on PATH; skipped, saying so, when absent) against our cmdlets in a pwsh child\n" +
-        "  process (--pwsh: pwsh or pwsh.dll, else pwsh on PATH; --module: MongoBackup.psd1, else out/MongoBackup).";
+        "  process (--pwsh: pwsh or pwsh.dll, else pwsh on PATH; --module: MongoBackup.psd1, else out/MongoBackup).\n" +
+        "  cluster backs up a two-shard test cluster through its mongos and then each shard alone, on a server of its own.";
 
     public static readonly string[] ComparisonPhases = ["compare-backup", "compare-restore", "compare-replay"];
-    public static readonly string[] AllPhases = ["server", "backup", "restore", "replay", .. ComparisonPhases];
+    public static readonly string[] AllPhases = ["server", "backup", "restore", "replay", "cluster", .. ComparisonPhases];
 
     public required string OutputDirectory { get; init; }
     public long Documents { get; init; } = 1_000_000;

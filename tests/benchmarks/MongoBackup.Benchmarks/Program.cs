@@ -37,6 +37,18 @@ var scratch = Path.Combine(Path.GetTempPath(), $"mongobackup-bench-{Guid.NewGuid
 Directory.CreateDirectory(scratch);
 try
 {
+    // The cluster phase seeds and measures a cluster of its own, before the replica set is started and seeded.
+    var cluster = options.Runs("cluster") ? await new ClusterBackupPhase(options, scratch).RunAsync(ct) : null;
+    if (cluster is not null)
+        foreach (var r in cluster.Results) Console.Error.WriteLine($"  {r.Phase} {r.Compression}: {r.Documents:N0} documents, {r.MegabytesPerSecond:N1} MB/s, {r.ElapsedSeconds:N1} s");
+    if (options.Phases.SetEquals(["cluster"]))
+    {
+        var clusterOnly = NewReport(cluster!.Results.ToList(), [], null) with { Findings = cluster.Findings.ToList() };
+        Console.WriteLine(ReportWriter.Table(clusterOnly));
+        Console.WriteLine("Written to " + await ReportWriter.WriteJsonAsync(clusterOnly, options.OutputDirectory, ct));
+        return 0;
+    }
+
     await using var server = await ServerProcess.StartAsync(oplogSizeMb: 1024, ct);
     var client = new MongoClient(server.ConnectionString);
     Console.Error.WriteLine($"Seeding {options.Documents:N0} documents into {server.ConnectionString} (server pid {server.Memory.ProcessId}) ...");
@@ -91,23 +103,9 @@ try
         if (compareReplay) Compared(await new CompareReplayPhase(comparing!).RunAsync(workload, ct));
     }
 
-    var report = new BenchReport
-    {
-        StartedAt = started,
-        Commit = GitCommit(),
-        Machine = $"{Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, .NET {Environment.Version}",
-        Command = "MongoBackup.Benchmarks " + string.Join(' ', args),
-        Documents = options.Documents,
-        DocumentSize = options.DocumentSize,
-        Collections = options.Collections,
-        SeedSeconds = seedSeconds,
-        Results = results,
-        Findings = ThroughputAnalysis.Explain(results),
-        StockTools = stockStatus,
-        PwshImportSeconds = import?.ElapsedSeconds,
-        PwshImportCpuSeconds = import?.CpuSeconds,
-        Comparisons = comparisons,
-    };
+    if (cluster is not null) results.AddRange(cluster.Results);
+    var report = NewReport(results, comparisons, import) with { SeedSeconds = seedSeconds };
+    if (cluster is not null) report.Findings.AddRange(cluster.Findings);
     Console.WriteLine(ReportWriter.Table(report));
     Console.WriteLine("Written to " + await ReportWriter.WriteJsonAsync(report, options.OutputDirectory, ct));
     return 0;
@@ -123,6 +121,23 @@ finally
     try { Directory.Delete(scratch, recursive: true); }
     catch (IOException e) { Console.Error.WriteLine($"Could not remove the scratch folder {scratch}: {e.Message}"); }
 }
+
+BenchReport NewReport(List<PhaseResult> results, List<Comparison> comparisons, ProcessUsage? import) => new()
+{
+    StartedAt = started,
+    Commit = GitCommit(),
+    Machine = $"{Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, .NET {Environment.Version}",
+    Command = "MongoBackup.Benchmarks " + string.Join(' ', args),
+    Documents = options.Documents,
+    DocumentSize = options.DocumentSize,
+    Collections = options.Collections,
+    Results = results,
+    Findings = ThroughputAnalysis.Explain(results),
+    StockTools = stockStatus,
+    PwshImportSeconds = import?.ElapsedSeconds,
+    PwshImportCpuSeconds = import?.CpuSeconds,
+    Comparisons = comparisons,
+};
 
 // The commit measured, so results can be compared across commits; "unknown" outside a git checkout.
 static string GitCommit()

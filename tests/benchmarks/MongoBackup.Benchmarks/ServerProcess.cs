@@ -20,6 +20,9 @@ public sealed class ServerProcess : IAsyncDisposable
     public string ConnectionString => _server.ConnectionString;
     public ProcessMemory Memory { get; }
 
+    /// <summary>For a cluster (<see cref="StartClusterAsync"/>), its members (mongos, config, shards) with their connection strings; else empty.</summary>
+    public IReadOnlyList<MongoBackup.TestServer.Sharding.TestServerMember> Members => _server.Members;
+
     public TimeSpan CpuTime
     {
         get
@@ -31,6 +34,10 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public static async Task<ServerProcess> StartAsync(int oplogSizeMb, CancellationToken ct) =>
         new(await Task.Run(() => TestServerProcess.Start(["--port", "0", "--replSet", "rs0", "--oplogSizeMB", oplogSizeMb.ToString()]), ct));
+
+    /// <summary>A sharded cluster (mongos, config server and <paramref name="shards"/> shards, one process); <see cref="ConnectionString"/> is the mongos.</summary>
+    public static async Task<ServerProcess> StartClusterAsync(int shards, int oplogSizeMb, CancellationToken ct) =>
+        new(await Task.Run(() => TestServerProcess.Start(["--port", "0", "--sharded", "--shards", shards.ToString(), "--oplogSizeMB", oplogSizeMb.ToString()]), ct));
 
     public ValueTask DisposeAsync()
     {
