@@ -8,8 +8,7 @@ namespace MongoBackup.TestServer.Sharding;
 /// migration_destination_manager.cpp, range_deletion_util.cpp): the recipient gets the collection first if it has none
 /// (same UUID, options and indexes, cloneCollectionIndexesAndOptions), then the chunk's documents inserted with
 /// fromMigrate: true entries; the caller commits the chunk's new owner; the donor then deletes the range, its delete
-/// entries fromMigrate: true too. The donor deletes at once, as a real one does with orphanCleanupDelaySecs 0 (the
-/// default keeps orphans 15 minutes) or _waitForDelete.
+/// entries fromMigrate: true too, when its range deleter's time comes (<see cref="RangeDeleter"/>).
 /// </summary>
 internal static class ChunkMigration
 {

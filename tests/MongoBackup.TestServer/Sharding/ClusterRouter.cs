@@ -16,6 +16,7 @@ internal sealed class ClusterRouter
         Config = config;
         Shards = shards;
         Catalog = new ClusterCatalog(config, ClusterTime);
+        RangeDeleter = new RangeDeleter(this);
     }
 
     public object Sync { get; } = new();
@@ -24,6 +25,7 @@ internal sealed class ClusterRouter
     public ClusterCatalog Catalog { get; }
     public RouterTransactions Transactions { get; } = new();
     public MigrationGate Migrations { get; } = new();
+    public RangeDeleter RangeDeleter { get; }
 
     /// <summary>The cluster time: the newest optime of any member (each advances to it when the router next reaches it).</summary>
     public BsonTimestamp ClusterTime() =>

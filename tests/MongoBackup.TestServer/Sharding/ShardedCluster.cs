@@ -87,6 +87,7 @@ public sealed class ShardedCluster : IDisposable, IAsyncDisposable
 
     public void Dispose()
     {
+        _router.RangeDeleter.Dispose();
         Mongos.Dispose();
         foreach (var shard in Shards) shard.Dispose();
         ConfigServer.Dispose();
