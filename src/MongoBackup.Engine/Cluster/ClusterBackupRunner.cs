@@ -48,7 +48,7 @@ public sealed class ClusterBackupRunner(IEngineObserver observer)
             var dumper = new BackupRunner(observer);
             await Task.WhenAll(shards.Select(s => s.DumpAsync(dumper, request, clock, ct)));
             var cut = await ClusterCut.ChooseAsync(client, shards, ct);
-            var sections = await Task.WhenAll(shards.Select(s => s.SaveOplogAsync(cut.Timestamp, request.Filter, s.Target.Name, ct)));
+            var sections = await Task.WhenAll(shards.Select(s => s.SaveOplogAsync(cut.Timestamp, request.Filter, s.Target.Name, observer, ct)));
             await ClusterMetadataDumper.DumpAsync(client, files.InFolder(MetadataFolder), ct);
             await MigrationCheck.RefuseMovedAsync(client, chunks, ct);
 

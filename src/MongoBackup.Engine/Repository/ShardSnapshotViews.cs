@@ -46,7 +46,8 @@ public static class ShardSnapshotViews
 
     /// <summary>
     /// A cluster manifest's problems: each shard's view's (its whole-manifest ones naming the shard), a file under no
-    /// shard's folder nor the metadata folder, a shard whose oplog runs past the cut, a consistency point that is not the cut.
+    /// shard's folder nor the metadata folder, a shard whose oplog runs past the cut without late commits, a consistency
+    /// point that is not the cut.
     /// </summary>
     internal static ManifestProblems Check(SnapshotManifest cluster)
     {
@@ -59,7 +60,7 @@ public static class ShardSnapshotViews
             problems.Whole.AddRange(found.Whole.Select(p => $"Shard {shard.Name}: {p}"));
             foreach (var (ns, list) in found.OfNamespace)
                 foreach (var problem in list) problems.Add(cluster.Namespaces.FirstOrDefault(n => n.FullName == ns) ?? NamespaceOf(ns), $"Shard {shard.Name}: {problem}");
-            if (shard.OplogEnd is { } end && end > section.ClusterTime.Timestamp)
+            if (shard.OplogEnd is { } end && end > section.ClusterTime.Timestamp && shard.LateCommits == 0)
                 problems.Whole.Add($"{name} saves shard {shard.Name}'s oplog to {end}, past the cluster's cut {section.ClusterTime.Timestamp}.");
         }
         var folders = section.Shards.Select(s => s.Folder + "/").Append(section.MetadataFolder + "/").ToList();

@@ -27,6 +27,9 @@ internal sealed class ClusterRouter
     public MigrationGate Migrations { get; } = new();
     public RangeDeleter RangeDeleter { get; }
 
+    /// <summary>A test's hold on two-phase commits (see <see cref="ShardedCluster.HoldTwoPhaseCommits"/>), or null.</summary>
+    public TwoPhaseCommitHold? CommitHold { get; set; }
+
     /// <summary>The cluster time: the newest optime of any member (each advances to it when the router next reaches it).</summary>
     public BsonTimestamp ClusterTime() =>
         Shards.Append(Config).Select(m => m.LastTimestamp).Max()!;
