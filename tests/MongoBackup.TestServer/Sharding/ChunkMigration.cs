@@ -19,12 +19,14 @@ internal static class ChunkMigration
         BsonDocument options;
         Guid uuid;
         List<BsonDocument> indexes;
+        BsonDocument? shardKey;
         using (donorState.Catalog.Lock.Exclusive())
         {
             var source = donorState.Catalog.Find(database, name)
                 ?? throw CommandFailure.NamespaceNotFound($"ns does not exist on the donor shard {donor.Name}: {database}.{name}");
             options = new BsonDocument(source.Options);
             uuid = source.Uuid;
+            shardKey = source.ShardKey;
             indexes = source.Indexes.Where(i => !i.IsIdIndex).Select(i => new BsonDocument(i.Spec)).ToList();
         }
         var state = recipient.Server.State;
@@ -33,6 +35,7 @@ internal static class ChunkMigration
         {
             if (state.Catalog.Find(database, name) != null) return;
             state.CatalogWriter.Create(database, name, options, state.PlainWrites, uuid);
+            state.Catalog.Find(database, name)!.ShardKey = shardKey;
         }
         if (indexes.Count > 0)
             recipient.RunChecked(database, new BsonDocument { { "createIndexes", name }, { "indexes", new BsonArray(indexes) } }, clusterTime);

@@ -43,6 +43,20 @@ internal sealed class ClusterRouter
         lock (Sync) return handler(context);
     };
 
+    /// <summary>
+    /// Gives every shard holding db.name the collection's shard key, as a shard learns it with its filtering metadata
+    /// (config.cache.collections); its oplog entries then carry document keys (<see cref="Storage.DocumentKey"/>).
+    /// </summary>
+    public void MarkSharded(string database, string name, BsonDocument pattern)
+    {
+        foreach (var shard in Shards)
+        {
+            var catalog = shard.Server.State.Catalog;
+            using (catalog.Lock.Exclusive())
+                if (catalog.Find(database, name) is { } collection) collection.ShardKey = pattern;
+        }
+    }
+
     /// <summary>The routing table of a sharded collection, or null when <paramref name="ns"/> is not sharded.</summary>
     public RoutingTable? Routing(string ns) =>
         Catalog.Collection(ns) is { } entry ? new RoutingTable(entry, Catalog.Chunks(entry["uuid"])) : null;
