@@ -35,7 +35,8 @@ public sealed class ClusterBackupRunner(IEngineObserver observer)
 
         await using var balancer = await BalancerGuard.TakeAsync(client, request.StopBalancer, observer, ct);
         // A stopped or failed backup is deleted, so its files need not be finished (AbandonWhen).
-        var options = new NewSnapshotOptions(request.Compression, request.CompressionLevel, Encryption: null, AbandonWhen: ct);
+        // Encrypted as a replica-set snapshot is: one data key for every shard's files and the metadata, in the same layout.
+        var options = new NewSnapshotOptions(request.Compression, request.CompressionLevel, request.Encryption, AbandonWhen: ct);
         await using var pending = await PendingSnapshot.StartNewAsync(catalog, "full", started, options, observer.Warning, ct);
         var (id, files) = (pending.Id, pending.Files!);
         var shards = new List<ShardCopy>();
@@ -76,7 +77,7 @@ public sealed class ClusterBackupRunner(IEngineObserver observer)
     /// <summary>What this first cluster backup does not take yet, refused before anything is written.</summary>
     private static void RefuseUnsupported(BackupRequest request)
     {
-        string? refused = request.Query is not null ? "Query" : request.IncludeUsersAndRoles ? "IncludeUsersAndRoles" : request.Encryption is not null ? "EncryptionKey" : null;
+        string? refused = request.Query is not null ? "Query" : request.IncludeUsersAndRoles ? "IncludeUsersAndRoles" : null;
         if (refused is not null)
             throw new MongoBackupException(ErrorIds.InvalidArgument,
                 $"-{refused} is not supported yet for a sharded cluster backup (a mongos): back up without it.", target: refused);

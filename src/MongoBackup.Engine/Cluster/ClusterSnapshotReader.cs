@@ -42,8 +42,9 @@ public sealed class ClusterSnapshotReader : IDumpReader
     public bool HasOplog => true;
 
     /// <summary>Opens every shard of <paramref name="manifest"/> (a checked cluster manifest), each shard's files checked first as <paramref name="verifyFirst"/> says.</summary>
+    /// <param name="dataKey">The snapshot's data key (every shard's files are under it), owned by the reader from now on; null when it is not encrypted.</param>
     /// <param name="hold">Released when the reader is disposed (a read lease on the snapshot), or null.</param>
-    public static async Task<ClusterSnapshotReader> OpenAsync(ISnapshotRepository repository, SnapshotManifest manifest,
+    public static async Task<ClusterSnapshotReader> OpenAsync(ISnapshotRepository repository, SnapshotManifest manifest, Security.DataKey? dataKey,
         Func<ManifestFile, bool>? verifyFirst, bool verify, IAsyncDisposable? hold, CancellationToken ct)
     {
         var readers = new List<(SnapshotDumpReader, string)>();
@@ -51,15 +52,17 @@ public sealed class ClusterSnapshotReader : IDumpReader
         {
             foreach (var (view, shard) in ShardSnapshotViews.Of(manifest).Zip(manifest.Cluster!.Shards))
             {
-                var damaged = verify ? await SnapshotIntegrity.FindDamagedAsync(repository, view, null, ct, verifyFirst) : null;
-                readers.Add((await SnapshotDumpReader.OpenAsync(repository, view, null, ct, damaged), shard.Name));
+                var damaged = verify ? await SnapshotIntegrity.FindDamagedAsync(repository, view, dataKey, ct, verifyFirst) : null;
+                // The readers share the key; each disposes it when closed (zeroing it twice does no harm), once all are read.
+                readers.Add((await SnapshotDumpReader.OpenAsync(repository, view, dataKey, ct, damaged), shard.Name));
             }
-            var ownership = await ChunkOwnership.ReadAsync(repository, manifest, null, ct);
+            var ownership = await ChunkOwnership.ReadAsync(repository, manifest, dataKey, ct);
             return new ClusterSnapshotReader($"cluster snapshot {manifest.Id} in {repository.Location}", readers, ownership, hold);
         }
         catch
         {
             foreach (var (reader, _) in readers) await reader.DisposeAsync();
+            dataKey?.Dispose();
             throw;
         }
     }

@@ -1,0 +1,62 @@
+using System.Security;
+using MongoBackup.Engine.Cluster;
+using MongoBackup.Engine.Connection;
+using MongoBackup.Engine.Restore;
+using MongoBackup.Engine.Repository;
+using MongoBackup.Engine.Tests.Integration;
+using MongoDB.Bson;
+using MongoDB.Driver;
+
+namespace MongoBackup.Engine.Tests.Cluster;
+
+/// <summary>What a cluster backup takes beside its data: encryption (every shard's folder and the metadata under the snapshot's data key).</summary>
+[Collection(MongoServerCollection.Name)]
+public sealed class ClusterOptionsTests(MongoServerFixture server)
+{
+    private const string Marker = "PLAINTEXT-MARKER-of-a-sharded-order";
+
+    [Fact]
+    public async Task An_encrypted_cluster_backup_keeps_no_plaintext_and_restores_with_its_key_only()
+    {
+        using var cluster = new TwoShardCluster();
+        await cluster.Orders.UpdateManyAsync(new BsonDocument("_id", new BsonDocument("$in", new BsonArray { 10, 4000 })), new BsonDocument("$set", new BsonDocument("note", Marker)));
+        var manifest = await new FullBackup(new RecordingObserver()).RunAsync(cluster.Backup() with { Encryption = Passphrase() }, CancellationToken.None);
+
+        Assert.NotNull(manifest.Encryption);
+        var folder = Path.Combine(cluster.Repository.LocalPath(manifest.Id, "")!);
+        var stored = Directory.GetFiles(folder, "*", SearchOption.AllDirectories).Where(f => Path.GetFileName(f) != "manifest.json" && !Path.GetFileName(f).StartsWith('.')).ToList();
+        Assert.Contains(stored, f => f.Contains($"{Path.DirectorySeparatorChar}shard1{Path.DirectorySeparatorChar}shop.encrypted{Path.DirectorySeparatorChar}"));
+        Assert.Contains(stored, f => f.Contains($"{Path.DirectorySeparatorChar}configsvr{Path.DirectorySeparatorChar}config.encrypted{Path.DirectorySeparatorChar}"));
+        Assert.All(stored, f => Assert.EndsWith(".encrypted", f));
+        Assert.All(stored, f => Assert.DoesNotContain(Marker, System.Text.Encoding.Latin1.GetString(File.ReadAllBytes(f))));
+
+        var missing = await Assert.ThrowsAsync<MongoBackupException>(() => RestoreAsync(cluster, manifest.Id, TestDatabases.NewName("enc"), null));
+        Assert.Equal(ErrorIds.EncryptionKeyRequired, missing.ErrorId);
+        var wrong = await Assert.ThrowsAsync<MongoBackupException>(() => RestoreAsync(cluster, manifest.Id, TestDatabases.NewName("enc"), Passphrase("another passphrase entirely")));
+        Assert.Equal(ErrorIds.WrongEncryptionKey, wrong.ErrorId);
+
+        var target = TestDatabases.NewName("enc");
+        var outcome = await RestoreAsync(cluster, manifest.Id, target, Passphrase());
+        Assert.True(outcome.Succeeded, outcome.OplogError ?? string.Join("; ", outcome.Namespaces.Select(n => n.Error)));
+        var expected = await cluster.Orders.Find(FilterDefinition<BsonDocument>.Empty).Sort(new BsonDocument("_id", 1)).ToListAsync();
+        var restored = await server.Client.GetDatabase(target).GetCollection<BsonDocument>("orders").Find(FilterDefinition<BsonDocument>.Empty).Sort(new BsonDocument("_id", 1)).ToListAsync();
+        Assert.Equal(expected, restored);
+        Assert.Equal(2, restored.Count(d => d.GetValue("note", "") == Marker));
+    }
+
+    private Task<RestoreOutcome> RestoreAsync(TwoShardCluster cluster, string id, string target, EncryptionKeySource? keys) =>
+        new RestoreRunner(new RecordingObserver()).RunAsync(new RestoreRequest
+        {
+            Connection = new ConnectionSettings { ConnectionString = server.ConnectionString },
+            Snapshot = new RepositorySnapshot(cluster.Repository, id),
+            Map = new NamespaceMap().AddDatabaseRename("shop", target),
+            Encryption = keys,
+        }, CancellationToken.None);
+
+    private static EncryptionKeySource Passphrase(string text = "a cluster passphrase for the tests")
+    {
+        var secure = new SecureString();
+        foreach (var c in text) secure.AppendChar(c);
+        return EncryptionKeySource.FromPassphrase(secure);
+    }
+}
