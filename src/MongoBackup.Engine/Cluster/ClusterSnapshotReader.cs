@@ -56,6 +56,12 @@ public sealed class ClusterSnapshotReader : IDumpReader
                 // The readers share the key; each disposes it when closed (zeroing it twice does no harm), once all are read.
                 readers.Add((await SnapshotDumpReader.OpenAsync(repository, view, dataKey, ct, damaged), shard.Name));
             }
+            // The cluster's users and roles, saved from the config servers: read as one more part without an oplog.
+            if (ShardSnapshotViews.UsersAndRoles(manifest) is { } users)
+            {
+                var damaged = verify ? await SnapshotIntegrity.FindDamagedAsync(repository, users, dataKey, ct, verifyFirst) : null;
+                readers.Add((await SnapshotDumpReader.OpenAsync(repository, users, dataKey, ct, damaged), manifest.Cluster.MetadataFolder));
+            }
             var ownership = await ChunkOwnership.ReadAsync(repository, manifest, dataKey, ct);
             return new ClusterSnapshotReader($"cluster snapshot {manifest.Id} in {repository.Location}", readers, ownership, hold);
         }

@@ -64,7 +64,8 @@ internal sealed class ShardCopy : IDisposable
         var client = _connection.Client;
         _start = await DriverErrors.Translate(() => OplogCopyStart.FindAsync(client, _oplog, ct), client)
             ?? throw new MongoBackupException(ErrorIds.BackupFailed, $"Shard {Target.Name} has an empty oplog.", target: Target.Name);
-        var listed = await DriverErrors.Translate(() => CollectionCatalog.ListAsync(client, request.Filter, ct), client);
+        // A shard holds only some of the cluster's databases: the names the filter gives are checked against the cluster's list.
+        var listed = await DriverErrors.Translate(() => CollectionCatalog.ListAsync(client, request.Filter, ct, namedMustExist: false), client);
         var collections = listed.Where(c => !InternalDatabases.Contains(c.Database)).ToList();
         _namespaces = await dumper.DumpCollectionsAsync(client, _files, collections, request.ParallelCollections, request.SplitThresholdDocuments,
             query: null, clock, ct, activity: $"Backing up shard {Target.Name}");

@@ -15,6 +15,13 @@ public sealed class ClusterSection
 
     /// <summary>The folder holding the config server's cluster metadata (config.databases, collections, chunks, shards, tags) as BSON files.</summary>
     public string MetadataFolder { get; set; } = "";
+
+    /// <summary>
+    /// With -IncludeUsersAndRoles, the cluster's users and roles (admin.system.users, system.roles and the auth schema's
+    /// system.version, read through mongos from the config servers, where a cluster keeps them), saved in the metadata
+    /// folder as a mongodump layout of admin; empty without.
+    /// </summary>
+    public List<ManifestNamespace> UsersAndRoles { get; set; } = [];
 }
 
 /// <summary>

@@ -9,7 +9,10 @@ using MongoDB.Driver;
 
 namespace MongoBackup.Engine.Tests.Cluster;
 
-/// <summary>What a cluster backup takes beside its data: encryption (every shard's folder and the metadata under the snapshot's data key).</summary>
+/// <summary>
+/// What a cluster backup takes beside its data: encryption (every shard's folder and the metadata under the snapshot's
+/// data key), and the cluster's users and roles, which live on its config servers.
+/// </summary>
 [Collection(MongoServerCollection.Name)]
 public sealed class ClusterOptionsTests(MongoServerFixture server)
 {
@@ -42,6 +45,61 @@ public sealed class ClusterOptionsTests(MongoServerFixture server)
         var restored = await server.Client.GetDatabase(target).GetCollection<BsonDocument>("orders").Find(FilterDefinition<BsonDocument>.Empty).Sort(new BsonDocument("_id", 1)).ToListAsync();
         Assert.Equal(expected, restored);
         Assert.Equal(2, restored.Count(d => d.GetValue("note", "") == Marker));
+    }
+
+    [Fact]
+    public async Task IncludeUsersAndRoles_saves_the_clusters_users_and_roles_from_its_config_servers_and_restores_them()
+    {
+        using var cluster = new TwoShardCluster();
+        var database = TestDatabases.NewName("crm");
+        cluster.RunAdmin(new BsonDocument { { "enableSharding", database }, { "primaryShard", "shard1" } });
+        cluster.RunAdmin(new BsonDocument { { "shardCollection", database + ".accounts" }, { "key", new BsonDocument("_id", 1) } });
+        var accounts = cluster.Mongos.GetDatabase(database).GetCollection<BsonDocument>("accounts");
+        await accounts.InsertManyAsync(Enumerable.Range(0, 50).Select(i => new BsonDocument { { "_id", i }, { "owner", $"o{i}" } }));
+        // Where a cluster keeps them: on its config servers (mongos routes admin there).
+        using var config = new MongoClient(cluster.Cluster.ConfigServer.ConnectionString);
+        var onConfig = config.GetDatabase(database);
+        await onConfig.RunCommandAsync<BsonDocument>(new BsonDocument
+        {
+            { "createRole", "auditor" }, { "roles", new BsonArray() },
+            { "privileges", new BsonArray { new BsonDocument { { "resource", new BsonDocument { { "db", database }, { "collection", "" } } }, { "actions", new BsonArray { "find" } } } } },
+        });
+        await onConfig.RunCommandAsync<BsonDocument>(new BsonDocument
+        {
+            { "createUser", "reporter" }, { "pwd", "a reporter's password" },
+            { "roles", new BsonArray { new BsonDocument { { "role", "auditor" }, { "db", database } }, new BsonDocument { { "role", "read" }, { "db", database } } } },
+        });
+        await config.GetDatabase("elsewhere").RunCommandAsync<BsonDocument>(new BsonDocument { { "createUser", "stranger" }, { "pwd", "not backed up" }, { "roles", new BsonArray() } });
+
+        var manifest = await new FullBackup(new RecordingObserver()).RunAsync(
+            cluster.Backup() with { Filter = new NamespaceFilter(databases: [database]), IncludeUsersAndRoles = true }, CancellationToken.None);
+        Assert.Equal(["system.roles", "system.users", "system.version"], manifest.Cluster!.UsersAndRoles.Select(n => n.Collection).Order());
+        Assert.Equal(1, manifest.Cluster.UsersAndRoles.Single(n => n.Collection == "system.users").Documents);
+
+        var target = server.Client.GetDatabase(database);
+        try
+        {
+            var outcome = await new RestoreRunner(new RecordingObserver()).RunAsync(new RestoreRequest
+            {
+                Connection = new ConnectionSettings { ConnectionString = server.ConnectionString },
+                Snapshot = new RepositorySnapshot(cluster.Repository, manifest.Id),
+                Filter = new NamespaceFilter(databases: [database]), IncludeUsersAndRoles = true,
+            }, CancellationToken.None);
+            Assert.True(outcome.Succeeded, outcome.UsersAndRolesError ?? outcome.OplogError ?? string.Join("; ", outcome.Namespaces.Select(n => n.Error)));
+            Assert.Equal(1, outcome.UsersRestored);
+            Assert.Equal(1, outcome.RolesRestored);
+            var user = (await target.RunCommandAsync<BsonDocument>(new BsonDocument("usersInfo", "reporter")))["users"].AsBsonArray.Single().AsBsonDocument;
+            Assert.Equal(["auditor", "read"], user["roles"].AsBsonArray.Select(r => r["role"].AsString).Order());
+            Assert.Single((await target.RunCommandAsync<BsonDocument>(new BsonDocument("rolesInfo", "auditor")))["roles"].AsBsonArray);
+            Assert.Equal(50, await target.GetCollection<BsonDocument>("accounts").CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty));
+        }
+        finally
+        {
+            await server.Client.DropDatabaseAsync(database);
+            foreach (var drop in new[] { new BsonDocument("dropUser", "reporter"), new BsonDocument("dropRole", "auditor") })
+                try { await target.RunCommandAsync<BsonDocument>(drop); }
+                catch (MongoCommandException) { /* not restored: the assertions above said so */ }
+        }
     }
 
     private Task<RestoreOutcome> RestoreAsync(TwoShardCluster cluster, string id, string target, EncryptionKeySource? keys) =>
