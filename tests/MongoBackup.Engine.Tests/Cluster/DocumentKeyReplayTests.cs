@@ -1,6 +1,4 @@
 using MongoBackup.Engine.Cluster;
-using MongoBackup.Engine.Connection;
-using MongoBackup.Engine.Restore;
 using MongoBackup.Engine.Tests.Integration;
 using MongoDB.Bson;
 using MongoDB.Driver;
@@ -38,18 +36,8 @@ public sealed class DocumentKeyReplayTests(MongoServerFixture server)
             .Find(new BsonDocument { { "ns", "shop.parcels" }, { "op", "d" } }).ToList();
         Assert.Equal(new BsonDocument { { "dest.zip", 1000 }, { "_id", 0 } }, entries[0]["o"]); // the form the replay meets
 
-        var target = TestDatabases.NewName("dockey");
-        var outcome = await new RestoreRunner(new RecordingObserver()).RunAsync(new RestoreRequest
-        {
-            Connection = new ConnectionSettings { ConnectionString = server.ConnectionString },
-            Snapshot = new RepositorySnapshot(cluster.Repository, manifest.Id),
-            Map = new NamespaceMap().AddDatabaseRename("shop", target),
-        }, CancellationToken.None);
-        Assert.True(outcome.Succeeded, outcome.OplogError ?? string.Join("; ", outcome.Namespaces.Select(n => n.Error)));
-
+        var restored = await cluster.RestoredAsync(server, manifest.Id, "parcels");
         var expected = await parcels.Find(FilterDefinition<BsonDocument>.Empty).Sort(new BsonDocument("_id", 1)).ToListAsync();
-        var restored = await server.Client.GetDatabase(target).GetCollection<BsonDocument>("parcels")
-            .Find(FilterDefinition<BsonDocument>.Empty).Sort(new BsonDocument("_id", 1)).ToListAsync();
         Assert.Equal(200 - 34, expected.Count);
         Assert.Equal(expected, restored);
     }

@@ -1,6 +1,4 @@
 using MongoBackup.Engine.Cluster;
-using MongoBackup.Engine.Connection;
-using MongoBackup.Engine.Restore;
 using MongoBackup.Engine.Tests.Integration;
 using MongoDB.Bson;
 using MongoDB.Driver;
@@ -26,7 +24,7 @@ public sealed class OrphanTests(MongoServerFixture server)
         var onDonor = await cluster.Shard(0).GetDatabase("shop").GetCollection<BsonDocument>("orders").CountDocumentsAsync(new BsonDocument());
         Assert.Equal(TwoShardCluster.InitialOrders, onDonor); // the orphans are there to be copied
 
-        var restored = await BackUpAndRestoreAsync(cluster, "orders");
+        var restored = await BackUpAndRestoreAsync(cluster, "orders", server);
 
         var expected = await cluster.Orders.Find(FilterDefinition<BsonDocument>.Empty).Sort(new BsonDocument("_id", 1)).ToListAsync();
         Assert.Equal(TwoShardCluster.InitialOrders - 1, expected.Count);
@@ -53,7 +51,7 @@ public sealed class OrphanTests(MongoServerFixture server)
         Assert.Equal(400, await cluster.Shard(0).GetDatabase("shop").GetCollection<BsonDocument>("events").CountDocumentsAsync(new BsonDocument()));
         foreach (var id in moved.Take(20)) await events.UpdateOneAsync(new BsonDocument("_id", id), new BsonDocument("$set", new BsonDocument("n", -1)));
 
-        var restored = await BackUpAndRestoreAsync(cluster, "events");
+        var restored = await BackUpAndRestoreAsync(cluster, "events", server);
 
         var expected = await events.Find(FilterDefinition<BsonDocument>.Empty).Sort(new BsonDocument("_id", 1)).ToListAsync();
         Assert.Equal(400, expected.Count);
@@ -61,18 +59,9 @@ public sealed class OrphanTests(MongoServerFixture server)
         Assert.Equal(20, restored.Count(d => d["n"] == -1));
     }
 
-    private async Task<List<BsonDocument>> BackUpAndRestoreAsync(TwoShardCluster cluster, string collection)
+    private static async Task<List<BsonDocument>> BackUpAndRestoreAsync(TwoShardCluster cluster, string collection, MongoServerFixture server)
     {
         var manifest = await new FullBackup(new RecordingObserver()).RunAsync(cluster.Backup(), CancellationToken.None);
-        var target = TestDatabases.NewName("orphans");
-        var outcome = await new RestoreRunner(new RecordingObserver()).RunAsync(new RestoreRequest
-        {
-            Connection = new ConnectionSettings { ConnectionString = server.ConnectionString },
-            Snapshot = new RepositorySnapshot(cluster.Repository, manifest.Id),
-            Map = new NamespaceMap().AddDatabaseRename("shop", target),
-        }, CancellationToken.None);
-        Assert.True(outcome.Succeeded, outcome.OplogError ?? string.Join("; ", outcome.Namespaces.Select(n => n.Error)));
-        return await server.Client.GetDatabase(target).GetCollection<BsonDocument>(collection)
-            .Find(FilterDefinition<BsonDocument>.Empty).Sort(new BsonDocument("_id", 1)).ToListAsync();
+        return await cluster.RestoredAsync(server, manifest.Id, collection);
     }
 }

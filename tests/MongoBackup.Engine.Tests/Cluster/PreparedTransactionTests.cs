@@ -1,7 +1,5 @@
 using MongoBackup.Engine.Cluster;
-using MongoBackup.Engine.Connection;
 using MongoBackup.Engine.Events;
-using MongoBackup.Engine.Restore;
 using MongoBackup.Engine.Tests.Integration;
 using MongoBackup.TestServer.Sharding;
 using MongoDB.Bson;
@@ -89,19 +87,8 @@ public sealed class PreparedTransactionTests(MongoServerFixture server)
         cluster.Shard(shard).GetDatabase("local").GetCollection<BsonDocument>("oplog.rs")
             .Find(new BsonDocument { { "op", "c" }, { "o.commitTransaction", new BsonDocument("$exists", true) } }).ToList();
 
-    private async Task<Dictionary<int, int>> RestoreAsync(TwoShardCluster cluster, string snapshot)
-    {
-        var target = TestDatabases.NewName("prepared");
-        var outcome = await new RestoreRunner(new RecordingObserver()).RunAsync(new RestoreRequest
-        {
-            Connection = new ConnectionSettings { ConnectionString = server.ConnectionString },
-            Snapshot = new RepositorySnapshot(cluster.Repository, snapshot),
-            Map = new NamespaceMap().AddDatabaseRename("shop", target),
-        }, CancellationToken.None);
-        Assert.True(outcome.Succeeded, outcome.OplogError ?? string.Join("; ", outcome.Namespaces.Select(n => n.Error)));
-        var documents = await server.Client.GetDatabase(target).GetCollection<BsonDocument>("orders").Find(FilterDefinition<BsonDocument>.Empty).ToListAsync();
-        return documents.ToDictionary(d => d["_id"].AsInt32, d => d["qty"].AsInt32);
-    }
+    private async Task<Dictionary<int, int>> RestoreAsync(TwoShardCluster cluster, string snapshot) =>
+        (await cluster.RestoredAsync(server, snapshot, "orders")).ToDictionary(d => d["_id"].AsInt32, d => d["qty"].AsInt32);
 
     /// <summary>Records events, and releases the hold once the backup says it waits for a prepared transaction's decision.</summary>
     private sealed class ReleaseWhenWaiting(OperationHold hold) : IEngineObserver
