@@ -35,10 +35,15 @@ internal sealed class ChunkOwnership
     {
         var collections = await ReadMetadataAsync(repository, manifest, dataKey, "collections", ct);
         var chunks = await ReadMetadataAsync(repository, manifest, dataKey, "chunks", ct);
-        var byUuid = chunks.GroupBy(c => c["uuid"]).ToDictionary(g => g.Key, g => g.ToList());
+        // A chunk names its collection by uuid (MongoDB 5.0 and later) or by ns (before).
+        var byOwner = chunks.GroupBy(c => c.GetValue("uuid", null) ?? c.GetValue("ns", BsonNull.Value)).ToDictionary(g => g.Key, g => g.ToList());
         var sharded = new Dictionary<string, ShardedCollection>(StringComparer.Ordinal);
         foreach (var entry in collections.Where(c => !c.GetValue("dropped", false).ToBoolean() && c.Contains("key")))
-            sharded[entry["_id"].AsString] = new ShardedCollection(entry["key"].AsBsonDocument, byUuid.GetValueOrDefault(entry["uuid"]) ?? []);
+        {
+            var owned = byOwner.GetValueOrDefault(entry.GetValue("uuid", BsonNull.Value)) ?? byOwner.GetValueOrDefault(entry["_id"]) ?? [];
+            // A sharded collection always has a chunk; one listed without any is not filtered rather than emptied.
+            if (owned.Count > 0) sharded[entry["_id"].AsString] = new ShardedCollection(entry["key"].AsBsonDocument, owned);
+        }
         return new ChunkOwnership(sharded);
     }
 
