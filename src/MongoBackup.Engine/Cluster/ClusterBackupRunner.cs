@@ -82,7 +82,7 @@ public sealed class ClusterBackupRunner(IEngineObserver observer)
         }
     }
 
-    /// <summary>What this first cluster backup does not take yet, refused before anything is written.</summary>
+    /// <summary>What the cluster backup does not take, refused before anything is written (FullBackup sends -Query through the mongos instead).</summary>
     private static void RefuseUnsupported(BackupRequest request)
     {
         if (request.Query is not null)

@@ -11,7 +11,7 @@ namespace MongoBackup.Engine.Tests.Cluster;
 
 /// <summary>
 /// What a cluster backup takes beside its data: encryption (every shard's folder and the metadata under the snapshot's
-/// data key), and the cluster's users and roles, which live on its config servers.
+/// data key), the cluster's users and roles, which live on its config servers, and -Query, read through the mongos.
 /// </summary>
 [Collection(MongoServerCollection.Name)]
 public sealed class ClusterOptionsTests(MongoServerFixture server)
@@ -97,6 +97,27 @@ public sealed class ClusterOptionsTests(MongoServerFixture server)
                 try { await target.RunCommandAsync<BsonDocument>(drop); }
                 catch (MongoCommandException) { /* not restored: the assertions above said so */ }
         }
+    }
+
+    [Fact]
+    public async Task A_Query_backup_of_a_cluster_reads_through_the_mongos_each_matching_document_once_orphans_left_out()
+    {
+        using var cluster = new TwoShardCluster(); // [2500, MaxKey) moved to shard1, its orphans still on shard0
+        var request = cluster.Backup() with
+        {
+            Filter = new NamespaceFilter(databases: ["shop"], collections: ["orders"]),
+            Query = MongoBackup.Engine.Dump.DocumentQuery.Parse("{\"_id\": {\"$gte\": 2490, \"$lt\": 2510}}", "-Query"),
+        };
+        var observer = new RecordingObserver();
+        var manifest = await new FullBackup(observer).RunAsync(request, CancellationToken.None);
+
+        Assert.Null(manifest.Cluster);
+        Assert.True(manifest.CopyOnly);
+        Assert.False(manifest.PointInTimeConsistent);
+        Assert.Equal(20, manifest.Namespaces.Single(n => n.Collection == "orders").Documents);
+        Assert.Contains(observer.Warnings, w => w.Contains("not point-in-time consistent"));
+        var restored = await cluster.RestoredAsync(server, manifest.Id, "orders");
+        Assert.Equal(Enumerable.Range(2490, 20), restored.Select(d => d["_id"].AsInt32));
     }
 
     private static EncryptionKeySource Passphrase(string text = "a cluster passphrase for the tests")
