@@ -33,7 +33,8 @@ internal sealed class ServerState
     /// data, so its commands run without the data lock and synchronise their own state.
     /// </summary>
     public Func<BsonTimestamp>? RouterClusterTime { get; init; }
-    public ServerParameters Parameters { get; }
+    /// <summary>The server parameters: set at startup, and those MongoDB lets setParameter change (orphanCleanupDelaySecs) at runtime.</summary>
+    public ServerParameters Parameters { get; set; }
     public int Port { get; set; }
     public Catalog Catalog { get; }
     public CatalogWriter CatalogWriter { get; }

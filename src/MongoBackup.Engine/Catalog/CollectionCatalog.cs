@@ -24,23 +24,34 @@ public static class CollectionCatalog
     /// each with its listCollections options and listIndexes specs. Internal collections (system.profile, system.views,
     /// system.buckets.*, the auth collections, local.oplog.*) are left out, as mongodump leaves them.
     /// </summary>
+    /// <param name="namedMustExist">
+    /// Whether a database the filter names must be on this server: false for one shard of a cluster, which holds only the
+    /// databases it has chunks or the primary of (the cluster's list is checked once, <see cref="RequireNamedDatabases"/>).
+    /// </param>
     /// <exception cref="MongoBackupException">DatabaseNotFound: a -Database pattern without wildcards names a database the
     /// server does not have (the message lists those it has).</exception>
-    public static async Task<IReadOnlyList<SourceCollection>> ListAsync(IMongoClient client, NamespaceFilter filter, CancellationToken ct)
+    public static async Task<IReadOnlyList<SourceCollection>> ListAsync(IMongoClient client, NamespaceFilter filter, CancellationToken ct, bool namedMustExist = true)
     {
         var databases = await ListDatabasesAsync(client, ct);
         filter = filter.PreferringExactNames(databases.Select(d => (d, "")));
-        var named = filter.Databases.Where(p => !p.HasWildcards).Select(p => p.Pattern);
-        var missing = named.Where(n => !databases.Contains(n)).ToList();
-        if (missing.Count > 0)
-            throw new MongoBackupException(ErrorIds.DatabaseNotFound,
-                $"Database '{string.Join("', '", missing)}' does not exist on the server (it has: {string.Join(", ", databases)}).",
-                target: missing[0]);
+        if (namedMustExist) RequireNamedDatabases(filter, databases);
 
         var result = new List<SourceCollection>();
         foreach (var database in databases.Where(filter.IncludesDatabase).Order(StringComparer.Ordinal))
             result.AddRange(await ListDatabaseAsync(client.GetDatabase(database), filter, ct));
         return result;
+    }
+
+    /// <summary>Refuses a filter naming (without wildcards) a database that <paramref name="databases"/> (a server's or a cluster's list) lacks.</summary>
+    /// <exception cref="MongoBackupException">DatabaseNotFound, listing the databases there are.</exception>
+    public static void RequireNamedDatabases(NamespaceFilter filter, IReadOnlyList<string> databases)
+    {
+        filter = filter.PreferringExactNames(databases.Select(d => (d, "")));
+        var missing = filter.Databases.Where(p => !p.HasWildcards).Select(p => p.Pattern).Where(n => !databases.Contains(n)).ToList();
+        if (missing.Count > 0)
+            throw new MongoBackupException(ErrorIds.DatabaseNotFound,
+                $"Database '{string.Join("', '", missing)}' does not exist on the server (it has: {string.Join(", ", databases)}).",
+                target: missing[0]);
     }
 
     private static async Task<IEnumerable<SourceCollection>> ListDatabaseAsync(IMongoDatabase db, NamespaceFilter filter, CancellationToken ct)

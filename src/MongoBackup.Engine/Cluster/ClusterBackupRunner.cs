@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using MongoBackup.Engine.Catalog;
 using MongoBackup.Engine.Connection;
 using MongoBackup.Engine.Dump;
 using MongoBackup.Engine.Events;
@@ -33,9 +34,12 @@ public sealed class ClusterBackupRunner(IEngineObserver observer)
         observer.Verbose($"Cluster {request.Connection.DisplayName}: {targets.Count} shard(s): " +
             $"{string.Join(", ", targets.Select(t => $"{t.Name} (replica set {t.ReplicaSetName} at {string.Join(",", t.Hosts)})"))}.");
 
+        // The databases the filter names must be in the cluster (listDatabases through mongos), though not on every shard.
+        CollectionCatalog.RequireNamedDatabases(request.Filter, await DriverErrors.Translate(() => CollectionCatalog.ListDatabasesAsync(client, ct), client));
         await using var balancer = await BalancerGuard.TakeAsync(client, request.StopBalancer, observer, ct);
         // A stopped or failed backup is deleted, so its files need not be finished (AbandonWhen).
-        var options = new NewSnapshotOptions(request.Compression, request.CompressionLevel, Encryption: null, AbandonWhen: ct);
+        // Encrypted as a replica-set snapshot is: one data key for every shard's files and the metadata, in the same layout.
+        var options = new NewSnapshotOptions(request.Compression, request.CompressionLevel, request.Encryption, AbandonWhen: ct);
         await using var pending = await PendingSnapshot.StartNewAsync(catalog, "full", started, options, observer.Warning, ct);
         var (id, files) = (pending.Id, pending.Files!);
         var shards = new List<ShardCopy>();
@@ -48,11 +52,16 @@ public sealed class ClusterBackupRunner(IEngineObserver observer)
             var dumper = new BackupRunner(observer);
             await Task.WhenAll(shards.Select(s => s.DumpAsync(dumper, request, clock, ct)));
             var cut = await ClusterCut.ChooseAsync(client, shards, ct);
-            var sections = await Task.WhenAll(shards.Select(s => s.SaveOplogAsync(cut.Timestamp, request.Filter, s.Target.Name, ct)));
+            var sections = await Task.WhenAll(shards.Select(s => s.SaveOplogAsync(cut.Timestamp, request.Filter, s.Target.Name, observer, ct)));
             await ClusterMetadataDumper.DumpAsync(client, files.InFolder(MetadataFolder), ct);
+            // A cluster keeps its users and roles on its config servers: read through mongos, as mongodump does
+            // (mongo-tools mongodump.go DumpUsersAndRolesForDB reads admin.system.users on the mongos session).
+            var usersAndRoles = !request.IncludeUsersAndRoles ? [] : await new UsersAndRolesDumper(client, files.InFolder(MetadataFolder))
+                .DumpAsync(UsersAndRolesScope.For(request.Filter, sections.SelectMany(s => s.Namespaces).Select(n => n.Database).Distinct()), ct);
             await MigrationCheck.RefuseMovedAsync(client, chunks, ct);
 
             var manifest = ClusterManifest.New(request, id, topology, started, cut, sections.ToList(), MetadataFolder);
+            manifest.Cluster!.UsersAndRoles = usersAndRoles.ToList();
             manifest.EndTime = DateTimeOffset.UtcNow;
             await pending.CommitAsync(manifest, ct);
             observer.Verbose($"Cluster snapshot {id} complete in {clock.Elapsed.TotalSeconds:0.0} s, consistent at {cut.Timestamp} on every shard.");
@@ -73,12 +82,11 @@ public sealed class ClusterBackupRunner(IEngineObserver observer)
         }
     }
 
-    /// <summary>What this first cluster backup does not take yet, refused before anything is written.</summary>
+    /// <summary>What the cluster backup does not take, refused before anything is written (FullBackup sends -Query through the mongos instead).</summary>
     private static void RefuseUnsupported(BackupRequest request)
     {
-        string? refused = request.Query is not null ? "Query" : request.IncludeUsersAndRoles ? "IncludeUsersAndRoles" : request.Encryption is not null ? "EncryptionKey" : null;
-        if (refused is not null)
+        if (request.Query is not null)
             throw new MongoBackupException(ErrorIds.InvalidArgument,
-                $"-{refused} is not supported yet for a sharded cluster backup (a mongos): back up without it.", target: refused);
+                "-Query is not supported yet for a sharded cluster backup (a mongos): back up without it.", target: "Query");
     }
 }

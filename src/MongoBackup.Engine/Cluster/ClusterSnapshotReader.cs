@@ -9,21 +9,27 @@ namespace MongoBackup.Engine.Cluster;
 /// (a sharded collection's documents are each shard's, one after the other; its metadata the first shard's that holds
 /// it), and the shards' oplogs merged up to the cut (<see cref="ClusterOplogMerge"/>). Each shard is read through its
 /// own <see cref="SnapshotDumpReader"/> over its view (<see cref="ShardSnapshotViews"/>), so its files are checked as a
-/// replica-set snapshot's are; a namespace damaged on any shard fails whole.
+/// replica-set snapshot's are; a namespace damaged on any shard fails whole. A sharded collection's documents are kept
+/// only from the shard that owned their chunk at the cut (<see cref="ChunkOwnership"/>): a migration's orphans on its donor,
+/// or a recipient's copy of one that did not commit, are left out, so no document is restored twice or from a stale copy.
 /// </summary>
 public sealed class ClusterSnapshotReader : IDumpReader
 {
     private readonly string _location;
     private readonly IReadOnlyList<SnapshotDumpReader> _shards;
+    private readonly Dictionary<SnapshotDumpReader, string> _shardNames;
+    private readonly ChunkOwnership _ownership;
     private readonly Dictionary<string, List<(SnapshotDumpReader Reader, DumpNamespace Ns)>> _parts;
     private readonly IAsyncDisposable? _hold;
 
-    private ClusterSnapshotReader(string location, IReadOnlyList<SnapshotDumpReader> shards, IAsyncDisposable? hold)
+    private ClusterSnapshotReader(string location, IReadOnlyList<(SnapshotDumpReader Reader, string Name)> shards, ChunkOwnership ownership, IAsyncDisposable? hold)
     {
         _location = location;
-        _shards = shards;
+        _shards = shards.Select(s => s.Reader).ToList();
+        _shardNames = shards.ToDictionary(s => s.Reader, s => s.Name);
+        _ownership = ownership;
         _hold = hold;
-        _parts = shards.SelectMany(r => r.Namespaces.Select(ns => (Reader: r, Ns: ns)))
+        _parts = _shards.SelectMany(r => r.Namespaces.Select(ns => (Reader: r, Ns: ns)))
             .GroupBy(p => p.Ns.FullName, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
         Namespaces = _parts.Values.Select(Merged).OrderBy(n => n.FullName, StringComparer.Ordinal).ToList();
     }
@@ -36,25 +42,35 @@ public sealed class ClusterSnapshotReader : IDumpReader
     public bool HasOplog => true;
 
     /// <summary>Opens every shard of <paramref name="manifest"/> (a checked cluster manifest), each shard's files checked first as <paramref name="verifyFirst"/> says.</summary>
+    /// <param name="dataKey">The snapshot's data key (every shard's files are under it), owned by the reader from now on; null when it is not encrypted.</param>
     /// <param name="hold">Released when the reader is disposed (a read lease on the snapshot), or null.</param>
-    public static async Task<ClusterSnapshotReader> OpenAsync(ISnapshotRepository repository, SnapshotManifest manifest,
+    public static async Task<ClusterSnapshotReader> OpenAsync(ISnapshotRepository repository, SnapshotManifest manifest, Security.DataKey? dataKey,
         Func<ManifestFile, bool>? verifyFirst, bool verify, IAsyncDisposable? hold, CancellationToken ct)
     {
-        var readers = new List<SnapshotDumpReader>();
+        var readers = new List<(SnapshotDumpReader, string)>();
         try
         {
-            foreach (var view in ShardSnapshotViews.Of(manifest))
+            foreach (var (view, shard) in ShardSnapshotViews.Of(manifest).Zip(manifest.Cluster!.Shards))
             {
-                var damaged = verify ? await SnapshotIntegrity.FindDamagedAsync(repository, view, null, ct, verifyFirst) : null;
-                readers.Add(await SnapshotDumpReader.OpenAsync(repository, view, null, ct, damaged));
+                var damaged = verify ? await SnapshotIntegrity.FindDamagedAsync(repository, view, dataKey, ct, verifyFirst) : null;
+                // The readers share the key; each disposes it when closed (zeroing it twice does no harm), once all are read.
+                readers.Add((await SnapshotDumpReader.OpenAsync(repository, view, dataKey, ct, damaged), shard.Name));
             }
+            // The cluster's users and roles, saved from the config servers: read as one more part without an oplog.
+            if (ShardSnapshotViews.UsersAndRoles(manifest) is { } users)
+            {
+                var damaged = verify ? await SnapshotIntegrity.FindDamagedAsync(repository, users, dataKey, ct, verifyFirst) : null;
+                readers.Add((await SnapshotDumpReader.OpenAsync(repository, users, dataKey, ct, damaged), manifest.Cluster.MetadataFolder));
+            }
+            var ownership = await ChunkOwnership.ReadAsync(repository, manifest, dataKey, ct);
+            return new ClusterSnapshotReader($"cluster snapshot {manifest.Id} in {repository.Location}", readers, ownership, hold);
         }
         catch
         {
-            foreach (var reader in readers) await reader.DisposeAsync();
+            foreach (var (reader, _) in readers) await reader.DisposeAsync();
+            dataKey?.Dispose();
             throw;
         }
-        return new ClusterSnapshotReader($"cluster snapshot {manifest.Id} in {repository.Location}", readers, hold);
     }
 
     /// <summary>Each chosen namespace's blocks from every shard holding it, one shard after the other, up to <paramref name="maxParallel"/> namespaces at once; each shard's file checked at its end.</summary>
@@ -72,9 +88,33 @@ public sealed class ClusterSnapshotReader : IDumpReader
 
     private async IAsyncEnumerable<DocumentBlock> ReadAllShardsAsync(DumpNamespace ns, [EnumeratorCancellation] CancellationToken ct)
     {
+        var sharded = _ownership.Of(ns.FullName);
         foreach (var (reader, part) in _parts[ns.FullName])
             await foreach (var block in reader.ReadDataAsync(part, ct))
-                yield return block;
+                if ((sharded is null ? block : OwnedOnly(block, sharded, _shardNames[reader])) is { } kept)
+                    yield return kept;
+    }
+
+    /// <summary>The block itself when the shard owned all its documents, else a block of those it owned or null for none (the other returned to the pool).</summary>
+    private static DocumentBlock? OwnedOnly(DocumentBlock block, ShardedCollection collection, string shard)
+    {
+        var owned = new bool[block.Count];
+        var all = true;
+        for (var i = 0; i < block.Count; i++)
+            all &= owned[i] = collection.Owns(shard, block.Buffer, block.OffsetOf(i), block.Document(i).Length);
+        if (all) return block;
+        if (!owned.Contains(true))
+        {
+            block.Dispose();
+            return null;
+        }
+        using (block)
+        {
+            var kept = new DocumentBlock(block.Length);
+            for (var i = 0; i < block.Count; i++)
+                if (owned[i]) block.Document(i).Span.CopyTo(kept.Append(block.Document(i).Length));
+            return kept;
+        }
     }
 
     /// <summary>A namespace as the restore sees it: the first shard's metadata that could be read, and any shard's damage.</summary>

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using MongoBackup.Engine.Catalog;
 using MongoBackup.Engine.Connection;
 using MongoBackup.Engine.Dump;
+using MongoBackup.Engine.Events;
 using MongoBackup.Engine.Formats;
 using MongoBackup.Engine.Oplog;
 using MongoBackup.Engine.Repository;
@@ -63,7 +64,8 @@ internal sealed class ShardCopy : IDisposable
         var client = _connection.Client;
         _start = await DriverErrors.Translate(() => OplogCopyStart.FindAsync(client, _oplog, ct), client)
             ?? throw new MongoBackupException(ErrorIds.BackupFailed, $"Shard {Target.Name} has an empty oplog.", target: Target.Name);
-        var listed = await DriverErrors.Translate(() => CollectionCatalog.ListAsync(client, request.Filter, ct), client);
+        // A shard holds only some of the cluster's databases: the names the filter gives are checked against the cluster's list.
+        var listed = await DriverErrors.Translate(() => CollectionCatalog.ListAsync(client, request.Filter, ct, namedMustExist: false), client);
         var collections = listed.Where(c => !InternalDatabases.Contains(c.Database)).ToList();
         _namespaces = await dumper.DumpCollectionsAsync(client, _files, collections, request.ParallelCollections, request.SplitThresholdDocuments,
             query: null, clock, ct, activity: $"Backing up shard {Target.Name}");
@@ -77,13 +79,31 @@ internal sealed class ShardCopy : IDisposable
     public async Task<OplogTimestamp> NewestAsync(CancellationToken ct) =>
         await _oplog.NewestAsync(ct) ?? throw new MongoBackupException(ErrorIds.BackupFailed, $"Shard {Target.Name} has an empty oplog.", target: Target.Name);
 
-    /// <summary>Saves the oplog from the copy's start up to and including <paramref name="cut"/>, once the shard has passed it.</summary>
-    public async Task<ShardSection> SaveOplogAsync(OplogTimestamp cut, NamespaceFilter scope, string folder, CancellationToken ct)
+    /// <summary>
+    /// Saves the oplog from the copy's start up to and including <paramref name="cut"/>, once the shard has passed it,
+    /// then the late commit entries of transactions prepared by the cut and committed at or before it (<see cref="PreparedAtCut"/>).
+    /// </summary>
+    public async Task<ShardSection> SaveOplogAsync(OplogTimestamp cut, NamespaceFilter scope, string folder, IEngineObserver observer, CancellationToken ct)
     {
         await BackupRunner.EnsureNotRolledOverAsync(_oplog, _start.Timestamp, ct);
+        var prepared = new PreparedAtCut();
         var entries = new CatalogChangeGuard(scope).WatchAsync(_oplog.ReadRangeAsync(_start, cut, ct), ct);
         ConsistencyPoint? last = null;
-        var (count, _) = await RawDocumentFileWriter.WriteAsync(_files, DumpLayout.OplogFile(_files.Compression), Noting(entries, p => last = p), ct);
+        var late = 0;
+        async IAsyncEnumerable<MongoDB.Bson.RawBsonDocument> WithLateCommits()
+        {
+            await foreach (var entry in entries)
+            {
+                prepared.Observe(entry);
+                yield return entry;
+            }
+            foreach (var commit in await prepared.LateCommitsAsync(Client, Target.Name, cut.ToBsonTimestamp(), observer, ct))
+            {
+                late++;
+                yield return commit;
+            }
+        }
+        var (count, _) = await RawDocumentFileWriter.WriteAsync(_files, DumpLayout.OplogFile(_files.Compression), Noting(WithLateCommits(), p => last = p), ct);
         await BackupRunner.EnsureNotRolledOverAsync(_oplog, _start.Timestamp, ct);
         // No entry after the start and up to the cut: the shard's data is as it was at its start.
         last ??= new ConsistencyPoint(_start.Timestamp, _start.Timestamp.WallTime);
@@ -96,6 +116,7 @@ internal sealed class ShardCopy : IDisposable
             OplogStart = _start.Timestamp,
             OplogEnd = last.Timestamp,
             OplogEntries = count,
+            LateCommits = late,
             ConsistentAt = last,
             Namespaces = _namespaces.OrderBy(n => n.Database, StringComparer.Ordinal).ThenBy(n => n.Collection, StringComparer.Ordinal).ToList(),
         };

@@ -53,7 +53,8 @@ public sealed class BackupRunner(IEngineObserver observer)
         var started = DateTimeOffset.UtcNow;
         var clock = Stopwatch.StartNew();
         var client = source.Client;
-        var topology = await ServerTopology.DiscoverAsync(client, ct);
+        // A -Query backup may read through a mongos (FullBackup sends it here): one collection, no oplog, nothing to cut.
+        var topology = await ServerTopology.DiscoverAsync(client, ct, allowMongos: request.Query is not null);
         // A query backup holds only what matched when it was read: replaying the oplog into it would add what did not.
         var oplog = topology.HasOplog && request.Query is null ? new OplogSource(client) : null;
         // Before the listing: a collection or index created while the catalog is listed is then in the saved oplog.

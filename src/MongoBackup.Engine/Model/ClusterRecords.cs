@@ -15,6 +15,13 @@ public sealed class ClusterSection
 
     /// <summary>The folder holding the config server's cluster metadata (config.databases, collections, chunks, shards, tags) as BSON files.</summary>
     public string MetadataFolder { get; set; } = "";
+
+    /// <summary>
+    /// With -IncludeUsersAndRoles, the cluster's users and roles (admin.system.users, system.roles and the auth schema's
+    /// system.version, read through mongos from the config servers, where a cluster keeps them), saved in the metadata
+    /// folder as a mongodump layout of admin; empty without.
+    /// </summary>
+    public List<ManifestNamespace> UsersAndRoles { get; set; } = [];
 }
 
 /// <summary>
@@ -33,11 +40,17 @@ public sealed class ShardSection
     public List<string> Hosts { get; set; } = [];
     /// <summary>Where the shard's oplog copy started (as <see cref="SnapshotManifest.OplogStart"/> of a replica-set snapshot).</summary>
     public OplogTimestamp? OplogStart { get; set; }
-    /// <summary>The last entry the shard's oplog file holds: at or before the cluster's cut.</summary>
+    /// <summary>The last entry the shard's oplog file holds: at or before the cluster's cut, or the last of its <see cref="LateCommits"/>.</summary>
     public OplogTimestamp? OplogEnd { get; set; }
     /// <summary>How many entries the shard's oplog file holds.</summary>
     public long OplogEntries { get; set; }
-    /// <summary>The shard's own consistency point: its last entry at or before the cut, with its wall time.</summary>
+    /// <summary>
+    /// How many of those entries come after the cut: each the commitTransaction entry of a transaction the shard prepared
+    /// at or before the cut and committed at a commitTimestamp at or before it (part of the cluster at the cut, its commit
+    /// entry written later), saved after the entries up to the cut.
+    /// </summary>
+    public long LateCommits { get; set; }
+    /// <summary>The shard's own consistency point: its last saved entry (see <see cref="OplogEnd"/>), with its wall time.</summary>
     public ConsistencyPoint? ConsistentAt { get; set; }
     /// <summary>The shard's namespaces: its part of each collection (documents and raw BSON bytes).</summary>
     public List<ManifestNamespace> Namespaces { get; set; } = [];

@@ -1,3 +1,5 @@
+using MongoBackup.Engine.Formats;
+
 namespace MongoBackup.Engine.Repository;
 
 /// <summary>
@@ -11,6 +13,21 @@ public static class ShardSnapshotViews
     /// <summary>The view of every shard, in the manifest's order.</summary>
     public static IReadOnlyList<SnapshotManifest> Of(SnapshotManifest cluster) =>
         cluster.Cluster is { } section ? section.Shards.Select(s => Of(cluster, s)).ToList() : [];
+
+    /// <summary>
+    /// The cluster's users and roles (<see cref="ClusterSection.UsersAndRoles"/>) as a snapshot of their own: the admin
+    /// files of the metadata folder, without an oplog; null when the snapshot holds none.
+    /// </summary>
+    public static SnapshotManifest? UsersAndRoles(SnapshotManifest cluster)
+    {
+        if (cluster.Cluster is not { UsersAndRoles.Count: > 0 } section) return null;
+        var metadata = new ShardSection { Name = section.MetadataFolder, Folder = section.MetadataFolder, Namespaces = section.UsersAndRoles };
+        var view = Of(cluster, metadata);
+        var admin = view.Files.Where(f => EncryptedLayout.PlainOf(f.Path).StartsWith("admin/", StringComparison.Ordinal)).ToList();
+        view.Files = ManifestBinding.Bind(admin, section.UsersAndRoles, cluster.Compression);
+        view.PointInTimeConsistent = false; // read after the cut, with no oplog of their own
+        return view;
+    }
 
     /// <summary>The manifest of <paramref name="shard"/>'s folder as a snapshot of its own.</summary>
     public static SnapshotManifest Of(SnapshotManifest cluster, ShardSection shard)
@@ -46,7 +63,8 @@ public static class ShardSnapshotViews
 
     /// <summary>
     /// A cluster manifest's problems: each shard's view's (its whole-manifest ones naming the shard), a file under no
-    /// shard's folder nor the metadata folder, a shard whose oplog runs past the cut, a consistency point that is not the cut.
+    /// shard's folder nor the metadata folder, a shard whose oplog runs past the cut without late commits, a consistency
+    /// point that is not the cut.
     /// </summary>
     internal static ManifestProblems Check(SnapshotManifest cluster)
     {
@@ -59,8 +77,13 @@ public static class ShardSnapshotViews
             problems.Whole.AddRange(found.Whole.Select(p => $"Shard {shard.Name}: {p}"));
             foreach (var (ns, list) in found.OfNamespace)
                 foreach (var problem in list) problems.Add(cluster.Namespaces.FirstOrDefault(n => n.FullName == ns) ?? NamespaceOf(ns), $"Shard {shard.Name}: {problem}");
-            if (shard.OplogEnd is { } end && end > section.ClusterTime.Timestamp)
+            if (shard.OplogEnd is { } end && end > section.ClusterTime.Timestamp && shard.LateCommits == 0)
                 problems.Whole.Add($"{name} saves shard {shard.Name}'s oplog to {end}, past the cluster's cut {section.ClusterTime.Timestamp}.");
+        }
+        if (UsersAndRoles(cluster) is { } users)
+        {
+            var found = ManifestChecks.Check(users);
+            problems.Whole.AddRange(found.Whole.Select(p => $"Users and roles: {p}"));
         }
         var folders = section.Shards.Select(s => s.Folder + "/").Append(section.MetadataFolder + "/").ToList();
         foreach (var file in cluster.Files.Where(f => !folders.Any(d => f.Path.StartsWith(d, StringComparison.Ordinal))))

@@ -42,7 +42,7 @@ public static class RestoreSource
             SnapshotIntegrity.RequireConsistent(manifest);
             // A cluster's shards, each read as the replica-set snapshot its folder is, as one dump (into a replica set or standalone).
             if (manifest.Cluster is not null)
-                return (await Cluster.ClusterSnapshotReader.OpenAsync(snapshot.Repository, manifest, VerifiedFirst(request),
+                return (await Cluster.ClusterSnapshotReader.OpenAsync(snapshot.Repository, manifest, dataKey, VerifiedFirst(request),
                     request.VerifyBeforeRestore != false, lease, ct), manifest.EffectiveScope);
             var damaged = request.VerifyBeforeRestore == false ? null
                 : await SnapshotIntegrity.FindDamagedAsync(snapshot.Repository, manifest, dataKey, ct, VerifiedFirst(request));

@@ -1,6 +1,8 @@
 using MongoBackup.Engine.Connection;
 using MongoBackup.Engine.Dump;
 using MongoBackup.Engine.Repository;
+using MongoBackup.Engine.Restore;
+using MongoBackup.Engine.Tests.Integration;
 using MongoBackup.TestServer.Sharding;
 using MongoDB.Bson;
 using MongoDB.Driver;
@@ -49,6 +51,29 @@ internal sealed class TwoShardCluster : IDisposable
         ParallelCollections = 1,
         StopBalancer = stopBalancer,
     };
+
+    /// <summary>Restores snapshot <paramref name="id"/> into <paramref name="server"/>, shop renamed to a new database; that name and the outcome.</summary>
+    public async Task<(string Database, RestoreOutcome Outcome)> RestoreAsync(MongoServerFixture server, string id, EncryptionKeySource? keys = null)
+    {
+        var target = TestDatabases.NewName("cluster");
+        var outcome = await new RestoreRunner(new RecordingObserver()).RunAsync(new RestoreRequest
+        {
+            Connection = new ConnectionSettings { ConnectionString = server.ConnectionString },
+            Snapshot = new RepositorySnapshot(Repository, id),
+            Map = new NamespaceMap().AddDatabaseRename("shop", target),
+            Encryption = keys,
+        }, CancellationToken.None);
+        return (target, outcome);
+    }
+
+    /// <summary>As <see cref="RestoreAsync"/>, asserting it succeeded; then <paramref name="collection"/>'s restored documents in _id order.</summary>
+    public async Task<List<BsonDocument>> RestoredAsync(MongoServerFixture server, string id, string collection, EncryptionKeySource? keys = null)
+    {
+        var (target, outcome) = await RestoreAsync(server, id, keys);
+        Assert.True(outcome.Succeeded, outcome.OplogError ?? string.Join("; ", outcome.Namespaces.Select(n => n.Error)));
+        return await server.Client.GetDatabase(target).GetCollection<BsonDocument>(collection)
+            .Find(FilterDefinition<BsonDocument>.Empty).Sort(new BsonDocument("_id", 1)).ToListAsync();
+    }
 
     /// <summary>What the repository holds: no snapshot folder at all after a refused or failed backup.</summary>
     public IReadOnlyList<string> SnapshotFolders => Directory.GetDirectories(_folder.Path).Select(Path.GetFileName).Where(n => !n!.StartsWith('.')).ToList()!;

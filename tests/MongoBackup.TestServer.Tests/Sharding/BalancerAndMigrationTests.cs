@@ -40,7 +40,7 @@ public class BalancerAndMigrationTests
         Assert.False(fixture.Shards[1].GetDatabase("shop").ListCollectionNames().ToList().Contains("orders"));
         var before = fixture.ChunksOf("shop.orders");
 
-        fixture.RunAdmin(new BsonDocument { { "moveChunk", "shop.orders" }, { "find", new BsonDocument("customer", 70) }, { "to", "shard1" } });
+        fixture.RunAdmin(new BsonDocument { { "moveChunk", "shop.orders" }, { "find", new BsonDocument("customer", 70) }, { "to", "shard1" }, { "_waitForDelete", true } });
 
         Assert.Equal([0, 1, 2, 3, 4], fixture.OnShard(0, "shop", "orders").Select(d => d["_id"].AsInt32));
         Assert.Equal([5, 6, 7, 8, 9], fixture.OnShard(1, "shop", "orders").Select(d => d["_id"].AsInt32));
@@ -76,7 +76,7 @@ public class BalancerAndMigrationTests
         orders.InsertOne(new BsonDocument { { "_id", 10 }, { "customer", 99 } });
         Assert.Equal(6, fixture.OnShard(1, "shop", "orders").Count);
         // Moving shard0's last chunk away says so on shard0; shard1 already had chunks, so no new-shard notice this time.
-        fixture.RunAdmin(new BsonDocument { { "moveChunk", "shop.orders" }, { "find", new BsonDocument("customer", 0) }, { "to", "shard1" } });
+        fixture.RunAdmin(new BsonDocument { { "moveChunk", "shop.orders" }, { "find", new BsonDocument("customer", 0) }, { "to", "shard1" }, { "_waitForDelete", true } });
         Assert.Equal(new BsonDocument { { "migrateLastChunkFromShard", "shop.orders" }, { "shardId", "shard0" } },
             Assert.Single(fixture.OplogOf(0, new BsonDocument("o2.migrateLastChunkFromShard", "shop.orders")))["o2"]);
         Assert.Single(fixture.OplogOf(0, new BsonDocument("o2.migrateChunkToNewShard", "shop.orders")));
@@ -114,6 +114,48 @@ public class BalancerAndMigrationTests
         await move.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Equal(0, coordinators.CountDocuments(new BsonDocument()));
         Assert.Single(fixture.OnShard(1, "shop", "orders"));
+    }
+
+    [InMemoryFact(Reason)]
+    public void Without_waitForDelete_the_donor_keeps_the_moved_range_as_orphans_for_orphanCleanupDelaySecs_which_reads_through_mongos_leave_out()
+    {
+        using var fixture = new ClusterFixture();
+        Assert.Equal(900, fixture.Shards[0].GetDatabase("admin").RunCommand<BsonDocument>(new BsonDocument { { "getParameter", 1 }, { "orphanCleanupDelaySecs", 1 } })["orphanCleanupDelaySecs"].AsInt32);
+        fixture.ShardCollection("shop", "orders", new BsonDocument("customer", 1));
+        fixture.RunAdmin(new BsonDocument { { "split", "shop.orders" }, { "middle", new BsonDocument("customer", 50) } });
+        var orders = fixture.Mongos.GetDatabase("shop").GetCollection<BsonDocument>("orders");
+        orders.InsertMany(Enumerable.Range(0, 10).Select(i => new BsonDocument { { "_id", i }, { "customer", i * 10 } }));
+
+        fixture.RunAdmin(new BsonDocument { { "moveChunk", "shop.orders" }, { "find", new BsonDocument("customer", 70) }, { "to", "shard1" } });
+
+        // The donor still holds [50, MaxKey): orphans, with the range deleter's task; no delete entry yet.
+        Assert.Equal(10, fixture.OnShard(0, "shop", "orders").Count);
+        Assert.Equal(5, fixture.OnShard(1, "shop", "orders").Count);
+        Assert.Empty(fixture.OperationsOf(0, "shop.orders", "d"));
+        var task = fixture.Shards[0].GetDatabase("config").GetCollection<BsonDocument>("rangeDeletions").Find(new BsonDocument()).Single();
+        Assert.Equal("shop.orders", task["nss"].AsString);
+        Assert.Equal("shard0", task["donorShardId"].AsString);
+        Assert.Equal("delayed", task["whenToClean"].AsString);
+        Assert.Equal(new BsonDocument { { "min", new BsonDocument("customer", 50) }, { "max", new BsonDocument("customer", BsonMaxKey.Value) } }, task["range"]);
+        Assert.Equal(5L, task["numOrphanDocs"].ToInt64());
+        // Versioned reads filter orphans out; a count without a predicate counts what the shards hold.
+        Assert.Equal(Enumerable.Range(0, 10), orders.Find(new BsonDocument()).Sort(new BsonDocument("_id", 1)).ToList().Select(d => d["_id"].AsInt32));
+        Assert.Equal(10, orders.CountDocuments(new BsonDocument()));
+        Assert.Equal(5, orders.CountDocuments(new BsonDocument("customer", new BsonDocument("$gte", 50))));
+        Assert.Equal(15, fixture.Mongos.GetDatabase("shop").RunCommand<BsonDocument>(new BsonDocument("count", "orders"))["n"].ToInt64());
+
+        // The delay changes at runtime and applies to the next migration: its range goes soon after, with fromMigrate deletes.
+        var set = fixture.Shards[0].GetDatabase("admin").RunCommand<BsonDocument>(new BsonDocument { { "setParameter", 1 }, { "orphanCleanupDelaySecs", 1 } });
+        Assert.Equal(900, set["was"].AsInt32);
+        fixture.RunAdmin(new BsonDocument { { "moveChunk", "shop.orders" }, { "find", new BsonDocument("customer", 0) }, { "to", "shard1" } });
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (fixture.OnShard(0, "shop", "orders").Count > 5 && DateTime.UtcNow < deadline) Thread.Sleep(50);
+        Assert.Equal([5, 6, 7, 8, 9], fixture.OnShard(0, "shop", "orders").Select(d => d["_id"].AsInt32)); // the first range's task waits on
+        var deletes = fixture.OperationsOf(0, "shop.orders", "d");
+        Assert.Equal([0, 1, 2, 3, 4], deletes.Select(e => e["o"]["_id"].AsInt32));
+        Assert.All(deletes, e => Assert.True(e["fromMigrate"].AsBoolean));
+        Assert.Equal(1, fixture.Shards[0].GetDatabase("config").GetCollection<BsonDocument>("rangeDeletions").CountDocuments(new BsonDocument()));
+        Assert.Equal(10, orders.CountDocuments(new BsonDocument()));
     }
 
     [InMemoryFact(Reason)]

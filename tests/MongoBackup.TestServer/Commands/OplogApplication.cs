@@ -92,12 +92,16 @@ internal sealed class OplogApplication
     {
         if (o2 == null) throw CommandFailure.FailedToParse($"update entry on {collection.Namespace} has no o2 selecting the document");
         var isReplacement = !o.Names.Any(n => n.StartsWith('$')) && !o.Contains("diff");
-        var match = MatchingDocuments.Select(collection, o2, 1).Cast<(long, BsonDocument)?>().FirstOrDefault();
+        // By _id alone: o2 may hold a sharded collection's shard key fields too, which MongoDB leaves out of the
+        // selection (repl/oplog.cpp applyOperation_inlock: "we want to do the update by just _id").
+        var id = o2.GetValue("_id", null) ?? throw new CommandFailure(4, "NoSuchKey", $"Failed to apply update due to missing _id: {o2.ToJson()}");
+        var selector = new BsonDocument("_id", id);
+        var match = MatchingDocuments.Select(collection, selector, 1).Cast<(long, BsonDocument)?>().FirstOrDefault();
         if (match == null)
         {
             // MongoDB applies oplog updates as upserts: the selector seeds the document.
-            var seeded = isReplacement ? o : OplogDiff.Apply(new BsonDocument(o2), o);
-            if (!seeded.Contains("_id") && o2.TryGetValue("_id", out var id)) seeded = new BsonDocument("_id", id).AddRange(seeded);
+            var seeded = isReplacement ? o : OplogDiff.Apply(selector, o);
+            if (!seeded.Contains("_id")) seeded = new BsonDocument("_id", id).AddRange(seeded);
             DocumentValidation.Check(collection, seeded, null, _context.Body);
             _context.Server.DocumentWriter.Insert(collection, seeded, _writes);
             return;
@@ -117,7 +121,9 @@ internal sealed class OplogApplication
 
     private void Delete(Collection collection, BsonDocument o)
     {
-        foreach (var (recordId, document) in MatchingDocuments.Select(collection, o, 1))
+        // By _id alone, as for updates (the o of a sharded collection's delete holds its shard key fields too).
+        var id = o.GetValue("_id", null) ?? throw new CommandFailure(4, "NoSuchKey", $"Failed to apply delete due to missing _id: {o.ToJson()}");
+        foreach (var (recordId, document) in MatchingDocuments.Select(collection, new BsonDocument("_id", id), 1))
             _context.Server.DocumentWriter.Delete(collection, recordId, document, _writes);
     }
 }

@@ -3,8 +3,9 @@ using MongoDB.Bson;
 namespace MongoBackup.TestServer.Commands;
 
 /// <summary>
-/// getParameter and setParameter. The parameters this server honours (<see cref="ServerParameters"/>) are startup-only
-/// in MongoDB, so setParameter refuses them as mongod does (parameters.cpp: IllegalOperation "not allowed to change [name]
+/// getParameter and setParameter. Of the parameters this server honours (<see cref="ServerParameters"/>), setParameter
+/// changes orphanCleanupDelaySecs (runtime-settable in MongoDB; the reply says what it "was", as set_parameter.cpp answers)
+/// and refuses the startup-only ones as mongod does (parameters.cpp: IllegalOperation "not allowed to change [name]
 /// at runtime"; an unknown name is InvalidOptions "attempted to set unrecognized parameter [name], use help:true to see options ").
 /// </summary>
 internal sealed class ParameterCommands : ICommandGroup
@@ -49,8 +50,16 @@ internal sealed class ParameterCommands : ICommandGroup
         {
             if (!ServerParameters.Names.Contains(name))
                 throw CommandFailure.InvalidOptions($"attempted to set unrecognized parameter [{name}], use help:true to see options ");
-            throw CommandFailure.IllegalOperation($"not allowed to change [{name}] at runtime");
+            if (context.Server.Parameters.WithRuntime(name, context.Body[name]) is null)
+                throw CommandFailure.IllegalOperation($"not allowed to change [{name}] at runtime");
         }
-        return new BsonDocument();
+        if (names.Count > 1) throw MultipleUnsupported();
+        var was = context.Server.Parameters.ValueOf(names[0]);
+        context.Server.Parameters = context.Server.Parameters.WithRuntime(names[0], context.Body[names[0]])!;
+        return new BsonDocument("was", was);
     }
+
+    /// <summary>Several parameters in one setParameter: mongod sets them all; this server changes one at a time.</summary>
+    private static CommandFailure MultipleUnsupported() =>
+        new(59, "CommandNotFound", "the in-memory test server's setParameter changes one parameter per command");
 }

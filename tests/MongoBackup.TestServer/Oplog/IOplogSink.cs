@@ -24,7 +24,7 @@ internal interface IOplogSink
         return new BsonDocument
         {
             { "op", "i" }, { "ns", collection.Namespace }, { "ui", collection.UuidValue }, { "o", stored },
-            { "o2", new BsonDocument("_id", stored.GetElement(0).Value) },
+            { "o2", DocumentKey.Of(collection, stored) },
         };
     }
 }

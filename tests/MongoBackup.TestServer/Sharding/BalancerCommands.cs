@@ -12,7 +12,8 @@ namespace MongoBackup.TestServer.Sharding;
 /// config.migrationCoordinators (one document while it runs, SERVER-62296), the documents move with fromMigrate entries
 /// (<see cref="ChunkMigration"/>; the donor's no-ops for change streams when the recipient had no chunk of the collection
 /// or the donor gives its last away), config.chunks gets the new owner, a major version bump, onCurrentShardSince and a
-/// history entry, and the coordinator document goes away. A second migration while one runs fails with
+/// history entry, the donor's range deleter takes the moved range (now with _waitForDelete, else after the donor's
+/// orphanCleanupDelaySecs: <see cref="RangeDeleter"/>), and the coordinator document goes away. A second migration while one runs fails with
 /// ConflictingOperationInProgress. moveChunk is not run under the router's lock, so a held migration
 /// (<see cref="MigrationHold"/>) leaves other commands free.
 /// </summary>
@@ -78,7 +79,7 @@ internal sealed class BalancerCommands(ClusterRouter router) : ICommandGroup
                 var recipientHadNone = !routing.Shards.Contains(recipient.Name);
                 var donorKeepsNone = routing.Chunks.Count(c => c["shard"].AsString == donor.Name) == 1;
                 if (recipientHadNone) ChunkMigration.NotifyChangeStreams(donor, routing, recipient.Name, firstOnRecipient: true, lastOnDonor: false);
-                ChunkMigration.Clone(donor, recipient, routing, chunk, router.ClusterTime());
+                var cloned = ChunkMigration.Clone(donor, recipient, routing, chunk, router.ClusterTime());
                 var top = routing.HighestVersion;
                 var since = router.ClusterTime();
                 router.Catalog.Update("chunks", new BsonDocument("_id", chunk["_id"]), new BsonDocument
@@ -87,7 +88,7 @@ internal sealed class BalancerCommands(ClusterRouter router) : ICommandGroup
                     { "$push", new BsonDocument("history", new BsonDocument { { "$each", new BsonArray { new BsonDocument { { "validAfter", since }, { "shard", recipient.Name } } } }, { "$position", 0 } }) },
                 });
                 if (donorKeepsNone) ChunkMigration.NotifyChangeStreams(donor, routing, recipient.Name, firstOnRecipient: false, lastOnDonor: true);
-                ChunkMigration.DeleteRange(donor, routing, chunk, router.ClusterTime());
+                router.RangeDeleter.Schedule(donor, routing, chunk, coordinator["_id"], cloned, context.BoolArgument("_waitForDelete"));
             }
         }
         finally

@@ -8,8 +8,7 @@ namespace MongoBackup.TestServer.Sharding;
 /// migration_destination_manager.cpp, range_deletion_util.cpp): the recipient gets the collection first if it has none
 /// (same UUID, options and indexes, cloneCollectionIndexesAndOptions), then the chunk's documents inserted with
 /// fromMigrate: true entries; the caller commits the chunk's new owner; the donor then deletes the range, its delete
-/// entries fromMigrate: true too. The donor deletes at once, as a real one does with orphanCleanupDelaySecs 0 (the
-/// default keeps orphans 15 minutes) or _waitForDelete.
+/// entries fromMigrate: true too, when its range deleter's time comes (<see cref="RangeDeleter"/>).
 /// </summary>
 internal static class ChunkMigration
 {
@@ -20,12 +19,14 @@ internal static class ChunkMigration
         BsonDocument options;
         Guid uuid;
         List<BsonDocument> indexes;
+        BsonDocument? shardKey;
         using (donorState.Catalog.Lock.Exclusive())
         {
             var source = donorState.Catalog.Find(database, name)
                 ?? throw CommandFailure.NamespaceNotFound($"ns does not exist on the donor shard {donor.Name}: {database}.{name}");
             options = new BsonDocument(source.Options);
             uuid = source.Uuid;
+            shardKey = source.ShardKey;
             indexes = source.Indexes.Where(i => !i.IsIdIndex).Select(i => new BsonDocument(i.Spec)).ToList();
         }
         var state = recipient.Server.State;
@@ -34,6 +35,7 @@ internal static class ChunkMigration
         {
             if (state.Catalog.Find(database, name) != null) return;
             state.CatalogWriter.Create(database, name, options, state.PlainWrites, uuid);
+            state.Catalog.Find(database, name)!.ShardKey = shardKey;
         }
         if (indexes.Count > 0)
             recipient.RunChecked(database, new BsonDocument { { "createIndexes", name }, { "indexes", new BsonArray(indexes) } }, clusterTime);

@@ -16,6 +16,7 @@ internal sealed class ClusterRouter
         Config = config;
         Shards = shards;
         Catalog = new ClusterCatalog(config, ClusterTime);
+        RangeDeleter = new RangeDeleter(this);
     }
 
     public object Sync { get; } = new();
@@ -24,6 +25,10 @@ internal sealed class ClusterRouter
     public ClusterCatalog Catalog { get; }
     public RouterTransactions Transactions { get; } = new();
     public MigrationGate Migrations { get; } = new();
+    public RangeDeleter RangeDeleter { get; }
+
+    /// <summary>A test's hold on two-phase commits (see <see cref="ShardedCluster.HoldTwoPhaseCommits"/>), or null.</summary>
+    public TwoPhaseCommitHold? CommitHold { get; set; }
 
     /// <summary>The cluster time: the newest optime of any member (each advances to it when the router next reaches it).</summary>
     public BsonTimestamp ClusterTime() =>
@@ -37,6 +42,20 @@ internal sealed class ClusterRouter
     {
         lock (Sync) return handler(context);
     };
+
+    /// <summary>
+    /// Gives every shard holding db.name the collection's shard key, as a shard learns it with its filtering metadata
+    /// (config.cache.collections); its oplog entries then carry document keys (<see cref="Storage.DocumentKey"/>).
+    /// </summary>
+    public void MarkSharded(string database, string name, BsonDocument pattern)
+    {
+        foreach (var shard in Shards)
+        {
+            var catalog = shard.Server.State.Catalog;
+            using (catalog.Lock.Exclusive())
+                if (catalog.Find(database, name) is { } collection) collection.ShardKey = pattern;
+        }
+    }
 
     /// <summary>The routing table of a sharded collection, or null when <paramref name="ns"/> is not sharded.</summary>
     public RoutingTable? Routing(string ns) =>

@@ -51,19 +51,22 @@ internal sealed class MigrationGate
 /// <summary>
 /// A hold on chunk migrations, for tests (see <see cref="ShardedCluster.HoldMigrations"/>): a moveChunk started while it is
 /// on writes its start (the donor's config.migrationCoordinators document) and then waits, so the migration is seen
-/// running, until <see cref="Release"/> or <see cref="Dispose"/>.
+/// running, until <see cref="OperationHold.Release"/> or <see cref="OperationHold.Dispose"/>.
 /// </summary>
-public sealed class MigrationHold : IDisposable
+public sealed class MigrationHold : OperationHold;
+
+/// <summary>A test's hold on an operation of the cluster: the operation parks at a set point until released.</summary>
+public abstract class OperationHold : IDisposable
 {
     private readonly ManualResetEventSlim _running = new();
     private readonly ManualResetEventSlim _released = new();
 
     internal bool IsReleased => _released.IsSet;
 
-    /// <summary>Waits until a migration has started and is held; false when none did within <paramref name="timeout"/>.</summary>
+    /// <summary>Waits until an operation has reached the hold and waits there; false when none did within <paramref name="timeout"/>.</summary>
     public bool WaitUntilRunning(TimeSpan timeout) => _running.Wait(timeout);
 
-    /// <summary>Lets held migrations (and later ones) finish.</summary>
+    /// <summary>Lets held operations (and later ones) go on.</summary>
     public void Release() => _released.Set();
 
     public void Dispose() => Release();

@@ -8,7 +8,9 @@ namespace MongoBackup.TestServer.Sharding;
 /// <summary>
 /// find, count and aggregate through mongos (s/query/cluster_find.cpp, cluster_count_cmd.h, cluster_aggregate.cpp, in
 /// effect): sent to the shard that owns the key a filter fixes, else to every shard owning chunks (or the database's
-/// primary shard for an unsharded collection); the results merge on the router, which sorts, skips, limits, projects and
+/// primary shard for an unsharded collection); each shard returns only the documents of chunks it owns, as a versioned
+/// read's SHARDING_FILTER stage leaves out orphans (a count without a predicate is the exception: it counts every
+/// document the shards hold, orphans included, as the manual's count page warns); the results merge on the router, which sorts, skips, limits, projects and
 /// runs the aggregation pipeline over them, and serves them from a cursor of its own (getMore and killCursors are the
 /// mongod ones, over the router's cursors). The config and admin databases are the config server's; local is refused
 /// as mongos refuses it. Options the merge cannot honour are refused.
@@ -54,7 +56,8 @@ internal sealed class MongosReadCommands(ClusterRouter router) : ICommandGroup
     private BsonDocument Count(CommandContext context)
     {
         var name = context.CollectionName();
-        var n = (long)Gather(context, name, context.DocumentArgument("query")).Count;
+        var query = context.DocumentArgument("query");
+        var n = (long)Gather(context, name, query, ownedOnly: query.ElementCount > 0).Count;
         n = Math.Max(0, n - context.LongArgument("skip"));
         var limit = Math.Abs(context.LongArgument("limit"));
         if (limit > 0) n = Math.Min(n, limit);
@@ -76,15 +79,19 @@ internal sealed class MongosReadCommands(ClusterRouter router) : ICommandGroup
     }
 
     /// <summary>The documents of db.name matching <paramref name="filter"/> on every shard the filter may reach.</summary>
-    private List<BsonDocument> Gather(CommandContext context, string name, BsonDocument filter)
+    private List<BsonDocument> Gather(CommandContext context, string name, BsonDocument filter, bool ownedOnly = true)
     {
         var find = new BsonDocument { { "find", name }, { "filter", filter } };
         if (context.Body.TryGetValue("hint", out var hint)) find.Add("hint", hint);
+        var routing = ownedOnly ? router.Routing(context.Database + "." + name) : null;
         var documents = new List<BsonDocument>();
         foreach (var shard in ReadTargets(router, context.Database, name, filter))
-            documents.AddRange(shard == router.Config
+        {
+            var found = shard == router.Config
                 ? shard.Drain(context.Database, find, new BsonDocument(), router.ClusterTime())
-                : router.Drain(context, shard, context.Database, find));
+                : router.Drain(context, shard, context.Database, find);
+            documents.AddRange(routing is null ? found : found.Where(d => routing.ShardFor(routing.Key.KeyOf(d)) == shard.Name));
+        }
         return documents;
     }
 

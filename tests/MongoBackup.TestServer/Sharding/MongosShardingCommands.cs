@@ -81,6 +81,7 @@ internal sealed class MongosShardingCommands(ClusterRouter router) : ICommandGro
             { "timestamp", timestamp }, { "uuid", uuid }, { "key", key.Pattern }, { "unique", unique }, { "noBalance", false },
         });
         router.Catalog.Insert("chunks", chunks.ToArray());
+        router.MarkSharded(database, name, key.Pattern);
         return new BsonDocument("collectionsharded", ns);
     }
 

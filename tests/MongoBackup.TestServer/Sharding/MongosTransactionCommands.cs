@@ -10,17 +10,25 @@ namespace MongoBackup.TestServer.Sharding;
 /// its prepare entry), the commit timestamp the latest prepareTimestamp, then commitTransaction {commitTimestamp} on each
 /// (each writes its commitTransaction entry, later than that timestamp because the router's cluster time carries it
 /// there). A failed prepare aborts every participant and the commit fails with NoSuchTransaction. The coordinator's
-/// config.transaction_coordinators document is not written.
+/// config.transaction_coordinators document is not written. A test's <see cref="TwoPhaseCommitHold"/> parks a two-phase
+/// commit after a given number of participants committed (0: all prepared, none committed), as a coordinator slow to
+/// deliver its decision leaves a shard prepared; the router's lock is let go while it waits.
 /// </summary>
 internal sealed class MongosTransactionCommands(ClusterRouter router) : ICommandGroup
 {
     public void Register(CommandTable table)
     {
         table.Add("commitTransaction", Commit);
-        table.Add("abortTransaction", Abort);
+        table.Add("abortTransaction", router.Locked(Abort));
     }
 
+    /// <summary>Run in steps under the router's lock, so a commit held between its phases leaves other commands free.</summary>
     private BsonDocument Commit(CommandContext context)
+    {
+        lock (router.Sync) return CommitLocked(context);
+    }
+
+    private BsonDocument CommitLocked(CommandContext context)
     {
         var transaction = router.Transactions.Of(context);
         var session = ClusterRouter.SessionFields(context);
@@ -49,8 +57,17 @@ internal sealed class MongosTransactionCommands(ClusterRouter router) : ICommand
             prepareTimestamps.Add(reply["prepareTimestamp"].AsBsonTimestamp);
         }
         var commitTimestamp = prepareTimestamps.Max()!;
-        foreach (var participant in participants)
-            participant.RunChecked("admin", new BsonDocument { { "commitTransaction", 1 }, { "commitTimestamp", commitTimestamp } }.AddRange(session), router.ClusterTime());
+        var hold = router.CommitHold is { IsReleased: false } held ? held : null;
+        for (var i = 0; i < participants.Count; i++)
+        {
+            if (i == hold?.AfterCommitted)
+            {
+                Monitor.Exit(router.Sync);
+                try { hold.Park(); }
+                finally { Monitor.Enter(router.Sync); }
+            }
+            participants[i].RunChecked("admin", new BsonDocument { { "commitTransaction", 1 }, { "commitTimestamp", commitTimestamp } }.AddRange(session), router.ClusterTime());
+        }
     }
 
     private BsonDocument Abort(CommandContext context)
@@ -65,4 +82,14 @@ internal sealed class MongosTransactionCommands(ClusterRouter router) : ICommand
         router.Transactions.End(context);
         return new BsonDocument();
     }
+}
+
+/// <summary>
+/// A hold on cross-shard commits, for tests (see <see cref="ShardedCluster.HoldTwoPhaseCommits"/>): a two-phase commit
+/// parks once <see cref="AfterCommitted"/> of its participants committed, the others still prepared, until released.
+/// </summary>
+public sealed class TwoPhaseCommitHold(int afterCommitted) : OperationHold
+{
+    /// <summary>How many participants commit before the commit parks.</summary>
+    public int AfterCommitted { get; } = afterCommitted;
 }

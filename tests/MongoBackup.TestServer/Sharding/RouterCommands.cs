@@ -6,7 +6,7 @@ namespace MongoBackup.TestServer.Sharding;
 /// <summary>
 /// The mongos's command table: authentication and handshake (hello says msg: "isdbgrid"), getMore and killCursors over
 /// its own cursors, getParameter, and the routed commands; each run under the router's lock, except moveChunk
-/// (<see cref="BalancerCommands"/>), which takes it in steps. Anything else is unknown here: CommandNotFound.
+/// (<see cref="BalancerCommands"/>) and commitTransaction (<see cref="MongosTransactionCommands"/>), which take it in steps. Anything else is unknown here: CommandNotFound.
 /// </summary>
 internal sealed class RouterCommands(ClusterRouter router, AuthCommands auth) : ICommandGroup
 {
@@ -25,6 +25,11 @@ internal sealed class RouterCommands(ClusterRouter router, AuthCommands auth) : 
         {
             if (name is "replSetGetStatus" or "replSetGetConfig") continue; // mongos has no replica set commands
             inner.TryGet(name, out var handler, out var beforeAuth);
+            if (name == "commitTransaction")
+            {
+                table.Add(name, handler, beforeAuth); // locks in steps (MongosTransactionCommands)
+                continue;
+            }
             table.Add(name, router.Locked(handler), beforeAuth);
         }
         new BalancerCommands(router).Register(table);

@@ -85,8 +85,20 @@ public sealed class ShardedCluster : IDisposable, IAsyncDisposable
     /// </summary>
     public MigrationHold HoldMigrations() => _router.Migrations.Hold();
 
+    /// <summary>
+    /// Holds cross-shard transactions between the phases of their commit: one committed through mongos from now on
+    /// prepares on every shard it wrote on, commits on the first <paramref name="afterCommitted"/> of them, and waits,
+    /// the others still prepared, until the hold is released.
+    /// </summary>
+    public TwoPhaseCommitHold HoldTwoPhaseCommits(int afterCommitted)
+    {
+        if (_router.CommitHold is { IsReleased: false }) throw new InvalidOperationException("two-phase commits are already held");
+        return _router.CommitHold = new TwoPhaseCommitHold(afterCommitted);
+    }
+
     public void Dispose()
     {
+        _router.RangeDeleter.Dispose();
         Mongos.Dispose();
         foreach (var shard in Shards) shard.Dispose();
         ConfigServer.Dispose();

@@ -34,6 +34,12 @@ internal sealed class Collection
     public BsonDocument Options { get; set; }
     public Guid Uuid { get; }
 
+    /// <summary>
+    /// On a shard, the shard key pattern its filtering metadata holds for this collection (set when it is sharded, or
+    /// created on a migration's recipient); null when unsharded. Oplog entries then name documents by it (<see cref="DocumentKey"/>).
+    /// </summary>
+    public BsonDocument? ShardKey { get; set; }
+
     /// <summary>Taken by inserts that run while the data lock is only held shared (see <see cref="DataLock"/>).</summary>
     public object WriteSync { get; } = new();
 

@@ -5,8 +5,9 @@ namespace MongoBackup.TestServer.Storage;
 
 /// <summary>
 /// Inserts, updates and deletes single documents and describes each one to the oplog as MongoDB 7.0 does:
-/// i with o = document and o2 = {_id}; u with o = a $v:2 diff (or the full document for a replacement) and
-/// o2 = {_id}; d with o = {_id}.
+/// i with o = document and o2 = its document key; u with o = a $v:2 diff (or the full document for a replacement) and
+/// o2 = the document key; d with o = the document key ({_id}, or in a sharded collection on a shard the shard key's
+/// fields and _id: <see cref="DocumentKey"/>).
 /// </summary>
 internal sealed class DocumentWriter
 {
@@ -85,7 +86,7 @@ internal sealed class DocumentWriter
         context.Log(collection.Database, new BsonDocument
         {
             { "op", "u" }, { "ns", collection.Namespace }, { "ui", collection.UuidValue }, { "o", o },
-            { "o2", new BsonDocument("_id", after["_id"]) },
+            { "o2", DocumentKey.Of(collection, before) },
         });
     }
 
@@ -101,7 +102,7 @@ internal sealed class DocumentWriter
         context.Log(collection.Database, new BsonDocument
         {
             { "op", "d" }, { "ns", collection.Namespace }, { "ui", collection.UuidValue },
-            { "o", new BsonDocument("_id", document["_id"]) },
+            { "o", DocumentKey.Of(collection, document) },
         });
     }
 

@@ -54,7 +54,10 @@ internal sealed class WriteContext
     /// <summary>As <see cref="Log"/> for the insert of <paramref name="document"/>, stored bytes that never change.</summary>
     public void LogInsert(Collection collection, ReadOnlyMemory<byte> document)
     {
-        if (collection.Database != "local") Sink.WriteInsert(collection, document);
+        if (collection.Database == "local") return;
+        // A sharded collection's entry carries its document key, shard key included: the general form.
+        if (collection.ShardKey is null) Sink.WriteInsert(collection, document);
+        else Sink.Write(IOplogSink.InsertEntry(collection, document));
     }
 }
 

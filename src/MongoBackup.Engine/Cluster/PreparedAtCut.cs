@@ -1,0 +1,77 @@
+using MongoBackup.Engine.Connection;
+using MongoBackup.Engine.Events;
+using MongoDB.Bson;
+using MongoDB.Driver;
+
+namespace MongoBackup.Engine.Cluster;
+
+/// <summary>
+/// A shard's transactions prepared at or before the cut T and not decided by it, and what the shard's saved oplog then
+/// needs past T. A cross-shard transaction commits at one commitTimestamp the coordinator chose (at or after every
+/// prepare), but each shard writes its commitTransaction entry {commitTransaction: 1, commitTimestamp} in an oplog slot
+/// reserved when the decision reaches it, at or after that timestamp (transaction_participant.cpp
+/// commitPreparedTransaction: "Commit oplog entry must be greater than or equal to commit timestamp"), possibly long
+/// after T. A transaction whose commitTimestamp is at or before T is part of the cluster at T (a read at T sees it once
+/// committed), so its late commit entry is saved after the entries up to T; one committed after T, or aborted, is not,
+/// and nothing past T is saved for it. Until every such transaction is decided the backup waits, at most
+/// <see cref="DecisionDeadline"/>.
+/// </summary>
+internal sealed class PreparedAtCut
+{
+    private readonly Dictionary<(string Session, long Number), BsonTimestamp> _open = [];
+
+    /// <summary>How long a backup waits for a shard's transactions prepared at or before the cut to be committed or aborted.</summary>
+    internal static TimeSpan DecisionDeadline { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Follows one saved entry (at or before the cut): a prepare opens, a commitTransaction or abortTransaction closes.</summary>
+    public void Observe(RawBsonDocument entry)
+    {
+        if (entry.GetValue("op", "").ToString() != "c" || !entry.Contains("lsid") || !entry.Contains("txnNumber")) return;
+        if (entry.GetValue("o", BsonNull.Value) is not BsonDocument { ElementCount: > 0 } o) return;
+        var key = (Convert.ToHexString(entry["lsid"].AsBsonDocument.ToBson()), entry["txnNumber"].ToInt64());
+        var command = o.GetElement(0).Name;
+        if (command == "applyOps" && o.GetValue("prepare", false).ToBoolean()) _open[key] = entry["ts"].AsBsonTimestamp;
+        else if (command is "commitTransaction" or "abortTransaction") _open.Remove(key);
+    }
+
+    /// <summary>
+    /// Once every transaction still open at the cut is decided, the commit entries past <paramref name="cut"/> of those
+    /// committed at a commitTimestamp at or before it, in oplog order (none when nothing was open).
+    /// </summary>
+    /// <exception cref="MongoBackupException">BackupFailed, naming the shard and the transaction, when one is still prepared after <see cref="DecisionDeadline"/>.</exception>
+    public async Task<IReadOnlyList<RawBsonDocument>> LateCommitsAsync(IMongoClient shard, string shardName, BsonTimestamp cut, IEngineObserver observer, CancellationToken ct)
+    {
+        if (_open.Count == 0) return [];
+        observer.Verbose($"Shard {shardName}: waiting for {_open.Count} transaction(s) prepared at or before the cut {cut} to be committed or aborted.");
+        var oplog = shard.GetDatabase("local").GetCollection<RawBsonDocument>("oplog.rs");
+        var filter = new BsonDocument
+        {
+            { "ts", new BsonDocument("$gt", cut) }, { "op", "c" },
+            { "$or", new BsonArray { new BsonDocument("o.commitTransaction", new BsonDocument("$exists", true)), new BsonDocument("o.abortTransaction", new BsonDocument("$exists", true)) } },
+        };
+        var deadline = DateTime.UtcNow + DecisionDeadline;
+        while (true)
+        {
+            var decided = new Dictionary<(string, long), RawBsonDocument>();
+            var found = await DriverErrors.Translate(async () =>
+                await (await oplog.FindAsync(filter, new FindOptions<RawBsonDocument> { Sort = new BsonDocument("$natural", 1) }, ct)).ToListAsync(ct), shard);
+            foreach (var entry in found)
+            {
+                var key = (Convert.ToHexString(entry["lsid"].AsBsonDocument.ToBson()), entry["txnNumber"].ToInt64());
+                if (_open.ContainsKey(key)) decided[key] = entry;
+            }
+            if (decided.Count == _open.Count)
+                return decided.Values.Where(e => e["o"].AsBsonDocument.Contains("commitTransaction") && e["o"]["commitTimestamp"].AsBsonTimestamp.CompareTo(cut) <= 0)
+                    .OrderBy(e => e["ts"].AsBsonTimestamp).ToList();
+            if (DateTime.UtcNow > deadline)
+            {
+                var (session, number) = _open.Keys.First(k => !decided.ContainsKey(k));
+                throw new MongoBackupException(ErrorIds.BackupFailed,
+                    $"Shard {shardName} still holds a transaction (txnNumber {number}) prepared at {_open[(session, number)]}, at or before the cluster's cut {cut}, " +
+                    $"neither committed nor aborted {DecisionDeadline.TotalSeconds:0} s later: whether it belongs to the cluster at the cut is not known yet. " +
+                    "Nothing was kept; run the backup again once its coordinator has decided it.", target: shardName);
+            }
+            await Task.Delay(100, ct);
+        }
+    }
+}

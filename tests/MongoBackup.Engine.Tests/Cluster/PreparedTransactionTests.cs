@@ -1,0 +1,108 @@
+using MongoBackup.Engine.Cluster;
+using MongoBackup.Engine.Events;
+using MongoBackup.Engine.Tests.Integration;
+using MongoBackup.TestServer.Sharding;
+using MongoDB.Bson;
+using MongoDB.Driver;
+
+namespace MongoBackup.Engine.Tests.Cluster;
+
+/// <summary>
+/// A cross-shard transaction prepared at or before the cut whose commit reaches a shard only after it: committed at a
+/// commitTimestamp at or before the cut, it is part of the cluster at the cut, so the backup waits for the decision and
+/// saves the late commit entry, and the restore applies the transaction on every shard; a decision that never comes
+/// fails the backup naming the shard.
+/// </summary>
+[Collection(MongoServerCollection.Name)]
+public sealed class PreparedTransactionTests(MongoServerFixture server)
+{
+    [Theory]
+    [InlineData(1)] // committed on shard0 before the backup, still prepared on shard1
+    [InlineData(0)] // prepared on both, committed on neither before the backup
+    public async Task A_transaction_committed_at_or_before_the_cut_whose_commit_entry_comes_after_it_is_restored_whole(int committedBefore)
+    {
+        using var cluster = new TwoShardCluster();
+        var commit = Task.CompletedTask;
+        BsonTimestamp? commitTimestamp;
+        using (var hold = cluster.Cluster.HoldTwoPhaseCommits(committedBefore))
+        {
+            commit = Task.Run(() => CommitAcrossShards(cluster));
+            Assert.True(hold.WaitUntilRunning(TimeSpan.FromSeconds(30)));
+            var observer = new ReleaseWhenWaiting(hold);
+            var manifest = await new FullBackup(observer).RunAsync(cluster.Backup(), CancellationToken.None);
+            await commit.WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.Contains(observer.Recorded.Verboses, v => v.Contains("waiting for 1 transaction(s) prepared at or before the cut"));
+
+            var cut = manifest.Cluster!.ClusterTime.Timestamp;
+            commitTimestamp = CommitEntries(cluster, 1).Single()["o"]["commitTimestamp"].AsBsonTimestamp;
+            Assert.True(OplogTimestamp.FromBsonTimestamp(commitTimestamp) <= cut, $"commitTimestamp {commitTimestamp} after the cut {cut}");
+            Assert.True(OplogTimestamp.FromBsonTimestamp(CommitEntries(cluster, 1).Single()["ts"].AsBsonTimestamp) > cut); // its entry came after
+            Assert.Equal(1, manifest.Cluster.Shards[1].LateCommits);
+            Assert.Equal(1 - committedBefore, manifest.Cluster.Shards[0].LateCommits);
+
+            var restored = await RestoreAsync(cluster, manifest.Id);
+            Assert.Equal(7, restored.GetValueOrDefault(-2));
+            Assert.Equal(7, restored.GetValueOrDefault(2_000_000));
+            Assert.Equal(TwoShardCluster.InitialOrders + 2, restored.Count);
+        }
+    }
+
+    [Fact]
+    public async Task A_transaction_prepared_by_the_cut_and_never_decided_fails_the_backup_naming_the_shard_and_keeps_nothing()
+    {
+        using var cluster = new TwoShardCluster();
+        var deadline = PreparedAtCut.DecisionDeadline;
+        PreparedAtCut.DecisionDeadline = TimeSpan.FromSeconds(1);
+        try
+        {
+            using var hold = cluster.Cluster.HoldTwoPhaseCommits(1);
+            var commit = Task.Run(() => CommitAcrossShards(cluster));
+            Assert.True(hold.WaitUntilRunning(TimeSpan.FromSeconds(30)));
+
+            var failed = await Assert.ThrowsAsync<MongoBackupException>(() => new FullBackup(new RecordingObserver()).RunAsync(cluster.Backup(), CancellationToken.None));
+            Assert.Equal(ErrorIds.BackupFailed, failed.ErrorId);
+            Assert.Contains("Shard shard1 still holds a transaction", failed.Message);
+            Assert.Equal("shard1", failed.Target);
+            Assert.Empty(cluster.SnapshotFolders);
+            hold.Release();
+            await commit.WaitAsync(TimeSpan.FromSeconds(30));
+        }
+        finally
+        {
+            PreparedAtCut.DecisionDeadline = deadline;
+        }
+    }
+
+    /// <summary>Inserts _id -2 (shard0) and 2,000,000 (shard1) in one transaction through mongos: a two-phase commit.</summary>
+    private static void CommitAcrossShards(TwoShardCluster cluster)
+    {
+        using var session = cluster.Mongos.StartSession();
+        session.StartTransaction();
+        cluster.Orders.InsertOne(session, new BsonDocument { { "_id", -2 }, { "qty", 7 } });
+        cluster.Orders.InsertOne(session, new BsonDocument { { "_id", 2_000_000 }, { "qty", 7 } });
+        session.CommitTransaction();
+    }
+
+    private static List<BsonDocument> CommitEntries(TwoShardCluster cluster, int shard) =>
+        cluster.Shard(shard).GetDatabase("local").GetCollection<BsonDocument>("oplog.rs")
+            .Find(new BsonDocument { { "op", "c" }, { "o.commitTransaction", new BsonDocument("$exists", true) } }).ToList();
+
+    private async Task<Dictionary<int, int>> RestoreAsync(TwoShardCluster cluster, string snapshot) =>
+        (await cluster.RestoredAsync(server, snapshot, "orders")).ToDictionary(d => d["_id"].AsInt32, d => d["qty"].AsInt32);
+
+    /// <summary>Records events, and releases the hold once the backup says it waits for a prepared transaction's decision.</summary>
+    private sealed class ReleaseWhenWaiting(OperationHold hold) : IEngineObserver
+    {
+        public RecordingObserver Recorded { get; } = new();
+
+        public void Verbose(string message)
+        {
+            Recorded.Verbose(message);
+            if (message.Contains("prepared at or before the cut")) hold.Release();
+        }
+
+        public void Warning(string message) => Recorded.Warning(message);
+        public void Progress(ProgressUpdate update) => Recorded.Progress(update);
+        public void NamespaceFailed(string ns, MongoBackupException error) => Recorded.NamespaceFailed(ns, error);
+    }
+}
