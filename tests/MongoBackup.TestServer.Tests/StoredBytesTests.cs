@@ -88,6 +88,25 @@ public class StoredBytesTests : ServerTestBase
     }
 
     [Fact]
+    public void An_insert_command_holding_its_documents_in_its_body_is_stored_and_logged_byte_exact()
+    {
+        var db = Database("bytes");
+        db.CreateCollection("body");
+        var documents = Ids.Select(DocumentWith).ToList();
+        // The command's documented form, as runCommand sends it: the documents are an array in the body, not a sequence.
+        var reply = db.RunCommand<BsonDocument>(new BsonDocument
+        {
+            { "insert", "body" }, { "ordered", false }, { "documents", new BsonArray(documents.Append(new BsonDocument { { "_id", 1 }, { "z", "again" } })) },
+        });
+
+        Assert.Equal(documents.Count, reply["n"].ToInt32());
+        Assert.Equal(documents.Count, Assert.Single(reply["writeErrors"].AsBsonArray)["index"].ToInt32()); // the duplicate _id
+        var stored = StoredBytes(db, "body");
+        foreach (var document in documents) Assert.Equal(BytesOf(document), stored[document["z"].ToString()!]);
+        AssertInsertEntries(db, "body", documents);
+    }
+
+    [Fact]
     public void Documents_inserted_through_applyOps_are_stored_and_logged_byte_exact()
     {
         var db = Database("bytes");

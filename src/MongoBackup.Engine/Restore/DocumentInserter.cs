@@ -8,10 +8,10 @@ using MongoDB.Driver;
 namespace MongoBackup.Engine.Restore;
 
 /// <summary>
-/// Inserts a namespace's raw documents with unordered bulk inserts cut by bytes, through a few parallel workers.
-/// The bytes go to the server as they were dumped, straight from the blocks the reader filled (no copy per document,
-/// no deserialize/serialize round trip); documents the server refuses (duplicate keys) are counted as failures and
-/// the rest still go in, as mongorestore does.
+/// Inserts a namespace's raw documents with unordered inserts cut by bytes, through a few parallel workers.
+/// The bytes go to the server as they were dumped, copied once from the blocks the reader filled into an insert
+/// command (<see cref="RawInsertCommand"/>: no object per document, no deserialize/serialize round trip); documents the
+/// server refuses (duplicate keys) are counted as failures and the rest still go in, as mongorestore does.
 /// </summary>
 /// <param name="resume">
 /// Finishing an interrupted restore: a document refused because its _id is already there (duplicate key, code 11000;
@@ -19,10 +19,9 @@ namespace MongoBackup.Engine.Restore;
 /// </param>
 public sealed class DocumentInserter(IMongoClient client, IEngineObserver observer, int workers, int batchBytes, bool resume = false)
 {
-    private const int DuplicateKey = 11000;
-
     /// <summary>A batch takes whole blocks up to this many documents (or <c>batchBytes</c>); a block alone may hold more.</summary>
-    private const int MaxBatchDocuments = 10_000;
+    private const int MaxDocumentsPerBatch = 10_000;
+
 
     /// <summary>
     /// Inserts every document of <paramref name="blocks"/> into <paramref name="ns"/>'s data collection, disposing each block,
@@ -33,7 +32,7 @@ public sealed class DocumentInserter(IMongoClient client, IEngineObserver observ
     /// with <paramref name="result"/> counting them.</exception>
     public async Task InsertAsync(PlannedNamespace ns, IAsyncEnumerable<DocumentBlock> blocks, NamespaceRestoreResult result, CancellationToken ct)
     {
-        var target = client.GetDatabase(ns.TargetDatabase).GetCollection<RawBsonDocument>(ns.DataCollection);
+        var target = client.GetDatabase(ns.TargetDatabase);
         var batches = Channel.CreateBounded<InsertBatch>(new BoundedChannelOptions(Math.Max(1, workers)) { SingleWriter = true });
         // A failing worker stops the reader too, so it never waits on a channel nobody drains.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -44,6 +43,7 @@ public sealed class DocumentInserter(IMongoClient client, IEngineObserver observ
         {
             try
             {
+                using var sender = await InsertCommandSender.StartAsync(client, target, stop.Token);
                 await foreach (var batch in batches.Reader.ReadAllAsync(stop.Token))
                 {
                     long ok, refused;
@@ -51,7 +51,7 @@ public sealed class DocumentInserter(IMongoClient client, IEngineObserver observ
                     {
                         // ReadAllAsync yields what is buffered without looking at the token: no new batch once stopped.
                         stop.Token.ThrowIfCancellationRequested();
-                        (ok, refused) = await InsertBatchAsync(target, batch, ns);
+                        (ok, refused) = await InsertBatchAsync(sender, batch, ns);
                     }
                     var done = Interlocked.Add(ref inserted, ok);
                     Interlocked.Add(ref failed, refused);
@@ -100,7 +100,7 @@ public sealed class DocumentInserter(IMongoClient client, IEngineObserver observ
             {
                 batch.Add(block);
                 countBytes(block.Length);
-                if (batch.Bytes < batchBytes && batch.Count < MaxBatchDocuments) continue;
+                if (batch.Bytes < batchBytes && batch.Count < MaxDocumentsPerBatch) continue;
                 await batches.WriteAsync(batch, ct);
                 batch = new InsertBatch();
             }
@@ -117,28 +117,14 @@ public sealed class DocumentInserter(IMongoClient client, IEngineObserver observ
     /// <summary>
     /// Inserts one batch and waits for the server's answer even when the restore is being stopped: a batch cancelled
     /// in flight may still be applied, and then the count (what an interrupted restore reports) would be short of what
-    /// the target holds. One batch is at most <see cref="MaxBatchDocuments"/> documents or the batch bytes, so a stop
+    /// the target holds. One batch is at most <see cref="MaxDocumentsPerBatch"/> documents or the batch bytes, so a stop
     /// waits for little.
     /// </summary>
-    private async Task<(long Inserted, long Refused)> InsertBatchAsync(
-        IMongoCollection<RawBsonDocument> target, InsertBatch batch, PlannedNamespace ns)
+    private async Task<(long Inserted, long Refused)> InsertBatchAsync(InsertCommandSender sender, InsertBatch batch, PlannedNamespace ns)
     {
-        try
-        {
-            // Validation is bypassed: the documents were valid on the source when they were written, and a
-            // restore must bring back what was there, as it was.
-            await target.InsertManyAsync(batch.Documents(), new InsertManyOptions { IsOrdered = false, BypassDocumentValidation = true }, CancellationToken.None);
-            return (batch.Count, 0);
-        }
-        catch (MongoBulkWriteException<RawBsonDocument> e)
-        {
-            var present = resume ? e.WriteErrors.Count(w => w.Code == DuplicateKey) : 0;
-            var refused = e.WriteErrors.Count - present;
-            if (refused == 0) return (batch.Count, 0);
-            foreach (var error in e.WriteErrors.Where(w => !resume || w.Code != DuplicateKey).Take(3))
-                observer.Warning($"{ns.TargetNamespace}: a document was refused ({error.Category}): {error.Message}");
-            if (refused > 3) observer.Warning($"{ns.TargetNamespace}: {refused - 3} more documents of that batch were refused.");
-            return (batch.Count - refused, refused);
-        }
+        var refusals = new BatchRefusals(resume);
+        await sender.SendAsync(ns.DataCollection, batch.RawDocuments(), refusals, ns);
+        foreach (var warning in refusals.Warnings(ns)) observer.Warning(warning);
+        return (batch.Count - refusals.Refused, refusals.Refused);
     }
 }

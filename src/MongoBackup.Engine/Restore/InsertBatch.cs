@@ -1,13 +1,11 @@
 using System.Runtime.CompilerServices;
 using MongoBackup.Engine.Formats;
-using MongoDB.Bson;
-using MongoDB.Bson.IO;
 
 namespace MongoBackup.Engine.Restore;
 
 /// <summary>
-/// One bulk insert's documents: whole <see cref="DocumentBlock"/>s, handed to the driver as raw documents that are
-/// views into the blocks' buffers (no copy, no parse). Disposing it returns the blocks once the insert is done.
+/// One batch's documents: whole <see cref="DocumentBlock"/>s, whose raw documents are copied once into insert commands
+/// (no parse). Disposing it returns the blocks once the insert is done.
 /// </summary>
 internal sealed class InsertBatch : IDisposable
 {
@@ -23,20 +21,14 @@ internal sealed class InsertBatch : IDisposable
         Bytes += block.Length;
     }
 
-    /// <summary>The documents as the driver takes them; valid until <see cref="Dispose"/>.</summary>
+    /// <summary>The documents' raw bytes, in order; valid until <see cref="Dispose"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public List<RawBsonDocument> Documents()
+    public List<ReadOnlyMemory<byte>> RawDocuments()
     {
-        var documents = new List<RawBsonDocument>(Count);
+        var documents = new List<ReadOnlyMemory<byte>>(Count);
         foreach (var block in _blocks)
-        {
-            var buffer = new ByteArrayBuffer(block.Buffer, block.Length, isReadOnly: true);
             for (var i = 0; i < block.Count; i++)
-            {
-                var document = block.Document(i);
-                documents.Add(new RawBsonDocument(new ByteBufferSlice(buffer, block.OffsetOf(i), document.Length)));
-            }
-        }
+                documents.Add(block.Document(i));
         return documents;
     }
 

@@ -124,11 +124,68 @@ public sealed class DocumentInserterTests(MongoServerFixture server)
         Assert.DoesNotContain(observer.Progresses, p => p.Completed);
     }
 
+    [Fact]
+    public async Task A_batch_larger_than_one_command_and_a_document_of_the_maximum_size_all_go_in_whole()
+    {
+        var (ns, target) = Target("ins_large");
+        var observer = new RecordingObserver();
+        var result = Result(ns);
+        // 20 documents of 1 MiB: more than one 16 MiB insert command holds; then one of exactly 16 MiB, the largest a
+        // server takes, which no command with its header can hold.
+        var documents = Enumerable.Range(0, 20).Select(i => Sized(i, 1024 * 1024)).Append(Sized(20, 16 * 1024 * 1024)).ToList();
+
+        await new DocumentInserter(server.Client, observer, workers: 1, LargeBatch)
+            .InsertAsync(ns, Blocks(documents, perBlock: 21), result, CancellationToken.None);
+
+        Assert.Equal((21L, 0L), (result.Documents, result.Failures));
+        var stored = await target.Find(FilterDefinition<BsonDocument>.Empty).SortBy(d => d["_id"]).ToListAsync();
+        Assert.Equal(documents.Select(d => d.ToBson()), stored.Select(d => d.ToBson()));
+    }
+
+    [Fact]
+    public async Task Inserts_are_retryable_writes_unless_the_connection_string_turns_them_off()
+    {
+        var (ns, _) = Target("ins_retry");
+        await new DocumentInserter(server.Client, new RecordingObserver(), workers: 1, LargeBatch)
+            .InsertAsync(ns, Blocks(Documents(0, 3), perBlock: 3), Result(ns), CancellationToken.None);
+        var (plainNs, _) = Target("ins_plain");
+        var noRetry = MongoClientSettings.FromConnectionString(server.ConnectionString);
+        noRetry.RetryWrites = false;
+        using var plain = new MongoClient(noRetry);
+        await new DocumentInserter(plain, new RecordingObserver(), workers: 1, LargeBatch)
+            .InsertAsync(plainNs, Blocks(Documents(0, 3), perBlock: 3), Result(plainNs), CancellationToken.None);
+
+        // A retryable write's inserts are logged with the session and transaction number they were sent with.
+        Assert.All(await InsertEntries(ns), e => Assert.True(e.Contains("lsid") && e.Contains("txnNumber")));
+        Assert.All(await InsertEntries(plainNs), e => Assert.False(e.Contains("lsid") || e.Contains("txnNumber")));
+    }
+
     private (PlannedNamespace Namespace, IMongoCollection<BsonDocument> Target) Target(string purpose)
     {
         var database = TestDatabases.NewName(purpose);
         var ns = new PlannedNamespace(new DumpNamespace("source", "items", null, "items.bson"), database, "items");
         return (ns, server.Client.GetDatabase(database).GetCollection<BsonDocument>("items"));
+    }
+
+    /// <summary>The oplog's insert entries into <paramref name="ns"/>'s target, each statement as its own document.</summary>
+    private async Task<List<BsonDocument>> InsertEntries(PlannedNamespace ns)
+    {
+        var oplog = server.Client.GetDatabase("local").GetCollection<BsonDocument>("oplog.rs");
+        var entries = await oplog.Find(new BsonDocument("$or", new BsonArray
+        {
+            new BsonDocument { { "op", "i" }, { "ns", ns.TargetNamespace } },
+            new BsonDocument { { "op", "c" }, { "o.applyOps.ns", ns.TargetNamespace } },
+        })).ToListAsync();
+        Assert.NotEmpty(entries);
+        return entries;
+    }
+
+    /// <summary>A document of exactly <paramref name="size"/> bytes of BSON.</summary>
+    private static BsonDocument Sized(int id, int size)
+    {
+        var document = new BsonDocument { { "_id", id }, { "pad", "" } };
+        document["pad"] = new string('x', size - document.ToBson().Length);
+        return document;
     }
 
     private static NamespaceRestoreResult Result(PlannedNamespace ns) => new(ns.SourceNamespace, ns.TargetNamespace, ns.Type);

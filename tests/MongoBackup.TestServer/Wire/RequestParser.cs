@@ -151,7 +151,8 @@ internal static class RequestParser
         position += length;
         try
         {
-            return ApplyOpsBodyReader.Recognizes(bytes) ? ApplyOpsBodyReader.Read(bytes) : BsonSerializer.Deserialize<BsonDocument>(bytes);
+            if (ApplyOpsBodyReader.Recognizes(bytes)) return ApplyOpsBodyReader.Read(bytes);
+            return InsertBodyReader.Recognizes(bytes) ? InsertBodyReader.Read(bytes) : BsonSerializer.Deserialize<BsonDocument>(bytes);
         }
         catch (Exception e) when (e is FormatException or EndOfStreamException or BsonSerializationException)
         {

@@ -21,6 +21,12 @@ public sealed record SideResult
     public double DocumentsPerSecond => ElapsedSeconds > 0 ? Documents / ElapsedSeconds : 0;
     public double MegabytesPerSecond => ElapsedSeconds > 0 ? Bytes / 1e6 / ElapsedSeconds : 0;
 
+    /// <summary>
+    /// The test server's part of the CPU the run took (tool and server together, 0 to 1): the server is a child process
+    /// of the benchmark, shared by both sides, so this says how much of a run is the server's work, not the tool's.
+    /// </summary>
+    public double ServerCpuShare => CpuSeconds + ServerCpuSeconds > 0 ? ServerCpuSeconds / (CpuSeconds + ServerCpuSeconds) : 0;
+
     public static SideResult From(string command, long documents, long bytes, long stored, ProcessUsage usage) => new()
     {
         Command = command,

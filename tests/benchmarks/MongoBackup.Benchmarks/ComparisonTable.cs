@@ -19,10 +19,11 @@ public static class ComparisonTable
         text.AppendLine(
             $"Against the stock tools ({report.StockTools}), same server and data, each side a child process of the benchmark; ours is pwsh " +
             $"importing the module and running one cmdlet (pwsh start and import alone: {import}, inside every 'ours' figure). " +
-            "speed = stock time / ours (above 1: ours is faster); size = our stored bytes / stock's (below 1: ours is smaller).");
+            "speed = stock time / ours (above 1: ours is faster); size = our stored bytes / stock's (below 1: ours is smaller). " +
+            "The test server is a separate process both sides share: server share = its CPU over the run's (tool's and server's together).");
         text.AppendLine();
-        text.AppendLine("| operation | compression | source | stock | speed | size | stock s | ours s | stock MB/s | ours MB/s | stock docs/s | ours docs/s | stock MB | ours MB | stock CPU s | ours CPU s | server CPU s (stock / ours) | stock peak MB | ours peak MB |");
-        text.AppendLine("| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        text.AppendLine("| operation | compression | source | stock | speed | size | stock s | ours s | stock MB/s | ours MB/s | stock docs/s | ours docs/s | stock MB | ours MB | stock CPU s | ours CPU s | server CPU s (stock / ours) | server share (stock / ours) | stock peak MB | ours peak MB |");
+        text.AppendLine("| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         foreach (var c in report.Comparisons)
         {
             var size = c.SizeRatio is { } ratio ? ratio.ToString("0.00", CultureInfo.InvariantCulture) : "-";
@@ -30,7 +31,7 @@ public static class ComparisonTable
                 $"| {c.Operation} | {c.Compression} | {c.Source} | {c.Stock.Command} | {c.SpeedRatio:0.00}x | {size} | {c.Stock.ElapsedSeconds:N1} | {c.Ours.ElapsedSeconds:N1} | " +
                 $"{c.Stock.MegabytesPerSecond:N1} | {c.Ours.MegabytesPerSecond:N1} | {c.Stock.DocumentsPerSecond:N0} | {c.Ours.DocumentsPerSecond:N0} | " +
                 $"{Mb(c.Stock.StoredBytes)} | {Mb(c.Ours.StoredBytes)} | {c.Stock.CpuSeconds:N1} | {c.Ours.CpuSeconds:N1} | " +
-                $"{c.Stock.ServerCpuSeconds:N1} / {c.Ours.ServerCpuSeconds:N1} | {Mb(c.Stock.PeakBytes)} | {Mb(c.Ours.PeakBytes)} |"));
+                $"{c.Stock.ServerCpuSeconds:N1} / {c.Ours.ServerCpuSeconds:N1} | {c.Stock.ServerCpuShare:P0} / {c.Ours.ServerCpuShare:P0} | {Mb(c.Stock.PeakBytes)} | {Mb(c.Ours.PeakBytes)} |"));
         }
         var other = report.Comparisons.Max(c => Math.Max(c.Stock.OtherProcessesCpuSeconds / c.Stock.ElapsedSeconds, c.Ours.OtherProcessesCpuSeconds / c.Ours.ElapsedSeconds));
         if (other >= 0.5)

@@ -1,0 +1,66 @@
+using MongoBackup.Engine.Model;
+using MongoDB.Bson;
+
+namespace MongoBackup.Engine.Restore;
+
+/// <summary>
+/// The documents of one insert batch the server refused, from its insert replies: <c>writeErrors</c>, one per refused
+/// document, each with its index, code and errmsg (https://www.mongodb.com/docs/manual/reference/command/insert/#output).
+/// An unordered insert goes on past them, as mongorestore's does, so they are counted and a few are named in warnings.
+/// </summary>
+/// <param name="resume">
+/// Finishing an interrupted restore: a document refused because its _id is already there (duplicate key, code 11000;
+/// only the _id index exists while data is restored) was restored by the interrupted run, so it is not a refusal.
+/// </param>
+internal sealed class BatchRefusals(bool resume)
+{
+    private const int DuplicateKey = 11000;
+
+    /// <summary>Refusals named one by one in warnings; the rest are counted in one more.</summary>
+    private const int Named = 3;
+
+    private readonly List<(string Category, string Message)> _named = [];
+
+    /// <summary>Documents refused so far.</summary>
+    public int Refused { get; private set; }
+
+    /// <summary>Counts the refusals of one insert command's reply.</summary>
+    /// <exception cref="MongoBackupException">NamespaceRestoreFailed: the reply holds a writeConcernError (the documents
+    /// are in, but not as durably as the write concern asked).</exception>
+    public void Add(BsonDocument reply, PlannedNamespace ns)
+    {
+        if (reply.TryGetValue("writeConcernError", out var concern) && concern is BsonDocument error)
+            throw new MongoBackupException(ErrorIds.NamespaceRestoreFailed,
+                $"{ns.TargetNamespace}: the server did not confirm the write concern of an insert: {error.GetValue("errmsg", "")} (code {error.GetValue("code", 0)}).",
+                target: ns.TargetNamespace);
+        if (!reply.TryGetValue("writeErrors", out var errors) || errors is not BsonArray list) return;
+        foreach (var item in list.OfType<BsonDocument>())
+        {
+            var code = item.GetValue("code", 0).ToInt32();
+            Add(code, Category(code), item.GetValue("errmsg", "").ToString()!);
+        }
+    }
+
+    /// <summary>Counts one refusal with its server error code, category and message.</summary>
+    public void Add(int code, string category, string message)
+    {
+        if (resume && code == DuplicateKey) return;
+        Refused++;
+        if (_named.Count < Named) _named.Add((category, message));
+    }
+
+    /// <summary>The warnings that say what was refused: the first few by their messages, then how many more.</summary>
+    public IEnumerable<string> Warnings(PlannedNamespace ns)
+    {
+        foreach (var (category, message) in _named) yield return $"{ns.TargetNamespace}: a document was refused ({category}): {message}";
+        if (Refused > Named) yield return $"{ns.TargetNamespace}: {Refused - Named} more documents of that batch were refused.";
+    }
+
+    /// <summary>The driver's ServerErrorCategory for a write error code (its ServerErrorCategory mapping), for the same warnings.</summary>
+    private static string Category(int code) => code switch
+    {
+        11000 or 11001 or 12582 => "DuplicateKey",
+        50 => "ExecutionTimeout",
+        _ => "Uncategorized",
+    };
+}
