@@ -17,10 +17,13 @@ public sealed class ClusterSnapshotReader : IDumpReader
     private readonly IReadOnlyList<SnapshotDumpReader> _shards;
     private readonly Dictionary<string, List<(SnapshotDumpReader Reader, DumpNamespace Ns)>> _parts;
     private readonly IAsyncDisposable? _hold;
+    private readonly (ISnapshotRepository Repository, SnapshotManifest Manifest) _snapshot;
 
-    private ClusterSnapshotReader(string location, IReadOnlyList<SnapshotDumpReader> shards, IAsyncDisposable? hold)
+    private ClusterSnapshotReader(string location, IReadOnlyList<SnapshotDumpReader> shards, IAsyncDisposable? hold,
+        (ISnapshotRepository, SnapshotManifest) snapshot)
     {
         _location = location;
+        _snapshot = snapshot;
         _shards = shards;
         _hold = hold;
         _parts = shards.SelectMany(r => r.Namespaces.Select(ns => (Reader: r, Ns: ns)))
@@ -54,8 +57,13 @@ public sealed class ClusterSnapshotReader : IDumpReader
             foreach (var reader in readers) await reader.DisposeAsync();
             throw;
         }
-        return new ClusterSnapshotReader($"cluster snapshot {manifest.Id} in {repository.Location}", readers, hold);
+        return new ClusterSnapshotReader($"cluster snapshot {manifest.Id} in {repository.Location}", readers, hold, (repository, manifest));
     }
+
+    /// <summary>How the source was sharded (its config metadata), for a restore into a sharded cluster.</summary>
+    /// <exception cref="CorruptDumpException">A metadata file is missing or damaged.</exception>
+    public Task<ClusterShardingMetadata> ReadShardingAsync(CancellationToken ct) =>
+        ClusterShardingMetadata.ReadAsync(_snapshot.Repository, _snapshot.Manifest, ct);
 
     /// <summary>Each chosen namespace's blocks from every shard holding it, one shard after the other, up to <paramref name="maxParallel"/> namespaces at once; each shard's file checked at its end.</summary>
     /// <exception cref="CorruptDumpException">From the blocks of a damaged file.</exception>

@@ -145,12 +145,16 @@ public sealed class ClusterBackupTests(MongoServerFixture server)
         Assert.Contains("'127.0.0.2:1'", refused.Message);
     }
 
-    /// <summary>Inserts new orders (on shard1), and increments and deletes random ones (on both shards), through mongos.</summary>
-    private static async Task WriteContinuouslyAsync(IMongoCollection<BsonDocument> orders, WriteHistory history, CancellationToken ct)
+    /// <summary>
+    /// Inserts new documents {_id, qty} after the <paramref name="initial"/> ones (on shard1 for shop.orders), and increments
+    /// and deletes random ones (on both shards), through mongos, each recorded in <paramref name="history"/>.
+    /// </summary>
+    internal static async Task WriteContinuouslyAsync(IMongoCollection<BsonDocument> orders, WriteHistory history, CancellationToken ct,
+        int initial = TwoShardCluster.InitialOrders, int seed = 11)
     {
         using var session = await orders.Database.Client.StartSessionAsync();
-        var random = new Random(11);
-        var next = TwoShardCluster.InitialOrders;
+        var random = new Random(seed);
+        var next = initial;
         while (!ct.IsCancellationRequested)
         {
             var id = random.Next(next);
