@@ -67,7 +67,8 @@ public sealed class ShardedRestoreTests
         Assert.Equal(["crm shard1", "shop shard0"], await PrimariesAsync(mongos));
         Assert.Equal(["shard0 east", "shard1 west"], await ShardZonesAsync(mongos));
         Assert.Equal(50, await mongos.GetDatabase("crm").GetCollection<BsonDocument>("contacts").CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty));
-        foreach (var name in new[] { "orders", "events", "users", "notes" })
+        Assert.Equal(3, await Collection(mongos, "names").CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty));
+        foreach (var name in new[] { "orders", "events", "users", "notes", "names" })
             Assert.Equal(await IndexesAsync(source.Mongos, "shop", name), await IndexesAsync(mongos, "shop", name));
         Assert.Contains(observer.Verboses, v => v.Contains("crm: created on its primary shard shard1, as in the snapshot"));
     }
@@ -163,7 +164,7 @@ public sealed class ShardedRestoreTests
     /// <summary>
     /// Adds to the source (shop on shard0): crm on shard1 with crm.contacts (50 documents; a target cluster left to itself
     /// would put crm, created first, on shard0 and shop on shard1), shop.events hashed on _id (1,000 documents on both
-    /// shards), shop.users unique on email, shop.notes unsharded, zones east (shard0) and west (shard1) over shop.orders'
+    /// shards), shop.users unique on email, shop.names with a French default collation sharded on name, shop.notes unsharded, zones east (shard0) and west (shard1) over shop.orders'
     /// two chunks, and secondary indexes.
     /// </summary>
     private static void ShapeSource(TwoShardCluster source)
@@ -172,6 +173,9 @@ public sealed class ShardedRestoreTests
         source.Mongos.GetDatabase("crm").GetCollection<BsonDocument>("contacts").InsertMany(Enumerable.Range(0, 50).Select(i => new BsonDocument("_id", i)));
         source.RunAdmin(new BsonDocument { { "shardCollection", "shop.events" }, { "key", new BsonDocument("_id", "hashed") } });
         source.RunAdmin(new BsonDocument { { "shardCollection", "shop.users" }, { "key", new BsonDocument("email", 1) }, { "unique", true } });
+        source.Mongos.GetDatabase("shop").CreateCollection("names", new CreateCollectionOptions { Collation = new Collation("fr") });
+        source.RunAdmin(new BsonDocument { { "shardCollection", "shop.names" }, { "key", new BsonDocument("name", 1) }, { "collation", new BsonDocument("locale", "simple") } });
+        Collection(source.Mongos, "names").InsertMany(new[] { "Émile", "Zoé", "anne" }.Select((n, i) => new BsonDocument { { "_id", i }, { "name", n } }));
         Collection(source.Mongos, "events").InsertMany(Enumerable.Range(0, InitialEvents).Select(i => new BsonDocument { { "_id", i }, { "qty", 0 } }));
         Collection(source.Mongos, "users").InsertMany(Enumerable.Range(0, 10).Select(i => new BsonDocument { { "_id", i }, { "email", $"u{i}@example.com" } }));
         Collection(source.Mongos, "notes").InsertMany(Enumerable.Range(0, InitialNotes).Select(i => new BsonDocument { { "_id", i }, { "qty", 0 } }));
