@@ -7,9 +7,10 @@ namespace MongoBackup.Engine.Oplog.Replay;
 /// and document_diff_applier.cpp) to a document, where no applyOps can (a replay through mongos). A document diff has
 /// "d" {field: false} (delete), "u" {field: value} (set in place, appended when absent), "i" {field: value} (appended at
 /// the end, in order) and "s&lt;field&gt;" (a nested diff); an array diff has "a": true, "l" (the new length), "u&lt;index&gt;"
-/// (set) and "s&lt;index&gt;" (a nested diff), an index past the end padded with nulls. A nested diff whose field is absent
-/// or of the other kind (object and array) leaves it as it is: the document was read at a later state than the entry's
-/// (a hot backup's copy), and the later entries set it again.
+/// (set) and "s&lt;index&gt;" (a nested diff), an index past the end padded with nulls. As the server does when it applies
+/// a delta again to a later state of the document (a hot backup's copy): a nested diff on a value of the other kind
+/// (object and array), or past the end of an array, gives null, and one on an absent field adds nothing; the later
+/// entries set those values again. Updated fields the document lacks are appended before the inserted ones.
 /// </summary>
 public static class UpdateDiff
 {
@@ -17,41 +18,50 @@ public static class UpdateDiff
     /// <exception cref="FormatException">The diff is not in that form.</exception>
     public static BsonDocument Apply(BsonDocument document, BsonDocument diff)
     {
-        var deletes = new HashSet<string>(StringComparer.Ordinal);
-        var updates = new Dictionary<string, BsonValue>(StringComparer.Ordinal);
+        // Each field's change ('d', 'u', 'i' or 's'), a field named twice refused (the server's 4728000); the updated and
+        // inserted fields in that order, for those appended at the end.
+        var changes = new Dictionary<string, (char Kind, BsonValue Value)>(StringComparer.Ordinal);
         var appended = new List<BsonElement>();
-        var nested = new Dictionary<string, BsonDocument>(StringComparer.Ordinal);
-        foreach (var section in diff)
+        void Add(string name, char kind, BsonValue value)
+        {
+            if (!changes.TryAdd(name, (kind, value))) throw new FormatException($"the update diff names the field '{name}' twice");
+        }
+        foreach (var section in diff.OrderBy(s => s.Name switch { "d" => 0, "u" => 1, "i" => 2, _ => 3 }))
         {
             switch (section.Name)
             {
-                case "d":
-                    foreach (var e in Section(section)) deletes.Add(e.Name);
-                    break;
-                case "u":
-                    foreach (var e in Section(section)) updates[e.Name] = e.Value;
-                    break;
-                case "i":
-                    appended.AddRange(Section(section));
+                case "d" or "u" or "i":
+                    foreach (var e in Section(section)) Add(e.Name, section.Name[0], e.Value);
+                    if (section.Name != "d") appended.AddRange(Section(section));
                     break;
                 default:
                     if (section.Name.Length < 2 || section.Name[0] != 's' || section.Value is not BsonDocument sub)
                         throw new FormatException($"'{section.Name}' is not a section of an update diff");
-                    nested[section.Name[1..]] = sub;
+                    Add(section.Name[1..], 's', sub);
                     break;
             }
         }
-        var inserted = new HashSet<string>(appended.Select(e => e.Name), StringComparer.Ordinal);
         var result = new BsonDocument();
+        var updatedInPlace = new HashSet<string>(StringComparer.Ordinal);
         foreach (var element in document)
         {
-            if (deletes.Contains(element.Name) || inserted.Contains(element.Name)) continue;
-            if (updates.Remove(element.Name, out var value)) result.Add(element.Name, value);
-            else if (nested.TryGetValue(element.Name, out var sub)) result.Add(element.Name, ApplyNested(element.Value, sub));
-            else result.Add(element);
+            if (!changes.TryGetValue(element.Name, out var change))
+            {
+                result.Add(element);
+                continue;
+            }
+            switch (change.Kind)
+            {
+                case 'u':
+                    result.Add(element.Name, change.Value);
+                    updatedInPlace.Add(element.Name);
+                    break;
+                case 's':
+                    result.Add(element.Name, ApplyNested(element.Value, change.Value.AsBsonDocument));
+                    break;
+            }
         }
-        foreach (var (name, value) in updates) result.Add(name, value);
-        foreach (var element in appended) result.Add(element);
+        foreach (var element in appended.Where(e => !updatedInPlace.Contains(e.Name))) result.Add(element);
         return result;
     }
 
@@ -62,13 +72,14 @@ public static class UpdateDiff
         {
             (BsonArray array, true) => ApplyToArray(array, diff),
             (BsonDocument document, false) => Apply(document, diff),
-            _ => value,
+            _ => BsonNull.Value,
         };
     }
 
     private static BsonArray ApplyToArray(BsonArray array, BsonDocument diff)
     {
         var result = new BsonArray(array);
+        var length0 = array.Count;
         if (diff.GetValue("l", BsonNull.Value) is { IsNumeric: true } length)
         {
             while (result.Count > length.ToInt32()) result.RemoveAt(result.Count - 1);
@@ -81,7 +92,8 @@ public static class UpdateDiff
                 throw new FormatException($"'{element.Name}' is not a section of an array diff");
             while (result.Count <= index) result.Add(BsonNull.Value);
             result[index] = element.Name[0] == 'u' ? element.Value
-                : element.Value is BsonDocument sub ? ApplyNested(result[index], sub) : throw new FormatException($"'{element.Name}' of an array diff is not a document");
+                : element.Value is not BsonDocument sub ? throw new FormatException($"'{element.Name}' of an array diff is not a document")
+                : index < length0 ? ApplyNested(result[index], sub) : BsonNull.Value;
         }
         return result;
     }
