@@ -41,27 +41,17 @@ public static class UpdateDiff
                     break;
             }
         }
+        // In the document's order: a field kept, updated in place or patched; a deleted one left out, an inserted one moved to the end.
         var result = new BsonDocument();
-        var updatedInPlace = new HashSet<string>(StringComparer.Ordinal);
         foreach (var element in document)
         {
-            if (!changes.TryGetValue(element.Name, out var change))
-            {
-                result.Add(element);
-                continue;
-            }
-            switch (change.Kind)
-            {
-                case 'u':
-                    result.Add(element.Name, change.Value);
-                    updatedInPlace.Add(element.Name);
-                    break;
-                case 's':
-                    result.Add(element.Name, ApplyNested(element.Value, change.Value.AsBsonDocument));
-                    break;
-            }
+            var kind = changes.TryGetValue(element.Name, out var change) ? change.Kind : '=';
+            if (kind == '=') result.Add(element);
+            else if (kind == 'u') result.Add(element.Name, change.Value);
+            else if (kind == 's') result.Add(element.Name, ApplyNested(element.Value, change.Value.AsBsonDocument));
         }
-        foreach (var element in appended.Where(e => !updatedInPlace.Contains(e.Name))) result.Add(element);
+        // Then the inserted fields and the updated ones the document lacked, in the diff's order.
+        foreach (var element in appended.Where(e => changes[e.Name].Kind == 'i' || !document.Contains(e.Name))) result.Add(element);
         return result;
     }
 
