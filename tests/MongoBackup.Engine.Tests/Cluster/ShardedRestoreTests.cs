@@ -14,7 +14,7 @@ namespace MongoBackup.Engine.Tests.Cluster;
 /// unique keys in config.collections, the primary shard, zones and zone ranges), with its indexes; renames; and what is
 /// refused (a target sharded on another key) or left out (a zone whose shards the target lacks).
 /// </summary>
-public sealed class ShardedRestoreTests
+public sealed class ShardedRestoreTests(ShardedRestoreTests.QuietSnapshot quiet) : IClassFixture<ShardedRestoreTests.QuietSnapshot>
 {
     private const int InitialEvents = 1_000, InitialNotes = 200;
 
@@ -48,8 +48,8 @@ public sealed class ShardedRestoreTests
         Assert.All(histories, h => Assert.Contains(h.Writes, w => w.At > cut));
         Assert.All(histories, h => Assert.Contains(h.Writes, w => w.At <= cut && w.Kind != WriteKind.Insert));
 
-        using var target = StartCluster(2);
-        using var mongos = new MongoClient(target.ConnectionString);
+        using var target = new Target(2);
+        var mongos = target.Mongos;
         var observer = new RecordingObserver();
         var outcome = await new RestoreRunner(observer).RunAsync(Request(target, source, manifest.Id), CancellationToken.None);
         Assert.True(outcome.Succeeded, outcome.OplogError ?? string.Join("; ", outcome.Namespaces.Select(n => n.Error)));
@@ -76,12 +76,9 @@ public sealed class ShardedRestoreTests
     [Fact]
     public async Task A_renamed_database_is_sharded_with_the_same_keys_and_zone_ranges_under_its_new_name()
     {
-        using var source = new TwoShardCluster();
-        ShapeSource(source);
-        var manifest = await new FullBackup(new RecordingObserver()).RunAsync(Backup(source), CancellationToken.None);
-
-        using var target = StartCluster(2);
-        using var mongos = new MongoClient(target.ConnectionString);
+        var (source, manifest) = (quiet.Source, quiet.Manifest);
+        using var target = new Target(2);
+        var mongos = target.Mongos;
         var request = Request(target, source, manifest.Id) with { Map = new NamespaceMap().AddDatabaseRename("shop", "shop2") };
         var outcome = await new RestoreRunner(new RecordingObserver()).RunAsync(request, CancellationToken.None);
         Assert.True(outcome.Succeeded, string.Join("; ", outcome.Namespaces.Select(n => n.Error)));
@@ -95,12 +92,9 @@ public sealed class ShardedRestoreTests
     [Fact]
     public async Task A_target_sharded_on_another_key_is_refused_naming_both_keys_and_the_others_are_restored_then_Drop_replaces_it()
     {
-        using var source = new TwoShardCluster();
-        ShapeSource(source);
-        var manifest = await new FullBackup(new RecordingObserver()).RunAsync(Backup(source), CancellationToken.None);
-
-        using var target = StartCluster(2);
-        using var mongos = new MongoClient(target.ConnectionString);
+        var (source, manifest) = (quiet.Source, quiet.Manifest);
+        using var target = new Target(2);
+        var mongos = target.Mongos;
         mongos.GetDatabase("admin").RunCommand<BsonDocument>(new BsonDocument { { "shardCollection", "shop.orders" }, { "key", new BsonDocument("qty", 1) } });
         var observer = new RecordingObserver();
         var outcome = await new RestoreRunner(observer).RunAsync(Request(target, source, manifest.Id), CancellationToken.None);
@@ -125,12 +119,9 @@ public sealed class ShardedRestoreTests
     [Fact]
     public async Task Into_a_cluster_without_a_shard_of_the_sources_names_the_cluster_chooses_the_primary_and_a_zone_without_its_shards_is_left_out_with_a_warning()
     {
-        using var source = new TwoShardCluster();
-        ShapeSource(source);
-        var manifest = await new FullBackup(new RecordingObserver()).RunAsync(Backup(source), CancellationToken.None);
-
-        using var target = StartCluster(1);
-        using var mongos = new MongoClient(target.ConnectionString);
+        var (source, manifest) = (quiet.Source, quiet.Manifest);
+        using var target = new Target(1);
+        var mongos = target.Mongos;
         var observer = new RecordingObserver();
         var outcome = await new RestoreRunner(observer).RunAsync(Request(target, source, manifest.Id), CancellationToken.None);
         Assert.True(outcome.Succeeded, string.Join("; ", outcome.Namespaces.Select(n => n.Error)));
@@ -148,14 +139,14 @@ public sealed class ShardedRestoreTests
     [Fact]
     public async Task A_replica_set_snapshot_into_a_mongos_is_still_refused()
     {
-        using var target = StartCluster(1);
+        using var target = new Target(1);
         using var folder = new TempFolder();
         var dump = Path.Combine(folder.Path, "dump");
         Directory.CreateDirectory(Path.Combine(dump, "db"));
         File.WriteAllBytes(Path.Combine(dump, "db", "c.bson"), new BsonDocument("_id", 1).ToBson());
         var refused = await Assert.ThrowsAsync<MongoBackupException>(() => new RestoreRunner(new RecordingObserver()).RunAsync(new RestoreRequest
         {
-            Connection = new ConnectionSettings { ConnectionString = target.ConnectionString },
+            Connection = new ConnectionSettings { ConnectionString = target.Cluster.ConnectionString },
             SourcePath = dump,
         }, CancellationToken.None));
         Assert.Equal(ErrorIds.ShardedClusterNotSupported, refused.ErrorId);
@@ -187,12 +178,38 @@ public sealed class ShardedRestoreTests
         source.RunAdmin(new BsonDocument { { "updateZoneKeyRange", "shop.orders" }, { "min", new BsonDocument("_id", 2500) }, { "max", new BsonDocument("_id", BsonMaxKey.Value) }, { "zone", "west" } });
     }
 
-    private static ShardedCluster StartCluster(int shards) =>
-        ShardedCluster.Start(new ShardedClusterOptions { Shards = shards, Members = new TestServer.TestServerOptions { Log = TextWriter.Null } });
-
-    private static RestoreRequest Request(ShardedCluster target, TwoShardCluster source, string id) => new()
+    /// <summary>The source shaped by <see cref="ShapeSource"/>, taking no writes, and its snapshot: shared by the tests that need no writes during the backup.</summary>
+    public sealed class QuietSnapshot : IDisposable
     {
-        Connection = new ConnectionSettings { ConnectionString = target.ConnectionString },
+        public QuietSnapshot()
+        {
+            Source = new TwoShardCluster();
+            ShapeSource(Source);
+            Manifest = new FullBackup(new RecordingObserver()).RunAsync(Backup(Source), CancellationToken.None).GetAwaiter().GetResult();
+        }
+
+        internal TwoShardCluster Source { get; }
+        public SnapshotManifest Manifest { get; }
+        public void Dispose() => Source.Dispose();
+    }
+
+    /// <summary>A fresh target cluster of <paramref name="shards"/> shards and a client on its mongos.</summary>
+    private sealed class Target(int shards) : IDisposable
+    {
+        public ShardedCluster Cluster { get; } = ShardedCluster.Start(new ShardedClusterOptions { Shards = shards, Members = new TestServer.TestServerOptions { Log = TextWriter.Null } });
+        public MongoClient Mongos => _mongos ??= new MongoClient(Cluster.ConnectionString);
+        private MongoClient? _mongos;
+
+        public void Dispose()
+        {
+            _mongos?.Dispose();
+            Cluster.Dispose();
+        }
+    }
+
+    private static RestoreRequest Request(Target target, TwoShardCluster source, string id) => new()
+    {
+        Connection = new ConnectionSettings { ConnectionString = target.Cluster.ConnectionString },
         Snapshot = new RepositorySnapshot(source.Repository, id),
     };
 
