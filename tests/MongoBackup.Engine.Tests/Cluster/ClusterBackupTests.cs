@@ -26,15 +26,7 @@ public sealed class ClusterBackupTests(MongoServerFixture server)
 
         // During the dump, a transaction writing on both shards commits (two-phase: prepare and commitTransaction on each).
         var transactionAt = default(OplogTimestamp);
-        var hook = new DuringBackupHook(() =>
-        {
-            using var session = cluster.Mongos.StartSession();
-            session.StartTransaction();
-            cluster.Orders.InsertOne(session, new BsonDocument { { "_id", -1 }, { "qty", 7 } });
-            cluster.Orders.InsertOne(session, new BsonDocument { { "_id", 1_000_000 }, { "qty", 7 } });
-            session.CommitTransaction();
-            transactionAt = OplogTimestamp.FromBsonTimestamp(session.OperationTime);
-        });
+        var hook = new DuringBackupHook(() => transactionAt = cluster.CommitCrossShardTransaction());
         var manifest = await new FullBackup(hook).RunAsync(cluster.Backup(), CancellationToken.None);
         await history.WaitForWritesAsync(history.Count + 50); // keep writing past the end of the backup
         stopWriting.Cancel();

@@ -32,19 +32,14 @@ public sealed class ShardedRestoreTests(ShardedRestoreTests.QuietSnapshot quiet)
             Task.Run(() => ClusterBackupTests.WriteContinuouslyAsync(Collection(source.Mongos, "notes"), histories[2], stopWriting.Token, InitialNotes, seed: 13)),
         };
         foreach (var history in histories) await history.WaitForWritesAsync(30);
-        var hook = new DuringBackupHook(() =>
-        {
-            using var session = source.Mongos.StartSession();
-            session.StartTransaction();
-            source.Orders.InsertOne(session, new BsonDocument { { "_id", -1 }, { "qty", 7 } });
-            source.Orders.InsertOne(session, new BsonDocument { { "_id", 1_000_000 }, { "qty", 7 } });
-            session.CommitTransaction();
-        });
+        var transactionAt = default(OplogTimestamp);
+        var hook = new DuringBackupHook(() => transactionAt = source.CommitCrossShardTransaction());
         var manifest = await new FullBackup(hook).RunAsync(Backup(source), CancellationToken.None);
         foreach (var history in histories) await history.WaitForWritesAsync(history.Count + 30);
         stopWriting.Cancel();
         await Task.WhenAll(writers);
         var cut = manifest.Cluster!.ClusterTime.Timestamp;
+        Assert.True(hook.Ran && transactionAt <= cut);
         Assert.All(histories, h => Assert.Contains(h.Writes, w => w.At > cut));
         Assert.All(histories, h => Assert.Contains(h.Writes, w => w.At <= cut && w.Kind != WriteKind.Insert));
 
