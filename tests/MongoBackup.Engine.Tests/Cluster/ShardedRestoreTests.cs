@@ -112,6 +112,24 @@ public sealed class ShardedRestoreTests(ShardedRestoreTests.QuietSnapshot quiet)
     }
 
     [Fact]
+    public async Task Resuming_into_a_target_that_holds_documents_unsharded_is_refused_for_a_sharded_collection_and_leaves_it_as_it_was()
+    {
+        var (source, manifest) = (quiet.Source, quiet.Manifest);
+        using var target = new Target(2);
+        var users = Collection(target.Mongos, "users");
+        await users.InsertOneAsync(new BsonDocument { { "_id", 99 }, { "email", "local@example.com" } });
+        var observer = new RecordingObserver();
+        var outcome = await new RestoreRunner(observer).RunAsync(Request(target, source, manifest.Id) with { Resume = true }, CancellationToken.None);
+
+        Assert.Equal(["shop.users"], outcome.Namespaces.Where(n => n.Error is not null).Select(n => n.TargetNamespace));
+        var (_, error) = Assert.Single(observer.Failures);
+        Assert.Equal(ErrorIds.ShardKeyConflict, error.ErrorId);
+        Assert.Contains("exists unsharded and holds 1 documents", error.Message);
+        Assert.Equal([99], (await users.Find(FilterDefinition<BsonDocument>.Empty).ToListAsync()).Select(d => d["_id"].AsInt32));
+        Assert.DoesNotContain(await ShardingAsync(target.Mongos, "shop"), c => c.StartsWith("shop.users ", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Into_a_cluster_without_a_shard_of_the_sources_names_the_cluster_chooses_the_primary_and_a_zone_without_its_shards_is_left_out_with_a_warning()
     {
         var (source, manifest) = (quiet.Source, quiet.Manifest);
