@@ -21,22 +21,44 @@ public sealed class MongosReplayTarget(IMongoClient client, IReadOnlyDictionary<
     private const int NamespaceNotFound = 26, NamespaceExists = 48;
 
     /// <inheritdoc />
+    /// <remarks>
+    /// Consecutive writes to one collection that need nothing read go as one ordered bulk write (one command per kind, as
+    /// the driver splits it); a "$v: 2" update sends what is gathered first, then reads its document.
+    /// </remarks>
     public async Task<(IReadOnlyList<ApplyOpsBatch.Item> Applied, MongoBackupException? Error)> ApplyAsync(IReadOnlyList<ApplyOpsBatch.Item> items, CancellationToken ct)
     {
-        for (var i = 0; i < items.Count; i++)
+        var run = new List<WriteModel<BsonDocument>>();
+        var (runStart, runNamespace) = (0, "");
+        for (var i = 0; i <= items.Count; i++)
         {
-            var operation = items[i].Operation;
+            var operation = i < items.Count ? items[i].Operation : null;
             try
             {
-                await ApplyOneAsync(operation, ct);
+                var model = operation is null ? null : WriteOf(operation);
+                var ns = operation?["ns"].AsString;
+                if (run.Count > 0 && (model is null || ns != runNamespace))
+                {
+                    if (await SendRunAsync(runNamespace, run, ct) is { } failed)
+                        return (items.Take(runStart + failed.Index).ToList(), ReplayTarget.Failed(items[runStart + failed.Index].Operation, failed.Error));
+                    run.Clear();
+                }
+                if (operation is null) break;
+                if (model is null)
+                {
+                    await ApplyDeltaAsync(operation, ct);
+                    continue;
+                }
+                if (run.Count == 0) (runStart, runNamespace) = (i, ns!);
+                run.Add(model);
             }
             catch (MongoException e)
             {
-                return (items.Take(i).ToList(), ReplayTarget.Failed(operation, e));
+                var at = run.Count > 0 ? runStart : i;
+                return (items.Take(at).ToList(), ReplayTarget.Failed(items[at].Operation, e));
             }
             catch (FormatException e)
             {
-                return (items.Take(i).ToList(), UnreplayableEntry.Error(operation, "an update in a form this version cannot read", e.Message));
+                return (items.Take(run.Count > 0 ? runStart : i).ToList(), UnreplayableEntry.Error(operation!, "an update in a form this version cannot read", e.Message));
             }
         }
         return (items, null);
@@ -63,44 +85,54 @@ public sealed class MongosReplayTarget(IMongoClient client, IReadOnlyDictionary<
         }
     }
 
-    private async Task ApplyOneAsync(BsonDocument operation, CancellationToken ct)
+    /// <summary>The write an operation is, when it needs nothing read first; null for a "$v: 2" update.</summary>
+    private WriteModel<BsonDocument>? WriteOf(BsonDocument operation)
     {
         var ns = operation["ns"].AsString;
-        var collection = client.GetDatabase(Database(operation)).GetCollection<BsonDocument>(ns[(ns.IndexOf('.') + 1)..]);
         var o = operation["o"].AsBsonDocument;
         switch (operation["op"].AsString)
         {
             case "i":
-                await ReplaceAsync(collection, KeyOf(ns, o), o, upsert: true, ct);
-                break;
+                return new ReplaceOneModel<BsonDocument>(KeyOf(ns, o), o) { IsUpsert = true };
             case "d":
-                await collection.DeleteOneAsync(o, ct);
-                break;
-            case "u":
-                var documentKey = operation["o2"].AsBsonDocument;
-                if (o.GetValue("$v", BsonNull.Value) is { IsNumeric: true } v && v.ToInt32() == 2)
-                {
-                    var current = await collection.Find(documentKey).Limit(1).FirstOrDefaultAsync(ct);
-                    if (current is null) return;
-                    var diff = o.GetValue("diff", BsonNull.Value) as BsonDocument ?? throw new FormatException("a '$v: 2' update without a 'diff' document");
-                    await ReplaceAsync(collection, KeyOf(ns, current), UpdateDiff.Apply(current, diff), upsert: false, ct);
-                }
-                else if (o.Names.Any(n => n.StartsWith('$')))
-                {
-                    await collection.UpdateOneAsync(documentKey, new BsonDocument(o.Where(e => e.Name != "$v")),
-                        new UpdateOptions { BypassDocumentValidation = true }, ct);
-                }
-                else
-                {
-                    var replacement = o.Contains("_id") ? o : new BsonDocument(documentKey.GetElement("_id")).AddRange(o);
-                    await ReplaceAsync(collection, KeyOf(ns, replacement), replacement, upsert: true, ct);
-                }
-                break;
+                return new DeleteOneModel<BsonDocument>(o);
+        }
+        var documentKey = operation["o2"].AsBsonDocument;
+        if (o.GetValue("$v", BsonNull.Value) is { IsNumeric: true } v && v.ToInt32() == 2) return null;
+        if (o.Names.Any(n => n.StartsWith('$'))) return new UpdateOneModel<BsonDocument>(documentKey, new BsonDocument(o.Where(e => e.Name != "$v")));
+        var replacement = o.Contains("_id") ? o : new BsonDocument(documentKey.GetElement("_id")).AddRange(o);
+        return new ReplaceOneModel<BsonDocument>(KeyOf(ns, replacement), replacement) { IsUpsert = true };
+    }
+
+    /// <summary>Sends a run of writes to one collection in order; the index in the run of the first refused, with the error, or null.</summary>
+    private async Task<(int Index, MongoException Error)?> SendRunAsync(string ns, List<WriteModel<BsonDocument>> run, CancellationToken ct)
+    {
+        try
+        {
+            await CollectionOf(ns).BulkWriteAsync(run, new BulkWriteOptions { IsOrdered = true, BypassDocumentValidation = true }, ct);
+            return null;
+        }
+        catch (MongoBulkWriteException<BsonDocument> e) when (e.WriteErrors.Count > 0)
+        {
+            return (e.WriteErrors[0].Index, e);
         }
     }
 
-    private static Task ReplaceAsync(IMongoCollection<BsonDocument> collection, BsonDocument key, BsonDocument document, bool upsert, CancellationToken ct) =>
-        collection.ReplaceOneAsync(key, document, new ReplaceOptions { IsUpsert = upsert, BypassDocumentValidation = true }, ct);
+    /// <summary>A "$v: 2" update: the document read through mongos, the delta applied to it, the result put back in its place.</summary>
+    private async Task ApplyDeltaAsync(BsonDocument operation, CancellationToken ct)
+    {
+        var ns = operation["ns"].AsString;
+        var collection = CollectionOf(ns);
+        var current = await collection.Find(operation["o2"].AsBsonDocument).Limit(1).FirstOrDefaultAsync(ct);
+        if (current is null) return;
+        var diff = operation["o"].AsBsonDocument.GetValue("diff", BsonNull.Value) as BsonDocument
+            ?? throw new FormatException("a '$v: 2' update without a 'diff' document");
+        await collection.ReplaceOneAsync(KeyOf(ns, current), UpdateDiff.Apply(current, diff),
+            new ReplaceOptions { IsUpsert = false, BypassDocumentValidation = true }, ct);
+    }
+
+    private IMongoCollection<BsonDocument> CollectionOf(string ns) =>
+        client.GetDatabase(ns[..ns.IndexOf('.')]).GetCollection<BsonDocument>(ns[(ns.IndexOf('.') + 1)..]);
 
     /// <summary>The document's key: its _id and the values of its collection's shard key fields (null where it has none).</summary>
     private BsonDocument KeyOf(string ns, BsonDocument document)
