@@ -47,7 +47,8 @@
 - Tested against the module's in-memory MongoDB test server, which speaks as MongoDB 7.0, and MongoDB's oplog forms of
   4.4 to 8.0.
 - Sharded clusters: a full backup through the mongos to one cluster time across the shards, restored into a replica
-  set or standalone server; oplog slices and restores into a cluster are not supported yet.
+  set or standalone server, or into a sharded cluster through its mongos (shard keys, primary shards and zones as the
+  source had them); oplog slices of a cluster are not supported yet.
 '@
         }
     }

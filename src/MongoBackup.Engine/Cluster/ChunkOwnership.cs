@@ -19,15 +19,15 @@ namespace MongoBackup.Engine.Cluster;
 /// </summary>
 internal sealed class ChunkOwnership
 {
-    private readonly Dictionary<string, ShardedCollection> _collections;
+    private readonly Dictionary<string, ChunkedCollection> _collections;
 
-    private ChunkOwnership(Dictionary<string, ShardedCollection> collections) => _collections = collections;
+    private ChunkOwnership(Dictionary<string, ChunkedCollection> collections) => _collections = collections;
 
     /// <summary>No collection known sharded: every document is kept (a snapshot without cluster metadata).</summary>
     public static ChunkOwnership None { get; } = new([]);
 
     /// <summary>The sharded collection <paramref name="ns"/> ("db.coll"), or null when it was not sharded.</summary>
-    public ShardedCollection? Of(string ns) => _collections.GetValueOrDefault(ns);
+    public ChunkedCollection? Of(string ns) => _collections.GetValueOrDefault(ns);
 
     /// <summary>Reads config.collections and config.chunks from the snapshot's metadata folder, checked against its manifest.</summary>
     /// <exception cref="CorruptDumpException">A metadata file is damaged or missing.</exception>
@@ -37,39 +37,29 @@ internal sealed class ChunkOwnership
         var chunks = await ReadMetadataAsync(repository, manifest, dataKey, "chunks", ct);
         // A chunk names its collection by uuid (MongoDB 5.0 and later) or by ns (before).
         var byOwner = chunks.GroupBy(c => c.GetValue("uuid", null) ?? c.GetValue("ns", BsonNull.Value)).ToDictionary(g => g.Key, g => g.ToList());
-        var sharded = new Dictionary<string, ShardedCollection>(StringComparer.Ordinal);
+        var sharded = new Dictionary<string, ChunkedCollection>(StringComparer.Ordinal);
         foreach (var entry in collections.Where(c => !c.GetValue("dropped", false).ToBoolean() && c.Contains("key")))
         {
             var owned = byOwner.GetValueOrDefault(entry.GetValue("uuid", BsonNull.Value)) ?? byOwner.GetValueOrDefault(entry["_id"]) ?? [];
             // A sharded collection always has a chunk; one listed without any is not filtered rather than emptied.
-            if (owned.Count > 0) sharded[entry["_id"].AsString] = new ShardedCollection(entry["key"].AsBsonDocument, owned);
+            if (owned.Count > 0) sharded[entry["_id"].AsString] = new ChunkedCollection(entry["key"].AsBsonDocument, owned);
         }
         return new ChunkOwnership(sharded);
     }
 
     private static async Task<List<BsonDocument>> ReadMetadataAsync(ISnapshotRepository repository, SnapshotManifest manifest, DataKey? dataKey,
-        string name, CancellationToken ct)
-    {
-        var prefix = manifest.Cluster!.MetadataFolder + "/";
-        var wanted = DumpLayout.DataFile("config", name, manifest.Compression);
-        var file = manifest.Files.FirstOrDefault(f => f.Path.StartsWith(prefix, StringComparison.Ordinal) && EncryptedLayout.PlainOf(f.Path[prefix.Length..]) == wanted)
-            ?? throw new CorruptDumpException($"{manifest.Id}/{prefix}{wanted}", "the cluster snapshot's manifest lists no such file: which shard owned what at the cut is unknown");
-        var documents = new List<BsonDocument>();
-        await using var stored = await SnapshotFileReader.OpenAsync(repository, manifest, file, dataKey, ct);
-        using var reader = new Formats.BsonDocumentReader(stored.Content, stored.DisplayName);
-        while (await reader.ReadNextAsync(ct) is { } raw) documents.Add(BsonSerializer.Deserialize<BsonDocument>(raw));
-        await stored.VerifyToEndAsync(ct);
-        return documents;
-    }
+        string name, CancellationToken ct) =>
+        await ClusterMetadataFiles.ReadAsync(repository, manifest, dataKey, name, ct)
+            ?? throw new CorruptDumpException(ClusterMetadataFiles.PathOf(manifest, name), "the cluster snapshot's manifest lists no such file: which shard owned what at the cut is unknown");
 }
 
 /// <summary>One sharded collection at the cut: its shard key pattern and its chunks in order of their lower bound.</summary>
-internal sealed class ShardedCollection
+internal sealed class ChunkedCollection
 {
     private readonly (string Field, bool Hashed)[] _key;
     private readonly (BsonValue[] Min, string Shard)[] _chunks;
 
-    public ShardedCollection(BsonDocument pattern, IEnumerable<BsonDocument> chunks)
+    public ChunkedCollection(BsonDocument pattern, IEnumerable<BsonDocument> chunks)
     {
         _key = pattern.Select(e => (e.Name, e.Value.IsString && e.Value.AsString == "hashed")).ToArray();
         _chunks = chunks.Select(c => (c["min"].AsBsonDocument.Values.ToArray(), c["shard"].AsString)).ToArray();

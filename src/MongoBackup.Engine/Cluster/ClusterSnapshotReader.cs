@@ -21,10 +21,13 @@ public sealed class ClusterSnapshotReader : IDumpReader
     private readonly ChunkOwnership _ownership;
     private readonly Dictionary<string, List<(SnapshotDumpReader Reader, DumpNamespace Ns)>> _parts;
     private readonly IAsyncDisposable? _hold;
+    private readonly (ISnapshotRepository Repository, SnapshotManifest Manifest, Security.DataKey? DataKey) _snapshot;
 
-    private ClusterSnapshotReader(string location, IReadOnlyList<(SnapshotDumpReader Reader, string Name)> shards, ChunkOwnership ownership, IAsyncDisposable? hold)
+    private ClusterSnapshotReader(string location, IReadOnlyList<(SnapshotDumpReader Reader, string Name)> shards, ChunkOwnership ownership, IAsyncDisposable? hold,
+        (ISnapshotRepository, SnapshotManifest, Security.DataKey?) snapshot)
     {
         _location = location;
+        _snapshot = snapshot;
         _shards = shards.Select(s => s.Reader).ToList();
         _shardNames = shards.ToDictionary(s => s.Reader, s => s.Name);
         _ownership = ownership;
@@ -63,7 +66,7 @@ public sealed class ClusterSnapshotReader : IDumpReader
                 readers.Add((await SnapshotDumpReader.OpenAsync(repository, users, dataKey, ct, damaged), manifest.Cluster.MetadataFolder));
             }
             var ownership = await ChunkOwnership.ReadAsync(repository, manifest, dataKey, ct);
-            return new ClusterSnapshotReader($"cluster snapshot {manifest.Id} in {repository.Location}", readers, ownership, hold);
+            return new ClusterSnapshotReader($"cluster snapshot {manifest.Id} in {repository.Location}", readers, ownership, hold, (repository, manifest, dataKey));
         }
         catch
         {
@@ -72,6 +75,11 @@ public sealed class ClusterSnapshotReader : IDumpReader
             throw;
         }
     }
+
+    /// <summary>How the source was sharded (its config metadata), for a restore into a sharded cluster; read before the shards' data (the data key is the readers' until they close).</summary>
+    /// <exception cref="CorruptDumpException">A metadata file is damaged.</exception>
+    public Task<ClusterShardingMetadata> ReadShardingAsync(CancellationToken ct) =>
+        ClusterShardingMetadata.ReadAsync(_snapshot.Repository, _snapshot.Manifest, _snapshot.DataKey, ct);
 
     /// <summary>Each chosen namespace's blocks from every shard holding it, one shard after the other, up to <paramref name="maxParallel"/> namespaces at once; each shard's file checked at its end.</summary>
     /// <exception cref="CorruptDumpException">From the blocks of a damaged file.</exception>
@@ -96,7 +104,7 @@ public sealed class ClusterSnapshotReader : IDumpReader
     }
 
     /// <summary>The block itself when the shard owned all its documents, else a block of those it owned or null for none (the other returned to the pool).</summary>
-    private static DocumentBlock? OwnedOnly(DocumentBlock block, ShardedCollection collection, string shard)
+    private static DocumentBlock? OwnedOnly(DocumentBlock block, ChunkedCollection collection, string shard)
     {
         var owned = new bool[block.Count];
         var all = true;

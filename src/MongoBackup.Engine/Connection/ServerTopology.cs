@@ -12,7 +12,7 @@ public enum TopologyKind
     /// <summary>A replica set member (hello has setName): it keeps local.oplog.rs.</summary>
     ReplicaSet,
 
-    /// <summary>A mongos (hello msg "isdbgrid"): refused with ShardedClusterNotSupported.</summary>
+    /// <summary>A mongos (hello msg "isdbgrid"): refused with ShardedClusterNotSupported, except by a full backup and the restore of a cluster snapshot.</summary>
     Sharded,
 }
 
@@ -23,6 +23,11 @@ public sealed record ServerTopology(TopologyKind Kind, string? ReplicaSetName, s
     /// True for a replica set member: only those keep local.oplog.rs, so only they can have slices and point-in-time snapshots.
     /// </summary>
     public bool HasOplog => Kind == TopologyKind.ReplicaSet;
+
+    /// <summary>ShardedClusterNotSupported: the connection reaches a mongos where this command does not take one.</summary>
+    public static MongoBackupException MongosRefused() => new(ErrorIds.ShardedClusterNotSupported,
+        "The connection string points at a mongos: this command does not take a sharded cluster yet (Backup-MongoDatabase does, and " +
+        "Restore-MongoDatabase of a cluster snapshot). Use each shard's replica set instead.");
 
     /// <summary>
     /// Asks the server what it is; a mongos is refused rather than backed up wrongly, unless the caller takes a cluster
@@ -39,8 +44,7 @@ public sealed record ServerTopology(TopologyKind Kind, string? ReplicaSetName, s
         {
             if (allowMongos)
                 return new ServerTopology(TopologyKind.Sharded, null, version, client.Settings.Servers.Select(s => s.ToString()).ToList());
-            throw new MongoBackupException(ErrorIds.ShardedClusterNotSupported,
-                "The connection string points at a mongos: this command does not take a sharded cluster yet (Backup-MongoDatabase does). Use each shard's replica set instead.");
+            throw MongosRefused();
         }
 
         if (ConnectionDiagnosis.ReadPreferenceUnservable(client.Settings.ReadPreference, hello) is { } unservable)

@@ -17,8 +17,10 @@ public static class ErrorIds
     public const string AuthenticationFailed = "MongoBackup.AuthenticationFailed";
     /// <summary>The user lacks a privilege the command needs.</summary>
     public const string NotAuthorized = "MongoBackup.NotAuthorized";
-    /// <summary>The source or target is a mongos where the command does not take a sharded cluster yet (an oplog backup, a restore into a cluster).</summary>
+    /// <summary>The source or target is a mongos where the command does not take a sharded cluster yet (an oplog backup, a restore of a replica-set snapshot into a cluster).</summary>
     public const string ShardedClusterNotSupported = "MongoBackup.ShardedClusterNotSupported";
+    /// <summary>A restore into a sharded cluster cannot shard a target as the snapshot's collection was sharded (the target is sharded on another key, or holds documents unsharded, or the cluster refused the key); that namespace is not restored.</summary>
+    public const string ShardKeyConflict = "MongoBackup.ShardKeyConflict";
     /// <summary>A cluster backup found the balancer running and was not told to stop it (-StopBalancer).</summary>
     public const string BalancerRunning = "MongoBackup.BalancerRunning";
     /// <summary>A cluster backup found a chunk migration running on a shard (named, with the namespace); nothing was written.</summary>

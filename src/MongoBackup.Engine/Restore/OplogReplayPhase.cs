@@ -8,9 +8,10 @@ namespace MongoBackup.Engine.Restore;
 /// <summary>
 /// The end of a restore: the replay of its oplog (the dump's own, then the slices a point-in-time restore adds, as one
 /// replay) into what the restore covers, then the indexes, built after the replay. Namespaces the replay failed, or
-/// whose indexes the server refused, are reported like any failed namespace.
+/// whose indexes the server refused, are reported like any failed namespace. The replay goes to <paramref name="target"/>
+/// (a mongos's), or through applyOps when it is null.
 /// </summary>
-internal sealed class OplogReplayPhase(IMongoClient client, RestoreRequest request, IEngineObserver observer)
+internal sealed class OplogReplayPhase(IMongoClient client, RestoreRequest request, IEngineObserver observer, IReplayTarget? target = null)
 {
     /// <summary>
     /// Replays the dump's oplog and then <paramref name="moreOplog"/> (unless -NoOplogReplay), then builds the indexes:
@@ -57,7 +58,7 @@ internal sealed class OplogReplayPhase(IMongoClient client, RestoreRequest reque
     {
         outcome.OplogReplayBegun = true;
         var rewriter = new OplogEntryRewriter(coverage, request.Map, state);
-        var replay = await new OplogReplayer(client, rewriter, state, observer).ReplayAsync(segments, ct);
+        var replay = await new OplogReplayer(client, rewriter, state, observer, target).ReplayAsync(segments, ct);
         outcome.OplogEntriesApplied = replay.Applied;
         if (replay.Error is { } error)
         {

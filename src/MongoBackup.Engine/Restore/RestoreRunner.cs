@@ -42,9 +42,12 @@ public sealed class RestoreRunner(IEngineObserver observer)
         var (reader, scope) = await RestoreSource.OpenAsync(request, observer, ct);
         await using var source = reader;
         var client = target.Client;
-        await ServerTopology.DiscoverAsync(client, ct);
+        var cluster = reader as Cluster.ClusterSnapshotReader;
+        var topology = await ServerTopology.DiscoverAsync(client, ct, allowMongos: cluster is not null);
 
         var plan = RestorePlanner.Plan(reader, request.Filter, request.Map);
+        // A cluster snapshot into a mongos: sharded as the source was, replayed through mongos.
+        var sharding = topology.Kind == TopologyKind.Sharded ? await ShardedRestoreTarget.OpenAsync(client, cluster!, request.Drop, observer, ct) : null;
         var outcome = new RestoreOutcome(reader.Location, request.Connection.DisplayName, DateTimeOffset.UtcNow);
         observer.Verbose($"Restoring {plan.Count} namespaces from {reader.Location} to {request.Connection.DisplayName}.");
         foreach (var ns in plan) observer.Debug($"{ns.SourceNamespace} -> {ns.TargetNamespace} ({ns.Type}, from {ns.Source.Location}).");
@@ -53,7 +56,8 @@ public sealed class RestoreRunner(IEngineObserver observer)
         try
         {
             var preparer = new TargetPreparer(client, request.Map, request.Resume);
-            var ready = await PrepareTargetsAsync(preparer, request, plan, outcome, ct);
+            if (sharding is not null) await sharding.PrepareDatabasesAsync(plan, ct);
+            var ready = await PrepareTargetsAsync(preparer, request, plan, outcome, sharding, ct);
             await RestoreDataAsync(client, preparer, request, reader, ready, clock, ct);
             if (request.IncludeUsersAndRoles)
             {
@@ -72,7 +76,7 @@ public sealed class RestoreRunner(IEngineObserver observer)
                 }
             }
 
-            moreApplied = await new OplogReplayPhase(client, request, observer).RunAsync(reader, scope, ready.Select(r => (r.Ns, r.Result)), moreOplog, outcome, ct);
+            moreApplied = await new OplogReplayPhase(client, request, observer, sharding?.ReplayTarget(plan)).RunAsync(reader, scope, ready.Select(r => (r.Ns, r.Result)), moreOplog, outcome, ct);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
@@ -85,21 +89,23 @@ public sealed class RestoreRunner(IEngineObserver observer)
     }
 
     private async Task<List<Prepared>> PrepareTargetsAsync(
-        TargetPreparer preparer, RestoreRequest request, IReadOnlyList<PlannedNamespace> plan, RestoreOutcome outcome, CancellationToken ct)
+        TargetPreparer preparer, RestoreRequest request, IReadOnlyList<PlannedNamespace> plan, RestoreOutcome outcome, ShardedRestoreTarget? sharding, CancellationToken ct)
     {
         var ready = new List<Prepared>();
         foreach (var ns in plan)
         {
             var result = new NamespaceRestoreResult(ns.SourceNamespace, ns.TargetNamespace, ns.Type);
             outcome.Namespaces.Add(result);
-            if (TargetCheck.DamageRefusal(ns) is { } damaged)
+            var refused = TargetCheck.DamageRefusal(ns) ?? (sharding is null ? null : await sharding.RefusalAsync(ns, ct));
+            if (refused is not null)
             {
-                Fail(result, damaged);
+                Fail(result, refused);
                 continue;
             }
             try
             {
                 var how = await preparer.PrepareAsync(ns, request.Drop, ct);
+                if (sharding is not null) await ShardAsync(sharding, preparer, ns, how, ct);
                 result.Stage = NamespaceRestoreStage.Created;
                 ready.Add(new Prepared(ns, result, how));
             }
@@ -109,6 +115,17 @@ public sealed class RestoreRunner(IEngineObserver observer)
             }
         }
         return ready;
+    }
+
+    /// <summary>Shards a prepared target as its source was; a target the cluster refuses to shard is taken back (not left created unsharded).</summary>
+    private static async Task ShardAsync(ShardedRestoreTarget sharding, TargetPreparer preparer, PlannedNamespace ns, PreparedTarget how, CancellationToken ct)
+    {
+        try { await sharding.ShardAsync(ns, ct); }
+        catch (MongoBackupException)
+        {
+            await preparer.RollBackAsync(ns, how, ct);
+            throw;
+        }
     }
 
     /// <summary>A target made ready for its documents, and how (see <see cref="PreparedTarget"/>).</summary>

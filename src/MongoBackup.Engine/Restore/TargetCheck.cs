@@ -14,17 +14,30 @@ public static class TargetCheck
 {
     /// <summary>
     /// Each planned namespace with the refusal the restore would give it (TargetNotEmpty without -Drop or -Resume,
-    /// CorruptFile for a namespace found damaged), or none; writes nothing.
+    /// CorruptFile for a namespace found damaged, ShardKeyConflict into a sharded cluster), or none; writes nothing.
     /// </summary>
-    /// <exception cref="MongoBackupException">ServerUnreachable, AuthenticationFailed or ShardedClusterNotSupported: the target cannot be used at all.</exception>
+    /// <exception cref="MongoBackupException">ServerUnreachable, AuthenticationFailed, or ShardedClusterNotSupported (a mongos, for a source that is not a cluster snapshot): the target cannot be used at all.</exception>
     public static async Task<IReadOnlyList<TargetState>> CheckAsync(RestoreRequest request, IReadOnlyList<PlannedNamespace> plan, CancellationToken ct)
     {
         using var target = MongoConnection.Open(request.Connection);
-        await ServerTopology.DiscoverAsync(target.Client, ct).ConfigureAwait(false);
+        var topology = await ServerTopology.DiscoverAsync(target.Client, ct, allowMongos: true).ConfigureAwait(false);
+        // Into a mongos only a cluster snapshot, checked as the run checks it (ShardKeyConflict).
+        ShardedRestoreTarget? sharding = null;
+        if (topology.Kind == TopologyKind.Sharded)
+        {
+            var (reader, _) = await RestoreSource.OpenAsync(request, leaseFor: null, ct).ConfigureAwait(false);
+            await using (reader)
+            {
+                if (reader is not Cluster.ClusterSnapshotReader cluster) throw ServerTopology.MongosRefused();
+                sharding = await ShardedRestoreTarget.OpenAsync(target.Client, cluster, request.Drop, Events.NullObserver.Instance, ct).ConfigureAwait(false);
+            }
+        }
         var preparer = new TargetPreparer(target.Client, request.Map, request.Resume);
         var states = new List<TargetState>();
         foreach (var ns in plan)
-            states.Add(new TargetState(ns, DamageRefusal(ns) ?? await preparer.RefusalAsync(ns, request.Drop, ct).ConfigureAwait(false)));
+            states.Add(new TargetState(ns, DamageRefusal(ns)
+                ?? (sharding is null ? null : await sharding.RefusalAsync(ns, ct).ConfigureAwait(false))
+                ?? await preparer.RefusalAsync(ns, request.Drop, ct).ConfigureAwait(false)));
         return states;
     }
 

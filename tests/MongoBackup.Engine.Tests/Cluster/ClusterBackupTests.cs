@@ -26,15 +26,7 @@ public sealed class ClusterBackupTests(MongoServerFixture server)
 
         // During the dump, a transaction writing on both shards commits (two-phase: prepare and commitTransaction on each).
         var transactionAt = default(OplogTimestamp);
-        var hook = new DuringBackupHook(() =>
-        {
-            using var session = cluster.Mongos.StartSession();
-            session.StartTransaction();
-            cluster.Orders.InsertOne(session, new BsonDocument { { "_id", -1 }, { "qty", 7 } });
-            cluster.Orders.InsertOne(session, new BsonDocument { { "_id", 1_000_000 }, { "qty", 7 } });
-            session.CommitTransaction();
-            transactionAt = OplogTimestamp.FromBsonTimestamp(session.OperationTime);
-        });
+        var hook = new DuringBackupHook(() => transactionAt = cluster.CommitCrossShardTransaction());
         var manifest = await new FullBackup(hook).RunAsync(cluster.Backup(), CancellationToken.None);
         await history.WaitForWritesAsync(history.Count + 50); // keep writing past the end of the backup
         stopWriting.Cancel();
@@ -145,12 +137,16 @@ public sealed class ClusterBackupTests(MongoServerFixture server)
         Assert.Contains("'127.0.0.2:1'", refused.Message);
     }
 
-    /// <summary>Inserts new orders (on shard1), and increments and deletes random ones (on both shards), through mongos.</summary>
-    private static async Task WriteContinuouslyAsync(IMongoCollection<BsonDocument> orders, WriteHistory history, CancellationToken ct)
+    /// <summary>
+    /// Inserts new documents {_id, qty} after the <paramref name="initial"/> ones (on shard1 for shop.orders), and increments
+    /// and deletes random ones (on both shards), through mongos, each recorded in <paramref name="history"/>.
+    /// </summary>
+    internal static async Task WriteContinuouslyAsync(IMongoCollection<BsonDocument> orders, WriteHistory history, CancellationToken ct,
+        int initial = TwoShardCluster.InitialOrders, int seed = 11)
     {
         using var session = await orders.Database.Client.StartSessionAsync();
-        var random = new Random(11);
-        var next = TwoShardCluster.InitialOrders;
+        var random = new Random(seed);
+        var next = initial;
         while (!ct.IsCancellationRequested)
         {
             var id = random.Next(next);

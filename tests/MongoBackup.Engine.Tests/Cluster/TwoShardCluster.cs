@@ -37,6 +37,20 @@ internal sealed class TwoShardCluster : IDisposable
     public FolderRepository Repository { get; }
     public IMongoCollection<BsonDocument> Orders => Mongos.GetDatabase("shop").GetCollection<BsonDocument>("orders");
 
+    /// <summary>
+    /// Commits one transaction through mongos that inserts orders -1 (shard0) and 1,000,000 (shard1), both {qty: 7}: a
+    /// cross-shard transaction, prepared and committed on each shard; returns its commit's cluster time.
+    /// </summary>
+    public OplogTimestamp CommitCrossShardTransaction()
+    {
+        using var session = Mongos.StartSession();
+        session.StartTransaction();
+        Orders.InsertOne(session, new BsonDocument { { "_id", -1 }, { "qty", 7 } });
+        Orders.InsertOne(session, new BsonDocument { { "_id", 1_000_000 }, { "qty", 7 } });
+        session.CommitTransaction();
+        return OplogTimestamp.FromBsonTimestamp(session.OperationTime);
+    }
+
     public BsonDocument RunAdmin(BsonDocument command) => Mongos.GetDatabase("admin").RunCommand<BsonDocument>(command);
 
     public string BalancerMode => RunAdmin(new BsonDocument("balancerStatus", 1))["mode"].AsString;

@@ -67,6 +67,8 @@ public class ShardedTopologyTests
         using var fixture = new ClusterFixture();
         Assert.Equal(59, Assert.Throws<MongoCommandException>(() => fixture.RunAdmin(new BsonDocument("replSetGetStatus", 1))).Code);
         Assert.Equal(59, Assert.Throws<MongoCommandException>(() => fixture.RunAdmin(new BsonDocument("dbStats", 1))).Code);
+        // mongos has no applyOps (src/mongo/s/commands has none since 3.4, "no such cmd: applyOps"; alibaba/MongoShake#192).
+        Assert.Equal(59, Assert.Throws<MongoCommandException>(() => fixture.RunAdmin(new BsonDocument("applyOps", new BsonArray()))).Code);
         var local = Assert.Throws<MongoCommandException>(() =>
             fixture.Mongos.GetDatabase("local").GetCollection<BsonDocument>("oplog.rs").Find(new BsonDocument()).ToList());
         Assert.Equal(20, local.Code);

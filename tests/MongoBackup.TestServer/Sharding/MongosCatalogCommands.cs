@@ -84,6 +84,7 @@ internal sealed class MongosCatalogCommands(ClusterRouter router) : ICommandGrou
         if (context.Database is "config" or "admin") return router.Config.RunChecked(context.Database, command, router.ClusterTime());
         if (router.Routing(context.Database + "." + name) is { } routing)
         {
+            if (context.CommandName == "createIndexes") RequireUniqueCompatible(context, routing.Key);
             BsonDocument? first = null;
             foreach (var shard in routing.Shards.Select(router.Shard)) first ??= router.ForwardChecked(context, shard, context.Database, command);
             return first!;
@@ -91,6 +92,23 @@ internal sealed class MongosCatalogCommands(ClusterRouter router) : ICommandGrou
         var primary = router.PrimaryShard(context.Database, create)
             ?? throw CommandFailure.NamespaceNotFound($"ns does not exist: {context.Database}.{name}");
         return router.ForwardChecked(context, primary, context.Database, command);
+    }
+
+    /// <summary>
+    /// A unique index on a sharded collection must be the _id index or start with the shard key's fields (by name:
+    /// ShardKeyPattern::isIndexUniquenessCompatible, s/shard_key_pattern.cpp), since each shard can enforce only its own
+    /// part; another is CannotCreateIndex (67), as the shards refuse it for the 7.0 mongos.
+    /// </summary>
+    private static void RequireUniqueCompatible(CommandContext context, ShardKeyPattern key)
+    {
+        foreach (var spec in context.Body.GetValue("indexes", new BsonArray()).AsBsonArray.OfType<BsonDocument>())
+        {
+            if (!spec.GetValue("unique", false).ToBoolean() || spec.GetValue("key", BsonNull.Value) is not BsonDocument index) continue;
+            if (index.ElementCount == 1 && index.GetElement(0).Name == "_id") continue;
+            var fields = key.Fields.ToList();
+            if (index.ElementCount >= fields.Count && fields.Select((f, i) => index.GetElement(i).Name == f).All(b => b)) continue;
+            throw new CommandFailure(67, "CannotCreateIndex", $"cannot create unique index over {index.ToJson()} with shard key pattern {key.Pattern.ToJson()}");
+        }
     }
 
     private BsonDocument Drop(CommandContext context)

@@ -61,6 +61,7 @@ internal sealed class MongosShardingCommands(ClusterRouter router) : ICommandGro
         }
         if (listed[0].GetValue("type", "collection").AsString != "collection")
             throw CommandFailure.IllegalOperation($"the in-memory test server's mongos shards only plain collections, not {ns}");
+        var defaultCollation = RequireSimpleCollation(context, listed[0]);
         var empty = primary.RunChecked(database, new BsonDocument("count", name), clusterTime)["n"].ToInt64() == 0;
         var indexes = primary.Drain(database, new BsonDocument("listIndexes", name), new BsonDocument(), clusterTime);
         if (!indexes.Any(i => StartsWith(i["key"].AsBsonDocument, key.Pattern)))
@@ -68,6 +69,7 @@ internal sealed class MongosShardingCommands(ClusterRouter router) : ICommandGro
             if (!empty) throw CommandFailure.InvalidOptions("Please create an index that starts with the proposed shard key before sharding the collection.");
             var spec = key.IndexSpec;
             if (unique) spec.Add("unique", true);
+            if (defaultCollation) spec.Add("collation", new BsonDocument("locale", "simple"));
             primary.RunChecked(database, new BsonDocument { { "createIndexes", name }, { "indexes", new BsonArray { spec } } }, clusterTime);
         }
         var uuid = listed[0]["info"]["uuid"];
@@ -110,6 +112,25 @@ internal sealed class MongosShardingCommands(ClusterRouter router) : ICommandGro
         bounds.Add(key.GlobalMax);
         return owners.Select((owner, i) => ChunkDocument(uuid, bounds[i], bounds[i + 1], owner, new BsonTimestamp(1, i), timestamp)).ToList();
     }
+
+    /// <summary>
+    /// The shard key's collation is always simple (SERVER-24751): a collation option other than {locale: "simple"} is
+    /// BadValue (the message DOCS-12589 quotes), and so is sharding a collection that has a non-simple default collation
+    /// without naming the simple one. Returns whether the collection has such a default (its key index then gets the simple one).
+    /// </summary>
+    private static bool RequireSimpleCollation(CommandContext context, BsonDocument listed)
+    {
+        var given = context.Body.GetValue("collation", BsonNull.Value);
+        if (!given.IsBsonNull && !IsSimple(given))
+            throw CommandFailure.BadValue($"The collation for shardCollection must be {{locale: 'simple'}}, but found: {given.ToJson()}");
+        var collectionDefault = listed.GetValue("options", new BsonDocument()).AsBsonDocument.GetValue("collation", BsonNull.Value);
+        var hasDefault = !collectionDefault.IsBsonNull && !IsSimple(collectionDefault);
+        if (hasDefault && given.IsBsonNull)
+            throw CommandFailure.BadValue($"Collection has default collation: {collectionDefault.ToJson()}. Must specify collation {{locale: 'simple'}}");
+        return hasDefault;
+    }
+
+    private static bool IsSimple(BsonValue collation) => collation is BsonDocument d && d.GetValue("locale", BsonNull.Value) == "simple";
 
     public static BsonDocument ChunkDocument(BsonValue uuid, BsonDocument min, BsonDocument max, string shard, BsonTimestamp version, BsonTimestamp since) => new()
     {

@@ -15,10 +15,11 @@ namespace MongoBackup.Engine.Oplog.Replay;
 /// and in order, since they change what the entries after them mean. A form that cannot be replayed, a refused
 /// operation or a damaged file stops the replay after everything before it was applied, and the outcome says how far
 /// it got. One replayer's state spans all its segments, so a transaction begun in one segment commits in another.
+/// Operations go to <paramref name="target"/>, or through applyOps to <paramref name="client"/> when it is null.
 /// </summary>
-public sealed class OplogReplayer(IMongoClient client, OplogEntryRewriter rewriter, ReplayState state, IEngineObserver observer)
+public sealed class OplogReplayer(IMongoClient client, OplogEntryRewriter rewriter, ReplayState state, IEngineObserver observer, IReplayTarget? target = null)
 {
-    private readonly ReplayTarget _target = new(client);
+    private readonly IReplayTarget _target = target ?? new ReplayTarget(client);
     private readonly ApplyOpsBatch _batch = new();
     private readonly Stopwatch _clock = new();
     private long[] _applied = [];

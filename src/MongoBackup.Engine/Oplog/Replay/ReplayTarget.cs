@@ -9,7 +9,7 @@ namespace MongoBackup.Engine.Oplog.Replay;
 /// their result), so a refused batch is sent again one operation at a time: everything before the refused one is
 /// applied and counted, and the error names it.
 /// </summary>
-public sealed class ReplayTarget(IMongoClient client)
+public sealed class ReplayTarget(IMongoClient client) : IReplayTarget
 {
     private const int NamespaceNotFound = 26, NamespaceExists = 48;
     private readonly IMongoDatabase _admin = client.GetDatabase("admin");
@@ -60,7 +60,8 @@ public sealed class ReplayTarget(IMongoClient client)
         }
     }
 
-    private static MongoBackupException Failed(BsonDocument entry, MongoException e)
+    /// <summary>OplogReplayFailed for <paramref name="entry"/>, refused by the server with <paramref name="e"/>.</summary>
+    public static MongoBackupException Failed(BsonDocument entry, MongoException e)
     {
         var at = entry.GetValue("ts", BsonNull.Value) is BsonTimestamp ts ? OplogTimestamp.FromBsonTimestamp(ts).ToString() : "an unknown timestamp";
         var why = e is MongoCommandException command ? command.ErrorMessage : e.Message;

@@ -1,0 +1,133 @@
+using MongoBackup.Engine.Cluster;
+using MongoBackup.Engine.Events;
+using MongoBackup.Engine.Formats;
+using MongoBackup.Engine.Oplog.Replay;
+using MongoDB.Bson;
+using MongoDB.Driver;
+
+namespace MongoBackup.Engine.Restore;
+
+/// <summary>
+/// A cluster snapshot restored into a sharded cluster through its mongos, sharded as the source was (its config
+/// metadata, <see cref="ClusterShardingMetadata"/>): each target database created on the shard of its source primary's
+/// name where the target has one (else where the cluster chooses, said in verbose output); each sharded collection, once
+/// created with its options, sharded on its key (range or hashed, unique as it was) under its target name, renamed or not;
+/// the zones its ranges use given to the target's shards of the same names, and its zone ranges recreated. A zone none of
+/// whose source shards the target has is left out with its ranges, with a warning. Nothing outside the chosen namespaces
+/// is touched. The replay goes through mongos (<see cref="MongosReplayTarget"/>).
+/// </summary>
+internal sealed class ShardedRestoreTarget
+{
+    private readonly IMongoClient _client;
+    private readonly MongosShardingAdmin _admin;
+    private readonly ClusterShardingMetadata _source;
+    private readonly IReadOnlyDictionary<string, HashSet<string>> _shards;
+    private readonly IReadOnlyDictionary<string, ShardedCollection> _existing;
+    private readonly IEngineObserver _observer;
+    private readonly bool _drop;
+    private readonly HashSet<string> _zones = new(StringComparer.Ordinal);
+
+    private ShardedRestoreTarget(IMongoClient client, ClusterShardingMetadata source, IReadOnlyDictionary<string, HashSet<string>> shards,
+        IReadOnlyDictionary<string, ShardedCollection> existing, IEngineObserver observer, bool drop)
+    {
+        (_client, _admin, _source, _shards, _existing, _observer, _drop) = (client, new MongosShardingAdmin(client), source, shards, existing, observer, drop);
+        foreach (var zones in shards.Values) _zones.UnionWith(zones);
+    }
+
+    /// <summary>Reads the snapshot's sharding and the target's shards and sharded collections; writes nothing.</summary>
+    public static async Task<ShardedRestoreTarget> OpenAsync(IMongoClient client, ClusterSnapshotReader reader, bool drop, IEngineObserver observer, CancellationToken ct)
+    {
+        ClusterShardingMetadata source;
+        try { source = await reader.ReadShardingAsync(ct); }
+        catch (CorruptDumpException e) { throw e.ToCorruptFile(); }
+        var admin = new MongosShardingAdmin(client);
+        return new ShardedRestoreTarget(client, source, await admin.ShardsAsync(ct), await admin.ShardedCollectionsAsync(ct), observer, drop);
+    }
+
+    /// <summary>Where the replay goes: mongos, each write with its collection's shard key.</summary>
+    public IReplayTarget ReplayTarget(IEnumerable<PlannedNamespace> plan) => new MongosReplayTarget(_client,
+        plan.Select(ns => (ns.TargetNamespace, Key: KeyOf(ns))).Where(k => k.Key is not null)
+            .ToDictionary(k => k.TargetNamespace, k => (IReadOnlyList<string>)k.Key!.Fields, StringComparer.Ordinal));
+
+    /// <summary>
+    /// Why <paramref name="ns"/> cannot be restored sharded as it was (ShardKeyConflict, or ShardedClusterNotSupported for
+    /// a sharded time-series collection), or null; reads only.
+    /// </summary>
+    public async Task<MongoBackupException?> RefusalAsync(PlannedNamespace ns, CancellationToken ct)
+    {
+        if (ns.IsTimeseries && _source.Collections.ContainsKey(ns.Source.Database + "." + ns.Kind.DataCollection(ns.Source.Collection)))
+            return new MongoBackupException(ErrorIds.ShardedClusterNotSupported,
+                $"{ns.SourceNamespace} is a sharded time-series collection, which is not restored into a sharded cluster yet; restore it into a replica set.", target: ns.TargetNamespace);
+        if (!_source.Collections.TryGetValue(ns.SourceNamespace, out var sharded) || _drop) return null;
+        if (_existing.TryGetValue(ns.TargetNamespace, out var existing))
+            return existing.Key.Equals(sharded.Key) && existing.Unique == sharded.Unique ? null : Conflict(ns,
+                $"the target is sharded on {existing.Key.ToJson()}{(existing.Unique ? " (unique)" : "")}, the snapshot's {ns.SourceNamespace} on {sharded.Key.ToJson()}{(sharded.Unique ? " (unique)" : "")}");
+        var count = await _client.GetDatabase(ns.TargetDatabase).GetCollection<BsonDocument>(ns.TargetCollection)
+            .EstimatedDocumentCountAsync(cancellationToken: ct);
+        return count == 0 ? null : Conflict(ns, $"the target exists unsharded and holds {count} documents; a restore shards only a collection it creates or an empty one");
+    }
+
+    /// <summary>Creates the target databases on their primary shards and gives the target's shards the zones the chosen namespaces' ranges use.</summary>
+    public async Task PrepareDatabasesAsync(IReadOnlyList<PlannedNamespace> plan, CancellationToken ct)
+    {
+        foreach (var group in plan.GroupBy(ns => ns.TargetDatabase, StringComparer.Ordinal))
+        {
+            if (await _admin.PrimaryShardAsync(group.Key, ct) is { } kept)
+            {
+                _observer.Verbose($"{group.Key}: the target has this database already, on its primary shard {kept}.");
+                continue;
+            }
+            var wanted = group.Select(ns => _source.PrimaryShards.GetValueOrDefault(ns.Source.Database)).FirstOrDefault(p => p is not null);
+            var on = wanted is not null && _shards.ContainsKey(wanted) ? wanted : null;
+            await _admin.EnableShardingAsync(group.Key, on, ct);
+            _observer.Verbose(on is not null ? $"{group.Key}: created on its primary shard {on}, as in the snapshot."
+                : $"{group.Key}: the target has no shard named {wanted ?? "(none recorded)"}, its primary in the snapshot; the cluster chose {await _admin.PrimaryShardAsync(group.Key, ct)}.");
+        }
+        var used = plan.SelectMany(ns => _source.ZoneRanges.Where(r => r.Namespace == ns.SourceNamespace)).Select(r => r.Zone).ToHashSet(StringComparer.Ordinal);
+        foreach (var (shard, zone) in _source.ShardZones.Where(z => used.Contains(z.Zone) && _shards.ContainsKey(z.Shard)))
+        {
+            await _admin.AddShardToZoneAsync(shard, zone, ct);
+            _zones.Add(zone);
+            _observer.Verbose($"Zone {zone}: given to shard {shard}, as in the snapshot.");
+        }
+    }
+
+    /// <summary>
+    /// Shards a prepared (created or empty) target as its source was and recreates its zone ranges; a collection the
+    /// source did not shard is left unsharded.
+    /// </summary>
+    /// <exception cref="MongoBackupException">ShardKeyConflict: the cluster refused the key.</exception>
+    public async Task ShardAsync(PlannedNamespace ns, CancellationToken ct)
+    {
+        if (!_source.Collections.TryGetValue(ns.SourceNamespace, out var sharded)) return;
+        if (!(_existing.TryGetValue(ns.TargetNamespace, out var existing) && !_drop && existing.Key.Equals(sharded.Key)))
+        {
+            try
+            {
+                await _admin.ShardCollectionAsync(ns.TargetNamespace, sharded.Key, sharded.Unique, ns.Metadata?.Options?.Contains("collation") == true, ct);
+            }
+            catch (MongoCommandException e)
+            {
+                throw Conflict(ns, $"the cluster refused to shard it on {sharded.Key.ToJson()}: {e.ErrorMessage}");
+            }
+            _observer.Verbose($"{ns.TargetNamespace}: sharded on {sharded.Key.ToJson()}{(sharded.Unique ? " (unique)" : "")}, as {ns.SourceNamespace} was.");
+        }
+        foreach (var range in _source.ZoneRanges.Where(r => r.Namespace == ns.SourceNamespace))
+        {
+            if (!_zones.Contains(range.Zone))
+            {
+                _observer.Warning($"{ns.TargetNamespace}: the zone range [{range.Min.ToJson()}, {range.Max.ToJson()}) of zone {range.Zone} was not recreated: " +
+                    $"the target has none of the shards that had zone {range.Zone} in the snapshot. Add the zone to a shard (addShardToZone) and the range (updateZoneKeyRange) to keep it.");
+                continue;
+            }
+            await _admin.UpdateZoneKeyRangeAsync(ns.TargetNamespace, range.Min, range.Max, range.Zone, ct);
+        }
+    }
+
+    /// <summary>The shard key a target namespace's writes are routed by: its source's, or the existing target's it is restored into.</summary>
+    private ShardedCollection? KeyOf(PlannedNamespace ns) =>
+        _source.Collections.GetValueOrDefault(ns.SourceNamespace) ?? (_drop ? null : _existing.GetValueOrDefault(ns.TargetNamespace));
+
+    private static MongoBackupException Conflict(PlannedNamespace ns, string why) => new(ErrorIds.ShardKeyConflict,
+        $"{ns.TargetNamespace} was not restored: {why}. Use -Drop to replace the target, or restore under another name.", target: ns.TargetNamespace);
+}
