@@ -18,7 +18,7 @@ public sealed class ClusterSection
 }
 
 /// <summary>
-/// One shard of a cluster snapshot: its name (config.shards _id), the folder its files sit in, the replica set it was read
+/// One shard of a cluster snapshot (a full snapshot or an oplog slice): its name (config.shards _id), the folder its files sit in, the replica set it was read
 /// from, its oplog range (from where its copy started to its last entry at or before the cut) and what it holds.
 /// </summary>
 public sealed class ShardSection
@@ -39,6 +39,13 @@ public sealed class ShardSection
     public long OplogEntries { get; set; }
     /// <summary>The shard's own consistency point: its last entry at or before the cut, with its wall time.</summary>
     public ConsistencyPoint? ConsistentAt { get; set; }
+    /// <summary>
+    /// For a cluster oplog slice: the cut of the cluster snapshot this shard's part continues (its entries come after it).
+    /// With no entry in the slice, <see cref="OplogEnd"/> and <see cref="ConsistentAt"/> are this point.
+    /// </summary>
+    public OplogTimestamp? PreviousSliceEnd { get; set; }
+    /// <summary>For a cluster oplog slice: the span of this shard's oplog lost because it rolled past <see cref="PreviousSliceEnd"/>, or null.</summary>
+    public OplogGap? Gap { get; set; }
     /// <summary>The shard's namespaces: its part of each collection (documents and raw BSON bytes).</summary>
     public List<ManifestNamespace> Namespaces { get; set; } = [];
 }
