@@ -84,4 +84,13 @@ Describe 'Oplog slices and point-in-time restore of a sharded cluster' {
         $result.Succeeded | Should -BeTrue
         (Get-RestoredIds 'shop_end').Count | Should -Be 104
     }
+
+    It 'Test-MongoSnapshot checks each shard''s part of a cluster slice against what the slice records of that shard' {
+        (Test-MongoSnapshot -Repository $repository -Id $slice.Id).Passed | Should -BeTrue
+        (Test-MongoSnapshot -Repository $repository -Id $full.Id).Passed | Should -BeTrue
+        Edit-SnapshotManifest $lastSlice.Path { param($m) $m.cluster.shards[1].oplogEntries += 1 }
+        $tested = Test-MongoSnapshot -Repository $repository -Id $lastSlice.Id -ErrorAction SilentlyContinue
+        $tested.Passed | Should -BeFalse
+        $tested.Problems | Should -BeLike "*shard1/oplog.bson*"
+    }
 }
