@@ -68,6 +68,16 @@ Describe 'Oplog slices and point-in-time restore of a sharded cluster' {
         $window.ToTimestamp | Should -Be $lastSlice.OplogEnd
     }
 
+    It 'Backup-MongoOplog -WhatIf on the cluster says whether a slice would be written, and writes none' {
+        $before = @(Get-MongoSnapshot -Repository $repository).Count
+        (Backup-MongoOplog -ConnectionString $cluster.Uri -Repository $repository -WhatIf).Action | Should -Be 'Nothing'
+        Invoke-CrossShardTransaction -3 1003
+        $plan = Backup-MongoOplog -ConnectionString $cluster.Uri -Repository $repository -WhatIf
+        $plan.Action | Should -Be 'Save oplog'
+        $plan.Detail | Should -BeLike "*after $($lastSlice.OplogEnd)*"
+        @(Get-MongoSnapshot -Repository $repository).Count | Should -Be $before
+    }
+
     It 'Restore-MongoPointInTime to a moment between the two transactions holds the first and not the second' {
         $result = Restore-MongoPointInTime -ConnectionString $target.Uri -Repository $repository -ClusterTime $slice.OplogEnd -RenameDatabase @{ shop = 'shop_between' }
         $result.Succeeded | Should -BeTrue
@@ -83,6 +93,15 @@ Describe 'Oplog slices and point-in-time restore of a sharded cluster' {
         $result = Restore-MongoPointInTime -ConnectionString $target.Uri -Repository $repository -ClusterTime $lastSlice.OplogEnd -RenameDatabase @{ shop = 'shop_end' }
         $result.Succeeded | Should -BeTrue
         (Get-RestoredIds 'shop_end').Count | Should -Be 104
+    }
+
+    It 'Restore-MongoPointInTime -PointInTime takes the wall time of the window''s end' {
+        $window = Get-MongoRestoreWindow -Repository $repository
+        $result = Restore-MongoPointInTime -ConnectionString $target.Uri -Repository $repository -PointInTime $window.To -RenameDatabase @{ shop = 'shop_wall' }
+        $result.Succeeded | Should -BeTrue
+        $ids = Get-RestoredIds 'shop_wall'
+        $ids.Count | Should -Be 104
+        $ids | Should -Not -Contain -3
     }
 
     It 'Test-MongoSnapshot checks each shard''s part of a cluster slice against what the slice records of that shard' {

@@ -128,6 +128,22 @@ public sealed class ClusterPointInTimeTests(MongoServerFixture server)
         Assert.True(new[] { -1, 9_001, -2, 9_002 }.All(restored.ContainsKey));
     }
 
+    [Fact]
+    public async Task A_shard_the_chain_does_not_know_refuses_the_slice_naming_it_and_keeps_nothing()
+    {
+        using var cluster = new TwoShardCluster();
+        var full = await new FullBackup(new RecordingObserver()).RunAsync(cluster.Backup(), CancellationToken.None);
+        // As if shard1 had joined after the full backup: the snapshot the chain ends with knows a shard1b instead.
+        var manifestPath = cluster.Repository.LocalPath(full.Id, SnapshotManifest.FileName)!;
+        await File.WriteAllTextAsync(manifestPath, (await File.ReadAllTextAsync(manifestPath)).Replace("\"name\": \"shard1\"", "\"name\": \"shard1b\""));
+        await cluster.Orders.InsertOneAsync(new BsonDocument { { "_id", -1 }, { "qty", 1 } });
+
+        var refused = await Assert.ThrowsAsync<MongoBackupException>(() => new OplogBackup(new RecordingObserver()).RunAsync(cluster.Slice(), CancellationToken.None));
+        Assert.Equal(ErrorIds.NoBaseSnapshot, refused.ErrorId);
+        Assert.Contains("Shard shard1 joined the cluster after snapshot " + full.Id, refused.Message);
+        Assert.Equal([full.Id], cluster.SnapshotFolders);
+    }
+
     /// <summary>A transaction inserting <paramref name="low"/> (shard0) and <paramref name="high"/> (shard1) with qty 7, through mongos.</summary>
     private static void CrossShardTransaction(TwoShardCluster cluster, int low, int high)
     {
