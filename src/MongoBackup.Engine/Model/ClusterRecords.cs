@@ -1,7 +1,7 @@
 namespace MongoBackup.Engine.Model;
 
 /// <summary>
-/// What a snapshot of a sharded cluster adds to its manifest (<see cref="SnapshotManifest.Cluster"/>): the one cluster time
+/// What a snapshot (full, or an oplog slice) of a sharded cluster adds to its manifest (<see cref="SnapshotManifest.Cluster"/>): the one cluster time
 /// every shard's saved oplog reaches, and per shard the folder (a mongodump layout of its own) and oplog range. The
 /// manifest's files list every shard's files under their folders; its own namespace list stays empty, each shard's is here.
 /// </summary>
@@ -13,7 +13,7 @@ public sealed class ClusterSection
     /// <summary>The shards, in config.shards order.</summary>
     public List<ShardSection> Shards { get; set; } = [];
 
-    /// <summary>The folder holding the config server's cluster metadata (config.databases, collections, chunks, shards, tags) as BSON files.</summary>
+    /// <summary>The folder holding the config server's cluster metadata (config.databases, collections, chunks, shards, tags) as BSON files; empty in an oplog slice, which holds none.</summary>
     public string MetadataFolder { get; set; } = "";
 }
 
