@@ -2,7 +2,6 @@ using System.Runtime.CompilerServices;
 using MongoBackup.Engine.Oplog;
 using MongoBackup.Engine.Oplog.Replay;
 using MongoBackup.Engine.Repository;
-using MongoDB.Bson;
 
 namespace MongoBackup.Engine.Cluster;
 
@@ -17,10 +16,8 @@ namespace MongoBackup.Engine.Cluster;
 /// </summary>
 public sealed class ClusterOplogToMoment : IAsyncDisposable
 {
-    private readonly IAsyncEnumerator<byte[]> _merged;
+    private readonly OplogCutSplit _split;
     private readonly OplogTimestamp _cut;
-    private byte[]? _firstAfterCut;
-    private bool _ended;
 
     /// <param name="repository">Where the snapshot and slices are.</param>
     /// <param name="cluster">The base: a full cluster snapshot.</param>
@@ -30,8 +27,8 @@ public sealed class ClusterOplogToMoment : IAsyncDisposable
     public ClusterOplogToMoment(ISnapshotRepository repository, SnapshotManifest cluster, IReadOnlyList<SnapshotManifest> slices, CancellationToken ct)
     {
         var shards = cluster.Cluster!.Shards.Select(shard => ShardChainAsync(repository, cluster, shard, slices, ct)).ToList();
-        _merged = ClusterOplogMerge.MergeAsync(shards, ct).GetAsyncEnumerator(ct);
         _cut = cluster.ConsistentAt!.Timestamp;
+        _split = new OplogCutSplit(ClusterOplogMerge.MergeAsync(shards, ct), _cut, ct);
         Name = $"the oplogs of cluster snapshot {cluster.Id}'s shards";
     }
 
@@ -39,31 +36,10 @@ public sealed class ClusterOplogToMoment : IAsyncDisposable
     public string Name { get; }
 
     /// <summary>The merged entries up to the base snapshot's cut (the first one after it ends this part). Read it first, once.</summary>
-    public OplogSegment Snapshot => new(Name, BeforeCutAsync());
+    public OplogSegment Snapshot => new(Name, _split.BeforeCut());
 
     /// <summary>The merged entries after that, up to <paramref name="limit"/>. Read it after <see cref="Snapshot"/>, once.</summary>
-    public OplogSegment Slices(OplogLimit limit) => new($"the cluster's oplog slices after snapshot cut {_cut}", AfterCutAsync()) { Limit = limit };
-
-    private async IAsyncEnumerable<byte[]> BeforeCutAsync()
-    {
-        while (await _merged.MoveNextAsync())
-        {
-            if (TimestampOf(_merged.Current) > _cut)
-            {
-                _firstAfterCut = _merged.Current;
-                yield break;
-            }
-            yield return _merged.Current;
-        }
-        _ended = true;
-    }
-
-    private async IAsyncEnumerable<byte[]> AfterCutAsync()
-    {
-        if (_firstAfterCut is { } first) yield return first;
-        if (_ended) yield break;
-        while (await _merged.MoveNextAsync()) yield return _merged.Current;
-    }
+    public OplogSegment Slices(OplogLimit limit) => new($"the cluster's oplog slices after snapshot cut {_cut}", _split.AfterCut()) { Limit = limit };
 
     /// <summary>One shard's entries: its oplog in the base snapshot, then its part of each slice, each entry once (slices may overlap).</summary>
     private static async IAsyncEnumerable<byte[]> ShardChainAsync(ISnapshotRepository repository, SnapshotManifest cluster, ShardSection shard,
@@ -72,25 +48,18 @@ public sealed class ClusterOplogToMoment : IAsyncDisposable
         OplogTimestamp? last = null;
         await foreach (var entry in SnapshotDumpReader.ReadOplogAsync(repository, ShardSnapshotViews.Of(cluster, shard), null, ct))
         {
-            last = TimestampOf(entry);
+            last = OplogCutSplit.TimestampOf(entry);
             yield return entry;
         }
         var parts = slices.Select(slice => slice.Cluster?.Shards.FirstOrDefault(s => s.Name == shard.Name) is { } part ? ShardSnapshotViews.Of(slice, part)
             : throw new MongoBackupException(ErrorIds.CorruptFile, $"Cluster oplog slice {slice.Id} holds no part for shard {shard.Name} of snapshot {cluster.Id}.", target: slice.Id));
         await foreach (var entry in SliceEntries.ReadAsync(repository, parts, null, ct))
         {
-            var ts = TimestampOf(entry);
-            if (last is { } given && ts <= given) continue;
+            if (last is { } given && OplogCutSplit.TimestampOf(entry) <= given) continue;
             yield return entry;
         }
     }
 
-    private static OplogTimestamp TimestampOf(byte[] entry)
-    {
-        using var document = new RawBsonDocument(entry);
-        return OplogTimestamp.FromBsonTimestamp(document["ts"].AsBsonTimestamp);
-    }
-
     /// <summary>Closes every file still open.</summary>
-    public ValueTask DisposeAsync() => _merged.DisposeAsync();
+    public ValueTask DisposeAsync() => _split.DisposeAsync();
 }
