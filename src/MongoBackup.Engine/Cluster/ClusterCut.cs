@@ -20,7 +20,7 @@ internal static class ClusterCut
     internal static TimeSpan PassDeadline { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <exception cref="MongoBackupException">BackupFailed when a shard has not passed T within <see cref="PassDeadline"/>.</exception>
-    public static async Task<ConsistencyPoint> ChooseAsync(IMongoClient mongos, IReadOnlyList<ShardCopy> shards, CancellationToken ct)
+    public static async Task<ConsistencyPoint> ChooseAsync(IMongoClient mongos, IReadOnlyList<ICutShard> shards, CancellationToken ct)
     {
         var points = await Task.WhenAll(shards.Select(s => s.NewestPointAsync(ct)));
         var cut = points.MaxBy(p => p.Timestamp)!;

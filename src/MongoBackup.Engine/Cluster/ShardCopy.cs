@@ -14,7 +14,7 @@ namespace MongoBackup.Engine.Cluster;
 /// catalog is listed), its collections dumped into its folder, and once the cluster's cut T is chosen, its oplog from
 /// that start up to and including T. Its own connection, closed when this is disposed.
 /// </summary>
-internal sealed class ShardCopy : IDisposable
+internal sealed class ShardCopy : ICutShard, IDisposable
 {
     /// <summary>Databases a shard holds for the cluster's own bookkeeping (config.cache.*, migrationCoordinators, rangeDeletions) and its replica set's: not user data.</summary>
     private static readonly HashSet<string> InternalDatabases = ["config", "local"];

@@ -1,7 +1,7 @@
 namespace MongoBackup.Engine.Model;
 
 /// <summary>
-/// What a snapshot of a sharded cluster adds to its manifest (<see cref="SnapshotManifest.Cluster"/>): the one cluster time
+/// What a snapshot (full, or an oplog slice) of a sharded cluster adds to its manifest (<see cref="SnapshotManifest.Cluster"/>): the one cluster time
 /// every shard's saved oplog reaches, and per shard the folder (a mongodump layout of its own) and oplog range. The
 /// manifest's files list every shard's files under their folders; its own namespace list stays empty, each shard's is here.
 /// </summary>
@@ -13,7 +13,7 @@ public sealed class ClusterSection
     /// <summary>The shards, in config.shards order.</summary>
     public List<ShardSection> Shards { get; set; } = [];
 
-    /// <summary>The folder holding the config server's cluster metadata (config.databases, collections, chunks, shards, tags) as BSON files.</summary>
+    /// <summary>The folder holding the config server's cluster metadata (config.databases, collections, chunks, shards, tags) as BSON files; empty in an oplog slice, which holds none.</summary>
     public string MetadataFolder { get; set; } = "";
 
     /// <summary>
@@ -25,7 +25,7 @@ public sealed class ClusterSection
 }
 
 /// <summary>
-/// One shard of a cluster snapshot: its name (config.shards _id), the folder its files sit in, the replica set it was read
+/// One shard of a cluster snapshot (a full snapshot or an oplog slice): its name (config.shards _id), the folder its files sit in, the replica set it was read
 /// from, its oplog range (from where its copy started to its last entry at or before the cut) and what it holds.
 /// </summary>
 public sealed class ShardSection
@@ -52,6 +52,13 @@ public sealed class ShardSection
     public long LateCommits { get; set; }
     /// <summary>The shard's own consistency point: its last saved entry (see <see cref="OplogEnd"/>), with its wall time.</summary>
     public ConsistencyPoint? ConsistentAt { get; set; }
+    /// <summary>
+    /// For a cluster oplog slice: the cut of the cluster snapshot this shard's part continues (its entries come after it).
+    /// With no entry in the slice, <see cref="OplogEnd"/> and <see cref="ConsistentAt"/> are this point.
+    /// </summary>
+    public OplogTimestamp? PreviousSliceEnd { get; set; }
+    /// <summary>For a cluster oplog slice: the span of this shard's oplog lost because it rolled past <see cref="PreviousSliceEnd"/>, or null.</summary>
+    public OplogGap? Gap { get; set; }
     /// <summary>The shard's namespaces: its part of each collection (documents and raw BSON bytes).</summary>
     public List<ManifestNamespace> Namespaces { get; set; } = [];
 }

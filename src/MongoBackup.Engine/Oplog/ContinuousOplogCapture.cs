@@ -23,9 +23,15 @@ public sealed class ContinuousOplogCapture(IEngineObserver observer)
     /// from), or a repository error (RepositoryFull, RepositoryNotWritable, ...) that stops the capture.</exception>
     public async Task<IReadOnlyList<SnapshotManifest>> RunAsync(ContinuousCaptureRequest request, CancellationToken ct)
     {
+        using var source = MongoConnection.Open(request.Slice.Connection);
+        return await RunAsync(request, source, ct);
+    }
+
+    /// <summary>The capture, through a run's open <paramref name="source"/> connection.</summary>
+    internal async Task<IReadOnlyList<SnapshotManifest>> RunAsync(ContinuousCaptureRequest request, MongoConnection source, CancellationToken ct)
+    {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         if (request.Duration is { } duration) stop.CancelAfter(duration);
-        using var source = MongoConnection.Open(request.Slice.Connection);
         var client = source.Client;
         var topology = await ServerTopology.DiscoverAsync(client, ct);
         if (!topology.HasOplog)

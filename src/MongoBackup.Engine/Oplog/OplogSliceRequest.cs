@@ -19,6 +19,12 @@ public sealed record OplogSliceRequest
     /// <summary>Encrypt the slice with this key; null writes it in the clear.</summary>
     public Repository.EncryptionKeySource? Encryption { get; init; }
 
+    /// <summary>
+    /// For a sharded cluster (a mongos): shard member addresses as config.shards names them mapped to the names this
+    /// machine reaches them by, as for a cluster's full backup.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> ShardHostMap { get; init; } = new Dictionary<string, string>();
+
     /// <summary>Test seam: where slice ids come from (a test forces two slices onto the same id).</summary>
     internal SnapshotIdSource Ids { get; init; } = SnapshotIdSource.Random;
 }

@@ -10,6 +10,7 @@ namespace MongoBackup.Engine.Oplog;
 /// whole one does not cut the whole one's window off: the slice serves both). Copy-only snapshots are outside the
 /// chain. When the chain the slice continues is broken behind it and no full snapshot was taken after the break,
 /// a warning names the break: the slice extends a chain no restore can reach until a new full backup is taken.
+/// A sharded cluster's chain is its cluster snapshots' (full and slices, each ending at its cut); a repository holds one cluster's.
 /// </summary>
 public static class SliceChainEnd
 {
@@ -26,7 +27,7 @@ public static class SliceChainEnd
     {
         var repository = catalog.Repository;
         var snapshots = (await catalog.CompleteAsync(ct))
-            .Where(s => s.Source.ReplicaSetName == topology.ReplicaSetName)
+            .Where(s => s.Source.ReplicaSetName == topology.ReplicaSetName && (s.Cluster is not null) == (topology.Kind == TopologyKind.Sharded))
             .ToList();
         var slices = snapshots.Where(s => s.Kind == SnapshotKind.Oplog && s.OplogEnd is not null).ToList();
         var fulls = snapshots.Where(s => s is { Kind: SnapshotKind.Full, CopyOnly: false } && s.ConsistentAt is not null).ToList();
@@ -40,7 +41,7 @@ public static class SliceChainEnd
         var open = fulls.Where(f => !fulls.Any(later => PointOf(later) > PointOf(f) && ScopeCoverage.Contains(later.EffectiveScope, f.EffectiveScope)));
         if (open.Select(PointOf).DefaultIfEmpty().Min() is var start && start != default) return start;
         throw new MongoBackupException(ErrorIds.NoBaseSnapshot,
-            $"{repository.Location} holds no full snapshot of replica set '{topology.ReplicaSetName}' to continue from: run Backup-MongoDatabase first.",
+            $"{repository.Location} holds no full snapshot of {Source(topology)} to continue from: run Backup-MongoDatabase first.",
             target: repository.Location);
     }
 
@@ -52,9 +53,12 @@ public static class SliceChainEnd
         var behind = chain.Breaks.LastOrDefault(b => last.Slices.Contains(b.ContinuedBy));
         if (behind is null) return;
         observer.Warning(
-            $"The oplog slice chain of replica set '{topology.ReplicaSetName}' in {repository.Location} is broken: {behind}. This slice continues it from {end}, " +
+            $"The oplog slice chain of {Source(topology)} in {repository.Location} is broken: {behind}. This slice continues it from {end}, " +
             "but no full snapshot was taken after the break, so no point-in-time restore can reach these slices: take a new full backup (Backup-MongoDatabase).");
     }
+
+    private static string Source(ServerTopology topology) =>
+        topology.Kind == TopologyKind.Sharded ? "the sharded cluster" : $"replica set '{topology.ReplicaSetName}'";
 
     private static OplogTimestamp PointOf(SnapshotManifest full) => full.ConsistentAt!.Timestamp;
 }

@@ -34,7 +34,11 @@ public sealed record ChainBreak(OplogTimestamp From, SnapshotManifest ContinuedB
         if (MissingUntil is { } until)
             parts.Add($"oplog slices are missing from {From.WallTime:u} ({From}) to {until.WallTime:u} ({until}): slice {ContinuedBy.Id} " +
                       $"continues from {until}, where no slice in the repository ends");
-        if (ContinuedBy.Gap is { } gap)
+        if (ContinuedBy.Cluster is { } cluster)
+            parts.AddRange(cluster.Shards.Where(s => s.Gap is not null).Select(s =>
+                $"the oplog of shard {s.Name} from {s.Gap!.From.WallTime:u} ({s.Gap.From}) to {s.Gap.To.WallTime:u} ({s.Gap.To}) rolled over before it was saved " +
+                $"(recorded by cluster slice {ContinuedBy.Id})"));
+        else if (ContinuedBy.Gap is { } gap)
             parts.Add($"the oplog from {gap.From.WallTime:u} ({gap.From}) to {gap.To.WallTime:u} ({gap.To}) rolled over before it was saved " +
                       $"(recorded by slice {ContinuedBy.Id})");
         return string.Join(", and ", parts);

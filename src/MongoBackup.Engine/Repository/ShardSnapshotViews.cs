@@ -38,7 +38,7 @@ public static class ShardSnapshotViews
         return new SnapshotManifest
         {
             Id = cluster.Id,
-            Kind = SnapshotKind.Full,
+            Kind = cluster.Kind,
             Status = cluster.Status,
             ToolVersion = cluster.ToolVersion,
             Source = new SnapshotSource { Topology = "ReplicaSet", ReplicaSetName = shard.ReplicaSetName, ServerVersion = cluster.Source.ServerVersion, Hosts = shard.Hosts },
@@ -49,6 +49,8 @@ public static class ShardSnapshotViews
             OplogStart = shard.OplogStart,
             OplogEnd = shard.OplogEnd,
             OplogEntries = shard.OplogEntries,
+            PreviousSliceEnd = shard.PreviousSliceEnd,
+            Gap = shard.Gap,
             Scope = cluster.Scope,
             CopyOnly = cluster.CopyOnly,
             Namespaces = shard.Namespaces,

@@ -23,7 +23,8 @@ internal sealed class OplogReplayPhase(IMongoClient client, RestoreRequest reque
     {
         var state = Seed(ready, withIndexes: !request.NoIndexRestore);
         long moreApplied = 0;
-        List<OplogSegment> segments = reader.HasOplog ? [new OplogSegment(reader.Location, reader.ReadOplogAsync(ct)), .. moreOplog] : [.. moreOplog];
+        var own = request.DumpOplog ?? (reader.HasOplog ? new OplogSegment(reader.Location, reader.ReadOplogAsync(ct)) : null);
+        List<OplogSegment> segments = own is not null ? [own, .. moreOplog] : [.. moreOplog];
         if (segments.Count > 0 && !request.NoOplogReplay)
         {
             // The namespaces the restore took: a pattern that is exactly a name in the dump means that name.

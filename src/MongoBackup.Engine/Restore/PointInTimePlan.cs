@@ -51,6 +51,13 @@ public sealed record PointInTimePlan(RestoreWindow Window, IReadOnlyList<Planned
     /// <summary>Every entry the restore would replay: the base snapshot's own oplog, then the window's slices.</summary>
     private static async IAsyncEnumerable<byte[]> OplogOf(PointInTimeRestoreRequest request, RestoreWindow window, [EnumeratorCancellation] CancellationToken ct)
     {
+        if (window.BaseSnapshot.Cluster is not null)
+        {
+            await using var cluster = new Cluster.ClusterOplogToMoment(request.Repository, window.BaseSnapshot, window.Slices, ct);
+            await foreach (var entry in cluster.Snapshot.Entries) yield return entry;
+            await foreach (var entry in cluster.Slices(request.Limit).Entries) yield return entry;
+            yield break;
+        }
         var keys = request.Restore.Encryption;
         await using (var reader = await SnapshotDumpReader.OpenAsync(request.Repository, window.BaseSnapshot, SnapshotEncryption.Open(window.BaseSnapshot, keys), ct))
             await foreach (var entry in reader.ReadOplogAsync(ct))

@@ -64,9 +64,16 @@ public sealed class PointInTimeRestoreRunner(IEngineObserver observer)
             foreach (var slice in window.Slices)
             {
                 using var sliceKey = SnapshotEncryption.Open(slice, request.Restore.Encryption);
-                try { await SnapshotIntegrity.VerifyAsync(request.Repository, slice, sliceKey, ct); }
+                // A cluster slice is checked as a whole, then each shard's part as the replica-set slice it is.
+                if (slice.Cluster is not null) SnapshotIntegrity.RequireConsistent(slice);
+                try
+                {
+                    foreach (var part in slice.Cluster is null ? [slice] : ShardSnapshotViews.Of(slice))
+                        await SnapshotIntegrity.VerifyAsync(request.Repository, part, sliceKey, ct);
+                }
                 catch (Formats.CorruptDumpException e) { throw e.ToCorruptFile(); }
             }
+        if (baseSnapshot.Cluster is not null) return await RunClusterAsync(request, window, ct);
         // The slices replay after the snapshot's own oplog as one replay, so a transaction open at the snapshot's
         // consistency point commits (or not) in the slices, and the indexes are built once, after all of it.
         IReadOnlyList<OplogSegment> slices = window.Slices.Count == 0 ? [] :
@@ -80,5 +87,19 @@ public sealed class PointInTimeRestoreRunner(IEngineObserver observer)
         var (restore, sliceEntries) = await new RestoreRunner(observer).RunAsync(
             request.Restore with { Snapshot = new RepositorySnapshot(request.Repository, baseSnapshot.Id) }, target, slices, ct);
         return new PointInTimeOutcome(window, request.Limit, restore) { SliceEntriesApplied = sliceEntries };
+    }
+
+    /// <summary>
+    /// Through a cluster window: the snapshot's shards restored as one dump (into a replica set or standalone server),
+    /// then every shard's oplog, the snapshot's and the slices', merged into one stream and replayed to the moment
+    /// (<see cref="Cluster.ClusterOplogToMoment"/>), in place of the snapshot's own merged oplog.
+    /// </summary>
+    private async Task<PointInTimeOutcome> RunClusterAsync(PointInTimeRestoreRequest request, RestoreWindow window, CancellationToken ct)
+    {
+        await using var oplog = new Cluster.ClusterOplogToMoment(request.Repository, window.BaseSnapshot, window.Slices, ct);
+        using var target = MongoConnection.Open(request.Restore.Connection);
+        var restore = request.Restore with { Snapshot = new RepositorySnapshot(request.Repository, window.BaseSnapshot.Id), DumpOplog = oplog.Snapshot };
+        var (outcome, sliceEntries) = await new RestoreRunner(observer).RunAsync(restore, target, [oplog.Slices(request.Limit)], ct);
+        return new PointInTimeOutcome(window, request.Limit, outcome) { SliceEntriesApplied = sliceEntries };
     }
 }

@@ -46,6 +46,11 @@ public sealed record RestoreRequest
     public bool? VerifyBeforeRestore { get; init; }
     /// <summary>Bulk insert batches are cut at this many bytes (or 10,000 documents), in whole blocks of about 1 MiB.</summary>
     public int BatchBytes { get; init; } = 2 * 1024 * 1024;
+    /// <summary>
+    /// Replayed in place of the dump's own oplog when set: a cluster's point-in-time restore reads its shards' oplogs and
+    /// slices as one merged stream, whose part up to the snapshot's cut this is (see <see cref="Cluster.ClusterOplogToMoment"/>).
+    /// </summary>
+    internal Oplog.Replay.OplogSegment? DumpOplog { get; init; }
 }
 
 /// <summary>A snapshot by its id in a repository.</summary>

@@ -77,7 +77,7 @@ public sealed class BackupMongoDatabaseCommand : MongoBackupSourceCmdlet
             Tags = TagArguments.ToDictionary(Tag),
             Encryption = EncryptionKeys,
             CopyOnly = CopyOnly.IsPresent,
-            ShardHostMap = HostMap(),
+            ShardHostMap = ShardHostMapArguments.ToDictionary(ShardHostMap),
             StopBalancer = StopBalancer.IsPresent,
         };
 
@@ -96,20 +96,6 @@ public sealed class BackupMongoDatabaseCommand : MongoBackupSourceCmdlet
         var manifest = RunEngine((observer, ct) => new Engine.Cluster.FullBackup(observer).RunAsync(request, ct));
         WriteObject(MongoSnapshot.FromManifest(manifest, request.Repository));
     });
-
-    /// <summary>-ShardHostMap as "host:port" pairs; an empty name or address is refused, naming the parameter.</summary>
-    private Dictionary<string, string> HostMap()
-    {
-        var map = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        foreach (DictionaryEntry entry in ShardHostMap ?? new Hashtable())
-        {
-            var (from, to) = (entry.Key?.ToString(), entry.Value?.ToString());
-            if (string.IsNullOrWhiteSpace(from) || string.IsNullOrWhiteSpace(to))
-                throw new MongoBackupException(ErrorIds.InvalidArgument, "-ShardHostMap maps 'host:port' as config.shards names a member to 'host:port' as this machine reaches it: an entry is empty.", target: "ShardHostMap");
-            map[from] = to;
-        }
-        return map;
-    }
 
     /// <summary>For the dry run: what the repository's settings say of this backup's key; a folder that does not exist yet has none.</summary>
     private MongoBackupException? RepositoryRefusal()

@@ -1,5 +1,6 @@
 using System.Collections;
 using System.Management.Automation;
+using MongoBackup.Engine.Cluster;
 using MongoBackup.Engine.Model;
 using MongoBackup.Engine.Oplog;
 using MongoBackup.Engine.Repository;
@@ -36,6 +37,10 @@ public sealed class BackupMongoOplogCommand : MongoReadingCmdlet
     [Parameter]
     public Hashtable? Tag { get; set; }
 
+    /// <summary>For a sharded cluster: shard member addresses as config.shards names them mapped to the names this machine reaches them by.</summary>
+    [Parameter]
+    public Hashtable? ShardHostMap { get; set; }
+
     [Parameter(Mandatory = true, ParameterSetName = ContinuousSet)]
     public SwitchParameter Continuous { get; set; }
 
@@ -67,6 +72,7 @@ public sealed class BackupMongoOplogCommand : MongoReadingCmdlet
             CompressionLevel = CompressionArguments.Level(this, Compression, CompressionLevel),
             Tags = TagArguments.ToDictionary(Tag),
             Encryption = EncryptionKeys,
+            ShardHostMap = ShardHostMapArguments.ToDictionary(ShardHostMap),
         };
         if (IsWhatIf())
         {
@@ -80,7 +86,7 @@ public sealed class BackupMongoOplogCommand : MongoReadingCmdlet
 
         if (!Continuous)
         {
-            var manifest = RunEngine((observer, ct) => new OplogSliceRunner(observer).RunAsync(slice, ct));
+            var manifest = RunEngine((observer, ct) => new OplogBackup(observer).RunAsync(slice, ct));
             if (manifest is null) return; // nothing new: the engine has said so on the verbose stream
             WriteObject(MongoSnapshot.FromManifest(manifest, slice.Repository));
             return;
@@ -98,7 +104,7 @@ public sealed class BackupMongoOplogCommand : MongoReadingCmdlet
                 SliceSizeBytes = SliceSizeMB * 1024L * 1024L,
                 Duration = Duration,
             };
-            return new ContinuousOplogCapture(events).RunAsync(capture, ct);
+            return new OplogBackup(events).RunContinuousAsync(capture, ct);
         });
         if (emitted.Count == 0) WriteVerbose("The capture ended without any new oplog entry: no slice written.");
     });
@@ -106,7 +112,7 @@ public sealed class BackupMongoOplogCommand : MongoReadingCmdlet
     /// <summary>The dry run: what the run checks (a replica set, a chain to continue), and the span a slice would hold now.</summary>
     private void WritePlan(OplogSliceRequest slice, string repositoryPath)
     {
-        var plan = RunEngine((observer, ct) => OplogSliceRunner.PlanAsync(slice, observer, ct));
+        var plan = RunEngine((observer, ct) => new OplogBackup(observer).PlanAsync(slice, ct));
         var from = $"after {plan.ChainEnd} ({plan.ChainEnd.WallTime:u})";
         var gap = plan.Gap is { } g ? $"; GAP: the oplog has rolled past the chain's end, writes between {g.From.WallTime:u} and {g.To.WallTime:u} are lost" : "";
         if (Continuous)

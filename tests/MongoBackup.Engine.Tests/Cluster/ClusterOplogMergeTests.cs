@@ -41,12 +41,12 @@ public sealed class ClusterOplogMergeTests
         Assert.Equal(whole.Count - 1 - (shard1.Count - commit1 - 1), cutShort.Count);
     }
 
-    private static List<byte[]> OplogOf(TwoShardCluster cluster, int shard) =>
+    internal static List<byte[]> OplogOf(TwoShardCluster cluster, int shard) =>
         cluster.Shard(shard).GetDatabase("local").GetCollection<BsonDocument>("oplog.rs")
             .Find(FilterDefinition<BsonDocument>.Empty).Sort(new BsonDocument("$natural", 1)).ToList()
             .Select(d => d.ToBson()).ToList();
 
-    private static async Task<List<BsonDocument>> MergeAsync(IReadOnlyList<List<byte[]>> shards)
+    internal static async Task<List<BsonDocument>> MergeAsync(IReadOnlyList<List<byte[]>> shards)
     {
         var merged = new List<BsonDocument>();
         await foreach (var raw in ClusterOplogMerge.MergeAsync(shards.Select(s => s.ToAsyncEnumerable()).ToList(), CancellationToken.None))
@@ -54,10 +54,10 @@ public sealed class ClusterOplogMergeTests
         return merged;
     }
 
-    private static BsonDocument Parse(byte[] raw) => BsonSerializer.Deserialize<BsonDocument>(raw);
+    internal static BsonDocument Parse(byte[] raw) => BsonSerializer.Deserialize<BsonDocument>(raw);
 
     /// <summary>The shop.orders ids an entry inserts, itself or in its applyOps.</summary>
-    private static List<int> InsertedIds(BsonDocument entry)
+    internal static List<int> InsertedIds(BsonDocument entry)
     {
         var operations = entry["op"] == "c" && entry["o"].AsBsonDocument.TryGetValue("applyOps", out var ops)
             ? ops.AsBsonArray.Select(o => o.AsBsonDocument) : [entry];

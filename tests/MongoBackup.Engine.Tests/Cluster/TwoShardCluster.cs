@@ -1,5 +1,6 @@
 using MongoBackup.Engine.Connection;
 using MongoBackup.Engine.Dump;
+using MongoBackup.Engine.Oplog;
 using MongoBackup.Engine.Repository;
 using MongoBackup.Engine.Restore;
 using MongoBackup.Engine.Tests.Integration;
@@ -19,9 +20,10 @@ internal sealed class TwoShardCluster : IDisposable
     private readonly List<MongoClient> _clients = [];
     private readonly Integration.TempFolder _folder = new();
 
-    public TwoShardCluster()
+    /// <param name="oplogSizeMB">Every member's oplog size: a small one lets a test roll a shard's oplog over.</param>
+    public TwoShardCluster(int oplogSizeMB = 1024)
     {
-        Cluster = ShardedCluster.Start(new ShardedClusterOptions { Shards = 2, Members = new TestServer.TestServerOptions { Log = TextWriter.Null } });
+        Cluster = ShardedCluster.Start(new ShardedClusterOptions { Shards = 2, Members = new TestServer.TestServerOptions { Log = TextWriter.Null, OplogSizeMB = oplogSizeMB } });
         Mongos = Client(Cluster.ConnectionString);
         Repository = new FolderRepository(_folder.Path);
         RunAdmin(new BsonDocument { { "enableSharding", "shop" }, { "primaryShard", "shard0" } });
@@ -88,6 +90,13 @@ internal sealed class TwoShardCluster : IDisposable
         return await server.Client.GetDatabase(target).GetCollection<BsonDocument>(collection)
             .Find(FilterDefinition<BsonDocument>.Empty).Sort(new BsonDocument("_id", 1)).ToListAsync();
     }
+
+    /// <summary>A Backup-MongoOplog run through the mongos into the repository.</summary>
+    public OplogSliceRequest Slice() => new()
+    {
+        Connection = new ConnectionSettings { ConnectionString = Cluster.ConnectionString },
+        Repository = Repository,
+    };
 
     /// <summary>What the repository holds: no snapshot folder at all after a refused or failed backup.</summary>
     public IReadOnlyList<string> SnapshotFolders => Directory.GetDirectories(_folder.Path).Select(Path.GetFileName).Where(n => !n!.StartsWith('.')).ToList()!;

@@ -1,0 +1,58 @@
+using MongoBackup.Engine.Connection;
+using MongoBackup.Engine.Events;
+using MongoBackup.Engine.Oplog;
+using MongoBackup.Engine.Repository;
+
+namespace MongoBackup.Engine.Cluster;
+
+/// <summary>
+/// Backup-MongoOplog -Continuous given a mongos: a cluster slice (<see cref="ClusterSliceRunner"/>) every slice interval,
+/// each continuing the one before, and a last one when the duration ends or the run is stopped, so what the shards
+/// wrote up to then is kept. Each slice reads every shard's oplog since the previous cut, so nothing between two is
+/// missed as long as the shards' oplogs hold an interval's writes (a shard that rolled past records its gap). A lost
+/// connection is a warning, and the next interval tries again from the same cut. The slice size is not watched: a
+/// cluster's slices close on time only.
+/// </summary>
+public sealed class ClusterContinuousCapture(IEngineObserver observer)
+{
+    /// <summary>Slices until <paramref name="ct"/> is cancelled or the duration ends; the slices committed, oldest first.</summary>
+    /// <exception cref="MongoBackupException">As <see cref="ClusterSliceRunner"/>: NoBaseSnapshot, InvalidArgument, a repository error.</exception>
+    internal async Task<IReadOnlyList<SnapshotManifest>> RunAsync(ContinuousCaptureRequest request, MongoConnection mongos, CancellationToken ct)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        if (request.Duration is { } duration) stop.CancelAfter(duration);
+        var catalog = new SnapshotCatalog(request.Slice.Repository);
+        var runner = new ClusterSliceRunner(observer);
+        var closed = new List<SnapshotManifest>();
+        // Refused at once (no chain to continue, an encryption key), not an interval later.
+        await runner.CheckAsync(request.Slice, mongos, catalog, ct);
+        while (!stop.IsCancellationRequested)
+        {
+            try { await Task.Delay(request.SliceInterval, stop.Token); }
+            catch (OperationCanceledException) { break; }
+            try
+            {
+                await SliceAsync(runner, request, mongos, catalog, closed, ct);
+            }
+            catch (Exception e) when (ConnectionLoss.IsResumable(e) && !ct.IsCancellationRequested)
+            {
+                observer.Warning($"Lost the connection to {request.Slice.Connection.DisplayName} or a shard ({e.GetType().Name}); the next slice continues from the same cut.");
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                break; // stopped during a slice: it was removed; the last one below takes its entries
+            }
+        }
+        // Not cancellable: a stop keeps what the shards wrote up to it, as a replica set's capture closes its open slice.
+        await SliceAsync(runner, request, mongos, catalog, closed, CancellationToken.None);
+        return closed;
+    }
+
+    private async Task SliceAsync(ClusterSliceRunner runner, ContinuousCaptureRequest request, MongoConnection mongos, SnapshotCatalog catalog,
+        List<SnapshotManifest> closed, CancellationToken ct)
+    {
+        if (await runner.RunAsync(request.Slice, mongos, catalog, ct) is not { } manifest) return;
+        closed.Add(manifest);
+        catalog.Committed(manifest);
+    }
+}

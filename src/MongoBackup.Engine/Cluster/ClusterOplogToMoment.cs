@@ -1,0 +1,65 @@
+using System.Runtime.CompilerServices;
+using MongoBackup.Engine.Oplog;
+using MongoBackup.Engine.Oplog.Replay;
+using MongoBackup.Engine.Repository;
+
+namespace MongoBackup.Engine.Cluster;
+
+/// <summary>
+/// The oplog a point-in-time restore of a cluster replays, whatever it restores into: each shard's own chain (its oplog
+/// in the base cluster snapshot, then its part of each cluster slice after it, each entry once) merged into one stream
+/// (<see cref="ClusterOplogMerge"/>: migrations' copies left out, a cross-shard transaction given whole at its last
+/// commit, so a replay limited to a moment applies it only when every shard that prepared it committed at or before
+/// it). Merged once, from the start of the base snapshot's oplogs, since a transaction prepared before the snapshot's
+/// cut may commit after it; then split at the cut into the snapshot's part and the slices' part, two segments of one
+/// replay. Dispose it after the replay: a replay that stops early leaves the stream open.
+/// </summary>
+public sealed class ClusterOplogToMoment : IAsyncDisposable
+{
+    private readonly OplogCutSplit _split;
+    private readonly OplogTimestamp _cut;
+
+    /// <param name="repository">Where the snapshot and slices are.</param>
+    /// <param name="cluster">The base: a full cluster snapshot.</param>
+    /// <param name="slices">The cluster slices of the window after it, in chain order.</param>
+    /// <param name="ct">Cancels the reading.</param>
+    /// <exception cref="MongoBackupException">CorruptFile (as the stream is read) when a file fails its manifest, or a slice has no part for one of the base's shards.</exception>
+    public ClusterOplogToMoment(ISnapshotRepository repository, SnapshotManifest cluster, IReadOnlyList<SnapshotManifest> slices, CancellationToken ct)
+    {
+        var shards = cluster.Cluster!.Shards.Select(shard => ShardChainAsync(repository, cluster, shard, slices, ct)).ToList();
+        _cut = cluster.ConsistentAt!.Timestamp;
+        _split = new OplogCutSplit(ClusterOplogMerge.MergeAsync(shards, ct), _cut, ct);
+        Name = $"the oplogs of cluster snapshot {cluster.Id}'s shards";
+    }
+
+    /// <summary>"the oplogs of cluster snapshot ID's shards", for messages.</summary>
+    public string Name { get; }
+
+    /// <summary>The merged entries up to the base snapshot's cut (the first one after it ends this part). Read it first, once.</summary>
+    public OplogSegment Snapshot => new(Name, _split.BeforeCut());
+
+    /// <summary>The merged entries after that, up to <paramref name="limit"/>. Read it after <see cref="Snapshot"/>, once.</summary>
+    public OplogSegment Slices(OplogLimit limit) => new($"the cluster's oplog slices after snapshot cut {_cut}", _split.AfterCut()) { Limit = limit };
+
+    /// <summary>One shard's entries: its oplog in the base snapshot, then its part of each slice, each entry once (slices may overlap).</summary>
+    private static async IAsyncEnumerable<byte[]> ShardChainAsync(ISnapshotRepository repository, SnapshotManifest cluster, ShardSection shard,
+        IReadOnlyList<SnapshotManifest> slices, [EnumeratorCancellation] CancellationToken ct)
+    {
+        OplogTimestamp? last = null;
+        await foreach (var entry in SnapshotDumpReader.ReadOplogAsync(repository, ShardSnapshotViews.Of(cluster, shard), null, ct))
+        {
+            last = OplogCutSplit.TimestampOf(entry);
+            yield return entry;
+        }
+        var parts = slices.Select(slice => slice.Cluster?.Shards.FirstOrDefault(s => s.Name == shard.Name) is { } part ? ShardSnapshotViews.Of(slice, part)
+            : throw new MongoBackupException(ErrorIds.CorruptFile, $"Cluster oplog slice {slice.Id} holds no part for shard {shard.Name} of snapshot {cluster.Id}.", target: slice.Id));
+        await foreach (var entry in SliceEntries.ReadAsync(repository, parts, null, ct))
+        {
+            if (last is { } given && OplogCutSplit.TimestampOf(entry) <= given) continue;
+            yield return entry;
+        }
+    }
+
+    /// <summary>Closes every file still open.</summary>
+    public ValueTask DisposeAsync() => _split.DisposeAsync();
+}

@@ -1,0 +1,112 @@
+using MongoBackup.Engine.Connection;
+using MongoBackup.Engine.Formats;
+using MongoBackup.Engine.Oplog;
+using MongoBackup.Engine.Repository;
+using MongoDB.Bson;
+using MongoDB.Driver;
+
+namespace MongoBackup.Engine.Cluster;
+
+/// <summary>
+/// One shard's part of a cluster oplog slice: its oplog read directly from its replica set (as a replica set's slice
+/// is), from the cut the cluster's chain ends at up to and including the slice's own cut, into the shard's folder. Its
+/// own connection, closed when this is disposed.
+/// </summary>
+internal sealed class ShardOplog : ICutShard, IDisposable
+{
+    private readonly MongoConnection _connection;
+    private readonly OplogSource _oplog;
+
+    private ShardOplog(ShardTarget target, MongoConnection connection, ServerTopology topology)
+    {
+        Target = target;
+        _connection = connection;
+        Topology = topology;
+        _oplog = new OplogSource(connection.Client);
+    }
+
+    public ShardTarget Target { get; }
+    public ServerTopology Topology { get; }
+
+    /// <summary>Connects to the shard's replica set.</summary>
+    /// <exception cref="MongoBackupException">NoOplog when the shard answers as no replica set; the connection's translated failures.</exception>
+    public static async Task<ShardOplog> OpenAsync(ShardTarget target, CancellationToken ct)
+    {
+        var connection = MongoConnection.Open(target.Connection);
+        try
+        {
+            var topology = await ServerTopology.DiscoverAsync(connection.Client, ct);
+            if (!topology.HasOplog)
+                throw new MongoBackupException(ErrorIds.NoOplog,
+                    $"Shard {target.Name} ({target.Connection.DisplayName}) answered as a {topology.Kind}, not a replica set: it has no oplog to back up.", target: target.Name);
+            return new ShardOplog(target, connection, topology);
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    public async Task<ConsistencyPoint> NewestPointAsync(CancellationToken ct) =>
+        await DriverErrors.Translate(() => _oplog.NewestPointAsync(ct), _connection.Client) ?? throw Empty();
+
+    public async Task<OplogTimestamp> NewestAsync(CancellationToken ct) => (await NewestPointAsync(ct)).Timestamp;
+
+    /// <summary>The span lost when the shard's oplog rolled past <paramref name="previous"/> (the chain's end), or null.</summary>
+    public Task<OplogGap?> RolledPastAsync(OplogTimestamp previous, CancellationToken ct) =>
+        DriverErrors.Translate(() => _oplog.RolledPastAsync(previous, ct), _connection.Client);
+
+    /// <summary>
+    /// Whether the shard wrote anything after <paramref name="previous"/> but no-ops: a cut writes no-ops (appendOplogNote)
+    /// on the shards behind it, which alone are no reason for another slice.
+    /// </summary>
+    public Task<bool> WroteAfterAsync(OplogTimestamp previous, CancellationToken ct) => DriverErrors.Translate(async () =>
+    {
+        var oplog = _connection.Client.GetDatabase("local").GetCollection<BsonDocument>("oplog.rs");
+        var filter = new BsonDocument { { "ts", new BsonDocument("$gt", previous.ToBsonTimestamp()) }, { "op", new BsonDocument("$ne", "n") } };
+        using var cursor = await oplog.FindAsync(filter, new FindOptions<BsonDocument> { Limit = 1, Projection = new BsonDocument("ts", 1) }, ct);
+        return await cursor.AnyAsync(ct);
+    }, _connection.Client);
+
+    /// <summary>
+    /// Saves the entries after <paramref name="previous"/> (from the oldest one left after a <paramref name="gap"/>) up to
+    /// and including <paramref name="cut"/> into <paramref name="files"/> (the shard's folder), and describes them.
+    /// </summary>
+    public async Task<ShardSection> SaveAsync(SnapshotFileSet files, string folder, OplogTimestamp previous, OplogGap? gap, OplogTimestamp cut, CancellationToken ct)
+    {
+        OplogTimestamp? first = null;
+        ConsistencyPoint? last = null;
+        var entries = Noting(_oplog.ReadRangeAsync(OplogPosition.Resume(previous, gap), cut, ct), p => { first ??= p.Timestamp; last = p; });
+        var (count, _) = await DriverErrors.Translate(() => RawDocumentFileWriter.WriteAsync(files, DumpLayout.OplogFile(files.Compression), entries, ct), _connection.Client);
+        // With no entry: the shard's part ends where it began (as an empty replica-set slice would).
+        last ??= new ConsistencyPoint(previous, previous.WallTime);
+        return new ShardSection
+        {
+            Name = Target.Name,
+            Folder = folder,
+            ReplicaSetName = Topology.ReplicaSetName,
+            Hosts = Topology.Hosts.ToList(),
+            PreviousSliceEnd = previous,
+            Gap = gap,
+            OplogStart = first,
+            OplogEnd = last.Timestamp,
+            OplogEntries = count,
+            ConsistentAt = last,
+        };
+    }
+
+    private static async IAsyncEnumerable<RawBsonDocument> Noting(IAsyncEnumerable<RawBsonDocument> entries, Action<ConsistencyPoint> seen)
+    {
+        await foreach (var entry in entries)
+        {
+            seen(ConsistencyPoint.OfEntry(entry));
+            yield return entry;
+        }
+    }
+
+    private MongoBackupException Empty() =>
+        new(ErrorIds.BackupFailed, $"Shard {Target.Name} has an empty oplog.", target: Target.Name);
+
+    public void Dispose() => _connection.Dispose();
+}

@@ -1,0 +1,199 @@
+using MongoBackup.Engine.Cluster;
+using MongoBackup.Engine.Connection;
+using MongoBackup.Engine.Oplog;
+using MongoBackup.Engine.Repository;
+using MongoBackup.Engine.Restore;
+using MongoBackup.Engine.Tests.Integration;
+using MongoDB.Bson;
+using MongoDB.Driver;
+
+namespace MongoBackup.Engine.Tests.Cluster;
+
+/// <summary>
+/// Oplog slices of a sharded cluster through its mongos (one slice of every shard to one cut), its restore windows, and
+/// a point-in-time restore of it into a replica set: every shard's oplog replayed to the moment, a cross-shard
+/// transaction applied only when every shard that prepared it committed at or before the moment.
+/// </summary>
+[Collection(MongoServerCollection.Name)]
+public sealed class ClusterPointInTimeTests(MongoServerFixture server)
+{
+    [Fact]
+    public async Task A_restore_to_a_moment_between_two_cross_shard_transactions_holds_the_first_and_not_the_second()
+    {
+        using var cluster = new TwoShardCluster();
+        var full = await new FullBackup(new RecordingObserver()).RunAsync(cluster.Backup(), CancellationToken.None);
+        var cut = full.ConsistentAt!.Timestamp;
+
+        CrossShardTransaction(cluster, -10, 10_010);                       // A: on shard0 and shard1
+        await cluster.Orders.UpdateOneAsync(new BsonDocument("_id", 1), new BsonDocument("$set", new BsonDocument("qty", 5)));    // shard0
+        await cluster.Orders.UpdateOneAsync(new BsonDocument("_id", 4000), new BsonDocument("$set", new BsonDocument("qty", 5))); // shard1
+        CrossShardTransaction(cluster, -20, 10_020);                       // B
+        var slice = await new OplogBackup(new RecordingObserver()).RunAsync(cluster.Slice(), CancellationToken.None);
+
+        Assert.NotNull(slice);
+        Assert.Equal(cut, slice.PreviousSliceEnd);
+        Assert.All(slice.Cluster!.Shards, s => Assert.True(s.OplogEntries > 0 && s.PreviousSliceEnd == cut && s.OplogEnd <= slice.OplogEnd, $"{s.Name}: {s.OplogEntries} entries"));
+        var window = Assert.Single(RestoreWindows.Compute(await SnapshotCatalog.LoadCompleteAsync(cluster.Repository, CancellationToken.None)));
+        Assert.Equal((full.Id, cut, slice.OplogEnd), (window.BaseSnapshot.Id, window.From, (OplogTimestamp?)window.To));
+
+        // Each transaction's commitTransaction entries, one per shard, all after the snapshot's cut.
+        var commitsA = Commits(cluster, cut).Take(2).ToList();
+        var commitsB = Commits(cluster, cut).Skip(2).ToList();
+        Assert.Equal(2, commitsB.Count);
+        Assert.True(commitsA.Min() < commitsA.Max() && commitsA.Max() < commitsB.Min());
+
+        // At A's last commit: A whole, the updates after it and B not at all.
+        var between = await RestoreAsync(cluster, OplogLimit.AtClusterTime(commitsA.Max()));
+        Assert.Equal(7, between[-10]);
+        Assert.Equal(7, between[10_010]);
+        Assert.False(between.ContainsKey(-20) || between.ContainsKey(10_020));
+        Assert.Equal(0, between[1]);
+        Assert.Equal(TwoShardCluster.InitialOrders + 2, between.Count);
+
+        // Committed on one shard and not yet on the other: not at all.
+        var halfCommitted = await RestoreAsync(cluster, OplogLimit.AtClusterTime(commitsA.Min()));
+        Assert.False(halfCommitted.ContainsKey(-10) || halfCommitted.ContainsKey(10_010));
+        Assert.Equal(TwoShardCluster.InitialOrders, halfCommitted.Count);
+
+        // At the slice's cut: everything.
+        var all = await RestoreAsync(cluster, OplogLimit.AtClusterTime(slice.OplogEnd!.Value));
+        Assert.True(all.ContainsKey(-20) && all.ContainsKey(10_020));
+        Assert.Equal((5, 5), (all[1], all[4000]));
+        Assert.Equal(TwoShardCluster.InitialOrders + 4, all.Count);
+    }
+
+    [Fact]
+    public async Task A_shard_whose_oplog_rolled_over_ends_the_window_and_a_moment_past_it_is_refused_naming_the_shard()
+    {
+        using var cluster = new TwoShardCluster(oplogSizeMB: 1);
+        var full = await new FullBackup(new RecordingObserver()).RunAsync(cluster.Backup(), CancellationToken.None);
+        await cluster.Orders.InsertManyAsync([new BsonDocument { { "_id", -1 }, { "qty", 1 } }, new BsonDocument { { "_id", 9_001 }, { "qty", 1 } }]);
+        var first = await new OplogBackup(new RecordingObserver()).RunAsync(cluster.Slice(), CancellationToken.None);
+        Assert.NotNull(first);
+        Assert.All(first.Cluster!.Shards, s => Assert.Null(s.Gap));
+
+        // About 3 MB of writes on shard1 alone through its 1 MB oplog: what came after the first slice's cut rolls out there.
+        var pad = new string('x', 10_000);
+        for (var i = 0; i < 300; i++) await cluster.Orders.InsertOneAsync(new BsonDocument { { "_id", 20_000 + i }, { "pad", pad } });
+        await cluster.Orders.InsertOneAsync(new BsonDocument { { "_id", -2 }, { "qty", 1 } });
+        var observer = new RecordingObserver();
+        var gapped = await new OplogBackup(observer).RunAsync(cluster.Slice(), CancellationToken.None);
+
+        Assert.NotNull(gapped);
+        Assert.Null(gapped.Cluster!.Shards[0].Gap);
+        Assert.Equal(first.OplogEnd, gapped.Cluster.Shards[1].Gap?.From);
+        Assert.NotNull(gapped.Gap);
+        Assert.False(gapped.PointInTimeConsistent);
+        Assert.Contains(observer.Warnings, w => w.Contains("shard shard1") && w.Contains("rolled past"));
+
+        var window = Assert.Single(RestoreWindows.Compute(await SnapshotCatalog.LoadCompleteAsync(cluster.Repository, CancellationToken.None)));
+        Assert.Equal((full.Id, first.OplogEnd), (window.BaseSnapshot.Id, (OplogTimestamp?)window.To));
+        var refused = await Assert.ThrowsAsync<MongoBackupException>(() => PointInTimeRestoreRunner.PlanAsync(Request(cluster, OplogLimit.AtClusterTime(gapped.OplogEnd!.Value), "unused"), CancellationToken.None));
+        Assert.Equal(ErrorIds.OutsideRestoreWindow, refused.ErrorId);
+        Assert.Contains("the oplog of shard shard1", refused.Message);
+        Assert.Contains(gapped.Id, refused.Message);
+
+        // Up to the break, the window still restores: the first slice's writes on both shards.
+        var restored = await RestoreAsync(cluster, OplogLimit.AtClusterTime(first.OplogEnd!.Value));
+        Assert.True(restored.ContainsKey(-1) && restored.ContainsKey(9_001) && !restored.ContainsKey(-2));
+    }
+
+    [Fact]
+    public async Task Continuous_capture_of_a_cluster_writes_chained_slices_and_keeps_what_came_before_its_stop()
+    {
+        using var cluster = new TwoShardCluster();
+        var full = await new FullBackup(new RecordingObserver()).RunAsync(cluster.Backup(), CancellationToken.None);
+        using var stop = new CancellationTokenSource();
+        var request = new ContinuousCaptureRequest { Slice = cluster.Slice(), SliceInterval = TimeSpan.FromMilliseconds(200) };
+        var capture = Task.Run(() => new OplogBackup(new RecordingObserver()).RunContinuousAsync(request, stop.Token));
+
+        await cluster.Orders.InsertManyAsync([new BsonDocument { { "_id", -1 }, { "qty", 1 } }, new BsonDocument { { "_id", 9_001 }, { "qty", 1 } }]);
+        await WaitForAsync(async () => (await Slices(cluster)).Count >= 1);
+        await cluster.Orders.InsertOneAsync(new BsonDocument { { "_id", -2 }, { "qty", 1 } });
+        using var session = await cluster.Mongos.StartSessionAsync();
+        await cluster.Orders.InsertOneAsync(session, new BsonDocument { { "_id", 9_002 }, { "qty", 1 } });
+        var lastWrite = OplogTimestamp.FromBsonTimestamp(session.OperationTime);
+        stop.Cancel();
+        var slices = await capture;
+
+        Assert.True(slices.Count >= 2, $"{slices.Count} slice(s)");
+        Assert.Equal(full.ConsistentAt!.Timestamp, slices[0].PreviousSliceEnd);
+        for (var i = 1; i < slices.Count; i++) Assert.Equal(slices[i - 1].OplogEnd, slices[i].PreviousSliceEnd);
+        Assert.True(slices[^1].OplogEnd >= lastWrite);
+        Assert.Equal(slices.Select(s => s.Id).Order(), (await Slices(cluster)).Select(s => s.Id).Order());
+        Assert.Equal(slices.Count + 1, cluster.SnapshotFolders.Count); // nothing unfinished left behind
+        var window = Assert.Single(RestoreWindows.Compute(await SnapshotCatalog.LoadCompleteAsync(cluster.Repository, CancellationToken.None)));
+        Assert.Equal(slices[^1].OplogEnd, window.To);
+        var restored = await RestoreAsync(cluster, OplogLimit.AtClusterTime(window.To));
+        Assert.True(new[] { -1, 9_001, -2, 9_002 }.All(restored.ContainsKey));
+    }
+
+    [Fact]
+    public async Task A_shard_the_chain_does_not_know_refuses_the_slice_naming_it_and_keeps_nothing()
+    {
+        using var cluster = new TwoShardCluster();
+        var full = await new FullBackup(new RecordingObserver()).RunAsync(cluster.Backup(), CancellationToken.None);
+        // As if shard1 had joined after the full backup: the snapshot the chain ends with knows a shard1b instead.
+        var manifestPath = cluster.Repository.LocalPath(full.Id, SnapshotManifest.FileName)!;
+        await File.WriteAllTextAsync(manifestPath, (await File.ReadAllTextAsync(manifestPath)).Replace("\"name\": \"shard1\"", "\"name\": \"shard1b\""));
+        await cluster.Orders.InsertOneAsync(new BsonDocument { { "_id", -1 }, { "qty", 1 } });
+
+        var refused = await Assert.ThrowsAsync<MongoBackupException>(() => new OplogBackup(new RecordingObserver()).RunAsync(cluster.Slice(), CancellationToken.None));
+        Assert.Equal(ErrorIds.NoBaseSnapshot, refused.ErrorId);
+        Assert.Contains("Shard shard1 joined the cluster after snapshot " + full.Id, refused.Message);
+        Assert.Equal([full.Id], cluster.SnapshotFolders);
+    }
+
+    /// <summary>A transaction inserting <paramref name="low"/> (shard0) and <paramref name="high"/> (shard1) with qty 7, through mongos.</summary>
+    private static void CrossShardTransaction(TwoShardCluster cluster, int low, int high)
+    {
+        using var session = cluster.Mongos.StartSession();
+        session.StartTransaction();
+        cluster.Orders.InsertOne(session, new BsonDocument { { "_id", low }, { "qty", 7 } });
+        cluster.Orders.InsertOne(session, new BsonDocument { { "_id", high }, { "qty", 7 } });
+        session.CommitTransaction();
+    }
+
+    /// <summary>The timestamps of both shards' commitTransaction entries after <paramref name="after"/>, in order.</summary>
+    private static List<OplogTimestamp> Commits(TwoShardCluster cluster, OplogTimestamp after) =>
+        Enumerable.Range(0, 2).SelectMany(i => cluster.Shard(i).GetDatabase("local").GetCollection<BsonDocument>("oplog.rs")
+                .Find(new BsonDocument { { "ts", new BsonDocument("$gt", after.ToBsonTimestamp()) }, { "o.commitTransaction", new BsonDocument("$exists", true) } })
+                .ToList().Select(e => OplogTimestamp.FromBsonTimestamp(e["ts"].AsBsonTimestamp)))
+            .Order().ToList();
+
+    private PointInTimeRestoreRequest Request(TwoShardCluster cluster, OplogLimit limit, string target) => new()
+    {
+        Restore = new RestoreRequest
+        {
+            Connection = new ConnectionSettings { ConnectionString = server.ConnectionString },
+            Filter = new NamespaceFilter(databases: ["shop"]),
+            Map = new NamespaceMap().AddDatabaseRename("shop", target),
+        },
+        Repository = cluster.Repository,
+        Limit = limit,
+    };
+
+    /// <summary>Restores the cluster to <paramref name="limit"/> into a new database of the replica set; its orders as _id → qty.</summary>
+    private async Task<Dictionary<int, int>> RestoreAsync(TwoShardCluster cluster, OplogLimit limit)
+    {
+        var target = TestDatabases.NewName("clusterpitr");
+        var outcome = await new PointInTimeRestoreRunner(new RecordingObserver()).RunAsync(Request(cluster, limit, target), CancellationToken.None);
+        Assert.True(outcome.Restore.Succeeded, outcome.Restore.OplogError ?? string.Join("; ", outcome.Restore.Namespaces.Select(n => n.Error)));
+        var restored = await server.Client.GetDatabase(target).GetCollection<BsonDocument>("orders").Find(FilterDefinition<BsonDocument>.Empty).ToListAsync();
+        await server.Client.DropDatabaseAsync(target);
+        return restored.ToDictionary(d => d["_id"].AsInt32, d => d.GetValue("qty", 0).AsInt32);
+    }
+
+    private static async Task<List<SnapshotManifest>> Slices(TwoShardCluster cluster) =>
+        (await SnapshotCatalog.LoadCompleteAsync(cluster.Repository, CancellationToken.None)).Where(s => s.Kind == SnapshotKind.Oplog).ToList();
+
+    private static async Task WaitForAsync(Func<Task<bool>> condition)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the condition did not hold within 60 s");
+            await Task.Delay(50);
+        }
+    }
+}
