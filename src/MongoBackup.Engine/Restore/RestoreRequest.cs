@@ -46,6 +46,11 @@ public sealed record RestoreRequest
     public bool? VerifyBeforeRestore { get; init; }
     /// <summary>Bulk insert batches are cut at this many bytes (or 10,000 documents), in whole blocks of about 1 MiB.</summary>
     public int BatchBytes { get; init; } = 2 * 1024 * 1024;
+    /// <summary>
+    /// A Test-MongoSnapshot scratch restore (into renamed scratch databases, dropped afterwards): it compares the data as
+    /// copied with the manifest's counts, so a cluster snapshot restored without its oplog is not warned of.
+    /// </summary>
+    internal bool IsScratchCheck { get; init; }
 }
 
 /// <summary>A snapshot by its id in a repository.</summary>
