@@ -73,6 +73,7 @@ public sealed class RestoreRunner(IEngineObserver observer)
             }
 
             moreApplied = await new OplogReplayPhase(client, request, observer).RunAsync(reader, scope, ready.Select(r => (r.Ns, r.Result)), moreOplog, outcome, ct);
+            await FinalCounts.CountAsync(client, outcome, ct);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {

@@ -159,12 +159,33 @@ public sealed class ClusterHousekeepingTests(MongoServerFixture server)
 
         // The snapshot itself, with its oplog, is the cluster at one time: no warning.
         observer = new RecordingObserver();
-        await new RestoreRunner(observer).RunAsync(new RestoreRequest
+        var whole = TestDatabases.NewName("whole");
+        var restored = await new RestoreRunner(observer).RunAsync(new RestoreRequest
         {
             Connection = connection,
             Snapshot = new RepositorySnapshot(taken.Cluster.Repository, taken.Manifest.Id),
-            Map = new NamespaceMap().AddDatabaseRename("shop", TestDatabases.NewName("whole")).AddDatabaseRename("crm", TestDatabases.NewName("wholecrm")),
+            Map = new NamespaceMap().AddDatabaseRename("shop", whole).AddDatabaseRename("crm", TestDatabases.NewName("wholecrm")),
         }, CancellationToken.None);
         Assert.Empty(observer.Warnings);
+        Assert.Equal(taken.FinalOrders.OrderBy(p => p.Key), (await ClusterSnapshotUnderWrites.OrdersIn(server.Client, whole)).OrderBy(p => p.Key));
+    }
+
+    [Fact]
+    public async Task A_restores_result_counts_the_documents_inserted_from_the_snapshot_and_those_its_collections_hold_after_the_oplog_replay()
+    {
+        using var taken = await ClusterSnapshotUnderWrites.TakeAsync();
+        var database = TestDatabases.NewName("final");
+        var outcome = await new RestoreRunner(new RecordingObserver()).RunAsync(new RestoreRequest
+        {
+            Connection = new ConnectionSettings { ConnectionString = server.ConnectionString },
+            Snapshot = new RepositorySnapshot(taken.Cluster.Repository, taken.Manifest.Id),
+            Filter = new NamespaceFilter(databases: ["shop"]),
+            Map = new NamespaceMap().AddDatabaseRename("shop", database),
+        }, CancellationToken.None);
+
+        var orders = Assert.Single(outcome.Namespaces, n => n.SourceNamespace == "shop.orders");
+        Assert.Equal(ShardSnapshotViews.NamespacesOf(taken.Manifest).Single(n => n.FullName == "shop.orders").Documents, orders.Documents);
+        Assert.Equal(taken.FinalOrders.Count, orders.FinalDocuments);
+        Assert.True(outcome.OplogEntriesApplied > 0);
     }
 }
