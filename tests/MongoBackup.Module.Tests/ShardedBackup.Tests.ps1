@@ -83,7 +83,7 @@ Describe 'The housekeeping cmdlets with a cluster snapshot' {
         $result = Test-MongoSnapshot -Repository $repository -Id $snapshot.Id
         $result.Passed | Should -BeTrue -Because ($result.Problems -join '; ')
         $result.Documents | Should -Be 101
-        @($result.Files | Where-Object Path -Like 'configsvr/*').Count | Should -BeGreaterThan 0
+        @($result.Files | Where-Object Path -Like "configsvr/*" | Where-Object ClusterMetadata).Count | Should -BeGreaterThan 0
         @($result.Files | Where-Object Path -Like 'shard1/oplog.bson').Count | Should -Be 1
     }
 
