@@ -33,6 +33,13 @@ public sealed class ScratchRestoreCheck(IEngineObserver observer)
         var namespaces = ShardSnapshotViews.NamespacesOf(manifest);
         var scratch = namespaces.Select(n => n.Database).Distinct(StringComparer.Ordinal)
             .ToDictionary(db => db, db => ScratchName(db, suffix), StringComparer.Ordinal);
+        if (scratch.Count == 0)
+        {
+            // Nothing to restore; a restore without renames would write under the real names.
+            observer.Verbose($"Snapshot {manifest.Id} holds no collection: there is nothing to restore as a test.");
+            result.RestoreChecked = true;
+            return;
+        }
         var map = new NamespaceMap();
         foreach (var (db, target) in scratch) map.AddDatabaseRename(db, target);
 
