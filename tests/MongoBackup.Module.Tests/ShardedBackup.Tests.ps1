@@ -60,3 +60,75 @@ Describe 'Backup-MongoDatabase of a sharded cluster' {
         @(Get-AllDocuments (Get-Collection $target.Uri 'shop_restored' 'orders')).Count | Should -Be 100
     }
 }
+
+Describe 'The housekeeping cmdlets with a cluster snapshot' {
+    BeforeAll {
+        $script:snapshot = Get-MongoSnapshot -Repository $repository -Latest
+    }
+
+    It 'Get-MongoSnapshot shows it as a sharded cluster: the shard count in the table, each shard in the list' {
+        $snapshot.Topology | Should -Be 'Sharded'
+        @($snapshot.Shards.Name) | Should -Be @('shard0', 'shard1')
+        ($snapshot.Shards | Measure-Object Documents -Sum).Sum | Should -Be 101
+        $table = $snapshot | Format-Table | Out-String -Width 250
+        $table | Should -Match 'Sharded, 2 shards: shop'
+        $list = $snapshot | Format-List | Out-String -Width 250
+        $list | Should -Match 'Topology\s+: Sharded'
+        $list | Should -Match 'Hosts\s+: \S+ \(mongos\)'
+        $list | Should -Match 'shard0 \(replica set shard0 at [^)]+\): [\d,]+ documents'
+        $list | Should -Match 'shard1 \(replica set shard1 at [^)]+\): [\d,]+ documents'
+    }
+
+    It 'Test-MongoSnapshot passes it, counting user documents only (not the config server metadata)' {
+        $result = Test-MongoSnapshot -Repository $repository -Id $snapshot.Id
+        $result.Passed | Should -BeTrue -Because ($result.Problems -join '; ')
+        $result.Documents | Should -Be 101
+        @($result.Files | Where-Object Path -Like "configsvr/*" | Where-Object ClusterMetadata).Count | Should -BeGreaterThan 0
+        @($result.Files | Where-Object Path -Like 'shard1/oplog.bson').Count | Should -Be 1
+    }
+
+    It 'Test-MongoSnapshot -ConnectionString restores into renamed scratch databases, compares every count and leaves the real names alone' {
+        $kept = Get-Collection $target.Uri 'shop' 'orders'
+        $kept.InsertOne((New-BsonDocument ([ordered]@{ _id = 'keep' })))
+        $result = Test-MongoSnapshot -Repository $repository -Id $snapshot.Id -ConnectionString $target.Uri -Verbose 4>&1
+        $verbose = @($result | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] } | ForEach-Object Message)
+        $result = $result | Where-Object { $_ -is [MongoBackup.MongoSnapshotTestResult] }
+        $result.Passed | Should -BeTrue -Because ($result.Problems -join '; ')
+        $result.RestoreChecked | Should -BeTrue
+        @($result.RestoreCounts | ForEach-Object ToString) | Should -Be @('shop.notes: 1/1', 'shop.orders: 100/100')
+        @($verbose | Where-Object { $_ -match 'into scratch databases shop__verify_[0-9a-f]{8} on ' }).Count | Should -Be 1
+        @(Get-AllDocuments $kept).Count | Should -Be 1
+        @(Get-DatabaseName $target.Uri | Where-Object { $_ -like '*__verify_*' }).Count | Should -Be 0
+    }
+
+    It 'Export-MongoSnapshot writes one dump of the cluster that Restore-MongoDatabase -Path restores whole' {
+        $out = Join-Path (New-TestFolder) 'dump'
+        $export = $snapshot | Export-MongoSnapshot -Path $out
+        $export.Documents | Should -Be 101
+        Test-Path (Join-Path $out 'shop/orders.bson') | Should -BeTrue
+        Test-Path (Join-Path $out 'shard0') | Should -BeFalse
+        Test-Path (Join-Path $out 'configsvr') | Should -BeFalse
+        Restore-MongoDatabase -Path $out -ConnectionString $target.Uri -RenameDatabase @{ shop = 'shop_exported' } | Out-Null
+        @(Get-AllDocuments (Get-Collection $target.Uri 'shop_exported' 'orders')) | Should -Be @(Get-AllDocuments (Get-Collection $cluster.Uri 'shop' 'orders'))
+    }
+
+    It 'Restore-MongoDatabase -NoOplogReplay warns that the shards are not at one cluster time' {
+        $result = $snapshot | Restore-MongoDatabase -ConnectionString $target.Uri -RenameDatabase @{ shop = 'shop_noreplay' } -NoOplogReplay -WarningVariable warned -WarningAction SilentlyContinue
+        $result.Succeeded | Should -BeTrue
+        ($warned -join ' ') | Should -BeLike "*$($snapshot.Id)*not at one cluster time*cross-shard transaction can be partial*"
+    }
+
+    It 'Restore-MongoDatabase -Path of one shard folder warns that it is one shard of the cluster snapshot' {
+        $result = Restore-MongoDatabase -Path (Join-Path $snapshot.Path 'shard1') -ConnectionString $target.Uri -RenameDatabase @{ shop = 'shop_oneshard' } -WarningVariable warned -WarningAction SilentlyContinue
+        $result.Succeeded | Should -BeTrue
+        ($warned -join ' ') | Should -BeLike "*one shard (shard1) of cluster snapshot $($snapshot.Id)*Restore-MongoDatabase -Path*"
+    }
+
+    It "Restore-MongoDatabase's result gives the documents inserted and those the collections hold after the replay" {
+        $result = $snapshot | Restore-MongoDatabase -ConnectionString $target.Uri -RenameDatabase @{ shop = 'shop_counted' }
+        $result.Documents | Should -Be 101
+        $result.FinalDocuments | Should -Be 101
+        ($result.Namespaces | Where-Object SourceNamespace -EQ 'shop.orders').FinalDocuments | Should -Be 100
+        ($result | Format-Table | Out-String -Width 250) | Should -Match 'FinalDocuments'
+    }
+}

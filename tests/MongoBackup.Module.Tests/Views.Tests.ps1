@@ -5,8 +5,8 @@ BeforeDiscovery {
     # Each view: the columns that must show at 80 (the most useful, leftmost), and those that join them at 120.
     $script:views = @(
         @{ Name = 'MongoSnapshot'; Key = 'Id', 'Kind', 'StartTime', 'Size', 'Documents'; All = 'Status', 'Contents' }
-        @{ Name = 'MongoRestoreResult'; Key = 'Succeeded', 'Namespaces', 'Failures', 'Documents', 'OplogEntriesApplied', 'Duration', 'Target'; All = @() }
-        @{ Name = 'MongoNamespaceRestoreResult'; Key = 'TargetNamespace', 'Succeeded', 'Documents', 'Indexes', 'Duration', 'Problem'; All = @() }
+        @{ Name = 'MongoRestoreResult'; Key = 'Succeeded', 'Namespaces', 'Failures', 'FinalDocuments', 'OplogEntriesApplied', 'Duration'; All = @() }
+        @{ Name = 'MongoNamespaceRestoreResult'; Key = 'TargetNamespace', 'Succeeded', 'FinalDocuments', 'Indexes', 'Duration', 'Problem'; All = @() }
         @{ Name = 'MongoRestoreWindow'; Key = 'From', 'To', 'Duration', 'Slices'; All = 'ReplicaSetName', 'Scope' }
         @{ Name = 'MongoSnapshotTestResult'; Key = 'SnapshotId', 'Passed', 'Files', 'Documents', 'RestoreChecked', 'Problems'; All = @() }
         @{ Name = 'MongoSnapshotFileTestResult'; Key = 'Path', 'Passed', 'Size', 'Documents', 'Problem'; All = @() }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using MongoBackup.Engine.Cluster;
 using MongoBackup.Engine.Events;
 using MongoBackup.Engine.Formats;
 using MongoBackup.Engine.Repository;
@@ -11,6 +12,11 @@ namespace MongoBackup.Engine.Export;
 /// against its manifest and decrypted as it streams. The output is written under a temporary name beside the
 /// destination and renamed into place only when whole: a failed export leaves nothing behind. Metadata that
 /// mongodump's Extended JSON cannot hold exactly is written as closely as JSON allows, with a warning naming it.
+/// A cluster snapshot is written as one dump of the cluster at its cut T (<see cref="ClusterSnapshotReader"/>): each
+/// namespace's documents from every shard in one file, its metadata the snapshot's, and the shards' oplogs merged to T
+/// (a migration's copies left out, a cross-shard transaction whole or not at all), so stock mongorestore --oplogReplay
+/// restores the cluster as it was at T into one server. The config server's metadata is not exported: a server restored
+/// from a dump is not sharded.
 /// </summary>
 public sealed class SnapshotExporter(IEngineObserver observer)
 {
@@ -35,11 +41,14 @@ public sealed class SnapshotExporter(IEngineObserver observer)
     }
 
     /// <summary>The snapshot's reader once its key opens it (an encrypted manifest proving its seal) and its manifest holds together as a whole.</summary>
-    private static async Task<SnapshotDumpReader> OpenCheckedAsync(ExportRequest request, SnapshotManifest manifest, CancellationToken ct)
+    private static async Task<IDumpReader> OpenCheckedAsync(ExportRequest request, SnapshotManifest manifest, CancellationToken ct)
     {
         var dataKey = SnapshotEncryption.Open(manifest, request.Encryption);
         try { SnapshotIntegrity.RequireConsistent(manifest); }
         catch { dataKey?.Dispose(); throw; }
+        // Each shard's files are checked against its own section as they are read, as a replica-set snapshot's are.
+        if (manifest.Cluster is not null)
+            return await ClusterSnapshotReader.OpenAsync(request.Repository, manifest, dataKey, verifyFirst: null, verify: false, hold: null, ct);
         return await SnapshotDumpReader.OpenAsync(request.Repository, manifest, dataKey, ct);
     }
 
@@ -97,7 +106,7 @@ public sealed class SnapshotExporter(IEngineObserver observer)
         }
     }
 
-    private async Task WriteAsync(SnapshotDumpReader reader, SnapshotManifest manifest, List<(DumpNamespace Ns, string Data, long Bytes)> plan, IStockDumpSink sink,
+    private async Task WriteAsync(IDumpReader reader, SnapshotManifest manifest, List<(DumpNamespace Ns, string Data, long Bytes)> plan, IStockDumpSink sink,
         Stopwatch clock, CancellationToken ct)
     {
         var progress = new OverallProgress("Exporting", plan.Count, observer, clock);
@@ -119,8 +128,10 @@ public sealed class SnapshotExporter(IEngineObserver observer)
     /// An archive lists the oplog only when it holds entries. mongodump's always does (its range starts at an existing
     /// entry); mongorestore --oplogReplay loses an oplog that is only an end marker ("archive io error"), while without
     /// entries there is nothing to replay: the data is already consistent. A folder keeps an empty oplog.bson, which it reads.
+    /// A cluster's merged oplog holds at least the entry at its cut T, the newest of the shard that set it.
     /// </summary>
-    private static bool ArchiveHoldsOplog(SnapshotDumpReader reader, SnapshotManifest manifest) => reader.HasOplog && manifest.OplogEntries > 0;
+    private static bool ArchiveHoldsOplog(IDumpReader reader, SnapshotManifest manifest) =>
+        reader.HasOplog && (manifest.Cluster?.Shards.Sum(s => s.OplogEntries) ?? manifest.OplogEntries) > 0;
 
     /// <summary>Where mongodump files a time-series collection's buckets: under system.buckets.NAME before server 8.3.</summary>
     private static string DataCollection(DumpNamespace ns, string serverVersion) =>
@@ -128,7 +139,7 @@ public sealed class SnapshotExporter(IEngineObserver observer)
             ? TimeseriesBuckets.Of(ns.Collection) : ns.Collection;
 
     private static long BytesOf(SnapshotManifest manifest, DumpNamespace ns) =>
-        manifest.Namespaces.FirstOrDefault(m => m.Database == ns.Database && m.Collection == ns.Collection)?.Bytes ?? 0;
+        ShardSnapshotViews.NamespacesOf(manifest).FirstOrDefault(m => m.Database == ns.Database && m.Collection == ns.Collection)?.Bytes ?? 0;
 
     private void WarnWhereJsonIsNotExact(DumpNamespace ns)
     {
@@ -137,7 +148,7 @@ public sealed class SnapshotExporter(IEngineObserver observer)
                              + "reads as other options or indexes, or refuses; restore this namespace from the snapshot with Restore-MongoDatabase.");
     }
 
-    private static void RequireWhole(SnapshotDumpReader reader, SnapshotManifest manifest)
+    private static void RequireWhole(IDumpReader reader, SnapshotManifest manifest)
     {
         if (reader.Namespaces.FirstOrDefault(n => n.Damage is not null) is { Damage: { } damage } broken)
             throw new MongoBackupException(ErrorIds.CorruptFile,

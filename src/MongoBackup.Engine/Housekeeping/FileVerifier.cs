@@ -9,19 +9,21 @@ namespace MongoBackup.Engine.Housekeeping;
 /// Reads one snapshot file end to end: checks its size and SHA-256 against the manifest, decrypts it (when the
 /// snapshot is encrypted and its key is given), decompresses it, and parses every document (with BSON structure
 /// validation) or, for a metadata file, its Extended JSON. Without the key of an encrypted snapshot
-/// (parse false) only size and SHA-256 are checked.
+/// (parse false) only size and SHA-256 are checked. A shard's view of a cluster snapshot is read from its folder
+/// (<see cref="SnapshotManifest.StoredUnder"/>).
 /// </summary>
 internal static class FileVerifier
 {
     public static async Task<FileVerification> VerifyAsync(ISnapshotRepository repository, SnapshotManifest manifest, ManifestFile file,
         DataKey? dataKey, bool parse, CancellationToken ct)
     {
-        var name = $"{manifest.Id}/{file.Path}";
+        var path = manifest.StoredUnder + file.Path;
+        var name = $"{manifest.Id}/{path}";
         Stream raw;
-        try { raw = await repository.OpenReadAsync(manifest.Id, file.Path, ct).ConfigureAwait(false); }
-        catch (FileNotFoundException)
+        try { raw = await repository.OpenReadAsync(manifest.Id, path, ct).ConfigureAwait(false); }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
-            return new FileVerification(file.Path, file.Kind, file.Size, 0, 0, $"'{name}' is missing from {repository.Location}.", null);
+            return new FileVerification(path, file.Kind, file.Size, 0, 0, $"'{name}' is missing from {repository.Location}.", null);
         }
 
         await using (raw.ConfigureAwait(false))
@@ -43,7 +45,7 @@ internal static class FileVerifier
             else if (parse)
                 problems.AddRange(content.Problems());
             var problem = problems.Count == 0 ? null : $"'{name}': {string.Join("; ", problems)}.";
-            return new FileVerification(file.Path, file.Kind, file.Size, counted.BytesRead, documents, problem, offset);
+            return new FileVerification(path, file.Kind, file.Size, counted.BytesRead, documents, problem, offset);
         }
     }
 
@@ -53,7 +55,7 @@ internal static class FileVerifier
         long documents = 0;
         // Nothing downstream may close the counting stream: it is drained afterwards for the checksum.
         Stream keepOpen = new KeepOpenStream(counted);
-        var stored = dataKey is null ? keepOpen : new DecryptingStream(keepOpen, dataKey, SnapshotEncryption.FileIdentity(manifest.Id, file.Path), name);
+        var stored = dataKey is null ? keepOpen : new DecryptingStream(keepOpen, dataKey, SnapshotEncryption.FileIdentity(manifest.Id, manifest.StoredUnder + file.Path), name);
         var plain = CompressionCodec.WrapForRead(stored, manifest.Compression);
         try
         {

@@ -12,7 +12,9 @@ namespace MongoBackup.Engine.Housekeeping;
 /// <summary>
 /// Proves a snapshot restores: restores it into scratch databases (&lt;db&gt;__verify_&lt;random&gt;) on a server,
 /// compares each collection's document count with the manifest, and drops the scratch databases afterwards,
-/// whatever happened. The snapshot's own oplog is not replayed: the manifest counts what was dumped.
+/// whatever happened. The snapshot's own oplog is not replayed: the manifest counts what was dumped. A cluster snapshot
+/// is restored the same way, its shards as one (<see cref="Cluster.ClusterSnapshotReader"/>), each namespace's count
+/// compared with its parts' on every shard summed.
 /// </summary>
 public sealed class ScratchRestoreCheck(IEngineObserver observer)
 {
@@ -28,8 +30,16 @@ public sealed class ScratchRestoreCheck(IEngineObserver observer)
         EncryptionKeySource? keys, SnapshotVerification result, CancellationToken ct)
     {
         var suffix = "__verify_" + Convert.ToHexString(RandomNumberGenerator.GetBytes(4)).ToLowerInvariant();
-        var scratch = manifest.Namespaces.Select(n => n.Database).Distinct(StringComparer.Ordinal)
+        var namespaces = ShardSnapshotViews.NamespacesOf(manifest);
+        var scratch = namespaces.Select(n => n.Database).Distinct(StringComparer.Ordinal)
             .ToDictionary(db => db, db => ScratchName(db, suffix), StringComparer.Ordinal);
+        if (scratch.Count == 0)
+        {
+            // Nothing to restore; a restore without renames would write under the real names.
+            observer.Verbose($"Snapshot {manifest.Id} holds no collection: there is nothing to restore as a test.");
+            result.RestoreChecked = true;
+            return;
+        }
         var map = new NamespaceMap();
         foreach (var (db, target) in scratch) map.AddDatabaseRename(db, target);
 
@@ -47,11 +57,12 @@ public sealed class ScratchRestoreCheck(IEngineObserver observer)
                 Encryption = keys,
                 // The files were just read and checked one by one.
                 VerifyBeforeRestore = false,
+                IsScratchCheck = true,
             };
             var (outcome, _) = await new RestoreRunner(observer).RunAsync(request, scratchServer, [], ct).ConfigureAwait(false);
             foreach (var failed in outcome.Namespaces.Where(n => !n.Succeeded))
                 result.Problems.Add($"Restoring {failed.SourceNamespace} failed: {failed.Error ?? $"{failed.Failures} documents were refused"}.");
-            await CompareCountsAsync(client, manifest, scratch, result, ct).ConfigureAwait(false);
+            await CompareCountsAsync(client, namespaces, scratch, result, ct).ConfigureAwait(false);
             result.RestoreChecked = true;
         }
         finally
@@ -60,10 +71,10 @@ public sealed class ScratchRestoreCheck(IEngineObserver observer)
         }
     }
 
-    private static async Task CompareCountsAsync(IMongoClient client, SnapshotManifest manifest, Dictionary<string, string> scratch,
+    private static async Task CompareCountsAsync(IMongoClient client, IReadOnlyList<ManifestNamespace> namespaces, Dictionary<string, string> scratch,
         SnapshotVerification result, CancellationToken ct)
     {
-        foreach (var ns in manifest.Namespaces.Where(n => n.Type == CollectionMetadata.CollectionType))
+        foreach (var ns in namespaces.Where(n => n.Type == CollectionMetadata.CollectionType))
         {
             var collection = client.GetDatabase(scratch[ns.Database]).GetCollection<BsonDocument>(ns.Collection);
             var restored = await collection.CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty, cancellationToken: ct).ConfigureAwait(false);

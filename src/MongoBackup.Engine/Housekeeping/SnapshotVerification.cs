@@ -9,6 +9,9 @@ public sealed record FileVerification(string Path, ManifestFileKind Kind, long E
 {
     /// <summary>True when the file was read whole and matched its manifest entry.</summary>
     public bool Passed => Problem is null;
+
+    /// <summary>A file of a cluster snapshot's config server metadata (its documents describe the cluster; they are not user data).</summary>
+    public bool ClusterMetadata { get; init; }
 }
 
 /// <summary>One namespace of a scratch restore: documents the manifest records and documents that arrived on the server.</summary>
@@ -41,8 +44,11 @@ public sealed class SnapshotVerification(string snapshotId, string repository)
     /// </summary>
     public List<string> Unchecked { get; } = [];
 
-    /// <summary>Documents parsed from the data files (oplog entries are counted in their own file's result).</summary>
-    public long Documents => Files.Where(f => f.Kind == ManifestFileKind.Data).Sum(f => f.Documents);
+    /// <summary>
+    /// User documents parsed from the data files (oplog entries are counted in their own file's result, a cluster
+    /// snapshot's config metadata documents in theirs).
+    /// </summary>
+    public long Documents => Files.Where(f => f.Kind == ManifestFileKind.Data && !f.ClusterMetadata).Sum(f => f.Documents);
     /// <summary>True when nothing wrong was found (within what <see cref="Unchecked"/> says could not be checked).</summary>
     public bool Passed => Problems.Count == 0;
 }

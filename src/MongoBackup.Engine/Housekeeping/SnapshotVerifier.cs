@@ -32,10 +32,12 @@ public sealed class SnapshotVerifier(IEngineObserver observer)
         result.Problems.AddRange(ManifestChecks.Problems(manifest));
         var clock = Stopwatch.StartNew();
         long bytes = 0;
-        foreach (var file in manifest.Files)
+        // A cluster snapshot's shard files are checked against their shard's section, its metadata files as BSON (FileCheckPlan).
+        foreach (var item in FileCheckPlan.Of(manifest))
         {
-            observer.Verbose($"Checking {snapshotId}/{file.Path}.");
-            var checkedFile = await FileVerifier.VerifyAsync(repository, manifest, file, dataKey, parse: readable, ct).ConfigureAwait(false);
+            observer.Verbose($"Checking {snapshotId}/{item.Path}.");
+            var checkedFile = await FileVerifier.VerifyAsync(repository, item.Against, item.File, dataKey, parse: readable, ct).ConfigureAwait(false);
+            if (item.ClusterMetadata) checkedFile = checkedFile with { ClusterMetadata = true };
             result.Files.Add(checkedFile);
             if (checkedFile.Problem is not null) result.Problems.Add(checkedFile.Problem);
             bytes += checkedFile.Size;

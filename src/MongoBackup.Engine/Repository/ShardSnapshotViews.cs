@@ -29,6 +29,16 @@ public static class ShardSnapshotViews
         return view;
     }
 
+    /// <summary>
+    /// The snapshot's namespaces with their documents and bytes: its own list, or for a cluster snapshot each namespace
+    /// once, its parts on every shard summed (a sharded collection's documents are spread over the shards), by name.
+    /// </summary>
+    public static IReadOnlyList<ManifestNamespace> NamespacesOf(SnapshotManifest manifest) => manifest.Cluster is not { } section
+        ? manifest.Namespaces
+        : section.Shards.SelectMany(s => s.Namespaces).GroupBy(n => n.FullName, StringComparer.Ordinal)
+            .Select(g => g.First() with { Documents = g.Sum(n => n.Documents), Bytes = g.Sum(n => n.Bytes) })
+            .OrderBy(n => n.FullName, StringComparer.Ordinal).ToList();
+
     /// <summary>The manifest of <paramref name="shard"/>'s folder as a snapshot of its own.</summary>
     public static SnapshotManifest Of(SnapshotManifest cluster, ShardSection shard)
     {

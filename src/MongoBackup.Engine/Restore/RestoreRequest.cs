@@ -51,6 +51,12 @@ public sealed record RestoreRequest
     /// slices as one merged stream, whose part up to the snapshot's cut this is (see <see cref="Cluster.ClusterOplogToMoment"/>).
     /// </summary>
     internal Oplog.Replay.OplogSegment? DumpOplog { get; init; }
+
+    /// <summary>
+    /// A Test-MongoSnapshot scratch restore (into renamed scratch databases, dropped afterwards): it compares the data as
+    /// copied with the manifest's counts, so a cluster snapshot restored without its oplog is not warned of.
+    /// </summary>
+    internal bool IsScratchCheck { get; init; }
 }
 
 /// <summary>A snapshot by its id in a repository.</summary>

@@ -5,8 +5,13 @@ public sealed record NamespaceRestoreResult(string SourceNamespace, string Targe
 {
     /// <summary>How far the restore of this namespace got (what an interrupted restore left behind).</summary>
     public NamespaceRestoreStage Stage { get; set; }
-    /// <summary>Documents inserted (on -Resume, those already there count too).</summary>
+    /// <summary>Documents inserted from the snapshot or dump (on -Resume, those already there count too), before the oplog replay.</summary>
     public long Documents { get; set; }
+    /// <summary>
+    /// Documents the target collection holds once the restore has ended, after the oplog replay (see <see cref="FinalCounts"/>);
+    /// null for a view or time-series collection, a namespace not restored, or when the server did not answer the count.
+    /// </summary>
+    public long? FinalDocuments { get; set; }
     /// <summary>Documents the server refused (duplicate keys and the like); the others were still restored.</summary>
     public long Failures { get; set; }
     /// <summary>Indexes built, the _id index not counted.</summary>

@@ -77,6 +77,7 @@ public sealed class RestoreRunner(IEngineObserver observer)
             }
 
             moreApplied = await new OplogReplayPhase(client, request, observer, sharding?.ReplayTarget(plan)).RunAsync(reader, scope, ready.Select(r => (r.Ns, r.Result)), moreOplog, outcome, ct);
+            await FinalCounts.CountAsync(client, outcome, ct);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {

@@ -17,12 +17,17 @@ public static class RestoreSource
     /// The source and the scope it was taken with: a snapshot's own (what its backup chose); a mongodump directory or
     /// archive counts as whole (mongodump takes an oplog only of a whole instance: it refuses --oplog with --db).
     /// </summary>
-    /// <param name="leaseFor">The run that holds a read lease on a repository snapshot while it reads it; null for planning (-WhatIf writes nothing).</param>
+    /// <param name="leaseFor">
+    /// The run that holds a read lease on a repository snapshot while it reads it, and is warned of a cluster snapshot's
+    /// restore that is not the cluster at one time (<see cref="ClusterRestoreWarnings"/>); null for planning (-WhatIf writes nothing).
+    /// </param>
     public static async Task<(IDumpReader Reader, SnapshotScope Scope)> OpenAsync(RestoreRequest request, IEngineObserver? leaseFor, CancellationToken ct)
     {
         if ((request.Snapshot ?? SnapshotFolder(request.SourcePath)) is { } snapshot)
             return await OpenSnapshotAsync(snapshot, request, leaseFor, ct);
-        return (OpenPath(request.SourcePath), SnapshotScope.Whole);
+        var reader = OpenPath(request.SourcePath);
+        if (leaseFor is not null && ClusterRestoreWarnings.OneShard(request.SourcePath) is { } oneShard) leaseFor.Warning(oneShard);
+        return (reader, SnapshotScope.Whole);
     }
 
     private static async Task<(IDumpReader, SnapshotScope)> OpenSnapshotAsync(RepositorySnapshot snapshot, RestoreRequest request, IEngineObserver? leaseFor, CancellationToken ct)
@@ -42,8 +47,11 @@ public static class RestoreSource
             SnapshotIntegrity.RequireConsistent(manifest);
             // A cluster's shards, each read as the replica-set snapshot its folder is, as one dump (into a replica set or standalone).
             if (manifest.Cluster is not null)
+            {
+                if (leaseFor is not null && ClusterRestoreWarnings.WithoutReplay(manifest, request) is { } torn) leaseFor.Warning(torn);
                 return (await Cluster.ClusterSnapshotReader.OpenAsync(snapshot.Repository, manifest, dataKey, VerifiedFirst(request),
                     request.VerifyBeforeRestore != false, lease, ct), manifest.EffectiveScope);
+            }
             var damaged = request.VerifyBeforeRestore == false ? null
                 : await SnapshotIntegrity.FindDamagedAsync(snapshot.Repository, manifest, dataKey, ct, VerifiedFirst(request));
             return (await SnapshotDumpReader.OpenAsync(snapshot.Repository, manifest, dataKey, ct, damaged, lease), manifest.EffectiveScope);

@@ -11,11 +11,16 @@ public sealed class MongoRestoreResult
     public DateTimeOffset StartTime { get; init; }
     public OutputList<MongoNamespaceRestoreResult> Namespaces { get; init; } = OutputList<MongoNamespaceRestoreResult>.Empty;
     /// <summary>
-    /// Documents inserted from the snapshot, over all namespaces. Documents the oplog replay inserts afterwards are not
-    /// in it: they are among <see cref="OplogEntriesApplied"/> (a point-in-time restore's target can hold more documents
-    /// than this, by the inserts replayed).
+    /// Documents inserted from the snapshot, over all namespaces. Documents the oplog replay inserts or deletes afterwards
+    /// are not in it: they are among <see cref="OplogEntriesApplied"/>, and <see cref="FinalDocuments"/> is what the target holds.
     /// </summary>
     public long Documents { get; init; }
+    /// <summary>
+    /// Documents the restored collections hold once the restore has ended, after the oplog replay (what to compare with the
+    /// source at the snapshot's consistency point or the point in time), over all namespaces whose count is known; views
+    /// and time-series collections not counted.
+    /// </summary>
+    public long FinalDocuments { get; init; }
     /// <summary>
     /// How many parts of the restore failed: namespaces not restored whole (refused, failed, or with documents the server
     /// refused), plus the oplog replay and the users and roles when they failed. 0 when <see cref="Succeeded"/>.
@@ -70,6 +75,7 @@ public sealed class MongoRestoreResult
         StartTime = LocalTime.Of(outcome.StartTime),
         Namespaces = OutputList.Of(outcome.Namespaces.Select(MongoNamespaceRestoreResult.FromResult)),
         Documents = outcome.Namespaces.Sum(n => n.Documents),
+        FinalDocuments = outcome.Namespaces.Sum(n => n.FinalDocuments ?? 0),
         Failures = outcome.Namespaces.Count(n => !n.Succeeded) + (outcome.OplogError is null ? 0 : 1) + (outcome.UsersAndRolesError is null ? 0 : 1),
         DocumentsRefused = outcome.Namespaces.Sum(n => n.Failures),
         Indexes = outcome.Namespaces.Sum(n => n.Indexes),
@@ -90,7 +96,10 @@ public sealed class MongoNamespaceRestoreResult
     public string TargetNamespace { get; init; } = "";
     /// <summary>collection, view or timeseries.</summary>
     public string Type { get; init; } = "";
+    /// <summary>Documents inserted from the snapshot, before the oplog replay.</summary>
     public long Documents { get; init; }
+    /// <summary>Documents the collection holds once the restore has ended, after the oplog replay; null for a view, a time-series collection or a namespace not restored.</summary>
+    public long? FinalDocuments { get; init; }
     /// <summary>Documents the server refused (duplicate keys and the like); the others were restored.</summary>
     public long DocumentsRefused { get; init; }
     public int Indexes { get; init; }
@@ -106,6 +115,7 @@ public sealed class MongoNamespaceRestoreResult
         TargetNamespace = result.TargetNamespace,
         Type = result.Type,
         Documents = result.Documents,
+        FinalDocuments = result.FinalDocuments,
         DocumentsRefused = result.Failures,
         Indexes = result.Indexes,
         Duration = result.Duration,

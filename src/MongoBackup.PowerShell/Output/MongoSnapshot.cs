@@ -61,13 +61,15 @@ public sealed class MongoSnapshot
     public string Repository { get; init; } = "";
     /// <summary>The source in one line: topology, replica set, version and hosts (the same as the properties below).</summary>
     public string Source { get; init; } = "";
-    /// <summary>Standalone or ReplicaSet.</summary>
+    /// <summary>Standalone, ReplicaSet, or Sharded for a snapshot of a sharded cluster taken through its mongos (see <see cref="Shards"/>).</summary>
     public string? Topology { get; init; }
+    /// <summary>A cluster snapshot's shards, each with its replica set, members, share of the documents and saved oplog; empty for any other snapshot.</summary>
+    public OutputList<MongoSnapshotShard> Shards { get; init; } = OutputList<MongoSnapshotShard>.Empty;
     /// <summary>The replica set the snapshot was taken from; null for a standalone server.</summary>
     public string? ReplicaSetName { get; init; }
     /// <summary>The MongoDB version of the source server, as buildInfo reported it.</summary>
     public string? ServerVersion { get; init; }
-    /// <summary>host:port of the source's members.</summary>
+    /// <summary>host:port of the source's members (of a cluster snapshot: the mongos it was taken through; the shards' are in <see cref="Shards"/>).</summary>
     public OutputList<string> Hosts { get; init; } = OutputList<string>.Empty;
     /// <summary>How long the backup ran, from StartTime to EndTime; null while unknown.</summary>
     public TimeSpan? Duration { get; init; }
@@ -86,7 +88,7 @@ public sealed class MongoSnapshot
         var files = manifest.Files.Select(f => repository.LocalPath(manifest.Id, f.Path) ?? f.Path)
             .Append(repository.LocalPath(manifest.Id, SnapshotManifest.FileName) ?? SnapshotManifest.FileName);
         // A cluster's namespaces are its shards' (a sharded collection counted once, its documents on every shard summed).
-        var namespaces = manifest.Cluster is { } cluster ? cluster.Shards.SelectMany(s => s.Namespaces).ToList() : manifest.Namespaces;
+        var namespaces = ShardSnapshotViews.NamespacesOf(manifest);
         return new MongoSnapshot
         {
             Id = manifest.Id,
@@ -117,6 +119,7 @@ public sealed class MongoSnapshot
             Repository = repository.Location,
             Source = DescribeSource(manifest.Source),
             Topology = string.IsNullOrEmpty(manifest.Source.Topology) ? null : manifest.Source.Topology,
+            Shards = OutputList.Of(manifest.Cluster?.Shards.Select(MongoSnapshotShard.Of) ?? []),
             ReplicaSetName = manifest.Source.ReplicaSetName,
             ServerVersion = string.IsNullOrEmpty(manifest.Source.ServerVersion) ? null : manifest.Source.ServerVersion,
             Hosts = OutputList.Of(manifest.Source.Hosts),
@@ -167,4 +170,37 @@ public sealed class MongoSnapshot
         var hosts = source.Hosts.Count == 0 ? "" : " on " + string.Join(",", source.Hosts);
         return $"{source.Topology}{set}{version}{hosts}";
     }
+}
+
+/// <summary>One shard of a cluster snapshot, as Get-MongoSnapshot shows it.</summary>
+public sealed class MongoSnapshotShard
+{
+    /// <summary>The shard's id (config.shards _id), also its folder in the snapshot.</summary>
+    public string Name { get; init; } = "";
+    /// <summary>The replica set the shard was read from.</summary>
+    public string? ReplicaSetName { get; init; }
+    /// <summary>host:port of its members.</summary>
+    public OutputList<string> Hosts { get; init; } = OutputList<string>.Empty;
+    /// <summary>Collections with documents or metadata on this shard.</summary>
+    public int Collections { get; init; }
+    /// <summary>Documents copied from this shard (its part of each collection).</summary>
+    public long Documents { get; init; }
+    /// <summary>Oplog entries saved from this shard, up to the cluster's cut.</summary>
+    public long OplogEntries { get; init; }
+    /// <summary>The last oplog entry saved from this shard, at or before the cut, as "Timestamp(seconds, increment)".</summary>
+    public string? OplogEnd { get; init; }
+
+    public override string ToString() =>
+        $"{Name} ({ReplicaSetName}): {Collections} collections, {Documents:N0} documents, {OplogEntries:N0} oplog entries to {OplogEnd}";
+
+    internal static MongoSnapshotShard Of(ShardSection shard) => new()
+    {
+        Name = shard.Name,
+        ReplicaSetName = shard.ReplicaSetName,
+        Hosts = OutputList.Of(shard.Hosts),
+        Collections = shard.Namespaces.Count,
+        Documents = shard.Namespaces.Sum(n => n.Documents),
+        OplogEntries = shard.OplogEntries,
+        OplogEnd = shard.OplogEnd?.ToString(),
+    };
 }

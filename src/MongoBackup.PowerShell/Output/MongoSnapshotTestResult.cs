@@ -8,7 +8,7 @@ public sealed class MongoSnapshotTestResult
     public string SnapshotId { get; init; } = "";
     public bool Passed { get; init; }
     public OutputList<MongoSnapshotFileTestResult> Files { get; init; } = OutputList<MongoSnapshotFileTestResult>.Empty;
-    /// <summary>Documents parsed from the data files.</summary>
+    /// <summary>User documents parsed from the data files (a cluster snapshot's config server metadata not counted).</summary>
     public long Documents { get; init; }
     /// <summary>Whether the snapshot was also restored into scratch databases (-ConnectionString) and its counts compared.</summary>
     public bool RestoreChecked { get; init; }
@@ -32,7 +32,7 @@ public sealed class MongoSnapshotTestResult
         Files = OutputList.Of(verification.Files.Select(f => new MongoSnapshotFileTestResult
         {
             Path = f.Path, Kind = f.Kind.ToString(), SizeBytes = f.Size, ExpectedSizeBytes = f.ExpectedSize,
-            Documents = f.Documents, Passed = f.Passed, Problem = f.Problem, ProblemOffset = f.ProblemOffset,
+            Documents = f.Documents, Passed = f.Passed, Problem = f.Problem, ProblemOffset = f.ProblemOffset, ClusterMetadata = f.ClusterMetadata,
         })),
         Documents = verification.Documents,
         RestoreChecked = verification.RestoreChecked,
@@ -57,6 +57,8 @@ public sealed class MongoSnapshotFileTestResult
     public string? Problem { get; init; }
     /// <summary>Where the broken document starts in the uncompressed file; null when the problem is not a broken document.</summary>
     public long? ProblemOffset { get; init; }
+    /// <summary>True for a cluster snapshot's config server metadata file (configsvr/config/*.bson): its documents describe the cluster, not user data.</summary>
+    public bool ClusterMetadata { get; init; }
 
     public override string ToString() => Path;
 }

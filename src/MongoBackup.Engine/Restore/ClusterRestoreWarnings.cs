@@ -1,0 +1,50 @@
+using MongoBackup.Engine.Cluster;
+
+namespace MongoBackup.Engine.Restore;
+
+/// <summary>
+/// What a restore of a cluster snapshot says when it cannot give the cluster at its one time T: restored without its
+/// oplog (each shard's data as it was copied, at no one time), or one shard's folder restored as a dump on its own.
+/// </summary>
+internal static class ClusterRestoreWarnings
+{
+    /// <summary>The warning for a cluster snapshot restored with -NoOplogReplay; null for any other restore.</summary>
+    public static string? WithoutReplay(SnapshotManifest manifest, RestoreRequest request) =>
+        manifest.Cluster is not { } cluster || !request.NoOplogReplay || request.IsScratchCheck ? null
+            : $"Snapshot {manifest.Id} is of a sharded cluster ({cluster.Shards.Count} shards) and -NoOplogReplay leaves out its shards' oplogs: " +
+              "each shard's data is restored as it was copied, not at one cluster time, so writes made during the backup may be there on one " +
+              "shard and missing on another, and a cross-shard transaction can be partial. Restore without -NoOplogReplay to get the cluster " +
+              $"as it was at {cluster.ClusterTime.Timestamp}.";
+
+    /// <summary>
+    /// The warning for a restore of <paramref name="path"/> as a mongodump folder when it is one shard's folder of a
+    /// cluster snapshot (its parent holds a cluster manifest naming it, or a sibling metadata folder); null otherwise.
+    /// </summary>
+    public static string? OneShard(string path)
+    {
+        if (!Directory.Exists(path)) return null;
+        var folder = new DirectoryInfo(Path.TrimEndingDirectorySeparator(Path.GetFullPath(path)));
+        if (folder.Parent is not { } snapshot || folder.Name == ClusterBackupRunner.MetadataFolder) return null;
+        var manifestPath = Path.Combine(snapshot.FullName, SnapshotManifest.FileName);
+        var hasMetadata = Directory.Exists(Path.Combine(snapshot.FullName, ClusterBackupRunner.MetadataFolder));
+        string? of = null;
+        if (File.Exists(manifestPath))
+        {
+            try
+            {
+                var manifest = SnapshotManifest.Deserialize(File.ReadAllText(manifestPath), manifestPath);
+                if (manifest.Cluster?.Shards.FirstOrDefault(s => s.Folder == folder.Name) is null) return null;
+                of = $"cluster snapshot {manifest.Id} ({manifest.Cluster.Shards.Count} shards, in '{snapshot.FullName}')";
+            }
+            catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
+            {
+                // An unreadable manifest: the metadata folder beside it still says what this is.
+            }
+        }
+        if (of is null && !hasMetadata) return null;
+        of ??= $"the cluster snapshot in '{snapshot.FullName}'";
+        return $"'{folder.FullName}' is one shard ({folder.Name}) of {of}: only that shard's part of each collection is restored, and " +
+               "its cross-shard transactions only as far as that shard saw them. To restore the whole cluster at its one time, restore " +
+               $"the snapshot itself: Restore-MongoDatabase -Path '{snapshot.FullName}'.";
+    }
+}

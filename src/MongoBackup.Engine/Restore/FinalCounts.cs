@@ -1,0 +1,33 @@
+using MongoBackup.Engine.Formats;
+using MongoBackup.Engine.Oplog.Replay;
+using MongoDB.Bson;
+using MongoDB.Driver;
+
+namespace MongoBackup.Engine.Restore;
+
+/// <summary>
+/// How many documents each restored collection holds once the restore has ended: the documents inserted from the
+/// snapshot, then what the oplog replay (to the snapshot's consistency point, or a point in time) inserted and deleted.
+/// This is what a DBA compares with the source; <see cref="NamespaceRestoreResult.Documents"/> stays what was inserted
+/// from the snapshot's files. Counted with the count command (the collection's recorded size, as
+/// db.collection.estimatedDocumentCount() reads it), so it costs one round trip per collection whatever its size.
+/// </summary>
+internal static class FinalCounts
+{
+    public static async Task CountAsync(IMongoClient client, RestoreOutcome outcome, CancellationToken ct)
+    {
+        foreach (var ns in outcome.Namespaces.Where(n => n.Error is null && n.Type == CollectionMetadata.CollectionType))
+        {
+            var (database, collection) = NamespaceName.Split(ns.TargetNamespace);
+            try
+            {
+                ns.FinalDocuments = await client.GetDatabase(database).GetCollection<BsonDocument>(collection)
+                    .EstimatedDocumentCountAsync(cancellationToken: ct);
+            }
+            catch (Exception e) when (e is MongoException or TimeoutException)
+            {
+                // Left unknown (null): the count reports on the restore, which itself succeeded.
+            }
+        }
+    }
+}
