@@ -95,6 +95,11 @@ public static class ErrorIds
     public const string SnapshotBeingWritten = "MongoBackup.SnapshotBeingWritten";
     /// <summary>Test-MongoSnapshot found a damaged file or a restore that did not match the manifest.</summary>
     public const string SnapshotTestFailed = "MongoBackup.SnapshotTestFailed";
+    /// <summary>
+    /// The command would ask for confirmation (a removal, a re-key, a restore with -Drop), but the session cannot prompt
+    /// (pwsh -NonInteractive, a host without a UI): nothing was done; -Confirm:$false runs it unattended.
+    /// </summary>
+    public const string ConfirmationRequired = "MongoBackup.ConfirmationRequired";
     /// <summary>A failure MongoBackup did not expect and could not describe: a bug (or an environment problem) to report.</summary>
     public const string UnexpectedError = "MongoBackup.UnexpectedError";
 }

@@ -126,6 +126,35 @@ public abstract class MongoEngineCmdlet : PSCmdlet, IDisposable
     }
 
     /// <summary>
+    /// ShouldProcess, for every cmdlet here: it prompts when the cmdlet's ConfirmImpact reaches $ConfirmPreference (High
+    /// by default: the removals and re-keys) or -Confirm is given. A session that cannot prompt (pwsh -NonInteractive)
+    /// gets <see cref="ErrorIds.ConfirmationRequired"/> naming the cmdlet and -Confirm:$false, not PowerShell's bare
+    /// "NonInteractive mode" error.
+    /// </summary>
+    protected new bool ShouldProcess(string target, string action) => Prompting(action, () => base.ShouldProcess(target, action));
+
+    /// <summary>ShouldContinue (the extra question before -Drop destroys data), with the same refusal where no one can answer it.</summary>
+    protected new bool ShouldContinue(string query, string caption, ref bool yesToAll, ref bool noToAll)
+    {
+        var (yes, no) = (yesToAll, noToAll);
+        var answer = Prompting(query, () => base.ShouldContinue(query, caption, ref yes, ref no));
+        (yesToAll, noToAll) = (yes, no);
+        return answer;
+    }
+
+    private T Prompting<T>(string what, Func<T> ask)
+    {
+        try { return ask(); }
+        catch (Exception e) when (e is PSInvalidOperationException or System.Management.Automation.Host.HostException)
+        {
+            var name = MyInvocation.MyCommand.Name;
+            throw new MongoBackupException(ErrorIds.ConfirmationRequired,
+                $"{name} asks for confirmation before it acts ({what}), but this session cannot prompt (pwsh -NonInteractive, or a host " +
+                $"without a UI), so nothing was done. For unattended runs add -Confirm:$false to {name}; -WhatIf shows what it would do.", e, name);
+        }
+    }
+
+    /// <summary>
     /// Verbose lines, routed for -Debug: PowerShell makes -Debug turn every verbose line and warning into a prompt
     /// (Inquire), which fails outright under -NonInteractive. With -Debug (and no -Verbose of its own) verbose lines are
     /// written as debug lines, beside the engine's debug detail.
