@@ -74,7 +74,7 @@ public sealed class ClusterBackupRunner(IEngineObserver observer)
     }
 
     /// <summary>What this first cluster backup does not take yet, refused before anything is written.</summary>
-    private static void RefuseUnsupported(BackupRequest request)
+    internal static void RefuseUnsupported(BackupRequest request)
     {
         string? refused = request.Query is not null ? "Query" : request.IncludeUsersAndRoles ? "IncludeUsersAndRoles" : request.Encryption is not null ? "EncryptionKey" : null;
         if (refused is not null)

@@ -33,6 +33,9 @@ internal sealed class ShardCopy : IDisposable
         _files = files;
     }
 
+    /// <summary>Whether <paramref name="database"/> is one a shard keeps for the cluster or its replica set, not user data.</summary>
+    internal static bool IsInternal(string database) => InternalDatabases.Contains(database);
+
     public ShardTarget Target { get; }
     public ServerTopology Topology { get; }
     public MongoDB.Driver.IMongoClient Client => _connection.Client;

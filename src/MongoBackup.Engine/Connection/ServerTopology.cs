@@ -40,7 +40,7 @@ public sealed record ServerTopology(TopologyKind Kind, string? ReplicaSetName, s
             if (allowMongos)
                 return new ServerTopology(TopologyKind.Sharded, null, version, client.Settings.Servers.Select(s => s.ToString()).ToList());
             throw new MongoBackupException(ErrorIds.ShardedClusterNotSupported,
-                "The connection string points at a mongos: this command does not take a sharded cluster yet (Backup-MongoDatabase does). Use each shard's replica set instead.");
+                "The connection string points at a mongos (a sharded cluster), which this operation does not take yet.");
         }
 
         if (ConnectionDiagnosis.ReadPreferenceUnservable(client.Settings.ReadPreference, hello) is { } unservable)

@@ -87,7 +87,13 @@ public sealed class BackupMongoDatabaseCommand : MongoBackupSourceCmdlet
             // per namespace the backup would take; nothing is written.
             var query = request.Query is { } q ? $", only documents matching {q.Text}" : "";
             var refusal = RepositoryRefusal();
-            foreach (var collection in Await(ct => BackupRunner.PlanAsync(request, ct)))
+            var (cluster, collections) = Await(ct => Engine.Cluster.FullBackup.PlanAsync(request, ct));
+            if (cluster is not null)
+            {
+                WriteClusterPlan(cluster, request, refusal);
+                return;
+            }
+            foreach (var collection in collections)
                 WritePlannedAction("Back up", collection.Namespace, $"{collection.TypeName} into {request.Repository.Location}{query}", request.Connection.DisplayName, refusal);
             return;
         }
@@ -96,6 +102,25 @@ public sealed class BackupMongoDatabaseCommand : MongoBackupSourceCmdlet
         var manifest = RunEngine((observer, ct) => new Engine.Cluster.FullBackup(observer).RunAsync(request, ct));
         WriteObject(MongoSnapshot.FromManifest(manifest, request.Repository));
     });
+
+    /// <summary>
+    /// The dry run of a cluster backup: the balancer (left off, stopped for the backup with -StopBalancer, or the refusal
+    /// without it), then each shard's namespaces; nothing is stopped or written.
+    /// </summary>
+    private void WriteClusterPlan(Engine.Cluster.ClusterBackupPlan plan, BackupRequest request, MongoBackupException? refusal)
+    {
+        var mongos = request.Connection.DisplayName;
+        WriteVerbose($"Cluster {mongos}: {plan.Shards.Count} shard(s): {string.Join(", ", plan.Shards.Select(s => $"{s.Name} (replica set {s.ReplicaSetName} at {s.Reached})"))}; balancer mode '{plan.BalancerMode}'.");
+        if (plan.BalancerMode == "off")
+            WritePlannedAction("Check balancer", mongos, "the balancer is off: it stays off, chunks stay where they are", mongos);
+        else
+            WritePlannedAction("Stop balancer", mongos, $"the balancer is running (mode '{plan.BalancerMode}'): " +
+                (plan.StopsBalancer ? "stopped for the backup (balancerStop) and started again when it ends" : "the backup would refuse it"), mongos, plan.BalancerRefusal);
+        foreach (var shard in plan.Shards)
+            foreach (var collection in shard.Collections)
+                WritePlannedAction("Back up", collection.Namespace, $"{collection.TypeName} from shard {shard.Name} (replica set {shard.ReplicaSetName} at {shard.Reached}) into {request.Repository.Location}, folder {shard.Name}/",
+                    shard.Name, refusal ?? plan.BalancerRefusal);
+    }
 
     /// <summary>-ShardHostMap as "host:port" pairs; an empty name or address is refused, naming the parameter.</summary>
     private Dictionary<string, string> HostMap()

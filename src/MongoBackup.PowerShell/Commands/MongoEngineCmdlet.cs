@@ -34,7 +34,7 @@ public abstract class MongoEngineCmdlet : PSCmdlet, IDisposable
         }
         catch (MongoBackupException e)
         {
-            ThrowTerminatingError(EngineErrors.ToRecord(e));
+            ThrowTerminatingError(ErrorOf(e));
         }
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
         {
@@ -46,6 +46,9 @@ public abstract class MongoEngineCmdlet : PSCmdlet, IDisposable
             ThrowTerminatingError(EngineErrors.Unexpected(e));
         }
     }
+
+    /// <summary>The error record of a whole-command failure, in this cmdlet's words where it has its own (a mongos it does not take yet).</summary>
+    protected ErrorRecord ErrorOf(MongoBackupException e) => EngineErrors.ToRecord(ClusterSupport.ForCommand(MyInvocation.MyCommand.Name, e));
 
     /// <summary>
     /// Runs engine work on a worker task and pumps its events here until it ends; returns its result or
