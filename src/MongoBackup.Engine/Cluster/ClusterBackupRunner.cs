@@ -55,7 +55,7 @@ public sealed class ClusterBackupRunner(IEngineObserver observer)
             var manifest = ClusterManifest.New(request, id, topology, started, cut, sections.ToList(), MetadataFolder);
             manifest.EndTime = DateTimeOffset.UtcNow;
             await pending.CommitAsync(manifest, ct);
-            observer.Verbose($"Cluster snapshot {id} complete in {clock.Elapsed.TotalSeconds:0.0} s, consistent at {cut.Timestamp} on every shard.");
+            observer.Verbose($"Cluster snapshot {id} complete in {clock.Elapsed.TotalSeconds:0.0} s, consistent at {cut.Timestamp} ({OplogLimit.InUtc(cut.WallTime)}) on every shard.");
             return manifest;
         }
         catch (Exception e)

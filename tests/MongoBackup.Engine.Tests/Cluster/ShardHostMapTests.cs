@@ -71,6 +71,21 @@ public sealed class ShardHostMapTests
         Assert.Empty(cluster.SnapshotFolders);
     }
 
+    [Fact]
+    public async Task A_map_to_the_shards_own_member_by_another_name_backs_up_and_says_the_cut_in_UTC()
+    {
+        using var cluster = new TwoShardCluster();
+        var shard0 = Member(cluster, 0);
+        var request = cluster.Backup() with { ShardHostMap = new Dictionary<string, string> { [shard0] = shard0.Replace("127.0.0.1", "localhost") } };
+        var observer = new RecordingObserver();
+
+        var manifest = await new FullBackup(observer).RunAsync(request, CancellationToken.None);
+
+        Assert.Equal(["shard0", "shard1"], manifest.Cluster!.Shards.Select(s => s.ReplicaSetName));
+        var cut = manifest.Cluster.ClusterTime;
+        Assert.Contains(observer.Verboses, v => v.Contains($"consistent at {cut.Timestamp} ({cut.WallTime.UtcDateTime:yyyy-MM-dd HH:mm:ss.fff}Z) on every shard"));
+    }
+
     /// <summary>A shard's member as config.shards names it (host:port).</summary>
     private static string Member(TwoShardCluster cluster, int shard) =>
         $"127.0.0.1:{new Uri(cluster.Cluster.Shards[shard].ConnectionString).Port}";
