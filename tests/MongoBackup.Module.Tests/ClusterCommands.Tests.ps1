@@ -68,6 +68,15 @@ Describe 'Backup-MongoDatabase -WhatIf on a sharded cluster' {
     }
 }
 
+Describe 'Backup-MongoDatabase refused by the cluster' {
+    It 'leaves no empty repository folder where there was none (BalancerRunning)' {
+        $folder = Join-Path $repository 'refused'
+        { Backup-MongoDatabase -ConnectionString $cluster.Uri -Repository $folder -Database shop -ErrorAction Stop } |
+            Should -Throw -ErrorId 'MongoBackup.BalancerRunning,*'
+        Test-Path $folder | Should -BeFalse
+    }
+}
+
 Describe 'A cmdlet that does not take a sharded cluster yet says so in its own words' {
     It 'Backup-MongoOplog points to Backup-MongoDatabase through the mongos' {
         Get-Refusal { Backup-MongoOplog -ConnectionString $cluster.Uri -Repository $repository } |

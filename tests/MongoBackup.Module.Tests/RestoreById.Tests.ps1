@@ -32,7 +32,7 @@ Describe 'Restore-MongoDatabase -Repository -Id' {
         $result = Restore-MongoDatabase -ConnectionString $uri -Repository $repository -Id "*$($second.Id.Substring($second.Id.Length - 4))" -RenameDatabase "$db=$($db)_pattern"
         $result.Succeeded | Should -BeTrue
         { Restore-MongoDatabase -ConnectionString $uri -Repository $repository -Id '*-full-*' -RenameDatabase "$db=$($db)_many" } |
-            Should -Throw -ErrorId 'MongoBackup.InvalidArgument,*' -ExpectedMessage "*matches 2 snapshots*$($first.Id)*"
+            Should -Throw -ErrorId 'MongoBackup.InvalidArgument,*' -ExpectedMessage "*names 2 snapshots*$($first.Id)*"
     }
 
     It 'an id that is no snapshot is SnapshotNotFound' {

@@ -64,6 +64,7 @@ public sealed class BackupMongoDatabaseCommand : MongoBackupSourceCmdlet
     protected override void ProcessRecord() => RunCommand(() =>
     {
         var whatIf = IsWhatIf();
+        var newFolder = FolderToCreate();
         var request = new BackupRequest
         {
             Connection = BuildReadingConnection(),
@@ -99,7 +100,15 @@ public sealed class BackupMongoDatabaseCommand : MongoBackupSourceCmdlet
         }
         if (!ShouldProcess(request.Connection.DisplayName, $"Back up into {request.Repository.Location}")) return;
 
-        var manifest = RunEngine((observer, ct) => new Engine.Cluster.FullBackup(observer).RunAsync(request, ct));
+        SnapshotManifest manifest;
+        try { manifest = RunEngine((observer, ct) => new Engine.Cluster.FullBackup(observer).RunAsync(request, ct)); }
+        catch
+        {
+            // A backup refused or failed before its first file (a running balancer, an unreachable server) leaves no
+            // empty repository folder behind where there was none.
+            RemoveIfEmpty(newFolder);
+            throw;
+        }
         WriteObject(MongoSnapshot.FromManifest(manifest, request.Repository));
     });
 
@@ -139,10 +148,29 @@ public sealed class BackupMongoDatabaseCommand : MongoBackupSourceCmdlet
     /// <summary>For the dry run: what the repository's settings say of this backup's key; a folder that does not exist yet has none.</summary>
     private MongoBackupException? RepositoryRefusal()
     {
-        var location = RepositoryLocation.Parse(Repository);
-        if (location.Kind == RepositoryKind.Folder && !Directory.Exists(ResolvePath(location.Path!))) return null;
+        if (FolderToCreate() is not null) return null;
         var repository = OpenRepositoryArgument(Repository, RepositoryAccess.Read);
         return Await(ct => SnapshotKeys.RefusalAsync(EncryptionKeys, repository, "this backup", ct));
+    }
+
+    /// <summary>The folder this backup would create: -Repository names a folder that does not exist yet; null otherwise.</summary>
+    private string? FolderToCreate()
+    {
+        var location = RepositoryLocation.Parse(Repository);
+        if (location.Kind != RepositoryKind.Folder) return null;
+        var path = ResolvePath(location.Path!);
+        return Directory.Exists(path) ? null : path;
+    }
+
+    /// <summary>Removes the folder this backup created when nothing was written in it; anything in it is left alone.</summary>
+    private static void RemoveIfEmpty(string? folder)
+    {
+        try
+        {
+            if (folder is not null && Directory.Exists(folder) && !Directory.EnumerateFileSystemEntries(folder).Any()) Directory.Delete(folder);
+        }
+        catch (IOException) { /* the backup's own error is the one to show */ }
+        catch (UnauthorizedAccessException) { }
     }
 
     // A backup may start a new folder repository; a container or bucket must already exist.

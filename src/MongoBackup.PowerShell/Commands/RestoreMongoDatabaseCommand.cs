@@ -35,13 +35,13 @@ public sealed class RestoreMongoDatabaseCommand : MongoRestoreCmdlet
     [RepositoryArgument]
     public string? Repository { get; set; }
 
-    /// <summary>The snapshot to restore: its id, or a wildcard pattern that matches exactly one snapshot.</summary>
+    /// <summary>The snapshot to restore: its id, or a wildcard pattern, as the other snapshot cmdlets take them; together they must name one snapshot.</summary>
     [Parameter(Mandatory = true, ParameterSetName = IdSet)]
     [ValidateNotNullOrEmpty]
     [SupportsWildcards]
     [ArgumentCompleter(typeof(SnapshotIdCompleter))]
     [Alias("SnapshotId")]
-    public string? Id { get; set; }
+    public string[]? Id { get; set; }
 
     [Parameter]
     public SwitchParameter NoOplogReplay { get; set; }
@@ -106,10 +106,11 @@ public sealed class RestoreMongoDatabaseCommand : MongoRestoreCmdlet
     private RepositorySnapshot NamedSnapshot()
     {
         var repository = OpenRepositoryArgument(Repository!, RepositoryAccess.Read);
-        var ids = SnapshotIdPatterns.Expand(new SnapshotCatalog(repository), [Id!], Await);
+        var ids = SnapshotIdPatterns.Expand(new SnapshotCatalog(repository), Id!, Await);
+        var given = string.Join(", ", Id!);
         if (ids.Count != 1)
             throw new MongoBackupException(ErrorIds.InvalidArgument,
-                $"-Id '{Id}' matches {ids.Count} snapshots in {repository.Location} ({string.Join(", ", ids)}): Restore-MongoDatabase restores one. Give its exact id.", target: Id);
+                $"-Id '{given}' names {ids.Count} snapshots in {repository.Location} ({string.Join(", ", ids)}): Restore-MongoDatabase restores one. Give its exact id.", target: given);
         return new RepositorySnapshot(repository, ids[0]);
     }
 
