@@ -30,6 +30,25 @@ Describe 'Tab completion' {
         $names | Should -Contain 'billing'
     }
 
+    It '-Database leaves out the server''s own databases, local and config' {
+        $names = (Complete "Backup-MongoDatabase -ConnectionString $uri -Repository $repository -Database ").CompletionText
+        $names | Should -Not -Contain 'local'
+        $names | Should -Not -Contain 'config'
+    }
+
+    It 'Restore-MongoDatabase -Repository -Id offers the snapshots of -Repository as the other snapshot cmdlets do' {
+        $matches = Complete "Restore-MongoDatabase -ConnectionString $uri -Repository $repository -Id "
+        $matches.CompletionText | Should -Be @($second.Id, $first.Id)
+    }
+
+    It '-ClusterTime offers the repository''s consistency points as timestamps, never file names' {
+        $matches = @(Complete "Restore-MongoPointInTime -ConnectionString $uri -Repository $repository -ClusterTime ")
+        $matches.Count | Should -BeGreaterThan 0
+        $matches.CompletionText | ForEach-Object { $_ | Should -Match "^'Timestamp\(\d+, \d+\)'$" }
+        @($matches.CompletionText | Sort-Object -Unique).Count | Should -Be $matches.Count
+        $matches[0].ToolTip | Should -Match '^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}Z, where full .+ is consistent$'
+    }
+
     It '-Database narrows to what was typed' {
         (Complete "Backup-MongoDatabase -ConnectionString $uri -Repository $repository -Database cr").CompletionText | Should -Be @('crm')
     }

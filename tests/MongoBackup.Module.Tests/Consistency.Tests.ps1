@@ -107,8 +107,9 @@ Describe 'The mongodump and mongorestore names, as aliases' {
     It 'tests a snapshot by -SnapshotId and, with -WhatIf, leaves no scratch database on the server' {
         $snapshot = Get-MongoSnapshot -Repository $repository -Latest
         $before = Get-DatabaseName $uri | Sort-Object
-        $result = Test-MongoSnapshot -Repository $repository -SnapshotId $snapshot.Id -Uri $uri -WhatIf
-        $result.Passed | Should -BeTrue
+        $plan = Test-MongoSnapshot -Repository $repository -SnapshotId $snapshot.Id -Uri $uri -WhatIf
+        $plan.Action | Should -Be @('Verify', 'Restore into scratch databases')
+        $plan[0].Target | Should -Be $snapshot.Id
         Get-DatabaseName $uri | Sort-Object | Should -Be $before
     }
 }

@@ -153,6 +153,30 @@ Describe 'Update-MongoSnapshotKey -WhatIf' {
     }
 }
 
+Describe 'Test-MongoSnapshot -WhatIf' {
+    It 'emits the planned verification and scratch restore, reading no file and writing nothing' {
+        $damaged = New-TestFolder
+        $snapshot = Backup-MongoDatabase -ConnectionString $uri -Repository $damaged -Database $db
+        # A damaged data file: a test that read it would fail; the dry run does not read it.
+        $file = Get-ChildItem (Join-Path $snapshot.Path $db) -Filter 'orders.bson*'
+        [System.IO.File]::WriteAllBytes($file.FullName, [byte[]] @(1, 2, 3))
+        $before = @(Get-ChildItem $damaged -Recurse -Force | ForEach-Object FullName)
+
+        $plan = @($snapshot | Test-MongoSnapshot -ConnectionString $uri -WhatIf -ErrorVariable problems)
+
+        $problems | Should -BeNullOrEmpty
+        $plan | ForEach-Object { $_ | Should -BeOfType ([MongoBackup.MongoPlannedAction]) }
+        $plan.Action | Should -Be @('Verify', 'Restore into scratch databases')
+        $plan[0].Target | Should -Be $snapshot.Id
+        $plan[0].Detail | Should -BeLike "* files (*) of full snapshot in *: size, SHA-256*"
+        $plan[1].Detail | Should -BeLike "databases $db of snapshot $($snapshot.Id) restored as*dropped"
+        @(Get-ChildItem $damaged -Recurse -Force | ForEach-Object FullName) | Should -Be $before
+        @(Get-DatabaseName $uri | Where-Object { $_ -like '*__verify_*' }) | Should -BeNullOrEmpty
+        # The real test reads the file and fails it.
+        ($snapshot | Test-MongoSnapshot -ErrorAction SilentlyContinue).Passed | Should -BeFalse
+    }
+}
+
 Describe 'Housekeeping -WhatIf' {
     It 'Copy-MongoSnapshot -WhatIf onto a repository that holds the snapshot is marked SnapshotExists' {
         $destination = New-TestFolder

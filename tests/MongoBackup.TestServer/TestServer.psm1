@@ -22,6 +22,15 @@ function Start-MongoTestServer {
         With -Sharded, the number of shards (2 by default).
     .PARAMETER Configuration
         The build configuration whose server runs (Release by default, as build.ps1 builds).
+    .EXAMPLE
+        $server = Start-MongoTestServer
+        $deps = Join-Path (Get-Module MongoBackup).ModuleBase 'bin/deps'
+        Add-Type -Path (Join-Path $deps 'MongoDB.Bson.dll'), (Join-Path $deps 'MongoDB.Driver.dll')
+        $client = [MongoDB.Driver.MongoClient]::new($server.Uri)
+        $client.GetDatabase('shop').GetCollection[MongoDB.Bson.BsonDocument]('orders', $null).InsertOne([MongoDB.Bson.BsonDocument]::Parse('{ _id: 1, total: 2 }'))
+
+        Loads data into the test server with the MongoDB.Driver the MongoBackup module ships (import the module first);
+        README.md ("Loading data into it") has the whole example, backup included.
     #>
     [CmdletBinding()]
     param(

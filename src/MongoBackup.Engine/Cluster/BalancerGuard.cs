@@ -27,15 +27,17 @@ internal sealed class BalancerGuard : IAsyncDisposable
         var status = await DriverErrors.Translate(() => admin.RunCommandAsync<BsonDocument>(new BsonDocument("balancerStatus", 1), cancellationToken: ct), mongos);
         var mode = status.GetValue("mode", "full").AsString;
         if (mode == "off") return new BalancerGuard(mongos, observer, restart: false);
-        if (!stop)
-            throw new MongoBackupException(ErrorIds.BalancerRunning,
-                $"The cluster's balancer is running (mode '{mode}'): it would move chunks between shards while they are copied. " +
-                "Stop it (sh.stopBalancer()) or give -StopBalancer, which stops it for the backup and starts it again afterwards.");
+        if (!stop) throw RunningRefusal(mode);
         // balancerStop returns once a round in progress has ended (config/balancer_configuration.cpp, the manual's sh.stopBalancer()).
         await DriverErrors.Translate(() => admin.RunCommandAsync<BsonDocument>(new BsonDocument("balancerStop", 1), cancellationToken: ct), mongos);
         observer.Verbose("The balancer was stopped for the backup; it is started again when the backup ends.");
         return new BalancerGuard(mongos, observer, restart: true);
     }
+
+    /// <summary>The refusal of a backup while the balancer runs in <paramref name="mode"/> without -StopBalancer.</summary>
+    internal static MongoBackupException RunningRefusal(string mode) => new(ErrorIds.BalancerRunning,
+        $"The cluster's balancer is running (mode '{mode}'): it would move chunks between shards while they are copied. " +
+        "Stop it (sh.stopBalancer()) or give -StopBalancer, which stops it for the backup and starts it again afterwards.");
 
     /// <summary>Starts the balancer again if this guard stopped it; a failure to do so is a warning that says how.</summary>
     public async ValueTask DisposeAsync()

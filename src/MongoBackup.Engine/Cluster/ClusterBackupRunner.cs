@@ -64,7 +64,7 @@ public sealed class ClusterBackupRunner(IEngineObserver observer)
             manifest.Cluster!.UsersAndRoles = usersAndRoles.ToList();
             manifest.EndTime = DateTimeOffset.UtcNow;
             await pending.CommitAsync(manifest, ct);
-            observer.Verbose($"Cluster snapshot {id} complete in {clock.Elapsed.TotalSeconds:0.0} s, consistent at {cut.Timestamp} on every shard.");
+            observer.Verbose($"Cluster snapshot {id} complete in {clock.Elapsed.TotalSeconds:0.0} s, consistent at {cut.Timestamp} ({OplogLimit.InUtc(cut.WallTime)}) on every shard.");
             return manifest;
         }
         catch (Exception e)
@@ -83,7 +83,7 @@ public sealed class ClusterBackupRunner(IEngineObserver observer)
     }
 
     /// <summary>What the cluster backup does not take, refused before anything is written (FullBackup sends -Query through the mongos instead).</summary>
-    private static void RefuseUnsupported(BackupRequest request)
+    internal static void RefuseUnsupported(BackupRequest request)
     {
         if (request.Query is not null)
             throw new MongoBackupException(ErrorIds.InvalidArgument,

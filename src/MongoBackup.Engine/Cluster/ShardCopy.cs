@@ -34,12 +34,15 @@ internal sealed class ShardCopy : ICutShard, IDisposable
         _files = files;
     }
 
+    /// <summary>Whether <paramref name="database"/> is one a shard keeps for the cluster or its replica set, not user data.</summary>
+    internal static bool IsInternal(string database) => InternalDatabases.Contains(database);
+
     public ShardTarget Target { get; }
     public ServerTopology Topology { get; }
     public MongoDB.Driver.IMongoClient Client => _connection.Client;
 
     /// <summary>Connects to the shard's replica set; its files go to <paramref name="files"/> (the shard's folder).</summary>
-    /// <exception cref="MongoBackupException">BackupFailed when the shard is not a replica set; the connection's translated failures.</exception>
+    /// <exception cref="MongoBackupException">BackupFailed when the shard is not a replica set; InvalidArgument when it is another replica set than the shard's; the connection's translated failures.</exception>
     public static async Task<ShardCopy> OpenAsync(ShardTarget target, SnapshotFileSet files, CancellationToken ct)
     {
         var connection = MongoConnection.Open(target.Connection);
@@ -49,6 +52,8 @@ internal sealed class ShardCopy : ICutShard, IDisposable
             if (!topology.HasOplog)
                 throw new MongoBackupException(ErrorIds.BackupFailed,
                     $"Shard {target.Name} ({target.Connection.DisplayName}) answered as a {topology.Kind}, not a replica set: it has no oplog to cut.", target: target.Name);
+            // Checked when the shards were listed; asked again of the connection the data is read through.
+            if (target.Mismatch(topology.ReplicaSetName) is { } elsewhere) throw elsewhere;
             return new ShardCopy(target, connection, topology, files);
         }
         catch

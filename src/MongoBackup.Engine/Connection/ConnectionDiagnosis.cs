@@ -67,7 +67,7 @@ public static class ConnectionDiagnosis
                 case AuthenticationException:
                     return $"The TLS handshake with {endpoint} failed: {e.Message} Check -TlsCaFile and the server's certificate (its name must match the host you connect to).";
                 case MongoAuthenticationException:
-                    return $"Authentication to {endpoint} failed: check the user name and password.";
+                    return DriverErrors.AuthenticationFailed(endpoint, settings);
             }
         }
         if (cause.ToString().Contains("TimeoutException", StringComparison.Ordinal))

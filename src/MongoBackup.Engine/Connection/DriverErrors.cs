@@ -25,10 +25,9 @@ public static class DriverErrors
         var servers = string.Join(",", client.Settings.Servers.Select(s => s.ToString()));
         return e switch
         {
-            MongoAuthenticationException => new MongoBackupException(ErrorIds.AuthenticationFailed,
-                $"Authentication to {servers} failed: check the user name and password.", e, servers),
+            MongoAuthenticationException => new MongoBackupException(ErrorIds.AuthenticationFailed, AuthenticationFailed(servers, client.Settings), e, servers),
             TimeoutException or MongoConnectionException when IsAuthFailure(e) => new MongoBackupException(ErrorIds.AuthenticationFailed,
-                $"Authentication to {servers} failed: check the user name and password.", e, servers),
+                AuthenticationFailed(servers, client.Settings), e, servers),
             // A server selection timeout: the cluster description says why (refused, DNS, wrong set, read preference).
             TimeoutException => new MongoBackupException(ErrorIds.ServerUnreachable, ConnectionDiagnosis.Explain(client), e, servers),
             MongoConnectionException => new MongoBackupException(ErrorIds.ServerUnreachable,
@@ -37,6 +36,19 @@ public static class DriverErrors
                 $"The user is not authorized on {servers}: {FirstLine(e.Message)}", e, servers),
             _ => null,
         };
+    }
+
+    /// <summary>
+    /// Why authentication to <paramref name="servers"/> failed, naming the user and the database it was tried against
+    /// (a user exists in one database: a wrong -AuthenticationDatabase looks exactly like a wrong password). Never the password.
+    /// </summary>
+    internal static string AuthenticationFailed(string servers, MongoClientSettings settings)
+    {
+        var credential = settings.Credential;
+        if (credential is null) return $"Authentication to {servers} failed: check the user name and password.";
+        var user = credential.Username is { } name ? $" as user '{name}'" : "";
+        return $"Authentication to {servers}{user} against authentication database '{credential.Source}' failed: check the user name and " +
+               $"password, and that the user was created in '{credential.Source}' (-AuthenticationDatabase, or authSource= in the connection string).";
     }
 
     private static bool IsAuthFailure(Exception e) =>

@@ -24,10 +24,16 @@ public sealed record ServerTopology(TopologyKind Kind, string? ReplicaSetName, s
     /// </summary>
     public bool HasOplog => Kind == TopologyKind.ReplicaSet;
 
-    /// <summary>ShardedClusterNotSupported: the connection reaches a mongos where this command does not take one.</summary>
+    /// <summary>
+    /// ShardedClusterNotSupported: the connection reaches a mongos where this operation does not take one. Its target is
+    /// <see cref="MongosTarget"/>, so a cmdlet can say in its own words what it takes instead (the engine does not know
+    /// which cmdlet asked).
+    /// </summary>
     public static MongoBackupException MongosRefused() => new(ErrorIds.ShardedClusterNotSupported,
-        "The connection string points at a mongos: this command does not take a sharded cluster yet (Backup-MongoDatabase does, and " +
-        "Restore-MongoDatabase of a cluster snapshot). Use each shard's replica set instead.");
+        "The connection string points at a mongos (a sharded cluster), which this operation does not take yet.", target: MongosTarget);
+
+    /// <summary>The target of <see cref="MongosRefused"/>'s error: "mongos".</summary>
+    public const string MongosTarget = "mongos";
 
     /// <summary>
     /// Asks the server what it is; a mongos is refused rather than backed up wrongly, unless the caller takes a cluster

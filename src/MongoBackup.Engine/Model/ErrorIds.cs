@@ -17,7 +17,7 @@ public static class ErrorIds
     public const string AuthenticationFailed = "MongoBackup.AuthenticationFailed";
     /// <summary>The user lacks a privilege the command needs.</summary>
     public const string NotAuthorized = "MongoBackup.NotAuthorized";
-    /// <summary>The source or target is a mongos where the command does not take a sharded cluster yet (an oplog backup, a restore of a replica-set snapshot into a cluster).</summary>
+    /// <summary>The source or target is a mongos where the command does not take a sharded cluster yet (a backup policy, a point-in-time restore into a cluster, a restore of a replica-set snapshot into a cluster).</summary>
     public const string ShardedClusterNotSupported = "MongoBackup.ShardedClusterNotSupported";
     /// <summary>A restore into a sharded cluster cannot shard a target as the snapshot's collection was sharded (the target is sharded on another key, or holds documents unsharded, or the cluster refused the key); that namespace is not restored.</summary>
     public const string ShardKeyConflict = "MongoBackup.ShardKeyConflict";
@@ -97,6 +97,11 @@ public static class ErrorIds
     public const string SnapshotBeingWritten = "MongoBackup.SnapshotBeingWritten";
     /// <summary>Test-MongoSnapshot found a damaged file or a restore that did not match the manifest.</summary>
     public const string SnapshotTestFailed = "MongoBackup.SnapshotTestFailed";
+    /// <summary>
+    /// The command would ask for confirmation (a removal, a re-key, a restore with -Drop), but the session cannot prompt
+    /// (pwsh -NonInteractive, a host without a UI): nothing was done; -Confirm:$false runs it unattended.
+    /// </summary>
+    public const string ConfirmationRequired = "MongoBackup.ConfirmationRequired";
     /// <summary>A failure MongoBackup did not expect and could not describe: a bug (or an environment problem) to report.</summary>
     public const string UnexpectedError = "MongoBackup.UnexpectedError";
 }

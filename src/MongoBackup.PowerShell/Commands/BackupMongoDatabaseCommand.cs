@@ -64,6 +64,7 @@ public sealed class BackupMongoDatabaseCommand : MongoBackupSourceCmdlet
     protected override void ProcessRecord() => RunCommand(() =>
     {
         var whatIf = IsWhatIf();
+        var newFolder = FolderToCreate();
         var request = new BackupRequest
         {
             Connection = BuildReadingConnection(),
@@ -87,23 +88,75 @@ public sealed class BackupMongoDatabaseCommand : MongoBackupSourceCmdlet
             // per namespace the backup would take; nothing is written.
             var query = request.Query is { } q ? $", only documents matching {q.Text}" : "";
             var refusal = RepositoryRefusal();
-            foreach (var collection in Await(ct => BackupRunner.PlanAsync(request, ct)))
+            var (cluster, collections) = Await(ct => Engine.Cluster.FullBackup.PlanAsync(request, ct));
+            if (cluster is not null)
+            {
+                WriteClusterPlan(cluster, request, refusal);
+                return;
+            }
+            foreach (var collection in collections)
                 WritePlannedAction("Back up", collection.Namespace, $"{collection.TypeName} into {request.Repository.Location}{query}", request.Connection.DisplayName, refusal);
             return;
         }
         if (!ShouldProcess(request.Connection.DisplayName, $"Back up into {request.Repository.Location}")) return;
 
-        var manifest = RunEngine((observer, ct) => new Engine.Cluster.FullBackup(observer).RunAsync(request, ct));
+        SnapshotManifest manifest;
+        try { manifest = RunEngine((observer, ct) => new Engine.Cluster.FullBackup(observer).RunAsync(request, ct)); }
+        catch
+        {
+            // A backup refused or failed before its first file (a running balancer, an unreachable server) leaves no
+            // empty repository folder behind where there was none.
+            RemoveIfEmpty(newFolder);
+            throw;
+        }
         WriteObject(MongoSnapshot.FromManifest(manifest, request.Repository));
     });
+
+    /// <summary>
+    /// The dry run of a cluster backup: the balancer (left off, stopped for the backup with -StopBalancer, or the refusal
+    /// without it), then each shard's namespaces; nothing is stopped or written.
+    /// </summary>
+    private void WriteClusterPlan(Engine.Cluster.ClusterBackupPlan plan, BackupRequest request, MongoBackupException? refusal)
+    {
+        var mongos = request.Connection.DisplayName;
+        WriteVerbose($"Cluster {mongos}: {plan.Shards.Count} shard(s): {string.Join(", ", plan.Shards.Select(s => $"{s.Name} (replica set {s.ReplicaSetName} at {s.Reached})"))}; balancer mode '{plan.BalancerMode}'.");
+        if (plan.BalancerMode == "off")
+            WritePlannedAction("Check balancer", mongos, "the balancer is off: it stays off, chunks stay where they are", mongos);
+        else
+            WritePlannedAction("Stop balancer", mongos, $"the balancer is running (mode '{plan.BalancerMode}'): " +
+                (plan.StopsBalancer ? "stopped for the backup (balancerStop) and started again when it ends" : "the backup would refuse it"), mongos, plan.BalancerRefusal);
+        foreach (var shard in plan.Shards)
+            foreach (var collection in shard.Collections)
+                WritePlannedAction("Back up", collection.Namespace, $"{collection.TypeName} from shard {shard.Name} (replica set {shard.ReplicaSetName} at {shard.Reached}) into {request.Repository.Location}, folder {shard.Name}/",
+                    shard.Name, refusal ?? plan.BalancerRefusal);
+    }
 
     /// <summary>For the dry run: what the repository's settings say of this backup's key; a folder that does not exist yet has none.</summary>
     private MongoBackupException? RepositoryRefusal()
     {
-        var location = RepositoryLocation.Parse(Repository);
-        if (location.Kind == RepositoryKind.Folder && !Directory.Exists(ResolvePath(location.Path!))) return null;
+        if (FolderToCreate() is not null) return null;
         var repository = OpenRepositoryArgument(Repository, RepositoryAccess.Read);
         return Await(ct => SnapshotKeys.RefusalAsync(EncryptionKeys, repository, "this backup", ct));
+    }
+
+    /// <summary>The folder this backup would create: -Repository names a folder that does not exist yet; null otherwise.</summary>
+    private string? FolderToCreate()
+    {
+        var location = RepositoryLocation.Parse(Repository);
+        if (location.Kind != RepositoryKind.Folder) return null;
+        var path = ResolvePath(location.Path!);
+        return Directory.Exists(path) ? null : path;
+    }
+
+    /// <summary>Removes the folder this backup created when nothing was written in it; anything in it is left alone.</summary>
+    private static void RemoveIfEmpty(string? folder)
+    {
+        try
+        {
+            if (folder is not null && Directory.Exists(folder) && !Directory.EnumerateFileSystemEntries(folder).Any()) Directory.Delete(folder);
+        }
+        catch (IOException) { /* the backup's own error is the one to show */ }
+        catch (UnauthorizedAccessException) { }
     }
 
     // A backup may start a new folder repository; a container or bucket must already exist.

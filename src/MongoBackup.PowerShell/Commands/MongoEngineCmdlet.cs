@@ -34,7 +34,7 @@ public abstract class MongoEngineCmdlet : PSCmdlet, IDisposable
         }
         catch (MongoBackupException e)
         {
-            ThrowTerminatingError(EngineErrors.ToRecord(e));
+            ThrowTerminatingError(ErrorOf(e));
         }
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
         {
@@ -46,6 +46,9 @@ public abstract class MongoEngineCmdlet : PSCmdlet, IDisposable
             ThrowTerminatingError(EngineErrors.Unexpected(e));
         }
     }
+
+    /// <summary>The error record of a whole-command failure, in this cmdlet's words where it has its own (a mongos it does not take yet).</summary>
+    protected ErrorRecord ErrorOf(MongoBackupException e) => EngineErrors.ToRecord(ClusterSupport.ForCommand(MyInvocation.MyCommand.Name, e));
 
     /// <summary>
     /// Runs engine work on a worker task and pumps its events here until it ends; returns its result or
@@ -123,6 +126,35 @@ public abstract class MongoEngineCmdlet : PSCmdlet, IDisposable
             Command = MyInvocation.MyCommand.Name, Action = action, Target = target, Source = source,
             WouldRun = refusal is null, ErrorId = refusal?.ErrorId, Problem = refusal?.Message, Detail = detail,
         });
+    }
+
+    /// <summary>
+    /// ShouldProcess, for every cmdlet here: it prompts when the cmdlet's ConfirmImpact reaches $ConfirmPreference (High
+    /// by default: the removals and re-keys) or -Confirm is given. A session that cannot prompt (pwsh -NonInteractive)
+    /// gets <see cref="ErrorIds.ConfirmationRequired"/> naming the cmdlet and -Confirm:$false, not PowerShell's bare
+    /// "NonInteractive mode" error.
+    /// </summary>
+    protected new bool ShouldProcess(string target, string action) => Prompting(action, () => base.ShouldProcess(target, action));
+
+    /// <summary>ShouldContinue (the extra question before -Drop destroys data), with the same refusal where no one can answer it.</summary>
+    protected new bool ShouldContinue(string query, string caption, ref bool yesToAll, ref bool noToAll)
+    {
+        var (yes, no) = (yesToAll, noToAll);
+        var answer = Prompting(query, () => base.ShouldContinue(query, caption, ref yes, ref no));
+        (yesToAll, noToAll) = (yes, no);
+        return answer;
+    }
+
+    private T Prompting<T>(string what, Func<T> ask)
+    {
+        try { return ask(); }
+        catch (Exception e) when (e is PSInvalidOperationException or System.Management.Automation.Host.HostException)
+        {
+            var name = MyInvocation.MyCommand.Name;
+            throw new MongoBackupException(ErrorIds.ConfirmationRequired,
+                $"{name} asks for confirmation before it acts ({what}), but this session cannot prompt (pwsh -NonInteractive, or a host " +
+                $"without a UI), so nothing was done. For unattended runs add -Confirm:$false to {name}; -WhatIf shows what it would do.", e, name);
+        }
     }
 
     /// <summary>

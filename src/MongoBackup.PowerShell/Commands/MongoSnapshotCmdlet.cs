@@ -55,7 +55,7 @@ public abstract class MongoSnapshotCmdlet : MongoEngineCmdlet
         foreach (var (repository, id, snapshot) in SelectedSnapshots())
         {
             try { work(repository, id, snapshot); }
-            catch (MongoBackupException e) { WriteError(EngineErrors.ToRecord(e)); }
+            catch (MongoBackupException e) { WriteError(ErrorOf(e)); }
         }
     });
 
@@ -63,7 +63,7 @@ public abstract class MongoSnapshotCmdlet : MongoEngineCmdlet
     protected void RunHousekeeping(Action body) => RunCommand(() =>
     {
         try { body(); }
-        catch (MongoBackupException e) { ThrowTerminatingError(EngineErrors.ToRecord(e)); }
+        catch (MongoBackupException e) { ThrowTerminatingError(ErrorOf(e)); }
     });
 
     /// <summary>What the command does with the repositories of its snapshots: reading, unless it removes or rewrites them.</summary>

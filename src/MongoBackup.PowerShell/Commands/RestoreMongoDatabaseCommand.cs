@@ -2,6 +2,7 @@ using System.Management.Automation;
 using MongoBackup.Engine.Model;
 using MongoBackup.Engine.Repository;
 using MongoBackup.Engine.Restore;
+using MongoBackup.PowerShell.Completion;
 
 namespace MongoBackup.PowerShell.Commands;
 
@@ -17,6 +18,7 @@ public sealed class RestoreMongoDatabaseCommand : MongoRestoreCmdlet
 {
     private const string SnapshotSet = "Snapshot";
     private const string PathSet = "Path";
+    private const string IdSet = "Id";
     private bool _yesToAllDrops, _noToAllDrops;
 
     [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = SnapshotSet)]
@@ -27,16 +29,31 @@ public sealed class RestoreMongoDatabaseCommand : MongoRestoreCmdlet
     [ValidateNotNullOrEmpty]
     public string? Path { get; set; }
 
+    /// <summary>The repository holding the snapshot -Id names, as Test-, Copy-, Export- and Remove-MongoSnapshot take it.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = IdSet)]
+    [ValidateNotNullOrEmpty]
+    [RepositoryArgument]
+    public string? Repository { get; set; }
+
+    /// <summary>The snapshot to restore: its id, or a wildcard pattern, as the other snapshot cmdlets take them; together they must name one snapshot.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = IdSet)]
+    [ValidateNotNullOrEmpty]
+    [SupportsWildcards]
+    [ArgumentCompleter(typeof(SnapshotIdCompleter))]
+    [Alias("SnapshotId")]
+    public string[]? Id { get; set; }
+
     [Parameter]
     public SwitchParameter NoOplogReplay { get; set; }
 
     protected override void ProcessRecord() => RunCommand(() =>
     {
-        var source = SourcePath();
+        var stored = ParameterSetName == IdSet ? NamedSnapshot() : StoredSnapshot();
+        var source = ParameterSetName == IdSet ? $"{stored!.Repository.Location}/{stored.Id}" : SourcePath();
         var request = BuildRestoreRequest() with
         {
             SourcePath = source,
-            Snapshot = StoredSnapshot(),
+            Snapshot = stored,
             NoOplogReplay = NoOplogReplay.IsPresent,
         };
 
@@ -81,6 +98,21 @@ public sealed class RestoreMongoDatabaseCommand : MongoRestoreCmdlet
         InputObject is { } snapshot && (snapshot.Encrypted || RepositoryLocation.Parse(snapshot.Repository).Kind != RepositoryKind.Folder)
             ? new RepositorySnapshot(OpenRepositoryArgument(snapshot.Repository, RepositoryAccess.Read), snapshot.Id)
             : null;
+
+    /// <summary>
+    /// The snapshot -Repository and -Id name; a pattern must match exactly one (a restore reads one snapshot). Whether it
+    /// is a full, finished snapshot is the engine's to say, as for a piped one.
+    /// </summary>
+    private RepositorySnapshot NamedSnapshot()
+    {
+        var repository = OpenRepositoryArgument(Repository!, RepositoryAccess.Read);
+        var ids = SnapshotIdPatterns.Expand(new SnapshotCatalog(repository), Id!, Await);
+        var given = string.Join(", ", Id!);
+        if (ids.Count != 1)
+            throw new MongoBackupException(ErrorIds.InvalidArgument,
+                $"-Id '{given}' names {ids.Count} snapshots in {repository.Location} ({string.Join(", ", ids)}): Restore-MongoDatabase restores one. Give its exact id.", target: given);
+        return new RepositorySnapshot(repository, ids[0]);
+    }
 
     private bool Confirmed(PlannedNamespace ns, string source)
     {

@@ -29,6 +29,7 @@ public sealed class RestoreMongoPointInTimeCommand : MongoRestoreCmdlet
 
     [Parameter(Mandatory = true, ParameterSetName = ClusterTimeSet)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(Completion.ClusterTimeCompleter))]
     public string ClusterTime { get; set; } = "";
 
     protected override void ProcessRecord() => RunCommand(() =>

@@ -14,7 +14,7 @@ namespace MongoBackup.PowerShell.Commands;
 /// </summary>
 [Cmdlet(VerbsDiagnostic.Test, "MongoSnapshot", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low,
     DefaultParameterSetName = SnapshotSet)]
-[OutputType(typeof(MongoSnapshotTestResult))]
+[OutputType(typeof(MongoSnapshotTestResult), typeof(MongoPlannedAction))]
 public sealed class TestMongoSnapshotCommand : MongoEncryptedSnapshotCmdlet, IConnectionArguments
 {
     /// <summary>A server to restore into as a further check; the scratch databases are dropped afterwards.</summary>
@@ -60,6 +60,11 @@ public sealed class TestMongoSnapshotCommand : MongoEncryptedSnapshotCmdlet, ICo
     {
         RequireComplete(snapshot, "tested");
         var connection = RestoreTarget();
+        if (IsWhatIf())
+        {
+            WritePlan(repository, id, connection);
+            return;
+        }
         // Reading files changes nothing; only the scratch restore writes to a server, so only it asks.
         if (connection is not null && !ShouldProcess(connection.DisplayName, $"Restore snapshot {id} into scratch databases, compare counts, drop them"))
             connection = null;
@@ -70,6 +75,24 @@ public sealed class TestMongoSnapshotCommand : MongoEncryptedSnapshotCmdlet, ICo
             WriteError(EngineErrors.ToRecord(new MongoBackupException(ErrorIds.SnapshotTestFailed,
                 $"Snapshot {id} failed its test: {string.Join(" ", result.Problems)}", target: id), result));
     });
+
+    /// <summary>
+    /// The dry run: what the test would check, from the manifest alone (no file is read), and with -ConnectionString the
+    /// scratch restore, once the server has been reached as the test reaches it; nothing is written.
+    /// </summary>
+    private void WritePlan(Engine.Repository.ISnapshotRepository repository, string id, ConnectionSettings? connection)
+    {
+        var plan = Await(ct => VerificationPlan.BuildAsync(repository, id, connection, Keys, ct));
+        var manifest = plan.Manifest;
+        var checks = plan.Parses ? "size, SHA-256, decompression and every document's BSON" : "size and SHA-256 only (encrypted, no key given)";
+        WritePlannedAction("Verify", id, $"{manifest.Files.Count} files ({ByteSize.Format(manifest.Files.Sum(f => f.Size))}) of {manifest.Kind.ToString().ToLowerInvariant()} " +
+            $"snapshot in {repository.Location}: {checks}, and the manifest's counts and ranges", repository.Location);
+        if (connection is null) return;
+        var databases = manifest.Namespaces.Select(n => n.Database).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        WritePlannedAction("Restore into scratch databases", connection.DisplayName,
+            plan.Parses ? $"databases {string.Join(", ", databases)} of snapshot {id} restored as <database>__verify_<random>, counts compared with the manifest, then dropped"
+                : "skipped: the snapshot is encrypted and no key was given", id);
+    }
 
     private ConnectionSettings? RestoreTarget() =>
         ConnectionString is null ? null : ConnectionArguments.Build(this, ResolvePath, WriteWarning);

@@ -8,7 +8,7 @@ public sealed class MongoPlannedAction
 {
     /// <summary>The cmdlet that planned it.</summary>
     public string Command { get; init; } = "";
-    /// <summary>What would happen: Back up, Save oplog, Restore, Drop and restore, Remove, Copy, Re-key, Full, Slice, Nothing.</summary>
+    /// <summary>What would happen: Back up, Check balancer, Stop balancer, Save oplog, Restore, Drop and restore, Verify, Restore into scratch databases, Remove, Copy, Re-key, Full, Slice, Nothing.</summary>
     public string Action { get; init; } = "";
     /// <summary>What it acts on: a namespace, a snapshot id, a server.</summary>
     public string Target { get; init; } = "";

@@ -36,6 +36,7 @@ public static class EngineErrors
         ErrorIds.TargetNotEmpty or ErrorIds.SnapshotExists => ErrorCategory.ResourceExists,
         ErrorIds.SnapshotBeingRead or ErrorIds.SnapshotBeingWritten or ErrorIds.ChunkMigrationRunning => ErrorCategory.ResourceBusy,
         ErrorIds.BackupFailed or ErrorIds.CatalogChangedDuringBackup or ErrorIds.LeaseLost => ErrorCategory.OperationStopped,
+        ErrorIds.ConfirmationRequired => ErrorCategory.InvalidOperation,
         _ => ErrorCategory.NotSpecified,
     };
 }

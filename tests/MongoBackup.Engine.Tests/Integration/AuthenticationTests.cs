@@ -42,6 +42,23 @@ public sealed class AuthenticationTests : IDisposable
     }
 
     [Fact]
+    public async Task A_wrong_authentication_database_is_named_in_the_error_beside_the_user_never_the_password()
+    {
+        using var repo = new TempFolder();
+        var request = new BackupRequest
+        {
+            // The right user and password, tried against a database the user was not created in (it lives in admin).
+            Connection = new ConnectionSettings { ConnectionString = _server.ConnectionString, UserName = User, Password = Secure(Password), AuthenticationDatabase = "sales" },
+            Repository = new FolderRepository(repo.Path),
+        };
+        var error = await Assert.ThrowsAsync<MongoBackupException>(() => new BackupRunner(new RecordingObserver()).RunAsync(request, CancellationToken.None));
+        Assert.Equal(ErrorIds.AuthenticationFailed, error.ErrorId);
+        Assert.Contains($"as user '{User}' against authentication database 'sales'", error.Message);
+        Assert.Contains("-AuthenticationDatabase", error.Message);
+        Assert.DoesNotContain(Password, error.ToString());
+    }
+
+    [Fact]
     public async Task The_right_credential_backs_up_and_the_manifest_holds_no_secret()
     {
         using var admin = new MongoDB.Driver.MongoClient(

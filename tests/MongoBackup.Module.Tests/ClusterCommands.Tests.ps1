@@ -1,0 +1,98 @@
+# Each cmdlet given a mongos, as a DBA trying the module on a sharded cluster meets it: Backup-MongoDatabase -WhatIf
+# describes the cluster backup (shards, balancer, namespaces) and touches nothing; a cmdlet that does not take a cluster
+# yet says so in its own words, with what to do instead (never "this command ... (Backup-MongoDatabase does)").
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'TestServer.ps1')
+    Import-MongoBackupModule
+    $script:cluster = Start-MongoTestServer -Sharded -Shards 2
+    $script:replicaSet = Start-MongoTestServer
+    $script:repository = New-TestFolder
+    $script:mongos = [MongoDB.Driver.MongoClient]::new($cluster.Uri)
+    function Invoke-Admin($command) {
+        return , $mongos.GetDatabase('admin').RunCommand[MongoDB.Bson.BsonDocument]((New-BsonDocument $command), $null, [System.Threading.CancellationToken]::None)
+    }
+    Invoke-Admin ([ordered]@{ enableSharding = 'shop'; primaryShard = 'shard0' }) | Out-Null
+    Invoke-Admin ([ordered]@{ shardCollection = 'shop.orders'; key = @{ _id = 1 } }) | Out-Null
+    (Get-Collection $cluster.Uri 'shop' 'orders').InsertMany([MongoDB.Bson.BsonDocument[]] @(foreach ($i in 1..20) { New-BsonDocument @{ _id = $i } }))
+    Invoke-Admin ([ordered]@{ split = 'shop.orders'; middle = @{ _id = 10 } }) | Out-Null
+    Invoke-Admin ([ordered]@{ moveChunk = 'shop.orders'; find = @{ _id = 10 }; to = 'shard1' }) | Out-Null
+    $script:balancerMode = { (Invoke-Admin @{ balancerStatus = 1 })['mode'].AsString }
+    $script:db = 'pester_cl_' + [guid]::NewGuid().ToString('N').Substring(0, 8)
+    (Get-Collection $replicaSet.Uri $db 'orders').InsertOne((New-BsonDocument @{ _id = 1 }))
+    $script:replicaSetSnapshot = Backup-MongoDatabase -ConnectionString $replicaSet.Uri -Repository (New-TestFolder) -Database $db
+
+    function Get-Refusal([scriptblock] $Command) {
+        $failure = { & $Command } | Should -Throw -PassThru -ErrorId 'MongoBackup.ShardedClusterNotSupported,*'
+        $failure.Exception.Message | Should -Not -BeLike '*Backup-MongoDatabase does)*'
+        $failure.Exception.Message | Should -Not -BeLike "*each shard's replica set*"
+        return $failure.Exception.Message
+    }
+}
+
+AfterAll {
+    $mongos.Dispose()
+    Stop-MongoTestServer $cluster
+    Stop-MongoTestServer $replicaSet
+    Remove-Item $repository -Recurse -Force -ErrorAction SilentlyContinue
+}
+
+Describe 'Backup-MongoDatabase -WhatIf on a sharded cluster' {
+    It 'with -StopBalancer lists the shards, says the balancer would be stopped, and stops nothing and writes nothing' {
+        & $balancerMode | Should -Be 'full'
+        $folder = Join-Path $repository 'not-yet'
+        $plan = Backup-MongoDatabase -ConnectionString $cluster.Uri -Repository $folder -Database shop -StopBalancer -WhatIf -Verbose 4>&1
+        $verbose = @($plan | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }).Message -join "`n"
+        $steps = @($plan | Where-Object { $_ -is [MongoBackup.MongoPlannedAction] })
+        $verbose | Should -BeLike '*2 shard(s): shard0 (replica set shard0 at *), shard1 (replica set shard1 at *)*'
+        $steps[0].Action | Should -Be 'Stop balancer'
+        $steps[0].WouldRun | Should -BeTrue
+        $steps[0].Detail | Should -BeLike "*running (mode 'full')*stopped for the backup*started again*"
+        @($steps | Where-Object Action -eq 'Back up' | ForEach-Object { "$($_.Source):$($_.Target)" }) | Should -Be @('shard0:shop.orders', 'shard1:shop.orders')
+        & $balancerMode | Should -Be 'full'
+        Test-Path $folder | Should -BeFalse
+    }
+
+    It 'without -StopBalancer marks the balancer step as the refusal the run would give' {
+        $plan = @(Backup-MongoDatabase -ConnectionString $cluster.Uri -Repository $repository -Database shop -WhatIf -WarningAction SilentlyContinue)
+        $plan[0].Action | Should -Be 'Stop balancer'
+        $plan[0].WouldRun | Should -BeFalse
+        $plan[0].ErrorId | Should -Be 'MongoBackup.BalancerRunning'
+        $plan[0].Problem | Should -BeLike '*-StopBalancer*'
+    }
+
+    It 'refuses a -ShardHostMap entry that reaches another shard, naming both replica sets' {
+        $shard0 = ($cluster.Members | Where-Object Name -eq 'shard0').ConnectionString -replace '^mongodb://([^/]+)/.*$', '$1'
+        $shard1 = ($cluster.Members | Where-Object Name -eq 'shard1').ConnectionString -replace '^mongodb://([^/]+)/.*$', '$1'
+        { Backup-MongoDatabase -ConnectionString $cluster.Uri -Repository $repository -StopBalancer -ShardHostMap @{ $shard0 = $shard1 } -WhatIf } |
+            Should -Throw -ErrorId 'MongoBackup.InvalidArgument,*' -ExpectedMessage "*Shard shard0 is replica set 'shard0'*replica set 'shard1'*'$shard0'*"
+    }
+}
+
+Describe 'Backup-MongoDatabase refused by the cluster' {
+    It 'leaves no empty repository folder where there was none (BalancerRunning)' {
+        $folder = Join-Path $repository 'refused'
+        { Backup-MongoDatabase -ConnectionString $cluster.Uri -Repository $folder -Database shop -ErrorAction Stop } |
+            Should -Throw -ErrorId 'MongoBackup.BalancerRunning,*'
+        Test-Path $folder | Should -BeFalse
+    }
+}
+
+Describe 'A cmdlet that does not take a sharded cluster yet says so in its own words' {
+    It 'Invoke-MongoBackupPolicy points to Backup-MongoDatabase, Backup-MongoOplog and Invoke-MongoSnapshotRetention' {
+        Get-Refusal { Invoke-MongoBackupPolicy -ConnectionString $cluster.Uri -Repository $repository -FullEvery 1d } |
+            Should -BeLike 'Invoke-MongoBackupPolicy does not take a sharded cluster*Backup-MongoDatabase*Backup-MongoOplog -Continuous*Invoke-MongoSnapshotRetention*'
+    }
+
+    It 'Restore-MongoDatabase of a replica-set snapshot into a mongos points to a replica set or standalone target, or an export, with -WhatIf too' {
+        Get-Refusal { $replicaSetSnapshot | Restore-MongoDatabase -ConnectionString $cluster.Uri } |
+            Should -BeLike 'Restore-MongoDatabase restores only a cluster snapshot into a sharded cluster*replica set or a standalone server*Export-MongoSnapshot*'
+        Get-Refusal { $replicaSetSnapshot | Restore-MongoDatabase -ConnectionString $cluster.Uri -WhatIf } |
+            Should -BeLike 'Restore-MongoDatabase restores only a cluster snapshot into a sharded cluster*'
+        @(Get-DatabaseName $cluster.Uri) | Should -Not -Contain $db
+    }
+
+    It 'Test-MongoSnapshot -ConnectionString a mongos points to a replica set, or testing the files alone' {
+        Get-Refusal { $replicaSetSnapshot | Test-MongoSnapshot -ConnectionString $cluster.Uri -ErrorAction Stop } |
+            Should -BeLike 'Test-MongoSnapshot -ConnectionString restores into scratch databases*without -ConnectionString*'
+    }
+}
