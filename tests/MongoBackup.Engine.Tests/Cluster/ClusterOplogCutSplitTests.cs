@@ -14,13 +14,7 @@ public sealed class ClusterOplogCutSplitTests
     public async Task A_transaction_prepared_before_the_cut_and_committed_after_it_comes_out_whole_in_the_part_after_the_cut()
     {
         using var cluster = new TwoShardCluster();
-        using (var session = cluster.Mongos.StartSession())
-        {
-            session.StartTransaction();
-            cluster.Orders.InsertOne(session, new BsonDocument { { "_id", -5 }, { "qty", 1 } });
-            cluster.Orders.InsertOne(session, new BsonDocument { { "_id", 5_005 }, { "qty", 1 } });
-            session.CommitTransaction();
-        }
+        cluster.CrossShardTransaction(-5, 5_005, qty: 1);
         var shards = new[] { ClusterOplogMergeTests.OplogOf(cluster, 0), ClusterOplogMergeTests.OplogOf(cluster, 1) };
         var entries = shards.SelectMany(s => s).Select(ClusterOplogMergeTests.Parse).ToList();
         // The cut after both shards prepared it and before either committed it.

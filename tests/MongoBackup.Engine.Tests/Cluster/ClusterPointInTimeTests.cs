@@ -24,10 +24,10 @@ public sealed class ClusterPointInTimeTests(MongoServerFixture server)
         var full = await new FullBackup(new RecordingObserver()).RunAsync(cluster.Backup(), CancellationToken.None);
         var cut = full.ConsistentAt!.Timestamp;
 
-        CrossShardTransaction(cluster, -10, 10_010);                       // A: on shard0 and shard1
+        cluster.CrossShardTransaction(-10, 10_010, qty: 7);                       // A: on shard0 and shard1
         await cluster.Orders.UpdateOneAsync(new BsonDocument("_id", 1), new BsonDocument("$set", new BsonDocument("qty", 5)));    // shard0
         await cluster.Orders.UpdateOneAsync(new BsonDocument("_id", 4000), new BsonDocument("$set", new BsonDocument("qty", 5))); // shard1
-        CrossShardTransaction(cluster, -20, 10_020);                       // B
+        cluster.CrossShardTransaction(-20, 10_020, qty: 7);                       // B
         var slice = await new OplogBackup(new RecordingObserver()).RunAsync(cluster.Slice(), CancellationToken.None);
 
         Assert.NotNull(slice);
@@ -142,16 +142,6 @@ public sealed class ClusterPointInTimeTests(MongoServerFixture server)
         Assert.Equal(ErrorIds.NoBaseSnapshot, refused.ErrorId);
         Assert.Contains("Shard shard1 joined the cluster after snapshot " + full.Id, refused.Message);
         Assert.Equal([full.Id], cluster.SnapshotFolders);
-    }
-
-    /// <summary>A transaction inserting <paramref name="low"/> (shard0) and <paramref name="high"/> (shard1) with qty 7, through mongos.</summary>
-    private static void CrossShardTransaction(TwoShardCluster cluster, int low, int high)
-    {
-        using var session = cluster.Mongos.StartSession();
-        session.StartTransaction();
-        cluster.Orders.InsertOne(session, new BsonDocument { { "_id", low }, { "qty", 7 } });
-        cluster.Orders.InsertOne(session, new BsonDocument { { "_id", high }, { "qty", 7 } });
-        session.CommitTransaction();
     }
 
     /// <summary>The timestamps of both shards' commitTransaction entries after <paramref name="after"/>, in order.</summary>

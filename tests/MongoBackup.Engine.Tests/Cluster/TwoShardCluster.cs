@@ -91,6 +91,19 @@ internal sealed class TwoShardCluster : IDisposable
             .Find(FilterDefinition<BsonDocument>.Empty).Sort(new BsonDocument("_id", 1)).ToListAsync();
     }
 
+    /// <summary>
+    /// A transaction through mongos inserting <paramref name="low"/> (below 2500: shard0) and <paramref name="high"/>
+    /// (shard1) with <paramref name="qty"/>: committed in two phases, a prepare and a commitTransaction entry on each shard.
+    /// </summary>
+    public void CrossShardTransaction(int low, int high, int qty)
+    {
+        using var session = Mongos.StartSession();
+        session.StartTransaction();
+        Orders.InsertOne(session, new BsonDocument { { "_id", low }, { "qty", qty } });
+        Orders.InsertOne(session, new BsonDocument { { "_id", high }, { "qty", qty } });
+        session.CommitTransaction();
+    }
+
     /// <summary>A Backup-MongoOplog run through the mongos into the repository.</summary>
     public OplogSliceRequest Slice() => new()
     {
