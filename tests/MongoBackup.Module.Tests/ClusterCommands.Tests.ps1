@@ -52,6 +52,15 @@ Describe 'Backup-MongoDatabase -WhatIf on a sharded cluster' {
         Test-Path $folder | Should -BeFalse
     }
 
+    It 'plans a database that only one shard holds, and refuses one the cluster does not have, as the run does' {
+        Invoke-Admin ([ordered]@{ enableSharding = 'crm'; primaryShard = 'shard1' }) | Out-Null
+        (Get-Collection $cluster.Uri 'crm' 'contacts').InsertOne((New-BsonDocument @{ _id = 1 }))
+        $plan = @(Backup-MongoDatabase -ConnectionString $cluster.Uri -Repository $repository -Database crm -StopBalancer -WhatIf)
+        @($plan | Where-Object Action -eq 'Back up' | ForEach-Object { "$($_.Source):$($_.Target)" }) | Should -Be @('shard1:crm.contacts')
+        { Backup-MongoDatabase -ConnectionString $cluster.Uri -Repository $repository -Database nosuchdb -StopBalancer -WhatIf } |
+            Should -Throw -ErrorId 'MongoBackup.DatabaseNotFound,*'
+    }
+
     It 'without -StopBalancer marks the balancer step as the refusal the run would give' {
         $plan = @(Backup-MongoDatabase -ConnectionString $cluster.Uri -Repository $repository -Database shop -WhatIf -WarningAction SilentlyContinue)
         $plan[0].Action | Should -Be 'Stop balancer'

@@ -29,6 +29,8 @@ public sealed record ClusterBackupPlan(string BalancerMode, bool StopsBalancer, 
     internal static async Task<ClusterBackupPlan> BuildAsync(IMongoClient mongos, BackupRequest request, CancellationToken ct)
     {
         ClusterBackupRunner.RefuseUnsupported(request);
+        // As the run checks them: a named database must be in the cluster, not on every shard.
+        CollectionCatalog.RequireNamedDatabases(request.Filter, await DriverErrors.Translate(() => CollectionCatalog.ListDatabasesAsync(mongos, ct), mongos));
         var targets = await ShardTarget.ListAsync(mongos, request.Connection, request.ShardHostMap, ct);
         var status = await DriverErrors.Translate(() => mongos.GetDatabase("admin")
             .RunCommandAsync<BsonDocument>(new BsonDocument("balancerStatus", 1), cancellationToken: ct), mongos);
@@ -38,7 +40,7 @@ public sealed record ClusterBackupPlan(string BalancerMode, bool StopsBalancer, 
         foreach (var target in targets)
         {
             using var shard = MongoConnection.Open(target.Connection);
-            var listed = await DriverErrors.Translate(() => CollectionCatalog.ListAsync(shard.Client, request.Filter, ct), shard.Client);
+            var listed = await DriverErrors.Translate(() => CollectionCatalog.ListAsync(shard.Client, request.Filter, ct, namedMustExist: false), shard.Client);
             shards.Add(new PlannedShard(target.Name, target.ReplicaSetName, target.Reached, listed.Where(c => !ShardCopy.IsInternal(c.Database)).ToList()));
         }
         return new ClusterBackupPlan(mode, running && request.StopBalancer,
