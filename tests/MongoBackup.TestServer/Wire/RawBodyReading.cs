@@ -1,0 +1,44 @@
+using MongoBackup.TestServer.Storage;
+using MongoDB.Bson;
+using MongoDB.Bson.IO;
+using MongoDB.Bson.Serialization;
+using MongoDB.Bson.Serialization.Serializers;
+
+namespace MongoBackup.TestServer.Wire;
+
+/// <summary>
+/// What the command body readers that keep documents as sent share (<see cref="ApplyOpsBodyReader"/>,
+/// <see cref="InsertBodyReader"/>): a body read as the standard deserializer would, but for one array read by the caller,
+/// and documents taken as views of the body's bytes.
+/// </summary>
+internal static class RawBodyReading
+{
+    /// <param name="bytes">The body's bytes, which must never change afterwards: documents taken raw view them.</param>
+    /// <param name="arrayName">The top-level array <paramref name="readArray"/> reads (positioned on its value).</param>
+    public static BsonDocument Read(byte[] bytes, string arrayName, Func<BsonBinaryReader, BsonDeserializationContext, BsonArray> readArray)
+    {
+        using var stream = new ByteBufferStream(new ByteArrayBuffer(bytes, bytes.Length, isReadOnly: true));
+        using var reader = new BsonBinaryReader(stream);
+        var context = BsonDeserializationContext.CreateRoot(reader);
+        var body = new BsonDocument();
+        reader.ReadStartDocument();
+        while (reader.ReadBsonType() != BsonType.EndOfDocument)
+        {
+            var name = reader.ReadName();
+            body.Add(name, name == arrayName && reader.CurrentBsonType == BsonType.Array ? readArray(reader, context) : ReadValue(context));
+        }
+        reader.ReadEndDocument();
+        return body;
+    }
+
+    /// <summary>The document the reader is on, as a view of the bytes it reads (no parse, no copy).</summary>
+    public static StoredBsonDocument RawDocument(BsonBinaryReader reader)
+    {
+        // Not disposed: the slice shares the reader's buffer.
+        var slice = reader.ReadRawBsonDocument();
+        var backing = slice.AccessBackingBytes(0);
+        return new StoredBsonDocument(new ReadOnlyMemory<byte>(backing.Array, backing.Offset, slice.Length));
+    }
+
+    public static BsonValue ReadValue(BsonDeserializationContext context) => BsonValueSerializer.Instance.Deserialize(context);
+}
