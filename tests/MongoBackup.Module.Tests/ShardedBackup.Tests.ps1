@@ -17,7 +17,8 @@ BeforeAll {
     $orders.InsertMany([MongoDB.Bson.BsonDocument[]] @(foreach ($i in 1..100) { New-BsonDocument ([ordered]@{ _id = $i; customer = $i; total = [double] $i }) }))
     (Get-Collection $cluster.Uri 'shop' 'notes').InsertOne((New-BsonDocument ([ordered]@{ _id = 'n1'; text = 'unsharded, on the primary shard' })))
     Invoke-Admin ([ordered]@{ split = 'shop.orders'; middle = @{ customer = 50 } }) | Out-Null
-    Invoke-Admin ([ordered]@{ moveChunk = 'shop.orders'; find = @{ customer = 50 }; to = 'shard1' }) | Out-Null
+    # _waitForDelete: the donor's range deleter runs now, so the shards hold no orphans and the snapshot counts each document once.
+    Invoke-Admin ([ordered]@{ moveChunk = 'shop.orders'; find = @{ customer = 50 }; to = 'shard1'; _waitForDelete = $true }) | Out-Null
     $script:balancerMode = { (Invoke-Admin @{ balancerStatus = 1 })['mode'].AsString }
 }
 
