@@ -22,6 +22,7 @@ public sealed class ClusterSnapshotReader : IDumpReader
     private readonly Dictionary<string, List<(SnapshotDumpReader Reader, DumpNamespace Ns)>> _parts;
     private readonly IAsyncDisposable? _hold;
     private readonly (ISnapshotRepository Repository, SnapshotManifest Manifest, Security.DataKey? DataKey) _snapshot;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _orphans = new(StringComparer.Ordinal);
 
     private ClusterSnapshotReader(string location, IReadOnlyList<(SnapshotDumpReader Reader, string Name)> shards, ChunkOwnership ownership, IAsyncDisposable? hold,
         (ISnapshotRepository, SnapshotManifest, Security.DataKey?) snapshot)
@@ -99,9 +100,19 @@ public sealed class ClusterSnapshotReader : IDumpReader
         var sharded = _ownership.Of(ns.FullName);
         foreach (var (reader, part) in _parts[ns.FullName])
             await foreach (var block in reader.ReadDataAsync(part, ct))
-                if ((sharded is null ? block : OwnedOnly(block, sharded, _shardNames[reader])) is { } kept)
-                    yield return kept;
+            {
+                var read = block.Count;
+                var kept = sharded is null ? block : OwnedOnly(block, sharded, _shardNames[reader]);
+                if (kept?.Count != read) _orphans.AddOrUpdate(ns.FullName, read - (kept?.Count ?? 0), (_, n) => n + read - (kept?.Count ?? 0));
+                if (kept is not null) yield return kept;
+            }
     }
+
+    /// <summary>
+    /// Documents of <paramref name="ns"/> read so far and left out because their shard did not own their chunk at the cut
+    /// (a migration's orphans); the manifest's counts, per shard as copied, include them.
+    /// </summary>
+    public long OrphansLeftOut(DumpNamespace ns) => _orphans.GetValueOrDefault(ns.FullName);
 
     /// <summary>The block itself when the shard owned all its documents, else a block of those it owned or null for none (the other returned to the pool).</summary>
     private static DocumentBlock? OwnedOnly(DocumentBlock block, ChunkedCollection collection, string shard)

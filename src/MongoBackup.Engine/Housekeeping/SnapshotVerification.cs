@@ -14,9 +14,15 @@ public sealed record FileVerification(string Path, ManifestFileKind Kind, long E
     public bool ClusterMetadata { get; init; }
 }
 
-/// <summary>One namespace of a scratch restore: documents the manifest records and documents that arrived on the server.</summary>
+/// <summary>One namespace of a scratch restore: documents the manifest records (less a cluster's orphans) and documents that arrived on the server.</summary>
 public sealed record RestoredCount(string Namespace, long Expected, long Restored)
 {
+    /// <summary>
+    /// For a cluster snapshot, a migration's orphans the restore left out (the shard they were copied from did not own
+    /// them at the cut): <see cref="Expected"/> is the manifest's count less these.
+    /// </summary>
+    public long OrphansLeftOut { get; init; }
+
     /// <summary>True when the scratch restore holds as many documents as the manifest records.</summary>
     public bool Matches => Expected == Restored;
 }

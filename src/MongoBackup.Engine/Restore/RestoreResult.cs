@@ -12,6 +12,11 @@ public sealed record NamespaceRestoreResult(string SourceNamespace, string Targe
     /// null for a view or time-series collection, a namespace not restored, or when the server did not answer the count.
     /// </summary>
     public long? FinalDocuments { get; set; }
+    /// <summary>
+    /// For a cluster snapshot, documents left out because the shard they were copied from did not own their chunk at the
+    /// cut (a chunk migration's orphans on its donor); 0 otherwise. The snapshot's per-shard counts include them.
+    /// </summary>
+    public long OrphansLeftOut { get; set; }
     /// <summary>Documents the server refused (duplicate keys and the like); the others were still restored.</summary>
     public long Failures { get; set; }
     /// <summary>Indexes built, the _id index not counted.</summary>

@@ -149,6 +149,7 @@ public sealed class RestoreRunner(IEngineObserver observer)
                 try
                 {
                     await inserter.InsertAsync(ns, documents, result, ct);
+                    if (reader is Cluster.ClusterSnapshotReader cluster) result.OrphansLeftOut = cluster.OrphansLeftOut(ns.Source);
                     RequireRecordedCount(reader, ns, result);
                     result.Stage = NamespaceRestoreStage.DataRestored;
                     observer.Verbose($"{ns.TargetNamespace}: {result.Documents} documents restored from {ns.SourceNamespace}.");

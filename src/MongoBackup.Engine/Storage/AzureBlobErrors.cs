@@ -37,6 +37,10 @@ internal sealed class AzureBlobErrors(string location, string container, Uri con
                     $"The container '{container}' of the repository '{shown}' does not exist at {Endpoint} ({Describe(r)}). Create it first (e.g. az storage container create) or correct the location.",
                     e, shown),
             RequestFailedException { Status: 0 } r => Unreachable(e, r.InnerException?.Message ?? "no response"),
+            // An upload commits its blocks on condition the blob it created is still the same one (OpenWrite's If-Match).
+            RequestFailedException { Status: 412 } r when blob is not null => new MongoBackupException(ErrorIds.RepositoryUnavailable,
+                $"Azure Blob Storage refused to finish writing '{blob}' in the repository '{shown}': it was removed or replaced by " +
+                $"another client while it was being written ({Describe(r)}).", e, shown),
             RequestFailedException r => new MongoBackupException(ErrorIds.RepositoryUnavailable,
                 $"Azure Blob Storage failed a request for the repository '{shown}'{about}: {Describe(r)}.", e, shown),
             AuthenticationFailedException or CredentialUnavailableException => new MongoBackupException(ErrorIds.RepositoryAccessDenied,
