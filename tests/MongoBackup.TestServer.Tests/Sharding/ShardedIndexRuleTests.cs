@@ -5,11 +5,13 @@ using MongoDB.Driver;
 namespace MongoBackup.TestServer.Tests.Sharding;
 
 /// <summary>
-/// shardCollection and collations through mongos: a shard key is always compared with the simple collation
-/// (SERVER-24751), so the collation option must be {locale: "simple"} (BadValue otherwise, as DOCS-12589 quotes it),
-/// and a collection with a non-simple default collation is sharded only when the simple one is named.
+/// The rules mongos applies to a sharded collection's key and indexes. Collations: a shard key is always compared with
+/// the simple collation (SERVER-24751), so shardCollection's collation option must be {locale: "simple"} (BadValue
+/// otherwise, as DOCS-12589 quotes it), and a collection with a non-simple default collation is sharded only when the
+/// simple one is named. Unique indexes: only the _id index and those starting with the shard key's fields
+/// (ShardKeyPattern::isIndexUniquenessCompatible), any other refused with CannotCreateIndex (67).
 /// </summary>
-public sealed class ShardCollectionCollationTests
+public sealed class ShardedIndexRuleTests
 {
     private const string Reason = "the sharded mode is the in-memory server's";
 
@@ -50,5 +52,20 @@ public sealed class ShardCollectionCollationTests
             { "shardCollection", "shop.other" }, { "key", new BsonDocument("_id", 1) }, { "collation", new BsonDocument("locale", "de") },
         }));
         Assert.Equal(2, refused.Code);
+    }
+    [InMemoryFact(Reason)]
+    public void A_unique_index_must_start_with_the_shard_key_or_be_the_id_index()
+    {
+        using var fixture = new ClusterFixture();
+        fixture.RunAdmin(new BsonDocument { { "shardCollection", "app.items" }, { "key", new BsonDocument("region", 1) } });
+        var items = fixture.Mongos.GetDatabase("app").GetCollection<BsonDocument>("items");
+
+        var refused = Assert.Throws<MongoCommandException>(() => items.Indexes.CreateOne(
+            new CreateIndexModel<BsonDocument>(new BsonDocument("code", 1), new CreateIndexOptions { Unique = true })));
+        Assert.Equal(67, refused.Code);
+        Assert.Contains("shard key pattern", refused.ErrorMessage);
+        items.Indexes.CreateOne(new CreateIndexModel<BsonDocument>(new BsonDocument { { "region", 1 }, { "code", 1 } }, new CreateIndexOptions { Unique = true }));
+        items.Indexes.CreateOne(new CreateIndexModel<BsonDocument>(new BsonDocument("code", 1))); // not unique: any key
+        Assert.Equal(["_id_", "code_1", "region_1", "region_1_code_1"], items.Indexes.List().ToList().Select(i => i["name"].AsString).Order());
     }
 }
