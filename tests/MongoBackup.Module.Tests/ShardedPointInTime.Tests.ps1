@@ -93,6 +93,9 @@ Describe 'Oplog slices and point-in-time restore of a sharded cluster' {
     }
 
     It 'Restore-MongoPointInTime into a fresh sharded cluster (its mongos) to that moment holds the first, sharded on the source''s key' {
+        $plan = @(Restore-MongoPointInTime -ConnectionString $shardedTarget.Uri -Repository $repository -ClusterTime $slice.OplogEnd -WhatIf -ErrorAction Stop)
+        $plan.Count | Should -BeGreaterThan 0
+        @(Get-DatabaseName $shardedTarget.Uri) | Should -Not -Contain 'shop'
         $result = Restore-MongoPointInTime -ConnectionString $shardedTarget.Uri -Repository $repository -ClusterTime $slice.OplogEnd
         $result.Succeeded | Should -BeTrue
         $result.SliceEntriesApplied | Should -BeGreaterThan 0
