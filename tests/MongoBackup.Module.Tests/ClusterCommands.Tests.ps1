@@ -19,7 +19,8 @@ BeforeAll {
     $script:balancerMode = { (Invoke-Admin @{ balancerStatus = 1 })['mode'].AsString }
     $script:db = 'pester_cl_' + [guid]::NewGuid().ToString('N').Substring(0, 8)
     (Get-Collection $replicaSet.Uri $db 'orders').InsertOne((New-BsonDocument @{ _id = 1 }))
-    $script:replicaSetSnapshot = Backup-MongoDatabase -ConnectionString $replicaSet.Uri -Repository (New-TestFolder) -Database $db
+    $script:replicaSetRepository = New-TestFolder
+    $script:replicaSetSnapshot = Backup-MongoDatabase -ConnectionString $replicaSet.Uri -Repository $replicaSetRepository -Database $db
 
     function Get-Refusal([scriptblock] $Command) {
         $failure = { & $Command } | Should -Throw -PassThru -ErrorId 'MongoBackup.ShardedClusterNotSupported,*'
@@ -97,6 +98,15 @@ Describe 'A cmdlet that does not take a sharded cluster yet says so in its own w
             Should -BeLike 'Restore-MongoDatabase restores only a cluster snapshot into a sharded cluster*replica set or a standalone server*Export-MongoSnapshot*'
         Get-Refusal { $replicaSetSnapshot | Restore-MongoDatabase -ConnectionString $cluster.Uri -WhatIf } |
             Should -BeLike 'Restore-MongoDatabase restores only a cluster snapshot into a sharded cluster*'
+        @(Get-DatabaseName $cluster.Uri) | Should -Not -Contain $db
+    }
+
+    It 'Restore-MongoPointInTime of a replica set''s repository into a mongos points to a replica set or standalone target, with -WhatIf too' {
+        $moment = $replicaSetSnapshot.ConsistentAtTimestamp
+        Get-Refusal { Restore-MongoPointInTime -ConnectionString $cluster.Uri -Repository $replicaSetRepository -ClusterTime $moment -Confirm:$false } |
+            Should -BeLike "Restore-MongoPointInTime restores only a cluster's snapshots and oplog slices into a sharded cluster*replica set or a standalone server*"
+        Get-Refusal { Restore-MongoPointInTime -ConnectionString $cluster.Uri -Repository $replicaSetRepository -ClusterTime $moment -WhatIf } |
+            Should -BeLike 'Restore-MongoPointInTime restores only*'
         @(Get-DatabaseName $cluster.Uri) | Should -Not -Contain $db
     }
 

@@ -1,10 +1,12 @@
-# Backup-MongoOplog given a mongos, once and -Continuous, and Restore-MongoPointInTime of the cluster into a replica set,
-# end to end: a moment between two cross-shard transactions holds the first and not the second.
+# Backup-MongoOplog given a mongos, once and -Continuous, and Restore-MongoPointInTime of the cluster into a replica set
+# and into a fresh sharded cluster through its mongos, end to end: a moment between two cross-shard transactions holds
+# the first and not the second.
 BeforeAll {
     . (Join-Path $PSScriptRoot 'TestServer.ps1')
     Import-MongoBackupModule
     $script:cluster = Start-MongoTestServer -Sharded -Shards 2
     $script:target = Start-MongoTestServer
+    $script:shardedTarget = Start-MongoTestServer -Sharded -Shards 2
     $script:repository = New-TestFolder
     $script:none = [System.Threading.CancellationToken]::None
     $script:mongos = [MongoDB.Driver.MongoClient]::new($cluster.Uri)
@@ -28,9 +30,9 @@ BeforeAll {
         $session.CommitTransaction($none)
         $session.Dispose()
     }
-    function Get-RestoredIds([string] $database) {
+    function Get-RestoredIds([string] $database, $on = $target) {
         # Get-AllDocuments gives each document as JSON: { "_id" : 7, ... }
-        return @(Get-AllDocuments (Get-Collection $target.Uri $database 'orders') | ForEach-Object { [int] ($_ | ConvertFrom-Json)._id } | Sort-Object)
+        return @(Get-AllDocuments (Get-Collection $on.Uri $database 'orders') | ForEach-Object { [int] ($_ | ConvertFrom-Json)._id } | Sort-Object)
     }
 }
 
@@ -38,6 +40,7 @@ AfterAll {
     $mongos.Dispose()
     Stop-MongoTestServer $cluster
     Stop-MongoTestServer $target
+    Stop-MongoTestServer $shardedTarget
     Remove-Item $repository -Recurse -Force -ErrorAction SilentlyContinue
 }
 
@@ -87,6 +90,25 @@ Describe 'Oplog slices and point-in-time restore of a sharded cluster' {
         $ids | Should -Not -Contain -2
         $ids | Should -Not -Contain 1002
         $ids.Count | Should -Be 102
+    }
+
+    It 'Restore-MongoPointInTime into a fresh sharded cluster (its mongos) to that moment holds the first, sharded on the source''s key' {
+        $plan = @(Restore-MongoPointInTime -ConnectionString $shardedTarget.Uri -Repository $repository -ClusterTime $slice.OplogEnd -WhatIf -ErrorAction Stop)
+        $plan.Count | Should -BeGreaterThan 0
+        @(Get-DatabaseName $shardedTarget.Uri) | Should -Not -Contain 'shop'
+        $result = Restore-MongoPointInTime -ConnectionString $shardedTarget.Uri -Repository $repository -ClusterTime $slice.OplogEnd
+        $result.Succeeded | Should -BeTrue
+        $result.SliceEntriesApplied | Should -BeGreaterThan 0
+        $ids = Get-RestoredIds 'shop' $shardedTarget
+        $ids | Should -Contain -1
+        $ids | Should -Contain 1001
+        $ids | Should -Not -Contain -2
+        $ids | Should -Not -Contain 1002
+        $ids.Count | Should -Be 102
+        # config.collections' entry as shell JSON (it holds Timestamp and UUID values ConvertFrom-Json does not read).
+        $sharded = @(Get-AllDocuments (Get-Collection $shardedTarget.Uri 'config' 'collections') | Where-Object { $_ -like '*"_id" : "shop.orders"*' })
+        $sharded.Count | Should -Be 1
+        $sharded[0] | Should -BeLike '*"key" : { "_id" : 1 }*'
     }
 
     It 'Restore-MongoPointInTime to the end of the window holds both' {

@@ -90,7 +90,8 @@ public sealed class PointInTimeRestoreRunner(IEngineObserver observer)
     }
 
     /// <summary>
-    /// Through a cluster window: the snapshot's shards restored as one dump (into a replica set or standalone server),
+    /// Through a cluster window: the snapshot's shards restored as one dump (into a replica set or standalone server, or
+    /// through a mongos sharded as the snapshot records, <see cref="ShardedRestoreTarget"/>),
     /// then every shard's oplog, the snapshot's and the slices', merged into one stream and replayed to the moment
     /// (<see cref="Cluster.ClusterOplogToMoment"/>), in place of the snapshot's own merged oplog.
     /// </summary>

@@ -20,8 +20,8 @@ public static class ClusterSupport
             "mongodump folder into a replica set or a standalone server, or write it as a stock dump with Export-MongoSnapshot and load that " +
             "through the mongos with mongorestore.",
         ["Restore-MongoPointInTime"] =
-            "Restore-MongoPointInTime does not restore into a sharded cluster (a mongos) yet. Restore into a replica set or a standalone " +
-            "server: a cluster's snapshot and oplog slices replay there to the moment, unsharded.",
+            "Restore-MongoPointInTime restores only a cluster's snapshots and oplog slices into a sharded cluster (a mongos). Restore this " +
+            "replica set's or standalone server's repository into a replica set or a standalone server.",
         ["Test-MongoSnapshot"] =
             "Test-MongoSnapshot -ConnectionString restores into scratch databases, which it does not do through a mongos yet: give it a replica set " +
             "or a standalone server (a throwaway one will do), or test the files alone without -ConnectionString.",

@@ -4,6 +4,7 @@ using MongoBackup.Engine.Oplog;
 using MongoBackup.Engine.Repository;
 using MongoBackup.Engine.Restore;
 using MongoBackup.Engine.Tests.Integration;
+using MongoBackup.TestServer.Sharding;
 using MongoDB.Bson;
 using MongoDB.Driver;
 
@@ -60,6 +61,45 @@ public sealed class ClusterPointInTimeTests(MongoServerFixture server)
         Assert.True(all.ContainsKey(-20) && all.ContainsKey(10_020));
         Assert.Equal((5, 5), (all[1], all[4000]));
         Assert.Equal(TwoShardCluster.InitialOrders + 4, all.Count);
+    }
+
+    [Fact]
+    public async Task A_restore_into_a_fresh_cluster_through_its_mongos_to_a_moment_between_two_cross_shard_transactions_holds_the_first_sharded_as_the_source()
+    {
+        using var cluster = new TwoShardCluster();
+        var full = await new FullBackup(new RecordingObserver()).RunAsync(cluster.Backup(), CancellationToken.None);
+        cluster.CrossShardTransaction(-10, 10_010, qty: 7);                       // A: on shard0 and shard1
+        await cluster.Orders.UpdateOneAsync(new BsonDocument("_id", 4000), new BsonDocument("$set", new BsonDocument("qty", 5))); // shard1, after A
+        cluster.CrossShardTransaction(-20, 10_020, qty: 7);                       // B
+        var slice = await new OplogBackup(new RecordingObserver()).RunAsync(cluster.Slice(), CancellationToken.None);
+        Assert.NotNull(slice);
+        var commits = Commits(cluster, full.ConsistentAt!.Timestamp);
+        Assert.Equal(4, commits.Count);
+
+        using var target = ShardedCluster.Start(new ShardedClusterOptions { Shards = 2, Members = new TestServer.TestServerOptions { Log = TextWriter.Null } });
+        using var mongos = new MongoClient(target.ConnectionString);
+        var request = Request(cluster, OplogLimit.AtClusterTime(commits[1]), "unused");
+        request = request with { Restore = request.Restore with { Connection = new ConnectionSettings { ConnectionString = target.ConnectionString }, Map = new NamespaceMap() } };
+        var outcome = await new PointInTimeRestoreRunner(new RecordingObserver()).RunAsync(request, CancellationToken.None);
+        Assert.True(outcome.Restore.Succeeded, outcome.Restore.OplogError ?? string.Join("; ", outcome.Restore.Namespaces.Select(n => n.Error)));
+        Assert.True(outcome.SliceEntriesApplied > 0);
+
+        var restored = (await mongos.GetDatabase("shop").GetCollection<BsonDocument>("orders").Find(FilterDefinition<BsonDocument>.Empty).ToListAsync())
+            .ToDictionary(d => d["_id"].AsInt32, d => d["qty"].AsInt32);
+        Assert.Equal((7, 7), (restored[-10], restored[10_010]));
+        Assert.False(restored.ContainsKey(-20) || restored.ContainsKey(10_020));
+        Assert.Equal(0, restored[4000]);
+        Assert.Equal(TwoShardCluster.InitialOrders + 2, restored.Count);
+        var sharded = await mongos.GetDatabase("config").GetCollection<BsonDocument>("collections").Find(new BsonDocument("_id", "shop.orders")).SingleAsync();
+        Assert.Equal(new BsonDocument("_id", 1), sharded["key"].AsBsonDocument);
+        // The shards together hold each document once: none written twice by the replay.
+        long perShard = 0;
+        foreach (var shard in target.Shards)
+        {
+            using var client = new MongoClient(shard.ConnectionString);
+            perShard += await client.GetDatabase("shop").GetCollection<BsonDocument>("orders").CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty);
+        }
+        Assert.Equal(restored.Count, perShard);
     }
 
     [Fact]
