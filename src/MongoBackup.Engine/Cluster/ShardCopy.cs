@@ -45,22 +45,8 @@ internal sealed class ShardCopy : ICutShard, IDisposable
     /// <exception cref="MongoBackupException">BackupFailed when the shard is not a replica set; InvalidArgument when it is another replica set than the shard's; the connection's translated failures.</exception>
     public static async Task<ShardCopy> OpenAsync(ShardTarget target, SnapshotFileSet files, CancellationToken ct)
     {
-        var connection = MongoConnection.Open(target.Connection);
-        try
-        {
-            var topology = await ServerTopology.DiscoverAsync(connection.Client, ct);
-            if (!topology.HasOplog)
-                throw new MongoBackupException(ErrorIds.BackupFailed,
-                    $"Shard {target.Name} ({target.Connection.DisplayName}) answered as a {topology.Kind}, not a replica set: it has no oplog to cut.", target: target.Name);
-            // Checked when the shards were listed; asked again of the connection the data is read through.
-            if (target.Mismatch(topology.ReplicaSetName) is { } elsewhere) throw elsewhere;
-            return new ShardCopy(target, connection, topology, files);
-        }
-        catch
-        {
-            connection.Dispose();
-            throw;
-        }
+        var (connection, topology) = await target.OpenReplicaSetAsync(ErrorIds.BackupFailed, "cut", ct);
+        return new ShardCopy(target, connection, topology, files);
     }
 
     /// <summary>Notes where the oplog copy starts, lists the chosen collections (the shard's user data) and dumps them.</summary>

@@ -29,23 +29,11 @@ internal sealed class ShardOplog : ICutShard, IDisposable
     public ServerTopology Topology { get; }
 
     /// <summary>Connects to the shard's replica set.</summary>
-    /// <exception cref="MongoBackupException">NoOplog when the shard answers as no replica set; the connection's translated failures.</exception>
+    /// <exception cref="MongoBackupException">NoOplog when the shard answers as no replica set; InvalidArgument when it is another replica set than the shard's; the connection's translated failures.</exception>
     public static async Task<ShardOplog> OpenAsync(ShardTarget target, CancellationToken ct)
     {
-        var connection = MongoConnection.Open(target.Connection);
-        try
-        {
-            var topology = await ServerTopology.DiscoverAsync(connection.Client, ct);
-            if (!topology.HasOplog)
-                throw new MongoBackupException(ErrorIds.NoOplog,
-                    $"Shard {target.Name} ({target.Connection.DisplayName}) answered as a {topology.Kind}, not a replica set: it has no oplog to back up.", target: target.Name);
-            return new ShardOplog(target, connection, topology);
-        }
-        catch
-        {
-            connection.Dispose();
-            throw;
-        }
+        var (connection, topology) = await target.OpenReplicaSetAsync(ErrorIds.NoOplog, "back up", ct);
+        return new ShardOplog(target, connection, topology);
     }
 
     public async Task<ConsistencyPoint> NewestPointAsync(CancellationToken ct) =>

@@ -76,6 +76,32 @@ internal sealed record ShardTarget(string Name, string ReplicaSetName, IReadOnly
             (MappedFrom is null ? "." : $": correct the -ShardHostMap entry '{MappedFrom}' to a member of '{ReplicaSetName}'."),
             target: MappedFrom is null ? Name : "ShardHostMap");
 
+    /// <summary>
+    /// Connects to the shard's replica set to read it (a shard copy or a shard's part of a slice), asking the connection
+    /// itself again that it is the shard's replica set (checked when the shards were listed). The caller owns the
+    /// connection. <paramref name="notReplicaSet"/> is the error id when it answers as no replica set, and
+    /// <paramref name="purpose"/> ends that message ("it has no oplog to ...").
+    /// </summary>
+    /// <exception cref="MongoBackupException"><paramref name="notReplicaSet"/>; InvalidArgument when it is another replica set than the shard's; the connection's translated failures.</exception>
+    public async Task<(MongoConnection Connection, ServerTopology Topology)> OpenReplicaSetAsync(string notReplicaSet, string purpose, CancellationToken ct)
+    {
+        var connection = MongoConnection.Open(Connection);
+        try
+        {
+            var topology = await ServerTopology.DiscoverAsync(connection.Client, ct);
+            if (!topology.HasOplog)
+                throw new MongoBackupException(notReplicaSet,
+                    $"Shard {Name} ({Connection.DisplayName}) answered as a {topology.Kind}, not a replica set: it has no oplog to {purpose}.", target: Name);
+            if (Mismatch(topology.ReplicaSetName) is { } elsewhere) throw elsewhere;
+            return (connection, topology);
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>Asks the shard's members who they are (hello), before anything is written: reachable, and the shard's replica set.</summary>
     private async Task RequireReachableAsync(CancellationToken ct)
     {
