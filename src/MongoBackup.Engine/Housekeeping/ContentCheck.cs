@@ -6,30 +6,13 @@ namespace MongoBackup.Engine.Housekeeping;
 /// What Test-MongoSnapshot checks of a file's parsed content against its manifest: a data file's documents and bytes
 /// against its namespace's recorded count and size, an oplog file's entries against the recorded range
 /// (<see cref="OplogFileCheck"/>). Metadata files are matched to their namespace when a restore opens them. A file in a
-/// shard's folder of a cluster snapshot or slice is judged by that shard's view (<see cref="ShardSnapshotViews"/>), which
-/// records its namespaces and oplog range.
+/// shard's folder of a cluster snapshot or slice comes with that shard's view as its manifest (<see cref="FileCheckPlan"/>),
+/// which records its namespaces and oplog range.
 /// </summary>
-internal sealed class ContentCheck
+internal sealed class ContentCheck(SnapshotManifest manifest, ManifestFile file, string displayName)
 {
-    private readonly SnapshotManifest manifest;
-    private readonly ManifestFile file;
-    private readonly OplogFileCheck? _oplog;
+    private readonly OplogFileCheck? _oplog = file.Kind == ManifestFileKind.Oplog ? new OplogFileCheck(manifest, displayName) : null;
     private long _documents, _bytes;
-
-    public ContentCheck(SnapshotManifest snapshot, ManifestFile stored, string displayName)
-    {
-        (manifest, file) = JudgedBy(snapshot, stored);
-        _oplog = file.Kind == ManifestFileKind.Oplog ? new OplogFileCheck(manifest, displayName) : null;
-    }
-
-    private static (SnapshotManifest, ManifestFile) JudgedBy(SnapshotManifest snapshot, ManifestFile stored)
-    {
-        var shard = snapshot.Cluster?.Shards.FirstOrDefault(s => stored.Path.StartsWith(s.Folder + "/", StringComparison.Ordinal));
-        if (shard is null) return (snapshot, stored);
-        var view = ShardSnapshotViews.Of(snapshot, shard);
-        var relative = stored.Path[(shard.Folder.Length + 1)..];
-        return view.Files.FirstOrDefault(f => f.Path == relative) is { } inView ? (view, inView) : (snapshot, stored);
-    }
 
     public void Observe(byte[] document)
     {
