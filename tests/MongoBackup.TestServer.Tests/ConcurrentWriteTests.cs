@@ -86,6 +86,38 @@ public class ConcurrentWriteTests : ServerTestBase
             Assert.Contains(entries, e => e["o"].AsBsonDocument.Equals(document)); // the stored copy is the logged one
     }
 
+    /// <summary>
+    /// A write's reply carries its own optime as operationTime (the client's last op, computeOperationTime in
+    /// service_entry_point_common.cpp), not the newest entry another client wrote meanwhile: tests and tools that
+    /// record when a write happened from its reply rely on it.
+    /// </summary>
+    [Fact]
+    public async Task A_writes_operation_time_is_its_own_oplog_entry_while_others_write_side_by_side()
+    {
+        var db = Database("optime");
+        var name = db.DatabaseNamespace.DatabaseName;
+        const int writers = 8, perWriter = 250;
+        for (var writer = 0; writer < writers; writer++) db.CreateCollection($"docs{writer}"); // one each: inserts run side by side
+        var clients = Enumerable.Range(0, writers).Select(_ => Target.NewClient()).ToList(); // NewClient is not thread-safe
+        var recorded = new System.Collections.Concurrent.ConcurrentDictionary<string, BsonTimestamp>();
+        await Task.WhenAll(clients.Select((client, writer) => Task.Run(async () =>
+        {
+            var collection = client.GetDatabase(name).GetCollection<BsonDocument>($"docs{writer}");
+            using var session = await client.StartSessionAsync();
+            for (var i = 0; i < perWriter; i++)
+            {
+                var id = $"w{writer}-{i}";
+                await collection.InsertOneAsync(session, new BsonDocument { { "_id", id }, { "pad", new string('x', 100) } });
+                recorded[id] = session.OperationTime;
+            }
+        })));
+
+        var logged = Inserts(OplogOf(name)).ToDictionary(e => e["o"]["_id"].AsString, e => e["ts"].AsBsonTimestamp);
+        Assert.Equal(writers * perWriter, logged.Count);
+        var wrong = recorded.Where(r => logged[r.Key] != r.Value).Select(r => $"{r.Key}: replied {r.Value}, logged {logged[r.Key]}").ToList();
+        Assert.True(wrong.Count == 0, $"{wrong.Count} writes replied another write's time, e.g. {string.Join("; ", wrong.Take(3))}");
+    }
+
     [InMemoryFact(GapFree)]
     public async Task Tailable_oplog_cursor_sees_concurrent_inserts_in_timestamp_order()
     {

@@ -5,7 +5,7 @@ namespace MongoBackup.TestServer.Commands;
 /// <summary>
 /// Runs one command: finds its handler (unknown -> CommandNotFound 59), enforces authentication, runs it under the
 /// data lock (shared for plain inserts, see <see cref="SharedInsertAdmission"/>), turns a <see cref="CommandFailure"/> into MongoDB's error reply, and adds $clusterTime and
-/// operationTime in replica-set mode (and on a mongos, from the cluster's members).
+/// operationTime in replica-set mode (and on a mongos, from the cluster's members; see <see cref="OperationTimeScope"/>).
 /// </summary>
 internal sealed class CommandDispatcher
 {
@@ -23,6 +23,7 @@ internal sealed class CommandDispatcher
 
     public BsonDocument Run(ConnectionState connection, BsonDocument body, string database)
     {
+        using var operationTime = OperationTimeScope.Begin();
         BsonDocument reply;
         try
         {
@@ -54,7 +55,7 @@ internal sealed class CommandDispatcher
             _log.WriteLine($"[test-server] internal error running {body.ToJson()}: {e}");
             reply = new BsonDocument { { "ok", 0.0 }, { "errmsg", "internal error: " + e.Message }, { "code", 1 }, { "codeName", "InternalError" } };
         }
-        AddClusterTime(reply);
+        AddClusterTime(reply, operationTime.Latest);
         return reply;
     }
 
@@ -62,7 +63,7 @@ internal sealed class CommandDispatcher
     public BsonDocument Refuse(CommandFailure failure)
     {
         var reply = ErrorReply(failure);
-        AddClusterTime(reply);
+        AddClusterTime(reply, null);
         return reply;
     }
 
@@ -92,7 +93,8 @@ internal sealed class CommandDispatcher
             return handler(context);
     }
 
-    private void AddClusterTime(BsonDocument reply)
+    /// <summary>$clusterTime is the newest time known; operationTime the command's own (see <see cref="OperationTimeScope"/>), else the newest.</summary>
+    private void AddClusterTime(BsonDocument reply, BsonTimestamp? operationTime)
     {
         var last = _server.Oplog?.LastTimestamp ?? _server.RouterClusterTime?.Invoke();
         if (last == null) return;
@@ -101,7 +103,7 @@ internal sealed class CommandDispatcher
             { "clusterTime", last },
             { "signature", new BsonDocument { { "hash", new BsonBinaryData(new byte[20], BsonBinarySubType.Binary) }, { "keyId", 0L } } },
         };
-        reply["operationTime"] = last;
+        reply["operationTime"] = operationTime ?? last;
     }
 
     private BsonDocument ListCommands(CommandContext context)

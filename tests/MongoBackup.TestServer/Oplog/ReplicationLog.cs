@@ -128,5 +128,6 @@ internal sealed class ReplicationLog : IOplogSink
         Collection.EnforceCap(_maxBytes, 0);
         LastWall = wall;
         Volatile.Write(ref _lastTimestamp, ts);
+        Commands.OperationTimeScope.Observe(ts);
     }
 }

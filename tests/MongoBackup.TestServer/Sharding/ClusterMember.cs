@@ -33,7 +33,10 @@ internal sealed class ClusterMember
     public BsonDocument Run(string database, BsonDocument body, BsonTimestamp clusterTime)
     {
         Server.State.Oplog!.Witness(clusterTime);
-        return Server.RunCommand(_connection, body, database);
+        var reply = Server.RunCommand(_connection, body, database);
+        // The router's operationTime is the latest of the members' it reached (OperationTimeTracker).
+        if (reply.GetValue("operationTime", BsonNull.Value) is BsonTimestamp operationTime) OperationTimeScope.Observe(operationTime);
+        return reply;
     }
 
     /// <summary>As <see cref="Run"/>, throwing the member's error (code, name and message unchanged) when it fails.</summary>
