@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+using MongoBackup.TestServer.Storage;
 using MongoDB.Bson;
 using MongoDB.Bson.IO;
 using MongoDB.Bson.Serialization;
@@ -19,7 +21,37 @@ internal static class InsertBodyReader
         body.Length > 12 && body[4] == (byte)BsonType.String && body.Slice(5, 7).SequenceEqual("insert\0"u8);
 
     /// <param name="bytes">The body's bytes, which must never change afterwards: the documents view them.</param>
-    public static BsonDocument Read(byte[] bytes) => RawBodyReading.Read(bytes, "documents", ReadDocuments);
+    public static BsonDocument Read(byte[] bytes) =>
+        RawBodyReading.Read(bytes, "documents", (reader, context) => ScanDocuments(bytes, reader) ?? ReadDocuments(reader, context));
+
+    /// <summary>
+    /// The array the reader is on, when every member is a document, cut straight from the bytes (each member's type, name
+    /// and length, as a sequence's members are cut) and skipped by the reader; null, the reader not moved, otherwise. A
+    /// restore's batch is megabytes of documents: read through the reader, each would cost a slice and a state machine.
+    /// The body was checked as BSON before it is read (<see cref="WireObjectCheck"/>), so the lengths are its own.
+    /// </summary>
+    private static BsonArray? ScanDocuments(byte[] bytes, BsonBinaryReader reader)
+    {
+        var start = (int)reader.BaseStream.Position;
+        if (start + 5 > bytes.Length) return null;
+        var end = start + BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(start)) - 1; // the array's terminator
+        if (end < start + 4 || end >= bytes.Length) return null;
+        var documents = new BsonArray();
+        var position = start + 4;
+        while (position < end)
+        {
+            if (bytes[position++] != (byte)BsonType.Document) return null; // refused member by member by the insert
+            var nameEnd = Array.IndexOf(bytes, (byte)0, position, end - position);
+            if (nameEnd < 0 || nameEnd + 5 > end) return null;
+            position = nameEnd + 1;
+            var length = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(position));
+            if (length < 5 || length > end - position) return null;
+            documents.Add(new StoredBsonDocument(bytes.AsMemory(position, length)));
+            position += length;
+        }
+        reader.SkipValue();
+        return documents;
+    }
 
     private static BsonArray ReadDocuments(BsonBinaryReader reader, BsonDeserializationContext context)
     {

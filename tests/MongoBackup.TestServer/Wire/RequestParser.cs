@@ -147,7 +147,9 @@ internal static class RequestParser
     {
         var length = ReadInt32(payload, position, end);
         if (length < 5 || position + length > end) throw new MalformedMessageException($"BSON document length {length} is out of bounds");
-        var bytes = payload.Slice(position, length).ToArray();
+        // Uninitialized: the copy writes every byte (a restore's body is megabytes, which the runtime would first zero).
+        var bytes = GC.AllocateUninitializedArray<byte>(length);
+        payload.Slice(position, length).CopyTo(bytes);
         position += length;
         try
         {
