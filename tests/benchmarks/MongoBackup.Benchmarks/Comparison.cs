@@ -58,6 +58,8 @@ public sealed record Comparison
     public required SideResult Stock { get; init; }
     public required SideResult Ours { get; init; }
     public bool CompareSizes { get; init; } = true;
+    /// <summary>Our side ran with the cmdlet's defaults (no -Compression given): the row that answers "with default settings".</summary>
+    public bool DefaultSettings { get; init; }
 
     public double SpeedRatio => Ours.ElapsedSeconds > 0 ? Stock.ElapsedSeconds / Ours.ElapsedSeconds : 0;
     public double? SizeRatio => CompareSizes && Stock.StoredBytes > 0 ? (double)Ours.StoredBytes / Stock.StoredBytes : null;
