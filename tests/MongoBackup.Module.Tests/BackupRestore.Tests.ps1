@@ -109,7 +109,7 @@ Describe 'Backup-MongoDatabase' {
             # The folder without our manifest and marker is a mongodump directory.
             $plain = Join-Path $dump 'plain'
             Copy-Item $gzip.Path $plain -Recurse
-            Remove-Item (Join-Path $plain 'manifest.json'), (Join-Path $plain '.mongobackup-snapshot') -ErrorAction SilentlyContinue
+            Remove-Item (Join-Path $plain 'manifest.json'), (Join-Path $plain '.mongobackup-snapshot') -Force
             $result = Restore-MongoDatabase -ConnectionString $uri -Path $plain -RenameDatabase "$db=$($db)_gzipdir" -WarningAction SilentlyContinue
             $result.Succeeded | Should -BeTrue
             Get-DocumentCount (Get-Collection $uri "$($db)_gzipdir" 'orders') | Should -Be 250

@@ -79,6 +79,6 @@ Describe 'Export-Csv' {
         $snapshot.Databases.Count | Should -Be 1
         $snapshot.Databases[0] | Should -Be $db
         $snapshot.Databases -contains $db | Should -BeTrue
-        @($snapshot.Files | Where-Object { $_ -like '*.bson.zst' }).Count | Should -Be 2
+        @($snapshot.Files | Where-Object { $_ -like "*$db*.bson.zst" }).Count | Should -Be 2
     }
 }
