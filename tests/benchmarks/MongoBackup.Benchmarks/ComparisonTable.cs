@@ -27,9 +27,8 @@ public static class ComparisonTable
         foreach (var c in report.Comparisons)
         {
             var size = c.SizeRatio is { } ratio ? ratio.ToString("0.00", CultureInfo.InvariantCulture) : "-";
-            var compression = c.DefaultSettings ? $"{c.Compression} (default settings)" : c.Compression;
             text.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {c.Operation} | {compression} | {c.Source} | {c.Stock.Command} | {c.SpeedRatio:0.00}x | {size} | {c.Stock.ElapsedSeconds:N1} | {c.Ours.ElapsedSeconds:N1} | " +
+                $"| {c.Operation} | {c.CompressionLabel} | {c.Source} | {c.Stock.Command} | {c.SpeedRatio:0.00}x | {size} | {c.Stock.ElapsedSeconds:N1} | {c.Ours.ElapsedSeconds:N1} | " +
                 $"{c.Stock.MegabytesPerSecond:N1} | {c.Ours.MegabytesPerSecond:N1} | {c.Stock.DocumentsPerSecond:N0} | {c.Ours.DocumentsPerSecond:N0} | " +
                 $"{Mb(c.Stock.StoredBytes)} | {Mb(c.Ours.StoredBytes)} | {c.Stock.CpuSeconds:N1} | {c.Ours.CpuSeconds:N1} | " +
                 $"{c.Stock.ServerCpuSeconds:N1} / {c.Ours.ServerCpuSeconds:N1} | {c.Stock.ServerCpuShare:P0} / {c.Ours.ServerCpuShare:P0} | {Mb(c.Stock.PeakBytes)} | {Mb(c.Ours.PeakBytes)} |"));
