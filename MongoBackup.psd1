@@ -41,8 +41,8 @@
             LicenseUri   = 'https://github.com/MongoBackup/MongoBackup/blob/main/LICENSE'
             ReleaseNotes = @'
 0.1.0
-- Hot, consistent, mongodump-compatible backups of replica sets and standalone servers into folder, Azure Blob and S3
-  repositories; oplog slices and continuous capture; point-in-time restore; retention, verification, copy, encryption
+- Hot, consistent backups in mongodump's layout (zstd by default; -Compression Gzip for folders stock mongorestore
+  restores directly) of replica sets and standalone servers into folder, Azure Blob and S3 repositories; oplog slices and continuous capture; point-in-time restore; retention, verification, copy, encryption
   at rest and key rotation; one scheduled policy command under a repository lease.
 - Tested against the module's in-memory MongoDB test server, which speaks as MongoDB 7.0, and MongoDB's oplog forms of
   4.4 to 8.0.

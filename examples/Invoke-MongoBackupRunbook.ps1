@@ -41,6 +41,9 @@ param(
     [string] $AutomationCredentialName,
     # A file holding the encryption key (32 raw bytes, 64 hex characters or base64); snapshots are encrypted with it.
     [string] $EncryptionKeyFile = $env:MONGOBACKUP_KEY_FILE,
+    # Zstd (the default: smaller and faster), Gzip (snapshot folders stock mongorestore --gzip restores directly) or None.
+    [ValidateSet('Zstd', 'Gzip', 'None')]
+    [string] $Compression = $(if ($env:MONGOBACKUP_COMPRESSION) { $env:MONGOBACKUP_COMPRESSION } else { 'Zstd' }),
     [string] $LeaseDuration = '10m',
     # Where the module is, when it is not installed in a PSModulePath folder (e.g. /opt/mongobackup/MongoBackup).
     [string] $ModulePath = $(if ($env:MONGOBACKUP_MODULE) { $env:MONGOBACKUP_MODULE } else { 'MongoBackup' })
@@ -74,6 +77,7 @@ try {
         ConnectionString = $ConnectionString
         Repository       = $Repository
         FullEvery        = $FullEvery
+        Compression      = $Compression
         LeaseDuration    = $LeaseDuration
         Confirm          = $false
     }

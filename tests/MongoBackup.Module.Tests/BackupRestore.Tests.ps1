@@ -81,6 +81,45 @@ Describe 'Backup-MongoDatabase' {
         Remove-Item $repo -Recurse -Force
     }
 
+    It 'writes zstd by default: every file but the manifest is .zst, and the manifest says zstd' {
+        $snapshot.Compression | Should -Be 'Zstd'
+        (Get-Content (Join-Path $snapshot.Path 'manifest.json') -Raw | ConvertFrom-Json).compression | Should -Be 'zstd'
+        $stored = @($snapshot.Files | ForEach-Object { [IO.Path]::GetRelativePath($snapshot.Path, $_) -replace '\\', '/' })
+        $stored | Should -Contain "$db/orders.bson.zst"
+        $stored | Should -Contain "$db/orders.metadata.json.zst"
+        $stored | Should -Contain 'oplog.bson.zst'
+        @($stored | Where-Object { $_ -ne 'manifest.json' -and $_ -notlike '*.zst' }) | Should -BeNullOrEmpty
+    }
+
+    It '-Compression Gzip writes mongodump --gzip''s layout, as Export-MongoSnapshot -Gzip writes it, which restores as a plain mongodump folder' {
+        $repo = New-TestFolder
+        $dump = New-TestFolder
+        try {
+            $gzip = Backup-MongoDatabase -ConnectionString $uri -Repository $repo -Database $db -Compression Gzip -WarningAction SilentlyContinue
+            $gzip.Compression | Should -Be 'Gzip'
+            $stored = @($gzip.Files | ForEach-Object { [IO.Path]::GetRelativePath($gzip.Path, $_) -replace '\\', '/' } | Where-Object { $_ -ne 'manifest.json' })
+            $exported = Join-Path $dump 'exported'
+            $gzip | Export-MongoSnapshot -Path $exported -Gzip | Out-Null
+            $stock = @(Get-ChildItem $exported -Recurse -File | ForEach-Object { [IO.Path]::GetRelativePath($exported, $_.FullName) -replace '\\', '/' })
+            ($stored | Sort-Object) | Should -Be ($stock | Sort-Object)
+            $stored | Should -Contain "$db/orders.bson.gz"
+            $oplog = [IO.File]::ReadAllBytes((Join-Path $gzip.Path 'oplog.bson'))
+            ($oplog[0], $oplog[1]) | Should -Be (0x1f, 0x8b) -Because 'mongodump --gzip writes its oplog as oplog.bson with gzip content'
+
+            # The folder without our manifest and marker is a mongodump directory.
+            $plain = Join-Path $dump 'plain'
+            Copy-Item $gzip.Path $plain -Recurse
+            Remove-Item (Join-Path $plain 'manifest.json'), (Join-Path $plain '.mongobackup-snapshot') -Force
+            $result = Restore-MongoDatabase -ConnectionString $uri -Path $plain -RenameDatabase "$db=$($db)_gzipdir" -WarningAction SilentlyContinue
+            $result.Succeeded | Should -BeTrue
+            Get-DocumentCount (Get-Collection $uri "$($db)_gzipdir" 'orders') | Should -Be 250
+        }
+        finally {
+            [MongoDB.Driver.MongoClient]::new($uri).DropDatabase("$($db)_gzipdir", [System.Threading.CancellationToken]::None)
+            Remove-Item $repo, $dump -Recurse -Force -ErrorAction SilentlyContinue
+        }
+    }
+
     It 'refuses -CompressionLevel with -Compression None, and a level that is no choice' {
         { Backup-MongoDatabase -ConnectionString $uri -Repository $repository -Database $db -Compression None -CompressionLevel Fastest -ErrorAction Stop } |
             Should -Throw -ErrorId 'MongoBackup.InvalidArgument*'

@@ -71,7 +71,9 @@ Describe 'Get-Help <Name> syntax' -ForEach $shouldProcess {
 Describe 'Parameter defaults as Get-Help shows them' {
     It '<Command> -<Parameter> defaults to <Expected>' -ForEach @(
         @{ Command = 'Backup-MongoDatabase'; Parameter = 'ParallelCollections'; Expected = '4' }
-        @{ Command = 'Backup-MongoDatabase'; Parameter = 'Compression'; Expected = 'Gzip' }
+        @{ Command = 'Backup-MongoDatabase'; Parameter = 'Compression'; Expected = 'Zstd' }
+        @{ Command = 'Backup-MongoOplog'; Parameter = 'Compression'; Expected = 'Zstd' }
+        @{ Command = 'Invoke-MongoBackupPolicy'; Parameter = 'Compression'; Expected = 'Zstd' }
         @{ Command = 'Backup-MongoDatabase'; Parameter = 'ReadPreference'; Expected = 'primary' }
         @{ Command = 'Restore-MongoDatabase'; Parameter = 'InsertionWorkers'; Expected = '2' }
         @{ Command = 'Restore-MongoDatabase'; Parameter = 'Drop'; Expected = 'False' }

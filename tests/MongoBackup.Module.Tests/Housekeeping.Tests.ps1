@@ -119,10 +119,10 @@ Describe 'Test-MongoSnapshot' {
             $result.Passed | Should -BeFalse
             $bad = @($result.Files | Where-Object { -not $_.Passed })
             $bad.Count | Should -Be 1
-            $bad[0].Path | Should -Be "$db/items.bson.gz"
+            $bad[0].Path | Should -Be "$db/items.bson.zst"
             $failures.Count | Should -Be 1
             $failures[0].FullyQualifiedErrorId | Should -BeLike 'MongoBackup.SnapshotTestFailed,*'
-            $failures[0].Exception.Message | Should -BeLike "*$db/items.bson.gz*"
+            $failures[0].Exception.Message | Should -BeLike "*$db/items.bson.zst*"
         }
         finally { Remove-Item $damaged -Recurse -Force -ErrorAction SilentlyContinue }
     }
@@ -205,7 +205,7 @@ Describe 'Remove-MongoSnapshot' {
         # The documented clean-up takes the unfinished one only.
         Get-MongoSnapshot -Repository $chain -IncludeIncomplete -WarningAction SilentlyContinue | Where-Object Status -eq Incomplete | Remove-MongoSnapshot -Confirm:$false
         Test-Path $unfinished | Should -BeFalse
-        Test-Path (Join-Path $whole.Path "$db/items.bson.gz") | Should -BeTrue
+        Test-Path (Join-Path $whole.Path "$db/items.bson.zst") | Should -BeTrue
 
         # Piped, even with -Force, it is refused by name; by -Id without -Force too.
         Get-MongoSnapshot -Repository $chain -IncludeIncomplete -WarningAction SilentlyContinue | Where-Object Status -eq Damaged |
@@ -213,7 +213,7 @@ Describe 'Remove-MongoSnapshot' {
         $piped[0].FullyQualifiedErrorId | Should -BeLike 'MongoBackup.SnapshotDamaged*'
         "$($piped[0])" | Should -BeLike "*Remove-MongoSnapshot -Repository*-Id $($whole.Id) -Force*"
         { Remove-MongoSnapshot -Repository $chain -Id $whole.Id -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId 'MongoBackup.SnapshotDamaged,*'
-        Test-Path (Join-Path $whole.Path "$db/items.bson.gz") | Should -BeTrue
+        Test-Path (Join-Path $whole.Path "$db/items.bson.zst") | Should -BeTrue
 
         Remove-MongoSnapshot -Repository $chain -Id $whole.Id -Force -Confirm:$false -WarningAction SilentlyContinue
         Test-Path $whole.Path | Should -BeFalse

@@ -65,7 +65,7 @@ Describe 'Export-Csv' {
         $row = Import-Csv $csv
         $row.Databases | Should -Be $db
         $row.Tags | Should -Be 'owner=dba; purpose=csv'
-        $row.Files | Should -BeLike '*orders.bson.gz, *manifest.json'
+        $row.Files | Should -BeLike '*orders.bson.zst, *manifest.json'
         $row.Hosts | Should -Not -BeNullOrEmpty
     }
 
@@ -79,6 +79,6 @@ Describe 'Export-Csv' {
         $snapshot.Databases.Count | Should -Be 1
         $snapshot.Databases[0] | Should -Be $db
         $snapshot.Databases -contains $db | Should -BeTrue
-        @($snapshot.Files | Where-Object { $_ -like '*.bson.gz' }).Count | Should -Be 2
+        @($snapshot.Files | Where-Object { $_ -like "*$db*.bson.zst" }).Count | Should -Be 2
     }
 }

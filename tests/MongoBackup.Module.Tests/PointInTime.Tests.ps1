@@ -87,6 +87,8 @@ Describe 'Backup-MongoOplog' {
         $firstSlice.OplogEnd | Should -Not -BeNullOrEmpty
         $firstSlice.Gap | Should -BeNullOrEmpty
         foreach ($file in $firstSlice.Files) { Test-Path $file | Should -BeTrue -Because $file }
+        $firstSlice.Compression | Should -Be 'Zstd' -Because 'zstd is the default compression'
+        @($firstSlice.Files | Where-Object { $_ -like '*oplog.bson.zst' }).Count | Should -Be 1
     }
 
     It 'emits nothing when nothing was written since the last slice, and says so on the verbose stream' {
@@ -248,7 +250,7 @@ Describe 'Backup-MongoOplog -Continuous' {
         $slices.Count | Should -BeGreaterOrEqual 2
         $slices[0].PreviousSliceEnd | Should -Be $chainEnd
         for ($i = 1; $i -lt $slices.Count; $i++) { $slices[$i].PreviousSliceEnd | Should -Be $slices[$i - 1].OplogEnd }
-        foreach ($slice in $slices) { $slice.Kind | Should -Be 'Oplog'; $slice.Gap | Should -BeNullOrEmpty; $slice.Entries | Should -BeGreaterThan 0 }
+        foreach ($slice in $slices) { $slice.Kind | Should -Be 'Oplog'; $slice.Gap | Should -BeNullOrEmpty; $slice.Entries | Should -BeGreaterThan 0; $slice.Compression | Should -Be 'Zstd' }
         # Slices are emitted as they close, not all at the end of the capture.
         $seen[0] | Should -BeLessThan $ended.AddSeconds(-1)
         # The window now reaches the last slice the capture closed.

@@ -140,19 +140,23 @@ Describe 'The scheduling runbook (examples/Invoke-MongoBackupRunbook.ps1)' {
         $first.Output | Should -Match 'MongoBackup policy: Full '
         $second.ExitCode | Should -Be 0 -Because $second.Output
         $second.Output | Should -Match 'MongoBackup policy: Nothing;'
-        @(Get-MongoSnapshot -Repository $repository).Count | Should -Be 1
+        $snapshots = @(Get-MongoSnapshot -Repository $repository)
+        $snapshots.Count | Should -Be 1
+        $snapshots[0].Compression | Should -Be 'Zstd'
     }
 
     It 'takes its settings from environment variables, as cron and systemd units pass them' {
         $repository = New-TestFolder
         $env:MONGOBACKUP_URI = $uri; $env:MONGOBACKUP_REPOSITORY = $repository; $env:MONGOBACKUP_FULL_EVERY = '12:00:00'
+        $env:MONGOBACKUP_COMPRESSION = 'Gzip'
         try {
             $run = Invoke-Pwsh @('-NoProfile', '-NonInteractive', '-File', $runbook)
         }
-        finally { Remove-Item Env:MONGOBACKUP_URI, Env:MONGOBACKUP_REPOSITORY, Env:MONGOBACKUP_FULL_EVERY }
+        finally { Remove-Item Env:MONGOBACKUP_URI, Env:MONGOBACKUP_REPOSITORY, Env:MONGOBACKUP_FULL_EVERY, Env:MONGOBACKUP_COMPRESSION }
 
         $run.ExitCode | Should -Be 0 -Because $run.Output
         $run.Output | Should -Match 'MongoBackup policy: Full '
+        (Get-MongoSnapshot -Repository $repository -Latest).Compression | Should -Be 'Gzip'
     }
 
     It 'exits 1 with the error when the run fails, so the scheduler sees the failure' {

@@ -88,10 +88,10 @@ Describe 'Set-MongoRepository -RequireEncryption -EncryptionKey' {
 Describe 'Encrypted snapshot files' {
     It 'carry .encrypted names a stock tool will not read as a dump, and still restore' {
         $relative = @($full.Files | ForEach-Object { [IO.Path]::GetRelativePath($full.Path, $_) -replace '\\', '/' })
-        $relative | Should -Contain "$db.encrypted/orders.bson.gz.encrypted"
-        $relative | Should -Contain "$db.encrypted/orders.metadata.json.gz.encrypted"
-        $relative | Should -Contain 'oplog.bson.encrypted'
-        @($relative | Where-Object { $_ -match '\.(bson|json)(\.gz)?$' }) | Should -Be @('manifest.json')
+        $relative | Should -Contain "$db.encrypted/orders.bson.zst.encrypted"
+        $relative | Should -Contain "$db.encrypted/orders.metadata.json.zst.encrypted"
+        $relative | Should -Contain 'oplog.bson.zst.encrypted'
+        @($relative | Where-Object { $_ -match '\.(bson|json)(\.gz|\.zst)?$' }) | Should -Be @('manifest.json')
         $result = $full | Restore-MongoDatabase -ConnectionString $uri -RenameDatabase "$db=$($db)_back" -EncryptionKey $passphrase
         $result.Succeeded | Should -BeTrue
         Get-DocumentCount (Get-Collection $uri "$($db)_back" 'orders') | Should -Be 20

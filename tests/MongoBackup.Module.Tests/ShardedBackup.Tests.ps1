@@ -44,8 +44,8 @@ Describe 'Backup-MongoDatabase of a sharded cluster' {
         $snapshot.PointInTimeConsistent | Should -BeTrue
         $snapshot.Documents | Should -Be 101
         $snapshot.Databases | Should -Be @('shop')
-        Test-Path (Join-Path $snapshot.Path 'shard0/shop/orders.bson.gz') | Should -BeTrue
-        Test-Path (Join-Path $snapshot.Path 'shard1/oplog.bson') | Should -BeTrue
+        Test-Path (Join-Path $snapshot.Path 'shard0/shop/orders.bson.zst') | Should -BeTrue
+        Test-Path (Join-Path $snapshot.Path 'shard1/oplog.bson.zst') | Should -BeTrue
         $manifest = Get-Content (Join-Path $snapshot.Path 'manifest.json') -Raw | ConvertFrom-Json
         @($manifest.cluster.shards.name) | Should -Be @('shard0', 'shard1')
         ($manifest.cluster.clusterTime.timestamp | ConvertTo-Json -Compress) | Should -Be ($manifest.consistentAt.timestamp | ConvertTo-Json -Compress)
@@ -85,7 +85,7 @@ Describe 'The housekeeping cmdlets with a cluster snapshot' {
         $result.Passed | Should -BeTrue -Because ($result.Problems -join '; ')
         $result.Documents | Should -Be 101
         @($result.Files | Where-Object Path -Like "configsvr/*" | Where-Object ClusterMetadata).Count | Should -BeGreaterThan 0
-        @($result.Files | Where-Object Path -Like 'shard1/oplog.bson').Count | Should -Be 1
+        @($result.Files | Where-Object Path -Like 'shard1/oplog.bson.zst').Count | Should -Be 1
     }
 
     It 'Test-MongoSnapshot -ConnectionString restores into renamed scratch databases, compares every count and leaves the real names alone' {

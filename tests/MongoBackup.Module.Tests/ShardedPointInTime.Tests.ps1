@@ -54,7 +54,7 @@ Describe 'Oplog slices and point-in-time restore of a sharded cluster' {
         $manifest = Get-Content (Join-Path $slice.Path 'manifest.json') -Raw | ConvertFrom-Json
         @($manifest.cluster.shards.name) | Should -Be @('shard0', 'shard1')
         @($manifest.cluster.shards | Where-Object oplogEntries -gt 0).Count | Should -Be 2
-        Test-Path (Join-Path $slice.Path 'shard1/oplog.bson') | Should -BeTrue
+        Test-Path (Join-Path $slice.Path 'shard1/oplog.bson.zst') | Should -BeTrue
         $window = Get-MongoRestoreWindow -Repository $repository
         @($window).Count | Should -Be 1
         $window.ToTimestamp | Should -Be $slice.OplogEnd

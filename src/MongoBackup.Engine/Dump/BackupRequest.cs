@@ -12,8 +12,8 @@ public sealed record BackupRequest
     public required ISnapshotRepository Repository { get; init; }
     /// <summary>What the snapshot takes; every user database when not narrowed (recorded as the snapshot's scope).</summary>
     public NamespaceFilter Filter { get; init; } = NamespaceFilter.Everything;
-    /// <summary>How each file is compressed: gzip (the default, readable by mongorestore --gzip), zstd or none.</summary>
-    public Compression Compression { get; init; } = Compression.Gzip;
+    /// <summary>How each file is compressed: zstd (the default, see <see cref="BackupCompression"/>), gzip (readable by mongorestore --gzip) or none.</summary>
+    public Compression Compression { get; init; } = BackupCompression.Default;
     /// <summary>How hard gzip or zstd works (see <see cref="Codecs.CompressionLevels"/>): Fastest, Optimal or SmallestSize.</summary>
     public System.IO.Compression.CompressionLevel CompressionLevel { get; init; } = System.IO.Compression.CompressionLevel.Optimal;
     /// <summary>How many cursors read at once, across all collections (a large collection's _id ranges count one each).</summary>

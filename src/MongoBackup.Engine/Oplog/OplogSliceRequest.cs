@@ -10,8 +10,8 @@ public sealed record OplogSliceRequest
     public required ConnectionSettings Connection { get; init; }
     /// <summary>The repository whose chain the slice continues.</summary>
     public required ISnapshotRepository Repository { get; init; }
-    /// <summary>How the slice's oplog.bson is compressed (gzip by default).</summary>
-    public Compression Compression { get; init; } = Compression.Gzip;
+    /// <summary>How the slice's oplog.bson is compressed (zstd by default, see <see cref="BackupCompression"/>).</summary>
+    public Compression Compression { get; init; } = BackupCompression.Default;
     /// <summary>How hard gzip or zstd works (see <see cref="Codecs.CompressionLevels"/>): Fastest, Optimal or SmallestSize.</summary>
     public System.IO.Compression.CompressionLevel CompressionLevel { get; init; } = System.IO.Compression.CompressionLevel.Optimal;
     /// <summary>Free labels recorded in the manifest; never a secret.</summary>

@@ -22,8 +22,8 @@ public sealed record BackupPolicyRequest
     public NamespaceFilter Filter { get; init; } = NamespaceFilter.Everything;
     /// <summary>Applied after the backup; null leaves every snapshot in place.</summary>
     public RetentionRules? Retention { get; init; }
-    /// <summary>How full snapshots and slices are compressed (gzip by default).</summary>
-    public Compression Compression { get; init; } = Compression.Gzip;
+    /// <summary>How full snapshots and slices are compressed (zstd by default, see <see cref="BackupCompression"/>).</summary>
+    public Compression Compression { get; init; } = BackupCompression.Default;
     /// <summary>How hard gzip or zstd works (see <see cref="Codecs.CompressionLevels"/>), for full snapshots and slices alike.</summary>
     public System.IO.Compression.CompressionLevel CompressionLevel { get; init; } = System.IO.Compression.CompressionLevel.Optimal;
     /// <summary>Encrypt full snapshots and slices with this key; null writes them in the clear.</summary>

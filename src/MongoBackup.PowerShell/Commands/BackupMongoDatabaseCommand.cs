@@ -22,7 +22,7 @@ public sealed class BackupMongoDatabaseCommand : MongoBackupSourceCmdlet
     public SwitchParameter IncludeUsersAndRoles { get; set; }
 
     [Parameter]
-    public Compression Compression { get; set; } = Compression.Gzip;
+    public Compression Compression { get; set; } = BackupCompression.Default;
 
     /// <summary>How hard gzip or zstd works: Fastest, Optimal (the default: no larger than mongodump --gzip) or SmallestSize.</summary>
     [Parameter]

@@ -26,7 +26,7 @@ public sealed class BackupMongoOplogCommand : MongoReadingCmdlet
     public string Repository { get; set; } = "";
 
     [Parameter]
-    public Compression Compression { get; set; } = Compression.Gzip;
+    public Compression Compression { get; set; } = BackupCompression.Default;
 
     /// <summary>How hard gzip or zstd works: Fastest, Optimal (the default: no larger than mongodump --gzip) or SmallestSize.</summary>
     [Parameter]

@@ -46,7 +46,7 @@ public sealed class InvokeMongoBackupPolicyCommand : MongoBackupSourceCmdlet
     public TimeSpan KeepWithin { get; set; }
 
     [Parameter]
-    public Compression Compression { get; set; } = Compression.Gzip;
+    public Compression Compression { get; set; } = BackupCompression.Default;
 
     /// <summary>How hard gzip or zstd works: Fastest, Optimal (the default: no larger than mongodump --gzip) or SmallestSize.</summary>
     [Parameter]

@@ -18,10 +18,10 @@ public sealed class TamperingTests(MongoServerFixture server) : IDisposable
 
     public void Dispose() => _folder.Dispose();
 
-    /// <summary>Where a backup stores a collection's data file: under its encrypted name in an encrypted snapshot.</summary>
+    /// <summary>Where a backup at the default compression stores a collection's data file: under its encrypted name in an encrypted snapshot.</summary>
     private static string DataFile(TamperBench bench, string collection, bool encrypted = false)
     {
-        var plain = $"{bench.Database}/{collection}.bson.gz";
+        var plain = DumpLayout.DataFile(bench.Database, collection, BackupCompression.Default);
         return encrypted ? EncryptedLayout.Of(plain) : plain;
     }
 

@@ -2,6 +2,7 @@ using System.IO.Compression;
 using MongoBackup.Engine.Codecs;
 using MongoBackup.Engine.Connection;
 using MongoBackup.Engine.Dump;
+using MongoBackup.Engine.Formats;
 using MongoBackup.Engine.Repository;
 using MongoBackup.Engine.Restore;
 using MongoBackup.Engine.Tests.Support;
@@ -148,8 +149,10 @@ public sealed class TruncatedDumpTests(MongoServerFixture server)
         Assert.Contains("dump.archive.gz", message);
     }
 
-    [Fact]
-    public async Task A_snapshot_data_file_cut_short_is_refused_naming_it()
+    [Theory]
+    [InlineData(Compression.Gzip)]
+    [InlineData(Compression.Zstd)]
+    public async Task A_snapshot_data_file_cut_short_is_refused_naming_it(Compression compression)
     {
         var database = TestDatabases.NewName("snapcut");
         await server.Client.GetDatabase(database).GetCollection<BsonDocument>("items")
@@ -158,9 +161,10 @@ public sealed class TruncatedDumpTests(MongoServerFixture server)
         var repository = new FolderRepository(repo.Path);
         var manifest = await new BackupRunner(new RecordingObserver()).RunAsync(new BackupRequest
         {
-            Connection = Connection, Repository = repository, Filter = new NamespaceFilter(databases: [database]),
+            Connection = Connection, Repository = repository, Filter = new NamespaceFilter(databases: [database]), Compression = compression,
         }, CancellationToken.None);
-        var data = repository.LocalPath(manifest.Id, $"{database}/items.bson.gz")!;
+        var stored = DumpLayout.DataFile(database, "items", compression);
+        var data = repository.LocalPath(manifest.Id, stored)!;
         var bytes = await File.ReadAllBytesAsync(data);
         await File.WriteAllBytesAsync(data, bytes[..(bytes.Length * 2 / 3)]);
 
@@ -176,7 +180,7 @@ public sealed class TruncatedDumpTests(MongoServerFixture server)
             }, CancellationToken.None));
             var message = error?.Message ?? Assert.Single(observer.Failures).Error.Message;
             Assert.True(error is MongoBackupException { ErrorId: ErrorIds.CorruptFile } || outcome is { Succeeded: false }, message);
-            Assert.Contains($"{manifest.Id}/{database}/items.bson.gz", message);
+            Assert.Contains($"{manifest.Id}/{stored}", message);
             if (verifyFirst) Assert.Equal(0, await CountAsync(target, "items"));
         }
     }

@@ -22,4 +22,25 @@ public sealed class ComparisonTableTests
         Assert.Equal(header.Length, row.Length);
         Assert.Equal("25 % / 50 %", row[Array.FindIndex(header, h => h.Trim() == "server share (stock / ours)")].Trim());
     }
+
+    [Fact]
+    public void The_backup_run_with_the_cmdlets_defaults_is_marked_as_default_settings_and_no_other()
+    {
+        var stock = new SideResult { Command = "mongodump --gzip", ElapsedSeconds = 4 };
+        var ours = new SideResult { Command = "Backup-MongoDatabase", ElapsedSeconds = 1 };
+        var report = new BenchReport
+        {
+            StartedAt = DateTimeOffset.UnixEpoch, Commit = "c", Machine = "m", Command = "bench", StockTools = "stock", Comparisons =
+            [
+                new Comparison { Operation = "backup", Compression = "zstd", Stock = stock, Ours = ours, DefaultSettings = true },
+                new Comparison { Operation = "backup", Compression = "gzip", Stock = stock, Ours = ours with { Command = "Backup-MongoDatabase -Compression Gzip" } },
+            ],
+        };
+        var text = new StringBuilder();
+
+        ComparisonTable.Append(text, report);
+
+        var compressions = text.ToString().Split('\n').Where(l => l.StartsWith("| backup", StringComparison.Ordinal)).Select(l => l.Split('|')[2].Trim());
+        Assert.Equal(["zstd (default settings)", "gzip"], compressions);
+    }
 }

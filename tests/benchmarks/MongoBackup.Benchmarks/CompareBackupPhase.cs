@@ -9,9 +9,10 @@ public sealed record ComparedBackups(string StockGzipDump, SideResult StockGzip,
 
 /// <summary>
 /// Backup, side by side: mongodump --gzip and plain mongodump of the source database, then Backup-MongoDatabase
-/// into a fresh repository once per compression (gzip is its default, so that run passes no -Compression: default
-/// settings against default settings). Ours with gzip and zstd is held against mongodump --gzip (the stock tool
-/// has no zstd), ours without compression against plain mongodump. Each output is checked to hold every document.
+/// into a fresh repository once per compression. The run with the cmdlet's default compression (zstd, see
+/// <see cref="BackupCompression.Default"/>) passes no -Compression and is marked as default settings: mongodump --gzip
+/// against what a user who chooses nothing gets. Ours with zstd and gzip is held against mongodump --gzip (the stock
+/// tool has no zstd), ours without compression against plain mongodump. Each output is checked to hold every document.
 /// </summary>
 public sealed class CompareBackupPhase(ComparisonContext context)
 {
@@ -29,6 +30,7 @@ public sealed class CompareBackupPhase(ComparisonContext context)
             {
                 Operation = "backup", Compression = BackupPhase.Name(compression),
                 Stock = compression == Compression.None ? stockPlain : stockGzip, Ours = result,
+                DefaultSettings = compression == BackupCompression.Default,
             });
         }
         return (comparisons, new ComparedBackups(gzipDump, stockGzip, plainDump, stockPlain, ours));
@@ -52,7 +54,7 @@ public sealed class CompareBackupPhase(ComparisonContext context)
     {
         var name = BackupPhase.Name(compression);
         var folder = Path.Combine(context.ScratchDirectory, $"ours-{name}");
-        var choice = compression == Compression.Gzip ? "" : $" -Compression {compression}";
+        var choice = compression == BackupCompression.Default ? "" : $" -Compression {compression}";
         var usage = await context.RunOursAsync("Backup-MongoDatabase",
             $"-Repository {PowerShellSide.Quote(folder)} -Database {DataSetSeeder.SourceDatabase}{choice}", ct);
 

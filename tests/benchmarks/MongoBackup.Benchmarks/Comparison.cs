@@ -58,6 +58,11 @@ public sealed record Comparison
     public required SideResult Stock { get; init; }
     public required SideResult Ours { get; init; }
     public bool CompareSizes { get; init; } = true;
+    /// <summary>Our side ran with the cmdlet's defaults (no -Compression given): the row that answers "with default settings".</summary>
+    public bool DefaultSettings { get; init; }
+    /// <summary>The compression as the table and the progress lines show it, "zstd (default settings)" on the default run.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string CompressionLabel => DefaultSettings ? $"{Compression} (default settings)" : Compression;
 
     public double SpeedRatio => Ours.ElapsedSeconds > 0 ? Stock.ElapsedSeconds / Ours.ElapsedSeconds : 0;
     public double? SizeRatio => CompareSizes && Stock.StoredBytes > 0 ? (double)Ours.StoredBytes / Stock.StoredBytes : null;

@@ -33,6 +33,6 @@ public static class ComparisonRun
 
     /// <summary>One line of progress for a finished comparison.</summary>
     public static string Describe(Comparison c) =>
-        $"  compare {c.Operation} {c.Compression}{(c.Source == "-" ? "" : $" ({c.Source})")}: {c.Stock.Command} {c.Stock.ElapsedSeconds:0.0} s, " +
+        $"  compare {c.Operation} {c.CompressionLabel}{(c.Source == "-" ? "" : $" ({c.Source})")}: {c.Stock.Command} {c.Stock.ElapsedSeconds:0.0} s, " +
         $"ours {c.Ours.ElapsedSeconds:0.0} s, speed {c.SpeedRatio:0.00}x" + (c.SizeRatio is { } size ? $", size {size:0.00}" : "");
 }

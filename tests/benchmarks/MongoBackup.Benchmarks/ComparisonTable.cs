@@ -28,7 +28,7 @@ public static class ComparisonTable
         {
             var size = c.SizeRatio is { } ratio ? ratio.ToString("0.00", CultureInfo.InvariantCulture) : "-";
             text.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {c.Operation} | {c.Compression} | {c.Source} | {c.Stock.Command} | {c.SpeedRatio:0.00}x | {size} | {c.Stock.ElapsedSeconds:N1} | {c.Ours.ElapsedSeconds:N1} | " +
+                $"| {c.Operation} | {c.CompressionLabel} | {c.Source} | {c.Stock.Command} | {c.SpeedRatio:0.00}x | {size} | {c.Stock.ElapsedSeconds:N1} | {c.Ours.ElapsedSeconds:N1} | " +
                 $"{c.Stock.MegabytesPerSecond:N1} | {c.Ours.MegabytesPerSecond:N1} | {c.Stock.DocumentsPerSecond:N0} | {c.Ours.DocumentsPerSecond:N0} | " +
                 $"{Mb(c.Stock.StoredBytes)} | {Mb(c.Ours.StoredBytes)} | {c.Stock.CpuSeconds:N1} | {c.Ours.CpuSeconds:N1} | " +
                 $"{c.Stock.ServerCpuSeconds:N1} / {c.Ours.ServerCpuSeconds:N1} | {c.Stock.ServerCpuShare:P0} / {c.Ours.ServerCpuShare:P0} | {Mb(c.Stock.PeakBytes)} | {Mb(c.Ours.PeakBytes)} |"));
