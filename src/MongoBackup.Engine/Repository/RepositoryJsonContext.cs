@@ -1,0 +1,11 @@
+using System.Text.Json.Serialization;
+
+namespace MongoBackup.Engine.Repository;
+
+/// <summary>
+/// The serialization code of the repository's own small JSON files (settings, lease records), generated at build
+/// time for the same reason as <see cref="Model.ManifestJsonContext"/>: no reflection nor emitted IL at a cmdlet's start.
+/// </summary>
+[JsonSerializable(typeof(RepositorySettings))]
+[JsonSerializable(typeof(LeaseRecord))]
+internal sealed partial class RepositoryJsonContext : JsonSerializerContext;
