@@ -62,10 +62,11 @@ function Invoke-ReadyToRun {
     $platform = [System.Runtime.InteropServices.RuntimeInformation]::RuntimeIdentifier
     $arguments = @('publish', (Join-Path $script:Root 'build/ReadyToRun/ReadyToRun.csproj'), '-c', $Configuration, '-o', $output,
         "-p:ReadyToRunFramework=$framework", "-p:ReadyToRunRuntime=$platform",
-        "-p:ReadyToRunAssemblies=`"$(($staged.FullName) -join ';')`"", '--nologo', '-v', 'quiet', '-clp:ErrorsOnly')
-    & dotnet @arguments | Out-Host
-    if ($LASTEXITCODE -ne 0) {
-        Write-Warning "ReadyToRun compilation for $framework/$platform failed (exit code $LASTEXITCODE): the module keeps its IL-only assemblies."
+        "-p:ReadyToRunAssemblies=`"$(($staged.FullName) -join ';')`"",
+        "-p:ReadyToRunPowerShell=$(Join-Path $PSHOME 'System.Management.Automation.dll')", '--nologo', '-v', 'quiet', '-clp:ErrorsOnly')
+    $failure = Invoke-WithTimeout -File dotnet -Arguments $arguments -Minutes 15
+    if ($failure) {
+        Write-Warning "ReadyToRun compilation for $framework/$platform failed ($failure): the module keeps its IL-only assemblies."
         return
     }
     # Only assemblies the publish compiled come back: one the runtime provides in a newer version is not published.
@@ -73,6 +74,25 @@ function Invoke-ReadyToRun {
         $compiled = Join-Path $output $assembly.Name
         if (Test-Path $compiled) { Copy-Item $compiled $assembly.FullName -Force }
     }
+}
+
+function Invoke-WithTimeout {
+    # Runs a native command with the console's output; returns nothing when it succeeds, else what went wrong (its
+    # exit code, or that it was stopped with its children after running too long: crossgen2 has been seen to hang
+    # after an internal error instead of exiting, and an optimization must not hold the build forever).
+    param([Parameter(Mandatory)] [string] $File, [string[]] $Arguments, [Parameter(Mandatory)] [int] $Minutes)
+    $start = [System.Diagnostics.ProcessStartInfo]::new($File)
+    foreach ($argument in $Arguments) { $start.ArgumentList.Add($argument) }
+    $start.UseShellExecute = $false
+    $process = [System.Diagnostics.Process]::Start($start)
+    try {
+        if (-not $process.WaitForExit([TimeSpan]::FromMinutes($Minutes))) {
+            $process.Kill($true)
+            return "timed out after $Minutes minutes"
+        }
+        if ($process.ExitCode -ne 0) { return "exit code $($process.ExitCode)" }
+    }
+    finally { $process.Dispose() }
 }
 
 function Get-PesterManifest {

@@ -192,6 +192,7 @@ public sealed class SnapshotManifest
         WriteIndented = true,
         DefaultIgnoreCondition = JsonIgnoreCondition.Never,
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase), new UtcDateTimeOffsetConverter() },
+        TypeInfoResolver = ManifestJsonContext.Default,
     };
 
     /// <summary>

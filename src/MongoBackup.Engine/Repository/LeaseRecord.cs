@@ -12,7 +12,7 @@ public sealed record LeaseRecord(
     [property: JsonPropertyName("token")] string Token,
     [property: JsonPropertyName("expires")] DateTimeOffset ExpiresAt)
 {
-    private static readonly JsonSerializerOptions Options = new() { WriteIndented = true };
+    private static readonly JsonSerializerOptions Options = new() { WriteIndented = true, TypeInfoResolver = RepositoryJsonContext.Default };
 
     /// <summary>Whether the lease still holds at <paramref name="now"/>.</summary>
     public bool IsLive(DateTimeOffset now) => ExpiresAt > now;

@@ -30,6 +30,7 @@ public sealed record RepositorySettings
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         WriteIndented = true,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        TypeInfoResolver = RepositoryJsonContext.Default,
     };
 
     /// <summary>Indented camelCase JSON, nulls left out: the content of <see cref="FileName"/>.</summary>

@@ -17,13 +17,19 @@ public static partial class SnapshotFolderMarker
 
     /// <summary>The marker's content: JSON naming the snapshot, the tool, when it started and what the file means.</summary>
     internal static string Text(string snapshotId) =>
-        JsonSerializer.Serialize(new
-        {
-            snapshotId,
-            tool = "MongoBackup",
-            started = DateTimeOffset.UtcNow,
-            meaning = $"A MongoBackup snapshot folder. It is complete only once {SnapshotManifest.FileName} is beside this file.",
-        });
+        JsonSerializer.Serialize(
+            new MarkerContent(snapshotId, "MongoBackup", DateTimeOffset.UtcNow,
+                $"A MongoBackup snapshot folder. It is complete only once {SnapshotManifest.FileName} is beside this file."),
+            MarkerJson);
+
+    /// <summary>The marker's JSON: {"snapshotId", "tool", "started", "meaning"}.</summary>
+    internal sealed record MarkerContent(string SnapshotId, string Tool, DateTimeOffset Started, string Meaning);
+
+    private static readonly JsonSerializerOptions MarkerJson = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        TypeInfoResolver = RepositoryJsonContext.Default,
+    };
 
     /// <summary>
     /// Why <paramref name="folder"/> is one of our snapshots that never finished, or null when it is not one (a complete

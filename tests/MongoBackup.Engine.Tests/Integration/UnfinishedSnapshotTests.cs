@@ -53,6 +53,15 @@ public sealed class UnfinishedSnapshotTests(MongoServerFixture server) : IDispos
     {
         var (folder, database) = await BackUpAsync();
         Assert.True(File.Exists(Path.Combine(folder, SnapshotFolderMarker.FileName)));
+        // What the marker says to someone who opens it: which snapshot, whose, since when, and what it means.
+        using (var marker = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, SnapshotFolderMarker.FileName))))
+        {
+            var root = marker.RootElement;
+            Assert.Equal(Path.GetFileName(folder), root.GetProperty("snapshotId").GetString());
+            Assert.Equal("MongoBackup", root.GetProperty("tool").GetString());
+            Assert.InRange(root.GetProperty("started").GetDateTimeOffset(), DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow);
+            Assert.Contains(SnapshotManifest.FileName, root.GetProperty("meaning").GetString());
+        }
         File.Delete(Path.Combine(folder, SnapshotManifest.FileName)); // the input: no manifest.json
 
         var error = await RestoreRefusedAsync(folder, database);
