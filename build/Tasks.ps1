@@ -64,7 +64,7 @@ function Invoke-ReadyToRun {
         "-p:ReadyToRunFramework=$framework", "-p:ReadyToRunRuntime=$platform",
         "-p:ReadyToRunAssemblies=`"$(($staged.FullName) -join ';')`"",
         "-p:ReadyToRunPowerShell=$(Join-Path $PSHOME 'System.Management.Automation.dll')", '--nologo', '-v', 'quiet', '-clp:ErrorsOnly')
-    $failure = Invoke-WithTimeout -File dotnet -Arguments $arguments -Minutes 15
+    $failure = Invoke-WithTimeout -File dotnet -Arguments $arguments -Minutes 5
     if ($failure) {
         Write-Warning "ReadyToRun compilation for $framework/$platform failed ($failure): the module keeps its IL-only assemblies."
         return
