@@ -39,10 +39,16 @@ Describe 'Invoke-MongoBackupPolicy on a sharded cluster' {
         @(Get-ChildItem $repository -Directory -ErrorAction SilentlyContinue | Where-Object Name -NotLike '.*').Count | Should -Be 0
     }
 
-    It '-WhatIf says a full cluster backup is due, and writes nothing' {
+    It '-WhatIf says a full cluster backup is due, refused without -StopBalancer as the run is, and writes nothing' {
         $plan = Invoke-MongoBackupPolicy -ConnectionString $cluster.Uri -Repository $repository -FullEvery 1d -StopBalancer -WhatIf
         $plan.Action | Should -Be 'Full'
+        $plan.WouldRun | Should -BeTrue
         $plan.Detail | Should -BeLike '*no complete full snapshot*the sharded cluster*'
+        $refused = Invoke-MongoBackupPolicy -ConnectionString $cluster.Uri -Repository $repository -FullEvery 1d -WhatIf -WarningAction SilentlyContinue
+        $refused.Action | Should -Be 'Full'
+        $refused.WouldRun | Should -BeFalse
+        $refused.ErrorId | Should -Be 'MongoBackup.BalancerRunning'
+        & $balancerMode | Should -Be 'full'
         @(Get-MongoSnapshot -Repository $repository -ErrorAction SilentlyContinue).Count | Should -Be 0
     }
 

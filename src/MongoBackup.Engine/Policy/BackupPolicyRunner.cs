@@ -72,20 +72,26 @@ public sealed class BackupPolicyRunner(IEngineObserver observer, TimeProvider? c
         }
     }
 
-    /// <summary>What a run would do now (for -WhatIf): the decision and the retention removals, without the lease and without writing.</summary>
-    public static async Task<(PolicyDecision Decision, IReadOnlyList<string> Removals)> PreviewAsync(BackupPolicyRequest request, CancellationToken ct)
+    /// <summary>
+    /// What a run would do now (for -WhatIf): the decision, the retention removals, and the refusal a cluster's due full
+    /// backup would meet (its balancer running without StopBalancer, as Backup-MongoDatabase -WhatIf says it); without
+    /// the lease, without writing, the balancer untouched.
+    /// </summary>
+    public static async Task<PolicyPreview> PreviewAsync(BackupPolicyRequest request, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(request);
         request.Validate();
-        ServerTopology topology;
-        using (var source = MongoConnection.Open(request.Connection))
-            topology = await ServerTopology.DiscoverAsync(source.Client, ct, allowMongos: true).ConfigureAwait(false);
+        using var source = MongoConnection.Open(request.Connection);
+        var topology = await ServerTopology.DiscoverAsync(source.Client, ct, allowMongos: true).ConfigureAwait(false);
         var catalog = new SnapshotCatalog(request.Repository);
         var decision = await PolicyDecision.DecideAsync(catalog, topology, request.FullEvery, DateTimeOffset.UtcNow, ct, request.Filter).ConfigureAwait(false);
+        var refusal = decision.Action == PolicyAction.Full && topology.Kind == TopologyKind.Sharded
+            ? (await Cluster.ClusterBackupPlan.BuildAsync(source.Client, BackupOf(request), ct).ConfigureAwait(false)).BalancerRefusal
+            : null;
         IReadOnlyList<string> removals = request.Retention is { } rules
             ? (await RetentionApplier.PlanAsync(catalog, rules, ct).ConfigureAwait(false)).Removals.Select(d => d.SnapshotId).ToList()
             : [];
-        return (decision, removals);
+        return new PolicyPreview(decision, removals, refusal);
     }
 
     /// <summary>
@@ -123,16 +129,18 @@ public sealed class BackupPolicyRunner(IEngineObserver observer, TimeProvider? c
     /// <summary>The full snapshot: of the cluster through its mongos (its balancer as <see cref="BackupPolicyRequest.StopBalancer"/> says), else of the replica set or standalone server.</summary>
     private Task<SnapshotManifest> FullAsync(BackupPolicyRequest request, ServerTopology topology, MongoConnection source, SnapshotCatalog catalog, CancellationToken ct)
     {
-        var backup = new BackupRequest
-        {
-            Connection = request.Connection, Repository = request.Repository, Filter = request.Filter, Compression = request.Compression,
-            CompressionLevel = request.CompressionLevel, Encryption = request.Encryption, Tags = request.Tags,
-            ShardHostMap = request.ShardHostMap, StopBalancer = request.StopBalancer,
-        };
+        var backup = BackupOf(request);
         return topology.Kind == TopologyKind.Sharded
             ? new Cluster.ClusterBackupRunner(observer).RunAsync(backup, source, catalog, ct)
             : new BackupRunner(observer).RunAsync(backup, source, catalog, ct);
     }
+
+    private static BackupRequest BackupOf(BackupPolicyRequest request) => new()
+    {
+        Connection = request.Connection, Repository = request.Repository, Filter = request.Filter, Compression = request.Compression,
+        CompressionLevel = request.CompressionLevel, Encryption = request.Encryption, Tags = request.Tags,
+        ShardHostMap = request.ShardHostMap, StopBalancer = request.StopBalancer,
+    };
 
     /// <summary>The oplog slice: every shard's to one new cut through the mongos, else the replica set's; null when nothing was written since the chain's end.</summary>
     private Task<SnapshotManifest?> SliceAsync(BackupPolicyRequest request, ServerTopology topology, MongoConnection source, SnapshotCatalog catalog, CancellationToken ct)

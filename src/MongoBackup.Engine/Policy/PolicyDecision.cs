@@ -63,3 +63,9 @@ public sealed record PolicyDecision(PolicyAction Action, string Reason)
 
     private static TimeSpan Round(TimeSpan span) => TimeSpan.FromSeconds(Math.Round(span.TotalSeconds));
 }
+
+/// <summary>What a policy run would do now (its -WhatIf): <paramref name="Decision"/>, the snapshots retention would remove, and the refusal the run would meet, or null.</summary>
+/// <param name="Decision">Full, Slice or Nothing, and why.</param>
+/// <param name="Removals">The ids retention would remove.</param>
+/// <param name="Refusal">BalancerRunning when a cluster's full backup is due while its balancer runs without StopBalancer; null otherwise.</param>
+public sealed record PolicyPreview(PolicyDecision Decision, IReadOnlyList<string> Removals, MongoBackupException? Refusal);

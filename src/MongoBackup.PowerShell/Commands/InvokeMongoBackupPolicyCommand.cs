@@ -95,8 +95,8 @@ public sealed class InvokeMongoBackupPolicyCommand : MongoBackupSourceCmdlet
             + (request.Retention is { } rules ? $", then apply retention ({rules})" : "");
         if (IsWhatIf())
         {
-            var (decision, removals) = Await(ct => BackupPolicyRunner.PreviewAsync(request, ct));
-            WritePlannedAction(decision.Action.ToString(), request.Repository.Location, decision.Reason, connection.DisplayName);
+            var (decision, removals, refusal) = Await(ct => BackupPolicyRunner.PreviewAsync(request, ct));
+            WritePlannedAction(decision.Action.ToString(), request.Repository.Location, decision.Reason, connection.DisplayName, refusal);
             foreach (var id in removals) WritePlannedAction("Remove", id, $"snapshot from {request.Repository.Location} (retention: {request.Retention})", request.Repository.Location);
             return;
         }
