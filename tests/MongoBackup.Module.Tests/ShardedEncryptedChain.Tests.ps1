@@ -51,6 +51,8 @@ Describe 'Encrypted oplog slices of a sharded cluster' {
             Should -Throw -ErrorId 'MongoBackup.EncryptionKeyRequired,MongoBackup.PowerShell.Commands.BackupMongoOplogCommand'
         { Backup-MongoOplog -ConnectionString $cluster.Uri -Repository $repository -Continuous -SliceInterval 1h -EncryptionKey $wrongPassphrase -ErrorAction Stop } |
             Should -Throw -ErrorId 'MongoBackup.WrongEncryptionKey,MongoBackup.PowerShell.Commands.BackupMongoOplogCommand'
+        # The dry run plans the slice as a replica set's does, the key not judged.
+        (Backup-MongoOplog -ConnectionString $cluster.Uri -Repository $repository -WhatIf).Action | Should -Be 'Save oplog'
         @(Get-MongoSnapshot -Repository $repository).Count | Should -Be 1
     }
 

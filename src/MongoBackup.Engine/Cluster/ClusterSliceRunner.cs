@@ -58,6 +58,13 @@ public sealed class ClusterSliceRunner(IEngineObserver observer)
         OplogSliceRequest request, MongoConnection mongos, SnapshotCatalog catalog, CancellationToken ct)
     {
         await SnapshotKeys.KeyEncryptionKeyForNewAsync(request.Encryption, catalog, "a new oplog slice", ct);
+        return await ChainAsync(request, mongos, catalog, ct);
+    }
+
+    /// <summary>The chain the slice continues and the shards it reads, the key aside (a dry run, as a replica set's, does not judge it).</summary>
+    private async Task<(ServerTopology Topology, OplogTimestamp ChainEnd, IReadOnlyList<ShardTarget> Shards)> ChainAsync(
+        OplogSliceRequest request, MongoConnection mongos, SnapshotCatalog catalog, CancellationToken ct)
+    {
         var topology = await ServerTopology.DiscoverAsync(mongos.Client, ct, allowMongos: true);
         var chainEnd = await SliceChainEnd.FindAsync(catalog, topology, observer, ct);
         var targets = await ShardTarget.ListAsync(mongos.Client, request.Connection, request.ShardHostMap, ct);
@@ -68,7 +75,7 @@ public sealed class ClusterSliceRunner(IEngineObserver observer)
     /// <summary>What a slice taken now would hold (the -WhatIf dry run): the chain's end, the newest entry of any shard, a shard's gap.</summary>
     internal async Task<OplogSlicePlan> PlanAsync(OplogSliceRequest request, MongoConnection mongos, CancellationToken ct)
     {
-        var (_, chainEnd, targets) = await CheckAsync(request, mongos, new SnapshotCatalog(request.Repository), ct);
+        var (_, chainEnd, targets) = await ChainAsync(request, mongos, new SnapshotCatalog(request.Repository), ct);
         OplogTimestamp? newest = null;
         OplogGap? gap = null;
         foreach (var target in targets)
