@@ -169,29 +169,11 @@ public sealed class ClusterEncryptedChainTests(MongoServerFixture server)
         (await client.GetDatabase(database).GetCollection<BsonDocument>("orders").Find(FilterDefinition<BsonDocument>.Empty).ToListAsync())
             .ToDictionary(d => d["_id"].AsInt32, d => d.GetValue("qty", 0).AsInt32);
 
-    private PointInTimeRestoreRequest Request(TwoShardCluster cluster, OplogLimit limit, string target, EncryptionKeySource? keys) => new()
-    {
-        Restore = new RestoreRequest
-        {
-            Connection = new ConnectionSettings { ConnectionString = server.ConnectionString },
-            Filter = new NamespaceFilter(databases: ["shop"]),
-            Map = new NamespaceMap().AddDatabaseRename("shop", target),
-            Encryption = keys,
-        },
-        Repository = cluster.Repository,
-        Limit = limit,
-    };
+    private PointInTimeRestoreRequest Request(TwoShardCluster cluster, OplogLimit limit, string target, EncryptionKeySource? keys) =>
+        cluster.PointInTime(server, limit, target, keys);
 
-    /// <summary>Restores the cluster to <paramref name="limit"/> into a new database of the replica set; its orders as _id → qty.</summary>
-    private async Task<Dictionary<int, int>> RestoreAsync(TwoShardCluster cluster, OplogLimit limit, EncryptionKeySource? keys)
-    {
-        var target = TestDatabases.NewName("clusterenc");
-        var outcome = await new PointInTimeRestoreRunner(new RecordingObserver()).RunAsync(Request(cluster, limit, target, keys), CancellationToken.None);
-        Assert.True(outcome.Restore.Succeeded, outcome.Restore.OplogError ?? string.Join("; ", outcome.Restore.Namespaces.Select(n => n.Error)));
-        var restored = await OrdersAsync(server.Client, target);
-        await server.Client.DropDatabaseAsync(target);
-        return restored;
-    }
+    private Task<Dictionary<int, int>> RestoreAsync(TwoShardCluster cluster, OplogLimit limit, EncryptionKeySource? keys) =>
+        cluster.RestoredAtAsync(server, limit, keys);
 
     private static EncryptionKeySource Passphrase(string text = "a cluster passphrase for the tests")
     {

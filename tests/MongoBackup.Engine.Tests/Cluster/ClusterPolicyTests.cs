@@ -52,8 +52,8 @@ public sealed class ClusterPolicyTests(MongoServerFixture server)
         Assert.Equal(PolicyAction.Slice, fourth.Action);
         var window = Assert.Single(RestoreWindows.Compute(await SnapshotCatalog.LoadCompleteAsync(cluster.Repository, CancellationToken.None)));
         Assert.Equal((third.Snapshot!.Id, fourth.Snapshot!.OplogEnd), (window.BaseSnapshot.Id, (OplogTimestamp?)window.To));
-        var restored = await RestoreAsync(cluster, OplogLimit.AtClusterTime(window.To));
-        Assert.Equal(await cluster.Orders.CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty), restored);
+        var restored = await cluster.RestoredAtAsync(server, OplogLimit.AtClusterTime(window.To));
+        Assert.Equal(await cluster.Orders.CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty), restored.Count);
     }
 
     [Fact]
@@ -87,25 +87,4 @@ public sealed class ClusterPolicyTests(MongoServerFixture server)
 
     private static Task<BackupPolicyResult> Run(BackupPolicyRequest request, TimeProvider? clock = null) =>
         new BackupPolicyRunner(new RecordingObserver(), clock).RunAsync(request, CancellationToken.None);
-
-    /// <summary>Restores the cluster's shop to <paramref name="limit"/> into a new database of the replica set; how many orders it holds.</summary>
-    private async Task<long> RestoreAsync(TwoShardCluster cluster, OplogLimit limit)
-    {
-        var target = TestDatabases.NewName("clusterpolicy");
-        var outcome = await new PointInTimeRestoreRunner(new RecordingObserver()).RunAsync(new PointInTimeRestoreRequest
-        {
-            Restore = new RestoreRequest
-            {
-                Connection = new ConnectionSettings { ConnectionString = server.ConnectionString },
-                Filter = new NamespaceFilter(databases: ["shop"]),
-                Map = new NamespaceMap().AddDatabaseRename("shop", target),
-            },
-            Repository = cluster.Repository,
-            Limit = limit,
-        }, CancellationToken.None);
-        Assert.True(outcome.Restore.Succeeded, outcome.Restore.OplogError ?? string.Join("; ", outcome.Restore.Namespaces.Select(n => n.Error)));
-        var count = await server.Client.GetDatabase(target).GetCollection<BsonDocument>("orders").CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty);
-        await server.Client.DropDatabaseAsync(target);
-        return count;
-    }
 }
