@@ -24,9 +24,7 @@ BeforeAll {
     function Add-Orders([int] $low, [int] $high) {
         $orders.InsertMany([MongoDB.Bson.BsonDocument[]] @((New-BsonDocument ([ordered]@{ _id = $low; qty = 1 })), (New-BsonDocument ([ordered]@{ _id = $high; qty = 1 }))))
     }
-    function Get-RestoredIds([string] $database, $on = $target) {
-        return @(Get-AllDocuments (Get-Collection $on.Uri $database 'orders') | ForEach-Object { [int] ($_ | ConvertFrom-Json)._id } | Sort-Object)
-    }
+    function Get-RestoredIds([string] $database, $on = $target) { return Get-OrderIds $on.Uri $database }
 }
 
 AfterAll {

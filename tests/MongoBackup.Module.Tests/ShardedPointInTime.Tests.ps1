@@ -26,10 +26,7 @@ BeforeAll {
         $session.CommitTransaction($none)
         $session.Dispose()
     }
-    function Get-RestoredIds([string] $database, $on = $target) {
-        # Get-AllDocuments gives each document as JSON: { "_id" : 7, ... }
-        return @(Get-AllDocuments (Get-Collection $on.Uri $database 'orders') | ForEach-Object { [int] ($_ | ConvertFrom-Json)._id } | Sort-Object)
-    }
+    function Get-RestoredIds([string] $database, $on = $target) { return Get-OrderIds $on.Uri $database }
 }
 
 AfterAll {

@@ -70,7 +70,7 @@ Describe 'Invoke-MongoBackupPolicy on a sharded cluster' {
     It 'what it wrote restores to the slice''s cut' {
         $result = Restore-MongoPointInTime -ConnectionString $target.Uri -Repository $repository -ClusterTime $slice.Snapshot.OplogEnd -RenameDatabase @{ shop = 'shop_policy' }
         $result.Succeeded | Should -BeTrue
-        $ids = @(Get-AllDocuments (Get-Collection $target.Uri 'shop_policy' 'orders') | ForEach-Object { [int] ($_ | ConvertFrom-Json)._id })
+        $ids = Get-OrderIds $target.Uri 'shop_policy'
         $ids.Count | Should -Be 102
         $ids | Should -Contain -1
         $ids | Should -Contain 1001

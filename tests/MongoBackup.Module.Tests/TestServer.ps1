@@ -116,6 +116,11 @@ function Initialize-ShardedOrders([string] $Uri) {
     finally { $client.Dispose() }
 }
 
+# The _ids of a collection's documents (integers), sorted: Get-AllDocuments gives each as JSON, { "_id" : 7, ... }.
+function Get-OrderIds([string] $Uri, [string] $Database, [string] $Collection = 'orders') {
+    return @(Get-AllDocuments (Get-Collection $Uri $Database $Collection) | ForEach-Object { [int] ($_ | ConvertFrom-Json)._id } | Sort-Object)
+}
+
 function Invoke-ConcurrentPolicyRun {
     # Two Invoke-MongoBackupPolicy runs on one repository released at the same instant, each in its own thread job
     # with the module imported there, as two scheduled jobs overlapping; returns both results. So that the run that
