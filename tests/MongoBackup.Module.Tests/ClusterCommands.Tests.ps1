@@ -88,11 +88,6 @@ Describe 'Backup-MongoDatabase refused by the cluster' {
 }
 
 Describe 'A cmdlet that does not take a sharded cluster yet says so in its own words' {
-    It 'Invoke-MongoBackupPolicy points to Backup-MongoDatabase, Backup-MongoOplog and Invoke-MongoSnapshotRetention' {
-        Get-Refusal { Invoke-MongoBackupPolicy -ConnectionString $cluster.Uri -Repository $repository -FullEvery 1d } |
-            Should -BeLike 'Invoke-MongoBackupPolicy does not take a sharded cluster*Backup-MongoDatabase*Backup-MongoOplog -Continuous*Invoke-MongoSnapshotRetention*'
-    }
-
     It 'Restore-MongoDatabase of a replica-set snapshot into a mongos points to a replica set or standalone target, or an export, with -WhatIf too' {
         Get-Refusal { $replicaSetSnapshot | Restore-MongoDatabase -ConnectionString $cluster.Uri } |
             Should -BeLike 'Restore-MongoDatabase restores only a cluster snapshot into a sharded cluster*replica set or a standalone server*Export-MongoSnapshot*'

@@ -63,7 +63,8 @@ Describe 'Get-Help <Name> syntax' -ForEach $shouldProcess {
             @($item.Parameter.Name) | Should -Contain 'WhatIf'
             @($item.Parameter.Name) | Should -Contain 'Confirm'
         }
-        (Get-Help $Name | Out-String -Width 300) | Should -Match '\[-WhatIf\] \[-Confirm\]'
+        # Wide enough that a long syntax line is never wrapped inside the switches it checks.
+        (Get-Help $Name | Out-String -Width 4096) | Should -Match '\[-WhatIf\] \[-Confirm\]'
         ((Get-Help $Name -Parameter WhatIf).Description | Out-String).Trim() | Should -Not -BeNullOrEmpty
     }
 }

@@ -13,12 +13,8 @@ BeforeAll {
     function Invoke-Admin($command) {
         return , $mongos.GetDatabase('admin').RunCommand[MongoDB.Bson.BsonDocument]((New-BsonDocument $command), $null, $none)
     }
-    Invoke-Admin ([ordered]@{ enableSharding = 'shop'; primaryShard = 'shard0' }) | Out-Null
-    Invoke-Admin ([ordered]@{ shardCollection = 'shop.orders'; key = @{ _id = 1 } }) | Out-Null
+    Initialize-ShardedOrders $cluster.Uri
     $script:orders = Get-Collection $cluster.Uri 'shop' 'orders'
-    $orders.InsertMany([MongoDB.Bson.BsonDocument[]] @(foreach ($i in 1..100) { New-BsonDocument ([ordered]@{ _id = $i; qty = 0 }) }))
-    Invoke-Admin ([ordered]@{ split = 'shop.orders'; middle = @{ _id = 50 } }) | Out-Null
-    Invoke-Admin ([ordered]@{ moveChunk = 'shop.orders'; find = @{ _id = 50 }; to = 'shard1' }) | Out-Null
     Invoke-Admin @{ balancerStop = 1 } | Out-Null
 
     # One transaction writing on both shards (a negative _id on shard0, one above 50 on shard1).
@@ -30,10 +26,7 @@ BeforeAll {
         $session.CommitTransaction($none)
         $session.Dispose()
     }
-    function Get-RestoredIds([string] $database, $on = $target) {
-        # Get-AllDocuments gives each document as JSON: { "_id" : 7, ... }
-        return @(Get-AllDocuments (Get-Collection $on.Uri $database 'orders') | ForEach-Object { [int] ($_ | ConvertFrom-Json)._id } | Sort-Object)
-    }
+    function Get-RestoredIds([string] $database, $on = $target) { return Get-OrderIds $on.Uri $database }
 }
 
 AfterAll {

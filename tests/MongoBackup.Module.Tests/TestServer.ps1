@@ -100,6 +100,27 @@ function Get-DatabaseName {
     return @($names)
 }
 
+# shop.orders of a test cluster as the sharded chain tests use it: sharded on _id, orders 1 to 100 {qty: 0}, [MinKey, 50)
+# on shard0 and [50, MaxKey) moved to shard1 (a migration that has just ended).
+function Initialize-ShardedOrders([string] $Uri) {
+    $client = [MongoDB.Driver.MongoClient]::new($Uri)
+    try {
+        $admin = $client.GetDatabase('admin')
+        $run = { param($command) $admin.RunCommand[MongoDB.Bson.BsonDocument]((New-BsonDocument $command), $null, [System.Threading.CancellationToken]::None) | Out-Null }
+        & $run ([ordered]@{ enableSharding = 'shop'; primaryShard = 'shard0' })
+        & $run ([ordered]@{ shardCollection = 'shop.orders'; key = @{ _id = 1 } })
+        (Get-Collection $Uri 'shop' 'orders').InsertMany([MongoDB.Bson.BsonDocument[]] @(foreach ($i in 1..100) { New-BsonDocument ([ordered]@{ _id = $i; qty = 0 }) }))
+        & $run ([ordered]@{ split = 'shop.orders'; middle = @{ _id = 50 } })
+        & $run ([ordered]@{ moveChunk = 'shop.orders'; find = @{ _id = 50 }; to = 'shard1' })
+    }
+    finally { $client.Dispose() }
+}
+
+# The _ids of a collection's documents (integers), sorted: Get-AllDocuments gives each as JSON, { "_id" : 7, ... }.
+function Get-OrderIds([string] $Uri, [string] $Database, [string] $Collection = 'orders') {
+    return @(Get-AllDocuments (Get-Collection $Uri $Database $Collection) | ForEach-Object { [int] ($_ | ConvertFrom-Json)._id } | Sort-Object)
+}
+
 function Invoke-ConcurrentPolicyRun {
     # Two Invoke-MongoBackupPolicy runs on one repository released at the same instant, each in its own thread job
     # with the module imported there, as two scheduled jobs overlapping; returns both results. So that the run that

@@ -16,7 +16,7 @@ namespace MongoBackup.Engine.Cluster;
 public sealed class ClusterContinuousCapture(IEngineObserver observer)
 {
     /// <summary>Slices until <paramref name="ct"/> is cancelled or the duration ends; the slices committed, oldest first.</summary>
-    /// <exception cref="MongoBackupException">As <see cref="ClusterSliceRunner"/>: NoBaseSnapshot, InvalidArgument, a repository error.</exception>
+    /// <exception cref="MongoBackupException">As <see cref="ClusterSliceRunner"/>: NoBaseSnapshot, EncryptionKeyRequired, WrongEncryptionKey, a repository error.</exception>
     internal async Task<IReadOnlyList<SnapshotManifest>> RunAsync(ContinuousCaptureRequest request, MongoConnection mongos, CancellationToken ct)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -24,7 +24,7 @@ public sealed class ClusterContinuousCapture(IEngineObserver observer)
         var catalog = new SnapshotCatalog(request.Slice.Repository);
         var runner = new ClusterSliceRunner(observer);
         var closed = new List<SnapshotManifest>();
-        // Refused at once (no chain to continue, an encryption key), not an interval later.
+        // Refused at once (no chain to continue, a key the repository's settings refuse), not an interval later.
         await runner.CheckAsync(request.Slice, mongos, catalog, ct);
         while (!stop.IsCancellationRequested)
         {

@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using MongoBackup.Engine.Oplog;
 using MongoBackup.Engine.Oplog.Replay;
 using MongoBackup.Engine.Repository;
+using MongoBackup.Engine.Security;
 
 namespace MongoBackup.Engine.Cluster;
 
@@ -18,15 +19,20 @@ public sealed class ClusterOplogToMoment : IAsyncDisposable
 {
     private readonly OplogCutSplit _split;
     private readonly OplogTimestamp _cut;
+    private readonly DataKey? _baseKey;
 
     /// <param name="repository">Where the snapshot and slices are.</param>
     /// <param name="cluster">The base: a full cluster snapshot.</param>
     /// <param name="slices">The cluster slices of the window after it, in chain order.</param>
+    /// <param name="keys">The key of an encrypted snapshot or slice (each opens its own data key with it); null when none is.</param>
     /// <param name="ct">Cancels the reading.</param>
-    /// <exception cref="MongoBackupException">CorruptFile (as the stream is read) when a file fails its manifest, or a slice has no part for one of the base's shards.</exception>
-    public ClusterOplogToMoment(ISnapshotRepository repository, SnapshotManifest cluster, IReadOnlyList<SnapshotManifest> slices, CancellationToken ct)
+    /// <exception cref="MongoBackupException">EncryptionKeyRequired or WrongEncryptionKey (the base snapshot at once, a slice as
+    /// the stream reaches it); CorruptFile (as the stream is read) when a file fails its manifest, or a slice has no part for one of the base's shards.</exception>
+    public ClusterOplogToMoment(ISnapshotRepository repository, SnapshotManifest cluster, IReadOnlyList<SnapshotManifest> slices,
+        EncryptionKeySource? keys, CancellationToken ct)
     {
-        var shards = cluster.Cluster!.Shards.Select(shard => ShardChainAsync(repository, cluster, shard, slices, ct)).ToList();
+        _baseKey = SnapshotEncryption.Open(cluster, keys);
+        var shards = cluster.Cluster!.Shards.Select(shard => ShardChainAsync(repository, cluster, _baseKey, shard, slices, keys, ct)).ToList();
         _cut = cluster.ConsistentAt!.Timestamp;
         _split = new OplogCutSplit(ClusterOplogMerge.MergeAsync(shards, ct), _cut, ct);
         Name = $"the oplogs of cluster snapshot {cluster.Id}'s shards";
@@ -42,24 +48,28 @@ public sealed class ClusterOplogToMoment : IAsyncDisposable
     public OplogSegment Slices(OplogLimit limit) => new($"the cluster's oplog slices after snapshot cut {_cut}", _split.AfterCut()) { Limit = limit };
 
     /// <summary>One shard's entries: its oplog in the base snapshot, then its part of each slice, each entry once (slices may overlap).</summary>
-    private static async IAsyncEnumerable<byte[]> ShardChainAsync(ISnapshotRepository repository, SnapshotManifest cluster, ShardSection shard,
-        IReadOnlyList<SnapshotManifest> slices, [EnumeratorCancellation] CancellationToken ct)
+    private static async IAsyncEnumerable<byte[]> ShardChainAsync(ISnapshotRepository repository, SnapshotManifest cluster, DataKey? baseKey,
+        ShardSection shard, IReadOnlyList<SnapshotManifest> slices, EncryptionKeySource? keys, [EnumeratorCancellation] CancellationToken ct)
     {
         OplogTimestamp? last = null;
-        await foreach (var entry in SnapshotDumpReader.ReadOplogAsync(repository, ShardSnapshotViews.Of(cluster, shard), null, ct))
+        await foreach (var entry in SnapshotDumpReader.ReadOplogAsync(repository, ShardSnapshotViews.Of(cluster, shard), baseKey, ct))
         {
             last = OplogCutSplit.TimestampOf(entry);
             yield return entry;
         }
-        var parts = slices.Select(slice => slice.Cluster?.Shards.FirstOrDefault(s => s.Name == shard.Name) is { } part ? ShardSnapshotViews.Of(slice, part)
+        var parts = slices.Select(slice => slice.Cluster?.Shards.FirstOrDefault(s => s.Name == shard.Name) is { } part ? (slice, ShardSnapshotViews.Of(slice, part))
             : throw new MongoBackupException(ErrorIds.CorruptFile, $"Cluster oplog slice {slice.Id} holds no part for shard {shard.Name} of snapshot {cluster.Id}.", target: slice.Id));
-        await foreach (var entry in SliceEntries.ReadAsync(repository, parts, null, ct))
+        await foreach (var entry in SliceEntries.ReadPartsAsync(repository, parts, keys, ct))
         {
             if (last is { } given && OplogCutSplit.TimestampOf(entry) <= given) continue;
             yield return entry;
         }
     }
 
-    /// <summary>Closes every file still open.</summary>
-    public ValueTask DisposeAsync() => _split.DisposeAsync();
+    /// <summary>Closes every file still open, then forgets the base snapshot's data key.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        try { await _split.DisposeAsync(); }
+        finally { _baseKey?.Dispose(); }
+    }
 }

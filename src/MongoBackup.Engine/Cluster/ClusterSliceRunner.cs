@@ -18,7 +18,7 @@ public sealed class ClusterSliceRunner(IEngineObserver observer)
 {
     /// <summary>The new slice through <paramref name="mongos"/>, or null when no shard wrote anything since the chain's end.</summary>
     /// <exception cref="MongoBackupException">NoBaseSnapshot (no full cluster snapshot to continue, or the shards changed since),
-    /// InvalidArgument (an encryption key), the repository's and the shards' translated failures.</exception>
+    /// EncryptionKeyRequired or WrongEncryptionKey (the repository's settings refuse the key), the repository's and the shards' translated failures.</exception>
     internal async Task<SnapshotManifest?> RunAsync(OplogSliceRequest request, MongoConnection mongos, SnapshotCatalog catalog, CancellationToken ct)
     {
         var started = DateTimeOffset.UtcNow;
@@ -51,15 +51,20 @@ public sealed class ClusterSliceRunner(IEngineObserver observer)
     }
 
     /// <summary>
-    /// What a slice needs before it reads anything: no encryption key (not supported for clusters yet), a chain to
-    /// continue, and the shards of the snapshot it ends with.
+    /// What a slice needs before it reads anything: a key the repository's settings admit (as a replica set's slice is
+    /// refused, <see cref="SnapshotKeys"/>), a chain to continue, and the shards of the snapshot it ends with.
     /// </summary>
     internal async Task<(ServerTopology Topology, OplogTimestamp ChainEnd, IReadOnlyList<ShardTarget> Shards)> CheckAsync(
         OplogSliceRequest request, MongoConnection mongos, SnapshotCatalog catalog, CancellationToken ct)
     {
-        if (request.Encryption is not null)
-            throw new MongoBackupException(ErrorIds.InvalidArgument,
-                "-EncryptionKey is not supported yet for a sharded cluster (a mongos), as for its full backups: back up its oplog without it.", target: "EncryptionKey");
+        await SnapshotKeys.KeyEncryptionKeyForNewAsync(request.Encryption, catalog, "a new oplog slice", ct);
+        return await ChainAsync(request, mongos, catalog, ct);
+    }
+
+    /// <summary>The chain the slice continues and the shards it reads, the key aside (a dry run, as a replica set's, does not judge it).</summary>
+    private async Task<(ServerTopology Topology, OplogTimestamp ChainEnd, IReadOnlyList<ShardTarget> Shards)> ChainAsync(
+        OplogSliceRequest request, MongoConnection mongos, SnapshotCatalog catalog, CancellationToken ct)
+    {
         var topology = await ServerTopology.DiscoverAsync(mongos.Client, ct, allowMongos: true);
         var chainEnd = await SliceChainEnd.FindAsync(catalog, topology, observer, ct);
         var targets = await ShardTarget.ListAsync(mongos.Client, request.Connection, request.ShardHostMap, ct);
@@ -70,7 +75,7 @@ public sealed class ClusterSliceRunner(IEngineObserver observer)
     /// <summary>What a slice taken now would hold (the -WhatIf dry run): the chain's end, the newest entry of any shard, a shard's gap.</summary>
     internal async Task<OplogSlicePlan> PlanAsync(OplogSliceRequest request, MongoConnection mongos, CancellationToken ct)
     {
-        var (_, chainEnd, targets) = await CheckAsync(request, mongos, new SnapshotCatalog(request.Repository), ct);
+        var (_, chainEnd, targets) = await ChainAsync(request, mongos, new SnapshotCatalog(request.Repository), ct);
         OplogTimestamp? newest = null;
         OplogGap? gap = null;
         foreach (var target in targets)
@@ -86,7 +91,8 @@ public sealed class ClusterSliceRunner(IEngineObserver observer)
         OplogTimestamp chainEnd, List<ShardOplog> shards, OplogGap?[] gaps, ConsistencyPoint cut, CancellationToken ct)
     {
         var location = request.Repository.Location;
-        var options = new NewSnapshotOptions(request.Compression, request.CompressionLevel, null) { Ids = request.Ids };
+        // Encrypted as a replica set's slice is: every shard's part under the slice's one data key, in the same layout.
+        var options = new NewSnapshotOptions(request.Compression, request.CompressionLevel, request.Encryption) { Ids = request.Ids };
         PendingSnapshot pending;
         try { pending = await PendingSnapshot.StartNewAsync(catalog, "oplog", started, options, observer.Warning, ct); }
         catch (Exception e) when (RepositoryWriteErrors.Describe(e, location, "a new oplog slice") is { } described) { throw described; }

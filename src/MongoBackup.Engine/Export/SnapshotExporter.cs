@@ -43,6 +43,12 @@ public sealed class SnapshotExporter(IEngineObserver observer)
     /// <summary>The snapshot's reader once its key opens it (an encrypted manifest proving its seal) and its manifest holds together as a whole.</summary>
     private static async Task<IDumpReader> OpenCheckedAsync(ExportRequest request, SnapshotManifest manifest, CancellationToken ct)
     {
+        // A replica set's slice exports as a dump of its oplog alone; a cluster's holds one oplog per shard, which no
+        // stock dump holds, and whose cross-shard transactions may have begun in the slices before it.
+        if (manifest is { Kind: SnapshotKind.Oplog, Cluster: not null })
+            throw new MongoBackupException(ErrorIds.ShardedClusterNotSupported,
+                $"Snapshot {manifest.Id} is an oplog slice of a sharded cluster: it holds one oplog per shard, which a mongodump cannot. " +
+                "Restore-MongoPointInTime replays it with the cluster snapshot it continues; Export-MongoSnapshot takes that cluster snapshot.", target: manifest.Id);
         var dataKey = SnapshotEncryption.Open(manifest, request.Encryption);
         try { SnapshotIntegrity.RequireConsistent(manifest); }
         catch { dataKey?.Dispose(); throw; }

@@ -17,7 +17,7 @@ public static class ErrorIds
     public const string AuthenticationFailed = "MongoBackup.AuthenticationFailed";
     /// <summary>The user lacks a privilege the command needs.</summary>
     public const string NotAuthorized = "MongoBackup.NotAuthorized";
-    /// <summary>The source or target is a mongos where the command does not take a sharded cluster yet (a backup policy, a point-in-time restore into a cluster, a restore of a replica-set snapshot into a cluster).</summary>
+    /// <summary>The source or target is a mongos where the command does not take a sharded cluster yet (a restore of a replica-set snapshot or repository into a cluster, a scratch restore of Test-MongoSnapshot), or an export of a cluster's oplog slice, which holds one oplog per shard.</summary>
     public const string ShardedClusterNotSupported = "MongoBackup.ShardedClusterNotSupported";
     /// <summary>A restore into a sharded cluster cannot shard a target as the snapshot's collection was sharded (the target is sharded on another key, or holds documents unsharded, or the cluster refused the key); that namespace is not restored.</summary>
     public const string ShardKeyConflict = "MongoBackup.ShardKeyConflict";

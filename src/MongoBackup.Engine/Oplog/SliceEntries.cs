@@ -18,19 +18,29 @@ public static class SliceEntries
     /// </summary>
     /// <exception cref="MongoBackupException">CorruptFile naming the slice file that fails its size, hash or parse;
     /// EncryptionKeyRequired or WrongEncryptionKey for an encrypted slice.</exception>
-    public static async IAsyncEnumerable<byte[]> ReadAsync(ISnapshotRepository repository, IEnumerable<SnapshotManifest> slices,
-        EncryptionKeySource? keys, [EnumeratorCancellation] CancellationToken ct)
+    public static IAsyncEnumerable<byte[]> ReadAsync(ISnapshotRepository repository, IEnumerable<SnapshotManifest> slices,
+        EncryptionKeySource? keys, CancellationToken ct) =>
+        ReadPartsAsync(repository, slices.Select(s => (s, s)), keys, ct);
+
+    /// <summary>
+    /// As <see cref="ReadAsync"/>, reading from each slice one part: a cluster slice's shard (its view,
+    /// <see cref="ShardSnapshotViews.Of(SnapshotManifest, ShardSection)"/>), whose files are under the slice's own data
+    /// key, opened from the slice's sealed manifest.
+    /// </summary>
+    /// <exception cref="MongoBackupException">As <see cref="ReadAsync"/>.</exception>
+    public static async IAsyncEnumerable<byte[]> ReadPartsAsync(ISnapshotRepository repository,
+        IEnumerable<(SnapshotManifest Slice, SnapshotManifest Part)> parts, EncryptionKeySource? keys, [EnumeratorCancellation] CancellationToken ct)
     {
         OplogTimestamp? last = null;
-        foreach (var slice in slices)
+        foreach (var (slice, part) in parts)
         {
-            var file = slice.Files.FirstOrDefault(f => f.Kind == ManifestFileKind.Oplog)
-                ?? throw new MongoBackupException(ErrorIds.CorruptFile, $"Oplog slice {slice.Id} in {repository.Location} lists no oplog file.", target: slice.Id);
+            var file = part.Files.FirstOrDefault(f => f.Kind == ManifestFileKind.Oplog)
+                ?? throw new MongoBackupException(ErrorIds.CorruptFile, $"Oplog slice {slice.Id} in {repository.Location} lists no oplog file{(part.StoredUnder.Length > 0 ? $" under {part.StoredUnder}" : "")}.", target: slice.Id);
             using var dataKey = SnapshotEncryption.Open(slice, keys);
             // Each slice's entries are checked against the range and count its own manifest records; then repeats are skipped.
-            await foreach (var entry in SnapshotDumpReader.ReadOplogAsync(repository, slice, dataKey, ct))
+            await foreach (var entry in SnapshotDumpReader.ReadOplogAsync(repository, part, dataKey, ct))
             {
-                var ts = TimestampOf(entry, $"{slice.Id}/{file.Path}");
+                var ts = TimestampOf(entry, $"{slice.Id}/{part.StoredUnder}{file.Path}");
                 if (last is { } given && ts <= given) continue;
                 last = ts;
                 yield return entry;

@@ -32,6 +32,16 @@ public sealed record BackupPolicyRequest
     public IReadOnlyDictionary<string, string> Tags { get; init; } = new Dictionary<string, string>();
     /// <summary>How long the repository lease lasts unrenewed: how long a crashed run can block the next ones. Renewed every third of it.</summary>
     public TimeSpan LeaseDuration { get; init; } = DefaultLeaseDuration;
+    /// <summary>
+    /// For a sharded cluster (a mongos): shard member addresses as config.shards names them mapped to the names this
+    /// machine reaches them by, for the full backups and slices alike (see <see cref="Dump.BackupRequest.ShardHostMap"/>).
+    /// </summary>
+    public IReadOnlyDictionary<string, string> ShardHostMap { get; init; } = new Dictionary<string, string>();
+    /// <summary>
+    /// For a sharded cluster: a run that takes a full backup stops a running balancer for it and starts it again afterwards
+    /// (<see cref="Dump.BackupRequest.StopBalancer"/>); without it a running balancer refuses that run. A slice never touches the balancer.
+    /// </summary>
+    public bool StopBalancer { get; init; }
     /// <summary>Who this run is, as a refused run reports it.</summary>
     public string HolderId { get; init; } = RepositoryLeases.NewHolderId();
 

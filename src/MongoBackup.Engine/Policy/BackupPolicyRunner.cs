@@ -10,7 +10,9 @@ namespace MongoBackup.Engine.Policy;
 
 /// <summary>
 /// The one call a scheduler makes every few minutes: take the repository lease; take a full snapshot when one is
-/// due, otherwise an oplog slice (replica sets only); apply retention when rules are given; release the lease.
+/// due, otherwise an oplog slice (of a replica set, or of a sharded cluster through its mongos: its full backups and
+/// slices are those of Backup-MongoDatabase and Backup-MongoOplog given a mongos); apply retention when rules are given;
+/// release the lease.
 /// Calling it again at once does nothing new (the full is no longer due and the oplog has nothing new). When
 /// another run holds the lease, it returns Skipped at once, naming that holder, rather than failing.
 /// </summary>
@@ -70,20 +72,26 @@ public sealed class BackupPolicyRunner(IEngineObserver observer, TimeProvider? c
         }
     }
 
-    /// <summary>What a run would do now (for -WhatIf): the decision and the retention removals, without the lease and without writing.</summary>
-    public static async Task<(PolicyDecision Decision, IReadOnlyList<string> Removals)> PreviewAsync(BackupPolicyRequest request, CancellationToken ct)
+    /// <summary>
+    /// What a run would do now (for -WhatIf): the decision, the retention removals, and the refusal a cluster's due full
+    /// backup would meet (its balancer running without StopBalancer, as Backup-MongoDatabase -WhatIf says it); without
+    /// the lease, without writing, the balancer untouched.
+    /// </summary>
+    public static async Task<PolicyPreview> PreviewAsync(BackupPolicyRequest request, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(request);
         request.Validate();
-        ServerTopology topology;
-        using (var source = MongoConnection.Open(request.Connection))
-            topology = await ServerTopology.DiscoverAsync(source.Client, ct).ConfigureAwait(false);
+        using var source = MongoConnection.Open(request.Connection);
+        var topology = await ServerTopology.DiscoverAsync(source.Client, ct, allowMongos: true).ConfigureAwait(false);
         var catalog = new SnapshotCatalog(request.Repository);
         var decision = await PolicyDecision.DecideAsync(catalog, topology, request.FullEvery, DateTimeOffset.UtcNow, ct, request.Filter).ConfigureAwait(false);
+        var refusal = decision.Action == PolicyAction.Full && topology.Kind == TopologyKind.Sharded
+            ? (await Cluster.ClusterBackupPlan.BuildAsync(source.Client, BackupOf(request), ct).ConfigureAwait(false)).BalancerRefusal
+            : null;
         IReadOnlyList<string> removals = request.Retention is { } rules
             ? (await RetentionApplier.PlanAsync(catalog, rules, ct).ConfigureAwait(false)).Removals.Select(d => d.SnapshotId).ToList()
             : [];
-        return (decision, removals);
+        return new PolicyPreview(decision, removals, refusal);
     }
 
     /// <summary>
@@ -94,7 +102,7 @@ public sealed class BackupPolicyRunner(IEngineObserver observer, TimeProvider? c
     {
         using var source = MongoConnection.Open(request.Connection);
         var catalog = new SnapshotCatalog(request.Repository);
-        var topology = await ServerTopology.DiscoverAsync(source.Client, ct).ConfigureAwait(false);
+        var topology = await ServerTopology.DiscoverAsync(source.Client, ct, allowMongos: true).ConfigureAwait(false);
         var decision = await PolicyDecision.DecideAsync(catalog, topology, request.FullEvery, _clock.GetUtcNow(), ct, request.Filter).ConfigureAwait(false);
         observer.Verbose($"Policy: {decision.Action}, because {decision.Reason}.");
 
@@ -104,19 +112,10 @@ public sealed class BackupPolicyRunner(IEngineObserver observer, TimeProvider? c
         switch (decision.Action)
         {
             case PolicyAction.Full:
-                snapshot = await new BackupRunner(observer).RunAsync(new BackupRequest
-                {
-                    Connection = request.Connection, Repository = request.Repository, Filter = request.Filter, Compression = request.Compression,
-                    CompressionLevel = request.CompressionLevel,
-                    Encryption = request.Encryption, Tags = request.Tags,
-                }, source, catalog, ct).ConfigureAwait(false);
+                snapshot = await FullAsync(request, topology, source, catalog, ct).ConfigureAwait(false);
                 break;
             case PolicyAction.Slice:
-                snapshot = await new OplogSliceRunner(observer).RunAsync(new OplogSliceRequest
-                {
-                    Connection = request.Connection, Repository = request.Repository, Compression = request.Compression, CompressionLevel = request.CompressionLevel,
-                    Encryption = request.Encryption, Tags = request.Tags,
-                }, source, catalog, ct).ConfigureAwait(false);
+                snapshot = await SliceAsync(request, topology, source, catalog, ct).ConfigureAwait(false);
                 if (snapshot is null)
                     (action, reason) = (PolicyAction.Nothing, $"{reason}, and the oplog holds nothing newer than the last slice");
                 break;
@@ -125,6 +124,35 @@ public sealed class BackupPolicyRunner(IEngineObserver observer, TimeProvider? c
         if (snapshot is not null) catalog.Committed(snapshot);
         var removed = request.Retention is { } rules ? await ApplyRetentionAsync(catalog, rules, ct).ConfigureAwait(false) : [];
         return new BackupPolicyResult { Action = action, Snapshot = snapshot, Removed = removed, Reason = reason };
+    }
+
+    /// <summary>The full snapshot: of the cluster through its mongos (its balancer as <see cref="BackupPolicyRequest.StopBalancer"/> says), else of the replica set or standalone server.</summary>
+    private Task<SnapshotManifest> FullAsync(BackupPolicyRequest request, ServerTopology topology, MongoConnection source, SnapshotCatalog catalog, CancellationToken ct)
+    {
+        var backup = BackupOf(request);
+        return topology.Kind == TopologyKind.Sharded
+            ? new Cluster.ClusterBackupRunner(observer).RunAsync(backup, source, catalog, ct)
+            : new BackupRunner(observer).RunAsync(backup, source, catalog, ct);
+    }
+
+    private static BackupRequest BackupOf(BackupPolicyRequest request) => new()
+    {
+        Connection = request.Connection, Repository = request.Repository, Filter = request.Filter, Compression = request.Compression,
+        CompressionLevel = request.CompressionLevel, Encryption = request.Encryption, Tags = request.Tags,
+        ShardHostMap = request.ShardHostMap, StopBalancer = request.StopBalancer,
+    };
+
+    /// <summary>The oplog slice: every shard's to one new cut through the mongos, else the replica set's; null when nothing was written since the chain's end.</summary>
+    private Task<SnapshotManifest?> SliceAsync(BackupPolicyRequest request, ServerTopology topology, MongoConnection source, SnapshotCatalog catalog, CancellationToken ct)
+    {
+        var slice = new OplogSliceRequest
+        {
+            Connection = request.Connection, Repository = request.Repository, Compression = request.Compression, CompressionLevel = request.CompressionLevel,
+            Encryption = request.Encryption, Tags = request.Tags, ShardHostMap = request.ShardHostMap,
+        };
+        return topology.Kind == TopologyKind.Sharded
+            ? new Cluster.ClusterSliceRunner(observer).RunAsync(slice, source, catalog, ct)
+            : new OplogSliceRunner(observer).RunAsync(slice, source, catalog, ct);
     }
 
     private async Task<IReadOnlyList<string>> ApplyRetentionAsync(SnapshotCatalog catalog, RetentionRules rules, CancellationToken ct)

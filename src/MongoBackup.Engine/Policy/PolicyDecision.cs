@@ -10,7 +10,8 @@ namespace MongoBackup.Engine.Policy;
 /// source exists, when the newest one started at least FullEvery ago (start time, so a long backup does
 /// not push the schedule later), or when the oplog slice chain is broken after it (slices missing, or the oplog rolled
 /// over before it was saved): no restore reaches past the break until a new full is taken. Otherwise a replica set
-/// gets a slice; a standalone, which has no oplog, gets nothing.
+/// or a sharded cluster (through its mongos: its cluster snapshots alone count, as its chain is theirs, see
+/// <see cref="Oplog.SliceChainEnd"/>) gets a slice; a standalone, which has no oplog, gets nothing.
 /// </summary>
 public sealed record PolicyDecision(PolicyAction Action, string Reason)
 {
@@ -29,7 +30,7 @@ public sealed record PolicyDecision(PolicyAction Action, string Reason)
         scope ??= NamespaceFilter.Everything;
         var repository = catalog.Repository;
         var snapshots = (await catalog.CompleteAsync(ct).ConfigureAwait(false))
-            .Where(s => s.Source.ReplicaSetName == topology.ReplicaSetName)
+            .Where(s => s.Source.ReplicaSetName == topology.ReplicaSetName && (s.Cluster is not null) == (topology.Kind == TopologyKind.Sharded))
             .ToList();
         var newestFull = snapshots.Where(s => s is { Kind: SnapshotKind.Full, CopyOnly: false } && ScopeCoverage.Covers(s.EffectiveScope, scope))
             .MaxBy(s => s.StartTime);
@@ -43,7 +44,7 @@ public sealed record PolicyDecision(PolicyAction Action, string Reason)
         if (BreakAfter(newestFull, snapshots) is { } gap)
             return new PolicyDecision(PolicyAction.Full, $"the oplog slice chain is broken after the newest full snapshot, {newestFull.Id}: {gap}; no restore reaches past it until a new full snapshot is taken");
         var nextFull = newestFull.StartTime + fullEvery;
-        return topology.HasOplog
+        return topology.HasOplog || topology.Kind == TopologyKind.Sharded
             ? new PolicyDecision(PolicyAction.Slice, $"the next full snapshot is due at {nextFull:u}; until then the oplog is saved in slices")
             : new PolicyDecision(PolicyAction.Nothing, $"the next full snapshot is due at {nextFull:u}, and a standalone server has no oplog to save in between");
     }
@@ -57,7 +58,14 @@ public sealed record PolicyDecision(PolicyAction Action, string Reason)
     }
 
     private static string Describe(ServerTopology topology) =>
-        topology.ReplicaSetName is { } name ? $"replica set '{name}'" : "this standalone server";
+        topology.Kind == TopologyKind.Sharded ? "the sharded cluster"
+        : topology.ReplicaSetName is { } name ? $"replica set '{name}'" : "this standalone server";
 
     private static TimeSpan Round(TimeSpan span) => TimeSpan.FromSeconds(Math.Round(span.TotalSeconds));
 }
+
+/// <summary>What a policy run would do now (its -WhatIf): <paramref name="Decision"/>, the snapshots retention would remove, and the refusal the run would meet, or null.</summary>
+/// <param name="Decision">Full, Slice or Nothing, and why.</param>
+/// <param name="Removals">The ids retention would remove.</param>
+/// <param name="Refusal">BalancerRunning when a cluster's full backup is due while its balancer runs without StopBalancer; null otherwise.</param>
+public sealed record PolicyPreview(PolicyDecision Decision, IReadOnlyList<string> Removals, MongoBackupException? Refusal);

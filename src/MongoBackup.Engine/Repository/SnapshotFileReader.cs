@@ -28,11 +28,15 @@ public sealed class SnapshotFileReader : IAsyncDisposable
 
     /// <summary>Opens <paramref name="file"/> of the snapshot: stored bytes checked, decrypted with <paramref name="dataKey"/> (null: not encrypted), decompressed.</summary>
     /// <exception cref="CorruptDumpException">The file the manifest lists is missing from the repository.</exception>
+    /// <exception cref="InvalidOperationException">A bug: an encrypted snapshot's file opened without its data key.</exception>
     public static async Task<SnapshotFileReader> OpenAsync(
         ISnapshotRepository repository, SnapshotManifest manifest, ManifestFile file, DataKey? dataKey, CancellationToken ct)
     {
         var path = manifest.StoredUnder + file.Path;
         var name = $"{manifest.Id}/{path}";
+        // A reader that forgot the key would report the ciphertext as a damaged file (it once did, for a cluster's oplogs).
+        if (manifest.Encryption is not null && dataKey is null)
+            throw new InvalidOperationException($"{name} is encrypted, and was opened to be read without its snapshot's data key.");
         Stream opened;
         try { opened = await repository.OpenReadAsync(manifest.Id, path, ct); }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)

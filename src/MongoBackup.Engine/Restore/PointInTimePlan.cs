@@ -53,7 +53,7 @@ public sealed record PointInTimePlan(RestoreWindow Window, IReadOnlyList<Planned
     {
         if (window.BaseSnapshot.Cluster is not null)
         {
-            await using var cluster = new Cluster.ClusterOplogToMoment(request.Repository, window.BaseSnapshot, window.Slices, ct);
+            await using var cluster = new Cluster.ClusterOplogToMoment(request.Repository, window.BaseSnapshot, window.Slices, request.Restore.Encryption, ct);
             await foreach (var entry in cluster.Snapshot.Entries) yield return entry;
             await foreach (var entry in cluster.Slices(request.Limit).Entries) yield return entry;
             yield break;

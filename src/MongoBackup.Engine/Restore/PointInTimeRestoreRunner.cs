@@ -97,7 +97,7 @@ public sealed class PointInTimeRestoreRunner(IEngineObserver observer)
     /// </summary>
     private async Task<PointInTimeOutcome> RunClusterAsync(PointInTimeRestoreRequest request, RestoreWindow window, CancellationToken ct)
     {
-        await using var oplog = new Cluster.ClusterOplogToMoment(request.Repository, window.BaseSnapshot, window.Slices, ct);
+        await using var oplog = new Cluster.ClusterOplogToMoment(request.Repository, window.BaseSnapshot, window.Slices, request.Restore.Encryption, ct);
         using var target = MongoConnection.Open(request.Restore.Connection);
         var restore = request.Restore with { Snapshot = new RepositorySnapshot(request.Repository, window.BaseSnapshot.Id), DumpOplog = oplog.Snapshot };
         var (outcome, sliceEntries) = await new RestoreRunner(observer).RunAsync(restore, target, [oplog.Slices(request.Limit)], ct);

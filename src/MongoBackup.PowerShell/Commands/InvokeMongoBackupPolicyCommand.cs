@@ -9,7 +9,8 @@ namespace MongoBackup.PowerShell.Commands;
 
 /// <summary>
 /// The one command a scheduler runs every few minutes: under a repository lease, a full snapshot when one is due
-/// (-FullEvery), otherwise an oplog slice; then retention when -Keep* rules are given. A run that finds the lease
+/// (-FullEvery), otherwise an oplog slice (of a replica set, or of a sharded cluster through its mongos); then retention
+/// when -Keep* rules are given. A run that finds the lease
 /// held by another run returns Action Skipped at once instead of failing.
 /// </summary>
 [Cmdlet(VerbsLifecycle.Invoke, "MongoBackupPolicy", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
@@ -61,6 +62,14 @@ public sealed class InvokeMongoBackupPolicyCommand : MongoBackupSourceCmdlet
     [Parameter]
     public Hashtable? Tag { get; set; }
 
+    /// <summary>For a sharded cluster: shard member addresses as config.shards names them mapped to the names this machine reaches them by.</summary>
+    [Parameter]
+    public Hashtable? ShardHostMap { get; set; }
+
+    /// <summary>For a sharded cluster: a run that takes a full backup stops a running balancer for it and starts it again afterwards.</summary>
+    [Parameter]
+    public SwitchParameter StopBalancer { get; set; }
+
     protected override void ProcessRecord() => RunCommand(() =>
     {
         var connection = BuildReadingConnection();
@@ -77,6 +86,8 @@ public sealed class InvokeMongoBackupPolicyCommand : MongoBackupSourceCmdlet
             Encryption = EncryptionKeys,
             Tags = TagArguments.ToDictionary(Tag),
             LeaseDuration = LeaseDuration,
+            ShardHostMap = ShardHostMapArguments.ToDictionary(ShardHostMap),
+            StopBalancer = StopBalancer.IsPresent,
         };
         request.Validate();
 
@@ -84,8 +95,8 @@ public sealed class InvokeMongoBackupPolicyCommand : MongoBackupSourceCmdlet
             + (request.Retention is { } rules ? $", then apply retention ({rules})" : "");
         if (IsWhatIf())
         {
-            var (decision, removals) = Await(ct => BackupPolicyRunner.PreviewAsync(request, ct));
-            WritePlannedAction(decision.Action.ToString(), request.Repository.Location, decision.Reason, connection.DisplayName);
+            var (decision, removals, refusal) = Await(ct => BackupPolicyRunner.PreviewAsync(request, ct));
+            WritePlannedAction(decision.Action.ToString(), request.Repository.Location, decision.Reason, connection.DisplayName, refusal);
             foreach (var id in removals) WritePlannedAction("Remove", id, $"snapshot from {request.Repository.Location} (retention: {request.Retention})", request.Repository.Location);
             return;
         }

@@ -12,9 +12,6 @@ public static class ClusterSupport
 {
     private static readonly Dictionary<string, string> Refusals = new(StringComparer.OrdinalIgnoreCase)
     {
-        ["Invoke-MongoBackupPolicy"] =
-            "Invoke-MongoBackupPolicy does not take a sharded cluster (a mongos) yet. Schedule Backup-MongoDatabase (with -StopBalancer) and " +
-            "Backup-MongoOplog -Continuous through the mongos, which both take a cluster, and Invoke-MongoSnapshotRetention for what to keep.",
         ["Restore-MongoDatabase"] =
             "Restore-MongoDatabase restores only a cluster snapshot into a sharded cluster (a mongos). Restore this replica-set snapshot or " +
             "mongodump folder into a replica set or a standalone server, or write it as a stock dump with Export-MongoSnapshot and load that " +

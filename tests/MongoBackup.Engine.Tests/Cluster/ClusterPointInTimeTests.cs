@@ -191,28 +191,9 @@ public sealed class ClusterPointInTimeTests(MongoServerFixture server)
                 .ToList().Select(e => OplogTimestamp.FromBsonTimestamp(e["ts"].AsBsonTimestamp)))
             .Order().ToList();
 
-    private PointInTimeRestoreRequest Request(TwoShardCluster cluster, OplogLimit limit, string target) => new()
-    {
-        Restore = new RestoreRequest
-        {
-            Connection = new ConnectionSettings { ConnectionString = server.ConnectionString },
-            Filter = new NamespaceFilter(databases: ["shop"]),
-            Map = new NamespaceMap().AddDatabaseRename("shop", target),
-        },
-        Repository = cluster.Repository,
-        Limit = limit,
-    };
+    private PointInTimeRestoreRequest Request(TwoShardCluster cluster, OplogLimit limit, string target) => cluster.PointInTime(server, limit, target);
 
-    /// <summary>Restores the cluster to <paramref name="limit"/> into a new database of the replica set; its orders as _id → qty.</summary>
-    private async Task<Dictionary<int, int>> RestoreAsync(TwoShardCluster cluster, OplogLimit limit)
-    {
-        var target = TestDatabases.NewName("clusterpitr");
-        var outcome = await new PointInTimeRestoreRunner(new RecordingObserver()).RunAsync(Request(cluster, limit, target), CancellationToken.None);
-        Assert.True(outcome.Restore.Succeeded, outcome.Restore.OplogError ?? string.Join("; ", outcome.Restore.Namespaces.Select(n => n.Error)));
-        var restored = await server.Client.GetDatabase(target).GetCollection<BsonDocument>("orders").Find(FilterDefinition<BsonDocument>.Empty).ToListAsync();
-        await server.Client.DropDatabaseAsync(target);
-        return restored.ToDictionary(d => d["_id"].AsInt32, d => d.GetValue("qty", 0).AsInt32);
-    }
+    private Task<Dictionary<int, int>> RestoreAsync(TwoShardCluster cluster, OplogLimit limit) => cluster.RestoredAtAsync(server, limit);
 
     private static async Task<List<SnapshotManifest>> Slices(TwoShardCluster cluster) =>
         (await SnapshotCatalog.LoadCompleteAsync(cluster.Repository, CancellationToken.None)).Where(s => s.Kind == SnapshotKind.Oplog).ToList();

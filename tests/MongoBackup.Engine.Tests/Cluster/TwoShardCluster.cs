@@ -104,6 +104,31 @@ internal sealed class TwoShardCluster : IDisposable
         session.CommitTransaction();
     }
 
+    /// <summary>A point-in-time restore of the repository's shop to <paramref name="limit"/> into <paramref name="target"/> (a database of <paramref name="server"/>).</summary>
+    public PointInTimeRestoreRequest PointInTime(MongoServerFixture server, OplogLimit limit, string target, EncryptionKeySource? keys = null) => new()
+    {
+        Restore = new RestoreRequest
+        {
+            Connection = new ConnectionSettings { ConnectionString = server.ConnectionString },
+            Filter = new NamespaceFilter(databases: ["shop"]),
+            Map = new NamespaceMap().AddDatabaseRename("shop", target),
+            Encryption = keys,
+        },
+        Repository = Repository,
+        Limit = limit,
+    };
+
+    /// <summary>As <see cref="PointInTime"/> into a new database, asserting it succeeded; its orders as _id → qty (the database dropped after).</summary>
+    public async Task<Dictionary<int, int>> RestoredAtAsync(MongoServerFixture server, OplogLimit limit, EncryptionKeySource? keys = null)
+    {
+        var target = TestDatabases.NewName("clusterpitr");
+        var outcome = await new PointInTimeRestoreRunner(new RecordingObserver()).RunAsync(PointInTime(server, limit, target, keys), CancellationToken.None);
+        Assert.True(outcome.Restore.Succeeded, outcome.Restore.OplogError ?? string.Join("; ", outcome.Restore.Namespaces.Select(n => n.Error)));
+        var restored = await server.Client.GetDatabase(target).GetCollection<BsonDocument>("orders").Find(FilterDefinition<BsonDocument>.Empty).ToListAsync();
+        await server.Client.DropDatabaseAsync(target);
+        return restored.ToDictionary(d => d["_id"].AsInt32, d => d.GetValue("qty", 0).AsInt32);
+    }
+
     /// <summary>A Backup-MongoOplog run through the mongos into the repository.</summary>
     public OplogSliceRequest Slice() => new()
     {
