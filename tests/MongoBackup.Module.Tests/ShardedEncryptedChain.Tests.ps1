@@ -55,9 +55,9 @@ Describe 'Encrypted oplog slices of a sharded cluster' {
         $slice.Topology | Should -Be 'Sharded'
         $slice.Encrypted | Should -BeTrue
         $slice.KeyFingerprint | Should -Be $full.KeyFingerprint
-        # The file names of a replica set's encrypted slice, in each shard's folder.
+        # The file names of a replica set's encrypted slice (zstd by default), in each shard's folder.
         @(Get-ChildItem $slice.Path -Recurse -File | Where-Object Name -ne 'manifest.json' | ForEach-Object { "$($_.Directory.Name)/$($_.Name)" } | Sort-Object) |
-            Should -Be @('shard0/oplog.bson.encrypted', 'shard1/oplog.bson.encrypted')
+            Should -Be @('shard0/oplog.bson.zst.encrypted', 'shard1/oplog.bson.zst.encrypted')
     }
 
     It 'Backup-MongoOplog -Continuous -EncryptionKey writes chained encrypted slices; the restore window reaches the last' {
