@@ -86,7 +86,7 @@ public sealed class ClusterSliceRunner(IEngineObserver observer)
         OplogTimestamp chainEnd, List<ShardOplog> shards, OplogGap?[] gaps, ConsistencyPoint cut, CancellationToken ct)
     {
         var location = request.Repository.Location;
-        var options = new NewSnapshotOptions(request.Compression, request.CompressionLevel, null) { Ids = request.Ids };
+        var options = new NewSnapshotOptions(request.Compression, request.CompressionLevel, null) { Ids = request.Ids, ChainOf = SliceChainEnd.ChainOf(topology) };
         PendingSnapshot pending;
         try { pending = await PendingSnapshot.StartNewAsync(catalog, "oplog", started, options, observer.Warning, ct); }
         catch (Exception e) when (RepositoryWriteErrors.Describe(e, location, "a new oplog slice") is { } described) { throw described; }
