@@ -92,7 +92,10 @@ public sealed class ClusterSliceRunner(IEngineObserver observer)
     {
         var location = request.Repository.Location;
         // Encrypted as a replica set's slice is: every shard's part under the slice's one data key, in the same layout.
-        var options = new NewSnapshotOptions(request.Compression, request.CompressionLevel, request.Encryption) { Ids = request.Ids };
+        var options = new NewSnapshotOptions(request.Compression, request.CompressionLevel, request.Encryption)
+        {
+            Ids = request.Ids, ChainOf = SliceChainEnd.ChainOf(topology),
+        };
         PendingSnapshot pending;
         try { pending = await PendingSnapshot.StartNewAsync(catalog, "oplog", started, options, observer.Warning, ct); }
         catch (Exception e) when (RepositoryWriteErrors.Describe(e, location, "a new oplog slice") is { } described) { throw described; }

@@ -70,7 +70,7 @@ public sealed class OpenSlice : IAsyncDisposable
         OplogTimestamp previousEnd, OplogGap? gap, Action<string> warn, CancellationToken ct)
     {
         var started = DateTimeOffset.UtcNow;
-        var options = new NewSnapshotOptions(request.Compression, request.CompressionLevel, request.Encryption) { Ids = request.Ids };
+        var options = new NewSnapshotOptions(request.Compression, request.CompressionLevel, request.Encryption) { Ids = request.Ids, ChainOf = SliceChainEnd.ChainOf(topology) };
         var pending = await PendingSnapshot.StartNewAsync(catalog, "oplog", started, options, warn, ct);
         try
         {

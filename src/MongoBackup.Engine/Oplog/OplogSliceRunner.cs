@@ -44,7 +44,7 @@ public sealed class OplogSliceRunner(IEngineObserver observer)
         if (gap is not null)
             observer.Warning($"The oplog of {topology.ReplicaSetName} has rolled past the end of the last slice: writes between {gap.From.WallTime:u} and {gap.To.WallTime:u} are lost to point-in-time restore. Run Backup-MongoOplog more often or enlarge the oplog.");
 
-        var options = new NewSnapshotOptions(request.Compression, request.CompressionLevel, request.Encryption) { Ids = request.Ids };
+        var options = new NewSnapshotOptions(request.Compression, request.CompressionLevel, request.Encryption) { Ids = request.Ids, ChainOf = SliceChainEnd.ChainOf(topology) };
         PendingSnapshot pending;
         try { pending = await PendingSnapshot.StartNewAsync(catalog, "oplog", started, options, observer.Warning, ct); }
         catch (Exception e) when (RepositoryWriteErrors.Describe(e, request.Repository.Location, "a new oplog slice") is { } described) { throw described; }

@@ -26,9 +26,7 @@ public static class SliceChainEnd
     public static async Task<OplogTimestamp> FindAsync(SnapshotCatalog catalog, ServerTopology topology, IEngineObserver observer, CancellationToken ct)
     {
         var repository = catalog.Repository;
-        var snapshots = (await catalog.CompleteAsync(ct))
-            .Where(s => s.Source.ReplicaSetName == topology.ReplicaSetName && (s.Cluster is not null) == (topology.Kind == TopologyKind.Sharded))
-            .ToList();
+        var snapshots = (await catalog.CompleteAsync(ct)).Where(ChainOf(topology)).ToList();
         var slices = snapshots.Where(s => s.Kind == SnapshotKind.Oplog && s.OplogEnd is not null).ToList();
         var fulls = snapshots.Where(s => s is { Kind: SnapshotKind.Full, CopyOnly: false } && s.ConsistentAt is not null).ToList();
         if (slices.Count > 0)
@@ -43,6 +41,13 @@ public static class SliceChainEnd
         throw new MongoBackupException(ErrorIds.NoBaseSnapshot,
             $"{repository.Location} holds no full snapshot of {Source(topology)} to continue from: run Backup-MongoDatabase first.",
             target: repository.Location);
+    }
+
+    /// <summary>Which snapshots are of <paramref name="topology"/>'s chain: its replica set's, or the cluster's.</summary>
+    public static Func<SnapshotManifest, bool> ChainOf(ServerTopology topology)
+    {
+        ArgumentNullException.ThrowIfNull(topology);
+        return s => s.Source.ReplicaSetName == topology.ReplicaSetName && (s.Cluster is not null) == (topology.Kind == TopologyKind.Sharded);
     }
 
     private static void WarnWhenUnreachable(OplogChain chain, List<SnapshotManifest> bases, OplogTimestamp end, ServerTopology topology,

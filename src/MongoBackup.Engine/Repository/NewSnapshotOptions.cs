@@ -12,6 +12,12 @@ public sealed record NewSnapshotOptions(Compression Compression, CompressionLeve
 {
     /// <summary>Where ids come from: <see cref="SnapshotIdSource.Random"/> unless a test forces a collision.</summary>
     public SnapshotIdSource Ids { get; init; } = SnapshotIdSource.Random;
+
+    /// <summary>
+    /// For an oplog slice: which snapshots are of its source's chain, whose base full, when encrypted, refuses a slice
+    /// without a key (<see cref="UnencryptedChainCheck"/>). Null for a full backup.
+    /// </summary>
+    public Func<SnapshotManifest, bool>? ChainOf { get; init; }
 }
 
 /// <summary>Draws snapshot ids (see <see cref="SnapshotIds.NewId"/>); tests replace it to make two writers choose the same id.</summary>

@@ -74,7 +74,8 @@ public sealed class PendingSnapshot : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(options);
         var repository = catalog.Repository;
-        var kek = await SnapshotKeys.KeyEncryptionKeyForNewAsync(options.Encryption, catalog, $"a new {kind} snapshot", ct).ConfigureAwait(false);
+        var kek = await SnapshotKeys.KeyEncryptionKeyForNewAsync(
+            options.Encryption, catalog, kind == "oplog" ? "this oplog slice" : $"this {kind} backup", options.ChainOf, warn, ct).ConfigureAwait(false);
         var (id, writerMark) = await ReserveNewIdAsync(repository, kind, started, options.Ids, warn, ct).ConfigureAwait(false);
         var (dataKey, entry) = kek is null ? ((DataKey?)null, (ManifestEncryption?)null) : SnapshotEncryption.ForNewSnapshot(kek, id);
         var files = new SnapshotFileSet(repository, id, options.Compression, dataKey, options.CompressionLevel, options.AbandonWhen);

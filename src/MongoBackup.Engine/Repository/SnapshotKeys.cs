@@ -22,7 +22,7 @@ public static class SnapshotKeys
     public static async Task<(DataKey? Key, ManifestEncryption? Entry)> ForNewSnapshotAsync(
         EncryptionKeySource? source, SnapshotCatalog catalog, string snapshotId, CancellationToken ct)
     {
-        var kek = await KeyEncryptionKeyForNewAsync(source, catalog, $"snapshot {snapshotId}", ct);
+        var kek = await KeyEncryptionKeyForNewAsync(source, catalog, $"snapshot {snapshotId}", null, _ => { }, ct);
         return kek is null ? (null, null) : SnapshotEncryption.ForNewSnapshot(kek, snapshotId);
     }
 
@@ -34,13 +34,18 @@ public static class SnapshotKeys
     /// <param name="catalog">The command's catalog: a passphrase without a salt in the settings takes the one its snapshots share.</param>
     /// <param name="ct">Cancels reading the settings and the catalog.</param>
     /// <param name="what">Names the new snapshot in a refusal, e.g. "snapshot 20261124T221500Z-full-3f9a" or "a new oplog slice".</param>
-    /// <exception cref="MongoBackupException">EncryptionKeyRequired or WrongEncryptionKey when the settings refuse it; the key source's own errors.</exception>
-    public static async Task<KeyEncryptionKey?> KeyEncryptionKeyForNewAsync(EncryptionKeySource? source, SnapshotCatalog catalog, string what, CancellationToken ct)
+    /// <param name="chainOf">For an oplog slice, which snapshots are of its chain (<see cref="UnencryptedChainCheck"/>); null for a full backup.</param>
+    /// <param name="warn">Where a full backup without a key into a repository whose newest snapshot is encrypted is warned about.</param>
+    /// <exception cref="MongoBackupException">EncryptionKeyRequired or WrongEncryptionKey when the settings refuse it, EncryptionKeyRequired
+    /// for a slice without a key whose chain base is encrypted; the key source's own errors.</exception>
+    public static async Task<KeyEncryptionKey?> KeyEncryptionKeyForNewAsync(EncryptionKeySource? source, SnapshotCatalog catalog, string what,
+        Func<SnapshotManifest, bool>? chainOf, Action<string> warn, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         var settings = await RepositorySettingsStore.ReadAsync(catalog.Repository, ct);
         var kek = source is null ? null : await source.ForNewSnapshotAsync(catalog, settings, ct);
         if (settings?.Refusal(kek?.Fingerprint, catalog.Repository.Location, what) is { } refusal) throw refusal;
+        if (kek is null) UnencryptedChainCheck.Check(await catalog.CompleteAsync(ct), chainOf, catalog.Repository.Location, what, warn);
         return kek;
     }
 
