@@ -51,14 +51,17 @@ public sealed class ClusterSliceRunner(IEngineObserver observer)
     }
 
     /// <summary>
-    /// What a slice needs before it reads anything: a key the repository's settings admit (as a replica set's slice is
-    /// refused, <see cref="SnapshotKeys"/>), a chain to continue, and the shards of the snapshot it ends with.
+    /// What a slice needs before it reads any oplog: a chain to continue, the shards of the snapshot it ends with, and a
+    /// key the repository's settings and that chain admit (as a replica set's slice is refused, <see cref="SnapshotKeys"/>).
     /// </summary>
     internal async Task<(ServerTopology Topology, OplogTimestamp ChainEnd, IReadOnlyList<ShardTarget> Shards)> CheckAsync(
         OplogSliceRequest request, MongoConnection mongos, SnapshotCatalog catalog, CancellationToken ct)
     {
-        await SnapshotKeys.KeyEncryptionKeyForNewAsync(request.Encryption, catalog, "a new oplog slice", ct);
-        return await ChainAsync(request, mongos, catalog, ct);
+        var chain = await ChainAsync(request, mongos, catalog, ct);
+        // Without a key, a chain whose base snapshot is encrypted refuses the slice too (UnencryptedChainCheck).
+        await SnapshotKeys.KeyEncryptionKeyForNewAsync(request.Encryption, catalog, "a new oplog slice", SliceChainEnd.ChainOf(chain.Topology),
+            observer.Warning, ct);
+        return chain;
     }
 
     /// <summary>The chain the slice continues and the shards it reads, the key aside (a dry run, as a replica set's, does not judge it).</summary>

@@ -156,6 +156,28 @@ public sealed class ClusterEncryptedChainTests(MongoServerFixture server)
         Assert.True(restored.ContainsKey(-1) && restored.ContainsKey(9_001));
     }
 
+    /// <summary>
+    /// Without repository settings, a keyless slice of a cluster whose chain base is encrypted would keep that base's
+    /// documents in the clear: refused at once (once and continuous), naming the base, nothing written.
+    /// </summary>
+    [Fact]
+    public async Task A_keyless_slice_of_a_clusters_encrypted_chain_is_refused_naming_its_base_and_writes_nothing()
+    {
+        using var cluster = new TwoShardCluster();
+        var full = await new FullBackup(new RecordingObserver()).RunAsync(cluster.Backup() with { Encryption = Passphrase() }, CancellationToken.None);
+        await cluster.Orders.InsertOneAsync(new BsonDocument { { "_id", -1 }, { "qty", 1 } });
+
+        var once = await Assert.ThrowsAsync<MongoBackupException>(() => new OplogBackup(new RecordingObserver()).RunAsync(cluster.Slice(), CancellationToken.None));
+        Assert.Equal(ErrorIds.EncryptionKeyRequired, once.ErrorId);
+        Assert.Contains(full.Id, once.Message);
+        // Refused before its first interval; were it not, the capture would end at this deadline with no error.
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var continuous = new ContinuousCaptureRequest { Slice = cluster.Slice(), SliceInterval = TimeSpan.FromHours(1) };
+        var refused = await Assert.ThrowsAsync<MongoBackupException>(() => new OplogBackup(new RecordingObserver()).RunContinuousAsync(continuous, deadline.Token));
+        Assert.Equal(ErrorIds.EncryptionKeyRequired, refused.ErrorId);
+        Assert.Equal([full.Id], cluster.SnapshotFolders);
+    }
+
     /// <summary>Sets order <paramref name="id"/>'s qty through the mongos; the orders then, and that write's cluster time.</summary>
     private static async Task<(Dictionary<int, int> Orders, OplogTimestamp At)> StateAsync(TwoShardCluster cluster, int id, int qty)
     {
