@@ -67,7 +67,6 @@ public sealed class ContinuousOplogCapture(IEngineObserver observer)
                             last = point.Timestamp;
                             position = OplogPosition.After(last);
                         }
-                        if (batch.Count > 0) observer.Debug($"Captured {batch.Count} oplog entries into slice {slice!.Id}, up to {last}.");
                         var due = slice!.Bytes >= request.SliceSizeBytes || sliceClock.Elapsed >= request.SliceInterval;
                         if (due && slice.Entries > 0)
                         {

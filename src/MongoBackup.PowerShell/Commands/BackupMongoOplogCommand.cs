@@ -92,10 +92,8 @@ public sealed class BackupMongoOplogCommand : MongoReadingCmdlet
             return;
         }
 
-        // Each slice is emitted the moment its manifest is committed, while the capture goes on. A SIGTERM (systemctl
-        // stop, kill), SIGHUP or SIGINT stops the capture as Ctrl+C does: the open slice is closed and kept.
+        // Each slice is emitted the moment its manifest is committed, while the capture goes on.
         var folder = slice.Repository;
-        using var signals = new StopSignals(StopFromSignal);
         var emitted = RunEngine((events, ct) =>
         {
             var announcing = new CommitAnnouncingRepository(folder, manifest => events.Output(MongoSnapshot.FromManifest(manifest, folder)));
@@ -108,9 +106,6 @@ public sealed class BackupMongoOplogCommand : MongoReadingCmdlet
             };
             return new OplogBackup(events).RunContinuousAsync(capture, ct);
         });
-        signals.Dispose();
-        if (signals.Received is { } signal)
-            WriteVerbose($"{signal} received: the capture stopped and closed its last slice ({emitted.Count} slice(s) written).");
         if (emitted.Count == 0) WriteVerbose("The capture ended without any new oplog entry: no slice written.");
     });
 

@@ -19,16 +19,6 @@ public abstract class MongoEngineCmdlet : PSCmdlet, IDisposable
 
     protected override void StopProcessing() => _stopping.Cancel();
 
-    /// <summary>
-    /// Stops the engine work as Ctrl+C's <see cref="StopProcessing"/> does, from a signal handler's thread, while the
-    /// pipeline goes on: the work ends what it is writing and returns (see <see cref="StopSignals"/>).
-    /// </summary>
-    protected void StopFromSignal()
-    {
-        try { _stopping.Cancel(); }
-        catch (ObjectDisposedException) { /* the command has already ended */ }
-    }
-
     public void Dispose()
     {
         _stopping.Dispose();
