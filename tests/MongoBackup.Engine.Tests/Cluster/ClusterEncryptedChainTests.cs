@@ -170,11 +170,12 @@ public sealed class ClusterEncryptedChainTests(MongoServerFixture server)
         var once = await Assert.ThrowsAsync<MongoBackupException>(() => new OplogBackup(new RecordingObserver()).RunAsync(cluster.Slice(), CancellationToken.None));
         Assert.Equal(ErrorIds.EncryptionKeyRequired, once.ErrorId);
         Assert.Contains(full.Id, once.Message);
-        // Refused before its first interval; were it not, the capture would end at this deadline with no error.
+        // Refused before it begins; were it not, it would capture until this deadline and be refused only then.
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         var continuous = new ContinuousCaptureRequest { Slice = cluster.Slice(), SliceInterval = TimeSpan.FromHours(1) };
         var refused = await Assert.ThrowsAsync<MongoBackupException>(() => new OplogBackup(new RecordingObserver()).RunContinuousAsync(continuous, deadline.Token));
         Assert.Equal(ErrorIds.EncryptionKeyRequired, refused.ErrorId);
+        Assert.False(deadline.IsCancellationRequested, "the capture was refused only when it ended, not before it began");
         Assert.Equal([full.Id], cluster.SnapshotFolders);
     }
 
