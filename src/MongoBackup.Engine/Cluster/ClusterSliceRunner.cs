@@ -129,6 +129,7 @@ public sealed class ClusterSliceRunner(IEngineObserver observer)
     /// </summary>
     private static void RequireSameShards(IReadOnlyList<SnapshotManifest> snapshots, OplogTimestamp chainEnd, IReadOnlyList<ShardTarget> targets, string location)
     {
+        // Slices as well as fulls (the chain may end at either), so not SnapshotManifest.IsChainFull: only copy-only fulls are left out.
         var last = snapshots.Where(s => s.Cluster is not null && s.CopyOnly == false)
             .FirstOrDefault(s => (s.Kind == SnapshotKind.Oplog ? s.OplogEnd : s.ConsistentAt?.Timestamp) == chainEnd);
         if (last is null) return;

@@ -21,7 +21,7 @@ public static class RemovalGuard
     {
         var chains = new RestoreChains(snapshots);
         var complete = snapshots.Where(s => s.Status == SnapshotStatus.Complete).ToList();
-        var keptFulls = complete.Where(s => s is { Kind: SnapshotKind.Full, CopyOnly: false } && !removing.Contains(s.Id)).ToList();
+        var keptFulls = complete.Where(s => s.IsChainFull && !removing.Contains(s.Id)).ToList();
 
         var blockers = new List<RemovalBlocker>();
         foreach (var snapshot in complete.Where(s => removing.Contains(s.Id)))

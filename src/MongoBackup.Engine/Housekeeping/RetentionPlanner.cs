@@ -27,7 +27,8 @@ public static class RetentionPlanner
 
         foreach (var source in complete.GroupBy(s => s.Source.ReplicaSetName))
         {
-            var keptFulls = KeepPerScope(source.Where(s => s is { Kind: SnapshotKind.Full, CopyOnly: false }).ToList(), rules);
+            // Every chain full counts, with or without a consistency point (a standalone's are kept by the rules too).
+            var keptFulls = KeepPerScope(source.Where(s => s.IsChainFull).ToList(), rules);
             foreach (var full in source.Where(s => s.Kind == SnapshotKind.Full))
                 decisions.Add(full.CopyOnly
                     ? Decide(full, RetentionAction.Keep, "it is copy-only: outside the backup chain, retention neither counts nor removes it (Remove-MongoSnapshot does)")

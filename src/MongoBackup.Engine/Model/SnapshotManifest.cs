@@ -121,6 +121,14 @@ public sealed class SnapshotManifest
     /// </summary>
     public bool CopyOnly { get; set; }
 
+    /// <summary>
+    /// A full snapshot of the backup chain (<see cref="SnapshotKind.Full"/>, not <see cref="CopyOnly"/>): the only kind
+    /// that can be a chain's base, that the policy and retention count as its full snapshot and a removal guard keeps
+    /// for its slices. Each of them adds what it needs besides (complete, a consistency point, the same source, a scope).
+    /// </summary>
+    [JsonIgnore]
+    public bool IsChainFull => Kind == SnapshotKind.Full && !CopyOnly;
+
     /// <summary>The scope a full snapshot covers; <see cref="SnapshotScope.Whole"/> when the manifest records none.</summary>
     [JsonIgnore]
     public SnapshotScope EffectiveScope => Scope ?? SnapshotScope.Whole;

@@ -28,7 +28,7 @@ public static class SliceChainEnd
         var repository = catalog.Repository;
         var snapshots = (await catalog.CompleteAsync(ct)).Where(ChainOf(topology)).ToList();
         var slices = snapshots.Where(s => s.Kind == SnapshotKind.Oplog && s.OplogEnd is not null).ToList();
-        var fulls = snapshots.Where(s => s is { Kind: SnapshotKind.Full, CopyOnly: false } && s.ConsistentAt is not null).ToList();
+        var fulls = snapshots.Where(s => s.IsChainFull && s.ConsistentAt is not null).ToList();
         if (slices.Count > 0)
         {
             var end = slices.Max(s => s.OplogEnd!.Value);

@@ -32,7 +32,8 @@ public sealed record PolicyDecision(PolicyAction Action, string Reason)
         var snapshots = (await catalog.CompleteAsync(ct).ConfigureAwait(false))
             .Where(s => s.Source.ReplicaSetName == topology.ReplicaSetName && (s.Cluster is not null) == (topology.Kind == TopologyKind.Sharded))
             .ToList();
-        var newestFull = snapshots.Where(s => s is { Kind: SnapshotKind.Full, CopyOnly: false } && ScopeCoverage.Covers(s.EffectiveScope, scope))
+        // No consistency point needed, unlike a window's base: a standalone's fulls (which have none) set its schedule too.
+        var newestFull = snapshots.Where(s => s.IsChainFull && ScopeCoverage.Covers(s.EffectiveScope, scope))
             .MaxBy(s => s.StartTime);
         if (newestFull is null)
             return new PolicyDecision(PolicyAction.Full, ScopeCoverage.IsUnfiltered(scope)

@@ -120,8 +120,7 @@ public static class RestoreWindows
 
     /// <summary>The full snapshots a window can be based on: complete, point-in-time consistent, and in the chain (not copy-only).</summary>
     public static IEnumerable<SnapshotManifest> Bases(IEnumerable<SnapshotManifest> snapshots) =>
-        snapshots.Where(s => s is { Kind: SnapshotKind.Full, Status: SnapshotStatus.Complete, PointInTimeConsistent: true, CopyOnly: false }
-                             && s.ConsistentAt is not null);
+        snapshots.Where(s => s.IsChainFull && s is { Status: SnapshotStatus.Complete, PointInTimeConsistent: true, ConsistentAt: not null });
 
     private static OplogTimestamp PointOf(SnapshotManifest full) => full.ConsistentAt!.Timestamp;
 

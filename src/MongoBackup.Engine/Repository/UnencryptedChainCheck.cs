@@ -27,7 +27,7 @@ public static class UnencryptedChainCheck
         if (chainOf is not null)
         {
             var chainBase = complete
-                .Where(s => s is { Kind: SnapshotKind.Full, CopyOnly: false, ConsistentAt: not null } && chainOf(s))
+                .Where(s => s.IsChainFull && s.ConsistentAt is not null && chainOf(s))
                 .MaxBy(s => s.ConsistentAt!.Timestamp);
             if (chainBase?.Encryption is { } encryption)
                 throw new MongoBackupException(ErrorIds.EncryptionKeyRequired,

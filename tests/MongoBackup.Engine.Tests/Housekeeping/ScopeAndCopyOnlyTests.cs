@@ -1,5 +1,7 @@
 using MongoBackup.Engine.Connection;
+using MongoBackup.Engine.Events;
 using MongoBackup.Engine.Housekeeping;
+using MongoBackup.Engine.Oplog;
 using MongoBackup.Engine.Policy;
 using MongoBackup.Engine.Repository;
 using MongoBackup.Engine.Tests.Integration;
@@ -9,7 +11,7 @@ namespace MongoBackup.Engine.Tests.Housekeeping;
 
 /// <summary>
 /// A full snapshot of some databases never stands in for one of all of them, and a copy-only one stays out of the
-/// chain: retention, removal guards and the policy's "is a full due", over manifests.
+/// chain: retention, removal guards, the policy's "is a full due", where a slice starts and whose key it must have, over manifests.
 /// </summary>
 public sealed class ScopeAndCopyOnlyTests
 {
@@ -128,6 +130,53 @@ public sealed class ScopeAndCopyOnlyTests
         Assert.Equal(PolicyAction.Full, decision.Action);
         Assert.Contains("broken", decision.Reason);
         Assert.Contains("s3", decision.Reason);
+    }
+
+    [Fact]
+    public async Task An_oplog_slice_starts_from_the_chains_full_and_not_from_a_newer_copy_only_one()
+    {
+        using var folder = new TempFolder();
+        var repository = new FolderRepository(folder.Path);
+        // Were the copy-only full in the chain, it would contain the older one and the slice would start at 200.
+        foreach (var manifest in new[] { Full("chain", 100), Full("adhoc", 200, copyOnly: true) })
+            await repository.CommitManifestAsync(manifest, CancellationToken.None);
+
+        var start = await SliceChainEnd.FindAsync(repository, ReplicaSet, NullObserver.Instance, CancellationToken.None);
+
+        Assert.Equal(new OplogTimestamp(100, 1), start);
+    }
+
+    [Fact]
+    public async Task An_oplog_slice_refuses_to_start_from_a_copy_only_full_alone()
+    {
+        using var folder = new TempFolder();
+        var repository = new FolderRepository(folder.Path);
+        await repository.CommitManifestAsync(Full("adhoc", 100, copyOnly: true), CancellationToken.None);
+
+        var refused = await Assert.ThrowsAsync<MongoBackupException>(() =>
+            SliceChainEnd.FindAsync(repository, ReplicaSet, NullObserver.Instance, CancellationToken.None));
+
+        Assert.Equal(ErrorIds.NoBaseSnapshot, refused.ErrorId);
+    }
+
+    [Fact]
+    public void A_keyless_slice_follows_the_chains_full_and_not_a_newer_copy_only_one_in_either_direction()
+    {
+        var encryptedAdhoc = Encrypted(Full("adhoc", 200, copyOnly: true));
+        var plainChain = Full("chain", 100);
+        // The chain's base is plain: a newer encrypted copy-only full is no base, so the slice is not refused.
+        UnencryptedChainCheck.Check([plainChain, encryptedAdhoc], _ => true, "repo", "a new oplog slice", _ => { });
+
+        var refused = Assert.Throws<MongoBackupException>(() =>
+            UnencryptedChainCheck.Check([Encrypted(Full("chain", 100)), Full("adhoc", 200, copyOnly: true)], _ => true, "repo", "a new oplog slice", _ => { }));
+        Assert.Equal(ErrorIds.EncryptionKeyRequired, refused.ErrorId);
+        Assert.Equal("chain", refused.Target);
+    }
+
+    private static SnapshotManifest Encrypted(SnapshotManifest manifest)
+    {
+        manifest.Encryption = new ManifestEncryption("AES-256-GCM", "key1", "wrapped");
+        return manifest;
     }
 
     private static readonly ServerTopology ReplicaSet = new(TopologyKind.ReplicaSet, "rs0", "7.0.0", ["localhost:27017"]);
