@@ -3,29 +3,11 @@ using MongoBackup.Engine.Security;
 namespace MongoBackup.Engine.Repository;
 
 /// <summary>
-/// The data key and manifest entry a new snapshot is written with, or none when it is not encrypted; refused, before
-/// anything is written, when the repository's settings require encryption or another key.
+/// The key a new snapshot's data key is wrapped with, or none when it is not encrypted; refused, before anything is
+/// written, when the repository's settings require encryption or another key (<see cref="PendingSnapshot"/> asks it).
 /// </summary>
 public static class SnapshotKeys
 {
-    /// <summary>As the overload taking a catalog, for a command that asks its repository nothing else.</summary>
-    public static Task<(DataKey? Key, ManifestEncryption? Entry)> ForNewSnapshotAsync(
-        EncryptionKeySource? source, ISnapshotRepository repository, string snapshotId, CancellationToken ct) =>
-        ForNewSnapshotAsync(source, new SnapshotCatalog(repository), snapshotId, ct);
-
-    /// <summary>The data key and manifest entry snapshot <paramref name="snapshotId"/> is written with; none when <paramref name="source"/> is null and the settings admit it.</summary>
-    /// <param name="source">The key source, or null for an unencrypted snapshot.</param>
-    /// <param name="catalog">The command's catalog: a passphrase without a salt in the settings takes the one its snapshots share.</param>
-    /// <param name="snapshotId">The new snapshot's id, bound into the wrapped key.</param>
-    /// <param name="ct">Cancels reading the settings and the catalog.</param>
-    /// <exception cref="MongoBackupException">EncryptionKeyRequired or WrongEncryptionKey when the settings refuse it.</exception>
-    public static async Task<(DataKey? Key, ManifestEncryption? Entry)> ForNewSnapshotAsync(
-        EncryptionKeySource? source, SnapshotCatalog catalog, string snapshotId, CancellationToken ct)
-    {
-        var kek = await KeyEncryptionKeyForNewAsync(source, catalog, $"snapshot {snapshotId}", null, _ => { }, ct);
-        return kek is null ? (null, null) : SnapshotEncryption.ForNewSnapshot(kek, snapshotId);
-    }
-
     /// <summary>
     /// The key-encryption key a new snapshot's data key is wrapped with (null: not encrypted), once the repository's
     /// settings admit it; the data key itself is made per snapshot id (<see cref="SnapshotEncryption.ForNewSnapshot"/>).

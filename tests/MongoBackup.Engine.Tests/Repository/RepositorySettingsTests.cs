@@ -42,15 +42,21 @@ public sealed class RepositorySettingsTests(ObjectStoreServices services) : ICla
         var pinnedId = (await pinned.ForNewSnapshotAsync(new SnapshotCatalog(repository), null, CancellationToken.None)).Fingerprint;
         await ((IRepositorySettingsStore)repository).WriteSettingsAsync(new RepositorySettings { RequireEncryption = true, KeyId = pinnedId }, CancellationToken.None);
 
-        var none = await Assert.ThrowsAsync<MongoBackupException>(() => SnapshotKeys.ForNewSnapshotAsync(null, repository, "s1", CancellationToken.None));
+        var none = await Assert.ThrowsAsync<MongoBackupException>(() => StartAsync(repository, null));
         Assert.Equal(ErrorIds.EncryptionKeyRequired, none.ErrorId);
         Assert.Contains(repository.Location, none.Message);
-        var other = await Assert.ThrowsAsync<MongoBackupException>(() =>
-            SnapshotKeys.ForNewSnapshotAsync(EncryptionKeySource.FromKeyFile(otherFile), repository, "s2", CancellationToken.None));
+        var other = await Assert.ThrowsAsync<MongoBackupException>(() => StartAsync(repository, EncryptionKeySource.FromKeyFile(otherFile)));
         Assert.Equal(ErrorIds.WrongEncryptionKey, other.ErrorId);
         Assert.Contains(pinnedId, other.Message);
+        await foreach (var listed in repository.ListAsync(CancellationToken.None))
+            Assert.Fail($"A refused snapshot left '{listed.SnapshotId}' behind.");
 
-        var (key, entry) = await SnapshotKeys.ForNewSnapshotAsync(pinned, repository, "s3", CancellationToken.None);
-        using (key) Assert.Equal(pinnedId, entry!.KeyId);
+        await using var admitted = await StartAsync(repository, pinned);
+        Assert.Equal(pinnedId, admitted.Encryption!.KeyId);
     }
+
+    // As a user's backup starts one: the settings are checked when its id is reserved, before anything is written.
+    private static Task<PendingSnapshot> StartAsync(ISnapshotRepository repository, EncryptionKeySource? keys) =>
+        PendingSnapshot.StartNewAsync(new SnapshotCatalog(repository), "full", DateTimeOffset.UtcNow,
+            new NewSnapshotOptions(Compression.None, System.IO.Compression.CompressionLevel.Fastest, keys), _ => { }, CancellationToken.None);
 }
