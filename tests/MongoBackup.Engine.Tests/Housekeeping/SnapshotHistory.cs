@@ -68,7 +68,9 @@ internal static class SnapshotHistory
             }
         }));
         manifest.Namespaces.Add(new ManifestNamespace("shop", "items", "collection", documents, bytes));
-        await SnapshotCommit.CommitNewAsync(repository, manifest, null, CancellationToken.None);
+        // Committed as PendingSnapshot commits a new snapshot's manifest (this one keeps the id it was given).
+        SnapshotCommit.Prepare(manifest, null);
+        await repository.CommitNewManifestAsync(manifest, CancellationToken.None);
         return manifest;
     }
 
