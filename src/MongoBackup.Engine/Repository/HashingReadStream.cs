@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using MongoBackup.Engine.Codecs;
 
 namespace MongoBackup.Engine.Repository;
 
@@ -7,7 +8,7 @@ namespace MongoBackup.Engine.Repository;
 /// pass that reads its content. It judges nothing itself: <see cref="VerifyingReadStream"/> adds the manifest's
 /// checks for restores, and Test-MongoSnapshot reads a damaged file to its end to report every problem together.
 /// </summary>
-public class HashingReadStream(Stream inner, bool leaveOpen) : Stream
+public class HashingReadStream(Stream inner, bool leaveOpen) : ReadOnlyStream
 {
     private readonly IncrementalHash _sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
 
@@ -28,18 +29,7 @@ public class HashingReadStream(Stream inner, bool leaveOpen) : Stream
     protected virtual void OnBytesRead() { }
 
     /// <inheritdoc/>
-    public override bool CanRead => true;
-    /// <inheritdoc/>
-    public override bool CanSeek => false;
-    /// <inheritdoc/>
-    public override bool CanWrite => false;
-    /// <inheritdoc/>
-    public override long Length => throw new NotSupportedException();
-    /// <inheritdoc/>
     public override long Position { get => BytesRead; set => throw new NotSupportedException(); }
-
-    /// <inheritdoc/>
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     /// <inheritdoc/>
     public override int Read(Span<byte> buffer)
@@ -57,10 +47,6 @@ public class HashingReadStream(Stream inner, bool leaveOpen) : Stream
         return n;
     }
 
-    /// <inheritdoc/>
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken ct) =>
-        ReadAsync(buffer.AsMemory(offset, count), ct).AsTask();
-
     private void Account(ReadOnlySpan<byte> bytes)
     {
         if (bytes.Length == 0) return;
@@ -68,15 +54,6 @@ public class HashingReadStream(Stream inner, bool leaveOpen) : Stream
         _sha256.AppendData(bytes);
         OnBytesRead();
     }
-
-    /// <inheritdoc/>
-    public override void Flush() { }
-    /// <inheritdoc/>
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    /// <inheritdoc/>
-    public override void SetLength(long value) => throw new NotSupportedException();
-    /// <inheritdoc/>
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     /// <inheritdoc/>
     protected override void Dispose(bool disposing)

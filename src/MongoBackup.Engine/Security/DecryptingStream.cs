@@ -1,3 +1,4 @@
+using MongoBackup.Engine.Codecs;
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using MongoBackup.Engine.Formats;
@@ -9,7 +10,7 @@ namespace MongoBackup.Engine.Security;
 /// altered, swapped or reordered chunk, a file cut short or missing its final chunk: each is a
 /// <see cref="CorruptDumpException"/> naming the file and the chunk.
 /// </summary>
-public sealed class DecryptingStream : Stream
+public sealed class DecryptingStream : ReadOnlyStream
 {
     private readonly Stream _inner;
     private readonly string _fileIdentity;
@@ -34,20 +35,6 @@ public sealed class DecryptingStream : Stream
         _fileIdentity = fileIdentity;
         _displayName = displayName;
     }
-
-    /// <inheritdoc/>
-    public override bool CanRead => true;
-    /// <inheritdoc/>
-    public override bool CanSeek => false;
-    /// <inheritdoc/>
-    public override bool CanWrite => false;
-    /// <inheritdoc/>
-    public override long Length => throw new NotSupportedException();
-    /// <inheritdoc/>
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-    /// <inheritdoc/>
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     /// <inheritdoc/>
     public override int Read(Span<byte> buffer)
@@ -123,15 +110,6 @@ public sealed class DecryptingStream : Stream
     }
 
     private CorruptDumpException Corrupt(string problem) => new(_displayName, _storedOffset, problem);
-
-    /// <inheritdoc/>
-    public override void Flush() { }
-    /// <inheritdoc/>
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    /// <inheritdoc/>
-    public override void SetLength(long value) => throw new NotSupportedException();
-    /// <inheritdoc/>
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     /// <inheritdoc/>
     protected override void Dispose(bool disposing)
