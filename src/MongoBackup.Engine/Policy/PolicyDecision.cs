@@ -1,4 +1,5 @@
 using MongoBackup.Engine.Connection;
+using MongoBackup.Engine.Oplog;
 using MongoBackup.Engine.Repository;
 
 namespace MongoBackup.Engine.Policy;
@@ -11,7 +12,7 @@ namespace MongoBackup.Engine.Policy;
 /// not push the schedule later), or when the oplog slice chain is broken after it (slices missing, or the oplog rolled
 /// over before it was saved): no restore reaches past the break until a new full is taken. Otherwise a replica set
 /// or a sharded cluster (through its mongos: its cluster snapshots alone count, as its chain is theirs, see
-/// <see cref="Oplog.SliceChainEnd"/>) gets a slice; a standalone, which has no oplog, gets nothing.
+/// <see cref="SliceChainEnd"/>) gets a slice; a standalone, which has no oplog, gets nothing.
 /// </summary>
 public sealed record PolicyDecision(PolicyAction Action, string Reason)
 {
@@ -30,7 +31,7 @@ public sealed record PolicyDecision(PolicyAction Action, string Reason)
         scope ??= NamespaceFilter.Everything;
         var repository = catalog.Repository;
         var snapshots = (await catalog.CompleteAsync(ct).ConfigureAwait(false))
-            .Where(s => s.Source.ReplicaSetName == topology.ReplicaSetName && (s.Cluster is not null) == (topology.Kind == TopologyKind.Sharded))
+            .Where(SliceChainEnd.ChainOf(topology))
             .ToList();
         // No consistency point needed, unlike a window's base: a standalone's fulls (which have none) set its schedule too.
         var newestFull = snapshots.Where(s => s.IsChainFull && ScopeCoverage.Covers(s.EffectiveScope, scope))
