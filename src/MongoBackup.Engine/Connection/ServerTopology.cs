@@ -24,6 +24,12 @@ public sealed record ServerTopology(TopologyKind Kind, string? ReplicaSetName, s
     /// </summary>
     public bool HasOplog => Kind == TopologyKind.ReplicaSet;
 
+    /// <summary>What a new snapshot of this server records as its source: kind, replica set, version and hosts.</summary>
+    public SnapshotSource ToSnapshotSource() => new()
+    {
+        Topology = Kind.ToString(), ReplicaSetName = ReplicaSetName, ServerVersion = ServerVersion, Hosts = Hosts.ToList(),
+    };
+
     /// <summary>
     /// ShardedClusterNotSupported: the connection reaches a mongos where this operation does not take one. Its target is
     /// <see cref="MongosTarget"/>, so a cmdlet can say in its own words what it takes instead (the engine does not know

@@ -172,13 +172,7 @@ public sealed class BackupRunner(IEngineObserver observer)
         Kind = SnapshotKind.Full,
         Status = SnapshotStatus.Complete,
         ToolVersion = EngineVersion.Current,
-        Source = new SnapshotSource
-        {
-            Topology = topology.Kind.ToString(),
-            ReplicaSetName = topology.ReplicaSetName,
-            ServerVersion = topology.ServerVersion,
-            Hosts = topology.Hosts.ToList(),
-        },
+        Source = topology.ToSnapshotSource(),
         StartTime = started,
         Compression = request.Compression,
         CompressionLevel = request.Compression == Compression.None ? null : request.CompressionLevel,

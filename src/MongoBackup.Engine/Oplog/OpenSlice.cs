@@ -112,11 +112,7 @@ public sealed class OpenSlice : IAsyncDisposable
         var manifest = new SnapshotManifest
         {
             Id = Id, Kind = SnapshotKind.Oplog, Status = SnapshotStatus.Complete, ToolVersion = EngineVersion.Current,
-            Source = new SnapshotSource
-            {
-                Topology = _topology.Kind.ToString(), ReplicaSetName = _topology.ReplicaSetName,
-                ServerVersion = _topology.ServerVersion, Hosts = _topology.Hosts.ToList(),
-            },
+            Source = _topology.ToSnapshotSource(),
             StartTime = _started, EndTime = DateTimeOffset.UtcNow,
             PreviousSliceEnd = PreviousEnd, OplogStart = First, OplogEnd = end,
             ConsistentAt = LastPoint ?? new ConsistencyPoint(end, end.WallTime), PointInTimeConsistent = Gap is null,

@@ -59,11 +59,7 @@ public sealed class OplogSliceRunner(IEngineObserver observer)
             var manifest = new SnapshotManifest
             {
                 Id = id, Kind = SnapshotKind.Oplog, Status = SnapshotStatus.Complete, ToolVersion = EngineVersion.Current,
-                Source = new SnapshotSource
-                {
-                    Topology = topology.Kind.ToString(), ReplicaSetName = topology.ReplicaSetName,
-                    ServerVersion = topology.ServerVersion, Hosts = topology.Hosts.ToList(),
-                },
+                Source = topology.ToSnapshotSource(),
                 StartTime = started, EndTime = DateTimeOffset.UtcNow,
                 PreviousSliceEnd = chainEnd, OplogStart = range.First, OplogEnd = range.Last ?? upTo,
                 ConsistentAt = range.LastPoint ?? new ConsistencyPoint(upTo, upTo.WallTime),
