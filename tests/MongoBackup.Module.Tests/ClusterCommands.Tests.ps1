@@ -7,16 +7,7 @@ BeforeAll {
     $script:cluster = Start-MongoTestServer -Sharded -Shards 2
     $script:replicaSet = Start-MongoTestServer
     $script:repository = New-TestFolder
-    $script:mongos = [MongoDB.Driver.MongoClient]::new($cluster.Uri)
-    function Invoke-Admin($command) {
-        return , $mongos.GetDatabase('admin').RunCommand[MongoDB.Bson.BsonDocument]((New-BsonDocument $command), $null, [System.Threading.CancellationToken]::None)
-    }
-    Invoke-Admin ([ordered]@{ enableSharding = 'shop'; primaryShard = 'shard0' }) | Out-Null
-    Invoke-Admin ([ordered]@{ shardCollection = 'shop.orders'; key = @{ _id = 1 } }) | Out-Null
-    (Get-Collection $cluster.Uri 'shop' 'orders').InsertMany([MongoDB.Bson.BsonDocument[]] @(foreach ($i in 1..20) { New-BsonDocument @{ _id = $i } }))
-    Invoke-Admin ([ordered]@{ split = 'shop.orders'; middle = @{ _id = 10 } }) | Out-Null
-    Invoke-Admin ([ordered]@{ moveChunk = 'shop.orders'; find = @{ _id = 10 }; to = 'shard1' }) | Out-Null
-    $script:balancerMode = { (Invoke-Admin @{ balancerStatus = 1 })['mode'].AsString }
+    Initialize-ShardedOrders $cluster.Uri
     $script:db = 'pester_cl_' + [guid]::NewGuid().ToString('N').Substring(0, 8)
     (Get-Collection $replicaSet.Uri $db 'orders').InsertOne((New-BsonDocument @{ _id = 1 }))
     $script:replicaSetRepository = New-TestFolder
@@ -31,7 +22,6 @@ BeforeAll {
 }
 
 AfterAll {
-    $mongos.Dispose()
     Stop-MongoTestServer $cluster
     Stop-MongoTestServer $replicaSet
     Remove-Item $repository -Recurse -Force -ErrorAction SilentlyContinue
@@ -39,7 +29,7 @@ AfterAll {
 
 Describe 'Backup-MongoDatabase -WhatIf on a sharded cluster' {
     It 'with -StopBalancer lists the shards, says the balancer would be stopped, and stops nothing and writes nothing' {
-        & $balancerMode | Should -Be 'full'
+        Get-BalancerMode $cluster.Uri | Should -Be 'full'
         $folder = Join-Path $repository 'not-yet'
         $plan = Backup-MongoDatabase -ConnectionString $cluster.Uri -Repository $folder -Database shop -StopBalancer -WhatIf -Verbose 4>&1
         $verbose = @($plan | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }).Message -join "`n"
@@ -49,12 +39,12 @@ Describe 'Backup-MongoDatabase -WhatIf on a sharded cluster' {
         $steps[0].WouldRun | Should -BeTrue
         $steps[0].Detail | Should -BeLike "*running (mode 'full')*stopped for the backup*started again*"
         @($steps | Where-Object Action -eq 'Back up' | ForEach-Object { "$($_.Source):$($_.Target)" }) | Should -Be @('shard0:shop.orders', 'shard1:shop.orders')
-        & $balancerMode | Should -Be 'full'
+        Get-BalancerMode $cluster.Uri | Should -Be 'full'
         Test-Path $folder | Should -BeFalse
     }
 
     It 'plans a database that only one shard holds, and refuses one the cluster does not have, as the run does' {
-        Invoke-Admin ([ordered]@{ enableSharding = 'crm'; primaryShard = 'shard1' }) | Out-Null
+        Invoke-Admin $cluster.Uri ([ordered]@{ enableSharding = 'crm'; primaryShard = 'shard1' }) | Out-Null
         (Get-Collection $cluster.Uri 'crm' 'contacts').InsertOne((New-BsonDocument @{ _id = 1 }))
         $plan = @(Backup-MongoDatabase -ConnectionString $cluster.Uri -Repository $repository -Database crm -StopBalancer -WhatIf)
         @($plan | Where-Object Action -eq 'Back up' | ForEach-Object { "$($_.Source):$($_.Target)" }) | Should -Be @('shard1:crm.contacts')

@@ -6,24 +6,17 @@ BeforeAll {
     $script:cluster = Start-MongoTestServer -Sharded -Shards 2
     $script:target = Start-MongoTestServer
     $script:repository = New-TestFolder
-    $script:mongos = [MongoDB.Driver.MongoClient]::new($cluster.Uri)
-    function Invoke-Admin($command) {
-        # The reply whole: a BsonDocument is enumerable, and PowerShell would unroll it into its elements.
-        return , $mongos.GetDatabase('admin').RunCommand[MongoDB.Bson.BsonDocument]((New-BsonDocument $command), $null, [System.Threading.CancellationToken]::None)
-    }
-    Invoke-Admin ([ordered]@{ enableSharding = 'shop'; primaryShard = 'shard0' }) | Out-Null
-    Invoke-Admin ([ordered]@{ shardCollection = 'shop.orders'; key = @{ customer = 1 } }) | Out-Null
+    Invoke-Admin $cluster.Uri ([ordered]@{ enableSharding = 'shop'; primaryShard = 'shard0' }) | Out-Null
+    Invoke-Admin $cluster.Uri ([ordered]@{ shardCollection = 'shop.orders'; key = @{ customer = 1 } }) | Out-Null
     $orders = Get-Collection $cluster.Uri 'shop' 'orders'
     $orders.InsertMany([MongoDB.Bson.BsonDocument[]] @(foreach ($i in 1..100) { New-BsonDocument ([ordered]@{ _id = $i; customer = $i; total = [double] $i }) }))
     (Get-Collection $cluster.Uri 'shop' 'notes').InsertOne((New-BsonDocument ([ordered]@{ _id = 'n1'; text = 'unsharded, on the primary shard' })))
-    Invoke-Admin ([ordered]@{ split = 'shop.orders'; middle = @{ customer = 50 } }) | Out-Null
+    Invoke-Admin $cluster.Uri ([ordered]@{ split = 'shop.orders'; middle = @{ customer = 50 } }) | Out-Null
     # _waitForDelete: the donor's range deleter runs now, so the shards hold no orphans and the snapshot counts each document once.
-    Invoke-Admin ([ordered]@{ moveChunk = 'shop.orders'; find = @{ customer = 50 }; to = 'shard1'; _waitForDelete = $true }) | Out-Null
-    $script:balancerMode = { (Invoke-Admin @{ balancerStatus = 1 })['mode'].AsString }
+    Invoke-Admin $cluster.Uri ([ordered]@{ moveChunk = 'shop.orders'; find = @{ customer = 50 }; to = 'shard1'; _waitForDelete = $true }) | Out-Null
 }
 
 AfterAll {
-    $mongos.Dispose()
     Stop-MongoTestServer $cluster
     Stop-MongoTestServer $target
     Remove-Item $repository -Recurse -Force -ErrorAction SilentlyContinue
@@ -31,7 +24,7 @@ AfterAll {
 
 Describe 'Backup-MongoDatabase of a sharded cluster' {
     It 'refuses while the balancer runs, naming -StopBalancer, and writes nothing' {
-        & $balancerMode | Should -Be 'full'
+        Get-BalancerMode $cluster.Uri | Should -Be 'full'
         { Backup-MongoDatabase -ConnectionString $cluster.Uri -Repository $repository -ErrorAction Stop } |
             Should -Throw -ErrorId 'MongoBackup.BalancerRunning,MongoBackup.PowerShell.Commands.BackupMongoDatabaseCommand' -ExpectedMessage '*-StopBalancer*'
         @(Get-MongoSnapshot -Repository $repository -WarningAction SilentlyContinue).Count | Should -Be 0
@@ -39,7 +32,7 @@ Describe 'Backup-MongoDatabase of a sharded cluster' {
 
     It 'with -StopBalancer takes one snapshot of both shards, consistent at one cluster time, and starts the balancer again' {
         $script:snapshot = Backup-MongoDatabase -ConnectionString $cluster.Uri -Repository $repository -StopBalancer
-        & $balancerMode | Should -Be 'full'
+        Get-BalancerMode $cluster.Uri | Should -Be 'full'
         $snapshot.Topology | Should -Be 'Sharded'
         $snapshot.PointInTimeConsistent | Should -BeTrue
         $snapshot.Documents | Should -Be 101

@@ -9,16 +9,11 @@ BeforeAll {
     $script:target = Start-MongoTestServer
     $script:shardedTarget = Start-MongoTestServer -Sharded -Shards 2
     $script:repository = New-TestFolder
-    $script:none = [System.Threading.CancellationToken]::None
     $script:passphrase = ConvertTo-SecureString ('pass-' + [guid]::NewGuid().ToString('N')) -AsPlainText -Force
     $script:wrongPassphrase = ConvertTo-SecureString 'not-the-right-passphrase' -AsPlainText -Force
-    $script:mongos = [MongoDB.Driver.MongoClient]::new($cluster.Uri)
-    function Invoke-Admin($command) {
-        return , $mongos.GetDatabase('admin').RunCommand[MongoDB.Bson.BsonDocument]((New-BsonDocument $command), $null, $none)
-    }
     Initialize-ShardedOrders $cluster.Uri
     $script:orders = Get-Collection $cluster.Uri 'shop' 'orders'
-    Invoke-Admin @{ balancerStop = 1 } | Out-Null
+    Invoke-Admin $cluster.Uri @{ balancerStop = 1 } | Out-Null
 
     # One order on each shard (a negative _id on shard0, one above 50 on shard1).
     function Add-Orders([int] $low, [int] $high) {
@@ -28,7 +23,6 @@ BeforeAll {
 }
 
 AfterAll {
-    $mongos.Dispose()
     Stop-MongoTestServer $cluster
     Stop-MongoTestServer $target
     Stop-MongoTestServer $shardedTarget

@@ -10,12 +10,9 @@ BeforeAll {
     $script:repository = New-TestFolder
     $script:none = [System.Threading.CancellationToken]::None
     $script:mongos = [MongoDB.Driver.MongoClient]::new($cluster.Uri)
-    function Invoke-Admin($command) {
-        return , $mongos.GetDatabase('admin').RunCommand[MongoDB.Bson.BsonDocument]((New-BsonDocument $command), $null, $none)
-    }
     Initialize-ShardedOrders $cluster.Uri
     $script:orders = Get-Collection $cluster.Uri 'shop' 'orders'
-    Invoke-Admin @{ balancerStop = 1 } | Out-Null
+    Invoke-Admin $cluster.Uri @{ balancerStop = 1 } | Out-Null
 
     # One transaction writing on both shards (a negative _id on shard0, one above 50 on shard1).
     function Invoke-CrossShardTransaction([int] $low, [int] $high) {

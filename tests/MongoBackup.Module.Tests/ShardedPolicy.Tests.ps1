@@ -7,21 +7,14 @@ BeforeAll {
     $script:cluster = Start-MongoTestServer -Sharded -Shards 2
     $script:target = Start-MongoTestServer
     $script:repository = Join-Path (New-TestFolder) 'cluster-policy'
-    $script:none = [System.Threading.CancellationToken]::None
-    $script:mongos = [MongoDB.Driver.MongoClient]::new($cluster.Uri)
-    function Invoke-Admin($command) {
-        return , $mongos.GetDatabase('admin').RunCommand[MongoDB.Bson.BsonDocument]((New-BsonDocument $command), $null, $none)
-    }
     Initialize-ShardedOrders $cluster.Uri
     $script:orders = Get-Collection $cluster.Uri 'shop' 'orders'
-    $script:balancerMode = { (Invoke-Admin @{ balancerStatus = 1 })['mode'].AsString }
     function Add-Orders([int] $low, [int] $high) {
         $orders.InsertMany([MongoDB.Bson.BsonDocument[]] @((New-BsonDocument ([ordered]@{ _id = $low; qty = 1 })), (New-BsonDocument ([ordered]@{ _id = $high; qty = 1 }))))
     }
 }
 
 AfterAll {
-    $mongos.Dispose()
     Stop-MongoTestServer $cluster
     Stop-MongoTestServer $target
     Remove-Item (Split-Path $repository) -Recurse -Force -ErrorAction SilentlyContinue
@@ -29,7 +22,7 @@ AfterAll {
 
 Describe 'Invoke-MongoBackupPolicy on a sharded cluster' {
     It 'refuses a due full while the balancer runs without -StopBalancer, and writes no snapshot' {
-        & $balancerMode | Should -Be 'full'
+        Get-BalancerMode $cluster.Uri | Should -Be 'full'
         { Invoke-MongoBackupPolicy -ConnectionString $cluster.Uri -Repository $repository -FullEvery 1d -ErrorAction Stop } |
             Should -Throw -ErrorId 'MongoBackup.BalancerRunning,*'
         @(Get-ChildItem $repository -Directory -ErrorAction SilentlyContinue | Where-Object Name -NotLike '.*').Count | Should -Be 0
@@ -44,7 +37,7 @@ Describe 'Invoke-MongoBackupPolicy on a sharded cluster' {
         $refused.Action | Should -Be 'Full'
         $refused.WouldRun | Should -BeFalse
         $refused.ErrorId | Should -Be 'MongoBackup.BalancerRunning'
-        & $balancerMode | Should -Be 'full'
+        Get-BalancerMode $cluster.Uri | Should -Be 'full'
         @(Get-MongoSnapshot -Repository $repository -ErrorAction SilentlyContinue).Count | Should -Be 0
     }
 
@@ -52,7 +45,7 @@ Describe 'Invoke-MongoBackupPolicy on a sharded cluster' {
         $script:full = Invoke-MongoBackupPolicy -ConnectionString $cluster.Uri -Repository $repository -FullEvery 1d -StopBalancer
         $full.Action | Should -Be 'Full'
         $full.Snapshot.Topology | Should -Be 'Sharded'
-        & $balancerMode | Should -Be 'full'
+        Get-BalancerMode $cluster.Uri | Should -Be 'full'
     }
 
     It 'then takes a slice of every shard while the balancer runs, and nothing when no shard wrote' {
@@ -63,7 +56,7 @@ Describe 'Invoke-MongoBackupPolicy on a sharded cluster' {
         $slice.Snapshot.Topology | Should -Be 'Sharded'
         $manifest = Get-Content (Join-Path $slice.Snapshot.Path 'manifest.json') -Raw | ConvertFrom-Json
         @($manifest.cluster.shards | Where-Object oplogEntries -gt 0).Count | Should -Be 2
-        & $balancerMode | Should -Be 'full'
+        Get-BalancerMode $cluster.Uri | Should -Be 'full'
         (Invoke-MongoBackupPolicy -ConnectionString $cluster.Uri -Repository $repository -FullEvery 1d -StopBalancer).Action | Should -Be 'Nothing'
     }
 

@@ -8,10 +8,6 @@ BeforeAll {
     $script:target = Start-MongoTestServer -Sharded -Shards 2
     $script:repository = New-TestFolder
     $script:clients = @{ source = [MongoDB.Driver.MongoClient]::new($source.Uri); target = [MongoDB.Driver.MongoClient]::new($target.Uri) }
-    function Invoke-Admin($on, $command) {
-        # The reply whole: a BsonDocument is enumerable, and PowerShell would unroll it into its elements.
-        return , $clients[$on].GetDatabase('admin').RunCommand[MongoDB.Bson.BsonDocument]((New-BsonDocument $command), $null, [System.Threading.CancellationToken]::None)
-    }
     function Get-ConfigLines($on, $collection, [string[]] $fields) {
         # One line per document of a config collection: the values of its fields, for comparing two clusters' metadata.
         $options = [MongoDB.Driver.FindOptions[MongoDB.Bson.BsonDocument, MongoDB.Bson.BsonDocument]]::new()
@@ -26,17 +22,17 @@ BeforeAll {
         $reply = $clients[$on].GetDatabase('shop').RunCommand[MongoDB.Bson.BsonDocument]((New-BsonDocument @{ listIndexes = $collection }), $null, [System.Threading.CancellationToken]::None)
         return @($reply.GetValue('cursor').AsBsonDocument.GetValue('firstBatch').AsBsonArray | ForEach-Object { $_.AsBsonDocument.GetValue('name').ToString() } | Sort-Object)
     }
-    Invoke-Admin source ([ordered]@{ enableSharding = 'shop'; primaryShard = 'shard1' }) | Out-Null
-    Invoke-Admin source ([ordered]@{ shardCollection = 'shop.orders'; key = @{ customer = 1 } }) | Out-Null
-    Invoke-Admin source ([ordered]@{ shardCollection = 'shop.events'; key = @{ _id = 'hashed' } }) | Out-Null
+    Invoke-Admin $source.Uri ([ordered]@{ enableSharding = 'shop'; primaryShard = 'shard1' }) | Out-Null
+    Invoke-Admin $source.Uri ([ordered]@{ shardCollection = 'shop.orders'; key = @{ customer = 1 } }) | Out-Null
+    Invoke-Admin $source.Uri ([ordered]@{ shardCollection = 'shop.events'; key = @{ _id = 'hashed' } }) | Out-Null
     $orders = Get-Collection $source.Uri 'shop' 'orders'
     $orders.InsertMany([MongoDB.Bson.BsonDocument[]] @(foreach ($i in 1..100) { New-BsonDocument ([ordered]@{ _id = $i; customer = $i; total = [double] $i }) }))
     (Get-Collection $source.Uri 'shop' 'events').InsertMany([MongoDB.Bson.BsonDocument[]] @(foreach ($i in 1..60) { New-BsonDocument ([ordered]@{ _id = $i; kind = 'click' }) }))
     (Get-Collection $source.Uri 'shop' 'notes').InsertOne((New-BsonDocument ([ordered]@{ _id = 'n1'; text = 'unsharded, on the primary shard' })))
-    Invoke-Admin source ([ordered]@{ split = 'shop.orders'; middle = @{ customer = 50 } }) | Out-Null
-    Invoke-Admin source ([ordered]@{ moveChunk = 'shop.orders'; find = @{ customer = 1 }; to = 'shard0' }) | Out-Null
-    Invoke-Admin source ([ordered]@{ addShardToZone = 'shard0'; zone = 'early' }) | Out-Null
-    Invoke-Admin source ([ordered]@{ updateZoneKeyRange = 'shop.orders'; min = @{ customer = 1 }; max = @{ customer = 50 }; zone = 'early' }) | Out-Null
+    Invoke-Admin $source.Uri ([ordered]@{ split = 'shop.orders'; middle = @{ customer = 50 } }) | Out-Null
+    Invoke-Admin $source.Uri ([ordered]@{ moveChunk = 'shop.orders'; find = @{ customer = 1 }; to = 'shard0' }) | Out-Null
+    Invoke-Admin $source.Uri ([ordered]@{ addShardToZone = 'shard0'; zone = 'early' }) | Out-Null
+    Invoke-Admin $source.Uri ([ordered]@{ updateZoneKeyRange = 'shop.orders'; min = @{ customer = 1 }; max = @{ customer = 50 }; zone = 'early' }) | Out-Null
     $clients.source.GetDatabase('shop').RunCommand[MongoDB.Bson.BsonDocument]((New-BsonDocument ([ordered]@{ createIndexes = 'orders'; indexes = @(@{ key = @{ total = -1 }; name = 'total_desc' }) })), $null, [System.Threading.CancellationToken]::None) | Out-Null
     $script:snapshot = Backup-MongoDatabase -ConnectionString $source.Uri -Repository $repository -StopBalancer
 }
@@ -68,7 +64,7 @@ Describe 'Restore-MongoDatabase of a cluster snapshot into a sharded cluster' {
     }
 
     It 'marks a target sharded on another key as ShardKeyConflict under -WhatIf and in the run, restoring the others' {
-        Invoke-Admin target ([ordered]@{ shardCollection = 'other.orders'; key = @{ total = 1 } }) | Out-Null
+        Invoke-Admin $target.Uri ([ordered]@{ shardCollection = 'other.orders'; key = @{ total = 1 } }) | Out-Null
         $plan = $snapshot | Restore-MongoDatabase -ConnectionString $target.Uri -RenameDatabase @{ shop = 'other' } -WhatIf
         ($plan | Where-Object Target -eq 'other.orders').ErrorId | Should -Be 'MongoBackup.ShardKeyConflict'
         @($plan | Where-Object { $_.ErrorId }).Count | Should -Be 1

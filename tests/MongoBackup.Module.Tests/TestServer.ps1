@@ -100,20 +100,27 @@ function Get-DatabaseName {
     return @($names)
 }
 
+function Invoke-Admin {
+    # Runs $Command (a hashtable, [ordered] where the command name must come first) on the admin database of $Uri (a
+    # mongos, or any server); returns the reply whole: a BsonDocument is enumerable, and PowerShell would unroll it.
+    param([Parameter(Mandatory)] [string] $Uri, [Parameter(Mandatory)] [System.Collections.IDictionary] $Command)
+    $admin = [MongoDB.Driver.MongoClient]::new($Uri).GetDatabase('admin')
+    return , $admin.RunCommand[MongoDB.Bson.BsonDocument]((New-BsonDocument $Command), $null, [System.Threading.CancellationToken]::None)
+}
+
+function Get-BalancerMode([string] $Uri) {
+    # The balancer's mode as balancerStatus gives it on the mongos at $Uri: 'full' while it runs, 'off' once stopped.
+    return (Invoke-Admin $Uri @{ balancerStatus = 1 })['mode'].AsString
+}
+
 # shop.orders of a test cluster as the sharded chain tests use it: sharded on _id, orders 1 to 100 {qty: 0}, [MinKey, 50)
 # on shard0 and [50, MaxKey) moved to shard1 (a migration that has just ended).
 function Initialize-ShardedOrders([string] $Uri) {
-    $client = [MongoDB.Driver.MongoClient]::new($Uri)
-    try {
-        $admin = $client.GetDatabase('admin')
-        $run = { param($command) $admin.RunCommand[MongoDB.Bson.BsonDocument]((New-BsonDocument $command), $null, [System.Threading.CancellationToken]::None) | Out-Null }
-        & $run ([ordered]@{ enableSharding = 'shop'; primaryShard = 'shard0' })
-        & $run ([ordered]@{ shardCollection = 'shop.orders'; key = @{ _id = 1 } })
-        (Get-Collection $Uri 'shop' 'orders').InsertMany([MongoDB.Bson.BsonDocument[]] @(foreach ($i in 1..100) { New-BsonDocument ([ordered]@{ _id = $i; qty = 0 }) }))
-        & $run ([ordered]@{ split = 'shop.orders'; middle = @{ _id = 50 } })
-        & $run ([ordered]@{ moveChunk = 'shop.orders'; find = @{ _id = 50 }; to = 'shard1' })
-    }
-    finally { $client.Dispose() }
+    Invoke-Admin $Uri ([ordered]@{ enableSharding = 'shop'; primaryShard = 'shard0' }) | Out-Null
+    Invoke-Admin $Uri ([ordered]@{ shardCollection = 'shop.orders'; key = @{ _id = 1 } }) | Out-Null
+    (Get-Collection $Uri 'shop' 'orders').InsertMany([MongoDB.Bson.BsonDocument[]] @(foreach ($i in 1..100) { New-BsonDocument ([ordered]@{ _id = $i; qty = 0 }) }))
+    Invoke-Admin $Uri ([ordered]@{ split = 'shop.orders'; middle = @{ _id = 50 } }) | Out-Null
+    Invoke-Admin $Uri ([ordered]@{ moveChunk = 'shop.orders'; find = @{ _id = 50 }; to = 'shard1' }) | Out-Null
 }
 
 # The _ids of a collection's documents (integers), sorted: Get-AllDocuments gives each as JSON, { "_id" : 7, ... }.
