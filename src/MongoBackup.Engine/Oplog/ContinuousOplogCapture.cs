@@ -62,11 +62,12 @@ public sealed class ContinuousOplogCapture(IEngineObserver observer)
                         {
                             var point = ConsistencyPoint.OfEntry(entry);
                             inRepository = true;
-                            using (entry) await slice!.AppendAsync(entry, point, stop.Token);
+                            using (entry) await slice!.AppendAsync(entry, point);
                             inRepository = false;
                             last = point.Timestamp;
                             position = OplogPosition.After(last);
                         }
+                        if (batch.Count > 0) observer.Debug($"Captured {batch.Count} oplog entries into slice {slice!.Id}, up to {last}.");
                         var due = slice!.Bytes >= request.SliceSizeBytes || sliceClock.Elapsed >= request.SliceInterval;
                         if (due && slice.Entries > 0)
                         {
