@@ -114,6 +114,50 @@ Backup-MongoOplog -ConnectionString '$uri' -Repository '$repository' -Continuous
     }
 }
 
+Describe 'SIGTERM to pwsh running Backup-MongoOplog -Continuous through a mongos' -Skip:$IsWindows {
+    BeforeAll {
+        $script:cluster = Start-MongoTestServer -Sharded -Shards 2
+        Initialize-ShardedOrders $cluster.Uri
+        $script:clusterRepository = New-TestFolder
+        Backup-MongoDatabase -ConnectionString $cluster.Uri -Repository $clusterRepository -StopBalancer | Out-Null
+        $script:clusterLog = Join-Path (New-TestFolder) 'child.log'
+        $child = @"
+`$ErrorActionPreference = 'Stop'
+`$DebugPreference = 'Continue'
+Import-Module '$env:MONGOBACKUP_MODULE'
+Backup-MongoOplog -ConnectionString '$($cluster.Uri)' -Repository '$clusterRepository' -Continuous -SliceInterval 1h | ForEach-Object { "SLICE `$(`$_.Id)" }
+'CHILD DONE'
+"@
+        $script:clusterProcess = Start-ChildPwsh $child $clusterLog
+        Wait-Until { @(Get-ChildLog $clusterLog | Where-Object { $_ -like '*Capturing the cluster*' }).Count -gt 0 } 'the cluster capture to start' $clusterProcess
+        # Writes on both shards (shard0 holds _id below 50, shard1 the rest), then the stop.
+        (Get-Collection $cluster.Uri 'shop' 'orders').InsertMany([MongoDB.Bson.BsonDocument[]] @(foreach ($i in -10..-1 + 1001..1010) { New-BsonDocument @{ _id = $i } }))
+        & kill -s TERM $clusterProcess.Id
+        $script:clusterExited = $clusterProcess.WaitForExit(90000)
+        if (-not $clusterExited) { $clusterProcess.Kill() }
+    }
+
+    AfterAll {
+        if ($clusterProcess -and -not $clusterProcess.HasExited) { $clusterProcess.Kill() }
+        Stop-MongoTestServer $cluster
+    }
+
+    It 'takes a last cluster slice up to the stop, Complete, holding both shards'' writes, and exits 0' {
+        $lines = Get-ChildLog $clusterLog
+        $clusterExited | Should -BeTrue
+        $clusterProcess.ExitCode | Should -Be 0 -Because ($lines -join "`n")
+        $lines | Should -Contain 'CHILD DONE'
+        $emitted = @($lines | Where-Object { $_ -like 'SLICE *' } | ForEach-Object { $_.Substring(6) })
+        $emitted | Should -HaveCount 1
+        $slice = Get-MongoSnapshot -Repository $clusterRepository -IncludeIncomplete | Where-Object Id -eq $emitted[0]
+        $slice.Status | Should -Be 'Complete'
+        $slice.Topology | Should -Be 'Sharded'
+        $manifest = Get-Content (Join-Path $slice.Path 'manifest.json') -Raw | ConvertFrom-Json
+        @($manifest.cluster.shards | Where-Object oplogEntries -gt 0).Count | Should -Be 2
+        (Get-MongoRestoreWindow -Repository $clusterRepository).ToTimestamp | Should -Be $slice.OplogEnd
+    }
+}
+
 Describe 'SIGTERM to pwsh after Backup-MongoOplog -Continuous has returned' -Skip:$IsWindows {
     It 'keeps its default: the process ends at once (exit 143), the rest of the script not run' {
         $log = Join-Path (New-TestFolder) 'child.log'
