@@ -25,13 +25,9 @@ public sealed class ContinuousCaptureTests : IDisposable
         var connection = new ConnectionSettings { ConnectionString = _server.ConnectionString };
         using var client = new MongoClient(_server.ConnectionString);
         var events = client.GetDatabase("app").GetCollection<BsonDocument>("events");
-        await events.InsertOneAsync(new BsonDocument("_id", -1));
         using var repo = new TempFolder();
         var repository = new FolderRepository(repo.Path);
-        var full = await new BackupRunner(new RecordingObserver()).RunAsync(new BackupRequest
-        {
-            Connection = connection, Repository = repository, Filter = new NamespaceFilter(databases: ["app"]),
-        }, CancellationToken.None);
+        var full = await FullBackupAsync(connection, repository, events);
 
         var observer = new RecordingObserver();
         // Stopped as Ctrl+C stops it, once the last write is in a slice: a fixed duration would cut a slow machine short.
@@ -83,13 +79,9 @@ public sealed class ContinuousCaptureTests : IDisposable
         var connection = new ConnectionSettings { ConnectionString = _server.ConnectionString };
         using var client = new MongoClient(_server.ConnectionString);
         var orders = client.GetDatabase("shop").GetCollection<BsonDocument>("orders");
-        await orders.InsertOneAsync(new BsonDocument("_id", -1));
         using var repo = new TempFolder();
         var repository = new FolderRepository(repo.Path);
-        await new BackupRunner(new RecordingObserver()).RunAsync(new BackupRequest
-        {
-            Connection = connection, Repository = repository, Filter = new NamespaceFilter(databases: ["shop"]),
-        }, CancellationToken.None);
+        await FullBackupAsync(connection, repository, orders);
 
         // An hour's interval: the only slice is the one open when the capture is stopped (as Ctrl+C and SIGTERM stop it).
         var observer = new RecordingObserver();
@@ -131,6 +123,17 @@ public sealed class ContinuousCaptureTests : IDisposable
                     new OplogTimestamp(uint.Parse(m.Groups[1].Value), uint.Parse(m.Groups[2].Value)) >= last) return;
             await Task.Delay(50);
         }
+    }
+
+    /// <summary>The full backup a chain of slices continues: <paramref name="collection"/>'s database, holding one document (_id -1).</summary>
+    private static async Task<SnapshotManifest> FullBackupAsync(ConnectionSettings connection, ISnapshotRepository repository, IMongoCollection<BsonDocument> collection)
+    {
+        await collection.InsertOneAsync(new BsonDocument("_id", -1));
+        return await new BackupRunner(new RecordingObserver()).RunAsync(new BackupRequest
+        {
+            Connection = connection, Repository = repository,
+            Filter = new NamespaceFilter(databases: [collection.CollectionNamespace.DatabaseNamespace.DatabaseName]),
+        }, CancellationToken.None);
     }
 
     private static async Task<OplogTimestamp> LastOplogTimestampAsync(IMongoClient client)
