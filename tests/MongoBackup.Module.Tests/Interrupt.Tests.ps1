@@ -141,3 +141,33 @@ Describe 'Ctrl+C during Restore-MongoDatabase, then -Resume' {
             Should -Throw -ExpectedMessage 'Give -Drop (start the targets over) or -Resume*'
     }
 }
+
+Describe 'Ctrl+C during Backup-MongoOplog -Continuous' {
+    It 'keeps the open slice: Complete, up to the last entry it appended' {
+        $repository = New-TestFolder
+        $orders = Get-Collection $uri $db 'orders'
+        $orders.InsertOne((New-BsonDocument @{ _id = 0 }))
+        Backup-MongoDatabase -ConnectionString $uri -Repository $repository -Database $db -Collection orders | Out-Null
+        $orders.InsertMany([MongoDB.Bson.BsonDocument[]] @(foreach ($i in 1..20) { New-BsonDocument @{ _id = $i } }))
+        $last = (Get-MongoRestoreWindow -Repository $repository).ToTimestamp
+        $ps = [powershell]::Create()
+        [void] $ps.AddScript("Import-Module '$env:MONGOBACKUP_MODULE'; Backup-MongoOplog -ConnectionString '$uri' -Repository '$repository' -Continuous -SliceInterval 1h -Debug")
+        $handle = $ps.BeginInvoke()
+        try {
+            # Stopped once the capture says (at -Debug) it has appended a batch of the writes above: a slice with entries is open.
+            $deadline = [DateTime]::UtcNow.AddSeconds(60)
+            while (-not @($ps.Streams.Debug | Where-Object { $_.Message -like 'Captured * oplog entries into slice*' }).Count -and -not $handle.IsCompleted) {
+                if ([DateTime]::UtcNow -gt $deadline) { throw 'The capture appended nothing within 60 s.' }
+                Start-Sleep -Milliseconds 20
+            }
+            $ps.Stop()
+            "$($ps.InvocationStateInfo.State)" | Should -Be 'Stopped'
+        }
+        finally { $ps.Dispose() }
+        $slices = @(Get-MongoSnapshot -Repository $repository -IncludeIncomplete | Where-Object Kind -eq 'Oplog')
+        $slices | Should -HaveCount 1
+        $slices[0].Status | Should -Be 'Complete'
+        $slices[0].OplogEnd | Should -BeGreaterThan $last
+        ($slices[0] | Test-MongoSnapshot).Passed | Should -BeTrue
+    }
+}

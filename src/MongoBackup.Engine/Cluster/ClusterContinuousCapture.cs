@@ -26,6 +26,7 @@ public sealed class ClusterContinuousCapture(IEngineObserver observer)
         var closed = new List<SnapshotManifest>();
         // Refused at once (no chain to continue, a key the repository's settings refuse), not an interval later.
         await runner.CheckAsync(request.Slice, mongos, catalog, ct);
+        observer.Debug($"Capturing the cluster: a slice every {request.SliceInterval}, and a last one at the stop.");
         while (!stop.IsCancellationRequested)
         {
             try { await Task.Delay(request.SliceInterval, stop.Token); }

@@ -62,11 +62,12 @@ public sealed class ContinuousOplogCapture(IEngineObserver observer)
                         {
                             var point = ConsistencyPoint.OfEntry(entry);
                             inRepository = true;
-                            using (entry) await slice!.AppendAsync(entry, point, stop.Token);
+                            using (entry) await slice!.AppendAsync(entry, point);
                             inRepository = false;
                             last = point.Timestamp;
                             position = OplogPosition.After(last);
                         }
+                        if (batch.Count > 0) observer.Debug($"Captured {batch.Count} oplog entries into slice {slice!.Id}, up to {last}.");
                         var due = slice!.Bytes >= request.SliceSizeBytes || sliceClock.Elapsed >= request.SliceInterval;
                         if (due && slice.Entries > 0)
                         {
@@ -107,7 +108,12 @@ public sealed class ContinuousOplogCapture(IEngineObserver observer)
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-            // Ctrl+C: keep what was captured, below.
+            // Ctrl+C or a SIGTERM: keep what was captured, below.
+        }
+        catch (Exception e) when (stop.IsCancellationRequested && !inRepository && e is not MongoBackupException)
+        {
+            // The cursor's read broken off by the stop, reported as the connection's failure rather than a cancel: still
+            // a stop. Every entry appended before it is whole in the slice, which is kept below.
         }
         catch (Exception e)
         {

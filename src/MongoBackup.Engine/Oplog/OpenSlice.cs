@@ -21,13 +21,15 @@ public sealed class OpenSlice : IAsyncDisposable
     private bool _streamsClosed;
 
     private OpenSlice(OplogSliceRequest request, ServerTopology topology, PendingSnapshot pending, Stream stream,
-        DateTimeOffset started, OplogTimestamp previousEnd, OplogGap? gap, CancellationToken ct)
+        DateTimeOffset started, OplogTimestamp previousEnd, OplogGap? gap)
     {
         _request = request;
         _topology = topology;
         _pending = pending;
         _stream = stream;
-        _writer = new ChunkedStreamWriter(stream, ct);
+        // Not the run's token: a stop (Ctrl+C, SIGTERM) closes the open slice, which needs its writer still draining. Bound
+        // to the stop, the writer quit at once and the close that followed failed, removing the slice instead of keeping it.
+        _writer = new ChunkedStreamWriter(stream, CancellationToken.None);
         _started = started;
         PreviousEnd = previousEnd;
         Gap = gap;
@@ -64,7 +66,7 @@ public sealed class OpenSlice : IAsyncDisposable
     /// <param name="gap">The span lost because the oplog rolled past <paramref name="previousEnd"/>, or null.</param>
     /// <param name="catalog">The capture's catalog of the repository: a passphrase takes the salt its snapshots share.</param>
     /// <param name="warn">Where a clean-up failure is reported when the slice is abandoned.</param>
-    /// <param name="ct">Cancels the start and, later, the slice's writes.</param>
+    /// <param name="ct">Cancels the start; the slice's writes are not cancellable (see <see cref="AppendAsync"/>).</param>
     /// <exception cref="MongoBackupException">As <see cref="PendingSnapshot.StartNewAsync"/>.</exception>
     public static async Task<OpenSlice> StartAsync(OplogSliceRequest request, ServerTopology topology, SnapshotCatalog catalog,
         OplogTimestamp previousEnd, OplogGap? gap, Action<string> warn, CancellationToken ct)
@@ -75,7 +77,7 @@ public sealed class OpenSlice : IAsyncDisposable
         try
         {
             var stream = await pending.Files!.CreateAsync(DumpLayout.OplogFile(request.Compression), ct);
-            return new OpenSlice(request, topology, pending, stream, started, previousEnd, gap, ct);
+            return new OpenSlice(request, topology, pending, stream, started, previousEnd, gap);
         }
         catch
         {
@@ -84,10 +86,14 @@ public sealed class OpenSlice : IAsyncDisposable
         }
     }
 
-    /// <summary>Appends one entry (its raw BSON, as read) to the slice's file.</summary>
-    public async Task AppendAsync(RawBsonDocument entry, ConsistencyPoint point, CancellationToken ct)
+    /// <summary>
+    /// Appends one entry (its raw BSON, as read) to the slice's file. Not cancellable: a full 1 MiB chunk of entries already
+    /// counted is handed to the writer here, and a cancel while it waits for room would drop them from a slice that is then
+    /// closed as holding them. It waits only on the slice's own file (at most four chunks behind).
+    /// </summary>
+    public async Task AppendAsync(RawBsonDocument entry, ConsistencyPoint point)
     {
-        await RawDocumentBytes.WriteToAsync(entry, _writer, ct);
+        await RawDocumentBytes.WriteToAsync(entry, _writer, CancellationToken.None);
         First ??= point.Timestamp;
         LastPoint = point;
         Entries++;

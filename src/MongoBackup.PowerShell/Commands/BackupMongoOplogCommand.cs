@@ -10,7 +10,7 @@ namespace MongoBackup.PowerShell.Commands;
 
 /// <summary>
 /// Saves the oplog since the repository's chain ended as one slice (for a scheduler), or with -Continuous tails it,
-/// closing a slice every interval or size until the duration ends or the user presses Ctrl+C.
+/// closing a slice every interval or size until the duration ends, the user presses Ctrl+C or the process gets SIGTERM.
 /// </summary>
 [Cmdlet(VerbsData.Backup, "MongoOplog", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium,
     DefaultParameterSetName = OnceSet)]
@@ -92,8 +92,11 @@ public sealed class BackupMongoOplogCommand : MongoReadingCmdlet
             return;
         }
 
-        // Each slice is emitted the moment its manifest is committed, while the capture goes on.
+        // Each slice is emitted the moment its manifest is committed, while the capture goes on. A SIGTERM (systemctl
+        // stop, docker stop, kill) stops the capture as Ctrl+C does, closing and keeping the open slice, but lets the
+        // script go on, so the process ends on its own with exit code 0; registered only while the capture runs.
         var folder = slice.Repository;
+        using var signals = new StopSignals(RequestStop);
         var emitted = RunEngine((events, ct) =>
         {
             var announcing = new CommitAnnouncingRepository(folder, manifest => events.Output(MongoSnapshot.FromManifest(manifest, folder)));
@@ -106,6 +109,9 @@ public sealed class BackupMongoOplogCommand : MongoReadingCmdlet
             };
             return new OplogBackup(events).RunContinuousAsync(capture, ct);
         });
+        signals.Dispose();
+        if (signals.Received is { } signal)
+            WriteVerbose($"{signal} received: the capture stopped and closed its last slice ({emitted.Count} slice(s) written in this run).");
         if (emitted.Count == 0) WriteVerbose("The capture ended without any new oplog entry: no slice written.");
     });
 

@@ -7,17 +7,35 @@ namespace MongoBackup.PowerShell.Commands;
 
 /// <summary>
 /// What every engine-driven cmdlet shares: the engine runs on a worker task, cancelled when the user presses
-/// Ctrl+C (StopProcessing); its events are written on the pipeline thread as verbose lines, warnings,
+/// Ctrl+C (StopProcessing) or asked to stop (RequestStop); its events are written on the pipeline thread as verbose lines, warnings,
 /// progress bars and non-terminating errors; a whole-command failure becomes a terminating error with the
 /// engine's stable error id.
 /// </summary>
 public abstract class MongoEngineCmdlet : PSCmdlet, IDisposable
 {
     private readonly CancellationTokenSource _stopping = new();
+    // Set by PowerShell's own stop (Ctrl+C, -ErrorAction Stop downstream): the pipeline refuses writes from then on. A stop
+    // requested otherwise (a SIGTERM, see StopSignals) cancels the same token but leaves the pipeline running.
+    private volatile bool _pipelineStopped;
 
     protected CancellationToken Stopping => _stopping.Token;
 
-    protected override void StopProcessing() => _stopping.Cancel();
+    protected override void StopProcessing()
+    {
+        _pipelineStopped = true;
+        _stopping.Cancel();
+    }
+
+    /// <summary>
+    /// Stops the engine work as Ctrl+C does (the same token), from any thread, but leaves the pipeline running: work that
+    /// keeps what it has done on a stop (a continuous capture closing its slice) returns normally, its output and
+    /// messages are still written, and the script goes on after the command (see <see cref="StopSignals"/>).
+    /// </summary>
+    protected void RequestStop()
+    {
+        try { _stopping.Cancel(); }
+        catch (ObjectDisposedException) { /* the command has already ended */ }
+    }
 
     public void Dispose()
     {
@@ -36,9 +54,14 @@ public abstract class MongoEngineCmdlet : PSCmdlet, IDisposable
         {
             ThrowTerminatingError(ErrorOf(e));
         }
-        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        catch (OperationCanceledException) when (_pipelineStopped)
         {
             throw new PipelineStoppedException();
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+            // A requested stop (RequestStop) that caught the work before it had anything to keep: the command just ends.
+            WriteVerbose("Stopped on request before anything was written.");
         }
         catch (Exception e) when (e is not RuntimeException and not OperationCanceledException)
         {
@@ -72,9 +95,9 @@ public abstract class MongoEngineCmdlet : PSCmdlet, IDisposable
                 // Once Ctrl+C stops the pipeline, PowerShell refuses writes, but the engine is still winding down and may say
                 // what it leaves behind: keep draining until it has ended (see Write), so that is shown and nothing waits.
                 try { Write(e, progress); }
-                catch (PipelineStoppedException) when (_stopping.IsCancellationRequested) { }
+                catch (PipelineStoppedException) when (_pipelineStopped) { }
             }
-            if (!_stopping.IsCancellationRequested)
+            if (!_pipelineStopped)
                 foreach (var record in progress.CompleteAll()) WriteProgress(record);
             drained = true;
         }
@@ -195,7 +218,7 @@ public abstract class MongoEngineCmdlet : PSCmdlet, IDisposable
 
     private void Write(EngineEvent e, ProgressReporter progress)
     {
-        if (_stopping.IsCancellationRequested)
+        if (_pipelineStopped)
         {
             // Stopping: only what the run left behind matters now, and only the host can still show it.
             if (e is WarningEvent stopped) Host.UI.WriteWarningLine(stopped.Message);

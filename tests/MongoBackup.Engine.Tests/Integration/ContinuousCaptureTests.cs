@@ -25,13 +25,9 @@ public sealed class ContinuousCaptureTests : IDisposable
         var connection = new ConnectionSettings { ConnectionString = _server.ConnectionString };
         using var client = new MongoClient(_server.ConnectionString);
         var events = client.GetDatabase("app").GetCollection<BsonDocument>("events");
-        await events.InsertOneAsync(new BsonDocument("_id", -1));
         using var repo = new TempFolder();
         var repository = new FolderRepository(repo.Path);
-        var full = await new BackupRunner(new RecordingObserver()).RunAsync(new BackupRequest
-        {
-            Connection = connection, Repository = repository, Filter = new NamespaceFilter(databases: ["app"]),
-        }, CancellationToken.None);
+        var full = await FullBackupAsync(connection, repository, events);
 
         var observer = new RecordingObserver();
         // Stopped as Ctrl+C stops it, once the last write is in a slice: a fixed duration would cut a slow machine short.
@@ -75,6 +71,69 @@ public sealed class ContinuousCaptureTests : IDisposable
         Assert.Equal(inserted, capturedIds);                       // every write, once, in order
         Assert.Equal(timestamps.Distinct().Count(), timestamps.Count); // nothing repeated
         Assert.Equal(timestamps.Order(), timestamps);
+    }
+
+    [Fact]
+    public async Task A_stop_closes_the_open_slice_whole_with_every_entry_appended_before_it()
+    {
+        var connection = new ConnectionSettings { ConnectionString = _server.ConnectionString };
+        using var client = new MongoClient(_server.ConnectionString);
+        var orders = client.GetDatabase("shop").GetCollection<BsonDocument>("orders");
+        using var repo = new TempFolder();
+        var repository = new FolderRepository(repo.Path);
+        await FullBackupAsync(connection, repository, orders);
+
+        // An hour's interval: the only slice is the one open when the capture is stopped (as Ctrl+C and SIGTERM stop it).
+        var observer = new RecordingObserver();
+        using var stopCapture = new CancellationTokenSource();
+        var capture = Task.Run(() => new ContinuousOplogCapture(observer).RunAsync(new ContinuousCaptureRequest
+        {
+            Slice = new OplogSliceRequest { Connection = connection, Repository = repository }, SliceInterval = TimeSpan.FromHours(1),
+        }, stopCapture.Token));
+        var written = Enumerable.Range(0, 20).ToList();
+        foreach (var id in written) await orders.InsertOneAsync(new BsonDocument("_id", id));
+        var last = await LastOplogTimestampAsync(client);
+        await WaitUntilAppendedAsync(observer, last, capture);
+        await stopCapture.CancelAsync();
+        var slices = await capture;
+
+        var slice = Assert.Single(slices);
+        Assert.True(slice.OplogEnd >= last, $"the slice ends at {slice.OplogEnd}, before the last write {last}");
+        var listed = new List<SnapshotManifest>();
+        await foreach (var found in repository.ListAsync(CancellationToken.None))
+            if (found.Manifest is { Kind: SnapshotKind.Oplog } manifest) listed.Add(manifest);
+        Assert.Equal(SnapshotStatus.Complete, Assert.Single(listed).Status);
+        var captured = new List<int>();
+        await foreach (var raw in SliceEntries.ReadAsync(repository, slices, keys: null, CancellationToken.None))
+        {
+            var entry = BsonSerializer.Deserialize<BsonDocument>(raw);
+            if (entry["op"] == "i" && entry["ns"] == "shop.orders") captured.Add(entry["o"]["_id"].AsInt32);
+        }
+        Assert.Equal(written, captured);
+    }
+
+    /// <summary>Waits until the capture says (at debug level) it has appended entries up to <paramref name="last"/>, or a minute passes.</summary>
+    private static async Task WaitUntilAppendedAsync(RecordingObserver observer, OplogTimestamp last, Task capture)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(1);
+        while (DateTime.UtcNow < deadline && !capture.IsCompleted)
+        {
+            foreach (var line in observer.Debugs)
+                if (System.Text.RegularExpressions.Regex.Match(line, @"^Captured \d+ oplog entries .*, up to Timestamp\((\d+), (\d+)\)") is { Success: true } m &&
+                    new OplogTimestamp(uint.Parse(m.Groups[1].Value), uint.Parse(m.Groups[2].Value)) >= last) return;
+            await Task.Delay(50);
+        }
+    }
+
+    /// <summary>The full backup a chain of slices continues: <paramref name="collection"/>'s database, holding one document (_id -1).</summary>
+    private static async Task<SnapshotManifest> FullBackupAsync(ConnectionSettings connection, ISnapshotRepository repository, IMongoCollection<BsonDocument> collection)
+    {
+        await collection.InsertOneAsync(new BsonDocument("_id", -1));
+        return await new BackupRunner(new RecordingObserver()).RunAsync(new BackupRequest
+        {
+            Connection = connection, Repository = repository,
+            Filter = new NamespaceFilter(databases: [collection.CollectionNamespace.DatabaseNamespace.DatabaseName]),
+        }, CancellationToken.None);
     }
 
     private static async Task<OplogTimestamp> LastOplogTimestampAsync(IMongoClient client)

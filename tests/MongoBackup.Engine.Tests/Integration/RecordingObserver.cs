@@ -8,11 +8,13 @@ public sealed class RecordingObserver : IEngineObserver
 {
     public ConcurrentQueue<string> Verboses { get; } = new();
     public ConcurrentQueue<string> Warnings { get; } = new();
+    public ConcurrentQueue<string> Debugs { get; } = new();
     public ConcurrentQueue<ProgressUpdate> Progresses { get; } = new();
     public ConcurrentQueue<(string Namespace, MongoBackupException Error)> Failures { get; } = new();
 
     public void Verbose(string message) => Verboses.Enqueue(message);
     public void Warning(string message) => Warnings.Enqueue(message);
+    public void Debug(string message) => Debugs.Enqueue(message);
     public void Progress(ProgressUpdate update) => Progresses.Enqueue(update);
     public void NamespaceFailed(string ns, MongoBackupException error) => Failures.Enqueue((ns, error));
 }

@@ -64,7 +64,7 @@ public sealed class HandWrittenSlices(ISnapshotRepository repository, Connection
         foreach (var entry in entries)
         {
             using var raw = new RawBsonDocument(entry.ToBson());
-            await slice.AppendAsync(raw, ConsistencyPoint.OfEntry(entry), CancellationToken.None);
+            await slice.AppendAsync(raw, ConsistencyPoint.OfEntry(entry));
         }
         return await slice.CloseAsync(CancellationToken.None);
     }
