@@ -98,23 +98,15 @@ public sealed class BackupPolicyRunner(IEngineObserver observer, TimeProvider? c
 
     /// <summary>
     /// The refusal the run's backup or slice would meet from its key, judged as the run judges it before writing: the
-    /// repository's settings, and for a slice an encrypted base of its chain without a key (<see cref="UnencryptedChainCheck"/>).
+    /// repository's settings, and for a slice its encrypted chain (<see cref="UnencryptedChainCheck"/>, <see cref="ChainKeyCheck"/>).
     /// </summary>
     private static async Task<MongoBackupException?> KeyRefusalAsync(BackupPolicyRequest request, SnapshotCatalog catalog, PolicyDecision decision,
         ServerTopology topology, CancellationToken ct)
     {
         if (decision.Action is not (PolicyAction.Full or PolicyAction.Slice)) return null;
         var slice = decision.Action == PolicyAction.Slice;
-        try
-        {
-            await SnapshotKeys.KeyEncryptionKeyForNewAsync(request.Encryption, catalog, slice ? "this oplog slice" : "this full backup",
-                slice ? SliceChainEnd.ChainOf(topology) : null, _ => { }, ct).ConfigureAwait(false);
-            return null;
-        }
-        catch (MongoBackupException e) when (e.ErrorId is ErrorIds.EncryptionKeyRequired or ErrorIds.WrongEncryptionKey)
-        {
-            return e;
-        }
+        return await SnapshotKeys.RefusalForNewAsync(request.Encryption, catalog, slice ? "this oplog slice" : "this full backup",
+            slice ? SliceChainEnd.ChainOf(topology) : null, ct).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -45,7 +45,7 @@ public static class UnencryptedChainCheck
     /// consistency point that no later full contains (a later full covering less, another database, leaves an earlier
     /// whole one's window open, and the chain serves both, as <c>Oplog.SliceChainEnd</c> starts the chain).
     /// </summary>
-    private static IEnumerable<SnapshotManifest> OpenBases(IReadOnlyList<SnapshotManifest> chain)
+    internal static IEnumerable<SnapshotManifest> OpenBases(IReadOnlyList<SnapshotManifest> chain)
     {
         var fulls = chain.Where(s => s is { Kind: SnapshotKind.Full, CopyOnly: false, ConsistentAt: not null }).ToList();
         return fulls.Where(f => !fulls.Any(later => later.ConsistentAt!.Timestamp > f.ConsistentAt!.Timestamp

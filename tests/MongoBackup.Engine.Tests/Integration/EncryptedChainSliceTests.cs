@@ -9,20 +9,21 @@ using MongoDB.Bson;
 namespace MongoBackup.Engine.Tests.Integration;
 
 /// <summary>
-/// A keyless oplog slice is refused whenever it would extend the window of an encrypted full snapshot, not only when
-/// the newest full is encrypted: a later full that covers less (another database) leaves the encrypted one's window
-/// open, and the slice continues it.
+/// An oplog slice of an encrypted chain is written only under a key that opens it: a keyless slice is refused whenever
+/// it would extend the window of an encrypted full snapshot, not only when the newest full is encrypted (a later full
+/// that covers less, another database, leaves the encrypted one's window open, and the slice continues it); a slice
+/// under another key than the chain's is refused, since a point-in-time restore opens the base and its slices with one.
 /// </summary>
 [Collection(MongoServerCollection.Name)]
-public sealed class UnencryptedChainTests(MongoServerFixture server)
+public sealed class EncryptedChainSliceTests(MongoServerFixture server)
 {
     private const string Marker = "PLAINTEXT-MARKER-of-the-encrypted-chain";
     private ConnectionSettings Connection => new() { ConnectionString = server.ConnectionString };
 
-    private static EncryptionKeySource Passphrase()
+    private static EncryptionKeySource Passphrase(string text = "a passphrase for the chain tests")
     {
         var secure = new SecureString();
-        foreach (var c in "a passphrase for the chain tests") secure.AppendChar(c);
+        foreach (var c in text) secure.AppendChar(c);
         return EncryptionKeySource.FromPassphrase(secure);
     }
 
@@ -59,5 +60,32 @@ public sealed class UnencryptedChainTests(MongoServerFixture server)
         Assert.Equal(before, Directory.GetFileSystemEntries(repo.Path, "*", SearchOption.AllDirectories).Order().ToList());
         foreach (var file in Directory.GetFiles(repo.Path, "*", SearchOption.AllDirectories))
             Assert.DoesNotContain(Marker + 2, Encoding.Latin1.GetString(await File.ReadAllBytesAsync(file)));
+    }
+
+    [Fact]
+    public async Task A_slice_under_another_key_than_its_encrypted_chain_is_refused_before_anything_is_written()
+    {
+        using var repo = new TempFolder();
+        var repository = new FolderRepository(repo.Path);
+        var secret = TestDatabases.NewName("chainkey");
+        var secrets = server.Client.GetDatabase(secret).GetCollection<BsonDocument>("cards");
+        await secrets.InsertOneAsync(new BsonDocument { { "_id", 1 }, { "note", Marker + 1 } });
+        var encrypted = await FullAsync(repository, Passphrase(), secret);
+        await secrets.InsertOneAsync(new BsonDocument { { "_id", 2 }, { "note", Marker + 2 } });
+        var first = await new OplogSliceRunner(new RecordingObserver()).RunAsync(
+            new OplogSliceRequest { Connection = Connection, Repository = repository, Encryption = Passphrase() }, CancellationToken.None);
+        Assert.Equal(encrypted.Encryption!.KeyId, first!.Encryption!.KeyId);
+        await secrets.InsertOneAsync(new BsonDocument { { "_id", 3 }, { "note", Marker + 3 } });
+        var before = Directory.GetFileSystemEntries(repo.Path, "*", SearchOption.AllDirectories).Order().ToList();
+
+        // A passphrase mistyped at the prompt: its slices would open with no key the chain's restore is given.
+        var refusal = await Assert.ThrowsAsync<MongoBackupException>(() => new OplogSliceRunner(new RecordingObserver()).RunAsync(
+            new OplogSliceRequest { Connection = Connection, Repository = repository, Encryption = Passphrase("a mistyped passphrase for the chain") },
+            CancellationToken.None));
+
+        Assert.Equal(ErrorIds.WrongEncryptionKey, refusal.ErrorId);
+        Assert.Contains($"continues snapshot {encrypted.Id}", refusal.Message);
+        Assert.Contains(encrypted.Encryption.KeyId, refusal.Message);
+        Assert.Equal(before, Directory.GetFileSystemEntries(repo.Path, "*", SearchOption.AllDirectories).Order().ToList());
     }
 }
