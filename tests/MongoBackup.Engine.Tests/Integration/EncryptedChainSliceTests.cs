@@ -1,9 +1,9 @@
-using System.Security;
 using System.Text;
 using MongoBackup.Engine.Connection;
 using MongoBackup.Engine.Dump;
 using MongoBackup.Engine.Oplog;
 using MongoBackup.Engine.Repository;
+using MongoBackup.Engine.Tests.Support;
 using MongoDB.Bson;
 
 namespace MongoBackup.Engine.Tests.Integration;
@@ -20,12 +20,7 @@ public sealed class EncryptedChainSliceTests(MongoServerFixture server)
     private const string Marker = "PLAINTEXT-MARKER-of-the-encrypted-chain";
     private ConnectionSettings Connection => new() { ConnectionString = server.ConnectionString };
 
-    private static EncryptionKeySource Passphrase(string text = "a passphrase for the chain tests")
-    {
-        var secure = new SecureString();
-        foreach (var c in text) secure.AppendChar(c);
-        return EncryptionKeySource.FromPassphrase(secure);
-    }
+    private static EncryptionKeySource Passphrase(string text = "a passphrase for the chain tests") => EncryptionKeySource.FromPassphrase(SecureText.Of(text));
 
     private Task<SnapshotManifest> FullAsync(FolderRepository repository, EncryptionKeySource? keys, params string[] databases) =>
         new BackupRunner(new RecordingObserver()).RunAsync(new BackupRequest
