@@ -75,6 +75,15 @@ Describe 'Set-MongoRepository -RequireEncryption -EncryptionKey' {
         $plan.ErrorId | Should -Be 'MongoBackup.EncryptionKeyRequired'
     }
 
+    It 'Invoke-MongoBackupPolicy -WhatIf without a key or under another key marks its step as refused, as the run refuses it' {
+        $plan = Invoke-MongoBackupPolicy -ConnectionString $uri -Repository $repository -FullEvery 1d -WhatIf -WarningAction SilentlyContinue
+        $plan.WouldRun | Should -Be @($false)
+        $plan.ErrorId | Should -Be 'MongoBackup.EncryptionKeyRequired'
+        $other = Invoke-MongoBackupPolicy -ConnectionString $uri -Repository $repository -FullEvery 1d -EncryptionKey $otherPassphrase -WhatIf -WarningAction SilentlyContinue
+        $other.ErrorId | Should -Be 'MongoBackup.WrongEncryptionKey'
+        (Invoke-MongoBackupPolicy -ConnectionString $uri -Repository $repository -FullEvery 1d -EncryptionKey $passphrase -WhatIf).WouldRun | Should -Be @($true)
+    }
+
     It '-RequireEncryption:$false -AnyKey lifts the rules, warning about what is already there' {
         $lifted = Set-MongoRepository -Repository $repository -RequireEncryption:$false -AnyKey -Confirm:$false
         $lifted.RequireEncryption | Should -BeFalse

@@ -84,6 +84,16 @@ Describe 'Invoke-MongoBackupPolicy without the key after an encrypted full' {
         Get-RepositoryFiles $repository | Should -Be $before
     }
 
+    It '-WhatIf shows the slice step refused as the run refuses it (WouldRun false, EncryptionKeyRequired naming the base); nothing is written' {
+        $plan = Invoke-MongoBackupPolicy -ConnectionString $uri -Repository $repository -Database $db -FullEvery 1d -WhatIf -WarningAction SilentlyContinue
+        $plan.Action | Should -Be 'Slice'
+        $plan.WouldRun | Should -BeFalse
+        $plan.ErrorId | Should -Be 'MongoBackup.EncryptionKeyRequired'
+        $plan.Problem | Should -BeLike "*continues snapshot $($first.Snapshot.Id), which is encrypted*"
+        (Invoke-MongoBackupPolicy -ConnectionString $uri -Repository $repository -Database $db -FullEvery 1d -EncryptionKeyFile $keyFile -WhatIf).WouldRun | Should -BeTrue
+        Get-RepositoryFiles $repository | Should -Be $before
+    }
+
     It 'writes a full backup without the key when one is due (no full covers the whole server yet), with the warning' {
         $plain = Invoke-MongoBackupPolicy -ConnectionString $uri -Repository $repository -FullEvery 1d -WarningVariable warnings -WarningAction SilentlyContinue
         $plain.Action | Should -Be 'Full'

@@ -102,4 +102,40 @@ public class WireProtocolTests : ServerTestBase
         Assert.Equal(2013, opCode);
         Assert.Equal(2, body["n"].ToInt32());
     }
+
+    /// <summary>
+    /// A field named twice in one command, once in the body and once as a document sequence, or two sequences of one
+    /// name, is refused as mongod refuses it, never with one of the two taken quietly: op_msg.cpp refuses a repeated
+    /// sequence (40431, "Duplicate document sequence"), and the insert's IDL parser a sequence duplicating a body field
+    /// (throwDuplicateField, 40413). Nothing is inserted.
+    /// </summary>
+    [Fact]
+    public void A_field_given_both_in_the_body_and_as_a_document_sequence_or_two_sequences_of_one_name_is_refused()
+    {
+        var primary = Target.PrimaryEndPoint();
+        var db = Target.NewDatabaseName("wiredup");
+        using var client = new TcpClient(primary.Host, primary.Port);
+        var stream = client.GetStream();
+
+        stream.Write(OpMsg(1, 0, new BsonDocument { { "insert", "c" }, { "documents", new BsonArray { new BsonDocument("_id", 1) } }, { "$db", db } },
+            ("documents", new[] { new BsonDocument("_id", 2) })));
+        var (_, _, duplicated) = ReadReply(stream);
+        Assert.Equal(0.0, duplicated["ok"].ToDouble());
+        Assert.Equal(40413, duplicated["code"].ToInt32());
+        Assert.Contains("BSON field 'insert.documents' is a duplicate field", duplicated["errmsg"].AsString);
+
+        var twice = OpMsg(2, 0, new BsonDocument { { "insert", "c" }, { "$db", db } }, ("documents", new[] { new BsonDocument("_id", 3) }));
+        var again = OpMsg(2, 0, new BsonDocument("x", 1), ("documents", new[] { new BsonDocument("_id", 4) }));
+        var section = again.AsSpan(16 + 4 + 1 + new BsonDocument("x", 1).ToBson().Length).ToArray(); // the second frame's sequence section
+        var frame = twice.Concat(section).ToArray();
+        BinaryPrimitives.WriteInt32LittleEndian(frame, frame.Length);
+        stream.Write(frame);
+        var (_, _, repeated) = ReadReply(stream);
+        Assert.Equal(0.0, repeated["ok"].ToDouble());
+        Assert.Equal(40431, repeated["code"].ToInt32());
+        Assert.Contains("Duplicate document sequence: documents", repeated["errmsg"].AsString);
+
+        stream.Write(OpMsg(3, 0, new BsonDocument { { "count", "c" }, { "$db", db } }));
+        Assert.Equal(0, ReadReply(stream).Body["n"].ToInt32());
+    }
 }

@@ -131,7 +131,9 @@ public sealed class ContinuousOplogCapture(IEngineObserver observer)
     private async Task<OpenSlice> StartSliceAsync(IMongoClient client, ContinuousCaptureRequest request, ServerTopology topology,
         SnapshotCatalog catalog, OplogTimestamp from, CancellationToken ct)
     {
-        var gap = await new OplogSource(client).RolledPastAsync(from, ct);
+        var oplog = new OplogSource(client);
+        var gap = await oplog.RolledPastAsync(from, ct);
+        await ChainContinuity.RequireAsync(oplog, from, gap, topology, catalog, ct);
         if (gap is not null)
             observer.Warning($"The oplog has rolled past the end of the last slice: writes between {gap.From.WallTime:u} and {gap.To.WallTime:u} are lost to point-in-time restore.");
         try { return await OpenSlice.StartAsync(request.Slice, topology, catalog, from, gap, observer.Warning, ct); }

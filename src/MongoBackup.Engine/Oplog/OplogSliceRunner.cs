@@ -41,6 +41,7 @@ public sealed class OplogSliceRunner(IEngineObserver observer)
         }
 
         var gap = await oplog.RolledPastAsync(chainEnd, ct);
+        await ChainContinuity.RequireAsync(oplog, chainEnd, gap, topology, catalog, ct);
         if (gap is not null)
             observer.Warning($"The oplog of {topology.ReplicaSetName} has rolled past the end of the last slice: writes between {gap.From.WallTime:u} and {gap.To.WallTime:u} are lost to point-in-time restore. Run Backup-MongoOplog more often or enlarge the oplog.");
 

@@ -36,6 +36,15 @@ public sealed class OplogSource
     public async Task<OplogGap?> RolledPastAsync(OplogTimestamp last, CancellationToken ct) =>
         await OldestAsync(ct) is { } oldest && oldest > last ? new OplogGap(last, oldest) : null;
 
+    /// <summary>The entry at exactly <paramref name="ts"/>, as its timestamp and wall time; null when the oplog does not hold one.</summary>
+    public async Task<ConsistencyPoint?> EntryAtAsync(OplogTimestamp ts, CancellationToken ct)
+    {
+        var options = new FindOptions<BsonDocument> { Limit = 1, Projection = new BsonDocument { { "ts", 1 }, { "wall", 1 } } };
+        using var cursor = await _oplogDocuments.FindAsync(new BsonDocument("ts", ts.ToBsonTimestamp()), options, ct);
+        var entry = await cursor.FirstOrDefaultAsync(ct);
+        return entry is null ? null : ConsistencyPoint.OfEntry(entry);
+    }
+
     private async Task<ConsistencyPoint?> EdgeAsync(int direction, CancellationToken ct)
     {
         var options = new FindOptions<BsonDocument>

@@ -73,8 +73,9 @@ public sealed class BackupPolicyRunner(IEngineObserver observer, TimeProvider? c
     }
 
     /// <summary>
-    /// What a run would do now (for -WhatIf): the decision, the retention removals, and the refusal a cluster's due full
-    /// backup would meet (its balancer running without StopBalancer, as Backup-MongoDatabase -WhatIf says it); without
+    /// What a run would do now (for -WhatIf): the decision, the retention removals, and the refusal the run would meet (a
+    /// cluster's due full backup with its balancer running without StopBalancer, as Backup-MongoDatabase -WhatIf says it;
+    /// a key the repository's settings or the slice's encrypted chain refuse); without
     /// the lease, without writing, the balancer untouched.
     /// </summary>
     public static async Task<PolicyPreview> PreviewAsync(BackupPolicyRequest request, CancellationToken ct)
@@ -88,10 +89,24 @@ public sealed class BackupPolicyRunner(IEngineObserver observer, TimeProvider? c
         var refusal = decision.Action == PolicyAction.Full && topology.Kind == TopologyKind.Sharded
             ? (await Cluster.ClusterBackupPlan.BuildAsync(source.Client, BackupOf(request), ct).ConfigureAwait(false)).BalancerRefusal
             : null;
+        refusal ??= await KeyRefusalAsync(request, catalog, decision, topology, ct).ConfigureAwait(false);
         IReadOnlyList<string> removals = request.Retention is { } rules
             ? (await RetentionApplier.PlanAsync(catalog, rules, ct).ConfigureAwait(false)).Removals.Select(d => d.SnapshotId).ToList()
             : [];
         return new PolicyPreview(decision, removals, refusal);
+    }
+
+    /// <summary>
+    /// The refusal the run's backup or slice would meet from its key, judged as the run judges it before writing: the
+    /// repository's settings, and for a slice its encrypted chain (<see cref="UnencryptedChainCheck"/>, <see cref="ChainKeyCheck"/>).
+    /// </summary>
+    private static async Task<MongoBackupException?> KeyRefusalAsync(BackupPolicyRequest request, SnapshotCatalog catalog, PolicyDecision decision,
+        ServerTopology topology, CancellationToken ct)
+    {
+        if (decision.Action is not (PolicyAction.Full or PolicyAction.Slice)) return null;
+        var slice = decision.Action == PolicyAction.Slice;
+        return await SnapshotKeys.RefusalForNewAsync(request.Encryption, catalog, slice ? "this oplog slice" : "this full backup",
+            slice ? SliceChainEnd.ChainOf(topology) : null, ct).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -69,5 +69,6 @@ public sealed record PolicyDecision(PolicyAction Action, string Reason)
 /// <summary>What a policy run would do now (its -WhatIf): <paramref name="Decision"/>, the snapshots retention would remove, and the refusal the run would meet, or null.</summary>
 /// <param name="Decision">Full, Slice or Nothing, and why.</param>
 /// <param name="Removals">The ids retention would remove.</param>
-/// <param name="Refusal">BalancerRunning when a cluster's full backup is due while its balancer runs without StopBalancer; null otherwise.</param>
+/// <param name="Refusal">BalancerRunning when a cluster's full backup is due while its balancer runs without StopBalancer; EncryptionKeyRequired or
+/// WrongEncryptionKey when the repository's settings refuse the key, or a slice without a key would continue an encrypted chain; null otherwise.</param>
 public sealed record PolicyPreview(PolicyDecision Decision, IReadOnlyList<string> Removals, MongoBackupException? Refusal);

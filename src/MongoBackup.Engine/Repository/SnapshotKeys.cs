@@ -19,7 +19,8 @@ public static class SnapshotKeys
     /// <param name="chainOf">For an oplog slice, which snapshots are of its chain (<see cref="UnencryptedChainCheck"/>); null for a full backup.</param>
     /// <param name="warn">Where a full backup without a key into a repository whose newest snapshot is encrypted is warned about.</param>
     /// <exception cref="MongoBackupException">EncryptionKeyRequired or WrongEncryptionKey when the settings refuse it, EncryptionKeyRequired
-    /// for a slice without a key whose chain base is encrypted; the key source's own errors.</exception>
+    /// for a slice without a key whose chain base is encrypted, WrongEncryptionKey for a slice under a key that does not open its
+    /// encrypted chain (<see cref="ChainKeyCheck"/>); the key source's own errors.</exception>
     public static async Task<KeyEncryptionKey?> KeyEncryptionKeyForNewAsync(EncryptionKeySource? source, SnapshotCatalog catalog, string what,
         Func<SnapshotManifest, bool>? chainOf, Action<string> warn, CancellationToken ct)
     {
@@ -28,7 +29,26 @@ public static class SnapshotKeys
         var kek = source is null ? null : await source.ForNewSnapshotAsync(catalog, settings, ct);
         if (settings?.Refusal(kek?.Fingerprint, catalog.Repository.Location, what) is { } refusal) throw refusal;
         if (kek is null) UnencryptedChainCheck.Check(await catalog.CompleteAsync(ct), chainOf, catalog.Repository.Location, what, warn);
+        else if (chainOf is not null) ChainKeyCheck.Check(source!, await catalog.CompleteAsync(ct), chainOf, catalog.Repository.Location, what);
         return kek;
+    }
+
+    /// <summary>
+    /// Why a new snapshot written with <paramref name="source"/> would be refused, judged as <see cref="KeyEncryptionKeyForNewAsync"/>
+    /// judges it (the settings, and for a slice its chain); null when it would be admitted. For a dry run.
+    /// </summary>
+    public static async Task<MongoBackupException?> RefusalForNewAsync(EncryptionKeySource? source, SnapshotCatalog catalog, string what,
+        Func<SnapshotManifest, bool>? chainOf, CancellationToken ct)
+    {
+        try
+        {
+            await KeyEncryptionKeyForNewAsync(source, catalog, what, chainOf, _ => { }, ct).ConfigureAwait(false);
+            return null;
+        }
+        catch (MongoBackupException e) when (e.ErrorId is ErrorIds.EncryptionKeyRequired or ErrorIds.WrongEncryptionKey)
+        {
+            return e;
+        }
     }
 
     /// <summary>Why the repository's settings refuse a new snapshot written with <paramref name="source"/> (null: no key); null when they admit it.</summary>

@@ -3,14 +3,15 @@ namespace MongoBackup.Engine.Repository;
 /// <summary>
 /// What a new snapshot written without a key meets when the repository already holds encrypted ones (checked beside
 /// the repository's settings, <see cref="SnapshotKeys"/>, before anything is written). An oplog slice continues its
-/// chain's base snapshot and is restored with it: a plain slice after an encrypted base would put that base's
-/// documents in the clear, so it is refused. A full backup stands alone (a DBA may mean to stop encrypting), so it
-/// is only warned about. Set-MongoRepository -RequireEncryption refuses both.
+/// chain's base snapshots and is restored with them: a plain slice after an encrypted base would put the writes after
+/// that base in the clear, so it is refused while any base whose window it extends is encrypted. A full backup stands
+/// alone (a DBA may mean to stop encrypting), so it is only warned about. Set-MongoRepository -RequireEncryption
+/// refuses both.
 /// </summary>
 public static class UnencryptedChainCheck
 {
     /// <summary>
-    /// Refuses a slice (<paramref name="chainOf"/> given) whose chain base is encrypted; warns through
+    /// Refuses a slice (<paramref name="chainOf"/> given) when a chain base whose window it extends is encrypted; warns through
     /// <paramref name="warn"/> for a full (<paramref name="chainOf"/> null) when the newest complete snapshot is encrypted.
     /// </summary>
     /// <param name="complete">The repository's complete snapshots.</param>
@@ -26,9 +27,7 @@ public static class UnencryptedChainCheck
         ArgumentNullException.ThrowIfNull(warn);
         if (chainOf is not null)
         {
-            var chainBase = complete
-                .Where(s => s.IsChainFull && s.ConsistentAt is not null && chainOf(s))
-                .MaxBy(s => s.ConsistentAt!.Timestamp);
+            var chainBase = OpenBases(complete.Where(chainOf).ToList()).Where(s => s.Encryption is not null).MaxBy(s => s.ConsistentAt!.Timestamp);
             if (chainBase?.Encryption is { } encryption)
                 throw new MongoBackupException(ErrorIds.EncryptionKeyRequired,
                     $"The oplog chain in {location} continues snapshot {chainBase.Id}, which is encrypted (key {encryption.KeyId}): {what} would not be. " +
@@ -39,5 +38,17 @@ public static class UnencryptedChainCheck
         if (complete.MaxBy(s => s.EndTime) is { Encryption: { } newest } latest)
             warn($"The newest complete snapshot in {location}, {latest.Id}, is encrypted (key {newest.KeyId}), but {what} is not: no key was given. " +
                 "If this repository should hold only encrypted snapshots, give -EncryptionKey or -EncryptionKeyFile and run Set-MongoRepository -RequireEncryption to refuse backups without a key.");
+    }
+
+    /// <summary>
+    /// The full snapshots of one chain whose restore windows a new slice extends: each complete, non-copy-only full with a
+    /// consistency point that no later full contains (a later full covering less, another database, leaves an earlier
+    /// whole one's window open, and the chain serves both, as <c>Oplog.SliceChainEnd</c> starts the chain).
+    /// </summary>
+    internal static IEnumerable<SnapshotManifest> OpenBases(IReadOnlyList<SnapshotManifest> chain)
+    {
+        var fulls = chain.Where(s => s.IsChainFull && s.ConsistentAt is not null).ToList();
+        return fulls.Where(f => !fulls.Any(later => later.ConsistentAt!.Timestamp > f.ConsistentAt!.Timestamp
+            && ScopeCoverage.Contains(later.EffectiveScope, f.EffectiveScope)));
     }
 }

@@ -26,8 +26,7 @@ internal static class RequestParser
         if (payload.Length < 5) throw new MalformedMessageException("OP_MSG too short for flags and a section");
         var flags = (MessageFlags)BinaryPrimitives.ReadUInt32LittleEndian(payload);
         var end = payload.Length - ((flags & MessageFlags.ChecksumPresent) != 0 ? 4 : 0);
-        if (RefusedDocument(payload, end) is { } refusal)
-            return new CommandRequest(requestId, new BsonDocument(), "admin", false, (flags & MessageFlags.MoreToCome) != 0) { Refusal = refusal };
+        if (RefusedDocument(payload, end) is { } refusal) return Refused(requestId, flags, refusal);
         var position = 4;
         BsonDocument? body = null;
         var sequences = new List<(string Name, BsonArray Documents)>();
@@ -49,6 +48,9 @@ internal static class RequestParser
                 var nameEnd = payload[position..sectionEnd].IndexOf((byte)0);
                 if (nameEnd < 0) throw new MalformedMessageException("document sequence identifier is not terminated");
                 var name = Encoding.UTF8.GetString(payload.Slice(position, nameEnd));
+                // op_msg.cpp refuses a second sequence of one name (40431) rather than take either.
+                if (sequences.Exists(s => s.Name == name))
+                    return Refused(requestId, flags, new CommandFailure(40431, "Location40431", $"Duplicate document sequence: {name}"));
                 position += nameEnd + 1;
                 var documents = new BsonArray();
                 if (name == "documents")
@@ -73,11 +75,21 @@ internal static class RequestParser
             }
         }
         if (body == null) throw new MalformedMessageException("OP_MSG has no body section");
-        foreach (var (name, documents) in sequences) body[name] = documents;
+        foreach (var (name, documents) in sequences)
+        {
+            // A command's IDL parser refuses a sequence that repeats a field of the body (throwDuplicateField, 40413).
+            if (body.Contains(name))
+                return Refused(requestId, flags, new CommandFailure(40413, "Location40413",
+                    $"BSON field '{(body.ElementCount > 0 ? body.GetElement(0).Name + "." : "")}{name}' is a duplicate field"));
+            body[name] = documents;
+        }
         var database = body.TryGetValue("$db", out var db) && db.IsString ? db.AsString
             : throw new MalformedMessageException("OP_MSG body has no $db");
         return new CommandRequest(requestId, body, database, false, (flags & MessageFlags.MoreToCome) != 0);
     }
+
+    private static CommandRequest Refused(int requestId, MessageFlags flags, CommandFailure refusal) =>
+        new(requestId, new BsonDocument(), "admin", false, (flags & MessageFlags.MoreToCome) != 0) { Refusal = refusal };
 
     /// <summary>
     /// The refusal of the first document (body or sequence member) over the size limit or not valid BSON
