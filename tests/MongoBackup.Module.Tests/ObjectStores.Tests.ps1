@@ -122,6 +122,37 @@ Describe 'Backup and restore on <Name>' -ForEach @(
     }
 }
 
+Describe 'A backup into a mistyped prefix on <Name>' -ForEach @(
+    @{ Name = 'Azure Blob Storage'; Kind = 'az' }
+    @{ Name = 'S3'; Kind = 's3' }
+) {
+    BeforeAll {
+        function New-PrefixRepository([string] $Prefix) {
+            if ($Kind -eq 'az') {
+                New-MongoRepository -AzureBlob "az://devstoreaccount1/pester/$Prefix" -AccountKey (ConvertTo-SecureString $azuriteKey -AsPlainText -Force) -Endpoint $azuriteEndpoint
+            }
+            else {
+                $credential = [pscredential]::new('S3RVER', (ConvertTo-SecureString 'S3RVER' -AsPlainText -Force))
+                New-MongoRepository -S3 "s3://pester/$Prefix" -Endpoint "http://127.0.0.1:$($s3.Port)" -ForcePathStyle -Credential $credential
+            }
+        }
+    }
+
+    It 'warns naming the new repository it starts, and not once it holds a snapshot' {
+        $typo = New-PrefixRepository ('nightlyy-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
+        $null = Backup-MongoDatabase -ConnectionString $uri -Repository $typo -Database $db -WarningVariable first -WarningAction SilentlyContinue
+        ($first.Message -join "`n") | Should -BeLike "*$($typo.Location) holds no snapshot yet: this backup starts a new repository there*"
+        $null = Backup-MongoDatabase -ConnectionString $uri -Repository $typo -Database $db -WarningVariable second -WarningAction SilentlyContinue
+        @($second | Where-Object { $_.Message -like '*holds no snapshot yet*' }).Count | Should -Be 0
+    }
+
+    It 'an oplog slice refuses the new prefix: it holds no full snapshot to continue' {
+        $typo = New-PrefixRepository ('slices-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
+        { Backup-MongoOplog -ConnectionString $uri -Repository $typo -ErrorAction Stop } | Should -Throw -ErrorId 'MongoBackup.NoBaseSnapshot*'
+        @(Get-MongoSnapshot -Repository $typo -IncludeIncomplete).Count | Should -Be 0
+    }
+}
+
 Describe 'Invoke-MongoBackupPolicy on <Name>' -ForEach @(
     @{ Name = 'Azure Blob Storage'; Kind = 'az' }
     @{ Name = 'S3'; Kind = 's3' }
