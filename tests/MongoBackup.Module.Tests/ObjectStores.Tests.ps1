@@ -52,6 +52,17 @@ BeforeAll {
     [void] [System.Reflection.Assembly]::LoadFrom($blobs)
     $connection = "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=$azuriteKey;BlobEndpoint=$azuriteEndpoint;"
     [Azure.Storage.Blobs.BlobContainerClient]::new($connection, 'pester').Create() | Out-Null
+
+    function New-StoreRepository([string] $Kind, [string] $Prefix) {
+        # A repository under its own prefix of the 'pester' container (az) or bucket (s3), signed in to the local service.
+        if ($Kind -eq 'az') {
+            New-MongoRepository -AzureBlob "az://devstoreaccount1/pester/$Prefix" -AccountKey (ConvertTo-SecureString $azuriteKey -AsPlainText -Force) -Endpoint $azuriteEndpoint
+        }
+        else {
+            $credential = [pscredential]::new('S3RVER', (ConvertTo-SecureString 'S3RVER' -AsPlainText -Force))
+            New-MongoRepository -S3 "s3://pester/$Prefix" -Endpoint "http://127.0.0.1:$($s3.Port)" -ForcePathStyle -Credential $credential
+        }
+    }
 }
 
 AfterAll {
@@ -93,13 +104,7 @@ Describe 'Backup and restore on <Name>' -ForEach @(
     @{ Name = 'S3'; Suffix = '_s3' }
 ) {
     BeforeAll {
-        $repo = if ($Suffix -eq '_az') {
-            New-MongoRepository -AzureBlob 'az://devstoreaccount1/pester/nightly' -AccountKey (ConvertTo-SecureString $azuriteKey -AsPlainText -Force) -Endpoint $azuriteEndpoint
-        }
-        else {
-            $credential = [pscredential]::new('S3RVER', (ConvertTo-SecureString 'S3RVER' -AsPlainText -Force))
-            New-MongoRepository -S3 's3://pester/nightly' -Endpoint "http://127.0.0.1:$($s3.Port)" -ForcePathStyle -Credential $credential
-        }
+        $repo = New-StoreRepository $Suffix.TrimStart('_') 'nightly'
         $snapshot = Backup-MongoDatabase -ConnectionString $uri -Repository $repo -Database $db -WarningAction SilentlyContinue
     }
 
@@ -122,6 +127,25 @@ Describe 'Backup and restore on <Name>' -ForEach @(
     }
 }
 
+Describe 'A backup into a mistyped prefix on <Name>' -ForEach @(
+    @{ Name = 'Azure Blob Storage'; Kind = 'az' }
+    @{ Name = 'S3'; Kind = 's3' }
+) {
+    It 'warns naming the new repository it starts, and not once it holds a snapshot' {
+        $typo = New-StoreRepository $Kind ('nightlyy-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
+        $null = Backup-MongoDatabase -ConnectionString $uri -Repository $typo -Database $db -WarningVariable first -WarningAction SilentlyContinue
+        ($first.Message -join "`n") | Should -BeLike "*$($typo.Location) holds no snapshot yet: this backup starts a new repository there*"
+        $null = Backup-MongoDatabase -ConnectionString $uri -Repository $typo -Database $db -WarningVariable second -WarningAction SilentlyContinue
+        @($second | Where-Object { $_.Message -like '*holds no snapshot yet*' }).Count | Should -Be 0
+    }
+
+    It 'an oplog slice refuses the new prefix: it holds no full snapshot to continue' {
+        $typo = New-StoreRepository $Kind ('slices-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
+        { Backup-MongoOplog -ConnectionString $uri -Repository $typo -ErrorAction Stop } | Should -Throw -ErrorId 'MongoBackup.NoBaseSnapshot*'
+        @(Get-MongoSnapshot -Repository $typo -IncludeIncomplete).Count | Should -Be 0
+    }
+}
+
 Describe 'Invoke-MongoBackupPolicy on <Name>' -ForEach @(
     @{ Name = 'Azure Blob Storage'; Kind = 'az' }
     @{ Name = 'S3'; Kind = 's3' }
@@ -129,14 +153,7 @@ Describe 'Invoke-MongoBackupPolicy on <Name>' -ForEach @(
     BeforeAll {
         function New-PolicyRepository {
             # A fresh prefix per test, so each starts with an empty repository and no lease.
-            $prefix = 'policy-' + [guid]::NewGuid().ToString('N').Substring(0, 8)
-            if ($Kind -eq 'az') {
-                New-MongoRepository -AzureBlob "az://devstoreaccount1/pester/$prefix" -AccountKey (ConvertTo-SecureString $azuriteKey -AsPlainText -Force) -Endpoint $azuriteEndpoint
-            }
-            else {
-                $credential = [pscredential]::new('S3RVER', (ConvertTo-SecureString 'S3RVER' -AsPlainText -Force))
-                New-MongoRepository -S3 "s3://pester/$prefix" -Endpoint "http://127.0.0.1:$($s3.Port)" -ForcePathStyle -Credential $credential
-            }
+            New-StoreRepository $Kind ('policy-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
         }
     }
 

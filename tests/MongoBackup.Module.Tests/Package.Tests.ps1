@@ -12,7 +12,8 @@ BeforeAll {
 
     $script:work = New-TestFolder
     $script:package = Invoke-Package -ModuleFolder (Split-Path -Parent $env:MONGOBACKUP_MODULE) -Destination (Join-Path $work 'packages')
-    $script:installed = ConvertFrom-Json (Invoke-IsolatedPwsh -Scratch (New-Item -ItemType Directory (Join-Path $work 'home')).FullName -Script @"
+    # Its output holds the first backup's warning (a new repository) before the one JSON line the script writes.
+    $script:installed = ConvertFrom-Json ((Invoke-IsolatedPwsh -Scratch (New-Item -ItemType Directory (Join-Path $work 'home')).FullName -Script @"
 `$ErrorActionPreference = 'Stop'
 Register-PSResourceRepository -Name Local -Uri '$(Split-Path -Parent $package)' -Trusted
 Install-PSResource -Name MongoBackup -Repository Local -Scope CurrentUser -Quiet
@@ -31,7 +32,7 @@ Import-Module MongoBackup
     Status     = `$snapshot.Status
     Documents  = `$snapshot.Documents
 } | ConvertTo-Json -Compress
-"@ | Select-String -Pattern '^\{' | Select-Object -Last 1 | ForEach-Object Line)
+"@) -split '\r?\n' | Select-String -Pattern '^\{' | Select-Object -Last 1 | ForEach-Object Line)
 }
 
 AfterAll {

@@ -52,6 +52,8 @@ BeforeAll {
     $script:firstSlice = Backup-MongoOplog -ConnectionString $uri -Repository $repository
     # Nothing written since: a second run has nothing to save.
     $script:idleRun = @(Backup-MongoOplog -ConnectionString $uri -Repository $repository -Verbose 4>&1)
+    # The same, as a scheduled job's log shows it: every stream merged, no -Verbose.
+    $script:idleLog = @(Backup-MongoOplog -ConnectionString $uri -Repository $repository *>&1)
 
     # More writes, the moment the DBA will restore to, then the accidental drop and writes after it.
     Add-Orders (31..35)
@@ -94,6 +96,13 @@ Describe 'Backup-MongoOplog' {
     It 'emits nothing when nothing was written since the last slice, and says so on the verbose stream' {
         @($idleRun | Where-Object { $_ -is [MongoBackup.MongoSnapshot] }).Count | Should -Be 0
         ($idleRun | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }).Message -join "`n" | Should -Match 'Nothing new in the oplog'
+    }
+
+    It 'says on the warning stream, without -Verbose, that nothing new was found and no slice written; emits no object' {
+        @($idleLog | Where-Object { $_ -is [MongoBackup.MongoSnapshot] }).Count | Should -Be 0
+        $warnings = @($idleLog | Where-Object { $_ -is [System.Management.Automation.WarningRecord] })
+        $warnings.Count | Should -Be 1
+        $warnings[0].Message | Should -BeLike "Nothing new in the oplog since the end of the chain in $repository*no slice written*"
     }
 
     It 'chains the next slice onto the previous one' {

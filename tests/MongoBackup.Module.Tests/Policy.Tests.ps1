@@ -166,10 +166,79 @@ Describe 'The scheduling runbook (examples/Invoke-MongoBackupRunbook.ps1)' {
         $run.Output | Should -Match 'MongoBackup\.ServerUnreachable|127\.0\.0\.1:1'
     }
 
+    It 'says in its own help where it goes for each scheduler, the places about_MongoBackup_Scheduling copies it to' {
+        $help = ((Get-Help $runbook -Full).description | ForEach-Object Text) -join "`n"
+        $scheduling = Get-Content (Join-Path $PSScriptRoot '../../docs/about_MongoBackup_Scheduling.md') -Raw
+        foreach ($place in 'C:\ProgramData\MongoBackup\Invoke-MongoBackupRunbook.ps1', '/opt/mongobackup/Invoke-MongoBackupRunbook.ps1', 'Import a runbook') {
+            $help | Should -BeLike "*$place*"
+            $scheduling | Should -BeLike "*$place*"
+        }
+        $help | Should -BeLike "*examples/Invoke-MongoBackupRunbook.ps1*"
+    }
+
     It 'outside Azure Automation, a credential asset name is refused with a clear message' {
         $run = Invoke-Pwsh @('-NoProfile', '-NonInteractive', '-File', $runbook, '-ConnectionString', $uri, '-Repository', (New-TestFolder),
             '-AutomationCredentialName', 'MongoBackup', '-ModulePath', $env:MONGOBACKUP_MODULE)
         $run.ExitCode | Should -Be 1
         $run.Output | Should -Match 'Get-AutomationPSCredential exists only inside Azure Automation'
+    }
+}
+
+Describe 'The scheduling runbook on a sharded cluster' {
+    BeforeAll {
+        $script:cluster = Start-MongoTestServer -Sharded -Shards 2
+        Initialize-ShardedOrders $cluster.Uri
+        $script:mongos = [MongoDB.Driver.MongoClient]::new($cluster.Uri)
+        function Get-BalancerMode {
+            $status = New-BsonDocument @{ balancerStatus = 1 }
+            $mongos.GetDatabase('admin').RunCommand[MongoDB.Bson.BsonDocument]($status, $null, [System.Threading.CancellationToken]::None)['mode'].AsString
+        }
+    }
+
+    AfterAll {
+        if ($script:mongos) { $mongos.Dispose() }
+        Stop-MongoTestServer $script:cluster
+    }
+
+    It 'without -StopBalancer, a due full backup is refused while the balancer runs, and the run exits 1' {
+        Get-BalancerMode | Should -Be 'full'
+        $run = Invoke-Pwsh @('-NoProfile', '-NonInteractive', '-File', $runbook, '-ConnectionString', $cluster.Uri, '-Repository', (New-TestFolder),
+            '-FullEvery', '1d', '-ModulePath', $env:MONGOBACKUP_MODULE)
+        $run.ExitCode | Should -Be 1
+        $run.Output | Should -Match "The cluster's balancer is running \(mode 'full'\)"
+    }
+
+    It 'passes -StopBalancer through: the full cluster backup is taken and the balancer runs again afterwards' {
+        $repository = New-TestFolder
+        $run = Invoke-Pwsh @('-NoProfile', '-NonInteractive', '-File', $runbook, '-ConnectionString', $cluster.Uri, '-Repository', $repository,
+            '-FullEvery', '1d', '-StopBalancer', '-ModulePath', $env:MONGOBACKUP_MODULE)
+        $run.ExitCode | Should -Be 0 -Because $run.Output
+        $run.Output | Should -Match 'MongoBackup policy: Full '
+        (Get-MongoSnapshot -Repository $repository -Latest).Kind | Should -Be 'Full'
+        Get-BalancerMode | Should -Be 'full'
+    }
+
+    It 'takes MONGOBACKUP_STOP_BALANCER=true from the environment, as a systemd EnvironmentFile sets it' {
+        $repository = New-TestFolder
+        $env:MONGOBACKUP_STOP_BALANCER = 'true'
+        try {
+            $run = Invoke-Pwsh @('-NoProfile', '-NonInteractive', '-File', $runbook, '-ConnectionString', $cluster.Uri, '-Repository', $repository,
+                '-FullEvery', '1d', '-ModulePath', $env:MONGOBACKUP_MODULE)
+        }
+        finally { Remove-Item Env:MONGOBACKUP_STOP_BALANCER }
+        $run.ExitCode | Should -Be 0 -Because $run.Output
+        $run.Output | Should -Match 'MongoBackup policy: Full '
+        Get-BalancerMode | Should -Be 'full'
+    }
+
+    It 'refuses a MONGOBACKUP_STOP_BALANCER it cannot read, naming it, rather than leaving the balancer running' {
+        $env:MONGOBACKUP_STOP_BALANCER = 'ture'
+        try {
+            $run = Invoke-Pwsh @('-NoProfile', '-NonInteractive', '-File', $runbook, '-ConnectionString', $cluster.Uri, '-Repository', (New-TestFolder),
+                '-FullEvery', '1d', '-ModulePath', $env:MONGOBACKUP_MODULE)
+        }
+        finally { Remove-Item Env:MONGOBACKUP_STOP_BALANCER }
+        $run.ExitCode | Should -Be 1
+        $run.Output | Should -Match "MONGOBACKUP_STOP_BALANCER is 'ture': set it to true or false"
     }
 }

@@ -82,6 +82,22 @@ public static class RestoreWindows
     }
 
     /// <summary>
+    /// The windows a restore of what <paramref name="filter"/> selects can use, oldest first: of <paramref name="windows"/>
+    /// (<see cref="Compute"/>'s), those whose base snapshot covers the filter (<see cref="ScopeCoverage.Covers"/>, as
+    /// <see cref="Choose"/> judges a base), less each one that another such window of the same source spans (from no later,
+    /// to no earlier; of two equal spans the first stays), since for this filter the narrower scope no longer matters.
+    /// </summary>
+    public static IReadOnlyList<RestoreWindow> For(IReadOnlyList<RestoreWindow> windows, NamespaceFilter filter)
+    {
+        ArgumentNullException.ThrowIfNull(windows);
+        var covering = windows.Where(w => ScopeCoverage.Covers(w.Scope, filter)).ToList();
+        return covering.Where((window, i) => !covering.Where((other, j) => j != i && Spans(other, window) && (!Spans(window, other) || j < i)).Any()).ToList();
+    }
+
+    private static bool Spans(RestoreWindow outer, RestoreWindow inner) =>
+        outer.ReplicaSetName == inner.ReplicaSetName && outer.From <= inner.From && outer.To >= inner.To;
+
+    /// <summary>
     /// The plan for a restore of what <paramref name="filter"/> selects, to <paramref name="limit"/>: the newest full
     /// snapshot consistent at or before it that covers the filter (<see cref="CoversRestore"/>), and the slices from
     /// there; or an error that says which windows exist and what is missing.

@@ -88,6 +88,7 @@ public sealed class BackupMongoDatabaseCommand : MongoBackupSourceCmdlet
             // per namespace the backup would take; nothing is written.
             var query = request.Query is { } q ? $", only documents matching {q.Text}" : "";
             var refusal = RepositoryRefusal();
+            WarnWhenNewRepository(OpenRepositoryArgument(Repository, RepositoryAccess.Read, mustExist: false), "this backup");
             var (cluster, collections) = Await(ct => Engine.Cluster.FullBackup.PlanAsync(request, ct));
             if (cluster is not null)
             {
@@ -98,10 +99,18 @@ public sealed class BackupMongoDatabaseCommand : MongoBackupSourceCmdlet
                 WritePlannedAction("Back up", collection.Namespace, $"{collection.TypeName} into {request.Repository.Location}{query}", request.Connection.DisplayName, refusal);
             return;
         }
-        if (!ShouldProcess(request.Connection.DisplayName, $"Back up into {request.Repository.Location}")) return;
+        if (!ShouldProcess(request.Connection.DisplayName, $"Back up into {request.Repository.Location}"))
+        {
+            RemoveIfEmpty(newFolder); // declined: the folder opening created is not left behind
+            return;
+        }
 
         SnapshotManifest manifest;
-        try { manifest = RunEngine((observer, ct) => new Engine.Cluster.FullBackup(observer).RunAsync(request, ct)); }
+        try
+        {
+            WarnWhenNewRepository(request.Repository, "this backup");
+            manifest = RunEngine((observer, ct) => new Engine.Cluster.FullBackup(observer).RunAsync(request, ct));
+        }
         catch
         {
             // A backup refused or failed before its first file (a running balancer, an unreachable server) leaves no

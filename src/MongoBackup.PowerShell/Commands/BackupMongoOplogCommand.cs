@@ -87,7 +87,17 @@ public sealed class BackupMongoOplogCommand : MongoReadingCmdlet
         if (!Continuous)
         {
             var manifest = RunEngine((observer, ct) => new OplogBackup(observer).RunAsync(slice, ct));
-            if (manifest is null) return; // nothing new: the engine has said so on the verbose stream
+            if (manifest is null)
+            {
+                // Not silent: a primary in use writes to its oplog at least every 10 seconds (a no-op when idle:
+                // periodicNoopIntervalSecs, SERVER-23892), so a run that finds nothing is worth a line in a job's log.
+                // A warning rather than an object: the pipeline gets only snapshots written (Invoke-MongoBackupPolicy's
+                // result says Nothing as an object).
+                WriteWarning($"Nothing new in the oplog since the end of the chain in {repositoryPath} (-Verbose gives the point): no slice written. " +
+                    "An active replica set's primary writes to its oplog at least every 10 seconds (a no-op when idle), so either this run " +
+                    "came seconds after the last one, or it reads from a member that is not replicating (see -ReadPreference).");
+                return;
+            }
             WriteObject(MongoSnapshot.FromManifest(manifest, slice.Repository));
             return;
         }

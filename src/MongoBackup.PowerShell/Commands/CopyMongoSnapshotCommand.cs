@@ -15,6 +15,8 @@ namespace MongoBackup.PowerShell.Commands;
 public sealed class CopyMongoSnapshotCommand : MongoSnapshotCmdlet
 {
     private ISnapshotRepository? _destination;
+    // Whether the destination was looked at for snapshots, once per command, to warn when the copy starts a new repository.
+    private bool _destinationChecked;
 
     [Parameter(Mandatory = true)]
     [ValidateNotNullOrEmpty]
@@ -40,6 +42,11 @@ public sealed class CopyMongoSnapshotCommand : MongoSnapshotCmdlet
         }
         if (!ShouldProcess(id, $"Copy snapshot from {source.Location} to {destinationPath}")) return;
         var destination = _destination ??= OpenDestination();
+        if (!_destinationChecked)
+        {
+            _destinationChecked = true;
+            WarnWhenNewRepository(destination, "this copy", "-Destination");
+        }
         if (DestinationRefusal(Await(ct => SnapshotCatalog.FindAsync(source, id, ct))) is { } refusal) throw refusal;
         var manifest = RunEngine((observer, ct) => new SnapshotCopier(observer).CopyAsync(source, id, destination, Force.IsPresent, ct));
         WriteObject(MongoSnapshot.FromManifest(manifest, destination));

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using MongoBackup.Engine.Model;
 using MongoBackup.Engine.Repository;
 using MongoBackup.PowerShell.Completion;
 
@@ -20,6 +21,16 @@ public sealed class GetMongoRestoreWindowCommand : MongoEngineCmdlet
     [ArgumentCompleter(typeof(ReplicaSetNameCompleter))]
     public string? ReplicaSetName { get; set; }
 
+    /// <summary>
+    /// Only the windows Restore-MongoPointInTime -Database can restore these databases in: those whose base snapshot
+    /// covers them, as the restore chooses its base.
+    /// </summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    [SupportsWildcards]
+    [ArgumentCompleter(typeof(SourceDatabaseCompleter))]
+    public string[]? Database { get; set; }
+
     protected override void ProcessRecord() => RunCommand(() =>
     {
         var repository = OpenRepositoryArgument(Repository, RepositoryAccess.Read);
@@ -27,6 +38,11 @@ public sealed class GetMongoRestoreWindowCommand : MongoEngineCmdlet
         var pattern = ReplicaSetName is null ? null : new WildcardPattern(ReplicaSetName, WildcardOptions.IgnoreCase);
         var windows = RestoreWindows.Compute(snapshots);
         WriteVerbose($"{snapshots.Count} complete snapshot(s) in {repository.Location} make {windows.Count} restore window(s).");
+        if (Database is not null)
+        {
+            windows = RestoreWindows.For(windows, new NamespaceFilter(Database));
+            WriteVerbose($"{windows.Count} of them can restore -Database {string.Join(", ", Database)}.");
+        }
         foreach (var window in windows)
         {
             if (pattern is not null && !pattern.IsMatch(window.ReplicaSetName ?? "")) continue;

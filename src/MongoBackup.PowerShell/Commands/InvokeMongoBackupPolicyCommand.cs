@@ -95,6 +95,7 @@ public sealed class InvokeMongoBackupPolicyCommand : MongoBackupSourceCmdlet
             + (request.Retention is { } rules ? $", then apply retention ({rules})" : "");
         if (IsWhatIf())
         {
+            WarnWhenNewRepository(request.Repository, "this policy's first run");
             var (decision, removals, refusal) = Await(ct => BackupPolicyRunner.PreviewAsync(request, ct));
             WritePlannedAction(decision.Action.ToString(), request.Repository.Location, decision.Reason, connection.DisplayName, refusal);
             foreach (var id in removals) WritePlannedAction("Remove", id, $"snapshot from {request.Repository.Location} (retention: {request.Retention})", request.Repository.Location);
@@ -102,6 +103,7 @@ public sealed class InvokeMongoBackupPolicyCommand : MongoBackupSourceCmdlet
         }
         if (!ShouldProcess(connection.DisplayName, action)) return;
 
+        WarnWhenNewRepository(request.Repository, "this policy's first run");
         var result = RunEngine((observer, ct) => new BackupPolicyRunner(observer).RunAsync(request, ct));
         WriteObject(MongoPolicyResult.From(result, request.Repository));
     });

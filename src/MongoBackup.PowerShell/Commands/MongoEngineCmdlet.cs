@@ -130,6 +130,17 @@ public abstract class MongoEngineCmdlet : PSCmdlet, IDisposable
         return opened;
     }
 
+    /// <summary>
+    /// Warns, naming it, when <paramref name="repository"/>, which this command is about to write into, holds no snapshot
+    /// yet (<see cref="NewRepositoryNotice"/>): a first backup and a mistyped path look the same, so the log says which.
+    /// </summary>
+    /// <param name="what">What starts it: "this backup", "this copy", "setting these rules" (a singular subject).</param>
+    protected void WarnWhenNewRepository(ISnapshotRepository repository, string what, string parameter = "-Repository")
+    {
+        var planned = IsWhatIf();
+        if (Await(ct => NewRepositoryNotice.ForAsync(repository, what, parameter, planned, ct)) is { } warning) WriteWarning(warning);
+    }
+
     /// <summary>Whether this run is a -WhatIf dry run (the switch, or $WhatIfPreference).</summary>
     protected bool IsWhatIf() =>
         MyInvocation.BoundParameters.TryGetValue("WhatIf", out var bound)

@@ -72,6 +72,8 @@ public sealed class SetMongoRepositoryCommand : MongoEngineCmdlet
         if (updated != current && ShouldProcess(repository.Location, $"Set the repository's rules: {Describe(updated)}"))
         {
             Await(async ct => { await store.WriteSettingsAsync(updated, ct); return true; });
+            if (Await(catalog.FoundAsync).Count == 0)
+                WriteWarning(NewRepositoryNotice.Text(repository.Location, "setting these rules", "-Repository", planned: false));
             WarnAboutSnapshotsOutsideTheRules(catalog, updated);
         }
         WriteObject(MongoRepositorySettings.From(IsWhatIf() ? current : updated, repository.Location));

@@ -31,19 +31,37 @@ public static class RepositoryResolver
     /// What the command does with it: a command that only reads opens a folder without writing anything to it (it may
     /// be on read-only media); one that writes proves at once that it can (RepositoryNotWritable naming the folder).
     /// </param>
-    /// <param name="mustExist">Reading never creates a folder where a path was mistyped; writing a backup may.</param>
+    /// <param name="mustExist">
+    /// Reading never creates a folder where a path was mistyped; a command that may start a repository (a backup, a
+    /// policy run, a copy into it, settings) creates its folder, but only inside a folder that exists: one level, never a
+    /// chain of folders a typo in a parent's name would make (RepositoryNotFound naming the missing parent).
+    /// </param>
     public static ISnapshotRepository Open(string repository, Func<string, string> resolvePath, RepositoryAccess access, bool mustExist, CancellationToken ct)
     {
         var location = RepositoryLocation.Parse(repository);
         if (location.Kind == RepositoryKind.Folder)
         {
             var path = resolvePath(location.Path!);
-            if (mustExist && !Directory.Exists(path))
-                throw new MongoBackupException(ErrorIds.SourceNotFound, $"The repository folder '{path}' does not exist.", target: path);
+            if (!Directory.Exists(path))
+            {
+                if (mustExist)
+                    throw new MongoBackupException(ErrorIds.SourceNotFound, $"The repository folder '{path}' does not exist.", target: path);
+                RequireParent(path);
+            }
             return new FolderRepository(path, access);
         }
         // A bare az:// or s3:// string signs in the default way (DefaultAzureCredential, the AWS credential chain).
         var options = Known.TryGetValue(location.ToString(), out var known) ? known.Options : RepositoryOptions.None;
         return RepositoryFactory.OpenAsync(location, options, access, ct).GetAwaiter().GetResult();
+    }
+
+    private static void RequireParent(string path)
+    {
+        var parent = Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(path));
+        if (string.IsNullOrEmpty(parent) || Directory.Exists(parent)) return;
+        throw new MongoBackupException(ErrorIds.RepositoryNotFound,
+            $"The repository folder '{path}' does not exist, and neither does its parent '{parent}': a new repository is created " +
+            "only inside a folder that exists. Check the path for a typo (or a volume that is not mounted); to start a repository " +
+            "there, create the parent folder first.", target: path);
     }
 }

@@ -152,4 +152,29 @@ public sealed class RestoreWindowTests
         Assert.Equal("f", Choose(history, 250).BaseSnapshot.Id);
         Assert.Equal(ErrorIds.OutsideRestoreWindow, Refused([Full("adhoc", 200, copyOnly: true)], 200).ErrorId);
     }
+
+    public static TheoryData<string[]> DatabaseFilters => new() { new[] { "a" }, new[] { "b" }, new[] { "a", "b" }, new[] { "c" } };
+
+    [Theory]
+    [MemberData(nameof(DatabaseFilters))]
+    public void The_windows_for_some_databases_hold_exactly_the_moments_a_restore_of_them_reaches(string[] databases)
+    {
+        // Partial fulls of a, then b, then everything, across a break in the slices (310 to 320 is missing).
+        SnapshotManifest[] history =
+        [
+            Full("a", 100, databases: ["a"]), Slice("s1", 100, 150), Full("b", 150, databases: ["b"]), Slice("s2", 150, 310),
+            Full("b2", 330, databases: ["b"]), Full("all", 340), Slice("s3", 320, 400),
+        ];
+        var windows = RestoreWindows.For(RestoreWindows.Compute(history), new NamespaceFilter(databases));
+
+        for (uint second = 90; second <= 410; second += 5)
+        {
+            var moment = new OplogTimestamp(second, 1);
+            var listed = windows.Any(w => w.Contains(moment));
+            var restores = Record.Exception(() => Choose(history, second, databases)) is null;
+            Assert.True(listed == restores, $"-Database {string.Join(",", databases)} at {second}: listed {listed}, the restore {(restores ? "reaches it" : "refuses it")}");
+        }
+        // Each moment once: no listed window lies inside another.
+        Assert.DoesNotContain(windows, w => windows.Any(o => !ReferenceEquals(o, w) && o.From <= w.From && o.To >= w.To));
+    }
 }
