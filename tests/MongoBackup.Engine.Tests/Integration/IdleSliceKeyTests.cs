@@ -1,9 +1,9 @@
-using System.Security;
 using MongoBackup.Engine.Connection;
 using MongoBackup.Engine.Dump;
 using MongoBackup.Engine.Oplog;
 using MongoBackup.Engine.Repository;
 using MongoDB.Bson;
+using MongoBackup.Engine.Tests.Support;
 
 namespace MongoBackup.Engine.Tests.Integration;
 
@@ -21,8 +21,8 @@ public sealed class IdleSliceKeyTests(MongoServerFixture server)
     {
         using var repo = new TempFolder();
         var repository = new FolderRepository(repo.Path);
-        var key = EncryptionKeySource.FromPassphrase(Secure("the-repository-passphrase"));
-        var wrong = EncryptionKeySource.FromPassphrase(Secure("a-misconfigured-passphrase"));
+        var key = EncryptionKeySource.FromPassphrase(SecureText.Of("the-repository-passphrase"));
+        var wrong = EncryptionKeySource.FromPassphrase(SecureText.Of("a-misconfigured-passphrase"));
         var database = TestDatabases.NewName("idlekey");
         await server.Client.GetDatabase(database).GetCollection<BsonDocument>("c").InsertOneAsync(new BsonDocument("_id", 1));
         var full = await new BackupRunner(new RecordingObserver()).RunAsync(new BackupRequest
@@ -46,13 +46,5 @@ public sealed class IdleSliceKeyTests(MongoServerFixture server)
         Assert.Contains($"takes snapshots encrypted under key {full.Encryption.KeyId}", refused.Message);
         Assert.DoesNotContain(observer.Verboses, v => v.StartsWith("Nothing new", StringComparison.Ordinal));
         Assert.Equal(before.Count, (await SnapshotCatalog.LoadCompleteAsync(repository, CancellationToken.None)).Count);
-    }
-
-    private static SecureString Secure(string text)
-    {
-        var secure = new SecureString();
-        foreach (var c in text) secure.AppendChar(c);
-        secure.MakeReadOnly();
-        return secure;
     }
 }

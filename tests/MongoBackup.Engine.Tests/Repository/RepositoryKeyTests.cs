@@ -1,11 +1,11 @@
 using System.IO.Compression;
-using System.Security;
 using System.Text;
 using MongoBackup.Engine.Housekeeping;
 using MongoBackup.Engine.Repository;
 using MongoBackup.Engine.Security;
 using MongoBackup.Engine.Tests.Integration;
 using MongoBackup.Engine.Tests.Repository.ObjectStores;
+using MongoBackup.Engine.Tests.Support;
 
 namespace MongoBackup.Engine.Tests.Repository;
 
@@ -22,16 +22,16 @@ public sealed class RepositoryKeyTests(ObjectStoreServices services) : IClassFix
     public void A_snapshot_wrapped_under_its_own_salt_opens_and_counts_as_under_its_passphrase_though_its_fingerprint_differs()
     {
         const string id = "20261130T120000Z-full-0abc";
-        using var legacy = KeyEncryptionKey.FromPassphrase(Secure("the-same-passphrase"), KeyEncryptionKey.NewSalt(), iterations: 1000);
-        using var repositorySalted = KeyEncryptionKey.FromPassphrase(Secure("the-same-passphrase"), KeyEncryptionKey.NewSalt(), iterations: 1000);
+        using var legacy = KeyEncryptionKey.FromPassphrase(SecureText.Of("the-same-passphrase"), KeyEncryptionKey.NewSalt(), iterations: 1000);
+        using var repositorySalted = KeyEncryptionKey.FromPassphrase(SecureText.Of("the-same-passphrase"), KeyEncryptionKey.NewSalt(), iterations: 1000);
         var (written, entry) = SnapshotEncryption.ForNewSnapshot(legacy, id);
         using var _ = written;
         var manifest = new SnapshotManifest { Id = id, Kind = SnapshotKind.Full, Status = SnapshotStatus.Complete, StartTime = Started, Encryption = entry };
 
         Assert.NotEqual(repositorySalted.Fingerprint, entry.KeyId); // what a per-write salt did: one passphrase, two fingerprints
-        Assert.True(EncryptionKeySource.FromPassphrase(Secure("the-same-passphrase")).IsKeyOf(entry));
-        Assert.False(EncryptionKeySource.FromPassphrase(Secure("another-passphrase")).IsKeyOf(entry));
-        using var opened = SnapshotEncryption.OpenUnsealed(manifest, EncryptionKeySource.FromPassphrase(Secure("the-same-passphrase")));
+        Assert.True(EncryptionKeySource.FromPassphrase(SecureText.Of("the-same-passphrase")).IsKeyOf(entry));
+        Assert.False(EncryptionKeySource.FromPassphrase(SecureText.Of("another-passphrase")).IsKeyOf(entry));
+        using var opened = SnapshotEncryption.OpenUnsealed(manifest, EncryptionKeySource.FromPassphrase(SecureText.Of("the-same-passphrase")));
         Assert.NotNull(opened);
     }
 
@@ -44,9 +44,9 @@ public sealed class RepositoryKeyTests(ObjectStoreServices services) : IClassFix
         await ((IRepositorySettingsStore)repository).WriteSettingsAsync(new RepositorySettings { KdfSalt = salt, KdfIterations = 1000 }, CancellationToken.None);
         var catalog = new SnapshotCatalog(repository);
 
-        var rotation = await KeyRotation.ForRepositoryAsync(EncryptionKeySource.FromPassphrase(Secure("the-old-passphrase")),
-            EncryptionKeySource.FromPassphrase(Secure("the-new-passphrase")), catalog, CancellationToken.None);
-        var (key, entry) = await SnapshotKeys.ForNewSnapshotAsync(EncryptionKeySource.FromPassphrase(Secure("the-new-passphrase")), catalog, "s1", CancellationToken.None);
+        var rotation = await KeyRotation.ForRepositoryAsync(EncryptionKeySource.FromPassphrase(SecureText.Of("the-old-passphrase")),
+            EncryptionKeySource.FromPassphrase(SecureText.Of("the-new-passphrase")), catalog, CancellationToken.None);
+        var (key, entry) = await SnapshotKeys.ForNewSnapshotAsync(EncryptionKeySource.FromPassphrase(SecureText.Of("the-new-passphrase")), catalog, "s1", CancellationToken.None);
         using var _ = key;
 
         Assert.Equal(entry!.KeyId, rotation.NewFingerprint);
@@ -60,7 +60,7 @@ public sealed class RepositoryKeyTests(ObjectStoreServices services) : IClassFix
         var repository = await services.NewRepositoryAsync(kind);
         var store = (IRepositorySettingsStore)repository;
         var catalog = new SnapshotCatalog(repository);
-        var old = EncryptionKeySource.FromPassphrase(Secure("the-old-passphrase"));
+        var old = EncryptionKeySource.FromPassphrase(SecureText.Of("the-old-passphrase"));
         var salt = Convert.ToBase64String(KeyEncryptionKey.NewSalt());
         await store.WriteSettingsAsync(new RepositorySettings { RequireEncryption = true, KdfSalt = salt, KdfIterations = 1000 }, CancellationToken.None);
         var oldId = (await old.ForNewSnapshotAsync(catalog, await store.ReadSettingsAsync(CancellationToken.None), CancellationToken.None)).Fingerprint;
@@ -82,13 +82,5 @@ public sealed class RepositoryKeyTests(ObjectStoreServices services) : IClassFix
         Assert.Contains($"Snapshot {pending.Id} was written under key {oldId}", warning);
         Assert.Contains("now pins key 0123456789abcdef", warning);
         Assert.Contains($"Update-MongoSnapshotKey -Id {pending.Id}", warning);
-    }
-
-    private static SecureString Secure(string text)
-    {
-        var secure = new SecureString();
-        foreach (var c in text) secure.AppendChar(c);
-        secure.MakeReadOnly();
-        return secure;
     }
 }
