@@ -127,14 +127,14 @@ Describe 'Backup-MongoDatabase and Backup-MongoOplog -WhatIf' {
 }
 
 Describe 'Update-MongoSnapshotKey -WhatIf' {
-    It 'does not show a fingerprint the real run would not write' {
+    It 'with a passphrase, shows the fingerprint the real run writes (the repository keeps one salt)' {
         $plan = Update-MongoSnapshotKey -Repository $encrypted -EncryptionKey $passphrase -NewEncryptionKey $newPassphrase -WhatIf
         $plan.WouldRun | Should -BeTrue
-        $plan.Detail | Should -BeLike "*now under key $($encryptedFull.KeyFingerprint)*new salt (its fingerprint is set when the rotation runs)*"
         $rotated = Update-MongoSnapshotKey -Repository $encrypted -EncryptionKey $passphrase -NewEncryptionKey $newPassphrase -Confirm:$false
-        $plan.Detail | Should -Not -Match $rotated.KeyFingerprint
-        # Back to the first passphrase for the tests after this one.
-        Update-MongoSnapshotKey -Repository $encrypted -EncryptionKey $newPassphrase -NewEncryptionKey $passphrase -Confirm:$false | Out-Null
+        $plan.Detail | Should -BeLike "*now under key $($encryptedFull.KeyFingerprint)*under key $($rotated.KeyFingerprint);*"
+        # Back to the first passphrase for the tests after this one: it comes back under its first fingerprint.
+        $back = Update-MongoSnapshotKey -Repository $encrypted -EncryptionKey $newPassphrase -NewEncryptionKey $passphrase -Confirm:$false
+        $back.KeyFingerprint | Sort-Object -Unique | Should -Be $encryptedFull.KeyFingerprint
     }
 
     It 'with a key file, shows the fingerprint the real run writes' {
@@ -147,7 +147,9 @@ Describe 'Update-MongoSnapshotKey -WhatIf' {
     }
 
     It 'tries the current key, as the run does: a wrong one is marked WrongEncryptionKey' {
-        $plan = Update-MongoSnapshotKey -Repository $encrypted -EncryptionKey $newPassphrase -NewEncryptionKey $passphrase -WhatIf -WarningAction SilentlyContinue
+        # To a third key: the snapshots are already under $passphrase, which the repository's one salt makes the same key.
+        $third = ConvertTo-SecureString 'a-third-long-passphrase' -AsPlainText -Force
+        $plan = Update-MongoSnapshotKey -Repository $encrypted -EncryptionKey $newPassphrase -NewEncryptionKey $third -WhatIf -WarningAction SilentlyContinue
         $plan.WouldRun | Should -BeFalse
         $plan.ErrorId | Should -Be 'MongoBackup.WrongEncryptionKey'
     }

@@ -6,30 +6,45 @@ namespace MongoBackup.Engine.Housekeeping;
 /// <summary>
 /// Moves snapshots from one user key to another by re-wrapping each snapshot's data key and rewriting only its
 /// manifest: the encrypted data files are never read or rewritten, so a rotation is quick and cannot damage data.
-/// One new key serves the whole rotation, so every manifest rotated together shares one passphrase salt.
+/// A new passphrase is stretched with the repository's salt, as a backup's is (<see cref="EncryptionKeySource.ForNewSnapshotAsync"/>),
+/// so one passphrase has one fingerprint everywhere in a repository: in its snapshots, in a -WhatIf plan, in its settings' pin.
 /// </summary>
 public sealed class KeyRotation
 {
     private readonly EncryptionKeySource _current;
     private readonly KeyEncryptionKey _replacement;
 
-    /// <summary>
-    /// A rotation from <paramref name="current"/> to <paramref name="replacement"/> (for a passphrase, a new salt is drawn once).
-    /// </summary>
-    public KeyRotation(EncryptionKeySource current, EncryptionKeySource replacement)
+    private KeyRotation(EncryptionKeySource current, KeyEncryptionKey replacement)
     {
         _current = current;
-        _replacement = replacement.ForRotation();
+        _replacement = replacement;
+    }
+
+    /// <summary>
+    /// A rotation in the catalog's repository from <paramref name="current"/> to <paramref name="replacement"/>: a
+    /// passphrase is stretched with the salt the repository's settings record, else the one its snapshots share.
+    /// </summary>
+    /// <exception cref="MongoBackupException">The key sources' errors (a missing key file, a short passphrase); CorruptFile for damaged settings.</exception>
+    public static async Task<KeyRotation> ForRepositoryAsync(EncryptionKeySource current, EncryptionKeySource replacement, SnapshotCatalog catalog,
+        CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(replacement);
+        ArgumentNullException.ThrowIfNull(catalog);
+        var settings = await RepositorySettingsStore.ReadAsync(catalog.Repository, ct).ConfigureAwait(false);
+        return new KeyRotation(current, await replacement.ForNewSnapshotAsync(catalog, settings, ct).ConfigureAwait(false));
     }
 
     /// <summary>The fingerprint rotated snapshots will carry.</summary>
     public string NewFingerprint => _replacement.Fingerprint;
 
-    /// <summary>
-    /// Whether the new key is derived from a passphrase with a salt drawn for this rotation, so another run (a -WhatIf
-    /// before the real one) gets another fingerprint; a key file's fingerprint is always the same.
-    /// </summary>
-    public bool NewFingerprintIsPerRun => _replacement.Salt is not null;
+    /// <summary>The key snapshots are re-wrapped under (its fingerprint, and for a passphrase its salt, go into the settings' pin).</summary>
+    internal KeyEncryptionKey Replacement => _replacement;
+
+    /// <summary>The key the snapshots are under now.</summary>
+    internal EncryptionKeySource Current => _current;
+
+    /// <summary>Whether the snapshot is under the rotation's current key (compared as keys, whatever salt the snapshot was written with).</summary>
+    public bool IsUnderCurrentKey(SnapshotManifest manifest) => manifest.Encryption is { } encryption && _current.IsKeyOf(encryption);
 
     /// <summary>Refuses, as the rotation would, when the current key does not open the snapshot; nothing is written.</summary>
     public void CheckCurrentKey(SnapshotManifest manifest)

@@ -32,6 +32,10 @@ public sealed class OplogSliceRunner(IEngineObserver observer)
 
         var chainEnd = await SliceChainEnd.FindAsync(catalog, topology, observer, ct);
         observer.Debug($"The chain of replica set '{topology.ReplicaSetName}' in {request.Repository.Location} ends at {chainEnd} ({chainEnd.WallTime:u}); reading with read preference {request.Connection.ReadPreference}.");
+        // The key is judged before "nothing new": a wrong key (or none) the settings or the chain refuse is refused
+        // whether or not the oplog moved, so a misconfigured scheduled job fails on its first run, not its first busy one.
+        await SnapshotKeys.KeyEncryptionKeyForNewAsync(request.Encryption, catalog, "this oplog slice", SliceChainEnd.ChainOf(topology),
+            observer.Warning, ct);
         var oplog = new OplogSource(client);
         var newest = await oplog.NewestAsync(ct);
         if (newest is not { } upTo || upTo <= chainEnd)

@@ -43,11 +43,17 @@ public sealed class EncryptionKeySource
     }
 
     /// <summary>
-    /// The key that snapshots are re-wrapped under when this source is the new key of a rotation. A passphrase gets
-    /// a fresh salt: rotating because a passphrase leaked must not keep anything derived alongside it.
+    /// Whether this is the key a snapshot encrypted as <paramref name="encryption"/> says was wrapped with: its
+    /// fingerprint, derived with that snapshot's own salt, is the one recorded. A snapshot written before a repository
+    /// kept one salt may carry another fingerprint for the same passphrase; this compares the keys, not the texts.
     /// </summary>
-    public KeyEncryptionKey ForRotation() =>
-        _keyFile is not null ? ForKeyFile() : Derive(KeyEncryptionKey.NewSalt(), KeyEncryptionKey.DefaultIterations);
+    public bool IsKeyOf(ManifestEncryption encryption)
+    {
+        ArgumentNullException.ThrowIfNull(encryption);
+        if (encryption.Kdf == KeyEncryptionKey.PassphraseKdf ? _passphrase is null || encryption.KdfSalt is null : _keyFile is null) return false;
+        try { return string.Equals(ForExisting(encryption).Fingerprint, encryption.KeyId, StringComparison.OrdinalIgnoreCase); }
+        catch (FormatException) { return false; } // a damaged salt: opening the snapshot says so
+    }
 
     /// <summary>The key that opens a snapshot encrypted as <paramref name="encryption"/> says.</summary>
     public KeyEncryptionKey ForExisting(ManifestEncryption encryption) =>

@@ -121,6 +121,7 @@ public sealed class PendingSnapshot : IAsyncDisposable
             _ended = true;
             _dataKey?.Dispose();
             await ReleaseWriterMarkAsync().ConfigureAwait(false);
+            if (Encryption is { } entry) await SnapshotKeys.WarnIfPinMovedAsync(_repository, Id, entry, _warn, ct).ConfigureAwait(false);
             return manifest;
         }
         catch (Exception e) when (e is not MongoBackupException { ErrorId: ErrorIds.SnapshotExists })

@@ -51,6 +51,25 @@ public static class SnapshotKeys
         }
     }
 
+    /// <summary>
+    /// After a new encrypted snapshot is committed: when the settings pin another key than the one it was admitted under
+    /// (Update-MongoSnapshotKey moved the pin while it was being written, as a continuous capture's open slice can be), it
+    /// is kept, since its data is the only copy, and a warning names it and the way to bring it under the pinned key.
+    /// Settings that cannot be read leave the warning out: the snapshot is committed either way.
+    /// </summary>
+    public static async Task WarnIfPinMovedAsync(ISnapshotRepository repository, string snapshotId, ManifestEncryption entry, Action<string> warn,
+        CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        ArgumentNullException.ThrowIfNull(warn);
+        RepositorySettings? settings;
+        try { settings = await RepositorySettingsStore.ReadAsync(repository, ct).ConfigureAwait(false); }
+        catch (MongoBackupException) { return; }
+        if (settings?.KeyId is { } pinned && !string.Equals(pinned, entry.KeyId, StringComparison.OrdinalIgnoreCase))
+            warn($"Snapshot {snapshotId} was written under key {entry.KeyId}, but {repository.Location} now pins key {pinned} (its key was rotated while " +
+                $"the snapshot was written). It was kept; bring it under the pinned key with Update-MongoSnapshotKey -Id {snapshotId}, giving its key and the new one.");
+    }
+
     /// <summary>Why the repository's settings refuse a new snapshot written with <paramref name="source"/> (null: no key); null when they admit it.</summary>
     public static async Task<MongoBackupException?> RefusalAsync(EncryptionKeySource? source, ISnapshotRepository repository, string what, CancellationToken ct)
     {

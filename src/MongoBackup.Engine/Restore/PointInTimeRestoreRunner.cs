@@ -39,9 +39,13 @@ public sealed class PointInTimeRestoreRunner(IEngineObserver observer)
     public static Task<RestoreWindow> PlanAsync(PointInTimeRestoreRequest request, CancellationToken ct) =>
         PlanAsync(request, new SnapshotCatalog(request.Repository), ct);
 
-    /// <summary>The window, chosen from the command's <paramref name="catalog"/>.</summary>
-    public static async Task<RestoreWindow> PlanAsync(PointInTimeRestoreRequest request, SnapshotCatalog catalog, CancellationToken ct) =>
-        RestoreWindows.Choose(await catalog.CompleteAsync(ct), request.Limit, request.Restore.Filter, request.Repository.Location);
+    /// <summary>The window, chosen from the command's <paramref name="catalog"/>; refused when the key given opens only part of it (<see cref="WindowKeys"/>).</summary>
+    public static async Task<RestoreWindow> PlanAsync(PointInTimeRestoreRequest request, SnapshotCatalog catalog, CancellationToken ct)
+    {
+        var window = RestoreWindows.Choose(await catalog.CompleteAsync(ct), request.Limit, request.Restore.Filter, request.Repository.Location);
+        WindowKeys.Require(window, request.Restore.Encryption, request.Repository.Location);
+        return window;
+    }
 
     /// <summary>Chooses the window (one listing of the repository), then restores through it.</summary>
     public async Task<PointInTimeOutcome> RunAsync(PointInTimeRestoreRequest request, CancellationToken ct) =>

@@ -59,8 +59,8 @@ public sealed class SetMongoRepositoryCommand : MongoEngineCmdlet
         if (keys is not null)
         {
             // A passphrase is stretched with the repository's salt (its settings', else its snapshots', else a new one),
-            // which is recorded so every later backup here derives this same key.
-            var kek = Await(ct => keys.ForNewSnapshotAsync(catalog, current with { KdfSalt = null, KdfIterations = 0 }, ct));
+            // which is recorded so every later backup here derives this same key, and one passphrase keeps one fingerprint.
+            var kek = Await(ct => keys.ForNewSnapshotAsync(catalog, current, ct));
             updated = updated with
             {
                 KeyId = kek.Fingerprint,
@@ -74,7 +74,7 @@ public sealed class SetMongoRepositoryCommand : MongoEngineCmdlet
             Await(async ct => { await store.WriteSettingsAsync(updated, ct); return true; });
             if (Await(catalog.FoundAsync).Count == 0)
                 WriteWarning(NewRepositoryNotice.Text(repository.Location, "setting these rules", "-Repository", planned: false));
-            WarnAboutSnapshotsOutsideTheRules(catalog, updated);
+            WarnAboutSnapshotsOutsideTheRules(catalog, updated, keys);
         }
         WriteObject(MongoRepositorySettings.From(IsWhatIf() ? current : updated, repository.Location));
     });
@@ -83,16 +83,28 @@ public sealed class SetMongoRepositoryCommand : MongoEngineCmdlet
         (settings.RequireEncryption ? "encryption required" : "encryption not required") +
         (settings.KeyId is { } key ? $", key {key} only" : ", any key");
 
-    /// <summary>Rules apply to what is written from now on; snapshots already there that break them are named.</summary>
-    private void WarnAboutSnapshotsOutsideTheRules(SnapshotCatalog catalog, RepositorySettings settings)
+    /// <summary>
+    /// Rules apply to what is written from now on; snapshots already there that break them are named. A snapshot is
+    /// under another key when the key pinned here does not open it: with the key given, that is asked of the key itself
+    /// (a snapshot written before the repository kept one salt records another fingerprint for the same passphrase);
+    /// without one, the fingerprints are compared, which for a passphrase holds only under the pinned salt.
+    /// </summary>
+    private void WarnAboutSnapshotsOutsideTheRules(SnapshotCatalog catalog, RepositorySettings settings, EncryptionKeySource? keys)
     {
         var repository = catalog.Repository;
         var snapshots = Await(catalog.CompleteAsync);
-        var outside = snapshots.Where(s => settings.Refusal(s.Encryption?.KeyId, repository.Location, s.Id) is not null).ToList();
+        var plain = snapshots.Where(s => s.Encryption is null && settings.RequireEncryption).ToList();
+        var otherKey = snapshots.Where(s => s.Encryption is { } e && settings.KeyId is { } pinned && !UnderPinnedKey(e, pinned, settings, keys)).ToList();
+        var outside = plain.Concat(otherKey).ToList();
         if (outside.Count == 0) return;
-        var plain = outside.Count(s => s.Encryption is null);
-        WriteWarning($"{outside.Count} snapshot(s) already in {repository.Location} do not follow these rules ({plain} not encrypted, " +
-            $"{outside.Count - plain} under another key: {string.Join(", ", outside.Take(5).Select(s => s.Id))}{(outside.Count > 5 ? ", ..." : "")}). " +
+        WriteWarning($"{outside.Count} snapshot(s) already in {repository.Location} do not follow these rules ({plain.Count} not encrypted, " +
+            $"{otherKey.Count} under another key: {string.Join(", ", outside.Take(5).Select(s => s.Id))}{(outside.Count > 5 ? ", ..." : "")}). " +
             "They stay as they are; Update-MongoSnapshotKey re-wraps encrypted ones under the pinned key.");
     }
+
+    private static bool UnderPinnedKey(ManifestEncryption encryption, string pinned, RepositorySettings settings, EncryptionKeySource? keys) =>
+        keys is not null
+            ? keys.IsKeyOf(encryption)
+            : string.Equals(encryption.KeyId, pinned, StringComparison.OrdinalIgnoreCase)
+              || (encryption.Kdf == Engine.Security.KeyEncryptionKey.PassphraseKdf && encryption.KdfSalt != settings.KdfSalt); // not comparable: not judged
 }

@@ -11,7 +11,9 @@ namespace MongoBackup.PowerShell.Commands;
 /// <summary>
 /// Rotates the key of encrypted snapshots: each snapshot's data key is unwrapped with the current key and wrapped
 /// under the new one, and only its manifest is rewritten; data files stay exactly as they are. Outputs each
-/// snapshot as it now is. A snapshot that does not open with the current key is a non-terminating error.
+/// snapshot as it now is. A snapshot that does not open with the current key is a non-terminating error. When the
+/// repository's settings pin the current key and no snapshot is left under it, the pin moves to the new key
+/// (<see cref="RotatedKeyPin"/>); otherwise a warning names the snapshots left under the pinned key.
 /// </summary>
 [Cmdlet(VerbsData.Update, "MongoSnapshotKey", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
 [OutputType(typeof(MongoSnapshot), typeof(MongoPlannedAction))]
@@ -48,6 +50,8 @@ public sealed class UpdateMongoSnapshotKeyCommand : MongoEngineCmdlet
 
     private KeyRotation? _rotation;
     private ISnapshotRepository? _repository;
+    private readonly HashSet<string> _planned = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _failed = new(StringComparer.Ordinal);
 
     protected override void BeginProcessing() => RunCommand(() =>
     {
@@ -57,15 +61,48 @@ public sealed class UpdateMongoSnapshotKeyCommand : MongoEngineCmdlet
         var replacement = EncryptionKeyArguments.Build(NewEncryptionKey, NewEncryptionKeyFile, ResolvePath, WriteWarning, "NewEncryptionKey", "NewEncryptionKeyFile")
             ?? throw new MongoBackupException(ErrorIds.EncryptionKeyRequired,
                 "Give the key to rotate to: -NewEncryptionKey or -NewEncryptionKeyFile.", target: "NewEncryptionKey");
-        // One new key (one new passphrase salt) for every snapshot of this command.
-        _rotation = new KeyRotation(current, replacement);
         _repository = OpenRepositoryArgument(Repository, IsWhatIf() ? RepositoryAccess.Read : RepositoryAccess.Write);
+        // A new passphrase is stretched with the repository's salt, as its backups are: one fingerprint per key here.
+        _rotation = Await(ct => KeyRotation.ForRepositoryAsync(current, replacement, new SnapshotCatalog(_repository), ct));
     });
 
-    protected override void ProcessRecord() => RunCommand(() =>
+    protected override void ProcessRecord() => RunCommand(() => Rotate(Selected(_repository!)));
+
+    /// <summary>
+    /// When every snapshot was asked for, those committed under the current key while the rotation ran (a scheduled
+    /// oplog slice admitted before the pin moved) are rotated too, before and after the pin moves; then the pin follows.
+    /// </summary>
+    protected override void EndProcessing() => RunCommand(() =>
     {
         var repository = _repository!;
-        foreach (var manifest in Selected(repository))
+        if (_rotation is null) return;
+        if (Id is null && !IsWhatIf()) Rotate(Leftovers(repository));
+        var outcome = Await(ct => RotatedKeyPin.DecideAsync(_rotation, repository, _planned, ct));
+        if (outcome.Settings is null)
+        {
+            if (outcome.Message is { } stays) WriteWarning(stays);
+            return;
+        }
+        if (IsWhatIf())
+        {
+            WritePlannedAction("Re-pin", repository.Location, outcome.Message!);
+            return;
+        }
+        if (!ShouldProcess(repository.Location, $"Pin key {_rotation.NewFingerprint} in the repository's settings")) return;
+        Await(async ct => { await RotatedKeyPin.ApplyAsync(outcome, repository, ct); return true; });
+        WriteVerbose(outcome.Message!);
+        if (Id is null) Rotate(Leftovers(repository));
+    });
+
+    /// <summary>Complete snapshots still under the current key that the rotation applies to, save those it already failed on.</summary>
+    private IEnumerable<SnapshotManifest> Leftovers(ISnapshotRepository repository) =>
+        Await(new SnapshotCatalog(repository).CompleteAsync)
+            .Where(s => !_failed.Contains(s.Id) && _rotation!.Applies(s) && _rotation.IsUnderCurrentKey(s));
+
+    private void Rotate(IEnumerable<SnapshotManifest> manifests)
+    {
+        var repository = _repository!;
+        foreach (var manifest in manifests)
         {
             if (!_rotation!.Applies(manifest))
             {
@@ -89,24 +126,21 @@ public sealed class UpdateMongoSnapshotKeyCommand : MongoEngineCmdlet
             catch (MongoBackupException e)
             {
                 // One snapshot under another key must not stop the rest of the rotation.
+                _failed.Add(manifest.Id);
                 WriteError(EngineErrors.ToRecord(e));
             }
         }
-    });
+    }
 
-    /// <summary>
-    /// The dry run: the current key is tried on the snapshot, as the rotation tries it. A new passphrase gets a new salt
-    /// when the rotation runs, so its fingerprint is not known before; a new key file's is.
-    /// </summary>
+    /// <summary>The dry run: the current key is tried on the snapshot, as the rotation tries it.</summary>
     private void WritePlan(SnapshotManifest manifest)
     {
         MongoBackupException? refusal = null;
         try { _rotation!.CheckCurrentKey(manifest); }
         catch (MongoBackupException e) { refusal = e; }
-        var to = _rotation!.NewFingerprintIsPerRun
-            ? "a key derived from -NewEncryptionKey with a new salt (its fingerprint is set when the rotation runs)"
-            : $"key {_rotation.NewFingerprint}";
-        WritePlannedAction("Re-key", manifest.Id, $"re-wrap the data key (now under key {manifest.Encryption!.KeyId}) under {to}; only the manifest is rewritten",
+        if (refusal is null) _planned.Add(manifest.Id);
+        WritePlannedAction("Re-key", manifest.Id,
+            $"re-wrap the data key (now under key {manifest.Encryption!.KeyId}) under key {_rotation!.NewFingerprint}; only the manifest is rewritten",
             _repository!.Location, refusal);
     }
 

@@ -26,8 +26,8 @@ public sealed class KeyRotationTests(ObjectStoreServices services) : IClassFixtu
         var (repository, oldKey, listed) = await ListedEncryptedSnapshotAsync(kind);
         await repository.DeleteSnapshotAsync(Id, CancellationToken.None); // another session's Remove-MongoSnapshot
 
-        var error = await Assert.ThrowsAsync<MongoBackupException>(() =>
-            new KeyRotation(oldKey, EncryptionKeySource.FromKeyFile(KeyFile("new.key"))).RotateAsync(repository, listed, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<MongoBackupException>(async () =>
+            await (await KeyRotation.ForRepositoryAsync(oldKey, EncryptionKeySource.FromKeyFile(KeyFile("new.key")), new SnapshotCatalog(repository), CancellationToken.None)).RotateAsync(repository, listed, CancellationToken.None));
 
         Assert.Equal(ErrorIds.SnapshotNotFound, error.ErrorId);
         Assert.Contains(Id, error.Message);
@@ -41,11 +41,11 @@ public sealed class KeyRotationTests(ObjectStoreServices services) : IClassFixtu
     {
         var (repository, oldKey, listed) = await ListedEncryptedSnapshotAsync(kind);
         var otherKey = EncryptionKeySource.FromKeyFile(KeyFile("other.key"));
-        var theirs = await new KeyRotation(oldKey, otherKey).RotateAsync(repository, await SnapshotCatalog.FindAsync(repository, Id, CancellationToken.None),
+        var theirs = await (await KeyRotation.ForRepositoryAsync(oldKey, otherKey, new SnapshotCatalog(repository), CancellationToken.None)).RotateAsync(repository, await SnapshotCatalog.FindAsync(repository, Id, CancellationToken.None),
             CancellationToken.None);
 
-        var error = await Assert.ThrowsAsync<MongoBackupException>(() =>
-            new KeyRotation(oldKey, EncryptionKeySource.FromKeyFile(KeyFile("new.key"))).RotateAsync(repository, listed, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<MongoBackupException>(async () =>
+            await (await KeyRotation.ForRepositoryAsync(oldKey, EncryptionKeySource.FromKeyFile(KeyFile("new.key")), new SnapshotCatalog(repository), CancellationToken.None)).RotateAsync(repository, listed, CancellationToken.None));
 
         Assert.Equal(ErrorIds.SnapshotExists, error.ErrorId);
         Assert.Contains(Id, error.Message);

@@ -127,7 +127,7 @@ public sealed class TamperedChainTests(MongoServerFixture server) : IDisposable
         var newKey = Path.Combine(_folder.Path, "new.key");
         await File.WriteAllTextAsync(newKey, Convert.ToHexString(RandomNumberGenerator.GetBytes(32)));
         var manifest = await SnapshotCatalog.FindAsync(bench.Repository, full.Id, CancellationToken.None);
-        await new KeyRotation(bench.Keys!, EncryptionKeySource.FromKeyFile(newKey)).RotateAsync(bench.Repository, manifest, CancellationToken.None);
+        await (await KeyRotation.ForRepositoryAsync(bench.Keys!, EncryptionKeySource.FromKeyFile(newKey), new SnapshotCatalog(bench.Repository), CancellationToken.None)).RotateAsync(bench.Repository, manifest, CancellationToken.None);
         var rotated = await new MongoBackup.Engine.Housekeeping.SnapshotVerifier(new RecordingObserver())
             .VerifyAsync(bench.Repository, full.Id, null, EncryptionKeySource.FromKeyFile(newKey), CancellationToken.None);
         Assert.True(rotated.Passed, string.Join(" ", rotated.Problems));

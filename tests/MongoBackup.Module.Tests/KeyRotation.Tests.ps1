@@ -1,0 +1,137 @@
+# Key rotation of a repository that pins its key, as a new user's tryout met it: Set-MongoRepository pins the old key,
+# a full backup and oplog slices are taken under it, Update-MongoSnapshotKey rotates them; then the scheduled job moves
+# to the new key. One passphrase must show one fingerprint throughout, the pin must follow the rotation, and a
+# point-in-time restore must open the rotated chain with the new key alone.
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'TestServer.ps1')
+    Import-MongoBackupModule
+    $script:server = Start-MongoTestServer
+    $script:uri = $server.Uri
+    $script:none = [System.Threading.CancellationToken]::None
+    $script:old = ConvertTo-SecureString ('old-' + [guid]::NewGuid().ToString('N')) -AsPlainText -Force
+    $script:new = ConvertTo-SecureString ('new-' + [guid]::NewGuid().ToString('N')) -AsPlainText -Force
+    $script:wrong = ConvertTo-SecureString 'not-this-repository-key' -AsPlainText -Force
+
+    function Add-Orders([string] $Database, [int[]] $Ids) {
+        (Get-Collection $uri $Database 'orders').InsertMany([MongoDB.Bson.BsonDocument[]] @(foreach ($i in $Ids) { New-BsonDocument ([ordered]@{ _id = $i; item = "order-$i" }) }))
+    }
+
+    # The tryout's start: the pin, a full backup and two slices, all under the old key.
+    function New-PinnedChain([string] $Database) {
+        $repository = Join-Path (New-TestFolder) 'enc'
+        $pin = Set-MongoRepository -Repository $repository -RequireEncryption -EncryptionKey $old -Confirm:$false
+        Add-Orders $Database (1..20)
+        $full = Backup-MongoDatabase -ConnectionString $uri -Repository $repository -Database $Database -EncryptionKey $old -WarningAction SilentlyContinue
+        Add-Orders $Database (21..25)
+        $first = Backup-MongoOplog -ConnectionString $uri -Repository $repository -EncryptionKey $old
+        Add-Orders $Database (26..30)
+        $second = Backup-MongoOplog -ConnectionString $uri -Repository $repository -EncryptionKey $old
+        [pscustomobject]@{ Repository = $repository; Pin = $pin; Snapshots = @($full, $first, $second) }
+    }
+
+    function Get-Refusal([scriptblock] $Command) {
+        try { & $Command | Out-Null; $null } catch { $_ }
+    }
+
+    $script:db = 'pester_rot_' + [guid]::NewGuid().ToString('N').Substring(0, 8)
+    $script:chain = New-PinnedChain $db
+    $script:repository = $chain.Repository
+    $script:oldFingerprint = $chain.Pin.KeyFingerprint
+    $script:rotated = @(Update-MongoSnapshotKey -Repository $repository -EncryptionKey $old -NewEncryptionKey $new -Confirm:$false)
+    $script:newFingerprint = $rotated[0].KeyFingerprint
+}
+
+AfterAll {
+    if ($script:uri) {
+        $client = [MongoDB.Driver.MongoClient]::new($uri)
+        foreach ($name in (Read-Cursor $client.ListDatabaseNames($none))) { if ($name -like "pester_rot_*") { $client.DropDatabase($name, $none) } }
+    }
+    Stop-MongoTestServer $server
+}
+
+Describe 'Update-MongoSnapshotKey in a repository whose settings pin the key' {
+    It 'shows one fingerprint for the old passphrase: the pin, the full backup and both slices' {
+        $chain.Snapshots.KeyFingerprint | Sort-Object -Unique | Should -Be $oldFingerprint
+    }
+
+    It 'rotates all three snapshots to one fingerprint, and the settings now pin it' {
+        $rotated.Count | Should -Be 3
+        $rotated.KeyFingerprint | Sort-Object -Unique | Should -Be $newFingerprint
+        (Set-MongoRepository -Repository $repository).KeyFingerprint | Should -Be $newFingerprint
+    }
+
+    It 'accepts the scheduled slice under the new key, with the fingerprint the pin and the rotated snapshots show' {
+        Add-Orders $db (31..35)
+        $slice = Backup-MongoOplog -ConnectionString $uri -Repository $repository -EncryptionKey $new
+        $slice | Should -Not -BeNullOrEmpty
+        $slice.KeyFingerprint | Should -Be $newFingerprint
+    }
+
+    It 'refuses a one-shot slice under a wrong key when nothing is new in the oplog, as it would with writes' {
+        $refusal = Get-Refusal { Backup-MongoOplog -ConnectionString $uri -Repository $repository -EncryptionKey $wrong -Verbose 4>$null }
+        $refusal.FullyQualifiedErrorId | Should -BeLike 'MongoBackup.WrongEncryptionKey*'
+        "$refusal" | Should -BeLike "*takes snapshots encrypted under key $newFingerprint*"
+    }
+
+    It 'refuses a slice under the retired key, naming the key to use and the retired key by the fingerprint it had' {
+        Add-Orders $db (36..40)
+        $refusal = Get-Refusal { Backup-MongoOplog -ConnectionString $uri -Repository $repository -EncryptionKey $old }
+        $refusal.FullyQualifiedErrorId | Should -BeLike 'MongoBackup.WrongEncryptionKey*'
+        "$refusal" | Should -BeLike "*takes snapshots encrypted under key $newFingerprint*would be under key $oldFingerprint*"
+    }
+
+    It 'restores the whole rotated chain to its last moment with the new key alone' {
+        $null = Backup-MongoOplog -ConnectionString $uri -Repository $repository -EncryptionKey $new
+        $expected = Get-AllDocuments (Get-Collection $uri $db 'orders')
+        $result = Restore-MongoPointInTime -ConnectionString $uri -Repository $repository -ClusterTime ((Get-MongoRestoreWindow -Repository $repository).ToTimestamp) `
+            -RenameDatabase "$db=$($db)_pitr" -EncryptionKey $new -WarningAction SilentlyContinue
+        $result.Succeeded | Should -BeTrue
+        Get-AllDocuments (Get-Collection $uri "$($db)_pitr" 'orders') | Should -Be $expected
+        $expected.Count | Should -Be 40
+    }
+
+    It 'pins the new key again without warning about snapshots under another key' {
+        $settings = Set-MongoRepository -Repository $repository -EncryptionKey $new -Confirm:$false -WarningVariable warnings -WarningAction SilentlyContinue
+        $settings.KeyFingerprint | Should -Be $newFingerprint
+        $warnings | Should -BeNullOrEmpty
+    }
+
+}
+
+Describe 'Update-MongoSnapshotKey -Id on part of a pinned chain' {
+    BeforeAll {
+        $script:partDb = 'pester_rot_part_' + [guid]::NewGuid().ToString('N').Substring(0, 8)
+        $script:part = New-PinnedChain $partDb
+        $script:fullId = $part.Snapshots[0].Id
+        $script:partRotated = @(Update-MongoSnapshotKey -Repository $part.Repository -Id $fullId -EncryptionKey $old -NewEncryptionKey $new -Confirm:$false `
+                -WarningVariable partWarnings -WarningAction SilentlyContinue)
+    }
+
+    It 'keeps the pin on the old key and warns, naming the snapshots left under it and that a window needs both keys' {
+        $partRotated.Id | Should -Be $fullId
+        (Set-MongoRepository -Repository $part.Repository).KeyFingerprint | Should -Be $part.Pin.KeyFingerprint
+        $partWarnings.Count | Should -Be 1
+        "$($partWarnings[0])" | Should -BeLike "*still pin key $($part.Pin.KeyFingerprint)*2 snapshot(s)*$($part.Snapshots[1].Id)*$($part.Snapshots[2].Id)*needs both keys*"
+    }
+
+    It 'refuses a restore through the mixed window, naming each snapshot and the key it needs' {
+        $refusal = Get-Refusal {
+            Restore-MongoPointInTime -ConnectionString $uri -Repository $part.Repository -ClusterTime ((Get-MongoRestoreWindow -Repository $part.Repository).ToTimestamp) `
+                -RenameDatabase "$partDb=$($partDb)_pitr" -EncryptionKey $new -ErrorAction Stop
+        }
+        $refusal.FullyQualifiedErrorId | Should -BeLike 'MongoBackup.WrongEncryptionKey*'
+        "$refusal" | Should -BeLike "*not under one key: snapshots $($part.Snapshots[1].Id), $($part.Snapshots[2].Id) need key $($part.Pin.KeyFingerprint);*opens 1 of its 3*"
+        Read-Cursor ([MongoDB.Driver.MongoClient]::new($uri).ListDatabaseNames($none)) | Should -Not -Contain "$($partDb)_pitr"
+    }
+
+    It 'moves the pin once the rest is rotated, and the window opens with the new key' {
+        $rest = @(Update-MongoSnapshotKey -Repository $part.Repository -EncryptionKey $old -NewEncryptionKey $new -Confirm:$false -WarningVariable restWarnings)
+        $rest.Count | Should -Be 2
+        $restWarnings | Should -BeNullOrEmpty
+        (Set-MongoRepository -Repository $part.Repository).KeyFingerprint | Should -Be $partRotated[0].KeyFingerprint
+        $result = Restore-MongoPointInTime -ConnectionString $uri -Repository $part.Repository -ClusterTime ((Get-MongoRestoreWindow -Repository $part.Repository).ToTimestamp) `
+            -RenameDatabase "$partDb=$($partDb)_pitr" -EncryptionKey $new -WarningAction SilentlyContinue
+        $result.Succeeded | Should -BeTrue
+        Get-DocumentCount (Get-Collection $uri "$($partDb)_pitr" 'orders') | Should -Be 30
+    }
+}
