@@ -46,7 +46,9 @@ public sealed class RepositoryKeyTests(ObjectStoreServices services) : IClassFix
 
         var rotation = await KeyRotation.ForRepositoryAsync(EncryptionKeySource.FromPassphrase(SecureText.Of("the-old-passphrase")),
             EncryptionKeySource.FromPassphrase(SecureText.Of("the-new-passphrase")), catalog, CancellationToken.None);
-        var (key, entry) = await SnapshotKeys.ForNewSnapshotAsync(EncryptionKeySource.FromPassphrase(SecureText.Of("the-new-passphrase")), catalog, "s1", CancellationToken.None);
+        var kek = await SnapshotKeys.KeyEncryptionKeyForNewAsync(EncryptionKeySource.FromPassphrase(SecureText.Of("the-new-passphrase")), catalog,
+            "snapshot s1", null, _ => { }, CancellationToken.None);
+        var (key, entry) = SnapshotEncryption.ForNewSnapshot(kek!, "s1");
         using var _ = key;
 
         Assert.Equal(entry!.KeyId, rotation.NewFingerprint);
