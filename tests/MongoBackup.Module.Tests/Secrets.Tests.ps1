@@ -117,6 +117,83 @@ Describe 'SCRAM authentication' {
     }
 }
 
+Describe 'A server that requires authentication, given no credential' {
+    # mongod answers an unauthenticated command with code 13, "Command NAME requires authentication" (the test server too,
+    # when started with --auth). Every cmdlet that connects says a credential is missing: never UnexpectedError.
+    BeforeAll {
+        $script:authRepository = New-TestFolder
+        $script:authFull = Backup-MongoDatabase -ConnectionString $uri -Credential $credential -Repository $authRepository -Database $db -WarningAction SilentlyContinue
+        (Get-Collection $uriWithPassword "$($db)_later" 'notes').InsertOne((New-BsonDocument ([ordered]@{ _id = 1; v = 'after the full' })))   # not in $db, whose count the TLS tests check
+        Backup-MongoOplog -ConnectionString $uri -Credential $credential -Repository $authRepository -WarningAction SilentlyContinue | Out-Null
+        $script:authWindow = Get-MongoRestoreWindow -Repository $authRepository
+    }
+
+    It '<Name> fails with AuthenticationFailed saying no credential was given' -ForEach @(
+        @{ Name = 'Backup-MongoDatabase'; Run = { Backup-MongoDatabase -ConnectionString $uri -Repository (New-TestFolder) -Database $db } }
+        @{ Name = 'Backup-MongoOplog'; Run = { Backup-MongoOplog -ConnectionString $uri -Repository $authRepository } }
+        @{ Name = 'Invoke-MongoBackupPolicy'; Run = { Invoke-MongoBackupPolicy -ConnectionString $uri -Repository $authRepository -FullEvery 1d } }
+        @{ Name = 'Restore-MongoDatabase'; Run = { $authFull | Restore-MongoDatabase -ConnectionString $uri -RenameDatabase "$db=$($db)_noauth" -Confirm:$false } }
+        @{ Name = 'Restore-MongoPointInTime'; Run = { Restore-MongoPointInTime -ConnectionString $uri -Repository $authRepository -ClusterTime $authWindow.ToTimestamp -RenameDatabase "$db=$($db)_noauth" -Confirm:$false } }
+        @{ Name = 'Test-MongoSnapshot'; Run = { Test-MongoSnapshot -Repository $authRepository -Id $authFull.Id -ConnectionString $uri -Confirm:$false } }
+    ) {
+        $failure = $null
+        $ErrorActionPreference = 'Stop'; $WarningPreference = 'SilentlyContinue'
+        try { & $Run | Out-Null } catch { $failure = $_ }
+        $failure | Should -Not -BeNullOrEmpty
+        $failure.FullyQualifiedErrorId | Should -BeLike 'MongoBackup.AuthenticationFailed*' -Because "$failure"
+        "$failure" | Should -Match 'requires authentication, and no credential was given'
+        "$failure" | Should -Match '-Credential'
+        $failure.CategoryInfo.Category | Should -Be 'AuthenticationError'
+    }
+}
+
+Describe 'The scheduling runbook against a server that requires authentication' {
+    BeforeAll {
+        $script:runbook = (Resolve-Path (Join-Path $PSScriptRoot '../../examples/Invoke-MongoBackupRunbook.ps1')).Path
+        function Invoke-Runbook([hashtable] $Environment) {
+            # As systemd runs it: settings in the environment only; a fresh pwsh (pwsh.dll through dotnet under 'dotnet pwsh').
+            $arguments = @('-NoProfile', '-NonInteractive', '-File', $runbook)
+            $exe = [Environment]::ProcessPath
+            if ([IO.Path]::GetFileNameWithoutExtension($exe) -eq 'dotnet') { $arguments = @(Join-Path $PSHOME 'pwsh.dll') + $arguments }
+            foreach ($name in $Environment.Keys) { [Environment]::SetEnvironmentVariable($name, $Environment[$name]) }
+            try { $output = & $exe @arguments 2>&1 | Out-String; [pscustomobject]@{ ExitCode = $LASTEXITCODE; Output = $output } }
+            finally { foreach ($name in $Environment.Keys) { [Environment]::SetEnvironmentVariable($name, $null) } }
+        }
+    }
+
+    It 'reads the password from the file MONGOBACKUP_PASSWORD_FILE names, and never shows it' {
+        $folder = New-TestFolder
+        $passwordFile = Join-Path $folder 'mongo-password'
+        Set-Content -Path $passwordFile -Value $password   # with a trailing newline, as an editor or echo leaves it
+        $run = Invoke-Runbook @{ MONGOBACKUP_URI = $uri; MONGOBACKUP_REPOSITORY = (Join-Path $folder 'repo'); MONGOBACKUP_KEEP_LAST = '2'
+            MONGOBACKUP_USERNAME = $user; MONGOBACKUP_PASSWORD_FILE = $passwordFile }
+
+        $run.ExitCode | Should -Be 0 -Because $run.Output
+        $run.Output | Should -Match 'MongoBackup policy: Full '
+        $run.Output.Contains($password) | Should -BeFalse
+    }
+
+    It 'refuses MONGOBACKUP_PASSWORD and MONGOBACKUP_PASSWORD_FILE together, and a file that does not exist, naming the variable' {
+        $both = Invoke-Runbook @{ MONGOBACKUP_URI = $uri; MONGOBACKUP_REPOSITORY = (New-TestFolder); MONGOBACKUP_USERNAME = $user
+            MONGOBACKUP_PASSWORD = $password; MONGOBACKUP_PASSWORD_FILE = (Join-Path (New-TestFolder) 'mongo-password') }
+        $missing = Invoke-Runbook @{ MONGOBACKUP_URI = $uri; MONGOBACKUP_REPOSITORY = (New-TestFolder); MONGOBACKUP_USERNAME = $user
+            MONGOBACKUP_PASSWORD_FILE = (Join-Path (New-TestFolder) 'no-such-file') }
+
+        $both.ExitCode | Should -Be 1
+        $both.Output | Should -Match 'Both MONGOBACKUP_PASSWORD and MONGOBACKUP_PASSWORD_FILE are set'
+        $missing.ExitCode | Should -Be 1
+        $missing.Output | Should -Match "MONGOBACKUP_PASSWORD_FILE names '.*no-such-file', which is not a readable file"
+        ($both.Output + $missing.Output).Contains($password) | Should -BeFalse
+    }
+
+    It 'with no credential, exits 1 saying the server requires authentication and none was given' {
+        $run = Invoke-Runbook @{ MONGOBACKUP_URI = $uri; MONGOBACKUP_REPOSITORY = (New-TestFolder); MONGOBACKUP_KEEP_LAST = '2' }
+        $run.ExitCode | Should -Be 1
+        $run.Output | Should -Match 'requires authentication, and no credential was given'
+        $run.Output | Should -Not -Match 'UnexpectedError'
+    }
+}
+
 Describe 'TLS' {
     BeforeAll {
         $folder = New-TestFolder

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using MongoBackup.Engine.Connection;
 using MongoBackup.Engine.Model;
 using MongoBackup.Engine.Repository;
 using MongoBackup.PowerShell.Pipeline;
@@ -39,6 +40,11 @@ public abstract class MongoEngineCmdlet : PSCmdlet, IDisposable
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
         {
             throw new PipelineStoppedException();
+        }
+        catch (Exception e) when (e is not RuntimeException and not OperationCanceledException && AccessRefusal.Describe(e) is { } refused)
+        {
+            // The server refused a command for want of a sign-in or a role, wherever the engine met it: say what is missing.
+            ThrowTerminatingError(ErrorOf(refused));
         }
         catch (Exception e) when (e is not RuntimeException and not OperationCanceledException)
         {
