@@ -92,6 +92,15 @@ Describe 'Secrets never appear' {
         $at | Should -Be -1 -Because $(if ($at -ge 0) { "the password leaks here: " + $text.Substring([Math]::Max(0, $at - 300), 400) })
     }
 
+    It 'speaks human text: no verbose line, warning or error shows a record or object in its .NET default form' {
+        # A C# record prints as "OplogPosition { Timestamp = ..., Inclusive = False }", a class as its type name.
+        $messages = @($captured + $errors | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] -or $_ -is [System.Management.Automation.WarningRecord] -or $_ -is [System.Management.Automation.ErrorRecord] } |
+            ForEach-Object { if ($_ -is [System.Management.Automation.ErrorRecord]) { $_.Exception.Message } else { $_.Message } })
+        $messages.Count | Should -BeGreaterThan 20
+        $messages | Where-Object { $_ -match '\b[A-Z]\w+ \{ [A-Z]\w* = ' -or $_ -match '\b(MongoBackup|System|MongoDB)\.[A-Z]\w*\.[A-Z]\w*' } | Should -BeNullOrEmpty
+        $messages | Where-Object { $_ -match '^Saved \d+ oplog entr' } | Should -Match '^Saved \d+ oplog entr(y|ies) (after|from) Timestamp\(\d+, \d+\) up to Timestamp\(\d+, \d+\)'
+    }
+
     It 'never shows the encryption passphrase' {
         $text.Contains($passphraseText) | Should -BeFalse
     }
