@@ -151,6 +151,35 @@ Describe 'Invoke-MongoBackupPolicy' {
     }
 }
 
+Describe '-WhatIf of retention and of the policy: What if lines for what would change, the plan as objects' {
+    It 'writes one What if line per removal and none for a kept snapshot, and a planned action per snapshot, as Invoke-MongoBackupPolicy -WhatIf does' {
+        $repository = New-TestFolder
+        $older = Backup-MongoDatabase -ConnectionString $uri -Repository $repository
+        $newer = Backup-MongoDatabase -ConnectionString $uri -Repository $repository
+        # The host's What if lines, as a console shows them: a child pwsh whose host writes them to its standard output.
+        $script = @"
+Import-Module '$($env:MONGOBACKUP_MODULE)'
+`$retention = @(Invoke-MongoSnapshotRetention -Repository '$repository' -KeepLast 1 -WhatIf)
+'RETENTION-OBJECTS ' + ((`$retention | ForEach-Object { `$_.Action + '=' + `$_.Target }) -join ',')
+'---'
+`$policy = @(Invoke-MongoBackupPolicy -ConnectionString '$uri' -Repository '$repository' -FullEvery 1d -KeepLast 1 -WhatIf)
+'POLICY-OBJECTS ' + ((`$policy | ForEach-Object { `$_.Action + '=' + `$_.Target }) -join ',')
+"@
+        $run = Invoke-Pwsh @('-NoProfile', '-NonInteractive', '-Command', $script)
+        $retentionPart, $policyPart = $run.Output -split '(?m)^---\r?$'
+        $retentionLines = @($retentionPart -split '\r?\n' | Where-Object { $_ -match '^What if:' })
+        $policyLines = @($policyPart -split '\r?\n' | Where-Object { $_ -match '^What if:' })
+
+        $retentionPart | Should -Match "RETENTION-OBJECTS (Keep=$($newer.Id),Remove=$($older.Id)|Remove=$($older.Id),Keep=$($newer.Id))"
+        $retentionLines.Count | Should -Be 1 -Because $run.Output
+        $retentionLines[0] | Should -Match "Remove.*$($older.Id)"
+        $policyPart | Should -Match "POLICY-OBJECTS (Nothing|Slice)=[^,]+,Remove=$($older.Id)"
+        $expected = if ($policyPart -match 'POLICY-OBJECTS Slice=') { 2 } else { 1 }
+        $policyLines.Count | Should -Be $expected -Because $run.Output
+        @(Get-MongoSnapshot -Repository $repository).Count | Should -Be 2
+    }
+}
+
 Describe 'The scheduling runbook (examples/Invoke-MongoBackupRunbook.ps1)' {
     It 'runs end to end in a fresh non-interactive pwsh: a full, then nothing, each exiting 0' {
         $repository = New-TestFolder

@@ -120,12 +120,15 @@ public abstract class MongoEngineCmdlet : PSCmdlet, IDisposable
             : LanguagePrimitives.IsTrue(GetVariableValue("WhatIfPreference"));
 
     /// <summary>
-    /// Emits one step of a -WhatIf plan: the What if line on the host (ShouldProcess) and a <see cref="MongoPlannedAction"/>
-    /// on the pipeline; a step the real run would refuse is also a warning, so it is seen where the plan is read.
+    /// Emits one step of a -WhatIf plan: a <see cref="MongoPlannedAction"/> on the pipeline and, for a step that would
+    /// change something (<paramref name="changes"/>; not a Keep or a Nothing), the What if line on the host (ShouldProcess),
+    /// so the host lists what would be done and the objects the whole plan. A step the real run would refuse is also a
+    /// warning, so it is seen where the plan is read.
     /// </summary>
-    protected void WritePlannedAction(string action, string target, string detail, string? source = null, MongoBackupException? refusal = null)
+    protected void WritePlannedAction(string action, string target, string detail, string? source = null, MongoBackupException? refusal = null,
+        bool changes = true)
     {
-        ShouldProcess(target, $"{action}: {detail}");
+        if (changes) ShouldProcess(target, $"{action}: {detail}");
         if (refusal is not null) WriteWarning($"-WhatIf: the run would refuse {target}: {refusal.Message}");
         WriteObject(new MongoPlannedAction
         {
