@@ -189,16 +189,8 @@ Describe 'Object-store errors' {
 
 Describe 'The scheduling runbook on object stores, signed in from its environment as a scheduler runs it' {
     BeforeAll {
-        $script:runbook = (Resolve-Path (Join-Path $PSScriptRoot '../../examples/Invoke-MongoBackupRunbook.ps1')).Path
         function Invoke-Runbook([hashtable] $Environment) {
-            # A fresh pwsh with the settings in its environment only (pwsh.dll through dotnet under 'dotnet pwsh').
-            $arguments = @('-NoProfile', '-NonInteractive', '-File', $runbook)
-            $exe = [Environment]::ProcessPath
-            if ([IO.Path]::GetFileNameWithoutExtension($exe) -eq 'dotnet') { $arguments = @(Join-Path $PSHOME 'pwsh.dll') + $arguments }
-            $Environment += @{ MONGOBACKUP_URI = $uri; MONGOBACKUP_KEEP_LAST = '3' }
-            foreach ($name in $Environment.Keys) { [Environment]::SetEnvironmentVariable($name, $Environment[$name]) }
-            try { $output = & $exe @arguments 2>&1 | Out-String; [pscustomobject]@{ ExitCode = $LASTEXITCODE; Output = $output } }
-            finally { foreach ($name in $Environment.Keys) { [Environment]::SetEnvironmentVariable($name, $null) } }
+            Invoke-RunbookWithEnvironment ($Environment + @{ MONGOBACKUP_URI = $uri; MONGOBACKUP_KEEP_LAST = '3' })
         }
         $script:azuriteKeySecure = ConvertTo-SecureString $azuriteKey -AsPlainText -Force
     }

@@ -157,24 +157,11 @@ Describe 'A server that requires authentication, given no credential' {
 }
 
 Describe 'The scheduling runbook against a server that requires authentication' {
-    BeforeAll {
-        $script:runbook = (Resolve-Path (Join-Path $PSScriptRoot '../../examples/Invoke-MongoBackupRunbook.ps1')).Path
-        function Invoke-Runbook([hashtable] $Environment) {
-            # As systemd runs it: settings in the environment only; a fresh pwsh (pwsh.dll through dotnet under 'dotnet pwsh').
-            $arguments = @('-NoProfile', '-NonInteractive', '-File', $runbook)
-            $exe = [Environment]::ProcessPath
-            if ([IO.Path]::GetFileNameWithoutExtension($exe) -eq 'dotnet') { $arguments = @(Join-Path $PSHOME 'pwsh.dll') + $arguments }
-            foreach ($name in $Environment.Keys) { [Environment]::SetEnvironmentVariable($name, $Environment[$name]) }
-            try { $output = & $exe @arguments 2>&1 | Out-String; [pscustomobject]@{ ExitCode = $LASTEXITCODE; Output = $output } }
-            finally { foreach ($name in $Environment.Keys) { [Environment]::SetEnvironmentVariable($name, $null) } }
-        }
-    }
-
     It 'reads the password from the file MONGOBACKUP_PASSWORD_FILE names, and never shows it' {
         $folder = New-TestFolder
         $passwordFile = Join-Path $folder 'mongo-password'
         Set-Content -Path $passwordFile -Value $password   # with a trailing newline, as an editor or echo leaves it
-        $run = Invoke-Runbook @{ MONGOBACKUP_URI = $uri; MONGOBACKUP_REPOSITORY = (Join-Path $folder 'repo'); MONGOBACKUP_KEEP_LAST = '2'
+        $run = Invoke-RunbookWithEnvironment @{ MONGOBACKUP_URI = $uri; MONGOBACKUP_REPOSITORY = (Join-Path $folder 'repo'); MONGOBACKUP_KEEP_LAST = '2'
             MONGOBACKUP_USERNAME = $user; MONGOBACKUP_PASSWORD_FILE = $passwordFile }
 
         $run.ExitCode | Should -Be 0 -Because $run.Output
@@ -183,9 +170,9 @@ Describe 'The scheduling runbook against a server that requires authentication' 
     }
 
     It 'refuses MONGOBACKUP_PASSWORD and MONGOBACKUP_PASSWORD_FILE together, and a file that does not exist, naming the variable' {
-        $both = Invoke-Runbook @{ MONGOBACKUP_URI = $uri; MONGOBACKUP_REPOSITORY = (New-TestFolder); MONGOBACKUP_USERNAME = $user
+        $both = Invoke-RunbookWithEnvironment @{ MONGOBACKUP_URI = $uri; MONGOBACKUP_REPOSITORY = (New-TestFolder); MONGOBACKUP_USERNAME = $user
             MONGOBACKUP_PASSWORD = $password; MONGOBACKUP_PASSWORD_FILE = (Join-Path (New-TestFolder) 'mongo-password') }
-        $missing = Invoke-Runbook @{ MONGOBACKUP_URI = $uri; MONGOBACKUP_REPOSITORY = (New-TestFolder); MONGOBACKUP_USERNAME = $user
+        $missing = Invoke-RunbookWithEnvironment @{ MONGOBACKUP_URI = $uri; MONGOBACKUP_REPOSITORY = (New-TestFolder); MONGOBACKUP_USERNAME = $user
             MONGOBACKUP_PASSWORD_FILE = (Join-Path (New-TestFolder) 'no-such-file') }
 
         $both.ExitCode | Should -Be 1
@@ -196,7 +183,7 @@ Describe 'The scheduling runbook against a server that requires authentication' 
     }
 
     It 'with no credential, exits 1 saying the server requires authentication and none was given' {
-        $run = Invoke-Runbook @{ MONGOBACKUP_URI = $uri; MONGOBACKUP_REPOSITORY = (New-TestFolder); MONGOBACKUP_KEEP_LAST = '2' }
+        $run = Invoke-RunbookWithEnvironment @{ MONGOBACKUP_URI = $uri; MONGOBACKUP_REPOSITORY = (New-TestFolder); MONGOBACKUP_KEEP_LAST = '2' }
         $run.ExitCode | Should -Be 1
         $run.Output | Should -Match 'requires authentication, and no credential was given'
         $run.Output | Should -Not -Match 'UnexpectedError'
