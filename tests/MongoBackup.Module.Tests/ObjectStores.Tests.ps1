@@ -203,3 +203,76 @@ Describe 'Object-store errors' {
         { Get-MongoSnapshot -Repository $repo -ErrorAction Stop } | Should -Throw -ErrorId 'MongoBackup.RepositoryNotFound*'
     }
 }
+
+Describe 'The scheduling runbook on object stores, signed in from its environment as a scheduler runs it' {
+    BeforeAll {
+        function Invoke-Runbook([hashtable] $Environment) {
+            Invoke-RunbookWithEnvironment ($Environment + @{ MONGOBACKUP_URI = $uri; MONGOBACKUP_KEEP_LAST = '3' })
+        }
+        $script:azuriteKeySecure = ConvertTo-SecureString $azuriteKey -AsPlainText -Force
+    }
+
+    It 'az:// with AZURE_STORAGE_CONNECTION_STRING (Azurite): backs up, and never shows the key' {
+        $run = Invoke-Runbook @{ MONGOBACKUP_REPOSITORY = 'az://devstoreaccount1/pester/runbook-cs'
+            AZURE_STORAGE_CONNECTION_STRING = "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=$azuriteKey;BlobEndpoint=$azuriteEndpoint;" }
+        $run.ExitCode | Should -Be 0 -Because $run.Output
+        $run.Output | Should -Match 'MongoBackup policy: Full '
+        $run.Output | Should -Not -Match ([regex]::Escape($azuriteKey.Substring(0, 12)))
+        $repo = New-MongoRepository -AzureBlob 'az://devstoreaccount1/pester/runbook-cs' -AccountKey $azuriteKeySecure -Endpoint $azuriteEndpoint
+        @(Get-MongoSnapshot -Repository $repo).Count | Should -Be 1
+    }
+
+    It 'az:// with AZURE_STORAGE_KEY_FILE and MONGOBACKUP_ENDPOINT (the account key from a file, another endpoint)' {
+        $keyFile = Join-Path (New-TestFolder) 'storage-key'
+        Set-Content -Path $keyFile -Value $azuriteKey
+        $run = Invoke-Runbook @{ MONGOBACKUP_REPOSITORY = 'az://devstoreaccount1/pester/runbook-key'; AZURE_STORAGE_KEY_FILE = $keyFile; MONGOBACKUP_ENDPOINT = $azuriteEndpoint }
+        $run.ExitCode | Should -Be 0 -Because $run.Output
+        $run.Output | Should -Match 'MongoBackup policy: Full '
+        $run.Output | Should -Not -Match ([regex]::Escape($azuriteKey.Substring(0, 12)))
+    }
+
+    It 'az:// with two Azure secrets set is refused, naming both variables' {
+        $run = Invoke-Runbook @{ MONGOBACKUP_REPOSITORY = 'az://devstoreaccount1/pester/runbook-two'; AZURE_STORAGE_KEY = $azuriteKey; AZURE_STORAGE_SAS_TOKEN = 'sv=2024-01-01&sig=x' }
+        $run.ExitCode | Should -Be 1
+        $run.Output | Should -Match 'Set one Azure Storage secret, not AZURE_STORAGE_SAS_TOKEN and AZURE_STORAGE_KEY'
+    }
+
+    It 's3:// with the AWS SDK variables, MONGOBACKUP_ENDPOINT and MONGOBACKUP_S3_FORCE_PATH_STYLE (an S3-compatible store)' {
+        $run = Invoke-Runbook @{ MONGOBACKUP_REPOSITORY = 's3://pester/runbook'; AWS_ACCESS_KEY_ID = 'S3RVER'; AWS_SECRET_ACCESS_KEY = 'S3RVER'
+            MONGOBACKUP_ENDPOINT = "http://127.0.0.1:$($s3.Port)"; MONGOBACKUP_S3_FORCE_PATH_STYLE = 'true' }
+        $run.ExitCode | Should -Be 0 -Because $run.Output
+        $run.Output | Should -Match 'MongoBackup policy: Full '
+        $keys = [pscredential]::new('S3RVER', (ConvertTo-SecureString 'S3RVER' -AsPlainText -Force))
+        @(Get-MongoSnapshot -Repository (New-MongoRepository -S3 's3://pester/runbook' -Endpoint "http://127.0.0.1:$($s3.Port)" -ForcePathStyle -Credential $keys)).Count | Should -Be 1
+    }
+}
+
+Describe 'The README''s local S3 (npm run s3 --prefix tests/services)' {
+    It 'starts s3rver so that a backup lists: with the legacy OpenSSL provider its listings do not fail with HTTP 500' {
+        $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
+        $listener.Start(); $port = $listener.LocalEndpoint.Port; $listener.Stop()
+        $data = New-TestFolder
+        $services = (Resolve-Path (Join-Path $PSScriptRoot '../services')).Path
+        $info = [System.Diagnostics.ProcessStartInfo]::new('npm')
+        # The README's command, with another port and folder (the script's own come first; the last given wins).
+        foreach ($a in 'run', 's3', '--prefix', $services, '--', '--port', "$port", '--directory', $data, '--silent') { $info.ArgumentList.Add($a) }
+        $info.UseShellExecute = $false
+        $process = [System.Diagnostics.Process]::Start($info)
+        try {
+            $deadline = (Get-Date).AddSeconds(60)
+            while ($true) {
+                if ($process.HasExited) { throw "npm run s3 exited with code $($process.ExitCode)." }
+                $client = [System.Net.Sockets.TcpClient]::new()
+                try { $client.Connect('127.0.0.1', $port); break } catch { Start-Sleep -Milliseconds 200 } finally { $client.Dispose() }
+                if ((Get-Date) -gt $deadline) { throw "npm run s3 did not listen on port $port within 60 s." }
+            }
+            $keys = [pscredential]::new('S3RVER', (ConvertTo-SecureString 'S3RVER' -AsPlainText -Force))
+            $repo = New-MongoRepository -S3 's3://backups/readme' -Endpoint "http://127.0.0.1:$port" -ForcePathStyle -Credential $keys
+            $snapshot = Backup-MongoDatabase -ConnectionString $uri -Repository $repo -Database $db
+            (Get-MongoSnapshot -Repository $repo).Id | Should -Be $snapshot.Id
+        }
+        finally {
+            $process.Kill($true); $process.WaitForExit(10000) | Out-Null
+        }
+    }
+}

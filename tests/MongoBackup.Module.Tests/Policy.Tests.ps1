@@ -25,6 +25,30 @@ BeforeAll {
         if ($NotHolder) { $lease.holder | Should -Not -Be $NotHolder }
     }
 
+    function Invoke-Runbook {
+        # The runbook as systemd runs it: settings only in the environment (a $null value unsets a variable), no arguments.
+        param([hashtable] $Environment, [string[]] $Arguments = @())
+        $saved = @{}
+        foreach ($name in @($Environment.Keys) + 'MONGOBACKUP_MODULE') { $saved[$name] = [Environment]::GetEnvironmentVariable($name) }
+        try {
+            foreach ($name in $Environment.Keys) { [Environment]::SetEnvironmentVariable($name, $Environment[$name]) }
+            # Started as the cron recipe has it, appending to a log file (sh -c '... >> log 2>&1'). Not through PowerShell's own
+            # native-command call, whose capture of the output a scheduler does not have.
+            $command = @([Environment]::ProcessPath)
+            if ([IO.Path]::GetFileNameWithoutExtension($command[0]) -eq 'dotnet') { $command += Join-Path $PSHOME 'pwsh.dll' }
+            $command += @('-NoProfile', '-NonInteractive', '-File', $runbook) + $Arguments
+            $log = Join-Path (New-TestFolder) 'mongobackup.log'
+            $info = [System.Diagnostics.ProcessStartInfo]::new('/bin/sh')
+            foreach ($a in @('-c', 'exec "$@" >> "$LOG" 2>&1', 'sh') + $command) { $info.ArgumentList.Add($a) }
+            $info.Environment['LOG'] = $log
+            $info.UseShellExecute = $false
+            $process = [System.Diagnostics.Process]::Start($info)
+            $process.WaitForExit()
+            [pscustomobject]@{ ExitCode = $process.ExitCode; Output = [IO.File]::ReadAllText($log) }
+        }
+        finally { foreach ($name in $saved.Keys) { [Environment]::SetEnvironmentVariable($name, $saved[$name]) } }
+    }
+
     function Invoke-Pwsh {
         # A fresh pwsh as a scheduler starts one; under 'dotnet pwsh' the process is dotnet, so run pwsh.dll through it.
         param([string[]] $Arguments)
@@ -127,6 +151,35 @@ Describe 'Invoke-MongoBackupPolicy' {
     }
 }
 
+Describe '-WhatIf of retention and of the policy: What if lines for what would change, the plan as objects' {
+    It 'writes one What if line per removal and none for a kept snapshot, and a planned action per snapshot, as Invoke-MongoBackupPolicy -WhatIf does' {
+        $repository = New-TestFolder
+        $older = Backup-MongoDatabase -ConnectionString $uri -Repository $repository
+        $newer = Backup-MongoDatabase -ConnectionString $uri -Repository $repository
+        # The host's What if lines, as a console shows them: a child pwsh whose host writes them to its standard output.
+        $script = @"
+Import-Module '$($env:MONGOBACKUP_MODULE)'
+`$retention = @(Invoke-MongoSnapshotRetention -Repository '$repository' -KeepLast 1 -WhatIf)
+'RETENTION-OBJECTS ' + ((`$retention | ForEach-Object { `$_.Action + '=' + `$_.Target }) -join ',')
+'---'
+`$policy = @(Invoke-MongoBackupPolicy -ConnectionString '$uri' -Repository '$repository' -FullEvery 1d -KeepLast 1 -WhatIf)
+'POLICY-OBJECTS ' + ((`$policy | ForEach-Object { `$_.Action + '=' + `$_.Target }) -join ',')
+"@
+        $run = Invoke-Pwsh @('-NoProfile', '-NonInteractive', '-Command', $script)
+        $retentionPart, $policyPart = $run.Output -split '(?m)^---\r?$'
+        $retentionLines = @($retentionPart -split '\r?\n' | Where-Object { $_ -match '^What if:' })
+        $policyLines = @($policyPart -split '\r?\n' | Where-Object { $_ -match '^What if:' })
+
+        $retentionPart | Should -Match "RETENTION-OBJECTS (Keep=$($newer.Id),Remove=$($older.Id)|Remove=$($older.Id),Keep=$($newer.Id))"
+        $retentionLines.Count | Should -Be 1 -Because $run.Output
+        $retentionLines[0] | Should -Match "Remove.*$($older.Id)"
+        $policyPart | Should -Match "POLICY-OBJECTS (Nothing|Slice)=[^,]+,Remove=$($older.Id)"
+        $expected = if ($policyPart -match 'POLICY-OBJECTS Slice=') { 2 } else { 1 }
+        $policyLines.Count | Should -Be $expected -Because $run.Output
+        @(Get-MongoSnapshot -Repository $repository).Count | Should -Be 2
+    }
+}
+
 Describe 'The scheduling runbook (examples/Invoke-MongoBackupRunbook.ps1)' {
     It 'runs end to end in a fresh non-interactive pwsh: a full, then nothing, each exiting 0' {
         $repository = New-TestFolder
@@ -157,6 +210,46 @@ Describe 'The scheduling runbook (examples/Invoke-MongoBackupRunbook.ps1)' {
         $run.ExitCode | Should -Be 0 -Because $run.Output
         $run.Output | Should -Match 'MongoBackup policy: Full '
         (Get-MongoSnapshot -Repository $repository -Latest).Compression | Should -Be 'Gzip'
+    }
+
+    It 'takes its keep rules from the environment, as the systemd and cron recipes set them, and removes what they do not keep' {
+        $repository = New-TestFolder
+        $older = Backup-MongoDatabase -ConnectionString $uri -Repository $repository
+        Backup-MongoDatabase -ConnectionString $uri -Repository $repository | Out-Null
+        $run = Invoke-Runbook @{ MONGOBACKUP_URI = $uri; MONGOBACKUP_REPOSITORY = $repository; MONGOBACKUP_KEEP_LAST = '1' }
+
+        $run.ExitCode | Should -Be 0 -Because $run.Output
+        $run.Output | Should -Match 'MongoBackup policy: \w+.*; removed 1;'
+        $run.Output | Should -Not -Match 'No keep rule'
+        (Get-MongoSnapshot -Repository $repository).Id | Should -Not -Contain $older.Id
+    }
+
+    It 'warns on every run that has no keep rule, and not when MONGOBACKUP_KEEP_ALL says keeping everything is meant' {
+        $repository = New-TestFolder
+        $environment = @{ MONGOBACKUP_URI = $uri; MONGOBACKUP_REPOSITORY = $repository }
+        $first = Invoke-Runbook $environment
+        $second = Invoke-Runbook $environment
+        $kept = Invoke-Runbook ($environment + @{ MONGOBACKUP_KEEP_ALL = 'true' })
+
+        foreach ($run in $first, $second) {
+            $run.ExitCode | Should -Be 0 -Because $run.Output
+            $run.Output | Should -Match 'WARNING: No keep rule is set, so no snapshot is ever removed and the repository grows without limit'
+        }
+        $kept.ExitCode | Should -Be 0 -Because $kept.Output
+        $kept.Output | Should -Not -Match 'No keep rule'
+        @(Get-MongoSnapshot -Repository $repository).Count | Should -BeGreaterOrEqual 1
+    }
+
+    It 'writes no ANSI colour codes into a log (its output redirected, as cron and systemd have it): not in a result, a warning or an error' {
+        $environment = @{ MONGOBACKUP_REPOSITORY = (New-TestFolder); TERM = 'xterm-256color'; NO_COLOR = $null }
+        $ok = Invoke-Runbook ($environment + @{ MONGOBACKUP_URI = $uri })
+        $failed = Invoke-Runbook ($environment + @{ MONGOBACKUP_URI = 'mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=500' })
+
+        foreach ($run in $ok, $failed) { $run.Output | Should -Not -Match "`e\[" -Because $run.Output }
+        $ok.ExitCode | Should -Be 0 -Because $ok.Output
+        $ok.Output | Should -Match 'WARNING: No keep rule'
+        $failed.ExitCode | Should -Be 1
+        $failed.Output | Should -Match '127\.0\.0\.1:1'
     }
 
     It 'exits 1 with the error when the run fails, so the scheduler sees the failure' {

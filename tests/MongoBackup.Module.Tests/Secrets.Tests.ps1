@@ -92,6 +92,15 @@ Describe 'Secrets never appear' {
         $at | Should -Be -1 -Because $(if ($at -ge 0) { "the password leaks here: " + $text.Substring([Math]::Max(0, $at - 300), 400) })
     }
 
+    It 'speaks human text: no verbose line, warning or error shows a record or object in its .NET default form' {
+        # A C# record prints as "OplogPosition { Timestamp = ..., Inclusive = False }", a class as its type name.
+        $messages = @($captured + $errors | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] -or $_ -is [System.Management.Automation.WarningRecord] -or $_ -is [System.Management.Automation.ErrorRecord] } |
+            ForEach-Object { if ($_ -is [System.Management.Automation.ErrorRecord]) { $_.Exception.Message } else { $_.Message } })
+        $messages.Count | Should -BeGreaterThan 20
+        $messages | Where-Object { $_ -match '\b[A-Z]\w+ \{ [A-Z]\w* = ' -or $_ -match '\b(MongoBackup|System|MongoDB)\.[A-Z]\w*\.[A-Z]\w*' } | Should -BeNullOrEmpty
+        $messages | Where-Object { $_ -match '^Saved \d+ oplog entr' } | Should -Match '^Saved \d+ oplog entr(y|ies) (after|from) Timestamp\(\d+, \d+\) up to Timestamp\(\d+, \d+\)'
+    }
+
     It 'never shows the encryption passphrase' {
         $text.Contains($passphraseText) | Should -BeFalse
     }
@@ -114,6 +123,70 @@ Describe 'SCRAM authentication' {
         { Backup-MongoDatabase -ConnectionString $uri -Credential $wrongCredential -Repository $repository -Database $db -ErrorAction Stop } |
             Should -Throw -ErrorId 'MongoBackup.AuthenticationFailed*'
         { Backup-MongoDatabase -ConnectionString $uri -Repository $repository -Database $db -ErrorAction Stop } | Should -Throw
+    }
+}
+
+Describe 'A server that requires authentication, given no credential' {
+    # mongod answers an unauthenticated command with code 13, "Command NAME requires authentication" (the test server too,
+    # when started with --auth). Every cmdlet that connects says a credential is missing: never UnexpectedError.
+    BeforeAll {
+        $script:authRepository = New-TestFolder
+        $script:authFull = Backup-MongoDatabase -ConnectionString $uri -Credential $credential -Repository $authRepository -Database $db -WarningAction SilentlyContinue
+        (Get-Collection $uriWithPassword "$($db)_later" 'notes').InsertOne((New-BsonDocument ([ordered]@{ _id = 1; v = 'after the full' })))   # not in $db, whose count the TLS tests check
+        Backup-MongoOplog -ConnectionString $uri -Credential $credential -Repository $authRepository -WarningAction SilentlyContinue | Out-Null
+        $script:authWindow = Get-MongoRestoreWindow -Repository $authRepository
+    }
+
+    It '<Name> fails with AuthenticationFailed saying no credential was given' -ForEach @(
+        @{ Name = 'Backup-MongoDatabase'; Run = { Backup-MongoDatabase -ConnectionString $uri -Repository (New-TestFolder) -Database $db } }
+        @{ Name = 'Backup-MongoOplog'; Run = { Backup-MongoOplog -ConnectionString $uri -Repository $authRepository } }
+        @{ Name = 'Invoke-MongoBackupPolicy'; Run = { Invoke-MongoBackupPolicy -ConnectionString $uri -Repository $authRepository -FullEvery 1d } }
+        @{ Name = 'Restore-MongoDatabase'; Run = { $authFull | Restore-MongoDatabase -ConnectionString $uri -RenameDatabase "$db=$($db)_noauth" -Confirm:$false } }
+        @{ Name = 'Restore-MongoPointInTime'; Run = { Restore-MongoPointInTime -ConnectionString $uri -Repository $authRepository -ClusterTime $authWindow.ToTimestamp -RenameDatabase "$db=$($db)_noauth" -Confirm:$false } }
+        @{ Name = 'Test-MongoSnapshot'; Run = { Test-MongoSnapshot -Repository $authRepository -Id $authFull.Id -ConnectionString $uri -Confirm:$false } }
+    ) {
+        $failure = $null
+        $ErrorActionPreference = 'Stop'; $WarningPreference = 'SilentlyContinue'
+        try { & $Run | Out-Null } catch { $failure = $_ }
+        $failure | Should -Not -BeNullOrEmpty
+        $failure.FullyQualifiedErrorId | Should -BeLike 'MongoBackup.AuthenticationFailed*' -Because "$failure"
+        "$failure" | Should -Match 'requires authentication, and no credential was given'
+        "$failure" | Should -Match '-Credential'
+        $failure.CategoryInfo.Category | Should -Be 'AuthenticationError'
+    }
+}
+
+Describe 'The scheduling runbook against a server that requires authentication' {
+    It 'reads the password from the file MONGOBACKUP_PASSWORD_FILE names, and never shows it' {
+        $folder = New-TestFolder
+        $passwordFile = Join-Path $folder 'mongo-password'
+        Set-Content -Path $passwordFile -Value $password   # with a trailing newline, as an editor or echo leaves it
+        $run = Invoke-RunbookWithEnvironment @{ MONGOBACKUP_URI = $uri; MONGOBACKUP_REPOSITORY = (Join-Path $folder 'repo'); MONGOBACKUP_KEEP_LAST = '2'
+            MONGOBACKUP_USERNAME = $user; MONGOBACKUP_PASSWORD_FILE = $passwordFile }
+
+        $run.ExitCode | Should -Be 0 -Because $run.Output
+        $run.Output | Should -Match 'MongoBackup policy: Full '
+        $run.Output.Contains($password) | Should -BeFalse
+    }
+
+    It 'refuses MONGOBACKUP_PASSWORD and MONGOBACKUP_PASSWORD_FILE together, and a file that does not exist, naming the variable' {
+        $both = Invoke-RunbookWithEnvironment @{ MONGOBACKUP_URI = $uri; MONGOBACKUP_REPOSITORY = (New-TestFolder); MONGOBACKUP_USERNAME = $user
+            MONGOBACKUP_PASSWORD = $password; MONGOBACKUP_PASSWORD_FILE = (Join-Path (New-TestFolder) 'mongo-password') }
+        $missing = Invoke-RunbookWithEnvironment @{ MONGOBACKUP_URI = $uri; MONGOBACKUP_REPOSITORY = (New-TestFolder); MONGOBACKUP_USERNAME = $user
+            MONGOBACKUP_PASSWORD_FILE = (Join-Path (New-TestFolder) 'no-such-file') }
+
+        $both.ExitCode | Should -Be 1
+        $both.Output | Should -Match 'Both MONGOBACKUP_PASSWORD and MONGOBACKUP_PASSWORD_FILE are set'
+        $missing.ExitCode | Should -Be 1
+        $missing.Output | Should -Match "MONGOBACKUP_PASSWORD_FILE names '.*no-such-file', which is not a readable file"
+        ($both.Output + $missing.Output).Contains($password) | Should -BeFalse
+    }
+
+    It 'with no credential, exits 1 saying the server requires authentication and none was given' {
+        $run = Invoke-RunbookWithEnvironment @{ MONGOBACKUP_URI = $uri; MONGOBACKUP_REPOSITORY = (New-TestFolder); MONGOBACKUP_KEEP_LAST = '2' }
+        $run.ExitCode | Should -Be 1
+        $run.Output | Should -Match 'requires authentication, and no credential was given'
+        $run.Output | Should -Not -Match 'UnexpectedError'
     }
 }
 

@@ -178,3 +178,15 @@ namespace MongoBackupTests
         $gate.Release()
     }
 }
+
+function Invoke-RunbookWithEnvironment {
+    # The shipped runbook in a fresh pwsh as systemd starts it: settings in the environment only (each variable set for the
+    # run, then cleared). Under 'dotnet pwsh' the process is dotnet, so pwsh.dll runs through it.
+    param([hashtable] $Environment)
+    $arguments = @('-NoProfile', '-NonInteractive', '-File', (Resolve-Path (Join-Path $PSScriptRoot '../../examples/Invoke-MongoBackupRunbook.ps1')).Path)
+    $exe = [Environment]::ProcessPath
+    if ([IO.Path]::GetFileNameWithoutExtension($exe) -eq 'dotnet') { $arguments = @(Join-Path $PSHOME 'pwsh.dll') + $arguments }
+    foreach ($name in $Environment.Keys) { [Environment]::SetEnvironmentVariable($name, $Environment[$name]) }
+    try { $output = & $exe @arguments 2>&1 | Out-String; [pscustomobject]@{ ExitCode = $LASTEXITCODE; Output = $output } }
+    finally { foreach ($name in $Environment.Keys) { [Environment]::SetEnvironmentVariable($name, $null) } }
+}

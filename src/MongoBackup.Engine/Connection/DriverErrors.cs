@@ -17,7 +17,7 @@ public static class DriverErrors
 
     /// <summary>
     /// The error a user should see for a driver exception: AuthenticationFailed, ServerUnreachable (with
-    /// <see cref="ConnectionDiagnosis.Explain"/> for a selection timeout) or NotAuthorized (code 13), naming the servers; null
+    /// <see cref="ConnectionDiagnosis.Explain"/> for a selection timeout), or a refusal <see cref="AccessRefusal"/> describes, naming the servers; null
     /// when <paramref name="e"/> is not a connection or authorization failure.
     /// </summary>
     public static MongoBackupException? Describe(Exception e, IMongoClient client)
@@ -32,9 +32,8 @@ public static class DriverErrors
             TimeoutException => new MongoBackupException(ErrorIds.ServerUnreachable, ConnectionDiagnosis.Explain(client), e, servers),
             MongoConnectionException => new MongoBackupException(ErrorIds.ServerUnreachable,
                 $"Lost the connection to MongoDB at {servers}: {FirstLine(e.Message)}", e, servers),
-            MongoCommandException { Code: 13 } => new MongoBackupException(ErrorIds.NotAuthorized,
-                $"The user is not authorized on {servers}: {FirstLine(e.Message)}", e, servers),
-            _ => null,
+            // A command refused for want of a sign-in or a role (code 13 and its siblings), wherever it is wrapped.
+            _ => AccessRefusal.Describe(e, servers, client.Settings.Credential),
         };
     }
 

@@ -151,7 +151,7 @@ public sealed class BackupRunner(IEngineObserver observer)
         manifest.OplogEntries = count;
         manifest.ConsistentAt = end;
         manifest.PointInTimeConsistent = true;
-        observer.Verbose($"Saved {count} oplog {(count == 1 ? "entry" : "entries")} from {from} to {to}; the snapshot is consistent at {to}.");
+        observer.Verbose($"Saved {count} oplog {(count == 1 ? "entry" : "entries")} {from} up to {to}; the snapshot is consistent at {to}.");
     }
 
     /// <summary>The copy starts at (or just after) an entry that must still be in the oplog: if the oldest entry is newer, writes were lost.</summary>

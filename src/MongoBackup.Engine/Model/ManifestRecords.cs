@@ -19,7 +19,11 @@ public sealed class SnapshotSource
 }
 
 /// <summary>Writes lost between two oplog slices: after <see cref="From"/> and before <see cref="To"/>.</summary>
-public sealed record OplogGap(OplogTimestamp From, OplogTimestamp To);
+public sealed record OplogGap(OplogTimestamp From, OplogTimestamp To)
+{
+    /// <summary>For messages: the span whose writes were lost, by wall time and timestamp.</summary>
+    public override string ToString() => $"writes after {From.WallTime:u} ({From}) and before {To.WallTime:u} ({To}) lost";
+}
 
 /// <summary>A cluster time and the wall time it corresponds to.</summary>
 public sealed record ConsistencyPoint(OplogTimestamp Timestamp, DateTimeOffset WallTime)
@@ -35,6 +39,9 @@ public sealed record ConsistencyPoint(OplogTimestamp Timestamp, DateTimeOffset W
             : ts.WallTime;
         return new ConsistencyPoint(ts, wall);
     }
+
+    /// <summary>For messages: "Timestamp(s, i) (wall time)".</summary>
+    public override string ToString() => $"{Timestamp} ({WallTime:u})";
 }
 
 /// <summary>One namespace of a snapshot: its type, and the documents and bytes (uncompressed BSON) its data file holds.</summary>

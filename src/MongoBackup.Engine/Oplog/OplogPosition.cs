@@ -16,4 +16,7 @@ public readonly record struct OplogPosition(OplogTimestamp Timestamp, bool Inclu
 
     /// <summary>The query operator on "ts" that starts here: "$gte" when inclusive, else "$gt".</summary>
     public string Operator => Inclusive ? "$gte" : "$gt";
+
+    /// <summary>For messages: "from Timestamp(s, i)" (that entry included) or "after Timestamp(s, i)".</summary>
+    public override string ToString() => Inclusive ? $"from {Timestamp}" : $"after {Timestamp}";
 }

@@ -1,3 +1,4 @@
+using MongoBackup.Engine.Connection;
 using MongoBackup.Engine.Events;
 using MongoBackup.Engine.Formats;
 using MongoDB.Driver;
@@ -15,6 +16,8 @@ public static class NamespaceFailures
             CorruptDumpException c => new MongoBackupException(ErrorIds.CorruptFile,
                 $"{result.TargetNamespace} was not fully restored: {c.Message}", c, c.File),
             MongoBackupException m => m,
+            MongoCommandException c when AccessRefusal.Describe(c) is { } refused => new MongoBackupException(refused.ErrorId,
+                $"{result.TargetNamespace} was not restored: {refused.Message}", c, result.TargetNamespace),
             MongoCommandException c => new MongoBackupException(ErrorIds.NamespaceRestoreFailed,
                 $"{result.TargetNamespace}: the server refused: {c.ErrorMessage}", c, result.TargetNamespace),
             _ => new MongoBackupException(ErrorIds.NamespaceRestoreFailed, $"{result.TargetNamespace}: {e.Message}", e, result.TargetNamespace),

@@ -138,7 +138,8 @@ public sealed class BackupMongoOplogCommand : MongoReadingCmdlet
         else if (plan.Newest is { } newest)
             WritePlannedAction("Save oplog", repositoryPath, $"entries {from} up to {newest} ({newest.WallTime:u}) as one slice{gap}", slice.Connection.DisplayName);
         else
-            WritePlannedAction("Nothing", repositoryPath, $"the oplog holds nothing {from}: no slice would be written", slice.Connection.DisplayName);
+            WritePlannedAction("Nothing", repositoryPath, $"the oplog holds nothing {from}: no slice would be written", slice.Connection.DisplayName,
+                changes: false);
     }
 
     private static void RequirePositive(TimeSpan value, string parameter)

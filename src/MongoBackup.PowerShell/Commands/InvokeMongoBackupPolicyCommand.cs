@@ -97,7 +97,8 @@ public sealed class InvokeMongoBackupPolicyCommand : MongoBackupSourceCmdlet
         {
             WarnWhenNewRepository(request.Repository, "this policy's first run");
             var (decision, removals, refusal) = Await(ct => BackupPolicyRunner.PreviewAsync(request, ct));
-            WritePlannedAction(decision.Action.ToString(), request.Repository.Location, decision.Reason, connection.DisplayName, refusal);
+            WritePlannedAction(decision.Action.ToString(), request.Repository.Location, decision.Reason, connection.DisplayName, refusal,
+                changes: decision.Action is PolicyAction.Full or PolicyAction.Slice);
             foreach (var id in removals) WritePlannedAction("Remove", id, $"snapshot from {request.Repository.Location} (retention: {request.Retention})", request.Repository.Location);
             return;
         }

@@ -56,9 +56,11 @@ public sealed class InvokeMongoSnapshotRetentionCommand : MongoEngineCmdlet
             WriteVerbose($"{decision.SnapshotId}: {decision.Action.ToString().ToLowerInvariant()}, {decision.Reason}.");
         if (IsWhatIf())
         {
-            // The dry run emits its plan as every -WhatIf does: one MongoPlannedAction per snapshot, Keep or Remove, why.
+            // The dry run emits its plan as every -WhatIf does: one MongoPlannedAction per snapshot, Keep or Remove, why;
+            // a What if line only for a removal (keeping is no operation), as Invoke-MongoBackupPolicy -WhatIf does.
             foreach (var decision in plan.Decisions)
-                WritePlannedAction(decision.Action.ToString(), decision.SnapshotId, decision.Reason, repository.Location);
+                WritePlannedAction(decision.Action.ToString(), decision.SnapshotId, decision.Reason, repository.Location,
+                    changes: decision.Action == RetentionAction.Remove);
             return;
         }
         var confirmed = plan.Removals

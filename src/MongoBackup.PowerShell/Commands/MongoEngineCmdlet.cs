@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using MongoBackup.Engine.Connection;
 using MongoBackup.Engine.Model;
 using MongoBackup.Engine.Repository;
 using MongoBackup.PowerShell.Pipeline;
@@ -62,6 +63,11 @@ public abstract class MongoEngineCmdlet : PSCmdlet, IDisposable
         {
             // A requested stop (RequestStop) that caught the work before it had anything to keep: the command just ends.
             WriteVerbose("Stopped on request before anything was written.");
+        }
+        catch (Exception e) when (e is not RuntimeException and not OperationCanceledException && AccessRefusal.Describe(e) is { } refused)
+        {
+            // The server refused a command for want of a sign-in or a role, wherever the engine met it: say what is missing.
+            ThrowTerminatingError(ErrorOf(refused));
         }
         catch (Exception e) when (e is not RuntimeException and not OperationCanceledException)
         {
@@ -148,12 +154,15 @@ public abstract class MongoEngineCmdlet : PSCmdlet, IDisposable
             : LanguagePrimitives.IsTrue(GetVariableValue("WhatIfPreference"));
 
     /// <summary>
-    /// Emits one step of a -WhatIf plan: the What if line on the host (ShouldProcess) and a <see cref="MongoPlannedAction"/>
-    /// on the pipeline; a step the real run would refuse is also a warning, so it is seen where the plan is read.
+    /// Emits one step of a -WhatIf plan: a <see cref="MongoPlannedAction"/> on the pipeline and, for a step that would
+    /// change something (<paramref name="changes"/>; not a Keep or a Nothing), the What if line on the host (ShouldProcess),
+    /// so the host lists what would be done and the objects the whole plan. A step the real run would refuse is also a
+    /// warning, so it is seen where the plan is read.
     /// </summary>
-    protected void WritePlannedAction(string action, string target, string detail, string? source = null, MongoBackupException? refusal = null)
+    protected void WritePlannedAction(string action, string target, string detail, string? source = null, MongoBackupException? refusal = null,
+        bool changes = true)
     {
-        ShouldProcess(target, $"{action}: {detail}");
+        if (changes) ShouldProcess(target, $"{action}: {detail}");
         if (refusal is not null) WriteWarning($"-WhatIf: the run would refuse {target}: {refusal.Message}");
         WriteObject(new MongoPlannedAction
         {
