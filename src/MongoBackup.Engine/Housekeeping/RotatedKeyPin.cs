@@ -40,7 +40,9 @@ public static class RotatedKeyPin
                 $"The settings of {location} pin key {pinned}, which is neither the key given with -EncryptionKey ({current.Fingerprint}) nor the new one " +
                 $"({rotation.NewFingerprint}); the pin was left as it is. Run Set-MongoRepository to pin the key backups should use.", []);
         var left = (await catalog.CompleteAsync(ct).ConfigureAwait(false))
-            .Where(s => !planned.Contains(s.Id) && rotation.IsUnderCurrentKey(s)).OrderBy(s => s.Id, StringComparer.Ordinal).ToList();
+            .Where(s => !planned.Contains(s.Id) && rotation.IsUnderCurrentKey(s))
+            // In the order they were taken, as a restore window lists them (ids of one second sort by their random suffix).
+            .OrderBy(s => s.EndTime).ThenBy(s => s.Id, StringComparer.Ordinal).ToList();
         if (left.Count > 0)
             return new Outcome(null,
                 $"The settings of {location} still pin key {pinned}: {left.Count} snapshot(s) are still under it ({Names(left)}), so new backups must use " +
