@@ -28,7 +28,6 @@ public static class SliceChainEnd
         var repository = catalog.Repository;
         var snapshots = (await catalog.CompleteAsync(ct)).Where(ChainOf(topology)).ToList();
         var slices = snapshots.Where(s => s.Kind == SnapshotKind.Oplog && s.OplogEnd is not null).ToList();
-        var fulls = snapshots.Where(s => s.IsChainFull && s.ConsistentAt is not null).ToList();
         if (slices.Count > 0)
         {
             var end = slices.Max(s => s.OplogEnd!.Value);
@@ -36,8 +35,7 @@ public static class SliceChainEnd
             WarnWhenUnreachable(OplogChain.Build(slices, bases), bases, end, topology, repository, observer);
             return end;
         }
-        var open = fulls.Where(f => !fulls.Any(later => PointOf(later) > PointOf(f) && ScopeCoverage.Contains(later.EffectiveScope, f.EffectiveScope)));
-        if (open.Select(PointOf).DefaultIfEmpty().Min() is var start && start != default) return start;
+        if (RestoreWindows.OpenBases(snapshots).Select(PointOf).DefaultIfEmpty().Min() is var start && start != default) return start;
         throw new MongoBackupException(ErrorIds.NoBaseSnapshot,
             $"{repository.Location} holds no full snapshot of {Source(topology)} to continue from: run Backup-MongoDatabase first.",
             target: repository.Location);

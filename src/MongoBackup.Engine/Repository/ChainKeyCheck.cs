@@ -25,7 +25,7 @@ public static class ChainKeyCheck
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(complete);
         var chain = complete.Where(chainOf).ToList();
-        var bases = UnencryptedChainCheck.OpenBases(chain).ToList();
+        var bases = RestoreWindows.OpenBases(chain).ToList();
         if (bases.Count == 0) return;
         var from = bases.Min(b => b.ConsistentAt!.Timestamp);
         var opened = bases.Concat(chain.Where(s => s.Kind == SnapshotKind.Oplog && s.OplogEnd is { } end && end > from))

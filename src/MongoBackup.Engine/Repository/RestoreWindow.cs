@@ -138,6 +138,20 @@ public static class RestoreWindows
     public static IEnumerable<SnapshotManifest> Bases(IEnumerable<SnapshotManifest> snapshots) =>
         snapshots.Where(s => s.IsChainFull && s is { Status: SnapshotStatus.Complete, PointInTimeConsistent: true, ConsistentAt: not null });
 
+    /// <summary>
+    /// The full snapshots of one chain (<paramref name="chain"/>: one source's complete snapshots) whose windows a new slice
+    /// extends: each non-copy-only full with a consistency point that no later full contains. A later full covering less
+    /// (another database) leaves an earlier whole one's window open, and the chain serves both: a slice starts at the
+    /// oldest of them (<c>Oplog.SliceChainEnd</c>), and the key checks of a new slice judge all of them
+    /// (<see cref="UnencryptedChainCheck"/>, <see cref="ChainKeyCheck"/>).
+    /// </summary>
+    public static IEnumerable<SnapshotManifest> OpenBases(IReadOnlyList<SnapshotManifest> chain)
+    {
+        ArgumentNullException.ThrowIfNull(chain);
+        var fulls = chain.Where(s => s.IsChainFull && s.ConsistentAt is not null).ToList();
+        return fulls.Where(f => !fulls.Any(later => PointOf(later) > PointOf(f) && ScopeCoverage.Contains(later.EffectiveScope, f.EffectiveScope)));
+    }
+
     private static OplogTimestamp PointOf(SnapshotManifest full) => full.ConsistentAt!.Timestamp;
 
     private static RestoreWindow Window(SnapshotManifest full, SliceSegment? segment, OplogChain chain) => segment is null

@@ -27,7 +27,7 @@ public static class UnencryptedChainCheck
         ArgumentNullException.ThrowIfNull(warn);
         if (chainOf is not null)
         {
-            var chainBase = OpenBases(complete.Where(chainOf).ToList()).Where(s => s.Encryption is not null).MaxBy(s => s.ConsistentAt!.Timestamp);
+            var chainBase = RestoreWindows.OpenBases(complete.Where(chainOf).ToList()).Where(s => s.Encryption is not null).MaxBy(s => s.ConsistentAt!.Timestamp);
             if (chainBase?.Encryption is { } encryption)
                 throw new MongoBackupException(ErrorIds.EncryptionKeyRequired,
                     $"The oplog chain in {location} continues snapshot {chainBase.Id}, which is encrypted (key {encryption.KeyId}): {what} would not be. " +
@@ -38,17 +38,5 @@ public static class UnencryptedChainCheck
         if (complete.MaxBy(s => s.EndTime) is { Encryption: { } newest } latest)
             warn($"The newest complete snapshot in {location}, {latest.Id}, is encrypted (key {newest.KeyId}), but {what} is not: no key was given. " +
                 "If this repository should hold only encrypted snapshots, give -EncryptionKey or -EncryptionKeyFile and run Set-MongoRepository -RequireEncryption to refuse backups without a key.");
-    }
-
-    /// <summary>
-    /// The full snapshots of one chain whose restore windows a new slice extends: each complete, non-copy-only full with a
-    /// consistency point that no later full contains (a later full covering less, another database, leaves an earlier
-    /// whole one's window open, and the chain serves both, as <c>Oplog.SliceChainEnd</c> starts the chain).
-    /// </summary>
-    internal static IEnumerable<SnapshotManifest> OpenBases(IReadOnlyList<SnapshotManifest> chain)
-    {
-        var fulls = chain.Where(s => s.IsChainFull && s.ConsistentAt is not null).ToList();
-        return fulls.Where(f => !fulls.Any(later => later.ConsistentAt!.Timestamp > f.ConsistentAt!.Timestamp
-            && ScopeCoverage.Contains(later.EffectiveScope, f.EffectiveScope)));
     }
 }
