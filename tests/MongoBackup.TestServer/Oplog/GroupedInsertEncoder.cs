@@ -10,22 +10,11 @@ namespace MongoBackup.TestServer.Oplog;
 /// o: {applyOps: [{op: "i", ns, ui, o, o2: {_id}, stmtId}, ...]}, ts, t: 1, v: 2, wall, prevOpTime, multiOpType: 1},
 /// field for field what <see cref="OplogEntryEncoder"/> writes for the same document. Returns false (the caller takes
 /// the general path) when a document's _id is of a type <see cref="InsertEntryEncoder.IdElementLength"/> does not size.
-/// The entry is written into a buffer this thread reuses (the oplog copies it into its own storage at once): a restore's
-/// groups are some 70 KB each, and a new array for every one cost a sixth of this server's CPU in a restore (the runtime
-/// clears each one, on pages the kernel must first fault in), more than writing the entry itself.
 /// </summary>
 internal static class GroupedInsertEncoder
 {
-    private const int KeptBufferBytes = 1 << 20; // larger entries (a group with a document of megabytes) get an array of their own
-
-    [ThreadStatic] private static byte[]? _scratch;
-
     public readonly record struct Insert(Collection Collection, ReadOnlyMemory<byte> Document, int StatementId);
 
-    /// <summary>
-    /// Encodes the group; <paramref name="entry"/>'s bytes are valid only until this thread encodes the next group, so the
-    /// caller stores (copies) them before anything else (see <see cref="ReplicationLog.AppendEncoded"/>).
-    /// </summary>
     public static bool TryEncode(byte[] lsid, long txnNumber, IReadOnlyList<Insert> inserts, byte[] prevOpTime, out EncodedOplogEntry entry)
     {
         entry = default;
@@ -47,8 +36,8 @@ internal static class GroupedInsertEncoder
             + 1 + 11 + prevOpTime.Length // prevOpTime
             + 1 + 12 + 4 // multiOpType
             + 1;
-        var bytes = Buffer(size);
-        var writer = new BsonSpanWriter(bytes.AsSpan(0, size));
+        var bytes = new byte[size];
+        var writer = new BsonSpanWriter(bytes);
         writer.Int32(size);
         writer.Name(0x03, "lsid"u8);
         writer.Bytes(lsid);
@@ -78,16 +67,8 @@ internal static class GroupedInsertEncoder
         writer.Int32(1);
         writer.Byte(0);
         if (writer.Position != size) throw new InvalidOperationException($"grouped insert entry sized {size} bytes but {writer.Position} were written");
-        entry = new EncodedOplogEntry(bytes, size, tsOffset, wallOffset, default, -1);
+        entry = new EncodedOplogEntry(bytes, tsOffset, wallOffset, default, -1);
         return true;
-    }
-
-    /// <summary>At least <paramref name="size"/> bytes, not cleared: the encoder writes every byte of the entry.</summary>
-    private static byte[] Buffer(int size)
-    {
-        if (size > KeptBufferBytes) return GC.AllocateUninitializedArray<byte>(size);
-        if (_scratch is null || _scratch.Length < size) _scratch = GC.AllocateUninitializedArray<byte>(Math.Max(size, Math.Min(KeptBufferBytes, 256 * 1024)));
-        return _scratch;
     }
 
     /// <summary>{op: "i", ns, ui, o, o2: {_id}, stmtId}.</summary>

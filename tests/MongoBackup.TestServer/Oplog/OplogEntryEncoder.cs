@@ -65,9 +65,8 @@ internal static class OplogEntryEncoder
 }
 
 /// <summary>
-/// An encoded oplog entry whose ts and wall are written when it gets its place in the oplog: the first
-/// <see cref="Length"/> bytes of <see cref="Bytes"/> (which may be a longer buffer its encoder reuses). With a non-empty
-/// <see cref="SharedDocument"/>, those bytes are a template holding {} for "o" at <see cref="DocumentOffset"/>.
+/// An encoded oplog entry whose ts and wall are written when it gets its place in the oplog; with
+/// a non-empty <see cref="SharedDocument"/>, <see cref="Bytes"/> is a template holding {} for "o" at <see cref="DocumentOffset"/>.
 /// </summary>
 internal readonly struct EncodedOplogEntry
 {
@@ -75,14 +74,8 @@ internal readonly struct EncodedOplogEntry
     private readonly int _wallOffset;
 
     public EncodedOplogEntry(byte[] bytes, int tsOffset, int wallOffset, ReadOnlyMemory<byte> sharedDocument, int documentOffset)
-        : this(bytes, bytes.Length, tsOffset, wallOffset, sharedDocument, documentOffset)
-    {
-    }
-
-    public EncodedOplogEntry(byte[] bytes, int length, int tsOffset, int wallOffset, ReadOnlyMemory<byte> sharedDocument, int documentOffset)
     {
         Bytes = bytes;
-        Length = length;
         _tsOffset = tsOffset;
         _wallOffset = wallOffset;
         SharedDocument = sharedDocument;
@@ -90,14 +83,10 @@ internal readonly struct EncodedOplogEntry
     }
 
     public byte[] Bytes { get; }
-    public int Length { get; }
     public ReadOnlyMemory<byte> SharedDocument { get; }
 
-    /// <summary>The entry's own bytes (the template, when it shares its document).</summary>
-    public ReadOnlyMemory<byte> Encoded => Bytes.AsMemory(0, Length);
-
     /// <summary>The size of the entry as stored, with the shared document in place of its {} placeholder.</summary>
-    public long Size => SharedDocument.IsEmpty ? Length : Length - 5L + SharedDocument.Length;
+    public long Size => SharedDocument.IsEmpty ? Bytes.Length : Bytes.Length - 5L + SharedDocument.Length;
     public int DocumentOffset { get; }
 
     public void Stamp(BsonTimestamp ts, DateTime wall)

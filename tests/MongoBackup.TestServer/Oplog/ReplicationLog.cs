@@ -122,9 +122,9 @@ internal sealed class ReplicationLog : IOplogSink
         encoded.Stamp(ts, wall);
         // "local" cannot be dropped through our dropDatabase, so the collection outlives every test's cleanup.
         if (!encoded.SharedDocument.IsEmpty)
-            Collection.AppendWithoutId(encoded.Encoded.Span, encoded.DocumentOffset, encoded.SharedDocument);
+            Collection.AppendWithoutId(encoded.Bytes, encoded.DocumentOffset, encoded.SharedDocument);
         else
-            Collection.AppendWithoutId(encoded.Encoded.Span);
+            Collection.AppendWithoutId(encoded.Bytes);
         Collection.EnforceCap(_maxBytes, 0);
         LastWall = wall;
         Volatile.Write(ref _lastTimestamp, ts);

@@ -160,21 +160,19 @@ internal sealed class Collection
     /// Stores raw bytes of a document that has no _id (oplog entries) without parsing them; with a unique secondary
     /// index to maintain it takes the ordinary path.
     /// </summary>
-    /// <remarks>The bytes are copied: the caller may reuse its buffer afterwards.</remarks>
-    public void AppendWithoutId(ReadOnlySpan<byte> bytes)
+    public void AppendWithoutId(ReadOnlyMemory<byte> bytes)
     {
         if (_indexes.Any(i => i.EnforcesUniqueness))
         {
-            var copy = bytes.ToArray();
-            var document = Parse(copy);
-            Insert(document, copy, document.GetValue("_id", null));
+            var document = Parse(bytes);
+            Insert(document, bytes, document.GetValue("_id", null));
             return;
         }
-        Records.Append(bytes);
+        Records.Append(bytes.Span);
     }
 
     /// <summary>
-    /// As <see cref="AppendWithoutId(ReadOnlySpan{byte})"/> for a record that is <paramref name="template"/> with its
+    /// As <see cref="AppendWithoutId(ReadOnlyMemory{byte})"/> for a record that is <paramref name="template"/> with its
     /// empty document at <paramref name="embedAt"/> standing for <paramref name="embedded"/> (stored bytes that never change).
     /// </summary>
     public void AppendWithoutId(ReadOnlySpan<byte> template, int embedAt, ReadOnlyMemory<byte> embedded)

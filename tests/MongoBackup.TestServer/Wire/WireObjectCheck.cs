@@ -45,12 +45,9 @@ internal static class WireObjectCheck
         {
             offset = position;
             var type = bytes[position];
-            // A plain loop: field names are a few bytes, too short for a vectorized search to pay off (every element
-            // of every document a restore sends comes through here).
-            var nameEnd = position + 1;
-            while (nameEnd < end && bytes[nameEnd] != 0) nameEnd++;
-            if (nameEnd == end) return "a field name runs past the end of its document";
-            var value = nameEnd + 1;
+            var nameEnd = bytes[(position + 1)..end].IndexOf((byte)0);
+            if (nameEnd < 0) return "a field name runs past the end of its document";
+            var value = position + 1 + nameEnd + 1;
             var (next, problem) = ValueEnd(bytes, type, value, end, depth, ref offset);
             if (problem != null) return problem;
             position = next;
