@@ -81,6 +81,8 @@ public class RetryableWriteFormTests
 
             Assert.Equal([64, 64, 22], small.Select(e => e["o"]["applyOps"].AsBsonArray.Count));
             Assert.Equal(Enumerable.Range(0, 150), small.SelectMany(e => e["o"]["applyOps"].AsBsonArray).Select(o => o["stmtId"].AsInt32));
+            // Each entry holds its own documents, in order.
+            Assert.Equal(Enumerable.Range(0, 150), small.SelectMany(e => e["o"]["applyOps"].AsBsonArray).Select(o => o["o"]["_id"].AsInt32));
             Assert.Equal(new BsonTimestamp(0, 0), small[0]["prevOpTime"]["ts"].AsBsonTimestamp);
             Assert.Equal(small[0]["ts"], small[1]["prevOpTime"]["ts"]);
             Assert.Equal(small[1]["ts"], small[2]["prevOpTime"]["ts"]);
