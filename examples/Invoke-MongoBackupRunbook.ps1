@@ -13,9 +13,23 @@
     MONGOBACKUP_KEEP_WITHIN. A run with none removes nothing and warns, every run, that the repository grows without
     limit; -KeepAll (MONGOBACKUP_KEEP_ALL=true) says that is meant (a store with its own lifecycle rules) and silences it.
 
+    What is backed up: -Database, -ExcludeDatabase, -Collection and -ExcludeCollection (MONGOBACKUP_DATABASE,
+    MONGOBACKUP_EXCLUDE_DATABASE, MONGOBACKUP_COLLECTION, MONGOBACKUP_EXCLUDE_COLLECTION), each a comma-separated list
+    of names or wildcards (MONGOBACKUP_DATABASE=sales,crm*). -ReadPreference (MONGOBACKUP_READ_PREFERENCE) is primary,
+    primaryPreferred, secondary, secondaryPreferred or nearest. -Tag (MONGOBACKUP_TAG) labels every snapshot and slice,
+    as name=value pairs separated by commas (MONGOBACKUP_TAG=env=prod,team=dba). For a sharded cluster whose shards
+    this machine reaches by other names than config.shards lists, -ShardHostMap (MONGOBACKUP_SHARD_HOST_MAP) maps
+    them, as listed=reached pairs of host:port separated by commas
+    (MONGOBACKUP_SHARD_HOST_MAP=shard0-a:27018=10.0.1.5:27018,shard1-a:27018=10.0.2.5:27018). A value the runbook
+    cannot read (a keep count that is no whole number above 0, a switch that is not true or false, an entry without
+    its '=') stops the run before anything is done, naming the variable (or parameter) and how to write it.
+
     Unattended by design: no prompt, no host UI. It writes one result object (and a one-line summary to the
-    information stream), and exits 0 on success (Full, Slice, Nothing or Skipped) or 1 on failure with the error
-    on the error stream, so schedulers and alerting see failures.
+    information stream, "MongoBackup policy: Full <id>; removed 0; <reason>"), and exits 0 on success (Full, Slice,
+    Nothing or Skipped) or 1 on failure, with one line on the error stream that names the error id:
+    "MongoBackup policy: Failed (MongoBackup.ServerUnreachable): <message>" (the id is the module's, listed in
+    about_MongoBackup, or the runbook's own MongoBackup.InvalidArgument for a setting it cannot read), so schedulers and
+    alerting see failures and a job's log can be searched for them.
 
     The MongoDB credential comes from, in order: the Azure Automation credential asset named by
     -AutomationCredentialName (Get-AutomationPSCredential); MONGOBACKUP_USERNAME with MONGOBACKUP_PASSWORD, or with
@@ -53,6 +67,10 @@
     # A sharded cluster, through its mongos: a due full backup stops a running balancer and starts it again afterwards.
     pwsh -NonInteractive -NoProfile -File /opt/mongobackup/Invoke-MongoBackupRunbook.ps1 -ConnectionString 'mongodb://mongos1:27017/' -Repository /var/backups/cluster -FullEvery 1d -StopBalancer
 .EXAMPLE
+    # One database only, read from a secondary when there is one, each snapshot tagged: the settings of a systemd
+    # EnvironmentFile or a cron line's env file, the runbook started with no arguments.
+    MONGOBACKUP_DATABASE=sales MONGOBACKUP_READ_PREFERENCE=secondaryPreferred MONGOBACKUP_TAG=env=prod,app=shop MONGOBACKUP_URI='mongodb://db1:27017/?replicaSet=rs0' MONGOBACKUP_REPOSITORY=/var/backups/sales MONGOBACKUP_KEEP_DAILY=7 pwsh -NonInteractive -NoProfile -File /opt/mongobackup/Invoke-MongoBackupRunbook.ps1
+.EXAMPLE
     # Azure Automation (PowerShell 7.4 runtime): the credential is an Automation credential asset, the repository
     # a container the account's managed identity may write (Storage Blob Data Contributor).
     ./Invoke-MongoBackupRunbook.ps1 -ConnectionString 'mongodb://db1:27017/?replicaSet=rs0' -AutomationCredentialName MongoBackup -Repository az://backupsacct/mongo -FullEvery 1.00:00:00 -KeepDaily 7 -KeepWeekly 4
@@ -66,18 +84,36 @@ param(
     # How often a full snapshot is taken ('1d', '12h', or a TimeSpan such as '1.00:00:00'); oplog slices fill the time
     # between (replica sets). Kept as text: Invoke-MongoBackupPolicy reads the units.
     [string] $FullEvery = $(if ($env:MONGOBACKUP_FULL_EVERY) { $env:MONGOBACKUP_FULL_EVERY } else { '1d' }),
-    # Retention rules, as Invoke-MongoBackupPolicy takes them (MONGOBACKUP_KEEP_LAST, _DAILY, _WEEKLY, _MONTHLY, _WITHIN).
-    [int] $KeepLast = $env:MONGOBACKUP_KEEP_LAST,
-    [int] $KeepDaily = $env:MONGOBACKUP_KEEP_DAILY,
-    [int] $KeepWeekly = $env:MONGOBACKUP_KEEP_WEEKLY,
-    [int] $KeepMonthly = $env:MONGOBACKUP_KEEP_MONTHLY,
+    # Retention rules, as Invoke-MongoBackupPolicy takes them (MONGOBACKUP_KEEP_LAST, _DAILY, _WEEKLY, _MONTHLY: whole
+    # numbers above 0; MONGOBACKUP_KEEP_WITHIN: a duration such as 30d).
+    [int] $KeepLast,
+    [int] $KeepDaily,
+    [int] $KeepWeekly,
+    [int] $KeepMonthly,
     [string] $KeepWithin = $env:MONGOBACKUP_KEEP_WITHIN,
     # Keep every snapshot on purpose (MONGOBACKUP_KEEP_ALL=true): no retention, and no warning that there is none.
-    [switch] $KeepAll = ($env:MONGOBACKUP_KEEP_ALL -in 'true', '1', 'yes'),
+    [switch] $KeepAll,
+    # The databases to back up (MONGOBACKUP_DATABASE: names or wildcards separated by commas); all when none is given.
+    [string[]] $Database,
+    # Databases left out (MONGOBACKUP_EXCLUDE_DATABASE, comma-separated).
+    [string[]] $ExcludeDatabase,
+    # The collections to back up (MONGOBACKUP_COLLECTION, comma-separated; with one -Database, or as db.collection).
+    [string[]] $Collection,
+    # Collections left out (MONGOBACKUP_EXCLUDE_COLLECTION, comma-separated).
+    [string[]] $ExcludeCollection,
+    # Which member is read (MONGOBACKUP_READ_PREFERENCE): primary (the default), primaryPreferred, secondary,
+    # secondaryPreferred or nearest.
+    [string] $ReadPreference,
+    # Labels on every snapshot and slice (MONGOBACKUP_TAG): name=value pairs separated by commas, e.g. env=prod,team=dba.
+    [string] $Tag,
+    # For a sharded cluster (MONGOBACKUP_SHARD_HOST_MAP): shard members as config.shards lists them mapped to the names
+    # this machine reaches them by, as listed=reached pairs of host:port separated by commas, e.g.
+    # shard0-a:27018=10.0.1.5:27018,shard1-a:27018=10.0.2.5:27018.
+    [string] $ShardHostMap,
     # An Azure Blob endpoint other than the account's (Azurite, Azure Stack), or an S3-compatible service's URL.
     [string] $Endpoint = $env:MONGOBACKUP_ENDPOINT,
     # S3: address the bucket as ENDPOINT/BUCKET (MinIO and most S3-compatible stores need it).
-    [switch] $ForcePathStyle = ($env:MONGOBACKUP_S3_FORCE_PATH_STYLE -in 'true', '1', 'yes'),
+    [switch] $ForcePathStyle,
     # The name of an Azure Automation credential asset holding the MongoDB user and password.
     [string] $AutomationCredentialName,
     # A file holding the encryption key (32 raw bytes, 64 hex characters or base64); snapshots are encrypted with it.
@@ -99,6 +135,70 @@ $ProgressPreference = 'SilentlyContinue'   # no progress bars in a job log
 Set-StrictMode -Version Latest
 # A log file (cron, systemd, Task Scheduler) is no terminal: no ANSI colour codes in it.
 if ([Console]::IsOutputRedirected -or [Console]::IsErrorRedirected) { $PSStyle.OutputRendering = 'PlainText' }
+
+function Stop-Runbook([string] $Message) {
+    # The runbook's own refusal of a setting, under the module's id for a wrong argument, so the log line names an id.
+    $exception = [ArgumentException]::new($Message)
+    throw [System.Management.Automation.ErrorRecord]::new($exception, 'MongoBackup.InvalidArgument', 'InvalidArgument', $null)
+}
+
+function Get-Setting([string] $Parameter, [string] $Variable) {
+    # A parameter given on the command line wins; else the environment variable. Returns the text and where it came from.
+    if ($script:Bound.ContainsKey($Parameter)) { return @{ Text = ($script:Bound[$Parameter] -join ','); Name = "-$Parameter" } }
+    $text = [Environment]::GetEnvironmentVariable($Variable)
+    if ([string]::IsNullOrWhiteSpace($text)) { return $null }
+    return @{ Text = $text.Trim(); Name = $Variable }
+}
+
+function Read-Switch([string] $Parameter, [string] $Variable) {
+    # true, 1, yes or false, 0, no (any case); anything else is refused rather than read as false.
+    if ($script:Bound.ContainsKey($Parameter)) { return [bool] $script:Bound[$Parameter] }
+    $text = [Environment]::GetEnvironmentVariable($Variable)
+    if ([string]::IsNullOrWhiteSpace($text)) { return $false }
+    switch ($text.Trim()) {
+        { $_ -in 'true', '1', 'yes' } { return $true }
+        { $_ -in 'false', '0', 'no' } { return $false }
+    }
+    Stop-Runbook "$Variable is '$text': set it to true or false."
+}
+
+function Read-Count([string] $Parameter, [string] $Variable) {
+    # A keep count: a whole number above 0, or nothing.
+    $setting = Get-Setting $Parameter $Variable
+    if (-not $setting) { return $null }
+    $count = 0
+    if (-not [int]::TryParse($setting.Text, [Globalization.NumberStyles]::None, [cultureinfo]::InvariantCulture, [ref] $count) -or $count -lt 1) {
+        Stop-Runbook "$($setting.Name) is '$($setting.Text)': set it to a whole number above 0 (how many snapshots to keep), or leave it unset."
+    }
+    return $count
+}
+
+function Read-List([string] $Parameter, [string] $Variable) {
+    # Names or wildcards separated by commas (sales,crm*); an empty entry is a typo, not "everything".
+    $setting = Get-Setting $Parameter $Variable
+    if (-not $setting) { return $null }
+    $items = @($setting.Text -split ',' | ForEach-Object Trim)
+    if ($items -contains '') { Stop-Runbook "$($setting.Name) is '$($setting.Text)', which has an empty entry: write names separated by commas, e.g. sales,crm*." }
+    return , [string[]] $items
+}
+
+function Read-Pairs([string] $Parameter, [string] $Variable, [string] $Rule, [string] $NamePattern, [string] $ValuePattern) {
+    # NAME=VALUE pairs separated by commas, each side (trimmed) matching its pattern; a name given twice is refused.
+    $setting = Get-Setting $Parameter $Variable
+    if (-not $setting) { return $null }
+    $pairs = [ordered]@{}
+    foreach ($entry in $setting.Text -split ',') {
+        $parts = @($entry -split '=', 2 | ForEach-Object Trim)
+        $name = $parts[0]
+        $value = if ($parts.Count -gt 1) { $parts[1] } else { $null }
+        if ($null -eq $value -or $name -notmatch $NamePattern -or $value -notmatch $ValuePattern) {
+            Stop-Runbook "$($setting.Name) has the entry '$($entry.Trim())': $Rule."
+        }
+        if ($pairs.Contains($name)) { Stop-Runbook "$($setting.Name) names '$name' twice." }
+        $pairs[$name] = $value
+    }
+    return $pairs
+}
 
 function Get-EnvironmentSecret([string] $Name) {
     # $env:NAME, or the content of the file $env:NAME_FILE names (systemd credentials, Docker secrets); never both.
@@ -153,17 +253,45 @@ function Get-RunbookRepository {
     return $Repository
 }
 
+$script:Bound = $PSBoundParameters
 try {
-    if (-not $ConnectionString) { throw 'No connection string: give -ConnectionString or set MONGOBACKUP_URI.' }
-    if (-not $Repository) { throw 'No repository: give -Repository or set MONGOBACKUP_REPOSITORY.' }
-    if (-not $PSBoundParameters.ContainsKey('StopBalancer') -and $env:MONGOBACKUP_STOP_BALANCER) {
-        $StopBalancer = switch ($env:MONGOBACKUP_STOP_BALANCER.Trim()) {
-            { $_ -in 'true', '1', 'yes' } { $true; break }
-            { $_ -in 'false', '0', 'no' } { $false; break }
-            default { throw "MONGOBACKUP_STOP_BALANCER is '$env:MONGOBACKUP_STOP_BALANCER': set it to true or false." }
-        }
+    if (-not $ConnectionString) { Stop-Runbook 'No connection string: give -ConnectionString or set MONGOBACKUP_URI.' }
+    if (-not $Repository) { Stop-Runbook 'No repository: give -Repository or set MONGOBACKUP_REPOSITORY.' }
+    # Every setting is read, and refused naming its variable, before anything is done.
+    $StopBalancer = Read-Switch 'StopBalancer' 'MONGOBACKUP_STOP_BALANCER'
+    $KeepAll = Read-Switch 'KeepAll' 'MONGOBACKUP_KEEP_ALL'
+    $ForcePathStyle = Read-Switch 'ForcePathStyle' 'MONGOBACKUP_S3_FORCE_PATH_STYLE'
+    if ($Compression -notin 'Zstd', 'Gzip', 'None') { Stop-Runbook "MONGOBACKUP_COMPRESSION is '$Compression': set it to Zstd, Gzip or None." }
+    $scope = [ordered]@{}
+    foreach ($pair in @(('Database', 'MONGOBACKUP_DATABASE'), ('ExcludeDatabase', 'MONGOBACKUP_EXCLUDE_DATABASE'),
+            ('Collection', 'MONGOBACKUP_COLLECTION'), ('ExcludeCollection', 'MONGOBACKUP_EXCLUDE_COLLECTION'))) {
+        $names = Read-List $pair[0] $pair[1]
+        if ($names) { $scope[$pair[0]] = $names }
+    }
+    $readPreferenceSetting = Get-Setting 'ReadPreference' 'MONGOBACKUP_READ_PREFERENCE'
+    $modes = 'primary', 'primaryPreferred', 'secondary', 'secondaryPreferred', 'nearest'
+    if ($readPreferenceSetting -and $readPreferenceSetting.Text -notin $modes) {
+        Stop-Runbook "$($readPreferenceSetting.Name) is '$($readPreferenceSetting.Text)': set it to $($modes[0..3] -join ', ') or $($modes[4])."
+    }
+    $tags = Read-Pairs 'Tag' 'MONGOBACKUP_TAG' 'write name=value pairs separated by commas, e.g. env=prod,team=dba' '.' ''
+    # A member as config.shards lists it and as this machine reaches it: host:port each, an IPv6 address in brackets.
+    $member = '^(\[[0-9A-Fa-f:.]+\]|[^\s:=\[\]]+):\d+$'
+    $hostMap = Read-Pairs 'ShardHostMap' 'MONGOBACKUP_SHARD_HOST_MAP' ('write listed=reached pairs of host:port separated by commas, ' +
+        'e.g. shard0-a:27018=10.0.1.5:27018 (listed as config.shards names the member, reached as this machine reaches it)') $member $member
+    $keepCounts = [ordered]@{}
+    foreach ($pair in @(('KeepLast', 'MONGOBACKUP_KEEP_LAST'), ('KeepDaily', 'MONGOBACKUP_KEEP_DAILY'),
+            ('KeepWeekly', 'MONGOBACKUP_KEEP_WEEKLY'), ('KeepMonthly', 'MONGOBACKUP_KEEP_MONTHLY'))) {
+        $count = Read-Count $pair[0] $pair[1]
+        if ($count) { $keepCounts[$pair[0]] = $count }
     }
     Import-Module $ModulePath
+    # Durations are read as the module reads them, so a wrong one is named by its variable too.
+    foreach ($pair in @(('FullEvery', 'MONGOBACKUP_FULL_EVERY', $FullEvery), ('KeepWithin', 'MONGOBACKUP_KEEP_WITHIN', $KeepWithin))) {
+        if (-not $pair[2]) { continue }
+        $name = if ($PSBoundParameters.ContainsKey($pair[0])) { "-$($pair[0])" } else { $pair[1] }
+        try { $null = [MongoBackup.PowerShell.Commands.DurationArgumentAttribute]::Parse([string] $pair[2]) }
+        catch { Stop-Runbook "$name is '$($pair[2])': $($_.Exception.InnerException.Message ?? $_.Exception.Message)" }
+    }
 
     $policy = @{
         ConnectionString = $ConnectionString
@@ -174,9 +302,13 @@ try {
         StopBalancer     = [bool] $StopBalancer
         Confirm          = $false
     }
-    $rules = [ordered]@{ KeepLast = $KeepLast; KeepDaily = $KeepDaily; KeepWeekly = $KeepWeekly; KeepMonthly = $KeepMonthly; KeepWithin = $KeepWithin }
-    foreach ($rule in @($rules.Keys)) { if ($rules[$rule]) { $policy[$rule] = $rules[$rule] } }
-    if ($KeepAll -and (@($policy.Keys) -match '^Keep')) { throw '-KeepAll (MONGOBACKUP_KEEP_ALL) keeps every snapshot: give it or keep rules, not both.' }
+    $policy += $keepCounts
+    if ($KeepWithin) { $policy.KeepWithin = $KeepWithin }
+    $policy += $scope
+    if ($readPreferenceSetting) { $policy.ReadPreference = $readPreferenceSetting.Text }
+    if ($tags) { $policy.Tag = [hashtable] $tags }
+    if ($hostMap) { $policy.ShardHostMap = [hashtable] $hostMap }
+    if ($KeepAll -and (@($policy.Keys) -match '^Keep')) { Stop-Runbook '-KeepAll (MONGOBACKUP_KEEP_ALL) keeps every snapshot: give it or keep rules, not both.' }
     if (-not $KeepAll -and -not (@($policy.Keys) -match '^Keep')) {
         Write-Warning ('No keep rule is set, so no snapshot is ever removed and the repository grows without limit. Set ' +
             'MONGOBACKUP_KEEP_DAILY (or _LAST, _WEEKLY, _MONTHLY, _WITHIN; or -Keep* parameters), or MONGOBACKUP_KEEP_ALL=true to keep everything on purpose.')
@@ -192,6 +324,12 @@ try {
     exit 0
 }
 catch {
-    Write-Error -ErrorRecord $_ -ErrorAction Continue
+    # One line a job's log can be searched for, parallel to the summary of a run that succeeded: the error id (the
+    # module's ErrorIds, listed in about_MongoBackup; the part of FullyQualifiedErrorId before the command name) and
+    # the message. Written to the error stream, which Azure Automation, Task Scheduler and systemd report as a failure.
+    $id = ($_.FullyQualifiedErrorId -split ',')[0]
+    $line = "MongoBackup policy: Failed ($id): $($_.Exception.Message)"
+    $PSCmdlet.WriteError([System.Management.Automation.ErrorRecord]::new(
+        [System.Exception]::new($line, $_.Exception), $_.FullyQualifiedErrorId, $_.CategoryInfo.Category, $_.TargetObject))
     exit 1
 }

@@ -25,30 +25,6 @@ BeforeAll {
         if ($NotHolder) { $lease.holder | Should -Not -Be $NotHolder }
     }
 
-    function Invoke-Runbook {
-        # The runbook as systemd runs it: settings only in the environment (a $null value unsets a variable), no arguments.
-        param([hashtable] $Environment, [string[]] $Arguments = @())
-        $saved = @{}
-        foreach ($name in @($Environment.Keys) + 'MONGOBACKUP_MODULE') { $saved[$name] = [Environment]::GetEnvironmentVariable($name) }
-        try {
-            foreach ($name in $Environment.Keys) { [Environment]::SetEnvironmentVariable($name, $Environment[$name]) }
-            # Started as the cron recipe has it, appending to a log file (sh -c '... >> log 2>&1'). Not through PowerShell's own
-            # native-command call, whose capture of the output a scheduler does not have.
-            $command = @([Environment]::ProcessPath)
-            if ([IO.Path]::GetFileNameWithoutExtension($command[0]) -eq 'dotnet') { $command += Join-Path $PSHOME 'pwsh.dll' }
-            $command += @('-NoProfile', '-NonInteractive', '-File', $runbook) + $Arguments
-            $log = Join-Path (New-TestFolder) 'mongobackup.log'
-            $info = [System.Diagnostics.ProcessStartInfo]::new('/bin/sh')
-            foreach ($a in @('-c', 'exec "$@" >> "$LOG" 2>&1', 'sh') + $command) { $info.ArgumentList.Add($a) }
-            $info.Environment['LOG'] = $log
-            $info.UseShellExecute = $false
-            $process = [System.Diagnostics.Process]::Start($info)
-            $process.WaitForExit()
-            [pscustomobject]@{ ExitCode = $process.ExitCode; Output = [IO.File]::ReadAllText($log) }
-        }
-        finally { foreach ($name in $saved.Keys) { [Environment]::SetEnvironmentVariable($name, $saved[$name]) } }
-    }
-
     function Invoke-Pwsh {
         # A fresh pwsh as a scheduler starts one; under 'dotnet pwsh' the process is dotnet, so run pwsh.dll through it.
         param([string[]] $Arguments)
