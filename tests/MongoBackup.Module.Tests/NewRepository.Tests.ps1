@@ -79,6 +79,25 @@ Describe 'Sibling commands that may start a repository' {
         ($copied.Message -join "`n") | Should -BeLike "*$offsite holds no snapshot yet: this copy starts a new repository there*check -Destination*"
     }
 
+    It 'Copy-MongoSnapshot -WhatIf says its -Destination would start a new repository, once for every snapshot piped, and creates nothing' {
+        $planned = Join-Path $root 'offsite-planned'
+        $second = Backup-MongoDatabase -ConnectionString $uri -Repository $repository -Database $db
+        $plan = Get-MongoSnapshot -Repository $repository | Where-Object Id -in $first.Id, $second.Id |
+            Copy-MongoSnapshot -Destination $planned -WhatIf -WarningVariable dry -WarningAction SilentlyContinue
+        @($plan).Count | Should -Be 2
+        $notices = @($dry | Where-Object { $_.Message -like '*holds no snapshot yet*' })
+        $notices.Count | Should -Be 1
+        $notices[0].Message | Should -BeLike "*$planned holds no snapshot yet: this copy would start a new repository there*check -Destination*"
+        $planned | Should -Not -Exist
+    }
+
+    It 'Set-MongoRepository -WhatIf says its settings would start a new repository, and creates nothing' {
+        $planned = Join-Path $root 'rules-planned'
+        $null = Set-MongoRepository -Repository $planned -RequireEncryption -WhatIf -WarningVariable dry -WarningAction SilentlyContinue
+        ($dry.Message -join "`n") | Should -BeLike "*$planned holds no snapshot yet: setting these rules would start a new repository there*"
+        $planned | Should -Not -Exist
+    }
+
     It 'Set-MongoRepository warns when its settings start a new repository' {
         $rules = Join-Path $root 'rules'
         $null = Set-MongoRepository -Repository $rules -RequireEncryption -Confirm:$false -WarningVariable settings -WarningAction SilentlyContinue

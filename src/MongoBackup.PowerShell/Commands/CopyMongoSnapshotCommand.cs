@@ -15,7 +15,7 @@ namespace MongoBackup.PowerShell.Commands;
 public sealed class CopyMongoSnapshotCommand : MongoSnapshotCmdlet
 {
     private ISnapshotRepository? _destination;
-    // Whether the destination was looked at for snapshots, once per command, to warn when the copy starts a new repository.
+    // Whether the destination was looked at for snapshots, once per command (a dry run too), to warn when the copy starts a new repository.
     private bool _destinationChecked;
 
     [Parameter(Mandatory = true)]
@@ -33,6 +33,7 @@ public sealed class CopyMongoSnapshotCommand : MongoSnapshotCmdlet
         if (IsWhatIf())
         {
             // The dry run reads the source's manifest and looks for the id in the destination, as the copy checks them; it writes nothing.
+            WarnOnceWhenDestinationIsNew();
             var planned = Await(ct => SnapshotCatalog.FindAsync(source, id, ct));
             var exists = !Force && DestinationHolds(id);
             WritePlannedAction("Copy", id, $"{planned.Files.Count} files ({ByteSize.Format(planned.Files.Sum(f => f.Size))}) from {source.Location} to {destinationPath}",
@@ -42,15 +43,22 @@ public sealed class CopyMongoSnapshotCommand : MongoSnapshotCmdlet
         }
         if (!ShouldProcess(id, $"Copy snapshot from {source.Location} to {destinationPath}")) return;
         var destination = _destination ??= OpenDestination();
-        if (!_destinationChecked)
-        {
-            _destinationChecked = true;
-            WarnWhenNewRepository(destination, "this copy", "-Destination");
-        }
+        WarnOnceWhenDestinationIsNew();
         if (DestinationRefusal(Await(ct => SnapshotCatalog.FindAsync(source, id, ct))) is { } refusal) throw refusal;
         var manifest = RunEngine((observer, ct) => new SnapshotCopier(observer).CopyAsync(source, id, destination, Force.IsPresent, ct));
         WriteObject(MongoSnapshot.FromManifest(manifest, destination));
     });
+
+    /// <summary>
+    /// Warns, once per command, when -Destination holds no snapshot yet: the copy starts (a dry run: would start) a new
+    /// repository there, as a mistyped -Destination does. A folder that does not exist is only read, never created, to find out.
+    /// </summary>
+    private void WarnOnceWhenDestinationIsNew()
+    {
+        if (_destinationChecked) return;
+        _destinationChecked = true;
+        WarnWhenNewRepository(_destination ??= OpenDestination(), "this copy", "-Destination");
+    }
 
     /// <summary>Why the destination's settings refuse this snapshot (not encrypted, or under another key); null when they admit it.</summary>
     private MongoBackupException? DestinationRefusal(SnapshotManifest manifest)

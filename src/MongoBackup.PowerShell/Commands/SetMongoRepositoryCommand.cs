@@ -69,12 +69,14 @@ public sealed class SetMongoRepositoryCommand : MongoEngineCmdlet
             };
         }
 
-        if (updated != current && ShouldProcess(repository.Location, $"Set the repository's rules: {Describe(updated)}"))
+        if (updated != current)
         {
-            Await(async ct => { await store.WriteSettingsAsync(updated, ct); return true; });
-            if (Await(catalog.FoundAsync).Count == 0)
-                WriteWarning(NewRepositoryNotice.Text(repository.Location, "setting these rules", "-Repository", planned: false));
-            WarnAboutSnapshotsOutsideTheRules(catalog, updated, keys);
+            var apply = ShouldProcess(repository.Location, $"Set the repository's rules: {Describe(updated)}");
+            if (apply) Await(async ct => { await store.WriteSettingsAsync(updated, ct); return true; });
+            // A dry run says it too: rules set on a mistyped path would start a new repository there.
+            if ((apply || IsWhatIf()) && Await(catalog.FoundAsync).Count == 0)
+                WriteWarning(NewRepositoryNotice.Text(repository.Location, "setting these rules", "-Repository", planned: !apply));
+            if (apply) WarnAboutSnapshotsOutsideTheRules(catalog, updated, keys);
         }
         WriteObject(MongoRepositorySettings.From(IsWhatIf() ? current : updated, repository.Location));
     });
