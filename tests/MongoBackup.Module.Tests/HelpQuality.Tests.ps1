@@ -34,6 +34,11 @@ Describe 'Get-Help <Name>' -ForEach $cmdlets {
         (Get-Help $Name -Examples | Out-String) | Should -Match ([regex]::Escape((($examples[0].Remarks | Out-String).Trim() -split "`n")[0].Trim().Substring(0, 20)))
     }
 
+    It 'numbers its examples 1, 2, 3 ... in order, each number once' {
+        $numbers = @((Get-Help $Name -Examples).Examples.Example | ForEach-Object { if ($_.Title -match 'Example (\d+)') { [int] $Matches[1] } })
+        $numbers | Should -Be @(1..$numbers.Count) -Because ($numbers -join ', ')
+    }
+
     It 'gives every parameter a default value' {
         foreach ($parameter in $help.Parameters.Parameter) {
             "$($parameter.DefaultValue)" | Should -Not -BeNullOrEmpty -Because "-$($parameter.Name) of $Name"
