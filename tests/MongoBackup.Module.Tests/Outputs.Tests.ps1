@@ -32,7 +32,7 @@ Describe 'A restore result' {
         $result.DocumentsRefused | Should -Be 0
         $refused = $result.Namespaces | Where-Object TargetNamespace -eq "$($db)_busy.orders"
         $refused.Succeeded | Should -BeFalse
-        $refused.Error | Should -BeLike '*already holds 1 documents*'
+        $refused.Error | Should -BeLike '*already holds 1 document;*'
         ($result.Namespaces | Where-Object TargetNamespace -eq "$($db)_busy.customers").Succeeded | Should -BeTrue
         ($result | Format-Table | Out-String -Width 120) | Should -Match 'False\s+2\s+1\s+5 '
     }

@@ -44,7 +44,7 @@ Describe 'Restore-MongoDatabase -WhatIf' {
         $refused = $plan | Where-Object Target -eq "$($db)_busy.orders"
         $refused.WouldRun | Should -BeFalse
         $refused.ErrorId | Should -Be 'MongoBackup.TargetNotEmpty'
-        $refused.Problem | Should -BeLike "*$($db)_busy.orders already holds 1 documents*"
+        $refused.Problem | Should -BeLike "*$($db)_busy.orders already holds 1 document;*"
         $refused.Detail | Should -BeLike "collection $db.orders from * into mongodb://*"
         ($plan | Where-Object Target -eq "$($db)_busy.customers").WouldRun | Should -BeTrue
         $planWarnings.Message | Should -BeLike "-WhatIf: the run would refuse $($db)_busy.orders*"

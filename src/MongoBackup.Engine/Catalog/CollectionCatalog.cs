@@ -50,7 +50,8 @@ public static class CollectionCatalog
         var missing = filter.Databases.Where(p => !p.HasWildcards).Select(p => p.Pattern).Where(n => !databases.Contains(n)).ToList();
         if (missing.Count > 0)
             throw new MongoBackupException(ErrorIds.DatabaseNotFound,
-                $"Database '{string.Join("', '", missing)}' does not exist on the server (it has: {string.Join(", ", databases)}).",
+                (missing.Count == 1 ? $"Database '{missing[0]}' does not exist" : $"Databases '{string.Join("', '", missing)}' do not exist") +
+                $" on the server (it has: {string.Join(", ", databases)}).",
                 target: missing[0]);
     }
 

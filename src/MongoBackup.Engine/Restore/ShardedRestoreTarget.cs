@@ -64,7 +64,7 @@ internal sealed class ShardedRestoreTarget
                 $"the target is sharded on {existing.Key.ToJson()}{(existing.Unique ? " (unique)" : "")}, the snapshot's {ns.SourceNamespace} on {sharded.Key.ToJson()}{(sharded.Unique ? " (unique)" : "")}");
         var count = await _client.GetDatabase(ns.TargetDatabase).GetCollection<BsonDocument>(ns.TargetCollection)
             .EstimatedDocumentCountAsync(cancellationToken: ct);
-        return count == 0 ? null : Conflict(ns, $"the target exists unsharded and holds {count} documents; a restore shards only a collection it creates or an empty one");
+        return count == 0 ? null : Conflict(ns, $"the target exists unsharded and holds {count} document{(count == 1 ? "" : "s")}; a restore shards only a collection it creates or an empty one");
     }
 
     /// <summary>Creates the target databases on their primary shards and gives the target's shards the zones the chosen namespaces' ranges use.</summary>

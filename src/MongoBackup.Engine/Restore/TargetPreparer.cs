@@ -70,7 +70,7 @@ public sealed class TargetPreparer(IMongoClient client, NamespaceMap map, bool r
         return count == 0 ? null : new MongoBackupException(ErrorIds.TargetNotEmpty,
             count < 0
                 ? $"The target {ns.TargetNamespace} already exists as a view; use -Drop to replace it."
-                : $"The target {ns.TargetNamespace} already holds {count} documents; use -Drop to replace it, -Resume to finish a restore into it that was interrupted, or restore into another name.",
+                : $"The target {ns.TargetNamespace} already holds {count} document{(count == 1 ? "" : "s")}; use -Drop to replace it, -Resume to finish a restore into it that was interrupted, or restore into another name.",
             target: ns.TargetNamespace);
     }
 

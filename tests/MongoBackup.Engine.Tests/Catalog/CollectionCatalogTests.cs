@@ -46,6 +46,9 @@ public sealed class CollectionCatalogTests(MongoServerFixture server)
         Assert.Equal("no_such_db", error.Target);
         Assert.StartsWith("Database 'no_such_db' does not exist on the server (it has: ", error.Message);
         Assert.Contains(present, error.Message);
+        var two = await Assert.ThrowsAsync<MongoBackupException>(() =>
+            CollectionCatalog.ListAsync(server.Client, new NamespaceFilter(databases: ["no_such_db", "nor_this"]), CancellationToken.None));
+        Assert.StartsWith("Databases 'no_such_db', 'nor_this' do not exist on the server (it has: ", two.Message);
         // A wildcard that matches nothing is no error: it selects nothing.
         Assert.Empty(await CollectionCatalog.ListAsync(server.Client, new NamespaceFilter(databases: ["no_such_*"]), CancellationToken.None));
     }

@@ -124,7 +124,7 @@ public sealed class ShardedRestoreTests(ShardedRestoreTests.QuietSnapshot quiet)
         Assert.Equal(["shop.users"], outcome.Namespaces.Where(n => n.Error is not null).Select(n => n.TargetNamespace));
         var (_, error) = Assert.Single(observer.Failures);
         Assert.Equal(ErrorIds.ShardKeyConflict, error.ErrorId);
-        Assert.Contains("exists unsharded and holds 1 documents", error.Message);
+        Assert.Contains("exists unsharded and holds 1 document;", error.Message);
         Assert.Equal([99], (await users.Find(FilterDefinition<BsonDocument>.Empty).ToListAsync()).Select(d => d["_id"].AsInt32));
         Assert.DoesNotContain(await ShardingAsync(target.Mongos, "shop"), c => c.StartsWith("shop.users ", StringComparison.Ordinal));
     }
