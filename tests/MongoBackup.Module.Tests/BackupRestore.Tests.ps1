@@ -134,6 +134,11 @@ Describe 'Backup-MongoDatabase' {
 }
 
 Describe 'Restore-MongoDatabase' {
+    It 'a collection name that matches nothing is NothingSelected, naming what the snapshot holds' {
+        { $snapshot | Restore-MongoDatabase -ConnectionString $uri -Collection "$db.orderz" -RenameDatabase "$db=$($db)_typo" -ErrorAction Stop } |
+            Should -Throw -ErrorId 'MongoBackup.NothingSelected*' -ExpectedMessage "Nothing in '*$($snapshot.Id)' matches the chosen databases, collections and namespaces; it holds $db.customers, $db.orders."
+    }
+
     It 'restores the same with -VerifyFirst, which checks every file before writing' {
         $result = Get-MongoSnapshot -Repository $repository -Id $snapshot.Id |
             Restore-MongoDatabase -ConnectionString $uri -RenameDatabase "$db=$($db)_verified" -VerifyFirst -WarningAction SilentlyContinue

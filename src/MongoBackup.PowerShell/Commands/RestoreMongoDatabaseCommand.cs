@@ -59,10 +59,18 @@ public sealed class RestoreMongoDatabaseCommand : MongoRestoreCmdlet
 
         var plan = PlanOrRefuseSource(() => Await(ct => RestoreRunner.PlanAsync(request, ct)), source, request.Connection.DisplayName);
         if (plan is null) return; // -WhatIf: the source is refused whole, said as the plan's one step
-        RequireEveryRenameMatches(plan, () => Await(ct => RestoreRunner.PlanAsync(request with { Filter = NamespaceFilter.Everything, Map = MongoBackup.Engine.Model.NamespaceMap.Identity }, ct)), source);
+        // What the source holds, unfiltered and unrenamed: read only to name it in a refusal.
+        IReadOnlyCollection<PlannedNamespace> Everything() =>
+            Await(ct => RestoreRunner.PlanAsync(request with { Filter = NamespaceFilter.Everything, Map = MongoBackup.Engine.Model.NamespaceMap.Identity }, ct));
+        RequireEveryRenameMatches(plan, Everything, source);
         if (plan.Count == 0)
+        {
+            // A mistyped collection name is the usual cause: say what the source holds, so the right name is in the message.
+            var held = Everything().Select(ns => ns.SourceNamespace).Order(StringComparer.Ordinal).ToList();
+            var list = string.Join(", ", held.Take(20)) + (held.Count > 20 ? $" and {held.Count - 20} more" : "");
             throw new MongoBackupException(ErrorIds.NothingSelected,
-                $"Nothing in '{source}' matches the chosen databases, collections and namespaces.", target: source);
+                $"Nothing in '{source}' matches the chosen databases, collections and namespaces; it holds {(held.Count == 0 ? "no namespace" : list)}.", target: source);
+        }
 
         if (IsWhatIf())
         {
