@@ -93,23 +93,6 @@ param(
     [string] $KeepWithin = $env:MONGOBACKUP_KEEP_WITHIN,
     # Keep every snapshot on purpose (MONGOBACKUP_KEEP_ALL=true): no retention, and no warning that there is none.
     [switch] $KeepAll,
-    # The databases to back up (MONGOBACKUP_DATABASE: names or wildcards separated by commas); all when none is given.
-    [string[]] $Database,
-    # Databases left out (MONGOBACKUP_EXCLUDE_DATABASE, comma-separated).
-    [string[]] $ExcludeDatabase,
-    # The collections to back up (MONGOBACKUP_COLLECTION, comma-separated; with one -Database, or as db.collection).
-    [string[]] $Collection,
-    # Collections left out (MONGOBACKUP_EXCLUDE_COLLECTION, comma-separated).
-    [string[]] $ExcludeCollection,
-    # Which member is read (MONGOBACKUP_READ_PREFERENCE): primary (the default), primaryPreferred, secondary,
-    # secondaryPreferred or nearest.
-    [string] $ReadPreference,
-    # Labels on every snapshot and slice (MONGOBACKUP_TAG): name=value pairs separated by commas, e.g. env=prod,team=dba.
-    [string] $Tag,
-    # For a sharded cluster (MONGOBACKUP_SHARD_HOST_MAP): shard members as config.shards lists them mapped to the names
-    # this machine reaches them by, as listed=reached pairs of host:port separated by commas, e.g.
-    # shard0-a:27018=10.0.1.5:27018,shard1-a:27018=10.0.2.5:27018.
-    [string] $ShardHostMap,
     # An Azure Blob endpoint other than the account's (Azurite, Azure Stack), or an S3-compatible service's URL.
     [string] $Endpoint = $env:MONGOBACKUP_ENDPOINT,
     # S3: address the bucket as ENDPOINT/BUCKET (MinIO and most S3-compatible stores need it).
@@ -127,7 +110,24 @@ param(
     # (or 1, yes) sets it; false, 0, no or unset leave it off.
     [switch] $StopBalancer,
     # Where the module is, when it is not installed in a PSModulePath folder (e.g. /opt/mongobackup/MongoBackup).
-    [string] $ModulePath = $(if ($env:MONGOBACKUP_MODULE) { $env:MONGOBACKUP_MODULE } else { 'MongoBackup' })
+    [string] $ModulePath = $(if ($env:MONGOBACKUP_MODULE) { $env:MONGOBACKUP_MODULE } else { 'MongoBackup' }),
+    # The databases to back up (MONGOBACKUP_DATABASE: names or wildcards separated by commas); all when none is given.
+    [string[]] $Database,
+    # Databases left out (MONGOBACKUP_EXCLUDE_DATABASE, comma-separated).
+    [string[]] $ExcludeDatabase,
+    # The collections to back up (MONGOBACKUP_COLLECTION, comma-separated: orders, or shop.orders).
+    [string[]] $Collection,
+    # Collections left out (MONGOBACKUP_EXCLUDE_COLLECTION, comma-separated).
+    [string[]] $ExcludeCollection,
+    # Which member is read (MONGOBACKUP_READ_PREFERENCE): primary (the default), primaryPreferred, secondary,
+    # secondaryPreferred or nearest.
+    [string] $ReadPreference,
+    # Labels on every snapshot and slice (MONGOBACKUP_TAG): name=value pairs separated by commas, e.g. env=prod,team=dba.
+    [string] $Tag,
+    # For a sharded cluster (MONGOBACKUP_SHARD_HOST_MAP): shard members as config.shards lists them mapped to the names
+    # this machine reaches them by, as listed=reached pairs of host:port separated by commas, e.g.
+    # shard0-a:27018=10.0.1.5:27018,shard1-a:27018=10.0.2.5:27018.
+    [string] $ShardHostMap
 )
 
 $ErrorActionPreference = 'Stop'
@@ -204,24 +204,24 @@ function Get-EnvironmentSecret([string] $Name) {
     # $env:NAME, or the content of the file $env:NAME_FILE names (systemd credentials, Docker secrets); never both.
     $value = [Environment]::GetEnvironmentVariable($Name)
     $file = [Environment]::GetEnvironmentVariable("$($Name)_FILE")
-    if ($value -and $file) { throw "Both $Name and $($Name)_FILE are set: set one." }
+    if ($value -and $file) { Stop-Runbook "Both $Name and $($Name)_FILE are set: set one." }
     if (-not $file) { return $value }
-    if (-not (Test-Path -LiteralPath $file -PathType Leaf)) { throw "$($Name)_FILE names '$file', which is not a readable file." }
+    if (-not (Test-Path -LiteralPath $file -PathType Leaf)) { Stop-Runbook "$($Name)_FILE names '$file', which is not a readable file." }
     $text = (Get-Content -LiteralPath $file -Raw) -replace '[\r\n]+$', ''
-    if (-not $text) { throw "$($Name)_FILE names '$file', which is empty." }
+    if (-not $text) { Stop-Runbook "$($Name)_FILE names '$file', which is empty." }
     return $text
 }
 
 function Get-RunbookCredential {
     if ($AutomationCredentialName) {
         if (-not (Get-Command Get-AutomationPSCredential -ErrorAction SilentlyContinue)) {
-            throw "-AutomationCredentialName '$AutomationCredentialName' was given, but Get-AutomationPSCredential exists only inside Azure Automation."
+            Stop-Runbook "-AutomationCredentialName '$AutomationCredentialName' was given, but Get-AutomationPSCredential exists only inside Azure Automation."
         }
         return Get-AutomationPSCredential -Name $AutomationCredentialName
     }
     if ($env:MONGOBACKUP_USERNAME) {
         $password = Get-EnvironmentSecret 'MONGOBACKUP_PASSWORD'
-        if (-not $password) { throw 'MONGOBACKUP_USERNAME is set but neither MONGOBACKUP_PASSWORD nor MONGOBACKUP_PASSWORD_FILE is.' }
+        if (-not $password) { Stop-Runbook 'MONGOBACKUP_USERNAME is set but neither MONGOBACKUP_PASSWORD nor MONGOBACKUP_PASSWORD_FILE is.' }
         return [pscredential]::new($env:MONGOBACKUP_USERNAME, (ConvertTo-SecureString $password -AsPlainText -Force))
     }
     return $null
@@ -235,7 +235,7 @@ function Get-RunbookRepository {
             $value = Get-EnvironmentSecret $pair[0]
             if ($value) { $secrets[$pair[0]] = @{ $pair[1] = ConvertTo-SecureString $value -AsPlainText -Force } }
         }
-        if ($secrets.Count -gt 1) { throw "Set one Azure Storage secret, not $($secrets.Keys -join ' and ')." }
+        if ($secrets.Count -gt 1) { Stop-Runbook "Set one Azure Storage secret, not $($secrets.Keys -join ' and ')." }
         $azure = @{ AzureBlob = $Repository }
         if ($secrets.Count -eq 1) { $azure += @($secrets.Values)[0] }
         if ($Endpoint) { $azure.Endpoint = $Endpoint }
@@ -249,7 +249,7 @@ function Get-RunbookRepository {
         if ($env:AWS_REGION) { $s3.Region = $env:AWS_REGION }
         return New-MongoRepository @s3
     }
-    if ($Endpoint -and $Repository -notmatch '^(az|s3)://') { throw "-Endpoint (MONGOBACKUP_ENDPOINT) is for az:// and s3:// repositories, not '$Repository'." }
+    if ($Endpoint -and $Repository -notmatch '^(az|s3)://') { Stop-Runbook "-Endpoint (MONGOBACKUP_ENDPOINT) is for az:// and s3:// repositories, not '$Repository'." }
     return $Repository
 }
 
@@ -328,6 +328,7 @@ catch {
     # module's ErrorIds, listed in about_MongoBackup; the part of FullyQualifiedErrorId before the command name) and
     # the message. Written to the error stream, which Azure Automation, Task Scheduler and systemd report as a failure.
     $id = ($_.FullyQualifiedErrorId -split ',')[0]
+    if ($id -match '\s') { $id = $_.Exception.GetType().Name }   # a message thrown as text has no id of its own
     $line = "MongoBackup policy: Failed ($id): $($_.Exception.Message)"
     $PSCmdlet.WriteError([System.Management.Automation.ErrorRecord]::new(
         [System.Exception]::new($line, $_.Exception), $_.FullyQualifiedErrorId, $_.CategoryInfo.Category, $_.TargetObject))
