@@ -12,13 +12,22 @@ namespace MongoBackup.Engine.Cluster;
 /// delete removes the one document its key names; an update reads the document and replaces it with the entry applied to
 /// it ("$v: 2" deltas, <see cref="UpdateDiff"/>), or, for the $set/$unset form of MongoDB before 5.0 and a full
 /// replacement, is sent as it is. An update of a document the target does not have changes nothing: a hot backup copied
-/// it after its delete, which comes later in the oplog. Commands run through mongos as their own commands.
+/// it after its delete, which comes later in the oplog. Commands run through mongos as their own commands; a
+/// shardCollection the replay found in the oplog (<see cref="ShardingEvents"/>) on admin, after which that collection's
+/// writes carry its new key, as a drop's take it off.
 /// A transaction's operations are applied one after the other, not atomically: nothing reads the target meanwhile.
 /// </summary>
-/// <param name="shardKeys">The shard key fields of each sharded target namespace (after renames).</param>
-public sealed class MongosReplayTarget(IMongoClient client, IReadOnlyDictionary<string, IReadOnlyList<string>> shardKeys) : IReplayTarget
+/// <param name="client">The mongos.</param>
+/// <param name="shardKeys">The shard key fields of each sharded target namespace (after renames) when the replay begins.</param>
+/// <param name="sharded">
+/// Called after a replayed shardCollection with the source namespace (the entry's o2.source) and the target's, to
+/// recreate what else the source's sharding holds (its zone ranges); may be null.
+/// </param>
+public sealed class MongosReplayTarget(IMongoClient client, IReadOnlyDictionary<string, IReadOnlyList<string>> shardKeys,
+    Func<string, string, CancellationToken, Task>? sharded = null) : IReplayTarget
 {
     private const int NamespaceNotFound = 26, NamespaceExists = 48;
+    private readonly Dictionary<string, IReadOnlyList<string>> _shardKeys = new(shardKeys, StringComparer.Ordinal);
 
     /// <inheritdoc />
     /// <remarks>
@@ -69,10 +78,11 @@ public sealed class MongosReplayTarget(IMongoClient client, IReadOnlyDictionary<
     {
         var body = entry["o"].AsBsonDocument;
         var command = body.GetElement(0).Name;
-        var database = command == "renameCollection" ? "admin" : Database(entry);
+        var database = command is "renameCollection" or "shardCollection" ? "admin" : Database(entry);
         try
         {
             await client.GetDatabase(database).RunCommandAsync<BsonDocument>(body, cancellationToken: ct);
+            await FollowAsync(entry, command, body, ct);
             return null;
         }
         catch (MongoCommandException e) when (e.Code == NamespaceNotFound || (e.Code == NamespaceExists && command == "create"))
@@ -82,6 +92,27 @@ public sealed class MongosReplayTarget(IMongoClient client, IReadOnlyDictionary<
         catch (MongoException e)
         {
             return ReplayTarget.Failed(entry, e);
+        }
+    }
+
+    /// <summary>Keeps the shard keys the writes route by as the commands change them (a drop of a collection or a database takes them off).</summary>
+    private async Task FollowAsync(BsonDocument entry, string command, BsonDocument body, CancellationToken ct)
+    {
+        var database = Database(entry);
+        switch (command)
+        {
+            case "shardCollection":
+                var target = body["shardCollection"].AsString;
+                _shardKeys[target] = body["key"].AsBsonDocument.Names.ToList();
+                if (sharded is not null && entry.GetValue("o2", BsonNull.Value) is BsonDocument { } o2 && o2.GetValue("source", BsonNull.Value) is BsonString source)
+                    await sharded(source.Value, target, ct);
+                break;
+            case "drop":
+                _shardKeys.Remove(database + "." + body["drop"].AsString);
+                break;
+            case "dropDatabase":
+                foreach (var ns in _shardKeys.Keys.Where(n => n.StartsWith(database + ".", StringComparison.Ordinal)).ToList()) _shardKeys.Remove(ns);
+                break;
         }
     }
 
@@ -138,7 +169,7 @@ public sealed class MongosReplayTarget(IMongoClient client, IReadOnlyDictionary<
     private BsonDocument KeyOf(string ns, BsonDocument document)
     {
         var key = new BsonDocument("_id", document["_id"]);
-        if (!shardKeys.TryGetValue(ns, out var fields)) return key;
+        if (!_shardKeys.TryGetValue(ns, out var fields)) return key;
         foreach (var field in fields.Where(f => f != "_id")) key[field] = ValueAt(document, field);
         return key;
     }
