@@ -14,8 +14,9 @@ namespace MongoBackup.Engine.Cluster;
 /// replacement, is sent as it is. An update of a document the target does not have changes nothing: a hot backup copied
 /// it after its delete, which comes later in the oplog. Commands run through mongos as their own commands; a
 /// shardCollection the replay found in the oplog (<see cref="ShardingEvents"/>) on admin, after which that collection's
-/// writes carry its new key, as a drop's take it off.
-/// A transaction's operations are applied one after the other, not atomically: nothing reads the target meanwhile.
+/// writes carry its new key (<see cref="ReplayShardKeys"/>). A committed transaction's writes are applied in one
+/// transaction of the restore's own session through the mongos (a distributed transaction when they reach several
+/// shards), so the target never holds part of one.
 /// </summary>
 /// <param name="client">The mongos.</param>
 /// <param name="shardKeys">The shard key fields of each sharded target namespace (after renames) when the replay begins.</param>
@@ -24,17 +25,48 @@ namespace MongoBackup.Engine.Cluster;
 /// recreate what else the source's sharding holds (its zone ranges); may be null.
 /// </param>
 public sealed class MongosReplayTarget(IMongoClient client, IReadOnlyDictionary<string, IReadOnlyList<string>> shardKeys,
-    Func<string, string, CancellationToken, Task>? sharded = null) : IReplayTarget
+    Func<string, string, CancellationToken, Task>? sharded = null) : ITransactionalReplayTarget
 {
     private const int NamespaceNotFound = 26, NamespaceExists = 48;
-    private readonly Dictionary<string, IReadOnlyList<string>> _shardKeys = new(shardKeys, StringComparer.Ordinal);
+    private readonly ReplayShardKeys _keys = new(shardKeys);
 
     /// <inheritdoc />
     /// <remarks>
     /// Consecutive writes to one collection that need nothing read go as one ordered bulk write (one command per kind, as
     /// the driver splits it); a "$v: 2" update sends what is gathered first, then reads its document.
     /// </remarks>
-    public async Task<(IReadOnlyList<ApplyOpsBatch.Item> Applied, MongoBackupException? Error)> ApplyAsync(IReadOnlyList<ApplyOpsBatch.Item> items, CancellationToken ct)
+    public Task<(IReadOnlyList<ApplyOpsBatch.Item> Applied, MongoBackupException? Error)> ApplyAsync(IReadOnlyList<ApplyOpsBatch.Item> items, CancellationToken ct) =>
+        ApplyAsync(items, null, ct);
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// The writes go as <see cref="ApplyAsync(IReadOnlyList{ApplyOpsBatch.Item}, CancellationToken)"/> sends them, in a
+    /// transaction (snapshot read concern, majority write concern: the driver's defaults for one) committed once all are
+    /// in; a refused one aborts it. A commit whose outcome is unknown is retried once by the driver.
+    /// </remarks>
+    public async Task<MongoBackupException?> ApplyTransactionAsync(IReadOnlyList<BsonDocument> operations, CancellationToken ct)
+    {
+        using var session = await client.StartSessionAsync(cancellationToken: ct);
+        session.StartTransaction();
+        var (_, error) = await ApplyAsync(operations.Select(o => new ApplyOpsBatch.Item(o, 0, 0, 0)).ToList(), session, ct);
+        try
+        {
+            if (error is not null)
+            {
+                await session.AbortTransactionAsync(ct);
+                return error;
+            }
+            await session.CommitTransactionAsync(ct);
+            return null;
+        }
+        catch (MongoException e)
+        {
+            return error ?? ReplayTarget.Failed(operations[^1], e);
+        }
+    }
+
+    private async Task<(IReadOnlyList<ApplyOpsBatch.Item> Applied, MongoBackupException? Error)> ApplyAsync(IReadOnlyList<ApplyOpsBatch.Item> items,
+        IClientSessionHandle? session, CancellationToken ct)
     {
         var run = new List<WriteModel<BsonDocument>>();
         var (runStart, runNamespace) = (0, "");
@@ -47,14 +79,14 @@ public sealed class MongosReplayTarget(IMongoClient client, IReadOnlyDictionary<
                 var ns = operation?["ns"].AsString;
                 if (run.Count > 0 && (model is null || ns != runNamespace))
                 {
-                    if (await SendRunAsync(runNamespace, run, ct) is { } failed)
+                    if (await SendRunAsync(runNamespace, run, session, ct) is { } failed)
                         return (items.Take(runStart + failed.Index).ToList(), ReplayTarget.Failed(items[runStart + failed.Index].Operation, failed.Error));
                     run.Clear();
                 }
                 if (operation is null) break;
                 if (model is null)
                 {
-                    await ApplyDeltaAsync(operation, ct);
+                    await ApplyDeltaAsync(operation, session, ct);
                     continue;
                 }
                 if (run.Count == 0) (runStart, runNamespace) = (i, ns!);
@@ -82,7 +114,10 @@ public sealed class MongosReplayTarget(IMongoClient client, IReadOnlyDictionary<
         try
         {
             await client.GetDatabase(database).RunCommandAsync<BsonDocument>(body, cancellationToken: ct);
-            await FollowAsync(entry, command, body, ct);
+            _keys.Follow(Database(entry), body);
+            if (command == "shardCollection" && sharded is not null && entry.GetValue("o2", BsonNull.Value) is BsonDocument o2
+                && o2.GetValue("source", BsonNull.Value) is BsonString source)
+                await sharded(source.Value, body["shardCollection"].AsString, ct);
             return null;
         }
         catch (MongoCommandException e) when (e.Code == NamespaceNotFound || (e.Code == NamespaceExists && command == "create"))
@@ -95,27 +130,6 @@ public sealed class MongosReplayTarget(IMongoClient client, IReadOnlyDictionary<
         }
     }
 
-    /// <summary>Keeps the shard keys the writes route by as the commands change them (a drop of a collection or a database takes them off).</summary>
-    private async Task FollowAsync(BsonDocument entry, string command, BsonDocument body, CancellationToken ct)
-    {
-        var database = Database(entry);
-        switch (command)
-        {
-            case "shardCollection":
-                var target = body["shardCollection"].AsString;
-                _shardKeys[target] = body["key"].AsBsonDocument.Names.ToList();
-                if (sharded is not null && entry.GetValue("o2", BsonNull.Value) is BsonDocument { } o2 && o2.GetValue("source", BsonNull.Value) is BsonString source)
-                    await sharded(source.Value, target, ct);
-                break;
-            case "drop":
-                _shardKeys.Remove(database + "." + body["drop"].AsString);
-                break;
-            case "dropDatabase":
-                foreach (var ns in _shardKeys.Keys.Where(n => n.StartsWith(database + ".", StringComparison.Ordinal)).ToList()) _shardKeys.Remove(ns);
-                break;
-        }
-    }
-
     /// <summary>The write an operation is, when it needs nothing read first; null for a "$v: 2" update.</summary>
     private WriteModel<BsonDocument>? WriteOf(BsonDocument operation)
     {
@@ -124,7 +138,7 @@ public sealed class MongosReplayTarget(IMongoClient client, IReadOnlyDictionary<
         switch (operation["op"].AsString)
         {
             case "i":
-                return new ReplaceOneModel<BsonDocument>(KeyOf(ns, o), o) { IsUpsert = true };
+                return new ReplaceOneModel<BsonDocument>(_keys.KeyOf(ns, o), o) { IsUpsert = true };
             case "d":
                 return new DeleteOneModel<BsonDocument>(o);
         }
@@ -132,15 +146,17 @@ public sealed class MongosReplayTarget(IMongoClient client, IReadOnlyDictionary<
         if (o.GetValue("$v", BsonNull.Value) is { IsNumeric: true } v && v.ToInt32() == 2) return null;
         if (o.Names.Any(n => n.StartsWith('$'))) return new UpdateOneModel<BsonDocument>(documentKey, new BsonDocument(o.Where(e => e.Name != "$v")));
         var replacement = o.Contains("_id") ? o : new BsonDocument(documentKey.GetElement("_id")).AddRange(o);
-        return new ReplaceOneModel<BsonDocument>(KeyOf(ns, replacement), replacement) { IsUpsert = true };
+        return new ReplaceOneModel<BsonDocument>(_keys.KeyOf(ns, replacement), replacement) { IsUpsert = true };
     }
 
     /// <summary>Sends a run of writes to one collection in order; the index in the run of the first refused, with the error, or null.</summary>
-    private async Task<(int Index, MongoException Error)?> SendRunAsync(string ns, List<WriteModel<BsonDocument>> run, CancellationToken ct)
+    private async Task<(int Index, MongoException Error)?> SendRunAsync(string ns, List<WriteModel<BsonDocument>> run, IClientSessionHandle? session, CancellationToken ct)
     {
+        var options = new BulkWriteOptions { IsOrdered = true, BypassDocumentValidation = true };
         try
         {
-            await CollectionOf(ns).BulkWriteAsync(run, new BulkWriteOptions { IsOrdered = true, BypassDocumentValidation = true }, ct);
+            if (session is null) await CollectionOf(ns).BulkWriteAsync(run, options, ct);
+            else await CollectionOf(ns).BulkWriteAsync(session, run, options, ct);
             return null;
         }
         catch (MongoBulkWriteException<BsonDocument> e) when (e.WriteErrors.Count > 0)
@@ -150,39 +166,23 @@ public sealed class MongosReplayTarget(IMongoClient client, IReadOnlyDictionary<
     }
 
     /// <summary>A "$v: 2" update: the document read through mongos, the delta applied to it, the result put back in its place.</summary>
-    private async Task ApplyDeltaAsync(BsonDocument operation, CancellationToken ct)
+    private async Task ApplyDeltaAsync(BsonDocument operation, IClientSessionHandle? session, CancellationToken ct)
     {
         var ns = operation["ns"].AsString;
         var collection = CollectionOf(ns);
-        var current = await collection.Find(operation["o2"].AsBsonDocument).Limit(1).FirstOrDefaultAsync(ct);
+        var filter = operation["o2"].AsBsonDocument;
+        var current = await (session is null ? collection.Find(filter) : collection.Find(session, filter)).Limit(1).FirstOrDefaultAsync(ct);
         if (current is null) return;
         var diff = operation["o"].AsBsonDocument.GetValue("diff", BsonNull.Value) as BsonDocument
             ?? throw new FormatException("a '$v: 2' update without a 'diff' document");
-        await collection.ReplaceOneAsync(KeyOf(ns, current), UpdateDiff.Apply(current, diff),
-            new ReplaceOptions { IsUpsert = false, BypassDocumentValidation = true }, ct);
+        var options = new ReplaceOptions { IsUpsert = false, BypassDocumentValidation = true };
+        var key = _keys.KeyOf(ns, current);
+        if (session is null) await collection.ReplaceOneAsync(key, UpdateDiff.Apply(current, diff), options, ct);
+        else await collection.ReplaceOneAsync(session, key, UpdateDiff.Apply(current, diff), options, ct);
     }
 
     private IMongoCollection<BsonDocument> CollectionOf(string ns) =>
         client.GetDatabase(ns[..ns.IndexOf('.')]).GetCollection<BsonDocument>(ns[(ns.IndexOf('.') + 1)..]);
-
-    /// <summary>The document's key: its _id and the values of its collection's shard key fields (null where it has none).</summary>
-    private BsonDocument KeyOf(string ns, BsonDocument document)
-    {
-        var key = new BsonDocument("_id", document["_id"]);
-        if (!_shardKeys.TryGetValue(ns, out var fields)) return key;
-        foreach (var field in fields.Where(f => f != "_id")) key[field] = ValueAt(document, field);
-        return key;
-    }
-
-    private static BsonValue ValueAt(BsonDocument document, string path)
-    {
-        BsonValue current = document;
-        foreach (var part in path.Split('.'))
-        {
-            if (current is not BsonDocument d || !d.TryGetValue(part, out current!)) return BsonNull.Value;
-        }
-        return current;
-    }
 
     private static string Database(BsonDocument entry)
     {

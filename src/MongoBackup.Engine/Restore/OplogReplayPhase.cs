@@ -61,6 +61,11 @@ internal sealed class OplogReplayPhase(IMongoClient client, RestoreRequest reque
         var rewriter = new OplogEntryRewriter(coverage, request.Map, state, shardedTarget: target is not null);
         var replay = await new OplogReplayer(client, rewriter, state, observer, target).ReplayAsync(segments, ct);
         outcome.OplogEntriesApplied = replay.Applied;
+        if (replay.Transactions.Atomic > 0)
+            observer.Verbose($"{replay.Transactions.Atomic} committed transaction(s) applied through the mongos, each as one transaction.");
+        if (replay.Transactions.AsSeparateWrites > 0)
+            observer.Warning($"{replay.Transactions.AsSeparateWrites} committed transaction(s) of the replayed oplog also created or changed a collection " +
+                "(a command inside the transaction), which a transaction through a mongos cannot hold: their writes were applied one after another, not atomically.");
         if (replay.Error is { } error)
         {
             outcome.OplogError = error.Message;
