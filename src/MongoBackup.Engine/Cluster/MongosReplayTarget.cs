@@ -27,7 +27,7 @@ namespace MongoBackup.Engine.Cluster;
 public sealed class MongosReplayTarget(IMongoClient client, IReadOnlyDictionary<string, IReadOnlyList<string>> shardKeys,
     Func<string, string, CancellationToken, Task>? sharded = null) : ITransactionalReplayTarget
 {
-    private const int NamespaceNotFound = 26, NamespaceExists = 48;
+    private const int NamespaceNotFound = 26, NamespaceExists = 48, IndexOptionsConflict = 85;
     private readonly ReplayShardKeys _keys = new(shardKeys);
 
     /// <inheritdoc />
@@ -120,7 +120,7 @@ public sealed class MongosReplayTarget(IMongoClient client, IReadOnlyDictionary<
                 await sharded(source.Value, body["shardCollection"].AsString, ct);
             return null;
         }
-        catch (MongoCommandException e) when (e.Code == NamespaceNotFound || (e.Code == NamespaceExists && command == "create"))
+        catch (MongoCommandException e) when (e.Code == NamespaceNotFound || (e.Code == NamespaceExists && command == "create") || IsKeyIndexThere(entry, e))
         {
             return null;
         }
@@ -129,6 +129,14 @@ public sealed class MongosReplayTarget(IMongoClient client, IReadOnlyDictionary<
             return ReplayTarget.Failed(entry, e);
         }
     }
+
+    /// <summary>
+    /// A shard key's index built before a replayed shardCollection that the target has under another name
+    /// (IndexOptionsConflict, 85): a target sharded on that key already (a collection sharded while the backup ran, sharded
+    /// from the snapshot's metadata first) has its own, which serves the key as well.
+    /// </summary>
+    private static bool IsKeyIndexThere(BsonDocument entry, MongoCommandException e) =>
+        e.Code == IndexOptionsConflict && entry.GetValue("o2", BsonNull.Value) is BsonDocument o2 && o2.GetValue("shardKeyIndex", false).ToBoolean();
 
     /// <summary>The write an operation is, when it needs nothing read first; null for a "$v: 2" update.</summary>
     private WriteModel<BsonDocument>? WriteOf(BsonDocument operation)

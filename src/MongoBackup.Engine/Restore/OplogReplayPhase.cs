@@ -65,7 +65,7 @@ internal sealed class OplogReplayPhase(IMongoClient client, RestoreRequest reque
             observer.Verbose($"{replay.Transactions.Atomic} committed transaction(s) applied through the mongos, each as one transaction.");
         if (replay.Transactions.AsSeparateWrites > 0)
             observer.Warning($"{replay.Transactions.AsSeparateWrites} committed transaction(s) of the replayed oplog also created or changed a collection " +
-                "(a command inside the transaction), which a transaction through a mongos cannot hold: their writes were applied one after another, not atomically.");
+                "(a command inside the transaction), which the replay does not send inside a transaction: their writes were applied one after another, not atomically.");
         if (replay.Error is { } error)
         {
             outcome.OplogError = error.Message;

@@ -12,7 +12,8 @@ namespace MongoBackup.Engine.Oplog.Replay;
 /// written by the primary shard after the collection's create and its key index: the target collection is sharded on
 /// that key (unique as it was). The key's index is built first from the spec the replay holds for it (the dump's or a
 /// replayed createIndexes), so a collection that already holds documents can be sharded and the index keeps the
-/// source's name and options. The shardCollection entry carries o2: {source: ns} for the target's zone ranges.</item>
+/// source's name and options (its entry marked o2: {shardKeyIndex: true}: an index on that key under another name on the
+/// target serves as well). The shardCollection entry carries o2: {source: ns} for the target's zone ranges.</item>
 /// <item>{o2: {refineCollectionShardKey: ns, shardKey, oldShardKey}} and {o2: {reshardCollection: ns, shardKey, ...}}:
 /// not applied (a replay would have to rebuild the refined key's index mid-replay, or redistribute the collection);
 /// the collection fails there, named with the entry's timestamp, and nothing more is written to it, rather than
@@ -57,7 +58,9 @@ public sealed class ShardingEvents(ReplayCoverage coverage, NamespaceMap map, Re
         if (KeyIndex(owner, key) is { } spec)
         {
             if (command.Contains("collation") && !spec.Contains("collation")) spec["collation"] = new BsonDocument("locale", "simple");
-            operations.Add(CommandRewriter.CommandEntry(entry, targetDb, new BsonDocument { { "createIndexes", targetCollection }, { "indexes", new BsonArray { spec } } }));
+            var build = CommandRewriter.CommandEntry(entry, targetDb, new BsonDocument { { "createIndexes", targetCollection }, { "indexes", new BsonArray { spec } } });
+            build["o2"] = new BsonDocument("shardKeyIndex", true);
+            operations.Add(build);
         }
         var shard = CommandRewriter.CommandEntry(entry, targetDb, command);
         shard["o2"] = new BsonDocument("source", owner);
