@@ -12,20 +12,61 @@ namespace MongoBackup.Engine.Cluster;
 /// delete removes the one document its key names; an update reads the document and replaces it with the entry applied to
 /// it ("$v: 2" deltas, <see cref="UpdateDiff"/>), or, for the $set/$unset form of MongoDB before 5.0 and a full
 /// replacement, is sent as it is. An update of a document the target does not have changes nothing: a hot backup copied
-/// it after its delete, which comes later in the oplog. Commands run through mongos as their own commands.
-/// A transaction's operations are applied one after the other, not atomically: nothing reads the target meanwhile.
+/// it after its delete, which comes later in the oplog. Commands run through mongos as their own commands; a
+/// shardCollection the replay found in the oplog (<see cref="ShardingEvents"/>) on admin, after which that collection's
+/// writes carry its new key (<see cref="ReplayShardKeys"/>). A committed transaction's writes are applied in one
+/// transaction of the restore's own session through the mongos (a distributed transaction when they reach several
+/// shards), so the target never holds part of one.
 /// </summary>
-/// <param name="shardKeys">The shard key fields of each sharded target namespace (after renames).</param>
-public sealed class MongosReplayTarget(IMongoClient client, IReadOnlyDictionary<string, IReadOnlyList<string>> shardKeys) : IReplayTarget
+/// <param name="client">The mongos.</param>
+/// <param name="shardKeys">The shard key fields of each sharded target namespace (after renames) when the replay begins.</param>
+/// <param name="sharded">
+/// Called after a replayed shardCollection with the source namespace (the entry's o2.source) and the target's, to
+/// recreate what else the source's sharding holds (its zone ranges); may be null.
+/// </param>
+public sealed class MongosReplayTarget(IMongoClient client, IReadOnlyDictionary<string, IReadOnlyList<string>> shardKeys,
+    Func<string, string, CancellationToken, Task>? sharded = null) : ITransactionalReplayTarget
 {
-    private const int NamespaceNotFound = 26, NamespaceExists = 48;
+    private const int NamespaceNotFound = 26, NamespaceExists = 48, IndexOptionsConflict = 85;
+    private readonly ReplayShardKeys _keys = new(shardKeys);
 
     /// <inheritdoc />
     /// <remarks>
     /// Consecutive writes to one collection that need nothing read go as one ordered bulk write (one command per kind, as
     /// the driver splits it); a "$v: 2" update sends what is gathered first, then reads its document.
     /// </remarks>
-    public async Task<(IReadOnlyList<ApplyOpsBatch.Item> Applied, MongoBackupException? Error)> ApplyAsync(IReadOnlyList<ApplyOpsBatch.Item> items, CancellationToken ct)
+    public Task<(IReadOnlyList<ApplyOpsBatch.Item> Applied, MongoBackupException? Error)> ApplyAsync(IReadOnlyList<ApplyOpsBatch.Item> items, CancellationToken ct) =>
+        ApplyAsync(items, null, ct);
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// The writes go as <see cref="ApplyAsync(IReadOnlyList{ApplyOpsBatch.Item}, CancellationToken)"/> sends them, in a
+    /// transaction (snapshot read concern, majority write concern: the driver's defaults for one) committed once all are
+    /// in; a refused one aborts it. A commit whose outcome is unknown is retried once by the driver.
+    /// </remarks>
+    public async Task<MongoBackupException?> ApplyTransactionAsync(IReadOnlyList<BsonDocument> operations, CancellationToken ct)
+    {
+        using var session = await client.StartSessionAsync(cancellationToken: ct);
+        session.StartTransaction();
+        var (_, error) = await ApplyAsync(operations.Select(o => new ApplyOpsBatch.Item(o, 0, 0, 0)).ToList(), session, ct);
+        try
+        {
+            if (error is not null)
+            {
+                await session.AbortTransactionAsync(ct);
+                return error;
+            }
+            await session.CommitTransactionAsync(ct);
+            return null;
+        }
+        catch (MongoException e)
+        {
+            return error ?? ReplayTarget.Failed(operations[^1], e);
+        }
+    }
+
+    private async Task<(IReadOnlyList<ApplyOpsBatch.Item> Applied, MongoBackupException? Error)> ApplyAsync(IReadOnlyList<ApplyOpsBatch.Item> items,
+        IClientSessionHandle? session, CancellationToken ct)
     {
         var run = new List<WriteModel<BsonDocument>>();
         var (runStart, runNamespace) = (0, "");
@@ -38,14 +79,14 @@ public sealed class MongosReplayTarget(IMongoClient client, IReadOnlyDictionary<
                 var ns = operation?["ns"].AsString;
                 if (run.Count > 0 && (model is null || ns != runNamespace))
                 {
-                    if (await SendRunAsync(runNamespace, run, ct) is { } failed)
+                    if (await SendRunAsync(runNamespace, run, session, ct) is { } failed)
                         return (items.Take(runStart + failed.Index).ToList(), ReplayTarget.Failed(items[runStart + failed.Index].Operation, failed.Error));
                     run.Clear();
                 }
                 if (operation is null) break;
                 if (model is null)
                 {
-                    await ApplyDeltaAsync(operation, ct);
+                    await ApplyDeltaAsync(operation, session, ct);
                     continue;
                 }
                 if (run.Count == 0) (runStart, runNamespace) = (i, ns!);
@@ -69,13 +110,17 @@ public sealed class MongosReplayTarget(IMongoClient client, IReadOnlyDictionary<
     {
         var body = entry["o"].AsBsonDocument;
         var command = body.GetElement(0).Name;
-        var database = command == "renameCollection" ? "admin" : Database(entry);
+        var database = command is "renameCollection" or "shardCollection" ? "admin" : Database(entry);
         try
         {
             await client.GetDatabase(database).RunCommandAsync<BsonDocument>(body, cancellationToken: ct);
+            _keys.Follow(Database(entry), body);
+            if (command == "shardCollection" && sharded is not null && entry.GetValue("o2", BsonNull.Value) is BsonDocument o2
+                && o2.GetValue("source", BsonNull.Value) is BsonString source)
+                await sharded(source.Value, body["shardCollection"].AsString, ct);
             return null;
         }
-        catch (MongoCommandException e) when (e.Code == NamespaceNotFound || (e.Code == NamespaceExists && command == "create"))
+        catch (MongoCommandException e) when (e.Code == NamespaceNotFound || (e.Code == NamespaceExists && command == "create") || IsKeyIndexThere(entry, e))
         {
             return null;
         }
@@ -85,6 +130,14 @@ public sealed class MongosReplayTarget(IMongoClient client, IReadOnlyDictionary<
         }
     }
 
+    /// <summary>
+    /// A shard key's index built before a replayed shardCollection that the target has under another name
+    /// (IndexOptionsConflict, 85): a target sharded on that key already (a collection sharded while the backup ran, sharded
+    /// from the snapshot's metadata first) has its own, which serves the key as well.
+    /// </summary>
+    private static bool IsKeyIndexThere(BsonDocument entry, MongoCommandException e) =>
+        e.Code == IndexOptionsConflict && entry.GetValue("o2", BsonNull.Value) is BsonDocument o2 && o2.GetValue("shardKeyIndex", false).ToBoolean();
+
     /// <summary>The write an operation is, when it needs nothing read first; null for a "$v: 2" update.</summary>
     private WriteModel<BsonDocument>? WriteOf(BsonDocument operation)
     {
@@ -93,7 +146,7 @@ public sealed class MongosReplayTarget(IMongoClient client, IReadOnlyDictionary<
         switch (operation["op"].AsString)
         {
             case "i":
-                return new ReplaceOneModel<BsonDocument>(KeyOf(ns, o), o) { IsUpsert = true };
+                return new ReplaceOneModel<BsonDocument>(_keys.KeyOf(ns, o), o) { IsUpsert = true };
             case "d":
                 return new DeleteOneModel<BsonDocument>(o);
         }
@@ -101,15 +154,17 @@ public sealed class MongosReplayTarget(IMongoClient client, IReadOnlyDictionary<
         if (o.GetValue("$v", BsonNull.Value) is { IsNumeric: true } v && v.ToInt32() == 2) return null;
         if (o.Names.Any(n => n.StartsWith('$'))) return new UpdateOneModel<BsonDocument>(documentKey, new BsonDocument(o.Where(e => e.Name != "$v")));
         var replacement = o.Contains("_id") ? o : new BsonDocument(documentKey.GetElement("_id")).AddRange(o);
-        return new ReplaceOneModel<BsonDocument>(KeyOf(ns, replacement), replacement) { IsUpsert = true };
+        return new ReplaceOneModel<BsonDocument>(_keys.KeyOf(ns, replacement), replacement) { IsUpsert = true };
     }
 
     /// <summary>Sends a run of writes to one collection in order; the index in the run of the first refused, with the error, or null.</summary>
-    private async Task<(int Index, MongoException Error)?> SendRunAsync(string ns, List<WriteModel<BsonDocument>> run, CancellationToken ct)
+    private async Task<(int Index, MongoException Error)?> SendRunAsync(string ns, List<WriteModel<BsonDocument>> run, IClientSessionHandle? session, CancellationToken ct)
     {
+        var options = new BulkWriteOptions { IsOrdered = true, BypassDocumentValidation = true };
         try
         {
-            await CollectionOf(ns).BulkWriteAsync(run, new BulkWriteOptions { IsOrdered = true, BypassDocumentValidation = true }, ct);
+            if (session is null) await CollectionOf(ns).BulkWriteAsync(run, options, ct);
+            else await CollectionOf(ns).BulkWriteAsync(session, run, options, ct);
             return null;
         }
         catch (MongoBulkWriteException<BsonDocument> e) when (e.WriteErrors.Count > 0)
@@ -119,39 +174,23 @@ public sealed class MongosReplayTarget(IMongoClient client, IReadOnlyDictionary<
     }
 
     /// <summary>A "$v: 2" update: the document read through mongos, the delta applied to it, the result put back in its place.</summary>
-    private async Task ApplyDeltaAsync(BsonDocument operation, CancellationToken ct)
+    private async Task ApplyDeltaAsync(BsonDocument operation, IClientSessionHandle? session, CancellationToken ct)
     {
         var ns = operation["ns"].AsString;
         var collection = CollectionOf(ns);
-        var current = await collection.Find(operation["o2"].AsBsonDocument).Limit(1).FirstOrDefaultAsync(ct);
+        var filter = operation["o2"].AsBsonDocument;
+        var current = await (session is null ? collection.Find(filter) : collection.Find(session, filter)).Limit(1).FirstOrDefaultAsync(ct);
         if (current is null) return;
         var diff = operation["o"].AsBsonDocument.GetValue("diff", BsonNull.Value) as BsonDocument
             ?? throw new FormatException("a '$v: 2' update without a 'diff' document");
-        await collection.ReplaceOneAsync(KeyOf(ns, current), UpdateDiff.Apply(current, diff),
-            new ReplaceOptions { IsUpsert = false, BypassDocumentValidation = true }, ct);
+        var options = new ReplaceOptions { IsUpsert = false, BypassDocumentValidation = true };
+        var key = _keys.KeyOf(ns, current);
+        if (session is null) await collection.ReplaceOneAsync(key, UpdateDiff.Apply(current, diff), options, ct);
+        else await collection.ReplaceOneAsync(session, key, UpdateDiff.Apply(current, diff), options, ct);
     }
 
     private IMongoCollection<BsonDocument> CollectionOf(string ns) =>
         client.GetDatabase(ns[..ns.IndexOf('.')]).GetCollection<BsonDocument>(ns[(ns.IndexOf('.') + 1)..]);
-
-    /// <summary>The document's key: its _id and the values of its collection's shard key fields (null where it has none).</summary>
-    private BsonDocument KeyOf(string ns, BsonDocument document)
-    {
-        var key = new BsonDocument("_id", document["_id"]);
-        if (!shardKeys.TryGetValue(ns, out var fields)) return key;
-        foreach (var field in fields.Where(f => f != "_id")) key[field] = ValueAt(document, field);
-        return key;
-    }
-
-    private static BsonValue ValueAt(BsonDocument document, string path)
-    {
-        BsonValue current = document;
-        foreach (var part in path.Split('.'))
-        {
-            if (current is not BsonDocument d || !d.TryGetValue(part, out current!)) return BsonNull.Value;
-        }
-        return current;
-    }
 
     private static string Database(BsonDocument entry)
     {

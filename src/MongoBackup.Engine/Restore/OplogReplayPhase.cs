@@ -58,9 +58,14 @@ internal sealed class OplogReplayPhase(IMongoClient client, RestoreRequest reque
         RestoreOutcome outcome, CancellationToken ct)
     {
         outcome.OplogReplayBegun = true;
-        var rewriter = new OplogEntryRewriter(coverage, request.Map, state);
+        var rewriter = new OplogEntryRewriter(coverage, request.Map, state, shardedTarget: target is not null);
         var replay = await new OplogReplayer(client, rewriter, state, observer, target).ReplayAsync(segments, ct);
         outcome.OplogEntriesApplied = replay.Applied;
+        if (replay.Transactions.Atomic > 0)
+            observer.Verbose($"{replay.Transactions.Atomic} committed transaction(s) applied through the mongos, each as one transaction.");
+        if (replay.Transactions.AsSeparateWrites > 0)
+            observer.Warning($"{replay.Transactions.AsSeparateWrites} committed transaction(s) of the replayed oplog also created or changed a collection " +
+                "(a command inside the transaction), which the replay does not send inside a transaction: their writes were applied one after another, not atomically.");
         if (replay.Error is { } error)
         {
             outcome.OplogError = error.Message;

@@ -44,10 +44,31 @@ internal sealed class ShardedRestoreTarget
         return new ShardedRestoreTarget(client, source, await admin.ShardsAsync(ct), await admin.ShardedCollectionsAsync(ct), observer, drop);
     }
 
-    /// <summary>Where the replay goes: mongos, each write with its collection's shard key.</summary>
+    /// <summary>
+    /// Where the replay goes: mongos, each write with its collection's shard key; a collection the oplog shards is
+    /// sharded as it was then, and given the zone ranges the snapshot records for it.
+    /// </summary>
     public IReplayTarget ReplayTarget(IEnumerable<PlannedNamespace> plan) => new MongosReplayTarget(_client,
         plan.Select(ns => (ns.TargetNamespace, Key: KeyOf(ns))).Where(k => k.Key is not null)
-            .ToDictionary(k => k.TargetNamespace, k => (IReadOnlyList<string>)k.Key!.Fields, StringComparer.Ordinal));
+            .ToDictionary(k => k.TargetNamespace, k => (IReadOnlyList<string>)k.Key!.Fields, StringComparer.Ordinal), ShardedInReplayAsync);
+
+    /// <summary>
+    /// After the replay sharded <paramref name="targetNs"/> as the oplog says <paramref name="sourceNs"/> was: its zone
+    /// ranges, when the snapshot records some for it (zones may be defined before a collection is sharded), recreated.
+    /// </summary>
+    private async Task ShardedInReplayAsync(string sourceNs, string targetNs, CancellationToken ct)
+    {
+        _observer.Verbose($"{targetNs}: sharded by the replayed oplog, as {sourceNs} was sharded after the snapshot.");
+        try
+        {
+            await GiveZonesAsync([sourceNs], ct);
+            await RecreateZoneRangesAsync(sourceNs, targetNs, ct);
+        }
+        catch (Exception e) when (e is MongoException or MongoBackupException)
+        {
+            _observer.Warning($"{targetNs}: the zone ranges the snapshot records for {sourceNs} were not recreated: {e.Message}");
+        }
+    }
 
     /// <summary>
     /// Why <paramref name="ns"/> cannot be restored sharded as it was (ShardKeyConflict, or ShardedClusterNotSupported for
@@ -83,7 +104,14 @@ internal sealed class ShardedRestoreTarget
             _observer.Verbose(on is not null ? $"{group.Key}: created on its primary shard {on}, as in the snapshot."
                 : $"{group.Key}: the target has no shard named {wanted ?? "(none recorded)"}, its primary in the snapshot; the cluster chose {await _admin.PrimaryShardAsync(group.Key, ct)}.");
         }
-        var used = plan.SelectMany(ns => _source.ZoneRanges.Where(r => r.Namespace == ns.SourceNamespace)).Select(r => r.Zone).ToHashSet(StringComparer.Ordinal);
+        await GiveZonesAsync(plan.Select(ns => ns.SourceNamespace), ct);
+    }
+
+    /// <summary>Gives the target's shards the zones the ranges of <paramref name="sourceNamespaces"/> use, where they have the shards of those names.</summary>
+    private async Task GiveZonesAsync(IEnumerable<string> sourceNamespaces, CancellationToken ct)
+    {
+        var chosen = sourceNamespaces.ToHashSet(StringComparer.Ordinal);
+        var used = _source.ZoneRanges.Where(r => chosen.Contains(r.Namespace)).Select(r => r.Zone).ToHashSet(StringComparer.Ordinal);
         foreach (var (shard, zone) in _source.ShardZones.Where(z => used.Contains(z.Zone) && _shards.ContainsKey(z.Shard)))
         {
             await _admin.AddShardToZoneAsync(shard, zone, ct);
@@ -112,15 +140,21 @@ internal sealed class ShardedRestoreTarget
             }
             _observer.Verbose($"{ns.TargetNamespace}: sharded on {sharded.Key.ToJson()}{(sharded.Unique ? " (unique)" : "")}, as {ns.SourceNamespace} was.");
         }
-        foreach (var range in _source.ZoneRanges.Where(r => r.Namespace == ns.SourceNamespace))
+        await RecreateZoneRangesAsync(ns.SourceNamespace, ns.TargetNamespace, ct);
+    }
+
+    /// <summary>The zone ranges of <paramref name="sourceNs"/> recreated on <paramref name="targetNs"/>; one whose zone no target shard has is left out with a warning.</summary>
+    private async Task RecreateZoneRangesAsync(string sourceNs, string targetNs, CancellationToken ct)
+    {
+        foreach (var range in _source.ZoneRanges.Where(r => r.Namespace == sourceNs))
         {
             if (!_zones.Contains(range.Zone))
             {
-                _observer.Warning($"{ns.TargetNamespace}: the zone range [{range.Min.ToJson()}, {range.Max.ToJson()}) of zone {range.Zone} was not recreated: " +
+                _observer.Warning($"{targetNs}: the zone range [{range.Min.ToJson()}, {range.Max.ToJson()}) of zone {range.Zone} was not recreated: " +
                     $"the target has none of the shards that had zone {range.Zone} in the snapshot. Add the zone to a shard (addShardToZone) and the range (updateZoneKeyRange) to keep it.");
                 continue;
             }
-            await _admin.UpdateZoneKeyRangeAsync(ns.TargetNamespace, range.Min, range.Max, range.Zone, ct);
+            await _admin.UpdateZoneKeyRangeAsync(targetNs, range.Min, range.Max, range.Zone, ct);
         }
     }
 

@@ -100,6 +100,18 @@ public sealed class ClusterPointInTimeTests(MongoServerFixture server)
             perShard += await client.GetDatabase("shop").GetCollection<BsonDocument>("orders").CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty);
         }
         Assert.Equal(restored.Count, perShard);
+        // A was applied through the mongos as one transaction: the target's shards logged its writes inside a
+        // transaction's applyOps (lsid, txnNumber), never as writes of their own.
+        var transactional = new List<int>();
+        foreach (var shard in target.Shards)
+        {
+            using var client = new MongoClient(shard.ConnectionString);
+            var oplog = client.GetDatabase("local").GetCollection<BsonDocument>("oplog.rs");
+            Assert.Empty(await oplog.Find(new BsonDocument { { "op", "i" }, { "o._id", new BsonDocument("$in", new BsonArray { -10, 10_010 }) } }).ToListAsync());
+            transactional.AddRange((await oplog.Find(new BsonDocument { { "lsid", new BsonDocument("$exists", true) }, { "o.applyOps", new BsonDocument("$exists", true) } }).ToListAsync())
+                .SelectMany(e => e["o"]["applyOps"].AsBsonArray).Select(o => o["o"].AsBsonDocument.GetValue("_id", 0)).Where(id => id.IsInt32).Select(id => id.AsInt32));
+        }
+        Assert.Equal([-10, 10_010], transactional.Order());
     }
 
     [Fact]

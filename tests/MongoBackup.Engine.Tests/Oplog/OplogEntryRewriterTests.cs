@@ -280,4 +280,25 @@ public sealed class OplogEntryRewriterTests
         var error = Assert.Throws<MongoBackupException>(() => Rewriter().Rewrite(Entry("zz", "shop.orders", new BsonDocument())));
         Assert.Contains("'zz'", error.Message);
     }
+
+    [Fact]
+    public void A_reshardCollection_no_op_fails_its_collection_into_a_cluster_and_is_left_out_into_a_replica_set()
+    {
+        // The form notifyChangeStreamsOnReshardCollectionComplete writes (change_stream_oplog_notification.cpp).
+        var reshard = Entry("n", "shop.orders", new BsonDocument("msg", "Reshard collection shop.orders with shard key { region: 1 }"), new BsonDocument
+        {
+            { "reshardCollection", "shop.orders" }, { "reshardUUID", new BsonBinaryData(Guid.NewGuid(), GuidRepresentation.Standard) },
+            { "shardKey", new BsonDocument("region", 1) }, { "oldShardKey", new BsonDocument("_id", 1) }, { "unique", false },
+        });
+        _state.Holds("shop.orders");
+        Assert.Equal(Rewritten.Nothing, Rewriter().Rewrite(reshard));
+        Assert.False(_state.HasFailed("shop.orders"));
+
+        var sharded = new OplogEntryRewriter(new ReplayCoverage(SnapshotScope.Whole, NamespaceFilter.Everything), NamespaceMap.Identity, _state, shardedTarget: true);
+        Assert.Equal(Rewritten.Nothing, sharded.Rewrite(reshard));
+        var why = _state.Failed["shop.orders"];
+        Assert.Contains("Timestamp(1700000000, 7)", why);
+        Assert.Contains("reshardCollection", why);
+        Assert.Contains("{ \"region\" : 1 }", why);
+    }
 }

@@ -7,7 +7,7 @@ namespace MongoBackup.TestServer.Sharding;
 /// <summary>
 /// The sharding administration commands of mongos (admin database only): enableSharding, shardCollection (range or
 /// hashed key; s/commands/cluster_shard_collection_cmd.cpp with the 7.0 create-collection coordinator's effects),
-/// listShards, split {middle}, isdbgrid, flushRouterConfig.
+/// refineCollectionShardKey (<see cref="ShardKeyRefinement"/>), listShards, split {middle}, isdbgrid, flushRouterConfig.
 /// </summary>
 internal sealed class MongosShardingCommands(ClusterRouter router) : ICommandGroup
 {
@@ -17,6 +17,7 @@ internal sealed class MongosShardingCommands(ClusterRouter router) : ICommandGro
         table.Add("enablesharding", EnableSharding);
         table.Add("shardCollection", ShardCollection);
         table.Add("shardcollection", ShardCollection);
+        table.Add("refineCollectionShardKey", context => ShardKeyRefinement.Refine(router, context));
         table.Add("listShards", ListShards);
         table.Add("listshards", ListShards);
         table.Add("split", Split);
@@ -84,7 +85,30 @@ internal sealed class MongosShardingCommands(ClusterRouter router) : ICommandGro
         });
         router.Catalog.Insert("chunks", chunks.ToArray());
         router.MarkSharded(database, name, key.Pattern);
+        NotifyChangeStreams(primary, ns, uuid, key, unique, context.Body.GetValue("collation", BsonNull.Value));
         return new BsonDocument("collectionsharded", ns);
+    }
+
+    /// <summary>
+    /// The no-op the primary shard writes when the create-collection coordinator commits, for change streams
+    /// (change_stream_oplog_notification.cpp notifyChangeStreamsOnShardCollection, called from
+    /// create_collection_coordinator.cpp with the request): {op: "n", ns, ui, o: {msg: {shardCollection: ns}},
+    /// o2: {shardCollection: ns, shardKey, unique, numInitialChunks, presplitHashedZones[, collation]}}, the request's
+    /// fields in the order jstests/change_streams/shard_collection_event.js sees them as the event's operationDescription.
+    /// Only the primary shard writes it (jstests/sharding/change_stream_shard_collection.js: "visible only on shard0").
+    /// </summary>
+    private static void NotifyChangeStreams(ClusterMember primary, string ns, BsonValue uuid, ShardKeyPattern key, bool unique, BsonValue collation)
+    {
+        var request = new BsonDocument
+        {
+            { "shardCollection", ns }, { "shardKey", key.Pattern }, { "unique", unique }, { "numInitialChunks", 0L }, { "presplitHashedZones", false },
+        };
+        if (!collation.IsBsonNull) request.Add("collation", collation);
+        using (primary.Server.State.Catalog.Lock.Exclusive())
+            primary.Server.State.Oplog!.Write(new BsonDocument
+            {
+                { "op", "n" }, { "ns", ns }, { "ui", uuid }, { "o", new BsonDocument("msg", new BsonDocument("shardCollection", ns)) }, { "o2", request },
+            });
     }
 
     /// <summary>
@@ -170,7 +194,7 @@ internal sealed class MongosShardingCommands(ClusterRouter router) : ICommandGro
         return new BsonDocument();
     }
 
-    private static bool StartsWith(BsonDocument index, BsonDocument pattern) =>
+    public static bool StartsWith(BsonDocument index, BsonDocument pattern) =>
         index.ElementCount >= pattern.ElementCount && pattern.Select((e, i) => index.GetElement(i).Name == e.Name &&
             (e.Value.IsString ? index[i].IsString && index[i].AsString == "hashed" : index[i].IsNumeric && index[i].ToDouble() > 0)).All(b => b);
 

@@ -15,3 +15,16 @@ public interface IReplayTarget
     /// <summary>Applies one command entry; returns the error when the target refused it.</summary>
     Task<MongoBackupException?> ApplyCommandAsync(BsonDocument entry, CancellationToken ct);
 }
+
+/// <summary>
+/// A target that can apply one committed transaction's writes as a transaction of its own, all or none (a mongos,
+/// which has no applyOps to take them in one command).
+/// </summary>
+public interface ITransactionalReplayTarget : IReplayTarget
+{
+    /// <summary>
+    /// Applies a transaction's CRUD operations (oplog form, in order) in one transaction on the target; returns the error
+    /// when the target refused it, and then none of them is applied.
+    /// </summary>
+    Task<MongoBackupException?> ApplyTransactionAsync(IReadOnlyList<BsonDocument> operations, CancellationToken ct);
+}

@@ -8,6 +8,7 @@ namespace MongoBackup.Engine.Oplog.Replay;
 /// the renamed namespace (in ns, in commands, in view definitions) and stripped of what only meant something on the
 /// source (collection UUIDs, session fields). A non-transaction applyOps is taken apart into its operations, as
 /// mongorestore does. Transactions reach it operation by operation, once committed (see <see cref="TransactionGatherer"/>).
+/// Into a sharded cluster, the no-ops that record a collection's sharding are read too (<see cref="ShardingEvents"/>).
 /// </summary>
 public sealed class OplogEntryRewriter
 {
@@ -23,13 +24,16 @@ public sealed class OplogEntryRewriter
     private readonly ReplayState _state;
     private readonly ViewDefinitions _views;
     private readonly CommandRewriter _commands;
+    private readonly ShardingEvents? _sharding;
 
     /// <summary>
     /// Rewrites within <paramref name="coverage"/>, renaming with <paramref name="map"/>, and keeps what the replay learns
-    /// (collections created, indexes to build later) in <paramref name="state"/>.
+    /// (collections created, indexes to build later) in <paramref name="state"/>. With <paramref name="shardedTarget"/>
+    /// (a replay through a mongos), a collection sharded in the oplog is sharded on the target as it was.
     /// </summary>
-    public OplogEntryRewriter(ReplayCoverage coverage, NamespaceMap map, ReplayState state)
+    public OplogEntryRewriter(ReplayCoverage coverage, NamespaceMap map, ReplayState state, bool shardedTarget = false)
     {
+        if (shardedTarget) _sharding = new ShardingEvents(coverage, map, state);
         _coverage = coverage;
         _map = map;
         _state = state;
@@ -43,6 +47,7 @@ public sealed class OplogEntryRewriter
     {
         if (entry.GetValue("op", BsonNull.Value) is not BsonString { Value: var op })
             throw UnreplayableEntry.Error(entry, "an entry without an operation type", "the oplog file is not one MongoDB wrote");
+        if (op == "n" && _sharding is not null) return _sharding.Rewrite(entry);
         if (OplogForms.IgnoredOperations.Contains(op)) return Rewritten.Nothing;
         if (op is not ("i" or "u" or "d" or "c"))
             throw UnreplayableEntry.Error(entry, $"an operation of type '{op}'", "this version does not know what it changes");

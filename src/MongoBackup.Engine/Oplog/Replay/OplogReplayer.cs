@@ -12,7 +12,9 @@ namespace MongoBackup.Engine.Oplog.Replay;
 /// Applies oplog segments to a server in order, as one replay: transactions are gathered until their commit
 /// (<see cref="TransactionGatherer"/>), every operation is rewritten for the restore (<see cref="OplogEntryRewriter"/>),
 /// CRUD operations go in applyOps batches under the command size limit (<see cref="ApplyOpsBatch"/>), commands alone
-/// and in order, since they change what the entries after them mean. A form that cannot be replayed, a refused
+/// and in order, since they change what the entries after them mean; a committed transaction's writes go as one
+/// transaction of the target's own when it takes them so (<see cref="ITransactionalReplayTarget"/>: a mongos), unless it
+/// also holds a command. A form that cannot be replayed, a refused
 /// operation or a damaged file stops the replay after everything before it was applied, and the outcome says how far
 /// it got. One replayer's state spans all its segments, so a transaction begun in one segment commits in another.
 /// Operations go to <paramref name="target"/>, or through applyOps to <paramref name="client"/> when it is null.
@@ -24,6 +26,7 @@ public sealed class OplogReplayer(IMongoClient client, OplogEntryRewriter rewrit
     private readonly Stopwatch _clock = new();
     private long[] _applied = [];
     private long _read;
+    private int _atomic, _asWrites;
 
     /// <summary>
     /// Replays <paramref name="segments"/> in order. A replay that stops early is not an exception: the outcome carries
@@ -32,7 +35,7 @@ public sealed class OplogReplayer(IMongoClient client, OplogEntryRewriter rewrit
     public async Task<OplogReplayOutcome> ReplayAsync(IReadOnlyList<OplogSegment> segments, CancellationToken ct)
     {
         _applied = new long[segments.Count];
-        _read = 0;
+        (_read, _atomic, _asWrites) = (0, 0, 0);
         _clock.Restart();
         MongoBackupException? error = null;
         for (var s = 0; s < segments.Count && error is null; s++)
@@ -42,7 +45,7 @@ public sealed class OplogReplayer(IMongoClient client, OplogEntryRewriter rewrit
         var open = state.Transactions.Open;
         if (open.Count > 0 && error is null)
             observer.Verbose($"{open.Count} transaction(s) begun in the replayed oplog were not committed in it (the first at {open[0].FirstEntry}): none of their writes were applied.");
-        var outcome = new OplogReplayOutcome(_read, _applied, open, error);
+        var outcome = new OplogReplayOutcome(_read, _applied, open, error) { Transactions = (_atomic, _asWrites) };
         observer.Verbose($"Replayed {outcome.Applied} of {_read} oplog entries in {_clock.Elapsed.TotalSeconds:0.0} s.");
         return outcome;
     }
@@ -68,27 +71,42 @@ public sealed class OplogReplayer(IMongoClient client, OplogEntryRewriter rewrit
 
             Rewritten rewritten;
             int entriesTaken;
+            bool committed;
             try
             {
-                (rewritten, entriesTaken) = Rewrite(entry, raw);
+                (rewritten, entriesTaken, committed) = Rewrite(entry, raw);
             }
             catch (MongoBackupException e)
             {
                 return await FlushAsync(ct) ?? e;
+            }
+            if (committed && _target is ITransactionalReplayTarget transactional && rewritten.Operations.Count > 1)
+            {
+                if (rewritten.Operations.All(o => o["op"] != "c"))
+                {
+                    if ((await FlushAsync(ct) ?? await transactional.ApplyTransactionAsync(rewritten.Operations, ct)) is { } refusedWhole) return refusedWhole;
+                    _applied[index] += entriesTaken;
+                    _atomic++;
+                    continue;
+                }
+                _asWrites++;
             }
             var plain = entriesTaken == 1 && rewritten.Operations.Count == 1 && entry["op"] != "c";
             if (await SendAsync(rewritten, entriesTaken, index, plain ? (entry, raw.Length) : null, ct) is { } refused) return refused;
         }
     }
 
-    /// <summary>What an entry becomes, and how many oplog entries applying it completes (a transaction's, at its commit).</summary>
-    private (Rewritten, int) Rewrite(BsonDocument entry, byte[] raw)
+    /// <summary>
+    /// What an entry becomes, how many oplog entries applying it completes (a transaction's, at its commit), and whether
+    /// it is a committed transaction's writes.
+    /// </summary>
+    private (Rewritten, int, bool) Rewrite(BsonDocument entry, byte[] raw)
     {
         var step = state.Transactions.Add(entry, raw);
-        if (step.Kind == TransactionStepKind.NotTransaction) return (rewriter.Rewrite(entry), 1);
+        if (step.Kind == TransactionStepKind.NotTransaction) return (rewriter.Rewrite(entry), 1, false);
         var rewritten = Rewritten.Nothing;
         foreach (var operation in step.Operations) rewritten = rewritten.Then(rewriter.Rewrite(operation));
-        return (rewritten, step.Entries);
+        return (rewritten, step.Entries, step.Kind == TransactionStepKind.Committed);
     }
 
     /// <param name="source">

@@ -20,6 +20,12 @@ public sealed record OplogSegment(string Name, IAsyncEnumerable<byte[]> Entries)
 /// </summary>
 public sealed record OplogReplayOutcome(long Read, IReadOnlyList<long> AppliedBySegment, IReadOnlyList<OpenTransaction> OpenTransactions, MongoBackupException? Error)
 {
+    /// <summary>
+    /// Committed transactions a transactional target (<see cref="ITransactionalReplayTarget"/>) took as one transaction
+    /// each, and those it had to take as separate writes (one that also creates or changes a collection: a command).
+    /// </summary>
+    public (int Atomic, int AsSeparateWrites) Transactions { get; init; }
+
     /// <summary>Entries applied in all segments.</summary>
     public long Applied => AppliedBySegment.Sum();
 }

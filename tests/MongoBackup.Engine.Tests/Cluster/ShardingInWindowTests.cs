@@ -1,0 +1,130 @@
+using MongoBackup.Engine.Cluster;
+using MongoBackup.Engine.Connection;
+using MongoBackup.Engine.Oplog;
+using MongoBackup.Engine.Restore;
+using MongoBackup.Engine.Tests.Integration;
+using MongoBackup.TestServer.Sharding;
+using MongoDB.Bson;
+using MongoDB.Driver;
+
+namespace MongoBackup.Engine.Tests.Cluster;
+
+/// <summary>
+/// A point-in-time restore of a cluster into a fresh cluster through its mongos when the sharding changed between the
+/// base snapshot and the moment: a collection sharded then is restored sharded as the source was at that moment (key,
+/// unique), one dropped and re-created unsharded comes back unsharded, and a shard key refined then is refused for that
+/// collection, naming it and the oplog entry, rather than restored in a shape the source never had.
+/// </summary>
+[Collection(MongoServerCollection.Name)]
+public sealed class ShardingInWindowTests(MongoServerFixture server)
+{
+    [Fact]
+    public async Task Collections_sharded_after_the_base_snapshot_are_restored_sharded_on_their_keys_with_every_document()
+    {
+        using var cluster = new TwoShardCluster();
+        // A zone defined for customers before it exists (as MongoDB allows before sharding): the snapshot records it.
+        cluster.RunAdmin(new BsonDocument { { "addShardToZone", "shard1" }, { "zone", "EU" } });
+        cluster.RunAdmin(new BsonDocument { { "updateZoneKeyRange", "shop.customers" }, { "min", new BsonDocument("region", 3) }, { "max", new BsonDocument("region", BsonMaxKey.Value) }, { "zone", "EU" } });
+        await new FullBackup(new RecordingObserver()).RunAsync(cluster.Backup(), CancellationToken.None);
+        var shop = cluster.Mongos.GetDatabase("shop");
+        // customers: created unsharded with documents, its key index built, then sharded, then written to again.
+        var customers = shop.GetCollection<BsonDocument>("customers");
+        await customers.InsertManyAsync(Enumerable.Range(0, 50).Select(i => new BsonDocument { { "_id", i }, { "region", i % 5 }, { "name", $"c{i}" } }));
+        await customers.Indexes.CreateOneAsync(new CreateIndexModel<BsonDocument>(new BsonDocument("region", 1)));
+        cluster.RunAdmin(new BsonDocument { { "shardCollection", "shop.customers" }, { "key", new BsonDocument("region", 1) } });
+        await customers.InsertManyAsync(Enumerable.Range(50, 50).Select(i => new BsonDocument { { "_id", i }, { "region", i % 5 }, { "name", $"c{i}" } }));
+        await customers.UpdateOneAsync(new BsonDocument { { "_id", 3 }, { "region", 3 } }, new BsonDocument("$set", new BsonDocument("name", "renamed")));
+        // codes: sharded (unique) before it existed, then filled.
+        cluster.RunAdmin(new BsonDocument { { "shardCollection", "shop.codes" }, { "key", new BsonDocument("code", 1) }, { "unique", true } });
+        var codes = shop.GetCollection<BsonDocument>("codes");
+        await codes.InsertManyAsync(Enumerable.Range(0, 20).Select(i => new BsonDocument { { "_id", i }, { "code", $"k{i:00}" } }));
+        var slice = await new OplogBackup(new RecordingObserver()).RunAsync(cluster.Slice(), CancellationToken.None);
+        Assert.NotNull(slice);
+
+        using var target = FreshCluster();
+        using var mongos = new MongoClient(target.ConnectionString);
+        var outcome = await RestoreIntoAsync(cluster, target, OplogLimit.AtClusterTime(slice.OplogEnd!.Value));
+        Assert.True(outcome.Restore.Succeeded, outcome.Restore.OplogError ?? string.Join("; ", outcome.Restore.Namespaces.Select(n => n.Error)));
+
+        var sharded = await ShardedAsync(mongos);
+        Assert.Equal(new BsonDocument("region", 1), sharded["shop.customers"]["key"].AsBsonDocument);
+        Assert.False(sharded["shop.customers"]["unique"].ToBoolean());
+        Assert.Equal(new BsonDocument("code", 1), sharded["shop.codes"]["key"].AsBsonDocument);
+        Assert.True(sharded["shop.codes"]["unique"].ToBoolean());
+        var zone = await mongos.GetDatabase("config").GetCollection<BsonDocument>("tags").Find(new BsonDocument("ns", "shop.customers")).SingleAsync();
+        Assert.Equal(("EU", new BsonDocument("region", 3)), (zone["tag"].AsString, zone["min"].AsBsonDocument));
+        Assert.Equal(await AllAsync(customers), await AllAsync(mongos.GetDatabase("shop").GetCollection<BsonDocument>("customers")));
+        Assert.Equal(await AllAsync(codes), await AllAsync(mongos.GetDatabase("shop").GetCollection<BsonDocument>("codes")));
+        Assert.Equal(TwoShardCluster.InitialOrders, await mongos.GetDatabase("shop").GetCollection<BsonDocument>("orders").CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty));
+    }
+
+    [Fact]
+    public async Task A_sharded_collection_dropped_and_re_created_unsharded_after_the_base_snapshot_is_restored_unsharded()
+    {
+        using var cluster = new TwoShardCluster();
+        await new FullBackup(new RecordingObserver()).RunAsync(cluster.Backup(), CancellationToken.None);
+        await cluster.Orders.Database.DropCollectionAsync("orders");
+        await cluster.Orders.InsertManyAsync(Enumerable.Range(0, 30).Select(i => new BsonDocument { { "_id", 100_000 + i }, { "qty", i } }));
+        var slice = await new OplogBackup(new RecordingObserver()).RunAsync(cluster.Slice(), CancellationToken.None);
+        Assert.NotNull(slice);
+        Assert.DoesNotContain("shop.orders", (await ShardedAsync(cluster.Mongos)).Keys);
+
+        using var target = FreshCluster();
+        using var mongos = new MongoClient(target.ConnectionString);
+        var outcome = await RestoreIntoAsync(cluster, target, OplogLimit.AtClusterTime(slice.OplogEnd!.Value));
+        Assert.True(outcome.Restore.Succeeded, outcome.Restore.OplogError ?? string.Join("; ", outcome.Restore.Namespaces.Select(n => n.Error)));
+
+        Assert.DoesNotContain("shop.orders", (await ShardedAsync(mongos)).Keys);
+        Assert.Equal(await AllAsync(cluster.Orders), await AllAsync(mongos.GetDatabase("shop").GetCollection<BsonDocument>("orders")));
+    }
+
+    [Fact]
+    public async Task A_shard_key_refined_after_the_base_snapshot_is_refused_for_that_collection_naming_it_and_the_entry()
+    {
+        using var cluster = new TwoShardCluster();
+        await new FullBackup(new RecordingObserver()).RunAsync(cluster.Backup(), CancellationToken.None);
+        var others = cluster.Mongos.GetDatabase("shop").GetCollection<BsonDocument>("others");
+        await others.InsertOneAsync(new BsonDocument("_id", 1));
+        await cluster.Orders.Indexes.CreateOneAsync(new CreateIndexModel<BsonDocument>(new BsonDocument { { "_id", 1 }, { "qty", 1 } }));
+        cluster.RunAdmin(new BsonDocument { { "refineCollectionShardKey", "shop.orders" }, { "key", new BsonDocument { { "_id", 1 }, { "qty", 1 } } } });
+        await cluster.Orders.InsertOneAsync(new BsonDocument { { "_id", -5 }, { "qty", 1 } });
+        await others.InsertOneAsync(new BsonDocument("_id", 2));
+        var slice = await new OplogBackup(new RecordingObserver()).RunAsync(cluster.Slice(), CancellationToken.None);
+        Assert.NotNull(slice);
+        var refinedAt = OplogTimestamp.FromBsonTimestamp(cluster.Shard(0).GetDatabase("local").GetCollection<BsonDocument>("oplog.rs")
+            .Find(new BsonDocument("o2.refineCollectionShardKey", "shop.orders")).Single()["ts"].AsBsonTimestamp);
+
+        using var target = FreshCluster();
+        using var mongos = new MongoClient(target.ConnectionString);
+        var outcome = await RestoreIntoAsync(cluster, target, OplogLimit.AtClusterTime(slice.OplogEnd!.Value));
+
+        Assert.False(outcome.Restore.Succeeded);
+        var orders = outcome.Restore.Namespaces.Single(n => n.SourceNamespace == "shop.orders");
+        Assert.NotNull(orders.Error);
+        Assert.Contains("shop.orders", orders.Error);
+        Assert.Contains(refinedAt.ToString(), orders.Error);
+        Assert.Contains("refineCollectionShardKey", orders.Error);
+        // The other collection is restored whole, up to the moment.
+        Assert.Null(outcome.Restore.OplogError);
+        Assert.Equal(["shop.orders"], outcome.Restore.Namespaces.Where(n => n.Error is not null).Select(n => n.SourceNamespace));
+        Assert.Equal(2, await mongos.GetDatabase("shop").GetCollection<BsonDocument>("others").CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty));
+    }
+
+    private static ShardedCluster FreshCluster() =>
+        ShardedCluster.Start(new ShardedClusterOptions { Shards = 2, Members = new TestServer.TestServerOptions { Log = TextWriter.Null } });
+
+    private Task<PointInTimeOutcome> RestoreIntoAsync(TwoShardCluster cluster, ShardedCluster target, OplogLimit limit)
+    {
+        var request = cluster.PointInTime(server, limit, "unused");
+        request = request with { Restore = request.Restore with { Connection = new ConnectionSettings { ConnectionString = target.ConnectionString }, Map = new NamespaceMap() } };
+        return new PointInTimeRestoreRunner(new RecordingObserver()).RunAsync(request, CancellationToken.None);
+    }
+
+    /// <summary>The cluster's sharded collections (config.collections through its mongos), by namespace.</summary>
+    private static async Task<Dictionary<string, BsonDocument>> ShardedAsync(MongoClient mongos) =>
+        (await mongos.GetDatabase("config").GetCollection<BsonDocument>("collections").Find(FilterDefinition<BsonDocument>.Empty).ToListAsync())
+        .ToDictionary(c => c["_id"].AsString);
+
+    private static async Task<List<string>> AllAsync(IMongoCollection<BsonDocument> collection) =>
+        (await collection.Find(FilterDefinition<BsonDocument>.Empty).Sort(new BsonDocument("_id", 1)).ToListAsync()).Select(d => d.ToJson()).ToList();
+}
