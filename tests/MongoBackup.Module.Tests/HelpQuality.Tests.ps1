@@ -84,7 +84,7 @@ Describe 'Parameter defaults as Get-Help shows them' {
         @{ Command = 'Restore-MongoDatabase'; Parameter = 'InsertionWorkers'; Expected = '2' }
         @{ Command = 'Restore-MongoDatabase'; Parameter = 'Drop'; Expected = 'False' }
         @{ Command = 'Backup-MongoOplog'; Parameter = 'SliceInterval'; Expected = '00:10:00' }
-        @{ Command = 'Invoke-MongoBackupPolicy'; Parameter = 'LeaseDuration'; Expected = '00:10:00' }
+        @{ Command = 'Invoke-MongoBackupPolicy'; Parameter = 'LeaseDuration'; Expected = '00:02:00' }
         @{ Command = 'Backup-MongoDatabase'; Parameter = 'AuthenticationDatabase'; Expected = 'admin' }
         @{ Command = 'Get-MongoSnapshot'; Parameter = 'Id'; Expected = 'None' }
         # Mandatory: nothing to default to (it showed "01/01/0001 00:00:00 +00:00", the property's default(T)).

@@ -121,6 +121,24 @@ Describe 'Backup-MongoDatabase and Backup-MongoOplog -WhatIf' {
         $plan.Detail | Should -BeLike 'the oplog holds nothing after Timestamp(*: no slice would be written'
     }
 
+    It 'Backup-MongoOplog -WhatIf marks a slice the run would refuse for its key, with the error the run gives, and writes nothing' {
+        (Get-Collection $uri $db 'orders').InsertOne((New-BsonDocument @{ _id = 21 }), $null, [System.Threading.CancellationToken]::None)
+        # No key for a chain whose full snapshot is encrypted, and a key that does not open it.
+        $keyless = Backup-MongoOplog -ConnectionString $uri -Repository $encrypted -WhatIf -WarningVariable warned -WarningAction SilentlyContinue
+        $keyless.WouldRun | Should -BeFalse
+        $keyless.ErrorId | Should -Be 'MongoBackup.EncryptionKeyRequired'
+        $warned | Should -BeLike '-WhatIf: the run would refuse*'
+        { Backup-MongoOplog -ConnectionString $uri -Repository $encrypted -ErrorAction Stop } | Should -Throw -ErrorId 'MongoBackup.EncryptionKeyRequired*'
+        $wrong = Backup-MongoOplog -ConnectionString $uri -Repository $encrypted -EncryptionKey $newPassphrase -WhatIf -WarningAction SilentlyContinue
+        $wrong.WouldRun | Should -BeFalse
+        $wrong.ErrorId | Should -Be 'MongoBackup.WrongEncryptionKey'
+        { Backup-MongoOplog -ConnectionString $uri -Repository $encrypted -EncryptionKey $newPassphrase -ErrorAction Stop } | Should -Throw -ErrorId 'MongoBackup.WrongEncryptionKey*'
+        $right = Backup-MongoOplog -ConnectionString $uri -Repository $encrypted -EncryptionKey $passphrase -WhatIf
+        $right.Action | Should -Be 'Save oplog'
+        $right.WouldRun | Should -BeTrue
+        @(Get-MongoSnapshot -Repository $encrypted -Kind Oplog).Count | Should -Be 0
+    }
+
     It 'Backup-MongoOplog -WhatIf refuses what the run refuses: no full snapshot to continue' {
         { Backup-MongoOplog -ConnectionString $uri -Repository (New-TestFolder) -WhatIf -ErrorAction Stop } | Should -Throw -ErrorId 'MongoBackup.NoBaseSnapshot*'
     }

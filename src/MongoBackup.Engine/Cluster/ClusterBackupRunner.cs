@@ -62,6 +62,8 @@ public sealed class ClusterBackupRunner(IEngineObserver observer)
 
             var manifest = ClusterManifest.New(request, id, topology, started, cut, sections.ToList(), MetadataFolder);
             manifest.Cluster!.UsersAndRoles = usersAndRoles.ToList();
+            // The cluster's identity, so that no slice of another cluster continues this snapshot's chain (ClusterChainContinuity).
+            manifest.Cluster.ClusterId = await ClusterIdentity.ReadAsync(client, ct);
             manifest.EndTime = DateTimeOffset.UtcNow;
             await pending.CommitAsync(manifest, ct);
             observer.Verbose($"Cluster snapshot {id} complete in {clock.Elapsed.TotalSeconds:0.0} s, consistent at {cut.Timestamp} ({OplogLimit.InUtc(cut.WallTime)}) on every shard.");

@@ -24,8 +24,8 @@ public sealed class ClusterContinuousCapture(IEngineObserver observer)
         var catalog = new SnapshotCatalog(request.Slice.Repository);
         var runner = new ClusterSliceRunner(observer);
         var closed = new List<SnapshotManifest>();
-        // Refused at once (no chain to continue, a key the repository's settings refuse), not an interval later.
-        await runner.CheckAsync(request.Slice, mongos, catalog, ct);
+        // Refused at once (no chain to continue, another cluster's chain, a key the repository's settings refuse), not an interval later.
+        await runner.CheckContinuesAsync(request.Slice, mongos, catalog, ct);
         observer.Debug($"Capturing the cluster: a slice every {request.SliceInterval}, and a last one at the stop.");
         while (!stop.IsCancellationRequested)
         {

@@ -17,17 +17,20 @@ namespace MongoBackup.Engine.Cluster;
 public sealed class ClusterSliceRunner(IEngineObserver observer)
 {
     /// <summary>The new slice through <paramref name="mongos"/>, or null when no shard wrote anything since the chain's end.</summary>
-    /// <exception cref="MongoBackupException">NoBaseSnapshot (no full cluster snapshot to continue, or the shards changed since),
-    /// EncryptionKeyRequired or WrongEncryptionKey (the repository's settings refuse the key), the repository's and the shards' translated failures.</exception>
+    /// <exception cref="MongoBackupException">NoBaseSnapshot (no full cluster snapshot to continue, the shards changed since, or another
+    /// cluster's chain: <see cref="ClusterChainContinuity"/>), EncryptionKeyRequired or WrongEncryptionKey (the repository's settings
+    /// or the chain refuse the key), the repository's and the shards' translated failures.</exception>
     internal async Task<SnapshotManifest?> RunAsync(OplogSliceRequest request, MongoConnection mongos, SnapshotCatalog catalog, CancellationToken ct)
     {
         var started = DateTimeOffset.UtcNow;
-        var (topology, chainEnd, targets) = await CheckAsync(request, mongos, catalog, ct);
+        var chain = await CheckAsync(request, mongos, catalog, ct);
+        var chainEnd = chain.End;
 
         var shards = new List<ShardOplog>();
         try
         {
-            foreach (var target in targets) shards.Add(await ShardOplog.OpenAsync(target, ct));
+            foreach (var target in chain.Shards) shards.Add(await ShardOplog.OpenAsync(target, ct));
+            await ClusterChainContinuity.RequireShardsContinueAsync(shards, chain.Anchors, catalog.Repository.Location, ct);
             if (!(await Task.WhenAll(shards.Select(s => s.WroteAfterAsync(chainEnd, ct)))).Any(wrote => wrote))
             {
                 observer.Verbose($"No shard wrote anything since the cluster's chain ended at {chainEnd} ({chainEnd.WallTime:u}): no slice written.");
@@ -38,7 +41,7 @@ public sealed class ClusterSliceRunner(IEngineObserver observer)
                 observer.Warning($"The oplog of shard {shard.Target.Name} has rolled past the end of the last slice: its writes between {gap!.From.WallTime:u} and " +
                     $"{gap.To.WallTime:u} are lost, so no point-in-time restore of the cluster crosses them. Run Backup-MongoOplog more often or enlarge that shard's oplog.");
             var cut = await ClusterCut.ChooseAsync(mongos.Client, shards, ct);
-            return await WriteAsync(request, catalog, topology, started, chainEnd, shards, gaps, cut, ct);
+            return await WriteAsync(request, catalog, chain, started, shards, gaps, cut, ct);
         }
         catch (Exception e) when (e is not (MongoBackupException or OperationCanceledException) && DriverErrors.Describe(e, mongos.Client) is { } described)
         {
@@ -51,53 +54,67 @@ public sealed class ClusterSliceRunner(IEngineObserver observer)
     }
 
     /// <summary>
-    /// What a slice needs before it reads any oplog: a chain to continue, the shards of the snapshot it ends with, and a
-    /// key the repository's settings and that chain admit (as a replica set's slice is refused, <see cref="SnapshotKeys"/>).
+    /// What a slice needs before it reads any oplog: a chain of this cluster to continue, the shards of the snapshot it
+    /// ends with, and a key the repository's settings and that chain admit (<see cref="SliceKey"/>, as a replica set's slice
+    /// is judged), handed on to the slice.
     /// </summary>
-    internal async Task<(ServerTopology Topology, OplogTimestamp ChainEnd, IReadOnlyList<ShardTarget> Shards)> CheckAsync(
-        OplogSliceRequest request, MongoConnection mongos, SnapshotCatalog catalog, CancellationToken ct)
+    internal async Task<ClusterChain> CheckAsync(OplogSliceRequest request, MongoConnection mongos, SnapshotCatalog catalog, CancellationToken ct)
     {
         var chain = await ChainAsync(request, mongos, catalog, ct);
-        // Without a key, a chain whose base snapshot is encrypted refuses the slice too (UnencryptedChainCheck).
-        await SnapshotKeys.KeyEncryptionKeyForNewAsync(request.Encryption, catalog, "a new oplog slice", SliceChainEnd.ChainOf(chain.Topology),
-            observer.Warning, ct);
-        return chain;
+        return chain with { Key = await SliceKey.AdmitAsync(request, catalog, chain.Topology, observer.Warning, ct) };
     }
 
-    /// <summary>The chain the slice continues and the shards it reads, the key aside (a dry run, as a replica set's, does not judge it).</summary>
-    private async Task<(ServerTopology Topology, OplogTimestamp ChainEnd, IReadOnlyList<ShardTarget> Shards)> ChainAsync(
-        OplogSliceRequest request, MongoConnection mongos, SnapshotCatalog catalog, CancellationToken ct)
+    /// <summary>As <see cref="CheckAsync"/>, and every shard's oplog checked against the chain (a continuous capture's check before its first interval).</summary>
+    internal async Task CheckContinuesAsync(OplogSliceRequest request, MongoConnection mongos, SnapshotCatalog catalog, CancellationToken ct)
+    {
+        var chain = await CheckAsync(request, mongos, catalog, ct);
+        foreach (var target in chain.Shards)
+        {
+            using var shard = await ShardOplog.OpenAsync(target, ct);
+            await ClusterChainContinuity.RequireShardsContinueAsync([shard], chain.Anchors, catalog.Repository.Location, ct);
+        }
+    }
+
+    /// <summary>The chain the slice continues, of this cluster (<see cref="ClusterChainContinuity"/>), and the shards it reads; the key aside.</summary>
+    private async Task<ClusterChain> ChainAsync(OplogSliceRequest request, MongoConnection mongos, SnapshotCatalog catalog, CancellationToken ct)
     {
         var topology = await ServerTopology.DiscoverAsync(mongos.Client, ct, allowMongos: true);
         var chainEnd = await SliceChainEnd.FindAsync(catalog, topology, observer, ct);
         var targets = await ShardTarget.ListAsync(mongos.Client, request.Connection, request.ShardHostMap, ct);
-        RequireSameShards(await catalog.CompleteAsync(ct), chainEnd, targets, catalog.Repository.Location);
-        return (topology, chainEnd, targets);
+        var (clusterId, anchors) = await ClusterChainContinuity.RequireSameClusterAsync(catalog, topology, chainEnd, mongos.Client,
+            request.Connection.DisplayName, targets, ct);
+        return new ClusterChain(topology, chainEnd, targets, clusterId, anchors);
     }
 
-    /// <summary>What a slice taken now would hold (the -WhatIf dry run): the chain's end, the newest entry of any shard, a shard's gap.</summary>
+    /// <summary>
+    /// What a slice taken now would hold (the -WhatIf dry run): the run's checks (this cluster's chain, each shard's
+    /// oplog against it, the key as <see cref="SliceKey"/> judges it), the chain's end, the newest entry of any shard, a shard's gap.
+    /// </summary>
     internal async Task<OplogSlicePlan> PlanAsync(OplogSliceRequest request, MongoConnection mongos, CancellationToken ct)
     {
-        var (_, chainEnd, targets) = await ChainAsync(request, mongos, new SnapshotCatalog(request.Repository), ct);
+        var catalog = new SnapshotCatalog(request.Repository);
+        var chain = await ChainAsync(request, mongos, catalog, ct);
+        var keyRefusal = await SliceKey.RefusalAsync(request, catalog, chain.Topology, ct);
         OplogTimestamp? newest = null;
         OplogGap? gap = null;
-        foreach (var target in targets)
+        foreach (var target in chain.Shards)
         {
             using var shard = await ShardOplog.OpenAsync(target, ct);
-            if (await shard.WroteAfterAsync(chainEnd, ct) && await shard.NewestAsync(ct) is var last && (newest is null || last > newest)) newest = last;
-            gap ??= await shard.RolledPastAsync(chainEnd, ct);
+            await ClusterChainContinuity.RequireShardsContinueAsync([shard], chain.Anchors, catalog.Repository.Location, ct);
+            if (await shard.WroteAfterAsync(chain.End, ct) && await shard.NewestAsync(ct) is var last && (newest is null || last > newest)) newest = last;
+            gap ??= await shard.RolledPastAsync(chain.End, ct);
         }
-        return new OplogSlicePlan(null, chainEnd, newest, gap);
+        return new OplogSlicePlan(null, chain.End, newest, gap, keyRefusal);
     }
 
-    private async Task<SnapshotManifest> WriteAsync(OplogSliceRequest request, SnapshotCatalog catalog, ServerTopology topology, DateTimeOffset started,
-        OplogTimestamp chainEnd, List<ShardOplog> shards, OplogGap?[] gaps, ConsistencyPoint cut, CancellationToken ct)
+    private async Task<SnapshotManifest> WriteAsync(OplogSliceRequest request, SnapshotCatalog catalog, ClusterChain chain, DateTimeOffset started,
+        List<ShardOplog> shards, OplogGap?[] gaps, ConsistencyPoint cut, CancellationToken ct)
     {
         var location = request.Repository.Location;
         // Encrypted as a replica set's slice is: every shard's part under the slice's one data key, in the same layout.
         var options = new NewSnapshotOptions(request.Compression, request.CompressionLevel, request.Encryption)
         {
-            Ids = request.Ids, ChainOf = SliceChainEnd.ChainOf(topology),
+            Ids = request.Ids, ChainOf = SliceChainEnd.ChainOf(chain.Topology), Admitted = chain.Key,
         };
         PendingSnapshot pending;
         try { pending = await PendingSnapshot.StartNewAsync(catalog, "oplog", started, options, observer.Warning, ct); }
@@ -106,8 +123,9 @@ public sealed class ClusterSliceRunner(IEngineObserver observer)
         try
         {
             var files = pending.Files!;
-            var sections = await Task.WhenAll(shards.Select((s, i) => s.SaveAsync(files.InFolder(s.Target.Name), s.Target.Name, chainEnd, gaps[i], cut.Timestamp, ct)));
-            var manifest = ClusterSliceManifest.New(request, pending.Id, topology, started, chainEnd, cut, sections.ToList(), files.Level);
+            var sections = await Task.WhenAll(shards.Select((s, i) => s.SaveAsync(files.InFolder(s.Target.Name), s.Target.Name, chain.End, gaps[i], cut.Timestamp, ct)));
+            var manifest = ClusterSliceManifest.New(request, pending.Id, chain.Topology, started, chain.End, cut, sections.ToList(), files.Level);
+            manifest.Cluster!.ClusterId = chain.ClusterId;
             await pending.CommitAsync(manifest, ct);
             observer.Verbose($"Cluster oplog slice {pending.Id}: {string.Join(", ", sections.Select(s => $"{s.Name} {s.OplogEntries} entries"))}, up to the cut {cut.Timestamp}.");
             return manifest;
@@ -122,25 +140,12 @@ public sealed class ClusterSliceRunner(IEngineObserver observer)
                 ?? new MongoBackupException(ErrorIds.BackupFailed, $"The cluster's oplog backup failed: {e.Message}", e);
         }
     }
-
-    /// <summary>
-    /// The cluster's shards must be those of the snapshot its chain ends with: a shard added since has no full copy to
-    /// continue (its data came by migrations, which a replay leaves out), and one removed would leave its part unsaved.
-    /// </summary>
-    private static void RequireSameShards(IReadOnlyList<SnapshotManifest> snapshots, OplogTimestamp chainEnd, IReadOnlyList<ShardTarget> targets, string location)
-    {
-        // Slices as well as fulls (the chain may end at either), so not SnapshotManifest.IsChainFull: only copy-only fulls are left out.
-        var last = snapshots.Where(s => s.Cluster is not null && s.CopyOnly == false)
-            .FirstOrDefault(s => (s.Kind == SnapshotKind.Oplog ? s.OplogEnd : s.ConsistentAt?.Timestamp) == chainEnd);
-        if (last is null) return;
-        var before = last.Cluster!.Shards.Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
-        var now = targets.Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
-        var added = now.Except(before).FirstOrDefault();
-        var gone = before.Except(now).FirstOrDefault();
-        if (added is null && gone is null) return;
-        throw new MongoBackupException(ErrorIds.NoBaseSnapshot,
-            (added is not null ? $"Shard {added} joined the cluster after snapshot {last.Id}, where its chain in {location} ends: it has no full copy to continue from."
-                : $"Shard {gone} of snapshot {last.Id}, where the cluster's chain in {location} ends, is no longer in the cluster (listShards).") +
-            " Take a new full backup of the cluster (Backup-MongoDatabase), which starts a new chain.", target: added ?? gone);
-    }
 }
+
+/// <summary>
+/// The chain a cluster slice continues: the cluster, where its chain ends, the shards it reads, the cluster's id
+/// (config.version; null when unreadable), each shard's anchor (<see cref="ClusterChainContinuity"/>), and once
+/// judged, the key the slice is written under.
+/// </summary>
+internal sealed record ClusterChain(ServerTopology Topology, OplogTimestamp End, IReadOnlyList<ShardTarget> Shards, string? ClusterId,
+    IReadOnlyList<ShardAnchor> Anchors, AdmittedKey? Key = null);

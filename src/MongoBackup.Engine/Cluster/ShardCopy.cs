@@ -109,6 +109,7 @@ internal sealed class ShardCopy : ICutShard, IDisposable
             OplogEntries = count,
             LateCommits = late,
             ConsistentAt = last,
+            LastEntryAtCut = await DriverErrors.Translate(() => _oplog.NewestAtOrBeforeAsync(cut, ct), Client),
             Namespaces = _namespaces.OrderBy(n => n.Database, StringComparer.Ordinal).ThenBy(n => n.Collection, StringComparer.Ordinal).ToList(),
         };
     }

@@ -46,6 +46,14 @@ internal sealed class ShardOplog : ICutShard, IDisposable
         DriverErrors.Translate(() => _oplog.RolledPastAsync(previous, ct), _connection.Client);
 
     /// <summary>
+    /// Whether the shard's oplog continues from <paramref name="recorded"/>, an entry a snapshot of the chain saved from a
+    /// shard of this name: it holds that entry (<see cref="ChainContinuity.IsRecordedEntry"/>), or it rolled past it (then it is rightly gone).
+    /// </summary>
+    public Task<bool> ContinuesFromAsync(ConsistencyPoint recorded, CancellationToken ct) => DriverErrors.Translate(async () =>
+        await _oplog.RolledPastAsync(recorded.Timestamp, ct) is not null || ChainContinuity.IsRecordedEntry(await _oplog.EntryAtAsync(recorded.Timestamp, ct), recorded),
+        _connection.Client);
+
+    /// <summary>
     /// Whether the shard wrote anything after <paramref name="previous"/> but no-ops: a cut writes no-ops (appendOplogNote)
     /// on the shards behind it, which alone are no reason for another slice.
     /// </summary>
@@ -81,8 +89,13 @@ internal sealed class ShardOplog : ICutShard, IDisposable
             OplogEnd = last.Timestamp,
             OplogEntries = count,
             ConsistentAt = last,
+            LastEntryAtCut = await LastEntryAtAsync(cut, ct),
         };
     }
+
+    /// <summary>The shard's newest entry at or before <paramref name="cut"/> (see <see cref="ShardSection.LastEntryAtCut"/>).</summary>
+    private Task<ConsistencyPoint?> LastEntryAtAsync(OplogTimestamp cut, CancellationToken ct) =>
+        DriverErrors.Translate(() => _oplog.NewestAtOrBeforeAsync(cut, ct), _connection.Client);
 
     private static async IAsyncEnumerable<RawBsonDocument> Noting(IAsyncEnumerable<RawBsonDocument> entries, Action<ConsistencyPoint> seen)
     {

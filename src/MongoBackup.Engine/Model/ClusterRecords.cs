@@ -10,6 +10,14 @@ public sealed class ClusterSection
     /// <summary>T: the cut. Every shard's oplog was saved up to and including it, and no further.</summary>
     public ConsistencyPoint ClusterTime { get; set; } = new(new OplogTimestamp(0, 0), DateTimeOffset.UnixEpoch);
 
+    /// <summary>
+    /// The cluster's identity: config.version's clusterId (24 hex digits), which the config server makes once and keeps for
+    /// the cluster's life. A slice continues a chain only from a snapshot of the same cluster. Null in manifests written
+    /// before it was recorded, and where the cluster's config.version could not be read.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? ClusterId { get; set; }
+
     /// <summary>The shards, in config.shards order.</summary>
     public List<ShardSection> Shards { get; set; } = [];
 
@@ -52,6 +60,13 @@ public sealed class ShardSection
     public long LateCommits { get; set; }
     /// <summary>The shard's own consistency point: its last saved entry (see <see cref="OplogEnd"/>), with its wall time.</summary>
     public ConsistencyPoint? ConsistentAt { get; set; }
+    /// <summary>
+    /// The shard's newest oplog entry at or before the cluster's cut, with its wall time to the millisecond, whether or not
+    /// this snapshot saved it (an idle shard's may be older than the snapshot): the entry of this shard the chain ends at,
+    /// which the shard's oplog must hold when a later slice reads it from before that entry. Null in manifests written before it was recorded.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public ConsistencyPoint? LastEntryAtCut { get; set; }
     /// <summary>
     /// For a cluster oplog slice: the cut of the cluster snapshot this shard's part continues (its entries come after it).
     /// With no entry in the slice, <see cref="OplogEnd"/> and <see cref="ConsistentAt"/> are this point.

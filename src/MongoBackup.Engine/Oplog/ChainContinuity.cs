@@ -32,12 +32,23 @@ public static class ChainContinuity
         var recorded = (await catalog.CompleteAsync(ct)).Where(SliceChainEnd.ChainOf(topology))
             .Select(s => s.ConsistentAt)
             .FirstOrDefault(point => point is not null && point.Timestamp == chainEnd);
-        // An entry without a wall time (servers before 4.2) is recorded with its timestamp's second: only a millisecond wall is compared.
-        if (entry is not null && (recorded is null || entry.WallTime == recorded.WallTime || entry.WallTime == chainEnd.WallTime)) return;
+        if (entry is not null && (recorded is null || IsRecordedEntry(entry, recorded))) return;
         throw new MongoBackupException(ErrorIds.NoBaseSnapshot,
             $"The oplog of replica set '{topology.ReplicaSetName}' ({string.Join(", ", topology.Hosts)}) reaches back before the end of the oplog chain " +
             $"of that name in {catalog.Repository.Location}, but does not hold the entry the chain ends at ({chainEnd}, {(recorded ?? new ConsistencyPoint(chainEnd, chainEnd.WallTime)).WallTime:u}): " +
             "it is another replica set of the same name, or it rolled back past that entry. Nothing was written. Back up each replica set into a repository of its own.",
             target: catalog.Repository.Location);
+    }
+
+    /// <summary>
+    /// Whether <paramref name="held"/>, what an oplog holds at <paramref name="recorded"/>'s timestamp (null: nothing), is the
+    /// entry a snapshot recorded there: the same timestamp and wall time. An entry without a wall time (servers before 4.2)
+    /// is recorded with its timestamp's second, so only a millisecond wall is compared.
+    /// </summary>
+    public static bool IsRecordedEntry(ConsistencyPoint? held, ConsistencyPoint recorded)
+    {
+        ArgumentNullException.ThrowIfNull(recorded);
+        return held is not null && held.Timestamp == recorded.Timestamp
+            && (held.WallTime == recorded.WallTime || held.WallTime == recorded.Timestamp.WallTime);
     }
 }

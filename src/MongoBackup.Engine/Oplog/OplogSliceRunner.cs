@@ -34,8 +34,8 @@ public sealed class OplogSliceRunner(IEngineObserver observer)
         observer.Debug($"The chain of replica set '{topology.ReplicaSetName}' in {request.Repository.Location} ends at {chainEnd} ({chainEnd.WallTime:u}); reading with read preference {request.Connection.ReadPreference}.");
         // The key is judged before "nothing new": a wrong key (or none) the settings or the chain refuse is refused
         // whether or not the oplog moved, so a misconfigured scheduled job fails on its first run, not its first busy one.
-        await SnapshotKeys.KeyEncryptionKeyForNewAsync(request.Encryption, catalog, "this oplog slice", SliceChainEnd.ChainOf(topology),
-            observer.Warning, ct);
+        // Handed on to the slice, which then neither reads the settings nor derives the key again.
+        var key = await SliceKey.AdmitAsync(request, catalog, topology, observer.Warning, ct);
         var oplog = new OplogSource(client);
         var newest = await oplog.NewestAsync(ct);
         if (newest is not { } upTo || upTo <= chainEnd)
@@ -49,7 +49,7 @@ public sealed class OplogSliceRunner(IEngineObserver observer)
         if (gap is not null)
             observer.Warning($"The oplog of {topology.ReplicaSetName} has rolled past the end of the last slice: writes between {gap.From.WallTime:u} and {gap.To.WallTime:u} are lost to point-in-time restore. Run Backup-MongoOplog more often or enlarge the oplog.");
 
-        var options = new NewSnapshotOptions(request.Compression, request.CompressionLevel, request.Encryption) { Ids = request.Ids, ChainOf = SliceChainEnd.ChainOf(topology) };
+        var options = new NewSnapshotOptions(request.Compression, request.CompressionLevel, request.Encryption) { Ids = request.Ids, ChainOf = SliceChainEnd.ChainOf(topology), Admitted = key };
         PendingSnapshot pending;
         try { pending = await PendingSnapshot.StartNewAsync(catalog, "oplog", started, options, observer.Warning, ct); }
         catch (Exception e) when (RepositoryWriteErrors.Describe(e, request.Repository.Location, "a new oplog slice") is { } described) { throw described; }
@@ -89,18 +89,20 @@ public sealed class OplogSliceRunner(IEngineObserver observer)
 
     /// <summary>
     /// What a run would save now, without writing (the -WhatIf dry run): it checks what the run checks (a replica set,
-    /// a chain to continue, a warning when no restore can reach it) and reads the chain's end and the oplog's newest
-    /// and oldest entries.
+    /// a chain to continue, a warning when no restore can reach it, the key as <see cref="SliceKey"/> judges it) and reads
+    /// the chain's end and the oplog's newest and oldest entries.
     /// </summary>
     public static async Task<OplogSlicePlan> PlanAsync(OplogSliceRequest request, IEngineObserver observer, CancellationToken ct)
     {
         using var source = MongoConnection.Open(request.Connection);
         var topology = await ReplicaSetAsync(source.Client, request, ct);
-        var chainEnd = await SliceChainEnd.FindAsync(request.Repository, topology, observer, ct);
+        var catalog = new SnapshotCatalog(request.Repository);
+        var chainEnd = await SliceChainEnd.FindAsync(catalog, topology, observer, ct);
+        var keyRefusal = await SliceKey.RefusalAsync(request, catalog, topology, ct);
         var oplog = new OplogSource(source.Client);
         var newest = await oplog.NewestAsync(ct);
         return new OplogSlicePlan(topology.ReplicaSetName, chainEnd, newest is { } n && n > chainEnd ? n : (OplogTimestamp?)null,
-            await oplog.RolledPastAsync(chainEnd, ct));
+            await oplog.RolledPastAsync(chainEnd, ct), keyRefusal);
     }
 
     /// <summary>The source's topology; a standalone server, which has no oplog, is refused.</summary>
@@ -131,5 +133,10 @@ public sealed class OplogSliceRunner(IEngineObserver observer)
     }
 }
 
-/// <summary>What a slice taken now would hold: the entries after <see cref="ChainEnd"/> up to <see cref="Newest"/> (null: nothing new), and the span lost when the oplog rolled past the chain's end.</summary>
-public sealed record OplogSlicePlan(string? ReplicaSetName, OplogTimestamp ChainEnd, OplogTimestamp? Newest, OplogGap? Gap);
+/// <summary>
+/// What a slice taken now would hold: the entries after <see cref="ChainEnd"/> up to <see cref="Newest"/> (null: nothing
+/// new), the span lost when the oplog rolled past the chain's end, and the refusal the run would meet from its key
+/// (<see cref="SliceKey"/>; null when the key is admitted).
+/// </summary>
+public sealed record OplogSlicePlan(string? ReplicaSetName, OplogTimestamp ChainEnd, OplogTimestamp? Newest, OplogGap? Gap,
+    MongoBackupException? KeyRefusal = null);

@@ -45,7 +45,11 @@ public sealed class OplogSource
         return entry is null ? null : ConsistencyPoint.OfEntry(entry);
     }
 
-    private async Task<ConsistencyPoint?> EdgeAsync(int direction, CancellationToken ct)
+    /// <summary>The newest entry at or before <paramref name="ts"/>, with its wall time; null when the oplog holds none.</summary>
+    public Task<ConsistencyPoint?> NewestAtOrBeforeAsync(OplogTimestamp ts, CancellationToken ct) =>
+        EdgeAsync(-1, ct, new BsonDocument("ts", new BsonDocument("$lte", ts.ToBsonTimestamp())));
+
+    private async Task<ConsistencyPoint?> EdgeAsync(int direction, CancellationToken ct, BsonDocument? filter = null)
     {
         var options = new FindOptions<BsonDocument>
         {
@@ -53,7 +57,7 @@ public sealed class OplogSource
             Limit = 1,
             Projection = new BsonDocument { { "ts", 1 }, { "wall", 1 } },
         };
-        using var cursor = await _oplogDocuments.FindAsync(FilterDefinition<BsonDocument>.Empty, options, ct);
+        using var cursor = await _oplogDocuments.FindAsync(filter ?? new BsonDocument(), options, ct);
         var entry = await cursor.FirstOrDefaultAsync(ct);
         return entry is null ? null : ConsistencyPoint.OfEntry(entry);
     }

@@ -8,9 +8,11 @@ namespace MongoBackup.Engine.Policy;
 public sealed record BackupPolicyRequest
 {
     /// <summary>
-    /// Ten minutes: long enough that renewals every third of it survive a slow repository, short enough that a crashed run blocks little.
+    /// Two minutes, as a snapshot's writer mark (<see cref="SnapshotReadLease.DefaultDuration"/>): a running run renews it every
+    /// 40 seconds however long it runs, so a crashed run keeps the next scheduled one out for two minutes at most, while a
+    /// live one keeps it for as long as it runs; a renewal has 80 seconds before the lease runs out.
     /// </summary>
-    public static readonly TimeSpan DefaultLeaseDuration = TimeSpan.FromMinutes(10);
+    public static readonly TimeSpan DefaultLeaseDuration = SnapshotReadLease.DefaultDuration;
 
     /// <summary>The source server.</summary>
     public required ConnectionSettings Connection { get; init; }
@@ -30,7 +32,10 @@ public sealed record BackupPolicyRequest
     public Repository.EncryptionKeySource? Encryption { get; init; }
     /// <summary>Free labels recorded in each manifest written; never a secret.</summary>
     public IReadOnlyDictionary<string, string> Tags { get; init; } = new Dictionary<string, string>();
-    /// <summary>How long the repository lease lasts unrenewed: how long a crashed run can block the next ones. Renewed every third of it.</summary>
+    /// <summary>
+    /// How long the repository lease lasts unrenewed: how long a crashed run can block the next ones. Renewed every third of
+    /// it while the run lasts, so it bounds neither the run's length nor the time a run holds the repository.
+    /// </summary>
     public TimeSpan LeaseDuration { get; init; } = DefaultLeaseDuration;
     /// <summary>
     /// For a sharded cluster (a mongos): shard member addresses as config.shards names them mapped to the names this

@@ -39,7 +39,7 @@ public sealed class BackupPolicyRunner(IEngineObserver observer, TimeProvider? c
         ArgumentNullException.ThrowIfNull(request);
         request.Validate();
         var elapsed = Stopwatch.StartNew();
-        var attempt = await RepositoryLeases.TryAcquireAsync(request.Repository, request.HolderId, request.LeaseDuration, ct).ConfigureAwait(false);
+        var attempt = await RepositoryLeases.TryAcquireAsync(request.Repository, request.HolderId, request.LeaseDuration, ct, _clock).ConfigureAwait(false);
         if (attempt.Lease is not { } lease)
         {
             var reason = $"another run holds the repository lease ({attempt.HeldBy}, until {attempt.HeldUntil:u}); this run did nothing";
@@ -54,7 +54,7 @@ public sealed class BackupPolicyRunner(IEngineObserver observer, TimeProvider? c
         await using (lease.ConfigureAwait(false))
         {
             observer.Verbose($"Took the repository lease of {request.Repository.Location} as {lease.HolderId} until {lease.ExpiresAt:u}.");
-            var keeper = new LeaseKeeper(lease, request.LeaseDuration, observer, ct);
+            var keeper = new LeaseKeeper(lease, request.LeaseDuration, observer, ct, _clock);
             try
             {
                 if (LeaseTakenForTests is { } hold) await hold(request.Repository.Location, keeper.Token).ConfigureAwait(false);
@@ -98,15 +98,17 @@ public sealed class BackupPolicyRunner(IEngineObserver observer, TimeProvider? c
 
     /// <summary>
     /// The refusal the run's backup or slice would meet from its key, judged as the run judges it before writing: the
-    /// repository's settings, and for a slice its encrypted chain (<see cref="UnencryptedChainCheck"/>, <see cref="ChainKeyCheck"/>).
+    /// repository's settings, and for a slice its encrypted chain (the slice's own judgement, <see cref="SliceKey"/>).
     /// </summary>
     private static async Task<MongoBackupException?> KeyRefusalAsync(BackupPolicyRequest request, SnapshotCatalog catalog, PolicyDecision decision,
         ServerTopology topology, CancellationToken ct)
     {
-        if (decision.Action is not (PolicyAction.Full or PolicyAction.Slice)) return null;
-        var slice = decision.Action == PolicyAction.Slice;
-        return await SnapshotKeys.RefusalForNewAsync(request.Encryption, catalog, slice ? "this oplog slice" : "this full backup",
-            slice ? SliceChainEnd.ChainOf(topology) : null, ct).ConfigureAwait(false);
+        return decision.Action switch
+        {
+            PolicyAction.Full => await SnapshotKeys.RefusalForNewAsync(request.Encryption, catalog, "this full backup", null, ct).ConfigureAwait(false),
+            PolicyAction.Slice => await SliceKey.RefusalAsync(SliceOf(request), catalog, topology, ct).ConfigureAwait(false),
+            _ => null,
+        };
     }
 
     /// <summary>
@@ -160,15 +162,17 @@ public sealed class BackupPolicyRunner(IEngineObserver observer, TimeProvider? c
     /// <summary>The oplog slice: every shard's to one new cut through the mongos, else the replica set's; null when nothing was written since the chain's end.</summary>
     private Task<SnapshotManifest?> SliceAsync(BackupPolicyRequest request, ServerTopology topology, MongoConnection source, SnapshotCatalog catalog, CancellationToken ct)
     {
-        var slice = new OplogSliceRequest
-        {
-            Connection = request.Connection, Repository = request.Repository, Compression = request.Compression, CompressionLevel = request.CompressionLevel,
-            Encryption = request.Encryption, Tags = request.Tags, ShardHostMap = request.ShardHostMap,
-        };
+        var slice = SliceOf(request);
         return topology.Kind == TopologyKind.Sharded
             ? new Cluster.ClusterSliceRunner(observer).RunAsync(slice, source, catalog, ct)
             : new OplogSliceRunner(observer).RunAsync(slice, source, catalog, ct);
     }
+
+    private static OplogSliceRequest SliceOf(BackupPolicyRequest request) => new()
+    {
+        Connection = request.Connection, Repository = request.Repository, Compression = request.Compression, CompressionLevel = request.CompressionLevel,
+        Encryption = request.Encryption, Tags = request.Tags, ShardHostMap = request.ShardHostMap,
+    };
 
     private async Task<IReadOnlyList<string>> ApplyRetentionAsync(SnapshotCatalog catalog, RetentionRules rules, CancellationToken ct)
     {

@@ -18,6 +18,13 @@ public sealed record NewSnapshotOptions(Compression Compression, CompressionLeve
     /// without a key (<see cref="UnencryptedChainCheck"/>). Null for a full backup.
     /// </summary>
     public Func<SnapshotManifest, bool>? ChainOf { get; init; }
+
+    /// <summary>
+    /// The key the run already judged for this snapshot (<see cref="SnapshotKeys.AdmitAsync"/>, with <see cref="Encryption"/>
+    /// and <see cref="ChainOf"/>), e.g. by a one-shot slice before it decided there was something new; null: judged when the
+    /// snapshot starts.
+    /// </summary>
+    public AdmittedKey? Admitted { get; init; }
 }
 
 /// <summary>Draws snapshot ids (see <see cref="SnapshotIds.NewId"/>); tests replace it to make two writers choose the same id.</summary>

@@ -56,7 +56,8 @@ public sealed class PendingSnapshot : IAsyncDisposable
 
     /// <summary>
     /// Reserves an id for a new snapshot started at <paramref name="started"/> and prepares its files. The repository's
-    /// settings are checked (and the key-encryption key derived) before anything is written.
+    /// settings are checked (and the key-encryption key derived) before anything is written, unless the run hands on the key
+    /// it judged (<see cref="NewSnapshotOptions.Admitted"/>).
     /// </summary>
     /// <param name="catalog">The command's catalog of the repository to write to (a passphrase's salt comes from it).</param>
     /// <param name="kind">The id's kind part: "full" or "oplog".</param>
@@ -74,7 +75,7 @@ public sealed class PendingSnapshot : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(options);
         var repository = catalog.Repository;
-        var kek = await SnapshotKeys.KeyEncryptionKeyForNewAsync(
+        var kek = options.Admitted is { } admitted ? admitted.Key : await SnapshotKeys.KeyEncryptionKeyForNewAsync(
             options.Encryption, catalog, kind == "oplog" ? "this oplog slice" : $"this {kind} backup", options.ChainOf, warn, ct).ConfigureAwait(false);
         var (id, writerMark) = await ReserveNewIdAsync(repository, kind, started, options.Ids, warn, ct).ConfigureAwait(false);
         var (dataKey, entry) = kek is null ? ((DataKey?)null, (ManifestEncryption?)null) : SnapshotEncryption.ForNewSnapshot(kek, id);

@@ -13,9 +13,13 @@ public static class RepositoryLeases
     public static string NewHolderId() =>
         $"{Environment.MachineName}/pid {Environment.ProcessId}/{Guid.NewGuid().ToString("N")[..8]}";
 
-    /// <summary>Takes the repository's lease for <paramref name="duration"/> (at least <see cref="MinimumDuration"/>) for <paramref name="holderId"/>.</summary>
+    /// <summary>
+    /// Takes the repository's lease for <paramref name="duration"/> (at least <see cref="MinimumDuration"/>) for
+    /// <paramref name="holderId"/>, judging expiry by <paramref name="clock"/> (the system clock when null; tests move one by hand).
+    /// </summary>
     /// <exception cref="MongoBackupException">InvalidArgument for a shorter duration; LeaseNotSupported for a repository that grants none (or an S3 store that ignores conditional writes).</exception>
-    public static Task<LeaseAttempt> TryAcquireAsync(ISnapshotRepository repository, string holderId, TimeSpan duration, CancellationToken ct)
+    public static Task<LeaseAttempt> TryAcquireAsync(ISnapshotRepository repository, string holderId, TimeSpan duration, CancellationToken ct,
+        TimeProvider? clock = null)
     {
         ArgumentNullException.ThrowIfNull(repository);
         ArgumentException.ThrowIfNullOrWhiteSpace(holderId);
@@ -26,6 +30,6 @@ public static class RepositoryLeases
             throw new MongoBackupException(ErrorIds.LeaseNotSupported,
                 $"The repository {repository.Location} cannot grant a lease (folder, Azure Blob and S3 repositories can), so concurrent scheduled runs could not be kept apart. Use one of those for Invoke-MongoBackupPolicy, or schedule Backup-MongoDatabase and Backup-MongoOplog directly.",
                 target: repository.Location);
-        return leasable.TryAcquireLeaseAsync(holderId, duration, ct);
+        return clock is null ? leasable.TryAcquireLeaseAsync(holderId, duration, ct) : leasable.TryAcquireLeaseAsync(holderId, duration, clock, ct);
     }
 }

@@ -34,15 +34,32 @@ public static class SnapshotKeys
     }
 
     /// <summary>
+    /// As <see cref="KeyEncryptionKeyForNewAsync"/>, the key kept as judged, to hand on to the snapshot it was judged for
+    /// (<see cref="NewSnapshotOptions.Admitted"/>) so that <see cref="PendingSnapshot"/> does not read the settings and derive it again.
+    /// </summary>
+    /// <exception cref="MongoBackupException">As <see cref="KeyEncryptionKeyForNewAsync"/>.</exception>
+    public static async Task<AdmittedKey> AdmitAsync(EncryptionKeySource? source, SnapshotCatalog catalog, string what,
+        Func<SnapshotManifest, bool>? chainOf, Action<string> warn, CancellationToken ct) =>
+        new(await KeyEncryptionKeyForNewAsync(source, catalog, what, chainOf, warn, ct).ConfigureAwait(false));
+
+    /// <summary>
     /// Why a new snapshot written with <paramref name="source"/> would be refused, judged as <see cref="KeyEncryptionKeyForNewAsync"/>
     /// judges it (the settings, and for a slice its chain); null when it would be admitted. For a dry run.
     /// </summary>
-    public static async Task<MongoBackupException?> RefusalForNewAsync(EncryptionKeySource? source, SnapshotCatalog catalog, string what,
-        Func<SnapshotManifest, bool>? chainOf, CancellationToken ct)
+    public static Task<MongoBackupException?> RefusalForNewAsync(EncryptionKeySource? source, SnapshotCatalog catalog, string what,
+        Func<SnapshotManifest, bool>? chainOf, CancellationToken ct) =>
+        RefusalOfAsync(() => KeyEncryptionKeyForNewAsync(source, catalog, what, chainOf, _ => { }, ct));
+
+    /// <summary>
+    /// The key refusal (EncryptionKeyRequired, WrongEncryptionKey) <paramref name="judge"/>, a run's own judgement of its key,
+    /// meets; null when it admits the key. For a dry run, which runs the judgement the run would and reports what it refuses.
+    /// </summary>
+    public static async Task<MongoBackupException?> RefusalOfAsync(Func<Task> judge)
     {
+        ArgumentNullException.ThrowIfNull(judge);
         try
         {
-            await KeyEncryptionKeyForNewAsync(source, catalog, what, chainOf, _ => { }, ct).ConfigureAwait(false);
+            await judge().ConfigureAwait(false);
             return null;
         }
         catch (MongoBackupException e) when (e.ErrorId is ErrorIds.EncryptionKeyRequired or ErrorIds.WrongEncryptionKey)
@@ -78,3 +95,10 @@ public static class SnapshotKeys
         return settings.Refusal(keyId, repository.Location, what);
     }
 }
+
+/// <summary>
+/// The key a new snapshot was admitted under (<see cref="SnapshotKeys.AdmitAsync"/>): <see cref="Key"/> null means admitted
+/// without encryption. Handed on to the snapshot it was judged for, so its key is judged once.
+/// </summary>
+/// <param name="Key">The key-encryption key its data key is wrapped with; null for an unencrypted snapshot.</param>
+public sealed record AdmittedKey(KeyEncryptionKey? Key);

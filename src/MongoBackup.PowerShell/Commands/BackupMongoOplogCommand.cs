@@ -125,21 +125,27 @@ public sealed class BackupMongoOplogCommand : MongoReadingCmdlet
         if (emitted.Count == 0) WriteVerbose("The capture ended without any new oplog entry: no slice written.");
     });
 
-    /// <summary>The dry run: what the run checks (a replica set, a chain to continue), and the span a slice would hold now.</summary>
+    /// <summary>
+    /// The dry run: what the run checks (a replica set, a chain to continue, the key as the run judges it: a refused key
+    /// makes WouldRun false with its error id), and the span a slice would hold now.
+    /// </summary>
     private void WritePlan(OplogSliceRequest slice, string repositoryPath)
     {
         var plan = RunEngine((observer, ct) => new OplogBackup(observer).PlanAsync(slice, ct));
+        var refusal = plan.KeyRefusal;
         var from = $"after {plan.ChainEnd} ({plan.ChainEnd.WallTime:u})";
         var gap = plan.Gap is { } g ? $"; GAP: the oplog has rolled past the chain's end, writes between {g.From.WallTime:u} and {g.To.WallTime:u} are lost" : "";
         if (Continuous)
             WritePlannedAction("Tail oplog", repositoryPath,
                 $"entries {from} onward, a slice every {DurationArgumentAttribute.Describe(SliceInterval)} or {SliceSizeMB} MB, {(Duration is { } d ? $"for {DurationArgumentAttribute.Describe(d)}" : "until stopped")}{gap}",
-                slice.Connection.DisplayName);
+                slice.Connection.DisplayName, refusal);
         else if (plan.Newest is { } newest)
-            WritePlannedAction("Save oplog", repositoryPath, $"entries {from} up to {newest} ({newest.WallTime:u}) as one slice{gap}", slice.Connection.DisplayName);
+            WritePlannedAction("Save oplog", repositoryPath, $"entries {from} up to {newest} ({newest.WallTime:u}) as one slice{gap}", slice.Connection.DisplayName,
+                refusal);
         else
+            // The run judges its key before it finds nothing new: a key it refuses is refused then too.
             WritePlannedAction("Nothing", repositoryPath, $"the oplog holds nothing {from}: no slice would be written", slice.Connection.DisplayName,
-                changes: false);
+                refusal, changes: false);
     }
 
     private static void RequirePositive(TimeSpan value, string parameter)

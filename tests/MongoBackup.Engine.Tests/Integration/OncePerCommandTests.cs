@@ -155,6 +155,23 @@ public sealed class OncePerCommandTests(MongoServerFixture server)
         Assert.Equal([KeyValuePair.Create(snapshot.Id, 1)], repository.ManifestReads);
     }
 
+    [Fact]
+    public async Task A_one_shot_slice_judges_its_key_once_with_one_settings_read_before_it_writes()
+    {
+        var (database, items) = await SeedAsync("once_key", 10);
+        using var folder = new TempFolder();
+        var repository = new MeteredRepository(new FolderRepository(folder.Path));
+        var keys = EncryptionKeySource.FromPassphrase(SecureText.Of("slice passphrase"));
+        await BackUpAsync(repository, database, keys);
+        await items.InsertOneAsync(new BsonDocument("_id", 100));
+        repository.Reset();
+
+        await SliceAsync(repository, keys);
+
+        // The key judged once, before "nothing new" and handed on to the slice; then one read after the commit (whether the pin moved meanwhile).
+        Assert.Equal(2, repository.SettingsReads);
+    }
+
     private async Task<(string Database, IMongoCollection<BsonDocument> Items)> SeedAsync(string purpose, int documents)
     {
         var database = TestDatabases.NewName(purpose);

@@ -77,6 +77,74 @@ public sealed class BackupPolicyRunnerTests(MongoServerFixture server)
     }
 
     [Fact]
+    public async Task A_killed_runs_lease_keeps_the_next_run_out_for_two_minutes_at_most()
+    {
+        await SeedAsync("policy_killed");
+        using var folder = new TempFolder();
+        var repository = new FolderRepository(folder.Path);
+        var clock = new ManualClock(DateTimeOffset.UtcNow);
+        var request = new BackupPolicyRequest { Connection = Connection, Repository = repository, FullEvery = TimeSpan.FromHours(1) };
+        // A run killed mid-backup: it took the lease as a run takes it, and neither renews nor releases it any more.
+        var killed = await RepositoryLeases.TryAcquireAsync(repository, "host-a/pid 4242/killed", request.LeaseDuration, CancellationToken.None, clock);
+        Assert.True(killed.Acquired);
+
+        clock.Advance(TimeSpan.FromMinutes(1));
+        var meanwhile = await Run(request, clock);
+        clock.Advance(TimeSpan.FromMinutes(1) + TimeSpan.FromSeconds(1));
+        var next = await Run(request, clock);
+
+        Assert.Equal(PolicyAction.Skipped, meanwhile.Action);
+        Assert.Equal("host-a/pid 4242/killed", meanwhile.LeaseHeldBy);
+        Assert.Equal(PolicyAction.Full, next.Action);
+        Assert.Single(await SnapshotCatalog.LoadCompleteAsync(repository, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_live_run_keeps_its_short_lease_however_long_it_runs_so_no_other_run_starts_beside_it()
+    {
+        await SeedAsync("policy_live");
+        using var folder = new TempFolder();
+        var repository = new FolderRepository(folder.Path);
+        var clock = new ManualClock(DateTimeOffset.UtcNow) { DrivesTimers = true };
+        var request = new BackupPolicyRequest { Connection = Connection, Repository = repository, FullEvery = TimeSpan.FromHours(1) };
+        var holding = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        BackupPolicyRunner.LeaseTakenForTests = async (location, ct) =>
+        {
+            if (location != repository.Location) return; // another test's run
+            holding.TrySetResult();
+            await release.Task.WaitAsync(ct);
+        };
+        try
+        {
+            var first = Task.Run(() => Run(request, clock));
+            await holding.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            // Ten minutes of a long run, five times the lease's two: each renewal (every 40 s) is waited for before the clock moves on.
+            var renewal = request.LeaseDuration / 3;
+            for (var elapsed = TimeSpan.Zero; elapsed < TimeSpan.FromMinutes(10); elapsed += renewal)
+            {
+                await clock.WaitForTimerAsync(clock.GetUtcNow() + renewal);
+                clock.Advance(renewal);
+            }
+            await clock.WaitForTimerAsync(clock.GetUtcNow() + renewal);
+
+            var beside = await Run(request with { HolderId = "second-scheduler" }, clock);
+            release.SetResult();
+            var finished = await first;
+
+            Assert.Equal(PolicyAction.Skipped, beside.Action);
+            Assert.Equal(request.HolderId, beside.LeaseHeldBy);
+            Assert.Equal(PolicyAction.Full, finished.Action);
+            Assert.Single(await SnapshotCatalog.LoadCompleteAsync(repository, CancellationToken.None));
+        }
+        finally
+        {
+            BackupPolicyRunner.LeaseTakenForTests = null;
+            release.TrySetResult();
+        }
+    }
+
+    [Fact]
     public async Task Retention_runs_after_the_backup_and_reports_what_it_removed()
     {
         await SeedAsync("policy_keep");

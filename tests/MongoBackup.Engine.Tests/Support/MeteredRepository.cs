@@ -5,14 +5,18 @@ namespace MongoBackup.Engine.Tests.Support;
 
 /// <summary>
 /// A folder repository that counts what a command asks of it: how often the catalog is listed (every manifest read),
-/// which manifests are read by id, and how many bytes are read from each stored file ("id/relative path").
+/// which manifests are read by id, how often the settings are read, and how many bytes are read from each stored file ("id/relative path").
 /// Leases, marks and settings pass through, so every command runs on it as on the folder itself.
 /// </summary>
 public sealed class MeteredRepository(FolderRepository inner) : ISnapshotRepository, ILeasableRepository, IRepositorySettingsStore, ISnapshotMarks
 {
     private int _lists;
+    private int _settingsReads;
 
     public int Lists => Volatile.Read(ref _lists);
+
+    /// <summary>Reads of the repository's settings (on an object store, one GET each).</summary>
+    public int SettingsReads => Volatile.Read(ref _settingsReads);
 
     /// <summary>Manifests read one at a time, by snapshot id.</summary>
     public ConcurrentDictionary<string, int> ManifestReads { get; } = new(StringComparer.Ordinal);
@@ -24,6 +28,7 @@ public sealed class MeteredRepository(FolderRepository inner) : ISnapshotReposit
     public void Reset()
     {
         Volatile.Write(ref _lists, 0);
+        Volatile.Write(ref _settingsReads, 0);
         ManifestReads.Clear();
         BytesRead.Clear();
     }
@@ -58,7 +63,11 @@ public sealed class MeteredRepository(FolderRepository inner) : ISnapshotReposit
     public Task<LeaseAttempt> TryAcquireLeaseAsync(string holderId, TimeSpan duration, TimeProvider clock, CancellationToken ct) =>
         inner.TryAcquireLeaseAsync(holderId, duration, clock, ct);
 
-    public Task<RepositorySettings?> ReadSettingsAsync(CancellationToken ct) => inner.ReadSettingsAsync(ct);
+    public Task<RepositorySettings?> ReadSettingsAsync(CancellationToken ct)
+    {
+        Interlocked.Increment(ref _settingsReads);
+        return inner.ReadSettingsAsync(ct);
+    }
     public Task WriteSettingsAsync(RepositorySettings settings, CancellationToken ct) => inner.WriteSettingsAsync(settings, ct);
 
     public Task<bool> WriteMarkAsync(string snapshotId, string name, string content, CancellationToken ct) => inner.WriteMarkAsync(snapshotId, name, content, ct);

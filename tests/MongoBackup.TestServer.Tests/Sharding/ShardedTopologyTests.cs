@@ -44,6 +44,21 @@ public class ShardedTopologyTests
     }
 
     [InMemoryFact(Reason)]
+    public void Config_version_holds_one_cluster_id_read_through_mongos_and_each_cluster_has_its_own()
+    {
+        using var fixture = new ClusterFixture();
+        using var other = new ClusterFixture();
+        // MongoDB 7.0 s/catalog/type_config_version.cpp: {_id: 1, clusterId: ObjectId}, nothing else.
+        var version = fixture.Mongos.GetDatabase("config").GetCollection<BsonDocument>("version").Find(new BsonDocument()).ToList();
+        var stored = fixture.Config.GetDatabase("config").GetCollection<BsonDocument>("version").Find(new BsonDocument()).ToList();
+        Assert.Equal(stored, version);
+        Assert.Equal(["_id", "clusterId"], Assert.Single(version).Names);
+        Assert.Equal(1, version[0]["_id"].ToInt32());
+        var otherId = other.Mongos.GetDatabase("config").GetCollection<BsonDocument>("version").Find(new BsonDocument()).Single()["clusterId"].AsObjectId;
+        Assert.NotEqual(version[0]["clusterId"].AsObjectId, otherId);
+    }
+
+    [InMemoryFact(Reason)]
     public void Config_shards_and_listShards_name_each_shard_with_its_replica_set_host()
     {
         using var fixture = new ClusterFixture();

@@ -67,6 +67,14 @@ internal sealed class ClusterCatalog
         return entry;
     }
 
+    /// <summary>
+    /// config.version {_id: 1, clusterId: ObjectId}: the cluster's identity, made once when the config server first
+    /// becomes primary and kept for the cluster's life (MongoDB 7.0 s/catalog/type_config_version.cpp, VersionType::toBSON
+    /// writes only _id and clusterId; sh.status() shows it under "sharding version").
+    /// </summary>
+    public void InitializeVersion() =>
+        Insert("version", new BsonDocument { { "_id", 1 }, { "clusterId", ObjectId.GenerateNewId() } });
+
     /// <summary>The balancer's mode: "full" unless config.settings says it was stopped.</summary>
     public string BalancerMode() =>
         FindOne("settings", new BsonDocument("_id", "balancer")) is { } settings && settings.GetValue("mode", "full").AsString == "off" ? "off" : "full";

@@ -56,6 +56,7 @@ public sealed class ShardedCluster : IDisposable, IAsyncDisposable
                 .Select(i => Started(started, member with { ReplicaSetName = ShardName(i), ClusterRole = ClusterRole.ShardServer })).ToList();
             var router = new ClusterRouter(new ClusterMember(ConfigReplicaSetName, config),
                 shards.Select((s, i) => new ClusterMember(ShardName(i), s)).ToList());
+            router.Catalog.InitializeVersion();
             foreach (var shard in router.Shards)
                 router.Catalog.Insert("shards", new BsonDocument
                 {
