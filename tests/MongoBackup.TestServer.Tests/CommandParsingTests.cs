@@ -72,6 +72,8 @@ public class CommandParsingTests : ServerTestBase
     [InlineData("{listIndexes: 'c', all: true}", "listIndexes.all")]
     [InlineData("{createIndexes: 'c', indexes: [{key: {a: 1}, name: 'a_1'}], unique: true}", "createIndexes.unique")]
     [InlineData("{drop: 'c', force: true}", "drop.force")]
+    [InlineData("{dropIndexes: 'c', index: '*', force: true}", "dropIndexes.force")]
+    [InlineData("{deleteIndexes: 'c', index: '*', force: true}", "dropIndexes.force")]
     [InlineData("{getMore: NumberLong(1), collection: 'c', bachSize: 1}", "getMore.bachSize")]
     [InlineData("{killCursors: 'c', cursors: [], all: true}", "killCursors.all")]
     public void An_unknown_field_is_refused_with_40415_naming_it(string command, string path)
@@ -113,6 +115,7 @@ public class CommandParsingTests : ServerTestBase
     [InlineData("{delete: 'c', deletes: [{q: {}}]}", "delete.deletes.limit")]
     [InlineData("{getMore: NumberLong(1)}", "getMore.collection")]
     [InlineData("{createIndexes: 'c'}", "createIndexes.indexes")]
+    [InlineData("{dropIndexes: 'c'}", "dropIndexes.index")]
     public void A_required_field_missing_is_refused_with_40414(string command, string path)
     {
         var error = Refusal(Database("required"), BsonDocument.Parse(command));
@@ -145,5 +148,58 @@ public class CommandParsingTests : ServerTestBase
         Assert.Equal(59, error.Code);
         Assert.StartsWith($"the in-memory test server does not implement '{path}'", error.ErrorMessage);
         Assert.Equal(new BsonDocument("_id", 0), db.GetCollection<BsonDocument>("c").Find(new BsonDocument()).Single());
+    }
+
+    [Fact]
+    public void ApplyOps_entries_whose_names_are_not_their_positions_are_refused_and_nothing_is_applied()
+    {
+        var db = Database("applyopsnames");
+        var entries = new BsonDocument();
+        foreach (var (name, id) in new[] { ("0", 1), ("2", 2) })
+            entries.Add(name, new BsonDocument { { "op", "i" }, { "ns", db.DatabaseNamespace.DatabaseName + ".c" }, { "o", new BsonDocument("_id", id) } });
+        var bytes = entries.ToBson();
+        var array = new RawBsonArray(new MongoDB.Bson.IO.ByteArrayBuffer(bytes, bytes.Length, isReadOnly: true));
+        var error = Refusal(Target.Admin, new BsonDocument("applyOps", array));
+        Assert.Equal(40423, error.Code);
+        Assert.StartsWith("Failed to parse applyOps command: ", error.ErrorMessage);
+        Assert.EndsWith(" :: caused by :: BSON array field 'applyOps.applyOps' has a non-sequential value '2' for an array field name, expected value '1'.",
+            error.ErrorMessage);
+        Assert.Equal(0, db.GetCollection<BsonDocument>("c").CountDocuments(new BsonDocument()));
+    }
+
+    /// <summary>
+    /// An index spec field createIndexes does not know is refused (index_key_validate.h, allowedFieldNames), unless the
+    /// command asks for unknown options to be dropped, as mongorestore does (ignoreUnknownIndexOptions).
+    /// </summary>
+    [Fact]
+    public void An_index_spec_with_an_unknown_field_is_refused_unless_unknown_options_are_ignored()
+    {
+        var db = Database("indexspec");
+        var items = db.GetCollection<BsonDocument>("c");
+        items.InsertOne(new BsonDocument("_id", 0));
+        var spec = BsonDocument.Parse("{key: {a: 1}, name: 'a_1', bogus: true}");
+        var error = Refusal(db, new BsonDocument { { "createIndexes", "c" }, { "indexes", new BsonArray { spec } } });
+        Assert.Equal((197, "InvalidIndexSpecificationOption"), (error.Code, error.CodeName));
+        Assert.Contains("The field 'bogus' is not valid for an index specification", error.ErrorMessage);
+        Assert.DoesNotContain(items.Indexes.List().ToList(), i => i["name"] == "a_1");
+
+        db.RunCommand<BsonDocument>(new BsonDocument { { "createIndexes", "c" }, { "indexes", new BsonArray { spec } }, { "ignoreUnknownIndexOptions", true } });
+        var created = items.Indexes.List().ToList().Single(i => i["name"] == "a_1");
+        Assert.Equal(new BsonDocument("a", 1), created["key"]);
+        Assert.False(created.Contains("bogus"));
+    }
+
+    [Fact]
+    public void A_getMore_naming_another_collection_is_refused_and_the_cursor_serves_on()
+    {
+        var db = Database("getmore");
+        db.GetCollection<BsonDocument>("c").InsertMany([new BsonDocument("_id", 1), new BsonDocument("_id", 2)]);
+        var first = db.RunCommand<BsonDocument>(BsonDocument.Parse("{find: 'c', batchSize: 1}"))["cursor"].AsBsonDocument;
+        var id = first["id"].AsInt64;
+        var ns = db.DatabaseNamespace.DatabaseName;
+        var error = Refusal(db, new BsonDocument { { "getMore", id }, { "collection", "other" } });
+        Assert.Equal((13, $"Requested getMore on namespace '{ns}.other', but cursor belongs to a different namespace {ns}.c"), (error.Code, error.ErrorMessage));
+        var next = db.RunCommand<BsonDocument>(new BsonDocument { { "getMore", id }, { "collection", "c" } })["cursor"]["nextBatch"].AsBsonArray;
+        Assert.Equal(new BsonArray { new BsonDocument("_id", 2) }, next);
     }
 }

@@ -16,17 +16,31 @@ internal sealed class CommandShape
     private readonly Dictionary<string, FieldRule> _fields;
 
     /// <param name="source">The IDL file the fields come from, for the reader.</param>
-    public CommandShape(string source, Dictionary<string, FieldRule> fields)
+    /// <param name="strict">IDL's "strict": false leaves fields it does not declare to the command's own code.</param>
+    /// <param name="value">The rule of the command's own value, when it is a field of the struct (applyOps' entries).</param>
+    public CommandShape(string source, Dictionary<string, FieldRule> fields, bool strict = true, FieldRule? value = null)
     {
         Source = source;
         _fields = fields;
+        _strict = strict;
+        _value = value;
     }
+
+    private readonly FieldRule? _value;
+
+    private readonly bool _strict;
 
     public string Source { get; }
 
     /// <summary>Checks <paramref name="document"/>, skipping its first <paramref name="skip"/> fields (a command's name), its fields named under <paramref name="path"/>.</summary>
     public void Check(BsonDocument document, string path, int skip = 0, IReadOnlyDictionary<string, MisnamedMember>? misnamed = null, bool generic = false)
     {
+        if (_value != null && document.ElementCount > 0 && document[0] is var own && !own.IsBsonNull)
+        {
+            var name = document.GetElement(0).Name;
+            if (_value.Types != null && !_value.Types.Contains(own.BsonType)) throw WrongType($"{path}.{name}", own, _value.Types);
+            if (own is BsonArray && misnamed != null && misnamed.TryGetValue(name, out var member)) throw member.Failure($"{path}.{name}");
+        }
         var present = new HashSet<string>(StringComparer.Ordinal);
         CommandFailure? notServed = null;
         foreach (var element in document.Skip(skip))
@@ -34,7 +48,10 @@ internal sealed class CommandShape
             var name = element.Name;
             if (generic && GenericArguments.IsGeneric(name)) continue;
             if (!_fields.TryGetValue(name, out var rule))
+            {
+                if (!_strict) continue;
                 throw new CommandFailure(40415, "Location40415", $"BSON field '{path}.{name}' is an unknown field.");
+            }
             var value = element.Value;
             if (value.IsBsonNull || value.BsonType == BsonType.Undefined) continue;
             if (rule.Types != null && !rule.Types.Contains(value.BsonType)) throw WrongType($"{path}.{name}", value, rule.Types);

@@ -16,6 +16,9 @@ internal static class CommandShapes
     private static CommandShape Shape(string source, params (string Name, FieldRule Rule)[] fields) =>
         new(source, fields.ToDictionary(f => f.Name, f => f.Rule, StringComparer.Ordinal));
 
+    private static CommandShape Lenient(string source, FieldRule value, params (string Name, FieldRule Rule)[] fields) =>
+        new(source, fields.ToDictionary(f => f.Name, f => f.Rule, StringComparer.Ordinal), strict: false, value);
+
     /// <summary>A collation this server does not apply to queries: only the simple one, which changes nothing, is taken.</summary>
     private static readonly FieldRule SimpleCollationOnly = Document with
     {
@@ -79,15 +82,37 @@ internal static class CommandShapes
         ["listDatabases"] = Shape("db/commands/list_databases.idl",
             ("filter", Document), ("nameOnly", Bool), ("authorizedDatabases", Bool)),
         ["createIndexes"] = Shape("db/create_indexes.idl",
-            ("v", SafeInt64), ("indexes", List.Required()), ("ignoreUnknownIndexOptions", SafeBool.NotServedWhenTrue()),
+            ("v", SafeInt64), ("indexes", List.Required()), ("ignoreUnknownIndexOptions", SafeBool),
             ("commitQuorum", Any), ("returnOnStart", Bool.NotServedWhenTrue()), ("isTimeseriesNamespace", Bool.NotServedWhenTrue()),
             ("collectionUUID", Uuid.NotServed())),
         ["drop"] = Shape("db/drop.idl", ("collectionUUID", Uuid.NotServed())),
+        ["dropIndexes"] = Shape("db/drop_indexes.idl",
+            ("index", new FieldRule([BsonType.String, BsonType.Array, BsonType.Document]) { IsRequired = true }),
+            ("isTimeseriesNamespace", Bool.NotServedWhenTrue()), ("collectionUUID", Uuid.NotServed())),
+        // ApplyOpsCommandInfoBase is not strict: the command reads its other fields (bypassDocumentValidation,
+        // oplogApplicationMode) itself. The command's value is the array of entries, the struct's field applyOps: its
+        // type is the command's own check (db/commands/apply_ops_cmd.cpp), made before the struct is parsed, but its
+        // members' names are the struct's. alwaysUpsert: false and preCondition change what is applied and are not
+        // served; prepare is refused by the command.
+        ["applyOps"] = Lenient("db/repl/apply_ops.idl", Any,
+            ("allowAtomic", Bool), ("alwaysUpsert", Bool with { ServedOnlyWhen = value => value.ToBoolean() }),
+            ("preCondition", List.NotServed()), ("prepare", Bool)),
     };
 
     /// <summary>Checks <paramref name="body"/> when its command is listed (a no-op otherwise); throws mongod's refusal.</summary>
     public static void Check(string command, BsonDocument body, IReadOnlyDictionary<string, MisnamedMember>? misnamed)
     {
-        if (Shapes.TryGetValue(command, out var shape)) shape.Check(body, command, skip: 1, misnamed, generic: true);
+        // An alias is parsed as the command it names (IDL command_alias; the parser's context is the command's own name).
+        var name = command == "deleteIndexes" ? "dropIndexes" : command;
+        if (!Shapes.TryGetValue(name, out var shape)) return;
+        try
+        {
+            shape.Check(body, name, skip: 1, misnamed, generic: true);
+        }
+        catch (CommandFailure failure) when (command == "applyOps")
+        {
+            // ApplyOpsCommandInfo::parse (db/repl/apply_ops_command_info.cpp) adds the command to its parser's errors.
+            throw new CommandFailure(failure.Code, failure.CodeName, $"Failed to parse applyOps command: {body.ToJson()} :: caused by :: {failure.Message}");
+        }
     }
 }
