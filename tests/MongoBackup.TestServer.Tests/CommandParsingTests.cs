@@ -73,6 +73,7 @@ public class CommandParsingTests : ServerTestBase
     [InlineData("{createIndexes: 'c', indexes: [{key: {a: 1}, name: 'a_1'}], unique: true}", "createIndexes.unique")]
     [InlineData("{drop: 'c', force: true}", "drop.force")]
     [InlineData("{dropIndexes: 'c', index: '*', force: true}", "dropIndexes.force")]
+    [InlineData("{collMod: 'c', validatr: {a: 1}}", "collMod.validatr")]
     [InlineData("{deleteIndexes: 'c', index: '*', force: true}", "dropIndexes.force")]
     [InlineData("{getMore: NumberLong(1), collection: 'c', bachSize: 1}", "getMore.bachSize")]
     [InlineData("{killCursors: 'c', cursors: [], all: true}", "killCursors.all")]
@@ -140,6 +141,8 @@ public class CommandParsingTests : ServerTestBase
     [InlineData("{update: 'c', updates: [{q: {_id: 0}, u: {$set: {a: 1}}}], let: {x: 1}}", "update.let")]
     [InlineData("{delete: 'c', deletes: [{q: {_id: 0}, limit: 1, collation: {locale: 'fr', strength: 1}}]}", "delete.deletes.collation")]
     [InlineData("{aggregate: 'c', pipeline: [], cursor: {}, collation: {locale: 'fr'}}", "aggregate.collation")]
+    [InlineData("{collMod: 'c', dryRun: true, validator: {a: 1}}", "collMod.dryRun")]
+    [InlineData("{applyOps: [{op: 'u', ns: 'x.c', o: {$set: {a: 1}}, o2: {_id: 0}}], alwaysUpsert: false}", "applyOps.alwaysUpsert")]
     public void An_option_the_in_memory_server_does_not_serve_is_refused_and_nothing_changes(string command, string path)
     {
         var db = Database("notserved");
