@@ -106,8 +106,8 @@ public class WireProtocolTests : ServerTestBase
     /// <summary>
     /// A field named twice in one command, once in the body and once as a document sequence, or two sequences of one
     /// name, is refused as mongod refuses it, never with one of the two taken quietly: op_msg.cpp refuses a repeated
-    /// sequence (40431, "Duplicate document sequence"), and the insert's IDL parser a sequence duplicating a body field
-    /// (throwDuplicateField, 40413). Nothing is inserted.
+    /// sequence (40431, "Duplicate document sequence") and a sequence duplicating a body field (40433), both in
+    /// OpMsg::parse, before the insert's own parser runs. Nothing is inserted.
     /// </summary>
     [Fact]
     public void A_field_given_both_in_the_body_and_as_a_document_sequence_or_two_sequences_of_one_name_is_refused()
@@ -121,8 +121,8 @@ public class WireProtocolTests : ServerTestBase
             ("documents", new[] { new BsonDocument("_id", 2) })));
         var (_, _, duplicated) = ReadReply(stream);
         Assert.Equal(0.0, duplicated["ok"].ToDouble());
-        Assert.Equal(40413, duplicated["code"].ToInt32());
-        Assert.Contains("BSON field 'insert.documents' is a duplicate field", duplicated["errmsg"].AsString);
+        Assert.Equal(40433, duplicated["code"].ToInt32());
+        Assert.Equal("Duplicate field between body and document sequence documents", duplicated["errmsg"].AsString);
 
         var twice = OpMsg(2, 0, new BsonDocument { { "insert", "c" }, { "$db", db } }, ("documents", new[] { new BsonDocument("_id", 3) }));
         var again = OpMsg(2, 0, new BsonDocument("x", 1), ("documents", new[] { new BsonDocument("_id", 4) }));

@@ -24,6 +24,11 @@ public sealed class IndexRestorer(IMongoClient client)
         {
             { "createIndexes", collection }, { "indexes", new BsonArray(specs.Select(s => Clean(s, collectionHasCollation))) },
         };
+        // Specs dumped from old servers may hold options today's refuse, the whole command with them ("safe", which
+        // drivers before MongoDB 3.4 wrote into specs: InvalidIndexSpecificationOption, src/mongo/db/catalog/
+        // index_key_validate.h). The server drops them when asked, as mongorestore asks servers from 4.1.9 on
+        // (mongo-tools, mongorestore/metadata.go); older ones do not know the option.
+        if (KnowsIgnoreUnknownIndexOptions(client)) command.Add("ignoreUnknownIndexOptions", true);
         await db.RunCommandAsync<BsonDocument>(command, cancellationToken: ct);
         return specs.Count;
     }
@@ -54,6 +59,11 @@ public sealed class IndexRestorer(IMongoClient client)
         var listed = await cursor.FirstOrDefaultAsync(ct);
         return listed?.GetValue("options", BsonNull.Value) as BsonDocument;
     }
+
+    /// <summary>True when the servers written to speak wire version 8 (MongoDB 4.2) or later, which know ignoreUnknownIndexOptions.</summary>
+    private static bool KnowsIgnoreUnknownIndexOptions(IMongoClient client) =>
+        client.Cluster.Description.Servers.Where(s => s.State == MongoDB.Driver.Core.Servers.ServerState.Connected && s.WireVersionRange is not null)
+            .All(s => s.WireVersionRange.Max >= 8);
 
     private static bool HasNonSimpleCollation(BsonDocument? options) =>
         options is not null && options.TryGetValue("collation", out var collation)

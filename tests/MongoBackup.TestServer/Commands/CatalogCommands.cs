@@ -153,7 +153,9 @@ internal sealed class CatalogCommands : ICommandGroup
             throw new CommandFailure(166, "CommandNotSupportedOnView", $"Namespace {existing.Namespace} is a view, not a collection");
         var collection = existing ?? context.Server.CatalogWriter.Create(context.Database, name, new BsonDocument(), writes);
         var before = collection.Indexes.Count;
-        var created = IndexBuilder.Build(collection, specs.Select(s => IndexCollation.Resolve(IndexSpecRules.Apply(s.AsBsonDocument), collection.Options)).ToList(), writes);
+        var ignoreUnknown = context.BoolArgument("ignoreUnknownIndexOptions");
+        var created = IndexBuilder.Build(collection, specs.Select(s =>
+            IndexCollation.Resolve(IndexSpecRules.Apply(IndexSpecFields.Check(s.AsBsonDocument, ignoreUnknown)), collection.Options)).ToList(), writes);
         var reply = new BsonDocument
         {
             { "numIndexesBefore", before }, { "numIndexesAfter", collection.Indexes.Count },

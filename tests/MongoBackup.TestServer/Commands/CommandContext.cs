@@ -71,14 +71,17 @@ internal sealed class CommandContext
         if (!Body.TryGetValue(name, out var value) || value.IsBsonNull)
             return fallback ?? new BsonDocument();
         if (value is not BsonDocument document)
-            throw CommandFailure.TypeMismatch($"BSON field '{CommandName}.{name}' is the wrong type '{value.BsonType}', expected type 'object'");
+            throw CommandFailure.TypeMismatch($"BSON field '{CommandName}.{name}' is the wrong type '{Query.BsonTypeNames.AliasOf(value.BsonType)}', expected type 'object'");
         return document;
     }
 
     public long LongArgument(string name, long fallback = 0)
     {
         if (!Body.TryGetValue(name, out var value) || value.IsBsonNull) return fallback;
-        if (!value.IsNumeric) throw CommandFailure.TypeMismatch($"BSON field '{CommandName}.{name}' must be a number, not {value.BsonType}");
+        // As IDL's safeInt64 refuses another type (idl_parser.cpp, throwBadType).
+        if (!value.IsNumeric)
+            throw CommandFailure.TypeMismatch(
+                $"BSON field '{CommandName}.{name}' is the wrong type '{Query.BsonTypeNames.AliasOf(value.BsonType)}', expected types '[long, int, decimal, double']");
         return value.ToInt64();
     }
 

@@ -21,7 +21,9 @@ internal sealed class CommandDispatcher
         _table.Add("listCommands", ListCommands);
     }
 
-    public BsonDocument Run(ConnectionState connection, BsonDocument body, string database)
+    /// <param name="misnamed">The body's arrays whose member names are not their positions, as the wire read them (<see cref="Wire.BodyFieldNames"/>).</param>
+    public BsonDocument Run(ConnectionState connection, BsonDocument body, string database,
+        IReadOnlyDictionary<string, Wire.MisnamedMember>? misnamed = null)
     {
         using var operationTime = OperationTimeScope.Begin();
         BsonDocument reply;
@@ -32,6 +34,7 @@ internal sealed class CommandDispatcher
             if (!_table.TryGet(name, out var handler, out var beforeAuth)) throw CommandFailure.CommandNotFound(name);
             if (_server.AuthEnabled && !beforeAuth && !connection.IsAuthenticated)
                 throw CommandFailure.Unauthorized($"Command {name} requires authentication");
+            CommandShapes.Check(name, body, misnamed);
             var context = new CommandContext(_server, connection, body, database);
             reply = RunLocked(handler, context);
             if (!reply.Contains("ok")) reply.Add("ok", 1.0);

@@ -182,6 +182,10 @@ internal sealed class ReadCommands : ICommandGroup
     {
         var id = context.CommandValue.ToInt64();
         var cursor = context.Server.Cursors.Find(id) ?? throw CommandFailure.CursorNotFound(id);
+        // A cursor answers only getMores naming its namespace (db/commands/getmore_cmd.cpp, validateNamespace); the cursor lives on.
+        var requested = context.Database + "." + context.Body.GetValue("collection", "").AsString;
+        if (requested != cursor.Namespace)
+            throw CommandFailure.Unauthorized($"Requested getMore on namespace '{requested}', but cursor belongs to a different namespace {cursor.Namespace}");
         var batchSize = (int)context.LongArgument("batchSize", 0);
         try
         {

@@ -35,11 +35,13 @@ internal static class BsonTypeNames
     }
 
     /// <summary>The alias aggregation's $type returns ("missing" for an absent value).</summary>
-    public static string AliasOf(BsonValue? value)
+    public static string AliasOf(BsonValue? value) => value is null ? "missing" : AliasOf(value.BsonType);
+
+    /// <summary>The type's alias, as mongod's typeName() names it in messages.</summary>
+    public static string AliasOf(BsonType type)
     {
-        if (value is null) return "missing";
         foreach (var row in Table)
-            if (row.Type == value.BsonType) return row.Alias;
-        return value.BsonType.ToString();
+            if (row.Type == type) return row.Alias;
+        return type.ToString();
     }
 }

@@ -94,7 +94,7 @@ internal sealed class ClientConnection
             await WaitForAwaitableHelloAsync(request);
             var reply = request.Refusal is { } refusal
                 ? _dispatcher.Refuse(refusal)
-                : await Task.Run(() => _dispatcher.Run(State, request.Body, request.Database));
+                : await Task.Run(() => _dispatcher.Run(State, request.Body, request.Database, request.MisnamedArrayMembers));
             if (request.MoreToCome) continue;
             var (buffer, replyLength) = ReplyWriter.Frame(request, reply);
             await stream.WriteAsync(buffer.AsMemory(0, replyLength), _closing.Token);

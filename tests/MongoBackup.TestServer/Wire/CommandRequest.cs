@@ -10,5 +10,8 @@ internal sealed record CommandRequest(int RequestId, BsonDocument Body, string D
 {
     public CommandFailure? Refusal { get; init; }
 
+    /// <summary>The body's top-level arrays whose members are misnamed (see <see cref="BodyFieldNames"/>), for the command's parser to refuse; null when none.</summary>
+    public IReadOnlyDictionary<string, MisnamedMember>? MisnamedArrayMembers { get; init; }
+
     public string CommandName => Body.ElementCount == 0 ? "" : Body.GetElement(0).Name;
 }

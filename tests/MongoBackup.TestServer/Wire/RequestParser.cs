@@ -29,6 +29,7 @@ internal static class RequestParser
         if (RefusedDocument(payload, end) is { } refusal) return Refused(requestId, flags, refusal);
         var position = 4;
         BsonDocument? body = null;
+        Dictionary<string, MisnamedMember>? misnamed = null;
         var sequences = new List<(string Name, BsonArray Documents)>();
         while (position < end)
         {
@@ -36,6 +37,8 @@ internal static class RequestParser
             if (kind == 0)
             {
                 if (body != null) throw new MalformedMessageException("OP_MSG has two body sections");
+                if (DuplicateField(payload, position, end) is { } duplicate) return Refused(requestId, flags, duplicate);
+                misnamed = MisnamedMembers(payload, position, end);
                 body = ReadDocument(payload, ref position, end);
             }
             else if (kind == 1)
@@ -77,15 +80,33 @@ internal static class RequestParser
         if (body == null) throw new MalformedMessageException("OP_MSG has no body section");
         foreach (var (name, documents) in sequences)
         {
-            // A command's IDL parser refuses a sequence that repeats a field of the body (throwDuplicateField, 40413).
+            // OpMsg::parse (src/mongo/rpc/op_msg.cpp) refuses a sequence that repeats a field of the body before any
+            // command parser sees either.
             if (body.Contains(name))
-                return Refused(requestId, flags, new CommandFailure(40413, "Location40413",
-                    $"BSON field '{(body.ElementCount > 0 ? body.GetElement(0).Name + "." : "")}{name}' is a duplicate field"));
+                return Refused(requestId, flags, new CommandFailure(40433, "Location40433", $"Duplicate field between body and document sequence {name}"));
             body[name] = documents;
         }
         var database = body.TryGetValue("$db", out var db) && db.IsString ? db.AsString
             : throw new MalformedMessageException("OP_MSG body has no $db");
-        return new CommandRequest(requestId, body, database, false, (flags & MessageFlags.MoreToCome) != 0);
+        return new CommandRequest(requestId, body, database, false, (flags & MessageFlags.MoreToCome) != 0) { MisnamedArrayMembers = misnamed };
+    }
+
+    /// <summary>
+    /// The refusal of a body (checked by <see cref="RefusedDocument"/>) that names a field twice: mongod's IDL parser
+    /// answers 40413 naming the field under the command; the body cannot be deserialized to answer it later.
+    /// </summary>
+    private static CommandFailure? DuplicateField(ReadOnlySpan<byte> payload, int position, int end)
+    {
+        var length = ReadInt32(payload, position, end);
+        if (length < 5 || position + length > end) return null; // the read names it
+        if (BodyFieldNames.Duplicate(payload.Slice(position, length)) is not var (command, name)) return null;
+        return new CommandFailure(40413, "Location40413", $"BSON field '{command}.{name}' is a duplicate field");
+    }
+
+    private static Dictionary<string, MisnamedMember>? MisnamedMembers(ReadOnlySpan<byte> payload, int position, int end)
+    {
+        var length = ReadInt32(payload, position, end);
+        return length < 5 || position + length > end ? null : BodyFieldNames.MisnamedArrayMembers(payload.Slice(position, length));
     }
 
     private static CommandRequest Refused(int requestId, MessageFlags flags, CommandFailure refusal) =>
@@ -149,10 +170,13 @@ internal static class RequestParser
         var queryLength = ReadInt32(payload, position, payload.Length);
         if (Refusal(payload, position, payload.Length, queryLength, "the query") is { } refusal)
             return new CommandRequest(requestId, new BsonDocument(), "admin", true, false) { Refusal = refusal };
+        if (DuplicateField(payload, position, payload.Length) is { } duplicate)
+            return new CommandRequest(requestId, new BsonDocument(), "admin", true, false) { Refusal = duplicate };
+        var misnamed = MisnamedMembers(payload, position, payload.Length);
         var query = ReadDocument(payload, ref position, payload.Length);
         if (query.TryGetValue("$query", out var wrapped) && wrapped is BsonDocument inner) query = inner;
         var database = fullName[..^".$cmd".Length];
-        return new CommandRequest(requestId, query, database, true, false);
+        return new CommandRequest(requestId, query, database, true, false) { MisnamedArrayMembers = misnamed };
     }
 
     private static BsonDocument ReadDocument(ReadOnlySpan<byte> payload, ref int position, int end)
