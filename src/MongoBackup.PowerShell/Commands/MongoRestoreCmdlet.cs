@@ -159,6 +159,29 @@ public abstract class MongoRestoreCmdlet : MongoEncryptedConnectionCmdlet
             WritePlannedAction(Drop ? "Drop and restore" : "Restore", ns.TargetNamespace,
                 $"{ns.Type} {ns.SourceNamespace} {from} into {request.Connection.DisplayName}", ns.SourceNamespace, state.Refusal);
         }
+        if (request.IncludeUsersAndRoles) WriteUsersAndRolesPlan(request, from);
+    }
+
+    /// <summary>
+    /// -IncludeUsersAndRoles under -WhatIf: one step per database taken, naming the database its users and roles are
+    /// restored as (a renamed database's are the new name's); a rename the run refuses for them is a refused step.
+    /// </summary>
+    private void WriteUsersAndRolesPlan(RestoreRequest request, string from)
+    {
+        var action = Drop ? "Restore users and roles, replacing existing ones" : "Restore users and roles";
+        UsersAndRolesTargets targets;
+        try { targets = Await(ct => RestoreRunner.PlanUsersAndRolesAsync(request, ct))!; }
+        catch (MongoBackupException e) when (e.ErrorId == ErrorIds.InvalidArgument)
+        {
+            WritePlannedAction(action, e.Target ?? "users and roles", $"the users and roles {from}", e.Target, e);
+            return;
+        }
+        foreach (var (source, target) in targets.Databases)
+        {
+            var renamed = source == target ? "" : $" as {target}'s (renamed: {source}'s own users and roles are not touched)";
+            var existing = Drop ? "a user or role of the same name there is replaced" : "a user or role of the same name there is kept";
+            WritePlannedAction(action, target, $"the users and roles of {source} saved {from}{renamed} into {request.Connection.DisplayName}; {existing}", source);
+        }
     }
 
     /// <summary>
