@@ -101,3 +101,21 @@ Describe 'Test-MongoSnapshot -ConnectionString of a snapshot taken with -Include
         Get-UserRoles $hr 'alice' | Should -Be $liveRoles
     }
 }
+
+Describe 'Backup-MongoDatabase -Database naming admin' {
+    It 'without -IncludeUsersAndRoles warns that admin''s users and roles are not saved, naming the switch that saves them' {
+        $folder = New-TestFolder
+        try {
+            $snapshot = Backup-MongoDatabase -ConnectionString $uri -Repository $folder -Database $hr, 'admin' -WarningVariable warnings -WarningAction SilentlyContinue
+            $warnings.Message | Should -Contain ("-Database admin backs up the admin database's own collections only (it often has none): its users, " +
+                "roles and auth schema (admin.system.users, system.roles, system.version) are saved with -IncludeUsersAndRoles, " +
+                "which with admin named saves every database's users and roles, as mongodump --db admin does.")
+            $snapshot.Files | Should -Not -Contain 'admin/system.users.bson.zst'
+
+            $withUsers = Backup-MongoDatabase -ConnectionString $uri -Repository $folder -Database $hr, 'admin' -IncludeUsersAndRoles -WarningVariable quiet -WarningAction SilentlyContinue
+            $quiet.Message | Should -Not -BeLike '-Database admin*'
+            $withUsers.Files | Should -Contain 'admin/system.users.bson.zst'
+        }
+        finally { Remove-Item $folder -Recurse -Force -ErrorAction SilentlyContinue }
+    }
+}
