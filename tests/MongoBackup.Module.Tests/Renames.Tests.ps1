@@ -41,7 +41,7 @@ Describe 'Restore-MongoDatabase -RenameDatabase' {
         try { $full | Restore-MongoDatabase -ConnectionString $uri -RenameDatabase "shpo_$suffix=typo_$suffix" -ErrorAction Stop }
         catch { $caught = $_ }
         $caught.FullyQualifiedErrorId | Should -BeLike 'MongoBackup.InvalidArgument,*'
-        $caught.Exception.Message | Should -BeLike "-RenameDatabase 'shpo_$suffix=typo_$suffix' renames nothing*holds the databases: $hr, $shop."
+        $caught.Exception.Message | Should -BeLike "-RenameDatabase 'shpo_$suffix=typo_$suffix' renames nothing*holds the databases: $hr, $shop. If shpo_$suffix is in another snapshot, Get-MongoSnapshot -Repository $repository -Latest -Database shpo_$suffix*"
         Get-DatabaseName $uri | Should -Not -Contain "typo_$suffix"
     }
 

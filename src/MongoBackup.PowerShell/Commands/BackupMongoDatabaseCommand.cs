@@ -77,6 +77,7 @@ public sealed class BackupMongoDatabaseCommand : MongoBackupSourceCmdlet
     protected override void ProcessRecord() => RunCommand(() =>
     {
         var whatIf = IsWhatIf();
+        var keys = EncryptionKeys; // a key that cannot be used (a passphrase too short) is refused before anything is said or made
         var newFolder = FolderToCreate();
         var request = new BackupRequest
         {
@@ -89,7 +90,7 @@ public sealed class BackupMongoDatabaseCommand : MongoBackupSourceCmdlet
             ParallelCollections = ParallelCollections,
             IncludeUsersAndRoles = IncludeUsersAndRoles.IsPresent,
             Tags = TagArguments.ToDictionary(Tag),
-            Encryption = EncryptionKeys,
+            Encryption = keys,
             CopyOnly = CopyOnly.IsPresent,
             ShardHostMap = ShardHostMapArguments.ToDictionary(ShardHostMap),
             StopBalancer = StopBalancer.IsPresent,

@@ -1,6 +1,7 @@
 using System.Collections;
 using System.Management.Automation;
 using MongoBackup.Engine.Model;
+using MongoBackup.Engine.Oplog.Replay;
 using MongoBackup.Engine.Restore;
 using MongoBackup.PowerShell.Completion;
 
@@ -109,8 +110,10 @@ public abstract class MongoRestoreCmdlet : MongoEncryptedConnectionCmdlet
     /// whether a pattern the source's namespaces do not match selects something the restore's oplog creates (a
     /// point-in-time restore of a collection created after its base snapshot).
     /// </summary>
+    /// <param name="repository">The repository a snapshot source came from: the refusal then names the snapshot of it that
+    /// holds the database (a newer partial snapshot is not the one wanted), found with Get-MongoSnapshot -Latest -Database.</param>
     protected void RequireEveryRenameMatches(IReadOnlyCollection<PlannedNamespace> plan, Func<IReadOnlyCollection<PlannedNamespace>> everything, string source,
-        Func<string, bool>? createdLater = null)
+        Func<string, bool>? createdLater = null, string? repository = null)
     {
         // Filters that select nothing are the first thing wrong (NothingSelected); a rename alone that selects nothing is.
         if (plan.Count == 0 && (Database is not null || Collection is not null || NamespaceInclude is not null)) return;
@@ -119,8 +122,11 @@ public abstract class MongoRestoreCmdlet : MongoEncryptedConnectionCmdlet
             var matcher = NamespacePattern.ForMatching(pattern);
             if (plan.Any(ns => matcher.IsMatch(ns.SourceNamespace)) || createdLater?.Invoke(pattern) == true) continue;
             var databases = everything().Select(ns => ns.Source.Database).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
+            var database = NamespaceName.Split(pattern).Database;
+            var newest = repository is null || database.IndexOfAny(['*', '\\', '$']) >= 0 || NamePattern.Escape(database) != database ? "" :
+                $" If {database} is in another snapshot, Get-MongoSnapshot -Repository {repository} -Latest -Database {database} gives the newest one holding it (pipe that to Restore-MongoDatabase).";
             throw new MongoBackupException(ErrorIds.InvalidArgument,
-                $"{written} renames nothing: no namespace restored from {source} matches '{pattern}'. {source} holds the databases: {string.Join(", ", databases)}.",
+                $"{written} renames nothing: no namespace restored from {source} matches '{pattern}'. {source} holds the databases: {string.Join(", ", databases)}.{newest}",
                 target: written);
         }
     }
