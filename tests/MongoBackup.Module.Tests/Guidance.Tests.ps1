@@ -21,12 +21,7 @@ BeforeAll {
 }
 
 AfterAll {
-    if ($script:uri) {
-        $client = [MongoDB.Driver.MongoClient]::new($uri)
-        foreach ($name in Get-DatabaseName $uri | Where-Object { $_ -like "*_$suffix*" }) { $client.DropDatabase($name, [System.Threading.CancellationToken]::None) }
-    }
-    Stop-MongoTestServer $server
-    Remove-Item $repository -Recurse -Force -ErrorAction SilentlyContinue
+    Remove-TestRun -Uri $script:uri -Suffix $suffix -Server $server -Repository $repository
 }
 
 Describe 'Choosing the snapshot to restore' {
