@@ -18,12 +18,7 @@ BeforeAll {
 }
 
 AfterAll {
-    if ($script:uri) {
-        $client = [MongoDB.Driver.MongoClient]::new($uri)
-        foreach ($name in Get-DatabaseName $uri | Where-Object { $_ -like "*_$suffix*" }) { $client.DropDatabase($name, [System.Threading.CancellationToken]::None) }
-    }
-    Stop-MongoTestServer $server
-    Remove-Item $repository -Recurse -Force -ErrorAction SilentlyContinue
+    Remove-TestRun -Uri $script:uri -Suffix $suffix -Server $server -Repository $repository
 }
 
 Describe 'Restore-MongoDatabase -RenameDatabase' {
@@ -41,7 +36,7 @@ Describe 'Restore-MongoDatabase -RenameDatabase' {
         try { $full | Restore-MongoDatabase -ConnectionString $uri -RenameDatabase "shpo_$suffix=typo_$suffix" -ErrorAction Stop }
         catch { $caught = $_ }
         $caught.FullyQualifiedErrorId | Should -BeLike 'MongoBackup.InvalidArgument,*'
-        $caught.Exception.Message | Should -BeLike "-RenameDatabase 'shpo_$suffix=typo_$suffix' renames nothing*holds the databases: $hr, $shop."
+        $caught.Exception.Message | Should -BeLike "-RenameDatabase 'shpo_$suffix=typo_$suffix' renames nothing*holds the databases: $hr, $shop. If shpo_$suffix is in another snapshot, Get-MongoSnapshot -Repository $repository -Latest -Database shpo_$suffix*"
         Get-DatabaseName $uri | Should -Not -Contain "typo_$suffix"
     }
 

@@ -94,6 +94,17 @@ function Get-DocumentCount {
     $Collection.CountDocuments((New-EmptyFilter), $null, [System.Threading.CancellationToken]::None)
 }
 
+function Remove-TestRun {
+    # A test file's AfterAll: drops the databases it named with its random $Suffix, stops its server, removes its repository.
+    param([string] $Uri, [string] $Suffix, $Server, [string] $Repository)
+    if ($Uri) {
+        $client = [MongoDB.Driver.MongoClient]::new($Uri)
+        foreach ($name in Get-DatabaseName $Uri | Where-Object { $_ -like "*_$Suffix*" }) { $client.DropDatabase($name, [System.Threading.CancellationToken]::None) }
+    }
+    Stop-MongoTestServer $Server
+    if ($Repository) { Remove-Item $Repository -Recurse -Force -ErrorAction SilentlyContinue }
+}
+
 function Get-DatabaseName {
     param([string] $Uri)
     $names = Read-Cursor ([MongoDB.Driver.MongoClient]::new($Uri).ListDatabaseNames([System.Threading.CancellationToken]::None))

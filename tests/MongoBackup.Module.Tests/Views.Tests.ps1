@@ -128,9 +128,9 @@ Describe 'What the retention table shows' {
 Describe 'Table headers name properties' {
     It 'every column of the <Name> table is a property of the object, save the computed columns named here' -ForEach $views {
         # Computed from a property and shown formatted: Size (SizeBytes in KB/MB/GB), Slices (SliceCount, too wide a
-        # header for 80 columns), Contents (a slice's entries or a snapshot's databases), a namespace's Problem (its Error
-        # or its refused documents).
-        $computed = 'Size', 'Slices', 'Contents', 'Problem'
+        # header for 80 columns), a namespace's Problem (its Error or its refused documents). A snapshot's Contents is a
+        # property, so Format-Table Id,Contents shows it.
+        $computed = 'Size', 'Slices', 'Problem'
         $properties = @($objects[$Name][0].PSObject.Properties.Name)
         foreach ($column in @($Key + $All) | Where-Object { $_ -notin $computed }) {
             $properties | Should -Contain $column -Because "the $Name table's column $column"
@@ -142,6 +142,11 @@ Describe 'What the snapshot table shows' {
     BeforeAll {
         $script:table = (Get-MongoSnapshot -Repository $repository -IncludeIncomplete -WarningAction SilentlyContinue | Format-Table | Out-String -Width 120)
         $script:narrow = (Get-MongoSnapshot -Repository $repository -IncludeIncomplete -WarningAction SilentlyContinue | Format-Table | Out-String -Width 80)
+    }
+
+    It 'Format-Table Id,Contents shows the databases, as the default table does' {
+        $named = Get-MongoSnapshot -Repository $repository -Latest | Format-Table Id, Contents | Out-String -Width 120
+        $named | Should -Match ([regex]::Escape($db))
     }
 
     It 'shows Kind whole (Oplog, not Opl…)' {

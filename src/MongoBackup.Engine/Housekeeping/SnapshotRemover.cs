@@ -110,8 +110,23 @@ public sealed class SnapshotRemover(IEngineObserver observer, TimeProvider? cloc
     /// </summary>
     public static MongoBackupException Refusal(ISnapshotRepository repository, IReadOnlyList<RemovalBlocker> blockers) =>
         new(blockers.Any(b => b.ErrorId == ErrorIds.SnapshotDamaged) ? ErrorIds.SnapshotDamaged : ErrorIds.SnapshotInUse,
-            $"Nothing was removed from {repository.Location}: " + string.Join(" ", blockers.Select(b => b.Reason)) +
-            " Use -Force to remove anyway.", target: blockers[0].SnapshotId);
+            $"Nothing was removed from {repository.Location}: the snapshots given are judged and removed as one set, and " +
+            string.Join(" ", blockers.Select(b => b.Reason)) + " Leave those out, or use -Force to remove anyway.", target: blockers[0].SnapshotId);
+
+    /// <summary>
+    /// The dry run's refusal of <paramref name="id"/>, one of a set refused for <paramref name="blockers"/>: its own reason
+    /// when it is one of them; else that it may go alone but goes with the set, naming the snapshots that may not.
+    /// </summary>
+    public static MongoBackupException RefusalOf(ISnapshotRepository repository, string id, IReadOnlyList<RemovalBlocker> blockers)
+    {
+        var own = blockers.Where(b => b.SnapshotId == id).ToList();
+        if (own.Count > 0) return Refusal(repository, own);
+        var set = Refusal(repository, blockers);
+        return new MongoBackupException(set.ErrorId,
+            $"{id} may go on its own (Remove-MongoSnapshot -Id {id}), but the snapshots given are judged and removed as one set, and " +
+            $"{string.Join(", ", blockers.Select(b => b.SnapshotId).Distinct())} may not: {string.Join(" ", blockers.Select(b => b.Reason))} " +
+            "Leave those out, or use -Force to remove anyway.", target: id);
+    }
 
     private static RemovalBlocker DamagedBlocker(ManifestReadResult found) => new(found.SnapshotId,
         $"snapshot {found.SnapshotId} has a damaged manifest ({found.Error}); the backup finished, so its data may be whole. " +

@@ -59,9 +59,12 @@ public static class RestorePlanner
     /// DB --dumpDbUsersAndRoles, DB.$admin.system.users/roles/version (that database's users and roles). They are
     /// restored as users and roles with -IncludeUsersAndRoles, never as collections.
     /// </summary>
-    public static bool IsAuthCollection(DumpNamespace ns) =>
-        ns.Database == "admin" && AuthCollections.Contains(ns.Collection)
-        || ns.Collection.StartsWith(DatabaseAuthPrefix, StringComparison.Ordinal) && AuthCollections.Contains(ns.Collection[DatabaseAuthPrefix.Length..]);
+    public static bool IsAuthCollection(DumpNamespace ns) => IsAuthCollection(ns.Database, ns.Collection);
+
+    /// <summary>Whether <paramref name="database"/>.<paramref name="collection"/> is one of the auth collections <see cref="IsAuthCollection(DumpNamespace)"/> describes.</summary>
+    public static bool IsAuthCollection(string database, string collection) =>
+        database == "admin" && AuthCollections.Contains(collection)
+        || collection.StartsWith(DatabaseAuthPrefix, StringComparison.Ordinal) && AuthCollections.Contains(collection[DatabaseAuthPrefix.Length..]);
 
     /// <summary>mongodump --dumpDbUsersAndRoles names a database's copies of the admin auth collections "$admin.system.*".</summary>
     public const string DatabaseAuthPrefix = "$admin.";

@@ -23,6 +23,18 @@ public sealed class RestoreRunner(IEngineObserver observer)
         await using (reader) return RestorePlanner.Plan(reader, request.Filter, request.Map);
     }
 
+    /// <summary>What a restore would do with users and roles (for -WhatIf); null without -IncludeUsersAndRoles.</summary>
+    /// <exception cref="MongoBackupException">InvalidArgument: a rename splits a database whose users and roles are asked for.</exception>
+    public static async Task<UsersAndRolesTargets?> PlanUsersAndRolesAsync(RestoreRequest request, CancellationToken ct)
+    {
+        if (!request.IncludeUsersAndRoles) return null;
+        var (reader, _) = await RestoreSource.OpenAsync(request, leaseFor: null, ct);
+        await using (reader) return UsersAndRolesTargetsOf(reader, request, RestorePlanner.Plan(reader, request.Filter, request.Map));
+    }
+
+    private static UsersAndRolesTargets UsersAndRolesTargetsOf(IDumpReader reader, RestoreRequest request, IReadOnlyList<PlannedNamespace> plan) =>
+        UsersAndRolesTargets.For(plan, request.Map, reader, RestorePlanner.EffectiveFilter(reader, request.Filter).IncludesDatabase);
+
     /// <summary>The restore, on a connection to the target of its own, closed when it ends.</summary>
     public async Task<RestoreOutcome> RunAsync(RestoreRequest request, CancellationToken ct)
     {
@@ -46,6 +58,8 @@ public sealed class RestoreRunner(IEngineObserver observer)
         var topology = await ServerTopology.DiscoverAsync(client, ct, allowMongos: cluster is not null);
 
         var plan = RestorePlanner.Plan(reader, request.Filter, request.Map);
+        // Where users and roles go is settled before anything is written: a rename that splits a database refuses here.
+        var usersAndRoles = request.IncludeUsersAndRoles ? UsersAndRolesTargetsOf(reader, request, plan) : null;
         // A cluster snapshot into a mongos: sharded as the source was, replayed through mongos.
         var sharding = topology.Kind == TopologyKind.Sharded ? await ShardedRestoreTarget.OpenAsync(client, cluster!, request.Drop, observer, ct) : null;
         var outcome = new RestoreOutcome(reader.Location, request.Connection.DisplayName, DateTimeOffset.UtcNow);
@@ -59,12 +73,12 @@ public sealed class RestoreRunner(IEngineObserver observer)
             if (sharding is not null) await sharding.PrepareDatabasesAsync(plan, ct);
             var ready = await PrepareTargetsAsync(preparer, request, plan, outcome, sharding, ct);
             await RestoreDataAsync(client, preparer, request, reader, ready, clock, ct);
-            if (request.IncludeUsersAndRoles)
+            if (usersAndRoles is not null)
             {
                 try
                 {
                     var (users, roles) = await new UsersAndRolesRestorer(client, observer)
-                        .RestoreAsync(reader, RestorePlanner.EffectiveFilter(reader, request.Filter).IncludesDatabase, request.Drop, ct);
+                        .RestoreAsync(reader, usersAndRoles, request.Drop, ct);
                     outcome.UsersRestored = users;
                     outcome.RolesRestored = roles;
                 }

@@ -8,17 +8,19 @@ namespace MongoBackup.Engine.Restore;
 
 /// <summary>
 /// Restores the users and roles a dump holds in admin.system.users / admin.system.roles (or, from mongodump --db DB
-/// --dumpDbUsersAndRoles, in DB/$admin.system.users / $admin.system.roles), for the databases the restore takes (under their own names: users are not renamed with a database). An existing user or role is
-/// replaced only with -Drop; otherwise it is kept and reported.
+/// --dumpDbUsersAndRoles, in DB/$admin.system.users / $admin.system.roles), for the databases the restore takes, each
+/// into the database its collections go to (<see cref="UsersAndRolesTargets"/>): a renamed database's users and roles
+/// are restored as the new database's, and the source-named database's are never written. An existing user or role of
+/// the target is replaced only with -Drop; otherwise it is kept and reported.
 /// </summary>
 public sealed class UsersAndRolesRestorer(IMongoClient client, IEngineObserver observer)
 {
     /// <summary>
-    /// Restores the users and roles of the databases <paramref name="includesDatabase"/> accepts; returns how many of
-    /// each were created (or replaced, with <paramref name="replaceExisting"/>). An existing one kept is reported as a warning.
+    /// Restores the users and roles of the databases <paramref name="targets"/> takes, into their target databases; returns
+    /// how many of each were created (or replaced, with <paramref name="replaceExisting"/>). An existing one kept is reported as a warning.
     /// </summary>
     public async Task<(long Users, long Roles)> RestoreAsync(
-        IDumpReader reader, Func<string, bool> includesDatabase, bool replaceExisting, CancellationToken ct)
+        IDumpReader reader, UsersAndRolesTargets targets, bool replaceExisting, CancellationToken ct)
     {
         var wanted = reader.Namespaces
             .Where(ns => RestorePlanner.IsAuthCollection(ns) && AuthCollectionOf(ns) is "system.users" or "system.roles")
@@ -40,8 +42,11 @@ public sealed class UsersAndRolesRestorer(IMongoClient client, IEngineObserver o
             await foreach (var raw in documents.WithCancellation(ct)) read.Add(BsonSerializer.Deserialize<BsonDocument>(raw));
             foreach (var document in read)
             {
-                if (!includesDatabase(document.GetValue("db", "").AsString)) continue;
-                if (await PutAsync(target, document, replaceExisting, ct))
+                var database = document.GetValue("db", "").AsString;
+                if (targets.TargetOf(database) is not { } into) continue;
+                var restored = AuthDocumentRename.Rename(document, database, into);
+                if (!ReferenceEquals(restored, document)) observer.Verbose($"{document["_id"]} is restored as {restored["_id"]} ({database} is restored as {into}).");
+                if (await PutAsync(target, restored, replaceExisting, ct))
                 {
                     if (AuthCollectionOf(ns) == "system.users") Interlocked.Increment(ref users);
                     else Interlocked.Increment(ref roles);

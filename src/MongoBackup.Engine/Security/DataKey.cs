@@ -41,12 +41,17 @@ public sealed class DataKey : IDisposable
         return Convert.ToBase64String([.. nonce, .. cipher, .. tag]);
     }
 
+    /// <summary>What to check when a key does not open a snapshot.</summary>
+    private const string NextStep =
+        "Check the passphrase (-EncryptionKey) or key file (-EncryptionKeyFile) given: it must be the one the snapshot is under now " +
+        "(Get-MongoSnapshot shows each snapshot's KeyFingerprint; after Update-MongoSnapshotKey, the new key).";
+
     /// <summary>The data key, or a clear error when the key is not the one the snapshot was made with.</summary>
     public static DataKey Unwrap(string wrapped, KeyEncryptionKey kek, string snapshotId, string expectedFingerprint)
     {
         if (!string.Equals(kek.Fingerprint, expectedFingerprint, StringComparison.OrdinalIgnoreCase))
             throw new MongoBackupException(ErrorIds.WrongEncryptionKey,
-                $"Snapshot {snapshotId} was encrypted with the key whose fingerprint is {expectedFingerprint}; the key given has fingerprint {kek.Fingerprint}.",
+                $"Snapshot {snapshotId} was encrypted with the key whose fingerprint is {expectedFingerprint}; the key given has fingerprint {kek.Fingerprint}. {NextStep}",
                 target: snapshotId);
         var bytes = Convert.FromBase64String(wrapped);
         if (bytes.Length != NonceSize + KeyEncryptionKey.KeySize + TagSize)
@@ -66,7 +71,7 @@ public sealed class DataKey : IDisposable
             catch (AuthenticationTagMismatchException e)
             {
                 throw new MongoBackupException(ErrorIds.WrongEncryptionKey,
-                    $"The data key of snapshot {snapshotId} does not open with the key given, or its manifest was altered.", e, snapshotId);
+                    $"The data key of snapshot {snapshotId} does not open with the key given, or its manifest was altered. {NextStep}", e, snapshotId);
             }
         }
         throw new InvalidOperationException("unreachable");

@@ -50,8 +50,7 @@ public sealed class KeyEncryptionKey : IDisposable
     /// <exception cref="MongoBackupException">InvalidArgument: the passphrase is shorter than 12 characters.</exception>
     public static KeyEncryptionKey FromPassphrase(SecureString passphrase, byte[] salt, int iterations = DefaultIterations)
     {
-        if (passphrase.Length < 12)
-            throw new MongoBackupException(ErrorIds.InvalidArgument, "The encryption passphrase must be at least 12 characters long.");
+        RequireLongEnough(passphrase);
         var text = SecureStringBytes(passphrase);
         try
         {
@@ -62,6 +61,17 @@ public sealed class KeyEncryptionKey : IDisposable
         {
             CryptographicOperations.ZeroMemory(text);
         }
+    }
+
+    /// <summary>
+    /// Refuses a passphrase shorter than 12 characters. The cmdlets call it as soon as the key is given, before anything
+    /// else is said or done (a new repository's notice, a server reached), not only when a key is first derived.
+    /// </summary>
+    /// <exception cref="MongoBackupException">InvalidArgument: the passphrase is shorter than 12 characters.</exception>
+    public static void RequireLongEnough(SecureString passphrase)
+    {
+        if (passphrase.Length < 12)
+            throw new MongoBackupException(ErrorIds.InvalidArgument, "The encryption passphrase must be at least 12 characters long.");
     }
 
     /// <summary>A key file holds exactly 32 raw bytes, or those bytes as 64 hex characters or as base64 text.</summary>

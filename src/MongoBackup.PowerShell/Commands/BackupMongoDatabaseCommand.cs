@@ -61,9 +61,23 @@ public sealed class BackupMongoDatabaseCommand : MongoBackupSourceCmdlet
     [Parameter]
     public SwitchParameter StopBalancer { get; set; }
 
+    /// <summary>
+    /// mongodump --db admin saves admin's users, roles and auth schema with its collections; here they are saved only with
+    /// -IncludeUsersAndRoles. Named without it, admin's own collections alone are backed up (it often has none, and the
+    /// snapshot's Contents then does not name it): said, rather than left for the DBA to find at restore time.
+    /// </summary>
+    private void WarnWhenAdminWithoutUsers()
+    {
+        if (IncludeUsersAndRoles || Database is null || !Database.Contains("admin", StringComparer.Ordinal)) return;
+        WriteWarning("-Database admin backs up the admin database's own collections only (it often has none): its users, " +
+            "roles and auth schema (admin.system.users, system.roles, system.version) are saved with -IncludeUsersAndRoles, " +
+            "which with admin named saves every database's users and roles, as mongodump --db admin does.");
+    }
+
     protected override void ProcessRecord() => RunCommand(() =>
     {
         var whatIf = IsWhatIf();
+        var keys = EncryptionKeys; // a key that cannot be used (a passphrase too short) is refused before anything is said or made
         var newFolder = FolderToCreate();
         var request = new BackupRequest
         {
@@ -76,12 +90,13 @@ public sealed class BackupMongoDatabaseCommand : MongoBackupSourceCmdlet
             ParallelCollections = ParallelCollections,
             IncludeUsersAndRoles = IncludeUsersAndRoles.IsPresent,
             Tags = TagArguments.ToDictionary(Tag),
-            Encryption = EncryptionKeys,
+            Encryption = keys,
             CopyOnly = CopyOnly.IsPresent,
             ShardHostMap = ShardHostMapArguments.ToDictionary(ShardHostMap),
             StopBalancer = StopBalancer.IsPresent,
         };
 
+        WarnWhenAdminWithoutUsers();
         if (whatIf)
         {
             // The dry run checks what the run checks (the server, the selection, a -Query's collection) and emits one step

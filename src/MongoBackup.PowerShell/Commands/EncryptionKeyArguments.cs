@@ -18,7 +18,11 @@ public static class EncryptionKeyArguments
         if (passphrase is not null && keyFile is not null)
             throw new MongoBackupException(ErrorIds.InvalidArgument,
                 $"Give -{passphraseParameter} or -{keyFileParameter}, not both.", target: keyFileParameter);
-        if (passphrase is not null) return EncryptionKeySource.FromPassphrase(passphrase);
+        if (passphrase is not null)
+        {
+            KeyEncryptionKey.RequireLongEnough(passphrase);
+            return EncryptionKeySource.FromPassphrase(passphrase);
+        }
         if (keyFile is null) return null;
         var path = resolvePath(keyFile);
         if (KeyFileAccess.Warning(path) is { } exposed) warn(exposed);

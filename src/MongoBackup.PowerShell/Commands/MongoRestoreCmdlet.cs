@@ -1,6 +1,7 @@
 using System.Collections;
 using System.Management.Automation;
 using MongoBackup.Engine.Model;
+using MongoBackup.Engine.Oplog.Replay;
 using MongoBackup.Engine.Restore;
 using MongoBackup.PowerShell.Completion;
 
@@ -109,8 +110,10 @@ public abstract class MongoRestoreCmdlet : MongoEncryptedConnectionCmdlet
     /// whether a pattern the source's namespaces do not match selects something the restore's oplog creates (a
     /// point-in-time restore of a collection created after its base snapshot).
     /// </summary>
+    /// <param name="repository">The repository a snapshot source came from: the refusal then names the snapshot of it that
+    /// holds the database (a newer partial snapshot is not the one wanted), found with Get-MongoSnapshot -Latest -Database.</param>
     protected void RequireEveryRenameMatches(IReadOnlyCollection<PlannedNamespace> plan, Func<IReadOnlyCollection<PlannedNamespace>> everything, string source,
-        Func<string, bool>? createdLater = null)
+        Func<string, bool>? createdLater = null, string? repository = null)
     {
         // Filters that select nothing are the first thing wrong (NothingSelected); a rename alone that selects nothing is.
         if (plan.Count == 0 && (Database is not null || Collection is not null || NamespaceInclude is not null)) return;
@@ -119,8 +122,11 @@ public abstract class MongoRestoreCmdlet : MongoEncryptedConnectionCmdlet
             var matcher = NamespacePattern.ForMatching(pattern);
             if (plan.Any(ns => matcher.IsMatch(ns.SourceNamespace)) || createdLater?.Invoke(pattern) == true) continue;
             var databases = everything().Select(ns => ns.Source.Database).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
+            var database = NamespaceName.Split(pattern).Database;
+            var newest = repository is null || database.IndexOfAny(['*', '\\', '$']) >= 0 || NamePattern.Escape(database) != database ? "" :
+                $" If {database} is in another snapshot, Get-MongoSnapshot -Repository {repository} -Latest -Database {database} gives the newest one holding it (pipe that to Restore-MongoDatabase).";
             throw new MongoBackupException(ErrorIds.InvalidArgument,
-                $"{written} renames nothing: no namespace restored from {source} matches '{pattern}'. {source} holds the databases: {string.Join(", ", databases)}.",
+                $"{written} renames nothing: no namespace restored from {source} matches '{pattern}'. {source} holds the databases: {string.Join(", ", databases)}.{newest}",
                 target: written);
         }
     }
@@ -158,6 +164,29 @@ public abstract class MongoRestoreCmdlet : MongoEncryptedConnectionCmdlet
             var ns = state.Namespace;
             WritePlannedAction(Drop ? "Drop and restore" : "Restore", ns.TargetNamespace,
                 $"{ns.Type} {ns.SourceNamespace} {from} into {request.Connection.DisplayName}", ns.SourceNamespace, state.Refusal);
+        }
+        if (request.IncludeUsersAndRoles) WriteUsersAndRolesPlan(request, from);
+    }
+
+    /// <summary>
+    /// -IncludeUsersAndRoles under -WhatIf: one step per database taken, naming the database its users and roles are
+    /// restored as (a renamed database's are the new name's); a rename the run refuses for them is a refused step.
+    /// </summary>
+    private void WriteUsersAndRolesPlan(RestoreRequest request, string from)
+    {
+        var action = Drop ? "Restore users and roles, replacing existing ones" : "Restore users and roles";
+        UsersAndRolesTargets targets;
+        try { targets = Await(ct => RestoreRunner.PlanUsersAndRolesAsync(request, ct))!; }
+        catch (MongoBackupException e) when (e.ErrorId == ErrorIds.InvalidArgument)
+        {
+            WritePlannedAction(action, e.Target ?? "users and roles", $"the users and roles {from}", e.Target, e);
+            return;
+        }
+        foreach (var (source, target) in targets.Databases)
+        {
+            var renamed = source == target ? "" : $" as {target}'s (renamed: {source}'s own users and roles are not touched)";
+            var existing = Drop ? "a user or role of the same name there is replaced" : "a user or role of the same name there is kept";
+            WritePlannedAction(action, target, $"the users and roles of {source} saved {from}{renamed} into {request.Connection.DisplayName}; {existing}", source);
         }
     }
 

@@ -52,11 +52,12 @@ public sealed class RemoveMongoSnapshotCommand : MongoSnapshotCmdlet
             var blockers = Await(ct => SnapshotRemover.CheckAsync(catalog, ids, ct));
             if (IsWhatIf())
             {
-                // The dry run: every snapshot as a step; when the removal would be refused, all of it is (nothing is removed).
-                var refusal = blockers.Count > 0 && !Force ? SnapshotRemover.Refusal(repository, blockers) : null;
+                // The dry run: every snapshot as a step; when the removal would be refused, all of it is (nothing is removed),
+                // each step saying why: its own reason, or the snapshots of the set that may not go.
                 foreach (var chosen in group.DistinctBy(c => c.Id))
                     WritePlannedAction("Remove", chosen.Id, $"{Describe(chosen.Snapshot)}snapshot from {repository.Location}" +
-                        (blockers.Count > 0 && Force ? $" (-Force: {string.Join(" ", blockers.Select(b => b.Reason))})" : ""), repository.Location, refusal);
+                        (blockers.Count > 0 && Force ? $" (-Force: {string.Join(" ", blockers.Select(b => b.Reason))})" : ""), repository.Location,
+                        blockers.Count > 0 && !Force ? SnapshotRemover.RefusalOf(repository, chosen.Id, blockers) : null);
                 continue;
             }
             // Refuse before asking: confirming snapshots one by one only to be refused at the end helps nobody.

@@ -36,7 +36,8 @@ public sealed class RestoreMongoDatabaseCommand : MongoRestoreCmdlet
     public string? Repository { get; set; }
 
     /// <summary>The snapshot to restore: its id, or a wildcard pattern, as the other snapshot cmdlets take them; together they must name one snapshot.</summary>
-    [Parameter(Mandatory = true, ParameterSetName = IdSet)]
+    /// <remarks>Not mandatory, so that -Repository alone is an error saying how to choose one (-Id, or Get-MongoSnapshot -Latest piped) rather than a prompt for Id[0].</remarks>
+    [Parameter(ParameterSetName = IdSet)]
     [ValidateNotNullOrEmpty]
     [SupportsWildcards]
     [ArgumentCompleter(typeof(SnapshotIdCompleter))]
@@ -62,7 +63,7 @@ public sealed class RestoreMongoDatabaseCommand : MongoRestoreCmdlet
         // What the source holds, unfiltered and unrenamed: read only to name it in a refusal.
         IReadOnlyCollection<PlannedNamespace> Everything() =>
             Await(ct => RestoreRunner.PlanAsync(request with { Filter = NamespaceFilter.Everything, Map = MongoBackup.Engine.Model.NamespaceMap.Identity }, ct));
-        RequireEveryRenameMatches(plan, Everything, source);
+        RequireEveryRenameMatches(plan, Everything, source, repository: ParameterSetName == IdSet ? Repository : InputObject?.Repository);
         if (plan.Count == 0)
         {
             // A mistyped collection name is the usual cause: say what the source holds, so the right name is in the message.
@@ -113,6 +114,11 @@ public sealed class RestoreMongoDatabaseCommand : MongoRestoreCmdlet
     /// </summary>
     private RepositorySnapshot NamedSnapshot()
     {
+        if (Id is null)
+            throw new MongoBackupException(ErrorIds.InvalidArgument,
+                $"-Repository names where snapshots are, not which one to restore: give -Id (tab completion lists them), or pipe the newest full one, " +
+                $"Get-MongoSnapshot -Repository {Repository} -Latest | Restore-MongoDatabase ... (add -Database <name> to Get-MongoSnapshot for the newest holding that database).",
+                target: "Id");
         var repository = OpenRepositoryArgument(Repository!, RepositoryAccess.Read);
         var ids = SnapshotIdPatterns.Expand(new SnapshotCatalog(repository), Id!, Await);
         var given = string.Join(", ", Id!);

@@ -78,6 +78,8 @@ public sealed class MongoSnapshot
     public string? Query { get; init; }
     /// <summary>Why an incomplete or damaged snapshot has no usable manifest.</summary>
     public string? Problem { get; init; }
+    /// <summary>What the default table's Contents column shows (<see cref="SnapshotContents"/>), so Format-Table Id,Contents names it too.</summary>
+    public string Contents => SnapshotContents.Describe(this);
 
     public override string ToString() => Id;
 

@@ -1,0 +1,116 @@
+# -IncludeUsersAndRoles as a DBA uses it: a restore into a renamed database restores that database's users and roles
+# as the new database's and never touches the live database's own (a grant made after the backup survives, even with
+# -Drop); -WhatIf shows the step; Test-MongoSnapshot -ConnectionString passes a snapshot that holds users.
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'TestServer.ps1')
+    Import-MongoBackupModule
+    $script:server = Start-MongoTestServer
+    $script:uri = $server.Uri
+    $suffix = [guid]::NewGuid().ToString('N').Substring(0, 6)
+    $script:hr = "hr_$suffix"; $script:renamed = "hr_u_$suffix"; $script:other = "reporting_$suffix"
+    $none = [System.Threading.CancellationToken]::None
+    (Get-Collection $uri $hr 'employees').InsertMany([MongoDB.Bson.BsonDocument[]] @(foreach ($i in 1..5) { New-BsonDocument @{ _id = $i } }))
+    (Get-Collection $uri $hr 'payroll').InsertOne((New-BsonDocument @{ _id = 1 }), $null, $none)
+    function script:Invoke-On([string] $Database, [System.Collections.IDictionary] $Command) {
+        $db = [MongoDB.Driver.MongoClient]::new($uri).GetDatabase($Database)
+        return , $db.RunCommand[MongoDB.Bson.BsonDocument]((New-BsonDocument $Command), $null, $none)
+    }
+    function script:Get-UserRoles([string] $Database, [string] $User) {
+        $users = (Invoke-On $Database ([ordered]@{ usersInfo = $User }))['users']
+        if ($users.Count -eq 0) { return $null }
+        return @($users[0]['roles'] | ForEach-Object { "$($_['role'].AsString)@$($_['db'].AsString)" } | Sort-Object)
+    }
+    Invoke-On $hr ([ordered]@{ createRole = 'hrReader'
+            privileges = @(@{ resource = @{ db = $hr; collection = 'employees' }; actions = @('find') }); roles = @() }) | Out-Null
+    Invoke-On $hr ([ordered]@{ createUser = 'alice'; pwd = 'not-a-real-secret-1'
+            roles = @('hrReader', @{ role = 'read'; db = $other }) }) | Out-Null
+    $script:repository = New-TestFolder
+    $script:full = Backup-MongoDatabase -ConnectionString $uri -Repository $repository -Database $hr -IncludeUsersAndRoles -WarningAction SilentlyContinue
+    # After the backup, the live user gets a grant the snapshot does not hold.
+    Invoke-On $hr ([ordered]@{ grantRolesToUser = 'alice'; roles = @(@{ role = 'read'; db = $hr }) }) | Out-Null
+    Backup-MongoOplog -ConnectionString $uri -Repository $repository | Out-Null
+    $script:liveRoles = @("hrReader@$hr", "read@$hr", "read@$other")
+}
+
+AfterAll {
+    Remove-TestRun -Uri $script:uri -Suffix $suffix -Server $server -Repository $repository
+}
+
+Describe 'Restore-MongoDatabase -RenameDatabase -IncludeUsersAndRoles' {
+    It 'restores the users and roles as the renamed database''s, and with -Drop leaves the live user and its later grant alone' {
+        Get-UserRoles $hr 'alice' | Should -Be $liveRoles
+        $result = $full | Restore-MongoDatabase -ConnectionString $uri -RenameDatabase "$hr=$renamed" -IncludeUsersAndRoles -Drop -Confirm:$false
+
+        $result.Succeeded | Should -BeTrue
+        $result.UsersRestored | Should -Be 1
+        $result.RolesRestored | Should -Be 1
+        Get-UserRoles $hr 'alice' | Should -Be $liveRoles
+        # The copy: its own role is the renamed database's; a role of another database is kept as the source had it.
+        Get-UserRoles $renamed 'alice' | Should -Be @("hrReader@$renamed", "read@$other")
+        $role = (Invoke-On $renamed ([ordered]@{ rolesInfo = 'hrReader'; showPrivileges = $true }))['roles'][0]
+        $role['_id'].AsString | Should -Be "$renamed.hrReader"
+        $role['privileges'][0]['resource']['db'].AsString | Should -Be $renamed
+        $source = (Invoke-On $hr ([ordered]@{ usersInfo = 'alice' }))['users'][0]['userId']
+        (Invoke-On $renamed ([ordered]@{ usersInfo = 'alice' }))['users'][0]['userId'] | Should -Not -Be $source
+        Get-DocumentCount (Get-Collection $uri $renamed 'employees') | Should -Be 5
+    }
+
+    It '-WhatIf shows the users and roles step, naming the database they are restored as' {
+        $plan = $full | Restore-MongoDatabase -ConnectionString $uri -RenameDatabase "$hr=$($renamed)w" -IncludeUsersAndRoles -Drop -WhatIf
+        $step = $plan | Where-Object Action -like 'Restore users and roles*'
+        $step.Target | Should -Be "$($renamed)w"
+        $step.Source | Should -Be $hr
+        $step.Detail | Should -BeLike "*as $($renamed)w's (renamed: $hr's own users and roles are not touched)*"
+    }
+
+    It 'a map that splits a database refuses its users and roles before anything is written' {
+        $caught = $null
+        try { $full | Restore-MongoDatabase -ConnectionString $uri -Database $hr -NamespaceMap @{ "$hr.employees" = "$($renamed)x.employees" } -IncludeUsersAndRoles -ErrorAction Stop }
+        catch { $caught = $_ }
+        $caught.FullyQualifiedErrorId | Should -BeLike 'MongoBackup.InvalidArgument,*'
+        $caught.Exception.Message | Should -BeLike "-IncludeUsersAndRoles cannot restore the users and roles of $($hr): its collections are renamed into $hr, $($renamed)x*"
+        Get-DatabaseName $uri | Should -Not -Contain "$($renamed)x"
+        Get-UserRoles $hr 'alice' | Should -Be $liveRoles
+    }
+}
+
+Describe 'Restore-MongoPointInTime -RenameDatabase -IncludeUsersAndRoles' {
+    It 'restores the users and roles as the renamed database''s and leaves the live user alone' {
+        $window = Get-MongoRestoreWindow -Repository $repository | Select-Object -First 1
+        $result = Restore-MongoPointInTime -ConnectionString $uri -Repository $repository -ClusterTime $window.ToTimestamp `
+            -RenameDatabase "$hr=$($renamed)p" -IncludeUsersAndRoles -Drop -Confirm:$false
+
+        $result.Succeeded | Should -BeTrue
+        $result.UsersRestored | Should -Be 1
+        Get-UserRoles $hr 'alice' | Should -Be $liveRoles
+        Get-UserRoles "$($renamed)p" 'alice' | Should -Be @("hrReader@$($renamed)p", "read@$other")
+    }
+}
+
+Describe 'Test-MongoSnapshot -ConnectionString of a snapshot taken with -IncludeUsersAndRoles' {
+    It 'passes: users and roles are checked by their files, not counted as restored collections' {
+        $result = $full | Test-MongoSnapshot -ConnectionString $uri
+        $result.Problems | Should -BeNullOrEmpty
+        $result.Passed | Should -BeTrue
+        $result.RestoreCounts.Namespace | Should -Be @("$hr.employees", "$hr.payroll")
+        Get-UserRoles $hr 'alice' | Should -Be $liveRoles
+    }
+}
+
+Describe 'Backup-MongoDatabase -Database naming admin' {
+    It 'without -IncludeUsersAndRoles warns that admin''s users and roles are not saved, naming the switch that saves them' {
+        $folder = New-TestFolder
+        try {
+            $snapshot = Backup-MongoDatabase -ConnectionString $uri -Repository $folder -Database $hr, 'admin' -WarningVariable warnings -WarningAction SilentlyContinue
+            $warnings.Message | Should -Contain ("-Database admin backs up the admin database's own collections only (it often has none): its users, " +
+                "roles and auth schema (admin.system.users, system.roles, system.version) are saved with -IncludeUsersAndRoles, " +
+                "which with admin named saves every database's users and roles, as mongodump --db admin does.")
+            $snapshot.Files | Where-Object { $_ -like '*/admin/system.users.bson.zst' } | Should -BeNullOrEmpty
+
+            $withUsers = Backup-MongoDatabase -ConnectionString $uri -Repository $folder -Database $hr, 'admin' -IncludeUsersAndRoles -WarningVariable quiet -WarningAction SilentlyContinue
+            $quiet.Message | Should -Not -BeLike '-Database admin*'
+            $withUsers.Files | Where-Object { $_ -like '*/admin/system.users.bson.zst' } | Should -Not -BeNullOrEmpty
+        }
+        finally { Remove-Item $folder -Recurse -Force -ErrorAction SilentlyContinue }
+    }
+}
