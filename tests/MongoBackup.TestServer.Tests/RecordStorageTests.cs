@@ -144,6 +144,22 @@ public class RecordStorageTests
         Assert.Equal(direct.Size, Assembled(direct, ts, wall).Length);
     }
 
+    public static IEnumerable<object[]> Ids() => new BsonValue[]
+    {
+        7, int.MinValue, 8L, long.MaxValue, 2.5, double.NaN, ObjectId.Parse("65a1b2c3d4e5f60718293a4b"), "text", new BsonDocument("k", 1),
+        new BsonDecimal128(Decimal128.Parse("1.25")), BsonNull.Value,
+    }.Select(id => new object[] { id });
+
+    [Theory]
+    [MemberData(nameof(Ids))]
+    public void The_first_value_read_from_the_bytes_is_the_one_the_reader_gives(BsonValue id)
+    {
+        var stored = new StoredBsonDocument(new BsonDocument { { "_id", id }, { "a", 1 } }.ToBson());
+        var read = stored.FirstValue();
+        Assert.Equal(stored.GetElement(0).Value.BsonType, read.BsonType);
+        Assert.Equal(stored.GetElement(0).Value, read);
+    }
+
     public static IEnumerable<object[]> InsertedDocuments() => new[]
     {
         new object[] { new BsonDocument { { "_id", 7 }, { "a", "short" } } }, // copied into the entry
