@@ -23,8 +23,8 @@ internal sealed class RecordStore
     public int Count { get; private set; }
     public long TotalBytes { get; private set; }
 
-    // Arrays at least this large are referenced rather than copied: each is one object however many records it holds.
-    private const int SharedArrayMinBytes = 64 * 1024;
+    /// <summary>Arrays at least this large are referenced rather than copied: each is one object however many records it holds.</summary>
+    public const int SharedArrayMinBytes = 64 * 1024;
 
     public long Append(ReadOnlySpan<byte> document) => AppendSlot(Store(document));
 
