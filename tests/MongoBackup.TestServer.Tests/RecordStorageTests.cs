@@ -82,6 +82,84 @@ public class RecordStorageTests
         foreach (var (id, bytes) in store.Scan(0, forward: true)) Assert.True(bytes.Span.SequenceEqual(Document(i++, 300)), $"record {id}");
     }
 
+    [Fact]
+    public void A_spliced_record_reads_back_as_its_template_with_each_document_in_place()
+    {
+        var store = new RecordStore();
+        var batch = new byte[4096];
+        var first = Document(1, 300);
+        var second = Document(2, 700);
+        first.CopyTo(batch, 10);
+        second.CopyTo(batch, 2000);
+        byte[] template = [1, 2, 3, 4, 5, 6, 7];
+        SplicedDocument[] spliced = [new(2, batch.AsMemory(10, first.Length)), new(5, batch.AsMemory(2000, second.Length))];
+        byte[] expected = [1, 2, .. first, 3, 4, 5, .. second, 6, 7];
+
+        var before = store.Append(Document(0, 10));
+        var id = store.AppendSpliced(template, spliced);
+        template.AsSpan().Clear(); // the template is copied; only the spliced documents are kept by reference
+
+        Assert.True(store.Get(id).Span.SequenceEqual(expected));
+        Assert.Equal(Document(0, 10).Length + expected.Length, store.TotalBytes);
+        Assert.Equal([before, id], store.Scan(0, forward: true).Select(r => r.Id));
+        var view = store.Get(id);
+        store.Remove(id);
+        Assert.Equal(Document(0, 10).Length, store.TotalBytes);
+        Assert.True(view.Span.SequenceEqual(expected));
+    }
+
+    /// <summary>
+    /// A retryable write's grouped inserts, written from the documents' bytes (those of 256 bytes or more spliced in by
+    /// reference, smaller ones copied), equal the general encoding of the same applyOps entry byte for byte: every
+    /// length around a spliced document counts it.
+    /// </summary>
+    [Fact]
+    public void The_grouped_insert_entry_written_from_bytes_equals_the_general_encoding()
+    {
+        var collection = new Collection("db", "coll", CollectionKind.Collection, new BsonDocument(), Guid.Parse("0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"));
+        var documents = Enumerable.Range(0, 70).Select(i => (i % 3) switch
+        {
+            0 => (BsonValue)i,
+            1 => $"id {i}",
+            _ => new BsonDocument { { "k", i }, { "s", "v" } },
+        }).Select((id, i) => new BsonDocument { { "_id", id }, { "pad", new string('p', i * 37 % 600) } }.ToBson()).ToList();
+        Assert.Contains(documents, d => d.Length < InsertEntryEncoder.SplicedDocumentMinBytes);
+        Assert.Contains(documents, d => d.Length >= InsertEntryEncoder.SplicedDocumentMinBytes);
+        var inserts = documents.Select((d, i) => new GroupedInsertEncoder.Insert(collection, d, 100 + i)).ToList();
+        var lsid = new BsonDocument("id", new BsonBinaryData(Guid.NewGuid(), GuidRepresentation.Standard));
+        var prevOpTime = new BsonDocument { { "ts", new BsonTimestamp(1_700_000_000, 2) }, { "t", 1L } };
+
+        Assert.True(GroupedInsertEncoder.TryEncode(GroupedInsertEncoder.BytesOf(lsid), 42, inserts, GroupedInsertEncoder.BytesOf(prevOpTime), out var direct));
+        var general = OplogEntryEncoder.Encode(new BsonDocument
+        {
+            { "lsid", lsid }, { "txnNumber", 42L }, { "op", "c" }, { "ns", "admin.$cmd" },
+            { "o", new BsonDocument("applyOps", new BsonArray(inserts.Select(i => IOplogSink.InsertEntry(collection, i.Document).Add("stmtId", i.StatementId)))) },
+            { "multiOpType", 1 }, { "prevOpTime", prevOpTime },
+        });
+
+        var ts = new BsonTimestamp(1_700_000_000, 3);
+        var wall = new DateTime(2024, 1, 2, 3, 4, 5, DateTimeKind.Utc);
+        Assert.NotNull(direct.Spliced);
+        Assert.Equal(Assembled(general, ts, wall), Assembled(direct, ts, wall));
+        Assert.Equal(direct.Size, Assembled(direct, ts, wall).Length);
+    }
+
+    public static IEnumerable<object[]> Ids() => new BsonValue[]
+    {
+        7, int.MinValue, 8L, long.MaxValue, 2.5, double.NaN, ObjectId.Parse("65a1b2c3d4e5f60718293a4b"), "text", new BsonDocument("k", 1),
+        new BsonDecimal128(Decimal128.Parse("1.25")), BsonNull.Value,
+    }.Select(id => new object[] { id });
+
+    [Theory]
+    [MemberData(nameof(Ids))]
+    public void The_first_value_read_from_the_bytes_is_the_one_the_reader_gives(BsonValue id)
+    {
+        var stored = new StoredBsonDocument(new BsonDocument { { "_id", id }, { "a", 1 } }.ToBson());
+        var read = stored.FirstValue();
+        Assert.Equal(stored.GetElement(0).Value.BsonType, read.BsonType);
+        Assert.Equal(stored.GetElement(0).Value, read);
+    }
+
     public static IEnumerable<object[]> InsertedDocuments() => new[]
     {
         new object[] { new BsonDocument { { "_id", 7 }, { "a", "short" } } }, // copied into the entry
@@ -119,6 +197,6 @@ public class RecordStorageTests
     private static byte[] Assembled(EncodedOplogEntry entry, BsonTimestamp ts, DateTime wall)
     {
         entry.Stamp(ts, wall);
-        return entry.SharedDocument.IsEmpty ? entry.Bytes : RecordStore.Assemble(entry.Bytes, entry.DocumentOffset, entry.SharedDocument.Span);
+        return entry.Assembled();
     }
 }

@@ -43,7 +43,8 @@ internal sealed class WriteCommands : ICommandGroup
                 {
                     if (documents[i] is not BsonDocument document) throw CommandFailure.TypeMismatch("insert documents must be objects");
                     DocumentValidation.Check(context.Server.Catalog.Find(context.Database, name), document, null, context.Body);
-                    WriteConflictRetry.Run(context, () => context.Server.DocumentWriter.Insert(context.Database, name, document, writes));
+                    WriteConflictRetry.Run(context, (Context: context, Name: name, Document: document, Writes: writes),
+                        static s => s.Context.Server.DocumentWriter.Insert(s.Context.Database, s.Name, s.Document, s.Writes));
                     n++;
                 }
                 catch (CommandFailure failure)

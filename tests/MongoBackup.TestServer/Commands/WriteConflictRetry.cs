@@ -17,13 +17,16 @@ internal static class WriteConflictRetry
 {
     private static readonly TimeSpan TransactionLifetime = TimeSpan.FromSeconds(60);
 
-    public static T Run<T>(CommandContext context, Func<T> statement)
+    public static T Run<T>(CommandContext context, Func<T> statement) => Run(context, statement, static run => run());
+
+    /// <summary>As <see cref="Run{T}(CommandContext, Func{T})"/> with the statement's <paramref name="state"/> passed in (a static statement allocates nothing).</summary>
+    public static TResult Run<TState, TResult>(CommandContext context, TState state, Func<TState, TResult> statement)
     {
         while (true)
         {
             try
             {
-                return statement();
+                return statement(state);
             }
             catch (WriteConflict conflict)
             {

@@ -14,7 +14,7 @@ internal ref struct BsonSpanWriter
         Position = 0;
     }
 
-    public void Name(byte type, ReadOnlySpan<byte> name)
+    public void Name(byte type, scoped ReadOnlySpan<byte> name)
     {
         Byte(type);
         Bytes(name);
@@ -23,7 +23,7 @@ internal ref struct BsonSpanWriter
 
     public void Byte(byte value) => _bytes[Position++] = value;
 
-    public void Bytes(ReadOnlySpan<byte> value)
+    public void Bytes(scoped ReadOnlySpan<byte> value)
     {
         value.CopyTo(_bytes[Position..]);
         Position += value.Length;

@@ -12,9 +12,8 @@ namespace MongoBackup.TestServer.Oplog;
 /// </summary>
 internal static class InsertEntryEncoder
 {
-    private const int SharedDocumentMinBytes = 256; // as OplogEntryEncoder: below this the document is copied in
-
-    private static ReadOnlySpan<byte> EmptyDocument => [5, 0, 0, 0, 0];
+    /// <summary>As <see cref="OplogEntryEncoder"/>: a document this large is spliced in by reference, a smaller one copied.</summary>
+    public const int SplicedDocumentMinBytes = 256;
 
     public static bool TryEncode(string ns, ReadOnlySpan<byte> uuid, ReadOnlyMemory<byte> document, out EncodedOplogEntry entry)
     {
@@ -22,17 +21,17 @@ internal static class InsertEntryEncoder
         var documentBytes = document.Span;
         var idLength = IdElementLength(documentBytes);
         if (idLength < 0) return false;
-        var embed = documentBytes.Length >= SharedDocumentMinBytes;
+        var splice = documentBytes.Length >= SplicedDocumentMinBytes;
         var nsLength = Encoding.UTF8.GetByteCount(ns);
         var size = 4
             + 1 + 3 + 4 + 2 // op
             + 1 + 3 + 4 + nsLength + 1 // ns
             + 1 + 3 + 4 + 1 + 16 // ui
-            + 1 + 2 + (embed ? 5 : documentBytes.Length) // o
+            + 1 + 2 + documentBytes.Length // o
             + 1 + 3 + 4 + idLength + 1 // o2
             + BsonSpanWriter.TimeFieldsBytes // ts, t, v, wall
             + 1;
-        var bytes = new byte[size];
+        var bytes = new byte[splice ? size - documentBytes.Length : size];
         var writer = new BsonSpanWriter(bytes);
         writer.Int32(size);
         writer.Name(0x02, "op"u8);
@@ -48,15 +47,15 @@ internal static class InsertEntryEncoder
         writer.Bytes(uuid);
         writer.Name(0x03, "o"u8);
         var documentOffset = writer.Position;
-        writer.Bytes(embed ? EmptyDocument : documentBytes);
+        if (!splice) writer.Bytes(documentBytes);
         writer.Name(0x03, "o2"u8);
         writer.Int32(4 + idLength + 1);
         writer.Bytes(documentBytes.Slice(4, idLength));
         writer.Byte(0);
         var (tsOffset, wallOffset) = writer.TimeFields();
         writer.Byte(0);
-        if (writer.Position != size) throw new InvalidOperationException($"insert oplog entry sized {size} bytes but {writer.Position} were written");
-        entry = new EncodedOplogEntry(bytes, tsOffset, wallOffset, embed ? document : default, embed ? documentOffset : -1);
+        if (writer.Position != bytes.Length) throw new InvalidOperationException($"insert oplog entry sized {bytes.Length} bytes but {writer.Position} were written");
+        entry = new EncodedOplogEntry(bytes, tsOffset, wallOffset, splice ? [new SplicedDocument(documentOffset, document)] : null);
         return true;
     }
 

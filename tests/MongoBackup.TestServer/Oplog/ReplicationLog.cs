@@ -121,8 +121,8 @@ internal sealed class ReplicationLog : IOplogSink
     {
         encoded.Stamp(ts, wall);
         // "local" cannot be dropped through our dropDatabase, so the collection outlives every test's cleanup.
-        if (!encoded.SharedDocument.IsEmpty)
-            Collection.AppendWithoutId(encoded.Bytes, encoded.DocumentOffset, encoded.SharedDocument);
+        if (encoded.Spliced is { } spliced)
+            Collection.AppendWithoutId(encoded.Bytes, spliced);
         else
             Collection.AppendWithoutId(encoded.Bytes);
         Collection.EnforceCap(_maxBytes, 0);

@@ -77,11 +77,18 @@ internal sealed class RetryableWriteLog(ReplicationLog oplog, BsonDocument lsid,
 
     private void AppendApplyOps()
     {
+        long total = 0;
+        foreach (var insert in _group) total += OperationBytes(insert);
+        if (total <= MaxOperationsBytes)
+        {
+            AppendGrouped(_group); // one entry: all but groups holding documents of megabytes
+            return;
+        }
         var part = new List<GroupedInsertEncoder.Insert>();
         long bytes = 0;
         foreach (var insert in _group)
         {
-            var size = insert.Document.Length + 200L + insert.Collection.Namespace.Length; // the operation's other fields: under 200 bytes
+            var size = OperationBytes(insert);
             if (part.Count > 0 && bytes + size > MaxOperationsBytes)
             {
                 AppendGrouped(part);
@@ -93,6 +100,9 @@ internal sealed class RetryableWriteLog(ReplicationLog oplog, BsonDocument lsid,
         }
         AppendGrouped(part);
     }
+
+    /// <summary>An insert's operation in an applyOps entry, at most: its document, the other fields under 200 bytes.</summary>
+    private static long OperationBytes(GroupedInsertEncoder.Insert insert) => insert.Document.Length + 200L + insert.Collection.Namespace.Length;
 
     /// <summary>One applyOps entry, written straight from the documents' bytes (or, for an _id the encoder does not size, built as a document).</summary>
     private void AppendGrouped(List<GroupedInsertEncoder.Insert> inserts)

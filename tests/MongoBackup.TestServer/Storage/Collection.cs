@@ -27,9 +27,23 @@ internal sealed class Collection
             _indexes.Add(new IndexDefinition(IdIndexSpec(options)));
     }
 
-    public string Database { get; set; }
-    public string Name { get; set; }
-    public string Namespace => Database + "." + Name;
+    public string Database
+    {
+        get => _database;
+        set => (_database, _namespace) = (value, null);
+    }
+
+    public string Name
+    {
+        get => _name;
+        set => (_name, _namespace) = (value, null);
+    }
+
+    /// <summary>db.coll, built once per rename: every insert names it (index checks, its oplog entry).</summary>
+    public string Namespace => _namespace ??= Database + "." + Name;
+    private string _database = "";
+    private string _name = "";
+    private string? _namespace;
     public CollectionKind Kind { get; }
     public BsonDocument Options { get; set; }
     public Guid Uuid { get; }
@@ -172,17 +186,17 @@ internal sealed class Collection
     }
 
     /// <summary>
-    /// As <see cref="AppendWithoutId(ReadOnlyMemory{byte})"/> for a record that is <paramref name="template"/> with its
-    /// empty document at <paramref name="embedAt"/> standing for <paramref name="embedded"/> (stored bytes that never change).
+    /// As <see cref="AppendWithoutId(ReadOnlyMemory{byte})"/> for a record that is <paramref name="template"/> with
+    /// <paramref name="documents"/> (stored bytes that never change) in their places.
     /// </summary>
-    public void AppendWithoutId(ReadOnlySpan<byte> template, int embedAt, ReadOnlyMemory<byte> embedded)
+    public void AppendWithoutId(ReadOnlySpan<byte> template, SplicedDocument[] documents)
     {
         if (_indexes.Any(i => i.EnforcesUniqueness))
         {
-            AppendWithoutId(RecordStore.Assemble(template, embedAt, embedded.Span));
+            AppendWithoutId(SplicedDocument.Assemble(template, documents));
             return;
         }
-        Records.AppendEmbedding(template, embedAt, embedded);
+        Records.AppendSpliced(template, documents);
     }
 
     public void Delete(long recordId, BsonDocument document)

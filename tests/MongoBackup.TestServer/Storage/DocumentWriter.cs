@@ -34,7 +34,7 @@ internal sealed class DocumentWriter
         }
         var stored = WithIdFirst(document);
         // Read _id once: on a raw document (the common restore path) every access parses.
-        var id = stored.GetElement(0).Value;
+        var id = stored is StoredBsonDocument raw ? raw.FirstValue() : stored.GetElement(0).Value;
         RejectInvalidId(id);
         var bytes = BsonBytes.Of(stored);
         if (bytes.Length > MaxDocumentBytes)
@@ -43,13 +43,17 @@ internal sealed class DocumentWriter
         var recordId = collection.Insert(stored, bytes, id);
         context.Wrote(collection, recordId, null);
         if (collection.Name == ViewDefinitions.CollectionName) ViewDefinitions.Follow(_catalogWriter.Catalog, null, stored);
-        context.OnUndo(() => collection.Delete(recordId, stored), () => collection.Restore(recordId, stored));
+        if (context.Steps != null) OnUndoInsert(context, collection, recordId, stored);
         // The oplog entry shows the stored bytes themselves (it may embed them rather than copy), read before a cap can drop them.
         var logged = collection.Records.Get(recordId);
         if (collection.IsCapped) EnforceCap(collection);
         context.LogInsert(collection, logged);
         return stored;
     }
+
+    // Apart, so that an insert outside a transaction (which keeps no steps) allocates no closures.
+    private static void OnUndoInsert(WriteContext context, Collection collection, long recordId, BsonDocument stored) =>
+        context.OnUndo(() => collection.Delete(recordId, stored), () => collection.Restore(recordId, stored));
 
     /// <summary>Stores <paramref name="after"/> in place of the document at <paramref name="recordId"/>.</summary>
     public void Update(Collection collection, long recordId, BsonDocument before, BsonDocument after, bool isReplacement, WriteContext context)

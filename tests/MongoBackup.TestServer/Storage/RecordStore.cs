@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 
 namespace MongoBackup.TestServer.Storage;
@@ -9,13 +8,11 @@ namespace MongoBackup.TestServer.Storage;
 /// The bytes live in <see cref="RecordSlabs"/>, or, for a document that arrived inside a large immutable array (an insert
 /// batch), stay in that array; a slot only says where. Reads hand out those bytes without copying.
 /// Deleted slots become tombstones and are compacted away once they outnumber the live ones. A slot may also be a
-/// template that embeds another record's bytes by reference (an oplog insert entry and the document it inserted),
-/// assembled when read, so each inserted document is stored once.
+/// template around other records' bytes kept by reference (an oplog entry and the documents it inserted, see
+/// <see cref="SplicedDocument"/>), assembled when read, so each inserted document is stored once.
 /// </summary>
 internal sealed class RecordStore
 {
-    private const int EmptyDocumentLength = 5;
-
     private readonly RecordSlabs _slabs = new();
     private readonly List<long> _ids = new();
     private readonly List<Slot> _slots = new();
@@ -26,8 +23,8 @@ internal sealed class RecordStore
     public int Count { get; private set; }
     public long TotalBytes { get; private set; }
 
-    // Arrays at least this large are referenced rather than copied: each is one object however many records it holds.
-    private const int SharedArrayMinBytes = 64 * 1024;
+    /// <summary>Arrays at least this large are referenced rather than copied: each is one object however many records it holds.</summary>
+    public const int SharedArrayMinBytes = 64 * 1024;
 
     public long Append(ReadOnlySpan<byte> document) => AppendSlot(Store(document));
 
@@ -37,17 +34,17 @@ internal sealed class RecordStore
     /// </summary>
     public long AppendImmutable(ReadOnlyMemory<byte> document) =>
         MemoryMarshal.TryGetArray(document, out var segment) && segment.Array!.Length >= SharedArrayMinBytes
-            ? AppendSlot(new Slot(document, NotInSlabs, NoEmbedding, default))
+            ? AppendSlot(new Slot(document, NotInSlabs, null))
             : Append(document.Span);
 
     /// <summary>
-    /// Appends a record whose bytes are <paramref name="template"/> with the empty document {} at
-    /// <paramref name="embedAt"/> replaced by <paramref name="embedded"/>, which must never change.
+    /// Appends a record whose bytes are <paramref name="template"/> with <paramref name="documents"/> (in offset order,
+    /// bytes that never change) in their places; only the template is copied.
     /// </summary>
-    public long AppendEmbedding(ReadOnlySpan<byte> template, int embedAt, ReadOnlyMemory<byte> embedded)
+    public long AppendSpliced(ReadOnlySpan<byte> template, SplicedDocument[] documents)
     {
         var stored = Store(template);
-        return AppendSlot(new Slot(stored.Stored, stored.Segment, embedAt, embedded));
+        return AppendSlot(new Slot(stored.Stored, stored.Segment, documents));
     }
 
     private long AppendSlot(Slot slot)
@@ -63,25 +60,12 @@ internal sealed class RecordStore
     private Slot Store(ReadOnlySpan<byte> bytes)
     {
         bytes.CopyTo(_slabs.Reserve(bytes.Length, out var segment, out var offset));
-        return new Slot(_slabs.Memory(segment, offset, bytes.Length), segment, NoEmbedding, default);
+        return new Slot(_slabs.Memory(segment, offset, bytes.Length), segment, null);
     }
 
-    /// <summary>The record's bytes: a view of the slab, or for an embedding slot, a fresh array (readers may keep either).</summary>
-    private ReadOnlyMemory<byte> BytesOf(Slot slot)
-    {
-        return slot.EmbedAt == NoEmbedding ? slot.Stored : Assemble(slot.Stored.Span, slot.EmbedAt, slot.Embedded.Span);
-    }
-
-    /// <summary>A new array holding <paramref name="template"/> with the empty document at <paramref name="embedAt"/> replaced by <paramref name="embedded"/>.</summary>
-    public static byte[] Assemble(ReadOnlySpan<byte> template, int embedAt, ReadOnlySpan<byte> embedded)
-    {
-        var bytes = new byte[template.Length - EmptyDocumentLength + embedded.Length];
-        template[..embedAt].CopyTo(bytes);
-        embedded.CopyTo(bytes.AsSpan(embedAt));
-        template[(embedAt + EmptyDocumentLength)..].CopyTo(bytes.AsSpan(embedAt + embedded.Length));
-        BinaryPrimitives.WriteInt32LittleEndian(bytes, bytes.Length);
-        return bytes;
-    }
+    /// <summary>The record's bytes: a view of the slab, or for a spliced slot, a fresh array (readers may keep either).</summary>
+    private static ReadOnlyMemory<byte> BytesOf(Slot slot) =>
+        slot.Spliced is null ? slot.Stored : SplicedDocument.Assemble(slot.Stored.Span, slot.Spliced);
 
     private void Kill(int index)
     {
@@ -274,30 +258,27 @@ internal sealed class RecordStore
     }
 
     private const int NotInSlabs = -1;
-    private const int NoEmbedding = -1;
 
     /// <summary>
     /// Where a record's bytes are: <see cref="Stored"/> (in slab <see cref="Segment"/>, or in a shared array), which with
-    /// an <see cref="EmbedAt"/> is a template whose empty document there stands for <see cref="Embedded"/>.
+    /// <see cref="Spliced"/> documents is the template around them.
     /// </summary>
     private readonly struct Slot
     {
         public static readonly Slot Dead = default; // empty Stored: every BSON document has at least 5 bytes
 
-        public Slot(ReadOnlyMemory<byte> stored, int segment, int embedAt, ReadOnlyMemory<byte> embedded)
+        public Slot(ReadOnlyMemory<byte> stored, int segment, SplicedDocument[]? spliced)
         {
             Stored = stored;
             Segment = segment;
-            EmbedAt = embedAt;
-            Embedded = embedded;
+            Spliced = spliced;
         }
 
         public ReadOnlyMemory<byte> Stored { get; }
         public int Segment { get; }
-        public int EmbedAt { get; }
-        public ReadOnlyMemory<byte> Embedded { get; }
+        public SplicedDocument[]? Spliced { get; }
 
         public bool IsLive => !Stored.IsEmpty;
-        public int Length => EmbedAt == NoEmbedding ? Stored.Length : Stored.Length - EmptyDocumentLength + Embedded.Length;
+        public int Length => Spliced is null ? Stored.Length : Stored.Length + SplicedDocument.TotalLength(Spliced);
     }
 }

@@ -17,8 +17,8 @@ internal static class ApplyOpsBodyReader
     public static bool Recognizes(ReadOnlySpan<byte> body) =>
         body.Length > 5 + CommandName.Length && body[4] == (byte)BsonType.Array && body.Slice(5, CommandName.Length + 1).SequenceEqual("applyOps\0"u8);
 
-    /// <param name="bytes">The body's bytes, which must never change afterwards: entries' "o" documents view them.</param>
-    public static BsonDocument Read(byte[] bytes) => RawBodyReading.Read(bytes, CommandName, ReadEntries);
+    /// <param name="body">The body's bytes, which must never change afterwards: entries' "o" documents view them.</param>
+    public static BsonDocument Read(ArraySegment<byte> body) => RawBodyReading.Read(body, CommandName, ReadEntries);
 
     private static BsonArray ReadEntries(BsonBinaryReader reader, BsonDeserializationContext context)
     {

@@ -3,6 +3,7 @@ using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using MongoBackup.TestServer.Commands;
+using MongoBackup.TestServer.Storage;
 using MongoDB.Bson;
 
 namespace MongoBackup.TestServer.Wire;
@@ -15,6 +16,7 @@ internal sealed class ClientConnection
 {
     private const int MaxMessageBytes = 48_000_000;
     private const int KeptPayloadBytes = 16 * 1024 * 1024;
+    private const int OwnedPayloadMinBytes = RecordStore.SharedArrayMinBytes; // what the record store keeps in place
 
     private readonly TcpClient _client;
     private readonly CommandDispatcher _dispatcher;
@@ -88,9 +90,12 @@ internal sealed class ClientConnection
             if (opCode != OpCode.Msg && opCode != OpCode.Query)
                 throw new MalformedMessageException($"unsupported opcode {opCode}");
             var payloadLength = length - RequestParser.HeaderLength;
-            var payload = PayloadBuffer(payloadLength);
+            // A large message (a restore's insert batch) gets an array of its own, which the documents it inserts then
+            // view where they are; smaller ones share the connection's buffer, from which the parser copies what it keeps.
+            var owned = payloadLength >= OwnedPayloadMinBytes;
+            var payload = owned ? GC.AllocateUninitializedArray<byte>(payloadLength) : PayloadBuffer(payloadLength);
             await stream.ReadExactlyAsync(payload.AsMemory(0, payloadLength), _closing.Token);
-            var request = RequestParser.Parse(requestId, opCode, payload.AsSpan(0, payloadLength));
+            var request = RequestParser.Parse(requestId, opCode, new ArraySegment<byte>(payload, 0, payloadLength), owned);
             await WaitForAwaitableHelloAsync(request);
             var reply = request.Refusal is { } refusal
                 ? _dispatcher.Refuse(refusal)
@@ -102,8 +107,8 @@ internal sealed class ClientConnection
     }
 
     /// <summary>
-    /// The parser copies out everything it keeps, so one buffer serves every request of this connection; restore batches
-    /// are megabytes each and would otherwise each be a new large-object-heap array.
+    /// The parser copies out everything it keeps from a message read here, so one buffer serves every smaller request of
+    /// this connection.
     /// </summary>
     private byte[] PayloadBuffer(int length)
     {

@@ -20,9 +20,9 @@ internal static class InsertBodyReader
     public static bool Recognizes(ReadOnlySpan<byte> body) =>
         body.Length > 12 && body[4] == (byte)BsonType.String && body.Slice(5, 7).SequenceEqual("insert\0"u8);
 
-    /// <param name="bytes">The body's bytes, which must never change afterwards: the documents view them.</param>
-    public static BsonDocument Read(byte[] bytes) =>
-        RawBodyReading.Read(bytes, "documents", (reader, context) => ScanDocuments(bytes, reader) ?? ReadDocuments(reader, context));
+    /// <param name="body">The body's bytes, which must never change afterwards: the documents view them.</param>
+    public static BsonDocument Read(ArraySegment<byte> body) =>
+        RawBodyReading.Read(body, "documents", (reader, context) => ScanDocuments(body, reader) ?? ReadDocuments(reader, context));
 
     /// <summary>
     /// The array the reader is on, when every member is a document, cut straight from the bytes (each member's type, name
@@ -30,12 +30,14 @@ internal static class InsertBodyReader
     /// restore's batch is megabytes of documents: read through the reader, each would cost a slice and a state machine.
     /// The body was checked as BSON before it is read (<see cref="WireObjectCheck"/>), so the lengths are its own.
     /// </summary>
-    private static BsonArray? ScanDocuments(byte[] bytes, BsonBinaryReader reader)
+    private static BsonArray? ScanDocuments(ArraySegment<byte> body, BsonBinaryReader reader)
     {
+        var bytes = body.Array!;
+        var bodyEnd = body.Offset + body.Count;
         var start = (int)reader.BaseStream.Position;
-        if (start + 5 > bytes.Length) return null;
+        if (start + 5 > bodyEnd) return null;
         var end = start + BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(start)) - 1; // the array's terminator
-        if (end < start + 4 || end >= bytes.Length) return null;
+        if (end < start + 4 || end >= bodyEnd) return null;
         var documents = new BsonArray();
         var position = start + 4;
         while (position < end)

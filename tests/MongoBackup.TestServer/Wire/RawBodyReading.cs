@@ -13,22 +13,24 @@ namespace MongoBackup.TestServer.Wire;
 /// </summary>
 internal static class RawBodyReading
 {
-    /// <param name="bytes">The body's bytes, which must never change afterwards: documents taken raw view them.</param>
+    /// <param name="body">The body's bytes, which must never change afterwards: documents taken raw view them.</param>
     /// <param name="arrayName">The top-level array <paramref name="readArray"/> reads (positioned on its value).</param>
-    public static BsonDocument Read(byte[] bytes, string arrayName, Func<BsonBinaryReader, BsonDeserializationContext, BsonArray> readArray)
+    /// <param name="readArray">Reads the array; the reader's positions are those of <paramref name="body"/>'s array.</param>
+    public static BsonDocument Read(ArraySegment<byte> body, string arrayName, Func<BsonBinaryReader, BsonDeserializationContext, BsonArray> readArray)
     {
-        using var stream = new ByteBufferStream(new ByteArrayBuffer(bytes, bytes.Length, isReadOnly: true));
+        using var stream = new ByteBufferStream(new ByteArrayBuffer(body.Array!, body.Offset + body.Count, isReadOnly: true));
+        stream.Position = body.Offset;
         using var reader = new BsonBinaryReader(stream);
         var context = BsonDeserializationContext.CreateRoot(reader);
-        var body = new BsonDocument();
+        var read = new BsonDocument();
         reader.ReadStartDocument();
         while (reader.ReadBsonType() != BsonType.EndOfDocument)
         {
             var name = reader.ReadName();
-            body.Add(name, name == arrayName && reader.CurrentBsonType == BsonType.Array ? readArray(reader, context) : ReadValue(context));
+            read.Add(name, name == arrayName && reader.CurrentBsonType == BsonType.Array ? readArray(reader, context) : ReadValue(context));
         }
         reader.ReadEndDocument();
-        return body;
+        return read;
     }
 
     /// <summary>The document the reader is on, as a view of the bytes it reads (no parse, no copy).</summary>

@@ -14,15 +14,21 @@ internal static class RequestParser
 {
     public const int HeaderLength = 16;
 
-    public static CommandRequest Parse(int requestId, int opCode, ReadOnlySpan<byte> payload) => opCode switch
+    /// <param name="payload">The frame after its header.</param>
+    /// <param name="owned">
+    /// True when <paramref name="payload"/>'s array is this request's own and never changes afterwards: inserted documents
+    /// and insert and applyOps bodies are then kept as views of it instead of copies (a restore's batches are megabytes).
+    /// </param>
+    public static CommandRequest Parse(int requestId, int opCode, ArraySegment<byte> payload, bool owned) => opCode switch
     {
-        OpCode.Msg => ParseMsg(requestId, payload),
-        OpCode.Query => ParseQuery(requestId, payload),
+        OpCode.Msg => ParseMsg(requestId, payload, owned),
+        OpCode.Query => ParseQuery(requestId, payload.AsSpan()),
         _ => throw new MalformedMessageException($"unsupported opcode {opCode}"),
     };
 
-    private static CommandRequest ParseMsg(int requestId, ReadOnlySpan<byte> payload)
+    private static CommandRequest ParseMsg(int requestId, ArraySegment<byte> frame, bool owned)
     {
+        var payload = frame.AsSpan();
         if (payload.Length < 5) throw new MalformedMessageException("OP_MSG too short for flags and a section");
         var flags = (MessageFlags)BinaryPrimitives.ReadUInt32LittleEndian(payload);
         var end = payload.Length - ((flags & MessageFlags.ChecksumPresent) != 0 ? 4 : 0);
@@ -39,7 +45,7 @@ internal static class RequestParser
                 if (body != null) throw new MalformedMessageException("OP_MSG has two body sections");
                 if (DuplicateField(payload, position, end) is { } duplicate) return Refused(requestId, flags, duplicate);
                 misnamed = MisnamedMembers(payload, position, end);
-                body = ReadDocument(payload, ref position, end);
+                body = owned ? ReadOwnedDocument(frame, ref position, end) : ReadDocument(payload, ref position, end);
             }
             else if (kind == 1)
             {
@@ -58,12 +64,11 @@ internal static class RequestParser
                 var documents = new BsonArray();
                 if (name == "documents")
                 {
-                    // Inserted documents stay raw, views into one copy of the whole sequence: storage keeps their bytes as
-                    // sent (the common restore path) and the batch stays one array, not one per document.
-                    var sequence = GC.AllocateUninitializedArray<byte>(sectionEnd - position);
-                    payload[position..sectionEnd].CopyTo(sequence);
-                    var offset = 0;
-                    while (offset < sequence.Length) documents.Add(ReadRawDocument(sequence, ref offset));
+                    // Inserted documents stay raw, views into the payload or one copy of the whole sequence: storage keeps
+                    // their bytes as sent (the common restore path) and the batch stays one array, not one per document.
+                    var sequence = owned ? frame.Slice(position, sectionEnd - position) : Copy(payload[position..sectionEnd]);
+                    var offset = sequence.Offset;
+                    while (offset < sequence.Offset + sequence.Count) documents.Add(ReadRawDocument(sequence, ref offset));
                     position = sectionEnd;
                 }
                 else
@@ -183,14 +188,38 @@ internal static class RequestParser
     {
         var length = ReadInt32(payload, position, end);
         if (length < 5 || position + length > end) throw new MalformedMessageException($"BSON document length {length} is out of bounds");
-        // Uninitialized: the copy writes every byte (a restore's body is megabytes, which the runtime would first zero).
-        var bytes = GC.AllocateUninitializedArray<byte>(length);
-        payload.Slice(position, length).CopyTo(bytes);
+        var bytes = Copy(payload.Slice(position, length));
         position += length;
+        return ReadBody(bytes);
+    }
+
+    // Uninitialized: the copy writes every byte (a restore's body is megabytes, which the runtime would first zero).
+    private static byte[] Copy(ReadOnlySpan<byte> bytes)
+    {
+        var copy = GC.AllocateUninitializedArray<byte>(bytes.Length);
+        bytes.CopyTo(copy);
+        return copy;
+    }
+
+    /// <summary>As <see cref="ReadDocument"/> for a document of an owned payload, which insert and applyOps bodies view.</summary>
+    private static BsonDocument ReadOwnedDocument(ArraySegment<byte> payload, ref int position, int end)
+    {
+        var length = ReadInt32(payload.AsSpan(), position, end);
+        if (length < 5 || position + length > end) throw new MalformedMessageException($"BSON document length {length} is out of bounds");
+        var body = payload.Slice(position, length);
+        position += length;
+        return ReadBody(body);
+    }
+
+    /// <param name="body">The body's bytes, which insert and applyOps bodies keep (as views): they must never change.</param>
+    private static BsonDocument ReadBody(ArraySegment<byte> body)
+    {
         try
         {
-            if (ApplyOpsBodyReader.Recognizes(bytes)) return ApplyOpsBodyReader.Read(bytes);
-            return InsertBodyReader.Recognizes(bytes) ? InsertBodyReader.Read(bytes) : BsonSerializer.Deserialize<BsonDocument>(bytes);
+            if (ApplyOpsBodyReader.Recognizes(body.AsSpan())) return ApplyOpsBodyReader.Read(body);
+            if (InsertBodyReader.Recognizes(body.AsSpan())) return InsertBodyReader.Read(body);
+            using var stream = new MemoryStream(body.Array!, body.Offset, body.Count, writable: false);
+            return BsonSerializer.Deserialize<BsonDocument>(stream);
         }
         catch (Exception e) when (e is FormatException or EndOfStreamException or BsonSerializationException)
         {
@@ -198,12 +227,14 @@ internal static class RequestParser
         }
     }
 
-    private static BsonDocument ReadRawDocument(byte[] sequence, ref int position)
+    private static BsonDocument ReadRawDocument(ArraySegment<byte> sequence, ref int position)
     {
-        var length = ReadInt32(sequence, position, sequence.Length);
-        if (length < 5 || position + length > sequence.Length || sequence[position + length - 1] != 0)
+        var end = sequence.Offset + sequence.Count;
+        var bytes = sequence.Array!;
+        var length = ReadInt32(bytes, position, end);
+        if (length < 5 || position + length > end || bytes[position + length - 1] != 0)
             throw new MalformedMessageException($"BSON document length {length} is out of bounds");
-        var document = new StoredBsonDocument(sequence.AsMemory(position, length));
+        var document = new StoredBsonDocument(bytes.AsMemory(position, length));
         position += length;
         return document;
     }
