@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using MongoBackup.Engine.Connection;
 using MongoBackup.Engine.Dump;
 using MongoBackup.Engine.Oplog;
@@ -48,7 +47,7 @@ public sealed class CaptureOutlivingItsServerTests : IDisposable
         foreach (var id in written) await orders.InsertOneAsync(new BsonDocument("_id", id));
         var newest = await client.GetDatabase("local").GetCollection<BsonDocument>("oplog.rs")
             .Find(FilterDefinition<BsonDocument>.Empty).Sort(new BsonDocument("$natural", -1)).Limit(1).SingleAsync();
-        Assert.True(await WaitUntilAppendedAsync(observer, OplogTimestamp.FromBsonTimestamp(newest["ts"].AsBsonTimestamp), capture), "the writes were never appended");
+        Assert.True(await CaptureWaits.WaitUntilAppendedAsync(observer, OplogTimestamp.FromBsonTimestamp(newest["ts"].AsBsonTimestamp), capture), "the writes were never appended");
 
         _server.Dispose(); // the server is gone for good
         var deadline = DateTime.UtcNow.AddSeconds(15);
@@ -65,18 +64,5 @@ public sealed class CaptureOutlivingItsServerTests : IDisposable
         }
         Assert.True(written.SequenceEqual(captured),
             $"the repository keeps {captured.Count} of the {written.Count} writes the capture had appended; the capture {(capture.IsFaulted ? $"failed: {capture.Exception!.InnerException!.Message}" : "ended")}");
-    }
-
-    private static async Task<bool> WaitUntilAppendedAsync(RecordingObserver observer, OplogTimestamp last, Task capture)
-    {
-        var deadline = DateTime.UtcNow.AddMinutes(1);
-        while (DateTime.UtcNow < deadline && !capture.IsCompleted)
-        {
-            foreach (var line in observer.Debugs)
-                if (Regex.Match(line, @"^Captured \d+ oplog entries .*, up to Timestamp\((\d+), (\d+)\)") is { Success: true } m &&
-                    new OplogTimestamp(uint.Parse(m.Groups[1].Value), uint.Parse(m.Groups[2].Value)) >= last) return true;
-            await Task.Delay(50);
-        }
-        return false;
     }
 }

@@ -59,13 +59,13 @@ public sealed class ResumedCaptureContinuityTests : IDisposable
             SliceInterval = TimeSpan.FromMilliseconds(300), ReconnectDelay = TimeSpan.FromMilliseconds(200),
         }, stopCapture.Token));
         await productionOrders.InsertOneAsync(new BsonDocument("_id", "production-1"));
-        Assert.True(await WaitUntilSlicedAsync(repository, await LastOplogTimestampAsync(productionClient), capture), "production's write was never sliced");
+        Assert.True(await CaptureWaits.WaitUntilSlicedAsync(repository, await CaptureWaits.LastOplogTimestampAsync(productionClient), capture), "production's write was never sliced");
 
         // Staging writes after production's last captured entry, then the address answers for staging.
         await stagingOrders.InsertOneAsync(new BsonDocument("_id", "staging-after"));
         _proxy.SwitchTo(_staging.Port);
         await stagingOrders.InsertOneAsync(new BsonDocument("_id", "staging-later"));
-        await WaitUntilSlicedAsync(repository, await LastOplogTimestampAsync(stagingClient), capture);
+        await CaptureWaits.WaitUntilSlicedAsync(repository, await CaptureWaits.LastOplogTimestampAsync(stagingClient), capture);
         await stopCapture.CancelAsync();
         try { await capture; } catch (MongoBackupException) { /* refusing to go on (NoBaseSnapshot) is a right answer */ }
 
@@ -78,25 +78,6 @@ public sealed class ResumedCaptureContinuityTests : IDisposable
         }
         Assert.DoesNotContain(captured, id => id.StartsWith("staging", StringComparison.Ordinal));
         Assert.Contains("production-1", captured);
-    }
-
-    private static async Task<OplogTimestamp> LastOplogTimestampAsync(IMongoClient client)
-    {
-        var oplog = client.GetDatabase("local").GetCollection<BsonDocument>("oplog.rs");
-        var newest = await oplog.Find(FilterDefinition<BsonDocument>.Empty).Sort(new BsonDocument("$natural", -1)).Limit(1).SingleAsync();
-        return OplogTimestamp.FromBsonTimestamp(newest["ts"].AsBsonTimestamp);
-    }
-
-    private static async Task<bool> WaitUntilSlicedAsync(ISnapshotRepository repository, OplogTimestamp last, Task capture)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (DateTime.UtcNow < deadline && !capture.IsCompleted)
-        {
-            await foreach (var found in repository.ListAsync(CancellationToken.None))
-                if (found.Manifest is { Kind: SnapshotKind.Oplog, OplogEnd: { } end } && end >= last) return true;
-            await Task.Delay(100);
-        }
-        return false;
     }
 
     /// <summary>One address whose server can change: each connection is piped to the current target; a switch drops them all.</summary>

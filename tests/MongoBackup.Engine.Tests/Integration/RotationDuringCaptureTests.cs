@@ -48,7 +48,7 @@ public sealed class RotationDuringCaptureTests : IDisposable
         }, stopCapture.Token));
 
         await events.InsertOneAsync(new BsonDocument("_id", 1));
-        Assert.True(await WaitUntilSlicedAsync(repository, await LastOplogTimestampAsync(client), capture), "no slice before the rotation");
+        Assert.True(await CaptureWaits.WaitUntilSlicedAsync(repository, await CaptureWaits.LastOplogTimestampAsync(client), capture), "no slice before the rotation");
 
         // What Update-MongoSnapshotKey does without -Id: every complete snapshot under the current key, then the pin.
         var rotation = await KeyRotation.ForRepositoryAsync(oldKey, newKey, new SnapshotCatalog(repository), CancellationToken.None);
@@ -59,7 +59,7 @@ public sealed class RotationDuringCaptureTests : IDisposable
         await RotatedKeyPin.ApplyAsync(await RotatedKeyPin.DecideAsync(rotation, repository, new HashSet<string>(), CancellationToken.None), repository, CancellationToken.None);
 
         await events.InsertOneAsync(new BsonDocument("_id", 2));
-        var sliced = await WaitUntilSlicedAsync(repository, await LastOplogTimestampAsync(client), capture);
+        var sliced = await CaptureWaits.WaitUntilSlicedAsync(repository, await CaptureWaits.LastOplogTimestampAsync(client), capture);
         await stopCapture.CancelAsync();
         try { await capture; } catch (MongoBackupException) { /* a capture that refuses to go on under the retired key is a right answer */ }
         Assert.True(sliced || capture.IsFaulted, "the capture neither sliced the write after the rotation nor stopped");
@@ -69,25 +69,5 @@ public sealed class RotationDuringCaptureTests : IDisposable
         var unannounced = afterRotation.Where(s => !observer.Warnings.Any(w => w.Contains(s.Id, StringComparison.Ordinal))).Select(s => s.Id).ToList();
         Assert.True(unannounced.Count == 0,
             $"slices written under the retired key after every snapshot was rotated, with no warning: {string.Join(", ", unannounced)}");
-    }
-
-    private static async Task<OplogTimestamp> LastOplogTimestampAsync(IMongoClient client)
-    {
-        var oplog = client.GetDatabase("local").GetCollection<BsonDocument>("oplog.rs");
-        var newest = await oplog.Find(FilterDefinition<BsonDocument>.Empty).Sort(new BsonDocument("$natural", -1)).Limit(1).SingleAsync();
-        return OplogTimestamp.FromBsonTimestamp(newest["ts"].AsBsonTimestamp);
-    }
-
-    /// <summary>Whether a committed slice reaches <paramref name="last"/> before the capture ends or a minute passes.</summary>
-    private static async Task<bool> WaitUntilSlicedAsync(ISnapshotRepository repository, OplogTimestamp last, Task capture)
-    {
-        var deadline = DateTime.UtcNow.AddMinutes(1);
-        while (DateTime.UtcNow < deadline && !capture.IsCompleted)
-        {
-            await foreach (var found in repository.ListAsync(CancellationToken.None))
-                if (found.Manifest is { Kind: SnapshotKind.Oplog, OplogEnd: { } end } && end >= last) return true;
-            await Task.Delay(100);
-        }
-        return false;
     }
 }
