@@ -10,6 +10,8 @@ namespace MongoBackup.Engine.Oplog;
 /// slice's last entry, each an entry of its source's oplog, with its wall time to the millisecond) must be in it, or the
 /// slice would hold another set's writes (or writes after a rollback past that entry) and a point-in-time restore of
 /// the chain would replay them. Timestamps alone can meet (two idle sets each write (second, 1)); the wall time tells them apart.
+/// A set whose oplog begins after the chain's end holds no such entry to check: there the set's identity, its
+/// settings.replicaSetId recorded in every snapshot (<see cref="SnapshotSource.ReplicaSetId"/>), tells it apart.
 /// </summary>
 public static class ChainContinuity
 {
@@ -28,10 +30,9 @@ public static class ChainContinuity
         ArgumentNullException.ThrowIfNull(topology);
         ArgumentNullException.ThrowIfNull(catalog);
         var chain = (await catalog.CompleteAsync(ct)).Where(SliceChainEnd.ChainOf(topology)).ToList();
-        RequireSameSet(topology, chainEnd, chain, catalog.Repository.Location);
-        if (gap is not null) return;
         var recorded = chain.Select(s => s.ConsistentAt).FirstOrDefault(point => point is not null && point.Timestamp == chainEnd);
-        await RequireEntryAsync(oplog, chainEnd, recorded?.WallTime, topology, catalog.Repository.Location, ct);
+        if (gap is null) await RequireEntryAsync(oplog, chainEnd, recorded?.WallTime, topology, catalog.Repository.Location, ct);
+        RequireSameSet(topology, chainEnd, chain, catalog.Repository.Location);
     }
 
     /// <summary>
@@ -48,10 +49,11 @@ public static class ChainContinuity
         ArgumentNullException.ThrowIfNull(last);
         ArgumentNullException.ThrowIfNull(captured);
         ArgumentNullException.ThrowIfNull(now);
-        if (captured.ReplicaSetId is { } before && now.ReplicaSetId is { } after && !string.Equals(before, after, StringComparison.OrdinalIgnoreCase))
+        var otherName = !string.Equals(captured.ReplicaSetName, now.ReplicaSetName, StringComparison.Ordinal);
+        if (otherName || (captured.ReplicaSetId is { } before && now.ReplicaSetId is { } after && !string.Equals(before, after, StringComparison.OrdinalIgnoreCase)))
             throw new MongoBackupException(ErrorIds.NoBaseSnapshot,
-                $"The capture of replica set '{captured.ReplicaSetName}' (replicaSetId {before}) reconnected to {string.Join(", ", now.Hosts)}, which answers as " +
-                $"replica set '{now.ReplicaSetName}' with replicaSetId {after}: another replica set. Nothing of it was written; the slice captured before was kept. " +
+                $"The capture of replica set '{captured.ReplicaSetName}' (replicaSetId {captured.ReplicaSetId ?? "unknown"}) reconnected to {string.Join(", ", now.Hosts)}, which answers as " +
+                $"replica set '{now.ReplicaSetName}' (replicaSetId {now.ReplicaSetId ?? "unknown"}): another replica set. Nothing of it was written; the slice captured before was kept. " +
                 "Point the capture at the set it backs up, or back up the other set into a repository of its own.", target: location);
         if (gap is null) await RequireEntryAsync(oplog, last.Timestamp, last.WallTime, now, location, ct);
     }

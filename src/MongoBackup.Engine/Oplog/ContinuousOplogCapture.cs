@@ -83,7 +83,7 @@ public sealed class ContinuousOplogCapture(IEngineObserver observer)
                             slice = null;
                             var manifest = await CloseAsync(full, closed, catalog);
                             observer.Verbose($"Oplog slice {manifest.Id}: {manifest.OplogEntries} {(manifest.OplogEntries == 1 ? "entry" : "entries")} up to {manifest.OplogEnd}.");
-                            if (await KeyRetiredAsync(request, topology, catalog, closed, manifest, ct) is { } retired) throw retired;
+                            if (await CaptureKeyCheck.RetiredAsync(request, topology, catalog, closed, manifest, observer.Warning, ct) is { } retired) throw retired;
                             slice = await OpenSlice.StartAsync(request.Slice, topology, catalog, manifest.OplogEnd!.Value, null, observer.Warning, ct);
                             sliceClock.Restart();
                             inRepository = false;
@@ -153,36 +153,12 @@ public sealed class ContinuousOplogCapture(IEngineObserver observer)
         try
         {
             var manifest = await CloseAsync(slice, closed, catalog);
-            await KeyRetiredAsync(request, topology, catalog, closed, manifest, CancellationToken.None);
+            await CaptureKeyCheck.RetiredAsync(request, topology, catalog, closed, manifest, observer.Warning, CancellationToken.None);
         }
         catch (Exception e)
         {
             observer.Warning($"Oplog slice {slice.Id} ({slice.Entries} entries up to {slice.Last}) could not be kept in {request.Slice.Repository.Location}: {e.Message}");
         }
-    }
-
-    /// <summary>
-    /// After a slice is committed under the capture's key: judges that key against the chain as it is now (the catalog
-    /// listed again, as Update-MongoSnapshotKey may have rewritten every manifest while the slice was open). When the chain no
-    /// longer admits it, a warning names the slices this capture left under the retired key (the one just kept, and any
-    /// committed while the rotation ran), and the refusal of the next slice is returned.
-    /// </summary>
-    private async Task<MongoBackupException?> KeyRetiredAsync(ContinuousCaptureRequest request, ServerTopology topology, SnapshotCatalog catalog,
-        List<SnapshotManifest> closed, SnapshotManifest kept, CancellationToken ct)
-    {
-        if (request.Slice.Encryption is null || kept.Encryption is not { } key) return null;
-        catalog.Refresh();
-        var refusal = await SnapshotKeys.RefusalForNewAsync(request.Slice.Encryption, catalog, "the next oplog slice", SliceChainEnd.ChainOf(topology), ct);
-        if (refusal is null) return null;
-        var ours = closed.Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
-        var stranded = (await catalog.CompleteAsync(ct)).Where(s => ours.Contains(s.Id) && s.Encryption?.KeyId == key.KeyId)
-            .OrderBy(s => s.OplogEnd).Select(s => s.Id).ToList();
-        observer.Warning($"Oplog slice{(stranded.Count == 1 ? "" : "s")} {string.Join(", ", stranded)} {(stranded.Count == 1 ? "was" : "were")} written under key {key.KeyId}, " +
-            $"which the oplog chain in {request.Slice.Repository.Location} no longer takes (its key was rotated while the capture ran). Kept; bring them under the new key " +
-            "with Update-MongoSnapshotKey -Id <id>, giving both keys.");
-        return new MongoBackupException(refusal.ErrorId,
-            $"The oplog chain in {request.Slice.Repository.Location} was moved to another key while this capture ran (Update-MongoSnapshotKey), so no further slice " +
-            $"is written under the capture's key {key.KeyId}: {refusal.Message} Restart Backup-MongoOplog -Continuous with the new key.", refusal, refusal.Target);
     }
 
     private async Task<OpenSlice> StartSliceAsync(IMongoClient client, ContinuousCaptureRequest request, ServerTopology topology,
