@@ -133,32 +133,41 @@ public sealed class ContinuousOplogCapture(IEngineObserver observer)
                 throw;
             }
             // Any other failure (the server gone, another set reached): every entry appended is whole, and may be nowhere else.
-            await KeepAsync(slice, closed, catalog, request, topology);
+            await KeepAsync(slice, closed, catalog, request, topology, failing: true);
             if (e is MongoBackupException) throw;
             throw DriverErrors.Describe(e, client) ?? new MongoBackupException(ErrorIds.BackupFailed, $"The continuous oplog capture failed: {e.Message}", e);
         }
 
-        await KeepAsync(slice, closed, catalog, request, topology);
+        await KeepAsync(slice, closed, catalog, request, topology, failing: false);
         return closed;
     }
 
-    /// <summary>Closes and keeps the open slice when it holds entries (abandons it when empty); a failure to keep it is a warning, never hiding the run's own error.</summary>
-    private async Task KeepAsync(OpenSlice? slice, List<SnapshotManifest> closed, SnapshotCatalog catalog, ContinuousCaptureRequest request, ServerTopology topology)
+    /// <summary>
+    /// Closes and keeps the open slice when it holds entries (abandons it when empty). When the run is failing
+    /// (<paramref name="failing"/>), a failure to keep it is a warning, never hiding the run's own error; otherwise it is the run's error.
+    /// </summary>
+    private async Task KeepAsync(OpenSlice? slice, List<SnapshotManifest> closed, SnapshotCatalog catalog, ContinuousCaptureRequest request,
+        ServerTopology topology, bool failing)
     {
         if (slice is not { Entries: > 0 })
         {
             if (slice is not null) await slice.AbandonAsync();
             return;
         }
-        try
-        {
-            var manifest = await CloseAsync(slice, closed, catalog);
-            await CaptureKeyCheck.RetiredAsync(request, topology, catalog, closed, manifest, observer.Warning, CancellationToken.None);
-        }
-        catch (Exception e)
+        SnapshotManifest manifest;
+        try { manifest = await CloseAsync(slice, closed, catalog); }
+        catch (Exception e) when (failing)
         {
             observer.Warning($"Oplog slice {slice.Id} ({slice.Entries} entries up to {slice.Last}) could not be kept in {request.Slice.Repository.Location}: {e.Message}");
+            return;
         }
+        catch (Exception e) when (RepositoryWriteErrors.Describe(e, request.Slice.Repository.Location, $"oplog slice {slice.Id}") is { } described)
+        {
+            throw described;
+        }
+        // Committed: a failure to judge the key after it is a warning, the slice stays.
+        try { await CaptureKeyCheck.RetiredAsync(request, topology, catalog, closed, manifest, observer.Warning, CancellationToken.None); }
+        catch (Exception e) { observer.Warning($"Could not check the key of the oplog chain in {request.Slice.Repository.Location} after slice {manifest.Id}: {e.Message}"); }
     }
 
     private async Task<OpenSlice> StartSliceAsync(IMongoClient client, ContinuousCaptureRequest request, ServerTopology topology,
