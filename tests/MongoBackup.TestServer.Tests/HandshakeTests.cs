@@ -37,6 +37,22 @@ public class HandshakeTests : ServerTestBase
         Assert.Equal($"mongodb://127.0.0.1:{server.Port}/?replicaSet=rs0", server.ConnectionString);
     }
 
+    [InMemoryFact("compares the ids of two in-memory sets of one name")]
+    public void Each_replica_set_has_its_own_replicaSetId_in_its_configuration_which_a_restart_keeps()
+    {
+        // MongoDB's replica set configuration reference: settings.replicaSetId, an ObjectId created by replSetInitiate.
+        ObjectId IdOf(MongoTestServer server) => Connect(server).GetDatabase("admin")
+            .RunCommand<BsonDocument>(new BsonDocument("replSetGetConfig", 1))["config"]["settings"]["replicaSetId"].AsObjectId;
+        var production = StartServer("rs0");
+        var staging = StartServer("rs0");
+        var id = IdOf(production);
+        Assert.NotEqual(id, IdOf(staging));
+        production.Restart();
+        var afterRestart = ObjectId.Empty;
+        RetryOnce(() => afterRestart = IdOf(production)); // the pooled connection the restart broke
+        Assert.Equal(id, afterRestart);
+    }
+
     [InMemoryFact("a standalone server")]
     public void Standalone_server_has_no_replication()
     {

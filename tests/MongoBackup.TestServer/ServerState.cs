@@ -47,6 +47,11 @@ internal sealed class ServerState
     public DateTime StartedAt { get; } = DateTime.UtcNow;
     public ObjectId ProcessId { get; } = ObjectId.GenerateNewId();
     public ObjectId ElectionId { get; } = new("7fffffff0000000000000001");
+    /// <summary>
+    /// The set's settings.replicaSetId: an ObjectId generated when the set is initiated (replSetInitiate generates it, and a
+    /// reconfig keeps it; MongoDB's replica set configuration reference), so two servers of one set name differ; a restart keeps it.
+    /// </summary>
+    public ObjectId ReplicaSetId { get; } = ObjectId.GenerateNewId();
     public bool AuthEnabled => Options.AuthUser != null;
     public string HostAndPort => $"127.0.0.1:{Port}";
 

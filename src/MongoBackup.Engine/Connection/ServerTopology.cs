@@ -24,10 +24,18 @@ public sealed record ServerTopology(TopologyKind Kind, string? ReplicaSetName, s
     /// </summary>
     public bool HasOplog => Kind == TopologyKind.ReplicaSet;
 
+    /// <summary>
+    /// A replica set's identity (settings.replicaSetId of its configuration, 24 hex digits): two sets of one name have
+    /// different ids. Null for a standalone or a mongos, or when replSetGetConfig was refused (a user without the
+    /// clusterMonitor privilege it needs): then nothing is compared by it.
+    /// </summary>
+    public string? ReplicaSetId { get; init; }
+
     /// <summary>What a new snapshot of this server records as its source: kind, replica set, version and hosts.</summary>
     public SnapshotSource ToSnapshotSource() => new()
     {
         Topology = Kind.ToString(), ReplicaSetName = ReplicaSetName, ServerVersion = ServerVersion, Hosts = Hosts.ToList(),
+        ReplicaSetId = ReplicaSetId,
     };
 
     /// <summary>
@@ -64,7 +72,26 @@ public sealed record ServerTopology(TopologyKind Kind, string? ReplicaSetName, s
         var hosts = hello.TryGetValue("hosts", out var h) ? h.AsBsonArray.Select(x => x.AsString).ToList()
             : client.Settings.Servers.Select(s => s.ToString()).ToList();
         return hello.TryGetValue("setName", out var setName)
-            ? new ServerTopology(TopologyKind.ReplicaSet, setName.AsString, version, hosts)
+            ? new ServerTopology(TopologyKind.ReplicaSet, setName.AsString, version, hosts) { ReplicaSetId = await ReplicaSetIdAsync(admin, ct) }
             : new ServerTopology(TopologyKind.Standalone, null, version, hosts);
+    }
+
+    /// <summary>
+    /// settings.replicaSetId of the set's configuration (replSetGetConfig; MongoDB's replica set configuration reference:
+    /// "replicaSetId: ObjectId", created by replSetInitiate and never changed). Null when the command is refused (it needs
+    /// the replSetGetConfig action, which a backup-only user may lack) or the configuration has none (before 3.2).
+    /// </summary>
+    private static async Task<string?> ReplicaSetIdAsync(IMongoDatabase admin, CancellationToken ct)
+    {
+        try
+        {
+            var reply = await admin.RunCommandAsync<BsonDocument>(new BsonDocument("replSetGetConfig", 1), cancellationToken: ct);
+            return reply.TryGetValue("config", out var config) && config is BsonDocument c && c.TryGetValue("settings", out var settings)
+                && settings is BsonDocument s && s.TryGetValue("replicaSetId", out var id) && id.IsObjectId ? id.AsObjectId.ToString() : null;
+        }
+        catch (MongoCommandException)
+        {
+            return null;
+        }
     }
 }

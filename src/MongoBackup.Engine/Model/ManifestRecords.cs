@@ -16,6 +16,14 @@ public sealed class SnapshotSource
     public string ServerVersion { get; set; } = "";
     /// <summary>host:port of the members, never with credentials.</summary>
     public List<string> Hosts { get; set; } = [];
+    /// <summary>
+    /// The replica set's identity: its configuration's settings.replicaSetId (an ObjectId fixed when the set was initiated,
+    /// as 24 hex digits), which tells apart two sets of the same name. Null for a standalone server, a mongos, a source
+    /// whose configuration could not be read (replSetGetConfig refused), and manifests written before it was recorded;
+    /// left out of the JSON then, so those manifests read and seal as before. A cluster records each shard's beside it.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? ReplicaSetId { get; set; }
 }
 
 /// <summary>Writes lost between two oplog slices: after <see cref="From"/> and before <see cref="To"/>.</summary>

@@ -10,6 +10,8 @@ namespace MongoBackup.Engine.Oplog;
 /// slice's last entry, each an entry of its source's oplog, with its wall time to the millisecond) must be in it, or the
 /// slice would hold another set's writes (or writes after a rollback past that entry) and a point-in-time restore of
 /// the chain would replay them. Timestamps alone can meet (two idle sets each write (second, 1)); the wall time tells them apart.
+/// A set whose oplog begins after the chain's end holds no such entry to check: there the set's identity, its
+/// settings.replicaSetId recorded in every snapshot (<see cref="SnapshotSource.ReplicaSetId"/>), tells it apart.
 /// </summary>
 public static class ChainContinuity
 {
@@ -27,17 +29,66 @@ public static class ChainContinuity
         ArgumentNullException.ThrowIfNull(oplog);
         ArgumentNullException.ThrowIfNull(topology);
         ArgumentNullException.ThrowIfNull(catalog);
-        if (gap is not null) return;
+        var chain = (await catalog.CompleteAsync(ct)).Where(SliceChainEnd.ChainOf(topology)).ToList();
+        var recorded = chain.Select(s => s.ConsistentAt).FirstOrDefault(point => point is not null && point.Timestamp == chainEnd);
+        if (gap is null) await RequireEntryAsync(oplog, chainEnd, recorded?.WallTime, topology, catalog.Repository.Location, ct);
+        RequireSameSet(topology, chainEnd, chain, catalog.Repository.Location);
+    }
+
+    /// <summary>
+    /// The same rule for a continuous capture that reconnected after a lost connection: the server it reaches now must be the
+    /// set it captured (the same <see cref="ServerTopology.ReplicaSetId"/> when both are known) and, unless the oplog rolled
+    /// past, hold the last entry captured (<paramref name="last"/>, with its wall time), or the address now answers for
+    /// another set of the same name, or a member that rolled back past that entry.
+    /// </summary>
+    /// <exception cref="MongoBackupException">NoBaseSnapshot: the oplog reached now does not continue the capture.</exception>
+    public static async Task RequireResumedAsync(OplogSource oplog, ConsistencyPoint last, OplogGap? gap, ServerTopology captured, ServerTopology now,
+        string location, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(oplog);
+        ArgumentNullException.ThrowIfNull(last);
+        ArgumentNullException.ThrowIfNull(captured);
+        ArgumentNullException.ThrowIfNull(now);
+        var otherName = !string.Equals(captured.ReplicaSetName, now.ReplicaSetName, StringComparison.Ordinal);
+        if (otherName || (captured.ReplicaSetId is { } before && now.ReplicaSetId is { } after && !string.Equals(before, after, StringComparison.OrdinalIgnoreCase)))
+            throw new MongoBackupException(ErrorIds.NoBaseSnapshot,
+                $"The capture of replica set '{captured.ReplicaSetName}' (replicaSetId {captured.ReplicaSetId ?? "unknown"}) reconnected to {string.Join(", ", now.Hosts)}, which answers as " +
+                $"replica set '{now.ReplicaSetName}' (replicaSetId {now.ReplicaSetId ?? "unknown"}): another replica set. Nothing of it was written; the slice captured before was kept. " +
+                "Point the capture at the set it backs up, or back up the other set into a repository of its own.", target: location);
+        if (gap is null) await RequireEntryAsync(oplog, last.Timestamp, last.WallTime, now, location, ct);
+    }
+
+    private static async Task RequireEntryAsync(OplogSource oplog, OplogTimestamp chainEnd, DateTimeOffset? recordedWall, ServerTopology topology,
+        string location, CancellationToken ct)
+    {
         var entry = await oplog.EntryAtAsync(chainEnd, ct);
-        var recorded = (await catalog.CompleteAsync(ct)).Where(SliceChainEnd.ChainOf(topology))
-            .Select(s => s.ConsistentAt)
-            .FirstOrDefault(point => point is not null && point.Timestamp == chainEnd);
-        if (entry is not null && (recorded is null || IsRecordedEntry(entry, recorded))) return;
+        if (entry is not null && (recordedWall is not { } wall || IsRecordedEntry(entry, new ConsistencyPoint(chainEnd, wall)))) return;
         throw new MongoBackupException(ErrorIds.NoBaseSnapshot,
             $"The oplog of replica set '{topology.ReplicaSetName}' ({string.Join(", ", topology.Hosts)}) reaches back before the end of the oplog chain " +
-            $"of that name in {catalog.Repository.Location}, but does not hold the entry the chain ends at ({chainEnd}, {(recorded ?? new ConsistencyPoint(chainEnd, chainEnd.WallTime)).WallTime:u}): " +
+            $"of that name in {location}, but does not hold the entry the chain ends at ({chainEnd}, {recordedWall ?? chainEnd.WallTime:u}): " +
             "it is another replica set of the same name, or it rolled back past that entry. Nothing was written. Back up each replica set into a repository of its own.",
-            target: catalog.Repository.Location);
+            target: location);
+    }
+
+    /// <summary>
+    /// Refuses a slice of a set whose identity (<see cref="ServerTopology.ReplicaSetId"/>) differs from the one the snapshot
+    /// the chain ends at recorded: a set of the same name built after the chain's end holds no entry to check (its oplog
+    /// does not reach back, which looks like a gap), so only its id tells it apart. Snapshots without an id (older ones, or
+    /// a configuration that could not be read) leave the entry check alone. A full snapshot of this set taken after the
+    /// chain's end (the set was re-initiated and backed up anew) admits the slice, as before: the new full starts its own window.
+    /// </summary>
+    private static void RequireSameSet(ServerTopology topology, OplogTimestamp chainEnd, List<SnapshotManifest> chain, string location)
+    {
+        if (topology.ReplicaSetId is not { } current) return;
+        var end = chain.FirstOrDefault(s => s.ConsistentAt?.Timestamp == chainEnd && s.Source.ReplicaSetId is not null);
+        if (end?.Source.ReplicaSetId is not { } chained || string.Equals(chained, current, StringComparison.OrdinalIgnoreCase)) return;
+        if (chain.Any(s => s.IsChainFull && s.ConsistentAt is { } at && at.Timestamp > chainEnd
+                && string.Equals(s.Source.ReplicaSetId, current, StringComparison.OrdinalIgnoreCase))) return;
+        throw new MongoBackupException(ErrorIds.NoBaseSnapshot,
+            $"Replica set '{topology.ReplicaSetName}' ({string.Join(", ", topology.Hosts)}) has replicaSetId {current}, but the oplog chain of that name in " +
+            $"{location} ends with snapshot {end.Id} of replicaSetId {chained}: it is another replica set of the same name (or this one was re-initiated). " +
+            "Nothing was written. Back up each replica set into a repository of its own; for a re-initiated set, take a full backup (Backup-MongoDatabase) first.",
+            target: location);
     }
 
     /// <summary>

@@ -13,4 +13,9 @@ public sealed record ContinuousCaptureRequest
     public TimeSpan? Duration { get; init; }
     /// <summary>How long to wait between attempts after the connection is lost.</summary>
     public TimeSpan ReconnectDelay { get; init; } = TimeSpan.FromSeconds(2);
+    /// <summary>
+    /// How long a lost connection is waited out (10 minutes by default): past it, the capture closes and keeps the slice it
+    /// had open and stops with ServerUnreachable.
+    /// </summary>
+    public TimeSpan ReconnectTimeout { get; init; } = TimeSpan.FromMinutes(10);
 }

@@ -11,7 +11,9 @@ namespace MongoBackup.Engine.Oplog;
 /// Backup-MongoOplog -Continuous: keeps a tailable cursor on the oplog, closing a slice every interval or size,
 /// until cancelled or its duration ends. A lost connection or a restarted server is waited out and the cursor
 /// reopened just after the last entry written, so nothing is missed or repeated; if the oplog rolled past that
-/// entry meanwhile, the next slice records the gap.
+/// entry meanwhile, the next slice records the gap (<see cref="CaptureReconnection"/>, which also refuses a server that does
+/// not continue the capture). Each new slice is judged against the repository as it is then: a key rotation while the capture
+/// runs stops it, keeping what it wrote. A failure that is not the repository's keeps the open slice, closed with what it holds.
 /// </summary>
 public sealed class ContinuousOplogCapture(IEngineObserver observer)
 {
@@ -41,6 +43,10 @@ public sealed class ContinuousOplogCapture(IEngineObserver observer)
         // Listed once: the chain's end, then each slice's salt; each slice closed is added, so the next one shares its salt.
         var catalog = new SnapshotCatalog(request.Slice.Repository);
         var last = await SliceChainEnd.FindAsync(catalog, topology, observer, ct);
+        // The last entry captured with its wall time, which a reconnected server's oplog must hold: at first the chain's end.
+        var lastPoint = (await catalog.CompleteAsync(ct)).Select(s => s.ConsistentAt).FirstOrDefault(p => p?.Timestamp == last)
+            ?? new ConsistencyPoint(last, last.WallTime);
+        var reconnection = new CaptureReconnection(client, request, topology, observer);
         // Null only between closing one slice and opening the next, so a Ctrl+C there never closes a slice twice.
         OpenSlice? slice = await StartSliceAsync(client, request, topology, catalog, last, ct);
         var position = OplogPosition.Resume(last, slice.Gap);
@@ -65,6 +71,7 @@ public sealed class ContinuousOplogCapture(IEngineObserver observer)
                             using (entry) await slice!.AppendAsync(entry, point);
                             inRepository = false;
                             last = point.Timestamp;
+                            lastPoint = point;
                             position = OplogPosition.After(last);
                         }
                         if (batch.Count > 0) observer.Debug($"Captured {batch.Count} oplog entries into slice {slice!.Id}, up to {last}.");
@@ -76,6 +83,7 @@ public sealed class ContinuousOplogCapture(IEngineObserver observer)
                             slice = null;
                             var manifest = await CloseAsync(full, closed, catalog);
                             observer.Verbose($"Oplog slice {manifest.Id}: {manifest.OplogEntries} {(manifest.OplogEntries == 1 ? "entry" : "entries")} up to {manifest.OplogEnd}.");
+                            if (await CaptureKeyCheck.RetiredAsync(request, topology, catalog, closed, manifest, observer.Warning, ct) is { } retired) throw retired;
                             slice = await OpenSlice.StartAsync(request.Slice, topology, catalog, manifest.OplogEnd!.Value, null, observer.Warning, ct);
                             sliceClock.Restart();
                             inRepository = false;
@@ -87,8 +95,7 @@ public sealed class ContinuousOplogCapture(IEngineObserver observer)
                 catch (Exception e) when (!inRepository && ConnectionLoss.IsResumable(e) && !stop.IsCancellationRequested)
                 {
                     observer.Warning($"Lost the connection to {request.Slice.Connection.DisplayName} ({e.GetType().Name}); reconnecting and resuming after {last}.");
-                    await Task.Delay(request.ReconnectDelay, stop.Token).ContinueWith(_ => { }, TaskScheduler.Default);
-                    if (await new OplogSource(client).RolledPastAsync(last, stop.Token) is { } gap)
+                    if (await reconnection.ResumeAsync(lastPoint, stop.Token) is { } gap)
                     {
                         var before = slice!;
                         slice = null;
@@ -117,15 +124,50 @@ public sealed class ContinuousOplogCapture(IEngineObserver observer)
         }
         catch (Exception e)
         {
-            if (slice is not null) await slice.AbandonAsync();
-            // The repository's refusal (a full disk) is named as a backup's is, not left to the cmdlet as an unexpected error.
-            if (inRepository && RepositoryWriteErrors.Describe(e, request.Slice.Repository.Location, "an oplog slice") is { } described) throw described;
-            throw;
+            if (inRepository)
+            {
+                // The slice's own writes failed: what it holds cannot be trusted whole.
+                if (slice is not null) await slice.AbandonAsync();
+                // The repository's refusal (a full disk) is named as a backup's is, not left to the cmdlet as an unexpected error.
+                if (RepositoryWriteErrors.Describe(e, request.Slice.Repository.Location, "an oplog slice") is { } described) throw described;
+                throw;
+            }
+            // Any other failure (the server gone, another set reached): every entry appended is whole, and may be nowhere else.
+            await KeepAsync(slice, closed, catalog, request, topology, failing: true);
+            if (e is MongoBackupException) throw;
+            throw DriverErrors.Describe(e, client) ?? new MongoBackupException(ErrorIds.BackupFailed, $"The continuous oplog capture failed: {e.Message}", e);
         }
 
-        if (slice is { Entries: > 0 }) await CloseAsync(slice, closed, catalog);
-        else if (slice is not null) await slice.AbandonAsync();
+        await KeepAsync(slice, closed, catalog, request, topology, failing: false);
         return closed;
+    }
+
+    /// <summary>
+    /// Closes and keeps the open slice when it holds entries (abandons it when empty). When the run is failing
+    /// (<paramref name="failing"/>), a failure to keep it is a warning, never hiding the run's own error; otherwise it is the run's error.
+    /// </summary>
+    private async Task KeepAsync(OpenSlice? slice, List<SnapshotManifest> closed, SnapshotCatalog catalog, ContinuousCaptureRequest request,
+        ServerTopology topology, bool failing)
+    {
+        if (slice is not { Entries: > 0 })
+        {
+            if (slice is not null) await slice.AbandonAsync();
+            return;
+        }
+        SnapshotManifest manifest;
+        try { manifest = await CloseAsync(slice, closed, catalog); }
+        catch (Exception e) when (failing)
+        {
+            observer.Warning($"Oplog slice {slice.Id} ({slice.Entries} entries up to {slice.Last}) could not be kept in {request.Slice.Repository.Location}: {e.Message}");
+            return;
+        }
+        catch (Exception e) when (RepositoryWriteErrors.Describe(e, request.Slice.Repository.Location, $"oplog slice {slice.Id}") is { } described)
+        {
+            throw described;
+        }
+        // Committed: a failure to judge the key after it is a warning, the slice stays.
+        try { await CaptureKeyCheck.RetiredAsync(request, topology, catalog, closed, manifest, observer.Warning, CancellationToken.None); }
+        catch (Exception e) { observer.Warning($"Could not check the key of the oplog chain in {request.Slice.Repository.Location} after slice {manifest.Id}: {e.Message}"); }
     }
 
     private async Task<OpenSlice> StartSliceAsync(IMongoClient client, ContinuousCaptureRequest request, ServerTopology topology,

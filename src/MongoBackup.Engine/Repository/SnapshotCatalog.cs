@@ -44,6 +44,15 @@ public sealed class SnapshotCatalog(ISnapshotRepository repository)
         });
     }
 
+    /// <summary>
+    /// Forgets the listing: the next question lists the repository again. For a command that runs for hours (a continuous
+    /// capture) and must judge what other commands changed meanwhile (Update-MongoSnapshotKey rewriting every manifest).
+    /// </summary>
+    public void Refresh()
+    {
+        lock (_gate) _listing = null;
+    }
+
     /// <summary>The command deleted snapshot <paramref name="snapshotId"/>: later questions no longer see it.</summary>
     public void Deleted(string snapshotId) => Update(found => found.RemoveAll(f => f.SnapshotId == snapshotId));
 

@@ -43,13 +43,13 @@ public sealed class ContinuousCaptureTests : IDisposable
         var inserted = new List<int>();
         for (var i = 0; i < 120; i++)
         {
-            if (i is 40 or 80) await WaitUntilSlicedAsync(repository, await LastOplogTimestampAsync(client), capture);
+            if (i is 40 or 80) await CaptureWaits.WaitUntilSlicedAsync(repository, await CaptureWaits.LastOplogTimestampAsync(client), capture);
             if (i == 40) _server.DropAllConnections();
             if (i == 80) _server.Restart();
             await InsertWithRetryAsync(events, i);
             inserted.Add(i);
         }
-        await WaitUntilSlicedAsync(repository, await LastOplogTimestampAsync(client), capture);
+        await CaptureWaits.WaitUntilSlicedAsync(repository, await CaptureWaits.LastOplogTimestampAsync(client), capture);
         await stopCapture.CancelAsync();
         var slices = await capture;
 
@@ -92,8 +92,8 @@ public sealed class ContinuousCaptureTests : IDisposable
         }, stopCapture.Token));
         var written = Enumerable.Range(0, 20).ToList();
         foreach (var id in written) await orders.InsertOneAsync(new BsonDocument("_id", id));
-        var last = await LastOplogTimestampAsync(client);
-        await WaitUntilAppendedAsync(observer, last, capture);
+        var last = await CaptureWaits.LastOplogTimestampAsync(client);
+        await CaptureWaits.WaitUntilAppendedAsync(observer, last, capture);
         await stopCapture.CancelAsync();
         var slices = await capture;
 
@@ -112,19 +112,6 @@ public sealed class ContinuousCaptureTests : IDisposable
         Assert.Equal(written, captured);
     }
 
-    /// <summary>Waits until the capture says (at debug level) it has appended entries up to <paramref name="last"/>, or a minute passes.</summary>
-    private static async Task WaitUntilAppendedAsync(RecordingObserver observer, OplogTimestamp last, Task capture)
-    {
-        var deadline = DateTime.UtcNow.AddMinutes(1);
-        while (DateTime.UtcNow < deadline && !capture.IsCompleted)
-        {
-            foreach (var line in observer.Debugs)
-                if (System.Text.RegularExpressions.Regex.Match(line, @"^Captured \d+ oplog entries .*, up to Timestamp\((\d+), (\d+)\)") is { Success: true } m &&
-                    new OplogTimestamp(uint.Parse(m.Groups[1].Value), uint.Parse(m.Groups[2].Value)) >= last) return;
-            await Task.Delay(50);
-        }
-    }
-
     /// <summary>The full backup a chain of slices continues: <paramref name="collection"/>'s database, holding one document (_id -1).</summary>
     private static async Task<SnapshotManifest> FullBackupAsync(ConnectionSettings connection, ISnapshotRepository repository, IMongoCollection<BsonDocument> collection)
     {
@@ -134,25 +121,6 @@ public sealed class ContinuousCaptureTests : IDisposable
             Connection = connection, Repository = repository,
             Filter = new NamespaceFilter(databases: [collection.CollectionNamespace.DatabaseNamespace.DatabaseName]),
         }, CancellationToken.None);
-    }
-
-    private static async Task<OplogTimestamp> LastOplogTimestampAsync(IMongoClient client)
-    {
-        var oplog = client.GetDatabase("local").GetCollection<BsonDocument>("oplog.rs");
-        var newest = await oplog.Find(FilterDefinition<BsonDocument>.Empty).Sort(new BsonDocument("$natural", -1)).Limit(1).SingleAsync();
-        return OplogTimestamp.FromBsonTimestamp(newest["ts"].AsBsonTimestamp);
-    }
-
-    /// <summary>Waits until a committed slice reaches <paramref name="last"/> (or the capture ends, or a minute passes).</summary>
-    private static async Task WaitUntilSlicedAsync(ISnapshotRepository repository, OplogTimestamp last, Task capture)
-    {
-        var deadline = DateTime.UtcNow.AddMinutes(1);
-        while (DateTime.UtcNow < deadline && !capture.IsCompleted)
-        {
-            await foreach (var found in repository.ListAsync(CancellationToken.None))
-                if (found.Manifest is { Kind: SnapshotKind.Oplog, OplogEnd: { } end } && end >= last) return;
-            await Task.Delay(100);
-        }
     }
 
     private static async Task InsertWithRetryAsync(IMongoCollection<BsonDocument> events, int id)

@@ -172,6 +172,9 @@ internal sealed class HandshakeCommands : ICommandGroup
         {
             { "_id", server.Options.ReplicaSetName }, { "version", 1 }, { "term", 1 },
             { "members", new BsonArray { new BsonDocument { { "_id", 0 }, { "host", server.HostAndPort }, { "arbiterOnly", false }, { "priority", 1.0 }, { "votes", 1 } } } },
+            // settings.replicaSetId: the ObjectId replSetInitiate gave the set (docs: reference/replica-configuration, "replicaSetId: <ObjectId>").
+            { "settings", new BsonDocument { { "chainingAllowed", true }, { "heartbeatIntervalMillis", 2000 }, { "heartbeatTimeoutSecs", 10 },
+                { "electionTimeoutMillis", 10000 }, { "catchUpTimeoutMillis", -1 }, { "replicaSetId", server.ReplicaSetId } } },
         });
     }
 
