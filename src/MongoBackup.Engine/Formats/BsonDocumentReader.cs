@@ -211,8 +211,11 @@ public sealed class BsonDocumentReader : IDisposable
     }
 
     // A damaged, cut or overlong gzip or zstd stream fails inside the decompressor (see CompressionCodec.WrapForRead);
-    // report it like any other damage, with the file and the offset in the decompressed stream it reached.
+    // report it like any other damage: the document it cut, at its offset in the decompressed data (the message says
+    // so, see CorruptDumpException), and how far that data was whole. The decompressors do not say where in the stored
+    // file the damaged frame or block starts.
     private static bool IsDamagedCompression(Exception e) => e is InvalidDataException;
 
-    private CorruptDumpException DamagedCompression(Exception e) => new(_fileName, Position + Buffered, e.Message, e);
+    private CorruptDumpException DamagedCompression(Exception e) => new(_fileName, Position,
+        $"the compressed data is damaged: the document there cannot be read whole (the data decompressed whole to byte {Position + Buffered}): {e.Message}", e);
 }

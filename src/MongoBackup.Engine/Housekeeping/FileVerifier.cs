@@ -41,7 +41,7 @@ internal static class FileVerifier
             if (counted.Sha256() != file.Sha256)
                 problems.Add("its SHA-256 does not match the manifest: it was changed or damaged after the backup");
             if (parseProblem is not null)
-                problems.Add(offset is null ? parseProblem : $"at byte offset {offset}: {parseProblem}");
+                problems.Add(parseProblem);
             else if (parse)
                 problems.AddRange(content.Problems());
             var problem = problems.Count == 0 ? null : $"'{name}': {string.Join("; ", problems)}.";
@@ -85,7 +85,7 @@ internal static class FileVerifier
             if (!ReferenceEquals(stored, keepOpen)) await stored.CopyToAsync(Stream.Null, ct).ConfigureAwait(false);
             return (documents, null, null);
         }
-        catch (CorruptDumpException e) { return (documents, e.Problem, e.Offset); }
+        catch (CorruptDumpException e) { return (documents, e.Location is null ? e.Problem : $"{e.Location}: {e.Problem}", e.Offset); }
         catch (InvalidDataException e) { return (documents, e.Message, null); }
         finally { await plain.DisposeAsync().ConfigureAwait(false); }
     }

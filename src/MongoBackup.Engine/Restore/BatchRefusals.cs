@@ -10,7 +10,8 @@ namespace MongoBackup.Engine.Restore;
 /// </summary>
 /// <param name="resume">
 /// Finishing an interrupted restore: a document refused because its _id is already there (duplicate key, code 11000;
-/// only the _id index exists while data is restored) was restored by the interrupted run, so it is not a refusal.
+/// only the _id index exists while data is restored) may have been restored by the interrupted run, so it is not a
+/// refusal: it is listed in <see cref="Kept"/>, for <see cref="ResumedTargetCheck"/> to compare with the target's.
 /// </param>
 internal sealed class BatchRefusals(bool resume)
 {
@@ -24,10 +25,13 @@ internal sealed class BatchRefusals(bool resume)
     /// <summary>Documents refused so far.</summary>
     public int Refused { get; private set; }
 
-    /// <summary>Counts the refusals of one insert command's reply.</summary>
+    /// <summary>Under -Resume, the batch indexes of the documents refused as already there (duplicate key), in no order.</summary>
+    public List<int> Kept { get; } = [];
+
+    /// <summary>Counts the refusals of one insert command's reply; <paramref name="first"/> is the batch index of its first document.</summary>
     /// <exception cref="MongoBackupException">NamespaceRestoreFailed: the reply holds a writeConcernError (the documents
     /// are in, but not as durably as the write concern asked).</exception>
-    public void Add(BsonDocument reply, PlannedNamespace ns)
+    public void Add(BsonDocument reply, PlannedNamespace ns, int first)
     {
         if (reply.TryGetValue("writeConcernError", out var concern) && concern is BsonDocument error)
             throw new MongoBackupException(ErrorIds.NamespaceRestoreFailed,
@@ -37,14 +41,18 @@ internal sealed class BatchRefusals(bool resume)
         foreach (var item in list.OfType<BsonDocument>())
         {
             var code = item.GetValue("code", 0).ToInt32();
-            Add(code, Category(code), item.GetValue("errmsg", "").ToString()!);
+            Add(code, Category(code), item.GetValue("errmsg", "").ToString()!, first + item.GetValue("index", 0).ToInt32());
         }
     }
 
-    /// <summary>Counts one refusal with its server error code, category and message.</summary>
-    public void Add(int code, string category, string message)
+    /// <summary>Counts one refusal of the batch's document <paramref name="index"/> with its server error code, category and message.</summary>
+    public void Add(int code, string category, string message, int index)
     {
-        if (resume && code == DuplicateKey) return;
+        if (resume && code == DuplicateKey)
+        {
+            Kept.Add(index);
+            return;
+        }
         Refused++;
         if (_named.Count < Named) _named.Add((category, message));
     }

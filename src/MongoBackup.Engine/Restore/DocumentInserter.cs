@@ -15,7 +15,8 @@ namespace MongoBackup.Engine.Restore;
 /// </summary>
 /// <param name="resume">
 /// Finishing an interrupted restore: a document refused because its _id is already there (duplicate key, code 11000;
-/// only the _id index exists while data is restored) was restored by the interrupted run, so it counts as restored.
+/// only the _id index exists while data is restored) counts as restored if the target's is byte for byte the same
+/// (<see cref="ResumedTargetCheck"/>); otherwise the namespace fails (TargetNotEmpty).
 /// </param>
 public sealed class DocumentInserter(IMongoClient client, IEngineObserver observer, int workers, int batchBytes, bool resume = false)
 {
@@ -123,8 +124,11 @@ public sealed class DocumentInserter(IMongoClient client, IEngineObserver observ
     private async Task<(long Inserted, long Refused)> InsertBatchAsync(InsertCommandSender sender, InsertBatch batch, PlannedNamespace ns)
     {
         var refusals = new BatchRefusals(resume);
-        await sender.SendAsync(ns.DataCollection, batch.RawDocuments(), refusals, ns);
+        var documents = batch.RawDocuments();
+        await sender.SendAsync(ns.DataCollection, documents, refusals, ns);
         foreach (var warning in refusals.Warnings(ns)) observer.Warning(warning);
+        if (refusals.Kept.Count > 0)
+            await ResumedTargetCheck.RequireSameDocumentsAsync(client.GetDatabase(ns.TargetDatabase), ns, documents, refusals.Kept, CancellationToken.None);
         return (batch.Count - refusals.Refused, refusals.Refused);
     }
 }

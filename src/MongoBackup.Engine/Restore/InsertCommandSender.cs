@@ -50,7 +50,7 @@ internal sealed class InsertCommandSender : IDisposable
         Func<long>? transactionNumbers = _session is null ? null : _session.WrappedCoreSession.AdvanceTransactionNumber;
         foreach (var command in RawInsertCommand.Build(collection, _writeConcern, transactionNumbers, documents, oversized))
         {
-            refusals.Add(await RunAsync(command), ns);
+            refusals.Add(await RunAsync(command), ns, command.First);
             // Only now is its buffer reused: a failure's exception still names the command.
             command.Dispose();
         }
@@ -66,7 +66,7 @@ internal sealed class InsertCommandSender : IDisposable
             }
             catch (MongoWriteException e) when (e.WriteError is { } error)
             {
-                refusals.Add(error.Code, error.Category.ToString(), error.Message);
+                refusals.Add(error.Code, error.Category.ToString(), error.Message, index);
             }
         }
     }

@@ -35,7 +35,7 @@ public static class RestoreInterruption
         if (created.Count > 0) parts.Add($"Begun, created empty with no documents yet: {string.Join(", ", created)}.");
         if (notStarted.Count > 0) parts.Add($"Not begun: {string.Join(", ", notStarted)}.");
         if (outcome.OplogReplayBegun) parts.Add("The oplog replay had begun; it runs again from its start, as it is idempotent.");
-        parts.Add("Run the same command with -Resume to finish it (documents already there are kept; the rest are added, then the oplog replayed and the indexes built), or with -Drop to start those namespaces over.");
+        parts.Add("Run the same command with -Resume to finish it (documents already there are kept if they are the source's; the rest are added, then the oplog replayed and the indexes built), or with -Drop to start those namespaces over.");
         return string.Join(" ", parts);
     }
 

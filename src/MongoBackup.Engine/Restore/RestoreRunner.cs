@@ -165,6 +165,8 @@ public sealed class RestoreRunner(IEngineObserver observer)
                     await inserter.InsertAsync(ns, documents, result, ct);
                     if (reader is Cluster.ClusterSnapshotReader cluster) result.OrphansLeftOut = cluster.OrphansLeftOut(ns.Source);
                     RequireRecordedCount(reader, ns, result);
+                    if (how == PreparedTarget.KeptWithData)
+                        await ResumedTargetCheck.RequireCountAsync(client.GetDatabase(ns.TargetDatabase), ns, result, ct);
                     result.Stage = NamespaceRestoreStage.DataRestored;
                     observer.Verbose($"{ns.TargetNamespace}: {result.Documents} documents restored from {ns.SourceNamespace}.");
                 }
