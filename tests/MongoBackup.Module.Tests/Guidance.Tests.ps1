@@ -42,6 +42,35 @@ Describe 'Choosing the snapshot to restore' {
     }
 }
 
+Describe 'The other cmdlets of chosen snapshots, given -Repository without -Id' {
+    # Each refuses (a scheduled script would hang on a prompt for Id[0]) and says how to choose: -Id, the newest by
+    # pipeline, and what else fits the verb; nothing is tested, copied, exported or removed. Test-MongoSnapshot does not
+    # pick the newest itself: "the repository" may as well mean every snapshot, and a pass of one is no pass of the rest.
+    BeforeDiscovery {
+        $script:siblings = @(
+            @{ Name = 'Test-MongoSnapshot'; Doing = 'test'; More = 'To test every snapshot of it, pipe them all: Get-MongoSnapshot -Repository * | Test-MongoSnapshot*' }
+            @{ Name = 'Copy-MongoSnapshot'; Doing = 'copy'; More = 'To copy every snapshot of it, pipe them all: Get-MongoSnapshot -Repository * | Copy-MongoSnapshot*' }
+            @{ Name = 'Export-MongoSnapshot'; Doing = 'export'; More = '' }
+            @{ Name = 'Remove-MongoSnapshot'; Doing = 'remove'; More = 'To remove snapshots by age or count, Invoke-MongoSnapshotRetention -Repository * applies keep rules*' }
+        )
+    }
+
+    It '<Name> -Repository alone is refused naming -Id and the Get-MongoSnapshot pipeline' -ForEach $siblings {
+        $arguments = @{ Repository = $repository; ErrorAction = 'Stop' }
+        if ($Name -eq 'Copy-MongoSnapshot') { $arguments.Destination = (New-TestFolder) }
+        if ($Name -eq 'Export-MongoSnapshot') { $arguments.Path = Join-Path (New-TestFolder) 'out' }
+        if ($Name -eq 'Remove-MongoSnapshot') { $arguments.Confirm = $false }
+        $before = @(Get-MongoSnapshot -Repository $repository).Count
+        $caught = $null
+        try { & $Name @arguments } catch { $caught = $_ }
+        $caught.FullyQualifiedErrorId | Should -BeLike "MongoBackup.InvalidArgument,*"
+        $caught.Exception.Message | Should -BeLike "-Repository names where snapshots are, not which one to $($Doing): give -Id*Get-MongoSnapshot -Repository $repository -Latest | $Name ...*"
+        if ($More) { $caught.Exception.Message | Should -BeLike "*$More" }
+        else { $caught.Exception.Message | Should -BeLike '*holding that database).' }
+        @(Get-MongoSnapshot -Repository $repository).Count | Should -Be $before
+    }
+}
+
 Describe 'Remove-MongoSnapshot of several piped snapshots' {
     It '-WhatIf gives each snapshot its own reason, and one that may go alone is said to go with the set' {
         $plan = Get-MongoSnapshot -Repository $repository -Kind Full | Remove-MongoSnapshot -WhatIf -WarningAction SilentlyContinue

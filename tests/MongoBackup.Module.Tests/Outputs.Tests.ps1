@@ -18,13 +18,33 @@ BeforeAll {
 AfterAll {
     if ($script:uri) {
         $client = [MongoDB.Driver.MongoClient]::new($uri)
-        foreach ($name in $db, "$($db)_busy") { $client.DropDatabase($name, [System.Threading.CancellationToken]::None) }
+        foreach ($name in $db, "$($db)_busy", "$($db)_piped", "$($db)_byid", "$($db)_dump") { $client.DropDatabase($name, [System.Threading.CancellationToken]::None) }
     }
     Stop-MongoTestServer $server
     Remove-Item $repository -Recurse -Force -ErrorAction SilentlyContinue
 }
 
 Describe 'A restore result' {
+    It 'names the snapshot it restored (BaseSnapshotId), piped or by -Id, and shows it in the list view without point-in-time fields' {
+        $piped = $snapshot | Restore-MongoDatabase -ConnectionString $uri -RenameDatabase "$db=$($db)_piped" -Drop -Confirm:$false
+        $byId = Restore-MongoDatabase -ConnectionString $uri -Repository $repository -Id $snapshot.Id -RenameDatabase "$db=$($db)_byid" -Drop -Confirm:$false
+        foreach ($result in $piped, $byId) {
+            $result.BaseSnapshotId | Should -Be $snapshot.Id
+            $result.PointInTime | Should -BeNullOrEmpty
+            $list = $result | Format-List | Out-String -Width 200
+            $list | Should -Match "BaseSnapshotId\s+: $([regex]::Escape($snapshot.Id))"
+            $list | Should -Not -Match 'SliceIds|PointInTime'
+        }
+    }
+
+    It 'names no snapshot when it restored a mongodump folder' {
+        $dump = Join-Path (New-TestFolder) 'dump'
+        $snapshot | Export-MongoSnapshot -Path $dump | Out-Null
+        $result = Restore-MongoDatabase -ConnectionString $uri -Path $dump -RenameDatabase "$db=$($db)_dump" -Drop -Confirm:$false
+        $result.Succeeded | Should -BeTrue
+        $result.BaseSnapshotId | Should -BeNullOrEmpty
+    }
+
     It 'counts a namespace the target refused as a failure, beside the documents it refused' {
         $result = $snapshot | Restore-MongoDatabase -ConnectionString $uri -RenameDatabase "$db=$($db)_busy" -ErrorAction SilentlyContinue
         $result.Succeeded | Should -BeFalse

@@ -40,6 +40,8 @@ public sealed class ClusterSnapshotReader : IDumpReader
 
     /// <summary>"cluster snapshot ID in LOCATION", for messages.</summary>
     public string Location => _location;
+    /// <summary>The cluster snapshot's id.</summary>
+    public string? SnapshotId => _snapshot.Manifest.Id;
     /// <summary>Every namespace of any shard, once, by name.</summary>
     public IReadOnlyList<DumpNamespace> Namespaces { get; }
     /// <summary>Always: every shard saved its oplog to the cut.</summary>

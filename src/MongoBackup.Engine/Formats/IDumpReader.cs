@@ -6,6 +6,9 @@ public interface IDumpReader : IAsyncDisposable
     /// <summary>The path users see in messages.</summary>
     string Location { get; }
 
+    /// <summary>The id of the repository snapshot read (a cluster snapshot's own id); null for a mongodump directory or archive.</summary>
+    string? SnapshotId => null;
+
     /// <summary>Every collection and view in the dump, not the oplog.</summary>
     IReadOnlyList<DumpNamespace> Namespaces { get; }
 

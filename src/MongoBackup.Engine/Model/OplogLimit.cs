@@ -10,16 +10,24 @@ namespace MongoBackup.Engine.Model;
 /// </summary>
 public sealed class OplogLimit
 {
-    private OplogLimit(OplogTimestamp timestamp, DateTimeOffset? wallTime)
+    private OplogLimit(OplogTimestamp timestamp, DateTimeOffset? wallTime, string? reading = null)
     {
         Timestamp = timestamp;
         WallTime = wallTime;
+        Reading = reading;
     }
 
     /// <summary>The last timestamp the replay may reach (for a wall time: the end of its second).</summary>
     public OplogTimestamp Timestamp { get; }
     /// <summary>The wall-clock moment for -PointInTime, in the offset it was given; null for -ClusterTime.</summary>
     public DateTimeOffset? WallTime { get; }
+
+    /// <summary>
+    /// How the user's argument was read, as a sentence a refusal starts with so that a time taken in the wrong zone shows
+    /// first ("-PointInTime was read as ..."); the refusal then calls it "that moment" instead of naming it again. Null
+    /// when the limit was not read from an argument.
+    /// </summary>
+    public string? Reading { get; }
 
     /// <summary>An exact limit: every entry with a timestamp at or before <paramref name="timestamp"/> is replayed.</summary>
     public static OplogLimit AtClusterTime(OplogTimestamp timestamp) => new(timestamp, null);
@@ -28,8 +36,10 @@ public sealed class OplogLimit
     /// A wall-clock limit. <paramref name="moment"/> keeps the offset it was given in, so that messages can show the
     /// moments they name in the user's offset as well as in UTC (<see cref="Show"/>).
     /// </summary>
-    public static OplogLimit AtWallTime(DateTimeOffset moment) =>
-        new(new OplogTimestamp((uint)moment.ToUnixTimeSeconds(), uint.MaxValue), moment);
+    /// <param name="moment">The moment, in the offset it was given.</param>
+    /// <param name="reading">How the argument was read (<see cref="Reading"/>); null for none.</param>
+    public static OplogLimit AtWallTime(DateTimeOffset moment, string? reading = null) =>
+        new(new OplogTimestamp((uint)moment.ToUnixTimeSeconds(), uint.MaxValue), moment, reading);
 
     /// <summary>Whether a point (a snapshot's consistency, a slice's end) lies at or before this limit.</summary>
     public bool Reaches(ConsistencyPoint point) =>

@@ -12,9 +12,11 @@ internal static class RestoreWindowMiss
     {
         var moment = limit.Timestamp;
         var at = limit.WallTime is null ? $"{limit.Show(moment.WallTime)} ({moment})" : limit.ToString();
+        // Said once: after the argument's reading the refusal speaks of "that moment", else it names the moment itself.
+        var (opening, subject) = limit.Reading is { } reading ? ($"{reading}. ", "That moment") : ("", at);
         var all = RestoreWindows.Compute(snapshots);
         if (all.Count == 0)
-            return Outside($"{repository} has no full snapshot of a replica set to restore {at} from: there is no restore window.", repository);
+            return Outside($"{opening}{repository} has no full snapshot of a replica set to restore {(limit.Reading is null ? at : "that moment")} from: there is no restore window.", repository);
 
         var windows = all.Where(w => RestoreWindows.CoversRestore(w.BaseSnapshot, filter, snapshots, limit)).ToList();
         if (windows.Count == 0)
@@ -34,9 +36,9 @@ internal static class RestoreWindowMiss
             : $"the oldest restore window starts at {limit.Show(windows[0].FromWallTime)}";
         var skipped = passedOver.Count == 0 ? "" :
             $" Full snapshots consistent before it that do not cover {Asked(filter)} were passed over: {string.Join("; ", passedOver.Select(f => $"{f.Id} ({f.EffectiveScope})"))}.";
-        var listed = string.Join("; ", windows.Select(w => $"{w.Describe(limit)} ({w.Scope})"));
+        var listed = string.Join("; ", windows.Select(w => $"{w.Describe(limit)}, of {w.Scope}"));
         var scope = ScopeCoverage.IsUnfiltered(filter) ? "" : $" for {Asked(filter)}";
-        return Outside($"{at} is outside every restore window of {repository}{scope}: {missing}.{skipped} Restore windows: {listed}.", repository);
+        return Outside($"{opening}{subject} is outside every restore window of {repository}{scope}: {missing}.{skipped} Restore windows: {listed}.", repository);
     }
 
     private static string AfterBreak(ChainBreak gap, OplogLimit limit, RestoreWindow? after)

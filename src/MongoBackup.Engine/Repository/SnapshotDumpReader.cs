@@ -36,6 +36,8 @@ public sealed class SnapshotDumpReader : IDumpReader
 
     /// <summary>How the snapshot is named in messages: "snapshot ID in LOCATION".</summary>
     public string Location => $"snapshot {_manifest.Id} in {_repository.Location}";
+    /// <summary>The snapshot's id.</summary>
+    public string? SnapshotId => _manifest.Id;
     /// <summary>The namespaces the manifest binds, with their metadata read (see <see cref="SnapshotNamespaces"/>).</summary>
     public IReadOnlyList<DumpNamespace> Namespaces { get; }
     /// <summary>Whether the snapshot holds an oplog file (a full backup of a replica set, or a slice).</summary>

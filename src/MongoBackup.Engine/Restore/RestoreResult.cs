@@ -53,6 +53,8 @@ public sealed record RestoreOutcome(string Source, string Target, DateTimeOffset
 {
     /// <summary>One result per planned namespace, in the plan's order.</summary>
     public List<NamespaceRestoreResult> Namespaces { get; } = [];
+    /// <summary>The repository snapshot restored (for a point-in-time restore, its base); null for a mongodump directory or archive.</summary>
+    public string? SnapshotId { get; init; }
     /// <summary>The whole run's wall-clock time.</summary>
     public TimeSpan Duration { get; set; }
     /// <summary>Oplog entries the replay applied (those it left out as outside the restore not counted).</summary>

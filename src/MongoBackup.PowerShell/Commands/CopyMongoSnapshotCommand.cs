@@ -26,6 +26,8 @@ public sealed class CopyMongoSnapshotCommand : MongoSnapshotCmdlet
     [Parameter]
     public SwitchParameter Force { get; set; }
 
+    protected override string Doing => "copy";
+
     protected override void ProcessRecord() => ForEachSnapshot((source, id, snapshot) =>
     {
         RequireComplete(snapshot, "copied");

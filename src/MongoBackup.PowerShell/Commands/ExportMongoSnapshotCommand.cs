@@ -26,6 +26,11 @@ public sealed class ExportMongoSnapshotCommand : MongoEncryptedSnapshotCmdlet
     [Parameter]
     public SwitchParameter Gzip { get; set; }
 
+    protected override string Doing => "export";
+
+    /// <summary>One -Path takes one snapshot: there is no "every one" to offer.</summary>
+    protected override string? MoreChoices(string repository) => null;
+
     protected override void ProcessRecord() => ForEachSnapshot((repository, id, snapshot) =>
     {
         RequireComplete(snapshot, "exported");

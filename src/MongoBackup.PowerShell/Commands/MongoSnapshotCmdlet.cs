@@ -27,7 +27,8 @@ public abstract class MongoSnapshotCmdlet : MongoEngineCmdlet
     public string Repository { get; set; } = "";
 
     /// <summary>Snapshot ids or wildcard patterns ('2026*-full-*'), as Get-MongoSnapshot -Id takes them.</summary>
-    [Parameter(Mandatory = true, Position = 1, ParameterSetName = IdSet, ValueFromPipelineByPropertyName = true)]
+    /// <remarks>Not mandatory, so that -Repository alone is an error saying how to choose (<see cref="SnapshotChoice"/>) rather than a prompt for Id[0].</remarks>
+    [Parameter(Position = 1, ParameterSetName = IdSet, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     [SupportsWildcards]
     [ArgumentCompleter(typeof(SnapshotIdCompleter))]
@@ -42,9 +43,17 @@ public abstract class MongoSnapshotCmdlet : MongoEngineCmdlet
             yield return (Open(snapshot.Repository), snapshot.Id, snapshot);
             yield break;
         }
+        if (Id.Length == 0) throw SnapshotChoice.Missing(MyInvocation.MyCommand.Name, Doing, Repository, MoreChoices(Repository));
         var repository = Open(Repository);
         foreach (var id in SnapshotIdPatterns.Expand(Catalog(repository), Id, Await)) yield return (repository, id, null);
     }
+
+    /// <summary>What the command does to a snapshot, as a refusal names it ("which one to test").</summary>
+    protected abstract string Doing { get; }
+
+    /// <summary>Another way to choose snapshots for this command, named when -Repository comes without -Id; null for none.</summary>
+    protected virtual string? MoreChoices(string repository) =>
+        $"To {Doing} every snapshot of it, pipe them all: Get-MongoSnapshot -Repository {repository} | {MyInvocation.MyCommand.Name} ...";
 
     /// <summary>A snapshot from the pipeline without a usable manifest cannot be read; say so by name.</summary>
     protected static void RequireComplete(MongoSnapshot? snapshot, string doing) => snapshot?.RequireReadable(doing);

@@ -21,6 +21,12 @@ public sealed class RemoveMongoSnapshotCommand : MongoSnapshotCmdlet
     [Parameter]
     public SwitchParameter Force { get; set; }
 
+    protected override string Doing => "remove";
+
+    /// <summary>Never "pipe them all" for a removal: the keep rules are the way to remove many.</summary>
+    protected override string? MoreChoices(string repository) =>
+        $"To remove snapshots by age or count, Invoke-MongoSnapshotRetention -Repository {repository} applies keep rules (-WhatIf lists what it would remove).";
+
     /// <summary>Removing writes (a dry run only reads): the folder is proven writable before anything is chosen.</summary>
     protected override RepositoryAccess SnapshotAccess => IsWhatIf() ? RepositoryAccess.Read : RepositoryAccess.Write;
 

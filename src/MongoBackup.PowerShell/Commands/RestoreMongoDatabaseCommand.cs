@@ -114,11 +114,7 @@ public sealed class RestoreMongoDatabaseCommand : MongoRestoreCmdlet
     /// </summary>
     private RepositorySnapshot NamedSnapshot()
     {
-        if (Id is null)
-            throw new MongoBackupException(ErrorIds.InvalidArgument,
-                $"-Repository names where snapshots are, not which one to restore: give -Id (tab completion lists them), or pipe the newest full one, " +
-                $"Get-MongoSnapshot -Repository {Repository} -Latest | Restore-MongoDatabase ... (add -Database <name> to Get-MongoSnapshot for the newest holding that database).",
-                target: "Id");
+        if (Id is null) throw SnapshotChoice.Missing("Restore-MongoDatabase", "restore", Repository!);
         var repository = OpenRepositoryArgument(Repository!, RepositoryAccess.Read);
         var ids = SnapshotIdPatterns.Expand(new SnapshotCatalog(repository), Id!, Await);
         var given = string.Join(", ", Id!);

@@ -36,7 +36,7 @@ public sealed class RestoreMongoPointInTimeCommand : MongoRestoreCmdlet
     {
         var limit = ParameterSetName == ClusterTimeSet
             ? OplogLimit.AtClusterTime(ClusterTimeArgument.Parse(ClusterTime))
-            : OplogLimit.AtWallTime(PointInTime);
+            : OplogLimit.AtWallTime(PointInTime, $"-PointInTime was read as {PointInTimeArgumentAttribute.Describe(PointInTime)}");
         // Echo the instant the argument was read as, so a time taken in the wrong zone shows before anything else.
         WriteVerbose(ParameterSetName == ClusterTimeSet
             ? $"-ClusterTime {limit.Timestamp} falls in the second {PointInTimeArgumentAttribute.Describe(limit.Timestamp.WallTime)}."
@@ -53,7 +53,7 @@ public sealed class RestoreMongoPointInTimeCommand : MongoRestoreCmdlet
         // will: an encrypted base snapshot needs its key, an object store has no folder. The repository is listed
         // once, here; the run restores through the window planned (and confirmed).
         var catalog = new SnapshotCatalog(request.Repository);
-        var plan = PlanOrRefuseSource(() => WithMomentEchoed(limit, () => PlanNamingUnmatchedRenames(request, catalog)),
+        var plan = PlanOrRefuseSource(() => PlanNamingUnmatchedRenames(request, catalog),
             $"{request.Repository.Location} as of {limit}", request.Restore.Connection.DisplayName);
         if (plan is null) return; // -WhatIf: the base snapshot is refused whole, said as the plan's one step
         var window = plan.Window;
@@ -112,16 +112,6 @@ public sealed class RestoreMongoPointInTimeCommand : MongoRestoreCmdlet
             $"snapshot {plan.Window.BaseSnapshot.Id}",
             createdLater: pattern => !request.Restore.NoOplogReplay
                 && Await(ct => PointInTimePlan.OplogSelectsAsync(request, plan.Window, new NamespaceFilter(namespaceInclude: [pattern]), ct)));
-    }
-
-    /// <summary>A moment outside every window: the error starts with the instant the argument was read as.</summary>
-    private T WithMomentEchoed<T>(OplogLimit limit, Func<T> plan)
-    {
-        try { return plan(); }
-        catch (MongoBackupException e) when (e.ErrorId == ErrorIds.OutsideRestoreWindow && ParameterSetName == WallTimeSet)
-        {
-            throw new MongoBackupException(e.ErrorId, $"-PointInTime was read as {PointInTimeArgumentAttribute.Describe(PointInTime)}. {e.Message}", e, e.Target);
-        }
     }
 
     private static string DescribePlan(PointInTimePlan plan, OplogLimit limit)

@@ -56,6 +56,8 @@ public sealed class TestMongoSnapshotCommand : MongoEncryptedSnapshotCmdlet, ICo
 
     string IConnectionArguments.ConnectionString => ConnectionString ?? "";
 
+    protected override string Doing => "test";
+
     protected override void ProcessRecord() => ForEachSnapshot((repository, id, snapshot) =>
     {
         RequireComplete(snapshot, "tested");

@@ -49,7 +49,11 @@ public sealed class MongoRestoreResult
     public DateTimeOffset? PointInTime { get; private set; }
     /// <summary>Restore-MongoPointInTime -ClusterTime: the exact oplog timestamp restored to.</summary>
     public string? ClusterTime { get; private set; }
-    /// <summary>Restore-MongoPointInTime: the full snapshot the restore started from.</summary>
+    /// <summary>
+    /// The full snapshot whose data was restored: the one Restore-MongoDatabase restored (piped, by -Id, or a -Path that is a
+    /// snapshot folder), or the one Restore-MongoPointInTime started from before replaying its slices; null when the
+    /// source was a mongodump directory or archive.
+    /// </summary>
     public string? BaseSnapshotId { get; private set; }
     /// <summary>Restore-MongoPointInTime: the oplog slices replayed after the base snapshot, oldest first.</summary>
     public OutputList<string> SliceIds { get; private set; } = OutputList<string>.Empty;
@@ -62,7 +66,6 @@ public sealed class MongoRestoreResult
         var result = FromOutcome(outcome.Restore);
         result.PointInTime = LocalTime.Of(outcome.Limit.WallTime ?? outcome.Limit.Timestamp.WallTime);
         result.ClusterTime = outcome.Limit.WallTime is null ? outcome.Limit.Timestamp.ToString() : null;
-        result.BaseSnapshotId = outcome.Window.BaseSnapshot.Id;
         result.SliceIds = OutputList.Of(outcome.Window.Slices.Select(s => s.Id));
         result.SliceEntriesApplied = outcome.SliceEntriesApplied;
         return result;
@@ -86,6 +89,7 @@ public sealed class MongoRestoreResult
         RolesRestored = outcome.RolesRestored,
         UsersAndRolesError = outcome.UsersAndRolesError,
         Succeeded = outcome.Succeeded,
+        BaseSnapshotId = outcome.SnapshotId,
     };
 }
 
