@@ -25,7 +25,8 @@
     its '=') stops the run before anything is done, naming the variable (or parameter) and how to write it.
 
     Unattended by design: no prompt, no host UI. It writes one result object (and a one-line summary to the
-    information stream, "MongoBackup policy: Full <id>; removed 0; <reason>"), and exits 0 on success (Full, Slice,
+    information stream, "MongoBackup policy: Full <id>; removed 0; <reason>"); when its output is redirected to a log
+    (cron, systemd, Task Scheduler) the result is its table row, unwrapped however long the reason. It exits 0 on success (Full, Slice,
     Nothing or Skipped) or 1 on failure, with one line on the error stream that names the error id:
     "MongoBackup policy: Failed (MongoBackup.ServerUnreachable): <message>" (the id is the module's, listed in
     about_MongoBackup, or the runbook's own MongoBackup.InvalidArgument for a setting it cannot read), so schedulers and
@@ -320,7 +321,12 @@ try {
     $result = Invoke-MongoBackupPolicy @policy
     $snapshot = if ($result.Snapshot) { " $($result.Snapshot.Id)" } else { '' }
     Write-Information "MongoBackup policy: $($result.Action)$snapshot; removed $($result.Removed.Count); $($result.Reason)" -InformationAction Continue
-    $result
+    if ([Console]::IsOutputRedirected -and $Host.Name -eq 'ConsoleHost') {
+        # A log file (cron, systemd, Task Scheduler) has no width: the host would lay the result out at 80 columns and
+        # wrap its reason into pieces of a few words. Written as text as wide as its row, one row per run.
+        $result | Format-Table | Out-String -Width 4096 -Stream | ForEach-Object TrimEnd
+    }
+    else { $result }   # an object for whatever runs the script in-process (Azure Automation keeps it as the job's output)
     exit 0
 }
 catch {

@@ -228,6 +228,19 @@ Describe 'The scheduling runbook (examples/Invoke-MongoBackupRunbook.ps1)' {
         $failed.Output | Should -Match '127\.0\.0\.1:1'
     }
 
+    It 'writes its result into a log as one row per run, the reason whole on it, not wrapped at 80 columns into pieces' {
+        $repository = New-TestFolder
+        $run = Invoke-Runbook @{ MONGOBACKUP_URI = $uri; MONGOBACKUP_REPOSITORY = $repository; MONGOBACKUP_KEEP_LAST = '2' }
+
+        $run.ExitCode | Should -Be 0 -Because $run.Output
+        $id = (Get-MongoSnapshot -Repository $repository -Latest).Id
+        $reason = [regex]::Match($run.Output, "MongoBackup policy: Full $id; removed 0; (.+)").Groups[1].Value.TrimEnd()
+        $reason.Length | Should -BeGreaterThan 60 -Because 'a reason that fits in 80 columns would not show the wrapping'
+        $rows = @($run.Output -split '\r?\n' | Where-Object { $_ -match "^Full\s+$id\s" })
+        $rows.Count | Should -Be 1 -Because $run.Output
+        $rows[0] | Should -Match "^Full\s+$id\s+0\s+[\d.]+ \w+\s+$([regex]::Escape($reason))$"
+    }
+
     It 'exits 1 with the error when the run fails, so the scheduler sees the failure' {
         $run = Invoke-Pwsh @('-NoProfile', '-NonInteractive', '-File', $runbook, '-ConnectionString', 'mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=500',
             '-Repository', (New-TestFolder), '-ModulePath', $env:MONGOBACKUP_MODULE)
