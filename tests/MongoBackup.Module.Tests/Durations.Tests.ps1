@@ -114,3 +114,67 @@ Describe 'Other durations' {
         $watch.Elapsed.TotalSeconds | Should -BeLessThan 15
     }
 }
+
+Describe 'Backup-MongoOplog -Continuous -ReconnectTimeout' {
+    It 'a capture whose server goes away stops with ServerUnreachable after -ReconnectTimeout, not the default 10 minutes, keeping its slices' {
+        $lost = Start-MongoTestServer
+        try {
+            $repository = New-TestFolder
+            $items = Get-Collection $lost.Uri $db 'items'
+            $items.InsertOne((New-BsonDocument @{ _id = 1 }), $null, [System.Threading.CancellationToken]::None)
+            Backup-MongoDatabase -ConnectionString $lost.Uri -Repository $repository -Database $db | Out-Null
+            $items.InsertOne((New-BsonDocument @{ _id = 2 }), $null, [System.Threading.CancellationToken]::None)
+            $watch = [System.Diagnostics.Stopwatch]::new()
+            $caught = $null
+            # The server is stopped the moment the first slice is committed (the cmdlet emits it then): no sleep, no race.
+            # A short server selection timeout stands for the default 30 s: each failed attempt comes the same way, sooner.
+            $quick = $lost.Uri + $(if ($lost.Uri -match '\?') { '&' } else { '?' }) + 'serverSelectionTimeoutMS=1000'
+            try {
+                Backup-MongoOplog -ConnectionString $quick -Repository $repository -Continuous -SliceInterval '1s' -ReconnectTimeout '3s' -ErrorAction Stop |
+                    ForEach-Object { if (-not $watch.IsRunning) { Stop-MongoTestServer $lost; $watch.Start() } }
+            }
+            catch { $caught = $_ }
+            $caught.FullyQualifiedErrorId | Should -BeLike 'MongoBackup.ServerUnreachable,*'
+            $caught.Exception.Message | Should -BeLike '*(more than the 00:00:03 a continuous capture waits)*'
+            $watch.Elapsed.TotalSeconds | Should -BeGreaterOrEqual 3
+            $watch.Elapsed.TotalSeconds | Should -BeLessThan 60
+            @(Get-MongoSnapshot -Repository $repository -Kind Oplog).Count | Should -BeGreaterOrEqual 1
+        }
+        finally { Stop-MongoTestServer $lost }
+    }
+
+    It 'a cluster capture (given a mongos) whose cluster goes away stops the same way, after -ReconnectTimeout, keeping its slices' {
+        $cluster = Start-MongoTestServer -Sharded -Shards 2
+        try {
+            $repository = New-TestFolder
+            Initialize-ShardedOrders $cluster.Uri
+            Invoke-Admin $cluster.Uri @{ balancerStop = 1 } | Out-Null
+            Backup-MongoDatabase -ConnectionString $cluster.Uri -Repository $repository | Out-Null
+            (Get-Collection $cluster.Uri 'shop' 'orders').InsertOne((New-BsonDocument @{ _id = 1001 }), $null, [System.Threading.CancellationToken]::None)
+            $quick = $cluster.Uri + $(if ($cluster.Uri -match '\?') { '&' } else { '?' }) + 'serverSelectionTimeoutMS=1000'
+            $watch = [System.Diagnostics.Stopwatch]::new()
+            $caught = $null
+            try {
+                Backup-MongoOplog -ConnectionString $quick -Repository $repository -Continuous -SliceInterval '1s' -ReconnectTimeout '2s' -ErrorAction Stop -WarningAction SilentlyContinue |
+                    ForEach-Object { if (-not $watch.IsRunning) { Stop-MongoTestServer $cluster; $watch.Start() } }
+            }
+            catch { $caught = $_ }
+            $caught.FullyQualifiedErrorId | Should -BeLike 'MongoBackup.ServerUnreachable,*'
+            $caught.Exception.Message | Should -BeLike '*or a shard could not be reached*(more than the 00:00:02 a continuous capture waits)*slice(s) committed before are kept*'
+            $watch.Elapsed.TotalSeconds | Should -BeGreaterOrEqual 2
+            $watch.Elapsed.TotalSeconds | Should -BeLessThan 60
+            @(Get-MongoSnapshot -Repository $repository -Kind Oplog).Count | Should -BeGreaterOrEqual 1
+        }
+        finally { Stop-MongoTestServer $cluster }
+    }
+
+    It '-ReconnectTimeout <Given> is refused naming the parameter' -ForEach @(@{ Given = '0s' }, @{ Given = '-00:00:05' }) {
+        { Backup-MongoOplog -ConnectionString $uri -Repository (New-TestFolder) -Continuous -ReconnectTimeout $Given -ErrorAction Stop } |
+            Should -Throw -ExpectedMessage '*-ReconnectTimeout must be longer than zero*'
+    }
+
+    It '-ReconnectTimeout belongs to -Continuous: without it PowerShell asks for -Continuous' {
+        { Backup-MongoOplog -ConnectionString $uri -Repository (New-TestFolder) -ReconnectTimeout '1m' -ErrorAction Stop } |
+            Should -Throw -ErrorId 'MissingMandatoryParameter*' -ExpectedMessage '*Continuous*'
+    }
+}

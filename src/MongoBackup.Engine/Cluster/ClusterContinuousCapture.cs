@@ -10,8 +10,10 @@ namespace MongoBackup.Engine.Cluster;
 /// each continuing the one before, and a last one when the duration ends or the run is stopped, so what the shards
 /// wrote up to then is kept. Each slice reads every shard's oplog since the previous cut, so nothing between two is
 /// missed as long as the shards' oplogs hold an interval's writes (a shard that rolled past records its gap). A lost
-/// connection is a warning, and the next interval tries again from the same cut. The slice size is not watched: a
-/// cluster's slices close on time only.
+/// connection is a warning, and the next interval tries again from the same cut, for as long as
+/// <see cref="ContinuousCaptureRequest.ReconnectTimeout"/> allows, as a replica set's capture waits its server out; then the
+/// capture stops with ServerUnreachable, keeping the slices committed. The slice size is not watched: a cluster's slices
+/// close on time only.
 /// </summary>
 public sealed class ClusterContinuousCapture(IEngineObserver observer)
 {
@@ -27,6 +29,7 @@ public sealed class ClusterContinuousCapture(IEngineObserver observer)
         // Refused at once (no chain to continue, another cluster's chain, a key the repository's settings refuse), not an interval later.
         await runner.CheckContinuesAsync(request.Slice, mongos, catalog, ct);
         observer.Debug($"Capturing the cluster: a slice every {request.SliceInterval}, and a last one at the stop.");
+        System.Diagnostics.Stopwatch? lost = null; // since the first of the failed attempts in a row
         while (!stop.IsCancellationRequested)
         {
             try { await Task.Delay(request.SliceInterval, stop.Token); }
@@ -34,9 +37,12 @@ public sealed class ClusterContinuousCapture(IEngineObserver observer)
             try
             {
                 await SliceAsync(runner, request, mongos, catalog, closed, ct);
+                lost = null;
             }
             catch (Exception e) when (ConnectionLoss.IsResumable(e) && !ct.IsCancellationRequested)
             {
+                lost ??= System.Diagnostics.Stopwatch.StartNew();
+                if (lost.Elapsed >= request.ReconnectTimeout) throw GaveUp(request, lost.Elapsed, e, closed.Count);
                 observer.Warning($"Lost the connection to {request.Slice.Connection.DisplayName} or a shard ({e.GetType().Name}); the next slice continues from the same cut.");
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -55,5 +61,14 @@ public sealed class ClusterContinuousCapture(IEngineObserver observer)
         if (await runner.RunAsync(request.Slice, mongos, catalog, ct) is not { } manifest) return;
         closed.Add(manifest);
         catalog.Committed(manifest);
+    }
+
+    private static MongoBackupException GaveUp(ContinuousCaptureRequest request, TimeSpan lost, Exception e, int kept)
+    {
+        var reason = e.Message.Split('\n')[0].TrimEnd();
+        return new MongoBackupException(ErrorIds.ServerUnreachable,
+            $"{request.Slice.Connection.DisplayName} or a shard could not be reached for {lost:hh\\:mm\\:ss} (more than the {request.ReconnectTimeout:hh\\:mm\\:ss} " +
+            $"a continuous capture waits): {reason}{(reason.EndsWith('.') ? "" : ".")} The {kept} slice(s) committed before are kept; start the capture again once the cluster is back.",
+            e, request.Slice.Connection.DisplayName);
     }
 }

@@ -15,7 +15,7 @@ namespace MongoBackup.Engine.Codecs;
 /// caller and checked at the end. The sentinel's stored bytes never contain the marker, so a stream cut inside a
 /// stored block cannot copy it through.
 /// </para>
-/// Failures are <see cref="InvalidDataException"/>s that say what is wrong and how many compressed bytes the file has.
+/// Failures are <see cref="InvalidDataException"/>s (<see cref="CompressionDamage"/>) that say what is wrong and how far the decoder had read.
 /// </summary>
 internal sealed class StrictGzipReadStream : ReadOnlyStream
 {
@@ -86,9 +86,9 @@ internal sealed class StrictGzipReadStream : ReadOnlyStream
         if (_source.InnerBytes == 0)
             throw new InvalidDataException("the file is empty, and gzip data holds at least one member (mongodump writes one even for an empty collection)");
         if (_end - _start < Marker.Length || !_buffer.AsSpan(_end - Marker.Length, Marker.Length).SequenceEqual(Marker))
-            throw new InvalidDataException(
+            throw CompressionDamage.Create(
                 $"the gzip data of {_source.InnerBytes} bytes does not end where its last member ends: it was cut short " +
-                "(inside a member or its CRC-32 and length trailer), or other bytes follow the last member");
+                "(inside a member or its CRC-32 and length trailer), or other bytes follow the last member", _source.InnerBytes);
         _end -= Marker.Length;
         _ended = true;
     }
@@ -102,8 +102,7 @@ internal sealed class StrictGzipReadStream : ReadOnlyStream
     }
 
     private InvalidDataException Damaged(InvalidDataException e) =>
-        new($"the gzip data is damaged (a member that does not decompress, or whose CRC-32 or length does not match) " +
-            $"within its first {_source.InnerBytes} compressed bytes", e);
+        CompressionDamage.Create($"the gzip data is damaged (a member that does not decompress, or whose CRC-32 or length does not match): {e.Message}", _source.InnerBytes, e);
 
     protected override void Dispose(bool disposing)
     {

@@ -4,7 +4,7 @@ namespace MongoBackup.Engine.Codecs;
 
 /// <summary>
 /// Decompresses zstd (RFC 8878, any number of frames) and reports every way the data can fail to end where its last
-/// frame ends as an <see cref="InvalidDataException"/> that says so: ZstdSharp already refuses a frame cut short
+/// frame ends as an <see cref="InvalidDataException"/> (<see cref="CompressionDamage"/>) that says so and how far the decoder had read: ZstdSharp already refuses a frame cut short
 /// (EndOfStreamException) and bytes after the last frame (ZstdException), and checks a frame's content checksum when
 /// it has one; an empty file, which it reads as no data, is refused here (our writer puts one frame in every file).
 /// </summary>
@@ -44,9 +44,9 @@ internal sealed class StrictZstdReadStream : ReadOnlyStream
     }
 
     private InvalidDataException Damaged(Exception e) => e is EndOfStreamException
-        ? new($"the zstd data of {_source.InnerBytes} bytes ends inside a frame: it was cut short", e)
-        : new($"the zstd data is damaged within its first {_source.InnerBytes} compressed bytes " +
-              $"(a frame that does not decode, a content checksum that does not match, or bytes after the last frame): {e.Message}", e);
+        ? CompressionDamage.Create($"the zstd data of {_source.InnerBytes} bytes ends inside a frame: it was cut short", _source.InnerBytes, e)
+        : CompressionDamage.Create("the zstd data is damaged (a frame that does not decode, a content checksum that does not match, or bytes after the last frame): " +
+              e.Message, _source.InnerBytes, e);
 
     protected override void Dispose(bool disposing)
     {

@@ -1,3 +1,4 @@
+using MongoBackup.Engine.Codecs;
 namespace MongoBackup.Engine.Formats;
 
 /// <summary>
@@ -12,15 +13,19 @@ public sealed class CorruptDumpException : Exception
     /// <summary>
     /// Damage at byte <paramref name="offset"/> of <paramref name="file"/>: where the broken document or archive record
     /// begins, counted from the start of the decompressed (and decrypted) stream, unless <paramref name="inStoredFile"/>
-    /// says it counts the stored file's own bytes (its size, how much of it was read).
+    /// says it counts the stored file's own bytes (its size, how much of it was read). For damaged compression,
+    /// <paramref name="compressedRead"/> is how far the decompressor had read its input when it failed
+    /// (<see cref="CompressionDamage.BytesRead"/>), named as the stored file's offset (or the decrypted
+    /// data's, for an encrypted file) that the damage is at or before.
     /// </summary>
-    public CorruptDumpException(string file, long offset, string problem, Exception? inner = null, bool inStoredFile = false)
-        : base($"Corrupt dump file '{file}' {Where(file, offset, inStoredFile)}: {problem}", inner)
+    public CorruptDumpException(string file, long offset, string problem, Exception? inner = null, bool inStoredFile = false, long? compressedRead = null)
+        : base($"Corrupt dump file '{file}' {Where(file, offset, inStoredFile, compressedRead)}: {problem}", inner)
     {
         File = file;
         Offset = offset;
         Problem = problem;
-        Location = Where(file, offset, inStoredFile);
+        CompressedOffset = compressedRead;
+        Location = Where(file, offset, inStoredFile, compressedRead);
     }
 
     /// <summary>Damage to the whole file, which no single offset locates.</summary>
@@ -37,6 +42,12 @@ public sealed class CorruptDumpException : Exception
     /// <summary>Byte offset where the broken document or record starts (see the message for what it counts in); null for the whole file.</summary>
     public long? Offset { get; }
 
+    /// <summary>
+    /// For damaged compression, the offset in the compressed data (the stored file's bytes, or an encrypted file's decrypted
+    /// data) the damage is at or before: how far the decompressor had read when it failed; null otherwise.
+    /// </summary>
+    public long? CompressedOffset { get; }
+
     /// <summary>"at byte offset N", with what N counts in when it is not the stored file's bytes; null for the whole file.</summary>
     public string? Location { get; }
 
@@ -51,7 +62,10 @@ public sealed class CorruptDumpException : Exception
     /// decoded content it is a position in. Told by the stored name, as the readers choose their decoders
     /// (CompressionCodec.FromFileName, EncryptedLayout.Suffix).
     /// </summary>
-    private static string Where(string file, long offset, bool inStoredFile) => $"at byte offset {offset}{OffsetSpace(file, inStoredFile)}";
+    private static string Where(string file, long offset, bool inStoredFile, long? compressedRead = null) =>
+        $"at byte offset {offset}{OffsetSpace(file, inStoredFile)}" + (compressedRead is { } read
+            ? $"; in {(file.EndsWith(EncryptedLayout.Suffix, StringComparison.Ordinal) ? "its decrypted data" : "the stored file")}, at or before byte offset {read} (where the decompressor failed)"
+            : "");
 
     private static string OffsetSpace(string file, bool inStoredFile)
     {

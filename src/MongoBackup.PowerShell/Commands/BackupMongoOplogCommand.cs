@@ -56,12 +56,21 @@ public sealed class BackupMongoOplogCommand : MongoReadingCmdlet
     [DurationArgument]
     public TimeSpan? Duration { get; set; }
 
+    /// <summary>
+    /// How long a capture that lost its server waits for it (retrying every 2 seconds) before it stops with
+    /// ServerUnreachable, keeping the slices written and closing the open one; 10 minutes by default.
+    /// </summary>
+    [Parameter(ParameterSetName = ContinuousSet)]
+    [DurationArgument]
+    public TimeSpan ReconnectTimeout { get; set; } = TimeSpan.FromMinutes(10);
+
     protected override void ProcessRecord() => RunCommand(() =>
     {
         var repositoryPath = DescribeRepository(Repository);
         var connection = BuildReadingConnection();
         RequirePositive(SliceInterval, "-SliceInterval");
         if (Duration is { } duration) RequirePositive(duration, "-Duration");
+        RequirePositive(ReconnectTimeout, "-ReconnectTimeout");
 
         // The chain continues a full snapshot kept there, so a missing folder is a mistake, not a new repository.
         var slice = new OplogSliceRequest
@@ -116,6 +125,7 @@ public sealed class BackupMongoOplogCommand : MongoReadingCmdlet
                 SliceInterval = SliceInterval,
                 SliceSizeBytes = SliceSizeMB * 1024L * 1024L,
                 Duration = Duration,
+                ReconnectTimeout = ReconnectTimeout,
             };
             return new OplogBackup(events).RunContinuousAsync(capture, ct);
         });

@@ -1,6 +1,8 @@
 using System.IO.Compression;
+using MongoBackup.Engine.Codecs;
 using MongoBackup.Engine.Formats;
 using MongoDB.Bson;
+using MongoBackup.Tests;
 
 namespace MongoBackup.Engine.Tests.Formats;
 
@@ -51,5 +53,57 @@ public sealed class CorruptDumpOffsetTests
         // The offset is a document's start in the decompressed data, each document being the same size.
         var size = new BsonDocument { { "_id", 0 }, { "text", new string('a', 300) } }.ToBson().Length;
         Assert.Equal(0, error.Offset!.Value % size);
+    }
+
+    [Fact]
+    public void A_flipped_byte_in_a_gz_mongodump_wrote_names_the_stored_file_offset_the_damage_is_at_or_before()
+    {
+        // A .bson.gz written by mongodump --gzip (mongo-tools' prelude_gzip test data): one document, 60 bytes stored.
+        var bytes = File.ReadAllBytes(FixturePaths.Get("mongorestore/testdata/prelude_test/prelude_gzip/test/foo.bson.gz"));
+        var flipped = bytes.Length - 8; // the first byte of the member's CRC-32: the data decompresses, and fails its check
+        bytes[flipped] ^= 0xff;
+
+        var error = ReadAll(bytes, "test/foo.bson.gz", Compression.Gzip);
+
+        Assert.NotNull(error.CompressedOffset);
+        Assert.InRange(error.CompressedOffset!.Value, flipped + 1, bytes.Length);
+        Assert.Contains($"at byte offset {error.Offset} of its decompressed data (not of the stored file); in the stored file, " +
+            $"at or before byte offset {error.CompressedOffset} (where the decompressor failed): the compressed data is damaged", error.Message);
+    }
+
+    [Fact]
+    public void A_flipped_byte_in_our_own_zst_names_the_stored_file_offset_near_it_not_the_file_end()
+    {
+        // As our backups store a collection: several 1 MiB blocks, each its own zstd frame (ParallelCompressionStream).
+        var plain = new MemoryStream();
+        var random = new Random(7);
+        for (var i = 0; i < 20_000; i++)
+            plain.Write(new BsonDocument { { "_id", i }, { "n", random.NextDouble() }, { "text", $"order {i} of customer {random.Next(1000)}" } }.ToBson());
+        var packed = new MemoryStream();
+        using (var zstd = CompressionCodec.WrapForWrite(packed, Compression.Zstd)) plain.WriteTo(zstd);
+        var bytes = packed.ToArray();
+        var flipped = bytes.Length / 2;
+        bytes[flipped] ^= 0xff;
+
+        var error = ReadAll(bytes, "s1/shop/orders.bson.zst", Compression.Zstd);
+
+        Assert.Contains("of its decompressed data (not of the stored file); in the stored file, at or before byte offset", error.Message);
+        Assert.InRange(error.CompressedOffset!.Value, flipped + 1, bytes.Length - 1);
+        Assert.True(error.Offset < plain.Length, error.Message);
+    }
+
+    [Fact]
+    public void In_an_encrypted_file_the_decompressors_position_is_named_as_its_decrypted_datas()
+    {
+        var error = new CorruptDumpException("s1/db.encrypted/items.bson.zst.encrypted", 600_000, "a problem", compressedRead: 4096);
+
+        Assert.Equal("Corrupt dump file 's1/db.encrypted/items.bson.zst.encrypted' at byte offset 600000 of its decrypted and decompressed data " +
+            "(not of the stored file); in its decrypted data, at or before byte offset 4096 (where the decompressor failed): a problem", error.Message);
+    }
+
+    private static CorruptDumpException ReadAll(byte[] stored, string name, Compression compression)
+    {
+        using var reader = new BsonDocumentReader(CompressionCodec.WrapForRead(new MemoryStream(stored), compression), name);
+        return Assert.Throws<CorruptDumpException>(() => { while (reader.ReadNext() is not null) { } });
     }
 }
