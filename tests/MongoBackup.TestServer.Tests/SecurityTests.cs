@@ -55,6 +55,36 @@ public class SecurityTests : ServerTestBase
         Assert.Equal(13, error.Code);
     }
 
+    /// <summary>
+    /// replSetGetConfig needs the replSetGetConfig action on the cluster resource (its getAuthActionSet): MongoDB's built-in
+    /// clusterMonitor role grants it, the backup role does not (role_graph_builtins.cpp). A role or command whose privileges
+    /// the server does not model is refused, naming that, never run.
+    /// </summary>
+    [InMemoryFact(Auth)]
+    public void Built_in_roles_grant_replSetGetConfig_as_MongoDB_s_do_and_what_is_not_modelled_is_refused()
+    {
+        var server = StartServer(user: "root", password: "rootpw");
+        var admin = Connect(server, s => s.Credential = MongoCredential.CreateCredential("admin", "root", "rootpw")).GetDatabase("admin");
+        admin.RunCommand<BsonDocument>(BsonDocument.Parse("{createUser: 'dumper', pwd: 'pw1', roles: ['backup']}"));
+        admin.RunCommand<BsonDocument>(BsonDocument.Parse("{createUser: 'watcher', pwd: 'pw2', roles: ['backup', 'clusterMonitor']}"));
+        admin.RunCommand<BsonDocument>(BsonDocument.Parse("{createUser: 'owner', pwd: 'pw3', roles: [{role: 'dbOwner', db: 'admin'}]}"));
+        IMongoDatabase As(string user, string password) =>
+            Connect(server, s => s.Credential = MongoCredential.CreateCredential("admin", user, password)).GetDatabase("admin");
+        var getConfig = new BsonDocument("replSetGetConfig", 1);
+
+        var refused = Assert.Throws<MongoCommandException>(() => As("dumper", "pw1").RunCommand<BsonDocument>(getConfig));
+        Assert.Equal(13, refused.Code);
+        Assert.Equal("Unauthorized", refused.CodeName);
+        Assert.True(As("watcher", "pw2").RunCommand<BsonDocument>(getConfig)["config"]["settings"]["replicaSetId"].IsObjectId);
+        // The backup role reads: listDatabases and find are its own.
+        Assert.Equal(1.0, As("dumper", "pw1").RunCommand<BsonDocument>(new BsonDocument("listDatabases", 1))["ok"].ToDouble());
+        var write = Assert.Throws<MongoCommandException>(() => As("dumper", "pw1").GetCollection<BsonDocument>("items").InsertOne(new BsonDocument("_id", 1)));
+        Assert.Equal(13, write.Code);
+        Assert.Contains("models the privileges of users other than root for", write.Message);
+        var unmodelled = Assert.Throws<MongoCommandException>(() => As("owner", "pw3").RunCommand<BsonDocument>(getConfig));
+        Assert.Contains("does not model the privileges of role dbOwner", unmodelled.Message);
+    }
+
     [InMemoryFact(Auth)]
     public void Users_and_roles_are_stored_in_admin_system_collections_and_can_log_in()
     {

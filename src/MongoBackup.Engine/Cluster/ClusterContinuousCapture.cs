@@ -39,7 +39,7 @@ public sealed class ClusterContinuousCapture(IEngineObserver observer)
                 await SliceAsync(runner, request, mongos, catalog, closed, ct);
                 lost = null;
             }
-            catch (Exception e) when (ConnectionLoss.IsResumable(e) && !ct.IsCancellationRequested)
+            catch (Exception e) when (CaptureReconnection.Unreachable(e) && !ct.IsCancellationRequested)
             {
                 lost ??= System.Diagnostics.Stopwatch.StartNew();
                 if (lost.Elapsed >= request.ReconnectTimeout) throw GaveUp(request, lost.Elapsed, e, closed.Count);

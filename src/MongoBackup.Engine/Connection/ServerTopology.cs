@@ -31,6 +31,23 @@ public sealed record ServerTopology(TopologyKind Kind, string? ReplicaSetName, s
     /// </summary>
     public string? ReplicaSetId { get; init; }
 
+    /// <summary>
+    /// True when the server refused replSetGetConfig to this user as unauthorized (code 13): the user lacks the
+    /// replSetGetConfig action on the cluster resource. MongoDB's built-in clusterMonitor role grants it; the built-in
+    /// backup role does not (src/mongo/db/auth/role_graph_builtins.cpp, addBackupPrivileges).
+    /// </summary>
+    public bool ReplicaSetIdRefused { get; init; }
+
+    /// <summary>
+    /// What a run writing <paramref name="what"/> (a snapshot, slices) warns when <see cref="ReplicaSetIdRefused"/>: the
+    /// missing privilege, and that the set's identity goes unrecorded; null otherwise.
+    /// </summary>
+    public string? UnrecordedIdWarning(string server, string what) => !ReplicaSetIdRefused ? null :
+        $"{server} refused replSetGetConfig to this user (Unauthorized): it needs the replSetGetConfig action on the cluster resource, which the " +
+        $"built-in clusterMonitor role grants and the backup role does not. {what} records no replicaSetId, so a later slice or capture can tell " +
+        $"replica set '{ReplicaSetName}' from another set of the same name only by its oplog, not by its identity. Grant the user clusterMonitor " +
+        "(db.grantRolesToUser('<user>', ['clusterMonitor']) on admin) to have it recorded.";
+
     /// <summary>What a new snapshot of this server records as its source: kind, replica set, version and hosts.</summary>
     public SnapshotSource ToSnapshotSource() => new()
     {
@@ -72,7 +89,7 @@ public sealed record ServerTopology(TopologyKind Kind, string? ReplicaSetName, s
         var hosts = hello.TryGetValue("hosts", out var h) ? h.AsBsonArray.Select(x => x.AsString).ToList()
             : client.Settings.Servers.Select(s => s.ToString()).ToList();
         return hello.TryGetValue("setName", out var setName)
-            ? new ServerTopology(TopologyKind.ReplicaSet, setName.AsString, version, hosts) { ReplicaSetId = await ReplicaSetIdAsync(admin, ct) }
+            ? await WithReplicaSetIdAsync(new ServerTopology(TopologyKind.ReplicaSet, setName.AsString, version, hosts), admin, ct)
             : new ServerTopology(TopologyKind.Standalone, null, version, hosts);
     }
 
@@ -81,17 +98,22 @@ public sealed record ServerTopology(TopologyKind Kind, string? ReplicaSetName, s
     /// "replicaSetId: ObjectId", created by replSetInitiate and never changed). Null when the command is refused (it needs
     /// the replSetGetConfig action, which a backup-only user may lack) or the configuration has none (before 3.2).
     /// </summary>
-    private static async Task<string?> ReplicaSetIdAsync(IMongoDatabase admin, CancellationToken ct)
+    private static async Task<ServerTopology> WithReplicaSetIdAsync(ServerTopology topology, IMongoDatabase admin, CancellationToken ct)
     {
         try
         {
             var reply = await admin.RunCommandAsync<BsonDocument>(new BsonDocument("replSetGetConfig", 1), cancellationToken: ct);
-            return reply.TryGetValue("config", out var config) && config is BsonDocument c && c.TryGetValue("settings", out var settings)
-                && settings is BsonDocument s && s.TryGetValue("replicaSetId", out var id) && id.IsObjectId ? id.AsObjectId.ToString() : null;
+            return topology with
+            {
+                ReplicaSetId = reply.TryGetValue("config", out var config) && config is BsonDocument c && c.TryGetValue("settings", out var settings)
+                    && settings is BsonDocument s && s.TryGetValue("replicaSetId", out var id) && id.IsObjectId ? id.AsObjectId.ToString() : null,
+            };
         }
-        catch (MongoCommandException)
+        catch (MongoCommandException e)
         {
-            return null;
+            return topology with { ReplicaSetIdRefused = e.Code == UnauthorizedCode };
         }
     }
+
+    private const int UnauthorizedCode = 13;
 }

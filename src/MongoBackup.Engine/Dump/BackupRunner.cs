@@ -66,6 +66,8 @@ public sealed class BackupRunner(IEngineObserver observer)
             observer.Debug($"{collection.Namespace}: {collection.TypeName}, options {collection.Options.ToJson()}, {collection.Indexes.Count} index(es): {string.Join(", ", collection.Indexes.Select(i => i.GetValue("name", "?").ToString()))}.");
         if (request.Query is not null)
             observer.Warning($"A -Query backup holds only the documents of {collections[0].Namespace} that matched while they were read: it is not point-in-time consistent (no oplog is saved, as mongodump refuses --oplog with --query), and it stays out of the backup chain (copy-only).");
+        else if (topology.UnrecordedIdWarning(request.Connection.DisplayName, "The snapshot") is { } unrecorded)
+            observer.Warning(unrecorded);
         else if (!topology.HasOplog)
             observer.Warning($"{request.Connection.DisplayName} is a standalone server: it has no oplog, so the snapshot is not point-in-time consistent. Writes made during the backup may be partly included.");
 

@@ -42,8 +42,8 @@ internal sealed class CaptureReconnection(IMongoClient client, ContinuousCapture
         }
     }
 
-    // The driver's own failures, or the topology's translation of them (a server selection that timed out).
-    private static bool Unreachable(Exception e) =>
+    /// <summary>A failure that waiting may cure: the driver's own (<see cref="ConnectionLoss"/>), or the topology's translation of them (a server selection that timed out).</summary>
+    internal static bool Unreachable(Exception e) =>
         ConnectionLoss.IsResumable(e) || e is MongoBackupException { ErrorId: ErrorIds.ServerUnreachable } described && described.InnerException is not null;
 
     private static string FirstLine(string message) => message.Split('\n')[0].TrimEnd() is var line && line.EndsWith('.') ? line : line + ".";

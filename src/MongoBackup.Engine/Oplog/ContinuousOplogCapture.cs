@@ -38,6 +38,7 @@ public sealed class ContinuousOplogCapture(IEngineObserver observer)
         var topology = await ServerTopology.DiscoverAsync(client, ct);
         if (!topology.HasOplog)
             throw new MongoBackupException(ErrorIds.NoOplog, $"{request.Slice.Connection.DisplayName} is a standalone server: it has no oplog to capture.");
+        if (topology.UnrecordedIdWarning(request.Slice.Connection.DisplayName, "Each slice of this capture") is { } unrecorded) observer.Warning(unrecorded);
 
         var closed = new List<SnapshotManifest>();
         // Listed once: the chain's end, then each slice's salt; each slice closed is added, so the next one shares its salt.

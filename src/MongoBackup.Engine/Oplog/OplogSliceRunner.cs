@@ -29,6 +29,7 @@ public sealed class OplogSliceRunner(IEngineObserver observer)
         var started = DateTimeOffset.UtcNow;
         var client = source.Client;
         var topology = await ReplicaSetAsync(client, request, ct);
+        if (topology.UnrecordedIdWarning(request.Connection.DisplayName, "The slice") is { } unrecorded) observer.Warning(unrecorded);
 
         var chainEnd = await SliceChainEnd.FindAsync(catalog, topology, observer, ct);
         observer.Debug($"The chain of replica set '{topology.ReplicaSetName}' in {request.Repository.Location} ends at {chainEnd} ({chainEnd.WallTime:u}); reading with read preference {request.Connection.ReadPreference}.");

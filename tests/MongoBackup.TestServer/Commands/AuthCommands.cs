@@ -14,7 +14,7 @@ internal sealed class AuthCommands : ICommandGroup
     {
         table.Add("saslStart", SaslStart, beforeAuth: true);
         table.Add("saslContinue", SaslContinue, beforeAuth: true);
-        table.Add("logout", c => { c.Connection.AuthenticatedUser = null; return new BsonDocument(); });
+        table.Add("logout", c => { c.Connection.AuthenticatedUser = null; c.Connection.Roles = null; return new BsonDocument(); });
     }
 
     /// <summary>The stored user document for "user" authenticating against database <paramref name="database"/>.</summary>
@@ -71,6 +71,7 @@ internal sealed class AuthCommands : ICommandGroup
         context.Connection.Conversation = null;
         var serverFinal = conversation.Finish(payload);
         context.Connection.AuthenticatedUser = conversation.UserName;
+        context.Connection.Roles = null;
         context.Connection.AuthenticatedDatabase = conversation.Database;
         context.Connection.Conversation = conversation;
         return new BsonDocument { { "conversationId", 1 }, { "done", true }, { "payload", new BsonBinaryData(serverFinal) } };

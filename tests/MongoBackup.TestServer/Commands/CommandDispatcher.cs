@@ -34,6 +34,7 @@ internal sealed class CommandDispatcher
             if (!_table.TryGet(name, out var handler, out var beforeAuth)) throw CommandFailure.CommandNotFound(name);
             if (_server.AuthEnabled && !beforeAuth && !connection.IsAuthenticated)
                 throw CommandFailure.Unauthorized($"Command {name} requires authentication");
+            if (_server.AuthEnabled && !beforeAuth) Auth.BuiltinRolePrivileges.Require(_server, connection, name, database);
             CommandShapes.Check(name, body, misnamed);
             var context = new CommandContext(_server, connection, body, database);
             reply = RunLocked(handler, context);

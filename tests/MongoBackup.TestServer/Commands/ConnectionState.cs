@@ -20,6 +20,9 @@ internal sealed class ConnectionState
     public BsonDocument? ClientMetadata { get; set; }
     public bool IsAuthenticated => AuthenticatedUser != null;
 
+    /// <summary>The authenticated user's built-in roles on admin, read at its first command (see <see cref="BuiltinRolePrivileges"/>).</summary>
+    public IReadOnlyList<string>? Roles { get; set; }
+
     /// <summary>A connection of the cluster's own router to this member (the __system user's), not a client's.</summary>
     public bool IsInternal { get; init; }
 }
