@@ -116,6 +116,31 @@ Describe 'Other durations' {
 }
 
 Describe 'Backup-MongoOplog -Continuous -ReconnectTimeout' {
+    BeforeAll {
+        function Invoke-CaptureLosingItsServer($Server, [string] $Repository, [string] $ReconnectTimeout) {
+            # The server is stopped the moment the first slice is committed (the cmdlet emits it then): no sleep, no race.
+            # A short server selection timeout stands for the default 30 s: each failed attempt comes the same way, sooner.
+            $quick = $Server.Uri + $(if ($Server.Uri -match '\?') { '&' } else { '?' }) + 'serverSelectionTimeoutMS=1000'
+            $watch = [System.Diagnostics.Stopwatch]::new()
+            $caught = $null
+            try {
+                Backup-MongoOplog -ConnectionString $quick -Repository $Repository -Continuous -SliceInterval '1s' -ReconnectTimeout $ReconnectTimeout -ErrorAction Stop -WarningAction SilentlyContinue |
+                    ForEach-Object { if (-not $watch.IsRunning) { Stop-MongoTestServer $Server; $watch.Start() } }
+            }
+            catch { $caught = $_ }
+            [pscustomobject]@{ Error = $caught; Waited = $watch.Elapsed; Slices = @(Get-MongoSnapshot -Repository $Repository -Kind Oplog).Count }
+        }
+
+        function Assert-GaveUp($Run, [int] $Seconds, [string] $Message) {
+            # ServerUnreachable once the timeout has passed, well before the default 10 minutes, the slices before kept.
+            $Run.Error.FullyQualifiedErrorId | Should -BeLike 'MongoBackup.ServerUnreachable,*'
+            $Run.Error.Exception.Message | Should -BeLike $Message
+            $Run.Waited.TotalSeconds | Should -BeGreaterOrEqual $Seconds
+            $Run.Waited.TotalSeconds | Should -BeLessThan 60
+            $Run.Slices | Should -BeGreaterOrEqual 1
+        }
+    }
+
     It 'a capture whose server goes away stops with ServerUnreachable after -ReconnectTimeout, not the default 10 minutes, keeping its slices' {
         $lost = Start-MongoTestServer
         try {
@@ -124,21 +149,7 @@ Describe 'Backup-MongoOplog -Continuous -ReconnectTimeout' {
             $items.InsertOne((New-BsonDocument @{ _id = 1 }), $null, [System.Threading.CancellationToken]::None)
             Backup-MongoDatabase -ConnectionString $lost.Uri -Repository $repository -Database $db | Out-Null
             $items.InsertOne((New-BsonDocument @{ _id = 2 }), $null, [System.Threading.CancellationToken]::None)
-            $watch = [System.Diagnostics.Stopwatch]::new()
-            $caught = $null
-            # The server is stopped the moment the first slice is committed (the cmdlet emits it then): no sleep, no race.
-            # A short server selection timeout stands for the default 30 s: each failed attempt comes the same way, sooner.
-            $quick = $lost.Uri + $(if ($lost.Uri -match '\?') { '&' } else { '?' }) + 'serverSelectionTimeoutMS=1000'
-            try {
-                Backup-MongoOplog -ConnectionString $quick -Repository $repository -Continuous -SliceInterval '1s' -ReconnectTimeout '3s' -ErrorAction Stop |
-                    ForEach-Object { if (-not $watch.IsRunning) { Stop-MongoTestServer $lost; $watch.Start() } }
-            }
-            catch { $caught = $_ }
-            $caught.FullyQualifiedErrorId | Should -BeLike 'MongoBackup.ServerUnreachable,*'
-            $caught.Exception.Message | Should -BeLike '*(more than the 00:00:03 a continuous capture waits)*'
-            $watch.Elapsed.TotalSeconds | Should -BeGreaterOrEqual 3
-            $watch.Elapsed.TotalSeconds | Should -BeLessThan 60
-            @(Get-MongoSnapshot -Repository $repository -Kind Oplog).Count | Should -BeGreaterOrEqual 1
+            Assert-GaveUp (Invoke-CaptureLosingItsServer $lost $repository '3s') 3 '*(more than the 00:00:03 a continuous capture waits)*'
         }
         finally { Stop-MongoTestServer $lost }
     }
@@ -151,19 +162,7 @@ Describe 'Backup-MongoOplog -Continuous -ReconnectTimeout' {
             Invoke-Admin $cluster.Uri @{ balancerStop = 1 } | Out-Null
             Backup-MongoDatabase -ConnectionString $cluster.Uri -Repository $repository | Out-Null
             (Get-Collection $cluster.Uri 'shop' 'orders').InsertOne((New-BsonDocument @{ _id = 1001 }), $null, [System.Threading.CancellationToken]::None)
-            $quick = $cluster.Uri + $(if ($cluster.Uri -match '\?') { '&' } else { '?' }) + 'serverSelectionTimeoutMS=1000'
-            $watch = [System.Diagnostics.Stopwatch]::new()
-            $caught = $null
-            try {
-                Backup-MongoOplog -ConnectionString $quick -Repository $repository -Continuous -SliceInterval '1s' -ReconnectTimeout '2s' -ErrorAction Stop -WarningAction SilentlyContinue |
-                    ForEach-Object { if (-not $watch.IsRunning) { Stop-MongoTestServer $cluster; $watch.Start() } }
-            }
-            catch { $caught = $_ }
-            $caught.FullyQualifiedErrorId | Should -BeLike 'MongoBackup.ServerUnreachable,*'
-            $caught.Exception.Message | Should -BeLike '*or a shard could not be reached*(more than the 00:00:02 a continuous capture waits)*slice(s) committed before are kept*'
-            $watch.Elapsed.TotalSeconds | Should -BeGreaterOrEqual 2
-            $watch.Elapsed.TotalSeconds | Should -BeLessThan 60
-            @(Get-MongoSnapshot -Repository $repository -Kind Oplog).Count | Should -BeGreaterOrEqual 1
+            Assert-GaveUp (Invoke-CaptureLosingItsServer $cluster $repository '2s') 2 '*or a shard could not be reached*(more than the 00:00:02 a continuous capture waits)*slice(s) committed before are kept*'
         }
         finally { Stop-MongoTestServer $cluster }
     }
