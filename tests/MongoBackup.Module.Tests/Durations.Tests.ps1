@@ -119,13 +119,14 @@ Describe 'Backup-MongoOplog -Continuous -ReconnectTimeout' {
     BeforeAll {
         function Invoke-CaptureLosingItsServer($Server, [string] $Repository, [string] $ReconnectTimeout) {
             # The server is stopped the moment the first slice is committed (the cmdlet emits it then): no sleep, no race.
+            # The clock starts before the stop, so the capture cannot have counted any of its wait before it.
             # A short server selection timeout stands for the default 30 s: each failed attempt comes the same way, sooner.
             $quick = $Server.Uri + $(if ($Server.Uri -match '\?') { '&' } else { '?' }) + 'serverSelectionTimeoutMS=1000'
             $watch = [System.Diagnostics.Stopwatch]::new()
             $caught = $null
             try {
                 Backup-MongoOplog -ConnectionString $quick -Repository $Repository -Continuous -SliceInterval '1s' -ReconnectTimeout $ReconnectTimeout -ErrorAction Stop -WarningAction SilentlyContinue |
-                    ForEach-Object { if (-not $watch.IsRunning) { Stop-MongoTestServer $Server; $watch.Start() } }
+                    ForEach-Object { if (-not $watch.IsRunning) { $watch.Start(); Stop-MongoTestServer $Server } }
             }
             catch { $caught = $_ }
             [pscustomobject]@{ Error = $caught; Waited = $watch.Elapsed; Slices = @(Get-MongoSnapshot -Repository $Repository -Kind Oplog).Count }
