@@ -132,6 +132,10 @@ internal sealed class ShardedRestoreTarget
         {
             try
             {
+                // The dump's index that serves the key, built first under its own name and options: left to itself the
+                // cluster would build one named after the key, which a French index of that name in the dump then meets.
+                if (!ns.IsTimeseries && ShardKeyIndexSpec.Find(ns.Metadata?.Indexes ?? [], sharded.Key) is { } keyIndex)
+                    await new IndexRestorer(_client).CreateAsync(ns.TargetDatabase, ns.TargetCollection, [keyIndex], ct);
                 await _admin.ShardCollectionAsync(ns.TargetNamespace, sharded.Key, sharded.Unique, ns.Metadata?.Options?.Contains("collation") == true, ct);
             }
             catch (MongoCommandException e)
