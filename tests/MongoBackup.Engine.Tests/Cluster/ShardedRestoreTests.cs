@@ -149,22 +149,6 @@ public sealed class ShardedRestoreTests(ShardedRestoreTests.QuietSnapshot quiet)
         Assert.Equal(TwoShardCluster.InitialOrders, await Collection(mongos, "orders").CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty));
     }
 
-    [Fact]
-    public async Task A_replica_set_snapshot_into_a_mongos_is_still_refused()
-    {
-        using var target = new Target(1);
-        using var folder = new TempFolder();
-        var dump = Path.Combine(folder.Path, "dump");
-        Directory.CreateDirectory(Path.Combine(dump, "db"));
-        File.WriteAllBytes(Path.Combine(dump, "db", "c.bson"), new BsonDocument("_id", 1).ToBson());
-        var refused = await Assert.ThrowsAsync<MongoBackupException>(() => new RestoreRunner(new RecordingObserver()).RunAsync(new RestoreRequest
-        {
-            Connection = new ConnectionSettings { ConnectionString = target.Cluster.ConnectionString },
-            SourcePath = dump,
-        }, CancellationToken.None));
-        Assert.Equal(ErrorIds.ShardedClusterNotSupported, refused.ErrorId);
-    }
-
     /// <summary>
     /// Adds to the source (shop on shard0): crm on shard1 with crm.contacts (50 documents; a target cluster left to itself
     /// would put crm, created first, on shard0 and shop on shard1), shop.events hashed on _id (1,000 documents on both

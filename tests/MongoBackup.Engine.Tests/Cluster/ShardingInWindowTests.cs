@@ -100,6 +100,41 @@ public sealed class ShardingInWindowTests(MongoServerFixture server)
     }
 
     [Fact]
+    public async Task Zones_are_restored_as_the_base_snapshot_records_them_and_a_restore_past_it_into_a_cluster_says_so()
+    {
+        using var cluster = new TwoShardCluster();
+        cluster.RunAdmin(new BsonDocument { { "addShardToZone", "shard0" }, { "zone", "east" } });
+        cluster.RunAdmin(new BsonDocument { { "updateZoneKeyRange", "shop.orders" }, { "min", new BsonDocument("_id", BsonMinKey.Value) }, { "max", new BsonDocument("_id", 2500) }, { "zone", "east" } });
+        var baseSnapshot = await new FullBackup(new RecordingObserver()).RunAsync(cluster.Backup(), CancellationToken.None);
+        // After the base snapshot: a new zone and range, on the config servers only.
+        cluster.RunAdmin(new BsonDocument { { "addShardToZone", "shard1" }, { "zone", "west" } });
+        cluster.RunAdmin(new BsonDocument { { "updateZoneKeyRange", "shop.orders" }, { "min", new BsonDocument("_id", 2500) }, { "max", new BsonDocument("_id", BsonMaxKey.Value) }, { "zone", "west" } });
+        await cluster.Orders.InsertOneAsync(new BsonDocument { { "_id", -7 }, { "qty", 1 } });
+        var slice = await new OplogBackup(new RecordingObserver()).RunAsync(cluster.Slice(), CancellationToken.None);
+        Assert.NotNull(slice);
+
+        using var target = FreshCluster();
+        using var mongos = new MongoClient(target.ConnectionString);
+        var observer = new RecordingObserver();
+        var outcome = await RestoreIntoAsync(cluster, target, OplogLimit.AtClusterTime(slice.OplogEnd!.Value), observer);
+        Assert.True(outcome.Restore.Succeeded, outcome.Restore.OplogError ?? string.Join("; ", outcome.Restore.Namespaces.Select(n => n.Error)));
+
+        Assert.Equal(TwoShardCluster.InitialOrders + 1, await mongos.GetDatabase("shop").GetCollection<BsonDocument>("orders").CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty));
+        var ranges = await mongos.GetDatabase("config").GetCollection<BsonDocument>("tags").Find(FilterDefinition<BsonDocument>.Empty).ToListAsync();
+        Assert.Equal(["east"], ranges.Select(r => r["tag"].AsString));
+        var warning = Assert.Single(observer.Warnings, w => w.StartsWith("Zones and zone ranges"));
+        Assert.Contains($"base snapshot {baseSnapshot.Id}", warning);
+        Assert.Contains(baseSnapshot.Cluster!.ClusterTime.Timestamp.ToString(), warning);
+        Assert.Contains("updateZoneKeyRange", warning);
+
+        // Into a replica set nothing is sharded or zoned: no such warning.
+        var intoReplicaSet = new RecordingObserver();
+        var unsharded = cluster.PointInTime(server, OplogLimit.AtClusterTime(slice.OplogEnd!.Value), TestDatabases.NewName("zones"));
+        Assert.True((await new PointInTimeRestoreRunner(intoReplicaSet).RunAsync(unsharded, CancellationToken.None)).Restore.Succeeded);
+        Assert.DoesNotContain(intoReplicaSet.Warnings, w => w.StartsWith("Zones and zone ranges"));
+    }
+
+    [Fact]
     public async Task A_sharded_collection_dropped_and_re_created_unsharded_after_the_base_snapshot_is_restored_unsharded()
     {
         using var cluster = new TwoShardCluster();
@@ -154,11 +189,11 @@ public sealed class ShardingInWindowTests(MongoServerFixture server)
     private static ShardedCluster FreshCluster() =>
         ShardedCluster.Start(new ShardedClusterOptions { Shards = 2, Members = new TestServer.TestServerOptions { Log = TextWriter.Null } });
 
-    private Task<PointInTimeOutcome> RestoreIntoAsync(TwoShardCluster cluster, ShardedCluster target, OplogLimit limit)
+    private Task<PointInTimeOutcome> RestoreIntoAsync(TwoShardCluster cluster, ShardedCluster target, OplogLimit limit, RecordingObserver? observer = null)
     {
         var request = cluster.PointInTime(server, limit, "unused");
         request = request with { Restore = request.Restore with { Connection = new ConnectionSettings { ConnectionString = target.ConnectionString }, Map = new NamespaceMap() } };
-        return new PointInTimeRestoreRunner(new RecordingObserver()).RunAsync(request, CancellationToken.None);
+        return new PointInTimeRestoreRunner(observer ?? new RecordingObserver()).RunAsync(request, CancellationToken.None);
     }
 
     /// <summary>The cluster's sharded collections (config.collections through its mongos), by namespace.</summary>
