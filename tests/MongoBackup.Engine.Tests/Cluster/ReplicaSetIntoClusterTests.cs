@@ -4,7 +4,6 @@ using MongoBackup.Engine.Oplog;
 using MongoBackup.Engine.Repository;
 using MongoBackup.Engine.Restore;
 using MongoBackup.Engine.Tests.Integration;
-using MongoBackup.TestServer.Sharding;
 using MongoDB.Bson;
 using MongoDB.Driver;
 
@@ -44,7 +43,7 @@ public sealed class ReplicaSetIntoClusterTests(MongoServerFixture server)
         Assert.True(hook.Ran);
         var expected = await DatabaseState.CaptureAsync(server.Client, database, withUsers: true);
 
-        using var target = FreshCluster();
+        using var target = ShardingInWindowTests.FreshCluster();
         using var mongos = new MongoClient(target.ConnectionString);
         var observer = new RecordingObserver();
         var outcome = await new RestoreRunner(observer).RunAsync(new RestoreRequest
@@ -99,7 +98,7 @@ public sealed class ReplicaSetIntoClusterTests(MongoServerFixture server)
         Assert.NotNull(slice);
         var expected = await DatabaseState.CaptureAsync(server.Client, database);
 
-        using var target = FreshCluster();
+        using var target = ShardingInWindowTests.FreshCluster();
         using var mongos = new MongoClient(target.ConnectionString);
         var observer = new RecordingObserver();
         var outcome = await new PointInTimeRestoreRunner(observer).RunAsync(new PointInTimeRestoreRequest
@@ -126,7 +125,7 @@ public sealed class ReplicaSetIntoClusterTests(MongoServerFixture server)
             Directory.CreateDirectory(Path.Combine(dump, database));
             File.WriteAllBytes(Path.Combine(dump, database, collection + ".bson"), new BsonDocument { { "_id", 1 }, { "from", database } }.ToBson());
         }
-        using var target = FreshCluster();
+        using var target = ShardingInWindowTests.FreshCluster();
         using var mongos = new MongoClient(target.ConnectionString);
         var observer = new RecordingObserver();
         var request = new RestoreRequest
@@ -146,9 +145,6 @@ public sealed class ReplicaSetIntoClusterTests(MongoServerFixture server)
         Assert.Equal(0, await Config(mongos, "settings").CountDocumentsAsync(new BsonDocument("from", "config")));
         Assert.Equal("app", (await mongos.GetDatabase("app").GetCollection<BsonDocument>("items").Find(FilterDefinition<BsonDocument>.Empty).SingleAsync())["from"]);
     }
-
-    private static ShardedCluster FreshCluster() =>
-        ShardedCluster.Start(new ShardedClusterOptions { Shards = 2, Members = new TestServer.TestServerOptions { Log = TextWriter.Null } });
 
     private static IMongoCollection<BsonDocument> Config(IMongoClient client, string name) => client.GetDatabase("config").GetCollection<BsonDocument>(name);
 }

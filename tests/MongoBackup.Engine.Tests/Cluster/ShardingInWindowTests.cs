@@ -186,7 +186,8 @@ public sealed class ShardingInWindowTests(MongoServerFixture server)
         Assert.Equal(2, await mongos.GetDatabase("shop").GetCollection<BsonDocument>("others").CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty));
     }
 
-    private static ShardedCluster FreshCluster() =>
+    /// <summary>A fresh two-shard test cluster to restore into.</summary>
+    internal static ShardedCluster FreshCluster() =>
         ShardedCluster.Start(new ShardedClusterOptions { Shards = 2, Members = new TestServer.TestServerOptions { Log = TextWriter.Null } });
 
     private Task<PointInTimeOutcome> RestoreIntoAsync(TwoShardCluster cluster, ShardedCluster target, OplogLimit limit, RecordingObserver? observer = null)
