@@ -77,24 +77,26 @@ Describe 'Backup-MongoDatabase refused by the cluster' {
     }
 }
 
-Describe 'A cmdlet that does not take a sharded cluster yet says so in its own words' {
-    It 'Restore-MongoDatabase of a replica-set snapshot into a mongos points to a replica set or standalone target, or an export, with -WhatIf too' {
-        Get-Refusal { $replicaSetSnapshot | Restore-MongoDatabase -ConnectionString $cluster.Uri } |
-            Should -BeLike 'Restore-MongoDatabase restores only a cluster snapshot into a sharded cluster*replica set or a standalone server*Export-MongoSnapshot*'
-        Get-Refusal { $replicaSetSnapshot | Restore-MongoDatabase -ConnectionString $cluster.Uri -WhatIf } |
-            Should -BeLike 'Restore-MongoDatabase restores only a cluster snapshot into a sharded cluster*'
+Describe 'A replica set''s snapshots into a sharded cluster' {
+    It 'Restore-MongoDatabase plans it under -WhatIf writing nothing, then restores it through the mongos, unsharded' {
+        $plan = @($replicaSetSnapshot | Restore-MongoDatabase -ConnectionString $cluster.Uri -WhatIf)
+        @($plan | ForEach-Object Target) | Should -Contain "$db.orders"
         @(Get-DatabaseName $cluster.Uri) | Should -Not -Contain $db
+        $result = $replicaSetSnapshot | Restore-MongoDatabase -ConnectionString $cluster.Uri
+        $result.Succeeded | Should -BeTrue
+        @(Get-AllDocuments (Get-Collection $cluster.Uri $db 'orders')) | Should -Be @(Get-AllDocuments (Get-Collection $replicaSet.Uri $db 'orders'))
     }
 
-    It 'Restore-MongoPointInTime of a replica set''s repository into a mongos points to a replica set or standalone target, with -WhatIf too' {
+    It 'Restore-MongoPointInTime restores a replica set''s repository through the mongos' {
         $moment = $replicaSetSnapshot.ConsistentAtTimestamp
-        Get-Refusal { Restore-MongoPointInTime -ConnectionString $cluster.Uri -Repository $replicaSetRepository -ClusterTime $moment -Confirm:$false } |
-            Should -BeLike "Restore-MongoPointInTime restores only a cluster's snapshots and oplog slices into a sharded cluster*replica set or a standalone server*"
-        Get-Refusal { Restore-MongoPointInTime -ConnectionString $cluster.Uri -Repository $replicaSetRepository -ClusterTime $moment -WhatIf } |
-            Should -BeLike 'Restore-MongoPointInTime restores only*'
-        @(Get-DatabaseName $cluster.Uri) | Should -Not -Contain $db
+        $renamed = $db + '_pit'
+        $result = Restore-MongoPointInTime -ConnectionString $cluster.Uri -Repository $replicaSetRepository -ClusterTime $moment -RenameDatabase @{ $db = $renamed } -Confirm:$false
+        $result.Succeeded | Should -BeTrue
+        Get-DocumentCount (Get-Collection $cluster.Uri $renamed 'orders') | Should -Be 1
     }
+}
 
+Describe 'A cmdlet that does not take a sharded cluster yet says so in its own words' {
     It 'Test-MongoSnapshot -ConnectionString a mongos points to a replica set, or testing the files alone' {
         Get-Refusal { $replicaSetSnapshot | Test-MongoSnapshot -ConnectionString $cluster.Uri -ErrorAction Stop } |
             Should -BeLike 'Test-MongoSnapshot -ConnectionString restores into scratch databases*without -ConnectionString*'

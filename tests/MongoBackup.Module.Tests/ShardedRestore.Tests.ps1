@@ -1,6 +1,7 @@
 # Restore-MongoDatabase of a cluster snapshot into a sharded cluster (its mongos), end to end: the documents, the shard
 # keys (range and hashed), the primary shard, the zones and indexes as the source had them; -WhatIf and the run refuse a
-# target sharded on another key (ShardKeyConflict) per namespace, and a replica-set dump into a mongos stays refused.
+# target sharded on another key (ShardKeyConflict) per namespace; a mongodump folder restores through the mongos unsharded,
+# its config database refused there.
 BeforeAll {
     . (Join-Path $PSScriptRoot 'TestServer.ps1')
     Import-MongoBackupModule
@@ -78,12 +79,19 @@ Describe 'Restore-MongoDatabase of a cluster snapshot into a sharded cluster' {
         Get-DocumentCount (Get-Collection $target.Uri 'other' 'events') | Should -Be 60
     }
 
-    It 'still refuses a replica-set dump into a mongos' {
+    It 'restores a mongodump folder through the mongos unsharded, and refuses its config database there, naming it' {
         $dump = Join-Path $repository 'plain-dump'
-        New-Item -ItemType Directory -Path (Join-Path $dump 'db') -Force | Out-Null
-        # {_id: 1} as BSON: length 14, int32 '_id' 1, terminator.
-        [System.IO.File]::WriteAllBytes((Join-Path $dump 'db/c.bson'), [byte[]] @(14, 0, 0, 0, 0x10, 0x5F, 0x69, 0x64, 0, 1, 0, 0, 0, 0))
-        { Restore-MongoDatabase -Path $dump -ConnectionString $target.Uri -ErrorAction Stop } |
-            Should -Throw -ErrorId 'MongoBackup.ShardedClusterNotSupported,*'
+        foreach ($database in 'db', 'config') {
+            New-Item -ItemType Directory -Path (Join-Path $dump $database) -Force | Out-Null
+            # {_id: 1} as BSON: length 14, int32 '_id' 1, terminator.
+            [System.IO.File]::WriteAllBytes((Join-Path $dump "$database/c.bson"), [byte[]] @(14, 0, 0, 0, 0x10, 0x5F, 0x69, 0x64, 0, 1, 0, 0, 0, 0))
+        }
+        $result = Restore-MongoDatabase -Path $dump -ConnectionString $target.Uri -Database db, config -ErrorVariable failures -ErrorAction SilentlyContinue
+        @($result.Namespaces | Where-Object Succeeded | ForEach-Object TargetNamespace) | Should -Be @('db.c')
+        $failures.Count | Should -Be 1
+        $failures[0].FullyQualifiedErrorId | Should -BeLike 'MongoBackup.ShardedClusterNotSupported,*'
+        $failures[0].Exception.Message | Should -BeLike 'config.c was not restored: a restore through a mongos writes nothing to the config database*'
+        Get-DocumentCount (Get-Collection $target.Uri 'db' 'c') | Should -Be 1
+        Get-ConfigLines target 'collections' '_id' | Should -Not -Contain 'db.c'
     }
 }

@@ -12,7 +12,7 @@ public enum TopologyKind
     /// <summary>A replica set member (hello has setName): it keeps local.oplog.rs.</summary>
     ReplicaSet,
 
-    /// <summary>A mongos (hello msg "isdbgrid"): refused with ShardedClusterNotSupported, except where a command takes a cluster (a full backup, an oplog slice, a backup policy, the restore of a cluster's snapshots).</summary>
+    /// <summary>A mongos (hello msg "isdbgrid"): refused with ShardedClusterNotSupported, except where a command takes a cluster (a full backup, an oplog slice, a backup policy, a restore).</summary>
     Sharded,
 }
 

@@ -45,6 +45,9 @@ public sealed class ScratchRestoreCheck(IEngineObserver observer)
 
         using var scratchServer = MongoConnection.Open(connection);
         var client = scratchServer.Client;
+        // A mongos is refused (ShardedClusterNotSupported) before anything is written, as -WhatIf plans it (VerificationPlan):
+        // a restore takes one now, but the test into scratch databases is not done through a mongos yet.
+        await ServerTopology.DiscoverAsync(client, ct).ConfigureAwait(false);
         observer.Verbose($"Restoring snapshot {manifest.Id} into scratch databases {string.Join(", ", scratch.Values)} on {connection.DisplayName}.");
         try
         {

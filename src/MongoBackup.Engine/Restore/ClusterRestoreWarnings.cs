@@ -17,6 +17,18 @@ internal static class ClusterRestoreWarnings
               $"as it was at {cluster.ClusterTime.Timestamp}.";
 
     /// <summary>
+    /// The warning for a point-in-time restore of a cluster into a sharded cluster to a moment after its base snapshot
+    /// (<paramref name="slices"/> &gt; 0): zones and zone ranges are the base snapshot's. They live on the config servers
+    /// (config.shards tags, config.tags), whose oplog Backup-MongoOplog does not capture (it saves each shard's), so a
+    /// zone change made after the base snapshot is in no slice. Null for a moment within the base snapshot.
+    /// </summary>
+    public static string? ZonesAsOfBase(SnapshotManifest baseSnapshot, int slices) =>
+        baseSnapshot.Cluster is not { } cluster || slices == 0 ? null
+            : $"Zones and zone ranges are restored as base snapshot {baseSnapshot.Id} records them, at its cluster time {cluster.ClusterTime.Timestamp}: " +
+              "changes made to them after it (addShardToZone, removeShardFromZone, updateZoneKeyRange) are kept on the config servers, whose oplog " +
+              "the oplog slices do not hold, and are not restored. Compare the target's zones (listShards, config.tags) with the source's at the moment and redo those changes.";
+
+    /// <summary>
     /// The warning for a restore of <paramref name="path"/> as a mongodump folder when it is one shard's folder of a
     /// cluster snapshot (its parent holds a cluster manifest naming it, or a sibling metadata folder); null otherwise.
     /// </summary>

@@ -97,12 +97,16 @@ public sealed class PointInTimeRestoreRunner(IEngineObserver observer)
     /// Through a cluster window: the snapshot's shards restored as one dump (into a replica set or standalone server, or
     /// through a mongos sharded as the snapshot records, <see cref="ShardedRestoreTarget"/>),
     /// then every shard's oplog, the snapshot's and the slices', merged into one stream and replayed to the moment
-    /// (<see cref="Cluster.ClusterOplogToMoment"/>), in place of the snapshot's own merged oplog.
+    /// (<see cref="Cluster.ClusterOplogToMoment"/>), in place of the snapshot's own merged oplog. Into a mongos, past the
+    /// base snapshot, a warning says the zones are the base snapshot's (<see cref="ClusterRestoreWarnings.ZonesAsOfBase"/>).
     /// </summary>
     private async Task<PointInTimeOutcome> RunClusterAsync(PointInTimeRestoreRequest request, RestoreWindow window, CancellationToken ct)
     {
         await using var oplog = new Cluster.ClusterOplogToMoment(request.Repository, window.BaseSnapshot, window.Slices, request.Restore.Encryption, ct);
         using var target = MongoConnection.Open(request.Restore.Connection);
+        if ((await ServerTopology.DiscoverAsync(target.Client, ct, allowMongos: true)).Kind == TopologyKind.Sharded
+            && ClusterRestoreWarnings.ZonesAsOfBase(window.BaseSnapshot, window.Slices.Count) is { } zones)
+            observer.Warning(zones);
         var restore = request.Restore with { Snapshot = new RepositorySnapshot(request.Repository, window.BaseSnapshot.Id), DumpOplog = oplog.Snapshot };
         var (outcome, sliceEntries) = await new RestoreRunner(observer).RunAsync(restore, target, [oplog.Slices(request.Limit)], ct);
         return new PointInTimeOutcome(window, request.Limit, outcome) { SliceEntriesApplied = sliceEntries };

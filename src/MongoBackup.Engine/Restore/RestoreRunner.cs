@@ -56,13 +56,13 @@ public sealed class RestoreRunner(IEngineObserver observer)
         await using var source = reader;
         var client = target.Client;
         var cluster = reader as Cluster.ClusterSnapshotReader;
-        var topology = await ServerTopology.DiscoverAsync(client, ct, allowMongos: cluster is not null);
+        var topology = await ServerTopology.DiscoverAsync(client, ct, allowMongos: true);
 
         var plan = RestorePlanner.Plan(reader, request.Filter, request.Map);
         // Where users and roles go is settled before anything is written: a rename that splits a database refuses here.
         var usersAndRoles = request.IncludeUsersAndRoles ? UsersAndRolesTargetsOf(reader, request, plan) : null;
-        // A cluster snapshot into a mongos: sharded as the source was, replayed through mongos.
-        var sharding = topology.Kind == TopologyKind.Sharded ? await ShardedRestoreTarget.OpenAsync(client, cluster!, request.Drop, observer, ct) : null;
+        // Into a mongos: a cluster snapshot sharded as the source was, any other dump unsharded; replayed through mongos.
+        var sharding = topology.Kind == TopologyKind.Sharded ? await ShardedRestoreTarget.OpenAsync(client, cluster, request.Drop, observer, ct) : null;
         var outcome = new RestoreOutcome(reader.Location, request.Connection.DisplayName, DateTimeOffset.UtcNow) { SnapshotId = reader.SnapshotId };
         observer.Verbose($"Restoring {plan.Count} namespaces from {reader.Location} to {request.Connection.DisplayName}.");
         foreach (var ns in plan) observer.Debug($"{ns.SourceNamespace} -> {ns.TargetNamespace} ({ns.Type}, from {ns.Source.Location}).");

@@ -8,7 +8,11 @@ using MongoDB.Driver;
 namespace MongoBackup.Engine.Restore;
 
 /// <summary>
-/// A cluster snapshot restored into a sharded cluster through its mongos, sharded as the source was (its config
+/// A restore into a sharded cluster through its mongos. A replica set's snapshot or a mongodump folder is restored as
+/// mongorestore restores one there: each collection created unsharded on its database's primary shard, as the cluster
+/// chooses it (the DBA shards afterwards); a target already sharded keeps its key and takes the documents routed by it.
+/// Nothing goes to the config or local database (<see cref="ServerDatabaseRefusal"/>).
+/// A cluster snapshot is restored sharded as the source was (its config
 /// metadata, <see cref="ClusterShardingMetadata"/>): each target database created on the shard of its source primary's
 /// name where the target has one (else where the cluster chooses, said in verbose output); each sharded collection, once
 /// created with its options, sharded on its key (range or hashed, unique as it was) under its target name, renamed or not;
@@ -25,20 +29,25 @@ internal sealed class ShardedRestoreTarget
     private readonly IReadOnlyDictionary<string, ShardedCollection> _existing;
     private readonly IEngineObserver _observer;
     private readonly bool _drop;
+    private readonly bool _fromCluster;
     private readonly HashSet<string> _zones = new(StringComparer.Ordinal);
 
-    private ShardedRestoreTarget(IMongoClient client, ClusterShardingMetadata source, IReadOnlyDictionary<string, HashSet<string>> shards,
+    private ShardedRestoreTarget(IMongoClient client, ClusterShardingMetadata? source, IReadOnlyDictionary<string, HashSet<string>> shards,
         IReadOnlyDictionary<string, ShardedCollection> existing, IEngineObserver observer, bool drop)
     {
-        (_client, _admin, _source, _shards, _existing, _observer, _drop) = (client, new MongosShardingAdmin(client), source, shards, existing, observer, drop);
+        (_client, _admin, _source, _shards, _existing, _observer, _drop) = (client, new MongosShardingAdmin(client), source ?? new(), shards, existing, observer, drop);
+        _fromCluster = source is not null;
         foreach (var zones in shards.Values) _zones.UnionWith(zones);
     }
 
-    /// <summary>Reads the snapshot's sharding and the target's shards and sharded collections; writes nothing.</summary>
-    public static async Task<ShardedRestoreTarget> OpenAsync(IMongoClient client, ClusterSnapshotReader reader, bool drop, IEngineObserver observer, CancellationToken ct)
+    /// <summary>
+    /// Reads the snapshot's sharding (<paramref name="reader"/>: a cluster snapshot's; null for any other dump, which has
+    /// none) and the target's shards and sharded collections; writes nothing.
+    /// </summary>
+    public static async Task<ShardedRestoreTarget> OpenAsync(IMongoClient client, ClusterSnapshotReader? reader, bool drop, IEngineObserver observer, CancellationToken ct)
     {
-        ClusterShardingMetadata source;
-        try { source = await reader.ReadShardingAsync(ct); }
+        ClusterShardingMetadata? source = null;
+        try { if (reader is not null) source = await reader.ReadShardingAsync(ct); }
         catch (CorruptDumpException e) { throw e.ToCorruptFile(); }
         var admin = new MongosShardingAdmin(client);
         return new ShardedRestoreTarget(client, source, await admin.ShardsAsync(ct), await admin.ShardedCollectionsAsync(ct), observer, drop);
@@ -71,11 +80,12 @@ internal sealed class ShardedRestoreTarget
     }
 
     /// <summary>
-    /// Why <paramref name="ns"/> cannot be restored sharded as it was (ShardKeyConflict, or ShardedClusterNotSupported for
-    /// a sharded time-series collection), or null; reads only.
+    /// Why <paramref name="ns"/> cannot be restored through the mongos (ShardedClusterNotSupported for the config or local
+    /// database, or a sharded time-series collection) or sharded as it was (ShardKeyConflict), or null; reads only.
     /// </summary>
     public async Task<MongoBackupException?> RefusalAsync(PlannedNamespace ns, CancellationToken ct)
     {
+        if (ServerDatabaseRefusal(ns) is { } serverDatabase) return serverDatabase;
         if (ns.IsTimeseries && _source.Collections.ContainsKey(ns.Source.Database + "." + ns.Kind.DataCollection(ns.Source.Collection)))
             return new MongoBackupException(ErrorIds.ShardedClusterNotSupported,
                 $"{ns.SourceNamespace} is a sharded time-series collection, which is not restored into a sharded cluster yet; restore it into a replica set.", target: ns.TargetNamespace);
@@ -88,9 +98,30 @@ internal sealed class ShardedRestoreTarget
         return count == 0 ? null : Conflict(ns, $"the target exists unsharded and holds {count} document{(count == 1 ? "" : "s")}; a restore shards only a collection it creates or an empty one");
     }
 
-    /// <summary>Creates the target databases on their primary shards and gives the target's shards the zones the chosen namespaces' ranges use.</summary>
+    /// <summary>
+    /// The config or local database as a target, refused through a mongos (ShardedClusterNotSupported, naming the
+    /// namespace); null for any other. A cluster's config database is its own metadata on the config servers (routing,
+    /// sessions, balancer settings): mongorestore refuses a restore through a mongos that holds one ("cannot do a full
+    /// restore on a sharded system", mongorestore.go) and replays no oplog entry of it but the sharding catalog
+    /// (oplog.go shouldIgnoreNamespace); a replica set's config database is its server's own (sessions, transactions).
+    /// local is each member's own (its oplog, its replica set's settings), which a mongos does not route to.
+    /// </summary>
+    private static MongoBackupException? ServerDatabaseRefusal(PlannedNamespace ns) => ns.TargetDatabase is "config" or "local"
+        ? new MongoBackupException(ErrorIds.ShardedClusterNotSupported,
+            $"{ns.TargetNamespace} was not restored: a restore through a mongos writes nothing to the {ns.TargetDatabase} database, which is " +
+            (ns.TargetDatabase == "config" ? "the cluster's own metadata (routing, sessions, balancer settings) on its config servers"
+                : "each server's own (its oplog and replica set settings) and not reached through a mongos") +
+            ". Restore it under another name (-RenameDatabase), or into a replica set.", target: ns.TargetNamespace)
+        : null;
+
+    /// <summary>
+    /// Creates the target databases of a cluster snapshot on their primary shards and gives the target's shards the zones
+    /// the chosen namespaces' ranges use. For any other dump the cluster chooses each new database's primary shard as it
+    /// creates its first collection, as it does for mongorestore.
+    /// </summary>
     public async Task PrepareDatabasesAsync(IReadOnlyList<PlannedNamespace> plan, CancellationToken ct)
     {
+        if (!_fromCluster) return;
         foreach (var group in plan.GroupBy(ns => ns.TargetDatabase, StringComparer.Ordinal))
         {
             if (await _admin.PrimaryShardAsync(group.Key, ct) is { } kept)
@@ -132,6 +163,10 @@ internal sealed class ShardedRestoreTarget
         {
             try
             {
+                // The dump's index that serves the key, built first under its own name and options: left to itself the
+                // cluster would build one named after the key, which a French index of that name in the dump then meets.
+                if (!ns.IsTimeseries && ShardKeyIndexSpec.Find(ns.Metadata?.Indexes ?? [], sharded.Key) is { } keyIndex)
+                    await new IndexRestorer(_client).CreateAsync(ns.TargetDatabase, ns.TargetCollection, [keyIndex], ct);
                 await _admin.ShardCollectionAsync(ns.TargetNamespace, sharded.Key, sharded.Unique, ns.Metadata?.Options?.Contains("collation") == true, ct);
             }
             catch (MongoCommandException e)

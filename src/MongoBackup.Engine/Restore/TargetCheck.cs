@@ -14,23 +14,22 @@ public static class TargetCheck
 {
     /// <summary>
     /// Each planned namespace with the refusal the restore would give it (TargetNotEmpty without -Drop or -Resume,
-    /// CorruptFile for a namespace found damaged, ShardKeyConflict into a sharded cluster), or none; writes nothing.
+    /// CorruptFile for a namespace found damaged, ShardKeyConflict or ShardedClusterNotSupported into a sharded cluster),
+    /// or none; writes nothing.
     /// </summary>
-    /// <exception cref="MongoBackupException">ServerUnreachable, AuthenticationFailed, or ShardedClusterNotSupported (a mongos, for a source that is not a cluster snapshot): the target cannot be used at all.</exception>
+    /// <exception cref="MongoBackupException">ServerUnreachable or AuthenticationFailed: the target cannot be used at all.</exception>
     public static async Task<IReadOnlyList<TargetState>> CheckAsync(RestoreRequest request, IReadOnlyList<PlannedNamespace> plan, CancellationToken ct)
     {
         using var target = MongoConnection.Open(request.Connection);
         var topology = await ServerTopology.DiscoverAsync(target.Client, ct, allowMongos: true).ConfigureAwait(false);
-        // Into a mongos only a cluster snapshot, checked as the run checks it (ShardKeyConflict).
+        // Into a mongos, checked as the run checks it (ShardKeyConflict, a database a mongos does not take).
         ShardedRestoreTarget? sharding = null;
         if (topology.Kind == TopologyKind.Sharded)
         {
             var (reader, _) = await RestoreSource.OpenAsync(request, leaseFor: null, ct).ConfigureAwait(false);
             await using (reader)
-            {
-                if (reader is not Cluster.ClusterSnapshotReader cluster) throw ServerTopology.MongosRefused();
-                sharding = await ShardedRestoreTarget.OpenAsync(target.Client, cluster, request.Drop, Events.NullObserver.Instance, ct).ConfigureAwait(false);
-            }
+                sharding = await ShardedRestoreTarget.OpenAsync(target.Client, reader as Cluster.ClusterSnapshotReader, request.Drop,
+                    Events.NullObserver.Instance, ct).ConfigureAwait(false);
         }
         var preparer = new TargetPreparer(target.Client, request.Map, request.Resume);
         var states = new List<TargetState>();

@@ -12,13 +12,6 @@ public static class ClusterSupport
 {
     private static readonly Dictionary<string, string> Refusals = new(StringComparer.OrdinalIgnoreCase)
     {
-        ["Restore-MongoDatabase"] =
-            "Restore-MongoDatabase restores only a cluster snapshot into a sharded cluster (a mongos). Restore this replica-set snapshot or " +
-            "mongodump folder into a replica set or a standalone server, or write it as a stock dump with Export-MongoSnapshot and load that " +
-            "through the mongos with mongorestore.",
-        ["Restore-MongoPointInTime"] =
-            "Restore-MongoPointInTime restores only a cluster's snapshots and oplog slices into a sharded cluster (a mongos). Restore this " +
-            "replica set's or standalone server's repository into a replica set or a standalone server.",
         ["Test-MongoSnapshot"] =
             "Test-MongoSnapshot -ConnectionString restores into scratch databases, which it does not do through a mongos yet: give it a replica set " +
             "or a standalone server (a throwaway one will do), or test the files alone without -ConnectionString.",

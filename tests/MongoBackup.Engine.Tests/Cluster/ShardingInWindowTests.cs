@@ -59,6 +59,82 @@ public sealed class ShardingInWindowTests(MongoServerFixture server)
     }
 
     [Fact]
+    public async Task Collections_with_a_default_collation_sharded_after_the_base_snapshot_are_restored_sharded_with_their_indexes()
+    {
+        using var cluster = new TwoShardCluster();
+        var shop = cluster.Mongos.GetDatabase("shop");
+        // names: in the base snapshot, unsharded, French by default; tags: created French after it. Both sharded in the
+        // window with the simple collation MongoDB requires (the key index built by shardCollection is simple).
+        await shop.CreateCollectionAsync("names", new CreateCollectionOptions { Collation = new Collation("fr") });
+        var names = shop.GetCollection<BsonDocument>("names");
+        await names.InsertManyAsync(new[] { "Émile", "Zoé", "anne" }.Select((n, i) => new BsonDocument { { "_id", i }, { "name", n } }));
+        // Its French index on the key (inherited from the collection) cannot serve as the shard key's, which MongoDB
+        // requires to be simple: the DBA adds a simple one under another name before sharding.
+        await names.Indexes.CreateOneAsync(new CreateIndexModel<BsonDocument>(new BsonDocument("name", 1)));
+        await new FullBackup(new RecordingObserver()).RunAsync(cluster.Backup(), CancellationToken.None);
+        await names.Indexes.CreateOneAsync(new CreateIndexModel<BsonDocument>(new BsonDocument("name", 1), new CreateIndexOptions { Name = "name_simple", Collation = new Collation("simple") }));
+        cluster.RunAdmin(new BsonDocument { { "shardCollection", "shop.names" }, { "key", new BsonDocument("name", 1) }, { "collation", new BsonDocument("locale", "simple") } });
+        await names.InsertOneAsync(new BsonDocument { { "_id", 3 }, { "name", "Ève" } });
+        await shop.CreateCollectionAsync("tags", new CreateCollectionOptions { Collation = new Collation("fr") });
+        cluster.RunAdmin(new BsonDocument { { "shardCollection", "shop.tags" }, { "key", new BsonDocument("tag", 1) }, { "collation", new BsonDocument("locale", "simple") } });
+        var tags = shop.GetCollection<BsonDocument>("tags");
+        await tags.InsertManyAsync(new[] { "été", "Hiver" }.Select((n, i) => new BsonDocument { { "_id", i }, { "tag", n } }));
+        var slice = await new OplogBackup(new RecordingObserver()).RunAsync(cluster.Slice(), CancellationToken.None);
+        Assert.NotNull(slice);
+
+        using var target = FreshCluster();
+        using var mongos = new MongoClient(target.ConnectionString);
+        var outcome = await RestoreIntoAsync(cluster, target, OplogLimit.AtClusterTime(slice.OplogEnd!.Value));
+        Assert.True(outcome.Restore.Succeeded, outcome.Restore.OplogError ?? string.Join("; ", outcome.Restore.Namespaces.Select(n => n.Error)));
+
+        var sharded = await ShardedAsync(mongos);
+        Assert.Equal(new BsonDocument("name", 1), sharded["shop.names"]["key"].AsBsonDocument);
+        Assert.Equal(new BsonDocument("tag", 1), sharded["shop.tags"]["key"].AsBsonDocument);
+        var restored = mongos.GetDatabase("shop");
+        foreach (var name in new[] { "names", "tags" })
+        {
+            Assert.Equal(await AllAsync(shop.GetCollection<BsonDocument>(name)), await AllAsync(restored.GetCollection<BsonDocument>(name)));
+            Assert.Equal(await IndexesAsync(shop, name), await IndexesAsync(restored, name));
+            Assert.Equal(await OptionsAsync(shop, name), await OptionsAsync(restored, name));
+        }
+    }
+
+    [Fact]
+    public async Task Zones_are_restored_as_the_base_snapshot_records_them_and_a_restore_past_it_into_a_cluster_says_so()
+    {
+        using var cluster = new TwoShardCluster();
+        cluster.RunAdmin(new BsonDocument { { "addShardToZone", "shard0" }, { "zone", "east" } });
+        cluster.RunAdmin(new BsonDocument { { "updateZoneKeyRange", "shop.orders" }, { "min", new BsonDocument("_id", BsonMinKey.Value) }, { "max", new BsonDocument("_id", 2500) }, { "zone", "east" } });
+        var baseSnapshot = await new FullBackup(new RecordingObserver()).RunAsync(cluster.Backup(), CancellationToken.None);
+        // After the base snapshot: a new zone and range, on the config servers only.
+        cluster.RunAdmin(new BsonDocument { { "addShardToZone", "shard1" }, { "zone", "west" } });
+        cluster.RunAdmin(new BsonDocument { { "updateZoneKeyRange", "shop.orders" }, { "min", new BsonDocument("_id", 2500) }, { "max", new BsonDocument("_id", BsonMaxKey.Value) }, { "zone", "west" } });
+        await cluster.Orders.InsertOneAsync(new BsonDocument { { "_id", -7 }, { "qty", 1 } });
+        var slice = await new OplogBackup(new RecordingObserver()).RunAsync(cluster.Slice(), CancellationToken.None);
+        Assert.NotNull(slice);
+
+        using var target = FreshCluster();
+        using var mongos = new MongoClient(target.ConnectionString);
+        var observer = new RecordingObserver();
+        var outcome = await RestoreIntoAsync(cluster, target, OplogLimit.AtClusterTime(slice.OplogEnd!.Value), observer);
+        Assert.True(outcome.Restore.Succeeded, outcome.Restore.OplogError ?? string.Join("; ", outcome.Restore.Namespaces.Select(n => n.Error)));
+
+        Assert.Equal(TwoShardCluster.InitialOrders + 1, await mongos.GetDatabase("shop").GetCollection<BsonDocument>("orders").CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty));
+        var ranges = await mongos.GetDatabase("config").GetCollection<BsonDocument>("tags").Find(FilterDefinition<BsonDocument>.Empty).ToListAsync();
+        Assert.Equal(["east"], ranges.Select(r => r["tag"].AsString));
+        var warning = Assert.Single(observer.Warnings, w => w.StartsWith("Zones and zone ranges"));
+        Assert.Contains($"base snapshot {baseSnapshot.Id}", warning);
+        Assert.Contains(baseSnapshot.Cluster!.ClusterTime.Timestamp.ToString(), warning);
+        Assert.Contains("updateZoneKeyRange", warning);
+
+        // Into a replica set nothing is sharded or zoned: no such warning.
+        var intoReplicaSet = new RecordingObserver();
+        var unsharded = cluster.PointInTime(server, OplogLimit.AtClusterTime(slice.OplogEnd!.Value), TestDatabases.NewName("zones"));
+        Assert.True((await new PointInTimeRestoreRunner(intoReplicaSet).RunAsync(unsharded, CancellationToken.None)).Restore.Succeeded);
+        Assert.DoesNotContain(intoReplicaSet.Warnings, w => w.StartsWith("Zones and zone ranges"));
+    }
+
+    [Fact]
     public async Task A_sharded_collection_dropped_and_re_created_unsharded_after_the_base_snapshot_is_restored_unsharded()
     {
         using var cluster = new TwoShardCluster();
@@ -110,20 +186,31 @@ public sealed class ShardingInWindowTests(MongoServerFixture server)
         Assert.Equal(2, await mongos.GetDatabase("shop").GetCollection<BsonDocument>("others").CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty));
     }
 
-    private static ShardedCluster FreshCluster() =>
+    /// <summary>A fresh two-shard test cluster to restore into.</summary>
+    internal static ShardedCluster FreshCluster() =>
         ShardedCluster.Start(new ShardedClusterOptions { Shards = 2, Members = new TestServer.TestServerOptions { Log = TextWriter.Null } });
 
-    private Task<PointInTimeOutcome> RestoreIntoAsync(TwoShardCluster cluster, ShardedCluster target, OplogLimit limit)
+    private Task<PointInTimeOutcome> RestoreIntoAsync(TwoShardCluster cluster, ShardedCluster target, OplogLimit limit, RecordingObserver? observer = null)
     {
         var request = cluster.PointInTime(server, limit, "unused");
         request = request with { Restore = request.Restore with { Connection = new ConnectionSettings { ConnectionString = target.ConnectionString }, Map = new NamespaceMap() } };
-        return new PointInTimeRestoreRunner(new RecordingObserver()).RunAsync(request, CancellationToken.None);
+        return new PointInTimeRestoreRunner(observer ?? new RecordingObserver()).RunAsync(request, CancellationToken.None);
     }
 
     /// <summary>The cluster's sharded collections (config.collections through its mongos), by namespace.</summary>
     private static async Task<Dictionary<string, BsonDocument>> ShardedAsync(MongoClient mongos) =>
         (await mongos.GetDatabase("config").GetCollection<BsonDocument>("collections").Find(FilterDefinition<BsonDocument>.Empty).ToListAsync())
         .ToDictionary(c => c["_id"].AsString);
+
+    /// <summary>Each index of a collection as "name key collation-locale unique" (the collation as the server lists it: none for simple).</summary>
+    private static async Task<List<string>> IndexesAsync(IMongoDatabase database, string collection) =>
+        (await (await database.GetCollection<BsonDocument>(collection).Indexes.ListAsync()).ToListAsync())
+        .Select(i => $"{i["name"]} {i["key"].ToJson()} {i.GetValue("collation", new BsonDocument()).AsBsonDocument.GetValue("locale", "none")} {i.GetValue("unique", false)}")
+        .Order(StringComparer.Ordinal).ToList();
+
+    /// <summary>A collection's options as listCollections gives them, without its uuid.</summary>
+    private static async Task<string> OptionsAsync(IMongoDatabase database, string collection) =>
+        (await (await database.ListCollectionsAsync(new ListCollectionsOptions { Filter = new BsonDocument("name", collection) })).SingleAsync())["options"].ToJson();
 
     private static async Task<List<string>> AllAsync(IMongoCollection<BsonDocument> collection) =>
         (await collection.Find(FilterDefinition<BsonDocument>.Empty).Sort(new BsonDocument("_id", 1)).ToListAsync()).Select(d => d.ToJson()).ToList();

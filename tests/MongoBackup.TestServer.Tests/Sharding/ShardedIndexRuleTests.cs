@@ -43,6 +43,39 @@ public sealed class ShardedIndexRuleTests
     }
 
     [InMemoryFact(Reason)]
+    public void An_index_on_the_key_with_a_collation_or_sparse_does_not_serve_the_shard_key_of_a_collection_holding_documents()
+    {
+        // s/shard_key_index_util.cpp isCompatibleWithShardKey: a shard key index is neither partial nor sparse and has
+        // the simple collation; with none, a collection holding documents is refused (shard_key_util.cpp).
+        using var fixture = new ClusterFixture();
+        fixture.RunAdmin(new BsonDocument("enableSharding", "shop"));
+        var shop = fixture.Mongos.GetDatabase("shop");
+        shop.CreateCollection("names", new CreateCollectionOptions { Collation = new Collation("fr") });
+        var names = shop.GetCollection<BsonDocument>("names");
+        names.InsertOne(new BsonDocument { { "_id", 1 }, { "name", "Zoé" } });
+        names.Indexes.CreateOne(new CreateIndexModel<BsonDocument>(new BsonDocument("name", 1))); // French, inherited
+        var sparse = shop.GetCollection<BsonDocument>("sparse");
+        sparse.InsertOne(new BsonDocument { { "_id", 1 }, { "k", 1 } });
+        sparse.Indexes.CreateOne(new CreateIndexModel<BsonDocument>(new BsonDocument("k", 1), new CreateIndexOptions { Sparse = true }));
+
+        var french = Assert.Throws<MongoCommandException>(() => fixture.RunAdmin(new BsonDocument
+        {
+            { "shardCollection", "shop.names" }, { "key", new BsonDocument("name", 1) }, { "collation", new BsonDocument("locale", "simple") },
+        }));
+        Assert.Equal(72, french.Code);
+        Assert.Contains("Index name_1 cannot be used for sharding because: Index has a non-simple collation.", french.ErrorMessage);
+        var sparseRefused = Assert.Throws<MongoCommandException>(() => fixture.RunAdmin(new BsonDocument { { "shardCollection", "shop.sparse" }, { "key", new BsonDocument("k", 1) } }));
+        Assert.Contains("Index k_1 cannot be used for sharding because: Index key is sparse.", sparseRefused.ErrorMessage);
+
+        names.Indexes.CreateOne(new CreateIndexModel<BsonDocument>(new BsonDocument("name", 1), new CreateIndexOptions { Name = "name_simple", Collation = new Collation("simple") }));
+        fixture.RunAdmin(new BsonDocument
+        {
+            { "shardCollection", "shop.names" }, { "key", new BsonDocument("name", 1) }, { "collation", new BsonDocument("locale", "simple") },
+        });
+        Assert.Equal(1, fixture.Mongos.GetDatabase("config").GetCollection<BsonDocument>("collections").CountDocuments(new BsonDocument("_id", "shop.names")));
+    }
+
+    [InMemoryFact(Reason)]
     public void A_collection_without_a_default_collation_takes_the_simple_option_and_refuses_another()
     {
         using var fixture = new ClusterFixture();

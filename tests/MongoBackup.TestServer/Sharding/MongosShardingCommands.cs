@@ -65,9 +65,9 @@ internal sealed class MongosShardingCommands(ClusterRouter router) : ICommandGro
         var defaultCollation = RequireSimpleCollation(context, listed[0]);
         var empty = primary.RunChecked(database, new BsonDocument("count", name), clusterTime)["n"].ToInt64() == 0;
         var indexes = primary.Drain(database, new BsonDocument("listIndexes", name), new BsonDocument(), clusterTime);
-        if (!indexes.Any(i => StartsWith(i["key"].AsBsonDocument, key.Pattern)))
+        if (!indexes.Any(i => CanServeAsKey(i, key.Pattern)))
         {
-            if (!empty) throw CommandFailure.InvalidOptions("Please create an index that starts with the proposed shard key before sharding the collection.");
+            if (!empty) throw CommandFailure.InvalidOptions("Please create an index that starts with the proposed shard key before sharding the collection. " + Unusable(indexes, key.Pattern));
             var spec = key.IndexSpec;
             if (unique) spec.Add("unique", true);
             if (defaultCollation) spec.Add("collation", new BsonDocument("locale", "simple"));
@@ -193,6 +193,21 @@ internal sealed class MongosShardingCommands(ClusterRouter router) : ICommandGro
         router.Catalog.Insert("chunks", right);
         return new BsonDocument();
     }
+
+    /// <summary>
+    /// Whether an index (as listIndexes gives it) can serve a shard key: it starts with the key and is neither partial nor
+    /// sparse, and its collation is simple (listed as none). MongoDB 7.0, s/shard_key_index_util.cpp isCompatibleWithShardKey;
+    /// multikey is not modelled.
+    /// </summary>
+    public static bool CanServeAsKey(BsonDocument index, BsonDocument pattern) =>
+        StartsWith(index["key"].AsBsonDocument, pattern) && !index.Contains("collation") && !index.Contains("partialFilterExpression")
+        && !index.GetValue("sparse", false).ToBoolean();
+
+    /// <summary>Why the indexes that start with the key cannot serve it, in isCompatibleWithShardKey's words.</summary>
+    public static string Unusable(IEnumerable<BsonDocument> indexes, BsonDocument pattern) => string.Join("\n", indexes
+        .Where(i => StartsWith(i["key"].AsBsonDocument, pattern) && !CanServeAsKey(i, pattern))
+        .Select(i => $"Index {i["name"]} cannot be used for sharding because:" + (i.Contains("partialFilterExpression") ? " Index key is partial." : "")
+            + (i.GetValue("sparse", false).ToBoolean() ? " Index key is sparse." : "") + (i.Contains("collation") ? " Index has a non-simple collation." : "")));
 
     public static bool StartsWith(BsonDocument index, BsonDocument pattern) =>
         index.ElementCount >= pattern.ElementCount && pattern.Select((e, i) => index.GetElement(i).Name == e.Name &&

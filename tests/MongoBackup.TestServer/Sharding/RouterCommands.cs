@@ -5,7 +5,7 @@ namespace MongoBackup.TestServer.Sharding;
 
 /// <summary>
 /// The mongos's command table: authentication and handshake (hello says msg: "isdbgrid"), getMore and killCursors over
-/// its own cursors, getParameter, and the routed commands; each run under the router's lock, except moveChunk
+/// its own cursors, getParameter, invalidateUserCache, and the routed commands; each run under the router's lock, except moveChunk
 /// (<see cref="BalancerCommands"/>) and commitTransaction (<see cref="MongosTransactionCommands"/>), which take it in steps. Anything else is unknown here: CommandNotFound.
 /// </summary>
 internal sealed class RouterCommands(ClusterRouter router, AuthCommands auth) : ICommandGroup
@@ -33,5 +33,8 @@ internal sealed class RouterCommands(ClusterRouter router, AuthCommands auth) : 
             table.Add(name, router.Locked(handler), beforeAuth);
         }
         new BalancerCommands(router).Register(table);
+        // The router's own user cache (cluster_user_management_commands.cpp registers it forRouter); users and roles live
+        // on the config server, which writes to admin.system.users reach through this router. No cache is modelled.
+        table.Add("invalidateUserCache", _ => new MongoDB.Bson.BsonDocument());
     }
 }

@@ -27,7 +27,7 @@ internal static class ShardKeyRefinement
         var primary = router.PrimaryShard(database, create: false)!;
         var clusterTime = router.ClusterTime();
         var indexes = primary.Drain(database, new BsonDocument("listIndexes", name), new BsonDocument(), clusterTime);
-        if (!indexes.Any(i => MongosShardingCommands.StartsWith(i["key"].AsBsonDocument, key.Pattern)))
+        if (!indexes.Any(i => MongosShardingCommands.CanServeAsKey(i, key.Pattern)))
             throw CommandFailure.InvalidOptions("Please create an index that starts with the proposed shard key before refining the shard key.");
 
         var added = key.Pattern.Skip(old.ElementCount).Select(e => e.Name).ToList();

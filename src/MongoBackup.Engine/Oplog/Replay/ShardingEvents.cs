@@ -68,18 +68,7 @@ public sealed class ShardingEvents(ReplayCoverage coverage, NamespaceMap map, Re
         return new Rewritten(operations, true);
     }
 
-    /// <summary>The index the replay holds for <paramref name="ns"/> whose key begins with the shard key (a copy), or null.</summary>
-    private BsonDocument? KeyIndex(string ns, BsonDocument shardKey)
-    {
-        foreach (var spec in state.Indexes.Of(ns))
-        {
-            if (spec.GetValue("key", BsonNull.Value) is not BsonDocument index || index.ElementCount < shardKey.ElementCount) continue;
-            if (shardKey.Select((e, i) => index.GetElement(i).Name == e.Name && SameDirection(index[i], e.Value)).All(b => b))
-                return spec.DeepClone().AsBsonDocument;
-        }
-        return null;
-    }
-
-    private static bool SameDirection(BsonValue index, BsonValue key) =>
-        key.IsString ? index.IsString && index.AsString == key.AsString : index.IsNumeric && key.IsNumeric && index.ToDouble() == key.ToDouble();
+    /// <summary>The index the replay holds for <paramref name="ns"/> that can serve the shard key (a copy), or null.</summary>
+    private BsonDocument? KeyIndex(string ns, BsonDocument shardKey) =>
+        ShardKeyIndexSpec.Find(state.Indexes.Of(ns), shardKey)?.DeepClone().AsBsonDocument;
 }
