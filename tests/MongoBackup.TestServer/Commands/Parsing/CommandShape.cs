@@ -63,6 +63,11 @@ internal sealed class CommandShape
                         if (item is BsonDocument struc) rule.Members.Check(struc, $"{path}.{name}");
                         else throw WrongType($"{path}.{name}", item, [BsonType.Document]);
             }
+            else if (value is BsonDocument inner && rule.Members != null)
+            {
+                // A field whose type is an IDL struct (create's timeseries): its fields are checked under its name.
+                rule.Members.Check(inner, $"{path}.{name}");
+            }
             if (rule.NonNegative && value.IsNumeric && value.ToDouble() < 0)
                 throw new CommandFailure(51024, "Location51024", $"BSON field '{path}.{name}' value must be >= 0, actual value '{value.ToInt64()}'"); // throwComparisonError (idl_parser.h)
             present.Add(name);
