@@ -41,10 +41,13 @@ internal static class AdminShapes
 
     public static readonly Dictionary<string, CommandShape> All = new(StringComparer.Ordinal)
     {
-        // db/repl/hello.idl (aliases isMaster, ismaster). topologyVersion with maxAwaitTimeMS is the awaitable hello of
-        // the streaming monitor: this server answers at once, which the protocol allows when its topology is what the
-        // client last saw (it never changes here). loadBalanced (a later addition, for a load balancer's clients) is not served.
-        ["hello"] = Shape("db/repl/hello.idl",
+        // db/repl/hello.idl (aliases isMaster, ismaster). The file says strict, but hello takes fields it does not
+        // declare: drivers add handshake fields to every server version they support (MongoDB.Driver 3.14 sends
+        // backpressure, from the client backpressure specification), so this server takes them too and checks the
+        // declared ones. topologyVersion with maxAwaitTimeMS is the awaitable hello of the streaming monitor: this
+        // server answers at once, as the protocol allows when the topology is what the client last saw (it never
+        // changes here). loadBalanced (a later addition, for a load balancer's clients) is not served.
+        ["hello"] = Lenient("db/repl/hello.idl", Any,
             ("forShell", SafeBool), ("hostInfo", Text), ("hangUpOnStepDown", SafeBool), ("internalClient", Document.Of(InternalClient)),
             ("client", Document), ("topologyVersion", Document), ("maxAwaitTimeMS", SafeInt64.AtLeastZero()), ("helloOk", SafeBool),
             ("compression", List), ("saslSupportedMechs", Text), ("speculativeAuthenticate", Document), ("loadBalanced", OffOnly)),

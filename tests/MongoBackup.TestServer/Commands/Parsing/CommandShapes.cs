@@ -120,8 +120,6 @@ internal static class CommandShapes
     {
         "deleteIndexes" => "dropIndexes",
         "isMaster" or "ismaster" => "hello", // repl/hello.idl: one command, aliases isMaster and ismaster
-        "addshardtozone" => "addShardToZone",
-        "removeshardfromzone" => "removeShardFromZone",
         "shardcollection" => "shardCollection",
         _ => command,
     };
