@@ -58,7 +58,7 @@ public class CommandShapeTests : ServerTestBase
     {
         var (db, body) = Prepare(command, "shapeunknown");
         var error = Refusal(db, body);
-        Assert.Equal((40415, $"BSON field '{path}' is an unknown field."), (error.Code, error.ErrorMessage));
+        Assert.Equal(IdlRefusals.UnknownField(path), IdlRefusals.Of(error));
         AssertUnchanged(db);
     }
 
@@ -85,7 +85,7 @@ public class CommandShapeTests : ServerTestBase
     {
         var (db, body) = Prepare(command, "shapetypes");
         var error = Refusal(db, body);
-        Assert.Equal((14, $"BSON field '{path}' is the wrong type '{actual}', {expected}"), (error.Code, error.ErrorMessage));
+        Assert.Equal(IdlRefusals.WrongType(path, actual, expected), IdlRefusals.Of(error));
         AssertUnchanged(db);
     }
 
@@ -100,7 +100,7 @@ public class CommandShapeTests : ServerTestBase
     {
         var (db, body) = Prepare(command, "shaperequired");
         var error = Refusal(db, body);
-        Assert.Equal((40414, $"BSON field '{path}' is missing but a required field"), (error.Code, error.ErrorMessage));
+        Assert.Equal(IdlRefusals.MissingRequired(path), IdlRefusals.Of(error));
         AssertUnchanged(db);
     }
 
@@ -124,8 +124,7 @@ public class CommandShapeTests : ServerTestBase
     {
         var (db, body) = Prepare(command, "shapenotserved");
         var error = Refusal(db, body);
-        Assert.Equal(59, error.Code);
-        Assert.StartsWith($"the in-memory test server does not implement '{path}'", error.ErrorMessage);
+        IdlRefusals.AssertNotServed(error, path);
         AssertUnchanged(db);
     }
 
@@ -166,9 +165,8 @@ public class CommandShapeTests : ServerTestBase
             { "applyOps", new BsonArray { new BsonDocument { { "op", "i" }, { "ns", ns }, { "o", new BsonDocument("_id", 1) } } } },
             { "allowAtomic", atomic },
         };
-        var error = Assert.Throws<MongoCommandException>(() => Target.Admin.RunCommand<BsonDocument>(Command(true)));
-        Assert.Equal(59, error.Code);
-        Assert.StartsWith("the in-memory test server does not implement 'applyOps.allowAtomic'", error.ErrorMessage);
+        IdlRefusals.AssertNotServed(Assert.Throws<MongoCommandException>(() => Target.Admin.RunCommand<BsonDocument>(Command(true))),
+            "applyOps.allowAtomic");
         Assert.Equal(1, db.GetCollection<BsonDocument>("c").CountDocuments(new BsonDocument()));
 
         var reply = Target.Admin.RunCommand<BsonDocument>(Command(false));
