@@ -28,14 +28,6 @@ internal sealed class CatalogCommands : ICommandGroup
         table.Add("collStats", CollStats);
     }
 
-    /// <summary>The options MongoDB 7.0's create command takes; anything else is refused, as MongoDB refuses it.</summary>
-    private static readonly HashSet<string> CreateOptions = new(StringComparer.Ordinal)
-    {
-        "capped", "autoIndexId", "size", "max", "storageEngine", "validator", "validationLevel", "validationAction",
-        "indexOptionDefaults", "viewOn", "pipeline", "collation", "changeStreamPreAndPostImages", "timeseries",
-        "clusteredIndex", "expireAfterSeconds", "encryptedFields", "flags", "temp", "recordPreImages",
-    };
-
     public static Collection RequireCollection(CommandContext context, string name) =>
         context.Server.Catalog.Find(context.Database, name)
         ?? throw CommandFailure.NamespaceNotFound($"ns does not exist: {context.Database}.{name}");
@@ -123,13 +115,12 @@ internal sealed class CatalogCommands : ICommandGroup
     {
         var name = context.CollectionName();
         var options = new BsonDocument();
+        // The body's shape is checked before (Parsing/AdminShapes); idIndex is not an option: the _id index is built as
+        // the options say.
         foreach (var element in context.Body.Skip(1))
-        {
-            if (GenericArguments.IsGeneric(element.Name) || element.Name == "idIndex") continue;
-            if (!CreateOptions.Contains(element.Name))
-                throw new CommandFailure(40415, "Location40415", $"BSON field 'create.{element.Name}' is an unknown field.");
-            options.Add(element);
-        }
+            if (!GenericArguments.IsGeneric(element.Name) && element.Name != "idIndex") options.Add(element);
+        // A default collation is checked as an index's is (indexes inherit it): malformed or not implemented is refused.
+        if (options.TryGetValue("collation", out var collation)) CollationKeys.For(new BsonDocument("collation", collation));
         context.Server.CatalogWriter.Create(context.Database, name, options, context.Writes);
         return new BsonDocument();
     }

@@ -19,6 +19,7 @@ internal sealed class CommandDispatcher
         _log = log;
         foreach (var group in groups) group.Register(_table);
         _table.Add("listCommands", ListCommands);
+        UnshapedCommands.RequireEveryCommandAccountedFor(_table.Names);
     }
 
     /// <param name="misnamed">The body's arrays whose member names are not their positions, as the wire read them (<see cref="Wire.BodyFieldNames"/>).</param>

@@ -8,7 +8,7 @@ namespace MongoBackup.TestServer.Commands;
 /// The fields a command (or a struct inside one, such as an update statement) takes, checked as the parser mongod
 /// generates from the command's IDL checks them (src/mongo/idl/idl_parser.cpp, and the generated parse methods): in
 /// the body's order, a field neither declared nor generic is unknown (40415), a declared one of another type is a
-/// TypeMismatch (14), null or undefined counts as absent, a misnamed array member is 40422/40423; then a required
+/// TypeMismatch (14), null or undefined counts as absent (unless the field's type parses itself), a misnamed array member is 40422/40423; then a required
 /// field absent is 40414. Only after the whole body parses is a declared field this server does not serve refused.
 /// </summary>
 internal sealed class CommandShape
@@ -53,7 +53,9 @@ internal sealed class CommandShape
                 throw new CommandFailure(40415, "Location40415", $"BSON field '{path}.{name}' is an unknown field.");
             }
             var value = element.Value;
-            if (value.IsBsonNull || value.BsonType == BsonType.Undefined) continue;
+            // The generated parser's type check takes null (or undefined) as the field being absent; a field whose
+            // type has a parser of its own (IDL "any", e.g. updateZoneKeyRange's zone: null) is given the null.
+            if ((value.IsBsonNull || value.BsonType == BsonType.Undefined) && rule.Types != null) continue;
             if (rule.Types != null && !rule.Types.Contains(value.BsonType)) throw WrongType($"{path}.{name}", value, rule.Types);
             if (value is BsonArray array)
             {
@@ -62,6 +64,11 @@ internal sealed class CommandShape
                     foreach (var item in array)
                         if (item is BsonDocument struc) rule.Members.Check(struc, $"{path}.{name}");
                         else throw WrongType($"{path}.{name}", item, [BsonType.Document]);
+            }
+            else if (value is BsonDocument inner && rule.Members != null)
+            {
+                // A field whose type is an IDL struct (create's timeseries): its fields are checked under its name.
+                rule.Members.Check(inner, $"{path}.{name}");
             }
             if (rule.NonNegative && value.IsNumeric && value.ToDouble() < 0)
                 throw new CommandFailure(51024, "Location51024", $"BSON field '{path}.{name}' value must be >= 0, actual value '{value.ToInt64()}'"); // throwComparisonError (idl_parser.h)

@@ -13,10 +13,12 @@ namespace MongoBackup.TestServer.Commands;
 /// </summary>
 internal static class CommandShapes
 {
-    private static CommandShape Shape(string source, params (string Name, FieldRule Rule)[] fields) =>
+    /// <summary>A strict IDL struct or command of these fields.</summary>
+    internal static CommandShape Shape(string source, params (string Name, FieldRule Rule)[] fields) =>
         new(source, fields.ToDictionary(f => f.Name, f => f.Rule, StringComparer.Ordinal));
 
-    private static CommandShape Lenient(string source, FieldRule value, params (string Name, FieldRule Rule)[] fields) =>
+    /// <summary>A struct IDL marks "strict: false": fields it does not declare are left to the command's own code.</summary>
+    internal static CommandShape Lenient(string source, FieldRule value, params (string Name, FieldRule Rule)[] fields) =>
         new(source, fields.ToDictionary(f => f.Name, f => f.Rule, StringComparer.Ordinal), strict: false, value);
 
     /// <summary>A collation this server does not apply to queries: only the simple one, which changes nothing, is taken.</summary>
@@ -39,7 +41,7 @@ internal static class CommandShapes
     private static readonly CommandShape DeleteStatement = Shape("db/ops/write_ops.idl DeleteOpEntry",
         ("q", Document.Required()), ("limit", Any.Required()), ("hint", Any.NotServed()), ("collation", SimpleCollationOnly));
 
-    private static readonly Dictionary<string, CommandShape> Shapes = new(StringComparer.Ordinal)
+    private static readonly Dictionary<string, CommandShape> Shapes = new Dictionary<string, CommandShape>(StringComparer.Ordinal)
     {
         ["insert"] = Shape("db/ops/write_ops.idl", [.. WriteBase, ("documents", List.Required())]),
         ["update"] = Shape("db/ops/write_ops.idl", [.. WriteBase, ("updates", List.Required().Of(UpdateStatement)),
@@ -91,7 +93,7 @@ internal static class CommandShapes
         // as not implemented; the command refuses a view option on a collection and the reverse itself.
         ["collMod"] = Shape("db/coll_mod.idl",
             ("index", Document), ("validator", Document), ("validationLevel", Any), ("validationAction", Any), ("viewOn", Text),
-            ("pipeline", List), ("recordPreImages", SafeBool), ("changeStreamPreAndPostImages", Document), ("expireAfterSeconds", Any),
+            ("pipeline", List), ("recordPreImages", SafeBool), ("changeStreamPreAndPostImages", AdminShapes.PreAndPostImages), ("expireAfterSeconds", Any),
             ("timeseries", Document.NotServed()), ("isTimeseriesNamespace", Bool.NotServedWhenTrue()), ("dryRun", SafeBool.NotServedWhenTrue()),
             ("timeseriesBucketsMayHaveMixedSchemaData", Any.NotServed()), ("cappedSize", SafeInt64.NotServed()), ("cappedMax", SafeInt64.NotServed())),
         ["dropIndexes"] = Shape("db/drop_indexes.idl",
@@ -101,17 +103,31 @@ internal static class CommandShapes
         // oplogApplicationMode) itself. The command's value is the array of entries, the struct's field applyOps: its
         // type is the command's own check (db/commands/apply_ops_cmd.cpp), made before the struct is parsed, but its
         // members' names are the struct's. alwaysUpsert: false and preCondition change what is applied and are not
-        // served; prepare is refused by the command.
+        // served; prepare is refused by the command. allowAtomic: true asks for the entries to be applied in one unit
+        // (all or none, logged as one applyOps entry: the atomic mode of apply_ops.cpp before SERVER-33182 removed it);
+        // this server applies and logs each entry on its own, as apply_ops.cpp's _applyOps does, which is what
+        // allowAtomic: false asks for, so false is taken and true refused.
         ["applyOps"] = Lenient("db/repl/apply_ops.idl", Any,
-            ("allowAtomic", Bool), ("alwaysUpsert", Bool with { ServedOnlyWhen = value => value.ToBoolean() }),
+            ("allowAtomic", Bool.NotServedWhenTrue()), ("alwaysUpsert", Bool with { ServedOnlyWhen = value => value.ToBoolean() }),
             ("preCondition", List.NotServed()), ("prepare", Bool)),
+    }.Concat(AdminShapes.All).Concat(ClusterShapes.All).ToDictionary(StringComparer.Ordinal);
+
+    /// <summary>Whether <paramref name="command"/> (or the command it is an alias of) is checked against its declared shape.</summary>
+    public static bool Covers(string command) => Shapes.ContainsKey(AliasOf(command));
+
+    /// <summary>An alias is parsed as the command it names (IDL command_alias; the parser's context is the command's own name).</summary>
+    private static string AliasOf(string command) => command switch
+    {
+        "deleteIndexes" => "dropIndexes",
+        "isMaster" or "ismaster" => "hello", // repl/hello.idl: one command, aliases isMaster and ismaster
+        "shardcollection" => "shardCollection",
+        _ => command,
     };
 
     /// <summary>Checks <paramref name="body"/> when its command is listed (a no-op otherwise); throws mongod's refusal.</summary>
     public static void Check(string command, BsonDocument body, IReadOnlyDictionary<string, MisnamedMember>? misnamed)
     {
-        // An alias is parsed as the command it names (IDL command_alias; the parser's context is the command's own name).
-        var name = command == "deleteIndexes" ? "dropIndexes" : command;
+        var name = AliasOf(command);
         if (!Shapes.TryGetValue(name, out var shape)) return;
         try
         {

@@ -19,6 +19,7 @@ internal sealed record FieldRule(BsonType[]? Types)
     public static readonly FieldRule Document = new([BsonType.Document]);
     public static readonly FieldRule List = new([BsonType.Array]);
     public static readonly FieldRule Uuid = new([BsonType.Binary]);
+    public static readonly FieldRule Timestamp = new([BsonType.Timestamp]);
     /// <summary>Types whose parser is the command's own (indexHint, count's limit, a pipeline): it names its own errors.</summary>
     public static readonly FieldRule Any = new((BsonType[]?)null);
 
@@ -30,7 +31,7 @@ internal sealed record FieldRule(BsonType[]? Types)
     /// <summary>When set, the field is not served: a value is refused unless this says it changes nothing.</summary>
     public Func<BsonValue, bool>? ServedOnlyWhen { get; init; }
 
-    /// <summary>The members of an array field, when they are IDL structs this server checks (update's statements).</summary>
+    /// <summary>The struct of a document field, or of each member of an array field, when this server checks it (update's statements, create's timeseries).</summary>
     public CommandShape? Members { get; init; }
 
     public FieldRule Required() => this with { IsRequired = true };
@@ -42,6 +43,9 @@ internal sealed record FieldRule(BsonType[]? Types)
 
     /// <summary>Not served: refused unless false (or 0), which asks for nothing.</summary>
     public FieldRule NotServedWhenTrue() => this with { ServedOnlyWhen = value => !value.ToBoolean() };
+
+    /// <summary>Served only when true (or non-zero): false asks for what this server does not do.</summary>
+    public FieldRule NotServedWhenFalse() => this with { ServedOnlyWhen = value => value.ToBoolean() };
 
     public FieldRule Of(CommandShape members) => this with { Members = members };
 }
