@@ -13,8 +13,12 @@ namespace MongoBackup.Engine.Formats;
 /// </summary>
 public sealed class DocumentBlock : IDisposable
 {
-    /// <summary>How many bytes of documents readers put in a block: a few hundred typical documents, one insert batch's worth.</summary>
-    public const int TargetBytes = 1024 * 1024;
+    /// <summary>
+    /// How many bytes of documents readers put in a block: a few hundred typical documents. 16 KiB short of the 1 MiB
+    /// buffer it is rented with, so that four blocks, with an insert command's header and index names, fill a pooled
+    /// 4 MiB command buffer (the default batch) instead of needing one of 8.
+    /// </summary>
+    public const int TargetBytes = 1024 * 1024 - 16 * 1024;
 
     private byte[] _buffer;
     private int[] _offsets;

@@ -44,8 +44,13 @@ public sealed record RestoreRequest
     /// The oplog is checked first in every case but false.
     /// </summary>
     public bool? VerifyBeforeRestore { get; init; }
-    /// <summary>Bulk insert batches are cut at this many bytes (or 10,000 documents), in whole blocks of about 1 MiB.</summary>
-    public int BatchBytes { get; init; } = 2 * 1024 * 1024;
+    /// <summary>
+    /// Bulk insert batches take whole blocks of about 1 MiB (or up to 10,000 documents) while their insert command stays
+    /// within this many bytes. 4 MiB: half the commands of 2 MiB for the same memory, since a batch's blocks go back to
+    /// the pool once its command is built and one batch (not one per worker) waits for a worker; 8 MiB held about
+    /// 100 MB more at four collections with two workers each (the driver pools a copy of every command it sends).
+    /// </summary>
+    public int BatchBytes { get; init; } = 4 * 1024 * 1024;
     /// <summary>
     /// Replayed in place of the dump's own oplog when set: a cluster's point-in-time restore reads its shards' oplogs and
     /// slices as one merged stream, whose part up to the snapshot's cut this is (see <see cref="Cluster.ClusterOplogToMoment"/>).
