@@ -57,22 +57,33 @@ function Invoke-ReadyToRun {
     param([string] $Configuration, [Parameter(Mandatory)] [string] $Module)
     $bin = Join-Path $Module 'bin'
     $staged = @(Get-Item (Join-Path $bin 'MongoBackup.PowerShell.dll')) + @(Get-ChildItem (Join-Path $bin 'deps') -Filter '*.dll')
-    $output = Join-Path $script:Root 'out/readytorun'
     $framework = "net$([Environment]::Version.Major).0"
     $platform = [System.Runtime.InteropServices.RuntimeInformation]::RuntimeIdentifier
-    $arguments = @('publish', (Join-Path $script:Root 'build/ReadyToRun/ReadyToRun.csproj'), '-c', $Configuration, '-o', $output,
-        "-p:ReadyToRunFramework=$framework", "-p:ReadyToRunRuntime=$platform",
-        "-p:ReadyToRunAssemblies=`"$(($staged.FullName) -join ';')`"",
-        "-p:ReadyToRunPowerShell=$(Join-Path $PSHOME 'System.Management.Automation.dll')", '--nologo', '-v', 'quiet', '-clp:ErrorsOnly')
-    $failure = Invoke-WithTimeout -File dotnet -Arguments $arguments -Minutes 5
-    if ($failure) {
-        Write-Warning "ReadyToRun compilation for $framework/$platform failed ($failure): the module keeps its IL-only assemblies."
-        return
-    }
-    # Only assemblies the publish compiled come back: one the runtime provides in a newer version is not published.
-    foreach ($assembly in $staged) {
-        $compiled = Join-Path $output $assembly.Name
-        if (Test-Path $compiled) { Copy-Item $compiled $assembly.FullName -Force }
+    # ZstdSharp tests Bmi2/Avx2 support in its hot loops: on x64 it is compiled for x86-64-v3 (ReadyToRun.csproj says why).
+    $isaAssemblies = if ($platform -like '*-x64') { @('ZstdSharp.dll') } else { @() }
+    $groups = @(
+        @{ Assemblies = @($staged | Where-Object Name -notin $isaAssemblies); Output = 'out/readytorun'; Extra = @() }
+        @{ Assemblies = @($staged | Where-Object Name -in $isaAssemblies); Output = 'out/readytorun-isa'; Extra = @('-p:ReadyToRunInstructionSet=x86-64-v3') }
+    )
+    foreach ($group in $groups | Where-Object { $_.Assemblies.Count -gt 0 }) {
+        $output = Join-Path $script:Root $group.Output
+        # Every run references the whole module (crossgen2 resolves the types an assembly uses from the others) and
+        # compiles only its group's assemblies.
+        $excluded = @($staged | Where-Object Name -notin $group.Assemblies.Name).Name
+        $arguments = @('publish', (Join-Path $script:Root 'build/ReadyToRun/ReadyToRun.csproj'), '-c', $Configuration, '-o', $output,
+            "-p:ReadyToRunFramework=$framework", "-p:ReadyToRunRuntime=$platform",
+            "-p:ReadyToRunAssemblies=`"$(($staged.FullName) -join ';')`"", "-p:ReadyToRunExclude=`"$($excluded -join ';')`"",
+            "-p:ReadyToRunPowerShell=$(Join-Path $PSHOME 'System.Management.Automation.dll')", '--nologo', '-v', 'quiet', '-clp:ErrorsOnly') + $group.Extra
+        $failure = Invoke-WithTimeout -File dotnet -Arguments $arguments -Minutes 5
+        if ($failure) {
+            Write-Warning "ReadyToRun compilation for $framework/$platform failed ($failure): $(($group.Assemblies.Name) -join ', ') keep their IL-only assemblies."
+            continue
+        }
+        # Only assemblies the publish compiled come back: one the runtime provides in a newer version is not published.
+        foreach ($assembly in $group.Assemblies) {
+            $compiled = Join-Path $output $assembly.Name
+            if (Test-Path $compiled) { Copy-Item $compiled $assembly.FullName -Force }
+        }
     }
 }
 

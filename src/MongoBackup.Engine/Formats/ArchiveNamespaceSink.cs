@@ -28,6 +28,8 @@ internal sealed class ArchiveNamespaceSink(DumpNamespace ns)
     public async ValueTask WriteAsync(byte[] document, CancellationToken ct)
     {
         if (_abandoned.IsCancellationRequested) return;
+        // A document that would take the block past its size starts the next one: the block's buffer never grows for it.
+        if (_block is { Count: > 0 } filled && filled.Length + document.Length > DocumentBlock.TargetBytes) await FlushAsync(ct).ConfigureAwait(false);
         _block ??= new DocumentBlock(DocumentBlock.TargetBytes);
         document.CopyTo(_block.Append(document.Length));
         if (_block.Length >= DocumentBlock.TargetBytes) await FlushAsync(ct).ConfigureAwait(false);

@@ -61,8 +61,10 @@ public sealed class BsonDocumentReader : IDisposable
     }
 
     /// <summary>
-    /// Appends whole documents to <paramref name="block"/> until it holds <paramref name="targetBytes"/> or more, or
-    /// the stream ends; returns false when it added nothing because the stream had ended cleanly. Every document is
+    /// Appends whole documents to <paramref name="block"/> until the next one would take it past
+    /// <paramref name="targetBytes"/> (a block takes at least one, whatever its size), or the stream ends; returns false
+    /// when it added nothing because the stream had ended cleanly. So a block rented at the target size is never
+    /// copied into a larger buffer for its last document (which doubled every block's memory). Every document is
     /// checked as <see cref="ReadNext"/> checks it, and a damaged one fails the read with the documents before it
     /// already in the block.
     /// </summary>
@@ -83,24 +85,24 @@ public sealed class BsonDocumentReader : IDisposable
     }
 
     /// <summary>
-    /// Moves the whole documents already buffered into <paramref name="block"/>, checking each, until it holds
-    /// <paramref name="targetBytes"/>; returns true when it stopped for want of bytes. The loop every restored
-    /// document goes through, so it is compiled optimized from the start.
+    /// Moves the whole documents already buffered into <paramref name="block"/>, checking each, until the next would
+    /// not fit in <paramref name="targetBytes"/>; returns true when it stopped for want of bytes. The loop every
+    /// restored document goes through, so it is compiled optimized from the start.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool TakeBuffered(DocumentBlock block, int targetBytes)
     {
-        while (block.Length < targetBytes)
+        while (true)
         {
             if (!_ahead.Has(4) || Buffered < 4) return true;
             var length = CheckedLength(Position);
+            if (block.Count > 0 && block.Length + length > targetBytes) return false;
             if (!_ahead.Has(length) || Buffered < length) return true;
             var document = _ahead.Bytes[..length];
             CheckDocument(document, Position);
             document.CopyTo(block.Append(length));
             Consume(length);
         }
-        return false;
     }
 
     /// <summary>

@@ -13,8 +13,12 @@ namespace MongoBackup.Engine.Formats;
 /// </summary>
 public sealed class DocumentBlock : IDisposable
 {
-    /// <summary>How many bytes of documents readers put in a block: a few hundred typical documents, one insert batch's worth.</summary>
-    public const int TargetBytes = 1024 * 1024;
+    /// <summary>
+    /// How many bytes of documents readers put in a block: a few hundred typical documents. 16 KiB short of the 1 MiB
+    /// buffer it is rented with, so that two (or four) blocks, with an insert command's header and index names, fill a
+    /// pooled command buffer of 2 (or 4) MiB, the batch bytes, instead of needing one twice as large.
+    /// </summary>
+    public const int TargetBytes = 1024 * 1024 - 16 * 1024;
 
     private byte[] _buffer;
     private int[] _offsets;

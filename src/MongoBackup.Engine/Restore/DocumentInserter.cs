@@ -20,7 +20,7 @@ namespace MongoBackup.Engine.Restore;
 /// </param>
 public sealed class DocumentInserter(IMongoClient client, IEngineObserver observer, int workers, int batchBytes, bool resume = false)
 {
-    /// <summary>A batch takes whole blocks up to this many documents (or <c>batchBytes</c>); a block alone may hold more.</summary>
+    /// <summary>A batch takes whole blocks up to this many documents (or <c>batchBytes</c>, see <see cref="Fits"/>); a block alone may hold more.</summary>
     private const int MaxDocumentsPerBatch = 10_000;
 
 
@@ -34,7 +34,9 @@ public sealed class DocumentInserter(IMongoClient client, IEngineObserver observ
     public async Task InsertAsync(PlannedNamespace ns, IAsyncEnumerable<DocumentBlock> blocks, NamespaceRestoreResult result, CancellationToken ct)
     {
         var target = client.GetDatabase(ns.TargetDatabase);
-        var batches = Channel.CreateBounded<InsertBatch>(new BoundedChannelOptions(Math.Max(1, workers)) { SingleWriter = true });
+        // One batch waits for a free worker while the next is read: more would only hold more memory, since a worker
+        // takes the next batch as soon as its own commands are answered.
+        var batches = Channel.CreateBounded<InsertBatch>(new BoundedChannelOptions(1) { SingleWriter = true });
         // A failing worker stops the reader too, so it never waits on a channel nobody drains.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var clock = Stopwatch.StartNew();
@@ -99,11 +101,20 @@ public sealed class DocumentInserter(IMongoClient client, IEngineObserver observ
         {
             await foreach (var block in blocks.WithCancellation(ct))
             {
-                batch.Add(block);
                 countBytes(block.Length);
-                if (batch.Bytes < batchBytes && batch.Count < MaxDocumentsPerBatch) continue;
-                await batches.WriteAsync(batch, ct);
-                batch = new InsertBatch();
+                if (batch.Count > 0 && !Fits(batch, block))
+                {
+                    await batches.WriteAsync(batch, ct);
+                    batch = new InsertBatch();
+                }
+                batch.Add(block);
+                // Sent as soon as another block like this one would not fit: it never waits on the next read (which may
+                // be slow, or fail on damage after it).
+                if (!Fits(batch, block))
+                {
+                    await batches.WriteAsync(batch, ct);
+                    batch = new InsertBatch();
+                }
             }
             if (batch.Count > 0) await batches.WriteAsync(batch, ct);
             else batch.Dispose();
@@ -116,6 +127,18 @@ public sealed class DocumentInserter(IMongoClient client, IEngineObserver observ
     }
 
     /// <summary>
+    /// Whether <paramref name="block"/> joins <paramref name="batch"/>: the command they make stays within the batch
+    /// bytes with its header and index names (so it fills a pooled buffer of that size, not one twice as large) and
+    /// within <see cref="MaxDocumentsPerBatch"/>. A block alone may hold more; it is then a batch of its own.
+    /// </summary>
+    private bool Fits(InsertBatch batch, DocumentBlock block)
+    {
+        var documents = batch.Count + block.Count;
+        return documents <= MaxDocumentsPerBatch &&
+            batch.Bytes + block.Length + (long)documents * RawInsertCommand.PerDocumentOverhead + RawInsertCommand.HeaderAllowance <= batchBytes;
+    }
+
+    /// <summary>
     /// Inserts one batch and waits for the server's answer even when the restore is being stopped: a batch cancelled
     /// in flight may still be applied, and then the count (what an interrupted restore reports) would be short of what
     /// the target holds. One batch is at most <see cref="MaxDocumentsPerBatch"/> documents or the batch bytes, so a stop
@@ -124,11 +147,16 @@ public sealed class DocumentInserter(IMongoClient client, IEngineObserver observ
     private async Task<(long Inserted, long Refused)> InsertBatchAsync(InsertCommandSender sender, InsertBatch batch, PlannedNamespace ns)
     {
         var refusals = new BatchRefusals(resume);
-        var documents = batch.RawDocuments();
-        await sender.SendAsync(ns.DataCollection, documents, refusals, ns);
+        var count = batch.Count;
+        var insert = sender.Prepare(ns.DataCollection, batch.RawDocuments());
+        // The commands hold the documents now: the blocks go back to the pool before the round trips.
+        batch.Dispose();
+        await sender.SendAsync(ns.DataCollection, insert, refusals, ns);
         foreach (var warning in refusals.Warnings(ns)) observer.Warning(warning);
         if (refusals.Kept.Count > 0)
-            await ResumedTargetCheck.RequireSameDocumentsAsync(client.GetDatabase(ns.TargetDatabase), ns, documents, refusals.Kept, CancellationToken.None);
-        return (batch.Count - refusals.Refused, refusals.Refused);
+            await ResumedTargetCheck.RequireSameDocumentsAsync(client.GetDatabase(ns.TargetDatabase), ns, insert.Documents, refusals.Kept, CancellationToken.None);
+        // Only after success are the buffers reused: a failure's exception still names its command, left to the GC.
+        insert.Dispose();
+        return (count - refusals.Refused, refusals.Refused);
     }
 }

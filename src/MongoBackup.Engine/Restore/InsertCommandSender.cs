@@ -41,26 +41,30 @@ internal sealed class InsertCommandSender : IDisposable
     }
 
     /// <summary>
-    /// Inserts <paramref name="documents"/> into <paramref name="collection"/>, adding what the server refused to
+    /// The insert commands for <paramref name="documents"/> into <paramref name="collection"/>, each carrying the next
+    /// txnNumber of this sender's session when it has one; sent by <see cref="SendAsync"/>.
+    /// </summary>
+    public PreparedInsert Prepare(string collection, IReadOnlyList<ReadOnlyMemory<byte>> documents)
+    {
+        Func<long>? transactionNumbers = _session is null ? null : _session.WrappedCoreSession.AdvanceTransactionNumber;
+        return PreparedInsert.Build(collection, _writeConcern, transactionNumbers, documents);
+    }
+
+    /// <summary>
+    /// Sends <paramref name="insert"/>'s commands into <paramref name="collection"/>, adding what the server refused to
     /// <paramref name="refusals"/>. Each command is awaited to its answer whatever happens meanwhile (see the caller).
     /// </summary>
-    public async Task SendAsync(string collection, IReadOnlyList<ReadOnlyMemory<byte>> documents, BatchRefusals refusals, PlannedNamespace ns)
+    public async Task SendAsync(string collection, PreparedInsert insert, BatchRefusals refusals, PlannedNamespace ns)
     {
-        var oversized = new List<int>();
-        Func<long>? transactionNumbers = _session is null ? null : _session.WrappedCoreSession.AdvanceTransactionNumber;
-        foreach (var command in RawInsertCommand.Build(collection, _writeConcern, transactionNumbers, documents, oversized))
-        {
+        foreach (var command in insert.Commands)
             refusals.Add(await RunAsync(command), ns, command.First);
-            // Only now is its buffer reused: a failure's exception still names the command.
-            command.Dispose();
-        }
-        foreach (var index in oversized)
+        foreach (var index in insert.Oversized)
         {
             // Too large for a command of its own with the header: the driver sends it in a document sequence.
             var target = _database.GetCollection<RawBsonDocument>(collection);
             try
             {
-                using var document = new RawBsonDocument(documents[index].ToArray());
+                using var document = new RawBsonDocument(insert.Documents[index].ToArray());
                 var options = new InsertOneOptions { BypassDocumentValidation = true };
                 await (_session is null ? target.InsertOneAsync(document, options) : target.InsertOneAsync(_session, document, options));
             }

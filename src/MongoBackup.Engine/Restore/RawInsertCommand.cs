@@ -60,8 +60,10 @@ internal sealed class RawInsertCommand : IDisposable
     /// <paramref name="transactionNumbers"/>, each command carries the next of them as its txnNumber, which makes it a
     /// retryable write of the session it is sent in (the server applies a resent statement once).
     /// </summary>
+    /// <param name="placed">When given (as long as <paramref name="documents"/>), each document included is set to its
+    /// copy inside its command, so the memory it came from can be given back before the commands are sent.</param>
     public static List<RawInsertCommand> Build(string collection, byte[]? writeConcern, Func<long>? transactionNumbers,
-        IReadOnlyList<ReadOnlyMemory<byte>> documents, List<int> oversized)
+        IReadOnlyList<ReadOnlyMemory<byte>> documents, List<int> oversized, ReadOnlyMemory<byte>[]? placed = null)
     {
         var header = Header(collection, writeConcern, transactionNumbers is not null);
         var commands = new List<RawInsertCommand>();
@@ -88,7 +90,7 @@ internal sealed class RawInsertCommand : IDisposable
                 size += element;
             }
             if (end == first) break;
-            var command = Write(header, documents, first, end, size);
+            var command = Write(header, documents, first, end, size, placed);
             if (transactionNumbers is not null)
                 BinaryPrimitives.WriteInt64LittleEndian(command._buffer!.AsSpan(4 + header.Length - 4 - TxnNumberValue), transactionNumbers());
             commands.Add(command);
@@ -97,7 +99,8 @@ internal sealed class RawInsertCommand : IDisposable
         return commands;
     }
 
-    private static RawInsertCommand Write(byte[] header, IReadOnlyList<ReadOnlyMemory<byte>> documents, int first, int end, int size)
+    private static RawInsertCommand Write(byte[] header, IReadOnlyList<ReadOnlyMemory<byte>> documents, int first, int end, int size,
+        ReadOnlyMemory<byte>[]? placed)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(size);
         var span = buffer.AsSpan(0, size);
@@ -116,6 +119,7 @@ internal sealed class RawInsertCommand : IDisposable
             at += written;
             span[at++] = 0;
             documents[d].Span.CopyTo(span[at..]);
+            if (placed is not null) placed[d] = buffer.AsMemory(at, documents[d].Length);
             at += documents[d].Length;
         }
         span[at++] = 0; // end of the array
@@ -169,6 +173,17 @@ internal sealed class RawInsertCommand : IDisposable
         stream.Write(Encoding.UTF8.GetBytes(name));
         stream.WriteByte(0);
     }
+
+    /// <summary>
+    /// The most bytes a command adds to its documents' own: the header (its name, options and write concern; a
+    /// collection name is at most 255 bytes) and each document's element type and index name. A batch cut so that
+    /// <c>bytes + documents * <see cref="PerDocumentOverhead"/> + <see cref="HeaderAllowance"/></c> stays within a
+    /// power of two fills a pooled buffer of that size instead of one twice as large.
+    /// </summary>
+    public const int HeaderAllowance = 4 * 1024;
+
+    /// <inheritdoc cref="HeaderAllowance"/>
+    public const int PerDocumentOverhead = 1 + 6 + 1;
 
     private static int Digits(int value) => value < 10 ? 1 : value < 100 ? 2 : value < 1000 ? 3 : value < 10_000 ? 4 : value < 100_000 ? 5 : 6;
 }

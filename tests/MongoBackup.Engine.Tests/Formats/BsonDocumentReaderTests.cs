@@ -133,4 +133,43 @@ public class BsonDocumentReaderTests
         Assert.Equal(20, sync.Count);
         Assert.Equal(sync, async);
     }
+
+    [Fact]
+    public async Task Blocks_stop_before_the_document_that_would_overflow_them_and_keep_every_document_in_order()
+    {
+        // 3,000 documents of 700-1,300 bytes: no block may need a larger buffer than the one it was rented with (its
+        // last document used to be copied into a buffer twice its size), and together they give back every document.
+        var random = new Random(7);
+        var documents = Enumerable.Range(0, 3000)
+            .Select(i => new BsonDocument { { "_id", i }, { "pad", new string('x', random.Next(700, 1300)) } }.ToBson()).ToList();
+        using var stream = new MemoryStream(documents.SelectMany(d => d).ToArray());
+        using var reader = new BsonDocumentReader(stream, "blocks.bson");
+        var read = new List<byte[]>();
+        var blocks = 0;
+        await foreach (var block in reader.ReadBlocksAsync(CancellationToken.None))
+        {
+            using (block)
+            {
+                blocks++;
+                Assert.True(block.Length <= DocumentBlock.TargetBytes, $"a block holds {block.Length} bytes");
+                Assert.Equal(1024 * 1024, block.Buffer.Length); // the pooled buffer it was rented with, never grown
+                read.AddRange(block.ToArrays());
+            }
+        }
+        Assert.Equal(documents, read);
+        Assert.InRange(blocks, 3, 4); // about 3 MB in blocks of up to 1 MiB, each filled to within a document of it
+    }
+
+    [Fact]
+    public async Task A_document_larger_than_a_block_gets_a_block_of_its_own()
+    {
+        var small = new BsonDocument { { "_id", 1 } }.ToBson();
+        var large = new BsonDocument { { "_id", 2 }, { "pad", new string('y', DocumentBlock.TargetBytes + 10) } }.ToBson();
+        using var stream = new MemoryStream([.. small, .. large, .. small]);
+        using var reader = new BsonDocumentReader(stream, "large.bson");
+        var counts = new List<int>();
+        await foreach (var block in reader.ReadBlocksAsync(CancellationToken.None))
+            using (block) counts.Add(block.Count);
+        Assert.Equal([1, 1, 1], counts);
+    }
 }

@@ -34,7 +34,7 @@ public sealed class DocumentInserterTests(MongoServerFixture server)
     }
 
     [Fact]
-    public async Task A_batch_is_sent_once_its_raw_bson_reaches_the_batch_bytes_and_progress_counts_those_bytes()
+    public async Task A_batch_takes_the_whole_blocks_whose_command_fits_the_batch_bytes_and_progress_counts_their_bytes()
     {
         var (ns, target) = Target("ins_bytes");
         var observer = new RecordingObserver();
@@ -42,8 +42,9 @@ public sealed class DocumentInserterTests(MongoServerFixture server)
         var blockBytes = documents.Take(10).Sum(d => d.ToBson().Length);
         var result = Result(ns);
 
-        // Two and a half blocks' worth: the batch that reaches it holds three whole blocks.
-        await new DocumentInserter(server.Client, observer, workers: 1, batchBytes: blockBytes * 5 / 2)
+        // Three blocks with their command's index names and header fit exactly; a fourth would not.
+        var batchBytes = 3 * blockBytes + 30 * RawInsertCommand.PerDocumentOverhead + RawInsertCommand.HeaderAllowance;
+        await new DocumentInserter(server.Client, observer, workers: 1, batchBytes)
             .InsertAsync(ns, Blocks(documents, perBlock: 10), result, CancellationToken.None);
 
         Assert.Equal([30, 30, 30, 5], BatchSizes(observer));
