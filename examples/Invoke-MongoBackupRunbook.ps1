@@ -8,10 +8,12 @@
     slice, then applies retention when a -Keep* rule is given. A run that finds another run holding the lease
     ends at once with Action Skipped: that is not a failure.
 
-    Retention: the keep rules come from -KeepLast, -KeepDaily, -KeepWeekly, -KeepMonthly and -KeepWithin, or from
-    MONGOBACKUP_KEEP_LAST, MONGOBACKUP_KEEP_DAILY, MONGOBACKUP_KEEP_WEEKLY, MONGOBACKUP_KEEP_MONTHLY and
-    MONGOBACKUP_KEEP_WITHIN. A run with none removes nothing and warns, every run, that the repository grows without
-    limit; -KeepAll (MONGOBACKUP_KEEP_ALL=true) says that is meant (a store with its own lifecycle rules) and silences it.
+    Retention: the keep rules come from -KeepLast, -KeepDaily, -KeepWeekly, -KeepMonthly, -KeepWithin and
+    -RestoreWindow, or from MONGOBACKUP_KEEP_LAST, MONGOBACKUP_KEEP_DAILY, MONGOBACKUP_KEEP_WEEKLY,
+    MONGOBACKUP_KEEP_MONTHLY, MONGOBACKUP_KEEP_WITHIN and MONGOBACKUP_RESTORE_WINDOW (a point-in-time restore window,
+    such as 3d: everything a restore to any moment of the last 3 days needs stays). A run with none removes nothing and
+    warns, every run, that the repository grows without limit; -KeepAll (MONGOBACKUP_KEEP_ALL=true) says that is meant
+    (a store with its own lifecycle rules) and silences it.
 
     What is backed up: -Database, -ExcludeDatabase, -Collection and -ExcludeCollection (MONGOBACKUP_DATABASE,
     MONGOBACKUP_EXCLUDE_DATABASE, MONGOBACKUP_COLLECTION, MONGOBACKUP_EXCLUDE_COLLECTION), each a comma-separated list
@@ -92,6 +94,9 @@ param(
     [int] $KeepWeekly,
     [int] $KeepMonthly,
     [string] $KeepWithin = $env:MONGOBACKUP_KEEP_WITHIN,
+    # The point-in-time restore window (MONGOBACKUP_RESTORE_WINDOW: a duration such as 3d): what a restore to any
+    # moment of that span before the newest restorable one needs is kept.
+    [string] $RestoreWindow = $env:MONGOBACKUP_RESTORE_WINDOW,
     # Keep every snapshot on purpose (MONGOBACKUP_KEEP_ALL=true): no retention, and no warning that there is none.
     [switch] $KeepAll,
     # An Azure Blob endpoint other than the account's (Azurite, Azure Stack), or an S3-compatible service's URL.
@@ -287,7 +292,8 @@ try {
     }
     Import-Module $ModulePath
     # Durations are read as the module reads them, so a wrong one is named by its variable too.
-    foreach ($pair in @(('FullEvery', 'MONGOBACKUP_FULL_EVERY', $FullEvery), ('KeepWithin', 'MONGOBACKUP_KEEP_WITHIN', $KeepWithin))) {
+    foreach ($pair in @(('FullEvery', 'MONGOBACKUP_FULL_EVERY', $FullEvery), ('KeepWithin', 'MONGOBACKUP_KEEP_WITHIN', $KeepWithin),
+            ('RestoreWindow', 'MONGOBACKUP_RESTORE_WINDOW', $RestoreWindow))) {
         if (-not $pair[2]) { continue }
         $name = if ($PSBoundParameters.ContainsKey($pair[0])) { "-$($pair[0])" } else { $pair[1] }
         try { $null = [MongoBackup.PowerShell.Commands.DurationArgumentAttribute]::Parse([string] $pair[2]) }
@@ -305,14 +311,16 @@ try {
     }
     $policy += $keepCounts
     if ($KeepWithin) { $policy.KeepWithin = $KeepWithin }
+    if ($RestoreWindow) { $policy.RestoreWindow = $RestoreWindow }
     $policy += $scope
     if ($readPreferenceSetting) { $policy.ReadPreference = $readPreferenceSetting.Text }
     if ($tags) { $policy.Tag = [hashtable] $tags }
     if ($hostMap) { $policy.ShardHostMap = [hashtable] $hostMap }
-    if ($KeepAll -and (@($policy.Keys) -match '^Keep')) { Stop-Runbook '-KeepAll (MONGOBACKUP_KEEP_ALL) keeps every snapshot: give it or keep rules, not both.' }
-    if (-not $KeepAll -and -not (@($policy.Keys) -match '^Keep')) {
+    $rules = @($policy.Keys) -match '^(Keep|RestoreWindow$)'
+    if ($KeepAll -and $rules) { Stop-Runbook '-KeepAll (MONGOBACKUP_KEEP_ALL) keeps every snapshot: give it or keep rules, not both.' }
+    if (-not $KeepAll -and -not $rules) {
         Write-Warning ('No keep rule is set, so no snapshot is ever removed and the repository grows without limit. Set ' +
-            'MONGOBACKUP_KEEP_DAILY (or _LAST, _WEEKLY, _MONTHLY, _WITHIN; or -Keep* parameters), or MONGOBACKUP_KEEP_ALL=true to keep everything on purpose.')
+            'MONGOBACKUP_KEEP_DAILY (or _LAST, _WEEKLY, _MONTHLY, _WITHIN, or MONGOBACKUP_RESTORE_WINDOW; or -Keep* parameters), or MONGOBACKUP_KEEP_ALL=true to keep everything on purpose.')
     }
     $credential = Get-RunbookCredential
     if ($credential) { $policy.Credential = $credential }

@@ -282,6 +282,43 @@ Describe 'Invoke-MongoSnapshotRetention' {
         (Get-MongoSnapshot -Repository $chain).Id | Should -Contain '03-full-d2a'
     }
 
+    It 'keeps the DBA''s restore window: 7 daily, 4 weekly and -RestoreWindow 3d keep today''s earlier full and its slices' {
+        # Two fulls today (01:00 and 13:00) and hourly slices from the first to 18:00.
+        $today = New-TestFolder
+        $hour = 3600
+        New-History $today (@(@{ Id = 'a-full-0100'; At = $hour }) + @(foreach ($h in 2..12) { @{ Id = 'b-slice-{0:00}' -f $h; At = $h * $hour; After = ($h - 1) * $hour } }) +
+            @(@{ Id = 'c-full-1300'; At = 13 * $hour }) + @(foreach ($h in 13..18) { @{ Id = 'd-slice-{0:00}' -f $h; At = $h * $hour; After = ($h - 1) * $hour } }))
+        $earliest = (Get-MongoRestoreWindow -Repository $today | Select-Object -First 1).From
+        # What the DBA saw without the window: the earlier full and the slices before the newest full would go.
+        $daily = Invoke-MongoSnapshotRetention -Repository $today -KeepDaily 7 -KeepWeekly 4 -WhatIf
+        ($daily | Where-Object Action -eq Remove).Target | Should -Contain 'a-full-0100'
+
+        $plan = Invoke-MongoSnapshotRetention -Repository $today -KeepDaily 7 -KeepWeekly 4 -RestoreWindow 3d -Confirm:$false
+
+        $plan | Where-Object Action -eq Remove | Should -BeNullOrEmpty
+        ($plan | Where-Object Id -eq 'a-full-0100').Reason | Should -BeLike '*RestoreWindow 3d (inside the restore window *'
+        ($plan | Where-Object Id -eq 'b-slice-02').Reason | Should -BeLike '*the restore window * needs every slice from full snapshot a-full-0100 on*'
+        (Get-MongoSnapshot -Repository $today).Count | Should -Be 19
+        (Get-MongoRestoreWindow -Repository $today | Select-Object -First 1).From | Should -Be $earliest
+    }
+
+    It '-WhatIf with -RestoreWindow says "restore window" for what the window keeps, and removes nothing' {
+        # The chain ends on day 3 at 01:23:20; a 1-day window starts on day 2 at 01:23:20, so 03-full-d2a is its base.
+        $plan = Invoke-MongoSnapshotRetention -Repository $chain -KeepLast 1 -RestoreWindow 1d -WhatIf
+
+        ($plan | Where-Object Action -eq Remove).Target | Should -Be @('02-slice', '01-full-d1')
+        ($plan | Where-Object Target -eq '07-full-d3').Detail | Should -BeLike 'kept by KeepLast 1 (#1), RestoreWindow 1d (inside the restore window 2026-01-02 01:23:20.000Z to 2026-01-03 01:23:20.000Z)'
+        ($plan | Where-Object Target -eq '03-full-d2a').Detail | Should -BeLike "kept by RestoreWindow 1d (the newest full snapshot at or before the restore window's start, 2026-01-02 01:23:20.000Z*"
+        ($plan | Where-Object Target -eq '04-slice').Detail | Should -BeLike '*restore window*'
+        ($plan | Where-Object Target -eq '02-slice').Detail | Should -Be 'no kept full snapshot''s restore window needs it'
+        (Get-MongoSnapshot -Repository $chain).Count | Should -Be $history.Count
+    }
+
+    It '-RestoreWindow without a unit is refused, naming it' {
+        { Invoke-MongoSnapshotRetention -Repository $chain -RestoreWindow 3 -WhatIf -ErrorAction Stop } |
+            Should -Throw -ExpectedMessage "*'RestoreWindow'*'3' has no unit*"
+    }
+
     It 'refuses to run without a rule' {
         { Invoke-MongoSnapshotRetention -Repository $chain -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId 'MongoBackup.InvalidArgument,*'
         (Get-MongoSnapshot -Repository $chain).Count | Should -Be $history.Count

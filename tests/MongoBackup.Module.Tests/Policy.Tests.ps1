@@ -79,6 +79,20 @@ Describe 'Invoke-MongoBackupPolicy' {
         (Get-MongoSnapshot -Repository $repository -Kind Full).Id | Should -Be $kept.Id
     }
 
+    It 'passes -RestoreWindow to retention: a full snapshot inside the window stays beside -KeepLast 1' {
+        $repository = New-TestFolder
+        $older = Backup-MongoDatabase -ConnectionString $uri -Repository $repository -Database $db
+        $newer = Backup-MongoDatabase -ConnectionString $uri -Repository $repository -Database $db
+
+        $run = Invoke-MongoBackupPolicy -ConnectionString $uri -Repository $repository -FullEvery '1d' -Database $db -KeepLast 1 -RestoreWindow '1h'
+
+        $run.Removed | Should -BeNullOrEmpty
+        (Get-MongoSnapshot -Repository $repository -Kind Full).Id | Should -Contain $older.Id
+        $preview = Invoke-MongoBackupPolicy -ConnectionString $uri -Repository $repository -FullEvery '1d' -Database $db -KeepLast 1 -WhatIf
+        ($preview | Where-Object Action -eq Remove).Target | Should -Contain $older.Id   # without the window, KeepLast 1 alone removes it
+        $newer.Id | Should -Not -BeNullOrEmpty
+    }
+
     It 'of two concurrent runs on one repository, exactly one does the work and the other reports Skipped' {
         $repository = New-TestFolder
         $results = Invoke-ConcurrentPolicyRun $uri $repository

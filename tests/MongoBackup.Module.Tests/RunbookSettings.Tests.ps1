@@ -70,6 +70,30 @@ Describe 'The scheduling runbook passes what to back up, how to read it and its 
     }
 }
 
+Describe 'The scheduling runbook keeps a point-in-time restore window: MONGOBACKUP_RESTORE_WINDOW' {
+    It 'passes it to retention as a keep rule: a full snapshot inside the window stays beside MONGOBACKUP_KEEP_LAST=1, and no warning' {
+        $repository = New-TestFolder
+        $older = Backup-MongoDatabase -ConnectionString $uri -Repository $repository -Database $sales
+        Backup-MongoDatabase -ConnectionString $uri -Repository $repository -Database $sales | Out-Null
+
+        $run = Invoke-Runbook @{ MONGOBACKUP_URI = $uri; MONGOBACKUP_REPOSITORY = $repository; MONGOBACKUP_DATABASE = $sales
+            MONGOBACKUP_KEEP_LAST = '1'; MONGOBACKUP_RESTORE_WINDOW = '1h' }
+
+        $run.ExitCode | Should -Be 0 -Because $run.Output
+        $run.Output | Should -Match 'MongoBackup policy: \w+( \S+)?; removed 0;'
+        $run.Output | Should -Not -Match 'No keep rule is set'
+        (Get-MongoSnapshot -Repository $repository -Kind Full).Id | Should -Contain $older.Id
+    }
+
+    It 'counts it as a keep rule, so MONGOBACKUP_KEEP_ALL=true beside it is refused' {
+        $repository = Join-Path (New-TestFolder) 'repo'
+        $run = Invoke-Runbook @{ MONGOBACKUP_URI = $uri; MONGOBACKUP_REPOSITORY = $repository; MONGOBACKUP_RESTORE_WINDOW = '3d'; MONGOBACKUP_KEEP_ALL = 'true' }
+        $run.ExitCode | Should -Be 1
+        $run.Output | Should -Match 'MONGOBACKUP_KEEP_ALL\) keeps every snapshot: give it or keep rules, not both'
+        $repository | Should -Not -Exist
+    }
+}
+
 Describe 'The scheduling runbook refuses a setting it cannot read, naming the variable, before anything is written' {
     It 'refuses <Variable>=<Value>' -ForEach @(
         @{ Variable = 'MONGOBACKUP_KEEP_LAST'; Value = 'seven'; Says = "MONGOBACKUP_KEEP_LAST is 'seven': set it to a whole number above 0*" }
@@ -80,6 +104,8 @@ Describe 'The scheduling runbook refuses a setting it cannot read, naming the va
         @{ Variable = 'MONGOBACKUP_COMPRESSION'; Value = 'lz4'; Says = "MONGOBACKUP_COMPRESSION is 'lz4': set it to Zstd, Gzip or None." }
         @{ Variable = 'MONGOBACKUP_FULL_EVERY'; Value = '7'; Says = "MONGOBACKUP_FULL_EVERY is '7': '7' has no unit*" }
         @{ Variable = 'MONGOBACKUP_KEEP_WITHIN'; Value = '2weeks'; Says = "MONGOBACKUP_KEEP_WITHIN is '2weeks': '2weeks' is not a duration*" }
+        @{ Variable = 'MONGOBACKUP_RESTORE_WINDOW'; Value = '3'; Says = "MONGOBACKUP_RESTORE_WINDOW is '3': '3' has no unit*" }
+        @{ Variable = 'MONGOBACKUP_RESTORE_WINDOW'; Value = '3 days'; Says = "MONGOBACKUP_RESTORE_WINDOW is '3 days': '3 days' is not a duration*" }
         @{ Variable = 'MONGOBACKUP_READ_PREFERENCE'; Value = 'fastest'; Says = "MONGOBACKUP_READ_PREFERENCE is 'fastest': set it to primary, primaryPreferred, secondary, secondaryPreferred or nearest." }
         @{ Variable = 'MONGOBACKUP_DATABASE'; Value = 'sales,,crm'; Says = "MONGOBACKUP_DATABASE is 'sales,,crm', which has an empty entry*" }
         @{ Variable = 'MONGOBACKUP_EXCLUDE_COLLECTION'; Value = 'audit,'; Says = "MONGOBACKUP_EXCLUDE_COLLECTION is 'audit,', which has an empty entry*" }

@@ -6,7 +6,8 @@ namespace MongoBackup.Engine.Housekeeping;
 /// <summary>
 /// Works out which snapshots the retention rules keep. The rules pick full snapshots (per source replica set, and per
 /// scope: see KeepPerScope; copy-only snapshots are outside the chain and left alone);
-/// each kept full keeps the oplog slices of its restore window, so no kept window loses a slice. Slices no kept
+/// each kept full keeps the oplog slices of its restore window, so no kept window loses a slice. The restore-window rule
+/// (<see cref="RestoreWindowRule"/>) also keeps every slice from the oldest full snapshot it keeps on. Slices no kept
 /// window needs go, except those after the newest kept full snapshot: that is where the oplog capture continues.
 /// Failed snapshots go; unfinished ones (no manifest, possibly a backup still running) and damaged ones (a manifest that
 /// cannot be read) are left alone.
@@ -28,14 +29,15 @@ public static class RetentionPlanner
         foreach (var source in complete.GroupBy(s => s.Source.ReplicaSetName))
         {
             // Every chain full counts, with or without a consistency point (a standalone's are kept by the rules too).
-            var keptFulls = KeepPerScope(source.Where(s => s.IsChainFull).ToList(), rules);
+            var window = RestoreWindowRule.For(rules.RestoreWindow, source.ToList());
+            var keptFulls = KeepPerScope(source.Where(s => s.IsChainFull).ToList(), rules, window);
             foreach (var full in source.Where(s => s.Kind == SnapshotKind.Full))
                 decisions.Add(full.CopyOnly
                     ? Decide(full, RetentionAction.Keep, "it is copy-only: outside the backup chain, retention neither counts nor removes it (Remove-MongoSnapshot does)")
                     : keptFulls.TryGetValue(full.Id, out var why)
                         ? Decide(full, RetentionAction.Keep, why)
                         : Decide(full, RetentionAction.Remove, $"no rule ({rules}) keeps it"));
-            decisions.AddRange(DecideSlices(source.Where(s => s.Kind == SnapshotKind.Oplog), keptFulls.Keys, source, chains));
+            decisions.AddRange(DecideSlices(source.Where(s => s.Kind == SnapshotKind.Oplog), keptFulls.Keys, source, chains, window));
         }
         foreach (var other in snapshots.Where(s => s.Manifest is not { Status: SnapshotStatus.Complete }))
             decisions.Add(other.Manifest is { } failed
@@ -53,18 +55,21 @@ public static class RetentionPlanner
     /// fulls on its own, over the fulls that cover that scope: a snapshot of some databases never takes the place of
     /// one of all of them, while a whole snapshot counts for every scope.
     /// </summary>
-    private static Dictionary<string, string> KeepPerScope(List<SnapshotManifest> fulls, RetentionRules rules)
+    private static Dictionary<string, string> KeepPerScope(List<SnapshotManifest> fulls, RetentionRules rules, RestoreWindowRule? window)
     {
         var scopes = fulls.Select(f => f.EffectiveScope).DistinctBy(s => s.ToString()).ToList();
         var reasons = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         foreach (var scope in scopes)
         {
             var suffix = scopes.Count > 1 ? $" for {scope}" : "";
-            KeepFulls(fulls.Where(f => ScopeCoverage.Contains(f.EffectiveScope, scope)), rules, (full, why) =>
+            void Keep(SnapshotManifest full, string why)
             {
                 if (!reasons.TryGetValue(full.Id, out var list)) reasons[full.Id] = list = [];
                 if (!list.Contains(why + suffix)) list.Add(why + suffix);
-            });
+            }
+            var covering = fulls.Where(f => ScopeCoverage.Contains(f.EffectiveScope, scope)).ToList();
+            KeepFulls(covering, rules, Keep);
+            window?.KeepFulls(covering, Keep);
         }
         return reasons.ToDictionary(r => r.Key, r => "kept by " + string.Join(", ", r.Value), StringComparer.Ordinal);
     }
@@ -81,7 +86,7 @@ public static class RetentionPlanner
         KeepNewestPerBucket(newestFirst, rules.KeepMonthly, "KeepMonthly", t => t.ToString("yyyy-MM", CultureInfo.InvariantCulture), keep);
         if (rules.KeepWithin is { } within && newestFirst.Count > 0)
             foreach (var full in newestFirst.Where(f => f.StartTime >= newestFirst[0].StartTime - within))
-                keep(full, $"KeepWithin {within} of the newest full snapshot");
+                keep(full, $"KeepWithin {RetentionRules.Show(within)} of the newest full snapshot");
     }
 
     private static void KeepNewestPerBucket(List<SnapshotManifest> newestFirst, int? count, string rule,
@@ -101,7 +106,7 @@ public static class RetentionPlanner
     }
 
     private static IEnumerable<RetentionDecision> DecideSlices(IEnumerable<SnapshotManifest> slices, IEnumerable<string> keptFullIds,
-        IEnumerable<SnapshotManifest> source, RestoreChains chains)
+        IEnumerable<SnapshotManifest> source, RestoreChains chains, RestoreWindowRule? window)
     {
         var kept = keptFullIds.ToList();
         var neededBy = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -113,7 +118,9 @@ public static class RetentionPlanner
 
         foreach (var slice in slices)
         {
-            if (neededBy.TryGetValue(slice.Id, out var fullId))
+            if (window?.Needs(slice, chains.FullsNeeding(slice.Id)) is { } why)
+                yield return Decide(slice, RetentionAction.Keep, why);
+            else if (neededBy.TryGetValue(slice.Id, out var fullId))
                 yield return Decide(slice, RetentionAction.Keep, $"needed by {RestoreChains.Describe(chains.WindowOf(fullId)!)}, which is kept");
             else if (fulls.Count == 0)
                 yield return Decide(slice, RetentionAction.Keep, "no full snapshot of its source is kept, so retention leaves its oplog slices alone");

@@ -1,10 +1,14 @@
+using System.Globalization;
+
 namespace MongoBackup.Engine.Housekeeping;
 
 /// <summary>
 /// Which full snapshots to keep, as restic and PBM word it. Each rule keeps snapshots on its own; a snapshot is kept
 /// when any rule keeps it. Daily, weekly and monthly rules keep the newest full snapshot of each of the last N
 /// days, ISO weeks or months (UTC) that have one. KeepWithin keeps every full snapshot started within that span
-/// before the newest one (not before now, so a backup job that stopped does not age everything out).
+/// before the newest one (not before now, so a backup job that stopped does not age everything out). RestoreWindow
+/// keeps what a point-in-time restore to any moment of that span before the newest restorable moment needs
+/// (<see cref="RestoreWindowRule"/>).
 /// </summary>
 public sealed record RetentionRules
 {
@@ -18,6 +22,12 @@ public sealed record RetentionRules
     public int? KeepMonthly { get; init; }
     /// <summary>Keep every full snapshot started within this span before the newest full snapshot's start.</summary>
     public TimeSpan? KeepWithin { get; init; }
+    /// <summary>
+    /// Keep what a point-in-time restore to any moment of this span before the source's newest restorable moment needs:
+    /// the newest full snapshot at or before the span's start, every full snapshot after it, and every slice from that
+    /// full snapshot on (see <see cref="RestoreWindowRule"/>).
+    /// </summary>
+    public TimeSpan? RestoreWindow { get; init; }
 
     /// <summary>Rules that keep nothing would remove every snapshot: refuse them, naming what is wrong.</summary>
     public void Validate()
@@ -27,9 +37,11 @@ public sealed record RetentionRules
                 throw new MongoBackupException(ErrorIds.InvalidArgument, $"{name} must be at least 1; it is {value}.", target: name);
         if (KeepWithin is { } within && within <= TimeSpan.Zero)
             throw new MongoBackupException(ErrorIds.InvalidArgument, $"KeepWithin must be a positive time span; it is {within}.", target: "KeepWithin");
-        if (KeepLast is null && KeepDaily is null && KeepWeekly is null && KeepMonthly is null && KeepWithin is null)
+        if (RestoreWindow is { } window && window <= TimeSpan.Zero)
+            throw new MongoBackupException(ErrorIds.InvalidArgument, $"RestoreWindow must be a positive time span; it is {window}.", target: "RestoreWindow");
+        if (KeepLast is null && KeepDaily is null && KeepWeekly is null && KeepMonthly is null && KeepWithin is null && RestoreWindow is null)
             throw new MongoBackupException(ErrorIds.InvalidArgument,
-                "No retention rule was given, which would remove every snapshot: give at least one of KeepLast, KeepDaily, KeepWeekly, KeepMonthly or KeepWithin.");
+                "No retention rule was given, which would remove every snapshot: give at least one of KeepLast, KeepDaily, KeepWeekly, KeepMonthly, KeepWithin or RestoreWindow.");
     }
 
     /// <summary>The rules given, as "KeepLast 3, KeepDaily 7" (for messages and -WhatIf).</summary>
@@ -40,7 +52,19 @@ public sealed record RetentionRules
         if (KeepDaily is { } daily) parts.Add($"KeepDaily {daily}");
         if (KeepWeekly is { } weekly) parts.Add($"KeepWeekly {weekly}");
         if (KeepMonthly is { } monthly) parts.Add($"KeepMonthly {monthly}");
-        if (KeepWithin is { } within) parts.Add($"KeepWithin {within}");
+        if (KeepWithin is { } within) parts.Add($"KeepWithin {Show(within)}");
+        if (RestoreWindow is { } window) parts.Add($"RestoreWindow {Show(window)}");
         return string.Join(", ", parts);
     }
+
+    /// <summary>A span as the duration parameters take it: "3d", "36h", "90m", "45s"; a TimeSpan ("1.02:03:04.5") otherwise.</summary>
+    public static string Show(TimeSpan span) =>
+        span <= TimeSpan.Zero ? span.ToString("c", CultureInfo.InvariantCulture)
+        : span.Ticks % TimeSpan.TicksPerDay == 0 ? Whole(span.TotalDays, "d")
+        : span.Ticks % TimeSpan.TicksPerHour == 0 ? Whole(span.TotalHours, "h")
+        : span.Ticks % TimeSpan.TicksPerMinute == 0 ? Whole(span.TotalMinutes, "m")
+        : span.Ticks % TimeSpan.TicksPerSecond == 0 ? Whole(span.TotalSeconds, "s")
+        : span.ToString("c", CultureInfo.InvariantCulture);
+
+    private static string Whole(double count, string unit) => string.Create(CultureInfo.InvariantCulture, $"{count:0}{unit}");
 }

@@ -46,6 +46,11 @@ public sealed class InvokeMongoBackupPolicyCommand : MongoBackupSourceCmdlet
     [DurationArgument(Minimum = "00:01:00")]
     public TimeSpan KeepWithin { get; set; }
 
+    /// <summary>Keep what a point-in-time restore to any moment of this span before the newest restorable moment needs.</summary>
+    [Parameter]
+    [DurationArgument(Minimum = "00:01:00")]
+    public TimeSpan RestoreWindow { get; set; }
+
     [Parameter]
     public Compression Compression { get; set; } = BackupCompression.Default;
 
@@ -118,6 +123,7 @@ public sealed class InvokeMongoBackupPolicyCommand : MongoBackupSourceCmdlet
             KeepWeekly = Bound(nameof(KeepWeekly), KeepWeekly),
             KeepMonthly = Bound(nameof(KeepMonthly), KeepMonthly),
             KeepWithin = MyInvocation.BoundParameters.ContainsKey(nameof(KeepWithin)) ? KeepWithin : null,
+            RestoreWindow = MyInvocation.BoundParameters.ContainsKey(nameof(RestoreWindow)) ? RestoreWindow : null,
         };
         return rules == new RetentionRules() ? null : rules;
     }

@@ -7,7 +7,7 @@ using MongoBackup.PowerShell.Pipeline;
 namespace MongoBackup.PowerShell.Commands;
 
 /// <summary>
-/// Applies keep-last/daily/weekly/monthly/within rules to a repository: outputs every snapshot with Keep or
+/// Applies keep-last/daily/weekly/monthly/within and restore-window rules to a repository: outputs every snapshot with Keep or
 /// Remove and the reason, and removes what goes. Kept full snapshots keep the slices of their restore windows.
 /// </summary>
 [Cmdlet(VerbsLifecycle.Invoke, "MongoSnapshotRetention", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
@@ -39,6 +39,11 @@ public sealed class InvokeMongoSnapshotRetentionCommand : MongoEngineCmdlet
     [DurationArgument(Minimum = "00:01:00")]
     public TimeSpan KeepWithin { get; set; }
 
+    /// <summary>Keep what a point-in-time restore to any moment of this span before the newest restorable moment needs.</summary>
+    [Parameter]
+    [DurationArgument(Minimum = "00:01:00")]
+    public TimeSpan RestoreWindow { get; set; }
+
     protected override void ProcessRecord() => RunCommand(() =>
     {
         var repository = OpenRepositoryArgument(Repository, IsWhatIf() ? RepositoryAccess.Read : RepositoryAccess.Write);
@@ -49,6 +54,7 @@ public sealed class InvokeMongoSnapshotRetentionCommand : MongoEngineCmdlet
             KeepWeekly = Bound(nameof(KeepWeekly), KeepWeekly),
             KeepMonthly = Bound(nameof(KeepMonthly), KeepMonthly),
             KeepWithin = MyInvocation.BoundParameters.ContainsKey(nameof(KeepWithin)) ? KeepWithin : null,
+            RestoreWindow = MyInvocation.BoundParameters.ContainsKey(nameof(RestoreWindow)) ? RestoreWindow : null,
         };
         var catalog = new SnapshotCatalog(repository); // listed once: the plan, then the guard of what was confirmed
         var plan = Await(ct => RetentionApplier.PlanAsync(catalog, rules, ct));

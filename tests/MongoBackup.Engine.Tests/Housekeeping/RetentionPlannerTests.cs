@@ -121,7 +121,9 @@ public sealed class RetentionPlannerTests
             if (rules.KeepLast is { } last)
                 Assert.All(history.Where(s => s.Kind == SnapshotKind.Full).GroupBy(s => s.Source.ReplicaSetName)
                     .SelectMany(g => g.OrderByDescending(s => s.StartTime).Take(last)), f => Assert.Contains(f.Id, kept));
-            Assert.Empty(RemovalGuard.FindBlockers(history, removed));
+            if (rules.RestoreWindow is { } span) AssertWindowStaysRestorable(history, kept, span, context);
+            var blockers = RemovalGuard.FindBlockers(history, removed);
+            Assert.True(blockers.Count == 0, $"{string.Join("; ", blockers)}; {context}");
             Assert.Equal(history.Count, plan.Decisions.Count);
             removedSlices += plan.Removals.Count(d => d.Kind == SnapshotKind.Oplog);
             keptSlices += plan.Decisions.Count(d => d.Kind == SnapshotKind.Oplog && d.Action == RetentionAction.Keep);
@@ -142,7 +144,7 @@ public sealed class RetentionPlannerTests
             var source = random.Next(6) == 0 ? "rs1" : "rs0";
             if (random.Next(3) == 0 || !chainEnd.ContainsKey(source))
             {
-                history.Add(Full($"f{i}", now, source));
+                history.Add(Full($"f{i}", now, source, databases: random.Next(5) == 0 ? ["a"] : null));
                 chainEnd.TryAdd(source, now);
                 if (random.Next(4) == 0) chainEnd[source] = now; // a slice run that starts over from this full
             }
@@ -162,12 +164,35 @@ public sealed class RetentionPlannerTests
         {
             KeepLast = Maybe(5), KeepDaily = Maybe(8), KeepWeekly = Maybe(5), KeepMonthly = Maybe(4),
             KeepWithin = random.Next(4) == 0 ? TimeSpan.FromDays(random.Next(1, 30)) : null,
+            RestoreWindow = random.Next(3) == 0 ? TimeSpan.FromHours(random.Next(1, 40 * 24)) : null,
         };
-        return rules is { KeepLast: null, KeepDaily: null, KeepWeekly: null, KeepMonthly: null, KeepWithin: null }
+        return rules is { KeepLast: null, KeepDaily: null, KeepWeekly: null, KeepMonthly: null, KeepWithin: null, RestoreWindow: null }
             ? rules with { KeepLast = 1 } : rules;
     }
 
+    /// <summary>
+    /// Every moment of the restore window (the span before each source's newest restorable moment) that a restore could
+    /// reach before retention, it still reaches after, for as much as it could restore.
+    /// </summary>
+    private static void AssertWindowStaysRestorable(List<SnapshotManifest> history, HashSet<string> kept, TimeSpan span, string context)
+    {
+        var after = RestoreWindows.Compute(history.Where(s => kept.Contains(s.Id)));
+        foreach (var source in history.GroupBy(s => s.Source.ReplicaSetName))
+        {
+            var before = RestoreWindows.Compute(source);
+            if (before.Count == 0) continue;
+            var start = before.Max(w => w.ToWallTime) - span;
+            foreach (var window in before.Where(w => w.ToWallTime >= start))
+            {
+                var from = window.FromWallTime > start ? window.FromWallTime : start;
+                Assert.True(after.Any(w => w.ReplicaSetName == window.ReplicaSetName && ScopeCoverage.Contains(w.Scope, window.Scope)
+                        && w.FromWallTime <= from && w.ToWallTime >= window.ToWallTime),
+                    $"{from:u} to {window.ToWallTime:u} ({window.Scope}) of the restore window {start:u} can no longer be restored; {context}");
+            }
+        }
+    }
+
     private static string Describe(SnapshotManifest s) => s.Kind == SnapshotKind.Full
-        ? $"{s.Id}@{s.ConsistentAt!.Timestamp.Seconds}/{s.Source.ReplicaSetName}"
+        ? $"{s.Id}@{s.ConsistentAt!.Timestamp.Seconds}/{s.Source.ReplicaSetName}{(s.Scope is null ? "" : $" ({s.EffectiveScope})")}"
         : $"{s.Id}({s.PreviousSliceEnd!.Value.Seconds}-{s.OplogEnd!.Value.Seconds}{(s.Gap is null ? "" : " gap")})/{s.Source.ReplicaSetName}";
 }

@@ -1,0 +1,102 @@
+using MongoBackup.Engine.Repository;
+
+namespace MongoBackup.Engine.Housekeeping;
+
+/// <summary>
+/// The restore-window rule (<see cref="RetentionRules.RestoreWindow"/>) for one source: it keeps what a point-in-time
+/// restore to any moment of the last span needs, as Atlas's continuous backup keeps its "restore window" and PBM's
+/// cleanup keeps what can still restore to its cut-off time.
+/// <para>
+/// The window ends at the source's newest restorable moment, not at now (so a backup job that stopped does not let the
+/// window age out, as the other rules count from the newest snapshot): the end of its newest restore window, which is
+/// the last entry of the newest slice continuing a full snapshot, or the newest full snapshot's own moment where no
+/// slice continues one. It starts the span before that. The rule keeps, for each scope, the newest full snapshot
+/// consistent at or before the start (a restore to the start is based on it) and every full snapshot after the start;
+/// and every oplog slice that reaches past the oldest full snapshot it keeps, so no moment of the window that could be
+/// restored before retention is lost to it: the slices of those full snapshots' windows, and slices no full snapshot's
+/// window holds (after a break in the chain, which a copied-back slice may yet mend). A slice only the window of a full
+/// snapshot that goes holds (a snapshot of other databases before the start) goes with it, as the removal guard asks.
+/// </para>
+/// </summary>
+public sealed class RestoreWindowRule
+{
+    private readonly List<SnapshotManifest> _keptFulls = [];
+
+    private RestoreWindowRule(TimeSpan span, DateTimeOffset start, DateTimeOffset end) => (Span, Start, End) = (span, start, end);
+
+    /// <summary>How far back the window reaches from <see cref="End"/>.</summary>
+    public TimeSpan Span { get; }
+
+    /// <summary>The window's first moment: <see cref="End"/> less <see cref="Span"/>.</summary>
+    public DateTimeOffset Start { get; }
+
+    /// <summary>The window's last moment: the newest moment a point-in-time restore of the source reaches.</summary>
+    public DateTimeOffset End { get; }
+
+    /// <summary>
+    /// The rule over <paramref name="source"/> (the complete snapshots of one source); null when no span is given or the
+    /// source has no full snapshot in the chain (copy-only ones are outside it).
+    /// </summary>
+    public static RestoreWindowRule? For(TimeSpan? span, IReadOnlyCollection<SnapshotManifest> source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        var fulls = source.Where(s => s.IsChainFull).ToList();
+        if (span is not { } length || fulls.Count == 0) return null;
+        var end = RestoreWindows.Compute(source).Select(w => w.ToWallTime).Append(fulls.Max(MomentOf)).Max();
+        return new RestoreWindowRule(length, end - length, end);
+    }
+
+    /// <summary>
+    /// The moment a full snapshot restores to: its consistency point; for one that has none (a standalone's, not
+    /// point-in-time consistent), the end of its backup, the first moment all its data was read.
+    /// </summary>
+    public static DateTimeOffset MomentOf(SnapshotManifest full)
+    {
+        ArgumentNullException.ThrowIfNull(full);
+        return full.ConsistentAt?.WallTime ?? full.EndTime;
+    }
+
+    /// <summary>
+    /// Keeps, of <paramref name="fulls"/> (the full snapshots covering one scope), the newest one at or before
+    /// <see cref="Start"/> and every one after it, each with its reason; remembers them for <see cref="Needs"/>.
+    /// </summary>
+    public void KeepFulls(IEnumerable<SnapshotManifest> fulls, Action<SnapshotManifest, string> keep)
+    {
+        ArgumentNullException.ThrowIfNull(keep);
+        var list = fulls.ToList();
+        var atStart = list.Where(f => MomentOf(f) <= Start).MaxBy(MomentOf);
+        if (atStart is not null)
+            Keep(atStart, $"{Name} (the newest full snapshot at or before the restore window's start, {InUtc(Start)}: a restore to it is based on this one)", keep);
+        foreach (var full in list.Where(f => MomentOf(f) > Start))
+            Keep(full, $"{Name} (inside the restore window {Describe()})", keep);
+    }
+
+    /// <summary>
+    /// Why the window needs <paramref name="slice"/>: it reaches past the oldest full snapshot the rule keeps, from
+    /// which restores to the window's moments replay, and the windows holding it (<paramref name="fullsNeeding"/>, the
+    /// ids of their full snapshots) are none or include one the rule keeps; null when it does not.
+    /// </summary>
+    public string? Needs(SnapshotManifest slice, IEnumerable<string> fullsNeeding)
+    {
+        ArgumentNullException.ThrowIfNull(slice);
+        ArgumentNullException.ThrowIfNull(fullsNeeding);
+        var oldest = _keptFulls.Where(f => f.ConsistentAt is not null).MinBy(f => f.ConsistentAt!.Timestamp);
+        var holders = fullsNeeding.ToList();
+        return oldest is not null && slice.OplogEnd is { } end && end > oldest.ConsistentAt!.Timestamp
+            && (holders.Count == 0 || holders.Any(id => _keptFulls.Any(f => f.Id == id)))
+            ? $"kept by {Name}: the restore window {Describe()} needs every slice from full snapshot {oldest.Id} on"
+            : null;
+    }
+
+    private string Name => $"RestoreWindow {RetentionRules.Show(Span)}";
+
+    private string Describe() => $"{InUtc(Start)} to {InUtc(End)}";
+
+    private static string InUtc(DateTimeOffset moment) => OplogLimit.InUtc(moment);
+
+    private void Keep(SnapshotManifest full, string why, Action<SnapshotManifest, string> keep)
+    {
+        if (!_keptFulls.Contains(full)) _keptFulls.Add(full);
+        keep(full, why);
+    }
+}
