@@ -25,13 +25,15 @@ AfterAll {
 Describe 'Backup-MongoDatabase of a sharded cluster' {
     It 'refuses while the balancer runs, naming -StopBalancer, and writes nothing' {
         Get-BalancerMode $cluster.Uri | Should -Be 'full'
-        { Backup-MongoDatabase -ConnectionString $cluster.Uri -Repository $repository -ErrorAction Stop } |
+        { Backup-MongoDatabase -ConnectionString $cluster.Uri -Repository $repository -ErrorAction Stop -WarningVariable refused -WarningAction SilentlyContinue } |
             Should -Throw -ErrorId 'MongoBackup.BalancerRunning,MongoBackup.PowerShell.Commands.BackupMongoDatabaseCommand' -ExpectedMessage '*-StopBalancer*'
         @(Get-MongoSnapshot -Repository $repository -WarningAction SilentlyContinue).Count | Should -Be 0
+        @($refused | Where-Object { $_.Message -like '*holds no snapshot yet*' }).Count | Should -Be 0 -Because 'a refused backup starts no repository'
     }
 
     It 'with -StopBalancer takes one snapshot of both shards, consistent at one cluster time, and starts the balancer again' {
-        $script:snapshot = Backup-MongoDatabase -ConnectionString $cluster.Uri -Repository $repository -StopBalancer
+        $script:snapshot = Backup-MongoDatabase -ConnectionString $cluster.Uri -Repository $repository -StopBalancer -WarningVariable started -WarningAction SilentlyContinue
+        @($started | Where-Object { $_.Message -like "*$repository holds no snapshot yet: this backup starts a new repository there*" }).Count | Should -Be 1
         Get-BalancerMode $cluster.Uri | Should -Be 'full'
         $snapshot.Topology | Should -Be 'Sharded'
         $snapshot.PointInTimeConsistent | Should -BeTrue
