@@ -66,12 +66,12 @@ Describe 'Copy-MongoSnapshot -SkipExisting keeps an offsite copy in sync' {
         @($failed).Count | Should -Be 1
         $failed[0].FullyQualifiedErrorId | Should -BeLike 'MongoBackup.SnapshotExists*'
         Get-MongoSnapshot -Repository $offsite -Id $slice.Id -ErrorAction SilentlyContinue | Should -Not -BeNullOrEmpty -Because 'the new slice was copied all the same'
-        Remove-MongoSnapshot -Repository $offsite -Id $slice.Id -Confirm:$false
+        Remove-MongoSnapshot -Repository $offsite -Id $slice.Id -Force -Confirm:$false
     }
 
-    It 'with it, the dry run plans Skip for what is there and Copy for what is new' {
+    It 'with it, the dry run plans Copy for what is new and Skip for what is there (newest first)' {
         $plan = Get-MongoSnapshot -Repository $local | Copy-MongoSnapshot -Destination $offsite -SkipExisting -WhatIf
-        ($plan | ForEach-Object { "$($_.Action) $($_.Target) $($_.WouldRun)" }) | Should -Be @("Skip $($full.Id) True", "Copy $($slice.Id) True")
+        ($plan | ForEach-Object { "$($_.Action) $($_.Target) $($_.WouldRun)" }) | Should -Be @("Copy $($slice.Id) True", "Skip $($full.Id) True")
     }
 
     It 'with it, copies only the new slice, with no error, and the offsite repository holds both' {

@@ -25,10 +25,12 @@ AfterAll {
 Describe 'Backup-MongoDatabase of a sharded cluster' {
     It 'refuses while the balancer runs, naming -StopBalancer, and writes nothing' {
         Get-BalancerMode $cluster.Uri | Should -Be 'full'
-        { Backup-MongoDatabase -ConnectionString $cluster.Uri -Repository $repository -ErrorAction Stop -WarningVariable refused -WarningAction SilentlyContinue } |
+        { Backup-MongoDatabase -ConnectionString $cluster.Uri -Repository $repository -ErrorAction Stop -WarningAction SilentlyContinue } |
             Should -Throw -ErrorId 'MongoBackup.BalancerRunning,MongoBackup.PowerShell.Commands.BackupMongoDatabaseCommand' -ExpectedMessage '*-StopBalancer*'
         @(Get-MongoSnapshot -Repository $repository -WarningAction SilentlyContinue).Count | Should -Be 0
-        @($refused | Where-Object { $_.Message -like '*holds no snapshot yet*' }).Count | Should -Be 0 -Because 'a refused backup starts no repository'
+        $log = & { try { Backup-MongoDatabase -ConnectionString $cluster.Uri -Repository $repository -ErrorAction Stop } catch { "refused: $($_.FullyQualifiedErrorId)" } } 3>&1 | Out-String
+        $log | Should -BeLike '*refused: MongoBackup.BalancerRunning*'
+        $log | Should -Not -BeLike '*holds no snapshot yet*' -Because 'a refused backup starts no repository, so its log must not say it does'
     }
 
     It 'with -StopBalancer takes one snapshot of both shards, consistent at one cluster time, and starts the balancer again' {
