@@ -130,3 +130,14 @@ Describe 'The housekeeping cmdlets with a cluster snapshot' {
         ($result | Format-Table | Out-String -Width 250) | Should -Match 'FinalDocuments'
     }
 }
+
+Describe 'A cluster oplog slice in Format-List' {
+    It 'shows each shard''s oplog entries, without the "0 collections, 0 documents" a slice never holds' {
+        (Get-Collection $cluster.Uri 'shop' 'notes').InsertOne((New-BsonDocument ([ordered]@{ _id = 'n2' })))
+        $slice = Backup-MongoOplog -ConnectionString $cluster.Uri -Repository $repository
+        $list = $slice | Format-List | Out-String -Width 250
+        $list | Should -Match 'shard0 \(replica set shard0 at [^)]+\): [\d,]+ oplog entr(y|ies) to Timestamp\(' -Because $list
+        $list | Should -Match 'shard1 \(replica set shard1 at [^)]+\): [\d,]+ oplog entr(y|ies) to Timestamp\(' -Because $list
+        $list | Should -Not -Match 'collections|documents' -Because $list
+    }
+}
