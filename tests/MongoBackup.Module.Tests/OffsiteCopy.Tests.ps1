@@ -90,6 +90,21 @@ Describe 'Copy-MongoSnapshot -SkipExisting keeps an offsite copy in sync' {
         $failed[0].Exception.Message | Should -BeLike "*$offsite already holds a snapshot named $($slice.Id) that is not the one in $local*its file*differs there*"
     }
 
+    It 'with it, after the source''s key was rotated and the copy''s not, skips the same snapshots and warns that the copy is under the old key' {
+        Remove-MongoSnapshot -Repository $offsite -Id $slice.Id -Force -Confirm:$false
+        $null = Copy-MongoSnapshot -Repository $local -Id $slice.Id -Destination $offsite
+        $newKey = Join-Path $root 'new.key'
+        [IO.File]::WriteAllBytes($newKey, [byte[]](101..132))
+        if (-not $IsWindows) { chmod 600 $newKey }
+        $rotated = @(Update-MongoSnapshotKey -Repository $local -EncryptionKeyFile $key -NewEncryptionKeyFile $newKey -Confirm:$false -WarningAction SilentlyContinue)
+        $rotated.Count | Should -Be 2
+        $copied = Get-MongoSnapshot -Repository $local | Copy-MongoSnapshot -Destination $offsite -SkipExisting -WarningVariable stale -WarningAction SilentlyContinue -ErrorVariable failed -ErrorAction SilentlyContinue
+        @($copied).Count | Should -Be 0
+        @($failed).Count | Should -Be 0
+        $keyed = @($stale | Where-Object { $_.Message -like '*is the same snapshot and is skipped, but its data key is wrapped under key*there and under key*in the source*Update-MongoSnapshotKey -Repository*' })
+        $keyed.Count | Should -Be 2 -Because ($stale.Message -join "`n")
+    }
+
     It 'refuses -SkipExisting with -Force' {
         { Copy-MongoSnapshot -Repository $local -Id $full.Id -Destination $offsite -SkipExisting -Force -ErrorAction Stop } | Should -Throw -ErrorId 'MongoBackup.InvalidArgument*'
     }
