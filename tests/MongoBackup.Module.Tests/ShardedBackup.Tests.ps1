@@ -25,13 +25,17 @@ AfterAll {
 Describe 'Backup-MongoDatabase of a sharded cluster' {
     It 'refuses while the balancer runs, naming -StopBalancer, and writes nothing' {
         Get-BalancerMode $cluster.Uri | Should -Be 'full'
-        { Backup-MongoDatabase -ConnectionString $cluster.Uri -Repository $repository -ErrorAction Stop } |
+        { Backup-MongoDatabase -ConnectionString $cluster.Uri -Repository $repository -ErrorAction Stop -WarningAction SilentlyContinue } |
             Should -Throw -ErrorId 'MongoBackup.BalancerRunning,MongoBackup.PowerShell.Commands.BackupMongoDatabaseCommand' -ExpectedMessage '*-StopBalancer*'
         @(Get-MongoSnapshot -Repository $repository -WarningAction SilentlyContinue).Count | Should -Be 0
+        $log = & { try { Backup-MongoDatabase -ConnectionString $cluster.Uri -Repository $repository -ErrorAction Stop } catch { "refused: $($_.FullyQualifiedErrorId)" } } 3>&1 | Out-String
+        $log | Should -BeLike '*refused: MongoBackup.BalancerRunning*'
+        $log | Should -Not -BeLike '*holds no snapshot yet*' -Because 'a refused backup starts no repository, so its log must not say it does'
     }
 
     It 'with -StopBalancer takes one snapshot of both shards, consistent at one cluster time, and starts the balancer again' {
-        $script:snapshot = Backup-MongoDatabase -ConnectionString $cluster.Uri -Repository $repository -StopBalancer
+        $script:snapshot = Backup-MongoDatabase -ConnectionString $cluster.Uri -Repository $repository -StopBalancer -WarningVariable started -WarningAction SilentlyContinue
+        @($started | Where-Object { $_.Message -like "*$repository holds no snapshot yet: this backup starts a new repository there*" }).Count | Should -Be 1
         Get-BalancerMode $cluster.Uri | Should -Be 'full'
         $snapshot.Topology | Should -Be 'Sharded'
         $snapshot.PointInTimeConsistent | Should -BeTrue
@@ -124,5 +128,16 @@ Describe 'The housekeeping cmdlets with a cluster snapshot' {
         $result.FinalDocuments | Should -Be 101
         ($result.Namespaces | Where-Object SourceNamespace -EQ 'shop.orders').FinalDocuments | Should -Be 100
         ($result | Format-Table | Out-String -Width 250) | Should -Match 'FinalDocuments'
+    }
+}
+
+Describe 'A cluster oplog slice in Format-List' {
+    It 'shows each shard''s oplog entries, without the "0 collections, 0 documents" a slice never holds' {
+        (Get-Collection $cluster.Uri 'shop' 'notes').InsertOne((New-BsonDocument ([ordered]@{ _id = 'n2' })))
+        $slice = Backup-MongoOplog -ConnectionString $cluster.Uri -Repository $repository
+        $list = $slice | Format-List | Out-String -Width 250
+        $list | Should -Match 'shard0 \(replica set shard0 at [^)]+\): [\d,]+ oplog entr(y|ies) to Timestamp\(' -Because $list
+        $list | Should -Match 'shard1 \(replica set shard1 at [^)]+\): [\d,]+ oplog entr(y|ies) to Timestamp\(' -Because $list
+        $list | Should -Not -Match 'shard\d \([^)]*\): [^\r\n]*(collections|documents)' -Because $list
     }
 }

@@ -4,10 +4,10 @@
 BeforeDiscovery {
     # Each view: the columns that must show at 80 (the most useful, leftmost), and those that join them at 120.
     $script:views = @(
-        @{ Name = 'MongoSnapshot'; Key = 'Id', 'Kind', 'StartTime', 'Size', 'Documents'; All = 'Status', 'Contents' }
+        @{ Name = 'MongoSnapshot'; Key = 'Id', 'Kind', 'Status', 'StartTime', 'Size'; All = 'Documents', 'Contents' }
         @{ Name = 'MongoRestoreResult'; Key = 'Succeeded', 'Namespaces', 'Failures', 'FinalDocuments', 'OplogEntriesApplied', 'Duration'; All = @() }
         @{ Name = 'MongoNamespaceRestoreResult'; Key = 'TargetNamespace', 'Succeeded', 'FinalDocuments', 'Indexes', 'Duration', 'Problem'; All = @() }
-        @{ Name = 'MongoRestoreWindow'; Key = 'From', 'To', 'Duration', 'Slices'; All = 'ReplicaSetName', 'Scope' }
+        @{ Name = 'MongoRestoreWindow'; Key = 'From', 'To', 'BaseSnapshotId'; All = 'Slices', 'ReplicaSetName', 'Scope' }
         @{ Name = 'MongoSnapshotTestResult'; Key = 'SnapshotId', 'Passed', 'Files', 'Documents', 'RestoreChecked', 'Problems'; All = @() }
         @{ Name = 'MongoSnapshotFileTestResult'; Key = 'Path', 'Passed', 'Size', 'Documents', 'Problem'; All = @() }
         @{ Name = 'MongoSnapshotRetentionDecision'; Key = 'Id', 'Action', 'Kind', 'StartTime', 'Reason'; All = @() }
@@ -171,6 +171,20 @@ Describe 'What the snapshot table shows' {
         $table | Should -Not -Match '\b1 oplog entries'
     }
 
+    It 'at 80 columns shows each Status whole (Complete, not Com…), and every id whole' {
+        $narrow | Should -Match '\sComplete\s' -Because $narrow
+        $narrow | Should -Not -Match '…' -Because $narrow
+        foreach ($snapshot in Get-MongoSnapshot -Repository $repository -WarningAction SilentlyContinue) { $narrow | Should -Match ([regex]::Escape($snapshot.Id)) }
+    }
+
+    It 'Get-MongoRestoreWindow at 80 columns shows the window to the millisecond and its BaseSnapshotId whole' {
+        $window = Get-MongoRestoreWindow -Repository $repository | Select-Object -First 1
+        $text = $window | Format-Table | Out-String -Width 80
+        $text | Should -Match ([regex]::Escape($window.BaseSnapshotId)) -Because $text
+        $text | Should -Match ([regex]::Escape($window.To.ToString('yyyy-MM-dd HH:mm:ss.fff'))) -Because $text
+        $text | Should -Not -Match '…' -Because $text
+    }
+
     It 'shows an unfinished backup as Incomplete' {
         $table | Should -Match '20200101T000000Z-full-dead\s+Full\s+.*Incomplete'
     }
@@ -178,7 +192,7 @@ Describe 'What the snapshot table shows' {
     It 'shows a snapshot whose manifest cannot be read as Damaged, at 80 and 120 columns, with no size or documents it cannot know' {
         # Nothing between the kind and the status: no "0 B", no "0" documents read from a manifest that is not there.
         $table | Should -Match '(?m)^20200102T000000Z-full-0bad\s+Full\s+Damaged\s*$'
-        $narrow | Should -Match '(?m)^20200102T000000Z-full-0bad\s+Full\s*$'
+        $narrow | Should -Match '(?m)^20200102T000000Z-full-0bad\s+Full\s+Damaged\s*$'
     }
 }
 

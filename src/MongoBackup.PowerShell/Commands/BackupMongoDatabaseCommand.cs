@@ -123,8 +123,13 @@ public sealed class BackupMongoDatabaseCommand : MongoBackupSourceCmdlet
         SnapshotManifest manifest;
         try
         {
-            WarnWhenNewRepository(request.Repository, "this backup");
-            manifest = RunEngine((observer, ct) => new Engine.Cluster.FullBackup(observer).RunAsync(request, ct));
+            // Said when the backup reserves its snapshot, past every check that may refuse it (a running balancer), so a
+            // refused run does not claim to start a repository.
+            var notice = Await(ct => NewRepositoryNotice.ForAsync(request.Repository, "this backup", "-Repository", planned: false, ct));
+            manifest = RunEngine((observer, ct) => new Engine.Cluster.FullBackup(observer).RunAsync(notice is null ? request : request with
+            {
+                Repository = new CommitAnnouncingRepository(request.Repository, _ => { }) { FirstReserved = () => observer.Warning(notice) },
+            }, ct));
         }
         catch
         {

@@ -15,8 +15,8 @@ namespace MongoBackup.PowerShell.Commands;
 public sealed class CopyMongoSnapshotCommand : MongoSnapshotCmdlet
 {
     private ISnapshotRepository? _destination;
-    // Whether the destination was looked at for snapshots, once per command (a dry run too), to warn when the copy starts a new repository.
-    private bool _destinationChecked;
+    // The sources whose settings were compared with the destination's (and carried into it when the copy starts it), once per command.
+    private readonly HashSet<string> _prepared = new(StringComparer.Ordinal);
 
     [Parameter(Mandatory = true)]
     [ValidateNotNullOrEmpty]
@@ -26,58 +26,114 @@ public sealed class CopyMongoSnapshotCommand : MongoSnapshotCmdlet
     [Parameter]
     public SwitchParameter Force { get; set; }
 
+    /// <summary>
+    /// Skips a snapshot the destination already holds, once it is proven the same snapshot (same files, sizes and
+    /// SHA-256); one of the same id that differs is an error. For keeping an offsite copy in sync.
+    /// </summary>
+    [Parameter]
+    public SwitchParameter SkipExisting { get; set; }
+
     protected override string Doing => "copy";
 
     protected override void ProcessRecord() => ForEachSnapshot((source, id, snapshot) =>
     {
         RequireComplete(snapshot, "copied");
+        if (Force && SkipExisting)
+            throw new MongoBackupException(ErrorIds.InvalidArgument,
+                "-Force replaces a snapshot the destination already holds and -SkipExisting keeps it: give one or the other.", target: "SkipExisting");
         var destinationPath = DescribeRepository(Destination);
+        var manifest = Await(ct => SnapshotCatalog.FindAsync(source, id, ct));
+        var existing = Force ? null : ExistingCopy(id);
+        if (SkipExisting && existing is not null)
+        {
+            PrepareDestination(source);
+            Skip(source, manifest, existing, destinationPath);
+            return;
+        }
         if (IsWhatIf())
         {
             // The dry run reads the source's manifest and looks for the id in the destination, as the copy checks them; it writes nothing.
-            WarnOnceWhenDestinationIsNew();
-            var planned = Await(ct => SnapshotCatalog.FindAsync(source, id, ct));
-            var exists = !Force && DestinationHolds(id);
-            WritePlannedAction("Copy", id, $"{planned.Files.Count} files ({ByteSize.Format(planned.Files.Sum(f => f.Size))}) from {source.Location} to {destinationPath}",
-                source.Location, DestinationRefusal(planned) ?? (exists ? new MongoBackupException(ErrorIds.SnapshotExists,
-                    $"{destinationPath} already holds snapshot {id}; use -Force to replace it.", target: id) : null));
+            PrepareDestination(source);
+            WritePlannedAction("Copy", id, $"{manifest.Files.Count} files ({ByteSize.Format(manifest.Files.Sum(f => f.Size))}) from {source.Location} to {destinationPath}",
+                source.Location, DestinationRefusal(manifest) ?? (existing is not null ? new MongoBackupException(ErrorIds.SnapshotExists,
+                    $"{destinationPath} already holds snapshot {id}; use -Force to replace it, or -SkipExisting to keep it.", target: id) : null));
             return;
         }
         if (!ShouldProcess(id, $"Copy snapshot from {source.Location} to {destinationPath}")) return;
         var destination = _destination ??= OpenDestination();
-        WarnOnceWhenDestinationIsNew();
-        if (DestinationRefusal(Await(ct => SnapshotCatalog.FindAsync(source, id, ct))) is { } refusal) throw refusal;
-        var manifest = RunEngine((observer, ct) => new SnapshotCopier(observer).CopyAsync(source, id, destination, Force.IsPresent, ct));
-        WriteObject(MongoSnapshot.FromManifest(manifest, destination));
+        PrepareDestination(source);
+        if (DestinationRefusal(manifest) is { } refusal) throw refusal;
+        var copied = RunEngine((observer, ct) => new SnapshotCopier(observer).CopyAsync(source, id, destination, Force.IsPresent, ct));
+        WriteObject(MongoSnapshot.FromManifest(copied, destination));
     });
 
     /// <summary>
-    /// Warns, once per command, when -Destination holds no snapshot yet: the copy starts (a dry run: would start) a new
-    /// repository there, as a mistyped -Destination does. A folder that does not exist is only read, never created, to find out.
+    /// -SkipExisting met a snapshot of this id in the destination: skipped (a dry run's Skip step) when it is the same
+    /// snapshot, with a warning when only one side's key was rotated; SnapshotExists naming the difference otherwise.
     /// </summary>
-    private void WarnOnceWhenDestinationIsNew()
+    private void Skip(ISnapshotRepository source, SnapshotManifest manifest, ManifestReadResult existing, string destinationPath)
     {
-        if (_destinationChecked) return;
-        _destinationChecked = true;
-        WarnWhenNewRepository(_destination ??= OpenDestination(), "this copy", "-Destination");
+        if (CopiedSnapshotMatch.Difference(manifest, existing) is { } difference)
+            throw new MongoBackupException(ErrorIds.SnapshotExists,
+                $"{destinationPath} already holds a snapshot named {manifest.Id} that is not the one in {source.Location}: {difference}. " +
+                "-SkipExisting skips only the same snapshot; find out which is right, and replace it with -Force if it is the source's.", target: manifest.Id);
+        if (CopiedSnapshotMatch.KeyDifference(manifest, existing.Manifest!) is { } keys)
+            WriteWarning($"Snapshot {manifest.Id} in {destinationPath} is the same snapshot and is skipped, but {keys}: " +
+                $"rotate each copy's key too (Update-MongoSnapshotKey -Repository {destinationPath}).");
+        if (IsWhatIf())
+            WritePlannedAction("Skip", manifest.Id, $"{destinationPath} already holds it, the same files (-SkipExisting)", source.Location, changes: false);
+        else
+            WriteVerbose($"Skipped snapshot {manifest.Id}: {destinationPath} already holds it, the same files (-SkipExisting).");
+    }
+
+    /// <summary>
+    /// Once per source, when a copy (a dry run: a planned copy) goes ahead: a destination that holds no snapshot yet is
+    /// a new repository, said in one warning, and it is given the source's settings (Set-MongoRepository's rules: an
+    /// encryption-required repository's copy requires encryption too); a destination that holds snapshots keeps its
+    /// settings, with a warning when they differ from the source's. A dry run writes nothing.
+    /// </summary>
+    private void PrepareDestination(ISnapshotRepository source)
+    {
+        if (!_prepared.Add(source.Location)) return;
+        var planned = IsWhatIf();
+        var destination = _destination ??= OpenDestination();
+        var sourceSettings = Await(ct => RepositorySettingsStore.ReadAsync(source, ct));
+        var destinationSettings = DestinationExists() ? Await(ct => RepositorySettingsStore.ReadAsync(destination, ct)) : null;
+        if (Await(ct => NewRepositoryNotice.ForAsync(destination, "this copy", "-Destination", planned, ct)) is { } notice)
+        {
+            if (destinationSettings is null && !CopiedSettings.Same(sourceSettings, null) && destination is IRepositorySettingsStore store)
+            {
+                if (!planned) Await(async ct => { await store.WriteSettingsAsync(sourceSettings!, ct); return true; });
+                notice += CopiedSettings.Carried(sourceSettings!, source.Location, planned);
+                destinationSettings = sourceSettings;
+            }
+            if (_prepared.Count == 1) WriteWarning(notice);
+        }
+        if (!CopiedSettings.Same(sourceSettings, destinationSettings))
+            WriteWarning(CopiedSettings.Mismatch(source.Location, sourceSettings, destination.Location, destinationSettings));
     }
 
     /// <summary>Why the destination's settings refuse this snapshot (not encrypted, or under another key); null when they admit it.</summary>
     private MongoBackupException? DestinationRefusal(SnapshotManifest manifest)
     {
-        var location = RepositoryLocation.Parse(Destination);
-        if (location.Kind == RepositoryKind.Folder && !Directory.Exists(ResolvePath(location.Path!))) return null;
+        if (!DestinationExists()) return null;
         var destination = _destination ??= OpenDestination();
         return Await(ct => RepositorySettingsStore.ReadAsync(destination, ct))?.Refusal(manifest.Encryption?.KeyId, destination.Location, $"snapshot {manifest.Id}");
     }
 
-    /// <summary>Whether the destination already has a snapshot folder by this id; a folder that does not exist yet is not created to find out.</summary>
-    private bool DestinationHolds(string id)
+    /// <summary>What the destination holds under this id (a manifest, or an incomplete or damaged snapshot); null when nothing. A folder that does not exist yet is not created to find out.</summary>
+    private ManifestReadResult? ExistingCopy(string id)
+    {
+        if (!DestinationExists()) return null;
+        var destination = _destination ??= OpenDestination();
+        return Await(ct => destination.ReadManifestAsync(id, ct));
+    }
+
+    /// <summary>Whether the destination may hold anything: any object store, or a folder that exists.</summary>
+    private bool DestinationExists()
     {
         var location = RepositoryLocation.Parse(Destination);
-        if (location.Kind == RepositoryKind.Folder && !Directory.Exists(ResolvePath(location.Path!))) return false;
-        var destination = _destination ??= OpenDestination();
-        return Await(async ct => await destination.ReadManifestAsync(id, ct) is not null);
+        return location.Kind != RepositoryKind.Folder || Directory.Exists(ResolvePath(location.Path!));
     }
 
     /// <summary>The destination, written to by a copy (proven writable), only read by a dry run.</summary>

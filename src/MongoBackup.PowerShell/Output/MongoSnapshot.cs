@@ -192,8 +192,16 @@ public sealed class MongoSnapshotShard
     /// <summary>The last oplog entry saved from this shard, at or before the cut, as "Timestamp(seconds, increment)".</summary>
     public string? OplogEnd { get; init; }
 
-    public override string ToString() =>
-        $"{Name} ({ReplicaSetName}): {Collections} collections, {Documents:N0} documents, {OplogEntries:N0} oplog entries to {OplogEnd}";
+    /// <summary>
+    /// "shard0 (replica set rs0 at h1:27018,h2:27018): 1,000 documents in 12 collections, 3 oplog entries to Timestamp(...)";
+    /// a shard of an oplog slice, which holds no collections, is its oplog entries alone.
+    /// </summary>
+    public override string ToString()
+    {
+        var entries = $"{OplogEntries:N0} oplog {(OplogEntries == 1 ? "entry" : "entries")}{(OplogEnd is null ? "" : $" to {OplogEnd}")}";
+        var data = Collections == 0 && Documents == 0 ? "" : $"{Documents:N0} documents in {Collections:N0} collections, ";
+        return $"{Name} (replica set {ReplicaSetName}{(Hosts.Count == 0 ? "" : $" at {string.Join(",", Hosts)}")}): {data}{entries}";
+    }
 
     internal static MongoSnapshotShard Of(ShardSection shard) => new()
     {

@@ -5,11 +5,20 @@ namespace MongoBackup.PowerShell.Pipeline;
 
 /// <summary>
 /// A repository that tells the cmdlet about each snapshot the moment its manifest is committed, so a long-running
-/// engine call (a continuous oplog capture) can emit each slice as it closes instead of all of them at the end.
-/// Everything else goes straight to the real repository.
+/// engine call (a continuous oplog capture) can emit each slice as it closes instead of all of them at the end; and,
+/// when asked, about the first snapshot id reserved in it (<see cref="FirstReserved"/>), the moment a run stops checking
+/// and starts writing. Everything else goes straight to the real repository.
 /// </summary>
 public sealed class CommitAnnouncingRepository(ISnapshotRepository inner, Action<SnapshotManifest> committed) : ISnapshotRepository, IRepositorySettingsStore
 {
+    private int _reserved;
+
+    /// <summary>
+    /// Called once, when the first snapshot id is reserved: a backup refused before it writes (a running balancer, a key
+    /// the settings refuse) never calls it, so what it says (a new repository started) is said only of a run that goes ahead.
+    /// </summary>
+    public Action? FirstReserved { get; init; }
+
     public Task<RepositorySettings?> ReadSettingsAsync(CancellationToken ct) => RepositorySettingsStore.ReadAsync(inner, ct);
 
     public Task WriteSettingsAsync(RepositorySettings settings, CancellationToken ct) =>
@@ -36,7 +45,12 @@ public sealed class CommitAnnouncingRepository(ISnapshotRepository inner, Action
         committed(manifest);
     }
 
-    public Task<bool> TryReserveAsync(string snapshotId, CancellationToken ct) => inner.TryReserveAsync(snapshotId, ct);
+    public async Task<bool> TryReserveAsync(string snapshotId, CancellationToken ct)
+    {
+        var reserved = await inner.TryReserveAsync(snapshotId, ct).ConfigureAwait(false);
+        if (reserved && FirstReserved is { } first && Interlocked.Exchange(ref _reserved, 1) == 0) first();
+        return reserved;
+    }
 
     public IAsyncEnumerable<ManifestReadResult> ListAsync(CancellationToken ct) => inner.ListAsync(ct);
 
