@@ -142,3 +142,39 @@ Describe 'Restore-MongoDatabase renaming two databases whose users and roles ref
         $role['privileges'][0]['resource']['db'].AsString | Should -Be $payCopy
     }
 }
+
+Describe 'Restore-MongoDatabase renaming two databases into one, each with a user of the same name' {
+    # -RenameDatabase @{ hr = 'merged'; crm = 'merged' } consolidates two databases; each had its own user alice (other
+    # password, other roles). One database can hold one alice: the restore writes the first, then replaces it with the
+    # second (-Drop replaces what the target held, not what this restore just wrote), reports both as restored and warns
+    # of nothing, so one application's user is silently gone and the other's password and roles stand in for it. It should
+    # refuse before writing, or keep one and name the other in a warning, and count what it restored.
+    BeforeAll {
+        $script:hr3 = "hr3_$suffix"; $script:crm3 = "crm3_$suffix"; $script:merged = "merged3_$suffix"
+        (Get-Collection $uri $hr3 'employees').InsertOne((New-BsonDocument @{ _id = 1 }), $null, $none)
+        (Get-Collection $uri $crm3 'customers').InsertOne((New-BsonDocument @{ _id = 1 }), $null, $none)
+        Invoke-On $hr3 ([ordered]@{ createUser = 'alice'; pwd = 'not-a-real-secret-3'; roles = @('read') }) | Out-Null
+        Invoke-On $crm3 ([ordered]@{ createUser = 'alice'; pwd = 'not-a-real-secret-4'; roles = @('readWrite') }) | Out-Null
+        $script:two = Backup-MongoDatabase -ConnectionString $uri -Repository $repository -Database $hr3, $crm3 -IncludeUsersAndRoles -WarningAction SilentlyContinue
+    }
+
+    It 'does not silently replace one database''s user with the other''s' {
+        $caught = $null; $result = $null; $warnings = @()
+        try {
+            $result = $two | Restore-MongoDatabase -ConnectionString $uri -RenameDatabase @{ $hr3 = $merged; $crm3 = $merged } -IncludeUsersAndRoles -Drop `
+                -Confirm:$false -ErrorAction Stop -WarningVariable warnings -WarningAction SilentlyContinue
+        }
+        catch { $caught = $_ }
+
+        if ($caught) {
+            # Refused: nothing of either user was written.
+            $caught.Exception.Message | Should -Match 'alice'
+            (Invoke-On $merged ([ordered]@{ usersInfo = 'alice' }))['users'].Count | Should -Be 0
+        }
+        else {
+            $held = (Invoke-On $merged ([ordered]@{ usersInfo = 'alice' }))['users'].Count
+            $result.UsersRestored | Should -Be $held -Because 'the count says how many users the target got'
+            ($warnings -join "`n") | Should -Match "alice" -Because 'the user left out (or replaced) is named'
+        }
+    }
+}
