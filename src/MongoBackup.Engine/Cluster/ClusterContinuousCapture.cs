@@ -11,7 +11,7 @@ namespace MongoBackup.Engine.Cluster;
 /// wrote up to then is kept. Each slice reads every shard's oplog since the previous cut, so nothing between two is
 /// missed as long as the shards' oplogs hold an interval's writes (a shard that rolled past records its gap). A lost
 /// connection is a warning, and the next interval tries again from the same cut. The slice size is not watched: a
-/// cluster's slices close on time only.
+/// cluster's slices close on time only. Each slice's key is judged against the chain as it is then (<see cref="CaptureKeyCheck"/>).
 /// </summary>
 public sealed class ClusterContinuousCapture(IEngineObserver observer)
 {
@@ -25,7 +25,7 @@ public sealed class ClusterContinuousCapture(IEngineObserver observer)
         var runner = new ClusterSliceRunner(observer);
         var closed = new List<SnapshotManifest>();
         // Refused at once (no chain to continue, another cluster's chain, a key the repository's settings refuse), not an interval later.
-        await runner.CheckContinuesAsync(request.Slice, mongos, catalog, ct);
+        var topology = await runner.CheckContinuesAsync(request.Slice, mongos, catalog, ct);
         observer.Debug($"Capturing the cluster: a slice every {request.SliceInterval}, and a last one at the stop.");
         while (!stop.IsCancellationRequested)
         {
@@ -33,7 +33,7 @@ public sealed class ClusterContinuousCapture(IEngineObserver observer)
             catch (OperationCanceledException) { break; }
             try
             {
-                await SliceAsync(runner, request, mongos, catalog, closed, ct);
+                await SliceAsync(runner, request, mongos, topology, catalog, closed, ct);
             }
             catch (Exception e) when (ConnectionLoss.IsResumable(e) && !ct.IsCancellationRequested)
             {
@@ -45,13 +45,19 @@ public sealed class ClusterContinuousCapture(IEngineObserver observer)
             }
         }
         // Not cancellable: a stop keeps what the shards wrote up to it, as a replica set's capture closes its open slice.
-        await SliceAsync(runner, request, mongos, catalog, closed, CancellationToken.None);
+        await SliceAsync(runner, request, mongos, topology, catalog, closed, CancellationToken.None);
         return closed;
     }
 
-    private async Task SliceAsync(ClusterSliceRunner runner, ContinuousCaptureRequest request, MongoConnection mongos, SnapshotCatalog catalog,
-        List<SnapshotManifest> closed, CancellationToken ct)
+    /// <summary>
+    /// One slice, its key first judged against the chain as it is now (<see cref="CaptureKeyCheck"/>, the repository listed again):
+    /// an encrypted full of the chain taken while a capture without a key runs, or a key rotation, stops the capture before it
+    /// writes a slice the chain no longer takes, as a replica set's capture stops before opening one.
+    /// </summary>
+    private async Task SliceAsync(ClusterSliceRunner runner, ContinuousCaptureRequest request, MongoConnection mongos, ServerTopology topology,
+        SnapshotCatalog catalog, List<SnapshotManifest> closed, CancellationToken ct)
     {
+        if (await CaptureKeyCheck.RefusalAsync(request, topology, catalog, closed, observer.Warning, ct) is { } refused) throw refused;
         if (await runner.RunAsync(request.Slice, mongos, catalog, ct) is not { } manifest) return;
         closed.Add(manifest);
         catalog.Committed(manifest);
