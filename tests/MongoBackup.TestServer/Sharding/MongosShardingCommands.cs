@@ -65,9 +65,10 @@ internal sealed class MongosShardingCommands(ClusterRouter router) : ICommandGro
         var defaultCollation = RequireSimpleCollation(context, listed[0]);
         var empty = primary.RunChecked(database, new BsonDocument("count", name), clusterTime)["n"].ToInt64() == 0;
         var indexes = primary.Drain(database, new BsonDocument("listIndexes", name), new BsonDocument(), clusterTime);
-        if (!indexes.Any(i => StartsWith(i["key"].AsBsonDocument, key.Pattern)))
+        if (!indexes.Any(i => StartsWith(i["key"].AsBsonDocument, key.Pattern) && CanServeAShardKey(i)))
         {
-            if (!empty) throw CommandFailure.InvalidOptions("Please create an index that starts with the proposed shard key before sharding the collection.");
+            if (!empty) throw CommandFailure.InvalidOptions("Please create an index that starts with the proposed shard key before sharding the collection. " +
+                "(An index that is sparse, partial, hidden or of a non-simple collation cannot be used for sharding.)");
             var spec = key.IndexSpec;
             if (unique) spec.Add("unique", true);
             if (defaultCollation) spec.Add("collation", new BsonDocument("locale", "simple"));
@@ -193,6 +194,15 @@ internal sealed class MongosShardingCommands(ClusterRouter router) : ICommandGro
         router.Catalog.Insert("chunks", right);
         return new BsonDocument();
     }
+
+    /// <summary>
+    /// Whether a listed index may serve a shard key whose fields it begins with: not sparse, partial, hidden or of a non-simple
+    /// collation (shard_key_index_util.cpp: isCompatibleWithShardKey, hidden indexes skipped by _findShardKeyPrefixedIndex).
+    /// Multikey indexes, which it also refuses, are not tracked here.
+    /// </summary>
+    private static bool CanServeAShardKey(BsonDocument index) =>
+        !index.GetValue("sparse", false).ToBoolean() && !index.Contains("partialFilterExpression") && !index.GetValue("hidden", false).ToBoolean()
+        && (index.GetValue("collation", BsonNull.Value) is not BsonDocument collation || collation.GetValue("locale", "simple") == "simple");
 
     public static bool StartsWith(BsonDocument index, BsonDocument pattern) =>
         index.ElementCount >= pattern.ElementCount && pattern.Select((e, i) => index.GetElement(i).Name == e.Name &&

@@ -11,8 +11,9 @@ namespace MongoBackup.Engine.Oplog.Replay;
 /// <item>{op: "n", ns, o2: {shardCollection: ns, shardKey, unique, numInitialChunks, presplitHashedZones[, collation]}},
 /// written by the primary shard after the collection's create and its key index: the target collection is sharded on
 /// that key (unique as it was). The key's index is built first from the spec the replay holds for it (the dump's or a
-/// replayed createIndexes), so a collection that already holds documents can be sharded and the index keeps the
-/// source's name and options (its entry marked o2: {shardKeyIndex: true}: an index on that key under another name on the
+/// replayed createIndexes; one mongod takes for a shard key, never a sparse or partial one that merely begins with it, and
+/// a plain one on the key when the replay holds none), so a collection that already holds documents can be sharded and the
+/// index keeps the source's name and options (its entry marked o2: {shardKeyIndex: true}: an index on that key under another name on the
 /// target serves as well). The shardCollection entry carries o2: {source: ns} for the target's zone ranges.</item>
 /// <item>{o2: {refineCollectionShardKey: ns, shardKey, oldShardKey}} and {o2: {reshardCollection: ns, shardKey, ...}}:
 /// not applied (a replay would have to rebuild the refined key's index mid-replay, or redistribute the collection);
@@ -55,30 +56,42 @@ public sealed class ShardingEvents(ReplayCoverage coverage, NamespaceMap map, Re
         if (o2.GetValue("unique", false).ToBoolean()) command["unique"] = true;
         if (o2.GetValue("collation", BsonNull.Value) is BsonDocument collation) command["collation"] = collation;
         var operations = new List<BsonDocument>();
-        if (KeyIndex(owner, key) is { } spec)
-        {
-            if (command.Contains("collation") && !spec.Contains("collation")) spec["collation"] = new BsonDocument("locale", "simple");
-            var build = CommandRewriter.CommandEntry(entry, targetDb, new BsonDocument { { "createIndexes", targetCollection }, { "indexes", new BsonArray { spec } } });
-            build["o2"] = new BsonDocument("shardKeyIndex", true);
-            operations.Add(build);
-        }
+        var spec = KeyIndex(owner, key);
+        if (command.Contains("collation") && !spec.Contains("collation")) spec["collation"] = new BsonDocument("locale", "simple");
+        var build = CommandRewriter.CommandEntry(entry, targetDb, new BsonDocument { { "createIndexes", targetCollection }, { "indexes", new BsonArray { spec } } });
+        build["o2"] = new BsonDocument("shardKeyIndex", true);
+        operations.Add(build);
         var shard = CommandRewriter.CommandEntry(entry, targetDb, command);
         shard["o2"] = new BsonDocument("source", owner);
         operations.Add(shard);
         return new Rewritten(operations, true);
     }
 
-    /// <summary>The index the replay holds for <paramref name="ns"/> whose key begins with the shard key (a copy), or null.</summary>
-    private BsonDocument? KeyIndex(string ns, BsonDocument shardKey)
+    /// <summary>
+    /// The index the replay holds for <paramref name="ns"/> that can serve the shard key (a copy): its key begins with the shard
+    /// key, and it is neither sparse, partial, hidden, wildcard nor of a non-simple collation, which mongod refuses for a shard
+    /// key index (shard_key_index_util.cpp isCompatibleWithShardKey; hidden ones are skipped). Whether it is multikey depends on
+    /// the documents, which the shardCollection then checks. When the replay holds none, a plain ascending (or hashed) index on
+    /// the key itself, named as MongoDB names one by default, as shardCollection builds one on an empty collection.
+    /// </summary>
+    private BsonDocument KeyIndex(string ns, BsonDocument shardKey)
     {
         foreach (var spec in state.Indexes.Of(ns))
         {
-            if (spec.GetValue("key", BsonNull.Value) is not BsonDocument index || index.ElementCount < shardKey.ElementCount) continue;
+            if (spec.GetValue("key", BsonNull.Value) is not BsonDocument index || index.ElementCount < shardKey.ElementCount || !CanServeAShardKey(spec, index)) continue;
             if (shardKey.Select((e, i) => index.GetElement(i).Name == e.Name && SameDirection(index[i], e.Value)).All(b => b))
                 return spec.DeepClone().AsBsonDocument;
         }
-        return null;
+        return new BsonDocument
+        {
+            { "v", 2 }, { "key", shardKey.DeepClone() }, { "name", string.Join("_", shardKey.Select(e => $"{e.Name}_{(e.Value.IsString ? e.Value.AsString : e.Value.ToInt32().ToString(System.Globalization.CultureInfo.InvariantCulture))}")) },
+        };
     }
+
+    private static bool CanServeAShardKey(BsonDocument spec, BsonDocument index) =>
+        !spec.GetValue("sparse", false).ToBoolean() && !spec.Contains("partialFilterExpression") && !spec.GetValue("hidden", false).ToBoolean()
+        && !index.Names.Any(n => n.EndsWith("$**", StringComparison.Ordinal))
+        && (spec.GetValue("collation", BsonNull.Value) is not BsonDocument collation || collation.GetValue("locale", "simple") == "simple");
 
     private static bool SameDirection(BsonValue index, BsonValue key) =>
         key.IsString ? index.IsString && index.AsString == key.AsString : index.IsNumeric && key.IsNumeric && index.ToDouble() == key.ToDouble();
