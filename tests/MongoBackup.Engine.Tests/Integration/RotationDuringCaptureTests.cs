@@ -104,6 +104,9 @@ public sealed class RotationDuringCaptureTests : IDisposable
         Assert.True(plainAfterFull.Count == 0,
             $"unencrypted slices opened after an encrypted full of their chain: {string.Join(", ", plainAfterFull)}; the capture " +
             $"{(stopped is null ? "ran on without refusing" : $"stopped with {stopped.ErrorId}")}");
+        // As a one-shot Backup-MongoOplog without a key is refused there: EncryptionKeyRequired, naming the encrypted full.
+        Assert.Equal(ErrorIds.EncryptionKeyRequired, stopped?.ErrorId);
+        Assert.Contains(complete.Single(s => s.Kind != SnapshotKind.Oplog && s.Encryption is not null).Id, stopped!.Message);
     }
 
     /// <summary>
