@@ -72,30 +72,20 @@ public sealed class MongosReplayTargetTests
     /// A point-in-time replay through a mongos of a replacement update that changed the document's shard key value (allowed
     /// since MongoDB 4.2 for a key other than _id, e.g. an order's region corrected with replaceOne). Where the document stayed
     /// on its shard in the source, the oplog holds one 'u' entry: o the whole new document, o2 the document key as the
-    /// document held it before (the shard key's fields, then _id: op_observer_util.cpp getDocumentKey; the test server's
+    /// document held it before (the shard key's fields, then _id: op_observer_util.cpp getDocumentKey; update_stage.cpp
+    /// transformAndUpdate takes the update's criteria, logged as o2, from the document before the update; the test server's
     /// DocumentWriter logs the same). The target cluster's chunks need not be the source's (another number of shards, its own
     /// balancer), so there the old and new values may be owned by different shards. The replay sends a replacement as an upsert
     /// filtered by _id and the shard key values of the new document (<see cref="MongosReplayTarget"/>), which the target's
     /// document, still holding the old value, does not match: the upsert inserts a second document of that _id on the shard
-    /// owning the new value, silently (on the same shard it is refused, DuplicateKey, and the collection fails there).
+    /// owning the new value, silently (on the same shard it is refused, DuplicateKey, and the collection fails there). The
+    /// replay now deletes the document under the old key o2 names first (<see cref="ReplayWrites"/>).
     /// </summary>
     [Fact]
     public async Task A_replacement_that_changed_the_shard_key_value_replaces_the_document_and_never_adds_a_second_of_its_id()
     {
-        var (cluster, client, orders) = OrdersSplitByRegion();
-        using var _ = cluster;
-        using var __ = client;
+        var (error, held) = await ReplayOnOrderOneAsync(new BsonDocument { { "_id", 1 }, { "region", "us" }, { "total", 12 } });
 
-        var replacement = new BsonDocument
-        {
-            { "op", "u" }, { "ns", "app.orders" }, { "ts", new BsonTimestamp(100, 1) },
-            { "o", new BsonDocument { { "_id", 1 }, { "region", "us" }, { "total", 12 } } },
-            { "o2", new BsonDocument { { "region", "eu" }, { "_id", 1 } } },
-        };
-        var target = new MongosReplayTarget(client, new Dictionary<string, IReadOnlyList<string>> { ["app.orders"] = ["region"] });
-        var (_, error) = await target.ApplyAsync([new ApplyOpsBatch.Item(replacement, 0, 1, 0)], CancellationToken.None);
-
-        var held = (await orders.Find(new BsonDocument("_id", 1)).ToListAsync()).Select(d => d.ToJson()).ToList();
         Assert.True(error is null, $"the replacement was refused: {error?.Message}; the cluster holds {string.Join(", ", held)}");
         Assert.Equal(["{ \"_id\" : 1, \"region\" : \"us\", \"total\" : 12 }"], held);
     }
@@ -108,21 +98,10 @@ public sealed class MongosReplayTargetTests
     [Fact]
     public async Task A_delta_that_changed_the_shard_key_value_moves_the_document_and_never_adds_a_second_of_its_id()
     {
-        var (cluster, client, orders) = OrdersSplitByRegion();
-        using var _ = cluster;
-        using var __ = client;
-        var delta = new BsonDocument
-        {
-            { "op", "u" }, { "ns", "app.orders" }, { "ts", new BsonTimestamp(100, 1) },
-            { "o", BsonDocument.Parse("{$v: 2, diff: {u: {region: 'us', total: 12}}}") },
-            { "o2", new BsonDocument { { "region", "eu" }, { "_id", 1 } } },
-        };
-        var target = new MongosReplayTarget(client, new Dictionary<string, IReadOnlyList<string>> { ["app.orders"] = ["region"] });
-        var (_, error) = await target.ApplyAsync([new ApplyOpsBatch.Item(delta, 0, 1, 0)], CancellationToken.None);
+        var (error, held) = await ReplayOnOrderOneAsync(BsonDocument.Parse("{$v: 2, diff: {u: {region: 'us', total: 12}}}"));
 
         Assert.Null(error);
-        Assert.Equal(["{ \"_id\" : 1, \"region\" : \"us\", \"total\" : 12 }"],
-            (await orders.Find(new BsonDocument("_id", 1)).ToListAsync()).Select(d => d.ToJson()));
+        Assert.Equal(["{ \"_id\" : 1, \"region\" : \"us\", \"total\" : 12 }"], held);
     }
 
     /// <summary>
@@ -169,17 +148,28 @@ public sealed class MongosReplayTargetTests
         Assert.Equal(["{ \"_id\" : 1, \"region\" : \"us\", \"total\" : 12 }"], held);
     }
 
-    /// <summary>A two-shard cluster with app.orders sharded by region, "eu" on one shard and "us" on the other, holding order 1 in "eu".</summary>
-    private static (ShardedCluster Cluster, MongoClient Client, IMongoCollection<BsonDocument> Orders) OrdersSplitByRegion()
+    /// <summary>
+    /// Replays one update of order 1 (o: <paramref name="o"/>, o2: its old document key {region: "eu", _id: 1}) through the
+    /// mongos of a two-shard cluster with app.orders sharded by region, "eu" on one shard and "us" on the other, holding
+    /// order 1 in "eu"; the replay's error, and the documents of _id 1 the cluster then holds.
+    /// </summary>
+    private static async Task<(MongoBackupException? Error, List<string> Held)> ReplayOnOrderOneAsync(BsonDocument o)
     {
-        var cluster = ShardedCluster.Start(new ShardedClusterOptions { Shards = 2, Members = new TestServer.TestServerOptions { Log = TextWriter.Null } });
-        var client = new MongoClient(cluster.ConnectionString);
+        using var cluster = ShardedCluster.Start(new ShardedClusterOptions { Shards = 2, Members = new TestServer.TestServerOptions { Log = TextWriter.Null } });
+        using var client = new MongoClient(cluster.ConnectionString);
         var admin = client.GetDatabase("admin");
         admin.RunCommand<BsonDocument>(new BsonDocument { { "shardCollection", "app.orders" }, { "key", new BsonDocument("region", 1) } });
         admin.RunCommand<BsonDocument>(new BsonDocument { { "split", "app.orders" }, { "middle", new BsonDocument("region", "m") } });
         admin.RunCommand<BsonDocument>(new BsonDocument { { "moveChunk", "app.orders" }, { "find", new BsonDocument("region", "us") }, { "to", "shard1" } });
         var orders = client.GetDatabase("app").GetCollection<BsonDocument>("orders");
         orders.InsertOne(new BsonDocument { { "_id", 1 }, { "region", "eu" }, { "total", 10 } });
-        return (cluster, client, orders);
+
+        var update = new BsonDocument
+        {
+            { "op", "u" }, { "ns", "app.orders" }, { "ts", new BsonTimestamp(100, 1) }, { "o", o }, { "o2", new BsonDocument { { "region", "eu" }, { "_id", 1 } } },
+        };
+        var target = new MongosReplayTarget(client, new Dictionary<string, IReadOnlyList<string>> { ["app.orders"] = ["region"] });
+        var (_, error) = await target.ApplyAsync([new ApplyOpsBatch.Item(update, 0, 1, 0)], CancellationToken.None);
+        return (error, (await orders.Find(new BsonDocument("_id", 1)).ToListAsync()).Select(d => d.ToJson()).ToList());
     }
 }
