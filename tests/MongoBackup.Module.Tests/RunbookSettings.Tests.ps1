@@ -94,6 +94,24 @@ Describe 'The scheduling runbook keeps a point-in-time restore window: MONGOBACK
     }
 }
 
+Describe 'The scheduling runbook takes the repository lease for the module''s documented 2 minutes' {
+    # about_MongoBackup_Scheduling and Invoke-MongoBackupPolicy's help: a run holds the lease for -LeaseDuration (default
+    # 2 minutes) past its last renewal, so a killed run keeps the next ones out for 2 minutes. The runbook, the scheduled
+    # form of the policy, still passes its own default of '10m' on every run: a runbook killed by its scheduler (Azure
+    # Automation's fair share, a systemd TimeoutStopSec) keeps every following run out for ten minutes.
+    It 'a runbook run started without -LeaseDuration holds the lease for 2 minutes, not 10' {
+        $repository = New-TestFolder
+        $started = [DateTimeOffset]::UtcNow
+        $run = Invoke-Runbook @{ MONGOBACKUP_URI = $uri; MONGOBACKUP_REPOSITORY = $repository; MONGOBACKUP_KEEP_LAST = '5' } -Arguments @('-Verbose')
+
+        $run.ExitCode | Should -Be 0 -Because $run.Output
+        $took = [regex]::Match($run.Output, 'Took the repository lease of .* until (\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ)')
+        $took.Success | Should -BeTrue -Because $run.Output
+        $until = [DateTimeOffset]::ParseExact($took.Groups[1].Value, 'yyyy-MM-dd HH:mm:ssZ', [cultureinfo]::InvariantCulture, [Globalization.DateTimeStyles]::AssumeUniversal)
+        ($until - $started).TotalMinutes | Should -BeLessOrEqual 3 -Because 'the lease lasts the documented 2 minutes (a killed run keeps the next ones out that long)'
+    }
+}
+
 Describe 'The scheduling runbook refuses a setting it cannot read, naming the variable, before anything is written' {
     It 'refuses <Variable>=<Value>' -ForEach @(
         @{ Variable = 'MONGOBACKUP_KEEP_LAST'; Value = 'seven'; Says = "MONGOBACKUP_KEEP_LAST is 'seven': set it to a whole number above 0*" }

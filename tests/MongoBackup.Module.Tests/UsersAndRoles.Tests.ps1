@@ -114,3 +114,67 @@ Describe 'Backup-MongoDatabase -Database naming admin' {
         finally { Remove-Item $folder -Recurse -Force -ErrorAction SilentlyContinue }
     }
 }
+
+Describe 'Restore-MongoDatabase renaming two databases whose users and roles reference each other' {
+    # A DBA restores a copy of two related databases beside the live ones (-RenameDatabase 'hr=hr_c','pay=pay_c') with
+    # their users. A user or role of hr granted on pay must, in the copy, be granted on pay_c: the rename of each
+    # database is followed wherever it is referenced, as a user's grant on its own database is. Left as pay, the copied
+    # user (whose password is the live one's) gets the live payroll database instead of the copy: a restore of a copy
+    # that hands out rights on production data.
+    BeforeAll {
+        $script:hr2 = "hr2_$suffix"; $script:pay2 = "pay2_$suffix"
+        (Get-Collection $uri $hr2 'employees').InsertOne((New-BsonDocument @{ _id = 1 }), $null, $none)
+        (Get-Collection $uri $pay2 'salaries').InsertOne((New-BsonDocument @{ _id = 1 }), $null, $none)
+        Invoke-On $hr2 ([ordered]@{ createRole = 'payView'
+                privileges = @(@{ resource = @{ db = $pay2; collection = 'salaries' }; actions = @('find') }); roles = @() }) | Out-Null
+        Invoke-On $hr2 ([ordered]@{ createUser = 'bob'; pwd = 'not-a-real-secret-2'; roles = @('payView', @{ role = 'read'; db = $pay2 }) }) | Out-Null
+        $script:pair = Backup-MongoDatabase -ConnectionString $uri -Repository $repository -Database $hr2, $pay2 -IncludeUsersAndRoles -WarningAction SilentlyContinue
+    }
+
+    It 'grants the copied user and role on the copy of the other renamed database, never on the live one' {
+        $hrCopy = "hr2c_$suffix"; $payCopy = "pay2c_$suffix"
+        $result = $pair | Restore-MongoDatabase -ConnectionString $uri -RenameDatabase @{ $hr2 = $hrCopy; $pay2 = $payCopy } -IncludeUsersAndRoles -Confirm:$false
+
+        $result.Succeeded | Should -BeTrue
+        Get-DocumentCount (Get-Collection $uri $payCopy 'salaries') | Should -Be 1
+        Get-UserRoles $hrCopy 'bob' | Should -Be @("payView@$hrCopy", "read@$payCopy")
+        $role = (Invoke-On $hrCopy ([ordered]@{ rolesInfo = 'payView'; showPrivileges = $true }))['roles'][0]
+        $role['privileges'][0]['resource']['db'].AsString | Should -Be $payCopy
+    }
+}
+
+Describe 'Restore-MongoDatabase renaming two databases into one, each with a user of the same name' {
+    # -RenameDatabase @{ hr = 'merged'; crm = 'merged' } consolidates two databases; each had its own user alice (other
+    # password, other roles). One database can hold one alice: the restore writes the first, then replaces it with the
+    # second (-Drop replaces what the target held, not what this restore just wrote), reports both as restored and warns
+    # of nothing, so one application's user is silently gone and the other's password and roles stand in for it. It should
+    # refuse before writing, or keep one and name the other in a warning, and count what it restored.
+    BeforeAll {
+        $script:hr3 = "hr3_$suffix"; $script:crm3 = "crm3_$suffix"; $script:merged = "merged3_$suffix"
+        (Get-Collection $uri $hr3 'employees').InsertOne((New-BsonDocument @{ _id = 1 }), $null, $none)
+        (Get-Collection $uri $crm3 'customers').InsertOne((New-BsonDocument @{ _id = 1 }), $null, $none)
+        Invoke-On $hr3 ([ordered]@{ createUser = 'alice'; pwd = 'not-a-real-secret-3'; roles = @('read') }) | Out-Null
+        Invoke-On $crm3 ([ordered]@{ createUser = 'alice'; pwd = 'not-a-real-secret-4'; roles = @('readWrite') }) | Out-Null
+        $script:two = Backup-MongoDatabase -ConnectionString $uri -Repository $repository -Database $hr3, $crm3 -IncludeUsersAndRoles -WarningAction SilentlyContinue
+    }
+
+    It 'does not silently replace one database''s user with the other''s' {
+        $caught = $null; $result = $null; $warnings = @()
+        try {
+            $result = $two | Restore-MongoDatabase -ConnectionString $uri -RenameDatabase @{ $hr3 = $merged; $crm3 = $merged } -IncludeUsersAndRoles -Drop `
+                -Confirm:$false -ErrorAction Stop -WarningVariable warnings -WarningAction SilentlyContinue
+        }
+        catch { $caught = $_ }
+
+        if ($caught) {
+            # Refused: nothing of either user was written.
+            $caught.Exception.Message | Should -Match 'alice'
+            (Invoke-On $merged ([ordered]@{ usersInfo = 'alice' }))['users'].Count | Should -Be 0
+        }
+        else {
+            $held = (Invoke-On $merged ([ordered]@{ usersInfo = 'alice' }))['users'].Count
+            $result.UsersRestored | Should -Be $held -Because 'the count says how many users the target got'
+            ($warnings -join "`n") | Should -Match "alice" -Because 'the user left out (or replaced) is named'
+        }
+    }
+}

@@ -13,7 +13,7 @@ namespace MongoBackup.Engine.Cluster;
 /// connection is a warning, and the next interval tries again from the same cut, for as long as
 /// <see cref="ContinuousCaptureRequest.ReconnectTimeout"/> allows, as a replica set's capture waits its server out; then the
 /// capture stops with ServerUnreachable, keeping the slices committed. The slice size is not watched: a cluster's slices
-/// close on time only.
+/// close on time only. Each slice's key is judged against the chain as it is then (<see cref="CaptureKeyCheck"/>).
 /// </summary>
 public sealed class ClusterContinuousCapture(IEngineObserver observer)
 {
@@ -27,7 +27,7 @@ public sealed class ClusterContinuousCapture(IEngineObserver observer)
         var runner = new ClusterSliceRunner(observer);
         var closed = new List<SnapshotManifest>();
         // Refused at once (no chain to continue, another cluster's chain, a key the repository's settings refuse), not an interval later.
-        await runner.CheckContinuesAsync(request.Slice, mongos, catalog, ct);
+        var topology = await runner.CheckContinuesAsync(request.Slice, mongos, catalog, ct);
         observer.Debug($"Capturing the cluster: a slice every {request.SliceInterval}, and a last one at the stop.");
         System.Diagnostics.Stopwatch? lost = null; // since the first of the failed attempts in a row
         while (!stop.IsCancellationRequested)
@@ -36,7 +36,7 @@ public sealed class ClusterContinuousCapture(IEngineObserver observer)
             catch (OperationCanceledException) { break; }
             try
             {
-                await SliceAsync(runner, request, mongos, catalog, closed, ct);
+                await SliceAsync(runner, request, mongos, topology, catalog, closed, ct);
                 lost = null;
             }
             catch (Exception e) when (CaptureReconnection.Unreachable(e) && !ct.IsCancellationRequested)
@@ -51,13 +51,19 @@ public sealed class ClusterContinuousCapture(IEngineObserver observer)
             }
         }
         // Not cancellable: a stop keeps what the shards wrote up to it, as a replica set's capture closes its open slice.
-        await SliceAsync(runner, request, mongos, catalog, closed, CancellationToken.None);
+        await SliceAsync(runner, request, mongos, topology, catalog, closed, CancellationToken.None);
         return closed;
     }
 
-    private async Task SliceAsync(ClusterSliceRunner runner, ContinuousCaptureRequest request, MongoConnection mongos, SnapshotCatalog catalog,
-        List<SnapshotManifest> closed, CancellationToken ct)
+    /// <summary>
+    /// One slice, its key first judged against the chain as it is now (<see cref="CaptureKeyCheck"/>, the repository listed again):
+    /// an encrypted full of the chain taken while a capture without a key runs, or a key rotation, stops the capture before it
+    /// writes a slice the chain no longer takes, as a replica set's capture stops before opening one.
+    /// </summary>
+    private async Task SliceAsync(ClusterSliceRunner runner, ContinuousCaptureRequest request, MongoConnection mongos, ServerTopology topology,
+        SnapshotCatalog catalog, List<SnapshotManifest> closed, CancellationToken ct)
     {
+        if (await CaptureKeyCheck.RefusalAsync(request, topology, catalog, closed, observer.Warning, ct) is { } refused) throw refused;
         if (await runner.RunAsync(request.Slice, mongos, catalog, ct) is not { } manifest) return;
         closed.Add(manifest);
         catalog.Committed(manifest);

@@ -65,7 +65,8 @@ public sealed class ClusterSliceRunner(IEngineObserver observer)
     }
 
     /// <summary>As <see cref="CheckAsync"/>, and every shard's oplog checked against the chain (a continuous capture's check before its first interval).</summary>
-    internal async Task CheckContinuesAsync(OplogSliceRequest request, MongoConnection mongos, SnapshotCatalog catalog, CancellationToken ct)
+    /// <returns>The mongos's topology, whose chain the capture's later key checks judge.</returns>
+    internal async Task<ServerTopology> CheckContinuesAsync(OplogSliceRequest request, MongoConnection mongos, SnapshotCatalog catalog, CancellationToken ct)
     {
         var chain = await CheckAsync(request, mongos, catalog, ct);
         foreach (var target in chain.Shards)
@@ -73,6 +74,7 @@ public sealed class ClusterSliceRunner(IEngineObserver observer)
             using var shard = await ShardOplog.OpenAsync(target, ct);
             await ClusterChainContinuity.RequireShardsContinueAsync([shard], chain.Anchors, catalog.Repository.Location, ct);
         }
+        return chain.Topology;
     }
 
     /// <summary>The chain the slice continues, of this cluster (<see cref="ClusterChainContinuity"/>), and the shards it reads; the key aside.</summary>

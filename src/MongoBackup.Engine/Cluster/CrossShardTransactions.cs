@@ -64,17 +64,51 @@ internal sealed class CrossShardTransactions
         return command is "applyOps" or "commitTransaction" or "abortTransaction";
     }
 
-    /// <summary>One applyOps entry at the last commit's place (ts, t, wall) with every shard's operations, in shard order.</summary>
+    /// <summary>
+    /// One applyOps entry at the last commit's place (ts, t, wall) with every shard's operations, in shard order, except that
+    /// a document one shard deletes and another writes (an update that changed its shard key value and moved it: mongos runs
+    /// it on WouldChangeOwningShard as a delete on the old shard and an insert on the new one, in one transaction) has its
+    /// delete first, as it was done. Each shard's operations hold no order with another's, and in shard order the insert may
+    /// come first: a replica set's replay, which deletes by _id, would then delete the new document, and a mongos whose
+    /// chunks put both keys on one shard would refuse the insert (DuplicateKey).
+    /// </summary>
     private static byte[] Combined(BsonDocument commit, Pending prepared)
     {
+        var parts = prepared.Entries.OrderBy(e => e.Key)
+            .Select(e => e.Value.SelectMany(raw => BsonSerializer.Deserialize<BsonDocument>(raw)["o"]["applyOps"].AsBsonArray).ToList()).ToList();
         var operations = new BsonArray();
-        foreach (var (_, entries) in prepared.Entries.OrderBy(e => e.Key))
-            foreach (var raw in entries)
-                operations.AddRange(BsonSerializer.Deserialize<BsonDocument>(raw)["o"]["applyOps"].AsBsonArray);
+        var movedFirst = MovedDeletes(parts);
+        operations.AddRange(parts.SelectMany(p => p).Where(movedFirst.Contains));
+        operations.AddRange(parts.SelectMany(p => p).Where(o => !movedFirst.Contains(o)));
         var combined = new BsonDocument { { "op", "c" }, { "ns", "admin.$cmd" }, { "o", new BsonDocument("applyOps", operations) } };
         foreach (var field in new[] { "ts", "t", "wall", "lsid", "txnNumber" })
             if (commit.TryGetValue(field, out var value)) combined[field] = value;
         return combined.ToBson();
+    }
+
+    /// <summary>The deletes that are their shard's first operation on a document (namespace and _id) another shard also writes.</summary>
+    private static HashSet<BsonValue> MovedDeletes(List<List<BsonValue>> parts)
+    {
+        var firsts = parts.Select(part => part.OfType<BsonDocument>().GroupBy(DocumentOf).Where(g => g.Key is not null)
+            .ToDictionary(g => g.Key!, g => g.First())).ToList();
+        var moved = new HashSet<BsonValue>(ReferenceEqualityComparer.Instance);
+        for (var shard = 0; shard < firsts.Count; shard++)
+            foreach (var (document, first) in firsts[shard])
+                if (first.GetValue("op", "") == "d" && firsts.Where((_, other) => other != shard).Any(f => f.ContainsKey(document)))
+                    moved.Add(first);
+        return moved;
+    }
+
+    /// <summary>The namespace and _id an insert, update or delete writes ("ns|" and the _id's BSON), or null for a command.</summary>
+    private static string? DocumentOf(BsonDocument operation)
+    {
+        var id = operation.GetValue("op", "").AsString switch
+        {
+            "i" or "d" => operation.GetValue("o", BsonNull.Value) is BsonDocument o ? o.GetValue("_id", BsonNull.Value) : BsonNull.Value,
+            "u" => operation.GetValue("o2", BsonNull.Value) is BsonDocument o2 ? o2.GetValue("_id", BsonNull.Value) : BsonNull.Value,
+            _ => BsonNull.Value,
+        };
+        return id.IsBsonNull ? null : operation.GetValue("ns", "").AsString + "|" + Convert.ToHexString(new BsonDocument("_id", id).ToBson());
     }
 
     private sealed class Pending

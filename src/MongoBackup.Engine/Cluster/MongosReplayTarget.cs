@@ -6,13 +6,12 @@ namespace MongoBackup.Engine.Cluster;
 
 /// <summary>
 /// A replay into a sharded cluster, through its mongos: mongos has no applyOps (no such command since 3.4; "applyOps not
-/// allowed through mongos" before), so each rewritten operation becomes the ordinary write that has its effect, routed by
-/// mongos to the shard owning the document. Every write is idempotent, as applyOps makes a replay's: an insert is an
-/// upsert replacing by the document's key (_id and the shard key's fields, which mongos needs to route an upsert); a
-/// delete removes the one document its key names; an update reads the document and replaces it with the entry applied to
-/// it ("$v: 2" deltas, <see cref="UpdateDiff"/>), or, for the $set/$unset form of MongoDB before 5.0 and a full
-/// replacement, is sent as it is. An update of a document the target does not have changes nothing: a hot backup copied
-/// it after its delete, which comes later in the oplog. Commands run through mongos as their own commands; a
+/// allowed through mongos" before), so each rewritten operation becomes the ordinary writes that have its effect, routed by
+/// mongos to the shard owning the document, idempotent as applyOps makes a replay's (<see cref="ReplayWrites"/>: an insert is
+/// an upsert by the document's key, a delete removes the one document its key names, a replacement that changed the shard
+/// key value deletes the document under its old key first). A "$v: 2" update reads the document and replaces it with the
+/// entry applied to it (<see cref="UpdateDiff"/>). An update of a document the target does not have changes nothing: a hot
+/// backup copied it after its delete, which comes later in the oplog. Commands run through mongos as their own commands; a
 /// shardCollection the replay found in the oplog (<see cref="ShardingEvents"/>) on admin, after which that collection's
 /// writes carry its new key (<see cref="ReplayShardKeys"/>). A committed transaction's writes are applied in one
 /// transaction of the restore's own session through the mongos (a distributed transaction when they reach several
@@ -28,7 +27,7 @@ public sealed class MongosReplayTarget(IMongoClient client, IReadOnlyDictionary<
     Func<string, string, CancellationToken, Task>? sharded = null) : ITransactionalReplayTarget
 {
     private const int NamespaceNotFound = 26, NamespaceExists = 48, IndexOptionsConflict = 85;
-    private readonly ReplayShardKeys _keys = new(shardKeys);
+    private readonly ReplayWrites _writes = new(new ReplayShardKeys(shardKeys));
 
     /// <inheritdoc />
     /// <remarks>
@@ -69,37 +68,41 @@ public sealed class MongosReplayTarget(IMongoClient client, IReadOnlyDictionary<
         IClientSessionHandle? session, CancellationToken ct)
     {
         var run = new List<WriteModel<BsonDocument>>();
-        var (runStart, runNamespace) = (0, "");
+        // The item each write of the run replays (a replacement that changed its shard key is two writes).
+        var runItems = new List<int>();
+        var runNamespace = "";
         for (var i = 0; i <= items.Count; i++)
         {
             var operation = i < items.Count ? items[i].Operation : null;
             try
             {
-                var model = operation is null ? null : WriteOf(operation);
+                var models = operation is null ? null : _writes.Of(operation);
                 var ns = operation?["ns"].AsString;
-                if (run.Count > 0 && (model is null || ns != runNamespace))
+                if (run.Count > 0 && (models is null || ns != runNamespace))
                 {
                     if (await SendRunAsync(runNamespace, run, session, ct) is { } failed)
-                        return (items.Take(runStart + failed.Index).ToList(), ReplayTarget.Failed(items[runStart + failed.Index].Operation, failed.Error));
+                        return (items.Take(runItems[failed.Index]).ToList(), ReplayTarget.Failed(items[runItems[failed.Index]].Operation, failed.Error));
                     run.Clear();
+                    runItems.Clear();
                 }
                 if (operation is null) break;
-                if (model is null)
+                if (models is null)
                 {
                     await ApplyDeltaAsync(operation, session, ct);
                     continue;
                 }
-                if (run.Count == 0) (runStart, runNamespace) = (i, ns!);
-                run.Add(model);
+                if (run.Count == 0) runNamespace = ns!;
+                run.AddRange(models);
+                runItems.AddRange(models.Select(_ => i));
             }
             catch (MongoException e)
             {
-                var at = run.Count > 0 ? runStart : i;
+                var at = run.Count > 0 ? runItems[0] : i;
                 return (items.Take(at).ToList(), ReplayTarget.Failed(items[at].Operation, e));
             }
             catch (FormatException e)
             {
-                return (items.Take(run.Count > 0 ? runStart : i).ToList(), UnreplayableEntry.Error(operation!, "an update in a form this version cannot read", e.Message));
+                return (items.Take(run.Count > 0 ? runItems[0] : i).ToList(), UnreplayableEntry.Error(operation!, "an update in a form this version cannot read", e.Message));
             }
         }
         return (items, null);
@@ -114,7 +117,7 @@ public sealed class MongosReplayTarget(IMongoClient client, IReadOnlyDictionary<
         try
         {
             await client.GetDatabase(database).RunCommandAsync<BsonDocument>(body, cancellationToken: ct);
-            _keys.Follow(Database(entry), body);
+            _writes.Keys.Follow(Database(entry), body);
             if (command == "shardCollection" && sharded is not null && entry.GetValue("o2", BsonNull.Value) is BsonDocument o2
                 && o2.GetValue("source", BsonNull.Value) is BsonString source)
                 await sharded(source.Value, body["shardCollection"].AsString, ct);
@@ -137,25 +140,6 @@ public sealed class MongosReplayTarget(IMongoClient client, IReadOnlyDictionary<
     /// </summary>
     private static bool IsKeyIndexThere(BsonDocument entry, MongoCommandException e) =>
         e.Code == IndexOptionsConflict && entry.GetValue("o2", BsonNull.Value) is BsonDocument o2 && o2.GetValue("shardKeyIndex", false).ToBoolean();
-
-    /// <summary>The write an operation is, when it needs nothing read first; null for a "$v: 2" update.</summary>
-    private WriteModel<BsonDocument>? WriteOf(BsonDocument operation)
-    {
-        var ns = operation["ns"].AsString;
-        var o = operation["o"].AsBsonDocument;
-        switch (operation["op"].AsString)
-        {
-            case "i":
-                return new ReplaceOneModel<BsonDocument>(_keys.KeyOf(ns, o), o) { IsUpsert = true };
-            case "d":
-                return new DeleteOneModel<BsonDocument>(o);
-        }
-        var documentKey = operation["o2"].AsBsonDocument;
-        if (o.GetValue("$v", BsonNull.Value) is { IsNumeric: true } v && v.ToInt32() == 2) return null;
-        if (o.Names.Any(n => n.StartsWith('$'))) return new UpdateOneModel<BsonDocument>(documentKey, new BsonDocument(o.Where(e => e.Name != "$v")));
-        var replacement = o.Contains("_id") ? o : new BsonDocument(documentKey.GetElement("_id")).AddRange(o);
-        return new ReplaceOneModel<BsonDocument>(_keys.KeyOf(ns, replacement), replacement) { IsUpsert = true };
-    }
 
     /// <summary>Sends a run of writes to one collection in order; the index in the run of the first refused, with the error, or null.</summary>
     private async Task<(int Index, MongoException Error)?> SendRunAsync(string ns, List<WriteModel<BsonDocument>> run, IClientSessionHandle? session, CancellationToken ct)
@@ -183,10 +167,10 @@ public sealed class MongosReplayTarget(IMongoClient client, IReadOnlyDictionary<
         if (current is null) return;
         var diff = operation["o"].AsBsonDocument.GetValue("diff", BsonNull.Value) as BsonDocument
             ?? throw new FormatException("a '$v: 2' update without a 'diff' document");
-        var options = new ReplaceOptions { IsUpsert = false, BypassDocumentValidation = true };
-        var key = _keys.KeyOf(ns, current);
-        if (session is null) await collection.ReplaceOneAsync(key, UpdateDiff.Apply(current, diff), options, ct);
-        else await collection.ReplaceOneAsync(session, key, UpdateDiff.Apply(current, diff), options, ct);
+        var writes = _writes.Replacing(ns, current, UpdateDiff.Apply(current, diff));
+        var options = new BulkWriteOptions { IsOrdered = true, BypassDocumentValidation = true };
+        if (session is null) await collection.BulkWriteAsync(writes, options, ct);
+        else await collection.BulkWriteAsync(session, writes, options, ct);
     }
 
     private IMongoCollection<BsonDocument> CollectionOf(string ns) =>

@@ -12,8 +12,8 @@ namespace MongoBackup.Engine.Oplog;
 /// until cancelled or its duration ends. A lost connection or a restarted server is waited out and the cursor
 /// reopened just after the last entry written, so nothing is missed or repeated; if the oplog rolled past that
 /// entry meanwhile, the next slice records the gap (<see cref="CaptureReconnection"/>, which also refuses a server that does
-/// not continue the capture). Each new slice is judged against the repository as it is then: a key rotation while the capture
-/// runs stops it, keeping what it wrote. A failure that is not the repository's keeps the open slice, closed with what it holds.
+/// not continue the capture). Each new slice is judged against the repository as it is then (<see cref="CaptureKeyCheck"/>): a key
+/// rotation while the capture runs, or an encrypted full of its chain taken while it runs without a key, stops it, keeping what it wrote. A failure that is not the repository's keeps the open slice, closed with what it holds.
 /// </summary>
 public sealed class ContinuousOplogCapture(IEngineObserver observer)
 {
@@ -84,7 +84,7 @@ public sealed class ContinuousOplogCapture(IEngineObserver observer)
                             slice = null;
                             var manifest = await CloseAsync(full, closed, catalog);
                             observer.Verbose($"Oplog slice {manifest.Id}: {manifest.OplogEntries} {(manifest.OplogEntries == 1 ? "entry" : "entries")} up to {manifest.OplogEnd}.");
-                            if (await CaptureKeyCheck.RetiredAsync(request, topology, catalog, closed, manifest, observer.Warning, ct) is { } retired) throw retired;
+                            if (await CaptureKeyCheck.RefusalAsync(request, topology, catalog, closed, observer.Warning, ct) is { } refused) throw refused;
                             slice = await OpenSlice.StartAsync(request.Slice, topology, catalog, manifest.OplogEnd!.Value, null, observer.Warning, ct);
                             sliceClock.Restart();
                             inRepository = false;
@@ -103,6 +103,7 @@ public sealed class ContinuousOplogCapture(IEngineObserver observer)
                         inRepository = true;
                         await CloseAsync(before, closed, catalog);
                         observer.Warning($"The oplog rolled past {last} while disconnected: writes up to {gap.To} are lost to point-in-time restore.");
+                        if (await CaptureKeyCheck.RefusalAsync(request, topology, catalog, closed, observer.Warning, ct) is { } refused) throw refused;
                         slice = await OpenSlice.StartAsync(request.Slice, topology, catalog, last, gap, observer.Warning, ct);
                         inRepository = false;
                         position = OplogPosition.Resume(last, gap);
@@ -155,8 +156,7 @@ public sealed class ContinuousOplogCapture(IEngineObserver observer)
             if (slice is not null) await slice.AbandonAsync();
             return;
         }
-        SnapshotManifest manifest;
-        try { manifest = await CloseAsync(slice, closed, catalog); }
+        try { await CloseAsync(slice, closed, catalog); }
         catch (Exception e) when (failing)
         {
             observer.Warning($"Oplog slice {slice.Id} ({slice.Entries} entries up to {slice.Last}) could not be kept in {request.Slice.Repository.Location}: {e.Message}");
@@ -166,9 +166,7 @@ public sealed class ContinuousOplogCapture(IEngineObserver observer)
         {
             throw described;
         }
-        // Committed: a failure to judge the key after it is a warning, the slice stays.
-        try { await CaptureKeyCheck.RetiredAsync(request, topology, catalog, closed, manifest, observer.Warning, CancellationToken.None); }
-        catch (Exception e) { observer.Warning($"Could not check the key of the oplog chain in {request.Slice.Repository.Location} after slice {manifest.Id}: {e.Message}"); }
+        await CaptureKeyCheck.WarnAfterLastAsync(request, topology, catalog, closed, observer.Warning);
     }
 
     private async Task<OpenSlice> StartSliceAsync(IMongoClient client, ContinuousCaptureRequest request, ServerTopology topology,

@@ -179,6 +179,42 @@ public sealed class ClusterEncryptedChainTests(MongoServerFixture server)
         Assert.Equal([full.Id], cluster.SnapshotFolders);
     }
 
+    /// <summary>
+    /// A cluster's continuous capture started without a key, and an encrypted full of the cluster taken while it runs (the
+    /// DBA moving the repository to encryption): the capture judges each slice's key against the chain as it is then, so it
+    /// writes no unencrypted slice after that full and stops with EncryptionKeyRequired naming it, as a one-shot slice is refused.
+    /// </summary>
+    [Fact]
+    public async Task A_running_plain_cluster_capture_writes_no_unencrypted_slice_after_an_encrypted_full_and_stops_naming_it()
+    {
+        using var cluster = new TwoShardCluster();
+        await new FullBackup(new RecordingObserver()).RunAsync(cluster.Backup(), CancellationToken.None);
+        using var stop = new CancellationTokenSource();
+        var capture = new OplogBackup(new RecordingObserver()).RunContinuousAsync(
+            new ContinuousCaptureRequest { Slice = cluster.Slice(), SliceInterval = TimeSpan.FromMilliseconds(100) }, stop.Token);
+        await cluster.Orders.InsertOneAsync(new BsonDocument { { "_id", -1 }, { "qty", 1 } });
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (cluster.SnapshotFolders.Count < 2 && !capture.IsCompleted)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "no slice within 60 s");
+            await Task.Delay(50);
+        }
+
+        var encrypted = await new FullBackup(new RecordingObserver()).RunAsync(cluster.Backup() with { Encryption = Passphrase() }, CancellationToken.None);
+        var encryptedFullDone = DateTimeOffset.UtcNow;
+        await cluster.Orders.InsertOneAsync(new BsonDocument { { "_id", 9_001 }, { "qty", 1 } });
+        // The next interval's judgement stops it; were it not, it would slice until this stop.
+        stop.CancelAfter(TimeSpan.FromSeconds(30));
+        var refused = await Assert.ThrowsAsync<MongoBackupException>(() => capture);
+
+        Assert.False(stop.IsCancellationRequested, "the capture ran on until it was stopped");
+        Assert.Equal(ErrorIds.EncryptionKeyRequired, refused.ErrorId);
+        Assert.Contains(encrypted.Id, refused.Message);
+        var plainAfterFull = (await SnapshotCatalog.LoadCompleteAsync(cluster.Repository, CancellationToken.None))
+            .Where(s => s.Kind == SnapshotKind.Oplog && s.Encryption is null && s.StartTime > encryptedFullDone).Select(s => s.Id).ToList();
+        Assert.Empty(plainAfterFull);
+    }
+
     /// <summary>Sets order <paramref name="id"/>'s qty through the mongos; the orders then, and that write's cluster time.</summary>
     private static async Task<(Dictionary<int, int> Orders, OplogTimestamp At)> StateAsync(TwoShardCluster cluster, int id, int qty)
     {

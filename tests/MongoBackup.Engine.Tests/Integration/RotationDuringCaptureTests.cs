@@ -15,7 +15,7 @@ namespace MongoBackup.Engine.Tests.Integration;
 /// settings pin no key (the default: only Set-MongoRepository pins one). The rotation rewrites every complete snapshot,
 /// and the capture must not go on adding slices under the retired key without a word: a DBA who rotated because the old
 /// passphrase leaked, and then forgets it, would lose those slices, and a point-in-time restore with the new key is refused.
-/// It has its own server, as the capture tails its oplog.
+/// Likewise a plain capture whose chain gains an encrypted full while it runs. Each test has its own server, as the capture tails its oplog.
 /// </summary>
 public sealed class RotationDuringCaptureTests : IDisposable
 {
@@ -33,22 +33,9 @@ public sealed class RotationDuringCaptureTests : IDisposable
         var repository = new FolderRepository(repo.Path);
         var oldKey = EncryptionKeySource.FromPassphrase(SecureText.Of("old passphrase that leaked"));
         var newKey = EncryptionKeySource.FromPassphrase(SecureText.Of("new passphrase after the leak"));
-        await events.InsertOneAsync(new BsonDocument("_id", -1));
-        await new BackupRunner(new RecordingObserver()).RunAsync(new BackupRequest
-        {
-            Connection = connection, Repository = repository, Encryption = oldKey, Filter = new NamespaceFilter(databases: ["app"]),
-        }, CancellationToken.None);
-
         var observer = new RecordingObserver();
         using var stopCapture = new CancellationTokenSource();
-        var capture = Task.Run(() => new ContinuousOplogCapture(observer).RunAsync(new ContinuousCaptureRequest
-        {
-            Slice = new OplogSliceRequest { Connection = connection, Repository = repository, Encryption = oldKey },
-            SliceInterval = TimeSpan.FromMilliseconds(300),
-        }, stopCapture.Token));
-
-        await events.InsertOneAsync(new BsonDocument("_id", 1));
-        Assert.True(await CaptureWaits.WaitUntilSlicedAsync(repository, await CaptureWaits.LastOplogTimestampAsync(client), capture), "no slice before the rotation");
+        var capture = await StartCaptureAfterFullAsync(connection, client, repository, oldKey, observer, stopCapture.Token);
 
         // What Update-MongoSnapshotKey does without -Id: every complete snapshot under the current key, then the pin.
         var rotation = await KeyRotation.ForRepositoryAsync(oldKey, newKey, new SnapshotCatalog(repository), CancellationToken.None);
@@ -69,5 +56,79 @@ public sealed class RotationDuringCaptureTests : IDisposable
         var unannounced = afterRotation.Where(s => !observer.Warnings.Any(w => w.Contains(s.Id, StringComparison.Ordinal))).Select(s => s.Id).ToList();
         Assert.True(unannounced.Count == 0,
             $"slices written under the retired key after every snapshot was rotated, with no warning: {string.Join(", ", unannounced)}");
+    }
+
+    /// <summary>
+    /// A DBA moves the repository to encryption: the scheduled full backups now give a key, but the continuous capture
+    /// started weeks ago without one (Backup-MongoOplog -Continuous as a service) runs on. A plain slice after an encrypted
+    /// base puts the writes after that base in the clear, so a one-shot Backup-MongoOplog without a key is refused there
+    /// (<see cref="UnencryptedChainCheck"/>: EncryptionKeyRequired). The capture judges each new slice against a catalog it
+    /// listed once, at its start, and a plain capture skips the re-check after each slice (<see cref="CaptureKeyCheck"/>), so
+    /// it never sees the encrypted full: it goes on writing plain slices that extend that full's window, for as long as it
+    /// runs, without a word. (Set-MongoRepository -RequireEncryption, read from the repository at each slice, is obeyed.)
+    /// </summary>
+    [Fact]
+    public async Task A_running_plain_capture_opens_no_new_unencrypted_slice_after_an_encrypted_full_of_its_chain()
+    {
+        var connection = new ConnectionSettings { ConnectionString = _server.ConnectionString };
+        using var client = new MongoClient(_server.ConnectionString);
+        var events = client.GetDatabase("app").GetCollection<BsonDocument>("events");
+        using var repo = new TempFolder();
+        var repository = new FolderRepository(repo.Path);
+        var observer = new RecordingObserver();
+        using var stopCapture = new CancellationTokenSource();
+        var capture = await StartCaptureAfterFullAsync(connection, client, repository, null, observer, stopCapture.Token);
+
+        // The scheduled full, now with a key.
+        var key = EncryptionKeySource.FromPassphrase(SecureText.Of("the new backup passphrase"));
+        await new BackupRunner(new RecordingObserver()).RunAsync(new BackupRequest
+        {
+            Connection = connection, Repository = repository, Encryption = key, Filter = new NamespaceFilter(databases: ["app"]),
+        }, CancellationToken.None);
+        var encryptedFullDone = DateTimeOffset.UtcNow;
+
+        // Two more writes, each waited for: the slice open when the full was taken closes with the first, and a slice
+        // opened after it would close with the second.
+        foreach (var id in new[] { 2, 3 })
+        {
+            await events.InsertOneAsync(new BsonDocument("_id", id));
+            await CaptureWaits.WaitUntilSlicedAsync(repository, await CaptureWaits.LastOplogTimestampAsync(client), capture);
+        }
+        await stopCapture.CancelAsync();
+        MongoBackupException? stopped = null;
+        try { await capture; } catch (MongoBackupException e) { stopped = e; }
+
+        var complete = await new SnapshotCatalog(repository).CompleteAsync(CancellationToken.None);
+        Assert.Contains(complete, s => s.Kind != SnapshotKind.Oplog && s.Encryption is not null);
+        var plainAfterFull = complete.Where(s => s.Kind == SnapshotKind.Oplog && s.Encryption is null && s.StartTime > encryptedFullDone).Select(s => s.Id).ToList();
+        Assert.True(plainAfterFull.Count == 0,
+            $"unencrypted slices opened after an encrypted full of their chain: {string.Join(", ", plainAfterFull)}; the capture " +
+            $"{(stopped is null ? "ran on without refusing" : $"stopped with {stopped.ErrorId}")}");
+        // As a one-shot Backup-MongoOplog without a key is refused there: EncryptionKeyRequired, naming the encrypted full.
+        Assert.Equal(ErrorIds.EncryptionKeyRequired, stopped?.ErrorId);
+        Assert.Contains(complete.Single(s => s.Kind != SnapshotKind.Oplog && s.Encryption is not null).Id, stopped!.Message);
+    }
+
+    /// <summary>
+    /// A full backup of app under <paramref name="key"/> (plain when null), then a continuous capture under the same key,
+    /// slicing every 300 ms, once it has committed a slice holding a write made after it started.
+    /// </summary>
+    private static async Task<Task> StartCaptureAfterFullAsync(ConnectionSettings connection, MongoClient client, FolderRepository repository,
+        EncryptionKeySource? key, RecordingObserver observer, CancellationToken stop)
+    {
+        var events = client.GetDatabase("app").GetCollection<BsonDocument>("events");
+        await events.InsertOneAsync(new BsonDocument("_id", -1));
+        await new BackupRunner(new RecordingObserver()).RunAsync(new BackupRequest
+        {
+            Connection = connection, Repository = repository, Encryption = key, Filter = new NamespaceFilter(databases: ["app"]),
+        }, CancellationToken.None);
+        var capture = Task.Run(() => new ContinuousOplogCapture(observer).RunAsync(new ContinuousCaptureRequest
+        {
+            Slice = new OplogSliceRequest { Connection = connection, Repository = repository, Encryption = key },
+            SliceInterval = TimeSpan.FromMilliseconds(300),
+        }, stop));
+        await events.InsertOneAsync(new BsonDocument("_id", 1));
+        Assert.True(await CaptureWaits.WaitUntilSlicedAsync(repository, await CaptureWaits.LastOplogTimestampAsync(client), capture), "no slice of the capture's first write");
+        return capture;
     }
 }

@@ -301,4 +301,35 @@ public sealed class OplogEntryRewriterTests
         Assert.Contains("reshardCollection", why);
         Assert.Contains("{ \"region\" : 1 }", why);
     }
+
+    /// <summary>
+    /// The key index built before a replayed shardCollection is one mongod takes for a shard key: an index that merely begins
+    /// with the key but is sparse, partial, hidden or of another collation is refused for sharding (shard_key_index_util.cpp
+    /// isCompatibleWithShardKey), so the replay passes over it to one that serves, and builds a plain one on the key when the
+    /// replay holds none.
+    /// </summary>
+    [Fact]
+    public void A_replayed_shardCollection_builds_a_key_index_mongod_takes_for_a_shard_key_never_a_sparse_or_partial_one()
+    {
+        var shard = Entry("n", "shop.orders", new BsonDocument("msg", new BsonDocument("shardCollection", "shop.orders")), new BsonDocument
+        {
+            { "shardCollection", "shop.orders" }, { "shardKey", new BsonDocument("region", 1) }, { "unique", false },
+            { "numInitialChunks", 0L }, { "presplitHashedZones", false },
+        });
+        static BsonDocument Spec(string name, BsonDocument key, BsonDocument? options = null) =>
+            new BsonDocument { { "v", 2 }, { "key", key }, { "name", name } }.AddRange(options ?? []);
+        _state.Holds("shop.orders");
+        _state.Indexes.Add("shop.orders", Spec("region_sparse", new BsonDocument("region", 1), new BsonDocument("sparse", true)));
+        _state.Indexes.Add("shop.orders", Spec("region_open", new BsonDocument { { "region", 1 }, { "day", 1 } }, new BsonDocument("partialFilterExpression", new BsonDocument("open", true))));
+        _state.Indexes.Add("shop.orders", Spec("region_fr", new BsonDocument { { "region", 1 }, { "at", 1 } }, new BsonDocument("collation", new BsonDocument { { "locale", "fr" }, { "version", "57.1" } })));
+        BsonDocument Built() =>
+            new OplogEntryRewriter(new ReplayCoverage(SnapshotScope.Whole, NamespaceFilter.Everything), NamespaceMap.Identity, _state, shardedTarget: true)
+                .Rewrite(shard).Operations[0]["o"]["indexes"][0].AsBsonDocument;
+
+        Assert.Equal(("region_1", new BsonDocument("region", 1)), (Built()["name"].AsString, Built()["key"].AsBsonDocument));
+        Assert.False(Built().Contains("sparse") || Built().Contains("partialFilterExpression") || Built().Contains("collation"));
+
+        _state.Indexes.Add("shop.orders", Spec("region_day", new BsonDocument { { "region", 1 }, { "day", -1 } }));
+        Assert.Equal("region_day", Built()["name"].AsString);
+    }
 }

@@ -197,15 +197,15 @@ internal sealed class MongosShardingCommands(ClusterRouter router) : ICommandGro
     /// <summary>
     /// Whether an index (as listIndexes gives it) can serve a shard key: it starts with the key and is neither partial nor
     /// sparse, and its collation is simple (listed as none). MongoDB 7.0, s/shard_key_index_util.cpp isCompatibleWithShardKey;
-    /// multikey is not modelled.
+    /// a hidden index is skipped (_findShardKeyPrefixedIndex); multikey is not modelled.
     /// </summary>
     public static bool CanServeAsKey(BsonDocument index, BsonDocument pattern) =>
         StartsWith(index["key"].AsBsonDocument, pattern) && !index.Contains("collation") && !index.Contains("partialFilterExpression")
-        && !index.GetValue("sparse", false).ToBoolean();
+        && !index.GetValue("sparse", false).ToBoolean() && !index.GetValue("hidden", false).ToBoolean();
 
     /// <summary>Why the indexes that start with the key cannot serve it, in isCompatibleWithShardKey's words.</summary>
     public static string Unusable(IEnumerable<BsonDocument> indexes, BsonDocument pattern) => string.Join("\n", indexes
-        .Where(i => StartsWith(i["key"].AsBsonDocument, pattern) && !CanServeAsKey(i, pattern))
+        .Where(i => StartsWith(i["key"].AsBsonDocument, pattern) && !CanServeAsKey(i, pattern) && !i.GetValue("hidden", false).ToBoolean())
         .Select(i => $"Index {i["name"]} cannot be used for sharding because:" + (i.Contains("partialFilterExpression") ? " Index key is partial." : "")
             + (i.GetValue("sparse", false).ToBoolean() ? " Index key is sparse." : "") + (i.Contains("collation") ? " Index has a non-simple collation." : "")));
 

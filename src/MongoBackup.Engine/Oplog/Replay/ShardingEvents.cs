@@ -11,8 +11,9 @@ namespace MongoBackup.Engine.Oplog.Replay;
 /// <item>{op: "n", ns, o2: {shardCollection: ns, shardKey, unique, numInitialChunks, presplitHashedZones[, collation]}},
 /// written by the primary shard after the collection's create and its key index: the target collection is sharded on
 /// that key (unique as it was). The key's index is built first from the spec the replay holds for it (the dump's or a
-/// replayed createIndexes), so a collection that already holds documents can be sharded and the index keeps the
-/// source's name and options (its entry marked o2: {shardKeyIndex: true}: an index on that key under another name on the
+/// replayed createIndexes; one mongod takes for a shard key, never a sparse or partial one that merely begins with it, and
+/// a plain one on the key when the replay holds none), so a collection that already holds documents can be sharded and the
+/// index keeps the source's name and options (its entry marked o2: {shardKeyIndex: true}: an index on that key under another name on the
 /// target serves as well). The shardCollection entry carries o2: {source: ns} for the target's zone ranges.</item>
 /// <item>{o2: {refineCollectionShardKey: ns, shardKey, oldShardKey}} and {o2: {reshardCollection: ns, shardKey, ...}}:
 /// not applied (a replay would have to rebuild the refined key's index mid-replay, or redistribute the collection);
@@ -55,20 +56,25 @@ public sealed class ShardingEvents(ReplayCoverage coverage, NamespaceMap map, Re
         if (o2.GetValue("unique", false).ToBoolean()) command["unique"] = true;
         if (o2.GetValue("collation", BsonNull.Value) is BsonDocument collation) command["collation"] = collation;
         var operations = new List<BsonDocument>();
-        if (KeyIndex(owner, key) is { } spec)
-        {
-            if (command.Contains("collation") && !spec.Contains("collation")) spec["collation"] = new BsonDocument("locale", "simple");
-            var build = CommandRewriter.CommandEntry(entry, targetDb, new BsonDocument { { "createIndexes", targetCollection }, { "indexes", new BsonArray { spec } } });
-            build["o2"] = new BsonDocument("shardKeyIndex", true);
-            operations.Add(build);
-        }
+        var spec = KeyIndex(owner, key);
+        if (command.Contains("collation") && !spec.Contains("collation")) spec["collation"] = new BsonDocument("locale", "simple");
+        var build = CommandRewriter.CommandEntry(entry, targetDb, new BsonDocument { { "createIndexes", targetCollection }, { "indexes", new BsonArray { spec } } });
+        build["o2"] = new BsonDocument("shardKeyIndex", true);
+        operations.Add(build);
         var shard = CommandRewriter.CommandEntry(entry, targetDb, command);
         shard["o2"] = new BsonDocument("source", owner);
         operations.Add(shard);
         return new Rewritten(operations, true);
     }
 
-    /// <summary>The index the replay holds for <paramref name="ns"/> that can serve the shard key (a copy), or null.</summary>
-    private BsonDocument? KeyIndex(string ns, BsonDocument shardKey) =>
-        ShardKeyIndexSpec.Find(state.Indexes.Of(ns), shardKey)?.DeepClone().AsBsonDocument;
+    /// <summary>
+    /// The index the replay holds for <paramref name="ns"/> that can serve the shard key (a copy, see <see cref="ShardKeyIndexSpec"/>).
+    /// When the replay holds none, a plain ascending (or hashed) index on the key itself, named as MongoDB names one by default,
+    /// as shardCollection builds one on an empty collection (a non-empty one without it is refused).
+    /// </summary>
+    private BsonDocument KeyIndex(string ns, BsonDocument shardKey) =>
+        ShardKeyIndexSpec.Find(state.Indexes.Of(ns), shardKey)?.DeepClone().AsBsonDocument ?? new BsonDocument
+        {
+            { "v", 2 }, { "key", shardKey.DeepClone() }, { "name", string.Join("_", shardKey.Select(e => $"{e.Name}_{(e.Value.IsString ? e.Value.AsString : e.Value.ToInt32().ToString(System.Globalization.CultureInfo.InvariantCulture))}")) },
+        };
 }
