@@ -26,6 +26,10 @@
     cannot read (a keep count that is no whole number above 0, a switch that is not true or false, an entry without
     its '=') stops the run before anything is done, naming the variable (or parameter) and how to write it.
 
+    Compression and the lease: -Compression (MONGOBACKUP_COMPRESSION: Zstd, Gzip or None) and -LeaseDuration
+    (MONGOBACKUP_LEASE_DURATION: how long a killed run keeps the next ones out, e.g. 5m) are passed only when set, so
+    unset they are Invoke-MongoBackupPolicy's own defaults (Zstd; 2 minutes).
+
     Unattended by design: no prompt, no host UI. It writes one result object (and a one-line summary to the
     information stream, "MongoBackup policy: Full <id>; removed 0; <reason>"); when its output is redirected to a log
     (cron, systemd, Task Scheduler) the result is its table row, unwrapped however long the reason. It exits 0 on success (Full, Slice,
@@ -107,10 +111,13 @@ param(
     [string] $AutomationCredentialName,
     # A file holding the encryption key (32 raw bytes, 64 hex characters or base64); snapshots are encrypted with it.
     [string] $EncryptionKeyFile = $env:MONGOBACKUP_KEY_FILE,
-    # Zstd (the default: smaller and faster), Gzip (snapshot folders stock mongorestore --gzip restores directly) or None.
+    # Zstd, Gzip (snapshot folders stock mongorestore --gzip restores directly) or None (MONGOBACKUP_COMPRESSION); unset,
+    # Invoke-MongoBackupPolicy's own default (Zstd: smaller and faster).
     [ValidateSet('Zstd', 'Gzip', 'None')]
-    [string] $Compression = $(if ($env:MONGOBACKUP_COMPRESSION) { $env:MONGOBACKUP_COMPRESSION } else { 'Zstd' }),
-    [string] $LeaseDuration = '10m',
+    [string] $Compression,
+    # How long a killed run can keep the next ones out (MONGOBACKUP_LEASE_DURATION: '2m', '5m' or a TimeSpan); unset,
+    # Invoke-MongoBackupPolicy's own default (2 minutes). Lengthen it only for a store whose writes can stall that long.
+    [string] $LeaseDuration,
     # For a sharded cluster (a mongos): a run whose full backup is due stops a running balancer for it and starts it
     # again afterwards; without it such a run fails with MongoBackup.BalancerRunning. MONGOBACKUP_STOP_BALANCER=true
     # (or 1, yes) sets it; false, 0, no or unset leave it off.
@@ -267,7 +274,13 @@ try {
     $StopBalancer = Read-Switch 'StopBalancer' 'MONGOBACKUP_STOP_BALANCER'
     $KeepAll = Read-Switch 'KeepAll' 'MONGOBACKUP_KEEP_ALL'
     $ForcePathStyle = Read-Switch 'ForcePathStyle' 'MONGOBACKUP_S3_FORCE_PATH_STYLE'
-    if ($Compression -notin 'Zstd', 'Gzip', 'None') { Stop-Runbook "MONGOBACKUP_COMPRESSION is '$Compression': set it to Zstd, Gzip or None." }
+    # Settings with a default of the module's own are passed only when set, so the policy's documented default holds
+    # (a default copied here would go stale when the module's changes).
+    $compressionSetting = Get-Setting 'Compression' 'MONGOBACKUP_COMPRESSION'
+    if ($compressionSetting -and $compressionSetting.Text -notin 'Zstd', 'Gzip', 'None') {
+        Stop-Runbook "$($compressionSetting.Name) is '$($compressionSetting.Text)': set it to Zstd, Gzip or None."
+    }
+    $leaseSetting = Get-Setting 'LeaseDuration' 'MONGOBACKUP_LEASE_DURATION'
     $scope = [ordered]@{}
     foreach ($pair in @(('Database', 'MONGOBACKUP_DATABASE'), ('ExcludeDatabase', 'MONGOBACKUP_EXCLUDE_DATABASE'),
             ('Collection', 'MONGOBACKUP_COLLECTION'), ('ExcludeCollection', 'MONGOBACKUP_EXCLUDE_COLLECTION'))) {
@@ -293,7 +306,8 @@ try {
     Import-Module $ModulePath
     # Durations are read as the module reads them, so a wrong one is named by its variable too.
     foreach ($pair in @(('FullEvery', 'MONGOBACKUP_FULL_EVERY', $FullEvery), ('KeepWithin', 'MONGOBACKUP_KEEP_WITHIN', $KeepWithin),
-            ('RestoreWindow', 'MONGOBACKUP_RESTORE_WINDOW', $RestoreWindow))) {
+            ('RestoreWindow', 'MONGOBACKUP_RESTORE_WINDOW', $RestoreWindow),
+            ('LeaseDuration', 'MONGOBACKUP_LEASE_DURATION', $(if ($leaseSetting) { $leaseSetting.Text })))) {
         if (-not $pair[2]) { continue }
         $name = if ($PSBoundParameters.ContainsKey($pair[0])) { "-$($pair[0])" } else { $pair[1] }
         try { $null = [MongoBackup.PowerShell.Commands.DurationArgumentAttribute]::Parse([string] $pair[2]) }
@@ -304,11 +318,11 @@ try {
         ConnectionString = $ConnectionString
         Repository       = Get-RunbookRepository
         FullEvery        = $FullEvery
-        Compression      = $Compression
-        LeaseDuration    = $LeaseDuration
         StopBalancer     = [bool] $StopBalancer
         Confirm          = $false
     }
+    if ($compressionSetting) { $policy.Compression = $compressionSetting.Text }
+    if ($leaseSetting) { $policy.LeaseDuration = $leaseSetting.Text }
     $policy += $keepCounts
     if ($KeepWithin) { $policy.KeepWithin = $KeepWithin }
     if ($RestoreWindow) { $policy.RestoreWindow = $RestoreWindow }

@@ -178,3 +178,44 @@ Describe 'Restore-MongoDatabase renaming two databases into one, each with a use
         }
     }
 }
+
+Describe 'Restore-MongoDatabase -IncludeUsersAndRoles: what it refuses before writing, and the live users it leaves alone' {
+    BeforeAll {
+        $script:hr5 = "hr5_$suffix"; $script:crm5 = "crm5_$suffix"
+        (Get-Collection $uri $hr5 'employees').InsertOne((New-BsonDocument @{ _id = 1 }), $null, $none)
+        (Get-Collection $uri $crm5 'customers').InsertOne((New-BsonDocument @{ _id = 1 }), $null, $none)
+        foreach ($database in $hr5, $crm5) {
+            Invoke-On $database ([ordered]@{ createRole = 'viewer'; privileges = @(@{ resource = @{ db = $database; collection = '' }; actions = @('find') }); roles = @() }) | Out-Null
+        }
+        Invoke-On 'admin' ([ordered]@{ createUser = "dba_$suffix"; pwd = 'not-a-real-secret-5'; roles = @(@{ role = 'readWrite'; db = $hr5 }) }) | Out-Null
+        $script:five = Backup-MongoDatabase -ConnectionString $uri -Repository $repository -Database $hr5, $crm5, 'admin' -IncludeUsersAndRoles -WarningAction SilentlyContinue
+    }
+
+    It 'refuses two databases renamed into one that each hold a role of the same name, naming it and both databases' {
+        $merged = "merged5_$suffix"
+        { $five | Restore-MongoDatabase -ConnectionString $uri -Database $hr5, $crm5 -RenameDatabase @{ $hr5 = $merged; $crm5 = $merged } -IncludeUsersAndRoles -Confirm:$false -ErrorAction Stop } |
+            Should -Throw -ExpectedMessage "*the role viewer of $crm5 and $hr5 would both be $merged.viewer*Nothing was written*"
+        Get-DatabaseName $uri | Should -Not -Contain $merged
+        (Invoke-On $merged ([ordered]@{ rolesInfo = 'viewer' }))['roles'].Count | Should -Be 0
+    }
+
+    It 'refuses a rename into a name that differs only in case from a database the server holds, users included' {
+        $upper = $crm5.ToUpperInvariant()
+        { $five | Restore-MongoDatabase -ConnectionString $uri -RenameDatabase "$hr5=$upper" -IncludeUsersAndRoles -Confirm:$false -ErrorAction Stop } |
+            Should -Throw -ExpectedMessage "Cannot restore $hr5 into $($upper): the target server holds the database $crm5, whose name differs only in case*"
+        (@(Get-DatabaseName $uri) -ccontains $upper) | Should -BeFalse
+        (Invoke-On $upper ([ordered]@{ rolesInfo = 'viewer' }))['roles'].Count | Should -Be 0
+    }
+
+    It 'restores admin''s users as they were, their grants on a renamed database on the live one, and names them in a warning' {
+        $copy = "hr5c_$suffix"
+        $result = $five | Restore-MongoDatabase -ConnectionString $uri -Database $hr5, 'admin' -RenameDatabase "$hr5=$copy" -IncludeUsersAndRoles -Confirm:$false `
+            -WarningVariable warnings -WarningAction SilentlyContinue
+
+        $result.Succeeded | Should -BeTrue
+        ($warnings -join "`n") | Should -BeLike "*admin.dba_$suffix is restored under its own name*readWrite@$hr5 are kept*readWrite@$copy*"
+        Get-UserRoles 'admin' "dba_$suffix" | Should -Be @("readWrite@$hr5")
+        $role = (Invoke-On $copy ([ordered]@{ rolesInfo = 'viewer'; showPrivileges = $true }))['roles'][0]
+        $role['privileges'][0]['resource']['db'].AsString | Should -Be $copy
+    }
+}

@@ -122,6 +122,30 @@ public class CatalogTests : ServerTestBase
     }
 
     [Fact]
+    public void A_database_whose_name_differs_only_in_case_from_one_that_exists_is_not_created()
+    {
+        // mongod's DatabaseHolderImpl::openDb (database_holder_impl.cpp) refuses, DatabaseDifferCase 13297; jstests/core/dbcase2.js.
+        var client = Client;
+        var db = Database("case");
+        var name = db.DatabaseNamespace.DatabaseName;
+        var upper = client.GetDatabase(name.ToUpperInvariant());
+        db.GetCollection<BsonDocument>("a").InsertOne(new BsonDocument("_id", 1));
+
+        var insert = Assert.Throws<MongoWriteException>(() => upper.GetCollection<BsonDocument>("a").InsertOne(new BsonDocument("_id", 1)));
+        var create = Assert.Throws<MongoCommandException>(() => upper.RunCommand<BsonDocument>(new BsonDocument("create", "b")));
+        var rename = Assert.Throws<MongoCommandException>(() => client.GetDatabase("admin").RunCommand<BsonDocument>(
+            new BsonDocument { { "renameCollection", name + ".a" }, { "to", name.ToUpperInvariant() + ".a" } }));
+
+        Assert.Equal(13297, insert.WriteError.Code);
+        Assert.Equal(13297, create.Code);
+        Assert.Equal("DatabaseDifferCase", create.CodeName);
+        Assert.StartsWith($"db already exists with different case already have: [{name}] trying to create [{name.ToUpperInvariant()}]", create.ErrorMessage);
+        Assert.Equal(13297, rename.Code);
+        Assert.DoesNotContain(name.ToUpperInvariant(), client.ListDatabaseNames().ToList());
+        Assert.Equal(1, db.GetCollection<BsonDocument>("a").CountDocuments(new BsonDocument()));
+    }
+
+    [Fact]
     public void CollMod_changes_index_options_and_validator()
     {
         var db = Database("cat");

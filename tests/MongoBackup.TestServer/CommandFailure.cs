@@ -38,5 +38,6 @@ public sealed class CommandFailure : Exception
     public static CommandFailure NoSuchTransaction(string message) => new(251, "NoSuchTransaction", message);
     public static CommandFailure DuplicateKey(string message) => new(11000, "DuplicateKey", message);
     public static CommandFailure Unauthorized(string message) => new(13, "Unauthorized", message);
+    public static CommandFailure DatabaseDifferCase(string message) => new(13297, "DatabaseDifferCase", message);
     public static CommandFailure AuthenticationFailed() => new(18, "AuthenticationFailed", "Authentication failed.");
 }

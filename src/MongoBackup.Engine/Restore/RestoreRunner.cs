@@ -25,12 +25,20 @@ public sealed class RestoreRunner(IEngineObserver observer)
     }
 
     /// <summary>What a restore would do with users and roles (for -WhatIf); null without -IncludeUsersAndRoles.</summary>
-    /// <exception cref="MongoBackupException">InvalidArgument: a rename splits a database whose users and roles are asked for.</exception>
+    /// <exception cref="MongoBackupException">
+    /// InvalidArgument: a rename splits a database whose users and roles are asked for, or merges two databases that
+    /// each hold a user or role of the same name (the users and roles are read to know).
+    /// </exception>
     public static async Task<UsersAndRolesTargets?> PlanUsersAndRolesAsync(RestoreRequest request, CancellationToken ct)
     {
         if (!request.IncludeUsersAndRoles) return null;
         var (reader, _) = await RestoreSource.OpenAsync(request, leaseFor: null, ct);
-        await using (reader) return UsersAndRolesTargetsOf(reader, request, RestorePlanner.Plan(reader, request.Filter, request.Map));
+        await using (reader)
+        {
+            var targets = UsersAndRolesTargetsOf(reader, request, RestorePlanner.Plan(reader, request.Filter, request.Map));
+            await UsersAndRolesRead.ReadAsync(reader, targets, ct);
+            return targets;
+        }
     }
 
     private static UsersAndRolesTargets UsersAndRolesTargetsOf(IDumpReader reader, RestoreRequest request, IReadOnlyList<PlannedNamespace> plan) =>
@@ -61,6 +69,9 @@ public sealed class RestoreRunner(IEngineObserver observer)
         var plan = RestorePlanner.Plan(reader, request.Filter, request.Map);
         // Where users and roles go is settled before anything is written: a rename that splits a database refuses here.
         var usersAndRoles = request.IncludeUsersAndRoles ? UsersAndRolesTargetsOf(reader, request, plan) : null;
+        // They are read (and refused when two would be restored as one) before the first write, and restored after the data.
+        var usersAndRolesRead = usersAndRoles is null ? null : await UsersAndRolesRead.ReadAsync(reader, usersAndRoles, ct);
+        await DatabaseNameCase.RefuseAsync(client, plan, usersAndRoles, ct);
         // Into a mongos: a cluster snapshot sharded as the source was, any other dump unsharded; replayed through mongos.
         var sharding = topology.Kind == TopologyKind.Sharded ? await ShardedRestoreTarget.OpenAsync(client, cluster, request.Drop, observer, ct) : null;
         var outcome = new RestoreOutcome(reader.Location, request.Connection.DisplayName, DateTimeOffset.UtcNow) { SnapshotId = reader.SnapshotId };
@@ -74,12 +85,12 @@ public sealed class RestoreRunner(IEngineObserver observer)
             if (sharding is not null) await sharding.PrepareDatabasesAsync(plan, ct);
             var ready = await new TargetPreparationPhase(observer).RunAsync(preparer, request, plan, outcome, sharding, ct);
             await new DataRestorePhase(client, observer).RunAsync(preparer, request, reader, ready, clock, ct);
-            if (usersAndRoles is not null)
+            if (usersAndRolesRead is not null)
             {
                 try
                 {
                     var (users, roles) = await new UsersAndRolesRestorer(client, observer)
-                        .RestoreAsync(reader, usersAndRoles, request.Drop, ct);
+                        .RestoreAsync(reader.Location, usersAndRolesRead, request.Drop, ct);
                     outcome.UsersRestored = users;
                     outcome.RolesRestored = roles;
                 }

@@ -55,6 +55,33 @@ public sealed class UsersAndRolesTargets
         _targets.TryGetValue(database, out var target) ? target
         : _includesDatabase(database) ? _map.Map(database, "system.users").Database : null;
 
+    /// <summary>
+    /// Where a copied user's or role's reference to <paramref name="database"/> (a granted role's db, a privilege on the
+    /// whole database) points: the database that database's users and roles, or else its collections, are renamed into;
+    /// itself when the restore does not rename it. "" (any database) and admin, local and config (the server's own: the
+    /// built-in roles of admin, a privilege on local.oplog.rs) are never renamed.
+    /// </summary>
+    public string DatabaseReference(string database) =>
+        database.Length == 0 || ServerDatabases.Contains(database) ? database
+        : _targets.TryGetValue(database, out var target) ? target
+        : _map.Map(database, "system.users").Database;
+
+    /// <summary>
+    /// Where a copied role's privilege on <paramref name="database"/>.<paramref name="collection"/> points: the
+    /// collection's own rename when a rule names it (a -NamespaceMap of that collection, or its whole database,
+    /// '$db$.$coll$' forms included), else the same collection in <see cref="DatabaseReference"/>. A resource of any database
+    /// ("" db) or of admin, local or config is kept; "" collection is the whole database.
+    /// </summary>
+    public (string Database, string Collection) ResourceReference(string database, string collection)
+    {
+        if (database.Length == 0 || ServerDatabases.Contains(database)) return (database, collection);
+        if (collection.Length == 0) return (DatabaseReference(database), collection);
+        var mapped = _map.MapStored(database, collection);
+        return mapped == (database, collection) ? (DatabaseReference(database), collection) : mapped;
+    }
+
+    private static readonly HashSet<string> ServerDatabases = new(StringComparer.Ordinal) { "admin", "local", "config" };
+
     /// <summary>Each database the plan restores (or whose own copy of users and roles the dump holds) and where its users and roles go, by source name.</summary>
     public IEnumerable<(string Source, string Target)> Databases =>
         _targets.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => (t.Key, t.Value));

@@ -72,18 +72,4 @@ public sealed class RestorePlannerTests
 
     private static DumpNamespace Ns(string database, string collection, string type = CollectionMetadata.CollectionType) =>
         new(database, collection, new CollectionMetadata { CollectionName = collection, Type = type }, $"{database}/{collection}.bson");
-
-    private sealed class ListedDump(IReadOnlyList<DumpNamespace> namespaces) : IDumpReader
-    {
-        public string Location => "dump";
-        public IReadOnlyList<DumpNamespace> Namespaces => namespaces;
-        public bool HasOplog => false;
-
-        public Task ReadBlocksAsync(IReadOnlyCollection<DumpNamespace> chosen, Func<DumpNamespace, IAsyncEnumerable<DocumentBlock>, Task> consume,
-            int maxParallel, CancellationToken ct) => throw new NotSupportedException("planning reads no documents");
-
-        public IAsyncEnumerable<byte[]> ReadOplogAsync(CancellationToken ct) => throw new NotSupportedException("planning reads no oplog");
-
-        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
-    }
 }

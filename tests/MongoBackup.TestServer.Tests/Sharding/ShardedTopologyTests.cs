@@ -151,4 +151,20 @@ public class ShardedTopologyTests
         error = Assert.Throws<InvalidOperationException>(() => TestServerProcess.Start(["--shards", "2"], TextWriter.Null));
         Assert.Contains("--shards needs --sharded", error.Message);
     }
+
+    [InMemoryFact(Reason)]
+    public void A_database_whose_name_differs_only_in_case_from_one_the_cluster_has_is_not_created_through_mongos()
+    {
+        // The config server's checkAgainstExistingDbDoc (sharding_catalog_manager_database_operations.cpp): DatabaseDifferCase 13297.
+        using var fixture = new ClusterFixture();
+        fixture.Mongos.GetDatabase("shop").GetCollection<BsonDocument>("orders").InsertOne(new BsonDocument("_id", 1));
+
+        var enable = Assert.Throws<MongoCommandException>(() => fixture.RunAdmin(new BsonDocument("enableSharding", "Shop")));
+        var insert = Assert.Throws<MongoCommandException>(() => fixture.Mongos.GetDatabase("SHOP").GetCollection<BsonDocument>("orders").InsertOne(new BsonDocument("_id", 1)));
+
+        Assert.Equal(13297, enable.Code);
+        Assert.Contains("can't have 2 databases that just differ on case", enable.ErrorMessage);
+        Assert.Equal(13297, insert.Code);
+        Assert.Equal(["shop"], fixture.Mongos.ListDatabaseNames().ToList().Where(d => d.Equals("shop", StringComparison.OrdinalIgnoreCase)));
+    }
 }

@@ -55,9 +55,16 @@ internal sealed class ClusterCatalog
 
     public List<BsonDocument> Chunks(BsonValue uuid) => Find("chunks", new BsonDocument("uuid", uuid), new BsonDocument("min", 1));
 
-    /// <summary>A new database entry whose primary is <paramref name="primary"/>.</summary>
+    /// <summary>
+    /// A new database entry whose primary is <paramref name="primary"/>. One whose name differs only in case from a
+    /// database the cluster has is refused, DatabaseDifferCase (13297), as the config server refuses it
+    /// (src/mongo/db/s/config/sharding_catalog_manager_database_operations.cpp, checkAgainstExistingDbDoc, which finds
+    /// the existing entry by a case-insensitive match of _id).
+    /// </summary>
     public BsonDocument AddDatabase(string name, string primary)
     {
+        if (Find("databases", new BsonDocument()).Select(d => d["_id"].AsString).FirstOrDefault(d => Storage.Catalog.DifferOnlyInCase(d, name)) is { } held)
+            throw CommandFailure.DatabaseDifferCase($"can't have 2 databases that just differ on case  have: {held} want to add: {name}");
         var entry = new BsonDocument
         {
             { "_id", name }, { "primary", primary },

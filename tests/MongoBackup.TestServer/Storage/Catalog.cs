@@ -35,8 +35,7 @@ internal sealed class Catalog
     public Collection Add(string database, string name, CollectionKind kind, BsonDocument options, Guid? uuid = null)
     {
         ValidateName(database, name);
-        if (!_databases.TryGetValue(database, out var collections))
-            _databases[database] = collections = new SortedDictionary<string, Collection>(StringComparer.Ordinal);
+        var collections = DatabaseFor(database);
         if (collections.ContainsKey(name)) throw CommandFailure.NamespaceExists($"Collection {database}.{name} already exists.");
         var collection = new Collection(database, name, kind, options, uuid ?? Guid.NewGuid());
         collections[name] = collection;
@@ -56,13 +55,31 @@ internal sealed class Catalog
     public void Move(Collection collection, string toDatabase, string toName)
     {
         ValidateName(toDatabase, toName);
+        DatabaseFor(toDatabase);   // refused while the source database still exists, as mongod opens the target first
         Remove(collection);
-        if (!_databases.TryGetValue(toDatabase, out var collections))
-            _databases[toDatabase] = collections = new SortedDictionary<string, Collection>(StringComparer.Ordinal);
+        var collections = DatabaseFor(toDatabase);
         collection.Database = toDatabase;
         collection.Name = toName;
         collections[toName] = collection;
     }
+
+    /// <summary>
+    /// The collections of <paramref name="database"/>, created empty when it does not exist. As mongod, refuses to
+    /// create a database whose name differs only in (ASCII) case from one that exists: DatabaseDifferCase, 13297
+    /// (src/mongo/db/catalog/database_holder_impl.cpp, DatabaseHolderImpl::openDb; jstests/core/dbcase2.js).
+    /// </summary>
+    private SortedDictionary<string, Collection> DatabaseFor(string database)
+    {
+        if (_databases.TryGetValue(database, out var collections)) return collections;
+        if (_databases.Keys.FirstOrDefault(d => DifferOnlyInCase(d, database)) is { } held)
+            throw CommandFailure.DatabaseDifferCase($"db already exists with different case already have: [{held}] trying to create [{database}]");
+        return _databases[database] = new SortedDictionary<string, Collection>(StringComparer.Ordinal);
+    }
+
+    /// <summary>True when two database names differ, but only in the case of ASCII letters.</summary>
+    public static bool DifferOnlyInCase(string a, string b) =>
+        a.Length == b.Length && a != b && a.Zip(b).All(p => p.First == p.Second
+            || char.IsAsciiLetter(p.First) && char.IsAsciiLetter(p.Second) && (p.First | 0x20) == (p.Second | 0x20));
 
     public static (string Database, string Collection) SplitNamespace(string ns)
     {
