@@ -27,6 +27,7 @@ internal sealed class ArchiveSegmentReader(BsonDocumentReader reader, string fil
         var header = ArchiveDocuments.Parse(await reader.ReadAfterPeekedLengthAsync(ct).ConfigureAwait(false), file, offset);
         if (!header.Contains("db") || !header.Contains("collection"))
             throw new CorruptDumpException(file, offset, "a namespace header has no db or collection field");
+        CheckHeaderFields(header, offset);
         var isEnd = header.TryGetValue("EOF", out var eof) && eof.IsBoolean && eof.AsBoolean;
         var crc = header.TryGetValue("CRC", out var crcValue) && crcValue.IsInt64 ? unchecked((ulong)crcValue.AsInt64) : 0UL;
         var segment = new Segment(ArchiveDocuments.String(header, "db"), ArchiveDocuments.String(header, "collection"), isEnd, crc, offset);
@@ -43,6 +44,28 @@ internal sealed class ArchiveSegmentReader(BsonDocumentReader reader, string fil
             _insideSegment = true;
         }
         return segment;
+    }
+
+    /// <summary>
+    /// A namespace header holds db and collection (strings), EOF (a boolean) and CRC (an int64), nothing else, as
+    /// mongorestore reads it (mongo-tools common/archive/archive.go, NamespaceHeader.UnmarshalBSON: any other field or
+    /// type is an error). A damaged field name must not pass for an absent field: an end marker whose CRC was renamed
+    /// would otherwise skip the checksum of the very documents the same damage may have changed.
+    /// </summary>
+    private void CheckHeaderFields(BsonDocument header, long offset)
+    {
+        foreach (var element in header)
+        {
+            var expected = element.Name switch
+            {
+                "db" or "collection" => BsonType.String,
+                "EOF" => BsonType.Boolean,
+                "CRC" => BsonType.Int64,
+                _ => throw new CorruptDumpException(file, offset, $"a namespace header has a field '{element.Name}' the archive format does not have (db, collection, EOF, CRC)"),
+            };
+            if (element.Value.BsonType != expected)
+                throw new CorruptDumpException(file, offset, $"a namespace header's {element.Name} is a {element.Value.BsonType}, not a {expected}");
+        }
     }
 
     /// <summary>The next document of the current segment, or null at its terminator.</summary>

@@ -130,8 +130,9 @@ internal sealed class DumpArchiveReader : IDumpReader
                 {
                     if (sinks.TryGetValue(key, out var finished))
                     {
-                        // Older mongodump versions wrote no checksum (0); a recorded one must match what arrived.
-                        if (segment.Crc != 0 && segment.Crc != finished.Crc.Value)
+                        // mongodump records the checksum in every end marker (common/archive/multiplexer.go); an absent one
+                        // reads as 0, as mongorestore reads it (demultiplexer.go), so it matches only a namespace with no documents.
+                        if (segment.Crc != finished.Crc.Value)
                             throw new CorruptDumpException(_file, segment.Offset,
                                 $"the documents of '{finished.Namespace.FullName}' do not match the checksum mongodump recorded "
                                 + $"(expected {segment.Crc:x16}, read {finished.Crc.Value:x16})");

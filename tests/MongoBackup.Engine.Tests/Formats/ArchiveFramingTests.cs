@@ -53,6 +53,30 @@ public sealed class ArchiveFramingTests : IDisposable
         Assert.Contains("follows the end marker", error.Message);
     }
 
+    /// <summary>
+    /// Found by the fuzzer (seed 158719751, case 2120070351): mongo-tools' test.bar.archive with three bits flipped, two
+    /// in its one document and one turning the end marker's CRC into GRC, restored the changed document as good, since a
+    /// checksum that was not there was not checked. mongorestore refuses a header field it does not know, or of another
+    /// type (common/archive/archive.go), and compares an absent CRC as 0 (demultiplexer.go).
+    /// </summary>
+    [Theory]
+    [InlineData("GRC", "a field 'GRC' the archive format does not have")]
+    [InlineData("CRC as int32", "a namespace header's CRC is a Int32, not a Int64")]
+    [InlineData("no CRC", "do not match the checksum mongodump recorded (expected 0000000000000000")]
+    public async Task An_end_marker_whose_checksum_is_renamed_retyped_or_missing_is_corrupt(string damage, string expected)
+    {
+        var builder = new ArchiveBuilder(("test", "bar", Metadata("bar"), ""));
+        builder.Segment("test", "bar", new BsonDocument { { "_id", 1 }, { "noo", "bar" } });
+        var offset = builder.Length;
+        var end = new BsonDocument { { "db", "test" }, { "collection", "bar" }, { "EOF", true } };
+        if (damage == "GRC") end.Add("GRC", 0x1234L);
+        if (damage == "CRC as int32") end.Add("CRC", 0x1234);
+        builder.RawBytes(end.ToBson()).RawBytes([0xff, 0xff, 0xff, 0xff]);
+        var error = await ReadAllFailsAsync(builder);
+        Assert.Equal(offset, error.Offset);
+        Assert.Contains(expected, error.Message);
+    }
+
     /// <summary>Found by the fuzzer: a NUL in a database name of the prelude reached the driver, which threw.</summary>
     [Theory]
     [InlineData("\0est", "bar")]
