@@ -4,7 +4,7 @@
 BeforeDiscovery {
     # Each view: the columns that must show at 80 (the most useful, leftmost), and those that join them at 120.
     $script:views = @(
-        @{ Name = 'MongoSnapshot'; Key = 'Id', 'Kind', 'Status', 'StartTime', 'Size'; All = 'Verified', 'Documents', 'Contents' }
+        @{ Name = 'MongoSnapshot'; Key = 'Id', 'Kind', 'Status', 'StartTime', 'Size'; All = 'Documents', 'Contents' }
         @{ Name = 'MongoRestoreResult'; Key = 'Succeeded', 'Namespaces', 'Failures', 'FinalDocuments', 'OplogEntriesApplied', 'Duration'; All = @() }
         @{ Name = 'MongoNamespaceRestoreResult'; Key = 'TargetNamespace', 'Succeeded', 'FinalDocuments', 'Indexes', 'Duration', 'Problem'; All = @() }
         @{ Name = 'MongoRestoreWindow'; Key = 'From', 'To', 'Duration', 'Slices'; All = 'ReplicaSetName', 'Scope' }
