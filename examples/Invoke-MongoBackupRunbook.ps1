@@ -30,10 +30,22 @@
     (MONGOBACKUP_LEASE_DURATION: how long a killed run keeps the next ones out, e.g. 5m) are passed only when set, so
     unset they are Invoke-MongoBackupPolicy's own defaults (Zstd; 2 minutes).
 
+    Offsite copy: -CopyTo (MONGOBACKUP_COPY_TO) names a second repository (a folder, az:// or s3://). After a run that
+    succeeded (Full, Slice or Nothing; not Skipped, whose lease holder copies), every complete snapshot of the
+    repository that the destination does not hold yet is copied to it, as Copy-MongoSnapshot -SkipExisting copies:
+    each file's SHA-256 checked as it arrives, the manifest written last, a snapshot already there skipped once proven
+    the same (one of the same id that differs is an error). So a copy that failed is caught up by the next run. The
+    destination signs in from the same environment as the repository; -CopyToEndpoint (MONGOBACKUP_COPY_TO_ENDPOINT)
+    names its own endpoint. Its retention is its own (Invoke-MongoSnapshotRetention -Repository <destination>): what
+    the policy's retention removes here stays there. A copy that fails does not hide the backup: the policy's summary
+    line and result are written first, then one line "MongoBackup copy: Failed (<error id>): <message>" per snapshot not
+    copied, and the run exits 2.
+
     Unattended by design: no prompt, no host UI. It writes one result object (and a one-line summary to the
     information stream, "MongoBackup policy: Full <id>; removed 0; <reason>"); when its output is redirected to a log
     (cron, systemd, Task Scheduler) the result is its table row, unwrapped however long the reason. It exits 0 on success (Full, Slice,
-    Nothing or Skipped) or 1 on failure, with one line on the error stream that names the error id:
+    Nothing or Skipped, and the offsite copy when one is set), 1 on failure, or 2 when the backup succeeded but the
+    offsite copy failed (see above), with one line on the error stream that names the error id:
     "MongoBackup policy: Failed (MongoBackup.ServerUnreachable): <message>" (the id is the module's, listed in
     about_MongoBackup, or the runbook's own MongoBackup.InvalidArgument for a setting it cannot read), so schedulers and
     alerting see failures and a job's log can be searched for them.
@@ -140,7 +152,12 @@ param(
     # For a sharded cluster (MONGOBACKUP_SHARD_HOST_MAP): shard members as config.shards lists them mapped to the names
     # this machine reaches them by, as listed=reached pairs of host:port separated by commas, e.g.
     # shard0-a:27018=10.0.1.5:27018,shard1-a:27018=10.0.2.5:27018.
-    [string] $ShardHostMap
+    [string] $ShardHostMap,
+    # An offsite repository (MONGOBACKUP_COPY_TO: a folder, az:// or s3://) every complete snapshot is copied to after a
+    # successful run, skipping those it already holds (Copy-MongoSnapshot -SkipExisting).
+    [string] $CopyTo = $env:MONGOBACKUP_COPY_TO,
+    # The -CopyTo repository's own endpoint (MONGOBACKUP_COPY_TO_ENDPOINT): Azurite, MinIO or another S3-compatible store.
+    [string] $CopyToEndpoint = $env:MONGOBACKUP_COPY_TO_ENDPOINT
 )
 
 $ErrorActionPreference = 'Stop'
@@ -240,30 +257,52 @@ function Get-RunbookCredential {
     return $null
 }
 
-function Get-RunbookRepository {
+function Get-RunbookRepository([string] $Location, [string] $At, [string] $EndpointSetting) {
     # A plain location signs in the default way; a secret or endpoint from the environment makes a New-MongoRepository.
-    if ($Repository -match '^az://') {
+    if ($Location -match '^az://') {
         $secrets = [ordered]@{}
         foreach ($pair in @(('AZURE_STORAGE_CONNECTION_STRING', 'ConnectionString'), ('AZURE_STORAGE_SAS_TOKEN', 'SasToken'), ('AZURE_STORAGE_KEY', 'AccountKey'))) {
             $value = Get-EnvironmentSecret $pair[0]
             if ($value) { $secrets[$pair[0]] = @{ $pair[1] = ConvertTo-SecureString $value -AsPlainText -Force } }
         }
         if ($secrets.Count -gt 1) { Stop-Runbook "Set one Azure Storage secret, not $($secrets.Keys -join ' and ')." }
-        $azure = @{ AzureBlob = $Repository }
+        $azure = @{ AzureBlob = $Location }
         if ($secrets.Count -eq 1) { $azure += @($secrets.Values)[0] }
-        if ($Endpoint) { $azure.Endpoint = $Endpoint }
-        if ($azure.Count -eq 1) { return $Repository }
+        if ($At) { $azure.Endpoint = $At }
+        if ($azure.Count -eq 1) { return $Location }
         return New-MongoRepository @azure
     }
-    if ($Repository -match '^s3://' -and ($Endpoint -or $ForcePathStyle)) {
+    if ($Location -match '^s3://' -and ($At -or $ForcePathStyle)) {
         # Keys, session token and profile still come from the AWS SDK's own environment variables and files.
-        $s3 = @{ S3 = $Repository; ForcePathStyle = $ForcePathStyle }
-        if ($Endpoint) { $s3.Endpoint = $Endpoint }
+        $s3 = @{ S3 = $Location; ForcePathStyle = $ForcePathStyle }
+        if ($At) { $s3.Endpoint = $At }
         if ($env:AWS_REGION) { $s3.Region = $env:AWS_REGION }
         return New-MongoRepository @s3
     }
-    if ($Endpoint -and $Repository -notmatch '^(az|s3)://') { Stop-Runbook "-Endpoint (MONGOBACKUP_ENDPOINT) is for az:// and s3:// repositories, not '$Repository'." }
-    return $Repository
+    if ($At -and $Location -notmatch '^(az|s3)://') { Stop-Runbook "$EndpointSetting is for az:// and s3:// repositories, not '$Location'." }
+    return $Location
+}
+
+function Copy-Offsite($Source, $Destination, [string] $DestinationName) {
+    # Every complete snapshot the destination lacks, as Copy-MongoSnapshot -SkipExisting copies it; each snapshot's
+    # failure collected (not the first alone), so one bad snapshot does not keep the others from their copy. Returns
+    # the failures as log lines; the copied snapshots are said in one information line.
+    $failures = [System.Collections.Generic.List[string]]::new()
+    $copyErrors = @()
+    $copied = @()
+    try {
+        $copied = @(Get-MongoSnapshot -Repository $Source -WarningAction SilentlyContinue |
+            Copy-MongoSnapshot -Destination $Destination -SkipExisting -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable copyErrors)
+    }
+    catch { $copyErrors += $_ }   # a refusal of the whole copy (the destination unreachable or refused)
+    foreach ($failure in $copyErrors) {
+        $id = ($failure.FullyQualifiedErrorId -split ',')[0]
+        if ($id -match '\s') { $id = $failure.Exception.GetType().Name }
+        $failures.Add("MongoBackup copy: Failed ($id): $($failure.Exception.Message)")
+    }
+    $names = if ($copied) { ' ' + ($copied.Id -join ', ') } else { '' }
+    Write-Information "MongoBackup copy: $($copied.Count) copied to $DestinationName$names; $($failures.Count) failed" -InformationAction Continue
+    return , $failures
 }
 
 $script:Bound = $PSBoundParameters
@@ -314,9 +353,12 @@ try {
         catch { Stop-Runbook "$name is '$($pair[2])': $($_.Exception.InnerException.Message ?? $_.Exception.Message)" }
     }
 
+    if ($CopyToEndpoint -and -not $CopyTo) { Stop-Runbook '-CopyToEndpoint (MONGOBACKUP_COPY_TO_ENDPOINT) is set without -CopyTo (MONGOBACKUP_COPY_TO): set both, or neither.' }
+    # The destination is opened before the backup, so a setting it cannot read stops the run before anything is written.
+    $destination = if ($CopyTo) { Get-RunbookRepository $CopyTo $CopyToEndpoint '-CopyToEndpoint (MONGOBACKUP_COPY_TO_ENDPOINT)' }
     $policy = @{
         ConnectionString = $ConnectionString
-        Repository       = Get-RunbookRepository
+        Repository       = Get-RunbookRepository $Repository $Endpoint '-Endpoint (MONGOBACKUP_ENDPOINT)'
         FullEvery        = $FullEvery
         StopBalancer     = [bool] $StopBalancer
         Confirm          = $false
@@ -349,6 +391,15 @@ try {
         $result | Format-Table | Out-String -Width 4096 -Stream | ForEach-Object TrimEnd
     }
     else { $result }   # an object for whatever runs the script in-process (Azure Automation keeps it as the job's output)
+    if ($CopyTo -and $result.Action -ne 'Skipped') {
+        # After the backup's own summary and result, so a failed copy never reads as a failed backup.
+        $copyFailures = Copy-Offsite $policy.Repository $destination $CopyTo
+        if ($copyFailures.Count -gt 0) {
+            # Non-terminating (the run's Stop preference would take each for a failure of the backup): one line per snapshot.
+            foreach ($line in $copyFailures) { Write-Error -Message $line -ErrorId 'MongoBackup.CopyFailed' -Category WriteError -ErrorAction Continue }
+            exit 2
+        }
+    }
     exit 0
 }
 catch {

@@ -80,6 +80,28 @@ Describe 'Copy-MongoSnapshot' {
         (Copy-MongoSnapshot -Repository $repository -Id $snapshot.Id -Destination $destination -Force).Id | Should -Be $snapshot.Id
     }
 
+    It 'reads the destination''s settings once per run, not once per snapshot: settings damaged after the first copy are not met again' {
+        # Encrypted snapshots, into a destination whose settings require encryption: each copy is judged against them.
+        $key = ConvertTo-SecureString 'settings read once' -AsPlainText -Force
+        $source = New-TestFolder
+        $ids = foreach ($n in 1..3) { (Backup-MongoDatabase -ConnectionString $uri -Repository $source -Database $db -EncryptionKey $key -WarningAction SilentlyContinue).Id }
+        $offsite = New-TestFolder
+        $settings = Join-Path $offsite '.mongobackup-settings.json'
+        Set-MongoRepository -Repository $offsite -RequireEncryption -AnyKey -Confirm:$false -WarningAction SilentlyContinue | Out-Null
+        Test-Path $settings | Should -BeTrue
+        $seen = 0
+
+        # The pipeline hands each snapshot on once the one before is copied: the settings file is made unreadable after the
+        # first copy, so a second read of it (one per snapshot) would fail the next copies with MongoBackup.CorruptFile.
+        $copied = Get-MongoSnapshot -Repository $source | ForEach-Object {
+            if ($seen++ -eq 1) { Set-Content -Path $settings -Value '{ damaged' }
+            $_
+        } | Copy-MongoSnapshot -Destination $offsite -ErrorVariable failures -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+
+        @($failures).Count | Should -Be 0 -Because "$failures"
+        @($copied.Id | Sort-Object) | Should -Be @($ids | Sort-Object)
+    }
+
     It '-WhatIf copies nothing' {
         $elsewhere = Join-Path (Split-Path $destination) 'whatif'
         Copy-MongoSnapshot -InputObject $snapshot -Destination $elsewhere -WhatIf

@@ -247,6 +247,49 @@ Describe 'The scheduling runbook on object stores, signed in from its environmen
     }
 }
 
+Describe 'The scheduling runbook copies offsite into an object store: MONGOBACKUP_COPY_TO' {
+    It 'a folder repository copied to s3:// (MONGOBACKUP_COPY_TO_ENDPOINT, the AWS SDK variables), the next run copying only what is new' {
+        $repository = New-TestFolder
+        $environment = @{ MONGOBACKUP_URI = $uri; MONGOBACKUP_REPOSITORY = $repository; MONGOBACKUP_KEEP_LAST = '3'; MONGOBACKUP_DATABASE = $db
+            MONGOBACKUP_COPY_TO = 's3://pester/offsite'; MONGOBACKUP_COPY_TO_ENDPOINT = "http://127.0.0.1:$($s3.Port)"; MONGOBACKUP_S3_FORCE_PATH_STYLE = 'true'
+            AWS_ACCESS_KEY_ID = 'S3RVER'; AWS_SECRET_ACCESS_KEY = 'S3RVER' }
+        $first = Invoke-RunbookWithEnvironment $environment
+        (Get-Collection $uri $db 'items').InsertOne((New-BsonDocument ([ordered]@{ _id = 'offsite' })))
+        $second = Invoke-RunbookWithEnvironment $environment
+
+        $first.ExitCode | Should -Be 0 -Because $first.Output
+        $first.Output | Should -Match 'MongoBackup copy: 1 copied to s3://pester/offsite \S+; 0 failed'
+        $second.ExitCode | Should -Be 0 -Because $second.Output
+        $second.Output | Should -Match 'MongoBackup copy: 1 copied to s3://pester/offsite \S+; 0 failed'
+        $keys = [pscredential]::new('S3RVER', (ConvertTo-SecureString 'S3RVER' -AsPlainText -Force))
+        $offsite = New-MongoRepository -S3 's3://pester/offsite' -Endpoint "http://127.0.0.1:$($s3.Port)" -ForcePathStyle -Credential $keys
+        $expected = @((Get-MongoSnapshot -Repository $repository).Id | Sort-Object)
+        $expected.Count | Should -Be 2
+        @((Get-MongoSnapshot -Repository $offsite).Id | Sort-Object) | Should -Be $expected
+    }
+}
+
+Describe 'A verification recorded on <Name>' -ForEach @(
+    @{ Name = 'Azure Blob Storage'; Kind = 'az' }
+    @{ Name = 'S3'; Kind = 's3' }
+) {
+    It 'Get-MongoSnapshot shows when the snapshot was last tested and that it passed; -NotVerifiedSince leaves it out' {
+        $repo = New-StoreRepository $Kind "verified-$([guid]::NewGuid().ToString('N').Substring(0, 6))"
+        $snapshot = Backup-MongoDatabase -ConnectionString $uri -Repository $repo -Database $db -WarningAction SilentlyContinue
+        (Get-MongoSnapshot -Repository $repo -Id $snapshot.Id).VerificationStatus | Should -Be 'Never'
+        $before = Get-Date
+
+        (Test-MongoSnapshot -Repository $repo -Id $snapshot.Id).Passed | Should -BeTrue
+
+        $listed = Get-MongoSnapshot -Repository $repo
+        $listed.VerificationStatus | Should -Be 'Passed'
+        $listed.VerificationMode | Should -Be 'Files'
+        $listed.LastVerified | Should -BeGreaterOrEqual $before.AddSeconds(-1)
+        @(Get-MongoSnapshot -Repository $repo -NotVerifiedSince $before.AddSeconds(-1)).Count | Should -Be 0
+        @(Get-MongoSnapshot -Repository $repo -NotVerifiedSince (Get-Date).AddMinutes(1)).Id | Should -Be @($snapshot.Id)
+    }
+}
+
 Describe 'The README''s local S3 (npm run s3 --prefix tests/services)' {
     It 'starts s3rver so that a backup lists: with the legacy OpenSSL provider its listings do not fail with HTTP 500' {
         $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)

@@ -35,14 +35,18 @@ public sealed class RestoreWindowRule
 
     /// <summary>
     /// The rule over <paramref name="source"/> (the complete snapshots of one source); null when no span is given or the
-    /// source has no full snapshot in the chain (copy-only ones are outside it).
+    /// source has no full snapshot in the chain (copy-only ones are outside it). Its end is read from
+    /// <paramref name="chains"/>, the windows retention already worked out for every full snapshot, not computed again:
+    /// the newest restorable moment is the furthest any full snapshot's window reaches (each window runs to the end of
+    /// the unbroken chain of slices after its base, as <see cref="RestoreWindows.Compute"/>'s newest does).
     /// </summary>
-    public static RestoreWindowRule? For(TimeSpan? span, IReadOnlyCollection<SnapshotManifest> source)
+    public static RestoreWindowRule? For(TimeSpan? span, IReadOnlyCollection<SnapshotManifest> source, RestoreChains chains)
     {
         ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(chains);
         var fulls = source.Where(s => s.IsChainFull).ToList();
         if (span is not { } length || fulls.Count == 0) return null;
-        var end = RestoreWindows.Compute(source).Select(w => w.ToWallTime).Append(fulls.Max(MomentOf)).Max();
+        var end = fulls.Select(f => chains.WindowOf(f.Id)?.ToWallTime).OfType<DateTimeOffset>().Append(fulls.Max(MomentOf)).Max();
         return new RestoreWindowRule(length, end - length, end);
     }
 

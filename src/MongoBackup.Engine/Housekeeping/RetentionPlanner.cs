@@ -29,7 +29,8 @@ public static class RetentionPlanner
         foreach (var source in complete.GroupBy(s => s.Source.ReplicaSetName))
         {
             // Every chain full counts, with or without a consistency point (a standalone's are kept by the rules too).
-            var window = RestoreWindowRule.For(rules.RestoreWindow, source.ToList());
+            // The rule reads the windows the chains hold: each source's windows are worked out once, here.
+            var window = RestoreWindowRule.For(rules.RestoreWindow, source.ToList(), chains);
             var keptFulls = KeepPerScope(source.Where(s => s.IsChainFull).ToList(), rules, window);
             foreach (var full in source.Where(s => s.Kind == SnapshotKind.Full))
                 decisions.Add(full.CopyOnly

@@ -38,6 +38,8 @@ public sealed class SnapshotVerification(string snapshotId, string repository)
     public List<FileVerification> Files { get; } = [];
     /// <summary>One count per collection of the scratch restore; empty when none was run.</summary>
     public List<RestoredCount> RestoredCounts { get; } = [];
+    /// <summary>True when the files were decrypted and every document parsed; false when only sizes and SHA-256 were checked (encrypted, no key).</summary>
+    public bool Parsed { get; set; }
     /// <summary>True when a scratch restore was run (a server was given and the files passed).</summary>
     public bool RestoreChecked { get; set; }
 

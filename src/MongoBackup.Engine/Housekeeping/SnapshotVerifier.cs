@@ -7,7 +7,9 @@ namespace MongoBackup.Engine.Housekeeping;
 
 /// <summary>
 /// Test-MongoSnapshot: reads every file of a snapshot, checks it against the manifest and parses what it holds;
-/// with a server, also restores the snapshot into scratch databases and compares document counts.
+/// with a server, also restores the snapshot into scratch databases and compares document counts. Each test that
+/// finishes, passed or failed, is recorded with its snapshot (<see cref="VerificationRecord"/>); one cut short by an
+/// error or a stop found nothing about the snapshot and records nothing.
 /// </summary>
 public sealed class SnapshotVerifier(IEngineObserver observer)
 {
@@ -18,8 +20,30 @@ public sealed class SnapshotVerifier(IEngineObserver observer)
     {
         var manifest = await SnapshotCatalog.FindAsync(repository, snapshotId, ct).ConfigureAwait(false);
         await using var lease = await SnapshotReadLease.AcquireAsync(repository, [snapshotId], "test", observer, ct).ConfigureAwait(false);
+        var result = await CheckAsync(repository, manifest, restoreInto, keys, ct).ConfigureAwait(false);
+        // Recorded under the read lease: a removal waits for it, so the record never lands beside a snapshot already gone
+        // (on an object store it would make a snapshot "folder" of its own).
+        await RecordOf(result).WriteAsync(repository, observer.Warning, ct).ConfigureAwait(false);
+        return result;
+    }
+
+    /// <summary>What the record of <paramref name="result"/> says: when, passed or not, and what kind of test it was.</summary>
+    private static VerificationRecord RecordOf(SnapshotVerification result)
+    {
+        var (mode, what) = !result.Parsed ? (VerificationRecord.HashesMode, "file sizes and SHA-256 (encrypted, no key given)")
+            : result.RestoreChecked ? (VerificationRecord.RestoreMode, "file sizes, SHA-256, decompression, every document's BSON, the manifest's checks, and a scratch restore's counts")
+            : (VerificationRecord.FilesMode, "file sizes, SHA-256, decompression, every document's BSON and the manifest's checks");
+        return new VerificationRecord(result.SnapshotId, DateTimeOffset.UtcNow, result.Passed, mode, what, result.Problems.Count,
+            result.Problems.FirstOrDefault(), result.Documents);
+    }
+
+    private async Task<SnapshotVerification> CheckAsync(ISnapshotRepository repository, SnapshotManifest manifest, ConnectionSettings? restoreInto,
+        EncryptionKeySource? keys, CancellationToken ct)
+    {
+        var snapshotId = manifest.Id;
         var result = new SnapshotVerification(snapshotId, repository.Location);
         var readable = manifest.Encryption is null || keys is not null;
+        result.Parsed = readable;
         if (!readable)
         {
             observer.Warning($"Snapshot {snapshotId} is encrypted (key {manifest.Encryption!.KeyId}) and no key was given: only file sizes and " +

@@ -175,6 +175,10 @@ public abstract class BlobStoreRepository : ISnapshotRepository, ILeasableReposi
         return marks;
     }
 
+    /// <summary>One GET of the mark; null when it is not there.</summary>
+    public async Task<string?> ReadMarkAsync(string snapshotId, string name, CancellationToken ct) =>
+        (await Blobs.ReadAsync(SnapshotBlobLayout.FileName(snapshotId, name), ct).ConfigureAwait(false))?.Text;
+
     /// <summary>Removes one mark; removing one that is gone is not an error.</summary>
     public Task DeleteMarkAsync(string snapshotId, string name, CancellationToken ct) =>
         Blobs.DeleteAsync(SnapshotBlobLayout.FileName(snapshotId, name), ct);

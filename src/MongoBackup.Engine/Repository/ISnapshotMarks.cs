@@ -15,6 +15,13 @@ public interface ISnapshotMarks
     /// <summary>Every mark of a snapshot whose name starts with <paramref name="prefix"/>: its name and content.</summary>
     Task<IReadOnlyList<(string Name, string Content)>> ReadMarksAsync(string snapshotId, string prefix, CancellationToken ct);
 
+    /// <summary>
+    /// The content of the mark named exactly <paramref name="name"/>, or null when there is none: one read where the
+    /// store can (<see cref="BlobStoreRepository"/>), this default lists the marks of that name and picks it.
+    /// </summary>
+    async Task<string?> ReadMarkAsync(string snapshotId, string name, CancellationToken ct) =>
+        (await ReadMarksAsync(snapshotId, name, ct).ConfigureAwait(false)).FirstOrDefault(m => m.Name == name).Content;
+
     /// <summary>Removes a mark; nothing happens when it is already gone.</summary>
     Task DeleteMarkAsync(string snapshotId, string name, CancellationToken ct);
 }

@@ -15,6 +15,8 @@ namespace MongoBackup.PowerShell.Commands;
 public sealed class CopyMongoSnapshotCommand : MongoSnapshotCmdlet
 {
     private ISnapshotRepository? _destination;
+    // The destination's settings, read once per command (not once per snapshot it judges) and told what it writes there.
+    private SettingsReadOnce? _destinationSettings;
     // The sources whose settings were compared with the destination's (and carried into it when the copy starts it), once per command.
     private readonly HashSet<string> _prepared = new(StringComparer.Ordinal);
 
@@ -98,12 +100,16 @@ public sealed class CopyMongoSnapshotCommand : MongoSnapshotCmdlet
         var planned = IsWhatIf();
         var destination = _destination ??= OpenDestination();
         var sourceSettings = Await(ct => RepositorySettingsStore.ReadAsync(source, ct));
-        var destinationSettings = DestinationExists() ? Await(ct => RepositorySettingsStore.ReadAsync(destination, ct)) : null;
+        var destinationSettings = DestinationSettings();
         if (Await(ct => NewRepositoryNotice.ForAsync(destination, "this copy", "-Destination", planned, ct)) is { } notice)
         {
             if (destinationSettings is null && !CopiedSettings.Same(sourceSettings, null) && destination is IRepositorySettingsStore store)
             {
-                if (!planned) Await(async ct => { await store.WriteSettingsAsync(sourceSettings!, ct); return true; });
+                if (!planned)
+                {
+                    Await(async ct => { await store.WriteSettingsAsync(sourceSettings!, ct); return true; });
+                    (_destinationSettings ??= new SettingsReadOnce(destination)).Written(sourceSettings!);
+                }
                 notice += CopiedSettings.Carried(sourceSettings!, source.Location, planned);
                 destinationSettings = sourceSettings;
             }
@@ -114,11 +120,16 @@ public sealed class CopyMongoSnapshotCommand : MongoSnapshotCmdlet
     }
 
     /// <summary>Why the destination's settings refuse this snapshot (not encrypted, or under another key); null when they admit it.</summary>
-    private MongoBackupException? DestinationRefusal(SnapshotManifest manifest)
+    private MongoBackupException? DestinationRefusal(SnapshotManifest manifest) =>
+        DestinationSettings()?.Refusal(manifest.Encryption?.KeyId, _destination!.Location, $"snapshot {manifest.Id}");
+
+    /// <summary>The destination's settings, read on the first question of the command only; null when it has none, or does not exist yet (nothing is created to find out).</summary>
+    private RepositorySettings? DestinationSettings()
     {
         if (!DestinationExists()) return null;
         var destination = _destination ??= OpenDestination();
-        return Await(ct => RepositorySettingsStore.ReadAsync(destination, ct))?.Refusal(manifest.Encryption?.KeyId, destination.Location, $"snapshot {manifest.Id}");
+        var settings = _destinationSettings ??= new SettingsReadOnce(destination);
+        return Await(settings.ReadAsync);
     }
 
     /// <summary>What the destination holds under this id (a manifest, or an incomplete or damaged snapshot); null when nothing. A folder that does not exist yet is not created to find out.</summary>

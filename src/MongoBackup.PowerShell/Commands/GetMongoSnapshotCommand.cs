@@ -43,6 +43,13 @@ public sealed partial class GetMongoSnapshotCommand : MongoEngineCmdlet
     [Parameter]
     public SwitchParameter IncludeIncomplete { get; set; }
 
+    /// <summary>
+    /// Only snapshots without a passing test since this moment: never tested, last test failed, or last passed before it
+    /// (as recorded by Test-MongoSnapshot). Incomplete and damaged snapshots, which cannot be tested, are left out.
+    /// </summary>
+    [Parameter]
+    public DateTime? NotVerifiedSince { get; set; }
+
     protected override void ProcessRecord() => RunCommand(() =>
     {
         var repository = OpenRepository();
@@ -70,24 +77,41 @@ public sealed partial class GetMongoSnapshotCommand : MongoEngineCmdlet
         WriteVerbose($"Read {complete} complete snapshot manifest(s) in {repository.Location}{(IncludeIncomplete ? $" and {snapshots.Count - complete} incomplete or damaged snapshot folder(s)" : "")}.");
         // Says what the repository holds: only when it was listed (an id read directly that is missing is its own error).
         if (complete == 0 && direct is null) WriteWarning(NoSnapshots(repository, found));
-        var chosen = Select(snapshots);
+        var chosen = Select(snapshots, found, repository);
         ReportMissingIds(snapshots, repository);
         WriteObject(chosen, enumerateCollection: true);
     });
 
-    private IEnumerable<MongoSnapshot> Select(IEnumerable<MongoSnapshot> snapshots)
+    private List<MongoSnapshot> Select(IEnumerable<MongoSnapshot> snapshots, IReadOnlyCollection<ManifestReadResult> found, ISnapshotRepository repository)
+    {
+        var manifests = found.Where(f => f.Manifest is not null).ToDictionary(f => f.SnapshotId, f => f.Manifest!, StringComparer.Ordinal);
+        var chosen = Filter(snapshots);
+        // Each snapshot shown gets its last recorded test (one read each: a mark beside the manifest), and only those:
+        // -Latest alone reads one, and a listing filtered by -Id, -Kind or -Database reads no more than it shows.
+        if (Latest && NotVerifiedSince is null) chosen = chosen.Where(s => !s.IsUnreadable).Take(1);
+        var verified = chosen.Select(s => manifests.TryGetValue(s.Id, out var manifest)
+            ? MongoSnapshot.FromManifest(manifest, repository, Await(ct => VerificationRecord.ReadAsync(repository, s.Id, ct)))
+            : s);
+        if (NotVerifiedSince is { } since)
+        {
+            var moment = new DateTimeOffset(since);
+            verified = verified.Where(s => !s.IsUnreadable && !(s.VerificationStatus == VerificationRecord.PassedStatus && s.LastVerified >= moment));
+        }
+        return (Latest ? verified.Where(s => !s.IsUnreadable).Take(1) : verified).ToList();
+    }
+
+    private IEnumerable<MongoSnapshot> Filter(IEnumerable<MongoSnapshot> snapshots)
     {
         var ids = (Id ?? []).Select(p => new WildcardPattern(p, WildcardOptions.IgnoreCase)).ToList();
         var databases = (Database ?? []).Select(p => new WildcardPattern(p, WildcardOptions.None)).ToList();
         var kinds = Kind ?? (Latest ? [FullKind] : []);
-        var chosen = snapshots
+        return snapshots
             .Where(s => kinds.Length == 0 || kinds.Contains(s.Kind, StringComparer.OrdinalIgnoreCase))
             .Where(s => ids.Count == 0 || ids.Any(p => p.IsMatch(s.Id)))
             .Where(s => databases.Count == 0 || s.Databases.Any(name => databases.Any(p => p.IsMatch(name))))
             // Ids start with the UTC start time, so they also order the incomplete ones that have no manifest.
             .OrderByDescending(s => s.StartTime ?? DateTimeOffset.MinValue)
             .ThenByDescending(s => s.Id, StringComparer.Ordinal);
-        return Latest ? chosen.Where(s => !s.IsUnreadable).Take(1) : chosen;
     }
 
     private void ReportMissingIds(IReadOnlyCollection<MongoSnapshot> snapshots, ISnapshotRepository repository)

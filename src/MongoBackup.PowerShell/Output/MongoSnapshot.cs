@@ -76,6 +76,21 @@ public sealed class MongoSnapshot
     public TagTable Tags { get; init; } = new();
     /// <summary>The -Query filter the snapshot's one collection was read with (only matching documents are in it); null when none.</summary>
     public string? Query { get; init; }
+    /// <summary>
+    /// The outcome of the snapshot's last Test-MongoSnapshot, as recorded with it: Passed, Failed, or Never (no test
+    /// recorded). Filled by Get-MongoSnapshot; null where it was not read (the objects a backup, copy or key rotation
+    /// emits, and snapshots without a usable manifest).
+    /// </summary>
+    public string? VerificationStatus { get; init; }
+    /// <summary>When the last recorded test finished, in local time with its offset; null when none was recorded.</summary>
+    public DateTimeOffset? LastVerified { get; init; }
+    /// <summary>
+    /// What the last recorded test checked: Hashes (an encrypted snapshot without its key: sizes and SHA-256), Files
+    /// (every file decompressed, decrypted and parsed, and the manifest's checks) or Restore (Files and a scratch restore).
+    /// </summary>
+    public string? VerificationMode { get; init; }
+    /// <summary>The first problem the last recorded test found (naming its file or namespace); null when it passed.</summary>
+    public string? VerificationProblem { get; init; }
     /// <summary>Why an incomplete or damaged snapshot has no usable manifest.</summary>
     public string? Problem { get; init; }
     /// <summary>What the default table's Contents column shows (<see cref="SnapshotContents"/>), so Format-Table Id,Contents names it too.</summary>
@@ -83,7 +98,18 @@ public sealed class MongoSnapshot
 
     public override string ToString() => Id;
 
-    public static MongoSnapshot FromManifest(SnapshotManifest manifest, ISnapshotRepository repository)
+    /// <summary>The snapshot as its manifest describes it; its verification properties left null (not read).</summary>
+    public static MongoSnapshot FromManifest(SnapshotManifest manifest, ISnapshotRepository repository) =>
+        FromManifest(manifest, repository, verificationRead: false, verification: null);
+
+    /// <summary>
+    /// The snapshot with its last recorded test (<paramref name="verification"/> null: none was recorded, Never), as
+    /// Get-MongoSnapshot reads it.
+    /// </summary>
+    public static MongoSnapshot FromManifest(SnapshotManifest manifest, ISnapshotRepository repository, VerificationRecord? verification) =>
+        FromManifest(manifest, repository, verificationRead: true, verification);
+
+    private static MongoSnapshot FromManifest(SnapshotManifest manifest, ISnapshotRepository repository, bool verificationRead, VerificationRecord? verification)
     {
         var tags = new TagTable();
         foreach (var (key, value) in manifest.Tags) tags[key] = value;
@@ -128,8 +154,15 @@ public sealed class MongoSnapshot
             Duration = manifest.EndTime == default ? null : manifest.EndTime - manifest.StartTime,
             Tags = tags,
             Query = manifest.Scope?.Query,
+            VerificationStatus = verificationRead ? verification?.Status ?? NeverVerified : null,
+            LastVerified = LocalTime.Of(verification?.VerifiedAt),
+            VerificationMode = verification?.Mode,
+            VerificationProblem = verification?.FirstProblem,
         };
     }
+
+    /// <summary>The <see cref="VerificationStatus"/> of a snapshot no test was recorded for.</summary>
+    public const string NeverVerified = "Never";
 
     /// <summary>A snapshot folder without a usable manifest: Damaged when one exists but cannot be read, else Incomplete.</summary>
     public static MongoSnapshot Unreadable(ManifestReadResult found, ISnapshotRepository repository) => new()

@@ -134,9 +134,42 @@ public sealed class RestoreWindowRetentionTests
     {
         // The history ended long ago (2026-01-01): counted from now, a 3-day window would keep nothing but the rules' minimum.
         var history = TwoFullsToday();
-        var rule = RestoreWindowRule.For(TimeSpan.FromDays(3), history)!;
+        var rule = RestoreWindowRule.For(TimeSpan.FromDays(3), history, new RestoreChains(history))!;
         Assert.Equal(At(18 * Hour), rule.End);
         Assert.Equal(At(18 * Hour) - TimeSpan.FromDays(3), rule.Start);
+    }
+
+    /// <summary>
+    /// The rule reads its end from the windows retention worked out for each full snapshot (RestoreChains) instead of
+    /// computing every window of the source a second time: the end must be the one the source's windows computed together
+    /// give, over histories with a break, a gap, a scoped full after a whole one, a copy-only full and a second source.
+    /// </summary>
+    public static TheoryData<string> Histories => ["two fulls today", "break", "gap", "scoped after whole", "copy-only newest", "two sources"];
+
+    [Theory]
+    [MemberData(nameof(Histories))]
+    public void The_windows_read_from_the_chains_end_where_the_sources_windows_computed_together_end(string name)
+    {
+        List<SnapshotManifest> history = name switch
+        {
+            "two fulls today" => TwoFullsToday(),
+            "break" => [Full("f1", Hour), .. Slices("a", Hour, 5 * Hour), .. Slices("b", 6 * Hour, 9 * Hour)],
+            "gap" => [Full("f1", Hour), .. Slices("a", Hour, 4 * Hour), Slice("g", 4 * Hour, 7 * Hour, gap: true), Full("f2", 8 * Hour), .. Slices("c", 8 * Hour, 10 * Hour)],
+            "scoped after whole" => [Full("f1", Hour), .. Slices("a", Hour, 3 * Hour), Full("f2", 3 * Hour, databases: ["shop"]), .. Slices("b", 3 * Hour, 6 * Hour)],
+            "copy-only newest" => [Full("f1", Hour), .. Slices("a", Hour, 3 * Hour), Full("f2", 9 * Hour, copyOnly: true)],
+            _ => [Full("f1", Hour), .. Slices("a", Hour, 3 * Hour), Full("g1", 2 * Hour, replicaSet: "rs1"), Slice("h1", 2 * Hour, 12 * Hour, replicaSet: "rs1")],
+        };
+        var chains = new RestoreChains(history);
+        foreach (var source in history.GroupBy(s => s.Source.ReplicaSetName))
+        {
+            var snapshots = source.ToList();
+            var fulls = snapshots.Where(s => s.IsChainFull).ToList();
+            var together = RestoreWindows.Compute(snapshots).Select(w => w.ToWallTime).Append(fulls.Max(RestoreWindowRule.MomentOf)).Max();
+
+            var rule = RestoreWindowRule.For(TimeSpan.FromHours(1), snapshots, chains)!;
+
+            Assert.Equal(together, rule.End);
+        }
     }
 
     [Fact]
