@@ -89,6 +89,29 @@ public sealed class MongoTestServer : IDisposable, IAsyncDisposable
         foreach (var connection in _connections.Keys) connection.Close();
     }
 
+    /// <summary>
+    /// Holds the majority commit point (hello's lastWrite.majorityOpTime, replSetGetStatus's optimes.lastCommittedOpTime) at the
+    /// newest oplog entry now, as a primary whose secondaries stopped replicating sees it: later writes are applied and in the
+    /// oplog, but not majority-committed, until <see cref="ReleaseMajorityCommitPoint"/>.
+    /// </summary>
+    public void HoldMajorityCommitPoint() => ReplicaSetOplog().HoldCommitPoint();
+
+    /// <summary>Lets the majority commit point catch up with the newest entry and follow it again.</summary>
+    public void ReleaseMajorityCommitPoint() => ReplicaSetOplog().ReleaseCommitPoint();
+
+    /// <summary>
+    /// A rollback of this member: the oplog truncated after <paramref name="commonPoint"/> (the next writes may take the
+    /// timestamps of the entries removed) and every connection dropped, as a member's operations are killed when it goes into
+    /// ROLLBACK state (ReplicationStateTransitionLockGuard kills user operations on a state change).
+    /// </summary>
+    public void RollBackOplogTo(BsonTimestamp commonPoint)
+    {
+        using (_state.Catalog.Lock.Exclusive()) ReplicaSetOplog().RollBackTo(commonPoint);
+        DropAllConnections();
+    }
+
+    private Oplog.ReplicationLog ReplicaSetOplog() => _state.Oplog ?? throw new InvalidOperationException("a standalone server has no oplog");
+
     /// <summary>Stops listening, drops every connection and listens again on the same port; the data stays.</summary>
     public void Restart()
     {

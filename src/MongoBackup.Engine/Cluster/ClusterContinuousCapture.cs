@@ -13,7 +13,9 @@ namespace MongoBackup.Engine.Cluster;
 /// connection is a warning, and the next interval tries again from the same cut, for as long as
 /// <see cref="ContinuousCaptureRequest.ReconnectTimeout"/> allows, as a replica set's capture waits its server out; then the
 /// capture stops with ServerUnreachable, keeping the slices committed. The slice size is not watched: a cluster's slices
-/// close on time only. Each slice's key is judged against the chain as it is then (<see cref="CaptureKeyCheck"/>).
+/// close on time only. Each slice's key is judged against the chain as it is then (<see cref="CaptureKeyCheck"/>). A cut that a
+/// shard has not majority-committed within an interval (<see cref="CommitPointBehindException"/>) writes no slice: a warning,
+/// and the next interval cuts again, so no slice holds what a shard's rollback could take back.
 /// </summary>
 public sealed class ClusterContinuousCapture(IEngineObserver observer)
 {
@@ -45,13 +47,23 @@ public sealed class ClusterContinuousCapture(IEngineObserver observer)
                 if (lost.Elapsed >= request.ReconnectTimeout) throw GaveUp(request, lost.Elapsed, e, closed.Count);
                 observer.Warning($"Lost the connection to {request.Slice.Connection.DisplayName} or a shard ({e.GetType().Name}); the next slice continues from the same cut.");
             }
+            catch (CommitPointBehindException behind)
+            {
+                // Nothing written: the next interval cuts again, from the same chain end, once the shard has caught up.
+                observer.Warning($"{behind.Message.Replace("nothing was kept", "no slice was written this interval", StringComparison.Ordinal)} The next interval tries again.");
+            }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
                 break; // stopped during a slice: it was removed; the last one below takes its entries
             }
         }
-        // Not cancellable: a stop keeps what the shards wrote up to it, as a replica set's capture closes its open slice.
-        await SliceAsync(runner, request, mongos, topology, catalog, closed, CancellationToken.None);
+        // Not cancellable: a stop keeps what the shards wrote up to it, as a replica set's capture closes its open slice,
+        // when every shard has majority-committed it; what is not committed yet is left for the next capture or slice.
+        try { await SliceAsync(runner, request, mongos, topology, catalog, closed, CancellationToken.None); }
+        catch (CommitPointBehindException behind)
+        {
+            observer.Warning($"{behind.Message} The writes since the last slice are left for the next Backup-MongoOplog.");
+        }
         return closed;
     }
 
@@ -64,7 +76,8 @@ public sealed class ClusterContinuousCapture(IEngineObserver observer)
         SnapshotCatalog catalog, List<SnapshotManifest> closed, CancellationToken ct)
     {
         if (await CaptureKeyCheck.RefusalAsync(request, topology, catalog, closed, observer.Warning, ct) is { } refused) throw refused;
-        if (await runner.RunAsync(request.Slice, mongos, catalog, ct) is not { } manifest) return;
+        // The shards' commit points are waited on for one interval at most (ClusterCut): a lagging shard costs an interval, not the capture.
+        if (await runner.RunAsync(request.Slice, mongos, catalog, ct, request.SliceInterval) is not { } manifest) return;
         closed.Add(manifest);
         catalog.Committed(manifest);
     }

@@ -1,4 +1,5 @@
 using MongoBackup.Engine.Connection;
+using MongoBackup.Engine.Oplog;
 using MongoDB.Bson;
 using MongoDB.Driver;
 
@@ -11,6 +12,9 @@ namespace MongoBackup.Engine.Cluster;
 /// (StaleClusterTime, 209, where one is: the others are still written; the manual's appendOplogNote, as
 /// mongodb-labs/migration-verifier uses it). Once every shard's newest entry is at or past T, each one's oplog up to and
 /// including T is complete (the oplog shows entries in timestamp order), and a replay of all of them to T is the cluster at T.
+/// Then every shard's majority commit point (<see cref="MajorityCommitPoint"/>) must reach T too, so nothing saved up to T
+/// can still be rolled back on any shard: the cut is waited on until it is majority-committed everywhere, for a while
+/// (<see cref="PassDeadline"/>, or the caller's own wait), and refused with <see cref="CommitPointBehindException"/> after it.
 /// </summary>
 internal static class ClusterCut
 {
@@ -19,8 +23,13 @@ internal static class ClusterCut
     /// <summary>How long shards may take to show their no-op past T.</summary>
     internal static TimeSpan PassDeadline { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <exception cref="MongoBackupException">BackupFailed when a shard has not passed T within <see cref="PassDeadline"/>.</exception>
-    public static async Task<ConsistencyPoint> ChooseAsync(IMongoClient mongos, IReadOnlyList<ICutShard> shards, CancellationToken ct)
+    /// <param name="mongos">The cluster's mongos, which writes the no-ops.</param>
+    /// <param name="shards">Every shard.</param>
+    /// <param name="ct">Cancels the waits.</param>
+    /// <param name="commitWait">How long the shards' commit points may take to reach T; <see cref="PassDeadline"/> when null.</param>
+    /// <exception cref="MongoBackupException">BackupFailed when a shard has not passed T within <see cref="PassDeadline"/>, or
+    /// (<see cref="CommitPointBehindException"/>) has not majority-committed it within <paramref name="commitWait"/>.</exception>
+    public static async Task<ConsistencyPoint> ChooseAsync(IMongoClient mongos, IReadOnlyList<ICutShard> shards, CancellationToken ct, TimeSpan? commitWait = null)
     {
         var points = await Task.WhenAll(shards.Select(s => s.NewestPointAsync(ct)));
         var cut = points.MaxBy(p => p.Timestamp)!;
@@ -47,6 +56,28 @@ internal static class ClusterCut
                         target: shard.Target.Name);
                 await Task.Delay(50, ct);
             }
+
+        var commitDeadline = DateTime.UtcNow + (commitWait ?? PassDeadline);
+        foreach (var shard in shards)
+            while (await shard.CommitPointAsync(ct) is var committed && !(committed >= cut.Timestamp))
+            {
+                if (DateTime.UtcNow > commitDeadline) throw new CommitPointBehindException(shard.Target.Name, committed, cut.Timestamp, commitWait ?? PassDeadline);
+                await Task.Delay(50, ct);
+            }
         return cut;
     }
+}
+
+/// <summary>
+/// A shard whose majority commit point did not reach the cut in time: its entries up to the cut could still be rolled back,
+/// so no slice is written to that cut (a one-shot run fails with BackupFailed; a continuous capture tries again at its next interval).
+/// </summary>
+internal sealed class CommitPointBehindException(string shard, OplogTimestamp? committed, OplogTimestamp cut, TimeSpan waited)
+    : MongoBackupException(ErrorIds.BackupFailed,
+        $"Shard {shard}'s majority commit point ({(committed is { } c ? c.ToString() : "none reported")}) did not reach the cluster's cut {cut} within " +
+        $"{waited.TotalSeconds:0.#} s: its entries up to the cut could still be rolled back, so nothing was kept. Check that a majority of that shard's members are up and replicating.",
+        target: shard)
+{
+    /// <summary>The shard, as config.shards names it.</summary>
+    public string Shard { get; } = shard;
 }

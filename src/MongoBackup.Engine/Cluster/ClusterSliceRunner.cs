@@ -20,7 +20,9 @@ public sealed class ClusterSliceRunner(IEngineObserver observer)
     /// <exception cref="MongoBackupException">NoBaseSnapshot (no full cluster snapshot to continue, the shards changed since, or another
     /// cluster's chain: <see cref="ClusterChainContinuity"/>), EncryptionKeyRequired or WrongEncryptionKey (the repository's settings
     /// or the chain refuse the key), the repository's and the shards' translated failures.</exception>
-    internal async Task<SnapshotManifest?> RunAsync(OplogSliceRequest request, MongoConnection mongos, SnapshotCatalog catalog, CancellationToken ct)
+    /// <param name="commitWait">How long the shards' majority commit points may take to reach the cut (<see cref="ClusterCut"/>); its default when null.</param>
+    internal async Task<SnapshotManifest?> RunAsync(OplogSliceRequest request, MongoConnection mongos, SnapshotCatalog catalog, CancellationToken ct,
+        TimeSpan? commitWait = null)
     {
         var started = DateTimeOffset.UtcNow;
         var chain = await CheckAsync(request, mongos, catalog, ct);
@@ -40,7 +42,7 @@ public sealed class ClusterSliceRunner(IEngineObserver observer)
             foreach (var (shard, gap) in shards.Zip(gaps).Where(p => p.Second is not null))
                 observer.Warning($"The oplog of shard {shard.Target.Name} has rolled past the end of the last slice: its writes between {gap!.From.WallTime:u} and " +
                     $"{gap.To.WallTime:u} are lost, so no point-in-time restore of the cluster crosses them. Run Backup-MongoOplog more often or enlarge that shard's oplog.");
-            var cut = await ClusterCut.ChooseAsync(mongos.Client, shards, ct);
+            var cut = await ClusterCut.ChooseAsync(mongos.Client, shards, ct, commitWait);
             return await WriteAsync(request, catalog, chain, started, shards, gaps, cut, ct);
         }
         catch (Exception e) when (e is not (MongoBackupException or OperationCanceledException) && DriverErrors.Describe(e, mongos.Client) is { } described)

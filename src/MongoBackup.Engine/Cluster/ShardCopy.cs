@@ -70,6 +70,8 @@ internal sealed class ShardCopy : ICutShard, IDisposable
     public async Task<OplogTimestamp> NewestAsync(CancellationToken ct) =>
         await _oplog.NewestAsync(ct) ?? throw new MongoBackupException(ErrorIds.BackupFailed, $"Shard {Target.Name} has an empty oplog.", target: Target.Name);
 
+    public Task<OplogTimestamp?> CommitPointAsync(CancellationToken ct) => MajorityCommitPoint.ReadAsync(_connection.Client, ct);
+
     /// <summary>
     /// Saves the oplog from the copy's start up to and including <paramref name="cut"/>, once the shard has passed it,
     /// then the late commit entries of transactions prepared by the cut and committed at or before it (<see cref="PreparedAtCut"/>).

@@ -41,6 +41,9 @@ internal sealed class ShardOplog : ICutShard, IDisposable
 
     public async Task<OplogTimestamp> NewestAsync(CancellationToken ct) => (await NewestPointAsync(ct)).Timestamp;
 
+    public Task<OplogTimestamp?> CommitPointAsync(CancellationToken ct) =>
+        DriverErrors.Translate(() => MajorityCommitPoint.ReadAsync(_connection.Client, ct), _connection.Client);
+
     /// <summary>The span lost when the shard's oplog rolled past <paramref name="previous"/> (the chain's end), or null.</summary>
     public Task<OplogGap?> RolledPastAsync(OplogTimestamp previous, CancellationToken ct) =>
         DriverErrors.Translate(() => _oplog.RolledPastAsync(previous, ct), _connection.Client);

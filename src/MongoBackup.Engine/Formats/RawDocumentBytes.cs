@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using MongoDB.Bson;
 
 namespace MongoBackup.Engine.Formats;
@@ -11,4 +12,13 @@ public static class RawDocumentBytes
 
     /// <summary>The document's size in bytes of raw BSON (its int32 length prefix included).</summary>
     public static int Length(RawBsonDocument document) => document.Slice.Length;
+
+    /// <summary>The SHA-256 of the document's bytes as received: what tells one oplog entry from another of the same timestamp.</summary>
+    public static byte[] Sha256(RawBsonDocument document)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        var bytes = new byte[document.Slice.Length];
+        document.Slice.GetBytes(0, bytes, 0, bytes.Length);
+        return SHA256.HashData(bytes);
+    }
 }

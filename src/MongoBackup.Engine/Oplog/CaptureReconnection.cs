@@ -9,14 +9,14 @@ namespace MongoBackup.Engine.Oplog;
 /// A continuous capture's wait after a lost connection: it retries every <see cref="ContinuousCaptureRequest.ReconnectDelay"/>
 /// until the server answers again, for at most <see cref="ContinuousCaptureRequest.ReconnectTimeout"/>, and then checks what
 /// a capture's first slice checks (<see cref="ChainContinuity"/>): the server reached is the set captured and its oplog holds
-/// the last entry captured, unless it rolled past it (the gap returned).
+/// the last entry captured, byte for byte, unless it rolled past it (the gap returned).
 /// </summary>
 internal sealed class CaptureReconnection(IMongoClient client, ContinuousCaptureRequest request, ServerTopology captured, IEngineObserver observer)
 {
     /// <summary>Waits until the server answers and continues the capture; returns the span its oplog rolled past after <paramref name="last"/>, or null.</summary>
     /// <exception cref="MongoBackupException">ServerUnreachable past the time allowed; NoBaseSnapshot when the server reached does not continue the capture.</exception>
     /// <exception cref="OperationCanceledException">The capture was stopped while it waited.</exception>
-    public async Task<OplogGap?> ResumeAsync(ConsistencyPoint last, CancellationToken ct)
+    public async Task<OplogGap?> ResumeAsync(StoredEntry last, CancellationToken ct)
     {
         var lost = Stopwatch.StartNew();
         while (true)

@@ -38,11 +38,14 @@ public static class ChainContinuity
     /// <summary>
     /// The same rule for a continuous capture that reconnected after a lost connection: the server it reaches now must be the
     /// set it captured (the same <see cref="ServerTopology.ReplicaSetId"/> when both are known) and, unless the oplog rolled
-    /// past, hold the last entry captured (<paramref name="last"/>, with its wall time), or the address now answers for
-    /// another set of the same name, or a member that rolled back past that entry.
+    /// past, hold the last entry captured (<paramref name="last"/>): the very entry stored, its bytes compared by their SHA-256
+    /// (timestamp and wall time alone can meet in another history: a member's clock goes back to the common point on a
+    /// rollback, src/mongo/db/repl/rollback_impl.cpp, and the new history's entries may take the same timestamps). An entry
+    /// gone or changed means the member rolled back past it (or the address answers for another copy of the set): the capture
+    /// stops, naming the slice that holds it.
     /// </summary>
     /// <exception cref="MongoBackupException">NoBaseSnapshot: the oplog reached now does not continue the capture.</exception>
-    public static async Task RequireResumedAsync(OplogSource oplog, ConsistencyPoint last, OplogGap? gap, ServerTopology captured, ServerTopology now,
+    internal static async Task RequireResumedAsync(OplogSource oplog, StoredEntry last, OplogGap? gap, ServerTopology captured, ServerTopology now,
         string location, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(oplog);
@@ -55,7 +58,20 @@ public static class ChainContinuity
                 $"The capture of replica set '{captured.ReplicaSetName}' (replicaSetId {captured.ReplicaSetId ?? "unknown"}) reconnected to {string.Join(", ", now.Hosts)}, which answers as " +
                 $"replica set '{now.ReplicaSetName}' (replicaSetId {now.ReplicaSetId ?? "unknown"}): another replica set. Nothing of it was written; the slice captured before was kept. " +
                 "Point the capture at the set it backs up, or back up the other set into a repository of its own.", target: location);
-        if (gap is null) await RequireEntryAsync(oplog, last.Timestamp, last.WallTime, now, location, ct);
+        if (gap is not null) return;
+        if (last.Hash is not { } stored)
+        {
+            await RequireEntryAsync(oplog, last.Timestamp, last.Point.WallTime, now, location, ct);
+            return;
+        }
+        var held = await oplog.EntryHashAtAsync(last.Timestamp, ct);
+        if (held is not null && held.AsSpan().SequenceEqual(stored)) return;
+        var slice = last.SliceId is { } id ? $"oplog slice {id}" : "the last oplog slice";
+        throw new MongoBackupException(ErrorIds.NoBaseSnapshot,
+            $"The capture of replica set '{captured.ReplicaSetName}' reconnected to {string.Join(", ", now.Hosts)}, whose oplog no longer holds the last entry the capture stored, " +
+            $"{last.Timestamp} ({last.Point.WallTime:u}) in {slice}: {(held is null ? "no entry has that timestamp now" : "another entry has that timestamp now")}. The member rolled back " +
+            $"past it (or the address answers for another copy of the set), so its oplog no longer continues what was captured. {char.ToUpperInvariant(slice[0])}{slice[1..]} was kept with what " +
+            "it stored, up to that entry; nothing after it was written. Take a full backup (Backup-MongoDatabase), then start the capture again.", target: location);
     }
 
     private static async Task RequireEntryAsync(OplogSource oplog, OplogTimestamp chainEnd, DateTimeOffset? recordedWall, ServerTopology topology,

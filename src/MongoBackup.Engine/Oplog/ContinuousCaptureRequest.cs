@@ -18,4 +18,9 @@ public sealed record ContinuousCaptureRequest
     /// had open and stops with ServerUnreachable.
     /// </summary>
     public TimeSpan ReconnectTimeout { get; init; } = TimeSpan.FromMinutes(10);
+    /// <summary>
+    /// How often the member's majority commit point is asked again while the capture waits for it to reach an entry it read
+    /// (one second by default): nothing after the point is stored (<see cref="MajorityCommitPoint"/>).
+    /// </summary>
+    public TimeSpan CommitPointPollInterval { get; init; } = TimeSpan.FromSeconds(1);
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using MongoBackup.Engine.Connection;
 using MongoBackup.Engine.Events;
+using MongoBackup.Engine.Formats;
 using MongoBackup.Engine.Repository;
 using MongoDB.Bson;
 using MongoDB.Driver;
@@ -9,7 +10,9 @@ namespace MongoBackup.Engine.Oplog;
 
 /// <summary>
 /// Backup-MongoOplog -Continuous: keeps a tailable cursor on the oplog, closing a slice every interval or size,
-/// until cancelled or its duration ends. A lost connection or a restarted server is waited out and the cursor
+/// until cancelled or its duration ends. No entry after the member's majority commit point is stored (<see cref="MajorityCommitPoint"/>):
+/// the capture leaves the cursor at the first entry past it and waits for the point to reach that entry (asking again every
+/// <see cref="ContinuousCaptureRequest.CommitPointPollInterval"/>, closing slices on time meanwhile), so a rollback never takes back what a slice holds. A lost connection or a restarted server is waited out and the cursor
 /// reopened just after the last entry written, so nothing is missed or repeated; if the oplog rolled past that
 /// entry meanwhile, the next slice records the gap (<see cref="CaptureReconnection"/>, which also refuses a server that does
 /// not continue the capture). Each new slice is judged against the repository as it is then (<see cref="CaptureKeyCheck"/>): a key
@@ -44,17 +47,43 @@ public sealed class ContinuousOplogCapture(IEngineObserver observer)
         // Listed once: the chain's end, then each slice's salt; each slice closed is added, so the next one shares its salt.
         var catalog = new SnapshotCatalog(request.Slice.Repository);
         var last = await SliceChainEnd.FindAsync(catalog, topology, observer, ct);
-        // The last entry captured with its wall time, which a reconnected server's oplog must hold: at first the chain's end.
-        var lastPoint = (await catalog.CompleteAsync(ct)).Select(s => s.ConsistentAt).FirstOrDefault(p => p?.Timestamp == last)
-            ?? new ConsistencyPoint(last, last.WallTime);
+        // The last entry captured, which a reconnected server's oplog must hold: at first the chain's end, with its wall time.
+        var chainEnd = (await catalog.CompleteAsync(ct)).FirstOrDefault(s => s.ConsistentAt?.Timestamp == last);
+        var lastEntry = new StoredEntry(chainEnd?.ConsistentAt ?? new ConsistencyPoint(last, last.WallTime), null, chainEnd?.Id);
         var reconnection = new CaptureReconnection(client, request, topology, observer);
         // Null only between closing one slice and opening the next, so a Ctrl+C there never closes a slice twice.
         OpenSlice? slice = await StartSliceAsync(client, request, topology, catalog, last, ct);
         var position = OplogPosition.Resume(last, slice.Gap);
         var sliceClock = Stopwatch.StartNew();
+        // The member's majority commit point as last asked: no entry after it is stored (MajorityCommitPoint).
+        OplogTimestamp? commitPoint = null;
         // Set while the slice is written, closed or opened: a failure there is the repository's (an IOException from a
         // full disk among them), never a lost connection to wait out.
         var inRepository = false;
+
+        async Task<bool> CommittedAsync(OplogTimestamp ts)
+        {
+            if (commitPoint >= ts) return true;
+            commitPoint = await MajorityCommitPoint.ReadAsync(client, stop.Token);
+            return commitPoint >= ts;
+        }
+
+        // Closes the open slice once it is due and holds entries, then judges the key and opens the next one.
+        async Task CloseWhenDueAsync()
+        {
+            var due = slice!.Bytes >= request.SliceSizeBytes || sliceClock.Elapsed >= request.SliceInterval;
+            if (!due || slice.Entries == 0) return;
+            inRepository = true;
+            var full = slice;
+            slice = null;
+            var manifest = await CloseAsync(full, closed, catalog);
+            observer.Verbose($"Oplog slice {manifest.Id}: {manifest.OplogEntries} {(manifest.OplogEntries == 1 ? "entry" : "entries")} up to {manifest.OplogEnd}.");
+            if (await CaptureKeyCheck.RefusalAsync(request, topology, catalog, closed, observer.Warning, ct) is { } refused) throw refused;
+            slice = await OpenSlice.StartAsync(request.Slice, topology, catalog, manifest.OplogEnd!.Value, null, observer.Warning, ct);
+            sliceClock.Restart();
+            inRepository = false;
+        }
+
         try
         {
             while (!stop.IsCancellationRequested)
@@ -62,41 +91,53 @@ public sealed class ContinuousOplogCapture(IEngineObserver observer)
                 try
                 {
                     var batches = 0;
+                    // The first entry read that is not majority-committed yet: the cursor is left there, and reopened once the point reaches it.
+                    OplogTimestamp? ahead = null;
                     await foreach (var batch in TailAsync(client, position, stop.Token))
                     {
                         batches++;
+                        var appended = 0;
                         foreach (var entry in batch)
+                            using (entry)
+                            {
+                                if (ahead is not null) continue;
+                                var point = ConsistencyPoint.OfEntry(entry);
+                                if (!await CommittedAsync(point.Timestamp))
+                                {
+                                    ahead = point.Timestamp;
+                                    continue;
+                                }
+                                inRepository = true;
+                                await slice!.AppendAsync(entry, point);
+                                inRepository = false;
+                                lastEntry = new StoredEntry(point, RawDocumentBytes.Sha256(entry), slice.Id);
+                                last = point.Timestamp;
+                                position = OplogPosition.After(last);
+                                appended++;
+                            }
+                        if (appended > 0) observer.Debug($"Captured {appended} oplog entries into slice {slice!.Id}, up to {last}.");
+                        await CloseWhenDueAsync();
+                        if (ahead is not null) break;
+                    }
+                    if (ahead is { } next)
+                    {
+                        // Stored ahead of the point, the entry could be rolled back and the slice would hold a write the set no longer has.
+                        observer.Debug($"Oplog entry {next} is not majority-committed yet: the capture waits for the majority commit point to reach {next} " +
+                            $"(it is at {(commitPoint is { } c ? c.ToString() : "none reported")}) before storing it.");
+                        while (!await CommittedAsync(next))
                         {
-                            var point = ConsistencyPoint.OfEntry(entry);
-                            inRepository = true;
-                            using (entry) await slice!.AppendAsync(entry, point);
-                            inRepository = false;
-                            last = point.Timestamp;
-                            lastPoint = point;
-                            position = OplogPosition.After(last);
-                        }
-                        if (batch.Count > 0) observer.Debug($"Captured {batch.Count} oplog entries into slice {slice!.Id}, up to {last}.");
-                        var due = slice!.Bytes >= request.SliceSizeBytes || sliceClock.Elapsed >= request.SliceInterval;
-                        if (due && slice.Entries > 0)
-                        {
-                            inRepository = true;
-                            var full = slice;
-                            slice = null;
-                            var manifest = await CloseAsync(full, closed, catalog);
-                            observer.Verbose($"Oplog slice {manifest.Id}: {manifest.OplogEntries} {(manifest.OplogEntries == 1 ? "entry" : "entries")} up to {manifest.OplogEnd}.");
-                            if (await CaptureKeyCheck.RefusalAsync(request, topology, catalog, closed, observer.Warning, ct) is { } refused) throw refused;
-                            slice = await OpenSlice.StartAsync(request.Slice, topology, catalog, manifest.OplogEnd!.Value, null, observer.Warning, ct);
-                            sliceClock.Restart();
-                            inRepository = false;
+                            await CloseWhenDueAsync();
+                            await Task.Delay(request.CommitPointPollInterval, stop.Token);
                         }
                     }
                     // A cursor the server closed at once (nothing to tail yet): don't spin.
-                    if (batches == 0) await Task.Delay(TimeSpan.FromMilliseconds(200), stop.Token);
+                    else if (batches == 0) await Task.Delay(TimeSpan.FromMilliseconds(200), stop.Token);
                 }
                 catch (Exception e) when (!inRepository && ConnectionLoss.IsResumable(e) && !stop.IsCancellationRequested)
                 {
                     observer.Warning($"Lost the connection to {request.Slice.Connection.DisplayName} ({e.GetType().Name}); reconnecting and resuming after {last}.");
-                    if (await reconnection.ResumeAsync(lastPoint, stop.Token) is { } gap)
+                    commitPoint = null; // asked again of the member reached
+                    if (await reconnection.ResumeAsync(lastEntry, stop.Token) is { } gap)
                     {
                         var before = slice!;
                         slice = null;

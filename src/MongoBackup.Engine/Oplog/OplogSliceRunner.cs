@@ -10,7 +10,8 @@ namespace MongoBackup.Engine.Oplog;
 
 /// <summary>
 /// Saves one oplog slice: every entry after the point where the repository's chain ends (see
-/// <see cref="SliceChainEnd"/>) up to the newest entry now. Meant to run from a
+/// <see cref="SliceChainEnd"/>) up to the newest entry now that is majority-committed (<see cref="MajorityCommitPoint"/>):
+/// an entry after that point may still be rolled back. Meant to run from a
 /// scheduler every few minutes. When the server's oplog has already rolled past the chain's end, the slice
 /// records the lost span as a gap and a warning says so.
 /// </summary>
@@ -39,11 +40,20 @@ public sealed class OplogSliceRunner(IEngineObserver observer)
         var key = await SliceKey.AdmitAsync(request, catalog, topology, observer.Warning, ct);
         var oplog = new OplogSource(client);
         var newest = await oplog.NewestAsync(ct);
-        if (newest is not { } upTo || upTo <= chainEnd)
+        // Nothing after the majority commit point is stored: a rollback may still undo it (MajorityCommitPoint).
+        var committed = await MajorityCommitPoint.ReadAsync(client, ct);
+        if (MajorityCommitPoint.Bound(newest, committed) is not { } upTo || upTo <= chainEnd)
         {
-            observer.Verbose($"Nothing new in the oplog since {chainEnd} ({chainEnd.WallTime:u}): no slice written.");
+            if (newest is { } n && n > chainEnd)
+                observer.Warning($"The oplog of {topology.ReplicaSetName} holds entries up to {n} ({n.WallTime:u}), but none after the end of the chain ({chainEnd}) " +
+                    $"is majority-committed yet (the set's majority commit point is {(committed is { } c ? c.ToString() : "not reported")}): no slice written, as a rollback " +
+                    "could still undo them. Check that a majority of the set's members are up and replicating; the next run takes them once they are committed.");
+            else
+                observer.Verbose($"Nothing new in the oplog since {chainEnd} ({chainEnd.WallTime:u}): no slice written.");
             return null;
         }
+        if (newest is { } all && all > upTo)
+            observer.Verbose($"The slice ends at the majority commit point {upTo}: the entries after it, up to {all}, are not majority-committed yet and are left for the next slice.");
 
         var gap = await oplog.RolledPastAsync(chainEnd, ct);
         await ChainContinuity.RequireAsync(oplog, chainEnd, gap, topology, catalog, ct);
@@ -101,7 +111,7 @@ public sealed class OplogSliceRunner(IEngineObserver observer)
         var chainEnd = await SliceChainEnd.FindAsync(catalog, topology, observer, ct);
         var keyRefusal = await SliceKey.RefusalAsync(request, catalog, topology, ct);
         var oplog = new OplogSource(source.Client);
-        var newest = await oplog.NewestAsync(ct);
+        var newest = MajorityCommitPoint.Bound(await oplog.NewestAsync(ct), await MajorityCommitPoint.ReadAsync(source.Client, ct));
         return new OplogSlicePlan(topology.ReplicaSetName, chainEnd, newest is { } n && n > chainEnd ? n : (OplogTimestamp?)null,
             await oplog.RolledPastAsync(chainEnd, ct), keyRefusal);
     }
@@ -135,8 +145,8 @@ public sealed class OplogSliceRunner(IEngineObserver observer)
 }
 
 /// <summary>
-/// What a slice taken now would hold: the entries after <see cref="ChainEnd"/> up to <see cref="Newest"/> (null: nothing
-/// new), the span lost when the oplog rolled past the chain's end, and the refusal the run would meet from its key
+/// What a slice taken now would hold: the entries after <see cref="ChainEnd"/> up to <see cref="Newest"/>, the newest
+/// majority-committed entry (null: nothing new), the span lost when the oplog rolled past the chain's end, and the refusal the run would meet from its key
 /// (<see cref="SliceKey"/>; null when the key is admitted).
 /// </summary>
 public sealed record OplogSlicePlan(string? ReplicaSetName, OplogTimestamp ChainEnd, OplogTimestamp? Newest, OplogGap? Gap,

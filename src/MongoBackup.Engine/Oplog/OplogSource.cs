@@ -1,3 +1,4 @@
+using MongoBackup.Engine.Formats;
 using MongoDB.Bson;
 using MongoDB.Driver;
 
@@ -43,6 +44,17 @@ public sealed class OplogSource
         using var cursor = await _oplogDocuments.FindAsync(new BsonDocument("ts", ts.ToBsonTimestamp()), options, ct);
         var entry = await cursor.FirstOrDefaultAsync(ct);
         return entry is null ? null : ConsistencyPoint.OfEntry(entry);
+    }
+
+    /// <summary>
+    /// The SHA-256 of the entry at exactly <paramref name="ts"/>, its bytes as the oplog holds them (<see cref="RawDocumentBytes.Sha256"/>);
+    /// null when the oplog holds none.
+    /// </summary>
+    public async Task<byte[]?> EntryHashAtAsync(OplogTimestamp ts, CancellationToken ct)
+    {
+        using var cursor = await _oplog.FindAsync(new BsonDocument("ts", ts.ToBsonTimestamp()), new FindOptions<RawBsonDocument> { Limit = 1 }, ct);
+        using var entry = await cursor.FirstOrDefaultAsync(ct);
+        return entry is null ? null : RawDocumentBytes.Sha256(entry);
     }
 
     /// <summary>The newest entry at or before <paramref name="ts"/>, with its wall time; null when the oplog holds none.</summary>

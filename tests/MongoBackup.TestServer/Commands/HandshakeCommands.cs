@@ -1,3 +1,4 @@
+using MongoBackup.TestServer.Oplog;
 using MongoDB.Bson;
 
 namespace MongoBackup.TestServer.Commands;
@@ -47,6 +48,7 @@ internal sealed class HandshakeCommands : ICommandGroup
         if (server.Options.ReplicaSetName != null)
         {
             var oplog = server.Oplog!;
+            var committed = oplog.CommitPoint;
             reply.Add("hosts", new BsonArray { server.HostAndPort })
                 .Add("setName", server.Options.ReplicaSetName)
                 .Add("setVersion", 1)
@@ -57,7 +59,8 @@ internal sealed class HandshakeCommands : ICommandGroup
                 .Add("lastWrite", new BsonDocument
                 {
                     { "opTime", oplog.LastOpTime }, { "lastWriteDate", new BsonDateTime(TruncateToSeconds(oplog.LastWall)) },
-                    { "majorityOpTime", oplog.LastOpTime }, { "majorityWriteDate", new BsonDateTime(TruncateToSeconds(oplog.LastWall)) },
+                    // The committed snapshot's optime (ReplicationCoordinatorImpl::_makeIsMasterResponse), behind opTime while a majority lags.
+                    { "majorityOpTime", ReplicationLog.OpTime(committed.Ts) }, { "majorityWriteDate", new BsonDateTime(TruncateToSeconds(committed.Wall)) },
                 });
             // A config server's members say so (replication_info.cpp appends configsvr: 2 for ClusterRole::ConfigServer).
             if (server.Options.ClusterRole == ClusterRole.ConfigServer) reply.Add("configsvr", 2);
@@ -140,6 +143,9 @@ internal sealed class HandshakeCommands : ICommandGroup
         var oplog = server.Oplog ?? throw CommandFailure.NoReplicationEnabled();
         var optime = oplog.LastOpTime;
         var wall = new BsonDateTime(oplog.LastWall);
+        var committed = oplog.CommitPoint;
+        var committedOpTime = ReplicationLog.OpTime(committed.Ts);
+        var committedWall = new BsonDateTime(committed.Wall);
         return new BsonDocument
         {
             { "set", server.Options.ReplicaSetName },
@@ -149,7 +155,9 @@ internal sealed class HandshakeCommands : ICommandGroup
             { "heartbeatIntervalMillis", 2000L },
             { "optimes", new BsonDocument
                 {
-                    { "lastCommittedOpTime", optime }, { "lastCommittedWallTime", wall }, { "appliedOpTime", optime },
+                    // The majority commit point, and the newest majority snapshot readable (the same here: one member commits and reads it at once).
+                    { "lastCommittedOpTime", committedOpTime }, { "lastCommittedWallTime", committedWall },
+                    { "readConcernMajorityOpTime", committedOpTime }, { "readConcernMajorityWallTime", committedWall }, { "appliedOpTime", optime },
                     { "durableOpTime", optime }, { "lastAppliedWallTime", wall }, { "lastDurableWallTime", wall },
                 } },
             { "members", new BsonArray

@@ -35,4 +35,11 @@ internal sealed class OplogClock
             _increment = time.Increment;
         }
     }
+
+    /// <summary>Sets the clock back to <paramref name="time"/> (a rollback's common point), so the next value follows it.</summary>
+    public void RewindTo(BsonTimestamp time)
+    {
+        _seconds = time.Timestamp;
+        _increment = time.Increment;
+    }
 }

@@ -38,6 +38,66 @@ internal sealed class ReplicationLog : IOplogSink
     /// <summary>The optime document {ts, t} of the newest entry.</summary>
     public BsonDocument LastOpTime => OpTime(LastTimestamp);
 
+    private (BsonTimestamp Ts, DateTime Wall)? _heldCommitPoint;
+
+    /// <summary>
+    /// The majority commit point: the newest entry a majority of the set holds, which no rollback can take back. hello reports
+    /// it as lastWrite.majorityOpTime (ReplicationCoordinatorImpl::_makeIsMasterResponse: the current committed snapshot's
+    /// optime) and replSetGetStatus as optimes.lastCommittedOpTime. In a set of one member every write is on a majority as it is
+    /// written, so the point follows the newest entry, unless a test holds it back (<see cref="HoldCommitPoint"/>), as a
+    /// primary whose secondaries lag or are gone sees it.
+    /// </summary>
+    public (BsonTimestamp Ts, DateTime Wall) CommitPoint
+    {
+        get
+        {
+            lock (_appendSync) return _heldCommitPoint ?? (LastTimestamp, LastWall);
+        }
+    }
+
+    /// <summary>Holds the majority commit point at the newest entry now: later writes are not majority-committed until <see cref="ReleaseCommitPoint"/>.</summary>
+    public void HoldCommitPoint()
+    {
+        lock (_appendSync) _heldCommitPoint = (LastTimestamp, LastWall);
+    }
+
+    /// <summary>Lets the commit point follow the newest entry again (the lagging members caught up); wakes tailing cursors.</summary>
+    public void ReleaseCommitPoint()
+    {
+        lock (_appendSync) _heldCommitPoint = null;
+        _dataLock.NotifyWrite();
+    }
+
+    /// <summary>
+    /// A rollback (a primary that lost its majority rejoins the set): every entry after <paramref name="commonPoint"/> is
+    /// truncated, as rollback truncates the oplog after the common point it finds with its sync source (docs: "Rollbacks During
+    /// Replica Set Failover"; src/mongo/db/repl/rollback_impl.cpp), and the clock goes back to it, so the entries the new history
+    /// writes next may take the very timestamps of those rolled back. A held commit point past it comes back to it. The caller
+    /// holds the data lock exclusively.
+    /// </summary>
+    public void RollBackTo(BsonTimestamp commonPoint)
+    {
+        lock (_appendSync)
+        {
+            var after = Collection.Records.Scan(long.MaxValue, forward: false)
+                .TakeWhile(r => TimestampOf(r.Bytes) > commonPoint).Select(r => r.Id).ToList();
+            foreach (var id in after) Collection.Records.Remove(id);
+            var newest = Collection.Records.Scan(long.MaxValue, forward: false).Select(r => Storage.Collection.Parse(r.Bytes)).FirstOrDefault()
+                ?? throw new InvalidOperationException($"a rollback to {commonPoint} would leave the oplog empty");
+            var wall = newest["wall"].ToUniversalTime();
+            _clock.RewindTo(newest["ts"].AsBsonTimestamp);
+            Volatile.Write(ref _lastTimestamp, newest["ts"].AsBsonTimestamp);
+            LastWall = wall;
+            if (_heldCommitPoint is { } held && held.Ts > commonPoint) _heldCommitPoint = (newest["ts"].AsBsonTimestamp, wall);
+        }
+    }
+
+    private static BsonTimestamp TimestampOf(ReadOnlyMemory<byte> entry)
+    {
+        using var document = new StoredBsonDocument(entry);
+        return document["ts"].AsBsonTimestamp;
+    }
+
     /// <summary>Advances the clock past a cluster time gossiped by another member (see <see cref="OplogClock.Witness"/>).</summary>
     public void Witness(BsonTimestamp clusterTime)
     {
