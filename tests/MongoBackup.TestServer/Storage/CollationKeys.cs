@@ -34,8 +34,8 @@ internal sealed class CollationKeys
 
     /// <summary>
     /// The collation a query, update or delete runs under: the command's own when it gives one, else the collection's
-    /// default (mongod's CollectionQueryInfo / "If the collation is unspecified but the collection has a default
-    /// collation, the operation uses the collation specified for the collection").
+    /// default (docs, every command's collation option: "If the collation is unspecified but the collection has a
+    /// default collation, the operation uses the collation specified for the collection"), else simple.
     /// </summary>
     public static BsonValueOrder Effective(BsonValue? commandCollation, Collection? collection) =>
         commandCollation is null or BsonNull ? collection?.Order ?? BsonValueOrder.Instance : OrderOf(commandCollation);
