@@ -1,5 +1,3 @@
-using MongoBackup.Engine.Connection;
-using MongoBackup.Engine.Restore;
 using MongoBackup.Engine.Tests.Integration;
 using MongoDB.Bson;
 using MongoDB.Driver;
@@ -17,17 +15,6 @@ public sealed class CollatedReplayTests(MongoServerFixture server)
 {
     private static readonly BsonDocument CaseInsensitive = new() { { "locale", "en" }, { "strength", 2 } };
 
-    private static BsonDocument Entry(uint second, string op, string ns, BsonDocument o, BsonDocument? o2 = null)
-    {
-        var entry = new BsonDocument
-        {
-            { "op", op }, { "ns", ns }, { "ui", new BsonBinaryData(Guid.NewGuid(), GuidRepresentation.Standard) }, { "o", o },
-            { "ts", new BsonTimestamp((int)second, 1) }, { "t", 1L }, { "v", 2L }, { "wall", new BsonDateTime(DateTimeOffset.FromUnixTimeSeconds(second).UtcDateTime) },
-        };
-        if (o2 is not null) entry["o2"] = o2;
-        return entry;
-    }
-
     /// <summary>
     /// Source: {_id: "a", n: 1}; during the dump it is deleted and {_id: "A", n: 2} inserted. The dump's scan read the
     /// first before the delete and the second after the insert, so it holds both; mongod refuses the second on restore
@@ -39,8 +26,8 @@ public sealed class CollatedReplayTests(MongoServerFixture server)
         const string db = "names";
         BsonDocument[] oplog =
         [
-            Entry(1700000001, "d", db + ".people", new BsonDocument("_id", "a")),
-            Entry(1700000002, "i", db + ".people", new BsonDocument { { "_id", "A" }, { "n", 2 } }),
+            HandWrittenDump.Entry(1700000001, "d", db + ".people", new BsonDocument("_id", "a")),
+            HandWrittenDump.Entry(1700000002, "i", db + ".people", new BsonDocument { { "_id", "A" }, { "n", 2 } }),
         ];
         using var dump = new HandWrittenDump(db, "people", [new BsonDocument { { "_id", "a" }, { "n", 1 } }, new BsonDocument { { "_id", "A" }, { "n", 2 } }], oplog);
         var idIndex = new BsonDocument { { "v", 2 }, { "key", new BsonDocument("_id", 1) }, { "name", "_id_" }, { "collation", CaseInsensitive } };
@@ -52,11 +39,7 @@ public sealed class CollatedReplayTests(MongoServerFixture server)
         var target = TestDatabases.NewName("collated");
         var observer = new RecordingObserver();
 
-        var outcome = await new RestoreRunner(observer).RunAsync(new RestoreRequest
-        {
-            Connection = new ConnectionSettings { ConnectionString = server.ConnectionString },
-            SourcePath = dump.Path, Map = new NamespaceMap().AddDatabaseRename(db, target),
-        }, CancellationToken.None);
+        var outcome = await dump.RestoreAsync(server.ConnectionString, db, target, observer);
 
         Assert.Null(outcome.OplogError);
         var people = Assert.Single(outcome.Namespaces);
@@ -83,8 +66,8 @@ public sealed class CollatedReplayTests(MongoServerFixture server)
 
         var outcome = await ReplayHarness.ReplayAsync(server.Client,
         [
-            Entry(1700000001, "u", source + ".people", BsonDocument.Parse("{ $v: 2, diff: { u: { n: 5 } } }"), new BsonDocument("_id", "a")),
-            Entry(1700000002, "d", source + ".people", new BsonDocument("_id", "b")),
+            HandWrittenDump.Entry(1700000001, "u", source + ".people", BsonDocument.Parse("{ $v: 2, diff: { u: { n: 5 } } }"), new BsonDocument("_id", "a")),
+            HandWrittenDump.Entry(1700000002, "d", source + ".people", new BsonDocument("_id", "b")),
         ], map, [source + ".people"]);
 
         Assert.Null(outcome.Error);
