@@ -149,6 +149,18 @@ public sealed class CollationQueryTests : ServerTestBase
         Assert.Equal(121, Assert.Throws<MongoWriteException>(() => c.InsertOne(new BsonDocument { { "_id", 2 }, { "kind", "no" } })).WriteError.Code);
     }
 
+    [Fact]
+    public void A_json_schema_compares_bytes_whatever_the_collation()
+    {
+        var c = CollatedCollection(out _);
+        c.InsertMany([new BsonDocument { { "_id", 1 }, { "a", "str" } }, new BsonDocument { { "_id", 2 }, { "a", new BsonArray { "STR", "sTr" } } }]);
+        var schema = BsonDocument.Parse("{$jsonSchema: {properties: {a: {enum: ['STR']}}}}");
+
+        Assert.Equal(0, c.CountDocuments(schema));
+        Assert.Equal(2, c.CountDocuments(BsonDocument.Parse("{$jsonSchema: {properties: {a: {uniqueItems: true}}}}")));
+        Assert.Equal(2, c.CountDocuments(new BsonDocument("a", "STR")));
+    }
+
     [InMemoryTheory("MongoDB honours these collations; the in-memory server refuses what its comparer cannot do")]
     [InlineData("{ locale: 'en', caseLevel: true }", "caseLevel: true")]
     [InlineData("{ locale: 'en', strength: 5 }", "strength 5")]
