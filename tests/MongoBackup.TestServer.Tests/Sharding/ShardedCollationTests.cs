@@ -50,4 +50,20 @@ public class ShardedCollationTests
         Assert.Equal(2, deleted.DeletedCount);
         Assert.Equal([3], names.Find(FilterDefinition<BsonDocument>.Empty).ToList().Select(d => d["_id"].AsInt32));
     }
+
+    [InMemoryFact(Reason)]
+    public void An_upsert_by_a_string_key_is_refused_under_the_collation_and_targeted_under_the_simple_one()
+    {
+        using var fixture = new ClusterFixture();
+        var names = CollatedAcrossShards(fixture);
+        var filter = new BsonDocument { { "_id", 4 }, { "name", "c" } };
+        var replacement = new BsonDocument { { "_id", 4 }, { "name", "c" } };
+
+        var error = Assert.Throws<MongoWriteException>(() => names.ReplaceOne(filter, replacement, new ReplaceOptions { IsUpsert = true }));
+        names.ReplaceOne(filter, replacement, new ReplaceOptions { IsUpsert = true, Collation = Collation.Simple });
+
+        Assert.Equal(61, error.WriteError.Code);
+        Assert.Equal("Failed to target upsert by query :: caused by :: Cannot target single shard due to collation of key name for namespace shop.names", error.WriteError.Message);
+        Assert.Equal([4], fixture.OnShard(1, "shop", "names").Select(d => d["_id"].AsInt32).Where(id => id == 4));
+    }
 }

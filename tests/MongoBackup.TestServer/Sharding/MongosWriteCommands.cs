@@ -118,7 +118,11 @@ internal sealed class MongosWriteCommands(ClusterRouter router) : ICommandGroup
     private List<ClusterMember> WriteTargets(CommandContext context, RoutingTable? routing, BsonDocument filter, bool multi, bool upsert, BsonValueOrder collation)
     {
         if (routing == null) return [router.PrimaryShard(context.Database, create: true)!];
-        if (routing.Key.ExactKeyOf(filter) is { } key && RoutedCollation.Targets(collation, key)) return [router.Shard(routing.ShardFor(key))];
+        if (routing.Key.ExactKeyOf(filter) is { } key)
+        {
+            if (RoutedCollation.BlockingField(collation, key) is not { } field) return [router.Shard(routing.ShardFor(key))];
+            if (upsert) throw RoutedCollation.UpsertNotTargetable(field, context.Database + "." + context.CollectionName());
+        }
         if (upsert)
             throw new CommandFailure(61, "ShardKeyNotFound",
                 $"Failed to target upsert by query :: could not extract exact shard key from query {filter.ToJson()}");

@@ -23,7 +23,15 @@ internal static class RoutedCollation
     }
 
     /// <summary>True when an exact shard key may pick the one shard: the collation is simple or the key holds no string.</summary>
-    public static bool Targets(BsonValueOrder collation, BsonDocument key) => collation.IsSimple || !key.Values.Any(HoldsString);
+    public static bool Targets(BsonValueOrder collation, BsonDocument key) => BlockingField(collation, key) is null;
+
+    /// <summary>The first field of the key whose value the collation compares (so no single shard can be picked by it); null when none.</summary>
+    public static string? BlockingField(BsonValueOrder collation, BsonDocument key) =>
+        collation.IsSimple ? null : key.Elements.FirstOrDefault(e => HoldsString(e.Value)).Name;
+
+    /// <summary>ChunkManager::findIntersectingChunk's refusal, as a targeter reports it for an upsert (ShardKeyNotFound).</summary>
+    public static CommandFailure UpsertNotTargetable(string field, string ns) => new(61, "ShardKeyNotFound",
+        $"Failed to target upsert by query :: caused by :: Cannot target single shard due to collation of key {field} for namespace {ns}");
 
     private static bool HoldsString(BsonValue value) => value switch
     {
