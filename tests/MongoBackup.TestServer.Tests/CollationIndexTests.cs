@@ -56,7 +56,6 @@ public sealed class CollationIndexTests : ServerTestBase
         AssertRefused(Database("coll"), collation, code);
 
     [InMemoryTheory("MongoDB honours these collations; the in-memory server refuses what its comparer cannot do")]
-    [InlineData("{ locale: 'en', numericOrdering: true }", 59)]
     [InlineData("{ locale: 'en', strength: 4 }", 59)]
     [InlineData("{ locale: 'de@collation=phonebook' }", 59)]
     public Task A_collation_the_in_memory_server_cannot_honour_is_refused_when_the_index_is_created(string collation, int code) =>

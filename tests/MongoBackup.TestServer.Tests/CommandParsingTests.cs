@@ -144,11 +144,8 @@ public class CommandParsingTests : ServerTestBase
     /// <summary>Options mongod serves and the in-memory server does not are refused, never ignored.</summary>
     [InMemoryTheory("a real mongod serves these options")]
     [InlineData("{find: 'c', returnKey: true}", "find.returnKey")]
-    [InlineData("{find: 'c', collation: {locale: 'fr'}}", "find.collation")]
     [InlineData("{update: 'c', updates: [{q: {_id: 0}, u: {$set: {a: 1}}, hint: {_id: 1}}]}", "update.updates.hint")]
     [InlineData("{update: 'c', updates: [{q: {_id: 0}, u: {$set: {a: 1}}}], let: {x: 1}}", "update.let")]
-    [InlineData("{delete: 'c', deletes: [{q: {_id: 0}, limit: 1, collation: {locale: 'fr', strength: 1}}]}", "delete.deletes.collation")]
-    [InlineData("{aggregate: 'c', pipeline: [], cursor: {}, collation: {locale: 'fr'}}", "aggregate.collation")]
     [InlineData("{collMod: 'c', dryRun: true, validator: {a: 1}}", "collMod.dryRun")]
     [InlineData("{applyOps: [{op: 'u', ns: 'x.c', o: {$set: {a: 1}}, o2: {_id: 0}}], alwaysUpsert: false}", "applyOps.alwaysUpsert")]
     public void An_option_the_in_memory_server_does_not_serve_is_refused_and_nothing_changes(string command, string path)

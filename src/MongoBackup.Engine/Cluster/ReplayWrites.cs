@@ -17,6 +17,12 @@ namespace MongoBackup.Engine.Cluster;
 /// one and add a second of its _id (or fail on DuplicateKey on the same shard): the old document is deleted first, by the key
 /// the entry names, then the new one upserted.
 /// </para>
+/// <para>
+/// Every write names the simple collation: an entry carries the values as stored, and chunks are in binary order, so
+/// under a collection's non-simple default collation mongos would refuse to target an upsert by a string shard key
+/// ("Failed to target upsert by query :: caused by :: Cannot target single shard due to collation of key ...",
+/// ChunkManager::findIntersectingChunk) and a delete or update could reach a document equal only under the collation.
+/// </para>
 /// </summary>
 internal sealed class ReplayWrites(ReplayShardKeys keys)
 {
@@ -31,13 +37,13 @@ internal sealed class ReplayWrites(ReplayShardKeys keys)
         switch (operation["op"].AsString)
         {
             case "i":
-                return [new ReplaceOneModel<BsonDocument>(keys.KeyOf(ns, o), o) { IsUpsert = true }];
+                return [new ReplaceOneModel<BsonDocument>(keys.KeyOf(ns, o), o) { IsUpsert = true, Collation = Collation.Simple }];
             case "d":
-                return [new DeleteOneModel<BsonDocument>(o)];
+                return [new DeleteOneModel<BsonDocument>(o) { Collation = Collation.Simple }];
         }
         var documentKey = operation["o2"].AsBsonDocument;
         if (o.GetValue("$v", BsonNull.Value) is { IsNumeric: true } v && v.ToInt32() == 2) return null;
-        if (o.Names.Any(n => n.StartsWith('$'))) return [new UpdateOneModel<BsonDocument>(documentKey, new BsonDocument(o.Where(e => e.Name != "$v")))];
+        if (o.Names.Any(n => n.StartsWith('$'))) return [new UpdateOneModel<BsonDocument>(documentKey, new BsonDocument(o.Where(e => e.Name != "$v"))) { Collation = Collation.Simple }];
         var replacement = o.Contains("_id") ? o : new BsonDocument(documentKey.GetElement("_id")).AddRange(o);
         return Replacing(documentKey, keys.KeyOf(ns, replacement), replacement);
     }
@@ -51,10 +57,10 @@ internal sealed class ReplayWrites(ReplayShardKeys keys)
 
     private static IReadOnlyList<WriteModel<BsonDocument>> Replacing(BsonDocument oldKey, BsonDocument newKey, BsonDocument replacement, bool upsert = true)
     {
-        var replace = new ReplaceOneModel<BsonDocument>(newKey, replacement) { IsUpsert = upsert };
+        var replace = new ReplaceOneModel<BsonDocument>(newKey, replacement) { IsUpsert = upsert, Collation = Collation.Simple };
         if (SameKey(oldKey, newKey)) return [replace];
         replace.IsUpsert = true;
-        return [new DeleteOneModel<BsonDocument>(oldKey), replace];
+        return [new DeleteOneModel<BsonDocument>(oldKey) { Collation = Collation.Simple }, replace];
     }
 
     /// <summary>Whether <paramref name="oldKey"/> (a document key as logged, or as read) names every field of <paramref name="newKey"/> with its value.</summary>

@@ -1,5 +1,3 @@
-using MongoBackup.Engine.Connection;
-using MongoBackup.Engine.Restore;
 using MongoBackup.Engine.Tests.Integration;
 using MongoDB.Bson;
 using MongoDB.Driver;
@@ -13,17 +11,6 @@ namespace MongoBackup.Engine.Tests.Oplog;
 [Collection(MongoServerCollection.Name)]
 public sealed class DeferredIndexRestoreTests(MongoServerFixture server)
 {
-    private static BsonDocument Entry(uint second, string op, string ns, BsonDocument o, BsonDocument? o2 = null)
-    {
-        var entry = new BsonDocument
-        {
-            { "op", op }, { "ns", ns }, { "ui", new BsonBinaryData(Guid.NewGuid(), GuidRepresentation.Standard) }, { "o", o },
-            { "ts", new BsonTimestamp((int)second, 1) }, { "t", 1L }, { "v", 2L }, { "wall", new BsonDateTime(DateTimeOffset.FromUnixTimeSeconds(second).UtcDateTime) },
-        };
-        if (o2 is not null) entry["o2"] = o2;
-        return entry;
-    }
-
     /// <summary>
     /// Source: {_id: 1, a: 1} and {_id: 2, a: 2}; then a unique index on a (createIndexes, as 8.0 logs it: see
     /// mongorestore/testdata/oplogs/bson/collMod_indexUniqueness.bson), then _id 1 moves to a: 5 and _id 2 to a: 1
@@ -35,18 +22,14 @@ public sealed class DeferredIndexRestoreTests(MongoServerFixture server)
         const string db = "shop";
         BsonDocument[] oplog =
         [
-            Entry(1700000001, "c", db + ".$cmd", new BsonDocument { { "createIndexes", "items" }, { "v", 2 }, { "unique", true }, { "key", new BsonDocument("a", 1) }, { "name", "a_1" } }),
-            Entry(1700000002, "u", db + ".items", BsonDocument.Parse("{ $v: 2, diff: { u: { a: 5 } } }"), new BsonDocument("_id", 1)),
-            Entry(1700000003, "u", db + ".items", BsonDocument.Parse("{ $v: 2, diff: { u: { a: 1 } } }"), new BsonDocument("_id", 2)),
+            HandWrittenDump.Entry(1700000001, "c", db + ".$cmd", new BsonDocument { { "createIndexes", "items" }, { "v", 2 }, { "unique", true }, { "key", new BsonDocument("a", 1) }, { "name", "a_1" } }),
+            HandWrittenDump.Entry(1700000002, "u", db + ".items", BsonDocument.Parse("{ $v: 2, diff: { u: { a: 5 } } }"), new BsonDocument("_id", 1)),
+            HandWrittenDump.Entry(1700000003, "u", db + ".items", BsonDocument.Parse("{ $v: 2, diff: { u: { a: 1 } } }"), new BsonDocument("_id", 2)),
         ];
         using var dump = new HandWrittenDump(db, "items", [BsonDocument.Parse("{ _id: 1, a: 1 }"), BsonDocument.Parse("{ _id: 2, a: 1 }")], oplog);
         var target = TestDatabases.NewName("deferred");
 
-        var outcome = await new RestoreRunner(new RecordingObserver()).RunAsync(new RestoreRequest
-        {
-            Connection = new ConnectionSettings { ConnectionString = server.ConnectionString },
-            SourcePath = dump.Path, Map = new NamespaceMap().AddDatabaseRename(db, target),
-        }, CancellationToken.None);
+        var outcome = await dump.RestoreAsync(server.ConnectionString, db, target);
 
         Assert.True(outcome.Succeeded, outcome.OplogError ?? string.Join("; ", outcome.Namespaces.Select(n => n.Error)));
         var items = server.Client.GetDatabase(target).GetCollection<BsonDocument>("items");

@@ -1,3 +1,5 @@
+using MongoBackup.Engine.Connection;
+using MongoBackup.Engine.Restore;
 using MongoBackup.Engine.Tests.Integration;
 using MongoDB.Bson;
 
@@ -16,6 +18,26 @@ public sealed class HandWrittenDump : IDisposable
     }
 
     public string Path => _folder.Path;
+
+    /// <summary>An oplog entry as mongod writes one (ts at <paramref name="second"/>, a fresh ui), for a dump's oplog.bson.</summary>
+    public static BsonDocument Entry(uint second, string op, string ns, BsonDocument o, BsonDocument? o2 = null)
+    {
+        var entry = new BsonDocument
+        {
+            { "op", op }, { "ns", ns }, { "ui", new BsonBinaryData(Guid.NewGuid(), GuidRepresentation.Standard) }, { "o", o },
+            { "ts", new BsonTimestamp((int)second, 1) }, { "t", 1L }, { "v", 2L }, { "wall", new BsonDateTime(DateTimeOffset.FromUnixTimeSeconds(second).UtcDateTime) },
+        };
+        if (o2 is not null) entry["o2"] = o2;
+        return entry;
+    }
+
+    /// <summary>Restores this dump (its oplog replayed) into the server at <paramref name="connectionString"/>, the source database renamed to <paramref name="target"/>.</summary>
+    public Task<RestoreOutcome> RestoreAsync(string connectionString, string database, string target, RecordingObserver? observer = null) =>
+        new RestoreRunner(observer ?? new RecordingObserver()).RunAsync(new RestoreRequest
+        {
+            Connection = new ConnectionSettings { ConnectionString = connectionString },
+            SourcePath = Path, Map = new NamespaceMap().AddDatabaseRename(database, target),
+        }, CancellationToken.None);
 
     private static void Write(string file, IEnumerable<BsonDocument> documents)
     {

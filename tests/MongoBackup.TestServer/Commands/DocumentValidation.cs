@@ -24,7 +24,8 @@ internal static class DocumentValidation
         DocumentFilter filter;
         try
         {
-            filter = DocumentFilter.Parse(rules);
+            // A validator compares under the collection's default collation (mongod parses it with the collection's collator).
+            filter = DocumentFilter.Parse(rules, collection.Order);
         }
         catch (CommandFailure failure)
         {

@@ -7,25 +7,29 @@ namespace MongoBackup.TestServer.Commands;
 /// <summary>
 /// Selects the documents a write targets (update, delete, an applied oplog entry), as the writer sees them (a
 /// transaction, or null outside one: see <see cref="VisibleRecords"/>): by the _id index when the filter is a plain
-/// {_id: value}, else by a $natural scan. Results are collected before any write.
+/// {_id: value} in the _id index's collation, else by a $natural scan. Filters compare under the write's collation:
+/// its own, else the collection's default (an applied oplog entry names none, so its _id matches as the _id index
+/// does: mongod's oplog application looks documents up through that index). Results are collected before any write.
 /// </summary>
 internal static class MatchingDocuments
 {
     public static List<(long RecordId, BsonDocument Document)> Select(Collection collection, BsonDocument filter, int limit,
-        Sessions.Transaction? reader = null)
+        Sessions.Transaction? reader = null, BsonValueOrder? collation = null)
     {
         var matches = new List<(long, BsonDocument)>();
-        if (TryIdEquality(filter, out var id))
+        collation ??= collection.Order;
+        // mongod takes the _id index (IDHACK) only when the query's collation is the index's (CollatorInterface::collatorsMatch).
+        if (ReferenceEquals(collation, collection.Order) && TryIdEquality(filter, out var id))
         {
             var recordId = VisibleRecords.FindById(collection, id, reader);
             if (recordId != null && VisibleRecords.TryGet(collection, recordId.Value, reader, out var bytes))
             {
                 var document = Collection.Parse(bytes);
-                if (DocumentFilter.Parse(filter).Matches(document)) matches.Add((recordId.Value, document));
+                if (DocumentFilter.Parse(filter, collation).Matches(document)) matches.Add((recordId.Value, document));
             }
             return matches;
         }
-        var parsed = DocumentFilter.Parse(filter);
+        var parsed = DocumentFilter.Parse(filter, collation);
         foreach (var (recordId, bytes) in VisibleRecords.Scan(collection, 0, true, reader))
         {
             var document = Collection.Parse(bytes);

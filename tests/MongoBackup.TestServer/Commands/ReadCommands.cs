@@ -46,12 +46,13 @@ internal sealed class ReadCommands : ICommandGroup
         var awaitData = context.BoolArgument("awaitData");
 
         var collection = context.Server.Catalog.Find(context.Database, name);
+        var collation = CollationKeys.Effective(context.Body.GetValue("collation", null), collection);
         if (collection == null)
             return CursorReplies.Reply("firstBatch", new List<BsonDocument>(), 0, ns);
         if (tailable && !collection.IsCapped)
             throw CommandFailure.BadValue($"error processing query: ns={ns} tailable cursor requested on non capped collection");
 
-        var filterOrNull = filter.ElementCount == 0 ? null : DocumentFilter.Parse(filter);
+        var filterOrNull = filter.ElementCount == 0 ? null : DocumentFilter.Parse(filter, collation);
         var projection = projectionSpec.ElementCount == 0 ? null : Projection.Parse(projectionSpec);
         var natural = NaturalDirection(sort) ?? (hint is BsonDocument h ? NaturalDirection(h) : null);
         var sortsOnFields = sort.ElementCount > 0 && NaturalDirection(sort) == null;
@@ -59,7 +60,8 @@ internal sealed class ReadCommands : ICommandGroup
         var max = context.DocumentArgument("max");
 
         ServerCursor cursor;
-        var idDirection = IdSortDirection(sort, hint, min, max);
+        // The _id index is in the collection's collation: a find in another one sorts on its own.
+        var idDirection = ReferenceEquals(collation, collection.Order) ? IdSortDirection(sort, hint, min, max) : null;
         if (collection.Kind == CollectionKind.Collection && idDirection != null)
         {
             // min/max are index bounds: unlike $gte/$lt they are not limited to the bound's own type.
@@ -69,10 +71,10 @@ internal sealed class ReadCommands : ICommandGroup
         else if (collection.Kind != CollectionKind.Collection || sortsOnFields || min.ElementCount > 0 || max.ElementCount > 0)
         {
             IEnumerable<BsonDocument> documents = Source(context, collection);
-            if (min.ElementCount > 0 || max.ElementCount > 0) documents = WithinBounds(documents, min, max, hint);
+            if (min.ElementCount > 0 || max.ElementCount > 0) documents = WithinBounds(documents, min, max, hint, collation);
             if (filterOrNull != null) documents = documents.Where(filterOrNull.Matches);
-            if (sortsOnFields) documents = documents.OrderBy(d => d, SortOrder.Parse(sort));
-            else if (min.ElementCount > 0 || max.ElementCount > 0) documents = documents.OrderBy(d => d, SortOrder.Parse(BoundsKey(min, max, hint)));
+            if (sortsOnFields) documents = documents.OrderBy(d => d, SortOrder.Parse(sort, collation));
+            else if (min.ElementCount > 0 || max.ElementCount > 0) documents = documents.OrderBy(d => d, SortOrder.Parse(BoundsKey(min, max, hint), collation));
             if (skip > 0) documents = documents.Skip((int)skip);
             if (limit > 0) documents = documents.Take((int)limit);
             if (projection != null) documents = documents.Select(projection.Apply);
@@ -101,7 +103,8 @@ internal sealed class ReadCommands : ICommandGroup
                 if (depth > 20) throw new CommandFailure(40, "ViewDepthLimitExceeded", "View depth too deep or view cycle detected");
                 var source = context.Server.Catalog.Find(collection.Database, collection.Options["viewOn"].AsString);
                 var input = source == null ? Enumerable.Empty<BsonDocument>() : Source(context, source, depth + 1);
-                return AggregationPipeline.Parse(collection.Options["pipeline"].AsBsonArray).Run(input);
+                // A view's pipeline runs under the view's default collation (views/view.h: a view's collation is its own).
+                return AggregationPipeline.Parse(collection.Options["pipeline"].AsBsonArray, collection.Order).Run(input);
             }
             case CollectionKind.Timeseries:
             {
@@ -155,12 +158,12 @@ internal sealed class ReadCommands : ICommandGroup
     private static BsonDocument BoundsKey(BsonDocument min, BsonDocument max, BsonValue hint) =>
         hint as BsonDocument ?? (min.ElementCount > 0 ? min : max);
 
-    private static IEnumerable<BsonDocument> WithinBounds(IEnumerable<BsonDocument> documents, BsonDocument min, BsonDocument max, BsonValue hint)
+    private static IEnumerable<BsonDocument> WithinBounds(IEnumerable<BsonDocument> documents, BsonDocument min, BsonDocument max, BsonValue hint, BsonValueOrder collation)
     {
         if (hint is not BsonDocument)
             throw CommandFailure.BadValue("min and max require a hint naming the index to bound");
         var key = BoundsKey(min, max, hint);
-        var order = SortOrder.Parse(key);
+        var order = SortOrder.Parse(key, collation);
         var lower = min.ElementCount > 0 ? KeyDocument(min, key) : null;
         var upper = max.ElementCount > 0 ? KeyDocument(max, key) : null;
         return documents.Where(d =>
@@ -244,7 +247,7 @@ internal sealed class ReadCommands : ICommandGroup
         if (query.ElementCount == 0 && collection.Kind == CollectionKind.Collection) n = VisibleRecords.Count(collection, context.Transaction);
         else
         {
-            var filter = DocumentFilter.Parse(query);
+            var filter = DocumentFilter.Parse(query, CollationKeys.Effective(context.Body.GetValue("collation", null), collection));
             n = Source(context, collection).LongCount(filter.Matches);
         }
         n = Math.Max(0, n - skip);
@@ -261,10 +264,12 @@ internal sealed class ReadCommands : ICommandGroup
         var target = context.CommandValue;
         string ns;
         IEnumerable<BsonDocument> input;
+        var collation = CollationKeys.Effective(context.Body.GetValue("collation", null), null);
         if (target.IsString)
         {
             ns = context.Database + "." + target.AsString;
             var collection = context.Server.Catalog.Find(context.Database, target.AsString);
+            collation = CollationKeys.Effective(context.Body.GetValue("collation", null), collection);
             if (pipeline.Count > 0 && pipeline[0] is BsonDocument first && first.ElementCount == 1 && first.GetElement(0).Name == "$collStats")
             {
                 if (collection == null) throw CommandFailure.NamespaceNotFound($"Unable to retrieve storageStats in $collStats stage :: caused by :: Collection [{ns}] not found.");
@@ -287,7 +292,7 @@ internal sealed class ReadCommands : ICommandGroup
             ns = context.Database + ".$cmd.aggregate";
             input = Enumerable.Empty<BsonDocument>();
         }
-        var results = AggregationPipeline.Parse(pipeline).Run(input).ToList();
+        var results = AggregationPipeline.Parse(pipeline, collation).Run(input).ToList();
         return CursorReplies.First(context, new ListCursor(ns, results), CursorReplies.BatchSizeOf(context));
     }
 

@@ -81,7 +81,7 @@ internal sealed class WriteCommands : ICommandGroup
                     throw CommandFailure.InvalidOptions("Cannot use (or request) retryable writes with multi=true"); // write_ops_exec.cpp
                 var result = WriteConflictRetry.Run(context, () => ApplyUpdate(context, name, statement.GetValue("q", new BsonDocument()).AsBsonDocument,
                     statement["u"], statement.GetValue("upsert", false).ToBoolean(), statement.GetValue("multi", false).ToBoolean(),
-                    statement.GetValue("arrayFilters", BsonNull.Value) as BsonArray, writes));
+                    statement.GetValue("arrayFilters", BsonNull.Value) as BsonArray, statement.GetValue("collation", null), writes));
                 matched += result.Matched;
                 modified += result.Modified;
                 if (result.UpsertedId != null) upserted.Add(new BsonDocument { { "index", i }, { "_id", result.UpsertedId } });
@@ -100,12 +100,14 @@ internal sealed class WriteCommands : ICommandGroup
     private sealed record UpdateOutcome(long Matched, long Modified, BsonValue? UpsertedId);
 
     private static UpdateOutcome ApplyUpdate(CommandContext context, string name, BsonDocument filter, BsonValue update, bool upsert, bool multi,
-        BsonArray? arrayFilters, WriteContext writes)
+        BsonArray? arrayFilters, BsonValue? collationSpec, WriteContext writes)
     {
         var spec = UpdateSpec.Parse(update);
         if (multi && spec.IsReplacement) throw CommandFailure.FailedToParse("multi update is not supported for replacement-style update");
         var collection = context.Server.Catalog.Find(context.Database, name);
-        var matches = collection == null ? new() : MatchingDocuments.Select(collection, filter, multi ? 0 : 1, context.Transaction);
+        var collation = CollationKeys.Effective(collationSpec, collection);
+        UpdateCollation.RefuseUnhonoured(update, arrayFilters, collation);
+        var matches = collection == null ? new() : MatchingDocuments.Select(collection, filter, multi ? 0 : 1, context.Transaction, collation);
         if (collection != null) WriteConflictRetry.CheckAll(context, collection, matches);
         if (matches.Count == 0)
         {
@@ -159,10 +161,11 @@ internal sealed class WriteCommands : ICommandGroup
                 if (limit == 0 && context.RetryableWrite != null)
                     throw CommandFailure.InvalidOptions("Cannot use (or request) retryable writes with limit=0"); // write_ops_exec.cpp
                 var collection = context.Server.Catalog.Find(context.Database, name);
+                var collation = CollationKeys.Effective(statement.GetValue("collation", null), collection);
                 if (collection == null) continue;
                 n += WriteConflictRetry.Run(context, () =>
                 {
-                    var targets = MatchingDocuments.Select(collection, statement.GetValue("q", new BsonDocument()).AsBsonDocument, limit, context.Transaction);
+                    var targets = MatchingDocuments.Select(collection, statement.GetValue("q", new BsonDocument()).AsBsonDocument, limit, context.Transaction, collation);
                     WriteConflictRetry.CheckAll(context, collection, targets);
                     foreach (var (recordId, document) in targets) context.Server.DocumentWriter.Delete(collection, recordId, document, writes);
                     return targets.Count;

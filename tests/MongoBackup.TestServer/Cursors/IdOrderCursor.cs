@@ -33,10 +33,11 @@ internal sealed class IdOrderCursor : ServerCursor
         _collection = collection;
         _reader = reader;
         _order = VisibleRecords.IdOrder(collection, reader)
-            .Where(e => (minId is null || BsonValueOrder.Instance.Compare(e.Id, minId) >= 0)
-                     && (maxId is null || BsonValueOrder.Instance.Compare(e.Id, maxId) < 0))
+            .Where(e => (minId is null || collection.Order.Compare(e.Id, minId) >= 0)
+                     && (maxId is null || collection.Order.Compare(e.Id, maxId) < 0))
             .ToList();
-        _filter = filter.ElementCount == 0 ? null : DocumentFilter.Parse(filter);
+        // The walk is in the _id index's order, so the filter's collation is the collection's (the find routes others elsewhere).
+        _filter = filter.ElementCount == 0 ? null : DocumentFilter.Parse(filter, collection.Order);
         _filterOnIdOnly = filter.Names.All(n => n == "_id");
         _projection = projection;
         _descending = descending;

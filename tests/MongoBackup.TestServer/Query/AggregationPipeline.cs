@@ -15,14 +15,15 @@ public sealed class AggregationPipeline
 
     private AggregationPipeline(IReadOnlyList<IPipelineStage> stages) => _stages = stages;
 
-    public static AggregationPipeline Parse(BsonArray stages)
+    /// <summary>The pipeline whose $match, $sort and $group compare strings under <paramref name="order"/>: the aggregate's collation (binary when null).</summary>
+    public static AggregationPipeline Parse(BsonArray stages, BsonValueOrder? order = null)
     {
         var parsed = new List<IPipelineStage>();
         foreach (var stage in stages)
         {
             if (stage is not BsonDocument { ElementCount: 1 } spec)
                 throw new CommandFailure(40323, "Location40323", "A pipeline stage specification object must contain exactly one field.");
-            parsed.Add(PipelineStages.Parse(spec.GetElement(0).Name, spec[0]));
+            parsed.Add(PipelineStages.Parse(spec.GetElement(0).Name, spec[0], order ?? BsonValueOrder.Instance));
         }
         return new AggregationPipeline(parsed);
     }
@@ -42,28 +43,28 @@ internal interface IPipelineStage
 
 internal static class PipelineStages
 {
-    public static IPipelineStage Parse(string name, BsonValue spec) => name switch
+    public static IPipelineStage Parse(string name, BsonValue spec, BsonValueOrder order) => name switch
     {
-        "$match" => new MatchStage(spec as BsonDocument ?? throw new CommandFailure(15959, "Location15959", "the match filter must be an expression in an object")),
-        "$sort" => new SortStage(spec as BsonDocument ?? throw new CommandFailure(15973, "Location15973", "the $sort key specification must be an object")),
+        "$match" => new MatchStage(spec as BsonDocument ?? throw new CommandFailure(15959, "Location15959", "the match filter must be an expression in an object"), order),
+        "$sort" => new SortStage(spec as BsonDocument ?? throw new CommandFailure(15973, "Location15973", "the $sort key specification must be an object"), order),
         "$project" => new ProjectStage(spec as BsonDocument ?? throw new CommandFailure(15969, "Location15969", "$project specification must be an object")),
-        "$group" => GroupStage.Parse(spec),
+        "$group" => GroupStage.Parse(spec, order),
         "$sample" => SampleStage.Parse(spec),
         _ => throw new CommandFailure(40324, "Location40324", $"Unrecognized pipeline stage name: '{name}'"),
     };
 }
 
-internal sealed class MatchStage(BsonDocument filter) : IPipelineStage
+internal sealed class MatchStage(BsonDocument filter, BsonValueOrder order) : IPipelineStage
 {
-    private readonly DocumentFilter _filter = DocumentFilter.Parse(filter);
+    private readonly DocumentFilter _filter = DocumentFilter.Parse(filter, order);
 
     public IEnumerable<BsonDocument> Run(IEnumerable<BsonDocument> input) => input.Where(_filter.Matches);
 }
 
-internal sealed class SortStage(BsonDocument spec) : IPipelineStage
+internal sealed class SortStage(BsonDocument spec, BsonValueOrder order) : IPipelineStage
 {
     private readonly SortOrder _order = spec.ElementCount > 0
-        ? SortOrder.Parse(spec)
+        ? SortOrder.Parse(spec, order)
         : throw new CommandFailure(15976, "Location15976", "$sort stage must have at least one sort key");
 
     public IEnumerable<BsonDocument> Run(IEnumerable<BsonDocument> input) => _order.Sort(input);

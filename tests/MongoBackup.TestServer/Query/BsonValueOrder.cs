@@ -1,3 +1,4 @@
+using System.Globalization;
 using MongoDB.Bson;
 
 namespace MongoBackup.TestServer.Query;
@@ -7,12 +8,24 @@ namespace MongoBackup.TestServer.Query;
 /// values of different types compare by their canonical type bracket, values inside a bracket by value.
 /// Numbers of all four BSON numeric types share one bracket and compare by exact mathematical value,
 /// so equality (and the hash) agrees for 1, 1L, 1.0 and Decimal128 1.
+/// Under a collation, strings and symbols (nested ones too, never field names, code or regexes) compare by the
+/// collator instead of by code point, as mongod's BSONElement::compareElements does when given a StringData comparator.
 /// </summary>
 public sealed class BsonValueOrder : IComparer<BsonValue>, IEqualityComparer<BsonValue>
 {
-    public static BsonValueOrder Instance { get; } = new();
+    /// <summary>The simple (binary) order: no collation.</summary>
+    public static BsonValueOrder Instance { get; } = new(null, CompareOptions.None);
 
-    private BsonValueOrder() { }
+    private readonly CompareInfo? _collator;
+    private readonly CompareOptions _collatorOptions;
+
+    private BsonValueOrder(CompareInfo? collator, CompareOptions options) => (_collator, _collatorOptions) = (collator, options);
+
+    /// <summary>The order of a collation (see <see cref="Storage.CollationKeys"/>), comparing strings with <paramref name="collator"/>.</summary>
+    internal static BsonValueOrder Collated(CompareInfo collator, CompareOptions options) => new(collator, options);
+
+    /// <summary>True for the simple order, where equal strings are equal bytes.</summary>
+    public bool IsSimple => _collator is null;
 
     /// <summary>The canonical type bracket MongoDB sorts by before looking at values.</summary>
     public static int TypeBracket(BsonValue value) => value.BsonType switch
@@ -48,7 +61,7 @@ public sealed class BsonValueOrder : IComparer<BsonValue>, IEqualityComparer<Bso
         return bx switch
         {
             10 => NumberOrder.Compare(x, y),
-            15 => CompareStrings(StringOf(x), StringOf(y)),
+            15 => CompareStringValues(StringOf(x), StringOf(y)),
             20 => CompareDocuments(x.AsBsonDocument, y.AsBsonDocument),
             25 => CompareArrays(x.AsBsonArray, y.AsBsonArray),
             30 => CompareBinary(x.AsBsonBinaryData, y.AsBsonBinaryData),
@@ -71,7 +84,8 @@ public sealed class BsonValueOrder : IComparer<BsonValue>, IEqualityComparer<Bso
         return bracket switch
         {
             10 => NumberOrder.HashCode(value),
-            15 => HashCode.Combine(bracket, StringOf(value)),
+            15 => _collator is null ? HashCode.Combine(bracket, StringOf(value))
+                : HashCode.Combine(bracket, _collator.GetHashCode(StringOf(value), _collatorOptions)),
             20 => HashElements(value.AsBsonDocument.Elements, bracket),
             25 => HashElements(value.AsBsonArray.Select(v => new BsonElement("", v)), bracket),
             50 => HashCode.Combine(bracket, value.AsBsonRegularExpression.Pattern, value.AsBsonRegularExpression.Options),
@@ -79,6 +93,19 @@ public sealed class BsonValueOrder : IComparer<BsonValue>, IEqualityComparer<Bso
             _ => HashCode.Combine(bracket, value.GetHashCode()),
         };
     }
+
+    /// <summary>
+    /// The collation key of a string or symbol (ICU's sort key, without its terminating zero), as a collated index stores
+    /// it; null for other values or under the simple order.
+    /// </summary>
+    internal byte[]? SortKey(BsonValue value)
+    {
+        if (_collator is null || TypeBracket(value) != 15) return null;
+        var key = _collator.GetSortKey(StringOf(value), _collatorOptions).KeyData;
+        return key.Length > 0 && key[^1] == 0 ? key[..^1] : key;
+    }
+
+    private int CompareStringValues(string a, string b) => _collator is null ? CompareStrings(a, b) : _collator.Compare(a, b, _collatorOptions);
 
     /// <summary>Strings compare by the binary order of their UTF-8 encodings, i.e. by code point.</summary>
     public static int CompareStrings(string a, string b)

@@ -15,7 +15,8 @@ public sealed class DocumentFilter
     /// <summary>A filter that matches every document (the empty filter {}).</summary>
     public static DocumentFilter All { get; } = new(new AndNode([]));
 
-    public static DocumentFilter Parse(BsonDocument filter) => new(FilterParser.ParseDocument(filter));
+    /// <summary>The filter with values compared under <paramref name="order"/>: the query's collation (binary when null).</summary>
+    public static DocumentFilter Parse(BsonDocument filter, BsonValueOrder? order = null) => new(FilterParser.ParseDocument(filter, order));
 
     public bool Matches(BsonDocument doc) => _root.Matches(doc);
 }

@@ -2,10 +2,19 @@ using MongoDB.Bson;
 
 namespace MongoBackup.TestServer.Query;
 
-/// <summary>Turns a filter document into the tree of match nodes and value predicates.</summary>
-internal static class FilterParser
+/// <summary>
+/// Turns a filter document into the tree of match nodes and value predicates. Equality, ranges, $in and $all compare
+/// under the given order (the query's collation); regexes, $type, $size, $mod and $exists ignore collation, as in mongod.
+/// </summary>
+internal sealed class FilterParser(BsonValueOrder order)
 {
-    public static MatchNode ParseDocument(BsonDocument filter)
+    /// <summary>The match tree of a filter whose values compare under <paramref name="order"/> (binary when null).</summary>
+    public static MatchNode ParseDocument(BsonDocument filter, BsonValueOrder? order = null) => new FilterParser(order ?? BsonValueOrder.Instance).Document(filter);
+
+    /// <summary>The predicate of an operator document ({$gt: 1, $lt: 5}) under <paramref name="order"/> (binary when null).</summary>
+    public static ValuePredicate ParseOperators(BsonDocument operators, BsonValueOrder? order = null) => new FilterParser(order ?? BsonValueOrder.Instance).Operators(operators);
+
+    private MatchNode Document(BsonDocument filter)
     {
         var nodes = new List<MatchNode>();
         foreach (var element in filter)
@@ -13,7 +22,7 @@ internal static class FilterParser
         return nodes.Count == 1 ? nodes[0] : new AndNode(nodes);
     }
 
-    private static MatchNode ParseTopLevelOperator(BsonElement element)
+    private MatchNode ParseTopLevelOperator(BsonElement element)
     {
         switch (element.Name)
         {
@@ -28,31 +37,31 @@ internal static class FilterParser
         }
     }
 
-    private static List<MatchNode> ParseClauses(BsonElement element)
+    private List<MatchNode> ParseClauses(BsonElement element)
     {
         if (element.Value is not BsonArray { Count: > 0 } clauses)
             throw CommandFailure.BadValue($"{element.Name} must be a nonempty array");
         return clauses.Select(c => c is BsonDocument d
-            ? ParseDocument(d)
+            ? Document(d)
             : throw CommandFailure.BadValue($"{element.Name} argument's entries must be objects")).ToList();
     }
 
-    private static MatchNode ParseField(string path, BsonValue value) =>
+    private MatchNode ParseField(string path, BsonValue value) =>
         new FieldNode(FieldPath.Parse(path), [ParseCondition(value)]);
 
     /// <summary>The condition for one field: an operator document, a regex literal, or a value to equal.</summary>
-    public static ValuePredicate ParseCondition(BsonValue value)
+    private ValuePredicate ParseCondition(BsonValue value)
     {
         if (value is BsonRegularExpression regex) return new RegexPredicate(regex);
-        if (IsOperatorDocument(value)) return ParseOperators(value.AsBsonDocument);
-        return new EqualsPredicate(value);
+        if (IsOperatorDocument(value)) return Operators(value.AsBsonDocument);
+        return new EqualsPredicate(value, order);
     }
 
     public static bool IsOperatorDocument(BsonValue value) =>
         value is BsonDocument { ElementCount: > 0 } doc && doc.GetElement(0).Name.StartsWith('$')
         && doc.GetElement(0).Name is not ("$ref" or "$id" or "$db");
 
-    public static ValuePredicate ParseOperators(BsonDocument operators)
+    private ValuePredicate Operators(BsonDocument operators)
     {
         var parts = new List<ValuePredicate>();
         foreach (var element in operators)
@@ -85,15 +94,15 @@ internal static class FilterParser
         };
     }
 
-    private static ValuePredicate ParseOperator(string name, BsonValue operand)
+    private ValuePredicate ParseOperator(string name, BsonValue operand)
     {
         switch (name)
         {
-            case "$eq": return new EqualsPredicate(operand);
-            case "$ne": return new NotPredicate(new EqualsPredicate(operand));
-            case "$gt" or "$gte" or "$lt" or "$lte": return new RangePredicate(name, operand);
-            case "$in": return new InPredicate(RequireArray(name, operand));
-            case "$nin": return new NotPredicate(new InPredicate(RequireArray(name, operand)));
+            case "$eq": return new EqualsPredicate(operand, order);
+            case "$ne": return new NotPredicate(new EqualsPredicate(operand, order));
+            case "$gt" or "$gte" or "$lt" or "$lte": return new RangePredicate(name, operand, order);
+            case "$in": return new InPredicate(RequireArray(name, operand), order);
+            case "$nin": return new NotPredicate(new InPredicate(RequireArray(name, operand), order));
             case "$exists": return new ExistsPredicate(TrueValue(operand));
             case "$type": return new TypePredicate(operand);
             case "$mod": return new ModPredicate(operand);
@@ -122,24 +131,24 @@ internal static class FilterParser
         return (int)size;
     }
 
-    private static ValuePredicate ParseAllItem(BsonValue item)
+    private ValuePredicate ParseAllItem(BsonValue item)
     {
         if (item is BsonDocument { ElementCount: 1 } d && d.GetElement(0).Name == "$elemMatch") return ParseElemMatch(d[0]);
         if (item is BsonDocument od && IsOperatorDocument(od)) throw CommandFailure.BadValue("no $ expressions in $all");
-        return item is BsonRegularExpression re ? new RegexPredicate(re) : new EqualsPredicate(item);
+        return item is BsonRegularExpression re ? new RegexPredicate(re) : new EqualsPredicate(item, order);
     }
 
-    private static ValuePredicate ParseElemMatch(BsonValue operand)
+    private ValuePredicate ParseElemMatch(BsonValue operand)
     {
         if (operand is not BsonDocument spec) throw CommandFailure.BadValue("$elemMatch needs an Object");
         var valueForm = spec.ElementCount > 0 && spec.Names.All(n => n.StartsWith('$') && n is not ("$and" or "$or" or "$nor" or "$expr"));
-        return valueForm ? new ElemMatchPredicate(ParseOperators(spec)) : new ElemMatchPredicate(ParseDocument(spec));
+        return valueForm ? new ElemMatchPredicate(Operators(spec)) : new ElemMatchPredicate(Document(spec));
     }
 
-    private static ValuePredicate ParseNot(BsonValue operand) => operand switch
+    private ValuePredicate ParseNot(BsonValue operand) => operand switch
     {
         BsonRegularExpression re => new RegexPredicate(re),
-        BsonDocument { ElementCount: > 0 } d when IsOperatorDocument(d) => ParseOperators(d),
+        BsonDocument { ElementCount: > 0 } d when IsOperatorDocument(d) => Operators(d),
         BsonDocument { ElementCount: 0 } => throw CommandFailure.BadValue("$not cannot be empty"),
         _ => throw CommandFailure.BadValue("$not needs a regex or a document"),
     };

@@ -13,14 +13,17 @@ internal sealed class GroupStage : IPipelineStage
 {
     private readonly AggregationExpression _id;
     private readonly List<(string Name, AggregationExpression Argument)> _sums;
+    private readonly BsonValueOrder _keyOrder;
 
-    private GroupStage(AggregationExpression id, List<(string, AggregationExpression)> sums)
+    private GroupStage(AggregationExpression id, List<(string, AggregationExpression)> sums, BsonValueOrder keyOrder)
     {
         _id = id;
         _sums = sums;
+        _keyOrder = keyOrder;
     }
 
-    public static GroupStage Parse(BsonValue spec)
+    /// <summary>The stage whose group keys are equal when <paramref name="keyOrder"/> (the aggregate's collation) says so.</summary>
+    public static GroupStage Parse(BsonValue spec, BsonValueOrder keyOrder)
     {
         if (spec is not BsonDocument doc) throw new CommandFailure(15947, "Location15947", "a group's fields must be specified in an object");
         if (!doc.TryGetValue("_id", out var idSpec)) throw new CommandFailure(15955, "Location15955", "a group specification must include an _id");
@@ -34,12 +37,12 @@ internal sealed class GroupStage : IPipelineStage
             if (op != "$sum") throw new CommandFailure(15952, "Location15952", $"unknown group operator '{op}'");
             sums.Add((element.Name, AggregationExpression.Parse(accumulator[0])));
         }
-        return new GroupStage(AggregationExpression.Parse(idSpec), sums);
+        return new GroupStage(AggregationExpression.Parse(idSpec), sums, keyOrder);
     }
 
     public IEnumerable<BsonDocument> Run(IEnumerable<BsonDocument> input)
     {
-        var groups = new Dictionary<BsonValue, BsonValue[]>(BsonValueOrder.Instance);
+        var groups = new Dictionary<BsonValue, BsonValue[]>(_keyOrder);
         var order = new List<BsonValue>();
         foreach (var doc in input)
         {

@@ -37,6 +37,8 @@ internal sealed class JsonSchema
         "bsonType" => TypeCheck(spec, alias => alias),
         "type" => TypeCheck(spec, alias => JsonTypes.TryGetValue(alias, out var bson) ? bson
             : throw CommandFailure.BadValue($"Unknown type name alias: {alias}")),
+        // enum and uniqueItems compare bytes even under a collation (jstests/core/json_schema/misc_validation.js:
+        // "$jsonSchema in a query does not respect the collection-default collation").
         "enum" => value => spec.AsBsonArray.Any(allowed => BsonValueOrder.Instance.Equals(allowed, value)),
         "required" => OnDocument(d => spec.AsBsonArray.All(field => d.Contains(field.AsString))),
         "properties" => Properties(spec.AsBsonDocument),

@@ -9,12 +9,14 @@ namespace MongoBackup.TestServer.Query;
 public sealed class SortOrder : IComparer<BsonDocument>
 {
     private readonly IReadOnlyList<(FieldPath Path, int Direction)> _keys;
+    private readonly BsonValueOrder _order;
 
-    private SortOrder(IReadOnlyList<(FieldPath, int)> keys) => _keys = keys;
+    private SortOrder(IReadOnlyList<(FieldPath, int)> keys, BsonValueOrder order) => (_keys, _order) = (keys, order);
 
     public bool IsEmpty => _keys.Count == 0;
 
-    public static SortOrder Parse(BsonDocument sort)
+    /// <summary>The comparer of a sort spec whose values compare under <paramref name="order"/>: the query's collation (binary when null).</summary>
+    public static SortOrder Parse(BsonDocument sort, BsonValueOrder? order = null)
     {
         var keys = new List<(FieldPath, int)>();
         foreach (var element in sort)
@@ -28,7 +30,7 @@ public sealed class SortOrder : IComparer<BsonDocument>
                 throw new CommandFailure(15975, "Location15975", "$sort key ordering must be 1 (for ascending) or -1 (for descending)");
             keys.Add((FieldPath.Parse(element.Name), (int)direction));
         }
-        return new SortOrder(keys);
+        return new SortOrder(keys, order ?? BsonValueOrder.Instance);
     }
 
     public int Compare(BsonDocument? x, BsonDocument? y)
@@ -37,7 +39,7 @@ public sealed class SortOrder : IComparer<BsonDocument>
         {
             var kx = SortKey(path, x ?? [], direction);
             var ky = SortKey(path, y ?? [], direction);
-            var result = kx.CompareTo(ky);
+            var result = kx.CompareTo(ky, _order);
             if (result != 0) return result * direction;
         }
         return 0;
@@ -59,13 +61,13 @@ public sealed class SortOrder : IComparer<BsonDocument>
     {
         for (var i = 0; i < _keys.Count; i++)
         {
-            var result = x[i].CompareTo(y[i]);
+            var result = x[i].CompareTo(y[i], _order);
             if (result != 0) return result * _keys[i].Direction;
         }
         return 0;
     }
 
-    private static Key SortKey(FieldPath path, BsonDocument doc, int direction)
+    private Key SortKey(FieldPath path, BsonDocument doc, int direction)
     {
         var values = new List<BsonValue>();
         var sawEmptyArray = false;
@@ -81,7 +83,7 @@ public sealed class SortOrder : IComparer<BsonDocument>
         if (values.Count == 0) return sawEmptyArray ? Key.EmptyArray : new Key(BsonNull.Value);
         var best = values[0];
         foreach (var v in values.Skip(1))
-            if (Math.Sign(BsonValueOrder.Instance.Compare(v, best)) == -direction) best = v;
+            if (Math.Sign(_order.Compare(v, best)) == -direction) best = v;
         return new Key(best);
     }
 
@@ -90,7 +92,7 @@ public sealed class SortOrder : IComparer<BsonDocument>
     {
         public static Key EmptyArray => new(null);
 
-        public int CompareTo(Key other)
+        public int CompareTo(Key other, BsonValueOrder order)
         {
             if (Value is null || other.Value is null)
             {
@@ -98,7 +100,7 @@ public sealed class SortOrder : IComparer<BsonDocument>
                 var rankOther = other.Value is null ? 1 : BsonValueOrder.TypeBracket(other.Value) == 0 ? 0 : 2;
                 return rankThis.CompareTo(rankOther);
             }
-            return BsonValueOrder.Instance.Compare(Value, other.Value);
+            return order.Compare(Value, other.Value);
         }
     }
 }

@@ -32,17 +32,17 @@ internal abstract class ElementPredicate : ValuePredicate
     public abstract bool Test(BsonValue? value);
 }
 
-internal sealed class EqualsPredicate(BsonValue operand) : ElementPredicate
+internal sealed class EqualsPredicate(BsonValue operand, BsonValueOrder order) : ElementPredicate
 {
     public override bool Test(BsonValue? value)
     {
         if (operand.IsBsonNull) return value is null || value.IsBsonNull || value.IsBsonUndefined;
-        return value is not null && BsonValueOrder.Instance.Compare(value, operand) == 0;
+        return value is not null && order.Compare(value, operand) == 0;
     }
 }
 
 /// <summary>$gt, $gte, $lt, $lte: only values in the operand's type bracket compare.</summary>
-internal sealed class RangePredicate(string op, BsonValue operand) : ElementPredicate
+internal sealed class RangePredicate(string op, BsonValue operand, BsonValueOrder order) : ElementPredicate
 {
     private readonly bool _allowEqual = op is "$gte" or "$lte";
     private readonly int _wantedSign = op is "$gt" or "$gte" ? 1 : -1;
@@ -54,7 +54,7 @@ internal sealed class RangePredicate(string op, BsonValue operand) : ElementPred
         if (operand.BsonType == BsonType.MaxKey) return _wantedSign < 0 ? value.BsonType != BsonType.MaxKey || _allowEqual : _allowEqual && value.BsonType == BsonType.MaxKey;
         if (BsonValueOrder.TypeBracket(value) != BsonValueOrder.TypeBracket(operand)) return false;
         if (NumberOrder.IsNaN(value) || NumberOrder.IsNaN(operand)) return _allowEqual && NumberOrder.IsNaN(value) && NumberOrder.IsNaN(operand);
-        var sign = Math.Sign(BsonValueOrder.Instance.Compare(value, operand));
+        var sign = Math.Sign(order.Compare(value, operand));
         return sign == _wantedSign || (sign == 0 && _allowEqual);
     }
 }
@@ -63,8 +63,8 @@ internal sealed class InPredicate : ElementPredicate
 {
     private readonly List<ElementPredicate> _alternatives;
 
-    public InPredicate(BsonArray values) =>
-        _alternatives = values.Select(v => v is BsonRegularExpression re ? (ElementPredicate)new RegexPredicate(re) : new EqualsPredicate(v)).ToList();
+    public InPredicate(BsonArray values, BsonValueOrder order) =>
+        _alternatives = values.Select(v => v is BsonRegularExpression re ? (ElementPredicate)new RegexPredicate(re) : new EqualsPredicate(v, order)).ToList();
 
     public override bool Test(BsonValue? value) => _alternatives.Any(a => a.Test(value));
 }

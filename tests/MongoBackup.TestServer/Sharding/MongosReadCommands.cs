@@ -37,9 +37,10 @@ internal sealed class MongosReadCommands(ClusterRouter router) : ICommandGroup
         var singleBatch = context.BoolArgument("singleBatch") || limit < 0;
         limit = Math.Abs(limit);
         if (skip < 0) throw CommandFailure.BadValue("skip value must be non-negative");
-        IEnumerable<BsonDocument> documents = Gather(context, name, filter);
+        var collation = RoutedCollation.DefaultOf(router, context.Database, name);
+        IEnumerable<BsonDocument> documents = Gather(context, name, filter, collation);
         var sort = context.DocumentArgument("sort");
-        if (sort.ElementCount > 0 && !sort.Names.All(n => n == "$natural")) documents = SortOrder.Parse(sort).Sort(documents);
+        if (sort.ElementCount > 0 && !sort.Names.All(n => n == "$natural")) documents = SortOrder.Parse(sort, collation).Sort(documents);
         documents = documents.Skip((int)skip);
         if (limit > 0) documents = documents.Take((int)limit);
         var projection = context.DocumentArgument("projection");
@@ -55,9 +56,10 @@ internal sealed class MongosReadCommands(ClusterRouter router) : ICommandGroup
 
     private BsonDocument Count(CommandContext context)
     {
+        if (context.Body.Contains("collation")) throw Unsupported("count with 'collation'");
         var name = context.CollectionName();
         var query = context.DocumentArgument("query");
-        var n = (long)Gather(context, name, query, ownedOnly: query.ElementCount > 0).Count;
+        var n = (long)Gather(context, name, query, RoutedCollation.DefaultOf(router, context.Database, name), ownedOnly: query.ElementCount > 0).Count;
         n = Math.Max(0, n - context.LongArgument("skip"));
         var limit = Math.Abs(context.LongArgument("limit"));
         if (limit > 0) n = Math.Min(n, limit);
@@ -69,23 +71,25 @@ internal sealed class MongosReadCommands(ClusterRouter router) : ICommandGroup
         var pipeline = context.Body.GetValue("pipeline", BsonNull.Value) as BsonArray
             ?? throw CommandFailure.TypeMismatch("'pipeline' option must be specified as an array");
         if (!context.Body.Contains("cursor")) throw Unsupported("aggregate without a cursor (explain)");
+        if (context.Body.Contains("collation")) throw Unsupported("aggregate with 'collation'");
         if (!context.CommandValue.IsString) throw Unsupported("database-level aggregate ({aggregate: 1})");
         var name = context.CommandValue.AsString;
         var leadingMatch = pipeline.Count > 0 && pipeline[0] is BsonDocument { ElementCount: 1 } first && first.GetElement(0).Name == "$match"
             ? first[0].AsBsonDocument : new BsonDocument();
-        var parsed = AggregationPipeline.Parse(pipeline);
-        var results = parsed.Run(Gather(context, name, leadingMatch)).ToList();
+        var collation = RoutedCollation.DefaultOf(router, context.Database, name);
+        var parsed = AggregationPipeline.Parse(pipeline, collation);
+        var results = parsed.Run(Gather(context, name, leadingMatch, collation)).ToList();
         return CursorReplies.First(context, new ListCursor(context.Database + "." + name, results), CursorReplies.BatchSizeOf(context));
     }
 
-    /// <summary>The documents of db.name matching <paramref name="filter"/> on every shard the filter may reach.</summary>
-    private List<BsonDocument> Gather(CommandContext context, string name, BsonDocument filter, bool ownedOnly = true)
+    /// <summary>The documents of db.name matching <paramref name="filter"/> (under the collection's <paramref name="collation"/>) on every shard the filter may reach.</summary>
+    private List<BsonDocument> Gather(CommandContext context, string name, BsonDocument filter, BsonValueOrder collation, bool ownedOnly = true)
     {
         var find = new BsonDocument { { "find", name }, { "filter", filter } };
         if (context.Body.TryGetValue("hint", out var hint)) find.Add("hint", hint);
         var routing = ownedOnly ? router.Routing(context.Database + "." + name) : null;
         var documents = new List<BsonDocument>();
-        foreach (var shard in ReadTargets(router, context.Database, name, filter))
+        foreach (var shard in ReadTargets(router, context.Database, name, filter, collation))
         {
             var found = shard == router.Config
                 ? shard.Drain(context.Database, find, new BsonDocument(), router.ClusterTime())
@@ -96,12 +100,12 @@ internal sealed class MongosReadCommands(ClusterRouter router) : ICommandGroup
     }
 
     /// <summary>The members a read of db.name with this filter goes to (none for a database the cluster does not know).</summary>
-    public static IEnumerable<ClusterMember> ReadTargets(ClusterRouter router, string database, string name, BsonDocument filter)
+    public static IEnumerable<ClusterMember> ReadTargets(ClusterRouter router, string database, string name, BsonDocument filter, BsonValueOrder collation)
     {
         if (database == "local") throw CommandFailure.IllegalOperation("can't use 'local' database through mongos");
         if (database is "config" or "admin") return [router.Config];
         if (router.Routing(database + "." + name) is { } routing)
-            return routing.Key.ExactKeyOf(filter) is { } key
+            return routing.Key.ExactKeyOf(filter) is { } key && RoutedCollation.Targets(collation, key)
                 ? [router.Shard(routing.ShardFor(key))]
                 : routing.Shards.Select(router.Shard).ToList();
         return router.PrimaryShard(database, create: false) is { } primary ? [primary] : [];

@@ -1,4 +1,6 @@
 using MongoBackup.TestServer.Commands;
+using MongoBackup.TestServer.Query;
+using MongoBackup.TestServer.Storage;
 using MongoDB.Bson;
 
 namespace MongoBackup.TestServer.Sharding;
@@ -65,6 +67,7 @@ internal sealed class MongosWriteCommands(ClusterRouter router) : ICommandGroup
         var statements = context.Body.GetValue(list, new BsonArray()).AsBsonArray;
         var ordered = context.BoolArgument("ordered", true);
         var routing = router.Routing(context.Database + "." + name);
+        var collectionCollation = routing == null ? BsonValueOrder.Instance : RoutedCollation.DefaultOf(router, context.Database, name);
         var merged = new MergedWriteReply();
         for (var i = 0; i < statements.Count; i++)
         {
@@ -72,7 +75,10 @@ internal sealed class MongosWriteCommands(ClusterRouter router) : ICommandGroup
             var filter = statement.GetValue("q", new BsonDocument()).AsBsonDocument;
             var (multi, upsert, update) = read(statement);
             var single = Options(context, command, name).Add(list, new BsonArray { statement });
-            if (Targets(context, routing, filter, multi, upsert, i, merged, update) is { } targets)
+            // The statement goes to the shards as it came; its collation (else the collection's) decides the targeting.
+            var collation = routing == null ? BsonValueOrder.Instance
+                : statement.TryGetValue("collation", out var own) ? CollationKeys.OrderOf(own) : collectionCollation;
+            if (Targets(context, routing, filter, multi, upsert, i, merged, update, collation) is { } targets)
                 merged.Add(SendToTargets(context, targets, multi, single, i), [i]);
             if (ordered && merged.HasErrors) break;
         }
@@ -84,12 +90,12 @@ internal sealed class MongosWriteCommands(ClusterRouter router) : ICommandGroup
     /// error of the reply (mongos reports targeting errors per statement).
     /// </summary>
     private IEnumerable<ClusterMember>? Targets(CommandContext context, RoutingTable? routing, BsonDocument filter, bool multi, bool upsert,
-        int index, MergedWriteReply merged, BsonValue? update)
+        int index, MergedWriteReply merged, BsonValue? update, BsonValueOrder collation)
     {
         try
         {
             if (routing != null && update != null) RejectShardKeyChange(routing, filter, update);
-            return WriteTargets(context, routing, filter, multi, upsert);
+            return WriteTargets(context, routing, filter, multi, upsert, collation);
         }
         catch (CommandFailure failure)
         {
@@ -109,10 +115,14 @@ internal sealed class MongosWriteCommands(ClusterRouter router) : ICommandGroup
         return total.ToReply();
     }
 
-    private List<ClusterMember> WriteTargets(CommandContext context, RoutingTable? routing, BsonDocument filter, bool multi, bool upsert)
+    private List<ClusterMember> WriteTargets(CommandContext context, RoutingTable? routing, BsonDocument filter, bool multi, bool upsert, BsonValueOrder collation)
     {
         if (routing == null) return [router.PrimaryShard(context.Database, create: true)!];
-        if (routing.Key.ExactKeyOf(filter) is { } key) return [router.Shard(routing.ShardFor(key))];
+        if (routing.Key.ExactKeyOf(filter) is { } key)
+        {
+            if (RoutedCollation.BlockingField(collation, key) is not { } field) return [router.Shard(routing.ShardFor(key))];
+            if (upsert) throw RoutedCollation.UpsertNotTargetable(field, context.Database + "." + context.CollectionName());
+        }
         if (upsert)
             throw new CommandFailure(61, "ShardKeyNotFound",
                 $"Failed to target upsert by query :: could not extract exact shard key from query {filter.ToJson()}");

@@ -113,10 +113,7 @@ internal sealed class CatalogWriter
     private Collection CreateTimeseries(string database, string name, BsonDocument options, BsonDocument timeseries, WriteContext context)
     {
         if (!timeseries.Contains("timeField")) throw new CommandFailure(40414, "Location40414", "BSON field 'timeseries.timeField' is missing but a required field");
-        var completed = new BsonDocument(timeseries);
-        if (!completed.Contains("granularity") && !completed.Contains("bucketMaxSpanSeconds")) completed.Add("granularity", "seconds");
-        if (!completed.Contains("bucketMaxSpanSeconds"))
-            completed.Add("bucketMaxSpanSeconds", completed.GetValue("granularity", "seconds").AsString switch { "minutes" => 86400, "hours" => 2592000, _ => 3600 });
+        var completed = TimeseriesBucketing.Complete(timeseries);
         var viewOptions = new BsonDocument(options) { ["timeseries"] = completed };
         var bucketsOptions = new BsonDocument { { "clusteredIndex", true }, { "timeseries", completed } };
         if (options.TryGetValue("expireAfterSeconds", out var expire)) bucketsOptions.Add("expireAfterSeconds", expire);

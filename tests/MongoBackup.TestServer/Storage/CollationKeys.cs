@@ -1,34 +1,44 @@
 using System.Globalization;
+using MongoBackup.TestServer.Query;
 using MongoDB.Bson;
 
 namespace MongoBackup.TestServer.Storage;
 
 /// <summary>
-/// Compares index keys under a collation, as a unique index with a collation does in MongoDB: two strings the collation
-/// deems equal ("a" and "A" at strength 2) are one key. MongoDB uses ICU; this uses .NET's CompareInfo, which is ICU on
-/// Linux, through sort keys. Covered: any locale .NET knows by its ICU name ("en", "en_US", "fr"), strength 1 (base
-/// letters: case and accents ignored), 2 (accents count, case ignored) and 3 (the default: case counts too), with the
-/// other fields at the defaults MongoDB reports in listIndexes (caseLevel false, caseFirst "off", numericOrdering false,
-/// alternate "non-ignorable", normalization false, backwards false; maxVariable and version as given). Anything else
-/// (strengths 4 and 5, caseLevel, numeric ordering, "@collation=" variants) is refused loudly when the index or
-/// collection is created, never compared some other way.
+/// A collation as the test server applies it: to index keys (two strings the collation deems equal, "a" and "A" at
+/// strength 2, are one key of a unique index or of the _id index) and to queries, sorts and the documents an update or
+/// delete targets. MongoDB uses ICU; this uses .NET's CompareInfo, which is ICU on Linux. Covered: any locale .NET knows
+/// by its ICU name ("en", "en_US", "fr"), strength 1 (base letters: case and accents ignored), 2 (accents count, case
+/// ignored) and 3 (the default: case counts too), numericOrdering (ICU's UCOL_NUMERIC_COLLATION, which .NET's
+/// CompareOptions.NumericOrdering sets), with the other fields at the defaults MongoDB reports in listIndexes
+/// (caseLevel false, caseFirst "off", alternate "non-ignorable", normalization false, backwards false; maxVariable and
+/// version as given). Anything else (strengths 4 and 5, caseLevel, caseFirst, alternate "shifted", backwards,
+/// "@collation=" variants) is refused loudly, never compared some other way.
 /// </summary>
 internal sealed class CollationKeys
 {
     private static readonly Dictionary<string, BsonValue> Defaults = new(StringComparer.Ordinal)
     {
-        ["caseLevel"] = false, ["caseFirst"] = "off", ["numericOrdering"] = false, ["alternate"] = "non-ignorable",
+        ["caseLevel"] = false, ["caseFirst"] = "off", ["alternate"] = "non-ignorable",
         ["normalization"] = false, ["backwards"] = false,
     };
 
-    private readonly CompareInfo _compare;
-    private readonly CompareOptions _options;
+    private CollationKeys(CompareInfo compare, CompareOptions options) => Order = BsonValueOrder.Collated(compare, options);
 
-    private CollationKeys(CompareInfo compare, CompareOptions options)
-    {
-        _compare = compare;
-        _options = options;
-    }
+    /// <summary>MongoDB's value order with strings compared under this collation.</summary>
+    public BsonValueOrder Order { get; }
+
+    /// <summary>The order of a collation document (as a command, index or collection gives it); simple for {locale: "simple"}.</summary>
+    /// <exception cref="CommandFailure">The collation is malformed, or uses what the test server does not implement.</exception>
+    public static BsonValueOrder OrderOf(BsonValue collation) => For(new BsonDocument("collation", collation))?.Order ?? BsonValueOrder.Instance;
+
+    /// <summary>
+    /// The collation a query, update or delete runs under: the command's own when it gives one, else the collection's
+    /// default (docs, every command's collation option: "If the collation is unspecified but the collection has a
+    /// default collation, the operation uses the collation specified for the collection"), else simple.
+    /// </summary>
+    public static BsonValueOrder Effective(BsonValue? commandCollation, Collection? collection) =>
+        commandCollation is null or BsonNull ? collection?.Order ?? BsonValueOrder.Instance : OrderOf(commandCollation);
 
     /// <summary>The comparer of a spec's collation; null for none or {locale: "simple"} (binary comparison).</summary>
     /// <exception cref="CommandFailure">The collation is malformed, or uses what the test server does not implement.</exception>
@@ -41,7 +51,7 @@ internal sealed class CollationKeys
         if (locale.AsString == "simple") return null;
         foreach (var element in collation)
         {
-            if (element.Name is "locale" or "strength" or "maxVariable" or "version") continue;
+            if (element.Name is "locale" or "strength" or "maxVariable" or "version" or "numericOrdering") continue;
             if (!Defaults.TryGetValue(element.Name, out var expected))
                 throw new CommandFailure(40415, "Location40415", $"BSON field 'collation.{element.Name}' is an unknown field.");
             if (!element.Value.Equals(expected))
@@ -57,17 +67,13 @@ internal sealed class CollationKeys
             3 => CompareOptions.None,
             _ => throw NotImplemented(collation, "strength " + strength),
         };
+        if (collation.TryGetValue("numericOrdering", out var numeric))
+        {
+            if (!numeric.IsBoolean) throw CommandFailure.TypeMismatch($"BSON field 'collation.numericOrdering' is the wrong type '{BsonTypeNames.AliasOf(numeric)}', expected type 'bool'");
+            if (numeric.AsBoolean) options |= CompareOptions.NumericOrdering;
+        }
         return new CollationKeys(Culture(locale.AsString, collation).CompareInfo, options);
     }
-
-    /// <summary>The value with every string (nested ones too) replaced by its collation key, for equality lookups.</summary>
-    public BsonValue Key(BsonValue value) => value switch
-    {
-        BsonString s => new BsonBinaryData(_compare.GetSortKey(s.Value, _options).KeyData, BsonBinarySubType.UserDefined),
-        BsonDocument d => new BsonDocument(d.Select(e => new BsonElement(e.Name, Key(e.Value)))),
-        BsonArray a => new BsonArray(a.Select(Key)),
-        _ => value,
-    };
 
     private static CultureInfo Culture(string locale, BsonDocument collation)
     {

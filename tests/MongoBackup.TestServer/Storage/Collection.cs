@@ -13,7 +13,7 @@ namespace MongoBackup.TestServer.Storage;
 /// </summary>
 internal sealed class Collection
 {
-    private readonly Dictionary<BsonValue, long> _idIndex = new(BsonValueOrder.Instance);
+    private readonly Dictionary<BsonValue, long> _idIndex;
     private readonly List<IndexDefinition> _indexes = new();
 
     public Collection(string database, string name, CollectionKind kind, BsonDocument options, Guid uuid)
@@ -23,6 +23,10 @@ internal sealed class Collection
         Kind = kind;
         Options = options;
         Uuid = uuid;
+        // The _id index has the collection's default collation (its spec carries it, see IdIndexSpec), so _id "a"
+        // and "A" are one key under {locale: "en", strength: 2}; a default collation never changes after create.
+        Order = options.TryGetValue("collation", out var collation) ? CollationKeys.OrderOf(collation) : BsonValueOrder.Instance;
+        _idIndex = new Dictionary<BsonValue, long>(Order);
         if (kind == CollectionKind.Collection)
             _indexes.Add(new IndexDefinition(IdIndexSpec(options)));
     }
@@ -47,6 +51,9 @@ internal sealed class Collection
     public CollectionKind Kind { get; }
     public BsonDocument Options { get; set; }
     public Guid Uuid { get; }
+
+    /// <summary>The value order of the collection's default collation (binary without one): its _id index's, and its queries' when they name none.</summary>
+    public BsonValueOrder Order { get; }
 
     /// <summary>
     /// On a shard, the shard key pattern its filtering metadata holds for this collection (set when it is sharded, or
@@ -123,7 +130,7 @@ internal sealed class Collection
     {
         if (_idOrder != null) return _idOrder;
         var pairs = _idIndex.Select(p => (p.Key, p.Value)).ToList();
-        pairs.Sort((a, b) => BsonValueOrder.Instance.Compare(a.Item1, b.Item1));
+        pairs.Sort((a, b) => Order.Compare(a.Item1, b.Item1));
         return _idOrder = pairs;
     }
 
@@ -140,7 +147,7 @@ internal sealed class Collection
     {
         // Only oplog-like capped collections hold documents without _id; they have no _id index entry.
         if (id != null && _idIndex.ContainsKey(id))
-            throw DuplicateKeyMessage.Failure(Namespace, IdIndexName, new[] { ("_id", id) });
+            throw DuplicateKeyMessage.Failure(Namespace, IdIndexName, new[] { ("_id", id) }, null, IdIndexCollation, Order);
         foreach (var index in _indexes) index.CheckInsert(Namespace, document, -1);
         var recordId = Records.AppendImmutable(bytes);
         if (id != null) _idIndex[id] = recordId;
@@ -271,4 +278,6 @@ internal sealed class Collection
     private static readonly BsonBinaryReaderSettings LenientStrings = new() { Encoding = Utf8Encodings.Lenient };
 
     private string IdIndexName => _indexes.FirstOrDefault(i => i.IsIdIndex)?.Name ?? "_id_";
+
+    private BsonDocument? IdIndexCollation => _indexes.FirstOrDefault(i => i.IsIdIndex)?.Collation;
 }

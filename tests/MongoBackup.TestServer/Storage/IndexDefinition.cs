@@ -11,7 +11,7 @@ internal sealed class IndexDefinition
 {
     private readonly Dictionary<BsonValue, long>? _uniqueKeys;
     private readonly DocumentFilter? _partialFilter;
-    private readonly CollationKeys? _collation;
+    private readonly BsonValueOrder _order;
 
     public IndexDefinition(BsonDocument spec)
     {
@@ -20,10 +20,12 @@ internal sealed class IndexDefinition
         Key = spec["key"].AsBsonDocument;
         IsUnique = spec.TryGetValue("unique", out var unique) && unique.ToBoolean();
         IsSparse = spec.TryGetValue("sparse", out var sparse) && sparse.ToBoolean();
+        // The index's collation orders its keys and also applies to its partial filter (mongod parses the
+        // partialFilterExpression with the index's collator: IndexCatalogEntryImpl).
+        _order = CollationKeys.For(spec)?.Order ?? BsonValueOrder.Instance;
         if (spec.TryGetValue("partialFilterExpression", out var partial))
-            _partialFilter = DocumentFilter.Parse(partial.AsBsonDocument);
-        _collation = CollationKeys.For(spec);
-        if (IsUnique && !IsIdIndex) _uniqueKeys = new Dictionary<BsonValue, long>(BsonValueOrder.Instance);
+            _partialFilter = DocumentFilter.Parse(partial.AsBsonDocument, _order);
+        if (IsUnique && !IsIdIndex) _uniqueKeys = new Dictionary<BsonValue, long>(_order);
     }
 
     public BsonDocument Spec { get; private set; }
@@ -33,6 +35,9 @@ internal sealed class IndexDefinition
     public bool IsSparse { get; }
     public bool IsIdIndex => Key.ElementCount == 1 && Key.GetElement(0).Name == "_id" && (Name == "_id_" || Spec.Contains("clustered"));
     public bool EnforcesUniqueness => _uniqueKeys != null;
+
+    /// <summary>The index's collation as its spec stores it; null for the simple one.</summary>
+    public BsonDocument? Collation => _order.IsSimple ? null : Spec["collation"].AsBsonDocument;
 
     /// <summary>Builds the stored spec: v: 2 first, then the given fields in their order.</summary>
     public static BsonDocument NormalizeSpec(BsonDocument given)
@@ -57,32 +62,29 @@ internal sealed class IndexDefinition
         keys.Add(new BsonArray());
         foreach (var values in perField)
             keys = keys.SelectMany(prefix => values.Select(v => new BsonArray(prefix) { v })).ToList();
-        return keys.Distinct(BsonValueOrder.Instance).Cast<BsonArray>().ToList();
+        return keys.Distinct(_order).Cast<BsonArray>().ToList();
     }
 
     public void CheckInsert(string ns, BsonDocument document, long recordId)
     {
         if (_uniqueKeys == null) return;
         foreach (var key in KeysOf(document))
-            if (_uniqueKeys.TryGetValue(Comparable(key), out var holder) && holder != recordId)
-                throw DuplicateKeyMessage.Failure(ns, Name, Key.Names.Zip(key.Values, (f, v) => (f, v)).ToList(), Key);
+            if (_uniqueKeys.TryGetValue(key, out var holder) && holder != recordId)
+                throw DuplicateKeyMessage.Failure(ns, Name, Key.Names.Zip(key.Values, (f, v) => (f, v)).ToList(), Key, Collation, _order);
     }
 
     public void Add(BsonDocument document, long recordId)
     {
         if (_uniqueKeys == null) return;
-        foreach (var key in KeysOf(document)) _uniqueKeys[Comparable(key)] = recordId;
+        foreach (var key in KeysOf(document)) _uniqueKeys[key] = recordId;
     }
 
     public void Remove(BsonDocument document, long recordId)
     {
         if (_uniqueKeys == null) return;
-        foreach (var key in KeysOf(document).Select(Comparable))
+        foreach (var key in KeysOf(document))
             if (_uniqueKeys.TryGetValue(key, out var holder) && holder == recordId) _uniqueKeys.Remove(key);
     }
 
     public void Clear() => _uniqueKeys?.Clear();
-
-    /// <summary>A key as the unique-key set holds it: under the index's collation, strings equal to it are the same key.</summary>
-    private BsonValue Comparable(BsonArray key) => _collation is null ? key : _collation.Key(key);
 }

@@ -60,7 +60,7 @@ internal static class VisibleRecords
         if (collection.Uncommitted.IsEmpty) return collection.IdOrder();
         var pairs = collection.IdOrder().ToList();
         pairs.AddRange(collection.Uncommitted.DeletedByOthers(reader).Select(d => (new StoredBsonDocument(d.Bytes)["_id"], d.RecordId)));
-        pairs.Sort((a, b) => BsonValueOrder.Instance.Compare(a.Id, b.Id));
+        pairs.Sort((a, b) => collection.Order.Compare(a.Id, b.Id));
         return pairs;
     }
 
@@ -71,7 +71,7 @@ internal static class VisibleRecords
         if (collection.Uncommitted.IsEmpty) return found;
         if (found is { } recordId && TryGet(collection, recordId, reader, out _)) return recordId;
         foreach (var (deletedId, bytes) in collection.Uncommitted.DeletedByOthers(reader))
-            if (BsonValueOrder.Instance.Equals(new StoredBsonDocument(bytes).GetValue("_id", BsonNull.Value), id)) return deletedId;
+            if (collection.Order.Equals(new StoredBsonDocument(bytes).GetValue("_id", BsonNull.Value), id)) return deletedId;
         return null;
     }
 }

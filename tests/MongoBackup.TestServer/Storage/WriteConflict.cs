@@ -35,7 +35,7 @@ internal sealed class WriteConflict(Transaction owner) : Exception(Text)
     {
         if (collection.Uncommitted.IsEmpty || id == null) return;
         if (collection.FindById(id) is { } existing) Check(collection, existing, writer);
-        var deleter = collection.Uncommitted.DeleterOf(bytes => Query.BsonValueOrder.Instance.Equals(new StoredBsonDocument(bytes).GetValue("_id", MongoDB.Bson.BsonNull.Value), id));
+        var deleter = collection.Uncommitted.DeleterOf(bytes => collection.Order.Equals(new StoredBsonDocument(bytes).GetValue("_id", MongoDB.Bson.BsonNull.Value), id));
         if (deleter != null && !ReferenceEquals(deleter, writer)) throw new WriteConflict(deleter);
     }
 }

@@ -17,7 +17,7 @@ internal static class AdminShapes
     // db/timeseries/timeseries.idl TimeseriesOptions. bucketRoundingSeconds is not served: buckets are opened at the
     // granularity's (or bucketMaxSpanSeconds') rounding only.
     private static readonly CommandShape TimeseriesOptions = Shape("db/timeseries/timeseries.idl TimeseriesOptions",
-        ("timeField", Text.Required()), ("metaField", Text), ("granularity", Text), ("bucketMaxSpanSeconds", SafeInt64),
+        ("timeField", Text.Required()), ("metaField", Text), ("granularity", Text), ("bucketMaxSpanSeconds", SafeInt64.Within(1)),
         ("bucketRoundingSeconds", SafeInt64.NotServed()));
 
     // db/catalog/clustered_collection_options.idl ClusteredIndexSpec (the document form of create's clusteredIndex).
@@ -55,9 +55,10 @@ internal static class AdminShapes
         // as options (they change nothing an in-memory server keeps); capped/size/max, validator*, viewOn/pipeline,
         // collation (indexes inherit it; see CatalogCommands), timeseries, clusteredIndex and expireAfterSeconds (kept
         // and reported, as TTL indexes are: no TTL monitor runs here) are served. recordPreImages (removed in 6.0),
-        // pre- and post-images and encryptedFields are not.
+        // pre- and post-images and encryptedFields are not. size is bounded to 1 byte..1 PB and max to under 2^31 by
+        // the IDL's validators (create.idl), as collection_options.cpp's checkAndAdjustCappedSize/MaxDocs bound them.
         ["create"] = Shape("db/commands/create.idl",
-            ("capped", SafeBool), ("autoIndexId", SafeBool), ("idIndex", Document), ("size", SafeInt64), ("max", SafeInt64),
+            ("capped", SafeBool), ("autoIndexId", SafeBool), ("idIndex", Document), ("size", SafeInt64.Within(1, 1L << 50)), ("max", SafeInt64.LessThan(1L << 31)),
             ("storageEngine", Document), ("validator", Document), ("validationLevel", Text), ("validationAction", Text),
             ("indexOptionDefaults", Document), ("viewOn", Text), ("pipeline", List), ("collation", Document),
             ("recordPreImages", OffOnly), ("changeStreamPreAndPostImages", PreAndPostImages),

@@ -70,8 +70,7 @@ internal sealed class CommandShape
                 // A field whose type is an IDL struct (create's timeseries): its fields are checked under its name.
                 rule.Members.Check(inner, $"{path}.{name}");
             }
-            if (rule.NonNegative && value.IsNumeric && value.ToDouble() < 0)
-                throw new CommandFailure(51024, "Location51024", $"BSON field '{path}.{name}' value must be >= 0, actual value '{value.ToInt64()}'"); // throwComparisonError (idl_parser.h)
+            if (value.IsNumeric) CheckBounds(rule, $"{path}.{name}", value);
             present.Add(name);
             if (notServed == null && rule.ServedOnlyWhen is { } served && !served(value))
                 notServed = NotServed($"{path}.{name}", value);
@@ -80,6 +79,21 @@ internal sealed class CommandShape
             if (rule.IsRequired && !present.Contains(name))
                 throw new CommandFailure(40414, "Location40414", $"BSON field '{path}.{name}' is missing but a required field");
         if (notServed != null) throw notServed;
+    }
+
+    /// <summary>An IDL validator's bounds (gte, lte, lt): a number outside is refused with throwComparisonError's 51024 (idl_parser.h).</summary>
+    private static void CheckBounds(FieldRule rule, string path, BsonValue value)
+    {
+        var number = value.ToDouble();
+        var (op, bound) = rule switch
+        {
+            { AtLeast: { } min } when number < min => (">=", min),
+            { AtMost: { } max } when number > max => ("<=", max),
+            { Below: { } lt } when number >= lt => ("<", lt),
+            _ => ("", 0L),
+        };
+        if (op.Length > 0)
+            throw new CommandFailure(51024, "Location51024", $"BSON field '{path}' value must be {op} {bound}, actual value '{value.ToInt64()}'");
     }
 
     /// <summary>IDLParserContext::checkAndAssertType(s) (idl_parser.cpp): one type is "expected type", several "expected types".</summary>

@@ -21,12 +21,6 @@ internal static class CommandShapes
     internal static CommandShape Lenient(string source, FieldRule value, params (string Name, FieldRule Rule)[] fields) =>
         new(source, fields.ToDictionary(f => f.Name, f => f.Rule, StringComparer.Ordinal), strict: false, value);
 
-    /// <summary>A collation this server does not apply to queries: only the simple one, which changes nothing, is taken.</summary>
-    private static readonly FieldRule SimpleCollationOnly = Document with
-    {
-        ServedOnlyWhen = value => value is BsonDocument { ElementCount: 1 } c && c.GetValue("locale", BsonNull.Value) == "simple",
-    };
-
     // WriteCommandRequestBase (db/ops/write_ops.idl), chained into insert, update and delete.
     private static readonly (string, FieldRule)[] WriteBase =
     [
@@ -36,10 +30,10 @@ internal static class CommandShapes
 
     private static readonly CommandShape UpdateStatement = Shape("db/ops/write_ops.idl UpdateOpEntry",
         ("q", Document.Required()), ("u", Any.Required()), ("c", Document.NotServed()), ("arrayFilters", List), ("hint", Any.NotServed()),
-        ("multi", Bool), ("upsert", Bool), ("upsertSupplied", Bool.NotServedWhenTrue()), ("collation", SimpleCollationOnly));
+        ("multi", Bool), ("upsert", Bool), ("upsertSupplied", Bool.NotServedWhenTrue()), ("collation", Document));
 
     private static readonly CommandShape DeleteStatement = Shape("db/ops/write_ops.idl DeleteOpEntry",
-        ("q", Document.Required()), ("limit", Any.Required()), ("hint", Any.NotServed()), ("collation", SimpleCollationOnly));
+        ("q", Document.Required()), ("limit", Any.Required()), ("hint", Any.NotServed()), ("collation", Document));
 
     private static readonly Dictionary<string, CommandShape> Shapes = new Dictionary<string, CommandShape>(StringComparer.Ordinal)
     {
@@ -49,7 +43,7 @@ internal static class CommandShapes
         ["delete"] = Shape("db/ops/write_ops.idl", [.. WriteBase, ("deletes", List.Required().Of(DeleteStatement)),
             ("let", Document.NotServed()), ("runtimeConstants", Document.NotServed())]),
         ["find"] = Shape("db/query/find_command.idl",
-            ("filter", Document), ("projection", Document), ("sort", Document), ("hint", Any), ("collation", SimpleCollationOnly),
+            ("filter", Document), ("projection", Document), ("sort", Document), ("hint", Any), ("collation", Document),
             ("skip", SafeInt64.AtLeastZero()), ("limit", SafeInt64.AtLeastZero()), ("batchSize", SafeInt64.AtLeastZero()),
             ("ntoreturn", SafeInt64.NotServed()), ("singleBatch", Bool), ("allowDiskUse", Bool), ("min", Document), ("max", Document),
             ("returnKey", Bool.NotServedWhenTrue()), ("showRecordId", Bool.NotServedWhenTrue()), ("$queryOptions", Document),
@@ -63,12 +57,12 @@ internal static class CommandShapes
             ("lastKnownCommittedOpTime", Document.NotServed())),
         ["killCursors"] = Shape("db/query/kill_cursors.idl", ("cursors", List.Required())),
         ["count"] = Shape("db/query/count_command.idl",
-            ("query", Document), ("limit", Any), ("skip", Any), ("hint", Any), ("collation", SimpleCollationOnly), ("fields", Document),
+            ("query", Document), ("limit", Any), ("skip", Any), ("hint", Any), ("collation", Document), ("fields", Document),
             ("readConcern", Document), ("maxTimeMS", Any), ("$queryOptions", Document), ("encryptionInformation", Document.NotServed())),
         ["aggregate"] = Shape("db/pipeline/aggregate_command.idl",
             ("pipeline", Any.Required()), ("explain", Bool.NotServedWhenTrue()), ("allowDiskUse", Bool), ("cursor", Document),
             ("maxTimeMS", SafeInt64.AtLeastZero()), ("bypassDocumentValidation", SafeBool), ("readConcern", Document),
-            ("collation", SimpleCollationOnly), ("hint", Any.NotServed()), ("writeConcern", Document), ("let", Document.NotServed()),
+            ("collation", Document), ("hint", Any.NotServed()), ("writeConcern", Document), ("let", Document.NotServed()),
             ("needsMerge", Bool.NotServedWhenTrue()), ("fromMongos", Bool.NotServedWhenTrue()), ("$queryOptions", Document),
             ("$_requestReshardingResumeToken", Bool.NotServedWhenTrue()), ("exchange", Document.NotServed()),
             ("runtimeConstants", Document.NotServed()), ("isMapReduceCommand", Bool.NotServedWhenTrue()), ("collectionUUID", Uuid.NotServed()),

@@ -25,8 +25,14 @@ internal sealed record FieldRule(BsonType[]? Types)
 
     public bool IsRequired { get; init; }
 
-    /// <summary>IDL's "validator: { gte: 0 }": a smaller number is refused with 51024.</summary>
-    public bool NonNegative { get; init; }
+    /// <summary>IDL's "validator: { gte: n }": a smaller number is refused with 51024.</summary>
+    public long? AtLeast { get; init; }
+
+    /// <summary>IDL's "validator: { lte: n }": a larger number is refused with 51024.</summary>
+    public long? AtMost { get; init; }
+
+    /// <summary>IDL's "validator: { lt: n }": n or more is refused with 51024.</summary>
+    public long? Below { get; init; }
 
     /// <summary>When set, the field is not served: a value is refused unless this says it changes nothing.</summary>
     public Func<BsonValue, bool>? ServedOnlyWhen { get; init; }
@@ -36,7 +42,13 @@ internal sealed record FieldRule(BsonType[]? Types)
 
     public FieldRule Required() => this with { IsRequired = true };
 
-    public FieldRule AtLeastZero() => this with { NonNegative = true };
+    public FieldRule AtLeastZero() => this with { AtLeast = 0 };
+
+    /// <summary>IDL's "validator: { gte: min[, lte: max] }".</summary>
+    public FieldRule Within(long min, long? max = null) => this with { AtLeast = min, AtMost = max };
+
+    /// <summary>IDL's "validator: { lt: bound }".</summary>
+    public FieldRule LessThan(long bound) => this with { Below = bound };
 
     /// <summary>Not served at all: any value is refused.</summary>
     public FieldRule NotServed() => this with { ServedOnlyWhen = _ => false };
