@@ -81,7 +81,7 @@ public sealed class RestoreRunner(IEngineObserver observer)
         long moreApplied;
         try
         {
-            var preparer = new TargetPreparer(client, request.Map, request.Resume);
+            var preparer = new TargetPreparer(client, request.Map, request.Resume, buildsIndexes: !request.NoIndexRestore);
             if (sharding is not null) await sharding.PrepareDatabasesAsync(plan, ct);
             var ready = await new TargetPreparationPhase(observer).RunAsync(preparer, request, plan, outcome, sharding, ct);
             await new DataRestorePhase(client, observer).RunAsync(preparer, request, reader, ready, clock, ct);
