@@ -10,9 +10,15 @@ namespace MongoBackup.Engine.Restore;
 /// <see cref="IndexConflicts"/>) unless told to drop it, and creates the collection or view with the options the dump
 /// recorded. Takes back what a restore wrote to a namespace whose file turned out damaged.
 /// </summary>
+/// <param name="client">The target server.</param>
+/// <param name="map">The restore's renames (a view follows its renamed source).</param>
 /// <param name="resume">An interrupted restore is being finished: a target that holds data is kept and filled in.</param>
 /// <param name="buildsIndexes">The restore builds the backup's indexes (not -NoIndexRestore): an existing index they clash with refuses the target.</param>
-public sealed class TargetPreparer(IMongoClient client, NamespaceMap map, bool resume = false, bool buildsIndexes = true)
+/// <param name="identity">
+/// What the restore restores: recorded in each target database as its target is prepared (<see cref="RestoreRecords"/>),
+/// and under -Resume a target is kept only under the record of this same snapshot and moment. Null: no record is kept or read.
+/// </param>
+public sealed class TargetPreparer(IMongoClient client, NamespaceMap map, bool resume = false, bool buildsIndexes = true, RestoreIdentity? identity = null)
 {
     /// <summary>Returns whether it created the target or kept an existing one (empty, or holding data under -Resume).</summary>
     /// <exception cref="MongoBackupException">
@@ -23,21 +29,23 @@ public sealed class TargetPreparer(IMongoClient client, NamespaceMap map, bool r
     {
         var db = client.GetDatabase(ns.TargetDatabase);
         var existing = await FindAsync(db, ns.TargetCollection, ct);
-        if (existing is not null)
+        var how = PreparedTarget.Created;
+        if (existing is not null && !drop)
         {
-            if (!drop)
-            {
-                // An existing collection is kept as it is; one holding data is filled in only under -Resume, and only one
-                // that behaves as the backup's does (its options, its indexes) is filled in at all.
-                var holdsData = await DataRefusalAsync(db, ns, existing, ct);
-                if (holdsData is not null && !resume) throw holdsData;
-                if (await ShapeRefusalAsync(db, ns, existing, ct) is { } incompatible) throw incompatible;
-                return holdsData is null ? PreparedTarget.KeptEmpty : PreparedTarget.KeptWithData;
-            }
-            await db.DropCollectionAsync(ns.TargetCollection, ct);
+            // An existing collection is kept as it is; one holding data is filled in only under -Resume (of the same
+            // restore), and only one that behaves as the backup's does (its options, its indexes) is filled in at all.
+            var holdsData = await DataRefusalAsync(db, ns, existing, ct);
+            var refusal = await ResumeRefusalAsync(db, ns, holdsData, ct) ?? (resume ? null : holdsData) ?? await ShapeRefusalAsync(db, ns, existing, ct);
+            if (refusal is not null) throw refusal;
+            how = holdsData is null ? PreparedTarget.KeptEmpty : PreparedTarget.KeptWithData;
         }
-        await CreateAsync(db, ns, ct);
-        return PreparedTarget.Created;
+        else
+        {
+            if (existing is not null) await db.DropCollectionAsync(ns.TargetCollection, ct);
+            await CreateAsync(db, ns, ct);
+        }
+        if (identity is not null) await RestoreRecords.WriteAsync(db, ns.TargetCollection, identity, ct);
+        return how;
     }
 
     /// <summary>
@@ -69,7 +77,32 @@ public sealed class TargetPreparer(IMongoClient client, NamespaceMap map, bool r
         if (drop) return null;
         var db = client.GetDatabase(ns.TargetDatabase);
         if (await FindAsync(db, ns.TargetCollection, ct) is not { } existing) return null;
-        return (resume ? null : await DataRefusalAsync(db, ns, existing, ct)) ?? await ShapeRefusalAsync(db, ns, existing, ct);
+        var holdsData = await DataRefusalAsync(db, ns, existing, ct);
+        return await ResumeRefusalAsync(db, ns, holdsData, ct) ?? (resume ? null : holdsData) ?? await ShapeRefusalAsync(db, ns, existing, ct);
+    }
+
+    /// <summary>
+    /// Under -Resume, TargetNotEmpty for a target this restore cannot be finishing: one holding data (<paramref name="holdsData"/>
+    /// says how much) without the record of an interrupted restore of the same snapshot and moment, or any target under
+    /// the record of another (filling it would leave the target's collections at different snapshots or moments).
+    /// Said before anything is written, with what the target held.
+    /// </summary>
+    private async Task<MongoBackupException?> ResumeRefusalAsync(IMongoDatabase db, PlannedNamespace ns, MongoBackupException? holdsData, CancellationToken ct)
+    {
+        if (!resume || identity is null) return null;
+        var recorded = await RestoreRecords.ReadAsync(db, ns.TargetCollection, ct);
+        if (recorded == identity || (recorded is null && holdsData is null)) return null;
+        var held = holdsData is null ? "it is empty" : await HeldAsync(db, ns);
+        var why = recorded is null
+            ? $"{held}, and no interrupted restore of {identity} left them (no restore of this MongoBackup recorded it as its target)"
+            : $"{held}, under the record of an interrupted restore of {recorded}, not of {identity}: finishing it as this one would leave the target at two snapshots or moments";
+        return new MongoBackupException(ErrorIds.TargetNotEmpty,
+            $"{ns.TargetNamespace} was not resumed: {why}. Nothing was written to it. Resume the interrupted restore with the same snapshot and moment, " +
+            "or restore it again with -Drop.", target: ns.TargetNamespace);
+
+        async Task<string> HeldAsync(IMongoDatabase database, PlannedNamespace target) => ns.IsView
+            ? "it is a view"
+            : $"it holds {await database.GetCollection<BsonDocument>(target.DataCollection).EstimatedDocumentCountAsync(cancellationToken: ct):N0} documents";
     }
 
     private static async Task<MongoBackupException?> DataRefusalAsync(IMongoDatabase db, PlannedNamespace ns, BsonDocument existing, CancellationToken ct)
