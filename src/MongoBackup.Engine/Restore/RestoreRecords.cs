@@ -19,9 +19,9 @@ public sealed record RestoreIdentity(string Source, string? Moment)
 
 /// <summary>
 /// The record a restore leaves in each target database while it runs, one document per target namespace in
-/// <see cref="Collection"/>: what it is restoring there (<see cref="RestoreIdentity"/>). A namespace restored whole loses
-/// its record at the end of the run (the collection goes once empty); one the restore did not finish (stopped, or
-/// failed) keeps it, and -Resume fills in a target only under the record of the same snapshot and moment. Without it, a
+/// <see cref="Collection"/>: what it is restoring there (<see cref="RestoreIdentity"/>). A restore that ends with every
+/// namespace whole removes its records (the collection goes once empty); one that did not (stopped, or failed) keeps
+/// them, and -Resume fills in a target only under the record of the same snapshot and moment. Without it, a
 /// target's documents cannot be told from foreign ones until they are all compared, after the restore wrote into it, and
 /// a resume to another moment would finish some collections at one moment and others at another.
 /// </summary>
@@ -50,13 +50,16 @@ internal static class RestoreRecords
     }
 
     /// <summary>
-    /// Removes the records of the namespaces <paramref name="outcome"/> restored whole, and a database's records
-    /// collection once it holds none. A failure here leaves a record behind, which only a -Resume reads: not worth
-    /// failing a restore that succeeded.
+    /// Removes the records of a restore that ended with every namespace whole (<paramref name="outcome"/> succeeded), and
+    /// a database's records collection once it holds none. A restore that did not succeed keeps all of its records, those
+    /// of the namespaces it did finish too: a -Resume after it (or after a plain re-run that finished some of them) still
+    /// finds every target of the same restore under its record. A failure here leaves a record behind, which only a
+    /// -Resume reads: not worth failing a restore that succeeded.
     /// </summary>
     public static async Task ClearAsync(IMongoClient client, RestoreOutcome outcome, CancellationToken ct)
     {
-        foreach (var group in outcome.Namespaces.Where(n => n.Error is null).GroupBy(n => Oplog.Replay.NamespaceName.Split(n.TargetNamespace).Item1))
+        if (!outcome.Succeeded) return;
+        foreach (var group in outcome.Namespaces.GroupBy(n => Oplog.Replay.NamespaceName.Split(n.TargetNamespace).Item1))
         {
             var db = client.GetDatabase(group.Key);
             try
