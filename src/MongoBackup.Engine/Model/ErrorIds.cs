@@ -49,6 +49,11 @@ public static class ErrorIds
     public const string CorruptFile = "MongoBackup.CorruptFile";
     /// <summary>A restore target holds documents and -Drop was not given, or an export's destination already exists.</summary>
     public const string TargetNotEmpty = "MongoBackup.TargetNotEmpty";
+    /// <summary>
+    /// A restore target exists (empty, or under -Resume) with collection options or indexes that differ from the backup's
+    /// in what they do; that namespace is not restored (nothing written to it) and -Drop replaces it.
+    /// </summary>
+    public const string TargetIncompatible = "MongoBackup.TargetIncompatible";
     /// <summary>One namespace could not be restored; the others went on.</summary>
     public const string NamespaceRestoreFailed = "MongoBackup.NamespaceRestoreFailed";
     /// <summary>The saved oplog could not be replayed.</summary>

@@ -11,12 +11,14 @@ namespace MongoBackup.Engine.Restore;
 /// This is what a DBA compares with the source; <see cref="NamespaceRestoreResult.Documents"/> stays what was inserted
 /// from the snapshot's files. Counted with the count command (the collection's recorded size, as
 /// db.collection.estimatedDocumentCount() reads it), so it costs one round trip per collection whatever its size.
+/// A namespace that failed after its documents went in (its indexes refused, say) and was left holding them is counted
+/// too: what the target holds, restored whole or not.
 /// </summary>
 internal static class FinalCounts
 {
     public static async Task CountAsync(IMongoClient client, RestoreOutcome outcome, CancellationToken ct)
     {
-        foreach (var ns in outcome.Namespaces.Where(n => n.Error is null && n.Type == CollectionMetadata.CollectionType))
+        foreach (var ns in outcome.Namespaces.Where(n => (n.Error is null || n.Stage >= NamespaceRestoreStage.DataRestored) && n.Type == CollectionMetadata.CollectionType))
         {
             var (database, collection) = NamespaceName.Split(ns.TargetNamespace);
             try

@@ -8,7 +8,8 @@ namespace MongoBackup.Engine.Restore;
 /// <summary>
 /// The end of a restore: the replay of its oplog (the dump's own, then the slices a point-in-time restore adds, as one
 /// replay) into what the restore covers, then the indexes, built after the replay. Namespaces the replay failed, or
-/// whose indexes the server refused, are reported like any failed namespace. The replay goes to <paramref name="target"/>
+/// whose indexes the server refused, are reported like any failed namespace; one whose indexes were refused is dropped
+/// when the restore created it, and otherwise the report says what it was left holding (<see cref="IndexFailure"/>). The replay goes to <paramref name="target"/>
 /// (a mongos's), or through applyOps when it is null.
 /// </summary>
 internal sealed class OplogReplayPhase(IMongoClient client, RestoreRequest request, IEngineObserver observer, IReplayTarget? target = null)
@@ -18,10 +19,10 @@ internal sealed class OplogReplayPhase(IMongoClient client, RestoreRequest reque
     /// the dump's (unless -NoIndexRestore) and the ones the replayed oplog created; returns how many entries of
     /// <paramref name="moreOplog"/> were applied.
     /// </summary>
-    public async Task<long> RunAsync(IDumpReader reader, SnapshotScope scope, IEnumerable<(PlannedNamespace Ns, NamespaceRestoreResult Result)> ready,
+    public async Task<long> RunAsync(IDumpReader reader, SnapshotScope scope, IReadOnlyList<PreparedNamespace> ready,
         IReadOnlyList<OplogSegment> moreOplog, RestoreOutcome outcome, CancellationToken ct)
     {
-        var state = Seed(ready, withIndexes: !request.NoIndexRestore);
+        var state = Seed(ready.Select(r => (r.Ns, r.Result)), withIndexes: !request.NoIndexRestore);
         long moreApplied = 0;
         var own = request.DumpOplog ?? (reader.HasOplog ? new OplogSegment(reader.Location, reader.ReadOplogAsync(ct)) : null);
         List<OplogSegment> segments = own is not null ? [own, .. moreOplog] : [.. moreOplog];
@@ -32,7 +33,7 @@ internal sealed class OplogReplayPhase(IMongoClient client, RestoreRequest reque
             var replay = await ReplayAsync(segments, coverage, state, outcome, ct);
             moreApplied = replay.AppliedBySegment.TakeLast(moreOplog.Count).Sum();
         }
-        await BuildIndexesAsync(state, outcome, ct);
+        await BuildIndexesAsync(state, outcome, ready.ToDictionary(r => r.Ns.SourceNamespace, r => r.How), ct);
         return moreApplied;
     }
 
@@ -80,8 +81,11 @@ internal sealed class OplogReplayPhase(IMongoClient client, RestoreRequest reque
         return replay;
     }
 
-    /// <summary>Builds every index still to build, on the namespaces' target names.</summary>
-    private async Task BuildIndexesAsync(ReplayState state, RestoreOutcome outcome, CancellationToken ct)
+    /// <summary>
+    /// Builds every index still to build, on the namespaces' target names. <paramref name="prepared"/> says how each
+    /// planned namespace's target was made ready: one the restore created is dropped when its indexes are refused.
+    /// </summary>
+    private async Task BuildIndexesAsync(ReplayState state, RestoreOutcome outcome, IReadOnlyDictionary<string, PreparedTarget> prepared, CancellationToken ct)
     {
         var indexes = new IndexRestorer(client);
         foreach (var (ns, specs) in state.Indexes.Pending)
@@ -94,6 +98,12 @@ internal sealed class OplogReplayPhase(IMongoClient client, RestoreRequest reque
             {
                 var built = await indexes.CreateAsync(targetDb, targetCollection, specs, ct);
                 if (planned is not null) (planned.Indexes, planned.Stage) = (built, NamespaceRestoreStage.IndexesBuilt);
+            }
+            catch (MongoCommandException e)
+            {
+                var result = ResultOf(outcome, ns);
+                var how = planned is not null && prepared.TryGetValue(ns, out var p) ? p : (PreparedTarget?)null;
+                NamespaceFailures.Record(observer, result, await new IndexFailure(client, observer).SettleAsync(result, how, specs, e, ct));
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

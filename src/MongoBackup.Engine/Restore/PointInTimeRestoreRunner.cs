@@ -47,6 +47,16 @@ public sealed class PointInTimeRestoreRunner(IEngineObserver observer)
         return window;
     }
 
+    /// <summary>
+    /// The restore of <paramref name="window"/>'s base snapshot that a restore to the request's moment runs (and -WhatIf
+    /// checks): its <see cref="RestoreRequest.Moment"/> is the moment in UTC, or the cluster time when one was given.
+    /// </summary>
+    public static RestoreRequest RestoreRequestFor(PointInTimeRestoreRequest request, RestoreWindow window) => request.Restore with
+    {
+        Snapshot = new RepositorySnapshot(request.Repository, window.BaseSnapshot.Id),
+        Moment = request.Limit.WallTime is { } wall ? OplogLimit.InUtc(wall) : request.Limit.Timestamp.ToString(),
+    };
+
     /// <summary>Chooses the window (one listing of the repository), then restores through it.</summary>
     public async Task<PointInTimeOutcome> RunAsync(PointInTimeRestoreRequest request, CancellationToken ct) =>
         await RunAsync(request, await PlanAsync(request, ct), ct);
@@ -88,8 +98,7 @@ public sealed class PointInTimeRestoreRunner(IEngineObserver observer)
             },
         ];
         using var target = MongoConnection.Open(request.Restore.Connection);
-        var (restore, sliceEntries) = await new RestoreRunner(observer).RunAsync(
-            request.Restore with { Snapshot = new RepositorySnapshot(request.Repository, baseSnapshot.Id) }, target, slices, ct);
+        var (restore, sliceEntries) = await new RestoreRunner(observer).RunAsync(RestoreRequestFor(request, window), target, slices, ct);
         return new PointInTimeOutcome(window, request.Limit, restore) { SliceEntriesApplied = sliceEntries };
     }
 
@@ -107,7 +116,7 @@ public sealed class PointInTimeRestoreRunner(IEngineObserver observer)
         if ((await ServerTopology.DiscoverAsync(target.Client, ct, allowMongos: true)).Kind == TopologyKind.Sharded
             && ClusterRestoreWarnings.ZonesAsOfBase(window.BaseSnapshot, window.Slices.Count) is { } zones)
             observer.Warning(zones);
-        var restore = request.Restore with { Snapshot = new RepositorySnapshot(request.Repository, window.BaseSnapshot.Id), DumpOplog = oplog.Snapshot };
+        var restore = RestoreRequestFor(request, window) with { DumpOplog = oplog.Snapshot };
         var (outcome, sliceEntries) = await new RestoreRunner(observer).RunAsync(restore, target, [oplog.Slices(request.Limit)], ct);
         return new PointInTimeOutcome(window, request.Limit, outcome) { SliceEntriesApplied = sliceEntries };
     }

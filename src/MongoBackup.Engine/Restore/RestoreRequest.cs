@@ -23,6 +23,11 @@ public sealed record RestoreRequest
     /// already there (same _id) are kept and counted as restored, indexes and the oplog replay (idempotent) run again.
     /// </summary>
     public bool Resume { get; init; }
+    /// <summary>
+    /// For a point-in-time restore, the moment it restores to (in UTC, <see cref="PointInTimeRestoreRunner.RestoreRequestFor"/>):
+    /// recorded with the snapshot in the targets while the restore runs, and required the same by -Resume. Null for a restore of a snapshot as it is.
+    /// </summary>
+    public string? Moment { get; init; }
     /// <summary>Leave out the indexes (the _id index is always there).</summary>
     public bool NoIndexRestore { get; init; }
     /// <summary>Do not replay the dump's oplog: the data is then as read, not consistent at one moment.</summary>

@@ -9,7 +9,9 @@ public sealed record NamespaceRestoreResult(string SourceNamespace, string Targe
     public long Documents { get; set; }
     /// <summary>
     /// Documents the target collection holds once the restore has ended, after the oplog replay (see <see cref="FinalCounts"/>);
-    /// null for a view or time-series collection, a namespace not restored, or when the server did not answer the count.
+    /// null for a view or time-series collection, a namespace whose documents are not in the target (not restored, or
+    /// taken back), or when the server did not answer the count. A namespace that failed after its documents went in and
+    /// was left holding them (its indexes refused on a collection that existed before) has it: what it holds.
     /// </summary>
     public long? FinalDocuments { get; set; }
     /// <summary>

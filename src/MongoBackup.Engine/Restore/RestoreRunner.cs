@@ -81,7 +81,8 @@ public sealed class RestoreRunner(IEngineObserver observer)
         long moreApplied;
         try
         {
-            var preparer = new TargetPreparer(client, request.Map, request.Resume);
+            var preparer = new TargetPreparer(client, request.Map, request.Resume, buildsIndexes: !request.NoIndexRestore,
+                identity: RestoreIdentity.Of(request));
             if (sharding is not null) await sharding.PrepareDatabasesAsync(plan, ct);
             var ready = await new TargetPreparationPhase(observer).RunAsync(preparer, request, plan, outcome, sharding, ct);
             await new DataRestorePhase(client, observer).RunAsync(preparer, request, reader, ready, clock, ct);
@@ -102,8 +103,9 @@ public sealed class RestoreRunner(IEngineObserver observer)
                 }
             }
 
-            moreApplied = await new OplogReplayPhase(client, request, observer, sharding?.ReplayTarget(plan)).RunAsync(reader, scope, ready.Select(r => (r.Ns, r.Result)), moreOplog, outcome, ct);
+            moreApplied = await new OplogReplayPhase(client, request, observer, sharding?.ReplayTarget(plan)).RunAsync(reader, scope, ready, moreOplog, outcome, ct);
             await FinalCounts.CountAsync(client, outcome, ct);
+            await RestoreRecords.ClearAsync(client, outcome, ct);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {

@@ -31,7 +31,8 @@ public static class TargetCheck
                 sharding = await ShardedRestoreTarget.OpenAsync(target.Client, reader as Cluster.ClusterSnapshotReader, request.Drop,
                     Events.NullObserver.Instance, ct).ConfigureAwait(false);
         }
-        var preparer = new TargetPreparer(target.Client, request.Map, request.Resume);
+        var preparer = new TargetPreparer(target.Client, request.Map, request.Resume, buildsIndexes: !request.NoIndexRestore,
+                identity: RestoreIdentity.Of(request));
         var states = new List<TargetState>();
         foreach (var ns in plan)
             states.Add(new TargetState(ns, DamageRefusal(ns)

@@ -1,35 +1,51 @@
 using MongoDB.Bson;
+using MongoBackup.Engine.Formats;
 using MongoDB.Driver;
 
 namespace MongoBackup.Engine.Restore;
 
 /// <summary>
 /// Makes a target namespace ready for its documents: refuses one that already holds data unless told to drop
-/// it, and creates the collection or view with the options the dump recorded. Takes back what a restore wrote to a
-/// namespace whose file turned out damaged.
+/// it, refuses an existing one whose options or indexes differ from the backup's (<see cref="CollectionOptionsComparison"/>,
+/// <see cref="IndexConflicts"/>) unless told to drop it, and creates the collection or view with the options the dump
+/// recorded. Takes back what a restore wrote to a namespace whose file turned out damaged.
 /// </summary>
+/// <param name="client">The target server.</param>
+/// <param name="map">The restore's renames (a view follows its renamed source).</param>
 /// <param name="resume">An interrupted restore is being finished: a target that holds data is kept and filled in.</param>
-public sealed class TargetPreparer(IMongoClient client, NamespaceMap map, bool resume = false)
+/// <param name="buildsIndexes">The restore builds the backup's indexes (not -NoIndexRestore): an existing index they clash with refuses the target.</param>
+/// <param name="identity">
+/// What the restore restores: recorded in each target database as its target is prepared (<see cref="RestoreRecords"/>),
+/// and under -Resume a target is kept only under the record of this same snapshot and moment. Null: no record is kept or read.
+/// </param>
+public sealed class TargetPreparer(IMongoClient client, NamespaceMap map, bool resume = false, bool buildsIndexes = true, RestoreIdentity? identity = null)
 {
     /// <summary>Returns whether it created the target or kept an existing one (empty, or holding data under -Resume).</summary>
-    /// <exception cref="MongoBackupException">TargetNotEmpty: the target holds data (or is a view), and neither <paramref name="drop"/> nor -Resume was given.</exception>
+    /// <exception cref="MongoBackupException">
+    /// TargetNotEmpty: the target holds data (or is a view), and neither <paramref name="drop"/> nor -Resume was given.
+    /// TargetIncompatible: without <paramref name="drop"/>, the existing target's options or indexes differ from the backup's.
+    /// </exception>
     public async Task<PreparedTarget> PrepareAsync(PlannedNamespace ns, bool drop, CancellationToken ct)
     {
         var db = client.GetDatabase(ns.TargetDatabase);
         var existing = await FindAsync(db, ns.TargetCollection, ct);
-        if (existing is not null)
+        var how = PreparedTarget.Created;
+        if (existing is not null && !drop)
         {
-            if (!drop)
-            {
-                // An existing collection keeps its own options; one holding data is filled in only under -Resume.
-                if (await RefusalAsync(db, ns, existing, ct) is not { } refusal) return PreparedTarget.KeptEmpty;
-                if (!resume) throw refusal;
-                return PreparedTarget.KeptWithData;
-            }
-            await db.DropCollectionAsync(ns.TargetCollection, ct);
+            // An existing collection is kept as it is; one holding data is filled in only under -Resume (of the same
+            // restore), and only one that behaves as the backup's does (its options, its indexes) is filled in at all.
+            var holdsData = await DataRefusalAsync(db, ns, existing, ct);
+            var refusal = await ResumeRefusalAsync(db, ns, holdsData, ct) ?? (resume ? null : holdsData) ?? await ShapeRefusalAsync(db, ns, existing, ct);
+            if (refusal is not null) throw refusal;
+            how = holdsData is null ? PreparedTarget.KeptEmpty : PreparedTarget.KeptWithData;
         }
-        await CreateAsync(db, ns, ct);
-        return PreparedTarget.Created;
+        else
+        {
+            if (existing is not null) await db.DropCollectionAsync(ns.TargetCollection, ct);
+            await CreateAsync(db, ns, ct);
+        }
+        if (identity is not null) await RestoreRecords.WriteAsync(db, ns.TargetCollection, identity, ct);
+        return how;
     }
 
     /// <summary>
@@ -55,15 +71,41 @@ public sealed class TargetPreparer(IMongoClient client, NamespaceMap map, bool r
         }
     }
 
-    /// <summary>Why <see cref="PrepareAsync"/> would refuse this target (TargetNotEmpty), or null; reads only.</summary>
+    /// <summary>Why <see cref="PrepareAsync"/> would refuse this target (TargetNotEmpty, TargetIncompatible), or null; reads only.</summary>
     public async Task<MongoBackupException?> RefusalAsync(PlannedNamespace ns, bool drop, CancellationToken ct)
     {
-        if (drop || resume) return null;
+        if (drop) return null;
         var db = client.GetDatabase(ns.TargetDatabase);
-        return await FindAsync(db, ns.TargetCollection, ct) is { } existing ? await RefusalAsync(db, ns, existing, ct) : null;
+        if (await FindAsync(db, ns.TargetCollection, ct) is not { } existing) return null;
+        var holdsData = await DataRefusalAsync(db, ns, existing, ct);
+        return await ResumeRefusalAsync(db, ns, holdsData, ct) ?? (resume ? null : holdsData) ?? await ShapeRefusalAsync(db, ns, existing, ct);
     }
 
-    private static async Task<MongoBackupException?> RefusalAsync(IMongoDatabase db, PlannedNamespace ns, BsonDocument existing, CancellationToken ct)
+    /// <summary>
+    /// Under -Resume, TargetNotEmpty for a target this restore cannot be finishing: one holding data (<paramref name="holdsData"/>
+    /// says how much) without the record of an interrupted restore of the same snapshot and moment, or any target under
+    /// the record of another (filling it would leave the target's collections at different snapshots or moments).
+    /// Said before anything is written, with what the target held.
+    /// </summary>
+    private async Task<MongoBackupException?> ResumeRefusalAsync(IMongoDatabase db, PlannedNamespace ns, MongoBackupException? holdsData, CancellationToken ct)
+    {
+        if (!resume || identity is null) return null;
+        var recorded = await RestoreRecords.ReadAsync(db, ns.TargetCollection, ct);
+        if (recorded == identity || (recorded is null && holdsData is null)) return null;
+        var held = holdsData is null ? "it is empty" : await HeldAsync(db, ns);
+        var why = recorded is null
+            ? $"{held}, and no interrupted restore of {identity} left them (no restore of this MongoBackup recorded it as its target)"
+            : $"{held}, under the record of an interrupted restore of {recorded}, not of {identity}: finishing it as this one would leave the target at two snapshots or moments";
+        return new MongoBackupException(ErrorIds.TargetNotEmpty,
+            $"{ns.TargetNamespace} was not resumed: {why}. Nothing was written to it. Resume the interrupted restore with the same snapshot and moment, " +
+            "or restore it again with -Drop.", target: ns.TargetNamespace);
+
+        async Task<string> HeldAsync(IMongoDatabase database, PlannedNamespace target) => ns.IsView
+            ? "it is a view"
+            : $"it holds {await database.GetCollection<BsonDocument>(target.DataCollection).EstimatedDocumentCountAsync(cancellationToken: ct):N0} documents";
+    }
+
+    private static async Task<MongoBackupException?> DataRefusalAsync(IMongoDatabase db, PlannedNamespace ns, BsonDocument existing, CancellationToken ct)
     {
         var count = existing.GetValue("type", "collection") == "view" ? -1
             : await db.GetCollection<BsonDocument>(ns.DataCollection).EstimatedDocumentCountAsync(cancellationToken: ct);
@@ -71,6 +113,26 @@ public sealed class TargetPreparer(IMongoClient client, NamespaceMap map, bool r
             count < 0
                 ? $"The target {ns.TargetNamespace} already exists as a view; use -Drop to replace it."
                 : $"The target {ns.TargetNamespace} already holds {count} document{(count == 1 ? "" : "s")}; use -Drop to replace it, -Resume to finish a restore into it that was interrupted, or restore into another name.",
+            target: ns.TargetNamespace);
+    }
+
+    /// <summary>
+    /// TargetIncompatible when the existing target would not behave as the backup's collection: other options (a
+    /// capped collection restored as an uncapped one, another collation...) or an index the backup's would clash with.
+    /// Filling it would change what the data means, or fail at the indexes once the documents are in.
+    /// </summary>
+    private async Task<MongoBackupException?> ShapeRefusalAsync(IMongoDatabase db, PlannedNamespace ns, BsonDocument existing, CancellationToken ct)
+    {
+        var differences = CollectionOptionsComparison.Differences(ns.Type, ns.Metadata?.Options,
+            existing.GetValue("type", CollectionMetadata.CollectionType).AsString, existing.GetValue("options", BsonNull.Value) as BsonDocument);
+        if (differences.Count == 0 && buildsIndexes && !ns.IsView && ns.Metadata?.Indexes is { Count: > 0 } specs)
+        {
+            using var cursor = await db.GetCollection<BsonDocument>(ns.TargetCollection).Indexes.ListAsync(ct);
+            differences = IndexConflicts.Find(specs, await cursor.ToListAsync(ct));
+        }
+        return differences.Count == 0 ? null : new MongoBackupException(ErrorIds.TargetIncompatible,
+            $"The target {ns.TargetNamespace} exists with options or indexes that differ from the backup's, so it was not restored " +
+            $"(nothing written to it): {string.Join("; ", differences)}. Use -Drop to replace it with the backup's, or restore into another name.",
             target: ns.TargetNamespace);
     }
 

@@ -68,7 +68,7 @@ public sealed class RestoreMongoPointInTimeCommand : MongoRestoreCmdlet
         if (IsWhatIf())
         {
             var slices = window.Slices.Count == 0 ? "no oplog slices" : $"{window.Slices.Count} oplog slice(s)";
-            WritePlan(request.Restore with { Snapshot = baseSnapshot }, namespaces.ToList(),
+            WritePlan(PointInTimeRestoreRunner.RestoreRequestFor(request, window), namespaces.ToList(),
                 $"as of {limit}, from snapshot {window.BaseSnapshot.Id} and {slices},");
             if (plan.FromOplogOnly)
                 WritePlannedAction("Restore", "(created after the snapshot)",

@@ -26,7 +26,8 @@ public static class EngineErrors
         ErrorIds.NotAuthorized or ErrorIds.RepositoryAccessDenied => ErrorCategory.PermissionDenied,
         ErrorIds.WrongEncryptionKey or ErrorIds.EncryptionKeyRequired => ErrorCategory.SecurityError,
         ErrorIds.ShardedClusterNotSupported or ErrorIds.LeaseNotSupported => ErrorCategory.NotImplemented,
-        ErrorIds.NoOplog or ErrorIds.SnapshotInUse or ErrorIds.BalancerRunning or ErrorIds.ShardKeyConflict => ErrorCategory.InvalidOperation,
+        ErrorIds.NoOplog or ErrorIds.SnapshotInUse or ErrorIds.BalancerRunning or ErrorIds.ShardKeyConflict
+            or ErrorIds.TargetIncompatible => ErrorCategory.InvalidOperation,
         ErrorIds.NothingSelected or ErrorIds.DatabaseNotFound or ErrorIds.SnapshotNotFound or ErrorIds.SourceNotFound
             or ErrorIds.NoBaseSnapshot or ErrorIds.RepositoryNotFound => ErrorCategory.ObjectNotFound,
         ErrorIds.RepositoryNotWritable or ErrorIds.NamespaceRestoreFailed or ErrorIds.OplogReplayFailed

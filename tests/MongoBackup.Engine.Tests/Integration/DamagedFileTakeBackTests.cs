@@ -22,8 +22,10 @@ public sealed class DamagedFileTakeBackTests(MongoServerFixture server) : IDispo
     {
         var (database, repository, manifest) = await _snapshots.BackUpWithItemsChangedAsync();
         var target = TestDatabases.NewName("kept_r");
-        var validator = new BsonDocument("text", new BsonDocument("$exists", true));
-        await server.Client.GetDatabase(target).RunCommandAsync<BsonDocument>(new BsonDocument { { "create", "items" }, { "validator", validator } });
+        // An option of its own that changes nothing the backup's collection does (one that did would refuse the target:
+        // ExistingTargetTests), so the restore fills it.
+        var engine = new BsonDocument("wiredTiger", new BsonDocument("configString", "block_compressor=zstd"));
+        await server.Client.GetDatabase(target).RunCommandAsync<BsonDocument>(new BsonDocument { { "create", "items" }, { "storageEngine", engine } });
         var observer = new RecordingObserver();
 
         var outcome = await RestoreAsync(repository, manifest.Id, database, target, observer, resume: false);
@@ -32,7 +34,7 @@ public sealed class DamagedFileTakeBackTests(MongoServerFixture server) : IDispo
         Assert.Equal(ErrorIds.CorruptFile, Assert.Single(observer.Failures).Error.ErrorId);
         var items = await OptionsAsync(target, "items");
         Assert.NotNull(items);
-        Assert.Equal(validator, items!["validator"].AsBsonDocument);
+        Assert.Equal(engine, items!["storageEngine"].AsBsonDocument);
         Assert.Equal(0, await CountAsync(target, "items"));
         Assert.Equal(Items / 3, await CountAsync(target, "others"));
     }
@@ -40,10 +42,14 @@ public sealed class DamagedFileTakeBackTests(MongoServerFixture server) : IDispo
     [Fact]
     public async Task Resuming_into_a_target_that_held_documents_leaves_them_and_says_so()
     {
-        var (database, repository, manifest) = await _snapshots.BackUpWithItemsChangedAsync();
+        var (database, repository, manifest) = await _snapshots.BackUpAsync(Compression.None);
         var target = TestDatabases.NewName("resume_r");
-        var held = Enumerable.Range(0, 3).Select(i => new BsonDocument { { "_id", $"held-{i}" } }).ToList();
-        await server.Client.GetDatabase(target).GetCollection<BsonDocument>("items").InsertManyAsync(held);
+        // An interrupted restore of the snapshot left its first 100 items; then the file is found damaged past them.
+        await InterruptedRestore.RunAsync(Request(repository, manifest.Id, database, target, resume: false));
+        var items = server.Client.GetDatabase(target).GetCollection<BsonDocument>("items");
+        var held = await items.Find(FilterDefinition<BsonDocument>.Empty).Sort(new BsonDocument("_id", 1)).Limit(100).ToListAsync();
+        await items.DeleteManyAsync(new BsonDocument("_id", new BsonDocument("$gt", held[^1]["_id"])));
+        VerificationSnapshots.ChangeOneCharacter(repository, manifest.Id, $"{database}/items.bson", "item 1500 ", inTheMiddle: true);
         var observer = new RecordingObserver();
 
         var outcome = await RestoreAsync(repository, manifest.Id, database, target, observer, resume: true);
@@ -51,8 +57,7 @@ public sealed class DamagedFileTakeBackTests(MongoServerFixture server) : IDispo
         Assert.False(outcome.Succeeded);
         Assert.Contains($"{database}/items.bson", Assert.Single(observer.Failures).Error.Message);
         Assert.Contains(observer.Warnings, w => w.Contains($"{target}.items", StringComparison.Ordinal) && w.Contains("-Resume", StringComparison.Ordinal));
-        var ids = await server.Client.GetDatabase(target).GetCollection<BsonDocument>("items")
-            .Find(new BsonDocument("_id", new BsonDocument("$in", new BsonArray(held.Select(h => h["_id"]))))).ToListAsync();
+        var ids = await items.Find(new BsonDocument("_id", new BsonDocument("$in", new BsonArray(held.Select(h => h["_id"]))))).Sort(new BsonDocument("_id", 1)).ToListAsync();
         Assert.Equal(held, ids);
         Assert.Equal(Items / 3, await CountAsync(target, "others"));
     }
@@ -81,11 +86,13 @@ public sealed class DamagedFileTakeBackTests(MongoServerFixture server) : IDispo
     }
 
     private Task<RestoreOutcome> RestoreAsync(ISnapshotRepository repository, string id, string database, string target, RecordingObserver observer, bool resume) =>
-        new RestoreRunner(observer).RunAsync(new RestoreRequest
-        {
-            Connection = _snapshots.Connection, Snapshot = new RepositorySnapshot(repository, id), Resume = resume,
-            Map = new NamespaceMap().AddDatabaseRename(database, target), NoOplogReplay = true,
-        }, CancellationToken.None);
+        new RestoreRunner(observer).RunAsync(Request(repository, id, database, target, resume), CancellationToken.None);
+
+    private RestoreRequest Request(ISnapshotRepository repository, string id, string database, string target, bool resume) => new()
+    {
+        Connection = _snapshots.Connection, Snapshot = new RepositorySnapshot(repository, id), Resume = resume,
+        Map = new NamespaceMap().AddDatabaseRename(database, target), NoOplogReplay = true,
+    };
 
     private Task<long> CountAsync(string database, string collection) =>
         server.Client.GetDatabase(database).GetCollection<BsonDocument>(collection).CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty);
