@@ -219,3 +219,50 @@ Describe 'Restore-MongoDatabase -IncludeUsersAndRoles: what it refuses before wr
         $role['privileges'][0]['resource']['db'].AsString | Should -Be $copy
     }
 }
+
+Describe 'Invoke-MongoBackupPolicy -IncludeUsersAndRoles, and the runbook''s MONGOBACKUP_INCLUDE_USERS_AND_ROLES' {
+    BeforeAll {
+        $script:runbook = (Resolve-Path (Join-Path $PSScriptRoot '../../examples/Invoke-MongoBackupRunbook.ps1')).Path
+        function script:Invoke-Runbook([hashtable] $Environment, [string] $Repository) {
+            # A fresh pwsh as a scheduler starts one, with the settings in its environment; under 'dotnet pwsh' run pwsh.dll through dotnet.
+            $exe = [Environment]::ProcessPath
+            $arguments = @('-NoProfile', '-NonInteractive', '-File', $runbook, '-ConnectionString', $uri, '-Repository', $Repository,
+                '-Database', $hr, '-FullEvery', '1d', '-ModulePath', $env:MONGOBACKUP_MODULE)
+            if ([IO.Path]::GetFileNameWithoutExtension($exe) -eq 'dotnet') { $arguments = @(Join-Path $PSHOME 'pwsh.dll') + $arguments }
+            foreach ($name in $Environment.Keys) { [Environment]::SetEnvironmentVariable($name, $Environment[$name]) }
+            try { $output = & $exe @arguments 2>&1 }
+            finally { foreach ($name in $Environment.Keys) { [Environment]::SetEnvironmentVariable($name, $null) } }
+            return [pscustomobject]@{ ExitCode = $LASTEXITCODE; Output = ($output | Out-String) }
+        }
+        function script:Restore-UsersOf([string] $Repository, [string] $As) {
+            Get-MongoSnapshot -Repository $Repository -Latest |
+                Restore-MongoDatabase -ConnectionString $uri -RenameDatabase "$hr=$As" -IncludeUsersAndRoles -Confirm:$false -WarningAction SilentlyContinue
+        }
+    }
+
+    It 'takes the full backup with the users and roles, which a restore -IncludeUsersAndRoles brings back' {
+        $policyRepository = New-TestFolder
+        $run = Invoke-MongoBackupPolicy -ConnectionString $uri -Repository $policyRepository -Database $hr -FullEvery 1d -IncludeUsersAndRoles -Confirm:$false
+        $run.Action | Should -Be 'Full'
+        $result = Restore-UsersOf $policyRepository "$($renamed)p"
+        $result.UsersRestored | Should -Be 1
+        $result.RolesRestored | Should -Be 1
+        Get-UserRoles "$($renamed)p" 'alice' | Should -Be @("hrReader@$($renamed)p", "read@$($renamed)p", "read@$other")
+    }
+
+    It 'passes MONGOBACKUP_INCLUDE_USERS_AND_ROLES=true through to the full backup' {
+        $runbookRepository = New-TestFolder
+        $run = Invoke-Runbook @{ MONGOBACKUP_INCLUDE_USERS_AND_ROLES = 'true' } $runbookRepository
+        $run.ExitCode | Should -Be 0 -Because $run.Output
+        $run.Output | Should -Match 'MongoBackup policy: Full '
+        (Restore-UsersOf $runbookRepository "$($renamed)r").UsersRestored | Should -Be 1
+    }
+
+    It 'refuses a MONGOBACKUP_INCLUDE_USERS_AND_ROLES it cannot read, naming it, before backing anything up' {
+        $refusedRepository = Join-Path (New-TestFolder) 'never'
+        $run = Invoke-Runbook @{ MONGOBACKUP_INCLUDE_USERS_AND_ROLES = 'ture' } $refusedRepository
+        $run.ExitCode | Should -Be 1
+        $run.Output | Should -Match "MONGOBACKUP_INCLUDE_USERS_AND_ROLES is 'ture': set it to true or false"
+        Test-Path $refusedRepository | Should -BeFalse
+    }
+}
