@@ -111,7 +111,7 @@ public sealed class RestoreWindowRule
     // The part of the window a restore reaches: all of it, or from the oldest restorable moment while the chain is younger (Shortfall warns).
     private string Describe() => OldestRestorable <= Start
         ? $"the restore window {InUtc(Start)} to {InUtc(End)}"
-        : $"the restorable part of the restore window, {InUtc(OldestRestorable)} to {InUtc(End)},"
+        : $"the restorable part of the restore window, {InUtc(OldestRestorable)} to {InUtc(End)},";
 
     private static string InUtc(DateTimeOffset moment) => OplogLimit.InUtc(moment);
 
