@@ -223,15 +223,14 @@ Describe 'Restore-MongoDatabase -IncludeUsersAndRoles: what it refuses before wr
 Describe 'Invoke-MongoBackupPolicy -IncludeUsersAndRoles, and the runbook''s MONGOBACKUP_INCLUDE_USERS_AND_ROLES' {
     BeforeAll {
         $script:runbook = (Resolve-Path (Join-Path $PSScriptRoot '../../examples/Invoke-MongoBackupRunbook.ps1')).Path
-        function script:Invoke-Runbook([hashtable] $Environment, [string] $Repository) {
-            # A fresh pwsh as a scheduler starts one, with the settings in its environment; under 'dotnet pwsh' run pwsh.dll through dotnet.
+        function script:Invoke-Runbook {
+            # A fresh pwsh as a scheduler starts one, its settings in the environment; under 'dotnet pwsh' run pwsh.dll through dotnet.
+            param([string] $Folder)
             $exe = [Environment]::ProcessPath
-            $arguments = @('-NoProfile', '-NonInteractive', '-File', $runbook, '-ConnectionString', $uri, '-Repository', $Repository,
+            $arguments = @('-NoProfile', '-NonInteractive', '-File', $runbook, '-ConnectionString', $uri, '-Repository', $Folder,
                 '-Database', $hr, '-FullEvery', '1d', '-ModulePath', $env:MONGOBACKUP_MODULE)
             if ([IO.Path]::GetFileNameWithoutExtension($exe) -eq 'dotnet') { $arguments = @(Join-Path $PSHOME 'pwsh.dll') + $arguments }
-            foreach ($name in $Environment.Keys) { [Environment]::SetEnvironmentVariable($name, $Environment[$name]) }
-            try { $output = & $exe @arguments 2>&1 }
-            finally { foreach ($name in $Environment.Keys) { [Environment]::SetEnvironmentVariable($name, $null) } }
+            $output = & $exe @arguments 2>&1
             return [pscustomobject]@{ ExitCode = $LASTEXITCODE; Output = ($output | Out-String) }
         }
         function script:Restore-UsersOf([string] $Repository, [string] $As) {
@@ -244,15 +243,17 @@ Describe 'Invoke-MongoBackupPolicy -IncludeUsersAndRoles, and the runbook''s MON
         $policyRepository = New-TestFolder
         $run = Invoke-MongoBackupPolicy -ConnectionString $uri -Repository $policyRepository -Database $hr -FullEvery 1d -IncludeUsersAndRoles -Confirm:$false
         $run.Action | Should -Be 'Full'
-        $result = Restore-UsersOf $policyRepository "$($renamed)p"
+        $result = Restore-UsersOf $policyRepository "$($renamed)q"
         $result.UsersRestored | Should -Be 1
         $result.RolesRestored | Should -Be 1
-        Get-UserRoles "$($renamed)p" 'alice' | Should -Be @("hrReader@$($renamed)p", "read@$($renamed)p", "read@$other")
+        Get-UserRoles "$($renamed)q" 'alice' | Should -Be @("hrReader@$($renamed)q", "read@$($renamed)q", "read@$other")
     }
 
     It 'passes MONGOBACKUP_INCLUDE_USERS_AND_ROLES=true through to the full backup' {
         $runbookRepository = New-TestFolder
-        $run = Invoke-Runbook @{ MONGOBACKUP_INCLUDE_USERS_AND_ROLES = 'true' } $runbookRepository
+        $env:MONGOBACKUP_INCLUDE_USERS_AND_ROLES = 'true'
+        try { $run = Invoke-Runbook -Folder $runbookRepository }
+        finally { Remove-Item Env:MONGOBACKUP_INCLUDE_USERS_AND_ROLES }
         $run.ExitCode | Should -Be 0 -Because $run.Output
         $run.Output | Should -Match 'MongoBackup policy: Full '
         (Restore-UsersOf $runbookRepository "$($renamed)r").UsersRestored | Should -Be 1
@@ -260,9 +261,29 @@ Describe 'Invoke-MongoBackupPolicy -IncludeUsersAndRoles, and the runbook''s MON
 
     It 'refuses a MONGOBACKUP_INCLUDE_USERS_AND_ROLES it cannot read, naming it, before backing anything up' {
         $refusedRepository = Join-Path (New-TestFolder) 'never'
-        $run = Invoke-Runbook @{ MONGOBACKUP_INCLUDE_USERS_AND_ROLES = 'ture' } $refusedRepository
+        $env:MONGOBACKUP_INCLUDE_USERS_AND_ROLES = 'ture'
+        try { $run = Invoke-Runbook -Folder $refusedRepository }
+        finally { Remove-Item Env:MONGOBACKUP_INCLUDE_USERS_AND_ROLES }
         $run.ExitCode | Should -Be 1
         $run.Output | Should -Match "MONGOBACKUP_INCLUDE_USERS_AND_ROLES is 'ture': set it to true or false"
         Test-Path $refusedRepository | Should -BeFalse
+    }
+}
+
+Describe 'A user or role that already exists on the target' {
+    It 'is kept, with a warning that says what -Drop would also do and how to replace only it' {
+        $again = "$($renamed)k"
+        $null = $full | Restore-MongoDatabase -ConnectionString $uri -RenameDatabase "$hr=$again" -IncludeUsersAndRoles -Confirm:$false -WarningAction SilentlyContinue
+        # The collections go (a DBA cleaning up), the users and roles of the database stay on the server.
+        foreach ($name in 'employees', 'payroll') { [MongoDB.Driver.MongoClient]::new($uri).GetDatabase($again).DropCollection($name, [System.Threading.CancellationToken]::None) }
+
+        $result = $full | Restore-MongoDatabase -ConnectionString $uri -RenameDatabase "$hr=$again" -IncludeUsersAndRoles -Confirm:$false -WarningVariable kept -WarningAction SilentlyContinue
+
+        $result.Succeeded | Should -BeTrue
+        $result.UsersRestored | Should -Be 0
+        $userWarning = @($kept | Where-Object { "$_" -like "The user $again.alice already exists*" })
+        $userWarning.Count | Should -Be 1 -Because ($kept -join "`n")
+        "$($userWarning[0])" | Should -BeLike '*kept as it is. -Drop replaces it with the backed-up definition, but -Drop also drops and re-creates every collection the restore takes; to replace only it, drop it on the target (dropUser) and restore again with -IncludeUsersAndRoles.'
+        @($kept | Where-Object { "$_" -like "The role $again.hrReader already exists*(dropRole)*" }).Count | Should -Be 1
     }
 }
