@@ -307,6 +307,19 @@ Describe 'Invoke-MongoSnapshotRetention' {
         (Get-MongoRestoreWindow -Repository $today | Select-Object -First 1).From | Should -Be $earliest
     }
 
+    It 'outputs the real run as -WhatIf plans it: the same Action, Target and Detail for each snapshot' {
+        $small = New-TestFolder
+        $hour = 3600
+        New-History $small @(@{ Id = 'a-full'; At = $hour }, @{ Id = 'b-slice'; At = 2 * $hour; After = $hour }, @{ Id = 'c-full'; At = 3 * $hour })
+        $dry = @(Invoke-MongoSnapshotRetention -Repository $small -KeepLast 1 -WhatIf)
+        $real = @(Invoke-MongoSnapshotRetention -Repository $small -KeepLast 1 -Confirm:$false)
+
+        $real.Target | Should -Be $dry.Target
+        $real.Action | Should -Be $dry.Action
+        $real.Detail | Should -Be $dry.Detail
+        ($real | Where-Object Action -eq Remove).Target | Should -Be @('b-slice', 'a-full')
+    }
+
     It '-WhatIf with -RestoreWindow says "restore window" for what the window keeps, and removes nothing' {
         # The chain ends on day 3 at 01:23:20; a 1-day window starts on day 2 at 01:23:20, so 03-full-d2a is its base.
         $plan = Invoke-MongoSnapshotRetention -Repository $chain -KeepLast 1 -RestoreWindow 1d -WhatIf
