@@ -222,16 +222,10 @@ Describe 'Restore-MongoDatabase -IncludeUsersAndRoles: what it refuses before wr
 
 Describe 'Invoke-MongoBackupPolicy -IncludeUsersAndRoles, and the runbook''s MONGOBACKUP_INCLUDE_USERS_AND_ROLES' {
     BeforeAll {
-        $script:runbook = (Resolve-Path (Join-Path $PSScriptRoot '../../examples/Invoke-MongoBackupRunbook.ps1')).Path
-        function script:Invoke-Runbook {
-            # A fresh pwsh as a scheduler starts one, its settings in the environment; under 'dotnet pwsh' run pwsh.dll through dotnet.
-            param([string] $Folder)
-            $exe = [Environment]::ProcessPath
-            $arguments = @('-NoProfile', '-NonInteractive', '-File', $runbook, '-ConnectionString', $uri, '-Repository', $Folder,
-                '-Database', $hr, '-FullEvery', '1d', '-ModulePath', $env:MONGOBACKUP_MODULE)
-            if ([IO.Path]::GetFileNameWithoutExtension($exe) -eq 'dotnet') { $arguments = @(Join-Path $PSHOME 'pwsh.dll') + $arguments }
-            $output = & $exe @arguments 2>&1
-            return [pscustomobject]@{ ExitCode = $LASTEXITCODE; Output = ($output | Out-String) }
+        function script:Invoke-UsersRunbook([string] $Folder, [string] $Setting) {
+            # As systemd runs the shipped runbook: every setting in the environment (TestServer.ps1's helper).
+            Invoke-RunbookWithEnvironment @{ MONGOBACKUP_URI = $uri; MONGOBACKUP_REPOSITORY = $Folder; MONGOBACKUP_DATABASE = $hr
+                MONGOBACKUP_FULL_EVERY = '1d'; MONGOBACKUP_INCLUDE_USERS_AND_ROLES = $Setting }
         }
         function script:Restore-UsersOf([string] $Repository, [string] $As) {
             Get-MongoSnapshot -Repository $Repository -Latest |
@@ -251,9 +245,7 @@ Describe 'Invoke-MongoBackupPolicy -IncludeUsersAndRoles, and the runbook''s MON
 
     It 'passes MONGOBACKUP_INCLUDE_USERS_AND_ROLES=true through to the full backup' {
         $runbookRepository = New-TestFolder
-        $env:MONGOBACKUP_INCLUDE_USERS_AND_ROLES = 'true'
-        try { $run = Invoke-Runbook -Folder $runbookRepository }
-        finally { Remove-Item Env:MONGOBACKUP_INCLUDE_USERS_AND_ROLES }
+        $run = Invoke-UsersRunbook $runbookRepository 'true'
         $run.ExitCode | Should -Be 0 -Because $run.Output
         $run.Output | Should -Match 'MongoBackup policy: Full '
         (Restore-UsersOf $runbookRepository "$($renamed)r").UsersRestored | Should -Be 1
@@ -261,9 +253,7 @@ Describe 'Invoke-MongoBackupPolicy -IncludeUsersAndRoles, and the runbook''s MON
 
     It 'refuses a MONGOBACKUP_INCLUDE_USERS_AND_ROLES it cannot read, naming it, before backing anything up' {
         $refusedRepository = Join-Path (New-TestFolder) 'never'
-        $env:MONGOBACKUP_INCLUDE_USERS_AND_ROLES = 'ture'
-        try { $run = Invoke-Runbook -Folder $refusedRepository }
-        finally { Remove-Item Env:MONGOBACKUP_INCLUDE_USERS_AND_ROLES }
+        $run = Invoke-UsersRunbook $refusedRepository 'ture'
         $run.ExitCode | Should -Be 1
         $run.Output | Should -Match "MONGOBACKUP_INCLUDE_USERS_AND_ROLES is 'ture': set it to true or false"
         Test-Path $refusedRepository | Should -BeFalse
