@@ -22,7 +22,8 @@
     as name=value pairs separated by commas (MONGOBACKUP_TAG=env=prod,team=dba). For a sharded cluster whose shards
     this machine reaches by other names than config.shards lists, -ShardHostMap (MONGOBACKUP_SHARD_HOST_MAP) maps
     them, as listed=reached pairs of host:port separated by commas
-    (MONGOBACKUP_SHARD_HOST_MAP=shard0-a:27018=10.0.1.5:27018,shard1-a:27018=10.0.2.5:27018). A value the runbook
+    (MONGOBACKUP_SHARD_HOST_MAP=shard0-a:27018=10.0.1.5:27018,shard1-a:27018=10.0.2.5:27018). -IncludeUsersAndRoles
+    (MONGOBACKUP_INCLUDE_USERS_AND_ROLES=true) saves the users and roles of the databases taken with each full backup. A value the runbook
     cannot read (a keep count that is no whole number above 0, a switch that is not true or false, an entry without
     its '=') stops the run before anything is done, naming the variable (or parameter) and how to write it.
 
@@ -134,6 +135,9 @@ param(
     # again afterwards; without it such a run fails with MongoBackup.BalancerRunning. MONGOBACKUP_STOP_BALANCER=true
     # (or 1, yes) sets it; false, 0, no or unset leave it off.
     [switch] $StopBalancer,
+    # The full backups also save the users and roles of the databases taken (MONGOBACKUP_INCLUDE_USERS_AND_ROLES=true,
+    # or 1, yes), as Backup-MongoDatabase -IncludeUsersAndRoles; a restore takes them back with -IncludeUsersAndRoles.
+    [switch] $IncludeUsersAndRoles,
     # Where the module is, when it is not installed in a PSModulePath folder (e.g. /opt/mongobackup/MongoBackup).
     [string] $ModulePath = $(if ($env:MONGOBACKUP_MODULE) { $env:MONGOBACKUP_MODULE } else { 'MongoBackup' }),
     # The databases to back up (MONGOBACKUP_DATABASE: names or wildcards separated by commas); all when none is given.
@@ -312,6 +316,7 @@ try {
     # Every setting is read, and refused naming its variable, before anything is done.
     $StopBalancer = Read-Switch 'StopBalancer' 'MONGOBACKUP_STOP_BALANCER'
     $KeepAll = Read-Switch 'KeepAll' 'MONGOBACKUP_KEEP_ALL'
+    $IncludeUsersAndRoles = Read-Switch 'IncludeUsersAndRoles' 'MONGOBACKUP_INCLUDE_USERS_AND_ROLES'
     $ForcePathStyle = Read-Switch 'ForcePathStyle' 'MONGOBACKUP_S3_FORCE_PATH_STYLE'
     # Settings with a default of the module's own are passed only when set, so the policy's documented default holds
     # (a default copied here would go stale when the module's changes).
@@ -361,6 +366,7 @@ try {
         Repository       = Get-RunbookRepository $Repository $Endpoint '-Endpoint (MONGOBACKUP_ENDPOINT)'
         FullEvery        = $FullEvery
         StopBalancer     = [bool] $StopBalancer
+        IncludeUsersAndRoles = [bool] $IncludeUsersAndRoles
         Confirm          = $false
     }
     if ($compressionSetting) { $policy.Compression = $compressionSetting.Text }

@@ -73,8 +73,8 @@ Describe 'Encrypted backups' {
         Read-Cursor ([MongoDB.Driver.MongoClient]::new($uri).ListDatabaseNames($none)) | Should -Not -Contain "$($db)_missing"
     }
 
-    It 'refuses -EncryptionKey and -EncryptionKeyFile together, naming both' {
-        { $full | Restore-MongoDatabase -ConnectionString $uri -EncryptionKey $passphrase -EncryptionKeyFile 'key.bin' -ErrorAction Stop } |
+    It 'refuses -EncryptionKey and -EncryptionKeyFile together on a backup, which is written under one key, naming both' {
+        { Backup-MongoDatabase -ConnectionString $uri -Repository $repository -Database $db -EncryptionKey $passphrase -EncryptionKeyFile 'key.bin' -ErrorAction Stop } |
             Should -Throw -ExpectedMessage '*-EncryptionKey or -EncryptionKeyFile, not both*'
     }
 

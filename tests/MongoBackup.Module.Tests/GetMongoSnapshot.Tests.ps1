@@ -91,3 +91,23 @@ Describe 'Get-MongoSnapshot' {
         $table | Should -Match '20260301T000000Z-full-cccc'
     }
 }
+
+Describe 'An oplog slice in Get-MongoSnapshot''s list view' {
+    It 'shows its oplog entries and no "Documents 0" line, while a full snapshot shows its documents' {
+        $sliceRepository = New-TestFolder
+        $repo = [MongoBackup.Engine.Repository.FolderRepository]::new($sliceRepository)
+        $manifest = [MongoBackup.Engine.Model.SnapshotManifest]::new()
+        $manifest.Id = '20260102T000000Z-oplog-eeee'
+        $manifest.Kind = 'Oplog'
+        $manifest.Status = 'Complete'
+        $manifest.StartTime = [datetimeoffset]::new([datetime] '2026-01-02T00:00:00', [timespan]::Zero)
+        $manifest.EndTime = $manifest.StartTime.AddMinutes(1)
+        $manifest.OplogEntries = 42
+        $repo.CommitManifestAsync($manifest, [System.Threading.CancellationToken]::None).GetAwaiter().GetResult()
+
+        $list = Get-MongoSnapshot -Repository $sliceRepository | Format-List | Out-String -Width 120
+        $list | Should -Match '(?m)^Entries\s*: 42' -Because $list
+        $list | Should -Not -Match '(?m)^Documents\s*:' -Because $list
+        Get-MongoSnapshot -Repository $repository -Id '20260101T000000Z-full-aaaa' | Format-List | Out-String -Width 120 | Should -Match '(?m)^Documents\s*: 10'
+    }
+}

@@ -315,13 +315,31 @@ Describe 'Invoke-MongoSnapshotRetention' {
         $daily = Invoke-MongoSnapshotRetention -Repository $today -KeepDaily 7 -KeepWeekly 4 -WhatIf
         ($daily | Where-Object Action -eq Remove).Target | Should -Contain 'a-full-0100'
 
-        $plan = Invoke-MongoSnapshotRetention -Repository $today -KeepDaily 7 -KeepWeekly 4 -RestoreWindow 3d -Confirm:$false
+        $plan = Invoke-MongoSnapshotRetention -Repository $today -KeepDaily 7 -KeepWeekly 4 -RestoreWindow 3d -Confirm:$false -WarningVariable young -WarningAction SilentlyContinue
 
         $plan | Where-Object Action -eq Remove | Should -BeNullOrEmpty
-        ($plan | Where-Object Id -eq 'a-full-0100').Reason | Should -BeLike '*RestoreWindow 3d (inside the restore window *'
-        ($plan | Where-Object Id -eq 'b-slice-02').Reason | Should -BeLike '*the restore window * needs every slice from full snapshot a-full-0100 on*'
+        # The chain reaches back to 01:00 only: the reasons and a warning say what is restorable, not the 3 days asked for.
+        $from = $earliest.ToUniversalTime().ToString('yyyy-MM-dd HH:mm:ss.fff') + 'Z'
+        $to = (Get-MongoRestoreWindow -Repository $today | Select-Object -Last 1).To.ToUniversalTime().ToString('yyyy-MM-dd HH:mm:ss.fff') + 'Z'
+        ($plan | Where-Object Id -eq 'a-full-0100').Reason | Should -BeLike "*RestoreWindow 3d (inside the restorable part of the restore window, $from to $to)*"
+        ($plan | Where-Object Id -eq 'b-slice-02').Reason | Should -BeLike "*the restorable part of the restore window, $from to $to, needs every slice from full snapshot a-full-0100 on*"
+        @($young).Count | Should -Be 1
+        "$($young[0])" | Should -BeLike "*RestoreWindow 3d is not yet covered: a point-in-time restore reaches from $from to $to, and the window asks from *"
         (Get-MongoSnapshot -Repository $today).Count | Should -Be 19
         (Get-MongoRestoreWindow -Repository $today | Select-Object -First 1).From | Should -Be $earliest
+    }
+
+    It 'outputs the real run as -WhatIf plans it: the same Action, Target and Detail for each snapshot' {
+        $small = New-TestFolder
+        $hour = 3600
+        New-History $small @(@{ Id = 'a-full'; At = $hour }, @{ Id = 'b-slice'; At = 2 * $hour; After = $hour }, @{ Id = 'c-full'; At = 3 * $hour })
+        $dry = @(Invoke-MongoSnapshotRetention -Repository $small -KeepLast 1 -WhatIf)
+        $real = @(Invoke-MongoSnapshotRetention -Repository $small -KeepLast 1 -Confirm:$false)
+
+        $real.Target | Should -Be $dry.Target
+        $real.Action | Should -Be $dry.Action
+        $real.Detail | Should -Be $dry.Detail
+        ($real | Where-Object Action -eq Remove).Target | Should -Be @('b-slice', 'a-full')
     }
 
     It '-WhatIf with -RestoreWindow says "restore window" for what the window keeps, and removes nothing' {

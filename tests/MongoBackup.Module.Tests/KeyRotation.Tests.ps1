@@ -124,6 +124,13 @@ Describe 'Update-MongoSnapshotKey -Id on part of a pinned chain' {
         Read-Cursor ([MongoDB.Driver.MongoClient]::new($uri).ListDatabaseNames($none)) | Should -Not -Contain "$($partDb)_pitr"
     }
 
+    It 'restores through the mixed window given both passphrases, each snapshot opened with its own' {
+        $result = Restore-MongoPointInTime -ConnectionString $uri -Repository $part.Repository -ClusterTime ((Get-MongoRestoreWindow -Repository $part.Repository).ToTimestamp) `
+            -RenameDatabase "$partDb=$($partDb)_both" -EncryptionKey $new, $old -WarningAction SilentlyContinue
+        $result.Succeeded | Should -BeTrue
+        Get-DocumentCount (Get-Collection $uri "$($partDb)_both" 'orders') | Should -Be 30
+    }
+
     It 'moves the pin once the rest is rotated, and the window opens with the new key' {
         $rest = @(Update-MongoSnapshotKey -Repository $part.Repository -EncryptionKey $old -NewEncryptionKey $new -Confirm:$false -WarningVariable restWarnings)
         $rest.Count | Should -Be 2
@@ -133,5 +140,61 @@ Describe 'Update-MongoSnapshotKey -Id on part of a pinned chain' {
             -RenameDatabase "$partDb=$($partDb)_pitr" -EncryptionKey $new -WarningAction SilentlyContinue
         $result.Succeeded | Should -BeTrue
         Get-DocumentCount (Get-Collection $uri "$($partDb)_pitr" 'orders') | Should -Be 30
+    }
+}
+
+Describe 'Update-MongoSnapshotKey -Id on a key-file chain, restored and tested with both key files' {
+    BeforeAll {
+        $script:fileDb = 'pester_rot_file_' + [guid]::NewGuid().ToString('N').Substring(0, 8)
+        $script:keyFolder = New-TestFolder
+        function New-KeyFile([string] $Name) {
+            $path = Join-Path $keyFolder $Name
+            Set-Content $path ([Convert]::ToHexString([System.Security.Cryptography.RandomNumberGenerator]::GetBytes(32)))
+            if (-not $IsWindows) { chmod 600 $path }
+            $path
+        }
+        $script:keyA = New-KeyFile 'a.key'
+        $script:keyB = New-KeyFile 'b.key'
+        $script:keyC = New-KeyFile 'c.key'
+        $script:fileRepository = Join-Path (New-TestFolder) 'files'
+        Add-Orders $fileDb (1..20)
+        $script:fileFull = Backup-MongoDatabase -ConnectionString $uri -Repository $fileRepository -Database $fileDb -EncryptionKeyFile $keyA -WarningAction SilentlyContinue
+        Add-Orders $fileDb (21..25)
+        $script:fileSlice = Backup-MongoOplog -ConnectionString $uri -Repository $fileRepository -EncryptionKeyFile $keyA
+        $script:fileRotated = Update-MongoSnapshotKey -Repository $fileRepository -Id $fileFull.Id -EncryptionKeyFile $keyA -NewEncryptionKeyFile $keyB `
+            -Confirm:$false -WarningAction SilentlyContinue
+        $script:fileEnd = (Get-MongoRestoreWindow -Repository $fileRepository).ToTimestamp
+    }
+
+    AfterAll { Remove-Item $keyFolder -Recurse -Force }
+
+    It 'restores to the end of the window across the rotated full and the older slice with both key files' {
+        $fileRotated.KeyFingerprint | Should -Not -Be $fileSlice.KeyFingerprint
+        $result = Restore-MongoPointInTime -ConnectionString $uri -Repository $fileRepository -ClusterTime $fileEnd `
+            -RenameDatabase "$fileDb=$($fileDb)_pitr" -EncryptionKeyFile $keyB, $keyA -WarningAction SilentlyContinue
+        $result.Succeeded | Should -BeTrue
+        Get-DocumentCount (Get-Collection $uri "$($fileDb)_pitr" 'orders') | Should -Be 25
+    }
+
+    It 'tests every snapshot of the chain with both key files' {
+        $tests = @(Get-MongoSnapshot -Repository $fileRepository | Test-MongoSnapshot -EncryptionKeyFile $keyA, $keyB)
+        $tests.Count | Should -Be 2
+        $tests.Passed | Should -Be @($true, $true)
+    }
+
+    It 'refuses when no key file given is a snapshot''s, naming the snapshot and the fingerprint it needs, and writes nothing' {
+        $refusal = Get-Refusal {
+            Restore-MongoPointInTime -ConnectionString $uri -Repository $fileRepository -ClusterTime $fileEnd `
+                -RenameDatabase "$fileDb=$($fileDb)_wrong" -EncryptionKeyFile $keyB, $keyC -ErrorAction Stop
+        }
+        $refusal.FullyQualifiedErrorId | Should -BeLike 'MongoBackup.WrongEncryptionKey*'
+        "$refusal" | Should -BeLike "*snapshot $($fileSlice.Id) needs key $($fileSlice.KeyFingerprint) (a key file)*keys given open 1 of its 2*"
+        Read-Cursor ([MongoDB.Driver.MongoClient]::new($uri).ListDatabaseNames($none)) | Should -Not -Contain "$($fileDb)_wrong"
+    }
+
+    It 'refuses a snapshot none of several key files opens, naming it, its fingerprint and each file''s' {
+        $refusal = Get-Refusal { $fileSlice | Test-MongoSnapshot -EncryptionKeyFile $keyB, $keyC -ErrorAction Stop }
+        $refusal.FullyQualifiedErrorId | Should -BeLike 'MongoBackup.WrongEncryptionKey*'
+        "$refusal" | Should -BeLike "*Snapshot $($fileSlice.Id) was encrypted with the key whose fingerprint is $($fileSlice.KeyFingerprint); none of the 2 key files given (b.key: *, c.key: *) has it*"
     }
 }

@@ -75,6 +75,19 @@ Describe 'Set-MongoRepository -RequireEncryption -EncryptionKey' {
         $plan.ErrorId | Should -Be 'MongoBackup.EncryptionKeyRequired'
     }
 
+    It 'Backup-MongoDatabase -WhatIf under another key says the refusal once, whatever the collections, and stops under -ErrorAction Stop' {
+        foreach ($name in 'customers', 'invoices', 'items', 'notes') { (Get-Collection $uri $db $name).InsertOne((New-BsonDocument @{ _id = 1 })) }
+        $plan = Backup-MongoDatabase -ConnectionString $uri -Repository $repository -Database $db -EncryptionKey $otherPassphrase -WhatIf `
+            -WarningVariable warned -WarningAction SilentlyContinue -ErrorVariable refused -ErrorAction SilentlyContinue
+        $plan.Count | Should -Be 5
+        $plan.WouldRun | Should -Be @($false, $false, $false, $false, $false)
+        @($warned | Where-Object { "$_" -like '*refuse*' }).Count | Should -Be 0
+        $refused.Count | Should -Be 1
+        $refused[0].FullyQualifiedErrorId | Should -BeLike 'MongoBackup.WrongEncryptionKey,*'
+        { Backup-MongoDatabase -ConnectionString $uri -Repository $repository -Database $db -EncryptionKey $otherPassphrase -WhatIf -ErrorAction Stop } |
+            Should -Throw -ErrorId 'MongoBackup.WrongEncryptionKey*'
+    }
+
     It 'Invoke-MongoBackupPolicy -WhatIf without a key or under another key marks its step as refused, as the run refuses it' {
         $plan = Invoke-MongoBackupPolicy -ConnectionString $uri -Repository $repository -FullEvery 1d -WhatIf -WarningAction SilentlyContinue
         $plan.WouldRun | Should -Be @($false)

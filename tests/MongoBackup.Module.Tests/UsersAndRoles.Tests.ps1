@@ -219,3 +219,61 @@ Describe 'Restore-MongoDatabase -IncludeUsersAndRoles: what it refuses before wr
         $role['privileges'][0]['resource']['db'].AsString | Should -Be $copy
     }
 }
+
+Describe 'Invoke-MongoBackupPolicy -IncludeUsersAndRoles, and the runbook''s MONGOBACKUP_INCLUDE_USERS_AND_ROLES' {
+    BeforeAll {
+        function script:Invoke-UsersRunbook([string] $Folder, [string] $Setting) {
+            # As systemd runs the shipped runbook: every setting in the environment (TestServer.ps1's helper).
+            Invoke-RunbookWithEnvironment @{ MONGOBACKUP_URI = $uri; MONGOBACKUP_REPOSITORY = $Folder; MONGOBACKUP_DATABASE = $hr
+                MONGOBACKUP_FULL_EVERY = '1d'; MONGOBACKUP_INCLUDE_USERS_AND_ROLES = $Setting }
+        }
+        function script:Restore-UsersOf([string] $Repository, [string] $As) {
+            Get-MongoSnapshot -Repository $Repository -Latest |
+                Restore-MongoDatabase -ConnectionString $uri -RenameDatabase "$hr=$As" -IncludeUsersAndRoles -Confirm:$false -WarningAction SilentlyContinue
+        }
+    }
+
+    It 'takes the full backup with the users and roles, which a restore -IncludeUsersAndRoles brings back' {
+        $policyRepository = New-TestFolder
+        $run = Invoke-MongoBackupPolicy -ConnectionString $uri -Repository $policyRepository -Database $hr -FullEvery 1d -IncludeUsersAndRoles -Confirm:$false
+        $run.Action | Should -Be 'Full'
+        $result = Restore-UsersOf $policyRepository "$($renamed)q"
+        $result.UsersRestored | Should -Be 1
+        $result.RolesRestored | Should -Be 1
+        Get-UserRoles "$($renamed)q" 'alice' | Should -Be @("hrReader@$($renamed)q", "read@$($renamed)q", "read@$other")
+    }
+
+    It 'passes MONGOBACKUP_INCLUDE_USERS_AND_ROLES=true through to the full backup' {
+        $runbookRepository = New-TestFolder
+        $run = Invoke-UsersRunbook $runbookRepository 'true'
+        $run.ExitCode | Should -Be 0 -Because $run.Output
+        $run.Output | Should -Match 'MongoBackup policy: Full '
+        (Restore-UsersOf $runbookRepository "$($renamed)r").UsersRestored | Should -Be 1
+    }
+
+    It 'refuses a MONGOBACKUP_INCLUDE_USERS_AND_ROLES it cannot read, naming it, before backing anything up' {
+        $refusedRepository = Join-Path (New-TestFolder) 'never'
+        $run = Invoke-UsersRunbook $refusedRepository 'ture'
+        $run.ExitCode | Should -Be 1
+        $run.Output | Should -Match "MONGOBACKUP_INCLUDE_USERS_AND_ROLES is 'ture': set it to true or false"
+        Test-Path $refusedRepository | Should -BeFalse
+    }
+}
+
+Describe 'A user or role that already exists on the target' {
+    It 'is kept, with a warning that says what -Drop would also do and how to replace only it' {
+        $again = "$($renamed)k"
+        $null = $full | Restore-MongoDatabase -ConnectionString $uri -RenameDatabase "$hr=$again" -IncludeUsersAndRoles -Confirm:$false -WarningAction SilentlyContinue
+        # The collections go (a DBA cleaning up), the users and roles of the database stay on the server.
+        foreach ($name in 'employees', 'payroll') { [MongoDB.Driver.MongoClient]::new($uri).GetDatabase($again).DropCollection($name, [System.Threading.CancellationToken]::None) }
+
+        $result = $full | Restore-MongoDatabase -ConnectionString $uri -RenameDatabase "$hr=$again" -IncludeUsersAndRoles -Confirm:$false -WarningVariable kept -WarningAction SilentlyContinue
+
+        $result.Succeeded | Should -BeTrue
+        $result.UsersRestored | Should -Be 0
+        $userWarning = @($kept | Where-Object { "$_" -like "The user $again.alice already exists*" })
+        $userWarning.Count | Should -Be 1 -Because ($kept -join "`n")
+        "$($userWarning[0])" | Should -BeLike '*kept as it is. -Drop replaces it with the backed-up definition, but -Drop also drops and re-creates every collection the restore takes; to replace only it, drop it on the target (dropUser) and restore again with -IncludeUsersAndRoles.'
+        @($kept | Where-Object { "$_" -like "The role $again.hrReader already exists*(dropRole)*" }).Count | Should -Be 1
+    }
+}

@@ -8,9 +8,12 @@ namespace MongoBackup.Engine.Housekeeping;
 /// cleanup keeps what can still restore to its cut-off time.
 /// <para>
 /// The window ends at the source's newest restorable moment, not at now (so a backup job that stopped does not let the
-/// window age out, as the other rules count from the newest snapshot): the end of its newest restore window, which is
-/// the last entry of the newest slice continuing a full snapshot, or the newest full snapshot's own moment where no
-/// slice continues one. It starts the span before that. The rule keeps, for each scope, the newest full snapshot
+/// window age out, as the other rules count from the newest snapshot): the end of its newest restore window, as
+/// Get-MongoRestoreWindow shows it (the last entry of the newest slice continuing a full snapshot, or a full snapshot's
+/// own moment where no slice continues one), never a slice's nominal end; a source with no restore window (a
+/// standalone's) counts from its newest full snapshot's moment. It starts the span before that. Reasons name the part
+/// of the span that can be restored: while the chain does not yet reach back to the start, from its oldest restorable
+/// moment (<see cref="Shortfall"/>). The rule keeps, for each scope, the newest full snapshot
 /// consistent at or before the start (a restore to the start is based on it) and every full snapshot after the start;
 /// and every oplog slice that reaches past the oldest full snapshot it keeps, so no moment of the window that could be
 /// restored before retention is lost to it: the slices of those full snapshots' windows, and slices no full snapshot's
@@ -22,7 +25,8 @@ public sealed class RestoreWindowRule
 {
     private readonly List<SnapshotManifest> _keptFulls = [];
 
-    private RestoreWindowRule(TimeSpan span, DateTimeOffset start, DateTimeOffset end) => (Span, Start, End) = (span, start, end);
+    private RestoreWindowRule(TimeSpan span, DateTimeOffset start, DateTimeOffset end, DateTimeOffset oldest) =>
+        (Span, Start, End, OldestRestorable) = (span, start, end, oldest);
 
     /// <summary>How far back the window reaches from <see cref="End"/>.</summary>
     public TimeSpan Span { get; }
@@ -32,6 +36,17 @@ public sealed class RestoreWindowRule
 
     /// <summary>The window's last moment: the newest moment a point-in-time restore of the source reaches.</summary>
     public DateTimeOffset End { get; }
+
+    /// <summary>The oldest moment a restore of the source reaches now: the oldest restore window's start.</summary>
+    public DateTimeOffset OldestRestorable { get; }
+
+    /// <summary>
+    /// When the chain does not yet reach back to <see cref="Start"/> (a schedule younger than its window): what is
+    /// restorable and what the window asks for, for a warning; null when the window is covered.
+    /// </summary>
+    public string? Shortfall => OldestRestorable <= Start ? null :
+        $"{Name} is not yet covered: a point-in-time restore reaches from {InUtc(OldestRestorable)} to {InUtc(End)}, and the window asks from " +
+        $"{InUtc(Start)}; the moments before {InUtc(OldestRestorable)} were never backed up, and the window fills as the schedule runs";
 
     /// <summary>
     /// The rule over <paramref name="source"/> (the complete snapshots of one source); null when no span is given or the
@@ -46,8 +61,12 @@ public sealed class RestoreWindowRule
         ArgumentNullException.ThrowIfNull(chains);
         var fulls = source.Where(s => s.IsChainFull).ToList();
         if (span is not { } length || fulls.Count == 0) return null;
-        var end = fulls.Select(f => chains.WindowOf(f.Id)?.ToWallTime).OfType<DateTimeOffset>().Append(fulls.Max(MomentOf)).Max();
-        return new RestoreWindowRule(length, end - length, end);
+        // Get-MongoRestoreWindow's windows, as retention worked them out: a window's end is the last entry a restore
+        // reaches (a slice's nominal end is not), and a full no window reaches does not extend it.
+        var windows = fulls.Select(f => chains.WindowOf(f.Id)).OfType<RestoreWindow>().ToList();
+        var end = windows.Count > 0 ? windows.Max(w => w.ToWallTime) : fulls.Max(MomentOf);
+        var oldest = windows.Count > 0 ? windows.Min(w => w.FromWallTime) : fulls.Min(MomentOf);
+        return new RestoreWindowRule(length, end - length, end, oldest);
     }
 
     /// <summary>
@@ -72,7 +91,7 @@ public sealed class RestoreWindowRule
         if (atStart is not null)
             Keep(atStart, $"{Name} (the newest full snapshot at or before the restore window's start, {InUtc(Start)}: a restore to it is based on this one)", keep);
         foreach (var full in list.Where(f => MomentOf(f) > Start))
-            Keep(full, $"{Name} (inside the restore window {Describe()})", keep);
+            Keep(full, $"{Name} (inside {Describe().TrimEnd(',')})", keep);
     }
 
     /// <summary>
@@ -88,13 +107,16 @@ public sealed class RestoreWindowRule
         var holders = fullsNeeding.ToList();
         return oldest is not null && slice.OplogEnd is { } end && end > oldest.ConsistentAt!.Timestamp
             && (holders.Count == 0 || holders.Any(id => _keptFulls.Any(f => f.Id == id)))
-            ? $"kept by {Name}: the restore window {Describe()} needs every slice from full snapshot {oldest.Id} on"
+            ? $"kept by {Name}: {Describe()} needs every slice from full snapshot {oldest.Id} on"
             : null;
     }
 
     private string Name => $"RestoreWindow {RetentionRules.Show(Span)}";
 
-    private string Describe() => $"{InUtc(Start)} to {InUtc(End)}";
+    // The part of the window a restore reaches: all of it, or from the oldest restorable moment while the chain is younger (Shortfall warns).
+    private string Describe() => OldestRestorable <= Start
+        ? $"the restore window {InUtc(Start)} to {InUtc(End)}"
+        : $"the restorable part of the restore window, {InUtc(OldestRestorable)} to {InUtc(End)},";
 
     private static string InUtc(DateTimeOffset moment) => OplogLimit.InUtc(moment);
 

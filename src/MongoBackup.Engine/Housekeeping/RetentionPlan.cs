@@ -19,4 +19,7 @@ public sealed record RetentionPlan(IReadOnlyList<RetentionDecision> Decisions)
 {
     /// <summary>The decisions to remove, in the plan's order (newest first).</summary>
     public IEnumerable<RetentionDecision> Removals => Decisions.Where(d => d.Action == RetentionAction.Remove);
+
+    /// <summary>What the user should know about the rules' effect: a restore window the chain does not yet cover, per source.</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
 }

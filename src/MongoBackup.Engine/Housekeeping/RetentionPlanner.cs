@@ -23,6 +23,7 @@ public static class RetentionPlanner
         ArgumentNullException.ThrowIfNull(rules);
         rules.Validate();
         var decisions = new List<RetentionDecision>();
+        var warnings = new List<string>();
         var complete = snapshots.Select(s => s.Manifest).OfType<SnapshotManifest>().Where(m => m.Status == SnapshotStatus.Complete).ToList();
         var chains = new RestoreChains(complete);
 
@@ -31,6 +32,8 @@ public static class RetentionPlanner
             // Every chain full counts, with or without a consistency point (a standalone's are kept by the rules too).
             // The rule reads the windows the chains hold: each source's windows are worked out once, here.
             var window = RestoreWindowRule.For(rules.RestoreWindow, source.ToList(), chains);
+            if (window?.Shortfall is { } shortfall)
+                warnings.Add($"{(source.Key is null ? "" : $"Replica set {source.Key}: ")}{shortfall}.");
             var keptFulls = KeepPerScope(source.Where(s => s.IsChainFull).ToList(), rules, window);
             foreach (var full in source.Where(s => s.Kind == SnapshotKind.Full))
                 decisions.Add(full.CopyOnly
@@ -48,7 +51,7 @@ public static class RetentionPlanner
                     : "it has no manifest (an unfinished backup, or one still running); retention leaves it alone", null));
 
         return new RetentionPlan(decisions.OrderByDescending(d => d.StartTime ?? DateTimeOffset.MaxValue)
-            .ThenByDescending(d => d.SnapshotId, StringComparer.Ordinal).ToList());
+            .ThenByDescending(d => d.SnapshotId, StringComparer.Ordinal).ToList()) { Warnings = warnings };
     }
 
     /// <summary>

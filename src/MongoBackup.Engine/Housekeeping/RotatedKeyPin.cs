@@ -46,7 +46,7 @@ public static class RotatedKeyPin
         if (left.Count > 0)
             return new Outcome(null,
                 $"The settings of {location} still pin key {pinned}: {left.Count} snapshot(s) are still under it ({Names(left)}), so new backups must use " +
-                $"that key, and a restore window reaching from them into the snapshots rotated to key {rotation.NewFingerprint} needs both keys. " +
+                $"that key, and a restore window reaching from them into the snapshots rotated to key {rotation.NewFingerprint} needs both keys (give both: -EncryptionKey and -EncryptionKeyFile take several). " +
                 "Rotate them too (Update-MongoSnapshotKey without -Id) to move the pin to the new key, or pin a key with Set-MongoRepository.", left);
         var replacement = rotation.Replacement;
         var moved = settings with

@@ -47,6 +47,11 @@ public sealed record BackupPolicyRequest
     /// (<see cref="Dump.BackupRequest.StopBalancer"/>); without it a running balancer refuses that run. A slice never touches the balancer.
     /// </summary>
     public bool StopBalancer { get; init; }
+    /// <summary>
+    /// The full backups also save the users and roles of the databases taken (<see cref="Dump.BackupRequest.IncludeUsersAndRoles"/>,
+    /// mongodump --dumpDbUsersAndRoles); slices need nothing for it: changes to them are in the oplog.
+    /// </summary>
+    public bool IncludeUsersAndRoles { get; init; }
     /// <summary>Who this run is, as a refused run reports it.</summary>
     public string HolderId { get; init; } = RepositoryLeases.NewHolderId();
 

@@ -156,7 +156,7 @@ public sealed class BackupPolicyRunner(IEngineObserver observer, TimeProvider? c
     {
         Connection = request.Connection, Repository = request.Repository, Filter = request.Filter, Compression = request.Compression,
         CompressionLevel = request.CompressionLevel, Encryption = request.Encryption, Tags = request.Tags,
-        ShardHostMap = request.ShardHostMap, StopBalancer = request.StopBalancer,
+        ShardHostMap = request.ShardHostMap, StopBalancer = request.StopBalancer, IncludeUsersAndRoles = request.IncludeUsersAndRoles,
     };
 
     /// <summary>The oplog slice: every shard's to one new cut through the mongos, else the replica set's; null when nothing was written since the chain's end.</summary>

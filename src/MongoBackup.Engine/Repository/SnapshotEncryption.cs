@@ -50,7 +50,7 @@ public static class SnapshotEncryption
         if (FindDamage(encryption) is { } damage)
             throw new MongoBackupException(ErrorIds.CorruptFile,
                 $"The encryption entry of snapshot {manifest.Id}'s {SnapshotManifest.FileName} is damaged: {damage}.", target: manifest.Id);
-        return DataKey.Unwrap(encryption.WrappedDataKey, keys.ForExisting(encryption), manifest.Id, encryption.KeyId);
+        return DataKey.Unwrap(encryption.WrappedDataKey, keys.ForExisting(encryption, manifest.Id), manifest.Id, encryption.KeyId);
     }
 
     /// <summary>

@@ -59,7 +59,11 @@ public sealed class UsersAndRolesRestorer(IMongoClient client, IEngineObserver o
         var exists = await target.Find(new BsonDocument("_id", id)).AnyAsync(ct);
         if (exists && !replaceExisting)
         {
-            observer.Warning($"{id} already exists on the target and was kept; use -Drop to replace it with the backed-up definition.");
+            // -Drop would replace it, but also drops every collection the restore takes: say so, and the narrower way.
+            var user = target.CollectionNamespace.CollectionName == "system.users";
+            observer.Warning($"The {(user ? "user" : "role")} {id} already exists on the target and was kept as it is. -Drop replaces it with " +
+                "the backed-up definition, but -Drop also drops and re-creates every collection the restore takes; to replace only it, drop it " +
+                $"on the target ({(user ? "dropUser" : "dropRole")}) and restore again with -IncludeUsersAndRoles.");
             return false;
         }
         await target.ReplaceOneAsync(new BsonDocument("_id", id), document, new ReplaceOptions { IsUpsert = true }, ct);

@@ -9,9 +9,9 @@ namespace MongoBackup.Engine.Restore;
 /// </summary>
 public static class WindowKeys
 {
-    /// <summary>Refuses a window the key given opens only in part, or whose snapshots are under several keys.</summary>
+    /// <summary>Refuses a window the keys given open only in part.</summary>
     /// <param name="window">The window the restore chose.</param>
-    /// <param name="keys">The key given; null leaves the refusal to the first encrypted snapshot (EncryptionKeyRequired).</param>
+    /// <param name="keys">The keys given (each snapshot is opened with the one that is its key); null leaves the refusal to the first encrypted snapshot (EncryptionKeyRequired).</param>
     /// <param name="location">The repository, for the message.</param>
     /// <exception cref="MongoBackupException">WrongEncryptionKey naming each snapshot the key does not open and its key's fingerprint.</exception>
     public static void Require(RestoreWindow window, EncryptionKeySource? keys, string location)
@@ -27,8 +27,9 @@ public static class WindowKeys
             .Select(g => $"{Snapshots(g.Select(s => s.Id).ToList())} need{(g.Count() == 1 ? "s" : "")} key {g.Key}{(IsKeyFile(g.First()) ? " (a key file)" : "")}");
         var opened = encrypted.Count - others.Count;
         throw new MongoBackupException(ErrorIds.WrongEncryptionKey,
-            $"The restore window {window} in {location} is not under one key: {string.Join("; ", needs)}; the key given opens " +
-            $"{opened} of its {encrypted.Count} encrypted snapshots. Bring them under one key with Update-MongoSnapshotKey -Id (giving the key each is under now), then restore with that key.",
+            $"The restore window {window} in {location} is not under one key: {string.Join("; ", needs)}; {(keys.HasSeveralKeys ? "the keys given open" : "the key given opens")} " +
+            $"{opened} of its {encrypted.Count} encrypted snapshots. Give every key the window needs (-EncryptionKey and -EncryptionKeyFile take several), " +
+            "or bring them under one key with Update-MongoSnapshotKey -Id (giving the key each is under now), then restore with that key.",
             target: others[0].Id);
     }
 

@@ -103,6 +103,9 @@ public sealed class BackupMongoDatabaseCommand : MongoBackupSourceCmdlet
             // per namespace the backup would take; nothing is written.
             var query = request.Query is { } q ? $", only documents matching {q.Text}" : "";
             var refusal = RepositoryRefusal();
+            // The repository refuses the whole backup (its key): said once, as the error the run gives, so -ErrorAction
+            // Stop stops here; each step is still marked WouldRun false, without repeating it.
+            if (refusal is not null) WriteError(EngineErrors.ToRecord(refusal));
             WarnWhenNewRepository(OpenRepositoryArgument(Repository, RepositoryAccess.Read, mustExist: false), "this backup");
             var (cluster, collections) = Await(ct => Engine.Cluster.FullBackup.PlanAsync(request, ct));
             if (cluster is not null)
@@ -111,7 +114,8 @@ public sealed class BackupMongoDatabaseCommand : MongoBackupSourceCmdlet
                 return;
             }
             foreach (var collection in collections)
-                WritePlannedAction("Back up", collection.Namespace, $"{collection.TypeName} into {request.Repository.Location}{query}", request.Connection.DisplayName, refusal);
+                WritePlannedAction("Back up", collection.Namespace, $"{collection.TypeName} into {request.Repository.Location}{query}", request.Connection.DisplayName, refusal,
+                    warnRefusal: false);
             return;
         }
         if (!ShouldProcess(request.Connection.DisplayName, $"Back up into {request.Repository.Location}"))
@@ -157,7 +161,7 @@ public sealed class BackupMongoDatabaseCommand : MongoBackupSourceCmdlet
         foreach (var shard in plan.Shards)
             foreach (var collection in shard.Collections)
                 WritePlannedAction("Back up", collection.Namespace, $"{collection.TypeName} from shard {shard.Name} (replica set {shard.ReplicaSetName} at {shard.Reached}) into {request.Repository.Location}, folder {shard.Name}/",
-                    shard.Name, refusal ?? plan.BalancerRefusal);
+                    shard.Name, refusal ?? plan.BalancerRefusal, warnRefusal: refusal is null);
     }
 
     /// <summary>For the dry run: what the repository's settings say of this backup's key; a folder that does not exist yet has none.</summary>

@@ -28,4 +28,20 @@ public static class EncryptionKeyArguments
         if (KeyFileAccess.Warning(path) is { } exposed) warn(exposed);
         return EncryptionKeySource.FromKeyFile(path);
     }
+
+    /// <summary>
+    /// The keys of a command that reads snapshots (a restore, a test, an export): several passphrases and key files may be
+    /// given together, for a window or a set of snapshots not all under one key; each snapshot is opened with the key
+    /// whose fingerprint its manifest records. A command that writes a snapshot takes one key (the overload above).
+    /// </summary>
+    public static EncryptionKeySource? Build(IReadOnlyList<SecureString> passphrases, IReadOnlyList<string> keyFiles, Func<string, string> resolvePath, Action<string> warn)
+    {
+        if (passphrases.Count + keyFiles.Count <= 1)
+            return Build(passphrases.FirstOrDefault(), keyFiles.FirstOrDefault(), resolvePath, warn);
+        foreach (var passphrase in passphrases) KeyEncryptionKey.RequireLongEnough(passphrase);
+        var paths = keyFiles.Select(resolvePath).ToList();
+        foreach (var path in paths)
+            if (KeyFileAccess.Warning(path) is { } exposed) warn(exposed);
+        return EncryptionKeySource.FromKeys(passphrases, paths);
+    }
 }

@@ -51,6 +51,10 @@ public sealed class InvokeMongoBackupPolicyCommand : MongoBackupSourceCmdlet
     [DurationArgument(Minimum = "00:01:00")]
     public TimeSpan RestoreWindow { get; set; }
 
+    /// <summary>The full backups also save the users and roles of the databases taken, as Backup-MongoDatabase -IncludeUsersAndRoles.</summary>
+    [Parameter]
+    public SwitchParameter IncludeUsersAndRoles { get; set; }
+
     [Parameter]
     public Compression Compression { get; set; } = BackupCompression.Default;
 
@@ -93,6 +97,7 @@ public sealed class InvokeMongoBackupPolicyCommand : MongoBackupSourceCmdlet
             LeaseDuration = LeaseDuration,
             ShardHostMap = ShardHostMapArguments.ToDictionary(ShardHostMap),
             StopBalancer = StopBalancer.IsPresent,
+            IncludeUsersAndRoles = IncludeUsersAndRoles.IsPresent,
         };
         request.Validate();
 

@@ -60,6 +60,7 @@ public sealed class InvokeMongoSnapshotRetentionCommand : MongoEngineCmdlet
         var plan = Await(ct => RetentionApplier.PlanAsync(catalog, rules, ct));
         foreach (var decision in plan.Decisions)
             WriteVerbose($"{decision.SnapshotId}: {decision.Action.ToString().ToLowerInvariant()}, {decision.Reason}.");
+        foreach (var warning in plan.Warnings) WriteWarning(warning);
         if (IsWhatIf())
         {
             // The dry run emits its plan as every -WhatIf does: one MongoPlannedAction per snapshot, Keep or Remove, why;

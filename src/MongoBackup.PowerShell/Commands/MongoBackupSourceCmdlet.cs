@@ -1,6 +1,8 @@
 using System.Management.Automation;
+using System.Security;
 using MongoBackup.Engine.Connection;
 using MongoBackup.Engine.Model;
+using MongoBackup.Engine.Repository;
 using MongoBackup.PowerShell.Completion;
 
 namespace MongoBackup.PowerShell.Commands;
@@ -8,6 +10,20 @@ namespace MongoBackup.PowerShell.Commands;
 /// <summary>A cmdlet that reads from the source server: which member it reads from (mongodump's --readPreference).</summary>
 public abstract class MongoReadingCmdlet : MongoEncryptedConnectionCmdlet
 {
+    /// <summary>A passphrase of at least 12 characters; stretched with PBKDF2 and the repository's salt.</summary>
+    [Parameter]
+    [ValidateNotNull]
+    public SecureString? EncryptionKey { get; set; }
+
+    /// <summary>A file holding a 256-bit key: 32 raw bytes, 64 hex characters or base64 text.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? EncryptionKeyFile { get; set; }
+
+    /// <summary>A backup is written under one key: -EncryptionKey or -EncryptionKeyFile, not both.</summary>
+    protected override EncryptionKeySource? BuildEncryptionKeys() =>
+        EncryptionKeyArguments.Build(EncryptionKey, EncryptionKeyFile, ResolvePath, WriteWarning);
+
     [Parameter]
     [ValidateSet("primary", "primaryPreferred", "secondary", "secondaryPreferred", "nearest", IgnoreCase = true)]
     public string ReadPreference { get; set; } = "primary";

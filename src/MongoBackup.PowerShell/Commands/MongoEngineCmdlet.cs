@@ -157,13 +157,14 @@ public abstract class MongoEngineCmdlet : PSCmdlet, IDisposable
     /// Emits one step of a -WhatIf plan: a <see cref="MongoPlannedAction"/> on the pipeline and, for a step that would
     /// change something (<paramref name="changes"/>; not a Keep or a Nothing), the What if line on the host (ShouldProcess),
     /// so the host lists what would be done and the objects the whole plan. A step the real run would refuse is also a
-    /// warning, so it is seen where the plan is read.
+    /// warning, so it is seen where the plan is read (unless <paramref name="warnRefusal"/> is false: a refusal of the
+    /// whole run, already written once as an error, is not repeated for each of its steps).
     /// </summary>
     protected void WritePlannedAction(string action, string target, string detail, string? source = null, MongoBackupException? refusal = null,
-        bool changes = true)
+        bool changes = true, bool warnRefusal = true)
     {
         if (changes) ShouldProcess(target, $"{action}: {detail}");
-        if (refusal is not null) WriteWarning($"-WhatIf: the run would refuse {target}: {refusal.Message}");
+        if (refusal is not null && warnRefusal) WriteWarning($"-WhatIf: the run would refuse {target}: {refusal.Message}");
         WriteObject(new MongoPlannedAction
         {
             Command = MyInvocation.MyCommand.Name, Action = action, Target = target, Source = source,

@@ -1,7 +1,9 @@
 using System.Collections;
 using System.Management.Automation;
+using System.Security;
 using MongoBackup.Engine.Model;
 using MongoBackup.Engine.Oplog.Replay;
+using MongoBackup.Engine.Repository;
 using MongoBackup.Engine.Restore;
 using MongoBackup.PowerShell.Completion;
 
@@ -13,6 +15,20 @@ namespace MongoBackup.PowerShell.Commands;
 /// </summary>
 public abstract class MongoRestoreCmdlet : MongoEncryptedConnectionCmdlet
 {
+    /// <summary>The passphrases the snapshots are encrypted with (several when a window is partly under a rotated key).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public SecureString[]? EncryptionKey { get; set; }
+
+    /// <summary>The key files the snapshots are encrypted with, each matched to a snapshot by the fingerprint its manifest records.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? EncryptionKeyFile { get; set; }
+
+    /// <summary>A restore reads: every key its snapshots need, passphrases and key files together.</summary>
+    protected override EncryptionKeySource? BuildEncryptionKeys() =>
+        EncryptionKeyArguments.Build(EncryptionKey ?? [], EncryptionKeyFile ?? [], ResolvePath, WriteWarning);
+
     [Parameter]
     [ValidateNotNullOrEmpty]
     [SupportsWildcards]

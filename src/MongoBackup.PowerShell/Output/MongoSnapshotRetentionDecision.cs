@@ -2,7 +2,10 @@ using MongoBackup.Engine.Housekeeping;
 
 namespace MongoBackup;
 
-/// <summary>One snapshot in Invoke-MongoSnapshotRetention's plan: kept or removed, and why.</summary>
+/// <summary>
+/// One snapshot in Invoke-MongoSnapshotRetention's plan: kept or removed, and why. Action, Target and Detail are also the
+/// names -WhatIf's MongoPlannedAction uses, so a script written against the dry run reads the real run's output.
+/// </summary>
 public sealed class MongoSnapshotRetentionDecision
 {
     public string Id { get; init; } = "";
@@ -15,6 +18,11 @@ public sealed class MongoSnapshotRetentionDecision
     /// <summary>Whether the snapshot was removed in this run (false under -WhatIf, or when declined at the prompt).</summary>
     public bool Removed { get; init; }
     public string Repository { get; init; } = "";
+
+    /// <summary>The snapshot's id under the name -WhatIf's plan (MongoPlannedAction) gives it, so one script reads both.</summary>
+    public string Target => Id;
+    /// <summary>The reason under the name -WhatIf's plan (MongoPlannedAction) gives it, so one script reads both.</summary>
+    public string Detail => Reason;
 
     public override string ToString() => $"{Action} {Id}";
 

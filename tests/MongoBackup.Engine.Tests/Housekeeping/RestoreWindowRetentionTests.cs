@@ -44,13 +44,46 @@ public sealed class RestoreWindowRetentionTests
         var plan = PlanOf(history, new RetentionRules { KeepDaily = 7, KeepWeekly = 4, RestoreWindow = TimeSpan.FromDays(3) });
 
         Assert.Equal(Ids(history), Kept(plan));
-        Assert.Contains("RestoreWindow 3d (inside the restore window 2025-12-29 18:00:00.000Z to 2026-01-01 18:00:00.000Z)", plan["f-0100"].Reason);
+        // The chain reaches back to 01:00 today only: the reasons name what is restorable, not the 3 days the window asks for.
+        Assert.Contains("RestoreWindow 3d (inside the restorable part of the restore window, 2026-01-01 01:00:00.000Z to 2026-01-01 18:00:00.000Z)", plan["f-0100"].Reason);
         Assert.Contains("KeepDaily 7", plan["f-1300"].Reason);
         Assert.Contains("RestoreWindow 3d", plan["f-1300"].Reason);
-        Assert.Equal("kept by RestoreWindow 3d: the restore window 2025-12-29 18:00:00.000Z to 2026-01-01 18:00:00.000Z needs every slice from full snapshot f-0100 on",
+        Assert.Equal("kept by RestoreWindow 3d: the restorable part of the restore window, 2026-01-01 01:00:00.000Z to 2026-01-01 18:00:00.000Z, needs every slice from full snapshot f-0100 on",
             plan["s001"].Reason);
         var after = RestoreWindows.Compute(history.Where(s => plan[s.Id].Action == RetentionAction.Keep));
         Assert.Equal(earliest, after[0].FromWallTime);
+    }
+
+    [Fact]
+    public void A_window_the_chain_does_not_yet_cover_is_warned_of_from_when_to_when_and_a_covered_one_is_not()
+    {
+        var young = RetentionPlanner.Plan(AsListing(TwoFullsToday()), new RetentionRules { RestoreWindow = TimeSpan.FromDays(30) });
+        var warning = Assert.Single(young.Warnings);
+        Assert.Equal("Replica set rs0: RestoreWindow 30d is not yet covered: a point-in-time restore reaches from 2026-01-01 01:00:00.000Z to " +
+            "2026-01-01 18:00:00.000Z, and the window asks from 2025-12-02 18:00:00.000Z; the moments before 2026-01-01 01:00:00.000Z were never backed up, " +
+            "and the window fills as the schedule runs.", warning);
+
+        var covered = RetentionPlanner.Plan(AsListing(TwoFullsToday()), new RetentionRules { RestoreWindow = TimeSpan.FromHours(10) });
+        Assert.Empty(covered.Warnings);
+        var bySlices = covered.Decisions.Where(d => d.Reason.StartsWith("kept by RestoreWindow 10h: ", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(bySlices);
+        Assert.All(bySlices, d => Assert.Contains("the restore window 2026-01-01 08:00:00.000Z to 2026-01-01 18:00:00.000Z needs every slice", d.Reason));
+    }
+
+    [Fact]
+    public void The_window_ends_at_the_newest_moment_Get_MongoRestoreWindow_shows_not_a_later_full_it_cannot_restore_to()
+    {
+        // A full of the replica set that is not point-in-time consistent (no restore window starts at it) ended at 20:00,
+        // after the last slice (18:00): a point-in-time restore reaches 18:00, so the window ends there.
+        var history = TwoFullsToday();
+        var late = Full("f-2000", 20 * Hour);
+        (late.ConsistentAt, late.PointInTimeConsistent) = (null, false);
+        history.Add(late);
+
+        var rule = RestoreWindowRule.For(TimeSpan.FromHours(2), history, new RestoreChains(history))!;
+
+        Assert.Equal(RestoreWindows.Compute(history).Max(w => w.ToWallTime), rule.End);
+        Assert.Equal(At(18 * Hour), rule.End);
     }
 
     [Fact]
@@ -164,7 +197,8 @@ public sealed class RestoreWindowRetentionTests
         {
             var snapshots = source.ToList();
             var fulls = snapshots.Where(s => s.IsChainFull).ToList();
-            var together = RestoreWindows.Compute(snapshots).Select(w => w.ToWallTime).Append(fulls.Max(RestoreWindowRule.MomentOf)).Max();
+            var windows = RestoreWindows.Compute(snapshots);
+            var together = windows.Count > 0 ? windows.Max(w => w.ToWallTime) : fulls.Max(RestoreWindowRule.MomentOf);
 
             var rule = RestoreWindowRule.For(TimeSpan.FromHours(1), snapshots, chains)!;
 

@@ -32,4 +32,28 @@ public sealed class ShardKeyIndexTests
         Shard();
         Assert.Equal(1, fixture.Mongos.GetDatabase("config").GetCollection<BsonDocument>("collections").CountDocuments(new BsonDocument("_id", "shop.orders")));
     }
+
+    [InMemoryFact("the sharded mode is the in-memory server's")]
+    public void A_unique_index_the_shard_key_is_not_a_prefix_of_refuses_sharding_and_one_it_prefixes_does_not()
+    {
+        // shard_key_util.cpp validateShardKeyIndexExistsOrCreateIfPossible, step 1: every unique index must have the
+        // shard key as a prefix (ShardKeyPattern::isIndexUniquenessCompatible; the _id index aside), else InvalidOptions.
+        using var fixture = new ClusterFixture();
+        fixture.RunAdmin(new BsonDocument("enableSharding", "shop"));
+        var orders = fixture.Mongos.GetDatabase("shop").GetCollection<BsonDocument>("orders");
+        orders.Indexes.CreateOne(new CreateIndexModel<BsonDocument>(new BsonDocument("orderNo", 1), new CreateIndexOptions { Unique = true }));
+        BsonDocument Shard(BsonDocument key) => fixture.RunAdmin(new BsonDocument { { "shardCollection", "shop.orders" }, { "key", key } });
+
+        var refused = Assert.Throws<MongoCommandException>(() => Shard(new BsonDocument("customerId", 1)));
+
+        Assert.Equal(72, refused.Code);
+        Assert.Equal("can't shard collection 'shop.orders' with unique index on { \"orderNo\" : 1 } and proposed shard key { \"customerId\" : 1 }. " +
+            "Uniqueness can't be maintained unless shard key is a prefix", refused.ErrorMessage);
+        Assert.Equal(0, fixture.Mongos.GetDatabase("config").GetCollection<BsonDocument>("collections").CountDocuments(new BsonDocument("_id", "shop.orders")));
+
+        var items = fixture.Mongos.GetDatabase("shop").GetCollection<BsonDocument>("items");
+        items.Indexes.CreateOne(new CreateIndexModel<BsonDocument>(new BsonDocument { { "sku", 1 }, { "lot", 1 } }, new CreateIndexOptions { Unique = true }));
+        fixture.RunAdmin(new BsonDocument { { "shardCollection", "shop.items" }, { "key", new BsonDocument("sku", 1) } });
+        Assert.Equal(1, fixture.Mongos.GetDatabase("config").GetCollection<BsonDocument>("collections").CountDocuments(new BsonDocument("_id", "shop.items")));
+    }
 }

@@ -77,6 +77,26 @@ public class ShardedTopologyTests
     }
 
     [InMemoryFact(Reason)]
+    public void Mongos_answers_usersInfo_and_rolesInfo_from_the_config_server_where_users_and_roles_live()
+    {
+        using var fixture = new ClusterFixture();
+        var config = fixture.Config.GetDatabase("hr");
+        config.RunCommand<BsonDocument>(new BsonDocument { { "createRole", "hrReader" },
+            { "privileges", new BsonArray { new BsonDocument { { "resource", new BsonDocument { { "db", "hr" }, { "collection", "employees" } } }, { "actions", new BsonArray { "find" } } } } },
+            { "roles", new BsonArray() } });
+        config.RunCommand<BsonDocument>(new BsonDocument { { "createUser", "alice" }, { "pwd", "not-a-real-secret-1" }, { "roles", new BsonArray { "hrReader" } } });
+        var hr = fixture.Mongos.GetDatabase("hr");
+
+        var users = hr.RunCommand<BsonDocument>(new BsonDocument("usersInfo", "alice"))["users"].AsBsonArray;
+        var roles = hr.RunCommand<BsonDocument>(new BsonDocument("rolesInfo", "hrReader"))["roles"].AsBsonArray;
+
+        Assert.Equal("hr.alice", Assert.Single(users)["_id"].AsString);
+        Assert.Equal("hrReader", users[0]["roles"][0]["role"].AsString);
+        Assert.Equal("hr.hrReader", Assert.Single(roles)["_id"].AsString);
+        Assert.Empty(hr.RunCommand<BsonDocument>(new BsonDocument("usersInfo", "bob"))["users"].AsBsonArray);
+    }
+
+    [InMemoryFact(Reason)]
     public void Mongos_refuses_what_it_does_not_route()
     {
         using var fixture = new ClusterFixture();

@@ -39,6 +39,26 @@ internal sealed class MongosShardingCommands(ClusterRouter router) : ICommandGro
         return new BsonDocument();
     }
 
+    /// <summary>
+    /// shard_key_util.cpp validateShardKeyIndexExistsOrCreateIfPossible, step 1: a unique (or prepareUnique) index
+    /// whose fields do not begin with the shard key's (ShardKeyPattern::isIndexUniquenessCompatible; the _id index
+    /// aside) refuses sharding with InvalidOptions, since its uniqueness could not be kept across shards.
+    /// </summary>
+    private static void RequireUniqueIndexesPrefixedByKey(string ns, IEnumerable<BsonDocument> indexes, BsonDocument shardKey)
+    {
+        foreach (var index in indexes)
+        {
+            if (!index.GetValue("unique", false).ToBoolean() && !index.GetValue("prepareUnique", false).ToBoolean()) continue;
+            var indexKey = index["key"].AsBsonDocument;
+            if (indexKey.ElementCount > 0 && indexKey.GetElement(0).Name == "_id") continue;
+            var prefixed = shardKey.ElementCount <= indexKey.ElementCount
+                && shardKey.Names.Zip(indexKey.Names).All(pair => pair.First == pair.Second);
+            if (!prefixed)
+                throw CommandFailure.InvalidOptions($"can't shard collection '{ns}' with unique index on {indexKey.ToJson()} and proposed shard key " +
+                    $"{shardKey.ToJson()}. Uniqueness can't be maintained unless shard key is a prefix");
+        }
+    }
+
     private BsonDocument ShardCollection(CommandContext context)
     {
         RequireAdmin(context);
@@ -65,6 +85,7 @@ internal sealed class MongosShardingCommands(ClusterRouter router) : ICommandGro
         var defaultCollation = RequireSimpleCollation(context, listed[0]);
         var empty = primary.RunChecked(database, new BsonDocument("count", name), clusterTime)["n"].ToInt64() == 0;
         var indexes = primary.Drain(database, new BsonDocument("listIndexes", name), new BsonDocument(), clusterTime);
+        RequireUniqueIndexesPrefixedByKey(ns, indexes, key.Pattern);
         if (!indexes.Any(i => CanServeAsKey(i, key.Pattern)))
         {
             if (!empty) throw CommandFailure.InvalidOptions("Please create an index that starts with the proposed shard key before sharding the collection. " + Unusable(indexes, key.Pattern));

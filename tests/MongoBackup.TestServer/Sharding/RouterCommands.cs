@@ -5,7 +5,7 @@ namespace MongoBackup.TestServer.Sharding;
 
 /// <summary>
 /// The mongos's command table: authentication and handshake (hello says msg: "isdbgrid"), getMore and killCursors over
-/// its own cursors, getParameter, invalidateUserCache, and the routed commands; each run under the router's lock, except moveChunk
+/// its own cursors, getParameter, invalidateUserCache, usersInfo and rolesInfo (read from the config server), and the routed commands; each run under the router's lock, except moveChunk
 /// (<see cref="BalancerCommands"/>) and commitTransaction (<see cref="MongosTransactionCommands"/>), which take it in steps. Anything else is unknown here: CommandNotFound.
 /// </summary>
 internal sealed class RouterCommands(ClusterRouter router, AuthCommands auth) : ICommandGroup
@@ -36,5 +36,9 @@ internal sealed class RouterCommands(ClusterRouter router, AuthCommands auth) : 
         // The router's own user cache (cluster_user_management_commands.cpp registers it forRouter); users and roles live
         // on the config server, which writes to admin.system.users reach through this router. No cache is modelled.
         table.Add("invalidateUserCache", _ => new MongoDB.Bson.BsonDocument());
+        // usersInfo and rolesInfo: mongos reads them from the config server, where users and roles live
+        // (cluster_user_management_commands.cpp: the info commands run runUserManagementReadCommand on the config server).
+        foreach (var name in new[] { "usersInfo", "rolesInfo" })
+            table.Add(name, router.Locked(context => router.Config.RunChecked(context.Database, MongosCatalogCommands.WithoutRouting(context), router.ClusterTime())));
     }
 }
