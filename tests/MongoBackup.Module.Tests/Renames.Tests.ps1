@@ -68,3 +68,27 @@ Describe 'Restore-MongoPointInTime -RenameDatabase' {
             Should -Throw -ErrorId 'MongoBackup.InvalidArgument*' -ExpectedMessage "*renames nothing*snapshot $($full.Id) holds the databases: $hr, $shop.*"
     }
 }
+
+Describe 'Restore-MongoDatabase renaming two databases into one whose collections share a name' {
+    # Breaker test (fails): -RenameDatabase @{ hr = 'merged'; crm = 'merged' } sends hr.settings and crm.settings into
+    # merged.settings. Their _ids differ, so every document goes in and the restore succeeds; but each namespace's
+    # FinalDocuments counts the one target collection, so the result says 14 where the target holds 7 (the help:
+    # FinalDocuments is "the documents the restored collections hold once the restore has ended ... what to compare with
+    # the source"). A DBA checking the restore against the source's 3 + 4 documents sees twice the data.
+    BeforeAll {
+        $script:hrM = "hrm_$suffix"; $script:crmM = "crmm_$suffix"
+        (Get-Collection $uri $hrM 'settings').InsertMany([MongoDB.Bson.BsonDocument[]] @(foreach ($i in 1..3) { New-BsonDocument @{ _id = $i; app = 'hr' } }))
+        (Get-Collection $uri $crmM 'settings').InsertMany([MongoDB.Bson.BsonDocument[]] @(foreach ($i in 101..104) { New-BsonDocument @{ _id = $i; app = 'crm' } }))
+        $script:both = Backup-MongoDatabase -ConnectionString $uri -Repository $repository -Database $hrM, $crmM -WarningAction SilentlyContinue
+    }
+
+    It 'reports as FinalDocuments what the merged collection holds' {
+        $merged = "mergedm_$suffix"
+        $result = $both | Restore-MongoDatabase -ConnectionString $uri -RenameDatabase @{ $hrM = $merged; $crmM = $merged } -Confirm:$false
+
+        $result.Succeeded | Should -BeTrue
+        $held = Get-DocumentCount (Get-Collection $uri $merged 'settings')
+        $held | Should -Be 7
+        $result.FinalDocuments | Should -Be $held
+    }
+}
