@@ -207,6 +207,24 @@ Describe 'Restore-MongoDatabase -IncludeUsersAndRoles: what it refuses before wr
         (Invoke-On $upper ([ordered]@{ rolesInfo = 'viewer' }))['roles'].Count | Should -Be 0
     }
 
+    It 'refuses a rename into a name MongoDB does not take for a database before writing, users included (breaker test, fails)' {
+        # -RenameDatabase 'hr5=hr5 copy' (a space; '/', '\', '.', '"' and names of 64 characters or more likewise:
+        # NamespaceString::validDBName, src/mongo/db/namespace_string.h). Every namespace is refused by the server
+        # (Invalid database name), yet the users step still writes hr5's role and users into admin as 'hr5 copy''s: a
+        # user with the live password for a database that cannot exist, reported as restored. The case-differing name
+        # (the test above) is refused before anything is written for this very reason (DatabaseNameCase).
+        $invalid = "$hr5 copy"
+        # As a script runs it (the default -ErrorAction): -ErrorAction Stop ends the run at the first namespace's error,
+        # before the users step, which hides the fault.
+        $result = $five | Restore-MongoDatabase -ConnectionString $uri -Database $hr5 -RenameDatabase "$hr5=$invalid" -IncludeUsersAndRoles -Confirm:$false `
+            -ErrorVariable refused -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+
+        ($refused.Exception.Message -join "`n") | Should -BeLike "*$invalid*"
+        $result.RolesRestored | Should -Be 0
+        $written = (Invoke-On 'admin' ([ordered]@{ find = 'system.roles'; filter = @{ db = $invalid } }))['cursor']['firstBatch']
+        @($written).Count | Should -Be 0 -Because 'no role is written for a database the server refuses'
+    }
+
     It 'restores admin''s users as they were, their grants on a renamed database on the live one, and names them in a warning' {
         $copy = "hr5c_$suffix"
         $result = $five | Restore-MongoDatabase -ConnectionString $uri -Database $hr5, 'admin' -RenameDatabase "$hr5=$copy" -IncludeUsersAndRoles -Confirm:$false `
