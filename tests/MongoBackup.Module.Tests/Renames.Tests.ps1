@@ -69,6 +69,18 @@ Describe 'Restore-MongoPointInTime -RenameDatabase' {
     }
 }
 
+Describe 'Restore-MongoPointInTime -NamespaceMap into a name MongoDB refuses' {
+    It 'is refused before anything is written, and so is its -WhatIf: a namespace past 255 bytes (MaxNsCollectionLen)' {
+        $long = 'o' * 250
+        foreach ($whatIf in $true, $false) {
+            { Restore-MongoPointInTime -ConnectionString $uri -Repository $repository -ClusterTime (Get-MongoRestoreWindow -Repository $repository).ToTimestamp `
+                    -NamespaceMap @{ "$shop.orders" = "$($shop)_long.$long" } -WhatIf:$whatIf -Confirm:$false -ErrorAction Stop } |
+                Should -Throw -ErrorId 'MongoBackup.InvalidArgument*' -ExpectedMessage "Cannot restore $shop.orders into $($shop)_long.$($long): MongoDB refuses that name, a namespace (database.collection) may hold at most 255 bytes*"
+        }
+        Get-DatabaseName $uri | Should -Not -Contain "$($shop)_long"
+    }
+}
+
 Describe 'Restore-MongoDatabase renaming two databases into one whose collections share a name' {
     # Breaker test (fails): -RenameDatabase @{ hr = 'merged'; crm = 'merged' } sends hr.settings and crm.settings into
     # merged.settings. Their _ids differ, so every document goes in and the restore succeeds; but each namespace's

@@ -36,13 +36,27 @@ public sealed class NamespaceMap
         if (!string.Concat(target.Where(p => !p.IsPart).Select(p => p.Value)).Contains('.') && !target.Any(p => p.IsPart))
             throw new MongoBackupException(ErrorIds.InvalidArgument,
                 $"The namespace map target '{to}' must be a namespace (database.collection, wildcards allowed).");
+        // A target whose database is written out whole (no part before its first '.') is judged now; names with parts
+        // are judged as each namespace is mapped (Restore.RestorePlanner).
+        if (target.Count > 0 && !target[0].IsPart && target[0].Value.IndexOf('.') is var dot and > 0
+                && NamespaceNames.DatabaseProblem(target[0].Value[..dot]) is { } problem)
+            throw new MongoBackupException(ErrorIds.InvalidArgument,
+                $"The namespace map target '{to}' names the database '{target[0].Value[..dot]}', which MongoDB refuses: {problem}. Nothing was written.",
+                target: to);
         _rules.Add((from, to, source, target));
         return this;
     }
 
     /// <summary>-RenameDatabase: every namespace of <paramref name="from"/> moves to <paramref name="to"/>.</summary>
-    public NamespaceMap AddDatabaseRename(string from, string to) =>
-        Add(NamespacePattern.Escape(from) + ".*", NamespacePattern.Escape(to) + ".*");
+    /// <exception cref="MongoBackupException">InvalidArgument: MongoDB refuses <paramref name="to"/> for a database (<see cref="NamespaceNames.DatabaseProblem"/>).</exception>
+    public NamespaceMap AddDatabaseRename(string from, string to)
+    {
+        ArgumentNullException.ThrowIfNull(to);
+        if (NamespaceNames.DatabaseProblem(to) is { } problem)
+            throw new MongoBackupException(ErrorIds.InvalidArgument,
+                $"Cannot rename the database {from} to '{to}': MongoDB refuses that name, {problem}. Nothing was written.", target: to);
+        return Add(NamespacePattern.Escape(from) + ".*", NamespacePattern.Escape(to) + ".*");
+    }
 
     /// <summary>
     /// The target of "db.collection" <paramref name="ns"/> under the first rule that matches it; <paramref name="ns"/> itself when none does.
