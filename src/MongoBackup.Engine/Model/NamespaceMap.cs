@@ -36,13 +36,6 @@ public sealed class NamespaceMap
         if (!string.Concat(target.Where(p => !p.IsPart).Select(p => p.Value)).Contains('.') && !target.Any(p => p.IsPart))
             throw new MongoBackupException(ErrorIds.InvalidArgument,
                 $"The namespace map target '{to}' must be a namespace (database.collection, wildcards allowed).");
-        // A target whose database is written out whole (no part before its first '.') is judged now; names with parts
-        // are judged as each namespace is mapped (Restore.RestorePlanner).
-        if (target.Count > 0 && !target[0].IsPart && target[0].Value.IndexOf('.') is var dot and > 0
-                && NamespaceNames.DatabaseProblem(target[0].Value[..dot]) is { } problem)
-            throw new MongoBackupException(ErrorIds.InvalidArgument,
-                $"The namespace map target '{to}' names the database '{target[0].Value[..dot]}', which MongoDB refuses: {problem}. Nothing was written.",
-                target: to);
         _rules.Add((from, to, source, target));
         return this;
     }

@@ -14,7 +14,7 @@ public sealed class SameNameSourcesTests
     private const string Production = "64b0c0ffee00000000000001";
     private const string Staging = "64b0c0ffee0000000000beef";
 
-    private static T Of<T>(T snapshot, string? id) where T : SnapshotManifest
+    private static SnapshotManifest Of(SnapshotManifest snapshot, string? id)
     {
         snapshot.Source.ReplicaSetId = id;
         return snapshot;
