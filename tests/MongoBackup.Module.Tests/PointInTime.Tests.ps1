@@ -25,17 +25,6 @@ BeforeAll {
         return $newest['wall'].ToUniversalTime()
     }
 
-    function Wait-ServerClockPast {
-        # Polls the server's clock (hello's localTime) until it is past the moment; a write after this is logged later.
-        param([string] $Uri, [datetime] $Moment)
-        $admin = [MongoDB.Driver.MongoClient]::new($Uri).GetDatabase('admin')
-        $deadline = [datetime]::UtcNow.AddSeconds(10)
-        while ($admin.RunCommand[MongoDB.Bson.BsonDocument]([MongoDB.Driver.Command[MongoDB.Bson.BsonDocument]] '{hello: 1}', $null, $none)['localTime'].ToUniversalTime() -le $Moment) {
-            if ([datetime]::UtcNow -gt $deadline) { throw "The server's clock did not pass $($Moment.ToString('o')) within 10 seconds." }
-            Start-Sleep -Milliseconds 1
-        }
-    }
-
     function Add-Orders {
         param([int[]] $Ids)
         $docs = foreach ($i in $Ids) { New-BsonDocument ([ordered]@{ _id = $i; customer = "c$($i % 5)"; total = [double] ($i * 2.5) }) }

@@ -68,3 +68,39 @@ Describe 'Restore-MongoPointInTime -RenameDatabase' {
             Should -Throw -ErrorId 'MongoBackup.InvalidArgument*' -ExpectedMessage "*renames nothing*snapshot $($full.Id) holds the databases: $hr, $shop.*"
     }
 }
+
+Describe 'Restore-MongoPointInTime -NamespaceMap into a name MongoDB refuses' {
+    It 'is refused before anything is written, and so is its -WhatIf: a namespace past 255 bytes (MaxNsCollectionLen)' {
+        $long = 'o' * 250
+        foreach ($whatIf in $true, $false) {
+            { Restore-MongoPointInTime -ConnectionString $uri -Repository $repository -ClusterTime (Get-MongoRestoreWindow -Repository $repository).ToTimestamp `
+                    -NamespaceMap @{ "$shop.orders" = "$($shop)_long.$long" } -WhatIf:$whatIf -Confirm:$false -ErrorAction Stop } |
+                Should -Throw -ErrorId 'MongoBackup.InvalidArgument*' -ExpectedMessage "Cannot restore $shop.orders into $($shop)_long.$($long): MongoDB refuses that name, a namespace (database.collection) may hold at most 255 bytes*"
+        }
+        Get-DatabaseName $uri | Should -Not -Contain "$($shop)_long"
+    }
+}
+
+Describe 'Restore-MongoDatabase renaming two databases into one whose collections share a name' {
+    # Breaker test (fails): -RenameDatabase @{ hr = 'merged'; crm = 'merged' } sends hr.settings and crm.settings into
+    # merged.settings. Their _ids differ, so every document goes in and the restore succeeds; but each namespace's
+    # FinalDocuments counts the one target collection, so the result says 14 where the target holds 7 (the help:
+    # FinalDocuments is "the documents the restored collections hold once the restore has ended ... what to compare with
+    # the source"). A DBA checking the restore against the source's 3 + 4 documents sees twice the data.
+    BeforeAll {
+        $script:hrM = "hrm_$suffix"; $script:crmM = "crmm_$suffix"
+        (Get-Collection $uri $hrM 'settings').InsertMany([MongoDB.Bson.BsonDocument[]] @(foreach ($i in 1..3) { New-BsonDocument @{ _id = $i; app = 'hr' } }))
+        (Get-Collection $uri $crmM 'settings').InsertMany([MongoDB.Bson.BsonDocument[]] @(foreach ($i in 101..104) { New-BsonDocument @{ _id = $i; app = 'crm' } }))
+        $script:both = Backup-MongoDatabase -ConnectionString $uri -Repository $repository -Database $hrM, $crmM -WarningAction SilentlyContinue
+    }
+
+    It 'reports as FinalDocuments what the merged collection holds' {
+        $merged = "mergedm_$suffix"
+        $result = $both | Restore-MongoDatabase -ConnectionString $uri -RenameDatabase @{ $hrM = $merged; $crmM = $merged } -Confirm:$false
+
+        $result.Succeeded | Should -BeTrue
+        $held = Get-DocumentCount (Get-Collection $uri $merged 'settings')
+        $held | Should -Be 7
+        $result.FinalDocuments | Should -Be $held
+    }
+}

@@ -47,6 +47,17 @@ function Edit-SnapshotManifest {
     $manifest | ConvertTo-Json -Depth 10 | Set-Content $manifestPath
 }
 
+function Wait-ServerClockPast {
+    # Polls the server's clock (hello's localTime) until it is past the moment; a write after this is logged later.
+    param([string] $Uri, [datetime] $Moment)
+    $admin = [MongoDB.Driver.MongoClient]::new($Uri).GetDatabase('admin')
+    $deadline = [datetime]::UtcNow.AddSeconds(10)
+    while ($admin.RunCommand[MongoDB.Bson.BsonDocument]([MongoDB.Driver.Command[MongoDB.Bson.BsonDocument]] '{hello: 1}', $null, [System.Threading.CancellationToken]::None)['localTime'].ToUniversalTime() -le $Moment) {
+        if ([datetime]::UtcNow -gt $deadline) { throw "The server's clock did not pass $($Moment.ToString('o')) within 10 seconds." }
+        Start-Sleep -Milliseconds 1
+    }
+}
+
 function Get-Collection {
     param([string] $Uri, [string] $Database, [string] $Collection)
     $client = [MongoDB.Driver.MongoClient]::new($Uri)

@@ -207,6 +207,39 @@ Describe 'Restore-MongoDatabase -IncludeUsersAndRoles: what it refuses before wr
         (Invoke-On $upper ([ordered]@{ rolesInfo = 'viewer' }))['roles'].Count | Should -Be 0
     }
 
+    It 'refuses a rename into a name MongoDB does not take for a database before writing, users included (breaker test)' {
+        # -RenameDatabase 'hr5=hr5 copy' (a space; '/', '\', '.', '"' and names of 64 characters or more likewise:
+        # NamespaceString::validDBName, src/mongo/db/namespace_string.h). Every namespace was refused by the server
+        # (Invalid database name), yet the users step still wrote hr5's role and users into admin as 'hr5 copy''s: a
+        # user with the live password for a database that cannot exist, reported as restored. The case-differing name
+        # (the test above) is refused before anything is written for this very reason (DatabaseNameCase).
+        $invalid = "$hr5 copy"
+        # As a script runs it (not -ErrorAction Stop, which ended the run at the first namespace's error, before the users
+        # step, and so hid the fault): the rename is refused as a whole, before anything is written, and no result comes.
+        $result = $null; $refusal = $null
+        try {
+            $result = $five | Restore-MongoDatabase -ConnectionString $uri -Database $hr5 -RenameDatabase "$hr5=$invalid" -IncludeUsersAndRoles -Confirm:$false `
+                -ErrorVariable refused -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+        }
+        catch { $refusal = $_ }
+
+        $refusal | Should -Not -BeNullOrEmpty -Because 'the rename is refused as a whole, not namespace by namespace'
+        $refusal.Exception.Message | Should -BeLike "*'$invalid': MongoDB refuses that name, a database name cannot contain a space*Nothing was written*"
+        $result | Should -BeNullOrEmpty
+        $written = (Invoke-On 'admin' ([ordered]@{ find = 'system.roles'; filter = @{ db = $invalid } }))['cursor']['firstBatch']
+        @($written).Count | Should -Be 0 -Because 'no role is written for a database the server refuses'
+    }
+
+    It 'refuses with -WhatIf too, and a -NamespaceMap into a collection name MongoDB refuses, before writing' {
+        { $five | Restore-MongoDatabase -ConnectionString $uri -Database $hr5 -RenameDatabase "$hr5=$hr5/copy" -IncludeUsersAndRoles -WhatIf -ErrorAction Stop } |
+            Should -Throw -ExpectedMessage "*'$hr5/copy': MongoDB refuses that name, a database name cannot contain '/'*"
+        $copy = "hr5m_$suffix"
+        { $five | Restore-MongoDatabase -ConnectionString $uri -Database $hr5 -NamespaceMap @{ "$hr5.employees" = "$copy..employees" } -IncludeUsersAndRoles -Confirm:$false -ErrorAction Stop } |
+            Should -Throw -ExpectedMessage "Cannot restore $hr5.employees into $copy..employees: MongoDB refuses that name, a collection name cannot start with '.'*Nothing was written*"
+        Get-DatabaseName $uri | Should -Not -Contain $copy
+        (Invoke-On $copy ([ordered]@{ rolesInfo = 'viewer' }))['roles'].Count | Should -Be 0
+    }
+
     It 'restores admin''s users as they were, their grants on a renamed database on the live one, and names them in a warning' {
         $copy = "hr5c_$suffix"
         $result = $five | Restore-MongoDatabase -ConnectionString $uri -Database $hr5, 'admin' -RenameDatabase "$hr5=$copy" -IncludeUsersAndRoles -Confirm:$false `

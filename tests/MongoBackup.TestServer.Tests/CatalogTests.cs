@@ -121,6 +121,33 @@ public class CatalogTests : ServerTestBase
         Assert.DoesNotContain(other, client.ListDatabaseNames().ToList());
     }
 
+    /// <summary>
+    /// Breaker test (fails): MongoDB refuses a database name of 64 characters or more (NamespaceString::validDBName,
+    /// src/mongo/db/namespace_string.h: DatabaseName::kMaxDatabaseNameLength; the manual's "Length of Database Names":
+    /// fewer than 64 characters); the test server takes it, so a restore renamed into such a name succeeds here where it
+    /// fails against MongoDB.
+    /// </summary>
+    [Fact]
+    public void Breaker_a_database_name_of_64_characters_or_more_is_refused_as_MongoDB_refuses_it()
+    {
+        var client = Client;
+        var prefix = Target.NewDatabaseName("long");
+        var longest = prefix + new string('x', 63 - prefix.Length);
+        var tooLong = longest + "x";
+        try
+        {
+            client.GetDatabase(longest).GetCollection<BsonDocument>("c").InsertOne(new BsonDocument("_id", 1));
+            var refused = Assert.Throws<MongoCommandException>(() => client.GetDatabase(tooLong).RunCommand<BsonDocument>(new BsonDocument("create", "c")));
+            Assert.Equal(73, refused.Code);
+            Assert.DoesNotContain(tooLong, client.ListDatabaseNames().ToList());
+        }
+        finally
+        {
+            client.DropDatabase(longest);
+            client.DropDatabase(tooLong);
+        }
+    }
+
     [Fact]
     public void A_database_whose_name_differs_only_in_case_from_one_that_exists_is_not_created()
     {

@@ -23,6 +23,45 @@ public class OplogTests : ServerTestBase
         Assert.Equal(timestamps.Last(), hello["lastWrite"]["opTime"]["ts"].AsBsonTimestamp);
     }
 
+    /// <summary>
+    /// Breaker test (fails): since MongoDB 4.2 a rename across databases is logged as the copy mongod makes
+    /// (src/mongo/db/catalog/rename_collection.cpp, renameBetweenDBs): a create of "tmpXXXXX.renameCollection" in the
+    /// target database, an insert of each document into it, a renameCollection within the target database, and a drop
+    /// of the source. The test server logs one renameCollection from one database to the other, the form of 4.0 and
+    /// before, so the replays the engine tests (CollectionRename's "4.2+" rules, and a replay through a mongos, where
+    /// this one entry is sent as a cross-database renameCollection the router then runs on the source's primary shard
+    /// and the documents land where the target database is not routed) never meet what a 7.0 oplog holds.
+    /// </summary>
+    [Fact]
+    public void Breaker_a_rename_across_databases_is_logged_as_a_copy_into_the_target_database_as_MongoDB_4_2_and_later_log_it()
+    {
+        var client = Client;
+        var source = Database("from");
+        var target = Target.NewDatabaseName("to");
+        var from = source.DatabaseNamespace.DatabaseName;
+        source.GetCollection<BsonDocument>("x").InsertMany([new BsonDocument("_id", 1), new BsonDocument("_id", 2)]);
+        client.GetDatabase("admin").RunCommand<BsonDocument>(new BsonDocument { { "renameCollection", from + ".x" }, { "to", target + ".y" } });
+
+        var inSource = OplogOf(from, new BsonDocument("op", "c"));
+        var inTarget = OplogOf(target);
+        try
+        {
+            Assert.DoesNotContain(inSource.Concat(inTarget), e => e["o"].AsBsonDocument.Contains("renameCollection")
+                && e["o"]["renameCollection"].AsString.Split('.')[0] != e["o"]["to"].AsString.Split('.')[0]);
+            var create = Assert.Single(inTarget, e => e["op"] == "c" && e["o"].AsBsonDocument.Contains("create"));
+            var tmp = create["o"]["create"].AsString;
+            Assert.Matches(@"^tmp.{5}\.renameCollection$", tmp);
+            Assert.Equal([1, 2], inTarget.Where(e => e["op"] == "i" && e["ns"] == target + "." + tmp).Select(e => e["o"]["_id"].AsInt32));
+            Assert.Single(inTarget, e => e["op"] == "c" && e["o"].AsBsonDocument.Contains("renameCollection")
+                && e["o"]["renameCollection"] == target + "." + tmp && e["o"]["to"] == target + ".y");
+            Assert.Single(inSource, e => e["o"].AsBsonDocument.Contains("drop") && e["o"]["drop"] == "x");
+        }
+        finally
+        {
+            client.DropDatabase(target);
+        }
+    }
+
     [Fact]
     public void Every_write_kind_appends_an_entry_shaped_like_MongoDB_7_0()
     {

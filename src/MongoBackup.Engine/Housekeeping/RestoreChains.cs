@@ -14,18 +14,19 @@ public sealed class RestoreChains
     private readonly Dictionary<string, RestoreWindow> _windowOf = new(StringComparer.Ordinal);
 
     /// <summary>
-    /// Works out every full snapshot's window from <paramref name="snapshots"/> (complete ones only, per replica set).
+    /// Works out every full snapshot's window from <paramref name="snapshots"/> (complete ones only, per source: <see cref="SnapshotSources"/>).
     /// </summary>
     public RestoreChains(IEnumerable<SnapshotManifest> snapshots)
     {
         var complete = snapshots.Where(s => s.Status == SnapshotStatus.Complete).ToList();
-        foreach (var source in complete.GroupBy(s => s.Source.ReplicaSetName))
+        foreach (var source in SnapshotSources.Group(complete).Select(g => g.Snapshots))
         {
             var slices = source.Where(s => s.Kind == SnapshotKind.Oplog).ToList();
             foreach (var full in source.Where(s => s.Kind == SnapshotKind.Full))
             {
                 var window = RestoreWindows.Compute(slices.Prepend(full)).FirstOrDefault(w => ReferenceEquals(w.BaseSnapshot, full));
-                if (window is not null) _windowOf[full.Id] = window;
+                // A full without a recorded id is in every source of its name: its window is the one reaching furthest.
+                if (window is not null && (!_windowOf.TryGetValue(full.Id, out var other) || window.To > other.To)) _windowOf[full.Id] = window;
             }
         }
     }

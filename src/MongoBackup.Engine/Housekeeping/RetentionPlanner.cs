@@ -4,8 +4,10 @@ using MongoBackup.Engine.Repository;
 namespace MongoBackup.Engine.Housekeeping;
 
 /// <summary>
-/// Works out which snapshots the retention rules keep. The rules pick full snapshots (per source replica set, and per
-/// scope: see KeepPerScope; copy-only snapshots are outside the chain and left alone);
+/// Works out which snapshots the retention rules keep. The rules pick full snapshots (per source, as
+/// <see cref="SnapshotSources"/> tells sources apart: a replica set's name and replicaSetId, so a full snapshot of another
+/// set of the same name never counts for this one's; and per scope: see KeepPerScope; copy-only snapshots are outside the
+/// chain and left alone);
 /// each kept full keeps the oplog slices of its restore window, so no kept window loses a slice. The restore-window rule
 /// (<see cref="RestoreWindowRule"/>) also keeps every slice from the oldest full snapshot it keeps on. Slices no kept
 /// window needs go, except those after the newest kept full snapshot: that is where the oplog capture continues.
@@ -27,13 +29,14 @@ public static class RetentionPlanner
         var complete = snapshots.Select(s => s.Manifest).OfType<SnapshotManifest>().Where(m => m.Status == SnapshotStatus.Complete).ToList();
         var chains = new RestoreChains(complete);
 
-        foreach (var source in complete.GroupBy(s => s.Source.ReplicaSetName))
+        foreach (var group in SnapshotSources.Group(complete))
         {
+            var source = group.Snapshots;
             // Every chain full counts, with or without a consistency point (a standalone's are kept by the rules too).
             // The rule reads the windows the chains hold: each source's windows are worked out once, here.
-            var window = RestoreWindowRule.For(rules.RestoreWindow, source.ToList(), chains);
+            var window = RestoreWindowRule.For(rules.RestoreWindow, source, chains);
             if (window?.Shortfall is { } shortfall)
-                warnings.Add($"{(source.Key is null ? "" : $"Replica set {source.Key}: ")}{shortfall}.");
+                warnings.Add($"{(group.ReplicaSetName is null ? "" : $"Replica set {group.ReplicaSetName}: ")}{shortfall}.");
             var keptFulls = KeepPerScope(source.Where(s => s.IsChainFull).ToList(), rules, window);
             foreach (var full in source.Where(s => s.Kind == SnapshotKind.Full))
                 decisions.Add(full.CopyOnly
@@ -43,6 +46,9 @@ public static class RetentionPlanner
                         : Decide(full, RetentionAction.Remove, $"no rule ({rules}) keeps it"));
             decisions.AddRange(DecideSlices(source.Where(s => s.Kind == SnapshotKind.Oplog), keptFulls.Keys, source, chains, window));
         }
+        // A snapshot without a recorded id is in every source of its name: kept when any of them keeps it.
+        decisions = decisions.GroupBy(d => d.SnapshotId, StringComparer.Ordinal)
+            .Select(d => d.FirstOrDefault(k => k.Action == RetentionAction.Keep) ?? d.First()).ToList();
         foreach (var other in snapshots.Where(s => s.Manifest is not { Status: SnapshotStatus.Complete }))
             decisions.Add(other.Manifest is { } failed
                 ? Decide(failed, RetentionAction.Remove, $"the backup is marked {failed.Status}; nothing can be restored from it")

@@ -21,13 +21,19 @@ public sealed class SnapshotCopier(IEngineObserver observer)
         ArgumentNullException.ThrowIfNull(destination);
         if (string.Equals(source.Location, destination.Location, StringComparison.Ordinal))
             throw new MongoBackupException(ErrorIds.InvalidArgument,
-                $"Snapshot {snapshotId} cannot be copied onto itself: the source and destination are both {source.Location}.", target: destination.Location);
+                $"Snapshot {snapshotId} cannot be copied onto itself: the source and destination are both {source.Location}, the same repository.", target: destination.Location);
 
         var manifest = await SnapshotCatalog.FindAsync(source, snapshotId, ct).ConfigureAwait(false);
         if (manifest.Status != SnapshotStatus.Complete)
             throw new MongoBackupException(ErrorIds.SnapshotNotFound,
                 $"Snapshot {snapshotId} in {source.Location} is marked {manifest.Status}; only complete snapshots are copied.", target: snapshotId);
         await using var lease = await SnapshotReadLease.AcquireAsync(source, [snapshotId], "copy", observer, ct).ConfigureAwait(false);
+        // Two locations can name one repository (a trailing separator, a symbolic link, "/./"): the copy's own read lease,
+        // seen on the destination's snapshot, says so, before -Force would try to replace the snapshot with itself.
+        if (lease is not null && await lease.IsSeenInAsync(destination, snapshotId, ct).ConfigureAwait(false))
+            throw new MongoBackupException(ErrorIds.InvalidArgument,
+                $"Snapshot {snapshotId} cannot be copied onto itself: {destination.Location} is the same repository as {source.Location} " +
+                "(the copy's read lease on the source is seen there). Nothing was written.", target: destination.Location);
         await ClearDestinationAsync(destination, snapshotId, force, ct).ConfigureAwait(false);
 
         var clock = Stopwatch.StartNew();

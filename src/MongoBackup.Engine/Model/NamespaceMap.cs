@@ -41,8 +41,15 @@ public sealed class NamespaceMap
     }
 
     /// <summary>-RenameDatabase: every namespace of <paramref name="from"/> moves to <paramref name="to"/>.</summary>
-    public NamespaceMap AddDatabaseRename(string from, string to) =>
-        Add(NamespacePattern.Escape(from) + ".*", NamespacePattern.Escape(to) + ".*");
+    /// <exception cref="MongoBackupException">InvalidArgument: MongoDB refuses <paramref name="to"/> for a database (<see cref="NamespaceNames.DatabaseProblem"/>).</exception>
+    public NamespaceMap AddDatabaseRename(string from, string to)
+    {
+        ArgumentNullException.ThrowIfNull(to);
+        if (NamespaceNames.DatabaseProblem(to) is { } problem)
+            throw new MongoBackupException(ErrorIds.InvalidArgument,
+                $"Cannot rename the database {from} to '{to}': MongoDB refuses that name, {problem}. Nothing was written.", target: to);
+        return Add(NamespacePattern.Escape(from) + ".*", NamespacePattern.Escape(to) + ".*");
+    }
 
     /// <summary>
     /// The target of "db.collection" <paramref name="ns"/> under the first rule that matches it; <paramref name="ns"/> itself when none does.

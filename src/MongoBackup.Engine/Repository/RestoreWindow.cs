@@ -11,6 +11,12 @@ public sealed record RestoreWindow(
     SnapshotManifest BaseSnapshot,
     IReadOnlyList<SnapshotManifest> Slices)
 {
+    /// <summary>
+    /// The recorded identity of the source whose slices the window runs through (<see cref="SnapshotSources"/>: a replica
+    /// set's replicaSetId, a cluster's clusterId); null when its snapshots recorded none.
+    /// </summary>
+    public string? SourceId { get; init; }
+
     /// <summary>What a restore in this window can take: the base snapshot's scope.</summary>
     public SnapshotScope Scope => BaseSnapshot.EffectiveScope;
 
@@ -34,7 +40,16 @@ public sealed record RestoreWindow(
 
     /// <summary>Whether this window reaches every moment <paramref name="other"/> does, for everything it covers.</summary>
     public bool Outlasts(RestoreWindow other) =>
-        ReplicaSetName == other.ReplicaSetName && From <= other.From && To >= other.To && ScopeCoverage.Contains(Scope, other.Scope);
+        SameSource(other) && From <= other.From && To >= other.To && ScopeCoverage.Contains(Scope, other.Scope);
+
+    /// <summary>
+    /// Whether two windows are of one source: the same name and id; or the same base snapshot (one without a recorded id
+    /// is taken with every id of its name, <see cref="SnapshotSources.Group"/>, and is one source whichever slices follow it).
+    /// </summary>
+    public bool SameSource(RestoreWindow other) =>
+        ReferenceEquals(BaseSnapshot, other.BaseSnapshot)
+        || ReplicaSetName == other.ReplicaSetName && string.Equals(SourceId, other.SourceId, StringComparison.OrdinalIgnoreCase)
+            && (BaseSnapshot.Cluster is null) == (other.BaseSnapshot.Cluster is null);
 
     /// <inheritdoc/>
     public override string ToString() => Describe(OplogLimit.AtClusterTime(From));
@@ -44,7 +59,8 @@ public sealed record RestoreWindow(
 }
 
 /// <summary>
-/// Works out restore windows from a repository's snapshots. The slices of each source form an <see cref="OplogChain"/>
+/// Works out restore windows from a repository's snapshots. The slices of each source (<see cref="SnapshotSources"/>: a
+/// replica set's name and replicaSetId, a cluster's clusterId; never the name alone) form an <see cref="OplogChain"/>
 /// of segments. The base of a window is a full snapshot of the chain (point-in-time consistent, not copy-only); it can
 /// serve a restore to any moment from its consistency point to the end of the segment that covers that point, of what
 /// its scope covers. A snapshot of some databases never stands in for a snapshot of all of them.
@@ -58,8 +74,9 @@ public static class RestoreWindows
     public static IReadOnlyList<RestoreWindow> Compute(IEnumerable<SnapshotManifest> snapshots)
     {
         var windows = new List<RestoreWindow>();
-        foreach (var source in snapshots.Where(s => s.Status == SnapshotStatus.Complete).GroupBy(s => s.Source.ReplicaSetName))
+        foreach (var group in SnapshotSources.Group(snapshots.Where(s => s.Status == SnapshotStatus.Complete)))
         {
+            var source = group.Snapshots;
             var bases = Bases(source).OrderBy(PointOf).ToList();
             var chain = OplogChain.Build(source.Where(s => s.Kind == SnapshotKind.Oplog), bases);
             var found = new List<RestoreWindow>();
@@ -69,16 +86,18 @@ public static class RestoreWindows
                 var inSegment = bases.Where(f => segment.Covers(PointOf(f))).ToList();
                 covered.UnionWith(inSegment);
                 foreach (var family in inSegment.GroupBy(f => f.EffectiveScope.ToString(), StringComparer.Ordinal))
-                    found.Add(Window(family.First(), segment, chain));
+                    found.Add(Window(family.First(), segment, chain, group.Id));
             }
             // A full snapshot no segment covers can still be restored to its own consistency point.
             foreach (var full in bases.Where(f => !covered.Contains(f)))
-                found.Add(Window(full, null, chain));
-            // Of two windows that outlast each other (same span, same scope), the first stays.
-            windows.AddRange(found.Where((window, i) =>
-                !found.Where((other, j) => j != i && other.Outlasts(window) && (!window.Outlasts(other) || j < i)).Any()));
+                found.Add(Window(full, null, chain, group.Id));
+            windows.AddRange(found);
         }
-        return windows.OrderBy(w => w.From).ToList();
+        // Of two windows that outlast each other (same span, same scope), the first stays. A snapshot without a recorded id
+        // is in every group of its name: of its windows, the one reaching furthest stays.
+        return windows.Where((window, i) =>
+                !windows.Where((other, j) => j != i && other.Outlasts(window) && (!window.Outlasts(other) || j < i)).Any())
+            .OrderBy(w => w.From).ToList();
     }
 
     /// <summary>
@@ -95,12 +114,14 @@ public static class RestoreWindows
     }
 
     private static bool Spans(RestoreWindow outer, RestoreWindow inner) =>
-        outer.ReplicaSetName == inner.ReplicaSetName && outer.From <= inner.From && outer.To >= inner.To;
+        outer.SameSource(inner) && outer.From <= inner.From && outer.To >= inner.To;
 
     /// <summary>
     /// The plan for a restore of what <paramref name="filter"/> selects, to <paramref name="limit"/>: the newest full
     /// snapshot consistent at or before it that covers the filter (<see cref="CoversRestore"/>), and the slices from
-    /// there; or an error that says which windows exist and what is missing.
+    /// there, of the full snapshot's own source (<see cref="SnapshotSources"/>): a full snapshot of another set of the same
+    /// name never stands in for this set's, nor do its slices continue another's; or an error that says which windows
+    /// exist and what is missing.
     /// </summary>
     public static RestoreWindow Choose(IEnumerable<SnapshotManifest> snapshots, OplogLimit limit, NamespaceFilter filter, string repository)
     {
@@ -113,11 +134,14 @@ public static class RestoreWindows
                 passedOver.Add(full);
                 continue;
             }
-            var source = list.Where(s => SnapshotCatalog.SameSource(s, full)).ToList();
-            var chain = OplogChain.Build(source.Where(s => s.Kind == SnapshotKind.Oplog), Bases(source));
-            if (limit.IsWithin(full.ConsistentAt!)) return Window(full, null, chain);
-            var segment = chain.Segments.FirstOrDefault(g => g.Covers(PointOf(full)) && limit.IsWithin(g.EndPoint));
-            if (segment is not null) return Window(full, segment, chain);
+            // A full without a recorded id is in every group of its name: the first whose chain reaches the moment serves.
+            foreach (var group in SnapshotSources.Group(list).Where(g => g.Snapshots.Contains(full)))
+            {
+                var chain = OplogChain.Build(group.Snapshots.Where(s => s.Kind == SnapshotKind.Oplog), Bases(group.Snapshots));
+                if (limit.IsWithin(full.ConsistentAt!)) return Window(full, null, chain, group.Id);
+                var segment = chain.Segments.FirstOrDefault(g => g.Covers(PointOf(full)) && limit.IsWithin(g.EndPoint));
+                if (segment is not null) return Window(full, segment, chain, group.Id);
+            }
         }
         throw RestoreWindowMiss.Describe(limit, filter, list, passedOver, repository);
     }
@@ -131,7 +155,7 @@ public static class RestoreWindows
     public static bool CoversRestore(SnapshotManifest full, NamespaceFilter filter, IEnumerable<SnapshotManifest> snapshots, OplogLimit limit) =>
         ScopeCoverage.Covers(full.EffectiveScope, filter)
         || ScopeCoverage.PinsNoDatabase(filter) && Bases(snapshots)
-            .Where(other => SnapshotCatalog.SameSource(other, full) && limit.Reaches(other.ConsistentAt!))
+            .Where(other => SnapshotSources.Same(other, full) && limit.Reaches(other.ConsistentAt!))
             .All(other => ScopeCoverage.Contains(full.EffectiveScope, other.EffectiveScope));
 
     /// <summary>The full snapshots a window can be based on: complete, point-in-time consistent, and in the chain (not copy-only).</summary>
@@ -154,8 +178,8 @@ public static class RestoreWindows
 
     private static OplogTimestamp PointOf(SnapshotManifest full) => full.ConsistentAt!.Timestamp;
 
-    private static RestoreWindow Window(SnapshotManifest full, SliceSegment? segment, OplogChain chain) => segment is null
-        ? new RestoreWindow(full.Source.ReplicaSetName, PointOf(full), PointOf(full), full, []) { BreakAfter = chain.BreakAfter(PointOf(full)) }
+    private static RestoreWindow Window(SnapshotManifest full, SliceSegment? segment, OplogChain chain, string? sourceId) => segment is null
+        ? new RestoreWindow(full.Source.ReplicaSetName, PointOf(full), PointOf(full), full, []) { BreakAfter = chain.BreakAfter(PointOf(full)), SourceId = sourceId }
         : new RestoreWindow(full.Source.ReplicaSetName, PointOf(full), segment.End, full, segment.SlicesAfter(PointOf(full)))
-            { BreakAfter = chain.BreakAfter(segment.End) };
+            { BreakAfter = chain.BreakAfter(segment.End), SourceId = sourceId };
 }

@@ -82,10 +82,6 @@ public sealed class SnapshotCatalog(ISnapshotRepository repository)
         return manifest;
     }
 
-    /// <summary>Whether two snapshots come from the same replica set (an oplog chain never mixes sources).</summary>
-    public static bool SameSource(SnapshotManifest a, SnapshotManifest b) =>
-        string.Equals(a.Source.ReplicaSetName, b.Source.ReplicaSetName, StringComparison.Ordinal);
-
     private Task<List<ManifestReadResult>> ListingAsync(CancellationToken ct)
     {
         lock (_gate)

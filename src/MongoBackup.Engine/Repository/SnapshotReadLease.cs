@@ -50,6 +50,18 @@ public sealed class SnapshotReadLease : IAsyncDisposable
     public string HolderId => _record.Holder;
 
     /// <summary>
+    /// Whether this lease's own mark is seen on <paramref name="snapshotId"/> in <paramref name="other"/>: then
+    /// <paramref name="other"/> is the repository this lease marks, under another name (a folder with a trailing
+    /// separator, through a symbolic link or with "/./"), whatever its location string says.
+    /// </summary>
+    public async Task<bool> IsSeenInAsync(ISnapshotRepository other, string snapshotId, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        if (other.Marks is not { } marks) return false;
+        return (await marks.ReadMarksAsync(snapshotId, _name, ct).ConfigureAwait(false)).Any(m => m.Name == _name);
+    }
+
+    /// <summary>
     /// Marks the snapshots as read by <paramref name="purpose"/>; refuses (SnapshotNotFound) a snapshot being removed.
     /// A repository that keeps no marks, or refuses to write them (read-only access), gives no lease: the read goes on,
     /// said in a verbose line.

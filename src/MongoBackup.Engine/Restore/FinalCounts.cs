@@ -18,13 +18,16 @@ internal static class FinalCounts
 {
     public static async Task CountAsync(IMongoClient client, RestoreOutcome outcome, CancellationToken ct)
     {
-        foreach (var ns in outcome.Namespaces.Where(n => (n.Error is null || n.Stage >= NamespaceRestoreStage.DataRestored) && n.Type == CollectionMetadata.CollectionType))
+        // Namespaces renamed into one collection share it: counted once, the count given to each.
+        foreach (var target in outcome.Namespaces.Where(n => (n.Error is null || n.Stage >= NamespaceRestoreStage.DataRestored) && n.Type == CollectionMetadata.CollectionType)
+                     .GroupBy(n => n.TargetNamespace, StringComparer.Ordinal))
         {
-            var (database, collection) = NamespaceName.Split(ns.TargetNamespace);
+            var (database, collection) = NamespaceName.Split(target.Key);
             try
             {
-                ns.FinalDocuments = await client.GetDatabase(database).GetCollection<BsonDocument>(collection)
+                var count = await client.GetDatabase(database).GetCollection<BsonDocument>(collection)
                     .EstimatedDocumentCountAsync(cancellationToken: ct);
+                foreach (var ns in target) ns.FinalDocuments = count;
             }
             catch (Exception e) when (e is MongoException or TimeoutException)
             {

@@ -36,7 +36,11 @@ public static class RestorePlanner
     /// The namespaces of <paramref name="reader"/> that <paramref name="requested"/> selects (auth and internal system
     /// collections left out), with their targets under <paramref name="map"/>: collections first, then views, each by target name.
     /// </summary>
-    /// <exception cref="MongoBackupException">InvalidArgument: a rename rule sends a namespace to a name without a '.'.</exception>
+    /// <exception cref="MongoBackupException">
+    /// InvalidArgument: a rename rule sends a namespace to a name without a '.', or to a name MongoDB refuses
+    /// (<see cref="NamespaceNames.NamespaceProblem"/>): refused here, before anything is written, since the server would
+    /// refuse every namespace of it while the users and roles step, in admin, would still write.
+    /// </exception>
     public static IReadOnlyList<PlannedNamespace> Plan(IDumpReader reader, NamespaceFilter requested, NamespaceMap map)
     {
         var filter = EffectiveFilter(reader, requested);
@@ -46,12 +50,30 @@ public static class RestorePlanner
             .Select(ns =>
             {
                 var (db, coll) = map.Map(ns.Database, ns.Collection);
-                return new PlannedNamespace(ns, db, coll);
+                return RequireValidTarget(new PlannedNamespace(ns, db, coll));
             })
             // Collections before views, so a view's source exists when the view is made.
             .OrderBy(p => p.IsView ? 1 : 0)
             .ThenBy(p => p.TargetNamespace, StringComparer.Ordinal)
             .ToList();
+    }
+
+    /// <summary>
+    /// Refuses a target name a rename formed that MongoDB does not take (the source's own names the server took already):
+    /// the collection's, or where its documents go (a time-series collection's system.buckets.NAME, whose length counts).
+    /// </summary>
+    /// <exception cref="MongoBackupException">InvalidArgument, naming the source, the target and what is wrong with it.</exception>
+    public static PlannedNamespace RequireValidTarget(PlannedNamespace planned)
+    {
+        ArgumentNullException.ThrowIfNull(planned);
+        if (planned.TargetDatabase == planned.Source.Database && planned.TargetCollection == planned.Source.Collection) return planned;
+        if ((NamespaceNames.NamespaceProblem(planned.TargetDatabase, planned.TargetCollection)
+                ?? NamespaceNames.NamespaceProblem(planned.TargetDatabase, planned.DataCollection)) is { } problem)
+            throw new MongoBackupException(ErrorIds.InvalidArgument,
+                $"Cannot restore {planned.SourceNamespace} into {planned.TargetNamespace}: MongoDB refuses that name, {problem}. " +
+                "Nothing was written. Rename it to a name MongoDB takes (-RenameDatabase, -NamespaceMap).",
+                target: planned.TargetNamespace);
+        return planned;
     }
 
     /// <summary>

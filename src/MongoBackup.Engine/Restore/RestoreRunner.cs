@@ -41,8 +41,17 @@ public sealed class RestoreRunner(IEngineObserver observer)
         }
     }
 
-    private static UsersAndRolesTargets UsersAndRolesTargetsOf(IDumpReader reader, RestoreRequest request, IReadOnlyList<PlannedNamespace> plan) =>
-        UsersAndRolesTargets.For(plan, request.Map, reader, RestorePlanner.EffectiveFilter(reader, request.Filter).IncludesDatabase);
+    private static UsersAndRolesTargets UsersAndRolesTargetsOf(IDumpReader reader, RestoreRequest request, IReadOnlyList<PlannedNamespace> plan)
+    {
+        var targets = UsersAndRolesTargets.For(plan, request.Map, reader, RestorePlanner.EffectiveFilter(reader, request.Filter).IncludesDatabase);
+        // A database that only users or roles are restored into is judged as the namespaces' targets are (RestorePlanner).
+        foreach (var (source, target) in targets.Databases)
+            if (source != target && NamespaceNames.DatabaseProblem(target) is { } problem)
+                throw new MongoBackupException(ErrorIds.InvalidArgument,
+                    $"Cannot restore the users and roles of {source} as those of {target}: MongoDB refuses that database name, {problem}. Nothing was written.",
+                    target: target);
+        return targets;
+    }
 
     /// <summary>The restore, on a connection to the target of its own, closed when it ends.</summary>
     public async Task<RestoreOutcome> RunAsync(RestoreRequest request, CancellationToken ct)

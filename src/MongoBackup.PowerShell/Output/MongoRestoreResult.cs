@@ -17,8 +17,8 @@ public sealed class MongoRestoreResult
     public long Documents { get; init; }
     /// <summary>
     /// Documents the restored collections hold once the restore has ended, after the oplog replay (what to compare with the
-    /// source at the snapshot's consistency point or the point in time), over all namespaces whose count is known; views
-    /// and time-series collections not counted.
+    /// source at the snapshot's consistency point or the point in time), over all target collections whose count is known,
+    /// each once (two namespaces renamed into one collection count it once); views and time-series collections not counted.
     /// </summary>
     public long FinalDocuments { get; init; }
     /// <summary>
@@ -78,7 +78,7 @@ public sealed class MongoRestoreResult
         StartTime = LocalTime.Of(outcome.StartTime),
         Namespaces = OutputList.Of(outcome.Namespaces.Select(MongoNamespaceRestoreResult.FromResult)),
         Documents = outcome.Namespaces.Sum(n => n.Documents),
-        FinalDocuments = outcome.Namespaces.Sum(n => n.FinalDocuments ?? 0),
+        FinalDocuments = outcome.FinalDocuments,
         Failures = outcome.Namespaces.Count(n => !n.Succeeded) + (outcome.OplogError is null ? 0 : 1) + (outcome.UsersAndRolesError is null ? 0 : 1),
         DocumentsRefused = outcome.Namespaces.Sum(n => n.Failures),
         Indexes = outcome.Namespaces.Sum(n => n.Indexes),

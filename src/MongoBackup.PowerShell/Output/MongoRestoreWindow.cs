@@ -10,6 +10,11 @@ public sealed class MongoRestoreWindow
 {
     public string? ReplicaSetName { get; init; }
     /// <summary>
+    /// The recorded identity of the source the window is of: a replica set's replicaSetId, a cluster's clusterId; two sets of
+    /// the same name have windows of their own, told apart by it. Null where the snapshots recorded none.
+    /// </summary>
+    public string? SourceId { get; init; }
+    /// <summary>
     /// The earliest moment a restore in this window can reach: the base snapshot's consistency point, to the millisecond,
     /// in local time with its offset (copied into -PointInTime it names exactly this instant).
     /// </summary>
@@ -41,6 +46,7 @@ public sealed class MongoRestoreWindow
         return new MongoRestoreWindow
         {
             ReplicaSetName = window.ReplicaSetName,
+            SourceId = window.SourceId,
             From = LocalTime.Of(from),
             To = LocalTime.Of(to),
             FromTimestamp = window.From.ToString(),

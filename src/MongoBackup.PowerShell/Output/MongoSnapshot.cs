@@ -66,6 +66,11 @@ public sealed class MongoSnapshot
     /// <summary>A cluster snapshot's shards, each with its replica set, members, share of the documents and saved oplog; empty for any other snapshot.</summary>
     public OutputList<MongoSnapshotShard> Shards { get; init; } = OutputList<MongoSnapshotShard>.Empty;
     /// <summary>The replica set the snapshot was taken from; null for a standalone server.</summary>
+    /// <summary>
+    /// The source's recorded identity: a replica set's replicaSetId, a cluster's config.version clusterId (24 hex digits),
+    /// which tells apart two sets of the same name; null where none was recorded (older snapshots, a standalone).
+    /// </summary>
+    public string? SourceId { get; init; }
     public string? ReplicaSetName { get; init; }
     /// <summary>The MongoDB version of the source server, as buildInfo reported it.</summary>
     public string? ServerVersion { get; init; }
@@ -149,6 +154,7 @@ public sealed class MongoSnapshot
             Topology = string.IsNullOrEmpty(manifest.Source.Topology) ? null : manifest.Source.Topology,
             Shards = OutputList.Of(manifest.Cluster?.Shards.Select(MongoSnapshotShard.Of) ?? []),
             ReplicaSetName = manifest.Source.ReplicaSetName,
+            SourceId = SnapshotSources.IdOf(manifest),
             ServerVersion = string.IsNullOrEmpty(manifest.Source.ServerVersion) ? null : manifest.Source.ServerVersion,
             Hosts = OutputList.Of(manifest.Source.Hosts),
             Duration = manifest.EndTime == default ? null : manifest.EndTime - manifest.StartTime,

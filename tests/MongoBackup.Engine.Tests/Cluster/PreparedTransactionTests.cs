@@ -47,6 +47,41 @@ public sealed class PreparedTransactionTests(MongoServerFixture server)
         }
     }
 
+    /// <summary>
+    /// Breaker test (fails): the same transaction, committed at a commitTimestamp at or before the cut, is part of the
+    /// cluster at the cut (the backup waited for its decision and Restore-MongoDatabase of the snapshot applies it); a
+    /// point-in-time restore to the cut itself (-ClusterTime of the window's From, the earliest restorable moment that
+    /// Get-MongoRestoreWindow shows) must hold it too. The merged oplog gives the transaction out at its last commit
+    /// entry, whose ts is after the cut, so the replay limited to the cut leaves it out: the restore "to the same moment"
+    /// differs from the snapshot restored whole. MongoDB: a prepared transaction's writes become visible at its
+    /// commitTimestamp (src/mongo/db/transaction/transaction_participant.cpp, commitPreparedTransaction sets the commit
+    /// timestamp, not the oplog slot of its commitTransaction entry), which this repository's own PreparedAtCut follows.
+    /// </summary>
+    [Fact]
+    public async Task Breaker_a_point_in_time_restore_to_the_cut_holds_the_transaction_committed_at_or_before_it_as_the_snapshot_does()
+    {
+        using var cluster = new TwoShardCluster();
+        SnapshotManifest manifest;
+        using (var hold = cluster.Cluster.HoldTwoPhaseCommits(0))
+        {
+            var commit = Task.Run(() => CommitAcrossShards(cluster));
+            Assert.True(hold.WaitUntilRunning(TimeSpan.FromSeconds(30)));
+            manifest = await new FullBackup(new ReleaseWhenWaiting(hold)).RunAsync(cluster.Backup(), CancellationToken.None);
+            await commit.WaitAsync(TimeSpan.FromSeconds(30));
+        }
+        var cut = manifest.Cluster!.ClusterTime.Timestamp;
+        Assert.True(OplogTimestamp.FromBsonTimestamp(CommitEntries(cluster, 1).Single()["o"]["commitTimestamp"].AsBsonTimestamp) <= cut);
+        Assert.True(OplogTimestamp.FromBsonTimestamp(CommitEntries(cluster, 1).Single()["ts"].AsBsonTimestamp) > cut);
+
+        var whole = await RestoreAsync(cluster, manifest.Id);
+        Assert.Equal(7, whole.GetValueOrDefault(2_000_000)); // the snapshot restored whole holds it
+
+        var atCut = await cluster.RestoredAtAsync(server, OplogLimit.AtClusterTime(manifest.ConsistentAt!.Timestamp));
+        Assert.Equal(7, atCut.GetValueOrDefault(-2));
+        Assert.Equal(7, atCut.GetValueOrDefault(2_000_000));
+        Assert.Equal(whole.Count, atCut.Count);
+    }
+
     [Fact]
     public async Task A_transaction_prepared_by_the_cut_and_never_decided_fails_the_backup_naming_the_shard_and_keeps_nothing()
     {

@@ -225,6 +225,32 @@ public sealed class RestoreWindowRetentionTests
         Assert.Equal("RestoreWindow", zero.Target);
     }
 
+    /// <summary>
+    /// Breaker test (fails): production's chain (a full at day 0, hourly slices to day 3) beside one full snapshot of
+    /// staging, another replica set initiated under the same name rs0 (its own replicaSetId), taken into the same
+    /// repository at day 1.5. The rule groups snapshots by the set's name, so staging's full is "the newest full at or
+    /// before the window's start" (day 2) and production's only full is removed: no moment of production's last day can be
+    /// restored any more, though the window was asked to keep it. A replica set is its replicaSetId (replSetGetConfig's
+    /// settings.replicaSetId, src/mongo/db/repl/repl_set_config.cpp); the capture already refuses a slice of another id
+    /// (ChainContinuity.RequireSameSet).
+    /// </summary>
+    [Fact]
+    public void Breaker_a_full_of_another_set_of_the_same_name_does_not_stand_in_for_this_sets_base()
+    {
+        var production = new List<SnapshotManifest> { Full("prod-f0", 1) };
+        production.AddRange(Slices("s", 1, 3 * Day));
+        foreach (var snapshot in production) snapshot.Source.ReplicaSetId = "64b0c0ffee00000000000001";
+        var staging = Full("staging-f", 3 * Day / 2);
+        staging.Source.ReplicaSetId = "64b0c0ffee0000000000beef";
+        var before = RestoreWindows.Compute(production);
+
+        var plan = PlanOf(production.Append(staging), new RetentionRules { RestoreWindow = TimeSpan.FromDays(1) });
+
+        Assert.Equal(RetentionAction.Keep, plan["prod-f0"].Action);
+        var after = RestoreWindows.Compute(production.Where(s => plan[s.Id].Action == RetentionAction.Keep));
+        Assert.Equal(before.Single().To, Assert.Single(after).To);
+    }
+
     private static SnapshotManifest Standalone(string id, uint endSecond)
     {
         var full = Full(id, endSecond, replicaSet: null!);

@@ -94,6 +94,36 @@ public sealed class SnapshotCopierTests : IDisposable
         Assert.NotNull(await SnapshotCatalog.FindAsync(_source, original.Id, CancellationToken.None));
     }
 
+    /// <summary>
+    /// The same folder named another way (a trailing separator, "/./", a symbolic link to it): the copy is refused as a
+    /// copy onto itself, not (as before) blamed on another run reading the snapshot, which was the copy's own read lease.
+    /// </summary>
+    [Theory]
+    [InlineData("trailing separator")]
+    [InlineData("dot segment")]
+    [InlineData("symbolic link")]
+    public async Task Copying_onto_its_own_repository_under_another_name_is_refused_as_the_same_repository(string how)
+    {
+        var original = await SnapshotHistory.WriteAsync(_source, "20260101T000000Z-full-alias", 1);
+        var link = Path.Combine(_targetFolder.Path, "link");
+        var alias = how switch
+        {
+            "trailing separator" => _sourceFolder.Path + Path.DirectorySeparatorChar,
+            "dot segment" => Path.Combine(_sourceFolder.Path, ".") + Path.DirectorySeparatorChar + ".",
+            _ => Directory.CreateSymbolicLink(link, _sourceFolder.Path).FullName,
+        };
+
+        var error = await Assert.ThrowsAsync<MongoBackupException>(() =>
+            new SnapshotCopier(new RecordingObserver()).CopyAsync(_source, original.Id, new FolderRepository(alias), force: true, CancellationToken.None));
+
+        Assert.Equal(ErrorIds.InvalidArgument, error.ErrorId);
+        Assert.Contains("cannot be copied onto itself", error.Message, StringComparison.Ordinal);
+        Assert.Contains("same repository", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("being read by", error.Message, StringComparison.Ordinal);
+        var kept = await SnapshotCatalog.FindAsync(_source, original.Id, CancellationToken.None);
+        Assert.Equal(original.Files.Count, kept.Files.Count);
+    }
+
     [Fact]
     public async Task Files_are_written_before_the_manifest_through_the_repository_interface_only()
     {

@@ -70,6 +70,91 @@ public sealed class RestorePlannerTests
         Assert.Equal("The namespace map sends 'sales.orders' to 'orders', which is not a database.collection name.", error.Message);
     }
 
+    /// <summary>
+    /// A rename into a name mongod refuses (NamespaceString::validDBName, validCollectionName and MaxNsCollectionLen,
+    /// src/mongo/db/namespace_string.h) is refused when planned, before anything is written, naming source, target and why.
+    /// </summary>
+    [Theory]
+    [InlineData("sales.*", "sales copy.*", "sales.orders", "sales copy.orders", "cannot contain a space")]
+    [InlineData("sales.*", "sales/2024.*", "sales.orders", "sales/2024.orders", "cannot contain '/'")]
+    [InlineData("$db$.orders", "$db$_\"q\".orders", "sales.orders", "sales_\"q\".orders", "cannot contain '\"'")]
+    [InlineData("sales.*", "sales.*.", "sales.orders", "sales.orders.", null)]
+    [InlineData("sales.*", "sales..*", "sales.orders", "sales..orders", "cannot start with '.'")]
+    public void A_rename_into_a_name_MongoDB_refuses_is_refused_when_planned(string from, string to, string source, string target, string? why)
+    {
+        var map = new NamespaceMap().Add(from, to);
+
+        var plan = () => Plan(new NamespaceFilter(databases: ["sales"], collections: ["orders"]), map);
+
+        if (why is null)
+        {
+            // A trailing '.' is a name MongoDB takes ("orders." as a collection): planned, not refused.
+            Assert.Equal(target, Assert.Single(plan()).TargetNamespace);
+            return;
+        }
+        var error = Assert.Throws<MongoBackupException>(plan);
+        Assert.Equal(ErrorIds.InvalidArgument, error.ErrorId);
+        Assert.StartsWith($"Cannot restore {source} into {target}: MongoDB refuses that name, ", error.Message, StringComparison.Ordinal);
+        Assert.Contains(why, error.Message, StringComparison.Ordinal);
+        Assert.Contains("Nothing was written", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_rename_whose_namespace_runs_past_255_bytes_is_refused_and_a_time_series_buckets_name_counts()
+    {
+        var longest = new string('c', 255 - "sales.".Length);
+        Assert.Equal("sales." + longest, Assert.Single(Plan(new NamespaceFilter(databases: ["sales"], collections: ["orders"]),
+            new NamespaceMap().Add("sales.orders", "sales." + longest))).TargetNamespace);
+
+        var error = Assert.Throws<MongoBackupException>(() => Plan(new NamespaceFilter(databases: ["sales"], collections: ["orders"]),
+            new NamespaceMap().Add("sales.orders", "sales." + longest + "x")));
+        Assert.Contains("at most 255 bytes, and this one has 256", error.Message, StringComparison.Ordinal);
+
+        // weather is a time-series collection: its documents go to system.buckets.NAME, 15 bytes longer.
+        var buckets = Assert.Throws<MongoBackupException>(() => Plan(new NamespaceFilter(databases: ["sales"], collections: ["weather"]),
+            new NamespaceMap().Add("sales.weather", "sales." + new string('w', 240))));
+        Assert.Contains("Cannot restore sales.weather into sales.www", buckets.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Names_a_rename_did_not_form_are_the_servers_own_and_not_judged_again()
+    {
+        // shop.log[2024] keeps its name; brackets are no concern of MongoDB's either.
+        Assert.Contains(Plan(new NamespaceFilter(databases: ["shop"])), p => p.TargetNamespace == "shop.log[2024]");
+    }
+
+    [Theory]
+    [InlineData("ord$ers", "a collection name cannot contain '$'")]
+    [InlineData(".orders", "a collection name cannot start with '.'")]
+    [InlineData("or\0ders", "a collection name cannot contain NUL")]
+    [InlineData("", "a collection name cannot be empty")]
+    public void Collection_names_follow_validCollectionName(string collection, string why) =>
+        Assert.Equal(why, NamespaceNames.CollectionProblem(collection));
+
+    [Theory]
+    [InlineData("sales copy", "cannot contain a space")]
+    [InlineData("a.b", "cannot contain '.'")]
+    [InlineData("a\\b", "cannot contain '\\'")]
+    [InlineData("a$b", "cannot contain '$'")]
+    [InlineData("a\0b", "cannot contain NUL")]
+    [InlineData("", "cannot be empty")]
+    public void RenameDatabase_into_a_name_MongoDB_refuses_is_refused_as_the_map_is_built(string to, string why)
+    {
+        var error = Assert.Throws<MongoBackupException>(() => new NamespaceMap().AddDatabaseRename("hr", to));
+
+        Assert.Equal(ErrorIds.InvalidArgument, error.ErrorId);
+        Assert.Contains($"Cannot rename the database hr to '{to}': MongoDB refuses that name, ", error.Message, StringComparison.Ordinal);
+        Assert.Contains(why, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void RenameDatabase_into_a_name_of_64_bytes_is_refused_and_63_taken()
+    {
+        Assert.Equal(new string('d', 63) + ".c", new NamespaceMap().AddDatabaseRename("hr", new string('d', 63)).Map("hr.c"));
+        var error = Assert.Throws<MongoBackupException>(() => new NamespaceMap().AddDatabaseRename("hr", new string('d', 62) + "é"));
+        Assert.Contains("shorter than 64 bytes, and this one has 64", error.Message, StringComparison.Ordinal);
+    }
+
     private static DumpNamespace Ns(string database, string collection, string type = CollectionMetadata.CollectionType) =>
         new(database, collection, new CollectionMetadata { CollectionName = collection, Type = type }, $"{database}/{collection}.bson");
 }

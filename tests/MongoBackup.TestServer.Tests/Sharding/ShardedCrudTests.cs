@@ -34,6 +34,39 @@ public class ShardedCrudTests
     [MemberData(nameof(MongoDBHashes))]
     public void Hashed_values_are_MongoDBs_hash64(BsonValue value, long hash) => Assert.Equal(hash, ShardKeyHasher.Hash(value));
 
+    /// <summary>
+    /// Breaker test (fails): renameCollection through mongos from a database whose primary is shard0 into one whose
+    /// primary is shard1. MongoDB refuses it: "Source and destination collections must be on same shard" (5448802,
+    /// src/mongo/db/s/rename_collection_coordinator.cpp, _renameUnshardedCollection; 13137 in the older router's
+    /// renameCollection). The test server's router forwards it to the source's primary, which renames the collection into
+    /// the target database there, where the mongos never routes: the documents vanish from the cluster's view and the
+    /// command succeeds. A replayed rename (a point-in-time restore of a replica set's repository through a mongos) then
+    /// reports success with the renamed collection's documents gone.
+    /// </summary>
+    [InMemoryFact(Reason)]
+    public void Breaker_a_rename_across_databases_on_different_primary_shards_is_refused_or_keeps_its_documents_in_view()
+    {
+        using var fixture = new ClusterFixture();
+        fixture.RunAdmin(new BsonDocument { { "enableSharding", "src" }, { "primaryShard", ShardedCluster.ShardName(0) } });
+        fixture.RunAdmin(new BsonDocument { { "enableSharding", "dst" }, { "primaryShard", ShardedCluster.ShardName(1) } });
+        fixture.Mongos.GetDatabase("src").GetCollection<BsonDocument>("x").InsertMany([new BsonDocument("_id", 1), new BsonDocument("_id", 2)]);
+        fixture.Mongos.GetDatabase("dst").GetCollection<BsonDocument>("keep").InsertOne(new BsonDocument("_id", 1));
+
+        MongoCommandException? refused = null;
+        try { fixture.RunAdmin(new BsonDocument { { "renameCollection", "src.x" }, { "to", "dst.y" } }); }
+        catch (MongoCommandException e) { refused = e; }
+
+        if (refused is not null)
+        {
+            Assert.Equal(5448802, refused.Code);
+            Assert.Equal(2, fixture.Mongos.GetDatabase("src").GetCollection<BsonDocument>("x").CountDocuments(new BsonDocument()));
+        }
+        else
+        {
+            Assert.Equal(2, fixture.Mongos.GetDatabase("dst").GetCollection<BsonDocument>("y").CountDocuments(new BsonDocument()));
+        }
+    }
+
     [InMemoryFact(Reason)]
     public void ShardCollection_writes_the_metadata_as_MongoDB_7_stores_it()
     {

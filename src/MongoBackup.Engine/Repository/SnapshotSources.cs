@@ -1,0 +1,75 @@
+namespace MongoBackup.Engine.Repository;
+
+/// <summary>
+/// Which deployment a snapshot was taken from, as far as its manifest tells: a replica set's name and, when recorded, its
+/// replicaSetId (replSetGetConfig's settings.replicaSetId, an ObjectId chosen at replSetInitiate: MongoDB's
+/// src/mongo/db/repl/repl_set_config.cpp); a sharded cluster's config.version clusterId (<see cref="Model.ClusterSection.ClusterId"/>);
+/// a standalone's nothing but its kind. Two sets initiated under the same name (production and staging both rs0) have
+/// different ids, and an oplog only ever continues the data of its own set, so restore windows, a restore's base and its
+/// slices, and retention take snapshots of one identity together, never of two.
+/// <para>
+/// A snapshot without a recorded id (written before ids were recorded, or by a user who may not run replSetGetConfig or
+/// read config.version) is of an unknown identity under its name: it is taken with every identity of that name, as it
+/// was before ids were recorded, so a repository upgraded in place keeps its old full snapshot as the base of the window
+/// its new slices (which record the id) continue. Only two recorded ids that differ tell two sources apart; the slice
+/// capture refuses a slice whose id differs from the chain's (<c>Oplog.ChainContinuity</c>), so an old snapshot is only
+/// ever continued by its own set's slices.
+/// </para>
+/// </summary>
+public static class SnapshotSources
+{
+    /// <summary>The recorded identity of the snapshot's source: a cluster's clusterId, a replica set's replicaSetId; null when none was recorded.</summary>
+    public static string? IdOf(SnapshotManifest snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        return snapshot.Cluster is { } cluster ? cluster.ClusterId : snapshot.Source.ReplicaSetId;
+    }
+
+    /// <summary>
+    /// Whether two snapshots can come from the same deployment: both of a cluster or both not, the same replica set name,
+    /// and the same recorded id where both recorded one (ids compared as ObjectId hex, case-insensitively).
+    /// </summary>
+    public static bool Same(SnapshotManifest a, SnapshotManifest b)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        return SameName(a, b) && Compatible(IdOf(a), IdOf(b));
+    }
+
+    /// <summary>
+    /// <paramref name="snapshots"/> taken apart by source, each group in the order given: per name (and cluster or not),
+    /// one group for each recorded id, each with the snapshots of that name that recorded none (see the class's remarks);
+    /// one group for a name under which no id was recorded. A snapshot without an id can thereby be in more than one group.
+    /// </summary>
+    public static IReadOnlyList<SourceGroup> Group(IEnumerable<SnapshotManifest> snapshots)
+    {
+        ArgumentNullException.ThrowIfNull(snapshots);
+        var groups = new List<SourceGroup>();
+        foreach (var named in snapshots.GroupBy(s => (Cluster: s.Cluster is not null, s.Source.ReplicaSetName)))
+        {
+            var ids = named.Select(IdOf).OfType<string>().Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+            if (ids.Count == 0) groups.Add(new SourceGroup(named.Key.ReplicaSetName, null, named.ToList()));
+            foreach (var id in ids)
+                groups.Add(new SourceGroup(named.Key.ReplicaSetName, id, named.Where(s => Compatible(IdOf(s), id)).ToList()));
+        }
+        return groups;
+    }
+
+    /// <summary>The source in words for messages: "replica set 'rs0' (replicaSetId …)", "the sharded cluster (clusterId …)".</summary>
+    public static string Describe(SnapshotManifest snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        var id = IdOf(snapshot);
+        if (snapshot.Cluster is not null) return id is null ? "the sharded cluster" : $"the sharded cluster of clusterId {id}";
+        if (snapshot.Source.ReplicaSetName is not { } name) return "the standalone server";
+        return id is null ? $"replica set '{name}'" : $"replica set '{name}' (replicaSetId {id})";
+    }
+
+    private static bool SameName(SnapshotManifest a, SnapshotManifest b) =>
+        (a.Cluster is null) == (b.Cluster is null) && string.Equals(a.Source.ReplicaSetName, b.Source.ReplicaSetName, StringComparison.Ordinal);
+
+    private static bool Compatible(string? a, string? b) => a is null || b is null || string.Equals(a, b, StringComparison.OrdinalIgnoreCase);
+}
+
+/// <summary>The snapshots of one source (<see cref="SnapshotSources.Group"/>): its replica set name (null for a standalone or a cluster) and recorded id, if any.</summary>
+public sealed record SourceGroup(string? ReplicaSetName, string? Id, IReadOnlyList<SnapshotManifest> Snapshots);
