@@ -93,6 +93,36 @@ public sealed class ReplayScopeTests(MongoServerFixture server) : IDisposable
         Assert.Equal(5, await server.Client.GetDatabase(shop).GetCollection<BsonDocument>("archive").CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty));
     }
 
+    /// <summary>
+    /// A filter on the renamed collection's final name: its documents arrive in the temporary copy, whose name no filter
+    /// names; the copy is restored under the final name, and nothing else of the database is written.
+    /// </summary>
+    [Fact]
+    public async Task A_collection_filter_on_the_final_name_of_a_rename_across_databases_keeps_its_documents()
+    {
+        var shop = TestDatabases.NewName("shop");
+        var prod = TestDatabases.NewName("prod");
+        await server.Client.GetDatabase(shop).GetCollection<BsonDocument>("orders").InsertOneAsync(new BsonDocument("_id", 1));
+        await server.Client.GetDatabase(prod).GetCollection<BsonDocument>("archive").InsertManyAsync(Enumerable.Range(0, 5).Select(i => new BsonDocument("_id", i)));
+        var end = await BackUpThenAsync(shop, () => server.Client.GetDatabase("admin").RunCommand<BsonDocument>(
+            new BsonDocument { { "renameCollection", $"{prod}.archive" }, { "to", $"{shop}.archive" } }));
+        var target = shop + "_c";
+
+        var outcome = (await new PointInTimeRestoreRunner(new RecordingObserver()).RunAsync(new PointInTimeRestoreRequest
+        {
+            Repository = Repository, Limit = OplogLimit.AtClusterTime(end),
+            Restore = new RestoreRequest
+            {
+                Connection = Connection, Filter = new NamespaceFilter(databases: [shop], collections: ["archive"]),
+                Map = new NamespaceMap().AddDatabaseRename(shop, target),
+            },
+        }, CancellationToken.None)).Restore;
+
+        Assert.True(outcome.Succeeded, outcome.OplogError);
+        Assert.Equal(["archive"], await (await server.Client.GetDatabase(target).ListCollectionNamesAsync()).ToListAsync());
+        Assert.Equal(5, await server.Client.GetDatabase(target).GetCollection<BsonDocument>("archive").CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty));
+    }
+
     private async Task<SnapshotManifest> BackupDuringAsync(string database, Action during)
     {
         var hook = new DuringBackupHook(during);
