@@ -77,13 +77,7 @@ public sealed class ReplayScopeTests(MongoServerFixture server) : IDisposable
     [Fact]
     public async Task A_collection_renamed_into_the_scope_from_another_database_in_the_window_arrives_whole_through_its_copy()
     {
-        var shop = TestDatabases.NewName("shop");
-        var prod = TestDatabases.NewName("prod");
-        await server.Client.GetDatabase(shop).GetCollection<BsonDocument>("orders").InsertOneAsync(new BsonDocument("_id", 1));
-        await server.Client.GetDatabase(prod).GetCollection<BsonDocument>("archive").InsertManyAsync(Enumerable.Range(0, 5).Select(i => new BsonDocument("_id", i)));
-
-        var end = await BackUpThenAsync(shop, () => server.Client.GetDatabase("admin").RunCommand<BsonDocument>(
-            new BsonDocument { { "renameCollection", $"{prod}.archive" }, { "to", $"{shop}.archive" } }));
+        var (shop, end) = await ArchiveRenamedIntoShopAsync();
         var target = shop + "_r";
         var outcome = await RestoreToAsync(end, shop, target);
 
@@ -100,12 +94,7 @@ public sealed class ReplayScopeTests(MongoServerFixture server) : IDisposable
     [Fact]
     public async Task A_collection_filter_on_the_final_name_of_a_rename_across_databases_keeps_its_documents()
     {
-        var shop = TestDatabases.NewName("shop");
-        var prod = TestDatabases.NewName("prod");
-        await server.Client.GetDatabase(shop).GetCollection<BsonDocument>("orders").InsertOneAsync(new BsonDocument("_id", 1));
-        await server.Client.GetDatabase(prod).GetCollection<BsonDocument>("archive").InsertManyAsync(Enumerable.Range(0, 5).Select(i => new BsonDocument("_id", i)));
-        var end = await BackUpThenAsync(shop, () => server.Client.GetDatabase("admin").RunCommand<BsonDocument>(
-            new BsonDocument { { "renameCollection", $"{prod}.archive" }, { "to", $"{shop}.archive" } }));
+        var (shop, end) = await ArchiveRenamedIntoShopAsync();
         var target = shop + "_c";
 
         var outcome = (await new PointInTimeRestoreRunner(new RecordingObserver()).RunAsync(new PointInTimeRestoreRequest
@@ -121,6 +110,18 @@ public sealed class ReplayScopeTests(MongoServerFixture server) : IDisposable
         Assert.True(outcome.Succeeded, outcome.OplogError);
         Assert.Equal(["archive"], await (await server.Client.GetDatabase(target).ListCollectionNamesAsync()).ToListAsync());
         Assert.Equal(5, await server.Client.GetDatabase(target).GetCollection<BsonDocument>("archive").CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty));
+    }
+
+    /// <summary>A snapshot of a new shop database (orders), then prod.archive (5 documents) renamed into it, then a slice; shop's name and the slice's end.</summary>
+    private async Task<(string Shop, OplogTimestamp End)> ArchiveRenamedIntoShopAsync()
+    {
+        var shop = TestDatabases.NewName("shop");
+        var prod = TestDatabases.NewName("prod");
+        await server.Client.GetDatabase(shop).GetCollection<BsonDocument>("orders").InsertOneAsync(new BsonDocument("_id", 1));
+        await server.Client.GetDatabase(prod).GetCollection<BsonDocument>("archive").InsertManyAsync(Enumerable.Range(0, 5).Select(i => new BsonDocument("_id", i)));
+        var end = await BackUpThenAsync(shop, () => server.Client.GetDatabase("admin").RunCommand<BsonDocument>(
+            new BsonDocument { { "renameCollection", $"{prod}.archive" }, { "to", $"{shop}.archive" } }));
+        return (shop, end);
     }
 
     private async Task<SnapshotManifest> BackupDuringAsync(string database, Action during)
