@@ -44,8 +44,9 @@ Describe 'Restore-MongoPointInTime over a rename across databases' {
     It 'the oplog holds the copy MongoDB 4.2+ makes, and no rename naming both databases' {
         $oplog = [MongoDB.Driver.MongoClient]::new($uri).GetDatabase('local').GetCollection[MongoDB.Bson.BsonDocument]('oplog.rs', $null)
         $options = [MongoDB.Driver.FindOptions[MongoDB.Bson.BsonDocument, MongoDB.Bson.BsonDocument]]::new()
-        $renames = @(Read-Cursor $oplog.FindSync([MongoDB.Driver.FilterDefinition[MongoDB.Bson.BsonDocument]] (New-BsonDocument @{ 'o.renameCollection' = @{ '$exists' = $true } }), $options, $none))
-        $last = $renames[-1]['o']
+        $renames = (Read-Cursor $oplog.FindSync([MongoDB.Driver.FilterDefinition[MongoDB.Bson.BsonDocument]] (New-BsonDocument @{ 'o.renameCollection' = @{ '$exists' = $true } }), $options, $none))
+        $renames.Count | Should -Be 1
+        $last = $renames[0]['o']
         $last['renameCollection'].AsString | Should -Match ('^' + [regex]::Escape($dst) + '\.tmp[0-9A-Za-z]{5}\.renameCollection$')
         $last['to'].AsString | Should -Be "$dst.archive"
     }
