@@ -148,6 +148,25 @@ public class CatalogTests : ServerTestBase
         }
     }
 
+    /// <summary>
+    /// The limit counts bytes, as std::string::size() does (DatabaseName's check in database_name.h), and holds for a
+    /// database a rename would create: its message names the length found.
+    /// </summary>
+    [Fact]
+    public void A_database_name_over_63_bytes_is_refused_for_a_rename_too_counting_bytes_not_characters()
+    {
+        var client = Client;
+        var source = Database("src");
+        source.GetCollection<BsonDocument>("c").InsertOne(new BsonDocument("_id", 1));
+        var wide = new string('é', 32); // 32 characters, 64 bytes of UTF-8
+        var refused = Assert.Throws<MongoCommandException>(() => client.GetDatabase("admin").RunCommand<BsonDocument>(
+            new BsonDocument { { "renameCollection", source.DatabaseNamespace.DatabaseName + ".c" }, { "to", wide + ".c" } }));
+        Assert.Equal(73, refused.Code);
+        Assert.Equal("db name must be at most 63 characters, found: 64", refused.ErrorMessage);
+        Assert.DoesNotContain(wide, client.ListDatabaseNames().ToList());
+        Assert.Equal(1, source.GetCollection<BsonDocument>("c").CountDocuments(new BsonDocument()));
+    }
+
     [Fact]
     public void A_database_whose_name_differs_only_in_case_from_one_that_exists_is_not_created()
     {

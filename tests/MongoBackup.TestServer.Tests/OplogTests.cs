@@ -62,6 +62,47 @@ public class OplogTests : ServerTestBase
         }
     }
 
+    /// <summary>
+    /// The copy of a rename across databases keeps the source's options and indexes (createIndexes on the empty copy, one
+    /// entry each, before its inserts: createIndexesOnEmptyCollection), and a dropTarget replaces the target in the rename
+    /// within the target database, naming the replaced collection's UUID as a rename within one database does.
+    /// </summary>
+    [Fact]
+    public void A_rename_across_databases_copies_options_and_indexes_first_and_replaces_the_target_in_the_rename_within_it()
+    {
+        var client = Client;
+        var source = Database("from");
+        var target = Target.NewDatabaseName("to");
+        var from = source.DatabaseNamespace.DatabaseName;
+        source.CreateCollection("x", new CreateCollectionOptions<BsonDocument> { Validator = new BsonDocument("n", new BsonDocument("$type", "int")) });
+        source.GetCollection<BsonDocument>("x").Indexes.CreateOne(new CreateIndexModel<BsonDocument>(new BsonDocument("n", 1)));
+        source.GetCollection<BsonDocument>("x").InsertOne(new BsonDocument { { "_id", 1 }, { "n", 5 } });
+        client.GetDatabase(target).GetCollection<BsonDocument>("y").InsertOne(new BsonDocument("_id", "old"));
+        try
+        {
+            client.GetDatabase("admin").RunCommand<BsonDocument>(new BsonDocument { { "renameCollection", from + ".x" }, { "to", target + ".y" }, { "dropTarget", true } });
+
+            var inTarget = OplogOf(target);
+            var create = Assert.Single(inTarget, e => e["op"] == "c" && e["o"].AsBsonDocument.GetValue("create", "").AsString.StartsWith("tmp"));
+            var tmp = create["o"]["create"].AsString;
+            Assert.Equal(new BsonDocument("n", new BsonDocument("$type", "int")), create["o"]["validator"]);
+            var order = inTarget.Where(e => e.GetValue("ns", "") == target + "." + tmp || e["o"].AsBsonDocument.GetValue("createIndexes", "") == tmp)
+                .Select(e => e["op"] == "c" ? "index" : "insert").ToList();
+            Assert.Equal(["index", "insert"], order);
+            var rename = Assert.Single(inTarget, e => e["o"].AsBsonDocument.Contains("renameCollection"));
+            Assert.Equal(target + "." + tmp, rename["o"]["renameCollection"].AsString);
+            Assert.True(rename["o"]["dropTarget"].IsBsonBinaryData);
+            Assert.False(rename["o"]["stayTemp"].AsBoolean);
+            Assert.Equal([new BsonDocument { { "_id", 1 }, { "n", 5 } }], client.GetDatabase(target).GetCollection<BsonDocument>("y").Find(new BsonDocument()).ToList());
+            Assert.Contains(client.GetDatabase(target).GetCollection<BsonDocument>("y").Indexes.List().ToList(), i => i["name"] == "n_1");
+            Assert.DoesNotContain("x", source.ListCollectionNames().ToList());
+        }
+        finally
+        {
+            client.DropDatabase(target);
+        }
+    }
+
     [Fact]
     public void Every_write_kind_appends_an_entry_shaped_like_MongoDB_7_0()
     {

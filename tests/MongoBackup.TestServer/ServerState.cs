@@ -18,6 +18,7 @@ internal sealed class ServerState
         CatalogWriter = new CatalogWriter(Catalog);
         DocumentWriter = new DocumentWriter(CatalogWriter);
         CatalogWriter.Views = new ViewDefinitions(CatalogWriter, DocumentWriter);
+        CatalogWriter.Documents = DocumentWriter;
         if (options.ReplicaSetName != null)
         {
             Oplog = new ReplicationLog(Catalog, options.OplogSizeMB);

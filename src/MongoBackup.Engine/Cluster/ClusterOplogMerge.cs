@@ -9,8 +9,12 @@ namespace MongoBackup.Engine.Cluster;
 /// replica set: a chunk migration's copies are left out (entries with fromMigrate: true, written by the donor's and
 /// recipient's sides of a moveChunk and by range deletion, src/mongo/db/s/migration_destination_manager.cpp and
 /// range_deletion_util.cpp: the documents they move are in one shard's data already), and cross-shard transactions
-/// come out whole or not at all (<see cref="CrossShardTransactions"/>). Memory: one entry per shard, plus the entries
-/// of transactions waiting for their commits.
+/// come out whole or not at all (<see cref="CrossShardTransactions"/>), in the place of their commitTimestamp: what is
+/// read after a prepare that may come after the transaction's commitTimestamp is held until the transaction is given out
+/// (or dropped) and then given after it, so a replay that stops at the first entry past a moment still applies a
+/// transaction committed at or before that moment whose commit entries were written after it. Memory: one entry per
+/// shard, plus the entries of transactions waiting for their commits and what was read while one was prepared (a
+/// two-phase commit's round trips; what follows a transaction never decided in what was read is held to the end).
 /// </summary>
 internal static class ClusterOplogMerge
 {
@@ -19,6 +23,8 @@ internal static class ClusterOplogMerge
         var readers = shards.Select(s => s.GetAsyncEnumerator(ct)).ToList();
         var heads = new (BsonTimestamp Ts, BsonDocument Entry, byte[] Raw)?[readers.Count];
         var transactions = new CrossShardTransactions();
+        var held = new PriorityQueue<byte[], (OplogTimestamp At, long Order)>();
+        long order = 0;
         try
         {
             for (var i = 0; i < readers.Count; i++) heads[i] = await NextAsync(readers[i]);
@@ -27,12 +33,22 @@ internal static class ClusterOplogMerge
                 var next = -1;
                 for (var i = 0; i < heads.Length; i++)
                     if (heads[i] is { } head && (next < 0 || head.Ts.CompareTo(heads[next]!.Value.Ts) < 0)) next = i;
-                if (next < 0) yield break;
-                var (_, entry, raw) = heads[next]!.Value;
+                if (next < 0) break;
+                var (ts, entry, raw) = heads[next]!.Value;
                 heads[next] = await NextAsync(readers[next]);
                 if (entry.GetValue("fromMigrate", false).ToBoolean()) continue;
-                foreach (var output in transactions.Take(next, entry, raw)) yield return output;
+                var at = OplogTimestamp.FromBsonTimestamp(ts);
+                // A whole cross-shard transaction takes the place of its commitTimestamp; anything else the place it was read at.
+                foreach (var output in transactions.Take(next, entry, raw)) held.Enqueue(output.Raw, (output.CommittedAt ?? at, order++));
+                var floor = transactions.Floor;
+                while (held.TryPeek(out var ready, out var key) && (floor is null || key.At < floor))
+                {
+                    held.Dequeue();
+                    yield return ready;
+                }
             }
+            // What was held for a transaction never decided in what was read (it is left out) goes out in its order.
+            while (held.TryDequeue(out var rest, out _)) yield return rest;
         }
         finally
         {

@@ -9,9 +9,9 @@ namespace MongoBackup.Engine.Cluster;
 /// <summary>
 /// The oplog a point-in-time restore of a cluster replays, whatever it restores into: each shard's own chain (its oplog
 /// in the base cluster snapshot, then its part of each cluster slice after it, each entry once) merged into one stream
-/// (<see cref="ClusterOplogMerge"/>: migrations' copies left out, a cross-shard transaction given whole at its last
-/// commit, so a replay limited to a moment applies it only when every shard that prepared it committed at or before
-/// it). Merged once, from the start of the base snapshot's oplogs, since a transaction prepared before the snapshot's
+/// (<see cref="ClusterOplogMerge"/>: migrations' copies left out, a cross-shard transaction given whole in the place of its
+/// commitTimestamp once every shard that prepared it has its commit entry, so a replay limited to a moment applies it
+/// when it was committed at or before it, its commit entries written later included). Merged once, from the start of the base snapshot's oplogs, since a transaction prepared before the snapshot's
 /// cut may commit after it; then split at the cut into the snapshot's part and the slices' part, two segments of one
 /// replay. Dispose it after the replay: a replay that stops early leaves the stream open.
 /// </summary>
@@ -47,23 +47,26 @@ public sealed class ClusterOplogToMoment : IAsyncDisposable
     /// <summary>The merged entries after that, up to <paramref name="limit"/>. Read it after <see cref="Snapshot"/>, once.</summary>
     public OplogSegment Slices(OplogLimit limit) => new($"the cluster's oplog slices after snapshot cut {_cut}", _split.AfterCut()) { Limit = limit };
 
-    /// <summary>One shard's entries: its oplog in the base snapshot, then its part of each slice, each entry once (slices may overlap).</summary>
+    /// <summary>
+    /// One shard's entries in timestamp order, each once: its oplog in the base snapshot, then its part of each slice
+    /// (slices may overlap). Each file holds the entries up to its own cut, then the late commit entries of transactions
+    /// prepared by that cut and committed at or before it (<see cref="PreparedAtCut"/>), which the next file holds again in
+    /// their place: a late commit waits until the next file reaches its timestamp, so no entry between the cut and it is lost.
+    /// </summary>
     private static async IAsyncEnumerable<byte[]> ShardChainAsync(ISnapshotRepository repository, SnapshotManifest cluster, DataKey? baseKey,
         ShardSection shard, IReadOnlyList<SnapshotManifest> slices, EncryptionKeySource? keys, [EnumeratorCancellation] CancellationToken ct)
     {
-        OplogTimestamp? last = null;
+        var chain = new ShardOplogChain();
         await foreach (var entry in SnapshotDumpReader.ReadOplogAsync(repository, ShardSnapshotViews.Of(cluster, shard), baseKey, ct))
+            foreach (var given in chain.Take(entry, cluster.ConsistentAt!.Timestamp)) yield return given;
+        foreach (var slice in slices)
         {
-            last = OplogCutSplit.TimestampOf(entry);
-            yield return entry;
+            var part = slice.Cluster?.Shards.FirstOrDefault(s => s.Name == shard.Name)
+                ?? throw new MongoBackupException(ErrorIds.CorruptFile, $"Cluster oplog slice {slice.Id} holds no part for shard {shard.Name} of snapshot {cluster.Id}.", target: slice.Id);
+            await foreach (var entry in SliceEntries.ReadPartsAsync(repository, [(slice, ShardSnapshotViews.Of(slice, part))], keys, ct))
+                foreach (var given in chain.Take(entry, slice.ConsistentAt!.Timestamp)) yield return given;
         }
-        var parts = slices.Select(slice => slice.Cluster?.Shards.FirstOrDefault(s => s.Name == shard.Name) is { } part ? (slice, ShardSnapshotViews.Of(slice, part))
-            : throw new MongoBackupException(ErrorIds.CorruptFile, $"Cluster oplog slice {slice.Id} holds no part for shard {shard.Name} of snapshot {cluster.Id}.", target: slice.Id));
-        await foreach (var entry in SliceEntries.ReadPartsAsync(repository, parts, keys, ct))
-        {
-            if (last is { } given && OplogCutSplit.TimestampOf(entry) <= given) continue;
-            yield return entry;
-        }
+        foreach (var given in chain.Rest()) yield return given;
     }
 
     /// <summary>Closes every file still open, then forgets the base snapshot's data key.</summary>

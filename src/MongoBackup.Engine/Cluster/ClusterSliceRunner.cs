@@ -127,7 +127,7 @@ public sealed class ClusterSliceRunner(IEngineObserver observer)
         try
         {
             var files = pending.Files!;
-            var sections = await Task.WhenAll(shards.Select((s, i) => s.SaveAsync(files.InFolder(s.Target.Name), s.Target.Name, chain.End, gaps[i], cut.Timestamp, ct)));
+            var sections = await Task.WhenAll(shards.Select((s, i) => s.SaveAsync(files.InFolder(s.Target.Name), s.Target.Name, chain.End, gaps[i], cut.Timestamp, observer, ct)));
             var manifest = ClusterSliceManifest.New(request, pending.Id, chain.Topology, started, chain.End, cut, sections.ToList(), files.Level);
             manifest.Cluster!.ClusterId = chain.ClusterId;
             await pending.CommitAsync(manifest, ct);

@@ -1,4 +1,5 @@
 using MongoBackup.Engine.Connection;
+using MongoBackup.Engine.Events;
 using MongoBackup.Engine.Formats;
 using MongoBackup.Engine.Oplog;
 using MongoBackup.Engine.Repository;
@@ -70,13 +71,34 @@ internal sealed class ShardOplog : ICutShard, IDisposable
 
     /// <summary>
     /// Saves the entries after <paramref name="previous"/> (from the oldest one left after a <paramref name="gap"/>) up to
-    /// and including <paramref name="cut"/> into <paramref name="files"/> (the shard's folder), and describes them.
+    /// and including <paramref name="cut"/> into <paramref name="files"/> (the shard's folder), then the late commit entries
+    /// of transactions prepared by the cut and committed at or before it, as a full cluster backup saves them
+    /// (<see cref="PreparedAtCut"/>): a restore to the slice's end holds what the cluster shows at it, so the slice waits
+    /// for those decisions (the window's end is not held back instead: a cut's restore would then never be whole while
+    /// writes go on, and the snapshot and the slices would follow two rules), and describes them.
     /// </summary>
-    public async Task<ShardSection> SaveAsync(SnapshotFileSet files, string folder, OplogTimestamp previous, OplogGap? gap, OplogTimestamp cut, CancellationToken ct)
+    /// <exception cref="MongoBackupException">BackupFailed when a transaction prepared by the cut is still undecided after <see cref="PreparedAtCut.DecisionDeadline"/>.</exception>
+    public async Task<ShardSection> SaveAsync(SnapshotFileSet files, string folder, OplogTimestamp previous, OplogGap? gap, OplogTimestamp cut,
+        IEngineObserver observer, CancellationToken ct)
     {
         OplogTimestamp? first = null;
         ConsistencyPoint? last = null;
-        var entries = Noting(_oplog.ReadRangeAsync(OplogPosition.Resume(previous, gap), cut, ct), p => { first ??= p.Timestamp; last = p; });
+        var prepared = new PreparedAtCut();
+        var late = 0;
+        async IAsyncEnumerable<RawBsonDocument> WithLateCommits()
+        {
+            await foreach (var entry in _oplog.ReadRangeAsync(OplogPosition.Resume(previous, gap), cut, ct))
+            {
+                prepared.Observe(entry);
+                yield return entry;
+            }
+            foreach (var commit in await prepared.LateCommitsAsync(_connection.Client, Target.Name, cut.ToBsonTimestamp(), observer, ct))
+            {
+                late++;
+                yield return commit;
+            }
+        }
+        var entries = Noting(WithLateCommits(), p => { first ??= p.Timestamp; last = p; });
         var (count, _) = await DriverErrors.Translate(() => RawDocumentFileWriter.WriteAsync(files, DumpLayout.OplogFile(files.Compression), entries, ct), _connection.Client);
         // With no entry: the shard's part ends where it began (as an empty replica-set slice would).
         last ??= new ConsistencyPoint(previous, previous.WallTime);
@@ -91,6 +113,7 @@ internal sealed class ShardOplog : ICutShard, IDisposable
             OplogStart = first,
             OplogEnd = last.Timestamp,
             OplogEntries = count,
+            LateCommits = late,
             ConsistentAt = last,
             LastEntryAtCut = await LastEntryAtAsync(cut, ct),
         };

@@ -41,7 +41,9 @@ public sealed class CatalogChangeGuard(NamespaceFilter scope)
                 var from = command.Value.AsString;
                 var to = o.GetValue("to", "").AsString;
                 if (Covers(from) || Covers(to))
-                    throw Refused($"{from} was renamed to {to} during the backup (oplog entry {at})", Covers(from) ? from : to);
+                    throw Refused(IsCopyOfRenameAcrossDatabases(from)
+                        ? $"{to} was renamed from another database during the backup (copied through {from}, oplog entry {at})"
+                        : $"{from} was renamed to {to} during the backup (oplog entry {at})", Covers(from) && !IsCopyOfRenameAcrossDatabases(from) ? from : to);
                 break;
             case "importCollection":
                 var imported = database + "." + command.Value.AsString;
@@ -55,6 +57,10 @@ public sealed class CatalogChangeGuard(NamespaceFilter scope)
                 break;
         }
     }
+
+    /// <summary>Whether <paramref name="ns"/> is the copy MongoDB 4.2+ fills in the target database of a rename across databases.</summary>
+    private static bool IsCopyOfRenameAcrossDatabases(string ns) =>
+        ns.IndexOf('.') is > 0 and var dot && Oplog.Replay.SystemCollections.IsRenameCopy(ns[(dot + 1)..]);
 
     private bool Covers(string ns)
     {

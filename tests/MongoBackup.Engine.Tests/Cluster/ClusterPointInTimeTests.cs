@@ -51,10 +51,17 @@ public sealed class ClusterPointInTimeTests(MongoServerFixture server)
         Assert.Equal(0, between[1]);
         Assert.Equal(TwoShardCluster.InitialOrders + 2, between.Count);
 
-        // Committed on one shard and not yet on the other: not at all.
+        // Committed on one shard and not yet on the other, but past its commitTimestamp, where MongoDB makes it visible
+        // (a read there waits out the other shard's prepare and sees it): whole.
         var halfCommitted = await RestoreAsync(cluster, OplogLimit.AtClusterTime(commitsA.Min()));
-        Assert.False(halfCommitted.ContainsKey(-10) || halfCommitted.ContainsKey(10_010));
-        Assert.Equal(TwoShardCluster.InitialOrders, halfCommitted.Count);
+        Assert.Equal((7, 7), (halfCommitted[-10], halfCommitted[10_010]));
+        Assert.Equal(TwoShardCluster.InitialOrders + 2, halfCommitted.Count);
+
+        // Just before its commitTimestamp (the greatest prepareTimestamp), though prepared on one shard: not at all.
+        var committedAt = CommitTimestamps(cluster, cut).Min();
+        var beforeCommit = await RestoreAsync(cluster, OplogLimit.AtClusterTime(new OplogTimestamp(committedAt.Seconds, committedAt.Increment - 1)));
+        Assert.False(beforeCommit.ContainsKey(-10) || beforeCommit.ContainsKey(10_010));
+        Assert.Equal(TwoShardCluster.InitialOrders, beforeCommit.Count);
 
         // At the slice's cut: everything.
         var all = await RestoreAsync(cluster, OplogLimit.AtClusterTime(slice.OplogEnd!.Value));
@@ -201,6 +208,13 @@ public sealed class ClusterPointInTimeTests(MongoServerFixture server)
         Enumerable.Range(0, 2).SelectMany(i => cluster.Shard(i).GetDatabase("local").GetCollection<BsonDocument>("oplog.rs")
                 .Find(new BsonDocument { { "ts", new BsonDocument("$gt", after.ToBsonTimestamp()) }, { "o.commitTransaction", new BsonDocument("$exists", true) } })
                 .ToList().Select(e => OplogTimestamp.FromBsonTimestamp(e["ts"].AsBsonTimestamp)))
+            .Order().ToList();
+
+    /// <summary>The commitTimestamp each commitTransaction entry after <paramref name="after"/> names, in order.</summary>
+    private static List<OplogTimestamp> CommitTimestamps(TwoShardCluster cluster, OplogTimestamp after) =>
+        Enumerable.Range(0, 2).SelectMany(i => cluster.Shard(i).GetDatabase("local").GetCollection<BsonDocument>("oplog.rs")
+                .Find(new BsonDocument { { "ts", new BsonDocument("$gt", after.ToBsonTimestamp()) }, { "o.commitTransaction", new BsonDocument("$exists", true) } })
+                .ToList().Select(e => OplogTimestamp.FromBsonTimestamp(e["o"]["commitTimestamp"].AsBsonTimestamp)))
             .Order().ToList();
 
     private PointInTimeRestoreRequest Request(TwoShardCluster cluster, OplogLimit limit, string target) => cluster.PointInTime(server, limit, target);

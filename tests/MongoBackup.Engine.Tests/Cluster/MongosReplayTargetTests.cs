@@ -138,7 +138,7 @@ public sealed class MongosReplayTargetTests
         Assert.Empty(merge.Take(0, insertOnNewOwner, insertOnNewOwner.ToBson()));
         Assert.Empty(merge.Take(1, deleteOnOldOwner, deleteOnOldOwner.ToBson()));
         Assert.Empty(merge.Take(0, Commit(4), Commit(4).ToBson()));
-        var combined = BsonSerializer.Deserialize<BsonDocument>(Assert.Single(merge.Take(1, Commit(5), Commit(5).ToBson())));
+        var combined = BsonSerializer.Deserialize<BsonDocument>(Assert.Single(merge.Take(1, Commit(5), Commit(5).ToBson())).Raw);
 
         var target = new MongosReplayTarget(client, new Dictionary<string, IReadOnlyList<string>> { ["app.orders"] = ["region"] });
         var refused = await target.ApplyTransactionAsync(combined["o"]["applyOps"].AsBsonArray.Select(o => o.AsBsonDocument).ToList(), CancellationToken.None);

@@ -82,6 +82,43 @@ public sealed class PreparedTransactionTests(MongoServerFixture server)
         Assert.Equal(whole.Count, atCut.Count);
     }
 
+    /// <summary>
+    /// The same at a cluster slice's end, the other moment Get-MongoRestoreWindow offers: the slice waits for the decision
+    /// and saves the late commit entries, as a full backup does, so a restore to its end holds the transaction; and a
+    /// restore over the next slice, which holds those commit entries again in their place, applies it once.
+    /// </summary>
+    [Fact]
+    public async Task A_point_in_time_restore_to_a_slice_end_holds_a_transaction_committed_at_or_before_it_whose_commit_entries_come_after_it()
+    {
+        using var cluster = new TwoShardCluster();
+        await new FullBackup(new RecordingObserver()).RunAsync(cluster.Backup(), CancellationToken.None);
+        SnapshotManifest slice;
+        using (var hold = cluster.Cluster.HoldTwoPhaseCommits(0))
+        {
+            var commit = Task.Run(() => CommitAcrossShards(cluster));
+            Assert.True(hold.WaitUntilRunning(TimeSpan.FromSeconds(30)));
+            var observer = new ReleaseWhenWaiting(hold);
+            slice = (await new OplogBackup(observer).RunAsync(cluster.Slice(), CancellationToken.None))!;
+            await commit.WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.Contains(observer.Recorded.Verboses, v => v.Contains("waiting for 1 transaction(s) prepared at or before the cut"));
+        }
+        var end = slice.ConsistentAt!.Timestamp;
+        Assert.True(OplogTimestamp.FromBsonTimestamp(CommitEntries(cluster, 1).Single()["o"]["commitTimestamp"].AsBsonTimestamp) <= end);
+        Assert.True(OplogTimestamp.FromBsonTimestamp(CommitEntries(cluster, 1).Single()["ts"].AsBsonTimestamp) > end);
+        Assert.Equal(1, slice.Cluster!.Shards[1].LateCommits);
+
+        var atEnd = await cluster.RestoredAtAsync(server, OplogLimit.AtClusterTime(end));
+        Assert.Equal(7, atEnd.GetValueOrDefault(-2));
+        Assert.Equal(7, atEnd.GetValueOrDefault(2_000_000));
+        Assert.Equal(TwoShardCluster.InitialOrders + 2, atEnd.Count);
+
+        cluster.Orders.InsertOne(new BsonDocument { { "_id", 2_000_001 }, { "qty", 8 } });
+        var next = (await new OplogBackup(new RecordingObserver()).RunAsync(cluster.Slice(), CancellationToken.None))!;
+        var atNext = await cluster.RestoredAtAsync(server, OplogLimit.AtClusterTime(next.ConsistentAt!.Timestamp));
+        Assert.Equal(8, atNext.GetValueOrDefault(2_000_001));
+        Assert.Equal(TwoShardCluster.InitialOrders + 3, atNext.Count); // the late commit, held by both slices, applied once
+    }
+
     [Fact]
     public async Task A_transaction_prepared_by_the_cut_and_never_decided_fails_the_backup_naming_the_shard_and_keeps_nothing()
     {
@@ -125,15 +162,20 @@ public sealed class PreparedTransactionTests(MongoServerFixture server)
     private async Task<Dictionary<int, int>> RestoreAsync(TwoShardCluster cluster, string snapshot) =>
         (await cluster.RestoredAsync(server, snapshot, "orders")).ToDictionary(d => d["_id"].AsInt32, d => d["qty"].AsInt32);
 
-    /// <summary>Records events, and releases the hold once the backup says it waits for a prepared transaction's decision.</summary>
-    private sealed class ReleaseWhenWaiting(OperationHold hold) : IEngineObserver
+    /// <summary>
+    /// Records events, and releases the hold once the backup says it waits for a prepared transaction's decision (after
+    /// running <paramref name="before"/>, when given: a write made after the cut and before the late commit).
+    /// </summary>
+    private sealed class ReleaseWhenWaiting(OperationHold hold, Action? before = null) : IEngineObserver
     {
         public RecordingObserver Recorded { get; } = new();
 
         public void Verbose(string message)
         {
             Recorded.Verbose(message);
-            if (message.Contains("prepared at or before the cut")) hold.Release();
+            if (!message.Contains("prepared at or before the cut")) return;
+            if (Interlocked.Exchange(ref before, null) is { } once) once(); // each shard waiting says so: once
+            hold.Release();
         }
 
         public void Warning(string message) => Recorded.Warning(message);

@@ -67,6 +67,22 @@ public class ShardedCrudTests
         }
     }
 
+    /// <summary>The same rename between databases whose primary is one shard runs there, and the documents stay in the cluster's view.</summary>
+    [InMemoryFact(Reason)]
+    public void A_rename_across_databases_on_the_same_primary_shard_runs_and_keeps_its_documents_in_view()
+    {
+        using var fixture = new ClusterFixture();
+        fixture.RunAdmin(new BsonDocument { { "enableSharding", "src" }, { "primaryShard", ShardedCluster.ShardName(1) } });
+        fixture.RunAdmin(new BsonDocument { { "enableSharding", "dst" }, { "primaryShard", ShardedCluster.ShardName(1) } });
+        fixture.Mongos.GetDatabase("src").GetCollection<BsonDocument>("x").InsertMany([new BsonDocument("_id", 1), new BsonDocument("_id", 2)]);
+        fixture.Mongos.GetDatabase("dst").GetCollection<BsonDocument>("keep").InsertOne(new BsonDocument("_id", 1));
+
+        fixture.RunAdmin(new BsonDocument { { "renameCollection", "src.x" }, { "to", "dst.y" } });
+
+        Assert.Equal(2, fixture.Mongos.GetDatabase("dst").GetCollection<BsonDocument>("y").CountDocuments(new BsonDocument()));
+        Assert.DoesNotContain("x", fixture.Mongos.GetDatabase("src").ListCollectionNames().ToList());
+    }
+
     [InMemoryFact(Reason)]
     public void ShardCollection_writes_the_metadata_as_MongoDB_7_stores_it()
     {

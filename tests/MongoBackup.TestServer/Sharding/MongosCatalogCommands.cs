@@ -155,6 +155,12 @@ internal sealed class MongosCatalogCommands(ClusterRouter router) : ICommandGrou
         var (database, _) = Storage.Catalog.SplitNamespace(from);
         var primary = router.PrimaryShard(database, create: false)
             ?? throw CommandFailure.NamespaceNotFound($"Source collection {from} does not exist");
+        // The source's primary shard renames it (_shardsvrRenameCollection), which for an unsharded collection refuses a
+        // target database whose primary is another shard (rename_collection_coordinator.cpp, _renameUnshardedCollection;
+        // 13137 with the same words in the router of 4.4 and before).
+        if (context.Body.GetValue("to", BsonNull.Value) is BsonString to && Storage.Catalog.SplitNamespace(to.Value).Database is var toDatabase
+            && toDatabase != database && router.PrimaryShard(toDatabase, create: false) is { } toPrimary && toPrimary != primary)
+            throw new CommandFailure(5448802, "Location5448802", "Source and destination collections must be on same shard");
         return router.ForwardChecked(context, primary, "admin", WithoutRouting(context));
     }
 

@@ -88,10 +88,19 @@ internal sealed class Catalog
         return (ns[..dot], ns[(dot + 1)..]);
     }
 
+    /// <summary>
+    /// The longest database name mongod takes: DatabaseName::kMaxDatabaseNameLength (src/mongo/db/database_name.h; the
+    /// manual's "Length of Database Names": fewer than 64 characters), counted in bytes of its UTF-8 as std::string::size().
+    /// </summary>
+    public const int MaxDatabaseNameLength = 63;
+
     private static void ValidateName(string database, string name)
     {
         if (string.IsNullOrEmpty(database) || database.IndexOfAny(new[] { '/', '\\', '.', ' ', '"', '$', '\0' }) >= 0)
             throw CommandFailure.InvalidNamespace($"Invalid database name: '{database}'");
+        // database_name.h, DatabaseName's checks: the same code and words.
+        if (System.Text.Encoding.UTF8.GetByteCount(database) is var bytes && bytes > MaxDatabaseNameLength)
+            throw CommandFailure.InvalidNamespace($"db name must be at most {MaxDatabaseNameLength} characters, found: {bytes}");
         if (string.IsNullOrEmpty(name) || name.Contains('\0') || name.StartsWith('.') || name.Contains('$') && !name.StartsWith("oplog.$"))
             throw CommandFailure.InvalidNamespace($"Invalid collection name: '{name}'");
     }

@@ -76,11 +76,57 @@ internal sealed class CatalogWriter
         context.Log(database, new BsonDocument { { "op", "c" }, { "ns", database + ".$cmd" }, { "o", new BsonDocument("dropDatabase", 1) } });
     }
 
+    /// <summary>Where a rename across databases inserts its copy (set once the document writer exists).</summary>
+    public DocumentWriter Documents { get; set; } = null!;
+
     /// <summary>
     /// Renames a collection, logging {renameCollection: from, to, stayTemp} with dropTarget (the dropped target's UUID) and
-    /// o2 {numRecords} only when a target was dropped (op_observer_impl.cpp, preRenameCollection).
+    /// o2 {numRecords} only when a target was dropped (op_observer_impl.cpp, preRenameCollection). Across databases, the
+    /// copy MongoDB 4.2+ makes (<see cref="RenameBetweenDatabases"/>).
     /// </summary>
     public void Rename(Collection source, string toDatabase, string toName, bool dropTarget, WriteContext context)
+    {
+        if (source.Database != toDatabase)
+        {
+            RenameBetweenDatabases(source, toDatabase, toName, dropTarget, context);
+            return;
+        }
+        RenameWithinDatabase(source, toDatabase, toName, dropTarget, context);
+    }
+
+    /// <summary>
+    /// A rename across databases as MongoDB 4.2+ makes and logs it (src/mongo/db/catalog/rename_collection.cpp,
+    /// renameBetweenDBs; applyOps of such a rename takes the same path, renameCollectionForApplyOps): a collection
+    /// "tmpXXXXX.renameCollection" (five random letters or digits, makeUniqueCollectionName) created in the target database with
+    /// the source's options and a new UUID, logged as a create; its indexes but _id built on it while empty, one createIndexes
+    /// entry each (createIndexesOnEmptyCollection); each document inserted into it, one insert entry each (insertDocuments with
+    /// an oplog slot per document, not an applyOps); then a rename within the target database onto the final name
+    /// (renameCollectionWithinDB with the command's dropTarget, stayTemp false) and a drop of the source
+    /// (dropCollectionForApplyOps). No entry names both databases.
+    /// </summary>
+    private void RenameBetweenDatabases(Collection source, string toDatabase, string toName, bool dropTarget, WriteContext context)
+    {
+        if (Catalog.Find(toDatabase, toName) is not null && !dropTarget) throw CommandFailure.NamespaceExists("target namespace exists");
+        var tmp = Create(toDatabase, UniqueTemporaryName(toDatabase), new BsonDocument(source.Options), context);
+        IndexBuilder.Build(tmp, source.Indexes.Where(i => !i.IsIdIndex).Select(i => i.Spec).ToList(), context);
+        foreach (var (_, bytes) in source.Records.Scan(long.MinValue, forward: true).ToList())
+            Documents.Insert(tmp, Collection.Parse(bytes), context);
+        RenameWithinDatabase(tmp, toDatabase, toName, dropTarget, context);
+        Drop(source, context);
+    }
+
+    /// <summary>"tmp" and five random letters or digits, then ".renameCollection", unused in <paramref name="database"/>.</summary>
+    private string UniqueTemporaryName(string database)
+    {
+        const string characters = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+        while (true)
+        {
+            var name = "tmp" + new string(Enumerable.Range(0, 5).Select(_ => characters[Random.Shared.Next(characters.Length)]).ToArray()) + ".renameCollection";
+            if (Catalog.Find(database, name) is null) return name;
+        }
+    }
+
+    private void RenameWithinDatabase(Collection source, string toDatabase, string toName, bool dropTarget, WriteContext context)
     {
         var fromNs = source.Namespace;
         var o = new BsonDocument { { "renameCollection", fromNs }, { "to", toDatabase + "." + toName }, { "stayTemp", false } };

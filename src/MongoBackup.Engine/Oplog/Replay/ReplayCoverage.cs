@@ -26,10 +26,13 @@ public sealed class ReplayCoverage
 
     /// <summary>
     /// Whether the replay restores <paramref name="database"/>.<paramref name="collection"/>; a time-series collection's
-    /// buckets (system.buckets.NAME) belong to NAME.
+    /// buckets (system.buckets.NAME) belong to NAME. A rename across databases' copy (<see cref="SystemCollections.IsRenameCopy"/>)
+    /// is covered wherever its database may hold a covered collection: its final name comes only with the rename that ends
+    /// it, which moves it onto a covered name or, under any other, drops it from the target (<see cref="CollectionRename"/>).
     /// </summary>
     public bool Covers(string database, string collection)
     {
+        if (SystemCollections.IsRenameCopy(collection)) return _scope.IncludesDatabase(database) && _filter.IncludesDatabase(database);
         var name = SystemCollections.OwnerOf(collection);
         return _scope.Includes(database, name) && _filter.Includes(database, name);
     }

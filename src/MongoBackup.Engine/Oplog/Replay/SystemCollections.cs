@@ -16,6 +16,14 @@ public static class SystemCollections
     public static string OwnerOf(string collection) =>
         TimeseriesBuckets.CollectionOf(collection);
 
+    /// <summary>
+    /// Whether the collection is the copy a rename across databases fills in the target database before renaming it onto
+    /// its final name (MongoDB 4.2+, rename_collection.cpp renameBetweenDBs: "tmp%%%%%.renameCollection", each % a letter or digit).
+    /// </summary>
+    public static bool IsRenameCopy(string collection) =>
+        collection.Length == "tmp00000.renameCollection".Length && collection.StartsWith("tmp", StringComparison.Ordinal)
+        && collection.EndsWith(".renameCollection", StringComparison.Ordinal) && collection.AsSpan(3, 5).ToString().All(char.IsAsciiLetterOrDigit);
+
     /// <summary>Whether writes to the collection are the server's own bookkeeping rather than user data or views.</summary>
     public static bool IsServerOwned(string collection) =>
         collection.StartsWith("system.", StringComparison.Ordinal)
