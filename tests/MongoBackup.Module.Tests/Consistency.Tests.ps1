@@ -26,12 +26,21 @@ BeforeAll {
 Describe 'Parameter names across the module' {
     It 'gives a parameter the same type and aliases on every cmdlet that has it' {
         # New-MongoRepository's -ConnectionString is an Azure Storage connection string (a secret), not a MongoDB URI.
-        $uses = Get-ParameterUse | Where-Object { -not ($_.Cmdlet -eq 'New-MongoRepository' -and $_.Name -eq 'ConnectionString') }
+        # -EncryptionKey and -EncryptionKeyFile take several keys where snapshots are read (each opened by the key whose
+        # fingerprint its manifest records) and one where one is written or rotated: the same element type, checked below.
+        $uses = Get-ParameterUse | Where-Object { -not ($_.Cmdlet -eq 'New-MongoRepository' -and $_.Name -eq 'ConnectionString') } |
+            ForEach-Object { if ($_.Name -in 'EncryptionKey', 'EncryptionKeyFile') { $_.Type = $_.Type -replace '\[\]$', '' }; $_ }
         $disagreements = foreach ($group in $uses | Group-Object Name) {
             $shapes = @($group.Group | Group-Object Type, Aliases)
             if ($shapes.Count -gt 1) { "$($group.Name): " + (($shapes | ForEach-Object { "$($_.Name) on $(($_.Group.Cmdlet) -join '/')" }) -join ' vs ') }
         }
         $disagreements | Should -BeNullOrEmpty
+    }
+
+    It 'takes several keys on exactly the cmdlets that read snapshots, one on those that write or rotate' {
+        $several = Get-ParameterUse | Where-Object { $_.Name -eq 'EncryptionKeyFile' -and $_.Type -like '*[[]]' } | ForEach-Object Cmdlet | Sort-Object
+        $several | Should -Be @('Export-MongoSnapshot', 'Restore-MongoDatabase', 'Restore-MongoPointInTime', 'Test-MongoSnapshot')
+        foreach ($c in $several) { (Get-Command $c).Parameters['EncryptionKey'].ParameterType | Should -Be ([securestring[]]) -Because $c }
     }
 
     It 'never uses one alias for two different parameters' {

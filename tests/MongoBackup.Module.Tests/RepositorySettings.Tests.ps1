@@ -70,9 +70,13 @@ Describe 'Set-MongoRepository -RequireEncryption -EncryptionKey' {
     }
 
     It 'Backup-MongoDatabase -WhatIf without a key marks every step as refused' {
-        $plan = Backup-MongoDatabase -ConnectionString $uri -Repository $repository -Database $db -WhatIf -WarningAction SilentlyContinue
+        # The refusal is written once as an error too (as under another key, below), so the caller's error action decides.
+        $plan = Backup-MongoDatabase -ConnectionString $uri -Repository $repository -Database $db -WhatIf -WarningAction SilentlyContinue `
+            -ErrorVariable refused -ErrorAction SilentlyContinue
         $plan.WouldRun | Should -Be @($false)
         $plan.ErrorId | Should -Be 'MongoBackup.EncryptionKeyRequired'
+        $refused.Count | Should -Be 1
+        $refused[0].FullyQualifiedErrorId | Should -BeLike 'MongoBackup.EncryptionKeyRequired,*'
     }
 
     It 'Backup-MongoDatabase -WhatIf under another key says the refusal once, whatever the collections, and stops under -ErrorAction Stop' {

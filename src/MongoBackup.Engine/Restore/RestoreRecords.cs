@@ -51,20 +51,24 @@ internal static class RestoreRecords
 
     /// <summary>
     /// Removes the records of a restore that ended with every namespace whole (<paramref name="outcome"/> succeeded), and
-    /// a database's records collection once it holds none. A restore that did not succeed keeps all of its records, those
-    /// of the namespaces it did finish too: a -Resume after it (or after a plain re-run that finished some of them) still
-    /// finds every target of the same restore under its record. A failure here leaves a record behind, which only a
-    /// -Resume reads: not worth failing a restore that succeeded.
+    /// a database's records collection once it holds none. A restore that did not succeed keeps the records of the
+    /// targets that hold documents, those of the namespaces it did finish too: a -Resume after it (or after a plain
+    /// re-run that finished some of them) still finds every filled target of the same restore under its record. The
+    /// records of targets it left absent or empty go (nothing there for a -Resume to tell apart), so a restore that
+    /// failed before writing a document leaves no trace. A failure here leaves a record behind, which only a -Resume
+    /// reads: not worth failing a restore over.
     /// </summary>
     public static async Task ClearAsync(IMongoClient client, RestoreOutcome outcome, CancellationToken ct)
     {
-        if (!outcome.Succeeded) return;
         foreach (var group in outcome.Namespaces.GroupBy(n => Oplog.Replay.NamespaceName.Split(n.TargetNamespace).Item1))
         {
             var db = client.GetDatabase(group.Key);
             try
             {
-                var collections = new BsonArray(group.Select(n => Oplog.Replay.NamespaceName.Split(n.TargetNamespace).Item2));
+                var names = group.Select(n => Oplog.Replay.NamespaceName.Split(n.TargetNamespace).Item2).Distinct(StringComparer.Ordinal).ToList();
+                var done = outcome.Succeeded ? names : await EmptyAsync(db, names, ct);
+                if (done.Count == 0) continue;
+                var collections = new BsonArray(done);
                 await Records(db).DeleteManyAsync(new BsonDocument("_id", new BsonDocument("$in", collections)), ct);
                 if (await Records(db).EstimatedDocumentCountAsync(cancellationToken: ct) == 0) await db.DropCollectionAsync(Collection, ct);
             }
@@ -72,6 +76,24 @@ internal static class RestoreRecords
             {
             }
         }
+    }
+
+    /// <summary>Those of <paramref name="collections"/> that are absent from <paramref name="db"/> or hold no document.</summary>
+    private static async Task<List<string>> EmptyAsync(IMongoDatabase db, IEnumerable<string> collections, CancellationToken ct)
+    {
+        var empty = new List<string>();
+        foreach (var name in collections)
+        {
+            try
+            {
+                if (await db.GetCollection<BsonDocument>(name).EstimatedDocumentCountAsync(cancellationToken: ct) == 0) empty.Add(name);
+            }
+            catch (MongoCommandException)
+            {
+                // Not countable so (a time-series view): its record stays, as a filled target's does.
+            }
+        }
+        return empty;
     }
 
     private static IMongoCollection<BsonDocument> Records(IMongoDatabase db) => db.GetCollection<BsonDocument>(Collection);
