@@ -35,16 +35,13 @@ public class ShardedCrudTests
     public void Hashed_values_are_MongoDBs_hash64(BsonValue value, long hash) => Assert.Equal(hash, ShardKeyHasher.Hash(value));
 
     /// <summary>
-    /// Breaker test (fails): renameCollection through mongos from a database whose primary is shard0 into one whose
-    /// primary is shard1. MongoDB refuses it: "Source and destination collections must be on same shard" (5448802,
-    /// src/mongo/db/s/rename_collection_coordinator.cpp, _renameUnshardedCollection; 13137 in the older router's
-    /// renameCollection). The test server's router forwards it to the source's primary, which renames the collection into
-    /// the target database there, where the mongos never routes: the documents vanish from the cluster's view and the
-    /// command succeeds. A replayed rename (a point-in-time restore of a replica set's repository through a mongos) then
-    /// reports success with the renamed collection's documents gone.
+    /// renameCollection through mongos from a database whose primary is shard0 into one whose primary is shard1: MongoDB
+    /// refuses it, CommandFailed (125) "Source and destination collections must be on same shard"
+    /// (sharding_ddl_util.cpp checkDbPrimariesOnTheSameShard, from rename_collection_coordinator.cpp), and the collection
+    /// keeps its documents under its name.
     /// </summary>
     [InMemoryFact(Reason)]
-    public void Breaker_a_rename_across_databases_on_different_primary_shards_is_refused_or_keeps_its_documents_in_view()
+    public void A_rename_across_databases_on_different_primary_shards_is_refused_and_keeps_its_documents()
     {
         using var fixture = new ClusterFixture();
         fixture.RunAdmin(new BsonDocument { { "enableSharding", "src" }, { "primaryShard", ShardedCluster.ShardName(0) } });
@@ -52,19 +49,47 @@ public class ShardedCrudTests
         fixture.Mongos.GetDatabase("src").GetCollection<BsonDocument>("x").InsertMany([new BsonDocument("_id", 1), new BsonDocument("_id", 2)]);
         fixture.Mongos.GetDatabase("dst").GetCollection<BsonDocument>("keep").InsertOne(new BsonDocument("_id", 1));
 
-        MongoCommandException? refused = null;
-        try { fixture.RunAdmin(new BsonDocument { { "renameCollection", "src.x" }, { "to", "dst.y" } }); }
-        catch (MongoCommandException e) { refused = e; }
+        var refused = Assert.Throws<MongoCommandException>(() => fixture.RunAdmin(new BsonDocument { { "renameCollection", "src.x" }, { "to", "dst.y" } }));
 
-        if (refused is not null)
-        {
-            Assert.Equal(5448802, refused.Code);
-            Assert.Equal(2, fixture.Mongos.GetDatabase("src").GetCollection<BsonDocument>("x").CountDocuments(new BsonDocument()));
-        }
-        else
-        {
-            Assert.Equal(2, fixture.Mongos.GetDatabase("dst").GetCollection<BsonDocument>("y").CountDocuments(new BsonDocument()));
-        }
+        Assert.Equal(125, refused.Code);
+        Assert.Equal("CommandFailed", refused.CodeName);
+        Assert.Contains("Source and destination collections must be on same shard", refused.Message);
+        Assert.Equal(2, fixture.Mongos.GetDatabase("src").GetCollection<BsonDocument>("x").CountDocuments(new BsonDocument()));
+        Assert.DoesNotContain("y", fixture.Mongos.GetDatabase("dst").ListCollectionNames().ToList());
+    }
+
+    /// <summary>
+    /// A rename into a database the cluster does not know: mongos does not create it (the rename coordinator reads it
+    /// with getDatabaseWithRefresh, sharding_ddl_util.cpp), NamespaceNotFound (26) "database dst not found"; nothing
+    /// moves and no database dst appears. (The test server renamed it on the source's primary, into a database the
+    /// router did not know, so the documents were out of the cluster's view.)
+    /// </summary>
+    [InMemoryFact(Reason)]
+    public void A_rename_into_a_database_the_cluster_does_not_know_is_NamespaceNotFound_and_moves_nothing()
+    {
+        using var fixture = new ClusterFixture();
+        fixture.RunAdmin(new BsonDocument { { "enableSharding", "src" }, { "primaryShard", ShardedCluster.ShardName(1) } });
+        fixture.Mongos.GetDatabase("src").GetCollection<BsonDocument>("x").InsertMany([new BsonDocument("_id", 1), new BsonDocument("_id", 2)]);
+
+        var refused = Assert.Throws<MongoCommandException>(() => fixture.RunAdmin(new BsonDocument { { "renameCollection", "src.x" }, { "to", "dst.y" } }));
+
+        Assert.Equal(26, refused.Code);
+        Assert.Contains("database dst not found", refused.Message);
+        Assert.Equal(2, fixture.Mongos.GetDatabase("src").GetCollection<BsonDocument>("x").CountDocuments(new BsonDocument()));
+        Assert.DoesNotContain("dst", fixture.Mongos.ListDatabaseNames().ToList());
+        Assert.DoesNotContain("dst", fixture.Shards[1].ListDatabaseNames().ToList());
+    }
+
+    /// <summary>A rename from a database the cluster does not know: NamespaceNotFound "database src not found" (cluster_rename_collection_cmd.cpp).</summary>
+    [InMemoryFact(Reason)]
+    public void A_rename_from_a_database_the_cluster_does_not_know_is_NamespaceNotFound()
+    {
+        using var fixture = new ClusterFixture();
+
+        var refused = Assert.Throws<MongoCommandException>(() => fixture.RunAdmin(new BsonDocument { { "renameCollection", "src.x" }, { "to", "src.y" } }));
+
+        Assert.Equal(26, refused.Code);
+        Assert.Contains("database src not found", refused.Message);
     }
 
     /// <summary>The same rename between databases whose primary is one shard runs there, and the documents stay in the cluster's view.</summary>

@@ -148,19 +148,29 @@ internal sealed class MongosCatalogCommands(ClusterRouter router) : ICommandGrou
         return new BsonDocument("dropped", database);
     }
 
+    /// <summary>
+    /// renameCollection as the 7.0 mongos runs it: the source database must be known (cluster_rename_collection_cmd.cpp,
+    /// the catalog cache's getDatabase: NamespaceNotFound "database X not found"), and the source's primary shard renames
+    /// it (_shardsvrRenameCollection). Across databases its coordinator (rename_collection_coordinator.cpp through
+    /// sharding_ddl_util.cpp checkDbPrimariesOnTheSameShard) first reads the target database, which must exist: it is not
+    /// created implicitly (getDatabaseWithRefresh: NamespaceNotFound "database X not found"), and must have the same
+    /// primary shard (CommandFailed, 125, "Source and destination collections must be on same shard"; 13137 with the
+    /// same words in the router of 4.4 and before; 8.0's checkDatabaseRestrictions reads config.databases the same way).
+    /// </summary>
     private BsonDocument RenameCollection(CommandContext context)
     {
         var from = context.CommandValue.AsString;
         if (router.Routing(from) != null) throw MongosReadCommands.Unsupported("renameCollection of a sharded collection");
         var (database, _) = Storage.Catalog.SplitNamespace(from);
         var primary = router.PrimaryShard(database, create: false)
-            ?? throw CommandFailure.NamespaceNotFound($"Source collection {from} does not exist");
-        // The source's primary shard renames it (_shardsvrRenameCollection), which for an unsharded collection refuses a
-        // target database whose primary is another shard (rename_collection_coordinator.cpp, _renameUnshardedCollection;
-        // 13137 with the same words in the router of 4.4 and before).
+            ?? throw CommandFailure.NamespaceNotFound($"database {database} not found");
         if (context.Body.GetValue("to", BsonNull.Value) is BsonString to && Storage.Catalog.SplitNamespace(to.Value).Database is var toDatabase
-            && toDatabase != database && router.PrimaryShard(toDatabase, create: false) is { } toPrimary && toPrimary != primary)
-            throw new CommandFailure(5448802, "Location5448802", "Source and destination collections must be on same shard");
+            && toDatabase != database)
+        {
+            var toPrimary = router.PrimaryShard(toDatabase, create: false)
+                ?? throw CommandFailure.NamespaceNotFound($"database {toDatabase} not found");
+            if (toPrimary != primary) throw new CommandFailure(125, "CommandFailed", "Source and destination collections must be on same shard");
+        }
         return router.ForwardChecked(context, primary, "admin", WithoutRouting(context));
     }
 
