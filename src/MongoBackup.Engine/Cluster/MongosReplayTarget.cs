@@ -26,8 +26,9 @@ namespace MongoBackup.Engine.Cluster;
 public sealed class MongosReplayTarget(IMongoClient client, IReadOnlyDictionary<string, IReadOnlyList<string>> shardKeys,
     Func<string, string, CancellationToken, Task>? sharded = null) : ITransactionalReplayTarget
 {
-    private const int NamespaceNotFound = 26, NamespaceExists = 48, IndexOptionsConflict = 85;
+    private const int NamespaceNotFound = 26, NamespaceExists = 48, IndexOptionsConflict = 85, CommandFailed = 125;
     private readonly ReplayWrites _writes = new(new ReplayShardKeys(shardKeys));
+    private readonly MongosRenameTarget _renames = new(client);
 
     /// <inheritdoc />
     /// <remarks>
@@ -109,6 +110,12 @@ public sealed class MongosReplayTarget(IMongoClient client, IReadOnlyDictionary<
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// A command's NamespaceNotFound changes nothing and the replay goes on (what it names is not there: a collMod or a
+    /// rename of a collection dropped later), except a rename's whose source the cluster still holds: that is the rename
+    /// refused, the documents left under the old name, and the replay stops there. A rename across databases first
+    /// has its target database made as a replica set makes it (<see cref="MongosRenameTarget"/>).
+    /// </remarks>
     public async Task<MongoBackupException?> ApplyCommandAsync(BsonDocument entry, CancellationToken ct)
     {
         var body = entry["o"].AsBsonDocument;
@@ -116,12 +123,23 @@ public sealed class MongosReplayTarget(IMongoClient client, IReadOnlyDictionary<
         var database = command is "renameCollection" or "shardCollection" ? "admin" : Database(entry);
         try
         {
+            if (command == "renameCollection") await _renames.PrepareAsync(body["renameCollection"].AsString, body["to"].AsString, ct);
             await client.GetDatabase(database).RunCommandAsync<BsonDocument>(body, cancellationToken: ct);
             _writes.Keys.Follow(Database(entry), body);
             if (command == "shardCollection" && sharded is not null && entry.GetValue("o2", BsonNull.Value) is BsonDocument o2
                 && o2.GetValue("source", BsonNull.Value) is BsonString source)
                 await sharded(source.Value, body["shardCollection"].AsString, ct);
             return null;
+        }
+        catch (MongoCommandException e) when (e.Code == NamespaceNotFound && command == "renameCollection")
+        {
+            return await RenameStillThereAsync(entry, body, e, ct);
+        }
+        catch (MongoCommandException e) when (e.Code == CommandFailed && command == "renameCollection")
+        {
+            return new MongoBackupException(ErrorIds.OplogReplayFailed, ReplayTarget.Failed(entry, e).Message +
+                $" Through a mongos, {body["renameCollection"].AsString} can be renamed into another database only when both databases " +
+                "have the same primary shard: give them one (movePrimary) and restore again, or restore into a replica set.", e);
         }
         catch (MongoCommandException e) when (e.Code == NamespaceNotFound || (e.Code == NamespaceExists && command == "create") || IsKeyIndexThere(entry, e))
         {
@@ -130,6 +148,22 @@ public sealed class MongosReplayTarget(IMongoClient client, IReadOnlyDictionary<
         catch (MongoException e)
         {
             return ReplayTarget.Failed(entry, e);
+        }
+    }
+
+    /// <summary>
+    /// A rename answered NamespaceNotFound: nothing to do when its source is gone (dropped later in the source, or never
+    /// held), a refusal naming it when the cluster still holds the source, whose documents stayed under the old name.
+    /// </summary>
+    private async Task<MongoBackupException?> RenameStillThereAsync(BsonDocument entry, BsonDocument body, MongoCommandException e, CancellationToken ct)
+    {
+        try
+        {
+            return await _renames.ExistsAsync(body["renameCollection"].AsString, ct) ? ReplayTarget.Failed(entry, e) : null;
+        }
+        catch (MongoException read)
+        {
+            return ReplayTarget.Failed(entry, read);
         }
     }
 

@@ -149,6 +149,81 @@ public sealed class MongosReplayTargetTests
     }
 
     /// <summary>
+    /// A rename replayed through a mongos into a database the cluster does not know (a same-database rename in the source
+    /// that -NamespaceMap sends into another database): mongos refuses it, NamespaceNotFound "database dst not found"
+    /// (the rename coordinator does not create it), and the replay took that for "nothing to rename", so the documents
+    /// stayed under the old name and the restore reported success. The replay now creates the database on the source's
+    /// primary shard first, as a replica set would create it, and the documents are where the rename put them.
+    /// </summary>
+    [Fact]
+    public async Task A_rename_into_a_database_the_cluster_does_not_know_creates_it_on_the_source_s_primary_and_moves_the_documents()
+    {
+        using var cluster = ShardedCluster.Start(new ShardedClusterOptions { Shards = 2, Members = new TestServer.TestServerOptions { Log = TextWriter.Null } });
+        using var client = new MongoClient(cluster.ConnectionString);
+        client.GetDatabase("admin").RunCommand<BsonDocument>(new BsonDocument { { "enableSharding", "src" }, { "primaryShard", "shard1" } });
+        client.GetDatabase("src").GetCollection<BsonDocument>("x").InsertMany([new BsonDocument("_id", 1), new BsonDocument("_id", 2), new BsonDocument("_id", 3)]);
+        var target = new MongosReplayTarget(client, new Dictionary<string, IReadOnlyList<string>>());
+
+        var error = await target.ApplyCommandAsync(Rename("src.x", "dst.y"), CancellationToken.None);
+
+        Assert.True(error is null, error?.Message);
+        Assert.Equal(3, await client.GetDatabase("dst").GetCollection<BsonDocument>("y").CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty));
+        Assert.DoesNotContain("x", await (await client.GetDatabase("src").ListCollectionNamesAsync()).ToListAsync());
+        var dst = await client.GetDatabase("config").GetCollection<BsonDocument>("databases").Find(new BsonDocument("_id", "dst")).SingleAsync();
+        Assert.Equal("shard1", dst["primary"].AsString);
+    }
+
+    /// <summary>
+    /// A rename of a collection the target does not hold (dropped later in the source, or never restored) changes nothing,
+    /// as before: its NamespaceNotFound is not an error, and no database is created for it.
+    /// </summary>
+    [Fact]
+    public async Task A_rename_of_a_collection_the_cluster_does_not_hold_changes_nothing_and_creates_no_database()
+    {
+        using var cluster = ShardedCluster.Start(new ShardedClusterOptions { Shards = 2, Members = new TestServer.TestServerOptions { Log = TextWriter.Null } });
+        using var client = new MongoClient(cluster.ConnectionString);
+        client.GetDatabase("src").GetCollection<BsonDocument>("keep").InsertOne(new BsonDocument("_id", 1));
+        var target = new MongosReplayTarget(client, new Dictionary<string, IReadOnlyList<string>>());
+
+        Assert.Null(await target.ApplyCommandAsync(Rename("src.gone", "dst.y"), CancellationToken.None));
+        Assert.Null(await target.ApplyCommandAsync(Rename("nowhere.gone", "dst.y"), CancellationToken.None));
+
+        Assert.DoesNotContain("dst", await (await client.ListDatabaseNamesAsync()).ToListAsync());
+        Assert.Equal(0, await client.GetDatabase("config").GetCollection<BsonDocument>("databases").CountDocumentsAsync(new BsonDocument("_id", "dst")));
+    }
+
+    /// <summary>
+    /// A rename into a database on another primary shard than the source's: mongos refuses it (CommandFailed), the
+    /// replay stops there naming the entry and what to do, and the documents are still under the old name.
+    /// </summary>
+    [Fact]
+    public async Task A_rename_into_a_database_on_another_primary_shard_stops_the_replay_naming_it_and_keeps_the_documents()
+    {
+        using var cluster = ShardedCluster.Start(new ShardedClusterOptions { Shards = 2, Members = new TestServer.TestServerOptions { Log = TextWriter.Null } });
+        using var client = new MongoClient(cluster.ConnectionString);
+        var admin = client.GetDatabase("admin");
+        admin.RunCommand<BsonDocument>(new BsonDocument { { "enableSharding", "src" }, { "primaryShard", "shard0" } });
+        admin.RunCommand<BsonDocument>(new BsonDocument { { "enableSharding", "dst" }, { "primaryShard", "shard1" } });
+        client.GetDatabase("src").GetCollection<BsonDocument>("x").InsertMany([new BsonDocument("_id", 1), new BsonDocument("_id", 2)]);
+        var target = new MongosReplayTarget(client, new Dictionary<string, IReadOnlyList<string>>());
+
+        var error = await target.ApplyCommandAsync(Rename("src.x", "dst.y"), CancellationToken.None);
+
+        Assert.NotNull(error);
+        Assert.Equal(ErrorIds.OplogReplayFailed, error.ErrorId);
+        Assert.Contains("Timestamp(100, 1)", error.Message);
+        Assert.Contains("Source and destination collections must be on same shard", error.Message);
+        Assert.Contains("movePrimary", error.Message);
+        Assert.Equal(2, await client.GetDatabase("src").GetCollection<BsonDocument>("x").CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty));
+    }
+
+    private static BsonDocument Rename(string from, string to) => new()
+    {
+        { "op", "c" }, { "ns", from[..from.IndexOf('.')] + ".$cmd" }, { "ts", new BsonTimestamp(100, 1) },
+        { "o", new BsonDocument { { "renameCollection", from }, { "to", to }, { "dropTarget", false } } },
+    };
+
+    /// <summary>
     /// Replays one update of order 1 (o: <paramref name="o"/>, o2: its old document key {region: "eu", _id: 1}) through the
     /// mongos of a two-shard cluster with app.orders sharded by region, "eu" on one shard and "us" on the other, holding
     /// order 1 in "eu"; the replay's error, and the documents of _id 1 the cluster then holds.
