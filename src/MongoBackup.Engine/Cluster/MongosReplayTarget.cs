@@ -135,7 +135,7 @@ public sealed class MongosReplayTarget(IMongoClient client, IReadOnlyDictionary<
         {
             return await RenameStillThereAsync(entry, body, e, ct);
         }
-        catch (MongoCommandException e) when (e.Code == CommandFailed && command == "renameCollection")
+        catch (MongoCommandException e) when (e.Code == CommandFailed && command == "renameCollection" && e.ErrorMessage.Contains("must be on same shard", StringComparison.Ordinal))
         {
             return new MongoBackupException(ErrorIds.OplogReplayFailed, ReplayTarget.Failed(entry, e).Message +
                 $" Through a mongos, {body["renameCollection"].AsString} can be renamed into another database only when both databases " +

@@ -80,6 +80,25 @@ public class ShardedCrudTests
         Assert.DoesNotContain("dst", fixture.Shards[1].ListDatabaseNames().ToList());
     }
 
+    /// <summary>
+    /// A sharded collection renamed into another database: CommandFailed (125) "Source and destination collections must be
+    /// on the same database because src.x is sharded." (rename_collection_coordinator.cpp), and it keeps its documents.
+    /// </summary>
+    [InMemoryFact(Reason)]
+    public void A_sharded_collection_renamed_into_another_database_is_refused_and_keeps_its_documents()
+    {
+        using var fixture = new ClusterFixture();
+        fixture.ShardCollection("src", "x", new BsonDocument("_id", 1));
+        fixture.RunAdmin(new BsonDocument { { "enableSharding", "dst" }, { "primaryShard", ShardedCluster.ShardName(0) } });
+        fixture.Mongos.GetDatabase("src").GetCollection<BsonDocument>("x").InsertMany([new BsonDocument("_id", 1), new BsonDocument("_id", 2)]);
+
+        var refused = Assert.Throws<MongoCommandException>(() => fixture.RunAdmin(new BsonDocument { { "renameCollection", "src.x" }, { "to", "dst.y" } }));
+
+        Assert.Equal(125, refused.Code);
+        Assert.Contains("Source and destination collections must be on the same database because src.x is sharded.", refused.Message);
+        Assert.Equal(2, fixture.Mongos.GetDatabase("src").GetCollection<BsonDocument>("x").CountDocuments(new BsonDocument()));
+    }
+
     /// <summary>A rename from a database the cluster does not know: NamespaceNotFound "database src not found" (cluster_rename_collection_cmd.cpp).</summary>
     [InMemoryFact(Reason)]
     public void A_rename_from_a_database_the_cluster_does_not_know_is_NamespaceNotFound()

@@ -160,8 +160,14 @@ internal sealed class MongosCatalogCommands(ClusterRouter router) : ICommandGrou
     private BsonDocument RenameCollection(CommandContext context)
     {
         var from = context.CommandValue.AsString;
-        if (router.Routing(from) != null) throw MongosReadCommands.Unsupported("renameCollection of a sharded collection");
         var (database, _) = Storage.Catalog.SplitNamespace(from);
+        if (router.Routing(from) != null)
+        {
+            // A sharded collection stays in its database (rename_collection_coordinator.cpp, 7.0).
+            if (context.Body.GetValue("to", BsonNull.Value) is BsonString target && Storage.Catalog.SplitNamespace(target.Value).Database != database)
+                throw new CommandFailure(125, "CommandFailed", $"Source and destination collections must be on the same database because {from} is sharded.");
+            throw MongosReadCommands.Unsupported("renameCollection of a sharded collection");
+        }
         var primary = router.PrimaryShard(database, create: false)
             ?? throw CommandFailure.NamespaceNotFound($"database {database} not found");
         if (context.Body.GetValue("to", BsonNull.Value) is BsonString to && Storage.Catalog.SplitNamespace(to.Value).Database is var toDatabase
