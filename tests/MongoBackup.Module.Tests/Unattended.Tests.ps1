@@ -54,3 +54,84 @@ Describe 'Confirmation in a session that cannot prompt' {
         @(Get-MongoSnapshot -Repository $repository).Id | Should -Be @($second.Id)
     }
 }
+
+Describe 'Confirmation in a pwsh -File script whose standard input is empty' {
+    # As a scheduler or CI runs a script: pwsh -NoProfile -File script.ps1 < /dev/null. Without -NonInteractive the console
+    # host does try to prompt, reads the end of its input and fails inside PowerShell (a NullReferenceException); with
+    # -NonInteractive it refuses to prompt. Either way the user gets ConfirmationRequired and nothing is done.
+    BeforeAll {
+        $script:childRepository = New-TestFolder
+        $script:keyRepository = New-TestFolder
+        $script:scripts = New-TestFolder
+        $script:childDb = $db + '_child'
+        (Get-Collection $uri $childDb 'orders').InsertMany([MongoDB.Bson.BsonDocument[]] @(foreach ($i in 1..3) { New-BsonDocument @{ _id = $i } }))
+        $script:childSnapshot = Backup-MongoDatabase -ConnectionString $uri -Repository $childRepository -Database $childDb -WarningAction SilentlyContinue
+        $script:oldKey = 'the passphrase of the child test'
+        Backup-MongoDatabase -ConnectionString $uri -Repository $keyRepository -Database $childDb -WarningAction SilentlyContinue `
+            -EncryptionKey (ConvertTo-SecureString $oldKey -AsPlainText -Force) | Out-Null
+        (Get-Collection $uri $childDb 'orders').InsertOne((New-BsonDocument @{ _id = 'added after the backup' }))
+
+        function Invoke-ChildWithEmptyInput([string] $Command, [string[]] $Switches) {
+            # A child pwsh running a script file, its standard input a pipe closed at once (an empty stream); the script
+            # prints the error it caught as one RESULT line. Under 'dotnet pwsh' the process is dotnet: run pwsh.dll through it.
+            $file = Join-Path $scripts ("child-" + [guid]::NewGuid().ToString('N') + '.ps1')
+            Set-Content -Path $file -Value @"
+param([string] `$Uri, [string] `$Repository, [string] `$KeyRepository, [string] `$Id, [string] `$Database, [string] `$OldKey)
+Import-Module `$env:MONGOBACKUP_MODULE
+try { $Command; 'RESULT:' + (@{ Id = 'none' } | ConvertTo-Json -Compress) }
+catch { 'RESULT:' + (@{ Id = `$_.FullyQualifiedErrorId; Message = `$_.Exception.Message } | ConvertTo-Json -Compress) }
+"@
+            $exe = [Environment]::ProcessPath
+            $arguments = @('-NoProfile') + $Switches + @('-File', $file, '-Uri', $uri, '-Repository', $childRepository, '-KeyRepository', $keyRepository,
+                '-Id', $childSnapshot.Id, '-Database', $childDb, '-OldKey', $oldKey)
+            if ([IO.Path]::GetFileNameWithoutExtension($exe) -eq 'dotnet') { $arguments = @(Join-Path $PSHOME 'pwsh.dll') + $arguments }
+            $info = [System.Diagnostics.ProcessStartInfo]::new($exe, [string[]] $arguments)
+            $info.RedirectStandardInput = $true
+            $info.RedirectStandardOutput = $true
+            $info.RedirectStandardError = $true
+            $child = [System.Diagnostics.Process]::Start($info)
+            try {
+                $child.StandardInput.Close()
+                $errors = $child.StandardError.ReadToEndAsync()
+                $output = $child.StandardOutput.ReadToEnd()
+                $child.WaitForExit()
+                $result = [regex]::Match($output, 'RESULT:(\{.*\})')
+                $result.Success | Should -BeTrue -Because "the child prints what it caught (output: $output $($errors.Result))"
+                return $result.Groups[1].Value | ConvertFrom-Json
+            }
+            finally { $child.Dispose() }
+        }
+
+        function Assert-Refused($Caught, [string] $Cmdlet) {
+            $Caught.Id | Should -BeLike "MongoBackup.ConfirmationRequired,*" -Because $Caught.Message
+            $Caught.Message | Should -BeLike "$Cmdlet asks for confirmation*cannot prompt*nothing was done*add -Confirm:`$false to $Cmdlet*"
+        }
+    }
+
+    AfterAll {
+        if ($script:uri) { [MongoDB.Driver.MongoClient]::new($uri).DropDatabase($childDb, [System.Threading.CancellationToken]::None) }
+        Remove-Item $childRepository, $keyRepository, $scripts -Recurse -Force -ErrorAction SilentlyContinue
+    }
+
+    Context 'pwsh <Label>' -ForEach @(@{ Label = '-File'; Switches = @() }, @{ Label = '-NonInteractive -File'; Switches = @('-NonInteractive') }) {
+        It 'Remove-MongoSnapshot is refused with ConfirmationRequired, and the snapshot is kept' {
+            $caught = Invoke-ChildWithEmptyInput 'Remove-MongoSnapshot -Repository $Repository -Id $Id' $Switches
+            Assert-Refused $caught 'Remove-MongoSnapshot'
+            @(Get-MongoSnapshot -Repository $childRepository).Id | Should -Be @($childSnapshot.Id)
+        }
+
+        It 'Restore-MongoDatabase -Drop is refused with ConfirmationRequired, and the target keeps its data' {
+            $caught = Invoke-ChildWithEmptyInput 'Get-MongoSnapshot -Repository $Repository -Id $Id | Restore-MongoDatabase -ConnectionString $Uri -Drop' $Switches
+            Assert-Refused $caught 'Restore-MongoDatabase'
+            Get-DocumentCount (Get-Collection $uri $childDb 'orders') | Should -Be 4
+        }
+
+        It 'Update-MongoSnapshotKey is refused with ConfirmationRequired, and no manifest is rewritten' {
+            $before = Get-ChildItem $keyRepository -Recurse -Filter manifest.json | Get-FileHash | ForEach-Object Hash
+            $caught = Invoke-ChildWithEmptyInput ('Update-MongoSnapshotKey -Repository $KeyRepository -EncryptionKey (ConvertTo-SecureString $OldKey -AsPlainText -Force) ' +
+                '-NewEncryptionKey (ConvertTo-SecureString "the new passphrase of the child" -AsPlainText -Force)') $Switches
+            Assert-Refused $caught 'Update-MongoSnapshotKey'
+            Get-ChildItem $keyRepository -Recurse -Filter manifest.json | Get-FileHash | ForEach-Object Hash | Should -Be $before
+        }
+    }
+}

@@ -45,12 +45,13 @@ public sealed class KeyEncryptionKey : IDisposable
     internal ReadOnlySpan<byte> Bytes => _key;
 
     /// <summary>
-    /// The key PBKDF2-HMAC-SHA256 derives from <paramref name="passphrase"/> (UTF-8) with <paramref name="salt"/>.
+    /// The key PBKDF2-HMAC-SHA256 derives from <paramref name="passphrase"/> (UTF-8) with <paramref name="salt"/>. Any
+    /// length is derived: the length rule is for choosing a new passphrase (<see cref="RequireLongEnough"/>), and a short one
+    /// given to read existing snapshots must be found wrong by its fingerprint, not refused for its length.
     /// </summary>
-    /// <exception cref="MongoBackupException">InvalidArgument: the passphrase is shorter than 12 characters.</exception>
     public static KeyEncryptionKey FromPassphrase(SecureString passphrase, byte[] salt, int iterations = DefaultIterations)
     {
-        RequireLongEnough(passphrase);
+        ArgumentNullException.ThrowIfNull(passphrase);
         var text = SecureStringBytes(passphrase);
         try
         {
@@ -64,8 +65,9 @@ public sealed class KeyEncryptionKey : IDisposable
     }
 
     /// <summary>
-    /// Refuses a passphrase shorter than 12 characters. The cmdlets call it as soon as the key is given, before anything
-    /// else is said or done (a new repository's notice, a server reached), not only when a key is first derived.
+    /// Refuses a passphrase shorter than 12 characters as a new key (a backup's, a repository's pinned key, a rotation's
+    /// new key). The cmdlets call it as soon as such a key is given, before anything else is said or done (a new
+    /// repository's notice, a server reached). Keys that read existing snapshots are not held to it.
     /// </summary>
     /// <exception cref="MongoBackupException">InvalidArgument: the passphrase is shorter than 12 characters.</exception>
     public static void RequireLongEnough(SecureString passphrase)

@@ -97,7 +97,29 @@ public sealed partial class GetMongoSnapshotCommand : MongoEngineCmdlet
             var moment = new DateTimeOffset(since);
             verified = verified.Where(s => !s.IsUnreadable && !(s.VerificationStatus == VerificationRecord.PassedStatus && s.LastVerified >= moment));
         }
-        return (Latest ? verified.Where(s => !s.IsUnreadable).Take(1) : verified).ToList();
+        var result = (Latest ? verified.Where(s => !s.IsUnreadable).Take(1) : verified).ToList();
+        if (Latest && result.Count == 1 && OtherScopesWarning(result[0], Filter(snapshots), manifests) is { } warning) WriteWarning(warning);
+        return result;
+    }
+
+    /// <summary>
+    /// -Latest alone (no -Id, -Database or -NotVerifiedSince) takes the newest full snapshot whatever it covers. When that one was narrowed
+    /// (Backup-MongoDatabase -Database, -Collection...) and the repository also holds full snapshots of other scopes, it is
+    /// only part of what is backed up there: says so, naming the newest of each other scope and how to choose.
+    /// </summary>
+    private string? OtherScopesWarning(MongoSnapshot latest, IEnumerable<MongoSnapshot> candidates, IReadOnlyDictionary<string, SnapshotManifest> manifests)
+    {
+        if (Id is not null || Database is not null || NotVerifiedSince is not null || latest.Kind != FullKind) return null;
+        if (!manifests.TryGetValue(latest.Id, out var chosen) || chosen.EffectiveScope.IsWhole) return null;
+        var others = candidates
+            .Where(s => !s.IsUnreadable && s.Kind == FullKind && manifests.ContainsKey(s.Id) && !manifests[s.Id].EffectiveScope.SameAs(chosen.EffectiveScope))
+            .GroupBy(s => manifests[s.Id].EffectiveScope.ToString())
+            .Select(g => $"'{g.Key}' (newest {g.First().Id})")
+            .ToList();
+        if (others.Count == 0) return null;
+        return $"-Latest returned {latest.Id}, the newest full snapshot, but it covers only '{chosen.EffectiveScope}' " +
+            $"(databases: {string.Join(", ", latest.Databases)}). This repository also holds full snapshots of other scopes: {string.Join(", ", others)}. " +
+            "-Latest takes the newest whatever its scope: add -Database NAME for the newest that holds a database, or see them all with -Kind Full.";
     }
 
     private IEnumerable<MongoSnapshot> Filter(IEnumerable<MongoSnapshot> snapshots)

@@ -174,7 +174,7 @@ public abstract class MongoEngineCmdlet : PSCmdlet, IDisposable
 
     /// <summary>
     /// ShouldProcess, for every cmdlet here: it prompts when the cmdlet's ConfirmImpact reaches $ConfirmPreference (High
-    /// by default: the removals and re-keys) or -Confirm is given. A session that cannot prompt (pwsh -NonInteractive)
+    /// by default: the removals and re-keys) or -Confirm is given. A session that cannot prompt (pwsh -NonInteractive, stdin ended)
     /// gets <see cref="ErrorIds.ConfirmationRequired"/> naming the cmdlet and -Confirm:$false, not PowerShell's bare
     /// "NonInteractive mode" error.
     /// </summary>
@@ -192,14 +192,25 @@ public abstract class MongoEngineCmdlet : PSCmdlet, IDisposable
     private T Prompting<T>(string what, Func<T> ask)
     {
         try { return ask(); }
-        catch (Exception e) when (e is PSInvalidOperationException or System.Management.Automation.Host.HostException)
+        catch (Exception e) when (CannotPrompt(e))
         {
             var name = MyInvocation.MyCommand.Name;
             throw new MongoBackupException(ErrorIds.ConfirmationRequired,
-                $"{name} asks for confirmation before it acts ({what}), but this session cannot prompt (pwsh -NonInteractive, or a host " +
-                $"without a UI), so nothing was done. For unattended runs add -Confirm:$false to {name}; -WhatIf shows what it would do.", e, name);
+                $"{name} asks for confirmation before it acts ({what}), but this session cannot prompt (pwsh -NonInteractive, standard " +
+                $"input closed or empty, or a host without a UI), so nothing was done. For unattended runs add -Confirm:$false to {name}; " +
+                "-WhatIf shows what it would do.", e, name);
         }
     }
+
+    /// <summary>
+    /// Whether <paramref name="e"/>, thrown by the host while it asked the user something, says no one can answer: -NonInteractive
+    /// (PSInvalidOperationException), a host without a UI (HostException), or a console whose standard input has ended
+    /// (pwsh -File script.ps1 &lt; /dev/null, a scheduler's closed stdin): the console host's PromptForChoice reads null there
+    /// and fails with a NullReferenceException of its own (PowerShell 7.6), which is no fault of this command.
+    /// </summary>
+    private static bool CannotPrompt(Exception e) =>
+        e is PSInvalidOperationException or System.Management.Automation.Host.HostException
+        || (e is NullReferenceException && e.TargetSite?.DeclaringType?.Assembly != typeof(MongoEngineCmdlet).Assembly);
 
     /// <summary>
     /// Verbose lines, routed for -Debug: PowerShell makes -Debug turn every verbose line and warning into a prompt
@@ -213,7 +224,7 @@ public abstract class MongoEngineCmdlet : PSCmdlet, IDisposable
     }
 
     /// <summary>
-    /// Warnings still go to the warning stream; under -Debug a host that cannot prompt (-NonInteractive) gets the
+    /// Warnings still go to the warning stream; under -Debug a host that cannot prompt (-NonInteractive, stdin ended) gets the
     /// warning as a debug line instead of a failed command.
     /// </summary>
     protected new void WriteWarning(string text)
@@ -224,7 +235,7 @@ public abstract class MongoEngineCmdlet : PSCmdlet, IDisposable
             return;
         }
         try { base.WriteWarning(text); }
-        catch (Exception e) when (e is PSInvalidOperationException or System.Management.Automation.Host.HostException)
+        catch (Exception e) when (CannotPrompt(e))
         {
             WriteDebug("WARNING: " + text);
         }

@@ -55,7 +55,7 @@ public sealed class UpdateMongoSnapshotKeyCommand : MongoEngineCmdlet
 
     protected override void BeginProcessing() => RunCommand(() =>
     {
-        var current = EncryptionKeyArguments.Build(EncryptionKey, EncryptionKeyFile, ResolvePath, WriteWarning)
+        var current = EncryptionKeyArguments.BuildExisting(EncryptionKey, EncryptionKeyFile, ResolvePath, WriteWarning)
             ?? throw new MongoBackupException(ErrorIds.EncryptionKeyRequired,
                 "Give the key the snapshots are encrypted with now: -EncryptionKey or -EncryptionKeyFile.", target: "EncryptionKey");
         var replacement = EncryptionKeyArguments.Build(NewEncryptionKey, NewEncryptionKeyFile, ResolvePath, WriteWarning, "NewEncryptionKey", "NewEncryptionKeyFile")

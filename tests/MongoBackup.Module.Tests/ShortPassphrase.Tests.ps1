@@ -1,0 +1,119 @@
+# The 12-character minimum is for choosing a new passphrase (a backup's, a pinned key, a rotation's new key), not for
+# reading existing snapshots: a wrong passphrase shorter than that, given to a command that reads, is tried and reported
+# as the wrong key (as a long wrong one is), not refused for its length; a short new passphrase is still refused.
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'TestServer.ps1')
+    Import-MongoBackupModule
+    $script:server = Start-MongoTestServer
+    $script:uri = $server.Uri
+    $script:repository = New-TestFolder
+    $script:out = New-TestFolder
+    $script:db = 'shortkey_' + [guid]::NewGuid().ToString('N').Substring(0, 8)
+    $script:none = [System.Threading.CancellationToken]::None
+    $script:passphrase = ConvertTo-SecureString 'the right passphrase, long enough' -AsPlainText -Force
+    $script:short = ConvertTo-SecureString 'wrong-12345' -AsPlainText -Force # 11 characters, and not the key
+    $script:longWrong = ConvertTo-SecureString 'not-the-right-passphrase' -AsPlainText -Force
+
+    $orders = Get-Collection $uri $db 'orders'
+    $orders.InsertMany([MongoDB.Bson.BsonDocument[]] @(foreach ($i in 1..10) { New-BsonDocument @{ _id = $i } }))
+    $script:full = Backup-MongoDatabase -ConnectionString $uri -Repository $repository -Database $db -EncryptionKey $passphrase -WarningAction SilentlyContinue
+    $orders.InsertOne((New-BsonDocument @{ _id = 11 }))
+    Backup-MongoOplog -ConnectionString $uri -Repository $repository -EncryptionKey $passphrase | Out-Null
+    $script:sliceEnd = (Get-MongoRestoreWindow -Repository $repository).ToTimestamp
+
+    function Get-DatabaseNames { Read-Cursor ([MongoDB.Driver.MongoClient]::new($uri).ListDatabaseNames($none)) }
+    function Get-ManifestHashes { Get-ChildItem $repository -Recurse -Filter manifest.json | Get-FileHash | ForEach-Object Hash }
+
+    function Assert-WrongKey([scriptblock] $Command) {
+        $caught = $null
+        try { & $Command } catch { $caught = $_ }
+        $caught | Should -Not -BeNullOrEmpty -Because 'a wrong key is refused'
+        $caught.FullyQualifiedErrorId | Should -BeLike 'MongoBackup.WrongEncryptionKey,*' -Because $caught.Exception.Message
+        $caught.Exception.Message | Should -BeLike '*was encrypted with the key whose fingerprint is*'
+        $caught.Exception.Message | Should -Not -BeLike '*at least 12 characters*'
+    }
+
+    function Assert-TooShort([scriptblock] $Command) {
+        $caught = $null
+        try { & $Command } catch { $caught = $_ }
+        $caught | Should -Not -BeNullOrEmpty -Because 'a short new passphrase is refused'
+        $caught.FullyQualifiedErrorId | Should -BeLike 'MongoBackup.InvalidArgument,*'
+        $caught.Exception.Message | Should -BeLike '*passphrase must be at least 12 characters*'
+    }
+}
+
+AfterAll {
+    if ($script:uri) {
+        $client = [MongoDB.Driver.MongoClient]::new($uri)
+        foreach ($name in $db, "$($db)_a", "$($db)_b", "$($db)_c") { $client.DropDatabase($name, $none) }
+    }
+    Stop-MongoTestServer $server
+    Remove-Item $repository, $out -Recurse -Force -ErrorAction SilentlyContinue
+}
+
+Describe 'A wrong passphrase shorter than 12 characters, given to read snapshots' {
+    It 'Restore-MongoDatabase reports the wrong key and creates nothing' {
+        Assert-WrongKey { $full | Restore-MongoDatabase -ConnectionString $uri -RenameDatabase "$db=$($db)_a" -EncryptionKey $short -ErrorAction Stop }
+        Get-DatabaseNames | Should -Not -Contain "$($db)_a"
+    }
+
+    It 'Restore-MongoDatabase with several keys (-EncryptionKey short, long) reports the wrong key' {
+        Assert-WrongKey { $full | Restore-MongoDatabase -ConnectionString $uri -RenameDatabase "$db=$($db)_b" -EncryptionKey $short, $longWrong -ErrorAction Stop }
+        Get-DatabaseNames | Should -Not -Contain "$($db)_b"
+    }
+
+    It 'Restore-MongoPointInTime reports the wrong key and creates nothing' {
+        Assert-WrongKey { Restore-MongoPointInTime -ConnectionString $uri -Repository $repository -ClusterTime $sliceEnd -RenameDatabase "$db=$($db)_c" -EncryptionKey $short -ErrorAction Stop -WarningAction SilentlyContinue }
+        Get-DatabaseNames | Should -Not -Contain "$($db)_c"
+    }
+
+    It 'Test-MongoSnapshot reports the wrong key' {
+        Assert-WrongKey { $full | Test-MongoSnapshot -EncryptionKey $short -ErrorAction Stop }
+    }
+
+    It 'Export-MongoSnapshot reports the wrong key and writes nothing' {
+        $path = Join-Path $out 'export'
+        Assert-WrongKey { $full | Export-MongoSnapshot -Path $path -EncryptionKey $short -ErrorAction Stop }
+        Test-Path $path | Should -BeFalse
+    }
+
+    It 'Update-MongoSnapshotKey reports the wrong current key for each snapshot and rewrites nothing' {
+        $before = Get-ManifestHashes
+        $new = ConvertTo-SecureString 'a new passphrase, long enough' -AsPlainText -Force
+        Update-MongoSnapshotKey -Repository $repository -EncryptionKey $short -NewEncryptionKey $new -Confirm:$false -ErrorVariable failures -ErrorAction SilentlyContinue |
+            Should -BeNullOrEmpty
+        $failures.Count | Should -Be 2 -Because 'the full and the slice are each under a key that is not the one given'
+        foreach ($failure in $failures) {
+            $failure.FullyQualifiedErrorId | Should -BeLike 'MongoBackup.WrongEncryptionKey,*'
+            $failure.Exception.Message | Should -Not -BeLike '*at least 12 characters*'
+        }
+        Get-ManifestHashes | Should -Be $before
+    }
+}
+
+Describe 'A new passphrase shorter than 12 characters' {
+    It 'Backup-MongoDatabase refuses it and writes no snapshot' {
+        $before = Get-ManifestHashes
+        Assert-TooShort { Backup-MongoDatabase -ConnectionString $uri -Repository $repository -Database $db -EncryptionKey $short -ErrorAction Stop }
+        Get-ManifestHashes | Should -Be $before
+    }
+
+    It 'Backup-MongoOplog refuses it' {
+        Assert-TooShort { Backup-MongoOplog -ConnectionString $uri -Repository $repository -EncryptionKey $short -ErrorAction Stop }
+    }
+
+    It 'Invoke-MongoBackupPolicy refuses it' {
+        Assert-TooShort { Invoke-MongoBackupPolicy -ConnectionString $uri -Repository $repository -FullEvery '1.00:00:00' -EncryptionKey $short -ErrorAction Stop }
+    }
+
+    It 'Set-MongoRepository refuses to pin it' {
+        Assert-TooShort { Set-MongoRepository -Repository $repository -EncryptionKey $short -Confirm:$false -ErrorAction Stop }
+        (Set-MongoRepository -Repository $repository).KeyFingerprint | Should -BeNullOrEmpty
+    }
+
+    It 'Update-MongoSnapshotKey refuses it as the new key and rewrites nothing' {
+        $before = Get-ManifestHashes
+        Assert-TooShort { Update-MongoSnapshotKey -Repository $repository -EncryptionKey $passphrase -NewEncryptionKey $short -Confirm:$false -ErrorAction Stop }
+        Get-ManifestHashes | Should -Be $before
+    }
+}
