@@ -35,6 +35,7 @@ BeforeAll {
 
 AfterAll {
     Stop-MongoTestServer $staging
+    Remove-Item $shared -Recurse -Force -ErrorAction SilentlyContinue
     Remove-TestRun -Uri $production.Uri -Suffix $suffix -Server $production -Repository $repository
 }
 
@@ -65,5 +66,94 @@ Describe 'Restore-MongoPointInTime in a repository that also holds a full snapsh
         $covering = $windows | Where-Object { $_.SliceIds -contains $second.Id }
         $covering | Should -Not -BeNullOrEmpty
         $covering.BaseSnapshotId | Should -Not -Contain $stagingFull.Id
+    }
+}
+
+# Both sets backed up into one repository as each one's schedule would: a full backup and slices of each, interleaved.
+# Each set's slices continue its own full snapshot (the second set's were refused with NoBaseSnapshot, or chained on the
+# first set's end); a moment both sets' windows reach is restored only once the user names the source.
+Describe 'Two replica sets of the same name, each with full backups and oplog slices, in one repository' {
+    BeforeAll {
+        $script:shared = New-TestFolder
+        $script:app = "app_$suffix"
+        function Add-Item([string] $Uri, [int] $Id, [string] $Site) {
+            (Get-Collection $Uri $app 'items').InsertOne((New-BsonDocument @{ _id = $Id; site = $Site }), $null, $none)
+        }
+        Add-Item $production.Uri 1 'production'
+        $script:pFull = Backup-MongoDatabase -ConnectionString $production.Uri -Repository $shared -Database $app -WarningAction SilentlyContinue
+        Add-Item $production.Uri 2 'production'
+        $script:pFirst = Backup-MongoOplog -ConnectionString $production.Uri -Repository $shared
+        Wait-ServerClockPast $staging.Uri $pFirst.ConsistentAt.UtcDateTime.AddSeconds(1)
+        Add-Item $staging.Uri 100 'staging'
+        $script:sFull = Backup-MongoDatabase -ConnectionString $staging.Uri -Repository $shared -Database $app -WarningAction SilentlyContinue
+        Add-Item $staging.Uri 101 'staging'
+        $script:sFirst = Backup-MongoOplog -ConnectionString $staging.Uri -Repository $shared
+        Wait-ServerClockPast $production.Uri $sFirst.ConsistentAt.UtcDateTime.AddSeconds(1)
+        Add-Item $production.Uri 3 'production'
+        $script:pSecond = Backup-MongoOplog -ConnectionString $production.Uri -Repository $shared
+        Add-Item $staging.Uri 102 'staging'
+        $script:sSecond = Backup-MongoOplog -ConnectionString $staging.Uri -Repository $shared
+
+        function Restore-Sites([string] $Target, [string] $SourceId) {
+            Restore-MongoPointInTime -ConnectionString $production.Uri -Repository $shared -ClusterTime $sFirst.OplogEnd -SourceId $SourceId `
+                -RenameDatabase "$app=$Target" -Confirm:$false -ErrorAction Stop -WarningAction SilentlyContinue | Out-Null
+            Get-AllDocuments (Get-Collection $production.Uri $Target 'items')
+        }
+    }
+
+    It 'Backup-MongoOplog continues each set''s own chain: the staging slices start at staging''s full snapshot' {
+        $sFull.SourceId | Should -Not -Be $pFull.SourceId
+        $sFirst.SourceId | Should -Be $sFull.SourceId
+        $sFirst.PreviousSliceEnd | Should -Be $sFull.ConsistentAtTimestamp
+        $sSecond.PreviousSliceEnd | Should -Be $sFirst.OplogEnd
+        $pSecond.PreviousSliceEnd | Should -Be $pFirst.OplogEnd
+        "$($sFirst.Gap)$($sSecond.Gap)$($pSecond.Gap)" | Should -BeNullOrEmpty
+    }
+
+    It 'Get-MongoRestoreWindow lists a window for each set, each on its own full snapshot and slices' {
+        $windows = @(Get-MongoRestoreWindow -Repository $shared)
+        $windows.Count | Should -Be 2
+        $p = $windows | Where-Object SourceId -eq $pFull.SourceId
+        $p.BaseSnapshotId | Should -Be $pFull.Id
+        $p.SliceIds | Should -Be @($pFirst.Id, $pSecond.Id)
+        $s = $windows | Where-Object SourceId -eq $sFull.SourceId
+        $s.BaseSnapshotId | Should -Be $sFull.Id
+        $s.SliceIds | Should -Be @($sFirst.Id, $sSecond.Id)
+    }
+
+    It 'Restore-MongoPointInTime to a moment both windows reach refuses without -SourceId, naming both sources, and writes nothing' {
+        $caught = $null
+        try {
+            Restore-MongoPointInTime -ConnectionString $production.Uri -Repository $shared -ClusterTime $sFirst.OplogEnd `
+                -RenameDatabase "$app=$($app)_either" -Confirm:$false -ErrorAction Stop -WarningAction SilentlyContinue
+        }
+        catch { $caught = $_ }
+        $caught | Should -Not -BeNullOrEmpty
+        $caught.FullyQualifiedErrorId | Should -BeLike 'MongoBackup.InvalidArgument,*'
+        $caught.Exception.Message | Should -BeLike "*SourceId $($pFull.SourceId): base snapshot $($pFull.Id)*"
+        $caught.Exception.Message | Should -BeLike "*SourceId $($sFull.SourceId): base snapshot $($sFull.Id)*"
+        $caught.Exception.Message | Should -BeLike '*Name it with -SourceId*'
+        Get-DatabaseName $production.Uri | Should -Not -Contain "$($app)_either"
+    }
+
+    It 'Restore-MongoPointInTime -SourceId restores the named set as of that moment, never the other''s writes' {
+        Restore-Sites "$($app)_staging" $sFull.SourceId |
+            Should -Be @('{ "_id" : 100, "site" : "staging" }', '{ "_id" : 101, "site" : "staging" }')
+        Restore-Sites "$($app)_production" $pFull.SourceId |
+            Should -Be @('{ "_id" : 1, "site" : "production" }', '{ "_id" : 2, "site" : "production" }')
+    }
+
+    It 'Restore-MongoPointInTime -SourceId completes with both sets'' ids and refuses an id no snapshot recorded' {
+        $line = "Restore-MongoPointInTime -Repository '$shared' -SourceId "
+        $offered = (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText
+        $offered | Sort-Object | Should -Be (@($pFull.SourceId, $sFull.SourceId) | Sort-Object)
+        $caught = $null
+        try {
+            Restore-MongoPointInTime -ConnectionString $production.Uri -Repository $shared -ClusterTime $sFirst.OplogEnd -SourceId '000000000000000000000000' `
+                -RenameDatabase "$app=$($app)_none" -Confirm:$false -ErrorAction Stop -WarningAction SilentlyContinue
+        }
+        catch { $caught = $_ }
+        $caught.FullyQualifiedErrorId | Should -BeLike 'MongoBackup.InvalidArgument,*'
+        $caught.Exception.Message | Should -BeLike "*-SourceId 000000000000000000000000: no snapshot in * was taken from a source of that id*$($pFull.SourceId)*"
     }
 }

@@ -4,14 +4,16 @@ using MongoBackup.Engine.Repository;
 namespace MongoBackup.Engine.Oplog;
 
 /// <summary>
-/// Whether a replica set's oplog continues the chain a slice would extend. A chain is found by replica set name
-/// (<see cref="SliceChainEnd"/>), and two replica sets may share one (rs0 is the default of many deployments): when the
+/// Whether a replica set's oplog continues the chain a slice would extend. A chain is found by replica set name and
+/// replicaSetId (<see cref="SliceChainEnd.ChainOf"/>), so a set of the same name with another id (rs0 is the default of many
+/// deployments) has a chain of its own. Where the set's id or the chain's is not recorded (older snapshots, a user who may
+/// not run replSetGetConfig), two sets of one name can still meet in one chain: when the
 /// oplog reaches back before the chain's end, the entry the chain ends at (a full snapshot's consistency point or a
 /// slice's last entry, each an entry of its source's oplog, with its wall time to the millisecond) must be in it, or the
 /// slice would hold another set's writes (or writes after a rollback past that entry) and a point-in-time restore of
 /// the chain would replay them. Timestamps alone can meet (two idle sets each write (second, 1)); the wall time tells them apart.
-/// A set whose oplog begins after the chain's end holds no such entry to check: there the set's identity, its
-/// settings.replicaSetId recorded in every snapshot (<see cref="SnapshotSource.ReplicaSetId"/>), tells it apart.
+/// A set whose oplog begins after the chain's end holds no such entry to check: there only the set's identity, its
+/// settings.replicaSetId recorded in every snapshot (<see cref="SnapshotSource.ReplicaSetId"/>), tells it apart, by keeping it out of the chain.
 /// </summary>
 public static class ChainContinuity
 {
@@ -32,7 +34,6 @@ public static class ChainContinuity
         var chain = (await catalog.CompleteAsync(ct)).Where(SliceChainEnd.ChainOf(topology)).ToList();
         var recorded = chain.Select(s => s.ConsistentAt).FirstOrDefault(point => point is not null && point.Timestamp == chainEnd);
         if (gap is null) await RequireEntryAsync(oplog, chainEnd, recorded?.WallTime, topology, catalog.Repository.Location, ct);
-        RequireSameSet(topology, chainEnd, chain, catalog.Repository.Location);
     }
 
     /// <summary>
@@ -83,27 +84,6 @@ public static class ChainContinuity
             $"The oplog of replica set '{topology.ReplicaSetName}' ({string.Join(", ", topology.Hosts)}) reaches back before the end of the oplog chain " +
             $"of that name in {location}, but does not hold the entry the chain ends at ({chainEnd}, {recordedWall ?? chainEnd.WallTime:u}): " +
             "it is another replica set of the same name, or it rolled back past that entry. Nothing was written. Back up each replica set into a repository of its own.",
-            target: location);
-    }
-
-    /// <summary>
-    /// Refuses a slice of a set whose identity (<see cref="ServerTopology.ReplicaSetId"/>) differs from the one the snapshot
-    /// the chain ends at recorded: a set of the same name built after the chain's end holds no entry to check (its oplog
-    /// does not reach back, which looks like a gap), so only its id tells it apart. Snapshots without an id (older ones, or
-    /// a configuration that could not be read) leave the entry check alone. A full snapshot of this set taken after the
-    /// chain's end (the set was re-initiated and backed up anew) admits the slice, as before: the new full starts its own window.
-    /// </summary>
-    private static void RequireSameSet(ServerTopology topology, OplogTimestamp chainEnd, List<SnapshotManifest> chain, string location)
-    {
-        if (topology.ReplicaSetId is not { } current) return;
-        var end = chain.FirstOrDefault(s => s.ConsistentAt?.Timestamp == chainEnd && s.Source.ReplicaSetId is not null);
-        if (end?.Source.ReplicaSetId is not { } chained || string.Equals(chained, current, StringComparison.OrdinalIgnoreCase)) return;
-        if (chain.Any(s => s.IsChainFull && s.ConsistentAt is { } at && at.Timestamp > chainEnd
-                && string.Equals(s.Source.ReplicaSetId, current, StringComparison.OrdinalIgnoreCase))) return;
-        throw new MongoBackupException(ErrorIds.NoBaseSnapshot,
-            $"Replica set '{topology.ReplicaSetName}' ({string.Join(", ", topology.Hosts)}) has replicaSetId {current}, but the oplog chain of that name in " +
-            $"{location} ends with snapshot {end.Id} of replicaSetId {chained}: it is another replica set of the same name (or this one was re-initiated). " +
-            "Nothing was written. Back up each replica set into a repository of its own; for a re-initiated set, take a full backup (Backup-MongoDatabase) first.",
             target: location);
     }
 

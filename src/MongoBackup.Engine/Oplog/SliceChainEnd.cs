@@ -11,6 +11,9 @@ namespace MongoBackup.Engine.Oplog;
 /// chain. When the chain the slice continues is broken behind it and no full snapshot was taken after the break,
 /// a warning names the break: the slice extends a chain no restore can reach until a new full backup is taken.
 /// A sharded cluster's chain is its cluster snapshots' (full and slices, each ending at its cut); a repository holds one cluster's.
+/// A replica set's chain is its own source's (<see cref="SnapshotSources"/>): its name and replicaSetId, so two sets initiated
+/// under the same name (production and staging, both rs0) backed up into one repository each chain on their own full
+/// snapshots and slices, never on the other's. A snapshot that recorded no id is in the chain of every set of its name.
 /// </summary>
 public static class SliceChainEnd
 {
@@ -37,15 +40,36 @@ public static class SliceChainEnd
         }
         if (RestoreWindows.OpenBases(snapshots).Select(PointOf).DefaultIfEmpty().Min() is var start && start != default) return start;
         throw new MongoBackupException(ErrorIds.NoBaseSnapshot,
-            $"{repository.Location} holds no full snapshot of {Source(topology)} to continue from: run Backup-MongoDatabase first.",
+            $"{repository.Location} holds no full snapshot of {Source(topology)} to continue from: run Backup-MongoDatabase first.{Others(await catalog.CompleteAsync(ct), topology)}",
             target: repository.Location);
     }
 
-    /// <summary>Which snapshots are of <paramref name="topology"/>'s chain: its replica set's, or the cluster's.</summary>
+    /// <summary>
+    /// What the refusal adds when the repository holds snapshots of another set of the same name: they are not this set's
+    /// chain, so they are named (their source and newest snapshot) to tell the user why this set has no chain yet.
+    /// </summary>
+    private static string Others(IReadOnlyList<SnapshotManifest> snapshots, ServerTopology topology)
+    {
+        if (topology.Kind == TopologyKind.Sharded) return "";
+        var others = snapshots.Where(s => s.Cluster is null && s.Source.ReplicaSetName == topology.ReplicaSetName && !ChainOf(topology)(s))
+            .GroupBy(s => s.Source.ReplicaSetId!, StringComparer.OrdinalIgnoreCase)
+            .Select(g => g.MaxBy(s => s.StartTime)!)
+            .Select(s => $"snapshot {s.Id} of replicaSetId {s.Source.ReplicaSetId}").ToList();
+        return others.Count == 0 ? "" :
+            $" Its snapshots of replica set '{topology.ReplicaSetName}' are of another set of that name ({string.Join("; ", others)}), whose chain this set's slices never continue.";
+    }
+
+    /// <summary>
+    /// Which snapshots are of <paramref name="topology"/>'s chain: the cluster's; or its replica set's, by name and, where
+    /// both the snapshot and the set have one, replicaSetId (as <see cref="SnapshotSources.Same"/> judges two snapshots).
+    /// </summary>
     public static Func<SnapshotManifest, bool> ChainOf(ServerTopology topology)
     {
         ArgumentNullException.ThrowIfNull(topology);
-        return s => s.Source.ReplicaSetName == topology.ReplicaSetName && (s.Cluster is not null) == (topology.Kind == TopologyKind.Sharded);
+        var sharded = topology.Kind == TopologyKind.Sharded;
+        return s => s.Source.ReplicaSetName == topology.ReplicaSetName && (s.Cluster is not null) == sharded
+            && (sharded || s.Source.ReplicaSetId is not { } id || topology.ReplicaSetId is not { } current
+                || string.Equals(id, current, StringComparison.OrdinalIgnoreCase));
     }
 
     private static void WarnWhenUnreachable(OplogChain chain, List<SnapshotManifest> bases, OplogTimestamp end, ServerTopology topology,
@@ -61,7 +85,8 @@ public static class SliceChainEnd
     }
 
     private static string Source(ServerTopology topology) =>
-        topology.Kind == TopologyKind.Sharded ? "the sharded cluster" : $"replica set '{topology.ReplicaSetName}'";
+        topology.Kind == TopologyKind.Sharded ? "the sharded cluster"
+        : topology.ReplicaSetId is { } id ? $"replica set '{topology.ReplicaSetName}' (replicaSetId {id})" : $"replica set '{topology.ReplicaSetName}'";
 
     private static OplogTimestamp PointOf(SnapshotManifest full) => full.ConsistentAt!.Timestamp;
 }

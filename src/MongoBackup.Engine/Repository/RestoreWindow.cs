@@ -117,33 +117,49 @@ public static class RestoreWindows
         outer.SameSource(inner) && outer.From <= inner.From && outer.To >= inner.To;
 
     /// <summary>
-    /// The plan for a restore of what <paramref name="filter"/> selects, to <paramref name="limit"/>: the newest full
-    /// snapshot consistent at or before it that covers the filter (<see cref="CoversRestore"/>), and the slices from
-    /// there, of the full snapshot's own source (<see cref="SnapshotSources"/>): a full snapshot of another set of the same
-    /// name never stands in for this set's, nor do its slices continue another's; or an error that says which windows
-    /// exist and what is missing.
+    /// The plan for a restore of what <paramref name="filter"/> selects, to <paramref name="limit"/>: per source
+    /// (<see cref="SnapshotSources"/>), the newest full snapshot of that source consistent at or before it that covers the
+    /// filter (<see cref="CoversRestore"/>), and the slices from there, of the full snapshot's own source: a full snapshot
+    /// of another set of the same name never stands in for this set's, nor do its slices continue another's. Of the
+    /// sources, the one <paramref name="sourceId"/> names, or the only one whose windows reach the moment
+    /// (<see cref="RestoreSourceChoice"/>); or an error that says which windows exist and what is missing.
     /// </summary>
-    public static RestoreWindow Choose(IEnumerable<SnapshotManifest> snapshots, OplogLimit limit, NamespaceFilter filter, string repository)
+    /// <exception cref="MongoBackupException">
+    /// OutsideRestoreWindow or ScopeNotCovered (<see cref="RestoreWindowMiss"/>); InvalidArgument when no source has
+    /// <paramref name="sourceId"/>, or when, without it, windows of two sources reach the moment.
+    /// </exception>
+    public static RestoreWindow Choose(IEnumerable<SnapshotManifest> snapshots, OplogLimit limit, NamespaceFilter filter, string repository,
+        string? sourceId = null)
     {
-        var list = snapshots.Where(s => s.Status == SnapshotStatus.Complete).ToList();
+        var list = RestoreSourceChoice.Of(snapshots.Where(s => s.Status == SnapshotStatus.Complete).ToList(), sourceId, repository);
         var passedOver = new List<SnapshotManifest>();
-        foreach (var full in Bases(list).OrderByDescending(PointOf).Where(f => limit.Reaches(f.ConsistentAt!)))
+        var found = new List<RestoreWindow>();
+        foreach (var group in SnapshotSources.Group(list))
+        {
+            // A full without a recorded id is in every group of its name: one window based on it stands for all of them.
+            if (ChooseIn(group, limit, filter, list, passedOver) is { } window && !found.Any(w => ReferenceEquals(w.BaseSnapshot, window.BaseSnapshot)))
+                found.Add(window);
+        }
+        if (found.Count == 0) throw RestoreWindowMiss.Describe(limit, filter, list, passedOver.Distinct().ToList(), repository);
+        return RestoreSourceChoice.One(found, limit, repository);
+    }
+
+    /// <summary>The window of one source's snapshots that reaches <paramref name="limit"/> from its newest full covering <paramref name="filter"/>; null when none does.</summary>
+    private static RestoreWindow? ChooseIn(SourceGroup group, OplogLimit limit, NamespaceFilter filter, List<SnapshotManifest> list, List<SnapshotManifest> passedOver)
+    {
+        var chain = OplogChain.Build(group.Snapshots.Where(s => s.Kind == SnapshotKind.Oplog), Bases(group.Snapshots));
+        foreach (var full in Bases(group.Snapshots).OrderByDescending(PointOf).Where(f => limit.Reaches(f.ConsistentAt!)))
         {
             if (!CoversRestore(full, filter, list, limit))
             {
                 passedOver.Add(full);
                 continue;
             }
-            // A full without a recorded id is in every group of its name: the first whose chain reaches the moment serves.
-            foreach (var group in SnapshotSources.Group(list).Where(g => g.Snapshots.Contains(full)))
-            {
-                var chain = OplogChain.Build(group.Snapshots.Where(s => s.Kind == SnapshotKind.Oplog), Bases(group.Snapshots));
-                if (limit.IsWithin(full.ConsistentAt!)) return Window(full, null, chain, group.Id);
-                var segment = chain.Segments.FirstOrDefault(g => g.Covers(PointOf(full)) && limit.IsWithin(g.EndPoint));
-                if (segment is not null) return Window(full, segment, chain, group.Id);
-            }
+            if (limit.IsWithin(full.ConsistentAt!)) return Window(full, null, chain, group.Id);
+            var segment = chain.Segments.FirstOrDefault(g => g.Covers(PointOf(full)) && limit.IsWithin(g.EndPoint));
+            if (segment is not null) return Window(full, segment, chain, group.Id);
         }
-        throw RestoreWindowMiss.Describe(limit, filter, list, passedOver, repository);
+        return null;
     }
 
     /// <summary>

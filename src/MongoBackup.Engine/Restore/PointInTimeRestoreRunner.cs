@@ -15,6 +15,11 @@ public sealed record PointInTimeRestoreRequest
     public required ISnapshotRepository Repository { get; init; }
     /// <summary>The moment to restore to, inclusive (-PointInTime or -ClusterTime).</summary>
     public required OplogLimit Limit { get; init; }
+    /// <summary>
+    /// The recorded id of the source to restore (-SourceId: a replica set's replicaSetId, a cluster's clusterId), for a
+    /// repository holding snapshots of several sources whose windows reach the moment; null: the only one that does.
+    /// </summary>
+    public string? SourceId { get; init; }
 }
 
 /// <summary>What a point-in-time restore did: the plan it chose and the restore's own outcome.</summary>
@@ -42,7 +47,7 @@ public sealed class PointInTimeRestoreRunner(IEngineObserver observer)
     /// <summary>The window, chosen from the command's <paramref name="catalog"/>; refused when the key given opens only part of it (<see cref="WindowKeys"/>).</summary>
     public static async Task<RestoreWindow> PlanAsync(PointInTimeRestoreRequest request, SnapshotCatalog catalog, CancellationToken ct)
     {
-        var window = RestoreWindows.Choose(await catalog.CompleteAsync(ct), request.Limit, request.Restore.Filter, request.Repository.Location);
+        var window = RestoreWindows.Choose(await catalog.CompleteAsync(ct), request.Limit, request.Restore.Filter, request.Repository.Location, request.SourceId);
         WindowKeys.Require(window, request.Restore.Encryption, request.Repository.Location);
         return window;
     }

@@ -32,6 +32,15 @@ public sealed class RestoreMongoPointInTimeCommand : MongoRestoreCmdlet
     [ArgumentCompleter(typeof(Completion.ClusterTimeCompleter))]
     public string ClusterTime { get; set; } = "";
 
+    /// <summary>
+    /// The recorded id of the source to restore (Get-MongoRestoreWindow's and Get-MongoSnapshot's SourceId: a replica set's
+    /// replicaSetId, a cluster's clusterId), when windows of several sources (two sets of the same name) reach the moment.
+    /// </summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(Completion.SourceIdCompleter))]
+    public string? SourceId { get; set; }
+
     protected override void ProcessRecord() => RunCommand(() =>
     {
         var limit = ParameterSetName == ClusterTimeSet
@@ -46,6 +55,7 @@ public sealed class RestoreMongoPointInTimeCommand : MongoRestoreCmdlet
             Restore = BuildRestoreRequest(), // its source is the base snapshot the run chooses
             Repository = OpenRepositoryArgument(Repository, RepositoryAccess.Read),
             Limit = limit,
+            SourceId = SourceId,
         };
 
         // Outside every window (or with no full snapshot covering the chosen names) this throws before anything is

@@ -27,8 +27,8 @@ public sealed class SameNameSourcesTests
         Of(Slice("prod-s2", 200, 300), Production), Of(Slice("prod-s3", 300, 400), Production),
     ];
 
-    private static RestoreWindow Choose(IEnumerable<SnapshotManifest> snapshots, uint second) =>
-        RestoreWindows.Choose(snapshots, OplogLimit.AtClusterTime(new OplogTimestamp(second, 1)), new NamespaceFilter(null), "repo");
+    private static RestoreWindow Choose(IEnumerable<SnapshotManifest> snapshots, uint second, string? sourceId = null) =>
+        RestoreWindows.Choose(snapshots, OplogLimit.AtClusterTime(new OplogTimestamp(second, 1)), new NamespaceFilter(null), "repo", sourceId);
 
     [Fact]
     public void Each_set_has_windows_of_its_own_told_apart_by_its_id()
@@ -55,12 +55,46 @@ public sealed class SameNameSourcesTests
     }
 
     [Fact]
-    public void A_restore_to_the_other_sets_own_moment_is_based_on_its_full_alone()
+    public void A_moment_in_windows_of_both_sets_is_refused_naming_both_sources_and_how_to_choose()
     {
-        var window = Choose(Shared(), 250);
+        // 250: staging's full, and inside production's window (100 to 400).
+        var refusal = Assert.Throws<MongoBackupException>(() => Choose(Shared(), 250));
 
-        Assert.Equal("staging-f", window.BaseSnapshot.Id);
-        Assert.Empty(window.Slices);
+        Assert.Equal(ErrorIds.InvalidArgument, refusal.ErrorId);
+        Assert.Contains($"replica set 'rs0' (replicaSetId {Production}), SourceId {Production}: base snapshot prod-f", refusal.Message);
+        Assert.Contains($"replica set 'rs0' (replicaSetId {Staging}), SourceId {Staging}: base snapshot staging-f", refusal.Message);
+        Assert.Contains("Name it with -SourceId", refusal.Message);
+    }
+
+    [Fact]
+    public void A_source_id_chooses_the_set_whose_window_is_restored()
+    {
+        var staging = Choose(Shared(), 250, Staging);
+        var production = Choose(Shared(), 250, Production.ToUpperInvariant());
+
+        Assert.Equal("staging-f", staging.BaseSnapshot.Id);
+        Assert.Empty(staging.Slices);
+        Assert.Equal("prod-f", production.BaseSnapshot.Id);
+        Assert.Equal(["prod-s1", "prod-s2", "prod-s3"], production.Slices.Select(s => s.Id));
+    }
+
+    [Fact]
+    public void A_source_id_no_snapshot_recorded_is_refused_listing_the_ids_there_are()
+    {
+        var refusal = Assert.Throws<MongoBackupException>(() => Choose(Shared(), 250, "64b0c0ffee0000000000dead"));
+
+        Assert.Equal(ErrorIds.InvalidArgument, refusal.ErrorId);
+        Assert.Contains("-SourceId 64b0c0ffee0000000000dead: no snapshot in repo was taken from a source of that id", refusal.Message);
+        Assert.Contains($"{Production} (replica set 'rs0' (replicaSetId {Production}))", refusal.Message);
+        Assert.Contains($"{Staging} (replica set 'rs0' (replicaSetId {Staging}))", refusal.Message);
+    }
+
+    [Fact]
+    public void A_source_id_whose_windows_miss_the_moment_is_refused_as_outside_its_windows()
+    {
+        var refusal = Assert.Throws<MongoBackupException>(() => Choose(Shared(), 400, Staging));
+
+        Assert.Equal(ErrorIds.OutsideRestoreWindow, refusal.ErrorId);
     }
 
     [Fact]
