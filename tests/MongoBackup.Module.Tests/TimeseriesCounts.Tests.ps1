@@ -63,4 +63,29 @@ Describe 'A time-series collection with several measurements per bucket' {
         $count.Measurements | Should -Be $measurements
         "$count" | Should -Be "$source.foo_ts: $buckets/$buckets buckets"
     }
+
+    It 'Restore-MongoPointInTime counts the measurements the replay added to the snapshot''s' {
+        # Written after the snapshot (the test server makes one bucket per measurement inserted), then saved as a slice.
+        # A list: a BsonDocument written to the pipeline would be unrolled into its elements.
+        $added = [System.Collections.Generic.List[MongoDB.Bson.BsonDocument]]::new()
+        foreach ($i in 1..5) {
+            $measurement = [MongoDB.Bson.BsonDocument]::new()
+            $measurement.Add('ts', [MongoDB.Bson.BsonDateTime]::new([datetime]::new(2021, 6, 1, 0, 0, $i, [DateTimeKind]::Utc))) | Out-Null
+            $measurement.Add('meta', [MongoDB.Bson.BsonDocument]::new('device', 0)) | Out-Null
+            $measurement.Add('measurement', $i) | Out-Null
+            $added.Add($measurement)
+        }
+        (Get-Collection $uri $source 'foo_ts').InsertMany($added)
+        Backup-MongoOplog -ConnectionString $uri -Repository $repository | Out-Null
+        $target = "tscount_pit_$suffix"
+
+        $result = Restore-MongoPointInTime -ConnectionString $uri -Repository $repository -ClusterTime ((Get-MongoRestoreWindow -Repository $repository).ToTimestamp) -RenameDatabase "$source=$target" -WarningAction SilentlyContinue
+
+        $result.Succeeded | Should -BeTrue
+        $ts = $result.Namespaces | Where-Object TargetNamespace -eq "$target.foo_ts"
+        $ts.Documents | Should -Be $measurements
+        $ts.Buckets | Should -Be $buckets
+        $ts.FinalDocuments | Should -Be ($measurements + 5)
+        $ts.FinalDocuments | Should -Be (Get-DocumentCount (Get-Collection $uri $target 'foo_ts'))
+    }
 }
