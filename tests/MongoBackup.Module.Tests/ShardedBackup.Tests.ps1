@@ -93,7 +93,7 @@ Describe 'The housekeeping cmdlets with a cluster snapshot' {
         $result = $result | Where-Object { $_ -is [MongoBackup.MongoSnapshotTestResult] }
         $result.Passed | Should -BeTrue -Because ($result.Problems -join '; ')
         $result.RestoreChecked | Should -BeTrue
-        @($result.RestoreCounts | ForEach-Object ToString) | Should -Be @('shop.notes: 1/1', 'shop.orders: 100/100')
+        @($result.RestoreCounts | ForEach-Object ToString) | Should -Be @('shop.notes: 1/1 documents', 'shop.orders: 100/100 documents')
         @($verbose | Where-Object { $_ -match 'into scratch databases shop__verify_[0-9a-f]{8} on ' }).Count | Should -Be 1
         @(Get-AllDocuments $kept).Count | Should -Be 1
         @(Get-DatabaseName $target.Uri | Where-Object { $_ -like '*__verify_*' }).Count | Should -Be 0

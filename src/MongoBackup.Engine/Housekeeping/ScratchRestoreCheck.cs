@@ -11,7 +11,8 @@ namespace MongoBackup.Engine.Housekeeping;
 
 /// <summary>
 /// Proves a snapshot restores: restores it into scratch databases (&lt;db&gt;__verify_&lt;random&gt;) on a server,
-/// compares each collection's document count with the manifest, and drops the scratch databases afterwards,
+/// compares each collection's document count with the manifest (a time-series collection's buckets, which its file and
+/// the manifest count; its measurements reported beside them), and drops the scratch databases afterwards,
 /// whatever happened. The snapshot's own oplog is not replayed: the manifest counts what was dumped. A cluster snapshot
 /// is restored the same way, its shards as one (<see cref="Cluster.ClusterSnapshotReader"/>), each namespace's count
 /// compared with its parts' on every shard summed.
@@ -76,10 +77,15 @@ public sealed class ScratchRestoreCheck(IEngineObserver observer)
         }
     }
 
-    private async Task CompareCountsAsync(IMongoClient client, IReadOnlyList<ManifestNamespace> namespaces, Dictionary<string, long> orphans,
+    /// <summary>
+    /// Each collection's count in the scratch databases against the manifest's, like with like: an ordinary collection's
+    /// documents; a time-series collection's buckets (the manifest counts its file, which holds its buckets, so its
+    /// buckets collection is counted), its measurements reported beside them.
+    /// </summary>
+    internal async Task CompareCountsAsync(IMongoClient client, IReadOnlyList<ManifestNamespace> namespaces, Dictionary<string, long> orphans,
         Dictionary<string, string> scratch, SnapshotVerification result, CancellationToken ct)
     {
-        foreach (var ns in namespaces.Where(n => n.Type == CollectionMetadata.CollectionType))
+        foreach (var ns in namespaces.Where(n => n.Type is CollectionMetadata.CollectionType or CollectionMetadata.TimeseriesType))
         {
             if (RestorePlanner.IsAuthCollection(ns.Database, ns.Collection))
             {
@@ -89,14 +95,29 @@ public sealed class ScratchRestoreCheck(IEngineObserver observer)
                 observer.Verbose($"{ns.FullName} holds users, roles or the auth schema: checked by its file ({ns.Documents:N0} documents), not restored.");
                 continue;
             }
-            var collection = client.GetDatabase(scratch[ns.Database]).GetCollection<BsonDocument>(ns.Collection);
+            var kind = CollectionKinds.FromTypeName(ns.Type);
+            var collection = client.GetDatabase(scratch[ns.Database]).GetCollection<BsonDocument>(kind.DataCollection(ns.Collection));
             var restored = await collection.CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty, cancellationToken: ct).ConfigureAwait(false);
+            var buckets = kind == CollectionKind.Timeseries;
+            var measurements = buckets ? await MeasurementsAsync(client, scratch[ns.Database], ns, ct).ConfigureAwait(false) : null;
             var leftOut = orphans.GetValueOrDefault(ns.FullName);
-            var count = new RestoredCount($"{ns.Database}.{ns.Collection}", ns.Documents - leftOut, restored) { OrphansLeftOut = leftOut };
+            var count = new RestoredCount($"{ns.Database}.{ns.Collection}", ns.Documents - leftOut, restored)
+                { OrphansLeftOut = leftOut, Buckets = buckets, Measurements = measurements };
             result.RestoredCounts.Add(count);
             if (!count.Matches)
-                result.Problems.Add($"{count.Namespace} restored {restored:N0} documents; the manifest records {ns.Documents:N0}" +
+                result.Problems.Add($"{count.Namespace} restored {restored:N0} {(buckets ? "buckets" : "documents")}; the manifest records {ns.Documents:N0}" +
                     (leftOut > 0 ? $", of which {leftOut:N0} were a migration's orphans left out." : "."));
+        }
+    }
+
+    /// <summary>A time-series collection's measurements, reported beside its buckets; unknown (null, said in verbose) when the server does not answer.</summary>
+    private async Task<long?> MeasurementsAsync(IMongoClient client, string database, ManifestNamespace ns, CancellationToken ct)
+    {
+        try { return await TimeseriesMeasurements.CountAsync(client, database, ns.Collection, ct).ConfigureAwait(false); }
+        catch (MongoException e)
+        {
+            observer.Verbose($"{ns.FullName}: the measurements of its restored buckets could not be counted: {e.Message}");
+            return null;
         }
     }
 

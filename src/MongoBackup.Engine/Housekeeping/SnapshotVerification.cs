@@ -14,9 +14,21 @@ public sealed record FileVerification(string Path, ManifestFileKind Kind, long E
     public bool ClusterMetadata { get; init; }
 }
 
-/// <summary>One namespace of a scratch restore: documents the manifest records (less a cluster's orphans) and documents that arrived on the server.</summary>
+/// <summary>
+/// One namespace of a scratch restore: documents the manifest records (less a cluster's orphans) and documents that
+/// arrived on the server; for a time-series collection, its buckets on both sides (<see cref="Buckets"/>).
+/// </summary>
 public sealed record RestoredCount(string Namespace, long Expected, long Restored)
 {
+    /// <summary>
+    /// True for a time-series collection: <see cref="Expected"/> and <see cref="Restored"/> count its buckets (what its
+    /// file and the manifest hold, system.buckets.NAME's documents), not its measurements (<see cref="Measurements"/>).
+    /// </summary>
+    public bool Buckets { get; init; }
+
+    /// <summary>For a time-series collection, the measurements its restored buckets hold, as countDocuments counts them; null otherwise.</summary>
+    public long? Measurements { get; init; }
+
     /// <summary>
     /// For a cluster snapshot, a migration's orphans the restore left out (the shard they were copied from did not own
     /// them at the cut): <see cref="Expected"/> is the manifest's count less these.

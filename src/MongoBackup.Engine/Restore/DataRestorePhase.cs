@@ -40,7 +40,8 @@ internal sealed class DataRestorePhase(IMongoClient client, IEngineObserver obse
                     if (how == PreparedTarget.KeptWithData)
                         await ResumedTargetCheck.RequireCountAsync(client.GetDatabase(ns.TargetDatabase), ns, result, ct);
                     result.Stage = NamespaceRestoreStage.DataRestored;
-                    observer.Verbose($"{ns.TargetNamespace}: {result.Documents} documents restored from {ns.SourceNamespace}.");
+                    if (result.IsTimeseries) await CountMeasurementsAsync(ns, result, ct);
+                    else observer.Verbose($"{ns.TargetNamespace}: {result.Documents} documents restored from {ns.SourceNamespace}.");
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
@@ -69,14 +70,34 @@ internal sealed class DataRestorePhase(IMongoClient client, IEngineObserver obse
         }
     }
 
-    /// <summary>What reached the server (inserted or refused) must be what the snapshot's manifest records for the namespace.</summary>
+    /// <summary>
+    /// A time-series collection whose buckets are all in: the measurements they hold, as a user counts them (what its
+    /// result reports beside the buckets, which the checks compare). A count the server does not answer leaves it unknown.
+    /// </summary>
+    private async Task CountMeasurementsAsync(PlannedNamespace ns, NamespaceRestoreResult result, CancellationToken ct)
+    {
+        try
+        {
+            result.Measurements = await TimeseriesMeasurements.CountAsync(client, ns.TargetDatabase, ns.TargetCollection, ct);
+            observer.Verbose($"{ns.TargetNamespace}: {result.Documents} buckets holding {result.Measurements} measurements restored from {ns.SourceNamespace}.");
+        }
+        catch (Exception e) when (e is MongoException or TimeoutException)
+        {
+            observer.Verbose($"{ns.TargetNamespace}: {result.Documents} buckets restored from {ns.SourceNamespace}; their measurements could not be counted: {e.Message}");
+        }
+    }
+
+    /// <summary>
+    /// What reached the server (inserted or refused) must be what the snapshot's manifest records for the namespace: for a
+    /// time-series collection, buckets on both sides (its file holds its buckets, and the manifest counts its file).
+    /// </summary>
     private static void RequireRecordedCount(IDumpReader reader, PlannedNamespace ns, NamespaceRestoreResult result)
     {
         if (reader is not SnapshotDumpReader snapshot || snapshot.RecordedDocuments(ns.Source) is not { } recorded) return;
         var delivered = result.Documents + result.Failures;
         if (delivered != recorded)
             throw new MongoBackupException(ErrorIds.NamespaceRestoreFailed,
-                $"{ns.TargetNamespace}: {delivered:N0} documents were restored from {ns.SourceNamespace}, but the snapshot's manifest records {recorded:N0}.",
+                $"{ns.TargetNamespace}: {delivered:N0} {(result.IsTimeseries ? "buckets" : "documents")} were restored from {ns.SourceNamespace}, but the snapshot's manifest records {recorded:N0}.",
                 target: ns.TargetNamespace);
     }
 

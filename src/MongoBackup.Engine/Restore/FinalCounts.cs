@@ -10,7 +10,9 @@ namespace MongoBackup.Engine.Restore;
 /// snapshot, then what the oplog replay (to the snapshot's consistency point, or a point in time) inserted and deleted.
 /// This is what a DBA compares with the source; <see cref="NamespaceRestoreResult.Documents"/> stays what was inserted
 /// from the snapshot's files. Counted with the count command (the collection's recorded size, as
-/// db.collection.estimatedDocumentCount() reads it), so it costs one round trip per collection whatever its size.
+/// db.collection.estimatedDocumentCount() reads it), so it costs one round trip per collection whatever its size. A
+/// time-series collection's count is its measurements (<see cref="TimeseriesMeasurements"/>: what a user counts on it,
+/// not its buckets, which its file and the snapshot's manifest count), at the cost of a scan of its buckets.
 /// A namespace that failed after its documents went in (its indexes refused, say) and was left holding them is counted
 /// too: what the target holds, restored whole or not.
 /// </summary>
@@ -19,14 +21,15 @@ internal static class FinalCounts
     public static async Task CountAsync(IMongoClient client, RestoreOutcome outcome, CancellationToken ct)
     {
         // Namespaces renamed into one collection share it: counted once, the count given to each.
-        foreach (var target in outcome.Namespaces.Where(n => (n.Error is null || n.Stage >= NamespaceRestoreStage.DataRestored) && n.Type == CollectionMetadata.CollectionType)
+        foreach (var target in outcome.Namespaces.Where(n => (n.Error is null || n.Stage >= NamespaceRestoreStage.DataRestored) && n.Type is CollectionMetadata.CollectionType or CollectionMetadata.TimeseriesType)
                      .GroupBy(n => n.TargetNamespace, StringComparer.Ordinal))
         {
             var (database, collection) = NamespaceName.Split(target.Key);
             try
             {
-                var count = await client.GetDatabase(database).GetCollection<BsonDocument>(collection)
-                    .EstimatedDocumentCountAsync(cancellationToken: ct);
+                var count = target.First().IsTimeseries
+                    ? await TimeseriesMeasurements.CountAsync(client, database, collection, ct)
+                    : await client.GetDatabase(database).GetCollection<BsonDocument>(collection).EstimatedDocumentCountAsync(cancellationToken: ct);
                 foreach (var ns in target) ns.FinalDocuments = count;
             }
             catch (Exception e) when (e is MongoException or TimeoutException)

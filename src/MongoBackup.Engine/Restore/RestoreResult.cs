@@ -5,15 +5,30 @@ public sealed record NamespaceRestoreResult(string SourceNamespace, string Targe
 {
     /// <summary>How far the restore of this namespace got (what an interrupted restore left behind).</summary>
     public NamespaceRestoreStage Stage { get; set; }
-    /// <summary>Documents inserted from the snapshot or dump (on -Resume, those already there count too), before the oplog replay.</summary>
-    public long Documents { get; set; }
     /// <summary>
-    /// Documents the target collection holds once the restore has ended, after the oplog replay (see <see cref="FinalCounts"/>);
-    /// null for a view or time-series collection, a namespace whose documents are not in the target (not restored, or
-    /// taken back), or when the server did not answer the count. A namespace that failed after its documents went in and
-    /// was left holding them (its indexes refused on a collection that existed before) has it: what it holds.
+    /// Documents inserted from the snapshot or dump (on -Resume, those already there count too), before the oplog replay:
+    /// for a time-series collection its buckets (the documents of system.buckets.NAME, as its file and the snapshot's
+    /// manifest count them, each holding many measurements), which every check of the restore compares.
+    /// </summary>
+    public long Documents { get; set; }
+    /// <summary>For a time-series collection, the buckets inserted (<see cref="Documents"/>); null for any other namespace.</summary>
+    public long? Buckets => IsTimeseries ? Documents : null;
+    /// <summary>
+    /// For a time-series collection, the measurements its buckets hold once they are all in, before the oplog replay,
+    /// counted on the target as countDocuments counts them (<see cref="TimeseriesMeasurements"/>); null for any other
+    /// namespace, or when its buckets did not all go in or the server did not answer the count.
+    /// </summary>
+    public long? Measurements { get; set; }
+    /// <summary>
+    /// Documents the target collection holds once the restore has ended, after the oplog replay (see <see cref="FinalCounts"/>):
+    /// for a time-series collection its measurements, as countDocuments counts them on it. Null for a view, a namespace
+    /// whose documents are not in the target (not restored, or taken back), or when the server did not answer the count.
+    /// A namespace that failed after its documents went in and was left holding them (its indexes refused on a collection
+    /// that existed before) has it: what it holds.
     /// </summary>
     public long? FinalDocuments { get; set; }
+    /// <summary>True for a time-series collection (type "timeseries").</summary>
+    public bool IsTimeseries => Type == Formats.CollectionMetadata.TimeseriesType;
     /// <summary>
     /// For a cluster snapshot, documents left out because the shard they were copied from did not own their chunk at the
     /// cut (a chunk migration's orphans on its donor); 0 otherwise. The snapshot's per-shard counts include them.
@@ -66,8 +81,8 @@ public sealed record RestoreOutcome(string Source, string Target, DateTimeOffset
     /// <summary>Roles created or replaced (-IncludeUsersAndRoles).</summary>
     public long RolesRestored { get; set; }
     /// <summary>
-    /// The documents the restored collections hold once the restore has ended, over every target collection whose count
-    /// is known, each counted once: two source namespaces renamed into one target (-RenameDatabase @{ hr = 'merged';
+    /// The documents the restored collections hold once the restore has ended (a time-series collection's measurements),
+    /// over every target collection whose count is known, each counted once: two source namespaces renamed into one target (-RenameDatabase @{ hr = 'merged';
     /// crm = 'merged' }) share its count, which each of their results shows.
     /// </summary>
     public long FinalDocuments => Namespaces.Where(n => n.FinalDocuments is not null)

@@ -61,14 +61,17 @@ internal static class ResumedTargetCheck
     /// <summary>
     /// Once all of a namespace's documents are in: the target must hold exactly <paramref name="result"/>'s Documents
     /// (those inserted, and those found already there and equal). More means documents the snapshot does not hold.
-    /// Counted as FinalCounts counts (the count command), before the oplog replay inserts or deletes any.
+    /// Counted with the count command, before the oplog replay inserts or deletes any; a time-series collection's
+    /// buckets (its data collection), as its file holds them, not the measurements FinalCounts reports.
     /// </summary>
     /// <exception cref="MongoBackupException">TargetNotEmpty: the counts differ.</exception>
     public static async Task RequireCountAsync(IMongoDatabase database, PlannedNamespace ns, NamespaceRestoreResult result, CancellationToken ct)
     {
         var holds = await database.GetCollection<BsonDocument>(ns.DataCollection).EstimatedDocumentCountAsync(cancellationToken: ct);
         if (holds != result.Documents)
-            throw Mismatch(ns, $"it holds {holds:N0} documents where the snapshot's file for {ns.SourceNamespace} has {result.Documents:N0}");
+            throw Mismatch(ns, ns.IsTimeseries
+                ? $"it holds {holds:N0} buckets where the snapshot's file for {ns.SourceNamespace} has {result.Documents:N0}"
+                : $"it holds {holds:N0} documents where the snapshot's file for {ns.SourceNamespace} has {result.Documents:N0}");
     }
 
     private static MongoBackupException Mismatch(PlannedNamespace ns, string what) => new(ErrorIds.TargetNotEmpty,

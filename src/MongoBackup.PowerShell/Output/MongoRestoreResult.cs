@@ -11,14 +11,18 @@ public sealed class MongoRestoreResult
     public DateTimeOffset StartTime { get; init; }
     public OutputList<MongoNamespaceRestoreResult> Namespaces { get; init; } = OutputList<MongoNamespaceRestoreResult>.Empty;
     /// <summary>
-    /// Documents inserted from the snapshot, over all namespaces. Documents the oplog replay inserts or deletes afterwards
+    /// Documents inserted from the snapshot, over all namespaces (a time-series collection's measurements, see
+    /// <see cref="MongoNamespaceRestoreResult.Documents"/>). Documents the oplog replay inserts or deletes afterwards
     /// are not in it: they are among <see cref="OplogEntriesApplied"/>, and <see cref="FinalDocuments"/> is what the target holds.
     /// </summary>
     public long Documents { get; init; }
+    /// <summary>Time-series collections' buckets inserted from the snapshot, over all namespaces (each holds many measurements); 0 when none was restored.</summary>
+    public long Buckets { get; init; }
     /// <summary>
     /// Documents the restored collections hold once the restore has ended, after the oplog replay (what to compare with the
     /// source at the snapshot's consistency point or the point in time), over all target collections whose count is known,
-    /// each once (two namespaces renamed into one collection count it once); views and time-series collections not counted.
+    /// each once (two namespaces renamed into one collection count it once): a time-series collection's measurements, as
+    /// countDocuments counts them on it; views not counted.
     /// </summary>
     public long FinalDocuments { get; init; }
     /// <summary>
@@ -77,7 +81,8 @@ public sealed class MongoRestoreResult
         Target = outcome.Target,
         StartTime = LocalTime.Of(outcome.StartTime),
         Namespaces = OutputList.Of(outcome.Namespaces.Select(MongoNamespaceRestoreResult.FromResult)),
-        Documents = outcome.Namespaces.Sum(n => n.Documents),
+        Documents = outcome.Namespaces.Sum(MongoNamespaceRestoreResult.DocumentsOf),
+        Buckets = outcome.Namespaces.Sum(n => n.Buckets ?? 0),
         FinalDocuments = outcome.FinalDocuments,
         Failures = outcome.Namespaces.Count(n => !n.Succeeded) + (outcome.OplogError is null ? 0 : 1) + (outcome.UsersAndRolesError is null ? 0 : 1),
         DocumentsRefused = outcome.Namespaces.Sum(n => n.Failures),
@@ -100,9 +105,21 @@ public sealed class MongoNamespaceRestoreResult
     public string TargetNamespace { get; init; } = "";
     /// <summary>collection, view or timeseries.</summary>
     public string Type { get; init; } = "";
-    /// <summary>Documents inserted from the snapshot, before the oplog replay.</summary>
+    /// <summary>
+    /// Documents inserted from the snapshot, before the oplog replay. For a time-series collection, the measurements its
+    /// buckets hold (<see cref="Buckets"/>), counted as countDocuments counts them once they are all in; 0 when they are not
+    /// all in or the count was not answered.
+    /// </summary>
     public long Documents { get; init; }
-    /// <summary>Documents the collection holds once the restore has ended, after the oplog replay; null for a view, a time-series collection or a namespace not restored.</summary>
+    /// <summary>
+    /// For a time-series collection, the buckets inserted from the snapshot (system.buckets.NAME's documents, each holding
+    /// many measurements): what its file and the snapshot's manifest count, and what the restore checks against them; null otherwise.
+    /// </summary>
+    public long? Buckets { get; init; }
+    /// <summary>
+    /// Documents the collection holds once the restore has ended, after the oplog replay (for a time-series collection its
+    /// measurements, as countDocuments counts them); null for a view or a namespace not restored.
+    /// </summary>
     public long? FinalDocuments { get; init; }
     /// <summary>Documents the server refused (duplicate keys and the like); the others were restored.</summary>
     public long DocumentsRefused { get; init; }
@@ -113,12 +130,16 @@ public sealed class MongoNamespaceRestoreResult
 
     public override string ToString() => TargetNamespace;
 
+    /// <summary>What a user counts of what was inserted: a time-series collection's measurements (0 when unknown), another's documents.</summary>
+    internal static long DocumentsOf(NamespaceRestoreResult result) => result.IsTimeseries ? result.Measurements ?? 0 : result.Documents;
+
     public static MongoNamespaceRestoreResult FromResult(NamespaceRestoreResult result) => new()
     {
         SourceNamespace = result.SourceNamespace,
         TargetNamespace = result.TargetNamespace,
         Type = result.Type,
-        Documents = result.Documents,
+        Documents = DocumentsOf(result),
+        Buckets = result.Buckets,
         FinalDocuments = result.FinalDocuments,
         DocumentsRefused = result.Failures,
         Indexes = result.Indexes,

@@ -12,7 +12,10 @@ public sealed class MongoSnapshotTestResult
     public long Documents { get; init; }
     /// <summary>Whether the snapshot was also restored into scratch databases (-ConnectionString) and its counts compared.</summary>
     public bool RestoreChecked { get; init; }
-    /// <summary>Per collection: documents the manifest records and documents the scratch restore produced.</summary>
+    /// <summary>
+    /// Per collection: documents the manifest records and documents the scratch restore produced (a time-series
+    /// collection's buckets on both sides, its measurements beside them).
+    /// </summary>
     public OutputList<MongoSnapshotRestoreCount> RestoreCounts { get; init; } = OutputList<MongoSnapshotRestoreCount>.Empty;
     /// <summary>Every problem found, each naming its file or namespace; empty when the snapshot passed.</summary>
     public OutputList<string> Problems { get; init; } = OutputList<string>.Empty;
@@ -37,7 +40,7 @@ public sealed class MongoSnapshotTestResult
         Documents = verification.Documents,
         RestoreChecked = verification.RestoreChecked,
         RestoreCounts = OutputList.Of(verification.RestoredCounts.Select(c => new MongoSnapshotRestoreCount
-            { Namespace = c.Namespace, Expected = c.Expected, Restored = c.Restored })),
+            { Namespace = c.Namespace, Expected = c.Expected, Restored = c.Restored, Unit = c.Buckets ? "buckets" : "documents", Measurements = c.Measurements })),
         Problems = OutputList.Of(verification.Problems),
         Unchecked = OutputList.Of(verification.Unchecked),
         Repository = verification.Repository,
@@ -67,7 +70,16 @@ public sealed class MongoSnapshotFileTestResult
 public sealed class MongoSnapshotRestoreCount
 {
     public string Namespace { get; init; } = "";
+    /// <summary>What the snapshot's manifest records (<see cref="Unit"/>: a time-series collection's buckets).</summary>
     public long Expected { get; init; }
+    /// <summary>What the scratch restore holds, counted as <see cref="Expected"/> is.</summary>
     public long Restored { get; init; }
-    public override string ToString() => $"{Namespace}: {Restored}/{Expected}";
+    /// <summary>
+    /// What Expected and Restored count: "documents", or for a time-series collection "buckets" (the documents of
+    /// system.buckets.NAME, which its file and the manifest hold, each with many measurements).
+    /// </summary>
+    public string Unit { get; init; } = "documents";
+    /// <summary>For a time-series collection, the measurements its restored buckets hold (as countDocuments counts them); null otherwise.</summary>
+    public long? Measurements { get; init; }
+    public override string ToString() => $"{Namespace}: {Restored}/{Expected} {Unit}";
 }
