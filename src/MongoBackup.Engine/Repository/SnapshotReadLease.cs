@@ -157,8 +157,9 @@ public sealed class SnapshotReadLease : IAsyncDisposable
     {
         while (true)
         {
-            try { await Task.Delay(_duration / 3, _clock, _stop.Token).ConfigureAwait(false); }
-            catch (OperationCanceledException) { return; }
+            // Stopping is the normal end of every read: awaited without throwing (issue 19), then checked.
+            await Task.Delay(_duration / 3, _clock, _stop.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            if (_stop.IsCancellationRequested) return;
             try
             {
                 _record = _record with { ExpiresAt = _clock.GetUtcNow() + _duration };

@@ -1,4 +1,4 @@
-using System.Collections.Concurrent;
+using System.Threading.Channels;
 using MongoBackup.Engine.Model;
 using MongoBackup.Engine.Events;
 
@@ -20,7 +20,9 @@ public sealed record OutputEvent(object Value) : EngineEvent;
 /// </summary>
 public sealed class EngineEventQueue : IEngineObserver, IDisposable
 {
-    private readonly BlockingCollection<EngineEvent> _events = new();
+    // A channel rather than a BlockingCollection: that one wakes a waiting consumer at CompleteAdding by cancelling a
+    // token, an exception thrown and caught at the end of every cmdlet run (issue 19); a channel's completion throws nothing.
+    private readonly Channel<EngineEvent> _events = Channel.CreateUnbounded<EngineEvent>(new UnboundedChannelOptions { SingleReader = true });
 
     public void Verbose(string message) => Add(new VerboseEvent(message));
     public void Debug(string message) => Add(new DebugEvent(message));
@@ -32,16 +34,20 @@ public sealed class EngineEventQueue : IEngineObserver, IDisposable
     public void Output(object value) => Add(new OutputEvent(value));
 
     /// <summary>No more events: the engine run has ended.</summary>
-    public void Complete() => _events.CompleteAdding();
+    public void Complete() => _events.Writer.TryComplete();
 
     /// <summary>Blocks on the calling (pipeline) thread, yielding events until <see cref="Complete"/>.</summary>
-    public IEnumerable<EngineEvent> Drain() => _events.GetConsumingEnumerable();
-
-    public void Dispose() => _events.Dispose();
-
-    private void Add(EngineEvent e)
+    public IEnumerable<EngineEvent> Drain()
     {
-        // An event raised after the run ended (a late worker callback) has nobody left to show it to.
-        if (!_events.IsAddingCompleted) _events.TryAdd(e);
+        var reader = _events.Reader;
+        while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+            while (reader.TryRead(out var e))
+                yield return e;
     }
+
+    /// <summary>Nothing to release (kept so callers' using blocks stay as they are).</summary>
+    public void Dispose() { }
+
+    // An event raised after the run ended (a late worker callback) has nobody left to show it to: TryWrite refuses it.
+    private void Add(EngineEvent e) => _events.Writer.TryWrite(e);
 }

@@ -71,6 +71,47 @@ public class SnapshotManifestTests
         Assert.Equal("rs0", root.GetProperty("source").GetProperty("replicaSetName").GetString());
     }
 
+    [Fact]
+    public void Every_enum_a_manifest_holds_is_written_as_its_camel_case_name()
+    {
+        // Every enum reachable from the manifest, including those only some manifests set (compressionLevel): a change to
+        // the options' converters (e.g. one per enum, tried for issue 19) must not write any of them as a number, which
+        // would change manifests and what their seals cover unseen.
+        var enums = EnumsReachableFrom(typeof(SnapshotManifest));
+        Assert.Contains(typeof(System.IO.Compression.CompressionLevel), enums);
+        foreach (var type in enums)
+            foreach (var value in Enum.GetValues(type))
+            {
+                var json = JsonSerializer.Serialize(value, type, SnapshotManifest.JsonOptions);
+                var name = value.ToString()!;
+                Assert.Equal($"\"{char.ToLowerInvariant(name[0])}{name[1..]}\"", json);
+                Assert.Equal(value, JsonSerializer.Deserialize(json, type, SnapshotManifest.JsonOptions));
+            }
+
+        var manifest = Sample();
+        manifest.CompressionLevel = System.IO.Compression.CompressionLevel.SmallestSize;
+        Assert.Contains("\"compressionLevel\": \"smallestSize\"", manifest.Serialize());
+        Assert.Equal(manifest.Serialize(), SnapshotManifest.Deserialize(manifest.Serialize(), "manifest.json").Serialize());
+    }
+
+    private static HashSet<Type> EnumsReachableFrom(Type root)
+    {
+        var seen = new HashSet<Type>();
+        var enums = new HashSet<Type>();
+        var pending = new Stack<Type>([root]);
+        while (pending.TryPop(out var type))
+        {
+            type = Nullable.GetUnderlyingType(type) ?? type;
+            if (!seen.Add(type)) continue;
+            if (type.IsEnum) { enums.Add(type); continue; }
+            if (type.IsGenericType) foreach (var argument in type.GetGenericArguments()) pending.Push(argument);
+            if (type.Namespace?.StartsWith("MongoBackup.", StringComparison.Ordinal) != true) continue;
+            foreach (var property in type.GetProperties(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance))
+                pending.Push(property.PropertyType);
+        }
+        return enums;
+    }
+
     [Theory]
     [InlineData("", "not valid")]
     [InlineData("{not json", "not valid")]

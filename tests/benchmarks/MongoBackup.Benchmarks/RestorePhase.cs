@@ -26,7 +26,13 @@ public sealed class RestorePhase(BenchContext context)
         };
 
         var meter = PhaseMeter.Start(context.Server);
-        var outcome = await new RestoreRunner(observer).RunAsync(request, ct);
+        RestoreOutcome outcome;
+        long exceptions;
+        using (var thrown = ExceptionCounter.Start())
+        {
+            outcome = await new RestoreRunner(observer).RunAsync(request, ct);
+            exceptions = thrown.Count;
+        }
         var usage = meter.Stop();
         observer.ThrowIfAnyFailed($"The restore of the {name} backup");
         if (!outcome.Succeeded)
@@ -45,6 +51,7 @@ public sealed class RestorePhase(BenchContext context)
             {
                 ["codecDecompressMBpsOneCore"] = backup.Result.Profile.GetValueOrDefault("codecDecompressMBpsOneCore"),
                 ["indexesRestored"] = outcome.Namespaces.Sum(n => n.Indexes),
+                ["exceptionsThrown"] = exceptions,
             },
         };
     }
