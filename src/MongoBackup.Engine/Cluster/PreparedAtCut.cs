@@ -46,7 +46,7 @@ internal sealed class PreparedAtCut
     /// committed at a commitTimestamp at or before it, in oplog order (none when nothing was open).
     /// </summary>
     /// <exception cref="MongoBackupException">BackupFailed, naming the shard and the transaction, when one is still prepared after
-    /// <see cref="DecisionDeadline"/>, or its commit entry is not majority-committed after <see cref="CommitPointDeadline"/>.</exception>
+    /// <see cref="DecisionDeadline"/>; <see cref="CommitPointBehindException"/> (BackupFailed) when its commit entry is not majority-committed after <see cref="CommitPointDeadline"/>.</exception>
     public async Task<IReadOnlyList<RawBsonDocument>> LateCommitsAsync(IMongoClient shard, string shardName, BsonTimestamp cut, IEngineObserver observer, CancellationToken ct)
     {
         var commits = await DecidedAsync(shard, shardName, cut, observer, ct);
@@ -66,10 +66,7 @@ internal sealed class PreparedAtCut
         observer.Verbose($"Shard {shardName}: waiting for its majority commit point to reach the late commit entry at {at} before storing it.");
         var (covered, committed) = await DriverErrors.Translate(() => MajorityCommitPoint.WaitToCoverAsync(shard, at, CommitPointDeadline, ct), shard);
         if (covered) return;
-        throw new MongoBackupException(ErrorIds.BackupFailed,
-            $"Shard {shardName}'s majority commit point ({(committed is { } c ? c.ToString() : "none reported")}) did not reach the commit entry of the transaction " +
-            $"(txnNumber {newest["txnNumber"].ToInt64()}) at {at}, committed at or before the cluster's cut {cut}, within {CommitPointDeadline.TotalSeconds:0.#} s: " +
-            "that entry could still be rolled back, so nothing was kept. Check that a majority of that shard's members are up and replicating.", target: shardName);
+        throw new CommitPointBehindException(shardName, committed, at, newest["txnNumber"].ToInt64(), OplogTimestamp.FromBsonTimestamp(cut), CommitPointDeadline);
     }
 
     /// <summary>Once every open transaction is decided, the commit entries to store; see <see cref="LateCommitsAsync"/>.</summary>

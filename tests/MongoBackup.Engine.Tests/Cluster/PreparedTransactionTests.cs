@@ -1,5 +1,7 @@
 using MongoBackup.Engine.Cluster;
 using MongoBackup.Engine.Events;
+using MongoBackup.Engine.Oplog;
+using MongoBackup.Engine.Repository;
 using MongoBackup.Engine.Tests.Integration;
 using MongoBackup.TestServer.Sharding;
 using MongoDB.Bson;
@@ -201,7 +203,7 @@ public sealed class PreparedTransactionTests(MongoServerFixture server)
             var commit = Task.Run(() => CommitAcrossShards(cluster));
             Assert.True(hold.WaitUntilRunning(TimeSpan.FromSeconds(30)));
 
-            var failed = await Assert.ThrowsAsync<MongoBackupException>(() =>
+            var failed = await Assert.ThrowsAnyAsync<MongoBackupException>(() =>
                 new FullBackup(new ReleaseWhenWaiting(hold, before: shard1.HoldMajorityCommitPoint)).RunAsync(cluster.Backup(), CancellationToken.None));
             await commit.WaitAsync(TimeSpan.FromSeconds(30));
             Assert.Equal(ErrorIds.BackupFailed, failed.ErrorId);
@@ -235,7 +237,7 @@ public sealed class PreparedTransactionTests(MongoServerFixture server)
             var commit = Task.Run(() => CommitAcrossShards(cluster));
             Assert.True(hold.WaitUntilRunning(TimeSpan.FromSeconds(30)));
 
-            var failed = await Assert.ThrowsAsync<MongoBackupException>(() =>
+            var failed = await Assert.ThrowsAnyAsync<MongoBackupException>(() =>
                 new OplogBackup(new ReleaseWhenWaiting(hold, before: shard1.HoldMajorityCommitPoint)).RunAsync(cluster.Slice(), CancellationToken.None));
             await commit.WaitAsync(TimeSpan.FromSeconds(30));
             Assert.Equal(ErrorIds.BackupFailed, failed.ErrorId);
@@ -247,6 +249,63 @@ public sealed class PreparedTransactionTests(MongoServerFixture server)
         {
             PreparedAtCut.CommitPointDeadline = deadline;
             shard1.ReleaseMajorityCommitPoint();
+        }
+    }
+
+    /// <summary>
+    /// A continuous capture treats a late commit entry its shard has not majority-committed as it treats a cut not
+    /// majority-committed yet: no slice that interval (a warning), and the next interval slices once the shard has caught up.
+    /// </summary>
+    [Fact]
+    public async Task A_continuous_capture_writes_no_slice_while_a_late_commit_entry_is_not_majority_committed_and_slices_once_it_is()
+    {
+        using var cluster = new TwoShardCluster();
+        await new FullBackup(new RecordingObserver()).RunAsync(cluster.Backup(), CancellationToken.None);
+        var shard1 = cluster.Cluster.Shards[1];
+        var deadline = PreparedAtCut.CommitPointDeadline;
+        PreparedAtCut.CommitPointDeadline = TimeSpan.FromSeconds(1);
+        try
+        {
+            using var hold = cluster.Cluster.HoldTwoPhaseCommits(0);
+            var commit = Task.Run(() => CommitAcrossShards(cluster));
+            Assert.True(hold.WaitUntilRunning(TimeSpan.FromSeconds(30)));
+            var observer = new ReleaseWhenWaiting(hold, before: shard1.HoldMajorityCommitPoint);
+            using var stop = new CancellationTokenSource();
+            var request = new ContinuousCaptureRequest { Slice = cluster.Slice(), SliceInterval = TimeSpan.FromMilliseconds(200) };
+            var capture = Task.Run(() => new OplogBackup(observer).RunContinuousAsync(request, stop.Token));
+
+            await WaitForAsync(() => observer.Recorded.Warnings.Any(w => w.Contains("Shard shard1's majority commit point") && w.Contains("commit entry of the transaction")
+                && w.Contains("no slice was written this interval")), capture);
+            await commit.WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.Empty(Slices(cluster));
+
+            shard1.ReleaseMajorityCommitPoint();
+            await WaitForAsync(() => Slices(cluster).Count >= 1, capture);
+            await stop.CancelAsync();
+            var slices = await capture;
+
+            var restored = await cluster.RestoredAtAsync(server, OplogLimit.AtClusterTime(slices[0].ConsistentAt!.Timestamp));
+            Assert.Equal(7, restored.GetValueOrDefault(-2));
+            Assert.Equal(7, restored.GetValueOrDefault(2_000_000));
+        }
+        finally
+        {
+            PreparedAtCut.CommitPointDeadline = deadline;
+            shard1.ReleaseMajorityCommitPoint();
+        }
+    }
+
+    private static List<SnapshotManifest> Slices(TwoShardCluster cluster) =>
+        SnapshotCatalog.LoadCompleteAsync(cluster.Repository, CancellationToken.None).GetAwaiter().GetResult().Where(s => s.Kind == SnapshotKind.Oplog).ToList();
+
+    private static async Task WaitForAsync(Func<bool> condition, Task capture)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (!condition())
+        {
+            Assert.False(capture.IsCompleted, $"the capture ended: {capture.Exception?.InnerException?.Message}");
+            Assert.True(DateTime.UtcNow < deadline, "the condition did not hold within 60 s");
+            await Task.Delay(50);
         }
     }
 
