@@ -69,15 +69,31 @@ internal static class ClusterCut
 }
 
 /// <summary>
-/// A shard whose majority commit point did not reach the cut in time: its entries up to the cut could still be rolled back,
-/// so no slice is written to that cut (a one-shot run fails with BackupFailed; a continuous capture tries again at its next interval).
+/// A shard whose majority commit point did not reach, in time, what the backup was to store: the cut, or a late commit
+/// entry past it (<see cref="PreparedAtCut"/>). Those entries could still be rolled back, so no slice is written (a one-shot
+/// run fails with BackupFailed; a continuous capture tries again at its next interval).
 /// </summary>
-internal sealed class CommitPointBehindException(string shard, OplogTimestamp? committed, OplogTimestamp cut, TimeSpan waited)
-    : MongoBackupException(ErrorIds.BackupFailed,
-        $"Shard {shard}'s majority commit point ({(committed is { } c ? c.ToString() : "none reported")}) did not reach the cluster's cut {cut} within " +
-        $"{waited.TotalSeconds:0.#} s: its entries up to the cut could still be rolled back, so nothing was kept. Check that a majority of that shard's members are up and replicating.",
-        target: shard)
+internal sealed class CommitPointBehindException : MongoBackupException
 {
+    /// <summary>The shard's commit point did not reach the cut <paramref name="cut"/> within <paramref name="waited"/>.</summary>
+    public CommitPointBehindException(string shard, OplogTimestamp? committed, OplogTimestamp cut, TimeSpan waited)
+        : this(shard, $"Shard {shard}'s majority commit point ({Describe(committed)}) did not reach the cluster's cut {cut} within " +
+            $"{waited.TotalSeconds:0.#} s: its entries up to the cut could still be rolled back, so nothing was kept. Check that a majority of that shard's members are up and replicating.")
+    {
+    }
+
+    /// <summary>The shard's commit point did not reach, within <paramref name="waited"/>, the late commit entry at <paramref name="entry"/> of the transaction numbered <paramref name="txnNumber"/>.</summary>
+    public CommitPointBehindException(string shard, OplogTimestamp? committed, OplogTimestamp entry, long txnNumber, OplogTimestamp cut, TimeSpan waited)
+        : this(shard, $"Shard {shard}'s majority commit point ({Describe(committed)}) did not reach the commit entry of the transaction (txnNumber {txnNumber}) at " +
+            $"{entry}, committed at or before the cluster's cut {cut}, within {waited.TotalSeconds:0.#} s: that entry could still be rolled back, so nothing was kept. " +
+            "Check that a majority of that shard's members are up and replicating.")
+    {
+    }
+
+    private CommitPointBehindException(string shard, string message) : base(ErrorIds.BackupFailed, message, target: shard) => Shard = shard;
+
     /// <summary>The shard, as config.shards names it.</summary>
-    public string Shard { get; } = shard;
+    public string Shard { get; }
+
+    private static string Describe(OplogTimestamp? committed) => committed is { } c ? c.ToString() : "none reported";
 }

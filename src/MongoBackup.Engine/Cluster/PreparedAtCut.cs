@@ -1,5 +1,6 @@
 using MongoBackup.Engine.Connection;
 using MongoBackup.Engine.Events;
+using MongoBackup.Engine.Oplog;
 using MongoDB.Bson;
 using MongoDB.Driver;
 
@@ -14,7 +15,10 @@ namespace MongoBackup.Engine.Cluster;
 /// after T. A transaction whose commitTimestamp is at or before T is part of the cluster at T (a read at T sees it once
 /// committed), so its late commit entry is saved after the entries up to T; one committed after T, or aborted, is not,
 /// and nothing past T is saved for it. Until every such transaction is decided the backup waits, at most
-/// <see cref="DecisionDeadline"/>.
+/// <see cref="DecisionDeadline"/>. A late commit entry is then stored only once the shard's majority commit point covers
+/// it, as every other entry the backup stores (<see cref="MajorityCommitPoint"/>; the cut itself is majority-committed by
+/// <see cref="ClusterCut"/>): the participant writes it without waiting for a majority, so until its secondaries have it,
+/// a rollback may still undo it. The backup waits for that too, at most <see cref="CommitPointDeadline"/>.
 /// </summary>
 internal sealed class PreparedAtCut
 {
@@ -22,6 +26,9 @@ internal sealed class PreparedAtCut
 
     /// <summary>How long a backup waits for a shard's transactions prepared at or before the cut to be committed or aborted.</summary>
     internal static TimeSpan DecisionDeadline { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How long a backup waits for a shard's majority commit point to cover the late commit entries it stores.</summary>
+    internal static TimeSpan CommitPointDeadline { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>Follows one saved entry (at or before the cut): a prepare opens, a commitTransaction or abortTransaction closes.</summary>
     public void Observe(RawBsonDocument entry)
@@ -38,8 +45,32 @@ internal sealed class PreparedAtCut
     /// Once every transaction still open at the cut is decided, the commit entries past <paramref name="cut"/> of those
     /// committed at a commitTimestamp at or before it, in oplog order (none when nothing was open).
     /// </summary>
-    /// <exception cref="MongoBackupException">BackupFailed, naming the shard and the transaction, when one is still prepared after <see cref="DecisionDeadline"/>.</exception>
+    /// <exception cref="MongoBackupException">BackupFailed, naming the shard and the transaction, when one is still prepared after
+    /// <see cref="DecisionDeadline"/>; <see cref="CommitPointBehindException"/> (BackupFailed) when its commit entry is not majority-committed after <see cref="CommitPointDeadline"/>.</exception>
     public async Task<IReadOnlyList<RawBsonDocument>> LateCommitsAsync(IMongoClient shard, string shardName, BsonTimestamp cut, IEngineObserver observer, CancellationToken ct)
+    {
+        var commits = await DecidedAsync(shard, shardName, cut, observer, ct);
+        if (commits.Count > 0) await AwaitMajorityAsync(shard, shardName, commits[^1], cut, observer, ct);
+        return commits;
+    }
+
+    /// <summary>
+    /// Waits until the shard's majority commit point covers <paramref name="newest"/>, the last late commit entry (so every
+    /// earlier one too: the point moves forward in oplog order).
+    /// </summary>
+    private static async Task AwaitMajorityAsync(IMongoClient shard, string shardName, RawBsonDocument newest, BsonTimestamp cut, IEngineObserver observer,
+        CancellationToken ct)
+    {
+        var at = OplogTimestamp.FromBsonTimestamp(newest["ts"].AsBsonTimestamp);
+        if (await DriverErrors.Translate(() => MajorityCommitPoint.ReadAsync(shard, ct), shard) >= at) return;
+        observer.Verbose($"Shard {shardName}: waiting for its majority commit point to reach the late commit entry at {at} before storing it.");
+        var (covered, committed) = await DriverErrors.Translate(() => MajorityCommitPoint.WaitToCoverAsync(shard, at, CommitPointDeadline, ct), shard);
+        if (covered) return;
+        throw new CommitPointBehindException(shardName, committed, at, newest["txnNumber"].ToInt64(), OplogTimestamp.FromBsonTimestamp(cut), CommitPointDeadline);
+    }
+
+    /// <summary>Once every open transaction is decided, the commit entries to store; see <see cref="LateCommitsAsync"/>.</summary>
+    private async Task<IReadOnlyList<RawBsonDocument>> DecidedAsync(IMongoClient shard, string shardName, BsonTimestamp cut, IEngineObserver observer, CancellationToken ct)
     {
         if (_open.Count == 0) return [];
         observer.Verbose($"Shard {shardName}: waiting for {_open.Count} transaction(s) prepared at or before the cut {cut} to be committed or aborted.");

@@ -26,6 +26,9 @@ public sealed class BackupRunner(IEngineObserver observer)
     /// </summary>
     internal Func<CancellationToken, Task>? CatalogListed { get; init; }
 
+    /// <summary>How long a backup waits for the replica set's majority commit point to reach the point it is consistent at.</summary>
+    internal static TimeSpan CommitPointDeadline { get; set; } = TimeSpan.FromSeconds(60);
+
     /// <summary>Test seam: where the snapshot's id comes from (a test forces two backups onto the same id).</summary>
     internal SnapshotIdSource SnapshotIds { get; init; } = SnapshotIdSource.Random;
 
@@ -90,7 +93,7 @@ public sealed class BackupRunner(IEngineObserver observer)
             var manifest = NewManifest(request, id, topology, started);
             manifest.Namespaces = namespaces.OrderBy(n => n.Database, StringComparer.Ordinal).ThenBy(n => n.Collection, StringComparer.Ordinal).ToList();
             if (oplog is not null && oplogStart is { } from)
-                await SaveOplogAsync(oplog, files, from, request.Filter, manifest, ct);
+                await SaveOplogAsync(client, oplog, files, from, request.Filter, manifest, ct);
 
             manifest.EndTime = DateTimeOffset.UtcNow;
             await pending.CommitAsync(manifest, ct);
@@ -138,11 +141,17 @@ public sealed class BackupRunner(IEngineObserver observer)
         return results.ToList();
     }
 
-    private async Task SaveOplogAsync(OplogSource oplog, SnapshotFileSet files, OplogPosition from, NamespaceFilter scope,
+    /// <summary>
+    /// Saves the oplog from <paramref name="from"/> up to the newest entry, the point the snapshot is consistent at, once
+    /// the member's majority commit point has reached it (<see cref="MajorityCommitPoint"/>): the data read and the oplog
+    /// saved are then both beyond a rollback's reach. mongodump --oplog does not wait for that (it reads up to the newest entry).
+    /// </summary>
+    private async Task SaveOplogAsync(IMongoClient client, OplogSource oplog, SnapshotFileSet files, OplogPosition from, NamespaceFilter scope,
         SnapshotManifest manifest, CancellationToken ct)
     {
         var end = await oplog.NewestPointAsync(ct) ?? new ConsistencyPoint(from.Timestamp, from.Timestamp.WallTime);
         var to = end.Timestamp;
+        await AwaitMajorityAsync(client, to, manifest.Source?.ReplicaSetName, ct);
         await EnsureNotRolledOverAsync(oplog, from.Timestamp, ct);
         var entries = new CatalogChangeGuard(scope).WatchAsync(oplog.ReadRangeAsync(from, to, ct), ct);
         var (count, _) = await RawDocumentFileWriter.WriteAsync(files, DumpLayout.OplogFile(files.Compression), entries, ct);
@@ -154,6 +163,20 @@ public sealed class BackupRunner(IEngineObserver observer)
         manifest.ConsistentAt = end;
         manifest.PointInTimeConsistent = true;
         observer.Verbose($"Saved {count} oplog {(count == 1 ? "entry" : "entries")} {from} up to {to}; the snapshot is consistent at {to}.");
+    }
+
+    /// <summary>Waits, at most <see cref="CommitPointDeadline"/>, for the member's majority commit point to reach <paramref name="to"/>.</summary>
+    /// <exception cref="MongoBackupException">BackupFailed, naming the replica set, when it does not.</exception>
+    private async Task AwaitMajorityAsync(IMongoClient client, OplogTimestamp to, string? replicaSet, CancellationToken ct)
+    {
+        if (await DriverErrors.Translate(() => MajorityCommitPoint.ReadAsync(client, ct), client) >= to) return;
+        observer.Verbose($"Replica set {replicaSet}: waiting for its majority commit point to reach {to}, the point the snapshot is consistent at, before saving the oplog.");
+        var (covered, committed) = await DriverErrors.Translate(() => MajorityCommitPoint.WaitToCoverAsync(client, to, CommitPointDeadline, ct), client);
+        if (covered) return;
+        throw new MongoBackupException(ErrorIds.BackupFailed,
+            $"Replica set {replicaSet}'s majority commit point ({(committed is { } c ? c.ToString() : "none reported")}) did not reach {to}, the newest entry once the " +
+            $"collections were read, within {CommitPointDeadline.TotalSeconds:0.#} s: what was read could still be rolled back, so nothing was kept. " +
+            "Check that a majority of the replica set's members are up and replicating.", target: replicaSet);
     }
 
     /// <summary>The copy starts at (or just after) an entry that must still be in the oplog: if the oldest entry is newer, writes were lost.</summary>

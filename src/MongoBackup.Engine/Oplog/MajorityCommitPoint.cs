@@ -33,6 +33,23 @@ internal static class MajorityCommitPoint
     }
 
     /// <summary>
+    /// Asks the member's majority commit point until it covers <paramref name="entry"/> (at or after it), for at most
+    /// <paramref name="within"/>: whether it did, and the point last reported (null when none).
+    /// </summary>
+    public static async Task<(bool Covered, OplogTimestamp? Committed)> WaitToCoverAsync(IMongoClient client, OplogTimestamp entry, TimeSpan within,
+        CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow + within;
+        while (true)
+        {
+            var committed = await ReadAsync(client, ct);
+            if (committed >= entry) return (true, committed);
+            if (DateTime.UtcNow > deadline) return (false, committed);
+            await Task.Delay(50, ct);
+        }
+    }
+
+    /// <summary>
     /// Where a slice may end: the <paramref name="newest"/> entry, or the <paramref name="committed"/> point when it is behind;
     /// null when the oplog is empty or the member reports no commit point.
     /// </summary>

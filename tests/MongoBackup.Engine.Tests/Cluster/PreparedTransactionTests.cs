@@ -1,5 +1,7 @@
 using MongoBackup.Engine.Cluster;
 using MongoBackup.Engine.Events;
+using MongoBackup.Engine.Oplog;
+using MongoBackup.Engine.Repository;
 using MongoBackup.Engine.Tests.Integration;
 using MongoBackup.TestServer.Sharding;
 using MongoDB.Bson;
@@ -145,6 +147,171 @@ public sealed class PreparedTransactionTests(MongoServerFixture server)
         }
     }
 
+    /// <summary>
+    /// A late commit entry is stored only once its shard has majority-committed it (hello's lastWrite.majorityOpTime, as
+    /// every other oplog entry the backup stores: MajorityCommitPoint): shard1's commit point is held back from before the
+    /// decision reaches it (its secondaries stopped replicating), so its commit entry is in its oplog but could still be
+    /// rolled back; the backup waits, and stores it once the point passes it.
+    /// </summary>
+    [Fact]
+    public async Task A_late_commit_entry_is_stored_only_once_its_shard_has_majority_committed_it()
+    {
+        using var cluster = new TwoShardCluster();
+        var shard1 = cluster.Cluster.Shards[1];
+        BsonTimestamp? heldAt = null, entryAt = null;
+        try
+        {
+            using var hold = cluster.Cluster.HoldTwoPhaseCommits(1);
+            var commit = Task.Run(() => CommitAcrossShards(cluster));
+            Assert.True(hold.WaitUntilRunning(TimeSpan.FromSeconds(30)));
+            var observer = new ReleaseWhenWaiting(hold, before: shard1.HoldMajorityCommitPoint, onMajorityWait: () =>
+            {
+                // What the backup waits on, as the shard reports it: its commit entry written, not majority-committed.
+                heldAt = MajorityOpTime(cluster, 1);
+                entryAt = CommitEntries(cluster, 1).Single()["ts"].AsBsonTimestamp;
+                shard1.ReleaseMajorityCommitPoint();
+            });
+            var manifest = await new FullBackup(observer).RunAsync(cluster.Backup(), CancellationToken.None);
+            await commit.WaitAsync(TimeSpan.FromSeconds(30));
+
+            Assert.Contains(observer.Recorded.Verboses, v => v.Contains("Shard shard1: waiting for its majority commit point"));
+            Assert.NotNull(entryAt);
+            Assert.True(heldAt!.CompareTo(entryAt) < 0, $"the commit point {heldAt} already covered the commit entry {entryAt}");
+            Assert.Equal(1, manifest.Cluster!.Shards[1].LateCommits);
+            Assert.Equal(OplogTimestamp.FromBsonTimestamp(entryAt!), manifest.Cluster.Shards[1].OplogEnd);
+            var restored = await RestoreAsync(cluster, manifest.Id);
+            Assert.Equal(7, restored.GetValueOrDefault(-2));
+            Assert.Equal(7, restored.GetValueOrDefault(2_000_000));
+            Assert.Equal(TwoShardCluster.InitialOrders + 2, restored.Count);
+        }
+        finally
+        {
+            shard1.ReleaseMajorityCommitPoint();
+        }
+    }
+
+    [Fact]
+    public async Task A_late_commit_entry_its_shard_never_majority_commits_fails_the_backup_naming_the_shard_and_the_transaction_and_keeps_nothing()
+    {
+        using var cluster = new TwoShardCluster();
+        var shard1 = cluster.Cluster.Shards[1];
+        var deadline = PreparedAtCut.CommitPointDeadline;
+        PreparedAtCut.CommitPointDeadline = TimeSpan.FromSeconds(1);
+        try
+        {
+            using var hold = cluster.Cluster.HoldTwoPhaseCommits(1);
+            var commit = Task.Run(() => CommitAcrossShards(cluster));
+            Assert.True(hold.WaitUntilRunning(TimeSpan.FromSeconds(30)));
+
+            var failed = await Assert.ThrowsAnyAsync<MongoBackupException>(() =>
+                new FullBackup(new ReleaseWhenWaiting(hold, before: shard1.HoldMajorityCommitPoint)).RunAsync(cluster.Backup(), CancellationToken.None));
+            await commit.WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.Equal(ErrorIds.BackupFailed, failed.ErrorId);
+            Assert.Equal("shard1", failed.Target);
+            var txnNumber = CommitEntries(cluster, 1).Single()["txnNumber"].ToInt64();
+            Assert.Contains($"Shard shard1's majority commit point", failed.Message);
+            Assert.Contains($"commit entry of the transaction (txnNumber {txnNumber})", failed.Message);
+            Assert.Contains("nothing was kept", failed.Message);
+            Assert.Empty(cluster.SnapshotFolders);
+        }
+        finally
+        {
+            PreparedAtCut.CommitPointDeadline = deadline;
+            shard1.ReleaseMajorityCommitPoint();
+        }
+    }
+
+    /// <summary>The same for a cluster oplog slice: its late commit entry on a shard that never majority-commits it fails the slice, and no slice is kept.</summary>
+    [Fact]
+    public async Task A_slice_whose_late_commit_entry_its_shard_never_majority_commits_fails_and_keeps_no_slice()
+    {
+        using var cluster = new TwoShardCluster();
+        await new FullBackup(new RecordingObserver()).RunAsync(cluster.Backup(), CancellationToken.None);
+        var full = cluster.SnapshotFolders.Single();
+        var shard1 = cluster.Cluster.Shards[1];
+        var deadline = PreparedAtCut.CommitPointDeadline;
+        PreparedAtCut.CommitPointDeadline = TimeSpan.FromSeconds(1);
+        try
+        {
+            using var hold = cluster.Cluster.HoldTwoPhaseCommits(0);
+            var commit = Task.Run(() => CommitAcrossShards(cluster));
+            Assert.True(hold.WaitUntilRunning(TimeSpan.FromSeconds(30)));
+
+            var failed = await Assert.ThrowsAnyAsync<MongoBackupException>(() =>
+                new OplogBackup(new ReleaseWhenWaiting(hold, before: shard1.HoldMajorityCommitPoint)).RunAsync(cluster.Slice(), CancellationToken.None));
+            await commit.WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.Equal(ErrorIds.BackupFailed, failed.ErrorId);
+            Assert.Equal("shard1", failed.Target);
+            Assert.Contains("Shard shard1's majority commit point", failed.Message);
+            Assert.Equal([full], cluster.SnapshotFolders);
+        }
+        finally
+        {
+            PreparedAtCut.CommitPointDeadline = deadline;
+            shard1.ReleaseMajorityCommitPoint();
+        }
+    }
+
+    /// <summary>
+    /// A continuous capture treats a late commit entry its shard has not majority-committed as it treats a cut not
+    /// majority-committed yet: no slice that interval (a warning), and the next interval slices once the shard has caught up.
+    /// </summary>
+    [Fact]
+    public async Task A_continuous_capture_writes_no_slice_while_a_late_commit_entry_is_not_majority_committed_and_slices_once_it_is()
+    {
+        using var cluster = new TwoShardCluster();
+        await new FullBackup(new RecordingObserver()).RunAsync(cluster.Backup(), CancellationToken.None);
+        var shard1 = cluster.Cluster.Shards[1];
+        var deadline = PreparedAtCut.CommitPointDeadline;
+        PreparedAtCut.CommitPointDeadline = TimeSpan.FromSeconds(1);
+        try
+        {
+            using var hold = cluster.Cluster.HoldTwoPhaseCommits(0);
+            var commit = Task.Run(() => CommitAcrossShards(cluster));
+            Assert.True(hold.WaitUntilRunning(TimeSpan.FromSeconds(30)));
+            var observer = new ReleaseWhenWaiting(hold, before: shard1.HoldMajorityCommitPoint);
+            using var stop = new CancellationTokenSource();
+            var request = new ContinuousCaptureRequest { Slice = cluster.Slice(), SliceInterval = TimeSpan.FromMilliseconds(200) };
+            var capture = Task.Run(() => new OplogBackup(observer).RunContinuousAsync(request, stop.Token));
+
+            await WaitForAsync(() => observer.Recorded.Warnings.Any(w => w.Contains("Shard shard1's majority commit point") && w.Contains("commit entry of the transaction")
+                && w.Contains("no slice was written this interval")), capture);
+            await commit.WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.Empty(Slices(cluster));
+
+            shard1.ReleaseMajorityCommitPoint();
+            await WaitForAsync(() => Slices(cluster).Count >= 1, capture);
+            await stop.CancelAsync();
+            var slices = await capture;
+
+            var restored = await cluster.RestoredAtAsync(server, OplogLimit.AtClusterTime(slices[0].ConsistentAt!.Timestamp));
+            Assert.Equal(7, restored.GetValueOrDefault(-2));
+            Assert.Equal(7, restored.GetValueOrDefault(2_000_000));
+        }
+        finally
+        {
+            PreparedAtCut.CommitPointDeadline = deadline;
+            shard1.ReleaseMajorityCommitPoint();
+        }
+    }
+
+    private static List<SnapshotManifest> Slices(TwoShardCluster cluster) =>
+        SnapshotCatalog.LoadCompleteAsync(cluster.Repository, CancellationToken.None).GetAwaiter().GetResult().Where(s => s.Kind == SnapshotKind.Oplog).ToList();
+
+    private static async Task WaitForAsync(Func<bool> condition, Task capture)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (!condition())
+        {
+            Assert.False(capture.IsCompleted, $"the capture ended: {capture.Exception?.InnerException?.Message}");
+            Assert.True(DateTime.UtcNow < deadline, "the condition did not hold within 60 s");
+            await Task.Delay(50);
+        }
+    }
+
+    private static BsonTimestamp MajorityOpTime(TwoShardCluster cluster, int shard) =>
+        cluster.Shard(shard).GetDatabase("admin").RunCommand<BsonDocument>(new BsonDocument("hello", 1))["lastWrite"]["majorityOpTime"]["ts"].AsBsonTimestamp;
+
     /// <summary>Inserts _id -2 (shard0) and 2,000,000 (shard1) in one transaction through mongos: a two-phase commit.</summary>
     private static void CommitAcrossShards(TwoShardCluster cluster)
     {
@@ -164,15 +331,17 @@ public sealed class PreparedTransactionTests(MongoServerFixture server)
 
     /// <summary>
     /// Records events, and releases the hold once the backup says it waits for a prepared transaction's decision (after
-    /// running <paramref name="before"/>, when given: a write made after the cut and before the late commit).
+    /// running <paramref name="before"/>, when given: a write made after the cut and before the late commit); runs
+    /// <paramref name="onMajorityWait"/> once the backup says it waits for a shard's commit point to cover a late commit.
     /// </summary>
-    private sealed class ReleaseWhenWaiting(OperationHold hold, Action? before = null) : IEngineObserver
+    private sealed class ReleaseWhenWaiting(OperationHold hold, Action? before = null, Action? onMajorityWait = null) : IEngineObserver
     {
         public RecordingObserver Recorded { get; } = new();
 
         public void Verbose(string message)
         {
             Recorded.Verbose(message);
+            if (message.Contains("waiting for its majority commit point") && Interlocked.Exchange(ref onMajorityWait, null) is { } waiting) waiting();
             if (!message.Contains("prepared at or before the cut")) return;
             if (Interlocked.Exchange(ref before, null) is { } once) once(); // each shard waiting says so: once
             hold.Release();

@@ -162,6 +162,75 @@ public sealed class MajorityCommittedCaptureTests : IDisposable
         Assert.Equal(["kept", "stored-then-lost"], await OrderIdsAsync(slices));
     }
 
+    /// <summary>
+    /// A full backup is consistent at the newest entry once its collections are read, and holds the data and oplog up to
+    /// it: it waits for the member's majority commit point to reach that entry before saving, so it holds nothing a
+    /// rollback can undo, as a slice does.
+    /// </summary>
+    [Fact]
+    public async Task A_full_backup_ending_past_the_commit_point_waits_for_it_and_ends_where_the_data_was_read()
+    {
+        await _orders.InsertOneAsync(new BsonDocument("_id", "base"));
+        _server.HoldMajorityCommitPoint();
+        await _orders.InsertOneAsync(new BsonDocument("_id", "pending"));
+        var pending = await CaptureWaits.LastOplogTimestampAsync(_client);
+        OplogTimestamp? heldAt = null;
+        var observer = new OnVerbose("waiting for its majority commit point", () =>
+        {
+            heldAt = OplogTimestamp.FromBsonTimestamp(_client.GetDatabase("admin").RunCommand<BsonDocument>(new BsonDocument("hello", 1))["lastWrite"]["majorityOpTime"]["ts"].AsBsonTimestamp);
+            _server.ReleaseMajorityCommitPoint();
+        });
+
+        var manifest = await new BackupRunner(observer).RunAsync(FullRequest(), CancellationToken.None);
+
+        Assert.NotNull(heldAt);
+        Assert.True(heldAt < pending, $"the commit point {heldAt} already covered {pending}");
+        Assert.Equal(pending, manifest.ConsistentAt!.Timestamp);
+        Assert.True(manifest.PointInTimeConsistent);
+    }
+
+    [Fact]
+    public async Task A_full_backup_whose_end_the_commit_point_never_reaches_fails_naming_the_replica_set_and_keeps_nothing()
+    {
+        await _orders.InsertOneAsync(new BsonDocument("_id", "base"));
+        _server.HoldMajorityCommitPoint();
+        await _orders.InsertOneAsync(new BsonDocument("_id", "pending"));
+        var pending = await CaptureWaits.LastOplogTimestampAsync(_client);
+        var deadline = BackupRunner.CommitPointDeadline;
+        BackupRunner.CommitPointDeadline = TimeSpan.FromSeconds(1);
+        try
+        {
+            var failed = await Assert.ThrowsAsync<MongoBackupException>(() => new BackupRunner(new RecordingObserver()).RunAsync(FullRequest(), CancellationToken.None));
+
+            Assert.Equal(ErrorIds.BackupFailed, failed.ErrorId);
+            Assert.Contains("rs0's majority commit point", failed.Message);
+            Assert.Contains(pending.ToString(), failed.Message);
+            Assert.Contains("nothing was kept", failed.Message);
+            Assert.Empty(await new SnapshotCatalog(_repository).CompleteAsync(CancellationToken.None));
+        }
+        finally
+        {
+            BackupRunner.CommitPointDeadline = deadline;
+        }
+    }
+
+    private BackupRequest FullRequest() => new() { Connection = _connection, Repository = _repository, Filter = new NamespaceFilter(databases: ["app"]) };
+
+    /// <summary>Records events, and runs <paramref name="then"/> once a verbose message holds <paramref name="marker"/>.</summary>
+    private sealed class OnVerbose(string marker, Action then) : MongoBackup.Engine.Events.IEngineObserver
+    {
+        private Action? _then = then;
+
+        public void Verbose(string message)
+        {
+            if (message.Contains(marker) && Interlocked.Exchange(ref _then, null) is { } once) once();
+        }
+
+        public void Warning(string message) { }
+        public void Progress(MongoBackup.Engine.Events.ProgressUpdate update) { }
+        public void NamespaceFailed(string ns, MongoBackupException error) { }
+    }
+
     private Task<IReadOnlyList<SnapshotManifest>> StartCapture(RecordingObserver observer, CancellationToken ct) =>
         Task.Run(() => new ContinuousOplogCapture(observer).RunAsync(new ContinuousCaptureRequest
         {
