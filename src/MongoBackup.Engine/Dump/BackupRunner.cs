@@ -165,18 +165,23 @@ public sealed class BackupRunner(IEngineObserver observer)
         observer.Verbose($"Saved {count} oplog {(count == 1 ? "entry" : "entries")} {from} up to {to}; the snapshot is consistent at {to}.");
     }
 
-    /// <summary>Waits, at most <see cref="CommitPointDeadline"/>, for the member's majority commit point to reach <paramref name="to"/>.</summary>
-    /// <exception cref="MongoBackupException">BackupFailed, naming the replica set, when it does not.</exception>
+    /// <summary>
+    /// Waits, at most <see cref="CommitPointDeadline"/>, for the member's majority commit point to reach <paramref name="to"/>.
+    /// When it does not (a majority of the set down or lagging, e.g. a primary-secondary-arbiter set with its secondary
+    /// down, where the point stands still for as long as the incident lasts), the backup is still kept, with a warning: a
+    /// backup that may hold writes a rollback could undo is worth more to a DBA in an incident than none, and it is what
+    /// mongodump --oplog always takes. A cluster's cut is different: it must be one point every shard has committed.
+    /// </summary>
     private async Task AwaitMajorityAsync(IMongoClient client, OplogTimestamp to, string? replicaSet, CancellationToken ct)
     {
         if (await DriverErrors.Translate(() => MajorityCommitPoint.ReadAsync(client, ct), client) >= to) return;
         observer.Verbose($"Replica set {replicaSet}: waiting for its majority commit point to reach {to}, the point the snapshot is consistent at, before saving the oplog.");
         var (covered, committed) = await DriverErrors.Translate(() => MajorityCommitPoint.WaitToCoverAsync(client, to, CommitPointDeadline, ct), client);
         if (covered) return;
-        throw new MongoBackupException(ErrorIds.BackupFailed,
+        observer.Warning(
             $"Replica set {replicaSet}'s majority commit point ({(committed is { } c ? c.ToString() : "none reported")}) did not reach {to}, the newest entry once the " +
-            $"collections were read, within {CommitPointDeadline.TotalSeconds:0.#} s: what was read could still be rolled back, so nothing was kept. " +
-            "Check that a majority of the replica set's members are up and replicating.", target: replicaSet);
+            $"collections were read, within {CommitPointDeadline.TotalSeconds:0.#} s: the snapshot is kept, but it may hold writes a rollback could still undo " +
+            "(as mongodump --oplog's would). Check that a majority of the replica set's members are up and replicating, and back up again once they are.");
     }
 
     /// <summary>The copy starts at (or just after) an entry that must still be in the oplog: if the oldest entry is newer, writes were lost.</summary>

@@ -189,8 +189,13 @@ public sealed class MajorityCommittedCaptureTests : IDisposable
         Assert.True(manifest.PointInTimeConsistent);
     }
 
+    /// <summary>
+    /// A commit point that stands still (a primary-secondary-arbiter set with its secondary down) must not stop every
+    /// backup for as long as the incident lasts: the snapshot is kept, complete to the newest entry, with a warning saying
+    /// what it may hold.
+    /// </summary>
     [Fact]
-    public async Task A_full_backup_whose_end_the_commit_point_never_reaches_fails_naming_the_replica_set_and_keeps_nothing()
+    public async Task A_full_backup_whose_end_the_commit_point_never_reaches_is_kept_with_a_warning_naming_the_replica_set()
     {
         await _orders.InsertOneAsync(new BsonDocument("_id", "base"));
         _server.HoldMajorityCommitPoint();
@@ -200,13 +205,16 @@ public sealed class MajorityCommittedCaptureTests : IDisposable
         BackupRunner.CommitPointDeadline = TimeSpan.FromSeconds(1);
         try
         {
-            var failed = await Assert.ThrowsAsync<MongoBackupException>(() => new BackupRunner(new RecordingObserver()).RunAsync(FullRequest(), CancellationToken.None));
+            var observer = new RecordingObserver();
+            var manifest = await new BackupRunner(observer).RunAsync(FullRequest(), CancellationToken.None);
 
-            Assert.Equal(ErrorIds.BackupFailed, failed.ErrorId);
-            Assert.Contains("rs0's majority commit point", failed.Message);
-            Assert.Contains(pending.ToString(), failed.Message);
-            Assert.Contains("nothing was kept", failed.Message);
-            Assert.Empty(await new SnapshotCatalog(_repository).CompleteAsync(CancellationToken.None));
+            var warning = Assert.Single(observer.Warnings, w => w.Contains("majority commit point"));
+            Assert.Contains("rs0's majority commit point", warning);
+            Assert.Contains(pending.ToString(), warning);
+            Assert.Contains("rollback could still undo", warning);
+            Assert.Equal(pending, manifest.ConsistentAt!.Timestamp);
+            var kept = Assert.Single(await new SnapshotCatalog(_repository).CompleteAsync(CancellationToken.None));
+            Assert.Equal(manifest.Id, kept.Id);
         }
         finally
         {
