@@ -102,8 +102,16 @@ public sealed class TargetPreparer(IMongoClient client, NamespaceMap map, bool r
 
         async Task<string> HeldAsync(IMongoDatabase database, PlannedNamespace target) => ns.IsView
             ? "it is a view"
-            : $"it holds {await database.GetCollection<BsonDocument>(target.DataCollection).EstimatedDocumentCountAsync(cancellationToken: ct):N0} documents";
+            : $"it holds {Held(target, await database.GetCollection<BsonDocument>(target.DataCollection).EstimatedDocumentCountAsync(cancellationToken: ct))}";
     }
+
+    /// <summary>
+    /// What a target's data collection holds, in its own unit: a time-series collection's data collection holds buckets
+    /// (system.buckets.NAME, each many measurements), which a user must not read as the documents they count on it.
+    /// </summary>
+    private static string Held(PlannedNamespace ns, long count) => ns.IsTimeseries
+        ? $"{count:N0} time-series bucket{(count == 1 ? "" : "s")}"
+        : $"{count:N0} document{(count == 1 ? "" : "s")}";
 
     private static async Task<MongoBackupException?> DataRefusalAsync(IMongoDatabase db, PlannedNamespace ns, BsonDocument existing, CancellationToken ct)
     {
@@ -112,7 +120,7 @@ public sealed class TargetPreparer(IMongoClient client, NamespaceMap map, bool r
         return count == 0 ? null : new MongoBackupException(ErrorIds.TargetNotEmpty,
             count < 0
                 ? $"The target {ns.TargetNamespace} already exists as a view; use -Drop to replace it."
-                : $"The target {ns.TargetNamespace} already holds {count} document{(count == 1 ? "" : "s")}; use -Drop to replace it, -Resume to finish a restore into it that was interrupted, or restore into another name.",
+                : $"The target {ns.TargetNamespace} already holds {Held(ns, count)}; use -Drop to replace it, -Resume to finish a restore into it that was interrupted, or restore into another name.",
             target: ns.TargetNamespace);
     }
 

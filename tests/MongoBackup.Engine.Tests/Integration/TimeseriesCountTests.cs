@@ -1,6 +1,7 @@
 using MongoBackup.Engine.Connection;
 using MongoBackup.Engine.Dump;
 using MongoBackup.Engine.Housekeeping;
+using MongoBackup.Engine.Model;
 using MongoBackup.Engine.Repository;
 using MongoBackup.Engine.Restore;
 using MongoBackup.Tests;
@@ -105,8 +106,25 @@ public sealed class TimeseriesCountTests(MongoServerFixture server)
         Assert.Contains($"{source}.foo_ts restored {buckets:N0} buckets; the manifest records {buckets + 1:N0}", Assert.Single(counts.Problems));
     }
 
-    private async Task<RestoreOutcome> RestoreFixtureAsync(string target) =>
-        await new RestoreRunner(new RecordingObserver()).RunAsync(new RestoreRequest
+    [Fact]
+    public async Task A_restore_into_a_time_series_target_that_holds_data_is_refused_counting_its_buckets_as_buckets()
+    {
+        var (buckets, _) = FixtureCounts();
+        var target = TestDatabases.NewName("tsrefused");
+        Assert.True((await RestoreFixtureAsync(target)).Succeeded);
+
+        var observer = new RecordingObserver();
+        var again = await RestoreFixtureAsync(target, observer);
+
+        Assert.False(again.Succeeded);
+        var refused = Assert.Single(observer.Failures).Error;
+        Assert.Equal(ErrorIds.TargetNotEmpty, refused.ErrorId);
+        Assert.Contains($"already holds {buckets:N0} time-series buckets", refused.Message);
+        Assert.DoesNotContain("documents", refused.Message);
+    }
+
+    private async Task<RestoreOutcome> RestoreFixtureAsync(string target, RecordingObserver? observer = null) =>
+        await new RestoreRunner(observer ?? new RecordingObserver()).RunAsync(new RestoreRequest
         {
             Connection = Connection, SourcePath = FixturePaths.Get(Dump), NoOplogReplay = true,
             Filter = new NamespaceFilter(databases: ["timeseries_test"]),
