@@ -11,8 +11,12 @@ public sealed class RetentionApplier(IEngineObserver observer)
         PlanAsync(new SnapshotCatalog(repository), rules, ct);
 
     /// <summary>The plan, from the command's <paramref name="catalog"/> (listed once, shared with <see cref="ApplyAsync(SnapshotCatalog, IReadOnlyCollection{string}, CancellationToken)"/>).</summary>
-    public static async Task<RetentionPlan> PlanAsync(SnapshotCatalog catalog, RetentionRules rules, CancellationToken ct) =>
-        RetentionPlanner.Plan(await catalog.FoundAsync(ct).ConfigureAwait(false), rules);
+    /// <param name="catalog">The command's catalog.</param>
+    /// <param name="rules">The rules.</param>
+    /// <param name="ct">Cancels the listing.</param>
+    /// <param name="only">The one source the rules reach (a backup policy's); every source when null (<see cref="RetentionPlanner.Plan"/>).</param>
+    public static async Task<RetentionPlan> PlanAsync(SnapshotCatalog catalog, RetentionRules rules, CancellationToken ct, SourceIdentity? only = null) =>
+        RetentionPlanner.Plan(await catalog.FoundAsync(ct).ConfigureAwait(false), rules, only);
 
     /// <summary>Removes <paramref name="removals"/> (the plan's removals, or the part of them the user confirmed).</summary>
     /// <returns>The ids removed: a snapshot being read stays for a later run, with a warning.</returns>

@@ -1,3 +1,5 @@
+using MongoBackup.Engine.Repository;
+
 namespace MongoBackup.Engine.Housekeeping;
 
 /// <summary>What retention does with one snapshot.</summary>
@@ -22,4 +24,13 @@ public sealed record RetentionPlan(IReadOnlyList<RetentionDecision> Decisions)
 
     /// <summary>What the user should know about the rules' effect: a restore window the chain does not yet cover, per source.</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];
+
+    /// <summary>The one source the rules reached (a backup policy's); null when they reached every source of the repository.</summary>
+    public SourceIdentity? Source { get; init; }
+
+    /// <summary>How the reason of a snapshot kept for being of another source than <see cref="Source"/> begins.</summary>
+    public const string OtherSourcePrefix = "it is of another source, ";
+
+    /// <summary>The snapshots kept for being of another source than <see cref="Source"/> (none when the rules reached every source).</summary>
+    public IEnumerable<RetentionDecision> OtherSources => Decisions.Where(d => d.Reason.StartsWith(OtherSourcePrefix, StringComparison.Ordinal));
 }

@@ -13,14 +13,23 @@ namespace MongoBackup.Engine.Housekeeping;
 /// window needs go, except those after the newest kept full snapshot: that is where the oplog capture continues.
 /// Failed snapshots go; unfinished ones (no manifest, possibly a backup still running) and damaged ones (a manifest that
 /// cannot be read) are left alone.
+/// <para>
+/// Given one source (a backup policy's: the deployment it backs up), the rules reach that source's snapshots only: every
+/// other source's are kept, failed ones included, for that source's own policy or a whole-repository retention to decide.
+/// A snapshot without a recorded id that another source of its name could also own is kept as well (see
+/// <see cref="SnapshotSources"/>): one source's rules never remove what may be another's.
+/// </para>
 /// </summary>
 public static class RetentionPlanner
 {
     /// <summary>
     /// Keep or Remove for every snapshot of the listing, with the reason, newest first. Pure: reads and writes nothing.
     /// </summary>
+    /// <param name="snapshots">The repository's listing.</param>
+    /// <param name="rules">The rules.</param>
+    /// <param name="only">The one source the rules reach (see the class's remarks); every source of the repository when null.</param>
     /// <exception cref="MongoBackupException">InvalidArgument: the rules keep nothing, or one is below 1 (see <see cref="RetentionRules.Validate"/>).</exception>
-    public static RetentionPlan Plan(IReadOnlyCollection<ManifestReadResult> snapshots, RetentionRules rules)
+    public static RetentionPlan Plan(IReadOnlyCollection<ManifestReadResult> snapshots, RetentionRules rules, SourceIdentity? only = null)
     {
         ArgumentNullException.ThrowIfNull(rules);
         rules.Validate();
@@ -32,6 +41,11 @@ public static class RetentionPlanner
         foreach (var group in SnapshotSources.Group(complete))
         {
             var source = group.Snapshots;
+            if (only is not null && !only.Includes(group))
+            {
+                decisions.AddRange(source.Select(s => OtherSource(s, only)));
+                continue;
+            }
             // Every chain full counts, with or without a consistency point (a standalone's are kept by the rules too).
             // The rule reads the windows the chains hold: each source's windows are worked out once, here.
             var window = RestoreWindowRule.For(rules.RestoreWindow, source, chains);
@@ -51,14 +65,18 @@ public static class RetentionPlanner
             .Select(d => d.FirstOrDefault(k => k.Action == RetentionAction.Keep) ?? d.First()).ToList();
         foreach (var other in snapshots.Where(s => s.Manifest is not { Status: SnapshotStatus.Complete }))
             decisions.Add(other.Manifest is { } failed
-                ? Decide(failed, RetentionAction.Remove, $"the backup is marked {failed.Status}; nothing can be restored from it")
+                ? only is not null && !only.Includes(failed) ? OtherSource(failed, only) : Decide(failed, RetentionAction.Remove, $"the backup is marked {failed.Status}; nothing can be restored from it")
                 : new RetentionDecision(other.SnapshotId, null, null, RetentionAction.Keep, other.IsDamaged
                     ? "its manifest is damaged, so the backup finished and its data may be whole; retention never removes it (Remove-MongoSnapshot -Id with -Force does)"
                     : "it has no manifest (an unfinished backup, or one still running); retention leaves it alone", null));
 
         return new RetentionPlan(decisions.OrderByDescending(d => d.StartTime ?? DateTimeOffset.MaxValue)
-            .ThenByDescending(d => d.SnapshotId, StringComparer.Ordinal).ToList()) { Warnings = warnings };
+            .ThenByDescending(d => d.SnapshotId, StringComparer.Ordinal).ToList()) { Warnings = warnings, Source = only };
     }
+
+    private static RetentionDecision OtherSource(SnapshotManifest snapshot, SourceIdentity only) => Decide(snapshot, RetentionAction.Keep,
+        $"{RetentionPlan.OtherSourcePrefix}{SnapshotSources.Describe(snapshot)}, not {only}, the one source these rules reach: " +
+        "its own policy, or Invoke-MongoSnapshotRetention or Remove-MongoSnapshot, decides on it");
 
     /// <summary>
     /// The full snapshots any rule keeps, each with the rules that keep it. The rules apply to each scope among the

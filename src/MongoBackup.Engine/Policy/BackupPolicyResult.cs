@@ -25,6 +25,8 @@ public sealed record BackupPolicyResult
     public SnapshotManifest? Snapshot { get; init; }
     /// <summary>Snapshot ids retention removed.</summary>
     public IReadOnlyList<string> Removed { get; init; } = [];
+    /// <summary>The one source retention reached (the one the run backed up), in words; null when no retention rule was given.</summary>
+    public string? RetentionSource { get; init; }
     /// <summary>The run's wall-clock time, lease taken and released included.</summary>
     public TimeSpan Duration { get; init; }
     /// <summary>Why this action, in a sentence (for logs of unattended runs).</summary>

@@ -11,7 +11,9 @@ namespace MongoBackup.Engine.Policy;
 /// <summary>
 /// The one call a scheduler makes every few minutes: take the repository lease; take a full snapshot when one is
 /// due, otherwise an oplog slice (of a replica set, or of a sharded cluster through its mongos: its full backups and
-/// slices are those of Backup-MongoDatabase and Backup-MongoOplog given a mongos); apply retention when rules are given;
+/// slices are those of Backup-MongoDatabase and Backup-MongoOplog given a mongos); apply retention when rules are given,
+/// to the snapshots of the source it backs up only (<see cref="SourceOfAsync"/>: a repository shared by several replica
+/// sets or clusters, each with its own policy and rules, never has one policy remove another's snapshots by its rules);
 /// release the lease.
 /// Calling it again at once does nothing new (the full is no longer due and the oplog has nothing new). When
 /// another run holds the lease, it returns Skipped at once, naming that holder, rather than failing.
@@ -90,10 +92,13 @@ public sealed class BackupPolicyRunner(IEngineObserver observer, TimeProvider? c
             ? (await Cluster.ClusterBackupPlan.BuildAsync(source.Client, BackupOf(request), ct).ConfigureAwait(false)).BalancerRefusal
             : null;
         refusal ??= await KeyRefusalAsync(request, catalog, decision, topology, ct).ConfigureAwait(false);
-        IReadOnlyList<string> removals = request.Retention is { } rules
-            ? (await RetentionApplier.PlanAsync(catalog, rules, ct).ConfigureAwait(false)).Removals.Select(d => d.SnapshotId).ToList()
-            : [];
-        return new PolicyPreview(decision, removals, refusal);
+        if (request.Retention is not { } rules) return new PolicyPreview(decision, [], refusal);
+        var only = await SourceOfAsync(source, topology, ct).ConfigureAwait(false);
+        var plan = await RetentionApplier.PlanAsync(catalog, rules, ct, only).ConfigureAwait(false);
+        return new PolicyPreview(decision, plan.Removals.Select(d => d.SnapshotId).ToList(), refusal)
+        {
+            RetentionSource = only.ToString(), OtherSourcesKept = plan.OtherSources.Select(d => d.SnapshotId).ToList(),
+        };
     }
 
     /// <summary>
@@ -139,8 +144,10 @@ public sealed class BackupPolicyRunner(IEngineObserver observer, TimeProvider? c
         }
 
         if (snapshot is not null) catalog.Committed(snapshot);
-        var removed = request.Retention is { } rules ? await ApplyRetentionAsync(catalog, rules, ct).ConfigureAwait(false) : [];
-        return new BackupPolicyResult { Action = action, Snapshot = snapshot, Removed = removed, Reason = reason };
+        if (request.Retention is not { } rules) return new BackupPolicyResult { Action = action, Snapshot = snapshot, Reason = reason };
+        var only = await SourceOfAsync(source, topology, ct).ConfigureAwait(false);
+        var removed = await ApplyRetentionAsync(catalog, rules, only, ct).ConfigureAwait(false);
+        return new BackupPolicyResult { Action = action, Snapshot = snapshot, Removed = removed, Reason = reason, RetentionSource = only.ToString() };
     }
 
     /// <summary>The full snapshot: of the cluster through its mongos (its balancer as <see cref="BackupPolicyRequest.StopBalancer"/> says), else of the replica set or standalone server.</summary>
@@ -174,9 +181,23 @@ public sealed class BackupPolicyRunner(IEngineObserver observer, TimeProvider? c
         Encryption = request.Encryption, Tags = request.Tags, ShardHostMap = request.ShardHostMap,
     };
 
-    private async Task<IReadOnlyList<string>> ApplyRetentionAsync(SnapshotCatalog catalog, RetentionRules rules, CancellationToken ct)
+    /// <summary>
+    /// The source the policy backs up, the one its retention reaches: the replica set's name and replicaSetId, a
+    /// standalone, or the cluster behind the mongos by its clusterId (config.version, as its snapshots record it).
+    /// An id the server does not tell (a user without the privilege) leaves every source of that name in reach, as the
+    /// policy's chain takes them (<see cref="SliceChainEnd.ChainOf"/>).
+    /// </summary>
+    private static async Task<SourceIdentity> SourceOfAsync(MongoConnection source, ServerTopology topology, CancellationToken ct) =>
+        topology.Kind == TopologyKind.Sharded
+            ? new SourceIdentity(true, null, await Cluster.ClusterIdentity.ReadAsync(source.Client, ct).ConfigureAwait(false))
+            : new SourceIdentity(false, topology.ReplicaSetName, topology.ReplicaSetId);
+
+    private async Task<IReadOnlyList<string>> ApplyRetentionAsync(SnapshotCatalog catalog, RetentionRules rules, SourceIdentity only, CancellationToken ct)
     {
-        var plan = await RetentionApplier.PlanAsync(catalog, rules, ct).ConfigureAwait(false);
+        var plan = await RetentionApplier.PlanAsync(catalog, rules, ct, only).ConfigureAwait(false);
+        var others = plan.OtherSources.Count();
+        observer.Verbose($"Retention ({rules}) reaches the snapshots of {only} only" + (others == 0 ? "."
+            : $": {others} snapshot(s) of other sources in {catalog.Repository.Location} are kept, for their own policy, or Invoke-MongoSnapshotRetention or Remove-MongoSnapshot, to decide on."));
         var removals = plan.Removals.Select(d => d.SnapshotId).ToList();
         return await new RetentionApplier(observer).ApplyAsync(catalog, removals, ct).ConfigureAwait(false);
     }

@@ -71,4 +71,11 @@ public sealed record PolicyDecision(PolicyAction Action, string Reason)
 /// <param name="Removals">The ids retention would remove.</param>
 /// <param name="Refusal">BalancerRunning when a cluster's full backup is due while its balancer runs without StopBalancer; EncryptionKeyRequired or
 /// WrongEncryptionKey when the repository's settings refuse the key, or a slice without a key would continue an encrypted chain; null otherwise.</param>
-public sealed record PolicyPreview(PolicyDecision Decision, IReadOnlyList<string> Removals, MongoBackupException? Refusal);
+public sealed record PolicyPreview(PolicyDecision Decision, IReadOnlyList<string> Removals, MongoBackupException? Refusal)
+{
+    /// <summary>The one source retention reaches (the one the policy backs up), in words; null without retention rules.</summary>
+    public string? RetentionSource { get; init; }
+
+    /// <summary>The ids of other sources' snapshots retention keeps, as it reaches only <see cref="RetentionSource"/>.</summary>
+    public IReadOnlyList<string> OtherSourcesKept { get; init; } = [];
+}

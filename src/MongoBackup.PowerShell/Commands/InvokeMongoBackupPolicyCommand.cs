@@ -102,14 +102,19 @@ public sealed class InvokeMongoBackupPolicyCommand : MongoBackupSourceCmdlet
         request.Validate();
 
         var action = $"Back up into {request.Repository.Location} by policy (full every {DurationArgumentAttribute.Describe(FullEvery)}, oplog slices between)"
-            + (request.Retention is { } rules ? $", then apply retention ({rules})" : "");
+            + (request.Retention is { } rules ? $", then apply retention ({rules}) to this source's snapshots" : "");
         if (IsWhatIf())
         {
             WarnWhenNewRepository(request.Repository, "this policy's first run");
-            var (decision, removals, refusal) = Await(ct => BackupPolicyRunner.PreviewAsync(request, ct));
+            var preview = Await(ct => BackupPolicyRunner.PreviewAsync(request, ct));
+            var (decision, removals, refusal) = preview;
             WritePlannedAction(decision.Action.ToString(), request.Repository.Location, decision.Reason, connection.DisplayName, refusal,
                 changes: decision.Action is PolicyAction.Full or PolicyAction.Slice);
-            foreach (var id in removals) WritePlannedAction("Remove", id, $"snapshot from {request.Repository.Location} (retention: {request.Retention})", request.Repository.Location);
+            foreach (var id in removals)
+                WritePlannedAction("Remove", id, $"snapshot of {preview.RetentionSource} from {request.Repository.Location} (retention: {request.Retention})", request.Repository.Location);
+            if (preview.OtherSourcesKept.Count > 0)
+                WriteVerbose($"Retention reaches the snapshots of {preview.RetentionSource} only: {preview.OtherSourcesKept.Count} snapshot(s) of other sources " +
+                    $"({string.Join(", ", preview.OtherSourcesKept)}) are kept, for their own policy, or Invoke-MongoSnapshotRetention or Remove-MongoSnapshot, to decide on.");
             return;
         }
         if (!ShouldProcess(connection.DisplayName, action)) return;

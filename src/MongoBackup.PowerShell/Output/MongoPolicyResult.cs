@@ -12,6 +12,8 @@ public sealed class MongoPolicyResult
     public MongoSnapshot? Snapshot { get; init; }
     /// <summary>Ids of the snapshots retention removed.</summary>
     public OutputList<string> Removed { get; init; } = OutputList<string>.Empty;
+    /// <summary>The one source retention reached (the one the run backed up): other sources' snapshots are never removed by it; null without retention rules.</summary>
+    public string? RetentionSource { get; init; }
     public TimeSpan Duration { get; init; }
     /// <summary>Why this action, in a sentence.</summary>
     public string Reason { get; init; } = "";
@@ -27,6 +29,7 @@ public sealed class MongoPolicyResult
         Action = result.Action.ToString(),
         Snapshot = result.Snapshot is { } manifest ? MongoSnapshot.FromManifest(manifest, repository) : null,
         Removed = OutputList.Of(result.Removed),
+        RetentionSource = result.RetentionSource,
         Duration = result.Duration,
         Reason = result.Reason,
         LeaseHeldBy = result.LeaseHeldBy,

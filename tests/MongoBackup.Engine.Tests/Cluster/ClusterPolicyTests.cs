@@ -1,4 +1,5 @@
 using MongoBackup.Engine.Connection;
+using MongoBackup.Engine.Dump;
 using MongoBackup.Engine.Housekeeping;
 using MongoBackup.Engine.Oplog;
 using MongoBackup.Engine.Policy;
@@ -75,6 +76,34 @@ public sealed class ClusterPolicyTests(MongoServerFixture server)
         var slice = await Run(request);
         Assert.Equal(PolicyAction.Slice, slice.Action);
         Assert.Equal("full", cluster.BalancerMode);
+    }
+
+    [Fact]
+    public async Task A_cluster_policys_retention_in_a_repository_shared_with_a_replica_set_never_removes_the_sets_snapshots()
+    {
+        using var cluster = new TwoShardCluster();
+        var database = TestDatabases.NewName("shared_cluster");
+        await server.Client.GetDatabase(database).GetCollection<BsonDocument>("items").InsertOneAsync(new BsonDocument("_id", 1));
+        var setBackup = new BackupRequest
+        {
+            Connection = new ConnectionSettings { ConnectionString = server.ConnectionString }, Repository = cluster.Repository,
+            Filter = new NamespaceFilter(databases: [database]),
+        };
+        var setOld = await new BackupRunner(new RecordingObserver()).RunAsync(setBackup, CancellationToken.None);
+        var setNew = await new BackupRunner(new RecordingObserver()).RunAsync(setBackup, CancellationToken.None);
+        var clock = new ManualClock(DateTimeOffset.UtcNow);
+        var request = Policy(cluster) with { Retention = new RetentionRules { KeepLast = 1 } };
+
+        var first = await Run(request, clock);
+        clock.Advance(TimeSpan.FromHours(25));
+        var second = await Run(request, clock);
+
+        Assert.Equal(PolicyAction.Full, second.Action);
+        Assert.Equal([first.Snapshot!.Id], second.Removed);
+        Assert.StartsWith("the sharded cluster of clusterId ", second.RetentionSource);
+        var left = (await SnapshotCatalog.LoadCompleteAsync(cluster.Repository, CancellationToken.None)).Select(s => s.Id).ToList();
+        Assert.Contains(setOld.Id, left); // KeepLast 1 over the whole repository would have removed it
+        Assert.Contains(setNew.Id, left);
     }
 
     private static BackupPolicyRequest Policy(TwoShardCluster cluster) => new()

@@ -134,6 +134,26 @@ public sealed class SameNameSourcesTests
     }
 
     [Fact]
+    public void Rules_given_one_source_remove_only_its_snapshots_and_keep_the_other_sets_naming_why()
+    {
+        // Staging has two fulls: KeepLast 1 over the whole repository removes the older; a production policy's rules never reach it.
+        var history = Shared().Append(Of(Full("staging-old", 50), Staging)).Append(Of(Full("prod-new", 500), Production)).ToList();
+        var only = new SourceIdentity(false, "rs0", Production);
+
+        var whole = RetentionPlanner.Plan(AsListing(history), new RetentionRules { KeepLast = 1 }).Decisions.ToDictionary(d => d.SnapshotId);
+        var plan = RetentionPlanner.Plan(AsListing(history), new RetentionRules { KeepLast = 1 }, only);
+
+        Assert.Equal(RetentionAction.Remove, whole["staging-old"].Action);
+        Assert.Equal(["prod-f", "prod-s1", "prod-s2", "prod-s3"], plan.Removals.Select(d => d.SnapshotId).Order(StringComparer.Ordinal));
+        Assert.Equal(["staging-f", "staging-old"], plan.OtherSources.Select(d => d.SnapshotId).Order(StringComparer.Ordinal));
+        var kept = Assert.Single(plan.Decisions, d => d.SnapshotId == "staging-old");
+        Assert.Equal(RetentionAction.Keep, kept.Action);
+        Assert.Equal($"it is of another source, replica set 'rs0' (replicaSetId {Staging}), not replica set 'rs0' (replicaSetId {Production}), the one source "
+            + "these rules reach: its own policy, or Invoke-MongoSnapshotRetention or Remove-MongoSnapshot, decides on it", kept.Reason);
+        Assert.Same(only, plan.Source);
+    }
+
+    [Fact]
     public void KeepLast_keeps_a_full_without_an_id_that_any_set_of_its_name_keeps()
     {
         // Production's only full predates ids; staging recorded its own. For production the old full is the newest.

@@ -1,0 +1,37 @@
+namespace MongoBackup.Engine.Repository;
+
+/// <summary>
+/// One source a command works on, to pick its snapshots out of a repository shared by several: a sharded cluster or not,
+/// a replica set's name (null for a cluster or a standalone) and its recorded id (a replica set's replicaSetId, a
+/// cluster's clusterId; null when the server would not tell it). A snapshot is of this source as
+/// <see cref="SnapshotSources.Same"/> judges two snapshots: same kind and name, and the same id where both recorded one
+/// (a snapshot without an id, or a source whose id is unknown, is taken with every id of its name).
+/// </summary>
+public sealed record SourceIdentity(bool IsCluster, string? ReplicaSetName, string? Id)
+{
+    /// <summary>Whether <paramref name="snapshot"/> can be of this source.</summary>
+    public bool Includes(SnapshotManifest snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        return (snapshot.Cluster is not null) == IsCluster && SameName(snapshot.Source.ReplicaSetName)
+            && Compatible(SnapshotSources.IdOf(snapshot));
+    }
+
+    /// <summary>Whether <paramref name="group"/> (one of <see cref="SnapshotSources.Group"/>'s) can be this source.</summary>
+    public bool Includes(SourceGroup group)
+    {
+        ArgumentNullException.ThrowIfNull(group);
+        return group.Snapshots.Count > 0 && (group.Snapshots[0].Cluster is not null) == IsCluster && SameName(group.ReplicaSetName)
+            && Compatible(group.Id);
+    }
+
+    /// <summary>The source in words, as <see cref="SnapshotSources.Describe"/> words a snapshot's.</summary>
+    public override string ToString() =>
+        IsCluster ? Id is null ? "the sharded cluster" : $"the sharded cluster of clusterId {Id}"
+        : ReplicaSetName is not { } name ? "the standalone server"
+        : Id is null ? $"replica set '{name}'" : $"replica set '{name}' (replicaSetId {Id})";
+
+    private bool SameName(string? name) => string.Equals(name, ReplicaSetName, StringComparison.Ordinal);
+
+    private bool Compatible(string? id) => id is null || Id is null || string.Equals(id, Id, StringComparison.OrdinalIgnoreCase);
+}
