@@ -60,7 +60,7 @@ BeforeAll {
 AfterAll {
     if ($script:uri) {
         $client = [MongoDB.Driver.MongoClient]::new($uri)
-        foreach ($suffix in '', '_pitr', '_ct', '_dto', '_outside', '_whatif') { $client.DropDatabase("$db$suffix", $none) }
+        foreach ($suffix in '', '_pitr', '_ct', '_dto', '_outside', '_whatif', '_now', '_samems') { $client.DropDatabase("$db$suffix", $none) }
     }
     Stop-MongoTestServer $server
     Remove-Item $repository -Recurse -Force -ErrorAction SilentlyContinue
@@ -258,6 +258,52 @@ Describe 'Backup-MongoOplog -Continuous' {
     It 'refuses a slice interval of zero' {
         { Backup-MongoOplog -ConnectionString $uri -Repository $repository -Continuous -SliceInterval '0s' -Duration '00:00:01' -ErrorAction Stop } |
             Should -Throw -ErrorId 'MongoBackup.InvalidArgument*' -ExpectedMessage '*-SliceInterval*'
+    }
+}
+
+Describe 'Restore-MongoPointInTime -PointInTime with sub-millisecond digits (a [DateTimeOffset]::UtcNow taken right after the last write)' {
+    BeforeAll {
+        # The last write, then the slice that saves it: the window now ends at that write's wall time, to the millisecond.
+        (Get-Collection $uri $db 'late').InsertOne((New-BsonDocument ([ordered]@{ _id = 'last'; note = 'written just before the moment' })))
+        $script:lastWall = [DateTimeOffset] (Get-LastWriteWallTime $uri $db)
+        $script:lateSlice = Backup-MongoOplog -ConnectionString $uri -Repository $repository
+        # [DateTimeOffset]::UtcNow as the tryout took it 0.93 ms after the write: the same millisecond as the write's wall
+        # time, with ticks below the millisecond (.5119334 after a write logged at .511). Taken from the write's logged
+        # wall time, since a real UtcNow lands in that millisecond only by chance (a later one is after the window).
+        $script:moment = $lastWall.AddTicks(9334)
+        # The sibling: 0.4 ms before a write that the server logged in the same millisecond.
+        $script:beforeInSameMs = $lastWall.AddTicks(2000)
+    }
+
+    It 'is read to the millisecond: inside the window that ends at the last write, and the last write is restored' {
+        $moment.UtcTicks % [TimeSpan]::TicksPerMillisecond | Should -Not -Be 0 -Because 'the moment has sub-millisecond ticks, as UtcNow does'
+        (Get-MongoRestoreWindow -Repository $repository).To | Should -Be $lastWall
+        $all = @(Restore-MongoPointInTime -ConnectionString $uri -Repository $repository -PointInTime $moment -Collection late -RenameDatabase "$db=$($db)_now" -WarningAction SilentlyContinue -Verbose 4>&1)
+        $result = $all | Where-Object { $_ -is [MongoBackup.MongoRestoreResult] }
+        $result.Succeeded | Should -BeTrue
+        $result.PointInTime | Should -Be $lastWall -Because 'the moment restored to is the millisecond it was read as'
+        Get-AllDocuments (Get-Collection $uri "$($db)_now" 'late') | Should -Be @('{ "_id" : "last", "note" : "written just before the moment" }')
+        $utc = $lastWall.UtcDateTime.ToString('yyyy-MM-dd HH:mm:ss.fff') + 'Z'
+        ($all | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] -and $_.Message -like '-PointInTime is *' }).Message |
+            Should -BeLike "*which is $utc, included with every write of that millisecond.*"
+    }
+
+    It 'a moment 0.4 ms before a write logged in the same millisecond includes that write, as the millisecond is included whole' {
+        $result = Restore-MongoPointInTime -ConnectionString $uri -Repository $repository -PointInTime $beforeInSameMs -Collection late -RenameDatabase "$db=$($db)_samems" -WarningAction SilentlyContinue
+        $result.Succeeded | Should -BeTrue
+        Get-AllDocuments (Get-Collection $uri "$($db)_samems" 'late') | Should -Be @('{ "_id" : "last", "note" : "written just before the moment" }')
+    }
+
+    It 'a moment in the next millisecond, with sub-millisecond digits, is refused naming that millisecond, not the window''s end' {
+        $next = $lastWall.AddTicks(10000 + 9334)
+        $caught = $null
+        try { Restore-MongoPointInTime -ConnectionString $uri -Repository $repository -PointInTime $next -Collection late -RenameDatabase "$db=$($db)_outside" -ErrorAction Stop }
+        catch { $caught = $_ }
+        $caught.FullyQualifiedErrorId | Should -BeLike 'MongoBackup.OutsideRestoreWindow,*'
+        $end = $lastWall.UtcDateTime.ToString('yyyy-MM-dd HH:mm:ss.fff') + 'Z'
+        $read = $lastWall.AddMilliseconds(1).UtcDateTime.ToString('yyyy-MM-dd HH:mm:ss.fff') + 'Z'
+        $caught.Exception.Message | Should -BeLike "-PointInTime was read as *, which is $read. That moment is outside every restore window*no oplog slice reaches past $end*"
+        Get-DatabaseName $uri | Should -Not -Contain "$($db)_outside"
     }
 }
 

@@ -5,8 +5,9 @@ namespace MongoBackup.Engine.Model;
 
 /// <summary>
 /// Where a replay stops, inclusive: at an exact oplog timestamp (-ClusterTime), or at a wall-clock moment
-/// (-PointInTime), compared with each entry's millisecond wall time so that a moment between two writes of
-/// the same second keeps the first and not the second.
+/// (-PointInTime) read to the millisecond and compared with each entry's millisecond wall time, so that a moment between
+/// two writes of the same second keeps the first and not the second, and every entry of the moment's own millisecond is
+/// replayed.
 /// </summary>
 public sealed class OplogLimit
 {
@@ -19,7 +20,7 @@ public sealed class OplogLimit
 
     /// <summary>The last timestamp the replay may reach (for a wall time: the end of its second).</summary>
     public OplogTimestamp Timestamp { get; }
-    /// <summary>The wall-clock moment for -PointInTime, in the offset it was given; null for -ClusterTime.</summary>
+    /// <summary>The wall-clock moment for -PointInTime, to the millisecond, in the offset it was given; null for -ClusterTime.</summary>
     public DateTimeOffset? WallTime { get; }
 
     /// <summary>
@@ -33,13 +34,30 @@ public sealed class OplogLimit
     public static OplogLimit AtClusterTime(OplogTimestamp timestamp) => new(timestamp, null);
 
     /// <summary>
-    /// A wall-clock limit. <paramref name="moment"/> keeps the offset it was given in, so that messages can show the
-    /// moments they name in the user's offset as well as in UTC (<see cref="Show"/>).
+    /// A wall-clock limit: the one place a user's moment (-PointInTime) becomes the limit a restore stops at.
+    /// <paramref name="moment"/> is read to the millisecond (<see cref="ToMillisecond"/>), as oplog wall times are
+    /// millisecond dates, so that the limit compares, shows and is named in errors as the same instant; that whole
+    /// millisecond is included. It keeps the offset it was given in, so that messages can show the moments they name in
+    /// the user's offset as well as in UTC (<see cref="Show"/>).
     /// </summary>
-    /// <param name="moment">The moment, in the offset it was given.</param>
-    /// <param name="reading">How the argument was read (<see cref="Reading"/>); null for none.</param>
-    public static OplogLimit AtWallTime(DateTimeOffset moment, string? reading = null) =>
-        new(new OplogTimestamp((uint)moment.ToUnixTimeSeconds(), uint.MaxValue), moment, reading);
+    /// <param name="moment">The moment, in the offset it was given; finer digits than the millisecond are dropped.</param>
+    /// <param name="reading">
+    /// How the argument was read (<see cref="Reading"/>), given the moment as the limit holds it (to the millisecond);
+    /// null for none.
+    /// </param>
+    public static OplogLimit AtWallTime(DateTimeOffset moment, Func<DateTimeOffset, string>? reading = null)
+    {
+        var wall = ToMillisecond(moment);
+        return new(new OplogTimestamp((uint)wall.ToUnixTimeSeconds(), uint.MaxValue), wall, reading?.Invoke(wall));
+    }
+
+    /// <summary>
+    /// <paramref name="moment"/> truncated to its millisecond (toward the past, in its own offset): 14:04:59.7499 is
+    /// 14:04:59.749, the millisecond an oplog entry written then carries as its wall time (MongoDB's Date_t counts whole
+    /// milliseconds since the epoch).
+    /// </summary>
+    public static DateTimeOffset ToMillisecond(DateTimeOffset moment) =>
+        moment.AddTicks(-(moment.UtcTicks % TimeSpan.TicksPerMillisecond));
 
     /// <summary>Whether a point (a snapshot's consistency, a slice's end) lies at or before this limit.</summary>
     public bool Reaches(ConsistencyPoint point) =>

@@ -45,11 +45,12 @@ public sealed class RestoreMongoPointInTimeCommand : MongoRestoreCmdlet
     {
         var limit = ParameterSetName == ClusterTimeSet
             ? OplogLimit.AtClusterTime(ClusterTimeArgument.Parse(ClusterTime))
-            : OplogLimit.AtWallTime(PointInTime, $"-PointInTime was read as {PointInTimeArgumentAttribute.Describe(PointInTime)}");
-        // Echo the instant the argument was read as, so a time taken in the wrong zone shows before anything else.
-        WriteVerbose(ParameterSetName == ClusterTimeSet
-            ? $"-ClusterTime {limit.Timestamp} falls in the second {PointInTimeArgumentAttribute.Describe(limit.Timestamp.WallTime)}."
-            : $"-PointInTime is {PointInTimeArgumentAttribute.Describe(PointInTime)}.");
+            : OplogLimit.AtWallTime(PointInTime, moment => $"-PointInTime was read as {PointInTimeArgumentAttribute.Describe(moment)}");
+        // Echo the instant the argument was read as (to the millisecond, as the limit compares it), so a time taken in
+        // the wrong zone shows before anything else.
+        WriteVerbose(limit.WallTime is { } wall
+            ? $"-PointInTime is {PointInTimeArgumentAttribute.Describe(wall)}, included with every write of that millisecond."
+            : $"-ClusterTime {limit.Timestamp} falls in the second {PointInTimeArgumentAttribute.Describe(limit.Timestamp.WallTime)}.");
         var request = new PointInTimeRestoreRequest
         {
             Restore = BuildRestoreRequest(), // its source is the base snapshot the run chooses
