@@ -103,3 +103,34 @@ Describe 'Restore-MongoPointInTime over a rename across databases' {
         finally { Stop-MongoTestServer $cluster }
     }
 }
+
+Describe 'Restore-MongoPointInTime of a replica set through a mongos, a rename mapped into another database the restore creates' {
+    It 'restores whole: the databases the restore creates share one primary shard, so the replay renames between them' {
+        # Breaker7 finding 1: the cluster alone puts each new database on its least-loaded shard, and the rename was refused.
+        $shop = "place_shop_$suffix"; $history = "place_hist_$suffix"
+        (Get-Collection $uri $shop 'orders').InsertMany([MongoDB.Bson.BsonDocument[]] @(foreach ($i in 1..5) { New-BsonDocument @{ _id = $i } }))
+        (Get-Collection $uri $shop 'archive').InsertOne((New-BsonDocument @{ _id = 1 }))
+        $repo = New-TestFolder
+        Backup-MongoDatabase -ConnectionString $uri -Repository $repo -Database $shop -WarningAction SilentlyContinue | Out-Null
+        Invoke-Admin $uri ([ordered]@{ renameCollection = "$shop.orders"; to = "$shop.orders2023" }) | Out-Null
+        $placed = Backup-MongoOplog -ConnectionString $uri -Repository $repo
+        $cluster = Start-MongoTestServer -Sharded -Shards 2
+        try {
+            $result = Restore-MongoPointInTime -ConnectionString $cluster.Uri -Repository $repo -ClusterTime $placed.OplogEnd -Database $shop `
+                -NamespaceMap @{ "$shop.orders2023" = "$history.orders2023"; "$shop.archive" = "$history.archive" } -Confirm:$false -WarningAction SilentlyContinue
+            $result.OplogError | Should -BeNullOrEmpty
+            $result.Succeeded | Should -BeTrue
+            Get-AllDocuments (Get-Collection $cluster.Uri $history 'orders2023') | Should -Be @(foreach ($i in 1..5) { "{ `"_id`" : $i }" })
+            Get-DocumentCount (Get-Collection $cluster.Uri $history 'archive') | Should -Be 1
+            Read-Cursor ([MongoDB.Driver.MongoClient]::new($cluster.Uri).GetDatabase($shop).ListCollectionNames($null, $none)) | Should -Not -Contain 'orders'
+            $config = [MongoDB.Driver.MongoClient]::new($cluster.Uri).GetDatabase('config')
+            $primaries = @(foreach ($database in $shop, $history) {
+                    $reply = $config.RunCommand[MongoDB.Bson.BsonDocument]((New-BsonDocument ([ordered]@{ find = 'databases'; filter = @{ _id = $database } })), $null, $none)
+                    $reply['cursor']['firstBatch'][0]['primary'].AsString
+                })
+            $primaries.Count | Should -Be 2
+            @($primaries | Sort-Object -Unique).Count | Should -Be 1
+        }
+        finally { Stop-MongoTestServer $cluster; Remove-Item $repo -Recurse -Force -ErrorAction SilentlyContinue }
+    }
+}

@@ -9,8 +9,10 @@ namespace MongoBackup.Engine.Restore;
 
 /// <summary>
 /// A restore into a sharded cluster through its mongos. A replica set's snapshot or a mongodump folder is restored as
-/// mongorestore restores one there: each collection created unsharded on its database's primary shard, as the cluster
-/// chooses it (the DBA shards afterwards); a target already sharded keeps its key and takes the documents routed by it.
+/// mongorestore restores one there: each collection created unsharded on its database's primary shard (the DBA shards
+/// afterwards); a target already sharded keeps its key and takes the documents routed by it. The databases such a
+/// restore creates all get one primary shard, as they were all on one replica set, so that a rename the replay applies
+/// between two of them works (<see cref="PrepareDatabasesAsync"/>).
 /// Nothing goes to the config or local database (<see cref="ServerDatabaseRefusal"/>).
 /// A cluster snapshot is restored sharded as the source was (its config
 /// metadata, <see cref="ClusterShardingMetadata"/>): each target database created on the shard of its source primary's
@@ -116,12 +118,16 @@ internal sealed class ShardedRestoreTarget
 
     /// <summary>
     /// Creates the target databases of a cluster snapshot on their primary shards and gives the target's shards the zones
-    /// the chosen namespaces' ranges use. For any other dump the cluster chooses each new database's primary shard as it
-    /// creates its first collection, as it does for mongorestore.
+    /// the chosen namespaces' ranges use. For any other dump (one replica set's, or a mongodump folder), the databases the
+    /// restore creates all go to one primary shard (<see cref="PrepareOnOneShardAsync"/>).
     /// </summary>
     public async Task PrepareDatabasesAsync(IReadOnlyList<PlannedNamespace> plan, CancellationToken ct)
     {
-        if (!_fromCluster) return;
+        if (!_fromCluster)
+        {
+            await PrepareOnOneShardAsync(plan, ct);
+            return;
+        }
         foreach (var group in plan.GroupBy(ns => ns.TargetDatabase, StringComparer.Ordinal))
         {
             if (await _admin.PrimaryShardAsync(group.Key, ct) is { } kept)
@@ -136,6 +142,38 @@ internal sealed class ShardedRestoreTarget
                 : $"{group.Key}: the target has no shard named {wanted ?? "(none recorded)"}, its primary in the snapshot; the cluster chose {await _admin.PrimaryShardAsync(group.Key, ct)}.");
         }
         await GiveZonesAsync(plan.Select(ns => ns.SourceNamespace), ct);
+    }
+
+    /// <summary>
+    /// The target databases of a replica set's dump, created on one primary shard: on a replica set they were all on one
+    /// server, and through a mongos a rename between two databases needs them on one primary shard ("Source and
+    /// destination collections must be on same shard"), which the cluster's own choice (the least-loaded shard for each
+    /// new database, as mongos creates one implicitly) does not give. That shard is the primary of the first target
+    /// database the cluster has already (a resumed restore's, or one restored into), else the one the cluster chooses for
+    /// the first database created; the rest are created there with enableSharding {primaryShard}. A database the target
+    /// has stays on its primary shard: moving it is the DBA's decision (movePrimary).
+    /// </summary>
+    private async Task PrepareOnOneShardAsync(IReadOnlyList<PlannedNamespace> plan, CancellationToken ct)
+    {
+        var databases = plan.Select(ns => ns.TargetDatabase).Where(d => d is not ("config" or "local" or "admin")).Distinct(StringComparer.Ordinal).ToList();
+        var primaries = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (var database in databases) primaries[database] = await _admin.PrimaryShardAsync(database, ct);
+        var home = databases.Select(d => primaries[d]).FirstOrDefault(p => p is not null);
+        foreach (var database in databases)
+        {
+            if (primaries[database] is { } kept)
+            {
+                _observer.Verbose($"{database}: the target has this database already, on its primary shard {kept}.");
+                continue;
+            }
+            await _admin.EnableShardingAsync(database, home, ct);
+            if (home is null)
+            {
+                home = await _admin.PrimaryShardAsync(database, ct);
+                _observer.Verbose($"{database}: created on the primary shard the cluster chose, {home}; the other databases this restore creates go there too.");
+            }
+            else _observer.Verbose($"{database}: created on the primary shard {home}, with the other databases of the snapshot's replica set.");
+        }
     }
 
     /// <summary>Gives the target's shards the zones the ranges of <paramref name="sourceNamespaces"/> use, where they have the shards of those names.</summary>

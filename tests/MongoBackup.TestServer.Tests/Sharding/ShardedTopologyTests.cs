@@ -187,4 +187,25 @@ public class ShardedTopologyTests
         Assert.Equal(13297, insert.Code);
         Assert.Equal(["shop"], fixture.Mongos.ListDatabaseNames().ToList().Where(d => d.Equals("shop", StringComparison.OrdinalIgnoreCase)));
     }
+
+    [InMemoryFact(Reason)]
+    public void EnableSharding_with_a_primaryShard_creates_the_database_there_and_refuses_another_for_a_database_the_cluster_has()
+    {
+        // The config server's createDatabase (sharding_catalog_manager_database_operations.cpp, 7.0): the same primary
+        // is a no-op, another is NamespaceExists (48), an unknown shard ShardNotFound (70).
+        using var fixture = new ClusterFixture();
+        fixture.RunAdmin(new BsonDocument { { "enableSharding", "shop" }, { "primaryShard", ShardedCluster.ShardName(1) } });
+        fixture.RunAdmin(new BsonDocument { { "enableSharding", "shop" }, { "primaryShard", ShardedCluster.ShardName(1) } });
+        fixture.RunAdmin(new BsonDocument("enableSharding", "shop"));
+
+        var other = Assert.Throws<MongoCommandException>(() => fixture.RunAdmin(new BsonDocument { { "enableSharding", "shop" }, { "primaryShard", ShardedCluster.ShardName(0) } }));
+        var unknown = Assert.Throws<MongoCommandException>(() => fixture.RunAdmin(new BsonDocument { { "enableSharding", "other" }, { "primaryShard", "shard9" } }));
+
+        Assert.Equal(48, other.Code);
+        Assert.Contains($"database already created on a primary which is different from {ShardedCluster.ShardName(0)}", other.ErrorMessage);
+        Assert.Equal(70, unknown.Code);
+        var primary = fixture.Config.GetDatabase("config").GetCollection<BsonDocument>("databases").Find(new BsonDocument("_id", "shop")).Single()["primary"];
+        Assert.Equal(ShardedCluster.ShardName(1), primary.AsString);
+        Assert.Equal(0, fixture.Config.GetDatabase("config").GetCollection<BsonDocument>("databases").CountDocuments(new BsonDocument("_id", "other")));
+    }
 }

@@ -25,17 +25,26 @@ internal sealed class MongosShardingCommands(ClusterRouter router) : ICommandGro
         table.Add("flushRouterConfig", _ => new BsonDocument("flushed", true));
     }
 
+    /// <summary>
+    /// Creates the database on primaryShard (an unknown shard is ShardNotFound), or on the least-loaded shard; a database
+    /// the cluster has already stays where it is, and naming another primaryShard for it is NamespaceExists
+    /// (sharding_catalog_manager_database_operations.cpp createDatabase, 7.0: "database already created on a primary
+    /// which is different from X").
+    /// </summary>
     private BsonDocument EnableSharding(CommandContext context)
     {
         RequireAdmin(context);
         var database = context.CommandValue.AsString;
-        if (router.Catalog.Database(database) == null)
+        var wanted = context.Body.GetValue("primaryShard", BsonNull.Value) is { IsString: true } shard ? router.Shard(shard.AsString).Name : null;
+        if (router.Catalog.Database(database) is { } existing)
         {
-            if (context.Body.GetValue("primaryShard", BsonNull.Value) is { IsString: true } shard)
-                router.Catalog.AddDatabase(database, router.Shard(shard.AsString).Name);
-            else
-                router.PrimaryShard(database, create: true);
+            if (wanted is not null && existing["primary"].AsString != wanted)
+                throw new CommandFailure(48, "NamespaceExists", $"database already created on a primary which is different from {wanted}");
         }
+        else if (wanted is not null)
+            router.Catalog.AddDatabase(database, wanted);
+        else
+            router.PrimaryShard(database, create: true);
         return new BsonDocument();
     }
 
