@@ -156,7 +156,7 @@ catch { 'RESULT:' + (@{ Id = `$_.FullyQualifiedErrorId; Message = `$_.Exception.
     }
 
     It 'Copy-MongoSnapshot -Confirm over two snapshots, input ending after one answer: the refusal names the snapshot already copied' {
-        $caught = Invoke-ChildWithEmptyInput 'Get-MongoSnapshot -Repository $KeyRepository | Copy-MongoSnapshot -Destination $Destination -Confirm' @() -Answers 'y' -KeyRepositoryPath $twoKeyRepository
+        $caught = Invoke-ChildWithEmptyInput 'Get-MongoSnapshot -Repository $KeyRepository | Copy-MongoSnapshot -Destination $Destination -Confirm -ErrorAction Stop' @() -Answers 'y' -KeyRepositoryPath $twoKeyRepository
         $caught.Id | Should -BeLike "MongoBackup.ConfirmationRequired,*" -Because $caught.Message
         $copied = @(Get-MongoSnapshot -Repository $copyDestination)
         $copied.Count | Should -Be 1 -Because 'the first copy was confirmed and made (the premise)'
