@@ -198,3 +198,23 @@ Describe 'Update-MongoSnapshotKey -Id on a key-file chain, restored and tested w
         "$refusal" | Should -BeLike "*Snapshot $($fileSlice.Id) was encrypted with the key whose fingerprint is $($fileSlice.KeyFingerprint); none of the 2 key files given (b.key: *, c.key: *) has it*"
     }
 }
+
+Describe 'Update-MongoSnapshotKey failing on a snapshot after it re-keyed another' {
+    # Breaker7: a failure midway must not leave the DBA thinking nothing moved to the new key: the error names what did.
+    It 'reports the failure naming the snapshot already re-keyed and the new key, and that snapshot opens with the new key only' {
+        $repository = Join-Path (New-TestFolder) 'midway'
+        $database = 'pester_rotmid_' + [guid]::NewGuid().ToString('N').Substring(0, 8)
+        Add-Orders $database (1..3)
+        $first = Backup-MongoDatabase -ConnectionString $uri -Repository $repository -Database $database -EncryptionKey $old -WarningAction SilentlyContinue
+        $second = Backup-MongoDatabase -ConnectionString $uri -Repository $repository -Database $database -EncryptionKey $wrong -WarningAction SilentlyContinue
+        $done = @(Update-MongoSnapshotKey -Repository $repository -Id $first.Id, $second.Id -EncryptionKey $old -NewEncryptionKey $new -Confirm:$false `
+            -ErrorVariable failures -ErrorAction SilentlyContinue)
+        @($done.Id) | Should -Be @($first.Id)
+        $failures.Count | Should -Be 1
+        $failures[0].FullyQualifiedErrorId | Should -BeLike 'MongoBackup.WrongEncryptionKey,*'
+        $failures[0].Exception.Message | Should -BeLike "*Not re-keyed: $($second.Id); already re-keyed under key $($done[0].KeyFingerprint) (the new key; the current key no longer opens it): $($first.Id)*"
+        (Get-MongoSnapshot -Repository $repository -Id $first.Id).KeyFingerprint | Should -Be $done[0].KeyFingerprint
+        (Get-MongoSnapshot -Repository $repository -Id $second.Id).KeyFingerprint | Should -Be $second.KeyFingerprint
+        Remove-Item (Split-Path $repository) -Recurse -Force -ErrorAction SilentlyContinue
+    }
+}

@@ -91,6 +91,33 @@ Describe 'A wrong passphrase shorter than 12 characters, given to read snapshots
     }
 }
 
+Describe 'A wrong passphrase shorter than 12 characters, given to continue an encrypted chain' {
+    # Breaker7: a slice continues its chain's key, an existing key: a short wrong one is the wrong key, not a too-short new one.
+    BeforeAll {
+        function Assert-NotTheChainKey([scriptblock] $Command) {
+            $caught = $null
+            try { & $Command } catch { $caught = $_ }
+            $caught | Should -Not -BeNullOrEmpty -Because 'a key that is not the chain''s is refused'
+            $caught.FullyQualifiedErrorId | Should -BeLike 'MongoBackup.WrongEncryptionKey,*' -Because $caught.Exception.Message
+            $caught.Exception.Message | Should -BeLike "*continues snapshot $($full.Id), and the key given does not open*Give the key the chain is encrypted with*"
+            $caught.Exception.Message | Should -Not -BeLike '*at least 12 characters*'
+        }
+    }
+
+    It 'Backup-MongoOplog reports the wrong key and writes no slice' {
+        $before = Get-ManifestHashes
+        (Get-Collection $uri $db 'orders').InsertOne((New-BsonDocument @{ _id = 'for the wrong-key slice' }))
+        Assert-NotTheChainKey { Backup-MongoOplog -ConnectionString $uri -Repository $repository -EncryptionKey $short -ErrorAction Stop }
+        Get-ManifestHashes | Should -Be $before
+    }
+
+    It 'Invoke-MongoBackupPolicy, whose run takes a slice of the chain, reports the wrong key and writes no slice' {
+        $before = Get-ManifestHashes
+        Assert-NotTheChainKey { Invoke-MongoBackupPolicy -ConnectionString $uri -Repository $repository -Database $db -FullEvery '1.00:00:00' -EncryptionKey $short -ErrorAction Stop }
+        Get-ManifestHashes | Should -Be $before
+    }
+}
+
 Describe 'A new passphrase shorter than 12 characters' {
     It 'Backup-MongoDatabase refuses it and writes no snapshot' {
         $before = Get-ManifestHashes
@@ -98,12 +125,24 @@ Describe 'A new passphrase shorter than 12 characters' {
         Get-ManifestHashes | Should -Be $before
     }
 
-    It 'Backup-MongoOplog refuses it' {
-        Assert-TooShort { Backup-MongoOplog -ConnectionString $uri -Repository $repository -EncryptionKey $short -ErrorAction Stop }
+    It 'Backup-MongoOplog refuses it as the first key of a chain whose full backup is not encrypted, and writes no slice' {
+        $plain = New-TestFolder
+        try {
+            Backup-MongoDatabase -ConnectionString $uri -Repository $plain -Database $db -WarningAction SilentlyContinue | Out-Null
+            (Get-Collection $uri $db 'orders').InsertOne((New-BsonDocument @{ _id = 'for the new chain key' }))
+            Assert-TooShort { Backup-MongoOplog -ConnectionString $uri -Repository $plain -EncryptionKey $short -ErrorAction Stop -WarningAction SilentlyContinue }
+            @(Get-MongoSnapshot -Repository $plain).Count | Should -Be 1
+        }
+        finally { Remove-Item $plain -Recurse -Force -ErrorAction SilentlyContinue }
     }
 
-    It 'Invoke-MongoBackupPolicy refuses it' {
-        Assert-TooShort { Invoke-MongoBackupPolicy -ConnectionString $uri -Repository $repository -FullEvery '1.00:00:00' -EncryptionKey $short -ErrorAction Stop }
+    It 'Invoke-MongoBackupPolicy refuses it for the first full backup of a new repository, and writes no snapshot' {
+        $fresh = Join-Path (New-TestFolder) 'fresh'
+        try {
+            Assert-TooShort { Invoke-MongoBackupPolicy -ConnectionString $uri -Repository $fresh -Database $db -FullEvery '1.00:00:00' -EncryptionKey $short -ErrorAction Stop -WarningAction SilentlyContinue }
+            @(Get-MongoSnapshot -Repository $fresh -ErrorAction SilentlyContinue).Count | Should -Be 0
+        }
+        finally { Remove-Item (Split-Path $fresh) -Recurse -Force -ErrorAction SilentlyContinue }
     }
 
     It 'Set-MongoRepository refuses to pin it' {

@@ -71,19 +71,27 @@ Describe 'Confirmation in a pwsh -File script whose standard input is empty' {
             -EncryptionKey (ConvertTo-SecureString $oldKey -AsPlainText -Force) | Out-Null
         (Get-Collection $uri $childDb 'orders').InsertOne((New-BsonDocument @{ _id = 'added after the backup' }))
 
-        function Invoke-ChildWithEmptyInput([string] $Command, [string[]] $Switches) {
+        # Two encrypted snapshots (re-keyed, or copied to the destination): a command acting on several items is asked once per item.
+        $script:twoKeyRepository = New-TestFolder
+        $script:copyDestination = New-TestFolder
+        foreach ($i in 1..2) {
+            Backup-MongoDatabase -ConnectionString $uri -Repository $twoKeyRepository -Database $childDb -WarningAction SilentlyContinue `
+                -EncryptionKey (ConvertTo-SecureString $oldKey -AsPlainText -Force) | Out-Null
+        }
+
+        function Invoke-ChildWithEmptyInput([string] $Command, [string[]] $Switches, [string[]] $Answers = @(), [string] $KeyRepositoryPath = $keyRepository) {
             # A child pwsh running a script file, its standard input a pipe closed at once (an empty stream); the script
             # prints the error it caught as one RESULT line. Under 'dotnet pwsh' the process is dotnet: run pwsh.dll through it.
             $file = Join-Path $scripts ("child-" + [guid]::NewGuid().ToString('N') + '.ps1')
             Set-Content -Path $file -Value @"
-param([string] `$Uri, [string] `$Repository, [string] `$KeyRepository, [string] `$Id, [string] `$Database, [string] `$OldKey)
+param([string] `$Uri, [string] `$Repository, [string] `$KeyRepository, [string] `$Id, [string] `$Database, [string] `$OldKey, [string] `$Destination)
 Import-Module `$env:MONGOBACKUP_MODULE
 try { $Command; 'RESULT:' + (@{ Id = 'none' } | ConvertTo-Json -Compress) }
 catch { 'RESULT:' + (@{ Id = `$_.FullyQualifiedErrorId; Message = `$_.Exception.Message } | ConvertTo-Json -Compress) }
 "@
             $exe = [Environment]::ProcessPath
-            $arguments = @('-NoProfile') + $Switches + @('-File', $file, '-Uri', $uri, '-Repository', $childRepository, '-KeyRepository', $keyRepository,
-                '-Id', $childSnapshot.Id, '-Database', $childDb, '-OldKey', $oldKey)
+            $arguments = @('-NoProfile') + $Switches + @('-File', $file, '-Uri', $uri, '-Repository', $childRepository, '-KeyRepository', $KeyRepositoryPath,
+                '-Id', $childSnapshot.Id, '-Database', $childDb, '-OldKey', $oldKey, '-Destination', $copyDestination)
             if ([IO.Path]::GetFileNameWithoutExtension($exe) -eq 'dotnet') { $arguments = @(Join-Path $PSHOME 'pwsh.dll') + $arguments }
             $info = [System.Diagnostics.ProcessStartInfo]::new($exe, [string[]] $arguments)
             $info.RedirectStandardInput = $true
@@ -91,6 +99,8 @@ catch { 'RESULT:' + (@{ Id = `$_.FullyQualifiedErrorId; Message = `$_.Exception.
             $info.RedirectStandardError = $true
             $child = [System.Diagnostics.Process]::Start($info)
             try {
+                # The answers given, then the end of input: the prompts after them read nothing.
+                foreach ($answer in $Answers) { $child.StandardInput.WriteLine($answer) }
                 $child.StandardInput.Close()
                 $errors = $child.StandardError.ReadToEndAsync()
                 $output = $child.StandardOutput.ReadToEnd()
@@ -110,7 +120,7 @@ catch { 'RESULT:' + (@{ Id = `$_.FullyQualifiedErrorId; Message = `$_.Exception.
 
     AfterAll {
         if ($script:uri) { [MongoDB.Driver.MongoClient]::new($uri).DropDatabase($childDb, [System.Threading.CancellationToken]::None) }
-        Remove-Item $childRepository, $keyRepository, $scripts -Recurse -Force -ErrorAction SilentlyContinue
+        Remove-Item $childRepository, $keyRepository, $twoKeyRepository, $copyDestination, $scripts -Recurse -Force -ErrorAction SilentlyContinue
     }
 
     Context 'pwsh <Label>' -ForEach @(@{ Label = '-File'; Switches = @() }, @{ Label = '-NonInteractive -File'; Switches = @('-NonInteractive') }) {
@@ -133,5 +143,24 @@ catch { 'RESULT:' + (@{ Id = `$_.FullyQualifiedErrorId; Message = `$_.Exception.
             Assert-Refused $caught 'Update-MongoSnapshotKey'
             Get-ChildItem $keyRepository -Recurse -Filter manifest.json | Get-FileHash | ForEach-Object Hash | Should -Be $before
         }
+    }
+    # Breaker7: printf 'y\n' | pwsh -File rotate.ps1 re-keyed the first snapshot, then the second prompt read the end of input and
+    # said "nothing was done". Every confirmation is now asked before any manifest is rewritten, so that is true again.
+    It 'Update-MongoSnapshotKey over two snapshots, input ending after one answer: refused before any rewrite, both still under the old key' {
+        $before = Get-ChildItem $twoKeyRepository -Recurse -Filter manifest.json | Get-FileHash | ForEach-Object Hash
+        $caught = Invoke-ChildWithEmptyInput ('Update-MongoSnapshotKey -Repository $KeyRepository -EncryptionKey (ConvertTo-SecureString $OldKey -AsPlainText -Force) ' +
+            '-NewEncryptionKey (ConvertTo-SecureString "the new passphrase of the child" -AsPlainText -Force)') @() -Answers 'y' -KeyRepositoryPath $twoKeyRepository
+        Assert-Refused $caught 'Update-MongoSnapshotKey'
+        Get-ChildItem $twoKeyRepository -Recurse -Filter manifest.json | Get-FileHash | ForEach-Object Hash | Should -Be $before
+        @(Get-MongoSnapshot -Repository $twoKeyRepository | ForEach-Object KeyFingerprint | Sort-Object -Unique).Count | Should -Be 1
+    }
+
+    It 'Copy-MongoSnapshot -Confirm over two snapshots, input ending after one answer: the refusal names the snapshot already copied' {
+        $caught = Invoke-ChildWithEmptyInput 'Get-MongoSnapshot -Repository $KeyRepository | Copy-MongoSnapshot -Destination $Destination -Confirm -ErrorAction Stop' @() -Answers 'y' -KeyRepositoryPath $twoKeyRepository
+        $caught.Id | Should -BeLike "MongoBackup.ConfirmationRequired,*" -Because $caught.Message
+        $copied = @(Get-MongoSnapshot -Repository $copyDestination)
+        $copied.Count | Should -Be 1 -Because 'the first copy was confirmed and made (the premise)'
+        $caught.Message | Should -Not -BeLike '*nothing was done*'
+        $caught.Message | Should -BeLike "*what it did before this prompt stands: snapshot $($copied[0].Id) was copied to *"
     }
 }

@@ -104,7 +104,8 @@ public static class ErrorIds
     public const string SnapshotTestFailed = "MongoBackup.SnapshotTestFailed";
     /// <summary>
     /// The command would ask for confirmation (a removal, a re-key, a restore with -Drop), but the session cannot prompt
-    /// (pwsh -NonInteractive, a host without a UI): nothing was done; -Confirm:$false runs it unattended.
+    /// (pwsh -NonInteractive, a host without a UI): nothing was done, or, where a command acts between confirmations (copies,
+    /// exports), the message names what it already did; -Confirm:$false runs it unattended.
     /// </summary>
     public const string ConfirmationRequired = "MongoBackup.ConfirmationRequired";
     /// <summary>A failure MongoBackup did not expect and could not describe: a bug (or an environment problem) to report.</summary>

@@ -38,6 +38,9 @@ public sealed class EncryptionKeySource
         return new(passphrases.ToArray(), keyFiles.ToArray());
     }
 
+    /// <summary>The one passphrase given, when the key is a single passphrase (not a key file); for the length rule of a new key.</summary>
+    internal SecureString? SinglePassphrase => _passphrases.Count == 1 && _keyFiles.Count == 0 ? _passphrases[0] : null;
+
     /// <summary>Whether more than one key was given (only reading takes several).</summary>
     public bool HasSeveralKeys => _passphrases.Count + _keyFiles.Count > 1;
 

@@ -20,7 +20,8 @@ public static class SnapshotKeys
     /// <param name="warn">Where a full backup without a key into a repository whose newest snapshot is encrypted is warned about.</param>
     /// <exception cref="MongoBackupException">EncryptionKeyRequired or WrongEncryptionKey when the settings refuse it, EncryptionKeyRequired
     /// for a slice without a key whose chain base is encrypted, WrongEncryptionKey for a slice under a key that does not open its
-    /// encrypted chain (<see cref="ChainKeyCheck"/>); the key source's own errors.</exception>
+    /// encrypted chain (<see cref="ChainKeyCheck"/>); InvalidArgument for a passphrase shorter than 12 characters that is a new
+    /// key here (<see cref="IsInUseAsync"/>); the key source's own errors.</exception>
     public static async Task<KeyEncryptionKey?> KeyEncryptionKeyForNewAsync(EncryptionKeySource? source, SnapshotCatalog catalog, string what,
         Func<SnapshotManifest, bool>? chainOf, Action<string> warn, CancellationToken ct)
     {
@@ -30,8 +31,21 @@ public static class SnapshotKeys
         if (settings?.Refusal(kek?.Fingerprint, catalog.Repository.Location, what) is { } refusal) throw refusal;
         if (kek is null) UnencryptedChainCheck.Check(await catalog.CompleteAsync(ct), chainOf, catalog.Repository.Location, what, warn);
         else if (chainOf is not null) ChainKeyCheck.Check(source!, await catalog.CompleteAsync(ct), chainOf, catalog.Repository.Location, what);
+        if (kek is not null && source!.SinglePassphrase is { } passphrase && !await IsInUseAsync(kek, settings, catalog, ct))
+            KeyEncryptionKey.RequireLongEnough(passphrase);
         return kek;
     }
+
+    /// <summary>
+    /// Whether <paramref name="kek"/> is a key the repository already uses (its settings pin it, or a complete snapshot is
+    /// under it). Only a key not in use is new, and held to the length rule for a new passphrase
+    /// (<see cref="KeyEncryptionKey.RequireLongEnough"/>): the pin and the chain are judged first, so a short passphrase
+    /// where an existing key is expected (a slice continuing an encrypted chain, a pinned repository) is reported as the
+    /// wrong key, not as too short.
+    /// </summary>
+    private static async Task<bool> IsInUseAsync(KeyEncryptionKey kek, RepositorySettings? settings, SnapshotCatalog catalog, CancellationToken ct) =>
+        string.Equals(settings?.KeyId, kek.Fingerprint, StringComparison.OrdinalIgnoreCase)
+        || (await catalog.CompleteAsync(ct)).Any(s => string.Equals(s.Encryption?.KeyId, kek.Fingerprint, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>
     /// As <see cref="KeyEncryptionKeyForNewAsync"/>, the key kept as judged, to hand on to the snapshot it was judged for

@@ -19,6 +19,12 @@ public sealed class CopyMongoSnapshotCommand : MongoSnapshotCmdlet
     private SettingsReadOnce? _destinationSettings;
     // The sources whose settings were compared with the destination's (and carried into it when the copy starts it), once per command.
     private readonly HashSet<string> _prepared = new(StringComparer.Ordinal);
+    // The snapshots this run has copied, named if a later confirmation cannot be answered.
+    private readonly List<string> _copied = [];
+
+    /// <inheritdoc/>
+    protected override string? DoneSoFar => _copied.Count == 0 ? null
+        : $"snapshot{(_copied.Count == 1 ? "" : "s")} {string.Join(", ", _copied)} {(_copied.Count == 1 ? "was" : "were")} copied to {DescribeRepository(Destination)}";
 
     [Parameter(Mandatory = true)]
     [ValidateNotNullOrEmpty]
@@ -66,6 +72,7 @@ public sealed class CopyMongoSnapshotCommand : MongoSnapshotCmdlet
         PrepareDestination(source);
         if (DestinationRefusal(manifest) is { } refusal) throw refusal;
         var copied = RunEngine((observer, ct) => new SnapshotCopier(observer).CopyAsync(source, id, destination, Force.IsPresent, ct));
+        _copied.Add(id);
         WriteObject(MongoSnapshot.FromManifest(copied, destination));
     });
 

@@ -12,6 +12,12 @@ namespace MongoBackup.PowerShell.Commands;
 [OutputType(typeof(MongoSnapshotExport), typeof(MongoPlannedAction))]
 public sealed class ExportMongoSnapshotCommand : MongoEncryptedSnapshotCmdlet
 {
+    // The exports this run has written, named if a later confirmation cannot be answered.
+    private readonly List<string> _exported = [];
+
+    /// <inheritdoc/>
+    protected override string? DoneSoFar => _exported.Count == 0 ? null : $"it exported {string.Join(", ", _exported)}";
+
     /// <summary>The folder (or with -Archive, the file) to create; it must not exist yet, or be an empty folder.</summary>
     [Parameter(Mandatory = true)]
     [ValidateNotNullOrEmpty]
@@ -50,6 +56,7 @@ public sealed class ExportMongoSnapshotCommand : MongoEncryptedSnapshotCmdlet
         }
         if (!ShouldProcess(destination, $"Export snapshot {id} from {repository.Location} as {form}")) return;
         var result = RunEngine((observer, ct) => new SnapshotExporter(observer).RunAsync(request, ct));
+        _exported.Add($"snapshot {id} to {destination}");
         WriteObject(MongoSnapshotExport.FromResult(result));
     });
 }

@@ -20,7 +20,12 @@ public abstract class MongoReadingCmdlet : MongoEncryptedConnectionCmdlet
     [ValidateNotNullOrEmpty]
     public string? EncryptionKeyFile { get; set; }
 
-    /// <summary>A backup is written under one key: -EncryptionKey or -EncryptionKeyFile, not both.</summary>
+    /// <summary>
+    /// A backup is written under one key: -EncryptionKey or -EncryptionKeyFile, not both. A full backup's passphrase is
+    /// refused at once when shorter than 12 characters; a cmdlet that writes slices (which continue an existing chain's
+    /// key) overrides this and leaves the length rule to the repository's judgement of the key, which holds a new key to
+    /// it and reports a short key that is not the chain's as the wrong key.
+    /// </summary>
     protected override EncryptionKeySource? BuildEncryptionKeys() =>
         EncryptionKeyArguments.Build(EncryptionKey, EncryptionKeyFile, ResolvePath, WriteWarning);
 

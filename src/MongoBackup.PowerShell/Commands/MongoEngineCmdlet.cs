@@ -189,15 +189,25 @@ public abstract class MongoEngineCmdlet : PSCmdlet, IDisposable
         return answer;
     }
 
+    /// <summary>
+    /// What this run has already changed, for a cmdlet that acts between confirmations (one snapshot copied, then the next
+    /// asked): null while nothing was changed. A prompt that cannot be answered then says what stands instead of "nothing was done".
+    /// Cmdlets that ask every confirmation before acting (Remove-MongoSnapshot, retention) leave it null.
+    /// </summary>
+    protected virtual string? DoneSoFar => null;
+
     private T Prompting<T>(string what, Func<T> ask)
     {
         try { return ask(); }
         catch (Exception e) when (CannotPrompt(e))
         {
             var name = MyInvocation.MyCommand.Name;
+            var done = DoneSoFar is { } already
+                ? $"so it stopped here, but what it did before this prompt stands: {already}. Nothing after it was done"
+                : "so nothing was done";
             throw new MongoBackupException(ErrorIds.ConfirmationRequired,
                 $"{name} asks for confirmation before it acts ({what}), but this session cannot prompt (pwsh -NonInteractive, standard " +
-                $"input closed or empty, or a host without a UI), so nothing was done. For unattended runs add -Confirm:$false to {name}; " +
+                $"input closed or empty, or a host without a UI), {done}. For unattended runs add -Confirm:$false to {name}; " +
                 "-WhatIf shows what it would do.", e, name);
         }
     }

@@ -52,6 +52,14 @@ public sealed class UpdateMongoSnapshotKeyCommand : MongoEngineCmdlet
     private ISnapshotRepository? _repository;
     private readonly HashSet<string> _planned = new(StringComparer.Ordinal);
     private readonly HashSet<string> _failed = new(StringComparer.Ordinal);
+    // Every snapshot named (by -Id or piped in), collected so every confirmation is asked before any manifest is rewritten.
+    private readonly List<SnapshotManifest> _selected = [];
+    private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
+    // The snapshots this run has re-keyed: named by any later failure or unanswerable prompt, since the old key no longer opens them.
+    private readonly List<string> _rotated = [];
+
+    /// <inheritdoc/>
+    protected override string? DoneSoFar => _rotated.Count == 0 ? null : RotatedSoFar();
 
     protected override void BeginProcessing() => RunCommand(() =>
     {
@@ -66,16 +74,23 @@ public sealed class UpdateMongoSnapshotKeyCommand : MongoEngineCmdlet
         _rotation = Await(ct => KeyRotation.ForRepositoryAsync(current, replacement, new SnapshotCatalog(_repository), ct));
     });
 
-    protected override void ProcessRecord() => RunCommand(() => Rotate(Selected(_repository!)));
+    /// <summary>Collects the snapshots; nothing is rewritten until every one of them has been confirmed (EndProcessing).</summary>
+    protected override void ProcessRecord() => RunCommand(() =>
+    {
+        foreach (var manifest in Selected(_repository!))
+            if (_seen.Add(manifest.Id)) _selected.Add(manifest);
+    });
 
     /// <summary>
-    /// When every snapshot was asked for, those committed under the current key while the rotation ran (a scheduled
-    /// oplog slice admitted before the pin moved) are rotated too, before and after the pin moves; then the pin follows.
+    /// Asks every confirmation, then re-keys the confirmed snapshots. When every snapshot was asked for, those committed
+    /// under the current key while the rotation ran (a scheduled oplog slice admitted before the pin moved) are rotated
+    /// too, before and after the pin moves; then the pin follows.
     /// </summary>
     protected override void EndProcessing() => RunCommand(() =>
     {
         var repository = _repository!;
         if (_rotation is null) return;
+        Rotate(_selected);
         if (Id is null && !IsWhatIf()) Rotate(Leftovers(repository));
         var outcome = Await(ct => RotatedKeyPin.DecideAsync(_rotation, repository, _planned, ct));
         if (outcome.Settings is null)
@@ -99,9 +114,15 @@ public sealed class UpdateMongoSnapshotKeyCommand : MongoEngineCmdlet
         Await(new SnapshotCatalog(repository).CompleteAsync)
             .Where(s => !_failed.Contains(s.Id) && _rotation!.Applies(s) && _rotation.IsUnderCurrentKey(s));
 
+    /// <summary>
+    /// Re-keys <paramref name="manifests"/>: every confirmation first (an answer that cannot be given then stops the run
+    /// before any rewrite), then the rewrites. A snapshot that fails is a non-terminating error naming the snapshots already
+    /// re-keyed, so the new key is never taken for unused.
+    /// </summary>
     private void Rotate(IEnumerable<SnapshotManifest> manifests)
     {
         var repository = _repository!;
+        var applicable = new List<SnapshotManifest>();
         foreach (var manifest in manifests)
         {
             if (!_rotation!.Applies(manifest))
@@ -111,26 +132,33 @@ public sealed class UpdateMongoSnapshotKeyCommand : MongoEngineCmdlet
                     : $"Snapshot {manifest.Id} is already under key {_rotation.NewFingerprint}.");
                 continue;
             }
-            if (IsWhatIf())
-            {
-                WritePlan(manifest);
-                continue;
-            }
-            if (!ShouldProcess(manifest.Id, $"Re-wrap the data key of snapshot {manifest.Id} (key {manifest.Encryption!.KeyId}) under key {_rotation.NewFingerprint} and rewrite its manifest"))
-                continue;
+            if (IsWhatIf()) WritePlan(manifest);
+            else applicable.Add(manifest);
+        }
+        var confirmed = applicable
+            .Where(m => ShouldProcess(m.Id, $"Re-wrap the data key of snapshot {m.Id} (key {m.Encryption!.KeyId}) under key {_rotation!.NewFingerprint} and rewrite its manifest"))
+            .ToList();
+        foreach (var manifest in confirmed)
+        {
             try
             {
-                var rotated = Await(ct => _rotation.RotateAsync(repository, manifest, ct));
+                var rotated = Await(ct => _rotation!.RotateAsync(repository, manifest, ct));
+                _rotated.Add(manifest.Id);
                 WriteObject(MongoSnapshot.FromManifest(rotated, repository));
             }
             catch (MongoBackupException e)
             {
-                // One snapshot under another key must not stop the rest of the rotation.
+                // One snapshot under another key, or a storage failure, must not stop the rest of the rotation.
                 _failed.Add(manifest.Id);
-                WriteError(EngineErrors.ToRecord(e));
+                WriteError(EngineErrors.ToRecord(_rotated.Count == 0 ? e
+                    : new MongoBackupException(e.ErrorId, $"{e.Message} Not re-keyed: {manifest.Id}; {RotatedSoFar()}.", e, e.Target ?? manifest.Id)));
             }
         }
     }
+
+    private string RotatedSoFar() =>
+        $"already re-keyed under key {_rotation!.NewFingerprint} (the new key; the current key no longer opens {(_rotated.Count == 1 ? "it" : "them")}): " +
+        string.Join(", ", _rotated);
 
     /// <summary>The dry run: the current key is tried on the snapshot, as the rotation tries it.</summary>
     private void WritePlan(SnapshotManifest manifest)
