@@ -156,6 +156,38 @@ Describe 'Two replica sets of the same name, each with full backups and oplog sl
         $caught.FullyQualifiedErrorId | Should -BeLike 'MongoBackup.InvalidArgument,*'
         $caught.Exception.Message | Should -BeLike "*-SourceId 000000000000000000000000: no snapshot in * was taken from a source of that id*$($pFull.SourceId)*"
     }
+
+    It 'the default views show SourceId, which the -SourceId refusal tells the user to read there' {
+        $table = Get-MongoRestoreWindow -Repository $shared | Out-String -Width 250
+        $table | Should -Match $pFull.SourceId
+        $table | Should -Match $sFull.SourceId
+        Get-MongoRestoreWindow -Repository $shared | Format-List | Out-String -Width 250 | Should -Match "SourceId\s+: $($sFull.SourceId)"
+        Get-MongoSnapshot -Repository $shared -Id $sFull.Id | Format-List | Out-String -Width 250 | Should -Match "SourceId\s+: $($sFull.SourceId)"
+    }
+
+    It 'Get-MongoSnapshot and Get-MongoRestoreWindow -SourceId list only that source''s snapshots and windows' {
+        (Get-MongoSnapshot -Repository $shared -SourceId $sFull.SourceId).Id | Sort-Object | Should -Be (@($sFull.Id, $sFirst.Id, $sSecond.Id) | Sort-Object)
+        (Get-MongoRestoreWindow -Repository $shared -SourceId $pFull.SourceId).BaseSnapshotId | Should -Be $pFull.Id
+        $line = "Get-MongoSnapshot -Repository '$shared' -SourceId "
+        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Sort-Object |
+            Should -Be (@($pFull.SourceId, $sFull.SourceId) | Sort-Object)
+    }
+
+    It 'Get-MongoSnapshot -Latest warns that another source of the same name has full snapshots, and -SourceId picks one' {
+        $latest = Get-MongoSnapshot -Repository $shared -Latest -WarningVariable warned -WarningAction SilentlyContinue
+        $latest.Id | Should -Be $sFull.Id
+        "$warned" | Should -BeLike "*-Latest returned $($sFull.Id) of replica set '$($sFull.ReplicaSetName)'*another source of that name: SourceId $($pFull.SourceId) (newest $($pFull.Id))*-SourceId*"
+        $own = Get-MongoSnapshot -Repository $shared -Latest -SourceId $pFull.SourceId -WarningVariable quiet -WarningAction SilentlyContinue
+        $own.Id | Should -Be $pFull.Id
+        $quiet | Should -BeNullOrEmpty
+    }
+
+    It 'Restore-MongoPointInTime -SourceId says in its result which source it restored' {
+        $result = Restore-MongoPointInTime -ConnectionString $production.Uri -Repository $shared -ClusterTime $sFirst.OplogEnd -SourceId $sFull.SourceId `
+            -RenameDatabase "$app=$($app)_which" -Confirm:$false -ErrorAction Stop -WarningAction SilentlyContinue
+        $result.SourceId | Should -Be $sFull.SourceId
+        $result | Format-List | Out-String -Width 250 | Should -Match "SourceId\s+: $($sFull.SourceId)"
+    }
 }
 
 # Production's snapshots recorded no replicaSetId (a backup user without replSetGetConfig, or production's backup host
@@ -199,6 +231,7 @@ Describe 'Two replica sets of the same name where one set''s snapshots recorded 
     }
 
     It 'Backup-MongoOplog from staging continues staging''s own full snapshot, not production''s id-less chain' {
+        Add-Item $staging.Uri 101 'staging'
         $slice = Backup-MongoOplog -ConnectionString $staging.Uri -Repository $mixRepository -ErrorAction Stop -WarningAction SilentlyContinue
         $slice.PreviousSliceEnd | Should -Be $mixStagingFull.ConsistentAtTimestamp
     }
@@ -219,6 +252,7 @@ Describe 'Invoke-MongoBackupPolicy of a set beside a full snapshot of another se
             $run = Invoke-MongoBackupPolicy -ConnectionString $staging.Uri -Repository $repo -FullEvery (New-TimeSpan -Days 1) -Database $legacy -KeepLast 3 `
                 -Confirm:$false -ErrorAction Stop -WarningAction SilentlyContinue
             $run.Action | Should -Be 'Full'
+            (Get-Collection $staging.Uri $legacy 'c').InsertOne((New-BsonDocument @{ _id = 101 }), $null, $none)
             $run = Invoke-MongoBackupPolicy -ConnectionString $staging.Uri -Repository $repo -FullEvery (New-TimeSpan -Days 1) -Database $legacy -KeepLast 3 `
                 -Confirm:$false -ErrorAction Stop -WarningAction SilentlyContinue
             $run.Action | Should -Be 'Slice' -Because 'the next run continues staging''s own full snapshot'
