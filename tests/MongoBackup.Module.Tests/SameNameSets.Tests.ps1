@@ -156,4 +156,107 @@ Describe 'Two replica sets of the same name, each with full backups and oplog sl
         $caught.FullyQualifiedErrorId | Should -BeLike 'MongoBackup.InvalidArgument,*'
         $caught.Exception.Message | Should -BeLike "*-SourceId 000000000000000000000000: no snapshot in * was taken from a source of that id*$($pFull.SourceId)*"
     }
+
+    It 'the default views show SourceId, which the -SourceId refusal tells the user to read there' {
+        $table = Get-MongoRestoreWindow -Repository $shared | Out-String -Width 250
+        $table | Should -Match $pFull.SourceId
+        $table | Should -Match $sFull.SourceId
+        Get-MongoRestoreWindow -Repository $shared | Format-List | Out-String -Width 250 | Should -Match "SourceId\s+: $($sFull.SourceId)"
+        Get-MongoSnapshot -Repository $shared -Id $sFull.Id | Format-List | Out-String -Width 250 | Should -Match "SourceId\s+: $($sFull.SourceId)"
+    }
+
+    It 'Get-MongoSnapshot and Get-MongoRestoreWindow -SourceId list only that source''s snapshots and windows' {
+        (Get-MongoSnapshot -Repository $shared -SourceId $sFull.SourceId).Id | Sort-Object | Should -Be (@($sFull.Id, $sFirst.Id, $sSecond.Id) | Sort-Object)
+        (Get-MongoRestoreWindow -Repository $shared -SourceId $pFull.SourceId).BaseSnapshotId | Should -Be $pFull.Id
+        $line = "Get-MongoSnapshot -Repository '$shared' -SourceId "
+        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Sort-Object |
+            Should -Be (@($pFull.SourceId, $sFull.SourceId) | Sort-Object)
+    }
+
+    It 'Get-MongoSnapshot -Latest warns that another source of the same name has full snapshots, and -SourceId picks one' {
+        $latest = Get-MongoSnapshot -Repository $shared -Latest -WarningVariable warned -WarningAction SilentlyContinue
+        $latest.Id | Should -Be $sFull.Id
+        "$warned" | Should -BeLike "*-Latest returned $($sFull.Id) of replica set '$($sFull.ReplicaSetName)'*another source of that name: SourceId $($pFull.SourceId) (newest $($pFull.Id))*-SourceId*"
+        $own = Get-MongoSnapshot -Repository $shared -Latest -SourceId $pFull.SourceId -WarningVariable quiet -WarningAction SilentlyContinue
+        $own.Id | Should -Be $pFull.Id
+        $quiet | Should -BeNullOrEmpty
+    }
+
+    It 'Restore-MongoPointInTime -SourceId says in its result which source it restored' {
+        $result = Restore-MongoPointInTime -ConnectionString $production.Uri -Repository $shared -ClusterTime $sFirst.OplogEnd -SourceId $sFull.SourceId `
+            -RenameDatabase "$app=$($app)_which" -Confirm:$false -ErrorAction Stop -WarningAction SilentlyContinue
+        $result.SourceId | Should -Be $sFull.SourceId
+        $result | Format-List | Out-String -Width 250 | Should -Match "SourceId\s+: $($sFull.SourceId)"
+    }
+}
+
+# Production's snapshots recorded no replicaSetId (a backup user without replSetGetConfig, or production's backup host
+# still on an older MongoBackup); staging's did. Timestamps of two sets say nothing about continuity: only the chain
+# links slices record (each slice's previous end) join an id-less snapshot to a source (SnapshotSources.Group).
+Describe 'Two replica sets of the same name where one set''s snapshots recorded no replicaSetId' {
+    BeforeAll {
+        $script:mixRepository = New-TestFolder
+        $script:mixDb = "mix_$suffix"
+        function Add-Item([string] $Uri, [int] $Id, [string] $Site) { (Get-Collection $Uri $mixDb 'items').InsertOne((New-BsonDocument @{ _id = $Id; site = $Site }), $null, $none) }
+        function Remove-SourceId([string] $Id) { Edit-SnapshotManifest -SnapshotPath (Join-Path $mixRepository $Id) -Edit { param($m) $m.source.Remove('replicaSetId') } }
+        Add-Item $production.Uri 1 'production'
+        $script:mixProductionFull = Backup-MongoDatabase -ConnectionString $production.Uri -Repository $mixRepository -Database $mixDb -WarningAction SilentlyContinue
+        Remove-SourceId $mixProductionFull.Id
+        Add-Item $production.Uri 2 'production'
+        $first = Backup-MongoOplog -ConnectionString $production.Uri -Repository $mixRepository; Remove-SourceId $first.Id
+        Wait-ServerClockPast $staging.Uri $first.ConsistentAt.UtcDateTime.AddSeconds(1)
+        Add-Item $staging.Uri 100 'staging'
+        $script:mixStagingFull = Backup-MongoDatabase -ConnectionString $staging.Uri -Repository $mixRepository -Database $mixDb -WarningAction SilentlyContinue
+        Wait-ServerClockPast $production.Uri $mixStagingFull.ConsistentAt.UtcDateTime.AddSeconds(1)
+        Add-Item $production.Uri 3 'production'
+        $script:mixSecond = Backup-MongoOplog -ConnectionString $production.Uri -Repository $mixRepository; Remove-SourceId $mixSecond.Id
+    }
+    AfterAll { Remove-Item $mixRepository -Recurse -Force -ErrorAction SilentlyContinue }
+
+    It 'Restore-MongoPointInTime restores production''s data through its own linked chain, never staging''s full snapshot under production''s slices' {
+        $result = Restore-MongoPointInTime -ConnectionString $production.Uri -Repository $mixRepository -ClusterTime $mixSecond.OplogEnd `
+            -RenameDatabase "$mixDb=$($mixDb)_r" -Confirm:$false -ErrorAction Stop -WarningAction SilentlyContinue
+        $result.Succeeded | Should -BeTrue
+        $result.BaseSnapshotId | Should -Be $mixProductionFull.Id -Because "production's slices continue production's full snapshot, not staging's"
+        Get-AllDocuments (Get-Collection $production.Uri "$($mixDb)_r" 'items') |
+            Should -Be @('{ "_id" : 1, "site" : "production" }', '{ "_id" : 2, "site" : "production" }', '{ "_id" : 3, "site" : "production" }')
+    }
+
+    It 'Get-MongoRestoreWindow labels production''s window with no SourceId, and staging''s with staging''s' {
+        $windows = @(Get-MongoRestoreWindow -Repository $mixRepository)
+        $productionWindow = $windows | Where-Object { $_.BaseSnapshotId -eq $mixProductionFull.Id }
+        $productionWindow.SourceId | Should -BeNullOrEmpty -Because 'production recorded no id, and staging''s id is not its'
+        $productionWindow.ToTimestamp | Should -Be $mixSecond.OplogEnd
+        ($windows | Where-Object { $_.BaseSnapshotId -eq $mixStagingFull.Id }).SourceId | Should -Be $mixStagingFull.SourceId
+    }
+
+    It 'Backup-MongoOplog from staging continues staging''s own full snapshot, not production''s id-less chain' {
+        Add-Item $staging.Uri 101 'staging'
+        $slice = Backup-MongoOplog -ConnectionString $staging.Uri -Repository $mixRepository -ErrorAction Stop -WarningAction SilentlyContinue
+        $slice.PreviousSliceEnd | Should -Be $mixStagingFull.ConsistentAtTimestamp
+    }
+}
+
+Describe 'Invoke-MongoBackupPolicy of a set beside a full snapshot of another set of that name that recorded no replicaSetId' {
+    It 'takes the set''s first full backup, since the other set''s slice claims the id-less full snapshot' {
+        $repo = New-TestFolder
+        try {
+            $legacy = "legacy_$suffix"
+            (Get-Collection $staging.Uri $legacy 'c').InsertOne((New-BsonDocument @{ _id = 100 }), $null, $none)
+            (Get-Collection $production.Uri $legacy 'c').InsertOne((New-BsonDocument @{ _id = 1 }), $null, $none)
+            $old = Backup-MongoDatabase -ConnectionString $production.Uri -Repository $repo -Database $legacy -WarningAction SilentlyContinue
+            Edit-SnapshotManifest -SnapshotPath (Join-Path $repo $old.Id) -Edit { param($m) $m.source.Remove('replicaSetId') }
+            (Get-Collection $production.Uri $legacy 'c').InsertOne((New-BsonDocument @{ _id = 2 }), $null, $none)
+            Backup-MongoOplog -ConnectionString $production.Uri -Repository $repo | Out-Null
+
+            $run = Invoke-MongoBackupPolicy -ConnectionString $staging.Uri -Repository $repo -FullEvery (New-TimeSpan -Days 1) -Database $legacy -KeepLast 3 `
+                -Confirm:$false -ErrorAction Stop -WarningAction SilentlyContinue
+            $run.Action | Should -Be 'Full'
+            (Get-Collection $staging.Uri $legacy 'c').InsertOne((New-BsonDocument @{ _id = 101 }), $null, $none)
+            $run = Invoke-MongoBackupPolicy -ConnectionString $staging.Uri -Repository $repo -FullEvery (New-TimeSpan -Days 1) -Database $legacy -KeepLast 3 `
+                -Confirm:$false -ErrorAction Stop -WarningAction SilentlyContinue
+            $run.Action | Should -Be 'Slice' -Because 'the next run continues staging''s own full snapshot'
+        }
+        finally { Remove-Item $repo -Recurse -Force -ErrorAction SilentlyContinue }
+    }
 }

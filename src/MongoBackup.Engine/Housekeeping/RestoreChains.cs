@@ -25,7 +25,6 @@ public sealed class RestoreChains
             foreach (var full in source.Where(s => s.Kind == SnapshotKind.Full))
             {
                 var window = RestoreWindows.Compute(slices.Prepend(full)).FirstOrDefault(w => ReferenceEquals(w.BaseSnapshot, full));
-                // A full without a recorded id is in every source of its name: its window is the one reaching furthest.
                 if (window is not null && (!_windowOf.TryGetValue(full.Id, out var other) || window.To > other.To)) _windowOf[full.Id] = window;
             }
         }

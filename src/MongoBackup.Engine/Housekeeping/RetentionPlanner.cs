@@ -50,7 +50,7 @@ public static class RetentionPlanner
             // The rule reads the windows the chains hold: each source's windows are worked out once, here.
             var window = RestoreWindowRule.For(rules.RestoreWindow, source, chains);
             if (window?.Shortfall is { } shortfall)
-                warnings.Add($"{(group.ReplicaSetName is null ? "" : $"Replica set {group.ReplicaSetName}: ")}{shortfall}.");
+                warnings.Add($"{(group.ReplicaSetName is null ? "" : $"Replica set {group.ReplicaSetName}{(group.Id is null ? "" : $" (SourceId {group.Id})")}: ")}{shortfall}.");
             var keptFulls = KeepPerScope(source.Where(s => s.IsChainFull).ToList(), rules, window);
             foreach (var full in source.Where(s => s.Kind == SnapshotKind.Full))
                 decisions.Add(full.CopyOnly
@@ -60,7 +60,7 @@ public static class RetentionPlanner
                         : Decide(full, RetentionAction.Remove, $"no rule ({rules}) keeps it"));
             decisions.AddRange(DecideSlices(source.Where(s => s.Kind == SnapshotKind.Oplog), keptFulls.Keys, source, chains, window));
         }
-        // A snapshot without a recorded id is in every source of its name: kept when any of them keeps it.
+        // Each snapshot is in one source (SnapshotSources.Group); kept when any decision keeps it, as a safeguard.
         decisions = decisions.GroupBy(d => d.SnapshotId, StringComparer.Ordinal)
             .Select(d => d.FirstOrDefault(k => k.Action == RetentionAction.Keep) ?? d.First()).ToList();
         foreach (var other in snapshots.Where(s => s.Manifest is not { Status: SnapshotStatus.Complete }))

@@ -31,7 +31,7 @@ public static class ChainContinuity
         ArgumentNullException.ThrowIfNull(oplog);
         ArgumentNullException.ThrowIfNull(topology);
         ArgumentNullException.ThrowIfNull(catalog);
-        var chain = (await catalog.CompleteAsync(ct)).Where(SliceChainEnd.ChainOf(topology)).ToList();
+        var chain = SliceChainEnd.ChainIn(await catalog.CompleteAsync(ct), topology);
         var recorded = chain.Select(s => s.ConsistentAt).FirstOrDefault(point => point is not null && point.Timestamp == chainEnd);
         if (gap is null) await RequireEntryAsync(oplog, chainEnd, recorded?.WallTime, topology, catalog.Repository.Location, ct);
     }

@@ -29,7 +29,7 @@ public static class SliceChainEnd
     public static async Task<OplogTimestamp> FindAsync(SnapshotCatalog catalog, ServerTopology topology, IEngineObserver observer, CancellationToken ct)
     {
         var repository = catalog.Repository;
-        var snapshots = (await catalog.CompleteAsync(ct)).Where(ChainOf(topology)).ToList();
+        var snapshots = ChainIn(await catalog.CompleteAsync(ct), topology);
         var slices = snapshots.Where(s => s.Kind == SnapshotKind.Oplog && s.OplogEnd is not null).ToList();
         if (slices.Count > 0)
         {
@@ -51,10 +51,11 @@ public static class SliceChainEnd
     private static string Others(IReadOnlyList<SnapshotManifest> snapshots, ServerTopology topology)
     {
         if (topology.Kind == TopologyKind.Sharded) return "";
-        var others = snapshots.Where(s => s.Cluster is null && s.Source.ReplicaSetName == topology.ReplicaSetName && !ChainOf(topology)(s))
-            .GroupBy(s => s.Source.ReplicaSetId!, StringComparer.OrdinalIgnoreCase)
+        var chain = new HashSet<SnapshotManifest>(ChainIn(snapshots, topology), ReferenceEqualityComparer.Instance);
+        var others = snapshots.Where(s => s.Cluster is null && s.Source.ReplicaSetName == topology.ReplicaSetName && !chain.Contains(s))
+            .GroupBy(s => s.Source.ReplicaSetId ?? "", StringComparer.OrdinalIgnoreCase)
             .Select(g => g.MaxBy(s => s.StartTime)!)
-            .Select(s => $"snapshot {s.Id} of replicaSetId {s.Source.ReplicaSetId}").ToList();
+            .Select(s => s.Source.ReplicaSetId is { } id ? $"snapshot {s.Id} of replicaSetId {id}" : $"snapshot {s.Id}, which recorded no replicaSetId but continues that set's chain").ToList();
         return others.Count == 0 ? "" :
             $" Its snapshots of replica set '{topology.ReplicaSetName}' are of another set of that name ({string.Join("; ", others)}), whose chain this set's slices never continue.";
     }
@@ -70,6 +71,27 @@ public static class SliceChainEnd
         return s => s.Source.ReplicaSetName == topology.ReplicaSetName && (s.Cluster is not null) == sharded
             && (sharded || s.Source.ReplicaSetId is not { } id || topology.ReplicaSetId is not { } current
                 || string.Equals(id, current, StringComparison.OrdinalIgnoreCase));
+    }
+
+    /// <summary>
+    /// The snapshots of <paramref name="topology"/>'s chain among <paramref name="snapshots"/>: those <see cref="ChainOf"/>
+    /// takes, less the id-less ones that are not this set's. Where the set's replicaSetId is known and snapshots of its name
+    /// recorded ids, an id-less snapshot is this set's when the chain links join it to this set's snapshots
+    /// (<see cref="SnapshotSources.Group"/>); one the links join to another id is that set's. Id-less snapshots joined to
+    /// no id count only while the repository holds nothing of this set's own (a repository upgraded in place: the first
+    /// slice that records the id continues the old chain, checked against the oplog by <see cref="ChainContinuity"/>).
+    /// </summary>
+    public static List<SnapshotManifest> ChainIn(IReadOnlyList<SnapshotManifest> snapshots, ServerTopology topology)
+    {
+        ArgumentNullException.ThrowIfNull(snapshots);
+        ArgumentNullException.ThrowIfNull(topology);
+        var candidates = snapshots.Where(ChainOf(topology)).ToList();
+        if (topology.Kind == TopologyKind.Sharded || topology.ReplicaSetId is not { } id) return candidates;
+        var groups = SnapshotSources.Group(snapshots.Where(s => s.Cluster is null && s.Source.ReplicaSetName == topology.ReplicaSetName));
+        var own = groups.FirstOrDefault(g => string.Equals(g.Id, id, StringComparison.OrdinalIgnoreCase));
+        var taken = own is not null ? own.Snapshots : groups.Where(g => g.Id is null).SelectMany(g => g.Snapshots);
+        var set = new HashSet<SnapshotManifest>(taken, ReferenceEqualityComparer.Instance);
+        return candidates.Where(set.Contains).ToList();
     }
 
     private static void WarnWhenUnreachable(OplogChain chain, List<SnapshotManifest> bases, OplogTimestamp end, ServerTopology topology,

@@ -30,9 +30,7 @@ public sealed record PolicyDecision(PolicyAction Action, string Reason)
     {
         scope ??= NamespaceFilter.Everything;
         var repository = catalog.Repository;
-        var snapshots = (await catalog.CompleteAsync(ct).ConfigureAwait(false))
-            .Where(SliceChainEnd.ChainOf(topology))
-            .ToList();
+        var snapshots = SliceChainEnd.ChainIn(await catalog.CompleteAsync(ct).ConfigureAwait(false), topology);
         // No consistency point needed, unlike a window's base: a standalone's fulls (which have none) set its schedule too.
         var newestFull = snapshots.Where(s => s.IsChainFull && ScopeCoverage.Covers(s.EffectiveScope, scope))
             .MaxBy(s => s.StartTime);

@@ -9,8 +9,8 @@ namespace MongoBackup.Engine.Repository;
 public static class RestoreSourceChoice
 {
     /// <summary>
-    /// The snapshots of the source <paramref name="sourceId"/> names (with those of its name that recorded no id, as
-    /// <see cref="SnapshotSources.Group"/> takes them); all of them when it is null.
+    /// The snapshots of the source <paramref name="sourceId"/> names (with those of its name that recorded no id and that
+    /// the chain links join to it, as <see cref="SnapshotSources.Group"/> takes them); all of them when it is null.
     /// </summary>
     /// <exception cref="MongoBackupException">InvalidArgument: no snapshot recorded that id; the message lists the ids there are.</exception>
     public static List<SnapshotManifest> Of(List<SnapshotManifest> snapshots, string? sourceId, string repository)

@@ -43,8 +43,7 @@ public sealed record RestoreWindow(
         SameSource(other) && From <= other.From && To >= other.To && ScopeCoverage.Contains(Scope, other.Scope);
 
     /// <summary>
-    /// Whether two windows are of one source: the same name and id; or the same base snapshot (one without a recorded id
-    /// is taken with every id of its name, <see cref="SnapshotSources.Group"/>, and is one source whichever slices follow it).
+    /// Whether two windows are of one source: the same base snapshot; or the same name and id (<see cref="SnapshotSources.Group"/>).
     /// </summary>
     public bool SameSource(RestoreWindow other) =>
         ReferenceEquals(BaseSnapshot, other.BaseSnapshot)
@@ -93,8 +92,7 @@ public static class RestoreWindows
                 found.Add(Window(full, null, chain, group.Id));
             windows.AddRange(found);
         }
-        // Of two windows that outlast each other (same span, same scope), the first stays. A snapshot without a recorded id
-        // is in every group of its name: of its windows, the one reaching furthest stays.
+        // Of two windows that outlast each other (same span, same scope), the first stays.
         return windows.Where((window, i) =>
                 !windows.Where((other, j) => j != i && other.Outlasts(window) && (!window.Outlasts(other) || j < i)).Any())
             .OrderBy(w => w.From).ToList();
@@ -136,7 +134,6 @@ public static class RestoreWindows
         var found = new List<RestoreWindow>();
         foreach (var group in SnapshotSources.Group(list))
         {
-            // A full without a recorded id is in every group of its name: one window based on it stands for all of them.
             if (ChooseIn(group, limit, filter, list, passedOver) is { } window && !found.Any(w => ReferenceEquals(w.BaseSnapshot, window.BaseSnapshot)))
                 found.Add(window);
         }

@@ -9,11 +9,14 @@ namespace MongoBackup.Engine.Repository;
 /// slices, and retention take snapshots of one identity together, never of two.
 /// <para>
 /// A snapshot without a recorded id (written before ids were recorded, or by a user who may not run replSetGetConfig or
-/// read config.version) is of an unknown identity under its name: it is taken with every identity of that name, as it
-/// was before ids were recorded, so a repository upgraded in place keeps its old full snapshot as the base of the window
-/// its new slices (which record the id) continue. Only two recorded ids that differ tell two sources apart; the slice
-/// capture refuses a slice whose id differs from the chain's (<c>Oplog.ChainContinuity</c>), so an old snapshot is only
-/// ever continued by its own set's slices.
+/// read config.version) is placed by the chain links slices record: a slice's PreviousSliceEnd names the end (a slice's
+/// last entry, a full snapshot's consistency point) it continues, checked against its own oplog when it was taken
+/// (<c>Oplog.ChainContinuity</c>). Snapshots joined by such links are of one source, so an id-less snapshot linked to
+/// snapshots that recorded one id is of that id's source (a repository upgraded in place keeps its old full snapshot as
+/// the base of the window its new slices continue). An id-less snapshot linked to no recorded id is, under a name where
+/// ids were recorded, a source of its own (its linked snapshots together): timestamps of two sets say nothing about
+/// continuity, so it never joins another set's window by its times. Under a name where no id was ever recorded, all its
+/// snapshots are one source, as before ids were recorded.
 /// </para>
 /// </summary>
 public static class SnapshotSources
@@ -38,8 +41,9 @@ public static class SnapshotSources
 
     /// <summary>
     /// <paramref name="snapshots"/> taken apart by source, each group in the order given: per name (and cluster or not),
-    /// one group for each recorded id, each with the snapshots of that name that recorded none (see the class's remarks);
-    /// one group for a name under which no id was recorded. A snapshot without an id can thereby be in more than one group.
+    /// one group for each recorded id, with the id-less snapshots the chain links join to it (see the class's remarks);
+    /// one group for each set of linked id-less snapshots joined to no recorded id; one group for a name under which no
+    /// id was recorded. Each snapshot is in exactly one group.
     /// </summary>
     public static IReadOnlyList<SourceGroup> Group(IEnumerable<SnapshotManifest> snapshots)
     {
@@ -47,10 +51,19 @@ public static class SnapshotSources
         var groups = new List<SourceGroup>();
         foreach (var named in snapshots.GroupBy(s => (Cluster: s.Cluster is not null, s.Source.ReplicaSetName)))
         {
-            var ids = named.Select(IdOf).OfType<string>().Distinct(StringComparer.OrdinalIgnoreCase).ToList();
-            if (ids.Count == 0) groups.Add(new SourceGroup(named.Key.ReplicaSetName, null, named.ToList()));
+            var list = named.ToList();
+            var ids = list.Select(IdOf).OfType<string>().Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+            if (ids.Count == 0)
+            {
+                groups.Add(new SourceGroup(named.Key.ReplicaSetName, null, list));
+                continue;
+            }
+            var claims = ChainLinks.Claims(list);
             foreach (var id in ids)
-                groups.Add(new SourceGroup(named.Key.ReplicaSetName, id, named.Where(s => Compatible(IdOf(s), id)).ToList()));
+                groups.Add(new SourceGroup(named.Key.ReplicaSetName, id,
+                    list.Where(s => string.Equals(IdOf(s) ?? claims.Claimed(s), id, StringComparison.OrdinalIgnoreCase)).ToList()));
+            foreach (var unclaimed in list.Where(s => IdOf(s) is null && claims.Claimed(s) is null).GroupBy(claims.LinkedSetOf, ReferenceEqualityComparer.Instance))
+                groups.Add(new SourceGroup(named.Key.ReplicaSetName, null, unclaimed.ToList()));
         }
         return groups;
     }

@@ -21,6 +21,12 @@ public sealed class GetMongoRestoreWindowCommand : MongoEngineCmdlet
     [ArgumentCompleter(typeof(ReplicaSetNameCompleter))]
     public string? ReplicaSetName { get; set; }
 
+    /// <summary>Only the windows of the source that recorded this id (a replica set's replicaSetId, a cluster's clusterId).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(SourceIdCompleter))]
+    public string? SourceId { get; set; }
+
     /// <summary>
     /// Only the windows Restore-MongoPointInTime -Database can restore these databases in: those whose base snapshot
     /// covers them, as the restore chooses its base.
@@ -46,6 +52,7 @@ public sealed class GetMongoRestoreWindowCommand : MongoEngineCmdlet
         foreach (var window in windows)
         {
             if (pattern is not null && !pattern.IsMatch(window.ReplicaSetName ?? "")) continue;
+            if (SourceId is not null && !string.Equals(window.SourceId, SourceId, StringComparison.OrdinalIgnoreCase)) continue;
             WriteObject(MongoRestoreWindow.FromWindow(window, repository.Location));
         }
     });

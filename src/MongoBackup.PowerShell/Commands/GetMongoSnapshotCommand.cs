@@ -40,6 +40,12 @@ public sealed partial class GetMongoSnapshotCommand : MongoEngineCmdlet
     [ArgumentCompleter(typeof(SourceDatabaseCompleter))]
     public string[]? Database { get; set; }
 
+    /// <summary>Only snapshots that recorded this source id (a replica set's replicaSetId, a cluster's clusterId).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(SourceIdCompleter))]
+    public string? SourceId { get; set; }
+
     [Parameter]
     public SwitchParameter IncludeIncomplete { get; set; }
 
@@ -99,7 +105,29 @@ public sealed partial class GetMongoSnapshotCommand : MongoEngineCmdlet
         }
         var result = (Latest ? verified.Where(s => !s.IsUnreadable).Take(1) : verified).ToList();
         if (Latest && result.Count == 1 && OtherScopesWarning(result[0], Filter(snapshots), manifests) is { } warning) WriteWarning(warning);
+        if (Latest && result.Count == 1 && OtherSourcesWarning(result[0], Filter(snapshots)) is { } other) WriteWarning(other);
         return result;
+    }
+
+    /// <summary>
+    /// -Latest without -SourceId takes the newest full snapshot of any source: when the repository also holds full snapshots
+    /// of another source of the same name (two replica sets both named rs0, told apart by their recorded ids), says which,
+    /// so that `Get-MongoSnapshot -Latest | Restore-MongoDatabase` does not restore the other set unnoticed.
+    /// </summary>
+    private string? OtherSourcesWarning(MongoSnapshot latest, IEnumerable<MongoSnapshot> candidates)
+    {
+        if (SourceId is not null || Id is not null || latest.Kind != FullKind) return null;
+        var others = candidates
+            .Where(s => !s.IsUnreadable && s.Kind == FullKind && s.Topology == latest.Topology && s.ReplicaSetName == latest.ReplicaSetName
+                && s.SourceId is not null && !string.Equals(s.SourceId, latest.SourceId, StringComparison.OrdinalIgnoreCase))
+            .GroupBy(s => s.SourceId!, StringComparer.OrdinalIgnoreCase)
+            .Select(g => $"SourceId {g.Key} (newest {g.First().Id})")
+            .ToList();
+        if (others.Count == 0) return null;
+        var name = latest.ReplicaSetName is { } set ? $"replica set '{set}'" : "the same kind";
+        return $"-Latest returned {latest.Id} of {name} ({(latest.SourceId is null ? "which recorded no SourceId" : $"SourceId {latest.SourceId}")}), " +
+            $"but this repository also holds full snapshots of another source of that name: {string.Join(", ", others)}. " +
+            "Add -SourceId to take the newest snapshot of one source.";
     }
 
     /// <summary>
@@ -130,6 +158,7 @@ public sealed partial class GetMongoSnapshotCommand : MongoEngineCmdlet
         return snapshots
             .Where(s => kinds.Length == 0 || kinds.Contains(s.Kind, StringComparer.OrdinalIgnoreCase))
             .Where(s => ids.Count == 0 || ids.Any(p => p.IsMatch(s.Id)))
+            .Where(s => SourceId is null || string.Equals(s.SourceId, SourceId, StringComparison.OrdinalIgnoreCase))
             .Where(s => databases.Count == 0 || s.Databases.Any(name => databases.Any(p => p.IsMatch(name))))
             // Ids start with the UTC start time, so they also order the incomplete ones that have no manifest.
             .OrderByDescending(s => s.StartTime ?? DateTimeOffset.MinValue)

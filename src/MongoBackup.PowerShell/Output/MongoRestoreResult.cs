@@ -59,6 +59,11 @@ public sealed class MongoRestoreResult
     /// source was a mongodump directory or archive.
     /// </summary>
     public string? BaseSnapshotId { get; private set; }
+    /// <summary>
+    /// Restore-MongoPointInTime: the recorded id of the source restored (the window's SourceId: a replica set's
+    /// replicaSetId, a cluster's clusterId); null when its snapshots recorded none.
+    /// </summary>
+    public string? SourceId { get; private set; }
     /// <summary>Restore-MongoPointInTime: the oplog slices replayed after the base snapshot, oldest first.</summary>
     public OutputList<string> SliceIds { get; private set; } = OutputList<string>.Empty;
     public int SlicesApplied => SliceIds.Count;
@@ -71,6 +76,7 @@ public sealed class MongoRestoreResult
         result.PointInTime = LocalTime.Of(outcome.Limit.WallTime ?? outcome.Limit.Timestamp.WallTime);
         result.ClusterTime = outcome.Limit.WallTime is null ? outcome.Limit.Timestamp.ToString() : null;
         result.SliceIds = OutputList.Of(outcome.Window.Slices.Select(s => s.Id));
+        result.SourceId = outcome.Window.SourceId;
         result.SliceEntriesApplied = outcome.SliceEntriesApplied;
         return result;
     }

@@ -111,6 +111,37 @@ public sealed class SameNameSourcesTests
     }
 
     [Fact]
+    public void Slices_that_recorded_no_id_never_continue_the_other_sets_full_their_times_fall_after()
+    {
+        // Production recorded no id (its full and slices); staging's full did, at 250, between production's slices. The
+        // slices' links (each one's previous end) chain them to production's full only: staging's full is no base for them.
+        SnapshotManifest[] history =
+            [Of(Full("prod-f", 100), null), Of(Slice("s1", 100, 200), null), Of(Full("staging-f", 250), Staging), Of(Slice("s2", 200, 300), null)];
+
+        var chosen = Choose(history, 300);
+
+        Assert.Equal("prod-f", chosen.BaseSnapshot.Id);
+        Assert.Equal(["s1", "s2"], chosen.Slices.Select(s => s.Id));
+        Assert.Null(chosen.SourceId);
+        var windows = RestoreWindows.Compute(history);
+        Assert.Equal(new OplogTimestamp(250, 1), Assert.Single(windows, w => w.BaseSnapshot.Id == "staging-f").To);
+        Assert.Null(Assert.Single(windows, w => w.BaseSnapshot.Id == "prod-f").SourceId);
+        Assert.Empty(new RestoreChains(history).SlicesOf("staging-f"));
+    }
+
+    [Fact]
+    public void A_full_that_recorded_no_id_belongs_to_the_set_whose_slices_link_to_it()
+    {
+        SnapshotManifest[] history =
+            [Of(Full("old-f", 100), null), Of(Slice("s1", 100, 200), Production), Of(Full("staging-f", 250), Staging)];
+
+        var groups = SnapshotSources.Group(history);
+
+        Assert.Equal(["old-f", "s1"], Assert.Single(groups, g => g.Id == Production).Snapshots.Select(s => s.Id));
+        Assert.Equal(["staging-f"], Assert.Single(groups, g => g.Id == Staging).Snapshots.Select(s => s.Id));
+    }
+
+    [Fact]
     public void A_full_without_an_id_beside_two_sets_of_its_name_is_listed_once_with_the_window_reaching_furthest()
     {
         SnapshotManifest[] history =
