@@ -17,12 +17,17 @@ public sealed record SourceIdentity(bool IsCluster, string? ReplicaSetName, stri
             && Compatible(SnapshotSources.IdOf(snapshot));
     }
 
-    /// <summary>Whether <paramref name="group"/> (one of <see cref="SnapshotSources.Group"/>'s) can be this source.</summary>
+    /// <summary>
+    /// Whether <paramref name="group"/> (one of <see cref="SnapshotSources.Group"/>'s) is this source. A group that
+    /// recorded no id is this source only when this source's id is unknown too: the grouping already joined every id-less
+    /// snapshot whose chain links tie it to a recorded id, so one left without an id may be another set's of the same name
+    /// (written before ids were recorded), and a policy's rules must not remove it.
+    /// </summary>
     public bool Includes(SourceGroup group)
     {
         ArgumentNullException.ThrowIfNull(group);
         return group.Snapshots.Count > 0 && (group.Snapshots[0].Cluster is not null) == IsCluster && SameName(group.ReplicaSetName)
-            && Compatible(group.Id);
+            && (group.Id is null ? Id is null : Compatible(group.Id));
     }
 
     /// <summary>The source in words, as <see cref="SnapshotSources.Describe"/> words a snapshot's.</summary>

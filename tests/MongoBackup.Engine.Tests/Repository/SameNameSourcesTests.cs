@@ -185,6 +185,24 @@ public sealed class SameNameSourcesTests
     }
 
     [Fact]
+    public void A_policys_rules_never_reach_snapshots_without_an_id_that_no_chain_ties_to_its_own()
+    {
+        // Production's fulls predate ids and no slice links them to an id: they may be production's or staging's. Staging's
+        // policy (KeepLast 1) keeps them, while the same rules over the whole repository remove the older one.
+        SnapshotManifest[] history =
+            [Of(Full("old-1", 100), null), Of(Slice("old-s1", 100, 200), null), Of(Full("old-2", 200), null), Of(Slice("old-s2", 200, 250), null),
+             Of(Full("staging-1", 300), Staging), Of(Full("staging-2", 400), Staging)];
+        var only = new SourceIdentity(false, "rs0", Staging);
+
+        var whole = RetentionPlanner.Plan(AsListing(history), new RetentionRules { KeepLast = 1 }).Decisions.ToDictionary(d => d.SnapshotId);
+        var plan = RetentionPlanner.Plan(AsListing(history), new RetentionRules { KeepLast = 1 }, only);
+
+        Assert.True(whole["old-1"].Action == RetentionAction.Remove, whole["old-1"].Reason);
+        Assert.Equal(["staging-1"], plan.Removals.Select(d => d.SnapshotId));
+        Assert.Equal(["old-1", "old-2", "old-s1", "old-s2"], plan.OtherSources.Select(d => d.SnapshotId).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public void KeepLast_keeps_a_full_without_an_id_that_any_set_of_its_name_keeps()
     {
         // Production's only full predates ids; staging recorded its own. For production the old full is the newest.
