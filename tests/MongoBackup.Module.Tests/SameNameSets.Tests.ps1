@@ -157,10 +157,10 @@ Describe 'Two replica sets of the same name, each with full backups and oplog sl
         $caught.Exception.Message | Should -BeLike "*-SourceId 000000000000000000000000: no snapshot in * was taken from a source of that id*$($pFull.SourceId)*"
     }
 
-    It 'the default views show SourceId, which the -SourceId refusal tells the user to read there' {
-        $table = Get-MongoRestoreWindow -Repository $shared | Out-String -Width 250
-        $table | Should -Match $pFull.SourceId
-        $table | Should -Match $sFull.SourceId
+    It 'the list views show SourceId, which the -SourceId refusal tells the user to read there' {
+        $list = Get-MongoRestoreWindow -Repository $shared | Format-List | Out-String -Width 250
+        $list | Should -Match $pFull.SourceId
+        $list | Should -Match $sFull.SourceId
         Get-MongoRestoreWindow -Repository $shared | Format-List | Out-String -Width 250 | Should -Match "SourceId\s+: $($sFull.SourceId)"
         Get-MongoSnapshot -Repository $shared -Id $sFull.Id | Format-List | Out-String -Width 250 | Should -Match "SourceId\s+: $($sFull.SourceId)"
     }
