@@ -1,5 +1,6 @@
 using MongoBackup.Engine.Connection;
 using MongoBackup.Engine.Dump;
+using MongoBackup.Engine.Model;
 using MongoBackup.Engine.Oplog;
 using MongoBackup.Engine.Repository;
 using MongoBackup.Engine.Restore;
@@ -74,24 +75,11 @@ public sealed class MongosRenameRestoreTests(MongoServerFixture server)
         await shop.GetCollection<BsonDocument>("customers").InsertOneAsync(new BsonDocument("_id", 1));
         using var repo = new TempFolder();
         var repository = new FolderRepository(repo.Path);
-        await new BackupRunner(new RecordingObserver()).RunAsync(new BackupRequest
-        {
-            Connection = Source, Repository = repository, Compression = Compression.None, Filter = new NamespaceFilter(databases: [database]),
-        }, CancellationToken.None);
-        await server.Client.GetDatabase("admin").RunCommandAsync<BsonDocument>(new BsonDocument { { "renameCollection", database + ".orders" }, { "to", database + ".orders2023" } });
-        var slice = await new OplogSliceRunner(new RecordingObserver()).RunAsync(new OplogSliceRequest { Connection = Source, Repository = repository }, CancellationToken.None);
+        var slice = await BackUpThenRenameOrdersAsync(repository, database);
 
         using var cluster = ShardedCluster.Start(new ShardedClusterOptions { Shards = 2, Members = new TestServer.TestServerOptions { Log = TextWriter.Null } });
         using var mongos = new MongoClient(cluster.ConnectionString);
-        var outcome = await new PointInTimeRestoreRunner(new RecordingObserver()).RunAsync(new PointInTimeRestoreRequest
-        {
-            Repository = repository, Limit = OplogLimit.AtClusterTime(slice!.OplogEnd!.Value),
-            Restore = new RestoreRequest
-            {
-                Connection = new ConnectionSettings { ConnectionString = cluster.ConnectionString }, Filter = new NamespaceFilter(databases: [database]),
-                Map = new NamespaceMap().Add(database + ".orders2023", history + ".orders2023").Add(database + ".archive", history + ".archive"),
-            },
-        }, CancellationToken.None);
+        var outcome = await RestoreMappedIntoAsync(repository, slice, cluster, database, history);
 
         Assert.True(outcome.Restore.Succeeded, outcome.Restore.OplogError ?? string.Join("; ", outcome.Restore.Namespaces.Select(n => n.Error)));
         var orders = await mongos.GetDatabase(history).GetCollection<BsonDocument>("orders2023").Find(FilterDefinition<BsonDocument>.Empty).Sort(new BsonDocument("_id", 1)).ToListAsync();
@@ -118,27 +106,14 @@ public sealed class MongosRenameRestoreTests(MongoServerFixture server)
         await shop.GetCollection<BsonDocument>("archive").InsertOneAsync(new BsonDocument("_id", 1));
         using var repo = new TempFolder();
         var repository = new FolderRepository(repo.Path);
-        await new BackupRunner(new RecordingObserver()).RunAsync(new BackupRequest
-        {
-            Connection = Source, Repository = repository, Compression = Compression.None, Filter = new NamespaceFilter(databases: [database]),
-        }, CancellationToken.None);
-        await server.Client.GetDatabase("admin").RunCommandAsync<BsonDocument>(new BsonDocument { { "renameCollection", database + ".orders" }, { "to", database + ".orders2023" } });
-        var slice = await new OplogSliceRunner(new RecordingObserver()).RunAsync(new OplogSliceRequest { Connection = Source, Repository = repository }, CancellationToken.None);
+        var slice = await BackUpThenRenameOrdersAsync(repository, database);
 
         using var cluster = ShardedCluster.Start(new ShardedClusterOptions { Shards = 2, Members = new TestServer.TestServerOptions { Log = TextWriter.Null } });
         using var mongos = new MongoClient(cluster.ConnectionString);
         var admin = mongos.GetDatabase("admin");
         await admin.RunCommandAsync<BsonDocument>(new BsonDocument { { "enableSharding", database }, { "primaryShard", ShardedCluster.ShardName(0) } });
         await admin.RunCommandAsync<BsonDocument>(new BsonDocument { { "enableSharding", history }, { "primaryShard", ShardedCluster.ShardName(1) } });
-        var outcome = await new PointInTimeRestoreRunner(new RecordingObserver()).RunAsync(new PointInTimeRestoreRequest
-        {
-            Repository = repository, Limit = OplogLimit.AtClusterTime(slice!.OplogEnd!.Value),
-            Restore = new RestoreRequest
-            {
-                Connection = new ConnectionSettings { ConnectionString = cluster.ConnectionString }, Filter = new NamespaceFilter(databases: [database]),
-                Map = new NamespaceMap().Add(database + ".orders2023", history + ".orders2023").Add(database + ".archive", history + ".archive"),
-            },
-        }, CancellationToken.None);
+        var outcome = await RestoreMappedIntoAsync(repository, slice, cluster, database, history);
 
         Assert.False(outcome.Restore.Succeeded);
         Assert.Contains("movePrimary", outcome.Restore.OplogError);
@@ -147,4 +122,28 @@ public sealed class MongosRenameRestoreTests(MongoServerFixture server)
             .ToDictionary(d => d["_id"].AsString, d => d["primary"].AsString);
         Assert.Equal((ShardedCluster.ShardName(0), ShardedCluster.ShardName(1)), (primaries[database], primaries[history]));
     }
+
+    /// <summary>A full backup of <paramref name="database"/>, then orders renamed to orders2023 and a slice holding the rename.</summary>
+    private async Task<SnapshotManifest> BackUpThenRenameOrdersAsync(FolderRepository repository, string database)
+    {
+        await new BackupRunner(new RecordingObserver()).RunAsync(new BackupRequest
+        {
+            Connection = Source, Repository = repository, Compression = Compression.None, Filter = new NamespaceFilter(databases: [database]),
+        }, CancellationToken.None);
+        await server.Client.GetDatabase("admin").RunCommandAsync<BsonDocument>(new BsonDocument { { "renameCollection", database + ".orders" }, { "to", database + ".orders2023" } });
+        var slice = await new OplogSliceRunner(new RecordingObserver()).RunAsync(new OplogSliceRequest { Connection = Source, Repository = repository }, CancellationToken.None);
+        return Assert.IsType<SnapshotManifest>(slice);
+    }
+
+    /// <summary>Restores <paramref name="database"/> through the cluster's mongos to the slice's end, orders2023 and archive mapped into <paramref name="history"/>.</summary>
+    private static Task<PointInTimeOutcome> RestoreMappedIntoAsync(FolderRepository repository, SnapshotManifest slice, ShardedCluster cluster, string database, string history) =>
+        new PointInTimeRestoreRunner(new RecordingObserver()).RunAsync(new PointInTimeRestoreRequest
+        {
+            Repository = repository, Limit = OplogLimit.AtClusterTime(slice.OplogEnd!.Value),
+            Restore = new RestoreRequest
+            {
+                Connection = new ConnectionSettings { ConnectionString = cluster.ConnectionString }, Filter = new NamespaceFilter(databases: [database]),
+                Map = new NamespaceMap().Add(database + ".orders2023", history + ".orders2023").Add(database + ".archive", history + ".archive"),
+            },
+        }, CancellationToken.None);
 }

@@ -194,31 +194,14 @@ public sealed class PreparedTransactionTests(MongoServerFixture server)
     public async Task A_late_commit_entry_its_shard_never_majority_commits_fails_the_backup_naming_the_shard_and_the_transaction_and_keeps_nothing()
     {
         using var cluster = new TwoShardCluster();
-        var shard1 = cluster.Cluster.Shards[1];
-        var deadline = PreparedAtCut.CommitPointDeadline;
-        PreparedAtCut.CommitPointDeadline = TimeSpan.FromSeconds(1);
-        try
-        {
-            using var hold = cluster.Cluster.HoldTwoPhaseCommits(1);
-            var commit = Task.Run(() => CommitAcrossShards(cluster));
-            Assert.True(hold.WaitUntilRunning(TimeSpan.FromSeconds(30)));
 
-            var failed = await Assert.ThrowsAnyAsync<MongoBackupException>(() =>
-                new FullBackup(new ReleaseWhenWaiting(hold, before: shard1.HoldMajorityCommitPoint)).RunAsync(cluster.Backup(), CancellationToken.None));
-            await commit.WaitAsync(TimeSpan.FromSeconds(30));
-            Assert.Equal(ErrorIds.BackupFailed, failed.ErrorId);
-            Assert.Equal("shard1", failed.Target);
-            var txnNumber = CommitEntries(cluster, 1).Single()["txnNumber"].ToInt64();
-            Assert.Contains($"Shard shard1's majority commit point", failed.Message);
-            Assert.Contains($"commit entry of the transaction (txnNumber {txnNumber})", failed.Message);
-            Assert.Contains("nothing was kept", failed.Message);
-            Assert.Empty(cluster.SnapshotFolders);
-        }
-        finally
-        {
-            PreparedAtCut.CommitPointDeadline = deadline;
-            shard1.ReleaseMajorityCommitPoint();
-        }
+        var failed = await LateCommitNeverMajorityCommittedAsync(cluster, heldShard: 1,
+            observer => new FullBackup(observer).RunAsync(cluster.Backup(), CancellationToken.None));
+
+        var txnNumber = CommitEntries(cluster, 1).Single()["txnNumber"].ToInt64();
+        Assert.Contains($"commit entry of the transaction (txnNumber {txnNumber})", failed.Message);
+        Assert.Contains("nothing was kept", failed.Message);
+        Assert.Empty(cluster.SnapshotFolders);
     }
 
     /// <summary>The same for a cluster oplog slice: its late commit entry on a shard that never majority-commits it fails the slice, and no slice is kept.</summary>
@@ -228,22 +211,36 @@ public sealed class PreparedTransactionTests(MongoServerFixture server)
         using var cluster = new TwoShardCluster();
         await new FullBackup(new RecordingObserver()).RunAsync(cluster.Backup(), CancellationToken.None);
         var full = cluster.SnapshotFolders.Single();
+
+        await LateCommitNeverMajorityCommittedAsync(cluster, heldShard: 0,
+            observer => new OplogBackup(observer).RunAsync(cluster.Slice(), CancellationToken.None));
+
+        Assert.Equal([full], cluster.SnapshotFolders);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="run"/> while a cross-shard transaction is held prepared on shard <paramref name="heldShard"/>'s
+    /// side of the two-phase commit, shard1's majority commit point held once the run waits for the decision, so shard1's
+    /// late commit entry is never majority-committed; returns the run's error after checking it is BackupFailed naming shard1.
+    /// </summary>
+    private static async Task<MongoBackupException> LateCommitNeverMajorityCommittedAsync(TwoShardCluster cluster, int heldShard,
+        Func<IEngineObserver, Task> run)
+    {
         var shard1 = cluster.Cluster.Shards[1];
         var deadline = PreparedAtCut.CommitPointDeadline;
         PreparedAtCut.CommitPointDeadline = TimeSpan.FromSeconds(1);
         try
         {
-            using var hold = cluster.Cluster.HoldTwoPhaseCommits(0);
+            using var hold = cluster.Cluster.HoldTwoPhaseCommits(heldShard);
             var commit = Task.Run(() => CommitAcrossShards(cluster));
             Assert.True(hold.WaitUntilRunning(TimeSpan.FromSeconds(30)));
 
-            var failed = await Assert.ThrowsAnyAsync<MongoBackupException>(() =>
-                new OplogBackup(new ReleaseWhenWaiting(hold, before: shard1.HoldMajorityCommitPoint)).RunAsync(cluster.Slice(), CancellationToken.None));
+            var failed = await Assert.ThrowsAnyAsync<MongoBackupException>(() => run(new ReleaseWhenWaiting(hold, before: shard1.HoldMajorityCommitPoint)));
             await commit.WaitAsync(TimeSpan.FromSeconds(30));
             Assert.Equal(ErrorIds.BackupFailed, failed.ErrorId);
             Assert.Equal("shard1", failed.Target);
             Assert.Contains("Shard shard1's majority commit point", failed.Message);
-            Assert.Equal([full], cluster.SnapshotFolders);
+            return failed;
         }
         finally
         {

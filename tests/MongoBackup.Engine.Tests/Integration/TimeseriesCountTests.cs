@@ -49,13 +49,9 @@ public sealed class TimeseriesCountTests(MongoServerFixture server)
     {
         var (buckets, measurements) = FixtureCounts();
         var source = TestDatabases.NewName("tssnap");
-        Assert.True((await RestoreFixtureAsync(source)).Succeeded);
         using var folder = new TempFolder();
         var repository = new FolderRepository(folder.Path);
-        var manifest = await new BackupRunner(new RecordingObserver()).RunAsync(new BackupRequest
-        {
-            Connection = Connection, Repository = repository, Filter = new NamespaceFilter(databases: [source]),
-        }, CancellationToken.None);
+        var manifest = await BackUpFixtureAsync(source, repository);
         var recorded = Assert.Single(manifest.Namespaces, n => n.Collection == "foo_ts");
         Assert.Equal("timeseries", recorded.Type);
         Assert.Equal(buckets, recorded.Documents); // the manifest counts the buckets file's documents
@@ -87,13 +83,9 @@ public sealed class TimeseriesCountTests(MongoServerFixture server)
     {
         var (buckets, _) = FixtureCounts();
         var source = TestDatabases.NewName("tsshort");
-        Assert.True((await RestoreFixtureAsync(source)).Succeeded);
         using var folder = new TempFolder();
         var repository = new FolderRepository(folder.Path);
-        var manifest = await new BackupRunner(new RecordingObserver()).RunAsync(new BackupRequest
-        {
-            Connection = Connection, Repository = repository, Filter = new NamespaceFilter(databases: [source]),
-        }, CancellationToken.None);
+        var manifest = await BackUpFixtureAsync(source, repository);
         var counts = new SnapshotVerification(manifest.Id, repository.Location);
         // The scratch restore's count is compared with what the manifest records: one bucket more than it holds.
         var claimed = manifest.Namespaces.Select(n => n.Collection == "foo_ts" ? n with { Documents = buckets + 1 } : n).ToList();
@@ -121,6 +113,16 @@ public sealed class TimeseriesCountTests(MongoServerFixture server)
         Assert.Equal(ErrorIds.TargetNotEmpty, refused.ErrorId);
         Assert.Contains($"already holds {buckets:N0} time-series buckets", refused.Message);
         Assert.DoesNotContain("documents", refused.Message);
+    }
+
+    /// <summary>The fixture restored into <paramref name="database"/>, then backed up from there into <paramref name="repository"/>.</summary>
+    private async Task<SnapshotManifest> BackUpFixtureAsync(string database, FolderRepository repository)
+    {
+        Assert.True((await RestoreFixtureAsync(database)).Succeeded);
+        return await new BackupRunner(new RecordingObserver()).RunAsync(new BackupRequest
+        {
+            Connection = Connection, Repository = repository, Filter = new NamespaceFilter(databases: [database]),
+        }, CancellationToken.None);
     }
 
     private async Task<RestoreOutcome> RestoreFixtureAsync(string target, RecordingObserver? observer = null) =>
