@@ -69,8 +69,7 @@ public static class SliceChainEnd
         ArgumentNullException.ThrowIfNull(topology);
         var sharded = topology.Kind == TopologyKind.Sharded;
         return s => s.Source.ReplicaSetName == topology.ReplicaSetName && (s.Cluster is not null) == sharded
-            && (sharded || s.Source.ReplicaSetId is not { } id || topology.ReplicaSetId is not { } current
-                || string.Equals(id, current, StringComparison.OrdinalIgnoreCase));
+            && (sharded || SnapshotSources.Compatible(s.Source.ReplicaSetId, topology.ReplicaSetId));
     }
 
     /// <summary>

@@ -72,16 +72,25 @@ public static class SnapshotSources
     public static string Describe(SnapshotManifest snapshot)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
-        var id = IdOf(snapshot);
-        if (snapshot.Cluster is not null) return id is null ? "the sharded cluster" : $"the sharded cluster of clusterId {id}";
-        if (snapshot.Source.ReplicaSetName is not { } name) return "the standalone server";
+        return Describe(snapshot.Cluster is not null, snapshot.Source.ReplicaSetName, IdOf(snapshot));
+    }
+
+    /// <summary>A source in words, from its kind, replica set name (null for a standalone) and recorded id (null when none): see <see cref="Describe(SnapshotManifest)"/>.</summary>
+    internal static string Describe(bool isCluster, string? replicaSetName, string? id)
+    {
+        if (isCluster) return id is null ? "the sharded cluster" : $"the sharded cluster of clusterId {id}";
+        if (replicaSetName is not { } name) return "the standalone server";
         return id is null ? $"replica set '{name}'" : $"replica set '{name}' (replicaSetId {id})";
     }
 
     private static bool SameName(SnapshotManifest a, SnapshotManifest b) =>
         (a.Cluster is null) == (b.Cluster is null) && string.Equals(a.Source.ReplicaSetName, b.Source.ReplicaSetName, StringComparison.Ordinal);
 
-    private static bool Compatible(string? a, string? b) => a is null || b is null || string.Equals(a, b, StringComparison.OrdinalIgnoreCase);
+    /// <summary>
+    /// Whether two recorded ids (replicaSetId or clusterId, ObjectId hex) can be of one source: equal, compared
+    /// case-insensitively, or either unknown (null).
+    /// </summary>
+    internal static bool Compatible(string? a, string? b) => a is null || b is null || string.Equals(a, b, StringComparison.OrdinalIgnoreCase);
 }
 
 /// <summary>The snapshots of one source (<see cref="SnapshotSources.Group"/>): its replica set name (null for a standalone or a cluster) and recorded id, if any.</summary>

@@ -31,12 +31,9 @@ public sealed record SourceIdentity(bool IsCluster, string? ReplicaSetName, stri
     }
 
     /// <summary>The source in words, as <see cref="SnapshotSources.Describe"/> words a snapshot's.</summary>
-    public override string ToString() =>
-        IsCluster ? Id is null ? "the sharded cluster" : $"the sharded cluster of clusterId {Id}"
-        : ReplicaSetName is not { } name ? "the standalone server"
-        : Id is null ? $"replica set '{name}'" : $"replica set '{name}' (replicaSetId {Id})";
+    public override string ToString() => SnapshotSources.Describe(IsCluster, ReplicaSetName, Id);
 
     private bool SameName(string? name) => string.Equals(name, ReplicaSetName, StringComparison.Ordinal);
 
-    private bool Compatible(string? id) => id is null || Id is null || string.Equals(id, Id, StringComparison.OrdinalIgnoreCase);
+    private bool Compatible(string? id) => SnapshotSources.Compatible(id, Id);
 }
