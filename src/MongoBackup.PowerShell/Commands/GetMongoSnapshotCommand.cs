@@ -91,7 +91,8 @@ public sealed partial class GetMongoSnapshotCommand : MongoEngineCmdlet
     private List<MongoSnapshot> Select(IEnumerable<MongoSnapshot> snapshots, IReadOnlyCollection<ManifestReadResult> found, ISnapshotRepository repository)
     {
         var manifests = found.Where(f => f.Manifest is not null).ToDictionary(f => f.SnapshotId, f => f.Manifest!, StringComparer.Ordinal);
-        var chosen = Filter(snapshots);
+        var candidates = Filter(snapshots).ToList();
+        IEnumerable<MongoSnapshot> chosen = candidates;
         // Each snapshot shown gets its last recorded test (one read each: a mark beside the manifest), and only those:
         // -Latest alone reads one, and a listing filtered by -Id, -Kind or -Database reads no more than it shows.
         if (Latest && NotVerifiedSince is null) chosen = chosen.Where(s => !s.IsUnreadable).Take(1);
@@ -104,8 +105,8 @@ public sealed partial class GetMongoSnapshotCommand : MongoEngineCmdlet
             verified = verified.Where(s => !s.IsUnreadable && !(s.VerificationStatus == VerificationRecord.PassedStatus && s.LastVerified >= moment));
         }
         var result = (Latest ? verified.Where(s => !s.IsUnreadable).Take(1) : verified).ToList();
-        if (Latest && result.Count == 1 && OtherScopesWarning(result[0], Filter(snapshots), manifests) is { } warning) WriteWarning(warning);
-        if (Latest && result.Count == 1 && OtherSourcesWarning(result[0], Filter(snapshots)) is { } other) WriteWarning(other);
+        if (Latest && result.Count == 1 && OtherScopesWarning(result[0], candidates, manifests) is { } warning) WriteWarning(warning);
+        if (Latest && result.Count == 1 && OtherSourcesWarning(result[0], candidates) is { } other) WriteWarning(other);
         return result;
     }
 
