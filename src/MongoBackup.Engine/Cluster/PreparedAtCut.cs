@@ -62,9 +62,9 @@ internal sealed class PreparedAtCut
         CancellationToken ct)
     {
         var at = OplogTimestamp.FromBsonTimestamp(newest["ts"].AsBsonTimestamp);
-        if (await DriverErrors.Translate(() => MajorityCommitPoint.ReadAsync(shard, ct), shard) >= at) return;
-        observer.Verbose($"Shard {shardName}: waiting for its majority commit point to reach the late commit entry at {at} before storing it.");
-        var (covered, committed) = await DriverErrors.Translate(() => MajorityCommitPoint.WaitToCoverAsync(shard, at, CommitPointDeadline, ct), shard);
+        var (covered, committed) = await DriverErrors.Translate(() => MajorityCommitPoint.WaitToCoverAsync(shard, at, CommitPointDeadline,
+            () => observer.Verbose($"Shard {shardName}: waiting for its majority commit point to reach the late commit entry at {at} before storing it."),
+            ct), shard);
         if (covered) return;
         throw new CommitPointBehindException(shardName, committed, at, newest["txnNumber"].ToInt64(), OplogTimestamp.FromBsonTimestamp(cut), CommitPointDeadline);
     }

@@ -174,9 +174,9 @@ public sealed class BackupRunner(IEngineObserver observer)
     /// </summary>
     private async Task AwaitMajorityAsync(IMongoClient client, OplogTimestamp to, string? replicaSet, CancellationToken ct)
     {
-        if (await DriverErrors.Translate(() => MajorityCommitPoint.ReadAsync(client, ct), client) >= to) return;
-        observer.Verbose($"Replica set {replicaSet}: waiting for its majority commit point to reach {to}, the point the snapshot is consistent at, before saving the oplog.");
-        var (covered, committed) = await DriverErrors.Translate(() => MajorityCommitPoint.WaitToCoverAsync(client, to, CommitPointDeadline, ct), client);
+        var (covered, committed) = await DriverErrors.Translate(() => MajorityCommitPoint.WaitToCoverAsync(client, to, CommitPointDeadline,
+            () => observer.Verbose($"Replica set {replicaSet}: waiting for its majority commit point to reach {to}, the point the snapshot is consistent at, before saving the oplog."),
+            ct), client);
         if (covered) return;
         observer.Warning(
             $"Replica set {replicaSet}'s majority commit point ({(committed is { } c ? c.ToString() : "none reported")}) did not reach {to}, the newest entry once the " +

@@ -34,16 +34,19 @@ internal static class MajorityCommitPoint
 
     /// <summary>
     /// Asks the member's majority commit point until it covers <paramref name="entry"/> (at or after it), for at most
-    /// <paramref name="within"/>: whether it did, and the point last reported (null when none).
+    /// <paramref name="within"/>: whether it did, and the point last reported (null when none). <paramref name="waiting"/>
+    /// is called once, when the first answer falls short, before the first wait (to say what the caller waits for).
     /// </summary>
     public static async Task<(bool Covered, OplogTimestamp? Committed)> WaitToCoverAsync(IMongoClient client, OplogTimestamp entry, TimeSpan within,
-        CancellationToken ct)
+        Action waiting, CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(waiting);
         var deadline = DateTime.UtcNow + within;
-        while (true)
+        for (var first = true; ; first = false)
         {
             var committed = await ReadAsync(client, ct);
             if (committed >= entry) return (true, committed);
+            if (first) waiting();
             if (DateTime.UtcNow > deadline) return (false, committed);
             await Task.Delay(50, ct);
         }
