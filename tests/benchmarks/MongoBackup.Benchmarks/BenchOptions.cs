@@ -9,12 +9,13 @@ public sealed record BenchOptions
         "usage: MongoBackup.Benchmarks --output DIR [--documents N] [--doc-size BYTES] [--collections N]\n" +
         "       [--compression zstd,gzip,none] [--oplog-entries N]\n" +
         "       [--phases server,backup,restore,replay,cluster,compare-backup,compare-restore,compare-replay]\n" +
-        "       [--stock-tools DIR] [--pwsh PATH] [--module PATH]\n" +
+        "       [--stock-tools DIR] [--pwsh PATH] [--module PATH] [--rounds N]\n" +
         "  restore needs the backups, so it runs them even when 'backup' is not listed (their figures are reported);\n" +
         "  compare-restore likewise runs compare-backup. The compare-* phases run mongodump/mongorestore (found in\n" +
         "  --stock-tools DIR, else on PATH; skipped, saying so, when absent) against our cmdlets in a pwsh child\n" +
         "  process (--pwsh: pwsh or pwsh.dll, else pwsh on PATH; --module: MongoBackup.psd1, else out/MongoBackup).\n" +
-        "  cluster backs up a two-shard test cluster through its mongos and then each shard alone, on a server of its own.";
+        "  cluster backs up a two-shard test cluster through its mongos and then each shard alone, on a server of its own.\n" +
+        "  --rounds: each side of a comparison runs this many times (default 3) and its median run is reported.";
 
     public static readonly string[] ComparisonPhases = ["compare-backup", "compare-restore", "compare-replay"];
     public static readonly string[] AllPhases = ["server", "backup", "restore", "replay", "cluster", .. ComparisonPhases];
@@ -33,6 +34,11 @@ public sealed record BenchOptions
     public string? PwshPath { get; init; }
     /// <summary>The staged module's manifest (MongoBackup.psd1); null: out/MongoBackup above the benchmark's folder.</summary>
     public string? ModulePath { get; init; }
+    /// <summary>
+    /// How many times each side of a comparison runs; the run of median elapsed time is the one reported (the others'
+    /// times are kept beside it). One run each swung a ratio by half its value between two runs on one machine.
+    /// </summary>
+    public int Rounds { get; init; } = 3;
 
     public bool Runs(string phase) => Phases.Contains(phase);
     public bool RunsComparisons => ComparisonPhases.Any(Runs);
@@ -59,6 +65,7 @@ public sealed record BenchOptions
                 "--stock-tools" => options with { StockToolsDirectory = value },
                 "--pwsh" => options with { PwshPath = value },
                 "--module" => options with { ModulePath = value },
+                "--rounds" => options with { Rounds = (int)Math.Min(PositiveLong(name, value), 99) },
                 _ => throw new ArgumentException($"Unknown argument '{name}'."),
             };
         }

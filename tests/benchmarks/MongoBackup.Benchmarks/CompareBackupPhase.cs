@@ -13,6 +13,7 @@ public sealed record ComparedBackups(string StockGzipDump, SideResult StockGzip,
 /// <see cref="BackupCompression.Default"/>) passes no -Compression and is marked as default settings: mongodump --gzip
 /// against what a user who chooses nothing gets. Ours with zstd and gzip is held against mongodump --gzip (the stock
 /// tool has no zstd), ours without compression against plain mongodump. Each output is checked to hold every document.
+/// Each side runs <see cref="BenchOptions.Rounds"/> times into an emptied folder; its median run is reported.
 /// </summary>
 public sealed class CompareBackupPhase(ComparisonContext context)
 {
@@ -39,6 +40,25 @@ public sealed class CompareBackupPhase(ComparisonContext context)
     private async Task<(string Folder, SideResult Result)> StockAsync(bool gzip, CancellationToken ct)
     {
         var folder = Path.Combine(context.ScratchDirectory, gzip ? "stock-dump-gzip" : "stock-dump");
+        var result = await Rounds.MedianAsync(context.Bench.Options.Rounds, _ => StockOnceAsync(gzip, folder, ct));
+        return (folder, result);
+    }
+
+    private async Task<(string SnapshotFolder, SideResult Result)> OursAsync(Compression compression, CancellationToken ct)
+    {
+        string snapshot = "";
+        var result = await Rounds.MedianAsync(context.Bench.Options.Rounds, async _ =>
+        {
+            (snapshot, var once) = await OursOnceAsync(compression, ct);
+            return once;
+        });
+        return (snapshot, result);
+    }
+
+    /// <summary>One mongodump into <paramref name="folder"/>, emptied first (outside the timing) so each round starts alike.</summary>
+    private async Task<SideResult> StockOnceAsync(bool gzip, string folder, CancellationToken ct)
+    {
+        if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
         string[] arguments = gzip
             ? ["--db", DataSetSeeder.SourceDatabase, "--gzip", "--out", folder]
             : ["--db", DataSetSeeder.SourceDatabase, "--out", folder];
@@ -47,13 +67,15 @@ public sealed class CompareBackupPhase(ComparisonContext context)
         if (documents != context.Documents)
             throw new InvalidOperationException($"mongodump{(gzip ? " --gzip" : "")} wrote {documents:N0} documents; {context.Documents:N0} were seeded.");
         var command = gzip ? "mongodump --gzip" : "mongodump";
-        return (folder, SideResult.From(command, documents, context.Bytes, DumpFolder.Size(folder), usage));
+        return SideResult.From(command, documents, context.Bytes, DumpFolder.Size(folder), usage);
     }
 
-    private async Task<(string SnapshotFolder, SideResult Result)> OursAsync(Compression compression, CancellationToken ct)
+    /// <summary>One Backup-MongoDatabase into a fresh repository (the last round's is the one the restores read).</summary>
+    private async Task<(string SnapshotFolder, SideResult Result)> OursOnceAsync(Compression compression, CancellationToken ct)
     {
         var name = BackupPhase.Name(compression);
         var folder = Path.Combine(context.ScratchDirectory, $"ours-{name}");
+        if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
         var choice = compression == BackupCompression.Default ? "" : $" -Compression {compression}";
         var usage = await context.RunOursAsync("Backup-MongoDatabase",
             $"-Repository {PowerShellSide.Quote(folder)} -Database {DataSetSeeder.SourceDatabase}{choice}", ct);

@@ -6,7 +6,8 @@ namespace MongoBackup.Benchmarks;
 /// --oplogReplay of the stock dump folder (the 1,000-document base, then oplog.bson) against
 /// Restore-MongoPointInTime to the slice's end (our snapshot of the same base, then the slice: the same entries).
 /// Both must leave the collection equal, byte for byte, to the source after the writes. Stored MB is the oplog's
-/// alone on both sides: oplog.bson (gzip level 6, as mongodump writes it) against the slice's files.
+/// alone on both sides: oplog.bson (gzip level 6, as mongodump writes it) against the slice's files. Each side runs
+/// <see cref="BenchOptions.Rounds"/> times; its median run is reported.
 /// </summary>
 public sealed class CompareReplayPhase(ComparisonContext context)
 {
@@ -15,23 +16,30 @@ public sealed class CompareReplayPhase(ComparisonContext context)
         var client = context.Bench.Client;
         const string database = ReplayWorkload.SourceDatabase;
 
-        await client.DropDatabaseAsync(database, ct);
-        var stockUsage = await context.RunStockAsync("mongorestore",
-            ["--gzip", "--drop", "--oplogReplay", "--dir", workload.StockDump!], ct);
-        await workload.CheckAsync(client, database, "mongorestore --oplogReplay", ct);
-
-        await client.DropDatabaseAsync(database, ct);
+        var rounds = context.Bench.Options.Rounds;
+        var stock = await Rounds.MedianAsync(rounds, async _ =>
+        {
+            await client.DropDatabaseAsync(database, ct);
+            var usage = await context.RunStockAsync("mongorestore", ["--gzip", "--drop", "--oplogReplay", "--dir", workload.StockDump!], ct);
+            await workload.CheckAsync(client, database, "mongorestore --oplogReplay", ct);
+            return SideResult.From("mongorestore --gzip --oplogReplay", workload.StockEntries, workload.StockEntryBytes,
+                new FileInfo(Path.Combine(workload.StockDump!, "oplog.bson")).Length, usage);
+        });
         var end = workload.End;
-        var oursUsage = await context.RunOursAsync("Restore-MongoPointInTime",
-            $"-Repository {PowerShellSide.Quote(workload.Repository.Location)} -ClusterTime '{end.Seconds},{end.Increment}' -Drop -Confirm:$false", ct);
-        await workload.CheckAsync(client, database, "Restore-MongoPointInTime", ct);
+        var ours = await Rounds.MedianAsync(rounds, async _ =>
+        {
+            await client.DropDatabaseAsync(database, ct);
+            var usage = await context.RunOursAsync("Restore-MongoPointInTime",
+                $"-Repository {PowerShellSide.Quote(workload.Repository.Location)} -ClusterTime '{end.Seconds},{end.Increment}' -Drop -Confirm:$false", ct);
+            await workload.CheckAsync(client, database, "Restore-MongoPointInTime", ct);
+            return SideResult.From("Restore-MongoPointInTime", workload.StockEntries, workload.StockEntryBytes, workload.SliceStoredBytes, usage);
+        });
 
         return new Comparison
         {
             Operation = "replay", Compression = "gzip", Source = $"{workload.StockEntries:N0} oplog entries", CompareSizes = false,
-            Stock = SideResult.From("mongorestore --gzip --oplogReplay", workload.StockEntries, workload.StockEntryBytes,
-                new FileInfo(Path.Combine(workload.StockDump!, "oplog.bson")).Length, stockUsage),
-            Ours = SideResult.From("Restore-MongoPointInTime", workload.StockEntries, workload.StockEntryBytes, workload.SliceStoredBytes, oursUsage),
+            Stock = stock,
+            Ours = ours,
         };
     }
 }

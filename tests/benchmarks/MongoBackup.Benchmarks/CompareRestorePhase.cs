@@ -8,7 +8,7 @@ namespace MongoBackup.Benchmarks;
 /// mongorestore --gzip of the stock gzip dump and plain mongorestore of the uncompressed one, against
 /// Restore-MongoDatabase of our own snapshots (gzip and zstd held against mongorestore --gzip, none against the
 /// plain one) and of the same two stock dump folders. Both sides use their default workers. Every run is checked:
-/// the target holds every document.
+/// the target holds every document. Each side runs <see cref="BenchOptions.Rounds"/> times; its median run is reported.
 /// </summary>
 public sealed class CompareRestorePhase(ComparisonContext context)
 {
@@ -42,7 +42,13 @@ public sealed class CompareRestorePhase(ComparisonContext context)
         return comparisons;
     }
 
-    private async Task<SideResult> StockAsync(string dump, bool gzip, long stored, CancellationToken ct)
+    private Task<SideResult> StockAsync(string dump, bool gzip, long stored, CancellationToken ct) =>
+        Rounds.MedianAsync(context.Bench.Options.Rounds, _ => StockOnceAsync(dump, gzip, stored, ct));
+
+    private Task<SideResult> OursAsync(string source, string command, long stored, CancellationToken ct) =>
+        Rounds.MedianAsync(context.Bench.Options.Rounds, _ => OursOnceAsync(source, command, stored, ct));
+
+    private async Task<SideResult> StockOnceAsync(string dump, bool gzip, long stored, CancellationToken ct)
     {
         await context.Bench.Client.DropDatabaseAsync(Target, ct);
         List<string> arguments = ["--nsFrom", $"{DataSetSeeder.SourceDatabase}.*", "--nsTo", $"{Target}.*", "--dir", dump];
@@ -52,7 +58,7 @@ public sealed class CompareRestorePhase(ComparisonContext context)
         return SideResult.From(command, await CheckTargetAsync(command, ct), context.Bytes, stored, usage);
     }
 
-    private async Task<SideResult> OursAsync(string source, string command, long stored, CancellationToken ct)
+    private async Task<SideResult> OursOnceAsync(string source, string command, long stored, CancellationToken ct)
     {
         await context.Bench.Client.DropDatabaseAsync(Target, ct);
         var usage = await context.RunOursAsync("Restore-MongoDatabase",

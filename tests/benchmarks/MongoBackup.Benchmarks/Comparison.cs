@@ -11,6 +11,8 @@ public sealed record SideResult
     /// <summary>Bytes the backup wrote, or the restore read; 0 where not measured.</summary>
     public long StoredBytes { get; init; }
     public double ElapsedSeconds { get; init; }
+    /// <summary>Every round's elapsed seconds, in the order run, when the side ran more than once (see <see cref="Rounds"/>); this result is the median one.</summary>
+    public double[] RoundSeconds { get; init; } = [];
     /// <summary>CPU time of the tool's process (for our side: pwsh, the module and the engine in it).</summary>
     public double CpuSeconds { get; init; }
     public double ServerCpuSeconds { get; init; }

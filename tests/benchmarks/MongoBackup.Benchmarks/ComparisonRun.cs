@@ -34,5 +34,8 @@ public static class ComparisonRun
     /// <summary>One line of progress for a finished comparison.</summary>
     public static string Describe(Comparison c) =>
         $"  compare {c.Operation} {c.CompressionLabel}{(c.Source == "-" ? "" : $" ({c.Source})")}: {c.Stock.Command} {c.Stock.ElapsedSeconds:0.0} s, " +
-        $"ours {c.Ours.ElapsedSeconds:0.0} s, speed {c.SpeedRatio:0.00}x" + (c.SizeRatio is { } size ? $", size {size:0.00}" : "");
+        $"ours {c.Ours.ElapsedSeconds:0.0} s, speed {c.SpeedRatio:0.00}x" + (c.SizeRatio is { } size ? $", size {size:0.00}" : "") +
+        (c.Stock.RoundSeconds.Length > 1 ? $" (medians; rounds: stock {Times(c.Stock)}, ours {Times(c.Ours)})" : "");
+
+    private static string Times(SideResult side) => string.Join(" / ", side.RoundSeconds.Select(s => s.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture)));
 }

@@ -20,7 +20,10 @@ public static class ComparisonTable
             $"Against the stock tools ({report.StockTools}), same server and data, each side a child process of the benchmark; ours is pwsh " +
             $"importing the module and running one cmdlet (pwsh start and import alone: {import}, inside every 'ours' figure). " +
             "speed = stock time / ours (above 1: ours is faster); size = our stored bytes / stock's (below 1: ours is smaller). " +
-            "The test server is a separate process both sides share: server share = its CPU over the run's (tool's and server's together).");
+            "The test server is a separate process both sides share: server share = its CPU over the run's (tool's and server's together)." +
+            (report.Comparisons.Max(c => c.Stock.RoundSeconds.Length) is var rounds and > 1
+                ? $" Each side ran {rounds} times; every figure is its run of median time (all rounds' times are in the JSON, RoundSeconds)."
+                : ""));
         text.AppendLine();
         text.AppendLine("| operation | compression | source | stock | speed | size | stock s | ours s | stock MB/s | ours MB/s | stock docs/s | ours docs/s | stock MB | ours MB | stock CPU s | ours CPU s | server CPU s (stock / ours) | server share (stock / ours) | stock peak MB | ours peak MB |");
         text.AppendLine("| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
