@@ -222,12 +222,46 @@ Describe 'Two replica sets of the same name where one set''s snapshots recorded 
             Should -Be @('{ "_id" : 1, "site" : "production" }', '{ "_id" : 2, "site" : "production" }', '{ "_id" : 3, "site" : "production" }')
     }
 
-    It 'Get-MongoRestoreWindow labels production''s window with no SourceId, and staging''s with staging''s' {
+    It 'Get-MongoRestoreWindow labels production''s window with a SourceId made of its set''s name and oldest snapshot, and staging''s with staging''s' {
         $windows = @(Get-MongoRestoreWindow -Repository $mixRepository)
         $productionWindow = $windows | Where-Object { $_.BaseSnapshotId -eq $mixProductionFull.Id }
-        $productionWindow.SourceId | Should -BeNullOrEmpty -Because 'production recorded no id, and staging''s id is not its'
+        $productionWindow.SourceId | Should -Be "$($mixProductionFull.ReplicaSetName):$($mixProductionFull.Id)" -Because 'production recorded no id, and staging''s id is not its'
         $productionWindow.ToTimestamp | Should -Be $mixSecond.OplogEnd
         ($windows | Where-Object { $_.BaseSnapshotId -eq $mixStagingFull.Id }).SourceId | Should -Be $mixStagingFull.SourceId
+    }
+
+    It 'Get-MongoSnapshot shows that SourceId on each of production''s snapshots, even read by -Id, and -SourceId lists them' {
+        $made = "$($mixProductionFull.ReplicaSetName):$($mixProductionFull.Id)"
+        (Get-MongoSnapshot -Repository $mixRepository -Id $mixSecond.Id).SourceId | Should -Be $made
+        Get-MongoSnapshot -Repository $mixRepository -Id $mixSecond.Id | Format-List | Out-String -Width 250 | Should -Match "SourceId\s+: $([regex]::Escape($made))"
+        $listed = @(Get-MongoSnapshot -Repository $mixRepository -SourceId $made)
+        $listed.Id | Should -Contain $mixProductionFull.Id
+        $listed.Id | Should -Contain $mixSecond.Id
+        $listed.Id | Should -Not -Contain $mixStagingFull.Id
+        (Get-MongoRestoreWindow -Repository $mixRepository -SourceId $made).BaseSnapshotId | Should -Be $mixProductionFull.Id
+    }
+
+    It '-SourceId completes with production''s made SourceId beside staging''s recorded one' {
+        $line = "Restore-MongoPointInTime -Repository '$mixRepository' -SourceId "
+        $offered = (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches
+        $offered.CompletionText | Sort-Object | Should -Be (@("$($mixProductionFull.ReplicaSetName):$($mixProductionFull.Id)", $mixStagingFull.SourceId) | Sort-Object)
+        ($offered | Where-Object CompletionText -like '*:*').ToolTip | Should -BeLike "*SourceId $($mixProductionFull.ReplicaSetName):$($mixProductionFull.Id) (recorded no replicaSetId)*"
+    }
+
+    It 'Restore-MongoPointInTime -SourceId with the made id restores production''s chain' {
+        $made = "$($mixProductionFull.ReplicaSetName):$($mixProductionFull.Id)"
+        $result = Restore-MongoPointInTime -ConnectionString $production.Uri -Repository $mixRepository -ClusterTime $mixSecond.OplogEnd -SourceId $made `
+            -RenameDatabase "$mixDb=$($mixDb)_made" -Confirm:$false -ErrorAction Stop -WarningAction SilentlyContinue
+        $result.SourceId | Should -Be $made
+        $result.BaseSnapshotId | Should -Be $mixProductionFull.Id
+        (Get-AllDocuments (Get-Collection $production.Uri "$($mixDb)_made" 'items')).Count | Should -Be 3
+    }
+
+    It 'Invoke-MongoSnapshotRetention -WhatIf warns that production''s id-less snapshots are a source of their own, naming its SourceId and how to remove them' {
+        $made = "$($mixProductionFull.ReplicaSetName):$($mixProductionFull.Id)"
+        $plan = @(Invoke-MongoSnapshotRetention -Repository $mixRepository -KeepLast 1 -WhatIf -WarningVariable warned -WarningAction SilentlyContinue)
+        ($plan | Where-Object Target -eq $mixProductionFull.Id).Action | Should -Be 'Keep'
+        "$warned" | Should -BeLike "*recorded no replicaSetId*a source of their own, SourceId $made*Get-MongoSnapshot -SourceId $made | Remove-MongoSnapshot*"
     }
 
     It 'Backup-MongoOplog from staging continues staging''s own full snapshot, not production''s id-less chain' {
@@ -258,5 +292,62 @@ Describe 'Invoke-MongoBackupPolicy of a set beside a full snapshot of another se
             $run.Action | Should -Be 'Slice' -Because 'the next run continues staging''s own full snapshot'
         }
         finally { Remove-Item $repo -Recurse -Force -ErrorAction SilentlyContinue }
+    }
+}
+
+# Each set encrypts its backups under its own key (production's key file on production's backup host, staging's on
+# staging's). Production's full snapshot recorded no replicaSetId; a slice's key is judged against its own set's chain
+# (SliceChainEnd.ChainOf), never against the other set's snapshots, and a wrong key is refused naming the set whose chain it is.
+Describe 'Two replica sets of the same name, each encrypting under its own key, in one repository' {
+    BeforeAll {
+        $script:keyedRepository = New-TestFolder
+        $script:keyedDb = "keyed_$suffix"
+        function New-KeyFile {
+            $file = Join-Path (New-TestFolder) 'key.hex'
+            Set-Content $file ([Convert]::ToHexString([System.Security.Cryptography.RandomNumberGenerator]::GetBytes(32)))
+            if (-not $IsWindows) { chmod 600 $file }
+            $file
+        }
+        $script:productionKey = New-KeyFile
+        $script:stagingKey = New-KeyFile
+        function Add-Item([string] $Uri, [int] $Id) { (Get-Collection $Uri $keyedDb 'items').InsertOne((New-BsonDocument @{ _id = $Id }), $null, $none) }
+        function Get-Refusal([scriptblock] $Command) { try { & $Command | Out-Null; $null } catch { $_ } }
+
+        Add-Item $staging.Uri 100
+        $script:keyedStagingFull = Backup-MongoDatabase -ConnectionString $staging.Uri -Repository $keyedRepository -Database $keyedDb -EncryptionKeyFile $stagingKey -WarningAction SilentlyContinue
+        Wait-ServerClockPast $production.Uri $keyedStagingFull.ConsistentAt.UtcDateTime.AddSeconds(1)
+        Add-Item $production.Uri 1
+        $script:keyedProductionFull = Backup-MongoDatabase -ConnectionString $production.Uri -Repository $keyedRepository -Database $keyedDb -EncryptionKeyFile $productionKey -WarningAction SilentlyContinue
+        Edit-SnapshotManifest -SnapshotPath (Join-Path $keyedRepository $keyedProductionFull.Id) -Edit { param($m) $m.source.Remove('replicaSetId') }
+        Add-Item $staging.Uri 101
+        Add-Item $production.Uri 2
+    }
+    AfterAll { Remove-Item $keyedRepository -Recurse -Force -ErrorAction SilentlyContinue }
+
+    It 'Backup-MongoOplog of staging under staging''s key continues staging''s full snapshot, though production''s newer full is under another key' {
+        $slice = Backup-MongoOplog -ConnectionString $staging.Uri -Repository $keyedRepository -EncryptionKeyFile $stagingKey -ErrorAction Stop -WarningAction SilentlyContinue
+        $slice.PreviousSliceEnd | Should -Be $keyedStagingFull.ConsistentAtTimestamp
+        $slice.KeyFingerprint | Should -Be $keyedStagingFull.KeyFingerprint
+    }
+
+    It 'Backup-MongoOplog of production under production''s key continues production''s full snapshot' {
+        $slice = Backup-MongoOplog -ConnectionString $production.Uri -Repository $keyedRepository -EncryptionKeyFile $productionKey -ErrorAction Stop -WarningAction SilentlyContinue
+        $slice.PreviousSliceEnd | Should -Be $keyedProductionFull.ConsistentAtTimestamp
+        $slice.KeyFingerprint | Should -Be $keyedProductionFull.KeyFingerprint
+        $script:productionId = $slice.SourceId
+    }
+
+    It 'a slice of staging under production''s key is refused, naming staging''s chain and full snapshot, and nothing is written' {
+        $before = @(Get-ChildItem $keyedRepository).Count
+        $refusal = Get-Refusal { Backup-MongoOplog -ConnectionString $staging.Uri -Repository $keyedRepository -EncryptionKeyFile $productionKey -ErrorAction Stop -WarningAction SilentlyContinue }
+        $refusal.FullyQualifiedErrorId | Should -BeLike 'MongoBackup.WrongEncryptionKey,*'
+        $refusal.Exception.Message | Should -BeLike "The oplog chain of replica set '$($keyedStagingFull.ReplicaSetName)' (replicaSetId $($keyedStagingFull.SourceId)) in * continues snapshot $($keyedStagingFull.Id)*"
+        @(Get-ChildItem $keyedRepository).Count | Should -Be $before
+    }
+
+    It 'a slice of production under staging''s key is refused, naming production''s chain and full snapshot' {
+        $refusal = Get-Refusal { Backup-MongoOplog -ConnectionString $production.Uri -Repository $keyedRepository -EncryptionKeyFile $stagingKey -ErrorAction Stop -WarningAction SilentlyContinue }
+        $refusal.FullyQualifiedErrorId | Should -BeLike 'MongoBackup.WrongEncryptionKey,*'
+        $refusal.Exception.Message | Should -BeLike "The oplog chain of replica set '$($keyedProductionFull.ReplicaSetName)' (replicaSetId $productionId) in * continues snapshot $($keyedProductionFull.Id)*"
     }
 }

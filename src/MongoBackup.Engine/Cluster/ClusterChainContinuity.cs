@@ -7,7 +7,7 @@ namespace MongoBackup.Engine.Cluster;
 
 /// <summary>
 /// Whether a cluster continues the chain a cluster slice would extend, the cluster's counterpart of
-/// <see cref="ChainContinuity"/>. A repository holds one cluster chain (<see cref="SliceChainEnd.ChainOf"/>), and two
+/// <see cref="ChainContinuity"/>. A repository holds one cluster chain (<see cref="SliceChainEnd.ChainIn"/>), and two
 /// clusters may name their shards alike (shard0, shard1 in staging and production): a slice of the other one would hold
 /// its writes, and a point-in-time restore of the chain would replay them. A cut is no entry on every shard, so the chain
 /// is tied to its cluster twice: by the cluster's identity (config.version's clusterId, <see cref="ClusterIdentity"/>) the
@@ -29,7 +29,7 @@ internal static class ClusterChainContinuity
     {
         var location = catalog.Repository.Location;
         // Slices as well as fulls (the chain may end at either), so not SnapshotManifest.IsChainFull: only copy-only fulls are left out.
-        var chain = (await catalog.CompleteAsync(ct)).Where(SliceChainEnd.ChainOf(topology)).Where(s => s.Cluster is not null && !s.CopyOnly).ToList();
+        var chain = SliceChainEnd.ChainIn(await catalog.CompleteAsync(ct), topology).Where(s => s.Cluster is not null && !s.CopyOnly).ToList();
         var last = chain.FirstOrDefault(s => (s.Kind == SnapshotKind.Oplog ? s.OplogEnd : s.ConsistentAt?.Timestamp) == chainEnd);
         var clusterId = await ClusterIdentity.ReadAsync(mongos, ct);
         if (last is not null)

@@ -43,14 +43,15 @@ public static class RetentionPlanner
             var source = group.Snapshots;
             if (only is not null && !only.Includes(group))
             {
-                decisions.AddRange(source.Select(s => OtherSource(s, only)));
+                decisions.AddRange(source.Select(s => OtherSource(s, group, only)));
                 continue;
             }
+            if (group.BesideRecordedIds) warnings.Add(OwnSource(group, rules));
             // Every chain full counts, with or without a consistency point (a standalone's are kept by the rules too).
             // The rule reads the windows the chains hold: each source's windows are worked out once, here.
             var window = RestoreWindowRule.For(rules.RestoreWindow, source, chains);
             if (window?.Shortfall is { } shortfall)
-                warnings.Add($"{(group.ReplicaSetName is null ? "" : $"Replica set {group.ReplicaSetName}{(group.Id is null ? "" : $" (SourceId {group.Id})")}: ")}{shortfall}.");
+                warnings.Add($"{(group.ReplicaSetName is null ? "" : $"Replica set {group.ReplicaSetName}{(group.Id is null && !group.BesideRecordedIds ? "" : $" (SourceId {group.SourceId})")}: ")}{shortfall}.");
             var keptFulls = KeepPerScope(source.Where(s => s.IsChainFull).ToList(), rules, window);
             foreach (var full in source.Where(s => s.Kind == SnapshotKind.Full))
                 decisions.Add(full.CopyOnly
@@ -65,7 +66,7 @@ public static class RetentionPlanner
             .Select(d => d.FirstOrDefault(k => k.Action == RetentionAction.Keep) ?? d.First()).ToList();
         foreach (var other in snapshots.Where(s => s.Manifest is not { Status: SnapshotStatus.Complete }))
             decisions.Add(other.Manifest is { } failed
-                ? only is not null && !only.Includes(failed) ? OtherSource(failed, only) : Decide(failed, RetentionAction.Remove, $"the backup is marked {failed.Status}; nothing can be restored from it")
+                ? only is not null && !only.Includes(failed) ? OtherSource(failed, null, only) : Decide(failed, RetentionAction.Remove, $"the backup is marked {failed.Status}; nothing can be restored from it")
                 : new RetentionDecision(other.SnapshotId, null, null, RetentionAction.Keep, other.IsDamaged
                     ? "its manifest is damaged, so the backup finished and its data may be whole; retention never removes it (Remove-MongoSnapshot -Id with -Force does)"
                     : "it has no manifest (an unfinished backup, or one still running); retention leaves it alone", null));
@@ -74,9 +75,23 @@ public static class RetentionPlanner
             .ThenByDescending(d => d.SnapshotId, StringComparer.Ordinal).ToList()) { Warnings = warnings, Source = only };
     }
 
-    private static RetentionDecision OtherSource(SnapshotManifest snapshot, SourceIdentity only) => Decide(snapshot, RetentionAction.Keep,
-        $"{RetentionPlan.OtherSourcePrefix}{SnapshotSources.Describe(snapshot)}, not {only}, the one source these rules reach: " +
-        "its own policy, or Invoke-MongoSnapshotRetention or Remove-MongoSnapshot, decides on it");
+    private static RetentionDecision OtherSource(SnapshotManifest snapshot, SourceGroup? group, SourceIdentity only) => Decide(snapshot, RetentionAction.Keep,
+        $"{RetentionPlan.OtherSourcePrefix}{group?.Describe() ?? SnapshotSources.Describe(snapshot)}, not {only}, the one source these rules reach: " +
+        (group is { BesideRecordedIds: true }
+            ? "it recorded no replicaSetId and no chain link ties it to this source, so it may be another set's of that name; " +
+              "Invoke-MongoSnapshotRetention applies the rules to it as a source of its own, or Remove-MongoSnapshot removes it"
+            : "its own policy, or Invoke-MongoSnapshotRetention or Remove-MongoSnapshot, decides on it"));
+
+    /// <summary>
+    /// What retention says of a source that recorded no id beside sources of its name that did (<see cref="SourceGroup.BesideRecordedIds"/>):
+    /// the rules keep its newest full snapshots as they keep any source's, so a set that is no longer backed up keeps them
+    /// until the user removes them, and the warning says how.
+    /// </summary>
+    private static string OwnSource(SourceGroup group, RetentionRules rules) =>
+        $"Replica set {group.ReplicaSetName}: {group.Snapshots.Count} snapshot(s) recorded no replicaSetId, and no chain link ties them to a set whose " +
+        $"snapshots recorded one, so they are a source of their own, SourceId {group.SourceId} (perhaps another set of that name, backed up before ids " +
+        $"were recorded). The rules ({rules}) apply to it alone and keep its newest full snapshots however old; once they are no longer needed, " +
+        $"remove them with Get-MongoSnapshot -SourceId {group.SourceId} | Remove-MongoSnapshot.";
 
     /// <summary>
     /// The full snapshots any rule keeps, each with the rules that keep it. The rules apply to each scope among the

@@ -13,7 +13,8 @@ namespace MongoBackup.Engine.Oplog;
 /// A sharded cluster's chain is its cluster snapshots' (full and slices, each ending at its cut); a repository holds one cluster's.
 /// A replica set's chain is its own source's (<see cref="SnapshotSources"/>): its name and replicaSetId, so two sets initiated
 /// under the same name (production and staging, both rs0) backed up into one repository each chain on their own full
-/// snapshots and slices, never on the other's. A snapshot that recorded no id is in the chain of every set of its name.
+/// snapshots and slices, never on the other's. A snapshot that recorded no id is in a set's chain as <see cref="ChainIn"/> says;
+/// a new slice's key is judged against that same chain (<see cref="ChainOf"/>).
 /// </summary>
 public static class SliceChainEnd
 {
@@ -61,20 +62,29 @@ public static class SliceChainEnd
     }
 
     /// <summary>
-    /// Which snapshots are of <paramref name="topology"/>'s chain: the cluster's; or its replica set's, by name and, where
-    /// both the snapshot and the set have one, replicaSetId (as <see cref="SnapshotSources.Same"/> judges two snapshots).
+    /// <paramref name="topology"/>'s chain for the key checks of a new slice (<see cref="SourceChain"/>): the snapshots
+    /// <see cref="ChainIn"/> takes, the same that decide where the slice starts, and the source in words.
     /// </summary>
-    public static Func<SnapshotManifest, bool> ChainOf(ServerTopology topology)
+    public static SourceChain ChainOf(ServerTopology topology)
     {
         ArgumentNullException.ThrowIfNull(topology);
+        return new SourceChain(Source(topology), snapshots => ChainIn(snapshots, topology));
+    }
+
+    /// <summary>
+    /// Which snapshots can be of <paramref name="topology"/>'s chain: the cluster's; or its replica set's, by name and, where
+    /// both the snapshot and the set have one, replicaSetId (as <see cref="SnapshotSources.Same"/> judges two snapshots).
+    /// </summary>
+    private static Func<SnapshotManifest, bool> CandidateOf(ServerTopology topology)
+    {
         var sharded = topology.Kind == TopologyKind.Sharded;
         return s => s.Source.ReplicaSetName == topology.ReplicaSetName && (s.Cluster is not null) == sharded
             && (sharded || SnapshotSources.Compatible(s.Source.ReplicaSetId, topology.ReplicaSetId));
     }
 
     /// <summary>
-    /// The snapshots of <paramref name="topology"/>'s chain among <paramref name="snapshots"/>: those <see cref="ChainOf"/>
-    /// takes, less the id-less ones that are not this set's. Where the set's replicaSetId is known and snapshots of its name
+    /// The snapshots of <paramref name="topology"/>'s chain among <paramref name="snapshots"/>: those of its name and kind
+    /// whose recorded id, if any, is the set's, less the id-less ones that are not this set's. Where the set's replicaSetId is known and snapshots of its name
     /// recorded ids, an id-less snapshot is this set's when the chain links join it to this set's snapshots
     /// (<see cref="SnapshotSources.Group"/>); one the links join to another id is that set's. Id-less snapshots joined to
     /// no id count only while the repository holds nothing of this set's own (a repository upgraded in place: the first
@@ -84,7 +94,7 @@ public static class SliceChainEnd
     {
         ArgumentNullException.ThrowIfNull(snapshots);
         ArgumentNullException.ThrowIfNull(topology);
-        var candidates = snapshots.Where(ChainOf(topology)).ToList();
+        var candidates = snapshots.Where(CandidateOf(topology)).ToList();
         if (topology.Kind == TopologyKind.Sharded || topology.ReplicaSetId is not { } id) return candidates;
         var groups = SnapshotSources.Group(snapshots.Where(s => s.Cluster is null && s.Source.ReplicaSetName == topology.ReplicaSetName));
         var own = groups.FirstOrDefault(g => string.Equals(g.Id, id, StringComparison.OrdinalIgnoreCase));

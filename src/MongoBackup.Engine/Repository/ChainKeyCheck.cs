@@ -15,16 +15,17 @@ public static class ChainKeyCheck
     /// </summary>
     /// <param name="source">The new slice's key.</param>
     /// <param name="complete">The repository's complete snapshots.</param>
-    /// <param name="chainOf">Which snapshots belong to the slice's source's chain.</param>
+    /// <param name="chainOf">The slice's source's chain (<see cref="SourceChain"/>).</param>
     /// <param name="location">The repository, for the message.</param>
     /// <param name="what">Names the new snapshot, e.g. "this oplog slice".</param>
     /// <exception cref="MongoBackupException">WrongEncryptionKey, naming the snapshot the key does not open and its key id.</exception>
-    public static void Check(EncryptionKeySource source, IReadOnlyList<SnapshotManifest> complete, Func<SnapshotManifest, bool> chainOf,
+    public static void Check(EncryptionKeySource source, IReadOnlyList<SnapshotManifest> complete, SourceChain chainOf,
         string location, string what)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(complete);
-        var chain = complete.Where(chainOf).ToList();
+        ArgumentNullException.ThrowIfNull(chainOf);
+        var chain = chainOf.In(complete);
         var bases = RestoreWindows.OpenBases(chain).ToList();
         if (bases.Count == 0) return;
         var from = bases.Min(b => b.ConsistentAt!.Timestamp);
@@ -36,7 +37,7 @@ public static class ChainKeyCheck
             if (Opens(source, snapshot)) continue;
             var chainBase = bases.Where(b => b.Encryption is not null).MaxBy(b => b.ConsistentAt!.Timestamp) ?? snapshot;
             throw new MongoBackupException(ErrorIds.WrongEncryptionKey,
-                $"The oplog chain in {location} continues snapshot {chainBase.Id}, and the key given does not open {(snapshot == chainBase ? "it" : $"snapshot {snapshot.Id} of that chain")} " +
+                $"The oplog chain of {chainOf.Source} in {location} continues snapshot {chainBase.Id}, and the key given does not open {(snapshot == chainBase ? "it" : $"snapshot {snapshot.Id} of that chain")} " +
                 $"(key {snapshot.Encryption!.KeyId}): {what} would be encrypted under a key no point-in-time restore of the chain is given with the others. " +
                 "Give the key the chain is encrypted with; to move the chain to a new key, run Update-MongoSnapshotKey first.",
                 target: snapshot.Id);

@@ -14,10 +14,10 @@ public sealed record NewSnapshotOptions(Compression Compression, CompressionLeve
     public SnapshotIdSource Ids { get; init; } = SnapshotIdSource.Random;
 
     /// <summary>
-    /// For an oplog slice: which snapshots are of its source's chain, whose base full, when encrypted, refuses a slice
-    /// without a key (<see cref="UnencryptedChainCheck"/>). Null for a full backup.
+    /// For an oplog slice: its source's chain, whose encrypted bases refuse a slice without a key
+    /// (<see cref="UnencryptedChainCheck"/>) or under a key that does not open them (<see cref="ChainKeyCheck"/>). Null for a full backup.
     /// </summary>
-    public Func<SnapshotManifest, bool>? ChainOf { get; init; }
+    public SourceChain? ChainOf { get; init; }
 
     /// <summary>
     /// The key the run already judged for this snapshot (<see cref="SnapshotKeys.AdmitAsync"/>, with <see cref="Encryption"/>

@@ -9,21 +9,22 @@ namespace MongoBackup.Engine.Repository;
 public static class RestoreSourceChoice
 {
     /// <summary>
-    /// The snapshots of the source <paramref name="sourceId"/> names (with those of its name that recorded no id and that
-    /// the chain links join to it, as <see cref="SnapshotSources.Group"/> takes them); all of them when it is null.
+    /// The snapshots of the source <paramref name="sourceId"/> names (its <see cref="SourceGroup.SourceId"/>: a recorded id,
+    /// with the snapshots of its name that recorded none and that the chain links join to it; or the id made for a source
+    /// that recorded none), as <see cref="SnapshotSources.Group"/> takes them; all of them when it is null.
     /// </summary>
-    /// <exception cref="MongoBackupException">InvalidArgument: no snapshot recorded that id; the message lists the ids there are.</exception>
+    /// <exception cref="MongoBackupException">InvalidArgument: no source has that id; the message lists the ids there are.</exception>
     public static List<SnapshotManifest> Of(List<SnapshotManifest> snapshots, string? sourceId, string repository)
     {
         ArgumentNullException.ThrowIfNull(snapshots);
         if (sourceId is null) return snapshots;
         var groups = SnapshotSources.Group(snapshots);
-        var named = groups.Where(g => string.Equals(g.Id, sourceId, StringComparison.OrdinalIgnoreCase)).ToList();
+        var named = groups.Where(g => string.Equals(g.SourceId, sourceId, StringComparison.OrdinalIgnoreCase)).ToList();
         if (named.Count > 0) return snapshots.Where(s => named.Any(g => g.Snapshots.Contains(s))).ToList();
-        var known = groups.Where(g => g.Id is not null).Select(g => $"{g.Id} ({Describe(g)})").ToList();
+        var known = groups.Where(g => g.SourceId is not null).Select(g => $"{g.SourceId} ({g.Describe()})").ToList();
         throw new MongoBackupException(ErrorIds.InvalidArgument,
             $"-SourceId {sourceId}: no snapshot in {repository} was taken from a source of that id. " +
-            (known.Count == 0 ? "Its snapshots recorded no source id; leave -SourceId out." : $"The source ids recorded there are: {string.Join("; ", known)}."),
+            (known.Count == 0 ? "It holds no complete snapshot." : $"The source ids there are: {string.Join("; ", known)}."),
             target: sourceId);
     }
 
@@ -38,7 +39,7 @@ public static class RestoreSourceChoice
         ArgumentNullException.ThrowIfNull(limit);
         if (found.Count == 1) return found[0];
         var listed = found.Select(w =>
-            $"{SnapshotSources.Describe(w.BaseSnapshot)}{(w.SourceId is null ? ", which recorded no source id" : $", SourceId {w.SourceId}")}: " +
+            $"{SnapshotSources.Describe(w.BaseSnapshot)}, SourceId {w.SourceId}{(w.SourceId is { } id && SnapshotSources.IsDerived(id) ? " (recorded no source id)" : "")}: " +
             $"base snapshot {w.BaseSnapshot.Id}, window {w.Describe(limit)}");
         var example = found.Select(w => w.SourceId).OfType<string>().FirstOrDefault();
         throw new MongoBackupException(ErrorIds.InvalidArgument,
@@ -47,7 +48,4 @@ public static class RestoreSourceChoice
             (example is null ? "." : $", e.g. -SourceId {example}."),
             target: repository);
     }
-
-    private static string Describe(SourceGroup group) =>
-        group.Snapshots.FirstOrDefault(s => SnapshotSources.IdOf(s) is not null) is { } recorded ? SnapshotSources.Describe(recorded) : "unknown";
 }

@@ -12,8 +12,8 @@ public sealed record RestoreWindow(
     IReadOnlyList<SnapshotManifest> Slices)
 {
     /// <summary>
-    /// The recorded identity of the source whose slices the window runs through (<see cref="SnapshotSources"/>: a replica
-    /// set's replicaSetId, a cluster's clusterId); null when its snapshots recorded none.
+    /// The id of the source whose slices the window runs through (<see cref="SourceGroup.SourceId"/>: a replica set's
+    /// replicaSetId, a cluster's clusterId; for a source that recorded none, its name and oldest snapshot's id).
     /// </summary>
     public string? SourceId { get; init; }
 
@@ -85,11 +85,11 @@ public static class RestoreWindows
                 var inSegment = bases.Where(f => segment.Covers(PointOf(f))).ToList();
                 covered.UnionWith(inSegment);
                 foreach (var family in inSegment.GroupBy(f => f.EffectiveScope.ToString(), StringComparer.Ordinal))
-                    found.Add(Window(family.First(), segment, chain, group.Id));
+                    found.Add(Window(family.First(), segment, chain, group.SourceId));
             }
             // A full snapshot no segment covers can still be restored to its own consistency point.
             foreach (var full in bases.Where(f => !covered.Contains(f)))
-                found.Add(Window(full, null, chain, group.Id));
+                found.Add(Window(full, null, chain, group.SourceId));
             windows.AddRange(found);
         }
         // Of two windows that outlast each other (same span, same scope), the first stays.
@@ -152,9 +152,9 @@ public static class RestoreWindows
                 passedOver.Add(full);
                 continue;
             }
-            if (limit.IsWithin(full.ConsistentAt!)) return Window(full, null, chain, group.Id);
+            if (limit.IsWithin(full.ConsistentAt!)) return Window(full, null, chain, group.SourceId);
             var segment = chain.Segments.FirstOrDefault(g => g.Covers(PointOf(full)) && limit.IsWithin(g.EndPoint));
-            if (segment is not null) return Window(full, segment, chain, group.Id);
+            if (segment is not null) return Window(full, segment, chain, group.SourceId);
         }
         return null;
     }

@@ -23,7 +23,7 @@ public static class SnapshotKeys
     /// encrypted chain (<see cref="ChainKeyCheck"/>); InvalidArgument for a passphrase shorter than 12 characters that is a new
     /// key here (<see cref="IsInUseAsync"/>); the key source's own errors.</exception>
     public static async Task<KeyEncryptionKey?> KeyEncryptionKeyForNewAsync(EncryptionKeySource? source, SnapshotCatalog catalog, string what,
-        Func<SnapshotManifest, bool>? chainOf, Action<string> warn, CancellationToken ct)
+        SourceChain? chainOf, Action<string> warn, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         var settings = await RepositorySettingsStore.ReadAsync(catalog.Repository, ct);
@@ -53,7 +53,7 @@ public static class SnapshotKeys
     /// </summary>
     /// <exception cref="MongoBackupException">As <see cref="KeyEncryptionKeyForNewAsync"/>.</exception>
     public static async Task<AdmittedKey> AdmitAsync(EncryptionKeySource? source, SnapshotCatalog catalog, string what,
-        Func<SnapshotManifest, bool>? chainOf, Action<string> warn, CancellationToken ct) =>
+        SourceChain? chainOf, Action<string> warn, CancellationToken ct) =>
         new(await KeyEncryptionKeyForNewAsync(source, catalog, what, chainOf, warn, ct).ConfigureAwait(false));
 
     /// <summary>
@@ -61,7 +61,7 @@ public static class SnapshotKeys
     /// judges it (the settings, and for a slice its chain); null when it would be admitted. For a dry run.
     /// </summary>
     public static Task<MongoBackupException?> RefusalForNewAsync(EncryptionKeySource? source, SnapshotCatalog catalog, string what,
-        Func<SnapshotManifest, bool>? chainOf, CancellationToken ct) =>
+        SourceChain? chainOf, CancellationToken ct) =>
         RefusalOfAsync(() => KeyEncryptionKeyForNewAsync(source, catalog, what, chainOf, _ => { }, ct));
 
     /// <summary>

@@ -18,6 +18,11 @@ namespace MongoBackup.Engine.Repository;
 /// continuity, so it never joins another set's window by its times. Under a name where no id was ever recorded, all its
 /// snapshots are one source, as before ids were recorded.
 /// </para>
+/// <para>
+/// Every source has a SourceId a user can name it by (<see cref="SourceGroup.SourceId"/>): its recorded id; for a source
+/// that recorded none, one made of its replica set's name and its oldest snapshot's id (<see cref="DerivedId"/>), e.g.
+/// "rs0:20261124T221500Z-full-3f9a", so that -SourceId, the list views and retention can name an id-less source too.
+/// </para>
 /// </summary>
 public static class SnapshotSources
 {
@@ -55,7 +60,7 @@ public static class SnapshotSources
             var ids = list.Select(IdOf).OfType<string>().Distinct(StringComparer.OrdinalIgnoreCase).ToList();
             if (ids.Count == 0)
             {
-                groups.Add(new SourceGroup(named.Key.ReplicaSetName, null, list));
+                groups.Add(new SourceGroup(named.Key.ReplicaSetName, null, list, ids: false));
                 continue;
             }
             var claims = ChainLinks.Claims(list);
@@ -63,9 +68,44 @@ public static class SnapshotSources
                 groups.Add(new SourceGroup(named.Key.ReplicaSetName, id,
                     list.Where(s => string.Equals(IdOf(s) ?? claims.Claimed(s), id, StringComparison.OrdinalIgnoreCase)).ToList()));
             foreach (var unclaimed in list.Where(s => IdOf(s) is null && claims.Claimed(s) is null).GroupBy(claims.LinkedSetOf, ReferenceEqualityComparer.Instance))
-                groups.Add(new SourceGroup(named.Key.ReplicaSetName, null, unclaimed.ToList()));
+                groups.Add(new SourceGroup(named.Key.ReplicaSetName, null, unclaimed.ToList(), ids: true));
         }
         return groups;
+    }
+
+    /// <summary>
+    /// The SourceId of each snapshot among <paramref name="snapshots"/> (by snapshot id): its group's
+    /// <see cref="SourceGroup.SourceId"/>, its source's recorded id or the one made for a source that recorded none.
+    /// Complete snapshots are grouped; any other is given its own recorded id, or none.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string?> SourceIdsOf(IEnumerable<SnapshotManifest> snapshots)
+    {
+        ArgumentNullException.ThrowIfNull(snapshots);
+        var list = snapshots.ToList();
+        var byId = list.ToDictionary(s => s.Id, IdOf, StringComparer.Ordinal);
+        foreach (var group in Group(list.Where(s => s.Status == SnapshotStatus.Complete)))
+            foreach (var snapshot in group.Snapshots) byId[snapshot.Id] = group.SourceId;
+        return byId;
+    }
+
+    /// <summary>
+    /// The SourceId of a source that recorded no id: its replica set's name ("cluster" for a cluster, "standalone" for a
+    /// standalone server), a colon and the id of its oldest snapshot. It names the source as long as that snapshot is in
+    /// the repository; once retention or Remove-MongoSnapshot removes it, the next oldest names it.
+    /// </summary>
+    public static string DerivedId(IReadOnlyList<SnapshotManifest> snapshots)
+    {
+        ArgumentNullException.ThrowIfNull(snapshots);
+        var oldest = snapshots.OrderBy(s => s.StartTime).ThenBy(s => s.Id, StringComparer.Ordinal).First();
+        var name = oldest.Cluster is not null ? "cluster" : oldest.Source.ReplicaSetName ?? "standalone";
+        return $"{name}:{oldest.Id}";
+    }
+
+    /// <summary>Whether <paramref name="sourceId"/> was made for a source that recorded no id (<see cref="DerivedId"/>); recorded ids are ObjectId hex.</summary>
+    public static bool IsDerived(string sourceId)
+    {
+        ArgumentNullException.ThrowIfNull(sourceId);
+        return sourceId.Contains(':', StringComparison.Ordinal);
     }
 
     /// <summary>The source in words for messages: "replica set 'rs0' (replicaSetId …)", "the sharded cluster (clusterId …)".</summary>
@@ -94,4 +134,30 @@ public static class SnapshotSources
 }
 
 /// <summary>The snapshots of one source (<see cref="SnapshotSources.Group"/>): its replica set name (null for a standalone or a cluster) and recorded id, if any.</summary>
-public sealed record SourceGroup(string? ReplicaSetName, string? Id, IReadOnlyList<SnapshotManifest> Snapshots);
+public sealed record SourceGroup(string? ReplicaSetName, string? Id, IReadOnlyList<SnapshotManifest> Snapshots)
+{
+    /// <summary>A group of the snapshots of one source; <paramref name="ids"/>: whether other snapshots of its name recorded an id.</summary>
+    public SourceGroup(string? replicaSetName, string? id, IReadOnlyList<SnapshotManifest> snapshots, bool ids) : this(replicaSetName, id, snapshots) =>
+        BesideRecordedIds = id is null && ids;
+
+    /// <summary>
+    /// The id a user names the source by (-SourceId, the list views): <see cref="Id"/>, or for a source that recorded
+    /// none, <see cref="SnapshotSources.DerivedId"/>; null only for a group of no snapshots.
+    /// </summary>
+    public string? SourceId => Id ?? (Snapshots.Count == 0 ? null : SnapshotSources.DerivedId(Snapshots));
+
+    /// <summary>
+    /// Whether this source recorded no id while other snapshots of its name did, and no chain link ties it to one of them:
+    /// it may be another set's of that name from before ids were recorded, so it is a source of its own.
+    /// </summary>
+    public bool BesideRecordedIds { get; init; }
+
+    /// <summary>The source in words, with its SourceId: "replica set 'rs0' (replicaSetId …)", "replica set 'rs0', SourceId rs0:… (recorded no replicaSetId)".</summary>
+    public string Describe()
+    {
+        var isCluster = Snapshots.Count > 0 && Snapshots[0].Cluster is not null;
+        if (Id is not null) return SnapshotSources.Describe(isCluster, ReplicaSetName, Id);
+        var what = isCluster ? "clusterId" : ReplicaSetName is null ? "source id" : "replicaSetId";
+        return $"{SnapshotSources.Describe(isCluster, ReplicaSetName, null)}, SourceId {SourceId} (recorded no {what})";
+    }
+}

@@ -15,22 +15,22 @@ public static class UnencryptedChainCheck
     /// <paramref name="warn"/> for a full (<paramref name="chainOf"/> null) when the newest complete snapshot is encrypted.
     /// </summary>
     /// <param name="complete">The repository's complete snapshots.</param>
-    /// <param name="chainOf">For a slice: which snapshots belong to its source's chain; null for a full backup.</param>
+    /// <param name="chainOf">For a slice: its source's chain (<see cref="SourceChain"/>); null for a full backup.</param>
     /// <param name="location">The repository, for the messages.</param>
     /// <param name="what">Names the new snapshot, e.g. "a new oplog snapshot".</param>
     /// <param name="warn">Where the full backup's warning goes.</param>
     /// <exception cref="MongoBackupException">EncryptionKeyRequired: a slice without a key after an encrypted base.</exception>
-    public static void Check(IReadOnlyList<SnapshotManifest> complete, Func<SnapshotManifest, bool>? chainOf, string location, string what,
+    public static void Check(IReadOnlyList<SnapshotManifest> complete, SourceChain? chainOf, string location, string what,
         Action<string> warn)
     {
         ArgumentNullException.ThrowIfNull(complete);
         ArgumentNullException.ThrowIfNull(warn);
         if (chainOf is not null)
         {
-            var chainBase = RestoreWindows.OpenBases(complete.Where(chainOf).ToList()).Where(s => s.Encryption is not null).MaxBy(s => s.ConsistentAt!.Timestamp);
+            var chainBase = RestoreWindows.OpenBases(chainOf.In(complete)).Where(s => s.Encryption is not null).MaxBy(s => s.ConsistentAt!.Timestamp);
             if (chainBase?.Encryption is { } encryption)
                 throw new MongoBackupException(ErrorIds.EncryptionKeyRequired,
-                    $"The oplog chain in {location} continues snapshot {chainBase.Id}, which is encrypted (key {encryption.KeyId}): {what} would not be. " +
+                    $"The oplog chain of {chainOf.Source} in {location} continues snapshot {chainBase.Id}, which is encrypted (key {encryption.KeyId}): {what} would not be. " +
                     "Give the same key with -EncryptionKey or -EncryptionKeyFile. To refuse every unencrypted backup into this repository, run Set-MongoRepository -RequireEncryption.",
                     target: chainBase.Id);
             return;

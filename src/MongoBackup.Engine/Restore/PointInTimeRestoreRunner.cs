@@ -16,7 +16,8 @@ public sealed record PointInTimeRestoreRequest
     /// <summary>The moment to restore to, inclusive (-PointInTime or -ClusterTime).</summary>
     public required OplogLimit Limit { get; init; }
     /// <summary>
-    /// The recorded id of the source to restore (-SourceId: a replica set's replicaSetId, a cluster's clusterId), for a
+    /// The id of the source to restore (-SourceId, <see cref="SourceGroup.SourceId"/>: a replica set's replicaSetId, a
+    /// cluster's clusterId, or a name and oldest snapshot's id for a source that recorded none), for a
     /// repository holding snapshots of several sources whose windows reach the moment; null: the only one that does.
     /// </summary>
     public string? SourceId { get; init; }

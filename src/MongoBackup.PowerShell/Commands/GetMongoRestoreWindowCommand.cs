@@ -21,7 +21,10 @@ public sealed class GetMongoRestoreWindowCommand : MongoEngineCmdlet
     [ArgumentCompleter(typeof(ReplicaSetNameCompleter))]
     public string? ReplicaSetName { get; set; }
 
-    /// <summary>Only the windows of the source that recorded this id (a replica set's replicaSetId, a cluster's clusterId).</summary>
+    /// <summary>
+    /// Only the windows of the source of this SourceId (a replica set's replicaSetId, a cluster's clusterId; for a source
+    /// that recorded none, its name and oldest snapshot's id: <see cref="MongoBackup.Engine.Repository.SourceGroup.SourceId"/>).
+    /// </summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(SourceIdCompleter))]

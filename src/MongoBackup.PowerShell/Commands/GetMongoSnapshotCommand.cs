@@ -40,7 +40,10 @@ public sealed partial class GetMongoSnapshotCommand : MongoEngineCmdlet
     [ArgumentCompleter(typeof(SourceDatabaseCompleter))]
     public string[]? Database { get; set; }
 
-    /// <summary>Only snapshots that recorded this source id (a replica set's replicaSetId, a cluster's clusterId).</summary>
+    /// <summary>
+    /// Only snapshots of this source (its SourceId: a replica set's replicaSetId, a cluster's clusterId; for a source that
+    /// recorded none, its name and oldest snapshot's id).
+    /// </summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(SourceIdCompleter))]
@@ -62,11 +65,12 @@ public sealed partial class GetMongoSnapshotCommand : MongoEngineCmdlet
         var snapshots = new List<MongoSnapshot>();
         var direct = Await(ct => ReadByIdAsync(repository, ct));
         var found = direct ?? Await(ct => ReadAllAsync(repository, ct));
+        var sourceIds = SnapshotSources.SourceIdsOf(found.Select(f => f.Manifest).OfType<SnapshotManifest>());
         foreach (var result in found)
         {
             if (result.Manifest is { } manifest)
             {
-                snapshots.Add(MongoSnapshot.FromManifest(manifest, repository));
+                snapshots.Add(MongoSnapshot.FromManifest(manifest, repository, sourceIds[manifest.Id]));
                 continue;
             }
             // A folder with no manifest is a backup that never finished; one whose manifest cannot be read is damage worth a warning.
@@ -83,12 +87,13 @@ public sealed partial class GetMongoSnapshotCommand : MongoEngineCmdlet
         WriteVerbose($"Read {complete} complete snapshot manifest(s) in {repository.Location}{(IncludeIncomplete ? $" and {snapshots.Count - complete} incomplete or damaged snapshot folder(s)" : "")}.");
         // Says what the repository holds: only when it was listed (an id read directly that is missing is its own error).
         if (complete == 0 && direct is null) WriteWarning(NoSnapshots(repository, found));
-        var chosen = Select(snapshots, found, repository);
+        var chosen = Select(snapshots, found, sourceIds, repository);
         ReportMissingIds(snapshots, repository);
         WriteObject(chosen, enumerateCollection: true);
     });
 
-    private List<MongoSnapshot> Select(IEnumerable<MongoSnapshot> snapshots, IReadOnlyCollection<ManifestReadResult> found, ISnapshotRepository repository)
+    private List<MongoSnapshot> Select(IEnumerable<MongoSnapshot> snapshots, IReadOnlyCollection<ManifestReadResult> found,
+        IReadOnlyDictionary<string, string?> sourceIds, ISnapshotRepository repository)
     {
         var manifests = found.Where(f => f.Manifest is not null).ToDictionary(f => f.SnapshotId, f => f.Manifest!, StringComparer.Ordinal);
         var candidates = Filter(snapshots).ToList();
@@ -97,7 +102,7 @@ public sealed partial class GetMongoSnapshotCommand : MongoEngineCmdlet
         // -Latest alone reads one, and a listing filtered by -Id, -Kind or -Database reads no more than it shows.
         if (Latest && NotVerifiedSince is null) chosen = chosen.Where(s => !s.IsUnreadable).Take(1);
         var verified = chosen.Select(s => manifests.TryGetValue(s.Id, out var manifest)
-            ? MongoSnapshot.FromManifest(manifest, repository, Await(ct => VerificationRecord.ReadAsync(repository, s.Id, ct)))
+            ? MongoSnapshot.FromManifest(manifest, repository, Await(ct => VerificationRecord.ReadAsync(repository, s.Id, ct)), sourceIds[s.Id])
             : s);
         if (NotVerifiedSince is { } since)
         {
@@ -210,6 +215,8 @@ public sealed partial class GetMongoSnapshotCommand : MongoEngineCmdlet
         foreach (var id in ids.Distinct(StringComparer.Ordinal))
         {
             if (!SnapshotIds.CanNameSnapshot(id) || await repository.ReadManifestAsync(id, ct) is not { } result) return null;
+            // A snapshot that recorded no source id is named by its source's group, which the listing tells.
+            if (result.Manifest is { } manifest && SnapshotSources.IdOf(manifest) is null) return null;
             found.Add(result);
         }
         return found;

@@ -33,8 +33,8 @@ public sealed class RestoreMongoPointInTimeCommand : MongoRestoreCmdlet
     public string ClusterTime { get; set; } = "";
 
     /// <summary>
-    /// The recorded id of the source to restore (Get-MongoRestoreWindow's and Get-MongoSnapshot's SourceId: a replica set's
-    /// replicaSetId, a cluster's clusterId), when windows of several sources (two sets of the same name) reach the moment.
+    /// The id of the source to restore (Get-MongoRestoreWindow's and Get-MongoSnapshot's SourceId: a replica set's
+    /// replicaSetId, a cluster's clusterId, or for a source that recorded none its name and oldest snapshot's id), when windows of several sources (two sets of the same name) reach the moment.
     /// </summary>
     [Parameter]
     [ValidateNotNullOrEmpty]

@@ -60,8 +60,8 @@ public sealed class MongoRestoreResult
     /// </summary>
     public string? BaseSnapshotId { get; private set; }
     /// <summary>
-    /// Restore-MongoPointInTime: the recorded id of the source restored (the window's SourceId: a replica set's
-    /// replicaSetId, a cluster's clusterId); null when its snapshots recorded none.
+    /// Restore-MongoPointInTime: the id of the source restored (the window's SourceId: a replica set's replicaSetId, a
+    /// cluster's clusterId, or for a source that recorded none its name and oldest snapshot's id).
     /// </summary>
     public string? SourceId { get; private set; }
     /// <summary>Restore-MongoPointInTime: the oplog slices replayed after the base snapshot, oldest first.</summary>

@@ -10,8 +10,9 @@ public sealed class MongoRestoreWindow
 {
     public string? ReplicaSetName { get; init; }
     /// <summary>
-    /// The recorded identity of the source the window is of: a replica set's replicaSetId, a cluster's clusterId; two sets of
-    /// the same name have windows of their own, told apart by it. Null where the snapshots recorded none.
+    /// The id of the source the window is of: a replica set's replicaSetId, a cluster's clusterId; two sets of the same name
+    /// have windows of their own, told apart by it. For a source that recorded none, its name and oldest snapshot's id
+    /// (e.g. rs0:20261124T221500Z-full-3f9a).
     /// </summary>
     public string? SourceId { get; init; }
     /// <summary>

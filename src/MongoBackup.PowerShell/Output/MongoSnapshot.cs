@@ -67,8 +67,10 @@ public sealed class MongoSnapshot
     public OutputList<MongoSnapshotShard> Shards { get; init; } = OutputList<MongoSnapshotShard>.Empty;
     /// <summary>The replica set the snapshot was taken from; null for a standalone server.</summary>
     /// <summary>
-    /// The source's recorded identity: a replica set's replicaSetId, a cluster's config.version clusterId (24 hex digits),
-    /// which tells apart two sets of the same name; null where none was recorded (older snapshots, a standalone).
+    /// The source's id, which tells apart two sets of the same name: a replica set's replicaSetId, a cluster's config.version
+    /// clusterId (24 hex digits). Get-MongoSnapshot gives a snapshot that recorded none its source's (the id the chain links
+    /// join it to, or its name and oldest snapshot's id, e.g. rs0:20261124T221500Z-full-3f9a); a new backup's output, only
+    /// what it recorded (null where the server would not tell it).
     /// </summary>
     public string? SourceId { get; init; }
     public string? ReplicaSetName { get; init; }
@@ -103,18 +105,23 @@ public sealed class MongoSnapshot
 
     public override string ToString() => Id;
 
-    /// <summary>The snapshot as its manifest describes it; its verification properties left null (not read).</summary>
-    public static MongoSnapshot FromManifest(SnapshotManifest manifest, ISnapshotRepository repository) =>
-        FromManifest(manifest, repository, verificationRead: false, verification: null);
+    /// <summary>
+    /// The snapshot as its manifest describes it; its verification properties left null (not read). <paramref name="sourceId"/>:
+    /// its source's SourceId as the repository's listing groups it (<see cref="SnapshotSources.SourceIdsOf"/>); null takes
+    /// the id the manifest recorded, if any.
+    /// </summary>
+    public static MongoSnapshot FromManifest(SnapshotManifest manifest, ISnapshotRepository repository, string? sourceId = null) =>
+        FromManifest(manifest, repository, verificationRead: false, verification: null, sourceId);
 
     /// <summary>
     /// The snapshot with its last recorded test (<paramref name="verification"/> null: none was recorded, Never), as
-    /// Get-MongoSnapshot reads it.
+    /// Get-MongoSnapshot reads it; <paramref name="sourceId"/> as above.
     /// </summary>
-    public static MongoSnapshot FromManifest(SnapshotManifest manifest, ISnapshotRepository repository, VerificationRecord? verification) =>
-        FromManifest(manifest, repository, verificationRead: true, verification);
+    public static MongoSnapshot FromManifest(SnapshotManifest manifest, ISnapshotRepository repository, VerificationRecord? verification, string? sourceId) =>
+        FromManifest(manifest, repository, verificationRead: true, verification, sourceId);
 
-    private static MongoSnapshot FromManifest(SnapshotManifest manifest, ISnapshotRepository repository, bool verificationRead, VerificationRecord? verification)
+    private static MongoSnapshot FromManifest(SnapshotManifest manifest, ISnapshotRepository repository, bool verificationRead, VerificationRecord? verification,
+        string? sourceId)
     {
         var tags = new TagTable();
         foreach (var (key, value) in manifest.Tags) tags[key] = value;
@@ -154,7 +161,7 @@ public sealed class MongoSnapshot
             Topology = string.IsNullOrEmpty(manifest.Source.Topology) ? null : manifest.Source.Topology,
             Shards = OutputList.Of(manifest.Cluster?.Shards.Select(MongoSnapshotShard.Of) ?? []),
             ReplicaSetName = manifest.Source.ReplicaSetName,
-            SourceId = SnapshotSources.IdOf(manifest),
+            SourceId = sourceId ?? SnapshotSources.IdOf(manifest),
             ServerVersion = string.IsNullOrEmpty(manifest.Source.ServerVersion) ? null : manifest.Source.ServerVersion,
             Hosts = OutputList.Of(manifest.Source.Hosts),
             Duration = manifest.EndTime == default ? null : manifest.EndTime - manifest.StartTime,

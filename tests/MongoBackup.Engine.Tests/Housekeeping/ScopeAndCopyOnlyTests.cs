@@ -165,10 +165,10 @@ public sealed class ScopeAndCopyOnlyTests
         var encryptedAdhoc = Encrypted(Full("adhoc", 200, copyOnly: true));
         var plainChain = Full("chain", 100);
         // The chain's base is plain: a newer encrypted copy-only full is no base, so the slice is not refused.
-        UnencryptedChainCheck.Check([plainChain, encryptedAdhoc], _ => true, "repo", "a new oplog slice", _ => { });
+        UnencryptedChainCheck.Check([plainChain, encryptedAdhoc], new SourceChain("replica set 'rs0'", all => all), "repo", "a new oplog slice", _ => { });
 
         var refused = Assert.Throws<MongoBackupException>(() =>
-            UnencryptedChainCheck.Check([Encrypted(Full("chain", 100)), Full("adhoc", 200, copyOnly: true)], _ => true, "repo", "a new oplog slice", _ => { }));
+            UnencryptedChainCheck.Check([Encrypted(Full("chain", 100)), Full("adhoc", 200, copyOnly: true)], new SourceChain("replica set 'rs0'", all => all), "repo", "a new oplog slice", _ => { }));
         Assert.Equal(ErrorIds.EncryptionKeyRequired, refused.ErrorId);
         Assert.Equal("chain", refused.Target);
     }

@@ -122,10 +122,10 @@ public sealed class SameNameSourcesTests
 
         Assert.Equal("prod-f", chosen.BaseSnapshot.Id);
         Assert.Equal(["s1", "s2"], chosen.Slices.Select(s => s.Id));
-        Assert.Null(chosen.SourceId);
+        Assert.Equal("rs0:prod-f", chosen.SourceId);
         var windows = RestoreWindows.Compute(history);
         Assert.Equal(new OplogTimestamp(250, 1), Assert.Single(windows, w => w.BaseSnapshot.Id == "staging-f").To);
-        Assert.Null(Assert.Single(windows, w => w.BaseSnapshot.Id == "prod-f").SourceId);
+        Assert.Equal("rs0:prod-f", Assert.Single(windows, w => w.BaseSnapshot.Id == "prod-f").SourceId);
         Assert.Empty(new RestoreChains(history).SlicesOf("staging-f"));
     }
 
