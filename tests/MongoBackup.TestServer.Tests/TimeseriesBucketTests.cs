@@ -15,48 +15,11 @@ public class TimeseriesBucketTests : ServerTestBase
 {
     private const int DocumentValidationFailure = 121;
 
-    // The compressed bucket of timeseries_schema_validation.js, as a 7.0 mongod writes one: control.version 2 (compressed,
-    // sorted), control.count 1, and each data field a BSONColumn (BinData subtype 7) holding its one value.
-    private static readonly DateTime At = new(2024, 3, 19, 13, 46, 0, DateTimeKind.Utc);
+    private static readonly DateTime At = TimeseriesBucketSamples.At;
 
-    private static BsonDocument CompressedBucket(ObjectId id)
-    {
-        var measurement = new ObjectId("65F9971847423af45aeafc67");
-        return new BsonDocument
-        {
-            { "_id", id },
-            { "control", new BsonDocument
-            {
-                { "version", 2 },
-                { "min", new BsonDocument { { "time", At }, { "_id", measurement }, { "a", 1 } } },
-                { "max", new BsonDocument { { "time", At }, { "_id", measurement }, { "a", 1 } } },
-                { "count", 1 },
-            } },
-            { "data", new BsonDocument
-            {
-                { "time", new BsonBinaryData(Convert.FromBase64String("CQDANfZWjgEAAAA="), BsonBinarySubType.Column) },
-                { "_id", new BsonBinaryData(Convert.FromBase64String("BwBl+ZcYR0I69Frq/GcA"), BsonBinarySubType.Column) },
-                { "a", new BsonBinaryData(Convert.FromBase64String("AQAAAAAAAADwPwA="), BsonBinarySubType.Column) },
-            } },
-        };
-    }
+    private static BsonDocument CompressedBucket(ObjectId id) => TimeseriesBucketSamples.Compressed(id);
 
-    /// <summary>An uncompressed bucket (control.version 1) of <paramref name="count"/> measurements a second apart.</summary>
-    private static BsonDocument UncompressedBucket(int count)
-    {
-        BsonDocument Column(Func<int, BsonValue> value) => new(Enumerable.Range(0, count).Select(i => new BsonElement(i.ToString(), value(i))));
-        return new BsonDocument
-        {
-            { "_id", ObjectId.GenerateNewId(At) },
-            { "control", new BsonDocument
-            {
-                { "version", 1 },
-                { "min", new BsonDocument { { "time", At }, { "a", 0 } } },
-                { "max", new BsonDocument { { "time", At.AddSeconds(count - 1) }, { "a", count - 1 } } },
-            } },
-            { "data", new BsonDocument { { "time", Column(i => At.AddSeconds(i)) }, { "a", Column(i => i) } } },
-        };
-    }
+    private static BsonDocument UncompressedBucket(int count) => TimeseriesBucketSamples.Uncompressed(count);
 
     private (IMongoDatabase Db, IMongoCollection<BsonDocument> Buckets) TimeseriesCollection(string timeField = "time")
     {

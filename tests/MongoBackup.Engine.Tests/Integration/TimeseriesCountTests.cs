@@ -108,6 +108,36 @@ public sealed class TimeseriesCountTests(MongoServerFixture server)
     }
 
     [Fact]
+    public async Task Measurements_in_compressed_buckets_are_counted()
+    {
+        // A dump of compressed buckets (control.version 2, as mongod 6.0+ writes closed buckets) beside an uncompressed
+        // one: 3 buckets of 1 measurement each and 1 of 2. No fixture of mongo-tools holds compressed buckets, so the
+        // buckets are MongoDB's own (TimeseriesBucketSamples: timeseries_schema_validation.js's compressed bucket).
+        using var dump = new TempFolder();
+        var folder = Directory.CreateDirectory(Path.Combine(dump.Path, "metrics")).FullName;
+        File.WriteAllText(Path.Combine(folder, "weather.metadata.json"),
+            "{\"options\":{\"timeseries\":{\"timeField\":\"time\",\"granularity\":\"seconds\",\"bucketMaxSpanSeconds\":{\"$numberInt\":\"3600\"}}}," +
+            "\"indexes\":[],\"collectionName\":\"weather\",\"type\":\"timeseries\"}");
+        var buckets = Enumerable.Range(0, 3).Select(_ => TimeseriesBucketSamples.Compressed(ObjectId.GenerateNewId(TimeseriesBucketSamples.At)))
+            .Append(TimeseriesBucketSamples.Uncompressed(2));
+        File.WriteAllBytes(Path.Combine(folder, "system.buckets.weather.bson"), buckets.SelectMany(b => b.ToBson()).ToArray());
+        var target = TestDatabases.NewName("tscompressed");
+
+        var outcome = await new RestoreRunner(new RecordingObserver()).RunAsync(new RestoreRequest
+        {
+            Connection = Connection, SourcePath = dump.Path, NoOplogReplay = true,
+            Map = new NamespaceMap().AddDatabaseRename("metrics", target),
+        }, CancellationToken.None);
+
+        Assert.True(outcome.Succeeded, string.Join("; ", outcome.Namespaces.Select(n => n.Error)));
+        var ts = Assert.Single(outcome.Namespaces);
+        Assert.Equal(4, ts.Buckets);
+        Assert.Equal(5, ts.Measurements);
+        Assert.Equal(5, ts.FinalDocuments);
+        Assert.Equal(5, await server.Client.GetDatabase(target).GetCollection<BsonDocument>("weather").CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty));
+    }
+
+    [Fact]
     public async Task A_snapshot_records_a_time_series_collections_buckets_and_its_test_restore_compares_buckets_with_buckets()
     {
         var (buckets, measurements) = FixtureCounts();
