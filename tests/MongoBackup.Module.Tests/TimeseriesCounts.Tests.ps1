@@ -89,3 +89,26 @@ Describe 'A time-series collection with several measurements per bucket' {
         $ts.FinalDocuments | Should -Be (Get-DocumentCount (Get-Collection $uri $target 'foo_ts'))
     }
 }
+
+Describe 'A dump whose time-series buckets the server refuses' {
+    # mongo-tools' ts_dump_invalid_buckets: 5 documents {_id, x} in system.buckets.foo_ts, none a bucket, which MongoDB
+    # refuses one by one (mongo-tools' mongorestore test "invalid system.buckets": 5 failures, nothing restored).
+    It 'Restore-MongoDatabase counts them as refused, names the collection in its warnings and does not succeed' {
+        $dump = Join-Path (Get-MongoToolsFixturePath) 'mongorestore/testdata/timeseries_tests/ts_dump_invalid_buckets'
+        $target = "tsinvalid_$suffix"
+
+        $result = Restore-MongoDatabase -Path $dump -ConnectionString $uri -Database timeseries_test -RenameDatabase "timeseries_test=$target" `
+            -WarningVariable warned -WarningAction SilentlyContinue -ErrorVariable failed -ErrorAction SilentlyContinue
+
+        $failed | Should -BeNullOrEmpty
+        $result.Succeeded | Should -BeFalse
+        $result.DocumentsRefused | Should -Be 5
+        $ts = $result.Namespaces | Where-Object TargetNamespace -eq "$target.foo_ts"
+        $ts.DocumentsRefused | Should -Be 5
+        $ts.Buckets | Should -Be 0
+        $ts.FinalDocuments | Should -Be 0
+        ($warned | Where-Object { "$_" -like "$target.foo_ts: a bucket was refused (*): Document failed validation (not a time-series bucket as MongoDB writes one*" }).Count | Should -Be 3
+        "$warned" | Should -Match ([regex]::Escape("$target.foo_ts: 2 more buckets of that batch were refused."))
+        Get-DocumentCount (Get-Collection $uri $target 'system.buckets.foo_ts') | Should -Be 0
+    }
+}

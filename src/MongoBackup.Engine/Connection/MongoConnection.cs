@@ -21,7 +21,7 @@ public sealed class MongoConnection : IDisposable
 {
     /// <summary>
     /// Test seam: when set in an async flow, configures the cluster of every connection opened in that flow (tests
-    /// subscribe to its opened and closed events to count clients and see each closed).
+    /// subscribe to its opened and closed events to count clients and see each closed, and to the commands it sends).
     /// </summary>
     internal static readonly AsyncLocal<Action<ClusterBuilder>?> ClusterWatch = new();
 

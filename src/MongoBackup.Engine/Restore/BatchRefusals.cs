@@ -16,11 +16,12 @@ namespace MongoBackup.Engine.Restore;
 internal sealed class BatchRefusals(bool resume)
 {
     private const int DuplicateKey = 11000;
+    private const int DocumentValidationFailure = 121;
 
     /// <summary>Refusals named one by one in warnings; the rest are counted in one more.</summary>
     private const int Named = 3;
 
-    private readonly List<(string Category, string Message)> _named = [];
+    private readonly List<(int Code, string Category, string Message)> _named = [];
 
     /// <summary>Documents refused so far.</summary>
     public int Refused { get; private set; }
@@ -54,14 +55,21 @@ internal sealed class BatchRefusals(bool resume)
             return;
         }
         Refused++;
-        if (_named.Count < Named) _named.Add((category, message));
+        if (_named.Count < Named) _named.Add((code, category, message));
     }
 
-    /// <summary>The warnings that say what was refused: the first few by their messages, then how many more.</summary>
+    /// <summary>
+    /// The warnings that say what was refused: the first few by their messages, then how many more. A time-series
+    /// collection's documents are its buckets, and one refused as invalid (DocumentValidationFailure: only the server's
+    /// own check of a bucket's structure applies to them, <see cref="RawInsertCommand.BypassesValidation"/>) is said to be so.
+    /// </summary>
     public IEnumerable<string> Warnings(PlannedNamespace ns)
     {
-        foreach (var (category, message) in _named) yield return $"{ns.TargetNamespace}: a document was refused ({category}): {message}";
-        if (Refused > Named) yield return $"{ns.TargetNamespace}: {Refused - Named} more documents of that batch were refused.";
+        var (one, many) = ns.IsTimeseries ? ("a bucket", "buckets") : ("a document", "documents");
+        foreach (var (code, category, message) in _named)
+            yield return $"{ns.TargetNamespace}: {one} was refused ({category}): {message}" +
+                (ns.IsTimeseries && code == DocumentValidationFailure ? " (not a time-series bucket as MongoDB writes one: damaged, or not written by mongod)." : "");
+        if (Refused > Named) yield return $"{ns.TargetNamespace}: {Refused - Named} more {many} of that batch were refused.";
     }
 
     /// <summary>The driver's ServerErrorCategory for a write error code (its ServerErrorCategory mapping), for the same warnings.</summary>

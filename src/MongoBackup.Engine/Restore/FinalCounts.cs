@@ -12,7 +12,10 @@ namespace MongoBackup.Engine.Restore;
 /// from the snapshot's files. Counted with the count command (the collection's recorded size, as
 /// db.collection.estimatedDocumentCount() reads it), so it costs one round trip per collection whatever its size. A
 /// time-series collection's count is its measurements (<see cref="TimeseriesMeasurements"/>: what a user counts on it,
-/// not its buckets, which its file and the snapshot's manifest count), at the cost of a scan of its buckets.
+/// not its buckets, which its file and the snapshot's manifest count), at the cost of a scan of its buckets: so it is
+/// counted again only when that count can differ from the one taken as its buckets went in
+/// (<see cref="NamespaceRestoreResult.Measurements"/>): the replay wrote to it (<see cref="Oplog.Replay.ReplayWrites"/>), another
+/// namespace was renamed into it, or it failed after that count. Otherwise that count is its final one.
 /// A namespace that failed after its documents went in (its indexes refused, say) and was left holding them is counted
 /// too: what the target holds, restored whole or not.
 /// </summary>
@@ -24,6 +27,11 @@ internal static class FinalCounts
         foreach (var target in outcome.Namespaces.Where(n => (n.Error is null || n.Stage >= NamespaceRestoreStage.DataRestored) && n.Type is CollectionMetadata.CollectionType or CollectionMetadata.TimeseriesType)
                      .GroupBy(n => n.TargetNamespace, StringComparer.Ordinal))
         {
+            if (CountedBeforeReplay(outcome, target.Key, target.ToList()) is { } measured)
+            {
+                foreach (var ns in target) ns.FinalDocuments = measured;
+                continue;
+            }
             var (database, collection) = NamespaceName.Split(target.Key);
             try
             {
@@ -38,4 +46,13 @@ internal static class FinalCounts
             }
         }
     }
+
+    /// <summary>
+    /// A time-series target's measurements as counted once its buckets were all in, when nothing after could change them:
+    /// one source namespace, which did not fail afterwards (its indexes refused, say: it may have been dropped), and no
+    /// replayed operation on it. Null when it must be counted.
+    /// </summary>
+    private static long? CountedBeforeReplay(RestoreOutcome outcome, string target, IReadOnlyList<NamespaceRestoreResult> sources) =>
+        sources is [{ IsTimeseries: true, Error: null, Measurements: { } measured }] && outcome.ReplayWrites?.Touched(target) != true
+            ? measured : null;
 }

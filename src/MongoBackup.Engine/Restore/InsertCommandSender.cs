@@ -65,7 +65,7 @@ internal sealed class InsertCommandSender : IDisposable
             try
             {
                 using var document = new RawBsonDocument(insert.Documents[index].ToArray());
-                var options = new InsertOneOptions { BypassDocumentValidation = true };
+                var options = new InsertOneOptions { BypassDocumentValidation = RawInsertCommand.BypassesValidation(collection) };
                 await (_session is null ? target.InsertOneAsync(document, options) : target.InsertOneAsync(_session, document, options));
             }
             catch (MongoWriteException e) when (e.WriteError is { } error)

@@ -59,6 +59,7 @@ internal sealed class OplogReplayPhase(IMongoClient client, RestoreRequest reque
         RestoreOutcome outcome, CancellationToken ct)
     {
         outcome.OplogReplayBegun = true;
+        outcome.ReplayWrites = state.Written;
         var rewriter = new OplogEntryRewriter(coverage, request.Map, state, shardedTarget: target is not null);
         var replay = await new OplogReplayer(client, rewriter, state, observer, target).ReplayAsync(segments, ct);
         outcome.OplogEntriesApplied = replay.Applied;

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Text;
+using MongoBackup.Engine.Model;
 using MongoDB.Bson;
 using MongoDB.Bson.IO;
 
@@ -9,7 +10,7 @@ namespace MongoBackup.Engine.Restore;
 /// <summary>
 /// One <c>insert</c> command written as BSON straight from a batch's raw documents, so a restored document is copied
 /// once into the command and never wrapped, parsed or re-serialized: <c>{insert: name, ordered: false,
-/// bypassDocumentValidation: true, [writeConcern], [txnNumber], documents: [...]}</c>, the command's documented form
+/// [bypassDocumentValidation: true], [writeConcern], [txnNumber], documents: [...]}</c>, the command's documented form
 /// (https://www.mongodb.com/docs/manual/reference/command/insert/). The driver sends a <see cref="RawBsonDocument"/>
 /// command by copying its bytes and appending $db, lsid and $clusterTime (MongoDB.Bson's ElementAppendingBsonWriter).
 /// A command holds at most <see cref="MaxCommandBytes"/> (the server's maxBsonObjectSize: a command object may not be
@@ -128,6 +129,18 @@ internal sealed class RawInsertCommand : IDisposable
         return new RawInsertCommand(buffer, size, first, end - first);
     }
 
+    /// <summary>
+    /// Whether inserts into <paramref name="collection"/> bypass document validation. A collection's are: its documents
+    /// were valid on the source when they were written, and a restore must bring back what was there, as it was. A
+    /// time-series collection's buckets (system.buckets.NAME) are not: their validator is the server's own, structural
+    /// check of a bucket (create_collection.cpp, _createTimeseries), which every bucket mongod wrote passes, and which
+    /// alone stops a damaged or hand-made bucket from going in unreadable (mongorestore leaves the flag off for them too:
+    /// mongo-tools restore.go; and the newest servers refuse bypassDocumentValidation on raw bucket writes,
+    /// jstests/core/timeseries/write/timeseries_bypass_document_validation_raw_buckets.js). Refused buckets are counted
+    /// and named like any refused document.
+    /// </summary>
+    public static bool BypassesValidation(string collection) => !TimeseriesBuckets.IsBuckets(collection);
+
     /// <summary>Bytes between the txnNumber's value and the documents array's length: the array's element name.</summary>
     private static readonly int TxnNumberValue = 8 + 1 + "documents".Length + 1;
 
@@ -148,10 +161,11 @@ internal sealed class RawInsertCommand : IDisposable
         stream.WriteByte(0);
         Element(stream, BsonType.Boolean, "ordered");
         stream.WriteByte(0);
-        // Validation is bypassed: the documents were valid on the source when they were written, and a restore must
-        // bring back what was there, as it was.
-        Element(stream, BsonType.Boolean, "bypassDocumentValidation");
-        stream.WriteByte(1);
+        if (BypassesValidation(collection))
+        {
+            Element(stream, BsonType.Boolean, "bypassDocumentValidation");
+            stream.WriteByte(1);
+        }
         if (writeConcern is not null)
         {
             Element(stream, BsonType.Document, "writeConcern");

@@ -97,4 +97,7 @@ public sealed record RestoreOutcome(string Source, string Target, DateTimeOffset
 
     /// <summary>The oplog replay had begun (what a stopped restore says it left: the replay is run again by -Resume).</summary>
     public bool OplogReplayBegun { get; set; }
+
+    /// <summary>The target namespaces the oplog replay wrote to; null when no replay ran (what <see cref="FinalCounts"/> reads).</summary>
+    internal Oplog.Replay.ReplayWrites? ReplayWrites { get; set; }
 }

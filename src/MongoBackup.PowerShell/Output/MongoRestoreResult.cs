@@ -30,7 +30,7 @@ public sealed class MongoRestoreResult
     /// refused), plus the oplog replay and the users and roles when they failed. 0 when <see cref="Succeeded"/>.
     /// </summary>
     public int Failures { get; init; }
-    /// <summary>Documents the server refused (duplicate keys and the like), over all namespaces.</summary>
+    /// <summary>Documents the server refused (duplicate keys and the like; time-series buckets refused as invalid), over all namespaces.</summary>
     public long DocumentsRefused { get; init; }
     public int Indexes { get; init; }
     public TimeSpan Duration { get; init; }
@@ -127,7 +127,10 @@ public sealed class MongoNamespaceRestoreResult
     /// measurements, as countDocuments counts them); null for a view or a namespace not restored.
     /// </summary>
     public long? FinalDocuments { get; init; }
-    /// <summary>Documents the server refused (duplicate keys and the like); the others were restored.</summary>
+    /// <summary>
+    /// Documents the server refused (duplicate keys and the like; for a time-series collection, buckets it refused as
+    /// invalid); the others were restored.
+    /// </summary>
     public long DocumentsRefused { get; init; }
     public int Indexes { get; init; }
     public TimeSpan Duration { get; init; }

@@ -1,9 +1,11 @@
 using MongoBackup.Engine.Connection;
 using MongoBackup.Engine.Dump;
 using MongoBackup.Engine.Housekeeping;
+using MongoBackup.Engine.Oplog.Replay;
 using MongoBackup.Engine.Model;
 using MongoBackup.Engine.Repository;
 using MongoBackup.Engine.Restore;
+using MongoBackup.Engine.Tests.Support;
 using MongoBackup.Tests;
 using MongoDB.Bson;
 using MongoDB.Driver;
@@ -30,6 +32,7 @@ public sealed class TimeseriesCountTests(MongoServerFixture server)
         Assert.True(measurements > buckets, "the fixture holds several measurements per bucket");
         var target = TestDatabases.NewName("tsrestore");
 
+        using var sent = SentCommands.Start();
         var outcome = await RestoreFixtureAsync(target);
 
         Assert.True(outcome.Succeeded, string.Join("; ", outcome.Namespaces.Select(n => n.Error)));
@@ -39,9 +42,99 @@ public sealed class TimeseriesCountTests(MongoServerFixture server)
         Assert.Equal(measurements, ts.Measurements);
         Assert.Equal(measurements, ts.FinalDocuments);
         Assert.Equal(measurements, outcome.FinalDocuments);
+        // Counted once (a scan of every bucket): no replay came after the count taken as its buckets went in.
+        Assert.Equal(1, MeasurementCounts(sent, target));
         // What a user counts on the restored collection.
         var restored = server.Client.GetDatabase(target).GetCollection<BsonDocument>("foo_ts");
         Assert.Equal(measurements, await restored.CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty));
+    }
+
+    [Fact]
+    public async Task A_replay_that_writes_only_to_other_collections_leaves_the_measurements_counted_once()
+    {
+        var (_, measurements) = FixtureCounts();
+        var target = TestDatabases.NewName("tsother");
+        var oplog = Entries(
+            Entry("c", "timeseries_test.$cmd", new BsonDocument("create", "other")),
+            Entry("i", "timeseries_test.other", new BsonDocument("_id", 1)));
+
+        using var sent = SentCommands.Start();
+        var outcome = await RestoreFixtureAsync(target, oplog: oplog);
+
+        Assert.True(outcome.Succeeded, string.Join("; ", outcome.Namespaces.Select(n => n.Error)));
+        Assert.Equal(2, outcome.OplogEntriesApplied);
+        Assert.Equal(1, await server.Client.GetDatabase(target).GetCollection<BsonDocument>("other").CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty));
+        var ts = Assert.Single(outcome.Namespaces, n => n.IsTimeseries);
+        Assert.Equal(measurements, ts.Measurements);
+        Assert.Equal(measurements, ts.FinalDocuments);
+        Assert.Equal(1, MeasurementCounts(sent, target));
+    }
+
+    [Fact]
+    public async Task A_replay_that_adds_a_bucket_has_the_measurements_counted_again_with_it()
+    {
+        var (_, measurements) = FixtureCounts();
+        var target = TestDatabases.NewName("tsadded");
+        // A bucket of three measurements, as mongod writes one (uncompressed, control.version 1) into the buckets collection.
+        var times = Enumerable.Range(0, 3).Select(i => new BsonDateTime(new DateTime(2021, 6, 9, 0, 0, i, DateTimeKind.Utc))).ToArray();
+        var ids = times.Select(_ => (BsonValue)ObjectId.GenerateNewId()).ToArray();
+        static BsonDocument Column(IEnumerable<BsonValue> values) => new(values.Select((v, i) => new BsonElement(i.ToString(), v)));
+        var bucket = new BsonDocument
+        {
+            { "_id", ObjectId.GenerateNewId(times[0].ToUniversalTime()) },
+            { "control", new BsonDocument
+            {
+                { "version", 1 },
+                { "min", new BsonDocument { { "_id", ids.Min()! }, { "ts", times[0] }, { "measurement", 0 } } },
+                { "max", new BsonDocument { { "_id", ids.Max()! }, { "ts", times[2] }, { "measurement", 2 } } },
+            } },
+            { "meta", new BsonDocument("device", 99) },
+            { "data", new BsonDocument
+            {
+                { "_id", Column(ids) }, { "ts", Column(times) }, { "measurement", Column([0, 1, 2]) },
+            } },
+        };
+        var oplog = Entries(Entry("i", "timeseries_test.system.buckets.foo_ts", bucket));
+
+        using var sent = SentCommands.Start();
+        var outcome = await RestoreFixtureAsync(target, oplog: oplog);
+
+        Assert.True(outcome.Succeeded, string.Join("; ", outcome.Namespaces.Select(n => n.Error)));
+        var ts = Assert.Single(outcome.Namespaces);
+        Assert.Equal(measurements, ts.Measurements); // before the replay
+        Assert.Equal(measurements + 3, ts.FinalDocuments); // after it
+        Assert.Equal(measurements + 3, outcome.FinalDocuments);
+        Assert.Equal(2, MeasurementCounts(sent, target));
+    }
+
+    [Fact]
+    public async Task Measurements_in_compressed_buckets_are_counted()
+    {
+        // A dump of compressed buckets (control.version 2, as mongod 6.0+ writes closed buckets) beside an uncompressed
+        // one: 3 buckets of 1 measurement each and 1 of 2. No fixture of mongo-tools holds compressed buckets, so the
+        // buckets are MongoDB's own (TimeseriesBucketSamples: timeseries_schema_validation.js's compressed bucket).
+        using var dump = new TempFolder();
+        var folder = Directory.CreateDirectory(Path.Combine(dump.Path, "metrics")).FullName;
+        File.WriteAllText(Path.Combine(folder, "weather.metadata.json"),
+            "{\"options\":{\"timeseries\":{\"timeField\":\"time\",\"granularity\":\"seconds\",\"bucketMaxSpanSeconds\":{\"$numberInt\":\"3600\"}}}," +
+            "\"indexes\":[],\"collectionName\":\"weather\",\"type\":\"timeseries\"}");
+        var buckets = Enumerable.Range(0, 3).Select(_ => TimeseriesBucketSamples.Compressed(ObjectId.GenerateNewId(TimeseriesBucketSamples.At)))
+            .Append(TimeseriesBucketSamples.Uncompressed(2));
+        File.WriteAllBytes(Path.Combine(folder, "system.buckets.weather.bson"), buckets.SelectMany(b => b.ToBson()).ToArray());
+        var target = TestDatabases.NewName("tscompressed");
+
+        var outcome = await new RestoreRunner(new RecordingObserver()).RunAsync(new RestoreRequest
+        {
+            Connection = Connection, SourcePath = dump.Path, NoOplogReplay = true,
+            Map = new NamespaceMap().AddDatabaseRename("metrics", target),
+        }, CancellationToken.None);
+
+        Assert.True(outcome.Succeeded, string.Join("; ", outcome.Namespaces.Select(n => n.Error)));
+        var ts = Assert.Single(outcome.Namespaces);
+        Assert.Equal(4, ts.Buckets);
+        Assert.Equal(5, ts.Measurements);
+        Assert.Equal(5, ts.FinalDocuments);
+        Assert.Equal(5, await server.Client.GetDatabase(target).GetCollection<BsonDocument>("weather").CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty));
     }
 
     [Fact]
@@ -125,13 +218,34 @@ public sealed class TimeseriesCountTests(MongoServerFixture server)
         }, CancellationToken.None);
     }
 
-    private async Task<RestoreOutcome> RestoreFixtureAsync(string target, RecordingObserver? observer = null) =>
+    /// <summary>The fixture restored into <paramref name="target"/>; with <paramref name="oplog"/>, that replayed after it as the dump's own oplog.</summary>
+    private async Task<RestoreOutcome> RestoreFixtureAsync(string target, RecordingObserver? observer = null, IAsyncEnumerable<byte[]>? oplog = null) =>
         await new RestoreRunner(observer ?? new RecordingObserver()).RunAsync(new RestoreRequest
         {
-            Connection = Connection, SourcePath = FixturePaths.Get(Dump), NoOplogReplay = true,
+            Connection = Connection, SourcePath = FixturePaths.Get(Dump), NoOplogReplay = oplog is null,
+            DumpOplog = oplog is null ? null : new OplogSegment("the test's oplog", oplog),
             Filter = new NamespaceFilter(databases: ["timeseries_test"]),
             Map = new NamespaceMap().AddDatabaseRename("timeseries_test", target),
         }, CancellationToken.None);
+
+    /// <summary>The counts of foo_ts's measurements the restore asked for: countDocuments (an aggregate) or count, on the collection.</summary>
+    private static int MeasurementCounts(SentCommands sent, string database) =>
+        sent.Count("aggregate", database, "foo_ts") + sent.Count("count", database, "foo_ts");
+
+    private static int _tick;
+
+    /// <summary>An oplog entry as mongod writes one (the fields a replay reads), at a timestamp after the one before.</summary>
+    private static BsonDocument Entry(string op, string ns, BsonDocument o) => new()
+    {
+        { "ts", new BsonTimestamp(1_700_000_000, Interlocked.Increment(ref _tick)) }, { "t", 1L }, { "v", 2 },
+        { "op", op }, { "ns", ns }, { "o", o }, { "wall", new BsonDateTime(DateTime.UtcNow) },
+    };
+
+    private static async IAsyncEnumerable<byte[]> Entries(params BsonDocument[] entries)
+    {
+        foreach (var entry in entries) yield return entry.ToBson();
+        await Task.CompletedTask;
+    }
 
     /// <summary>The fixture's buckets, and the measurements they hold (each bucket's data.ts holds one value per measurement).</summary>
     private static (long Buckets, long Measurements) FixtureCounts()

@@ -29,6 +29,17 @@ public sealed class RawInsertCommandTests
     }
 
     [Fact]
+    public void Time_series_buckets_are_inserted_under_the_servers_validation_of_buckets()
+    {
+        var bucket = new BsonDocument("_id", 1).ToBson();
+        var command = Assert.Single(RawInsertCommand.Build("system.buckets.weather", null, () => 7, [bucket], []));
+        var parsed = command.Document().ToBsonDocument().DeepClone().AsBsonDocument;
+        Assert.Equal(["insert", "ordered", "txnNumber", "documents"], parsed.Names);
+        Assert.Equal(7, parsed["txnNumber"].AsInt64);
+        command.Dispose();
+    }
+
+    [Fact]
     public void Documents_are_cut_into_commands_of_at_most_the_maximum_object_size_each_with_the_next_transaction_number()
     {
         var megabyte = new BsonDocument { { "_id", 0 }, { "pad", new string('x', 1024 * 1024 - 30) } }.ToBson();

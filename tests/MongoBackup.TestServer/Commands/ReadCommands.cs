@@ -245,6 +245,7 @@ internal sealed class ReadCommands : ICommandGroup
         var limit = Math.Abs(context.LongArgument("limit"));
         long n;
         if (query.ElementCount == 0 && collection.Kind == CollectionKind.Collection) n = VisibleRecords.Count(collection, context.Transaction);
+        else if (query.ElementCount == 0 && collection.Kind == CollectionKind.Timeseries) n = TimeseriesCount.Of(context, collection);
         else
         {
             var filter = DocumentFilter.Parse(query, CollationKeys.Effective(context.Body.GetValue("collation", null), collection));
@@ -281,6 +282,14 @@ internal sealed class ReadCommands : ICommandGroup
                 // A small $sample reads random records only, as MongoDB's random cursor does (readers use it to pick split points).
                 input = collection.Records.Sample(size, Random.Shared).Select(Collection.Parse).ToList();
                 pipeline = new BsonArray(pipeline.Skip(1));
+            }
+            else if (collection is { Kind: CollectionKind.Timeseries } && TimeseriesCount.WholeCountGroup(pipeline) is var (id, name))
+            {
+                // countDocuments on a time-series collection: its buckets' measurement counts (compressed ones too).
+                var n = TimeseriesCount.Of(context, collection);
+                // $sum of int 1s stays an int while it fits, as MongoDB's does.
+                input = n == 0 ? [] : [new BsonDocument { { "_id", id }, { name, n <= int.MaxValue ? new BsonInt32((int)n) : new BsonInt64(n) } }];
+                pipeline = [];
             }
             else
             {

@@ -161,7 +161,10 @@ internal sealed class CatalogWriter
         if (!timeseries.Contains("timeField")) throw new CommandFailure(40414, "Location40414", "BSON field 'timeseries.timeField' is missing but a required field");
         var completed = TimeseriesBucketing.Complete(timeseries);
         var viewOptions = new BsonDocument(options) { ["timeseries"] = completed };
-        var bucketsOptions = new BsonDocument { { "clusteredIndex", true }, { "timeseries", completed } };
+        var bucketsOptions = new BsonDocument
+        {
+            { "validator", TimeseriesBucketValidator.For(completed["timeField"].AsString) }, { "clusteredIndex", true }, { "timeseries", completed },
+        };
         if (options.TryGetValue("expireAfterSeconds", out var expire)) bucketsOptions.Add("expireAfterSeconds", expire);
         var buckets = Catalog.Find(database, BucketsPrefix + name) ??
                       Catalog.Add(database, BucketsPrefix + name, CollectionKind.Collection, bucketsOptions);

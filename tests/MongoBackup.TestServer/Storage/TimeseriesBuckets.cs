@@ -3,11 +3,16 @@ using MongoDB.Bson;
 namespace MongoBackup.TestServer.Storage;
 
 /// <summary>
-/// The bucket documents behind a time-series collection (uncompressed, control.version 1): one measurement per new
-/// bucket when inserting, and bucket -> measurements when reading through the time-series name.
+/// The bucket documents behind a time-series collection: one measurement per new bucket when inserting (uncompressed,
+/// control.version 1), bucket -> measurements when reading an uncompressed bucket through the time-series name, and
+/// the measurements any bucket holds, counted without unpacking it. Compressed buckets (control.version 2, sorted, and 3,
+/// unsorted: each data field a BSONColumn, BinData subtype 7) are counted but not read: decoding BSONColumn is not
+/// implemented, and a read that needs it fails saying so.
 /// </summary>
 internal static class TimeseriesBuckets
 {
+    private const int Uncompressed = 1;
+
     public static BsonDocument Pack(BsonDocument measurement, BsonDocument timeseries)
     {
         var timeField = timeseries["timeField"].AsString;
@@ -31,8 +36,9 @@ internal static class TimeseriesBuckets
     public static IEnumerable<BsonDocument> Unpack(BsonDocument bucket, string? metaField)
     {
         var control = bucket.GetValue("control", new BsonDocument()).AsBsonDocument;
-        if (control.GetValue("version", 1).ToInt32() != 1)
-            throw new CommandFailure(2, "BadValue", $"compressed time-series buckets (control.version {control["version"]}) are not supported by the test server");
+        if (!IsUncompressed(control))
+            throw new CommandFailure(59, "CommandNotFound",
+                $"the in-memory test server does not implement reading the measurements of compressed time-series buckets (control.version {control["version"]}, BSONColumn data), only counting them");
         var data = bucket.GetValue("data", new BsonDocument()).AsBsonDocument;
         var indexes = data.Values.OfType<BsonDocument>().SelectMany(column => column.Names).Distinct().OrderBy(int.Parse);
         foreach (var index in indexes)
@@ -45,4 +51,25 @@ internal static class TimeseriesBuckets
             yield return measurement;
         }
     }
+
+    /// <summary>
+    /// The measurements <paramref name="bucket"/> holds, counted as mongod counts them without unpacking
+    /// (BucketUnpacker::computeMeasurementCount, bucket_unpacker.cpp): in an uncompressed bucket, the entries of its time
+    /// field's column (data.&lt;timeField&gt;); in a compressed one, control.count, which mongod writes as it compresses
+    /// (bucket_compression.cpp, compressBucket: "Set count", the number of measurements) and the buckets' validator
+    /// holds to at least 1. A compressed bucket without control.count would need its time column decoded, which this
+    /// server does not do: it fails saying so rather than guess.
+    /// </summary>
+    public static long MeasurementCount(BsonDocument bucket, string timeField)
+    {
+        var control = bucket.GetValue("control", new BsonDocument()).AsBsonDocument;
+        if (IsUncompressed(control))
+            return bucket.GetValue("data", new BsonDocument()).AsBsonDocument.GetValue(timeField, new BsonDocument()) is BsonDocument times ? times.ElementCount : 0;
+        if (control.GetValue("count", BsonNull.Value) is { IsNumeric: true } count) return count.ToInt64();
+        throw new CommandFailure(59, "CommandNotFound",
+            $"the in-memory test server does not implement counting a compressed time-series bucket (control.version {control["version"]}) without control.count: that needs its BSONColumn time field decoded");
+    }
+
+    private static bool IsUncompressed(BsonDocument control) =>
+        control.GetValue("version", Uncompressed) is { IsNumeric: true } version && version.ToDouble() == Uncompressed;
 }

@@ -80,6 +80,7 @@ public sealed class OplogReplayer(IMongoClient client, OplogEntryRewriter rewrit
             {
                 return await FlushAsync(ct) ?? e;
             }
+            foreach (var operation in rewritten.Operations) state.Written.Note(operation);
             if (committed && _target is ITransactionalReplayTarget transactional && rewritten.Operations.Count > 1)
             {
                 if (rewritten.Operations.All(o => o["op"] != "c"))

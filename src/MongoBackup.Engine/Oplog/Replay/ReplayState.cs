@@ -3,7 +3,8 @@ namespace MongoBackup.Engine.Oplog.Replay;
 /// <summary>
 /// What one replay knows beyond the entry in hand, from the snapshot's own oplog through the last slice: the
 /// transactions waiting for their outcome, the indexes to build after it, the source namespaces the restore holds
-/// (the dump's and those the replay created, so a dropDatabase drops only them), and the namespaces that failed.
+/// (the dump's and those the replay created, so a dropDatabase drops only them), the target namespaces it wrote to, and the
+/// namespaces that failed.
 /// </summary>
 public sealed class ReplayState
 {
@@ -15,6 +16,9 @@ public sealed class ReplayState
 
     /// <summary>The indexes to build once the replay is over.</summary>
     public DeferredIndexes Indexes { get; } = new();
+
+    /// <summary>The target namespaces the replay sent writes or commands to.</summary>
+    public ReplayWrites Written { get; } = new();
 
     /// <summary>Source namespaces that failed during the replay, with why; nothing more is written to them.</summary>
     public IReadOnlyDictionary<string, string> Failed => _failed;
