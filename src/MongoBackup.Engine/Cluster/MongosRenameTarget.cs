@@ -13,13 +13,13 @@ namespace MongoBackup.Engine.Cluster;
 /// database the cluster does not know, that database is created on the source's primary shard (enableSharding
 /// {primaryShard}, MongoDB 4.0.14+), as the rename would create it on a replica set; a target database already on
 /// another primary is left to mongos to refuse, since moving a database's primary is the DBA's decision. The reads and
-/// the creation are <see cref="MongosShardingAdmin"/>'s, untranslated: a refusal is the replay's to report, naming the entry.
+/// the creation are the restore's <see cref="RestoreDatabases"/> (so a database made here counts as the restore's),
+/// untranslated: a refusal is the replay's to report, naming the entry.
 /// </summary>
 /// <param name="client">The mongos.</param>
-public sealed class MongosRenameTarget(IMongoClient client)
+/// <param name="databases">The databases the restore creates.</param>
+public sealed class MongosRenameTarget(IMongoClient client, RestoreDatabases databases)
 {
-    private readonly MongosShardingAdmin _admin = new(client, translateErrors: false);
-
     /// <summary>
     /// Before the rename of <paramref name="from"/> to <paramref name="to"/> (full namespaces, as the command names
     /// them): across databases, with the source collection there, creates the target database on the source database's
@@ -30,9 +30,9 @@ public sealed class MongosRenameTarget(IMongoClient client)
         var fromDatabase = DatabaseOf(from);
         var toDatabase = DatabaseOf(to);
         if (fromDatabase == toDatabase) return;
-        if (await _admin.PrimaryShardAsync(toDatabase, ct) is not null) return;
-        if (await _admin.PrimaryShardAsync(fromDatabase, ct) is not { } primary || !await ExistsAsync(from, ct)) return;
-        await _admin.EnableShardingAsync(toDatabase, primary, ct);
+        if (await databases.PrimaryShardAsync(toDatabase, ct) is not null) return;
+        if (await databases.PrimaryShardAsync(fromDatabase, ct) is not { } primary || !await ExistsAsync(from, ct)) return;
+        await databases.CreateAsync(toDatabase, primary, ct);
     }
 
     /// <summary>Whether the cluster holds the collection <paramref name="ns"/> (listCollections on its database through mongos).</summary>
