@@ -15,7 +15,9 @@ namespace MongoBackup.Engine.Cluster;
 /// shardCollection the replay found in the oplog (<see cref="ShardingEvents"/>) on admin, after which that collection's
 /// writes carry its new key (<see cref="ReplayShardKeys"/>). A committed transaction's writes are applied in one
 /// transaction of the restore's own session through the mongos (a distributed transaction when they reach several
-/// shards), so the target never holds part of one.
+/// shards), so the target never holds part of one. A database the replay writes into (or creates a collection in) that the
+/// cluster does not know is placed first by the restore's <see cref="RestoreDatabases"/> (for a replica set's restore, on
+/// the primary shard of its other databases), not where mongos would put it on the first write.
 /// </summary>
 /// <param name="client">The mongos.</param>
 /// <param name="shardKeys">The shard key fields of each sharded target namespace (after renames) when the replay begins.</param>
