@@ -20,7 +20,11 @@ public sealed class ClusterSliceRunner(IEngineObserver observer)
     /// <exception cref="MongoBackupException">NoBaseSnapshot (no full cluster snapshot to continue, the shards changed since, or another
     /// cluster's chain: <see cref="ClusterChainContinuity"/>), EncryptionKeyRequired or WrongEncryptionKey (the repository's settings
     /// or the chain refuse the key), the repository's and the shards' translated failures.</exception>
-    /// <param name="commitWait">How long the shards' majority commit points may take to reach the cut (<see cref="ClusterCut"/>); its default when null.</param>
+    /// <param name="commitWait">
+    /// How long a shard's majority commit point may take to reach what the slice stores: the cut (<see cref="ClusterCut"/>)
+    /// and the late commit entries past it (<see cref="PreparedAtCut"/>); their defaults when null. One setting, so a
+    /// continuous capture waits on a lagging shard for one interval, whichever of the two it lags on.
+    /// </param>
     internal async Task<SnapshotManifest?> RunAsync(OplogSliceRequest request, MongoConnection mongos, SnapshotCatalog catalog, CancellationToken ct,
         TimeSpan? commitWait = null)
     {
@@ -43,7 +47,7 @@ public sealed class ClusterSliceRunner(IEngineObserver observer)
                 observer.Warning($"The oplog of shard {shard.Target.Name} has rolled past the end of the last slice: its writes between {gap!.From.WallTime:u} and " +
                     $"{gap.To.WallTime:u} are lost, so no point-in-time restore of the cluster crosses them. Run Backup-MongoOplog more often or enlarge that shard's oplog.");
             var cut = await ClusterCut.ChooseAsync(mongos.Client, shards, ct, commitWait);
-            return await WriteAsync(request, catalog, chain, started, shards, gaps, cut, ct);
+            return await WriteAsync(request, catalog, chain, started, shards, gaps, cut, commitWait, ct);
         }
         catch (Exception e) when (e is not (MongoBackupException or OperationCanceledException) && DriverErrors.Describe(e, mongos.Client) is { } described)
         {
@@ -112,7 +116,7 @@ public sealed class ClusterSliceRunner(IEngineObserver observer)
     }
 
     private async Task<SnapshotManifest> WriteAsync(OplogSliceRequest request, SnapshotCatalog catalog, ClusterChain chain, DateTimeOffset started,
-        List<ShardOplog> shards, OplogGap?[] gaps, ConsistencyPoint cut, CancellationToken ct)
+        List<ShardOplog> shards, OplogGap?[] gaps, ConsistencyPoint cut, TimeSpan? commitWait, CancellationToken ct)
     {
         var location = request.Repository.Location;
         // Encrypted as a replica set's slice is: every shard's part under the slice's one data key, in the same layout.
@@ -127,7 +131,7 @@ public sealed class ClusterSliceRunner(IEngineObserver observer)
         try
         {
             var files = pending.Files!;
-            var sections = await Task.WhenAll(shards.Select((s, i) => s.SaveAsync(files.InFolder(s.Target.Name), s.Target.Name, chain.End, gaps[i], cut.Timestamp, observer, ct)));
+            var sections = await Task.WhenAll(shards.Select((s, i) => s.SaveAsync(files.InFolder(s.Target.Name), s.Target.Name, chain.End, gaps[i], cut.Timestamp, observer, ct, commitWait)));
             var manifest = ClusterSliceManifest.New(request, pending.Id, chain.Topology, started, chain.End, cut, sections.ToList(), files.Level);
             manifest.Cluster!.ClusterId = chain.ClusterId;
             await pending.CommitAsync(manifest, ct);

@@ -12,10 +12,13 @@ namespace MongoBackup.Engine.Cluster;
 /// "Source and destination collections must be on same shard". So before a rename across databases whose target
 /// database the cluster does not know, that database is created on the source's primary shard (enableSharding
 /// {primaryShard}, MongoDB 4.0.14+), as the rename would create it on a replica set; a target database already on
-/// another primary is left to mongos to refuse, since moving a database's primary is the DBA's decision.
+/// another primary is left to mongos to refuse, since moving a database's primary is the DBA's decision. The reads and
+/// the creation are the restore's <see cref="RestoreDatabases"/> (so a database made here counts as the restore's),
+/// untranslated: a refusal is the replay's to report, naming the entry.
 /// </summary>
 /// <param name="client">The mongos.</param>
-public sealed class MongosRenameTarget(IMongoClient client)
+/// <param name="databases">The databases the restore creates.</param>
+public sealed class MongosRenameTarget(IMongoClient client, RestoreDatabases databases)
 {
     /// <summary>
     /// Before the rename of <paramref name="from"/> to <paramref name="to"/> (full namespaces, as the command names
@@ -27,10 +30,9 @@ public sealed class MongosRenameTarget(IMongoClient client)
         var fromDatabase = DatabaseOf(from);
         var toDatabase = DatabaseOf(to);
         if (fromDatabase == toDatabase) return;
-        if (await PrimaryShardAsync(toDatabase, ct) is not null) return;
-        if (await PrimaryShardAsync(fromDatabase, ct) is not { } primary || !await ExistsAsync(from, ct)) return;
-        await client.GetDatabase("admin").RunCommandAsync<BsonDocument>(
-            new BsonDocument { { "enableSharding", toDatabase }, { "primaryShard", primary } }, cancellationToken: ct);
+        if (await databases.PrimaryShardAsync(toDatabase, ct) is not null) return;
+        if (await databases.PrimaryShardAsync(fromDatabase, ct) is not { } primary || !await ExistsAsync(from, ct)) return;
+        await databases.CreateAsync(toDatabase, primary, ct);
     }
 
     /// <summary>Whether the cluster holds the collection <paramref name="ns"/> (listCollections on its database through mongos).</summary>
@@ -40,13 +42,6 @@ public sealed class MongosRenameTarget(IMongoClient client)
         var options = new ListCollectionNamesOptions { Filter = new BsonDocument("name", name) };
         using var cursor = await client.GetDatabase(DatabaseOf(ns)).ListCollectionNamesAsync(options, ct);
         return (await cursor.ToListAsync(ct)).Count > 0;
-    }
-
-    private async Task<string?> PrimaryShardAsync(string database, CancellationToken ct)
-    {
-        var entry = await client.GetDatabase("config").GetCollection<BsonDocument>("databases")
-            .Find(new BsonDocument("_id", database)).FirstOrDefaultAsync(ct);
-        return entry?.GetValue("primary", BsonNull.Value) is BsonString primary ? primary.Value : null;
     }
 
     private static string DatabaseOf(string ns) => ns[..ns.IndexOf('.')];

@@ -15,7 +15,9 @@ namespace MongoBackup.Engine.Cluster;
 /// shardCollection the replay found in the oplog (<see cref="ShardingEvents"/>) on admin, after which that collection's
 /// writes carry its new key (<see cref="ReplayShardKeys"/>). A committed transaction's writes are applied in one
 /// transaction of the restore's own session through the mongos (a distributed transaction when they reach several
-/// shards), so the target never holds part of one.
+/// shards), so the target never holds part of one. A database the replay writes into (or creates a collection in) that the
+/// cluster does not know is placed first by the restore's <see cref="RestoreDatabases"/> (for a replica set's restore, on
+/// the primary shard of its other databases), not where mongos would put it on the first write.
 /// </summary>
 /// <param name="client">The mongos.</param>
 /// <param name="shardKeys">The shard key fields of each sharded target namespace (after renames) when the replay begins.</param>
@@ -23,12 +25,19 @@ namespace MongoBackup.Engine.Cluster;
 /// Called after a replayed shardCollection with the source namespace (the entry's o2.source) and the target's, to
 /// recreate what else the source's sharding holds (its zone ranges); may be null.
 /// </param>
+/// <param name="databases">
+/// The databases the restore creates: a database the replay writes into first is placed by it (a replica set's restore
+/// puts it on the primary shard of its other databases), and one a rename needs is counted as the restore's. Null: the
+/// cluster places them (none on one shard).
+/// </param>
 public sealed class MongosReplayTarget(IMongoClient client, IReadOnlyDictionary<string, IReadOnlyList<string>> shardKeys,
-    Func<string, string, CancellationToken, Task>? sharded = null) : ITransactionalReplayTarget
+    Func<string, string, CancellationToken, Task>? sharded = null, RestoreDatabases? databases = null) : ITransactionalReplayTarget
 {
     private const int NamespaceNotFound = 26, NamespaceExists = 48, IndexOptionsConflict = 85, CommandFailed = 125;
     private readonly ReplayWrites _writes = new(new ReplayShardKeys(shardKeys));
-    private readonly MongosRenameTarget _renames = new(client);
+    private readonly RestoreDatabases _databases = databases ?? new RestoreDatabases(client, onOneShard: false);
+    private MongosRenameTarget? _renames;
+    private MongosRenameTarget Renames => _renames ??= new(client, _databases);
 
     /// <inheritdoc />
     /// <remarks>
@@ -87,6 +96,8 @@ public sealed class MongosReplayTarget(IMongoClient client, IReadOnlyDictionary<
                     runItems.Clear();
                 }
                 if (operation is null) break;
+                // Before the first write of a run (nothing gathered is unsent): a database the cluster does not know placed first.
+                if (run.Count == 0) await _databases.EnsureAsync(Database(operation), ct);
                 if (models is null)
                 {
                     await ApplyDeltaAsync(operation, session, ct);
@@ -114,7 +125,8 @@ public sealed class MongosReplayTarget(IMongoClient client, IReadOnlyDictionary<
     /// A command's NamespaceNotFound changes nothing and the replay goes on (what it names is not there: a collMod or a
     /// rename of a collection dropped later), except a rename's whose source the cluster still holds: that is the rename
     /// refused, the documents left under the old name, and the replay stops there. A rename across databases first
-    /// has its target database made as a replica set makes it (<see cref="MongosRenameTarget"/>).
+    /// has its target database made as a replica set makes it (<see cref="MongosRenameTarget"/>); a create into a database
+    /// the cluster does not know has it placed first, as a write's (<see cref="RestoreDatabases.EnsureAsync"/>).
     /// </remarks>
     public async Task<MongoBackupException?> ApplyCommandAsync(BsonDocument entry, CancellationToken ct)
     {
@@ -123,8 +135,10 @@ public sealed class MongosReplayTarget(IMongoClient client, IReadOnlyDictionary<
         var database = command is "renameCollection" or "shardCollection" ? "admin" : Database(entry);
         try
         {
-            if (command == "renameCollection") await _renames.PrepareAsync(body["renameCollection"].AsString, body["to"].AsString, ct);
+            if (command == "renameCollection") await Renames.PrepareAsync(body["renameCollection"].AsString, body["to"].AsString, ct);
+            if (command == "create") await _databases.EnsureAsync(database, ct);
             await client.GetDatabase(database).RunCommandAsync<BsonDocument>(body, cancellationToken: ct);
+            if (command == "dropDatabase") _databases.Forget(database);
             _writes.Keys.Follow(Database(entry), body);
             if (command == "shardCollection" && sharded is not null && entry.GetValue("o2", BsonNull.Value) is BsonDocument o2
                 && o2.GetValue("source", BsonNull.Value) is BsonString source)
@@ -159,7 +173,7 @@ public sealed class MongosReplayTarget(IMongoClient client, IReadOnlyDictionary<
     {
         try
         {
-            return await _renames.ExistsAsync(body["renameCollection"].AsString, ct) ? ReplayTarget.Failed(entry, e) : null;
+            return await Renames.ExistsAsync(body["renameCollection"].AsString, ct) ? ReplayTarget.Failed(entry, e) : null;
         }
         catch (MongoException read)
         {

@@ -8,8 +8,14 @@ namespace MongoBackup.Engine.Cluster;
 /// The sharding commands a restore into a sharded cluster sends to its mongos, in the forms MongoDB 7.0 and 8.0 take
 /// (docs: reference/command/listShards, enableSharding {primaryShard}, shardCollection {key, unique, collation},
 /// addShardToZone, updateZoneKeyRange; all on admin), and what it reads of the target's config database through mongos.
+/// A connection or authorization failure is a <see cref="MongoBackupException"/> naming the cause
+/// (<see cref="DriverErrors"/>), unless the admin is made with <c>translateErrors: false</c>: then the driver's exceptions
+/// come as they are, for a caller that reports them its own way (the replay through a mongos, whose refusals name the
+/// oplog entry: <see cref="MongosRenameTarget"/>).
 /// </summary>
-public sealed class MongosShardingAdmin(IMongoClient client)
+/// <param name="client">The mongos.</param>
+/// <param name="translateErrors">Whether the driver's connection and authorization failures become MongoBackupException.</param>
+public sealed class MongosShardingAdmin(IMongoClient client, bool translateErrors = true)
 {
     private readonly IMongoDatabase _admin = client.GetDatabase("admin");
     private readonly IMongoDatabase _config = client.GetDatabase("config");
@@ -25,8 +31,8 @@ public sealed class MongosShardingAdmin(IMongoClient client)
     /// <summary>The target's sharded collections (config.collections), by namespace.</summary>
     public async Task<IReadOnlyDictionary<string, ShardedCollection>> ShardedCollectionsAsync(CancellationToken ct)
     {
-        var entries = await DriverErrors.Translate(() => _config.GetCollection<BsonDocument>("collections")
-            .Find(FilterDefinition<BsonDocument>.Empty).ToListAsync(ct), client);
+        var entries = await Translated(() => _config.GetCollection<BsonDocument>("collections")
+            .Find(FilterDefinition<BsonDocument>.Empty).ToListAsync(ct));
         return entries.Where(c => !c.GetValue("dropped", false).ToBoolean() && c.GetValue("key", BsonNull.Value) is BsonDocument)
             .Select(ShardedCollection.From).ToDictionary(c => c.Namespace, StringComparer.Ordinal);
     }
@@ -34,8 +40,8 @@ public sealed class MongosShardingAdmin(IMongoClient client)
     /// <summary>The primary shard of a database the target knows (config.databases), or null.</summary>
     public async Task<string?> PrimaryShardAsync(string database, CancellationToken ct)
     {
-        var entry = await DriverErrors.Translate(() => _config.GetCollection<BsonDocument>("databases")
-            .Find(new BsonDocument("_id", database)).FirstOrDefaultAsync(ct), client);
+        var entry = await Translated(() => _config.GetCollection<BsonDocument>("databases")
+            .Find(new BsonDocument("_id", database)).FirstOrDefaultAsync(ct));
         return entry?.GetValue("primary", BsonNull.Value) is BsonString primary ? primary.Value : null;
     }
 
@@ -68,5 +74,7 @@ public sealed class MongosShardingAdmin(IMongoClient client)
         Run(new BsonDocument { { "updateZoneKeyRange", ns }, { "min", min }, { "max", max }, { "zone", zone } }, ct);
 
     private Task<BsonDocument> Run(BsonDocument command, CancellationToken ct) =>
-        DriverErrors.Translate(() => _admin.RunCommandAsync<BsonDocument>(command, cancellationToken: ct), client);
+        Translated(() => _admin.RunCommandAsync<BsonDocument>(command, cancellationToken: ct));
+
+    private Task<T> Translated<T>(Func<Task<T>> call) => translateErrors ? DriverErrors.Translate(call, client) : call();
 }

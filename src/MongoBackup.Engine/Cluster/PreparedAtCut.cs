@@ -18,7 +18,8 @@ namespace MongoBackup.Engine.Cluster;
 /// <see cref="DecisionDeadline"/>. A late commit entry is then stored only once the shard's majority commit point covers
 /// it, as every other entry the backup stores (<see cref="MajorityCommitPoint"/>; the cut itself is majority-committed by
 /// <see cref="ClusterCut"/>): the participant writes it without waiting for a majority, so until its secondaries have it,
-/// a rollback may still undo it. The backup waits for that too, at most <see cref="CommitPointDeadline"/>.
+/// a rollback may still undo it. The backup waits for that too, at most <see cref="CommitPointDeadline"/> (a continuous
+/// cluster capture: its interval, the wait it gives the cut's commit points as well).
 /// </summary>
 internal sealed class PreparedAtCut
 {
@@ -46,11 +47,18 @@ internal sealed class PreparedAtCut
     /// committed at a commitTimestamp at or before it, in oplog order (none when nothing was open).
     /// </summary>
     /// <exception cref="MongoBackupException">BackupFailed, naming the shard and the transaction, when one is still prepared after
-    /// <see cref="DecisionDeadline"/>; <see cref="CommitPointBehindException"/> (BackupFailed) when its commit entry is not majority-committed after <see cref="CommitPointDeadline"/>.</exception>
-    public async Task<IReadOnlyList<RawBsonDocument>> LateCommitsAsync(IMongoClient shard, string shardName, BsonTimestamp cut, IEngineObserver observer, CancellationToken ct)
+    /// <see cref="DecisionDeadline"/>; <see cref="CommitPointBehindException"/> (BackupFailed) when its commit entry is not majority-committed
+    /// within <paramref name="commitWait"/>.</exception>
+    /// <param name="commitWait">
+    /// How long the shard's majority commit point may take to cover the late commit entries: the caller's wait for commit
+    /// points (a continuous cluster capture's interval, as for its cut), else <see cref="CommitPointDeadline"/>. The wait for
+    /// the decisions is another: a coordinator's, not replication's (<see cref="DecisionDeadline"/>).
+    /// </param>
+    public async Task<IReadOnlyList<RawBsonDocument>> LateCommitsAsync(IMongoClient shard, string shardName, BsonTimestamp cut, IEngineObserver observer, CancellationToken ct,
+        TimeSpan? commitWait = null)
     {
         var commits = await DecidedAsync(shard, shardName, cut, observer, ct);
-        if (commits.Count > 0) await AwaitMajorityAsync(shard, shardName, commits[^1], cut, observer, ct);
+        if (commits.Count > 0) await AwaitMajorityAsync(shard, shardName, commits[^1], cut, commitWait ?? CommitPointDeadline, observer, ct);
         return commits;
     }
 
@@ -58,15 +66,15 @@ internal sealed class PreparedAtCut
     /// Waits until the shard's majority commit point covers <paramref name="newest"/>, the last late commit entry (so every
     /// earlier one too: the point moves forward in oplog order).
     /// </summary>
-    private static async Task AwaitMajorityAsync(IMongoClient shard, string shardName, RawBsonDocument newest, BsonTimestamp cut, IEngineObserver observer,
-        CancellationToken ct)
+    private static async Task AwaitMajorityAsync(IMongoClient shard, string shardName, RawBsonDocument newest, BsonTimestamp cut, TimeSpan wait,
+        IEngineObserver observer, CancellationToken ct)
     {
         var at = OplogTimestamp.FromBsonTimestamp(newest["ts"].AsBsonTimestamp);
-        var (covered, committed) = await DriverErrors.Translate(() => MajorityCommitPoint.WaitToCoverAsync(shard, at, CommitPointDeadline,
+        var (covered, committed) = await DriverErrors.Translate(() => MajorityCommitPoint.WaitToCoverAsync(shard, at, wait,
             () => observer.Verbose($"Shard {shardName}: waiting for its majority commit point to reach the late commit entry at {at} before storing it."),
             ct), shard);
         if (covered) return;
-        throw new CommitPointBehindException(shardName, committed, at, newest["txnNumber"].ToInt64(), OplogTimestamp.FromBsonTimestamp(cut), CommitPointDeadline);
+        throw new CommitPointBehindException(shardName, committed, at, newest["txnNumber"].ToInt64(), OplogTimestamp.FromBsonTimestamp(cut), wait);
     }
 
     /// <summary>Once every open transaction is decided, the commit entries to store; see <see cref="LateCommitsAsync"/>.</summary>

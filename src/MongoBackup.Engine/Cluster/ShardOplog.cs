@@ -77,9 +77,11 @@ internal sealed class ShardOplog : ICutShard, IDisposable
     /// for those decisions (the window's end is not held back instead: a cut's restore would then never be whole while
     /// writes go on, and the snapshot and the slices would follow two rules), and describes them.
     /// </summary>
-    /// <exception cref="MongoBackupException">BackupFailed when a transaction prepared by the cut is still undecided after <see cref="PreparedAtCut.DecisionDeadline"/>.</exception>
+    /// <param name="commitWait">How long the shard's majority commit point may take to cover the late commit entries; <see cref="PreparedAtCut.CommitPointDeadline"/> when null.</param>
+    /// <exception cref="MongoBackupException">BackupFailed when a transaction prepared by the cut is still undecided after <see cref="PreparedAtCut.DecisionDeadline"/>;
+    /// <see cref="CommitPointBehindException"/> when a late commit entry is not majority-committed within <paramref name="commitWait"/>.</exception>
     public async Task<ShardSection> SaveAsync(SnapshotFileSet files, string folder, OplogTimestamp previous, OplogGap? gap, OplogTimestamp cut,
-        IEngineObserver observer, CancellationToken ct)
+        IEngineObserver observer, CancellationToken ct, TimeSpan? commitWait = null)
     {
         OplogTimestamp? first = null;
         ConsistencyPoint? last = null;
@@ -92,7 +94,7 @@ internal sealed class ShardOplog : ICutShard, IDisposable
                 prepared.Observe(entry);
                 yield return entry;
             }
-            foreach (var commit in await prepared.LateCommitsAsync(_connection.Client, Target.Name, cut.ToBsonTimestamp(), observer, ct))
+            foreach (var commit in await prepared.LateCommitsAsync(_connection.Client, Target.Name, cut.ToBsonTimestamp(), observer, ct, commitWait))
             {
                 late++;
                 yield return commit;

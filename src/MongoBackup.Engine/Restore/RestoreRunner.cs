@@ -115,6 +115,7 @@ public sealed class RestoreRunner(IEngineObserver observer)
             moreApplied = await new OplogReplayPhase(client, request, observer, sharding?.ReplayTarget(plan)).RunAsync(reader, scope, ready, moreOplog, outcome, ct);
             await FinalCounts.CountAsync(client, outcome, ct);
             await RestoreRecords.ClearAsync(client, outcome, ct);
+            if (sharding is not null) await sharding.RemoveEmptyDatabasesAsync(ct);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {

@@ -1,4 +1,5 @@
 using MongoBackup.Engine.Cluster;
+using MongoBackup.Engine.Connection;
 using MongoBackup.Engine.Events;
 using MongoBackup.Engine.Formats;
 using MongoBackup.Engine.Oplog.Replay;
@@ -12,7 +13,9 @@ namespace MongoBackup.Engine.Restore;
 /// mongorestore restores one there: each collection created unsharded on its database's primary shard (the DBA shards
 /// afterwards); a target already sharded keeps its key and takes the documents routed by it. The databases such a
 /// restore creates all get one primary shard, as they were all on one replica set, so that a rename the replay applies
-/// between two of them works (<see cref="PrepareDatabasesAsync"/>).
+/// between two of them works: those its data phase creates (<see cref="PrepareDatabasesAsync"/>) and those its oplog
+/// replay creates (<see cref="RestoreDatabases"/>). A database the restore created and left holding nothing (every
+/// namespace of it refused or failed) is dropped at its end (<see cref="RemoveEmptyDatabasesAsync"/>).
 /// Nothing goes to the config or local database (<see cref="ServerDatabaseRefusal"/>).
 /// A cluster snapshot is restored sharded as the source was (its config
 /// metadata, <see cref="ClusterShardingMetadata"/>): each target database created on the shard of its source primary's
@@ -26,6 +29,7 @@ internal sealed class ShardedRestoreTarget
 {
     private readonly IMongoClient _client;
     private readonly MongosShardingAdmin _admin;
+    private readonly RestoreDatabases _databases;
     private readonly ClusterShardingMetadata _source;
     private readonly IReadOnlyDictionary<string, HashSet<string>> _shards;
     private readonly IReadOnlyDictionary<string, ShardedCollection> _existing;
@@ -39,6 +43,7 @@ internal sealed class ShardedRestoreTarget
     {
         (_client, _admin, _source, _shards, _existing, _observer, _drop) = (client, new MongosShardingAdmin(client), source ?? new(), shards, existing, observer, drop);
         _fromCluster = source is not null;
+        _databases = new RestoreDatabases(client, onOneShard: !_fromCluster, observer.Verbose);
         foreach (var zones in shards.Values) _zones.UnionWith(zones);
     }
 
@@ -61,7 +66,7 @@ internal sealed class ShardedRestoreTarget
     /// </summary>
     public IReplayTarget ReplayTarget(IEnumerable<PlannedNamespace> plan) => new MongosReplayTarget(_client,
         plan.Select(ns => (ns.TargetNamespace, Key: KeyOf(ns))).Where(k => k.Key is not null)
-            .ToDictionary(k => k.TargetNamespace, k => (IReadOnlyList<string>)k.Key!.Fields, StringComparer.Ordinal), ShardedInReplayAsync);
+            .ToDictionary(k => k.TargetNamespace, k => (IReadOnlyList<string>)k.Key!.Fields, StringComparer.Ordinal), ShardedInReplayAsync, _databases);
 
     /// <summary>
     /// After the replay sharded <paramref name="targetNs"/> as the oplog says <paramref name="sourceNs"/> was: its zone
@@ -130,49 +135,54 @@ internal sealed class ShardedRestoreTarget
         }
         foreach (var group in plan.GroupBy(ns => ns.TargetDatabase, StringComparer.Ordinal))
         {
-            if (await _admin.PrimaryShardAsync(group.Key, ct) is { } kept)
+            if (await DriverErrors.Translate(() => _databases.PrimaryShardAsync(group.Key, ct), _client) is { } kept)
             {
                 _observer.Verbose($"{group.Key}: the target has this database already, on its primary shard {kept}.");
                 continue;
             }
             var wanted = group.Select(ns => _source.PrimaryShards.GetValueOrDefault(ns.Source.Database)).FirstOrDefault(p => p is not null);
             var on = wanted is not null && _shards.ContainsKey(wanted) ? wanted : null;
-            await _admin.EnableShardingAsync(group.Key, on, ct);
+            var chosen = await DriverErrors.Translate(() => _databases.CreateAsync(group.Key, on, ct), _client);
             _observer.Verbose(on is not null ? $"{group.Key}: created on its primary shard {on}, as in the snapshot."
-                : $"{group.Key}: the target has no shard named {wanted ?? "(none recorded)"}, its primary in the snapshot; the cluster chose {await _admin.PrimaryShardAsync(group.Key, ct)}.");
+                : $"{group.Key}: the target has no shard named {wanted ?? "(none recorded)"}, its primary in the snapshot; the cluster chose {chosen}.");
         }
         await GiveZonesAsync(plan.Select(ns => ns.SourceNamespace), ct);
     }
 
     /// <summary>
-    /// The target databases of a replica set's dump, created on one primary shard: on a replica set they were all on one
-    /// server, and through a mongos a rename between two databases needs them on one primary shard ("Source and
-    /// destination collections must be on same shard"), which the cluster's own choice (the least-loaded shard for each
-    /// new database, as mongos creates one implicitly) does not give. That shard is the primary of the first target
-    /// database the cluster has already (a resumed restore's, or one restored into), else the one the cluster chooses for
-    /// the first database created; the rest are created there with enableSharding {primaryShard}. A database the target
-    /// has stays on its primary shard: moving it is the DBA's decision (movePrimary).
+    /// The target databases of a replica set's dump, created on one primary shard (<see cref="RestoreDatabases"/>: the
+    /// primary of the first target database the cluster has already, else the one it chooses for the first created).
     /// </summary>
-    private async Task PrepareOnOneShardAsync(IReadOnlyList<PlannedNamespace> plan, CancellationToken ct)
+    private Task PrepareOnOneShardAsync(IReadOnlyList<PlannedNamespace> plan, CancellationToken ct)
     {
         var databases = plan.Select(ns => ns.TargetDatabase).Where(d => d is not ("config" or "local" or "admin")).Distinct(StringComparer.Ordinal).ToList();
-        var primaries = new Dictionary<string, string?>(StringComparer.Ordinal);
-        foreach (var database in databases) primaries[database] = await _admin.PrimaryShardAsync(database, ct);
-        var home = databases.Select(d => primaries[d]).FirstOrDefault(p => p is not null);
-        foreach (var database in databases)
+        return DriverErrors.Translate(async () =>
         {
-            if (primaries[database] is { } kept)
-            {
-                _observer.Verbose($"{database}: the target has this database already, on its primary shard {kept}.");
-                continue;
-            }
-            await _admin.EnableShardingAsync(database, home, ct);
-            if (home is null)
-            {
-                home = await _admin.PrimaryShardAsync(database, ct);
-                _observer.Verbose($"{database}: created on the primary shard the cluster chose, {home}; the other databases this restore creates go there too.");
-            }
-            else _observer.Verbose($"{database}: created on the primary shard {home}, with the other databases of the snapshot's replica set.");
+            await _databases.PlaceOnOneShardAsync(databases, _observer.Verbose, ct);
+            return true;
+        }, _client);
+    }
+
+    /// <summary>
+    /// At the restore's end: each database it created that holds nothing (its namespaces refused or taken back, or
+    /// dropped by the replay) is dropped, as on a replica set a database without collections does not exist, where
+    /// through a mongos its config.databases entry would stay, on the primary shard the restore chose for it, fixing where
+    /// the next use of the name goes and listed by sh.status() as a database the restore left. A database that holds
+    /// anything, or that the restore did not create, is left as it is. A failure here is a warning naming what is left:
+    /// the restore's result stands.
+    /// </summary>
+    public async Task RemoveEmptyDatabasesAsync(CancellationToken ct)
+    {
+        if (_databases.Created.Count == 0) return;
+        try
+        {
+            foreach (var database in await _databases.RemoveEmptyAsync(ct))
+                _observer.Verbose($"{database}: created by this restore and left holding nothing; dropped, so the cluster keeps no empty entry of it.");
+        }
+        catch (Exception e) when (e is MongoException or TimeoutException)
+        {
+            _observer.Warning($"The database(s) {string.Join(", ", _databases.Created)}, created by this restore, may be left empty in the cluster's " +
+                $"config.databases: checking or dropping them failed ({e.Message.Split('\n')[0].TrimEnd()}). Drop an empty one yourself (dropDatabase) if you do not want it.");
         }
     }
 

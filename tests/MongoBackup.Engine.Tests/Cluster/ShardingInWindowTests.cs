@@ -186,6 +186,42 @@ public sealed class ShardingInWindowTests(MongoServerFixture server)
         Assert.Equal(2, await mongos.GetDatabase("shop").GetCollection<BsonDocument>("others").CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty));
     }
 
+    /// <summary>
+    /// A sharded collection renamed within its database after the base snapshot (each shard logs its own rename), then
+    /// written under its new name on both shards: restored to the slice's end into a cluster it is there under the new
+    /// name, sharded on its key, with every document; into a replica set, under the new name with every document.
+    /// </summary>
+    [Fact]
+    public async Task A_sharded_collection_renamed_within_its_database_after_the_base_snapshot_is_restored_under_its_new_name()
+    {
+        using var cluster = new TwoShardCluster();
+        await new FullBackup(new RecordingObserver()).RunAsync(cluster.Backup(), CancellationToken.None);
+        cluster.RunAdmin(new BsonDocument { { "renameCollection", "shop.orders" }, { "to", "shop.orders2023" } });
+        var renamed = cluster.Mongos.GetDatabase("shop").GetCollection<BsonDocument>("orders2023");
+        await renamed.InsertManyAsync([new BsonDocument { { "_id", -1 }, { "qty", 1 } }, new BsonDocument { { "_id", 9_000 }, { "qty", 2 } }]);
+        await renamed.UpdateOneAsync(new BsonDocument("_id", 2600), new BsonDocument("$set", new BsonDocument("qty", 3)));
+        var slice = await new OplogBackup(new RecordingObserver()).RunAsync(cluster.Slice(), CancellationToken.None);
+        Assert.NotNull(slice);
+
+        using var target = FreshCluster();
+        using var mongos = new MongoClient(target.ConnectionString);
+        var outcome = await RestoreIntoAsync(cluster, target, OplogLimit.AtClusterTime(slice.OplogEnd!.Value));
+        Assert.True(outcome.Restore.Succeeded, outcome.Restore.OplogError ?? string.Join("; ", outcome.Restore.Namespaces.Select(n => n.Error)));
+
+        var sharded = await ShardedAsync(mongos);
+        Assert.DoesNotContain("shop.orders", sharded.Keys);
+        Assert.Equal(new BsonDocument("_id", 1), sharded["shop.orders2023"]["key"].AsBsonDocument);
+        Assert.Equal(await AllAsync(renamed), await AllAsync(mongos.GetDatabase("shop").GetCollection<BsonDocument>("orders2023")));
+        Assert.Equal(TwoShardCluster.InitialOrders + 2, await mongos.GetDatabase("shop").GetCollection<BsonDocument>("orders2023").CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty));
+        Assert.DoesNotContain("orders", await (await mongos.GetDatabase("shop").ListCollectionNamesAsync()).ToListAsync());
+
+        var database = TestDatabases.NewName("shrename");
+        var intoReplicaSet = await new PointInTimeRestoreRunner(new RecordingObserver())
+            .RunAsync(cluster.PointInTime(server, OplogLimit.AtClusterTime(slice.OplogEnd!.Value), database), CancellationToken.None);
+        Assert.True(intoReplicaSet.Restore.Succeeded, intoReplicaSet.Restore.OplogError ?? string.Join("; ", intoReplicaSet.Restore.Namespaces.Select(n => n.Error)));
+        Assert.Equal(await AllAsync(renamed), await AllAsync(server.Client.GetDatabase(database).GetCollection<BsonDocument>("orders2023")));
+    }
+
     /// <summary>A fresh two-shard test cluster to restore into.</summary>
     internal static ShardedCluster FreshCluster() =>
         ShardedCluster.Start(new ShardedClusterOptions { Shards = 2, Members = new TestServer.TestServerOptions { Log = TextWriter.Null } });

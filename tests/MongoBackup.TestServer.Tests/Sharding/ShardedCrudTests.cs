@@ -99,6 +99,59 @@ public class ShardedCrudTests
         Assert.Equal(2, fixture.Mongos.GetDatabase("src").GetCollection<BsonDocument>("x").CountDocuments(new BsonDocument()));
     }
 
+    /// <summary>
+    /// A sharded collection renamed within its database (rename_collection_coordinator.cpp, 7.0/8.0): its documents on
+    /// both shards follow it, each shard logs its own renameCollection, and its metadata moves with it: config.collections
+    /// under the new name with the same uuid and key (a new epoch), the chunks (named by uuid) unchanged, its zone range
+    /// under the new name; writes to the new name are routed by the key.
+    /// </summary>
+    [InMemoryFact(Reason)]
+    public void A_sharded_collection_renamed_within_its_database_keeps_its_documents_chunks_and_zones()
+    {
+        using var fixture = new ClusterFixture();
+        fixture.ShardCollection("src", "x", new BsonDocument("_id", 1));
+        fixture.RunAdmin(new BsonDocument { { "split", "src.x" }, { "middle", new BsonDocument("_id", 100) } });
+        fixture.RunAdmin(new BsonDocument { { "moveChunk", "src.x" }, { "find", new BsonDocument("_id", 150) }, { "to", ShardedCluster.ShardName(1) }, { "_waitForDelete", true } });
+        fixture.RunAdmin(new BsonDocument { { "addShardToZone", ShardedCluster.ShardName(1) }, { "zone", "high" } });
+        fixture.RunAdmin(new BsonDocument { { "updateZoneKeyRange", "src.x" }, { "min", new BsonDocument("_id", 100) }, { "max", new BsonDocument("_id", BsonMaxKey.Value) }, { "zone", "high" } });
+        fixture.Mongos.GetDatabase("src").GetCollection<BsonDocument>("x").InsertMany([new BsonDocument("_id", 1), new BsonDocument("_id", 150)]);
+        var config = fixture.Config.GetDatabase("config");
+        var before = config.GetCollection<BsonDocument>("collections").Find(new BsonDocument("_id", "src.x")).Single();
+        var chunks = fixture.ChunksOf("src.x");
+
+        fixture.RunAdmin(new BsonDocument { { "renameCollection", "src.x" }, { "to", "src.y" } });
+        fixture.Mongos.GetDatabase("src").GetCollection<BsonDocument>("y").InsertOne(new BsonDocument("_id", 200));
+
+        Assert.Equal(["y"], fixture.Mongos.GetDatabase("src").ListCollectionNames().ToList());
+        Assert.Equal([1, 150, 200], fixture.Mongos.GetDatabase("src").GetCollection<BsonDocument>("y").Find(new BsonDocument()).Sort(new BsonDocument("_id", 1)).ToList().Select(d => d["_id"].AsInt32));
+        Assert.Equal([1], fixture.OnShard(0, "src", "y").Select(d => d["_id"].AsInt32));
+        Assert.Equal([150, 200], fixture.OnShard(1, "src", "y").Select(d => d["_id"].AsInt32));
+        foreach (var shard in new[] { 0, 1 })
+            Assert.Single(fixture.OplogOf(shard, new BsonDocument { { "op", "c" }, { "o.renameCollection", "src.x" }, { "o.to", "src.y" } }));
+        var after = config.GetCollection<BsonDocument>("collections").Find(new BsonDocument("_id", "src.y")).Single();
+        Assert.Equal((before["uuid"], before["key"], before["unique"]), (after["uuid"], after["key"], after["unique"]));
+        Assert.NotEqual(before["lastmodEpoch"], after["lastmodEpoch"]);
+        Assert.Equal(0, config.GetCollection<BsonDocument>("collections").CountDocuments(new BsonDocument("_id", "src.x")));
+        Assert.Equal(chunks, fixture.ChunksOf("src.y"));
+        Assert.Equal(["src.y"], config.GetCollection<BsonDocument>("tags").Find(new BsonDocument("tag", "high")).ToList().Select(t => t["ns"].AsString));
+    }
+
+    /// <summary>A sharded collection renamed onto an existing collection of its database without dropTarget: NamespaceExists (48), nothing moved.</summary>
+    [InMemoryFact(Reason)]
+    public void A_sharded_collection_renamed_onto_an_existing_collection_is_NamespaceExists()
+    {
+        using var fixture = new ClusterFixture();
+        fixture.ShardCollection("src", "x", new BsonDocument("_id", 1));
+        fixture.Mongos.GetDatabase("src").GetCollection<BsonDocument>("x").InsertOne(new BsonDocument("_id", 1));
+        fixture.Mongos.GetDatabase("src").GetCollection<BsonDocument>("y").InsertOne(new BsonDocument("_id", 2));
+
+        var refused = Assert.Throws<MongoCommandException>(() => fixture.RunAdmin(new BsonDocument { { "renameCollection", "src.x" }, { "to", "src.y" } }));
+
+        Assert.Equal(48, refused.Code);
+        Assert.Equal(1, fixture.Mongos.GetDatabase("src").GetCollection<BsonDocument>("x").CountDocuments(new BsonDocument()));
+        Assert.Equal(1, fixture.Config.GetDatabase("config").GetCollection<BsonDocument>("collections").CountDocuments(new BsonDocument("_id", "src.x")));
+    }
+
     /// <summary>A rename from a database the cluster does not know: NamespaceNotFound "database src not found" (cluster_rename_collection_cmd.cpp).</summary>
     [InMemoryFact(Reason)]
     public void A_rename_from_a_database_the_cluster_does_not_know_is_NamespaceNotFound()

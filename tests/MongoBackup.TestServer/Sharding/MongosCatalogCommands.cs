@@ -10,8 +10,8 @@ namespace MongoBackup.TestServer.Sharding;
 /// under "shards") with admin and config from the config server, local left out (cluster_list_databases_cmd.cpp);
 /// listCollections goes to the database's primary shard; listIndexes to a shard owning chunks (the primary one for an
 /// unsharded collection); create, createIndexes, dropIndexes and collMod to the primary shard, or to every shard
-/// owning chunks of a sharded collection; drop and dropDatabase to every shard, removing the config entries. Renaming a
-/// sharded collection is refused.
+/// owning chunks of a sharded collection; drop and dropDatabase to every shard, removing the config entries. A sharded
+/// collection is renamed within its database only, its metadata moving with it.
 /// </summary>
 internal sealed class MongosCatalogCommands(ClusterRouter router) : ICommandGroup
 {
@@ -161,12 +161,12 @@ internal sealed class MongosCatalogCommands(ClusterRouter router) : ICommandGrou
     {
         var from = context.CommandValue.AsString;
         var (database, _) = Storage.Catalog.SplitNamespace(from);
-        if (router.Routing(from) != null)
+        if (router.Routing(from) is { } routing)
         {
             // A sharded collection stays in its database (rename_collection_coordinator.cpp, 7.0).
             if (context.Body.GetValue("to", BsonNull.Value) is BsonString target && Storage.Catalog.SplitNamespace(target.Value).Database != database)
                 throw new CommandFailure(125, "CommandFailed", $"Source and destination collections must be on the same database because {from} is sharded.");
-            throw MongosReadCommands.Unsupported("renameCollection of a sharded collection");
+            return RenameSharded(context, from, routing);
         }
         var primary = router.PrimaryShard(database, create: false)
             ?? throw CommandFailure.NamespaceNotFound($"database {database} not found");
@@ -179,6 +179,43 @@ internal sealed class MongosCatalogCommands(ClusterRouter router) : ICommandGrou
         }
         return router.ForwardChecked(context, primary, "admin", WithoutRouting(context));
     }
+
+    /// <summary>
+    /// A sharded collection renamed within its database, as the 7.0/8.0 rename coordinator does it
+    /// (rename_collection_coordinator.cpp; its metadata step is renameCollectionMetadataInTransaction): every shard that
+    /// holds the collection renames its own copy (the participants' local rename, within one database, keeping the UUID,
+    /// so each shard's oplog logs a renameCollection), and the config server's entry moves with it in one step: the
+    /// config.collections document is re-inserted under the new namespace with the same uuid, key and unique, a new
+    /// lastmodEpoch and timestamp (renameTrackedCollectionStatement), the source's removed; config.chunks name the
+    /// collection by uuid, so they follow unchanged; the zone ranges in config.tags take the new namespace
+    /// (updateZonesStatement). A target that exists is NamespaceExists (48, "target namespace exists", as the
+    /// participants' local rename answers) unless dropTarget, which this test server does not implement for a sharded
+    /// source and refuses loudly.
+    /// </summary>
+    private BsonDocument RenameSharded(CommandContext context, string from, RoutingTable routing)
+    {
+        var to = context.Body.GetValue("to", BsonNull.Value) is BsonString target ? target.Value : throw CommandFailure.BadValue("'to' must be a string");
+        var (database, toName) = Storage.Catalog.SplitNamespace(to);
+        var name = Storage.Catalog.SplitNamespace(from).Collection;
+        var holders = router.Shards.Where(shard => Holds(shard, database, name)).ToList();
+        if (router.Routing(to) != null || router.Shards.Any(shard => Holds(shard, database, toName)))
+        {
+            if (context.BoolArgument("dropTarget")) throw MongosReadCommands.Unsupported("renameCollection of a sharded collection with dropTarget onto an existing collection");
+            throw new CommandFailure(48, "NamespaceExists", "target namespace exists");
+        }
+        foreach (var shard in holders) router.ForwardChecked(context, shard, "admin", new BsonDocument { { "renameCollection", from }, { "to", to } });
+        var entry = router.Catalog.Collection(from)!;
+        var moved = new BsonDocument(entry) { ["_id"] = to, ["lastmodEpoch"] = ObjectId.GenerateNewId(), ["lastmod"] = new BsonDateTime(DateTime.UtcNow), ["timestamp"] = router.ClusterTime() };
+        router.Catalog.Delete("collections", new BsonDocument("_id", from));
+        router.Catalog.Insert("collections", moved);
+        router.Catalog.Update("tags", new BsonDocument("ns", from), new BsonDocument("$set", new BsonDocument("ns", to)), multi: true);
+        router.MarkSharded(database, toName, routing.Key.Pattern);
+        return new BsonDocument();
+    }
+
+    /// <summary>Whether <paramref name="shard"/> has db.name in its own catalog.</summary>
+    private bool Holds(ClusterMember shard, string database, string name) =>
+        shard.Drain(database, new BsonDocument { { "listCollections", 1 }, { "filter", new BsonDocument("name", name) } }, new BsonDocument(), router.ClusterTime()).Count > 0;
 
     /// <summary>config and admin are the config server's; other databases their primary shard's (null when unknown).</summary>
     private ClusterMember? Member(string database) =>
