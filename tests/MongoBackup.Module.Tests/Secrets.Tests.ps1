@@ -120,7 +120,9 @@ Describe 'A password in the connection string' {
     BeforeAll {
         $script:pwRepository = New-TestFolder
         $script:pwFull = Backup-MongoDatabase -ConnectionString $uri -Credential $credential -Repository $pwRepository -Database $db -WarningAction SilentlyContinue
-        (Get-Collection $uriWithPassword $db 'orders').InsertOne((New-BsonDocument ([ordered]@{ _id = 'pw-slice'; v = 'for the window' })))
+        # Written outside $db, whose count the TLS tests check.
+        $script:pwNotes = Get-Collection $uriWithPassword "$($db)_pwnotes" 'notes'
+        $pwNotes.InsertOne((New-BsonDocument ([ordered]@{ _id = 'for the window' })))
         Backup-MongoOplog -ConnectionString $uri -Credential $credential -Repository $pwRepository -WarningAction SilentlyContinue | Out-Null
         $script:pwWindow = Get-MongoRestoreWindow -Repository $pwRepository
 
@@ -135,7 +137,7 @@ Describe 'A password in the connection string' {
 
     It '<Name> warns once, without the password, and still runs' -ForEach @(
         @{ Name = 'Backup-MongoDatabase'; Run = { Backup-MongoDatabase -ConnectionString $uriWithPassword -Repository $pwRepository -Database $db } }
-        @{ Name = 'Backup-MongoOplog'; Run = { Backup-MongoOplog -ConnectionString $uriWithPassword -Repository $pwRepository } }
+        @{ Name = 'Backup-MongoOplog'; Run = { $pwNotes.InsertOne((New-BsonDocument ([ordered]@{ _id = 'for the slice' }))); Backup-MongoOplog -ConnectionString $uriWithPassword -Repository $pwRepository } }
         @{ Name = 'Invoke-MongoBackupPolicy'; Run = { Invoke-MongoBackupPolicy -ConnectionString $uriWithPassword -Repository $pwRepository -Database $db -FullEvery 1d } }
         @{ Name = 'Restore-MongoDatabase'; Run = { $pwFull | Restore-MongoDatabase -ConnectionString $uriWithPassword -RenameDatabase "$db=$($db)_pw1" -Confirm:$false } }
         @{ Name = 'Restore-MongoPointInTime'; Run = { Restore-MongoPointInTime -ConnectionString $uriWithPassword -Repository $pwRepository -ClusterTime $pwWindow.ToTimestamp -RenameDatabase "$db=$($db)_pw2" -Confirm:$false } }

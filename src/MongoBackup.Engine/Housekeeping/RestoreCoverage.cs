@@ -5,16 +5,15 @@ using MongoBackup.Engine.Repository;
 namespace MongoBackup.Engine.Housekeeping;
 
 /// <summary>
-/// How far back a point-in-time restore of one source reached before a removal and reaches after it: the earliest moment
-/// from which every moment up to the source's newest restorable one can be restored (the start of the restore windows,
-/// <see cref="RestoreWindows.Compute"/>, that run to its newest restorable moment). A full snapshot left without the slices
-/// after it is still restorable to its own moment, but no longer to the moments between it and the next one: so when the
-/// keep rules let the slices between two kept full snapshots go, this moment moves forward, and a run says so.
+/// How far back a point-in-time restore of one source reached before a removal and reaches after it: the earliest start
+/// of its restore windows that span time (<see cref="RestoreWindows.Compute"/>: a full snapshot and the slices after it).
+/// A full snapshot left without the slices after it can still be restored to its own moment, but no moment after it: so
+/// when the keep rules let the slices after an older full snapshot go, this moment moves forward, and a run says so.
 /// </summary>
 /// <param name="Source">The source in words (<see cref="SnapshotSources.Describe(SnapshotManifest)"/>).</param>
-/// <param name="Before">The earliest such moment before the removal; null when the source had no restorable moment.</param>
+/// <param name="Before">The earliest such moment before the removal; null when the source had no window spanning time.</param>
 /// <param name="After">The earliest such moment after it; null when none remains.</param>
-/// <param name="Newest">The newest restorable moment after the removal (before it, when none remains).</param>
+/// <param name="Newest">The newest moment such a window reaches, after the removal (before it, when none remains).</param>
 public sealed record RestoreCoverageChange(string Source, DateTimeOffset? Before, DateTimeOffset? After, DateTimeOffset? Newest)
 {
     /// <summary>Whether point-in-time coverage shrank: it starts later than it did, or none remains where there was some.</summary>
@@ -24,18 +23,19 @@ public sealed record RestoreCoverageChange(string Source, DateTimeOffset? Before
     public string Describe()
     {
         if (Before is not { } before) return $"{Source} had no point-in-time restore window";
-        var was = $"a point-in-time restore of {Source} reached every moment from {InUtc(before)}";
-        if (After is not { } after) return $"{was}; none remains";
-        if (after == before) return $"{was} to {InUtc(Newest)}, unchanged";
+        var was = $"point-in-time restore of {Source} reached back to {InUtc(before)}";
+        if (After is not { } after) return $"{was}; none remains (each full snapshot left restores to its own moment only)";
+        if (after == before) return $"point-in-time restore of {Source} reaches back to {InUtc(before)} (up to {InUtc(Newest)}), unchanged";
         return after > before
-            ? $"{was}; now from {InUtc(after)} to {InUtc(Newest)} ({Span(after - before)} less)"
-            : $"{was}; now from {InUtc(after)} to {InUtc(Newest)}";
+            ? $"{was}; now to {InUtc(after)} (up to {InUtc(Newest)}: {Span(after - before)} less)"
+            : $"{was}; now to {InUtc(after)} (up to {InUtc(Newest)})";
     }
 
     private static string InUtc(DateTimeOffset? moment) => moment is { } m ? OplogLimit.InUtc(m) : "";
 
     private static string Span(TimeSpan span) =>
-        span.TotalDays >= 1 ? Count(span.TotalDays, "day(s)") : span.TotalHours >= 1 ? Count(span.TotalHours, "hour(s)") : Count(span.TotalMinutes, "minute(s)");
+        span.TotalDays >= 1 ? Count(span.TotalDays, "day(s)") : span.TotalHours >= 1 ? Count(span.TotalHours, "hour(s)")
+        : span.TotalMinutes >= 1 ? Count(span.TotalMinutes, "minute(s)") : Count(span.TotalSeconds, "second(s)");
 
     private static string Count(double value, string unit) => string.Create(CultureInfo.InvariantCulture, $"{value:0.#} {unit}");
 }
@@ -64,12 +64,10 @@ public static class RestoreCoverage
         return changes;
     }
 
-    /// <summary>The earliest start of the windows that reach the newest restorable moment, and that moment; null without windows.</summary>
+    /// <summary>The earliest start and the latest end of the windows that span time (a base and slices after it); null without one.</summary>
     private static (DateTimeOffset From, DateTimeOffset To)? Reach(IReadOnlyList<RestoreWindow> windows)
     {
-        if (windows.Count == 0) return null;
-        var newest = windows.Max(w => w.To);
-        var reaching = windows.Where(w => w.To == newest).ToList();
-        return (reaching.Min(w => w.FromWallTime), reaching.Max(w => w.ToWallTime));
+        var spanning = windows.Where(w => w.To > w.From).ToList();
+        return spanning.Count == 0 ? null : (spanning.Min(w => w.FromWallTime), spanning.Max(w => w.ToWallTime));
     }
 }
