@@ -137,9 +137,13 @@ Describe 'A passphrase shorter than 12 characters, given to a full backup into a
         @(Get-ChildItem $pinned -Directory) | Should -HaveCount 0
     }
 
-    It 'Backup-MongoDatabase -WhatIf says the same' {
-        { Backup-MongoDatabase -ConnectionString $uri -Repository $pinned -Database $db -EncryptionKey $short -WhatIf -ErrorAction Stop -WarningAction SilentlyContinue } |
-            Should -Throw -ErrorId 'MongoBackup.WrongEncryptionKey*'
+    It 'Backup-MongoDatabase -WhatIf says the same, with its plan marked as refused' {
+        $plan = @(Backup-MongoDatabase -ConnectionString $uri -Repository $pinned -Database $db -EncryptionKey $short -WhatIf -ErrorVariable refused -ErrorAction SilentlyContinue -WarningAction SilentlyContinue)
+        @($refused) | Should -HaveCount 1
+        $refused[0].FullyQualifiedErrorId | Should -BeLike 'MongoBackup.WrongEncryptionKey,*'
+        $plan | Should -Not -BeNullOrEmpty
+        @($plan | Where-Object WouldRun) | Should -HaveCount 0
+        @($plan.ErrorId | Select-Object -Unique) | Should -Be @('MongoBackup.WrongEncryptionKey')
     }
 
     It 'Invoke-MongoBackupPolicy, whose first run is a full backup, reports the wrong key too' {

@@ -180,7 +180,11 @@ public sealed class BackupMongoDatabaseCommand : MongoBackupSourceCmdlet
             return;
         }
         var repository = OpenRepositoryArgument(Repository, RepositoryAccess.Read, mustExist: false);
-        Await(ct => SnapshotKeys.KeyEncryptionKeyForNewAsync(keys, new SnapshotCatalog(repository), "this backup", null, _ => { }, ct));
+        try { Await(ct => SnapshotKeys.KeyEncryptionKeyForNewAsync(keys, new SnapshotCatalog(repository), "this backup", null, _ => { }, ct)); }
+        catch (MongoBackupException e) when (IsWhatIf() && e.ErrorId is ErrorIds.WrongEncryptionKey or ErrorIds.EncryptionKeyRequired)
+        {
+            // The dry run reports the repository's refusal of the key with its plan, as it does for a long passphrase.
+        }
     }
 
     /// <summary>For the dry run: what the repository's settings say of this backup's key; a folder that does not exist yet has none.</summary>
