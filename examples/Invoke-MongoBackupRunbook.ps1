@@ -390,7 +390,9 @@ try {
 
     $result = Invoke-MongoBackupPolicy @policy
     $snapshot = if ($result.Snapshot) { " $($result.Snapshot.Id)" } else { '' }
-    Write-Information "MongoBackup policy: $($result.Action)$snapshot; removed $($result.Removed.Count); $($result.Reason)" -InformationAction Continue
+    # What retention removed and how far back point-in-time restore reaches now, after the reason, when it removed anything.
+    $retention = if ($result.Removed.Count -gt 0) { " $($result.RetentionSummary)" } else { '' }
+    Write-Information "MongoBackup policy: $($result.Action)$snapshot; removed $($result.Removed.Count); $($result.Reason)$retention" -InformationAction Continue
     if ([Console]::IsOutputRedirected -and $Host.Name -eq 'ConsoleHost') {
         # A log file (cron, systemd, Task Scheduler) has no width: the host would lay the result out at 80 columns and
         # wrap its reason into pieces of a few words. Written as text as wide as its row, one row per run.

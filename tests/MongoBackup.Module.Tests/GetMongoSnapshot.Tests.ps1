@@ -79,6 +79,31 @@ Describe 'Get-MongoSnapshot' {
         $incomplete.Id | Should -Contain '20260501T000000Z-full-eeee'
     }
 
+    It '-IncludeIncomplete tells a snapshot still being written (a live writer lease: InProgress) from an abandoned one (Incomplete)' {
+        # A run writing a snapshot renews its writer mark (.mongobackup-writer-<token>, a lease record) until it commits; a
+        # run that crashed leaves a mark that lapses. Marks written here as the engine writes them.
+        $live = Join-Path $repository '20260601T000000Z-oplog-f00d'
+        $lapsed = Join-Path $repository '20260602T000000Z-oplog-dead'
+        foreach ($folder in $live, $lapsed) { New-Item -ItemType Directory $folder -Force | Out-Null }
+        $now = [datetimeoffset]::UtcNow
+        Set-Content (Join-Path $live '.mongobackup-writer-1') ([MongoBackup.Engine.Repository.LeaseRecord]::new('dbhost 4242 (continuous oplog capture)', 'a1', $now.AddMinutes(2)).Serialize())
+        Set-Content (Join-Path $lapsed '.mongobackup-writer-2') ([MongoBackup.Engine.Repository.LeaseRecord]::new('dbhost 4141 (oplog slice)', 'b2', $now.AddMinutes(-5)).Serialize())
+        try {
+            $list = Get-MongoSnapshot -Repository $repository -IncludeIncomplete -WarningAction SilentlyContinue
+            $open = $list | Where-Object Id -eq '20260601T000000Z-oplog-f00d'
+            $open.Status | Should -Be 'InProgress'
+            $open.BeingWrittenBy | Should -Be 'dbhost 4242 (continuous oplog capture)'
+            ($open | Format-List | Out-String) | Should -Match 'BeingWrittenBy\s*: dbhost 4242 \(continuous oplog capture\)'
+            $abandoned = $list | Where-Object Id -eq '20260602T000000Z-oplog-dead'
+            $abandoned.Status | Should -Be 'Incomplete'
+            $abandoned.BeingWrittenBy | Should -BeNullOrEmpty
+            ($list | Where-Object Id -eq '20260501T000000Z-full-eeee').Status | Should -Be 'Incomplete' -Because 'no run ever marked it'
+            # The clean-up recipe takes the abandoned ones only.
+            ($list | Where-Object Status -eq 'Incomplete').Id | Should -Not -Contain '20260601T000000Z-oplog-f00d'
+        }
+        finally { Remove-Item $live, $lapsed -Recurse -Force }
+    }
+
     It 'fails with SourceNotFound for a repository that does not exist, and does not create it' {
         $missing = Join-Path $repository 'no-such-repository'
         { Get-MongoSnapshot -Repository $missing -ErrorAction Stop } | Should -Throw -ErrorId 'MongoBackup.SourceNotFound*'

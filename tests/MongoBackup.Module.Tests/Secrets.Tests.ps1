@@ -114,6 +114,59 @@ Describe 'Secrets never appear' {
     }
 }
 
+Describe 'A password in the connection string' {
+    # It works, but it stays in the script and the history: every cmdlet that takes -ConnectionString says so once per
+    # command, naming the ways that keep it out (-Credential, the runbook's MONGOBACKUP_PASSWORD_FILE), never the password.
+    BeforeAll {
+        $script:pwRepository = New-TestFolder
+        $script:pwFull = Backup-MongoDatabase -ConnectionString $uri -Credential $credential -Repository $pwRepository -Database $db -WarningAction SilentlyContinue
+        # Written outside $db, whose count the TLS tests check.
+        $script:pwNotes = Get-Collection $uriWithPassword "$($db)_pwnotes" 'notes'
+        $pwNotes.InsertOne((New-BsonDocument ([ordered]@{ _id = 'for the window' })))
+        Backup-MongoOplog -ConnectionString $uri -Credential $credential -Repository $pwRepository -WarningAction SilentlyContinue | Out-Null
+        $script:pwWindow = Get-MongoRestoreWindow -Repository $pwRepository
+
+        function Assert-OnePasswordWarning([object[]] $Warnings) {
+            $about = @($Warnings | Where-Object { "$_" -like '*connection string holds a password*' })
+            $about.Count | Should -Be 1 -Because 'the command warns once, whatever it runs'
+            "$($about[0])" | Should -BeLike '*-Credential*'
+            "$($about[0])" | Should -BeLike '*MONGOBACKUP_PASSWORD_FILE*'
+            "$($about[0])" | Should -Not -BeLike "*$password*"
+        }
+    }
+
+    It '<Name> warns once, without the password, and still runs' -ForEach @(
+        @{ Name = 'Backup-MongoDatabase'; Run = { Backup-MongoDatabase -ConnectionString $uriWithPassword -Repository $pwRepository -Database $db } }
+        @{ Name = 'Backup-MongoOplog'; Run = { $pwNotes.InsertOne((New-BsonDocument ([ordered]@{ _id = 'for the slice' }))); Backup-MongoOplog -ConnectionString $uriWithPassword -Repository $pwRepository } }
+        @{ Name = 'Invoke-MongoBackupPolicy'; Run = { Invoke-MongoBackupPolicy -ConnectionString $uriWithPassword -Repository $pwRepository -Database $db -FullEvery 1d } }
+        @{ Name = 'Restore-MongoDatabase'; Run = { $pwFull | Restore-MongoDatabase -ConnectionString $uriWithPassword -RenameDatabase "$db=$($db)_pw1" -Confirm:$false } }
+        @{ Name = 'Restore-MongoPointInTime'; Run = { Restore-MongoPointInTime -ConnectionString $uriWithPassword -Repository $pwRepository -ClusterTime $pwWindow.ToTimestamp -RenameDatabase "$db=$($db)_pw2" -Confirm:$false } }
+        @{ Name = 'Test-MongoSnapshot, given two snapshots through the pipeline'; Run = { Get-MongoSnapshot -Repository $pwRepository -Kind Full | Select-Object -First 2 |
+                Test-MongoSnapshot -ConnectionString $uriWithPassword -Confirm:$false } }
+    ) {
+        $ErrorActionPreference = 'Stop'
+        $all = @(& $Run 3>&1)
+        @($all | Where-Object { $_ -isnot [System.Management.Automation.WarningRecord] }) | Should -Not -BeNullOrEmpty
+        Assert-OnePasswordWarning @($all | Where-Object { $_ -is [System.Management.Automation.WarningRecord] })
+    }
+
+    It 'says nothing of it when the password comes through -Credential' {
+        Backup-MongoOplog -ConnectionString $uri -Credential $credential -Repository $pwRepository -WarningVariable warnings -WarningAction SilentlyContinue | Out-Null
+        $warnings | Where-Object { "$_" -like '*connection string holds*' } | Should -BeNullOrEmpty
+    }
+
+    It 'names a certificate key password given as a connection string option, not its value' {
+        $secret = 'Cert' + [guid]::NewGuid().ToString('N')
+        $warnings = $null
+        try { Backup-MongoOplog -ConnectionString "$uri/?tlsCertificateKeyFilePassword=$secret" -Credential $credential -Repository $pwRepository -WhatIf -WarningVariable warnings -WarningAction SilentlyContinue -ErrorAction Stop | Out-Null }
+        catch { "$_" | Should -Not -BeLike "*$secret*" }
+        $about = @($warnings | Where-Object { "$_" -like '*connection string holds*' })
+        $about.Count | Should -Be 1
+        "$($about[0])" | Should -BeLike '*tlsCertificateKeyFilePassword*-TlsCertificatePassword*'
+        "$($about[0])" | Should -Not -BeLike "*$secret*"
+    }
+}
+
 Describe 'SCRAM authentication' {
     It 'works with -Credential and refuses a wrong password as AuthenticationFailed' {
         # The newest backup of $db (the policy run above took one of all databases, which a partial one does not stand in for).

@@ -118,10 +118,53 @@ Describe 'A wrong passphrase shorter than 12 characters, given to continue an en
     }
 }
 
+Describe 'A passphrase shorter than 12 characters, given to a full backup into a repository that pins a key' {
+    # The tryout: refused for its length first, then, once lengthened, as the wrong key. Where the repository pins a key,
+    # a short passphrase that is not it is the wrong key at once, as the readers say, and nothing is written.
+    BeforeAll {
+        $script:pinned = New-TestFolder
+        Set-MongoRepository -Repository $pinned -RequireEncryption -EncryptionKey $passphrase -Confirm:$false -WarningAction SilentlyContinue | Out-Null
+        $script:pin = (Set-MongoRepository -Repository $pinned).KeyFingerprint
+    }
+    AfterAll { Remove-Item $pinned -Recurse -Force -ErrorAction SilentlyContinue }
+
+    It 'Backup-MongoDatabase reports the wrong key, naming the pinned one, and writes no snapshot' {
+        $caught = $null
+        try { Backup-MongoDatabase -ConnectionString $uri -Repository $pinned -Database $db -EncryptionKey $short -ErrorAction Stop -WarningAction SilentlyContinue } catch { $caught = $_ }
+        $caught.FullyQualifiedErrorId | Should -BeLike 'MongoBackup.WrongEncryptionKey,*' -Because "$caught"
+        $caught.Exception.Message | Should -BeLike "*takes snapshots encrypted under key $pin*"
+        $caught.Exception.Message | Should -Not -BeLike '*at least 12 characters*'
+        @(Get-ChildItem $pinned -Directory) | Should -HaveCount 0
+    }
+
+    It 'Backup-MongoDatabase -WhatIf says the same, with its plan marked as refused' {
+        $plan = @(Backup-MongoDatabase -ConnectionString $uri -Repository $pinned -Database $db -EncryptionKey $short -WhatIf -ErrorVariable refused -ErrorAction SilentlyContinue -WarningAction SilentlyContinue)
+        @($refused) | Should -HaveCount 1
+        $refused[0].FullyQualifiedErrorId | Should -BeLike 'MongoBackup.WrongEncryptionKey,*'
+        $plan | Should -Not -BeNullOrEmpty
+        @($plan | Where-Object WouldRun) | Should -HaveCount 0
+        @($plan.ErrorId | Select-Object -Unique) | Should -Be @('MongoBackup.WrongEncryptionKey')
+    }
+
+    It 'Invoke-MongoBackupPolicy, whose first run is a full backup, reports the wrong key too' {
+        { Invoke-MongoBackupPolicy -ConnectionString $uri -Repository $pinned -Database $db -FullEvery 1d -EncryptionKey $short -ErrorAction Stop -WarningAction SilentlyContinue } |
+            Should -Throw -ErrorId 'MongoBackup.WrongEncryptionKey*'
+        @(Get-ChildItem $pinned -Directory) | Should -HaveCount 0
+    }
+
+    It 'Set-MongoRepository pins again the key the repository uses, and refuses a short passphrase it does not use, for its length' {
+        # A short passphrase the repository already uses cannot be made here (the rule never let one in); the pin is judged as a backup's key is.
+        (Set-MongoRepository -Repository $pinned -EncryptionKey $passphrase -Confirm:$false -WarningAction SilentlyContinue).KeyFingerprint | Should -Be $pin
+        Assert-TooShort { Set-MongoRepository -Repository $pinned -EncryptionKey $short -Confirm:$false -ErrorAction Stop }
+    }
+}
+
 Describe 'A new passphrase shorter than 12 characters' {
-    It 'Backup-MongoDatabase refuses it and writes no snapshot' {
+    It 'Backup-MongoDatabase refuses it, saying it is not the key of the snapshots already there, and writes no snapshot' {
         $before = Get-ManifestHashes
         Assert-TooShort { Backup-MongoDatabase -ConnectionString $uri -Repository $repository -Database $db -EncryptionKey $short -ErrorAction Stop }
+        try { Backup-MongoDatabase -ConnectionString $uri -Repository $repository -Database $db -EncryptionKey $short -ErrorAction Stop } catch { $refusal = $_ }
+        $refusal.Exception.Message | Should -BeLike "*It is not the key of the snapshots already in*(key $($full.KeyFingerprint))*check the passphrase*"
         Get-ManifestHashes | Should -Be $before
     }
 

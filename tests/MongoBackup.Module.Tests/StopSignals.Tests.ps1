@@ -77,6 +77,9 @@ Backup-MongoOplog -ConnectionString '$uri' -Repository '$repository' -Continuous
         $orders.InsertMany([MongoDB.Bson.BsonDocument[]] @(foreach ($i in 6..25) { New-BsonDocument @{ _id = $i } }))
         $written = Get-NewestOplogTime
         Wait-Until { Test-Appended (Get-ChildLog $log) $written } 'the capture to append the documents written' $process
+        # What a DBA sees of the capture while it runs: its open slice, being written.
+        $script:duringCapture = @(Get-MongoSnapshot -Repository $repository -IncludeIncomplete)
+        $script:duringTable = $duringCapture | Format-Table | Out-String -Width 120
 
         & kill -s TERM $process.Id
         $script:exited = $process.WaitForExit(60000)
@@ -95,6 +98,16 @@ Backup-MongoOplog -ConnectionString '$uri' -Repository '$repository' -Continuous
         @($lines | Where-Object { $_ -like '*SIGTERM received: the capture stopped and closed its last slice*' }) | Should -HaveCount 1
     }
 
+    It 'lists its open slice, while it runs, as InProgress (not Incomplete), naming the capture writing it' {
+        $open = @($duringCapture | Where-Object Kind -eq 'Oplog')
+        $open | Should -HaveCount 1
+        $open[0].Status | Should -Be 'InProgress' -Because $duringTable
+        $open[0].BeingWrittenBy | Should -BeLike '*oplog*'
+        $duringTable | Should -Match "$($open[0].Id)\s+Oplog\s+InProgress"
+        @($duringCapture | Where-Object Status -eq 'Incomplete') | Should -HaveCount 0
+        { $open[0] | Test-MongoSnapshot -ErrorAction Stop } | Should -Throw -ErrorId 'MongoBackup.SnapshotBeingWritten*'
+    }
+
     It 'closes its last slice: Complete, emitted, it passes Test-MongoSnapshot, and no writer mark is left' {
         $emitted = @($lines | Where-Object { $_ -like 'SLICE *' } | ForEach-Object { $_.Substring(6) })
         $emitted | Should -HaveCount 1
@@ -102,6 +115,7 @@ Backup-MongoOplog -ConnectionString '$uri' -Repository '$repository' -Continuous
         @($all | Where-Object Status -ne 'Complete') | Should -HaveCount 0
         $slice = $all | Where-Object Id -eq $emitted[0]
         $slice.Status | Should -Be 'Complete'
+        $slice.Id | Should -Be ($duringCapture | Where-Object Kind -eq 'Oplog').Id -Because 'the slice that was InProgress is the one it closed'
         ($slice | Test-MongoSnapshot).Passed | Should -BeTrue
         @(Get-ChildItem $repository -Recurse -Force -Filter '.mongobackup-writer-*') | Should -HaveCount 0
     }

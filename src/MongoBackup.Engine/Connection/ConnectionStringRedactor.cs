@@ -53,6 +53,20 @@ public static partial class ConnectionStringRedactor
         return secrets.Where(s => s.Length >= 3).Distinct(StringComparer.Ordinal).OrderByDescending(s => s.Length).ToList();
     }
 
+    /// <summary>
+    /// What secrets a connection string carries, by name and never by value: "password" for the password of its user
+    /// information, and the name of each option whose value is a secret (tlsCertificateKeyFilePassword, ...). Empty when none.
+    /// </summary>
+    public static IReadOnlyList<string> SecretNamesOf(string connectionString)
+    {
+        if (string.IsNullOrEmpty(connectionString)) return [];
+        var names = new List<string>();
+        if (PasswordSpan(connectionString) is (_, > 0)) names.Add("password");
+        foreach (Match option in SecretOption().Matches(connectionString))
+            if (option.Groups["value"].Length > 0) names.Add(option.Groups["key"].Value.TrimEnd('='));
+        return names.Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+    }
+
     /// <summary>Where the password of the user information sits (start, length), or null when there is none.</summary>
     private static (int Start, int Length)? PasswordSpan(string text)
     {

@@ -23,6 +23,32 @@ public sealed class RetentionApplier(IEngineObserver observer)
     public Task<IReadOnlyList<string>> ApplyAsync(ISnapshotRepository repository, IReadOnlyCollection<string> removals, CancellationToken ct) =>
         ApplyAsync(new SnapshotCatalog(repository), removals, ct);
 
+    /// <summary>
+    /// Removes <paramref name="removals"/> as <see cref="ApplyAsync(SnapshotCatalog, IReadOnlyCollection{string}, CancellationToken)"/>
+    /// does, and says how far back a point-in-time restore of each source that lost a snapshot reached before and reaches
+    /// now (<see cref="RestoreCoverage"/>): a warning when it shrank without a restore-window rule (<paramref name="rules"/>;
+    /// the keep rules count full snapshots, so the slices between kept ones go), a verbose line otherwise.
+    /// </summary>
+    public async Task<RetentionOutcome> ApplyAndReportAsync(SnapshotCatalog catalog, IReadOnlyCollection<string> removals, RetentionRules rules,
+        CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        ArgumentNullException.ThrowIfNull(rules);
+        var before = removals.Count == 0 ? [] : (await catalog.CompleteAsync(ct).ConfigureAwait(false)).ToList();
+        var removed = await ApplyAsync(catalog, removals, ct).ConfigureAwait(false);
+        var coverage = RestoreCoverage.Change(before, removed);
+        foreach (var change in coverage)
+        {
+            if (change.Shrank && rules.RestoreWindow is null)
+                observer.Warning($"Retention shortened point-in-time restore: {change.Describe()}. The keep rules ({rules}) count full snapshots, " +
+                    "and the oplog slices no kept full snapshot's restore window needs go with the rest; a restore-window rule (-RestoreWindow, " +
+                    "MONGOBACKUP_RESTORE_WINDOW) keeps point-in-time restore to any moment of its span.");
+            else
+                observer.Verbose($"Retention: {change.Describe()}.");
+        }
+        return new RetentionOutcome(removed, coverage);
+    }
+
     /// <summary>The same, guarded by the command's <paramref name="catalog"/>, the one its plan was made from.</summary>
     public async Task<IReadOnlyList<string>> ApplyAsync(SnapshotCatalog catalog, IReadOnlyCollection<string> removals, CancellationToken ct)
     {
@@ -35,3 +61,8 @@ public sealed class RetentionApplier(IEngineObserver observer)
         return await new SnapshotRemover(observer).RemoveAsync(catalog, removals, force: false, ct, skipBeingRead: true).ConfigureAwait(false);
     }
 }
+
+/// <summary>What a retention run removed, and how each source's point-in-time coverage changed with it.</summary>
+/// <param name="Removed">The ids removed (a snapshot being read stays for a later run).</param>
+/// <param name="Coverage">For each source that lost a snapshot, how far back a point-in-time restore reached before and reaches now.</param>
+public sealed record RetentionOutcome(IReadOnlyList<string> Removed, IReadOnlyList<RestoreCoverageChange> Coverage);

@@ -1,3 +1,5 @@
+using MongoBackup.Engine.Housekeeping;
+
 namespace MongoBackup.Engine.Policy;
 
 /// <summary>What a policy run did. Skipped is not a failure: another run held the repository, and this one stood aside.</summary>
@@ -25,6 +27,11 @@ public sealed record BackupPolicyResult
     public SnapshotManifest? Snapshot { get; init; }
     /// <summary>Snapshot ids retention removed.</summary>
     public IReadOnlyList<string> Removed { get; init; } = [];
+    /// <summary>
+    /// How far back a point-in-time restore of the source reached before retention removed what it did, and reaches now;
+    /// null when retention removed nothing (or no rule was given).
+    /// </summary>
+    public RestoreCoverageChange? RestoreCoverage { get; init; }
     /// <summary>The one source retention reached (the one the run backed up), in words; null when no retention rule was given.</summary>
     public string? RetentionSource { get; init; }
     /// <summary>The run's wall-clock time, lease taken and released included.</summary>

@@ -146,8 +146,12 @@ public sealed class BackupPolicyRunner(IEngineObserver observer, TimeProvider? c
         if (snapshot is not null) catalog.Committed(snapshot);
         if (request.Retention is not { } rules) return new BackupPolicyResult { Action = action, Snapshot = snapshot, Reason = reason };
         var only = await SourceOfAsync(source, topology, ct).ConfigureAwait(false);
-        var removed = await ApplyRetentionAsync(catalog, rules, only, ct).ConfigureAwait(false);
-        return new BackupPolicyResult { Action = action, Snapshot = snapshot, Removed = removed, Reason = reason, RetentionSource = only.ToString() };
+        var outcome = await ApplyRetentionAsync(catalog, rules, only, ct).ConfigureAwait(false);
+        return new BackupPolicyResult
+        {
+            Action = action, Snapshot = snapshot, Removed = outcome.Removed, Reason = reason, RetentionSource = only.ToString(),
+            RestoreCoverage = outcome.Coverage.FirstOrDefault(),
+        };
     }
 
     /// <summary>The full snapshot: of the cluster through its mongos (its balancer as <see cref="BackupPolicyRequest.StopBalancer"/> says), else of the replica set or standalone server.</summary>
@@ -192,13 +196,13 @@ public sealed class BackupPolicyRunner(IEngineObserver observer, TimeProvider? c
             ? new SourceIdentity(true, null, await Cluster.ClusterIdentity.ReadAsync(source.Client, ct).ConfigureAwait(false))
             : new SourceIdentity(false, topology.ReplicaSetName, topology.ReplicaSetId);
 
-    private async Task<IReadOnlyList<string>> ApplyRetentionAsync(SnapshotCatalog catalog, RetentionRules rules, SourceIdentity only, CancellationToken ct)
+    private async Task<RetentionOutcome> ApplyRetentionAsync(SnapshotCatalog catalog, RetentionRules rules, SourceIdentity only, CancellationToken ct)
     {
         var plan = await RetentionApplier.PlanAsync(catalog, rules, ct, only).ConfigureAwait(false);
         var others = plan.OtherSources.Count();
         observer.Verbose($"Retention ({rules}) reaches the snapshots of {only} only" + (others == 0 ? "."
             : $": {others} snapshot(s) of other sources in {catalog.Repository.Location} are kept, for their own policy, or Invoke-MongoSnapshotRetention or Remove-MongoSnapshot, to decide on."));
         var removals = plan.Removals.Select(d => d.SnapshotId).ToList();
-        return await new RetentionApplier(observer).ApplyAsync(catalog, removals, ct).ConfigureAwait(false);
+        return await new RetentionApplier(observer).ApplyAndReportAsync(catalog, removals, rules, ct).ConfigureAwait(false);
     }
 }

@@ -31,9 +31,33 @@ public static class SnapshotKeys
         if (settings?.Refusal(kek?.Fingerprint, catalog.Repository.Location, what) is { } refusal) throw refusal;
         if (kek is null) UnencryptedChainCheck.Check(await catalog.CompleteAsync(ct), chainOf, catalog.Repository.Location, what, warn);
         else if (chainOf is not null) ChainKeyCheck.Check(source!, await catalog.CompleteAsync(ct), chainOf, catalog.Repository.Location, what);
-        if (kek is not null && source!.SinglePassphrase is { } passphrase && !await IsInUseAsync(kek, settings, catalog, ct))
-            KeyEncryptionKey.RequireLongEnough(passphrase);
+        if (kek is not null && source!.SinglePassphrase is { } passphrase && passphrase.Length < KeyEncryptionKey.MinimumPassphraseLength
+            && !await IsInUseAsync(kek, settings, catalog, ct))
+            KeyEncryptionKey.RequireLongEnough(passphrase, await OtherKeysNoteAsync(catalog, ct));
         return kek;
+    }
+
+    /// <summary>
+    /// For a passphrase refused as too short: the keys the repository's snapshots are under, which it is not (so a mistyped
+    /// passphrase for one of them is told apart from a new key); null when it holds no encrypted snapshot.
+    /// </summary>
+    private static async Task<string?> OtherKeysNoteAsync(SnapshotCatalog catalog, CancellationToken ct)
+    {
+        var keys = (await catalog.CompleteAsync(ct)).Select(s => s.Encryption?.KeyId).OfType<string>()
+            .Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+        return keys.Count == 0 ? null
+            : $"It is not the key of the snapshots already in {catalog.Repository.Location} (key {string.Join(", ", keys)}), so it would be a new key: " +
+              "if you meant theirs, check the passphrase.";
+    }
+
+    /// <summary>
+    /// Whether <paramref name="kek"/> is a key the repository already uses (its settings pin it, or a complete snapshot is
+    /// under it): a command that pins or writes under it takes it whatever its length.
+    /// </summary>
+    public static async Task<bool> IsInUseAsync(KeyEncryptionKey kek, SnapshotCatalog catalog, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        return await IsInUseAsync(kek, await RepositorySettingsStore.ReadAsync(catalog.Repository, ct).ConfigureAwait(false), catalog, ct).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -69,12 +69,19 @@ public sealed class KeyEncryptionKey : IDisposable
     /// new key). The cmdlets call it as soon as such a key is given, before anything else is said or done (a new
     /// repository's notice, a server reached). Keys that read existing snapshots are not held to it.
     /// </summary>
+    /// <param name="passphrase">The passphrase chosen as a new key.</param>
+    /// <param name="note">What the refusal adds, in a sentence (the keys the repository already uses, say); null for none.</param>
     /// <exception cref="MongoBackupException">InvalidArgument: the passphrase is shorter than 12 characters.</exception>
-    public static void RequireLongEnough(SecureString passphrase)
+    public static void RequireLongEnough(SecureString passphrase, string? note = null)
     {
-        if (passphrase.Length < 12)
-            throw new MongoBackupException(ErrorIds.InvalidArgument, "The encryption passphrase must be at least 12 characters long.");
+        ArgumentNullException.ThrowIfNull(passphrase);
+        if (passphrase.Length < MinimumPassphraseLength)
+            throw new MongoBackupException(ErrorIds.InvalidArgument,
+                $"The encryption passphrase must be at least {MinimumPassphraseLength} characters long.{(note is null ? "" : " " + note)}");
     }
+
+    /// <summary>The fewest characters a new passphrase may have (<see cref="RequireLongEnough"/>).</summary>
+    public const int MinimumPassphraseLength = 12;
 
     /// <summary>A key file holds exactly 32 raw bytes, or those bytes as 64 hex characters or as base64 text.</summary>
     public static KeyEncryptionKey FromKeyFile(string path)

@@ -3,6 +3,7 @@ using System.Management.Automation;
 using MongoBackup.Engine.Model;
 using MongoBackup.Engine.Dump;
 using MongoBackup.Engine.Repository;
+using MongoBackup.Engine.Security;
 using MongoBackup.PowerShell.Completion;
 using MongoBackup.PowerShell.Pipeline;
 
@@ -77,7 +78,8 @@ public sealed class BackupMongoDatabaseCommand : MongoBackupSourceCmdlet
     protected override void ProcessRecord() => RunCommand(() =>
     {
         var whatIf = IsWhatIf();
-        var keys = EncryptionKeys; // a key that cannot be used (a passphrase too short) is refused before anything is said or made
+        var keys = EncryptionKeys;
+        RefuseShortNewPassphrase(keys); // before anything is said or made
         var newFolder = FolderToCreate();
         var request = new BackupRequest
         {
@@ -162,6 +164,27 @@ public sealed class BackupMongoDatabaseCommand : MongoBackupSourceCmdlet
             foreach (var collection in shard.Collections)
                 WritePlannedAction("Back up", collection.Namespace, $"{collection.TypeName} from shard {shard.Name} (replica set {shard.ReplicaSetName} at {shard.Reached}) into {request.Repository.Location}, folder {shard.Name}/",
                     shard.Name, refusal ?? plan.BalancerRefusal, warnRefusal: refusal is null);
+    }
+
+    /// <summary>
+    /// A passphrase shorter than 12 characters is refused at once when it would be a new key (a new folder, or a repository
+    /// that does not use it: too short), and as the wrong key when the repository pins another, judged as the backup judges
+    /// it (<see cref="SnapshotKeys"/>); a short one the repository already uses goes on. A long one is judged by the run.
+    /// </summary>
+    private void RefuseShortNewPassphrase(EncryptionKeySource? keys)
+    {
+        if (EncryptionKey is not { Length: < KeyEncryptionKey.MinimumPassphraseLength } passphrase || keys is null) return;
+        if (FolderToCreate() is not null)
+        {
+            KeyEncryptionKey.RequireLongEnough(passphrase);
+            return;
+        }
+        var repository = OpenRepositoryArgument(Repository, RepositoryAccess.Read, mustExist: false);
+        try { Await(ct => SnapshotKeys.KeyEncryptionKeyForNewAsync(keys, new SnapshotCatalog(repository), "this backup", null, _ => { }, ct)); }
+        catch (MongoBackupException e) when (IsWhatIf() && e.ErrorId is ErrorIds.WrongEncryptionKey or ErrorIds.EncryptionKeyRequired)
+        {
+            // The dry run reports the repository's refusal of the key with its plan, as it does for a long passphrase.
+        }
     }
 
     /// <summary>For the dry run: what the repository's settings say of this backup's key; a folder that does not exist yet has none.</summary>

@@ -64,14 +64,6 @@ public sealed class BackupMongoOplogCommand : MongoReadingCmdlet
     [DurationArgument]
     public TimeSpan ReconnectTimeout { get; set; } = TimeSpan.FromMinutes(10);
 
-    /// <summary>
-    /// A slice continues its chain's key, so the passphrase is not refused for its length here: the repository's judgement of
-    /// the key (the chain's, then the length rule only for a key new to the repository) reports a short one that is not the
-    /// chain's as the wrong key (WrongEncryptionKey), as the readers do.
-    /// </summary>
-    protected override EncryptionKeySource? BuildEncryptionKeys() =>
-        EncryptionKeyArguments.BuildExisting(EncryptionKey, EncryptionKeyFile, ResolvePath, WriteWarning);
-
     protected override void ProcessRecord() => RunCommand(() =>
     {
         var repositoryPath = DescribeRepository(Repository);

@@ -30,6 +30,21 @@ public static class ConnectionArguments
         $"{(settings.UserName is { } user ? $"user {user} (authentication database {settings.AuthenticationDatabase})" : settings.TlsCertificateFile is not null ? "X.509 certificate" : "no credential")}, " +
         $"TLS {(settings.TlsCaFile is not null || settings.TlsAllowInvalidCertificates || settings.TlsCertificateFile is not null ? "on" : "as the connection string says")}.";
 
+    /// <summary>
+    /// The warning for a connection string that carries a password (or another secret option), naming the ways that keep it
+    /// out of scripts and history; never the secret itself. Null when it carries none.
+    /// </summary>
+    public static string? SecretWarning(string connectionString)
+    {
+        var names = ConnectionStringRedactor.SecretNamesOf(connectionString);
+        if (names.Count == 0) return null;
+        var what = names is ["password"] ? "a password" : $"secrets ({string.Join(", ", names)})";
+        return $"The connection string holds {what}: shown here as {ConnectionStringRedactor.Mask}, but it stays in your script, in the PowerShell " +
+               "history (Get-History, PSReadLine's history file) and in process listings. Give the user's password with -Credential instead " +
+               "(Get-Credential, or a credential from a SecretManagement vault), a certificate key's password with -TlsCertificatePassword; " +
+               "a scheduled run reads MONGOBACKUP_USERNAME and MONGOBACKUP_PASSWORD_FILE (about_MongoBackup_Scheduling).";
+    }
+
     public static ConnectionSettings Build(IConnectionArguments arguments, Func<string, string> resolvePath, Action<string> warn, string readPreference = "primary")
     {
         var credential = arguments.Credential is { } c && c != PSCredential.Empty ? c : null;

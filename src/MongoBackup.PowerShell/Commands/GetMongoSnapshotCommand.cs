@@ -80,11 +80,13 @@ public sealed partial class GetMongoSnapshotCommand : MongoEngineCmdlet
                 WriteWarning($"Snapshot '{result.SnapshotId}' is Damaged and skipped: its manifest '{manifestFile}' cannot be read, " +
                     $"though the backup finished and its data may be whole. {result.Error}");
             }
-            if (IncludeIncomplete) snapshots.Add(MongoSnapshot.Unreadable(result, repository));
+            if (IncludeIncomplete) snapshots.Add(MongoSnapshot.Unreadable(result, repository, result.IsDamaged ? null : Await(ct => LiveWriterAsync(repository, result.SnapshotId, ct))));
         }
 
         var complete = snapshots.Count(s => !s.IsUnreadable);
-        WriteVerbose($"Read {complete} complete snapshot manifest(s) in {repository.Location}{(IncludeIncomplete ? $" and {snapshots.Count - complete} incomplete or damaged snapshot folder(s)" : "")}.");
+        var inProgress = snapshots.Count(s => s.Status == MongoSnapshot.InProgressStatus);
+        WriteVerbose($"Read {complete} complete snapshot manifest(s) in {repository.Location}" +
+            (IncludeIncomplete ? $", {inProgress} snapshot(s) still being written and {snapshots.Count - complete - inProgress} incomplete or damaged snapshot folder(s)" : "") + ".");
         // Says what the repository holds: only when it was listed (an id read directly that is missing is its own error).
         if (complete == 0 && direct is null) WriteWarning(NoSnapshots(repository, found));
         var chosen = Select(snapshots, found, sourceIds, repository);
@@ -171,6 +173,16 @@ public sealed partial class GetMongoSnapshotCommand : MongoEngineCmdlet
             .ThenByDescending(s => s.Id, StringComparer.Ordinal);
     }
 
+    /// <summary>
+    /// The live writer lease of a snapshot without a manifest (<see cref="SnapshotRemovalMarks.LiveWritersAsync"/>): a run
+    /// still writing it renews one (a continuous capture's open slice, a backup not yet committed); one that stopped or
+    /// crashed leaves none, or one that has lapsed. Null when there is none, or the repository keeps no marks.
+    /// </summary>
+    private static async Task<LeaseRecord?> LiveWriterAsync(ISnapshotRepository repository, string id, CancellationToken ct) =>
+        repository.Marks is { } marks
+            ? (await SnapshotRemovalMarks.LiveWritersAsync(marks, id, TimeProvider.System, ct).ConfigureAwait(false)).FirstOrDefault()
+            : null;
+
     private void ReportMissingIds(IReadOnlyCollection<MongoSnapshot> snapshots, ISnapshotRepository repository)
     {
         foreach (var id in (Id ?? []).Where(i => !WildcardPattern.ContainsWildcardCharacters(i)))
@@ -195,7 +207,7 @@ public sealed partial class GetMongoSnapshotCommand : MongoEngineCmdlet
             return $"'{repository.Location}' is not a MongoBackup repository: none of its {found.Count} folder(s) is a snapshot " +
                 "(a snapshot folder is named like 20261124T221500Z-full-3f9a and holds a manifest.json). " +
                 "A mongodump directory is restored with Restore-MongoDatabase -Path.";
-        return $"'{repository.Location}' holds no complete snapshot: {snapshotFolders} snapshot folder(s) have no readable manifest, incomplete or damaged (-IncludeIncomplete lists them).";
+        return $"'{repository.Location}' holds no complete snapshot: {snapshotFolders} snapshot folder(s) have no readable manifest, still being written, incomplete or damaged (-IncludeIncomplete lists them).";
     }
 
     [System.Text.RegularExpressions.GeneratedRegex(@"^\d{8}T\d{6}Z-[a-z]+-[0-9a-f]+$")]

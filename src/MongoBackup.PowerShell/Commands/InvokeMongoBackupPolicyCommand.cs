@@ -79,14 +79,6 @@ public sealed class InvokeMongoBackupPolicyCommand : MongoBackupSourceCmdlet
     [Parameter]
     public SwitchParameter StopBalancer { get; set; }
 
-    /// <summary>
-    /// A run may take a slice that continues its chain's key, so the passphrase is not refused for its length here: the
-    /// repository's judgement of the key (the settings, the chain for a slice, then the length rule only for a key new to
-    /// the repository) reports a short one that is not the chain's or the pinned key as the wrong key.
-    /// </summary>
-    protected override EncryptionKeySource? BuildEncryptionKeys() =>
-        EncryptionKeyArguments.BuildExisting(EncryptionKey, EncryptionKeyFile, ResolvePath, WriteWarning);
-
     protected override void ProcessRecord() => RunCommand(() =>
     {
         var connection = BuildReadingConnection();

@@ -76,7 +76,9 @@ public sealed class InvokeMongoSnapshotRetentionCommand : MongoEngineCmdlet
         IReadOnlyCollection<string> removed = [];
         if (confirmed.Count > 0)
         {
-            try { removed = RunEngine((observer, ct) => new RetentionApplier(observer).ApplyAsync(catalog, confirmed, ct)); }
+            // Says, per source, how far back a point-in-time restore reached before and reaches now (a warning when it shrank
+            // without -RestoreWindow: the keep rules count full snapshots, and the slices between kept ones go).
+            try { removed = RunEngine(async (observer, ct) => (await new RetentionApplier(observer).ApplyAndReportAsync(catalog, confirmed, rules, ct)).Removed); }
             catch (MongoBackupException e) { ThrowTerminatingError(EngineErrors.ToRecord(e)); }
         }
         foreach (var decision in plan.Decisions)

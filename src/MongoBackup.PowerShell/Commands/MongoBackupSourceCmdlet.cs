@@ -21,13 +21,13 @@ public abstract class MongoReadingCmdlet : MongoEncryptedConnectionCmdlet
     public string? EncryptionKeyFile { get; set; }
 
     /// <summary>
-    /// A backup is written under one key: -EncryptionKey or -EncryptionKeyFile, not both. A full backup's passphrase is
-    /// refused at once when shorter than 12 characters; a cmdlet that writes slices (which continue an existing chain's
-    /// key) overrides this and leaves the length rule to the repository's judgement of the key, which holds a new key to
-    /// it and reports a short key that is not the chain's as the wrong key.
+    /// A backup is written under one key: -EncryptionKey or -EncryptionKeyFile, not both. The passphrase is not refused for
+    /// its length here: the repository's judgement of the key (<see cref="SnapshotKeys"/>: its pinned key, a slice's chain,
+    /// then the length rule only for a key the repository does not use yet) reports a short one where an existing key is
+    /// expected as the wrong key (WrongEncryptionKey), as the readers do.
     /// </summary>
     protected override EncryptionKeySource? BuildEncryptionKeys() =>
-        EncryptionKeyArguments.Build(EncryptionKey, EncryptionKeyFile, ResolvePath, WriteWarning);
+        EncryptionKeyArguments.BuildExisting(EncryptionKey, EncryptionKeyFile, ResolvePath, WriteWarning);
 
     [Parameter]
     [ValidateSet("primary", "primaryPreferred", "secondary", "secondaryPreferred", "nearest", IgnoreCase = true)]

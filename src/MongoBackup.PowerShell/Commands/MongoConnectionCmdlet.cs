@@ -7,7 +7,10 @@ namespace MongoBackup.PowerShell.Commands;
 /// <summary>The parameters that say which server to talk to and how, shared by every cmdlet that connects.</summary>
 public abstract class MongoConnectionCmdlet : MongoEngineCmdlet, IConnectionArguments
 {
-    /// <summary>A mongodb:// or mongodb+srv:// URI. A password in it is redacted everywhere it is shown.</summary>
+    /// <summary>
+    /// A mongodb:// or mongodb+srv:// URI. A password in it is redacted everywhere it is shown, and warned about once per
+    /// command: -Credential keeps it out of scripts and history.
+    /// </summary>
     [Parameter(Mandatory = true, Position = 0)]
     [ValidateNotNullOrEmpty]
     [Alias("Uri")]
@@ -44,10 +47,5 @@ public abstract class MongoConnectionCmdlet : MongoEngineCmdlet, IConnectionArgu
     [ValidateRange(1, 3600)]
     public int? ConnectTimeout { get; set; }
 
-    protected ConnectionSettings BuildConnection(string readPreference = "primary")
-    {
-        var settings = ConnectionArguments.Build(this, ResolvePath, WriteWarning, readPreference);
-        WriteDebug(ConnectionArguments.Describe(settings));
-        return settings;
-    }
+    protected ConnectionSettings BuildConnection(string readPreference = "primary") => Connect(this, readPreference);
 }

@@ -18,6 +18,9 @@ public abstract class MongoEngineCmdlet : PSCmdlet, IDisposable
     // Set by PowerShell's own stop (Ctrl+C, -ErrorAction Stop downstream): the pipeline refuses writes from then on. A stop
     // requested otherwise (a SIGTERM, see StopSignals) cancels the same token but leaves the pipeline running.
     private volatile bool _pipelineStopped;
+    // The connection strings this command was given that carry secrets: every message it writes is redacted against them.
+    private readonly List<string> _secretConnectionStrings = [];
+    private bool _secretWarned;
 
     protected CancellationToken Stopping => _stopping.Token;
 
@@ -75,6 +78,59 @@ public abstract class MongoEngineCmdlet : PSCmdlet, IDisposable
             ThrowTerminatingError(EngineErrors.Unexpected(e));
         }
     }
+
+    /// <summary>
+    /// The engine's settings for the connection parameters <paramref name="arguments"/> (<see cref="ConnectionArguments.Build"/>),
+    /// for every cmdlet that connects. A connection string that carries a password is warned about once per command
+    /// (<see cref="ConnectionArguments.SecretWarning"/>), and its secrets are hidden from every message the command writes
+    /// from then on, whatever wrote it (a driver's exception included).
+    /// </summary>
+    protected ConnectionSettings Connect(IConnectionArguments arguments, string readPreference = "primary")
+    {
+        ArgumentNullException.ThrowIfNull(arguments);
+        var connectionString = arguments.ConnectionString;
+        if (ConnectionStringRedactor.SecretsOf(connectionString).Count > 0 && !_secretConnectionStrings.Contains(connectionString))
+            _secretConnectionStrings.Add(connectionString);
+        if (!_secretWarned && ConnectionArguments.SecretWarning(connectionString) is { } warning)
+        {
+            _secretWarned = true;
+            WriteWarning(warning);
+        }
+        var settings = ConnectionArguments.Build(arguments, ResolvePath, WriteWarning, readPreference);
+        WriteDebug(ConnectionArguments.Describe(settings));
+        return settings;
+    }
+
+    /// <summary><paramref name="text"/> with the secrets of this command's connection strings masked (<see cref="ConnectionStringRedactor"/>).</summary>
+    private string Hide(string text)
+    {
+        foreach (var connectionString in _secretConnectionStrings)
+            text = ConnectionStringRedactor.RedactMessage(text, connectionString);
+        return text;
+    }
+
+    /// <summary>
+    /// <paramref name="record"/>, or when its message quotes a secret of this command's connection strings, the same error
+    /// (id, category, target) with the message masked and without the inner exception that quoted it.
+    /// </summary>
+    private ErrorRecord Hidden(ErrorRecord record)
+    {
+        if (_secretConnectionStrings.Count == 0) return record;
+        var message = record.Exception.ToString();
+        if (Hide(message) == message && (record.ErrorDetails?.Message is not { } details || Hide(details) == details)) return record;
+        var id = record.Exception is MongoBackupException known ? known.ErrorId : ErrorIds.UnexpectedError;
+        var hidden = new MongoBackupException(id, Hide(record.Exception.Message), target: (record.Exception as MongoBackupException)?.Target);
+        return new ErrorRecord(hidden, record.FullyQualifiedErrorId, record.CategoryInfo.Category, record.TargetObject is string target ? Hide(target) : record.TargetObject);
+    }
+
+    /// <summary>Writes a non-terminating error, its message masked as every message here is (<see cref="Hidden"/>).</summary>
+    protected new void WriteError(ErrorRecord errorRecord) => base.WriteError(Hidden(errorRecord));
+
+    /// <summary>Ends the command with an error, its message masked as every message here is (<see cref="Hidden"/>).</summary>
+    protected new void ThrowTerminatingError(ErrorRecord errorRecord) => base.ThrowTerminatingError(Hidden(errorRecord));
+
+    /// <summary>Writes a debug line, masked as every message here is.</summary>
+    protected new void WriteDebug(string text) => base.WriteDebug(Hide(text));
 
     /// <summary>The error record of a whole-command failure, in this cmdlet's words where it has its own (a mongos it does not take yet).</summary>
     protected ErrorRecord ErrorOf(MongoBackupException e) => EngineErrors.ToRecord(ClusterSupport.ForCommand(MyInvocation.MyCommand.Name, e));
@@ -229,6 +285,7 @@ public abstract class MongoEngineCmdlet : PSCmdlet, IDisposable
     /// </summary>
     protected new void WriteVerbose(string text)
     {
+        text = Hide(text);
         if (DebugWithoutVerbose) WriteDebug(text);
         else base.WriteVerbose(text);
     }
@@ -239,6 +296,7 @@ public abstract class MongoEngineCmdlet : PSCmdlet, IDisposable
     /// </summary>
     protected new void WriteWarning(string text)
     {
+        text = Hide(text);
         if (!Bound("Debug") || MyInvocation.BoundParameters.ContainsKey("WarningAction"))
         {
             base.WriteWarning(text);
@@ -263,7 +321,7 @@ public abstract class MongoEngineCmdlet : PSCmdlet, IDisposable
         if (_pipelineStopped)
         {
             // Stopping: only what the run left behind matters now, and only the host can still show it.
-            if (e is WarningEvent stopped) Host.UI.WriteWarningLine(stopped.Message);
+            if (e is WarningEvent stopped) Host.UI.WriteWarningLine(Hide(stopped.Message));
             return;
         }
         switch (e)

@@ -81,6 +81,7 @@ public sealed class RemoveMongoSnapshotCommand : MongoSnapshotCmdlet
     });
 
     private static string Describe(MongoSnapshot? snapshot) => snapshot is null ? ""
+        : snapshot.Status == MongoSnapshot.InProgressStatus ? "in-progress "
         : snapshot.IsUnreadable ? snapshot.Status.ToLowerInvariant() + " "
         : $"{snapshot.Kind.ToLowerInvariant()} ";
 }

@@ -2,6 +2,7 @@ using System.Management.Automation;
 using System.Security;
 using MongoBackup.Engine.Model;
 using MongoBackup.Engine.Repository;
+using MongoBackup.Engine.Security;
 
 namespace MongoBackup.PowerShell.Commands;
 
@@ -47,7 +48,8 @@ public sealed class SetMongoRepositoryCommand : MongoEngineCmdlet
             throw new MongoBackupException(ErrorIds.InvalidArgument, $"{repository.Location} keeps no settings.", target: repository.Location);
         var current = Await(store.ReadSettingsAsync) ?? new RepositorySettings();
         var catalog = new SnapshotCatalog(repository); // listed at most once: a passphrase's salt, then the warning below
-        var keys = EncryptionKeyArguments.Build(EncryptionKey, EncryptionKeyFile, ResolvePath, WriteWarning);
+        // The length rule is for a key the repository does not use yet (judged below, once the key is derived with its salt).
+        var keys = EncryptionKeyArguments.BuildExisting(EncryptionKey, EncryptionKeyFile, ResolvePath, WriteWarning);
         if (keys is not null && AnyKey)
             throw new MongoBackupException(ErrorIds.InvalidArgument, "Give a key to pin (-EncryptionKey, -EncryptionKeyFile) or -AnyKey, not both.", target: "AnyKey");
 
@@ -61,6 +63,8 @@ public sealed class SetMongoRepositoryCommand : MongoEngineCmdlet
             // A passphrase is stretched with the repository's salt (its settings', else its snapshots', else a new one),
             // which is recorded so every later backup here derives this same key, and one passphrase keeps one fingerprint.
             var kek = Await(ct => keys.ForNewSnapshotAsync(catalog, current, ct));
+            if (EncryptionKey is { Length: < KeyEncryptionKey.MinimumPassphraseLength } passphrase && !Await(ct => SnapshotKeys.IsInUseAsync(kek, catalog, ct)))
+                KeyEncryptionKey.RequireLongEnough(passphrase);
             updated = updated with
             {
                 KeyId = kek.Fingerprint,

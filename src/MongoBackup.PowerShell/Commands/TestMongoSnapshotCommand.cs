@@ -97,5 +97,5 @@ public sealed class TestMongoSnapshotCommand : MongoEncryptedSnapshotCmdlet, ICo
     }
 
     private ConnectionSettings? RestoreTarget() =>
-        ConnectionString is null ? null : ConnectionArguments.Build(this, ResolvePath, WriteWarning);
+        ConnectionString is null ? null : Connect(this);
 }

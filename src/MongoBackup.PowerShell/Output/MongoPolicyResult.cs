@@ -12,6 +12,20 @@ public sealed class MongoPolicyResult
     public MongoSnapshot? Snapshot { get; init; }
     /// <summary>Ids of the snapshots retention removed.</summary>
     public OutputList<string> Removed { get; init; } = OutputList<string>.Empty;
+    /// <summary>
+    /// Where a point-in-time restore of the source reached back to before retention removed what it did (every moment from
+    /// then to the newest restorable one could be restored), in local time; null when retention removed nothing.
+    /// </summary>
+    public DateTimeOffset? RestorableFromBefore { get; init; }
+    /// <summary>Where it reaches back to now; null when retention removed nothing, or when no restore window remains.</summary>
+    public DateTimeOffset? RestorableFromAfter { get; init; }
+    /// <summary>Whether retention shortened point-in-time restore (<see cref="RestorableFromAfter"/> later than before, or none left).</summary>
+    public bool RestoreWindowShrank { get; init; }
+    /// <summary>
+    /// What retention did, in a sentence for the log: the snapshots removed, and how far back a point-in-time restore
+    /// reached before and reaches now; null without retention rules.
+    /// </summary>
+    public string? RetentionSummary { get; init; }
     /// <summary>The one source retention reached (the one the run backed up): other sources' snapshots are never removed by it; null without retention rules.</summary>
     public string? RetentionSource { get; init; }
     public TimeSpan Duration { get; init; }
@@ -24,12 +38,25 @@ public sealed class MongoPolicyResult
 
     public override string ToString() => $"{Action}: {Reason}";
 
+    /// <summary>Retention in one sentence: nothing removed, or the ids removed and how the point-in-time restore window changed.</summary>
+    private static string? SummaryOf(BackupPolicyResult result)
+    {
+        if (result.RetentionSource is null) return null;
+        if (result.Removed.Count == 0) return "Retention removed nothing.";
+        var removed = $"Retention removed {result.Removed.Count} snapshot(s): {string.Join(", ", result.Removed)}";
+        return result.RestoreCoverage is { } coverage ? $"{removed}; {coverage.Describe()}." : $"{removed}.";
+    }
+
     public static MongoPolicyResult From(BackupPolicyResult result, ISnapshotRepository repository) => new()
     {
         Action = result.Action.ToString(),
         Snapshot = result.Snapshot is { } manifest ? MongoSnapshot.FromManifest(manifest, repository) : null,
         Removed = OutputList.Of(result.Removed),
         RetentionSource = result.RetentionSource,
+        RestorableFromBefore = LocalTime.Of(result.RestoreCoverage?.Before),
+        RestorableFromAfter = LocalTime.Of(result.RestoreCoverage?.After),
+        RestoreWindowShrank = result.RestoreCoverage?.Shrank ?? false,
+        RetentionSummary = SummaryOf(result),
         Duration = result.Duration,
         Reason = result.Reason,
         LeaseHeldBy = result.LeaseHeldBy,

@@ -11,14 +11,17 @@ namespace MongoBackup;
 public sealed class MongoSnapshot
 {
     public const string IncompleteStatus = "Incomplete";
+    public const string InProgressStatus = "InProgress";
     public const string DamagedStatus = "Damaged";
 
     public string Id { get; init; } = "";
     /// <summary>Full or Oplog.</summary>
     public string Kind { get; init; } = "";
     /// <summary>
-    /// Complete, Failed, Incomplete (no manifest: the backup did not finish, or is still running) or Damaged (a manifest
-    /// that cannot be read: the backup finished and its data may be whole; removed only by -Id with -Force).
+    /// Complete, Failed, InProgress (no manifest yet, and a live writer lease: a backup, a copy or a continuous capture's
+    /// open slice still being written), Incomplete (no manifest and no live writer: the run that wrote it stopped or
+    /// failed) or Damaged (a manifest that cannot be read: the backup finished and its data may be whole; removed only by
+    /// -Id with -Force).
     /// </summary>
     public string Status { get; init; } = "";
     /// <summary>When the backup started, in local time with its offset (compares correctly with Get-Date).</summary>
@@ -177,25 +180,36 @@ public sealed class MongoSnapshot
     /// <summary>The <see cref="VerificationStatus"/> of a snapshot no test was recorded for.</summary>
     public const string NeverVerified = "Never";
 
-    /// <summary>A snapshot folder without a usable manifest: Damaged when one exists but cannot be read, else Incomplete.</summary>
-    public static MongoSnapshot Unreadable(ManifestReadResult found, ISnapshotRepository repository) => new()
+    /// <summary>For an InProgress snapshot: who is writing it (host, process and what it runs), from its writer lease.</summary>
+    public string? BeingWrittenBy { get; init; }
+
+    /// <summary>
+    /// A snapshot folder without a usable manifest: Damaged when one exists but cannot be read; else InProgress while
+    /// <paramref name="writer"/>, a live writer lease, says a run is still writing it; else Incomplete.
+    /// </summary>
+    public static MongoSnapshot Unreadable(ManifestReadResult found, ISnapshotRepository repository, LeaseRecord? writer = null) => new()
     {
         Id = found.SnapshotId,
         // Without a manifest the kind is read from the id ("20261124T221500Z-oplog-3f9a"), which says it too.
         Kind = found.SnapshotId.Contains("-oplog-", StringComparison.Ordinal) ? nameof(SnapshotKind.Oplog)
             : found.SnapshotId.Contains("-full-", StringComparison.Ordinal) ? nameof(SnapshotKind.Full) : "",
-        Status = found.IsDamaged ? DamagedStatus : IncompleteStatus,
+        Status = found.IsDamaged ? DamagedStatus : writer is not null ? InProgressStatus : IncompleteStatus,
         Path = SnapshotFolder(repository, found.SnapshotId),
         Repository = repository.Location,
-        Problem = found.Error,
+        BeingWrittenBy = found.IsDamaged ? null : writer?.Holder,
+        Problem = found.IsDamaged || writer is null ? found.Error
+            : $"Still being written by {writer.Holder}: its manifest is committed when it ends (its writer lease, renewed while it runs, lapses at {writer.ExpiresAt:u} unless renewed).",
     };
 
-    /// <summary>Whether this is a snapshot without a usable manifest (Incomplete or Damaged): nothing in it can be read.</summary>
-    internal bool IsUnreadable => Status is IncompleteStatus or DamagedStatus;
+    /// <summary>Whether this is a snapshot without a usable manifest (InProgress, Incomplete or Damaged): nothing in it can be read.</summary>
+    internal bool IsUnreadable => Status is IncompleteStatus or InProgressStatus or DamagedStatus;
 
     /// <summary>Refuses, by name, a snapshot without a usable manifest: nothing in it can be <paramref name="doing"/>.</summary>
     internal void RequireReadable(string doing)
     {
+        if (Status == InProgressStatus)
+            throw new MongoBackupException(ErrorIds.SnapshotBeingWritten,
+                $"Snapshot '{Id}' is still being written by {BeingWrittenBy} (it has no manifest yet) and cannot be {doing} until it is committed.", target: Id);
         if (Status == IncompleteStatus)
             throw new MongoBackupException(ErrorIds.SnapshotNotFound,
                 $"Snapshot '{Id}' is incomplete (it has no manifest) and cannot be {doing}.", target: Id);

@@ -66,4 +66,26 @@ public sealed class ConnectionStringRedactorTests
         Assert.DoesNotContain("S3cret", redacted);
         Assert.Contains("'user:*****@host'", redacted);
     }
+
+    [Theory]
+    [InlineData("mongodb://user:S3cret@host/", "password")]
+    [InlineData("mongodbx://user:S3cret@host/", "password")]
+    [InlineData("user:S3cret@host", "password")]
+    [InlineData("mongodb://host/?tls=true&tlsCertificateKeyFilePassword=S3cret", "tlsCertificateKeyFilePassword")]
+    [InlineData("mongodb://user:S3cret@host/?authMechanismProperties=AWS_SESSION_TOKEN:S3cret", "password,authMechanismProperties")]
+    public void The_secrets_a_connection_string_carries_are_named_never_shown(string connectionString, string names)
+    {
+        var found = ConnectionStringRedactor.SecretNamesOf(connectionString);
+
+        Assert.Equal(names.Split(','), found);
+        Assert.DoesNotContain(found, name => name.Contains("S3cret", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("mongodb://host1,host2/?replicaSet=rs0")]
+    [InlineData("mongodb://user@host/?authMechanism=MONGODB-X509")]
+    [InlineData("mongodb://user:@host/")]
+    [InlineData("")]
+    public void A_connection_string_without_a_secret_names_none(string connectionString) =>
+        Assert.Empty(ConnectionStringRedactor.SecretNamesOf(connectionString));
 }
