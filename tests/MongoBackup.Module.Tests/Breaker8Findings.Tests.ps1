@@ -117,6 +117,25 @@ Describe 'The replay into a collection the oplog creates that already holds docu
         $result.Succeeded | Should -BeFalse -Because "$target.newc was not restored"
     }
 
+    It 'Restore-MongoPointInTime does not drop a foreign target collection that a replayed rename (dropTarget) replaces' {
+        $source = "b8_renamed_$suffix"
+        $target = "b8_renamedt_$suffix"
+        $repo = New-TestFolder
+        (Get-Collection $uri $source 'a').InsertOne((New-BsonDocument @{ _id = 1; v = 'src' }), $null, $none)
+        Backup-MongoDatabase -ConnectionString $uri -Repository $repo -Database $source -WarningAction SilentlyContinue | Out-Null
+        (Get-Collection $uri $source 'b').InsertOne((New-BsonDocument @{ _id = 5 }), $null, $none)   # b created after the full
+        Invoke-Command8 'admin' "{renameCollection: '$source.a', to: '$source.b', dropTarget: true}" | Out-Null
+        $slice = Backup-MongoOplog -ConnectionString $uri -Repository $repo -WarningAction SilentlyContinue
+        $foreign = Get-Collection $uri $target 'b'
+        $foreign.InsertOne((New-BsonDocument @{ _id = 1; foreign = $true }), $null, $none)
+        $foreign.InsertOne((New-BsonDocument @{ _id = 99; foreign = $true }), $null, $none)
+
+        $result = Restore-MongoPointInTime -ConnectionString $uri -Repository $repo -ClusterTime $slice.OplogEnd -RenameDatabase @{ $source = $target } -ErrorAction SilentlyContinue
+
+        Get-Json8 $target 'b' | Should -Be @('{ "_id" : 1, "foreign" : true }', '{ "_id" : 99, "foreign" : true }') -Because 'the restore never held that collection'
+        $result.Succeeded | Should -BeFalse
+    }
+
     It 'Restore-MongoDatabase of a dump whose oplog creates a collection the target holds does not write into it' {
         $database = "b8_dumpcreated_$suffix"
         $oplog = @(
