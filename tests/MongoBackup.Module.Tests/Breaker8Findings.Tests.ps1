@@ -152,3 +152,26 @@ Describe 'The replay into a collection the oplog creates that already holds docu
         $result.Succeeded | Should -BeFalse
     }
 }
+
+Describe 'A snapshot folder copied by hand inside the repository under another snapshot name (breaker8 finding 4)' {
+    BeforeAll {
+        $script:db4 = "b8_copied_$suffix"
+        $script:repo4 = New-TestFolder
+        (Get-Collection $uri $db4 'a').InsertOne((New-BsonDocument @{ _id = 1 }), $null, $none)
+        $script:original = Backup-MongoDatabase -ConnectionString $uri -Repository $repo4 -Database $db4 -WarningAction SilentlyContinue
+        $script:copyName = '20300101T000000Z-full-beef'
+        Copy-Item -Recurse (Join-Path $repo4 $original.Id) (Join-Path $repo4 $copyName)
+    }
+
+    It 'is not listed as a second Complete snapshot of the original''s id and path (restore refuses it as changed or damaged)' {
+        $listed = @(Get-MongoSnapshot -Repository $repo4 -IncludeIncomplete -WarningAction SilentlyContinue)
+        @($listed | Where-Object Id -eq $original.Id).Count | Should -Be 1
+        ($listed | Where-Object { $_.Path -like "*$copyName" }).Status | Should -Be 'Damaged'
+    }
+
+    It 'Remove-MongoSnapshot of the second listed entry of that id (the copy, as a DBA reads the list) never deletes the original folder' {
+        $duplicate = @(Get-MongoSnapshot -Repository $repo4 -WarningAction SilentlyContinue | Where-Object Id -eq $original.Id) | Select-Object -Skip 1
+        $duplicate | Remove-MongoSnapshot -Force -Confirm:$false -WarningAction SilentlyContinue -ErrorAction SilentlyContinue
+        Join-Path $repo4 $original.Id | Should -Exist
+    }
+}
