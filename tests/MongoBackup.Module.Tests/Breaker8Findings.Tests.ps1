@@ -175,3 +175,27 @@ Describe 'A snapshot folder copied by hand inside the repository under another s
         Join-Path $repo4 $original.Id | Should -Exist
     }
 }
+
+Describe 'Restore-MongoPointInTime of a time-series collection created after the base snapshot (breaker8 finding 5)' {
+    It 'restores it with its indexes, as the source has them' {
+        $source = "b8_tsnew_$suffix"
+        $target = "b8_tsnewt_$suffix"
+        $repo = New-TestFolder
+        (Get-Collection $uri $source 'a').InsertOne((New-BsonDocument @{ _id = 1 }), $null, $none)
+        Backup-MongoDatabase -ConnectionString $uri -Repository $repo -Database $source -WarningAction SilentlyContinue | Out-Null
+        Invoke-Command8 $source "{create: 'm', timeseries: {timeField: 't', metaField: 'k'}}" | Out-Null
+        $now = [datetime]::UtcNow
+        foreach ($i in 1..5) {
+            Invoke-Command8 $source ("{insert: 'm', documents: [{t: {`$date: '" + $now.AddSeconds($i).ToString('o') + "'}, k: $($i % 2), v: $i}]}") | Out-Null
+        }
+        Invoke-Command8 $source "{createIndexes: 'm', indexes: [{key: {k: 1, v: 1}, name: 'kv'}]}" | Out-Null
+        $slice = Backup-MongoOplog -ConnectionString $uri -Repository $repo -WarningAction SilentlyContinue
+
+        $result = Restore-MongoPointInTime -ConnectionString $uri -Repository $repo -ClusterTime $slice.OplogEnd -RenameDatabase @{ $source = $target } -ErrorAction SilentlyContinue -ErrorVariable problems
+
+        @($problems | ForEach-Object { $_.Exception.Message }) | Should -BeNullOrEmpty
+        $result.Succeeded | Should -BeTrue
+        Get-DocumentCount (Get-Collection $uri $target 'm') | Should -Be 5
+        Get-IndexNames8 $target 'm' | Should -Be (Get-IndexNames8 $source 'm')
+    }
+}
