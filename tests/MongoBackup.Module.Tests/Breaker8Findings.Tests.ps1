@@ -199,3 +199,17 @@ Describe 'Restore-MongoPointInTime of a time-series collection created after the
         Get-IndexNames8 $target 'm' | Should -Be (Get-IndexNames8 $source 'm')
     }
 }
+
+Describe 'Restore-MongoDatabase -Path given a sound file or folder it does not take (breaker8 finding 6)' {
+    # mongorestore restores a single collection's .bson file (the database from its folder, the collection from its name);
+    # this module takes a dump folder instead. Either way a sound file is not damage: the error must not be CorruptFile.
+    It 'does not call sound input corrupt (<Name>)' -ForEach @(
+        @{ Name = 'foodump/test/foo.bson'; Path = 'foodump/test/foo.bson' }
+        @{ Name = 'a database folder of a dump'; Path = 'foodump/test' }
+    ) {
+        $target = "b8_single_$suffix"
+        $thrown = $null
+        try { Restore-MongoDatabase -ConnectionString $uri -Path (Join-Path $fixtures $Path) -RenameDatabase @{ test = $target } | Out-Null } catch { $thrown = $_ }
+        if ($thrown) { $thrown.FullyQualifiedErrorId | Should -Not -BeLike 'MongoBackup.CorruptFile*' -Because $thrown.Exception.Message }
+    }
+}
