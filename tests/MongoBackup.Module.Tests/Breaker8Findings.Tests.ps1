@@ -42,45 +42,10 @@ BeforeAll {
         if ($Oplog) { Write-BsonFile8 (Join-Path $folder 'oplog.bson') $Oplog }
         return $folder
     }
-    function script:Switch-Byte8([string] $Path) {
-        # One bit flipped in the middle of a stored file (bit rot, a bad copy).
-        $bytes = [System.IO.File]::ReadAllBytes($Path)
-        $bytes[[int]($bytes.Length / 2)] = $bytes[[int]($bytes.Length / 2)] -bxor 0x40
-        [System.IO.File]::WriteAllBytes($Path, $bytes)
-    }
 }
 
 AfterAll {
     Remove-TestRun -Uri $uri -Suffix $suffix -Server $server
-}
-
-Describe 'Restore-MongoPointInTime with a damaged slice after the moment (breaker8 finding 1)' {
-    BeforeAll {
-        $script:db1 = "b8_slices_$suffix"
-        $script:repo1 = New-TestFolder
-        $items = Get-Collection $uri $db1 'items'
-        $items.InsertOne((New-BsonDocument @{ _id = 1 }), $null, $none)
-        Backup-MongoDatabase -ConnectionString $uri -Repository $repo1 -Database $db1 -WarningAction SilentlyContinue | Out-Null
-        $items.InsertOne((New-BsonDocument @{ _id = 2 }), $null, $none)
-        $script:first = Backup-MongoOplog -ConnectionString $uri -Repository $repo1 -WarningAction SilentlyContinue
-        $items.InsertOne((New-BsonDocument @{ _id = 3 }), $null, $none)
-        $script:second = Backup-MongoOplog -ConnectionString $uri -Repository $repo1 -WarningAction SilentlyContinue
-        $items.InsertOne((New-BsonDocument @{ _id = 4 }), $null, $none)
-        $script:third = Backup-MongoOplog -ConnectionString $uri -Repository $repo1 -WarningAction SilentlyContinue
-    }
-
-    It 'lists as replayed only the slices up to the moment (the intact repository)' {
-        $result = Restore-MongoPointInTime -ConnectionString $uri -Repository $repo1 -ClusterTime $second.OplogEnd -RenameDatabase @{ $db1 = "$($db1)_a" }
-        $result.Succeeded | Should -BeTrue
-        @($result.SliceIds) | Should -Be @($first.Id, $second.Id) -Because "slice $($third.Id) starts after the moment and is not replayed"
-    }
-
-    It 'restores a moment before the damaged newest slice, which it does not need' {
-        Switch-Byte8 (Get-ChildItem (Join-Path $repo1 $third.Id) -Filter 'oplog.bson*').FullName
-        $result = Restore-MongoPointInTime -ConnectionString $uri -Repository $repo1 -ClusterTime $second.OplogEnd -RenameDatabase @{ $db1 = "$($db1)_b" }
-        $result.Succeeded | Should -BeTrue
-        Get-Json8 "$($db1)_b" 'items' | Should -Be @('{ "_id" : 1 }', '{ "_id" : 2 }', '{ "_id" : 3 }')
-    }
 }
 
 Describe 'Restore-MongoDatabase of a mongodump folder holding only oplog.bson (breaker8 finding 2)' {
@@ -150,29 +115,6 @@ Describe 'The replay into a collection the oplog creates that already holds docu
 
         Get-Json8 $database 'newc' | Should -Be @('{ "_id" : 1, "foreign" : true }')
         $result.Succeeded | Should -BeFalse
-    }
-}
-
-Describe 'A snapshot folder copied by hand inside the repository under another snapshot name (breaker8 finding 4)' {
-    BeforeAll {
-        $script:db4 = "b8_copied_$suffix"
-        $script:repo4 = New-TestFolder
-        (Get-Collection $uri $db4 'a').InsertOne((New-BsonDocument @{ _id = 1 }), $null, $none)
-        $script:original = Backup-MongoDatabase -ConnectionString $uri -Repository $repo4 -Database $db4 -WarningAction SilentlyContinue
-        $script:copyName = '20300101T000000Z-full-beef'
-        Copy-Item -Recurse (Join-Path $repo4 $original.Id) (Join-Path $repo4 $copyName)
-    }
-
-    It 'is not listed as a second Complete snapshot of the original''s id and path (restore refuses it as changed or damaged)' {
-        $listed = @(Get-MongoSnapshot -Repository $repo4 -IncludeIncomplete -WarningAction SilentlyContinue)
-        @($listed | Where-Object Id -eq $original.Id).Count | Should -Be 1
-        ($listed | Where-Object { $_.Path -like "*$copyName" }).Status | Should -Be 'Damaged'
-    }
-
-    It 'Remove-MongoSnapshot of the second listed entry of that id (the copy, as a DBA reads the list) never deletes the original folder' {
-        $duplicate = @(Get-MongoSnapshot -Repository $repo4 -WarningAction SilentlyContinue | Where-Object Id -eq $original.Id) | Select-Object -Skip 1
-        $duplicate | Remove-MongoSnapshot -Force -Confirm:$false -WarningAction SilentlyContinue -ErrorAction SilentlyContinue
-        Join-Path $repo4 $original.Id | Should -Exist
     }
 }
 
