@@ -136,3 +136,32 @@ Describe 'An oplog slice in Get-MongoSnapshot''s list view' {
         Get-MongoSnapshot -Repository $repository -Id '20260101T000000Z-full-aaaa' | Format-List | Out-String -Width 120 | Should -Match '(?m)^Documents\s*: 10'
     }
 }
+
+Describe 'A snapshot folder copied inside the repository under another snapshot name (breaker8 finding 4)' {
+    BeforeAll {
+        # A DBA's copy before an operation, or a bad sync: the folder whole, its manifest still naming the original.
+        $script:copyRepository = New-TestFolder
+        $script:originalId = '20260101T000000Z-full-aaaa'
+        $script:copyName = '20300101T000000Z-full-beef'
+        New-FakeSnapshot $copyRepository $originalId ([datetime] '2026-01-01T00:00:00') @('shop')
+        Copy-Item -Recurse (Join-Path $copyRepository $originalId) (Join-Path $copyRepository $copyName)
+    }
+    AfterAll { Remove-Item $copyRepository -Recurse -Force -ErrorAction SilentlyContinue }
+
+    It 'lists the original once, with its own path, and warns that the copy''s manifest names another snapshot' {
+        $list = @(Get-MongoSnapshot -Repository $copyRepository -WarningVariable warnings -WarningAction SilentlyContinue)
+
+        $list.Id | Should -Be @($originalId)
+        $list[0].Path | Should -Be (Join-Path $copyRepository $originalId)
+        "$warnings" | Should -BeLike "*$(Join-Path $copyRepository "$copyName/manifest.json")*names snapshot '$originalId'*"
+    }
+
+    It 'lists the copy with -IncludeIncomplete as Damaged, under its own folder name and path, as a restore judges it' {
+        $copy = @(Get-MongoSnapshot -Repository $copyRepository -IncludeIncomplete -WarningAction SilentlyContinue | Where-Object Id -ne $originalId)
+
+        $copy.Count | Should -Be 1
+        $copy[0].Id | Should -Be $copyName
+        $copy[0].Status | Should -Be 'Damaged'
+        $copy[0].Path | Should -Be (Join-Path $copyRepository $copyName)
+    }
+}

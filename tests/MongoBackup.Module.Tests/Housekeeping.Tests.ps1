@@ -241,6 +241,34 @@ Describe 'Remove-MongoSnapshot' {
         Test-Path $whole.Path | Should -BeFalse
     }
 
+    It 'removes a snapshot folder copied under another name as the damaged folder it is, never the original its manifest names (breaker8 finding 4)' {
+        $original = Backup-MongoDatabase -ConnectionString $uri -Repository $chain -Database $db -WarningAction SilentlyContinue
+        $copyName = '20300101T000000Z-full-beef'
+        $copyPath = Join-Path $chain $copyName
+        Copy-Item -Recurse $original.Path $copyPath
+
+        # The listing and a restore agree: the copy is damaged, under its own name.
+        $copy = Get-MongoSnapshot -Repository $chain -IncludeIncomplete -WarningAction SilentlyContinue | Where-Object Path -eq $copyPath
+        $copy.Id | Should -Be $copyName
+        $copy.Status | Should -Be 'Damaged'
+        { Restore-MongoDatabase -ConnectionString $uri -Repository $chain -Id $copyName -RenameDatabase @{ $db = "$($db)_copy" } -ErrorAction Stop } |
+            Should -Throw -ErrorId 'MongoBackup.CorruptFile*' -ExpectedMessage "*$copyName*names snapshot '$($original.Id)'*"
+
+        # Piped from the listing it is refused as damaged (even with -Force); named by -Id with -Force, that folder goes.
+        $copy | Remove-MongoSnapshot -Force -Confirm:$false -ErrorVariable piped -ErrorAction SilentlyContinue
+        $piped[0].FullyQualifiedErrorId | Should -BeLike 'MongoBackup.SnapshotDamaged*'
+        Remove-MongoSnapshot -Repository $chain -Id $copyName -Force -Confirm:$false -WarningAction SilentlyContinue
+        Test-Path $copyPath | Should -BeFalse
+
+        # The original is whole: it restores every document.
+        $target = "$($db)_original"
+        try {
+            $restored = Restore-MongoDatabase -ConnectionString $uri -Repository $chain -Id $original.Id -RenameDatabase @{ $db = $target }
+            $restored.Succeeded | Should -BeTrue
+            Get-DocumentCount (Get-Collection $uri $target 'items') | Should -Be 300
+        } finally { [MongoDB.Driver.MongoClient]::new($uri).DropDatabase($target, [System.Threading.CancellationToken]::None) }
+    }
+
     It 'refuses, even with -Force, to remove a snapshot a restore is reading, naming the reader; its lease expiring frees it' {
         $reader = Join-Path $chain '08-slice/.mongobackup-reader-0123456789abcdef'
         $expires = [DateTimeOffset]::UtcNow.AddMinutes(2).ToString('o')

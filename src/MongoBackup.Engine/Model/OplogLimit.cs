@@ -68,6 +68,18 @@ public sealed class OplogLimit
         WallTime is { } wall ? wall <= end.WallTime : Timestamp <= end.Timestamp;
 
     /// <summary>
+    /// Whether a replay to this limit stops by the entry at <paramref name="last"/> (a slice's or snapshot's last entry):
+    /// that entry is the limit's last one or already past it, so no entry stored after it is replayed and nothing after it
+    /// is needed. For a wall-clock limit an entry of the limit's own millisecond is not past it, so a later slice can
+    /// still hold entries of that millisecond: a last entry of exactly that wall time does not stop the replay.
+    /// </summary>
+    public bool StopsBy(ConsistencyPoint last)
+    {
+        ArgumentNullException.ThrowIfNull(last);
+        return WallTime is { } wall ? wall < last.WallTime || Timestamp < last.Timestamp : Timestamp <= last.Timestamp;
+    }
+
+    /// <summary>
     /// True when the oplog <paramref name="entry"/> comes after the limit: its ts is later, or (for a wall-clock limit) its
     /// "wall" time in milliseconds is later. An entry without "wall" (older servers) is judged by its ts second alone.
     /// </summary>

@@ -200,7 +200,14 @@ public abstract class BlobStoreRepository : ISnapshotRepository, ILeasableReposi
         {
             var json = (await Blobs.ReadAsync(SnapshotBlobLayout.ManifestName(id), ct).ConfigureAwait(false))?.Text;
             if (json is null) return ManifestReadResult.Missing(id, MissingManifestReason(id));
-            return new ManifestReadResult(id, SnapshotManifest.Deserialize(json, Layout.ManifestDisplayName(id)), null);
+            var manifest = SnapshotManifest.Deserialize(json, Layout.ManifestDisplayName(id));
+            // Files, and an encrypted snapshot's keys, are bound to the id: a manifest that names another snapshot (a
+            // folder or prefix copied under another name, an edit) is damaged, listed under its own name, never as the
+            // snapshot it names, so nothing done to this entry (a removal above all) reaches that snapshot's folder.
+            if (manifest.Id != id)
+                return ManifestReadResult.Damaged(id,
+                    $"The {Layout.ManifestDisplayName(id)} names snapshot '{manifest.Id}', not '{id}': it was changed or damaged, or copied here under another name.");
+            return new ManifestReadResult(id, manifest, null);
         }
         catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
         {

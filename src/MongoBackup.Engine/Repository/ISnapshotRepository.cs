@@ -52,7 +52,10 @@ public interface ISnapshotRepository
             $"{location} already holds a committed snapshot {snapshotId}; this one was not committed over it (two writers chose the same id).",
             target: snapshotId);
 
-    /// <summary>One result per snapshot folder: its manifest, or why none could be read (missing or unreadable means incomplete).</summary>
+    /// <summary>
+    /// One result per snapshot folder, under the folder's own id: its manifest, or why none could be read (missing or
+    /// unreadable means incomplete; a manifest that names another id than its folder's is damaged, never listed as that id).
+    /// </summary>
     IAsyncEnumerable<ManifestReadResult> ListAsync(CancellationToken ct);
 
     /// <summary>

@@ -10,8 +10,8 @@ public enum ManifestState
     Missing,
 
     /// <summary>
-    /// manifest.json exists but cannot be read or parsed (cut short, altered, unreadable): the backup did finish, so its
-    /// data may be intact. Never treated as unfinished: nothing removes it without being told by id and with -Force.
+    /// manifest.json exists but cannot be read or parsed (cut short, altered, unreadable), or names another snapshot than
+    /// its folder (a folder copied under another name): the backup did finish, so its data may be intact. Never treated as unfinished: nothing removes it without being told by id and with -Force.
     /// </summary>
     Damaged,
 }

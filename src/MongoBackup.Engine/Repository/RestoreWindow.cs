@@ -50,6 +50,27 @@ public sealed record RestoreWindow(
         || ReplicaSetName == other.ReplicaSetName && string.Equals(SourceId, other.SourceId, StringComparison.OrdinalIgnoreCase)
             && (BaseSnapshot.Cluster is null) == (other.BaseSnapshot.Cluster is null);
 
+    /// <summary>
+    /// The part of this window a restore to <paramref name="limit"/> replays: its slices up to and including the first whose
+    /// last entry the replay stops by (<see cref="OplogLimit.StopsBy"/>), none when the base snapshot's consistency point
+    /// is already the moment; <see cref="To"/> is then the last of them's end. A slice after the moment is neither read,
+    /// verified, leased nor reported, so its damage or removal does not touch a restore to an earlier moment. This window
+    /// itself when every slice is needed.
+    /// </summary>
+    public RestoreWindow Through(OplogLimit limit)
+    {
+        ArgumentNullException.ThrowIfNull(limit);
+        var needed = new List<SnapshotManifest>();
+        if (BaseSnapshot.ConsistentAt is not { } start || !limit.StopsBy(start))
+            foreach (var slice in Slices)
+            {
+                needed.Add(slice);
+                if (limit.StopsBy(slice.ConsistentAt ?? new ConsistencyPoint(slice.OplogEnd!.Value, slice.OplogEnd.Value.WallTime))) break;
+            }
+        if (needed.Count == Slices.Count) return this;
+        return this with { To = needed.Count == 0 ? From : needed[^1].OplogEnd!.Value, Slices = needed, BreakAfter = null };
+    }
+
     /// <inheritdoc/>
     public override string ToString() => Describe(OplogLimit.AtClusterTime(From));
 

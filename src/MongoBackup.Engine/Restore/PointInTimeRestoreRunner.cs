@@ -45,10 +45,15 @@ public sealed class PointInTimeRestoreRunner(IEngineObserver observer)
     public static Task<RestoreWindow> PlanAsync(PointInTimeRestoreRequest request, CancellationToken ct) =>
         PlanAsync(request, new SnapshotCatalog(request.Repository), ct);
 
-    /// <summary>The window, chosen from the command's <paramref name="catalog"/>; refused when the key given opens only part of it (<see cref="WindowKeys"/>).</summary>
+    /// <summary>
+    /// The window, chosen from the command's <paramref name="catalog"/>, through the moment only
+    /// (<see cref="RestoreWindow.Through"/>: the slices after it are not the restore's); refused when the key given opens
+    /// only part of that (<see cref="WindowKeys"/>).
+    /// </summary>
     public static async Task<RestoreWindow> PlanAsync(PointInTimeRestoreRequest request, SnapshotCatalog catalog, CancellationToken ct)
     {
-        var window = RestoreWindows.Choose(await catalog.CompleteAsync(ct), request.Limit, request.Restore.Filter, request.Repository.Location, request.SourceId);
+        var window = RestoreWindows.Choose(await catalog.CompleteAsync(ct), request.Limit, request.Restore.Filter, request.Repository.Location, request.SourceId)
+            .Through(request.Limit);
         WindowKeys.Require(window, request.Restore.Encryption, request.Repository.Location);
         return window;
     }
@@ -69,10 +74,13 @@ public sealed class PointInTimeRestoreRunner(IEngineObserver observer)
 
     /// <summary>
     /// Restores through <paramref name="window"/>, the one a plan chose (and the user confirmed): the repository is
-    /// not listed again; the base snapshot's manifest is read by its id.
+    /// not listed again; the base snapshot's manifest is read by its id. Only the slices up to the moment are leased,
+    /// verified, replayed and reported (<see cref="RestoreWindow.Through"/>).
     /// </summary>
     public async Task<PointInTimeOutcome> RunAsync(PointInTimeRestoreRequest request, RestoreWindow window, CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(window);
+        window = window.Through(request.Limit);
         var baseSnapshot = window.BaseSnapshot;
         observer.Verbose($"Restoring {request.Limit} from snapshot {baseSnapshot.Id} (consistent at {baseSnapshot.ConsistentAt!.Timestamp}) and {window.Slices.Count} oplog slices.");
         // The slices are read last: held from the start so no removal takes one half-way (the base holds its own).

@@ -217,6 +217,48 @@ public sealed class ClusterPointInTimeTests(MongoServerFixture server)
                 .ToList().Select(e => OplogTimestamp.FromBsonTimestamp(e["o"]["commitTimestamp"].AsBsonTimestamp)))
             .Order().ToList();
 
+    /// <summary>
+    /// Breaker8 finding 1, for a cluster: a damaged newest cluster slice refused every point-in-time restore of the chain.
+    /// A moment before it needs only the slices up to it (a cross-shard transaction committed by then included: its late
+    /// commits are stored with the slice of its cut); a moment the damaged slice holds is refused naming it.
+    /// </summary>
+    [Fact]
+    public async Task A_damaged_cluster_slice_after_the_moment_is_not_read_and_a_moment_it_holds_is_refused_naming_it()
+    {
+        using var cluster = new TwoShardCluster();
+        await new FullBackup(new RecordingObserver()).RunAsync(cluster.Backup(), CancellationToken.None);
+        cluster.CrossShardTransaction(-10, 10_010, qty: 7);
+        var first = await new OplogBackup(new RecordingObserver()).RunAsync(cluster.Slice(), CancellationToken.None);
+        await cluster.Orders.UpdateOneAsync(new BsonDocument("_id", 1), new BsonDocument("$set", new BsonDocument("qty", 5)));    // shard0
+        await cluster.Orders.UpdateOneAsync(new BsonDocument("_id", 4000), new BsonDocument("$set", new BsonDocument("qty", 5))); // shard1
+        var second = await new OplogBackup(new RecordingObserver()).RunAsync(cluster.Slice(), CancellationToken.None);
+        Assert.NotNull(first);
+        Assert.NotNull(second);
+        // One bit flipped in the middle of each shard's oplog file of the newest slice.
+        foreach (var file in Directory.GetFiles(cluster.Repository.LocalPath(second.Id, "")!, "oplog.bson*", SearchOption.AllDirectories))
+        {
+            var bytes = await File.ReadAllBytesAsync(file);
+            bytes[bytes.Length / 2] ^= 0x40;
+            await File.WriteAllBytesAsync(file, bytes);
+        }
+
+        var target = TestDatabases.NewName("clusterpitr");
+        var outcome = await new PointInTimeRestoreRunner(new RecordingObserver()).RunAsync(
+            Request(cluster, OplogLimit.AtClusterTime(first.OplogEnd!.Value), target), CancellationToken.None);
+        Assert.True(outcome.Restore.Succeeded, outcome.Restore.OplogError);
+        Assert.Equal([first.Id], outcome.Window.Slices.Select(s => s.Id));
+        var orders = (await server.Client.GetDatabase(target).GetCollection<BsonDocument>("orders").Find(FilterDefinition<BsonDocument>.Empty).ToListAsync())
+            .ToDictionary(d => d["_id"].AsInt32, d => d.GetValue("qty", 0).AsInt32);
+        await server.Client.DropDatabaseAsync(target);
+        Assert.Equal((7, 7, 0, 0), (orders[-10], orders[10_010], orders[1], orders[4000]));
+
+        var refused = await Assert.ThrowsAsync<MongoBackupException>(() => new PointInTimeRestoreRunner(new RecordingObserver()).RunAsync(
+            Request(cluster, OplogLimit.AtClusterTime(second.OplogEnd!.Value), target), CancellationToken.None));
+        Assert.Equal(ErrorIds.CorruptFile, refused.ErrorId);
+        Assert.Contains(second.Id, refused.Message);
+        Assert.DoesNotContain(target, await (await server.Client.ListDatabaseNamesAsync()).ToListAsync());
+    }
+
     private PointInTimeRestoreRequest Request(TwoShardCluster cluster, OplogLimit limit, string target) => cluster.PointInTime(server, limit, target);
 
     private Task<Dictionary<int, int>> RestoreAsync(TwoShardCluster cluster, OplogLimit limit) => cluster.RestoredAtAsync(server, limit);

@@ -151,6 +151,43 @@ public sealed class RepositoryContractTests(ObjectStoreServices services) : ICla
         Assert.Null(await repository.ReadManifestAsync("20261124T231500Z-full-000", CancellationToken.None));
     }
 
+    /// <summary>
+    /// Breaker8 finding 4: a snapshot folder (or prefix) copied whole under another id-shaped name was listed as a second
+    /// complete snapshot with the original's id, so removing that entry deleted the original. Its manifest names another
+    /// snapshot than its folder: it lists as damaged under its own name, is never read as the original, and deleting
+    /// it leaves the original whole.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(ObjectStoreServices.AllKinds), MemberType = typeof(ObjectStoreServices))]
+    public async Task A_snapshot_copied_under_another_id_lists_as_damaged_under_its_own_id_and_deleting_it_leaves_the_original(StoreKind kind)
+    {
+        var repository = await services.NewRepositoryAsync(kind);
+        var data = RandomNumberGenerator.GetBytes(1000);
+        var entry = await WriteAsync(repository, Id, "shop/orders.bson", data, chunk: 300);
+        var original = Manifest(Id, entry);
+        await repository.CommitManifestAsync(original, CancellationToken.None);
+        // The copy, file for file: the same manifest (naming the original) under another name.
+        const string copy = "20300101T000000Z-full-beef";
+        await WriteAsync(repository, copy, "shop/orders.bson", data, chunk: 300);
+        await WriteAsync(repository, copy, SnapshotManifest.FileName, System.Text.Encoding.UTF8.GetBytes(original.Serialize()), chunk: 4096);
+
+        var listed = await ListAsync(repository);
+        Assert.Equal([Id, copy], listed.Select(r => r.SnapshotId));
+        Assert.True(listed[0].IsComplete, listed[0].Error);
+        Assert.Equal(ManifestState.Damaged, listed[1].State);
+        Assert.Null(listed[1].Manifest);
+        Assert.Contains($"names snapshot '{Id}', not '{copy}'", listed[1].Error);
+        Assert.Equal(Id, Assert.Single(await SnapshotCatalog.LoadCompleteAsync(repository, CancellationToken.None)).Id);
+        Assert.Equal(ManifestState.Damaged, (await repository.ReadManifestAsync(copy, CancellationToken.None))!.State);
+        var refused = await Assert.ThrowsAsync<MongoBackupException>(() => SnapshotCatalog.FindAsync(repository, copy, CancellationToken.None));
+        Assert.Equal(ErrorIds.CorruptFile, refused.ErrorId);
+        Assert.Contains($"names snapshot '{Id}'", refused.Message);
+
+        await repository.DeleteSnapshotAsync(copy, CancellationToken.None);
+        Assert.Equal(Id, Assert.Single(await ListAsync(repository)).Manifest!.Id);
+        Assert.Equal(data, await ReadAllAsync(repository, Id, "shop/orders.bson"));
+    }
+
     [Theory]
     [MemberData(nameof(ObjectStoreServices.AllKinds), MemberType = typeof(ObjectStoreServices))]
     public async Task Paths_outside_a_snapshot_are_refused(StoreKind kind)

@@ -39,6 +39,48 @@ public sealed class RestoreWindowTests
         Assert.Equal(new OplogTimestamp(400, 1), window.To);
     }
 
+    /// <summary>
+    /// Breaker8 finding 1: a restore used every slice of its window, so damage in a slice after the moment refused it.
+    /// The restore's part of the window ends with the first slice whose last entry the replay stops by.
+    /// </summary>
+    [Theory]
+    [InlineData(100u, new string[0], 100u)]
+    [InlineData(150u, new[] { "s1" }, 200u)]
+    [InlineData(200u, new[] { "s1" }, 200u)]
+    [InlineData(250u, new[] { "s1", "s2" }, 300u)]
+    [InlineData(400u, new[] { "s1", "s2", "s3" }, 400u)]
+    public void A_restore_to_a_moment_uses_only_the_slices_up_to_the_one_that_holds_it(uint second, string[] slices, uint to)
+    {
+        SnapshotManifest[] history = [Full("f", 100), Slice("s1", 100, 200), Slice("s2", 200, 300), Slice("s3", 300, 400)];
+        var limit = OplogLimit.AtClusterTime(new OplogTimestamp(second, 1));
+
+        var used = RestoreWindows.Choose(history, limit, new NamespaceFilter(null), "repo").Through(limit);
+
+        Assert.Equal(slices, used.Slices.Select(s => s.Id));
+        Assert.Equal(new OplogTimestamp(100, 1), used.From);
+        Assert.Equal(new OplogTimestamp(to, 1), used.To);
+        Assert.Null(used.BreakAfter);
+    }
+
+    [Fact]
+    public void Of_overlapping_slices_a_restore_uses_those_in_chain_order_up_to_the_moment()
+    {
+        SnapshotManifest[] history = [Full("f", 100), Slice("c1", 100, 200), Slice("s1", 100, 150), Slice("c2", 200, 400), Slice("s3", 400, 500)];
+
+        Assert.Equal(["c1", "c2"], Choose(history, 300).Through(OplogLimit.AtClusterTime(new OplogTimestamp(300, 1))).Slices.Select(s => s.Id));
+    }
+
+    [Fact]
+    public void A_wall_time_moment_of_a_slices_last_millisecond_also_takes_the_next_slice_which_can_hold_entries_of_that_millisecond()
+    {
+        SnapshotManifest[] history = [Full("f", 100), Slice("s1", 100, 200), Slice("s2", 200, 300), Slice("s3", 300, 400)];
+        RestoreWindow Used(OplogLimit limit) => RestoreWindows.Choose(history, limit, new NamespaceFilter(null), "repo").Through(limit);
+
+        // s1's last entry is at At(200) exactly: an entry of s2 in that same millisecond is at or before the moment.
+        Assert.Equal(["s1", "s2"], Used(OplogLimit.AtWallTime(At(200))).Slices.Select(s => s.Id));
+        Assert.Equal(["s1"], Used(OplogLimit.AtWallTime(At(200).AddMilliseconds(-1))).Slices.Select(s => s.Id));
+    }
+
     [Fact]
     public void A_missing_middle_slice_is_named_in_the_window_and_in_the_refusal()
     {

@@ -1,0 +1,157 @@
+# Breaker8's findings, each a test that fails until it is fixed (see the breaker's report for the repro and cause).
+# Nothing here is a fix: each It states what a DBA would expect.
+
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'TestServer.ps1')
+    Import-MongoBackupModule
+    $script:server = Start-MongoTestServer
+    $script:uri = $server.Uri
+    $script:suffix = [guid]::NewGuid().ToString('N').Substring(0, 8)
+    $script:fixtures = Join-Path (Assert-MongoToolsFixtures) 'mongorestore/testdata'
+    $script:none = [System.Threading.CancellationToken]::None
+
+    function script:Invoke-Command8([string] $Database, [string] $Json) {
+        Write-Output -NoEnumerate ([MongoDB.Driver.MongoClient]::new($uri).GetDatabase($Database).RunCommand[MongoDB.Bson.BsonDocument](
+            [MongoDB.Driver.Command[MongoDB.Bson.BsonDocument]] $Json, $null, $none))
+    }
+    function script:Get-Json8([string] $Database, [string] $Collection) { Get-AllDocuments (Get-Collection $uri $Database $Collection) }
+    function script:Get-IndexNames8([string] $Database, [string] $Collection) {
+        $reply = Invoke-Command8 $Database "{listIndexes: '$Collection'}"
+        @($reply['cursor'].AsBsonDocument['firstBatch'].AsBsonArray | ForEach-Object { $_['name'].AsString }) | Sort-Object
+    }
+    function script:Write-BsonFile8([string] $Path, [string[]] $Json) {
+        # Each JSON document written as BSON, one after the other, as mongodump writes a .bson file.
+        $stream = [System.IO.File]::Create($Path)
+        try {
+            foreach ($text in $Json) {
+                $writer = [MongoDB.Bson.IO.BsonBinaryWriter]::new($stream)
+                [MongoDB.Bson.Serialization.BsonSerializer]::Serialize($writer, [MongoDB.Bson.BsonDocument], [MongoDB.Bson.BsonDocument]::Parse($text))
+                $writer.Flush()
+            }
+        } finally { $stream.Dispose() }
+    }
+    function script:New-Dump8([hashtable] $Collections, [string[]] $Oplog) {
+        # A mongodump folder: 'db.coll' = documents (JSON), each with plain metadata; oplog.bson when given.
+        $folder = New-TestFolder
+        foreach ($namespace in $Collections.Keys) {
+            $database, $collection = $namespace -split '\.', 2
+            New-Item -ItemType Directory -Force (Join-Path $folder $database) | Out-Null
+            Write-BsonFile8 (Join-Path $folder "$database/$collection.bson") $Collections[$namespace]
+            Set-Content (Join-Path $folder "$database/$collection.metadata.json") ('{"options":{},"indexes":[{"v":2,"key":{"_id":1},"name":"_id_"}],"collectionName":"' + $collection + '"}')
+        }
+        if ($Oplog) { Write-BsonFile8 (Join-Path $folder 'oplog.bson') $Oplog }
+        return $folder
+    }
+}
+
+AfterAll {
+    Remove-TestRun -Uri $uri -Suffix $suffix -Server $server
+}
+
+Describe 'Restore-MongoDatabase of a mongodump folder holding only oplog.bson (breaker8 finding 2)' {
+    It 'replays it as mongorestore --oplogReplay does: create_indexes.test with its three indexes' {
+        # mongo-tools' mongorestore_test.go restores testdata/create_indexes with --oplogReplay --drop and expects 3 indexes.
+        $folder = New-TestFolder
+        Copy-Item (Join-Path $fixtures 'create_indexes/oplog.bson') (Join-Path $folder 'oplog.bson')
+        # The oplog names its database: restored as it is, as mongorestore does (no rename applies to an oplog there).
+        [MongoDB.Driver.MongoClient]::new($uri).DropDatabase('create_indexes', $none)
+        try {
+            $result = Restore-MongoDatabase -ConnectionString $uri -Path $folder
+            $result.Succeeded | Should -BeTrue
+            Get-IndexNames8 'create_indexes' 'test' | Should -Be @('_id_', 'a_1', 'b_1')
+        } finally { [MongoDB.Driver.MongoClient]::new($uri).DropDatabase('create_indexes', $none) }
+    }
+}
+
+Describe 'The replay into a collection the oplog creates that already holds documents on the target (breaker8 finding 3)' {
+    It 'Restore-MongoPointInTime does not overwrite a foreign document in a target collection the restore did not create' {
+        $source = "b8_created_$suffix"
+        $target = "b8_createdt_$suffix"
+        $repo = New-TestFolder
+        (Get-Collection $uri $source 'a').InsertOne((New-BsonDocument @{ _id = 1 }), $null, $none)
+        Backup-MongoDatabase -ConnectionString $uri -Repository $repo -Database $source -WarningAction SilentlyContinue | Out-Null
+        (Get-Collection $uri $source 'newc').InsertOne((New-BsonDocument @{ _id = 1; v = 'src' }), $null, $none)   # created after the full
+        $slice = Backup-MongoOplog -ConnectionString $uri -Repository $repo -WarningAction SilentlyContinue
+        $foreign = Get-Collection $uri $target 'newc'
+        $foreign.InsertOne((New-BsonDocument @{ _id = 1; foreign = $true }), $null, $none)
+        $foreign.InsertOne((New-BsonDocument @{ _id = 99; foreign = $true }), $null, $none)
+
+        $result = Restore-MongoPointInTime -ConnectionString $uri -Repository $repo -ClusterTime $slice.OplogEnd -RenameDatabase @{ $source = $target } -ErrorAction SilentlyContinue
+
+        Get-Json8 $target 'newc' | Should -Be @('{ "_id" : 1, "foreign" : true }', '{ "_id" : 99, "foreign" : true }') -Because 'a target that holds documents is not touched (TargetNotEmpty)'
+        $result.Succeeded | Should -BeFalse -Because "$target.newc was not restored"
+    }
+
+    It 'Restore-MongoPointInTime does not drop a foreign target collection that a replayed rename (dropTarget) replaces' {
+        $source = "b8_renamed_$suffix"
+        $target = "b8_renamedt_$suffix"
+        $repo = New-TestFolder
+        (Get-Collection $uri $source 'a').InsertOne((New-BsonDocument @{ _id = 1; v = 'src' }), $null, $none)
+        Backup-MongoDatabase -ConnectionString $uri -Repository $repo -Database $source -WarningAction SilentlyContinue | Out-Null
+        (Get-Collection $uri $source 'b').InsertOne((New-BsonDocument @{ _id = 5 }), $null, $none)   # b created after the full
+        Invoke-Command8 'admin' "{renameCollection: '$source.a', to: '$source.b', dropTarget: true}" | Out-Null
+        $slice = Backup-MongoOplog -ConnectionString $uri -Repository $repo -WarningAction SilentlyContinue
+        $foreign = Get-Collection $uri $target 'b'
+        $foreign.InsertOne((New-BsonDocument @{ _id = 1; foreign = $true }), $null, $none)
+        $foreign.InsertOne((New-BsonDocument @{ _id = 99; foreign = $true }), $null, $none)
+
+        $result = Restore-MongoPointInTime -ConnectionString $uri -Repository $repo -ClusterTime $slice.OplogEnd -RenameDatabase @{ $source = $target } -ErrorAction SilentlyContinue
+
+        Get-Json8 $target 'b' | Should -Be @('{ "_id" : 1, "foreign" : true }', '{ "_id" : 99, "foreign" : true }') -Because 'the restore never held that collection'
+        $result.Succeeded | Should -BeFalse
+    }
+
+    It 'Restore-MongoDatabase of a dump whose oplog creates a collection the target holds does not write into it' {
+        $database = "b8_dumpcreated_$suffix"
+        $oplog = @(
+            '{"ts":{"$timestamp":{"t":1700000000,"i":1}},"t":1,"op":"c","ns":"' + $database + '.$cmd","o":{"create":"newc"}}'
+            '{"ts":{"$timestamp":{"t":1700000000,"i":2}},"t":1,"op":"i","ns":"' + $database + '.newc","o":{"_id":1,"from":"oplog"}}'
+        )
+        $dump = New-Dump8 @{ "$database.a" = @('{"_id": 1}') } $oplog
+        $foreign = Get-Collection $uri $database 'newc'
+        $foreign.InsertOne((New-BsonDocument @{ _id = 1; foreign = $true }), $null, $none)
+
+        $result = Restore-MongoDatabase -ConnectionString $uri -Path $dump -ErrorAction SilentlyContinue
+
+        Get-Json8 $database 'newc' | Should -Be @('{ "_id" : 1, "foreign" : true }')
+        $result.Succeeded | Should -BeFalse
+    }
+}
+
+Describe 'Restore-MongoPointInTime of a time-series collection created after the base snapshot (breaker8 finding 5)' {
+    It 'restores it with its indexes, as the source has them' {
+        $source = "b8_tsnew_$suffix"
+        $target = "b8_tsnewt_$suffix"
+        $repo = New-TestFolder
+        (Get-Collection $uri $source 'a').InsertOne((New-BsonDocument @{ _id = 1 }), $null, $none)
+        Backup-MongoDatabase -ConnectionString $uri -Repository $repo -Database $source -WarningAction SilentlyContinue | Out-Null
+        Invoke-Command8 $source "{create: 'm', timeseries: {timeField: 't', metaField: 'k'}}" | Out-Null
+        $now = [datetime]::UtcNow
+        foreach ($i in 1..5) {
+            Invoke-Command8 $source ("{insert: 'm', documents: [{t: {`$date: '" + $now.AddSeconds($i).ToString('o') + "'}, k: $($i % 2), v: $i}]}") | Out-Null
+        }
+        Invoke-Command8 $source "{createIndexes: 'm', indexes: [{key: {k: 1, v: 1}, name: 'kv'}]}" | Out-Null
+        $slice = Backup-MongoOplog -ConnectionString $uri -Repository $repo -WarningAction SilentlyContinue
+
+        $result = Restore-MongoPointInTime -ConnectionString $uri -Repository $repo -ClusterTime $slice.OplogEnd -RenameDatabase @{ $source = $target } -ErrorAction SilentlyContinue -ErrorVariable problems
+
+        @($problems | ForEach-Object { $_.Exception.Message }) | Should -BeNullOrEmpty
+        $result.Succeeded | Should -BeTrue
+        Get-DocumentCount (Get-Collection $uri $target 'm') | Should -Be 5
+        Get-IndexNames8 $target 'm' | Should -Be (Get-IndexNames8 $source 'm')
+    }
+}
+
+Describe 'Restore-MongoDatabase -Path given a sound file or folder it does not take (breaker8 finding 6)' {
+    # mongorestore restores a single collection's .bson file (the database from its folder, the collection from its name);
+    # this module takes a dump folder instead. Either way a sound file is not damage: the error must not be CorruptFile.
+    It 'does not call sound input corrupt (<Name>)' -ForEach @(
+        @{ Name = 'foodump/test/foo.bson'; Path = 'foodump/test/foo.bson' }
+        @{ Name = 'a database folder of a dump'; Path = 'foodump/test' }
+    ) {
+        $target = "b8_single_$suffix"
+        $thrown = $null
+        try { Restore-MongoDatabase -ConnectionString $uri -Path (Join-Path $fixtures $Path) -RenameDatabase @{ test = $target } | Out-Null } catch { $thrown = $_ }
+        if ($thrown) { $thrown.FullyQualifiedErrorId | Should -Not -BeLike 'MongoBackup.CorruptFile*' -Because $thrown.Exception.Message }
+    }
+}
