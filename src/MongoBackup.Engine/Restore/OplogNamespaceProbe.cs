@@ -65,23 +65,31 @@ public static class OplogNamespaceProbe
     /// Every namespace <paramref name="segments"/> can bring into being on a replay's target (<see cref="CreatedBy"/>) that
     /// <paramref name="covers"/> takes, in the order first met, each with what its first creation makes it; each segment
     /// read again from its start (<see cref="OplogSegment.Reread"/>), its entries at or before its After skipped, to its Limit.
+    /// An oplog that cannot be read to its end (damaged, a file gone) is read up to there: the replay stops there too.
     /// </summary>
     public static async Task<IReadOnlyList<(string Database, string Collection, string Type)>> CreatedAsync(IReadOnlyList<OplogSegment> segments,
         Func<string, string, bool> covers, CancellationToken ct)
     {
         var found = new List<(string, string, string)>();
         var seen = new HashSet<(string, string)>();
-        foreach (var segment in segments)
+        try
         {
-            var entries = segment.Reread ?? throw new InvalidOperationException($"The replay's oplog segment '{segment.Name}' cannot be read again to check its targets.");
-            await foreach (var raw in entries().WithCancellation(ct))
+            foreach (var segment in segments)
             {
-                using var entry = new RawBsonDocument(raw);
-                if (segment.Limit is not null && segment.Limit.IsBeyond(entry)) break;
-                if (segment.After is { } after && entry.GetValue("ts", BsonNull.Value) is BsonTimestamp ts && OplogTimestamp.FromBsonTimestamp(ts) <= after) continue;
-                foreach (var (db, collection, type) in CreatedBy(entry))
-                    if (covers(db, collection) && seen.Add((db, collection))) found.Add((db, collection, type));
+                var entries = segment.Reread ?? throw new InvalidOperationException($"The replay's oplog segment '{segment.Name}' cannot be read again to check its targets.");
+                await foreach (var raw in entries().WithCancellation(ct))
+                {
+                    using var entry = new RawBsonDocument(raw);
+                    if (segment.Limit is not null && segment.Limit.IsBeyond(entry)) break;
+                    if (segment.After is { } after && entry.GetValue("ts", BsonNull.Value) is BsonTimestamp ts && OplogTimestamp.FromBsonTimestamp(ts) <= after) continue;
+                    foreach (var (db, collection, type) in CreatedBy(entry))
+                        if (covers(db, collection) && seen.Add((db, collection))) found.Add((db, collection, type));
+                }
             }
+        }
+        catch (Exception e) when (e is Formats.CorruptDumpException or MongoBackupException or IOException)
+        {
+            // Damaged or gone part-way: the replay stops at the same entry, and says so; what it creates before is found.
         }
         return found;
     }

@@ -31,7 +31,7 @@ internal sealed class OplogReplayPhase(IMongoClient client, RestoreRequest reque
             // The namespaces the restore took: a pattern that is exactly a name in the dump means that name.
             var coverage = new ReplayCoverage(scope, RestorePlanner.EffectiveFilter(reader, request.Filter));
             // What the replay creates beyond the restored files is held to their rule before it writes anything.
-            await new ReplayCreatedTargets(client, request, observer).PrepareAsync(segments, coverage, state, outcome, ct);
+            await new ReplayCreatedTargets(client, request, observer, recordsOnlyInExistingDatabases: target is not null).PrepareAsync(segments, coverage, state, outcome, ct);
             var replay = await ReplayAsync(segments, coverage, state, outcome, ct);
             moreApplied = replay.AppliedBySegment.TakeLast(moreOplog.Count).Sum();
         }

@@ -14,7 +14,8 @@ namespace MongoBackup.Engine.Restore;
 /// -Drop replaces it, or -Resume finishes this same restore in it (its record names the same snapshot and moment,
 /// <see cref="RestoreRecords"/>). Each is listed in the result as any restored namespace is.
 /// </summary>
-internal sealed class ReplayCreatedTargets(IMongoClient client, RestoreRequest request, IEngineObserver observer)
+/// <param name="recordsOnlyInExistingDatabases">Into a mongos: no record is written into a database the target does not have yet.</param>
+internal sealed class ReplayCreatedTargets(IMongoClient client, RestoreRequest request, IEngineObserver observer, bool recordsOnlyInExistingDatabases = false)
 {
     /// <summary>
     /// Finds in <paramref name="segments"/> what the replay creates within <paramref name="coverage"/> beyond what
@@ -38,7 +39,10 @@ internal sealed class ReplayCreatedTargets(IMongoClient client, RestoreRequest r
                 NamespaceFailures.Record(observer, result, refused);
                 continue;
             }
-            await RestoreRecords.WriteAsync(db, targetCollection, identity, ct);
+            // Recorded for a -Resume, in a database that exists: into a mongos, a record would create a new database on
+            // a shard of the cluster's choosing, where the replay creates it on its source's primary shard.
+            if (!recordsOnlyInExistingDatabases || await ExistsAsync(targetDb, ct))
+                await RestoreRecords.WriteAsync(db, targetCollection, identity, ct);
         }
     }
 
@@ -77,6 +81,12 @@ internal sealed class ReplayCreatedTargets(IMongoClient client, RestoreRequest r
             $"The target {result.TargetNamespace} already {held}, and the replayed oplog creates {result.SourceNamespace} there " +
             $"(a collection created after the backup began), so it was not restored and nothing was written to it.{resume} " +
             "Use -Drop to replace it, or restore into another name.", target: result.TargetNamespace);
+    }
+
+    private async Task<bool> ExistsAsync(string database, CancellationToken ct)
+    {
+        using var cursor = await client.ListDatabaseNamesAsync(new ListDatabaseNamesOptions { Filter = new BsonDocument("name", database) }, ct);
+        return await cursor.AnyAsync(ct);
     }
 
     /// <summary>What the target collection holds ("holds 2 documents", "exists as a view"), or null when it is absent or empty.</summary>
