@@ -51,6 +51,31 @@ Describe 'A mongodump folder whose oplog removes a duplicate of a unique index' 
     }
 }
 
+Describe 'A mongodump folder holding only oplog.bson' {
+    It 'replays it as mongorestore --oplogReplay does: create_indexes.test with its three indexes' {
+        # mongo-tools' mongorestore_test.go (TestCreateIndexes...) restores testdata/create_indexes with --oplogReplay and expects 3 indexes.
+        $folder = New-TestFolder
+        Copy-Item (Join-Path $fixtures 'mongorestore/testdata/create_indexes/oplog.bson') (Join-Path $folder 'oplog.bson')
+        $target = "$($prefix)_ci"
+
+        $result = Restore-MongoDatabase -ConnectionString $uri -Path $folder -RenameDatabase "create_indexes=$target" -Confirm:$false
+
+        $result.Succeeded | Should -BeTrue
+        @($result.Namespaces.TargetNamespace) | Should -Be @("$target.test")
+        $keys = Get-IndexKeys (Get-Collection $uri $target 'test')
+        @($keys | ForEach-Object { ($_ -split '=')[0] }) | Should -Be @('_id_', 'a_1', 'b_1')
+    }
+
+    It 'is refused with NothingSelected when the oplog creates nothing the filter chooses, or with -NoOplogReplay' {
+        $folder = New-TestFolder
+        Copy-Item (Join-Path $fixtures 'mongorestore/testdata/create_indexes/oplog.bson') (Join-Path $folder 'oplog.bson')
+        { Restore-MongoDatabase -ConnectionString $uri -Path $folder -Collection 'create_indexes.other' -Confirm:$false } |
+            Should -Throw -ErrorId 'MongoBackup.NothingSelected*'
+        { Restore-MongoDatabase -ConnectionString $uri -Path $folder -NoOplogReplay -Confirm:$false } |
+            Should -Throw -ErrorId 'MongoBackup.NothingSelected*'
+    }
+}
+
 Describe 'Point-in-time restores over the forms MongoDB writes' {
     BeforeAll {
         $script:repository = New-TestFolder

@@ -1,3 +1,4 @@
+using MongoBackup.Engine.Oplog.Replay;
 using MongoDB.Bson;
 
 namespace MongoBackup.Engine.Restore;
@@ -57,6 +58,72 @@ public static class OplogNamespaceProbe
         else if (command.Value is BsonString collection)
         {
             yield return Split(ns.Split('.', 2)[0] + "." + collection.Value);
+        }
+    }
+
+    /// <summary>
+    /// Every namespace <paramref name="segments"/> can bring into being on a replay's target (<see cref="CreatedBy"/>) that
+    /// <paramref name="covers"/> takes, in the order first met, each with what its first creation makes it; each segment
+    /// read again from its start (<see cref="OplogSegment.Reread"/>), its entries at or before its After skipped, to its Limit.
+    /// An oplog that cannot be read to its end (damaged, a file gone) is read up to there: the replay stops there too.
+    /// </summary>
+    public static async Task<IReadOnlyList<(string Database, string Collection, string Type)>> CreatedAsync(IReadOnlyList<OplogSegment> segments,
+        Func<string, string, bool> covers, CancellationToken ct)
+    {
+        var found = new List<(string, string, string)>();
+        var seen = new HashSet<(string, string)>();
+        try
+        {
+            foreach (var segment in segments)
+            {
+                var entries = segment.Reread ?? throw new InvalidOperationException($"The replay's oplog segment '{segment.Name}' cannot be read again to check its targets.");
+                await foreach (var raw in entries().WithCancellation(ct))
+                {
+                    using var entry = new RawBsonDocument(raw);
+                    if (segment.Limit is not null && segment.Limit.IsBeyond(entry)) break;
+                    if (segment.After is { } after && entry.GetValue("ts", BsonNull.Value) is BsonTimestamp ts && OplogTimestamp.FromBsonTimestamp(ts) <= after) continue;
+                    foreach (var (db, collection, type) in CreatedBy(entry))
+                        if (covers(db, collection) && seen.Add((db, collection))) found.Add((db, collection, type));
+                }
+            }
+        }
+        catch (Exception e) when (e is Formats.CorruptDumpException or MongoBackupException or IOException)
+        {
+            // Damaged or gone part-way: the replay stops at the same entry, and says so; what it creates before is found.
+        }
+        return found;
+    }
+
+    /// <summary>
+    /// The namespaces an entry can bring into being on a replay's target, each with what it is ("collection",
+    /// "timeseries" or "view", <see cref="Formats.CollectionMetadata"/>): a create's collection (a time-series
+    /// collection's buckets or view as the collection itself), a rename's target (created, or replaced with dropTarget),
+    /// and those of the operations an applyOps holds (a transaction's). Writes to other collections need one of these
+    /// first: applyOps never creates a collection for an insert (NamespaceNotFound).
+    /// </summary>
+    public static IEnumerable<(string Database, string Collection, string Type)> CreatedBy(BsonDocument entry)
+    {
+        if (entry.GetValue("op", "").AsString != "c" || entry.GetValue("o", BsonNull.Value) is not BsonDocument o || o.ElementCount == 0) yield break;
+        var command = o.GetElement(0);
+        var database = entry.GetValue("ns", "").AsString.Split('.', 2)[0];
+        if (command.Name == "applyOps" && command.Value is BsonArray inner)
+        {
+            foreach (var member in inner.OfType<BsonDocument>())
+                foreach (var found in CreatedBy(member)) yield return found;
+        }
+        else if (command.Name == "renameCollection" && o.GetValue("to", BsonNull.Value) is BsonString to)
+        {
+            var (db, collection) = Split(to.Value);
+            yield return (db, collection, Formats.CollectionMetadata.CollectionType);
+        }
+        else if (command.Name == "create" && command.Value is BsonString created)
+        {
+            var (db, collection) = Split(database + "." + created.Value);
+            var type = TimeseriesBuckets.IsBuckets(created.Value) || o.Contains("timeseries")
+                       || o.GetValue("viewOn", BsonNull.Value) is BsonString { Value: var on } && TimeseriesBuckets.IsBuckets(on)
+                ? Formats.CollectionMetadata.TimeseriesType
+                : o.Contains("viewOn") ? Formats.CollectionMetadata.ViewType : Formats.CollectionMetadata.CollectionType;
+            yield return (db, collection, type);
         }
     }
 

@@ -24,12 +24,14 @@ internal sealed class OplogReplayPhase(IMongoClient client, RestoreRequest reque
     {
         var state = Seed(ready.Select(r => (r.Ns, r.Result)), withIndexes: !request.NoIndexRestore);
         long moreApplied = 0;
-        var own = request.DumpOplog ?? (reader.HasOplog ? new OplogSegment(reader.Location, reader.ReadOplogAsync(ct)) : null);
+        var own = request.DumpOplog ?? (reader.HasOplog ? new OplogSegment(reader.Location, reader.ReadOplogAsync(ct)) { Reread = () => reader.ReadOplogAsync(ct) } : null);
         List<OplogSegment> segments = own is not null ? [own, .. moreOplog] : [.. moreOplog];
         if (segments.Count > 0 && !request.NoOplogReplay)
         {
             // The namespaces the restore took: a pattern that is exactly a name in the dump means that name.
             var coverage = new ReplayCoverage(scope, RestorePlanner.EffectiveFilter(reader, request.Filter));
+            // What the replay creates beyond the restored files is held to their rule before it writes anything.
+            await new ReplayCreatedTargets(client, request, observer, recordsOnlyInExistingDatabases: target is not null).PrepareAsync(segments, coverage, state, outcome, ct);
             var replay = await ReplayAsync(segments, coverage, state, outcome, ct);
             moreApplied = replay.AppliedBySegment.TakeLast(moreOplog.Count).Sum();
         }
@@ -39,15 +41,20 @@ internal sealed class OplogReplayPhase(IMongoClient client, RestoreRequest reque
 
     /// <summary>
     /// The replay's starting state: the namespaces restored from the dump, and their indexes still to build. One that
-    /// failed (damaged, refused) is not held: the replay writes nothing to it (that would write part of a namespace
-    /// reported not restored, or into what the target holds under its name), and a dropDatabase leaves it.
+    /// failed (damaged, refused) is failed in the replay too: the replay writes nothing to it, not even a create of it
+    /// (that would write part of a namespace reported not restored, or into what the target holds under its name), and
+    /// a dropDatabase leaves it.
     /// </summary>
     private static ReplayState Seed(IEnumerable<(PlannedNamespace Ns, NamespaceRestoreResult Result)> ready, bool withIndexes)
     {
         var state = new ReplayState();
         foreach (var (ns, result) in ready)
         {
-            if (result.Error is not null) continue;
+            if (result.Error is not null)
+            {
+                state.Fail(ns.SourceNamespace, result.Error);
+                continue;
+            }
             state.Holds(ns.SourceNamespace);
             if (!withIndexes || ns.IsView) continue;
             foreach (var spec in ns.Metadata?.Indexes ?? []) state.Indexes.Add(ns.SourceNamespace, spec);
@@ -76,6 +83,7 @@ internal sealed class OplogReplayPhase(IMongoClient client, RestoreRequest reque
         foreach (var (ns, reason) in state.Failed)
         {
             var result = ResultOf(outcome, ns);
+            if (result.Error is not null) continue; // failed before the replay, and reported then
             NamespaceFailures.Record(observer, result, new MongoBackupException(ErrorIds.NamespaceRestoreFailed,
                 $"{result.TargetNamespace} was not restored: {reason}.", target: result.TargetNamespace));
         }

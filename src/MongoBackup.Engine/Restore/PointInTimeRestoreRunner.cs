@@ -109,6 +109,7 @@ public sealed class PointInTimeRestoreRunner(IEngineObserver observer)
             new OplogSegment($"the oplog slices after snapshot {baseSnapshot.Id}", SliceEntries.ReadAsync(request.Repository, window.Slices, request.Restore.Encryption, ct))
             {
                 After = baseSnapshot.ConsistentAt.Timestamp, Limit = request.Limit,
+                Reread = () => SliceEntries.ReadAsync(request.Repository, window.Slices, request.Restore.Encryption, ct),
             },
         ];
         using var target = MongoConnection.Open(request.Restore.Connection);
@@ -126,12 +127,15 @@ public sealed class PointInTimeRestoreRunner(IEngineObserver observer)
     private async Task<PointInTimeOutcome> RunClusterAsync(PointInTimeRestoreRequest request, RestoreWindow window, CancellationToken ct)
     {
         await using var oplog = new Cluster.ClusterOplogToMoment(request.Repository, window.BaseSnapshot, window.Slices, request.Restore.Encryption, ct);
+        // The same merge again, read once ahead of the replay for what it creates on the target (each merge is read once).
+        await using var ahead = new Cluster.ClusterOplogToMoment(request.Repository, window.BaseSnapshot, window.Slices, request.Restore.Encryption, ct);
         using var target = MongoConnection.Open(request.Restore.Connection);
         if ((await ServerTopology.DiscoverAsync(target.Client, ct, allowMongos: true)).Kind == TopologyKind.Sharded
             && ClusterRestoreWarnings.ZonesAsOfBase(window.BaseSnapshot, window.Slices.Count) is { } zones)
             observer.Warning(zones);
-        var restore = RestoreRequestFor(request, window) with { DumpOplog = oplog.Snapshot };
-        var (outcome, sliceEntries) = await new RestoreRunner(observer).RunAsync(restore, target, [oplog.Slices(request.Limit)], ct);
+        var restore = RestoreRequestFor(request, window) with { DumpOplog = oplog.Snapshot with { Reread = () => ahead.Snapshot.Entries } };
+        var slices = oplog.Slices(request.Limit) with { Reread = () => ahead.Slices(request.Limit).Entries };
+        var (outcome, sliceEntries) = await new RestoreRunner(observer).RunAsync(restore, target, [slices], ct);
         return new PointInTimeOutcome(window, request.Limit, outcome) { SliceEntriesApplied = sliceEntries };
     }
 }

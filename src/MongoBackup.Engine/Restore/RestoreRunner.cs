@@ -24,6 +24,32 @@ public sealed class RestoreRunner(IEngineObserver observer)
         await using (reader) return RestorePlanner.Plan(reader, request.Filter, request.Map);
     }
 
+    /// <summary>
+    /// The namespaces (source "db.coll") the dump's oplog replay creates that <see cref="PlanAsync"/> does not list, within
+    /// the request's filters: what a dump holding only an oplog.bson restores, as mongorestore --oplogReplay does. Empty
+    /// with -NoOplogReplay or without an oplog. Reads the oplog; writes nothing.
+    /// </summary>
+    public static async Task<IReadOnlyList<string>> PlanReplayCreatedAsync(RestoreRequest request, CancellationToken ct)
+    {
+        if (request.NoOplogReplay) return [];
+        var (reader, scope) = await RestoreSource.OpenAsync(request, leaseFor: null, ct);
+        await using (reader)
+        {
+            if (!reader.HasOplog) return [];
+            var planned = RestorePlanner.Plan(reader, request.Filter, request.Map).Select(n => n.SourceNamespace).ToHashSet(StringComparer.Ordinal);
+            var coverage = new ReplayCoverage(scope, RestorePlanner.EffectiveFilter(reader, request.Filter));
+            var segment = new OplogSegment(reader.Location, reader.ReadOplogAsync(ct)) { Reread = () => reader.ReadOplogAsync(ct) };
+            try
+            {
+                return (await ReplayCreatedTargets.FindAsync([segment], coverage, planned, ct)).Select(n => n.Database + "." + n.Collection).ToList();
+            }
+            catch (CorruptDumpException e)
+            {
+                throw e.ToCorruptFile(); // the oplog cannot be read to its end: the replay could not be either
+            }
+        }
+    }
+
     /// <summary>What a restore would do with users and roles (for -WhatIf); null without -IncludeUsersAndRoles.</summary>
     /// <exception cref="MongoBackupException">
     /// InvalidArgument: a rename splits a database whose users and roles are asked for, or merges two databases that

@@ -63,28 +63,49 @@ public sealed class RestoreMongoDatabaseCommand : MongoRestoreCmdlet
         // What the source holds, unfiltered and unrenamed: read only to name it in a refusal.
         IReadOnlyCollection<PlannedNamespace> Everything() =>
             Await(ct => RestoreRunner.PlanAsync(request with { Filter = NamespaceFilter.Everything, Map = MongoBackup.Engine.Model.NamespaceMap.Identity }, ct));
-        RequireEveryRenameMatches(plan, Everything, source, repository: ParameterSetName == IdSet ? Repository : InputObject?.Repository);
-        if (plan.Count == 0)
+        // What the dump's oplog creates beyond its files (a dump holding only oplog.bson: all of it), read only when asked.
+        IReadOnlyList<string>? createdByOplog = null;
+        IReadOnlyList<string> CreatedByOplog() => createdByOplog ??= Await(ct => RestoreRunner.PlanReplayCreatedAsync(request, ct));
+        RequireEveryRenameMatches(plan, Everything, source, createdLater: pattern => CreatedByOplog().Any(NamespacePattern.ForMatching(pattern).IsMatch),
+            repository: ParameterSetName == IdSet ? Repository : InputObject?.Repository);
+        if (plan.Count == 0 && CreatedByOplog().Count == 0)
         {
             // A mistyped collection name is the usual cause: say what the source holds, so the right name is in the message.
             var held = Everything().Select(ns => ns.SourceNamespace).Order(StringComparer.Ordinal).ToList();
             var list = string.Join(", ", held.Take(20)) + (held.Count > 20 ? $" and {held.Count - 20} more" : "");
             throw new MongoBackupException(ErrorIds.NothingSelected,
-                $"Nothing in '{source}' matches the chosen databases, collections and namespaces; it holds {(held.Count == 0 ? "no namespace" : list)}.", target: source);
+                $"Nothing in '{source}' matches the chosen databases, collections and namespaces; it holds {(held.Count == 0 ? "no namespace" : list)}" +
+                $"{(held.Count == 0 && !NoOplogReplay ? ", and its oplog (if any) creates none of them" : "")}.", target: source);
         }
+        // Only an oplog-only dump's are listed and confirmed here; a dump with files replays its oplog into what it restores,
+        // and the run checks every target the replay creates before it writes.
+        var fromOplog = plan.Count == 0 ? CreatedByOplog() : [];
 
         if (IsWhatIf())
         {
             WritePlan(request, plan, $"from {source}");
+            foreach (var ns in fromOplog)
+                WritePlannedAction(Drop ? "Drop and restore" : "Restore", TargetOf(request, ns),
+                    $"what the oplog of {source} creates of {ns}, replayed into {request.Connection.DisplayName}", ns);
             return;
         }
-        var declined = plan.Where(ns => !Confirmed(ns, source)).Select(ns => ns.SourceNamespace).ToList();
-        if (declined.Count == plan.Count) return; // -WhatIf, or every namespace declined: nothing is written
+        var declined = plan.Where(ns => !Confirmed(ns, source)).Select(ns => ns.SourceNamespace)
+            .Concat(fromOplog.Where(ns => !ShouldProcess(TargetOf(request, ns), $"Restore what the oplog of {source} creates of {ns}")))
+            .ToList();
+        if (declined.Count == plan.Count + fromOplog.Count) return; // -WhatIf, or every namespace declined: nothing is written
 
         var confirmed = request with { Filter = Filter(declined) };
         var outcome = RunEngine((observer, ct) => new RestoreRunner(observer).RunAsync(confirmed, ct));
         WriteObject(MongoRestoreResult.FromOutcome(outcome));
     });
+
+    /// <summary>The target "db.coll" of a source namespace under the request's renames.</summary>
+    private static string TargetOf(RestoreRequest request, string ns)
+    {
+        var (db, collection) = MongoBackup.Engine.Oplog.Replay.NamespaceName.Split(ns);
+        var (targetDb, targetCollection) = request.Map.Map(db, collection);
+        return targetDb + "." + targetCollection;
+    }
 
     private string SourcePath()
     {

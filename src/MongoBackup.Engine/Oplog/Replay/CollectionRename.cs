@@ -15,7 +15,9 @@ namespace MongoBackup.Engine.Oplog.Replay;
 /// restore already holds it and the rename replaced nothing: then the dump read it after the rename, whole (a
 /// snapshot's oplog may begin before its reads, at the oldest transaction then open, as mongodump's does).</item>
 /// </list>
-/// A rename of a collection the restore does not hold changes nothing on the target.
+/// A rename onto a namespace that failed (its target holds what the restore must not touch) drops the renamed
+/// collection and leaves the failed one as it is. A rename of a collection the restore does not hold changes nothing
+/// on the target.
 /// (MongoDB 4.2+ logs a rename across databases as a copy into a temporary collection of the target database, a
 /// rename within it and a drop of the source; each of those entries falls under the same rules.)
 /// </summary>
@@ -38,6 +40,14 @@ public sealed class CollectionRename(ReplayCoverage coverage, NamespaceMap map, 
         // A collection the restore does not hold (gone before the backup listed the catalog): nothing of the restore's
         // moves, and a collection of that name the target has of its own is not the restore's to rename or drop.
         if (fromCovered && !state.IsHeld(from)) return Rewritten.Nothing;
+        // Renamed onto a namespace that failed (a target of the restore's name that it must not touch): the collection
+        // leaves its name, as at the moment restored, and nothing is written to (or dropped from) the failed one.
+        if (fromCovered && toCovered && state.HasFailed(to))
+        {
+            state.Releases(from);
+            state.Indexes.DropCollection(from);
+            return Rewritten.Send(DropOf(entry, from));
+        }
         if (fromCovered && toCovered) return Within(entry, o, from, to);
         state.Releases(from);
         state.Indexes.DropCollection(from);

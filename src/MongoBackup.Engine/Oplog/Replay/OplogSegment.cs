@@ -11,6 +11,11 @@ public sealed record OplogSegment(string Name, IAsyncEnumerable<byte[]> Entries)
     public OplogTimestamp? After { get; init; }
     /// <summary>The first entry beyond this ends the segment; null reads to its end.</summary>
     public OplogLimit? Limit { get; init; }
+    /// <summary>
+    /// The same entries read again from their start, for a look ahead of the replay (what it will create on the target,
+    /// checked before it writes anything): <see cref="Entries"/> may be readable only once. Null when they cannot be.
+    /// </summary>
+    public Func<IAsyncEnumerable<byte[]>>? Reread { get; init; }
 }
 
 /// <summary>

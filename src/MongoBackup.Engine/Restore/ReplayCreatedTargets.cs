@@ -1,0 +1,105 @@
+using MongoBackup.Engine.Events;
+using MongoBackup.Engine.Formats;
+using MongoBackup.Engine.Oplog.Replay;
+using MongoDB.Bson;
+using MongoDB.Driver;
+
+namespace MongoBackup.Engine.Restore;
+
+/// <summary>
+/// The targets a replay creates that the restore did not take from its files: a collection (or view, or time-series
+/// collection) created, or renamed onto, by the replayed oplog (made after the base snapshot, or while the dump was
+/// taken). They are held to the rule of every restored target before the replay writes anything: one that already holds
+/// documents (or is a view) on the target is not touched (TargetNotEmpty, and the replay writes nothing to it) unless
+/// -Drop replaces it, or -Resume finishes this same restore in it (its record names the same snapshot and moment,
+/// <see cref="RestoreRecords"/>). Each is listed in the result as any restored namespace is.
+/// </summary>
+/// <param name="recordsOnlyInExistingDatabases">Into a mongos: no record is written into a database the target does not have yet.</param>
+internal sealed class ReplayCreatedTargets(IMongoClient client, RestoreRequest request, IEngineObserver observer, bool recordsOnlyInExistingDatabases = false)
+{
+    /// <summary>
+    /// Finds in <paramref name="segments"/> what the replay creates within <paramref name="coverage"/> beyond what
+    /// <paramref name="state"/> holds or has failed, checks each target, adds each one's result to <paramref name="outcome"/>
+    /// and fails in <paramref name="state"/> those refused, so the replay leaves them alone.
+    /// </summary>
+    public async Task PrepareAsync(IReadOnlyList<OplogSegment> segments, ReplayCoverage coverage, ReplayState state, RestoreOutcome outcome, CancellationToken ct)
+    {
+        var created = await FindAsync(segments, coverage, outcome.Namespaces.Select(n => n.SourceNamespace).ToHashSet(StringComparer.Ordinal), ct);
+        var identity = RestoreIdentity.Of(request);
+        foreach (var (database, collection, type) in created)
+        {
+            var source = database + "." + collection;
+            var (targetDb, targetCollection) = request.Map.Map(database, collection);
+            var result = new NamespaceRestoreResult(source, targetDb + "." + targetCollection, type) { Stage = NamespaceRestoreStage.Created };
+            outcome.Namespaces.Add(result);
+            var db = client.GetDatabase(targetDb);
+            if (await RefusalAsync(db, result, identity, ct) is { } refused)
+            {
+                state.Fail(source, refused.Message);
+                NamespaceFailures.Record(observer, result, refused);
+                continue;
+            }
+            // Recorded for a -Resume, in a database that exists: into a mongos, a record would create a new database on
+            // a shard of the cluster's choosing, where the replay creates it on its source's primary shard.
+            if (!recordsOnlyInExistingDatabases || await ExistsAsync(targetDb, ct))
+                await RestoreRecords.WriteAsync(db, targetCollection, identity, ct);
+        }
+    }
+
+    /// <summary>
+    /// The source namespaces <paramref name="segments"/> create within <paramref name="coverage"/> (user collections,
+    /// views and time-series collections; not a rename's temporary copy), leaving out <paramref name="planned"/> (those
+    /// restored from the files, whose targets are prepared as such), in the order first met, each with its type.
+    /// </summary>
+    public static Task<IReadOnlyList<(string Database, string Collection, string Type)>> FindAsync(IReadOnlyList<OplogSegment> segments,
+        ReplayCoverage coverage, IReadOnlySet<string> planned, CancellationToken ct) =>
+        OplogNamespaceProbe.CreatedAsync(segments, (db, collection) =>
+            !OplogForms.IsServerDatabase(db) && !SystemCollections.IsServerOwned(collection) && !SystemCollections.IsRenameCopy(collection)
+            && collection != SystemCollections.Views && coverage.Covers(db, collection) && !planned.Contains(db + "." + collection), ct);
+
+    /// <summary>
+    /// Why the replay must not create <paramref name="result"/>'s target: it holds documents or is a view, without -Drop
+    /// (which drops it here, for the replay to create it again) or a -Resume of this same restore. Null when it may.
+    /// </summary>
+    private async Task<MongoBackupException?> RefusalAsync(IMongoDatabase db, NamespaceRestoreResult result, RestoreIdentity identity, CancellationToken ct)
+    {
+        var collection = NamespaceName.Split(result.TargetNamespace).Collection;
+        var held = await HeldAsync(db, collection, ct);
+        if (held is null) return null;
+        if (request.Drop)
+        {
+            observer.Verbose($"Dropping {result.TargetNamespace} ({held}): the replayed oplog creates {result.SourceNamespace} there, and -Drop replaces it.");
+            await db.DropCollectionAsync(collection, ct);
+            return null;
+        }
+        var recorded = request.Resume ? await RestoreRecords.ReadAsync(db, collection, ct) : null;
+        if (recorded is not null && recorded == identity) return null;
+        var resume = !request.Resume ? ""
+            : recorded is null ? $" -Resume does not take it: no interrupted restore of {identity} left it."
+            : $" -Resume does not take it: it is under the record of an interrupted restore of {recorded}, not of {identity}.";
+        return new MongoBackupException(ErrorIds.TargetNotEmpty,
+            $"The target {result.TargetNamespace} already {held}, and the replayed oplog creates {result.SourceNamespace} there " +
+            $"(a collection created after the backup began), so it was not restored and nothing was written to it.{resume} " +
+            "Use -Drop to replace it, or restore into another name.", target: result.TargetNamespace);
+    }
+
+    private async Task<bool> ExistsAsync(string database, CancellationToken ct)
+    {
+        using var cursor = await client.ListDatabaseNamesAsync(new ListDatabaseNamesOptions { Filter = new BsonDocument("name", database) }, ct);
+        return await cursor.AnyAsync(ct);
+    }
+
+    /// <summary>What the target collection holds ("holds 2 documents", "exists as a view"), or null when it is absent or empty.</summary>
+    private static async Task<string?> HeldAsync(IMongoDatabase db, string collection, CancellationToken ct)
+    {
+        using var cursor = await db.ListCollectionsAsync(new ListCollectionsOptions { Filter = new BsonDocument("name", collection) }, ct);
+        if (await cursor.FirstOrDefaultAsync(ct) is not { } existing) return null;
+        var type = existing.GetValue("type", CollectionMetadata.CollectionType).AsString;
+        if (type == CollectionMetadata.ViewType) return "exists as a view";
+        var timeseries = type == CollectionMetadata.TimeseriesType;
+        var count = await db.GetCollection<BsonDocument>(timeseries ? TimeseriesBuckets.Of(collection) : collection).EstimatedDocumentCountAsync(cancellationToken: ct);
+        return count == 0 ? null : timeseries
+            ? $"holds {count:N0} time-series bucket{(count == 1 ? "" : "s")}"
+            : $"holds {count:N0} document{(count == 1 ? "" : "s")}";
+    }
+}

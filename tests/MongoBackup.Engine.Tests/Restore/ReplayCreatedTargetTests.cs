@@ -1,0 +1,175 @@
+using MongoBackup.Engine.Connection;
+using MongoBackup.Engine.Restore;
+using MongoBackup.Engine.Tests.Integration;
+using MongoBackup.Engine.Tests.Oplog;
+using MongoDB.Bson;
+using MongoDB.Driver;
+
+namespace MongoBackup.Engine.Tests.Restore;
+
+/// <summary>
+/// A collection the replayed oplog creates (or renames onto) is held to the rule of every restored target: a target of
+/// that name holding documents is not touched (TargetNotEmpty, named in the result), unless -Drop replaces it; -Resume
+/// takes it only under the record of the same restore.
+/// </summary>
+[Collection(MongoServerCollection.Name)]
+public sealed class ReplayCreatedTargetTests(MongoServerFixture server)
+{
+    private const string Source = "shop";
+
+    private static BsonDocument[] CreateAndInsert() =>
+    [
+        HandWrittenDump.Entry(1700000001, "c", Source + ".$cmd", new BsonDocument("create", "newc")),
+        HandWrittenDump.Entry(1700000002, "i", Source + ".newc", new BsonDocument { { "_id", 1 }, { "from", "oplog" } }),
+    ];
+
+    private async Task<string> TargetHoldingForeignAsync(string prefix, string collection)
+    {
+        var target = TestDatabases.NewName(prefix);
+        await server.Client.GetDatabase(target).GetCollection<BsonDocument>(collection).InsertManyAsync(
+            [new BsonDocument { { "_id", 1 }, { "foreign", true } }, new BsonDocument { { "_id", 99 }, { "foreign", true } }]);
+        return target;
+    }
+
+    private Task<RestoreOutcome> RestoreAsync(HandWrittenDump dump, string target, RecordingObserver observer, bool drop = false, bool resume = false) =>
+        new RestoreRunner(observer).RunAsync(new RestoreRequest
+        {
+            Connection = new ConnectionSettings { ConnectionString = server.ConnectionString },
+            SourcePath = dump.Path, Map = new NamespaceMap().AddDatabaseRename(Source, target), Drop = drop, Resume = resume,
+        }, CancellationToken.None);
+
+    private async Task<List<string>> JsonAsync(string ns) =>
+        (await ReplayHarness.DocumentsAsync(server.Client, ns)).Select(d => d.ToJson()).ToList();
+
+    [Fact]
+    public async Task A_collection_the_oplog_creates_is_not_written_where_the_target_holds_documents()
+    {
+        using var dump = new HandWrittenDump(Source, "a", [new BsonDocument("_id", 1)], CreateAndInsert());
+        var target = await TargetHoldingForeignAsync("replaycreated", "newc");
+        var observer = new RecordingObserver();
+
+        var outcome = await RestoreAsync(dump, target, observer);
+
+        Assert.False(outcome.Succeeded);
+        Assert.Equal(["{ \"_id\" : 1, \"foreign\" : true }", "{ \"_id\" : 99, \"foreign\" : true }"], await JsonAsync(target + ".newc"));
+        var newc = Assert.Single(outcome.Namespaces, n => n.TargetNamespace == target + ".newc");
+        Assert.Contains("already holds 2 documents", newc.Error);
+        var (failed, error) = Assert.Single(observer.Failures);
+        Assert.Equal(target + ".newc", failed);
+        Assert.Equal(ErrorIds.TargetNotEmpty, error.ErrorId);
+        Assert.True(Assert.Single(outcome.Namespaces, n => n.TargetNamespace == target + ".a").Succeeded);
+        Assert.Equal(["{ \"_id\" : 1 }"], await JsonAsync(target + ".a"));
+    }
+
+    [Fact]
+    public async Task With_drop_the_target_is_replaced_by_what_the_oplog_creates_and_listed_in_the_result()
+    {
+        using var dump = new HandWrittenDump(Source, "a", [new BsonDocument("_id", 1)], CreateAndInsert());
+        var target = await TargetHoldingForeignAsync("replaycreateddrop", "newc");
+
+        var outcome = await RestoreAsync(dump, target, new RecordingObserver(), drop: true);
+
+        Assert.True(outcome.Succeeded, string.Join("; ", outcome.Namespaces.Select(n => n.Error)));
+        Assert.Equal(["{ \"_id\" : 1, \"from\" : \"oplog\" }"], await JsonAsync(target + ".newc"));
+        var newc = Assert.Single(outcome.Namespaces, n => n.TargetNamespace == target + ".newc");
+        Assert.Equal(1, newc.FinalDocuments);
+    }
+
+    [Fact]
+    public async Task A_replayed_rename_with_dropTarget_does_not_drop_a_foreign_target()
+    {
+        BsonDocument[] oplog =
+        [
+            HandWrittenDump.Entry(1700000001, "c", Source + ".$cmd",
+                new BsonDocument { { "renameCollection", Source + ".a" }, { "to", Source + ".b" }, { "dropTarget", true } }),
+        ];
+        using var dump = new HandWrittenDump(Source, "a", [new BsonDocument { { "_id", 1 }, { "v", "src" } }], oplog);
+        var target = await TargetHoldingForeignAsync("replayrenamed", "b");
+
+        var outcome = await RestoreAsync(dump, target, new RecordingObserver());
+
+        Assert.False(outcome.Succeeded);
+        Assert.Equal(["{ \"_id\" : 1, \"foreign\" : true }", "{ \"_id\" : 99, \"foreign\" : true }"], await JsonAsync(target + ".b"));
+        Assert.Contains("already holds 2 documents", Assert.Single(outcome.Namespaces, n => n.TargetNamespace == target + ".b").Error);
+        // a was renamed away at the moment restored: it is not left under its old name either.
+        var names = await (await server.Client.GetDatabase(target).ListCollectionNamesAsync()).ToListAsync();
+        Assert.DoesNotContain("a", names);
+    }
+
+    [Fact]
+    public async Task Resume_does_not_take_a_foreign_target_the_oplog_creates()
+    {
+        using var dump = new HandWrittenDump(Source, "a", [new BsonDocument("_id", 1)], CreateAndInsert());
+        var target = await TargetHoldingForeignAsync("replaycreatedresume", "newc");
+        var observer = new RecordingObserver();
+
+        var outcome = await RestoreAsync(dump, target, observer, resume: true);
+
+        Assert.False(outcome.Succeeded);
+        Assert.Equal(["{ \"_id\" : 1, \"foreign\" : true }", "{ \"_id\" : 99, \"foreign\" : true }"], await JsonAsync(target + ".newc"));
+        var (_, error) = Assert.Single(observer.Failures);
+        Assert.Equal(ErrorIds.TargetNotEmpty, error.ErrorId);
+        Assert.Contains("-Resume does not take it", error.Message);
+    }
+
+    [Fact]
+    public async Task Resume_finishes_a_collection_the_oplog_created_under_the_record_of_the_same_restore()
+    {
+        using var dump = new HandWrittenDump(Source, "a", [new BsonDocument("_id", 1)], CreateAndInsert());
+        var target = TestDatabases.NewName("replaycreatedresumed");
+        // The interrupted run: it recorded both targets and replayed the oplog's create and insert.
+        var request = new RestoreRequest { Connection = new ConnectionSettings { ConnectionString = server.ConnectionString }, SourcePath = dump.Path };
+        var db = server.Client.GetDatabase(target);
+        foreach (var collection in new[] { "a", "newc" })
+            await RestoreRecords.WriteAsync(db, collection, RestoreIdentity.Of(request), CancellationToken.None);
+        await db.GetCollection<BsonDocument>("a").InsertOneAsync(new BsonDocument("_id", 1));
+        await db.GetCollection<BsonDocument>("newc").InsertOneAsync(new BsonDocument { { "_id", 1 }, { "from", "oplog" } });
+
+        var outcome = await RestoreAsync(dump, target, new RecordingObserver(), resume: true);
+
+        Assert.True(outcome.Succeeded, string.Join("; ", outcome.Namespaces.Select(n => n.Error)));
+        Assert.Equal(["{ \"_id\" : 1, \"from\" : \"oplog\" }"], await JsonAsync(target + ".newc"));
+    }
+
+    [Fact]
+    public async Task A_dump_holding_only_an_oplog_restores_what_it_creates()
+    {
+        using var folder = new TempFolder();
+        await using (var stream = File.Create(Path.Combine(folder.Path, "oplog.bson")))
+            foreach (var entry in CreateAndInsert()) stream.Write(entry.ToBson());
+        var target = TestDatabases.NewName("oplogonly");
+        var request = new RestoreRequest
+        {
+            Connection = new ConnectionSettings { ConnectionString = server.ConnectionString },
+            SourcePath = folder.Path, Map = new NamespaceMap().AddDatabaseRename(Source, target),
+        };
+
+        Assert.Empty(await RestoreRunner.PlanAsync(request, CancellationToken.None));
+        Assert.Equal([Source + ".newc"], await RestoreRunner.PlanReplayCreatedAsync(request, CancellationToken.None));
+        Assert.Empty(await RestoreRunner.PlanReplayCreatedAsync(request with { NoOplogReplay = true }, CancellationToken.None));
+        var outcome = await new RestoreRunner(new RecordingObserver()).RunAsync(request, CancellationToken.None);
+
+        Assert.True(outcome.Succeeded);
+        Assert.Equal(["{ \"_id\" : 1, \"from\" : \"oplog\" }"], await JsonAsync(target + ".newc"));
+        Assert.Equal(target + ".newc", Assert.Single(outcome.Namespaces).TargetNamespace);
+    }
+
+    /// <summary>What the probe counts as created: a create (a time-series collection's buckets as the collection), a rename's target, an applyOps member's.</summary>
+    [Fact]
+    public void The_probe_names_every_namespace_an_entry_brings_into_being()
+    {
+        var buckets = HandWrittenDump.Entry(1, "c", "shop.$cmd", new BsonDocument { { "create", "system.buckets.m" }, { "timeseries", new BsonDocument("timeField", "t") } });
+        var rename = HandWrittenDump.Entry(2, "c", "shop.$cmd", new BsonDocument { { "renameCollection", "shop.a" }, { "to", "other.b" }, { "dropTarget", true } });
+        var transaction = HandWrittenDump.Entry(3, "c", "admin.$cmd", new BsonDocument("applyOps", new BsonArray
+        {
+            new BsonDocument { { "op", "c" }, { "ns", "shop.$cmd" }, { "o", new BsonDocument { { "create", "v" }, { "viewOn", "a" }, { "pipeline", new BsonArray() } } } },
+            new BsonDocument { { "op", "i" }, { "ns", "shop.x" }, { "o", new BsonDocument("_id", 1) } },
+        }));
+        var insert = HandWrittenDump.Entry(4, "i", "shop.x", new BsonDocument("_id", 1));
+
+        Assert.Equal([("shop", "m", "timeseries")], OplogNamespaceProbe.CreatedBy(buckets));
+        Assert.Equal([("other", "b", "collection")], OplogNamespaceProbe.CreatedBy(rename));
+        Assert.Equal([("shop", "v", "view")], OplogNamespaceProbe.CreatedBy(transaction));
+        Assert.Empty(OplogNamespaceProbe.CreatedBy(insert));
+    }
+}

@@ -1,0 +1,161 @@
+# The collections a restore's oplog replay creates (created after the full snapshot, or while a dump was taken) are
+# held to the rule of every restored target: one that already holds documents on the target is not touched
+# (TargetNotEmpty, named in the result) unless -Drop replaces it; a replayed rename with dropTarget never drops it.
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'TestServer.ps1')
+    Import-MongoBackupModule
+    $script:server = Start-MongoTestServer
+    $script:uri = $server.Uri
+    $script:suffix = [guid]::NewGuid().ToString('N').Substring(0, 8)
+    $script:none = [System.Threading.CancellationToken]::None
+
+    function script:Invoke-DatabaseCommand([string] $Database, [string] $Json) {
+        Write-Output -NoEnumerate ([MongoDB.Driver.MongoClient]::new($uri).GetDatabase($Database).RunCommand[MongoDB.Bson.BsonDocument](
+            [MongoDB.Driver.Command[MongoDB.Bson.BsonDocument]] $Json, $null, $none))
+    }
+    function script:Get-Json([string] $Database, [string] $Collection) { Get-AllDocuments (Get-Collection $uri $Database $Collection) }
+    function script:Add-ForeignDocuments([string] $Database, [string] $Collection) {
+        # What the target holds of its own under the name the replay creates.
+        $foreign = Get-Collection $uri $Database $Collection
+        $foreign.InsertOne((New-BsonDocument @{ _id = 1; foreign = $true }), $null, $none)
+        $foreign.InsertOne((New-BsonDocument @{ _id = 99; foreign = $true }), $null, $none)
+    }
+    function script:Write-BsonFile([string] $Path, [string[]] $Json) {
+        # Each JSON document written as BSON, one after the other, as mongodump writes a .bson file.
+        $stream = [System.IO.File]::Create($Path)
+        try {
+            foreach ($text in $Json) {
+                $writer = [MongoDB.Bson.IO.BsonBinaryWriter]::new($stream)
+                [MongoDB.Bson.Serialization.BsonSerializer]::Serialize($writer, [MongoDB.Bson.BsonDocument], [MongoDB.Bson.BsonDocument]::Parse($text))
+                $writer.Flush()
+            }
+        } finally { $stream.Dispose() }
+    }
+    function script:New-Dump([string] $Database, [string[]] $Documents, [string[]] $Oplog) {
+        # A mongodump --oplog folder: $Database.a holding $Documents, and oplog.bson.
+        $folder = New-TestFolder
+        New-Item -ItemType Directory -Force (Join-Path $folder $Database) | Out-Null
+        Write-BsonFile (Join-Path $folder "$Database/a.bson") $Documents
+        Set-Content (Join-Path $folder "$Database/a.metadata.json") '{"options":{},"indexes":[{"v":2,"key":{"_id":1},"name":"_id_"}],"collectionName":"a"}'
+        Write-BsonFile (Join-Path $folder 'oplog.bson') $Oplog
+        return $folder
+    }
+    $script:foreignJson = @('{ "_id" : 1, "foreign" : true }', '{ "_id" : 99, "foreign" : true }')
+}
+
+AfterAll {
+    Remove-TestRun -Uri $uri -Suffix $suffix -Server $server
+}
+
+Describe 'Restore-MongoPointInTime of a collection created after the base snapshot, whose target holds documents' {
+    BeforeAll {
+        $script:source = "rt_created_$suffix"
+        $script:repo = New-TestFolder
+        (Get-Collection $uri $source 'a').InsertOne((New-BsonDocument @{ _id = 1 }), $null, $none)
+        Backup-MongoDatabase -ConnectionString $uri -Repository $repo -Database $source -WarningAction SilentlyContinue | Out-Null
+        (Get-Collection $uri $source 'newc').InsertOne((New-BsonDocument @{ _id = 1; v = 'src' }), $null, $none)   # created after the full
+        $script:slice = Backup-MongoOplog -ConnectionString $uri -Repository $repo -WarningAction SilentlyContinue
+    }
+
+    It 'leaves it as it was and fails it with TargetNotEmpty, naming it; the other collections restore' {
+        $target = "rt_createdt_$suffix"
+        Add-ForeignDocuments $target 'newc'
+
+        $result = Restore-MongoPointInTime -ConnectionString $uri -Repository $repo -ClusterTime $slice.OplogEnd -RenameDatabase @{ $source = $target } -ErrorVariable failures -ErrorAction SilentlyContinue
+
+        Get-Json $target 'newc' | Should -Be $foreignJson
+        $result.Succeeded | Should -BeFalse
+        $failures.Count | Should -Be 1
+        $failures[0].FullyQualifiedErrorId | Should -BeLike 'MongoBackup.TargetNotEmpty,*'
+        $failures[0].TargetObject | Should -Be "$target.newc"
+        $failures[0].Exception.Message | Should -BeLike "The target $target.newc already holds 2 documents, and the replayed oplog creates $source.newc there*Use -Drop to replace it*"
+        ($result.Namespaces | Where-Object TargetNamespace -eq "$target.newc").Error | Should -Not -BeNullOrEmpty
+        Get-Json $target 'a' | Should -Be @('{ "_id" : 1 }')
+    }
+
+    It '-Drop replaces it with the collection as of the moment, listed in the result' {
+        $target = "rt_createdd_$suffix"
+        Add-ForeignDocuments $target 'newc'
+
+        $result = Restore-MongoPointInTime -ConnectionString $uri -Repository $repo -ClusterTime $slice.OplogEnd -RenameDatabase @{ $source = $target } -Drop -Confirm:$false
+
+        $result.Succeeded | Should -BeTrue
+        Get-Json $target 'newc' | Should -Be @('{ "_id" : 1, "v" : "src" }')
+        ($result.Namespaces | Where-Object TargetNamespace -eq "$target.newc").FinalDocuments | Should -Be 1
+    }
+}
+
+Describe 'A replayed renameCollection with dropTarget onto a name whose target holds documents' {
+    It 'Restore-MongoPointInTime does not drop the target''s collection, and fails it with TargetNotEmpty' {
+        $source = "rt_renamed_$suffix"
+        $target = "rt_renamedt_$suffix"
+        $repo = New-TestFolder
+        (Get-Collection $uri $source 'a').InsertOne((New-BsonDocument @{ _id = 1; v = 'src' }), $null, $none)
+        Backup-MongoDatabase -ConnectionString $uri -Repository $repo -Database $source -WarningAction SilentlyContinue | Out-Null
+        (Get-Collection $uri $source 'b').InsertOne((New-BsonDocument @{ _id = 5 }), $null, $none)   # b created after the full
+        Invoke-DatabaseCommand 'admin' "{renameCollection: '$source.a', to: '$source.b', dropTarget: true}" | Out-Null
+        $slice = Backup-MongoOplog -ConnectionString $uri -Repository $repo -WarningAction SilentlyContinue
+        Add-ForeignDocuments $target 'b'
+
+        $result = Restore-MongoPointInTime -ConnectionString $uri -Repository $repo -ClusterTime $slice.OplogEnd -RenameDatabase @{ $source = $target } -ErrorVariable failures -ErrorAction SilentlyContinue
+
+        Get-Json $target 'b' | Should -Be $foreignJson -Because 'the restore never held that collection'
+        $result.Succeeded | Should -BeFalse
+        @($failures | ForEach-Object FullyQualifiedErrorId) | Should -BeLike 'MongoBackup.TargetNotEmpty,*'
+        $failures[0].TargetObject | Should -Be "$target.b"
+    }
+
+    It 'Restore-MongoDatabase of a dump whose oplog renames a onto b (dropTarget) leaves the target''s b alone' {
+        $database = "rt_dumprenamed_$suffix"
+        $dump = New-Dump $database @('{"_id": 1, "v": "src"}') @(
+            '{"ts":{"$timestamp":{"t":1700000000,"i":1}},"t":1,"op":"c","ns":"' + $database + '.$cmd","o":{"renameCollection":"' + $database + '.a","to":"' + $database + '.b","dropTarget":true}}'
+        )
+        Add-ForeignDocuments $database 'b'
+
+        $result = Restore-MongoDatabase -ConnectionString $uri -Path $dump -ErrorVariable failures -ErrorAction SilentlyContinue
+
+        Get-Json $database 'b' | Should -Be $foreignJson
+        $result.Succeeded | Should -BeFalse
+        $failures[0].FullyQualifiedErrorId | Should -BeLike 'MongoBackup.TargetNotEmpty,*'
+        $failures[0].TargetObject | Should -Be "$database.b"
+    }
+}
+
+Describe 'Restore-MongoDatabase of a dump whose oplog creates a collection the target holds' {
+    BeforeAll {
+        $script:oplogFor = {
+            param([string] $Database)
+            @(
+                '{"ts":{"$timestamp":{"t":1700000000,"i":1}},"t":1,"op":"c","ns":"' + $Database + '.$cmd","o":{"create":"newc"}}'
+                '{"ts":{"$timestamp":{"t":1700000000,"i":2}},"t":1,"op":"i","ns":"' + $Database + '.newc","o":{"_id":1,"from":"oplog"}}'
+            )
+        }
+    }
+
+    It 'does not write into it: TargetNotEmpty names it' {
+        $database = "rt_dumpcreated_$suffix"
+        $dump = New-Dump $database @('{"_id": 1}') (& $oplogFor $database)
+        Add-ForeignDocuments $database 'newc'
+
+        $result = Restore-MongoDatabase -ConnectionString $uri -Path $dump -ErrorVariable failures -ErrorAction SilentlyContinue
+
+        Get-Json $database 'newc' | Should -Be $foreignJson
+        $result.Succeeded | Should -BeFalse
+        $failures.Count | Should -Be 1
+        $failures[0].FullyQualifiedErrorId | Should -BeLike 'MongoBackup.TargetNotEmpty,*'
+        $failures[0].TargetObject | Should -Be "$database.newc"
+        Get-Json $database 'a' | Should -Be @('{ "_id" : 1 }')
+    }
+
+    It '-Drop replaces it with what the oplog creates (not a mix with the target''s documents)' {
+        $database = "rt_dumpcreatedd_$suffix"
+        $dump = New-Dump $database @('{"_id": 1}') (& $oplogFor $database)
+        Add-ForeignDocuments $database 'newc'
+
+        $result = Restore-MongoDatabase -ConnectionString $uri -Path $dump -Drop -Confirm:$false
+
+        $result.Succeeded | Should -BeTrue
+        Get-Json $database 'newc' | Should -Be @('{ "_id" : 1, "from" : "oplog" }')
+        @($result.Namespaces.TargetNamespace) | Should -Contain "$database.newc"
+    }
+}
