@@ -47,6 +47,40 @@ Describe 'Bad restore arguments' {
             Should -Throw -ErrorId 'MongoBackup.SourceNotFound*'
     }
 
+    # mongorestore restores a lone .bson file (--db and --collection naming it); this module takes the dump folder and a
+    # filter. A sound file or database folder is no damage: InvalidArgument saying what to give instead, never
+    # CorruptFile (breaker8 finding 6). Checked before any connection.
+    It 'one collection''s file of a dump (<Name>) is InvalidArgument naming the dump folder and -Collection <Namespace>' -ForEach @(
+        @{ Name = 'foo.bson'; File = 'foodump/test/foo.bson'; Folder = 'foodump'; Namespace = 'test.foo' }
+        @{ Name = 'foo.bson.gz'; File = 'prelude_test/prelude_gzip/test/foo.bson.gz'; Folder = 'prelude_test/prelude_gzip'; Namespace = 'test.foo' }
+        @{ Name = 'foo.metadata.json'; File = 'foodump/test/foo.metadata.json'; Folder = 'foodump'; Namespace = 'test.foo' }
+        @{ Name = 'a time-series collection''s buckets'; File = 'timeseries_tests/ts_dump/timeseries_test/system.buckets.foo_ts.bson'; Folder = 'timeseries_tests/ts_dump'; Namespace = 'timeseries_test.foo_ts' }
+    ) {
+        $testdata = Join-Path (Assert-MongoToolsFixtures) 'mongorestore/testdata'
+        $file = [System.IO.Path]::GetFullPath((Join-Path $testdata $File))
+        $caught = $null
+        try { Restore-MongoDatabase -ConnectionString 'mongodb://127.0.0.1:1' -Path $file -ErrorAction Stop } catch { $caught = $_ }
+        $caught.FullyQualifiedErrorId | Should -BeLike 'MongoBackup.InvalidArgument,*'
+        $caught.Exception.Message | Should -BeLike "'$file' is one collection's * file ($Namespace) of a mongodump folder, not a dump or an archive*"
+        $caught.Exception.Message | Should -BeLike "*give -Path the dump folder that holds its database folder '*', '$([System.IO.Path]::GetFullPath((Join-Path $testdata $Folder)))', with -Collection '$Namespace' to restore that collection alone."
+    }
+
+    It 'one database folder of a dump is InvalidArgument naming its parent folder and -Database' {
+        $folder = [System.IO.Path]::GetFullPath((Join-Path (Assert-MongoToolsFixtures) 'mongorestore/testdata/foodump/test'))
+        $caught = $null
+        try { Restore-MongoDatabase -ConnectionString 'mongodb://127.0.0.1:1' -Path $folder -ErrorAction Stop } catch { $caught = $_ }
+        $caught.FullyQualifiedErrorId | Should -BeLike 'MongoBackup.InvalidArgument,*'
+        $caught.Exception.Message | Should -Be ("'$folder' looks like one database folder of a dump, not a dump: choose its parent folder " +
+            "'$(Split-Path $folder)', with -Database 'test' to restore that database alone.")
+    }
+
+    It 'a damaged archive is still CorruptFile' {
+        $archive = Join-Path $repository 'damaged.archive'
+        [System.IO.File]::WriteAllBytes($archive, [byte[]] (0x6d, 0xe2, 0x99, 0x81, 0x05, 0x00))
+        { Restore-MongoDatabase -ConnectionString 'mongodb://127.0.0.1:1' -Path $archive -ErrorAction Stop } |
+            Should -Throw -ErrorId 'MongoBackup.CorruptFile*'
+    }
+
     It 'a -RenameDatabase value that is not old=new names the problem' {
         $dump = New-Item -ItemType Directory (Join-Path $repository 'dump/shop') -Force
         { Restore-MongoDatabase -ConnectionString 'mongodb://127.0.0.1:1' -Path (Split-Path $dump) -RenameDatabase 'shop' -ErrorAction Stop } |

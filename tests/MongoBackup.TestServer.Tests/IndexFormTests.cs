@@ -42,6 +42,34 @@ public sealed class IndexFormTests : ServerTestBase
         Assert.Equal("all indexes already exist", again["note"].AsString);
     }
 
+    /// <summary>
+    /// An index on a time-series collection is built on its buckets in the translated form, which the oplog logs on
+    /// system.buckets.NAME; that form sent again to the buckets (as a replay builds it) is the same index. Unique and
+    /// text indexes are refused, as MongoDB refuses them (timeseries_commands_conversion_helper.cpp).
+    /// </summary>
+    [Fact]
+    public void A_timeseries_index_in_its_buckets_form_builds_on_the_buckets_and_unique_or_text_ones_are_refused()
+    {
+        var db = Database("tsform");
+        db.RunCommand<BsonDocument>(BsonDocument.Parse("{create: 'w', timeseries: {timeField: 't', metaField: 'm'}}"));
+        db.RunCommand<BsonDocument>(BsonDocument.Parse("{createIndexes: 'w', indexes: [{key: {m: 1, v: 1}, name: 'mv'}]}"));
+        var buckets = db.GetCollection<BsonDocument>("system.buckets.w").Indexes.List().ToList();
+        var mv = buckets.Single(i => i["name"] == "mv");
+        Assert.Equal(BsonDocument.Parse("{meta: 1, 'control.min.v': 1, 'control.max.v': 1}"), mv["key"]);
+
+        var again = db.RunCommand<BsonDocument>(new BsonDocument { { "createIndexes", "system.buckets.w" }, { "indexes", new BsonArray(buckets.Where(i => i["name"] != "_id_")) } });
+        Assert.Equal("all indexes already exist", again["note"].AsString);
+        Assert.Equal(["m_1_t_1", "mv"], db.GetCollection<BsonDocument>("w").Indexes.List().ToList().Select(i => i["name"].AsString).Order());
+
+        foreach (var refused in new[] { "{key: {v: 1}, name: 'u', unique: true}", "{key: {v: 'text'}, name: 'x'}" })
+        {
+            var error = Assert.Throws<MongoCommandException>(() =>
+                db.RunCommand<BsonDocument>(new BsonDocument { { "createIndexes", "w" }, { "indexes", new BsonArray { BsonDocument.Parse(refused) } } }));
+            Assert.Equal(72, error.Code);
+            Assert.Contains("not supported on time-series collections", error.Message);
+        }
+    }
+
     [Theory]
     [InlineData("{key: {_id: 1}, name: '_id_', unique: true}", 197)]
     [InlineData("{key: {_id: 1}, name: '_id_1', sparse: true}", 197)]

@@ -44,10 +44,11 @@ internal sealed class DumpDirectoryReader : IDumpReader
         }
         var oplog = FindOplog(root);
         if (namespaces.Count == 0 && oplog is null && LooksLikeDatabaseFolder(root))
-            throw new InvalidDataException(
-                $"'{root}' looks like one database folder of a dump, not a dump: choose its parent folder '{Path.GetDirectoryName(root)}'.");
+            throw new NotADumpException(
+                $"'{root}' looks like one database folder of a dump, not a dump: choose its parent folder '{Path.GetDirectoryName(root)}', " +
+                $"with -Database '{Path.GetFileName(root)}' to restore that database alone.");
         if (namespaces.Count == 0 && oplog is null)
-            throw new InvalidDataException(
+            throw new NotADumpException(
                 $"'{root}' is not a mongodump directory: it has no database folders with .bson or .metadata.json files and no oplog.bson.");
         return new DumpDirectoryReader(root, namespaces, dataFiles, oplog);
     }
@@ -142,7 +143,7 @@ internal sealed class DumpDirectoryReader : IDumpReader
         var snapshot = Directory.EnumerateDirectories(root)
             .FirstOrDefault(d => File.Exists(Path.Combine(d, "manifest.json")));
         if (snapshot is not null)
-            throw new InvalidDataException(
+            throw new NotADumpException(
                 $"'{root}' is a snapshot repository, not a dump: choose one of its snapshots, such as '{snapshot}'.");
     }
 }

@@ -10,13 +10,21 @@ public static class DumpReaders
     /// manifest.json is ignored). A file is read as a mongodump archive, gzip, zstd or plain by its first bytes.
     /// </summary>
     /// <exception cref="FileNotFoundException">Nothing exists at <paramref name="path"/>.</exception>
-    /// <exception cref="InvalidDataException">The path is neither a dump directory nor an archive; the message names it.</exception>
+    /// <exception cref="NotADumpException">
+    /// The path is sound but no dump: a piece of one (a database folder, a collection's file, the oplog file), a
+    /// repository's root, a folder with no dump in it; the message names it and what to give instead.
+    /// </exception>
+    /// <exception cref="InvalidDataException">The file is not an archive (or one whose start is damaged); the message names it.</exception>
     /// <exception cref="CorruptDumpException">An archive's header is damaged.</exception>
     public static IDumpReader Open(string path)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         if (Directory.Exists(path)) return DumpDirectoryReader.Open(path);
-        if (File.Exists(path)) return DumpArchiveReader.Open(path);
+        if (File.Exists(path))
+        {
+            if (DumpPiece.Describe(Path.GetFullPath(path)) is { } piece) throw new NotADumpException(piece);
+            return DumpArchiveReader.Open(path);
+        }
         throw new FileNotFoundException($"No mongodump directory or archive exists at '{path}'.", path);
     }
 

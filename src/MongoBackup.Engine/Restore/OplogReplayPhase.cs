@@ -82,7 +82,7 @@ internal sealed class OplogReplayPhase(IMongoClient client, RestoreRequest reque
         }
         foreach (var (ns, reason) in state.Failed)
         {
-            var result = ResultOf(outcome, ns);
+            var result = ResultOf(outcome, state, ns);
             if (result.Error is not null) continue; // failed before the replay, and reported then
             NamespaceFailures.Record(observer, result, new MongoBackupException(ErrorIds.NamespaceRestoreFailed,
                 $"{result.TargetNamespace} was not restored: {reason}.", target: result.TargetNamespace));
@@ -97,7 +97,7 @@ internal sealed class OplogReplayPhase(IMongoClient client, RestoreRequest reque
     private async Task BuildIndexesAsync(ReplayState state, RestoreOutcome outcome, IReadOnlyDictionary<string, PreparedTarget> prepared, CancellationToken ct)
     {
         var indexes = new IndexRestorer(client);
-        foreach (var (ns, specs) in state.Indexes.Pending)
+        foreach (var (ns, onBuckets, specs) in state.Indexes.Pending)
         {
             var planned = outcome.Namespaces.FirstOrDefault(n => n.SourceNamespace == ns);
             if (state.HasFailed(ns) || planned?.Error is not null) continue;
@@ -105,31 +105,36 @@ internal sealed class OplogReplayPhase(IMongoClient client, RestoreRequest reque
             var (targetDb, targetCollection) = request.Map.Map(db, collection);
             try
             {
-                var built = await indexes.CreateAsync(targetDb, targetCollection, specs, ct);
-                if (planned is not null) (planned.Indexes, planned.Stage) = (built, NamespaceRestoreStage.IndexesBuilt);
+                // A time-series collection's buckets-level specs (from the oplog) go to its buckets, as they were built.
+                var built = await indexes.CreateAsync(targetDb, onBuckets ? TimeseriesBuckets.Of(targetCollection) : targetCollection, specs, ct);
+                if (planned is not null) (planned.Indexes, planned.Stage) = (planned.Indexes + built, NamespaceRestoreStage.IndexesBuilt);
             }
             catch (MongoCommandException e)
             {
-                var result = ResultOf(outcome, ns);
+                var result = ResultOf(outcome, state, ns);
                 var how = planned is not null && prepared.TryGetValue(ns, out var p) ? p : (PreparedTarget?)null;
                 NamespaceFailures.Record(observer, result, await new IndexFailure(client, observer).SettleAsync(result, how, specs, e, ct));
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                NamespaceFailures.Record(observer, ResultOf(outcome, ns), e);
+                NamespaceFailures.Record(observer, ResultOf(outcome, state, ns), e);
             }
         }
         // Every namespace still standing is whole now, those with no index to build too (what a stop would report).
         foreach (var result in outcome.Namespaces.Where(n => n.Error is null)) result.Stage = NamespaceRestoreStage.IndexesBuilt;
     }
 
-    /// <summary>The result of a source namespace: the dump's, or a new one for a namespace the replay created.</summary>
-    private NamespaceRestoreResult ResultOf(RestoreOutcome outcome, string ns)
+    /// <summary>
+    /// The result of a source namespace: the dump's, or a new one for a namespace the replay created (a time-series
+    /// collection when its create said so).
+    /// </summary>
+    private NamespaceRestoreResult ResultOf(RestoreOutcome outcome, ReplayState state, string ns)
     {
         if (outcome.Namespaces.FirstOrDefault(n => n.SourceNamespace == ns) is { } planned) return planned;
         var (db, collection) = NamespaceName.Split(ns);
         var (targetDb, targetCollection) = request.Map.Map(db, collection);
-        var created = new NamespaceRestoreResult(ns, targetDb + "." + targetCollection, CollectionMetadata.CollectionType);
+        var created = new NamespaceRestoreResult(ns, targetDb + "." + targetCollection,
+            state.CreatedAsTimeseries(ns) ? CollectionMetadata.TimeseriesType : CollectionMetadata.CollectionType);
         outcome.Namespaces.Add(created);
         return created;
     }

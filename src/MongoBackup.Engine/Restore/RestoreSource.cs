@@ -94,6 +94,7 @@ public static class RestoreSource
         if (SnapshotFolderMarker.DescribeUnfinished(path) is { } unfinished)
             throw new MongoBackupException(ErrorIds.SnapshotNotFound, unfinished, target: path);
         try { return DumpReaders.Open(path); }
+        catch (NotADumpException e) { throw new MongoBackupException(ErrorIds.InvalidArgument, e.Message, e, path); } // sound, but not a dump
         catch (CorruptDumpException e) { throw e.ToCorruptFile(); }
         catch (InvalidDataException e) { throw new MongoBackupException(ErrorIds.CorruptFile, e.Message, e, path); }
     }

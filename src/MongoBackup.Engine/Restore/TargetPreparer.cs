@@ -109,9 +109,7 @@ public sealed class TargetPreparer(IMongoClient client, NamespaceMap map, bool r
     /// What a target's data collection holds, in its own unit: a time-series collection's data collection holds buckets
     /// (system.buckets.NAME, each many measurements), which a user must not read as the documents they count on it.
     /// </summary>
-    private static string Held(PlannedNamespace ns, long count) => ns.IsTimeseries
-        ? $"{count:N0} time-series bucket{(count == 1 ? "" : "s")}"
-        : $"{count:N0} document{(count == 1 ? "" : "s")}";
+    private static string Held(PlannedNamespace ns, long count) => ns.IsTimeseries ? TargetHoldings.Buckets(count) : TargetHoldings.Documents(count);
 
     private static async Task<MongoBackupException?> DataRefusalAsync(IMongoDatabase db, PlannedNamespace ns, BsonDocument existing, CancellationToken ct)
     {

@@ -317,11 +317,48 @@ public sealed class DumpReadersTests : IDisposable
         Assert.Contains(json, Assert.Throws<InvalidDataException>(() => DumpReaders.Open(json)).Message);
 
         var empty = Directory.CreateDirectory(Path.Combine(_temp, "empty")).FullName;
-        Assert.Contains(empty, Assert.Throws<InvalidDataException>(() => DumpReaders.Open(empty)).Message);
+        Assert.Contains(empty, Assert.Throws<NotADumpException>(() => DumpReaders.Open(empty)).Message);
 
         var dbFolder = FixturePaths.Get("mongorestore/testdata/foodump/test");
-        var error = Assert.Throws<InvalidDataException>(() => DumpReaders.Open(dbFolder));
+        var error = Assert.Throws<NotADumpException>(() => DumpReaders.Open(dbFolder));
         Assert.Contains("database folder", error.Message);
+        Assert.Contains("-Database 'test'", error.Message);
+    }
+
+    /// <summary>
+    /// One collection's file of a mongodump folder (mongorestore restores one with --db and --collection) is sound but
+    /// not a dump: refused as such (not as damage), naming the collection and the dump folder to give with -Collection.
+    /// A time-series collection's buckets file names the collection, as its folder's restore does; the oplog file names
+    /// the folder that replays it. An archive named .bson is still read as the archive it is.
+    /// </summary>
+    [Theory]
+    [InlineData("foodump/test/foo.bson", "data file (test.foo)", "foodump")]
+    [InlineData("foodump/test/foo.metadata.json", "metadata file (test.foo)", "foodump")]
+    [InlineData("prelude_test/prelude_gzip/test/foo.bson.gz", "data file (test.foo)", "prelude_gzip")]
+    [InlineData("timeseries_tests/ts_dump/timeseries_test/system.buckets.foo_ts.bson", "data file (timeseries_test.foo_ts)", "ts_dump")]
+    public void A_collection_file_is_refused_as_a_piece_of_a_dump_naming_the_folder_and_the_collection(string relative, string what, string dumpFolder)
+    {
+        var file = FixturePaths.Get("mongorestore/testdata/" + relative);
+        var error = Assert.Throws<NotADumpException>(() => DumpReaders.Open(file));
+        Assert.Contains($"'{file}' is one collection's {what} of a mongodump folder, not a dump or an archive", error.Message);
+        var ns = what[(what.IndexOf('(') + 1)..^1];
+        Assert.Contains($"give -Path the dump folder that holds its database folder '{ns[..ns.IndexOf('.')]}', '{FixturePaths.Get("mongorestore/testdata/" + relative[..relative.IndexOf(dumpFolder, StringComparison.Ordinal)] + dumpFolder)}', with -Collection '{ns}'", error.Message);
+    }
+
+    [Fact]
+    public async Task An_oplog_file_is_refused_naming_its_dump_folder_and_an_archive_named_bson_is_read()
+    {
+        var dump = Path.Combine(_temp, "oplogonly");
+        Directory.CreateDirectory(dump);
+        var oplog = Path.Combine(dump, "oplog.bson");
+        WriteDocuments(oplog, Compression.None, 1);
+        Assert.Contains($"is the oplog file of a mongodump folder, not a dump or an archive: give -Path the dump folder that holds it, '{dump}'",
+            Assert.Throws<NotADumpException>(() => DumpReaders.Open(oplog)).Message);
+
+        var builder = new ArchiveBuilder(("a", "one", Metadata("one"), ""));
+        builder.Segment("a", "one", new BsonDocument("_id", 1)).End("a", "one");
+        await using var reader = DumpReaders.Open(Write("named.bson", builder.ToArray()));
+        Assert.Equal(["a.one"], reader.Namespaces.Select(n => n.FullName));
     }
 
     [Fact]
@@ -376,7 +413,7 @@ public sealed class DumpReadersTests : IDisposable
         var repo = Path.Combine(_temp, "repo");
         Directory.CreateDirectory(Path.Combine(repo, "20261124T221500Z-full-3f9a", "db"));
         File.WriteAllText(Path.Combine(repo, "20261124T221500Z-full-3f9a", "manifest.json"), "{}");
-        var error = Assert.Throws<InvalidDataException>(() => DumpReaders.Open(repo));
+        var error = Assert.Throws<NotADumpException>(() => DumpReaders.Open(repo));
         Assert.Contains("20261124T221500Z-full-3f9a", error.Message);
     }
 

@@ -1,5 +1,6 @@
 using MongoBackup.Engine.Connection;
 using MongoBackup.Engine.Restore;
+using MongoBackup.Tests;
 using MongoDB.Bson;
 using MongoDB.Driver;
 
@@ -57,6 +58,58 @@ public sealed class IndexRefusedTests(MongoServerFixture server) : IDisposable
         var items = Assert.Single(outcome.Namespaces);
         Assert.Equal(Documents, items.Documents);
         Assert.Equal(Documents, items.FinalDocuments);
+    }
+
+    /// <summary>
+    /// A time-series collection's target holds buckets, each many measurements: the error says what it held or holds in
+    /// both units, measurements as countDocuments counts them, never its buckets called documents (breaker8 finding 5).
+    /// </summary>
+    [Fact]
+    public async Task A_time_series_collection_whose_index_is_refused_is_reported_by_its_measurements_and_buckets()
+    {
+        var (dump, database, buckets, measurements) = TimeseriesDumpWithAUniqueIndex();
+        var created = TestDatabases.NewName("idx_ts_new");
+        var kept = TestDatabases.NewName("idx_ts_kept");
+        await server.Client.GetDatabase(kept).RunCommandAsync<BsonDocument>(BsonDocument.Parse("{create: 'foo_ts', timeseries: {timeField: 'ts', metaField: 'meta', granularity: 'seconds'}}"));
+        var dropped = new RecordingObserver();
+        var left = new RecordingObserver();
+
+        await RestoreAsync(dropped, dump, database, created);
+        var outcome = await RestoreAsync(left, dump, database, kept);
+
+        var (_, droppedError) = Assert.Single(dropped.Failures);
+        Assert.Contains($"{created}.foo_ts was not restored: the server refused its indexes (meta.device_1, ts_1_meta.device_1, u)", droppedError.Message);
+        Assert.Contains($"dropped with the {measurements:N0} measurements (in {buckets} time-series buckets) restored into it", droppedError.Message);
+        var (_, leftError) = Assert.Single(left.Failures);
+        Assert.Contains($"so it was left holding the {measurements:N0} measurements (in {buckets} time-series buckets) restored into it", leftError.Message);
+        Assert.Equal(measurements, await server.Client.GetDatabase(kept).GetCollection<BsonDocument>("foo_ts").CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty));
+        Assert.Equal(measurements, Assert.Single(outcome.Namespaces).FinalDocuments);
+    }
+
+    /// <summary>
+    /// mongo-tools' ts_dump (timeseries_test.foo_ts, its buckets as mongodump wrote them) in a dump folder of its own,
+    /// its metadata given a unique index, which MongoDB refuses on a time-series collection; its buckets and the
+    /// measurements they hold (one per time value of a bucket's data).
+    /// </summary>
+    private (string Dump, string Database, int Buckets, long Measurements) TimeseriesDumpWithAUniqueIndex()
+    {
+        var fixture = FixturePaths.Get("mongorestore/testdata/timeseries_tests/ts_dump/timeseries_test");
+        var database = TestDatabases.NewName("idx_ts");
+        var folder = Path.Combine(_folder.Path, "tsdump", database);
+        Directory.CreateDirectory(folder);
+        File.Copy(Path.Combine(fixture, "system.buckets.foo_ts.bson"), Path.Combine(folder, "system.buckets.foo_ts.bson"));
+        var metadata = BsonDocument.Parse(File.ReadAllText(Path.Combine(fixture, "foo_ts.metadata.json")));
+        metadata["indexes"].AsBsonArray.Add(BsonDocument.Parse("{v: 2, key: {measurement: 1}, name: 'u', unique: true}"));
+        File.WriteAllText(Path.Combine(folder, "foo_ts.metadata.json"), metadata.ToJson(new MongoDB.Bson.IO.JsonWriterSettings { OutputMode = MongoDB.Bson.IO.JsonOutputMode.CanonicalExtendedJson }));
+        var bytes = File.ReadAllBytes(Path.Combine(folder, "system.buckets.foo_ts.bson"));
+        var (buckets, measurements) = (0, 0L);
+        for (var at = 0; at < bytes.Length; at += BitConverter.ToInt32(bytes, at))
+        {
+            var bucket = MongoDB.Bson.Serialization.BsonSerializer.Deserialize<BsonDocument>(bytes.AsSpan(at, BitConverter.ToInt32(bytes, at)).ToArray());
+            buckets++;
+            measurements += bucket["data"]["ts"].AsBsonDocument.ElementCount;
+        }
+        return (Path.Combine(_folder.Path, "tsdump"), database, buckets, measurements);
     }
 
     /// <summary>A stock dump folder whose items declare a unique index on k that their documents break (k repeats).</summary>

@@ -178,6 +178,36 @@ public sealed class OplogEntryRewriterTests
         Assert.Equal(["y_1"], _state.Indexes.Of("shop.a").Select(s => s["name"].AsString));
     }
 
+    /// <summary>
+    /// A time-series collection's indexes come in two forms, each kept to be built once where it was taken from: the
+    /// user's spec on the measurements (a dump's metadata, listIndexes on the collection), built on the collection, which
+    /// the server translates; and the buckets-level spec an index build on it logs on system.buckets.NAME (key on meta and
+    /// control.min/max, the user's spec as originalSpec: mongo timeseries_commands_conversion_helper.cpp), built on the
+    /// buckets as it is, never translated a second time (breaker8 finding 5).
+    /// </summary>
+    [Fact]
+    public void A_time_series_index_build_logged_on_its_buckets_is_kept_to_build_there_as_it_is()
+    {
+        _state.Holds("shop.weather");
+        _state.Indexes.Add("shop.weather", BsonDocument.Parse("{ v: 2, key: { sensor: 1, t: 1 }, name: 'sensor_1_t_1' }"));
+        var bucketSpec = BsonDocument.Parse(
+            "{ v: 2, key: { meta: 1, 'control.min.t': 1, 'control.max.t': 1 }, name: 'kt', originalSpec: { v: 2, key: { sensor: 1, t: 1 }, name: 'kt' } }");
+        var commitSpec = BsonDocument.Parse("{ v: 2, key: { 'control.max.v': -1, 'control.min.v': -1 }, name: 'v_-1', originalSpec: { v: 2, key: { v: -1 }, name: 'v_-1' } }");
+        var rewriter = Rewriter();
+
+        Assert.Equal(Rewritten.RecordedOnly, rewriter.Rewrite(Command("shop", new BsonDocument { { "createIndexes", "system.buckets.weather" } }.AddRange(bucketSpec))));
+        Assert.Equal(Rewritten.RecordedOnly, rewriter.Rewrite(Command("shop", new BsonDocument
+        {
+            { "commitIndexBuild", "system.buckets.weather" }, { "indexBuildUUID", new BsonBinaryData(Guid.NewGuid(), GuidRepresentation.Standard) },
+            { "indexes", new BsonArray { commitSpec } },
+        })));
+
+        var pending = _state.Indexes.Pending.ToList();
+        Assert.Equal([("shop.weather", false), ("shop.weather", true)], pending.Select(p => (p.Namespace, p.OnBuckets)));
+        Assert.Equal(["sensor_1_t_1"], pending[0].Specs.Select(s => s["name"].AsString));
+        Assert.Equal([bucketSpec, commitSpec], pending[1].Specs);
+    }
+
     [Fact]
     public void A_create_follows_renames_in_its_view_source_and_drops_what_only_the_source_had()
     {

@@ -35,11 +35,11 @@ public static class ReplayHarness
         }
         var outcome = await new OplogReplayer(client, new OplogEntryRewriter(coverage, map, state), state, new RecordingObserver()).ReplayAsync(segments, CancellationToken.None);
         var indexes = new IndexRestorer(client);
-        foreach (var (ns, specs) in state.Indexes.Pending)
+        foreach (var (ns, onBuckets, specs) in state.Indexes.Pending)
         {
             var dot = ns.IndexOf('.');
             var (db, collection) = map.Map(ns[..dot], ns[(dot + 1)..]);
-            await indexes.CreateAsync(db, collection, specs, CancellationToken.None);
+            await indexes.CreateAsync(db, onBuckets ? TimeseriesBuckets.Of(collection) : collection, specs, CancellationToken.None);
         }
         return outcome;
     }

@@ -16,6 +16,12 @@ internal static class TimeseriesIndexSpecs
     {
         if (!userSpec.TryGetValue("key", out var key) || key is not BsonDocument userKey || userKey.ElementCount == 0)
             throw CommandFailure.BadValue("Index key must be a non-empty document: " + userSpec.ToJson());
+        // What MongoDB refuses on a time-series collection before translating (mongo src/mongo/db/timeseries/
+        // timeseries_commands_conversion_helper.cpp, makeTimeseriesCreateIndexesCommand): unique and text indexes.
+        if (userSpec.GetValue("unique", false).ToBoolean())
+            throw new CommandFailure(72, "InvalidOptions", "Unique indexes are not supported on time-series collections");
+        if (userKey.Any(e => e.Value == "text"))
+            throw new CommandFailure(72, "InvalidOptions", "Text indexes are not supported on time-series collections");
         var metaField = timeseries.GetValue("metaField", BsonNull.Value);
         var bucketKey = new BsonDocument();
         foreach (var element in userKey)

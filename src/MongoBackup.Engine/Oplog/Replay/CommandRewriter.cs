@@ -28,11 +28,11 @@ public sealed class CommandRewriter(ReplayCoverage coverage, NamespaceMap map, R
             {
                 var specs = o.GetValue("indexes", BsonNull.Value) is BsonArray many
                     ? many.Select(s => s.AsBsonDocument) : [new BsonDocument(o.Skip(1))];
-                foreach (var spec in specs) state.Indexes.Add(ns, spec);
+                foreach (var spec in specs) state.Indexes.Add(ns, spec, OnBuckets(o, command));
             }),
             "commitIndexBuild" => OnCollection(database, o, command, ns =>
             {
-                foreach (var spec in o["indexes"].AsBsonArray) state.Indexes.Add(ns, spec.AsBsonDocument);
+                foreach (var spec in o["indexes"].AsBsonArray) state.Indexes.Add(ns, spec.AsBsonDocument, OnBuckets(o, command));
             }),
             "renameCollection" => new CollectionRename(coverage, map, state).Rewrite(entry, o),
             "dropDatabase" => DropDatabase(entry, database),
@@ -67,8 +67,9 @@ public sealed class CommandRewriter(ReplayCoverage coverage, NamespaceMap map, R
         return Rewritten.RecordedOnly;
     }
 
+    // A time-series collection's create entry carries its timeseries options (whether it names the collection or its buckets).
     private Rewritten Create(BsonDocument entry, string database, BsonDocument o) =>
-        Send(entry, database, o, "create", state.Holds, body =>
+        Send(entry, database, o, "create", o.Contains("timeseries") ? state.HoldsTimeseries : state.Holds, body =>
         {
             body.Remove("recordIdsReplicated"); // as mongorestore: the target keeps its own record ids
             if (body.GetValue("idIndex", BsonNull.Value) is BsonDocument idIndex) idIndex.Remove("ns"); // the source's name
@@ -119,6 +120,13 @@ public sealed class CommandRewriter(ReplayCoverage coverage, NamespaceMap map, R
         if (!coverage.Covers(db, collection)) return Rewritten.Nothing; // outside the restore: it changes nothing restored
         throw UnreplayableEntry.Error(entry, $"a '{command}' command on {ns}", why);
     }
+
+    /// <summary>
+    /// Whether an index build was logged on a time-series collection's buckets (system.buckets.NAME): its specs are the
+    /// buckets-level ones the server built there (see <see cref="DeferredIndexes"/>), not a user's spec on NAME.
+    /// </summary>
+    private static bool OnBuckets(BsonDocument o, string command) =>
+        o[command] is BsonString { Value: var collection } && TimeseriesBuckets.IsBuckets(collection);
 
     /// <summary>The covered source namespace a command's collection belongs to; null when it is not restored.</summary>
     private string? Owner(string database, BsonValue collection)

@@ -9,33 +9,51 @@ namespace MongoBackup.Engine.Oplog.Replay;
 /// unique one above all) could refuse one of them. mongorestore builds every index after its replay for this reason
 /// (TOOLS-2041; mongorestore.go runs RestoreOplog before RestoreIndexes, and oplog.go collects createIndexes and
 /// commitIndexBuild entries into its index catalog); so does this.
+/// A time-series collection's indexes come in two forms, each built where it was taken from and translated once, by the
+/// server: a dump's metadata (listIndexes on the collection) holds the user's spec on the measurements, built on the
+/// collection NAME, which translates it; the oplog holds the spec the server built on system.buckets.NAME, already
+/// translated (its createIndexes and commitIndexBuild entries name the buckets collection, with the key on "meta" and
+/// control.min/control.max, and the user's spec as originalSpec when the server keeps it: mongo
+/// src/mongo/db/timeseries/timeseries_commands_conversion_helper.cpp, makeTimeseriesCreateIndexesCommand), built on
+/// system.buckets.NAME as it is, as mongorestore does (mongo-tools mongorestore/oplog.go keeps a createIndexes entry's
+/// index under the collection the entry names).
 /// </summary>
 public sealed class DeferredIndexes
 {
-    private readonly Dictionary<string, List<BsonDocument>> _byNamespace = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<DeferredIndex>> _byNamespace = new(StringComparer.Ordinal);
 
-    /// <summary>Namespaces with indexes to build, and their specs in creation order.</summary>
-    public IEnumerable<(string Namespace, IReadOnlyList<BsonDocument> Specs)> Pending =>
-        _byNamespace.Where(p => p.Value.Count > 0).OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => (p.Key, (IReadOnlyList<BsonDocument>)p.Value));
+    /// <summary>
+    /// Namespaces with indexes to build, and their specs in creation order: those built on the collection, then (for a
+    /// time-series collection) those built on its buckets collection, <paramref name="OnBuckets"/>, as the oplog logged them.
+    /// </summary>
+    public IEnumerable<(string Namespace, bool OnBuckets, IReadOnlyList<BsonDocument> Specs)> Pending =>
+        _byNamespace.Where(p => p.Value.Count > 0).OrderBy(p => p.Key, StringComparer.Ordinal)
+            .SelectMany(p => p.Value.GroupBy(i => i.OnBuckets).OrderBy(g => g.Key)
+                .Select(g => (p.Key, g.Key, (IReadOnlyList<BsonDocument>)g.Select(i => i.Spec).ToList())));
 
-    /// <summary>The specs kept for a source namespace, in creation order.</summary>
-    public IReadOnlyList<BsonDocument> Of(string ns) => _byNamespace.TryGetValue(ns, out var specs) ? specs : [];
+    /// <summary>The specs kept for a source namespace, in creation order (either form).</summary>
+    public IReadOnlyList<BsonDocument> Of(string ns) => _byNamespace.TryGetValue(ns, out var specs) ? specs.Select(i => i.Spec).ToList() : [];
 
     /// <summary>
     /// Adds (or replaces, by name) an index; the _id index and clustered indexes come with their collection. A spec
     /// without a string name (damaged metadata) is kept as it is: the server refuses it when it is built, and that
-    /// namespace fails naming why.
+    /// namespace fails naming why. <paramref name="onBuckets"/>: the spec is a time-series collection's buckets-level one,
+    /// as an oplog entry on system.buckets.NAME holds it (built there, not translated again); else it is built on the
+    /// collection itself.
     /// </summary>
-    public void Add(string ns, BsonDocument spec)
+    public void Add(string ns, BsonDocument spec, bool onBuckets = false)
     {
         var name = NameOf(spec);
         if (name == "_id_" || spec.GetValue("clustered", false).ToBoolean()) return;
         var clean = spec.DeepClone().AsBsonDocument;
         clean.Remove("ns"); // what old servers wrote into specs and new ones refuse
         var specs = Specs(ns);
-        if (name is BsonString) specs.RemoveAll(s => NameOf(s) == name);
-        specs.Add(clean);
+        if (name is BsonString) specs.RemoveAll(s => NameOf(s.Spec) == name);
+        specs.Add(new DeferredIndex(clean, onBuckets));
     }
+
+    /// <summary>One index to build, and whether it is built on the time-series collection's buckets collection.</summary>
+    private sealed record DeferredIndex(BsonDocument Spec, bool OnBuckets);
 
     private static BsonValue NameOf(BsonDocument spec) => spec.GetValue("name", BsonNull.Value);
 
@@ -48,9 +66,9 @@ public sealed class DeferredIndexes
         switch (index)
         {
             case BsonString { Value: "*" }: specs.Clear(); break;
-            case BsonString name: specs.RemoveAll(s => NameOf(s) == name); break;
-            case BsonArray names: specs.RemoveAll(s => names.Contains(NameOf(s))); break;
-            case BsonDocument key: specs.RemoveAll(s => KeyOf(s).Equals(key)); break;
+            case BsonString name: specs.RemoveAll(s => NameOf(s.Spec) == name); break;
+            case BsonArray names: specs.RemoveAll(s => names.Contains(NameOf(s.Spec))); break;
+            case BsonDocument key: specs.RemoveAll(s => KeyOf(s.Spec).Equals(key)); break;
         }
     }
 
@@ -61,8 +79,8 @@ public sealed class DeferredIndexes
     public void Modify(string ns, BsonDocument change)
     {
         if (!_byNamespace.TryGetValue(ns, out var specs)) return;
-        var spec = change.TryGetValue("name", out var name) ? specs.FirstOrDefault(s => NameOf(s) == name)
-            : change.TryGetValue("keyPattern", out var key) ? specs.FirstOrDefault(s => KeyOf(s).Equals(key)) : null;
+        var spec = change.TryGetValue("name", out var name) ? specs.FirstOrDefault(s => NameOf(s.Spec) == name)?.Spec
+            : change.TryGetValue("keyPattern", out var key) ? specs.FirstOrDefault(s => KeyOf(s.Spec).Equals(key))?.Spec : null;
         if (spec is null) return;
         foreach (var option in change)
         {
@@ -102,7 +120,7 @@ public sealed class DeferredIndexes
         if (_byNamespace.Remove(from, out var specs)) _byNamespace[to] = specs;
     }
 
-    private List<BsonDocument> Specs(string ns)
+    private List<DeferredIndex> Specs(string ns)
     {
         if (!_byNamespace.TryGetValue(ns, out var specs)) _byNamespace[ns] = specs = [];
         return specs;

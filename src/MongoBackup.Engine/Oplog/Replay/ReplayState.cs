@@ -9,6 +9,7 @@ namespace MongoBackup.Engine.Oplog.Replay;
 public sealed class ReplayState
 {
     private readonly HashSet<string> _held = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _timeseries = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _failed = new(StringComparer.Ordinal);
 
     /// <summary>The transactions begun and not yet decided.</summary>
@@ -26,8 +27,25 @@ public sealed class ReplayState
     /// <summary>Notes that the restore holds a source namespace (restored from the dump, or created by the replay).</summary>
     public void Holds(string ns) => _held.Add(ns);
 
+    /// <summary>Notes that the replay created time-series collection <paramref name="ns"/>, which the restore now holds.</summary>
+    public void HoldsTimeseries(string ns)
+    {
+        _held.Add(ns);
+        _timeseries.Add(ns);
+    }
+
+    /// <summary>
+    /// Whether the replay created <paramref name="ns"/> as a time-series collection (what the report of a namespace the
+    /// dump did not hold says it is; the dump's own namespaces are known from their metadata).
+    /// </summary>
+    public bool CreatedAsTimeseries(string ns) => _timeseries.Contains(ns);
+
     /// <summary>Notes that a source namespace is gone from the restore (dropped, or renamed away).</summary>
-    public void Releases(string ns) => _held.Remove(ns);
+    public void Releases(string ns)
+    {
+        _held.Remove(ns);
+        _timeseries.Remove(ns);
+    }
 
     /// <summary>Whether the restore holds a source namespace now.</summary>
     public bool IsHeld(string ns) => _held.Contains(ns);
