@@ -213,3 +213,17 @@ Describe 'Restore-MongoDatabase -Path given a sound file or folder it does not t
         if ($thrown) { $thrown.FullyQualifiedErrorId | Should -Not -BeLike 'MongoBackup.CorruptFile*' -Because $thrown.Exception.Message }
     }
 }
+
+Describe 'A namespace that fails because the server refused some of its documents (breaker8 finding 7)' {
+    It 'writes a non-terminating error naming the namespace, as every namespace that fails does' {
+        $database = "b8_refused_$suffix"
+        $dump = New-Dump8 @{ "$database.a" = @('{"_id": 1, "v": 1}', '{"_id": 1, "v": 2}', '{"_id": 2}') } $null
+
+        $result = Restore-MongoDatabase -ConnectionString $uri -Path $dump -ErrorAction SilentlyContinue -ErrorVariable problems -WarningAction SilentlyContinue
+
+        $result.Namespaces[0].Succeeded | Should -BeFalse
+        $result.Namespaces[0].DocumentsRefused | Should -Be 1
+        @($problems).Count | Should -Be 1 -Because 'the help says every namespace that fails writes a non-terminating error whose target is the namespace'
+        $result.Namespaces[0].Problem | Should -Not -BeNullOrEmpty
+    }
+}
