@@ -245,3 +245,36 @@ Describe 'The result of a point-in-time restore of a collection created after th
         $result.FinalDocuments | Should -Be 3
     }
 }
+
+Describe 'Restore-MongoDatabase -IncludeUsersAndRoles of a whole dump or snapshot, no filter (breaker8 finding 9)' {
+    It 'restores the admin database''s users and roles of a mongodump folder, as mongorestore --dir does (usersdump + a database)' {
+        # mongo-tools' dump/restore suite: the usersdump directory restores user reportsUser and role manageOpRole.
+        $folder = New-TestFolder
+        Copy-Item -Recurse (Join-Path $fixtures 'usersdump/admin') (Join-Path $folder 'admin')
+        $database = "b8_users_$suffix"
+        New-Item -ItemType Directory (Join-Path $folder $database) | Out-Null
+        Copy-Item (Join-Path $fixtures 'foodump/test/*') (Join-Path $folder $database)
+        try {
+            $result = Restore-MongoDatabase -ConnectionString $uri -Path $folder -IncludeUsersAndRoles -WarningAction SilentlyContinue
+            $result.Succeeded | Should -BeTrue
+            $users = (Invoke-Command8 'admin' "{usersInfo: 'reportsUser'}")['users'].AsBsonArray
+            $roles = (Invoke-Command8 'admin' "{rolesInfo: 'manageOpRole'}")['roles'].AsBsonArray
+            @($users).Count | Should -Be 1 -Because 'a whole-dump restore with -IncludeUsersAndRoles restores the users (they live in admin)'
+            @($roles).Count | Should -Be 1
+        } finally {
+            try { Invoke-Command8 'admin' "{dropUser: 'reportsUser'}" | Out-Null } catch { }
+            try { Invoke-Command8 'admin' "{dropRole: 'manageOpRole'}" | Out-Null } catch { }
+        }
+    }
+
+    It 'restores the usersdump folder alone (admin''s users and roles, no collection) with -IncludeUsersAndRoles -Database admin' {
+        try {
+            $result = Restore-MongoDatabase -ConnectionString $uri -Path (Join-Path $fixtures 'usersdump') -IncludeUsersAndRoles -Database admin -WarningAction SilentlyContinue
+            $result.Succeeded | Should -BeTrue
+            @((Invoke-Command8 'admin' "{usersInfo: 'reportsUser'}")['users'].AsBsonArray).Count | Should -Be 1
+        } finally {
+            try { Invoke-Command8 'admin' "{dropUser: 'reportsUser'}" | Out-Null } catch { }
+            try { Invoke-Command8 'admin' "{dropRole: 'manageOpRole'}" | Out-Null } catch { }
+        }
+    }
+}
