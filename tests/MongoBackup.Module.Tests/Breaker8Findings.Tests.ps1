@@ -136,6 +136,25 @@ Describe 'The replay into a collection the oplog creates that already holds docu
         $result.Succeeded | Should -BeFalse
     }
 
+    It 'Restore-MongoDatabase leaves alone a target it refused with TargetNotEmpty, also when the dump''s oplog created that collection' {
+        # mongodump (and Backup-MongoDatabase) holds such a collection both as a file and as a create in its oplog when it
+        # was created while the dump ran.
+        $database = "b8_refusedtarget_$suffix"
+        $oplog = @(
+            '{"ts":{"$timestamp":{"t":1700000000,"i":1}},"t":1,"op":"c","ns":"' + $database + '.$cmd","o":{"create":"a"}}'
+            '{"ts":{"$timestamp":{"t":1700000000,"i":2}},"t":1,"op":"i","ns":"' + $database + '.a","o":{"_id":1,"v":"src"}}'
+        )
+        $dump = New-Dump8 @{ "$database.a" = @('{"_id": 1, "v": "src"}') } $oplog
+        $foreign = Get-Collection $uri $database 'a'
+        $foreign.InsertOne((New-BsonDocument @{ _id = 1; foreign = $true }), $null, $none)
+        $foreign.InsertOne((New-BsonDocument @{ _id = 2; foreign = $true }), $null, $none)
+
+        $result = Restore-MongoDatabase -ConnectionString $uri -Path $dump -ErrorAction SilentlyContinue -ErrorVariable problems
+
+        @($problems | Where-Object FullyQualifiedErrorId -like 'MongoBackup.TargetNotEmpty*').Count | Should -Be 1
+        Get-Json8 $database 'a' | Should -Be @('{ "_id" : 1, "foreign" : true }', '{ "_id" : 2, "foreign" : true }') -Because 'the error says the target was not touched'
+    }
+
     It 'Restore-MongoDatabase of a dump whose oplog creates a collection the target holds does not write into it' {
         $database = "b8_dumpcreated_$suffix"
         $oplog = @(
