@@ -155,6 +155,24 @@ Describe 'The replay into a collection the oplog creates that already holds docu
         Get-Json8 $database 'a' | Should -Be @('{ "_id" : 1, "foreign" : true }', '{ "_id" : 2, "foreign" : true }') -Because 'the error says the target was not touched'
     }
 
+    It 'Restore-MongoDatabase leaves no half-restored collection behind when a damaged namespace''s create is in the oplog' {
+        $database = "b8_damagedcreated_$suffix"
+        $oplog = @(
+            '{"ts":{"$timestamp":{"t":1700000000,"i":1}},"t":1,"op":"c","ns":"' + $database + '.$cmd","o":{"create":"a"}}'
+            '{"ts":{"$timestamp":{"t":1700000000,"i":2}},"t":1,"op":"i","ns":"' + $database + '.a","o":{"_id":5,"v":"late"}}'
+        )
+        $dump = New-Dump8 @{ "$database.a" = @('{"_id": 1, "v": "src"}', '{"_id": 2, "v": "src"}'); "$database.b" = @('{"_id": 1}') } $oplog
+        $file = Join-Path $dump "$database/a.bson"
+        $bytes = [System.IO.File]::ReadAllBytes($file)
+        [System.IO.File]::WriteAllBytes($file, $bytes[0..($bytes.Length - 6)])   # the last document cut short
+
+        $result = Restore-MongoDatabase -ConnectionString $uri -Path $dump -ErrorAction SilentlyContinue -ErrorVariable problems
+
+        @($problems | Where-Object FullyQualifiedErrorId -like 'MongoBackup.CorruptFile*').Count | Should -Be 1
+        $names = @((Invoke-Command8 $database '{listCollections: 1, nameOnly: true}')['cursor'].AsBsonDocument['firstBatch'].AsBsonArray | ForEach-Object { $_['name'].AsString })
+        $names | Should -Not -Contain 'a' -Because 'a damaged namespace the restore created is taken back, and the replay leaves failed namespaces alone'
+    }
+
     It 'Restore-MongoDatabase of a dump whose oplog creates a collection the target holds does not write into it' {
         $database = "b8_dumpcreated_$suffix"
         $oplog = @(
