@@ -315,3 +315,23 @@ Describe 'Restore-MongoDatabase -IncludeUsersAndRoles of a whole dump or snapsho
         }
     }
 }
+
+Describe 'A backup of a database a failed restore left its restore records in (breaker8 finding 10)' {
+    It 'restores into a new database without failing on the module''s own mongobackup.restoreInProgress' {
+        $database = "b8_records_$suffix"
+        $copy = "b8_recordscopy_$suffix"
+        # A restore that fails (a target that holds foreign documents) keeps its records in the target database, as documented.
+        (Get-Collection $uri $database 'a').InsertOne((New-BsonDocument @{ _id = 1; foreign = $true }), $null, $none)
+        $dump = New-Dump8 @{ "$database.a" = @('{"_id": 7}'); "$database.b" = @('{"_id": 8}') } $null
+        Restore-MongoDatabase -ConnectionString $uri -Path $dump -ErrorAction SilentlyContinue | Out-Null
+        $names = @((Invoke-Command8 $database '{listCollections: 1, nameOnly: true}')['cursor'].AsBsonDocument['firstBatch'].AsBsonArray | ForEach-Object { $_['name'].AsString })
+        $names | Should -Contain 'mongobackup.restoreInProgress'   # the setup: the records are there
+        $repo = New-TestFolder
+        $snapshot = Backup-MongoDatabase -ConnectionString $uri -Repository $repo -Database $database -WarningAction SilentlyContinue
+
+        $result = $snapshot | Restore-MongoDatabase -ConnectionString $uri -RenameDatabase @{ $database = $copy } -ErrorAction SilentlyContinue -ErrorVariable problems
+
+        @($problems | ForEach-Object { $_.Exception.Message }) | Should -BeNullOrEmpty
+        $result.Succeeded | Should -BeTrue
+    }
+}
