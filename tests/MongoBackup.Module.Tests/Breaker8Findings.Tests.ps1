@@ -335,3 +335,31 @@ Describe 'A backup of a database a failed restore left its restore records in (b
         $result.Succeeded | Should -BeTrue
     }
 }
+
+Describe 'An archive whose one namespace''s documents fail their CRC-64, framing intact (breaker8 finding 11)' {
+    It 'fails that namespace alone: the others restore' {
+        $database = "b8_crc_$suffix"
+        $target = "b8_crct_$suffix"
+        foreach ($name in 'a', 'b', 'c') {
+            (Get-Collection $uri $database $name).InsertMany([MongoDB.Bson.BsonDocument[]] @(foreach ($i in 1..50) {
+                New-BsonDocument @{ _id = $i; s = "$name-payload-marker-$i" }
+            }))
+        }
+        $repo = New-TestFolder
+        $archive = Join-Path (New-TestFolder) 'dump.archive'
+        Backup-MongoDatabase -ConnectionString $uri -Repository $repo -Database $database -WarningAction SilentlyContinue |
+            Export-MongoSnapshot -Path $archive -Archive -Confirm:$false | Out-Null
+        # One letter of one document of a changed: every length stays, so only a's CRC-64 (at its end) can see it.
+        $bytes = [System.IO.File]::ReadAllBytes($archive)
+        $at = [System.Text.Encoding]::Latin1.GetString($bytes).IndexOf('a-payload-marker-3' + [char]0)
+        $at | Should -BeGreaterThan 0
+        $bytes[$at + 2] = [byte][char]'P'
+        [System.IO.File]::WriteAllBytes($archive, $bytes)
+
+        $result = Restore-MongoDatabase -ConnectionString $uri -Path $archive -RenameDatabase @{ $database = $target } -ErrorAction SilentlyContinue -ErrorVariable problems
+
+        @($problems).Count | Should -Be 1 -Because ($problems | ForEach-Object { $_.Exception.Message } | Out-String)
+        ($result.Namespaces | Where-Object TargetNamespace -eq "$target.b").Succeeded | Should -BeTrue
+        Get-DocumentCount (Get-Collection $uri $target 'c') | Should -Be 50
+    }
+}
