@@ -363,3 +363,37 @@ Describe 'An archive whose one namespace''s documents fail their CRC-64, framing
         Get-DocumentCount (Get-Collection $uri $target 'c') | Should -Be 50
     }
 }
+
+Describe 'An archive whose oplog fails its CRC-64, framing intact (breaker8 finding 12)' {
+    It 'does not apply the damaged entry (the error says only the entries before the damage were applied)' {
+        $database = "b8_oplogcrc_$suffix"
+        $target = "b8_oplogcrct_$suffix"
+        $padding = 'x' * 60
+        (Get-Collection $uri $database 'big').InsertMany([MongoDB.Bson.BsonDocument[]] @(foreach ($i in 1..30000) { [MongoDB.Bson.BsonDocument]::new('_id', $i).Add('s', $padding) }))
+        $repo = New-TestFolder
+        # Writes while the backup runs, so its oplog holds entries ('during' documents into w); it stops when told (a file).
+        $stop = Join-Path (New-TestFolder) 'stop'
+        $writer = Start-ThreadJob -ArgumentList $uri, $database, $stop -ScriptBlock {
+            param($uri, $database, $stop)
+            $w = [MongoDB.Driver.MongoClient]::new($uri).GetDatabase($database).GetCollection[MongoDB.Bson.BsonDocument]('w', $null)
+            $i = 0
+            while (-not (Test-Path $stop)) { $i++; $w.InsertOne([MongoDB.Bson.BsonDocument]::Parse("{_id: $i, t: 'during'}"), $null, [System.Threading.CancellationToken]::None) }
+        }
+        try {
+            do { Start-Sleep -Milliseconds 20 } until ((Get-DocumentCount (Get-Collection $uri $database 'w')) -gt 0)
+            $snapshot = Backup-MongoDatabase -ConnectionString $uri -Repository $repo -Database $database -WarningAction SilentlyContinue
+        } finally { New-Item -ItemType File $stop | Out-Null; $writer | Wait-Job -Timeout 30 | Out-Null; $writer | Remove-Job -Force }
+        $archive = Join-Path (New-TestFolder) 'dump.archive'
+        $export = $snapshot | Export-MongoSnapshot -Path $archive -Archive -Confirm:$false
+        if ($export.OplogEntries -lt 1) { Set-ItResult -Inconclusive -Because 'no write landed in the backup''s oplog'; return }
+        $bytes = [System.IO.File]::ReadAllBytes($archive)
+        $at = [System.Text.Encoding]::Latin1.GetString($bytes).LastIndexOf('during' + [char]0)   # in the oplog, the archive's last namespace
+        $bytes[$at] = [byte][char]'D'
+        [System.IO.File]::WriteAllBytes($archive, $bytes)
+
+        Restore-MongoDatabase -ConnectionString $uri -Path $archive -RenameDatabase @{ $database = $target } -ErrorAction SilentlyContinue | Out-Null
+
+        $damaged = (Get-Collection $uri $target 'w').CountDocuments([MongoDB.Driver.FilterDefinition[MongoDB.Bson.BsonDocument]] [MongoDB.Bson.BsonDocument]::Parse('{t: "During"}'), $null, $none)
+        $damaged | Should -Be 0 -Because 'the damaged oplog entry is not restored'
+    }
+}
