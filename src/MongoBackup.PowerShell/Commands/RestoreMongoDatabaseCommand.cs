@@ -64,7 +64,10 @@ public sealed class RestoreMongoDatabaseCommand : MongoRestoreCmdlet
         IReadOnlyCollection<PlannedNamespace> Everything() =>
             Await(ct => RestoreRunner.PlanAsync(request with { Filter = NamespaceFilter.Everything, Map = MongoBackup.Engine.Model.NamespaceMap.Identity }, ct));
         RequireEveryRenameMatches(plan, Everything, source, repository: ParameterSetName == IdSet ? Repository : InputObject?.Repository);
-        if (plan.Count == 0)
+        // A dump of users and roles alone (mongo-tools' usersdump: admin's, no collection) restores them with -IncludeUsersAndRoles.
+        var usersOnly = plan.Count == 0 && request.IncludeUsersAndRoles
+            ? Await(ct => RestoreRunner.PlanUsersAndRolesAsync(request, ct))!.Databases.Select(d => d.Target).ToList() : null;
+        if (plan.Count == 0 && usersOnly is not { Count: > 0 })
         {
             // A mistyped collection name is the usual cause: say what the source holds, so the right name is in the message.
             var held = Everything().Select(ns => ns.SourceNamespace).Order(StringComparer.Ordinal).ToList();
@@ -78,8 +81,12 @@ public sealed class RestoreMongoDatabaseCommand : MongoRestoreCmdlet
             WritePlan(request, plan, $"from {source}");
             return;
         }
+        if (usersOnly is not null)
+        {
+            if (!ShouldProcess(string.Join(", ", usersOnly), $"Restore users and roles from {source}")) return;
+        }
         var declined = plan.Where(ns => !Confirmed(ns, source)).Select(ns => ns.SourceNamespace).ToList();
-        if (declined.Count == plan.Count) return; // -WhatIf, or every namespace declined: nothing is written
+        if (usersOnly is null && declined.Count == plan.Count) return; // every namespace declined: nothing is written
 
         var confirmed = request with { Filter = Filter(declined) };
         var outcome = RunEngine((observer, ct) => new RestoreRunner(observer).RunAsync(confirmed, ct));
