@@ -101,6 +101,3 @@ Describe 'The result of a point-in-time restore of a collection created after th
         $result.FinalDocuments | Should -Be 3
     }
 }
-
-    }
-}

@@ -12,14 +12,7 @@ BeforeAll {
         # A mongodump folder whose $Database/a.bson holds _id 1 twice.
         $folder = New-TestFolder
         New-Item -ItemType Directory (Join-Path $folder $Database) | Out-Null
-        $stream = [System.IO.File]::Create((Join-Path $folder "$Database/a.bson"))
-        try {
-            foreach ($text in '{"_id": 1, "v": 1}', '{"_id": 1, "v": 2}', '{"_id": 2}') {
-                $writer = [MongoDB.Bson.IO.BsonBinaryWriter]::new($stream)
-                [MongoDB.Bson.Serialization.BsonSerializer]::Serialize($writer, [MongoDB.Bson.BsonDocument], [MongoDB.Bson.BsonDocument]::Parse($text))
-                $writer.Flush()
-            }
-        } finally { $stream.Dispose() }
+        Write-BsonFile (Join-Path $folder "$Database/a.bson") '{"_id": 1, "v": 1}', '{"_id": 1, "v": 2}', '{"_id": 2}'
         Set-Content (Join-Path $folder "$Database/a.metadata.json") '{"options":{},"indexes":[{"v":2,"key":{"_id":1},"name":"_id_"}],"collectionName":"a"}'
         return $folder
     }

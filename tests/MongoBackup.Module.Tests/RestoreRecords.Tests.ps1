@@ -14,16 +14,6 @@ BeforeAll {
     function script:Get-CollectionNames([string] $Database) {
         @((Read-Cursor ([MongoDB.Driver.MongoClient]::new($uri).GetDatabase($Database).ListCollectionNames($null, $none))) | Sort-Object)
     }
-    function script:Write-BsonFile([string] $Path, [string[]] $Json) {
-        $stream = [System.IO.File]::Create($Path)
-        try {
-            foreach ($text in $Json) {
-                $writer = [MongoDB.Bson.IO.BsonBinaryWriter]::new($stream)
-                [MongoDB.Bson.Serialization.BsonSerializer]::Serialize($writer, [MongoDB.Bson.BsonDocument], [MongoDB.Bson.BsonDocument]::Parse($text))
-                $writer.Flush()
-            }
-        } finally { $stream.Dispose() }
-    }
     function script:New-Dump([hashtable] $Collections) {
         # A mongodump folder: 'db.coll' = documents (JSON), each with its metadata.
         $folder = New-TestFolder

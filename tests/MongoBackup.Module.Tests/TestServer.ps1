@@ -89,6 +89,19 @@ function New-BsonDocument {
     Write-Output -NoEnumerate ([MongoDB.Bson.BsonDocument]::Parse(($Values | ConvertTo-Json -Depth 10 -Compress)))
 }
 
+function Write-BsonFile {
+    # Each JSON document written as BSON, one after the other, as mongodump writes a collection's .bson file.
+    param([string] $Path, [string[]] $Json)
+    $stream = [System.IO.File]::Create($Path)
+    try {
+        foreach ($text in $Json) {
+            $writer = [MongoDB.Bson.IO.BsonBinaryWriter]::new($stream)
+            [MongoDB.Bson.Serialization.BsonSerializer]::Serialize($writer, [MongoDB.Bson.BsonDocument], [MongoDB.Bson.BsonDocument]::Parse($text))
+            $writer.Flush()
+        }
+    } finally { $stream.Dispose() }
+}
+
 function New-EmptyFilter {
     [MongoDB.Driver.FilterDefinition[MongoDB.Bson.BsonDocument]] [MongoDB.Bson.BsonDocument]::new()
 }
