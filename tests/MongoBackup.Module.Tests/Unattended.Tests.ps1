@@ -64,6 +64,17 @@ Describe 'Confirmation in a session that cannot prompt' {
         finally { Remove-Item $pitrRepository -Recurse -Force -ErrorAction SilentlyContinue }
     }
 
+    # The Medium-impact cmdlets prompt only with -Confirm: the same refusal, through the same path, and nothing is written.
+    It '<Cmdlet> -Confirm does the same, and writes nothing' -ForEach @(
+        @{ Cmdlet = 'Export-MongoSnapshot'; Run = { param($Path) Export-MongoSnapshot -Repository $repository -Id $second.Id -Path $Path -Confirm -ErrorAction Stop } }
+        @{ Cmdlet = 'Copy-MongoSnapshot'; Run = { param($Path) Copy-MongoSnapshot -Repository $repository -Id $second.Id -Destination $Path -Confirm -ErrorAction Stop } }
+        @{ Cmdlet = 'Backup-MongoDatabase'; Run = { param($Path) Backup-MongoDatabase -ConnectionString $uri -Repository $Path -Database $db -Confirm -WarningAction SilentlyContinue -ErrorAction Stop } }
+    ) {
+        $target = Join-Path (New-TestFolder) 'target'
+        Assert-ConfirmationRequired { & $Run $target } $Cmdlet
+        if (Test-Path $target) { @(Get-ChildItem $target -Recurse -File) | Should -BeNullOrEmpty }
+    }
+
     It 'with -Confirm:$false they run unattended' {
         $second | Restore-MongoDatabase -ConnectionString $uri -Drop -Confirm:$false | Out-Null
         Get-DocumentCount (Get-Collection $uri $db 'orders') | Should -Be 5
