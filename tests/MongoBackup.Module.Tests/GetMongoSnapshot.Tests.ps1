@@ -65,6 +65,29 @@ Describe 'Get-MongoSnapshot' {
             Should -Be @('20260201T000000Z-full-bbbb', '20260101T000000Z-full-aaaa')
     }
 
+    # Tryout8 P2: `Get-MongoSnapshot -Latest -Database <typo> | Restore-MongoDatabase` did nothing and said nothing.
+    It '<Label> matching no snapshot lists nothing and warns, naming the filter and what the snapshots hold' -ForEach @(
+        @{ Label = '-Latest -Database typo'; Arguments = @{ Latest = $true; Database = 'shopp' }; Expected = "*-Database 'shopp' matches none of them. They hold databases hr, shop; kinds Full.*" }
+        @{ Label = '-Kind Oplog'; Arguments = @{ Kind = 'Oplog' }; Expected = '*-Kind Oplog matches none of them. They hold databases hr, shop; kinds Full.*' }
+        @{ Label = '-SourceId'; Arguments = @{ SourceId = 'no-such-source' }; Expected = "*-SourceId 'no-such-source' matches none of them*; source ids standalone:*" }
+        @{ Label = '-Id wildcard'; Arguments = @{ Id = '2027*' }; Expected = "*-Id '2027*' matches none of them*" }
+        @{ Label = 'two filters that each match something'; Arguments = @{ Id = '20260101*'; Database = 'hr' }; Expected = "*none matches -Id '20260101*' and -Database 'hr' together*" }
+    ) {
+        $list = Get-MongoSnapshot -Repository $repository @Arguments -WarningVariable warnings -WarningAction SilentlyContinue
+        $list | Should -BeNullOrEmpty
+        $nothing = @($warnings.Message | Where-Object { $_ -like 'No snapshot listed*' })
+        $nothing.Count | Should -Be 1
+        $nothing[0] | Should -BeLike "No snapshot listed: '$repository' holds 3 snapshot(s), but *"
+        $nothing[0] | Should -BeLike $Expected
+    }
+
+    It 'no such warning when a filter matches, when -NotVerifiedSince leaves nothing, or when an exact -Id is missing (its own error)' {
+        foreach ($arguments in @(@{ Database = 'shop' }, @{ NotVerifiedSince = [datetime] '2000-01-01' ; Database = 'hr' }, @{ Id = 'nope' })) {
+            Get-MongoSnapshot -Repository $repository @arguments -WarningVariable warnings -WarningAction SilentlyContinue -ErrorAction SilentlyContinue | Out-Null
+            @($warnings.Message | Where-Object { $_ -like 'No snapshot listed*' }) | Should -BeNullOrEmpty -Because ($arguments.Keys -join ',')
+        }
+    }
+
     It '-Id takes wildcards, and an exact id that does not exist is a non-terminating SnapshotNotFound error' {
         (Get-MongoSnapshot -Repository $repository -Id '202601*' -WarningAction SilentlyContinue).Id | Should -Be '20260101T000000Z-full-aaaa'
         $found = Get-MongoSnapshot -Repository $repository -Id 'nope', '20260101T000000Z-full-aaaa' -ErrorVariable errors -ErrorAction SilentlyContinue -WarningAction SilentlyContinue

@@ -79,6 +79,22 @@ Describe 'Get-MongoRestoreWindow -Database' {
             Should -Throw -ErrorId 'MongoBackup.ScopeNotCovered*'
     }
 
+    # Tryout8 P2: a mistyped -Database listed the windows of a whole backup (its scope covers every name) without a word.
+    It 'warns when no full snapshot holds the -Database named, though a backup of every database covers it by scope' {
+        $whole = New-TestFolder
+        try {
+            Backup-MongoDatabase -ConnectionString $uri -Repository $whole -WarningAction SilentlyContinue | Out-Null
+            $typo = "$($dbA)x"
+            $windows = @(Get-MongoRestoreWindow -Repository $whole -Database $typo -WarningVariable warnings -WarningAction SilentlyContinue)
+            $windows.Count | Should -Be 1 -Because 'the whole backup covers every name by its scope (the premise)'
+            @($warnings).Count | Should -Be 1
+            $warnings[0].Message | Should -BeLike "No full snapshot in * holds a database matching -Database '$typo' (they hold: $dbA, $dbB)*check the name's spelling*"
+            Get-MongoRestoreWindow -Repository $whole -Database $dbA -WarningVariable right -WarningAction SilentlyContinue | Out-Null
+            $right | Should -BeNullOrEmpty
+        }
+        finally { Remove-Item $whole -Recurse -Force -ErrorAction SilentlyContinue }
+    }
+
     It 'lists a window once when a wider one of the same chain spans it for that database' {
         @(Get-MongoRestoreWindow -Repository $nested).Count | Should -Be 2
         $forB = @(Get-MongoRestoreWindow -Repository $nested -Database $dbB)

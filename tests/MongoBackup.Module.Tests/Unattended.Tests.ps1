@@ -47,6 +47,34 @@ Describe 'Confirmation in a session that cannot prompt' {
         Get-DocumentCount (Get-Collection $uri $db 'orders') | Should -Be 6
     }
 
+    # Tryout8 P15: the -Drop question of a point-in-time restore reached the host's prompt directly (UnexpectedError).
+    It 'Restore-MongoPointInTime -Drop without -Confirm:$false does the same, and the target keeps its data' {
+        $pitrRepository = New-TestFolder
+        try {
+            Backup-MongoDatabase -ConnectionString $uri -Repository $pitrRepository -Database $db -WarningAction SilentlyContinue | Out-Null
+            (Get-Collection $uri $db 'orders').InsertOne((New-BsonDocument @{ _id = 'in the slice' }))
+            Backup-MongoOplog -ConnectionString $uri -Repository $pitrRepository | Out-Null
+            (Get-Collection $uri $db 'orders').DeleteMany((New-BsonDocument @{ _id = 'in the slice' })) | Out-Null
+            Assert-ConfirmationRequired {
+                Get-MongoRestoreWindow -Repository $pitrRepository |
+                    Restore-MongoPointInTime -ConnectionString $uri -ClusterTime ((Get-MongoRestoreWindow -Repository $pitrRepository).ToTimestamp) -Database $db -Drop
+            } 'Restore-MongoPointInTime'
+            Get-DocumentCount (Get-Collection $uri $db 'orders') | Should -Be 6
+        }
+        finally { Remove-Item $pitrRepository -Recurse -Force -ErrorAction SilentlyContinue }
+    }
+
+    # The Medium-impact cmdlets prompt only with -Confirm: the same refusal, through the same path, and nothing is written.
+    It '<Cmdlet> -Confirm does the same, and writes nothing' -ForEach @(
+        @{ Cmdlet = 'Export-MongoSnapshot'; Run = { param($Path) Export-MongoSnapshot -Repository $repository -Id $second.Id -Path $Path -Confirm -ErrorAction Stop } }
+        @{ Cmdlet = 'Copy-MongoSnapshot'; Run = { param($Path) Copy-MongoSnapshot -Repository $repository -Id $second.Id -Destination $Path -Confirm -ErrorAction Stop } }
+        @{ Cmdlet = 'Backup-MongoDatabase'; Run = { param($Path) Backup-MongoDatabase -ConnectionString $uri -Repository $Path -Database $db -Confirm -WarningAction SilentlyContinue -ErrorAction Stop } }
+    ) {
+        $target = Join-Path (New-TestFolder) 'target'
+        Assert-ConfirmationRequired { & $Run $target } $Cmdlet
+        if (Test-Path $target) { @(Get-ChildItem $target -Recurse -File) | Should -BeNullOrEmpty }
+    }
+
     It 'with -Confirm:$false they run unattended' {
         $second | Restore-MongoDatabase -ConnectionString $uri -Drop -Confirm:$false | Out-Null
         Get-DocumentCount (Get-Collection $uri $db 'orders') | Should -Be 5

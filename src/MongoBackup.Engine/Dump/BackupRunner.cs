@@ -63,6 +63,7 @@ public sealed class BackupRunner(IEngineObserver observer)
         // Before the listing: a collection or index created while the catalog is listed is then in the saved oplog.
         var oplogStart = oplog is null ? null : await DriverErrors.Translate(() => OplogCopyStart.FindAsync(client, oplog, ct), client);
         var collections = await ListAsync(client, request, ct);
+        if (collections.Count == 0) observer.Warning(NoUserDatabasesWarning(request.Connection.DisplayName, oplog is not null));
         if (CatalogListed is not null) await CatalogListed(ct);
         observer.Debug($"Source: {topology.Kind} {topology.ReplicaSetName}, MongoDB {topology.ServerVersion}, members {string.Join(",", topology.Hosts)}; reading with read preference {request.Connection.ReadPreference}.");
         foreach (var collection in collections)
@@ -113,6 +114,9 @@ public sealed class BackupRunner(IEngineObserver observer)
     private static async Task<IReadOnlyList<SourceCollection>> ListAsync(IMongoClient client, BackupRequest request, CancellationToken ct)
     {
         var collections = await DriverErrors.Translate(() => CollectionCatalog.ListAsync(client, request.Filter, ct), client);
+        // Tryout8 P13: with no filter, a server with no user database yet (a new replica set's first scheduled run) is
+        // backed up empty, as mongodump dumps it: the snapshot records the oplog position, the start of point-in-time capture.
+        if (collections.Count == 0 && request.Filter.SelectsEverything && request.Query is null) return collections;
         if (collections.Count == 0)
             throw new MongoBackupException(ErrorIds.NothingSelected,
                 $"Nothing on {request.Connection.DisplayName} matches the chosen databases and collections.");
@@ -122,6 +126,17 @@ public sealed class BackupRunner(IEngineObserver observer)
                 target: "Query");
         return collections;
     }
+
+    /// <summary>
+    /// Said when a backup with no filter finds no user database: the snapshot is kept, holding no collection, so that a new
+    /// replica set's first run starts the chain (its oplog position is where Backup-MongoOplog and a point-in-time restore start).
+    /// </summary>
+    public static string NoUserDatabasesWarning(string source, bool hasOplog) =>
+        $"{source} holds no user databases yet (only admin, local and config): the snapshot holds no collections" +
+        (hasOplog
+            ? ", only the oplog position it is consistent at, so oplog capture and point-in-time restores can start from it."
+            : ".") +
+        " If you expected data there, check the connection string.";
 
     /// <summary>Dumps <paramref name="collections"/> into <paramref name="files"/>, <paramref name="parallel"/> cursors at once, reporting progress as <paramref name="activity"/>.</summary>
     internal async Task<List<ManifestNamespace>> DumpCollectionsAsync(

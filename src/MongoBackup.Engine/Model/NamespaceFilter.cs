@@ -40,6 +40,11 @@ public sealed class NamespaceFilter
     /// <summary>No pattern at all: every namespace of every database except admin, local and config.</summary>
     public static NamespaceFilter Everything { get; } = new();
 
+    /// <summary>Whether no pattern was given (as <see cref="Everything"/>): the user chose nothing, so nothing they chose can be wrong.</summary>
+    public bool SelectsEverything =>
+        Databases.Count == 0 && Collections.Count == 0 && ExcludeCollections.Count == 0
+        && NamespaceInclude.Count == 0 && NamespaceExclude.Count == 0 && ExcludeDatabases.Count == 0;
+
     /// <summary>The -Database patterns.</summary>
     public IReadOnlyList<NamePattern> Databases { get; }
     /// <summary>The -Collection patterns.</summary>

@@ -115,6 +115,7 @@ public sealed class BackupMongoDatabaseCommand : MongoBackupSourceCmdlet
                 WriteClusterPlan(cluster, request, refusal);
                 return;
             }
+            if (collections.Count == 0) WriteWarning(Engine.Dump.BackupRunner.NoUserDatabasesWarning(request.Connection.DisplayName, hasOplog: true));
             foreach (var collection in collections)
                 WritePlannedAction("Back up", collection.Namespace, $"{collection.TypeName} into {request.Repository.Location}{query}", request.Connection.DisplayName, refusal,
                     warnRefusal: false);

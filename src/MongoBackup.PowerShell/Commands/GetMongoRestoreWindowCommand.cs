@@ -51,6 +51,10 @@ public sealed class GetMongoRestoreWindowCommand : MongoEngineCmdlet
         {
             windows = RestoreWindows.For(windows, new NamespaceFilter(Database));
             WriteVerbose($"{windows.Count} of them can restore -Database {string.Join(", ", Database)}.");
+            if (windows.Count > 0 && NoFullHolds(snapshots) is { } held)
+                WriteWarning($"No full snapshot in {repository.Location} holds a database matching -Database {string.Join(", ", Database.Select(d => $"'{d}'"))} " +
+                    $"(they hold: {held}). The windows listed cover it only by their scope (a backup of every database), so a restore " +
+                    "finds it only if the oplog replayed creates it: check the name's spelling (database names match case-sensitively).");
         }
         foreach (var window in windows)
         {
@@ -59,4 +63,16 @@ public sealed class GetMongoRestoreWindowCommand : MongoEngineCmdlet
             WriteObject(MongoRestoreWindow.FromWindow(window, repository.Location));
         }
     });
+
+    /// <summary>
+    /// Tryout8 P2: a mistyped -Database still lists the windows of whole backups (their scope covers every name). Null when
+    /// some full snapshot holds a matching database; otherwise the databases the full snapshots hold, for the warning.
+    /// </summary>
+    private string? NoFullHolds(IEnumerable<SnapshotManifest> snapshots)
+    {
+        var patterns = Database!.Select(d => new NamePattern(d)).ToList();
+        var held = snapshots.Where(s => s.Kind == SnapshotKind.Full).SelectMany(s => s.Namespaces.Select(n => n.Database))
+            .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        return held.Any(name => patterns.Any(p => p.IsMatch(name))) ? null : held.Count == 0 ? "no database" : string.Join(", ", held);
+    }
 }

@@ -91,6 +91,7 @@ public sealed partial class GetMongoSnapshotCommand : MongoEngineCmdlet
         if (complete == 0 && direct is null) WriteWarning(NoSnapshots(repository, found));
         var chosen = Select(snapshots, found, sourceIds, repository);
         ReportMissingIds(snapshots, repository);
+        if (complete > 0 && NothingMatched(snapshots, repository) is { } nothing) WriteWarning(nothing);
         WriteObject(chosen, enumerateCollection: true);
     });
 
@@ -160,17 +161,64 @@ public sealed partial class GetMongoSnapshotCommand : MongoEngineCmdlet
 
     private IEnumerable<MongoSnapshot> Filter(IEnumerable<MongoSnapshot> snapshots)
     {
-        var ids = (Id ?? []).Select(p => new WildcardPattern(p, WildcardOptions.IgnoreCase)).ToList();
-        var databases = (Database ?? []).Select(p => new WildcardPattern(p, WildcardOptions.None)).ToList();
-        var kinds = Kind ?? (Latest ? [FullKind] : []);
+        var criteria = Criteria();
         return snapshots
-            .Where(s => kinds.Length == 0 || kinds.Contains(s.Kind, StringComparer.OrdinalIgnoreCase))
-            .Where(s => ids.Count == 0 || ids.Any(p => p.IsMatch(s.Id)))
-            .Where(s => SourceId is null || string.Equals(s.SourceId, SourceId, StringComparison.OrdinalIgnoreCase))
-            .Where(s => databases.Count == 0 || s.Databases.Any(name => databases.Any(p => p.IsMatch(name))))
+            .Where(s => criteria.All(c => c.Matches(s)))
             // Ids start with the UTC start time, so they also order the incomplete ones that have no manifest.
             .OrderByDescending(s => s.StartTime ?? DateTimeOffset.MinValue)
             .ThenByDescending(s => s.Id, StringComparer.Ordinal);
+    }
+
+    /// <summary>The filters given (-Kind or -Latest's Full, -Id, -SourceId, -Database), each as the user wrote it and what it keeps.</summary>
+    private List<(string Given, Func<MongoSnapshot, bool> Matches)> Criteria()
+    {
+        var criteria = new List<(string, Func<MongoSnapshot, bool>)>();
+        var kinds = Kind ?? (Latest ? [FullKind] : []);
+        if (kinds.Length > 0)
+            criteria.Add((Kind is null ? "-Latest (full snapshots)" : $"-Kind {string.Join(",", kinds)}", s => kinds.Contains(s.Kind, StringComparer.OrdinalIgnoreCase)));
+        if (Id is { Length: > 0 })
+        {
+            var ids = Id.Select(p => new WildcardPattern(p, WildcardOptions.IgnoreCase)).ToList();
+            criteria.Add(($"-Id {Quoted(Id)}", s => ids.Any(p => p.IsMatch(s.Id))));
+        }
+        if (SourceId is { } sourceId)
+            criteria.Add(($"-SourceId '{sourceId}'", s => string.Equals(s.SourceId, sourceId, StringComparison.OrdinalIgnoreCase)));
+        if (Database is { Length: > 0 })
+        {
+            var databases = Database.Select(p => new WildcardPattern(p, WildcardOptions.None)).ToList();
+            criteria.Add(($"-Database {Quoted(Database)}", s => s.Databases.Any(name => databases.Any(p => p.IsMatch(name)))));
+        }
+        return criteria;
+    }
+
+    private static string Quoted(IEnumerable<string> values) => string.Join(", ", values.Select(v => $"'{v}'"));
+
+    /// <summary>
+    /// Tryout8 P2: a filter that matches no snapshot of a repository that holds some (a mistyped -Database) lists nothing,
+    /// and `Get-MongoSnapshot -Latest -Database salez | Restore-MongoDatabase` then does nothing and succeeds. An empty
+    /// listing is a valid answer, so this is a warning (a runbook's log shows it) naming the filter that matches nothing on
+    /// its own and what the snapshots hold. An exact -Id that is missing is already its own SnapshotNotFound error, and
+    /// -NotVerifiedSince leaving nothing is the state wished for: neither warns here.
+    /// </summary>
+    private string? NothingMatched(IReadOnlyCollection<MongoSnapshot> snapshots, ISnapshotRepository repository)
+    {
+        var criteria = Criteria();
+        if (criteria.Count == 0 || Filter(snapshots).Any()) return null;
+        var complete = snapshots.Where(s => !s.IsUnreadable).ToList();
+        var alone = criteria.Where(c => !complete.Any(c.Matches)).Select(c => c.Given).ToList();
+        var exactIdsMissing = Id is { Length: > 0 } && Id.All(i => !WildcardPattern.ContainsWildcardCharacters(i))
+            && alone.Any(a => a.StartsWith("-Id", StringComparison.Ordinal));
+        if (exactIdsMissing) return null;
+        var culprit = alone.Count > 0
+            ? $"{string.Join(" and ", alone)} matches none of them"
+            : $"none matches {string.Join(" and ", criteria.Select(c => c.Given))} together";
+        var databases = complete.SelectMany(s => s.Databases).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        var kinds = complete.Select(s => s.Kind).Distinct(StringComparer.OrdinalIgnoreCase).Order(StringComparer.Ordinal).ToList();
+        var sources = complete.Select(s => s.SourceId).OfType<string>().Distinct(StringComparer.OrdinalIgnoreCase).Order(StringComparer.Ordinal).ToList();
+        var holds = $"databases {(databases.Count == 0 ? "(none)" : string.Join(", ", databases))}; kinds {string.Join(", ", kinds)}"
+            + (SourceId is null ? "" : $"; source ids {(sources.Count == 0 ? "(none recorded)" : string.Join(", ", sources))}");
+        return $"No snapshot listed: '{repository.Location}' holds {complete.Count} snapshot(s), but {culprit}. They hold {holds}. " +
+            "Check the filter's spelling (database names match case-sensitively): a command this listing is piped to gets nothing to act on.";
     }
 
     /// <summary>

@@ -236,6 +236,20 @@ public abstract class MongoEngineCmdlet : PSCmdlet, IDisposable
     /// </summary>
     protected new bool ShouldProcess(string target, string action) => Prompting(action, () => base.ShouldProcess(target, action));
 
+    /// <summary>ShouldProcess of one target, with the same refusal where no one can answer it.</summary>
+    protected new bool ShouldProcess(string target) => Prompting(target, () => base.ShouldProcess(target));
+
+    /// <summary>ShouldProcess with its own texts, with the same refusal where no one can answer it.</summary>
+    protected new bool ShouldProcess(string verboseDescription, string verboseWarning, string caption) =>
+        Prompting(verboseWarning, () => base.ShouldProcess(verboseDescription, verboseWarning, caption));
+
+    /// <summary>
+    /// ShouldContinue asked once (Restore-MongoPointInTime's -Drop of every target together), with the same refusal where
+    /// no one can answer it. Every overload of PowerShell's ShouldContinue and ShouldProcess is hidden here, so no cmdlet
+    /// can reach the host's prompt without it.
+    /// </summary>
+    protected new bool ShouldContinue(string query, string caption) => Prompting(query, () => base.ShouldContinue(query, caption));
+
     /// <summary>ShouldContinue (the extra question before -Drop destroys data), with the same refusal where no one can answer it.</summary>
     protected new bool ShouldContinue(string query, string caption, ref bool yesToAll, ref bool noToAll)
     {
