@@ -1,0 +1,109 @@
+# Breaker8b's findings, each a test that fails until it is fixed (see the breaker's report for the repro and cause).
+# Nothing here is a fix: each It states what a DBA would expect.
+
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'TestServer.ps1')
+    Import-MongoBackupModule
+    $script:server = Start-MongoTestServer
+    $script:uri = $server.Uri
+    $script:suffix = [guid]::NewGuid().ToString('N').Substring(0, 8)
+    $script:none = [System.Threading.CancellationToken]::None
+
+    function script:Get-Json8b([string] $Database, [string] $Collection) { Get-AllDocuments (Get-Collection $uri $Database $Collection) }
+    function script:Add-Foreign8b([string] $Database, [string] $Collection) {
+        # What the target holds of its own under a name the replayed oplog mentions.
+        $foreign = Get-Collection $uri $Database $Collection
+        $foreign.InsertOne((New-BsonDocument @{ _id = 1; foreign = $true }), $null, $none)
+        $foreign.InsertOne((New-BsonDocument @{ _id = 99; foreign = $true }), $null, $none)
+    }
+    function script:Write-BsonFile8b([string] $Path, [string[]] $Json) {
+        # Each JSON document written as BSON, one after the other, as mongodump writes a .bson file.
+        $stream = [System.IO.File]::Create($Path)
+        try {
+            foreach ($text in $Json) {
+                $writer = [MongoDB.Bson.IO.BsonBinaryWriter]::new($stream)
+                [MongoDB.Bson.Serialization.BsonSerializer]::Serialize($writer, [MongoDB.Bson.BsonDocument], [MongoDB.Bson.BsonDocument]::Parse($text))
+                $writer.Flush()
+            }
+        } finally { $stream.Dispose() }
+    }
+    function script:New-Dump8b([string] $Database, [string[]] $Oplog) {
+        # A mongodump --oplog folder: $Database.a holding one document, and oplog.bson.
+        $folder = New-TestFolder
+        New-Item -ItemType Directory -Force (Join-Path $folder $Database) | Out-Null
+        Write-BsonFile8b (Join-Path $folder "$Database/a.bson") @('{"_id": 1}')
+        Set-Content (Join-Path $folder "$Database/a.metadata.json") '{"options":{},"indexes":[{"v":2,"key":{"_id":1},"name":"_id_"}],"collectionName":"a"}'
+        Write-BsonFile8b (Join-Path $folder 'oplog.bson') $Oplog
+        return $folder
+    }
+    $script:foreignJson8b = @('{ "_id" : 1, "foreign" : true }', '{ "_id" : 99, "foreign" : true }')
+    $script:txn8b = '"lsid":{"id":{"$binary":{"base64":"AAAAAAAAAAAAAAAAAAAAAA==","subType":"04"}},"uid":{"$binary":{"base64":"47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=","subType":"00"}}},"txnNumber":{"$numberLong":"1"}'
+}
+
+AfterAll {
+    Remove-TestRun -Uri $uri -Suffix $suffix -Server $server
+}
+
+Describe 'Finding 1: a collection created inside a transaction the replay never applies (aborted, or still open at the end)' {
+    BeforeAll {
+        $script:abortedOplog = {
+            param([string] $Database, [bool] $Abort)
+            # A large transaction (partialTxn) that creates newc and inserts into it, then is aborted: MongoDB applies none of it.
+            '{"ts":{"$timestamp":{"t":1700000000,"i":1}},"t":1,"op":"c","ns":"admin.$cmd",' + $txn8b + ',"prevOpTime":{"ts":{"$timestamp":{"t":0,"i":0}},"t":-1},"o":{"applyOps":[{"op":"c","ns":"' + $Database + '.$cmd","o":{"create":"newc"}},{"op":"i","ns":"' + $Database + '.newc","o":{"_id":1,"from":"txn"}}],"partialTxn":true}}'
+            if ($Abort) { '{"ts":{"$timestamp":{"t":1700000000,"i":2}},"t":1,"op":"c","ns":"admin.$cmd",' + $txn8b + ',"prevOpTime":{"ts":{"$timestamp":{"t":1700000000,"i":1}},"t":1},"o":{"abortTransaction":1}}' }
+        }
+    }
+
+    It 'Restore-MongoDatabase is not refused with TargetNotEmpty for a collection the aborted transaction never creates' {
+        $database = "b8b_aborted_$suffix"
+        $dump = New-Dump8b $database (& $abortedOplog $database $true)
+        Add-Foreign8b $database 'newc'
+
+        $result = Restore-MongoDatabase -ConnectionString $uri -Path $dump -ErrorVariable failures -ErrorAction SilentlyContinue
+
+        @($failures | ForEach-Object FullyQualifiedErrorId) | Should -Not -BeLike 'MongoBackup.TargetNotEmpty,*'
+        $result.Succeeded | Should -BeTrue
+        Get-Json8b $database 'newc' | Should -Be $foreignJson8b
+    }
+
+    It 'Restore-MongoDatabase -Drop does not drop the target''s collection the aborted transaction never creates' {
+        $database = "b8b_abortedd_$suffix"
+        $dump = New-Dump8b $database (& $abortedOplog $database $true)
+        Add-Foreign8b $database 'newc'
+
+        Restore-MongoDatabase -ConnectionString $uri -Path $dump -Drop -Confirm:$false -ErrorAction SilentlyContinue -WarningAction SilentlyContinue | Out-Null
+
+        Get-Json8b $database 'newc' | Should -Be $foreignJson8b -Because 'the restore neither restores nor creates newc: -Drop replaces only what it restores'
+    }
+
+    It 'Restore-MongoDatabase -Drop does not drop the target''s collection a transaction left open at the dump''s end creates' {
+        $database = "b8b_opend_$suffix"
+        $dump = New-Dump8b $database (& $abortedOplog $database $false)
+        Add-Foreign8b $database 'newc'
+
+        Restore-MongoDatabase -ConnectionString $uri -Path $dump -Drop -Confirm:$false -ErrorAction SilentlyContinue -WarningAction SilentlyContinue | Out-Null
+
+        Get-Json8b $database 'newc' | Should -Be $foreignJson8b
+    }
+}
+
+Describe 'Finding 2: a view created after the base snapshot, whose name the target holds as a collection with documents' {
+    It 'Restore-MongoPointInTime refuses it with TargetNotEmpty naming it, and leaves the target''s collection as it was' {
+        $source = "b8b_view_$suffix"
+        $target = "b8b_viewt_$suffix"
+        $repo = New-TestFolder
+        (Get-Collection $uri $source 'a').InsertOne((New-BsonDocument @{ _id = 1 }), $null, $none)
+        Backup-MongoDatabase -ConnectionString $uri -Repository $repo -Database $source -WarningAction SilentlyContinue | Out-Null
+        [MongoDB.Driver.MongoClient]::new($uri).GetDatabase($source).RunCommand[MongoDB.Bson.BsonDocument](
+            [MongoDB.Driver.Command[MongoDB.Bson.BsonDocument]] "{create: 'v', viewOn: 'a', pipeline: []}", $null, $none) | Out-Null
+        $slice = Backup-MongoOplog -ConnectionString $uri -Repository $repo -WarningAction SilentlyContinue
+        Add-Foreign8b $target 'v'
+
+        $result = Restore-MongoPointInTime -ConnectionString $uri -Repository $repo -ClusterTime $slice.OplogEnd -RenameDatabase @{ $source = $target } -ErrorVariable failures -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+
+        Get-Json8b $target 'v' | Should -Be $foreignJson8b
+        $result.Succeeded | Should -BeFalse
+        @($failures | ForEach-Object FullyQualifiedErrorId) | Should -BeLike 'MongoBackup.TargetNotEmpty,*'
+        $failures[0].TargetObject | Should -Be "$target.v"
+    }
+}
