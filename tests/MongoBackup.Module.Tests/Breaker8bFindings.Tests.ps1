@@ -106,4 +106,22 @@ Describe 'Finding 2: a view created after the base snapshot, whose name the targ
         @($failures | ForEach-Object FullyQualifiedErrorId) | Should -BeLike 'MongoBackup.TargetNotEmpty,*'
         $failures[0].TargetObject | Should -Be "$target.v"
     }
+    It 'Restore-MongoPointInTime -Drop replaces the target''s collection with the view (the replay is not stopped at the view''s entry)' {
+        $source = "b8b_viewd_$suffix"
+        $target = "b8b_viewdt_$suffix"
+        $repo = New-TestFolder
+        (Get-Collection $uri $source 'a').InsertOne((New-BsonDocument @{ _id = 1 }), $null, $none)
+        Backup-MongoDatabase -ConnectionString $uri -Repository $repo -Database $source -WarningAction SilentlyContinue | Out-Null
+        [MongoDB.Driver.MongoClient]::new($uri).GetDatabase($source).RunCommand[MongoDB.Bson.BsonDocument](
+            [MongoDB.Driver.Command[MongoDB.Bson.BsonDocument]] "{create: 'v', viewOn: 'a', pipeline: []}", $null, $none) | Out-Null
+        (Get-Collection $uri $source 'a').InsertOne((New-BsonDocument @{ _id = 2 }), $null, $none)   # after the view, in the same slice
+        $slice = Backup-MongoOplog -ConnectionString $uri -Repository $repo -WarningAction SilentlyContinue
+        Add-Foreign8b $target 'v'
+
+        $result = Restore-MongoPointInTime -ConnectionString $uri -Repository $repo -ClusterTime $slice.OplogEnd -RenameDatabase @{ $source = $target } -Drop -Confirm:$false -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+
+        $result.Succeeded | Should -BeTrue
+        Get-Json8b $target 'a' | Should -Be @('{ "_id" : 1 }', '{ "_id" : 2 }')
+        Get-Json8b $target 'v' | Should -Be @('{ "_id" : 1 }', '{ "_id" : 2 }') -Because 'v is a view on a as of the moment'
+    }
 }
