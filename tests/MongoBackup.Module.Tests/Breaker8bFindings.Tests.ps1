@@ -125,3 +125,59 @@ Describe 'Finding 2: a view created after the base snapshot, whose name the targ
         Get-Json8b $target 'v' | Should -Be @('{ "_id" : 1 }', '{ "_id" : 2 }') -Because 'v is a view on a as of the moment'
     }
 }
+
+Describe 'Finding 3: a collection the oplog creates, whose name the target holds as an empty collection, is restored without its options' {
+    BeforeAll {
+        function script:Get-Options8b([string] $Database, [string] $Collection) {
+            $client = [MongoDB.Driver.MongoClient]::new($uri)
+            $all = [MongoDB.Driver.IAsyncCursorExtensions]::ToList($client.GetDatabase($Database).ListCollections($null, $none), $none)
+            Write-Output -NoEnumerate ($all | Where-Object { $_['name'].AsString -eq $Collection })
+        }
+    }
+
+    It 'Restore-MongoDatabase: a capped collection the oplog creates is restored capped (not the target''s plain empty one, reported as a success)' {
+        $database = "b8b_capped_$suffix"
+        [MongoDB.Driver.MongoClient]::new($uri).GetDatabase($database).CreateCollection('newc', $null, $none)   # empty, plain
+        $dump = New-Dump8b $database @(
+            '{"ts":{"$timestamp":{"t":1700000000,"i":1}},"t":1,"op":"c","ns":"' + $database + '.$cmd","o":{"create":"newc","capped":true,"size":4096}}'
+            '{"ts":{"$timestamp":{"t":1700000000,"i":2}},"t":1,"op":"i","ns":"' + $database + '.newc","o":{"_id":1}}'
+        )
+
+        $result = Restore-MongoDatabase -ConnectionString $uri -Path $dump -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+
+        $options = (Get-Options8b $database 'newc')['options'].AsBsonDocument
+        if ($result.Succeeded) { $options.GetValue('capped', $false).ToBoolean() | Should -BeTrue -Because 'the source collection is capped, and the restore says it succeeded' }
+        else { $result.Succeeded | Should -BeTrue -Because 'an empty target collection is no reason to refuse' }
+    }
+
+    It 'Restore-MongoDatabase: a time-series collection the oplog creates is restored as time-series' {
+        $database = "b8b_tsempty_$suffix"
+        [MongoDB.Driver.MongoClient]::new($uri).GetDatabase($database).CreateCollection('ts', $null, $none)   # empty, plain
+        $dump = New-Dump8b $database @(
+            '{"ts":{"$timestamp":{"t":1700000000,"i":1}},"t":1,"op":"c","ns":"' + $database + '.$cmd","o":{"create":"ts","timeseries":{"timeField":"t","granularity":"seconds","bucketMaxSpanSeconds":3600}}}'
+        )
+
+        $result = Restore-MongoDatabase -ConnectionString $uri -Path $dump -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+
+        $result.Succeeded | Should -BeTrue
+        (Get-Options8b $database 'ts')['type'].AsString | Should -Be 'timeseries'
+    }
+}
+
+Describe 'Finding 4: a collection created and dropped within the replayed window, whose name the target holds' {
+    It 'Restore-MongoDatabase restores (the collection is not there at the end of the oplog) and leaves the target''s collection alone' {
+        $database = "b8b_transient_$suffix"
+        $dump = New-Dump8b $database @(
+            '{"ts":{"$timestamp":{"t":1700000000,"i":1}},"t":1,"op":"c","ns":"' + $database + '.$cmd","o":{"create":"newc"}}'
+            '{"ts":{"$timestamp":{"t":1700000000,"i":2}},"t":1,"op":"i","ns":"' + $database + '.newc","o":{"_id":1}}'
+            '{"ts":{"$timestamp":{"t":1700000000,"i":3}},"t":1,"op":"c","ns":"' + $database + '.$cmd","o":{"drop":"newc"}}'
+        )
+        Add-Foreign8b $database 'newc'
+
+        $result = Restore-MongoDatabase -ConnectionString $uri -Path $dump -ErrorVariable failures -ErrorAction SilentlyContinue
+
+        @($failures | ForEach-Object FullyQualifiedErrorId) | Should -Not -BeLike 'MongoBackup.TargetNotEmpty,*'
+        $result.Succeeded | Should -BeTrue
+        Get-Json8b $database 'newc' | Should -Be $foreignJson8b
+    }
+}
