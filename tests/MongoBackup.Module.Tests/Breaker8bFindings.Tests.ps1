@@ -181,3 +181,34 @@ Describe 'Finding 4: a collection created and dropped within the replayed window
         Get-Json8b $database 'newc' | Should -Be $foreignJson8b
     }
 }
+
+Describe 'Finding 5: -NamespaceMap sending a collection the oplog creates onto the target of a restored collection' {
+    BeforeAll {
+        $script:mapOplog = {
+            param([string] $Database)
+            '{"ts":{"$timestamp":{"t":1700000000,"i":1}},"t":1,"op":"c","ns":"' + $Database + '.$cmd","o":{"create":"n1"}}'
+            '{"ts":{"$timestamp":{"t":1700000000,"i":2}},"t":1,"op":"i","ns":"' + $Database + '.n1","o":{"_id":1,"from":"n1"}}'
+        }
+    }
+
+    It 'Restore-MongoDatabase -Drop refuses two sources onto one target (as for two restored collections), and never drops what it restored' {
+        $database = "b8b_map_$suffix"
+        $target = "b8b_mapt_$suffix"
+        $dump = New-Dump8b $database (& $mapOplog $database)
+
+        $result = Restore-MongoDatabase -ConnectionString $uri -Path $dump -NamespaceMap @{ "$database.n1" = "$target.a"; "$database.a" = "$target.a" } -Drop -Confirm:$false -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+
+        $result.Succeeded | Should -Not -BeTrue -Because "$database.a and $database.n1 cannot both be $target.a"
+        Get-Json8b $target 'a' | Should -Not -Be @('{ "_id" : 1, "from" : "n1" }') -Because 'the restored a must not be dropped for the replay''s n1'
+    }
+
+    It 'Restore-MongoDatabase without -Drop does not call the restore''s own documents the target''s (TargetNotEmpty "already holds 1 document")' {
+        $database = "b8b_mapn_$suffix"
+        $target = "b8b_mapnt_$suffix"
+        $dump = New-Dump8b $database (& $mapOplog $database)
+
+        Restore-MongoDatabase -ConnectionString $uri -Path $dump -NamespaceMap @{ "$database.n1" = "$target.a"; "$database.a" = "$target.a" } -ErrorVariable failures -ErrorAction SilentlyContinue -WarningAction SilentlyContinue | Out-Null
+
+        @($failures | ForEach-Object FullyQualifiedErrorId) | Should -Not -BeLike 'MongoBackup.TargetNotEmpty,*' -Because "$target.a was empty: what it holds is this restore's $database.a"
+    }
+}
