@@ -211,4 +211,18 @@ Describe 'Finding 5: -NamespaceMap sending a collection the oplog creates onto t
 
         @($failures | ForEach-Object FullyQualifiedErrorId) | Should -Not -BeLike 'MongoBackup.TargetNotEmpty,*' -Because "$target.a was empty: what it holds is this restore's $database.a"
     }
+    It 'Restore-MongoDatabase refuses two collections the oplog creates mapped onto one target (not merged into it as a success)' {
+        $database = "b8b_map2_$suffix"
+        $target = "b8b_map2t_$suffix"
+        $dump = New-Dump8b $database @(
+            (& $mapOplog $database)
+            '{"ts":{"$timestamp":{"t":1700000000,"i":3}},"t":1,"op":"c","ns":"' + $database + '.$cmd","o":{"create":"n2"}}'
+            '{"ts":{"$timestamp":{"t":1700000000,"i":4}},"t":1,"op":"i","ns":"' + $database + '.n2","o":{"_id":2,"from":"n2"}}'
+        )
+
+        $result = Restore-MongoDatabase -ConnectionString $uri -Path $dump -NamespaceMap @{ "$database.n1" = "$target.m"; "$database.n2" = "$target.m"; "$database.a" = "$target.a" } -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+
+        $result.Succeeded | Should -Not -BeTrue
+        Get-Json8b $target 'm' | Should -Not -Be @('{ "_id" : 1, "from" : "n1" }', '{ "_id" : 2, "from" : "n2" }') -Because 'two source collections are not one'
+    }
 }
