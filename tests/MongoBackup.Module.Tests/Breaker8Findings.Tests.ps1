@@ -50,3 +50,24 @@ AfterAll {
 
     }
 }
+
+Describe 'The result of a point-in-time restore of a collection created after the base snapshot (breaker8 finding 8)' {
+    It 'lists the collection and counts its documents in FinalDocuments' {
+        $source = "b8_result_$suffix"
+        $target = "b8_resultt_$suffix"
+        $repo = New-TestFolder
+        (Get-Collection $uri $source 'a').InsertOne((New-BsonDocument @{ _id = 1 }), $null, $none)
+        Backup-MongoDatabase -ConnectionString $uri -Repository $repo -Database $source -WarningAction SilentlyContinue | Out-Null
+        foreach ($i in 1..3) { (Get-Collection $uri $source 'c').InsertOne((New-BsonDocument @{ _id = $i }), $null, $none) }
+        $slice = Backup-MongoOplog -ConnectionString $uri -Repository $repo -WarningAction SilentlyContinue
+
+        $result = Restore-MongoPointInTime -ConnectionString $uri -Repository $repo -ClusterTime $slice.OplogEnd -RenameDatabase @{ $source = $target } -Collection c
+
+        Get-DocumentCount (Get-Collection $uri $target 'c') | Should -Be 3
+        @($result.Namespaces.TargetNamespace) | Should -Be @("$target.c")
+        $result.FinalDocuments | Should -Be 3
+    }
+}
+
+    }
+}

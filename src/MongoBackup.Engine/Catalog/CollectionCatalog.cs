@@ -22,7 +22,8 @@ public static class CollectionCatalog
     /// <summary>
     /// The collections, views and time-series collections <paramref name="filter"/> selects, ordered by database then name,
     /// each with its listCollections options and listIndexes specs. Internal collections (system.profile, system.views,
-    /// system.buckets.*, the auth collections, local.oplog.*) are left out, as mongodump leaves them.
+    /// system.buckets.*, the auth collections, local.oplog.*) are left out, as mongodump leaves them, and so are the module's
+    /// own (<see cref="ModuleCollections"/>).
     /// </summary>
     /// <param name="namedMustExist">
     /// Whether a database the filter names must be on this server: false for one shard of a cluster, which holds only the
@@ -66,6 +67,8 @@ public static class CollectionCatalog
         {
             var collection = entry["name"].AsString;
             if (InternalCollections.Contains(collection) || TimeseriesBuckets.IsBuckets(collection)) continue;
+            // The module's own records (a restore's, kept in the database it failed into) are its bookkeeping, not data.
+            if (ModuleCollections.IsModuleOwned(collection)) continue;
             if (name == "local" && collection.StartsWith("oplog.", StringComparison.Ordinal)) continue;
             if (!filter.Includes(name, collection)) continue;
 

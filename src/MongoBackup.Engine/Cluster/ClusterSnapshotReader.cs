@@ -97,6 +97,13 @@ public sealed class ClusterSnapshotReader : IDumpReader
     public IAsyncEnumerable<byte[]> ReadOplogAsync(CancellationToken ct) =>
         ClusterOplogMerge.MergeAsync(_shards.Select(s => s.ReadOplogAsync(ct)).ToList(), ct);
 
+    /// <summary>Every shard's oplog checked whole (see <see cref="SnapshotDumpReader.VerifyOplogAsync"/>) before the replay applies any entry.</summary>
+    /// <exception cref="CorruptDumpException">A shard's oplog file is damaged.</exception>
+    public async Task VerifyOplogAsync(CancellationToken ct)
+    {
+        foreach (var shard in _shards) await shard.VerifyOplogAsync(ct);
+    }
+
     private async IAsyncEnumerable<DocumentBlock> ReadAllShardsAsync(DumpNamespace ns, [EnumeratorCancellation] CancellationToken ct)
     {
         var sharded = _ownership.Of(ns.FullName);

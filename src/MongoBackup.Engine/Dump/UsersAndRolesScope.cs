@@ -7,11 +7,13 @@ namespace MongoBackup.Engine.Dump;
 /// </summary>
 public static class UsersAndRolesScope
 {
-    /// <summary>The databases whose users and roles to save; null for all of them.</summary>
+    /// <summary>
+    /// The databases whose users and roles to save; null for all of them: a backup of every database (no -Database, or
+    /// -Database '*') or one naming admin (<see cref="NamespaceFilter.TakesUsersAndRolesOf"/>).
+    /// </summary>
     public static IReadOnlyCollection<string>? For(NamespaceFilter filter, IEnumerable<string> backedUpDatabases)
     {
         ArgumentNullException.ThrowIfNull(filter);
-        var wholeInstance = filter.Databases.Count == 0 && filter.NamespaceInclude.Count == 0;
-        return wholeInstance || filter.IncludesDatabase("admin") ? null : backedUpDatabases.Distinct().ToList();
+        return filter.TakesUsersAndRolesOf("admin") ? null : backedUpDatabases.Distinct().ToList();
     }
 }

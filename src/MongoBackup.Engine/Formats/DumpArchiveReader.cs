@@ -31,6 +31,9 @@ internal sealed class DumpArchiveReader : IDumpReader
 
     private readonly HashSet<(string, string)> _listed;
 
+    /// <summary>Whether a pass has read the oplog to its end marker, and the damage it found there (null: its checksum matched).</summary>
+    private (bool Checked, CorruptDumpException? Damage) _oplogChecked;
+
     public string Location => _file;
     public IReadOnlyList<DumpNamespace> Namespaces { get; }
     public bool HasOplog { get; }
@@ -63,8 +66,24 @@ internal sealed class DumpArchiveReader : IDumpReader
         // nothing chosen) must still be whole, or a damaged header would make it restore "nothing" successfully.
         // Every consumer runs at once: the single pass cannot wait for one namespace while another's channel is full.
         var consumers = sinks.Values.Distinct().Select(sink => RunConsumerAsync(sink, consume, ct)).ToList();
-        var pump = Task.Run(() => PumpAsync(sinks, ct), CancellationToken.None);
+        var pump = Task.Run(() => PumpAsync(sinks, ct, checkOplog: true), CancellationToken.None);
         await Task.WhenAll(consumers.Append(pump)).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The oplog's entries checked against the CRC-64 its end marker records, before the replay applies any of them: the
+    /// checksum is known only at the oplog's end, and the replay would otherwise apply entries as it reads them
+    /// (mongorestore does: its demultiplexer streams the oplog to the replay, common/archive/demultiplexer.go
+    /// RegularCollectionReceiver, and meets a mismatch only after). The data pass (<see cref="ReadBlocksAsync"/>) checks it
+    /// on its way, as it reads the whole archive anyway; otherwise this reads the archive once, keeping nothing.
+    /// </summary>
+    /// <exception cref="CorruptDumpException">The oplog's entries do not match their checksum, or the archive breaks or ends before the oplog's end marker.</exception>
+    public async Task VerifyOplogAsync(CancellationToken ct)
+    {
+        if (!HasOplog) return;
+        if (!_oplogChecked.Checked)
+            await Task.Run(() => PumpAsync([], ct, checkOplog: true), CancellationToken.None).ConfigureAwait(false);
+        if (_oplogChecked.Damage is { } damage) throw damage;
     }
 
     public async IAsyncEnumerable<byte[]> ReadOplogAsync([EnumeratorCancellation] CancellationToken ct)
@@ -112,8 +131,14 @@ internal sealed class DumpArchiveReader : IDumpReader
     }
 
     /// <summary>One sequential pass over the archive, handing each chosen namespace's documents to its channel.</summary>
-    private async Task PumpAsync(Dictionary<(string, string), ArchiveNamespaceSink> sinks, CancellationToken ct)
+    /// <param name="sinks">The chosen namespaces' sinks, by the (db, collection) their segments carry.</param>
+    /// <param name="checkOplog">
+    /// Also checksum the oplog's entries when no sink takes them, recording the verdict (<see cref="VerifyOplogAsync"/>):
+    /// the data pass reads the whole archive anyway, so the replay need not read it once more to trust it.
+    /// </param>
+    private async Task PumpAsync(Dictionary<(string, string), ArchiveNamespaceSink> sinks, CancellationToken ct, bool checkOplog = false)
     {
+        var oplogCrc = checkOplog && HasOplog ? new Crc64Ecma() : null;
         try
         {
             await using var stream = DumpReaders.OpenSniffed(_file);
@@ -130,28 +155,36 @@ internal sealed class DumpArchiveReader : IDumpReader
                 {
                     if (sinks.TryGetValue(key, out var finished))
                     {
-                        // mongodump records the checksum in every end marker (common/archive/multiplexer.go); an absent one
-                        // reads as 0, as mongorestore reads it (demultiplexer.go), so it matches only a namespace with no documents.
-                        if (segment.Crc != finished.Crc.Value)
-                            throw new CorruptDumpException(_file, segment.Offset,
-                                $"the documents of '{finished.Namespace.FullName}' do not match the checksum mongodump recorded "
-                                + $"(expected {segment.Crc:x16}, read {finished.Crc.Value:x16})");
                         ended.Add(finished);
+                        // The damage is that namespace's own: it alone fails (its consumer takes back what it restored),
+                        // and the pass goes on, since the framing held and the next namespaces' checksums are their own.
+                        if (ChecksumDamage(segment, $"the documents of '{finished.Namespace.FullName}'", finished.Crc) is { } damage)
+                        {
+                            finished.Complete(damage);
+                            continue;
+                        }
                         await finished.FlushAsync(ct).ConfigureAwait(false);
                         finished.Complete();
+                    }
+                    else if (oplogCrc is not null && IsOplog(segment.Database, segment.Collection))
+                    {
+                        _oplogChecked = (true, ChecksumDamage(segment, "the oplog's entries", oplogCrc));
                     }
                     continue;
                 }
                 sinks.TryGetValue(key, out var sink);
+                var crc = sink?.Crc ?? (IsOplog(segment.Database, segment.Collection) ? oplogCrc : null);
                 while (await segments.NextDocumentAsync(ct).ConfigureAwait(false) is { } document)
-                    if (sink is not null)
-                    {
-                        sink.Crc.Append(document);
-                        await sink.WriteAsync(document, ct).ConfigureAwait(false);
-                    }
+                {
+                    crc?.Append(document);
+                    if (sink is not null) await sink.WriteAsync(document, ct).ConfigureAwait(false);
+                }
                 // Segments of namespaces interleave: what one brought goes on now, so no namespace holds a block waiting.
                 if (sink is not null) await sink.FlushAsync(ct).ConfigureAwait(false);
             }
+            // An oplog cut off is the oplog's damage (the replay is refused), not the chosen namespaces', which all ended.
+            if (oplogCrc is not null && !_oplogChecked.Checked)
+                _oplogChecked = (true, new CorruptDumpException(_file, reader.Position, "the archive ends before the end marker of the oplog: it is truncated"));
             var unfinished = sinks.Values.FirstOrDefault(s => !ended.Contains(s));
             if (unfinished is not null)
                 throw new CorruptDumpException(_file, reader.Position,
@@ -168,6 +201,22 @@ internal sealed class DumpArchiveReader : IDumpReader
             throw;
         }
     }
+
+    /// <summary>
+    /// A namespace's documents against the checksum its end marker records: mongo-tools' archive format (common/archive/
+    /// spec.md, eof-header) defines it as the CRC-64 (Go's crc64.ECMA table) of all the namespace's documents, across all
+    /// its segments, in the order written: the multiplexer hashes every document it writes for the namespace (MuxIn.Write,
+    /// common/archive/multiplexer.go) and puts the sum in the end marker (formatEOF); the demultiplexer hashes the same
+    /// bytes as it routes them and compares at the end marker (demultiplexer.go, "CRC mismatch for namespace"). It covers
+    /// only the documents, not the headers or terminators, so a mismatch with the framing intact is damage to that
+    /// namespace's documents alone. An absent CRC reads as 0, as mongorestore reads it, so it matches only a namespace
+    /// with no documents. A checksum cannot say which document changed: the offset is the end marker's.
+    /// </summary>
+    private CorruptDumpException? ChecksumDamage(ArchiveSegmentReader.Segment end, string what, Crc64Ecma crc) =>
+        end.Crc == crc.Value ? null
+            : new CorruptDumpException(_file, end.Offset,
+                $"{what} do not match the checksum mongodump recorded "
+                + $"(expected {end.Crc:x16}, read {crc.Value:x16}) in the end marker at this offset: one of them changed");
 
     /// <summary>
     /// As mongorestore's demultiplexer requires: a segment belongs to a namespace the prelude lists, and nothing of a

@@ -28,4 +28,17 @@ public interface IDumpReader : IAsyncDisposable
 
     /// <summary>The oplog.bson entries in order; empty when the dump has none.</summary>
     IAsyncEnumerable<byte[]> ReadOplogAsync(CancellationToken ct);
+
+    /// <summary>
+    /// Checks the oplog whole before a replay applies any of its entries, as far as its format can tell: what damage
+    /// <see cref="ReadOplogAsync"/> would find only at its end (a checksum) must refuse the replay, not stop it half-way.
+    /// This default reads it to its end, keeping nothing: every entry whole and well formed BSON, and a gzip or zstd file
+    /// checked by its own checksum (a mongodump folder's oplog.bson; a plain one has no checksum, so its structure is all
+    /// that can be checked). An archive checks its oplog's CRC-64, a snapshot its file's SHA-256 (checked before the restore).
+    /// </summary>
+    /// <exception cref="CorruptDumpException">The oplog is damaged (naming the file and, where it has a place, the offset).</exception>
+    async Task VerifyOplogAsync(CancellationToken ct)
+    {
+        await foreach (var _ in ReadOplogAsync(ct).ConfigureAwait(false)) { }
+    }
 }

@@ -83,6 +83,25 @@ public sealed class NamespaceFilter
     }
 
     /// <summary>
+    /// Whether the filter takes every database: no -Database (or one that is just '*') and no -NamespaceInclude.
+    /// -Collection and -ExcludeCollection choose collections inside the databases, and -ExcludeDatabase is for
+    /// <see cref="IncludesDatabase"/> to judge. A backup or restore of every database takes the server's users and
+    /// roles whole, admin's own among them (<see cref="TakesUsersAndRolesOf"/>), though admin's collections are still left out.
+    /// </summary>
+    public bool SelectsEveryDatabase => NamespaceInclude.Count == 0 && (Databases.Count == 0 || Databases.Any(p => p.Pattern == "*"));
+
+    /// <summary>
+    /// Whether -IncludeUsersAndRoles takes the users and roles defined on <paramref name="database"/>: those of every
+    /// database it takes (<see cref="IncludesDatabase"/>), and admin's own too when it takes every database
+    /// (<see cref="SelectsEveryDatabase"/>) and -ExcludeDatabase does not name admin. Users usually live in admin, so
+    /// a whole backup or restore without them would leave out every user; mongorestore restores admin's users on a
+    /// restore without --db (mongo-tools mongorestore/metadata.go ShouldRestoreUsersAndRoles: "is doing a full restore").
+    /// </summary>
+    public bool TakesUsersAndRolesOf(string database) =>
+        IncludesDatabase(database)
+        || database == "admin" && SelectsEveryDatabase && !ExcludeDatabases.Any(p => p.IsMatch(database));
+
+    /// <summary>
     /// Whether the namespace <paramref name="database"/>.<paramref name="collection"/> is taken: every pattern given agrees.
     /// </summary>
     public bool Includes(string database, string collection)

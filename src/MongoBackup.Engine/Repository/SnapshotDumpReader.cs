@@ -20,10 +20,12 @@ public sealed class SnapshotDumpReader : IDumpReader
     private readonly Dictionary<string, ManifestFile> _dataFiles;
     private readonly Dictionary<string, ManifestNamespace> _recorded;
     private readonly CorruptDumpException? _oplogDamage;
+    private readonly bool _oplogVerified;
 
     private SnapshotDumpReader(ISnapshotRepository repository, SnapshotManifest manifest, DataKey? dataKey, List<DumpNamespace> namespaces,
-        CorruptDumpException? oplogDamage, IAsyncDisposable? hold)
+        CorruptDumpException? oplogDamage, bool oplogVerified, IAsyncDisposable? hold)
     {
+        _oplogVerified = oplogVerified;
         _repository = repository;
         _manifest = manifest;
         _dataKey = dataKey;
@@ -54,10 +56,13 @@ public sealed class SnapshotDumpReader : IDumpReader
     public static async Task<SnapshotDumpReader> OpenAsync(ISnapshotRepository repository, SnapshotManifest manifest, DataKey? dataKey,
         CancellationToken ct, IReadOnlyDictionary<string, CorruptDumpException>? damaged = null, IAsyncDisposable? hold = null)
     {
+        // Whoever checked files first checked the oplog among them (RestoreSource.VerifiedFirst: in every case).
+        var oplogVerified = damaged is not null;
         damaged ??= new Dictionary<string, CorruptDumpException>();
         var namespaces = await SnapshotNamespaces.ListAsync(repository, manifest, dataKey, damaged, ct);
         var oplog = manifest.Files.FirstOrDefault(f => f.Kind == ManifestFileKind.Oplog);
-        return new SnapshotDumpReader(repository, manifest, dataKey, namespaces, oplog is null ? null : damaged.GetValueOrDefault(oplog.Path), hold);
+        return new SnapshotDumpReader(repository, manifest, dataKey, namespaces, oplog is null ? null : damaged.GetValueOrDefault(oplog.Path),
+            oplogVerified, hold);
     }
 
     /// <summary>The documents the manifest records for a namespace of this snapshot (null for one it does not list).</summary>
@@ -76,6 +81,18 @@ public sealed class SnapshotDumpReader : IDumpReader
     /// <exception cref="CorruptDumpException">The oplog file is damaged or disagrees with the manifest.</exception>
     public IAsyncEnumerable<byte[]> ReadOplogAsync(CancellationToken ct) =>
         _oplogDamage is not null ? Throw(_oplogDamage) : ReadOplogAsync(_repository, _manifest, _dataKey, ct);
+
+    /// <summary>
+    /// The oplog whole before a replay applies any of it: its size and SHA-256 were checked before the restore (the damage
+    /// found then is thrown); when they were not (opened without that check), it is read to its end and checked now.
+    /// </summary>
+    /// <exception cref="CorruptDumpException">The oplog file is damaged or disagrees with the manifest.</exception>
+    public async Task VerifyOplogAsync(CancellationToken ct)
+    {
+        if (_oplogDamage is not null) throw _oplogDamage;
+        if (_oplogVerified) return;
+        await foreach (var _ in ReadOplogAsync(ct)) { }
+    }
 
     /// <summary>A snapshot's oplog entries, checked at the end against the range and count its manifest records.</summary>
     public static async IAsyncEnumerable<byte[]> ReadOplogAsync(ISnapshotRepository repository, SnapshotManifest manifest, DataKey? dataKey,

@@ -58,6 +58,9 @@ internal sealed class BatchRefusals(bool resume)
         if (_named.Count < Named) _named.Add((code, category, message));
     }
 
+    /// <summary>The first refusal as "Category: message"; null when nothing was refused.</summary>
+    public string? First => _named.Count == 0 ? null : $"{_named[0].Category}: {_named[0].Message}";
+
     /// <summary>
     /// The warnings that say what was refused: the first few by their messages, then how many more. A time-series
     /// collection's documents are its buckets, and one refused as invalid (DocumentValidationFailure: only the server's

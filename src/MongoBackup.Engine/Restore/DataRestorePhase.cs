@@ -57,7 +57,9 @@ internal sealed class DataRestorePhase(IMongoClient client, IEngineObserver obse
         catch (CorruptDumpException e)
         {
             // Raised by the reader itself (an archive's framing): the namespaces still open are incomplete; those whose
-            // documents all arrived (their end marker and checksum read) were restored and are not blamed.
+            // documents all arrived (their end marker and checksum read) were restored and are not blamed. A namespace
+            // whose documents fail their checksum, the framing intact, does not come here: that damage is its own and
+            // reaches it alone, through its documents' stream (DumpArchiveReader), as a damaged file of a folder does.
             var open = withData.Where(r => r.Result.Error is null && !finished.ContainsKey(r.Result)).ToList();
             foreach (var unfinished in open) NamespaceFailures.Record(observer, unfinished.Result, e);
             // Damage no chosen namespace owns (a header that lists nothing, or bytes after the last end marker) is the

@@ -41,6 +41,7 @@ public sealed class DocumentInserter(IMongoClient client, IEngineObserver observ
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var clock = Stopwatch.StartNew();
         long inserted = 0, failed = 0, bytes = 0;
+        string? firstRefusal = null;
 
         var consumers = Enumerable.Range(0, Math.Max(1, workers)).Select(_ => Task.Run(async () =>
         {
@@ -50,12 +51,14 @@ public sealed class DocumentInserter(IMongoClient client, IEngineObserver observ
                 await foreach (var batch in batches.Reader.ReadAllAsync(stop.Token))
                 {
                     long ok, refused;
+                    string? first;
                     using (batch)
                     {
                         // ReadAllAsync yields what is buffered without looking at the token: no new batch once stopped.
                         stop.Token.ThrowIfCancellationRequested();
-                        (ok, refused) = await InsertBatchAsync(sender, batch, ns);
+                        (ok, refused, first) = await InsertBatchAsync(sender, batch, ns);
                     }
+                    if (first is not null) Interlocked.CompareExchange(ref firstRefusal, first, null);
                     var done = Interlocked.Add(ref inserted, ok);
                     Interlocked.Add(ref failed, refused);
                     observer.Progress(new ProgressUpdate("Restoring", ns.TargetNamespace, done, Interlocked.Read(ref bytes), null, clock.Elapsed));
@@ -88,6 +91,7 @@ public sealed class DocumentInserter(IMongoClient client, IEngineObserver observ
 
             result.Documents = inserted;
             result.Failures = failed;
+            result.FirstRefusal = firstRefusal;
         }
         if (readFailure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(readFailure);
         observer.Progress(new ProgressUpdate("Restoring", ns.TargetNamespace, inserted, bytes, inserted, clock.Elapsed, Completed: true));
@@ -144,7 +148,7 @@ public sealed class DocumentInserter(IMongoClient client, IEngineObserver observ
     /// the target holds. One batch is at most <see cref="MaxDocumentsPerBatch"/> documents or the batch bytes, so a stop
     /// waits for little.
     /// </summary>
-    private async Task<(long Inserted, long Refused)> InsertBatchAsync(InsertCommandSender sender, InsertBatch batch, PlannedNamespace ns)
+    private async Task<(long Inserted, long Refused, string? FirstRefusal)> InsertBatchAsync(InsertCommandSender sender, InsertBatch batch, PlannedNamespace ns)
     {
         var refusals = new BatchRefusals(resume);
         var count = batch.Count;
@@ -157,6 +161,6 @@ public sealed class DocumentInserter(IMongoClient client, IEngineObserver observ
             await ResumedTargetCheck.RequireSameDocumentsAsync(client.GetDatabase(ns.TargetDatabase), ns, insert.Documents, refusals.Kept, CancellationToken.None);
         // Only after success are the buffers reused: a failure's exception still names its command, left to the GC.
         insert.Dispose();
-        return (count - refusals.Refused, refusals.Refused);
+        return (count - refusals.Refused, refusals.Refused, refusals.First);
     }
 }

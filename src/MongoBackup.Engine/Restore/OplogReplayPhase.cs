@@ -26,7 +26,13 @@ internal sealed class OplogReplayPhase(IMongoClient client, RestoreRequest reque
         long moreApplied = 0;
         var own = request.DumpOplog ?? (reader.HasOplog ? new OplogSegment(reader.Location, reader.ReadOplogAsync(ct)) { Reread = () => reader.ReadOplogAsync(ct) } : null);
         List<OplogSegment> segments = own is not null ? [own, .. moreOplog] : [.. moreOplog];
-        if (segments.Count > 0 && !request.NoOplogReplay)
+        if (segments.Count > 0 && !request.NoOplogReplay && request.DumpOplog is null && reader.HasOplog
+            && await OplogDamageAsync(reader, ct) is { } damage)
+        {
+            outcome.OplogError = damage.Message;
+            observer.NamespaceFailed("oplog", damage);
+        }
+        else if (segments.Count > 0 && !request.NoOplogReplay)
         {
             // The namespaces the restore took: a pattern that is exactly a name in the dump means that name.
             var coverage = new ReplayCoverage(scope, RestorePlanner.EffectiveFilter(reader, request.Filter));
@@ -37,6 +43,29 @@ internal sealed class OplogReplayPhase(IMongoClient client, RestoreRequest reque
         }
         await BuildIndexesAsync(state, outcome, ready.ToDictionary(r => r.Ns.SourceNamespace, r => r.How), ct);
         return moreApplied;
+    }
+
+    /// <summary>
+    /// The dump's oplog checked whole before any entry is applied (<see cref="IDumpReader.VerifyOplogAsync"/>): a damaged
+    /// one refuses the replay, since the entries before the damage are no more trusted than the rest (a checksum fails
+    /// for the whole stream), and a replay stopped part-way would leave the target neither as the dump copied it nor at
+    /// its consistency point. Null when it is whole.
+    /// </summary>
+    private static async Task<MongoBackupException?> OplogDamageAsync(IDumpReader reader, CancellationToken ct)
+    {
+        try
+        {
+            await reader.VerifyOplogAsync(ct);
+            return null;
+        }
+        catch (Exception e) when (e is CorruptDumpException or InvalidDataException or MongoBackupException { ErrorId: ErrorIds.CorruptFile })
+        {
+            var file = (e as CorruptDumpException)?.File ?? (e as MongoBackupException)?.Target ?? reader.Location;
+            return new MongoBackupException(ErrorIds.CorruptFile,
+                $"The oplog of {reader.Location} is damaged, so it was not replayed: no entry of it was applied. {e.Message.TrimEnd('.')}. " +
+                "The collections restored from intact data are kept as the dump copied them, not brought to the point its oplog ends at; " +
+                "restore from an intact copy of the dump to have that point.", e, file);
+        }
     }
 
     /// <summary>

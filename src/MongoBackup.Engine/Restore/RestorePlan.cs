@@ -34,7 +34,8 @@ public static class RestorePlanner
 
     /// <summary>
     /// The namespaces of <paramref name="reader"/> that <paramref name="requested"/> selects (auth and internal system
-    /// collections left out), with their targets under <paramref name="map"/>: collections first, then views, each by target name.
+    /// collections left out, and the module's own records, <see cref="ModuleRecordsIn"/>), with their targets under
+    /// <paramref name="map"/>: collections first, then views, each by target name.
     /// </summary>
     /// <exception cref="MongoBackupException">
     /// InvalidArgument: a rename rule sends a namespace to a name without a '.', or to a name MongoDB refuses
@@ -45,7 +46,7 @@ public static class RestorePlanner
     {
         var filter = EffectiveFilter(reader, requested);
         return reader.Namespaces
-            .Where(ns => !IsAuthCollection(ns) && !IsInternal(ns.Collection))
+            .Where(ns => !IsAuthCollection(ns) && !IsInternal(ns.Collection) && !ModuleCollections.IsModuleOwned(ns.Collection))
             .Where(ns => filter.Includes(ns.Database, ns.Collection))
             .Select(ns =>
             {
@@ -56,6 +57,18 @@ public static class RestorePlanner
             .OrderBy(p => p.IsView ? 1 : 0)
             .ThenBy(p => p.TargetNamespace, StringComparer.Ordinal)
             .ToList();
+    }
+
+    /// <summary>
+    /// The module's own records (<see cref="ModuleCollections"/>) that <paramref name="reader"/> holds where
+    /// <paramref name="requested"/> would take them: a snapshot taken before backups left them out, or a mongodump of a
+    /// database a restore had failed into. They are a restore's bookkeeping on the source, never restored (the target's
+    /// are the running restore's own), so the restore skips them and says so.
+    /// </summary>
+    public static IReadOnlyList<DumpNamespace> ModuleRecordsIn(IDumpReader reader, NamespaceFilter requested)
+    {
+        var filter = EffectiveFilter(reader, requested);
+        return reader.Namespaces.Where(ns => ModuleCollections.IsModuleOwned(ns.Collection) && filter.Includes(ns.Database, ns.Collection)).ToList();
     }
 
     /// <summary>

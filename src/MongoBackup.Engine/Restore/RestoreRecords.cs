@@ -28,7 +28,7 @@ public sealed record RestoreIdentity(string Source, string? Moment)
 internal static class RestoreRecords
 {
     /// <summary>The collection of the records in a target database.</summary>
-    public const string Collection = "mongobackup.restoreInProgress";
+    public const string Collection = ModuleCollections.RestoreRecords;
 
     /// <summary>Records (or replaces) that <paramref name="identity"/> is being restored into <paramref name="collection"/>.</summary>
     public static Task WriteAsync(IMongoDatabase db, string collection, RestoreIdentity identity, CancellationToken ct) =>

@@ -36,6 +36,8 @@ public sealed record NamespaceRestoreResult(string SourceNamespace, string Targe
     public long OrphansLeftOut { get; set; }
     /// <summary>Documents the server refused (duplicate keys and the like); the others were still restored.</summary>
     public long Failures { get; set; }
+    /// <summary>The server's reason for the first document it refused ("DuplicateKey: E11000 …"); null when none was.</summary>
+    public string? FirstRefusal { get; set; }
     /// <summary>Indexes built, the _id index not counted.</summary>
     public int Indexes { get; set; }
     /// <summary>Wall-clock time spent on this namespace.</summary>

@@ -69,7 +69,7 @@ public sealed class RestoreRunner(IEngineObserver observer)
 
     private static UsersAndRolesTargets UsersAndRolesTargetsOf(IDumpReader reader, RestoreRequest request, IReadOnlyList<PlannedNamespace> plan)
     {
-        var targets = UsersAndRolesTargets.For(plan, request.Map, reader, RestorePlanner.EffectiveFilter(reader, request.Filter).IncludesDatabase);
+        var targets = UsersAndRolesTargets.For(plan, request.Map, reader, RestorePlanner.EffectiveFilter(reader, request.Filter).TakesUsersAndRolesOf);
         // A database that only users or roles are restored into is judged as the namespaces' targets are (RestorePlanner).
         foreach (var (source, target) in targets.Databases)
             if (source != target && NamespaceNames.DatabaseProblem(target) is { } problem)
@@ -102,6 +102,9 @@ public sealed class RestoreRunner(IEngineObserver observer)
         var topology = await ServerTopology.DiscoverAsync(client, ct, allowMongos: true);
 
         var plan = RestorePlanner.Plan(reader, request.Filter, request.Map);
+        foreach (var records in RestorePlanner.ModuleRecordsIn(reader, request.Filter))
+            observer.Verbose($"{records.Database}.{records.Collection} in {reader.Location} is skipped: it holds the records of a restore into " +
+                $"{records.Database} on the source (MongoBackup's own bookkeeping, not data).");
         // Where users and roles go is settled before anything is written: a rename that splits a database refuses here.
         var usersAndRoles = request.IncludeUsersAndRoles ? UsersAndRolesTargetsOf(reader, request, plan) : null;
         // They are read (and refused when two would be restored as one) before the first write, and restored after the data.
@@ -139,6 +142,7 @@ public sealed class RestoreRunner(IEngineObserver observer)
             }
 
             moreApplied = await new OplogReplayPhase(client, request, observer, sharding?.ReplayTarget(plan)).RunAsync(reader, scope, ready, moreOplog, outcome, ct);
+            RefusedDocuments.Report(observer, outcome);
             await FinalCounts.CountAsync(client, outcome, ct);
             await RestoreRecords.ClearAsync(client, outcome, ct);
             if (sharding is not null) await sharding.RemoveEmptyDatabasesAsync(ct);

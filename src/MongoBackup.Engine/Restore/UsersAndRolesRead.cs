@@ -20,6 +20,21 @@ public sealed record AuthDocument(string Collection, string SourceDatabase, Bson
 }
 
 /// <summary>
+/// A user or role the dump holds that the restore does not take (its database is outside the restore's selection): its
+/// <paramref name="Database"/> and name, for the warning that names it.
+/// </summary>
+public sealed record LeftOutAuthDocument(bool IsUser, string Database, string Name)
+{
+    /// <summary>The one <paramref name="document"/> of <paramref name="collection"/> ("system.users" or "system.roles") describes.</summary>
+    public static LeftOutAuthDocument Of(string collection, BsonDocument document)
+    {
+        var isUser = collection == "system.users";
+        return new LeftOutAuthDocument(isUser, document.GetValue("db", "").ToString()!,
+            document.GetValue(isUser ? "user" : "role", document.GetValue("_id", "")).ToString()!);
+    }
+}
+
+/// <summary>
 /// The users and roles a restore takes, read whole from the dump and renamed before anything is written, so that what
 /// cannot be restored refuses the restore before its first write: two databases renamed into one that each hold a user
 /// (or role) of the same name, which one database cannot hold twice (-RenameDatabase @{hr='m'; crm='m'}, each with its
@@ -33,11 +48,16 @@ public sealed record AuthDocument(string Collection, string SourceDatabase, Bson
 /// </summary>
 public sealed class UsersAndRolesRead
 {
-    private UsersAndRolesRead(IReadOnlyList<AuthDocument> documents, bool noneInDump, Exception? failure) =>
-        (Documents, NoneInDump, Failure) = (documents, noneInDump, failure);
+    private UsersAndRolesRead(IReadOnlyList<AuthDocument> documents, bool noneInDump, Exception? failure, IReadOnlyList<LeftOutAuthDocument>? leftOut = null) =>
+        (Documents, NoneInDump, Failure, LeftOut) = (documents, noneInDump, failure, leftOut ?? []);
 
     /// <summary>The users and roles to restore, in dump order; empty on <see cref="Failure"/>.</summary>
     public IReadOnlyList<AuthDocument> Documents { get; }
+    /// <summary>
+    /// The users and roles the dump holds of databases the restore does not take (<see cref="UsersAndRolesTargets.TargetOf"/>
+    /// null), in dump order: not restored, and named in a warning (<see cref="UsersAndRolesRestorer"/>).
+    /// </summary>
+    public IReadOnlyList<LeftOutAuthDocument> LeftOut { get; }
     /// <summary>True when the dump holds no users or roles at all.</summary>
     public bool NoneInDump { get; }
     /// <summary>
@@ -55,6 +75,7 @@ public sealed class UsersAndRolesRead
             .ToList();
         if (wanted.Count == 0) return new UsersAndRolesRead([], noneInDump: true, failure: null);
         var documents = new List<AuthDocument>();
+        var leftOut = new List<LeftOutAuthDocument>();
         try
         {
             await reader.ReadAsync(wanted, async (ns, raws) =>
@@ -62,8 +83,18 @@ public sealed class UsersAndRolesRead
                 // Read whole before any is applied: a snapshot's file is checked as it is read, at its end (each stored
                 // byte read once), and no user or role from a file found damaged or altered may reach the server. They are few.
                 var read = new List<AuthDocument>();
-                await foreach (var raw in raws.WithCancellation(ct)) read.AddRange(Planned(ns, BsonSerializer.Deserialize<BsonDocument>(raw), targets));
-                lock (documents) documents.AddRange(read);
+                var notTaken = new List<LeftOutAuthDocument>();
+                await foreach (var raw in raws.WithCancellation(ct))
+                {
+                    var document = BsonSerializer.Deserialize<BsonDocument>(raw);
+                    if (Planned(ns, document, targets) is { } planned) read.Add(planned);
+                    else notTaken.Add(LeftOutAuthDocument.Of(AuthCollectionOf(ns), document));
+                }
+                lock (documents)
+                {
+                    documents.AddRange(read);
+                    leftOut.AddRange(notTaken);
+                }
             }, 1, ct);
         }
         catch (Exception e) when (e is MongoBackupException or CorruptDumpException)
@@ -71,7 +102,7 @@ public sealed class UsersAndRolesRead
             return new UsersAndRolesRead([], noneInDump: false, failure: e);
         }
         RefuseMerged(documents);
-        return new UsersAndRolesRead(documents, noneInDump: false, failure: null);
+        return new UsersAndRolesRead(documents, noneInDump: false, failure: null, leftOut);
     }
 
     /// <summary>The admin collection a dump's auth namespace stands for: "system.users" for admin.system.users and for DB.$admin.system.users.</summary>
@@ -79,13 +110,14 @@ public sealed class UsersAndRolesRead
         ns.Collection.StartsWith(RestorePlanner.DatabaseAuthPrefix, StringComparison.Ordinal)
             ? ns.Collection[RestorePlanner.DatabaseAuthPrefix.Length..] : ns.Collection;
 
-    private static IEnumerable<AuthDocument> Planned(DumpNamespace ns, BsonDocument document, UsersAndRolesTargets targets)
+    /// <summary>The user or role as it is restored; null when the restore does not take its database.</summary>
+    private static AuthDocument? Planned(DumpNamespace ns, BsonDocument document, UsersAndRolesTargets targets)
     {
         var database = document.GetValue("db", "").AsString;
-        if (targets.TargetOf(database) is not { } into) yield break;
+        if (targets.TargetOf(database) is not { } into) return null;
         var restored = AuthDocumentRename.Rename(document, database, into, targets);
         var kept = ReferenceEquals(restored, document) ? AuthDocumentRename.RenamedReferences(document, targets) : [];
-        yield return new AuthDocument(AuthCollectionOf(ns), database, document, restored, kept);
+        return new AuthDocument(AuthCollectionOf(ns), database, document, restored, kept);
     }
 
     /// <summary>Refuses users or roles of different source databases that would be restored under one _id.</summary>

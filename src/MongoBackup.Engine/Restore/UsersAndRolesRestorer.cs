@@ -30,6 +30,7 @@ public sealed class UsersAndRolesRestorer(IMongoClient client, IEngineObserver o
             observer.Warning($"{location} holds no users or roles to restore.");
             return (0, 0);
         }
+        if (read.LeftOut.Count > 0) WarnLeftOut(location, read.LeftOut);
 
         long users = 0, roles = 0;
         var admin = client.GetDatabase("admin");
@@ -44,6 +45,30 @@ public sealed class UsersAndRolesRestorer(IMongoClient client, IEngineObserver o
         // The server caches users and roles; without this a restored user could not log in until it expires.
         await admin.RunCommandAsync<BsonDocument>(new BsonDocument("invalidateUserCache", 1), cancellationToken: ct);
         return (users, roles);
+    }
+
+    /// <summary>
+    /// Never a silent loss of users: those of databases outside the restore's selection are named, by database, with
+    /// how to restore them (admin's above all, where users usually live).
+    /// </summary>
+    private void WarnLeftOut(string location, IReadOnlyList<LeftOutAuthDocument> leftOut)
+    {
+        const int NamedPerDatabase = 5;
+        var each = leftOut.GroupBy(d => d.Database).OrderBy(g => g.Key == "admin" ? 0 : 1).ThenBy(g => g.Key, StringComparer.Ordinal).Select(g =>
+        {
+            var users = g.Where(d => d.IsUser).Select(d => d.Name).ToList();
+            var roles = g.Where(d => !d.IsUser).Select(d => d.Name).ToList();
+            var parts = new[] { Named(users, "user", "users"), Named(roles, "role", "roles") }.Where(p => p.Length > 0);
+            return $"{(g.Key.Length == 0 ? "(no database)" : g.Key)}'s {string.Join(" and ", parts)}";
+        });
+        var admin = leftOut.Any(d => d.Database == "admin")
+            ? " admin's are restored with -Database admin (beside the databases you restore), or by a restore of every database (no -Database, or -Database '*')."
+            : "";
+        observer.Warning($"{location} holds users and roles of databases this restore does not take; they were not restored: {string.Join("; ", each)}. " +
+            $"Add their databases to -Database to restore them.{admin}");
+
+        static string Named(List<string> names, string one, string many) => names.Count == 0 ? "" :
+            $"{(names.Count == 1 ? one : many)} {string.Join(", ", names.Take(NamedPerDatabase))}{(names.Count > NamedPerDatabase ? $" and {names.Count - NamedPerDatabase} more" : "")}";
     }
 
     private void WarnKept(AuthDocument document) =>

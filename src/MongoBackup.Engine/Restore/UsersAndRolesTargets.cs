@@ -22,7 +22,8 @@ public sealed class UsersAndRolesTargets
         (_targets, _map, _includesDatabase) = (targets, map, includesDatabase);
 
     /// <summary>
-    /// The targets of the databases <paramref name="includesDatabase"/> takes: each database's collections in
+    /// The targets of the databases <paramref name="includesDatabase"/> takes (the restore's
+    /// <see cref="NamespaceFilter.TakesUsersAndRolesOf"/>: admin's too on a restore of every database): each database's collections in
     /// <paramref name="plan"/> all go to one database, which its users and roles follow (a database without collections
     /// in the plan, such as one holding only users, follows <paramref name="map"/> as a collection of it would).
     /// </summary>
@@ -32,8 +33,11 @@ public sealed class UsersAndRolesTargets
     /// </exception>
     public static UsersAndRolesTargets For(IReadOnlyList<PlannedNamespace> plan, NamespaceMap map, IDumpReader reader, Func<string, bool> includesDatabase)
     {
+        // admin.system.users/roles hold admin's own users and roles (and a whole dump's, every database's); a database's
+        // $admin.system.users/roles its own. The auth schema alone (system.version) holds none.
         var databases = plan.Select(p => p.Source.Database)
-            .Concat(reader.Namespaces.Where(ns => RestorePlanner.IsAuthCollection(ns) && ns.Database != "admin").Select(ns => ns.Database))
+            .Concat(reader.Namespaces.Where(ns => RestorePlanner.IsAuthCollection(ns) && !ns.Collection.EndsWith("system.version", StringComparison.Ordinal))
+                .Select(ns => ns.Database))
             .Where(includesDatabase).Distinct(StringComparer.Ordinal);
         var targets = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var database in databases)

@@ -68,7 +68,10 @@ public sealed class RestoreMongoDatabaseCommand : MongoRestoreCmdlet
         IReadOnlyList<string> CreatedByOplog() => createdByOplog ??= Await(ct => RestoreRunner.PlanReplayCreatedAsync(request, ct));
         RequireEveryRenameMatches(plan, Everything, source, createdLater: pattern => CreatedByOplog().Any(NamespacePattern.ForMatching(pattern).IsMatch),
             repository: ParameterSetName == IdSet ? Repository : InputObject?.Repository);
-        if (plan.Count == 0 && CreatedByOplog().Count == 0)
+        // A dump of users and roles alone (mongo-tools' usersdump: admin's, no collection) restores them with -IncludeUsersAndRoles.
+        var usersOnly = plan.Count == 0 && request.IncludeUsersAndRoles
+            ? Await(ct => RestoreRunner.PlanUsersAndRolesAsync(request, ct))!.Databases.Select(d => d.Target).ToList() : null;
+        if (plan.Count == 0 && CreatedByOplog().Count == 0 && usersOnly is not { Count: > 0 })
         {
             // A mistyped collection name is the usual cause: say what the source holds, so the right name is in the message.
             var held = Everything().Select(ns => ns.SourceNamespace).Order(StringComparer.Ordinal).ToList();
@@ -89,10 +92,13 @@ public sealed class RestoreMongoDatabaseCommand : MongoRestoreCmdlet
                     $"what the oplog of {source} creates of {ns}, replayed into {request.Connection.DisplayName}", ns);
             return;
         }
+        // Users and roles of a dump that holds nothing else are confirmed as one step; declined, they are left out.
+        var usersConfirmed = usersOnly is { Count: > 0 } && ShouldProcess(string.Join(", ", usersOnly), $"Restore users and roles from {source}");
         var declined = plan.Where(ns => !Confirmed(ns, source)).Select(ns => ns.SourceNamespace)
             .Concat(fromOplog.Where(ns => !ShouldProcess(TargetOf(request, ns), $"Restore what the oplog of {source} creates of {ns}")))
             .ToList();
-        if (declined.Count == plan.Count + fromOplog.Count) return; // -WhatIf, or every namespace declined: nothing is written
+        if (!usersConfirmed && declined.Count == plan.Count + fromOplog.Count) return; // every step declined: nothing is written
+        if (usersOnly is { Count: > 0 } && !usersConfirmed) request = request with { IncludeUsersAndRoles = false };
 
         var confirmed = request with { Filter = Filter(declined) };
         var outcome = RunEngine((observer, ct) => new RestoreRunner(observer).RunAsync(confirmed, ct));

@@ -70,9 +70,11 @@ public sealed class FuzzJudge(MongoServerFixture server, TimeSpan timeout)
 
     private async Task<(Verdict, string)> JudgeOutcomeAsync(FuzzCase fuzzCase, RestoreOutcome outcome, RecordingObserver observer)
     {
-        foreach (var (_, error) in observer.Failures)
+        foreach (var (ns, error) in observer.Failures)
         {
-            var serverRefused = error.ErrorId == ErrorIds.NamespaceRestoreFailed && error.InnerException is MongoException;
+            // The server's refusal: a command it refused, or documents of the namespace (counted in its result).
+            var serverRefused = error.ErrorId == ErrorIds.NamespaceRestoreFailed
+                && (error.InnerException is MongoException || outcome.Namespaces.Any(n => n.TargetNamespace == ns && n.Failures > 0));
             var namedDamage = error.ErrorId == ErrorIds.CorruptFile && Names(fuzzCase, error.Message);
             if (!serverRefused && !namedDamage)
                 return (Verdict.Unexpected, $"{error.ErrorId}: {error.Message} ({error.InnerException?.GetType().Name})");

@@ -43,8 +43,12 @@ public sealed class CollatedReplayTests(MongoServerFixture server)
 
         Assert.Null(outcome.OplogError);
         var people = Assert.Single(outcome.Namespaces);
-        Assert.Null(people.Error);
         Assert.Equal(1, people.Failures); // the restore reports the refused document: not a success
+        // A failed namespace like any other (its error written), though still replayed: the replay ends it as the source.
+        var (failed, error) = Assert.Single(observer.Failures);
+        Assert.Equal((target + ".people", ErrorIds.NamespaceRestoreFailed), (failed, error.ErrorId));
+        Assert.Contains("the server refused 1 of the 2 documents", error.Message);
+        Assert.Equal(error.Message, people.Error);
         var refusal = Assert.Single(observer.Warnings, w => w.Contains("refused"));
         Assert.StartsWith($"{target}.people: a document was refused (DuplicateKey): E11000 duplicate key error collection: {target}.people index: _id_ collation: {{ locale: \"en\"", refusal);
         Assert.Equal(["{ \"_id\" : \"A\", \"n\" : 2 }"], (await ReplayHarness.DocumentsAsync(server.Client, target + ".people")).Select(d => d.ToJson()));

@@ -29,9 +29,13 @@ public sealed class ReplayCoverage
     /// buckets (system.buckets.NAME) belong to NAME. A rename across databases' copy (<see cref="SystemCollections.IsRenameCopy"/>)
     /// is covered wherever its database may hold a covered collection: its final name comes only with the rename that ends
     /// it, which moves it onto a covered name or, under any other, drops it from the target (<see cref="CollectionRename"/>).
+    /// The module's own collections (<see cref="ModuleCollections"/>) are never covered.
     /// </summary>
     public bool Covers(string database, string collection)
     {
+        // The module's own records (a restore's, in the source database while the oplog was written) are never replayed:
+        // the target's are the running restore's own.
+        if (ModuleCollections.IsModuleOwned(collection)) return false;
         if (SystemCollections.IsRenameCopy(collection)) return _scope.IncludesDatabase(database) && _filter.IncludesDatabase(database);
         var name = SystemCollections.OwnerOf(collection);
         return _scope.Includes(database, name) && _filter.Includes(database, name);

@@ -1,0 +1,110 @@
+# -IncludeUsersAndRoles on a restore of every database (no -Database, or -Database '*') restores admin's users and
+# roles, where users usually live, as mongorestore does on a restore without --db; a dump of users alone (mongo-tools'
+# usersdump fixture) restores them; the users and roles a restore does not take are named in a warning, never skipped
+# silently.
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'TestServer.ps1')
+    Import-MongoBackupModule
+    $script:server = Start-MongoTestServer
+    $script:uri = $server.Uri
+    $script:suffix = [guid]::NewGuid().ToString('N').Substring(0, 8)
+    $script:fixtures = Join-Path (Assert-MongoToolsFixtures) 'mongorestore/testdata'
+    $script:none = [System.Threading.CancellationToken]::None
+
+    function script:Get-AdminUsers([string] $Name) { @((Invoke-Admin $uri ([ordered]@{ usersInfo = $Name }))['users']) }
+    function script:Get-AdminRoles([string] $Name) { @((Invoke-Admin $uri ([ordered]@{ rolesInfo = $Name }))['roles']) }
+    function script:Remove-AdminAuth([string[]] $Users, [string[]] $Roles) {
+        foreach ($user in $Users) { try { Invoke-Admin $uri ([ordered]@{ dropUser = $user }) | Out-Null } catch { } }
+        foreach ($role in $Roles) { try { Invoke-Admin $uri ([ordered]@{ dropRole = $role }) | Out-Null } catch { } }
+    }
+    function script:Remove-Database([string] $Name) { [MongoDB.Driver.MongoClient]::new($uri).DropDatabase($Name, $none) }
+}
+
+AfterAll {
+    Remove-TestRun -Uri $uri -Suffix $suffix -Server $server
+}
+
+Describe 'Restore-MongoDatabase -IncludeUsersAndRoles of a mongodump folder restored whole' {
+    # mongo-tools' dump/restore suite: the usersdump folder restores the user reportsUser and the role manageOpRole, both of admin.
+    AfterEach { Remove-AdminAuth 'reportsUser' 'manageOpRole' }
+
+    It 'restores admin''s users and roles beside the databases, as mongorestore --dir does (usersdump + a database)' {
+        $folder = New-TestFolder
+        Copy-Item -Recurse (Join-Path $fixtures 'usersdump/admin') (Join-Path $folder 'admin')
+        $database = "whole_$suffix"
+        New-Item -ItemType Directory (Join-Path $folder $database) | Out-Null
+        Copy-Item (Join-Path $fixtures 'foodump/test/*') (Join-Path $folder $database)
+
+        $result = Restore-MongoDatabase -ConnectionString $uri -Path $folder -IncludeUsersAndRoles -WarningVariable warnings -WarningAction SilentlyContinue
+
+        $result.Succeeded | Should -BeTrue
+        @($result.Namespaces.TargetNamespace) | Should -Be @("$database.foo")
+        ($result.UsersRestored, $result.RolesRestored) | Should -Be @(1, 1)
+        @(Get-AdminUsers 'reportsUser').Count | Should -Be 1
+        @(Get-AdminRoles 'manageOpRole').Count | Should -Be 1
+        @($warnings) -match 'not restored' | Should -BeNullOrEmpty
+    }
+
+    It 'restores a dump of users and roles alone (<Name>) instead of refusing it as NothingSelected' -ForEach @(
+        @{ Name = '-Database admin'; Filter = @{ Database = 'admin' } }
+        @{ Name = 'no filter'; Filter = @{} }
+        @{ Name = "-Database '*'"; Filter = @{ Database = '*' } }
+    ) {
+        $result = Restore-MongoDatabase -ConnectionString $uri -Path (Join-Path $fixtures 'usersdump') -IncludeUsersAndRoles @Filter -WarningAction SilentlyContinue
+
+        $result.Succeeded | Should -BeTrue
+        ($result.UsersRestored, $result.RolesRestored) | Should -Be @(1, 1)
+        @(Get-AdminUsers 'reportsUser').Count | Should -Be 1
+        @(Get-AdminRoles 'manageOpRole').Count | Should -Be 1
+    }
+
+    It 'still refuses a dump of users alone without -IncludeUsersAndRoles (NothingSelected): there is nothing else to restore' {
+        { Restore-MongoDatabase -ConnectionString $uri -Path (Join-Path $fixtures 'usersdump') -Database admin } |
+            Should -Throw -ErrorId 'MongoBackup.NothingSelected*'
+        @(Get-AdminUsers 'reportsUser').Count | Should -Be 0
+    }
+}
+
+Describe 'Restore-MongoDatabase -IncludeUsersAndRoles of a snapshot holding admin''s users' {
+    BeforeAll {
+        $script:database = "shop_$suffix"
+        $script:user = "ops_$suffix"
+        (Get-Collection $uri $database 'orders').InsertOne((New-BsonDocument @{ _id = 1 }), $null, $none)
+        Invoke-Admin $uri ([ordered]@{ createUser = $user; pwd = 'not-a-real-secret-2'; roles = @(@{ role = 'readWrite'; db = $database }) }) | Out-Null
+        $script:repository = New-TestFolder
+        # -Database naming admin saves every database's users and roles, admin's among them.
+        $script:snapshot = Backup-MongoDatabase -ConnectionString $uri -Repository $repository -Database $database, admin -IncludeUsersAndRoles -WarningAction SilentlyContinue
+    }
+    AfterEach { Remove-AdminAuth $user; Remove-Database $database; Remove-Database "$($database)_copy" }
+
+    It 'restores admin''s users restored whole (<Name>)' -ForEach @(
+        @{ Name = 'no filter'; Filter = @{} }
+        @{ Name = "-Database '*'"; Filter = @{ Database = '*' } }
+    ) {
+        Remove-AdminAuth $user; Remove-Database $database
+
+        $result = $snapshot | Restore-MongoDatabase -ConnectionString $uri -IncludeUsersAndRoles @Filter -WarningAction SilentlyContinue
+
+        $result.Succeeded | Should -BeTrue
+        $result.UsersRestored | Should -Be 1
+        $users = @(Get-AdminUsers $user)
+        $users.Count | Should -Be 1
+        $role = $users[0]['roles'][0]
+        "$($role['role'].AsString)@$($role['db'].AsString)" | Should -Be "readWrite@$database"
+        Get-DocumentCount (Get-Collection $uri $database 'orders') | Should -Be 1
+    }
+
+    It 'leaves admin''s users out of a restore of chosen databases, naming them in a warning with how to restore them' {
+        Remove-AdminAuth $user
+
+        $result = $snapshot | Restore-MongoDatabase -ConnectionString $uri -IncludeUsersAndRoles -RenameDatabase @{ $database = "$($database)_copy" } -WarningVariable warnings -WarningAction SilentlyContinue
+
+        $result.Succeeded | Should -BeTrue
+        $result.UsersRestored | Should -Be 0
+        @(Get-AdminUsers $user).Count | Should -Be 0
+        $warning = @($warnings | Where-Object { "$_" -match 'were not restored' })
+        $warning.Count | Should -Be 1
+        "$($warning[0])" | Should -Match ([regex]::Escape("admin's user $user"))
+        "$($warning[0])" | Should -Match ([regex]::Escape('-Database admin'))
+    }
+}
