@@ -64,7 +64,7 @@ internal sealed class ReplayCreatedTargets(IMongoClient client, RestoreRequest r
     private async Task<MongoBackupException?> RefusalAsync(IMongoDatabase db, NamespaceRestoreResult result, RestoreIdentity identity, CancellationToken ct)
     {
         var collection = NamespaceName.Split(result.TargetNamespace).Collection;
-        var held = await HeldAsync(db, collection, ct);
+        var held = await HeldAsync(db, collection, result.Type, ct);
         if (held is null) return null;
         if (request.Drop)
         {
@@ -79,7 +79,7 @@ internal sealed class ReplayCreatedTargets(IMongoClient client, RestoreRequest r
             : $" -Resume does not take it: it is under the record of an interrupted restore of {recorded}, not of {identity}.";
         return new MongoBackupException(ErrorIds.TargetNotEmpty,
             $"The target {result.TargetNamespace} already {held}, and the replayed oplog creates {result.SourceNamespace} there " +
-            $"(a collection created after the backup began), so it was not restored and nothing was written to it.{resume} " +
+            $"(a {(result.Type == CollectionMetadata.ViewType ? "view" : "collection")} created after the backup began), so it was not restored and nothing was written to it.{resume} " +
             "Use -Drop to replace it, or restore into another name.", target: result.TargetNamespace);
     }
 
@@ -89,8 +89,12 @@ internal sealed class ReplayCreatedTargets(IMongoClient client, RestoreRequest r
         return await cursor.AnyAsync(ct);
     }
 
-    /// <summary>What the target collection holds ("holds 2 documents", "exists as a view"), or null when it is absent or empty.</summary>
-    private static async Task<string?> HeldAsync(IMongoDatabase db, string collection, CancellationToken ct)
+    /// <summary>
+    /// What the target collection holds ("holds 2 documents", "exists as a view"), or null when it is absent or empty.
+    /// For a view the replay creates (<paramref name="created"/>), an empty collection of that name counts too: the
+    /// view's insert into system.views is refused over any collection.
+    /// </summary>
+    private static async Task<string?> HeldAsync(IMongoDatabase db, string collection, string created, CancellationToken ct)
     {
         using var cursor = await db.ListCollectionsAsync(new ListCollectionsOptions { Filter = new BsonDocument("name", collection) }, ct);
         if (await cursor.FirstOrDefaultAsync(ct) is not { } existing) return null;
@@ -98,7 +102,8 @@ internal sealed class ReplayCreatedTargets(IMongoClient client, RestoreRequest r
         if (type == CollectionMetadata.ViewType) return "exists as a view";
         var timeseries = type == CollectionMetadata.TimeseriesType;
         var count = await db.GetCollection<BsonDocument>(timeseries ? TimeseriesBuckets.Of(collection) : collection).EstimatedDocumentCountAsync(cancellationToken: ct);
-        return count == 0 ? null : timeseries
+        if (count == 0) return created == CollectionMetadata.ViewType ? "exists as an empty collection" : null;
+        return timeseries
             ? $"holds {count:N0} time-series bucket{(count == 1 ? "" : "s")}"
             : $"holds {count:N0} document{(count == 1 ? "" : "s")}";
     }
