@@ -26,6 +26,9 @@ internal sealed class ReplayCreatedTargets(IMongoClient client, RestoreRequest r
     {
         var created = await FindAsync(segments, coverage, outcome.Namespaces.Select(n => n.SourceNamespace).ToHashSet(StringComparer.Ordinal), ct);
         var identity = RestoreIdentity.Of(request);
+        // Who each target already belongs to: a namespace restored from the files, or one created earlier in the oplog.
+        var owners = outcome.Namespaces.GroupBy(n => n.TargetNamespace, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.First().SourceNamespace, StringComparer.Ordinal);
         foreach (var (database, collection, type) in created)
         {
             var source = database + "." + collection;
@@ -33,7 +36,11 @@ internal sealed class ReplayCreatedTargets(IMongoClient client, RestoreRequest r
             var result = new NamespaceRestoreResult(source, targetDb + "." + targetCollection, type) { Stage = NamespaceRestoreStage.Created };
             outcome.Namespaces.Add(result);
             var db = client.GetDatabase(targetDb);
-            if (await RefusalAsync(db, result, identity, ct) is { } refused)
+            var refused = owners.TryGetValue(result.TargetNamespace, out var owner)
+                ? OntoOneTarget(result, owner)
+                : await RefusalAsync(db, result, identity, ct);
+            owners.TryAdd(result.TargetNamespace, source);
+            if (refused is not null)
             {
                 state.Fail(source, refused.Message);
                 NamespaceFailures.Record(observer, result, refused);
@@ -56,6 +63,16 @@ internal sealed class ReplayCreatedTargets(IMongoClient client, RestoreRequest r
         OplogNamespaceProbe.CreatedAsync(segments, (db, collection) =>
             !OplogForms.IsServerDatabase(db) && !SystemCollections.IsServerOwned(collection) && !SystemCollections.IsRenameCopy(collection)
             && collection != SystemCollections.Views && coverage.Covers(db, collection) && !planned.Contains(db + "." + collection), ct);
+
+    /// <summary>
+    /// Two sources onto one target: <paramref name="result"/>'s source is mapped (-NamespaceMap, -RenameDatabase) onto the
+    /// target of <paramref name="owner"/>, restored from the files or created earlier in the oplog. Merging them, or
+    /// -Drop dropping what this restore just wrote there, would each lose a source, so this one is left out.
+    /// </summary>
+    private static MongoBackupException OntoOneTarget(NamespaceRestoreResult result, string owner) => new(ErrorIds.InvalidArgument,
+        $"{owner} and {result.SourceNamespace} would both be restored into {result.TargetNamespace} (two sources onto one target: " +
+        $"the replayed oplog creates {result.SourceNamespace}), so {result.SourceNamespace} was not restored and nothing of it was written; " +
+        $"{result.TargetNamespace} holds {owner}. Map them to different names (-NamespaceMap, -RenameDatabase).", target: result.TargetNamespace);
 
     /// <summary>
     /// Why the replay must not create <paramref name="result"/>'s target: it holds documents or is a view, without -Drop
