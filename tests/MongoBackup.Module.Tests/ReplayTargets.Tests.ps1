@@ -310,3 +310,25 @@ Describe 'Restore-MongoDatabase of a dump holding a collection both as a file an
         Get-Json $database 'a' | Should -Be $foreignJson -Because 'the error says the target was not touched'
     }
 }
+
+Describe 'Restore-MongoDatabase of a dump whose oplog creates and drops again a collection the target holds' {
+    It 'refuses it with TargetNotEmpty (the replay would write into it, then drop it), saying why, and leaves it as it was' {
+        # By design: the replay applies the window's entries in order, so a collection created and dropped in it is
+        # written to and then dropped on the target; the target's own collection of that name is not taken for that.
+        $database = "rt_transient_$suffix"
+        $dump = New-Dump $database @('{"_id": 1}') @(
+            '{"ts":{"$timestamp":{"t":1700000000,"i":1}},"t":1,"op":"c","ns":"' + $database + '.$cmd","o":{"create":"newc"}}'
+            '{"ts":{"$timestamp":{"t":1700000000,"i":2}},"t":1,"op":"i","ns":"' + $database + '.newc","o":{"_id":1}}'
+            '{"ts":{"$timestamp":{"t":1700000000,"i":3}},"t":1,"op":"c","ns":"' + $database + '.$cmd","o":{"drop":"newc"}}'
+        )
+        Add-ForeignDocuments $database 'newc'
+
+        $result = Restore-MongoDatabase -ConnectionString $uri -Path $dump -ErrorVariable failures -ErrorAction SilentlyContinue
+
+        $result.Succeeded | Should -BeFalse
+        @($failures | Where-Object FullyQualifiedErrorId -like 'MongoBackup.TargetNotEmpty,*').Count | Should -Be 1
+        $failures[0].Exception.Message | Should -BeLike "*$database.newc*even where the oplog drops it again later*"
+        Get-Json $database 'newc' | Should -Be $foreignJson
+        Get-Json $database 'a' | Should -Be @('{ "_id" : 1 }')
+    }
+}

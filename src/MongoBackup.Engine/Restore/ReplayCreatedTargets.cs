@@ -96,7 +96,8 @@ internal sealed class ReplayCreatedTargets(IMongoClient client, RestoreRequest r
             : $" -Resume does not take it: it is under the record of an interrupted restore of {recorded}, not of {identity}.";
         return new MongoBackupException(ErrorIds.TargetNotEmpty,
             $"The target {result.TargetNamespace} already {held}, and the replayed oplog creates {result.SourceNamespace} there " +
-            $"(a {(result.Type == CollectionMetadata.ViewType ? "view" : "collection")} created after the backup began), so it was not restored and nothing was written to it.{resume} " +
+            $"(a {(result.Type == CollectionMetadata.ViewType ? "view" : "collection")} created after the backup began: the replay writes into it, as the source did, even where the oplog drops it " +
+            $"again later, which would drop the target's own with it), so it was not restored and nothing was written to it.{resume} " +
             "Use -Drop to replace it, or restore into another name.", target: result.TargetNamespace);
     }
 
