@@ -332,3 +332,55 @@ Describe 'Restore-MongoDatabase of a dump whose oplog creates and drops again a 
         Get-Json $database 'a' | Should -Be @('{ "_id" : 1 }')
     }
 }
+
+Describe 'A collection the oplog creates, whose name the target holds as an empty collection: replaced by the source''s (its options kept)' {
+    BeforeAll {
+        function script:Get-Options([string] $Database, [string] $Collection) {
+            $client = [MongoDB.Driver.MongoClient]::new($uri)
+            $all = [MongoDB.Driver.IAsyncCursorExtensions]::ToList($client.GetDatabase($Database).ListCollections($null, $none), $none)
+            Write-Output -NoEnumerate ($all | Where-Object { $_['name'].AsString -eq $Collection })
+        }
+    }
+
+    It 'Restore-MongoDatabase: a capped collection the oplog creates is restored capped (not the target''s plain empty one)' {
+        $database = "rt_capped_$suffix"
+        [MongoDB.Driver.MongoClient]::new($uri).GetDatabase($database).CreateCollection('newc', $null, $none)   # empty, plain
+        $dump = New-Dump $database @('{"_id": 1}') @(
+            '{"ts":{"$timestamp":{"t":1700000000,"i":1}},"t":1,"op":"c","ns":"' + $database + '.$cmd","o":{"create":"newc","capped":true,"size":4096}}'
+            '{"ts":{"$timestamp":{"t":1700000000,"i":2}},"t":1,"op":"i","ns":"' + $database + '.newc","o":{"_id":1}}'
+        )
+
+        $result = Restore-MongoDatabase -ConnectionString $uri -Path $dump -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+
+        $result.Succeeded | Should -BeTrue -Because 'an empty target collection is no reason to refuse'
+        (Get-Options $database 'newc')['options'].AsBsonDocument.GetValue('capped', $false).ToBoolean() | Should -BeTrue -Because 'the source collection is capped'
+        Get-Json $database 'newc' | Should -Be @('{ "_id" : 1 }')
+    }
+
+    It 'Restore-MongoDatabase: a time-series collection the oplog creates is restored as time-series' {
+        $database = "rt_tsempty_$suffix"
+        [MongoDB.Driver.MongoClient]::new($uri).GetDatabase($database).CreateCollection('ts', $null, $none)   # empty, plain
+        $dump = New-Dump $database @('{"_id": 1}') @(
+            '{"ts":{"$timestamp":{"t":1700000000,"i":1}},"t":1,"op":"c","ns":"' + $database + '.$cmd","o":{"create":"ts","timeseries":{"timeField":"t","granularity":"seconds","bucketMaxSpanSeconds":3600}}}'
+        )
+
+        $result = Restore-MongoDatabase -ConnectionString $uri -Path $dump -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+
+        $result.Succeeded | Should -BeTrue
+        (Get-Options $database 'ts')['type'].AsString | Should -Be 'timeseries'
+    }
+
+    It 'Restore-MongoDatabase: a view the oplog creates (an insert into system.views) replaces the empty collection of its name' {
+        $database = "rt_viewempty_$suffix"
+        [MongoDB.Driver.MongoClient]::new($uri).GetDatabase($database).CreateCollection('v', $null, $none)   # empty, plain
+        $dump = New-Dump $database @('{"_id": 1}') @(
+            '{"ts":{"$timestamp":{"t":1700000000,"i":1}},"t":1,"op":"i","ns":"' + $database + '.system.views","o":{"_id":"' + $database + '.v","viewOn":"a","pipeline":[]}}'
+        )
+
+        $result = Restore-MongoDatabase -ConnectionString $uri -Path $dump -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+
+        $result.Succeeded | Should -BeTrue
+        (Get-Options $database 'v')['type'].AsString | Should -Be 'view'
+        Get-Json $database 'v' | Should -Be @('{ "_id" : 1 }')
+    }
+}

@@ -81,8 +81,17 @@ internal sealed class ReplayCreatedTargets(IMongoClient client, RestoreRequest r
     private async Task<MongoBackupException?> RefusalAsync(IMongoDatabase db, NamespaceRestoreResult result, RestoreIdentity identity, CancellationToken ct)
     {
         var collection = NamespaceName.Split(result.TargetNamespace).Collection;
-        var held = await HeldAsync(db, collection, result.Type, ct);
-        if (held is null) return null;
+        var (exists, held) = await HeldAsync(db, collection, ct);
+        if (!exists) return null;
+        if (held is null)
+        {
+            // Empty: nothing of the target's is lost, but the replay's create would keep the target's collection (its
+            // options: not capped, not time-series, or no view over it) rather than make the source's. Replaced, as
+            // the replay would make it on a target without it.
+            observer.Verbose($"Replacing the empty {result.TargetNamespace}: the replayed oplog creates {result.SourceNamespace} there with its own options.");
+            await db.DropCollectionAsync(collection, ct);
+            return null;
+        }
         if (request.Drop)
         {
             observer.Verbose($"Dropping {result.TargetNamespace} ({held}): the replayed oplog creates {result.SourceNamespace} there, and -Drop replaces it.");
@@ -108,21 +117,20 @@ internal sealed class ReplayCreatedTargets(IMongoClient client, RestoreRequest r
     }
 
     /// <summary>
-    /// What the target collection holds ("holds 2 documents", "exists as a view"), or null when it is absent or empty.
-    /// For a view the replay creates (<paramref name="created"/>), an empty collection of that name counts too: the
-    /// view's insert into system.views is refused over any collection.
+    /// Whether the target collection exists, and what it holds ("holds 2 documents", "exists as a view"): null when it is
+    /// empty (a time-series collection without buckets).
     /// </summary>
-    private static async Task<string?> HeldAsync(IMongoDatabase db, string collection, string created, CancellationToken ct)
+    private static async Task<(bool Exists, string? Held)> HeldAsync(IMongoDatabase db, string collection, CancellationToken ct)
     {
         using var cursor = await db.ListCollectionsAsync(new ListCollectionsOptions { Filter = new BsonDocument("name", collection) }, ct);
-        if (await cursor.FirstOrDefaultAsync(ct) is not { } existing) return null;
+        if (await cursor.FirstOrDefaultAsync(ct) is not { } existing) return (false, null);
         var type = existing.GetValue("type", CollectionMetadata.CollectionType).AsString;
-        if (type == CollectionMetadata.ViewType) return "exists as a view";
+        if (type == CollectionMetadata.ViewType) return (true, "exists as a view");
         var timeseries = type == CollectionMetadata.TimeseriesType;
         var count = await db.GetCollection<BsonDocument>(timeseries ? TimeseriesBuckets.Of(collection) : collection).EstimatedDocumentCountAsync(cancellationToken: ct);
-        if (count == 0) return created == CollectionMetadata.ViewType ? "exists as an empty collection" : null;
-        return timeseries
+        if (count == 0) return (true, null);
+        return (true, timeseries
             ? $"holds {count:N0} time-series bucket{(count == 1 ? "" : "s")}"
-            : $"holds {count:N0} document{(count == 1 ? "" : "s")}";
+            : $"holds {count:N0} document{(count == 1 ? "" : "s")}");
     }
 }
