@@ -41,6 +41,8 @@ BeforeAll {
         return $folder
     }
     $script:foreignJson = @('{ "_id" : 1, "foreign" : true }', '{ "_id" : 99, "foreign" : true }')
+    # A transaction's session and number, as a replica set member logs them on each of its applyOps entries.
+    $script:txn = '"lsid":{"id":{"$binary":{"base64":"AAAAAAAAAAAAAAAAAAAAAA==","subType":"04"}},"uid":{"$binary":{"base64":"47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=","subType":"00"}}},"txnNumber":{"$numberLong":"1"}'
 }
 
 AfterAll {
@@ -157,5 +159,228 @@ Describe 'Restore-MongoDatabase of a dump whose oplog creates a collection the t
         $result.Succeeded | Should -BeTrue
         Get-Json $database 'newc' | Should -Be @('{ "_id" : 1, "from" : "oplog" }')
         @($result.Namespaces.TargetNamespace) | Should -Contain "$database.newc"
+    }
+}
+
+Describe 'A collection created inside a transaction the replay never applies (aborted, or still open at the end), whose target holds documents' {
+    BeforeAll {
+        $script:abortedOplog = {
+            param([string] $Database, [bool] $Abort)
+            # A large transaction (partialTxn) that creates newc and inserts into it, then is aborted: MongoDB applies none of it.
+            '{"ts":{"$timestamp":{"t":1700000000,"i":1}},"t":1,"op":"c","ns":"admin.$cmd",' + $txn + ',"prevOpTime":{"ts":{"$timestamp":{"t":0,"i":0}},"t":-1},"o":{"applyOps":[{"op":"c","ns":"' + $Database + '.$cmd","o":{"create":"newc"}},{"op":"i","ns":"' + $Database + '.newc","o":{"_id":1,"from":"txn"}}],"partialTxn":true}}'
+            if ($Abort) { '{"ts":{"$timestamp":{"t":1700000000,"i":2}},"t":1,"op":"c","ns":"admin.$cmd",' + $txn + ',"prevOpTime":{"ts":{"$timestamp":{"t":1700000000,"i":1}},"t":1},"o":{"abortTransaction":1}}' }
+        }
+    }
+
+    It 'Restore-MongoDatabase is not refused with TargetNotEmpty for a collection the aborted transaction never creates' {
+        $database = "rt_aborted_$suffix"
+        $dump = New-Dump $database @('{"_id": 1}') (& $abortedOplog $database $true)
+        Add-ForeignDocuments $database 'newc'
+
+        $result = Restore-MongoDatabase -ConnectionString $uri -Path $dump -ErrorVariable failures -ErrorAction SilentlyContinue
+
+        @($failures | ForEach-Object FullyQualifiedErrorId) | Should -Not -BeLike 'MongoBackup.TargetNotEmpty,*'
+        $result.Succeeded | Should -BeTrue
+        Get-Json $database 'newc' | Should -Be $foreignJson
+    }
+
+    It 'Restore-MongoDatabase -Drop does not drop the target''s collection the aborted transaction never creates' {
+        $database = "rt_abortedd_$suffix"
+        $dump = New-Dump $database @('{"_id": 1}') (& $abortedOplog $database $true)
+        Add-ForeignDocuments $database 'newc'
+
+        Restore-MongoDatabase -ConnectionString $uri -Path $dump -Drop -Confirm:$false -ErrorAction SilentlyContinue -WarningAction SilentlyContinue | Out-Null
+
+        Get-Json $database 'newc' | Should -Be $foreignJson -Because 'the restore neither restores nor creates newc: -Drop replaces only what it restores'
+    }
+
+    It 'Restore-MongoDatabase -Drop does not drop the target''s collection a transaction left open at the dump''s end creates' {
+        $database = "rt_opend_$suffix"
+        $dump = New-Dump $database @('{"_id": 1}') (& $abortedOplog $database $false)
+        Add-ForeignDocuments $database 'newc'
+
+        Restore-MongoDatabase -ConnectionString $uri -Path $dump -Drop -Confirm:$false -ErrorAction SilentlyContinue -WarningAction SilentlyContinue | Out-Null
+
+        Get-Json $database 'newc' | Should -Be $foreignJson
+    }
+}
+
+Describe 'A view created after the base snapshot (an insert into system.views), whose name the target holds as a collection with documents' {
+    It 'Restore-MongoPointInTime refuses it with TargetNotEmpty naming it, and leaves the target''s collection as it was' {
+        $source = "rt_view_$suffix"
+        $target = "rt_viewt_$suffix"
+        $repo = New-TestFolder
+        (Get-Collection $uri $source 'a').InsertOne((New-BsonDocument @{ _id = 1 }), $null, $none)
+        Backup-MongoDatabase -ConnectionString $uri -Repository $repo -Database $source -WarningAction SilentlyContinue | Out-Null
+        [MongoDB.Driver.MongoClient]::new($uri).GetDatabase($source).RunCommand[MongoDB.Bson.BsonDocument](
+            [MongoDB.Driver.Command[MongoDB.Bson.BsonDocument]] "{create: 'v', viewOn: 'a', pipeline: []}", $null, $none) | Out-Null
+        $slice = Backup-MongoOplog -ConnectionString $uri -Repository $repo -WarningAction SilentlyContinue
+        Add-ForeignDocuments $target 'v'
+
+        $result = Restore-MongoPointInTime -ConnectionString $uri -Repository $repo -ClusterTime $slice.OplogEnd -RenameDatabase @{ $source = $target } -ErrorVariable failures -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+
+        Get-Json $target 'v' | Should -Be $foreignJson
+        $result.Succeeded | Should -BeFalse
+        @($failures | ForEach-Object FullyQualifiedErrorId) | Should -BeLike 'MongoBackup.TargetNotEmpty,*'
+        $failures[0].TargetObject | Should -Be "$target.v"
+    }
+    It 'Restore-MongoPointInTime -Drop replaces the target''s collection with the view (the replay is not stopped at the view''s entry)' {
+        $source = "rt_viewd_$suffix"
+        $target = "rt_viewdt_$suffix"
+        $repo = New-TestFolder
+        (Get-Collection $uri $source 'a').InsertOne((New-BsonDocument @{ _id = 1 }), $null, $none)
+        Backup-MongoDatabase -ConnectionString $uri -Repository $repo -Database $source -WarningAction SilentlyContinue | Out-Null
+        [MongoDB.Driver.MongoClient]::new($uri).GetDatabase($source).RunCommand[MongoDB.Bson.BsonDocument](
+            [MongoDB.Driver.Command[MongoDB.Bson.BsonDocument]] "{create: 'v', viewOn: 'a', pipeline: []}", $null, $none) | Out-Null
+        (Get-Collection $uri $source 'a').InsertOne((New-BsonDocument @{ _id = 2 }), $null, $none)   # after the view, in the same slice
+        $slice = Backup-MongoOplog -ConnectionString $uri -Repository $repo -WarningAction SilentlyContinue
+        Add-ForeignDocuments $target 'v'
+
+        $result = Restore-MongoPointInTime -ConnectionString $uri -Repository $repo -ClusterTime $slice.OplogEnd -RenameDatabase @{ $source = $target } -Drop -Confirm:$false -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+
+        $result.Succeeded | Should -BeTrue
+        Get-Json $target 'a' | Should -Be @('{ "_id" : 1 }', '{ "_id" : 2 }')
+        Get-Json $target 'v' | Should -Be @('{ "_id" : 1 }', '{ "_id" : 2 }') -Because 'v is a view on a as of the moment'
+    }
+}
+
+Describe '-NamespaceMap sending a collection the oplog creates onto the target of a restored (or another created) collection' {
+    BeforeAll {
+        $script:mapOplog = {
+            param([string] $Database)
+            '{"ts":{"$timestamp":{"t":1700000000,"i":1}},"t":1,"op":"c","ns":"' + $Database + '.$cmd","o":{"create":"n1"}}'
+            '{"ts":{"$timestamp":{"t":1700000000,"i":2}},"t":1,"op":"i","ns":"' + $Database + '.n1","o":{"_id":1,"from":"n1"}}'
+        }
+    }
+
+    It 'Restore-MongoDatabase -Drop refuses two sources onto one target (as for two restored collections), and never drops what it restored' {
+        $database = "rt_map_$suffix"
+        $target = "rt_mapt_$suffix"
+        $dump = New-Dump $database @('{"_id": 1}') (& $mapOplog $database)
+
+        $result = Restore-MongoDatabase -ConnectionString $uri -Path $dump -NamespaceMap @{ "$database.n1" = "$target.a"; "$database.a" = "$target.a" } -Drop -Confirm:$false -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+
+        $result.Succeeded | Should -Not -BeTrue -Because "$database.a and $database.n1 cannot both be $target.a"
+        Get-Json $target 'a' | Should -Be @('{ "_id" : 1 }') -Because 'the restored a must not be dropped for the replay''s n1'
+    }
+
+    It 'Restore-MongoDatabase without -Drop refuses it as two sources onto one target (InvalidArgument naming both), not as TargetNotEmpty' {
+        $database = "rt_mapn_$suffix"
+        $target = "rt_mapnt_$suffix"
+        $dump = New-Dump $database @('{"_id": 1}') (& $mapOplog $database)
+
+        Restore-MongoDatabase -ConnectionString $uri -Path $dump -NamespaceMap @{ "$database.n1" = "$target.a"; "$database.a" = "$target.a" } -ErrorVariable failures -ErrorAction SilentlyContinue -WarningAction SilentlyContinue | Out-Null
+
+        @($failures | ForEach-Object FullyQualifiedErrorId) | Should -Not -BeLike 'MongoBackup.TargetNotEmpty,*' -Because "$target.a was empty: what it holds is this restore's $database.a"
+        @($failures | Where-Object FullyQualifiedErrorId -like 'MongoBackup.InvalidArgument,*').Count | Should -Be 1
+        $failures[0].Exception.Message | Should -BeLike "*$database.a and $database.n1 would both be restored into $target.a*"
+        Get-Json $target 'a' | Should -Be @('{ "_id" : 1 }')
+    }
+    It 'Restore-MongoDatabase refuses two collections the oplog creates mapped onto one target (not merged into it as a success)' {
+        $database = "rt_map2_$suffix"
+        $target = "rt_map2t_$suffix"
+        $dump = New-Dump $database @('{"_id": 1}') @(
+            (& $mapOplog $database)
+            '{"ts":{"$timestamp":{"t":1700000000,"i":3}},"t":1,"op":"c","ns":"' + $database + '.$cmd","o":{"create":"n2"}}'
+            '{"ts":{"$timestamp":{"t":1700000000,"i":4}},"t":1,"op":"i","ns":"' + $database + '.n2","o":{"_id":2,"from":"n2"}}'
+        )
+
+        $result = Restore-MongoDatabase -ConnectionString $uri -Path $dump -NamespaceMap @{ "$database.n1" = "$target.m"; "$database.n2" = "$target.m"; "$database.a" = "$target.a" } -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+
+        $result.Succeeded | Should -Not -BeTrue
+        Get-Json $target 'm' | Should -Be @('{ "_id" : 1, "from" : "n1" }') -Because 'two source collections are not one: the first created keeps the target'
+    }
+}
+
+Describe 'Restore-MongoDatabase of a dump holding a collection both as a file and as a create in its oplog, whose target holds documents' {
+    It 'leaves the target it refused with TargetNotEmpty alone (the oplog''s inserts are not applied to it)' {
+        # mongodump (and Backup-MongoDatabase) holds such a collection both as a file and as a create in its oplog when it
+        # was created while the dump ran.
+        $database = "rt_refusedtarget_$suffix"
+        $dump = New-Dump $database @('{"_id": 1, "v": "src"}') @(
+            '{"ts":{"$timestamp":{"t":1700000000,"i":1}},"t":1,"op":"c","ns":"' + $database + '.$cmd","o":{"create":"a"}}'
+            '{"ts":{"$timestamp":{"t":1700000000,"i":2}},"t":1,"op":"i","ns":"' + $database + '.a","o":{"_id":1,"v":"src"}}'
+        )
+        Add-ForeignDocuments $database 'a'
+
+        $result = Restore-MongoDatabase -ConnectionString $uri -Path $dump -ErrorAction SilentlyContinue -ErrorVariable problems
+
+        @($problems | Where-Object FullyQualifiedErrorId -like 'MongoBackup.TargetNotEmpty*').Count | Should -Be 1
+        $result.Succeeded | Should -BeFalse
+        Get-Json $database 'a' | Should -Be $foreignJson -Because 'the error says the target was not touched'
+    }
+}
+
+Describe 'Restore-MongoDatabase of a dump whose oplog creates and drops again a collection the target holds' {
+    It 'refuses it with TargetNotEmpty (the replay would write into it, then drop it), saying why, and leaves it as it was' {
+        # By design: the replay applies the window's entries in order, so a collection created and dropped in it is
+        # written to and then dropped on the target; the target's own collection of that name is not taken for that.
+        $database = "rt_transient_$suffix"
+        $dump = New-Dump $database @('{"_id": 1}') @(
+            '{"ts":{"$timestamp":{"t":1700000000,"i":1}},"t":1,"op":"c","ns":"' + $database + '.$cmd","o":{"create":"newc"}}'
+            '{"ts":{"$timestamp":{"t":1700000000,"i":2}},"t":1,"op":"i","ns":"' + $database + '.newc","o":{"_id":1}}'
+            '{"ts":{"$timestamp":{"t":1700000000,"i":3}},"t":1,"op":"c","ns":"' + $database + '.$cmd","o":{"drop":"newc"}}'
+        )
+        Add-ForeignDocuments $database 'newc'
+
+        $result = Restore-MongoDatabase -ConnectionString $uri -Path $dump -ErrorVariable failures -ErrorAction SilentlyContinue
+
+        $result.Succeeded | Should -BeFalse
+        @($failures | Where-Object FullyQualifiedErrorId -like 'MongoBackup.TargetNotEmpty,*').Count | Should -Be 1
+        $failures[0].Exception.Message | Should -BeLike "*$database.newc*even where the oplog drops it again later*"
+        Get-Json $database 'newc' | Should -Be $foreignJson
+        Get-Json $database 'a' | Should -Be @('{ "_id" : 1 }')
+    }
+}
+
+Describe 'A collection the oplog creates, whose name the target holds as an empty collection: replaced by the source''s (its options kept)' {
+    BeforeAll {
+        function script:Get-Options([string] $Database, [string] $Collection) {
+            $client = [MongoDB.Driver.MongoClient]::new($uri)
+            $all = [MongoDB.Driver.IAsyncCursorExtensions]::ToList($client.GetDatabase($Database).ListCollections($null, $none), $none)
+            Write-Output -NoEnumerate ($all | Where-Object { $_['name'].AsString -eq $Collection })
+        }
+    }
+
+    It 'Restore-MongoDatabase: a capped collection the oplog creates is restored capped (not the target''s plain empty one)' {
+        $database = "rt_capped_$suffix"
+        [MongoDB.Driver.MongoClient]::new($uri).GetDatabase($database).CreateCollection('newc', $null, $none)   # empty, plain
+        $dump = New-Dump $database @('{"_id": 1}') @(
+            '{"ts":{"$timestamp":{"t":1700000000,"i":1}},"t":1,"op":"c","ns":"' + $database + '.$cmd","o":{"create":"newc","capped":true,"size":4096}}'
+            '{"ts":{"$timestamp":{"t":1700000000,"i":2}},"t":1,"op":"i","ns":"' + $database + '.newc","o":{"_id":1}}'
+        )
+
+        $result = Restore-MongoDatabase -ConnectionString $uri -Path $dump -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+
+        $result.Succeeded | Should -BeTrue -Because 'an empty target collection is no reason to refuse'
+        (Get-Options $database 'newc')['options'].AsBsonDocument.GetValue('capped', $false).ToBoolean() | Should -BeTrue -Because 'the source collection is capped'
+        Get-Json $database 'newc' | Should -Be @('{ "_id" : 1 }')
+    }
+
+    It 'Restore-MongoDatabase: a time-series collection the oplog creates is restored as time-series' {
+        $database = "rt_tsempty_$suffix"
+        [MongoDB.Driver.MongoClient]::new($uri).GetDatabase($database).CreateCollection('ts', $null, $none)   # empty, plain
+        $dump = New-Dump $database @('{"_id": 1}') @(
+            '{"ts":{"$timestamp":{"t":1700000000,"i":1}},"t":1,"op":"c","ns":"' + $database + '.$cmd","o":{"create":"ts","timeseries":{"timeField":"t","granularity":"seconds","bucketMaxSpanSeconds":3600}}}'
+        )
+
+        $result = Restore-MongoDatabase -ConnectionString $uri -Path $dump -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+
+        $result.Succeeded | Should -BeTrue
+        (Get-Options $database 'ts')['type'].AsString | Should -Be 'timeseries'
+    }
+
+    It 'Restore-MongoDatabase: a view the oplog creates (an insert into system.views) replaces the empty collection of its name' {
+        $database = "rt_viewempty_$suffix"
+        [MongoDB.Driver.MongoClient]::new($uri).GetDatabase($database).CreateCollection('v', $null, $none)   # empty, plain
+        $dump = New-Dump $database @('{"_id": 1}') @(
+            '{"ts":{"$timestamp":{"t":1700000000,"i":1}},"t":1,"op":"i","ns":"' + $database + '.system.views","o":{"_id":"' + $database + '.v","viewOn":"a","pipeline":[]}}'
+        )
+
+        $result = Restore-MongoDatabase -ConnectionString $uri -Path $dump -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+
+        $result.Succeeded | Should -BeTrue
+        (Get-Options $database 'v')['type'].AsString | Should -Be 'view'
+        Get-Json $database 'v' | Should -Be @('{ "_id" : 1 }')
     }
 }

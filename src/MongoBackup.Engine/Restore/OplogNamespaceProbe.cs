@@ -72,6 +72,9 @@ public static class OplogNamespaceProbe
     {
         var found = new List<(string, string, string)>();
         var seen = new HashSet<(string, string)>();
+        // The replay's own transaction logic: a transaction's creates count only when it commits within the range read,
+        // as the replay applies it; one aborted, or still undecided at the limit, creates nothing.
+        var transactions = new TransactionGatherer();
         try
         {
             foreach (var segment in segments)
@@ -82,7 +85,14 @@ public static class OplogNamespaceProbe
                     using var entry = new RawBsonDocument(raw);
                     if (segment.Limit is not null && segment.Limit.IsBeyond(entry)) break;
                     if (segment.After is { } after && entry.GetValue("ts", BsonNull.Value) is BsonTimestamp ts && OplogTimestamp.FromBsonTimestamp(ts) <= after) continue;
-                    foreach (var (db, collection, type) in CreatedBy(entry))
+                    var step = transactions.Add(entry, raw);
+                    var applied = step.Kind switch
+                    {
+                        TransactionStepKind.NotTransaction => CreatedBy(entry),
+                        TransactionStepKind.Committed => step.Operations.SelectMany(CreatedBy),
+                        _ => [],
+                    };
+                    foreach (var (db, collection, type) in applied)
                         if (covers(db, collection) && seen.Add((db, collection))) found.Add((db, collection, type));
                 }
             }
@@ -103,6 +113,18 @@ public static class OplogNamespaceProbe
     /// </summary>
     public static IEnumerable<(string Database, string Collection, string Type)> CreatedBy(BsonDocument entry)
     {
+        // A view: MongoDB logs its creation as an insert of its definition {_id: "db.view", viewOn, pipeline} into
+        // <db>.system.views, not as a create command (jstests/replsets/view_catalog_oplog_entries.js, which counts one
+        // insert on system.views for a createView; the test server's Storage/ViewDefinitions logs it so). The replay
+        // applies it as that insert (Oplog/Replay/ViewDefinitions), so it is checked here like a created collection.
+        if (entry.GetValue("op", "").AsString == "i" && entry.GetValue("ns", "").AsString.EndsWith("." + SystemViews, StringComparison.Ordinal)
+            && entry.GetValue("o", BsonNull.Value) is BsonDocument definition && definition.GetValue("_id", BsonNull.Value) is BsonString { Value: var id })
+        {
+            var (db, view) = Split(id);
+            var onBuckets = definition.GetValue("viewOn", BsonNull.Value) is BsonString { Value: var viewOn } && TimeseriesBuckets.IsBuckets(viewOn);
+            yield return (db, view, onBuckets ? Formats.CollectionMetadata.TimeseriesType : Formats.CollectionMetadata.ViewType);
+            yield break;
+        }
         if (entry.GetValue("op", "").AsString != "c" || entry.GetValue("o", BsonNull.Value) is not BsonDocument o || o.ElementCount == 0) yield break;
         var command = o.GetElement(0);
         var database = entry.GetValue("ns", "").AsString.Split('.', 2)[0];

@@ -23,6 +23,10 @@ internal sealed class OplogReplayPhase(IMongoClient client, RestoreRequest reque
         IReadOnlyList<OplogSegment> moreOplog, RestoreOutcome outcome, CancellationToken ct)
     {
         var state = Seed(ready.Select(r => (r.Ns, r.Result)), withIndexes: !request.NoIndexRestore);
+        // A namespace refused before it was made ready (TargetNotEmpty, TargetIncompatible: not in ready) is left alone
+        // by the replay too: a dump holding it both as a file and as a create in its oplog would otherwise write the
+        // oplog's inserts into the target's own collection the error says was not touched.
+        foreach (var refused in outcome.Namespaces.Where(n => n.Error is not null)) state.Fail(refused.SourceNamespace, refused.Error!);
         long moreApplied = 0;
         var own = request.DumpOplog ?? (reader.HasOplog ? new OplogSegment(reader.Location, reader.ReadOplogAsync(ct)) { Reread = () => reader.ReadOplogAsync(ct) } : null);
         List<OplogSegment> segments = own is not null ? [own, .. moreOplog] : [.. moreOplog];

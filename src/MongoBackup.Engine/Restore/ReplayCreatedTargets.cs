@@ -26,6 +26,9 @@ internal sealed class ReplayCreatedTargets(IMongoClient client, RestoreRequest r
     {
         var created = await FindAsync(segments, coverage, outcome.Namespaces.Select(n => n.SourceNamespace).ToHashSet(StringComparer.Ordinal), ct);
         var identity = RestoreIdentity.Of(request);
+        // Who each target already belongs to: a namespace restored from the files, or one created earlier in the oplog.
+        var owners = outcome.Namespaces.GroupBy(n => n.TargetNamespace, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.First().SourceNamespace, StringComparer.Ordinal);
         foreach (var (database, collection, type) in created)
         {
             var source = database + "." + collection;
@@ -33,7 +36,11 @@ internal sealed class ReplayCreatedTargets(IMongoClient client, RestoreRequest r
             var result = new NamespaceRestoreResult(source, targetDb + "." + targetCollection, type) { Stage = NamespaceRestoreStage.Created };
             outcome.Namespaces.Add(result);
             var db = client.GetDatabase(targetDb);
-            if (await RefusalAsync(db, result, identity, ct) is { } refused)
+            var refused = owners.TryGetValue(result.TargetNamespace, out var owner)
+                ? OntoOneTarget(result, owner)
+                : await RefusalAsync(db, result, identity, ct);
+            owners.TryAdd(result.TargetNamespace, source);
+            if (refused is not null)
             {
                 state.Fail(source, refused.Message);
                 NamespaceFailures.Record(observer, result, refused);
@@ -58,14 +65,33 @@ internal sealed class ReplayCreatedTargets(IMongoClient client, RestoreRequest r
             && collection != SystemCollections.Views && coverage.Covers(db, collection) && !planned.Contains(db + "." + collection), ct);
 
     /// <summary>
+    /// Two sources onto one target: <paramref name="result"/>'s source is mapped (-NamespaceMap, -RenameDatabase) onto the
+    /// target of <paramref name="owner"/>, restored from the files or created earlier in the oplog. Merging them, or
+    /// -Drop dropping what this restore just wrote there, would each lose a source, so this one is left out.
+    /// </summary>
+    private static MongoBackupException OntoOneTarget(NamespaceRestoreResult result, string owner) => new(ErrorIds.InvalidArgument,
+        $"{owner} and {result.SourceNamespace} would both be restored into {result.TargetNamespace} (two sources onto one target: " +
+        $"the replayed oplog creates {result.SourceNamespace}), so {result.SourceNamespace} was not restored and nothing of it was written; " +
+        $"{result.TargetNamespace} holds {owner}. Map them to different names (-NamespaceMap, -RenameDatabase).", target: result.TargetNamespace);
+
+    /// <summary>
     /// Why the replay must not create <paramref name="result"/>'s target: it holds documents or is a view, without -Drop
     /// (which drops it here, for the replay to create it again) or a -Resume of this same restore. Null when it may.
     /// </summary>
     private async Task<MongoBackupException?> RefusalAsync(IMongoDatabase db, NamespaceRestoreResult result, RestoreIdentity identity, CancellationToken ct)
     {
         var collection = NamespaceName.Split(result.TargetNamespace).Collection;
-        var held = await HeldAsync(db, collection, ct);
-        if (held is null) return null;
+        var (exists, held) = await HeldAsync(db, collection, ct);
+        if (!exists) return null;
+        if (held is null)
+        {
+            // Empty: nothing of the target's is lost, but the replay's create would keep the target's collection (its
+            // options: not capped, not time-series, or no view over it) rather than make the source's. Replaced, as
+            // the replay would make it on a target without it.
+            observer.Verbose($"Replacing the empty {result.TargetNamespace}: the replayed oplog creates {result.SourceNamespace} there with its own options.");
+            await db.DropCollectionAsync(collection, ct);
+            return null;
+        }
         if (request.Drop)
         {
             observer.Verbose($"Dropping {result.TargetNamespace} ({held}): the replayed oplog creates {result.SourceNamespace} there, and -Drop replaces it.");
@@ -79,7 +105,8 @@ internal sealed class ReplayCreatedTargets(IMongoClient client, RestoreRequest r
             : $" -Resume does not take it: it is under the record of an interrupted restore of {recorded}, not of {identity}.";
         return new MongoBackupException(ErrorIds.TargetNotEmpty,
             $"The target {result.TargetNamespace} already {held}, and the replayed oplog creates {result.SourceNamespace} there " +
-            $"(a collection created after the backup began), so it was not restored and nothing was written to it.{resume} " +
+            $"(a {(result.Type == CollectionMetadata.ViewType ? "view" : "collection")} created after the backup began: the replay writes into it, as the source did, even where the oplog drops it " +
+            $"again later, which would drop the target's own with it), so it was not restored and nothing was written to it.{resume} " +
             "Use -Drop to replace it, or restore into another name.", target: result.TargetNamespace);
     }
 
@@ -89,17 +116,21 @@ internal sealed class ReplayCreatedTargets(IMongoClient client, RestoreRequest r
         return await cursor.AnyAsync(ct);
     }
 
-    /// <summary>What the target collection holds ("holds 2 documents", "exists as a view"), or null when it is absent or empty.</summary>
-    private static async Task<string?> HeldAsync(IMongoDatabase db, string collection, CancellationToken ct)
+    /// <summary>
+    /// Whether the target collection exists, and what it holds ("holds 2 documents", "exists as a view"): null when it is
+    /// empty (a time-series collection without buckets).
+    /// </summary>
+    private static async Task<(bool Exists, string? Held)> HeldAsync(IMongoDatabase db, string collection, CancellationToken ct)
     {
         using var cursor = await db.ListCollectionsAsync(new ListCollectionsOptions { Filter = new BsonDocument("name", collection) }, ct);
-        if (await cursor.FirstOrDefaultAsync(ct) is not { } existing) return null;
+        if (await cursor.FirstOrDefaultAsync(ct) is not { } existing) return (false, null);
         var type = existing.GetValue("type", CollectionMetadata.CollectionType).AsString;
-        if (type == CollectionMetadata.ViewType) return "exists as a view";
+        if (type == CollectionMetadata.ViewType) return (true, "exists as a view");
         var timeseries = type == CollectionMetadata.TimeseriesType;
         var count = await db.GetCollection<BsonDocument>(timeseries ? TimeseriesBuckets.Of(collection) : collection).EstimatedDocumentCountAsync(cancellationToken: ct);
-        return count == 0 ? null : timeseries
+        if (count == 0) return (true, null);
+        return (true, timeseries
             ? $"holds {count:N0} time-series bucket{(count == 1 ? "" : "s")}"
-            : $"holds {count:N0} document{(count == 1 ? "" : "s")}";
+            : $"holds {count:N0} document{(count == 1 ? "" : "s")}");
     }
 }

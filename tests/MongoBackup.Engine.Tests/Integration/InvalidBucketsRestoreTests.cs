@@ -37,8 +37,10 @@ public sealed class InvalidBucketsRestoreTests(MongoServerFixture server)
         Assert.Equal((0L, 5L), (ts.Documents, ts.Failures)); // every bucket reached the server, and was refused
         Assert.Equal(0, ts.Measurements);
         Assert.Equal(0, ts.FinalDocuments);
-        Assert.Null(ts.Error); // the collection itself was restored (created, with its options), holding no bucket
-        Assert.Empty(observer.Failures);
+        // The collection itself was restored (created, with its options), holding no bucket: the namespace is failed
+        // as not restored whole (NamespaceRestoreFailed, RefusedDocuments), the refused buckets named in warnings.
+        Assert.StartsWith($"{target}.foo_ts was not restored whole", ts.Error);
+        Assert.Equal(ErrorIds.NamespaceRestoreFailed, Assert.Single(observer.Failures).Error.ErrorId);
         var warnings = observer.Warnings.ToList();
         Assert.Equal(3, warnings.Count(w => w == $"{target}.foo_ts: a bucket was refused (Uncategorized): Document failed validation " +
             "(not a time-series bucket as MongoDB writes one: damaged, or not written by mongod)."));

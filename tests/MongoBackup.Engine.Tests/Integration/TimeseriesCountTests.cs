@@ -223,7 +223,7 @@ public sealed class TimeseriesCountTests(MongoServerFixture server)
         await new RestoreRunner(observer ?? new RecordingObserver()).RunAsync(new RestoreRequest
         {
             Connection = Connection, SourcePath = FixturePaths.Get(Dump), NoOplogReplay = oplog is null,
-            DumpOplog = oplog is null ? null : new OplogSegment("the test's oplog", oplog),
+            DumpOplog = oplog is null ? null : new OplogSegment("the test's oplog", oplog) { Reread = () => oplog },
             Filter = new NamespaceFilter(databases: ["timeseries_test"]),
             Map = new NamespaceMap().AddDatabaseRename("timeseries_test", target),
         }, CancellationToken.None);

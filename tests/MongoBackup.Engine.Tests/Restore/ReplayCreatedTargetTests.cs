@@ -1,4 +1,5 @@
 using MongoBackup.Engine.Connection;
+using MongoBackup.Engine.Oplog.Replay;
 using MongoBackup.Engine.Restore;
 using MongoBackup.Engine.Tests.Integration;
 using MongoBackup.Engine.Tests.Oplog;
@@ -171,5 +172,42 @@ public sealed class ReplayCreatedTargetTests(MongoServerFixture server)
         Assert.Equal([("other", "b", "collection")], OplogNamespaceProbe.CreatedBy(rename));
         Assert.Equal([("shop", "v", "view")], OplogNamespaceProbe.CreatedBy(transaction));
         Assert.Empty(OplogNamespaceProbe.CreatedBy(insert));
+    }
+
+    /// <summary>
+    /// What the probe counts is what the replay applies: a transaction's creates only once it commits (its decision
+    /// taken by the replay's own <see cref="TransactionGatherer"/>), none of an aborted or undecided one; a view's
+    /// creation logged as an insert into system.views.
+    /// </summary>
+    [Fact]
+    public async Task The_probe_counts_only_what_the_replay_applies()
+    {
+        var session = new BsonDocument("id", new BsonBinaryData(new byte[16], BsonBinarySubType.UuidStandard));
+        BsonDocument Txn(int i, long number, BsonDocument o, int previous)
+        {
+            var entry = HandWrittenDump.Entry((uint)i, "c", "admin.$cmd", o);
+            entry["lsid"] = session;
+            entry["txnNumber"] = new BsonInt64(number);
+            // Linked to the entry before (HandWrittenDump's ts is Timestamp(second, 1)); the first one to the null optime.
+            entry["prevOpTime"] = new BsonDocument { { "ts", new BsonTimestamp(previous, previous == 0 ? 0 : 1) }, { "t", previous == 0 ? -1 : 1 } };
+            return entry;
+        }
+        BsonDocument Partial(string collection) => new() { { "applyOps", new BsonArray
+            { new BsonDocument { { "op", "c" }, { "ns", "shop.$cmd" }, { "o", new BsonDocument("create", collection) } } } }, { "partialTxn", true } };
+        var entries = new[]
+        {
+            Txn(1, 1, Partial("aborted"), 0),
+            Txn(2, 1, new BsonDocument("abortTransaction", 1), 1),
+            Txn(3, 2, Partial("committed"), 0),
+            Txn(4, 2, new BsonDocument { { "applyOps", new BsonArray() }, { "count", 1 } }, 3),
+            HandWrittenDump.Entry(5, "i", "shop.system.views", new BsonDocument { { "_id", "shop.v" }, { "viewOn", "committed" }, { "pipeline", new BsonArray() } }),
+            Txn(6, 3, Partial("open"), 0),
+        };
+        async IAsyncEnumerable<byte[]> Read() { foreach (var e in entries) yield return e.ToBson(); await Task.CompletedTask; }
+        var segment = new OplogSegment("test", Read()) { Reread = Read };
+
+        var created = await OplogNamespaceProbe.CreatedAsync([segment], (_, _) => true, CancellationToken.None);
+
+        Assert.Equal([("shop", "committed", "collection"), ("shop", "v", "view")], created);
     }
 }
