@@ -20,17 +20,6 @@ BeforeAll {
         $foreign.InsertOne((New-BsonDocument @{ _id = 1; foreign = $true }), $null, $none)
         $foreign.InsertOne((New-BsonDocument @{ _id = 99; foreign = $true }), $null, $none)
     }
-    function script:Write-BsonFile([string] $Path, [string[]] $Json) {
-        # Each JSON document written as BSON, one after the other, as mongodump writes a .bson file.
-        $stream = [System.IO.File]::Create($Path)
-        try {
-            foreach ($text in $Json) {
-                $writer = [MongoDB.Bson.IO.BsonBinaryWriter]::new($stream)
-                [MongoDB.Bson.Serialization.BsonSerializer]::Serialize($writer, [MongoDB.Bson.BsonDocument], [MongoDB.Bson.BsonDocument]::Parse($text))
-                $writer.Flush()
-            }
-        } finally { $stream.Dispose() }
-    }
     function script:New-Dump([string] $Database, [string[]] $Documents, [string[]] $Oplog) {
         # A mongodump --oplog folder: $Database.a holding $Documents, and oplog.bson.
         $folder = New-TestFolder
@@ -333,7 +322,7 @@ Describe 'Restore-MongoDatabase of a dump whose oplog creates and drops again a 
     }
 }
 
-Describe 'A collection the oplog creates, whose name the target holds as an empty collection: replaced by the source''s (its options kept)' {
+Describe 'A collection the oplog creates, whose name the target holds as an empty collection (the DBA''s own: kept, or replaced only with -Drop)' {
     BeforeAll {
         function script:Get-Options([string] $Database, [string] $Collection) {
             $client = [MongoDB.Driver.MongoClient]::new($uri)
@@ -342,9 +331,11 @@ Describe 'A collection the oplog creates, whose name the target holds as an empt
         }
     }
 
-    It 'Restore-MongoDatabase: a capped collection the oplog creates is restored capped (not the target''s plain empty one)' {
-        $database = "rt_capped_$suffix"
-        [MongoDB.Driver.MongoClient]::new($uri).GetDatabase($database).CreateCollection('newc', $null, $none)   # empty, plain
+    It 'Restore-MongoDatabase writes into an empty target collection of the same kind and keeps it (its own options and indexes), as a restore from files does' {
+        $database = "rt_cappedkept_$suffix"
+        $db = [MongoDB.Driver.MongoClient]::new($uri).GetDatabase($database)
+        $db.CreateCollection('newc', $null, $none)   # empty, plain, with an index of the DBA's
+        [void] $db.RunCommand[MongoDB.Bson.BsonDocument]([MongoDB.Driver.Command[MongoDB.Bson.BsonDocument]] '{createIndexes: "newc", indexes: [{key: {k: 1}, name: "k_1"}]}', $null, $none)
         $dump = New-Dump $database @('{"_id": 1}') @(
             '{"ts":{"$timestamp":{"t":1700000000,"i":1}},"t":1,"op":"c","ns":"' + $database + '.$cmd","o":{"create":"newc","capped":true,"size":4096}}'
             '{"ts":{"$timestamp":{"t":1700000000,"i":2}},"t":1,"op":"i","ns":"' + $database + '.newc","o":{"_id":1}}'
@@ -353,33 +344,61 @@ Describe 'A collection the oplog creates, whose name the target holds as an empt
         $result = Restore-MongoDatabase -ConnectionString $uri -Path $dump -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
 
         $result.Succeeded | Should -BeTrue -Because 'an empty target collection is no reason to refuse'
+        Get-Json $database 'newc' | Should -Be @('{ "_id" : 1 }')
+        Get-IndexKeys (Get-Collection $uri $database 'newc') | Should -Contain 'k_1={ "k" : 1 }' -Because 'the target''s own collection was not dropped'
+    }
+
+    It 'Restore-MongoDatabase -Drop replaces it: a capped collection the oplog creates is restored capped' {
+        $database = "rt_capped_$suffix"
+        [MongoDB.Driver.MongoClient]::new($uri).GetDatabase($database).CreateCollection('newc', $null, $none)   # empty, plain
+        $dump = New-Dump $database @('{"_id": 1}') @(
+            '{"ts":{"$timestamp":{"t":1700000000,"i":1}},"t":1,"op":"c","ns":"' + $database + '.$cmd","o":{"create":"newc","capped":true,"size":4096}}'
+            '{"ts":{"$timestamp":{"t":1700000000,"i":2}},"t":1,"op":"i","ns":"' + $database + '.newc","o":{"_id":1}}'
+        )
+
+        $result = Restore-MongoDatabase -ConnectionString $uri -Path $dump -Drop -Confirm:$false -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+
+        $result.Succeeded | Should -BeTrue
         (Get-Options $database 'newc')['options'].AsBsonDocument.GetValue('capped', $false).ToBoolean() | Should -BeTrue -Because 'the source collection is capped'
         Get-Json $database 'newc' | Should -Be @('{ "_id" : 1 }')
     }
 
-    It 'Restore-MongoDatabase: a time-series collection the oplog creates is restored as time-series' {
+    It 'Restore-MongoDatabase refuses a time-series collection the oplog creates over an empty plain collection (TargetIncompatible), and -Drop replaces it' {
         $database = "rt_tsempty_$suffix"
         [MongoDB.Driver.MongoClient]::new($uri).GetDatabase($database).CreateCollection('ts', $null, $none)   # empty, plain
         $dump = New-Dump $database @('{"_id": 1}') @(
             '{"ts":{"$timestamp":{"t":1700000000,"i":1}},"t":1,"op":"c","ns":"' + $database + '.$cmd","o":{"create":"ts","timeseries":{"timeField":"t","granularity":"seconds","bucketMaxSpanSeconds":3600}}}'
         )
 
-        $result = Restore-MongoDatabase -ConnectionString $uri -Path $dump -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+        $refused = Restore-MongoDatabase -ConnectionString $uri -Path $dump -ErrorAction SilentlyContinue -ErrorVariable problems -WarningAction SilentlyContinue
 
-        $result.Succeeded | Should -BeTrue
+        $refused.Succeeded | Should -BeFalse
+        $problem = @($problems | Where-Object FullyQualifiedErrorId -like 'MongoBackup.TargetIncompatible*')
+        $problem.Count | Should -Be 1
+        $problem[0].Exception.Message | Should -BeLike "*$database.ts exists as an empty collection*as a time-series collection*-Drop*"
+        (Get-Options $database 'ts')['type'].AsString | Should -Be 'collection'
+
+        $replaced = Restore-MongoDatabase -ConnectionString $uri -Path $dump -Drop -Confirm:$false -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+
+        $replaced.Succeeded | Should -BeTrue
         (Get-Options $database 'ts')['type'].AsString | Should -Be 'timeseries'
     }
 
-    It 'Restore-MongoDatabase: a view the oplog creates (an insert into system.views) replaces the empty collection of its name' {
+    It 'Restore-MongoDatabase refuses a view the oplog creates over an empty collection of its name, and -Drop replaces it with the view' {
         $database = "rt_viewempty_$suffix"
         [MongoDB.Driver.MongoClient]::new($uri).GetDatabase($database).CreateCollection('v', $null, $none)   # empty, plain
         $dump = New-Dump $database @('{"_id": 1}') @(
             '{"ts":{"$timestamp":{"t":1700000000,"i":1}},"t":1,"op":"i","ns":"' + $database + '.system.views","o":{"_id":"' + $database + '.v","viewOn":"a","pipeline":[]}}'
         )
 
-        $result = Restore-MongoDatabase -ConnectionString $uri -Path $dump -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+        $refused = Restore-MongoDatabase -ConnectionString $uri -Path $dump -ErrorAction SilentlyContinue -ErrorVariable problems -WarningAction SilentlyContinue
 
-        $result.Succeeded | Should -BeTrue
+        @($problems | Where-Object FullyQualifiedErrorId -like 'MongoBackup.TargetIncompatible*').Count | Should -Be 1
+        (Get-Options $database 'v')['type'].AsString | Should -Be 'collection'
+
+        $replaced = Restore-MongoDatabase -ConnectionString $uri -Path $dump -Drop -Confirm:$false -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+
+        $replaced.Succeeded | Should -BeTrue
         (Get-Options $database 'v')['type'].AsString | Should -Be 'view'
         Get-Json $database 'v' | Should -Be @('{ "_id" : 1 }')
     }

@@ -81,20 +81,27 @@ internal sealed class ReplayCreatedTargets(IMongoClient client, RestoreRequest r
     private async Task<MongoBackupException?> RefusalAsync(IMongoDatabase db, NamespaceRestoreResult result, RestoreIdentity identity, CancellationToken ct)
     {
         var collection = NamespaceName.Split(result.TargetNamespace).Collection;
-        var (exists, held) = await HeldAsync(db, collection, ct);
-        if (!exists) return null;
-        if (held is null)
+        var (type, held) = await HeldAsync(db, collection, ct);
+        if (type is null) return null;
+        if (held is null && !request.Drop)
         {
-            // Empty: nothing of the target's is lost, but the replay's create would keep the target's collection (its
-            // options: not capped, not time-series, or no view over it) rather than make the source's. Replaced, as
-            // the replay would make it on a target without it.
-            observer.Verbose($"Replacing the empty {result.TargetNamespace}: the replayed oplog creates {result.SourceNamespace} there with its own options.");
-            await db.DropCollectionAsync(collection, ct);
-            return null;
+            // Empty, and not to be replaced: nothing of the target's is lost by writing into it, but it is the DBA's own
+            // (pre-created, perhaps with indexes or sharded), so it is kept as a restore from files keeps an empty target.
+            // Only when it is another kind of thing than the source's (a collection where the oplog creates a view or a
+            // time-series collection) would the replay not make what the source had: then -Drop must say to replace it.
+            if (type == result.Type)
+            {
+                observer.Verbose($"{result.TargetNamespace} exists empty: the replayed oplog's {result.SourceNamespace} goes into it, which keeps its own options and indexes.");
+                return null;
+            }
+            return new MongoBackupException(ErrorIds.TargetIncompatible,
+                $"The target {result.TargetNamespace} exists as an empty {Kind(type)}, and the replayed oplog creates {result.SourceNamespace} there as a " +
+                $"{Kind(result.Type)}, so it was not restored and nothing was written to it. Use -Drop to replace it, or restore into another name.",
+                target: result.TargetNamespace);
         }
         if (request.Drop)
         {
-            observer.Verbose($"Dropping {result.TargetNamespace} ({held}): the replayed oplog creates {result.SourceNamespace} there, and -Drop replaces it.");
+            observer.Verbose($"Dropping {result.TargetNamespace} ({held ?? "empty"}): the replayed oplog creates {result.SourceNamespace} there, and -Drop replaces it.");
             await db.DropCollectionAsync(collection, ct);
             return null;
         }
@@ -110,6 +117,13 @@ internal sealed class ReplayCreatedTargets(IMongoClient client, RestoreRequest r
             "Use -Drop to replace it, or restore into another name.", target: result.TargetNamespace);
     }
 
+    private static string Kind(string type) => type switch
+    {
+        CollectionMetadata.ViewType => "view",
+        CollectionMetadata.TimeseriesType => "time-series collection",
+        _ => "collection",
+    };
+
     private async Task<bool> ExistsAsync(string database, CancellationToken ct)
     {
         using var cursor = await client.ListDatabaseNamesAsync(new ListDatabaseNamesOptions { Filter = new BsonDocument("name", database) }, ct);
@@ -117,19 +131,19 @@ internal sealed class ReplayCreatedTargets(IMongoClient client, RestoreRequest r
     }
 
     /// <summary>
-    /// Whether the target collection exists, and what it holds ("holds 2 documents", "exists as a view"): null when it is
-    /// empty (a time-series collection without buckets).
+    /// The target's type (collection, timeseries, view; null when it does not exist) and what it holds ("holds 2 documents",
+    /// "exists as a view"): null when it is empty (a time-series collection without buckets).
     /// </summary>
-    private static async Task<(bool Exists, string? Held)> HeldAsync(IMongoDatabase db, string collection, CancellationToken ct)
+    private static async Task<(string? Type, string? Held)> HeldAsync(IMongoDatabase db, string collection, CancellationToken ct)
     {
         using var cursor = await db.ListCollectionsAsync(new ListCollectionsOptions { Filter = new BsonDocument("name", collection) }, ct);
-        if (await cursor.FirstOrDefaultAsync(ct) is not { } existing) return (false, null);
+        if (await cursor.FirstOrDefaultAsync(ct) is not { } existing) return (null, null);
         var type = existing.GetValue("type", CollectionMetadata.CollectionType).AsString;
-        if (type == CollectionMetadata.ViewType) return (true, "exists as a view");
+        if (type == CollectionMetadata.ViewType) return (type, "exists as a view");
         var timeseries = type == CollectionMetadata.TimeseriesType;
         var count = await db.GetCollection<BsonDocument>(timeseries ? TimeseriesBuckets.Of(collection) : collection).EstimatedDocumentCountAsync(cancellationToken: ct);
-        if (count == 0) return (true, null);
-        return (true, timeseries
+        if (count == 0) return (type, null);
+        return (type, timeseries
             ? $"holds {count:N0} time-series bucket{(count == 1 ? "" : "s")}"
             : $"holds {count:N0} document{(count == 1 ? "" : "s")}");
     }
