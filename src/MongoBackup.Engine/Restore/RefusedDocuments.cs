@@ -20,7 +20,8 @@ internal static class RefusedDocuments
                 $"{result.TargetNamespace} was not restored whole: the server refused {result.Failures:N0} of the " +
                 $"{result.Failures + result.Documents:N0} {unit} restored from {result.SourceNamespace}" +
                 (result.FirstRefusal is { } first ? $" (the first: {first})" : "") +
-                $"; the other {result.Documents:N0} are in it and were kept. Fix the cause, then restore it again with -Drop.",
+                (result.Documents == 0 ? $"; none of them is in it. Fix the cause, then restore it again."
+                    : $"; the other {result.Documents:N0} are in it and were kept. Fix the cause, then restore it again with -Drop."),
                 target: result.TargetNamespace));
         }
     }
