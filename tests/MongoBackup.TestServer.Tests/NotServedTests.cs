@@ -6,7 +6,8 @@ namespace MongoBackup.TestServer.Tests;
 
 /// <summary>
 /// What the in-memory server leaves out because nothing this project runs uses it (distinct, findAndModify, the
-/// aggregation pipeline beyond $match, $sort, $project, $sample, $group with $sum and a leading $collStats) fails as
+/// aggregation pipeline beyond $match, $sort, $project, $sample, $group with $sum, a leading $collStats, and the stages of
+/// pipeline-style updates: $set/$addFields, $unset, $replaceRoot/$replaceWith) fails as
 /// MongoDB fails what it does not know, never with a quiet half-answer: CommandNotFound (59) for a command,
 /// "Unrecognized pipeline stage name" (40324, src/mongo/db/pipeline/lite_parsed_document_source.cpp) for a stage,
 /// "unknown group operator" (15952) for an accumulator and "Unrecognized expression" (168) for an expression operator.
@@ -48,7 +49,7 @@ public class NotServedTests : ServerTestBase
     [InMemoryTheory(Served)]
     [InlineData("[{$unwind: '$t'}]", 40324, "Unrecognized pipeline stage name: '$unwind'")]
     [InlineData("[{$match: {}}, {$limit: 1}]", 40324, "Unrecognized pipeline stage name: '$limit'")]
-    [InlineData("[{$addFields: {m: 1}}]", 40324, "Unrecognized pipeline stage name: '$addFields'")]
+    [InlineData("[{$count: 'm'}]", 40324, "Unrecognized pipeline stage name: '$count'")]
     [InlineData("[{$lookup: {from: 'items', localField: '_id', foreignField: '_id', as: 'self'}}]", 40324, "Unrecognized pipeline stage name: '$lookup'")]
     [InlineData("[{$group: {_id: null, n: {$avg: '$n'}}}]", 15952, "unknown group operator '$avg'")]
     [InlineData("[{$project: {m: {$add: ['$n', 1]}}}]", 168, "Unrecognized expression '$add'")]
@@ -58,6 +59,17 @@ public class NotServedTests : ServerTestBase
         var stages = BsonDocument.Parse($"{{p: {pipeline}}}")["p"].AsBsonArray.Select(s => s.AsBsonDocument).ToArray();
         var error = Assert.Throws<MongoCommandException>(() => items.Aggregate<BsonDocument>(stages).ToList());
         Assert.Equal((code, message), (error.Code, error.ErrorMessage));
+    }
+
+    [InMemoryFact(Served)]
+    public void A_pipeline_update_using_an_expression_operator_not_served_fails_as_unrecognized_and_changes_nothing()
+    {
+        var items = Items();
+        var update = Builders<BsonDocument>.Update.Pipeline(new BsonDocumentStagePipelineDefinition<BsonDocument, BsonDocument>(
+            [BsonDocument.Parse("{$set: {m: {$add: ['$n', 1]}}}")]));
+        var error = Assert.Throws<MongoWriteException>(() => items.UpdateOne(new BsonDocument("_id", 1), update));
+        Assert.Equal((168, "Unrecognized expression '$add'"), (error.WriteError.Code, error.WriteError.Message));
+        Assert.Equal(BsonDocument.Parse("{_id: 1, t: ['a', 'b'], n: 2}"), items.Find(new BsonDocument("_id", 1)).Single());
     }
 
     [InMemoryFact(Served)]

@@ -135,15 +135,62 @@ public class QueryUpdateTests
         Assert.Equal(Json("{_id: 1, a: 1}"), Update("{_id: 1}", "{$set: {_id: 1, a: 1}}"));
     }
 
-    [Fact]
-    public void Pipeline_updates_run_project_and_refuse_the_stages_not_served()
+    [Theory]
+    [InlineData("{_id: 1, a: 2, b: 3}", "[{$project: {a: 1}}]", "{_id: 1, a: 2}")]
+    // $set/$addFields: a replaced field keeps its place, new ones follow in the order given, "missing" drops a field.
+    [InlineData("{_id: 1, a: 1, b: 2}", "[{$set: {z: 1, a: '$b'}}]", "{_id: 1, a: 2, b: 2, z: 1}")]
+    [InlineData("{_id: 1, a: 1, b: 2}", "[{$addFields: {a: '$$REMOVE', c: '$nothing'}}]", "{_id: 1, b: 2}")]
+    // Dotted names and nested documents reach into documents, into each array element, and make documents of scalars
+    // (src/mongo/db/exec/projection_node.cpp, applyProjectionsToValue).
+    [InlineData("{_id: 1, a: {x: 1}}", "[{$set: {'a.y': 2}}]", "{_id: 1, a: {x: 1, y: 2}}")]
+    [InlineData("{_id: 1, a: {x: 1}}", "[{$set: {a: {y: '$a.x'}}}]", "{_id: 1, a: {x: 1, y: 1}}")]
+    [InlineData("{_id: 1, a: [{x: 1}, 5, [{x: 2}]]}", "[{$set: {'a.y': 0}}]", "{_id: 1, a: [{x: 1, y: 0}, {y: 0}, [{x: 2, y: 0}]]}")]
+    [InlineData("{_id: 1}", "[{$set: {'a.b': [1, '$_id'], c: {$literal: 1}}}]", null)]
+    [InlineData("{_id: 1, a: 1, b: {c: 1, d: 2}}", "[{$unset: ['a', 'b.c']}]", "{_id: 1, b: {d: 2}}")]
+    [InlineData("{_id: 1, a: {_id: 1, v: 1}}", "[{$replaceRoot: {newRoot: '$a'}}]", "{_id: 1, v: 1}")]
+    [InlineData("{_id: 1, a: {v: 1}}", "[{$replaceWith: '$a'}, {$set: {w: 2}}]", "{_id: 1, v: 1, w: 2}")]
+    public void Pipeline_updates_run_the_stages_an_update_may_hold(string doc, string update, string? expected)
     {
-        Assert.Equal(Json("{_id: 1, a: 2}"), Update("{_id: 1, a: 2, b: 3}", "[{$project: {a: 1}}]"));
-        var set = Assert.Throws<CommandFailure>(() => UpdateSpec.Parse(BsonSerializerArray("[{$set: {b: 1}}]")));
-        Assert.Equal((40324, "Unrecognized pipeline stage name: '$set'"), (set.Code, set.Message));
+        if (expected is null)
+        {
+            // $literal is an operator this server does not evaluate: it fails when parsed, naming it.
+            Assert.Equal((168, "Unrecognized expression '$literal'"), (Fails(doc, update).Code, Fails(doc, update).Message));
+            return;
+        }
+        Assert.Equal(Json(expected), Update(doc, update));
+    }
+
+    [Fact]
+    public void Pipeline_updates_refuse_the_stages_MongoDB_refuses_there()
+    {
         Assert.False(UpdateSpec.Parse(BsonDocument.Parse("{$set: {a: 1}}").AsBsonDocument).IsReplacement);
         Assert.Equal(72, Assert.Throws<CommandFailure>(() => UpdateSpec.Parse(BsonSerializerArray("[{$group: {_id: 1}}]"))).Code);
+        Assert.Equal(40228, Fails("{_id: 1, a: 5}", "[{$replaceRoot: {newRoot: '$a'}}]").Code);
+        Assert.Equal(66, Fails("{_id: 1, a: {_id: 2}}", "[{$replaceWith: '$a'}]").Code);
+        Assert.Equal(31002, Fails("{_id: 1}", "[{$unset: 1}]").Code);
     }
+
+    [Theory]
+    [InlineData("{_id: 1, a: [{b: 1}, {b: 2}]}", "{'a.b': 2}", "{$set: {'a.$.c': 0}}", "{_id: 1, a: [{b: 1}, {b: 2, c: 0}]}")]
+    [InlineData("{_id: 1, a: [3, 4, 5]}", "{a: {$gt: 3}}", "{$inc: {'a.$': 10}}", "{_id: 1, a: [3, 14, 5]}")]
+    [InlineData("{_id: 1, a: [{b: 1, c: 1}, {b: 1, c: 2}]}", "{a: {$elemMatch: {b: 1, c: 2}}}", "{$unset: {'a.$.b': 1}}", "{_id: 1, a: [{b: 1, c: 1}, {c: 2}]}")]
+    [InlineData("{_id: 1, a: [{b: [1, 2]}, {b: [3, 4]}]}", "{'a.b': 4}", "{$set: {'a.$.x': 1}}", "{_id: 1, a: [{b: [1, 2]}, {b: [3, 4], x: 1}]}")]
+    [InlineData("{_id: 1, a: [{b: 1}, {b: 2}]}", "{a: {$all: [{$elemMatch: {b: 2}}]}}", "{$set: {'a.$.b': 0}}", "{_id: 1, a: [{b: 1}, {b: 0}]}")]
+    public void Positional_operator_stands_for_the_array_position_the_filter_matched(string doc, string filter, string update, string expected)
+    {
+        var document = BsonDocument.Parse(doc);
+        var position = DocumentFilter.Parse(BsonDocument.Parse(filter)).PositionalMatch(document);
+        Assert.Equal(Json(expected), UpdateSpec.Parse(BsonDocument.Parse(update)).Apply(document, positionalMatch: position).ToJson());
+    }
+
+    [Theory]
+    [InlineData("{_id: 1, a: [1, 2]}", "{a: [1, 2]}")]
+    [InlineData("{_id: 1, a: [1, 2]}", "{_id: 1}")]
+    [InlineData("{_id: 1, a: [1, 2]}", "{$or: [{a: 2}]}")]
+    [InlineData("{_id: 1, a: [1, 2]}", "{a: {$ne: 1}}")]
+    [InlineData("{_id: 1, a: [1, 2]}", "{a: {$size: 2}}")]
+    public void Filters_that_match_no_array_element_leave_the_positional_operator_without_a_match(string doc, string filter) =>
+        Assert.Null(DocumentFilter.Parse(BsonDocument.Parse(filter)).PositionalMatch(BsonDocument.Parse(doc)));
 
     [Theory]
     [InlineData("{_id: 1}", "{$foo: {a: 1}}", 9, "Unknown modifier: $foo")]

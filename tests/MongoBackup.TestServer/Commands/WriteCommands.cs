@@ -128,14 +128,15 @@ internal sealed class WriteCommands : ICommandGroup
             return new UpdateOutcome(0, 0, inserted["_id"]);
         }
         long modified = 0;
+        var positional = DocumentFilter.Parse(filter, collation);
         foreach (var (recordId, before) in matches)
         {
-            var after = spec.Apply(before, arrayFilters);
+            var after = spec.Apply(before, arrayFilters, positionalMatch: positional.PositionalMatch(before));
             if (spec.IsReplacement && !after.Contains("_id")) after = new BsonDocument("_id", before["_id"]).AddRange(after);
             if (!BsonBytes.Of(after).Span.SequenceEqual(BsonBytes.Of(before).Span))
             {
                 DocumentValidation.Check(collection, after, before, context.Body);
-                context.Server.DocumentWriter.Update(collection!, recordId, before, after, spec.IsReplacement, writes);
+                context.Server.DocumentWriter.Update(collection!, recordId, before, after, spec.IsReplacement, writes, spec.IsPipeline);
                 modified++;
             }
         }

@@ -4,7 +4,8 @@ namespace MongoBackup.TestServer.Query;
 
 /// <summary>
 /// A parsed aggregation pipeline over documents in memory, with only the stages this project sends: $match, $sort,
-/// $project and $sample (the engine's _id range split points), and $group with $sum (the driver's CountDocuments).
+/// $project and $sample (the engine's _id range split points), and $group with $sum (the driver's CountDocuments);
+/// and the stages of pipeline-style updates: $set/$addFields, $unset, $replaceRoot/$replaceWith (<see cref="UpdateSpec"/>).
 /// Every other stage fails as MongoDB fails a stage it does not know: 40324, "Unrecognized pipeline stage name: '$x'"
 /// (src/mongo/db/pipeline/lite_parsed_document_source.cpp), so a test that reaches for one fails loudly instead of
 /// running against a half-made imitation. A leading $collStats is answered by the aggregate command itself.
@@ -50,6 +51,10 @@ internal static class PipelineStages
         "$project" => new ProjectStage(spec as BsonDocument ?? throw new CommandFailure(15969, "Location15969", "$project specification must be an object")),
         "$group" => GroupStage.Parse(spec, order),
         "$sample" => SampleStage.Parse(spec),
+        // The stages an update pipeline may hold (src/mongo/db/update/pipeline_executor.cpp), served for aggregate too.
+        "$set" or "$addFields" => new AddFieldsStage(name, spec),
+        "$unset" => new UnsetStage(spec),
+        "$replaceRoot" or "$replaceWith" => new ReplaceRootStage(name, spec),
         _ => throw new CommandFailure(40324, "Location40324", $"Unrecognized pipeline stage name: '{name}'"),
     };
 }

@@ -12,6 +12,21 @@ public static class OplogDiff
     public static BsonDocument Compute(BsonDocument before, BsonDocument after) =>
         new() { { "$v", 2 }, { "diff", DeltaComputer.DocumentDiff(before, after) } };
 
+    /// <summary>
+    /// The oplog "o" of a pipeline update: the $v: 2 delta when it, with the 15 bytes of "$v" and "diff" around it, is
+    /// smaller than the new document, else null, meaning the update is logged as a replacement (the whole new document).
+    /// That is mongod's rule (src/mongo/db/update/pipeline_executor.cpp, applyUpdate: doc_diff::computeOplogDiff with
+    /// update_oplog_entry::kSizeOfDeltaOplogEntryMetadata = 15 as padding, in document_diff_calculator.cpp; and
+    /// update_oplog_entry_serialization.h: "Pipeline updates ... are always logged with replacement entries or $v:2 delta entries").
+    /// </summary>
+    public static BsonDocument? ComputeForPipeline(BsonDocument before, BsonDocument after, int afterSize)
+    {
+        var diff = DeltaComputer.DocumentDiff(before, after);
+        return diff.ToBson().Length + DeltaOplogEntryMetadataSize < afterSize ? new BsonDocument { { "$v", 2 }, { "diff", diff } } : null;
+    }
+
+    private const int DeltaOplogEntryMetadataSize = 15;
+
     /// <summary>The document after applying an update entry's "o" to <paramref name="doc"/> (which is not changed).</summary>
     public static BsonDocument Apply(BsonDocument doc, BsonDocument o)
     {

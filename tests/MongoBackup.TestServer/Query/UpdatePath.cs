@@ -45,9 +45,10 @@ internal sealed class UpdateSlot
 
 /// <summary>
 /// Walks an update's dotted path to the slots it names: creating missing parents when the operator writes,
-/// expanding $[] and $[identifier] over array elements, and failing where MongoDB fails.
+/// expanding $[] and $[identifier] over array elements, reading "$" as the array position the query matched
+/// (<paramref name="positionalMatch"/>, see <see cref="DocumentFilter.PositionalMatch"/>), and failing where MongoDB fails.
 /// </summary>
-internal sealed class UpdatePathWalker(IReadOnlyDictionary<string, DocumentFilter> arrayFilters)
+internal sealed class UpdatePathWalker(IReadOnlyDictionary<string, DocumentFilter> arrayFilters, string? positionalMatch = null)
 {
     public void Visit(BsonDocument root, string path, bool createParents, Action<UpdateSlot> action) =>
         Walk(root, path.Split('.'), 0, createParents, action);
@@ -56,8 +57,10 @@ internal sealed class UpdatePathWalker(IReadOnlyDictionary<string, DocumentFilte
     {
         var part = parts[index];
         var last = index == parts.Length - 1;
+        // mongod puts the matched position in place of "$" and walks on as if the path had named it
+        // (src/mongo/db/update/update_object_node.cpp, applyChild); with no match recorded it fails.
         if (part == "$")
-            throw CommandFailure.BadValue("The positional operator did not find the match needed from the query.");
+            part = positionalMatch ?? throw CommandFailure.BadValue("The positional operator did not find the match needed from the query.");
         if (part.StartsWith("$"))
         {
             if (current is not BsonArray positional)

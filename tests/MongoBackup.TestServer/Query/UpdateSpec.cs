@@ -3,10 +3,10 @@ using MongoDB.Bson;
 namespace MongoBackup.TestServer.Query;
 
 /// <summary>
-/// The "u" of an update: a replacement document, a document of update operators, or an aggregation pipeline. Of the
-/// stages MongoDB allows there ($set, $unset, $addFields, $project, $replaceWith, $replaceRoot) only $project is served
-/// (<see cref="AggregationPipeline"/>); the others fail as unrecognized stages. Apply returns the new document and never
-/// changes its input.
+/// The "u" of an update: a replacement document, a document of update operators, or an aggregation pipeline of the
+/// stages MongoDB allows there ($set, $unset, $addFields, $project, $replaceWith, $replaceRoot, run by
+/// <see cref="AggregationPipeline"/> with the expressions <see cref="AggregationExpression"/> evaluates; an operator it
+/// does not evaluate fails as unrecognized). Apply returns the new document and never changes its input.
 /// </summary>
 public sealed class UpdateSpec
 {
@@ -61,10 +61,19 @@ public sealed class UpdateSpec
                 throw CommandFailure.FailedToParse($"Unknown modifier: {element.Name}. Expected a valid update modifier or pipeline-style update specified as an array");
             modifiers.AddRange(UpdateModifier.Parse(element.Name, element.Value));
         }
+        RejectManyPositionals(modifiers);
         RejectConflicts(modifiers);
         // MongoDB applies the operators in field order (numeric components numerically), which is the
         // order new fields appear in when one update creates several.
         return modifiers.OrderBy(m => m.Path, UpdatePathOrder.Instance).ToList();
+    }
+
+    // One "$" per path: the query records one matched position (src/mongo/db/update/update_object_node.cpp, parseAndMerge).
+    private static void RejectManyPositionals(List<UpdateModifier> modifiers)
+    {
+        foreach (var path in modifiers.SelectMany(m => m.TouchedPaths))
+            if (path.Split('.').Count(p => p == "$") > 1)
+                throw CommandFailure.BadValue($"Too many positional (i.e. '$') elements found in path '{path}'");
     }
 
     private static void RejectConflicts(List<UpdateModifier> modifiers)
@@ -84,9 +93,10 @@ public sealed class UpdateSpec
 
     /// <summary>
     /// The updated copy of <paramref name="doc"/>. <paramref name="isUpsertInsert"/> makes $setOnInsert apply
-    /// (the document is the seed of an upsert).
+    /// (the document is the seed of an upsert). <paramref name="positionalMatch"/> is the array position the query
+    /// matched in <paramref name="doc"/> (<see cref="DocumentFilter.PositionalMatch"/>), which "$" in a path stands for.
     /// </summary>
-    public BsonDocument Apply(BsonDocument doc, BsonArray? arrayFilters = null, bool isUpsertInsert = false)
+    public BsonDocument Apply(BsonDocument doc, BsonArray? arrayFilters = null, bool isUpsertInsert = false, string? positionalMatch = null)
     {
         BsonDocument result;
         if (_pipeline is not null && arrayFilters is { Count: > 0 })
@@ -98,7 +108,7 @@ public sealed class UpdateSpec
             result = doc.DeepClone().AsBsonDocument;
             var filters = ParseArrayFilters(arrayFilters);
             RejectUnusedArrayFilters(filters);
-            var walker = new UpdatePathWalker(filters);
+            var walker = new UpdatePathWalker(filters, positionalMatch);
             foreach (var modifier in _modifiers!) modifier.Apply(result, walker, isUpsertInsert);
         }
         KeepIdImmutable(doc, result);

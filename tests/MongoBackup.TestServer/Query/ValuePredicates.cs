@@ -167,6 +167,8 @@ internal sealed class NotPredicate(ValuePredicate inner) : ValuePredicate
 
 internal sealed class AllOfPredicate(IReadOnlyList<ValuePredicate> parts) : ValuePredicate
 {
+    public IReadOnlyList<ValuePredicate> Parts => parts;
+
     public override bool Matches(IReadOnlyList<BsonValue?> candidates) => parts.All(p => p.Matches(candidates));
 }
 
@@ -183,6 +185,8 @@ internal sealed class SizePredicate(int size) : ValuePredicate
 /// <summary>$all: every listed value (or $elemMatch) must be matched by the field.</summary>
 internal sealed class AllPredicate(IReadOnlyList<ValuePredicate> required) : ValuePredicate
 {
+    public IReadOnlyList<ValuePredicate> Required => required;
+
     public override bool Matches(IReadOnlyList<BsonValue?> candidates) => required.Count > 0 && required.All(r => r.Matches(candidates));
 }
 
@@ -198,7 +202,7 @@ internal sealed class ElemMatchPredicate : ValuePredicate
     public override bool Matches(IReadOnlyList<BsonValue?> candidates) =>
         candidates.Any(c => c is BsonArray array && array.Any(MatchesElement));
 
-    private bool MatchesElement(BsonValue element)
+    public bool MatchesElement(BsonValue element)
     {
         if (_valueCondition is not null) return _valueCondition.Matches([element]);
         return element is BsonDocument doc && _documentCondition!.Matches(doc);

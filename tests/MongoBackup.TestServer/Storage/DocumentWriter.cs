@@ -55,8 +55,13 @@ internal sealed class DocumentWriter
     private static void OnUndoInsert(WriteContext context, Collection collection, long recordId, BsonDocument stored) =>
         context.OnUndo(() => collection.Delete(recordId, stored), () => collection.Restore(recordId, stored));
 
-    /// <summary>Stores <paramref name="after"/> in place of the document at <paramref name="recordId"/>.</summary>
-    public void Update(Collection collection, long recordId, BsonDocument before, BsonDocument after, bool isReplacement, WriteContext context)
+    /// <summary>
+    /// Stores <paramref name="after"/> in place of the document at <paramref name="recordId"/>, logged as the whole
+    /// document for a replacement, as a $v: 2 delta for operators, and for a pipeline update (<paramref name="isPipeline"/>)
+    /// as the delta only when it is smaller than the new document (see <see cref="OplogDiff.ComputeForPipeline"/>).
+    /// </summary>
+    public void Update(Collection collection, long recordId, BsonDocument before, BsonDocument after, bool isReplacement, WriteContext context,
+        bool isPipeline = false)
     {
         var afterBytes = BsonBytes.Of(after);
         if (before.Equals(after) && BsonBytes.Of(before).Span.SequenceEqual(afterBytes.Span))
@@ -64,7 +69,8 @@ internal sealed class DocumentWriter
             RejectViewWrite(collection);
             return;
         }
-        Replace(collection, recordId, before, after, afterBytes, isReplacement ? null : OplogDiff.Compute(before, after), context);
+        var diff = isReplacement ? null : isPipeline ? OplogDiff.ComputeForPipeline(before, after, afterBytes.Length) : OplogDiff.Compute(before, after);
+        Replace(collection, recordId, before, after, afterBytes, diff, context);
     }
 
     /// <summary>
