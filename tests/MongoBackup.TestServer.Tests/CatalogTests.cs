@@ -45,6 +45,30 @@ public class CatalogTests : ServerTestBase
         Assert.Equal(48, error.Code);
     }
 
+    /// <summary>
+    /// changeStreamPreAndPostImages is listed only while enabled (collection_options.cpp toBSON), set and cleared by
+    /// collMod, and refused on a view (database_impl.cpp).
+    /// </summary>
+    [Fact]
+    public void Change_stream_pre_and_post_images_are_listed_while_enabled_and_refused_on_a_view()
+    {
+        var db = Database("cat");
+        db.RunCommand<BsonDocument>(BsonDocument.Parse("{create: 'watched', changeStreamPreAndPostImages: {enabled: true}}"));
+        db.RunCommand<BsonDocument>(BsonDocument.Parse("{create: 'quiet', changeStreamPreAndPostImages: {enabled: false}}"));
+        Assert.Equal(BsonDocument.Parse("{changeStreamPreAndPostImages: {enabled: true}}"), Entry(db, "watched")["options"]);
+        Assert.Equal(new BsonDocument(), Entry(db, "quiet")["options"]);
+
+        db.RunCommand<BsonDocument>(BsonDocument.Parse("{collMod: 'watched', changeStreamPreAndPostImages: {enabled: false}}"));
+        db.RunCommand<BsonDocument>(BsonDocument.Parse("{collMod: 'quiet', changeStreamPreAndPostImages: {enabled: true}}"));
+        Assert.Equal(new BsonDocument(), Entry(db, "watched")["options"]);
+        Assert.Equal(BsonDocument.Parse("{changeStreamPreAndPostImages: {enabled: true}}"), Entry(db, "quiet")["options"]);
+
+        var error = Assert.Throws<MongoCommandException>(() => db.RunCommand<BsonDocument>(
+            BsonDocument.Parse("{create: 'seen', viewOn: 'quiet', pipeline: [], changeStreamPreAndPostImages: {enabled: true}}")));
+        Assert.Equal((72, "option not supported on a view: changeStreamPreAndPostImages"), (error.Code, error.ErrorMessage));
+        Assert.DoesNotContain("seen", db.ListCollectionNames().ToList());
+    }
+
     [Fact]
     public void Views_and_timeseries_read_through_their_definitions()
     {

@@ -107,8 +107,10 @@ public class CommandShapeTests : ServerTestBase
     /// <summary>Options mongod serves and the in-memory server does not are refused, never ignored.</summary>
     [InMemoryTheory("a real mongod serves these options")]
     [InlineData("{create: 'n', encryptedFields: {fields: []}}", "create.encryptedFields")]
-    [InlineData("{create: 'n', changeStreamPreAndPostImages: {enabled: true}}", "create.changeStreamPreAndPostImages")]
     [InlineData("{create: 'n', recordPreImages: true}", "create.recordPreImages")]
+    // collMod's cappedSize and cappedMax (6.0+) are refused: this server does not resize a capped collection.
+    [InlineData("{collMod: 'n', cappedMax: 5}", "collMod.cappedMax")]
+    [InlineData("{collMod: 'n', cappedSize: 8192}", "collMod.cappedSize")]
     [InlineData("{create: 'n', timeseries: {timeField: 't', bucketMaxSpanSeconds: 60, bucketRoundingSeconds: 60}}", "create.timeseries.bucketRoundingSeconds")]
     [InlineData("{renameCollection: '{db}.c', to: '{db}.d', stayTemp: true}", "renameCollection.stayTemp")]
     [InlineData("{hello: 1, loadBalanced: true}", "hello.loadBalanced")]
@@ -131,6 +133,7 @@ public class CommandShapeTests : ServerTestBase
     /// <summary>The same options, asking for nothing this server leaves out, are taken.</summary>
     [Theory]
     [InlineData("{create: 'n', changeStreamPreAndPostImages: {enabled: false}}")]
+    [InlineData("{create: 'n', changeStreamPreAndPostImages: {enabled: true}}")]
     [InlineData("{create: 'n', recordPreImages: false}")]
     [InlineData("{create: 'n', capped: true, size: 4096, max: 10, autoIndexId: true, temp: false}")]
     [InlineData("{create: 'n', clusteredIndex: {key: {_id: 1}, unique: true, name: 'by_id', v: 2}, expireAfterSeconds: 60}")]

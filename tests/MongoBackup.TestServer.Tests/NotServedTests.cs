@@ -28,6 +28,9 @@ public class NotServedTests : ServerTestBase
     [InlineData("distinct", "{distinct: 'items', key: 't'}")]
     [InlineData("findAndModify", "{findAndModify: 'items', query: {_id: 1}, remove: true}")]
     [InlineData("findandmodify", "{findandmodify: 'items', query: {_id: 1}, update: {$set: {n: 0}}}")]
+    // convertToCapped (src/mongo/db/commands/collection_to_capped.cpp) copies into a temporary capped collection and
+    // renames it over the original, which the oplog shows; this server does not imitate that.
+    [InlineData("convertToCapped", "{convertToCapped: 'items', size: 4096}")]
     public void Commands_not_served_fail_with_CommandNotFound_and_change_nothing(string name, string command)
     {
         var items = Items();
@@ -59,6 +62,16 @@ public class NotServedTests : ServerTestBase
         var stages = BsonDocument.Parse($"{{p: {pipeline}}}")["p"].AsBsonArray.Select(s => s.AsBsonDocument).ToArray();
         var error = Assert.Throws<MongoCommandException>(() => items.Aggregate<BsonDocument>(stages).ToList());
         Assert.Equal((code, message), (error.Code, error.ErrorMessage));
+    }
+
+    [InMemoryFact(Served)]
+    public void Reading_the_pre_images_collection_fails_as_this_server_records_no_pre_images()
+    {
+        var preImages = Client.GetDatabase("config").GetCollection<BsonDocument>("system.preimages");
+        var find = Assert.Throws<MongoCommandException>(() => preImages.Find(new BsonDocument()).ToList());
+        Assert.Equal(59, find.Code);
+        Assert.Contains("config.system.preimages", find.ErrorMessage);
+        Assert.Equal(59, Assert.Throws<MongoCommandException>(() => preImages.Aggregate<BsonDocument>(new[] { new BsonDocument("$match", new BsonDocument()) }).ToList()).Code);
     }
 
     [InMemoryFact(Served)]

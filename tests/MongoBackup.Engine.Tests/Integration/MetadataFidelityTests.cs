@@ -64,6 +64,51 @@ public sealed class MetadataFidelityTests(MongoServerFixture server)
         Assert.True(verified.Passed, string.Join("; ", verified.Problems));
     }
 
+    /// <summary>
+    /// The options a DBA sets on a capped audit log and on a collection watched with pre- and post-images come back as
+    /// listCollections showed them before the backup (mongodump writes listCollections' "options" into metadata.json, and
+    /// mongorestore hands them to create): capped, size and max, and changeStreamPreAndPostImages; and the restored cap
+    /// still holds (max documents, oldest first out).
+    /// </summary>
+    [Fact]
+    public async Task Capped_max_and_change_stream_image_options_restore_as_they_were_backed_up()
+    {
+        var db = TestDatabases.NewName("capopt");
+        var database = server.Client.GetDatabase(db);
+        await database.RunCommandAsync<BsonDocument>(new BsonDocument { { "create", "audit" }, { "capped", true }, { "size", 4096 }, { "max", 3 } });
+        await database.RunCommandAsync<BsonDocument>(new BsonDocument
+        {
+            { "create", "watched" }, { "changeStreamPreAndPostImages", new BsonDocument("enabled", true) },
+        });
+        await database.GetCollection<BsonDocument>("audit").InsertManyAsync(Enumerable.Range(1, 5).Select(i => new BsonDocument("_id", i)));
+        await database.GetCollection<BsonDocument>("watched").InsertOneAsync(new BsonDocument("_id", 1));
+        var before = await OptionsAsync(database);
+        Assert.Equal(new BsonDocument { { "capped", true }, { "size", 4096 }, { "max", 3 } }, before["audit"]);
+        Assert.Equal(BsonDocument.Parse("{changeStreamPreAndPostImages: {enabled: true}}"), before["watched"]);
+        using var repo = new TempFolder();
+        var repository = new FolderRepository(repo.Path);
+
+        var manifest = await new BackupRunner(new RecordingObserver()).RunAsync(new BackupRequest
+        {
+            Connection = Connection, Repository = repository, Filter = new NamespaceFilter(databases: [db]),
+        }, CancellationToken.None);
+        var target = db + "_r";
+        var outcome = await new RestoreRunner(new RecordingObserver()).RunAsync(new RestoreRequest
+        {
+            Connection = Connection, Snapshot = new RepositorySnapshot(repository, manifest.Id), Map = new NamespaceMap().AddDatabaseRename(db, target),
+        }, CancellationToken.None);
+
+        Assert.True(outcome.Succeeded, string.Join("; ", outcome.Namespaces.Select(n => n.Error)));
+        var restored = server.Client.GetDatabase(target);
+        var after = await OptionsAsync(restored);
+        Assert.Equal(before["audit"].ToBson(), after["audit"].ToBson());
+        Assert.Equal(before["watched"].ToBson(), after["watched"].ToBson());
+        var audit = restored.GetCollection<BsonDocument>("audit");
+        Assert.Equal([3, 4, 5], (await audit.Find(new BsonDocument()).ToListAsync()).Select(d => d["_id"].AsInt32));
+        await audit.InsertOneAsync(new BsonDocument("_id", 6));
+        Assert.Equal([4, 5, 6], (await audit.Find(new BsonDocument()).ToListAsync()).Select(d => d["_id"].AsInt32));
+    }
+
     [Theory]
     [InlineData(Compression.Zstd)]
     [InlineData(Compression.Gzip)]

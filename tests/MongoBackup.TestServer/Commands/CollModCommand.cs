@@ -36,8 +36,11 @@ internal static class CollModCommand
                     ModifyIndex(collection, element.Value.AsBsonDocument, reply);
                     changes.Add(element);
                     break;
-                case "validator" or "validationLevel" or "validationAction" or "expireAfterSeconds"
-                    or "changeStreamPreAndPostImages" or "recordPreImages":
+                case PreAndPostImagesOption.Name:
+                    PreAndPostImagesOption.Modify(options, element.Value);
+                    changes.Add(element);
+                    break;
+                case "validator" or "validationLevel" or "validationAction" or "expireAfterSeconds" or "recordPreImages":
                     options[element.Name] = element.Value;
                     changes.Add(element);
                     break;

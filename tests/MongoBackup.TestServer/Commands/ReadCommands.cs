@@ -26,6 +26,7 @@ internal sealed class ReadCommands : ICommandGroup
     {
         var name = context.CollectionName();
         var ns = context.Database + "." + name;
+        PreImages.RefuseRead(ns);
         var filter = context.DocumentArgument("filter");
         var sort = context.DocumentArgument("sort");
         var projectionSpec = context.DocumentArgument("projection");
@@ -268,6 +269,7 @@ internal sealed class ReadCommands : ICommandGroup
         var collation = CollationKeys.Effective(context.Body.GetValue("collation", null), null);
         if (target.IsString)
         {
+            PreImages.RefuseRead(context.Database + "." + target.AsString);
             ns = context.Database + "." + target.AsString;
             var collection = context.Server.Catalog.Find(context.Database, target.AsString);
             collation = CollationKeys.Effective(context.Body.GetValue("collation", null), collection);

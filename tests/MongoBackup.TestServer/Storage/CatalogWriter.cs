@@ -28,6 +28,7 @@ internal sealed class CatalogWriter
     {
         if (Catalog.Find(database, name) is { } existing)
             throw CommandFailure.NamespaceExists($"Collection {existing.Namespace} already exists.");
+        options = PreAndPostImagesOption.Normalized(options, options.Contains("viewOn"));
         if (options.Contains("viewOn")) return Views.Create(database, name, options, context);
         if (options.TryGetValue("timeseries", out var ts) && !name.StartsWith(BucketsPrefix))
             return CreateTimeseries(database, name, options, ts.AsBsonDocument, context);

@@ -24,12 +24,13 @@ internal static class AdminShapes
     private static readonly CommandShape ClusteredIndexSpec = Shape("db/catalog/clustered_collection_options.idl ClusteredIndexSpec",
         ("v", SafeInt64), ("key", Document.Required()), ("name", Text), ("unique", Bool.Required()));
 
-    // db/pipeline/change_stream_pre_and_post_images_options.idl: this server keeps no pre- or post-images, so only
-    // {enabled: false} (which asks for none) is taken.
+    // db/pipeline/change_stream_pre_and_post_images_options.idl. Taken as the collection option it is (listCollections
+    // shows it, create and collMod log it): mongod then keeps pre-images in config.system.preimages, apart from the
+    // oplog (src/mongo/db/change_stream_pre_images_collection_manager.cpp), which only change streams read. This server
+    // records none; a read of that collection fails (PreImages) and $changeStream is an unrecognized stage.
     internal static readonly FieldRule PreAndPostImages = Document with
     {
         Members = Shape("db/pipeline/change_stream_pre_and_post_images_options.idl", ("enabled", Bool.Required())),
-        ServedOnlyWhen = value => value is BsonDocument d && d.TryGetValue("enabled", out var on) && on.IsBoolean && !on.AsBoolean,
     };
 
     // db/repl/hello.idl HelloInternalClientField.
@@ -54,8 +55,8 @@ internal static class AdminShapes
         // db/commands/create.idl. autoIndexId, idIndex, storageEngine, indexOptionDefaults, flags and temp are stored
         // as options (they change nothing an in-memory server keeps); capped/size/max, validator*, viewOn/pipeline,
         // collation (indexes inherit it; see CatalogCommands), timeseries, clusteredIndex and expireAfterSeconds (kept
-        // and reported, as TTL indexes are: no TTL monitor runs here) are served. recordPreImages (removed in 6.0),
-        // pre- and post-images and encryptedFields are not. size is bounded to 1 byte..1 PB and max to under 2^31 by
+        // and reported, as TTL indexes are: no TTL monitor runs here) and changeStreamPreAndPostImages (as an option,
+        // see PreAndPostImages) are served. recordPreImages (removed in 6.0) and encryptedFields are not. size is bounded to 1 byte..1 PB and max to under 2^31 by
         // the IDL's validators (create.idl), as collection_options.cpp's checkAndAdjustCappedSize/MaxDocs bound them.
         ["create"] = Shape("db/commands/create.idl",
             ("capped", SafeBool), ("autoIndexId", SafeBool), ("idIndex", Document), ("size", SafeInt64.Within(1, 1L << 50)), ("max", SafeInt64.LessThan(1L << 31)),
