@@ -69,6 +69,31 @@ public class CatalogTests : ServerTestBase
         Assert.DoesNotContain("seen", db.ListCollectionNames().ToList());
     }
 
+    /// <summary>
+    /// collMod's cappedSize and cappedMax (MongoDB 6.0+, coll_mod.cpp): the new limits are listed (size rounded up to
+    /// 256s, max right after size), logged as given, and held from the next insert on; a collection that is not capped
+    /// refuses them.
+    /// </summary>
+    [Fact]
+    public void CollMod_resizes_a_capped_collection_and_the_next_insert_keeps_the_new_limits()
+    {
+        var db = Database("cat");
+        db.RunCommand<BsonDocument>(BsonDocument.Parse("{create: 'audit', capped: true, size: 4096, validator: {n: {$gte: 0}}}"));
+        var audit = db.GetCollection<BsonDocument>("audit");
+        audit.InsertMany(Enumerable.Range(1, 6).Select(i => new BsonDocument { { "_id", i }, { "n", i } }));
+
+        db.RunCommand<BsonDocument>(BsonDocument.Parse("{collMod: 'audit', cappedMax: 3, cappedSize: 5000}"));
+        Assert.Equal(BsonDocument.Parse("{capped: true, size: 5120, max: 3, validator: {n: {$gte: 0}}}"), Entry(db, "audit")["options"]);
+        var logged = OplogOf(db.DatabaseNamespace.DatabaseName, new BsonDocument("o.collMod", "audit")).Single();
+        Assert.Equal(BsonDocument.Parse("{collMod: 'audit', cappedSize: 5000, cappedMax: 3}"), logged["o"]);
+        audit.InsertOne(new BsonDocument { { "_id", 7 }, { "n", 7 } });
+        Assert.Equal([5, 6, 7], audit.Find(new BsonDocument()).ToList().Select(d => d["_id"].AsInt32));
+
+        db.RunCommand<BsonDocument>(BsonDocument.Parse("{create: 'plain'}"));
+        var error = Assert.Throws<MongoCommandException>(() => db.RunCommand<BsonDocument>(BsonDocument.Parse("{collMod: 'plain', cappedMax: 3}")));
+        Assert.Equal((72, "Collection must be capped."), (error.Code, error.ErrorMessage));
+    }
+
     [Fact]
     public void Views_and_timeseries_read_through_their_definitions()
     {

@@ -108,9 +108,6 @@ public class CommandShapeTests : ServerTestBase
     [InMemoryTheory("a real mongod serves these options")]
     [InlineData("{create: 'n', encryptedFields: {fields: []}}", "create.encryptedFields")]
     [InlineData("{create: 'n', recordPreImages: true}", "create.recordPreImages")]
-    // collMod's cappedSize and cappedMax (6.0+) are refused: this server does not resize a capped collection.
-    [InlineData("{collMod: 'n', cappedMax: 5}", "collMod.cappedMax")]
-    [InlineData("{collMod: 'n', cappedSize: 8192}", "collMod.cappedSize")]
     [InlineData("{create: 'n', timeseries: {timeField: 't', bucketMaxSpanSeconds: 60, bucketRoundingSeconds: 60}}", "create.timeseries.bucketRoundingSeconds")]
     [InlineData("{renameCollection: '{db}.c', to: '{db}.d', stayTemp: true}", "renameCollection.stayTemp")]
     [InlineData("{hello: 1, loadBalanced: true}", "hello.loadBalanced")]

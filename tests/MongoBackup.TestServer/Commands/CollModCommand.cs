@@ -4,8 +4,8 @@ using MongoDB.Bson;
 namespace MongoBackup.TestServer.Commands;
 
 /// <summary>
-/// collMod: a collection's validator, validation level and action, expireAfterSeconds, change stream images and index
-/// options, logged as {collMod: coll, ...} with the old options in o2; a view's viewOn and pipeline, logged as the update
+/// collMod: a collection's validator, validation level and action, expireAfterSeconds, change stream images, capped
+/// limits and index options, logged as {collMod: coll, ...} with the old options in o2; a view's viewOn and pipeline, logged as the update
 /// of its definition in system.views (<see cref="ViewDefinitions"/>).
 /// </summary>
 internal static class CollModCommand
@@ -36,6 +36,10 @@ internal static class CollModCommand
                     ModifyIndex(collection, element.Value.AsBsonDocument, reply);
                     changes.Add(element);
                     break;
+                case "cappedSize" or "cappedMax":
+                    ResizeCap(collection, options, element);
+                    changes.Add(element);
+                    break;
                 case PreAndPostImagesOption.Name:
                     PreAndPostImagesOption.Modify(options, element.Value);
                     changes.Add(element);
@@ -48,12 +52,43 @@ internal static class CollModCommand
                     throw CommandFailure.InvalidOptions($"unknown option to collMod: {element.Name}");
             }
         }
+        // The entry names the capped limits first, size before max, whatever order the command gave (coll_mod.cpp
+        // builds it field by field in that order).
+        changes = new BsonDocument(changes.Where(e => e.Name == "cappedSize").Concat(changes.Where(e => e.Name == "cappedMax"))
+            .Concat(changes.Where(e => e.Name is not ("cappedSize" or "cappedMax"))));
         collection.Options = options;
         var o2 = new BsonDocument("collectionOptions_old", new BsonDocument("uuid", DocumentWriter.UuidOf(collection)));
         foreach (var element in reply)
             if (element.Name.EndsWith("_old")) o2.Add(element);
         context.Server.CatalogWriter.RecordCollMod(collection, changes, o2, context.Writes);
         return reply;
+    }
+
+    /// <summary>
+    /// collMod's cappedSize and cappedMax (6.0+) change a capped collection's limits as coll_mod.cpp does
+    /// (parseCollModRequest): only on a capped collection other than the oplog, the size rounded and bounded as at
+    /// create and a max of 0 or less read as 2^31-1 (collection_options.cpp, checkAndAdjustCappedSize/MaxDocs). The
+    /// entry logs the values as given. Nothing is removed now: like mongod, the next insert deletes the oldest
+    /// documents over the new limits.
+    /// </summary>
+    private static void ResizeCap(Collection collection, BsonDocument options, BsonElement change)
+    {
+        if (!collection.IsCapped) throw CommandFailure.InvalidOptions("Collection must be capped.");
+        if (collection.Namespace == "local.oplog.rs")
+            throw CommandFailure.InvalidOptions("Cannot resize the oplog using this command. Use the 'replSetResizeOplog' command instead.");
+        var requested = change.Value.ToInt64();
+        if (change.Name == "cappedSize")
+        {
+            if (requested < 0) throw CommandFailure.BadValue("size has to be >= 0");
+            if (requested > 1L << 50) throw CommandFailure.BadValue("size cannot exceed 1 PB");
+            options["size"] = CatalogWriter.CappedSize(requested);
+            return;
+        }
+        if (requested >= 1L << 31) throw CommandFailure.BadValue("max in a capped collection has to be < 2^31 or not set");
+        var max = requested <= 0 ? int.MaxValue : (int)requested;
+        // listCollections shows max right after size (collection_options.cpp, appendBSON).
+        options.Remove("max");
+        options.InsertAt(options.IndexOfName("size") + 1, new BsonElement("max", max));
     }
 
     /// <summary>

@@ -83,13 +83,13 @@ internal static class CommandShapes
             ("collectionUUID", Uuid.NotServed())),
         ["drop"] = Shape("db/drop.idl", ("collectionUUID", Uuid.NotServed())),
         // CollModRequest; timeseriesBucketsMayHaveMixedSchemaData (which mongorestore sends for time-series collections),
-        // cappedSize and cappedMax are later additions to the same file. What the command does not serve is refused here
+        // cappedSize and cappedMax (served: CollModCommand) are later additions to the same file. What the command does not serve is refused here
         // as not implemented; the command refuses a view option on a collection and the reverse itself.
         ["collMod"] = Shape("db/coll_mod.idl",
             ("index", Document), ("validator", Document), ("validationLevel", Any), ("validationAction", Any), ("viewOn", Text),
             ("pipeline", List), ("recordPreImages", SafeBool), ("changeStreamPreAndPostImages", AdminShapes.PreAndPostImages), ("expireAfterSeconds", Any),
             ("timeseries", Document.NotServed()), ("isTimeseriesNamespace", Bool.NotServedWhenTrue()), ("dryRun", SafeBool.NotServedWhenTrue()),
-            ("timeseriesBucketsMayHaveMixedSchemaData", Any.NotServed()), ("cappedSize", SafeInt64.NotServed()), ("cappedMax", SafeInt64.NotServed())),
+            ("timeseriesBucketsMayHaveMixedSchemaData", Any.NotServed()), ("cappedSize", SafeInt64), ("cappedMax", SafeInt64)),
         ["dropIndexes"] = Shape("db/drop_indexes.idl",
             ("index", new FieldRule([BsonType.String, BsonType.Array, BsonType.Document]) { IsRequired = true }),
             ("isTimeseriesNamespace", Bool.NotServedWhenTrue()), ("collectionUUID", Uuid.NotServed())),
