@@ -68,8 +68,9 @@ internal static class CollModCommand
     /// collMod's cappedSize and cappedMax (6.0+) change a capped collection's limits as coll_mod.cpp does
     /// (parseCollModRequest): only on a capped collection other than the oplog, the size rounded and bounded as at
     /// create and a max of 0 or less read as 2^31-1 (collection_options.cpp, checkAndAdjustCappedSize/MaxDocs). The
-    /// entry logs the values as given. Nothing is removed now: like mongod, the next insert deletes the oldest
-    /// documents over the new limits.
+    /// entry logs the values as given. Nothing is removed now: "MongoDB removes the excess documents on the next insert
+    /// operation" (manual, core/capped-collections/change-size-capped-collection and change-max-docs-capped-collection,
+    /// which also bound cappedSize to 1 byte..1 PB, checked with the command's shape).
     /// </summary>
     private static void ResizeCap(Collection collection, BsonDocument options, BsonElement change)
     {

@@ -89,7 +89,7 @@ internal static class CommandShapes
             ("index", Document), ("validator", Document), ("validationLevel", Any), ("validationAction", Any), ("viewOn", Text),
             ("pipeline", List), ("recordPreImages", SafeBool), ("changeStreamPreAndPostImages", AdminShapes.PreAndPostImages), ("expireAfterSeconds", Any),
             ("timeseries", Document.NotServed()), ("isTimeseriesNamespace", Bool.NotServedWhenTrue()), ("dryRun", SafeBool.NotServedWhenTrue()),
-            ("timeseriesBucketsMayHaveMixedSchemaData", Any.NotServed()), ("cappedSize", SafeInt64), ("cappedMax", SafeInt64)),
+            ("timeseriesBucketsMayHaveMixedSchemaData", Any.NotServed()), ("cappedSize", SafeInt64.Within(1, 1L << 50)), ("cappedMax", SafeInt64)),
         ["dropIndexes"] = Shape("db/drop_indexes.idl",
             ("index", new FieldRule([BsonType.String, BsonType.Array, BsonType.Document]) { IsRequired = true }),
             ("isTimeseriesNamespace", Bool.NotServedWhenTrue()), ("collectionUUID", Uuid.NotServed())),
