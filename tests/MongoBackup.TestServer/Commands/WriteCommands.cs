@@ -128,10 +128,10 @@ internal sealed class WriteCommands : ICommandGroup
             return new UpdateOutcome(0, 0, inserted["_id"]);
         }
         long modified = 0;
-        var positional = DocumentFilter.Parse(filter, collation);
+        var positional = spec.UsesPositional ? DocumentFilter.Parse(filter, collation) : null;
         foreach (var (recordId, before) in matches)
         {
-            var after = spec.Apply(before, arrayFilters, positionalMatch: positional.PositionalMatch(before));
+            var after = spec.Apply(before, arrayFilters, positionalMatch: positional?.PositionalMatch(before));
             if (spec.IsReplacement && !after.Contains("_id")) after = new BsonDocument("_id", before["_id"]).AddRange(after);
             if (!BsonBytes.Of(after).Span.SequenceEqual(BsonBytes.Of(before).Span))
             {

@@ -28,6 +28,9 @@ public sealed class UpdateSpec
 
     public bool IsPipeline => _pipeline is not null;
 
+    /// <summary>True when an operator's path holds the positional "$", which needs the position the filter matched.</summary>
+    public bool UsesPositional => _modifiers is not null && _modifiers.Any(m => m.TouchedPaths.Any(p => p.Split('.').Contains("$")));
+
     public static UpdateSpec Parse(BsonValue update)
     {
         switch (update)
