@@ -89,6 +89,15 @@ public class CatalogTests : ServerTestBase
         audit.InsertOne(new BsonDocument { { "_id", 7 }, { "n", 7 } });
         Assert.Equal([5, 6, 7], audit.Find(new BsonDocument()).ToList().Select(d => d["_id"].AsInt32));
 
+        // The logged entry, replayed by applyOps (as restore's oplog replay sends it) onto a copy, resizes that copy alike.
+        var copy = Database("cat");
+        copy.RunCommand<BsonDocument>(BsonDocument.Parse("{create: 'audit', capped: true, size: 4096, validator: {n: {$gte: 0}}}"));
+        Target.Admin.RunCommand<BsonDocument>(new BsonDocument("applyOps", new BsonArray
+        {
+            new BsonDocument { { "op", "c" }, { "ns", copy.DatabaseNamespace.DatabaseName + ".$cmd" }, { "o", logged["o"] } },
+        }));
+        Assert.Equal(Entry(db, "audit")["options"], Entry(copy, "audit")["options"]);
+
         db.RunCommand<BsonDocument>(BsonDocument.Parse("{create: 'plain'}"));
         var error = Assert.Throws<MongoCommandException>(() => db.RunCommand<BsonDocument>(BsonDocument.Parse("{collMod: 'plain', cappedMax: 3}")));
         Assert.Equal((72, "Collection must be capped."), (error.Code, error.ErrorMessage));
