@@ -331,21 +331,39 @@ Describe 'A collection the oplog creates, whose name the target holds as an empt
         }
     }
 
-    It 'Restore-MongoDatabase writes into an empty target collection of the same kind and keeps it (its own options and indexes), as a restore from files does' {
-        $database = "rt_cappedkept_$suffix"
+    It 'Restore-MongoDatabase writes into an empty target collection of the same kind and options and keeps it (its own indexes), as a restore from files does' {
+        $database = "rt_kept_$suffix"
         $db = [MongoDB.Driver.MongoClient]::new($uri).GetDatabase($database)
         $db.CreateCollection('newc', $null, $none)   # empty, plain, with an index of the DBA's
         [void] $db.RunCommand[MongoDB.Bson.BsonDocument]([MongoDB.Driver.Command[MongoDB.Bson.BsonDocument]] '{createIndexes: "newc", indexes: [{key: {k: 1}, name: "k_1"}]}', $null, $none)
         $dump = New-Dump $database @('{"_id": 1}') @(
-            '{"ts":{"$timestamp":{"t":1700000000,"i":1}},"t":1,"op":"c","ns":"' + $database + '.$cmd","o":{"create":"newc","capped":true,"size":4096}}'
+            '{"ts":{"$timestamp":{"t":1700000000,"i":1}},"t":1,"op":"c","ns":"' + $database + '.$cmd","o":{"create":"newc"}}'
             '{"ts":{"$timestamp":{"t":1700000000,"i":2}},"t":1,"op":"i","ns":"' + $database + '.newc","o":{"_id":1}}'
         )
 
         $result = Restore-MongoDatabase -ConnectionString $uri -Path $dump -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
 
-        $result.Succeeded | Should -BeTrue -Because 'an empty target collection is no reason to refuse'
+        $result.Succeeded | Should -BeTrue -Because 'an empty target collection of the same options is no reason to refuse'
         Get-Json $database 'newc' | Should -Be @('{ "_id" : 1 }')
         Get-IndexKeys (Get-Collection $uri $database 'newc') | Should -Contain 'k_1={ "k" : 1 }' -Because 'the target''s own collection was not dropped'
+    }
+
+    It 'Restore-MongoDatabase refuses an empty target of other options (a capped collection the oplog creates, a plain target) naming them, and writes nothing to it' {
+        $database = "rt_cappedrefused_$suffix"
+        [MongoDB.Driver.MongoClient]::new($uri).GetDatabase($database).CreateCollection('newc', $null, $none)   # empty, plain
+        $dump = New-Dump $database @('{"_id": 1}') @(
+            '{"ts":{"$timestamp":{"t":1700000000,"i":1}},"t":1,"op":"c","ns":"' + $database + '.$cmd","o":{"create":"newc","capped":true,"size":4096}}'
+            '{"ts":{"$timestamp":{"t":1700000000,"i":2}},"t":1,"op":"i","ns":"' + $database + '.newc","o":{"_id":1}}'
+        )
+
+        $result = Restore-MongoDatabase -ConnectionString $uri -Path $dump -ErrorVariable problems -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+
+        $result.Succeeded | Should -BeFalse
+        $refusal = @($problems | Where-Object { "$($_.TargetObject)" -eq "$database.newc" })
+        $refusal.Count | Should -Be 1
+        $refusal[0].FullyQualifiedErrorId | Should -BeLike 'MongoBackup.TargetIncompatible*'
+        $refusal[0].Exception.Message | Should -BeLike '*capped: true in the backup, false on the target*Use -Drop*'
+        Get-Json $database 'newc' | Should -BeNullOrEmpty
     }
 
     It 'Restore-MongoDatabase -Drop replaces it: a capped collection the oplog creates is restored capped' {

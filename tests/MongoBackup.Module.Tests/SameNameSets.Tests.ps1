@@ -269,6 +269,24 @@ Describe 'Two replica sets of the same name where one set''s snapshots recorded 
         $slice = Backup-MongoOplog -ConnectionString $staging.Uri -Repository $mixRepository -ErrorAction Stop -WarningAction SilentlyContinue
         $slice.PreviousSliceEnd | Should -Be $mixStagingFull.ConsistentAtTimestamp
     }
+
+    # Last in this Describe: it removes production's full snapshot.
+    It 'a made SourceId whose oldest snapshot was removed is refused naming the source''s SourceId now, not matched to nothing' {
+        $made = "$($mixProductionFull.ReplicaSetName):$($mixProductionFull.Id)"
+        Remove-MongoSnapshot -Repository $mixRepository -Id $mixProductionFull.Id -Force -Confirm:$false -WarningAction SilentlyContinue
+        $now = (Get-MongoSnapshot -Repository $mixRepository -Id $mixSecond.Id).SourceId
+        $now | Should -Not -Be $made
+
+        foreach ($command in @(
+                { Get-MongoRestoreWindow -Repository $mixRepository -SourceId $made -ErrorAction Stop },
+                { Get-MongoSnapshot -Repository $mixRepository -SourceId $made -ErrorAction Stop },
+                { Restore-MongoPointInTime -ConnectionString $production.Uri -Repository $mixRepository -ClusterTime $mixSecond.OplogEnd -SourceId $made `
+                    -RenameDatabase "$mixDb=$($mixDb)_moved" -Confirm:$false -ErrorAction Stop })) {
+            $failure = $command | Should -Throw -PassThru -ErrorId 'MongoBackup.InvalidArgument,*'
+            $failure.Exception.Message | Should -BeLike "*-SourceId $made names a source that recorded no id by its oldest snapshot*snapshot $($mixProductionFull.Id) is no longer there*is now SourceId $now*"
+        }
+        @(Get-MongoSnapshot -Repository $mixRepository -SourceId $now).Id | Should -Contain $mixSecond.Id
+    }
 }
 
 Describe 'Invoke-MongoBackupPolicy of a set beside a full snapshot of another set of that name that recorded no replicaSetId' {

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using MongoBackup.Engine.Cluster;
 using MongoBackup.Engine.Events;
 using MongoBackup.Engine.Formats;
+using MongoBackup.Engine.Model;
 using MongoBackup.Engine.Repository;
 
 namespace MongoBackup.Engine.Export;
@@ -78,7 +79,12 @@ public sealed class SnapshotExporter(IEngineObserver observer)
         var destination = Path.GetFullPath(request.Destination);
         RequireFree(destination);
         var temporary = Path.Combine(Path.GetDirectoryName(destination)!, $".{Path.GetFileName(destination)}.export-{Guid.NewGuid():N}");
-        var plan = reader.Namespaces.OrderBy(n => n.Metadata?.IsView == true ? 1 : 0).ThenBy(n => n.FullName, StringComparer.Ordinal)
+        // The module's own records (a snapshot taken before backups left them out) are a restore's bookkeeping on the
+        // source, not data: left out, as a backup and a restore leave them out, or stock mongorestore would restore them.
+        foreach (var records in reader.Namespaces.Where(n => ModuleCollections.IsModuleOwned(n.Collection)))
+            observer.Verbose($"{records.FullName} is not exported: it holds the records of a restore into {records.Database} on the source " +
+                             "(MongoBackup's own bookkeeping, not data).");
+        var plan = reader.Namespaces.Where(n => !ModuleCollections.IsModuleOwned(n.Collection)).OrderBy(n => n.Metadata?.IsView == true ? 1 : 0).ThenBy(n => n.FullName, StringComparer.Ordinal)
             .Select(ns => (Ns: ns, Data: DataCollection(ns, manifest.Source.ServerVersion), Bytes: BytesOf(manifest, ns))).ToList();
         foreach (var (ns, _, _) in plan) WarnWhereJsonIsNotExact(ns);
         observer.Verbose($"Exporting snapshot {manifest.Id} ({plan.Count} namespaces) to {destination} as a mongodump {request.Format.ToString().ToLowerInvariant()}.");

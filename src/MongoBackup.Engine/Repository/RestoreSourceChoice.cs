@@ -13,7 +13,8 @@ public static class RestoreSourceChoice
     /// with the snapshots of its name that recorded none and that the chain links join to it; or the id made for a source
     /// that recorded none), as <see cref="SnapshotSources.Group"/> takes them; all of them when it is null.
     /// </summary>
-    /// <exception cref="MongoBackupException">InvalidArgument: no source has that id; the message lists the ids there are.</exception>
+    /// <exception cref="MongoBackupException">InvalidArgument: no source has that id; the message lists the ids there are,
+    /// or for an id made of a snapshot id that is no longer the source's oldest, the id its source has now (<see cref="SnapshotSources.MovedDerivedId"/>).</exception>
     public static List<SnapshotManifest> Of(List<SnapshotManifest> snapshots, string? sourceId, string repository)
     {
         ArgumentNullException.ThrowIfNull(snapshots);
@@ -21,6 +22,7 @@ public static class RestoreSourceChoice
         var groups = SnapshotSources.Group(snapshots);
         var named = groups.Where(g => string.Equals(g.SourceId, sourceId, StringComparison.OrdinalIgnoreCase)).ToList();
         if (named.Count > 0) return snapshots.Where(s => named.Any(g => g.Snapshots.Contains(s))).ToList();
+        if (SnapshotSources.MovedDerivedId(sourceId, groups, repository) is { } moved) throw moved;
         var known = groups.Where(g => g.SourceId is not null).Select(g => $"{g.SourceId} ({g.Describe()})").ToList();
         throw new MongoBackupException(ErrorIds.InvalidArgument,
             $"-SourceId {sourceId}: no snapshot in {repository} was taken from a source of that id. " +

@@ -91,7 +91,8 @@ public static class SnapshotSources
     /// <summary>
     /// The SourceId of a source that recorded no id: its replica set's name ("cluster" for a cluster, "standalone" for a
     /// standalone server), a colon and the id of its oldest snapshot. It names the source as long as that snapshot is in
-    /// the repository; once retention or Remove-MongoSnapshot removes it, the next oldest names it.
+    /// the repository; once retention or Remove-MongoSnapshot removes it, the next oldest names it, and the old id is
+    /// refused naming the new one (<see cref="MovedDerivedId"/>).
     /// </summary>
     public static string DerivedId(IReadOnlyList<SnapshotManifest> snapshots)
     {
@@ -99,6 +100,41 @@ public static class SnapshotSources
         var oldest = snapshots.OrderBy(s => s.StartTime).ThenBy(s => s.Id, StringComparer.Ordinal).First();
         var name = oldest.Cluster is not null ? "cluster" : oldest.Source.ReplicaSetName ?? "standalone";
         return $"{name}:{oldest.Id}";
+    }
+
+    /// <summary>
+    /// The error for a -SourceId that no source in <paramref name="groups"/> has but that was made for a source that
+    /// recorded no id (<see cref="DerivedId"/>: "name:oldest snapshot id"): that id moves when its oldest snapshot is
+    /// removed (retention, Remove-MongoSnapshot), or when an older one is joined to its source. A moved id is not taken
+    /// as the source's: nothing in the repository proves that the source now left under that name is the one the old id
+    /// named (its snapshots may all be another set's of the same name, taken later). The error names the SourceId the
+    /// source holding that snapshot now has, or, the snapshot gone, those of the sources of that name that recorded no
+    /// id, for a script to be changed to. Null for a recorded id (ObjectId hex), or one some group has.
+    /// </summary>
+    public static MongoBackupException? MovedDerivedId(string sourceId, IReadOnlyList<SourceGroup> groups, string repository)
+    {
+        ArgumentNullException.ThrowIfNull(sourceId);
+        ArgumentNullException.ThrowIfNull(groups);
+        if (!IsDerived(sourceId) || groups.Any(g => string.Equals(g.SourceId, sourceId, StringComparison.OrdinalIgnoreCase))) return null;
+        var colon = sourceId.LastIndexOf(':');
+        var (name, snapshotId) = (sourceId[..colon], sourceId[(colon + 1)..]);
+        var holding = groups.FirstOrDefault(g => g.Snapshots.Any(s => string.Equals(s.Id, snapshotId, StringComparison.OrdinalIgnoreCase)));
+        var sameName = groups.Where(g => g.Id is null && g.SourceId is { } id && string.Equals(id[..id.LastIndexOf(':')], name, StringComparison.Ordinal)).ToList();
+        string now;
+        if (holding is not null)
+            now = $"snapshot {snapshotId} is still there, but an older one of its source now names it: that source is SourceId {holding.SourceId} ({holding.Describe()})";
+        else if (sameName.Count == 0)
+            now = $"snapshot {snapshotId} is no longer there (removed by retention or Remove-MongoSnapshot), and no source of that name without a recorded id is left";
+        else
+            now = $"snapshot {snapshotId} is no longer there (removed by retention or Remove-MongoSnapshot), so the id moved to the source's oldest snapshot left; " +
+                  $"{(sameName.Count == 1 ? "the source of that name that recorded no id is now" : "the sources of that name that recorded no id are now")} " +
+                  string.Join("; ", sameName.Select(g => $"SourceId {g.SourceId} ({g.Describe()}, newest snapshot {g.Snapshots.MaxBy(s => s.StartTime)!.Id})"));
+        return new MongoBackupException(ErrorIds.InvalidArgument,
+            $"-SourceId {sourceId} names a source that recorded no id by its oldest snapshot in {repository}, and {now}. " +
+            "Such a SourceId names its source only while that snapshot is its oldest: check that the source listed is the one meant " +
+            "(Get-MongoSnapshot, Get-MongoRestoreWindow list each snapshot's SourceId) and use its current SourceId. " +
+            $"The source ids there are: {string.Join("; ", groups.Where(g => g.SourceId is not null).Select(g => $"{g.SourceId} ({g.Describe()})"))}.",
+            target: sourceId);
     }
 
     /// <summary>Whether <paramref name="sourceId"/> was made for a source that recorded no id (<see cref="DerivedId"/>); recorded ids are ObjectId hex.</summary>

@@ -67,10 +67,10 @@ public static class OplogNamespaceProbe
     /// read again from its start (<see cref="OplogSegment.Reread"/>), its entries at or before its After skipped, to its Limit.
     /// An oplog that cannot be read to its end (damaged, a file gone) is read up to there: the replay stops there too.
     /// </summary>
-    public static async Task<IReadOnlyList<(string Database, string Collection, string Type)>> CreatedAsync(IReadOnlyList<OplogSegment> segments,
+    public static async Task<IReadOnlyList<OplogCreatedNamespace>> CreatedAsync(IReadOnlyList<OplogSegment> segments,
         Func<string, string, bool> covers, CancellationToken ct)
     {
-        var found = new List<(string, string, string)>();
+        var found = new List<OplogCreatedNamespace>();
         var seen = new HashSet<(string, string)>();
         // The replay's own transaction logic: a transaction's creates count only when it commits within the range read,
         // as the replay applies it; one aborted, or still undecided at the limit, creates nothing.
@@ -88,12 +88,12 @@ public static class OplogNamespaceProbe
                     var step = transactions.Add(entry, raw);
                     var applied = step.Kind switch
                     {
-                        TransactionStepKind.NotTransaction => CreatedBy(entry),
-                        TransactionStepKind.Committed => step.Operations.SelectMany(CreatedBy),
+                        TransactionStepKind.NotTransaction => Creations(entry),
+                        TransactionStepKind.Committed => step.Operations.SelectMany(Creations),
                         _ => [],
                     };
-                    foreach (var (db, collection, type) in applied)
-                        if (covers(db, collection) && seen.Add((db, collection))) found.Add((db, collection, type));
+                    foreach (var created in applied)
+                        if (covers(created.Database, created.Collection) && seen.Add((created.Database, created.Collection))) found.Add(created);
                 }
             }
         }
@@ -111,7 +111,11 @@ public static class OplogNamespaceProbe
     /// and those of the operations an applyOps holds (a transaction's). Writes to other collections need one of these
     /// first: applyOps never creates a collection for an insert (NamespaceNotFound).
     /// </summary>
-    public static IEnumerable<(string Database, string Collection, string Type)> CreatedBy(BsonDocument entry)
+    public static IEnumerable<(string Database, string Collection, string Type)> CreatedBy(BsonDocument entry) =>
+        Creations(entry).Select(c => (c.Database, c.Collection, c.Type));
+
+    /// <summary><see cref="CreatedBy"/>, each with the options its creation gives it where the entry says them.</summary>
+    private static IEnumerable<OplogCreatedNamespace> Creations(BsonDocument entry)
     {
         // A view: MongoDB logs its creation as an insert of its definition {_id: "db.view", viewOn, pipeline} into
         // <db>.system.views, not as a create command (jstests/replsets/view_catalog_oplog_entries.js, which counts one
@@ -122,7 +126,7 @@ public static class OplogNamespaceProbe
         {
             var (db, view) = Split(id);
             var onBuckets = definition.GetValue("viewOn", BsonNull.Value) is BsonString { Value: var viewOn } && TimeseriesBuckets.IsBuckets(viewOn);
-            yield return (db, view, onBuckets ? Formats.CollectionMetadata.TimeseriesType : Formats.CollectionMetadata.ViewType);
+            yield return new(db, view, onBuckets ? Formats.CollectionMetadata.TimeseriesType : Formats.CollectionMetadata.ViewType, null);
             yield break;
         }
         if (entry.GetValue("op", "").AsString != "c" || entry.GetValue("o", BsonNull.Value) is not BsonDocument o || o.ElementCount == 0) yield break;
@@ -131,12 +135,13 @@ public static class OplogNamespaceProbe
         if (command.Name == "applyOps" && command.Value is BsonArray inner)
         {
             foreach (var member in inner.OfType<BsonDocument>())
-                foreach (var found in CreatedBy(member)) yield return found;
+                foreach (var found in Creations(member)) yield return found;
         }
         else if (command.Name == "renameCollection" && o.GetValue("to", BsonNull.Value) is BsonString to)
         {
             var (db, collection) = Split(to.Value);
-            yield return (db, collection, Formats.CollectionMetadata.CollectionType);
+            // Its options are the renamed collection's, which the entry does not say.
+            yield return new(db, collection, Formats.CollectionMetadata.CollectionType, null);
         }
         else if (command.Name == "create" && command.Value is BsonString created)
         {
@@ -145,7 +150,12 @@ public static class OplogNamespaceProbe
                        || o.GetValue("viewOn", BsonNull.Value) is BsonString { Value: var on } && TimeseriesBuckets.IsBuckets(on)
                 ? Formats.CollectionMetadata.TimeseriesType
                 : o.Contains("viewOn") ? Formats.CollectionMetadata.ViewType : Formats.CollectionMetadata.CollectionType;
-            yield return (db, collection, type);
+            // A collection's create command holds its options (capped, size, collation, validator...) as listCollections
+            // lists them; idIndex is an index, not an option (the server lists it with the indexes). A time-series
+            // collection's buckets are created with options of their own (a validator, clusteredIndex), not the ones
+            // listCollections shows for the collection a user sees, so none are said for it.
+            var options = type == Formats.CollectionMetadata.CollectionType ? new BsonDocument(o.Skip(1).Where(e => e.Name != "idIndex")) : null;
+            yield return new(db, collection, type, options);
         }
     }
 
@@ -157,3 +167,10 @@ public static class OplogNamespaceProbe
         return (database, TimeseriesBuckets.CollectionOf(collection));
     }
 }
+
+/// <summary>
+/// A namespace a replayed oplog brings into being (<see cref="OplogNamespaceProbe.CreatedBy"/>): its source database and
+/// collection, what it is ("collection", "timeseries" or "view"), and the options its create command gave it (null where
+/// the entry does not say them: a rename's target, a view's definition).
+/// </summary>
+public sealed record OplogCreatedNamespace(string Database, string Collection, string Type, BsonDocument? Options);

@@ -10,7 +10,9 @@ namespace MongoBackup.Engine.Restore;
 /// The targets a replay creates that the restore did not take from its files: a collection (or view, or time-series
 /// collection) created, or renamed onto, by the replayed oplog (made after the base snapshot, or while the dump was
 /// taken). They are held to the rule of every restored target before the replay writes anything: one that already holds
-/// documents (or is a view) on the target is not touched (TargetNotEmpty, and the replay writes nothing to it) unless
+/// documents (or is a view) on the target is not touched (TargetNotEmpty, and the replay writes nothing to it), nor is an
+/// empty one of other options than the oplog's create gives it (TargetIncompatible: a capped collection would go into a
+/// plain one, as a restore from files refuses, <see cref="TargetPreparer"/>), unless
 /// -Drop replaces it, or -Resume finishes this same restore in it (its record names the same snapshot and moment,
 /// <see cref="RestoreRecords"/>). Each is listed in the result as any restored namespace is.
 /// </summary>
@@ -29,7 +31,7 @@ internal sealed class ReplayCreatedTargets(IMongoClient client, RestoreRequest r
         // Who each target already belongs to: a namespace restored from the files, or one created earlier in the oplog.
         var owners = outcome.Namespaces.GroupBy(n => n.TargetNamespace, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.First().SourceNamespace, StringComparer.Ordinal);
-        foreach (var (database, collection, type) in created)
+        foreach (var (database, collection, type, options) in created)
         {
             var source = database + "." + collection;
             var (targetDb, targetCollection) = request.Map.Map(database, collection);
@@ -38,7 +40,7 @@ internal sealed class ReplayCreatedTargets(IMongoClient client, RestoreRequest r
             var db = client.GetDatabase(targetDb);
             var refused = owners.TryGetValue(result.TargetNamespace, out var owner)
                 ? OntoOneTarget(result, owner)
-                : await RefusalAsync(db, result, identity, ct);
+                : await RefusalAsync(db, result, options, identity, ct);
             owners.TryAdd(result.TargetNamespace, source);
             if (refused is not null)
             {
@@ -58,7 +60,7 @@ internal sealed class ReplayCreatedTargets(IMongoClient client, RestoreRequest r
     /// views and time-series collections; not a rename's temporary copy), leaving out <paramref name="planned"/> (those
     /// restored from the files, whose targets are prepared as such), in the order first met, each with its type.
     /// </summary>
-    public static Task<IReadOnlyList<(string Database, string Collection, string Type)>> FindAsync(IReadOnlyList<OplogSegment> segments,
+    public static Task<IReadOnlyList<OplogCreatedNamespace>> FindAsync(IReadOnlyList<OplogSegment> segments,
         ReplayCoverage coverage, IReadOnlySet<string> planned, CancellationToken ct) =>
         OplogNamespaceProbe.CreatedAsync(segments, (db, collection) =>
             !OplogForms.IsServerDatabase(db) && !SystemCollections.IsServerOwned(collection) && !SystemCollections.IsRenameCopy(collection)
@@ -75,13 +77,16 @@ internal sealed class ReplayCreatedTargets(IMongoClient client, RestoreRequest r
         $"{result.TargetNamespace} holds {owner}. Map them to different names (-NamespaceMap, -RenameDatabase).", target: result.TargetNamespace);
 
     /// <summary>
-    /// Why the replay must not create <paramref name="result"/>'s target: it holds documents or is a view, without -Drop
-    /// (which drops it here, for the replay to create it again) or a -Resume of this same restore. Null when it may.
+    /// Why the replay must not create <paramref name="result"/>'s target: it holds documents or is a view, or it is empty
+    /// but would not behave as the source's (another kind, or other <paramref name="options"/> than the oplog's create
+    /// gives it: the rule of a restore from files, <see cref="CollectionOptionsComparison"/>), without -Drop (which drops
+    /// it here, for the replay to create it again) or a -Resume of this same restore. Null when it may.
     /// </summary>
-    private async Task<MongoBackupException?> RefusalAsync(IMongoDatabase db, NamespaceRestoreResult result, RestoreIdentity identity, CancellationToken ct)
+    private async Task<MongoBackupException?> RefusalAsync(IMongoDatabase db, NamespaceRestoreResult result, BsonDocument? options, RestoreIdentity identity,
+        CancellationToken ct)
     {
         var collection = NamespaceName.Split(result.TargetNamespace).Collection;
-        var (type, held) = await HeldAsync(db, collection, ct);
+        var (type, held, targetOptions) = await HeldAsync(db, collection, ct);
         if (type is null) return null;
         if (held is null && !request.Drop)
         {
@@ -89,9 +94,17 @@ internal sealed class ReplayCreatedTargets(IMongoClient client, RestoreRequest r
             // (pre-created, perhaps with indexes or sharded), so it is kept as a restore from files keeps an empty target.
             // Only when it is another kind of thing than the source's (a collection where the oplog creates a view or a
             // time-series collection) would the replay not make what the source had: then -Drop must say to replace it.
+            // Options are compared where the oplog's create says them (a rename's target has the renamed collection's).
+            var differences = type == result.Type && options is not null
+                ? CollectionOptionsComparison.Differences(result.Type, options, type, targetOptions) : [];
+            if (differences.Count > 0)
+                return new MongoBackupException(ErrorIds.TargetIncompatible,
+                    $"The target {result.TargetNamespace} exists empty with options that differ from those the replayed oplog creates {result.SourceNamespace} with, " +
+                    $"so it was not restored and nothing was written to it: {string.Join("; ", differences)}. Use -Drop to replace it with the source's, or restore into another name.",
+                    target: result.TargetNamespace);
             if (type == result.Type)
             {
-                observer.Verbose($"{result.TargetNamespace} exists empty: the replayed oplog's {result.SourceNamespace} goes into it, which keeps its own options and indexes.");
+                observer.Verbose($"{result.TargetNamespace} exists empty: the replayed oplog's {result.SourceNamespace} goes into it, which keeps its own indexes.");
                 return null;
             }
             return new MongoBackupException(ErrorIds.TargetIncompatible,
@@ -134,17 +147,18 @@ internal sealed class ReplayCreatedTargets(IMongoClient client, RestoreRequest r
     /// The target's type (collection, timeseries, view; null when it does not exist) and what it holds ("holds 2 documents",
     /// "exists as a view"): null when it is empty (a time-series collection without buckets).
     /// </summary>
-    private static async Task<(string? Type, string? Held)> HeldAsync(IMongoDatabase db, string collection, CancellationToken ct)
+    internal static async Task<(string? Type, string? Held, BsonDocument? Options)> HeldAsync(IMongoDatabase db, string collection, CancellationToken ct)
     {
         using var cursor = await db.ListCollectionsAsync(new ListCollectionsOptions { Filter = new BsonDocument("name", collection) }, ct);
-        if (await cursor.FirstOrDefaultAsync(ct) is not { } existing) return (null, null);
+        if (await cursor.FirstOrDefaultAsync(ct) is not { } existing) return (null, null, null);
         var type = existing.GetValue("type", CollectionMetadata.CollectionType).AsString;
-        if (type == CollectionMetadata.ViewType) return (type, "exists as a view");
+        var options = existing.GetValue("options", BsonNull.Value) as BsonDocument;
+        if (type == CollectionMetadata.ViewType) return (type, "exists as a view", options);
         var timeseries = type == CollectionMetadata.TimeseriesType;
         var count = await db.GetCollection<BsonDocument>(timeseries ? TimeseriesBuckets.Of(collection) : collection).EstimatedDocumentCountAsync(cancellationToken: ct);
-        if (count == 0) return (type, null);
+        if (count == 0) return (type, null, options);
         return (type, timeseries
             ? $"holds {count:N0} time-series bucket{(count == 1 ? "" : "s")}"
-            : $"holds {count:N0} document{(count == 1 ? "" : "s")}");
+            : $"holds {count:N0} document{(count == 1 ? "" : "s")}", options);
     }
 }

@@ -45,6 +45,8 @@ public sealed class GetMongoRestoreWindowCommand : MongoEngineCmdlet
         var repository = OpenRepositoryArgument(Repository, RepositoryAccess.Read);
         var snapshots = Await(ct => SnapshotCatalog.LoadCompleteAsync(repository, ct));
         var pattern = ReplicaSetName is null ? null : new WildcardPattern(ReplicaSetName, WildcardOptions.IgnoreCase);
+        // A SourceId made of an oldest snapshot that is gone lists nothing silently otherwise: a script's id that moved.
+        if (SourceId is not null && SnapshotSources.MovedDerivedId(SourceId, SnapshotSources.Group(snapshots), repository.Location) is { } moved) throw moved;
         var windows = RestoreWindows.Compute(snapshots);
         WriteVerbose($"{snapshots.Count} complete snapshot(s) in {repository.Location} make {windows.Count} restore window(s).");
         if (Database is not null)

@@ -66,6 +66,10 @@ public sealed partial class GetMongoSnapshotCommand : MongoEngineCmdlet
         var direct = Await(ct => ReadByIdAsync(repository, ct));
         var found = direct ?? Await(ct => ReadAllAsync(repository, ct));
         var sourceIds = SnapshotSources.SourceIdsOf(found.Select(f => f.Manifest).OfType<SnapshotManifest>());
+        // A SourceId made of an oldest snapshot that is gone would list nothing: a script's id that moved is named as such.
+        if (SourceId is not null && direct is null && SnapshotSources.MovedDerivedId(SourceId,
+                SnapshotSources.Group(found.Select(f => f.Manifest).OfType<SnapshotManifest>().Where(m => m.Status == SnapshotStatus.Complete)), repository.Location) is { } moved)
+            throw moved;
         foreach (var result in found)
         {
             if (result.Manifest is { } manifest)

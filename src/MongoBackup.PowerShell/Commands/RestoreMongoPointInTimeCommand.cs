@@ -69,9 +69,15 @@ public sealed class RestoreMongoPointInTimeCommand : MongoRestoreCmdlet
         if (plan is null) return; // -WhatIf: the base snapshot is refused whole, said as the plan's one step
         var window = plan.Window;
         var namespaces = plan.FromSnapshot;
+        // What the replayed oplog creates beyond the snapshot's files: read (once) only for -WhatIf or a prompt that names them.
+        IReadOnlyList<OplogCreatedTarget>? createdByOplog = null;
+        IReadOnlyList<OplogCreatedTarget> CreatedByOplog() => createdByOplog ??= Await(ct => PointInTimePlan.CreatedByOplogAsync(request, plan, ct));
         var baseSnapshot = new RepositorySnapshot(request.Repository, window.BaseSnapshot.Id);
         RequireEveryRenameMatches(request, plan);
-        if (plan.IsEmpty)
+        // A base of users and roles alone (a server backed up with -IncludeUsersAndRoles before any user database existed)
+        // restores them with -IncludeUsersAndRoles, as Restore-MongoDatabase restores a dump of them alone.
+        if (plan.IsEmpty && !(request.Restore.IncludeUsersAndRoles
+                && Await(ct => RestoreRunner.PlanUsersAndRolesAsync(PointInTimeRestoreRunner.RestoreRequestFor(request, window), ct))?.Databases.Any() == true))
             throw new MongoBackupException(ErrorIds.NothingSelected,
                 $"Nothing in snapshot '{window.BaseSnapshot.Id}' or in the oplog replayed after it up to {limit} matches the chosen databases, collections and namespaces.",
                 target: window.BaseSnapshot.Id);
@@ -81,17 +87,31 @@ public sealed class RestoreMongoPointInTimeCommand : MongoRestoreCmdlet
             var slices = window.Slices.Count == 0 ? "no oplog slices" : $"{window.Slices.Count} oplog slice(s)";
             WritePlan(PointInTimeRestoreRunner.RestoreRequestFor(request, window), namespaces.ToList(),
                 $"as of {limit}, from snapshot {window.BaseSnapshot.Id} and {slices},");
-            if (plan.FromOplogOnly)
+            // What the replayed oplog creates beyond the snapshot's files, each target as the run will check it.
+            var created = CreatedByOplog();
+            foreach (var c in created)
+                WritePlannedAction(Drop && c.Existing is not null ? "Drop and restore" : "Restore", c.TargetNamespace,
+                    $"{c.Type} {c.SourceNamespace} that the oplog creates after snapshot {window.BaseSnapshot.Id}, replayed from {slices} as of {limit}, " +
+                    $"into {request.Restore.Connection.DisplayName}{(c.Existing is null ? "" : $" (the target {c.Existing})")}", c.SourceNamespace, c.Refusal);
+            if (plan.FromOplogOnly && created.Count == 0)
                 WritePlannedAction("Restore", "(created after the snapshot)",
                     $"what the oplog creates of the chosen names after snapshot {window.BaseSnapshot.Id}, replayed from {slices} as of {limit}, into {request.Restore.Connection.DisplayName}",
                     window.BaseSnapshot.Id);
             return;
         }
-        if (!ShouldProcess(request.Restore.Connection.DisplayName, DescribePlan(plan, limit))) return;
-        if (Drop && namespaces.Count > 0 && DropNeedsItsOwnPrompt() && !ShouldContinue(
-                $"Drop {string.Join(", ", namespaces.Select(n => n.TargetNamespace))} on the target, losing what they hold, and restore them as of {limit}?",
-                "Confirm drop"))
-            return;
+        // The oplog is read for what it creates only when a prompt shows it (the run finds them again, as it always did).
+        if (!ShouldProcess(request.Restore.Connection.DisplayName, DescribePlan(plan, limit, ShouldProcessPrompts() ? CreatedByOplog() : null))) return;
+        if (Drop && DropNeedsItsOwnPrompt())
+        {
+            var replaced = CreatedByOplog().Where(c => c.Existing is not null).Select(c => $"{c.TargetNamespace} (it {c.Existing}; the oplog creates {c.SourceNamespace})").ToList();
+            var created = CreatedByOplog().Where(c => c.Existing is null).Select(c => c.TargetNamespace).ToList();
+            var dropped = namespaces.Select(n => n.TargetNamespace).Concat(replaced).ToList();
+            if (dropped.Count > 0 && !ShouldContinue(
+                    $"Drop {string.Join(", ", dropped)} on the target, losing what they hold, and restore them as of {limit}?" +
+                    (created.Count == 0 ? "" : $" The replayed oplog also creates {string.Join(", ", created)}, which do not exist on the target."),
+                    "Confirm drop"))
+                return;
+        }
 
         var outcome = RunEngine((observer, ct) => new PointInTimeRestoreRunner(observer).RunAsync(request, window, ct));
         WriteObject(MongoRestoreResult.FromPointInTime(outcome));
@@ -125,7 +145,15 @@ public sealed class RestoreMongoPointInTimeCommand : MongoRestoreCmdlet
                 && Await(ct => PointInTimePlan.OplogSelectsAsync(request, plan.Window, new NamespaceFilter(namespaceInclude: [pattern]), ct)));
     }
 
-    private static string DescribePlan(PointInTimePlan plan, OplogLimit limit)
+    /// <summary>Whether ShouldProcess will ask (-Confirm, or $ConfirmPreference at this cmdlet's Medium impact or lower), so its message is read.</summary>
+    private bool ShouldProcessPrompts()
+    {
+        if (MyInvocation.BoundParameters.TryGetValue("Confirm", out var confirm)) return confirm is SwitchParameter { IsPresent: true };
+        var preference = LanguagePrimitives.TryConvertTo(GetVariableValue("ConfirmPreference"), out ConfirmImpact p) ? p : ConfirmImpact.High;
+        return preference != ConfirmImpact.None && preference <= ConfirmImpact.Medium;
+    }
+
+    private static string DescribePlan(PointInTimePlan plan, OplogLimit limit, IReadOnlyList<OplogCreatedTarget>? created)
     {
         var window = plan.Window;
         var slices = window.Slices.Count == 0 ? "no oplog slices" : $"{window.Slices.Count} oplog slice(s) ({string.Join(", ", window.Slices.Select(s => s.Id))})";
@@ -133,6 +161,8 @@ public sealed class RestoreMongoPointInTimeCommand : MongoRestoreCmdlet
             : string.Join(", ", plan.FromSnapshot.Select(n => n.SourceNamespace == n.TargetNamespace ? n.TargetNamespace : $"{n.SourceNamespace} -> {n.TargetNamespace}"));
         var damaged = plan.FromSnapshot.Where(n => n.Source.Damage is not null).Select(n => $"{n.SourceNamespace} ({n.Source.Damage!.Message})").ToList();
         var failing = damaged.Count == 0 ? "" : $"; damaged in the snapshot, these will fail: {string.Join("; ", damaged)}";
-        return $"Restore to {limit} from snapshot {window.BaseSnapshot.Id} (consistent at {window.BaseSnapshot.ConsistentAt!.Timestamp}) and {slices}, into {targets}{failing}";
+        var fromOplog = created is not { Count: > 0 } ? ""
+            : $"; the replayed oplog creates {string.Join(", ", created.Select(c => (c.SourceNamespace == c.TargetNamespace ? c.TargetNamespace : $"{c.SourceNamespace} -> {c.TargetNamespace}") + (c.Existing is null ? "" : $" (the target {c.Existing})")))}";
+        return $"Restore to {limit} from snapshot {window.BaseSnapshot.Id} (consistent at {window.BaseSnapshot.ConsistentAt!.Timestamp}) and {slices}, into {targets}{fromOplog}{failing}";
     }
 }

@@ -2,6 +2,8 @@ using System.Security;
 using MongoBackup.Engine.Connection;
 using MongoBackup.Engine.Dump;
 using MongoBackup.Engine.Export;
+using MongoBackup.Engine.Formats;
+using MongoBackup.Engine.Model;
 using MongoBackup.Engine.Repository;
 using MongoBackup.Engine.Restore;
 using MongoBackup.Engine.Tests.Integration;
@@ -113,6 +115,30 @@ public sealed class SnapshotExporterTests(MongoServerFixture server)
         Assert.Equal(ErrorIds.CorruptFile, error.ErrorId);
         Assert.Contains($"{database}/c.bson", error.Message);
         Assert.Empty(Directory.EnumerateFileSystemEntries(output.Path));
+    }
+
+    [Theory]
+    [InlineData(ExportFormat.Directory)]
+    [InlineData(ExportFormat.Archive)]
+    public async Task An_old_snapshot_holding_the_modules_restore_records_exports_without_them(ExportFormat format)
+    {
+        // A snapshot taken before backups left the module's records out holds them beside the data; a restore skips
+        // them, and so must the dump the export writes, which stock mongorestore would restore as a user collection.
+        using var repo = new TempFolder();
+        var repository = new FolderRepository(repo.Path);
+        var manifest = await Housekeeping.SnapshotHistory.WriteAsync(repository, "20260101T000000Z-full-0001", 3,
+            collections: ["items", ModuleCollections.RestoreRecords]);
+        using var output = new TempFolder();
+        var destination = Path.Combine(output.Path, format == ExportFormat.Archive ? "dump.archive" : "dump");
+
+        var result = await new SnapshotExporter(new RecordingObserver()).RunAsync(new ExportRequest
+        {
+            Repository = repository, SnapshotId = manifest.Id, Destination = destination, Format = format,
+        }, CancellationToken.None);
+
+        Assert.Equal((1, 3L), (result.Namespaces, result.Documents));
+        await using var dump = DumpReaders.Open(destination);
+        Assert.Equal(["shop.items"], dump.Namespaces.Select(n => n.FullName));
     }
 
     private static Task<ExportResult> Export(ISnapshotRepository repository, string id, string destination, EncryptionKeySource? keys) =>

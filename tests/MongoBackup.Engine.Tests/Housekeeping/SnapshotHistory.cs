@@ -46,28 +46,32 @@ internal static class SnapshotHistory
     /// <summary>
     /// Writes a small real snapshot (one collection of <paramref name="documents"/> documents) through the repository and
     /// commits it as a backup does (files bound, counts recorded), like one taken from a standalone server (no oplog).
+    /// With <paramref name="collections"/>, one such collection of each name in database shop.
     /// </summary>
     public static async Task<SnapshotManifest> WriteAsync(ISnapshotRepository repository, string id, int documents,
-        Compression compression = Compression.Gzip)
+        Compression compression = Compression.Gzip, IReadOnlyList<string>? collections = null)
     {
         var manifest = Full(id, 1000);
         manifest.Compression = compression;
         manifest.StartTime = manifest.EndTime = DateTimeOffset.UtcNow;
         (manifest.ConsistentAt, manifest.PointInTimeConsistent, manifest.OplogStart, manifest.OplogEnd) = (null, false, null, null);
-        var metadata = new CollectionMetadata { CollectionName = "items" };
-        manifest.Files.Add(await WriteFileAsync(repository, id, DumpLayout.MetadataFile("shop", "items", compression), compression,
-            s => s.Write(System.Text.Encoding.UTF8.GetBytes(metadata.ToDumpJson()))));
-        long bytes = 0;
-        manifest.Files.Add(await WriteFileAsync(repository, id, DumpLayout.DataFile("shop", "items", compression), compression, s =>
+        foreach (var collection in collections ?? ["items"])
         {
-            for (var i = 0; i < documents; i++)
+            var metadata = new CollectionMetadata { CollectionName = collection };
+            manifest.Files.Add(await WriteFileAsync(repository, id, DumpLayout.MetadataFile("shop", collection, compression), compression,
+                s => s.Write(System.Text.Encoding.UTF8.GetBytes(metadata.ToDumpJson()))));
+            long bytes = 0;
+            manifest.Files.Add(await WriteFileAsync(repository, id, DumpLayout.DataFile("shop", collection, compression), compression, s =>
             {
-                var bson = new BsonDocument { { "_id", i }, { "name", $"item {i}" }, { "tags", new BsonArray { "a", "b" } } }.ToBson();
-                s.Write(bson);
-                bytes += bson.Length;
-            }
-        }));
-        manifest.Namespaces.Add(new ManifestNamespace("shop", "items", "collection", documents, bytes));
+                for (var i = 0; i < documents; i++)
+                {
+                    var bson = new BsonDocument { { "_id", i }, { "name", $"item {i}" }, { "tags", new BsonArray { "a", "b" } } }.ToBson();
+                    s.Write(bson);
+                    bytes += bson.Length;
+                }
+            }));
+            manifest.Namespaces.Add(new ManifestNamespace("shop", collection, "collection", documents, bytes));
+        }
         // Committed as PendingSnapshot commits a new snapshot's manifest (this one keeps the id it was given).
         SnapshotCommit.Prepare(manifest, null);
         await repository.CommitNewManifestAsync(manifest, CancellationToken.None);

@@ -62,6 +62,36 @@ public sealed class IdLessSourceTests
         Assert.Contains($"{Staging} (replica set 'rs0' (replicaSetId {Staging}))", refusal.Message);
     }
 
+    /// <summary>
+    /// The made id moves when its oldest snapshot goes (retention): the old id a script holds is refused naming the id the
+    /// source has now, never taken as another source's nor refused with only a list of ids.
+    /// </summary>
+    [Fact]
+    public void A_made_id_whose_oldest_snapshot_was_removed_is_refused_naming_the_sources_id_now()
+    {
+        List<SnapshotManifest> afterRetention = [Of(Full("prod-f2", 150), null), Of(Slice("prod-s1", 150, 200), null), Of(Full("staging-f", 250), Staging)];
+
+        var refusal = Assert.Throws<MongoBackupException>(() => Choose(afterRetention, 180, "rs0:prod-f"));
+
+        Assert.Equal((ErrorIds.InvalidArgument, "rs0:prod-f"), (refusal.ErrorId, refusal.Target));
+        Assert.Contains("snapshot prod-f is no longer there (removed by retention or Remove-MongoSnapshot)", refusal.Message);
+        Assert.Contains("is now SourceId rs0:prod-f2 (replica set 'rs0', SourceId rs0:prod-f2 (recorded no replicaSetId), newest snapshot prod-s1)", refusal.Message);
+        Assert.Equal("prod-f2", Choose(afterRetention, 180, "rs0:prod-f2").BaseSnapshot.Id);
+        Assert.Null(SnapshotSources.MovedDerivedId(Staging, SnapshotSources.Group(afterRetention), "repo"));
+    }
+
+    /// <summary>An older snapshot joined to the source (an id-less full found linked to it) moves its made id too.</summary>
+    [Fact]
+    public void A_made_id_whose_snapshot_is_no_longer_the_oldest_is_refused_naming_the_sources_id_now()
+    {
+        List<SnapshotManifest> grown = [Of(Full("prod-f0", 50), null), Of(Full("prod-f", 100), null)];
+
+        var refusal = SnapshotSources.MovedDerivedId("rs0:prod-f", SnapshotSources.Group(grown), "repo");
+
+        Assert.NotNull(refusal);
+        Assert.Contains("snapshot prod-f is still there, but an older one of its source now names it: that source is SourceId rs0:prod-f0", refusal.Message);
+    }
+
     [Fact]
     public void Each_snapshot_of_the_listing_gets_its_sources_id()
     {

@@ -76,6 +76,55 @@ public sealed class ReplayCreatedTargetTests(MongoServerFixture server)
         Assert.Equal(1, newc.FinalDocuments);
     }
 
+    /// <summary>
+    /// An existing empty target is kept, as a restore from files keeps one, only when it behaves as the source's: a
+    /// capped collection the oplog creates is not replayed into a plain one (its documents would no longer roll over),
+    /// as a capped collection in the files is not restored into one (TargetIncompatible naming the options); -Drop replaces it.
+    /// </summary>
+    [Fact]
+    public async Task A_capped_collection_the_oplog_creates_is_not_replayed_into_an_empty_plain_target_unless_drop()
+    {
+        BsonDocument[] oplog =
+        [
+            HandWrittenDump.Entry(1700000001, "c", Source + ".$cmd", new BsonDocument { { "create", "log" }, { "capped", true }, { "size", 4096 } }),
+            HandWrittenDump.Entry(1700000002, "i", Source + ".log", new BsonDocument { { "_id", 1 }, { "from", "oplog" } }),
+        ];
+        using var dump = new HandWrittenDump(Source, "a", [new BsonDocument("_id", 1)], oplog);
+        var target = TestDatabases.NewName("replaycapped");
+        await server.Client.GetDatabase(target).CreateCollectionAsync("log");
+        var observer = new RecordingObserver();
+
+        var outcome = await RestoreAsync(dump, target, observer);
+
+        Assert.False(outcome.Succeeded);
+        var (failed, error) = Assert.Single(observer.Failures);
+        Assert.Equal((target + ".log", ErrorIds.TargetIncompatible), (failed, error.ErrorId));
+        Assert.Contains("capped: true in the backup, false on the target", error.Message);
+        Assert.Empty(await JsonAsync(target + ".log"));
+
+        var dropped = await RestoreAsync(dump, target, new RecordingObserver(), drop: true);
+
+        Assert.True(dropped.Succeeded, string.Join("; ", dropped.Namespaces.Select(n => n.Error)));
+        Assert.Equal(["{ \"_id\" : 1, \"from\" : \"oplog\" }"], await JsonAsync(target + ".log"));
+        var listed = await (await server.Client.GetDatabase(target).ListCollectionsAsync(new ListCollectionsOptions
+            { Filter = new BsonDocument("name", "log") })).SingleAsync();
+        Assert.True(listed["options"]["capped"].AsBoolean);
+    }
+
+    /// <summary>An empty target whose options are the source's is kept, and the replay writes into it.</summary>
+    [Fact]
+    public async Task A_collection_the_oplog_creates_goes_into_an_empty_target_of_the_same_options()
+    {
+        using var dump = new HandWrittenDump(Source, "a", [new BsonDocument("_id", 1)], CreateAndInsert());
+        var target = TestDatabases.NewName("replaysame");
+        await server.Client.GetDatabase(target).CreateCollectionAsync("newc");
+
+        var outcome = await RestoreAsync(dump, target, new RecordingObserver());
+
+        Assert.True(outcome.Succeeded, string.Join("; ", outcome.Namespaces.Select(n => n.Error)));
+        Assert.Equal(["{ \"_id\" : 1, \"from\" : \"oplog\" }"], await JsonAsync(target + ".newc"));
+    }
+
     [Fact]
     public async Task A_replayed_rename_with_dropTarget_does_not_drop_a_foreign_target()
     {
@@ -208,6 +257,6 @@ public sealed class ReplayCreatedTargetTests(MongoServerFixture server)
 
         var created = await OplogNamespaceProbe.CreatedAsync([segment], (_, _) => true, CancellationToken.None);
 
-        Assert.Equal([("shop", "committed", "collection"), ("shop", "v", "view")], created);
+        Assert.Equal([("shop", "committed", "collection"), ("shop", "v", "view")], created.Select(c => (c.Database, c.Collection, c.Type)));
     }
 }
