@@ -141,9 +141,11 @@ public sealed class RestoreMongoDatabaseCommand : MongoRestoreCmdlet
     /// </summary>
     private RepositorySnapshot NamedSnapshot()
     {
-        if (Id is null) throw SnapshotChoice.Missing("Restore-MongoDatabase", "restore", Repository!);
         var repository = OpenRepositoryArgument(Repository!, RepositoryAccess.Read);
-        var ids = SnapshotIdPatterns.Expand(new SnapshotCatalog(repository), Id!, Await);
+        var catalog = new SnapshotCatalog(repository);
+        // Never the newest restored unasked: it may be partial, copy-only or of another source; the refusal lists it instead.
+        if (Id is null) throw SnapshotChoice.Missing("Restore-MongoDatabase", "restore", Repository!, newest: SnapshotChoice.Newest(Await(catalog.CompleteAsync), fullOnly: true));
+        var ids = SnapshotIdPatterns.Expand(catalog, Id!, Await);
         var given = string.Join(", ", Id!);
         if (ids.Count != 1)
             throw new MongoBackupException(ErrorIds.InvalidArgument,
