@@ -18,7 +18,10 @@ function Invoke-ModuleBuild {
     $built = Join-Path $script:Root "src/MongoBackup.PowerShell/bin/$Configuration/net8.0"
     # Staged beside out/MongoBackup and moved into place only once final (ReadyToRun images in): a build that fails or
     # is stopped half way leaves the previous module, or none, never a half-staged one that imports as if complete.
-    $staging = Join-Path (Split-Path -Parent $script:ModuleOut) ".MongoBackup.staging-$([guid]::NewGuid().ToString('N'))"
+    $out = Split-Path -Parent $script:ModuleOut
+    # A build killed outright (no finally runs) leaves its staging folder: the next build clears it.
+    Get-ChildItem $out -Directory -Force -Filter '.MongoBackup.staging-*' -ErrorAction SilentlyContinue | Remove-Item -Recurse -Force
+    $staging = Join-Path $out ".MongoBackup.staging-$([guid]::NewGuid().ToString('N'))"
     try {
         Copy-ModuleLayout -Built $built -Destination $staging
         Invoke-ReadyToRun -Configuration $Configuration -Module $staging

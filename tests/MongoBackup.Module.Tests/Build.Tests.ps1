@@ -104,6 +104,8 @@ try { `$null = Invoke-ModuleBuild; Write-Host 'TASK DONE' } catch { Write-Host (
         $out = Join-Path $work 'succeeds/MongoBackup'
         New-Item -ItemType Directory -Path (Join-Path $out 'bin') -Force | Out-Null
         Set-Content (Join-Path $out 'bin/MongoBackup.PowerShell.dll') 'previous build'
+        # What a build killed outright left behind is cleared.
+        New-Item -ItemType Directory -Path (Join-Path $work 'succeeds/.MongoBackup.staging-0123') | Out-Null
         # While ReadyToRun runs on the staged copy, the module folder still holds the previous build.
         $check = "Set-Content (Join-Path `$Module 'bin/readytorun.txt') 'compiled'; Write-Host ('DURING: ' + (Get-Content '$out/bin/MongoBackup.PowerShell.dll'))"
         $output = Invoke-BuildTaskWith -Out $out -Built $built -ReadyToRun $check
