@@ -16,10 +16,30 @@ function Invoke-ModuleBuild {
     Invoke-Native dotnet @('build', (Join-Path $script:Root 'MongoBackup.sln'), '-c', $Configuration, '--nologo', '-v', 'quiet', '-clp:ErrorsOnly')
 
     $built = Join-Path $script:Root "src/MongoBackup.PowerShell/bin/$Configuration/net8.0"
-    Copy-ModuleLayout -Built $built -Destination $script:ModuleOut
-    Invoke-ReadyToRun -Configuration $Configuration -Module $script:ModuleOut
-    Write-Host "Module staged in out/MongoBackup"
+    # Staged beside out/MongoBackup and moved into place only once final (ReadyToRun images in): a build that fails or
+    # is stopped half way leaves the previous module, or none, never a half-staged one that imports as if complete.
+    $out = Split-Path -Parent $script:ModuleOut
+    # A build killed outright (no finally runs) leaves its staging folder: the next build clears it.
+    Get-ChildItem $out -Directory -Force -Filter '.MongoBackup.staging-*' -ErrorAction SilentlyContinue | Remove-Item -Recurse -Force
+    $staging = Join-Path $out ".MongoBackup.staging-$([guid]::NewGuid().ToString('N'))"
+    try {
+        Copy-ModuleLayout -Built $built -Destination $staging
+        Invoke-ReadyToRun -Configuration $Configuration -Module $staging
+        Publish-StagedModule -Staged $staging -Destination $script:ModuleOut
+    }
+    finally { if (Test-Path $staging) { Remove-Item $staging -Recurse -Force } }
+    Write-Host "Module staged in out/MongoBackup (final: ReadyToRun images in place)"
     return $script:ModuleOut
+}
+
+function Publish-StagedModule {
+    # Swaps a finished staging folder in for the module folder with renames (one directory rename each, atomic on one
+    # file system): out/MongoBackup is at every moment the previous module, absent, or the new one whole.
+    param([Parameter(Mandatory)] [string] $Staged, [Parameter(Mandatory)] [string] $Destination)
+    $previous = "$Staged.previous"
+    if (Test-Path $Destination) { [System.IO.Directory]::Move($Destination, $previous) }
+    [System.IO.Directory]::Move($Staged, $Destination)
+    if (Test-Path $previous) { Remove-Item $previous -Recurse -Force }
 }
 
 function Copy-ModuleLayout {

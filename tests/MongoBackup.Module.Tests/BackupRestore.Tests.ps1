@@ -27,7 +27,7 @@ BeforeAll {
 AfterAll {
     if ($script:uri) {
         $client = [MongoDB.Driver.MongoClient]::new($uri)
-        foreach ($name in $db, "$($db)_copy", "$($db)_kept", "$($db)_verified") { $client.DropDatabase($name, [System.Threading.CancellationToken]::None) }
+        foreach ($name in $db, "$($db)_copy", "$($db)_kept", "$($db)_verified", "$($db)_typo") { $client.DropDatabase($name, [System.Threading.CancellationToken]::None) }
     }
     Stop-MongoTestServer $server
     Remove-Item $repository -Recurse -Force -ErrorAction SilentlyContinue
@@ -127,16 +127,55 @@ Describe 'Backup-MongoDatabase' {
             Should -Throw -ErrorId 'ParameterArgumentValidationError*'
     }
 
+    It 'a mistyped -Collection is NothingSelected naming the collections of the database chosen, and writes no snapshot' {
+        $before = @(Get-MongoSnapshot -Repository $repository).Count
+        $failure = $null
+        try { Backup-MongoDatabase -ConnectionString $uri -Repository $repository -Database $db -Collection 'ordres' -ErrorAction Stop } catch { $failure = $_ }
+        $failure.FullyQualifiedErrorId | Should -BeLike 'MongoBackup.NothingSelected,*'
+        $failure.Exception.Message | Should -BeLike "Nothing on * matches the chosen databases and collections; the databases chosen hold $db.customers, $db.orders. Check the names' spelling*"
+        @(Get-MongoSnapshot -Repository $repository).Count | Should -Be $before
+    }
+
     It 'fails with NothingSelected when no database matches' {
         { Backup-MongoDatabase -ConnectionString $uri -Repository $repository -Database 'no_such_db_*' -ErrorAction Stop } |
-            Should -Throw -ErrorId 'MongoBackup.NothingSelected*'
+            Should -Throw -ErrorId 'MongoBackup.NothingSelected*' -ExpectedMessage "*its databases are *$db*"
     }
 }
 
 Describe 'Restore-MongoDatabase' {
     It 'a collection name that matches nothing is NothingSelected, naming what the snapshot holds' {
         { $snapshot | Restore-MongoDatabase -ConnectionString $uri -Collection "$db.orderz" -RenameDatabase "$db=$($db)_typo" -ErrorAction Stop } |
-            Should -Throw -ErrorId 'MongoBackup.NothingSelected*' -ExpectedMessage "Nothing in '*$($snapshot.Id)' matches the chosen databases, collections and namespaces; it holds $db.customers, $db.orders."
+            Should -Throw -ErrorId 'MongoBackup.NothingSelected*' -ExpectedMessage "Nothing in '*$($snapshot.Id)' matches the chosen databases, collections and namespaces (-Collection '$db.orderz' matches none of its namespaces); it holds $db.customers, $db.orders."
+    }
+
+    It 'two collection filters that match nothing together name both, and restore nothing' {
+        $failure = $null
+        try { $snapshot | Restore-MongoDatabase -ConnectionString $uri -Database 'no_such_db' -Collection 'orders' -RenameDatabase "$db=$($db)_typo" -ErrorAction Stop } catch { $failure = $_ }
+        $failure.FullyQualifiedErrorId | Should -BeLike 'MongoBackup.NothingSelected,*'
+        $failure.Exception.Message | Should -BeLike "*(-Database 'no_such_db' matches none of its namespaces); it holds $db.customers, $db.orders."
+        Get-DatabaseName $uri | Should -Not -Contain "$($db)_typo"
+    }
+
+    It 'a mistyped -Collection beside one that matches warns naming it and what the snapshot holds, and restores the one that matches' {
+        $result = $snapshot | Restore-MongoDatabase -ConnectionString $uri -Collection 'orders', 'ordres' -RenameDatabase "$db=$($db)_typo" -WarningVariable warned -WarningAction SilentlyContinue
+        $result.Succeeded | Should -BeTrue
+        @($result.Namespaces.TargetNamespace) | Should -Be @("$($db)_typo.orders")
+        $typo = @($warned | Where-Object { $_.Message -like '*ordres*' })
+        $typo.Count | Should -Be 1
+        $typo[0].Message | Should -BeLike "-Collection 'ordres' matches nothing in '*$($snapshot.Id)', so it restores nothing; it holds $db.customers, $db.orders. Check its spelling (names match case-sensitively)."
+    }
+
+    It 'a mistyped -ExcludeDatabase warns that it leaves nothing out, naming the databases there are' {
+        $result = $snapshot | Restore-MongoDatabase -ConnectionString $uri -Collection 'customers' -ExcludeDatabase "$($db)x" -RenameDatabase "$db=$($db)_excl" -WarningVariable warned -WarningAction SilentlyContinue
+        $result.Succeeded | Should -BeTrue
+        ($warned.Message -join "`n") | Should -BeLike "*-ExcludeDatabase '$($db)x' matches nothing in '*', so it leaves nothing out; it holds the databases $db. Check its spelling*"
+        [MongoDB.Driver.MongoClient]::new($uri).DropDatabase("$($db)_excl", [System.Threading.CancellationToken]::None)
+    }
+
+    It 'filters that all match say nothing' {
+        $null = $snapshot | Restore-MongoDatabase -ConnectionString $uri -Collection 'orders' -ExcludeCollection 'customers' -RenameDatabase "$db=$($db)_clean" -WarningVariable warned -WarningAction SilentlyContinue
+        @($warned | Where-Object { $_.Message -like '*matches nothing*' }).Count | Should -Be 0
+        [MongoDB.Driver.MongoClient]::new($uri).DropDatabase("$($db)_clean", [System.Threading.CancellationToken]::None)
     }
 
     It 'restores the same with -VerifyFirst, which checks every file before writing' {

@@ -64,3 +64,57 @@ Describe 'The test task' {
         finally { $env:MONGOBACKUP_FIXTURES = $saved }
     }
 }
+
+Describe 'The build task stages the module whole or not at all' {
+    BeforeAll {
+        function Invoke-BuildTaskWith {
+            # A fresh pwsh runs Invoke-ModuleBuild of build/Tasks.ps1 into $Out, with dotnet build skipped, the compiled
+            # output faked by $Built, and the ReadyToRun step replaced by $ReadyToRun; returns everything it printed.
+            param([string] $Out, [string] $Built, [string] $ReadyToRun)
+            $script = @"
+`$ErrorActionPreference = 'Stop'
+. '$(Join-Path $root 'build/Tasks.ps1')'
+`$ModuleOut = '$Out'
+function Invoke-Native { }
+function Invoke-ReadyToRun { param(`$Configuration, `$Module) $ReadyToRun }
+function Copy-ModuleLayout { param(`$Built, `$Destination) New-Item -ItemType Directory -Path (Join-Path `$Destination 'bin') -Force | Out-Null; Copy-Item '$Built/*' (Join-Path `$Destination 'bin') }
+try { `$null = Invoke-ModuleBuild; Write-Host 'TASK DONE' } catch { Write-Host ('TASK STOPPED: ' + `$_.Exception.Message) }
+"@
+            return (& dotnet (Join-Path $PSHOME 'pwsh.dll') -NoProfile -NonInteractive -Command $script *>&1 | Out-String)
+        }
+        $script:work = Join-Path ([System.IO.Path]::GetTempPath()) ('mongobackup-staging-' + [guid]::NewGuid().ToString('N'))
+        $script:built = Join-Path $work 'built'
+        New-Item -ItemType Directory -Path $built -Force | Out-Null
+        Set-Content (Join-Path $built 'MongoBackup.PowerShell.dll') 'new build'
+    }
+    AfterAll { Remove-Item $work -Recurse -Force -ErrorAction SilentlyContinue }
+
+    It 'a ReadyToRun step that fails leaves the previous module as it was, and no staging folder' {
+        $out = Join-Path $work 'fails/MongoBackup'
+        New-Item -ItemType Directory -Path (Join-Path $out 'bin') -Force | Out-Null
+        Set-Content (Join-Path $out 'bin/MongoBackup.PowerShell.dll') 'previous build'
+        $output = Invoke-BuildTaskWith -Out $out -Built $built -ReadyToRun "throw 'crossgen2 crashed'"
+        $output | Should -Match 'TASK STOPPED: crossgen2 crashed'
+        $output | Should -Not -Match 'Module staged'
+        Get-Content (Join-Path $out 'bin/MongoBackup.PowerShell.dll') | Should -Be 'previous build'
+        @(Get-ChildItem (Split-Path -Parent $out) -Force).Name | Should -Be @('MongoBackup')
+    }
+
+    It 'out/MongoBackup changes only once the module is final, and the last line says it is staged' {
+        $out = Join-Path $work 'succeeds/MongoBackup'
+        New-Item -ItemType Directory -Path (Join-Path $out 'bin') -Force | Out-Null
+        Set-Content (Join-Path $out 'bin/MongoBackup.PowerShell.dll') 'previous build'
+        # What a build killed outright left behind is cleared.
+        New-Item -ItemType Directory -Path (Join-Path $work 'succeeds/.MongoBackup.staging-0123') | Out-Null
+        # While ReadyToRun runs on the staged copy, the module folder still holds the previous build.
+        $check = "Set-Content (Join-Path `$Module 'bin/readytorun.txt') 'compiled'; Write-Host ('DURING: ' + (Get-Content '$out/bin/MongoBackup.PowerShell.dll'))"
+        $output = Invoke-BuildTaskWith -Out $out -Built $built -ReadyToRun $check
+        $output | Should -Match 'DURING: previous build'
+        $lines = @($output -split "`r?`n" | Where-Object { $_ })
+        $lines[-2] | Should -BeLike 'Module staged in out/MongoBackup*'
+        $lines[-1] | Should -Be 'TASK DONE'
+        Get-Content (Join-Path $out 'bin/MongoBackup.PowerShell.dll') | Should -Be 'new build'
+        Get-Content (Join-Path $out 'bin/readytorun.txt') | Should -Be 'compiled'
+        @(Get-ChildItem (Split-Path -Parent $out) -Force).Name | Should -Be @('MongoBackup')
+    }
+}

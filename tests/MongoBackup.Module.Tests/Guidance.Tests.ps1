@@ -40,6 +40,16 @@ Describe 'Choosing the snapshot to restore' {
         { Restore-MongoDatabase -ConnectionString $uri -Repository $repository -ErrorAction Stop } |
             Should -Throw -ErrorId 'MongoBackup.InvalidArgument*' -ExpectedMessage "*give -Id*Get-MongoSnapshot -Repository $repository -Latest | Restore-MongoDatabase*"
     }
+
+    It '-Repository without -Id lists the newest full snapshots to choose from, newest first, and restores none of them' {
+        $caught = $null
+        try { Restore-MongoDatabase -ConnectionString $uri -Repository $repository -RenameDatabase "$shop=$($shop)_unasked" -ErrorAction Stop } catch { $caught = $_ }
+        $caught.FullyQualifiedErrorId | Should -BeLike 'MongoBackup.InvalidArgument,*'
+        # Full snapshots only (a slice cannot be restored by Restore-MongoDatabase): the partial copy-only one, then the whole one.
+        $caught.Exception.Message | Should -BeLike "*give -Id (the newest there: $($partial.Id), $($whole.Id); tab completion lists them)*"
+        $databases = Read-Cursor ([MongoDB.Driver.MongoClient]::new($uri).ListDatabaseNames([System.Threading.CancellationToken]::None))
+        $databases.Contains("$($shop)_unasked") | Should -BeFalse
+    }
 }
 
 Describe 'The other cmdlets of chosen snapshots, given -Repository without -Id' {
@@ -65,6 +75,9 @@ Describe 'The other cmdlets of chosen snapshots, given -Repository without -Id' 
         try { & $Name @arguments } catch { $caught = $_ }
         $caught.FullyQualifiedErrorId | Should -BeLike "MongoBackup.InvalidArgument,*"
         $caught.Exception.Message | Should -BeLike "-Repository names where snapshots are, not which one to $($Doing): give -Id*Get-MongoSnapshot -Repository $repository -Latest | $Name ...*"
+        # Every kind can be tested, copied, exported or removed: the newest three are named, the slice among them.
+        $newest = @(Get-MongoSnapshot -Repository $repository | Sort-Object StartTime -Descending | Select-Object -First 3).Id
+        $caught.Exception.Message | Should -BeLike "*give -Id (the newest there: $($newest -join ', '); tab completion lists them)*"
         if ($More) { $caught.Exception.Message | Should -BeLike "*$More" }
         else { $caught.Exception.Message | Should -BeLike '*holding that database).' }
         @(Get-MongoSnapshot -Repository $repository).Count | Should -Be $before

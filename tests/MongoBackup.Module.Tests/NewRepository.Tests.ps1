@@ -116,3 +116,32 @@ Describe 'Sibling commands that may start a repository' {
         @(Get-ChildItem $empty.FullName -Force).Count | Should -Be 0
     }
 }
+
+Describe 'New-MongoRepository -Path for a folder that is not there yet' {
+    It 'creates the folder and its missing parents (mkdir -p), says so on the verbose stream, and a backup into it works' {
+        $deep = Join-Path $root 'nas/mongo/prod'
+        $repo = New-MongoRepository -Path $deep -Verbose 4>&1 | Tee-Object -Variable said | Where-Object { $_ -isnot [System.Management.Automation.VerboseRecord] }
+        $deep | Should -Exist
+        ($said | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }).Message |
+            Should -Be "Created the repository folder '$deep' inside '$root': it holds no snapshot yet."
+        $repo.Location | Should -Be $deep
+        (Backup-MongoDatabase -ConnectionString $uri -Repository $repo -Database $db -WarningAction SilentlyContinue).Status | Should -Be 'Complete'
+    }
+
+    It 'says nothing and changes nothing for a folder that exists' {
+        $existing = New-MongoRepository -Path $repository -Verbose 4>&1
+        @($existing | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }).Count | Should -Be 0
+        @(Get-MongoSnapshot -Repository $existing).Count | Should -BeGreaterThan 0
+    }
+
+    It 'a folder that cannot be created is RepositoryNotWritable naming it and the folder it was to go in' {
+        $file = Join-Path $root 'a-file'
+        Set-Content $file 'not a folder'
+        $inside = Join-Path $file 'mongo'
+        $failure = $null
+        try { New-MongoRepository -Path $inside -ErrorAction Stop } catch { $failure = $_ }
+        $failure.FullyQualifiedErrorId | Should -BeLike 'MongoBackup.RepositoryNotWritable,*'
+        $failure.Exception.Message | Should -BeLike "Cannot create the repository folder '$inside' inside '$root':*"
+        $file | Should -Exist
+    }
+}

@@ -5,7 +5,8 @@ BeforeDiscovery {
     # Each view: the columns that must show at 80 (the most useful, leftmost), and those that join them at 120.
     $script:views = @(
         @{ Name = 'MongoSnapshot'; Key = 'Id', 'Kind', 'Status', 'StartTime', 'Size'; All = 'Documents', 'Contents' }
-        @{ Name = 'MongoRestoreResult'; Key = 'Succeeded', 'Namespaces', 'Failures', 'FinalDocuments', 'OplogEntriesApplied', 'Duration'; All = @() }
+        @{ Name = 'MongoRestoreResult'; Key = 'Restored', 'Succeeded', 'Namespaces', 'Failures', 'FinalDocuments', 'Duration'; All = 'OplogEntriesApplied' }
+        @{ Name = 'MongoRestoreResult#PointInTime'; Key = 'PointInTime', 'BaseSnapshotId', 'Succeeded', 'Namespaces'; All = 'Slices', 'Failures', 'FinalDocuments', 'Duration' }
         @{ Name = 'MongoNamespaceRestoreResult'; Key = 'TargetNamespace', 'Succeeded', 'FinalDocuments', 'Indexes', 'Duration', 'Problem'; All = @() }
         @{ Name = 'MongoRestoreWindow'; Key = 'From', 'To', 'Duration', 'Slices'; All = 'ReplicaSetName', 'Scope' }
         @{ Name = 'MongoSnapshotTestResult'; Key = 'SnapshotId', 'Passed', 'Files', 'Documents', 'RestoreChecked', 'Problems'; All = @() }
@@ -38,10 +39,13 @@ BeforeAll {
     Set-Content (Join-Path $damaged 'manifest.json') '{ "id": "20200102T000000Z-full-0bad", "kind": '
 
     $restore = Restore-MongoDatabase -InputObject $full -ConnectionString $uri -RenameDatabase "$db=$($db)_copy"
+    $script:moment = (Get-MongoRestoreWindow -Repository $repository).To
+    $pointInTime = Restore-MongoPointInTime -ConnectionString $uri -Repository $repository -PointInTime $moment -RenameDatabase "$db=$($db)_pit" -WarningAction SilentlyContinue
     $tested = Test-MongoSnapshot -InputObject $full
     $script:objects = @{
         MongoSnapshot                  = @(Get-MongoSnapshot -Repository $repository -IncludeIncomplete -WarningAction SilentlyContinue)
         MongoRestoreResult             = @($restore)
+        'MongoRestoreResult#PointInTime' = @($pointInTime)
         MongoNamespaceRestoreResult    = @($restore.Namespaces)
         MongoRestoreWindow             = @(Get-MongoRestoreWindow -Repository $repository)
         MongoSnapshotTestResult        = @($tested)
@@ -68,7 +72,7 @@ BeforeAll {
 AfterAll {
     if ($script:uri) {
         $client = [MongoDB.Driver.MongoClient]::new($uri)
-        foreach ($name in $db, "$($db)_copy") { $client.DropDatabase($name, [System.Threading.CancellationToken]::None) }
+        foreach ($name in $db, "$($db)_copy", "$($db)_pit") { $client.DropDatabase($name, [System.Threading.CancellationToken]::None) }
     }
     Stop-MongoTestServer $server
     Remove-Item $repository -Recurse -Force -ErrorAction SilentlyContinue
@@ -114,6 +118,20 @@ Describe 'Restore boundaries in list views carry milliseconds' {
     }
 }
 
+Describe 'What the restore tables name' {
+    It 'Restore-MongoDatabase names the snapshot it restored' {
+        $restore = $objects['MongoRestoreResult'][0]
+        (Get-Rendered $restore 80)[2] | Should -Match ('^' + [regex]::Escape($restore.BaseSnapshotId) + '\s+True\s+1\s+0\s+3,000\s+\S.*$')
+    }
+
+    It 'Restore-MongoPointInTime names the moment restored to, its base snapshot and the slices replayed' {
+        $pointInTime = $objects['MongoRestoreResult#PointInTime'][0]
+        $pointInTime.BaseSnapshotId | Should -Not -BeNullOrEmpty
+        $row = (Get-Rendered $pointInTime 120)[2]
+        $row | Should -Match ('^' + [regex]::Escape($moment.ToLocalTime().ToString('yyyy-MM-dd HH:mm:ss.fff zzz')) + '\s+' + [regex]::Escape($pointInTime.BaseSnapshotId) + '\s+True\s+1\s+1\s+0\s+3,001 ')
+    }
+}
+
 Describe 'What the retention table shows' {
     It 'shows each Reason whole at 120 columns (wrapped, not cut to "kept by KeepL…")' {
         $decisions = $objects['MongoSnapshotRetentionDecision']
@@ -128,9 +146,10 @@ Describe 'What the retention table shows' {
 Describe 'Table headers name properties' {
     It 'every column of the <Name> table is a property of the object, save the computed columns named here' -ForEach $views {
         # Computed from a property and shown formatted: Size (SizeBytes in KB/MB/GB), Slices (SliceCount, too wide a
-        # header for 80 columns), a namespace's Problem (its Error or its refused documents). A snapshot's Contents is a
-        # property, so Format-Table Id,Contents shows it.
-        $computed = 'Size', 'Slices', 'Problem'
+        # header for 80 columns), a namespace's Problem (its Error or its refused documents), a restore's Restored (its
+        # BaseSnapshotId, or the Source of a mongodump restored). A snapshot's Contents is a property, so Format-Table
+        # Id,Contents shows it.
+        $computed = 'Size', 'Slices', 'Problem', 'Restored'
         $properties = @($objects[$Name][0].PSObject.Properties.Name)
         foreach ($column in @($Key + $All) | Where-Object { $_ -notin $computed }) {
             $properties | Should -Contain $column -Because "the $Name table's column $column"

@@ -88,6 +88,26 @@ Describe 'Restore-MongoDatabase -WhatIf' {
     }
 }
 
+Describe 'What a console shows of a restore -WhatIf' {
+    It 'says each step once: its planned action, with no What if line repeating it (<Name>)' -ForEach @(
+        @{ Name = 'Restore-MongoDatabase'; Command = 'Get-MongoSnapshot -Repository "{0}" -Id {1} | Restore-MongoDatabase -ConnectionString "{2}" -RenameDatabase "{3}={3}_console" -WhatIf' }
+        @{ Name = 'Restore-MongoPointInTime'; Command = 'Restore-MongoPointInTime -Repository "{0}" -ConnectionString "{2}" -ClusterTime (Get-MongoSnapshot -Repository "{0}" -Id {1}).ConsistentAtTimestamp -RenameDatabase "{3}={3}_console" -WhatIf' }
+    ) {
+        # A fresh pwsh whose host writes to its standard output, as a console shows it; the plan is not captured.
+        $line = $Command -f $repository, $full.Id, $uri, $db
+        $script = "`$PSStyle.OutputRendering = 'PlainText'; Import-Module '$($env:MONGOBACKUP_MODULE)'; $line | Format-Table -Property Action, Target -AutoSize | Out-String -Width 200"
+        $exe = [Environment]::ProcessPath
+        $arguments = @('-NoProfile', '-NonInteractive', '-Command', $script)
+        if ([IO.Path]::GetFileNameWithoutExtension($exe) -eq 'dotnet') { $arguments = @(Join-Path $PSHOME 'pwsh.dll') + $arguments }
+        $output = (& $exe @arguments 2>&1 | Out-String)
+        $output | Should -Not -Match 'What if:' -Because $output
+        foreach ($collection in 'orders', 'customers') {
+            [regex]::Matches($output, [regex]::Escape("$($db)_console.$collection")).Count | Should -Be 1 -Because $output
+        }
+        Get-DatabaseName $uri | Should -Not -Contain "$($db)_console"
+    }
+}
+
 Describe 'Restore-MongoPointInTime -WhatIf' {
     It 'plans each namespace with the base snapshot and marks a target that holds data' {
         $plan = Restore-MongoPointInTime -ConnectionString $uri -Repository $repository -ClusterTime $full.ConsistentAtTimestamp -RenameDatabase "$db=$($db)_busy" -WhatIf -WarningAction SilentlyContinue

@@ -119,7 +119,8 @@ public sealed class BackupRunner(IEngineObserver observer)
         if (collections.Count == 0 && request.Filter.SelectsEverything && request.Query is null) return collections;
         if (collections.Count == 0)
             throw new MongoBackupException(ErrorIds.NothingSelected,
-                $"Nothing on {request.Connection.DisplayName} matches the chosen databases and collections.");
+                $"Nothing on {request.Connection.DisplayName} matches the chosen databases and collections; " +
+                $"{await WhatIsThereAsync(client, request.Filter, ct)}. Check the names' spelling (they match case-sensitively).");
         if (request.Query is not null && (collections.Count != 1 || !collections[0].HasData))
             throw new MongoBackupException(ErrorIds.InvalidArgument,
                 $"-Query filters one collection, as mongodump's --query: the backup selects {ListedNamespaces(collections)}. Name one collection with -Database and -Collection.",
@@ -205,6 +206,23 @@ public sealed class BackupRunner(IEngineObserver observer)
         if (await oplog.RolledPastAsync(from, ct) is { } lost)
             throw new MongoBackupException(ErrorIds.BackupFailed,
                 $"The oplog rolled over during the backup (its oldest entry, {lost.To}, is newer than the backup's start, {from}): the snapshot could not be made consistent. Enlarge the oplog or back up at a quieter time.");
+    }
+
+    /// <summary>
+    /// What a backup that selected nothing could have taken, so a mistyped -Collection's right name is in the refusal: the
+    /// collections of the databases the filter names, or, when it names none there is, the server's databases. Listed only
+    /// on this failure path.
+    /// </summary>
+    private static async Task<string> WhatIsThereAsync(IMongoClient client, NamespaceFilter filter, CancellationToken ct)
+    {
+        const int shown = 10;
+        var everything = await DriverErrors.Translate(() => CollectionCatalog.ListAsync(client, NamespaceFilter.Everything, ct), client);
+        var chosen = everything.Where(c => filter.IncludesDatabase(c.Database)).Select(c => c.Namespace).Order(StringComparer.Ordinal).ToList();
+        static string Some(IReadOnlyList<string> names) =>
+            string.Join(", ", names.Take(shown)) + (names.Count > shown ? $" and {names.Count - shown} more" : "");
+        if (chosen.Count > 0) return $"the databases chosen hold {Some(chosen)}";
+        var databases = everything.Select(c => c.Database).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        return databases.Count == 0 ? "it holds no user database" : $"its databases are {Some(databases)}";
     }
 
     private static string ListedNamespaces(IReadOnlyList<SourceCollection> collections) =>

@@ -157,7 +157,7 @@ public sealed class BackupMongoDatabaseCommand : MongoBackupSourceCmdlet
         var mongos = request.Connection.DisplayName;
         WriteVerbose($"Cluster {mongos}: {plan.Shards.Count} shard(s): {string.Join(", ", plan.Shards.Select(s => $"{s.Name} (replica set {s.ReplicaSetName} at {s.Reached})"))}; balancer mode '{plan.BalancerMode}'.");
         if (plan.BalancerMode == "off")
-            WritePlannedAction("Check balancer", mongos, "the balancer is off: it stays off, chunks stay where they are", mongos, changes: false);
+            WritePlannedAction("Check balancer", mongos, "the balancer is off: it stays off, chunks stay where they are", mongos);
         else
             WritePlannedAction("Stop balancer", mongos, $"the balancer is running (mode '{plan.BalancerMode}'): " +
                 (plan.StopsBalancer ? "stopped for the backup (balancerStop) and started again when it ends" : "the backup would refuse it"), mongos, plan.BalancerRefusal);

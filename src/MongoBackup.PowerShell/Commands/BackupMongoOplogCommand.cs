@@ -155,7 +155,7 @@ public sealed class BackupMongoOplogCommand : MongoReadingCmdlet
         else
             // The run judges its key before it finds nothing new: a key it refuses is refused then too.
             WritePlannedAction("Nothing", repositoryPath, $"the oplog holds nothing {from}: no slice would be written", slice.Connection.DisplayName,
-                refusal, changes: false);
+                refusal);
     }
 
     private static void RequirePositive(TimeSpan value, string parameter)

@@ -90,7 +90,7 @@ public sealed class CopyMongoSnapshotCommand : MongoSnapshotCmdlet
             WriteWarning($"Snapshot {manifest.Id} in {destinationPath} is the same snapshot and is skipped, but {keys}: " +
                 $"rotate each copy's key too (Update-MongoSnapshotKey -Repository {destinationPath}).");
         if (IsWhatIf())
-            WritePlannedAction("Skip", manifest.Id, $"{destinationPath} already holds it, the same files (-SkipExisting)", source.Location, changes: false);
+            WritePlannedAction("Skip", manifest.Id, $"{destinationPath} already holds it, the same files (-SkipExisting)", source.Location);
         else
             WriteVerbose($"Skipped snapshot {manifest.Id}: {destinationPath} already holds it, the same files (-SkipExisting).");
     }

@@ -167,35 +167,35 @@ public sealed partial class GetMongoSnapshotCommand : MongoEngineCmdlet
     {
         var criteria = Criteria();
         return snapshots
-            .Where(s => criteria.All(c => c.Matches(s)))
+            .Where(criteria.All)
             // Ids start with the UTC start time, so they also order the incomplete ones that have no manifest.
             .OrderByDescending(s => s.StartTime ?? DateTimeOffset.MinValue)
             .ThenByDescending(s => s.Id, StringComparer.Ordinal);
     }
 
     /// <summary>The filters given (-Kind or -Latest's Full, -Id, -SourceId, -Database), each as the user wrote it and what it keeps.</summary>
-    private List<(string Given, Func<MongoSnapshot, bool> Matches)> Criteria()
+    private FilterCriteria<MongoSnapshot> Criteria()
     {
-        var criteria = new List<(string, Func<MongoSnapshot, bool>)>();
+        var criteria = new FilterCriteria<MongoSnapshot>();
         var kinds = Kind ?? (Latest ? [FullKind] : []);
         if (kinds.Length > 0)
-            criteria.Add((Kind is null ? "-Latest (full snapshots)" : $"-Kind {string.Join(",", kinds)}", s => kinds.Contains(s.Kind, StringComparer.OrdinalIgnoreCase)));
+            criteria.Add(Kind is null ? "-Latest (full snapshots)" : $"-Kind {string.Join(",", kinds)}", s => kinds.Contains(s.Kind, StringComparer.OrdinalIgnoreCase));
         if (Id is { Length: > 0 })
         {
             var ids = Id.Select(p => new WildcardPattern(p, WildcardOptions.IgnoreCase)).ToList();
-            criteria.Add(($"-Id {Quoted(Id)}", s => ids.Any(p => p.IsMatch(s.Id))));
+            criteria.Add($"-Id {Quoted(Id)}", s => ids.Any(p => p.IsMatch(s.Id)));
         }
         if (SourceId is { } sourceId)
-            criteria.Add(($"-SourceId '{sourceId}'", s => string.Equals(s.SourceId, sourceId, StringComparison.OrdinalIgnoreCase)));
+            criteria.Add($"-SourceId '{sourceId}'", s => string.Equals(s.SourceId, sourceId, StringComparison.OrdinalIgnoreCase));
         if (Database is { Length: > 0 })
         {
             var databases = Database.Select(p => new WildcardPattern(p, WildcardOptions.None)).ToList();
-            criteria.Add(($"-Database {Quoted(Database)}", s => s.Databases.Any(name => databases.Any(p => p.IsMatch(name)))));
+            criteria.Add($"-Database {Quoted(Database)}", s => s.Databases.Any(name => databases.Any(p => p.IsMatch(name))));
         }
         return criteria;
     }
 
-    private static string Quoted(IEnumerable<string> values) => string.Join(", ", values.Select(v => $"'{v}'"));
+    private static string Quoted(IEnumerable<string> values) => FilterCriteria<MongoSnapshot>.Quoted(values);
 
     /// <summary>
     /// Tryout8 P2: a filter that matches no snapshot of a repository that holds some (a mistyped -Database) lists nothing,
@@ -209,13 +209,13 @@ public sealed partial class GetMongoSnapshotCommand : MongoEngineCmdlet
         var criteria = Criteria();
         if (criteria.Count == 0 || Filter(snapshots).Any()) return null;
         var complete = snapshots.Where(s => !s.IsUnreadable).ToList();
-        var alone = criteria.Where(c => !complete.Any(c.Matches)).Select(c => c.Given).ToList();
+        var alone = criteria.MatchingNothing(complete);
         var exactIdsMissing = Id is { Length: > 0 } && Id.All(i => !WildcardPattern.ContainsWildcardCharacters(i))
             && alone.Any(a => a.StartsWith("-Id", StringComparison.Ordinal));
         if (exactIdsMissing) return null;
         var culprit = alone.Count > 0
             ? $"{string.Join(" and ", alone)} matches none of them"
-            : $"none matches {string.Join(" and ", criteria.Select(c => c.Given))} together";
+            : $"none matches {string.Join(" and ", criteria.Given)} together";
         var databases = complete.SelectMany(s => s.Databases).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
         var kinds = complete.Select(s => s.Kind).Distinct(StringComparer.OrdinalIgnoreCase).Order(StringComparer.Ordinal).ToList();
         var sources = complete.Select(s => s.SourceId).OfType<string>().Distinct(StringComparer.OrdinalIgnoreCase).Order(StringComparer.Ordinal).ToList();

@@ -108,8 +108,7 @@ public sealed class InvokeMongoBackupPolicyCommand : MongoBackupSourceCmdlet
             WarnWhenNewRepository(request.Repository, "this policy's first run");
             var preview = Await(ct => BackupPolicyRunner.PreviewAsync(request, ct));
             var (decision, removals, refusal) = preview;
-            WritePlannedAction(decision.Action.ToString(), request.Repository.Location, decision.Reason, connection.DisplayName, refusal,
-                changes: decision.Action is PolicyAction.Full or PolicyAction.Slice);
+            WritePlannedAction(decision.Action.ToString(), request.Repository.Location, decision.Reason, connection.DisplayName, refusal);
             foreach (var id in removals)
                 WritePlannedAction("Remove", id, $"snapshot of {preview.RetentionSource} from {request.Repository.Location} (retention: {request.Retention})", request.Repository.Location);
             if (preview.OtherSourcesKept.Count > 0)

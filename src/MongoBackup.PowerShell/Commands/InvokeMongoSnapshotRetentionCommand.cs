@@ -66,8 +66,7 @@ public sealed class InvokeMongoSnapshotRetentionCommand : MongoEngineCmdlet
             // The dry run emits its plan as every -WhatIf does: one MongoPlannedAction per snapshot, Keep or Remove, why;
             // a What if line only for a removal (keeping is no operation), as Invoke-MongoBackupPolicy -WhatIf does.
             foreach (var decision in plan.Decisions)
-                WritePlannedAction(decision.Action.ToString(), decision.SnapshotId, decision.Reason, repository.Location,
-                    changes: decision.Action == RetentionAction.Remove);
+                WritePlannedAction(decision.Action.ToString(), decision.SnapshotId, decision.Reason, repository.Location);
             return;
         }
         var confirmed = plan.Removals

@@ -210,16 +210,15 @@ public abstract class MongoEngineCmdlet : PSCmdlet, IDisposable
             : LanguagePrimitives.IsTrue(GetVariableValue("WhatIfPreference"));
 
     /// <summary>
-    /// Emits one step of a -WhatIf plan: a <see cref="MongoPlannedAction"/> on the pipeline and, for a step that would
-    /// change something (<paramref name="changes"/>; not a Keep or a Nothing), the What if line on the host (ShouldProcess),
-    /// so the host lists what would be done and the objects the whole plan. A step the real run would refuse is also a
-    /// warning, so it is seen where the plan is read (unless <paramref name="warnRefusal"/> is false: a refusal of the
-    /// whole run, already written once as an error, is not repeated for each of its steps).
+    /// Emits one step of a -WhatIf plan: a <see cref="MongoPlannedAction"/> on the pipeline, the one account of the step.
+    /// No "What if:" line is written for it as well (a DBA's first try-out read every restore step twice, line and row);
+    /// the object carries the same action, target and detail, and whether the run would refuse it. A step the real run
+    /// would refuse is also a warning, so it is seen where the plan is read (unless <paramref name="warnRefusal"/> is
+    /// false: a refusal of the whole run, already written once as an error, is not repeated for each of its steps).
     /// </summary>
     protected void WritePlannedAction(string action, string target, string detail, string? source = null, MongoBackupException? refusal = null,
-        bool changes = true, bool warnRefusal = true)
+        bool warnRefusal = true)
     {
-        if (changes) ShouldProcess(target, $"{action}: {detail}");
         if (refusal is not null && warnRefusal) WriteWarning($"-WhatIf: the run would refuse {target}: {refusal.Message}");
         WriteObject(new MongoPlannedAction
         {

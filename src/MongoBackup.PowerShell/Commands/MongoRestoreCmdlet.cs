@@ -147,6 +147,62 @@ public abstract class MongoRestoreCmdlet : MongoEncryptedConnectionCmdlet
         }
     }
 
+    /// <summary>
+    /// The namespace filters given, one criterion per pattern as the user wrote it ("-Collection 'ordres'"), over a
+    /// source's namespaces ("db.coll"), matched as <see cref="NamespaceFilter"/> matches them: the includes (-Database,
+    /// -Collection, -NamespaceInclude) and the excludes (-ExcludeDatabase, -ExcludeCollection, -NamespaceExclude).
+    /// </summary>
+    private protected (FilterCriteria<string> Includes, FilterCriteria<string> Excludes) NamespaceCriteria()
+    {
+        static string DatabaseOf(string ns) => NamespaceName.Split(ns).Database;
+        static bool CollectionMatches(NamePattern p, string ns) => p.IsMatch(NamespaceName.Split(ns).Collection) || p.IsMatch(ns);
+        var includes = new FilterCriteria<string>();
+        var excludes = new FilterCriteria<string>();
+        foreach (var d in Database ?? []) { var p = new NamePattern(d); includes.Add($"-Database '{d}'", ns => p.IsMatch(DatabaseOf(ns))); }
+        foreach (var c in Collection ?? []) { var p = new NamePattern(c); includes.Add($"-Collection '{c}'", ns => CollectionMatches(p, ns)); }
+        foreach (var n in NamespaceInclude ?? []) { var p = NamespacePattern.ForMatching(n); includes.Add($"-NamespaceInclude '{n}'", p.IsMatch); }
+        foreach (var d in ExcludeDatabase ?? []) { var p = new NamePattern(d); excludes.Add($"-ExcludeDatabase '{d}'", ns => p.IsMatch(DatabaseOf(ns))); }
+        foreach (var c in ExcludeCollection ?? []) { var p = new NamePattern(c); excludes.Add($"-ExcludeCollection '{c}'", ns => CollectionMatches(p, ns)); }
+        foreach (var n in NamespaceExclude ?? []) { var p = NamespacePattern.ForMatching(n); excludes.Add($"-NamespaceExclude '{n}'", p.IsMatch); }
+        return (includes, excludes);
+    }
+
+    /// <summary>
+    /// Why nothing of <paramref name="held"/> is restored, as the refusal names it: the include filters that match none of
+    /// it on their own, else that they match nothing together (as Get-MongoSnapshot says of its filters).
+    /// </summary>
+    protected string NothingMatchedBecause(IReadOnlyCollection<string> held)
+    {
+        var (includes, _) = NamespaceCriteria();
+        var alone = includes.MatchingNothing(held);
+        if (alone.Count > 0) return $"{string.Join(" and ", alone)} {(alone.Count == 1 ? "matches" : "match")} none of its namespaces";
+        return includes.Count > 1 ? $"none matches {string.Join(" and ", includes.Given)} together" : "the filters given leave nothing";
+    }
+
+    /// <summary>
+    /// A restore that restores something, but with a filter pattern that matches nothing in the source (-Collection
+    /// orders,ordres; -ExcludeDatabase shpo): the typo is named on the warning stream with what the source holds, and
+    /// the restore goes on with what the other patterns chose. An include that chose nothing at all is the
+    /// NothingSelected refusal instead; an exclude that leaves nothing out may be a generic script's, so it is a warning.
+    /// </summary>
+    /// <param name="held">The source's namespaces, unfiltered ("db.coll"); read only when a filter is given.</param>
+    /// <param name="createdLater">Namespaces the restore's oplog creates beyond the files (a pattern may name one of them); read only when a pattern misses.</param>
+    protected void WarnOfFiltersMatchingNothing(Func<IReadOnlyCollection<string>> held, string source, Func<IReadOnlyCollection<string>> createdLater)
+    {
+        var (includes, excludes) = NamespaceCriteria();
+        if (includes.Count + excludes.Count == 0) return;
+        var namespaces = held();
+        if (includes.MatchingNothing(namespaces).Count == 0 && excludes.MatchingNothing(namespaces).Count == 0) return;
+        var all = namespaces.Concat(createdLater()).ToList();
+        var databases = FilterCriteria<string>.Some(all.Select(ns => NamespaceName.Split(ns).Database));
+        string Holds(string given) => given.Contains("Database", StringComparison.Ordinal)
+            ? $"it holds the databases {databases}" : $"it holds {FilterCriteria<string>.Some(all)}";
+        foreach (var given in includes.MatchingNothing(all))
+            WriteWarning($"{given} matches nothing in '{source}', so it restores nothing; {Holds(given)}. Check its spelling (names match case-sensitively).");
+        foreach (var given in excludes.MatchingNothing(all))
+            WriteWarning($"{given} matches nothing in '{source}', so it leaves nothing out; {Holds(given)}. Check its spelling (names match case-sensitively).");
+    }
+
     /// <summary>The engine request the shared parameters describe; the caller adds its source.</summary>
     protected RestoreRequest BuildRestoreRequest()
     {

@@ -43,8 +43,10 @@ public abstract class MongoSnapshotCmdlet : MongoEngineCmdlet
             yield return (Open(snapshot.Repository), snapshot.Id, snapshot);
             yield break;
         }
-        if (Id.Length == 0) throw SnapshotChoice.Missing(MyInvocation.MyCommand.Name, Doing, Repository, MoreChoices(Repository));
         var repository = Open(Repository);
+        if (Id.Length == 0)
+            throw SnapshotChoice.Missing(MyInvocation.MyCommand.Name, Doing, Repository, MoreChoices(Repository),
+                SnapshotChoice.Newest(Await(Catalog(repository).CompleteAsync), fullOnly: false));
         foreach (var id in SnapshotIdPatterns.Expand(Catalog(repository), Id, Await)) yield return (repository, id, null);
     }
 

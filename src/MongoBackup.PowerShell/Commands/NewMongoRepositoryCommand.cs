@@ -77,11 +77,33 @@ public sealed class NewMongoRepositoryCommand : MongoEngineCmdlet
         {
             AzureSet => Azure(),
             S3Set => S3Store(),
-            _ => new MongoRepository(RepositoryLocation.Folder(ResolvePath(Path)), RepositoryOptions.None, "file system"),
+            _ => new MongoRepository(RepositoryLocation.Folder(CreateFolder(ResolvePath(Path))), RepositoryOptions.None, "file system"),
         };
         RepositoryResolver.Remember(repository);
         WriteObject(repository);
     });
+
+    /// <summary>
+    /// New-MongoRepository is the user asking for a repository, so a folder that is not there yet is created with its
+    /// missing parents (mkdir -p), said on the verbose stream; a backup given a plain path creates one level only, since
+    /// there a typo in a parent's name is the likelier cause. A folder that cannot be created is RepositoryNotWritable
+    /// naming it and the nearest folder that exists, here rather than at the first backup.
+    /// </summary>
+    private string CreateFolder(string path)
+    {
+        if (Directory.Exists(path)) return path;
+        var existing = System.IO.Path.GetDirectoryName(System.IO.Path.TrimEndingDirectorySeparator(path));
+        while (!string.IsNullOrEmpty(existing) && !Directory.Exists(existing)) existing = System.IO.Path.GetDirectoryName(existing);
+        try { Directory.CreateDirectory(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new MongoBackupException(ErrorIds.RepositoryNotWritable,
+                $"Cannot create the repository folder '{path}'{(string.IsNullOrEmpty(existing) ? "" : $" inside '{existing}'")}: {e.Message} " +
+                "Check the path, and that this account may create folders there.", target: path);
+        }
+        WriteVerbose($"Created the repository folder '{path}'{(string.IsNullOrEmpty(existing) ? "" : $" inside '{existing}'")}: it holds no snapshot yet.");
+        return path;
+    }
 
     private MongoRepository Azure()
     {

@@ -61,7 +61,8 @@ public sealed class RestoreMongoDatabaseCommand : MongoRestoreCmdlet
         var plan = PlanOrRefuseSource(() => Await(ct => RestoreRunner.PlanAsync(request, ct)), source, request.Connection.DisplayName);
         if (plan is null) return; // -WhatIf: the source is refused whole, said as the plan's one step
         // What the source holds, unfiltered and unrenamed: read only to name it in a refusal.
-        IReadOnlyCollection<PlannedNamespace> Everything() =>
+        IReadOnlyCollection<PlannedNamespace>? everything = null;
+        IReadOnlyCollection<PlannedNamespace> Everything() => everything ??=
             Await(ct => RestoreRunner.PlanAsync(request with { Filter = NamespaceFilter.Everything, Map = MongoBackup.Engine.Model.NamespaceMap.Identity }, ct));
         // What the dump's oplog creates beyond its files (a dump holding only oplog.bson: all of it), read only when asked.
         IReadOnlyList<string>? createdByOplog = null;
@@ -76,10 +77,12 @@ public sealed class RestoreMongoDatabaseCommand : MongoRestoreCmdlet
             // A mistyped collection name is the usual cause: say what the source holds, so the right name is in the message.
             var held = Everything().Select(ns => ns.SourceNamespace).Order(StringComparer.Ordinal).ToList();
             var list = string.Join(", ", held.Take(20)) + (held.Count > 20 ? $" and {held.Count - 20} more" : "");
+            var because = held.Count == 0 ? "" : $" ({NothingMatchedBecause(held)})";
             throw new MongoBackupException(ErrorIds.NothingSelected,
-                $"Nothing in '{source}' matches the chosen databases, collections and namespaces; it holds {(held.Count == 0 ? "no namespace" : list)}" +
+                $"Nothing in '{source}' matches the chosen databases, collections and namespaces{because}; it holds {(held.Count == 0 ? "no namespace" : list)}" +
                 $"{(held.Count == 0 && !NoOplogReplay ? ", and its oplog (if any) creates none of them" : "")}.", target: source);
         }
+        WarnOfFiltersMatchingNothing(() => Everything().Select(ns => ns.SourceNamespace).ToList(), source, CreatedByOplog);
         // Only an oplog-only dump's are listed and confirmed here; a dump with files replays its oplog into what it restores,
         // and the run checks every target the replay creates before it writes.
         var fromOplog = plan.Count == 0 ? CreatedByOplog() : [];
@@ -141,9 +144,11 @@ public sealed class RestoreMongoDatabaseCommand : MongoRestoreCmdlet
     /// </summary>
     private RepositorySnapshot NamedSnapshot()
     {
-        if (Id is null) throw SnapshotChoice.Missing("Restore-MongoDatabase", "restore", Repository!);
         var repository = OpenRepositoryArgument(Repository!, RepositoryAccess.Read);
-        var ids = SnapshotIdPatterns.Expand(new SnapshotCatalog(repository), Id!, Await);
+        var catalog = new SnapshotCatalog(repository);
+        // Never the newest restored unasked: it may be partial, copy-only or of another source; the refusal lists it instead.
+        if (Id is null) throw SnapshotChoice.Missing("Restore-MongoDatabase", "restore", Repository!, newest: SnapshotChoice.Newest(Await(catalog.CompleteAsync), fullOnly: true));
+        var ids = SnapshotIdPatterns.Expand(catalog, Id!, Await);
         var given = string.Join(", ", Id!);
         if (ids.Count != 1)
             throw new MongoBackupException(ErrorIds.InvalidArgument,

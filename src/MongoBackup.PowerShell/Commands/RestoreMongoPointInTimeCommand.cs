@@ -114,7 +114,11 @@ public sealed class RestoreMongoPointInTimeCommand : MongoRestoreCmdlet
         }
 
         var outcome = RunEngine((observer, ct) => new PointInTimeRestoreRunner(observer).RunAsync(request, window, ct));
-        WriteObject(MongoRestoreResult.FromPointInTime(outcome));
+        // Its own type name selects the point-in-time table (the moment restored to, its base snapshot and slices);
+        // everything else, the list view included, is MongoRestoreResult's.
+        var result = PSObject.AsPSObject(MongoRestoreResult.FromPointInTime(outcome));
+        result.TypeNames.Insert(0, MongoRestoreResult.PointInTimeTypeName);
+        WriteObject(result);
     });
 
     /// <summary>

@@ -70,6 +70,9 @@ public sealed class MongoRestoreResult
     /// <summary>Restore-MongoPointInTime: oplog entries replayed from the slices (OplogEntriesApplied also counts the base snapshot's own).</summary>
     public long SliceEntriesApplied { get; private set; }
 
+    /// <summary>The type name Restore-MongoPointInTime adds to its results, which selects their own table view.</summary>
+    public const string PointInTimeTypeName = "MongoBackup.MongoRestoreResult#PointInTime";
+
     public static MongoRestoreResult FromPointInTime(PointInTimeOutcome outcome)
     {
         var result = FromOutcome(outcome.Restore);
