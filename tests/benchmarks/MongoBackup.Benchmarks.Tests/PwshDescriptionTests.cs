@@ -33,7 +33,7 @@ public sealed class PwshDescriptionTests : IDisposable
 
         var description = PwshDescription.Describe(Path.Combine(_folder, "pwsh.dll"));
 
-        Assert.Equal($"pwsh.dll run by dotnet, PowerShell {version}, precompiled (ReadyToRun): 1 of 2 assemblies ReadyToRun, in {_folder}", description);
+        Assert.Equal($"pwsh.dll run by dotnet, PowerShell {version}, precompiled (ReadyToRun): 1 of 2 assemblies ReadyToRun, in a folder named {Path.GetFileName(_folder)}", description);
     }
 
     [Fact]
@@ -46,7 +46,7 @@ public sealed class PwshDescriptionTests : IDisposable
         var description = PwshDescription.Describe(Path.Combine(_folder, "pwsh"));
 
         Assert.StartsWith("native pwsh, PowerShell ", description, StringComparison.Ordinal);
-        Assert.Contains(", not precompiled (IL only): 1 of 2 assemblies ReadyToRun, in ", description, StringComparison.Ordinal);
+        Assert.EndsWith($", not precompiled (IL only): 1 of 2 assemblies ReadyToRun, in a folder named {Path.GetFileName(_folder)}", description, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -56,6 +56,13 @@ public sealed class PwshDescriptionTests : IDisposable
 
         var description = PwshDescription.Describe(Path.Combine(_folder, "pwsh"));
 
-        Assert.Equal($"native pwsh, version unknown (no System.Management.Automation.dll beside it), not precompiled (IL only): 0 of 0 assemblies ReadyToRun, in {_folder}", description);
+        Assert.Equal($"native pwsh, version unknown (no System.Management.Automation.dll beside it), not precompiled (IL only): 0 of 0 assemblies ReadyToRun, in a folder named {Path.GetFileName(_folder)}", description);
     }
+
+    [Theory]
+    [InlineData("/home/dba/.nuget/packages/powershell/7.6.9/tools/net10.0/any/unix", "the dotnet tool's own files")]
+    [InlineData("/repo/out/pwsh-readytorun", "in a folder named pwsh-readytorun")]
+    [InlineData("/opt/microsoft/powershell/7", "in a folder named 7")]
+    public void Says_where_the_pwsh_lives_without_the_machines_path(string folder, string expected) =>
+        Assert.Equal(expected, PwshDescription.Location(folder));
 }

@@ -21,7 +21,20 @@ public static class PwshDescription
         var assemblies = Directory.EnumerateFiles(folder, "*.dll").Select(IsReadyToRun).Where(r => r is not null).ToList();
         var precompiled = assemblies.Count(r => r == true);
         var state = File.Exists(automation) && IsReadyToRun(automation) == true ? "precompiled (ReadyToRun)" : "not precompiled (IL only)";
-        return $"{kind}, {version}, {state}: {precompiled} of {assemblies.Count} assemblies ReadyToRun, in {folder}";
+        return $"{kind}, {version}, {state}: {precompiled} of {assemblies.Count} assemblies ReadyToRun, {Location(folder)}";
+    }
+
+    /// <summary>
+    /// Where that pwsh lives, without the machine's path: the dotnet tool's own files (a NuGet package cache's
+    /// powershell/VERSION/tools/...), or the name of the folder it was found in (pwsh-readytorun: the bench's copy).
+    /// </summary>
+    public static string Location(string folder)
+    {
+        var parts = folder.Split(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar);
+        var package = Array.FindIndex(parts, p => p.Equals("powershell", StringComparison.OrdinalIgnoreCase));
+        return package >= 0 && package + 2 < parts.Length && parts[package + 2] == "tools"
+            ? "the dotnet tool's own files"
+            : $"in a folder named {Path.GetFileName(folder.TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar))}";
     }
 
     /// <summary>
