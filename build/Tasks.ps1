@@ -244,13 +244,79 @@ function Invoke-Demo {
 }
 
 function Invoke-Bench {
-    param([string] $Configuration = 'Release', [string[]] $Arguments = @())
+    # -Pwsh Precompiled (the default): our side runs in a ReadyToRun copy of this build's pwsh (Get-BenchPwsh), as
+    # a DBA's pwsh from Microsoft's release packages is; AsIs: in this build's pwsh itself (the dotnet tool, IL only).
+    param([string] $Configuration = 'Release', [string[]] $Arguments = @(), [ValidateSet('Precompiled', 'AsIs')] [string] $Pwsh = 'Precompiled')
     $project = Join-Path $script:Root 'tests/benchmarks/MongoBackup.Benchmarks'
     $output = Join-Path $script:Root 'bench-results'
-    # The comparisons run our cmdlets in a fresh pwsh, the one running this build (a dotnet tool: pwsh.dll under
-    # dotnet), importing the module just staged. The stock tools come from PATH or --stock-tools DIR in $Arguments.
-    $ours = @('--pwsh', (Join-Path $PSHOME 'pwsh.dll'), '--module', (Join-Path $script:ModuleOut 'MongoBackup.psd1'))
+    # The comparisons run our cmdlets in a fresh pwsh (pwsh.dll under dotnet), importing the module just staged; the
+    # benchmark prints which pwsh it was. The stock tools come from PATH or --stock-tools DIR in $Arguments (a --pwsh
+    # there comes later and wins).
+    $ours = @('--pwsh', (Get-BenchPwsh -Pwsh $Pwsh -Configuration $Configuration), '--module', (Join-Path $script:ModuleOut 'MongoBackup.psd1'))
     Invoke-Native dotnet (@('run', '--project', $project, '-c', $Configuration, '--no-build', '--', '--output', $output) + $ours + $Arguments)
+}
+
+function Get-BenchPwsh {
+    # The pwsh.dll the bench runs our side in. Precompiled: this pwsh itself when its System.Management.Automation is
+    # already ReadyToRun (a release package's), else a ReadyToRun copy of it (New-PrecompiledPwsh); when that cannot
+    # be built, this pwsh as it is, with a warning.
+    param([Parameter(Mandatory)] [ValidateSet('Precompiled', 'AsIs')] [string] $Pwsh, [string] $Configuration = 'Release')
+    $asIs = Join-Path $PSHOME 'pwsh.dll'
+    if ($Pwsh -eq 'AsIs' -or (Test-ReadyToRun (Join-Path $PSHOME 'System.Management.Automation.dll'))) { return $asIs }
+    $precompiled = New-PrecompiledPwsh -Configuration $Configuration
+    if ($precompiled) { return $precompiled }
+    Write-Warning "The bench runs our side in this pwsh as it is (IL only): its precompiled copy could not be built."
+    return $asIs
+}
+
+function Test-ReadyToRun {
+    # True when the assembly carries ReadyToRun code (crossgen2 fills the CLI header's managed native header).
+    param([Parameter(Mandatory)] [string] $Path)
+    $stream = [System.IO.File]::OpenRead($Path)
+    try {
+        $reader = [System.Reflection.PortableExecutable.PEReader]::new($stream)
+        $cor = $reader.PEHeaders.CorHeader
+        return [bool]($cor -and $cor.ManagedNativeHeaderDirectory.Size -gt 0)
+    }
+    catch [System.BadImageFormatException] { return $false }
+    finally { $stream.Dispose() }
+}
+
+function New-PrecompiledPwsh {
+    # A copy of this pwsh (out/pwsh-readytorun) whose own assemblies are compiled ReadyToRun, as Microsoft's release
+    # packages are (build/PrecompiledPwsh/PrecompiledPwsh.csproj says where PowerShell's build does it): the dotnet
+    # tool pwsh is IL only and its start and import cost about half a second more CPU (issue 19). Built once and
+    # reused while the pwsh it copies is the same one; returns its pwsh.dll, or nothing when crossgen2 failed.
+    # Only the assemblies beside pwsh.dll are compiled, what a start and Import-Module load; those under runtimes/
+    # and Modules/ stay IL only.
+    param([string] $Configuration = 'Release')
+    $destination = Join-Path $script:Root 'out/pwsh-readytorun'
+    $automation = Get-Item (Join-Path $PSHOME 'System.Management.Automation.dll')
+    $source = "$PSHOME $($automation.VersionInfo.ProductVersion) $($automation.LastWriteTimeUtc.Ticks)"
+    $stamp = Join-Path $destination '.precompiled-from'
+    if ((Test-Path $stamp) -and (Get-Content $stamp -Raw).Trim() -eq $source) { return Join-Path $destination 'pwsh.dll' }
+
+    Write-Host "Precompiling a copy of this pwsh for the bench into out/pwsh-readytorun (once; minutes)"
+    if (Test-Path $destination) { Remove-Item $destination -Recurse -Force }
+    Copy-Item $PSHOME $destination -Recurse
+    $assemblies = @(Get-ChildItem $PSHOME -Filter '*.dll' -File)
+    $output = Join-Path $script:Root 'out/pwsh-readytorun-publish'
+    $arguments = @('publish', (Join-Path $script:Root 'build/PrecompiledPwsh/PrecompiledPwsh.csproj'), '-c', $Configuration, '-o', $output,
+        "-p:ReadyToRunFramework=net$([Environment]::Version.Major).0", "-p:ReadyToRunRuntime=$([System.Runtime.InteropServices.RuntimeInformation]::RuntimeIdentifier)",
+        "-p:PwshAssemblies=`"$(($assemblies.FullName) -join ';')`"", '--nologo', '-v', 'quiet', '-clp:ErrorsOnly')
+    $failure = Invoke-WithTimeout -File dotnet -Arguments $arguments -Minutes 20
+    if ($failure) {
+        Write-Warning "ReadyToRun compilation of pwsh's assemblies failed ($failure)."
+        Remove-Item $destination -Recurse -Force
+        return
+    }
+    foreach ($assembly in $assemblies) {
+        $compiled = Join-Path $output $assembly.Name
+        if (Test-Path $compiled) { Copy-Item $compiled (Join-Path $destination $assembly.Name) -Force }
+    }
+    Remove-Item $output -Recurse -Force
+    Set-Content -Path $stamp -Value $source
+    return Join-Path $destination 'pwsh.dll'
 }
 
 function Invoke-Docs {

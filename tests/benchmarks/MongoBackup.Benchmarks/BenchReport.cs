@@ -14,6 +14,8 @@ public sealed record BenchReport
     public List<PhaseResult> Results { get; init; } = [];
     /// <summary>The stock tools' version (`mongodump --version`), or why no comparison ran; null when none was asked for.</summary>
     public string? StockTools { get; init; }
+    /// <summary>Which pwsh ran our side of the comparisons (<see cref="PwshDescription"/>); null when none ran.</summary>
+    public string? Pwsh { get; init; }
     /// <summary>Seconds pwsh took to start and import the module, nothing else: part of every time on our side.</summary>
     public double? PwshImportSeconds { get; init; }
     /// <summary>The CPU seconds of that start and import, likewise inside every CPU figure on our side.</summary>

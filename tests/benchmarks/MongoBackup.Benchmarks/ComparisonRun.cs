@@ -11,6 +11,7 @@ public static class ComparisonRun
     {
         var options = context.Bench.Options;
         var comparisons = new List<Comparison>();
+        Console.Error.WriteLine($"  our side runs in {context.Ours.Description}");
         var import = await context.RunImportOnlyAsync(ct);
         Console.Error.WriteLine($"  pwsh start and Import-Module alone: {import.ElapsedSeconds:0.0} s, {import.CpuSeconds:0.0} s of CPU");
         if (!options.Runs("compare-backup") && !options.Runs("compare-restore")) return (comparisons, import);

@@ -18,7 +18,8 @@ public static class ComparisonTable
         var import = string.Create(CultureInfo.InvariantCulture, $"{report.PwshImportSeconds:0.0} s, {report.PwshImportCpuSeconds:0.0} s of CPU");
         text.AppendLine(
             $"Against the stock tools ({report.StockTools}), same server and data, each side a child process of the benchmark; ours is pwsh " +
-            $"importing the module and running one cmdlet (pwsh start and import alone: {import}, inside every 'ours' figure). " +
+            $"importing the module and running one cmdlet (pwsh start and import alone: {import}, inside every 'ours' figure; " +
+            $"that pwsh: {report.Pwsh ?? "not recorded"}). " +
             "speed = stock time / ours (above 1: ours is faster); size = our stored bytes / stock's (below 1: ours is smaller). " +
             "The test server is a separate process both sides share: server share = its CPU over the run's (tool's and server's together)." +
             (report.Comparisons.Max(c => c.Stock.RoundSeconds.Length) is var rounds and > 1

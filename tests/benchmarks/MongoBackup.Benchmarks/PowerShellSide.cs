@@ -21,6 +21,9 @@ public sealed class PowerShellSide
     /// <summary>The staged module's manifest that every run imports.</summary>
     public string Module { get; }
 
+    /// <summary>Which pwsh runs our side (<see cref="PwshDescription"/>), printed and recorded with the figures.</summary>
+    public string Description => PwshDescription.Describe(_pwsh);
+
     /// <exception cref="ArgumentException">pwsh or the module cannot be found; the message says where it looked.</exception>
     public static PowerShellSide Locate(string? pwsh, string? module)
     {

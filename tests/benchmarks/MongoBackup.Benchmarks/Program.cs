@@ -134,6 +134,7 @@ BenchReport NewReport(List<PhaseResult> results, List<Comparison> comparisons, P
     Results = results,
     Findings = ThroughputAnalysis.Explain(results),
     StockTools = stockStatus,
+    Pwsh = import is null ? null : ours?.Description,
     PwshImportSeconds = import?.ElapsedSeconds,
     PwshImportCpuSeconds = import?.CpuSeconds,
     Comparisons = comparisons,
