@@ -93,15 +93,16 @@ public sealed record RestoreWindow(
 /// full backup). The next slice bridges it while the server's oplog still reaches back to <see cref="From"/>.
 /// </summary>
 /// <param name="From">The window's end, where no slice continues.</param>
+/// <param name="FromWallTime">The wall time of <paramref name="From"/> to the millisecond (<see cref="RestoreWindow.ToWallTime"/>).</param>
 /// <param name="NextFull">The first full snapshot of the source whose consistency point is after <paramref name="From"/>.</param>
-public sealed record UncapturedSpan(OplogTimestamp From, SnapshotManifest NextFull)
+public sealed record UncapturedSpan(OplogTimestamp From, DateTimeOffset FromWallTime, SnapshotManifest NextFull)
 {
     /// <summary>The next full snapshot's consistency point: where the next window starts.</summary>
     public OplogTimestamp To => NextFull.ConsistentAt!.Timestamp;
 
     /// <inheritdoc/>
     public override string ToString() =>
-        $"not captured yet: no oplog slice from {From.WallTime:u} ({From}) to {NextFull.ConsistentAt!.WallTime:u} ({To}), " +
+        $"not captured yet: no oplog slice from {FromWallTime:u} ({From}) to {NextFull.ConsistentAt!.WallTime:u} ({To}), " +
         $"where full snapshot {NextFull.Id} starts the next window; the next Backup-MongoOplog saves the span while the server's oplog still reaches back to it";
 }
 
@@ -141,7 +142,7 @@ public static class RestoreWindows
             // A window that ends with no break after it, though a later full snapshot of the source exists, ends because
             // no slice has captured the span between (a full backup taken while no slice ran): say so, as a break is said.
             windows.AddRange(found.Select(w => w.BreakAfter is null && bases.FirstOrDefault(f => PointOf(f) > w.To) is { } next
-                ? w with { UncapturedAfter = new UncapturedSpan(w.To, next) }
+                ? w with { UncapturedAfter = new UncapturedSpan(w.To, w.ToWallTime, next) }
                 : w));
         }
         // Of two windows that outlast each other (same span, same scope), the first stays.

@@ -98,7 +98,7 @@ public sealed class RestoreWindowTests
         var span = Assert.IsType<UncapturedSpan>(windows[0].UncapturedAfter);
         Assert.Equal(new OplogTimestamp(300, 1), span.From);
         Assert.Equal(new OplogTimestamp(500, 1), span.To);
-        Assert.Equal("not captured yet: no oplog slice from 1970-01-01 00:05:00Z (Timestamp(300, 1)) to 1970-01-01 00:08:20Z (Timestamp(500, 1)), " +
+        Assert.Equal($"not captured yet: no oplog slice from {At(300):u} (Timestamp(300, 1)) to {At(500):u} (Timestamp(500, 1)), " +
                      "where full snapshot f2 starts the next window; the next Backup-MongoOplog saves the span while the server's oplog still reaches back to it",
             windows[0].EndsBecause);
         // The newest window ends at the newest moment captured: nothing to flag after it.
