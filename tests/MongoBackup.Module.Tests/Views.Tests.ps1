@@ -46,7 +46,7 @@ BeforeAll {
         MongoRestoreWindow             = @(Get-MongoRestoreWindow -Repository $repository)
         MongoSnapshotTestResult        = @($tested)
         MongoSnapshotFileTestResult    = @($tested.Files)
-        # A real run (it keeps the one full snapshot and its slice): -WhatIf emits MongoPlannedAction, not decisions.
+        # A real run (it keeps the one full snapshot and its slice); -WhatIf emits the same rows.
         MongoSnapshotRetentionDecision = @(Invoke-MongoSnapshotRetention -Repository $repository -KeepLast 1 -Confirm:$false)
         MongoPolicyResult              = @(Invoke-MongoBackupPolicy -ConnectionString $uri -Repository $repository -FullEvery 1d -Database $db)
         MongoPlannedAction             = @($full | Restore-MongoDatabase -ConnectionString $uri -RenameDatabase "$db=$($db)_copy" -WhatIf -WarningAction SilentlyContinue)
@@ -113,7 +113,7 @@ Describe 'What the restore window table shows' {
         }
         $window = $objects['MongoRestoreWindow'][0]
         $row = (Get-Rendered $window 80)[2]
-        $row | Should -BeLike ($window.From.ToString('yyyy-MM-dd HH:mm:ss.fff') + ' ' + $window.To.ToString('yyyy-MM-dd HH:mm:ss.fff zzz') + '*all databases')
+        $row | Should -BeLike ($window.From.ToString('yyyy-MM-dd HH:mm:ss.fff') + ' ' + $window.To.ToString('yyyy-MM-dd HH:mm:ss.fff zzz') + ' *')
     }
 }
 
