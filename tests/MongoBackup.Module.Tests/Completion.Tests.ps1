@@ -49,6 +49,30 @@ Describe 'Tab completion' {
         $matches[0].ToolTip | Should -Match '^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}Z, where full .+ is consistent$'
     }
 
+    It '-PointInTime offers the restore windows'' ends (To, then From, newest window first) as -PointInTime reads them, never file names' {
+        $matches = @(Complete "Restore-MongoPointInTime -ConnectionString $uri -Repository $repository -PointInTime ")
+        $windows = @(Get-MongoRestoreWindow -Repository $repository)
+        [array]::Reverse($windows)
+        $expected = @($windows | ForEach-Object { $_.To, $_.From } | ForEach-Object { "'" + $_.ToString('yyyy-MM-dd HH:mm:ss.fff zzz') + "'" } | Select-Object -Unique)
+        $matches.CompletionText | Should -Be $expected
+        $matches[0].ToolTip | Should -BeLike "end of the window * (full snapshot $($second.Id), 0 slice(s))"
+        # What it completes is a moment the restore reads back as that window's end.
+        $plan = Invoke-Expression "Restore-MongoPointInTime -ConnectionString $uri -Repository $repository -PointInTime $($matches[0].CompletionText) -RenameDatabase billing=billing_pit -WhatIf -WarningAction SilentlyContinue"
+        @($plan).Count | Should -BeGreaterThan 0
+        $plan.WouldRun | Should -Not -Contain $false
+    }
+
+    It '-RenameDatabase offers the snapshot''s databases in the ''name='' form, never file names' {
+        (Complete "Restore-MongoDatabase -ConnectionString $uri -Repository $repository -Id $($first.Id) -RenameDatabase ").CompletionText | Should -Be @('crm=')
+        (Complete "Restore-MongoPointInTime -ConnectionString $uri -Repository $repository -PointInTime (Get-Date) -RenameDatabase ").CompletionText | Should -Contain 'billing='
+    }
+
+    It '-Id completes a wildcard pattern (2026*full) with every snapshot it matches, newest first' {
+        $pattern = $first.Id.Substring(0, 4) + '*full'
+        (Complete "Test-MongoSnapshot -Repository $repository -Id $pattern").CompletionText | Should -Be @($second.Id, $first.Id)
+        (Complete "Test-MongoSnapshot -Repository $repository -Id *oplog").CompletionText | Should -BeNullOrEmpty
+    }
+
     It '-Database narrows to what was typed' {
         (Complete "Backup-MongoDatabase -ConnectionString $uri -Repository $repository -Database cr").CompletionText | Should -Be @('crm')
     }

@@ -301,12 +301,25 @@ Describe 'Invoke-MongoSnapshotRetention' {
     It '-WhatIf lists every snapshot with Keep or Remove and why, and removes nothing' {
         $plan = Invoke-MongoSnapshotRetention -Repository $chain -KeepLast 1 -WhatIf
         $plan | Should -HaveCount $history.Count
-        # As every -WhatIf: the plan as MongoPlannedAction objects (about_MongoBackup), one per snapshot.
-        foreach ($step in $plan) { $step | Should -BeOfType MongoBackup.MongoPlannedAction }
+        # The real run's rows (its output is already a plan), with the plan's properties every -WhatIf carries.
+        foreach ($step in $plan) { $step | Should -BeOfType MongoBackup.MongoSnapshotRetentionDecision }
         $plan.Command | Select-Object -Unique | Should -Be 'Invoke-MongoSnapshotRetention'
+        $plan.WouldRun | Select-Object -Unique | Should -Be $true
+        $plan.Removed | Select-Object -Unique | Should -Be $false
         ($plan | Where-Object Action -eq Remove).Target | Should -Be @('06-slice', '05-full-d2b', '04-slice', '03-full-d2a', '02-slice', '01-full-d1')
         ($plan | Where-Object Target -eq '07-full-d3').Detail | Should -BeLike '*KeepLast 1*'
         (Get-MongoSnapshot -Repository $chain).Count | Should -Be $history.Count
+    }
+
+    It 'previews the help''s pipeline (Where-Object WouldRemove | Format-Table Id, Kind, Reason) as the rows the real run removes' {
+        $preview = Invoke-MongoSnapshotRetention -Repository $chain -KeepDaily 2 -WhatIf 6>$null | Where-Object WouldRemove
+        $previewTable = ($preview | Format-Table Id, Kind, Reason | Out-String -Width 200)
+        $previewTable | Should -Match '04-slice\s+Oplog'
+        (Get-MongoSnapshot -Repository $chain).Count | Should -Be $history.Count
+        $real = Invoke-MongoSnapshotRetention -Repository $chain -KeepDaily 2 -Confirm:$false | Where-Object WouldRemove
+        $real.Id | Should -Be $preview.Id
+        ($real | Where-Object Removed).Id | Should -Be $preview.Id
+        ($real | Format-Table Id, Kind, Reason | Out-String -Width 200) | Should -Be $previewTable
     }
 
     It 'keeps what the daily rule says with the slices of their windows, and the windows stay whole' {

@@ -218,3 +218,38 @@ Describe 'Update-MongoSnapshotKey failing on a snapshot after it re-keyed anothe
         Remove-Item (Split-Path $repository) -Recurse -Force -ErrorAction SilentlyContinue
     }
 }
+
+Describe 'Update-MongoSnapshotKey help Example 1, run as written: the new passphrase read twice' {
+    # Tryout item 10: a rotation took the new passphrase once, so a typo there left every snapshot under a passphrase
+    # nobody knew. The cmdlet never prompts for a key; the help's example reads it twice and stops on a mismatch.
+    BeforeAll {
+        $script:example = ((Get-Help Update-MongoSnapshotKey -Examples).Examples.Example | Where-Object Title -like '*Example 1:*').Code
+        $script:exampleRepository = Join-Path (New-TestFolder) 'example'
+        $exampleDb = 'pester_rotex_' + [guid]::NewGuid().ToString('N').Substring(0, 8)
+        Add-Orders $exampleDb (1..3)
+        $script:exampleFull = Backup-MongoDatabase -ConnectionString $uri -Repository $exampleRepository -Database $exampleDb -EncryptionKey $old -WarningAction SilentlyContinue
+        $script:oldText = ConvertFrom-SecureString $old -AsPlainText
+        $script:newText = ConvertFrom-SecureString $new -AsPlainText
+        function Invoke-Example([string[]] $Answers) {
+            # The prompts answered in order; the example's repository is the test's; -Confirm's questions answered yes.
+            $script:answers = [System.Collections.Generic.Queue[string]]::new($Answers)
+            Mock Read-Host { ConvertTo-SecureString $script:answers.Dequeue() -AsPlainText -Force }
+            $ConfirmPreference = 'None'
+            & ([scriptblock]::Create($example.Replace('/backups/mongo', "'$exampleRepository'")))
+        }
+    }
+    AfterAll { Remove-Item (Split-Path $exampleRepository) -Recurse -Force -ErrorAction SilentlyContinue }
+
+    It 'asks for the new passphrase twice, and stops when the two differ, rotating nothing' {
+        { Invoke-Example @($oldText, $newText, "$newText-typo") } | Should -Throw '*The two new passphrases differ: nothing was rotated.*'
+        Should -Invoke Read-Host -Times 3 -Exactly
+        (Get-MongoSnapshot -Repository $exampleRepository -Id $exampleFull.Id).KeyFingerprint | Should -Be $exampleFull.KeyFingerprint
+    }
+
+    It 'rotates when the two agree, and the snapshot then opens with the new passphrase' {
+        $rotatedByExample = @(Invoke-Example @($oldText, $newText, $newText))
+        $rotatedByExample.Id | Should -Be @($exampleFull.Id)
+        $rotatedByExample[0].KeyFingerprint | Should -Not -Be $exampleFull.KeyFingerprint
+        (Test-MongoSnapshot -Repository $exampleRepository -Id $exampleFull.Id -EncryptionKey $new).Passed | Should -BeTrue
+    }
+}

@@ -297,7 +297,7 @@ Describe 'The README''s local S3 (npm run s3 --prefix tests/services)' {
         $data = New-TestFolder
         $services = (Resolve-Path (Join-Path $PSScriptRoot '../services')).Path
         $info = [System.Diagnostics.ProcessStartInfo]::new('npm')
-        # The README's command, with another port and folder (the script's own come first; the last given wins).
+        # The README's command, with another port and folder (s3-server.js adds its defaults only for options not given).
         foreach ($a in 'run', 's3', '--prefix', $services, '--', '--port', "$port", '--directory', $data, '--silent') { $info.ArgumentList.Add($a) }
         $info.UseShellExecute = $false
         $process = [System.Diagnostics.Process]::Start($info)

@@ -70,6 +70,15 @@ Describe 'Snapshots by property name and by wildcard id' {
         (Test-MongoSnapshot -Repository $repo2 -Id '*-full-*').SnapshotId | Should -Be $second.Id
     }
 
+    It 'Test-MongoSnapshot -Id with a wildcard works newest first, in the order Get-MongoSnapshot lists them' {
+        $ordered = Join-Path $parent 'ordered'
+        $older = Backup-MongoDatabase -ConnectionString $uri -Repository $ordered -Database $crm -WarningAction SilentlyContinue
+        $newer = Backup-MongoDatabase -ConnectionString $uri -Repository $ordered -Database $crm
+        $listed = (Get-MongoSnapshot -Repository $ordered -Id '*-full-*').Id
+        $listed | Should -Be @($newer.Id, $older.Id)
+        (Test-MongoSnapshot -Repository $ordered -Id '*-full-*').SnapshotId | Should -Be $listed
+    }
+
     It 'Remove-MongoSnapshot -Id takes a wildcard' {
         $scratch = Join-Path $parent 'scratch'
         $one = Backup-MongoDatabase -ConnectionString $uri -Repository $scratch -Database $crm

@@ -255,6 +255,14 @@ Describe 'Backup-MongoOplog -Continuous' {
         (Get-MongoRestoreWindow -Repository $repository).ToTimestamp | Should -Be $slices[-1].OplogEnd
     }
 
+    It 'says at its end, as the one-shot run does, that a capture that found nothing new wrote no slice; emits no object' {
+        $idleCapture = @(Backup-MongoOplog -ConnectionString $uri -Repository $repository -Continuous -SliceInterval 1s -Duration 1s *>&1)
+        @($idleCapture | Where-Object { $_ -is [MongoBackup.MongoSnapshot] }).Count | Should -Be 0
+        $warnings = @($idleCapture | Where-Object { $_ -is [System.Management.Automation.WarningRecord] })
+        $warnings.Count | Should -Be 1
+        $warnings[0].Message | Should -BeLike "Nothing new in the oplog since the end of the chain in $repository*no slice written*the capture was shorter*"
+    }
+
     It 'refuses a slice interval of zero' {
         { Backup-MongoOplog -ConnectionString $uri -Repository $repository -Continuous -SliceInterval '0s' -Duration '00:00:01' -ErrorAction Stop } |
             Should -Throw -ErrorId 'MongoBackup.InvalidArgument*' -ExpectedMessage '*-SliceInterval*'

@@ -176,5 +176,19 @@ S3rver.prototype.callback = function callback() {
   return createHandler.call(this);
 };
 
+// The README's defaults (loopback, port 4568, data in ./data/s3, a bucket 'backups'), each added only when the command
+// line does not give it: they used to be in package.json's script, so `npm run s3 -- --port 4599` echoed both ports
+// (the later one won, but the echoed command read as a mistake).
+const defaults = [
+  [['-a', '--address'], ['--address', '127.0.0.1']],
+  [['-p', '--port'], ['--port', '4568']],
+  [['-d', '--directory'], ['--directory', './data/s3']],
+  [['--configure-bucket'], ['--configure-bucket', 'backups']],
+];
+const given = process.argv.slice(2).map((a) => a.split('=')[0]);
+for (const [names, option] of defaults) {
+  if (!names.some((n) => given.includes(n))) process.argv.push(...option);
+}
+
 // The stock command line: same options, same startup.
 require('s3rver/bin/s3rver.js');

@@ -24,6 +24,15 @@ public sealed record RestoreWindow(
     public ChainBreak? BreakAfter { get; init; }
 
     /// <summary>
+    /// When no break follows the window but a later full snapshot of its source does, with no slice between: the span
+    /// no slice has captured (yet), from this window's end to that snapshot's consistency point; null otherwise.
+    /// </summary>
+    public UncapturedSpan? UncapturedAfter { get; init; }
+
+    /// <summary>Why the window ends before the newest moment of its source: <see cref="BreakAfter"/>, or else <see cref="UncapturedAfter"/>; null when nothing follows it.</summary>
+    public string? EndsBecause => BreakAfter?.ToString() ?? UncapturedAfter?.ToString();
+
+    /// <summary>
     /// The wall time of <see cref="From"/> to the millisecond (a -PointInTime is compared with wall times): the base
     /// snapshot's consistency point; its timestamp's own second where the manifest has no wall time for it.
     /// </summary>
@@ -68,7 +77,7 @@ public sealed record RestoreWindow(
                 if (limit.StopsBy(slice.ConsistentAt ?? new ConsistencyPoint(slice.OplogEnd!.Value, slice.OplogEnd.Value.WallTime))) break;
             }
         if (needed.Count == Slices.Count) return this;
-        return this with { To = needed.Count == 0 ? From : needed[^1].OplogEnd!.Value, Slices = needed, BreakAfter = null };
+        return this with { To = needed.Count == 0 ? From : needed[^1].OplogEnd!.Value, Slices = needed, BreakAfter = null, UncapturedAfter = null };
     }
 
     /// <inheritdoc/>
@@ -76,6 +85,25 @@ public sealed record RestoreWindow(
 
     /// <summary>The window's ends as messages about <paramref name="limit"/> name them: wall times to the millisecond (<see cref="OplogLimit.Show"/>) and timestamps.</summary>
     public string Describe(OplogLimit limit) => $"{limit.Show(FromWallTime)} ({From}) to {limit.Show(ToWallTime)} ({To})";
+}
+
+/// <summary>
+/// A span after a restore window that no oplog slice holds, up to a later full snapshot of the same source: nothing is
+/// missing from the chain, the span was simply never captured (no Backup-MongoOplog ran between the window's end and that
+/// full backup). The next slice bridges it while the server's oplog still reaches back to <see cref="From"/>.
+/// </summary>
+/// <param name="From">The window's end, where no slice continues.</param>
+/// <param name="FromWallTime">The wall time of <paramref name="From"/> to the millisecond (<see cref="RestoreWindow.ToWallTime"/>).</param>
+/// <param name="NextFull">The first full snapshot of the source whose consistency point is after <paramref name="From"/>.</param>
+public sealed record UncapturedSpan(OplogTimestamp From, DateTimeOffset FromWallTime, SnapshotManifest NextFull)
+{
+    /// <summary>The next full snapshot's consistency point: where the next window starts.</summary>
+    public OplogTimestamp To => NextFull.ConsistentAt!.Timestamp;
+
+    /// <inheritdoc/>
+    public override string ToString() =>
+        $"not captured yet: no oplog slice from {FromWallTime:u} ({From}) to {NextFull.ConsistentAt!.WallTime:u} ({To}), " +
+        $"where full snapshot {NextFull.Id} starts the next window; the next Backup-MongoOplog saves the span while the server's oplog still reaches back to it";
 }
 
 /// <summary>
@@ -111,7 +139,11 @@ public static class RestoreWindows
             // A full snapshot no segment covers can still be restored to its own consistency point.
             foreach (var full in bases.Where(f => !covered.Contains(f)))
                 found.Add(Window(full, null, chain, group.SourceId));
-            windows.AddRange(found);
+            // A window that ends with no break after it, though a later full snapshot of the source exists, ends because
+            // no slice has captured the span between (a full backup taken while no slice ran): say so, as a break is said.
+            windows.AddRange(found.Select(w => w.BreakAfter is null && bases.FirstOrDefault(f => PointOf(f) > w.To) is { } next
+                ? w with { UncapturedAfter = new UncapturedSpan(w.To, w.ToWallTime, next) }
+                : w));
         }
         // Of two windows that outlast each other (same span, same scope), the first stays.
         return windows.Where((window, i) =>

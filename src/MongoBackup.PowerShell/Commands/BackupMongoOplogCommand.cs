@@ -102,9 +102,7 @@ public sealed class BackupMongoOplogCommand : MongoReadingCmdlet
                 // periodicNoopIntervalSecs, SERVER-23892), so a run that finds nothing is worth a line in a job's log.
                 // A warning rather than an object: the pipeline gets only snapshots written (Invoke-MongoBackupPolicy's
                 // result says Nothing as an object).
-                WriteWarning($"Nothing new in the oplog since the end of the chain in {repositoryPath} (-Verbose gives the point): no slice written. " +
-                    "An active replica set's primary writes to its oplog at least every 10 seconds (a no-op when idle), so either this run " +
-                    "came seconds after the last one, or it reads from a member that is not replicating (see -ReadPreference).");
+                WriteWarning(NothingNew(repositoryPath, "this run came seconds after the last one"));
                 return;
             }
             WriteObject(MongoSnapshot.FromManifest(manifest, slice.Repository));
@@ -132,8 +130,19 @@ public sealed class BackupMongoOplogCommand : MongoReadingCmdlet
         signals.Dispose();
         if (signals.Received is { } signal)
             WriteVerbose($"{signal} received: the capture stopped and closed its last slice ({emitted.Count} slice(s) written in this run).");
-        if (emitted.Count == 0) WriteVerbose("The capture ended without any new oplog entry: no slice written.");
+        // The same warning as the one-shot run's: a capture that wrote nothing is as worth a line in a job's log.
+        if (emitted.Count == 0) WriteWarning(NothingNew(repositoryPath, "the capture was shorter than that"));
     });
+
+    /// <summary>
+    /// The warning for a run (one-shot or continuous) that wrote no slice: not silent, since a primary in use writes to
+    /// its oplog at least every 10 seconds (a no-op when idle: periodicNoopIntervalSecs, SERVER-23892).
+    /// </summary>
+    /// <param name="firstCause">The likely cause particular to the form of the run.</param>
+    private static string NothingNew(string repositoryPath, string firstCause) =>
+        $"Nothing new in the oplog since the end of the chain in {repositoryPath} (-Verbose gives the point): no slice written. " +
+        $"An active replica set's primary writes to its oplog at least every 10 seconds (a no-op when idle), so either {firstCause}, " +
+        "or it reads from a member that is not replicating (see -ReadPreference).";
 
     /// <summary>
     /// The dry run: what the run checks (a replica set, a chain to continue, the key as the run judges it: a refused key

@@ -11,7 +11,7 @@ namespace MongoBackup.PowerShell.Commands;
 /// Remove and the reason, and removes what goes. Kept full snapshots keep the slices of their restore windows.
 /// </summary>
 [Cmdlet(VerbsLifecycle.Invoke, "MongoSnapshotRetention", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
-[OutputType(typeof(MongoSnapshotRetentionDecision), typeof(MongoPlannedAction))]
+[OutputType(typeof(MongoSnapshotRetentionDecision))]
 public sealed class InvokeMongoSnapshotRetentionCommand : MongoEngineCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
@@ -63,10 +63,12 @@ public sealed class InvokeMongoSnapshotRetentionCommand : MongoEngineCmdlet
         foreach (var warning in plan.Warnings) WriteWarning(warning);
         if (IsWhatIf())
         {
-            // The dry run emits its plan as every -WhatIf does: one MongoPlannedAction per snapshot, Keep or Remove, why;
-            // a What if line only for a removal (keeping is no operation), as Invoke-MongoBackupPolicy -WhatIf does.
+            // The real run's output is already the plan, one row per snapshot: the preview emits those same rows (Removed
+            // false, WouldRemove true for a removal), so a pipeline tried with -WhatIf gives the rows the real run will,
+            // and they carry the plan's properties (Command, Target, WouldRun, Detail) as every -WhatIf's plan does.
+            // Each row is the step's one account: no What if line repeats it on the host.
             foreach (var decision in plan.Decisions)
-                WritePlannedAction(decision.Action.ToString(), decision.SnapshotId, decision.Reason, repository.Location);
+                WriteObject(MongoSnapshotRetentionDecision.From(decision, repository.Location, removed: false));
             return;
         }
         var confirmed = plan.Removals

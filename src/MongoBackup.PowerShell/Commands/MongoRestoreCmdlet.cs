@@ -65,6 +65,7 @@ public abstract class MongoRestoreCmdlet : MongoEncryptedConnectionCmdlet
 
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(RenameDatabaseCompleter))]
     public object[]? RenameDatabase { get; set; }
 
     [Parameter]

@@ -25,6 +25,7 @@ public sealed class RestoreMongoPointInTimeCommand : MongoRestoreCmdlet
 
     [Parameter(Mandatory = true, Position = 2, ParameterSetName = WallTimeSet)]
     [PointInTimeArgument]
+    [ArgumentCompleter(typeof(Completion.PointInTimeCompleter))]
     public DateTimeOffset PointInTime { get; set; }
 
     [Parameter(Mandatory = true, ParameterSetName = ClusterTimeSet)]

@@ -6,7 +6,9 @@ namespace MongoBackup.PowerShell.Commands;
 
 /// <summary>
 /// -Id values as every snapshot cmdlet reads them: an exact id stands for itself (whether it exists is the command's
-/// to say), a wildcard pattern for every snapshot folder of the repository it matches, complete or not, oldest first.
+/// to say), a wildcard pattern for every snapshot folder of the repository it matches, complete or not, newest first:
+/// the order Get-MongoSnapshot lists them in, so Test-MongoSnapshot -Id '*-full-*' works (and reports) in the order of
+/// Get-MongoSnapshot -Id '*-full-*' | Test-MongoSnapshot, and the newest snapshot, the one a restore would use, comes first.
 /// A pattern that matches nothing is a SnapshotNotFound error naming it.
 /// </summary>
 public static class SnapshotIdPatterns
@@ -37,5 +39,11 @@ public static class SnapshotIdPatterns
     }
 
     private static async Task<List<string>> ListIdsAsync(SnapshotCatalog catalog, CancellationToken ct) =>
-        (await catalog.FoundAsync(ct).ConfigureAwait(false)).Select(f => f.SnapshotId).Order(StringComparer.Ordinal).ToList();
+
+        // As Get-MongoSnapshot orders them: by start time, then by id (those without a manifest last), so two snapshots
+        // started in the same second come in the listed order too.
+        (await catalog.FoundAsync(ct).ConfigureAwait(false))
+            .OrderByDescending(f => f.Manifest?.StartTime ?? DateTimeOffset.MinValue)
+            .ThenByDescending(f => f.SnapshotId, StringComparer.Ordinal)
+            .Select(f => f.SnapshotId).ToList();
 }

@@ -1,3 +1,4 @@
+using System.Management.Automation;
 using System.Management.Automation.Language;
 using MongoBackup.Engine.Formats;
 using MongoBackup.Engine.Repository;
@@ -29,11 +30,14 @@ internal static class SourceNamespaces
         if (repository is null) return [];
         var resolved = RepositoryArgumentPath(repository);
         if (resolved is null) return [];
+        // With -Id bound (an id or a pattern), what those snapshots hold: the restore reads them, not the whole repository.
+        var ids = bound.Texts("Id").Select(id => new WildcardPattern(id, WildcardOptions.IgnoreCase)).ToList();
         return QuietServerCall.Run(async ct =>
         {
             var opened = RepositoryResolver.Open(repository, _ => resolved, RepositoryAccess.Read, mustExist: true, ct);
             var snapshots = await SnapshotCatalog.LoadCompleteAsync(opened, ct).ConfigureAwait(false);
-            return (IReadOnlyList<(string, string)>)snapshots.SelectMany(s => s.Namespaces).Select(n => (n.Database, n.Collection)).Distinct().ToList();
+            return (IReadOnlyList<(string, string)>)snapshots.Where(s => ids.Count == 0 || ids.Any(p => p.IsMatch(s.Id)))
+                .SelectMany(s => s.Namespaces).Select(n => (n.Database, n.Collection)).Distinct().ToList();
         });
     }
 

@@ -30,9 +30,10 @@ public sealed class MongoRestoreWindow
     /// <summary>What a restore in this window can take: the base snapshot's scope, "all databases" or the patterns that narrowed it.</summary>
     public string Scope { get; init; } = "";
     /// <summary>
-    /// Why the window ends where it does when the slice chain breaks there: which slices are missing, from when to when
-    /// (a slice continues from a point no slice ends at), or the span the oplog lost before it was saved. Null when the
-    /// window ends at the newest slice.
+    /// Why the window ends where it does when later moments of its source are not restorable from it: which slices are
+    /// missing, from when to when (a slice continues from a point no slice ends at), the span the oplog lost before it was
+    /// saved, or a span not captured yet ("not captured yet: no oplog slice from ... to ...", a later full snapshot taken
+    /// with no slice between). Null when the window ends at the newest moment the repository holds for its source.
     /// </summary>
     public string? GapAfter { get; init; }
     public int SliceCount { get; init; }
@@ -55,7 +56,7 @@ public sealed class MongoRestoreWindow
             Duration = to - from,
             BaseSnapshotId = window.BaseSnapshot.Id,
             Scope = window.Scope.ToString(),
-            GapAfter = window.BreakAfter?.ToString(),
+            GapAfter = window.EndsBecause,
             SliceCount = window.Slices.Count,
             SliceIds = OutputList.Of(window.Slices.Select(s => s.Id)),
             Repository = repository,

@@ -81,6 +81,33 @@ public sealed class RestoreWindowTests
         Assert.Equal(["s1"], Used(OplogLimit.AtWallTime(At(200).AddMilliseconds(-1))).Slices.Select(s => s.Id));
     }
 
+    /// <summary>
+    /// Tryout item 8: a full backup taken with no slice between it and the slices before it. The earlier window ends
+    /// before the later full, and nothing is missing from the chain; the window says that span is not captured yet, so
+    /// Get-MongoRestoreWindow | Where-Object GapAfter finds it.
+    /// </summary>
+    [Fact]
+    public void A_window_followed_by_a_later_full_with_no_slice_between_says_the_span_is_not_captured_yet()
+    {
+        SnapshotManifest[] history = [Full("f1", 100), Slice("s1", 100, 200), Slice("s2", 200, 300), Full("f2", 500)];
+
+        var windows = RestoreWindows.Compute(history);
+
+        Assert.Equal(["f1", "f2"], windows.Select(w => w.BaseSnapshot.Id));
+        Assert.Null(windows[0].BreakAfter);
+        var span = Assert.IsType<UncapturedSpan>(windows[0].UncapturedAfter);
+        Assert.Equal(new OplogTimestamp(300, 1), span.From);
+        Assert.Equal(new OplogTimestamp(500, 1), span.To);
+        Assert.Equal($"not captured yet: no oplog slice from {At(300):u} (Timestamp(300, 1)) to {At(500):u} (Timestamp(500, 1)), " +
+                     "where full snapshot f2 starts the next window; the next Backup-MongoOplog saves the span while the server's oplog still reaches back to it",
+            windows[0].EndsBecause);
+        // The newest window ends at the newest moment captured: nothing to flag after it.
+        Assert.Null(windows[1].EndsBecause);
+        // Once a slice bridges the span, the windows join and nothing is flagged.
+        var bridged = RestoreWindows.Compute([.. history, Slice("s3", 300, 600)]);
+        Assert.Null(Assert.Single(bridged).EndsBecause);
+    }
+
     [Fact]
     public void A_missing_middle_slice_is_named_in_the_window_and_in_the_refusal()
     {
