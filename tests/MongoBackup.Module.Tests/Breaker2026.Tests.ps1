@@ -101,3 +101,43 @@ Describe 'Restore-MongoDatabase -RenameDatabase with -NamespaceMap' {
         }
     }
 }
+
+Describe 'Restore-MongoDatabase: a plain collection renamed into a system namespace' {
+    BeforeAll {
+        # A document shaped like a user with root, in an ordinary collection: what a rename would write into system.users.
+        $script:plain = "plain_$suffix"
+        $insert = '{insert: "staff", documents: [{_id: "' + $plain + '.mallory", userId: UUID("0e1f6a2c-2d1b-4c8f-9a51-3b3c8f0a8f10"), user: "mallory", db: "' + $plain + '", credentials: {}, roles: [{role: "root", db: "admin"}]}]}'
+        $db = [MongoDB.Driver.MongoClient]::new($uri).GetDatabase($plain)
+        [void] $db.RunCommand[MongoDB.Bson.BsonDocument]([MongoDB.Driver.Command[MongoDB.Bson.BsonDocument]] $insert, $null, $none)
+        $script:plainSnapshot = Backup-MongoDatabase -ConnectionString $uri -Repository $repository -Database $plain -CopyOnly -WarningAction SilentlyContinue
+    }
+
+    AfterAll {
+        # What a wrong rename wrote into admin (not a database of this run's suffix, so Remove-TestRun leaves it).
+        foreach ($collection in 'system.users', 'system.roles') {
+            [void] (Get-Collection $uri 'admin' $collection).DeleteMany((New-BsonDocument @{ _id = "$plain.mallory" }), [System.Threading.CancellationToken]::None)
+        }
+    }
+
+    # Users and roles are restored by -IncludeUsersAndRoles alone, with its own checks; system.views, system.buckets.*
+    # and system.profile hold what the server writes itself (MongoDB refuses user inserts into system.profile:
+    # mongo-tools mongorestore/filepath.go, TOOLS-717; into system.views: views are made with create). A rename that
+    # lands in one must be refused before anything is written, as the help refuses target names MongoDB does not take.
+    It 'refuses -NamespaceMap onto <Target> before anything is written' -ForEach @(
+        @{ Target = 'admin.system.users'; Database = 'admin'; Collection = 'system.users' }
+        @{ Target = 'admin.system.roles'; Database = 'admin'; Collection = 'system.roles' }
+        @{ Target = 'DB_SUFFIX.system.buckets.staff'; Database = 'DB_SUFFIX'; Collection = 'system.buckets.staff' }
+        @{ Target = 'DB_SUFFIX.system.profile'; Database = 'DB_SUFFIX'; Collection = 'system.profile' }
+    ) {
+        $database = $Database -replace 'DB_SUFFIX', "sys_$suffix"
+        $targetName = $Target -replace 'DB_SUFFIX', "sys_$suffix"
+        $caught = $null
+        try { $plainSnapshot | Restore-MongoDatabase -ConnectionString $uri -NamespaceMap @{ "$plain.staff" = $targetName } -ErrorAction Stop | Out-Null }
+        catch { $caught = $_ }
+        $written = Get-DocumentCount (Get-Collection $uri $database $Collection)
+        $written | Should -Be 0 -Because "the rename wrote the ordinary collection's documents into $targetName"
+        $caught | Should -Not -BeNullOrEmpty
+        $caught.FullyQualifiedErrorId | Should -BeLike 'MongoBackup.InvalidArgument,*'
+        $caught.Exception.Message | Should -BeLike "*$targetName*"
+    }
+}
