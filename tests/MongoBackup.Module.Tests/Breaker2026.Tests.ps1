@@ -115,7 +115,7 @@ Describe 'Restore-MongoDatabase: a plain collection renamed into a system namesp
     AfterAll {
         # What a wrong rename wrote into admin (not a database of this run's suffix, so Remove-TestRun leaves it).
         foreach ($collection in 'system.users', 'system.roles') {
-            [void] (Get-Collection $uri 'admin' $collection).DeleteMany((New-BsonDocument @{ _id = "$plain.mallory" }), [System.Threading.CancellationToken]::None)
+            [void] (Get-Collection $uri 'admin' $collection).DeleteMany([MongoDB.Driver.FilterDefinition[MongoDB.Bson.BsonDocument]] (New-BsonDocument @{ _id = "$plain.mallory" }), [System.Threading.CancellationToken]::None)
         }
     }
 
