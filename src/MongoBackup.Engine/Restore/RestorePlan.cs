@@ -74,9 +74,10 @@ public static class RestorePlanner
         var owners = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (source, target) in renames)
         {
-            if (!owners.TryAdd(target, source) && owners[target] != source)
-                throw new MongoBackupException(ErrorIds.InvalidArgument,
-                    $"Cannot restore both {owners[target]} and {source} into {target}: two sources renamed onto one target would be " +
+            if (owners.TryAdd(target, source) || owners[target] == source) continue;
+            var (first, second) = string.CompareOrdinal(owners[target], source) < 0 ? (owners[target], source) : (source, owners[target]);
+            throw new MongoBackupException(ErrorIds.InvalidArgument,
+                    $"Cannot restore both {first} and {second} into {target}: two sources renamed onto one target would be " +
                     "merged into one collection (mongorestore refuses it too: conflicting namespace destinations). Nothing was written. " +
                     "Map them to different names (-NamespaceMap, -RenameDatabase), or restore one of them in a run of its own.",
                     target: target);

@@ -38,10 +38,10 @@ public sealed class ViewDefinitions(ReplayCoverage coverage, NamespaceMap map, R
         if (entry["op"] == "u")
         {
             copy["o2"]["_id"] = targetDb + "." + targetView;
-            foreach (var changed in Changed(body)) MapSource(changed, database, view, targetDb);
+            foreach (var changed in Changed(body)) MapDefinition(changed, database, view, targetDb);
         }
         if (entry["op"] != "u" || body.Contains("_id")) body["_id"] = targetDb + "." + targetView;
-        MapSource(body, database, view, targetDb);
+        MapDefinition(body, database, view, targetDb);
         var write = OplogEntryRewriter.StripSourceFields(copy);
         if (entry["op"] == "d")
         {
@@ -65,8 +65,13 @@ public sealed class ViewDefinitions(ReplayCoverage coverage, NamespaceMap map, R
         return db == targetDatabase ? collection : viewOn;
     }
 
-    private void MapSource(BsonDocument document, string database, string view, string targetDatabase)
+    /// <summary>
+    /// A view's definition (an entry of system.views, a create or a collMod) under the restore's renames: its viewOn
+    /// (<see cref="MapSource(string, string, string)"/>) and the collections its pipeline reads (<see cref="ViewPipelineRenames"/>).
+    /// </summary>
+    public void MapDefinition(BsonDocument document, string database, string view, string targetDatabase)
     {
+        ArgumentNullException.ThrowIfNull(document);
         if (document.GetValue("viewOn", BsonNull.Value) is BsonString viewOn)
             document["viewOn"] = MapSource(database, viewOn.Value, targetDatabase);
         if (document.GetValue("pipeline", BsonNull.Value) is BsonArray pipeline)
