@@ -259,10 +259,13 @@ Describe '-NamespaceMap sending a collection the oplog creates onto the target o
         $target = "rt_mapnt_$suffix"
         $dump = New-Dump $database @('{"_id": 1}') (& $mapOplog $database)
 
-        Restore-MongoDatabase -ConnectionString $uri -Path $dump -NamespaceMap @{ "$database.n1" = "$target.a"; "$database.a" = "$target.a" } -ErrorVariable failures -ErrorAction SilentlyContinue -WarningAction SilentlyContinue | Out-Null
+        $caught = $null
+        try { Restore-MongoDatabase -ConnectionString $uri -Path $dump -NamespaceMap @{ "$database.n1" = "$target.a"; "$database.a" = "$target.a" } -ErrorAction Stop | Out-Null }
+        catch { $caught = $_ }
+        $failures = @($caught)
 
-        @($failures).Count | Should -Be 1
-        $failures[0].FullyQualifiedErrorId | Should -BeLike 'MongoBackup.InvalidArgument,*'
+        $failures.Count | Should -Be 1
+        $failures[0].FullyQualifiedErrorId | Should -BeLike 'MongoBackup.InvalidArgument,*' -Because "$target.a was empty: nothing is TargetNotEmpty here"
         $failures[0].Exception.Message | Should -BeLike "*both $database.a and $database.n1 into $target.a*"
         Get-DatabaseName $uri | Should -Not -Contain $target
     }
