@@ -82,25 +82,157 @@ Describe 'Restore-MongoPointInTime -NamespaceMap into a name MongoDB refuses' {
 }
 
 Describe 'Restore-MongoDatabase renaming two databases into one whose collections share a name' {
-    # Breaker test (fails): -RenameDatabase @{ hr = 'merged'; crm = 'merged' } sends hr.settings and crm.settings into
-    # merged.settings. Their _ids differ, so every document goes in and the restore succeeds; but each namespace's
-    # FinalDocuments counts the one target collection, so the result says 14 where the target holds 7 (the help:
-    # FinalDocuments is "the documents the restored collections hold once the restore has ended ... what to compare with
-    # the source"). A DBA checking the restore against the source's 3 + 4 documents sees twice the data.
+    # -RenameDatabase @{ hr = 'merged'; crm = 'merged' } would send hr.settings and crm.settings into merged.settings:
+    # two sources onto one target, refused before anything is written as mongorestore refuses them (common/intents/intent.go
+    # GetDestinationConflicts, "cannot restore with conflicting namespace destinations"), not merged into one collection.
     BeforeAll {
         $script:hrM = "hrm_$suffix"; $script:crmM = "crmm_$suffix"
         (Get-Collection $uri $hrM 'settings').InsertMany([MongoDB.Bson.BsonDocument[]] @(foreach ($i in 1..3) { New-BsonDocument @{ _id = $i; app = 'hr' } }))
         (Get-Collection $uri $crmM 'settings').InsertMany([MongoDB.Bson.BsonDocument[]] @(foreach ($i in 101..104) { New-BsonDocument @{ _id = $i; app = 'crm' } }))
+        (Get-Collection $uri $hrM 'staff').InsertOne((New-BsonDocument @{ _id = 1 }), $null, $none)
         $script:both = Backup-MongoDatabase -ConnectionString $uri -Repository $repository -Database $hrM, $crmM -WarningAction SilentlyContinue
     }
 
-    It 'reports as FinalDocuments what the merged collection holds' {
+    It 'refuses -RenameDatabase a=c, b=c before anything is written, naming both sources and the target' {
         $merged = "mergedm_$suffix"
-        $result = $both | Restore-MongoDatabase -ConnectionString $uri -RenameDatabase @{ $hrM = $merged; $crmM = $merged } -Confirm:$false
+        { $both | Restore-MongoDatabase -ConnectionString $uri -RenameDatabase @{ $hrM = $merged; $crmM = $merged } -Confirm:$false -ErrorAction Stop } |
+            Should -Throw -ErrorId 'MongoBackup.InvalidArgument*' -ExpectedMessage "*both $crmM.settings and $hrM.settings into $merged.settings*Nothing was written*"
+        Get-DatabaseName $uri | Should -Not -Contain $merged
+    }
 
+    It 'refuses two -NamespaceMap rules onto one collection, naming both sources and the target' {
+        $target = "mergedn_$suffix"
+        $caught = $null
+        try {
+            $both | Restore-MongoDatabase -ConnectionString $uri -NamespaceMap @{ "$hrM.settings" = "$target.all"; "$hrM.staff" = "$target.all" } -ErrorAction Stop | Out-Null
+        } catch { $caught = $_ }
+        Get-DatabaseName $uri | Should -Not -Contain $target
+        $caught | Should -Not -BeNullOrEmpty
+        $caught.FullyQualifiedErrorId | Should -BeLike 'MongoBackup.InvalidArgument,*'
+        $caught.Exception.Message | Should -BeLike "*$hrM.settings*"
+        $caught.Exception.Message | Should -BeLike "*$hrM.staff*"
+        $caught.Exception.Message | Should -BeLike "*$target.all*"
+    }
+
+    It 'refuses a -RenameDatabase and a -NamespaceMap rule that together send two collections onto one' {
+        $target = "mergedb_$suffix"
+        { $both | Restore-MongoDatabase -ConnectionString $uri -RenameDatabase "$crmM=$target" -NamespaceMap @{ "$hrM.staff" = "$target.settings" } -ErrorAction Stop } |
+            Should -Throw -ErrorId 'MongoBackup.InvalidArgument*' -ExpectedMessage "*$crmM.settings and $hrM.staff into $target.settings*"
+        Get-DatabaseName $uri | Should -Not -Contain $target
+    }
+}
+
+Describe 'Restore-MongoDatabase -RenameDatabase with a -NamespaceMap rule it shadows' {
+    It 'refuses the -NamespaceMap rule -RenameDatabase takes first, naming both rules and how to write it' {
+        $target = "$($shop)_both"
+        { $full | Restore-MongoDatabase -ConnectionString $uri -RenameDatabase "$shop=$target" -NamespaceMap @{ "$shop.orders" = "$target.orders_2025" } -ErrorAction Stop } |
+            Should -Throw -ErrorId 'MongoBackup.InvalidArgument*' -ExpectedMessage ("*-NamespaceMap '$shop.orders' = '$target.orders_2025' never applies to $shop.orders: " +
+                "-RenameDatabase '$shop=$target' renames every namespace of that database first*$target.orders*Nothing was written*-NamespaceExclude '$shop.orders'*")
+        Get-DatabaseName $uri | Should -Not -Contain $target
+    }
+
+    It 'takes a -NamespaceMap rule for another database beside it' {
+        $target = "$($shop)_side"
+        $result = $full | Restore-MongoDatabase -ConnectionString $uri -RenameDatabase "$shop=$target" -NamespaceMap @{ "$hr.staff" = "$target.staff_hr" } -ErrorVariable errors
+        $errors | Should -BeNullOrEmpty
+        $result.Namespaces.TargetNamespace | Sort-Object | Should -Be @("$target.customers", "$target.orders", "$target.staff_hr")
+    }
+}
+
+Describe 'Restore-MongoDatabase: a collection renamed into a system namespace' {
+    BeforeAll {
+        # A document shaped like a user with root, in an ordinary collection: what a rename would write into system.users.
+        $script:plain = "plain_$suffix"
+        $insert = '{insert: "staff", documents: [{_id: "' + $plain + '.mallory", userId: UUID("0e1f6a2c-2d1b-4c8f-9a51-3b3c8f0a8f10"), user: "mallory", db: "' + $plain + '", credentials: {}, roles: [{role: "root", db: "admin"}]}]}'
+        $db = [MongoDB.Driver.MongoClient]::new($uri).GetDatabase($plain)
+        [void] $db.RunCommand[MongoDB.Bson.BsonDocument]([MongoDB.Driver.Command[MongoDB.Bson.BsonDocument]] $insert, $null, $none)
+        $script:plainSnapshot = Backup-MongoDatabase -ConnectionString $uri -Repository $repository -Database $plain -CopyOnly -WarningAction SilentlyContinue
+    }
+
+    # Users and roles are restored by -IncludeUsersAndRoles alone, with its own checks; system.views, system.buckets.*
+    # and system.profile hold what the server writes itself (MongoDB refuses user inserts into system.profile:
+    # mongo-tools mongorestore/filepath.go, TOOLS-717; views are made with create). A rename that lands in one is refused
+    # before anything is written, naming the target and why.
+    It 'refuses -NamespaceMap onto <Target> before anything is written' -ForEach @(
+        @{ Target = 'admin.system.users'; Database = 'admin'; Collection = 'system.users'; Why = '*-IncludeUsersAndRoles*' }
+        @{ Target = 'admin.system.roles'; Database = 'admin'; Collection = 'system.roles'; Why = '*-IncludeUsersAndRoles*' }
+        @{ Target = 'admin.system.version'; Database = 'admin'; Collection = 'system.version'; Why = '*-IncludeUsersAndRoles*' }
+        @{ Target = 'DB_SUFFIX.system.buckets.staff'; Database = 'DB_SUFFIX'; Collection = 'system.buckets.staff'; Why = '*time-series collection staff*' }
+        @{ Target = 'DB_SUFFIX.system.profile'; Database = 'DB_SUFFIX'; Collection = 'system.profile'; Why = '*profiler*' }
+        @{ Target = 'DB_SUFFIX.system.views'; Database = 'DB_SUFFIX'; Collection = 'system.views'; Why = '*view definitions*' }
+        @{ Target = 'DB_SUFFIX.system.other'; Database = 'DB_SUFFIX'; Collection = 'system.other'; Why = "*names starting with 'system.'*" }
+    ) {
+        $database = $Database -replace 'DB_SUFFIX', "sys_$suffix"
+        $targetName = $Target -replace 'DB_SUFFIX', "sys_$suffix"
+        $caught = $null
+        try { $plainSnapshot | Restore-MongoDatabase -ConnectionString $uri -NamespaceMap @{ "$plain.staff" = $targetName } -ErrorAction Stop | Out-Null }
+        catch { $caught = $_ }
+        Get-DocumentCount (Get-Collection $uri $database $Collection) | Should -Be 0 -Because "nothing may be written into $targetName"
+        $caught | Should -Not -BeNullOrEmpty
+        $caught.FullyQualifiedErrorId | Should -BeLike 'MongoBackup.InvalidArgument,*'
+        $caught.Exception.Message | Should -BeLike "*Cannot restore $plain.staff into $targetName*system namespace*Nothing was written*"
+        $caught.Exception.Message | Should -BeLike $Why
+    }
+
+    It 'takes system.js, which mongorestore restores as an ordinary collection' {
+        $database = "sysjs_$suffix"
+        $result = $plainSnapshot | Restore-MongoDatabase -ConnectionString $uri -NamespaceMap @{ "$plain.staff" = "$database.system.js" } -ErrorVariable errors
+        $errors | Should -BeNullOrEmpty
         $result.Succeeded | Should -BeTrue
-        $held = Get-DocumentCount (Get-Collection $uri $merged 'settings')
-        $held | Should -Be 7
-        $result.FinalDocuments | Should -Be $held
+        Get-DocumentCount (Get-Collection $uri $database 'system.js') | Should -Be 1
+    }
+}
+
+Describe 'Restore-MongoDatabase -NamespaceMap: a view and the collections its pipeline reads' {
+    BeforeAll {
+        $script:vdb = "vshop_$suffix"
+        (Get-Collection $uri $vdb 'orders').InsertMany([MongoDB.Bson.BsonDocument[]] @(foreach ($i in 1..3) { New-BsonDocument @{ _id = $i; customer = 100 + $i } }))
+        (Get-Collection $uri $vdb 'customers').InsertMany([MongoDB.Bson.BsonDocument[]] @(foreach ($i in 101..102) { New-BsonDocument @{ _id = $i; name = "c$i" } }))
+        (Get-Collection $uri $vdb 'regions').InsertOne((New-BsonDocument @{ _id = 1 }), $null, $none)
+        # A view over orders reading customers ($lookup, $unionWith) and regions (in a $facet's $lookup pipeline):
+        # $lookup's from and $unionWith's coll name collections of the view's own database (MongoDB manual, $lookup
+        # "from": "Specifies the collection in the same database to perform the join with"; $unionWith "coll").
+        $db = [MongoDB.Driver.MongoClient]::new($uri).GetDatabase($vdb)
+        $create = '{create: "orders_with_customer", viewOn: "orders", pipeline: [' +
+            '{$lookup: {from: "customers", localField: "customer", foreignField: "_id", as: "who"}}, {$unionWith: "customers"}, ' +
+            '{$facet: {r: [{$lookup: {from: "customers", pipeline: [{$unionWith: {coll: "regions", pipeline: []}}], as: "x"}}]}}]}'
+        [void] $db.RunCommand[MongoDB.Bson.BsonDocument]([MongoDB.Driver.Command[MongoDB.Bson.BsonDocument]] $create, $null, $none)
+        $script:views = Backup-MongoDatabase -ConnectionString $uri -Repository $repository -Database $vdb -CopyOnly -WarningAction SilentlyContinue
+
+        function Get-ViewOptions([string] $Database, [string] $View) {
+            $db = [MongoDB.Driver.MongoClient]::new($uri).GetDatabase($Database)
+            $reply = $db.RunCommand[MongoDB.Bson.BsonDocument]([MongoDB.Driver.Command[MongoDB.Bson.BsonDocument]] "{listCollections: 1, filter: {name: '$View'}}", $null, $none)
+            return , $reply['cursor']['firstBatch'][0]['options']
+        }
+    }
+
+    It 'renames $lookup.from, $unionWith and the nested references with the collections they read, as it renames viewOn' {
+        $map = @{
+            "$vdb.orders" = "$vdb.orders_old"; "$vdb.customers" = "$vdb.customers_old"; "$vdb.regions" = "$vdb.regions_old"
+            "$vdb.orders_with_customer" = "$vdb.orders_with_customer_old"
+        }
+        $result = $views | Restore-MongoDatabase -ConnectionString $uri -NamespaceMap $map -ErrorVariable errors -WarningVariable warnings
+        $errors | Should -BeNullOrEmpty
+        $warnings | Should -BeNullOrEmpty
+        $result.Succeeded | Should -BeTrue
+        $options = Get-ViewOptions $vdb 'orders_with_customer_old'
+        $options['viewOn'].AsString | Should -Be 'orders_old'
+        # Restored beside its source, the view must read the restored customers_old, not the live customers.
+        $options['pipeline'][0]['$lookup']['from'].AsString | Should -Be 'customers_old'
+        $options['pipeline'][1]['$unionWith'].AsString | Should -Be 'customers_old'
+        $facet = $options['pipeline'][2]['$facet']['r'][0]['$lookup']
+        $facet['from'].AsString | Should -Be 'customers_old'
+        $facet['pipeline'][0]['$unionWith']['coll'].AsString | Should -Be 'regions_old'
+    }
+
+    It 'keeps a reference to a collection it does not restore, and warns naming the view and the reference when the view moves database' {
+        $target = "vmoved_$suffix"
+        $map = @{ "$vdb.orders" = "$target.orders"; "$vdb.customers" = "$target.customers"; "$vdb.orders_with_customer" = "$target.orders_with_customer" }
+        $result = $views | Restore-MongoDatabase -ConnectionString $uri -NamespaceMap $map -WarningVariable warnings -WarningAction SilentlyContinue
+        $result.Succeeded | Should -BeTrue
+        $options = Get-ViewOptions $target 'orders_with_customer'
+        $options['pipeline'][0]['$lookup']['from'].AsString | Should -Be 'customers'
+        $options['pipeline'][2]['$facet']['r'][0]['$lookup']['pipeline'][0]['$unionWith']['coll'].AsString | Should -Be 'regions'
+        ($warnings -join "`n") | Should -BeLike "*view $vdb.orders_with_customer, restored as $target.orders_with_customer, reads regions (not restored into $target)*"
     }
 }

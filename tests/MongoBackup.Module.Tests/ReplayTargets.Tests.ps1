@@ -242,30 +242,35 @@ Describe '-NamespaceMap sending a collection the oplog creates onto the target o
         }
     }
 
-    It 'Restore-MongoDatabase -Drop refuses two sources onto one target (as for two restored collections), and never drops what it restored' {
+    # Two sources onto one target are refused before anything is written, as for two restored collections (and as
+    # mongorestore refuses conflicting namespace destinations): the oplog is read for what it creates before the first write.
+    It 'Restore-MongoDatabase -Drop refuses two sources onto one target before anything is written (InvalidArgument naming both)' {
         $database = "rt_map_$suffix"
         $target = "rt_mapt_$suffix"
         $dump = New-Dump $database @('{"_id": 1}') (& $mapOplog $database)
 
-        $result = Restore-MongoDatabase -ConnectionString $uri -Path $dump -NamespaceMap @{ "$database.n1" = "$target.a"; "$database.a" = "$target.a" } -Drop -Confirm:$false -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
-
-        $result.Succeeded | Should -Not -BeTrue -Because "$database.a and $database.n1 cannot both be $target.a"
-        Get-Json $target 'a' | Should -Be @('{ "_id" : 1 }') -Because 'the restored a must not be dropped for the replay''s n1'
+        { Restore-MongoDatabase -ConnectionString $uri -Path $dump -NamespaceMap @{ "$database.n1" = "$target.a"; "$database.a" = "$target.a" } -Drop -Confirm:$false -ErrorAction Stop } |
+            Should -Throw -ErrorId 'MongoBackup.InvalidArgument*' -ExpectedMessage "*both $database.a and $database.n1 into $target.a*Nothing was written*"
+        Get-DatabaseName $uri | Should -Not -Contain $target
     }
 
-    It 'Restore-MongoDatabase without -Drop refuses it as two sources onto one target (InvalidArgument naming both), not as TargetNotEmpty' {
+    It 'Restore-MongoDatabase without -Drop refuses it the same way, not as TargetNotEmpty' {
         $database = "rt_mapn_$suffix"
         $target = "rt_mapnt_$suffix"
         $dump = New-Dump $database @('{"_id": 1}') (& $mapOplog $database)
 
-        Restore-MongoDatabase -ConnectionString $uri -Path $dump -NamespaceMap @{ "$database.n1" = "$target.a"; "$database.a" = "$target.a" } -ErrorVariable failures -ErrorAction SilentlyContinue -WarningAction SilentlyContinue | Out-Null
+        $caught = $null
+        try { Restore-MongoDatabase -ConnectionString $uri -Path $dump -NamespaceMap @{ "$database.n1" = "$target.a"; "$database.a" = "$target.a" } -ErrorAction Stop | Out-Null }
+        catch { $caught = $_ }
+        $failures = @($caught)
 
-        @($failures | ForEach-Object FullyQualifiedErrorId) | Should -Not -BeLike 'MongoBackup.TargetNotEmpty,*' -Because "$target.a was empty: what it holds is this restore's $database.a"
-        @($failures | Where-Object FullyQualifiedErrorId -like 'MongoBackup.InvalidArgument,*').Count | Should -Be 1
-        $failures[0].Exception.Message | Should -BeLike "*$database.a and $database.n1 would both be restored into $target.a*"
-        Get-Json $target 'a' | Should -Be @('{ "_id" : 1 }')
+        $failures.Count | Should -Be 1
+        $failures[0].FullyQualifiedErrorId | Should -BeLike 'MongoBackup.InvalidArgument,*' -Because "$target.a was empty: nothing is TargetNotEmpty here"
+        $failures[0].Exception.Message | Should -BeLike "*both $database.a and $database.n1 into $target.a*"
+        Get-DatabaseName $uri | Should -Not -Contain $target
     }
-    It 'Restore-MongoDatabase refuses two collections the oplog creates mapped onto one target (not merged into it as a success)' {
+
+    It 'Restore-MongoDatabase refuses two collections the oplog creates mapped onto one target before anything is written' {
         $database = "rt_map2_$suffix"
         $target = "rt_map2t_$suffix"
         $dump = New-Dump $database @('{"_id": 1}') @(
@@ -274,10 +279,9 @@ Describe '-NamespaceMap sending a collection the oplog creates onto the target o
             '{"ts":{"$timestamp":{"t":1700000000,"i":4}},"t":1,"op":"i","ns":"' + $database + '.n2","o":{"_id":2,"from":"n2"}}'
         )
 
-        $result = Restore-MongoDatabase -ConnectionString $uri -Path $dump -NamespaceMap @{ "$database.n1" = "$target.m"; "$database.n2" = "$target.m"; "$database.a" = "$target.a" } -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
-
-        $result.Succeeded | Should -Not -BeTrue
-        Get-Json $target 'm' | Should -Be @('{ "_id" : 1, "from" : "n1" }') -Because 'two source collections are not one: the first created keeps the target'
+        { Restore-MongoDatabase -ConnectionString $uri -Path $dump -NamespaceMap @{ "$database.n1" = "$target.m"; "$database.n2" = "$target.m"; "$database.a" = "$target.a" } -ErrorAction Stop } |
+            Should -Throw -ErrorId 'MongoBackup.InvalidArgument*' -ExpectedMessage "*both $database.n1 and $database.n2 into $target.m*"
+        Get-DatabaseName $uri | Should -Not -Contain $target
     }
 }
 

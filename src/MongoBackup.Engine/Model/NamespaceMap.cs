@@ -8,18 +8,25 @@ namespace MongoBackup.Engine.Model;
 /// </summary>
 public sealed class NamespaceMap
 {
-    private readonly List<(string From, string To, NamespacePattern Source, List<NamespacePattern.Piece> Target)> _rules = [];
+    private readonly List<(string From, string To, NamespacePattern Source, List<NamespacePattern.Piece> Target, (string From, string To)? Database)> _rules = [];
 
     /// <summary>No rule: every namespace keeps its name. Shared; do not <see cref="Add"/> to it.</summary>
     public static NamespaceMap Identity { get; } = new();
 
     /// <summary>The rules as given, in the order they are tried.</summary>
     public IReadOnlyList<(string From, string To)> Rules => _rules.Select(r => (r.From, r.To)).ToList();
+
+    /// <summary>A rule as the user wrote it: "-RenameDatabase 'a=b'" or "-NamespaceMap 'a.x' = 'b.y'".</summary>
+    public string Written(int rule) => _rules[rule].Database is { } database
+        ? $"-RenameDatabase '{database.From}={database.To}'"
+        : $"-NamespaceMap '{_rules[rule].From}' = '{_rules[rule].To}'";
     /// <summary>True when there is no rule.</summary>
     public bool IsIdentity => _rules.Count == 0;
 
     /// <exception cref="MongoBackupException">InvalidArgument: the two sides do not fit together, naming the rule.</exception>
-    public NamespaceMap Add(string from, string to)
+    public NamespaceMap Add(string from, string to) => Add(from, to, database: null);
+
+    private NamespaceMap Add(string from, string to, (string From, string To)? database)
     {
         var named = from.Contains('$');
         if (!named && to.Contains('$'))
@@ -36,7 +43,7 @@ public sealed class NamespaceMap
         if (!string.Concat(target.Where(p => !p.IsPart).Select(p => p.Value)).Contains('.') && !target.Any(p => p.IsPart))
             throw new MongoBackupException(ErrorIds.InvalidArgument,
                 $"The namespace map target '{to}' must be a namespace (database.collection, wildcards allowed).");
-        _rules.Add((from, to, source, target));
+        _rules.Add((from, to, source, target, database));
         return this;
     }
 
@@ -48,7 +55,21 @@ public sealed class NamespaceMap
         if (NamespaceNames.DatabaseProblem(to) is { } problem)
             throw new MongoBackupException(ErrorIds.InvalidArgument,
                 $"Cannot rename the database {from} to '{to}': MongoDB refuses that name, {problem}. Nothing was written.", target: to);
-        return Add(NamespacePattern.Escape(from) + ".*", NamespacePattern.Escape(to) + ".*");
+        return Add(NamespacePattern.Escape(from) + ".*", NamespacePattern.Escape(to) + ".*", database: (from, to));
+    }
+
+    /// <summary>
+    /// A rule that "db.collection" <paramref name="ns"/> matches but never reaches, since a -RenameDatabase rule tried
+    /// before it takes <paramref name="ns"/> first: the two rules' indexes (for <see cref="Written"/>), or null when no
+    /// later rule matches <paramref name="ns"/> or the first one that matches is not a database rename.
+    /// </summary>
+    public (int Winner, int Shadowed)? ShadowedRule(string ns)
+    {
+        var first = _rules.FindIndex(r => r.Source.Capture(ns) is not null);
+        if (first < 0 || _rules[first].Database is null) return null;
+        for (var i = first + 1; i < _rules.Count; i++)
+            if (_rules[i].Source.Capture(ns) is not null) return (first, i);
+        return null;
     }
 
     /// <summary>
@@ -56,7 +77,7 @@ public sealed class NamespaceMap
     /// </summary>
     public string Map(string ns)
     {
-        foreach (var (_, _, source, target) in _rules)
+        foreach (var (_, _, source, target, _) in _rules)
         {
             if (source.Capture(ns) is not { } parts) continue;
             return string.Concat(target.Select(p => p.IsPart ? parts[p.Value] : p.Value));

@@ -57,5 +57,39 @@ public static class NamespaceNames
         return bytes > NamespaceBytesMax ? $"a namespace (database.collection) may hold at most {NamespaceBytesMax} bytes, and this one has {bytes}" : null;
     }
 
+    /// <summary>
+    /// Why a restore must not rename a collection into <paramref name="database"/>.<paramref name="collection"/>, a
+    /// namespace MongoDB keeps for itself; null when it may. Names starting with "system." are the server's
+    /// (mongod's NamespaceString::isSystem): admin's system.users, system.roles and system.version hold users, roles and
+    /// the auth schema, restored by -IncludeUsersAndRoles with its own checks, never as a collection (mongorestore turns
+    /// such a destination into its users and roles step, common/intents/intent.go IsUsers/IsRoles); system.buckets.NAME
+    /// holds the buckets of the time-series collection NAME, which the server writes through it; system.profile is the
+    /// profiler's (mongod refuses user inserts into it: mongorestore/filepath.go, TOOLS-717); system.views holds the
+    /// database's view definitions, made by create. Only system.js is taken: mongodump dumps it and mongorestore restores
+    /// it as an ordinary collection (stored JavaScript, which mongod lets clients write: isLegalClientSystemNS), so an
+    /// ordinary collection may be renamed into it (<paramref name="ordinaryCollection"/>), never a view or time-series one.
+    /// </summary>
+    public static string? ReservedTargetProblem(string database, string collection, bool ordinaryCollection)
+    {
+        ArgumentNullException.ThrowIfNull(database);
+        ArgumentNullException.ThrowIfNull(collection);
+        if (!collection.StartsWith("system.", StringComparison.Ordinal)) return null;
+        if (collection == "system.js")
+            return ordinaryCollection ? null : "system.js holds a database's stored JavaScript, and only an ordinary collection can be restored into it";
+        if (database == "admin" && collection is "system.users" or "system.roles" or "system.version")
+            return $"admin.{collection} holds MongoDB's users, roles and auth schema, which are restored with -IncludeUsersAndRoles " +
+                "(with its checks and renames), never from a collection";
+        if (collection.StartsWith("system.buckets.", StringComparison.Ordinal))
+            return $"{collection} holds the buckets of the time-series collection {collection["system.buckets.".Length..]}, which MongoDB " +
+                "writes itself (a time-series collection's buckets follow its own name: rename the time-series collection instead)";
+        return collection switch
+        {
+            "system.profile" => "system.profile is the profiler's collection, which MongoDB writes itself and refuses inserts into",
+            "system.views" => "system.views holds the database's view definitions, which MongoDB writes when a view is created " +
+                "(a view is restored under its own name)",
+            _ => $"MongoDB keeps collection names starting with 'system.' for its own use, and {collection} is one",
+        };
+    }
+
     private static string Show(char c) => c switch { ' ' => "a space", '\0' => "NUL", _ => $"'{c}'" };
 }

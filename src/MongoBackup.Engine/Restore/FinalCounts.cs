@@ -14,8 +14,8 @@ namespace MongoBackup.Engine.Restore;
 /// time-series collection's count is its measurements (<see cref="TimeseriesMeasurements"/>: what a user counts on it,
 /// not its buckets, which its file and the snapshot's manifest count), at the cost of a scan of its buckets: so it is
 /// counted again only when that count can differ from the one taken as its buckets went in
-/// (<see cref="NamespaceRestoreResult.Measurements"/>): the replay wrote to it (<see cref="Oplog.Replay.ReplayWrites"/>), another
-/// namespace was renamed into it, or it failed after that count. Otherwise that count is its final one.
+/// (<see cref="NamespaceRestoreResult.Measurements"/>): the replay wrote to it (<see cref="Oplog.Replay.ReplayWrites"/>), or it
+/// failed after that count. Otherwise that count is its final one.
 /// A namespace that failed after its documents went in (its indexes refused, say) and was left holding them is counted
 /// too: what the target holds, restored whole or not.
 /// </summary>
@@ -23,22 +23,20 @@ internal static class FinalCounts
 {
     public static async Task CountAsync(IMongoClient client, RestoreOutcome outcome, CancellationToken ct)
     {
-        // Namespaces renamed into one collection share it: counted once, the count given to each.
-        foreach (var target in outcome.Namespaces.Where(n => (n.Error is null || n.Stage >= NamespaceRestoreStage.DataRestored) && n.Type is CollectionMetadata.CollectionType or CollectionMetadata.TimeseriesType)
-                     .GroupBy(n => n.TargetNamespace, StringComparer.Ordinal))
+        // Each target is one source's: the plan refuses two sources renamed onto one (RestorePlanner.RequireDistinctTargets).
+        foreach (var ns in outcome.Namespaces.Where(n => (n.Error is null || n.Stage >= NamespaceRestoreStage.DataRestored) && n.Type is CollectionMetadata.CollectionType or CollectionMetadata.TimeseriesType))
         {
-            if (CountedBeforeReplay(outcome, target.Key, target.ToList()) is { } measured)
+            if (CountedBeforeReplay(outcome, ns) is { } measured)
             {
-                foreach (var ns in target) ns.FinalDocuments = measured;
+                ns.FinalDocuments = measured;
                 continue;
             }
-            var (database, collection) = NamespaceName.Split(target.Key);
+            var (database, collection) = NamespaceName.Split(ns.TargetNamespace);
             try
             {
-                var count = target.First().IsTimeseries
+                ns.FinalDocuments = ns.IsTimeseries
                     ? await TimeseriesMeasurements.CountAsync(client, database, collection, ct)
                     : await client.GetDatabase(database).GetCollection<BsonDocument>(collection).EstimatedDocumentCountAsync(cancellationToken: ct);
-                foreach (var ns in target) ns.FinalDocuments = count;
             }
             catch (Exception e) when (e is MongoException or TimeoutException)
             {
@@ -49,10 +47,10 @@ internal static class FinalCounts
 
     /// <summary>
     /// A time-series target's measurements as counted once its buckets were all in, when nothing after could change them:
-    /// one source namespace, which did not fail afterwards (its indexes refused, say: it may have been dropped), and no
-    /// replayed operation on it. Null when it must be counted.
+    /// it did not fail afterwards (its indexes refused, say: it may have been dropped), and no replayed operation wrote
+    /// to it. Null when it must be counted.
     /// </summary>
-    private static long? CountedBeforeReplay(RestoreOutcome outcome, string target, IReadOnlyList<NamespaceRestoreResult> sources) =>
-        sources is [{ IsTimeseries: true, Error: null, Measurements: { } measured }] && outcome.ReplayWrites?.Touched(target) != true
+    private static long? CountedBeforeReplay(RestoreOutcome outcome, NamespaceRestoreResult ns) =>
+        ns is { IsTimeseries: true, Error: null, Measurements: { } measured } && outcome.ReplayWrites?.Touched(ns.TargetNamespace) != true
             ? measured : null;
 }

@@ -28,8 +28,7 @@ internal sealed class OplogReplayPhase(IMongoClient client, RestoreRequest reque
         // oplog's inserts into the target's own collection the error says was not touched.
         foreach (var refused in outcome.Namespaces.Where(n => n.Error is not null)) state.Fail(refused.SourceNamespace, refused.Error!);
         long moreApplied = 0;
-        var own = request.DumpOplog ?? (reader.HasOplog ? new OplogSegment(reader.Location, reader.ReadOplogAsync(ct)) { Reread = () => reader.ReadOplogAsync(ct) } : null);
-        List<OplogSegment> segments = own is not null ? [own, .. moreOplog] : [.. moreOplog];
+        var segments = Segments(request, reader, moreOplog, ct);
         if (segments.Count > 0 && !request.NoOplogReplay && request.DumpOplog is null && reader.HasOplog
             && await OplogDamageAsync(reader, ct) is { } damage)
         {
@@ -47,6 +46,13 @@ internal sealed class OplogReplayPhase(IMongoClient client, RestoreRequest reque
         }
         await BuildIndexesAsync(state, outcome, ready.ToDictionary(r => r.Ns.SourceNamespace, r => r.How), ct);
         return moreApplied;
+    }
+
+    /// <summary>The oplog a restore replays: the dump's own (or the one the request gives), then <paramref name="moreOplog"/>.</summary>
+    internal static List<OplogSegment> Segments(RestoreRequest request, IDumpReader reader, IReadOnlyList<OplogSegment> moreOplog, CancellationToken ct)
+    {
+        var own = request.DumpOplog ?? (reader.HasOplog ? new OplogSegment(reader.Location, reader.ReadOplogAsync(ct)) { Reread = () => reader.ReadOplogAsync(ct) } : null);
+        return own is not null ? [own, .. moreOplog] : [.. moreOplog];
     }
 
     /// <summary>
@@ -100,7 +106,7 @@ internal sealed class OplogReplayPhase(IMongoClient client, RestoreRequest reque
     {
         outcome.OplogReplayBegun = true;
         outcome.ReplayWrites = state.Written;
-        var rewriter = new OplogEntryRewriter(coverage, request.Map, state, shardedTarget: target is not null);
+        var rewriter = new OplogEntryRewriter(coverage, request.Map, state, shardedTarget: target is not null, warn: observer.Warning);
         var replay = await new OplogReplayer(client, rewriter, state, observer, target).ReplayAsync(segments, ct);
         outcome.OplogEntriesApplied = replay.Applied;
         if (replay.Transactions.Atomic > 0)

@@ -56,6 +56,44 @@ internal sealed class ReplayCreatedTargets(IMongoClient client, RestoreRequest r
     }
 
     /// <summary>
+    /// Refuses, before anything is written, renames that send what the replay of <paramref name="segments"/> creates onto
+    /// the target of a namespace of <paramref name="plan"/> or of another created one, into a system namespace, or through a
+    /// -NamespaceMap rule a -RenameDatabase rule shadows: the checks <see cref="RestorePlanner"/> makes of the files' namespaces.
+    /// Reads the oplog only when the restore renames; an oplog that cannot be read to its end is left to the replay, which
+    /// refuses it whole.
+    /// </summary>
+    /// <exception cref="MongoBackupException">InvalidArgument, naming the sources and the target.</exception>
+    public static async Task RequireRenamesFitAsync(RestoreRequest request, IReadOnlyList<PlannedNamespace> plan, IReadOnlyList<OplogSegment> segments,
+        ReplayCoverage coverage, CancellationToken ct)
+    {
+        if (request.Map.IsIdentity || request.NoOplogReplay || segments.Count == 0 || segments.Any(s => s.Reread is null)) return;
+        IReadOnlyList<(string Database, string Collection, string Type)> created;
+        try
+        {
+            created = await FindAsync(segments, coverage, plan.Select(p => p.SourceNamespace).ToHashSet(StringComparer.Ordinal), ct);
+        }
+        catch (Exception e) when (e is CorruptDumpException or InvalidDataException or MongoBackupException { ErrorId: ErrorIds.CorruptFile })
+        {
+            return;
+        }
+        var renames = new List<(string, string)>(plan.Select(p => (p.SourceNamespace, p.TargetNamespace)));
+        foreach (var (database, collection, type) in created)
+        {
+            var source = database + "." + collection;
+            RestorePlanner.RequireNoShadowedRule(request.Map, source);
+            var (targetDb, targetCollection) = request.Map.Map(database, collection);
+            if ((targetDb, targetCollection) != (database, collection)
+                && NamespaceNames.ReservedTargetProblem(targetDb, targetCollection, type == Formats.CollectionMetadata.CollectionType) is { } reserved)
+                throw new MongoBackupException(ErrorIds.InvalidArgument,
+                    $"Cannot restore {source}, which the replayed oplog creates, into {targetDb}.{targetCollection}: that is a system namespace, " +
+                    $"and a rename may not target one: {reserved}. Nothing was written. Rename it to an ordinary name (-RenameDatabase, -NamespaceMap).",
+                    target: targetDb + "." + targetCollection);
+            renames.Add((source, targetDb + "." + targetCollection));
+        }
+        RestorePlanner.RequireDistinctTargets(renames);
+    }
+
+    /// <summary>
     /// The source namespaces <paramref name="segments"/> create within <paramref name="coverage"/> (user collections,
     /// views and time-series collections; not a rename's temporary copy), leaving out <paramref name="planned"/> (those
     /// restored from the files, whose targets are prepared as such), in the order first met, each with its type.

@@ -45,11 +45,12 @@ public static class RestorePlanner
     public static IReadOnlyList<PlannedNamespace> Plan(IDumpReader reader, NamespaceFilter requested, NamespaceMap map)
     {
         var filter = EffectiveFilter(reader, requested);
-        return reader.Namespaces
+        var plan = reader.Namespaces
             .Where(ns => !IsAuthCollection(ns) && !IsInternal(ns.Collection) && !ModuleCollections.IsModuleOwned(ns.Collection))
             .Where(ns => filter.Includes(ns.Database, ns.Collection))
             .Select(ns =>
             {
+                RequireNoShadowedRule(map, ns.Database + "." + ns.Collection);
                 var (db, coll) = map.Map(ns.Database, ns.Collection);
                 return RequireValidTarget(new PlannedNamespace(ns, db, coll));
             })
@@ -57,6 +58,50 @@ public static class RestorePlanner
             .OrderBy(p => p.IsView ? 1 : 0)
             .ThenBy(p => p.TargetNamespace, StringComparer.Ordinal)
             .ToList();
+        RequireDistinctTargets(plan.Select(p => (p.SourceNamespace, p.TargetNamespace)));
+        return plan;
+    }
+
+    /// <summary>
+    /// Refuses two sources renamed onto one target (-NamespaceMap, -RenameDatabase, or both), as mongorestore refuses
+    /// them before it writes ("cannot restore with conflicting namespace destinations": common/intents/intent.go,
+    /// GetDestinationConflicts): merged, the second source's documents would mix into the first's, or be refused one
+    /// by one where their _ids meet, and one collection cannot hold both sources' options and indexes.
+    /// </summary>
+    /// <exception cref="MongoBackupException">InvalidArgument, naming both sources and the target.</exception>
+    public static void RequireDistinctTargets(IEnumerable<(string Source, string Target)> renames)
+    {
+        var owners = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (source, target) in renames)
+        {
+            if (owners.TryAdd(target, source) || owners[target] == source) continue;
+            var (first, second) = string.CompareOrdinal(owners[target], source) < 0 ? (owners[target], source) : (source, owners[target]);
+            throw new MongoBackupException(ErrorIds.InvalidArgument,
+                    $"Cannot restore both {first} and {second} into {target}: two sources renamed onto one target would be " +
+                    "merged into one collection (mongorestore refuses it too: conflicting namespace destinations). Nothing was written. " +
+                    "Map them to different names (-NamespaceMap, -RenameDatabase), or restore one of them in a run of its own.",
+                    target: target);
+        }
+    }
+
+    /// <summary>
+    /// Refuses a -NamespaceMap rule that never applies to <paramref name="ns"/>: a -RenameDatabase rule, tried first, takes
+    /// the namespace (renames are matched against the source names), so the map's target would be silently ignored.
+    /// </summary>
+    /// <exception cref="MongoBackupException">InvalidArgument, naming both rules and how to write the rename.</exception>
+    public static void RequireNoShadowedRule(NamespaceMap map, string ns)
+    {
+        ArgumentNullException.ThrowIfNull(map);
+        if (map.ShadowedRule(ns) is not { } rule) return;
+        var (winner, shadowed) = rule;
+        var target = map.Map(ns);
+        throw new MongoBackupException(ErrorIds.InvalidArgument,
+            $"{map.Written(shadowed)} never applies to {ns}: {map.Written(winner)} renames every namespace of that database first " +
+            $"(renames are matched against the source names, -RenameDatabase before -NamespaceMap), so {ns} would go to {target} " +
+            $"instead. Nothing was written. Restore {ns} in a run of its own with {map.Written(shadowed)} alone, and the rest of the " +
+            $"database with {map.Written(winner)} -NamespaceExclude '{NamespacePattern.Escape(ns)}'; or write every rename of that " +
+            "database as -NamespaceMap rules that do not overlap.",
+            target: ns);
     }
 
     /// <summary>
@@ -85,6 +130,11 @@ public static class RestorePlanner
             throw new MongoBackupException(ErrorIds.InvalidArgument,
                 $"Cannot restore {planned.SourceNamespace} into {planned.TargetNamespace}: MongoDB refuses that name, {problem}. " +
                 "Nothing was written. Rename it to a name MongoDB takes (-RenameDatabase, -NamespaceMap).",
+                target: planned.TargetNamespace);
+        if (NamespaceNames.ReservedTargetProblem(planned.TargetDatabase, planned.TargetCollection, planned.Kind == CollectionKind.Collection) is { } reserved)
+            throw new MongoBackupException(ErrorIds.InvalidArgument,
+                $"Cannot restore {planned.SourceNamespace} into {planned.TargetNamespace}: that is a system namespace, and a rename may not " +
+                $"target one: {reserved}. Nothing was written. Rename it to an ordinary name (-RenameDatabase, -NamespaceMap).",
                 target: planned.TargetNamespace);
         return planned;
     }

@@ -84,11 +84,9 @@ public sealed record RestoreOutcome(string Source, string Target, DateTimeOffset
     public long RolesRestored { get; set; }
     /// <summary>
     /// The documents the restored collections hold once the restore has ended (a time-series collection's measurements),
-    /// over every target collection whose count is known, each counted once: two source namespaces renamed into one target (-RenameDatabase @{ hr = 'merged';
-    /// crm = 'merged' }) share its count, which each of their results shows.
+    /// over every target collection whose count is known (each target is one source's: two sources renamed onto one are refused).
     /// </summary>
-    public long FinalDocuments => Namespaces.Where(n => n.FinalDocuments is not null)
-        .DistinctBy(n => n.TargetNamespace, StringComparer.Ordinal).Sum(n => n.FinalDocuments!.Value);
+    public long FinalDocuments => Namespaces.Sum(n => n.FinalDocuments ?? 0);
     /// <summary>True when every namespace, the replay and the users and roles succeeded.</summary>
     public bool Succeeded => Namespaces.All(n => n.Succeeded) && OplogError is null && UsersAndRolesError is null;
     /// <summary>Why the oplog replay stopped; null when it ran to its end or was not asked for.</summary>

@@ -110,6 +110,9 @@ public sealed class RestoreRunner(IEngineObserver observer)
         // They are read (and refused when two would be restored as one) before the first write, and restored after the data.
         var usersAndRolesRead = usersAndRoles is null ? null : await UsersAndRolesRead.ReadAsync(reader, usersAndRoles, ct);
         await DatabaseNameCase.RefuseAsync(client, plan, usersAndRoles, ct);
+        // What the replay creates is held to the plan's rename rules too, before the first write (read only when renaming).
+        var coverage = new ReplayCoverage(scope, RestorePlanner.EffectiveFilter(reader, request.Filter));
+        await ReplayCreatedTargets.RequireRenamesFitAsync(request, plan, OplogReplayPhase.Segments(request, reader, moreOplog, ct), coverage, ct);
         // Into a mongos: a cluster snapshot sharded as the source was, any other dump unsharded; replayed through mongos.
         var sharding = topology.Kind == TopologyKind.Sharded ? await ShardedRestoreTarget.OpenAsync(client, cluster, request.Drop, observer, ct) : null;
         var outcome = new RestoreOutcome(reader.Location, request.Connection.DisplayName, DateTimeOffset.UtcNow) { SnapshotId = reader.SnapshotId };
@@ -120,7 +123,7 @@ public sealed class RestoreRunner(IEngineObserver observer)
         try
         {
             var preparer = new TargetPreparer(client, request.Map, request.Resume, buildsIndexes: !request.NoIndexRestore,
-                identity: RestoreIdentity.Of(request));
+                identity: RestoreIdentity.Of(request), restores: coverage.Covers, warn: observer.Warning);
             if (sharding is not null) await sharding.PrepareDatabasesAsync(plan, ct);
             var ready = await new TargetPreparationPhase(observer).RunAsync(preparer, request, plan, outcome, sharding, ct);
             await new DataRestorePhase(client, observer).RunAsync(preparer, request, reader, ready, clock, ct);

@@ -18,7 +18,13 @@ namespace MongoBackup.Engine.Restore;
 /// What the restore restores: recorded in each target database as its target is prepared (<see cref="RestoreRecords"/>),
 /// and under -Resume a target is kept only under the record of this same snapshot and moment. Null: no record is kept or read.
 /// </param>
-public sealed class TargetPreparer(IMongoClient client, NamespaceMap map, bool resume = false, bool buildsIndexes = true, RestoreIdentity? identity = null)
+/// <param name="restores">
+/// Whether the restore restores a source collection (database, collection): a view's pipeline follows the renames of
+/// those only (<see cref="Oplog.Replay.ViewPipelineRenames"/>). Null: every collection the renames name.
+/// </param>
+/// <param name="warn">Told of a view whose pipeline still reads a collection the restore did not put beside it.</param>
+public sealed class TargetPreparer(IMongoClient client, NamespaceMap map, bool resume = false, bool buildsIndexes = true, RestoreIdentity? identity = null,
+    Func<string, string, bool>? restores = null, Action<string>? warn = null)
 {
     /// <summary>Returns whether it created the target or kept an existing one (empty, or holding data under -Resume).</summary>
     /// <exception cref="MongoBackupException">
@@ -156,13 +162,19 @@ public sealed class TargetPreparer(IMongoClient client, NamespaceMap map, bool r
         foreach (var option in options)
         {
             if (option.Name is "uuid" or "autoIndexId") continue; // the server gives its own uuid
-            command[option.Name] = option.Name == "viewOn" ? MapViewSource(ns, option.Value.AsString) : option.Value;
+            command[option.Name] = option.Name switch
+            {
+                "viewOn" => MapViewSource(ns, option.Value.AsString),
+                "pipeline" when ns.IsView && option.Value is BsonArray pipeline => Oplog.Replay.ViewPipelineRenames.Rename(pipeline,
+                    ns.Source.Database, ns.Source.Collection, ns.TargetDatabase, map, restores ?? ((_, _) => true), warn),
+                _ => option.Value,
+            };
         }
         if (ns.IsTimeseries) command.Remove("clusteredIndex"); // implied by timeseries; refused when given
         await db.RunCommandAsync<BsonDocument>(command, cancellationToken: ct);
     }
 
-    /// <summary>A view follows its source collection when the restore renames it.</summary>
+    /// <summary>A view follows its source collection when the restore renames it (its pipeline's references too: <see cref="CreateAsync"/>).</summary>
     private string MapViewSource(PlannedNamespace ns, string viewOn)
     {
         var (db, coll) = map.Map(ns.Source.Database, viewOn);

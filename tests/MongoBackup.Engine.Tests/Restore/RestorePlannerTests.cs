@@ -157,4 +157,77 @@ public sealed class RestorePlannerTests
 
     private static DumpNamespace Ns(string database, string collection, string type = CollectionMetadata.CollectionType) =>
         new(database, collection, new CollectionMetadata { CollectionName = collection, Type = type }, $"{database}/{collection}.bson");
+    [Theory]
+    [InlineData("admin.system.users", "-IncludeUsersAndRoles")]
+    [InlineData("admin.system.roles", "-IncludeUsersAndRoles")]
+    [InlineData("admin.system.version", "-IncludeUsersAndRoles")]
+    [InlineData("sales.system.buckets.orders", "time-series collection orders")]
+    [InlineData("sales.system.profile", "profiler")]
+    [InlineData("sales.system.views", "view definitions")]
+    [InlineData("sales.system.indexes", "names starting with 'system.'")]
+    public void A_rename_into_a_system_namespace_is_refused_naming_the_target_and_why(string target, string why)
+    {
+        var e = Assert.Throws<MongoBackupException>(() => Plan(new NamespaceFilter(collections: ["sales.orders"]), new NamespaceMap().Add("sales.orders", target)));
+
+        Assert.Equal(ErrorIds.InvalidArgument, e.ErrorId);
+        Assert.Contains($"Cannot restore sales.orders into {target}: that is a system namespace", e.Message);
+        Assert.Contains(why, e.Message);
+        Assert.Contains("Nothing was written", e.Message);
+    }
+
+    [Fact]
+    public void System_js_takes_an_ordinary_collection_as_mongorestore_does_but_not_a_view()
+    {
+        var planned = Plan(new NamespaceFilter(collections: ["sales.orders"]), new NamespaceMap().Add("sales.orders", "other.system.js"));
+        Assert.Equal("other.system.js", planned.Single().TargetNamespace);
+        // system.js itself renamed to another database stays what it is.
+        Assert.Equal("copy.system.js", Plan(new NamespaceFilter(collections: ["sales.system.js"]), new NamespaceMap().AddDatabaseRename("sales", "copy")).Single().TargetNamespace);
+
+        var e = Assert.Throws<MongoBackupException>(() => Plan(new NamespaceFilter(collections: ["sales.big_orders"]), new NamespaceMap().Add("sales.big_orders", "sales.system.js")));
+        Assert.Contains("only an ordinary collection", e.Message);
+    }
+
+    [Fact]
+    public void A_time_series_collection_renamed_into_a_system_name_is_refused_as_its_buckets_would_be_one_too()
+    {
+        var e = Assert.Throws<MongoBackupException>(() => Plan(new NamespaceFilter(collections: ["sales.weather"]), new NamespaceMap().Add("sales.weather", "sales.system.weather")));
+        Assert.Equal(ErrorIds.InvalidArgument, e.ErrorId);
+    }
+
+    [Fact]
+    public void Two_sources_renamed_onto_one_target_are_refused_naming_both_and_the_target()
+    {
+        var e = Assert.Throws<MongoBackupException>(() => Plan(new NamespaceFilter(databases: ["sales"]),
+            new NamespaceMap().Add("sales.orders", "m.all").Add("sales.customers", "m.all")));
+
+        Assert.Equal(ErrorIds.InvalidArgument, e.ErrorId);
+        Assert.Contains("both sales.customers and sales.orders into m.all", e.Message);
+        Assert.Equal("m.all", e.Target);
+    }
+
+    [Fact]
+    public void Two_databases_renamed_onto_one_are_refused_where_they_share_a_collection_name_only()
+    {
+        DumpNamespace[] dump = [Ns("a", "orders"), Ns("a", "x"), Ns("b", "orders"), Ns("b", "y")];
+        var map = new NamespaceMap().AddDatabaseRename("a", "c").AddDatabaseRename("b", "c");
+
+        var e = Assert.Throws<MongoBackupException>(() => RestorePlanner.Plan(new ListedDump(dump), NamespaceFilter.Everything, map));
+        Assert.Contains("both a.orders and b.orders into c.orders", e.Message);
+        Assert.Equal(["c.x", "c.y"], RestorePlanner.Plan(new ListedDump(dump), new NamespaceFilter(collections: ["x", "y"]), map).Select(p => p.TargetNamespace));
+    }
+
+    [Fact]
+    public void A_namespace_map_rule_a_database_rename_shadows_is_refused_naming_both_rules()
+    {
+        var map = new NamespaceMap().AddDatabaseRename("sales", "t").Add("sales.orders", "t.orders_2025");
+
+        var e = Assert.Throws<MongoBackupException>(() => Plan(new NamespaceFilter(databases: ["sales"]), map));
+
+        Assert.Equal(ErrorIds.InvalidArgument, e.ErrorId);
+        Assert.Contains("-NamespaceMap 'sales.orders' = 't.orders_2025' never applies to sales.orders: -RenameDatabase 'sales=t' renames every namespace", e.Message);
+        Assert.Contains("would go to t.orders", e.Message);
+        // A rule on another database, or one no database rename reaches first, applies.
+        var beside = new NamespaceMap().AddDatabaseRename("sales", "t").Add("shop.log2", "t.log2");
+        Assert.Contains("t.log2", Plan(NamespaceFilter.Everything, beside).Select(p => p.TargetNamespace));
+    }
 }

@@ -73,8 +73,8 @@ public sealed class CommandRewriter(ReplayCoverage coverage, NamespaceMap map, R
         {
             body.Remove("recordIdsReplicated"); // as mongorestore: the target keeps its own record ids
             if (body.GetValue("idIndex", BsonNull.Value) is BsonDocument idIndex) idIndex.Remove("ns"); // the source's name
-            if (body.GetValue("viewOn", BsonNull.Value) is BsonString viewOn)
-                body["viewOn"] = views.MapSource(database, viewOn.Value, map.Map(database, o["create"].AsString).Database);
+            if (body.Contains("viewOn"))
+                views.MapDefinition(body, database, o["create"].AsString, map.Map(database, o["create"].AsString).Database);
         });
 
     /// <summary>
@@ -90,7 +90,7 @@ public sealed class CommandRewriter(ReplayCoverage coverage, NamespaceMap map, R
         var (targetDb, targetCollection) = map.MapStored(database, o["collMod"].AsString);
         var body = rest.DeepClone().AsBsonDocument;
         body["collMod"] = targetCollection;
-        if (body.GetValue("viewOn", BsonNull.Value) is BsonString viewOn) body["viewOn"] = views.MapSource(database, viewOn.Value, targetDb);
+        if (body.Contains("viewOn") || body.Contains("pipeline")) views.MapDefinition(body, database, o["collMod"].AsString, targetDb);
         return Rewritten.Send(CommandEntry(entry, targetDb, body));
     }
 

@@ -29,15 +29,16 @@ public sealed class OplogEntryRewriter
     /// <summary>
     /// Rewrites within <paramref name="coverage"/>, renaming with <paramref name="map"/>, and keeps what the replay learns
     /// (collections created, indexes to build later) in <paramref name="state"/>. With <paramref name="shardedTarget"/>
-    /// (a replay through a mongos), a collection sharded in the oplog is sharded on the target as it was.
+    /// (a replay through a mongos), a collection sharded in the oplog is sharded on the target as it was. A view whose
+    /// pipeline still reads a collection the restore did not put beside it is told to <paramref name="warn"/>.
     /// </summary>
-    public OplogEntryRewriter(ReplayCoverage coverage, NamespaceMap map, ReplayState state, bool shardedTarget = false)
+    public OplogEntryRewriter(ReplayCoverage coverage, NamespaceMap map, ReplayState state, bool shardedTarget = false, Action<string>? warn = null)
     {
         if (shardedTarget) _sharding = new ShardingEvents(coverage, map, state);
         _coverage = coverage;
         _map = map;
         _state = state;
-        _views = new ViewDefinitions(coverage, map, state);
+        _views = new ViewDefinitions(coverage, map, state, warn);
         _commands = new CommandRewriter(coverage, map, state, _views);
     }
 

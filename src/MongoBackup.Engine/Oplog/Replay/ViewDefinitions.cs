@@ -7,10 +7,12 @@ namespace MongoBackup.Engine.Oplog.Replay;
 /// &lt;db&gt;.system.views ({_id: "db.view", viewOn, pipeline, collation}) and logs their changes as inserts, updates
 /// and deletes there (jstests/replsets/view_catalog_oplog_entries.js: one insert for a createView, one update for a
 /// collMod). The view's name and its source follow the restore's renames like any namespace, and the restore's filters
-/// apply to the view's name, not to system.views. The pipeline's own references ($lookup and the like) are kept as
-/// they are, as a restored snapshot's views keep them.
+/// apply to the view's name, not to system.views. The collections its pipeline reads ($lookup, $graphLookup, $unionWith,
+/// nested ones too) follow the renames of those the restore covers, as a restored snapshot's views do
+/// (<see cref="ViewPipelineRenames"/>); a reference left pointing at a collection the restore did not put beside the
+/// view is told to <paramref name="warn"/>.
 /// </summary>
-public sealed class ViewDefinitions(ReplayCoverage coverage, NamespaceMap map, ReplayState state)
+public sealed class ViewDefinitions(ReplayCoverage coverage, NamespaceMap map, ReplayState state, Action<string>? warn = null)
 {
     /// <summary>
     /// A write to &lt;db&gt;.system.views, aimed at the renamed view; nothing when the view is not restored, or is
@@ -36,10 +38,10 @@ public sealed class ViewDefinitions(ReplayCoverage coverage, NamespaceMap map, R
         if (entry["op"] == "u")
         {
             copy["o2"]["_id"] = targetDb + "." + targetView;
-            foreach (var changed in Changed(body)) MapSource(changed, database, targetDb);
+            foreach (var changed in Changed(body)) MapDefinition(changed, database, view, targetDb);
         }
         if (entry["op"] != "u" || body.Contains("_id")) body["_id"] = targetDb + "." + targetView;
-        MapSource(body, database, targetDb);
+        MapDefinition(body, database, view, targetDb);
         var write = OplogEntryRewriter.StripSourceFields(copy);
         if (entry["op"] == "d")
         {
@@ -63,13 +65,20 @@ public sealed class ViewDefinitions(ReplayCoverage coverage, NamespaceMap map, R
         return db == targetDatabase ? collection : viewOn;
     }
 
-    private void MapSource(BsonDocument document, string database, string targetDatabase)
+    /// <summary>
+    /// A view's definition (an entry of system.views, a create or a collMod) under the restore's renames: its viewOn
+    /// (<see cref="MapSource(string, string, string)"/>) and the collections its pipeline reads (<see cref="ViewPipelineRenames"/>).
+    /// </summary>
+    public void MapDefinition(BsonDocument document, string database, string view, string targetDatabase)
     {
+        ArgumentNullException.ThrowIfNull(document);
         if (document.GetValue("viewOn", BsonNull.Value) is BsonString viewOn)
             document["viewOn"] = MapSource(database, viewOn.Value, targetDatabase);
+        if (document.GetValue("pipeline", BsonNull.Value) is BsonArray pipeline)
+            document["pipeline"] = ViewPipelineRenames.Rename(pipeline, database, view, targetDatabase, map, coverage.Covers, warn);
     }
 
-    /// <summary>The parts of an update that can set viewOn: a $v:2 diff's updates and inserts, a $set.</summary>
+    /// <summary>The parts of an update that can set viewOn or the pipeline: a $v:2 diff's updates and inserts, a $set.</summary>
     private static IEnumerable<BsonDocument> Changed(BsonDocument update)
     {
         if (update.GetValue("diff", BsonNull.Value) is BsonDocument diff)
