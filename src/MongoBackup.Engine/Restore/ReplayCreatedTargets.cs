@@ -67,7 +67,7 @@ internal sealed class ReplayCreatedTargets(IMongoClient client, RestoreRequest r
         ReplayCoverage coverage, CancellationToken ct)
     {
         if (request.Map.IsIdentity || request.NoOplogReplay || segments.Count == 0 || segments.Any(s => s.Reread is null)) return;
-        IReadOnlyList<(string Database, string Collection, string Type)> created;
+        IReadOnlyList<OplogCreatedNamespace> created;
         try
         {
             created = await FindAsync(segments, coverage, plan.Select(p => p.SourceNamespace).ToHashSet(StringComparer.Ordinal), ct);
@@ -77,7 +77,7 @@ internal sealed class ReplayCreatedTargets(IMongoClient client, RestoreRequest r
             return;
         }
         var renames = new List<(string, string)>(plan.Select(p => (p.SourceNamespace, p.TargetNamespace)));
-        foreach (var (database, collection, type) in created)
+        foreach (var (database, collection, type, _) in created)
         {
             var source = database + "." + collection;
             RestorePlanner.RequireNoShadowedRule(request.Map, source);
