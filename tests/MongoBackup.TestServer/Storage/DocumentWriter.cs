@@ -60,7 +60,7 @@ internal sealed class DocumentWriter
     /// document for a replacement, as a $v: 2 delta for operators, and for a pipeline update (<paramref name="isPipeline"/>)
     /// as the delta only when it is smaller than the new document (see <see cref="OplogDiff.ComputeForPipeline"/>).
     /// <paramref name="operatorDelta"/> is the delta an operator update logged path by path (see
-    /// <see cref="UpdateSpec.ApplyLogged"/>), which is what mongod logs; without it the delta compares the two documents.
+    /// <see cref="UpdateSpec.ApplyLogged"/>), which is what mongod logs; an operator update without one is a bug here.
     /// </summary>
     public void Update(Collection collection, long recordId, BsonDocument before, BsonDocument after, bool isReplacement, WriteContext context,
         bool isPipeline = false, BsonDocument? operatorDelta = null)
@@ -72,7 +72,7 @@ internal sealed class DocumentWriter
             return;
         }
         var diff = isReplacement ? null : isPipeline ? OplogDiff.ComputeForPipeline(before, after, afterBytes.Length)
-            : operatorDelta ?? OplogDiff.Compute(before, after);
+            : operatorDelta ?? throw new InvalidOperationException("an operator update changed the document but logged no path it changed");
         Replace(collection, recordId, before, after, afterBytes, diff, context);
     }
 
