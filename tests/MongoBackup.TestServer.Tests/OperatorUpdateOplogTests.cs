@@ -54,6 +54,8 @@ public class OperatorUpdateOplogTests : ServerTestBase
         // $rename: the destination is set, the source deleted.
         { "{a: 1, z: 0}", "{$rename: {a: 'b'}}", "{z: 0, b: 1}", "{d: {a: false}, i: {b: 1}}" },
         { "{p: {a: 1, z: 0}}", "{$rename: {'p.a': 'p.b'}}", "{p: {z: 0, b: 1}}", "{sp: {d: {a: false}, i: {b: 1}}}" },
+        // A $rename takes its place among the operators at its destination: "a" is created before "b".
+        { "{z: 0}", "{$set: {b: 1}, $rename: {z: 'a'}}", "{a: 0, b: 1}", "{d: {z: false}, i: {a: 0, b: 1}}" },
         // Several operators: one delta, sections in the order deletes, updates, inserts, sub-diffs.
         { "{a: {b: 0}, c: 1, d: 1}", "{$set: {'a.b': 1, c: 2, e: 3}, $unset: {d: 1}}", "{a: {b: 1}, c: 2, e: 3}",
             "{d: {d: false}, u: {c: 2}, i: {e: 3}, sa: {u: {b: 1}}}" },

@@ -47,6 +47,7 @@ public sealed class OperatorUpdateReplayTests(MongoServerFixture server)
         ("{arr: [1, 2, 3]}", "{$pop: {arr: -1}}"),
         ("{a: 1, z: 0}", "{$rename: {a: 'b'}}"),
         ("{p: {a: 1, z: 0}}", "{$rename: {'p.a': 'p.b'}}"),
+        ("{z: 0}", "{$set: {b: 1}, $rename: {z: 'a'}}"),
         ("{a: {b: 0}, c: 1, d: 1}", "{$set: {'a.b': 1, c: 2, e: 3}, $unset: {d: 1}}"),
     ];
 

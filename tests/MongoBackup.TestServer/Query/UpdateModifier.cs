@@ -22,6 +22,13 @@ internal sealed class UpdateModifier
     public string Path { get; }
     public BsonValue Argument { get; }
 
+    /// <summary>
+    /// Where this modifier sits among an update's operators, which apply in path order: its path, except that a $rename
+    /// is applied at its destination (src/mongo/db/update/update_object_node.cpp, parseAndMerge: the RenameNode goes at
+    /// the "to" path, a conflict placeholder at the source).
+    /// </summary>
+    public string OrderPath => Operator == "$rename" ? Argument.AsString : Path;
+
     /// <summary>The paths this modifier writes (two for $rename), for conflict detection and ordering.</summary>
     public IEnumerable<string> TouchedPaths => Operator == "$rename" ? [Path, Argument.AsString] : [Path];
 

@@ -68,7 +68,7 @@ public sealed class UpdateSpec
         RejectConflicts(modifiers);
         // MongoDB applies the operators in field order (numeric components numerically), which is the
         // order new fields appear in when one update creates several.
-        return modifiers.OrderBy(m => m.Path, UpdatePathOrder.Instance).ToList();
+        return modifiers.OrderBy(m => m.OrderPath, UpdatePathOrder.Instance).ToList();
     }
 
     // One "$" per path: the query records one matched position (src/mongo/db/update/update_object_node.cpp, parseAndMerge).
