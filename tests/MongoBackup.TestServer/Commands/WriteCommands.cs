@@ -131,12 +131,12 @@ internal sealed class WriteCommands : ICommandGroup
         var positional = spec.UsesPositional ? DocumentFilter.Parse(filter, collation) : null;
         foreach (var (recordId, before) in matches)
         {
-            var after = spec.Apply(before, arrayFilters, positionalMatch: positional?.PositionalMatch(before));
+            var (after, operatorDelta) = spec.ApplyLogged(before, arrayFilters, positional?.PositionalMatch(before));
             if (spec.IsReplacement && !after.Contains("_id")) after = new BsonDocument("_id", before["_id"]).AddRange(after);
             if (!BsonBytes.Of(after).Span.SequenceEqual(BsonBytes.Of(before).Span))
             {
                 DocumentValidation.Check(collection, after, before, context.Body);
-                context.Server.DocumentWriter.Update(collection!, recordId, before, after, spec.IsReplacement, writes, spec.IsPipeline);
+                context.Server.DocumentWriter.Update(collection!, recordId, before, after, spec.IsReplacement, writes, spec.IsPipeline, operatorDelta);
                 modified++;
             }
         }

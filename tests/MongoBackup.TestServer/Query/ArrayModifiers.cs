@@ -5,13 +5,15 @@ namespace MongoBackup.TestServer.Query;
 /// <summary>The array update operators: $push (with $each, $position, $sort, $slice), $addToSet, $pop, $pull, $pullAll.</summary>
 internal static class ArrayModifiers
 {
-    public static void Apply(string op, BsonValue argument, UpdateSlot slot, BsonDocument doc)
+    /// <summary>Applies <paramref name="op"/> at <paramref name="slot"/> and says how the array changed, for the oplog.</summary>
+    public static ArrayChange Apply(string op, BsonValue argument, UpdateSlot slot, BsonDocument doc)
     {
         var current = slot.Get();
         if (current is null)
         {
-            if (op is "$push" or "$addToSet") slot.Set(Grow(op, [], argument));
-            return;
+            if (op is not ("$push" or "$addToSet")) return ArrayChange.None;
+            slot.Set(Grow(op, [], argument));
+            return new ArrayChange(ArrayChangeKind.Created, 0);
         }
         if (current is not BsonArray array)
         {
@@ -23,20 +25,44 @@ internal static class ArrayModifiers
         switch (op)
         {
             case "$push" or "$addToSet":
-                slot.Set(Grow(op, array, argument));
-                break;
+                var grown = Grow(op, array, argument);
+                slot.Set(grown);
+                return Growth(op, array, grown, argument);
             case "$pop":
-                if (array.Count > 0) array.RemoveAt(argument.ToDouble() < 0 ? 0 : array.Count - 1);
-                break;
+                if (array.Count == 0) return ArrayChange.None;
+                array.RemoveAt(argument.ToDouble() < 0 ? 0 : array.Count - 1);
+                return ArrayChange.Whole;
             case "$pull":
                 var matches = PullCondition(argument);
-                slot.Set(new BsonArray(array.Where(e => !matches(e))));
-                break;
-            case "$pullAll":
+                return Cull(slot, array, new BsonArray(array.Where(e => !matches(e))));
+            default:
                 var unwanted = argument.AsBsonArray;
-                slot.Set(new BsonArray(array.Where(e => !unwanted.Contains(e, BsonValueOrder.Instance))));
-                break;
+                return Cull(slot, array, new BsonArray(array.Where(e => !unwanted.Contains(e, BsonValueOrder.Instance))));
         }
+    }
+
+    // array_culling_node.cpp: nothing removed is a no-op, else the whole array is logged.
+    private static ArrayChange Cull(UpdateSlot slot, BsonArray before, BsonArray kept)
+    {
+        slot.Set(kept);
+        return kept.Count == before.Count ? ArrayChange.None : ArrayChange.Whole;
+    }
+
+    // How $push/$addToSet changed an existing array, as push_node.cpp (insertElementsWithPosition, performPush) and
+    // addtoset_node.cpp (updateExistingElement) classify it: $addToSet only appends; $push appends when the array was
+    // not empty, no $position at or before its end was given, and neither $sort nor a trimming $slice applied.
+    private static ArrayChange Growth(string op, BsonArray before, BsonArray after, BsonValue argument)
+    {
+        var added = after.Count - before.Count;
+        if (op == "$addToSet") return added == 0 ? ArrayChange.None : new ArrayChange(ArrayChangeKind.Appended, added);
+        var spec = argument is BsonDocument d && d.Contains("$each") ? d : null;
+        var pushed = spec is null ? 1 : spec["$each"].AsBsonArray.Count;
+        var sorted = spec?.Contains("$sort") == true;
+        var trimmed = added < pushed;
+        var positioned = spec?.GetValue("$position", null) is { } p && p.ToInt64() <= before.Count;
+        if (sorted || trimmed) return ArrayChange.Whole;
+        if (pushed == 0) return ArrayChange.None;
+        return before.Count == 0 || positioned ? ArrayChange.Whole : new ArrayChange(ArrayChangeKind.Appended, added);
     }
 
     private static BsonArray Grow(string op, BsonArray existing, BsonValue argument)
@@ -108,4 +134,15 @@ internal static class ArrayModifiers
         }
         return e => BsonValueOrder.Instance.Equals(e, argument);
     }
+}
+
+/// <summary>How an array operator changed its field, which decides how the update is logged.</summary>
+internal enum ArrayChangeKind { None, Created, Whole, Appended }
+
+/// <summary>An array operator's change: its kind, and for <see cref="ArrayChangeKind.Appended"/> how many elements were appended.</summary>
+internal readonly record struct ArrayChange(ArrayChangeKind Kind, int Appended)
+{
+    public static ArrayChange None => new(ArrayChangeKind.None, 0);
+
+    public static ArrayChange Whole => new(ArrayChangeKind.Whole, 0);
 }

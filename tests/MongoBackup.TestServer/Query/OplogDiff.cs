@@ -8,7 +8,11 @@ namespace MongoBackup.TestServer.Query;
 /// </summary>
 public static class OplogDiff
 {
-    /// <summary>The oplog "o" of an update from <paramref name="before"/> to <paramref name="after"/>.</summary>
+    /// <summary>
+    /// The $v: 2 delta from <paramref name="before"/> to <paramref name="after"/> by comparing them, for an applied entry
+    /// that is not a delta already. An operator update is logged from the paths it changed instead
+    /// (<see cref="UpdateSpec.ApplyLogged"/>), whose forms differ (a nested $set as a sub-diff, a $pull as the whole array).
+    /// </summary>
     public static BsonDocument Compute(BsonDocument before, BsonDocument after) =>
         new() { { "$v", 2 }, { "diff", DeltaComputer.DocumentDiff(before, after) } };
 

@@ -22,6 +22,13 @@ internal sealed class UpdateModifier
     public string Path { get; }
     public BsonValue Argument { get; }
 
+    /// <summary>
+    /// Where this modifier sits among an update's operators, which apply in path order: its path, except that a $rename
+    /// is applied at its destination (src/mongo/db/update/update_object_node.cpp, parseAndMerge: the RenameNode goes at
+    /// the "to" path, a conflict placeholder at the source).
+    /// </summary>
+    public string OrderPath => Operator == "$rename" ? Argument.AsString : Path;
+
     /// <summary>The paths this modifier writes (two for $rename), for conflict detection and ordering.</summary>
     public IEnumerable<string> TouchedPaths => Operator == "$rename" ? [Path, Argument.AsString] : [Path];
 
@@ -59,36 +66,86 @@ internal sealed class UpdateModifier
         }
     }
 
-    public void Apply(BsonDocument doc, UpdatePathWalker walker, bool isUpsertInsert)
+    /// <summary>
+    /// Applies this operator to <paramref name="doc"/>, recording in <paramref name="log"/> (when given) the paths it
+    /// changed as the operator's update node in mongod logs them (src/mongo/db/update/modifier_node.cpp and the
+    /// *_node.cpp of each operator).
+    /// </summary>
+    public void Apply(BsonDocument doc, UpdatePathWalker walker, bool isUpsertInsert, OperatorUpdateLog? log = null)
     {
         switch (Operator)
         {
             case "$setOnInsert":
-                if (isUpsertInsert) walker.Visit(doc, Path, true, s => s.Set(Argument.DeepClone()));
+                if (isUpsertInsert) walker.Visit(doc, Path, true, s => Logged(s, log, () => s.Set(Argument.DeepClone())));
                 break;
             case "$set":
-                walker.Visit(doc, Path, true, s => s.Set(Argument.DeepClone()));
+                walker.Visit(doc, Path, true, s => Logged(s, log, () => s.Set(Argument.DeepClone())));
                 break;
             case "$unset":
-                walker.Visit(doc, Path, false, s => s.Remove());
+                walker.Visit(doc, Path, false, s => Unset(s, log));
                 break;
             case "$inc" or "$mul":
-                walker.Visit(doc, Path, true, ApplyArithmetic);
+                walker.Visit(doc, Path, true, s => Logged(s, log, () => ApplyArithmetic(s)));
                 break;
             case "$min" or "$max":
-                walker.Visit(doc, Path, true, ApplyExtreme);
+                walker.Visit(doc, Path, true, s => Logged(s, log, () => ApplyExtreme(s)));
                 break;
             case "$currentDate":
                 var stamp = Argument is BsonDocument { } t && t[0].AsString == "timestamp"
                     ? (BsonValue)new BsonTimestamp((int)DateTimeOffset.UtcNow.ToUnixTimeSeconds(), 1)
                     : new BsonDateTime(DateTime.UtcNow);
-                walker.Visit(doc, Path, true, s => s.Set(stamp));
+                walker.Visit(doc, Path, true, s => Logged(s, log, () => s.Set(stamp)));
                 break;
             case "$rename":
-                ApplyRename(doc, walker);
+                ApplyRename(doc, walker, log);
                 break;
             default:
-                walker.Visit(doc, Path, Operator is "$push" or "$addToSet", s => ArrayModifiers.Apply(Operator, Argument, s, doc));
+                walker.Visit(doc, Path, Operator is "$push" or "$addToSet", s => LogArrayChange(s, log, ArrayModifiers.Apply(Operator, Argument, s, doc)));
+                break;
+        }
+    }
+
+    // ModifierNode::apply: an existing value is logged as updated unless the operator left it byte for byte the same
+    // (kNoOp); a missing one as created, from the first component the update had to create.
+    private static void Logged(UpdateSlot slot, OperatorUpdateLog? log, Action change)
+    {
+        var before = slot.Get();
+        change();
+        if (log is null) return;
+        var after = slot.Get();
+        if (after is null) return;
+        if (before is null) log.Created(slot.Taken, slot.FirstCreatedParent ?? slot.Taken.Count - 1);
+        else if (!BsonIdentity.Same(before, after)) log.Updated(slot.Taken);
+    }
+
+    // unset_node.cpp, logUpdate: a removed field is logged as deleted; an array element, which $unset sets to null,
+    // as updated.
+    private static void Unset(UpdateSlot slot, OperatorUpdateLog? log)
+    {
+        if (slot.Get() is null) return;
+        slot.Remove();
+        if (log is null) return;
+        if (slot.IsArrayElement) log.Updated(slot.Taken);
+        else log.Deleted(slot.Taken);
+    }
+
+    // push_node.cpp / addtoset_node.cpp, logUpdate: elements only appended are each logged as created at their index;
+    // any other change logs the whole array (kNormalUpdate), a new array as created.
+    private static void LogArrayChange(UpdateSlot slot, OperatorUpdateLog? log, ArrayChange change)
+    {
+        if (log is null) return;
+        switch (change.Kind)
+        {
+            case ArrayChangeKind.Created:
+                log.Created(slot.Taken, slot.FirstCreatedParent ?? slot.Taken.Count - 1);
+                break;
+            case ArrayChangeKind.Whole:
+                log.Updated(slot.Taken);
+                break;
+            case ArrayChangeKind.Appended:
+                var size = slot.Get()!.AsBsonArray.Count;
+                for (var i = size - change.Appended; i < size; i++)
+                    log.Created([.. slot.Taken, new UpdatePathComponent(i.ToString(System.Globalization.CultureInfo.InvariantCulture), true)], slot.Taken.Count);
                 break;
         }
     }
@@ -113,17 +170,22 @@ internal sealed class UpdateModifier
         if (current is null || (Operator == "$min" ? comparison < 0 : comparison > 0)) slot.Set(Argument.DeepClone());
     }
 
-    private void ApplyRename(BsonDocument doc, UpdatePathWalker walker)
+    // rename_node.cpp: the destination is set as $set would (created or updated), then the source is logged as deleted.
+    private void ApplyRename(BsonDocument doc, UpdatePathWalker walker, OperatorUpdateLog? log)
     {
         RejectArraysOnPath(doc, Path, "source");
         RejectArraysOnPath(doc, Argument.AsString, "destination");
         BsonValue? moved = null;
+        IReadOnlyList<UpdatePathComponent> source = [];
         walker.Visit(doc, Path, false, s =>
         {
             moved = s.Get();
+            source = s.Taken;
             s.Remove();
         });
-        if (moved is not null) walker.Visit(doc, Argument.AsString, true, s => s.Set(moved));
+        if (moved is null) return;
+        walker.Visit(doc, Argument.AsString, true, s => Logged(s, log, () => s.Set(moved)));
+        log?.Deleted(source);
     }
 
     private static void RejectArraysOnPath(BsonDocument doc, string path, string role)

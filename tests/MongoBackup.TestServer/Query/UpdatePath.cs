@@ -19,6 +19,18 @@ internal sealed class UpdateSlot
 
     public string Name => _name;
 
+    /// <summary>True for an element of an array (mongod's RuntimeUpdatePath kArrayIndex component).</summary>
+    public bool IsArrayElement => _array is not null;
+
+    /// <summary>
+    /// The concrete path the walker took to this slot ("$", "$[]" and "$[id]" resolved to positions), each component
+    /// marked when it is an array index; empty when the slot was not reached by <see cref="UpdatePathWalker"/>.
+    /// </summary>
+    public IReadOnlyList<UpdatePathComponent> Taken { get; init; } = [];
+
+    /// <summary>The index in <see cref="Taken"/> of the first parent the walker created, or null when all parents existed.</summary>
+    public int? FirstCreatedParent { get; init; }
+
     public BsonValue? Get() => _document is not null
         ? _document.GetValue(_name, null)
         : _index < _array!.Count ? _array[_index] : null;
@@ -51,9 +63,11 @@ internal sealed class UpdateSlot
 internal sealed class UpdatePathWalker(IReadOnlyDictionary<string, DocumentFilter> arrayFilters, string? positionalMatch = null)
 {
     public void Visit(BsonDocument root, string path, bool createParents, Action<UpdateSlot> action) =>
-        Walk(root, path.Split('.'), 0, createParents, action);
+        Walk(root, path.Split('.'), 0, createParents, action, [], null);
 
-    private void Walk(BsonValue current, string[] parts, int index, bool create, Action<UpdateSlot> action)
+    // taken: the concrete components walked so far; created: the index of the first parent this walk created.
+    private void Walk(BsonValue current, string[] parts, int index, bool create, Action<UpdateSlot> action,
+        List<UpdatePathComponent> taken, int? created)
     {
         var part = parts[index];
         var last = index == parts.Length - 1;
@@ -68,48 +82,57 @@ internal sealed class UpdatePathWalker(IReadOnlyDictionary<string, DocumentFilte
             for (var i = 0; i < positional.Count; i++)
             {
                 if (!Selects(part, positional[i])) continue;
-                if (last) action(new UpdateSlot(positional, i));
-                else Descend(positional[i], parts, index, create, action, () => throw PathNotViable(parts[index + 1], part, positional[i]));
+                var step = With(taken, i.ToString(System.Globalization.CultureInfo.InvariantCulture), true);
+                if (last) action(new UpdateSlot(positional, i) { Taken = step, FirstCreatedParent = created });
+                else Descend(positional[i], parts, index, create, action, () => throw PathNotViable(parts[index + 1], part, positional[i]), step, created);
             }
             return;
         }
         switch (current)
         {
             case BsonDocument doc:
-                if (last) { action(new UpdateSlot(doc, part)); return; }
+            {
+                var step = With(taken, part, false);
+                if (last) { action(new UpdateSlot(doc, part) { Taken = step, FirstCreatedParent = created }); return; }
                 if (doc.TryGetValue(part, out var child))
-                    Descend(child, parts, index, create, action, () => throw PathNotViable(parts[index + 1], part, child));
+                    Descend(child, parts, index, create, action, () => throw PathNotViable(parts[index + 1], part, child), step, created);
                 else if (create)
                 {
-                    var created = new BsonDocument();
-                    doc[part] = created;
-                    Walk(created, parts, index + 1, create, action);
+                    var parent = new BsonDocument();
+                    doc[part] = parent;
+                    Walk(parent, parts, index + 1, create, action, step, created ?? index);
                 }
                 return;
+            }
             case BsonArray array:
                 if (!FieldPath.TryArrayIndex(part, out var position))
                 {
                     if (create) throw new CommandFailure(28, "PathNotViable", $"Cannot create field '{part}' in element {{{(index > 0 ? parts[index - 1] : "")}: {array}}}");
                     return;
                 }
-                if (last) { action(new UpdateSlot(array, position)); return; }
+                var element = With(taken, part, true);
+                if (last) { action(new UpdateSlot(array, position) { Taken = element, FirstCreatedParent = created }); return; }
                 if (position < array.Count)
-                    Descend(array[position], parts, index, create, action, () => throw PathNotViable(parts[index + 1], part, array[position]));
+                    Descend(array[position], parts, index, create, action, () => throw PathNotViable(parts[index + 1], part, array[position]), element, created);
                 else if (create)
                 {
-                    var created = new BsonDocument();
-                    new UpdateSlot(array, position).Set(created);
-                    Walk(created, parts, index + 1, create, action);
+                    var parent = new BsonDocument();
+                    new UpdateSlot(array, position).Set(parent);
+                    Walk(parent, parts, index + 1, create, action, element, created ?? index);
                 }
                 return;
         }
     }
 
-    private void Descend(BsonValue child, string[] parts, int index, bool create, Action<UpdateSlot> action, Action failScalar)
+    private void Descend(BsonValue child, string[] parts, int index, bool create, Action<UpdateSlot> action, Action failScalar,
+        List<UpdatePathComponent> taken, int? created)
     {
-        if (child is BsonDocument or BsonArray) Walk(child, parts, index + 1, create, action);
+        if (child is BsonDocument or BsonArray) Walk(child, parts, index + 1, create, action, taken, created);
         else if (create) failScalar();
     }
+
+    private static List<UpdatePathComponent> With(List<UpdatePathComponent> taken, string name, bool isArrayIndex) =>
+        [.. taken, new UpdatePathComponent(name, isArrayIndex)];
 
     private static CommandFailure PathNotViable(string field, string parentName, BsonValue parent) =>
         new(28, "PathNotViable", $"Cannot create field '{field}' in element {{{parentName}: {parent}}}");
@@ -127,3 +150,6 @@ internal sealed class UpdatePathWalker(IReadOnlyDictionary<string, DocumentFilte
         return filter.Matches(new BsonDocument(identifier, element));
     }
 }
+
+/// <summary>One component of a concrete update path: a field name, or an index into an array.</summary>
+internal readonly record struct UpdatePathComponent(string Name, bool IsArrayIndex);

@@ -68,7 +68,7 @@ public sealed class UpdateSpec
         RejectConflicts(modifiers);
         // MongoDB applies the operators in field order (numeric components numerically), which is the
         // order new fields appear in when one update creates several.
-        return modifiers.OrderBy(m => m.Path, UpdatePathOrder.Instance).ToList();
+        return modifiers.OrderBy(m => m.OrderPath, UpdatePathOrder.Instance).ToList();
     }
 
     // One "$" per path: the query records one matched position (src/mongo/db/update/update_object_node.cpp, parseAndMerge).
@@ -98,8 +98,9 @@ public sealed class UpdateSpec
     /// The updated copy of <paramref name="doc"/>. <paramref name="isUpsertInsert"/> makes $setOnInsert apply
     /// (the document is the seed of an upsert). <paramref name="positionalMatch"/> is the array position the query
     /// matched in <paramref name="doc"/> (<see cref="DocumentFilter.PositionalMatch"/>), which "$" in a path stands for.
+    /// <paramref name="log"/>, when given, records the paths the operators changed (see <see cref="OperatorUpdateLog"/>).
     /// </summary>
-    public BsonDocument Apply(BsonDocument doc, BsonArray? arrayFilters = null, bool isUpsertInsert = false, string? positionalMatch = null)
+    internal BsonDocument Apply(BsonDocument doc, BsonArray? arrayFilters, bool isUpsertInsert, string? positionalMatch, OperatorUpdateLog? log)
     {
         BsonDocument result;
         if (_pipeline is not null && arrayFilters is { Count: > 0 })
@@ -112,10 +113,25 @@ public sealed class UpdateSpec
             var filters = ParseArrayFilters(arrayFilters);
             RejectUnusedArrayFilters(filters);
             var walker = new UpdatePathWalker(filters, positionalMatch);
-            foreach (var modifier in _modifiers!) modifier.Apply(result, walker, isUpsertInsert);
+            foreach (var modifier in _modifiers!) modifier.Apply(result, walker, isUpsertInsert, log);
         }
         KeepIdImmutable(doc, result);
         return result;
+    }
+
+    /// <summary>The updated copy of <paramref name="doc"/>; see the overload that also logs.</summary>
+    public BsonDocument Apply(BsonDocument doc, BsonArray? arrayFilters = null, bool isUpsertInsert = false, string? positionalMatch = null) =>
+        Apply(doc, arrayFilters, isUpsertInsert, positionalMatch, null);
+
+    /// <summary>
+    /// The updated copy of <paramref name="doc"/> and, for an operator update, the oplog "o" mongod logs for it: the
+    /// $v: 2 delta of the paths the operators changed (null for a replacement or a pipeline, logged otherwise).
+    /// </summary>
+    public (BsonDocument After, BsonDocument? OperatorDelta) ApplyLogged(BsonDocument doc, BsonArray? arrayFilters, string? positionalMatch)
+    {
+        var log = _modifiers is null ? null : new OperatorUpdateLog();
+        var after = Apply(doc, arrayFilters, false, positionalMatch, log);
+        return (after, log is null || log.IsEmpty ? null : log.ToOplogEntry(after));
     }
 
     /// <summary>

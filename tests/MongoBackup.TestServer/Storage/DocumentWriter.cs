@@ -59,9 +59,11 @@ internal sealed class DocumentWriter
     /// Stores <paramref name="after"/> in place of the document at <paramref name="recordId"/>, logged as the whole
     /// document for a replacement, as a $v: 2 delta for operators, and for a pipeline update (<paramref name="isPipeline"/>)
     /// as the delta only when it is smaller than the new document (see <see cref="OplogDiff.ComputeForPipeline"/>).
+    /// <paramref name="operatorDelta"/> is the delta an operator update logged path by path (see
+    /// <see cref="UpdateSpec.ApplyLogged"/>), which is what mongod logs; an operator update without one is a bug here.
     /// </summary>
     public void Update(Collection collection, long recordId, BsonDocument before, BsonDocument after, bool isReplacement, WriteContext context,
-        bool isPipeline = false)
+        bool isPipeline = false, BsonDocument? operatorDelta = null)
     {
         var afterBytes = BsonBytes.Of(after);
         if (before.Equals(after) && BsonBytes.Of(before).Span.SequenceEqual(afterBytes.Span))
@@ -69,7 +71,8 @@ internal sealed class DocumentWriter
             RejectViewWrite(collection);
             return;
         }
-        var diff = isReplacement ? null : isPipeline ? OplogDiff.ComputeForPipeline(before, after, afterBytes.Length) : OplogDiff.Compute(before, after);
+        var diff = isReplacement ? null : isPipeline ? OplogDiff.ComputeForPipeline(before, after, afterBytes.Length)
+            : operatorDelta ?? throw new InvalidOperationException("an operator update changed the document but logged no path it changed");
         Replace(collection, recordId, before, after, afterBytes, diff, context);
     }
 
