@@ -52,6 +52,8 @@ public abstract class MongoEngineCmdlet : PSCmdlet, IDisposable
     {
         try
         {
+            // Before anything reads them: a connection string given as a path would otherwise fail as "Cannot find drive 'mongodb'".
+            if (MisplacedArguments.Find(MyInvocation.MyCommand.Name, MyInvocation.BoundParameters) is { } misplaced) throw misplaced;
             body();
         }
         catch (MongoBackupException e)
