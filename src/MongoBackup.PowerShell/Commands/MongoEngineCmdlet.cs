@@ -189,7 +189,7 @@ public abstract class MongoEngineCmdlet : PSCmdlet, IDisposable
     /// </summary>
     protected ISnapshotRepository OpenRepositoryArgument(string repository, RepositoryAccess access, bool mustExist = true)
     {
-        var opened = RepositoryResolver.Open(repository, ResolvePath, access, mustExist, Stopping);
+        var opened = RepositoryResolver.Open(repository, ResolvePath, access, mustExist, Stopping, WriteVerbose);
         WriteDebug($"Repository '{repository}' is {opened.GetType().Name} {opened.Location}.");
         return opened;
     }

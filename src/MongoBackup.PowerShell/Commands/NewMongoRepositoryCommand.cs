@@ -79,7 +79,8 @@ public sealed class NewMongoRepositoryCommand : MongoEngineCmdlet
             S3Set => S3Store(),
             _ => new MongoRepository(RepositoryLocation.Folder(ResolvePath(Path)), RepositoryOptions.None, "file system"),
         };
-        RepositoryResolver.Remember(repository);
+        // Not remembered here: an object is remembered when a cmdlet is given it (RepositoryArgumentAttribute), so one only
+        // created changes nothing a plain 's3://' or 'az://' string does later.
         WriteObject(repository);
     });
 

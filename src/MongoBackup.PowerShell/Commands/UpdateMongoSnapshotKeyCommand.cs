@@ -90,6 +90,9 @@ public sealed class UpdateMongoSnapshotKeyCommand : MongoEngineCmdlet
     {
         var repository = _repository!;
         if (_rotation is null) return;
+        var currentParameter = EncryptionKey is null ? "-EncryptionKeyFile" : "-EncryptionKey";
+        if (Await(ct => NothingToRotate.DescribeAsync(_rotation, _selected, new SnapshotCatalog(repository), currentParameter, ct)) is { } nothing)
+            WriteWarning(nothing);
         Rotate(_selected);
         if (Id is null && !IsWhatIf()) Rotate(Leftovers(repository));
         var outcome = Await(ct => RotatedKeyPin.DecideAsync(_rotation, repository, _planned, ct));
