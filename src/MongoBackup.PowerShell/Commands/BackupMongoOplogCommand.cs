@@ -107,7 +107,7 @@ public sealed class BackupMongoOplogCommand : MongoReadingCmdlet
                     "came seconds after the last one, or it reads from a member that is not replicating (see -ReadPreference).");
                 return;
             }
-            WriteObject(MongoSnapshot.FromManifest(manifest, slice.Repository));
+            WriteObject(MongoSnapshot.Committed(manifest, slice.Repository));
             return;
         }
 
@@ -118,7 +118,7 @@ public sealed class BackupMongoOplogCommand : MongoReadingCmdlet
         using var signals = new StopSignals(RequestStop);
         var emitted = RunEngine((events, ct) =>
         {
-            var announcing = new CommitAnnouncingRepository(folder, manifest => events.Output(MongoSnapshot.FromManifest(manifest, folder)));
+            var announcing = new CommitAnnouncingRepository(folder, manifest => events.Output(MongoSnapshot.Committed(manifest, folder)));
             var capture = new ContinuousCaptureRequest
             {
                 Slice = slice with { Repository = announcing },

@@ -34,6 +34,7 @@ public sealed class UpdateMongoSnapshotKeyCommand : MongoEngineCmdlet
 
     [Parameter]
     [ValidateNotNull]
+    [SecureStringArgument]
     public SecureString? EncryptionKey { get; set; }
 
     [Parameter]
@@ -42,6 +43,7 @@ public sealed class UpdateMongoSnapshotKeyCommand : MongoEngineCmdlet
 
     [Parameter]
     [ValidateNotNull]
+    [SecureStringArgument]
     public SecureString? NewEncryptionKey { get; set; }
 
     [Parameter]
@@ -147,7 +149,7 @@ public sealed class UpdateMongoSnapshotKeyCommand : MongoEngineCmdlet
             {
                 var rotated = Await(ct => _rotation!.RotateAsync(repository, manifest, ct));
                 _rotated.Add(manifest.Id);
-                WriteObject(MongoSnapshot.FromManifest(rotated, repository));
+                WriteObject(MongoSnapshot.FromManifest(rotated, repository, Await(ct => VerificationRecord.ReadAsync(repository, rotated.Id, ct)), sourceId: null));
             }
             catch (MongoBackupException e)
             {
