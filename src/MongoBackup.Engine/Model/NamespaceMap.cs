@@ -39,7 +39,9 @@ public sealed class NamespaceMap
         // The database part of the target, as far as it is written out: a name the user chooses now, held to NewDatabaseProblem.
         // (each '*' or $part$ stands as a plain letter: what it takes is a source database's name, judged by its server).
         var literalDatabase = string.Concat(target.Select(p => p.IsPart ? "x" : p.Value)).Split('.')[0];
-        if (literalDatabase.Length > 0 && NamespaceNames.NewDatabaseProblem(literalDatabase) is { } problem)
+        // What every mongod refuses is the planner's to say, naming each namespace it would form (RestorePlan).
+        if (literalDatabase.Length > 0 && NamespaceNames.DatabaseProblem(literalDatabase) is null
+            && NamespaceNames.NewDatabaseProblem(literalDatabase) is { } problem)
             throw new MongoBackupException(ErrorIds.InvalidArgument,
                 $"The namespace map target '{to}' names a database that is refused: {problem}. Nothing was written. Write the map as " +
                 "@{ 'db.coll' = 'newdb.coll' }.", target: to);
