@@ -253,3 +253,35 @@ Describe 'Update-MongoSnapshotKey help Example 1, run as written: the new passph
         (Test-MongoSnapshot -Repository $exampleRepository -Id $exampleFull.Id -EncryptionKey $new).Passed | Should -BeTrue
     }
 }
+
+Describe 'Update-MongoSnapshotKey when every snapshot is already under the new key' {
+    It "warns 'nothing to rotate' when rerun, and says so plainly when the current key is right" {
+        $out = Update-MongoSnapshotKey -Repository $repository -EncryptionKey $new -NewEncryptionKey $new -Confirm:$false -WarningVariable warned -WarningAction SilentlyContinue
+        $out | Should -BeNullOrEmpty
+        "$warned" | Should -BeLike "Nothing to rotate: every snapshot (3) is already under the new key $newFingerprint. The key given with -EncryptionKey is that same key."
+    }
+
+    It 'with the keys swapped (a wrong key as current, the current key as new): warns that the key given opens none and is not pinned' {
+        $out = Update-MongoSnapshotKey -Repository $repository -EncryptionKey $wrong -NewEncryptionKey $new -Confirm:$false -WarningVariable warned -WarningAction SilentlyContinue -ErrorVariable failed
+        $out | Should -BeNullOrEmpty
+        $failed | Should -BeNullOrEmpty
+        "$warned" | Should -BeLike "Nothing to rotate: every snapshot (3) is already under the new key $newFingerprint. The key given with -EncryptionKey (key *) opens none of the snapshots in * and is not the key its settings pin ($newFingerprint): check that the keys are not swapped*"
+        (Get-MongoSnapshot -Repository $repository).KeyFingerprint | Sort-Object -Unique | Should -Be $newFingerprint
+    }
+}
+
+Describe 'secrets given as plain strings' {
+    It 'a plain string as -EncryptionKey (and the other SecureString parameters) gets a hint naming the parameter, not the generic conversion error' {
+        $caught = $null
+        try { Get-MongoSnapshot -Repository $repository -Latest | Restore-MongoDatabase -ConnectionString $uri -EncryptionKey 'a passphrase' -ErrorAction Stop } catch { $caught = $_ }
+        $caught.FullyQualifiedErrorId | Should -BeLike 'ParameterArgumentTransformationError,*'
+        $caught.Exception.Message | Should -BeLike "*parameter 'EncryptionKey'*(Read-Host -AsSecureString)*ConvertTo-SecureString*"
+        $caught.Exception.Message | Should -Not -BeLike '*a passphrase*'
+        foreach ($typed in @(
+                { Update-MongoSnapshotKey -Repository $repository -EncryptionKey $new -NewEncryptionKey 'next one' -ErrorAction Stop },
+                { Backup-MongoDatabase -ConnectionString $uri -Repository $repository -TlsCertificatePassword 'pfx' -ErrorAction Stop },
+                { New-MongoRepository -S3 's3://b' -SecretKey 'k' -ErrorAction Stop })) {
+            $typed | Should -Throw -ErrorId 'ParameterArgumentTransformationError,*' -ExpectedMessage '*(Read-Host -AsSecureString)*'
+        }
+    }
+}

@@ -236,3 +236,49 @@ Describe 'Restore-MongoDatabase -NamespaceMap: a view and the collections its pi
         ($warnings -join "`n") | Should -BeLike "*view $vdb.orders_with_customer, restored as $target.orders_with_customer, reads regions (not restored into $target)*"
     }
 }
+
+Describe 'Restore-MongoDatabase given the wrong thing (a first week from the help alone)' {
+    It 'a repository folder as -Path names its newest full snapshot, never the newer oplog slice, and the -Id and -Latest forms' {
+        $caught = $null
+        try { Restore-MongoDatabase $uri $repository -RenameDatabase "$hr=$($hr)_n11" -ErrorAction Stop } catch { $caught = $_ }
+        $caught.FullyQualifiedErrorId | Should -BeLike 'MongoBackup.InvalidArgument,*'
+        $slice = Get-MongoSnapshot -Repository $repository -Kind Oplog | Select-Object -First 1
+        $caught.Exception.Message | Should -BeLike "*is a snapshot repository, not a dump: choose one of its full snapshots, such as the newest, '*$($full.Id)'*-Repository '*' -Id $($full.Id)*Get-MongoSnapshot -Repository '*' -Latest | Restore-MongoDatabase*"
+        $caught.Exception.Message | Should -Not -BeLike "*$($slice.Id)*"
+    }
+
+    It 'positional arguments swapped (the repository first, as Backup-MongoDatabase takes it) name -ConnectionString and -Path, not a drive' {
+        $caught = $null
+        try { Restore-MongoDatabase $repository $uri -RenameDatabase "$hr=$($hr)_n1" -ErrorAction Stop } catch { $caught = $_ }
+        $caught.FullyQualifiedErrorId | Should -BeLike 'MongoBackup.InvalidConnectionString,*'
+        $caught.Exception.Message | Should -BeLike "-ConnectionString was given '$repository', which is a path, not a mongodb:// or mongodb+srv:// connection string and -Path was given the connection string 'mongodb://*': the two are swapped. Positionally, Restore-MongoDatabase takes -ConnectionString first, then -Path*"
+        Get-DatabaseName $uri | Should -Not -Contain "$($hr)_n1"
+    }
+
+    It 'a connection string as -Path alone, and the siblings (Export -Path, Restore-MongoPointInTime swapped), say which parameter is wrong' {
+        { Restore-MongoDatabase -ConnectionString $uri -Path $uri -ErrorAction Stop } |
+            Should -Throw -ErrorId 'MongoBackup.InvalidArgument,*' -ExpectedMessage "-Path was given the connection string 'mongodb://*', not a path: a server's address goes to -ConnectionString*"
+        { Export-MongoSnapshot -Repository $repository -Id $full.Id -Path $uri -ErrorAction Stop } |
+            Should -Throw -ErrorId 'MongoBackup.InvalidArgument,*' -ExpectedMessage "-Path was given the connection string*"
+        { Restore-MongoPointInTime $repository $uri -PointInTime (Get-Date) -ErrorAction Stop } |
+            Should -Throw -ErrorId 'MongoBackup.InvalidConnectionString,*' -ExpectedMessage "*-Repository was given the connection string*swapped*"
+        { Backup-MongoDatabase -ConnectionString $repository -Repository (New-TestFolder) -ErrorAction Stop } |
+            Should -Throw -ErrorId 'MongoBackup.InvalidConnectionString,*' -ExpectedMessage "-ConnectionString was given '$repository', which is a path*"
+    }
+
+    It "refuses 'old=>new' (a target starting with '>') before anything is written, suggesting 'old=new'" {
+        $caught = $null
+        try { $full | Restore-MongoDatabase -ConnectionString $uri -RenameDatabase "$hr=>$($hr)_n4" -Confirm:$false -ErrorAction Stop } catch { $caught = $_ }
+        $caught.FullyQualifiedErrorId | Should -BeLike 'MongoBackup.InvalidArgument,*'
+        $caught.Exception.Message | Should -BeLike "Cannot rename the database $hr to '>$($hr)_n4': a new database name cannot start with '>'*Write a rename as 'old=new'*such as '$hr=$($hr)_n4'*"
+        Get-DatabaseName $uri | Should -Not -Contain ">$($hr)_n4"
+    }
+
+    It 'refuses a rename target or a -NamespaceMap database a Windows mongod refuses, on every platform' {
+        { $full | Restore-MongoDatabase -ConnectionString $uri -RenameDatabase @{ $hr = "$($hr)?x" } -Confirm:$false -ErrorAction Stop } |
+            Should -Throw -ErrorId 'MongoBackup.InvalidArgument,*' -ExpectedMessage "*'$($hr)?x': a database name cannot contain '?' (a MongoDB server on Windows refuses*"
+        { $full | Restore-MongoDatabase -ConnectionString $uri -NamespaceMap @{ "$shop.orders" = "=$shop.orders" } -Confirm:$false -ErrorAction Stop } |
+            Should -Throw -ErrorId 'MongoBackup.InvalidArgument,*' -ExpectedMessage "The namespace map target '=$shop.orders' names a database that is refused: a new database name cannot start with '='*"
+        Get-DatabaseName $uri | Should -Not -Contain "=$shop"
+    }
+}

@@ -31,6 +31,14 @@ Describe 'Test-MongoSnapshot records its outcome; Get-MongoSnapshot shows it' {
         $listed.VerificationProblem | Should -BeNullOrEmpty
     }
 
+    It 'the snapshot a backup and a copy return shows the same VerificationStatus (Never) as Get-MongoSnapshot lists for it' {
+        $newer.VerificationStatus | Should -Be (Get-MongoSnapshot -Repository $repository -Id $newer.Id).VerificationStatus
+        $newer.VerificationStatus | Should -Be 'Never'
+        $copied = Copy-MongoSnapshot -Repository $repository -Id $older.Id -Destination (New-TestFolder) -WarningAction SilentlyContinue
+        $copied.VerificationStatus | Should -Be 'Never'
+        ($newer | Format-List * | Out-String) | Should -Match 'VerificationStatus\s*:\s*Never'
+    }
+
     It 'a passed test lists as Passed, when it finished and what it checked; the manifest is the one the backup wrote' {
         $before = Get-Date
         (Test-MongoSnapshot -InputObject $newer).Passed | Should -BeTrue

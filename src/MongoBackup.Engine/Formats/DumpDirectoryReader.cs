@@ -140,10 +140,10 @@ internal sealed class DumpDirectoryReader : IDumpReader
     // Pointing a restore at a repository instead of one of its snapshots would otherwise read each snapshot as a database.
     private static void RejectRepositoryRoot(string root)
     {
-        var snapshot = Directory.EnumerateDirectories(root)
-            .FirstOrDefault(d => File.Exists(Path.Combine(d, "manifest.json")));
-        if (snapshot is not null)
+        // Which of its snapshots is a full one is the repository's to say (Restore/RestoreSource names the newest): none is
+        // named here, since the first folder found may be an oplog slice a restore would refuse next.
+        if (Directory.EnumerateDirectories(root).Any(d => File.Exists(Path.Combine(d, "manifest.json"))))
             throw new NotADumpException(
-                $"'{root}' is a snapshot repository, not a dump: choose one of its snapshots, such as '{snapshot}'.");
+                $"'{root}' is a snapshot repository, not a dump: choose one of its full snapshots (Get-MongoSnapshot -Repository '{root}' -Kind Full lists them).");
     }
 }

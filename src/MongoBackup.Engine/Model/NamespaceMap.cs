@@ -43,8 +43,25 @@ public sealed class NamespaceMap
         if (!string.Concat(target.Where(p => !p.IsPart).Select(p => p.Value)).Contains('.') && !target.Any(p => p.IsPart))
             throw new MongoBackupException(ErrorIds.InvalidArgument,
                 $"The namespace map target '{to}' must be a namespace (database.collection, wildcards allowed).");
+        // The database part of the target, as far as it is written out: a name the user chooses now, held to NewDatabaseProblem.
+        // (each '*' or $part$ stands as a plain letter: what it takes is a source database's name, judged by its server).
+        var literalDatabase = string.Concat(target.Select(p => p.IsPart ? "x" : p.Value)).Split('.')[0];
+        // What every mongod refuses is the planner's to say, naming each namespace it would form (RestorePlan).
+        if (literalDatabase.Length > 0 && NamespaceNames.DatabaseProblem(literalDatabase) is null
+            && NamespaceNames.NewDatabaseProblem(literalDatabase) is { } problem)
+            throw new MongoBackupException(ErrorIds.InvalidArgument,
+                $"The namespace map target '{to}' names a database that is refused: {problem}. Nothing was written. Write the map as " +
+                "@{ 'db.coll' = 'newdb.coll' }.", target: to);
         _rules.Add((from, to, source, target, database));
         return this;
+    }
+
+    /// <summary>A refused target with the typo's leading '&gt;' or '=' and its forbidden characters left out, for the message's example.</summary>
+    private static string Suggested(string to)
+    {
+        var trimmed = to.TrimStart('>', '=', ' ');
+        var kept = new string(trimmed.Where(c => NamespaceNames.NewDatabaseProblem(c.ToString()) is null || char.IsLetterOrDigit(c) || c == '_').ToArray());
+        return kept.Length > 0 ? kept : "new_name";
     }
 
     /// <summary>-RenameDatabase: every namespace of <paramref name="from"/> moves to <paramref name="to"/>.</summary>
@@ -52,9 +69,12 @@ public sealed class NamespaceMap
     public NamespaceMap AddDatabaseRename(string from, string to)
     {
         ArgumentNullException.ThrowIfNull(to);
-        if (NamespaceNames.DatabaseProblem(to) is { } problem)
+        // What every mongod refuses is said as such; what only this module refuses (not portable, a typo) is not.
+        var refusedByMongo = NamespaceNames.DatabaseProblem(to);
+        if ((refusedByMongo ?? NamespaceNames.NewDatabaseProblem(to)) is { } problem)
             throw new MongoBackupException(ErrorIds.InvalidArgument,
-                $"Cannot rename the database {from} to '{to}': MongoDB refuses that name, {problem}. Nothing was written.", target: to);
+                $"Cannot rename the database {from} to '{to}': {(refusedByMongo is null ? "" : "MongoDB refuses that name, ")}{problem}. Nothing was written. Write a rename as 'old=new' " +
+                $"(or @{{ old = 'new' }}), such as '{from}={Suggested(to)}'.", target: to);
         return Add(NamespacePattern.Escape(from) + ".*", NamespacePattern.Escape(to) + ".*", database: (from, to));
     }
 

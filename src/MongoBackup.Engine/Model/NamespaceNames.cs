@@ -38,6 +38,25 @@ public static class NamespaceNames
         return null;
     }
 
+    // What a mongod on Windows also refuses in a database name (NamespaceString::validDBName under _WIN32; MongoDB's
+    // "Naming Restrictions": /\. "$*<>:|? on Windows, /\. "$ elsewhere).
+    private static readonly char[] WindowsOnlyForbidden = ['*', '<', '>', ':', '|', '?'];
+
+    /// <summary>
+    /// Why a database name the user is choosing now (a rename's target) is refused; null when it is taken. Stricter than
+    /// <see cref="DatabaseProblem"/>: a name a mongod on Windows would refuse is refused on every platform, since it could
+    /// not be restored there (nor dumped into a folder of its name), and a leading '&gt;' or '=' is a mistyped 'old=new'
+    /// ('hr=&gt;hr_n' reads as hr to '&gt;hr_n'). A source database keeps whatever name its server gave it.
+    /// </summary>
+    public static string? NewDatabaseProblem(string database)
+    {
+        if (DatabaseProblem(database) is { } problem) return problem;
+        if (database[0] is '>' or '=') return $"a new database name cannot start with '{database[0]}', which looks like a mistyped 'old=new'";
+        if (database.IndexOfAny(WindowsOnlyForbidden) is var at and >= 0)
+            return $"a database name cannot contain {Show(database[at])} (a MongoDB server on Windows refuses *, <, >, :, | and ?, so the name would not be portable)";
+        return null;
+    }
+
     /// <summary>Why MongoDB refuses <paramref name="collection"/> as a collection name; null when it takes it.</summary>
     public static string? CollectionProblem(string collection)
     {

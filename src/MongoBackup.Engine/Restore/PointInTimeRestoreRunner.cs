@@ -30,6 +30,14 @@ public sealed record PointInTimeOutcome(RestoreWindow Window, OplogLimit Limit, 
     /// Oplog entries applied from the slices (the base snapshot's own are in the restore's OplogEntriesApplied).
     /// </summary>
     public long SliceEntriesApplied { get; init; }
+
+    /// <summary>
+    /// How many of the window's slices were replayed: all of them once the replay ran into something the restore holds
+    /// (a slice may hold only no-ops, so its entries alone do not say it); none when it never began, or when every
+    /// namespace was refused before it (TargetNotEmpty, say), so that nothing could take a slice's writes.
+    /// </summary>
+    public int SlicesApplied =>
+        Restore.OplogReplayBegun && (SliceEntriesApplied > 0 || Restore.Namespaces.Any(n => n.Error is null)) ? Window.Slices.Count : 0;
 }
 
 /// <summary>

@@ -25,6 +25,7 @@ public static class RestoreSource
     {
         if ((request.Snapshot ?? SnapshotFolder(request.SourcePath)) is { } snapshot)
             return await OpenSnapshotAsync(snapshot, request, leaseFor, ct);
+        await RejectRepositoryRootAsync(request.SourcePath, ct);
         var reader = OpenPath(request.SourcePath);
         if (leaseFor is not null && ClusterRestoreWarnings.OneShard(request.SourcePath) is { } oneShard) leaseFor.Warning(oneShard);
         return (reader, SnapshotScope.Whole);
@@ -84,6 +85,26 @@ public static class RestoreSource
         if (string.IsNullOrEmpty(path) || !File.Exists(Path.Combine(path, SnapshotManifest.FileName))) return null;
         var folder = Path.GetFullPath(path).TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar);
         return new RepositorySnapshot(new FolderRepository(Path.GetDirectoryName(folder)!, RepositoryAccess.Read), Path.GetFileName(folder));
+    }
+
+    /// <summary>
+    /// A -Path that names a folder repository (its subfolders are snapshots) instead of one snapshot: the error names
+    /// the newest full snapshot in it, the one a restore could read (an oplog slice would only be refused next), and
+    /// the two ways to restore from a repository.
+    /// </summary>
+    private static async Task RejectRepositoryRootAsync(string path, CancellationToken ct)
+    {
+        if (string.IsNullOrEmpty(path) || !Directory.Exists(path)) return;
+        if (!Directory.EnumerateDirectories(path).Any(d => File.Exists(Path.Combine(d, SnapshotManifest.FileName)))) return;
+        var root = Path.GetFullPath(path).TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar);
+        var snapshots = await SnapshotCatalog.LoadCompleteAsync(new FolderRepository(root, RepositoryAccess.Read), ct);
+        var newestFull = snapshots.Where(s => s.Kind == SnapshotKind.Full).MaxBy(s => s.EndTime);
+        var choose = newestFull is null
+            ? "it holds no full snapshot to restore (only oplog slices, which Restore-MongoPointInTime replays onto a full one)"
+            : $"choose one of its full snapshots, such as the newest, '{Path.Combine(root, newestFull.Id)}', " +
+              $"or name it with -Repository '{root}' -Id {newestFull.Id}, " +
+              $"or pipe the newest: Get-MongoSnapshot -Repository '{root}' -Latest | Restore-MongoDatabase -ConnectionString ...";
+        throw new MongoBackupException(ErrorIds.InvalidArgument, $"'{root}' is a snapshot repository, not a dump: {choose}.", target: path);
     }
 
     private static IDumpReader OpenPath(string path)

@@ -145,7 +145,7 @@ public sealed class BackupMongoDatabaseCommand : MongoBackupSourceCmdlet
             RemoveIfEmpty(newFolder);
             throw;
         }
-        WriteObject(MongoSnapshot.FromManifest(manifest, request.Repository));
+        WriteObject(MongoSnapshot.Committed(manifest, request.Repository));
     });
 
     /// <summary>

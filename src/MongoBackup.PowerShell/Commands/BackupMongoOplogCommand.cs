@@ -105,7 +105,7 @@ public sealed class BackupMongoOplogCommand : MongoReadingCmdlet
                 WriteWarning(NothingNew(repositoryPath, "this run came seconds after the last one"));
                 return;
             }
-            WriteObject(MongoSnapshot.FromManifest(manifest, slice.Repository));
+            WriteObject(MongoSnapshot.Committed(manifest, slice.Repository));
             return;
         }
 
@@ -116,7 +116,7 @@ public sealed class BackupMongoOplogCommand : MongoReadingCmdlet
         using var signals = new StopSignals(RequestStop);
         var emitted = RunEngine((events, ct) =>
         {
-            var announcing = new CommitAnnouncingRepository(folder, manifest => events.Output(MongoSnapshot.FromManifest(manifest, folder)));
+            var announcing = new CommitAnnouncingRepository(folder, manifest => events.Output(MongoSnapshot.Committed(manifest, folder)));
             var capture = new ContinuousCaptureRequest
             {
                 Slice = slice with { Repository = announcing },

@@ -73,7 +73,7 @@ public sealed class CopyMongoSnapshotCommand : MongoSnapshotCmdlet
         if (DestinationRefusal(manifest) is { } refusal) throw refusal;
         var copied = RunEngine((observer, ct) => new SnapshotCopier(observer).CopyAsync(source, id, destination, Force.IsPresent, ct));
         _copied.Add(id);
-        WriteObject(MongoSnapshot.FromManifest(copied, destination));
+        WriteObject(MongoSnapshot.Committed(copied, destination));
     });
 
     /// <summary>

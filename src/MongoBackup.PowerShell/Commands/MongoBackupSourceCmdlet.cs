@@ -13,6 +13,7 @@ public abstract class MongoReadingCmdlet : MongoEncryptedConnectionCmdlet
     /// <summary>A passphrase of at least 12 characters; stretched with PBKDF2 and the repository's salt.</summary>
     [Parameter]
     [ValidateNotNull]
+    [SecureStringArgument]
     public SecureString? EncryptionKey { get; set; }
 
     /// <summary>A file holding a 256-bit key: 32 raw bytes, 64 hex characters or base64 text.</summary>

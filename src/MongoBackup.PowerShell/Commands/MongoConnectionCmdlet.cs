@@ -40,6 +40,7 @@ public abstract class MongoConnectionCmdlet : MongoEngineCmdlet, IConnectionArgu
     /// <summary>The password of the -TlsCertificateFile PFX or encrypted PEM key.</summary>
     [Parameter]
     [ValidateNotNull]
+    [SecureStringArgument]
     public SecureString? TlsCertificatePassword { get; set; }
 
     /// <summary>Seconds to wait for the server to answer before saying why it did not (the default is 10 to 15).</summary>

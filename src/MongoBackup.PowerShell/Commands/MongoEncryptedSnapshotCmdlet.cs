@@ -14,6 +14,7 @@ public abstract class MongoEncryptedSnapshotCmdlet : MongoSnapshotCmdlet
     /// <summary>The passphrases of encrypted snapshots (several when they are not all under one key).</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [SecureStringArgument]
     public SecureString[]? EncryptionKey { get; set; }
 
     /// <summary>The key files of encrypted snapshots, each matched to a snapshot by the fingerprint its manifest records.</summary>

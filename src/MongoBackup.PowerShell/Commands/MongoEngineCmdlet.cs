@@ -52,6 +52,8 @@ public abstract class MongoEngineCmdlet : PSCmdlet, IDisposable
     {
         try
         {
+            // Before anything reads them: a connection string given as a path would otherwise fail as "Cannot find drive 'mongodb'".
+            if (MisplacedArguments.Find(MyInvocation.MyCommand.Name, MyInvocation.BoundParameters) is { } misplaced) throw misplaced;
             body();
         }
         catch (MongoBackupException e)
@@ -187,7 +189,7 @@ public abstract class MongoEngineCmdlet : PSCmdlet, IDisposable
     /// </summary>
     protected ISnapshotRepository OpenRepositoryArgument(string repository, RepositoryAccess access, bool mustExist = true)
     {
-        var opened = RepositoryResolver.Open(repository, ResolvePath, access, mustExist, Stopping);
+        var opened = RepositoryResolver.Open(repository, ResolvePath, access, mustExist, Stopping, WriteVerbose);
         WriteDebug($"Repository '{repository}' is {opened.GetType().Name} {opened.Location}.");
         return opened;
     }

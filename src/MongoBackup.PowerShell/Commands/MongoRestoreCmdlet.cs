@@ -18,6 +18,7 @@ public abstract class MongoRestoreCmdlet : MongoEncryptedConnectionCmdlet
     /// <summary>The passphrases the snapshots are encrypted with (several when a window is partly under a rotated key).</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [SecureStringArgument]
     public SecureString[]? EncryptionKey { get; set; }
 
     /// <summary>The key files the snapshots are encrypted with, each matched to a snapshot by the fingerprint its manifest records.</summary>

@@ -31,12 +31,15 @@ public sealed class NewMongoRepositoryCommand : MongoEngineCmdlet
     public string AzureBlob { get; set; } = "";
 
     [Parameter(ParameterSetName = AzureSet)]
+    [SecureStringArgument]
     public SecureString? ConnectionString { get; set; }
 
     [Parameter(ParameterSetName = AzureSet)]
+    [SecureStringArgument]
     public SecureString? SasToken { get; set; }
 
     [Parameter(ParameterSetName = AzureSet)]
+    [SecureStringArgument]
     public SecureString? AccountKey { get; set; }
 
     /// <summary>DefaultAzureCredential: the managed identity in Azure Automation or on a VM, else environment, Azure CLI...</summary>
@@ -61,9 +64,11 @@ public sealed class NewMongoRepositoryCommand : MongoEngineCmdlet
     public SwitchParameter ForcePathStyle { get; set; }
 
     [Parameter(ParameterSetName = S3Set)]
+    [SecureStringArgument]
     public SecureString? AccessKey { get; set; }
 
     [Parameter(ParameterSetName = S3Set)]
+    [SecureStringArgument]
     public SecureString? SecretKey { get; set; }
 
     /// <summary>The access key as user name and the secret key as password.</summary>
@@ -79,7 +84,8 @@ public sealed class NewMongoRepositoryCommand : MongoEngineCmdlet
             S3Set => S3Store(),
             _ => new MongoRepository(RepositoryLocation.Folder(CreateFolder(ResolvePath(Path))), RepositoryOptions.None, "file system"),
         };
-        RepositoryResolver.Remember(repository);
+        // Not remembered here: an object is remembered when a cmdlet is given it (RepositoryArgumentAttribute), so one only
+        // created changes nothing a plain 's3://' or 'az://' string does later.
         WriteObject(repository);
     });
 

@@ -28,6 +28,7 @@ public sealed class SetMongoRepositoryCommand : MongoEngineCmdlet
     /// <summary>The passphrase whose key every encrypted snapshot here must use.</summary>
     [Parameter]
     [ValidateNotNull]
+    [SecureStringArgument]
     public SecureString? EncryptionKey { get; set; }
 
     [Parameter]

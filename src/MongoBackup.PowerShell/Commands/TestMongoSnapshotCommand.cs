@@ -47,6 +47,7 @@ public sealed class TestMongoSnapshotCommand : MongoEncryptedSnapshotCmdlet, ICo
     /// <summary>The password of the -TlsCertificateFile PFX or encrypted PEM key.</summary>
     [Parameter]
     [ValidateNotNull]
+    [SecureStringArgument]
     public SecureString? TlsCertificatePassword { get; set; }
 
     /// <summary>Seconds to wait for the server to answer before saying why it did not (the default is 10 to 15).</summary>

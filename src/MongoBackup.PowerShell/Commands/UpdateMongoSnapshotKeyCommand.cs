@@ -34,6 +34,7 @@ public sealed class UpdateMongoSnapshotKeyCommand : MongoEngineCmdlet
 
     [Parameter]
     [ValidateNotNull]
+    [SecureStringArgument]
     public SecureString? EncryptionKey { get; set; }
 
     [Parameter]
@@ -42,6 +43,7 @@ public sealed class UpdateMongoSnapshotKeyCommand : MongoEngineCmdlet
 
     [Parameter]
     [ValidateNotNull]
+    [SecureStringArgument]
     public SecureString? NewEncryptionKey { get; set; }
 
     [Parameter]
@@ -90,6 +92,9 @@ public sealed class UpdateMongoSnapshotKeyCommand : MongoEngineCmdlet
     {
         var repository = _repository!;
         if (_rotation is null) return;
+        var currentParameter = EncryptionKey is null ? "-EncryptionKeyFile" : "-EncryptionKey";
+        if (Await(ct => NothingToRotate.DescribeAsync(_rotation, _selected, new SnapshotCatalog(repository), currentParameter, ct)) is { } nothing)
+            WriteWarning(nothing);
         Rotate(_selected);
         if (Id is null && !IsWhatIf()) Rotate(Leftovers(repository));
         var outcome = Await(ct => RotatedKeyPin.DecideAsync(_rotation, repository, _planned, ct));
@@ -144,7 +149,7 @@ public sealed class UpdateMongoSnapshotKeyCommand : MongoEngineCmdlet
             {
                 var rotated = Await(ct => _rotation!.RotateAsync(repository, manifest, ct));
                 _rotated.Add(manifest.Id);
-                WriteObject(MongoSnapshot.FromManifest(rotated, repository));
+                WriteObject(MongoSnapshot.FromManifest(rotated, repository, Await(ct => VerificationRecord.ReadAsync(repository, rotated.Id, ct)), sourceId: null));
             }
             catch (MongoBackupException e)
             {

@@ -50,7 +50,7 @@ public sealed class MongoPolicyResult
     public static MongoPolicyResult From(BackupPolicyResult result, ISnapshotRepository repository) => new()
     {
         Action = result.Action.ToString(),
-        Snapshot = result.Snapshot is { } manifest ? MongoSnapshot.FromManifest(manifest, repository) : null,
+        Snapshot = result.Snapshot is { } manifest ? MongoSnapshot.Committed(manifest, repository) : null,
         Removed = OutputList.Of(result.Removed),
         RetentionSource = result.RetentionSource,
         RestorableFromBefore = LocalTime.Of(result.RestoreCoverage?.Before),

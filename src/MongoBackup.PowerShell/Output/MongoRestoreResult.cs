@@ -64,9 +64,10 @@ public sealed class MongoRestoreResult
     /// cluster's clusterId, or for a source that recorded none its name and oldest snapshot's id).
     /// </summary>
     public string? SourceId { get; private set; }
-    /// <summary>Restore-MongoPointInTime: the oplog slices replayed after the base snapshot, oldest first.</summary>
+    /// <summary>Restore-MongoPointInTime: the oplog slices of the window after the base snapshot up to the moment, oldest first (replayed when <see cref="SlicesApplied"/> counts them).</summary>
     public OutputList<string> SliceIds { get; private set; } = OutputList<string>.Empty;
-    public int SlicesApplied => SliceIds.Count;
+    /// <summary>Restore-MongoPointInTime: the slices actually replayed; 0 when the restore was refused before its replay.</summary>
+    public int SlicesApplied { get; private set; }
     /// <summary>Restore-MongoPointInTime: oplog entries replayed from the slices (OplogEntriesApplied also counts the base snapshot's own).</summary>
     public long SliceEntriesApplied { get; private set; }
 
@@ -81,6 +82,7 @@ public sealed class MongoRestoreResult
         result.SliceIds = OutputList.Of(outcome.Window.Slices.Select(s => s.Id));
         result.SourceId = outcome.Window.SourceId;
         result.SliceEntriesApplied = outcome.SliceEntriesApplied;
+        result.SlicesApplied = outcome.SlicesApplied;
         return result;
     }
 

@@ -88,8 +88,8 @@ public sealed class MongoSnapshot
     public string? Query { get; init; }
     /// <summary>
     /// The outcome of the snapshot's last Test-MongoSnapshot, as recorded with it: Passed, Failed, or Never (no test
-    /// recorded). Filled by Get-MongoSnapshot; null where it was not read (the objects a backup, copy or key rotation
-    /// emits, and snapshots without a usable manifest).
+    /// recorded). Filled by Get-MongoSnapshot, and on the snapshots a backup, an oplog slice, a copy, a policy run or a key
+    /// rotation emits; null only for snapshots without a usable manifest.
     /// </summary>
     public string? VerificationStatus { get; init; }
     /// <summary>When the last recorded test finished, in local time with its offset; null when none was recorded.</summary>
@@ -115,6 +115,13 @@ public sealed class MongoSnapshot
     /// </summary>
     public static MongoSnapshot FromManifest(SnapshotManifest manifest, ISnapshotRepository repository, string? sourceId = null) =>
         FromManifest(manifest, repository, verificationRead: false, verification: null, sourceId);
+
+    /// <summary>
+    /// A snapshot this command has just committed (a backup, an oplog slice, a copy): no test can be recorded for it yet,
+    /// so its VerificationStatus is Never, as Get-MongoSnapshot shows the same snapshot, without a read.
+    /// </summary>
+    public static MongoSnapshot Committed(SnapshotManifest manifest, ISnapshotRepository repository) =>
+        FromManifest(manifest, repository, verificationRead: true, verification: null, sourceId: null);
 
     /// <summary>
     /// The snapshot with its last recorded test (<paramref name="verification"/> null: none was recorded, Never), as

@@ -7,7 +7,8 @@ namespace MongoBackup.PowerShell;
 /// <summary>
 /// The one way cmdlets turn -Repository (a path, file://, az://, s3://, or a New-MongoRepository object) into a
 /// repository. Object-store repositories described with New-MongoRepository are remembered by location for the
-/// session, so a snapshot piped from Get-MongoSnapshot (which carries only the location) reopens with the same sign-in.
+/// session once given to a cmdlet (not when only created), so a snapshot piped from Get-MongoSnapshot (which carries
+/// only the location) reopens with the same sign-in.
 /// </summary>
 public static class RepositoryResolver
 {
@@ -36,7 +37,9 @@ public static class RepositoryResolver
     /// policy run, a copy into it, settings) creates its folder, but only inside a folder that exists: one level, never a
     /// chain of folders a typo in a parent's name would make (RepositoryNotFound naming the missing parent).
     /// </param>
-    public static ISnapshotRepository Open(string repository, Func<string, string> resolvePath, RepositoryAccess access, bool mustExist, CancellationToken ct)
+    /// <param name="verbose">Told when the settings of a remembered New-MongoRepository object are used for the location.</param>
+    public static ISnapshotRepository Open(string repository, Func<string, string> resolvePath, RepositoryAccess access, bool mustExist, CancellationToken ct,
+        Action<string>? verbose = null)
     {
         var location = RepositoryLocation.Parse(repository);
         if (location.Kind == RepositoryKind.Folder)
@@ -50,9 +53,21 @@ public static class RepositoryResolver
             }
             return new FolderRepository(path, access);
         }
-        // A bare az:// or s3:// string signs in the default way (DefaultAzureCredential, the AWS credential chain).
+        // A bare az:// or s3:// string signs in the default way (DefaultAzureCredential, the AWS credential chain), unless an
+        // object for the same location was given to a cmdlet earlier: said in a verbose line, since the string alone does not show it.
         var options = Known.TryGetValue(location.ToString(), out var known) ? known.Options : RepositoryOptions.None;
+        if (known is not null)
+            verbose?.Invoke($"Repository {location}: signing in with the settings of the New-MongoRepository object used for it earlier in this session " +
+                            $"({Settings(known)}), not the default way a plain '{location}' string alone signs in.");
         return RepositoryFactory.OpenAsync(location, options, access, ct).GetAwaiter().GetResult();
+    }
+
+    /// <summary>A remembered object's endpoint and sign-in, by name only (never a secret).</summary>
+    private static string Settings(MongoRepository repository)
+    {
+        var options = repository.Options;
+        var endpoint = options.S3Endpoint ?? options.AzureEndpoint;
+        return $"{(endpoint is null ? "the public endpoint" : $"endpoint {endpoint}")}, {repository.Authentication}";
     }
 
     private static void RequireParent(string path)
