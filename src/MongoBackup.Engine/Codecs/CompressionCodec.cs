@@ -33,9 +33,10 @@ public static class CompressionCodec
     /// <summary>
     /// Returns a stream that decompresses <paramref name="inner"/>; disposing it disposes <paramref name="inner"/>.
     /// The data must end exactly where its format says (see <see cref="StrictGzipReadStream"/> and
-    /// <see cref="StrictZstdReadStream"/>): an empty, cut or damaged stream, or one with bytes after its last member
+    /// <see cref="ParallelZstdReadStream"/>): an empty, cut or damaged stream, or one with bytes after its last member
     /// or frame, fails with an <see cref="InvalidDataException"/>. Decompressed reads are buffered: documents are read
-    /// a length prefix and a body at a time, and small reads straight off a decompressor cost far more than the copy.
+    /// a length prefix and a body at a time, and small reads straight off a decompressor cost far more than the copy
+    /// (zstd frames decode whole, on every core, into buffers small reads are served from).
     /// </summary>
     public static Stream WrapForRead(Stream inner, Compression c)
     {
@@ -44,12 +45,10 @@ public static class CompressionCodec
         {
             Compression.None => inner,
             Compression.Gzip => new StrictGzipReadStream(inner), // buffers itself
-            Compression.Zstd => new BufferedStream(new StrictZstdReadStream(inner), ReadBufferSize),
+            Compression.Zstd => new ParallelZstdReadStream(inner), // decoded frames are its buffer
             _ => throw new ArgumentOutOfRangeException(nameof(c), c, "Unknown compression."),
         };
     }
-
-    private const int ReadBufferSize = 64 * 1024;
 
     /// <summary>The suffix appended to a dump file's name: "", ".gz" or ".zst".</summary>
     public static string FileSuffix(Compression c) => c switch
