@@ -256,16 +256,18 @@ Describe 'Update-MongoSnapshotKey help Example 1, run as written: the new passph
 
 Describe 'Update-MongoSnapshotKey when every snapshot is already under the new key' {
     It "warns 'nothing to rotate' when rerun, and says so plainly when the current key is right" {
+        $count = @(Get-MongoSnapshot -Repository $repository).Count
         $out = Update-MongoSnapshotKey -Repository $repository -EncryptionKey $new -NewEncryptionKey $new -Confirm:$false -WarningVariable warned -WarningAction SilentlyContinue
         $out | Should -BeNullOrEmpty
-        "$warned" | Should -BeLike "Nothing to rotate: every snapshot (3) is already under the new key $newFingerprint. The key given with -EncryptionKey is that same key."
+        "$warned" | Should -BeLike "Nothing to rotate: every snapshot ($count) is already under the new key $newFingerprint. The key given with -EncryptionKey is that same key."
     }
 
     It 'with the keys swapped (a wrong key as current, the current key as new): warns that the key given opens none and is not pinned' {
+        $count = @(Get-MongoSnapshot -Repository $repository).Count
         $out = Update-MongoSnapshotKey -Repository $repository -EncryptionKey $wrong -NewEncryptionKey $new -Confirm:$false -WarningVariable warned -WarningAction SilentlyContinue -ErrorVariable failed
         $out | Should -BeNullOrEmpty
         $failed | Should -BeNullOrEmpty
-        "$warned" | Should -BeLike "Nothing to rotate: every snapshot (3) is already under the new key $newFingerprint. The key given with -EncryptionKey (key *) opens none of the snapshots in * and is not the key its settings pin ($newFingerprint): check that the keys are not swapped*"
+        "$warned" | Should -BeLike "Nothing to rotate: every snapshot ($count) is already under the new key $newFingerprint. The key given with -EncryptionKey (key *) opens none of the snapshots in * and is not the key its settings pin ($newFingerprint): check that the keys are not swapped*"
         (Get-MongoSnapshot -Repository $repository).KeyFingerprint | Sort-Object -Unique | Should -Be $newFingerprint
     }
 }

@@ -139,6 +139,24 @@ Describe 'Restore-MongoDatabase -RenameDatabase with a -NamespaceMap rule it sha
     }
 }
 
+Describe 'Restore-MongoDatabase -NamespaceMap with two rules matching one namespace' {
+    It 'is refused before anything is written, naming both rules (a hashtable keeps no order, so either could win)' {
+        # -NamespaceMap is a plain hashtable, whose keys are enumerated in an order that changes from process to process;
+        # the first rule matching wins, so without this refusal the same command restored shop.orders into one name in one
+        # session and into the other in the next. mongorestore applies --nsFrom/--nsTo pairs in the order given.
+        $wide = "$($shop)_arch"; $narrow = "$($shop)_special"
+        $caught = $null
+        try { $full | Restore-MongoDatabase -ConnectionString $uri -NamespaceMap @{ "$shop.*" = "$wide.*"; "$shop.orders" = "$narrow.orders" } -ErrorAction Stop | Out-Null }
+        catch { $caught = $_ }
+        $caught.FullyQualifiedErrorId | Should -BeLike 'MongoBackup.InvalidArgument,*'
+        $caught.Exception.Message | Should -BeLike "*-NamespaceMap '$shop.``**' = '$wide.``**'*"
+        $caught.Exception.Message | Should -BeLike "*-NamespaceMap '$shop.orders' = '$narrow.orders'*"
+        $caught.Exception.Message | Should -BeLike "*both match $shop.orders*Nothing was written*"
+        Get-DatabaseName $uri | Should -Not -Contain $wide
+        Get-DatabaseName $uri | Should -Not -Contain $narrow
+    }
+}
+
 Describe 'Restore-MongoDatabase: a collection renamed into a system namespace' {
     BeforeAll {
         # A document shaped like a user with root, in an ordinary collection: what a rename would write into system.users.
@@ -243,7 +261,9 @@ Describe 'Restore-MongoDatabase given the wrong thing (a first week from the hel
         try { Restore-MongoDatabase $uri $repository -RenameDatabase "$hr=$($hr)_n11" -ErrorAction Stop } catch { $caught = $_ }
         $caught.FullyQualifiedErrorId | Should -BeLike 'MongoBackup.InvalidArgument,*'
         $slice = Get-MongoSnapshot -Repository $repository -Kind Oplog | Select-Object -First 1
-        $caught.Exception.Message | Should -BeLike "*is a snapshot repository, not a dump: choose one of its full snapshots, such as the newest, '*$($full.Id)'*-Repository '*' -Id $($full.Id)*Get-MongoSnapshot -Repository '*' -Latest | Restore-MongoDatabase*"
+        # The newest full one now: other tests of this file back up into the same repository.
+        $newestFull = Get-MongoSnapshot -Repository $repository -Kind Full | Select-Object -First 1
+        $caught.Exception.Message | Should -BeLike "*is a snapshot repository, not a dump: choose one of its full snapshots, such as the newest, '*$($newestFull.Id)'*-Repository '*' -Id $($newestFull.Id)*Get-MongoSnapshot -Repository '*' -Latest | Restore-MongoDatabase*"
         $caught.Exception.Message | Should -Not -BeLike "*$($slice.Id)*"
     }
 

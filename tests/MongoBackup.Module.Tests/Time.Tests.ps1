@@ -57,7 +57,8 @@ Describe 'In New York (TZ=America/New_York)' {
             $window = Get-MongoRestoreWindow -Repository $repository | Select-Object -Last 1
             $table = $window | Format-Table | Out-String -Width 120
             # The DBA copies the To column of the window table and pastes it into -PointInTime.
-            $copied = [regex]::Matches($table, '\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} [+-]\d\d:\d\d')[1].Value
+            # (To is the one column shown with its offset; From is local time without it.)
+            $copied = [regex]::Matches($table, '\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} [+-]\d\d:\d\d')[0].Value
             $restore = Restore-MongoPointInTime -ConnectionString $uri -Repository $repository -PointInTime $copied -RenameDatabase "$db=$($db)_ny" -Verbose 4>&1
             $result = $restore | Where-Object { $_ -is [MongoBackup.MongoRestoreResult] }
             # The DBA reads From off Format-List and pastes it back; then types a local time one millisecond earlier.

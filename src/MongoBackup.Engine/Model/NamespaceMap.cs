@@ -64,6 +64,9 @@ public sealed class NamespaceMap
         return kept.Length > 0 ? kept : "new_name";
     }
 
+    /// <summary>True when rule <paramref name="rule"/> came from -RenameDatabase.</summary>
+    public bool IsDatabaseRename(int rule) => _rules[rule].Database is not null;
+
     /// <summary>-RenameDatabase: every namespace of <paramref name="from"/> moves to <paramref name="to"/>.</summary>
     /// <exception cref="MongoBackupException">InvalidArgument: MongoDB refuses <paramref name="to"/> for a database (<see cref="NamespaceNames.DatabaseProblem"/>).</exception>
     public NamespaceMap AddDatabaseRename(string from, string to)
@@ -79,14 +82,15 @@ public sealed class NamespaceMap
     }
 
     /// <summary>
-    /// A rule that "db.collection" <paramref name="ns"/> matches but never reaches, since a -RenameDatabase rule tried
-    /// before it takes <paramref name="ns"/> first: the two rules' indexes (for <see cref="Written"/>), or null when no
-    /// later rule matches <paramref name="ns"/> or the first one that matches is not a database rename.
+    /// A rule that "db.collection" <paramref name="ns"/> matches but never reaches, since a rule tried before it takes
+    /// <paramref name="ns"/> first: the two rules' indexes (for <see cref="Written"/>), or null when at most one rule
+    /// matches <paramref name="ns"/>. The winner is a -RenameDatabase rule (tried first) or another -NamespaceMap rule,
+    /// whose order is a hashtable's: not the user's, and not the same from one session to the next.
     /// </summary>
     public (int Winner, int Shadowed)? ShadowedRule(string ns)
     {
         var first = _rules.FindIndex(r => r.Source.Capture(ns) is not null);
-        if (first < 0 || _rules[first].Database is null) return null;
+        if (first < 0) return null;
         for (var i = first + 1; i < _rules.Count; i++)
             if (_rules[i].Source.Capture(ns) is not null) return (first, i);
         return null;

@@ -85,8 +85,11 @@ public static class RestorePlanner
     }
 
     /// <summary>
-    /// Refuses a -NamespaceMap rule that never applies to <paramref name="ns"/>: a -RenameDatabase rule, tried first, takes
-    /// the namespace (renames are matched against the source names), so the map's target would be silently ignored.
+    /// Refuses two rules that both match <paramref name="ns"/>: a -RenameDatabase rule, tried first, takes the namespace
+    /// (renames are matched against the source names), so a -NamespaceMap rule for it would be silently ignored; and two
+    /// -NamespaceMap rules would be tried in a hashtable's order, which differs from one session to the next, so one
+    /// command would restore into different names from run to run (mongorestore applies its --nsFrom/--nsTo pairs in the
+    /// order given; a hashtable has none).
     /// </summary>
     /// <exception cref="MongoBackupException">InvalidArgument, naming both rules and how to write the rename.</exception>
     public static void RequireNoShadowedRule(NamespaceMap map, string ns)
@@ -94,6 +97,13 @@ public static class RestorePlanner
         ArgumentNullException.ThrowIfNull(map);
         if (map.ShadowedRule(ns) is not { } rule) return;
         var (winner, shadowed) = rule;
+        if (!map.IsDatabaseRename(winner))
+            throw new MongoBackupException(ErrorIds.InvalidArgument,
+                $"{map.Written(winner)} and {map.Written(shadowed)} both match {ns}: which applies would depend on the order of a " +
+                "hashtable's keys, which PowerShell does not keep, so the same command could restore it under either name. " +
+                $"Nothing was written. Give -NamespaceMap rules that do not overlap: restore {ns} in a run of its own with the rule " +
+                $"meant for it, and the rest with the other rule and -NamespaceExclude '{NamespacePattern.Escape(ns)}'.",
+                target: ns);
         var target = map.Map(ns);
         throw new MongoBackupException(ErrorIds.InvalidArgument,
             $"{map.Written(shadowed)} never applies to {ns}: {map.Written(winner)} renames every namespace of that database first " +

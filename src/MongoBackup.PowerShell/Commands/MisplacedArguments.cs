@@ -58,16 +58,18 @@ public static class MisplacedArguments
 
     /// <summary>
     /// Clearly a path or a repository, never a connection string: a folder or file that exists, a repository URL
-    /// (file://, az://, s3://), or a name with a path separator and no scheme ("./backups", "C:\dump", "/srv/repo").
-    /// A bare host ("localhost:27017") is not one: that is the driver's to refuse.
+    /// (file://, az://, s3://), or a name that starts as a path does ("/srv/repo", "./backups", "~/repo", "C:\dump",
+    /// "\\server\share"). A host without a scheme ("localhost:27017", "db1:27017,db2:27017/?replicaSet=rs0", which the
+    /// module takes as a connection string) is not one, though it holds a '/'.
     /// </summary>
     public static bool LooksLikePath(string value)
     {
         if (string.IsNullOrWhiteSpace(value) || IsConnectionString(value)) return false;
         if (value.StartsWith("file://", StringComparison.OrdinalIgnoreCase) || value.StartsWith("az://", StringComparison.OrdinalIgnoreCase)
             || value.StartsWith("s3://", StringComparison.OrdinalIgnoreCase)) return true;
-        if (value.Contains("://", StringComparison.Ordinal) || value.Contains('@')) return false;
-        return value.Contains('/') || value.Contains('\\') || value.StartsWith('.') || value.StartsWith('~')
+        if (value.Contains("://", StringComparison.Ordinal)) return false;
+        var windowsDrive = value.Length >= 3 && char.IsAsciiLetter(value[0]) && value[1] == ':' && value[2] is '\\' or '/';
+        return value.StartsWith('/') || value.StartsWith('\\') || value.StartsWith('.') || value.StartsWith('~') || windowsDrive
                || Directory.Exists(value) || File.Exists(value);
     }
 }

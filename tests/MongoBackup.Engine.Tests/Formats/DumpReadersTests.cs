@@ -408,13 +408,16 @@ public sealed class DumpReadersTests : IDisposable
     }
 
     [Fact]
-    public void A_repository_root_is_refused_with_a_hint_to_pick_a_snapshot()
+    public void A_repository_root_is_refused_with_how_to_list_its_full_snapshots()
     {
         var repo = Path.Combine(_temp, "repo");
         Directory.CreateDirectory(Path.Combine(repo, "20261124T221500Z-full-3f9a", "db"));
         File.WriteAllText(Path.Combine(repo, "20261124T221500Z-full-3f9a", "manifest.json"), "{}");
         var error = Assert.Throws<NotADumpException>(() => DumpReaders.Open(repo));
-        Assert.Contains("20261124T221500Z-full-3f9a", error.Message);
+        // The reader names no snapshot folder (the first it finds may be an oplog slice, which a restore refuses): it
+        // says how to list the full ones; the cmdlet names the newest full one from the catalog.
+        Assert.Contains($"'{repo}' is a snapshot repository, not a dump", error.Message);
+        Assert.Contains($"Get-MongoSnapshot -Repository '{repo}' -Kind Full", error.Message);
     }
 
     private static async Task<Dictionary<string, int>> CountAsync(IDumpReader reader, IReadOnlyCollection<DumpNamespace> chosen, int maxParallel)

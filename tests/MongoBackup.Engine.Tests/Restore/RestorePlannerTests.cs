@@ -230,4 +230,25 @@ public sealed class RestorePlannerTests
         var beside = new NamespaceMap().AddDatabaseRename("sales", "t").Add("shop.log2", "t.log2");
         Assert.Contains("t.log2", Plan(NamespaceFilter.Everything, beside).Select(p => p.TargetNamespace));
     }
+    [Fact]
+    public void Two_namespace_map_rules_matching_one_namespace_are_refused_naming_both_in_either_order()
+    {
+        // -NamespaceMap comes from a hashtable: the order its rules are added in is not the user's, so neither may win.
+        foreach (var map in new[]
+                 {
+                     new NamespaceMap().Add("sales.*", "arch.*").Add("sales.orders", "special.orders"),
+                     new NamespaceMap().Add("sales.orders", "special.orders").Add("sales.*", "arch.*"),
+                 })
+        {
+            var e = Assert.Throws<MongoBackupException>(() => Plan(new NamespaceFilter(databases: ["sales"]), map));
+
+            Assert.Equal(ErrorIds.InvalidArgument, e.ErrorId);
+            Assert.Contains("-NamespaceMap 'sales.*' = 'arch.*'", e.Message);
+            Assert.Contains("-NamespaceMap 'sales.orders' = 'special.orders'", e.Message);
+            Assert.Contains("both match sales.orders", e.Message);
+        }
+        // Rules that do not overlap apply.
+        var apart = new NamespaceMap().Add("sales.orders", "special.orders").Add("shop.*", "arch.*");
+        Assert.Contains("special.orders", Plan(NamespaceFilter.Everything, apart).Select(p => p.TargetNamespace));
+    }
 }
