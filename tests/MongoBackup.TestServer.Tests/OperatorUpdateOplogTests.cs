@@ -112,13 +112,7 @@ public class OperatorUpdateOplogTests : ServerTestBase
         var replay = Database("replay");
         replay.CreateCollection("docs");
         var target = replay.DatabaseNamespace.DatabaseName + ".docs";
-        var entries = new BsonArray(logged.Select(e =>
-        {
-            var copy = new BsonDocument { { "op", e["op"] }, { "ns", target }, { "o", e["o"] } };
-            if (e.Contains("o2")) copy.Add("o2", e["o2"]);
-            return copy;
-        }));
-        var reply = Target.Admin.RunCommand<BsonDocument>(new BsonDocument("applyOps", entries));
+        var reply = ApplyLoggedTo(target, logged);
 
         Assert.Equal(1.0, reply["ok"].ToDouble());
         Assert.Equal(docs.Find(new BsonDocument()).SortBy(d => d["_id"]).ToList(),

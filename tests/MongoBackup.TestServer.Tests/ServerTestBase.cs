@@ -39,6 +39,21 @@ public abstract class ServerTestBase : IDisposable
         return Target.OplogSince(filter == null ? query : new BsonDocument("$and", new BsonArray { query, filter }));
     }
 
+    /// <summary>
+    /// Applies <paramref name="logged"/> (oplog entries as the server logged them) to namespace <paramref name="target"/>
+    /// through applyOps, as a restore replays them: each entry's op, o and o2, its ns replaced. Returns the reply.
+    /// </summary>
+    protected BsonDocument ApplyLoggedTo(string target, IEnumerable<BsonDocument> logged)
+    {
+        var entries = new BsonArray(logged.Select(e =>
+        {
+            var copy = new BsonDocument { { "op", e["op"] }, { "ns", target }, { "o", e["o"] } };
+            if (e.Contains("o2")) copy.Add("o2", e["o2"]);
+            return copy;
+        }));
+        return Target.Admin.RunCommand<BsonDocument>(new BsonDocument("applyOps", entries));
+    }
+
     /// <summary>An in-memory server with these options, for tests marked <see cref="InMemoryFactAttribute"/>.</summary>
     protected MongoTestServer StartServer(string? replicaSet = "rs0", int oplogSizeMB = 1024, string? user = null, string? password = null,
         string? tlsPath = null, string? tlsPassword = null)
