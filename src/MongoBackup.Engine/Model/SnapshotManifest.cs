@@ -237,6 +237,7 @@ public sealed class SnapshotManifest
     private static string? FindDamagedEntry(SnapshotManifest manifest)
     {
         if (manifest.Files is null || manifest.Namespaces is null) return "it has no list of files or namespaces";
+        if (manifest.Scope is { } scope && scope.MissingList() is { } missing) return $"its scope has no list of {missing}";
         var paths = new HashSet<string>(StringComparer.Ordinal);
         foreach (var file in manifest.Files)
         {

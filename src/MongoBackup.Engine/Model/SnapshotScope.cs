@@ -35,6 +35,16 @@ public sealed class SnapshotScope
         Databases.Count == 0 && ExcludeDatabases.Count == 0 && Collections.Count == 0 && ExcludeCollections.Count == 0
         && NamespaceInclude.Count == 0 && NamespaceExclude.Count == 0 && Query is null;
 
+    /// <summary>
+    /// The first pattern list read as null (its camelCase name in manifest.json), or null when every one is there. The
+    /// manifest's source-generated reader leaves an init-only list it did not find null, not empty: a name changed by
+    /// damage is one the manifest's checks must refuse rather than every reader of the scope trip over.
+    /// </summary>
+    internal string? MissingList() =>
+        Databases is null ? "databases" : ExcludeDatabases is null ? "excludeDatabases" : Collections is null ? "collections"
+        : ExcludeCollections is null ? "excludeCollections" : NamespaceInclude is null ? "namespaceInclude"
+        : NamespaceExclude is null ? "namespaceExclude" : null;
+
     /// <summary>The scope of a backup run with <paramref name="filter"/>.</summary>
     public static SnapshotScope From(NamespaceFilter filter, string? query = null) => new()
     {

@@ -40,6 +40,21 @@ public class SnapshotManifestTests
     }
 
     [Fact]
+    public void A_scope_list_whose_name_damage_changed_is_a_damaged_manifest_named_not_a_crash()
+    {
+        // The dump fuzz test's case: bit flips turned "excludeCollections" into "exsludeCollectkons"; the scope was read
+        // with that list null, and the restore crashed (NullReferenceException) describing the scope.
+        var manifest = Sample();
+        manifest.Scope = new SnapshotScope { Databases = ["shop"] };
+        var damaged = manifest.Serialize().Replace("\"excludeCollections\"", "\"exsludeCollectkons\"", StringComparison.Ordinal);
+        Assert.Contains("exsludeCollectkons", damaged);
+
+        var error = Assert.Throws<InvalidDataException>(() => SnapshotManifest.Deserialize(damaged, "x/manifest.json"));
+
+        Assert.Equal("Manifest 'x/manifest.json' is damaged: its scope has no list of excludeCollections.", error.Message);
+    }
+
+    [Fact]
     public void A_manifest_survives_a_round_trip_unchanged()
     {
         var manifest = Sample();
