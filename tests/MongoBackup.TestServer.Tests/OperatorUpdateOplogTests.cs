@@ -56,6 +56,13 @@ public class OperatorUpdateOplogTests : ServerTestBase
         { "{p: {a: 1, z: 0}}", "{$rename: {'p.a': 'p.b'}}", "{p: {z: 0, b: 1}}", "{sp: {d: {a: false}, i: {b: 1}}}" },
         // A $rename takes its place among the operators at its destination: "a" is created before "b".
         { "{z: 0}", "{$set: {b: 1}, $rename: {z: 'a'}}", "{a: 0, b: 1}", "{d: {z: false}, i: {a: 0, b: 1}}" },
+        // $bit logs through ModifierNode as $inc does (bit_node.cpp): an existing integer updated, a missing one created
+        // from int 0; an int and a long give a long (SafeNum).
+        { "{n: 5}", "{$bit: {n: {and: 3}}}", "{n: 1}", "{u: {n: 1}}" },
+        { "{a: {n: NumberLong(1)}}", "{$bit: {'a.n': {or: 6, xor: 1}}}", "{a: {n: NumberLong(6)}}", "{sa: {u: {n: NumberLong(6)}}}" },
+        { "{n: 5}", "{$bit: {n: {or: NumberLong(2)}}}", "{n: NumberLong(7)}", "{u: {n: NumberLong(7)}}" },
+        { "{}", "{$bit: {'m.k': {xor: 5}}}", "{m: {k: 5}}", "{i: {m: {k: 5}}}" },
+        { "{arr: [4, 8]}", "{$bit: {'arr.1': {or: 1}}}", "{arr: [4, 9]}", "{sarr: {a: true, u1: 9}}" },
         // Several operators: one delta, sections in the order deletes, updates, inserts, sub-diffs.
         { "{a: {b: 0}, c: 1, d: 1}", "{$set: {'a.b': 1, c: 2, e: 3}, $unset: {d: 1}}", "{a: {b: 1}, c: 2, e: 3}",
             "{d: {d: false}, u: {c: 2}, i: {e: 3}, sa: {u: {b: 1}}}" },
@@ -82,9 +89,10 @@ public class OperatorUpdateOplogTests : ServerTestBase
     {
         var db = Database("opdiff");
         var docs = db.GetCollection<BsonDocument>("docs");
-        docs.InsertOne(BsonDocument.Parse("{_id: 1, a: {b: 1}, arr: [1, 2], tags: ['x']}"));
+        docs.InsertOne(BsonDocument.Parse("{_id: 1, a: {b: 1}, arr: [1, 2], tags: ['x'], n: 1}"));
 
-        var result = docs.UpdateOne(new BsonDocument("_id", 1), BsonDocument.Parse("{$set: {'a.b': 1}, $pull: {arr: 9}, $addToSet: {tags: 'x'}, $unset: {missing: 1}}"));
+        var result = docs.UpdateOne(new BsonDocument("_id", 1),
+            BsonDocument.Parse("{$set: {'a.b': 1}, $pull: {arr: 9}, $addToSet: {tags: 'x'}, $unset: {missing: 1}, $bit: {n: {and: 1}}}"));
 
         Assert.Equal(0, result.ModifiedCount);
         Assert.Empty(OplogOf(db.DatabaseNamespace.DatabaseName, new BsonDocument("op", "u")));
@@ -117,5 +125,24 @@ public class OperatorUpdateOplogTests : ServerTestBase
         Assert.Equal(1.0, reply["ok"].ToDouble());
         Assert.Equal(docs.Find(new BsonDocument()).SortBy(d => d["_id"]).ToList(),
             replay.GetCollection<BsonDocument>("docs").Find(new BsonDocument()).SortBy(d => d["_id"]).ToList());
+    }
+
+    /// <summary>$bit arguments mongod refuses, with its words (bit_node.cpp, BitNode::init and updateExistingElement).</summary>
+    [Theory]
+    [InlineData("{$bit: {n: 1}}", "The $bit modifier is not compatible with a int. You must pass in an embedded document: {$bit: {field: {and/or/xor: #}}")]
+    [InlineData("{$bit: {n: {nand: 1}}}", "The $bit modifier only supports 'and', 'or', and 'xor', not 'nand' which is an unknown operator")]
+    [InlineData("{$bit: {n: {and: 1.5}}}", "The $bit modifier field must be an Integer(32/64 bit); a 'double' is not supported here")]
+    [InlineData("{$bit: {n: {}}}", "You must pass in at least one bitwise operation. The format is: {$bit: {field: {and/or/xor: #}}")]
+    [InlineData("{$bit: {s: {or: 1}}}", "Cannot apply $bit to a value of non-integral type._id: 1 has the field s of non-integer type string")]
+    public void A_bit_update_mongod_refuses_fails_with_its_words(string update, string message)
+    {
+        var docs = Database("opdiff").GetCollection<BsonDocument>("docs");
+        docs.InsertOne(BsonDocument.Parse("{_id: 1, n: 3, s: 'x'}"));
+
+        var error = Assert.Throws<MongoWriteException>(() => docs.UpdateOne(new BsonDocument("_id", 1), BsonDocument.Parse(update)));
+
+        Assert.Equal(2, error.WriteError.Code); // BadValue
+        Assert.StartsWith(message, error.WriteError.Message);
+        Assert.Equal(BsonDocument.Parse("{_id: 1, n: 3, s: 'x'}"), docs.Find(new BsonDocument()).Single());
     }
 }

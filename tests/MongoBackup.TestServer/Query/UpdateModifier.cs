@@ -8,7 +8,7 @@ internal sealed class UpdateModifier
     private static readonly HashSet<string> Known =
     [
         "$set", "$unset", "$inc", "$mul", "$min", "$max", "$rename", "$push", "$addToSet", "$pop", "$pull",
-        "$pullAll", "$currentDate", "$setOnInsert",
+        "$pullAll", "$currentDate", "$setOnInsert", "$bit",
     ];
 
     private UpdateModifier(string op, string path, BsonValue argument)
@@ -61,9 +61,28 @@ internal sealed class UpdateModifier
                 throw CommandFailure.FailedToParse($"Expected a number in: {element.Name}: {element.Value}");
             case "$pullAll" when element.Value is not BsonArray:
                 throw CommandFailure.BadValue($"$pullAll requires an array argument but was given a {BsonTypeNames.AliasOf(element.Value)}");
+            case "$bit":
+                ValidateBit(element);
+                break;
             case "$currentDate" when !(element.Value is BsonBoolean || element.Value is BsonDocument { ElementCount: 1 } d && d.GetElement(0).Name == "$type" && d[0] is BsonString { Value: "date" or "timestamp" }):
                 throw CommandFailure.BadValue($"{element.Name} is not valid type for $currentDate. Please use a boolean ('true') or a $type expression ({{$type: 'timestamp/date'}}).");
         }
+    }
+
+    // bit_node.cpp, BitNode::init: an embedded document of and/or/xor with 32- or 64-bit integer operands, at least one.
+    private static void ValidateBit(BsonElement element)
+    {
+        if (element.Value is not BsonDocument operations)
+            throw CommandFailure.BadValue($"The $bit modifier is not compatible with a {BsonTypeNames.AliasOf(element.Value)}. You must pass in an embedded document: {{$bit: {{field: {{and/or/xor: #}}}}");
+        foreach (var operation in operations)
+        {
+            if (operation.Name is not ("and" or "or" or "xor"))
+                throw CommandFailure.BadValue($"The $bit modifier only supports 'and', 'or', and 'xor', not '{operation.Name}' which is an unknown operator: {{{operation.Name}: {operation.Value}}}");
+            if (operation.Value is not (BsonInt32 or BsonInt64))
+                throw CommandFailure.BadValue($"The $bit modifier field must be an Integer(32/64 bit); a '{BsonTypeNames.AliasOf(operation.Value)}' is not supported here: {{{operation.Name}: {operation.Value}}}");
+        }
+        if (operations.ElementCount == 0)
+            throw CommandFailure.BadValue("You must pass in at least one bitwise operation. The format is: {$bit: {field: {and/or/xor: #}}");
     }
 
     /// <summary>
@@ -89,6 +108,9 @@ internal sealed class UpdateModifier
                 break;
             case "$min" or "$max":
                 walker.Visit(doc, Path, true, s => Logged(s, log, () => ApplyExtreme(s)));
+                break;
+            case "$bit":
+                walker.Visit(doc, Path, true, s => Logged(s, log, () => ApplyBit(s, doc)));
                 break;
             case "$currentDate":
                 var stamp = Argument is BsonDocument { } t && t[0].AsString == "timestamp"
@@ -161,6 +183,24 @@ internal sealed class UpdateModifier
         if (!BsonValueOrder.IsNumber(current))
             throw CommandFailure.TypeMismatch($"Cannot apply {Operator} to a value of non-numeric type. The field '{slot.Name}' is of non-numeric type {BsonTypeNames.AliasOf(current)}");
         slot.Set(Operator == "$inc" ? BsonArithmetic.Add(current, Argument) : BsonArithmetic.Multiply(current, Argument));
+    }
+
+    // bit_node.cpp: an existing integer gets the operations in order (logged as updated, through ModifierNode, unless
+    // the value is identical); a missing field is created from int 0. SafeNum widens int to long when either side is long.
+    private void ApplyBit(UpdateSlot slot, BsonDocument doc)
+    {
+        var current = slot.Get();
+        if (current is not null and not (BsonInt32 or BsonInt64))
+            throw CommandFailure.BadValue($"Cannot apply $bit to a value of non-integral type.{(doc.TryGetValue("_id", out var id) ? "_id: " + id : "")} has the field {slot.Name} of non-integer type {BsonTypeNames.AliasOf(current)}");
+        BsonValue value = current ?? new BsonInt32(0);
+        foreach (var operation in Argument.AsBsonDocument)
+        {
+            var wide = value is BsonInt64 || operation.Value is BsonInt64;
+            long a = value.ToInt64(), b = operation.Value.ToInt64();
+            var result = operation.Name switch { "and" => a & b, "or" => a | b, _ => a ^ b };
+            value = wide ? new BsonInt64(result) : new BsonInt32((int)result);
+        }
+        if (current is null || !BsonIdentity.Same(current, value)) slot.Set(value);
     }
 
     private void ApplyExtreme(UpdateSlot slot)
