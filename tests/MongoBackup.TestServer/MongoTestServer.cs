@@ -33,7 +33,7 @@ public sealed class MongoTestServer : IDisposable, IAsyncDisposable
         var auth = new AuthCommands();
         _dispatcher = new CommandDispatcher(_state, _log, routerGroups?.Invoke(auth) ?? new ICommandGroup[]
         {
-            auth, new HandshakeCommands(auth), new CatalogCommands(), new WriteCommands(), new ReadCommands(),
+            auth, new HandshakeCommands(auth), new CatalogCommands(), new WriteCommands(), new FindAndModifyCommand(), new ReadCommands(),
             new UserCommands(), new AuthzMergeCommand(), new ApplyOpsCommand(), new TransactionCommands(),
             new ParameterCommands(), new OplogNoteCommand(),
         });

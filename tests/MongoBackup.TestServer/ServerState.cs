@@ -43,6 +43,9 @@ internal sealed class ServerState
     public ReplicationLog? Oplog { get; }
     public CursorRegistry Cursors { get; } = new();
     public TransactionRegistry Transactions { get; }
+
+    /// <summary>The retryable findAndModify statements sessions executed, for their retries.</summary>
+    public Sessions.FindAndModifyRetries FindAndModifyRetries { get; } = new();
     public TransactionLog TransactionLog => _transactionLog ??= new TransactionLog(Oplog, Catalog, Parameters);
     private TransactionLog? _transactionLog;
     public DateTime StartedAt { get; } = DateTime.UtcNow;

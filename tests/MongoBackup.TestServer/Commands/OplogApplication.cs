@@ -41,6 +41,12 @@ internal sealed class OplogApplication
         }
         if (op.AsString is not ("i" or "u" or "d")) throw CommandFailure.FailedToParse($"unsupported oplog entry op '{op.AsString}' in applyOps");
         if (!ns.Contains('.') || ns.EndsWith('.')) throw CommandFailure.InvalidNamespace($"invalid ns: {ns}");
+        // mongod applies such an entry and also writes the image it produced to config.image_collection under the entry's
+        // lsid (repl/oplog.cpp, applyOperation_inlock, writeToImageCollection); this server does not, so it refuses the
+        // field rather than apply the write without its image. A restore strips it, with the session fields.
+        if (entry.Contains("needsRetryImage"))
+            throw new CommandFailure(59, "CommandNotFound",
+                $"applyOps of an entry with needsRetryImage (a retryable findAndModify's) is not served by this server: {Describe(entry)}");
         var collection = _context.Server.Catalog.Find(ns);
         if (entry.TryGetValue("ui", out var ui) && !NamesThisCollection(ui, collection)) return false;
         if (collection == null)

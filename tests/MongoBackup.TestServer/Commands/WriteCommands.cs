@@ -6,8 +6,8 @@ namespace MongoBackup.TestServer.Commands;
 
 /// <summary>
 /// insert, update and delete, with MongoDB's per-statement writeErrors and ordered semantics. A statement that meets a
-/// record an open transaction owns fails or waits as <see cref="WriteConflictRetry"/> says. findAndModify is not served
-/// (nothing this project runs sends it): it fails as an unknown command.
+/// record an open transaction owns fails or waits as <see cref="WriteConflictRetry"/> says. findAndModify is
+/// <see cref="FindAndModifyCommand"/>.
 /// </summary>
 internal sealed class WriteCommands : ICommandGroup
 {

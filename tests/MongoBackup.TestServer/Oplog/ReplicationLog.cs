@@ -120,15 +120,18 @@ internal sealed class ReplicationLog : IOplogSink
     /// transaction's applyOps chain: consecutive timestamps, one wall time for all, and each entry's prevOpTime the optime
     /// of the one before it (the first gets <paramref name="firstPrevOpTime"/>). When an entry would exceed the BSON limit
     /// nothing is written and <paramref name="tooLarge"/> (given the entry's size) is thrown. Returns the timestamps and the wall.
+    /// <paramref name="slotsBefore"/> timestamps are taken and left unused before the first entry: a retryable findAndModify
+    /// reserves two slots and logs at the later one (collection_write_path.cpp, reserveOplogSlotsForRetryableFindAndModify).
     /// </summary>
     public (IReadOnlyList<BsonTimestamp> Timestamps, DateTime Wall) AppendChain(IReadOnlyList<BsonDocument> entries,
-        BsonDocument firstPrevOpTime, Func<long, CommandFailure> tooLarge)
+        BsonDocument firstPrevOpTime, Func<long, CommandFailure> tooLarge, int slotsBefore = 0)
     {
         var timestamps = new BsonTimestamp[entries.Count];
         DateTime wall;
         lock (_appendSync)
         {
             wall = DateTime.UtcNow;
+            for (var i = 0; i < slotsBefore; i++) _clock.Next();
             var encoded = new EncodedOplogEntry[entries.Count];
             for (var i = 0; i < entries.Count; i++)
             {

@@ -20,11 +20,15 @@ namespace MongoBackup.TestServer.Oplog;
 /// failed is logged one insert at a time, as MongoDB inserts such a group again one by one.</item>
 /// </list>
 /// Each entry's prevOpTime is the optime of the command's entry before it, the first one's the null optime
-/// {ts: Timestamp(0, 0), t: -1}. Not written: config.transactions records of retryable writes (the plain insert path
-/// runs concurrently on other collections, and nothing here reads them: mongodump reads only records with a state),
-/// needsRetryImage for findAndModify, and the retry semantics themselves (a statement sent again runs again).
+/// {ts: Timestamp(0, 0), t: -1}. A findAndModify's update or delete (<see cref="NeedsRetryImage"/>) carries
+/// needsRetryImage: "preImage" or "postImage" between o2 and stmtId (oplog_entry.idl, DurableReplOperation's field order;
+/// op_observer_impl.cpp onUpdate/onDelete), is logged at the later of two reserved timestamps (the earlier stays unused,
+/// collection_write_path.cpp), and its image goes to config.image_collection, unlogged (<see cref="Sessions.ImageCollection"/>).
+/// Not written: config.transactions records of retryable writes (the plain insert path runs concurrently on other
+/// collections, and nothing here reads them: mongodump reads only records with a state), and the retry semantics of
+/// insert, update and delete (a statement sent again runs again; findAndModify's are <see cref="Sessions.FindAndModifyRetries"/>).
 /// </summary>
-internal sealed class RetryableWriteLog(ReplicationLog oplog, BsonDocument lsid, long txnNumber) : IOplogSink
+internal sealed class RetryableWriteLog(ReplicationLog oplog, BsonDocument lsid, long txnNumber, Catalog catalog) : IOplogSink
 {
     private const int MaxGroupDocuments = 64;
     private const int MaxGroupBytes = 256 * 1024;
@@ -36,13 +40,39 @@ internal sealed class RetryableWriteLog(ReplicationLog oplog, BsonDocument lsid,
     private bool _groupFailed;
     private BsonDocument _prevOpTime = new() { { "ts", new BsonTimestamp(0, 0) }, { "t", -1L } };
 
+    private (string Kind, BsonDocument Image)? _retryImage;
+
     /// <summary>The statement (its stmtId) whose writes come next.</summary>
     public int StatementId { get; set; }
+
+    /// <summary>The session id, uid included.</summary>
+    public BsonDocument Lsid => lsid;
+
+    public long TxnNumber => txnNumber;
+
+    /// <summary>The ts of the entry this command logged last; null before it logged any.</summary>
+    public BsonTimestamp? LastTimestamp => _prevOpTime["ts"].AsBsonTimestamp is { Timestamp: not 0 } ts ? ts : null;
+
+    /// <summary>
+    /// The next update or delete logged is a findAndModify's: its entry carries needsRetryImage
+    /// (<paramref name="kind"/>, "preImage" or "postImage") and <paramref name="image"/> is kept in config.image_collection.
+    /// </summary>
+    public void NeedsRetryImage(string kind, BsonDocument image) => _retryImage = (kind, image);
 
     public void Write(BsonDocument entry)
     {
         Flush();
-        Append(Single(entry, StatementId));
+        var single = Single(entry, StatementId);
+        if (_retryImage is not { } retryImage)
+        {
+            Append(single);
+            return;
+        }
+        _retryImage = null;
+        single.InsertAt(single.IndexOfName("stmtId"), new BsonElement("needsRetryImage", retryImage.Kind));
+        var (timestamps, _) = oplog.AppendChain([single], _prevOpTime, TooLarge, slotsBefore: 1);
+        _prevOpTime = ReplicationLog.OpTime(timestamps[0]);
+        Sessions.ImageCollection.Record(catalog, lsid, txnNumber, timestamps[0], retryImage.Kind, retryImage.Image);
     }
 
     public void WriteInsert(Collection collection, ReadOnlyMemory<byte> document)

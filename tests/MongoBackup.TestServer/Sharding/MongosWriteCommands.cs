@@ -6,7 +6,7 @@ using MongoDB.Bson;
 namespace MongoBackup.TestServer.Sharding;
 
 /// <summary>
-/// insert, update and delete through mongos (findAndModify is not served, as on this server's mongod) (s/write_ops/batch_write_exec.cpp and chunk_manager_targeter.cpp,
+/// insert, update and delete through mongos (findAndModify is not served through mongos: it fails as an unknown command) (s/write_ops/batch_write_exec.cpp and chunk_manager_targeter.cpp,
 /// in effect): each document goes to the shard owning its shard key (a collection not sharded: the database's primary
 /// shard, the database created implicitly); an update or delete whose filter fixes the whole shard key goes to its owner,
 /// a multi one to every shard owning chunks, a single one to each in turn until one matches (as 7.0 targets a

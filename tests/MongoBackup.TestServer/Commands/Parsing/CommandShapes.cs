@@ -42,6 +42,11 @@ internal static class CommandShapes
             ("let", Document.NotServed()), ("runtimeConstants", Document.NotServed()), ("mirrored", Bool.NotServedWhenTrue())]),
         ["delete"] = Shape("db/ops/write_ops.idl", [.. WriteBase, ("deletes", List.Required().Of(DeleteStatement)),
             ("let", Document.NotServed()), ("runtimeConstants", Document.NotServed())]),
+        ["findAndModify"] = Shape("db/ops/write_ops.idl FindAndModifyCommandRequest",
+            ("query", Document), ("fields", Document), ("sort", Document), ("hint", Any.NotServed()), ("collation", Document),
+            ("arrayFilters", List), ("remove", SafeBool), ("update", Any), ("upsert", SafeBool), ("new", SafeBool), ("stmtId", Int),
+            ("bypassDocumentValidation", SafeBool), ("let", Document.NotServed()), ("runtimeConstants", Document.NotServed()),
+            ("encryptionInformation", Document.NotServed())),
         ["find"] = Shape("db/query/find_command.idl",
             ("filter", Document), ("projection", Document), ("sort", Document), ("hint", Any), ("collation", Document),
             ("skip", SafeInt64.AtLeastZero()), ("limit", SafeInt64.AtLeastZero()), ("batchSize", SafeInt64.AtLeastZero()),
@@ -115,6 +120,7 @@ internal static class CommandShapes
         "deleteIndexes" => "dropIndexes",
         "isMaster" or "ismaster" => "hello", // repl/hello.idl: one command, aliases isMaster and ismaster
         "shardcollection" => "shardCollection",
+        "findandmodify" => "findAndModify", // write_ops.idl: command_alias findandmodify
         _ => command,
     };
 
