@@ -49,6 +49,11 @@ public sealed class OperatorUpdateReplayTests(MongoServerFixture server)
         ("{p: {a: 1, z: 0}}", "{$rename: {'p.a': 'p.b'}}"),
         ("{z: 0}", "{$set: {b: 1}, $rename: {z: 'a'}}"),
         ("{a: {b: 0}, c: 1, d: 1}", "{$set: {'a.b': 1, c: 2, e: 3}, $unset: {d: 1}}"),
+        // $bit, logged as an updated or created field (bit_node.cpp through modifier_node.cpp).
+        ("{n: 5}", "{$bit: {n: {and: 3}}}"),
+        ("{a: {n: NumberLong(1)}}", "{$bit: {'a.n': {or: 6, xor: 1}}}"),
+        ("{}", "{$bit: {'m.k': {xor: 5}}}"),
+        ("{arr: [4, 8]}", "{$bit: {'arr.1': {or: 1}}}"),
     ];
 
     /// <summary>Runs every form on its own document of a new collection and returns the oplog entries it logged, in order.</summary>
