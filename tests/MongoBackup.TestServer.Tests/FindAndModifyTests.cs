@@ -171,6 +171,33 @@ public class FindAndModifyTests : ServerTestBase
     }
 
     [Fact]
+    public void A_retried_delete_returns_the_deleted_document_and_a_retried_upsert_its_id_without_writing_again()
+    {
+        var items = Items();
+        using var session = Client.StartSession();
+        var remove = BsonDocument.Parse("{findAndModify: 'items', query: {tag: 'a'}, sort: {n: 1}, remove: true, txnNumber: NumberLong(3)}");
+        var upsert = BsonDocument.Parse("{findAndModify: 'items', query: {_id: 60}, update: {$inc: {n: 1}}, upsert: true, new: true, txnNumber: NumberLong(4)}");
+
+        var removed = items.Database.RunCommand<BsonDocument>(session, remove);
+        var removedAgain = items.Database.RunCommand<BsonDocument>(session, remove);
+        // The deleting txnNumber retried as an update does not fit what was written.
+        var mismatched = BsonDocument.Parse("{findAndModify: 'items', query: {_id: 2}, update: {$set: {n: 0}}, txnNumber: NumberLong(3)}");
+        Assert.Equal(40606, Assert.Throws<MongoCommandException>(() => items.Database.RunCommand<BsonDocument>(session, mismatched)).Code);
+        var upserted = items.Database.RunCommand<BsonDocument>(session, upsert);
+        var upsertedAgain = items.Database.RunCommand<BsonDocument>(session, upsert);
+
+        Assert.Equal(BsonDocument.Parse("{_id: 1, n: 1, tag: 'a'}"), removed["value"]);
+        Assert.Equal((removed["value"], BsonDocument.Parse("{n: 1}")), (removedAgain["value"], removedAgain["lastErrorObject"].AsBsonDocument));
+        Assert.Equal(BsonDocument.Parse("{_id: 60, n: 1}"), upserted["value"]);
+        Assert.Equal((upserted["value"], BsonDocument.Parse("{n: 1, updatedExisting: false, upserted: 60}")),
+            (upsertedAgain["value"], upsertedAgain["lastErrorObject"].AsBsonDocument));
+        Assert.Equal([2, 3, 60], items.Find(new BsonDocument()).SortBy(d => d["_id"]).ToList().Select(d => d["_id"].AsInt32));
+        Assert.Equal(1, items.Find(new BsonDocument("_id", 60)).Single()["n"].AsInt32);
+        Assert.Single(Logged(items, "d"));
+
+    }
+
+    [Fact]
     public void In_a_transaction_the_operations_go_into_the_commits_applyOps_without_needsRetryImage()
     {
         var items = Items();
