@@ -21,6 +21,14 @@ public sealed class DurabilityTests : IDisposable
     {
         public List<(string What, string Path, bool ManifestVisible)> Flushes { get; } = [];
         public string? SnapshotFolder { get; set; }
+        /// <summary>Every writeback started, with how many flushes were recorded before it.</summary>
+        public List<(string Path, long Offset, long Count, int FlushesBefore)> Writebacks { get; } = [];
+
+        public override void StartWriteback(FileStream file, long offset, long count)
+        {
+            Writebacks.Add((file.Name, offset, count, Flushes.Count));
+            base.StartWriteback(file, offset, count);
+        }
 
         public override void FlushFile(FileStream file)
         {
@@ -76,6 +84,40 @@ public sealed class DurabilityTests : IDisposable
     private static bool IsTemporary((string What, string Path, bool ManifestVisible) flush, string snapshotFolder) =>
         flush.What == "file" && Path.GetDirectoryName(flush.Path) == snapshotFolder &&
         Path.GetFileName(flush.Path).StartsWith(IBlobStore.ReservedPrefix, StringComparison.Ordinal);
+
+    [Fact]
+    public async Task A_large_file_goes_to_writeback_as_it_is_written_and_is_still_flushed_once_when_it_closes()
+    {
+        var storage = new RecordingStorage();
+        var store = new FolderBlobStore(_folder.Path, writable: true, storage);
+        var chunk = new byte[1 << 20];
+        var expected = new MemoryStream();
+        await using (var stream = await store.OpenWriteAsync("snap/data.bson", CancellationToken.None))
+        {
+            for (var i = 0; i < 20; i++)
+            {
+                Array.Fill(chunk, (byte)i);
+                // Both write paths a writer uses: asynchronous (the backup's) and synchronous.
+                if (i % 2 == 0) await stream.WriteAsync(chunk);
+                else stream.Write(chunk, 0, chunk.Length);
+                expected.Write(chunk);
+            }
+            Assert.Empty(storage.Flushes); // nothing waited for the device while writing
+        }
+
+        var path = Path.Combine(_folder.Path, "snap", "data.bson");
+        Assert.Equal(expected.ToArray(), await File.ReadAllBytesAsync(path));
+        // Handed to writeback every 8 MiB, in ranges that leave no gap from the file's start to the last step...
+        Assert.Equal(2, storage.Writebacks.Count);
+        Assert.All(storage.Writebacks, w => Assert.Equal(path, w.Path));
+        Assert.Equal(0, storage.Writebacks[0].Offset);
+        for (var i = 1; i < storage.Writebacks.Count; i++)
+            Assert.True(storage.Writebacks[i].Offset <= storage.Writebacks[i - 1].Offset + storage.Writebacks[i - 1].Count);
+        Assert.Equal(16L << 20, storage.Writebacks[^1].Offset + storage.Writebacks[^1].Count);
+        // ...and still flushed whole (fsync) when it closed, after every writeback: the guarantee is the flush's alone.
+        Assert.Equal([("file", path, false)], storage.Flushes);
+        Assert.All(storage.Writebacks, w => Assert.Equal(0, w.FlushesBefore));
+    }
 
     [Fact]
     public void A_folder_flush_really_reaches_the_operating_system_and_names_a_folder_it_cannot_open()
