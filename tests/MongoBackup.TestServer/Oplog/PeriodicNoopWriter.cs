@@ -71,13 +71,25 @@ internal sealed class PeriodicNoopWriter : IDisposable
         }
     }
 
-    /// <summary>One tick (see the class summary); returns whether it wrote a no-op.</summary>
-    public bool Tick()
+    /// <summary>Whether the writer's loop is running (started and not stopped).</summary>
+    public bool IsRunning
+    {
+        get
+        {
+            lock (_sync) return _loop is { IsCompleted: false };
+        }
+    }
+
+    /// <summary>
+    /// One tick (see the class summary); returns whether it wrote a no-op. <paramref name="lockWait"/> replaces mongod's 1 ms
+    /// for a test that ticks by hand and must not skip because a command held the lock just then.
+    /// </summary>
+    public bool Tick(TimeSpan? lockWait = null)
     {
         lock (_sync)
         {
             if (_stop.IsCancellationRequested) return false;
-            using var held = _dataLock.TryExclusive(LockWait);
+            using var held = _dataLock.TryExclusive(lockWait ?? LockWait);
             if (held == null) return false;
             var wrote = false;
             if (_oplog.LastTimestamp == _lastKnown && _parameters().WritePeriodicNoops)
