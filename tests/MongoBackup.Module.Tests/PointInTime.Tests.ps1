@@ -38,11 +38,17 @@ BeforeAll {
     # Writes after the full backup, then the scheduled slice.
     Add-Orders (21..30)
     (Get-Collection $uri $db 'orders').UpdateOne((New-BsonDocument @{ _id = 7 }), [MongoDB.Driver.UpdateDefinition[MongoDB.Bson.BsonDocument]] (New-BsonDocument @{ '$set' = @{ total = 999.0 } })) | Out-Null
-    $script:firstSlice = Backup-MongoOplog -ConnectionString $uri -Repository $repository
-    # Nothing written since: a second run has nothing to save.
-    $script:idleRun = @(Backup-MongoOplog -ConnectionString $uri -Repository $repository -Verbose 4>&1)
-    # The same, as a scheduled job's log shows it: every stream merged, no -Verbose.
-    $script:idleLog = @(Backup-MongoOplog -ConnectionString $uri -Repository $repository *>&1)
+    # The runs below find nothing new only if the primary writes no periodic no-op meanwhile (it writes one whenever it
+    # was idle for periodicNoopIntervalSecs): switched off from before the slice until after them.
+    Set-PeriodicNoops $uri $false
+    try {
+        $script:firstSlice = Backup-MongoOplog -ConnectionString $uri -Repository $repository
+        # Nothing written since: a second run has nothing to save.
+        $script:idleRun = @(Backup-MongoOplog -ConnectionString $uri -Repository $repository -Verbose 4>&1)
+        # The same, as a scheduled job's log shows it: every stream merged, no -Verbose.
+        $script:idleLog = @(Backup-MongoOplog -ConnectionString $uri -Repository $repository *>&1)
+    }
+    finally { Set-PeriodicNoops $uri $true }
 
     # More writes, the moment the DBA will restore to, then the accidental drop and writes after it.
     Add-Orders (31..35)
@@ -259,8 +265,13 @@ Describe 'Backup-MongoOplog -Continuous' {
     It 'says at its end, as the one-shot run does, that a capture that found nothing new wrote no slice; emits no object' {
         # The capture before this one stopped while its writer was still writing: a one-shot slice takes what it left,
         # so the chain ends at the server's last write and the capture below has nothing new to find.
-        Backup-MongoOplog -ConnectionString $uri -Repository $repository -WarningAction SilentlyContinue | Out-Null
-        $idleCapture = @(Backup-MongoOplog -ConnectionString $uri -Repository $repository -Continuous -SliceInterval 1s -Duration 1s *>&1)
+        # Nor may the primary write a periodic no-op between them (see BeforeAll).
+        Set-PeriodicNoops $uri $false
+        try {
+            Backup-MongoOplog -ConnectionString $uri -Repository $repository -WarningAction SilentlyContinue | Out-Null
+            $idleCapture = @(Backup-MongoOplog -ConnectionString $uri -Repository $repository -Continuous -SliceInterval 1s -Duration 1s *>&1)
+        }
+        finally { Set-PeriodicNoops $uri $true }
         @($idleCapture | Where-Object { $_ -is [MongoBackup.MongoSnapshot] }).Count | Should -Be 0
         $warnings = @($idleCapture | Where-Object { $_ -is [System.Management.Automation.WarningRecord] })
         $warnings.Count | Should -Be 1

@@ -143,6 +143,14 @@ function Invoke-Admin {
     return , $admin.RunCommand[MongoDB.Bson.BsonDocument]((New-BsonDocument $Command), $null, [System.Threading.CancellationToken]::None)
 }
 
+function Set-PeriodicNoops {
+    # Switches a replica-set primary's periodic no-ops on or off (writePeriodicNoops, which mongod lets setParameter change
+    # at runtime; repl_server_parameters.idl). An idle primary writes one every periodicNoopIntervalSecs (10 s by default,
+    # noop_writer.cpp), and an oplog slice saves it: a test that needs an oplog with nothing new switches them off around it.
+    param([Parameter(Mandatory)] [string] $Uri, [Parameter(Mandatory)] [bool] $Enabled)
+    Invoke-Admin $Uri ([ordered]@{ setParameter = 1; writePeriodicNoops = $Enabled }) | Out-Null
+}
+
 function Get-BalancerMode([string] $Uri) {
     # The balancer's mode as balancerStatus gives it on the mongos at $Uri: 'full' while it runs, 'off' once stopped.
     return (Invoke-Admin $Uri @{ balancerStatus = 1 })['mode'].AsString

@@ -55,6 +55,8 @@ public sealed class MongoTestServer : IDisposable, IAsyncDisposable
         if (options.OplogSizeMB <= 0) throw new ArgumentOutOfRangeException(nameof(options), $"OplogSizeMB must be positive, not {options.OplogSizeMB}");
         var server = new MongoTestServer(options);
         server.Listen(options.Port);
+        // A member of a set of one is primary as soon as it serves: its no-op writer starts then (signalDrainComplete).
+        server._state.NoopWriter?.Start();
         return server;
     }
 
@@ -124,6 +126,7 @@ public sealed class MongoTestServer : IDisposable, IAsyncDisposable
     {
         if (_disposed) return;
         _disposed = true;
+        _state.NoopWriter?.Dispose();
         StopListening();
         DropAllConnections();
         Task.WaitAll(_connections.Values.ToArray(), TimeSpan.FromSeconds(5));

@@ -24,6 +24,7 @@ internal sealed class ServerState
             Oplog = new ReplicationLog(Catalog, options.OplogSizeMB);
             using (Catalog.Lock.Exclusive())
                 Oplog.Append(new BsonDocument { { "op", "n" }, { "ns", "" }, { "o", new BsonDocument("msg", "initiating set") } });
+            NoopWriter = new PeriodicNoopWriter(Oplog, Catalog.Lock, () => Parameters);
         }
     }
 
@@ -41,6 +42,8 @@ internal sealed class ServerState
     public CatalogWriter CatalogWriter { get; }
     public DocumentWriter DocumentWriter { get; }
     public ReplicationLog? Oplog { get; }
+    /// <summary>The primary's periodic no-op writer (a replica-set member's only; a standalone has none), started with the server.</summary>
+    public PeriodicNoopWriter? NoopWriter { get; }
     public CursorRegistry Cursors { get; } = new();
     public TransactionRegistry Transactions { get; }
 

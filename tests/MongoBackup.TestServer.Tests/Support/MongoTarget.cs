@@ -50,6 +50,14 @@ public sealed class MongoTarget : IDisposable
     public static MongoTarget Open() => ExternalUri is { } uri ? new MongoTarget(uri, null) : StartInMemory();
 
     /// <summary>
+    /// MONGOBACKUP_TEST_URI's server (as it was started) when set, otherwise an in-memory replica set started with
+    /// <paramref name="inMemoryParameters"/>: for a test that holds whatever values the server has (it reads them with
+    /// getParameter) and only wants the in-memory one quicker than mongod's defaults, e.g. a short periodicNoopIntervalSecs.
+    /// </summary>
+    public static MongoTarget Open(IReadOnlyDictionary<string, string> inMemoryParameters) =>
+        ExternalUri is { } uri ? new MongoTarget(uri, null) : StartInMemory(inMemoryParameters);
+
+    /// <summary>
     /// An in-memory replica set started with these server parameters (mongod's --setParameter), or other options. Only
     /// tests marked <see cref="InMemoryFactAttribute"/> or <see cref="InMemoryTheoryAttribute"/> call it: when
     /// MONGOBACKUP_TEST_URI is set it throws, so no test quietly checks the fake in place of the server it was given.

@@ -4,7 +4,7 @@ namespace MongoBackup.TestServer.Commands;
 
 /// <summary>
 /// getParameter and setParameter. Of the parameters this server honours (<see cref="ServerParameters"/>), setParameter
-/// changes orphanCleanupDelaySecs (runtime-settable in MongoDB; the reply says what it "was", as set_parameter.cpp answers)
+/// changes orphanCleanupDelaySecs and writePeriodicNoops (runtime-settable in MongoDB; the reply says what it "was", as set_parameter.cpp answers)
 /// and refuses the startup-only ones as mongod does (parameters.cpp: IllegalOperation "not allowed to change [name]
 /// at runtime"; an unknown name is InvalidOptions "attempted to set unrecognized parameter [name], use help:true to see options ").
 /// </summary>

@@ -20,6 +20,10 @@ internal sealed class DataLock
         return new Scope(_lock, exclusive: true);
     }
 
+    /// <summary>The exclusive lock if it comes within <paramref name="timeout"/>, else null (the caller skips its work).</summary>
+    public Scope? TryExclusive(TimeSpan timeout) =>
+        _lock.TryEnterWriteLock(timeout) ? new Scope(_lock, exclusive: true) : null;
+
     public Scope Shared()
     {
         _lock.EnterReadLock();
