@@ -121,7 +121,7 @@ public sealed class PointInTimeRestoreRunner(IEngineObserver observer)
             },
         ];
         using var target = MongoConnection.Open(request.Restore.Connection);
-        var (restore, sliceEntries) = await new RestoreRunner(observer).RunAsync(RestoreRequestFor(request, window), target, slices, ct);
+        var (restore, sliceEntries) = await new RestoreRunner(observer).RunAsync(RestoreRequestFor(request, window), target, slices, null, ct);
         return new PointInTimeOutcome(window, request.Limit, restore) { SliceEntriesApplied = sliceEntries };
     }
 
@@ -143,7 +143,7 @@ public sealed class PointInTimeRestoreRunner(IEngineObserver observer)
             observer.Warning(zones);
         var restore = RestoreRequestFor(request, window) with { DumpOplog = oplog.Snapshot with { Reread = () => ahead.Snapshot.Entries } };
         var slices = oplog.Slices(request.Limit) with { Reread = () => ahead.Slices(request.Limit).Entries };
-        var (outcome, sliceEntries) = await new RestoreRunner(observer).RunAsync(restore, target, [slices], ct);
+        var (outcome, sliceEntries) = await new RestoreRunner(observer).RunAsync(restore, target, [slices], null, ct);
         return new PointInTimeOutcome(window, request.Limit, outcome) { SliceEntriesApplied = sliceEntries };
     }
 }
