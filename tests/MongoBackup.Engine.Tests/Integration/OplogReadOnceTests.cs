@@ -40,6 +40,61 @@ public sealed class OplogReadOnceTests(MongoServerFixture server)
         Assert.Equal(200, await later.CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty));
     }
 
+    [Fact]
+    public async Task A_point_in_time_run_handed_the_plan_it_showed_creates_what_that_listed_without_reading_the_oplog_for_it()
+    {
+        using var folder = new TempFolder();
+        var (repository, source, slice, moment) = await SnapshotAndSliceAsync(folder, "once_shown");
+        var sliceBytes = slice.Files.Where(f => f.Kind == ManifestFileKind.Oplog).Sum(f => f.Size);
+        var target = TestDatabases.NewName("once_shown_to");
+        var request = Request(repository, moment, new NamespaceMap().AddDatabaseRename(source, target));
+
+        repository.Reset();
+        var plan = await PointInTimePlan.CreateAsync(request, CancellationToken.None);
+        var shown = await PointInTimePlan.CreatedByOplogAsync(request, plan, CancellationToken.None);
+        Assert.Equal([(source + ".later", target + ".later")], shown.Targets.Select(t => (t.SourceNamespace, t.TargetNamespace)));
+        Assert.Equal(sliceBytes, SliceBytes(repository, slice));
+
+        repository.Reset();
+        var outcome = await new PointInTimeRestoreRunner(new RecordingObserver()).RunAsync(request, plan.Window, shown, CancellationToken.None);
+        Assert.True(outcome.Restore.Succeeded, outcome.Restore.OplogError ?? string.Join("; ", outcome.Restore.Namespaces.Select(n => n.Error)));
+        // Verified whole before anything is written, then replayed: what it creates was read by the plan.
+        Assert.Equal(2 * sliceBytes, SliceBytes(repository, slice));
+        Assert.Equal([target + ".items", target + ".later"], outcome.Restore.Namespaces.Select(n => n.TargetNamespace).Order(StringComparer.Ordinal));
+        Assert.Equal(200, await server.Client.GetDatabase(target).GetCollection<BsonDocument>("later").CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty));
+        Assert.Equal(250, await server.Client.GetDatabase(target).GetCollection<BsonDocument>("items").CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty));
+    }
+
+    [Fact]
+    public async Task Two_sources_renamed_onto_one_target_by_the_oplog_are_refused_before_anything_is_written_also_with_the_plan_shown()
+    {
+        using var folder = new TempFolder();
+        var (repository, source, _, moment) = await SnapshotAndSliceAsync(folder, "once_merge");
+        var target = TestDatabases.NewName("once_merge_to");
+        var request = Request(repository, moment, new NamespaceMap().Add(source + ".items", target + ".merged").Add(source + ".later", target + ".merged"));
+
+        var alone = await Assert.ThrowsAsync<MongoBackupException>(() =>
+            new PointInTimeRestoreRunner(new RecordingObserver()).RunAsync(request, CancellationToken.None));
+        var plan = await PointInTimePlan.CreateAsync(request, CancellationToken.None);
+        var shown = await PointInTimePlan.CreatedByOplogAsync(request, plan, CancellationToken.None);
+        var handed = await Assert.ThrowsAsync<MongoBackupException>(() =>
+            new PointInTimeRestoreRunner(new RecordingObserver()).RunAsync(request, plan.Window, shown, CancellationToken.None));
+
+        Assert.Equal(ErrorIds.InvalidArgument, handed.ErrorId);
+        Assert.Equal(alone.Message, handed.Message);
+        Assert.Contains($"Cannot restore both {source}.items and {source}.later into {target}.merged", handed.Message);
+        Assert.DoesNotContain(target, await (await server.Client.ListDatabaseNamesAsync()).ToListAsync());
+    }
+
+    private PointInTimeRestoreRequest Request(MeteredRepository repository, OplogTimestamp moment, NamespaceMap map) => new()
+    {
+        Repository = repository, Limit = OplogLimit.AtClusterTime(moment),
+        Restore = new RestoreRequest { Connection = Connection, Map = map },
+    };
+
+    private static long SliceBytes(MeteredRepository repository, SnapshotManifest slice) =>
+        repository.BytesRead.Where(r => r.Key.StartsWith(slice.Id + "/", StringComparison.Ordinal)).Sum(r => r.Value);
+
     /// <summary>Runs a point-in-time restore to <paramref name="moment"/> and returns the bytes it read from <paramref name="slice"/>'s files.</summary>
     private async Task<long> RestoredSliceBytesAsync(MeteredRepository repository, SnapshotManifest slice, OplogTimestamp moment, NamespaceMap map,
         string target, bool drop = false)
@@ -52,7 +107,7 @@ public sealed class OplogReadOnceTests(MongoServerFixture server)
         }, CancellationToken.None);
         Assert.True(outcome.Restore.Succeeded, outcome.Restore.OplogError ?? string.Join("; ", outcome.Restore.Namespaces.Select(n => n.Error)));
         Assert.Contains(outcome.Restore.Namespaces, n => n.TargetNamespace == target + ".later");
-        return repository.BytesRead.Where(r => r.Key.StartsWith(slice.Id + "/", StringComparison.Ordinal)).Sum(r => r.Value);
+        return SliceBytes(repository, slice);
     }
 
     /// <summary>
