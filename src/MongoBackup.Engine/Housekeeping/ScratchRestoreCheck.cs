@@ -63,7 +63,7 @@ public sealed class ScratchRestoreCheck(IEngineObserver observer)
                 VerifyBeforeRestore = false,
                 IsScratchCheck = true,
             };
-            var (outcome, _) = await new RestoreRunner(observer).RunAsync(request, scratchServer, [], ct).ConfigureAwait(false);
+            var (outcome, _) = await new RestoreRunner(observer).RunAsync(request, scratchServer, [], null, ct).ConfigureAwait(false);
             foreach (var failed in outcome.Namespaces.Where(n => !n.Succeeded))
                 result.Problems.Add($"Restoring {failed.SourceNamespace} failed: {failed.Error ?? $"{failed.Failures} documents were refused"}.");
             // A cluster's per-shard counts include a migration's orphans, which the restore leaves out.

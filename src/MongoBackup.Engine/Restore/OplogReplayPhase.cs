@@ -19,8 +19,12 @@ internal sealed class OplogReplayPhase(IMongoClient client, RestoreRequest reque
     /// the dump's (unless -NoIndexRestore) and the ones the replayed oplog created; returns how many entries of
     /// <paramref name="moreOplog"/> were applied.
     /// </summary>
+    /// <param name="created">
+    /// What the oplog creates beyond the plan, as read before the restore wrote anything over these same segments and
+    /// coverage (<see cref="ReplayCreatedTargets.RequireRenamesFitAsync"/>); null when it was not read then.
+    /// </param>
     public async Task<long> RunAsync(IDumpReader reader, SnapshotScope scope, IReadOnlyList<PreparedNamespace> ready,
-        IReadOnlyList<OplogSegment> moreOplog, RestoreOutcome outcome, CancellationToken ct)
+        IReadOnlyList<OplogSegment> moreOplog, IReadOnlyList<OplogCreatedNamespace>? created, RestoreOutcome outcome, CancellationToken ct)
     {
         var state = Seed(ready.Select(r => (r.Ns, r.Result)), withIndexes: !request.NoIndexRestore);
         // A namespace refused before it was made ready (TargetNotEmpty, TargetIncompatible: not in ready) is left alone
@@ -40,7 +44,7 @@ internal sealed class OplogReplayPhase(IMongoClient client, RestoreRequest reque
             // The namespaces the restore took: a pattern that is exactly a name in the dump means that name.
             var coverage = new ReplayCoverage(scope, RestorePlanner.EffectiveFilter(reader, request.Filter));
             // What the replay creates beyond the restored files is held to their rule before it writes anything.
-            await new ReplayCreatedTargets(client, request, observer, recordsOnlyInExistingDatabases: target is not null).PrepareAsync(segments, coverage, state, outcome, ct);
+            await new ReplayCreatedTargets(client, request, observer, recordsOnlyInExistingDatabases: target is not null).PrepareAsync(segments, coverage, state, outcome, created, ct);
             var replay = await ReplayAsync(segments, coverage, state, outcome, ct);
             moreApplied = replay.AppliedBySegment.TakeLast(moreOplog.Count).Sum();
         }

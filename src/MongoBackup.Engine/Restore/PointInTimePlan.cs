@@ -51,45 +51,74 @@ public sealed record PointInTimePlan(RestoreWindow Window, IReadOnlyList<Planned
 
     /// <summary>
     /// What the oplog the restore replays (the base snapshot's own, then the window's slices, up to the moment) creates
-    /// beyond what <paramref name="plan"/> takes from the base snapshot, as the run finds it before it replays
-    /// (<see cref="ReplayCreatedTargets.FindAsync"/>: the same creations, within the same coverage), each with its target
-    /// under the renames and what that target is now on the server (for -WhatIf and the -Drop prompt: what the run would
-    /// create, and what -Drop would replace). Reads the oplog once and the target's catalog; writes nothing. Empty with
-    /// -NoOplogReplay.
+    /// beyond what <paramref name="plan"/> takes from the base snapshot, found as the run finds it before it replays
+    /// (<see cref="ReplayCreatedTargets.FindAsync"/> over the run's own segments, within the run's coverage), each with its
+    /// target under the renames and what that target is now on the server (for -WhatIf and the prompts: what the run would
+    /// create, and what -Drop would replace). Handed to <see cref="PointInTimeRestoreRunner.RunAsync(PointInTimeRestoreRequest, RestoreWindow, PointInTimeOplogCreations?, CancellationToken)"/>,
+    /// the run creates what this shows without reading the oplog for it again. Reads the oplog once and the target's
+    /// catalog; writes nothing. Empty with -NoOplogReplay.
     /// </summary>
     /// <exception cref="MongoBackupException">CorruptFile: the oplog cannot be read to its end (the replay could not either).</exception>
-    public static async Task<IReadOnlyList<OplogCreatedTarget>> CreatedByOplogAsync(PointInTimeRestoreRequest request, PointInTimePlan plan, CancellationToken ct)
+    public static async Task<PointInTimeOplogCreations> CreatedByOplogAsync(PointInTimeRestoreRequest request, PointInTimePlan plan, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(plan);
-        if (request.Restore.NoOplogReplay) return [];
         var window = plan.Window;
-        var segment = new OplogSegment($"the oplog of snapshot {window.BaseSnapshot.Id} and its slices", OplogOf(request, window, ct))
-        {
-            Limit = request.Limit, Reread = () => OplogOf(request, window, ct),
-        };
-        var filter = request.Restore.Filter;
+        if (request.Restore.NoOplogReplay) return new PointInTimeOplogCreations(request, window, [], []);
+        // The base snapshot as the run opens it, for the same coverage (its scope, the filter preferring its exact names);
+        // not verified here: the run verifies its files before it writes, and a read cut short is not handed to it.
+        var restore = PointInTimeRestoreRunner.RestoreRequestFor(request, window) with { VerifyBeforeRestore = false };
+        var (reader, scope) = await RestoreSource.OpenAsync(restore, leaseFor: null, ct);
+        await using var source = reader;
+        // A cluster's oplog is its shards' chains merged once, readable once: read here through a merge of its own.
+        await using var cluster = window.BaseSnapshot.Cluster is null ? null
+            : new Cluster.ClusterOplogToMoment(request.Repository, window.BaseSnapshot, window.Slices, request.Restore.Encryption, ct);
+        IReadOnlyList<OplogSegment> segments = cluster is null
+            ? OplogReplayPhase.Segments(restore, reader, PointInTimeRestoreRunner.SliceSegments(request, window, ct), ct)
+            : [cluster.Snapshot with { Reread = () => cluster.Snapshot.Entries }, cluster.Slices(request.Limit) with { Reread = () => cluster.Slices(request.Limit).Entries }];
+        var cutShort = false;
+        var read = segments.Select(s => s with { Reread = s.Reread is { } again ? () => NotingFailure(again(), () => cutShort = true, ct) : null }).ToList();
         IReadOnlyList<OplogCreatedNamespace> created;
         try
         {
-            created = await ReplayCreatedTargets.FindAsync([segment], new ReplayCoverage(window.Scope, filter),
+            created = await ReplayCreatedTargets.FindAsync(read, new ReplayCoverage(scope, RestorePlanner.EffectiveFilter(reader, request.Restore.Filter)),
                 plan.FromSnapshot.Select(n => n.SourceNamespace).ToHashSet(StringComparer.Ordinal), ct);
         }
         catch (Formats.CorruptDumpException e)
         {
             throw e.ToCorruptFile();
         }
-        if (created.Count == 0) return [];
-        using var target = Connection.MongoConnection.Open(request.Restore.Connection);
         var found = new List<OplogCreatedTarget>();
-        foreach (var ns in created)
+        if (created.Count > 0)
         {
-            var (db, collection) = request.Restore.Map.Map(ns.Database, ns.Collection);
-            var (type, held, options) = await ReplayCreatedTargets.HeldAsync(target.Client.GetDatabase(db), collection, ct);
-            var planned = new OplogCreatedTarget(ns.Database + "." + ns.Collection, db + "." + collection, ns.Type, type is null ? null : held ?? "exists empty");
-            found.Add(planned with { Refusal = type is null || request.Restore.Drop ? null : Refusal(planned, ns, type, held, options) });
+            using var target = Connection.MongoConnection.Open(request.Restore.Connection);
+            foreach (var ns in created)
+            {
+                var (db, collection) = request.Restore.Map.Map(ns.Database, ns.Collection);
+                var (type, held, options) = await ReplayCreatedTargets.HeldAsync(target.Client.GetDatabase(db), collection, ct);
+                var planned = new OplogCreatedTarget(ns.Database + "." + ns.Collection, db + "." + collection, ns.Type, type is null ? null : held ?? "exists empty");
+                found.Add(planned with { Refusal = type is null || request.Restore.Drop ? null : Refusal(planned, ns, type, held, options) });
+            }
         }
-        return found;
+        return new PointInTimeOplogCreations(request, window, cutShort ? null : created, found);
+    }
+
+    /// <summary><paramref name="entries"/> as they are, calling <paramref name="failed"/> when reading them throws (damage, a file gone).</summary>
+    private static async IAsyncEnumerable<byte[]> NotingFailure(IAsyncEnumerable<byte[]> entries, Action failed, [EnumeratorCancellation] CancellationToken ct)
+    {
+        await using var entry = entries.GetAsyncEnumerator(ct);
+        while (true)
+        {
+            bool more;
+            try { more = await entry.MoveNextAsync(); }
+            catch
+            {
+                failed();
+                throw;
+            }
+            if (!more) yield break;
+            yield return entry.Current;
+        }
     }
 
     /// <summary>
@@ -138,4 +167,35 @@ public sealed record OplogCreatedTarget(string SourceNamespace, string TargetNam
 {
     /// <summary>Why the run would not restore it (an existing target, without -Drop); null when it would.</summary>
     public MongoBackupException? Refusal { get; init; }
+}
+
+/// <summary>
+/// What the oplog a point-in-time restore replays creates beyond its base snapshot's files
+/// (<see cref="PointInTimePlan.CreatedByOplogAsync"/>): the targets shown to the user, and what was found, for the run
+/// through the same window to create exactly those without reading the oplog again.
+/// </summary>
+public sealed class PointInTimeOplogCreations
+{
+    private readonly PointInTimeRestoreRequest _request;
+    private readonly RestoreWindow _window;
+    private readonly IReadOnlyList<OplogCreatedNamespace>? _found;
+
+    internal PointInTimeOplogCreations(PointInTimeRestoreRequest request, RestoreWindow window, IReadOnlyList<OplogCreatedNamespace>? found,
+        IReadOnlyList<OplogCreatedTarget> targets)
+    {
+        (_request, _window, _found) = (request, window, found);
+        Targets = targets;
+    }
+
+    /// <summary>Each namespace the oplog creates, its target, and what that target is now.</summary>
+    public IReadOnlyList<OplogCreatedTarget> Targets { get; }
+
+    /// <summary>
+    /// What was found, for a run of <paramref name="request"/> through <paramref name="window"/>: null when it was found for
+    /// another request or window (its oplog, filter or renames may differ), or by a read that damage cut short (the
+    /// run's own read decides then, as it always did).
+    /// </summary>
+    internal IReadOnlyList<OplogCreatedNamespace>? FoundFor(PointInTimeRestoreRequest request, RestoreWindow window) =>
+        request.Equals(_request) && window.BaseSnapshot.Id == _window.BaseSnapshot.Id
+            && window.Slices.Select(s => s.Id).SequenceEqual(_window.Slices.Select(s => s.Id)) ? _found : null;
 }

@@ -85,10 +85,20 @@ public sealed class PointInTimeRestoreRunner(IEngineObserver observer)
     /// not listed again; the base snapshot's manifest is read by its id. Only the slices up to the moment are leased,
     /// verified, replayed and reported (<see cref="RestoreWindow.Through"/>).
     /// </summary>
-    public async Task<PointInTimeOutcome> RunAsync(PointInTimeRestoreRequest request, RestoreWindow window, CancellationToken ct)
+    public Task<PointInTimeOutcome> RunAsync(PointInTimeRestoreRequest request, RestoreWindow window, CancellationToken ct) =>
+        RunAsync(request, window, shown: null, ct);
+
+    /// <summary>
+    /// Restores through <paramref name="window"/>, as <see cref="RunAsync(PointInTimeRestoreRequest, RestoreWindow, CancellationToken)"/>,
+    /// creating what <paramref name="shown"/> lists the oplog creating (what -WhatIf or the prompt showed the user), checked
+    /// and created without reading the oplog for it again. Shown for another request or window, or found by a read the
+    /// oplog's damage cut short, it is not taken: the run finds what the oplog creates itself, as without it.
+    /// </summary>
+    public async Task<PointInTimeOutcome> RunAsync(PointInTimeRestoreRequest request, RestoreWindow window, PointInTimeOplogCreations? shown, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(window);
         window = window.Through(request.Limit);
+        var created = shown?.FoundFor(request, window);
         var baseSnapshot = window.BaseSnapshot;
         observer.Verbose($"Restoring {request.Limit} from snapshot {baseSnapshot.Id} (consistent at {baseSnapshot.ConsistentAt!.Timestamp}) and {window.Slices.Count} oplog slices.");
         // The slices are read last: held from the start so no removal takes one half-way (the base holds its own).
@@ -109,21 +119,26 @@ public sealed class PointInTimeRestoreRunner(IEngineObserver observer)
                 }
                 catch (Formats.CorruptDumpException e) { throw e.ToCorruptFile(); }
             }
-        if (baseSnapshot.Cluster is not null) return await RunClusterAsync(request, window, ct);
-        // The slices replay after the snapshot's own oplog as one replay, so a transaction open at the snapshot's
-        // consistency point commits (or not) in the slices, and the indexes are built once, after all of it.
-        IReadOnlyList<OplogSegment> slices = window.Slices.Count == 0 ? [] :
+        if (baseSnapshot.Cluster is not null) return await RunClusterAsync(request, window, created, ct);
+        using var target = MongoConnection.Open(request.Restore.Connection);
+        var (restore, sliceEntries) = await new RestoreRunner(observer).RunAsync(RestoreRequestFor(request, window), target, SliceSegments(request, window, ct), created, ct);
+        return new PointInTimeOutcome(window, request.Limit, restore) { SliceEntriesApplied = sliceEntries };
+    }
+
+    /// <summary>
+    /// The window's slices as the segment replayed after a replica set's base snapshot's own oplog (none without slices):
+    /// one replay, so a transaction open at the snapshot's consistency point commits (or not) in the slices, and the
+    /// indexes are built once, after all of it. The run replays it; a plan reads it the same way for what it creates.
+    /// </summary>
+    internal static IReadOnlyList<OplogSegment> SliceSegments(PointInTimeRestoreRequest request, RestoreWindow window, CancellationToken ct) =>
+        window.Slices.Count == 0 ? [] :
         [
-            new OplogSegment($"the oplog slices after snapshot {baseSnapshot.Id}", SliceEntries.ReadAsync(request.Repository, window.Slices, request.Restore.Encryption, ct))
+            new OplogSegment($"the oplog slices after snapshot {window.BaseSnapshot.Id}", SliceEntries.ReadAsync(request.Repository, window.Slices, request.Restore.Encryption, ct))
             {
-                After = baseSnapshot.ConsistentAt.Timestamp, Limit = request.Limit,
+                After = window.BaseSnapshot.ConsistentAt!.Timestamp, Limit = request.Limit,
                 Reread = () => SliceEntries.ReadAsync(request.Repository, window.Slices, request.Restore.Encryption, ct),
             },
         ];
-        using var target = MongoConnection.Open(request.Restore.Connection);
-        var (restore, sliceEntries) = await new RestoreRunner(observer).RunAsync(RestoreRequestFor(request, window), target, slices, ct);
-        return new PointInTimeOutcome(window, request.Limit, restore) { SliceEntriesApplied = sliceEntries };
-    }
 
     /// <summary>
     /// Through a cluster window: the snapshot's shards restored as one dump (into a replica set or standalone server, or
@@ -132,7 +147,8 @@ public sealed class PointInTimeRestoreRunner(IEngineObserver observer)
     /// (<see cref="Cluster.ClusterOplogToMoment"/>), in place of the snapshot's own merged oplog. Into a mongos, past the
     /// base snapshot, a warning says the zones are the base snapshot's (<see cref="ClusterRestoreWarnings.ZonesAsOfBase"/>).
     /// </summary>
-    private async Task<PointInTimeOutcome> RunClusterAsync(PointInTimeRestoreRequest request, RestoreWindow window, CancellationToken ct)
+    private async Task<PointInTimeOutcome> RunClusterAsync(PointInTimeRestoreRequest request, RestoreWindow window,
+        IReadOnlyList<OplogCreatedNamespace>? created, CancellationToken ct)
     {
         await using var oplog = new Cluster.ClusterOplogToMoment(request.Repository, window.BaseSnapshot, window.Slices, request.Restore.Encryption, ct);
         // The same merge again, read once ahead of the replay for what it creates on the target (each merge is read once).
@@ -143,7 +159,7 @@ public sealed class PointInTimeRestoreRunner(IEngineObserver observer)
             observer.Warning(zones);
         var restore = RestoreRequestFor(request, window) with { DumpOplog = oplog.Snapshot with { Reread = () => ahead.Snapshot.Entries } };
         var slices = oplog.Slices(request.Limit) with { Reread = () => ahead.Slices(request.Limit).Entries };
-        var (outcome, sliceEntries) = await new RestoreRunner(observer).RunAsync(restore, target, [slices], ct);
+        var (outcome, sliceEntries) = await new RestoreRunner(observer).RunAsync(restore, target, [slices], created, ct);
         return new PointInTimeOutcome(window, request.Limit, outcome) { SliceEntriesApplied = sliceEntries };
     }
 }

@@ -24,9 +24,20 @@ internal sealed class ReplayCreatedTargets(IMongoClient client, RestoreRequest r
     /// <paramref name="state"/> holds or has failed, checks each target, adds each one's result to <paramref name="outcome"/>
     /// and fails in <paramref name="state"/> those refused, so the replay leaves them alone.
     /// </summary>
-    public async Task PrepareAsync(IReadOnlyList<OplogSegment> segments, ReplayCoverage coverage, ReplayState state, RestoreOutcome outcome, CancellationToken ct)
+    /// <param name="found">
+    /// What <see cref="FindAsync"/> found over these same <paramref name="segments"/> and <paramref name="coverage"/> before
+    /// the restore wrote anything (<see cref="RequireRenamesFitAsync"/>, a point-in-time plan), leaving out fewer namespaces
+    /// than <paramref name="outcome"/> holds: used in place of reading the oplog again. Null: the oplog is read here.
+    /// </param>
+    public async Task PrepareAsync(IReadOnlyList<OplogSegment> segments, ReplayCoverage coverage, ReplayState state, RestoreOutcome outcome,
+        IReadOnlyList<OplogCreatedNamespace>? found, CancellationToken ct)
     {
-        var created = await FindAsync(segments, coverage, outcome.Namespaces.Select(n => n.SourceNamespace).ToHashSet(StringComparer.Ordinal), ct);
+        var restored = outcome.Namespaces.Select(n => n.SourceNamespace).ToHashSet(StringComparer.Ordinal);
+        // FindAsync leaves the restored namespaces out before it keeps the first creation of each, so leaving them out of
+        // what an earlier read found gives the same list, in the same order, with the same types and options.
+        var created = found is null
+            ? await FindAsync(segments, coverage, restored, ct)
+            : found.Where(c => !restored.Contains(c.Database + "." + c.Collection)).ToList();
         var identity = RestoreIdentity.Of(request);
         // Who each target already belongs to: a namespace restored from the files, or one created earlier in the oplog.
         var owners = outcome.Namespaces.GroupBy(n => n.TargetNamespace, StringComparer.Ordinal)
@@ -59,23 +70,30 @@ internal sealed class ReplayCreatedTargets(IMongoClient client, RestoreRequest r
     /// Refuses, before anything is written, renames that send what the replay of <paramref name="segments"/> creates onto
     /// the target of a namespace of <paramref name="plan"/> or of another created one, into a system namespace, or through a
     /// -NamespaceMap rule a -RenameDatabase rule shadows: the checks <see cref="RestorePlanner"/> makes of the files' namespaces.
-    /// Reads the oplog only when the restore renames; an oplog that cannot be read to its end is left to the replay, which
-    /// refuses it whole.
+    /// Reads the oplog only when the restore renames, and not at all when <paramref name="found"/> gives what it creates; an
+    /// oplog that cannot be read to its end is left to the replay, which refuses it whole. Returns what it found (or was
+    /// given), for <see cref="PrepareAsync"/> to check the targets of without reading the oplog again; null when it read nothing.
     /// </summary>
+    /// <param name="found">What <see cref="FindAsync"/> found over these segments, coverage and plan before (a point-in-time plan); null: read them.</param>
     /// <exception cref="MongoBackupException">InvalidArgument, naming the sources and the target.</exception>
-    public static async Task RequireRenamesFitAsync(RestoreRequest request, IReadOnlyList<PlannedNamespace> plan, IReadOnlyList<OplogSegment> segments,
-        ReplayCoverage coverage, CancellationToken ct)
+    public static async Task<IReadOnlyList<OplogCreatedNamespace>?> RequireRenamesFitAsync(RestoreRequest request, IReadOnlyList<PlannedNamespace> plan,
+        IReadOnlyList<OplogSegment> segments, ReplayCoverage coverage, IReadOnlyList<OplogCreatedNamespace>? found, CancellationToken ct)
     {
-        if (request.Map.IsIdentity || request.NoOplogReplay || segments.Count == 0 || segments.Any(s => s.Reread is null)) return;
-        IReadOnlyList<OplogCreatedNamespace> created;
-        try
+        if (request.NoOplogReplay || segments.Count == 0) return null;
+        var created = found;
+        if (created is null)
         {
-            created = await FindAsync(segments, coverage, plan.Select(p => p.SourceNamespace).ToHashSet(StringComparer.Ordinal), ct);
+            if (request.Map.IsIdentity || segments.Any(s => s.Reread is null)) return null;
+            try
+            {
+                created = await FindAsync(segments, coverage, plan.Select(p => p.SourceNamespace).ToHashSet(StringComparer.Ordinal), ct);
+            }
+            catch (Exception e) when (e is CorruptDumpException or InvalidDataException or MongoBackupException { ErrorId: ErrorIds.CorruptFile })
+            {
+                return null;
+            }
         }
-        catch (Exception e) when (e is CorruptDumpException or InvalidDataException or MongoBackupException { ErrorId: ErrorIds.CorruptFile })
-        {
-            return;
-        }
+        if (request.Map.IsIdentity) return created;
         var renames = new List<(string, string)>(plan.Select(p => (p.SourceNamespace, p.TargetNamespace)));
         foreach (var (database, collection, type, _) in created)
         {
@@ -91,6 +109,7 @@ internal sealed class ReplayCreatedTargets(IMongoClient client, RestoreRequest r
             renames.Add((source, targetDb + "." + targetCollection));
         }
         RestorePlanner.RequireDistinctTargets(renames);
+        return created;
     }
 
     /// <summary>

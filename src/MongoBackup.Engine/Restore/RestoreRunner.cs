@@ -83,16 +83,18 @@ public sealed class RestoreRunner(IEngineObserver observer)
     public async Task<RestoreOutcome> RunAsync(RestoreRequest request, CancellationToken ct)
     {
         using var target = MongoConnection.Open(request.Connection);
-        return (await RunAsync(request, target, [], ct)).Outcome;
+        return (await RunAsync(request, target, [], null, ct)).Outcome;
     }
 
     /// <summary>
     /// The restore through a run's open <paramref name="target"/> connection, with <paramref name="moreOplog"/> replayed
     /// after the dump's own oplog as one replay (a point-in-time restore's slices); returns the outcome and how many
-    /// entries of <paramref name="moreOplog"/> applied.
+    /// entries of <paramref name="moreOplog"/> applied. <paramref name="createdByOplog"/>: what the replayed oplog creates
+    /// beyond the plan, found over these same segments before (a point-in-time plan shown to the user), so the run checks
+    /// and creates those targets without reading the oplog for them again; null: the run finds them.
     /// </summary>
     internal async Task<(RestoreOutcome Outcome, long MoreApplied)> RunAsync(RestoreRequest request, MongoConnection target,
-        IReadOnlyList<OplogSegment> moreOplog, CancellationToken ct)
+        IReadOnlyList<OplogSegment> moreOplog, IReadOnlyList<OplogCreatedNamespace>? createdByOplog, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
         var (reader, scope) = await RestoreSource.OpenAsync(request, observer, ct);
@@ -110,9 +112,11 @@ public sealed class RestoreRunner(IEngineObserver observer)
         // They are read (and refused when two would be restored as one) before the first write, and restored after the data.
         var usersAndRolesRead = usersAndRoles is null ? null : await UsersAndRolesRead.ReadAsync(reader, usersAndRoles, ct);
         await DatabaseNameCase.RefuseAsync(client, plan, usersAndRoles, ct);
-        // What the replay creates is held to the plan's rename rules too, before the first write (read only when renaming).
+        // What the replay creates is held to the plan's rename rules too, before the first write (read only when renaming);
+        // what that read found is what the replay phase checks the targets of, without reading the oplog again.
         var coverage = new ReplayCoverage(scope, RestorePlanner.EffectiveFilter(reader, request.Filter));
-        await ReplayCreatedTargets.RequireRenamesFitAsync(request, plan, OplogReplayPhase.Segments(request, reader, moreOplog, ct), coverage, ct);
+        var created = await ReplayCreatedTargets.RequireRenamesFitAsync(request, plan, OplogReplayPhase.Segments(request, reader, moreOplog, ct), coverage,
+            createdByOplog, ct);
         // Into a mongos: a cluster snapshot sharded as the source was, any other dump unsharded; replayed through mongos.
         var sharding = topology.Kind == TopologyKind.Sharded ? await ShardedRestoreTarget.OpenAsync(client, cluster, request.Drop, observer, ct) : null;
         var outcome = new RestoreOutcome(reader.Location, request.Connection.DisplayName, DateTimeOffset.UtcNow) { SnapshotId = reader.SnapshotId };
@@ -144,7 +148,7 @@ public sealed class RestoreRunner(IEngineObserver observer)
                 }
             }
 
-            moreApplied = await new OplogReplayPhase(client, request, observer, sharding?.ReplayTarget(plan)).RunAsync(reader, scope, ready, moreOplog, outcome, ct);
+            moreApplied = await new OplogReplayPhase(client, request, observer, sharding?.ReplayTarget(plan)).RunAsync(reader, scope, ready, moreOplog, created, outcome, ct);
             RefusedDocuments.Report(observer, outcome);
             await FinalCounts.CountAsync(client, outcome, ct);
             await RestoreRecords.ClearAsync(client, outcome, ct);

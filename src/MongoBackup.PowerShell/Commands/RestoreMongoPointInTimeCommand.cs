@@ -70,9 +70,10 @@ public sealed class RestoreMongoPointInTimeCommand : MongoRestoreCmdlet
         if (plan is null) return; // -WhatIf: the base snapshot is refused whole, said as the plan's one step
         var window = plan.Window;
         var namespaces = plan.FromSnapshot;
-        // What the replayed oplog creates beyond the snapshot's files: read (once) only for -WhatIf or a prompt that names them.
-        IReadOnlyList<OplogCreatedTarget>? createdByOplog = null;
-        IReadOnlyList<OplogCreatedTarget> CreatedByOplog() => createdByOplog ??= Await(ct => PointInTimePlan.CreatedByOplogAsync(request, plan, ct));
+        // What the replayed oplog creates beyond the snapshot's files: read (once) only for -WhatIf or a prompt that names
+        // them, and then handed to the run, which creates what was shown without reading the oplog for it again.
+        PointInTimeOplogCreations? createdByOplog = null;
+        IReadOnlyList<OplogCreatedTarget> CreatedByOplog() => (createdByOplog ??= Await(ct => PointInTimePlan.CreatedByOplogAsync(request, plan, ct))).Targets;
         var baseSnapshot = new RepositorySnapshot(request.Repository, window.BaseSnapshot.Id);
         RequireEveryRenameMatches(request, plan);
         // A base of users and roles alone (a server backed up with -IncludeUsersAndRoles before any user database existed)
@@ -100,7 +101,7 @@ public sealed class RestoreMongoPointInTimeCommand : MongoRestoreCmdlet
                     window.BaseSnapshot.Id);
             return;
         }
-        // The oplog is read for what it creates only when a prompt shows it (the run finds them again, as it always did).
+        // The oplog is read for what it creates only when a prompt shows it (without a prompt, the run finds them itself).
         if (!ShouldProcess(request.Restore.Connection.DisplayName, DescribePlan(plan, limit, ShouldProcessPrompts() ? CreatedByOplog() : null))) return;
         if (Drop && DropNeedsItsOwnPrompt())
         {
@@ -114,7 +115,7 @@ public sealed class RestoreMongoPointInTimeCommand : MongoRestoreCmdlet
                 return;
         }
 
-        var outcome = RunEngine((observer, ct) => new PointInTimeRestoreRunner(observer).RunAsync(request, window, ct));
+        var outcome = RunEngine((observer, ct) => new PointInTimeRestoreRunner(observer).RunAsync(request, window, createdByOplog, ct));
         // Its own type name selects the point-in-time table (the moment restored to, its base snapshot and slices);
         // everything else, the list view included, is MongoRestoreResult's.
         var result = PSObject.AsPSObject(MongoRestoreResult.FromPointInTime(outcome));

@@ -204,6 +204,30 @@ public sealed class ClusterPointInTimeTests(MongoServerFixture server)
     }
 
     /// <summary>The timestamps of both shards' commitTransaction entries after <paramref name="after"/>, in order.</summary>
+    [Fact]
+    public async Task A_collection_the_slices_create_is_refused_where_the_renamed_target_already_holds_documents()
+    {
+        // The run reads the merged oplog once ahead of the replay (the merge is readable once): the renames' check and the
+        // targets' check both take what that read found, so the target that holds documents is still checked.
+        using var cluster = new TwoShardCluster();
+        await new FullBackup(new RecordingObserver()).RunAsync(cluster.Backup(), CancellationToken.None);
+        var later = cluster.Mongos.GetDatabase("shop").GetCollection<BsonDocument>("later");
+        await later.InsertOneAsync(new BsonDocument { { "_id", 1 }, { "from", "source" } });
+        var slice = await new OplogBackup(new RecordingObserver()).RunAsync(cluster.Slice(), CancellationToken.None);
+        var target = TestDatabases.NewName("clusterpitr_held");
+        var held = server.Client.GetDatabase(target).GetCollection<BsonDocument>("later");
+        await held.InsertOneAsync(new BsonDocument { { "_id", 2 }, { "from", "target" } });
+
+        var outcome = await new PointInTimeRestoreRunner(new RecordingObserver())
+            .RunAsync(Request(cluster, OplogLimit.AtClusterTime(slice!.OplogEnd!.Value), target), CancellationToken.None);
+
+        var refused = Assert.Single(outcome.Restore.Namespaces, n => n.TargetNamespace == target + ".later");
+        Assert.Contains($"The target {target}.later already holds 1 document", refused.Error);
+        Assert.Equal([new BsonDocument { { "_id", 2 }, { "from", "target" } }], await held.Find(FilterDefinition<BsonDocument>.Empty).ToListAsync());
+        Assert.Equal(TwoShardCluster.InitialOrders, await server.Client.GetDatabase(target).GetCollection<BsonDocument>("orders").CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty));
+        await server.Client.DropDatabaseAsync(target);
+    }
+
     private static List<OplogTimestamp> Commits(TwoShardCluster cluster, OplogTimestamp after) =>
         Enumerable.Range(0, 2).SelectMany(i => cluster.Shard(i).GetDatabase("local").GetCollection<BsonDocument>("oplog.rs")
                 .Find(new BsonDocument { { "ts", new BsonDocument("$gt", after.ToBsonTimestamp()) }, { "o.commitTransaction", new BsonDocument("$exists", true) } })
