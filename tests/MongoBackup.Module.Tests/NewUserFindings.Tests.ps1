@@ -37,24 +37,6 @@ Describe 'Remove-MongoSnapshot -WhatIf' {
         }
         finally { Remove-Item $open -Recurse -Force }
     }
-
-    It 'shows why a removal would be refused in an 80-column terminal' {
-        # The base of a restore window is refused (SnapshotInUse); the table's Detail column showed 'MongoBackup.Snapsh…'.
-        $preview = Get-MongoSnapshot -Repository $repository -Id $full.Id | Remove-MongoSnapshot -WhatIf -WarningAction SilentlyContinue
-        $preview.WouldRun | Should -BeFalse
-        $preview | Out-String -Width 80 | Should -Match 'MongoBackup\.SnapshotInUse'
-    }
-}
-
-Describe 'Invoke-MongoSnapshotRetention -WhatIf table' {
-    It 'keeps a snapshot id whole in its Reason at 80 columns' {
-        # The slice's Reason names the full snapshot it is based on; at 80 columns the Reason column is 14 characters
-        # wide and wraps every id mid-word ('2026120' / '2T084817Z-full' / '-bb33'); at 100 and 120 it still splits ids.
-        $plan = Invoke-MongoSnapshotRetention -Repository $repository -KeepLast 1 -WhatIf
-        ($plan | Where-Object Id -eq $slice.Id).Reason | Should -Match ([regex]::Escape($full.Id))
-        # Whitespace a wrap inserts between words is collapsed: only an id cut in the middle fails this.
-        (($plan | Out-String -Width 80) -replace '\s+', ' ') | Should -Match ('full snapshot ' + [regex]::Escape($full.Id))
-    }
 }
 
 Describe 'Connecting to something that is not MongoDB' {
