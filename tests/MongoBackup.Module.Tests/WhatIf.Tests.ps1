@@ -19,9 +19,13 @@ BeforeAll {
     $script:encryptedFull = Backup-MongoDatabase -ConnectionString $uri -Repository $encrypted -Database $db -EncryptionKey $passphrase
 
     function Get-Flat([object[]] $Plan, [int] $Width) {
-        # The plan's table as an 80-column console shows it, every run of white space one space: a Detail in lines
-        # reads on with its words whole, and only a word cut in the middle fails a match on it.
-        (($Plan | Format-Table | Out-String -Width $Width) -replace '\s+', ' ')
+        # The Detail column of the plan's table as a console of that width shows it, its lines joined and every run of
+        # white space one space: a Detail in lines reads on with its words whole, and only a word cut in the middle
+        # fails a match on it. (Target's lines, beside it, are left out: they would interleave.)
+        $lines = @(($Plan | Format-Table | Out-String -Width $Width) -split "`r?`n" | ForEach-Object TrimEnd | Where-Object { $_ })
+        $at = $lines[0].IndexOf('Detail')
+        $at | Should -BeGreaterThan 0 -Because ($lines -join "`n")
+        ((@($lines | Select-Object -Skip 2 | Where-Object Length -gt $at | ForEach-Object { $_.Substring($at) }) -join ' ') -replace '\s+', ' ')
     }
 }
 
@@ -130,7 +134,7 @@ Describe 'Restore-MongoPointInTime -WhatIf' {
             $text = Get-Flat $plan $width
             $text | Should -Not -Match '…' -Because $text
             $text | Should -Match ('from snapshot ' + [regex]::Escape($full.Id) + ' and no oplog slices') -Because "at $width columns: $text"
-            $text | Should -Match ([regex]::Escape("$($db)_busy.orders") + ' .*MongoBackup\.TargetNotEmpty') -Because "at $width columns: $text"
+            $text | Should -Match ('MongoBackup\.TargetNotEmpty: The target ' + [regex]::Escape("$($db)_busy.orders") + ' already holds 1 document') -Because "at $width columns: $text"
         }
     }
 }
@@ -257,7 +261,8 @@ Describe 'Housekeeping -WhatIf' {
         # 'MongoBackup.Snapsh…'), the error id and the slice it would strand, each id whole.
         $slice = Get-MongoSnapshot -Repository $chain -Kind Oplog
         $text = Get-Flat $plan 80
-        $text | Should -Match ([regex]::Escape($base.Id) + ' MongoBackup\.SnapshotInUse: ') -Because $text
+        $text | Should -Match ('MongoBackup\.SnapshotInUse: Nothing was removed') -Because $text
+        $text | Should -Match ('full snapshot ' + [regex]::Escape($base.Id) + ' is the base of') -Because $text
         $text | Should -Match ([regex]::Escape("its oplog slices $($slice.Id) would stay behind")) -Because $text
         $text | Should -Not -Match '…' -Because $text
     }
@@ -280,10 +285,15 @@ Describe 'What a console shows of any -WhatIf' {
         $lines[0] | Should -Match '^WouldRun +Action +Target +Detail$'
         $lines[1] | Should -Match '^-+( +-+){3}$'
         foreach ($line in $lines) { $line.Length | Should -BeLessOrEqual 80 -Because $line }
+        $shown = Get-Flat $plan 80
         foreach ($step in $plan) {
-            $detail = if ($step.ErrorId) { "$($step.ErrorId): $($step.Problem)" } else { $step.Detail }
-            # Every word of the step appears whole on some line.
-            foreach ($word in $detail -split '\s+' | Where-Object { $_ }) { ($lines -join "`n") | Should -Match ("(^|\s)" + [regex]::Escape($word) + "(\s|$)") -Because $word }
+            # The plan's detail, and under it why the run would refuse the step, every word whole (but a path longer
+            # than the column, broken after a '/', '-' or '.' or at its edge).
+            foreach ($text in $step.Detail, $(if ($step.ErrorId) { "$($step.ErrorId): $($step.Problem)" })) {
+                foreach ($word in $text -split '\s+' | Where-Object { $_ -and $_.Length -le 31 }) {
+                    $shown | Should -Match ("(^|\s)" + [regex]::Escape($word) + "(\s|$)") -Because "$word in $shown"
+                }
+            }
         }
     }
 }
