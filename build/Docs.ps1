@@ -289,13 +289,16 @@ function Write-CommandHelp {
 }
 
 function ConvertTo-AboutText {
-    # about_ topics are plain text: headings upper-cased and flush left, body indented as Get-Help shows it.
+    # about_ topics are plain text: headings upper-cased and flush left, body indented as Get-Help shows it. The title
+    # '# about_X' becomes 'TOPIC' and the name, as PowerShell's own topics begin: Get-Help takes a topic's synopsis (in
+    # Get-Help about_*'s list) from its fifth line, the first line of SHORT DESCRIPTION's text after that header.
     param([string] $Path)
     $out = [System.Text.StringBuilder]::new()
     $inCode = $false
     foreach ($line in Get-Content $Path) {
         if ($line -match '^```') { $inCode = -not $inCode; continue }
         if ($inCode) { [void] $out.AppendLine("    $line"); continue }
+        if ($line -match '^# (about_\w+)\s*$') { [void] $out.AppendLine('TOPIC').AppendLine("    $($Matches[1])"); continue }
         if ($line -match '^#{1,2} (.+)$') { [void] $out.AppendLine($Matches[1].Trim().ToUpperInvariant()); continue }
         if ($line -match '^#{3,} (.+)$') { [void] $out.AppendLine("  $($Matches[1].Trim())"); continue }
         [void] $out.AppendLine($(if ($line) { "    $line" } else { '' }))
@@ -337,6 +340,11 @@ Write-Host "Wrote $mamlPath ($($cmdlets.Count) cmdlets)"
 
 foreach ($about in Get-ChildItem $docs -Filter 'about_*.md') {
     $target = Join-Path $output ($about.BaseName + '.help.txt')
-    Set-Content -Path $target -Value (ConvertTo-AboutText $about.FullName) -Encoding utf8NoBOM -NoNewline
+    $text = ConvertTo-AboutText $about.FullName
+    $synopsis = ($text -split '\r?\n')[4]
+    if ($text -notmatch '^TOPIC\r?\n    about_\w+\r?\n\r?\nSHORT DESCRIPTION\r?\n' -or -not $synopsis.Trim()) {
+        throw "$($about.FullName) must begin '# $($about.BaseName)', a blank line, '## SHORT DESCRIPTION' and its one line: Get-Help shows the topic's fifth line as its synopsis."
+    }
+    Set-Content -Path $target -Value $text -Encoding utf8NoBOM -NoNewline
     Write-Host "Wrote $target"
 }

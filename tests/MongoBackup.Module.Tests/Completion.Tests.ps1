@@ -85,10 +85,18 @@ Describe 'Tab completion' {
             Should -Be @('customers', 'leads')
     }
 
-    It '-Collection without -Database offers the collections of every user database' {
+    It '-Collection without -Database offers the collections of every user database, each as its namespace' {
+        # A bare 'leads' would match a leads collection in every database; the parameter takes 'crm.leads' too.
         $names = (Complete "Backup-MongoDatabase $uri $repository -ExcludeCollection ").CompletionText
-        $names | Should -Contain 'invoices'
-        $names | Should -Contain 'leads'
+        $names | Should -Contain 'billing.invoices'
+        $names | Should -Contain 'crm.leads'
+        $names | Should -Not -Contain 'leads'
+    }
+
+    It '-Collection offers a namespace for what was typed of its database or of its collection name' {
+        (Complete "Backup-MongoDatabase -ConnectionString $uri -Repository $repository -Collection cr").CompletionText | Should -Be @('crm.customers', 'crm.leads')
+        (Complete "Backup-MongoDatabase -ConnectionString $uri -Repository $repository -Collection lea").CompletionText | Should -Be @('crm.leads')
+        (Complete "Backup-MongoDatabase -ConnectionString $uri -Repository $repository -Database crm, billing -Collection inv").CompletionText | Should -Be @('billing.invoices')
     }
 
     It '-Id offers the snapshots of -Repository, newest first, with start time and kind as tooltip' {

@@ -131,4 +131,22 @@ Describe 'about_MongoBackup' {
         $about = Get-Help about_MongoBackup | Out-String
         foreach ($name in (Get-Command -Module MongoBackup -CommandType Cmdlet).Name) { $about | Should -Match "\b$name\b" }
     }
+    It 'each about_ topic has its synopsis in Get-Help''s list, and text no wider than an 80-column console' {
+        # Get-Help about_MongoBackup* listed the topics with an empty Synopsis, and their lines ran to ~120 columns.
+        $topics = @(Get-Help about_MongoBackup*)
+        $topics.Count | Should -Be 3
+        foreach ($topic in $topics) {
+            $topic.Synopsis | Should -Not -BeNullOrEmpty -Because $topic.Name
+        }
+        # The prose and tables of the sources (Get-Help indents them by 4); code examples keep their own lines (a crontab
+        # line cannot be broken).
+        foreach ($source in Get-ChildItem (Join-Path $PSScriptRoot '../../docs') -Filter 'about_*.md') {
+            $inCode = $false
+            $long = foreach ($line in Get-Content $source.FullName) {
+                if ($line -match '^```') { $inCode = -not $inCode; continue }
+                if (-not $inCode -and $line.Length -gt 76) { $line }
+            }
+            @($long) | Should -BeNullOrEmpty -Because "$($source.Name) has lines over 80 columns in Get-Help"
+        }
+    }
 }

@@ -193,6 +193,10 @@ Describe 'Remove-MongoSnapshot' {
     It 'refuses to remove a full snapshot whose slices would be left without a base, naming its window; -Force removes it' {
         { Get-MongoSnapshot -Repository $chain -Id '01-full-d1' | Remove-MongoSnapshot -Confirm:$false -ErrorAction Stop } |
             Should -Throw -ErrorId 'MongoBackup.SnapshotInUse,*' -ExpectedMessage '*base of the restore window*01-full-d1*02-slice*'
+        # The ways out, once each and not against each other (it said "Remove them too. Leave those out, or use -Force").
+        $refusal = { Get-MongoSnapshot -Repository $chain -Id '01-full-d1' | Remove-MongoSnapshot -Confirm:$false -ErrorAction Stop } |
+            Should -Throw -PassThru
+        $refusal.Exception.Message | Should -BeLike '*would stay behind with no full snapshot to restore from: remove them with it, or leave it out. Or use -Force to remove them anyway.'
         (Get-MongoSnapshot -Repository $chain).Id | Should -Contain '01-full-d1'
 
         Remove-MongoSnapshot -Repository $chain -Id '01-full-d1' -Force -Confirm:$false -WarningVariable warnings -WarningAction SilentlyContinue
@@ -209,7 +213,7 @@ Describe 'Remove-MongoSnapshot' {
 
     It 'refuses to remove a slice inside a kept window' {
         { Remove-MongoSnapshot -Repository $chain -Id '06-slice' -Confirm:$false -ErrorAction Stop } |
-            Should -Throw -ErrorId 'MongoBackup.SnapshotInUse,*' -ExpectedMessage '*06-slice*cut that window short*'
+            Should -Throw -ErrorId 'MongoBackup.SnapshotInUse,*' -ExpectedMessage '*06-slice*cut that window short: leave it out, or remove 01-full-d1 and its slices with it. Or use -Force*'
     }
 
     It 'never removes a snapshot whose manifest is cut short through the clean-up recipe; only -Id with -Force does' {

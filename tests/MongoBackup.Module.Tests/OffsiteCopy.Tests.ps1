@@ -79,7 +79,12 @@ Describe 'Copy-MongoSnapshot -SkipExisting keeps an offsite copy in sync' {
         @($failed).Count | Should -Be 0
         @($copied).Id | Should -Be @($slice.Id)
         @(Get-MongoSnapshot -Repository $offsite | Sort-Object Id).Id | Should -Be @($full.Id, $slice.Id)
-        @(Get-MongoSnapshot -Repository $local | Copy-MongoSnapshot -Destination $offsite -SkipExisting).Count | Should -Be 0 -Because 'the next night there is nothing to copy'
+        $again = @(Get-MongoSnapshot -Repository $local | Copy-MongoSnapshot -Destination $offsite -SkipExisting -InformationVariable said)
+        $again.Count | Should -Be 0 -Because 'the next night there is nothing to copy'
+        # Said once on the host (as Write-Host says it: shown by default, not output), so the run is seen to have run.
+        @($said).Count | Should -Be 1
+        "$($said[0].MessageData)" | Should -Be "Copied 0 snapshots to $offsite; skipped 2 snapshots it holds already, the same files (-SkipExisting)."
+        $said[0].Tags | Should -Contain 'PSHOST'
     }
 
     It 'with it, a different snapshot under the same id is an error naming the difference, and is left alone' {

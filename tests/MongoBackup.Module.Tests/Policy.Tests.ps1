@@ -51,6 +51,8 @@ Describe 'Invoke-MongoBackupPolicy' {
         $first.Snapshot.Kind | Should -Be 'Full'
         $second.Action | Should -Be 'Nothing'
         $second.Snapshot | Should -BeNullOrEmpty
+        # No slice exists yet: the reason names the full snapshot, not "the last slice".
+        $second.Reason | Should -BeLike "*the oplog holds nothing newer than full snapshot $($first.Snapshot.Id) (no slice yet)"
         @(Get-MongoSnapshot -Repository $repository).Count | Should -Be 1
         Assert-LeaseReleased $repository
     }

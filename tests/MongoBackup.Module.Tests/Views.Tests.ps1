@@ -1,17 +1,18 @@
-# The default table views as a DBA sees them in an 80- and a 120-column console: rendered with Out-String -Width (the
-# console width cannot be set in a non-interactive pwsh), every header whole, no line wider than the console, the key
-# columns present at 80 and every column at 120, moments with their offset and sizes in KB/MB/GB.
+# The default table views as a DBA sees them in an 80- to a 120-column console: rendered with Out-String -Width (the
+# console width cannot be set in a non-interactive pwsh), every header whole and on one line, no line wider than the
+# console, every column present at 80, moments with their offset and sizes in KB/MB/GB.
 BeforeDiscovery {
-    # Each view: the columns that must show at 80 (the most useful, leftmost), and those that join them at 120.
+    # Each view: its columns, all of which an 80-column console shows (each table fits 80 whole: see the format file).
+    # All is kept for a view that ever shows more from some width on; none does now.
     $script:views = @(
-        @{ Name = 'MongoSnapshot'; Key = 'Id', 'Kind', 'Status', 'StartTime', 'Size'; All = 'Documents', 'Contents' }
-        @{ Name = 'MongoRestoreResult'; Key = 'Restored', 'Succeeded', 'Namespaces', 'Failures', 'FinalDocuments', 'Duration'; All = 'OplogEntriesApplied' }
-        @{ Name = 'MongoRestoreResult#PointInTime'; Key = 'PointInTime', 'BaseSnapshotId', 'Succeeded', 'Namespaces'; All = 'Slices', 'Failures', 'FinalDocuments', 'Duration' }
-        @{ Name = 'MongoNamespaceRestoreResult'; Key = 'TargetNamespace', 'Succeeded', 'FinalDocuments', 'Indexes', 'Duration', 'Problem'; All = @() }
-        @{ Name = 'MongoRestoreWindow'; Key = 'From', 'To', 'Slices', 'Scope'; All = @() }
+        @{ Name = 'MongoSnapshot'; Key = 'Id', 'Status', 'Size', 'Documents', 'Contents'; All = @() }
+        @{ Name = 'MongoRestoreResult'; Key = 'Restored', 'Succeeded', 'Namespaces', 'FinalDocuments', 'Duration'; All = @() }
+        @{ Name = 'MongoRestoreResult#PointInTime'; Key = 'PointInTime', 'BaseSnapshotId', 'Succeeded', 'Slices'; All = @() }
+        @{ Name = 'MongoNamespaceRestoreResult'; Key = 'TargetNamespace', 'Succeeded', 'FinalDocuments', 'Indexes', 'Problem'; All = @() }
+        @{ Name = 'MongoRestoreWindow'; Key = 'From', 'To', 'Scope'; All = @() }
         @{ Name = 'MongoSnapshotTestResult'; Key = 'SnapshotId', 'Passed', 'Files', 'Documents', 'RestoreChecked', 'Problems'; All = @() }
         @{ Name = 'MongoSnapshotFileTestResult'; Key = 'Path', 'Passed', 'Size', 'Documents', 'Problem'; All = @() }
-        @{ Name = 'MongoSnapshotRetentionDecision'; Key = 'Id', 'Action', 'Kind', 'StartTime', 'Reason'; All = @() }
+        @{ Name = 'MongoSnapshotRetentionDecision'; Key = 'Id', 'Action', 'Reason'; All = @() }
         @{ Name = 'MongoPolicyResult'; Key = 'Action', 'Snapshot', 'Removed', 'Duration', 'Reason'; All = @() }
         @{ Name = 'MongoPlannedAction'; Key = 'WouldRun', 'Action', 'Target', 'Detail'; All = @() }
         @{ Name = 'MongoSnapshotExport'; Key = 'SnapshotId', 'Format', 'Gzip', 'Documents', 'Size', 'Path'; All = @() }
@@ -87,6 +88,16 @@ Describe 'The default table view of <Name>' -ForEach $views {
         foreach ($column in $Key) { $headers.Names | Should -Contain $column -Because ($lines -join "`n") }
     }
 
+    It 'at every width from 81 to 119: the same headers, each whole on one line (none squeezed a letter a line)' {
+        # A fixed column past the console's edge is narrowed, not dropped: from 81 columns on its header came out one
+        # letter a line (the snapshot table's, 81 to 95). Each table fits 80 whole, so no width shows less or breaks one.
+        foreach ($width in 81..119) {
+            $lines = Get-Rendered $objects[$Name] $width
+            (Get-Headers $lines).LinesAbove | Should -Be 1 -Because "at $width columns:`n$($lines -join "`n")"
+            (Get-Headers $lines).Names | Should -Be @($Key + $All) -Because "at $width columns"
+        }
+    }
+
     It 'at 120 columns: headers whole on one line, nothing wider than 120, every column present' {
         $lines = Get-Rendered $objects[$Name] 120
         $headers = Get-Headers $lines
@@ -107,17 +118,13 @@ Describe 'The list view of <Name> (Format-List)' -ForEach $views {
 }
 
 Describe 'What the restore window table shows' {
-    # Tryout item 17: at a console width past 80, a fixed column beyond the edge was squeezed, not dropped, and its
-    # header (ReplicaSetName) came out one letter a line. The table now fits 80 columns whole.
-    It 'keeps every header whole on one line at each width from 80 to 120, and shows the zone once (on To)' {
-        foreach ($width in 80..120) {
-            $lines = Get-Rendered $objects['MongoRestoreWindow'] $width
-            (Get-Headers $lines).LinesAbove | Should -Be 1 -Because "at $width columns:`n$($lines -join "`n")"
-            (Get-Headers $lines).Names | Should -Be @('From', 'To', 'Slices', 'Scope') -Because "at $width columns"
-        }
+    It 'shows From and To alike at 80 columns, each to the millisecond with its offset, as -PointInTime reads them back' {
+        # From was shown without its offset and To with it: two forms of one kind of moment in one row.
         $window = $objects['MongoRestoreWindow'][0]
         $row = (Get-Rendered $window 80)[2]
-        $row | Should -BeLike ($window.From.ToString('yyyy-MM-dd HH:mm:ss.fff') + ' ' + $window.To.ToString('yyyy-MM-dd HH:mm:ss.fff zzz') + ' *')
+        $row | Should -BeLike ($window.From.ToString('yyyy-MM-dd HH:mm:ss.fff zzz') + ' ' + $window.To.ToString('yyyy-MM-dd HH:mm:ss.fff zzz') + ' *')
+        # The scope in lines of 17 (a database name longer than that broken after an underscore): whole without white space.
+        ((Get-Rendered $window 80) -join '' -replace '\s', '') | Should -Match ('databases' + [regex]::Escape($db))
     }
 }
 
@@ -136,25 +143,34 @@ Describe 'Restore boundaries in list views carry milliseconds' {
 Describe 'What the restore tables name' {
     It 'Restore-MongoDatabase names the snapshot it restored' {
         $restore = $objects['MongoRestoreResult'][0]
-        (Get-Rendered $restore 80)[2] | Should -Match ('^' + [regex]::Escape($restore.BaseSnapshotId) + '\s+True\s+1\s+0\s+3,000\s+\S.*$')
+        (Get-Rendered $restore 80)[2] | Should -Match ('^' + [regex]::Escape($restore.BaseSnapshotId) + '\s+True\s+1\s+3,000\s+\S.*$')
     }
 
     It 'Restore-MongoPointInTime names the moment restored to, its base snapshot and the slices replayed' {
         $pointInTime = $objects['MongoRestoreResult#PointInTime'][0]
         $pointInTime.BaseSnapshotId | Should -Not -BeNullOrEmpty
-        $row = (Get-Rendered $pointInTime 120)[2]
-        $row | Should -Match ('^' + [regex]::Escape($moment.ToLocalTime().ToString('yyyy-MM-dd HH:mm:ss.fff zzz')) + '\s+' + [regex]::Escape($pointInTime.BaseSnapshotId) + '\s+True\s+1\s+1\s+0\s+3,001 ')
+        $row = (Get-Rendered $pointInTime 80)[2]
+        $row | Should -Match ('^' + [regex]::Escape($moment.ToLocalTime().ToString('yyyy-MM-dd HH:mm:ss.fff zzz')) + '\s+' + [regex]::Escape($pointInTime.BaseSnapshotId) + '\s+True\s+1$')
     }
 }
 
 Describe 'What the retention table shows' {
-    It 'shows each Reason whole at 120 columns (wrapped, not cut to "kept by KeepL…")' {
+    It 'shows each Reason whole at <Width> columns, its words and ids unbroken (not cut to "kept by KeepL…", nor "2026120" / "2T084817Z-full")' -ForEach @(
+        @{ Width = 80 }, @{ Width = 100 }, @{ Width = 120 }
+    ) {
+        # The table read before snapshots are removed. The slice's Reason names the full snapshot it is based on; at
+        # 80 columns the Reason column was 14 wide and split every id, at 100 and 120 it still split them mid-word.
         $decisions = $objects['MongoSnapshotRetentionDecision']
-        $text = ($decisions | Format-Table | Out-String -Width 120)
+        $slice = $decisions | Where-Object Kind -eq 'Oplog'
+        $full = $decisions | Where-Object Kind -eq 'Full'
+        $slice.Reason | Should -Match ([regex]::Escape($full.Id))
+        $text = ($decisions | Format-Table | Out-String -Width $Width)
         $text | Should -Not -Match '…'
-        # A wrapped Reason continues under itself (the columns to its left blank), so without white space it reads whole.
-        $flat = $text -replace '\s', ''
-        foreach ($reason in $decisions.Reason) { $flat | Should -Match ([regex]::Escape(($reason -replace '\s', ''))) -Because $text }
+        # A Reason in lines continues under itself (the columns to its left blank): with each run of white space made
+        # one space it reads whole, and only a word cut in the middle fails this.
+        $flat = $text -replace '\s+', ' '
+        foreach ($reason in $decisions.Reason) { $flat | Should -Match ([regex]::Escape(($reason -replace '\s+', ' '))) -Because $text }
+        $flat | Should -Match ('full snapshot ' + [regex]::Escape($full.Id)) -Because $text
     }
 }
 
@@ -183,13 +199,19 @@ Describe 'What the snapshot table shows' {
         $named | Should -Match ([regex]::Escape($db))
     }
 
-    It 'shows Kind whole (Oplog, not Opl…)' {
-        $table | Should -Match ' Oplog '
-        $table | Should -Not -Match '…'
+    It 'at 80 columns shows what each snapshot holds: its documents and its databases, so a backup of some databases is told from one of all' {
+        # Documents and Contents showed only from about 100 columns.
+        $full = Get-MongoSnapshot -Repository $repository -Kind Full
+        $narrow | Should -Match ('(?m)^' + [regex]::Escape($full.Id) + '\s+Complete\s+' + [regex]::Escape([MongoBackup.ByteSize]::Format($full.SizeBytes)) + '\s+3,000\s+\S') -Because $narrow
+        # Contents in lines of 18; this test's database name (20 characters) breaks after an underscore.
+        ($narrow -replace '\s', '') | Should -Match ([regex]::Escape($full.Id) + 'Complete.*3,000' + [regex]::Escape($db)) -Because $narrow
+        $narrow | Should -Not -Match '…'
     }
 
-    It 'shows start times with their offset' {
-        $table | Should -Match '\d{4}-\d\d-\d\d \d\d:\d\d [+-]\d\d:\d\d'
+    It 'keeps the start time to the second with its offset in the list view (the id holds it in UTC)' {
+        $snapshot = Get-MongoSnapshot -Repository $repository -Latest
+        $snapshot.Id | Should -BeLike ($snapshot.StartTime.UtcDateTime.ToString('yyyyMMddTHHmmssZ') + '-*')
+        ($snapshot | Format-List | Out-String -Width 80) | Should -Match ('(?m)^StartTime\s*: ' + [regex]::Escape($snapshot.StartTime.ToString('yyyy-MM-dd HH:mm:ss zzz')) + '$')
     }
 
     It 'shows sizes in B/KB/MB/GB and documents with separators' {
@@ -212,13 +234,13 @@ Describe 'What the snapshot table shows' {
     }
 
     It 'shows an unfinished backup as Incomplete' {
-        $table | Should -Match '20200101T000000Z-full-dead\s+Full\s+.*Incomplete'
+        $table | Should -Match '20200101T000000Z-full-dead\s+Incomplete'
     }
 
     It 'shows a snapshot whose manifest cannot be read as Damaged, at 80 and 120 columns, with no size or documents it cannot know' {
-        # Nothing between the kind and the status: no "0 B", no "0" documents read from a manifest that is not there.
-        $table | Should -Match '(?m)^20200102T000000Z-full-0bad\s+Full\s+Damaged\s*$'
-        $narrow | Should -Match '(?m)^20200102T000000Z-full-0bad\s+Full\s+Damaged\s*$'
+        # Nothing after the status: no "0 B", no "0" documents read from a manifest that is not there.
+        $table | Should -Match '(?m)^20200102T000000Z-full-0bad\s+Damaged\s*$'
+        $narrow | Should -Match '(?m)^20200102T000000Z-full-0bad\s+Damaged\s*$'
     }
 }
 

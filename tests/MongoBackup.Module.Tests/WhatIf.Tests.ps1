@@ -17,6 +17,16 @@ BeforeAll {
     $script:newPassphrase = ConvertTo-SecureString 'Another-long-passphrase-2' -AsPlainText -Force
     $script:encrypted = New-TestFolder
     $script:encryptedFull = Backup-MongoDatabase -ConnectionString $uri -Repository $encrypted -Database $db -EncryptionKey $passphrase
+
+    function Get-Flat([object[]] $Plan, [int] $Width) {
+        # The Detail column of the plan's table as a console of that width shows it, its lines joined and every run of
+        # white space one space: a Detail in lines reads on with its words whole, and only a word cut in the middle
+        # fails a match on it. (Target's lines, beside it, are left out: they would interleave.)
+        $lines = @(($Plan | Format-Table | Out-String -Width $Width) -split "`r?`n" | ForEach-Object TrimEnd | Where-Object { $_ })
+        $at = $lines[0].IndexOf('Detail')
+        $at | Should -BeGreaterThan 0 -Because ($lines -join "`n")
+        ((@($lines | Select-Object -Skip 2 | Where-Object Length -gt $at | ForEach-Object { $_.Substring($at) }) -join ' ') -replace '\s+', ' ')
+    }
 }
 
 AfterAll {
@@ -114,6 +124,18 @@ Describe 'Restore-MongoPointInTime -WhatIf' {
         $plan.Target | Should -Be @("$($db)_busy.customers", "$($db)_busy.orders")
         ($plan | Where-Object Target -eq "$($db)_busy.orders").ErrorId | Should -Be 'MongoBackup.TargetNotEmpty'
         $plan[0].Detail | Should -BeLike "*from snapshot $($full.Id) and no oplog slices*"
+    }
+
+    It 'shows at 80 columns the snapshot the restore would use and the target it would refuse, with the error' {
+        # Help's Example 2: -WhatIf names the full snapshot and the slices; at 80 columns the Detail column was cut to
+        # 'collection shop.cu…' and the snapshot id never showed.
+        $plan = Restore-MongoPointInTime -ConnectionString $uri -Repository $repository -ClusterTime $full.ConsistentAtTimestamp -RenameDatabase "$db=$($db)_busy" -WhatIf -WarningAction SilentlyContinue
+        foreach ($width in 80, 100, 120) {
+            $text = Get-Flat $plan $width
+            $text | Should -Not -Match '…' -Because $text
+            $text | Should -Match ('from snapshot ' + [regex]::Escape($full.Id) + ' and no oplog slices') -Because "at $width columns: $text"
+            $text | Should -Match ('MongoBackup\.TargetNotEmpty: The target ' + [regex]::Escape("$($db)_busy.orders") + ' already holds 1 document') -Because "at $width columns: $text"
+        }
     }
 }
 
@@ -235,11 +257,43 @@ Describe 'Housekeeping -WhatIf' {
         $plan.WouldRun | Should -BeFalse
         $plan.ErrorId | Should -Be 'MongoBackup.SnapshotInUse'
         (Get-MongoSnapshot -Repository $chain -Kind Full).Id | Should -Be $base.Id
+        # What an 80-column console shows: why the removal would be refused (the table's Detail showed
+        # 'MongoBackup.Snapsh…'), the error id and the slice it would strand, each id whole.
+        $slice = Get-MongoSnapshot -Repository $chain -Kind Oplog
+        $text = Get-Flat $plan 80
+        $text | Should -Match ('MongoBackup\.SnapshotInUse: Nothing was removed') -Because $text
+        $text | Should -Match ('full snapshot ' + [regex]::Escape($base.Id) + ' is the base of') -Because $text
+        $text | Should -Match ([regex]::Escape("its oplog slices $($slice.Id) would stay behind")) -Because $text
+        $text | Should -Not -Match '…' -Because $text
     }
 
     It 'Invoke-MongoBackupPolicy -WhatIf emits the decision and the removals' {
         $plan = Invoke-MongoBackupPolicy -ConnectionString $uri -Repository $repository -FullEvery 1d -Database $db -KeepLast 1 -WhatIf
         $plan[0].Action | Should -BeIn 'Slice', 'Nothing'
         $plan[0].Detail | Should -BeLike '*next full snapshot is due*'
+        # At 80 columns the decision's reason read 'the next full snap…'.
+        $text = Get-Flat $plan[0] 80
+        $text | Should -Match ([regex]::Escape(($plan[0].Detail -replace '\s+', ' '))) -Because $text
+    }
+}
+
+Describe 'What a console shows of any -WhatIf' {
+    It 'keeps the table within 80 columns with each header on one line, and wraps a long step at spaces, not in a word' {
+        $plan = @(Remove-MongoSnapshot -Repository $repository -Id $full.Id -WhatIf -WarningAction SilentlyContinue) +
+            @(Restore-MongoPointInTime -ConnectionString $uri -Repository $repository -ClusterTime $full.ConsistentAtTimestamp -RenameDatabase "$db=$($db)_busy" -WhatIf -WarningAction SilentlyContinue)
+        $lines = @(($plan | Format-Table | Out-String -Width 80) -split "`r?`n" | ForEach-Object TrimEnd | Where-Object { $_ })
+        $lines[0] | Should -Match '^WouldRun +Action +Target +Detail$'
+        $lines[1] | Should -Match '^-+( +-+){3}$'
+        foreach ($line in $lines) { $line.Length | Should -BeLessOrEqual 80 -Because $line }
+        $shown = Get-Flat $plan 80
+        foreach ($step in $plan) {
+            # The plan's detail, and under it why the run would refuse the step, every word whole (but a path longer
+            # than the column, broken after a '/', '-' or '.' or at its edge).
+            foreach ($text in $step.Detail, $(if ($step.ErrorId) { "$($step.ErrorId): $($step.Problem)" })) {
+                foreach ($word in $text -split '\s+' | Where-Object { $_ -and $_.Length -le 31 }) {
+                    $shown | Should -Match ("(^|\s)" + [regex]::Escape($word) + "(\s|$)") -Because "$word in $shown"
+                }
+            }
+        }
     }
 }

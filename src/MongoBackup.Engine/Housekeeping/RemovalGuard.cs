@@ -31,7 +31,7 @@ public static class RemovalGuard
                 var keeper = chains.FullsNeeding(snapshot.Id).FirstOrDefault(id => !removing.Contains(id));
                 if (keeper is not null)
                     blockers.Add(new RemovalBlocker(snapshot.Id,
-                        $"oplog slice {snapshot.Id} is part of {RestoreChains.Describe(chains.WindowOf(keeper)!)}, which stays; removing it would cut that window short."));
+                        $"oplog slice {snapshot.Id} is part of {RestoreChains.Describe(chains.WindowOf(keeper)!)}, which stays; removing it would cut that window short: leave it out, or remove {keeper} and its slices with it."));
                 continue;
             }
             var scope = snapshot.EffectiveScope;
@@ -42,9 +42,9 @@ public static class RemovalGuard
             var others = keptFulls.Except(covering).Where(k => chains.SlicesOf(k.Id).Any(orphans.Contains)).ToList();
             var window = RestoreChains.Describe(chains.WindowOf(snapshot.Id)!);
             blockers.Add(new RemovalBlocker(snapshot.Id, others.Count == 0
-                ? $"full snapshot {snapshot.Id} is the base of {window}; its oplog slices {Ids(orphans)} would stay behind with no full snapshot to restore from. Remove them too."
+                ? $"full snapshot {snapshot.Id} is the base of {window}; its oplog slices {Ids(orphans)} would stay behind with no full snapshot to restore from: remove them with it, or leave it out."
                 : $"full snapshot {snapshot.Id} is the only base covering {scope} of {window}: its oplog slices {Ids(orphans)} stay for " +
-                  $"{string.Join(", ", others.Select(o => $"{o.Id} ({o.EffectiveScope})"))}, which cover less, so no point-in-time restore of {scope} would be left."));
+                  $"{string.Join(", ", others.Select(o => $"{o.Id} ({o.EffectiveScope})"))}, which cover less, so no point-in-time restore of {scope} would be left: leave it out."));
         }
         return blockers;
     }

@@ -104,6 +104,10 @@ public sealed class SnapshotRemover(IEngineObserver observer, TimeProvider? cloc
         return ids.Except(usedIds, StringComparer.Ordinal).ToList();
     }
 
+    // Each blocker's reason ends with its own way out (remove what it needs with it, or leave it out); -Force is the
+    // other, said once after them all.
+    private const string ForceRemovesAnyway = "Or use -Force to remove them anyway.";
+
     /// <summary>
     /// The error for a removal that would break kept restore windows or take a damaged snapshot: every reason, by name.
     /// A damaged snapshot among them gives its own error id.
@@ -111,7 +115,7 @@ public sealed class SnapshotRemover(IEngineObserver observer, TimeProvider? cloc
     public static MongoBackupException Refusal(ISnapshotRepository repository, IReadOnlyList<RemovalBlocker> blockers) =>
         new(blockers.Any(b => b.ErrorId == ErrorIds.SnapshotDamaged) ? ErrorIds.SnapshotDamaged : ErrorIds.SnapshotInUse,
             $"Nothing was removed from {repository.Location}: the snapshots given are judged and removed as one set, and " +
-            string.Join(" ", blockers.Select(b => b.Reason)) + " Leave those out, or use -Force to remove anyway.", target: blockers[0].SnapshotId);
+            string.Join(" ", blockers.Select(b => b.Reason)) + " " + ForceRemovesAnyway, target: blockers[0].SnapshotId);
 
     /// <summary>
     /// The dry run's refusal of <paramref name="id"/>, one of a set refused for <paramref name="blockers"/>: its own reason
@@ -125,7 +129,7 @@ public sealed class SnapshotRemover(IEngineObserver observer, TimeProvider? cloc
         return new MongoBackupException(set.ErrorId,
             $"{id} may go on its own (Remove-MongoSnapshot -Id {id}), but the snapshots given are judged and removed as one set, and " +
             $"{string.Join(", ", blockers.Select(b => b.SnapshotId).Distinct())} may not: {string.Join(" ", blockers.Select(b => b.Reason))} " +
-            "Leave those out, or use -Force to remove anyway.", target: id);
+            ForceRemovesAnyway, target: id);
     }
 
     private static RemovalBlocker DamagedBlocker(ManifestReadResult found) => new(found.SnapshotId,

@@ -4,6 +4,7 @@ using MongoBackup.Engine.Dump;
 using MongoBackup.Engine.Events;
 using MongoBackup.Engine.Housekeeping;
 using MongoBackup.Engine.Oplog;
+using MongoBackup.Engine.Model;
 using MongoBackup.Engine.Repository;
 
 namespace MongoBackup.Engine.Policy;
@@ -139,7 +140,7 @@ public sealed class BackupPolicyRunner(IEngineObserver observer, TimeProvider? c
             case PolicyAction.Slice:
                 snapshot = await SliceAsync(request, topology, source, catalog, ct).ConfigureAwait(false);
                 if (snapshot is null)
-                    (action, reason) = (PolicyAction.Nothing, $"{reason}, and the oplog holds nothing newer than the last slice");
+                    (action, reason) = (PolicyAction.Nothing, $"{reason}, and the oplog holds nothing newer than {await ChainEndOfAsync(catalog, topology, ct).ConfigureAwait(false)}");
                 break;
         }
 
@@ -152,6 +153,18 @@ public sealed class BackupPolicyRunner(IEngineObserver observer, TimeProvider? c
             Action = action, Snapshot = snapshot, Removed = outcome.Removed, Reason = reason, RetentionSource = only.ToString(),
             RestoreCoverage = outcome.Coverage.FirstOrDefault(),
         };
+    }
+
+    /// <summary>
+    /// What a slice would have continued from, in words: the last slice, or before the chain's first slice the full
+    /// snapshot it starts from (a first run after a full snapshot is not "after the last slice").
+    /// </summary>
+    private static async Task<string> ChainEndOfAsync(SnapshotCatalog catalog, ServerTopology topology, CancellationToken ct)
+    {
+        var chain = SliceChainEnd.ChainIn(await catalog.CompleteAsync(ct).ConfigureAwait(false), topology);
+        if (chain.Any(s => s.Kind == SnapshotKind.Oplog)) return "the last slice";
+        var full = chain.Where(s => s.Kind == SnapshotKind.Full).MaxBy(s => s.StartTime);
+        return full is null ? "the full snapshot" : $"full snapshot {full.Id} (no slice yet)";
     }
 
     /// <summary>The full snapshot: of the cluster through its mongos (its balancer as <see cref="BackupPolicyRequest.StopBalancer"/> says), else of the replica set or standalone server.</summary>

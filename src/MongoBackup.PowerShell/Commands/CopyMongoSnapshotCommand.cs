@@ -21,6 +21,8 @@ public sealed class CopyMongoSnapshotCommand : MongoSnapshotCmdlet
     private readonly HashSet<string> _prepared = new(StringComparer.Ordinal);
     // The snapshots this run has copied, named if a later confirmation cannot be answered.
     private readonly List<string> _copied = [];
+    // The snapshots -SkipExisting found the destination holding already: said in one line at the end.
+    private int _skipped;
 
     /// <inheritdoc/>
     protected override string? DoneSoFar => _copied.Count == 0 ? null
@@ -92,8 +94,27 @@ public sealed class CopyMongoSnapshotCommand : MongoSnapshotCmdlet
         if (IsWhatIf())
             WritePlannedAction("Skip", manifest.Id, $"{destinationPath} already holds it, the same files (-SkipExisting)", source.Location);
         else
+        {
             WriteVerbose($"Skipped snapshot {manifest.Id}: {destinationPath} already holds it, the same files (-SkipExisting).");
+            _skipped++;
+        }
     }
+
+    /// <summary>
+    /// After a run that skipped snapshots, one line on the host saying so, as Write-Host would (the information stream,
+    /// shown by default, never in the output): a nightly sync that found everything copied already output nothing,
+    /// and the user could not tell that from a run that did nothing at all. The output stays the snapshots copied.
+    /// </summary>
+    protected override void EndProcessing()
+    {
+        base.EndProcessing();
+        if (_skipped == 0) return;
+        var message = $"Copied {Count(_copied.Count)} to {DescribeRepository(Destination)}; skipped {Count(_skipped)} it holds already, " +
+            "the same files (-SkipExisting).";
+        WriteInformation(new HostInformationMessage { Message = message }, ["PSHOST"]);
+    }
+
+    private static string Count(int n) => n == 1 ? "1 snapshot" : $"{n} snapshots";
 
     /// <summary>
     /// Once per source, when a copy (a dry run: a planned copy) goes ahead: a destination that holds no snapshot yet is
