@@ -28,7 +28,11 @@ public sealed class RestoreMongoPointInTimeCommand : MongoRestoreCmdlet
     [ArgumentCompleter(typeof(Completion.PointInTimeCompleter))]
     public DateTimeOffset PointInTime { get; set; }
 
-    [Parameter(Mandatory = true, ParameterSetName = ClusterTimeSet)]
+    /// <summary>
+    /// An exact oplog timestamp to restore to, inclusive. Taken from the pipeline by property name: a
+    /// Find-MongoOplogEntry result's ClusterTime is the moment just before its entry.
+    /// </summary>
+    [Parameter(Mandatory = true, ParameterSetName = ClusterTimeSet, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(Completion.ClusterTimeCompleter))]
     public string ClusterTime { get; set; } = "";
@@ -37,7 +41,7 @@ public sealed class RestoreMongoPointInTimeCommand : MongoRestoreCmdlet
     /// The id of the source to restore (Get-MongoRestoreWindow's and Get-MongoSnapshot's SourceId: a replica set's
     /// replicaSetId, a cluster's clusterId, or for a source that recorded none its name and oldest snapshot's id), when windows of several sources (two sets of the same name) reach the moment.
     /// </summary>
-    [Parameter]
+    [Parameter(ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(Completion.SourceIdCompleter))]
     public string? SourceId { get; set; }
