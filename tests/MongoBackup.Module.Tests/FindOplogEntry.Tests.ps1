@@ -75,7 +75,7 @@ Describe 'Find-MongoOplogEntry: the drop found in the backups, and the restore t
         $lines = @(($drop | Format-Table | Out-String -Width 80) -split "`r?`n" | ForEach-Object TrimEnd | Where-Object { $_ })
         foreach ($line in $lines) { $line.Length | Should -BeLessOrEqual 80 -Because $line }
         $lines[0] | Should -Match '^WallTime\s+Operation\s+Namespace\s+Summary$'
-        $lines[2] | Should -Match ('^' + [regex]::Escape($drop.WallTime.ToString('yyyy-MM-dd HH:mm:ss.fff')) + '\s+Drop\s+' + [regex]::Escape($db) + '\.cust\S*\s+\{ "drop"')
+        $lines[2] | Should -Match ('^' + [regex]::Escape($drop.WallTime.ToString('yyyy-MM-dd HH:mm:ss.fff')) + '\s+Drop\s+' + [regex]::Escape($db) + '\.cu\S*\s+\{ "drop"')
         $list = $drop | Format-List | Out-String -Width 80
         $list | Should -Match ('ClusterTime\s+: ' + [regex]::Escape($drop.ClusterTime))
         $list | Should -Match ('WallTime\s+: ' + [regex]::Escape($drop.WallTime.ToString('yyyy-MM-dd HH:mm:ss.fff zzz')))
