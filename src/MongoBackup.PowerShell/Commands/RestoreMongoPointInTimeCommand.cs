@@ -41,7 +41,7 @@ public sealed class RestoreMongoPointInTimeCommand : MongoRestoreCmdlet
     /// The id of the source to restore (Get-MongoRestoreWindow's and Get-MongoSnapshot's SourceId: a replica set's
     /// replicaSetId, a cluster's clusterId, or for a source that recorded none its name and oldest snapshot's id), when windows of several sources (two sets of the same name) reach the moment.
     /// </summary>
-    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [Parameter]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(Completion.SourceIdCompleter))]
     public string? SourceId { get; set; }

@@ -4,7 +4,7 @@ namespace MongoBackup;
 
 /// <summary>
 /// An operation Find-MongoOplogEntry found in the oplog a repository holds. Pipes into Restore-MongoPointInTime by its
-/// Repository, SourceId and ClusterTime properties: ClusterTime is the moment just before this entry, so the restore
+/// Repository and ClusterTime properties: ClusterTime is the moment just before this entry, so the restore
 /// holds everything up to it and nothing of it.
 /// </summary>
 public sealed class MongoOplogEntry
@@ -30,7 +30,10 @@ public sealed class MongoOplogEntry
     public string ClusterTime { get; init; } = "";
     /// <summary>The snapshot (oplog slice or full snapshot) whose oplog holds the entry.</summary>
     public string SnapshotId { get; init; } = "";
-    /// <summary>The source the entry is of (Get-MongoSnapshot's SourceId), for Restore-MongoPointInTime -SourceId.</summary>
+    /// <summary>
+    /// The source the entry is of (Get-MongoSnapshot's SourceId), for Restore-MongoPointInTime -SourceId when the windows of
+    /// several sources reach the moment (not bound from the pipeline: a snapshot or window piped there may carry none).
+    /// </summary>
     public string? SourceId { get; init; }
     public string Repository { get; init; } = "";
 
