@@ -70,6 +70,8 @@ public static class OplogSearch
                 last = ts;
                 if (filter.PastEnd(ts)) yield break;
                 if (!filter.InSpan(entry)) continue;
+                if (entry.GetValue("op", BsonNull.Value) is BsonString { Value: var op } && entry.GetValue("ns", BsonNull.Value) is BsonString { Value: var ns }
+                    && !filter.MayMatch(op, ns)) continue;
                 foreach (var found in FoundOplogEntry.Of(entry, snapshot.Id))
                     if (filter.Matches(found)) yield return found;
             }

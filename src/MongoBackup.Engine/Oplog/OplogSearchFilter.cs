@@ -56,6 +56,18 @@ public sealed class OplogSearchFilter
     public bool EndsBeforeStart(OplogTimestamp end) =>
         After is not null && end < (After.WallTime is null ? After.Timestamp : new OplogTimestamp(After.Timestamp.Seconds, 0));
 
+    /// <summary>
+    /// Whether an entry of op code <paramref name="op"/> on <paramref name="ns"/> can match, judged before it is described
+    /// (its _id or command turned into text): a CRUD or no-op entry names its operation and namespace itself, so one that
+    /// cannot match is passed over cheaply; a command (whose namespace is in its document, and applyOps' operations) always can.
+    /// </summary>
+    public bool MayMatch(string op, string ns)
+    {
+        var operation = op switch { "i" => "Insert", "u" => "Update", "d" => "Delete", "n" => "Noop", _ => null };
+        if (operation is null) return true;
+        return (_operations.Count == 0 || _operations.Any(o => o.IsMatch(operation))) && (_namespaces.Count == 0 || _namespaces.Any(p => p.IsMatch(ns)));
+    }
+
     /// <summary>Whether a found operation matches the namespaces and operations asked for.</summary>
     public bool Matches(FoundOplogEntry found)
     {
