@@ -17,6 +17,7 @@
         'Backup-MongoOplog'
         'Copy-MongoSnapshot'
         'Export-MongoSnapshot'
+        'Find-MongoOplogEntry'
         'Get-MongoRestoreWindow'
         'Get-MongoSnapshot'
         'Invoke-MongoBackupPolicy'

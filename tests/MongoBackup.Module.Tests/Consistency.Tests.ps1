@@ -3,9 +3,9 @@
 BeforeDiscovery {
     . (Join-Path $PSScriptRoot 'TestServer.ps1')
     Import-MongoBackupModule
-    # Get-* only read; New-MongoRepository only describes a repository (nothing is contacted or created).
+    # Get-* and Find-* only read; New-MongoRepository only describes a repository (nothing is contacted or created).
     $script:writers = @(Get-Command -Module MongoBackup -CommandType Cmdlet |
-        Where-Object { $_.Verb -ne 'Get' -and $_.Name -ne 'New-MongoRepository' } | ForEach-Object { @{ Name = $_.Name } })
+        Where-Object { $_.Verb -notin 'Get', 'Find' -and $_.Name -ne 'New-MongoRepository' } | ForEach-Object { @{ Name = $_.Name } })
 }
 
 BeforeAll {
@@ -39,7 +39,7 @@ Describe 'Parameter names across the module' {
 
     It 'takes several keys on exactly the cmdlets that read snapshots, one on those that write or rotate' {
         $several = Get-ParameterUse | Where-Object { $_.Name -eq 'EncryptionKeyFile' -and $_.Type -like '*[[]]' } | ForEach-Object Cmdlet | Sort-Object
-        $several | Should -Be @('Export-MongoSnapshot', 'Restore-MongoDatabase', 'Restore-MongoPointInTime', 'Test-MongoSnapshot')
+        $several | Should -Be @('Export-MongoSnapshot', 'Find-MongoOplogEntry', 'Restore-MongoDatabase', 'Restore-MongoPointInTime', 'Test-MongoSnapshot')
         foreach ($c in $several) { (Get-Command $c).Parameters['EncryptionKey'].ParameterType | Should -Be ([securestring[]]) -Because $c }
     }
 

@@ -15,7 +15,7 @@ BeforeAll {
 
 Describe 'The module' {
     It 'exports exactly the documented cmdlets' {
-        (Get-Command -Module MongoBackup).Name | Sort-Object | Should -Be @('Backup-MongoDatabase', 'Backup-MongoOplog', 'Copy-MongoSnapshot', 'Export-MongoSnapshot', 'Get-MongoRestoreWindow', 'Get-MongoSnapshot', 'Invoke-MongoBackupPolicy', 'Invoke-MongoSnapshotRetention', 'New-MongoRepository', 'Remove-MongoSnapshot', 'Restore-MongoDatabase', 'Restore-MongoPointInTime', 'Set-MongoRepository', 'Test-MongoSnapshot', 'Update-MongoSnapshotKey')
+        (Get-Command -Module MongoBackup).Name | Sort-Object | Should -Be @('Backup-MongoDatabase', 'Backup-MongoOplog', 'Copy-MongoSnapshot', 'Export-MongoSnapshot', 'Find-MongoOplogEntry', 'Get-MongoRestoreWindow', 'Get-MongoSnapshot', 'Invoke-MongoBackupPolicy', 'Invoke-MongoSnapshotRetention', 'New-MongoRepository', 'Remove-MongoSnapshot', 'Restore-MongoDatabase', 'Restore-MongoPointInTime', 'Set-MongoRepository', 'Test-MongoSnapshot', 'Update-MongoSnapshotKey')
     }
 
     It 'declares its output type on every cmdlet' {

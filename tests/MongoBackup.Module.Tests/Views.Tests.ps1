@@ -16,6 +16,7 @@ BeforeDiscovery {
         @{ Name = 'MongoPolicyResult'; Key = 'Action', 'Snapshot', 'Removed', 'Duration', 'Reason'; All = @() }
         @{ Name = 'MongoPlannedAction'; Key = 'WouldRun', 'Action', 'Target', 'Detail'; All = @() }
         @{ Name = 'MongoSnapshotExport'; Key = 'SnapshotId', 'Format', 'Gzip', 'Documents', 'Size', 'Path'; All = @() }
+        @{ Name = 'MongoOplogEntry'; Key = 'WallTime', 'Operation', 'Namespace', 'Summary'; All = @() }
     )
 }
 
@@ -51,6 +52,7 @@ BeforeAll {
         MongoRestoreWindow             = @(Get-MongoRestoreWindow -Repository $repository)
         MongoSnapshotTestResult        = @($tested)
         MongoSnapshotFileTestResult    = @($tested.Files)
+        MongoOplogEntry                = @(Find-MongoOplogEntry -Repository $repository -Namespace "$db.orders")
         # A real run (it keeps the one full snapshot and its slice); -WhatIf emits the same rows.
         MongoSnapshotRetentionDecision = @(Invoke-MongoSnapshotRetention -Repository $repository -KeepLast 1 -Confirm:$false)
         MongoPolicyResult              = @(Invoke-MongoBackupPolicy -ConnectionString $uri -Repository $repository -FullEvery 1d -Database $db)

@@ -28,7 +28,11 @@ public sealed class RestoreMongoPointInTimeCommand : MongoRestoreCmdlet
     [ArgumentCompleter(typeof(Completion.PointInTimeCompleter))]
     public DateTimeOffset PointInTime { get; set; }
 
-    [Parameter(Mandatory = true, ParameterSetName = ClusterTimeSet)]
+    /// <summary>
+    /// An exact oplog timestamp to restore to, inclusive. Taken from the pipeline by property name: a
+    /// Find-MongoOplogEntry result's ClusterTime is the moment just before its entry.
+    /// </summary>
+    [Parameter(Mandatory = true, ParameterSetName = ClusterTimeSet, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(Completion.ClusterTimeCompleter))]
     public string ClusterTime { get; set; } = "";

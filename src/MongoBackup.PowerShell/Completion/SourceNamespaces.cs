@@ -8,12 +8,12 @@ namespace MongoBackup.PowerShell.Completion;
 /// <summary>
 /// The namespaces (database, collection) a command line's backup source holds, for completing restore and listing
 /// filters: -Path (a snapshot folder, mongodump directory or archive), else -Repository (every complete snapshot's
-/// manifest), else the -Repository of a Get-MongoSnapshot or Get-MongoRestoreWindow earlier in the same pipeline, as in
+/// manifest), else the -Repository of a Get-MongoSnapshot, Get-MongoRestoreWindow or Find-MongoOplogEntry earlier in the same pipeline, as in
 /// <c>Get-MongoSnapshot -Repository /backups -Latest | Restore-MongoDatabase ... -Database &lt;Tab&gt;</c>.
 /// </summary>
 internal static class SourceNamespaces
 {
-    private static readonly HashSet<string> RepositoryListers = new(["Get-MongoSnapshot", "Get-MongoRestoreWindow"], StringComparer.OrdinalIgnoreCase);
+    private static readonly HashSet<string> RepositoryListers = new(["Get-MongoSnapshot", "Get-MongoRestoreWindow", "Find-MongoOplogEntry"], StringComparer.OrdinalIgnoreCase);
 
     public static IReadOnlyList<(string Database, string Collection)> Find(BoundArguments bound, CommandAst commandAst)
     {
