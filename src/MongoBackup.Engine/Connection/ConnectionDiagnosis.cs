@@ -7,8 +7,9 @@ namespace MongoBackup.Engine.Connection;
 
 /// <summary>
 /// Explains why no server could be selected, from what the driver learned of each member (its cluster description):
-/// nothing listening, a host that does not resolve, no answer, a TLS failure, a replica set name that is not the
-/// server's, or no member that the read preference accepts. Each explanation leads with the cause and says the fix;
+/// nothing listening, a host that does not resolve, a service that is not MongoDB, a peer that closes or stays silent,
+/// no answer, a TLS failure (each as <see cref="HeartbeatCause"/> reads the member's failed check), a replica set name
+/// that is not the server's, or no member that the read preference accepts. Each explanation leads with the cause and says the fix;
 /// the driver's own dump stays in the inner exception.
 /// </summary>
 public static class ConnectionDiagnosis
