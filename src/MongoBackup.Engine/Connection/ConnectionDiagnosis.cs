@@ -33,7 +33,30 @@ public static class ConnectionDiagnosis
         var connected = cluster.Servers.Where(s => s.State == ServerState.Connected).ToList();
         if (connected.Count > 0)
             return NoMemberForReadPreference(connected, settings.ReadPreference, settings.ReplicaSetName);
+        // No check has failed yet (the connect timeout is as long as the selection's): whether the port accepts a
+        // connection tells a silent service from a host that does not answer at all.
+        if (settings.Servers.All(AcceptsConnections))
+            return Silent(seeds, settings.ServerSelectionTimeout);
         return $"No answer from {seeds} within {Seconds(settings.ServerSelectionTimeout)}: a firewall, a wrong address, a server that is down or is not MongoDB. Check the host and port, and that it is reachable from here; -ConnectTimeout waits longer.";
+    }
+
+    private static string Silent(string endpoint, TimeSpan waited) =>
+        $"{endpoint} accepted the connection but did not answer MongoDB's hello within {Seconds(waited)}: a service that is not MongoDB " +
+        "(a wrong port?), a proxy or firewall that holds connections open, or a server that is hung. Check the port; -ConnectTimeout waits longer.";
+
+    private static bool AcceptsConnections(MongoServerAddress seed)
+    {
+        using var tcp = new System.Net.Sockets.TcpClient();
+        using var timeout = new CancellationTokenSource(ProbeTimeout);
+        try
+        {
+            tcp.ConnectAsync(seed.Host, seed.Port, timeout.Token).AsTask().GetAwaiter().GetResult();
+            return tcp.Connected;
+        }
+        catch (Exception e) when (e is System.Net.Sockets.SocketException or OperationCanceledException)
+        {
+            return false;
+        }
     }
 
     /// <summary>
@@ -72,9 +95,7 @@ public static class ConnectionDiagnosis
             HeartbeatCauseKind.ClosedWithoutReply =>
                 $"{endpoint} accepted the connection and closed it without a MongoDB reply: a server that requires TLS (add tls=true, or -TlsCaFile), " +
                 "a mongod at its connection limit, or a service that is not MongoDB. Check the port and the server's TLS settings.",
-            HeartbeatCauseKind.Silent =>
-                $"{endpoint} accepted the connection but did not answer MongoDB's hello within {Seconds(settings.ConnectTimeout)}: a service that is not MongoDB " +
-                "(a wrong port?), a proxy or firewall that holds connections open, or a server that is hung. Check the port; -ConnectTimeout waits longer.",
+            HeartbeatCauseKind.Silent => Silent(endpoint, settings.ConnectTimeout),
             HeartbeatCauseKind.NoAnswer =>
                 $"No answer from {endpoint} within {Seconds(settings.ConnectTimeout)} ({cause.Message}): a firewall, a wrong address, or the server is down. " +
                 "Check that it is reachable from here, or wait longer with -ConnectTimeout.",
