@@ -68,8 +68,10 @@ public sealed class ConnectionFailureTests
         FailedAtOnce(error);
     }
 
-    [Fact]
-    public async Task A_silent_listener_answered_the_connection_so_the_error_says_so_and_not_firewall()
+    [Theory]
+    [InlineData(1000, 2500)] // the check fails first, as with the defaults (10 s to connect, 15 s to select)
+    [InlineData(2000, 2000)] // -ConnectTimeout sets both: the selection may time out before the check does
+    public async Task A_silent_listener_answered_the_connection_so_the_error_says_so_and_not_firewall(int connectMs, int selectMs)
     {
         // Listening but never accepting: the operating system completes the TCP handshake, then nothing answers the hello.
         var silent = new TcpListener(IPAddress.Loopback, 0);
@@ -77,8 +79,8 @@ public sealed class ConnectionFailureTests
         try
         {
             var port = ((IPEndPoint)silent.LocalEndpoint).Port;
-            var error = await FirstContactFails($"mongodb://127.0.0.1:{port}/?connectTimeoutMS=1000&serverSelectionTimeoutMS=2500");
-            Assert.StartsWith($"127.0.0.1:{port} accepted the connection but did not answer MongoDB's hello within 1 s: a service that is not MongoDB (a wrong port?)", error.Message);
+            var error = await FirstContactFails($"mongodb://127.0.0.1:{port}/?connectTimeoutMS={connectMs}&serverSelectionTimeoutMS={selectMs}");
+            Assert.StartsWith($"127.0.0.1:{port} accepted the connection but did not answer MongoDB's hello within {connectMs / 1000} s: a service that is not MongoDB (a wrong port?)", error.Message);
             Assert.DoesNotContain("firewall, a wrong address", error.Message);
             // Silence may end: the whole server selection timeout is waited out.
             Assert.IsType<TimeoutException>(error.InnerException);
