@@ -29,8 +29,32 @@ Describe 'Connection errors lead with the cause and the fix' {
     It 'a wrong port: nothing is listening (connection refused), not a cut-off driver dump' {
         $result = Get-BackupError 'mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=1500'
         $result.Id | Should -BeLike 'MongoBackup.ServerUnreachable,*'
-        $result.Message | Should -Be 'Nothing is listening at 127.0.0.1:1 (connection refused). Check the host and port: mongod listens on 27017 unless configured otherwise.'
+        $result.Message | Should -Be 'Nothing is listening at 127.0.0.1:1 (connection refused). Check that mongod is running there and the port: mongod listens on 27017 unless configured otherwise.'
         ($result.Error | Out-String) | Should -Not -Match 'CompositeServerSelector|Client view of cluster state'
+    }
+
+    It 'a port where another service answers: says it is not MongoDB, not the driver''s message' {
+        # A wrong port (an HTTP service, a proxy) answered; a new user saw "The size of the message is invalid." after 17 s.
+        $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
+        $listener.Start()
+        $port = $listener.LocalEndpoint.Port
+        $job = Start-ThreadJob -ArgumentList $listener -ScriptBlock {
+            param($l)
+            while ($true) {
+                try { $c = $l.AcceptTcpClient() } catch { break }
+                $s = $c.GetStream(); $b = [byte[]]::new(4096)
+                try { $null = $s.Read($b, 0, $b.Length) } catch { }
+                $reply = [Text.Encoding]::ASCII.GetBytes("HTTP/1.1 400 Bad Request`r`nContent-Length: 0`r`nConnection: close`r`n`r`n")
+                $s.Write($reply, 0, $reply.Length); $c.Close()
+            }
+        }
+        try { $result = Get-BackupError "mongodb://127.0.0.1:$port/?serverSelectionTimeoutMS=60000" }
+        finally { $listener.Stop(); $job | Remove-Job -Force }
+        $result.Id | Should -BeLike 'MongoBackup.ServerUnreachable,*'
+        $result.Message | Should -BeLike "127.0.0.1:$port answered, but not as a MongoDB server*Check the port*"
+        $result.Message | Should -Not -Match 'size of the message is invalid'
+        # Known at the first check: the error carries that check's failure, not the selection timeout's (60 s allowed).
+        $result.Error.Exception.InnerException.GetType().FullName | Should -Be 'MongoDB.Driver.MongoConnectionException'
     }
 
     It 'a wrong replicaSet name: names the set the server belongs to' {
@@ -88,7 +112,8 @@ Describe '-ConnectTimeout' {
         }
         finally { $listener.Stop() }
         $result.Id | Should -BeLike 'MongoBackup.ServerUnreachable,*'
-        $result.Message | Should -BeLike "No answer from 127.0.0.1:$port*"
+        # The port answered (the handshake completed): the message says so rather than blaming a firewall.
+        $result.Message | Should -BeLike "127.0.0.1:$port accepted the connection but did not answer MongoDB's hello within 2 s: a service that is not MongoDB (a wrong port?)*"
         $result.Seconds | Should -BeLessThan 6
         $result.Seconds | Should -BeGreaterOrEqual 1.5
     }

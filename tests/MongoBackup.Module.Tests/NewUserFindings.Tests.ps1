@@ -38,32 +38,3 @@ Describe 'Remove-MongoSnapshot -WhatIf' {
         finally { Remove-Item $open -Recurse -Force }
     }
 }
-
-Describe 'Connecting to something that is not MongoDB' {
-    It 'says the port answered but not as MongoDB, instead of a driver message' {
-        # A wrong port (an HTTP service, a proxy) answered; the user saw "The size of the message is invalid." after 17 s.
-        $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
-        $listener.Start()
-        $port = $listener.LocalEndpoint.Port
-        $job = Start-ThreadJob -ArgumentList $listener -ScriptBlock {
-            param($l)
-            while ($true) {
-                try { $c = $l.AcceptTcpClient() } catch { break }
-                $s = $c.GetStream(); $b = [byte[]]::new(4096)
-                try { $null = $s.Read($b, 0, $b.Length) } catch { }
-                $reply = [Text.Encoding]::ASCII.GetBytes("HTTP/1.1 400 Bad Request`r`nContent-Length: 0`r`nConnection: close`r`n`r`n")
-                $s.Write($reply, 0, $reply.Length); $c.Close()
-            }
-        }
-        try {
-            $err = $null
-            try { Backup-MongoDatabase -ConnectionString "mongodb://127.0.0.1:$port/" -Repository (New-TestFolder) -ErrorAction Stop }
-            catch { $err = $_ }
-            $err | Should -Not -BeNullOrEmpty
-            $err.Exception.Message | Should -Match "127\.0\.0\.1:$port"
-            $err.Exception.Message | Should -Not -Match 'size of the message is invalid'
-            $err.Exception.Message | Should -Match 'not .*MongoDB'
-        }
-        finally { $listener.Stop(); $job | Remove-Job -Force }
-    }
-}

@@ -66,7 +66,7 @@ Describe 'The scheduling runbook passes what to back up, how to read it and its 
         $run = Invoke-Runbook @{ MONGOBACKUP_URI = 'mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=500'; MONGOBACKUP_REPOSITORY = (New-TestFolder); MONGOBACKUP_KEEP_ALL = 'true' }
         $run.ExitCode | Should -Be 1
         @($run.Output -split "`n" | Where-Object { $_ -match 'MongoBackup policy: Failed' }) |
-            Should -Be @('Invoke-MongoBackupRunbook.ps1: MongoBackup policy: Failed (MongoBackup.ServerUnreachable): Nothing is listening at 127.0.0.1:1 (connection refused). Check the host and port: mongod listens on 27017 unless configured otherwise.')
+            Should -Be @('Invoke-MongoBackupRunbook.ps1: MongoBackup policy: Failed (MongoBackup.ServerUnreachable): Nothing is listening at 127.0.0.1:1 (connection refused). Check that mongod is running there and the port: mongod listens on 27017 unless configured otherwise.')
     }
 }
 

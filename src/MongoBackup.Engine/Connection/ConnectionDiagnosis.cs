@@ -1,5 +1,3 @@
-using System.Net.Sockets;
-using System.Security.Authentication;
 using MongoDB.Bson;
 using MongoDB.Driver;
 using MongoDB.Driver.Core.Clusters;
@@ -9,8 +7,9 @@ namespace MongoBackup.Engine.Connection;
 
 /// <summary>
 /// Explains why no server could be selected, from what the driver learned of each member (its cluster description):
-/// nothing listening, a host that does not resolve, no answer, a TLS failure, a replica set name that is not the
-/// server's, or no member that the read preference accepts. Each explanation leads with the cause and says the fix;
+/// nothing listening, a host that does not resolve, a service that is not MongoDB, a peer that closes or stays silent,
+/// no answer, a TLS failure (each as <see cref="HeartbeatCause"/> reads the member's failed check), a replica set name
+/// that is not the server's, or no member that the read preference accepts. Each explanation leads with the cause and says the fix;
 /// the driver's own dump stays in the inner exception.
 /// </summary>
 public static class ConnectionDiagnosis
@@ -34,7 +33,30 @@ public static class ConnectionDiagnosis
         var connected = cluster.Servers.Where(s => s.State == ServerState.Connected).ToList();
         if (connected.Count > 0)
             return NoMemberForReadPreference(connected, settings.ReadPreference, settings.ReplicaSetName);
+        // No check has failed yet (the connect timeout is as long as the selection's): whether the port accepts a
+        // connection tells a silent service from a host that does not answer at all.
+        if (settings.Servers.All(AcceptsConnections))
+            return Silent(seeds, settings.ServerSelectionTimeout);
         return $"No answer from {seeds} within {Seconds(settings.ServerSelectionTimeout)}: a firewall, a wrong address, a server that is down or is not MongoDB. Check the host and port, and that it is reachable from here; -ConnectTimeout waits longer.";
+    }
+
+    private static string Silent(string endpoint, TimeSpan waited) =>
+        $"{endpoint} accepted the connection but did not answer MongoDB's hello within {Seconds(waited)}: a service that is not MongoDB " +
+        "(a wrong port?), a proxy or firewall that holds connections open, or a server that is hung. Check the port; -ConnectTimeout waits longer.";
+
+    private static bool AcceptsConnections(MongoServerAddress seed)
+    {
+        using var tcp = new System.Net.Sockets.TcpClient();
+        using var timeout = new CancellationTokenSource(ProbeTimeout);
+        try
+        {
+            tcp.ConnectAsync(seed.Host, seed.Port, timeout.Token).AsTask().GetAwaiter().GetResult();
+            return tcp.Connected;
+        }
+        catch (Exception e) when (e is System.Net.Sockets.SocketException or OperationCanceledException)
+        {
+            return false;
+        }
     }
 
     /// <summary>
@@ -50,29 +72,39 @@ public static class ConnectionDiagnosis
                "Use -ReadPreference secondaryPreferred (a secondary when there is one, else the primary) or primary.";
     }
 
+    /// <summary>
+    /// True when every server the driver knows failed its check with a cause waiting cannot change
+    /// (<see cref="HeartbeatCause.IsDefinite"/>) and none is connected: a first contact can fail at once.
+    /// </summary>
+    public static bool DefinitelyUnreachable(ClusterDescription cluster) =>
+        cluster.Servers.Count > 0 && cluster.Servers.All(s => s.State != ServerState.Connected && s.HeartbeatException is { } e && HeartbeatCause.IsDefinite(e));
+
     private static string Unreachable(ServerDescription server, MongoClientSettings settings)
     {
         var endpoint = EndPointText(server);
-        var cause = server.HeartbeatException!;
-        for (var e = cause; e is not null; e = e.InnerException)
+        var (kind, cause) = HeartbeatCause.Classify(server.HeartbeatException!);
+        return kind switch
         {
-            switch (e)
-            {
-                case SocketException { SocketErrorCode: SocketError.ConnectionRefused }:
-                    return $"Nothing is listening at {endpoint} (connection refused). Check the host and port: mongod listens on 27017 unless configured otherwise.";
-                case SocketException { SocketErrorCode: SocketError.HostNotFound or SocketError.NoData or SocketError.TryAgain }:
-                    return $"The host of {endpoint} does not resolve (DNS: {e.Message}). Check the host name in the connection string.";
-                case SocketException { SocketErrorCode: SocketError.TimedOut or SocketError.HostUnreachable or SocketError.NetworkUnreachable }:
-                    return $"No answer from {endpoint} ({e.Message}): a firewall, a wrong address, or the server is down. Check that it is reachable from here, or wait longer with -ConnectTimeout.";
-                case AuthenticationException:
-                    return $"The TLS handshake with {endpoint} failed: {e.Message} Check -TlsCaFile and the server's certificate (its name must match the host you connect to).";
-                case MongoAuthenticationException:
-                    return DriverErrors.AuthenticationFailed(endpoint, settings);
-            }
-        }
-        if (cause.ToString().Contains("TimeoutException", StringComparison.Ordinal))
-            return $"No answer from {endpoint} within {Seconds(settings.ConnectTimeout)}: a firewall, a wrong address, or the server is down. Check that it is reachable from here, or wait longer with -ConnectTimeout.";
-        return $"Cannot connect to {endpoint}: {FirstLine(Innermost(cause).Message)}";
+            HeartbeatCauseKind.Refused =>
+                $"Nothing is listening at {endpoint} (connection refused). Check that mongod is running there and the port: mongod listens on 27017 unless configured otherwise.",
+            HeartbeatCauseKind.HostUnknown =>
+                $"The host of {endpoint} does not resolve (DNS: {cause.Message}). Check the host name in the connection string.",
+            HeartbeatCauseKind.NotMongoDB =>
+                $"{endpoint} answered, but not as a MongoDB server: its reply is not MongoDB's wire protocol, so another service listens on that port. " +
+                "Check the port in the connection string: mongod listens on 27017 unless configured otherwise.",
+            HeartbeatCauseKind.ClosedWithoutReply =>
+                $"{endpoint} accepted the connection and closed it without a MongoDB reply: a server that requires TLS (add tls=true, or -TlsCaFile), " +
+                "a mongod at its connection limit, or a service that is not MongoDB. Check the port and the server's TLS settings.",
+            HeartbeatCauseKind.Silent => Silent(endpoint, settings.ConnectTimeout),
+            HeartbeatCauseKind.NoAnswer =>
+                $"No answer from {endpoint} within {Seconds(settings.ConnectTimeout)} ({cause.Message}): a firewall, a wrong address, or the server is down. " +
+                "Check that it is reachable from here, or wait longer with -ConnectTimeout.",
+            HeartbeatCauseKind.Tls =>
+                $"The TLS handshake with {endpoint} failed: {cause.Message} Check that the server uses TLS on that port (if it does not, drop tls=true), " +
+                "-TlsCaFile and the server's certificate (its name must match the host you connect to).",
+            HeartbeatCauseKind.Authentication => DriverErrors.AuthenticationFailed(endpoint, settings),
+            _ => $"Cannot connect to {endpoint}: {FirstLine(ConnectionStringRedactor.RedactMessage(Innermost(cause).Message))}",
+        };
     }
 
     /// <summary>

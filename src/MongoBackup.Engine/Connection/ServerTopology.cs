@@ -73,7 +73,8 @@ public sealed record ServerTopology(TopologyKind Kind, string? ReplicaSetName, s
     public static async Task<ServerTopology> DiscoverAsync(IMongoClient client, CancellationToken ct, bool allowMongos = false)
     {
         var admin = client.GetDatabase("admin");
-        var hello = await DriverErrors.Translate(() => admin.RunCommandAsync<BsonDocument>(new BsonDocument("hello", 1), cancellationToken: ct), client);
+        // The first command of a run: a server that cannot answer (refused, unknown host, not MongoDB) fails it at once.
+        var hello = await FirstContact.RunAsync(client, token => admin.RunCommandAsync<BsonDocument>(new BsonDocument("hello", 1), cancellationToken: token), ct);
         var build = await DriverErrors.Translate(() => admin.RunCommandAsync<BsonDocument>(new BsonDocument("buildInfo", 1), cancellationToken: ct), client);
         var version = build.GetValue("version", "unknown").AsString;
 
