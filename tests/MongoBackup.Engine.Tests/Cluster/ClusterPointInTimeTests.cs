@@ -71,6 +71,52 @@ public sealed class ClusterPointInTimeTests(MongoServerFixture server)
     }
 
     [Fact]
+    public async Task Slices_of_an_idle_cluster_holding_only_its_shards_periodic_noops_chain_into_one_window_and_a_moment_among_them_holds_every_write()
+    {
+        using var cluster = new TwoShardCluster();
+        var full = await new FullBackup(new RecordingObserver()).RunAsync(cluster.Backup(), CancellationToken.None);
+        await cluster.Orders.UpdateOneAsync(new BsonDocument("_id", 1), new BsonDocument("$set", new BsonDocument("qty", 5)));    // shard0
+        var written = await new OplogBackup(new RecordingObserver()).RunAsync(cluster.Slice(), CancellationToken.None);
+        Assert.NotNull(written);
+
+        // Idle from here: every shard's primary writes its periodic no-ops, nothing else is written.
+        WaitOutAnIntervalOnEveryShard(cluster);
+        WaitOutAnIntervalOnEveryShard(cluster);
+        var idle1 = await new OplogBackup(new RecordingObserver()).RunAsync(cluster.Slice(), CancellationToken.None);
+        WaitOutAnIntervalOnEveryShard(cluster);
+        WaitOutAnIntervalOnEveryShard(cluster);
+        var idle2 = await new OplogBackup(new RecordingObserver()).RunAsync(cluster.Slice(), CancellationToken.None);
+        // A replica set's Backup-MongoOplog writes a slice of an idle primary's no-ops (PeriodicNoopReplayTests), so its window reaches the quiet time.
+        Assert.True(idle1 is not null, "no slice written for a cluster whose shards wrote only periodic no-ops: its window stops at the last write");
+        Assert.True(idle2 is not null, "no second idle slice written");
+        Assert.True(idle2.OplogEnd > idle1.OplogEnd && idle1.OplogEnd > written.OplogEnd, $"{written.OplogEnd} {idle1.OplogEnd} {idle2.OplogEnd}");
+        Assert.All(idle2.Cluster!.Shards, s => Assert.True(s.OplogEntries > 0, $"{s.Name}: no entries in an idle slice"));
+
+        var window = Assert.Single(RestoreWindows.Compute(await SnapshotCatalog.LoadCompleteAsync(cluster.Repository, CancellationToken.None)));
+        Assert.Null(window.EndsBecause);
+        Assert.Equal((full.Id, idle2.OplogEnd), (window.BaseSnapshot.Id, (OplogTimestamp?)window.To));
+
+        foreach (var moment in new[] { idle1.OplogEnd!.Value, idle2.OplogEnd!.Value })
+        {
+            var restored = await cluster.RestoredAtAsync(server, OplogLimit.AtClusterTime(moment));
+            Assert.Equal(5, restored[1]);
+            Assert.Equal(TwoShardCluster.InitialOrders, restored.Count);
+        }
+    }
+
+    /// <summary>Ticks each shard primary's no-op writer until it writes a no-op (the first tick after a write only notes it).</summary>
+    private static void WaitOutAnIntervalOnEveryShard(TwoShardCluster cluster)
+    {
+        foreach (var shard in cluster.Cluster.Shards)
+        {
+            var writer = shard.State.NoopWriter!;
+            var wrote = false;
+            for (var tick = 0; tick < 5 && !wrote; tick++) wrote = writer.Tick(TimeSpan.FromSeconds(30));
+            Assert.True(wrote, "the shard's no-op writer wrote no no-op in five ticks of an idle primary");
+        }
+    }
+
+    [Fact]
     public async Task A_restore_into_a_fresh_cluster_through_its_mongos_to_a_moment_between_two_cross_shard_transactions_holds_the_first_sharded_as_the_source()
     {
         using var cluster = new TwoShardCluster();

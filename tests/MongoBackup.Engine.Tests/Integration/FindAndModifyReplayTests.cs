@@ -129,6 +129,40 @@ public sealed class FindAndModifyReplayTests(MongoServerFixture server)
         }
     }
 
+    [Fact]
+    public async Task A_point_in_time_restore_to_the_timestamp_a_findAndModify_reserved_for_its_image_holds_the_document_before_it()
+    {
+        var database = TestDatabases.NewName("famres");
+        var items = server.Client.GetDatabase(database).GetCollection<BsonDocument>("items");
+        await items.InsertOneAsync(new BsonDocument { { "_id", 1 }, { "n", 1 } });
+        using var repo = new TempFolder();
+        var repository = new FolderRepository(repo.Path);
+        await new BackupRunner(new RecordingObserver()).RunAsync(new BackupRequest
+        {
+            Connection = Connection, Repository = repository, Filter = new NamespaceFilter(databases: [database]),
+        }, CancellationToken.None);
+        await items.FindOneAndUpdateAsync(new BsonDocument("_id", 1), BsonDocument.Parse("{$inc: {n: 10}}"));
+        var entry = await server.Client.GetDatabase("local").GetCollection<BsonDocument>("oplog.rs")
+            .Find(new BsonDocument { { "ns", database + ".items" }, { "needsRetryImage", new BsonDocument("$exists", true) } }).SingleAsync();
+        var written = OplogTimestamp.FromBsonTimestamp(entry["ts"].AsBsonTimestamp);
+        await Slice(repository);
+
+        // The timestamp before the entry's, the one the image took (the write is logged at the later of the two).
+        var reserved = new OplogTimestamp(written.Seconds, written.Increment - 1);
+        foreach (var (moment, n) in new[] { (reserved, 1), (written, 11) })
+        {
+            var target = TestDatabases.NewName("famres_r");
+            var outcome = await new PointInTimeRestoreRunner(new RecordingObserver()).RunAsync(new PointInTimeRestoreRequest
+            {
+                Repository = repository, Limit = OplogLimit.AtClusterTime(moment),
+                Restore = new RestoreRequest { Connection = Connection, Map = new NamespaceMap().AddDatabaseRename(database, target) },
+            }, CancellationToken.None);
+            Assert.True(outcome.Restore.Succeeded, $"{moment}: {outcome.Restore.OplogError}");
+            var doc = await server.Client.GetDatabase(target).GetCollection<BsonDocument>("items").Find(new BsonDocument("_id", 1)).SingleAsync();
+            Assert.Equal(n, doc["n"].AsInt32);
+        }
+    }
+
     private async Task Slice(ISnapshotRepository repository) =>
         Assert.NotNull(await new OplogSliceRunner(new RecordingObserver()).RunAsync(
             new OplogSliceRequest { Connection = Connection, Repository = repository }, CancellationToken.None));

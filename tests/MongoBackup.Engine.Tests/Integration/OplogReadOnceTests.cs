@@ -86,6 +86,61 @@ public sealed class OplogReadOnceTests(MongoServerFixture server)
         Assert.DoesNotContain(target, await (await server.Client.ListDatabaseNamesAsync()).ToListAsync());
     }
 
+    [Fact]
+    public async Task A_target_the_shown_plan_found_absent_but_filled_before_the_run_is_refused_and_its_documents_kept()
+    {
+        using var folder = new TempFolder();
+        var (repository, source, _, moment) = await SnapshotAndSliceAsync(folder, "once_filled");
+        var target = TestDatabases.NewName("once_filled_to");
+        var request = Request(repository, moment, new NamespaceMap().AddDatabaseRename(source, target));
+        var plan = await PointInTimePlan.CreateAsync(request, CancellationToken.None);
+        var shown = await PointInTimePlan.CreatedByOplogAsync(request, plan, CancellationToken.None);
+        var planned = Assert.Single(shown.Targets);
+        Assert.Null(planned.Existing); // shown as a collection the run creates
+
+        // Between the prompt and the run, someone else's document lands in the target the oplog creates.
+        var later = server.Client.GetDatabase(target).GetCollection<BsonDocument>("later");
+        await later.InsertOneAsync(new BsonDocument { { "_id", "theirs" }, { "kept", true } });
+
+        var observer = new RecordingObserver();
+        var outcome = await new PointInTimeRestoreRunner(observer).RunAsync(request, plan.Window, shown, CancellationToken.None);
+
+        Assert.False(outcome.Restore.Succeeded);
+        var refused = Assert.Single(observer.Failures).Error;
+        Assert.Equal(ErrorIds.TargetNotEmpty, refused.ErrorId);
+        Assert.Contains(target + ".later", refused.Message);
+        var held = await later.Find(FilterDefinition<BsonDocument>.Empty).ToListAsync();
+        Assert.Equal(["theirs"], held.Select(d => d["_id"].AsString));
+        Assert.Equal(250, await server.Client.GetDatabase(target).GetCollection<BsonDocument>("items").CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty));
+    }
+
+    [Fact]
+    public async Task A_target_the_shown_plan_found_empty_but_recreated_as_a_view_before_the_run_is_refused()
+    {
+        using var folder = new TempFolder();
+        var (repository, source, _, moment) = await SnapshotAndSliceAsync(folder, "once_view");
+        var target = TestDatabases.NewName("once_view_to");
+        var request = Request(repository, moment, new NamespaceMap().AddDatabaseRename(source, target));
+        await server.Client.GetDatabase(target).CreateCollectionAsync("later");
+        var plan = await PointInTimePlan.CreateAsync(request, CancellationToken.None);
+        var shown = await PointInTimePlan.CreatedByOplogAsync(request, plan, CancellationToken.None);
+        Assert.Equal("exists empty", Assert.Single(shown.Targets).Existing);
+        Assert.Null(Assert.Single(shown.Targets).Refusal);
+
+        // Between the prompt and the run, the empty target is dropped and made a view of another collection.
+        var db = server.Client.GetDatabase(target);
+        await db.DropCollectionAsync("later");
+        await db.GetCollection<BsonDocument>("others").InsertOneAsync(new BsonDocument("_id", "theirs"));
+        await db.CreateViewAsync<BsonDocument, BsonDocument>("later", "others", PipelineDefinition<BsonDocument, BsonDocument>.Create(Array.Empty<BsonDocument>()));
+
+        var observer = new RecordingObserver();
+        var outcome = await new PointInTimeRestoreRunner(observer).RunAsync(request, plan.Window, shown, CancellationToken.None);
+
+        Assert.False(outcome.Restore.Succeeded);
+        Assert.Contains(observer.Failures, f => f.Error.Message.Contains(target + ".later", StringComparison.Ordinal));
+        Assert.Equal(["theirs"], (await db.GetCollection<BsonDocument>("others").Find(FilterDefinition<BsonDocument>.Empty).ToListAsync()).Select(d => d["_id"].AsString));
+    }
+
     private PointInTimeRestoreRequest Request(MeteredRepository repository, OplogTimestamp moment, NamespaceMap map) => new()
     {
         Repository = repository, Limit = OplogLimit.AtClusterTime(moment),

@@ -65,6 +65,62 @@ public sealed class PeriodicNoopReplayTests : IDisposable
         Assert.Equal([1, 2, 3], restored.Select(d => d["_id"].AsInt32));
     }
 
+    [Fact]
+    public async Task Slices_of_an_idle_primary_chain_into_one_window_and_a_restore_to_a_moment_between_their_noops_holds_every_write()
+    {
+        using var client = new MongoClient(_server.ConnectionString);
+        var items = client.GetDatabase("app").GetCollection<BsonDocument>("items");
+        await items.InsertOneAsync(new BsonDocument("_id", 1));
+        var repository = new FolderRepository(_folder.Path);
+        var full = await new BackupRunner(new RecordingObserver()).RunAsync(new BackupRequest
+        {
+            Connection = Connection, Repository = repository, Filter = new NamespaceFilter(databases: ["app"]),
+        }, CancellationToken.None);
+        await items.InsertOneAsync(new BsonDocument("_id", 2));
+        var written = await SliceAsync(repository);
+
+        // Idle from here: two slices of the primary's no-ops alone.
+        WaitOutAnInterval();
+        WaitOutAnInterval();
+        var idle1 = await SliceAsync(repository);
+        WaitOutAnInterval();
+        WaitOutAnInterval();
+        var idle2 = await SliceAsync(repository);
+        Assert.True(PeriodicNoops.AssertOnlyNoopsBetween(client, written.OplogEnd!.Value, idle2.OplogEnd!.Value) >= 2);
+        Assert.Equal(PeriodicNoops.Between(client, written.OplogEnd.Value, idle1.OplogEnd!.Value).Count, idle1.OplogEntries);
+        Assert.Equal(PeriodicNoops.Between(client, idle1.OplogEnd.Value, idle2.OplogEnd.Value).Count, idle2.OplogEntries);
+
+        var window = Assert.Single(RestoreWindows.Compute(await SnapshotCatalog.LoadCompleteAsync(repository, CancellationToken.None)));
+        Assert.Null(window.EndsBecause);
+        Assert.Equal(full.ConsistentAt!.Timestamp, window.From);
+        Assert.Equal(idle2.OplogEnd.Value, window.To);
+
+        // Moments in the idle stretch: a no-op inside the last slice, the gap between the idle slices, and the window's end.
+        var noops = PeriodicNoops.Between(client, idle1.OplogEnd.Value, idle2.OplogEnd.Value);
+        OplogTimestamp[] moments = [OplogTimestamp.FromBsonTimestamp(noops[0]["ts"].AsBsonTimestamp), idle1.OplogEnd.Value, idle2.OplogEnd.Value];
+        foreach (var moment in moments)
+        {
+            var target = "restored_" + moment.Seconds + "_" + moment.Increment;
+            var outcome = await new PointInTimeRestoreRunner(new RecordingObserver()).RunAsync(new PointInTimeRestoreRequest
+            {
+                Repository = repository, Limit = OplogLimit.AtClusterTime(moment),
+                Restore = new RestoreRequest { Connection = Connection, Map = new NamespaceMap().AddDatabaseRename("app", target) },
+            }, CancellationToken.None);
+            Assert.True(outcome.Restore.Succeeded, $"{moment}: {outcome.Restore.OplogError}");
+            Assert.Equal(1, outcome.SliceEntriesApplied);
+            var restored = await client.GetDatabase(target).GetCollection<BsonDocument>("items").Find(new BsonDocument()).Sort(new BsonDocument("_id", 1)).ToListAsync();
+            Assert.Equal([1, 2], restored.Select(d => d["_id"].AsInt32));
+        }
+    }
+
+    private async Task<SnapshotManifest> SliceAsync(ISnapshotRepository repository)
+    {
+        var slice = await new OplogSliceRunner(new RecordingObserver()).RunAsync(
+            new OplogSliceRequest { Connection = Connection, Repository = repository }, CancellationToken.None);
+        Assert.NotNull(slice);
+        return slice;
+    }
+
     /// <summary>
     /// The no-op writer's ticks until one writes a no-op: the first after a write only notes it (noop_writer.cpp writes when
     /// the last optime has not moved since the tick before), the next finds the primary idle.
