@@ -20,6 +20,9 @@ internal static class ClusterCut
 {
     private const int StaleClusterTime = 209;
 
+    /// <summary>The msg of the no-op a cut writes on the shards behind it (appendOplogNote's data becomes the entry's o).</summary>
+    internal const string NoteMessage = "MongoBackup: cluster backup cut";
+
     /// <summary>How long shards may take to show their no-op past T.</summary>
     internal static TimeSpan PassDeadline { get; set; } = TimeSpan.FromSeconds(30);
 
@@ -36,7 +39,7 @@ internal static class ClusterCut
         var note = new BsonDocument
         {
             { "appendOplogNote", 1 },
-            { "data", new BsonDocument("msg", "MongoBackup: cluster backup cut") },
+            { "data", new BsonDocument("msg", NoteMessage) },
             { "maxClusterTime", cut.Timestamp.ToBsonTimestamp() },
         };
         try { await mongos.GetDatabase("admin").RunCommandAsync<BsonDocument>(note, cancellationToken: ct); }

@@ -58,13 +58,16 @@ internal sealed class ShardOplog : ICutShard, IDisposable
         _connection.Client);
 
     /// <summary>
-    /// Whether the shard wrote anything after <paramref name="previous"/> but no-ops: a cut writes no-ops (appendOplogNote)
-    /// on the shards behind it, which alone are no reason for another slice.
+    /// Whether the shard wrote anything after <paramref name="previous"/> but the no-ops of the module's own cuts
+    /// (appendOplogNote on the shards behind a cut, <see cref="ClusterCut.NoteMessage"/>), which alone are no reason for
+    /// another slice. Other no-ops count: an idle shard's primary writes a periodic one every 10 s of silence
+    /// (noop_writer.cpp), and a slice of them carries the window to the quiet time, as a replica set's slice does.
     /// </summary>
     public Task<bool> WroteAfterAsync(OplogTimestamp previous, CancellationToken ct) => DriverErrors.Translate(async () =>
     {
         var oplog = _connection.Client.GetDatabase("local").GetCollection<BsonDocument>("oplog.rs");
-        var filter = new BsonDocument { { "ts", new BsonDocument("$gt", previous.ToBsonTimestamp()) }, { "op", new BsonDocument("$ne", "n") } };
+        var ownCutNote = new BsonDocument { { "op", "n" }, { "o.msg", ClusterCut.NoteMessage } };
+        var filter = new BsonDocument { { "ts", new BsonDocument("$gt", previous.ToBsonTimestamp()) }, { "$nor", new BsonArray { ownCutNote } } };
         using var cursor = await oplog.FindAsync(filter, new FindOptions<BsonDocument> { Limit = 1, Projection = new BsonDocument("ts", 1) }, ct);
         return await cursor.AnyAsync(ct);
     }, _connection.Client);
