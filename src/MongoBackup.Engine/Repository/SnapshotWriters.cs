@@ -27,7 +27,7 @@ public static class SnapshotWriters
         ArgumentNullException.ThrowIfNull(mark);
         if (!mark.IsLive(now)) return new WriterState(mark, false, $"its writer mark ran out at {mark.ExpiresAt:u}, so the run that wrote it stopped");
         if (mark.Process is not { } process)
-            return new WriterState(mark, true, "the mark names no process to look for, so only its lapse tells that the run stopped");
+            return new WriterState(mark, true, "the mark names no process to look for, so only the lapse of its mark tells that it stopped");
         return WriterProcess.Judge(process) switch
         {
             WriterProcess.Presence.Exited => new WriterState(mark, false,
