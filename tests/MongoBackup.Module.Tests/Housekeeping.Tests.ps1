@@ -301,7 +301,8 @@ Describe 'Remove-MongoSnapshot' {
         "$refusal" | Should -BeLike '*still being written by dbhost 4242 (full backup)*'
         $preview = $target | Remove-MongoSnapshot -WhatIf -WarningAction SilentlyContinue
         $preview.WouldRun | Should -BeFalse -Because 'the same removal without -WhatIf refuses it: the preview must not promise it'
-        $preview.Detail | Should -BeLike "*$("$refusal")*"
+        $preview.ErrorId | Should -Be 'MongoBackup.SnapshotBeingWritten'
+        $preview.Problem | Should -Be "$refusal"
         Test-Path $open | Should -BeTrue
     }
 
