@@ -127,6 +127,29 @@ Describe 'Get-MongoSnapshot' {
         finally { Remove-Item $live, $lapsed -Recurse -Force }
     }
 
+    It '-Id of an unfinished snapshot, without -IncludeIncomplete, says what it is and how to see and remove it (newuser finding 4)' {
+        $live = Join-Path $repository '20260601T000000Z-full-f00d'
+        New-Item -ItemType Directory $live -Force | Out-Null
+        Set-Content (Join-Path $live '.mongobackup-writer-1') ([MongoBackup.Engine.Repository.LeaseRecord]::new('dbhost 4242 (full backup)', 'a1', [datetimeoffset]::UtcNow.AddMinutes(2)).Serialize())
+        try {
+            $found = Get-MongoSnapshot -Repository $repository -Id '20260501T000000Z-full-eeee' -ErrorVariable errors -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+            $found | Should -BeNullOrEmpty
+            $errors[0].FullyQualifiedErrorId | Should -BeLike 'MongoBackup.SnapshotNotFound,*'
+            "$($errors[0])" | Should -BeLike "*'20260501T000000Z-full-eeee'*is Incomplete, so it is not listed*no writer mark is left in it*-Id 20260501T000000Z-full-eeee -IncludeIncomplete shows it*Remove-MongoSnapshot -Repository*-Id 20260501T000000Z-full-eeee removes it*"
+
+            $null = Get-MongoSnapshot -Repository $repository -Id '20260601T000000Z-full-f00d' -ErrorVariable running -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+            $running[0].FullyQualifiedErrorId | Should -BeLike 'MongoBackup.SnapshotBeingWritten,*'
+            "$($running[0])" | Should -BeLike '*is InProgress, still being written by dbhost 4242 (full backup)*-IncludeIncomplete shows it now*'
+
+            # With -IncludeIncomplete it is listed, in its place by the start its id carries (no manifest tells it).
+            $list = Get-MongoSnapshot -Repository $repository -IncludeIncomplete -WarningAction SilentlyContinue
+            $list[0].Id | Should -Be '20260601T000000Z-full-f00d'
+            $list[0].StartTime.ToUniversalTime() | Should -Be ([datetimeoffset]::new(2026, 6, 1, 0, 0, 0, [timespan]::Zero))
+            ($list | Where-Object Id -eq '20260501T000000Z-full-eeee').StartTime.ToUniversalTime() | Should -Be ([datetimeoffset]::new(2026, 5, 1, 0, 0, 0, [timespan]::Zero))
+        }
+        finally { Remove-Item $live -Recurse -Force }
+    }
+
     It 'fails with SourceNotFound for a repository that does not exist, and does not create it' {
         $missing = Join-Path $repository 'no-such-repository'
         { Get-MongoSnapshot -Repository $missing -ErrorAction Stop } | Should -Throw -ErrorId 'MongoBackup.SourceNotFound*'

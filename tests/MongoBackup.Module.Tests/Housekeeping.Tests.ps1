@@ -288,6 +288,53 @@ Describe 'Remove-MongoSnapshot' {
         (Get-MongoSnapshot -Repository $chain).Id | Should -Not -Contain '08-slice'
     }
 
+    It '-WhatIf says it would refuse a snapshot that another run is still writing, as the real run refuses it, in its words (newuser finding 1)' {
+        # A backup killed (SIGTERM, a scheduler's timeout) leaves its folder with a writer mark that runs on for a while;
+        # -IncludeIncomplete shows it InProgress. The real removal refuses it (it could be a live run); -WhatIf said True.
+        # This mark names no process (as one of another host, or of an older version): only its lapse ends it.
+        $open = Join-Path $chain '20260601T000000Z-full-f00d'
+        New-Item -ItemType Directory $open -Force | Out-Null
+        $mark = [MongoBackup.Engine.Repository.LeaseRecord]::new('dbhost 4242 (full backup)', 'a1', [datetimeoffset]::UtcNow.AddMinutes(2))
+        Set-Content (Join-Path $open '.mongobackup-writer-1') $mark.Serialize()
+
+        $target = Get-MongoSnapshot -Repository $chain -IncludeIncomplete | Where-Object Id -eq '20260601T000000Z-full-f00d'
+        $target.Status | Should -Be 'InProgress'
+        $refusal = $null
+        try { $target | Remove-MongoSnapshot -Confirm:$false -ErrorAction Stop } catch { $refusal = $_ }
+        $refusal.FullyQualifiedErrorId | Should -BeLike 'MongoBackup.SnapshotBeingWritten,*'
+        "$refusal" | Should -BeLike '*still being written by dbhost 4242 (full backup)*'
+        $preview = $target | Remove-MongoSnapshot -WhatIf -WarningAction SilentlyContinue
+        $preview.WouldRun | Should -BeFalse -Because 'the same removal without -WhatIf refuses it: the preview must not promise it'
+        $preview.ErrorId | Should -Be 'MongoBackup.SnapshotBeingWritten'
+        $preview.Problem | Should -Be "$refusal"
+        Test-Path $open | Should -BeTrue
+    }
+
+    It 'removes the snapshot of a backup killed on this machine at once, its writer mark still running: -WhatIf and the run agree' {
+        # The writer mark of a backup whose process was killed: its pid and start recorded while it ran, its mark not yet lapsed.
+        # A shell waiting on its input stands in for the backup: it runs until its input closes.
+        $start = [System.Diagnostics.ProcessStartInfo]::new($(if ($IsWindows) { 'cmd.exe' } else { '/bin/sh' })) ; $start.RedirectStandardInput = $true
+        $process = [System.Diagnostics.Process]::Start($start)
+        $here = [MongoBackup.Engine.Repository.WriterProcess]::Current
+        $writer = [MongoBackup.Engine.Repository.WriterProcess]::new($here.Host, $process.Id, $here.Scope, [MongoBackup.Engine.Repository.WriterProcess]::StartOf($process.Id))
+        $writer.Started | Should -Not -BeNullOrEmpty
+        $process.StandardInput.Close(); $process.WaitForExit()
+        $killed = Join-Path $chain '20260601T000000Z-full-dead'
+        New-Item -ItemType Directory (Join-Path $killed $db) -Force | Out-Null
+        Set-Content (Join-Path $killed "$db/items.bson.zst") 'half a file'
+        $mark = [MongoBackup.Engine.Repository.LeaseRecord]::new("$($writer.Host)/pid $($process.Id)/0a1b2c3d (full backup)", 'b2', [datetimeoffset]::UtcNow.AddMinutes(2))
+        $mark.Process = $writer
+        Set-Content (Join-Path $killed '.mongobackup-writer-2') $mark.Serialize()
+
+        $listed = Get-MongoSnapshot -Repository $chain -IncludeIncomplete | Where-Object Id -eq '20260601T000000Z-full-dead'
+        $listed.Status | Should -Be 'Incomplete'
+        $listed.StartTime.ToUniversalTime() | Should -Be ([datetimeoffset]::new(2026, 6, 1, 0, 0, 0, [timespan]::Zero))
+        $listed.Problem | Should -BeLike "*process $($process.Id) on $($writer.Host), this machine, no longer runs*Remove-MongoSnapshot removes it*"
+        ($listed | Remove-MongoSnapshot -WhatIf).WouldRun | Should -BeTrue
+        $listed | Remove-MongoSnapshot -Confirm:$false
+        Test-Path $killed | Should -BeFalse
+    }
+
     It 'removes an old full snapshot piped together with the slices only it needed' {
         Get-MongoSnapshot -Repository $chain -Id '01-full-d1', '02-slice' | Remove-MongoSnapshot -Confirm:$false
         (Get-MongoSnapshot -Repository $chain).Id | Should -Not -Contain '02-slice'
@@ -347,6 +394,33 @@ Describe 'Invoke-MongoSnapshotRetention' {
         ($plan | Where-Object Id -eq '03-full-d2a').Removed | Should -BeFalse
         "$warnings" | Should -BeLike '*03-full-d2a is being read by dbhost/pid 7/cafe (test)*'
         (Get-MongoSnapshot -Repository $chain).Id | Should -Contain '03-full-d2a'
+    }
+
+    It 'removes a killed backup''s folder once its writer is gone, says why, and leaves one whose writer may still run (newuser finding 4)' {
+        # A backup killed before its commit: no manifest, half its files, and a writer mark that lapsed.
+        $killed = Join-Path $chain '20260101T120000Z-full-dead'
+        New-Item -ItemType Directory (Join-Path $killed $db) -Force | Out-Null
+        Set-Content (Join-Path $killed "$db/items.bson.zst") 'half a file'
+        Set-Content (Join-Path $killed '.mongobackup-writer-1') "{ `"holder`": `"dbhost/pid 4242/1a2b3c4d (full backup)`", `"token`": `"1`", `"expires`": `"2026-01-01T12:02:00Z`" }"
+        # Another, whose writer (on another host, its mark still running) may be alive.
+        $running = Join-Path $chain '20260101T130000Z-full-a11e'
+        New-Item -ItemType Directory $running -Force | Out-Null
+        $expires = [DateTimeOffset]::UtcNow.AddMinutes(2).ToString('o')
+        Set-Content (Join-Path $running '.mongobackup-writer-2') "{ `"holder`": `"otherhost/pid 7/cafe (full backup)`", `"token`": `"2`", `"expires`": `"$expires`" }"
+
+        $plan = Invoke-MongoSnapshotRetention -Repository $chain -KeepDaily 2 -WhatIf
+        $dead = $plan | Where-Object Id -eq '20260101T120000Z-full-dead'
+        $dead.WouldRemove | Should -BeTrue
+        $dead.Kind | Should -Be 'Full'
+        $dead.Reason | Should -BeLike '*abandoned unfinished backup*writer mark ran out at 2026-01-01 12:02:00Z*'
+        $alive = $plan | Where-Object Id -eq '20260101T130000Z-full-a11e'
+        $alive.WouldRemove | Should -BeFalse
+        $alive.Reason | Should -BeLike '*still being written by otherhost/pid 7/cafe (full backup)*retention never removes a snapshot whose writer may be running*'
+
+        $done = Invoke-MongoSnapshotRetention -Repository $chain -KeepDaily 2 -Confirm:$false -WarningAction SilentlyContinue
+        ($done | Where-Object Id -eq '20260101T120000Z-full-dead').Removed | Should -BeTrue
+        Test-Path $killed | Should -BeFalse
+        Test-Path $running | Should -BeTrue
     }
 
     It 'keeps the DBA''s restore window: 7 daily, 4 weekly and -RestoreWindow 3d keep today''s earlier full and its slices' {

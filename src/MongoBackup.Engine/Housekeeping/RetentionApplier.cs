@@ -15,8 +15,26 @@ public sealed class RetentionApplier(IEngineObserver observer)
     /// <param name="rules">The rules.</param>
     /// <param name="ct">Cancels the listing.</param>
     /// <param name="only">The one source the rules reach (a backup policy's); every source when null (<see cref="RetentionPlanner.Plan"/>).</param>
-    public static async Task<RetentionPlan> PlanAsync(SnapshotCatalog catalog, RetentionRules rules, CancellationToken ct, SourceIdentity? only = null) =>
-        RetentionPlanner.Plan(await catalog.FoundAsync(ct).ConfigureAwait(false), rules, only);
+    public static async Task<RetentionPlan> PlanAsync(SnapshotCatalog catalog, RetentionRules rules, CancellationToken ct, SourceIdentity? only = null)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        var found = await catalog.FoundAsync(ct).ConfigureAwait(false);
+        return RetentionPlanner.Plan(found, rules, only, await UnfinishedWritersAsync(catalog.Repository, found, ct).ConfigureAwait(false));
+    }
+
+    /// <summary>
+    /// The writer marks of each snapshot listed without a manifest (not damaged), judged (<see cref="SnapshotWriters"/>): one
+    /// read each; null when the repository keeps no marks, so that retention leaves them alone.
+    /// </summary>
+    private static async Task<IReadOnlyDictionary<string, IReadOnlyList<WriterState>>?> UnfinishedWritersAsync(ISnapshotRepository repository,
+        IReadOnlyList<ManifestReadResult> found, CancellationToken ct)
+    {
+        if (repository.Marks is not { } marks) return null;
+        var writers = new Dictionary<string, IReadOnlyList<WriterState>>(StringComparer.Ordinal);
+        foreach (var unfinished in found.Where(f => f.Manifest is null && !f.IsDamaged))
+            writers[unfinished.SnapshotId] = await SnapshotWriters.JudgeAsync(marks, unfinished.SnapshotId, TimeProvider.System, ct).ConfigureAwait(false);
+        return writers;
+    }
 
     /// <summary>Removes <paramref name="removals"/> (the plan's removals, or the part of them the user confirmed).</summary>
     /// <returns>The ids removed: a snapshot being read stays for a later run, with a warning.</returns>

@@ -11,8 +11,9 @@ namespace MongoBackup.Engine.Housekeeping;
 /// each kept full keeps the oplog slices of its restore window, so no kept window loses a slice. The restore-window rule
 /// (<see cref="RestoreWindowRule"/>) also keeps every slice from the oldest full snapshot it keeps on. Slices no kept
 /// window needs go, except those after the newest kept full snapshot: that is where the oplog capture continues.
-/// Failed snapshots go; unfinished ones (no manifest, possibly a backup still running) and damaged ones (a manifest that
-/// cannot be read) are left alone.
+/// Failed snapshots go, and so do unfinished ones (no manifest) once every run that wrote them is known to be gone
+/// (<see cref="SnapshotWriters"/>: a killed or crashed backup); an unfinished one whose writer may still run, and damaged ones
+/// (a manifest that cannot be read), are left alone.
 /// <para>
 /// Given one source (a backup policy's: the deployment it backs up), the rules reach that source's snapshots only: every
 /// other source's are kept, failed ones included, for that source's own policy or a whole-repository retention to decide.
@@ -28,8 +29,14 @@ public static class RetentionPlanner
     /// <param name="snapshots">The repository's listing.</param>
     /// <param name="rules">The rules.</param>
     /// <param name="only">The one source the rules reach (see the class's remarks); every source of the repository when null.</param>
+    /// <param name="writers">
+    /// For snapshots without a manifest, their writer marks as <see cref="SnapshotWriters"/> judged them: one whose writers are
+    /// all gone is an abandoned backup, removed; one that may still be written, or that is missing here (a repository that
+    /// keeps no marks), is left alone.
+    /// </param>
     /// <exception cref="MongoBackupException">InvalidArgument: the rules keep nothing, or one is below 1 (see <see cref="RetentionRules.Validate"/>).</exception>
-    public static RetentionPlan Plan(IReadOnlyCollection<ManifestReadResult> snapshots, RetentionRules rules, SourceIdentity? only = null)
+    public static RetentionPlan Plan(IReadOnlyCollection<ManifestReadResult> snapshots, RetentionRules rules, SourceIdentity? only = null,
+        IReadOnlyDictionary<string, IReadOnlyList<WriterState>>? writers = null)
     {
         ArgumentNullException.ThrowIfNull(rules);
         rules.Validate();
@@ -67,13 +74,35 @@ public static class RetentionPlanner
         foreach (var other in snapshots.Where(s => s.Manifest is not { Status: SnapshotStatus.Complete }))
             decisions.Add(other.Manifest is { } failed
                 ? only is not null && !only.Includes(failed) ? OtherSource(failed, null, only) : Decide(failed, RetentionAction.Remove, $"the backup is marked {failed.Status}; nothing can be restored from it")
-                : new RetentionDecision(other.SnapshotId, null, null, RetentionAction.Keep, other.IsDamaged
-                    ? "its manifest is damaged, so the backup finished and its data may be whole; retention never removes it (Remove-MongoSnapshot -Id with -Force does)"
-                    : "it has no manifest (an unfinished backup, or one still running); retention leaves it alone", null));
+                : other.IsDamaged
+                    ? Unfinished(other, RetentionAction.Keep,
+                        "its manifest is damaged, so the backup finished and its data may be whole; retention never removes it (Remove-MongoSnapshot -Id with -Force does)")
+                    : Unfinished(other, writers));
 
         return new RetentionPlan(decisions.OrderByDescending(d => d.StartTime ?? DateTimeOffset.MaxValue)
             .ThenByDescending(d => d.SnapshotId, StringComparer.Ordinal).ToList()) { Warnings = warnings, Source = only };
     }
+
+    /// <summary>
+    /// A snapshot without a manifest: removed once every run that wrote it is known to be gone (an abandoned backup, whose
+    /// files only take space), left alone while one may still be writing it, or when its writers could not be read.
+    /// Being of no source (no manifest names one), it is judged the same under a policy's one-source rules.
+    /// </summary>
+    private static RetentionDecision Unfinished(ManifestReadResult found, IReadOnlyDictionary<string, IReadOnlyList<WriterState>>? writers)
+    {
+        if (writers is null || !writers.TryGetValue(found.SnapshotId, out var judged))
+            return Unfinished(found, RetentionAction.Keep, "it has no manifest (an unfinished backup, or one still running) and its writer marks cannot be read here; retention leaves it alone");
+        if (judged.FirstOrDefault(w => w.MayBeWriting) is { } live)
+            return Unfinished(found, RetentionAction.Keep,
+                $"it has no manifest yet and is still being written by {live.Mark.Holder}, whose writer mark runs until {live.Mark.ExpiresAt:u} ({live.Why}); " +
+                "retention never removes a snapshot whose writer may be running");
+        return Unfinished(found, RetentionAction.Remove,
+            $"it is an abandoned unfinished backup: it has no manifest and nothing can be restored from it, and its writer is gone ({SnapshotWriters.Abandoned(judged)})");
+    }
+
+    /// <summary>A decision on a snapshot without a readable manifest: its kind and start read from its id, which say them too.</summary>
+    private static RetentionDecision Unfinished(ManifestReadResult found, RetentionAction action, string reason) =>
+        new(found.SnapshotId, SnapshotIds.KindOf(found.SnapshotId), SnapshotIds.StartOf(found.SnapshotId), action, reason, null);
 
     private static RetentionDecision OtherSource(SnapshotManifest snapshot, SourceGroup? group, SourceIdentity only) => Decide(snapshot, RetentionAction.Keep,
         $"{RetentionPlan.OtherSourcePrefix}{group?.Describe() ?? SnapshotSources.Describe(snapshot)}, not {only}, the one source these rules reach: " +

@@ -7,7 +7,8 @@ namespace MongoBackup.Engine.Housekeeping;
 /// Deletes snapshots from a repository, refusing (unless forced) when that would break a restore window that
 /// stays, or when a snapshot's manifest is damaged (its data may be whole); and refusing, forced or not, a snapshot
 /// that a restore, test or copy is reading (its <see cref="SnapshotReadLease"/>) or that a backup, slice or copy is
-/// still writing (its writer mark). Snapshots without a manifest whose writer is gone (crashed backups) can always be removed.
+/// still writing (its writer mark, as <see cref="SnapshotWriters"/> judges it). Snapshots without a manifest whose writer is
+/// gone (killed or crashed backups) can always be removed.
 /// </summary>
 public sealed class SnapshotRemover(IEngineObserver observer, TimeProvider? clock = null)
 {
@@ -45,7 +46,11 @@ public sealed class SnapshotRemover(IEngineObserver observer, TimeProvider? cloc
         // Newest first: should removal stop half-way, the older snapshots that newer ones build on are still there.
         var removing = ids.Distinct(StringComparer.Ordinal).OrderByDescending(i => i, StringComparer.Ordinal).ToList();
         if (repository.Marks is { } marks)
-            removing = await HoldOffUsersAsync(repository, marks, removing, skipBeingRead, ct).ConfigureAwait(false);
+        {
+            var unfinished = (await catalog.FoundAsync(ct).ConfigureAwait(false)).Where(f => f.Manifest is null && !f.IsDamaged)
+                .Select(f => f.SnapshotId).ToHashSet(StringComparer.Ordinal);
+            removing = await HoldOffUsersAsync(repository, marks, removing, unfinished, skipBeingRead, ct).ConfigureAwait(false);
+        }
         foreach (var blocker in blockers.Where(b => removing.Contains(b.SnapshotId, StringComparer.Ordinal)))
             observer.Warning($"Removing anyway (-Force): {blocker.Reason}");
         foreach (var id in removing)
@@ -64,49 +69,76 @@ public sealed class SnapshotRemover(IEngineObserver observer, TimeProvider? cloc
     /// </summary>
     public async Task DeleteForReplacementAsync(ISnapshotRepository repository, string id, CancellationToken ct)
     {
-        if (repository.Marks is { } marks) await HoldOffUsersAsync(repository, marks, [id], skipInUse: false, ct).ConfigureAwait(false);
+        if (repository.Marks is { } marks) await HoldOffUsersAsync(repository, marks, [id], new HashSet<string>(), skipInUse: false, ct).ConfigureAwait(false);
         await repository.DeleteSnapshotAsync(id, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// What the removal of <paramref name="ids"/> would meet from runs using them, judged as <see cref="RemoveAsync(SnapshotCatalog, IReadOnlyCollection{string}, bool, CancellationToken, bool)"/>
+    /// judges them but without marking anything (a dry run): the refusal that removal would throw (SnapshotBeingWritten,
+    /// SnapshotBeingRead; -Force does not change it), or null when no run holds them.
+    /// </summary>
+    public async Task<MongoBackupException?> UsersRefusalAsync(ISnapshotRepository repository, IReadOnlyCollection<string> ids, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(repository);
+        if (repository.Marks is not { } marks) return null;
+        var users = await UsersAsync(marks, ids, ct).ConfigureAwait(false);
+        return users.Count == 0 ? null : UsersRefusal(repository, users);
     }
 
     /// <summary>
     /// Marks the snapshots as being removed, then looks for readers and writers: a snapshot being read or still being
     /// written keeps its data (the mark is taken back) and either refuses the removal or, when skipping, is left out of it.
+    /// A snapshot listed without a manifest (<paramref name="unfinished"/>) is looked at once more under the mark: one whose
+    /// run committed it since the listing (and then let go of its writer mark) is complete now, and stays.
     /// </summary>
-    private async Task<List<string>> HoldOffUsersAsync(ISnapshotRepository repository, ISnapshotMarks marks, List<string> ids, bool skipInUse,
-        CancellationToken ct)
+    private async Task<List<string>> HoldOffUsersAsync(ISnapshotRepository repository, ISnapshotMarks marks, List<string> ids,
+        IReadOnlySet<string> unfinished, bool skipInUse, CancellationToken ct)
     {
         var mark = await SnapshotRemovalMarks.MarkAsync(marks, ids, $"{RepositoryLeases.NewHolderId()} (removal)", _clock, ct).ConfigureAwait(false);
-        var users = new List<(string Id, string Use)>();
-        var written = false;
-        foreach (var id in ids)
-        {
-            foreach (var writer in await SnapshotRemovalMarks.LiveWritersAsync(marks, id, _clock, ct).ConfigureAwait(false))
-            {
-                written = true;
-                users.Add((id, $"Snapshot {id} is still being written by {writer.Holder}, whose writer mark runs until {writer.ExpiresAt:u}."));
-            }
-            foreach (var reader in await SnapshotRemovalMarks.LiveReadersAsync(marks, id, _clock, ct).ConfigureAwait(false))
-                users.Add((id, $"Snapshot {id} is being read by {reader.Holder}, whose read lease runs until {reader.ExpiresAt:u}."));
-        }
+        var users = await UsersAsync(marks, ids, ct).ConfigureAwait(false);
+        foreach (var id in ids.Where(unfinished.Contains).Except(users.Select(u => u.Id), StringComparer.Ordinal).ToList())
+            if (await repository.ReadManifestAsync(id, ct).ConfigureAwait(false) is { Manifest: not null })
+                users.Add(new SnapshotUser(id, $"Snapshot {id} was listed without a manifest, but its run has committed it since: it is complete now, and was listed again before any removal.", Writing: true));
         if (users.Count == 0) return ids;
 
         var usedIds = users.Select(u => u.Id).Distinct(StringComparer.Ordinal).ToList();
-        var described = string.Join(" ", users.Select(u => u.Use));
         if (!skipInUse)
         {
             await SnapshotRemovalMarks.ClearAsync(marks, ids, mark).ConfigureAwait(false);
-            throw new MongoBackupException(written ? ErrorIds.SnapshotBeingWritten : ErrorIds.SnapshotBeingRead,
-                $"Nothing was removed from {repository.Location}: {described} Removing it now would break that run half-way (-Force does not change that); " +
-                "run the removal again once that run is done or its mark has run out.", target: usedIds[0]);
+            throw UsersRefusal(repository, users);
         }
         await SnapshotRemovalMarks.ClearAsync(marks, usedIds, mark).ConfigureAwait(false);
-        observer.Warning($"Not removed now, removed by a later run: {described}");
+        observer.Warning($"Not removed now, removed by a later run: {string.Join(" ", users.Select(u => u.Use))}");
         return ids.Except(usedIds, StringComparer.Ordinal).ToList();
     }
 
     // Each blocker's reason ends with its own way out (remove what it needs with it, or leave it out); -Force is the
     // other, said once after them all.
     private const string ForceRemovesAnyway = "Or use -Force to remove them anyway.";
+
+    /// <summary>A run that holds a snapshot a removal would take: what it is doing, as a sentence, and whether it writes it.</summary>
+    private sealed record SnapshotUser(string Id, string Use, bool Writing);
+
+    /// <summary>The runs that hold <paramref name="ids"/>: writers that may still be writing (<see cref="SnapshotWriters"/>) and live readers.</summary>
+    private async Task<List<SnapshotUser>> UsersAsync(ISnapshotMarks marks, IEnumerable<string> ids, CancellationToken ct)
+    {
+        var users = new List<SnapshotUser>();
+        foreach (var id in ids)
+        {
+            foreach (var writer in await SnapshotWriters.LiveAsync(marks, id, _clock, ct).ConfigureAwait(false))
+                users.Add(new SnapshotUser(id, writer.Refusal(id), Writing: true));
+            foreach (var reader in await SnapshotRemovalMarks.LiveReadersAsync(marks, id, _clock, ct).ConfigureAwait(false))
+                users.Add(new SnapshotUser(id, $"Snapshot {id} is being read by {reader.Holder}, whose read lease runs until {reader.ExpiresAt:u}.", Writing: false));
+        }
+        return users;
+    }
+
+    /// <summary>The refusal of a removal that met <paramref name="users"/>: the one wording of the removal and its dry run.</summary>
+    private static MongoBackupException UsersRefusal(ISnapshotRepository repository, IReadOnlyList<SnapshotUser> users) =>
+        new(users.Any(u => u.Writing) ? ErrorIds.SnapshotBeingWritten : ErrorIds.SnapshotBeingRead,
+            $"Nothing was removed from {repository.Location}: {string.Join(" ", users.Select(u => u.Use))} Removing it now would break that run half-way " +
+            "(-Force does not change that); run the removal again once that run is done or its mark has run out.", target: users[0].Id);
 
     /// <summary>
     /// The error for a removal that would break kept restore windows or take a damaged snapshot: every reason, by name.

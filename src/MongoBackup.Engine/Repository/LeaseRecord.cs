@@ -12,6 +12,15 @@ public sealed record LeaseRecord(
     [property: JsonPropertyName("token")] string Token,
     [property: JsonPropertyName("expires")] DateTimeOffset ExpiresAt)
 {
+    /// <summary>
+    /// The process that holds it (host, pid, pid scope, start), so a run on the same machine can tell a holder that died
+    /// from one that runs (<see cref="WriterProcess.Judge"/>); null in marks written before it was recorded, and in records
+    /// that never need it.
+    /// </summary>
+    [JsonPropertyName("process")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public WriterProcess? Process { get; init; }
+
     private static readonly JsonSerializerOptions Options = new() { WriteIndented = true, TypeInfoResolver = RepositoryJsonContext.Default };
 
     /// <summary>Whether the lease still holds at <paramref name="now"/>.</summary>

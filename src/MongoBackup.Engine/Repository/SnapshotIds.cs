@@ -30,4 +30,20 @@ public static class SnapshotIds
         ArgumentException.ThrowIfNullOrWhiteSpace(id);
         if (!CanNameSnapshot(id)) throw new ArgumentException($"'{id}' is not a valid snapshot id.", nameof(id));
     }
+
+    /// <summary>
+    /// The start time an id of <see cref="NewId"/>'s form carries (to the second), or null for another name: what a snapshot
+    /// without a readable manifest is listed and ordered by.
+    /// </summary>
+    public static DateTimeOffset? StartOf(string id) =>
+        id is { Length: >= 16 } && DateTimeOffset.TryParseExact(id[..16], "yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture,
+            DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var start)
+            ? start
+            : null;
+
+    /// <summary>The kind an id of <see cref="NewId"/>'s form names ("-full-", "-oplog-"), or null for another name.</summary>
+    public static SnapshotKind? KindOf(string id) =>
+        id.Contains("-full-", StringComparison.Ordinal) ? SnapshotKind.Full
+        : id.Contains("-oplog-", StringComparison.Ordinal) ? SnapshotKind.Oplog
+        : null;
 }

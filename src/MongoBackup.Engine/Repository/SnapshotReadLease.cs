@@ -146,7 +146,9 @@ public sealed class SnapshotReadLease : IAsyncDisposable
         Action<string> verbose, TimeProvider clock, TimeSpan? duration)
     {
         var span = duration ?? DefaultDuration;
-        var record = new LeaseRecord($"{RepositoryLeases.NewHolderId()} ({purpose})", Guid.NewGuid().ToString("N"), clock.GetUtcNow() + span);
+        // The process is recorded so that, once this one is gone, a run on the same machine need not wait for the mark to lapse.
+        var record = new LeaseRecord($"{RepositoryLeases.NewHolderId()} ({purpose})", Guid.NewGuid().ToString("N"), clock.GetUtcNow() + span)
+            { Process = WriterProcess.Current };
         return new SnapshotReadLease(marks, ids, record, prefix, warning, verbose, clock, span);
     }
 

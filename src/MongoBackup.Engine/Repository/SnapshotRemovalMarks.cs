@@ -32,9 +32,12 @@ public static class SnapshotRemovalMarks
     public static Task<IReadOnlyList<LeaseRecord>> LiveReadersAsync(ISnapshotMarks marks, string id, TimeProvider clock, CancellationToken ct) =>
         LiveAsync(marks, id, SnapshotReadLease.MarkPrefix, clock, ct);
 
-    /// <summary>The live writers of a snapshot: a backup, slice or copy still writing it (a crashed writer's expired mark does not count).</summary>
-    public static Task<IReadOnlyList<LeaseRecord>> LiveWritersAsync(ISnapshotMarks marks, string id, TimeProvider clock, CancellationToken ct) =>
-        LiveAsync(marks, id, SnapshotReadLease.WriterMarkPrefix, clock, ct);
+    /// <summary>
+    /// The writers of a snapshot that may still be writing it: a backup, slice or copy (a crashed writer's expired mark does not
+    /// count, nor one whose process on this machine is gone), as <see cref="SnapshotWriters"/> judges them.
+    /// </summary>
+    public static Task<IReadOnlyList<WriterState>> LiveWritersAsync(ISnapshotMarks marks, string id, TimeProvider clock, CancellationToken ct) =>
+        SnapshotWriters.LiveAsync(marks, id, clock, ct);
 
     /// <summary>A live removal of the snapshot, or null.</summary>
     public static async Task<LeaseRecord?> LiveRemovalAsync(ISnapshotMarks marks, string id, TimeProvider clock, CancellationToken ct) =>

@@ -84,7 +84,7 @@ public sealed partial class GetMongoSnapshotCommand : MongoEngineCmdlet
                 WriteWarning($"Snapshot '{result.SnapshotId}' is Damaged and skipped: its manifest '{manifestFile}' cannot be read, " +
                     $"though the backup finished and its data may be whole. {result.Error}");
             }
-            if (IncludeIncomplete) snapshots.Add(MongoSnapshot.Unreadable(result, repository, result.IsDamaged ? null : Await(ct => LiveWriterAsync(repository, result.SnapshotId, ct))));
+            if (IncludeIncomplete) snapshots.Add(MongoSnapshot.Unreadable(result, repository, result.IsDamaged ? null : Await(ct => WritersAsync(repository, result.SnapshotId, ct))));
         }
 
         var complete = snapshots.Count(s => !s.IsUnreadable);
@@ -94,7 +94,7 @@ public sealed partial class GetMongoSnapshotCommand : MongoEngineCmdlet
         // Says what the repository holds: only when it was listed (an id read directly that is missing is its own error).
         if (complete == 0 && direct is null) WriteWarning(NoSnapshots(repository, found));
         var chosen = Select(snapshots, found, sourceIds, repository);
-        ReportMissingIds(snapshots, repository);
+        ReportMissingIds(snapshots, found, repository);
         if (complete > 0 && NothingMatched(snapshots, repository) is { } nothing) WriteWarning(nothing);
         WriteObject(chosen, enumerateCollection: true);
     });
@@ -226,24 +226,47 @@ public sealed partial class GetMongoSnapshotCommand : MongoEngineCmdlet
     }
 
     /// <summary>
-    /// The live writer lease of a snapshot without a manifest (<see cref="SnapshotRemovalMarks.LiveWritersAsync"/>): a run
-    /// still writing it renews one (a continuous capture's open slice, a backup not yet committed); one that stopped or
-    /// crashed leaves none, or one that has lapsed. Null when there is none, or the repository keeps no marks.
+    /// The writer marks of a snapshot without a manifest, judged by <see cref="SnapshotWriters"/>: a run still writing it
+    /// renews one (a continuous capture's open slice, a backup not yet committed); one that was killed or crashed leaves
+    /// one that has lapsed, or whose process on this machine is gone. Null when the repository keeps no marks.
     /// </summary>
-    private static async Task<LeaseRecord?> LiveWriterAsync(ISnapshotRepository repository, string id, CancellationToken ct) =>
-        repository.Marks is { } marks
-            ? (await SnapshotRemovalMarks.LiveWritersAsync(marks, id, TimeProvider.System, ct).ConfigureAwait(false)).FirstOrDefault()
-            : null;
+    private static async Task<IReadOnlyList<WriterState>?> WritersAsync(ISnapshotRepository repository, string id, CancellationToken ct) =>
+        repository.Marks is { } marks ? await SnapshotWriters.JudgeAsync(marks, id, TimeProvider.System, ct).ConfigureAwait(false) : null;
 
-    private void ReportMissingIds(IReadOnlyCollection<MongoSnapshot> snapshots, ISnapshotRepository repository)
+    /// <summary>
+    /// An exact -Id that names no snapshot listed is an error: "there is none", or, for a snapshot folder without a manifest
+    /// left out for want of -IncludeIncomplete, what it is (still being written, or abandoned by a run that is gone) and how
+    /// to see it and remove it.
+    /// </summary>
+    private void ReportMissingIds(IReadOnlyCollection<MongoSnapshot> snapshots, IReadOnlyCollection<ManifestReadResult> found, ISnapshotRepository repository)
     {
         foreach (var id in (Id ?? []).Where(i => !WildcardPattern.ContainsWildcardCharacters(i)))
         {
             if (snapshots.Any(s => string.Equals(s.Id, id, StringComparison.OrdinalIgnoreCase))) continue;
-            var error = new MongoBackupException(ErrorIds.SnapshotNotFound,
-                $"There is no snapshot '{id}' in the repository '{repository.Location}'.", target: id);
+            var unreadable = found.FirstOrDefault(f => f.Manifest is null && string.Equals(f.SnapshotId, id, StringComparison.OrdinalIgnoreCase));
+            var error = unreadable is null
+                ? new MongoBackupException(ErrorIds.SnapshotNotFound, $"There is no snapshot '{id}' in the repository '{repository.Location}'.", target: id)
+                : Unlisted(MongoSnapshot.Unreadable(unreadable, repository, unreadable.IsDamaged ? null : Await(ct => WritersAsync(repository, unreadable.SnapshotId, ct))));
             WriteError(Pipeline.EngineErrors.ToRecord(error));
         }
+    }
+
+    /// <summary>The error for a snapshot without a usable manifest named by -Id without -IncludeIncomplete: what it is, and what can be done with it.</summary>
+    private static MongoBackupException Unlisted(MongoSnapshot snapshot)
+    {
+        var show = $"Get-MongoSnapshot -Repository '{snapshot.Repository}' -Id {snapshot.Id} -IncludeIncomplete";
+        return snapshot.Status switch
+        {
+            MongoSnapshot.InProgressStatus => new MongoBackupException(ErrorIds.SnapshotBeingWritten,
+                $"Snapshot '{snapshot.Id}' in '{snapshot.Repository}' is not complete: it is InProgress, still being written by {snapshot.BeingWrittenBy}, " +
+                $"and is listed once its manifest is committed. {show} shows it now.", target: snapshot.Id),
+            MongoSnapshot.DamagedStatus => new MongoBackupException(ErrorIds.CorruptFile,
+                $"Snapshot '{snapshot.Id}' in '{snapshot.Repository}' is Damaged and not listed: {snapshot.Problem} {show} shows it; " +
+                $"only Remove-MongoSnapshot -Repository '{snapshot.Repository}' -Id {snapshot.Id} -Force removes it.", target: snapshot.Id),
+            _ => new MongoBackupException(ErrorIds.SnapshotNotFound,
+                $"Snapshot '{snapshot.Id}' in '{snapshot.Repository}' is Incomplete, so it is not listed: {snapshot.Problem} {show} shows it; " +
+                $"Remove-MongoSnapshot -Repository '{snapshot.Repository}' -Id {snapshot.Id} removes it.", target: snapshot.Id),
+        };
     }
 
     /// <summary>

@@ -59,11 +59,15 @@ public sealed class RemoveMongoSnapshotCommand : MongoSnapshotCmdlet
             if (IsWhatIf())
             {
                 // The dry run: every snapshot as a step; when the removal would be refused, all of it is (nothing is removed),
-                // each step saying why: its own reason, or the snapshots of the set that may not go.
+                // each step saying why: its own reason, or the snapshots of the set that may not go. The refusals are the real
+                // run's, in its order: the restore-window and damage guard (unless -Force), then the runs reading or still
+                // writing them (judged as the removal judges them, -Force or not), with the same words.
+                var users = blockers.Count > 0 && !Force ? null
+                    : Await(ct => new SnapshotRemover(Engine.Events.NullObserver.Instance).UsersRefusalAsync(repository, ids, ct));
                 foreach (var chosen in group.DistinctBy(c => c.Id))
                     WritePlannedAction("Remove", chosen.Id, $"{Describe(chosen.Snapshot)}snapshot from {repository.Location}" +
                         (blockers.Count > 0 && Force ? $" (-Force: {string.Join(" ", blockers.Select(b => b.Reason))})" : ""), repository.Location,
-                        blockers.Count > 0 && !Force ? SnapshotRemover.RefusalOf(repository, chosen.Id, blockers) : null);
+                        blockers.Count > 0 && !Force ? SnapshotRemover.RefusalOf(repository, chosen.Id, blockers) : users);
                 continue;
             }
             // Refuse before asking: confirming snapshots one by one only to be refused at the end helps nobody.

@@ -191,22 +191,32 @@ public sealed class MongoSnapshot
     public string? BeingWrittenBy { get; init; }
 
     /// <summary>
-    /// A snapshot folder without a usable manifest: Damaged when one exists but cannot be read; else InProgress while
-    /// <paramref name="writer"/>, a live writer lease, says a run is still writing it; else Incomplete.
+    /// A snapshot folder without a usable manifest: Damaged when one exists but cannot be read; else InProgress while one of
+    /// <paramref name="writers"/> (its writer marks, judged by <see cref="SnapshotWriters"/>) may still be writing it; else
+    /// Incomplete, its Problem saying how its writer is known to be gone. Its kind and start are read from its id.
     /// </summary>
-    public static MongoSnapshot Unreadable(ManifestReadResult found, ISnapshotRepository repository, LeaseRecord? writer = null) => new()
+    public static MongoSnapshot Unreadable(ManifestReadResult found, ISnapshotRepository repository, IReadOnlyList<WriterState>? writers = null)
     {
-        Id = found.SnapshotId,
-        // Without a manifest the kind is read from the id ("20261124T221500Z-oplog-3f9a"), which says it too.
-        Kind = found.SnapshotId.Contains("-oplog-", StringComparison.Ordinal) ? nameof(SnapshotKind.Oplog)
-            : found.SnapshotId.Contains("-full-", StringComparison.Ordinal) ? nameof(SnapshotKind.Full) : "",
-        Status = found.IsDamaged ? DamagedStatus : writer is not null ? InProgressStatus : IncompleteStatus,
-        Path = SnapshotFolder(repository, found.SnapshotId),
-        Repository = repository.Location,
-        BeingWrittenBy = found.IsDamaged ? null : writer?.Holder,
-        Problem = found.IsDamaged || writer is null ? found.Error
-            : $"Still being written by {writer.Holder}: its manifest is committed when it ends (its writer lease, renewed while it runs, lapses at {writer.ExpiresAt:u} unless renewed).",
-    };
+        var writer = found.IsDamaged ? null : writers?.FirstOrDefault(w => w.MayBeWriting);
+        var abandoned = found.IsDamaged || writer is not null || writers is null ? null : SnapshotWriters.Abandoned(writers);
+        return new()
+        {
+            Id = found.SnapshotId,
+            // Without a manifest the kind and start are read from the id ("20261124T221500Z-oplog-3f9a"), which says them too.
+            Kind = SnapshotIds.KindOf(found.SnapshotId)?.ToString() ?? "",
+            StartTime = LocalTime.Of(SnapshotIds.StartOf(found.SnapshotId)),
+            Status = found.IsDamaged ? DamagedStatus : writer is not null ? InProgressStatus : IncompleteStatus,
+            Path = SnapshotFolder(repository, found.SnapshotId),
+            Repository = repository.Location,
+            BeingWrittenBy = writer?.Mark.Holder,
+            Problem = writer is not null
+                ? $"Still being written by {writer.Mark.Holder}: its manifest is committed when it ends (its writer lease, renewed while it runs, lapses at {writer.Mark.ExpiresAt:u} unless renewed; {writer.Why})."
+                : abandoned is not null
+                    ? $"Abandoned: {found.Error} The run that wrote it is gone ({abandoned}); nothing can be restored from it. " +
+                      "Remove-MongoSnapshot removes it, and so does retention (Invoke-MongoSnapshotRetention, a policy's retention step)."
+                    : found.Error,
+        };
+    }
 
     /// <summary>Whether this is a snapshot without a usable manifest (InProgress, Incomplete or Damaged): nothing in it can be read.</summary>
     internal bool IsUnreadable => Status is IncompleteStatus or InProgressStatus or DamagedStatus;

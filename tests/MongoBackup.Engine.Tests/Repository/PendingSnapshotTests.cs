@@ -120,7 +120,9 @@ public sealed class PendingSnapshotTests(ObjectStoreServices services) : IClassF
         var refused = await Assert.ThrowsAsync<MongoBackupException>(() =>
             new SnapshotRemover(new RecordingObserver(), clock).RemoveAsync(repository, [Same], force: true, CancellationToken.None));
         Assert.Equal(ErrorIds.SnapshotBeingWritten, refused.ErrorId);
-        clock.Advance(SnapshotReadLease.DefaultDuration + TimeSpan.FromSeconds(1));
+        // Past the mark's own expiry: it was written (on the wall clock) after the clock was made, later still on a slow store.
+        var mark = LeaseRecord.TryParse((await marks.ReadMarksAsync(Same, SnapshotReadLease.WriterMarkPrefix, CancellationToken.None)).Single().Content)!;
+        clock.Advance(mark.ExpiresAt - clock.GetUtcNow() + TimeSpan.FromSeconds(1));
         await new SnapshotRemover(new RecordingObserver(), clock).RemoveAsync(repository, [Same], force: false, CancellationToken.None);
         Assert.Null(await repository.ReadManifestAsync(Same, CancellationToken.None));
         await crashed.DisposeAsync(); // only to stop its renewal in this test process
