@@ -108,3 +108,50 @@ Describe 'Restore-MongoDatabase -IncludeUsersAndRoles of a snapshot holding admi
         "$($warning[0])" | Should -Match ([regex]::Escape('-Database admin'))
     }
 }
+
+Describe 'Restore-MongoDatabase of a stock mongodump folder whose admin database holds an ordinary collection' {
+    # mongodump without --db dumps admin's collections with the rest (admin/<name>.bson and .metadata.json beside
+    # admin/system.version), and mongorestore --dir restores them with the rest: checked with mongorestore 100.11 on
+    # such a folder, "admin.appdata ... 2 document(s) restored successfully". A collection an application keeps in
+    # admin (a settings or audit collection) must come back from a whole restore, or at least be named, never dropped
+    # with a "Succeeded" result.
+    BeforeAll {
+        $script:adminDump = New-TestFolder
+        Copy-Item -Recurse (Join-Path $fixtures 'usersdump/admin') (Join-Path $adminDump 'admin')
+        Get-ChildItem -Recurse (Join-Path $adminDump 'admin') | ForEach-Object { $_.IsReadOnly = $false }
+        $script:adminCollection = "appsettings_$suffix"
+        Write-BsonFile -Path (Join-Path $adminDump "admin/$adminCollection.bson") -Json '{ "_id": 1, "feature": "on" }', '{ "_id": 2, "feature": "off" }'
+        Set-Content (Join-Path $adminDump "admin/$adminCollection.metadata.json") "{""options"":{},""indexes"":[{""v"":2,""key"":{""_id"":1},""name"":""_id_""}],""collectionName"":""$adminCollection"",""type"":""collection""}"
+        $script:appDatabase = "app_$suffix"
+        New-Item -ItemType Directory (Join-Path $adminDump $appDatabase) | Out-Null
+        Copy-Item (Join-Path $fixtures 'foodump/test/*') (Join-Path $adminDump $appDatabase)
+        Get-ChildItem -Recurse (Join-Path $adminDump $appDatabase) | ForEach-Object { $_.IsReadOnly = $false }
+    }
+    AfterEach {
+        (Get-Collection $uri 'admin' $adminCollection).Database.DropCollection($adminCollection, $none)
+        Remove-Database $appDatabase
+    }
+
+    It 'restores admin''s own collection on a whole restore, as mongorestore --dir does, instead of leaving it out with Succeeded' {
+        $result = Restore-MongoDatabase -ConnectionString $uri -Path $adminDump -WarningVariable warnings -WarningAction SilentlyContinue
+
+        $result.Succeeded | Should -BeTrue
+        @($result.Namespaces.SourceNamespace) | Should -Contain "admin.$adminCollection"
+        Get-DocumentCount (Get-Collection $uri 'admin' $adminCollection) | Should -Be 2
+    }
+
+    It 'restores admin''s collection named exactly by -Collection 'admin.appsettings' instead of refusing it as NothingSelected' {
+        $result = Restore-MongoDatabase -ConnectionString $uri -Path $adminDump -Collection "admin.$adminCollection" -WarningAction SilentlyContinue
+
+        $result.Succeeded | Should -BeTrue
+        Get-DocumentCount (Get-Collection $uri 'admin' $adminCollection) | Should -Be 2
+    }
+
+    It 'does not warn that -Database admin matches nothing when it restores admin''s collection' {
+        $result = Restore-MongoDatabase -ConnectionString $uri -Path $adminDump -Database admin -WarningVariable warnings -WarningAction SilentlyContinue
+
+        Get-DocumentCount (Get-Collection $uri 'admin' $adminCollection) | Should -Be 2
+        @($result.Namespaces.SourceNamespace) | Should -Contain "admin.$adminCollection"
+        @($warnings) -match "'admin' matches nothing" | Should -BeNullOrEmpty
+    }
+}
