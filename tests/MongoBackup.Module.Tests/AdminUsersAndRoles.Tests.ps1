@@ -140,7 +140,7 @@ Describe 'Restore-MongoDatabase of a stock mongodump folder whose admin database
         Get-DocumentCount (Get-Collection $uri 'admin' $adminCollection) | Should -Be 2
     }
 
-    It 'restores admin''s collection named exactly by -Collection 'admin.appsettings' instead of refusing it as NothingSelected' {
+    It 'restores admin''s collection named exactly by -Collection ''admin.appsettings'' instead of refusing it as NothingSelected' {
         $result = Restore-MongoDatabase -ConnectionString $uri -Path $adminDump -Collection "admin.$adminCollection" -WarningAction SilentlyContinue
 
         $result.Succeeded | Should -BeTrue
