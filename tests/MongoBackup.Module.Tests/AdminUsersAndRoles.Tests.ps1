@@ -174,4 +174,17 @@ Describe 'Restore-MongoDatabase of a stock mongodump folder whose admin database
             foreach ($database in 'config', 'local') { (Get-Collection $uri $database $kept).Database.DropCollection($kept, $none) }
         }
     }
+
+    It 'warns, naming -IncludeUsersAndRoles, when a whole restore without it leaves out the users and roles the dump holds' {
+        # mongorestore --dir restores admin.system.users and system.roles by default on a restore without --db
+        # (mongorestore 100.11 on usersdump + a database: reportsUser and manageOpRole restored). Without
+        # -IncludeUsersAndRoles the module leaves them out, which may be its rule, but a DBA rebuilding a server from a
+        # stock dump must be told that its users did not come back (the backup side warns the same way).
+        $whole = Restore-MongoDatabase -ConnectionString $uri -Path $adminDump -Drop -Confirm:$false -WarningVariable wholeWarnings -WarningAction SilentlyContinue
+
+        $whole.Succeeded | Should -BeTrue
+        @(Get-AdminUsers 'reportsUser').Count | Should -Be 0
+        "$wholeWarnings" | Should -Match 'reportsUser'
+        "$wholeWarnings" | Should -Match '-IncludeUsersAndRoles'
+    }
 }
