@@ -13,6 +13,12 @@ public sealed class NamespaceFilter
 {
     private static readonly string[] SystemDatabases = ["admin", "local", "config"];
 
+    // admin's users, roles, auth schema and cluster signing keys (and the temporary collections of a users restore):
+    // never namespaces a filter takes. Users and roles are restored with -IncludeUsersAndRoles (TakesUsersAndRolesOf),
+    // the keys are the server's own (mongodump skips admin.system.keys: mongodump/prepare.go, shouldSkipSystemNamespace).
+    private static readonly HashSet<string> AdminAuthCollections = new(StringComparer.Ordinal)
+        { "system.users", "system.roles", "system.version", "system.keys", "system.new_users", "system.backup_users" };
+
     /// <summary>
     /// A filter from the cmdlets' parameters; each list empty or null when not given.
     /// </summary>
@@ -134,11 +140,13 @@ public sealed class NamespaceFilter
     }
 
     /// <summary>
-    /// Whether the namespace <paramref name="database"/>.<paramref name="collection"/> is taken: every pattern given agrees.
+    /// Whether the namespace <paramref name="database"/>.<paramref name="collection"/> is taken: every pattern given agrees,
+    /// and it is not one of admin's auth or key collections (users and roles are <see cref="TakesUsersAndRolesOf"/>'s).
     /// </summary>
     public bool Includes(string database, string collection)
     {
         if (!IncludesDatabase(database)) return false;
+        if (database == "admin" && AdminAuthCollections.Contains(collection)) return false;
         var ns = database + "." + collection;
         if (Collections.Count > 0 && !Collections.Any(p => p.IsMatch(collection) || p.IsMatch(ns))) return false;
         if (ExcludeCollections.Any(p => p.IsMatch(collection) || p.IsMatch(ns))) return false;

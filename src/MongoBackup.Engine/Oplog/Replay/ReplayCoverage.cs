@@ -7,9 +7,6 @@ namespace MongoBackup.Engine.Oplog.Replay;
 /// </summary>
 public sealed class ReplayCoverage
 {
-    private static readonly HashSet<string> AdminSystemCollections = new(StringComparer.Ordinal)
-        { "system.users", "system.roles", "system.version", "system.keys", "system.new_users", "system.backup_users" };
-
     private readonly NamespaceFilter _scope;
     private readonly string _scopeText;
     private readonly NamespaceFilter _filter;
@@ -32,17 +29,13 @@ public sealed class ReplayCoverage
     /// buckets (system.buckets.NAME) belong to NAME. A rename across databases' copy (<see cref="SystemCollections.IsRenameCopy"/>)
     /// is covered wherever its database may hold a covered collection: its final name comes only with the rename that ends
     /// it, which moves it onto a covered name or, under any other, drops it from the target (<see cref="CollectionRename"/>).
-    /// The module's own collections (<see cref="ModuleCollections"/>) and admin's auth and key collections are never covered.
+    /// The module's own collections (<see cref="ModuleCollections"/>) are never covered, nor admin's auth and key collections (the filter never takes them).
     /// </summary>
     public bool Covers(string database, string collection)
     {
         // The module's own records (a restore's, in the source database while the oplog was written) are never replayed:
         // the target's are the running restore's own.
         if (ModuleCollections.IsModuleOwned(collection)) return false;
-        // admin's users, roles, auth schema and signing keys are never replayed as writes: users and roles come back
-        // with -IncludeUsersAndRoles from the dump's files, and the keys are the target server's own (mongodump skips
-        // admin.system.keys). A restore that takes admin's own collections takes only those.
-        if (database == "admin" && AdminSystemCollections.Contains(collection)) return false;
         if (SystemCollections.IsRenameCopy(collection)) return _scope.IncludesDatabase(database) && _filter.IncludesDatabase(database);
         var name = SystemCollections.OwnerOf(collection);
         return _scope.Includes(database, name) && _filter.Includes(database, name);
