@@ -1,3 +1,5 @@
+using MongoBackup.TestServer.Tests.Support;
+using MongoBackup.Tests;
 using MongoDB.Bson;
 using MongoDB.Driver;
 
@@ -262,5 +264,31 @@ public class CatalogTests : ServerTestBase
         Assert.True(index["hidden"].AsBoolean);
         db.RunCommand<BsonDocument>(BsonDocument.Parse("{collMod: 'events', validator: {at: {$exists: true}}}"));
         Assert.Equal(BsonDocument.Parse("{validator: {at: {$exists: true}}}"), Entry(db, "events")["options"]);
+    }
+
+    /// <summary>
+    /// A collMod that changes a TTL index's expireAfterSeconds is logged with the new and the old value as 64-bit
+    /// integers (CollModIndex's expireAfterSeconds is a safeInt64), whatever type the command gave: so mongod's own
+    /// entries show it in mongo-tools' capture (mongorestore/testdata/oplogs/bson/collMod.bson: o.index.expireAfterSeconds
+    /// and o2.expireAfterSeconds_old are NumberLong). Logged as the command's int32 instead, the entry is one no mongod
+    /// writes, and stock mongorestore 100.11 refuses to replay it ("could not handle collMod on db.coll: expireAfterSeconds
+    /// must be a number (found 120 of type int32)"), so a dump of this server's oplog does not restore with it.
+    /// </summary>
+    [Fact]
+    public void CollMod_of_an_index_expireAfterSeconds_is_logged_as_longs_as_mongod_logs_it()
+    {
+        var captured = BsonFile.ReadAll(FixturePaths.Get("mongorestore/testdata/oplogs/bson/collMod.bson"))
+            .Single(e => e["o"].AsBsonDocument.Contains("collMod"));
+        Assert.Equal(BsonType.Int64, captured["o"]["index"]["expireAfterSeconds"].BsonType);
+        Assert.Equal(BsonType.Int64, captured["o2"]["expireAfterSeconds_old"].BsonType);
+
+        var db = Database("cat");
+        db.RunCommand<BsonDocument>(BsonDocument.Parse("{create: 'sessions'}"));
+        db.RunCommand<BsonDocument>(BsonDocument.Parse("{createIndexes: 'sessions', indexes: [{key: {at: 1}, name: 'at_1', expireAfterSeconds: 60}]}"));
+        db.RunCommand<BsonDocument>(BsonDocument.Parse("{collMod: 'sessions', index: {name: 'at_1', expireAfterSeconds: 120}}"));
+
+        var logged = OplogOf(db.DatabaseNamespace.DatabaseName, new BsonDocument("o.collMod", "sessions")).Single();
+        Assert.Equal((BsonType.Int64, 120L), (logged["o"]["index"]["expireAfterSeconds"].BsonType, logged["o"]["index"]["expireAfterSeconds"].ToInt64()));
+        Assert.Equal((BsonType.Int64, 60L), (logged["o2"]["expireAfterSeconds_old"].BsonType, logged["o2"]["expireAfterSeconds_old"].ToInt64()));
     }
 }

@@ -70,6 +70,8 @@ public static class CollectionCatalog
             // The module's own records (a restore's, kept in the database it failed into) are its bookkeeping, not data.
             if (ModuleCollections.IsModuleOwned(collection)) continue;
             if (name == "local" && collection.StartsWith("oplog.", StringComparison.Ordinal)) continue;
+            // The cluster's signing keys are the server's own; mongodump skips them too (mongodump/prepare.go, shouldSkipSystemNamespace).
+            if (name == "admin" && collection == "system.keys") continue;
             if (!filter.Includes(name, collection)) continue;
 
             var kind = CollectionKinds.FromTypeName(entry.GetValue("type", "collection").AsString);

@@ -16,8 +16,12 @@ namespace MongoBackup.Engine.Cluster;
 /// </summary>
 internal sealed class ShardCopy : ICutShard, IDisposable
 {
-    /// <summary>Databases a shard holds for the cluster's own bookkeeping (config.cache.*, migrationCoordinators, rangeDeletions) and its replica set's: not user data.</summary>
-    private static readonly HashSet<string> InternalDatabases = ["config", "local"];
+    /// <summary>
+    /// Databases a shard holds for the cluster's own bookkeeping (config.cache.*, migrationCoordinators, rangeDeletions)
+    /// and its replica set's: not user data. A shard's admin is its own too (the cluster's admin lives on the config
+    /// servers, which a cluster backup does not dump as a shard).
+    /// </summary>
+    private static readonly HashSet<string> InternalDatabases = ["config", "local", "admin"];
 
     private readonly MongoConnection _connection;
     private readonly OplogSource _oplog;

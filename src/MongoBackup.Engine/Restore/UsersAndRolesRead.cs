@@ -51,6 +51,18 @@ public sealed class UsersAndRolesRead
     private UsersAndRolesRead(IReadOnlyList<AuthDocument> documents, bool noneInDump, Exception? failure, IReadOnlyList<LeftOutAuthDocument>? leftOut = null) =>
         (Documents, NoneInDump, Failure, LeftOut) = (documents, noneInDump, failure, leftOut ?? []);
 
+    /// <summary>
+    /// The dump's per-database user lists of MongoDB 2.4 and earlier ("db.system.users" outside admin): 2.6 moved every
+    /// user into admin.system.users and a server since then does not authenticate from such a list (manual, "Upgrade User
+    /// Authorization Data to 2.6 Format"), so they are never restored; named in a warning so that what is skipped, and why, is said.
+    /// </summary>
+    public IReadOnlyList<string> LegacyUserLists { get; private init; } = [];
+
+    /// <summary>The legacy per-database user lists <paramref name="reader"/> holds (<see cref="LegacyUserLists"/>), as "db.system.users".</summary>
+    public static IReadOnlyList<string> LegacyUserListsIn(IDumpReader reader) =>
+        reader.Namespaces.Where(ns => ns.Database != "admin" && ns.Collection == "system.users")
+            .Select(ns => ns.Database + "." + ns.Collection).Order(StringComparer.Ordinal).ToList();
+
     /// <summary>The users and roles to restore, in dump order; empty on <see cref="Failure"/>.</summary>
     public IReadOnlyList<AuthDocument> Documents { get; }
     /// <summary>
@@ -73,7 +85,7 @@ public sealed class UsersAndRolesRead
         var wanted = reader.Namespaces
             .Where(ns => RestorePlanner.IsAuthCollection(ns) && AuthCollectionOf(ns) is "system.users" or "system.roles")
             .ToList();
-        if (wanted.Count == 0) return new UsersAndRolesRead([], noneInDump: true, failure: null);
+        if (wanted.Count == 0) return new UsersAndRolesRead([], noneInDump: true, failure: null) { LegacyUserLists = LegacyUserListsIn(reader) };
         var documents = new List<AuthDocument>();
         var leftOut = new List<LeftOutAuthDocument>();
         try
@@ -102,7 +114,7 @@ public sealed class UsersAndRolesRead
             return new UsersAndRolesRead([], noneInDump: false, failure: e);
         }
         RefuseMerged(documents);
-        return new UsersAndRolesRead(documents, noneInDump: false, failure: null, leftOut);
+        return new UsersAndRolesRead(documents, noneInDump: false, failure: null, leftOut) { LegacyUserLists = LegacyUserListsIn(reader) };
     }
 
     /// <summary>The admin collection a dump's auth namespace stands for: "system.users" for admin.system.users and for DB.$admin.system.users.</summary>

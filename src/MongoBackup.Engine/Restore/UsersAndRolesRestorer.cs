@@ -25,9 +25,14 @@ public sealed class UsersAndRolesRestorer(IMongoClient client, IEngineObserver o
     public async Task<(long Users, long Roles)> RestoreAsync(string location, UsersAndRolesRead read, bool replaceExisting, CancellationToken ct)
     {
         if (read.Failure is { } failure) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+        if (read.LegacyUserLists.Count > 0)
+            observer.Warning($"{location} holds {string.Join(", ", read.LegacyUserLists)}: per-database user lists of MongoDB 2.4 and " +
+                "earlier, which are not restored (since MongoDB 2.6 users live in admin.system.users, and a server does not sign " +
+                "anyone in from such a list). " + (read.NoneInDump ? "It holds no admin.system.users or system.roles, so no user or role is restored. " : "") +
+                "Create those users on the target (createUser) if they are still needed.");
         if (read.NoneInDump)
         {
-            observer.Warning($"{location} holds no users or roles to restore.");
+            if (read.LegacyUserLists.Count == 0) observer.Warning($"{location} holds no users or roles to restore.");
             return (0, 0);
         }
         if (read.LeftOut.Count > 0) WarnLeftOut(location, read.LeftOut);

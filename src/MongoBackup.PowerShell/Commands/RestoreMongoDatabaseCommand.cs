@@ -63,7 +63,7 @@ public sealed class RestoreMongoDatabaseCommand : MongoRestoreCmdlet
         // What the source holds, unfiltered and unrenamed: read only to name it in a refusal.
         IReadOnlyCollection<PlannedNamespace>? everything = null;
         IReadOnlyCollection<PlannedNamespace> Everything() => everything ??=
-            Await(ct => RestoreRunner.PlanAsync(request with { Filter = NamespaceFilter.Everything, Map = MongoBackup.Engine.Model.NamespaceMap.Identity }, ct));
+            Await(ct => RestoreRunner.PlanAsync(request with { Filter = NamespaceFilter.EveryNamespace, Map = MongoBackup.Engine.Model.NamespaceMap.Identity }, ct));
         // What the dump's oplog creates beyond its files (a dump holding only oplog.bson: all of it), read only when asked.
         IReadOnlyList<string>? createdByOplog = null;
         IReadOnlyList<string> CreatedByOplog() => createdByOplog ??= Await(ct => RestoreRunner.PlanReplayCreatedAsync(request, ct));

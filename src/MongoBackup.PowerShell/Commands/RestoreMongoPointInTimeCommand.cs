@@ -149,7 +149,7 @@ public sealed class RestoreMongoPointInTimeCommand : MongoRestoreCmdlet
     {
         var baseSnapshot = new RepositorySnapshot(request.Repository, plan.Window.BaseSnapshot.Id);
         RequireEveryRenameMatches(plan.FromSnapshot,
-            () => Await(ct => RestoreRunner.PlanAsync(request.Restore with { Snapshot = baseSnapshot, Filter = NamespaceFilter.Everything, Map = MongoBackup.Engine.Model.NamespaceMap.Identity }, ct)),
+            () => Await(ct => RestoreRunner.PlanAsync(request.Restore with { Snapshot = baseSnapshot, Filter = NamespaceFilter.EveryNamespace, Map = MongoBackup.Engine.Model.NamespaceMap.Identity }, ct)),
             $"snapshot {plan.Window.BaseSnapshot.Id}",
             createdLater: pattern => !request.Restore.NoOplogReplay
                 && Await(ct => PointInTimePlan.OplogSelectsAsync(request, plan.Window, new NamespaceFilter(namespaceInclude: [pattern]), ct)));

@@ -16,17 +16,35 @@ public sealed class NamespaceFilterTests
         Server.Where(n => filter.Includes(n.Database, n.Collection)).Select(n => n.Database + "." + n.Collection).ToList();
 
     [Fact]
-    public void With_no_filter_every_user_database_is_taken_and_admin_local_and_config_are_not() =>
-        Assert.Equal(["sales.orders", "sales.orders_2024", "sales.customers", "Sales.orders", "hr.people"], Taken(NamespaceFilter.Everything));
+    public void With_no_filter_every_database_but_local_and_config_is_taken_admin_as_mongodump_takes_it() =>
+        // mongodump without --db dumps admin's collections and mongorestore --dir restores them (mongodump/prepare.go skips
+        // only local, and admin.system.keys); admin's auth collections never, they are the users and roles step's.
+        Assert.Equal(["admin.audit", "sales.orders", "sales.orders_2024", "sales.customers", "Sales.orders", "hr.people"],
+            Taken(NamespaceFilter.Everything));
 
     [Fact]
-    public void A_system_database_is_taken_only_when_named_exactly_not_through_a_wildcard()
+    public void Local_and_config_are_taken_only_when_named_exactly_admin_also_by_star_not_through_another_wildcard()
     {
-        Assert.Equal(["admin.system.version", "admin.audit"], Taken(new NamespaceFilter(databases: ["admin"])));
-        Assert.DoesNotContain("admin.audit", Taken(new NamespaceFilter(databases: ["*"])));
+        Assert.Equal(["admin.audit"], Taken(new NamespaceFilter(databases: ["admin"])));
+        Assert.Contains("admin.audit", Taken(new NamespaceFilter(databases: ["*"])));
+        Assert.DoesNotContain("local.oplog.rs", Taken(new NamespaceFilter(databases: ["*"])));
         Assert.DoesNotContain("admin.audit", Taken(new NamespaceFilter(databases: ["a*"])));
         Assert.Equal(["local.oplog.rs"], Taken(new NamespaceFilter(databases: ["local", "l*"])));
+        Assert.Equal(["config.system.sessions"], Taken(new NamespaceFilter(databases: ["config", "c*"])));
     }
+
+    [Fact]
+    public void A_collection_pattern_naming_a_database_takes_it_local_and_config_too_and_a_bare_name_takes_admins()
+    {
+        Assert.Equal(["admin.audit"], Taken(new NamespaceFilter(collections: ["admin.audit"])));
+        Assert.Equal(["admin.audit"], Taken(new NamespaceFilter(collections: ["audit"])));
+        Assert.Equal(["config.system.sessions"], Taken(new NamespaceFilter(collections: ["config.system.sessions"])));
+        Assert.Empty(Taken(new NamespaceFilter(collections: ["system.sessions"])));
+    }
+
+    [Fact]
+    public void Every_namespace_takes_local_and_config_as_well_for_the_messages_naming_what_a_source_holds() =>
+        Assert.Equal(Server.Skip(1).Select(n => n.Database + "." + n.Collection), Taken(NamespaceFilter.EveryNamespace));
 
     [Fact]
     public void A_namespace_include_naming_a_system_database_takes_it_without_a_database_pattern() =>
@@ -37,7 +55,7 @@ public sealed class NamespaceFilterTests
     {
         Assert.Equal(["sales.orders", "sales.orders_2024", "sales.customers"], Taken(new NamespaceFilter(databases: ["sales"])));
         Assert.Equal(["sales.orders", "sales.orders_2024", "sales.customers", "hr.people"], Taken(new NamespaceFilter(databases: ["[sh]*"])));
-        Assert.Equal(["Sales.orders", "hr.people"], Taken(new NamespaceFilter(databases: ["*"], excludeDatabases: ["sales"])));
+        Assert.Equal(["admin.audit", "Sales.orders", "hr.people"], Taken(new NamespaceFilter(databases: ["*"], excludeDatabases: ["sales"])));
         Assert.Empty(Taken(new NamespaceFilter(databases: ["hr"], excludeDatabases: ["h?"])));
         Assert.False(new NamespaceFilter(excludeDatabases: ["hr"]).IncludesDatabase("hr"));
     }
@@ -47,7 +65,7 @@ public sealed class NamespaceFilterTests
     {
         Assert.Equal(["sales.orders", "sales.orders_2024", "Sales.orders"], Taken(new NamespaceFilter(collections: ["orders*"])));
         Assert.Equal(["sales.orders", "sales.orders_2024"], Taken(new NamespaceFilter(collections: ["sales.order*"])));
-        Assert.Equal(["sales.customers", "hr.people"], Taken(new NamespaceFilter(excludeCollections: ["orders*"])));
+        Assert.Equal(["admin.audit", "sales.customers", "hr.people"], Taken(new NamespaceFilter(excludeCollections: ["orders*"])));
         Assert.Equal(["sales.orders", "sales.customers", "Sales.orders"],
             Taken(new NamespaceFilter(databases: ["?ales"], excludeCollections: ["sales.orders_2024"])));
     }

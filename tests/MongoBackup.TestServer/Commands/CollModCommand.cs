@@ -33,8 +33,7 @@ internal static class CollModCommand
             switch (element.Name)
             {
                 case "index":
-                    ModifyIndex(collection, element.Value.AsBsonDocument, reply);
-                    changes.Add(element);
+                    changes.Add("index", ModifyIndex(collection, element.Value.AsBsonDocument, reply));
                     break;
                 case "cappedSize" or "cappedMax":
                     ResizeCap(collection, options, element);
@@ -96,8 +95,13 @@ internal static class CollModCommand
     /// collMod {index: {name|keyPattern, hidden, expireAfterSeconds, prepareUnique, unique, forceNonUnique}}: changes the
     /// stored spec as MongoDB does (false hidden/prepareUnique and forceNonUnique remove the option) and reports old/new values.
     /// </summary>
-    private static void ModifyIndex(Collection collection, BsonDocument change, BsonDocument reply)
+    /// <returns>The index change as the oplog entry logs it: expireAfterSeconds as a 64-bit integer whatever type the command
+    /// gave, as mongod logs it (mongo-tools' capture of mongod's entry,
+    /// mongorestore/testdata/oplogs/bson/collMod.bson, has o.index.expireAfterSeconds and o2.expireAfterSeconds_old as
+    /// NumberLong).</returns>
+    private static BsonDocument ModifyIndex(Collection collection, BsonDocument change, BsonDocument reply)
     {
+        var logged = new BsonDocument(change.Select(o => o.Name == "expireAfterSeconds" ? new BsonElement(o.Name, new BsonInt64(o.Value.ToInt64())) : o));
         IndexDefinition? index = null;
         if (change.TryGetValue("name", out var name)) index = collection.FindIndex(name.AsString);
         else if (change.TryGetValue("keyPattern", out var key)) index = collection.Indexes.FirstOrDefault(i => i.Key.Equals(key));
@@ -116,9 +120,12 @@ internal static class CollModCommand
                     else spec.Remove(option.Name);
                     break;
                 case "expireAfterSeconds":
-                    reply.Add("expireAfterSeconds_old", spec.GetValue("expireAfterSeconds", BsonNull.Value));
-                    reply.Add("expireAfterSeconds_new", option.Value);
-                    spec["expireAfterSeconds"] = option.Value;
+                    // Old and new as longs, as the entry's o2 and the reply carry them; the spec keeps the long mongod stores
+                    // (IndexMetaData::updateTTLSetting appends the new value as a long long).
+                    var expireAfter = new BsonInt64(option.Value.ToInt64());
+                    reply.Add("expireAfterSeconds_old", spec.TryGetValue("expireAfterSeconds", out var old) && old.IsNumeric ? new BsonInt64(old.ToInt64()) : BsonNull.Value);
+                    reply.Add("expireAfterSeconds_new", expireAfter);
+                    spec["expireAfterSeconds"] = expireAfter;
                     break;
                 case "unique" when option.Value.ToBoolean():
                     reply.Add("unique_new", true);
@@ -134,5 +141,6 @@ internal static class CollModCommand
             }
         }
         collection.ReplaceIndex(index, spec);
+        return logged;
     }
 }

@@ -29,7 +29,7 @@ public sealed class ReplayCoverage
     /// buckets (system.buckets.NAME) belong to NAME. A rename across databases' copy (<see cref="SystemCollections.IsRenameCopy"/>)
     /// is covered wherever its database may hold a covered collection: its final name comes only with the rename that ends
     /// it, which moves it onto a covered name or, under any other, drops it from the target (<see cref="CollectionRename"/>).
-    /// The module's own collections (<see cref="ModuleCollections"/>) are never covered.
+    /// The module's own collections (<see cref="ModuleCollections"/>) are never covered, nor admin's auth and key collections (the filter never takes them).
     /// </summary>
     public bool Covers(string database, string collection)
     {
