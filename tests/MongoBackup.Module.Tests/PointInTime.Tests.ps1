@@ -156,8 +156,9 @@ Describe 'Restore-MongoPointInTime' {
         $result.Documents | Should -Be 25
         $result.SliceEntriesApplied | Should -BeGreaterThan 0
         $result.OplogEntriesApplied | Should -BeGreaterOrEqual $result.SliceEntriesApplied
-        # The default table shows what the target holds after the replay (FinalDocuments), beside the base's id.
-        ($result | Format-Table | Out-String -Width 120) | Should -Match 'FinalDocuments'
+        # The default table (80 columns) names the base's id; the list shows what the target holds after the replay.
+        ($result | Format-Table | Out-String -Width 120) | Should -Match ([regex]::Escape($full.Id))
+        ($result | Format-List | Out-String -Width 120) | Should -Match 'FinalDocuments\s+:\s+\d'
         # The customer added after the drop is after the moment, so it is not there.
         Get-DocumentCount (Get-Collection $uri "$($db)_pitr" 'customers') | Should -Be 5
     }

@@ -44,7 +44,7 @@ Describe 'A full backup of some databases beside one of all of them' {
         $windows[0].BaseSnapshotId | Should -Be $abc.Id
         $windows[0].Scope | Should -Be "databases $a, $b, $c"
         $windows[0].GapAfter | Should -BeNullOrEmpty
-        ($windows | Format-Table | Out-String -Width 200) | Should -Match "Scope[\s\S]*databases $a, $b, $c"
+        ($windows | Format-Table | Out-String -Width 200) | Should -Match "Scope[\s\S]*databases\s+$a,\s+$b,\s+$c"
     }
 
     It 'restores database a from the window, based on the a,b,c backup' {

@@ -69,7 +69,7 @@ Describe 'The housekeeping cmdlets with a cluster snapshot' {
         @($snapshot.Shards.Name) | Should -Be @('shard0', 'shard1')
         ($snapshot.Shards | Measure-Object Documents -Sum).Sum | Should -Be 101
         $table = $snapshot | Format-Table | Out-String -Width 250
-        $table | Should -Match 'Sharded, 2 shards: shop'
+        $table | Should -Match 'Sharded, 2 shards:\s+shop'
         $list = $snapshot | Format-List | Out-String -Width 250
         $list | Should -Match 'Topology\s+: Sharded'
         $list | Should -Match 'Hosts\s+: \S+ \(mongos\)'

@@ -103,7 +103,7 @@ Backup-MongoOplog -ConnectionString '$uri' -Repository '$repository' -Continuous
         $open | Should -HaveCount 1
         $open[0].Status | Should -Be 'InProgress' -Because $duringTable
         $open[0].BeingWrittenBy | Should -BeLike '*oplog*'
-        $duringTable | Should -Match "$($open[0].Id)\s+Oplog\s+InProgress"
+        $duringTable | Should -Match "$($open[0].Id)\s+InProgress"
         @($duringCapture | Where-Object Status -eq 'Incomplete') | Should -HaveCount 0
         { $open[0] | Test-MongoSnapshot -ErrorAction Stop } | Should -Throw -ErrorId 'MongoBackup.SnapshotBeingWritten*'
     }
