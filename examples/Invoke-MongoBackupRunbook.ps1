@@ -395,8 +395,13 @@ try {
     Write-Information "MongoBackup policy: $($result.Action)$snapshot; removed $($result.Removed.Count); $($result.Reason)$retention" -InformationAction Continue
     if ([Console]::IsOutputRedirected -and $Host.Name -eq 'ConsoleHost') {
         # A log file (cron, systemd, Task Scheduler) has no width: the host would lay the result out at 80 columns and
-        # wrap its reason into pieces of a few words. Written as text as wide as its row, one row per run.
-        $result | Format-Table | Out-String -Width 4096 -Stream | ForEach-Object TrimEnd
+        # wrap its reason into pieces of a few words (the module's table view wraps it to fit 80 columns itself). Written
+        # as text as wide as its row, one row per run, the view's columns with the reason unwrapped.
+        $result | Format-Table Action, @{ Label = 'Snapshot'; Expression = { if ($_.Snapshot) { $_.Snapshot.Id } else { '-' } } },
+            @{ Label = 'Removed'; Expression = { $_.Removed.Count }; Alignment = 'Right' },
+            @{ Label = 'Duration'; Expression = { if ($null -ne $_.Duration) { [MongoBackup.TimeText]::Duration($_.Duration) } }; Alignment = 'Right' },
+            @{ Label = 'Reason'; Expression = { if ($_.Removed.Count -gt 0) { "$($_.Reason) $($_.RetentionSummary)" } else { $_.Reason } } } |
+            Out-String -Width 4096 -Stream | ForEach-Object TrimEnd
     }
     else { $result }   # an object for whatever runs the script in-process (Azure Automation keeps it as the job's output)
     if ($CopyTo -and $result.Action -ne 'Skipped') {

@@ -53,6 +53,7 @@ Describe 'Secrets never appear' {
                 Backup-MongoDatabase -ConnectionString $uri -Credential $credential -Repository $repository -Database $db -EncryptionKey $passphrase @common
                 Get-MongoSnapshot -Repository $repository @common
                 Get-MongoRestoreWindow -Repository $repository @common
+                Find-MongoOplogEntry -Repository $repository -Namespace "$db.orders" -EncryptionKey $passphrase @common
                 Test-MongoSnapshot -Repository $repository -Id $full.Id -EncryptionKey $passphrase -ConnectionString $uri -Credential $credential -Confirm:$false @common
                 $full | Restore-MongoDatabase -ConnectionString $uriWithPassword -RenameDatabase "$db=$($db)_a" -EncryptionKey $passphrase -Confirm:$false @common
                 $full | Restore-MongoDatabase -ConnectionString $uri -Credential $credential -RenameDatabase "$db=$($db)_b" -EncryptionKey $passphrase -Confirm:$false @common
@@ -69,6 +70,7 @@ Describe 'Secrets never appear' {
                 try { Backup-MongoDatabase -ConnectionString $uriWithWrongPassword -Repository $repository -Database $db @common } catch { $_ }
                 try { Backup-MongoDatabase -ConnectionString $uri -Credential $wrongCredential -Repository $repository -Database $db @common } catch { $_ }
                 try { $full | Restore-MongoDatabase -ConnectionString $uri -Credential $credential -EncryptionKey (ConvertTo-SecureString 'Wrong-passphrase-1' -AsPlainText -Force) @common } catch { $_ }
+                try { Find-MongoOplogEntry -Repository $repository -Namespace "$db.orders" -EncryptionKey (ConvertTo-SecureString 'Wrong-passphrase-1' -AsPlainText -Force) @common } catch { $_ }
             } *>&1)
         $script:errors = @($Error)
         $script:text = (ConvertTo-AllText ($captured + $errors)) -join "`n"

@@ -57,8 +57,9 @@ Describe 'In New York (TZ=America/New_York)' {
             $window = Get-MongoRestoreWindow -Repository $repository | Select-Object -Last 1
             $table = $window | Format-Table | Out-String -Width 120
             # The DBA copies the To column of the window table and pastes it into -PointInTime.
-            # (To is the one column shown with its offset; From is local time without it.)
-            $copied = [regex]::Matches($table, '\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} [+-]\d\d:\d\d')[0].Value
+            # (From and To are both shown to the millisecond with their offset: To is the second moment on the row.)
+            $shown = [regex]::Matches($table, '\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} [+-]\d\d:\d\d')
+            $copied = $shown[1].Value
             $restore = Restore-MongoPointInTime -ConnectionString $uri -Repository $repository -PointInTime $copied -RenameDatabase "$db=$($db)_ny" -Verbose 4>&1
             $result = $restore | Where-Object { $_ -is [MongoBackup.MongoRestoreResult] }
             # The DBA reads From off Format-List and pastes it back; then types a local time one millisecond earlier.
@@ -75,6 +76,8 @@ Describe 'In New York (TZ=America/New_York)' {
                 OlderThan3h   = @($snapshots | Where-Object StartTime -lt (Get-Date).AddHours(-3)).Count
                 StartOffset   = $snapshots[0].StartTime.ToString('zzz')
                 SnapshotTable = $snapshots | Format-Table | Out-String -Width 120
+                SnapshotList  = $snapshots[0] | Format-List | Out-String -Width 120
+                ShownInTable  = $shown.Count
                 Table         = $table
                 Copied        = $copied
                 WindowTo      = $window.To.ToString('o')
@@ -105,7 +108,12 @@ Describe 'In New York (TZ=America/New_York)' {
 
     It 'shows moments in local time with their offset, in objects and tables' {
         $ny.StartOffset | Should -Be $ny.Offset
-        $ny.SnapshotTable | Should -Match ([regex]::Escape(" $($ny.Offset)"))
+        # The snapshot table (Id | Status | Size | Documents | Contents) shows no time; its list view shows StartTime.
+        $ny.SnapshotList | Should -Match ('(?m)^StartTime\s*: \d{4}-\d\d-\d\d \d\d:\d\d:\d\d ' + [regex]::Escape($ny.Offset) + '$') -Because $ny.SnapshotList
+        $ny.SnapshotList | Should -Not -Match '\+00:00' -Because $ny.SnapshotList
+        $ny.SnapshotTable | Should -Not -Match '\+00:00' -Because $ny.SnapshotTable
+        # The window table shows From and To alike, each with the local offset.
+        $ny.ShownInTable | Should -Be 2 -Because $ny.Table
         $ny.Table | Should -Match ([regex]::Escape(" $($ny.Offset)"))
         $ny.Table | Should -Not -Match '\+00:00'
     }
