@@ -195,6 +195,9 @@ public sealed class ContinuousOplogCapture(IEngineObserver observer)
         if (slice is not { Entries: > 0 })
         {
             if (slice is not null) await slice.AbandonAsync();
+            // A stop that came while the last committed slice's key was judged again cut that check short, and a rotation
+            // may have retired the key meanwhile: judge it once more, so a slice left under a retired key is still named.
+            if (!failing && closed.Count > 0) await CaptureKeyCheck.WarnAfterLastAsync(request, topology, catalog, closed, observer.Warning);
             return;
         }
         try { await CloseAsync(slice, closed, catalog); }

@@ -45,7 +45,7 @@ public sealed class DamagedFileTakeBackTests(MongoServerFixture server) : IDispo
         var (database, repository, manifest) = await _snapshots.BackUpAsync(Compression.None);
         var target = TestDatabases.NewName("resume_r");
         // An interrupted restore of the snapshot left its first 100 items; then the file is found damaged past them.
-        await InterruptedRestore.RunAsync(Request(repository, manifest.Id, database, target, resume: false));
+        await InterruptedRestore.RunAsync(Request(repository, manifest.Id, database, target, resume: false), $"{database}.items");
         var items = server.Client.GetDatabase(target).GetCollection<BsonDocument>("items");
         var held = await items.Find(FilterDefinition<BsonDocument>.Empty).Sort(new BsonDocument("_id", 1)).Limit(100).ToListAsync();
         await items.DeleteManyAsync(new BsonDocument("_id", new BsonDocument("$gt", held[^1]["_id"])));

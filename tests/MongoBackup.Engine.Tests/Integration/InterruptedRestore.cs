@@ -9,22 +9,26 @@ namespace MongoBackup.Engine.Tests.Integration;
 /// </summary>
 internal static class InterruptedRestore
 {
-    /// <summary>Runs <paramref name="request"/> and stops it once the first namespace's documents are in.</summary>
-    public static Task RunAsync(RestoreRequest request) =>
-        RunAsync((observer, ct) => new RestoreRunner(observer).RunAsync(request, ct));
+    /// <summary>
+    /// Runs <paramref name="request"/> and stops it once the first namespace's documents are in, or, given
+    /// <paramref name="source"/> (a source namespace such as "db.items"), once that namespace's documents are in:
+    /// namespaces restore in parallel, so which one finishes first is the machine's choice.
+    /// </summary>
+    public static Task RunAsync(RestoreRequest request, string? source = null) =>
+        RunAsync((observer, ct) => new RestoreRunner(observer).RunAsync(request, ct), source);
 
-    /// <summary>Runs a restore (<paramref name="restore"/>: a point-in-time one, say) and stops it once the first namespace's documents are in.</summary>
-    public static async Task RunAsync(Func<IEngineObserver, CancellationToken, Task> restore)
+    /// <summary>Runs a restore (<paramref name="restore"/>: a point-in-time one, say) and stops it once the first namespace's documents (or <paramref name="source"/>'s) are in.</summary>
+    public static async Task RunAsync(Func<IEngineObserver, CancellationToken, Task> restore, string? source = null)
     {
         using var stop = new CancellationTokenSource();
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => restore(new StopAfterData(stop), stop.Token));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => restore(new StopAfterData(stop, source), stop.Token));
     }
 
-    private sealed class StopAfterData(CancellationTokenSource stop) : IEngineObserver
+    private sealed class StopAfterData(CancellationTokenSource stop, string? source) : IEngineObserver
     {
         public void Verbose(string message)
         {
-            if (message.Contains("documents restored from", StringComparison.Ordinal)) stop.Cancel();
+            if (message.Contains("documents restored from", StringComparison.Ordinal) && (source is null || message.EndsWith($" restored from {source}.", StringComparison.Ordinal))) stop.Cancel();
         }
 
         public void Warning(string message) { }
