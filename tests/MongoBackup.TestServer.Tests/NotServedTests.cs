@@ -26,9 +26,6 @@ public class NotServedTests : ServerTestBase
 
     [InMemoryTheory(Served)]
     [InlineData("distinct", "{distinct: 'items', key: 't'}")]
-    // convertToCapped (src/mongo/db/commands/collection_to_capped.cpp) copies into a temporary capped collection and
-    // renames it over the original, which the oplog shows; this server does not imitate that.
-    [InlineData("convertToCapped", "{convertToCapped: 'items', size: 4096}")]
     public void Commands_not_served_fail_with_CommandNotFound_and_change_nothing(string name, string command)
     {
         var items = Items();

@@ -24,6 +24,7 @@ internal sealed class CatalogCommands : ICommandGroup
         table.Add("dropDatabase", DropDatabase);
         table.Add("renameCollection", RenameCollection);
         table.Add("collMod", CollModCommand.Run);
+        table.Add("convertToCapped", ConvertToCapped);
         table.Add("dbStats", DbStats);
         table.Add("collStats", CollStats);
     }
@@ -121,7 +122,28 @@ internal sealed class CatalogCommands : ICommandGroup
             if (!GenericArguments.IsGeneric(element.Name) && element.Name != "idIndex") options.Add(element);
         // A default collation is checked as an index's is (indexes inherit it): malformed or not implemented is refused.
         if (options.TryGetValue("collation", out var collation)) CollationKeys.For(new BsonDocument("collation", collation));
+        // create_collection.cpp (CmdCreate::typedRun): without a clustered index, size or max need capped true.
+        if (!options.Contains("clusteredIndex") && (options.Contains("size") || options.Contains("max")) &&
+            !(options.TryGetValue("capped", out var capped) && capped.ToBoolean()))
+            throw CommandFailure.InvalidOptions("the 'capped' field needs to be true when either the 'size' or 'max' fields are present");
         context.Server.CatalogWriter.Create(context.Database, name, options, context.Writes);
+        return new BsonDocument();
+    }
+
+    /// <summary>
+    /// convertToCapped {convertToCapped: coll, size}: db/commands/collection_to_capped.cpp reads size as a number (0 is
+    /// "invalid command spec"); a view is refused; the conversion is <see cref="CatalogWriter.ConvertToCapped"/>.
+    /// </summary>
+    private static BsonDocument ConvertToCapped(CommandContext context)
+    {
+        var name = context.CollectionName();
+        var size = context.Body.GetValue("size", BsonNull.Value) is { IsNumeric: true } given ? given.ToInt64() : 0;
+        if (size == 0) throw CommandFailure.InvalidOptions("invalid command spec");
+        var collection = context.Server.Catalog.Find(context.Database, name)
+            ?? throw CommandFailure.NamespaceNotFound($"source collection {context.Database}.{name} does not exist");
+        if (collection.Kind != CollectionKind.Collection)
+            throw new CommandFailure(166, "CommandNotSupportedOnView", $"cloneCollectionAsCapped not supported for views: {collection.Namespace}");
+        context.Server.CatalogWriter.ConvertToCapped(collection, size, context.Writes);
         return new BsonDocument();
     }
 
@@ -131,7 +153,14 @@ internal sealed class CatalogCommands : ICommandGroup
         if (!context.Body.TryGetValue("indexes", out var indexes) || indexes is not BsonArray specs || specs.Count == 0)
             throw CommandFailure.BadValue("createIndexes needs a non-empty 'indexes' array");
         var writes = context.Writes;
+        foreach (var spec in specs.OfType<BsonDocument>())
+            if (spec.GetValue("key", BsonNull.Value) is BsonDocument key && IndexKeyPatternRules.Refusal(key) is { } refusal)
+                // create_indexes.cpp (parseAndValidateIndexSpecs) gives validateIndexSpec's reason the spec as context.
+                throw new CommandFailure(67, "CannotCreateIndex", $"Error in specification {ShellForm(spec)} :: caused by :: {refusal}");
         var existing = context.Server.Catalog.Find(context.Database, name);
+        // index_catalog_impl.cpp (prepareSpecForCreate): no TTL index on a capped collection.
+        if (existing is { IsCapped: true } && specs.OfType<BsonDocument>().Any(s => s.Contains("expireAfterSeconds")))
+            throw new CommandFailure(67, "CannotCreateIndex", "Cannot create TTL index on a capped collection");
         if (existing is { Kind: CollectionKind.Timeseries })
         {
             // MongoDB builds a time-series collection's indexes on its buckets, with the keys rewritten.
@@ -155,6 +184,21 @@ internal sealed class CatalogCommands : ICommandGroup
         if (created == 0) reply.Add("note", "all indexes already exist");
         return reply;
     }
+
+    /// <summary>
+    /// A document as BSONObj::toString writes it into messages ({ key: { d: "" }, name: "d_1" }); the forms of values
+    /// other than strings, numbers, booleans and documents are the driver's shell JSON's, not mongod's.
+    /// </summary>
+    private static string ShellForm(BsonValue value) => value switch
+    {
+        BsonDocument { ElementCount: 0 } => "{}",
+        BsonDocument d => "{ " + string.Join(", ", d.Select(e => $"{e.Name}: {ShellForm(e.Value)}")) + " }",
+        BsonArray a => "[ " + string.Join(", ", a.Select(ShellForm)) + " ]",
+        BsonString s => "\"" + s.Value + "\"",
+        BsonDouble d => d.Value == Math.Floor(d.Value) && !double.IsInfinity(d.Value) ? d.Value.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture) : d.Value.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        BsonBoolean b => b.Value ? "true" : "false",
+        _ => value.ToJson(),
+    };
 
     private static Collection? BucketsOf(CommandContext context, Collection timeseries) =>
         context.Server.Catalog.Find(timeseries.Database, "system.buckets." + timeseries.Name);

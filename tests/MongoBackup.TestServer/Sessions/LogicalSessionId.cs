@@ -23,4 +23,9 @@ internal static class LogicalSessionId
             { "uid", new BsonBinaryData(SHA256.HashData(Encoding.UTF8.GetBytes(user)), BsonBinarySubType.Binary) },
         };
     }
+
+    /// <summary>The session as an error message names it (its id; mongod's own wording of a session is not modelled).</summary>
+    public static string Describe(BsonDocument lsid) => lsid["id"] is BsonBinaryData { SubType: BsonBinarySubType.UuidStandard } id
+        ? id.ToGuid().ToString()
+        : lsid["id"].ToString()!;
 }

@@ -36,8 +36,8 @@ internal sealed class CatalogWriter
         {
             if (!options.TryGetValue("size", out var size) || !size.IsNumeric || size.ToDouble() <= 0)
                 throw CommandFailure.InvalidOptions("the 'size' field is required when 'capped' is true");
-            options = new BsonDocument(options) { ["size"] = CappedSize(size.ToInt64()) };
         }
+        options = StoredCollectionOptions.Of(options);
         var collection = Catalog.Add(database, name, CollectionKind.Collection, options, uuid);
         context.OnUndo(() => Catalog.Remove(collection));
         if (name.StartsWith(BucketsPrefix) && options.TryGetValue("timeseries", out var bucketSpec) &&
@@ -116,15 +116,51 @@ internal sealed class CatalogWriter
         Drop(source, context);
     }
 
-    /// <summary>"tmp" and five random letters or digits, then ".renameCollection", unused in <paramref name="database"/>.</summary>
-    private string UniqueTemporaryName(string database)
+    /// <summary>
+    /// "tmp" and five random letters or digits, then <paramref name="suffix"/>, unused in <paramref name="database"/>
+    /// (makeUniqueCollectionName's "tmp%%%%%" model).
+    /// </summary>
+    private string UniqueTemporaryName(string database, string suffix = ".renameCollection")
     {
         const string characters = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
         while (true)
         {
-            var name = "tmp" + new string(Enumerable.Range(0, 5).Select(_ => characters[Random.Shared.Next(characters.Length)]).ToArray()) + ".renameCollection";
+            var name = "tmp" + new string(Enumerable.Range(0, 5).Select(_ => characters[Random.Shared.Next(characters.Length)]).ToArray()) + suffix;
             if (Catalog.Find(database, name) is null) return name;
         }
+    }
+
+    /// <summary>
+    /// convertToCapped as mongod 4.4-8.0 makes and logs it (src/mongo/db/catalog/capped_utils.cpp, convertToCapped and
+    /// cloneCollectionAsCapped): a collection "tmpXXXXX.convertToCapped.NAME" created with the source's options made
+    /// capped at <paramref name="size"/> and temp: true, logged as a create (its _id index only: no other index is
+    /// copied); each document inserted into it in natural order, one insert entry each with fromMigrate: true (the
+    /// insertDocument call passes fromMigrate true), after leaving out the oldest while the source's data exceeds twice
+    /// the size (its "excessSize" guess); then a rename within the database onto NAME with dropTarget (the source's
+    /// UUID; o2 numRecords) and stayTemp false, which clears temp. A source larger than the cap loses its oldest
+    /// documents as any capped insert does.
+    /// </summary>
+    public void ConvertToCapped(Collection source, long size, WriteContext context)
+    {
+        var options = new BsonDocument { { "capped", true }, { "size", size } };
+        if (source.Options.TryGetValue("max", out var max)) options.Add("max", max);
+        options.Add("temp", true);
+        foreach (var option in source.Options)
+            if (option.Name is not ("capped" or "size" or "max" or "temp")) options.Add(option);
+        var tmp = Create(source.Database, UniqueTemporaryName(source.Database, ".convertToCapped." + source.Name), options, context);
+        var copies = new WriteContext(new Sharding.FromMigrateSink(context.Sink), context.Steps) { Owner = context.Owner };
+        var documents = source.Records.Scan(long.MinValue, forward: true).ToList();
+        var excess = documents.Sum(d => (long)d.Item2.Length) - 2 * tmp.Options["size"].ToInt64();
+        foreach (var (_, bytes) in documents)
+        {
+            if (excess > 0)
+            {
+                excess -= 4L * bytes.Length;
+                continue;
+            }
+            Documents.Insert(tmp, Collection.Parse(bytes), copies);
+        }
+        RenameWithinDatabase(tmp, source.Database, source.Name, dropTarget: true, context);
     }
 
     private void RenameWithinDatabase(Collection source, string toDatabase, string toName, bool dropTarget, WriteContext context)
@@ -141,6 +177,8 @@ internal sealed class CatalogWriter
         }
         var fromDatabase = source.Database;
         Catalog.Move(source, toDatabase, toName);
+        // stayTemp false (the only form served): a temp collection renamed is temp no more (rename_collection.cpp).
+        if (source.Options.Contains("temp")) source.Options = new BsonDocument(source.Options.Where(e => e.Name != "temp"));
         var entry = new BsonDocument { { "op", "c" }, { "ns", fromDatabase + ".$cmd" }, { "ui", source.UuidValue }, { "o", o } };
         if (o2 != null) entry.Add("o2", o2);
         context.Log(fromDatabase, entry);
@@ -161,12 +199,12 @@ internal sealed class CatalogWriter
     {
         if (!timeseries.Contains("timeField")) throw new CommandFailure(40414, "Location40414", "BSON field 'timeseries.timeField' is missing but a required field");
         var completed = TimeseriesBucketing.Complete(timeseries);
-        var viewOptions = new BsonDocument(options) { ["timeseries"] = completed };
+        var viewOptions = StoredCollectionOptions.Of(new BsonDocument(options) { ["timeseries"] = completed });
         var bucketsOptions = new BsonDocument
         {
             { "validator", TimeseriesBucketValidator.For(completed["timeField"].AsString) }, { "clusteredIndex", true }, { "timeseries", completed },
         };
-        if (options.TryGetValue("expireAfterSeconds", out var expire)) bucketsOptions.Add("expireAfterSeconds", expire);
+        if (viewOptions.TryGetValue("expireAfterSeconds", out var expire)) bucketsOptions.Add("expireAfterSeconds", expire);
         var buckets = Catalog.Find(database, BucketsPrefix + name) ??
                       Catalog.Add(database, BucketsPrefix + name, CollectionKind.Collection, bucketsOptions);
         var view = Catalog.Add(database, name, CollectionKind.Timeseries, viewOptions, buckets.Uuid);
@@ -176,12 +214,8 @@ internal sealed class CatalogWriter
         return view;
     }
 
-    /// <summary>MongoDB rounds a capped size up to a multiple of 256 and reports it as an int when it fits.</summary>
-    public static BsonValue CappedSize(long requested)
-    {
-        var rounded = (requested + 0xff) & ~0xffL;
-        return rounded <= int.MaxValue ? new BsonInt32((int)rounded) : new BsonInt64(rounded);
-    }
+    /// <summary>MongoDB rounds a capped size up to a multiple of 256 and reports it as an int when it fits (<see cref="StoredCollectionOptions"/>).</summary>
+    public static BsonValue CappedSize(long requested) => StoredCollectionOptions.AppendNumber(StoredCollectionOptions.CappedSizeOf(requested));
 
     /// <summary>Logs the command entry {op: "c", ns: "db.$cmd", ui, o, o2?} of a change to <paramref name="collection"/>.</summary>
     public static void WriteCommand(Collection collection, BsonDocument o, WriteContext context, BsonDocument? o2 = null)

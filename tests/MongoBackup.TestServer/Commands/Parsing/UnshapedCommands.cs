@@ -32,6 +32,7 @@ internal static class UnshapedCommands
         ["prepareTransaction"] = "an internal two-phase-commit command (txn_two_phase_commit_cmds.idl) with no fields; sent only by this server's own mongos",
         ["appendOplogNote"] = "parsed by hand in db/commands/oplog_note.cpp (data required, maxClusterTime optional), as the handler does",
         ["dbStats"] = "parsed by hand in db/commands/dbstats.cpp (scale, freeStorage); the handler reads scale",
+        ["convertToCapped"] = "parsed by hand in db/commands/collection_to_capped.cpp (CmdConvertToCapped: size, read as a number)",
         ["collStats"] = "parsed by hand in db/commands/collection_stats.cpp (scale); deprecated for $collStats",
         ["enableSharding"] = "the handler reads primaryShard only; mongos's enableSharding IDL was not read for this server",
         ["enablesharding"] = "an alias of enableSharding",
