@@ -36,7 +36,7 @@ internal static class ClusterOplogMerge
                 if (next < 0) break;
                 var (ts, entry, raw) = heads[next]!.Value;
                 heads[next] = await NextAsync(readers[next]);
-                if (entry.GetValue("fromMigrate", false).ToBoolean()) continue;
+                if (IsMigrationCopy(entry)) continue;
                 var at = OplogTimestamp.FromBsonTimestamp(ts);
                 // A whole cross-shard transaction takes the place of its commitTimestamp; anything else the place it was read at.
                 foreach (var output in transactions.Take(next, entry, raw)) held.Enqueue(output.Raw, (output.CommittedAt ?? at, order++));
@@ -55,6 +55,16 @@ internal static class ClusterOplogMerge
             foreach (var reader in readers) await reader.DisposeAsync();
         }
     }
+
+    /// <summary>
+    /// A chunk migration's entry (fromMigrate: true), except the inserts of a convertToCapped into its temporary copy,
+    /// which MongoDB also logs with fromMigrate: true (src/mongo/db/catalog/capped_utils.cpp, cloneCollectionAsCapped)
+    /// though they are the only copy of the converted collection's documents the oplog holds.
+    /// </summary>
+    private static bool IsMigrationCopy(BsonDocument entry) =>
+        entry.GetValue("fromMigrate", false).ToBoolean()
+        && !(entry.GetValue("ns", BsonNull.Value) is BsonString { Value: var ns } && ns.IndexOf('.') is > 0 and var dot
+             && Oplog.Replay.SystemCollections.ConvertToCappedSource(ns[(dot + 1)..]) is not null);
 
     private static async Task<(BsonTimestamp, BsonDocument, byte[])?> NextAsync(IAsyncEnumerator<byte[]> reader)
     {

@@ -23,7 +23,7 @@ internal sealed class IndexFailure(IMongoClient client, IEngineObserver observer
         MongoCommandException refused, CancellationToken ct)
     {
         var names = string.Join(", ", specs.Select(s => s.GetValue("name", "?").ToString()).Where(n => n != "_id_"));
-        var cause = $"{result.TargetNamespace} was not restored: the server refused its indexes ({names}): {refused.ErrorMessage}.";
+        var cause = $"{result.TargetNamespace} was not restored: the server refused its indexes ({names}): {refused.ErrorMessage}.{LegacyKeys.Describe(specs)}";
         var held = await HeldAsync(result, ct);
         if (how == PreparedTarget.Created)
         {

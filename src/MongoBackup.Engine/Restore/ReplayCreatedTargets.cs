@@ -114,13 +114,14 @@ internal sealed class ReplayCreatedTargets(IMongoClient client, RestoreRequest r
 
     /// <summary>
     /// The source namespaces <paramref name="segments"/> create within <paramref name="coverage"/> (user collections,
-    /// views and time-series collections; not a rename's temporary copy), leaving out <paramref name="planned"/> (those
+    /// views and time-series collections; not a rename's or a convertToCapped's temporary copy), leaving out <paramref name="planned"/> (those
     /// restored from the files, whose targets are prepared as such), in the order first met, each with its type.
     /// </summary>
     public static Task<IReadOnlyList<OplogCreatedNamespace>> FindAsync(IReadOnlyList<OplogSegment> segments,
         ReplayCoverage coverage, IReadOnlySet<string> planned, CancellationToken ct) =>
         OplogNamespaceProbe.CreatedAsync(segments, (db, collection) =>
             !OplogForms.IsServerDatabase(db) && !SystemCollections.IsServerOwned(collection) && !SystemCollections.IsRenameCopy(collection)
+            && SystemCollections.ConvertToCappedSource(collection) is null
             && collection != SystemCollections.Views && coverage.Covers(db, collection) && !planned.Contains(db + "." + collection), ct);
 
     /// <summary>

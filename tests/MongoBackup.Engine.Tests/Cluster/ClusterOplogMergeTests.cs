@@ -42,6 +42,30 @@ public sealed class ClusterOplogMergeTests
         Assert.Equal(whole.Count - 1 - (shard1.Count - commit1 - 1), cutShort.Count);
     }
 
+    /// <summary>
+    /// convertToCapped on a shard logs its temporary copy's inserts with fromMigrate: true (capped_utils.cpp), yet they are
+    /// no migration's: the merge keeps them, so a replay gives the converted collection its documents, while the
+    /// moveChunk copies of the same oplogs stay out.
+    /// </summary>
+    [Fact]
+    public async Task A_convertToCapped_copys_inserts_are_kept_though_logged_fromMigrate_and_migration_copies_are_not()
+    {
+        using var cluster = new TwoShardCluster();
+        var db = cluster.Shard(0).GetDatabase("conv");
+        await db.GetCollection<BsonDocument>("log").InsertManyAsync(Enumerable.Range(1, 3).Select(i => new BsonDocument("_id", i)));
+        await db.RunCommandAsync<BsonDocument>(BsonDocument.Parse("{convertToCapped: 'log', size: 4096}"));
+        var shard0 = OplogOf(cluster, 0);
+        var copies = shard0.Select(Parse).Where(e => e["op"] == "i" && e["ns"].AsString.StartsWith("conv.tmp", StringComparison.Ordinal)).ToList();
+        Assert.Equal(3, copies.Count);
+        Assert.All(copies, e => Assert.True(e["fromMigrate"].AsBoolean));
+
+        var merged = await MergeAsync([shard0, OplogOf(cluster, 1)]);
+
+        Assert.Equal([1, 2, 3], merged.Where(e => e["op"] == "i" && e["ns"].AsString.StartsWith("conv.tmp", StringComparison.Ordinal)).Select(e => e["o"]["_id"].AsInt32));
+        Assert.Contains(merged, e => e["op"] == "c" && e["o"].AsBsonDocument.GetValue("renameCollection", "") == copies[0]["ns"]);
+        Assert.DoesNotContain(merged, e => e.GetValue("fromMigrate", false).ToBoolean() && !e["ns"].AsString.StartsWith("conv.tmp", StringComparison.Ordinal));
+    }
+
     internal static List<byte[]> OplogOf(TwoShardCluster cluster, int shard) =>
         cluster.Shard(shard).GetDatabase("local").GetCollection<BsonDocument>("oplog.rs")
             .Find(FilterDefinition<BsonDocument>.Empty).Sort(new BsonDocument("$natural", 1)).ToList()

@@ -61,6 +61,40 @@ public sealed class IndexRefusedTests(MongoServerFixture server) : IDisposable
     }
 
     /// <summary>
+    /// A dump from a server before 3.4 whose metadata carries legacy index keys ({d: ""}, {e: true}: built as ascending
+    /// then, refused by MongoDB 3.4 and later with CannotCreateIndex): the restore does not rewrite them unasked, as
+    /// mongorestore does not without --convertLegacyIndexes; the namespace fails, never quietly without its index, and
+    /// the error names each legacy key, the ascending key it stood for and what to do.
+    /// </summary>
+    [Theory]
+    [InlineData("{\"d\":\"\"}", "Values in the index key pattern cannot be empty strings", "{ \"d\" : \"\" } (as ascending: { \"d\" : 1 })")]
+    [InlineData("{\"e\":true}", "Values in v:2 index key pattern cannot be of type bool", "{ \"e\" : true } (as ascending: { \"e\" : 1 })")]
+    public async Task A_legacy_index_key_in_a_dump_fails_its_namespace_naming_the_key_and_what_to_do(string key, string reason, string named)
+    {
+        var database = TestDatabases.NewName("idx_legacy");
+        var folder = Path.Combine(_folder.Path, "legacy", database);
+        Directory.CreateDirectory(folder);
+        using (var file = File.Create(Path.Combine(folder, "items.bson")))
+            foreach (var i in Enumerable.Range(0, Documents))
+                file.Write(new BsonDocument { { "_id", i }, { "d", i } }.ToBson());
+        File.WriteAllText(Path.Combine(folder, "items.metadata.json"),
+            "{\"options\":{},\"indexes\":[{\"v\":1,\"key\":{\"_id\":1},\"name\":\"_id_\"},{\"v\":1,\"key\":" + key + ",\"name\":\"legacy\"}],\"collectionName\":\"items\"}");
+        var target = TestDatabases.NewName("idx_legacy_r");
+        var observer = new RecordingObserver();
+
+        var outcome = await RestoreAsync(observer, Path.Combine(_folder.Path, "legacy"), database, target);
+
+        var (_, error) = Assert.Single(observer.Failures);
+        Assert.Equal(ErrorIds.NamespaceRestoreFailed, error.ErrorId);
+        Assert.Contains($"{target}.items was not restored: the server refused its indexes (legacy)", error.Message);
+        Assert.Contains(reason, error.Message);
+        Assert.Contains("legacy has the key " + named, error.Message);
+        Assert.Contains("--convertLegacyIndexes", error.Message);
+        Assert.Contains("-NoIndexRestore", error.Message);
+        Assert.False(outcome.Succeeded);
+    }
+
+    /// <summary>
     /// A time-series collection's target holds buckets, each many measurements: the error says what it held or holds in
     /// both units, measurements as countDocuments counts them, never its buckets called documents (breaker8 finding 5).
     /// </summary>

@@ -29,6 +29,7 @@ public sealed class ReplayCoverage
     /// buckets (system.buckets.NAME) belong to NAME. A rename across databases' copy (<see cref="SystemCollections.IsRenameCopy"/>)
     /// is covered wherever its database may hold a covered collection: its final name comes only with the rename that ends
     /// it, which moves it onto a covered name or, under any other, drops it from the target (<see cref="CollectionRename"/>).
+    /// A convertToCapped's copy (<see cref="SystemCollections.ConvertToCappedSource"/>) is covered as the collection it converts.
     /// The module's own collections (<see cref="ModuleCollections"/>) are never covered, nor admin's auth and key collections (the filter never takes them).
     /// </summary>
     public bool Covers(string database, string collection)
@@ -37,6 +38,8 @@ public sealed class ReplayCoverage
         // the target's are the running restore's own.
         if (ModuleCollections.IsModuleOwned(collection)) return false;
         if (SystemCollections.IsRenameCopy(collection)) return _scope.IncludesDatabase(database) && _filter.IncludesDatabase(database);
+        // A convertToCapped's copy is covered as the collection it converts: its rename replaces that collection.
+        if (SystemCollections.ConvertToCappedSource(collection) is { } converted) return Covers(database, converted);
         var name = SystemCollections.OwnerOf(collection);
         return _scope.Includes(database, name) && _filter.Includes(database, name);
     }

@@ -24,6 +24,21 @@ public static class SystemCollections
         collection.Length == "tmp00000.renameCollection".Length && collection.StartsWith("tmp", StringComparison.Ordinal)
         && collection.EndsWith(".renameCollection", StringComparison.Ordinal) && collection.AsSpan(3, 5).ToString().All(char.IsAsciiLetterOrDigit);
 
+    /// <summary>
+    /// The collection a convertToCapped converts, when <paramref name="collection"/> is the capped copy it fills before
+    /// renaming it over that collection (MongoDB 4.4+, src/mongo/db/catalog/capped_utils.cpp: "tmp%%%%%.convertToCapped.NAME",
+    /// each % a letter or digit; its inserts logged with fromMigrate: true); null for any other collection.
+    /// </summary>
+    public static string? ConvertToCappedSource(string collection)
+    {
+        const string infix = ".convertToCapped.";
+        return collection.Length > "tmp00000".Length + infix.Length && collection.StartsWith("tmp", StringComparison.Ordinal)
+            && collection.AsSpan(3, 5).ToString().All(char.IsAsciiLetterOrDigit)
+            && collection.AsSpan(8).StartsWith(infix, StringComparison.Ordinal)
+            ? collection[(8 + infix.Length)..]
+            : null;
+    }
+
     /// <summary>Whether writes to the collection are the server's own bookkeeping rather than user data or views.</summary>
     public static bool IsServerOwned(string collection) =>
         collection.StartsWith("system.", StringComparison.Ordinal)
