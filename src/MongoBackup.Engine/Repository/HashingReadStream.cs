@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using MongoBackup.Engine.Codecs;
 
 namespace MongoBackup.Engine.Repository;
@@ -6,11 +7,10 @@ namespace MongoBackup.Engine.Repository;
 /// Passes reads through while counting and SHA-256ing them, so a stored file's size and checksum come from the one
 /// pass that reads its content. It judges nothing itself: <see cref="VerifyingReadStream"/> adds the manifest's
 /// checks for restores, and Test-MongoSnapshot reads a damaged file to its end to report every problem together.
-/// Past its first few MiB a file is hashed on another thread (<see cref="OverlappedSha256"/>), off the reader's path.
 /// </summary>
 public class HashingReadStream(Stream inner, bool leaveOpen) : ReadOnlyStream
 {
-    private readonly OverlappedSha256 _sha256 = new();
+    private readonly IncrementalHash _sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
 
     /// <summary>Stored bytes read so far (as stored: compressed and encrypted, not raw BSON).</summary>
     public long BytesRead { get; private set; }
@@ -23,7 +23,7 @@ public class HashingReadStream(Stream inner, bool leaveOpen) : ReadOnlyStream
     }
 
     /// <summary>Lowercase hex, like the manifest; call once, after <see cref="DrainAsync"/>.</summary>
-    public string Sha256() => Convert.ToHexString(_sha256.Finish()).ToLowerInvariant();
+    public string Sha256() => Convert.ToHexString(_sha256.GetHashAndReset()).ToLowerInvariant();
 
     /// <summary>Called after every read that returned bytes, with <see cref="BytesRead"/> already counting them.</summary>
     protected virtual void OnBytesRead() { }
@@ -51,7 +51,7 @@ public class HashingReadStream(Stream inner, bool leaveOpen) : ReadOnlyStream
     {
         if (bytes.Length == 0) return;
         BytesRead += bytes.Length;
-        _sha256.Append(bytes);
+        _sha256.AppendData(bytes);
         OnBytesRead();
     }
 
