@@ -32,11 +32,12 @@ public static class CompressionCodec
 
     /// <summary>
     /// Returns a stream that decompresses <paramref name="inner"/>; disposing it disposes <paramref name="inner"/>.
-    /// The data must end exactly where its format says (see <see cref="StrictGzipReadStream"/> and
-    /// <see cref="ParallelZstdReadStream"/>): an empty, cut or damaged stream, or one with bytes after its last member
+    /// The data must end exactly where its format says (see <see cref="ParallelGzipReadStream"/>,
+    /// <see cref="StrictGzipReadStream"/> and <see cref="ParallelZstdReadStream"/>): an empty, cut or damaged stream, or one with bytes after its last member
     /// or frame, fails with an <see cref="InvalidDataException"/>. Decompressed reads are buffered: documents are read
     /// a length prefix and a body at a time, and small reads straight off a decompressor cost far more than the copy
-    /// (zstd frames decode whole, on every core, into buffers small reads are served from).
+    /// (zstd frames, and gzip members that carry their size, decode whole, on every core, into buffers small reads are
+    /// served from).
     /// </summary>
     public static Stream WrapForRead(Stream inner, Compression c)
     {
@@ -44,7 +45,7 @@ public static class CompressionCodec
         return c switch
         {
             Compression.None => inner,
-            Compression.Gzip => new StrictGzipReadStream(inner), // buffers itself
+            Compression.Gzip => new ParallelGzipReadStream(inner), // inflated members (or the serial reader) are its buffer
             Compression.Zstd => new ParallelZstdReadStream(inner), // decoded frames are its buffer
             _ => throw new ArgumentOutOfRangeException(nameof(c), c, "Unknown compression."),
         };

@@ -8,7 +8,8 @@ namespace MongoBackup.Engine.Codecs;
 /// Compresses on every core: what is written is cut into 1 MiB blocks, each compressed on the thread pool into a
 /// complete gzip member or zstd frame, and the results are written in order. Concatenated members and frames are
 /// valid gzip and zstd (mongorestore, gunzip, zstd and .NET all read them), so one large collection no longer
-/// compresses on a single core. Memory stays bounded: a few blocks in flight per file, input and output buffers
+/// compresses on a single core. Each gzip member's header carries the member's size in an extra field
+/// (<see cref="GzipMemberSize"/>), which other readers skip and ours uses to inflate members in parallel. Memory stays bounded: a few blocks in flight per file, input and output buffers
 /// both rented from the shared pool (1 MiB outputs allocated per block would land on the large object heap, which
 /// is only reclaimed by full collections, and let the heap grow with the length of a backup).
 /// </summary>
@@ -120,15 +121,20 @@ internal sealed class ParallelCompressionStream : Stream
         }
         // gzip's output has no bound to rely on (at its fastest level random bytes grow by 5.5%), so it goes into a
         // growing buffer; a block that grew is stored instead (deflate's stored blocks cost 5 bytes per 64 KiB).
+        // Each member's header then carries its size (GzipMemberSize), in room reserved before it, so readers can
+        // inflate members on every core.
         using var output = new PooledBufferStream(block.Length + block.Length / 16 + 64);
+        output.Write(stackalloc byte[GzipMemberSize.ExtraLength]);
         using (var gzip = CompressionLevels.Gzip(output, _level)) gzip.Write(block);
-        if (output.Length > block.Length)
+        if (output.Length > block.Length + GzipMemberSize.ExtraLength)
         {
             output.Clear();
+            output.Write(stackalloc byte[GzipMemberSize.ExtraLength]);
             using var stored = new GZipStream(output, CompressionLevel.NoCompression, leaveOpen: true);
             stored.Write(block);
         }
         var (buffer, length) = output.Detach();
+        GzipMemberSize.Insert(buffer, length);
         return new CompressedBlock(buffer, length);
     }
 

@@ -25,14 +25,19 @@ internal sealed class StrictGzipReadStream : ReadOnlyStream
     private static readonly byte[] Sentinel = MakeSentinel();
 
     private readonly SuffixedReadStream _source;
+    private readonly long _startOffset;
     private readonly GZipStream _gzip;
     private readonly byte[] _buffer = new byte[BufferSize + Marker.Length];
     private int _start, _end;
     private bool _ended;
 
-    public StrictGzipReadStream(Stream inner)
+    /// <param name="inner">The gzip data.</param>
+    /// <param name="startOffset">Where <paramref name="inner"/> starts in the file, for the offsets failures name: a reader
+    /// that cut the members before it itself hands the rest of the file here.</param>
+    public StrictGzipReadStream(Stream inner, long startOffset = 0)
     {
         _source = new SuffixedReadStream(inner, Sentinel);
+        _startOffset = startOffset;
         _gzip = new GZipStream(_source, CompressionMode.Decompress, leaveOpen: false);
     }
 
@@ -83,12 +88,12 @@ internal sealed class StrictGzipReadStream : ReadOnlyStream
             _end += n;
             return;
         }
-        if (_source.InnerBytes == 0)
+        if (_source.InnerBytes == 0 && _startOffset == 0)
             throw new InvalidDataException("the file is empty, and gzip data holds at least one member (mongodump writes one even for an empty collection)");
         if (_end - _start < Marker.Length || !_buffer.AsSpan(_end - Marker.Length, Marker.Length).SequenceEqual(Marker))
             throw CompressionDamage.Create(
-                $"the gzip data of {_source.InnerBytes} bytes does not end where its last member ends: it was cut short " +
-                "(inside a member or its CRC-32 and length trailer), or other bytes follow the last member", _source.InnerBytes);
+                $"the gzip data of {BytesRead} bytes does not end where its last member ends: it was cut short " +
+                "(inside a member or its CRC-32 and length trailer), or other bytes follow the last member", BytesRead);
         _end -= Marker.Length;
         _ended = true;
     }
@@ -102,7 +107,10 @@ internal sealed class StrictGzipReadStream : ReadOnlyStream
     }
 
     private InvalidDataException Damaged(InvalidDataException e) =>
-        CompressionDamage.Create($"the gzip data is damaged (a member that does not decompress, or whose CRC-32 or length does not match): {e.Message}", _source.InnerBytes, e);
+        CompressionDamage.Create($"the gzip data is damaged (a member that does not decompress, or whose CRC-32 or length does not match): {e.Message}", BytesRead, e);
+
+    /// <summary>Bytes of the file read so far, counted from its start.</summary>
+    private long BytesRead => _startOffset + _source.InnerBytes;
 
     protected override void Dispose(bool disposing)
     {

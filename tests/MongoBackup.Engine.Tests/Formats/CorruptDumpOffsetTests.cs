@@ -93,6 +93,29 @@ public sealed class CorruptDumpOffsetTests
     }
 
     [Fact]
+    public void A_flipped_byte_in_our_own_gz_names_the_stored_file_offset_of_its_member_not_the_file_end()
+    {
+        // As our backups store a collection: several 1 MiB blocks, each a gzip member carrying its size (inflated in parallel).
+        var plain = new MemoryStream();
+        var random = new Random(7);
+        for (var i = 0; i < 20_000; i++)
+            plain.Write(new BsonDocument { { "_id", i }, { "n", random.NextDouble() }, { "text", $"order {i} of customer {random.Next(1000)}" } }.ToBson());
+        var packed = new MemoryStream();
+        using (var gzip = CompressionCodec.WrapForWrite(packed, Compression.Gzip)) plain.WriteTo(gzip);
+        var bytes = packed.ToArray();
+        var flipped = bytes.Length / 2;
+        bytes[flipped] ^= 0xff;
+
+        var error = ReadAll(bytes, "s1/shop/orders.bson.gz", Compression.Gzip);
+
+        Assert.Contains("Corrupt dump file 's1/shop/orders.bson.gz'", error.Message);
+        Assert.Contains("of its decompressed data (not of the stored file); in the stored file, at or before byte offset", error.Message);
+        Assert.Contains("the member at byte offsets", error.Message);
+        Assert.InRange(error.CompressedOffset!.Value, flipped + 1, bytes.Length - 1);
+        Assert.True(error.Offset < plain.Length, error.Message);
+    }
+
+    [Fact]
     public void In_an_encrypted_file_the_decompressors_position_is_named_as_its_decrypted_datas()
     {
         var error = new CorruptDumpException("s1/db.encrypted/items.bson.zst.encrypted", 600_000, "a problem", compressedRead: 4096);

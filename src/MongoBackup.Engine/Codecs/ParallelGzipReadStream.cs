@@ -1,0 +1,264 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Runtime.ExceptionServices;
+
+namespace MongoBackup.Engine.Codecs;
+
+/// <summary>
+/// Decompresses gzip (RFC 1952, any number of members) on every core when its members say how long they are, and
+/// on one thread when they do not, delivering the data in order. Our writer (<see cref="ParallelCompressionStream"/>)
+/// stores each file as independent members of at most 1 MiB whose headers carry their own size
+/// (<see cref="GzipMemberSize"/>), so a member can be cut from the file without inflating what comes before it: a
+/// window of a few whole members inflates on the thread pool while the caller reads the oldest. From the first member
+/// that carries no size (mongodump's single member, files our older versions wrote, an empty file's member), the rest
+/// of the file is read by <see cref="StrictGzipReadStream"/> on the caller's thread, as before. Memory stays bounded
+/// (the window, buffers rented from the shared pool).
+/// <para>
+/// Every way the data can fail to end where its last member ends is an <see cref="InvalidDataException"/>
+/// (<see cref="CompressionDamage"/>) thrown when the reader reaches it, after all the data before it: an empty file,
+/// a cut inside a member, bytes after the last member, a member that does not inflate or whose CRC-32 or length does
+/// not match, or whose declared size is not where it ends. A sized member's failure names its offsets in the file.
+/// </para>
+/// The source is read forward, each byte once, and to its end (a decrypting or hashing stream may sit under it).
+/// </summary>
+internal sealed class ParallelGzipReadStream : ReadOnlyStream
+{
+    /// <summary>Members declaring more compressed bytes than this are read serially (ours are about 1 MiB or less).</summary>
+    internal const int MaxWholeMember = 16 << 20;
+    /// <summary>Members whose trailer declares more content than this are read serially (ours hold 1 MiB).</summary>
+    internal const int MaxWholeMemberContent = 8 << 20;
+    private static readonly int Window = Math.Max(2, Environment.ProcessorCount + 1);
+
+    private readonly Stream _inner;
+    private readonly Queue<Pending> _pending = new();
+    private long _position;     // compressed bytes read from the source
+    private long _sizedMembers; // members cut by their declared size
+    private bool _scanEnded;    // the source ended after a member, the rest went to the serial reader, or reading failed
+    private byte[] _out = [];
+    private int _outPosition, _outLength;
+    private StrictGzipReadStream? _serial;
+    private ExceptionDispatchInfo? _failure; // once reading failed, every later read fails the same way
+
+    public ParallelGzipReadStream(Stream inner) => _inner = inner;
+
+    /// <summary>A member in the window being inflated, the serial reader of the rest of the file, or the failure that stopped the scan.</summary>
+    private sealed record Pending(Task<Decoded>? Decoding, StrictGzipReadStream? Serial, ExceptionDispatchInfo? Failure);
+
+    private readonly record struct Decoded(byte[] Buffer, int Length);
+
+    public override int Read(Span<byte> destination)
+    {
+        _failure?.Throw();
+        if (destination.IsEmpty) return 0;
+        try { return ReadCore(destination); }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            _failure = ExceptionDispatchInfo.Capture(e);
+            throw;
+        }
+    }
+
+    private int ReadCore(Span<byte> destination)
+    {
+        while (true)
+        {
+            if (_outPosition < _outLength) return FromOutput(destination);
+            if (_serial is not null) return _serial.Read(destination);
+            ReleaseOutput();
+            TopUpAsync(async: false, default).GetAwaiter().GetResult();
+            if (!_pending.TryDequeue(out var next)) return 0;
+            if (next.Decoding is not null) Take(next.Decoding.GetAwaiter().GetResult());
+            else Start(next);
+        }
+    }
+
+    public override ValueTask<int> ReadAsync(Memory<byte> destination, CancellationToken ct = default)
+    {
+        _failure?.Throw();
+        if (destination.IsEmpty) return ValueTask.FromResult(0);
+        if (_outPosition < _outLength) return ValueTask.FromResult(FromOutput(destination.Span));
+        return ReadSlowAsync(destination, ct);
+    }
+
+    private async ValueTask<int> ReadSlowAsync(Memory<byte> destination, CancellationToken ct)
+    {
+        try { return await ReadCoreAsync(destination, ct).ConfigureAwait(false); }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            _failure = ExceptionDispatchInfo.Capture(e);
+            throw;
+        }
+    }
+
+    private async ValueTask<int> ReadCoreAsync(Memory<byte> destination, CancellationToken ct)
+    {
+        while (true)
+        {
+            if (_outPosition < _outLength) return FromOutput(destination.Span);
+            if (_serial is not null) return await _serial.ReadAsync(destination, ct).ConfigureAwait(false);
+            ReleaseOutput();
+            await TopUpAsync(async: true, ct).ConfigureAwait(false);
+            if (!_pending.TryDequeue(out var next)) return 0;
+            if (next.Decoding is not null) Take(await next.Decoding.ConfigureAwait(false));
+            else Start(next);
+        }
+    }
+
+    private int FromOutput(Span<byte> destination)
+    {
+        var n = Math.Min(destination.Length, _outLength - _outPosition);
+        _out.AsSpan(_outPosition, n).CopyTo(destination);
+        _outPosition += n;
+        return n;
+    }
+
+    private void Take(Decoded member)
+    {
+        _out = member.Buffer;
+        _outPosition = 0;
+        _outLength = member.Length;
+    }
+
+    private void ReleaseOutput()
+    {
+        if (_out.Length > 0) ArrayPool<byte>.Shared.Return(_out);
+        _out = [];
+        _outPosition = _outLength = 0;
+    }
+
+    /// <summary>Hands the rest of the file to the serial reader, or throws the failure that ended the scan, in its place in the data.</summary>
+    private void Start(Pending next)
+    {
+        next.Failure?.Throw();
+        _serial = next.Serial!;
+    }
+
+    /// <summary>Reads members ahead until the window is full, the data ends, or the rest goes to the serial reader.</summary>
+    private async ValueTask TopUpAsync(bool async, CancellationToken ct)
+    {
+        while (!_scanEnded && _pending.Count < Window)
+        {
+            Pending? next;
+            try { next = await ScanMemberAsync(async, ct).ConfigureAwait(false); }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // Damage (or a failing source) is reported after the members before it, as a serial decoder would.
+                next = new Pending(null, null, ExceptionDispatchInfo.Capture(e));
+            }
+            if (next is null || next.Decoding is null) _scanEnded = true;
+            if (next is null) return;
+            _pending.Enqueue(next);
+        }
+    }
+
+    private async ValueTask<Pending?> ScanMemberAsync(bool async, CancellationToken ct)
+    {
+        var start = _position;
+        var header = new byte[GzipMemberSize.FixedHeaderLength + 2];
+        var got = await FillAsync(header.AsMemory(0, GzipMemberSize.FixedHeaderLength), async, ct).ConfigureAwait(false);
+        if (got == 0 && _sizedMembers > 0) return null; // the data ends where its last member ended
+        if (got < GzipMemberSize.FixedHeaderLength || !GzipMemberSize.HasOnlyExtraFlag(header)) return Serially(header, got, start);
+        got += await FillAsync(header.AsMemory(got, 2), async, ct).ConfigureAwait(false);
+        if (got < header.Length) return Serially(header, got, start);
+        int extraLength = BinaryPrimitives.ReadUInt16LittleEndian(header.AsSpan(GzipMemberSize.FixedHeaderLength));
+        var headerLength = header.Length + extraLength;
+        var taken = new byte[headerLength];
+        header.CopyTo(taken, 0);
+        got += await FillAsync(taken.AsMemory(got, extraLength), async, ct).ConfigureAwait(false);
+        if (got < headerLength) return Serially(taken, got, start);
+        var size = GzipMemberSize.Find(taken.AsSpan(header.Length));
+        // The smallest deflate data is 2 bytes (an empty final fixed block).
+        if (size is not { } declared || declared < headerLength + 2 + GzipMemberSize.TrailerLength || declared > MaxWholeMember)
+            return Serially(taken, got, start);
+
+        var memberSize = (int)declared;
+        var member = ArrayPool<byte>.Shared.Rent(memberSize);
+        taken.CopyTo(member, 0);
+        try
+        {
+            got += await FillAsync(member.AsMemory(got, memberSize - got), async, ct).ConfigureAwait(false);
+            if (got < memberSize)
+                throw CompressionDamage.Create($"the gzip data of {_position} bytes ends inside a member: the member at byte offset {start} " +
+                    $"declares {memberSize} bytes and was cut short", _position);
+        }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(member);
+            throw;
+        }
+        _sizedMembers++;
+        var contentSize = BinaryPrimitives.ReadUInt32LittleEndian(member.AsSpan(memberSize - 4));
+        // ISIZE is the content's length modulo 2^32: a member claiming much is not held whole, it streams.
+        if (contentSize > MaxWholeMemberContent) return Serially(member, memberSize, start);
+        var end = _position;
+        return new Pending(Task.Run(() => Inflate(member, memberSize, (int)contentSize, start, end)), null, null);
+    }
+
+    /// <summary>The rest of the file, from <paramref name="start"/> (the bytes already taken first), for the serial reader.</summary>
+    private Pending Serially(byte[] taken, int length, long start) =>
+        new(null, new StrictGzipReadStream(new PrefixedReadStream(taken, length, _inner), start), null);
+
+    private async ValueTask<int> FillAsync(Memory<byte> buffer, bool async, CancellationToken ct)
+    {
+        var total = 0;
+        while (total < buffer.Length)
+        {
+            var n = async
+                ? await _inner.ReadAsync(buffer[total..], ct).ConfigureAwait(false)
+                : _inner.Read(buffer.Span[total..]);
+            if (n == 0) break;
+            total += n;
+        }
+        _position += total;
+        return total;
+    }
+
+    private static Decoded Inflate(byte[] member, int memberSize, int contentSize, long start, long end)
+    {
+        var output = contentSize == 0 ? [] : ArrayPool<byte>.Shared.Rent(contentSize);
+        string problem;
+        Exception? cause = null;
+        try
+        {
+            // The strict reader checks the member's CRC-32 and ISIZE, and that it ends exactly where its size says.
+            using var gzip = new StrictGzipReadStream(new MemoryStream(member, 0, memberSize, writable: false));
+            var length = 0;
+            int n;
+            while (length < contentSize && (n = gzip.Read(output.AsSpan(length, contentSize - length))) > 0) length += n;
+            Span<byte> probe = stackalloc byte[1];
+            if (length == contentSize && gzip.Read(probe) == 0) return new Decoded(output, length);
+            problem = $"its trailer declares {contentSize} bytes of content and it holds {(length < contentSize ? length.ToString() : "more")}";
+        }
+        catch (InvalidDataException e)
+        {
+            problem = CompressionDamage.Reason(e);
+            cause = e;
+        }
+        finally { ArrayPool<byte>.Shared.Return(member); }
+        if (output.Length > 0) ArrayPool<byte>.Shared.Return(output);
+        throw CompressionDamage.Create($"the gzip data is damaged: the member at byte offsets {start} to {end} does not decompress ({problem})", end, cause);
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _serial?.Dispose();
+            ReleaseOutput();
+            while (_pending.TryDequeue(out var pending))
+            {
+                pending.Serial?.Dispose();
+                if (pending.Decoding is null) continue;
+                // A member being inflated holds rented buffers: let it finish and give them back.
+                try
+                {
+                    var buffer = pending.Decoding.GetAwaiter().GetResult().Buffer;
+                    if (buffer.Length > 0) ArrayPool<byte>.Shared.Return(buffer);
+                }
+                catch (InvalidDataException) { /* its buffers went back when it failed */ }
+            }
+            _inner.Dispose();
+        }
+        base.Dispose(disposing);
+    }
+}
