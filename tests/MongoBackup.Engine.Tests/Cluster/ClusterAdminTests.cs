@@ -33,11 +33,12 @@ public sealed class ClusterAdminTests(MongoServerFixture server)
             await config.GetDatabase("admin").RunCommandAsync<BsonDocument>(new BsonDocument { { "createUser", "ops" }, { "pwd", "an operator's password" }, { "roles", new BsonArray() } });
 
         var backupObserver = new RecordingObserver();
-        var manifest = await new FullBackup(backupObserver).RunAsync(source.Backup() with { Filter = new NamespaceFilter() }, CancellationToken.None);
+        var manifest = await new FullBackup(backupObserver).RunAsync(source.Backup() with { Filter = new NamespaceFilter(), IncludeUsersAndRoles = true }, CancellationToken.None);
 
         var admin = Assert.Single(manifest.Cluster!.AdminCollections);
         Assert.Equal(("admin", "appdata", (long)AppDocuments), (admin.Database, admin.Collection, admin.Documents));
-        Assert.Empty(manifest.Cluster.UsersAndRoles);
+        // The users are saved as users and roles, beside admin's own collections, never as one of them.
+        Assert.Equal(["system.roles", "system.users", "system.version"], manifest.Cluster.UsersAndRoles.Select(n => n.Collection).Order());
         Assert.DoesNotContain(manifest.Cluster.Shards.SelectMany(s => s.Namespaces), n => n.Database == "admin");
         Assert.Contains(ShardSnapshotViews.NamespacesOf(manifest), n => n.FullName == "admin.appdata" && n.Documents == AppDocuments);
         Assert.Contains(backupObserver.Verboses, v => v.Contains("admin: 1 collection(s) of its own") && v.Contains("after the cut"));
@@ -45,7 +46,7 @@ public sealed class ClusterAdminTests(MongoServerFixture server)
         // Test-MongoSnapshot counts its documents against the manifest, as a shard's.
         var verified = await new SnapshotVerifier(new RecordingObserver()).VerifyAsync(source.Repository, manifest.Id, null, null, CancellationToken.None);
         Assert.True(verified.Passed, string.Join("; ", verified.Problems));
-        Assert.Contains(verified.Files, f => f.Path.EndsWith("admin/appdata.bson", StringComparison.Ordinal) && f.Documents == AppDocuments && !f.ClusterMetadata);
+        Assert.Contains(verified.Files, f => f.Path.StartsWith("configsvr/admin/appdata.bson", StringComparison.Ordinal) && f.Documents == AppDocuments && !f.ClusterMetadata);
 
         using var target = ShardedCluster.Start(new ShardedClusterOptions { Shards = 2, Members = new TestServer.TestServerOptions { Log = TextWriter.Null } });
         using var mongos = new MongoClient(target.ConnectionString);
@@ -72,7 +73,7 @@ public sealed class ClusterAdminTests(MongoServerFixture server)
         }
         Assert.Null(await mongos.GetDatabase("config").GetCollection<BsonDocument>("databases").Find(new BsonDocument("_id", "admin")).FirstOrDefaultAsync());
         Assert.Equal(TwoShardCluster.InitialOrders, await mongos.GetDatabase("shop").GetCollection<BsonDocument>("orders").CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty));
-        // The warnings stay truthful: the user is named as left out (no -IncludeUsersAndRoles), admin.appdata is not.
+        // The warnings stay truthful: the saved user is named as left out (no -IncludeUsersAndRoles), admin.appdata is not.
         Assert.Contains(observer.Warnings, w => w.Contains("users and roles") && w.Contains("user ops@admin"));
         Assert.DoesNotContain(observer.Warnings, w => w.Contains("appdata"));
         Assert.Empty((await mongos.GetDatabase("admin").RunCommandAsync<BsonDocument>(new BsonDocument("usersInfo", 1)))["users"].AsBsonArray);
