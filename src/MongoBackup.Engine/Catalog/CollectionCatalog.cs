@@ -43,6 +43,14 @@ public static class CollectionCatalog
         return result;
     }
 
+    /// <summary>
+    /// The collections, views and time-series collections of the one database <paramref name="database"/> that
+    /// <paramref name="filter"/> selects, as <see cref="ListAsync"/> lists each database's; empty when the filter does not
+    /// take the database. A cluster backup lists admin so through its mongos, which serves admin from the config servers.
+    /// </summary>
+    public static async Task<IReadOnlyList<SourceCollection>> ListDatabaseAsync(IMongoClient client, string database, NamespaceFilter filter, CancellationToken ct) =>
+        filter.IncludesDatabase(database) ? (await ListDatabaseAsync(client.GetDatabase(database), filter, ct)).ToList() : [];
+
     /// <summary>Refuses a filter naming (without wildcards) a database that <paramref name="databases"/> (a server's or a cluster's list) lacks.</summary>
     /// <exception cref="MongoBackupException">DatabaseNotFound, listing the databases there are.</exception>
     public static void RequireNamedDatabases(NamespaceFilter filter, IReadOnlyList<string> databases)

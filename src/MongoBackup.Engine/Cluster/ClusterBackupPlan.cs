@@ -22,7 +22,9 @@ public sealed record PlannedShard(string Name, string ReplicaSetName, string Rea
 /// <param name="StopsBalancer">True when the balancer runs and -StopBalancer would stop it for the backup.</param>
 /// <param name="BalancerRefusal">BalancerRunning when it runs and -StopBalancer was not given; null otherwise.</param>
 /// <param name="Shards">Every shard, in config.shards order.</param>
-public sealed record ClusterBackupPlan(string BalancerMode, bool StopsBalancer, MongoBackupException? BalancerRefusal, IReadOnlyList<PlannedShard> Shards)
+/// <param name="AdminCollections">admin's own collections the filter takes, listed through the mongos from the config servers (<see cref="ConfigServerAdminCopy"/>).</param>
+public sealed record ClusterBackupPlan(string BalancerMode, bool StopsBalancer, MongoBackupException? BalancerRefusal, IReadOnlyList<PlannedShard> Shards,
+    IReadOnlyList<SourceCollection> AdminCollections)
 {
     /// <summary>The plan of a backup of the cluster behind <paramref name="mongos"/>.</summary>
     /// <exception cref="MongoBackupException">As the run refuses before writing: an option a cluster backup does not take, a -ShardHostMap entry that is wrong, a shard that cannot be reached.</exception>
@@ -43,7 +45,8 @@ public sealed record ClusterBackupPlan(string BalancerMode, bool StopsBalancer, 
             var listed = await DriverErrors.Translate(() => CollectionCatalog.ListAsync(shard.Client, request.Filter, ct, namedMustExist: false), shard.Client);
             shards.Add(new PlannedShard(target.Name, target.ReplicaSetName, target.Reached, listed.Where(c => !ShardCopy.IsInternal(c.Database)).ToList()));
         }
+        var admin = await DriverErrors.Translate(() => CollectionCatalog.ListDatabaseAsync(mongos, "admin", request.Filter, ct), mongos);
         return new ClusterBackupPlan(mode, running && request.StopBalancer,
-            running && !request.StopBalancer ? BalancerGuard.RunningRefusal(mode) : null, shards);
+            running && !request.StopBalancer ? BalancerGuard.RunningRefusal(mode) : null, shards, admin);
     }
 }

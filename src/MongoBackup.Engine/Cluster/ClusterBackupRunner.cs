@@ -14,7 +14,8 @@ namespace MongoBackup.Engine.Cluster;
 /// (<see cref="MigrationCheck"/>). Every shard is backed up at once as a replica set is (its oplog copy's start, its
 /// collections, into a folder of its own named after it); then the cut T is chosen past every copy
 /// (<see cref="ClusterCut"/>) and each shard's oplog saved up to and including T; the config server's description of the
-/// cluster goes in its own folder. One manifest, committed last, records T and each shard (see <see cref="ClusterSection"/>).
+/// cluster goes in its own folder, with admin's own collections read through mongos from the config servers
+/// (<see cref="ConfigServerAdminCopy"/>) and, when asked, the users and roles. One manifest, committed last, records T and each shard (see <see cref="ClusterSection"/>).
 /// </summary>
 public sealed class ClusterBackupRunner(IEngineObserver observer)
 {
@@ -36,6 +37,12 @@ public sealed class ClusterBackupRunner(IEngineObserver observer)
 
         // The databases the filter names must be in the cluster (listDatabases through mongos), though not on every shard.
         CollectionCatalog.RequireNamedDatabases(request.Filter, await DriverErrors.Translate(() => CollectionCatalog.ListDatabasesAsync(client, ct), client));
+        // config through a mongos is the cluster's routing, on its config servers (a shard's config is its own): not taken as
+        // data, its sharding metadata is saved in every cluster snapshot's metadata folder (ClusterMetadataDumper).
+        if (request.Filter.IncludesDatabase("config"))
+            observer.Warning($"The config database is not backed up as data from a sharded cluster: it is the cluster's routing and " +
+                $"sessions on its config servers. Its sharding metadata (config.databases, collections, chunks, shards, tags, settings, version) " +
+                $"is saved in every cluster snapshot's {MetadataFolder}/ folder, and a restore shards its targets by it.");
         await using var balancer = await BalancerGuard.TakeAsync(client, request.StopBalancer, observer, ct);
         // A stopped or failed backup is deleted, so its files need not be finished (AbandonWhen).
         // Encrypted as a replica-set snapshot is: one data key for every shard's files and the metadata, in the same layout.
@@ -58,10 +65,16 @@ public sealed class ClusterBackupRunner(IEngineObserver observer)
             // (mongo-tools mongodump.go DumpUsersAndRolesForDB reads admin.system.users on the mongos session).
             var usersAndRoles = !request.IncludeUsersAndRoles ? [] : await new UsersAndRolesDumper(client, files.InFolder(MetadataFolder))
                 .DumpAsync(UsersAndRolesScope.For(request.Filter, sections.SelectMany(s => s.Namespaces).Select(n => n.Database).Distinct()), ct);
+            // admin's own collections live on the config servers, not on a shard: read through mongos, after the cut (ConfigServerAdminCopy).
+            var adminCollections = await ConfigServerAdminCopy.DumpAsync(dumper, client, request, files.InFolder(MetadataFolder), clock, ct);
+            if (adminCollections.Count > 0)
+                observer.Verbose($"admin: {adminCollections.Count} collection(s) of its own read through the mongos from the config servers, " +
+                    $"after the cut {cut.Timestamp}: as they were when read (the config servers' oplog is not saved).");
             await MigrationCheck.RefuseMovedAsync(client, chunks, ct);
 
             var manifest = ClusterManifest.New(request, id, topology, started, cut, sections.ToList(), MetadataFolder);
             manifest.Cluster!.UsersAndRoles = usersAndRoles.ToList();
+            manifest.Cluster.AdminCollections = adminCollections;
             // The cluster's identity, so that no slice of another cluster continues this snapshot's chain (ClusterChainContinuity).
             manifest.Cluster.ClusterId = await ClusterIdentity.ReadAsync(client, ct);
             manifest.EndTime = DateTimeOffset.UtcNow;

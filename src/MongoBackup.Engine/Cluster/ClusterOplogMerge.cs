@@ -8,7 +8,8 @@ namespace MongoBackup.Engine.Cluster;
 /// The shards' saved oplogs as one, in timestamp order (a tie goes to the shard listed first), for one replay into a
 /// replica set: a chunk migration's copies are left out (entries with fromMigrate: true, written by the donor's and
 /// recipient's sides of a moveChunk and by range deletion, src/mongo/db/s/migration_destination_manager.cpp and
-/// range_deletion_util.cpp: the documents they move are in one shard's data already), and cross-shard transactions
+/// range_deletion_util.cpp: the documents they move are in one shard's data already), and so are writes to a shard's own
+/// admin, config and local databases (<see cref="OfShardsOwnDatabase"/>), and cross-shard transactions
 /// come out whole or not at all (<see cref="CrossShardTransactions"/>), in the place of their commitTimestamp: what is
 /// read after a prepare that may come after the transaction's commitTimestamp is held until the transaction is given out
 /// (or dropped) and then given after it, so a replay that stops at the first entry past a moment still applies a
@@ -36,7 +37,7 @@ internal static class ClusterOplogMerge
                 if (next < 0) break;
                 var (ts, entry, raw) = heads[next]!.Value;
                 heads[next] = await NextAsync(readers[next]);
-                if (IsMigrationCopy(entry)) continue;
+                if (IsMigrationCopy(entry) || OfShardsOwnDatabase(entry)) continue;
                 var at = OplogTimestamp.FromBsonTimestamp(ts);
                 // A whole cross-shard transaction takes the place of its commitTimestamp; anything else the place it was read at.
                 foreach (var output in transactions.Take(next, entry, raw)) held.Enqueue(output.Raw, (output.CommittedAt ?? at, order++));
@@ -65,6 +66,22 @@ internal static class ClusterOplogMerge
         entry.GetValue("fromMigrate", false).ToBoolean()
         && !(entry.GetValue("ns", BsonNull.Value) is BsonString { Value: var ns } && ns.IndexOf('.') is > 0 and var dot
              && Oplog.Replay.SystemCollections.ConvertToCappedSource(ns[(dot + 1)..]) is not null);
+
+    /// <summary>
+    /// Whether <paramref name="entry"/> is a write to a shard's own admin, config or local database (not the cluster's:
+    /// a cluster's admin and config live on its config servers, <see cref="ShardCopy"/>): its data is not in the snapshot,
+    /// so its writes are not replayed, or they would land in the cluster's admin or config. A transaction's entries
+    /// (applyOps, commitTransaction, abortTransaction, logged under admin.$cmd) are the shard's user writes, and stay.
+    /// </summary>
+    internal static bool OfShardsOwnDatabase(BsonDocument entry)
+    {
+        var ns = entry.GetValue("ns", "") is BsonString s ? s.Value : "";
+        var dot = ns.IndexOf('.');
+        if (dot <= 0 || !ShardCopy.IsInternal(ns[..dot])) return false;
+        if (entry.GetValue("op", "").ToString() != "c") return true;
+        var command = entry.GetValue("o", BsonNull.Value) is BsonDocument { ElementCount: > 0 } o ? o.GetElement(0).Name : "";
+        return command is not ("applyOps" or "commitTransaction" or "abortTransaction");
+    }
 
     private static async Task<(BsonTimestamp, BsonDocument, byte[])?> NextAsync(IAsyncEnumerator<byte[]> reader)
     {

@@ -62,8 +62,8 @@ public sealed class ClusterSnapshotReader : IDumpReader
                 // The readers share the key; each disposes it when closed (zeroing it twice does no harm), once all are read.
                 readers.Add((await SnapshotDumpReader.OpenAsync(repository, view, dataKey, ct, damaged), shard.Name));
             }
-            // The cluster's users and roles, saved from the config servers: read as one more part without an oplog.
-            if (ShardSnapshotViews.UsersAndRoles(manifest) is { } users)
+            // The cluster's admin (users and roles, admin's own collections), saved from the config servers: read as one more part without an oplog.
+            if (ShardSnapshotViews.ConfigServerAdmin(manifest) is { } users)
             {
                 var damaged = verify ? await SnapshotIntegrity.FindDamagedAsync(repository, users, dataKey, ct, verifyFirst) : null;
                 readers.Add((await SnapshotDumpReader.OpenAsync(repository, users, dataKey, ct, damaged), manifest.Cluster.MetadataFolder));

@@ -30,6 +30,16 @@ public sealed class ClusterSection
     /// folder as a mongodump layout of admin; empty without.
     /// </summary>
     public List<ManifestNamespace> UsersAndRoles { get; set; } = [];
+
+    /// <summary>
+    /// admin's own collections (admin.appdata and the like: not its auth or key collections), which a cluster keeps on its
+    /// config servers: read through mongos once every shard had passed the cut, with every database or -Database admin,
+    /// and saved in the metadata folder as a mongodump layout of admin, beside the users and roles. They are as the config
+    /// servers held them when read, after the cut, not at it: the config servers' oplog is not saved, so no slice or
+    /// point-in-time restore carries their later changes. Empty when none were taken, and in manifests written before
+    /// they were.
+    /// </summary>
+    public List<ManifestNamespace> AdminCollections { get; set; } = [];
 }
 
 /// <summary>

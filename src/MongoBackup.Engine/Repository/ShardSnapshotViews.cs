@@ -15,27 +15,30 @@ public static class ShardSnapshotViews
         cluster.Cluster is { } section ? section.Shards.Select(s => Of(cluster, s)).ToList() : [];
 
     /// <summary>
-    /// The cluster's users and roles (<see cref="ClusterSection.UsersAndRoles"/>) as a snapshot of their own: the admin
-    /// files of the metadata folder, without an oplog; null when the snapshot holds none.
+    /// The cluster's admin as the snapshot saved it from the config servers: its users and roles
+    /// (<see cref="ClusterSection.UsersAndRoles"/>) and its own collections (<see cref="ClusterSection.AdminCollections"/>),
+    /// the admin files of the metadata folder, as a snapshot of their own without an oplog; null when it holds neither.
     /// </summary>
-    public static SnapshotManifest? UsersAndRoles(SnapshotManifest cluster)
+    public static SnapshotManifest? ConfigServerAdmin(SnapshotManifest cluster)
     {
-        if (cluster.Cluster is not { UsersAndRoles.Count: > 0 } section) return null;
-        var metadata = new ShardSection { Name = section.MetadataFolder, Folder = section.MetadataFolder, Namespaces = section.UsersAndRoles };
+        if (cluster.Cluster is not { } section || section.UsersAndRoles.Count + section.AdminCollections.Count == 0) return null;
+        var namespaces = section.UsersAndRoles.Concat(section.AdminCollections).ToList();
+        var metadata = new ShardSection { Name = section.MetadataFolder, Folder = section.MetadataFolder, Namespaces = namespaces };
         var view = Of(cluster, metadata);
         var admin = view.Files.Where(f => EncryptedLayout.PlainOf(f.Path).StartsWith("admin/", StringComparison.Ordinal)).ToList();
-        view.Files = ManifestBinding.Bind(admin, section.UsersAndRoles, cluster.Compression);
+        view.Files = ManifestBinding.Bind(admin, namespaces, cluster.Compression);
         view.PointInTimeConsistent = false; // read after the cut, with no oplog of their own
         return view;
     }
 
     /// <summary>
     /// The snapshot's namespaces with their documents and bytes: its own list, or for a cluster snapshot each namespace
-    /// once, its parts on every shard summed (a sharded collection's documents are spread over the shards), by name.
+    /// once, its parts on every shard summed (a sharded collection's documents are spread over the shards), and admin's
+    /// own collections saved from the config servers, by name.
     /// </summary>
     public static IReadOnlyList<ManifestNamespace> NamespacesOf(SnapshotManifest manifest) => manifest.Cluster is not { } section
         ? manifest.Namespaces
-        : section.Shards.SelectMany(s => s.Namespaces).GroupBy(n => n.FullName, StringComparer.Ordinal)
+        : section.Shards.SelectMany(s => s.Namespaces).Concat(section.AdminCollections).GroupBy(n => n.FullName, StringComparer.Ordinal)
             .Select(g => g.First() with { Documents = g.Sum(n => n.Documents), Bytes = g.Sum(n => n.Bytes) })
             .OrderBy(n => n.FullName, StringComparer.Ordinal).ToList();
 
@@ -92,10 +95,14 @@ public static class ShardSnapshotViews
             if (shard.OplogEnd is { } end && end > section.ClusterTime.Timestamp && shard.LateCommits == 0)
                 problems.Whole.Add($"{name} saves shard {shard.Name}'s oplog to {end}, past the cluster's cut {section.ClusterTime.Timestamp}.");
         }
-        if (UsersAndRoles(cluster) is { } users)
+        if (ConfigServerAdmin(cluster) is { } admin)
         {
-            var found = ManifestChecks.Check(users);
-            problems.Whole.AddRange(found.Whole.Select(p => $"Users and roles: {p}"));
+            var found = ManifestChecks.Check(admin);
+            problems.Whole.AddRange(found.Whole.Select(p => $"admin (config servers): {p}"));
+            // A damaged entry of one of admin's own collections fails that namespace, as a shard's does.
+            foreach (var (ns, list) in found.OfNamespace)
+                if (section.AdminCollections.FirstOrDefault(n => n.FullName == ns) is { } own)
+                    foreach (var problem in list) problems.Add(own, $"admin (config servers): {problem}");
         }
         var folders = section.Shards.Select(s => s.Folder + "/").Append(section.MetadataFolder + "/").ToList();
         foreach (var file in cluster.Files.Where(f => !folders.Any(d => f.Path.StartsWith(d, StringComparison.Ordinal))))

@@ -29,6 +29,24 @@ internal static class ClusterRestoreWarnings
               "the oplog slices do not hold, and are not restored. Compare the target's zones (listShards, config.tags) with the source's at the moment and redo those changes.";
 
     /// <summary>
+    /// The warning for a point-in-time restore of a cluster window whose base snapshot holds admin collections of its own
+    /// (<see cref="ClusterSection.AdminCollections"/>) that <paramref name="filter"/> takes: they are restored as that
+    /// snapshot read them from the config servers, after its cut, whatever the moment. admin lives on the config servers,
+    /// whose oplog neither a cluster backup nor Backup-MongoOplog saves (each shard's is saved), so no slice holds a
+    /// change to them and the moment reached is the shards' data's only. Null when there are none.
+    /// </summary>
+    public static string? AdminAsRead(SnapshotManifest baseSnapshot, NamespaceFilter filter)
+    {
+        if (baseSnapshot.Cluster is not { } cluster) return null;
+        var taken = cluster.AdminCollections.Where(n => filter.Includes(n.Database, n.Collection)).Select(n => n.FullName).ToList();
+        return taken.Count == 0 ? null
+            : $"{string.Join(", ", taken)} {(taken.Count == 1 ? "is" : "are")} restored as base snapshot {baseSnapshot.Id} read {(taken.Count == 1 ? "it" : "them")} " +
+              $"from the config servers, just after its cut {cluster.ClusterTime.Timestamp}, not at the moment restored to: a cluster's admin collections " +
+              "live on its config servers, whose oplog neither the backup nor Backup-MongoOplog saves, so their changes after that read are in no " +
+              "slice. Compare them with the source's at the moment and redo those changes.";
+    }
+
+    /// <summary>
     /// The warning for a restore of <paramref name="path"/> as a mongodump folder when it is one shard's folder of a
     /// cluster snapshot (its parent holds a cluster manifest naming it, or a sibling metadata folder); null otherwise.
     /// </summary>

@@ -145,7 +145,9 @@ public sealed class PointInTimeRestoreRunner(IEngineObserver observer)
     /// through a mongos sharded as the snapshot records, <see cref="ShardedRestoreTarget"/>),
     /// then every shard's oplog, the snapshot's and the slices', merged into one stream and replayed to the moment
     /// (<see cref="Cluster.ClusterOplogToMoment"/>), in place of the snapshot's own merged oplog. Into a mongos, past the
-    /// base snapshot, a warning says the zones are the base snapshot's (<see cref="ClusterRestoreWarnings.ZonesAsOfBase"/>).
+    /// base snapshot, a warning says the zones are the base snapshot's (<see cref="ClusterRestoreWarnings.ZonesAsOfBase"/>);
+    /// and admin's own collections, when the base snapshot holds some the restore takes, are as it read them
+    /// (<see cref="ClusterRestoreWarnings.AdminAsRead"/>).
     /// </summary>
     private async Task<PointInTimeOutcome> RunClusterAsync(PointInTimeRestoreRequest request, RestoreWindow window,
         IReadOnlyList<OplogCreatedNamespace>? created, CancellationToken ct)
@@ -157,6 +159,7 @@ public sealed class PointInTimeRestoreRunner(IEngineObserver observer)
         if ((await ServerTopology.DiscoverAsync(target.Client, ct, allowMongos: true)).Kind == TopologyKind.Sharded
             && ClusterRestoreWarnings.ZonesAsOfBase(window.BaseSnapshot, window.Slices.Count) is { } zones)
             observer.Warning(zones);
+        if (ClusterRestoreWarnings.AdminAsRead(window.BaseSnapshot, request.Restore.Filter) is { } admin) observer.Warning(admin);
         var restore = RestoreRequestFor(request, window) with { DumpOplog = oplog.Snapshot with { Reread = () => ahead.Snapshot.Entries } };
         var slices = oplog.Slices(request.Limit) with { Reread = () => ahead.Slices(request.Limit).Entries };
         var (outcome, sliceEntries) = await new RestoreRunner(observer).RunAsync(restore, target, [slices], created, ct);

@@ -133,7 +133,9 @@ internal sealed class ShardedRestoreTarget
             await PrepareOnOneShardAsync(plan, ct);
             return;
         }
-        foreach (var group in plan.GroupBy(ns => ns.TargetDatabase, StringComparer.Ordinal))
+        // admin is the config servers' own (mongos routes it there; it is in no config.databases entry and cannot be
+        // created with enableSharding): its collections are written through mongos as they are, like any other target.
+        foreach (var group in plan.Where(ns => ns.TargetDatabase != "admin").GroupBy(ns => ns.TargetDatabase, StringComparer.Ordinal))
         {
             if (await DriverErrors.Translate(() => _databases.PrimaryShardAsync(group.Key, ct), _client) is { } kept)
             {

@@ -165,6 +165,9 @@ public sealed class BackupMongoDatabaseCommand : MongoBackupSourceCmdlet
             foreach (var collection in shard.Collections)
                 WritePlannedAction("Back up", collection.Namespace, $"{collection.TypeName} from shard {shard.Name} (replica set {shard.ReplicaSetName} at {shard.Reached}) into {request.Repository.Location}, folder {shard.Name}/",
                     shard.Name, refusal ?? plan.BalancerRefusal, warnRefusal: refusal is null);
+        foreach (var collection in plan.AdminCollections)
+            WritePlannedAction("Back up", collection.Namespace, $"{collection.TypeName} from the config servers through {mongos}, as it is just after the cut, " +
+                $"into {request.Repository.Location}, folder {Engine.Cluster.ClusterBackupRunner.MetadataFolder}/", mongos, refusal ?? plan.BalancerRefusal, warnRefusal: refusal is null);
     }
 
     /// <summary>

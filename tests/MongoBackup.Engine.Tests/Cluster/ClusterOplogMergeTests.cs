@@ -12,6 +12,24 @@ namespace MongoBackup.Engine.Tests.Cluster;
 public sealed class ClusterOplogMergeTests
 {
     [Fact]
+    public async Task A_shards_own_admin_and_config_writes_are_left_out_and_a_transaction_logged_under_admin_stays()
+    {
+        using var cluster = new TwoShardCluster();
+        // Straight on shard0: its own admin (not the cluster's, which is on the config servers) and its routing cache.
+        var shard = cluster.Shard(0);
+        await shard.GetDatabase("admin").GetCollection<BsonDocument>("local_notes").InsertOneAsync(new BsonDocument("_id", "shard-only"));
+        await shard.GetDatabase("config").GetCollection<BsonDocument>("cache.scratch").InsertOneAsync(new BsonDocument("_id", 1));
+        cluster.CrossShardTransaction(-7, 7_007, qty: 3);
+        var shard0 = OplogOf(cluster, 0);
+        Assert.Contains(shard0, e => Parse(e).GetValue("ns", "").AsString == "admin.local_notes");
+
+        var merged = await MergeAsync([shard0, OplogOf(cluster, 1)]);
+        Assert.DoesNotContain(merged, e => e.GetValue("ns", "").AsString is "admin.local_notes" or "config.cache.scratch");
+        Assert.DoesNotContain(merged, e => e["o"].AsBsonDocument.GetValue("create", "").ToString() is "local_notes" or "cache.scratch");
+        Assert.Equal([-7, 7_007], InsertedIds(Assert.Single(merged, e => InsertedIds(e).Contains(-7))).Order());
+    }
+
+    [Fact]
     public async Task A_cross_shard_transaction_comes_out_whole_once_every_shard_committed_it_and_not_at_all_when_one_has_not_by_the_cut()
     {
         using var cluster = new TwoShardCluster();

@@ -295,4 +295,44 @@ public class ShardedCrudTests
         Assert.Empty(fixture.OnShard(0, "alpha", "c"));
         Assert.Null(fixture.Config.GetDatabase("config").GetCollection<BsonDocument>("databases").Find(new BsonDocument("_id", "alpha")).FirstOrDefault());
     }
+
+    [InMemoryFact(Reason)]
+    public void Admin_collections_written_through_mongos_live_on_the_config_server_and_are_read_back_from_it()
+    {
+        // MongoDB's ShardingCatalogClientImpl::getDatabase: "The admin database is always hosted on the config server".
+        using var fixture = new ClusterFixture();
+        var appdata = fixture.Admin.GetCollection<BsonDocument>("appdata");
+        appdata.InsertMany(Enumerable.Range(0, 5).Select(i => new BsonDocument { { "_id", i }, { "key", $"k{i}" } }));
+        appdata.Indexes.CreateOne(new CreateIndexModel<BsonDocument>(new BsonDocument("key", 1), new CreateIndexOptions { Unique = true }));
+        appdata.UpdateOne(new BsonDocument("_id", 0), new BsonDocument("$set", new BsonDocument("key", "changed")));
+        appdata.DeleteOne(new BsonDocument("_id", 4));
+
+        var onConfig = fixture.Config.GetDatabase("admin").GetCollection<BsonDocument>("appdata");
+        Assert.Equal(4, onConfig.CountDocuments(new BsonDocument()));
+        Assert.Equal("changed", onConfig.Find(new BsonDocument("_id", 0)).Single()["key"].AsString);
+        Assert.Contains("key_1", onConfig.Indexes.List().ToList().Select(i => i["name"].AsString));
+        foreach (var shard in fixture.Shards) Assert.DoesNotContain("appdata", shard.GetDatabase("admin").ListCollectionNames().ToList());
+        Assert.Equal(onConfig.Find(new BsonDocument()).Sort(new BsonDocument("_id", 1)).ToList(), appdata.Find(new BsonDocument()).Sort(new BsonDocument("_id", 1)).ToList());
+        Assert.Contains("appdata", fixture.Admin.ListCollectionNames().ToList());
+        Assert.Contains("key_1", appdata.Indexes.List().ToList().Select(i => i["name"].AsString));
+        Assert.Equal(4, appdata.CountDocuments(new BsonDocument()));
+        // Written on the config server, its oplog holds them; no shard's oplog does.
+        Assert.NotEmpty(fixture.Config.GetDatabase("local").GetCollection<BsonDocument>("oplog.rs").Find(new BsonDocument("ns", "admin.appdata")).ToList());
+        for (var i = 0; i < fixture.Shards.Count; i++) Assert.Empty(fixture.OplogOf(i, new BsonDocument("ns", "admin.appdata")));
+    }
+
+    [InMemoryFact(Reason)]
+    public void A_read_at_a_past_cluster_time_is_refused_as_not_implemented_through_mongos_and_on_a_member()
+    {
+        using var fixture = new ClusterFixture();
+        fixture.Admin.GetCollection<BsonDocument>("appdata").InsertOne(new BsonDocument("_id", 1));
+        var at = new BsonDocument { { "level", "snapshot" }, { "atClusterTime", new BsonTimestamp(1, 1) } };
+        foreach (var client in new[] { fixture.Mongos, fixture.Config })
+        {
+            var refused = Assert.Throws<MongoCommandException>(() => client.GetDatabase("admin").RunCommand<BsonDocument>(
+                new BsonDocument { { "find", "appdata" }, { "readConcern", at } }));
+            Assert.Equal((59, "CommandNotFound"), (refused.Code, refused.CodeName));
+            Assert.Contains("atClusterTime", refused.Message);
+        }
+    }
 }

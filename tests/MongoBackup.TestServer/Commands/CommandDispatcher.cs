@@ -37,6 +37,7 @@ internal sealed class CommandDispatcher
                 throw CommandFailure.Unauthorized($"Command {name} requires authentication");
             if (_server.AuthEnabled && !beforeAuth) Auth.BuiltinRolePrivileges.Require(_server, connection, name, database);
             CommandShapes.Check(name, body, misnamed);
+            RefuseReadAtClusterTime(body);
             var context = new CommandContext(_server, connection, body, database);
             reply = RunLocked(handler, context);
             if (!reply.Contains("ok")) reply.Add("ok", 1.0);
@@ -62,6 +63,16 @@ internal sealed class CommandDispatcher
         }
         AddClusterTime(reply, operationTime.Latest);
         return reply;
+    }
+
+    /// <summary>
+    /// A read concern with atClusterTime (a snapshot read at a past cluster time, MongoDB 5.0+) needs the storage's history
+    /// at that time, which this server does not keep: refused as not implemented, never served as the latest data.
+    /// </summary>
+    private static void RefuseReadAtClusterTime(BsonDocument body)
+    {
+        if (body.GetValue("readConcern", BsonNull.Value) is BsonDocument readConcern && readConcern.Contains("atClusterTime"))
+            throw new CommandFailure(59, "CommandNotFound", "the in-memory test server does not implement readConcern atClusterTime (a read at a past cluster time)");
     }
 
     /// <summary>The reply to a request refused as it was read (see <see cref="Wire.CommandRequest.Refusal"/>).</summary>
