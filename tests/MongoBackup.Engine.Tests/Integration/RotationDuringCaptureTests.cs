@@ -21,23 +21,24 @@ public sealed class RotationDuringCaptureTests : IDisposable
 {
     private readonly MongoTestServer _server = MongoTestServer.Start(new TestServerOptions { ReplicaSetName = "rs0", Log = TextWriter.Null });
 
+    private static readonly EncryptionKeySource OldKey = EncryptionKeySource.FromPassphrase(SecureText.Of("old passphrase that leaked"));
+    private static readonly EncryptionKeySource NewKey = EncryptionKeySource.FromPassphrase(SecureText.Of("new passphrase after the leak"));
+    private ConnectionSettings Connection => new() { ConnectionString = _server.ConnectionString };
+
     public void Dispose() => _server.Dispose();
 
     [Fact]
     public async Task Slices_a_running_capture_writes_after_a_full_rotation_are_not_left_silently_under_the_retired_key()
     {
-        var connection = new ConnectionSettings { ConnectionString = _server.ConnectionString };
         using var client = new MongoClient(_server.ConnectionString);
         var events = client.GetDatabase("app").GetCollection<BsonDocument>("events");
         using var repo = new TempFolder();
         var repository = new FolderRepository(repo.Path);
-        var oldKey = EncryptionKeySource.FromPassphrase(SecureText.Of("old passphrase that leaked"));
-        var newKey = EncryptionKeySource.FromPassphrase(SecureText.Of("new passphrase after the leak"));
         var observer = new RecordingObserver();
         using var stopCapture = new CancellationTokenSource();
-        var capture = await StartCaptureAfterFullAsync(connection, client, repository, oldKey, observer, stopCapture.Token);
+        var capture = await StartCaptureAfterFullAsync(Connection, client, repository, OldKey, observer, stopCapture.Token);
 
-        var rotatedIds = await RotateEveryCompleteSnapshotAsync(repository, oldKey, newKey);
+        var rotatedIds = await RotateEveryCompleteSnapshotAsync(repository, OldKey, NewKey);
 
         await events.InsertOneAsync(new BsonDocument("_id", 2));
         var sliced = await CaptureWaits.WaitUntilSlicedAsync(repository, await CaptureWaits.LastOplogTimestampAsync(client), capture);
@@ -46,7 +47,7 @@ public sealed class RotationDuringCaptureTests : IDisposable
         Assert.True(sliced || capture.IsFaulted, "the capture neither sliced the write after the rotation nor stopped");
 
         var afterRotation = (await new SnapshotCatalog(repository).CompleteAsync(CancellationToken.None))
-            .Where(s => !rotatedIds.Contains(s.Id) && s.Encryption is not null && oldKey.IsKeyOf(s.Encryption)).ToList();
+            .Where(s => !rotatedIds.Contains(s.Id) && s.Encryption is not null && OldKey.IsKeyOf(s.Encryption)).ToList();
         var unannounced = afterRotation.Where(s => !observer.Warnings.Any(w => w.Contains(s.Id, StringComparison.Ordinal))).Select(s => s.Id).ToList();
         Assert.True(unannounced.Count == 0,
             $"slices written under the retired key after every snapshot was rotated, with no warning: {string.Join(", ", unannounced)}");
@@ -60,13 +61,10 @@ public sealed class RotationDuringCaptureTests : IDisposable
     [Fact]
     public async Task A_stop_while_the_last_slice_key_is_judged_still_names_the_slice_left_under_the_retired_key()
     {
-        var connection = new ConnectionSettings { ConnectionString = _server.ConnectionString };
         using var client = new MongoClient(_server.ConnectionString);
         var events = client.GetDatabase("app").GetCollection<BsonDocument>("events");
         using var repo = new TempFolder();
         var folder = new FolderRepository(repo.Path);
-        var oldKey = EncryptionKeySource.FromPassphrase(SecureText.Of("old passphrase that leaked"));
-        var newKey = EncryptionKeySource.FromPassphrase(SecureText.Of("new passphrase after the leak"));
         var observer = new RecordingObserver();
         using var stopCapture = new CancellationTokenSource();
         var rotatedIds = new HashSet<string>();
@@ -76,12 +74,12 @@ public sealed class RotationDuringCaptureTests : IDisposable
         {
             if (rotatedIds.Count == 0 || stopCapture.IsCancellationRequested) return;
             var stranded = (await new SnapshotCatalog(folder).CompleteAsync(CancellationToken.None))
-                .Any(s => s.Kind == SnapshotKind.Oplog && !rotatedIds.Contains(s.Id) && s.Encryption is not null && oldKey.IsKeyOf(s.Encryption));
+                .Any(s => s.Kind == SnapshotKind.Oplog && !rotatedIds.Contains(s.Id) && s.Encryption is not null && OldKey.IsKeyOf(s.Encryption));
             if (stranded) await stopCapture.CancelAsync();
         });
-        var capture = await StartCaptureAfterFullAsync(connection, client, repository, oldKey, observer, stopCapture.Token);
+        var capture = await StartCaptureAfterFullAsync(Connection, client, repository, OldKey, observer, stopCapture.Token);
 
-        rotatedIds.UnionWith(await RotateEveryCompleteSnapshotAsync(folder, oldKey, newKey));
+        rotatedIds.UnionWith(await RotateEveryCompleteSnapshotAsync(folder, OldKey, NewKey));
         await events.InsertOneAsync(new BsonDocument("_id", 2));
         await Task.WhenAny(capture, Task.Delay(TimeSpan.FromMinutes(1)));
         Assert.True(capture.IsCompleted, "the capture did not stop");
@@ -89,7 +87,7 @@ public sealed class RotationDuringCaptureTests : IDisposable
         try { await capture; } catch (MongoBackupException) { /* refusing the next slice under the retired key is a right answer */ }
 
         var left = (await new SnapshotCatalog(folder).CompleteAsync(CancellationToken.None))
-            .Where(s => !rotatedIds.Contains(s.Id) && s.Encryption is not null && oldKey.IsKeyOf(s.Encryption)).Select(s => s.Id).ToList();
+            .Where(s => !rotatedIds.Contains(s.Id) && s.Encryption is not null && OldKey.IsKeyOf(s.Encryption)).Select(s => s.Id).ToList();
         Assert.NotEmpty(left);
         var unannounced = left.Where(id => !observer.Warnings.Any(w => w.Contains(id, StringComparison.Ordinal))).ToList();
         Assert.True(unannounced.Count == 0,
@@ -108,20 +106,19 @@ public sealed class RotationDuringCaptureTests : IDisposable
     [Fact]
     public async Task A_running_plain_capture_opens_no_new_unencrypted_slice_after_an_encrypted_full_of_its_chain()
     {
-        var connection = new ConnectionSettings { ConnectionString = _server.ConnectionString };
         using var client = new MongoClient(_server.ConnectionString);
         var events = client.GetDatabase("app").GetCollection<BsonDocument>("events");
         using var repo = new TempFolder();
         var repository = new FolderRepository(repo.Path);
         var observer = new RecordingObserver();
         using var stopCapture = new CancellationTokenSource();
-        var capture = await StartCaptureAfterFullAsync(connection, client, repository, null, observer, stopCapture.Token);
+        var capture = await StartCaptureAfterFullAsync(Connection, client, repository, null, observer, stopCapture.Token);
 
         // The scheduled full, now with a key.
         var key = EncryptionKeySource.FromPassphrase(SecureText.Of("the new backup passphrase"));
         await new BackupRunner(new RecordingObserver()).RunAsync(new BackupRequest
         {
-            Connection = connection, Repository = repository, Encryption = key, Filter = new NamespaceFilter(databases: ["app"]),
+            Connection = Connection, Repository = repository, Encryption = key, Filter = new NamespaceFilter(databases: ["app"]),
         }, CancellationToken.None);
         var encryptedFullDone = DateTimeOffset.UtcNow;
 
