@@ -86,14 +86,12 @@ public static class RetentionPlanner
     /// <summary>
     /// A snapshot without a manifest: removed once every run that wrote it is known to be gone (an abandoned backup, whose
     /// files only take space), left alone while one may still be writing it, or when its writers could not be read.
-    /// Being of no source (no manifest names one), it is judged the same under a policy's one-source rules.
+    /// Being of no source (no manifest names one), it is judged the same under a policy's one-source rules. Only our own
+    /// unfinished snapshots come here: the listing never shows a folder of another name without a manifest (an export kept
+    /// beside the snapshots; see <see cref="SnapshotIds.IsGiven"/>).
     /// </summary>
     private static RetentionDecision Unfinished(ManifestReadResult found, IReadOnlyDictionary<string, IReadOnlyList<WriterState>>? writers)
     {
-        // A folder of another name (an export, a copy someone keeps beside the snapshots) was never one of the module's
-        // backups, whatever it holds: only what a backup names (time, kind, suffix) can be an abandoned one.
-        if (SnapshotIds.KindOf(found.SnapshotId) is null || SnapshotIds.StartOf(found.SnapshotId) is null)
-            return Unfinished(found, RetentionAction.Keep, "it has no manifest and its name is not a snapshot id a backup gives, so it is not a backup this module left; retention leaves it alone");
         if (writers is null || !writers.TryGetValue(found.SnapshotId, out var judged))
             return Unfinished(found, RetentionAction.Keep, "it has no manifest (an unfinished backup, or one still running) and its writer marks cannot be read here; retention leaves it alone");
         if (judged.FirstOrDefault(w => w.MayBeWriting) is { } live)

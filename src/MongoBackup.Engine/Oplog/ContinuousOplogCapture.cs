@@ -68,6 +68,14 @@ public sealed class ContinuousOplogCapture(IEngineObserver observer)
             return commitPoint >= ts;
         }
 
+        // Judges the key once a slice is committed (CaptureKeyCheck), the next slice refused by a rotation meanwhile. Not
+        // cancellable, as the commit before it is not: a stop that comes while it runs never cuts it short, so a slice
+        // just left under a key rotated meanwhile is always named.
+        async Task JudgeKeyAfterCommitAsync()
+        {
+            if (await CaptureKeyCheck.RefusalAsync(request, topology, catalog, closed, observer.Warning, CancellationToken.None) is { } refused) throw refused;
+        }
+
         // Closes the open slice once it is due and holds entries, then judges the key and opens the next one.
         async Task CloseWhenDueAsync()
         {
@@ -78,7 +86,7 @@ public sealed class ContinuousOplogCapture(IEngineObserver observer)
             slice = null;
             var manifest = await CloseAsync(full, closed, catalog);
             observer.Verbose($"Oplog slice {manifest.Id}: {manifest.OplogEntries} {(manifest.OplogEntries == 1 ? "entry" : "entries")} up to {manifest.OplogEnd}.");
-            if (await CaptureKeyCheck.RefusalAsync(request, topology, catalog, closed, observer.Warning, ct) is { } refused) throw refused;
+            await JudgeKeyAfterCommitAsync();
             slice = await OpenSlice.StartAsync(request.Slice, topology, catalog, manifest.OplogEnd!.Value, null, observer.Warning, ct);
             sliceClock.Restart();
             inRepository = false;
@@ -144,7 +152,7 @@ public sealed class ContinuousOplogCapture(IEngineObserver observer)
                         inRepository = true;
                         await CloseAsync(before, closed, catalog);
                         observer.Warning($"The oplog rolled past {last} while disconnected: writes up to {gap.To} are lost to point-in-time restore.");
-                        if (await CaptureKeyCheck.RefusalAsync(request, topology, catalog, closed, observer.Warning, ct) is { } refused) throw refused;
+                        await JudgeKeyAfterCommitAsync();
                         slice = await OpenSlice.StartAsync(request.Slice, topology, catalog, last, gap, observer.Warning, ct);
                         inRepository = false;
                         position = OplogPosition.Resume(last, gap);
@@ -194,10 +202,8 @@ public sealed class ContinuousOplogCapture(IEngineObserver observer)
     {
         if (slice is not { Entries: > 0 })
         {
+            // Every slice committed before was judged whole after its commit (JudgeKeyAfterCommitAsync): nothing to judge again.
             if (slice is not null) await slice.AbandonAsync();
-            // A stop that came while the last committed slice's key was judged again cut that check short, and a rotation
-            // may have retired the key meanwhile: judge it once more, so a slice left under a retired key is still named.
-            if (!failing && closed.Count > 0) await CaptureKeyCheck.WarnAfterLastAsync(request, topology, catalog, closed, observer.Warning);
             return;
         }
         try { await CloseAsync(slice, closed, catalog); }

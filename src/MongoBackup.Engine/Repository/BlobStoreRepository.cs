@@ -111,7 +111,11 @@ public abstract class BlobStoreRepository : ISnapshotRepository, ILeasableReposi
     /// <summary>Blobs in an object store have no local path.</summary>
     public virtual string? LocalPath(string snapshotId, string relativePath) => null;
 
-    /// <summary>One result per snapshot "folder", in ordinal order of ids: its manifest, or why none could be read.</summary>
+    /// <summary>
+    /// One result per snapshot "folder", in ordinal order of ids: its manifest, or why none could be read. A folder without
+    /// a manifest is listed only when it is an unfinished snapshot (<see cref="IsUnfinishedSnapshotAsync"/>), so an export or
+    /// a copy kept beside the snapshots is never shown, removed or judged as one.
+    /// </summary>
     public async IAsyncEnumerable<ManifestReadResult> ListAsync([EnumeratorCancellation] CancellationToken ct)
     {
         var ids = await ListSnapshotIdsAsync(ct).ConfigureAwait(false);
@@ -119,17 +123,31 @@ public abstract class BlobStoreRepository : ISnapshotRepository, ILeasableReposi
         foreach (var id in ids)
         {
             ct.ThrowIfCancellationRequested();
-            yield return await ReadStoredManifestAsync(id, ct).ConfigureAwait(false);
+            var found = await ReadStoredManifestAsync(id, ct).ConfigureAwait(false);
+            if (found.State != ManifestState.Missing || await IsUnfinishedSnapshotAsync(id, ct).ConfigureAwait(false)) yield return found;
         }
     }
 
-    /// <summary>One GET of the manifest; only when it is missing, a listing of that snapshot's own prefix tells an unfinished snapshot from none.</summary>
+    /// <summary>
+    /// One GET of the manifest; only when it is missing, whether the id is an unfinished snapshot (a listing of its own
+    /// prefix, or a GET of its marker) tells one from none: null for a folder the listing would not show either.
+    /// </summary>
     public async Task<ManifestReadResult?> ReadManifestAsync(string snapshotId, CancellationToken ct)
     {
         var found = await ReadStoredManifestAsync(snapshotId, ct).ConfigureAwait(false);
         if (found.State != ManifestState.Missing) return found;
-        return await SnapshotExistsAsync(snapshotId, ct).ConfigureAwait(false) ? found : null;
+        return await IsUnfinishedSnapshotAsync(snapshotId, ct).ConfigureAwait(false) ? found : null;
     }
+
+    /// <summary>
+    /// Whether a stored folder without a manifest is one of our unfinished snapshots: named as a backup names one
+    /// (<see cref="SnapshotIds.IsGiven"/>), or holding the marker every reservation writes before any other file (a copy keeps
+    /// its source's id, whatever that is). Any other folder was never one of this module's backups.
+    /// </summary>
+    private async Task<bool> IsUnfinishedSnapshotAsync(string snapshotId, CancellationToken ct) =>
+        SnapshotIds.IsGiven(snapshotId)
+            ? await SnapshotExistsAsync(snapshotId, ct).ConfigureAwait(false)
+            : await Blobs.ReadAsync(SnapshotBlobLayout.FileName(snapshotId, SnapshotFolderMarker.FileName), ct).ConfigureAwait(false) is not null;
 
     /// <summary>Whether anything of the snapshot is stored: a blob under its prefix.</summary>
     private protected virtual async Task<bool> SnapshotExistsAsync(string snapshotId, CancellationToken ct) =>

@@ -113,7 +113,7 @@ public sealed class FolderRepository : BlobStoreRepository
         ? _files.FilePath(SnapshotBlobLayout.SnapshotFolder(snapshotId).TrimEnd('/'))
         : _files.FilePath(SnapshotBlobLayout.FileName(snapshotId, relativePath));
 
-    /// <summary>Every folder of the repository is a snapshot, complete or not: one with no file yet, or copied in by hand, too.</summary>
+    /// <summary>Every folder of the repository, with no file yet or copied in by hand too: the listing keeps those that are snapshots, complete or not.</summary>
     private protected override Task<List<string>> ListSnapshotIdsAsync(CancellationToken ct) =>
         Task.FromResult(!Directory.Exists(Location) ? [] : Directory.EnumerateDirectories(Location).Select(f => Path.GetFileName(f)).ToList());
 

@@ -55,6 +55,8 @@ public interface ISnapshotRepository
     /// <summary>
     /// One result per snapshot folder, under the folder's own id: its manifest, or why none could be read (missing or
     /// unreadable means incomplete; a manifest that names another id than its folder's is damaged, never listed as that id).
+    /// A folder without a manifest is a snapshot only when named by a backup (<see cref="SnapshotIds.IsGiven"/>) or marked by
+    /// one (<see cref="SnapshotFolderMarker"/>); any other (an export kept beside the snapshots) is not listed.
     /// </summary>
     IAsyncEnumerable<ManifestReadResult> ListAsync(CancellationToken ct);
 

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.RegularExpressions;
 
 namespace MongoBackup.Engine.Repository;
 
@@ -10,7 +9,7 @@ namespace MongoBackup.Engine.Repository;
 /// manifest.json is a backup that never finished: reading it as a plain mongodump folder would restore part of the
 /// data as if it were all. mongorestore skips the marker as it skips manifest.json (a file it does not know).
 /// </summary>
-public static partial class SnapshotFolderMarker
+public static class SnapshotFolderMarker
 {
     /// <summary>The marker's name in a snapshot folder (on a blob store, the object PREFIX/&lt;id&gt;/.mongobackup-snapshot).</summary>
     public const string FileName = ".mongobackup-snapshot";
@@ -46,13 +45,9 @@ public static partial class SnapshotFolderMarker
         if (File.Exists(Path.Combine(folder, FileName)))
             return $"'{shown}' is a MongoBackup snapshot that never finished: it has {FileName} (written when a backup starts) but no " +
                 $"{SnapshotManifest.FileName} (written last, once every file is whole); the backup failed, was stopped, or is still running, and {notRestored}";
-        if (SnapshotIdName().IsMatch(Path.GetFileName(Path.TrimEndingDirectorySeparator(shown))))
+        if (SnapshotIds.IsGiven(Path.GetFileName(Path.TrimEndingDirectorySeparator(shown))))
             return $"'{shown}' is named like a MongoBackup snapshot (yyyyMMddTHHmmssZ-kind-xxxx) but has no {SnapshotManifest.FileName}: " +
                 $"the backup never finished, and {notRestored}";
         return null;
     }
-
-    // What SnapshotIds.NewId makes: "20261124T221500Z-full-3f9a".
-    [GeneratedRegex(@"^\d{8}T\d{6}Z-(full|oplog)-[0-9a-f]{4}$")]
-    private static partial Regex SnapshotIdName();
 }

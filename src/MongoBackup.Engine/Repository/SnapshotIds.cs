@@ -1,10 +1,11 @@
 using System.Globalization;
 using System.Security.Cryptography;
+using System.Text.RegularExpressions;
 
 namespace MongoBackup.Engine.Repository;
 
 /// <summary>Snapshot ids that sort by start time as plain text: "20261124T221500Z-full-3f9a".</summary>
-public static class SnapshotIds
+public static partial class SnapshotIds
 {
     /// <summary>A new id: the start time in UTC to the second, the kind in lower case, and 16 random bits in hex ("20261124T221500Z-full-3f9a"). Two ids drawn in the same second may collide: <see cref="PendingSnapshot"/> reserves them, drawing another when one is taken.</summary>
     public static string NewId(DateTimeOffset start, string kind)
@@ -32,6 +33,14 @@ public static class SnapshotIds
     }
 
     /// <summary>
+    /// Whether <paramref name="name"/> is an id a backup gives (<see cref="NewId"/>'s form: "20261124T221500Z-full-3f9a", a real
+    /// UTC second, the kind full or oplog, four lower-case hex digits). A repository's folder without a manifest is one of its
+    /// snapshots (an unfinished backup) only when so named, or when it holds the marker a reservation writes first
+    /// (<see cref="SnapshotFolderMarker"/>); any other folder (an export, a copy kept beside the snapshots) is not listed.
+    /// </summary>
+    public static bool IsGiven(string? name) => name is not null && GivenIdForm().IsMatch(name) && StartOf(name) is not null;
+
+    /// <summary>
     /// The start time an id of <see cref="NewId"/>'s form carries (to the second), or null for another name: what a snapshot
     /// without a readable manifest is listed and ordered by.
     /// </summary>
@@ -46,4 +55,8 @@ public static class SnapshotIds
         id.Contains("-full-", StringComparison.Ordinal) ? SnapshotKind.Full
         : id.Contains("-oplog-", StringComparison.Ordinal) ? SnapshotKind.Oplog
         : null;
+
+    // What NewId makes: "20261124T221500Z-full-3f9a".
+    [GeneratedRegex(@"^\d{8}T\d{6}Z-(full|oplog)-[0-9a-f]{4}$", RegexOptions.CultureInvariant)]
+    private static partial Regex GivenIdForm();
 }

@@ -33,22 +33,14 @@ public sealed class PeriodicNoopReplayTests : IDisposable
     public async Task A_point_in_time_restore_through_a_slice_holding_periodic_noops_applies_only_the_writes()
     {
         using var client = new MongoClient(_server.ConnectionString);
-        var items = client.GetDatabase("app").GetCollection<BsonDocument>("items");
-        await items.InsertOneAsync(new BsonDocument("_id", 1));
-        var repository = new FolderRepository(_folder.Path);
-        var full = await new BackupRunner(new RecordingObserver()).RunAsync(new BackupRequest
-        {
-            Connection = Connection, Repository = repository, Filter = new NamespaceFilter(databases: ["app"]),
-        }, CancellationToken.None);
+        var (items, repository, full) = await FullBackupOfOneItemAsync(client);
 
         await items.InsertOneAsync(new BsonDocument("_id", 2));
         WaitOutAnInterval();
         await items.InsertOneAsync(new BsonDocument("_id", 3));
         WaitOutAnInterval();
-        var slice = await new OplogSliceRunner(new RecordingObserver()).RunAsync(
-            new OplogSliceRequest { Connection = Connection, Repository = repository }, CancellationToken.None);
+        var slice = await SliceAsync(repository);
 
-        Assert.NotNull(slice);
         var saved = PeriodicNoops.Between(client, full.ConsistentAt!.Timestamp, slice.OplogEnd!.Value);
         Assert.Equal(saved.Count, slice.OplogEntries);
         Assert.True(saved.Count(PeriodicNoops.Is) >= 2, $"{saved.Count(PeriodicNoops.Is)} periodic no-ops in the slice");
@@ -69,13 +61,7 @@ public sealed class PeriodicNoopReplayTests : IDisposable
     public async Task Slices_of_an_idle_primary_chain_into_one_window_and_a_restore_to_a_moment_between_their_noops_holds_every_write()
     {
         using var client = new MongoClient(_server.ConnectionString);
-        var items = client.GetDatabase("app").GetCollection<BsonDocument>("items");
-        await items.InsertOneAsync(new BsonDocument("_id", 1));
-        var repository = new FolderRepository(_folder.Path);
-        var full = await new BackupRunner(new RecordingObserver()).RunAsync(new BackupRequest
-        {
-            Connection = Connection, Repository = repository, Filter = new NamespaceFilter(databases: ["app"]),
-        }, CancellationToken.None);
+        var (items, repository, full) = await FullBackupOfOneItemAsync(client);
         await items.InsertOneAsync(new BsonDocument("_id", 2));
         var written = await SliceAsync(repository);
 
@@ -111,6 +97,19 @@ public sealed class PeriodicNoopReplayTests : IDisposable
             var restored = await client.GetDatabase(target).GetCollection<BsonDocument>("items").Find(new BsonDocument()).Sort(new BsonDocument("_id", 1)).ToListAsync();
             Assert.Equal([1, 2], restored.Select(d => d["_id"].AsInt32));
         }
+    }
+
+    /// <summary>app.items holding { _id: 1 }, and a full backup of app into a folder repository.</summary>
+    private async Task<(IMongoCollection<BsonDocument> Items, FolderRepository Repository, SnapshotManifest Full)> FullBackupOfOneItemAsync(MongoClient client)
+    {
+        var items = client.GetDatabase("app").GetCollection<BsonDocument>("items");
+        await items.InsertOneAsync(new BsonDocument("_id", 1));
+        var repository = new FolderRepository(_folder.Path);
+        var full = await new BackupRunner(new RecordingObserver()).RunAsync(new BackupRequest
+        {
+            Connection = Connection, Repository = repository, Filter = new NamespaceFilter(databases: ["app"]),
+        }, CancellationToken.None);
+        return (items, repository, full);
     }
 
     private async Task<SnapshotManifest> SliceAsync(ISnapshotRepository repository)

@@ -21,29 +21,24 @@ public sealed class RotationDuringCaptureTests : IDisposable
 {
     private readonly MongoTestServer _server = MongoTestServer.Start(new TestServerOptions { ReplicaSetName = "rs0", Log = TextWriter.Null });
 
+    private static readonly EncryptionKeySource OldKey = EncryptionKeySource.FromPassphrase(SecureText.Of("old passphrase that leaked"));
+    private static readonly EncryptionKeySource NewKey = EncryptionKeySource.FromPassphrase(SecureText.Of("new passphrase after the leak"));
+    private ConnectionSettings Connection => new() { ConnectionString = _server.ConnectionString };
+
     public void Dispose() => _server.Dispose();
 
     [Fact]
     public async Task Slices_a_running_capture_writes_after_a_full_rotation_are_not_left_silently_under_the_retired_key()
     {
-        var connection = new ConnectionSettings { ConnectionString = _server.ConnectionString };
         using var client = new MongoClient(_server.ConnectionString);
         var events = client.GetDatabase("app").GetCollection<BsonDocument>("events");
         using var repo = new TempFolder();
         var repository = new FolderRepository(repo.Path);
-        var oldKey = EncryptionKeySource.FromPassphrase(SecureText.Of("old passphrase that leaked"));
-        var newKey = EncryptionKeySource.FromPassphrase(SecureText.Of("new passphrase after the leak"));
         var observer = new RecordingObserver();
         using var stopCapture = new CancellationTokenSource();
-        var capture = await StartCaptureAfterFullAsync(connection, client, repository, oldKey, observer, stopCapture.Token);
+        var capture = await StartCaptureAfterFullAsync(Connection, client, repository, OldKey, observer, stopCapture.Token);
 
-        // What Update-MongoSnapshotKey does without -Id: every complete snapshot under the current key, then the pin.
-        var rotation = await KeyRotation.ForRepositoryAsync(oldKey, newKey, new SnapshotCatalog(repository), CancellationToken.None);
-        var rotatedIds = new HashSet<string>();
-        foreach (var manifest in await new SnapshotCatalog(repository).CompleteAsync(CancellationToken.None))
-            if (rotation.Applies(manifest))
-                rotatedIds.Add((await rotation.RotateAsync(repository, manifest, CancellationToken.None)).Id);
-        await RotatedKeyPin.ApplyAsync(await RotatedKeyPin.DecideAsync(rotation, repository, new HashSet<string>(), CancellationToken.None), repository, CancellationToken.None);
+        var rotatedIds = await RotateEveryCompleteSnapshotAsync(repository, OldKey, NewKey);
 
         await events.InsertOneAsync(new BsonDocument("_id", 2));
         var sliced = await CaptureWaits.WaitUntilSlicedAsync(repository, await CaptureWaits.LastOplogTimestampAsync(client), capture);
@@ -52,10 +47,51 @@ public sealed class RotationDuringCaptureTests : IDisposable
         Assert.True(sliced || capture.IsFaulted, "the capture neither sliced the write after the rotation nor stopped");
 
         var afterRotation = (await new SnapshotCatalog(repository).CompleteAsync(CancellationToken.None))
-            .Where(s => !rotatedIds.Contains(s.Id) && s.Encryption is not null && oldKey.IsKeyOf(s.Encryption)).ToList();
+            .Where(s => !rotatedIds.Contains(s.Id) && s.Encryption is not null && OldKey.IsKeyOf(s.Encryption)).ToList();
         var unannounced = afterRotation.Where(s => !observer.Warnings.Any(w => w.Contains(s.Id, StringComparison.Ordinal))).Select(s => s.Id).ToList();
         Assert.True(unannounced.Count == 0,
             $"slices written under the retired key after every snapshot was rotated, with no warning: {string.Join(", ", unannounced)}");
+    }
+
+    /// <summary>
+    /// The stop (Ctrl+C, a service's SIGTERM) comes while the capture judges the key of the slice it just committed, after a
+    /// rotation retired that key: the judgement is not cut short, so the slice left under the retired key is still named
+    /// (a fresh-clone run once ended such a capture with the slice kept and no word of it).
+    /// </summary>
+    [Fact]
+    public async Task A_stop_while_the_last_slice_key_is_judged_still_names_the_slice_left_under_the_retired_key()
+    {
+        using var client = new MongoClient(_server.ConnectionString);
+        var events = client.GetDatabase("app").GetCollection<BsonDocument>("events");
+        using var repo = new TempFolder();
+        var folder = new FolderRepository(repo.Path);
+        var observer = new RecordingObserver();
+        using var stopCapture = new CancellationTokenSource();
+        var rotatedIds = new HashSet<string>();
+        // Once the rotation is done, the first listing that finds a slice committed under the retired key since is the
+        // capture's judgement of it: the stop comes right then, before the listing goes on.
+        var repository = new ListingHook(folder, async () =>
+        {
+            if (rotatedIds.Count == 0 || stopCapture.IsCancellationRequested) return;
+            var stranded = (await new SnapshotCatalog(folder).CompleteAsync(CancellationToken.None))
+                .Any(s => s.Kind == SnapshotKind.Oplog && !rotatedIds.Contains(s.Id) && s.Encryption is not null && OldKey.IsKeyOf(s.Encryption));
+            if (stranded) await stopCapture.CancelAsync();
+        });
+        var capture = await StartCaptureAfterFullAsync(Connection, client, repository, OldKey, observer, stopCapture.Token);
+
+        rotatedIds.UnionWith(await RotateEveryCompleteSnapshotAsync(folder, OldKey, NewKey));
+        await events.InsertOneAsync(new BsonDocument("_id", 2));
+        await Task.WhenAny(capture, Task.Delay(TimeSpan.FromMinutes(1)));
+        Assert.True(capture.IsCompleted, "the capture did not stop");
+        Assert.True(stopCapture.IsCancellationRequested, "no slice was committed under the retired key after the rotation");
+        try { await capture; } catch (MongoBackupException) { /* refusing the next slice under the retired key is a right answer */ }
+
+        var left = (await new SnapshotCatalog(folder).CompleteAsync(CancellationToken.None))
+            .Where(s => !rotatedIds.Contains(s.Id) && s.Encryption is not null && OldKey.IsKeyOf(s.Encryption)).Select(s => s.Id).ToList();
+        Assert.NotEmpty(left);
+        var unannounced = left.Where(id => !observer.Warnings.Any(w => w.Contains(id, StringComparison.Ordinal))).ToList();
+        Assert.True(unannounced.Count == 0,
+            $"slices left under the retired key by a capture stopped while it judged them, with no warning: {string.Join(", ", unannounced)}");
     }
 
     /// <summary>
@@ -70,20 +106,19 @@ public sealed class RotationDuringCaptureTests : IDisposable
     [Fact]
     public async Task A_running_plain_capture_opens_no_new_unencrypted_slice_after_an_encrypted_full_of_its_chain()
     {
-        var connection = new ConnectionSettings { ConnectionString = _server.ConnectionString };
         using var client = new MongoClient(_server.ConnectionString);
         var events = client.GetDatabase("app").GetCollection<BsonDocument>("events");
         using var repo = new TempFolder();
         var repository = new FolderRepository(repo.Path);
         var observer = new RecordingObserver();
         using var stopCapture = new CancellationTokenSource();
-        var capture = await StartCaptureAfterFullAsync(connection, client, repository, null, observer, stopCapture.Token);
+        var capture = await StartCaptureAfterFullAsync(Connection, client, repository, null, observer, stopCapture.Token);
 
         // The scheduled full, now with a key.
         var key = EncryptionKeySource.FromPassphrase(SecureText.Of("the new backup passphrase"));
         await new BackupRunner(new RecordingObserver()).RunAsync(new BackupRequest
         {
-            Connection = connection, Repository = repository, Encryption = key, Filter = new NamespaceFilter(databases: ["app"]),
+            Connection = Connection, Repository = repository, Encryption = key, Filter = new NamespaceFilter(databases: ["app"]),
         }, CancellationToken.None);
         var encryptedFullDone = DateTimeOffset.UtcNow;
 
@@ -113,7 +148,7 @@ public sealed class RotationDuringCaptureTests : IDisposable
     /// A full backup of app under <paramref name="key"/> (plain when null), then a continuous capture under the same key,
     /// slicing every 300 ms, once it has committed a slice holding a write made after it started.
     /// </summary>
-    private static async Task<Task> StartCaptureAfterFullAsync(ConnectionSettings connection, MongoClient client, FolderRepository repository,
+    private static async Task<Task> StartCaptureAfterFullAsync(ConnectionSettings connection, MongoClient client, ISnapshotRepository repository,
         EncryptionKeySource? key, RecordingObserver observer, CancellationToken stop)
     {
         var events = client.GetDatabase("app").GetCollection<BsonDocument>("events");
@@ -130,5 +165,27 @@ public sealed class RotationDuringCaptureTests : IDisposable
         await events.InsertOneAsync(new BsonDocument("_id", 1));
         Assert.True(await CaptureWaits.WaitUntilSlicedAsync(repository, await CaptureWaits.LastOplogTimestampAsync(client), capture), "no slice of the capture's first write");
         return capture;
+    }
+
+    /// <summary>What Update-MongoSnapshotKey does without -Id: every complete snapshot under the current key, then the pin; the ids rotated.</summary>
+    private static async Task<HashSet<string>> RotateEveryCompleteSnapshotAsync(ISnapshotRepository repository, EncryptionKeySource from, EncryptionKeySource to)
+    {
+        var rotation = await KeyRotation.ForRepositoryAsync(from, to, new SnapshotCatalog(repository), CancellationToken.None);
+        var rotatedIds = new HashSet<string>();
+        foreach (var manifest in await new SnapshotCatalog(repository).CompleteAsync(CancellationToken.None))
+            if (rotation.Applies(manifest))
+                rotatedIds.Add((await rotation.RotateAsync(repository, manifest, CancellationToken.None)).Id);
+        await RotatedKeyPin.ApplyAsync(await RotatedKeyPin.DecideAsync(rotation, repository, new HashSet<string>(), CancellationToken.None), repository, CancellationToken.None);
+        return rotatedIds;
+    }
+
+    /// <summary>A folder repository that runs <paramref name="beforeListing"/> each time it is listed, before the listing.</summary>
+    private sealed class ListingHook(ISnapshotRepository inner, Func<Task> beforeListing) : DelegatingRepository(inner)
+    {
+        public override async IAsyncEnumerable<ManifestReadResult> ListAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+        {
+            await beforeListing();
+            await foreach (var found in Inner.ListAsync(ct)) yield return found;
+        }
     }
 }

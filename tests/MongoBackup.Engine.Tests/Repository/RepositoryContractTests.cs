@@ -1,4 +1,6 @@
 using System.Security.Cryptography;
+using MongoBackup.Engine.Events;
+using MongoBackup.Engine.Housekeeping;
 using MongoBackup.Engine.Repository;
 using MongoBackup.Engine.Tests.Repository.ObjectStores;
 
@@ -60,6 +62,45 @@ public sealed class RepositoryContractTests(ObjectStoreServices services) : ICla
         await repository.CommitManifestAsync(Manifest(Id, entry), CancellationToken.None);
         var after = Assert.Single(await SnapshotCatalog.LoadCompleteAsync(repository, CancellationToken.None));
         Assert.Equal(Id, after.Id);
+    }
+
+    /// <summary>
+    /// A DBA keeps a mongodump export beside the snapshots. It has no manifest and no name a backup gives, so it is no
+    /// snapshot: Get-MongoSnapshot -IncludeIncomplete does not list it, Remove-MongoSnapshot -Id does not find it, and
+    /// retention neither judges nor removes it, while it removes the abandoned backups beside it: one named as a backup
+    /// names its snapshot, and one whose folder a reservation marked under another name (a copy keeps its source's id).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(ObjectStoreServices.AllKinds), MemberType = typeof(ObjectStoreServices))]
+    public async Task A_folder_no_backup_named_or_marked_is_not_a_snapshot_to_list_remove_or_retain(StoreKind kind)
+    {
+        const string Export = "nightly-export";
+        const string CopiedIn = "copied-in-by-hand";
+        var repository = await services.NewRepositoryAsync(kind);
+        var exported = RandomNumberGenerator.GetBytes(3000);
+        await WriteAsync(repository, Export, "shop/orders.bson", exported, chunk: 1000);
+        // Written here through the repository, which marks a folder before its first file; mongodump marks none.
+        await repository.Marks!.DeleteMarkAsync(Export, SnapshotFolderMarker.FileName, CancellationToken.None);
+        await WriteAsync(repository, Id, "oplog.bson", RandomNumberGenerator.GetBytes(100), chunk: 100);
+        Assert.True(await repository.TryReserveAsync(CopiedIn, CancellationToken.None));
+
+        Assert.Equal([Id, CopiedIn], (await ListAsync(repository)).Select(f => f.SnapshotId).Order(StringComparer.Ordinal));
+        Assert.All(await ListAsync(repository), f => Assert.Equal(ManifestState.Missing, f.State));
+        Assert.Null(await repository.ReadManifestAsync(Export, CancellationToken.None));
+        Assert.NotNull(await repository.ReadManifestAsync(CopiedIn, CancellationToken.None));
+        var notFound = await Assert.ThrowsAsync<MongoBackupException>(() => SnapshotCatalog.FindAsync(repository, Export, CancellationToken.None));
+        Assert.Equal(ErrorIds.SnapshotNotFound, notFound.ErrorId);
+        var notRemoved = await Assert.ThrowsAsync<MongoBackupException>(() =>
+            new SnapshotRemover(NullObserver.Instance).RemoveAsync(repository, [Export], force: true, CancellationToken.None));
+        Assert.Equal(ErrorIds.SnapshotNotFound, notRemoved.ErrorId);
+        Assert.Contains(Export, notRemoved.Message);
+
+        var plan = await RetentionApplier.PlanAsync(repository, new RetentionRules { KeepLast = 1 }, CancellationToken.None);
+        Assert.DoesNotContain(plan.Decisions, d => d.SnapshotId == Export);
+        Assert.Equal([Id, CopiedIn], plan.Removals.Select(d => d.SnapshotId).Order(StringComparer.Ordinal));
+        await new RetentionApplier(NullObserver.Instance).ApplyAsync(repository, plan.Removals.Select(d => d.SnapshotId).ToList(), CancellationToken.None);
+        Assert.Empty(await ListAsync(repository));
+        Assert.Equal(exported, await ReadAllAsync(repository, Export, "shop/orders.bson"));
     }
 
     [Theory]
