@@ -133,7 +133,7 @@ public sealed class PreparedTransactionTests(MongoServerFixture server)
             var commit = Task.Run(() => CommitAcrossShards(cluster));
             Assert.True(hold.WaitUntilRunning(TimeSpan.FromSeconds(30)));
 
-            var failed = await Assert.ThrowsAsync<MongoBackupException>(() => new FullBackup(new RecordingObserver()).RunAsync(cluster.Backup(), CancellationToken.None));
+            var failed = await Assert.ThrowsAsync<UndecidedTransactionException>(() => new FullBackup(new RecordingObserver()).RunAsync(cluster.Backup(), CancellationToken.None));
             Assert.Equal(ErrorIds.BackupFailed, failed.ErrorId);
             Assert.Contains("Shard shard1 still holds a transaction", failed.Message);
             Assert.Equal("shard1", failed.Target);
