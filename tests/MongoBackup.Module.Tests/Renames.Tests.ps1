@@ -201,6 +201,29 @@ Describe 'Restore-MongoDatabase: a collection renamed into a system namespace' {
     }
 }
 
+Describe 'Restore-MongoDatabase: a rename into local or config' {
+    BeforeAll {
+        $script:ordinary = "ordinary_$suffix"
+        (Get-Collection $uri $ordinary 'notes').InsertOne((New-BsonDocument @{ _id = 1 }), $null, $none)
+        $script:ordinarySnapshot = Backup-MongoDatabase -ConnectionString $uri -Repository $repository -Database $ordinary -CopyOnly -WarningAction SilentlyContinue
+    }
+
+    It 'is refused before anything is written, naming <Written> and the <Database> database' -ForEach @(
+        @{ Written = "-NamespaceMap '{0}.notes' = 'local.notes_{1}'"; Database = 'local'; Map = $true }
+        @{ Written = "-NamespaceMap '{0}.notes' = 'config.notes_{1}'"; Database = 'config'; Map = $true }
+        @{ Written = "-RenameDatabase '{0}=config'"; Database = 'config'; Map = $false }
+    ) {
+        $caught = $null
+        $arguments = if ($Map) { @{ NamespaceMap = @{ "$ordinary.notes" = "$Database.notes_$suffix" } } } else { @{ RenameDatabase = "$ordinary=$Database" } }
+        try { $ordinarySnapshot | Restore-MongoDatabase -ConnectionString $uri @arguments -Confirm:$false -ErrorAction Stop | Out-Null }
+        catch { $caught = $_ }
+        $caught | Should -Not -BeNullOrEmpty
+        $caught.FullyQualifiedErrorId | Should -BeLike 'MongoBackup.InvalidArgument,*'
+        $caught.Exception.Message | Should -BeLike "*$(($Written -f $ordinary, $suffix)) renames into the $Database database*Nothing was written*"
+        Get-DocumentCount (Get-Collection $uri $Database $(if ($Map) { "notes_$suffix" } else { 'notes' })) | Should -Be 0
+    }
+}
+
 Describe 'Restore-MongoDatabase -NamespaceMap: a view and the collections its pipeline reads' {
     BeforeAll {
         $script:vdb = "vshop_$suffix"

@@ -52,6 +52,11 @@ public sealed class ClusterContinuousCapture(IEngineObserver observer)
                 // Nothing written: the next interval cuts again, from the same chain end, once the shard has caught up.
                 observer.Warning($"{behind.Message.Replace("nothing was kept", "no slice was written this interval", StringComparison.Ordinal)} The next interval tries again.");
             }
+            catch (UndecidedTransactionException undecided)
+            {
+                // Waited one interval for its coordinator: nothing written, and the next interval cuts again, as for a lagging shard.
+                observer.Warning($"{undecided.Message.Replace("Nothing was kept; run the backup again once its coordinator has decided it.", "No slice was written this interval;", StringComparison.Ordinal)} The next interval tries again.");
+            }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
                 break; // stopped during a slice: it was removed; the last one below takes its entries
@@ -60,7 +65,7 @@ public sealed class ClusterContinuousCapture(IEngineObserver observer)
         // Not cancellable: a stop keeps what the shards wrote up to it, as a replica set's capture closes its open slice,
         // when every shard has majority-committed it; what is not committed yet is left for the next capture or slice.
         try { await SliceAsync(runner, request, mongos, topology, catalog, closed, CancellationToken.None); }
-        catch (CommitPointBehindException behind)
+        catch (MongoBackupException behind) when (behind is CommitPointBehindException or UndecidedTransactionException)
         {
             observer.Warning($"{behind.Message} The writes since the last slice are left for the next Backup-MongoOplog.");
         }

@@ -104,6 +104,9 @@ public sealed class ClusterSnapshotReader : IDumpReader
         foreach (var shard in _shards) await shard.VerifyOplogAsync(ct);
     }
 
+    /// <summary>False: each shard's file is checked alone, not read in the merged order the replay reads.</summary>
+    public bool OplogCheckReadsEntries => false;
+
     private async IAsyncEnumerable<DocumentBlock> ReadAllShardsAsync(DumpNamespace ns, [EnumeratorCancellation] CancellationToken ct)
     {
         var sharded = _ownership.Of(ns.FullName);

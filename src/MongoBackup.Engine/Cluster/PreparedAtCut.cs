@@ -14,8 +14,9 @@ namespace MongoBackup.Engine.Cluster;
 /// commitPreparedTransaction: "Commit oplog entry must be greater than or equal to commit timestamp"), possibly long
 /// after T. A transaction whose commitTimestamp is at or before T is part of the cluster at T (a read at T sees it once
 /// committed), so its late commit entry is saved after the entries up to T; one committed after T, or aborted, is not,
-/// and nothing past T is saved for it. Until every such transaction is decided the backup waits, at most
-/// <see cref="DecisionDeadline"/>. A late commit entry is then stored only once the shard's majority commit point covers
+/// and nothing past T is saved for it. Until every such transaction is decided the backup waits, at most the caller's
+/// wait (a continuous cluster capture's interval: an undecided transaction then skips that interval, as a lagging commit
+/// point does, and the next one cuts again), else <see cref="DecisionDeadline"/>. A late commit entry is then stored only once the shard's majority commit point covers
 /// it, as every other entry the backup stores (<see cref="MajorityCommitPoint"/>; the cut itself is majority-committed by
 /// <see cref="ClusterCut"/>): the participant writes it without waiting for a majority, so until its secondaries have it,
 /// a rollback may still undo it. The backup waits for that too, at most <see cref="CommitPointDeadline"/> (a continuous
@@ -25,7 +26,12 @@ internal sealed class PreparedAtCut
 {
     private readonly Dictionary<(string Session, long Number), BsonTimestamp> _open = [];
 
-    /// <summary>How long a backup waits for a shard's transactions prepared at or before the cut to be committed or aborted.</summary>
+    /// <summary>
+    /// How long a one-shot backup (Backup-MongoDatabase, Backup-MongoOplog without -Continuous) waits for a shard's
+    /// transactions prepared at or before the cut to be committed or aborted: no parameter of those commands bounds a
+    /// wait on the cluster (-ConnectTimeout is the driver's, for opening a connection), so this is the same 60 s as their
+    /// wait for a commit point. A continuous capture waits its interval instead (<see cref="LateCommitsAsync"/>'s wait).
+    /// </summary>
     internal static TimeSpan DecisionDeadline { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>How long a backup waits for a shard's majority commit point to cover the late commit entries it stores.</summary>
@@ -46,18 +52,18 @@ internal sealed class PreparedAtCut
     /// Once every transaction still open at the cut is decided, the commit entries past <paramref name="cut"/> of those
     /// committed at a commitTimestamp at or before it, in oplog order (none when nothing was open).
     /// </summary>
-    /// <exception cref="MongoBackupException">BackupFailed, naming the shard and the transaction, when one is still prepared after
-    /// <see cref="DecisionDeadline"/>; <see cref="CommitPointBehindException"/> (BackupFailed) when its commit entry is not majority-committed
-    /// within <paramref name="commitWait"/>.</exception>
+    /// <exception cref="UndecidedTransactionException">BackupFailed, naming the shard and the transaction, when one is still prepared
+    /// after <paramref name="commitWait"/> (else <see cref="DecisionDeadline"/>); <see cref="CommitPointBehindException"/> (BackupFailed)
+    /// when its commit entry is not majority-committed within <paramref name="commitWait"/> (else <see cref="CommitPointDeadline"/>).</exception>
     /// <param name="commitWait">
-    /// How long the shard's majority commit point may take to cover the late commit entries: the caller's wait for commit
-    /// points (a continuous cluster capture's interval, as for its cut), else <see cref="CommitPointDeadline"/>. The wait for
-    /// the decisions is another: a coordinator's, not replication's (<see cref="DecisionDeadline"/>).
+    /// The caller's wait (a continuous cluster capture's interval, as for its cut): how long the transactions prepared by
+    /// the cut may take to be decided, and then the shard's majority commit point to cover their late commit entries;
+    /// null: <see cref="DecisionDeadline"/> and <see cref="CommitPointDeadline"/>.
     /// </param>
     public async Task<IReadOnlyList<RawBsonDocument>> LateCommitsAsync(IMongoClient shard, string shardName, BsonTimestamp cut, IEngineObserver observer, CancellationToken ct,
         TimeSpan? commitWait = null)
     {
-        var commits = await DecidedAsync(shard, shardName, cut, observer, ct);
+        var commits = await DecidedAsync(shard, shardName, cut, commitWait ?? DecisionDeadline, observer, ct);
         if (commits.Count > 0) await AwaitMajorityAsync(shard, shardName, commits[^1], cut, commitWait ?? CommitPointDeadline, observer, ct);
         return commits;
     }
@@ -78,7 +84,8 @@ internal sealed class PreparedAtCut
     }
 
     /// <summary>Once every open transaction is decided, the commit entries to store; see <see cref="LateCommitsAsync"/>.</summary>
-    private async Task<IReadOnlyList<RawBsonDocument>> DecidedAsync(IMongoClient shard, string shardName, BsonTimestamp cut, IEngineObserver observer, CancellationToken ct)
+    private async Task<IReadOnlyList<RawBsonDocument>> DecidedAsync(IMongoClient shard, string shardName, BsonTimestamp cut, TimeSpan wait,
+        IEngineObserver observer, CancellationToken ct)
     {
         if (_open.Count == 0) return [];
         observer.Verbose($"Shard {shardName}: waiting for {_open.Count} transaction(s) prepared at or before the cut {cut} to be committed or aborted.");
@@ -88,7 +95,7 @@ internal sealed class PreparedAtCut
             { "ts", new BsonDocument("$gt", cut) }, { "op", "c" },
             { "$or", new BsonArray { new BsonDocument("o.commitTransaction", new BsonDocument("$exists", true)), new BsonDocument("o.abortTransaction", new BsonDocument("$exists", true)) } },
         };
-        var deadline = DateTime.UtcNow + DecisionDeadline;
+        var deadline = DateTime.UtcNow + wait;
         while (true)
         {
             var decided = new Dictionary<(string, long), RawBsonDocument>();
@@ -105,12 +112,23 @@ internal sealed class PreparedAtCut
             if (DateTime.UtcNow > deadline)
             {
                 var (session, number) = _open.Keys.First(k => !decided.ContainsKey(k));
-                throw new MongoBackupException(ErrorIds.BackupFailed,
+                throw new UndecidedTransactionException(shardName,
                     $"Shard {shardName} still holds a transaction (txnNumber {number}) prepared at {_open[(session, number)]}, at or before the cluster's cut {cut}, " +
-                    $"neither committed nor aborted {DecisionDeadline.TotalSeconds:0} s later: whether it belongs to the cluster at the cut is not known yet. " +
-                    "Nothing was kept; run the backup again once its coordinator has decided it.", target: shardName);
+                    $"neither committed nor aborted {wait.TotalSeconds:0.#} s later: whether it belongs to the cluster at the cut is not known yet. " +
+                    "Nothing was kept; run the backup again once its coordinator has decided it.");
             }
             await Task.Delay(100, ct);
         }
     }
+}
+
+/// <summary>
+/// A transaction a shard prepared at or before the cut is still neither committed nor aborted after the backup's wait
+/// (<see cref="PreparedAtCut"/>): BackupFailed, naming the shard; nothing was kept. A continuous capture skips that
+/// interval and cuts again at the next, as for a lagging commit point.
+/// </summary>
+internal sealed class UndecidedTransactionException(string shard, string message) : MongoBackupException(ErrorIds.BackupFailed, message, target: shard)
+{
+    /// <summary>The shard, as config.shards names it.</summary>
+    public string Shard { get; } = shard;
 }

@@ -86,6 +86,9 @@ internal sealed class DumpArchiveReader : IDumpReader
         if (_oplogChecked.Damage is { } damage) throw damage;
     }
 
+    /// <summary>False: the oplog's checksum is checked by a pass over the archive that keeps no entry (the data pass's, or one of its own).</summary>
+    public bool OplogCheckReadsEntries => false;
+
     public async IAsyncEnumerable<byte[]> ReadOplogAsync([EnumeratorCancellation] CancellationToken ct)
     {
         if (!HasOplog) yield break;

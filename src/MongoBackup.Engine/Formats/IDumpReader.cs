@@ -41,4 +41,13 @@ public interface IDumpReader : IAsyncDisposable
     {
         await foreach (var _ in ReadOplogAsync(ct).ConfigureAwait(false)) { }
     }
+
+    /// <summary>
+    /// Whether <see cref="VerifyOplogAsync"/> is a read of <see cref="ReadOplogAsync"/> to its end (this default's, a
+    /// snapshot's whose file was not checked before), so that a caller needing the entries before the replay (what it
+    /// creates, <see cref="Restore.OplogCreationFinder"/>) may read them as the check, instead of the oplog being read
+    /// twice; false when the check is a pass of its own that keeps no entry (an archive's CRC-64, a cluster's shards one
+    /// by one) or was made before (a snapshot's SHA-256).
+    /// </summary>
+    bool OplogCheckReadsEntries => true;
 }

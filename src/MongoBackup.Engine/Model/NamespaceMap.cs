@@ -52,8 +52,40 @@ public sealed class NamespaceMap
             throw new MongoBackupException(ErrorIds.InvalidArgument,
                 $"The namespace map target '{to}' names a database that is refused: {problem}. Nothing was written. Write the map as " +
                 "@{ 'db.coll' = 'newdb.coll' }.", target: to);
+        // A target database written out whole ("local.x", -RenameDatabase 'a=config'): refused now, before anything is read
+        // (one a '*' or $part$ forms is refused by the planner, naming each namespace it would send there).
+        if (target.TakeWhile(p => !p.IsPart).Sum(p => p.Value.Length) > literalDatabase.Length
+            && ServerDatabaseProblem(literalDatabase) is { } reserved)
+            throw new MongoBackupException(ErrorIds.InvalidArgument,
+                $"{(database is { } d ? $"-RenameDatabase '{d.From}={d.To}'" : $"-NamespaceMap '{from}' = '{to}'")} renames into the {literalDatabase} database: {reserved}. " +
+                "Nothing was written. Rename into a database of your own.", target: literalDatabase);
         _rules.Add((from, to, source, target, database));
         return this;
+    }
+
+    /// <summary>
+    /// Why a rename must not send a namespace into <paramref name="database"/>; null when it may. local and config are
+    /// the server's own: local is each mongod's and is never replicated (MongoDB manual, "The local Database": the oplog,
+    /// the replica set's configuration), so what a restore put there would be on one member only; config holds what
+    /// MongoDB writes for itself (sessions, transactions, a sharded cluster's routing and chunk metadata; manual, "Config
+    /// Database": not to be written by users). mongorestore 100.11.0 checks no --nsTo target against them (only a full
+    /// restore of a dump's config folder into a mongos, mongorestore.go); this refuses the rename, which is a typo far
+    /// more often than meant. A namespace of local or config restored under its own name is not a rename, and not refused.
+    /// </summary>
+    public static string? ServerDatabaseProblem(string database) => database switch
+    {
+        "local" => "local is each server's own database (its oplog, its replica set configuration) and is never replicated, " +
+            "so what a restore wrote there would be on this member alone",
+        "config" => "config holds what MongoDB writes for itself (sessions, transactions, a sharded cluster's routing metadata), " +
+            "not data to restore into",
+        _ => null,
+    };
+
+    /// <summary>The index of the rule that renames "db.collection" <paramref name="ns"/> (the first that matches; for <see cref="Written"/>), or null when none does.</summary>
+    public int? RuleFor(string ns)
+    {
+        var rule = _rules.FindIndex(r => r.Source.Capture(ns) is not null);
+        return rule < 0 ? null : rule;
     }
 
     /// <summary>A refused target with the typo's leading '&gt;' or '=' and its forbidden characters left out, for the message's example.</summary>

@@ -94,6 +94,9 @@ public sealed class SnapshotDumpReader : IDumpReader
         await foreach (var _ in ReadOplogAsync(ct)) { }
     }
 
+    /// <summary>Whether <see cref="VerifyOplogAsync"/> reads <see cref="ReadOplogAsync"/> to its end: when its file was not checked before, or found damaged then.</summary>
+    public bool OplogCheckReadsEntries => !_oplogVerified && _oplogDamage is null;
+
     /// <summary>A snapshot's oplog entries, checked at the end against the range and count its manifest records.</summary>
     public static async IAsyncEnumerable<byte[]> ReadOplogAsync(ISnapshotRepository repository, SnapshotManifest manifest, DataKey? dataKey,
         [EnumeratorCancellation] CancellationToken ct)

@@ -15,15 +15,34 @@ public static class OplogNamespaceProbe
 
     /// <param name="scope">What the base snapshot covers: a replay writes nothing outside it.</param>
     public static async Task<bool> AnyMatchAsync(IAsyncEnumerable<byte[]> entries, NamespaceFilter filter, SnapshotScope scope, OplogLimit? limit,
-        CancellationToken ct)
+        CancellationToken ct) =>
+        (await EachMatchesAsync(entries, [filter], scope, limit, ct))[0];
+
+    /// <summary>
+    /// For each of <paramref name="filters"/>, whether the oplog writes to anything it selects within <paramref name="scope"/>,
+    /// up to <paramref name="limit"/>: one read for all of them, ended once each has matched.
+    /// </summary>
+    /// <returns>One answer per filter, in their order.</returns>
+    public static async Task<IReadOnlyList<bool>> EachMatchesAsync(IAsyncEnumerable<byte[]> entries, IReadOnlyList<NamespaceFilter> filters,
+        SnapshotScope scope, OplogLimit? limit, CancellationToken ct)
     {
+        var matched = new bool[filters.Count];
+        var left = filters.Count;
+        if (left == 0) return matched;
         await foreach (var raw in entries.WithCancellation(ct))
         {
             using var entry = new RawBsonDocument(raw);
-            if (limit is not null && limit.IsBeyond(entry)) return false;
-            if (NamespacesOf(entry).Any(ns => filter.Includes(ns.Database, ns.Collection) && scope.Covers(ns.Database, ns.Collection))) return true;
+            if (limit is not null && limit.IsBeyond(entry)) break;
+            foreach (var ns in NamespacesOf(entry))
+            {
+                if (!scope.Covers(ns.Database, ns.Collection)) continue;
+                for (var i = 0; i < filters.Count; i++)
+                    if (!matched[i] && filters[i].Includes(ns.Database, ns.Collection))
+                        (matched[i], left) = (true, left - 1);
+            }
+            if (left == 0) break;
         }
-        return false;
+        return matched;
     }
 
     /// <summary>
@@ -70,38 +89,9 @@ public static class OplogNamespaceProbe
     public static async Task<IReadOnlyList<OplogCreatedNamespace>> CreatedAsync(IReadOnlyList<OplogSegment> segments,
         Func<string, string, bool> covers, CancellationToken ct)
     {
-        var found = new List<OplogCreatedNamespace>();
-        var seen = new HashSet<(string, string)>();
-        // The replay's own transaction logic: a transaction's creates count only when it commits within the range read,
-        // as the replay applies it; one aborted, or still undecided at the limit, creates nothing.
-        var transactions = new TransactionGatherer();
-        try
-        {
-            foreach (var segment in segments)
-            {
-                var entries = segment.Reread ?? throw new InvalidOperationException($"The replay's oplog segment '{segment.Name}' cannot be read again to check its targets.");
-                await foreach (var raw in entries().WithCancellation(ct))
-                {
-                    using var entry = new RawBsonDocument(raw);
-                    if (segment.Limit is not null && segment.Limit.IsBeyond(entry)) break;
-                    if (segment.After is { } after && entry.GetValue("ts", BsonNull.Value) is BsonTimestamp ts && OplogTimestamp.FromBsonTimestamp(ts) <= after) continue;
-                    var step = transactions.Add(entry, raw);
-                    var applied = step.Kind switch
-                    {
-                        TransactionStepKind.NotTransaction => Creations(entry),
-                        TransactionStepKind.Committed => step.Operations.SelectMany(Creations),
-                        _ => [],
-                    };
-                    foreach (var created in applied)
-                        if (covers(created.Database, created.Collection) && seen.Add((created.Database, created.Collection))) found.Add(created);
-                }
-            }
-        }
-        catch (Exception e) when (e is Formats.CorruptDumpException or MongoBackupException or IOException)
-        {
-            // Damaged or gone part-way: the replay stops at the same entry, and says so; what it creates before is found.
-        }
-        return found;
+        var finder = new OplogCreationFinder(covers);
+        await finder.ReadAsync(segments, ct);
+        return finder.Found;
     }
 
     /// <summary>
@@ -115,7 +105,7 @@ public static class OplogNamespaceProbe
         Creations(entry).Select(c => (c.Database, c.Collection, c.Type));
 
     /// <summary><see cref="CreatedBy"/>, each with the options its creation gives it where the entry says them.</summary>
-    private static IEnumerable<OplogCreatedNamespace> Creations(BsonDocument entry)
+    internal static IEnumerable<OplogCreatedNamespace> Creations(BsonDocument entry)
     {
         // A view: MongoDB logs its creation as an insert of its definition {_id: "db.view", viewOn, pipeline} into
         // <db>.system.views, not as a create command (jstests/replsets/view_catalog_oplog_entries.js, which counts one

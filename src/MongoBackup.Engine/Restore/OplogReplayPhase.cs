@@ -23,8 +23,10 @@ internal sealed class OplogReplayPhase(IMongoClient client, RestoreRequest reque
     /// What the oplog creates beyond the plan, as read before the restore wrote anything over these same segments and
     /// coverage (<see cref="ReplayCreatedTargets.RequireRenamesFitAsync"/>); null when it was not read then.
     /// </param>
+    /// <param name="checkedOplog">The dump's oplog as <see cref="CheckAsync"/> found it before the restore wrote anything; null: it is checked here.</param>
     public async Task<long> RunAsync(IDumpReader reader, SnapshotScope scope, IReadOnlyList<PreparedNamespace> ready,
-        IReadOnlyList<OplogSegment> moreOplog, IReadOnlyList<OplogCreatedNamespace>? created, RestoreOutcome outcome, CancellationToken ct)
+        IReadOnlyList<OplogSegment> moreOplog, IReadOnlyList<OplogCreatedNamespace>? created, DumpOplogCheck? checkedOplog, RestoreOutcome outcome,
+        CancellationToken ct)
     {
         var state = Seed(ready.Select(r => (r.Ns, r.Result)), withIndexes: !request.NoIndexRestore);
         // A namespace refused before it was made ready (TargetNotEmpty, TargetIncompatible: not in ready) is left alone
@@ -33,16 +35,26 @@ internal sealed class OplogReplayPhase(IMongoClient client, RestoreRequest reque
         foreach (var refused in outcome.Namespaces.Where(n => n.Error is not null)) state.Fail(refused.SourceNamespace, refused.Error!);
         long moreApplied = 0;
         var segments = Segments(request, reader, moreOplog, ct);
-        if (segments.Count > 0 && !request.NoOplogReplay && request.DumpOplog is null && reader.HasOplog
-            && await OplogDamageAsync(reader, ct) is { } damage)
+        // The namespaces the restore took: a pattern that is exactly a name in the dump means that name.
+        var coverage = new ReplayCoverage(scope, RestorePlanner.EffectiveFilter(reader, request.Filter));
+        MongoBackupException? damage = null;
+        if (ChecksDumpOplog(request, reader, segments))
+        {
+            // Checked once: before the first write when a renaming restore needed what it creates then (the run's own
+            // check, handed here), or now; the check finds what the replay creates on its way when it reads the entries
+            // (a mongodump folder's oplog.bson) and that was not found before, so the oplog is not read again for it.
+            checkedOplog ??= await CheckAsync(reader, segments, coverage,
+                created is null ? outcome.Namespaces.Select(n => n.SourceNamespace).ToHashSet(StringComparer.Ordinal) : null, ct);
+            damage = checkedOplog.Damage;
+            created ??= checkedOplog.Created;
+        }
+        if (damage is not null)
         {
             outcome.OplogError = damage.Message;
             observer.NamespaceFailed("oplog", damage);
         }
         else if (segments.Count > 0 && !request.NoOplogReplay)
         {
-            // The namespaces the restore took: a pattern that is exactly a name in the dump means that name.
-            var coverage = new ReplayCoverage(scope, RestorePlanner.EffectiveFilter(reader, request.Filter));
             // What the replay creates beyond the restored files is held to their rule before it writes anything.
             await new ReplayCreatedTargets(client, request, observer, recordsOnlyInExistingDatabases: target is not null).PrepareAsync(segments, coverage, state, outcome, created, ct);
             var replay = await ReplayAsync(segments, coverage, state, outcome, ct);
@@ -59,26 +71,53 @@ internal sealed class OplogReplayPhase(IMongoClient client, RestoreRequest reque
         return own is not null ? [own, .. moreOplog] : [.. moreOplog];
     }
 
+    /// <summary>Whether the replay of <paramref name="segments"/> begins with the dump's own oplog, which is checked whole first (<see cref="CheckAsync"/>).</summary>
+    internal static bool ChecksDumpOplog(RestoreRequest request, IDumpReader reader, IReadOnlyList<OplogSegment> segments) =>
+        segments.Count > 0 && !request.NoOplogReplay && request.DumpOplog is null && reader.HasOplog;
+
+    /// <summary>
+    /// The dump's oplog, the first of <paramref name="segments"/>, checked whole (<see cref="OplogDamageAsync"/>); when
+    /// <paramref name="planned"/> is given and the check reads the entries (<see cref="IDumpReader.OplogCheckReadsEntries"/>),
+    /// what the replay of all the segments creates beyond <paramref name="planned"/> within <paramref name="coverage"/> is found
+    /// on its way (<see cref="ReplayCreatedTargets.FindAsync"/>'s list), the later segments read for it after.
+    /// </summary>
+    internal static async Task<DumpOplogCheck> CheckAsync(IDumpReader reader, IReadOnlyList<OplogSegment> segments, ReplayCoverage coverage,
+        IReadOnlySet<string>? planned, CancellationToken ct)
+    {
+        var finder = planned is null || segments.Skip(1).Any(s => s.Reread is null) ? null : ReplayCreatedTargets.Finder(coverage, planned);
+        var (damage, readThrough) = await OplogDamageAsync(reader, finder is null ? null : raw => finder.Add(segments[0], raw), ct);
+        if (damage is not null || finder is null || !readThrough) return new DumpOplogCheck(damage, null);
+        await finder.ReadAsync(segments.Skip(1), ct);
+        return new DumpOplogCheck(null, finder.Found);
+    }
+
     /// <summary>
     /// The dump's oplog checked whole before any entry is applied (<see cref="IDumpReader.VerifyOplogAsync"/>): a damaged
     /// one refuses the replay, since the entries before the damage are no more trusted than the rest (a checksum fails
     /// for the whole stream), and a replay stopped part-way would leave the target neither as the dump copied it nor at
-    /// its consistency point. Null when it is whole.
+    /// its consistency point. Null when it is whole; with it, whether every entry went through <paramref name="eachEntry"/>
+    /// (when the check reads them, <see cref="IDumpReader.OplogCheckReadsEntries"/>).
     /// </summary>
-    private static async Task<MongoBackupException?> OplogDamageAsync(IDumpReader reader, CancellationToken ct)
+    private static async Task<(MongoBackupException? Damage, bool ReadThrough)> OplogDamageAsync(IDumpReader reader, Action<byte[]>? eachEntry, CancellationToken ct)
     {
         try
         {
-            await reader.VerifyOplogAsync(ct);
-            return null;
+            if (eachEntry is null || !reader.OplogCheckReadsEntries)
+            {
+                await reader.VerifyOplogAsync(ct);
+                return (null, false);
+            }
+            // The check is this read to the end (IDumpReader.OplogCheckReadsEntries): each entry is handed on as it goes.
+            await foreach (var entry in reader.ReadOplogAsync(ct)) eachEntry(entry);
+            return (null, true);
         }
         catch (Exception e) when (e is CorruptDumpException or InvalidDataException or MongoBackupException { ErrorId: ErrorIds.CorruptFile })
         {
             var file = (e as CorruptDumpException)?.File ?? (e as MongoBackupException)?.Target ?? reader.Location;
-            return new MongoBackupException(ErrorIds.CorruptFile,
+            return (new MongoBackupException(ErrorIds.CorruptFile,
                 $"The oplog of {reader.Location} is damaged, so it was not replayed: no entry of it was applied. {e.Message.TrimEnd('.')}. " +
                 "The collections restored from intact data are kept as the dump copied them, not brought to the point its oplog ends at; " +
-                "restore from an intact copy of the dump to have that point.", e, file);
+                "restore from an intact copy of the dump to have that point.", e, file), false);
         }
     }
 
@@ -182,3 +221,9 @@ internal sealed class OplogReplayPhase(IMongoClient client, RestoreRequest reque
         return created;
     }
 }
+
+/// <summary>
+/// A dump's oplog checked whole before the replay (<see cref="OplogReplayPhase.CheckAsync"/>): the damage that refuses the
+/// replay (null when whole), and what the replay creates when the check found it on its way (null when it did not).
+/// </summary>
+internal sealed record DumpOplogCheck(MongoBackupException? Damage, IReadOnlyList<OplogCreatedNamespace>? Created);

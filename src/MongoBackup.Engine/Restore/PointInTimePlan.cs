@@ -37,11 +37,24 @@ public sealed record PointInTimePlan(RestoreWindow Window, IReadOnlyList<Planned
     /// Whether the oplog the restore replays (the base snapshot's own, then the window's slices, up to the moment) writes
     /// to anything <paramref name="filter"/> selects within what the base snapshot covers: a name created after it.
     /// </summary>
-    public static async Task<bool> OplogSelectsAsync(PointInTimeRestoreRequest request, RestoreWindow window, NamespaceFilter filter, CancellationToken ct)
+    public static async Task<bool> OplogSelectsAsync(PointInTimeRestoreRequest request, RestoreWindow window, NamespaceFilter filter, CancellationToken ct) =>
+        (await OplogSelectsEachAsync(request, window, [filter], ct))[0];
+
+    /// <summary>
+    /// <see cref="OplogSelectsAsync"/> for each of <paramref name="filters"/> (the rename patterns that match nothing in the
+    /// base snapshot, say), in one read of the oplog, ended once each has matched: one answer per filter, in their order.
+    /// </summary>
+    /// <exception cref="MongoBackupException">CorruptFile: the oplog cannot be read as far as it is needed.</exception>
+    public static async Task<IReadOnlyList<bool>> OplogSelectsEachAsync(PointInTimeRestoreRequest request, RestoreWindow window,
+        IReadOnlyList<NamespaceFilter> filters, CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(window);
+        ArgumentNullException.ThrowIfNull(filters);
+        if (filters.Count == 0) return [];
         try
         {
-            return await OplogNamespaceProbe.AnyMatchAsync(OplogOf(request, window, ct), filter, window.Scope, request.Limit, ct);
+            return await OplogNamespaceProbe.EachMatchesAsync(OplogOf(request, window, ct), filters, window.Scope, request.Limit, ct);
         }
         catch (Formats.CorruptDumpException e)
         {

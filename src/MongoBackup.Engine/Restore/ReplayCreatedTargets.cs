@@ -100,6 +100,7 @@ internal sealed class ReplayCreatedTargets(IMongoClient client, RestoreRequest r
             var source = database + "." + collection;
             RestorePlanner.RequireNoShadowedRule(request.Map, source);
             var (targetDb, targetCollection) = request.Map.Map(database, collection);
+            RestorePlanner.RequireUserDatabaseTarget(request.Map, database, collection, targetDb, targetCollection);
             if ((targetDb, targetCollection) != (database, collection)
                 && NamespaceNames.ReservedTargetProblem(targetDb, targetCollection, type == Formats.CollectionMetadata.CollectionType) is { } reserved)
                 throw new MongoBackupException(ErrorIds.InvalidArgument,
@@ -119,10 +120,15 @@ internal sealed class ReplayCreatedTargets(IMongoClient client, RestoreRequest r
     /// </summary>
     public static Task<IReadOnlyList<OplogCreatedNamespace>> FindAsync(IReadOnlyList<OplogSegment> segments,
         ReplayCoverage coverage, IReadOnlySet<string> planned, CancellationToken ct) =>
-        OplogNamespaceProbe.CreatedAsync(segments, (db, collection) =>
-            !OplogForms.IsServerDatabase(db) && !SystemCollections.IsServerOwned(collection) && !SystemCollections.IsRenameCopy(collection)
-            && SystemCollections.ConvertToCappedSource(collection) is null
-            && collection != SystemCollections.Views && coverage.Covers(db, collection) && !planned.Contains(db + "." + collection), ct);
+        OplogNamespaceProbe.CreatedAsync(segments, Takes(coverage, planned), ct);
+
+    /// <summary>What <see cref="FindAsync"/> finds, one entry at a time: for a pass that reads the oplog for another reason.</summary>
+    internal static OplogCreationFinder Finder(ReplayCoverage coverage, IReadOnlySet<string> planned) => new(Takes(coverage, planned));
+
+    private static Func<string, string, bool> Takes(ReplayCoverage coverage, IReadOnlySet<string> planned) => (db, collection) =>
+        !OplogForms.IsServerDatabase(db) && !SystemCollections.IsServerOwned(collection) && !SystemCollections.IsRenameCopy(collection)
+        && SystemCollections.ConvertToCappedSource(collection) is null
+        && collection != SystemCollections.Views && coverage.Covers(db, collection) && !planned.Contains(db + "." + collection);
 
     /// <summary>
     /// Two sources onto one target: <paramref name="result"/>'s source is mapped (-NamespaceMap, -RenameDatabase) onto the

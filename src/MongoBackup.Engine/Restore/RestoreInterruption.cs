@@ -10,9 +10,10 @@ namespace MongoBackup.Engine.Restore;
 public static class RestoreInterruption
 {
     /// <summary>
-    /// The message for a restore stopped by the user, from <paramref name="outcome"/>'s namespace stages and counts.
+    /// The message for a restore stopped by the user, from <paramref name="outcome"/>'s namespace stages and counts;
+    /// <paramref name="databases"/>: what became of the databases a restore through a mongos created (null: none).
     /// </summary>
-    public static string Describe(RestoreOutcome outcome)
+    public static string Describe(RestoreOutcome outcome, string? databases = null)
     {
         var complete = new List<string>();
         var partial = new List<string>();
@@ -34,6 +35,7 @@ public static class RestoreInterruption
         if (partial.Count > 0) parts.Add($"Restored in part: {string.Join(", ", partial)}.");
         if (created.Count > 0) parts.Add($"Begun, created empty with no documents yet: {string.Join(", ", created)}.");
         if (notStarted.Count > 0) parts.Add($"Not begun: {string.Join(", ", notStarted)}.");
+        if (!string.IsNullOrEmpty(databases)) parts.Add(databases);
         if (outcome.OplogReplayBegun) parts.Add("The oplog replay had begun; it runs again from its start, as it is idempotent.");
         parts.Add("Run the same command with -Resume to finish it (documents already there are kept if they are the source's; the rest are added, then the oplog replayed and the indexes built), or with -Drop to start those namespaces over.");
         return string.Join(" ", parts);

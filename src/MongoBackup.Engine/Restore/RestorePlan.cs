@@ -52,6 +52,7 @@ public static class RestorePlanner
             {
                 RequireNoShadowedRule(map, ns.Database + "." + ns.Collection);
                 var (db, coll) = map.Map(ns.Database, ns.Collection);
+                RequireUserDatabaseTarget(map, ns.Database, ns.Collection, db, coll);
                 return RequireValidTarget(new PlannedNamespace(ns, db, coll));
             })
             // Collections before views, so a view's source exists when the view is made.
@@ -124,6 +125,22 @@ public static class RestorePlanner
     {
         var filter = EffectiveFilter(reader, requested);
         return reader.Namespaces.Where(ns => ModuleCollections.IsModuleOwned(ns.Collection) && filter.Includes(ns.Database, ns.Collection)).ToList();
+    }
+
+    /// <summary>
+    /// Refuses a rename that sends <paramref name="database"/>.<paramref name="collection"/> into local or config
+    /// (<see cref="NamespaceMap.ServerDatabaseProblem"/>), naming the rule and the target database: one a '*' or $part$ formed,
+    /// which the map could not refuse when it was given. A namespace that keeps its name is not a rename.
+    /// </summary>
+    /// <exception cref="MongoBackupException">InvalidArgument, naming the rule as written, the source and the target database.</exception>
+    public static void RequireUserDatabaseTarget(NamespaceMap map, string database, string collection, string targetDatabase, string targetCollection)
+    {
+        ArgumentNullException.ThrowIfNull(map);
+        if ((targetDatabase, targetCollection) == (database, collection) || NamespaceMap.ServerDatabaseProblem(targetDatabase) is not { } problem) return;
+        var rule = map.RuleFor(database + "." + collection) is { } index ? map.Written(index) : "A rename";
+        throw new MongoBackupException(ErrorIds.InvalidArgument,
+            $"{rule} would restore {database}.{collection} into the {targetDatabase} database ({targetDatabase}.{targetCollection}): {problem}. " +
+            "Nothing was written. Rename it into a database of your own.", target: targetDatabase);
     }
 
     /// <summary>

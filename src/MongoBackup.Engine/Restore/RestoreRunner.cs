@@ -17,6 +17,9 @@ namespace MongoBackup.Engine.Restore;
 /// </summary>
 public sealed class RestoreRunner(IEngineObserver observer)
 {
+    /// <summary>How long a stopped restore through a mongos may take to drop the databases it created that hold nothing (<see cref="ShardedRestoreTarget.SettleInterruptedAsync"/>).</summary>
+    internal static TimeSpan InterruptedCleanupLimit { get; set; } = TimeSpan.FromSeconds(15);
+
     /// <summary>What a restore would do, without writing anything (for -WhatIf).</summary>
     public static async Task<IReadOnlyList<PlannedNamespace>> PlanAsync(RestoreRequest request, CancellationToken ct)
     {
@@ -27,26 +30,35 @@ public sealed class RestoreRunner(IEngineObserver observer)
     /// <summary>
     /// The namespaces (source "db.coll") the dump's oplog replay creates that <see cref="PlanAsync"/> does not list, within
     /// the request's filters: what a dump holding only an oplog.bson restores, as mongorestore --oplogReplay does. Empty
-    /// with -NoOplogReplay or without an oplog. Reads the oplog; writes nothing.
+    /// with -NoOplogReplay or without an oplog. Reads the oplog once; writes nothing. Handed to
+    /// <see cref="RunAsync(RestoreRequest, DumpOplogCreations?, CancellationToken)"/>, the run checks and creates what this
+    /// found without reading the oplog for it again. An oplog that cannot be read to its end gives what it creates before
+    /// the damage (the run's own check of the oplog then refuses the replay).
     /// </summary>
-    public static async Task<IReadOnlyList<string>> PlanReplayCreatedAsync(RestoreRequest request, CancellationToken ct)
+    public static async Task<DumpOplogCreations> PlanReplayCreatedAsync(RestoreRequest request, CancellationToken ct)
     {
-        if (request.NoOplogReplay) return [];
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.NoOplogReplay) return new DumpOplogCreations(request, [], []);
         var (reader, scope) = await RestoreSource.OpenAsync(request, leaseFor: null, ct);
         await using (reader)
         {
-            if (!reader.HasOplog) return [];
+            if (!reader.HasOplog) return new DumpOplogCreations(request, [], []);
             var planned = RestorePlanner.Plan(reader, request.Filter, request.Map).Select(n => n.SourceNamespace).ToHashSet(StringComparer.Ordinal);
             var coverage = new ReplayCoverage(scope, RestorePlanner.EffectiveFilter(reader, request.Filter));
-            var segment = new OplogSegment(reader.Location, reader.ReadOplogAsync(ct)) { Reread = () => reader.ReadOplogAsync(ct) };
+            var segment = new OplogSegment(reader.Location, reader.ReadOplogAsync(ct));
+            var finder = ReplayCreatedTargets.Finder(coverage, planned);
+            var whole = true;
             try
             {
-                return (await ReplayCreatedTargets.FindAsync([segment], coverage, planned, ct)).Select(n => n.Database + "." + n.Collection).ToList();
+                await foreach (var raw in reader.ReadOplogAsync(ct))
+                    if (!finder.Add(segment, raw)) break;
             }
-            catch (CorruptDumpException e)
+            catch (Exception e) when (e is CorruptDumpException or InvalidDataException or MongoBackupException or IOException)
             {
-                throw e.ToCorruptFile(); // the oplog cannot be read to its end: the replay could not be either
+                whole = false; // what it creates before the damage is listed; the run reads the oplog for itself
             }
+            var found = finder.Found;
+            return new DumpOplogCreations(request, whole ? found : null, found.Select(n => n.Database + "." + n.Collection).ToList());
         }
     }
 
@@ -72,18 +84,33 @@ public sealed class RestoreRunner(IEngineObserver observer)
         var targets = UsersAndRolesTargets.For(plan, request.Map, reader, RestorePlanner.EffectiveFilter(reader, request.Filter).TakesUsersAndRolesOf);
         // A database that only users or roles are restored into is judged as the namespaces' targets are (RestorePlanner).
         foreach (var (source, target) in targets.Databases)
+        {
             if (source != target && NamespaceNames.DatabaseProblem(target) is { } problem)
                 throw new MongoBackupException(ErrorIds.InvalidArgument,
                     $"Cannot restore the users and roles of {source} as those of {target}: MongoDB refuses that database name, {problem}. Nothing was written.",
                     target: target);
+            if (source != target && Model.NamespaceMap.ServerDatabaseProblem(target) is { } reserved)
+                throw new MongoBackupException(ErrorIds.InvalidArgument,
+                    $"Cannot restore the users and roles of {source} as those of {target}, where a rename sends them: {reserved}. Nothing was written. " +
+                    "Rename it into a database of your own.", target: target);
+        }
         return targets;
     }
 
     /// <summary>The restore, on a connection to the target of its own, closed when it ends.</summary>
-    public async Task<RestoreOutcome> RunAsync(RestoreRequest request, CancellationToken ct)
+    public Task<RestoreOutcome> RunAsync(RestoreRequest request, CancellationToken ct) => RunAsync(request, shown: null, ct);
+
+    /// <summary>
+    /// The restore, on a connection to the target of its own, closed when it ends. <paramref name="shown"/>: what
+    /// <see cref="PlanReplayCreatedAsync"/> found the dump's oplog creates (listed and confirmed by the user), used in place
+    /// of reading the oplog for it again when it was found for this request (its filter the same, or narrower: namespaces
+    /// declined at a prompt left out); null: the run finds it.
+    /// </summary>
+    public async Task<RestoreOutcome> RunAsync(RestoreRequest request, DumpOplogCreations? shown, CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(request);
         using var target = MongoConnection.Open(request.Connection);
-        return (await RunAsync(request, target, [], null, ct)).Outcome;
+        return (await RunAsync(request, target, [], shown?.FoundFor(request), ct)).Outcome;
     }
 
     /// <summary>
@@ -116,8 +143,17 @@ public sealed class RestoreRunner(IEngineObserver observer)
         // What the replay creates is held to the plan's rename rules too, before the first write (read only when renaming);
         // what that read found is what the replay phase checks the targets of, without reading the oplog again.
         var coverage = new ReplayCoverage(scope, RestorePlanner.EffectiveFilter(reader, request.Filter));
-        var created = await ReplayCreatedTargets.RequireRenamesFitAsync(request, plan, OplogReplayPhase.Segments(request, reader, moreOplog, ct), coverage,
-            createdByOplog, ct);
+        // Found for a filter this one narrows (namespaces declined at a prompt excluded): the same list, less what it leaves out.
+        createdByOplog = createdByOplog?.Where(c => coverage.Covers(c.Database, c.Collection)).ToList();
+        var segments = OplogReplayPhase.Segments(request, reader, moreOplog, ct);
+        // A renaming restore that needs it now has the dump's oplog checked whole now, finding what it creates on the way
+        // (a mongodump folder's oplog.bson, read once for both); the replay phase takes that check as it is.
+        var checkedOplog = createdByOplog is null && !request.Map.IsIdentity && OplogReplayPhase.ChecksDumpOplog(request, reader, segments) && reader.OplogCheckReadsEntries
+            ? await OplogReplayPhase.CheckAsync(reader, segments, coverage, plan.Select(p => p.SourceNamespace).ToHashSet(StringComparer.Ordinal), ct)
+            : null;
+        // A damaged oplog is not replayed (the replay phase says so): its renames are not checked against it.
+        var created = checkedOplog?.Damage is not null ? null
+            : await ReplayCreatedTargets.RequireRenamesFitAsync(request, plan, segments, coverage, createdByOplog ?? checkedOplog?.Created, ct);
         // Into a mongos: a cluster snapshot sharded as the source was, any other dump unsharded; replayed through mongos.
         var sharding = topology.Kind == TopologyKind.Sharded ? await ShardedRestoreTarget.OpenAsync(client, cluster, request.Drop, observer, ct) : null;
         var outcome = new RestoreOutcome(reader.Location, request.Connection.DisplayName, DateTimeOffset.UtcNow) { SnapshotId = reader.SnapshotId };
@@ -149,7 +185,7 @@ public sealed class RestoreRunner(IEngineObserver observer)
                 }
             }
 
-            moreApplied = await new OplogReplayPhase(client, request, observer, sharding?.ReplayTarget(plan)).RunAsync(reader, scope, ready, moreOplog, created, outcome, ct);
+            moreApplied = await new OplogReplayPhase(client, request, observer, sharding?.ReplayTarget(plan)).RunAsync(reader, scope, ready, moreOplog, created, checkedOplog, outcome, ct);
             RefusedDocuments.Report(observer, outcome);
             await FinalCounts.CountAsync(client, outcome, ct);
             await RestoreRecords.ClearAsync(client, outcome, ct);
@@ -157,11 +193,47 @@ public sealed class RestoreRunner(IEngineObserver observer)
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-            observer.Warning(RestoreInterruption.Describe(outcome));
+            // Through a mongos, the databases it created (enableSharding, before their collections) are not left empty unsaid.
+            var databases = sharding is null ? null : await sharding.SettleInterruptedAsync(InterruptedCleanupLimit);
+            observer.Warning(RestoreInterruption.Describe(outcome, databases));
+            throw;
+        }
+        catch (Exception) when (sharding is not null && !ct.IsCancellationRequested)
+        {
+            // A restore that fails part-way takes back, as one that ends does, the databases it created that hold nothing.
+            await sharding.RemoveEmptyDatabasesAsync(ct);
             throw;
         }
 
         outcome.Duration = clock.Elapsed;
         return (outcome, moreApplied);
     }
+}
+
+/// <summary>
+/// What the oplog of a dump creates beyond its files (<see cref="RestoreRunner.PlanReplayCreatedAsync"/>): the source
+/// namespaces listed to the user, and what was found, for a run of the same restore to check and create exactly those
+/// without reading the oplog again.
+/// </summary>
+public sealed class DumpOplogCreations
+{
+    private readonly RestoreRequest _request;
+    private readonly IReadOnlyList<OplogCreatedNamespace>? _found;
+
+    internal DumpOplogCreations(RestoreRequest request, IReadOnlyList<OplogCreatedNamespace>? found, IReadOnlyList<string> namespaces)
+    {
+        (_request, _found) = (request, found);
+        Namespaces = namespaces;
+    }
+
+    /// <summary>Each source namespace ("db.coll") the replay creates, in the order the oplog first creates it.</summary>
+    public IReadOnlyList<string> Namespaces { get; }
+
+    /// <summary>
+    /// What was found, for a run of <paramref name="request"/>: null when it was found for another source, oplog or
+    /// renames, or by a read that damage cut short. Its filter and users-and-roles choice may differ (a prompt declined
+    /// some): the run leaves out what its own filter does not take.
+    /// </summary>
+    internal IReadOnlyList<OplogCreatedNamespace>? FoundFor(RestoreRequest request) =>
+        (request with { Filter = _request.Filter, IncludeUsersAndRoles = _request.IncludeUsersAndRoles }).Equals(_request) ? _found : null;
 }

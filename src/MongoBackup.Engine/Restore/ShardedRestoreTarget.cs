@@ -188,6 +188,38 @@ internal sealed class ShardedRestoreTarget
         }
     }
 
+    /// <summary>
+    /// At a stop (Ctrl+C): the databases this restore created that hold nothing yet are dropped, as at its end, so the
+    /// cluster keeps no empty entry of them if the restore is not resumed (a -Resume creates them again, on the same
+    /// rule); within <paramref name="limit"/>, since the user is waiting for the command to end. Returns what the stop's
+    /// message says of them (null when the restore created none): those dropped, those created and holding part of the
+    /// restore (a -Resume finishes them), or, when checking them failed or took too long, those that may be left empty.
+    /// </summary>
+    public async Task<string?> SettleInterruptedAsync(TimeSpan limit)
+    {
+        if (_databases.Created.Count == 0) return null;
+        var created = _databases.Created.Distinct(StringComparer.Ordinal).ToList();
+        using var bounded = new CancellationTokenSource(limit);
+        try
+        {
+            var dropped = await _databases.RemoveEmptyAsync(bounded.Token);
+            var kept = created.Except(dropped, StringComparer.Ordinal).ToList();
+            var said = new List<string>();
+            if (dropped.Count > 0)
+                said.Add($"Created by this restore and holding nothing yet, so dropped (a -Resume creates them again): {string.Join(", ", dropped)}.");
+            if (kept.Count > 0)
+                said.Add($"Created by this restore (enableSharding) and holding part of it: {string.Join(", ", kept)}; a -Resume finishes them, " +
+                    "and if you abandon the restore, drop them (dropDatabase).");
+            return string.Join(" ", said);
+        }
+        catch (Exception e) when (e is MongoException or TimeoutException or OperationCanceledException)
+        {
+            return $"Created by this restore (enableSharding): {string.Join(", ", created)}; checking which hold nothing failed at the stop " +
+                $"({(e is OperationCanceledException ? $"not done within {limit.TotalSeconds:0} s" : e.Message.Split('\n')[0].TrimEnd())}), so an empty one may be left " +
+                "in config.databases: a -Resume finishes them, or drop an empty one yourself (dropDatabase).";
+        }
+    }
+
     /// <summary>Gives the target's shards the zones the ranges of <paramref name="sourceNamespaces"/> use, where they have the shards of those names.</summary>
     private async Task GiveZonesAsync(IEnumerable<string> sourceNamespaces, CancellationToken ct)
     {

@@ -125,20 +125,23 @@ public abstract class MongoRestoreCmdlet : MongoEncryptedConnectionCmdlet
     /// <summary>
     /// A rename that matches no namespace being restored is a mistake (a typo'd database name), not something to ignore:
     /// refused before anything is written, naming the databases the source holds. <paramref name="createdLater"/> says
-    /// whether a pattern the source's namespaces do not match selects something the restore's oplog creates (a
-    /// point-in-time restore of a collection created after its base snapshot).
+    /// which of the patterns the source's namespaces do not match select something the restore's oplog creates (a
+    /// point-in-time restore of a collection created after its base snapshot): asked once, for all of them, so the oplog
+    /// is read once however many renames there are.
     /// </summary>
     /// <param name="repository">The repository a snapshot source came from: the refusal then names the snapshot of it that
     /// holds the database (a newer partial snapshot is not the one wanted), found with Get-MongoSnapshot -Latest -Database.</param>
     protected void RequireEveryRenameMatches(IReadOnlyCollection<PlannedNamespace> plan, Func<IReadOnlyCollection<PlannedNamespace>> everything, string source,
-        Func<string, bool>? createdLater = null, string? repository = null)
+        Func<IReadOnlyList<string>, IReadOnlySet<string>>? createdLater = null, string? repository = null)
     {
         // Filters that select nothing are the first thing wrong (NothingSelected); a rename alone that selects nothing is.
         if (plan.Count == 0 && (Database is not null || Collection is not null || NamespaceInclude is not null)) return;
-        foreach (var (written, pattern) in RenameSources())
+        var missing = RenameSources().Where(r => !plan.Any(ns => NamespacePattern.ForMatching(r.SourcePattern).IsMatch(ns.SourceNamespace))).ToList();
+        if (missing.Count == 0) return;
+        var created = createdLater?.Invoke(missing.Select(r => r.SourcePattern).Distinct(StringComparer.Ordinal).ToList()) ?? new HashSet<string>();
+        foreach (var (written, pattern) in missing)
         {
-            var matcher = NamespacePattern.ForMatching(pattern);
-            if (plan.Any(ns => matcher.IsMatch(ns.SourceNamespace)) || createdLater?.Invoke(pattern) == true) continue;
+            if (created.Contains(pattern)) continue;
             var databases = everything().Select(ns => ns.Source.Database).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
             var database = NamespaceName.Split(pattern).Database;
             var newest = repository is null || database.IndexOfAny(['*', '\\', '$']) >= 0 || NamePattern.Escape(database) != database ? "" :

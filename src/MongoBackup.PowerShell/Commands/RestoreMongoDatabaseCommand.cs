@@ -65,9 +65,10 @@ public sealed class RestoreMongoDatabaseCommand : MongoRestoreCmdlet
         IReadOnlyCollection<PlannedNamespace> Everything() => everything ??=
             Await(ct => RestoreRunner.PlanAsync(request with { Filter = NamespaceFilter.EveryNamespace, Map = MongoBackup.Engine.Model.NamespaceMap.Identity }, ct));
         // What the dump's oplog creates beyond its files (a dump holding only oplog.bson: all of it), read only when asked.
-        IReadOnlyList<string>? createdByOplog = null;
-        IReadOnlyList<string> CreatedByOplog() => createdByOplog ??= Await(ct => RestoreRunner.PlanReplayCreatedAsync(request, ct));
-        RequireEveryRenameMatches(plan, Everything, source, createdLater: pattern => CreatedByOplog().Any(NamespacePattern.ForMatching(pattern).IsMatch),
+        // Read once, and handed to the run, which checks and creates what was found without reading the oplog for it again.
+        DumpOplogCreations? createdByOplog = null;
+        IReadOnlyList<string> CreatedByOplog() => (createdByOplog ??= Await(ct => RestoreRunner.PlanReplayCreatedAsync(request, ct))).Namespaces;
+        RequireEveryRenameMatches(plan, Everything, source, createdLater: patterns => patterns.Where(p => CreatedByOplog().Any(NamespacePattern.ForMatching(p).IsMatch)).ToHashSet(StringComparer.Ordinal),
             repository: ParameterSetName == IdSet ? Repository : InputObject?.Repository);
         // A dump of users and roles alone (mongo-tools' usersdump: admin's, no collection) restores them with -IncludeUsersAndRoles.
         var usersOnly = plan.Count == 0 && request.IncludeUsersAndRoles
@@ -104,7 +105,7 @@ public sealed class RestoreMongoDatabaseCommand : MongoRestoreCmdlet
         if (usersOnly is { Count: > 0 } && !usersConfirmed) request = request with { IncludeUsersAndRoles = false };
 
         var confirmed = request with { Filter = Filter(declined) };
-        var outcome = RunEngine((observer, ct) => new RestoreRunner(observer).RunAsync(confirmed, ct));
+        var outcome = RunEngine((observer, ct) => new RestoreRunner(observer).RunAsync(confirmed, createdByOplog, ct));
         WriteObject(MongoRestoreResult.FromOutcome(outcome));
     });
 

@@ -151,8 +151,9 @@ public sealed class RestoreMongoPointInTimeCommand : MongoRestoreCmdlet
         RequireEveryRenameMatches(plan.FromSnapshot,
             () => Await(ct => RestoreRunner.PlanAsync(request.Restore with { Snapshot = baseSnapshot, Filter = NamespaceFilter.EveryNamespace, Map = MongoBackup.Engine.Model.NamespaceMap.Identity }, ct)),
             $"snapshot {plan.Window.BaseSnapshot.Id}",
-            createdLater: pattern => !request.Restore.NoOplogReplay
-                && Await(ct => PointInTimePlan.OplogSelectsAsync(request, plan.Window, new NamespaceFilter(namespaceInclude: [pattern]), ct)));
+            createdLater: patterns => request.Restore.NoOplogReplay ? new HashSet<string>()
+                : Await(ct => PointInTimePlan.OplogSelectsEachAsync(request, plan.Window, patterns.Select(p => new NamespaceFilter(namespaceInclude: [p])).ToList(), ct))
+                    .Select((selects, i) => (selects, pattern: patterns[i])).Where(p => p.selects).Select(p => p.pattern).ToHashSet(StringComparer.Ordinal));
     }
 
     /// <summary>Whether ShouldProcess will ask (-Confirm, or $ConfirmPreference at this cmdlet's Medium impact or lower), so its message is read.</summary>

@@ -133,7 +133,7 @@ public sealed class PreparedTransactionTests(MongoServerFixture server)
             var commit = Task.Run(() => CommitAcrossShards(cluster));
             Assert.True(hold.WaitUntilRunning(TimeSpan.FromSeconds(30)));
 
-            var failed = await Assert.ThrowsAsync<MongoBackupException>(() => new FullBackup(new RecordingObserver()).RunAsync(cluster.Backup(), CancellationToken.None));
+            var failed = await Assert.ThrowsAsync<UndecidedTransactionException>(() => new FullBackup(new RecordingObserver()).RunAsync(cluster.Backup(), CancellationToken.None));
             Assert.Equal(ErrorIds.BackupFailed, failed.ErrorId);
             Assert.Contains("Shard shard1 still holds a transaction", failed.Message);
             Assert.Equal("shard1", failed.Target);
@@ -311,6 +311,32 @@ public sealed class PreparedTransactionTests(MongoServerFixture server)
         cluster.Shard(shard).GetDatabase("admin").RunCommand<BsonDocument>(new BsonDocument("hello", 1))["lastWrite"]["majorityOpTime"]["ts"].AsBsonTimestamp;
 
     /// <summary>Inserts _id -2 (shard0) and 2,000,000 (shard1) in one transaction through mongos: a two-phase commit.</summary>
+    /// <summary>
+    /// A cluster slice given a wait (a continuous capture's interval) waits that long for a transaction its cut finds
+    /// prepared, not the one-shot 60 s: an undecided one then ends that slice alone, which the capture skips to the next interval.
+    /// </summary>
+    [Fact]
+    public async Task A_cluster_slice_given_a_wait_gives_a_transaction_prepared_by_its_cut_that_long_to_be_decided()
+    {
+        using var cluster = new TwoShardCluster();
+        await new FullBackup(new RecordingObserver()).RunAsync(cluster.Backup(), CancellationToken.None);
+        using var hold = cluster.Cluster.HoldTwoPhaseCommits(1);
+        var commit = Task.Run(() => CommitAcrossShards(cluster));
+        Assert.True(hold.WaitUntilRunning(TimeSpan.FromSeconds(30)));
+        var request = cluster.Slice();
+        using var mongos = MongoBackup.Engine.Connection.MongoConnection.Open(request.Connection);
+
+        var failed = await Assert.ThrowsAsync<UndecidedTransactionException>(() => new ClusterSliceRunner(new RecordingObserver())
+            .RunAsync(request, mongos, new SnapshotCatalog(request.Repository), CancellationToken.None, TimeSpan.FromSeconds(1)));
+
+        Assert.Equal(ErrorIds.BackupFailed, failed.ErrorId);
+        Assert.Equal("shard1", failed.Target);
+        Assert.Contains("neither committed nor aborted 1 s later", failed.Message);
+        Assert.Equal(TimeSpan.FromSeconds(60), PreparedAtCut.DecisionDeadline); // the one-shot wait, not the one used
+        hold.Release();
+        await commit.WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
     private static void CommitAcrossShards(TwoShardCluster cluster)
     {
         using var session = cluster.Mongos.StartSession();

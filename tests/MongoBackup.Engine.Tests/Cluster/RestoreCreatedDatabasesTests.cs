@@ -127,6 +127,42 @@ public sealed class RestoreCreatedDatabasesTests : IDisposable
         Assert.Equal(ShardedCluster.ShardName(1), primaries["shop"]);
     }
 
+    /// <summary>
+    /// Stopped (Ctrl+C) once it has created both target databases (enableSharding) and before any collection: neither is
+    /// left empty in config.databases, and the stop's message names them; the same restore with -Resume then restores all.
+    /// </summary>
+    [Fact]
+    public async Task A_restore_stopped_after_creating_its_databases_drops_those_holding_nothing_says_so_and_resumes()
+    {
+        await _client.GetDatabase("shop").GetCollection<BsonDocument>("orders").InsertManyAsync(Enumerable.Range(1, 3).Select(i => new BsonDocument("_id", i)));
+        await _client.GetDatabase("reports").GetCollection<BsonDocument>("daily").InsertManyAsync(Enumerable.Range(1, 5).Select(i => new BsonDocument("_id", i)));
+        var manifest = await new BackupRunner(new RecordingObserver()).RunAsync(new BackupRequest
+        {
+            Connection = Source, Repository = _repository, Compression = Compression.None, Filter = new NamespaceFilter(databases: ["shop", "reports"]),
+        }, CancellationToken.None);
+        var request = new RestoreRequest { Connection = Target, Snapshot = new RepositorySnapshot(_repository, manifest.Id) };
+        using var stop = new CancellationTokenSource();
+        // The databases are created in their names' order: the stop comes once the last, shop, is.
+        var observer = new RecordingObserver { OnVerbose = m => { if (m.StartsWith("shop: created", StringComparison.Ordinal)) stop.Cancel(); } };
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => new RestoreRunner(observer).RunAsync(request, stop.Token));
+
+        Assert.Contains(observer.Verboses, v => v.StartsWith("reports: created", StringComparison.Ordinal));
+        var primaries = await PrimariesAsync();
+        Assert.False(primaries.ContainsKey("shop"), "an empty database the stopped restore created is left in config.databases");
+        Assert.False(primaries.ContainsKey("reports"), "an empty database the stopped restore created is left in config.databases");
+        var said = Assert.Single(observer.Warnings, w => w.StartsWith("Stopped:", StringComparison.Ordinal));
+        Assert.Contains("Created by this restore and holding nothing yet, so dropped (a -Resume creates them again): reports, shop.", said);
+
+        var resumed = await new RestoreRunner(new RecordingObserver()).RunAsync(request with { Resume = true }, CancellationToken.None);
+
+        Assert.True(resumed.Succeeded, string.Join("; ", resumed.Namespaces.Select(n => n.Error)));
+        Assert.Equal(3, await _mongos.GetDatabase("shop").GetCollection<BsonDocument>("orders").CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty));
+        Assert.Equal(5, await _mongos.GetDatabase("reports").GetCollection<BsonDocument>("daily").CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty));
+        var after = await PrimariesAsync();
+        Assert.Equal(after["shop"], after["reports"]);
+    }
+
     /// <summary>shop.orders (3 documents) and reports.daily backed up, then reports.daily's file cut in half.</summary>
     private async Task<SnapshotManifest> BackUpWithDamagedReportsAsync()
     {

@@ -141,6 +141,27 @@ public sealed class OplogReadOnceTests(MongoServerFixture server)
         Assert.Equal(["theirs"], (await db.GetCollection<BsonDocument>("others").Find(FilterDefinition<BsonDocument>.Empty).ToListAsync()).Select(d => d["_id"].AsString));
     }
 
+    [Fact]
+    public async Task Rename_patterns_the_base_snapshot_does_not_hold_are_looked_for_in_one_read_of_the_oplog()
+    {
+        using var folder = new TempFolder();
+        var (repository, source, slice, moment) = await SnapshotAndSliceAsync(folder, "once_patterns");
+        var sliceBytes = slice.Files.Where(f => f.Kind == ManifestFileKind.Oplog).Sum(f => f.Size);
+        // Three rename sources the base snapshot does not hold: one the oplog creates after it, two it never writes to.
+        var patterns = new[] { source + ".later", source + ".never", "nosuchdb.*" };
+        var request = Request(repository, moment, new NamespaceMap());
+        var plan = await PointInTimePlan.CreateAsync(request, CancellationToken.None);
+        Assert.DoesNotContain(plan.FromSnapshot, n => n.SourceNamespace == source + ".later");
+
+        repository.Reset();
+        var selects = await PointInTimePlan.OplogSelectsEachAsync(request, plan.Window,
+            patterns.Select(p => new NamespaceFilter(namespaceInclude: [p])).ToList(), CancellationToken.None);
+
+        Assert.Equal([true, false, false], selects);
+        // The slice read once to its end for all three (two match nothing), not once per pattern.
+        Assert.Equal(sliceBytes, SliceBytes(repository, slice));
+    }
+
     private PointInTimeRestoreRequest Request(MeteredRepository repository, OplogTimestamp moment, NamespaceMap map) => new()
     {
         Repository = repository, Limit = OplogLimit.AtClusterTime(moment),

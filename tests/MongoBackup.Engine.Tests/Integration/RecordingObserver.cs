@@ -12,7 +12,14 @@ public sealed class RecordingObserver : IEngineObserver
     public ConcurrentQueue<ProgressUpdate> Progresses { get; } = new();
     public ConcurrentQueue<(string Namespace, MongoBackupException Error)> Failures { get; } = new();
 
-    public void Verbose(string message) => Verboses.Enqueue(message);
+    /// <summary>Called with each verbose message once it is recorded: a test's way to act at a point of a run (stop it there).</summary>
+    public Action<string>? OnVerbose { get; init; }
+
+    public void Verbose(string message)
+    {
+        Verboses.Enqueue(message);
+        OnVerbose?.Invoke(message);
+    }
     public void Warning(string message) => Warnings.Enqueue(message);
     public void Debug(string message) => Debugs.Enqueue(message);
     public void Progress(ProgressUpdate update) => Progresses.Enqueue(update);

@@ -195,8 +195,8 @@ public sealed class ReplayCreatedTargetTests(MongoServerFixture server)
         };
 
         Assert.Empty(await RestoreRunner.PlanAsync(request, CancellationToken.None));
-        Assert.Equal([Source + ".newc"], await RestoreRunner.PlanReplayCreatedAsync(request, CancellationToken.None));
-        Assert.Empty(await RestoreRunner.PlanReplayCreatedAsync(request with { NoOplogReplay = true }, CancellationToken.None));
+        Assert.Equal([Source + ".newc"], (await RestoreRunner.PlanReplayCreatedAsync(request, CancellationToken.None)).Namespaces);
+        Assert.Empty((await RestoreRunner.PlanReplayCreatedAsync(request with { NoOplogReplay = true }, CancellationToken.None)).Namespaces);
         var outcome = await new RestoreRunner(new RecordingObserver()).RunAsync(request, CancellationToken.None);
 
         Assert.True(outcome.Succeeded);
