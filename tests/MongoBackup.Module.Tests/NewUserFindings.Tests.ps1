@@ -38,3 +38,23 @@ Describe 'Copy-MongoSnapshot of an unencrypted snapshot into a repository that r
         @(Get-MongoSnapshot -Repository $offsite).Count | Should -Be 0
     }
 }
+
+Describe 'An InsertMany outside any transaction, as the oplog holds it' {
+    It 'is listed as plain inserts, not InTransaction, and the slice counts one entry per document' {
+        # Monday: 100 documents inserted with InsertMany (no session, no transaction) showed in Get-MongoSnapshot as a
+        # slice of "2 oplog entries", and Find-MongoOplogEntry marked every insert InTransaction: True. The test server
+        # answers as MongoDB 7.0, which logs a vectored insert as one 'i' entry per document; batching them into one
+        # applyOps came with featureFlagReplicateVectoredInsertsTransactionally in 8.0 (mongodb/mongo
+        # jstests/multiVersion: "results in oplog entries which can't be read by older versions", last-LTS 7.0).
+        $repository = Join-Path $root 'inserts'
+        $null = Backup-MongoDatabase -ConnectionString $uri -Repository $repository -Database $db -WarningAction SilentlyContinue
+        $collection = 'batch_' + [guid]::NewGuid().ToString('N').Substring(0, 6)
+        (Get-Collection $uri $db $collection).InsertMany([MongoDB.Bson.BsonDocument[]] @(foreach ($i in 1..5) { New-BsonDocument ([ordered]@{ _id = $i }) }))
+        $slice = Backup-MongoOplog -ConnectionString $uri -Repository $repository -WarningAction SilentlyContinue
+        $inserts = @(Find-MongoOplogEntry -Repository $repository -Namespace "$db.$collection" -Operation Insert)
+        $inserts.Count | Should -Be 5
+        @($inserts | Where-Object InTransaction).Count | Should -Be 0 -Because 'no transaction was used'
+        @($inserts | ForEach-Object { $_.Timestamp.ToString() } | Sort-Object -Unique).Count | Should -Be 5 -Because 'MongoDB 7.0 gives each inserted document its own oplog entry'
+        $slice.Entries | Should -BeGreaterOrEqual 5
+    }
+}
