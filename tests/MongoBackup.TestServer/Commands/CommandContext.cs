@@ -44,7 +44,8 @@ internal sealed class CommandContext
             if (_retryable != null || Server.Oplog == null || Body.Contains("autocommit")) return _retryable;
             if (CommandName is not ("insert" or "update" or "delete" or "findAndModify" or "findandmodify")) return null;
             if (Body.GetValue("lsid", BsonNull.Value) is not BsonDocument lsid || !Body.TryGetValue("txnNumber", out var txnNumber)) return null;
-            return _retryable = new Oplog.RetryableWriteLog(Server.Oplog, Sessions.LogicalSessionId.Complete(lsid, Connection), txnNumber.ToInt64(), Server.Catalog);
+            return _retryable = new Oplog.RetryableWriteLog(Server.Oplog, Sessions.LogicalSessionId.Complete(lsid, Connection), txnNumber.ToInt64(), Server.Catalog,
+                Server.Options.Version.GroupsVectoredInserts);
         }
     }
 
