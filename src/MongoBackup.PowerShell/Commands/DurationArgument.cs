@@ -21,7 +21,7 @@ public sealed partial class DurationArgumentAttribute : ArgumentTransformationAt
         if (value is null) return null;
         var minimum = Minimum.Length > 0 ? TimeSpan.Parse(Minimum, CultureInfo.InvariantCulture) : TimeSpan.Zero;
         var duration = Parse(value, minimum);
-        if (duration < minimum)
+        if (Minimum.Length > 0 && duration < minimum) // none set: the cmdlet judges the value itself (e.g. -ReconnectTimeout above zero)
             throw new ArgumentTransformationMetadataException(
                 $"'{value}' is {Describe(duration)}; the shortest allowed is {Describe(minimum)}.");
         return duration;
