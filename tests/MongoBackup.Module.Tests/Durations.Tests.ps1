@@ -105,6 +105,24 @@ Describe 'Other durations' {
             Should -Throw -ExpectedMessage "*'KeepWithin'*'7' has no unit*"
     }
 
+    It "Backup-MongoOplog -SliceInterval 5 (no unit) suggests every unit it takes, seconds and weeks too" {
+        # newuser finding: the suggestion named '5h', '5m' and '5d' only, though the help lists '30s'.
+        { Backup-MongoOplog -ConnectionString $uri -Repository (New-TestFolder) -Continuous -SliceInterval 5 -ErrorAction Stop } |
+            Should -Throw -ExpectedMessage "*'SliceInterval'*'5' has no unit: write it as '5h', '5m', '5s', '5d' or '5w'*"
+    }
+
+    It "a parameter with a minimum suggests only the forms it takes: -KeepWithin 7 (at least a minute) is not told '7s'" {
+        $failure = $null
+        try { Invoke-MongoSnapshotRetention -Repository (New-TestFolder) -KeepWithin 7 -WhatIf -ErrorAction Stop } catch { $failure = $_ }
+        $failure.Exception.Message | Should -BeLike "*'7' has no unit: write it as '7h', '7m', '7d' or '7w'*"
+        $failure.Exception.Message | Should -Not -BeLike "*'7s'*"
+    }
+
+    It "Backup-MongoOplog -SliceInterval 'often' is not a duration, and the forms shown include seconds" {
+        { Backup-MongoOplog -ConnectionString $uri -Repository (New-TestFolder) -Continuous -SliceInterval 'often' -ErrorAction Stop } |
+            Should -Throw -ExpectedMessage "*'often' is not a duration: write '1d', '12h', '30m', '45s', '1h30m', '2w'*"
+    }
+
     It "Backup-MongoOplog -Continuous takes -Duration '2s' and -SliceInterval '1s'" {
         $repository = New-TestFolder
         Backup-MongoDatabase -ConnectionString $uri -Repository $repository -Database $db | Out-Null

@@ -75,7 +75,12 @@ Describe 'Find-MongoOplogEntry: the drop found in the backups, and the restore t
         $lines = @(($drop | Format-Table | Out-String -Width 80) -split "`r?`n" | ForEach-Object TrimEnd | Where-Object { $_ })
         foreach ($line in $lines) { $line.Length | Should -BeLessOrEqual 80 -Because $line }
         $lines[0] | Should -Match '^WallTime\s+Operation\s+Namespace\s+Summary$'
-        $lines[2] | Should -Match ('^' + [regex]::Escape($drop.WallTime.ToString('yyyy-MM-dd HH:mm:ss.fff')) + '\s+Drop\s+' + [regex]::Escape($db) + '\.cu\S*\s+\{ "drop"')
+        $lines[2] | Should -Match ('^' + [regex]::Escape($drop.WallTime.ToString('yyyy-MM-dd HH:mm:ss.fff')) + '\s+Drop\s+' + [regex]::Escape($db) + '\.\S*\s+\{ "drop"')
+        # newuser finding: the summary was cut at 80 ('{ "drop" : "custo…'); namespace and summary now wrap whole.
+        $table = ($drop | Format-Table | Out-String -Width 80)
+        $table | Should -Not -Match '…'
+        $table | Should -Match '"customers" }'
+        (($lines[2..($lines.Count - 1)] | ForEach-Object { ($_ -split '\s{2,}')[-1] }) -join ' ') | Should -Match '\{ "drop" :\s+"customers" }' 
         $list = $drop | Format-List | Out-String -Width 80
         $list | Should -Match ('ClusterTime\s+: ' + [regex]::Escape($drop.ClusterTime))
         $list | Should -Match ('WallTime\s+: ' + [regex]::Escape($drop.WallTime.ToString('yyyy-MM-dd HH:mm:ss.fff zzz')))
@@ -88,5 +93,48 @@ Describe 'Find-MongoOplogEntry: the drop found in the backups, and the restore t
         $shown = $moment.ToString('yyyy-MM-dd HH:mm:ss.fff zzz')
         ($result | Out-String -Width 120) | Should -Match ([regex]::Escape($shown))
         ($result | Format-List | Out-String -Width 120) | Should -Match ('PointInTime\s+: ' + [regex]::Escape($shown))
+    }
+}
+
+Describe 'Find-MongoOplogEntry: an InsertMany outside any transaction, as MongoDB <Release> logs it' -ForEach @(
+    # 7.0 logs a retryable insertMany one 'i' entry per document; 8.0 groups it into one applyOps entry, multiOpType 1
+    # (featureFlagReplicateVectoredInsertsTransactionally). Neither is a transaction.
+    @{ Release = '7.0'; Entries = 5; Timestamps = 5; RestoredBeforeThird = 2 }
+    @{ Release = '8.0'; Entries = 1; Timestamps = 1; RestoredBeforeThird = 0 }
+) {
+    BeforeAll {
+        # newuser finding: 100 documents inserted with InsertMany (no session, no transaction) showed as a slice of
+        # "2 oplog entries" on the test server answering as 7.0, and every insert InTransaction: True.
+        $script:versioned = Start-MongoTestServer -Arguments '--mongodbVersion', $Release
+        $script:vUri = $versioned.Uri
+        $script:vDb = "findmany_$suffix"
+        $script:vRepository = New-TestFolder
+        (Get-Collection $vUri $vDb 'seed').InsertOne((New-BsonDocument @{ _id = 0 }), $null, $none)
+        $null = Backup-MongoDatabase -ConnectionString $vUri -Repository $vRepository -Database $vDb -WarningAction SilentlyContinue
+        (Get-Collection $vUri $vDb 'batch').InsertMany([MongoDB.Bson.BsonDocument[]] @(foreach ($i in 1..5) { New-BsonDocument ([ordered]@{ _id = $i }) }))
+        $script:slice = Backup-MongoOplog -ConnectionString $vUri -Repository $vRepository -WarningAction SilentlyContinue
+    }
+
+    AfterAll {
+        Remove-TestRun -Uri $vUri -Suffix $suffix -Server $versioned -Repository $vRepository
+    }
+
+    It 'lists five plain inserts, none InTransaction, in <Entries> oplog entries' {
+        (Invoke-Admin $vUri ([ordered]@{ buildInfo = 1 }))['version'].AsString | Should -BeLike "$Release.*"
+        $inserts = @(Find-MongoOplogEntry -Repository $vRepository -Namespace "$vDb.batch" -Operation Insert)
+        @($inserts | ForEach-Object Summary) | Should -Be @('_id: 1', '_id: 2', '_id: 3', '_id: 4', '_id: 5')
+        @($inserts | Where-Object InTransaction).Count | Should -Be 0 -Because 'no transaction was used'
+        @($inserts | ForEach-Object { $_.Timestamp.ToString() } | Sort-Object -Unique).Count | Should -Be $Timestamps
+        $oplog = Get-Collection $vUri 'local' 'oplog.rs'
+        $batch = [MongoDB.Bson.BsonDocument]::Parse("{ `$or: [ { ns: '$vDb.batch' }, { 'o.applyOps.ns': '$vDb.batch' } ] }")
+        $oplog.CountDocuments([MongoDB.Driver.FilterDefinition[MongoDB.Bson.BsonDocument]] $batch, $null, $none) | Should -Be $Entries
+    }
+
+    It 'restored to just before the third insert, holds the inserts of the entries before it (<RestoredBeforeThird>)' {
+        # A point in time falls between oplog entries: 8.0's one entry of five inserts is kept or left out whole.
+        $third = Find-MongoOplogEntry -Repository $vRepository -Namespace "$vDb.batch" -Operation Insert | Where-Object Summary -eq '_id: 3'
+        $result = $third | Restore-MongoPointInTime -ConnectionString $vUri -Database $vDb -RenameDatabase @{ $vDb = "$($vDb)_r" } -WarningAction SilentlyContinue
+        $result.Succeeded | Should -BeTrue
+        @(Get-AllDocuments (Get-Collection $vUri "$($vDb)_r" 'batch')).Count | Should -Be $RestoredBeforeThird
     }
 }

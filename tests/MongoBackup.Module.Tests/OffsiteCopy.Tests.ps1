@@ -114,3 +114,49 @@ Describe 'Copy-MongoSnapshot -SkipExisting keeps an offsite copy in sync' {
         { Copy-MongoSnapshot -Repository $local -Id $full.Id -Destination $offsite -SkipExisting -Force -ErrorAction Stop } | Should -Throw -ErrorId 'MongoBackup.InvalidArgument*'
     }
 }
+
+Describe 'Copy-MongoSnapshot refused by the destination''s encryption settings' {
+    BeforeAll {
+        # Every -Name a refusal tells the user to give must be one of Copy-MongoSnapshot's own parameters.
+        function Assert-AdviceCopyCanTake([string] $Message) {
+            $copyParameters = (Get-Command Copy-MongoSnapshot).Parameters.Keys
+            $named = [regex]::Matches($Message, '(?<![\w-])-(?<name>[A-Z]\w+)') | ForEach-Object { $_.Groups['name'].Value }
+            foreach ($name in $named) {
+                $copyParameters | Should -Contain $name -Because "the refusal tells the user to give -$name to Copy-MongoSnapshot: $Message"
+            }
+        }
+    }
+
+    It 'an unencrypted snapshot into a repository that requires encryption: advice the user can follow, nothing copied' {
+        # newuser finding: the nightly (unencrypted) repository copied into an encrypted offsite one was told "Give
+        # -EncryptionKey or -EncryptionKeyFile", parameters Copy-MongoSnapshot does not have (the backups' advice).
+        $plain = Join-Path $root 'plain'
+        $snapshot = Backup-MongoDatabase -ConnectionString $uri -Repository $plain -Database $db -WarningAction SilentlyContinue
+        $required = Join-Path $root 'required'
+        $null = Set-MongoRepository -Repository $required -RequireEncryption -EncryptionKeyFile $key -Confirm:$false -WarningAction SilentlyContinue
+        $failure = $null
+        try { $snapshot | Copy-MongoSnapshot -Destination $required -ErrorAction Stop -WarningAction SilentlyContinue } catch { $failure = $_ }
+        $failure | Should -Not -BeNullOrEmpty
+        $failure.FullyQualifiedErrorId | Should -BeLike 'MongoBackup.EncryptionKeyRequired*'
+        $failure.Exception.Message | Should -BeLike "*snapshot $($snapshot.Id) would not be encrypted*back up the source again into $required*or copy to a repository that does not require encryption*"
+        Assert-AdviceCopyCanTake $failure.Exception.Message
+        @(Get-MongoSnapshot -Repository $required).Count | Should -Be 0
+    }
+
+    It 'a snapshot under another key into a repository pinned to its own: advice the user can follow, nothing copied' {
+        $otherKey = Join-Path $root 'other.key'
+        [IO.File]::WriteAllBytes($otherKey, [byte[]](101..132))
+        if (-not $IsWindows) { chmod 600 $otherKey }
+        $source = Join-Path $root 'other-key-source'
+        $snapshot = Backup-MongoDatabase -ConnectionString $uri -Repository $source -Database $db -EncryptionKeyFile $otherKey -WarningAction SilentlyContinue
+        $pinnedElsewhere = Join-Path $root 'pinned-elsewhere'
+        $null = Set-MongoRepository -Repository $pinnedElsewhere -RequireEncryption -EncryptionKeyFile $key -Confirm:$false -WarningAction SilentlyContinue
+        $failure = $null
+        try { $snapshot | Copy-MongoSnapshot -Destination $pinnedElsewhere -ErrorAction Stop -WarningAction SilentlyContinue } catch { $failure = $_ }
+        $failure | Should -Not -BeNullOrEmpty
+        $failure.FullyQualifiedErrorId | Should -BeLike 'MongoBackup.WrongEncryptionKey*'
+        $failure.Exception.Message | Should -BeLike "*A copy keeps a snapshot's key*Update-MongoSnapshotKey*"
+        Assert-AdviceCopyCanTake $failure.Exception.Message
+        @(Get-MongoSnapshot -Repository $pinnedElsewhere).Count | Should -Be 0
+    }
+}

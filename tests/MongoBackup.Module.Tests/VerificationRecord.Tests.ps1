@@ -116,4 +116,40 @@ Describe 'An encrypted snapshot tested without its key' {
         $listed.VerificationMode | Should -Be 'Files'
         $listed.VerificationStatus | Should -Be 'Passed'
     }
+
+    It 'shows that its contents were not read, and leaves a stronger record in place; a weaker test that fails is recorded' {
+        # newuser finding: without the key the result said Passed with Documents 0 (of 1,246), and the record of the
+        # earlier test with the key (Files) was replaced by Hashes.
+        $repository = New-TestFolder
+        $key = ConvertTo-SecureString 'verification record passphrase' -AsPlainText -Force
+        $snapshot = Backup-MongoDatabase -ConnectionString $uri -Repository $repository -Database $db -EncryptionKey $key -WarningAction SilentlyContinue
+        $withKey = Test-MongoSnapshot -InputObject $snapshot -EncryptionKey $key
+        $withKey.Mode | Should -Be 'Files'
+        $withKey.Documents | Should -BeGreaterThan 0
+        $recorded = (Get-MongoSnapshot -Repository $repository).LastVerified
+
+        $withoutKey = Test-MongoSnapshot -InputObject $snapshot -WarningVariable warned -WarningAction SilentlyContinue
+        $withoutKey.Passed | Should -BeTrue
+        $withoutKey.Mode | Should -Be 'Hashes'
+        $withoutKey.Documents | Should -BeNullOrEmpty -Because 'no document was read, which is not zero documents'
+        @($withoutKey.Files | Where-Object { $null -ne $_.Documents }).Count | Should -Be 0
+        $table = ($withoutKey | Format-Table | Out-String -Width 80)
+        $table | Should -Match 'not read'
+        $table | Should -Match 'hashes only'
+        @($warned | Where-Object Message -like "*keeps the record of its test of*(Files:*this Hashes test checked less*").Count | Should -Be 1
+        $listed = Get-MongoSnapshot -Repository $repository
+        $listed.VerificationMode | Should -Be 'Files'
+        $listed.LastVerified | Should -Be $recorded
+
+        # Damage the weaker test finds is news: it replaces the stronger record.
+        $data = Get-ChildItem $snapshot.Path -Recurse -File | Where-Object { $_.Name -notlike 'manifest*' -and $_.Name -notlike '.*' } |
+            Sort-Object Length -Descending | Select-Object -First 1
+        $bytes = [IO.File]::ReadAllBytes($data.FullName)
+        $bytes[$bytes.Length - 1] = $bytes[$bytes.Length - 1] -bxor 0xFF
+        [IO.File]::WriteAllBytes($data.FullName, $bytes)
+        (Test-MongoSnapshot -InputObject $snapshot -WarningAction SilentlyContinue -ErrorAction SilentlyContinue).Passed | Should -BeFalse
+        $listed = Get-MongoSnapshot -Repository $repository
+        $listed.VerificationMode | Should -Be 'Hashes'
+        $listed.VerificationStatus | Should -Be 'Failed'
+    }
 }

@@ -10,7 +10,7 @@ BeforeDiscovery {
         @{ Name = 'MongoRestoreResult#PointInTime'; Key = 'PointInTime', 'BaseSnapshotId', 'Succeeded', 'Slices'; All = @() }
         @{ Name = 'MongoNamespaceRestoreResult'; Key = 'TargetNamespace', 'Succeeded', 'FinalDocuments', 'Indexes', 'Problem'; All = @() }
         @{ Name = 'MongoRestoreWindow'; Key = 'From', 'To', 'Scope'; All = @() }
-        @{ Name = 'MongoSnapshotTestResult'; Key = 'SnapshotId', 'Passed', 'Files', 'Documents', 'RestoreChecked', 'Problems'; All = @() }
+        @{ Name = 'MongoSnapshotTestResult'; Key = 'SnapshotId', 'Passed', 'Files', 'Documents', 'Mode', 'Problems'; All = @() }
         @{ Name = 'MongoSnapshotFileTestResult'; Key = 'Path', 'Passed', 'Size', 'Documents', 'Problem'; All = @() }
         @{ Name = 'MongoSnapshotRetentionDecision'; Key = 'Id', 'Action', 'Reason'; All = @() }
         @{ Name = 'MongoPolicyResult'; Key = 'Action', 'Snapshot', 'Removed', 'Duration', 'Reason'; All = @() }

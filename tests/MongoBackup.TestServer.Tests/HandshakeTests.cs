@@ -37,6 +37,20 @@ public class HandshakeTests : ServerTestBase
         Assert.Equal($"mongodb://127.0.0.1:{server.Port}/?replicaSet=rs0", server.ConnectionString);
     }
 
+    [InMemoryFact("checks the version the in-memory server presents when started as 8.0")]
+    public void Started_as_8_0_it_presents_itself_as_mongodb_8_0_everywhere_it_names_its_version()
+    {
+        var server = StartServer("rs0", version: MongoDbVersion.V8_0);
+        var admin = Connect(server).GetDatabase("admin");
+        Assert.Equal(25, admin.RunCommand<BsonDocument>(new BsonDocument("hello", 1))["maxWireVersion"].AsInt32);
+        var buildInfo = admin.RunCommand<BsonDocument>(new BsonDocument("buildInfo", 1));
+        Assert.Equal("8.0.4", buildInfo["version"].AsString);
+        Assert.Equal(new BsonArray { 8, 0, 4, 0 }, buildInfo["versionArray"]);
+        Assert.Equal("8.0.4", admin.RunCommand<BsonDocument>(new BsonDocument("serverStatus", 1))["version"].AsString);
+        var fcv = admin.RunCommand<BsonDocument>(new BsonDocument { { "getParameter", 1 }, { "featureCompatibilityVersion", 1 } });
+        Assert.Equal("8.0", fcv["featureCompatibilityVersion"]["version"].AsString);
+    }
+
     [InMemoryFact("compares the ids of two in-memory sets of one name")]
     public void Each_replica_set_has_its_own_replicaSetId_in_its_configuration_which_a_restart_keeps()
     {

@@ -6,19 +6,21 @@ namespace MongoBackup.TestServer.Tests;
 
 /// <summary>
 /// Retryable writes (lsid and txnNumber outside a transaction, what the .NET driver sends on a replica set by default)
-/// are logged in MongoDB 8.0's forms, compared with its captures: a multi-document insert as applyOps entries
-/// "applied separately" (multiOpType 1) grouped 64 documents or 256 KiB at a time (vectored_insert.bson), a single
-/// write with its session, stmtId and prevOpTime (bypassDocumentValidation.bson). Writes without a session keep the
-/// plain form.
+/// are logged in the forms of the release the server answers as. MongoDB 8.0's, compared with its captures: a
+/// multi-document insert as applyOps entries "applied separately" (multiOpType 1) grouped 64 documents or 256 KiB at a
+/// time (vectored_insert.bson), a single write with its session, stmtId and prevOpTime (bypassDocumentValidation.bson).
+/// MongoDB 7.0's (the test server's default): a multi-document insert as one such single write per document, chained by
+/// prevOpTime (7.0 has no featureFlagReplicateVectoredInsertsTransactionally; see <see cref="MongoDbVersion"/>).
+/// Writes without a session keep the plain form.
 /// </summary>
 public class RetryableWriteFormTests
 {
     private static readonly string[] Varying = ["lsid.id", "lsid.uid", "txnNumber", "ts", "t", "wall", "o.applyOps.[].ns", "o.applyOps.[].ui",
         "o.applyOps.[].o", "o.applyOps.[].o2", "ns", "ui", "o", "o2", "prevOpTime.ts", "prevOpTime.t", "v"];
 
-    private static (MongoTarget Target, IMongoCollection<BsonDocument> Items) Open(bool retryWrites = true)
+    private static (MongoTarget Target, IMongoCollection<BsonDocument> Items) Open(bool retryWrites = true, MongoDbVersion? version = null)
     {
-        var target = MongoTarget.Open();
+        var target = version is null ? MongoTarget.Open() : MongoTarget.Open(version);
         var client = target.NewClient(settings => settings.RetryWrites = retryWrites);
         var items = client.GetDatabase(target.NewDatabaseName("retry")).GetCollection<BsonDocument>("items");
         items.Database.CreateCollection("items");
@@ -35,7 +37,7 @@ public class RetryableWriteFormTests
     [Fact]
     public void A_multi_document_insert_is_one_applyOps_applied_separately_as_in_the_8_0_capture()
     {
-        var (target, items) = Open();
+        var (target, items) = Open(version: MongoDbVersion.V8_0);
         using (target)
         {
             items.InsertMany([new BsonDocument { { "_id", 100 }, { "a", 1 } }, new BsonDocument { { "_id", 200 }, { "a", 2 } }]);
@@ -69,7 +71,7 @@ public class RetryableWriteFormTests
     [Fact]
     public void Inserts_are_grouped_64_documents_or_256_KiB_at_a_time_and_chained()
     {
-        var (target, items) = Open();
+        var (target, items) = Open(version: MongoDbVersion.V8_0);
         using (target)
         {
             items.InsertMany(Enumerable.Range(0, 150).Select(i => new BsonDocument("_id", i)));
@@ -97,7 +99,7 @@ public class RetryableWriteFormTests
     [Fact]
     public void A_group_with_a_failed_insert_is_logged_one_insert_at_a_time()
     {
-        var (target, items) = Open();
+        var (target, items) = Open(version: MongoDbVersion.V8_0);
         using (target)
         {
             items.InsertOne(new BsonDocument("_id", 2));
@@ -108,6 +110,34 @@ public class RetryableWriteFormTests
             var written = Written(target, items).Where(e => e["ts"].AsBsonTimestamp > start).ToList();
             Assert.Equal(["i", "i"], written.Select(e => e["op"].AsString));
             Assert.Equal([0, 2], written.Select(e => e["stmtId"].AsInt32));
+        }
+    }
+
+    /// <summary>
+    /// MongoDB 7.0 logs a retryable insertMany one insert entry per document, each a single write of the command's session:
+    /// its own stmtId, the command's txnNumber, prevOpTime the entry before it (the first one's the null optime), and the
+    /// single insert's form of the 8.0 capture (bypassDocumentValidation.bson), which 7.0 shares.
+    /// </summary>
+    [Fact]
+    public void On_7_0_a_multi_document_insert_is_one_insert_entry_per_document_chained_by_prevOpTime()
+    {
+        var (target, items) = Open(version: MongoDbVersion.V7_0);
+        using (target)
+        {
+            items.InsertMany(Enumerable.Range(0, 70).Select(i => new BsonDocument("_id", i)));
+
+            var written = Written(target, items);
+            Assert.Equal(70, written.Count);
+            Assert.All(written, e => Assert.Equal("i", e["op"].AsString));
+            Assert.All(written, e => Assert.False(e.Contains("multiOpType")));
+            Assert.Equal(Enumerable.Range(0, 70), written.Select(e => e["o"]["_id"].AsInt32));
+            Assert.Equal(Enumerable.Range(0, 70), written.Select(e => e["stmtId"].AsInt32));
+            Assert.All(written, e => Assert.Equal(written[0]["lsid"], e["lsid"]));
+            Assert.All(written, e => Assert.Equal(written[0]["txnNumber"], e["txnNumber"]));
+            Assert.Equal(new BsonTimestamp(0, 0), written[0]["prevOpTime"]["ts"].AsBsonTimestamp);
+            Assert.All(written.Zip(written.Skip(1)), p => Assert.Equal(p.First["ts"], p.Second["prevOpTime"]["ts"]));
+            var captured = Captures.Oplog("bypassDocumentValidation").First(e => e["op"] == "i" && e.Contains("lsid"));
+            Assert.All(written, e => EntryForm.AssertSame(captured, e, [.. Varying, "stmtId"])); // stmtIds checked above
         }
     }
 

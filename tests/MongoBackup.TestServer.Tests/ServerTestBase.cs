@@ -56,13 +56,14 @@ public abstract class ServerTestBase : IDisposable
 
     /// <summary>An in-memory server with these options, for tests marked <see cref="InMemoryFactAttribute"/>.</summary>
     protected MongoTestServer StartServer(string? replicaSet = "rs0", int oplogSizeMB = 1024, string? user = null, string? password = null,
-        string? tlsPath = null, string? tlsPassword = null)
+        string? tlsPath = null, string? tlsPassword = null, MongoDbVersion? version = null)
     {
         MongoTarget.RefuseWhenExternal();
         return Own(MongoTestServer.Start(new TestServerOptions
         {
             ReplicaSetName = replicaSet, OplogSizeMB = oplogSizeMB, AuthUser = user, AuthPassword = password,
             TlsCertificatePath = tlsPath, TlsCertificatePassword = tlsPassword, Log = TextWriter.Synchronized(ServerLog),
+            Version = version ?? MongoDbVersion.V7_0,
         }));
     }
 

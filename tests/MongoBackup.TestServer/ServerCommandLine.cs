@@ -2,12 +2,13 @@ namespace MongoBackup.TestServer;
 
 /// <summary>
 /// Parses the server's command line: --port N --replSet NAME --auth USER:PASSWORD --tls FILE.pfx [--tlsPassword P]
-/// --oplogSizeMB N, and any number of --setParameter NAME=VALUE as mongod takes them; --sharded [--shards N] starts a
+/// --oplogSizeMB N, --mongodbVersion 7.0|8.0 (the release it answers as and whose oplog forms it writes, 7.0 by default,
+/// see <see cref="MongoDbVersion"/>), and any number of --setParameter NAME=VALUE as mongod takes them; --sharded [--shards N] starts a
 /// sharded cluster (<see cref="Sharding.ShardedCluster"/>) instead, its mongos on --port, every member with the other options.
 /// </summary>
 internal static class ServerCommandLine
 {
-    public const string Usage = "usage: MongoBackup.TestServer [--port N] [--replSet NAME | --sharded [--shards N]] [--auth USER:PASSWORD] [--tls FILE.pfx [--tlsPassword P]] [--oplogSizeMB N] [--setParameter NAME=VALUE]...";
+    public const string Usage = "usage: MongoBackup.TestServer [--port N] [--replSet NAME | --sharded [--shards N]] [--auth USER:PASSWORD] [--tls FILE.pfx [--tlsPassword P]] [--oplogSizeMB N] [--mongodbVersion 7.0|8.0] [--setParameter NAME=VALUE]...";
 
     /// <summary>The options and, for --sharded, the number of shards (else null); null after writing the problem and the usage to standard error.</summary>
     public static (TestServerOptions Options, int? Shards)? Parse(string[] args)
@@ -58,6 +59,11 @@ internal static class ServerCommandLine
                     break;
                 case "--oplogSizeMB":
                     return Fail($"--oplogSizeMB must be a positive number, not '{value}'");
+                case "--mongodbVersion" when MongoDbVersion.Named(value) is { } version:
+                    options = options with { Version = version };
+                    break;
+                case "--mongodbVersion":
+                    return Fail($"--mongodbVersion must be 7.0 or 8.0, not '{value}'");
                 case "--setParameter":
                     var equals = value.IndexOf('=');
                     if (equals <= 0) return Fail($"--setParameter must be NAME=VALUE, not '{value}'");

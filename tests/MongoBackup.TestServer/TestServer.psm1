@@ -12,7 +12,7 @@ function Start-MongoTestServer {
         Stop-MongoTestServer. The server is the build output of
         tests/MongoBackup.TestServer (build.ps1 -Task Build), started on a free loopback port.
     .PARAMETER Arguments
-        More options of the server's command line (--auth USER:PASSWORD, --tls FILE.pfx, --oplogSizeMB N,
+        More options of the server's command line (--auth USER:PASSWORD, --tls FILE.pfx, --oplogSizeMB N, --mongodbVersion 8.0,
         --setParameter NAME=VALUE). They ask for a server only the in-memory one can be, so with any of them it is started
         even when MONGOBACKUP_TEST_URI is set.
     .PARAMETER Sharded

@@ -19,6 +19,12 @@ public sealed record TestServerOptions
 
     public string? TlsCertificatePassword { get; init; }
 
+    /// <summary>
+    /// The MongoDB release the server answers as and whose oplog forms it writes (<see cref="MongoDbVersion.V7_0"/> by
+    /// default; <see cref="MongoDbVersion.V8_0"/> for 8.0's grouped retryable inserts).
+    /// </summary>
+    public MongoDbVersion Version { get; init; } = MongoDbVersion.V7_0;
+
     /// <summary>Size cap of local.oplog.rs; the oldest entries drop past it.</summary>
     public int OplogSizeMB { get; init; } = 1024;
 

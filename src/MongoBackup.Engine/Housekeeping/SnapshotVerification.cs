@@ -1,3 +1,5 @@
+using MongoBackup.Engine.Repository;
+
 namespace MongoBackup.Engine.Housekeeping;
 
 /// <summary>
@@ -54,6 +56,12 @@ public sealed class SnapshotVerification(string snapshotId, string repository)
     public bool Parsed { get; set; }
     /// <summary>True when a scratch restore was run (a server was given and the files passed).</summary>
     public bool RestoreChecked { get; set; }
+
+    /// <summary>
+    /// What kind of test it was, as its record names it: <see cref="VerificationRecord.HashesMode"/> (encrypted, no key:
+    /// sizes and SHA-256 only, no document read), <see cref="VerificationRecord.FilesMode"/> or <see cref="VerificationRecord.RestoreMode"/>.
+    /// </summary>
+    public string Mode => !Parsed ? VerificationRecord.HashesMode : RestoreChecked ? VerificationRecord.RestoreMode : VerificationRecord.FilesMode;
 
     /// <summary>Every problem found, each naming its file or namespace; empty when the snapshot passed.</summary>
     public List<string> Problems { get; } = [];

@@ -23,16 +23,36 @@ public sealed class SnapshotVerifier(IEngineObserver observer)
         var result = await CheckAsync(repository, manifest, restoreInto, keys, ct).ConfigureAwait(false);
         // Recorded under the read lease: a removal waits for it, so the record never lands beside a snapshot already gone
         // (on an object store it would make a snapshot "folder" of its own).
-        await RecordOf(result).WriteAsync(repository, observer.Warning, ct).ConfigureAwait(false);
+        var record = RecordOf(result);
+        if (await KeptInsteadAsync(repository, record, ct).ConfigureAwait(false) is { } kept)
+            observer.Warning($"Snapshot {snapshotId} keeps the record of its test of {kept.VerifiedAt:yyyy-MM-dd HH:mm:ss}Z ({kept.Mode}: {kept.Checked}, " +
+                $"{kept.Status}): this {record.Mode} test checked less and found nothing wrong, so it does not replace it.");
+        else
+            await record.WriteAsync(repository, observer.Warning, ct).ConfigureAwait(false);
         return result;
+    }
+
+    /// <summary>
+    /// The recorded test that stays in place of <paramref name="record"/>: one of a stronger mode (a test with the key, or
+    /// a scratch restore) when this one checked less and passed. A DBA reading the record wants the most that was proven,
+    /// and a weaker test that passed proves nothing new; one that failed is news and is recorded. Null when it replaces it.
+    /// </summary>
+    private static async Task<VerificationRecord?> KeptInsteadAsync(ISnapshotRepository repository, VerificationRecord record, CancellationToken ct)
+    {
+        if (!record.Passed) return null;
+        VerificationRecord? existing;
+        try { existing = await VerificationRecord.ReadAsync(repository, record.SnapshotId, ct).ConfigureAwait(false); }
+        catch (MongoBackupException) { return null; } // unreadable: the write says why, as before
+        return existing is not null && VerificationRecord.Strength(existing.Mode) > VerificationRecord.Strength(record.Mode) ? existing : null;
     }
 
     /// <summary>What the record of <paramref name="result"/> says: when, passed or not, and what kind of test it was.</summary>
     private static VerificationRecord RecordOf(SnapshotVerification result)
     {
-        var (mode, what) = !result.Parsed ? (VerificationRecord.HashesMode, "file sizes and SHA-256 (encrypted, no key given)")
-            : result.RestoreChecked ? (VerificationRecord.RestoreMode, "file sizes, SHA-256, decompression, every document's BSON, the manifest's checks, and a scratch restore's counts")
-            : (VerificationRecord.FilesMode, "file sizes, SHA-256, decompression, every document's BSON and the manifest's checks");
+        var mode = result.Mode;
+        var what = mode == VerificationRecord.HashesMode ? "file sizes and SHA-256 (encrypted, no key given)"
+            : mode == VerificationRecord.RestoreMode ? "file sizes, SHA-256, decompression, every document's BSON, the manifest's checks, and a scratch restore's counts"
+            : "file sizes, SHA-256, decompression, every document's BSON and the manifest's checks";
         return new VerificationRecord(result.SnapshotId, DateTimeOffset.UtcNow, result.Passed, mode, what, result.Problems.Count,
             result.Problems.FirstOrDefault(), result.Documents);
     }

@@ -24,7 +24,12 @@ public sealed record FoundOplogEntry(OplogTimestamp Timestamp, DateTimeOffset? W
     /// <summary>True when <see cref="Namespace"/> is a database (dropDatabase, a command on no collection).</summary>
     public bool NamespaceIsDatabase { get; init; }
 
-    /// <summary>True for an operation inside a transaction's or an applyOps command's entry.</summary>
+    /// <summary>
+    /// True for an operation of a transaction: inside an applyOps entry written for a session's transaction (lsid and
+    /// txnNumber, no multiOpType). False for one inside an applyOps entry that is not a transaction: a batched write
+    /// (multiOpType, such as MongoDB 8.0's retryable insertMany, whose inserts are "applied separately", multiOpType 1:
+    /// oplog_entry.idl, featureFlagReplicateVectoredInsertsTransactionally) or an applyOps command without a session.
+    /// </summary>
     public bool InTransaction { get; init; }
 
     /// <summary>
@@ -61,8 +66,9 @@ public sealed record FoundOplogEntry(OplogTimestamp Timestamp, DateTimeOffset? W
         var o = entry.GetValue("o", BsonNull.Value) as BsonDocument ?? [];
         if (op == "c" && o.ElementCount > 0 && o.GetElement(0).Name == "applyOps" && o[0] is BsonArray ops)
         {
+            var ofTransaction = inTransaction || IsTransactionEntry(entry);
             foreach (var inner in ops.OfType<BsonDocument>())
-                foreach (var found in Of(inner, ts, wall, snapshotId, inTransaction: true))
+                foreach (var found in Of(inner, ts, wall, snapshotId, ofTransaction))
                     yield return found;
             yield break;
         }
@@ -76,6 +82,14 @@ public sealed record FoundOplogEntry(OplogTimestamp Timestamp, DateTimeOffset? W
             _ => new FoundOplogEntry(ts, wall, op, ns, Json(o), snapshotId) { InTransaction = inTransaction },
         };
     }
+
+    /// <summary>
+    /// Whether an applyOps entry is a transaction's: a session's (lsid and txnNumber) without a multiOpType, which
+    /// marks a batched write instead (oplog_entry.idl: multiOpType kApplyOpsAppliedSeparately = 1 for 8.0's grouped
+    /// retryable inserts; TransactionGatherer reads the same fields to gather transactions for a replay).
+    /// </summary>
+    private static bool IsTransactionEntry(BsonDocument entry) =>
+        entry.Contains("lsid") && entry.Contains("txnNumber") && !entry.Contains("multiOpType");
 
     /// <summary>
     /// A command entry (ns "db.$cmd", o the command, its first field's name the command's): the collection it names as

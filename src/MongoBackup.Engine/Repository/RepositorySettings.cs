@@ -52,22 +52,40 @@ public sealed record RepositorySettings
 
     /// <summary>
     /// Why a snapshot encrypted under the key <paramref name="keyId"/> (null: not encrypted) may not be written into the
-    /// repository at <paramref name="repository"/>; null when it may.
+    /// repository at <paramref name="repository"/>; null when it may. The advice is for the command that meets it: one
+    /// that writes a new snapshot (<see cref="SnapshotArrival.Written"/>) can be given a key, a copy
+    /// (<see cref="SnapshotArrival.Copied"/>) carries the snapshot's bytes and key as they are and cannot.
     /// </summary>
-    public MongoBackupException? Refusal(string? keyId, string repository, string what)
+    public MongoBackupException? Refusal(string? keyId, string repository, string what, SnapshotArrival arrival = SnapshotArrival.Written)
     {
         if (keyId is null)
             return RequireEncryption
                 ? new MongoBackupException(ErrorIds.EncryptionKeyRequired,
-                    $"{repository} requires encryption{(KeyId is null ? "" : $" under key {KeyId}")} (its settings, Set-MongoRepository): {what} would not be encrypted. Give -EncryptionKey or -EncryptionKeyFile.",
+                    $"{repository} requires encryption{(KeyId is null ? "" : $" under key {KeyId}")} (its settings, Set-MongoRepository): {what} would not be encrypted. " +
+                    (arrival == SnapshotArrival.Copied
+                        ? $"A copy cannot encrypt a snapshot: back up the source again into {repository}, giving the backup that repository's key, or copy to a repository that does not require encryption."
+                        : "Give -EncryptionKey or -EncryptionKeyFile."),
                     target: repository)
                 : null;
         return KeyId is { } required && !string.Equals(keyId, required, StringComparison.OrdinalIgnoreCase)
             ? new MongoBackupException(ErrorIds.WrongEncryptionKey,
-                $"{repository} takes snapshots encrypted under key {required} (its settings, Set-MongoRepository); {what} would be under key {keyId}. Use that repository's key, or change its settings.",
+                $"{repository} takes snapshots encrypted under key {required} (its settings, Set-MongoRepository); {what} would be under key {keyId}. " +
+                (arrival == SnapshotArrival.Copied
+                    ? $"A copy keeps a snapshot's key: bring it under key {required} first (Update-MongoSnapshotKey in its own repository), copy it to a repository that takes key {keyId}, or change {repository}'s settings."
+                    : "Use that repository's key, or change its settings."),
                 target: repository)
             : null;
     }
+}
+
+/// <summary>How a snapshot comes into a repository, which decides what a refusal by its settings advises.</summary>
+public enum SnapshotArrival
+{
+    /// <summary>Written by a backup, slice or policy run, which takes an encryption key.</summary>
+    Written,
+
+    /// <summary>Copied from another repository as it is (Copy-MongoSnapshot): its encryption cannot change on the way.</summary>
+    Copied,
 }
 
 /// <summary>A repository that keeps <see cref="RepositorySettings"/> (folder, Azure Blob and S3 repositories).</summary>

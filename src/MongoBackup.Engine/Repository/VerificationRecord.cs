@@ -39,6 +39,18 @@ public sealed record VerificationRecord(
     /// <summary>The files' checks and a restore into scratch databases whose counts matched the manifest's.</summary>
     public const string RestoreMode = "Restore";
 
+    /// <summary>
+    /// How much a mode proves, for keeping the strongest record (Hashes 1, Files 2, Restore 3; 0 for a mode this version
+    /// does not know, which any test replaces).
+    /// </summary>
+    public static int Strength(string mode) => mode switch
+    {
+        HashesMode => 1,
+        FilesMode => 2,
+        RestoreMode => 3,
+        _ => 0,
+    };
+
     private static readonly JsonSerializerOptions Options = new() { WriteIndented = true, TypeInfoResolver = RepositoryJsonContext.Default };
 
     /// <summary>The <see cref="Status"/> of a test that found nothing wrong.</summary>
@@ -81,7 +93,8 @@ public sealed record VerificationRecord(
     }
 
     /// <summary>
-    /// Records this outcome with its snapshot, replacing the one before. False when it could not be (a repository that keeps
+    /// Records this outcome with its snapshot, replacing the one before (the verifier keeps a stronger passing record from
+    /// being replaced by a weaker test that passed, see <see cref="Strength"/>). False when it could not be (a repository that keeps
     /// no marks, read-only media, access refused, the snapshot gone), said through <paramref name="warning"/>: a test that
     /// ran is not failed by a record it could not leave.
     /// </summary>

@@ -149,7 +149,7 @@ public sealed class CopyMongoSnapshotCommand : MongoSnapshotCmdlet
 
     /// <summary>Why the destination's settings refuse this snapshot (not encrypted, or under another key); null when they admit it.</summary>
     private MongoBackupException? DestinationRefusal(SnapshotManifest manifest) =>
-        DestinationSettings()?.Refusal(manifest.Encryption?.KeyId, _destination!.Location, $"snapshot {manifest.Id}");
+        DestinationSettings()?.Refusal(manifest.Encryption?.KeyId, _destination!.Location, $"snapshot {manifest.Id}", SnapshotArrival.Copied);
 
     /// <summary>The destination's settings, read on the first question of the command only; null when it has none, or does not exist yet (nothing is created to find out).</summary>
     private RepositorySettings? DestinationSettings()

@@ -19,15 +19,22 @@ public sealed partial class DurationArgumentAttribute : ArgumentTransformationAt
     {
         var value = inputData is PSObject wrapped ? wrapped.BaseObject : inputData;
         if (value is null) return null;
-        var duration = Parse(value);
-        if (Minimum.Length > 0 && duration < TimeSpan.Parse(Minimum, CultureInfo.InvariantCulture))
+        var minimum = Minimum.Length > 0 ? TimeSpan.Parse(Minimum, CultureInfo.InvariantCulture) : TimeSpan.Zero;
+        var duration = Parse(value, minimum);
+        if (Minimum.Length > 0 && duration < minimum) // none set: the cmdlet judges the value itself (e.g. -ReconnectTimeout above zero)
             throw new ArgumentTransformationMetadataException(
-                $"'{value}' is {Describe(duration)}; the shortest allowed is {Describe(TimeSpan.Parse(Minimum, CultureInfo.InvariantCulture))}.");
+                $"'{value}' is {Describe(duration)}; the shortest allowed is {Describe(minimum)}.");
         return duration;
     }
 
-    /// <summary>The duration a value names, or an error that says how to write one.</summary>
-    public static TimeSpan Parse(object value) => value switch
+    /// <summary>The duration a value names, or an error that says how to write one (in every unit the parser takes).</summary>
+    public static TimeSpan Parse(object value) => Parse(value, TimeSpan.Zero);
+
+    /// <summary>
+    /// The duration a value names, or an error that says how to write one; the forms it suggests are those at least
+    /// <paramref name="minimum"/> long, so a parameter that refuses seconds is not told to take '5s'.
+    /// </summary>
+    public static TimeSpan Parse(object value, TimeSpan minimum) => value switch
     {
         TimeSpan span => span,
         // PowerShell reads an unquoted 1d as the decimal 1 and 30s as the short 30 (number-literal type suffixes); the
@@ -39,11 +46,31 @@ public sealed partial class DurationArgumentAttribute : ArgumentTransformationAt
             && TimeSpan.TryParse(text.Trim(), CultureInfo.InvariantCulture, out var span) => span,
         string or sbyte or byte or ushort or int or uint or long or ulong or float or double =>
             throw new ArgumentTransformationMetadataException(Digits().IsMatch(value.ToString() ?? "")
-                ? $"'{value}' has no unit: write it as '{value}h', '{value}m' or '{value}d', or as a TimeSpan such as '1.00:00:00' (1 day)."
-                : $"'{value}' is not a duration: write '1d', '12h', '30m', '1h30m', or a TimeSpan such as '1.00:00:00' (1 day) or '00:30:00'."),
+                ? $"'{value}' has no unit: write it as {WithUnits(value.ToString()!.Trim(), minimum)}, or as a TimeSpan such as '1.00:00:00' (1 day)."
+                : $"'{value}' is not a duration: write {Examples(minimum)}, or a TimeSpan such as '1.00:00:00' (1 day) or '00:30:00'."),
         _ => throw new ArgumentTransformationMetadataException(
-            $"A {value.GetType().Name} is not a duration: write '1d', '12h', '30m', or a TimeSpan such as '1.00:00:00'."),
+            $"A {value.GetType().Name} is not a duration: write {Examples(minimum)}, or a TimeSpan such as '1.00:00:00'."),
     };
+
+    // Every unit FromUnits takes, in the order a suggestion lists them: the likeliest meanings of a bare number first.
+    private static readonly (char Unit, TimeSpan One)[] SuggestedUnits =
+        [('h', TimeSpan.FromHours(1)), ('m', TimeSpan.FromMinutes(1)), ('s', TimeSpan.FromSeconds(1)),
+         ('d', TimeSpan.FromDays(1)), ('w', TimeSpan.FromDays(7))];
+
+    // '5h', '5m', '5s', '5d' or '5w': the number typed in each unit it may take, those under the minimum left out.
+    private static string WithUnits(string amount, TimeSpan minimum)
+    {
+        var number = double.Parse(amount, CultureInfo.InvariantCulture);
+        var forms = SuggestedUnits.Where(u => number * u.One.Ticks >= minimum.Ticks).Select(u => $"'{amount}{u.Unit}'").ToList();
+        if (forms.Count == 0) return minimum > TimeSpan.Zero ? $"a duration of at least {Describe(minimum)}" : "a positive amount with a unit, such as '1h'";
+        return forms.Count == 1 ? forms[0] : string.Join(", ", forms.Take(forms.Count - 1)) + " or " + forms[^1];
+    }
+
+    // Example durations in every unit, those under the minimum left out.
+    private static string Examples(TimeSpan minimum) => string.Join(", ",
+        new[] { ("'1d'", TimeSpan.FromDays(1)), ("'12h'", TimeSpan.FromHours(12)), ("'30m'", TimeSpan.FromMinutes(30)),
+                ("'45s'", TimeSpan.FromSeconds(45)), ("'1h30m'", TimeSpan.FromMinutes(90)), ("'2w'", TimeSpan.FromDays(14)) }
+            .Where(e => e.Item2 >= minimum).Select(e => e.Item1));
 
     /// <summary>A duration in the largest units that show it exactly, e.g. "1 day", "1h30m", "45 seconds".</summary>
     public static string Describe(TimeSpan duration)

@@ -8,8 +8,17 @@ public sealed class MongoSnapshotTestResult
     public string SnapshotId { get; init; } = "";
     public bool Passed { get; init; }
     public OutputList<MongoSnapshotFileTestResult> Files { get; init; } = OutputList<MongoSnapshotFileTestResult>.Empty;
-    /// <summary>User documents parsed from the data files (a cluster snapshot's config server metadata not counted).</summary>
-    public long Documents { get; init; }
+    /// <summary>
+    /// User documents parsed from the data files (a cluster snapshot's config server metadata not counted); null when no
+    /// document was read (Mode Hashes: an encrypted snapshot tested without its key), which is not a count of zero.
+    /// </summary>
+    public long? Documents { get; init; }
+    /// <summary>
+    /// What kind of test it was: Hashes (an encrypted snapshot without its key: file sizes and SHA-256 only, its contents
+    /// not read), Files (every file read, decompressed, decrypted and parsed, and the manifest's checks) or Restore (Files
+    /// and a scratch restore whose counts were compared). Get-MongoSnapshot's VerificationMode names the same.
+    /// </summary>
+    public string Mode { get; init; } = "";
     /// <summary>Whether the snapshot was also restored into scratch databases (-ConnectionString) and its counts compared.</summary>
     public bool RestoreChecked { get; init; }
     /// <summary>
@@ -26,7 +35,7 @@ public sealed class MongoSnapshotTestResult
     public OutputList<string> Unchecked { get; init; } = OutputList<string>.Empty;
     public string Repository { get; init; } = "";
 
-    public override string ToString() => $"{SnapshotId}: {(Passed ? "passed" : "FAILED")}";
+    public override string ToString() => $"{SnapshotId}: {(Passed ? "passed" : "FAILED")} ({Mode})";
 
     public static MongoSnapshotTestResult FromVerification(SnapshotVerification verification) => new()
     {
@@ -35,9 +44,10 @@ public sealed class MongoSnapshotTestResult
         Files = OutputList.Of(verification.Files.Select(f => new MongoSnapshotFileTestResult
         {
             Path = f.Path, Kind = f.Kind.ToString(), SizeBytes = f.Size, ExpectedSizeBytes = f.ExpectedSize,
-            Documents = f.Documents, Passed = f.Passed, Problem = f.Problem, ProblemOffset = f.ProblemOffset, ClusterMetadata = f.ClusterMetadata,
+            Documents = verification.Parsed ? f.Documents : null, Passed = f.Passed, Problem = f.Problem, ProblemOffset = f.ProblemOffset, ClusterMetadata = f.ClusterMetadata,
         })),
-        Documents = verification.Documents,
+        Documents = verification.Parsed ? verification.Documents : null,
+        Mode = verification.Mode,
         RestoreChecked = verification.RestoreChecked,
         RestoreCounts = OutputList.Of(verification.RestoredCounts.Select(c => new MongoSnapshotRestoreCount
             { Namespace = c.Namespace, Expected = c.Expected, Restored = c.Restored, Unit = c.Buckets ? "buckets" : "documents", Measurements = c.Measurements })),
@@ -55,7 +65,8 @@ public sealed class MongoSnapshotFileTestResult
     public string Kind { get; init; } = "";
     public long SizeBytes { get; init; }
     public long ExpectedSizeBytes { get; init; }
-    public long Documents { get; init; }
+    /// <summary>Documents parsed from the file; null when it was not read past its SHA-256 (encrypted, no key given).</summary>
+    public long? Documents { get; init; }
     public bool Passed { get; init; }
     public string? Problem { get; init; }
     /// <summary>Where the broken document starts in the uncompressed file; null when the problem is not a broken document.</summary>

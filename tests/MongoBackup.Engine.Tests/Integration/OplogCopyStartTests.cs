@@ -53,7 +53,7 @@ public sealed class OplogCopyStartTests : IDisposable
 
         Assert.Equal(transactionStart, manifest.OplogStart);
         Assert.True(transactionStart < newestBefore);
-        // Every entry from the transaction's first on: its own, the 20 inserts, and the three records (one grouped insert).
+        // Every entry from the transaction's first on: its own, the 20 inserts, and the three records (one insert entry each on 7.0).
         Assert.True(manifest.OplogEntries >= 22, $"{manifest.OplogEntries} oplog entries saved");
     }
 

@@ -50,6 +50,23 @@ public sealed class MongoTarget : IDisposable
     public static MongoTarget Open() => ExternalUri is { } uri ? new MongoTarget(uri, null) : StartInMemory();
 
     /// <summary>
+    /// A server answering as <paramref name="version"/>, for a test of that release's forms: MONGOBACKUP_TEST_URI's when
+    /// set (it must be that release: another is refused, so no test checks one release's forms against another's),
+    /// otherwise an in-memory replica set started as that release.
+    /// </summary>
+    public static MongoTarget Open(MongoDbVersion version)
+    {
+        ArgumentNullException.ThrowIfNull(version);
+        if (ExternalUri is not { } uri)
+            return StartInMemory(new TestServerOptions { ReplicaSetName = "rs0", Log = TextWriter.Null, Version = version });
+        var target = new MongoTarget(uri, null);
+        var actual = target.Admin.RunCommand<BsonDocument>(new BsonDocument("buildInfo", 1))["version"].AsString;
+        if (actual.StartsWith(version.FeatureCompatibilityVersion + ".", StringComparison.Ordinal)) return target;
+        target.Dispose();
+        throw new InvalidOperationException($"This test checks MongoDB {version.FeatureCompatibilityVersion}'s forms, but {UriVariable}'s server is {actual}.");
+    }
+
+    /// <summary>
     /// MONGOBACKUP_TEST_URI's server (as it was started) when set, otherwise an in-memory replica set started with
     /// <paramref name="inMemoryParameters"/>: for a test that holds whatever values the server has (it reads them with
     /// getParameter) and only wants the in-memory one quicker than mongod's defaults, e.g. a short periodicNoopIntervalSecs.

@@ -45,7 +45,8 @@ internal sealed class CommandContext
             if (CommandName is not ("insert" or "update" or "delete" or "findAndModify" or "findandmodify")) return null;
             if (Body.GetValue("lsid", BsonNull.Value) is not BsonDocument lsid || !Body.TryGetValue("txnNumber", out var txnNumber)) return null;
             Server.Transactions.RequireCurrent(lsid, txnNumber.ToInt64(), inTransaction: false);
-            return _retryable = new Oplog.RetryableWriteLog(Server.Oplog, Sessions.LogicalSessionId.Complete(lsid, Connection), txnNumber.ToInt64(), Server.Catalog);
+            return _retryable = new Oplog.RetryableWriteLog(Server.Oplog, Sessions.LogicalSessionId.Complete(lsid, Connection), txnNumber.ToInt64(), Server.Catalog,
+                Server.Options.Version.GroupsVectoredInserts);
         }
     }
 

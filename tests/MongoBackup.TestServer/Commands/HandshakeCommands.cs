@@ -10,7 +10,6 @@ namespace MongoBackup.TestServer.Commands;
 /// </summary>
 internal sealed class HandshakeCommands : ICommandGroup
 {
-    public const string Version = "7.0.14";
     private readonly AuthCommands _auth;
 
     public HandshakeCommands(AuthCommands auth) => _auth = auth;
@@ -72,7 +71,7 @@ internal sealed class HandshakeCommands : ICommandGroup
             .Add("logicalSessionTimeoutMinutes", 30)
             .Add("connectionId", context.Connection.Id)
             .Add("minWireVersion", 0)
-            .Add("maxWireVersion", 21)
+            .Add("maxWireVersion", server.Options.Version.MaxWireVersion)
             .Add("readOnly", false);
         if (context.Body.TryGetValue("client", out var client) && client is BsonDocument metadata) context.Connection.ClientMetadata = metadata;
         if (server.AuthEnabled)
@@ -92,9 +91,9 @@ internal sealed class HandshakeCommands : ICommandGroup
 
     private static BsonDocument BuildInfo(CommandContext context) => new()
     {
-        { "version", Version },
+        { "version", context.Server.Options.Version.Version },
         { "gitVersion", "0000000000000000000000000000000000000000" },
-        { "versionArray", new BsonArray { 7, 0, 14, 0 } },
+        { "versionArray", new BsonArray(context.Server.Options.Version.VersionArray) },
         { "bits", 64 },
         { "debug", false },
         { "maxBsonObjectSize", 16777216 },
@@ -118,7 +117,7 @@ internal sealed class HandshakeCommands : ICommandGroup
         var reply = new BsonDocument
         {
             { "host", server.HostAndPort },
-            { "version", Version },
+            { "version", server.Options.Version.Version },
             { "process", server.RouterClusterTime != null ? "mongos" : "mongod" },
             { "pid", (long)Environment.ProcessId },
             { "uptime", (DateTime.UtcNow - server.StartedAt).TotalSeconds },

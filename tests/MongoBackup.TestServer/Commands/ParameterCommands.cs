@@ -20,7 +20,7 @@ internal sealed class ParameterCommands : ICommandGroup
     {
         var known = new BsonDocument
         {
-            { "featureCompatibilityVersion", new BsonDocument("version", "7.0") },
+            { "featureCompatibilityVersion", new BsonDocument("version", context.Server.Options.Version.FeatureCompatibilityVersion) },
             { "authenticationMechanisms", new BsonArray { "SCRAM-SHA-1", "SCRAM-SHA-256" } },
             { "internalQueryFacetBufferSizeBytes", 104857600 },
             { "maxBSONDepth", 200 },

@@ -7,7 +7,9 @@ namespace MongoBackup.TestServer.Oplog;
 /// The oplog entries of a retryable write: a command sent with lsid and txnNumber outside a transaction (the drivers
 /// send every insert, update and delete that way on a replica set unless retryWrites=false). Forms, as MongoDB 8.0
 /// writes them (mongo-tools' 8.0 captures mongorestore/testdata/oplogs/bson/vectored_insert.bson,
-/// linked_vectored_inserts.bson and bypassDocumentValidation.bson):
+/// linked_vectored_inserts.bson and bypassDocumentValidation.bson), and 7.0 but for grouped inserts
+/// (<paramref name="groupsInserts"/> false: 7.0 has no featureFlagReplicateVectoredInsertsTransactionally, so every
+/// inserted document is a single write of its own, op_observer_impl.cpp onInserts; see <see cref="MongoDbVersion"/>):
 /// <list type="bullet">
 /// <item>a single write: its entry with the session in front and its statement behind,
 /// {lsid, txnNumber, op, ns, ui, o, o2, stmtId, ts, t, v, wall, prevOpTime};</item>
@@ -28,7 +30,7 @@ namespace MongoBackup.TestServer.Oplog;
 /// collections, and nothing here reads them: mongodump reads only records with a state), and the retry semantics of
 /// insert, update and delete (a statement sent again runs again; findAndModify's are <see cref="Sessions.FindAndModifyRetries"/>).
 /// </summary>
-internal sealed class RetryableWriteLog(ReplicationLog oplog, BsonDocument lsid, long txnNumber, Catalog catalog) : IOplogSink
+internal sealed class RetryableWriteLog(ReplicationLog oplog, BsonDocument lsid, long txnNumber, Catalog catalog, bool groupsInserts) : IOplogSink
 {
     private const int MaxGroupDocuments = 64;
     private const int MaxGroupBytes = 256 * 1024;
@@ -77,6 +79,11 @@ internal sealed class RetryableWriteLog(ReplicationLog oplog, BsonDocument lsid,
 
     public void WriteInsert(Collection collection, ReadOnlyMemory<byte> document)
     {
+        if (!groupsInserts)
+        {
+            Append(Single(IOplogSink.InsertEntry(collection, document), StatementId)); // 7.0: an entry per document
+            return;
+        }
         _group.Add(new GroupedInsertEncoder.Insert(collection, document, StatementId));
         _groupBytes += document.Length;
         if (_group.Count >= MaxGroupDocuments || _groupBytes >= MaxGroupBytes) Flush();
