@@ -21,10 +21,10 @@ public sealed class BreakerFindingsTests
     public async Task A_zombie_writer_process_is_judged_exited_not_running()
     {
         if (!OperatingSystem.IsLinux()) return; // /proc and its zombie state are Linux's; elsewhere an exited process is gone from the table once reaped by its own parent
-        // sh starts a child that exits at once, then becomes sleep (exec), which never waits for it: the child stays a zombie.
+        // sh starts a child that exits after a second, then becomes sleep (exec), which never waits for it: the child stays a zombie.
         var start = new ProcessStartInfo("/bin/sh") { RedirectStandardOutput = true, UseShellExecute = false };
         start.ArgumentList.Add("-c");
-        start.ArgumentList.Add("true & echo $!; exec sleep 60");
+        start.ArgumentList.Add("(sleep 1) & echo $!; exec sleep 60");
         using var parent = Process.Start(start)!;
         try
         {
