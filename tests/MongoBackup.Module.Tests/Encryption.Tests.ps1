@@ -177,3 +177,49 @@ Describe 'Update-MongoSnapshotKey' {
             Should -Throw -ErrorId 'MongoBackup.EncryptionKeyRequired*'
     }
 }
+
+Describe 'Test-MongoSnapshot of a damaged encrypted file' {
+    BeforeAll {
+        # Enough documents that the encrypted data file is several KB, so its middle is inside a chunk's ciphertext.
+        $script:damagedRepository = New-TestFolder
+        $items = Get-Collection $uri $db 'items'
+        $items.InsertMany([MongoDB.Bson.BsonDocument[]] @(foreach ($i in 1..3000) { New-BsonDocument ([ordered]@{ _id = $i; name = "item $i"; pad = ('x' * ($i % 200)) }) }))
+        $script:damagedSnapshot = Backup-MongoDatabase -ConnectionString $uri -Repository $damagedRepository -Database $db -Collection "$db.items" -EncryptionKey $passphrase -WarningAction SilentlyContinue
+        $script:itemsFile = Get-ChildItem $damagedRepository -Recurse -File -Filter 'items.bson*.encrypted' | Select-Object -First 1
+        $script:itemsBytes = [System.IO.File]::ReadAllBytes($itemsFile.FullName)
+    }
+    AfterAll { Remove-Item $damagedRepository -Recurse -Force -ErrorAction SilentlyContinue }
+    AfterEach { [System.IO.File]::WriteAllBytes($itemsFile.FullName, $itemsBytes) }
+
+    It 'with one stored byte changed: gives the stored offset where the damaged chunk starts, said to be the stored file''s' {
+        # Once: "at byte offset <the file's length> of its decrypted and decompressed data (not of the stored file): chunk 0
+        # does not authenticate": a stored offset, past the chunk, labelled as a decoded one (breaker finding 2).
+        $bytes = [byte[]] $itemsBytes.Clone()
+        $changedAt = [int] [Math]::Floor($bytes.Length / 2)
+        $bytes[$changedAt] = $bytes[$changedAt] -bxor 0x55
+        [System.IO.File]::WriteAllBytes($itemsFile.FullName, $bytes)
+
+        $result = Test-MongoSnapshot -Repository $damagedRepository -Id $damagedSnapshot.Id -EncryptionKey $passphrase -ErrorAction SilentlyContinue
+        $damaged = @($result.Files | Where-Object { -not $_.Passed })
+
+        $result.Passed | Should -BeFalse
+        $damaged.Count | Should -Be 1
+        $damaged[0].Path | Should -BeLike '*items.bson*.encrypted'
+        $damaged[0].Problem | Should -BeLike "*at byte offset $($damaged[0].ProblemOffset) of the stored file: chunk *, stored at byte offsets $($damaged[0].ProblemOffset) to *, does not authenticate*"
+        $damaged[0].Problem | Should -Not -BeLike '*not of the stored file*'
+        $damaged[0].ProblemOffset | Should -BeLessOrEqual $changedAt -Because "byte $changedAt of the stored file was changed; the chunk holding it starts at or before it"
+    }
+
+    It 'cut short: says so, at the stored offset of the cut chunk, said to be the stored file''s' {
+        $kept = [int] [Math]::Floor($itemsBytes.Length / 2)
+        [System.IO.File]::WriteAllBytes($itemsFile.FullName, $itemsBytes[0..($kept - 1)])
+
+        $result = Test-MongoSnapshot -Repository $damagedRepository -Id $damagedSnapshot.Id -EncryptionKey $passphrase -ErrorAction SilentlyContinue
+        $damaged = @($result.Files | Where-Object { -not $_.Passed })
+
+        $damaged.Count | Should -Be 1
+        $damaged[0].Problem | Should -BeLike "*at byte offset $($damaged[0].ProblemOffset) of the stored file: chunk *, which starts there, is cut short: the file ends at byte offset $kept*"
+        $damaged[0].Problem | Should -Not -BeLike '*not of the stored file*'
+        $damaged[0].ProblemOffset | Should -BeLessOrEqual $kept
+    }
+}

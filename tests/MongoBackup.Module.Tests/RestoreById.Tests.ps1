@@ -49,3 +49,28 @@ Describe 'Restore-MongoDatabase -Repository -Id' {
         $restore['Id'].Attributes.TypeId.Name | Should -Contain 'SupportsWildcardsAttribute'
     }
 }
+
+Describe 'Restore-MongoDatabase -Id of a gzip snapshot whose data file was cut in half' {
+    It 'says the file was cut short at its stored length, and hands no garbage to the BSON reader' {
+        # A gzip file cut inside a deflate block once restored as "unknown BSON element type 0xd9" at an offset of its
+        # decompressed data: the reader's end-of-data sentinel was decoded as the rest of that block (breaker finding 1).
+        $items = Get-Collection $uri $db 'gz'
+        $items.InsertMany([MongoDB.Bson.BsonDocument[]] @(foreach ($i in 1..3000) { New-BsonDocument ([ordered]@{ _id = $i; name = "item $i"; pad = ('z' * ($i % 200)) }) }))
+        $gzRepository = New-TestFolder
+        $snapshot = Backup-MongoDatabase -ConnectionString $uri -Repository $gzRepository -Database $db -Collection "$db.gz" -Compression gzip -WarningAction SilentlyContinue
+        $file = Get-ChildItem $gzRepository -Recurse -File -Filter 'gz.bson.gz' | Select-Object -First 1
+        $bytes = [System.IO.File]::ReadAllBytes($file.FullName)
+        $kept = [int] [Math]::Floor($bytes.Length / 2)
+        [System.IO.File]::WriteAllBytes($file.FullName, $bytes[0..($kept - 1)])
+
+        $result = Restore-MongoDatabase -ConnectionString $uri -Repository $gzRepository -Id $snapshot.Id -RenameDatabase @{ $db = "$($db)_gz" } -ErrorAction SilentlyContinue -ErrorVariable problems
+
+        $result.Succeeded | Should -BeFalse
+        @($problems).Count | Should -Be 1
+        $problems[0].FullyQualifiedErrorId | Should -BeLike 'MongoBackup.CorruptFile*'
+        $problems[0].Exception.Message | Should -BeLike "*Corrupt dump file '$($snapshot.Id)/*gz.bson.gz' at byte offset $kept of the stored file: it was cut short there: the gzip data ends inside a member*"
+        $problems[0].Exception.Message | Should -Not -BeLike '*BSON element*'
+        (Get-Collection $uri "$($db)_gz" 'gz').CountDocuments([MongoDB.Driver.FilterDefinition[MongoDB.Bson.BsonDocument]] [MongoDB.Bson.BsonDocument]::new(), $null, [System.Threading.CancellationToken]::None) | Should -Be 0 -Because 'the damaged namespace is rolled back'
+        Remove-Item $gzRepository -Recurse -Force -ErrorAction SilentlyContinue
+    }
+}

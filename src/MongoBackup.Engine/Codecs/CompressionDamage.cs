@@ -12,6 +12,7 @@ public static class CompressionDamage
 {
     private const string ReadKey = "MongoBackup.CompressedBytesRead";
     private const string ReasonKey = "MongoBackup.CompressionDamage";
+    private const string CutKey = "MongoBackup.CompressionCutShort";
 
     /// <param name="reason">What is wrong, without the position.</param>
     /// <param name="compressedBytesRead">Bytes of the compressed stream the decoder had read when it failed.</param>
@@ -23,6 +24,24 @@ public static class CompressionDamage
         e.Data[ReasonKey] = reason;
         return e;
     }
+
+    /// <summary>
+    /// Data that ends inside a member or frame: cut short at <paramref name="length"/>, the length of the compressed
+    /// stream (its end is known exactly, unlike other damage's place). <see cref="BytesRead"/> is that length.
+    /// </summary>
+    /// <param name="reason">What is wrong, without the position.</param>
+    /// <param name="length">Bytes the compressed stream holds: where it ends, cut.</param>
+    public static InvalidDataException CutShort(string reason, long length, Exception? inner = null)
+    {
+        var e = new InvalidDataException($"{reason}: it was cut short at byte {length} of the compressed data (its end)", inner);
+        e.Data[ReadKey] = length;
+        e.Data[ReasonKey] = reason;
+        e.Data[CutKey] = true;
+        return e;
+    }
+
+    /// <summary>True when <paramref name="e"/> is compressed data cut short (see <see cref="CutShort"/>): it ends at <see cref="BytesRead"/>.</summary>
+    public static bool IsCutShort(Exception e) => e.Data[CutKey] is true;
 
     /// <summary>
     /// How far the decoder had read the compressed stream when <paramref name="e"/> was thrown: for a plain stored file an

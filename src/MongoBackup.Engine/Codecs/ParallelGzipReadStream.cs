@@ -178,8 +178,8 @@ internal sealed class ParallelGzipReadStream : ReadOnlyStream
         {
             got += await FillAsync(member.AsMemory(got, memberSize - got), async, ct).ConfigureAwait(false);
             if (got < memberSize)
-                throw CompressionDamage.Create($"the gzip data of {_position} bytes ends inside a member: the member at byte offset {start} " +
-                    $"declares {memberSize} bytes and was cut short", _position);
+                throw CompressionDamage.CutShort($"the gzip data of {_position} bytes ends inside a member: the member at byte offset {start} " +
+                    $"declares {memberSize} bytes", _position);
         }
         catch
         {

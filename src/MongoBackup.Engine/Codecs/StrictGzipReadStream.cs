@@ -10,12 +10,18 @@ namespace MongoBackup.Engine.Codecs;
 /// these ("unexpected EOF", "invalid header").
 /// <para>
 /// The check uses GZipStream itself: behind the real data it reads one more, known member (a sentinel holding a
-/// 16-byte marker). GZipStream decodes that member, and so delivers the marker as the very last bytes, only if the
-/// member before it ended with a valid trailer and was followed by nothing else; the marker is held back from the
-/// caller and checked at the end. The sentinel's stored bytes never contain the marker, so a stream cut inside a
-/// stored block cannot copy it through.
+/// 16-byte marker). Data that ends where a member ends decodes the sentinel as a member of its own, so exactly the
+/// marker comes out after the real data, and then the end. Data cut inside a member does not: the decoder takes the
+/// sentinel's bytes for the rest of the cut member (its deflate data, its trailer, the next member's header) and
+/// fails, or decodes garbage from them. So nothing decoded once the decoder has begun on the sentinel is handed to
+/// the caller: it is held back, and must be exactly the marker followed by the end; anything else is data cut short
+/// at the stored length. (GZipStream reads more input only when its inflater can make no more output from what it
+/// has, and returns from a read the output of one inflate, so every byte it returns before the read that began on the
+/// sentinel was decoded from the real data alone.) The sentinel's stored bytes never contain the marker, so a stream
+/// cut inside a stored block cannot copy it through.
 /// </para>
-/// Failures are <see cref="InvalidDataException"/>s (<see cref="CompressionDamage"/>) that say what is wrong and how far the decoder had read.
+/// Failures are <see cref="InvalidDataException"/>s (<see cref="CompressionDamage"/>) that say what is wrong and how far
+/// the decoder had read; a cut one is <see cref="CompressionDamage.IsCutShort"/>, at the length of the data.
 /// </summary>
 internal sealed class StrictGzipReadStream : ReadOnlyStream
 {
@@ -27,8 +33,10 @@ internal sealed class StrictGzipReadStream : ReadOnlyStream
     private readonly SuffixedReadStream _source;
     private readonly long _startOffset;
     private readonly GZipStream _gzip;
-    private readonly byte[] _buffer = new byte[BufferSize + Marker.Length];
+    private readonly byte[] _buffer = new byte[BufferSize];
     private int _start, _end;
+    private readonly byte[] _tail = new byte[Marker.Length]; // what was decoded once the decoder began on the sentinel
+    private int _tailLength;
     private bool _ended;
 
     /// <param name="inner">The gzip data.</param>
@@ -44,7 +52,7 @@ internal sealed class StrictGzipReadStream : ReadOnlyStream
     public override int Read(Span<byte> destination)
     {
         if (destination.IsEmpty) return 0;
-        while (Deliverable == 0 && !_ended)
+        while (_start == _end && !_ended)
         {
             int n;
             try { n = _gzip.Read(PrepareFill().Span); }
@@ -57,7 +65,7 @@ internal sealed class StrictGzipReadStream : ReadOnlyStream
     public override async ValueTask<int> ReadAsync(Memory<byte> destination, CancellationToken ct = default)
     {
         if (destination.IsEmpty) return 0;
-        while (Deliverable == 0 && !_ended)
+        while (_start == _end && !_ended)
         {
             int n;
             try { n = await _gzip.ReadAsync(PrepareFill(), ct).ConfigureAwait(false); }
@@ -67,47 +75,53 @@ internal sealed class StrictGzipReadStream : ReadOnlyStream
         return Deliver(destination.Span);
     }
 
-    /// <summary>Decompressed bytes the caller may have: all but the last marker's length until the end is known.</summary>
-    private int Deliverable => Math.Max(0, _end - _start - (_ended ? 0 : Marker.Length));
-
     private Memory<byte> PrepareFill()
     {
-        if (_start > 0)
-        {
-            _buffer.AsSpan(_start, _end - _start).CopyTo(_buffer);
-            _end -= _start;
-            _start = 0;
-        }
-        return _buffer.AsMemory(_end);
+        _start = _end = 0;
+        return _buffer;
     }
 
     private void Filled(int n)
     {
+        if (n > 0 && !_source.InSuffix)
+        {
+            _end = n;
+            return;
+        }
         if (n > 0)
         {
-            _end += n;
+            // Decoded at least in part from the sentinel: held back, and no more than the marker may come.
+            if (_tailLength + n > Marker.Length) throw CutShort();
+            _buffer.AsSpan(0, n).CopyTo(_tail.AsSpan(_tailLength));
+            _tailLength += n;
             return;
         }
         if (_source.InnerBytes == 0 && _startOffset == 0)
             throw new InvalidDataException("the file is empty, and gzip data holds at least one member (mongodump writes one even for an empty collection)");
-        if (_end - _start < Marker.Length || !_buffer.AsSpan(_end - Marker.Length, Marker.Length).SequenceEqual(Marker))
+        if (!_source.InSuffix)
             throw CompressionDamage.Create(
-                $"the gzip data of {BytesRead} bytes does not end where its last member ends: it was cut short " +
-                "(inside a member or its CRC-32 and length trailer), or other bytes follow the last member", BytesRead);
-        _end -= Marker.Length;
+                $"the gzip data does not end where its last member ends: bytes that are not a gzip member follow it " +
+                $"(the decompressor stopped there, having read {BytesRead} bytes)", BytesRead);
+        if (_tailLength != Marker.Length || !_tail.AsSpan().SequenceEqual(Marker)) throw CutShort();
         _ended = true;
     }
 
     private int Deliver(Span<byte> destination)
     {
-        var n = Math.Min(destination.Length, Deliverable);
+        var n = Math.Min(destination.Length, _end - _start);
         _buffer.AsSpan(_start, n).CopyTo(destination);
         _start += n;
         return n;
     }
 
-    private InvalidDataException Damaged(InvalidDataException e) =>
-        CompressionDamage.Create($"the gzip data is damaged (a member that does not decompress, or whose CRC-32 or length does not match): {e.Message}", BytesRead, e);
+    private InvalidDataException CutShort(Exception? inner = null) => CompressionDamage.CutShort(
+        $"the gzip data ends inside a member (in its deflate data, its CRC-32 and length trailer, or its header) after {BytesRead} bytes",
+        BytesRead, inner);
+
+    // Once the decoder has begun on the sentinel, a failure is the sentinel's bytes taken for the rest of a cut member.
+    private InvalidDataException Damaged(InvalidDataException e) => _source.InSuffix
+        ? CutShort(e)
+        : CompressionDamage.Create($"the gzip data is damaged (a member that does not decompress, or whose CRC-32 or length does not match): {e.Message}", BytesRead, e);
 
     /// <summary>Bytes of the file read so far, counted from its start.</summary>
     private long BytesRead => _startOffset + _source.InnerBytes;

@@ -215,7 +215,7 @@ internal sealed class ZstdFrameScanner(Stream source)
     }
 
     private InvalidDataException CutShort() =>
-        CompressionDamage.Create($"the zstd data of {BytesRead} bytes ends inside a frame: it was cut short", BytesRead);
+        CompressionDamage.CutShort($"the zstd data ends inside a frame after {BytesRead} bytes", BytesRead);
 
     private InvalidDataException NotAFrame()
     {

@@ -34,7 +34,7 @@ internal sealed class ArchivePrelude
         }
         catch (InvalidDataException e)
         {
-            throw new CorruptDumpException(file, 0, $"the compressed data is damaged: {e.Message}", e);
+            throw CorruptDumpException.FromCompression(file, 0, 0, "archive's magic number", e);
         }
         reader.Position = got;
         if (got < 4 || BinaryPrimitives.ReadUInt32LittleEndian(magic) != MagicNumber)

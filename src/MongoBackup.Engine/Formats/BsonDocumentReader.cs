@@ -214,13 +214,12 @@ public sealed class BsonDocumentReader : IDisposable
     }
 
     // A damaged, cut or overlong gzip or zstd stream fails inside the decompressor (see CompressionCodec.WrapForRead);
-    // report it like any other damage: the document it cut, at its offset in the decompressed data (the message says
-    // so, see CorruptDumpException), how far that data was whole, and how far into the stored (or decrypted) bytes the
-    // decompressor had read when it failed, which the damage is at or before. The decompressors do not say where the
-    // damaged member or frame starts.
+    // report it with the document it cut and how far the decompressed data was whole: data cut short at the stored
+    // offset where it ends, other damage at the document's offset in the decompressed data (the message says so, see
+    // CorruptDumpException) and how far into the stored (or decrypted) bytes the decompressor had read when it failed,
+    // which the damage is at or before. The decompressors do not say where the damaged member or frame starts.
     private static bool IsDamagedCompression(Exception e) => e is InvalidDataException;
 
-    private CorruptDumpException DamagedCompression(Exception e) => new(_fileName, Position,
-        $"the compressed data is damaged: the document there cannot be read whole (the data decompressed whole to byte {Position + Buffered}): " +
-        CompressionDamage.Reason(e), e, compressedRead: CompressionDamage.BytesRead(e));
+    private CorruptDumpException DamagedCompression(Exception e) =>
+        CorruptDumpException.FromCompression(_fileName, Position, Position + Buffered, "document", e);
 }

@@ -48,7 +48,7 @@ public static class MetadataText
                 buffer = RoomFor(buffer, length, fileName);
                 int n;
                 try { n = await read(buffer.AsMemory(length, Room(buffer, length))).ConfigureAwait(false); }
-                catch (InvalidDataException e) { throw new CorruptDumpException(fileName, length, e.Message, e); }
+                catch (InvalidDataException e) { throw CorruptDumpException.FromCompression(fileName, 0, length, "metadata", e); }
                 if (n == 0) return finish(buffer.AsSpan(0, length), fileName);
                 length += n;
             }

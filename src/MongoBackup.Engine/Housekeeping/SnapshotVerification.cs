@@ -4,7 +4,9 @@ namespace MongoBackup.Engine.Housekeeping;
 
 /// <summary>
 /// What reading one snapshot file found: its size as stored, the documents it parsed into, and what is wrong with
-/// it (null when nothing is). <see cref="ProblemOffset"/> is where a broken document starts in the uncompressed stream.
+/// it (null when nothing is). <see cref="ProblemOffset"/> is the offset <see cref="Problem"/> names, which says what it counts
+/// (<see cref="Formats.DumpOffsetKind"/>): where a broken document starts in the decompressed (and decrypted) data, where a
+/// damaged chunk of an encrypted file starts in the stored file, or where a file cut short ends.
 /// </summary>
 public sealed record FileVerification(string Path, ManifestFileKind Kind, long ExpectedSize, long Size, long Documents,
     string? Problem, long? ProblemOffset)

@@ -28,7 +28,7 @@ public sealed class VerifyingReadStream(Stream inner, ManifestFile expected, str
     protected override void OnBytesRead()
     {
         if (BytesRead > expected.Size)
-            throw new CorruptDumpException(displayName, expected.Size, $"the file is longer than the {expected.Size} bytes its manifest records", inStoredFile: true);
+            throw new CorruptDumpException(displayName, expected.Size, $"the file is longer than the {expected.Size} bytes its manifest records", offsetIn: DumpOffsetKind.StoredFile);
     }
 
     private void Verify()
@@ -36,7 +36,7 @@ public sealed class VerifyingReadStream(Stream inner, ManifestFile expected, str
         if (_verified) return;
         _verified = true;
         if (BytesRead != expected.Size)
-            throw new CorruptDumpException(displayName, BytesRead, $"the file ends after {BytesRead} bytes; its manifest records {expected.Size}", inStoredFile: true);
+            throw new CorruptDumpException(displayName, BytesRead, $"the file ends after {BytesRead} bytes; its manifest records {expected.Size}", offsetIn: DumpOffsetKind.StoredFile);
         if (Sha256() != expected.Sha256)
             throw new CorruptDumpException(displayName, "its SHA-256 does not match the manifest: the file was changed or damaged after the backup");
     }

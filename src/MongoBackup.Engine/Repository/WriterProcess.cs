@@ -36,7 +36,10 @@ public sealed record WriterProcess(
         /// <summary>The same process still runs here.</summary>
         Running,
 
-        /// <summary>No process of that pid runs here.</summary>
+        /// <summary>
+        /// No process of that pid runs here: none has it, or the one that has it ended and only its entry is left (a
+        /// zombie its parent has not reaped, or one being reaped), which runs no code and never renews its mark.
+        /// </summary>
         Exited,
 
         /// <summary>A process of that pid runs here, but it started at another time: the pid was given to another process.</summary>
@@ -60,23 +63,29 @@ public sealed record WriterProcess(
         if (!string.Equals(recorded.Host, here.Host, StringComparison.OrdinalIgnoreCase)) return Presence.Unknown;
         if (recorded.Scope is null || recorded.Scope != here.Scope || recorded.Started is null || recorded.Pid <= 0) return Presence.Unknown;
         if (!IsRunning(recorded.Pid)) return Presence.Exited;
-        var started = StartOf(recorded.Pid);
+        var started = StartOf(recorded.Pid, out var ended);
         if (started is null) return IsRunning(recorded.Pid) ? Presence.Unknown : Presence.Exited;
-        return started == recorded.Started ? Presence.Running : Presence.Replaced;
+        if (started != recorded.Started) return Presence.Replaced;
+        return ended ? Presence.Exited : Presence.Running;
     }
 
     /// <summary>The start stamp of process <paramref name="pid"/> (see <see cref="Started"/>), or null when it does not run or cannot be read.</summary>
-    public static string? StartOf(int pid)
+    public static string? StartOf(int pid) => StartOf(pid, out _);
+
+    /// <summary>
+    /// The start stamp of process <paramref name="pid"/>, and whether it has <paramref name="ended"/> though its entry is
+    /// still there (Linux: a zombie or one being reaped; elsewhere an exited process is not found, so never).
+    /// </summary>
+    private static string? StartOf(int pid, out bool ended)
     {
+        ended = false;
         try
         {
             if (OperatingSystem.IsLinux())
             {
-                // Fields after the command name, which is in parentheses and may itself hold spaces or parentheses:
-                // state is field 3, starttime field 22 (proc(5)).
-                var stat = File.ReadAllText($"/proc/{pid}/stat");
-                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                return fields.Length > 19 ? fields[19] : null;
+                if (ProcStat.Parse(File.ReadAllText($"/proc/{pid}/stat")) is not { } stat) return null;
+                ended = stat.HasEnded;
+                return stat.StartTime;
             }
             using var process = Process.GetProcessById(pid);
             return process.StartTime.ToUniversalTime().Ticks.ToString(CultureInfo.InvariantCulture);
@@ -112,6 +121,33 @@ public sealed record WriterProcess(
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return null;
+        }
+    }
+
+    /// <summary>
+    /// The two fields of a Linux /proc/PID/stat line the judgement needs (proc(5)): the state (field 3) and the
+    /// starttime (field 22, clock ticks since boot). The fields are counted after the command name, which is in
+    /// parentheses and may itself hold spaces or parentheses, so from the last ')'.
+    /// </summary>
+    /// <param name="State">One letter: R running, S sleeping, D disk sleep, T stopped, t traced, Z zombie, X dead, I idle, ...</param>
+    /// <param name="StartTime">The starttime field as written (decimal clock ticks).</param>
+    internal sealed record ProcStat(char State, string StartTime)
+    {
+        /// <summary>
+        /// True for a process that has ended and left only its entry: Z (a zombie, exited or killed and not yet reaped by
+        /// its parent, which may never come when that parent does not wait: a container's first process that reaps no
+        /// orphans, a shell that exec'd into another program) and X (dead, being reaped).
+        /// </summary>
+        public bool HasEnded => State is 'Z' or 'X';
+
+        /// <summary>The fields of <paramref name="line"/>, a /proc/PID/stat line; null when it is not one.</summary>
+        public static ProcStat? Parse(string line)
+        {
+            var close = line.LastIndexOf(')');
+            if (close < 0 || close + 2 >= line.Length) return null;
+            var fields = line[(close + 2)..].Split(' ');
+            if (fields.Length <= 19 || fields[0].Length != 1) return null;
+            return new ProcStat(fields[0][0], fields[19]);
         }
     }
 }

@@ -8,7 +8,9 @@ namespace MongoBackup.Engine.Security;
 /// <summary>
 /// Reads the chunked format back, authenticating every chunk before handing out a byte of it. A wrong key, an
 /// altered, swapped or reordered chunk, a file cut short or missing its final chunk: each is a
-/// <see cref="CorruptDumpException"/> naming the file and the chunk.
+/// <see cref="CorruptDumpException"/> naming the file and the chunk, at the stored file's offset where that chunk starts
+/// (<see cref="DumpOffsetKind.StoredFile"/>; a file that ends without its end marker, where it ends): a place a user can
+/// look up in the stored file, which the decrypted data's offsets are not.
 /// </summary>
 public sealed class DecryptingStream : ReadOnlyStream
 {
@@ -21,7 +23,7 @@ public sealed class DecryptingStream : ReadOnlyStream
     private readonly byte[] _plain = new byte[ChunkedFileFormat.ChunkSize];
     private readonly byte[] _tag = new byte[ChunkedFileFormat.TagSize];
     private int _available, _offset;
-    private long _index, _storedOffset;
+    private long _index, _storedOffset, _chunkStart;
     private bool _sawFinal;
 
     /// <summary>
@@ -54,21 +56,21 @@ public sealed class DecryptingStream : ReadOnlyStream
     private bool NextChunk()
     {
         _aes ??= OpenHeader();
+        _chunkStart = _storedOffset;
         Span<byte> header = stackalloc byte[4];
         var got = ReadFully(header);
         if (got == 0)
         {
             if (_sawFinal) return false;
-            throw Corrupt($"the file ends after chunk {_index - 1} without its end marker: it was cut short");
+            throw Corrupt($"the file ends there, after chunk {_index - 1}, without its end marker: it was cut short");
         }
-        if (_sawFinal) throw Corrupt($"there is data after the end marker (chunk {_index})");
-        if (got < 4) throw Corrupt($"chunk {_index} is cut short");
+        if (_sawFinal) throw Corrupt($"there is data after the end marker: it starts there, where chunk {_index} would (the file is at least {_storedOffset} bytes)");
+        if (got < 4) throw CutChunk();
         var word = BinaryPrimitives.ReadUInt32LittleEndian(header);
         var final = (word & ChunkedFileFormat.FinalFlag) != 0;
         var length = (int)(word & ~ChunkedFileFormat.FinalFlag);
-        if (length > ChunkedFileFormat.ChunkSize) throw Corrupt($"chunk {_index} claims {length} bytes, more than a chunk holds");
-        if (ReadFully(_cipher.AsSpan(0, length)) < length || ReadFully(_tag) < _tag.Length)
-            throw Corrupt($"chunk {_index} is cut short");
+        if (length > ChunkedFileFormat.ChunkSize) throw Corrupt($"chunk {_index}, which starts there, claims {length} bytes, more than a chunk holds");
+        if (ReadFully(_cipher.AsSpan(0, length)) < length || ReadFully(_tag) < _tag.Length) throw CutChunk();
         try
         {
             _aes.Decrypt(ChunkedFileFormat.Nonce(_index, final), _cipher.AsSpan(0, length), _tag, _plain.AsSpan(0, length),
@@ -76,7 +78,8 @@ public sealed class DecryptingStream : ReadOnlyStream
         }
         catch (AuthenticationTagMismatchException)
         {
-            throw Corrupt($"chunk {_index} does not authenticate: it was altered, swapped or reordered, or belongs to another file");
+            throw Corrupt($"chunk {_index}, stored at byte offsets {_chunkStart} to {_storedOffset - 1}, does not authenticate: " +
+                "it was altered, swapped or reordered, or belongs to another file");
         }
         _index++;
         _sawFinal = final;
@@ -89,7 +92,7 @@ public sealed class DecryptingStream : ReadOnlyStream
     {
         var header = new byte[ChunkedFileFormat.HeaderSize];
         if (ReadFully(header) < header.Length || !ChunkedFileFormat.IsEncrypted(header))
-            throw Corrupt("it is not an encrypted snapshot file (no MBE1 header)");
+            throw new CorruptDumpException(_displayName, 0, "it is not an encrypted snapshot file (no MBE1 header)", offsetIn: DumpOffsetKind.StoredFile);
         var fileKey = _dataKey.DeriveFileKey(header[4..], _fileIdentity);
         var aes = new AesGcm(fileKey, ChunkedFileFormat.TagSize);
         CryptographicOperations.ZeroMemory(fileKey);
@@ -109,7 +112,11 @@ public sealed class DecryptingStream : ReadOnlyStream
         return total;
     }
 
-    private CorruptDumpException Corrupt(string problem) => new(_displayName, _storedOffset, problem);
+    /// <summary>Damage at the start of the chunk being read (where its length word is stored): an offset of the stored file.</summary>
+    private CorruptDumpException Corrupt(string problem) => new(_displayName, _chunkStart, problem, offsetIn: DumpOffsetKind.StoredFile);
+
+    private CorruptDumpException CutChunk() =>
+        Corrupt($"chunk {_index}, which starts there, is cut short: the file ends at byte offset {_storedOffset}, inside it");
 
     /// <inheritdoc/>
     protected override void Dispose(bool disposing)

@@ -69,7 +69,11 @@ public sealed class MongoSnapshotFileTestResult
     public long? Documents { get; init; }
     public bool Passed { get; init; }
     public string? Problem { get; init; }
-    /// <summary>Where the broken document starts in the uncompressed file; null when the problem is not a broken document.</summary>
+    /// <summary>
+    /// The byte offset Problem names, which says what it counts: where a broken document starts in the decompressed (and
+    /// decrypted) data, where a damaged chunk of an encrypted file starts in the stored file, or where a file cut short
+    /// inside its compressed data ends; null when the problem has no place (a size or SHA-256 mismatch alone).
+    /// </summary>
     public long? ProblemOffset { get; init; }
     /// <summary>True for a cluster snapshot's config server metadata file (configsvr/config/*.bson): its documents describe the cluster, not user data.</summary>
     public bool ClusterMetadata { get; init; }

@@ -233,8 +233,9 @@ public sealed class ParallelZstdReadTests
 
         var (error, delivered) = ReadUntilFailure(cut);
 
-        Assert.Contains($"the zstd data of {cut.Length} bytes ends inside a frame: it was cut short", error.Message);
+        Assert.Contains($"the zstd data ends inside a frame after {cut.Length} bytes: it was cut short at byte {cut.Length}", error.Message);
         Assert.Equal(cut.Length, CompressionDamage.BytesRead(error));
+        Assert.True(CompressionDamage.IsCutShort(error));
         Assert.Equal(first, delivered); // the whole frame before the cut first
     }
 
@@ -343,6 +344,7 @@ public sealed class ParallelZstdReadTests
 
         var (cut, _) = ReadUntilFailure(whole[..^10]);
         Assert.Contains("cut short", cut.Message);
+        Assert.True(CompressionDamage.IsCutShort(cut));
         Assert.Equal(whole.Length - 10, CompressionDamage.BytesRead(cut));
 
         var flipped = (byte[])whole.Clone();

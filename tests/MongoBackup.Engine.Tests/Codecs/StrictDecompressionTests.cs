@@ -82,6 +82,76 @@ public sealed class StrictDecompressionTests
         Assert.Contains("gzip", error.Message);
     }
 
+    /// <summary>
+    /// Wherever the data is cut, the reader hands out only bytes of the real data (a prefix of it) and then fails as cut
+    /// short at the cut's length, never with garbage decoded from what the reader puts behind the data to find its end
+    /// (a gzip file cut inside a deflate block once decoded its sentinel member as the rest of that block). A cut at a
+    /// member's or frame's end is a shorter valid stream to the codec; the manifest's size catches those.
+    /// </summary>
+    [Theory]
+    [InlineData(Compression.Gzip, false)]
+    [InlineData(Compression.Gzip, true)]
+    [InlineData(Compression.Zstd, false)]
+    [InlineData(Compression.Zstd, true)]
+    public async Task Data_cut_anywhere_delivers_only_real_bytes_then_fails_as_cut_short_at_its_length(Compression compression, bool oneMember)
+    {
+        var data = MakeData(2_500_000);
+        var whole = oneMember ? OneMemberOrFrame(data, compression) : Ours(data, compression);
+        var random = new Random(5);
+        var cuts = Enumerable.Range(0, 60).Select(_ => random.Next(1, whole.Length))
+            .Concat([1, 2, 9, 10, 11, whole.Length - 8, whole.Length - 4, whole.Length - 1]);
+        foreach (var cut in cuts)
+        {
+            var (delivered, error) = ReadUntilFailure(whole[..cut], compression, readSize: 1 + cut % 70_000);
+            Assert.True(delivered.AsSpan().SequenceEqual(data.AsSpan(0, delivered.Length)), $"cut at {cut}: bytes not of the data were delivered");
+            if (error is null)
+            {
+                Assert.False(oneMember, $"cut at {cut}: a one-{compression} stream cut short read as whole");
+                continue; // cut at a member's or frame's end
+            }
+            Assert.True(CompressionDamage.IsCutShort(error), $"cut at {cut}: {error.Message}");
+            Assert.Equal(cut, CompressionDamage.BytesRead(error));
+            Assert.Contains($"cut short at byte {cut}", error.Message);
+        }
+        var (_, asyncError) = await ReadUntilFailureAsync(whole[..(whole.Length / 2)], compression);
+        Assert.True(asyncError is not null && CompressionDamage.IsCutShort(asyncError), asyncError?.Message);
+    }
+
+    private static byte[] OneMemberOrFrame(byte[] data, Compression compression)
+    {
+        if (compression == Compression.Gzip) return GzipOneMember(data);
+        // One frame without a content size, as the zstd CLI writes a stream: read by the streaming decoder.
+        var stored = new MemoryStream();
+        using (var zstd = new ZstdSharp.CompressionStream(stored, level: 3, leaveOpen: true)) zstd.Write(data);
+        return stored.ToArray();
+    }
+
+    private static (byte[] Delivered, InvalidDataException? Error) ReadUntilFailure(byte[] stored, Compression compression, int readSize)
+    {
+        var output = new MemoryStream();
+        try
+        {
+            using var reader = CompressionCodec.WrapForRead(new MemoryStream(stored), compression);
+            var buffer = new byte[readSize];
+            int n;
+            while ((n = reader.Read(buffer)) > 0) output.Write(buffer, 0, n);
+            return (output.ToArray(), null);
+        }
+        catch (InvalidDataException e) { return (output.ToArray(), e); }
+    }
+
+    private static async Task<(byte[] Delivered, InvalidDataException? Error)> ReadUntilFailureAsync(byte[] stored, Compression compression)
+    {
+        var output = new MemoryStream();
+        try
+        {
+            await using var reader = CompressionCodec.WrapForRead(new MemoryStream(stored), compression);
+            await reader.CopyToAsync(output);
+            return (output.ToArray(), null);
+        }
+        catch (InvalidDataException e) { return (output.ToArray(), e); }
+    }
+
     [Fact]
     public void Zero_bytes_after_the_member_and_a_cut_second_header_are_refused()
     {

@@ -31,9 +31,14 @@ public sealed class CorruptDumpOffsetTests
     [Fact]
     public void An_offset_in_the_stored_file_itself_is_not_labelled_as_decoded()
     {
-        var error = new CorruptDumpException("db/items.bson.zst", 1234, "the file ends early", inStoredFile: true);
+        var error = new CorruptDumpException("db/items.bson.zst", 1234, "the file ends early", offsetIn: DumpOffsetKind.StoredFile);
+        Assert.Equal("Corrupt dump file 'db/items.bson.zst' at byte offset 1234 of the stored file: the file ends early", error.Message);
 
-        Assert.Equal("Corrupt dump file 'db/items.bson.zst' at byte offset 1234: the file ends early", error.Message);
+        // A plain file's bytes are its content: no label is needed.
+        Assert.Equal("Corrupt dump file 'db/items.bson' at byte offset 1234: the file ends early",
+            new CorruptDumpException("db/items.bson", 1234, "the file ends early", offsetIn: DumpOffsetKind.StoredFile).Message);
+        Assert.Equal("Corrupt dump file 's1/db.encrypted/items.bson.zst.encrypted' at byte offset 1234 of the stored file: a chunk",
+            new CorruptDumpException("s1/db.encrypted/items.bson.zst.encrypted", 1234, "a chunk", offsetIn: DumpOffsetKind.StoredFile).Message);
     }
 
     [Fact]
@@ -122,6 +127,39 @@ public sealed class CorruptDumpOffsetTests
 
         Assert.Equal("Corrupt dump file 's1/db.encrypted/items.bson.zst.encrypted' at byte offset 600000 of its decrypted and decompressed data " +
             "(not of the stored file); in its decrypted data, at or before byte offset 4096 (where the decompressor failed): a problem", error.Message);
+    }
+
+    [Theory]
+    [InlineData(Compression.Gzip, "20260101T000000Z-full-abcd/db/items.bson.gz")]
+    [InlineData(Compression.Zstd, "20260101T000000Z-full-abcd/db/items.bson.zst")]
+    public void A_file_cut_inside_its_compressed_data_is_cut_short_at_the_stored_length_never_a_bson_error(Compression compression, string name)
+    {
+        // As a backup stores a collection (ParallelCompressionStream's members or frames), cut in half as a copy or a full
+        // disk leaves it: a gzip file so cut once read as "unknown BSON element type" at an offset of its decompressed data.
+        var plain = new MemoryStream();
+        for (var i = 0; i < 3000; i++)
+            plain.Write(new BsonDocument { { "_id", i }, { "name", $"item {i}" }, { "pad", new string('z', i % 200) } }.ToBson());
+        var packed = new MemoryStream();
+        using (var writer = CompressionCodec.WrapForWrite(packed, compression)) plain.WriteTo(writer);
+        var whole = packed.ToArray(); // the writer closed the stream it wrote to
+        var cut = whole[..(whole.Length / 2)];
+
+        var error = ReadAll(cut, name, compression);
+
+        Assert.Equal(cut.Length, error.Offset);
+        Assert.Equal(DumpOffsetKind.CompressedData, error.OffsetIn);
+        Assert.StartsWith($"Corrupt dump file '{name}' at byte offset {cut.Length} of the stored file: it was cut short there: the {compression.ToString().ToLowerInvariant()} data ends inside", error.Message);
+        Assert.Contains("of its decompressed data (not of the stored file), and the document at byte offset", error.Message);
+        Assert.DoesNotContain("BSON", error.Message);
+    }
+
+    [Fact]
+    public void An_offset_in_an_encrypted_files_compressed_data_is_named_as_its_decrypted_datas()
+    {
+        var error = new CorruptDumpException("s1/db.encrypted/items.bson.gz.encrypted", 4096, "a problem", offsetIn: DumpOffsetKind.CompressedData);
+
+        Assert.Equal("Corrupt dump file 's1/db.encrypted/items.bson.gz.encrypted' at byte offset 4096 of its decrypted data " +
+            "(still compressed; not of the stored file): a problem", error.Message);
     }
 
     private static CorruptDumpException ReadAll(byte[] stored, string name, Compression compression)

@@ -66,6 +66,78 @@ public sealed class AbandonedSnapshotTests : IDisposable
         Assert.Contains($"its process {mark.Process!.Pid} on {Environment.MachineName}, this machine, no longer runs", judged.Why);
     }
 
+    /// <summary>
+    /// A backup killed with SIGKILL whose parent does not reap it (a scheduler killed with it, a container whose first
+    /// process reaps no orphans, a shell that exec'd into something else) stays a zombie: /proc/PID is still there with
+    /// the same starttime, but it runs no code and never renews its mark. It is gone at once, as an exited writer is.
+    /// Seen: kill -9 of `dotnet pwsh` running Backup-MongoDatabase, then Get-MongoSnapshot -IncludeIncomplete at once.
+    /// </summary>
+    [Fact]
+    public async Task A_killed_writer_left_a_zombie_by_a_parent_that_never_reaps_it_is_gone_though_its_mark_runs_on()
+    {
+        if (!OperatingSystem.IsLinux()) return; // zombies are visible as such in /proc only; elsewhere an ended process is not found
+        // sh starts a child (the writer), then becomes sleep, which never waits for a child: once killed, the writer stays a zombie.
+        var start = new ProcessStartInfo("/bin/sh") { RedirectStandardOutput = true, UseShellExecute = false };
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add("sleep 600 & echo $!; exec sleep 600");
+        using var parent = Process.Start(start)!;
+        try
+        {
+            var pid = int.Parse((await parent.StandardOutput.ReadLineAsync())!.Trim(), System.Globalization.CultureInfo.InvariantCulture);
+            // Kill the writer only once its parent runs sleep: the shell itself would reap it.
+            await WaitForAsync(() => ProcFile(parent.Id, "comm") == "sleep", $"the shell {parent.Id} to exec sleep");
+            var recorded = WriterProcess.Current with { Pid = pid, Started = WriterProcess.StartOf(pid) };
+            Assert.NotNull(recorded.Started);
+            var mark = Mark(recorded, DateTimeOffset.UtcNow.AddMinutes(2));
+            Assert.True(SnapshotWriters.Judge(mark, DateTimeOffset.UtcNow).MayBeWriting);
+
+            using (var writer = Process.GetProcessById(pid)) writer.Kill();
+            await WaitForAsync(() => WriterProcess.ProcStat.Parse(ProcFile(pid, "stat") ?? "")?.State == 'Z', $"the killed writer {pid} to be a zombie");
+
+            Assert.Equal(recorded.Started, WriterProcess.StartOf(pid)); // its entry, start and all, is still there
+            Assert.Equal(WriterProcess.Presence.Exited, WriterProcess.Judge(recorded));
+            var judged = SnapshotWriters.Judge(mark, DateTimeOffset.UtcNow);
+            Assert.False(judged.MayBeWriting);
+            Assert.Contains($"its process {pid} on {Environment.MachineName}, this machine, no longer runs", judged.Why);
+        }
+        finally
+        {
+            parent.Kill(entireProcessTree: true);
+            await parent.WaitForExitAsync();
+        }
+    }
+
+    [Theory]
+    [InlineData("4242 (pwsh) Z 1 4242 4242 0 -1 4194636 0 0 0 0 0 0 0 0 20 0 1 0 98765 0 0 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0", 'Z', "98765")]
+    [InlineData("77 (a) b) R (x) S 1 77 77 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 1234 0", 'S', "1234")]
+    public void A_proc_stat_line_gives_its_state_and_start_after_a_command_name_of_any_characters(string line, char state, string startTime)
+    {
+        // proc(5): "pid (comm) state ppid ..."; comm may hold spaces and parentheses, so fields count from the last ')'.
+        var stat = WriterProcess.ProcStat.Parse(line);
+        Assert.NotNull(stat);
+        Assert.Equal(state, stat.State);
+        Assert.Equal(startTime, stat.StartTime);
+        Assert.Equal(state == 'Z', stat.HasEnded);
+        Assert.Null(WriterProcess.ProcStat.Parse("4242 (pwsh"));
+    }
+
+    private static string? ProcFile(int pid, string name)
+    {
+        try { return File.ReadAllText($"/proc/{pid}/{name}").TrimEnd('\n'); }
+        catch (IOException) { return null; }
+    }
+
+    /// <summary>Polls <paramref name="done"/>, what the kernel shows of a process, until it holds (a process's state has no event to wait on).</summary>
+    private static async Task WaitForAsync(Func<bool> done, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!done())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"gave up waiting for {what}");
+            await Task.Delay(10);
+        }
+    }
+
     [Fact]
     public async Task A_writer_on_another_host_or_in_another_pid_scope_may_be_writing_until_its_mark_lapses()
     {

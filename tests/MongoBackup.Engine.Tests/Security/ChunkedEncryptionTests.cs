@@ -43,13 +43,24 @@ public sealed class ChunkedEncryptionTests
     }
 
     [Fact]
-    public void A_flipped_byte_is_reported_with_the_file_and_chunk()
+    public void A_flipped_byte_is_reported_with_the_file_and_chunk_at_the_stored_offsets_of_that_chunk()
     {
         var stored = Encrypt(new byte[200_000]);
-        stored[ChunkedFileFormat.HeaderSize + 4 + 70_000 + 16 + 4 + 10] ^= 1; // inside chunk 1
+        var chunks = Chunks(stored);
+        var start = ChunkedFileFormat.HeaderSize + chunks[0].Length;
+        var end = start + chunks[1].Length - 1;
+        var flipped = start + 4 + 10_000; // inside chunk 1's ciphertext
+        stored[flipped] ^= 1;
+
         var error = Assert.Throws<CorruptDumpException>(() => Decrypt(stored));
+
         Assert.Contains("orders.bson.gz", error.Message);
-        Assert.Contains("chunk 1", error.Message);
+        // An offset of the stored file, said to be one: where a hex dump finds the damaged chunk (not the decrypted data's).
+        Assert.Equal(start, error.Offset);
+        Assert.Equal(DumpOffsetKind.StoredFile, error.OffsetIn);
+        Assert.InRange(flipped, start, end);
+        Assert.Contains($"at byte offset {start} of the stored file: chunk 1, stored at byte offsets {start} to {end}, does not authenticate", error.Message);
+        Assert.DoesNotContain("not of the stored file", error.Message);
     }
 
     [Fact]
@@ -72,15 +83,18 @@ public sealed class ChunkedEncryptionTests
         var withoutFinal = Concat(stored[..ChunkedFileFormat.HeaderSize], chunks[0], chunks[1]);
         var error = Assert.Throws<CorruptDumpException>(() => Decrypt(withoutFinal));
         Assert.Contains("without its end marker", error.Message);
+        Assert.Equal(withoutFinal.Length, error.Offset); // where the stored file ends
+        Assert.Contains($"at byte offset {withoutFinal.Length} of the stored file: the file ends there, after chunk 1", error.Message);
     }
 
     [Fact]
     public void A_truncated_chunk_is_reported()
     {
         var stored = Encrypt(new byte[100_000]);
+        var start = ChunkedFileFormat.HeaderSize + Chunks(stored)[0].Length;
         var error = Assert.Throws<CorruptDumpException>(() => Decrypt(stored[..^20]));
-        Assert.Contains("chunk 1", error.Message);
-        Assert.Contains("cut short", error.Message);
+        Assert.Equal(start, error.Offset);
+        Assert.Contains($"at byte offset {start} of the stored file: chunk 1, which starts there, is cut short: the file ends at byte offset {stored.Length - 20}", error.Message);
     }
 
     [Fact]
