@@ -160,10 +160,20 @@ public abstract class BlobStoreRepository : ISnapshotRepository, ILeasableReposi
         var names = (await Blobs.ListAsync(SnapshotBlobLayout.SnapshotFolder(snapshotId), ct).ConfigureAwait(false)).ToList();
         if (names.Count == 0)
             throw new DirectoryNotFoundException($"Snapshot '{snapshotId}' does not exist in '{Location}'.");
-        // The manifest goes first: a deletion cut short leaves an incomplete snapshot, never a "complete" one with files missing.
+        foreach (var name in DeletionOrder(snapshotId, names)) await Blobs.DeleteAsync(name, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The order a removal deletes a snapshot's blobs in: the manifest first, so a removal cut short leaves an incomplete
+    /// snapshot, never a "complete" one with files missing; its marker (<see cref="SnapshotFolderMarker"/>) last, so what
+    /// such a removal leaves is still listed as a snapshot (a folder without a manifest is one only when named as a
+    /// backup names it or marked, and a copy keeps its source's id, which may be of neither form) and can be removed again.
+    /// </summary>
+    internal static IEnumerable<string> DeletionOrder(string snapshotId, IEnumerable<string> names)
+    {
         var manifest = SnapshotBlobLayout.ManifestName(snapshotId);
-        if (names.Remove(manifest)) await Blobs.DeleteAsync(manifest, ct).ConfigureAwait(false);
-        foreach (var name in names) await Blobs.DeleteAsync(name, ct).ConfigureAwait(false);
+        var marker = SnapshotBlobLayout.FileName(snapshotId, SnapshotFolderMarker.FileName);
+        return names.OrderBy(name => name == manifest ? 0 : name == marker ? 2 : 1).ThenBy(name => name, StringComparer.Ordinal);
     }
 
     /// <summary>One listing of the snapshot's prefix.</summary>

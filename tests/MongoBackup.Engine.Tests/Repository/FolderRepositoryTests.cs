@@ -196,4 +196,42 @@ public sealed class FolderRepositoryTests : IDisposable
         Assert.Contains("s9", error.Message);
         Assert.Contains("db/c.bson", error.Message);
     }
+    /// <summary>
+    /// Found by a breaker: a removal deleted the manifest, then every blob in ordinal order, so the marker of a snapshot whose
+    /// id is not of a backup's form (a copy keeps its source's id, "nightly") went before its data; a removal cut short there
+    /// (Ctrl+C, a file that could not be deleted, a failed DELETE on an object store) left files that no listing showed and
+    /// no removal could reach. The marker now goes last: what a cut removal leaves is listed and can be removed again.
+    /// </summary>
+    [Fact]
+    public async Task A_removal_cut_short_leaves_a_copied_snapshot_that_is_still_listed_and_can_be_removed()
+    {
+        const string Id = "nightly"; // a copy's id: its source's folder name
+        var repository = new FolderRepository(_root);
+        Assert.True(await repository.TryReserveAsync(Id, default));
+        foreach (var name in new[] { "a/first.bson", "shop/orders.bson" })
+        {
+            var writer = await repository.CreateFileAsync(Id, name, default);
+            await using (writer) await writer.WriteAsync(RandomNumberGenerator.GetBytes(3000));
+        }
+        await repository.CommitManifestAsync(new SnapshotManifest
+        {
+            Id = Id, Kind = SnapshotKind.Full, Status = SnapshotStatus.Complete, ToolVersion = "test",
+            StartTime = DateTimeOffset.UtcNow.AddMinutes(-1), EndTime = DateTimeOffset.UtcNow,
+        }, default);
+
+        var blobs = (await repository.ListFilesAsync(Id, default))!.Select(name => SnapshotBlobLayout.FileName(Id, name));
+        var order = BlobStoreRepository.DeletionOrder(Id, blobs).Select(name => name[SnapshotBlobLayout.SnapshotFolder(Id).Length..]).ToList();
+        Assert.Equal(["manifest.json", "a/first.bson", "shop/orders.bson", SnapshotFolderMarker.FileName], order);
+
+        // The removal cut short after its first two deletions, in that order.
+        foreach (var name in order.Take(2)) File.Delete(repository.LocalPath(Id, name)!);
+        var listed = new List<ManifestReadResult>();
+        await foreach (var result in repository.ListAsync(default)) listed.Add(result);
+        Assert.Contains(listed, r => r.SnapshotId == Id && r.State == ManifestState.Missing);
+
+        await new MongoBackup.Engine.Housekeeping.SnapshotRemover(MongoBackup.Engine.Events.NullObserver.Instance)
+            .RemoveAsync(repository, [Id], force: true, default);
+        Assert.False(Directory.Exists(repository.LocalPath(Id, "")));
+    }
 }
+
