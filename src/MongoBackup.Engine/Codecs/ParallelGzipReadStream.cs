@@ -178,7 +178,7 @@ internal sealed class ParallelGzipReadStream : ReadOnlyStream
         {
             got += await FillAsync(member.AsMemory(got, memberSize - got), async, ct).ConfigureAwait(false);
             if (got < memberSize)
-                throw CompressionDamage.CutShort($"the gzip data of {_position} bytes ends inside a member: the member at byte offset {start} " +
+                throw CompressionDamage.CutShort($"the gzip data ends inside a member after {_position} bytes: the member at byte offset {start} " +
                     $"declares {memberSize} bytes", _position);
         }
         catch
