@@ -140,6 +140,18 @@ public abstract class BlobStoreRepository : ISnapshotRepository, ILeasableReposi
     }
 
     /// <summary>
+    /// How many "folders" below the root are no snapshot (no manifest, neither named as a backup names one nor marked): a
+    /// mongodump directory's databases, an export kept beside the snapshots. For saying why a listing is empty.
+    /// </summary>
+    public async Task<int> CountOtherFoldersAsync(CancellationToken ct)
+    {
+        var others = 0;
+        foreach (var id in await ListSnapshotIdsAsync(ct).ConfigureAwait(false))
+            if (await ReadManifestAsync(id, ct).ConfigureAwait(false) is null) others++;
+        return others;
+    }
+
+    /// <summary>
     /// Whether a stored folder without a manifest is one of our unfinished snapshots: named as a backup names one
     /// (<see cref="SnapshotIds.IsGiven"/>), or holding the marker every reservation writes before any other file (a copy keeps
     /// its source's id, whatever that is). Any other folder was never one of this module's backups.

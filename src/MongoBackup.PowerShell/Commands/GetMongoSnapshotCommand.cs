@@ -92,7 +92,8 @@ public sealed partial class GetMongoSnapshotCommand : MongoEngineCmdlet
         WriteVerbose($"Read {complete} complete snapshot manifest(s) in {repository.Location}" +
             (IncludeIncomplete ? $", {inProgress} snapshot(s) still being written and {snapshots.Count - complete - inProgress} incomplete or damaged snapshot folder(s)" : "") + ".");
         // Says what the repository holds: only when it was listed (an id read directly that is missing is its own error).
-        if (complete == 0 && direct is null) WriteWarning(NoSnapshots(repository, found));
+        if (complete == 0 && direct is null)
+            WriteWarning(NoSnapshots(repository, found, repository is BlobStoreRepository store ? Await(store.CountOtherFoldersAsync) : 0));
         var chosen = Select(snapshots, found, sourceIds, repository);
         ReportMissingIds(snapshots, found, repository);
         if (complete > 0 && NothingMatched(snapshots, repository) is { } nothing) WriteWarning(nothing);
@@ -273,13 +274,14 @@ public sealed partial class GetMongoSnapshotCommand : MongoEngineCmdlet
     /// Why a listing is empty, so a folder that is no repository (a mistyped path, a mongodump directory) is not taken for
     /// an empty one: snapshot folders are named by id ("20261124T221500Z-full-3f9a") and hold a manifest.json.
     /// </summary>
-    private static string NoSnapshots(ISnapshotRepository repository, IReadOnlyCollection<ManifestReadResult> found)
+    /// <param name="otherFolders">Folders the listing does not show: no snapshot's (see <see cref="BlobStoreRepository.CountOtherFoldersAsync"/>).</param>
+    private static string NoSnapshots(ISnapshotRepository repository, IReadOnlyCollection<ManifestReadResult> found, int otherFolders)
     {
         var snapshotFolders = found.Count(f => SnapshotIdShape().IsMatch(f.SnapshotId));
-        if (found.Count == 0)
+        if (found.Count == 0 && otherFolders == 0)
             return $"'{repository.Location}' holds no snapshots: it is empty.";
         if (snapshotFolders == 0)
-            return $"'{repository.Location}' is not a MongoBackup repository: none of its {found.Count} folder(s) is a snapshot " +
+            return $"'{repository.Location}' is not a MongoBackup repository: none of its {found.Count + otherFolders} folder(s) is a snapshot " +
                 "(a snapshot folder is named like 20261124T221500Z-full-3f9a and holds a manifest.json). " +
                 "A mongodump directory is restored with Restore-MongoDatabase -Path.";
         return $"'{repository.Location}' holds no complete snapshot: {snapshotFolders} snapshot folder(s) have no readable manifest, still being written, incomplete or damaged (-IncludeIncomplete lists them).";
