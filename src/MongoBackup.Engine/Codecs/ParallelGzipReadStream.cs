@@ -34,8 +34,7 @@ internal sealed class ParallelGzipReadStream : ReadOnlyStream
     private long _position;     // compressed bytes read from the source
     private long _sizedMembers; // members cut by their declared size
     private bool _scanEnded;    // the source ended after a member, the rest went to the serial reader, or reading failed
-    private byte[] _out = [];
-    private int _outPosition, _outLength;
+    private readonly DecodedBlock _out = new();
     private StrictGzipReadStream? _serial;
     private ExceptionDispatchInfo? _failure; // once reading failed, every later read fails the same way
 
@@ -62,12 +61,12 @@ internal sealed class ParallelGzipReadStream : ReadOnlyStream
     {
         while (true)
         {
-            if (_outPosition < _outLength) return FromOutput(destination);
+            if (_out.HasBytes) return _out.CopyTo(destination);
             if (_serial is not null) return _serial.Read(destination);
-            ReleaseOutput();
+            _out.Release();
             TopUpAsync(async: false, default).GetAwaiter().GetResult();
             if (!_pending.TryDequeue(out var next)) return 0;
-            if (next.Decoding is not null) Take(next.Decoding.GetAwaiter().GetResult());
+            if (next.Decoding is not null) { var decoded = next.Decoding.GetAwaiter().GetResult(); _out.Take(decoded.Buffer, decoded.Length); }
             else Start(next);
         }
     }
@@ -76,7 +75,7 @@ internal sealed class ParallelGzipReadStream : ReadOnlyStream
     {
         _failure?.Throw();
         if (destination.IsEmpty) return ValueTask.FromResult(0);
-        if (_outPosition < _outLength) return ValueTask.FromResult(FromOutput(destination.Span));
+        if (_out.HasBytes) return ValueTask.FromResult(_out.CopyTo(destination.Span));
         return ReadSlowAsync(destination, ct);
     }
 
@@ -94,36 +93,14 @@ internal sealed class ParallelGzipReadStream : ReadOnlyStream
     {
         while (true)
         {
-            if (_outPosition < _outLength) return FromOutput(destination.Span);
+            if (_out.HasBytes) return _out.CopyTo(destination.Span);
             if (_serial is not null) return await _serial.ReadAsync(destination, ct).ConfigureAwait(false);
-            ReleaseOutput();
+            _out.Release();
             await TopUpAsync(async: true, ct).ConfigureAwait(false);
             if (!_pending.TryDequeue(out var next)) return 0;
-            if (next.Decoding is not null) Take(await next.Decoding.ConfigureAwait(false));
+            if (next.Decoding is not null) { var decoded = await next.Decoding.ConfigureAwait(false); _out.Take(decoded.Buffer, decoded.Length); }
             else Start(next);
         }
-    }
-
-    private int FromOutput(Span<byte> destination)
-    {
-        var n = Math.Min(destination.Length, _outLength - _outPosition);
-        _out.AsSpan(_outPosition, n).CopyTo(destination);
-        _outPosition += n;
-        return n;
-    }
-
-    private void Take(Decoded member)
-    {
-        _out = member.Buffer;
-        _outPosition = 0;
-        _outLength = member.Length;
-    }
-
-    private void ReleaseOutput()
-    {
-        if (_out.Length > 0) ArrayPool<byte>.Shared.Return(_out);
-        _out = [];
-        _outPosition = _outLength = 0;
     }
 
     /// <summary>Hands the rest of the file to the serial reader, or throws the failure that ended the scan, in its place in the data.</summary>
@@ -244,7 +221,7 @@ internal sealed class ParallelGzipReadStream : ReadOnlyStream
         if (disposing)
         {
             _serial?.Dispose();
-            ReleaseOutput();
+            _out.Release();
             while (_pending.TryDequeue(out var pending))
             {
                 pending.Serial?.Dispose();

@@ -32,8 +32,7 @@ internal sealed class ParallelZstdReadStream : ReadOnlyStream
     private readonly Queue<Pending> _pending = new();
     private bool _scanEnded;      // the source ended after a frame, or reading it failed
     private bool _streamedQueued; // a frame to stream is queued or being read: the scanner waits inside it
-    private byte[] _out = [];
-    private int _outPosition, _outLength;
+    private readonly DecodedBlock _out = new();
     private DecompressionStream? _streaming;
     private ZstdFrameSliceStream? _slice;
     private ExceptionDispatchInfo? _failure; // once reading failed, every later read fails the same way
@@ -65,7 +64,7 @@ internal sealed class ParallelZstdReadStream : ReadOnlyStream
     {
         while (true)
         {
-            if (_outPosition < _outLength) return FromOutput(destination);
+            if (_out.HasBytes) return _out.CopyTo(destination);
             if (_streaming is not null)
             {
                 int n;
@@ -75,10 +74,10 @@ internal sealed class ParallelZstdReadStream : ReadOnlyStream
                 EndStreamed();
                 continue;
             }
-            ReleaseOutput();
+            _out.Release();
             TopUpAsync(async: false, default).GetAwaiter().GetResult();
             if (!_pending.TryDequeue(out var next)) return 0;
-            if (next.Decoding is not null) Take(next.Decoding.GetAwaiter().GetResult());
+            if (next.Decoding is not null) { var decoded = next.Decoding.GetAwaiter().GetResult(); _out.Take(decoded.Buffer, decoded.Length); }
             else Start(next);
         }
     }
@@ -87,7 +86,7 @@ internal sealed class ParallelZstdReadStream : ReadOnlyStream
     {
         _failure?.Throw();
         if (destination.IsEmpty) return ValueTask.FromResult(0);
-        if (_outPosition < _outLength) return ValueTask.FromResult(FromOutput(destination.Span));
+        if (_out.HasBytes) return ValueTask.FromResult(_out.CopyTo(destination.Span));
         return ReadSlowAsync(destination, ct);
     }
 
@@ -105,7 +104,7 @@ internal sealed class ParallelZstdReadStream : ReadOnlyStream
     {
         while (true)
         {
-            if (_outPosition < _outLength) return FromOutput(destination.Span);
+            if (_out.HasBytes) return _out.CopyTo(destination.Span);
             if (_streaming is not null)
             {
                 int n;
@@ -115,34 +114,12 @@ internal sealed class ParallelZstdReadStream : ReadOnlyStream
                 EndStreamed();
                 continue;
             }
-            ReleaseOutput();
+            _out.Release();
             await TopUpAsync(async: true, ct).ConfigureAwait(false);
             if (!_pending.TryDequeue(out var next)) return 0;
-            if (next.Decoding is not null) Take(await next.Decoding.ConfigureAwait(false));
+            if (next.Decoding is not null) { var decoded = await next.Decoding.ConfigureAwait(false); _out.Take(decoded.Buffer, decoded.Length); }
             else Start(next);
         }
-    }
-
-    private int FromOutput(Span<byte> destination)
-    {
-        var n = Math.Min(destination.Length, _outLength - _outPosition);
-        _out.AsSpan(_outPosition, n).CopyTo(destination);
-        _outPosition += n;
-        return n;
-    }
-
-    private void Take(Decoded frame)
-    {
-        _out = frame.Buffer;
-        _outPosition = 0;
-        _outLength = frame.Length;
-    }
-
-    private void ReleaseOutput()
-    {
-        if (_out.Length > 0) ArrayPool<byte>.Shared.Return(_out);
-        _out = [];
-        _outPosition = _outLength = 0;
     }
 
     /// <summary>Starts reading a frame that streams, or throws the failure that ended the scan, in its place in the data.</summary>
@@ -246,7 +223,7 @@ internal sealed class ParallelZstdReadStream : ReadOnlyStream
         {
             _streaming?.Dispose();
             _slice?.Dispose();
-            ReleaseOutput();
+            _out.Release();
             while (_pending.TryDequeue(out var pending))
             {
                 pending.Streamed?.Dispose();
