@@ -57,6 +57,17 @@ public class ConcurrentRetryableInsertTests : ServerTestBase
             Assert.Contains(logged, e => e.Contains("multiOpType") && e["o"]["applyOps"].AsBsonArray.Count == 64); // grouped as MongoDB 8.0 groups them
         else
             Assert.DoesNotContain(logged, e => e.Contains("multiOpType")); // 7.0: an entry per document
+        // Each command's entries chain from the null optime, each one's prevOpTime the entry before it of the same command,
+        // however the commands' entries interleave.
+        foreach (var command in logged.Where(e => e.Contains("lsid")).GroupBy(e => (e["lsid"]["id"], e["txnNumber"])))
+        {
+            var prevOpTime = new BsonDocument { { "ts", new BsonTimestamp(0, 0) }, { "t", -1L } };
+            foreach (var entry in command)
+            {
+                Assert.Equal(prevOpTime, entry["prevOpTime"]);
+                prevOpTime = new BsonDocument { { "ts", entry["ts"] }, { "t", entry["t"] } };
+            }
+        }
         var uuids = db.ListCollections().ToList().ToDictionary(c => "stress." + c["name"].AsString, c => c["info"]["uuid"]);
         var inserts = Inserts(logged);
         Assert.Equal(sent.Count, inserts.Count);

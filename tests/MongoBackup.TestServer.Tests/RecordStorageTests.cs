@@ -123,13 +123,13 @@ public class RecordStorageTests
             1 => $"id {i}",
             _ => new BsonDocument { { "k", i }, { "s", "v" } },
         }).Select((id, i) => new BsonDocument { { "_id", id }, { "pad", new string('p', i * 37 % 600) } }.ToBson()).ToList();
-        Assert.Contains(documents, d => d.Length < InsertEntryEncoder.SplicedDocumentMinBytes);
-        Assert.Contains(documents, d => d.Length >= InsertEntryEncoder.SplicedDocumentMinBytes);
+        Assert.Contains(documents, d => d.Length < InsertFields.SplicedDocumentMinBytes);
+        Assert.Contains(documents, d => d.Length >= InsertFields.SplicedDocumentMinBytes);
         var inserts = documents.Select((d, i) => new GroupedInsertEncoder.Insert(collection, d, 100 + i)).ToList();
         var lsid = new BsonDocument("id", new BsonBinaryData(Guid.NewGuid(), GuidRepresentation.Standard));
         var prevOpTime = new BsonDocument { { "ts", new BsonTimestamp(1_700_000_000, 2) }, { "t", 1L } };
 
-        Assert.True(GroupedInsertEncoder.TryEncode(GroupedInsertEncoder.BytesOf(lsid), 42, inserts, GroupedInsertEncoder.BytesOf(prevOpTime), out var direct));
+        Assert.True(GroupedInsertEncoder.TryEncode(GroupedInsertEncoder.BytesOf(lsid), 42, inserts, new OpTime(new BsonTimestamp(1_700_000_000, 2), 1), out var direct));
         var general = OplogEntryEncoder.Encode(new BsonDocument
         {
             { "lsid", lsid }, { "txnNumber", 42L }, { "op", "c" }, { "ns", "admin.$cmd" },
@@ -180,7 +180,7 @@ public class RecordStorageTests
             { "op", "i" }, { "ns", "db.coll" }, { "ui", ui }, { "o", new StoredBsonDocument(bytes) }, { "o2", new BsonDocument("_id", document["_id"]) },
         });
 
-        Assert.True(InsertEntryEncoder.TryEncode("db.coll", ui.Bytes, bytes, out var direct));
+        Assert.True(InsertEntryEncoder.TryEncode("db.coll"u8, ui.Bytes, bytes, out var direct));
 
         var ts = new BsonTimestamp(1_700_000_000, 3);
         var wall = new DateTime(2024, 1, 2, 3, 4, 5, DateTimeKind.Utc);
@@ -191,7 +191,38 @@ public class RecordStorageTests
     public void An_id_type_without_a_fixed_layout_takes_the_general_path()
     {
         var bytes = new BsonDocument { { "_id", new BsonJavaScript("x") }, { "a", 1 } }.ToBson();
-        Assert.False(InsertEntryEncoder.TryEncode("db.coll", new byte[16], bytes, out _));
+        Assert.False(InsertEntryEncoder.TryEncode("db.coll"u8, new byte[16], bytes, out _));
+        Assert.False(RetryableInsertEncoder.TryEncode(new BsonDocument("id", 1).ToBson(), 1, "db.coll"u8, new byte[16], bytes, 0, OpTime.Null, out _));
+    }
+
+    public static IEnumerable<object[]> RetryableInserts() => InsertedDocuments()
+        .Concat(Ids().Select(id => new object[] { new BsonDocument { { "_id", (BsonValue)id[0] }, { "pad", new string('r', 400) } } }))
+        .SelectMany(d => new[] { new object[] { d[0], true }, [d[0], false] });
+
+    /// <summary>
+    /// A 7.0 retryable insert's entry (one per document), written from the document's bytes, equals byte for byte what
+    /// the general path builds as a document and encodes: {lsid, txnNumber, op, ns, ui, o, o2, stmtId, ts, t, v, wall,
+    /// prevOpTime}, for every _id type the encoder sizes, documents copied and spliced, a command's first entry (the
+    /// null optime, t: -1) and a later one.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(RetryableInserts))]
+    public void The_retryable_insert_entry_written_from_bytes_equals_the_general_encoding(BsonDocument document, bool firstOfCommand)
+    {
+        var prevOpTime = firstOfCommand ? OpTime.Null : new OpTime(new BsonTimestamp(1_700_000_000, 9), 1);
+        var collection = new Collection("db", "cöll", CollectionKind.Collection, new BsonDocument(), Guid.Parse("0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"));
+        var lsid = new BsonDocument { { "id", new BsonBinaryData(Guid.NewGuid(), GuidRepresentation.Standard) }, { "uid", new BsonBinaryData(new byte[32]) } };
+        var bytes = document.ToBson();
+        var general = new BsonDocument { { "lsid", lsid }, { "txnNumber", 42L } }.AddRange(IOplogSink.InsertEntry(collection, bytes));
+        general.Add("stmtId", 7).Add("prevOpTime", prevOpTime.ToDocument());
+
+        Assert.True(RetryableInsertEncoder.TryEncode(lsid.ToBson(), 42, collection.NamespaceUtf8, collection.UuidValue.Bytes, bytes, 7, prevOpTime, out var direct));
+
+        var ts = new BsonTimestamp(1_700_000_000, 10);
+        var wall = new DateTime(2024, 1, 2, 3, 4, 5, DateTimeKind.Utc);
+        Assert.Equal(bytes.Length >= InsertFields.SplicedDocumentMinBytes, direct.Spliced is not null);
+        Assert.Equal(Assembled(OplogEntryEncoder.Encode(general), ts, wall), Assembled(direct, ts, wall));
+        Assert.Equal(direct.Size, Assembled(direct, ts, wall).Length);
     }
 
     private static byte[] Assembled(EncodedOplogEntry entry, BsonTimestamp ts, DateTime wall)

@@ -141,6 +141,52 @@ public class RetryableWriteFormTests
         }
     }
 
+    /// <summary>
+    /// On 7.0 each document's entry of a retryable insertMany is, byte for byte, {lsid, txnNumber, op: "i", ns, ui, o: the
+    /// document sent, o2: {_id}, stmtId, ts, t, v: 2, wall, prevOpTime} (the field order of the 8.0 capture's single
+    /// write, bypassDocumentValidation.bson; DurableReplOperation's fields, oplog_entry.idl): for _ids of every kind
+    /// (one, JavaScript code, that the server writes by its general path), small and large documents, a statement that
+    /// fails (no entry, its stmtId skipped) and two commands, each chained from the null optime by prevOpTime.
+    /// </summary>
+    [Fact]
+    public void On_7_0_each_inserted_document_is_logged_byte_for_byte_in_the_single_write_form()
+    {
+        var (target, items) = Open(version: MongoDbVersion.V7_0);
+        using (target)
+        {
+            items.InsertOne(new BsonDocument("_id", "taken"));
+            var start = target.LastOplogTimestamp();
+            BsonValue[] ids = [1, 2L, 2.5, "text", "taken", ObjectId.Parse("65a1b2c3d4e5f60718293a4b"), new BsonDocument("k", "v"),
+                new BsonBinaryData(new byte[] { 1, 2, 3 }), new BsonDecimal128(Decimal128.Parse("9.5")), new BsonJavaScript("code"), BsonNull.Value, true];
+            var first = ids.Select((id, i) => new BsonDocument { { "_id", id }, { "pad", new string('p', i % 2 == 0 ? 10 : 2000) } }).ToList();
+            var second = Enumerable.Range(100, 3).Select(i => new BsonDocument { { "_id", i }, { "pad", new string('q', 300) } }).ToList();
+            Assert.Throws<MongoBulkWriteException<BsonDocument>>(() => items.InsertMany(first, new InsertManyOptions { IsOrdered = false }));
+            items.InsertMany(second);
+
+            var written = Written(target, items).Where(e => e["ts"].AsBsonTimestamp > start).ToList();
+            var expected = first.Select((d, i) => (Document: d, StatementId: i)).Where(s => s.Document["_id"] != "taken")
+                .Concat(second.Select((d, i) => (Document: d, StatementId: i))).ToList();
+            Assert.Equal(expected.Count, written.Count);
+            for (var i = 0; i < written.Count; i++)
+            {
+                var entry = written[i];
+                var firstOfCommand = i == 0 || entry["txnNumber"] != written[i - 1]["txnNumber"];
+                var prevOpTime = firstOfCommand
+                    ? new BsonDocument { { "ts", new BsonTimestamp(0, 0) }, { "t", -1L } }
+                    : new BsonDocument { { "ts", written[i - 1]["ts"] }, { "t", written[i - 1]["t"] } };
+                var form = new BsonDocument
+                {
+                    { "lsid", entry["lsid"] }, { "txnNumber", entry["txnNumber"] }, { "op", "i" }, { "ns", items.CollectionNamespace.FullName },
+                    { "ui", entry["ui"] }, { "o", expected[i].Document }, { "o2", new BsonDocument("_id", expected[i].Document["_id"]) },
+                    { "stmtId", expected[i].StatementId }, { "ts", entry["ts"] }, { "t", entry["t"] }, { "v", 2L }, { "wall", entry["wall"] },
+                    { "prevOpTime", prevOpTime },
+                };
+                Assert.True(form.ToBson().AsSpan().SequenceEqual(entry.ToBson()), $"entry {i}: {entry.ToJson()}\nexpected {form.ToJson()}");
+            }
+            Assert.Equal(2, written.Select(e => e["txnNumber"]).Distinct().Count());
+        }
+    }
+
     [Fact]
     public void Updates_and_deletes_carry_their_session_and_statement()
     {

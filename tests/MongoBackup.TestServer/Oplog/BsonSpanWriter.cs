@@ -62,4 +62,24 @@ internal ref struct BsonSpanWriter
 
     /// <summary>The bytes <see cref="TimeFields"/> writes.</summary>
     public const int TimeFieldsBytes = 1 + 3 + 8 + 1 + 2 + 8 + 1 + 2 + 8 + 1 + 5 + 8;
+
+    /// <summary>An optime document {ts, t} (t an int64), as prevOpTime holds it. Size: <see cref="OpTimeBytes"/>.</summary>
+    public void OpTime(OpTime opTime)
+    {
+        Int32(OpTimeBytes);
+        Name(0x11, "ts"u8);
+        Int64(opTime.Ts.Value);
+        Name(0x12, "t"u8);
+        Int64(opTime.Term);
+        Byte(0);
+    }
+
+    /// <summary>The bytes <see cref="OpTime"/> writes.</summary>
+    public const int OpTimeBytes = 4 + 1 + 3 + 8 + 1 + 2 + 8 + 1;
+
+    /// <summary>Throws (a bug of the encoder, not of its input) unless exactly the buffer's bytes were written.</summary>
+    public readonly void CheckFilled(string what)
+    {
+        if (Position != _bytes.Length) throw new InvalidOperationException($"{what} sized {_bytes.Length} bytes but {Position} were written");
+    }
 }

@@ -33,7 +33,7 @@ internal static class OplogEntryEncoder
             {
                 if (element.Name is "ts" or "t" or "v" or "wall" or "prevOpTime" or "multiOpType") continue;
                 writer.WriteName(element.Name);
-                if (element.Name == "o" && element.Value is StoredBsonDocument stored && stored.Bytes.Length >= InsertEntryEncoder.SplicedDocumentMinBytes)
+                if (element.Name == "o" && element.Value is StoredBsonDocument stored && stored.Bytes.Length >= InsertFields.SplicedDocumentMinBytes)
                 {
                     shared = stored.Bytes;
                     using var empty = new ByteArrayBuffer(EmptyDocument, isReadOnly: true);

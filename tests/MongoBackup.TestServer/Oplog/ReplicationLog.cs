@@ -109,7 +109,7 @@ internal sealed class ReplicationLog : IOplogSink
 
     public void WriteInsert(Collection collection, ReadOnlyMemory<byte> document)
     {
-        if (InsertEntryEncoder.TryEncode(collection.Namespace, collection.UuidValue.Bytes, document, out var encoded)) Append(encoded);
+        if (InsertEntryEncoder.TryEncode(collection.NamespaceUtf8, collection.UuidValue.Bytes, document, out var encoded)) Append(encoded);
         else Append(IOplogSink.InsertEntry(collection, document));
     }
 

@@ -40,7 +40,7 @@ internal sealed class RetryableWriteLog(ReplicationLog oplog, BsonDocument lsid,
     private byte[]? _lsidBytes;
     private int _groupBytes;
     private bool _groupFailed;
-    private BsonDocument _prevOpTime = new() { { "ts", new BsonTimestamp(0, 0) }, { "t", -1L } };
+    private OpTime _prevOpTime = OpTime.Null;
 
     private (string Kind, BsonDocument Image)? _retryImage;
 
@@ -53,7 +53,7 @@ internal sealed class RetryableWriteLog(ReplicationLog oplog, BsonDocument lsid,
     public long TxnNumber => txnNumber;
 
     /// <summary>The ts of the entry this command logged last; null before it logged any.</summary>
-    public BsonTimestamp? LastTimestamp => _prevOpTime["ts"].AsBsonTimestamp is { Timestamp: not 0 } ts ? ts : null;
+    public BsonTimestamp? LastTimestamp => _prevOpTime.Ts is { Timestamp: not 0 } ts ? ts : null;
 
     /// <summary>
     /// The next update or delete logged is a findAndModify's: its entry carries needsRetryImage
@@ -72,8 +72,8 @@ internal sealed class RetryableWriteLog(ReplicationLog oplog, BsonDocument lsid,
         }
         _retryImage = null;
         single.InsertAt(single.IndexOfName("stmtId"), new BsonElement("needsRetryImage", retryImage.Kind));
-        var (timestamps, _) = oplog.AppendChain([single], _prevOpTime, TooLarge, slotsBefore: 1);
-        _prevOpTime = ReplicationLog.OpTime(timestamps[0]);
+        var (timestamps, _) = oplog.AppendChain([single], _prevOpTime.ToDocument(), TooLarge, slotsBefore: 1);
+        _prevOpTime = OpTime.Of(timestamps[0]);
         Sessions.ImageCollection.Record(catalog, lsid, txnNumber, timestamps[0], retryImage.Kind, retryImage.Image);
     }
 
@@ -81,7 +81,7 @@ internal sealed class RetryableWriteLog(ReplicationLog oplog, BsonDocument lsid,
     {
         if (!groupsInserts)
         {
-            Append(Single(IOplogSink.InsertEntry(collection, document), StatementId)); // 7.0: an entry per document
+            AppendSingleInsert(collection, document, StatementId); // 7.0: an entry per document
             return;
         }
         _group.Add(new GroupedInsertEncoder.Insert(collection, document, StatementId));
@@ -96,12 +96,22 @@ internal sealed class RetryableWriteLog(ReplicationLog oplog, BsonDocument lsid,
     public void Flush()
     {
         if (_group.Count == 1 || _group.Count > 1 && _groupFailed)
-            foreach (var insert in _group) Append(Single(IOplogSink.InsertEntry(insert.Collection, insert.Document), insert.StatementId));
+            foreach (var insert in _group) AppendSingleInsert(insert.Collection, insert.Document, insert.StatementId);
         else if (_group.Count > 1)
             AppendApplyOps();
         _group.Clear();
         _groupBytes = 0;
         _groupFailed = false;
+    }
+
+    /// <summary>An insert logged as a single write, written straight from the document's bytes (or, for an _id the encoder does not size, built as a document).</summary>
+    private void AppendSingleInsert(Collection collection, ReadOnlyMemory<byte> document, int statementId)
+    {
+        _lsidBytes ??= GroupedInsertEncoder.BytesOf(lsid);
+        if (RetryableInsertEncoder.TryEncode(_lsidBytes, txnNumber, collection.NamespaceUtf8, collection.UuidValue.Bytes, document, statementId, _prevOpTime, out var encoded))
+            _prevOpTime = OpTime.Of(oplog.AppendEncoded(encoded, TooLarge));
+        else
+            Append(Single(IOplogSink.InsertEntry(collection, document), statementId));
     }
 
     private BsonDocument Single(BsonDocument entry, int statementId)
@@ -145,9 +155,9 @@ internal sealed class RetryableWriteLog(ReplicationLog oplog, BsonDocument lsid,
     private void AppendGrouped(List<GroupedInsertEncoder.Insert> inserts)
     {
         _lsidBytes ??= GroupedInsertEncoder.BytesOf(lsid);
-        if (GroupedInsertEncoder.TryEncode(_lsidBytes, txnNumber, inserts, GroupedInsertEncoder.BytesOf(_prevOpTime), out var encoded))
+        if (GroupedInsertEncoder.TryEncode(_lsidBytes, txnNumber, inserts, _prevOpTime, out var encoded))
         {
-            _prevOpTime = ReplicationLog.OpTime(oplog.AppendEncoded(encoded, TooLarge));
+            _prevOpTime = OpTime.Of(oplog.AppendEncoded(encoded, TooLarge));
             return;
         }
         var operations = new BsonArray(inserts.Select(i => IOplogSink.InsertEntry(i.Collection, i.Document).Add("stmtId", i.StatementId)));
@@ -160,8 +170,8 @@ internal sealed class RetryableWriteLog(ReplicationLog oplog, BsonDocument lsid,
 
     private void Append(BsonDocument entry)
     {
-        var (timestamps, _) = oplog.AppendChain([entry], _prevOpTime, TooLarge);
-        _prevOpTime = ReplicationLog.OpTime(timestamps[0]);
+        var (timestamps, _) = oplog.AppendChain([entry], _prevOpTime.ToDocument(), TooLarge);
+        _prevOpTime = OpTime.Of(timestamps[0]);
     }
 
     private static CommandFailure TooLarge(long size) => new(10334, "BSONObjectTooLarge",

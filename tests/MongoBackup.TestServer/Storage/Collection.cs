@@ -34,13 +34,13 @@ internal sealed class Collection
     public string Database
     {
         get => _database;
-        set => (_database, _namespace) = (value, null);
+        set => (_database, _namespace, _namespaceUtf8) = (value, null, null);
     }
 
     public string Name
     {
         get => _name;
-        set => (_name, _namespace) = (value, null);
+        set => (_name, _namespace, _namespaceUtf8) = (value, null, null);
     }
 
     /// <summary>db.coll, built once per rename: every insert names it (index checks, its oplog entry).</summary>
@@ -48,6 +48,10 @@ internal sealed class Collection
     private string _database = "";
     private string _name = "";
     private string? _namespace;
+
+    /// <summary><see cref="Namespace"/> in UTF-8, as oplog entries written from bytes name it; built once per rename.</summary>
+    public byte[] NamespaceUtf8 => _namespaceUtf8 ??= System.Text.Encoding.UTF8.GetBytes(Namespace);
+    private byte[]? _namespaceUtf8;
     public CollectionKind Kind { get; }
     public BsonDocument Options { get; set; }
     public Guid Uuid { get; }
