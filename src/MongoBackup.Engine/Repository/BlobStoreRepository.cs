@@ -116,7 +116,19 @@ public abstract class BlobStoreRepository : ISnapshotRepository, ILeasableReposi
     /// a manifest is listed only when it is an unfinished snapshot (<see cref="IsUnfinishedSnapshotAsync"/>), so an export or
     /// a copy kept beside the snapshots is never shown, removed or judged as one.
     /// </summary>
-    public async IAsyncEnumerable<ManifestReadResult> ListAsync([EnumeratorCancellation] CancellationToken ct)
+    public IAsyncEnumerable<ManifestReadResult> ListAsync(CancellationToken ct) => ListCoreAsync(null, ct);
+
+    /// <summary>The same one pass as <see cref="ListAsync"/>, the folders it leaves out named from the reads that left them out.</summary>
+    public async Task<SnapshotListing> ListWithOtherFoldersAsync(CancellationToken ct)
+    {
+        var snapshots = new List<ManifestReadResult>();
+        var others = new List<string>();
+        await foreach (var result in ListCoreAsync(others, ct).ConfigureAwait(false)) snapshots.Add(result);
+        return new SnapshotListing(snapshots, others);
+    }
+
+    /// <summary>Every folder's manifest read once; the ids of the folders that are no snapshot go to <paramref name="others"/> when given.</summary>
+    private async IAsyncEnumerable<ManifestReadResult> ListCoreAsync(List<string>? others, [EnumeratorCancellation] CancellationToken ct)
     {
         var ids = await ListSnapshotIdsAsync(ct).ConfigureAwait(false);
         ids.Sort(StringComparer.Ordinal);
@@ -125,6 +137,7 @@ public abstract class BlobStoreRepository : ISnapshotRepository, ILeasableReposi
             ct.ThrowIfCancellationRequested();
             var found = await ReadStoredManifestAsync(id, ct).ConfigureAwait(false);
             if (found.State != ManifestState.Missing || await IsUnfinishedSnapshotAsync(id, ct).ConfigureAwait(false)) yield return found;
+            else others?.Add(id);
         }
     }
 
@@ -137,18 +150,6 @@ public abstract class BlobStoreRepository : ISnapshotRepository, ILeasableReposi
         var found = await ReadStoredManifestAsync(snapshotId, ct).ConfigureAwait(false);
         if (found.State != ManifestState.Missing) return found;
         return await IsUnfinishedSnapshotAsync(snapshotId, ct).ConfigureAwait(false) ? found : null;
-    }
-
-    /// <summary>
-    /// How many "folders" below the root are no snapshot (no manifest, neither named as a backup names one nor marked): a
-    /// mongodump directory's databases, an export kept beside the snapshots. For saying why a listing is empty.
-    /// </summary>
-    public async Task<int> CountOtherFoldersAsync(CancellationToken ct)
-    {
-        var others = 0;
-        foreach (var id in await ListSnapshotIdsAsync(ct).ConfigureAwait(false))
-            if (await ReadManifestAsync(id, ct).ConfigureAwait(false) is null) others++;
-        return others;
     }
 
     /// <summary>
