@@ -166,15 +166,42 @@ public abstract class BlobStoreRepository : ISnapshotRepository, ILeasableReposi
     private protected virtual async Task<bool> SnapshotExistsAsync(string snapshotId, CancellationToken ct) =>
         (await Blobs.ListAsync(SnapshotBlobLayout.SnapshotFolder(snapshotId), ct).ConfigureAwait(false)).Count > 0;
 
-    /// <summary>Deletes every blob of the snapshot, the manifest first.</summary>
+    /// <summary>Deletes every blob of the snapshot, the manifest first (see <see cref="DeletionOrder"/>).</summary>
     /// <exception cref="DirectoryNotFoundException">No blob of that id exists.</exception>
+    /// <exception cref="MongoBackupException">RepositoryNotWritable when the file system refuses to delete a file (<see cref="RemovalRefused"/>); an object store's translated failures.</exception>
     public virtual async Task DeleteSnapshotAsync(string snapshotId, CancellationToken ct)
     {
-        var names = (await Blobs.ListAsync(SnapshotBlobLayout.SnapshotFolder(snapshotId), ct).ConfigureAwait(false)).ToList();
+        var folder = SnapshotBlobLayout.SnapshotFolder(snapshotId);
+        var names = (await Blobs.ListAsync(folder, ct).ConfigureAwait(false)).ToList();
         if (names.Count == 0)
             throw new DirectoryNotFoundException($"Snapshot '{snapshotId}' does not exist in '{Location}'.");
-        foreach (var name in DeletionOrder(snapshotId, names)) await Blobs.DeleteAsync(name, ct).ConfigureAwait(false);
+        var removed = 0;
+        foreach (var name in DeletionOrder(snapshotId, names))
+        {
+            try { await Blobs.DeleteAsync(name, ct).ConfigureAwait(false); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw RemovalRefused(snapshotId, LocalPath(snapshotId, name[folder.Length..]) ?? $"{Location}/{name}", removed > 0, e);
+            }
+            removed++;
+        }
     }
+
+    /// <summary>
+    /// The error of a removal the file system refused (permissions, an immutable file, read-only media): it names the
+    /// file, says what the removal left (<see cref="DeletionOrder"/>: nothing when it was the first file; otherwise the
+    /// manifest went first, so what is left is listed as incomplete, never as a complete snapshot) and what to check.
+    /// </summary>
+    /// <param name="removedBefore">Whether any of the snapshot's files were deleted before this one.</param>
+    private protected MongoBackupException RemovalRefused(string snapshotId, string file, bool removedBefore, Exception error) =>
+        new(ErrorIds.RepositoryNotWritable,
+            $"Cannot remove snapshot {snapshotId} from {Location}: {file} cannot be deleted ({error.Message}). " +
+            (!removedBefore
+                ? "Nothing of the snapshot was removed. "
+                : "Part of it was removed, its manifest first, so what is left is listed as an incomplete snapshot, " +
+                  "never as a complete one with files missing; remove it again once the file can be deleted. ") +
+            "Check that the account running this may delete files in that folder (its owner and permissions), and that the file is " +
+            "not immutable and the folder not on read-only media.", error, file);
 
     /// <summary>
     /// The order a removal deletes a snapshot's blobs in: the manifest first, so a removal cut short leaves an incomplete
