@@ -233,10 +233,12 @@ Describe 'Restore-MongoDatabase: a rename into local or config' {
         $why = "renames into the $Database database: $Database differs only in case from the server's own $Own database*DatabaseDifferCase, code 13297*Nothing was written*"
         { $ordinarySnapshot | Restore-MongoDatabase -ConnectionString $uri -RenameDatabase "$ordinary=$Database" -Confirm:$false -ErrorAction Stop } |
             Should -Throw -ErrorId 'MongoBackup.InvalidArgument*' -ExpectedMessage "-RenameDatabase '$ordinary=$Database' $why"
-        { Restore-MongoPointInTime -ConnectionString $uri -Repository $repository -ClusterTime (Get-MongoRestoreWindow -Repository $repository).ToTimestamp `
+        $window = Get-MongoRestoreWindow -Repository $repository | Select-Object -Last 1
+        { Restore-MongoPointInTime -ConnectionString $uri -Repository $repository -ClusterTime $window.ToTimestamp `
                 -NamespaceMap @{ "$shop.orders" = "$Database.orders" } -Confirm:$false -ErrorAction Stop } |
             Should -Throw -ErrorId 'MongoBackup.InvalidArgument*' -ExpectedMessage "-NamespaceMap '$shop.orders' = '$Database.orders' $why"
-        Get-DatabaseName $uri | Should -Not -Contain $Database
+        # Compared case-sensitively: the server's own local, config and admin are there, the variant must not be.
+        (Get-DatabaseName $uri) -ccontains $Database | Should -BeFalse
     }
 }
 
