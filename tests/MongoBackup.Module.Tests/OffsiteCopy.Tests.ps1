@@ -125,6 +125,18 @@ Describe 'Copy-MongoSnapshot refused by the destination''s encryption settings' 
                 $copyParameters | Should -Contain $name -Because "the refusal tells the user to give -$name to Copy-MongoSnapshot: $Message"
             }
         }
+
+        # The copy of $Snapshot into $Destination is refused with $ErrorId and a message like $Message, whose advice
+        # Copy-MongoSnapshot can take, and nothing is copied.
+        function Assert-CopyRefused($Snapshot, [string] $Destination, [string] $ErrorId, [string] $Message) {
+            $failure = $null
+            try { $Snapshot | Copy-MongoSnapshot -Destination $Destination -ErrorAction Stop -WarningAction SilentlyContinue } catch { $failure = $_ }
+            $failure | Should -Not -BeNullOrEmpty
+            $failure.FullyQualifiedErrorId | Should -BeLike "$ErrorId*"
+            $failure.Exception.Message | Should -BeLike $Message
+            Assert-AdviceCopyCanTake $failure.Exception.Message
+            @(Get-MongoSnapshot -Repository $Destination).Count | Should -Be 0
+        }
     }
 
     It 'an unencrypted snapshot into a repository that requires encryption: advice the user can follow, nothing copied' {
@@ -134,13 +146,8 @@ Describe 'Copy-MongoSnapshot refused by the destination''s encryption settings' 
         $snapshot = Backup-MongoDatabase -ConnectionString $uri -Repository $plain -Database $db -WarningAction SilentlyContinue
         $required = Join-Path $root 'required'
         $null = Set-MongoRepository -Repository $required -RequireEncryption -EncryptionKeyFile $key -Confirm:$false -WarningAction SilentlyContinue
-        $failure = $null
-        try { $snapshot | Copy-MongoSnapshot -Destination $required -ErrorAction Stop -WarningAction SilentlyContinue } catch { $failure = $_ }
-        $failure | Should -Not -BeNullOrEmpty
-        $failure.FullyQualifiedErrorId | Should -BeLike 'MongoBackup.EncryptionKeyRequired*'
-        $failure.Exception.Message | Should -BeLike "*snapshot $($snapshot.Id) would not be encrypted*back up the source again into $required*or copy to a repository that does not require encryption*"
-        Assert-AdviceCopyCanTake $failure.Exception.Message
-        @(Get-MongoSnapshot -Repository $required).Count | Should -Be 0
+        Assert-CopyRefused $snapshot $required 'MongoBackup.EncryptionKeyRequired' `
+            "*snapshot $($snapshot.Id) would not be encrypted*back up the source again into $required*or copy to a repository that does not require encryption*"
     }
 
     It 'a snapshot under another key into a repository pinned to its own: advice the user can follow, nothing copied' {
@@ -151,12 +158,6 @@ Describe 'Copy-MongoSnapshot refused by the destination''s encryption settings' 
         $snapshot = Backup-MongoDatabase -ConnectionString $uri -Repository $source -Database $db -EncryptionKeyFile $otherKey -WarningAction SilentlyContinue
         $pinnedElsewhere = Join-Path $root 'pinned-elsewhere'
         $null = Set-MongoRepository -Repository $pinnedElsewhere -RequireEncryption -EncryptionKeyFile $key -Confirm:$false -WarningAction SilentlyContinue
-        $failure = $null
-        try { $snapshot | Copy-MongoSnapshot -Destination $pinnedElsewhere -ErrorAction Stop -WarningAction SilentlyContinue } catch { $failure = $_ }
-        $failure | Should -Not -BeNullOrEmpty
-        $failure.FullyQualifiedErrorId | Should -BeLike 'MongoBackup.WrongEncryptionKey*'
-        $failure.Exception.Message | Should -BeLike "*A copy keeps a snapshot's key*Update-MongoSnapshotKey*"
-        Assert-AdviceCopyCanTake $failure.Exception.Message
-        @(Get-MongoSnapshot -Repository $pinnedElsewhere).Count | Should -Be 0
+        Assert-CopyRefused $snapshot $pinnedElsewhere 'MongoBackup.WrongEncryptionKey' "*A copy keeps a snapshot's key*Update-MongoSnapshotKey*"
     }
 }

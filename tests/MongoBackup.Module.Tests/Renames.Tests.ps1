@@ -222,6 +222,24 @@ Describe 'Restore-MongoDatabase: a rename into local or config' {
         $caught.Exception.Message | Should -BeLike "*$(($Written -f $ordinary, $suffix)) renames into the $Database database*Nothing was written*"
         Get-DocumentCount (Get-Collection $uri $Database $(if ($Map) { "notes_$suffix" } else { 'notes' })) | Should -Be 0
     }
+
+    # mongod refuses a database differing only in case from one it has (DatabaseDifferCase, 13297), and every mongod has
+    # admin, local and config: such a rename would fail part-way, so both restore cmdlets refuse it before writing.
+    It 'is refused for <Database>, a case variant of the server''s own <Own> database, by Restore-MongoDatabase and Restore-MongoPointInTime' -ForEach @(
+        @{ Database = 'Local'; Own = 'local' }
+        @{ Database = 'CONFIG'; Own = 'config' }
+        @{ Database = 'Admin'; Own = 'admin' }
+    ) {
+        $why = "renames into the $Database database: $Database differs only in case from the server's own $Own database*DatabaseDifferCase, code 13297*Nothing was written*"
+        { $ordinarySnapshot | Restore-MongoDatabase -ConnectionString $uri -RenameDatabase "$ordinary=$Database" -Confirm:$false -ErrorAction Stop } |
+            Should -Throw -ErrorId 'MongoBackup.InvalidArgument*' -ExpectedMessage "-RenameDatabase '$ordinary=$Database' $why"
+        $window = Get-MongoRestoreWindow -Repository $repository | Select-Object -Last 1
+        { Restore-MongoPointInTime -ConnectionString $uri -Repository $repository -ClusterTime $window.ToTimestamp `
+                -NamespaceMap @{ "$shop.orders" = "$Database.orders" } -Confirm:$false -ErrorAction Stop } |
+            Should -Throw -ErrorId 'MongoBackup.InvalidArgument*' -ExpectedMessage "-NamespaceMap '$shop.orders' = '$Database.orders' $why"
+        # Compared case-sensitively: the server's own local, config and admin are there, the variant must not be.
+        (Get-DatabaseName $uri) -ccontains $Database | Should -BeFalse
+    }
 }
 
 Describe 'Restore-MongoDatabase -NamespaceMap: a view and the collections its pipeline reads' {

@@ -141,3 +141,23 @@ Describe 'A cluster oplog slice in Format-List' {
         $list | Should -Not -Match 'shard\d \([^)]*\): [^\r\n]*(collections|documents)' -Because $list
     }
 }
+
+Describe "A cluster's admin collections in Restore-MongoDatabase -WhatIf" {
+    # admin's own collections live on a cluster's config servers (written through the mongos); a cluster backup reads
+    # them there (configsvr/admin) and the dry run of its restore lists them as it lists the shards' namespaces.
+    It 'lists admin.appdata as a row of the plan, renamed as the run would write it, and writes nothing' {
+        (Get-Collection $cluster.Uri 'admin' 'appdata').InsertOne((New-BsonDocument ([ordered]@{ _id = 1; key = 'setting' })))
+        $adminRepository = New-TestFolder
+        $adminSnapshot = Backup-MongoDatabase -ConnectionString $cluster.Uri -Repository $adminRepository -Database admin -StopBalancer -WarningAction SilentlyContinue
+        Test-Path (Join-Path $adminSnapshot.Path 'configsvr/admin/appdata.bson.zst') | Should -BeTrue
+
+        $plan = @($adminSnapshot | Restore-MongoDatabase -ConnectionString $target.Uri -RenameDatabase @{ admin = 'admin_app' } -WhatIf -WarningAction SilentlyContinue)
+
+        $row = @($plan | Where-Object Target -EQ 'admin_app.appdata')
+        $row.Count | Should -Be 1
+        $row[0].Source | Should -Be 'admin.appdata'
+        $row[0].WouldRun | Should -BeTrue
+        $row[0].ErrorId | Should -BeNullOrEmpty
+        Get-DatabaseName $target.Uri | Should -Not -Contain 'admin_app'
+    }
+}

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Buffers.Binary;
-using System.Runtime.ExceptionServices;
 
 namespace MongoBackup.Engine.Codecs;
 
@@ -21,115 +20,23 @@ namespace MongoBackup.Engine.Codecs;
 /// </para>
 /// The source is read forward, each byte once, and to its end (a decrypting or hashing stream may sit under it).
 /// </summary>
-internal sealed class ParallelGzipReadStream : ReadOnlyStream
+internal sealed class ParallelGzipReadStream : WindowedDecodeStream
 {
     /// <summary>Members declaring more compressed bytes than this are read serially (ours are about 1 MiB or less).</summary>
     internal const int MaxWholeMember = 16 << 20;
     /// <summary>Members whose trailer declares more content than this are read serially (ours hold 1 MiB).</summary>
     internal const int MaxWholeMemberContent = 8 << 20;
-    private static readonly int Window = Math.Max(2, Environment.ProcessorCount + 1);
 
-    private readonly Stream _inner;
-    private readonly Queue<Pending> _pending = new();
     private long _position;     // compressed bytes read from the source
     private long _sizedMembers; // members cut by their declared size
-    private bool _scanEnded;    // the source ended after a member, the rest went to the serial reader, or reading failed
-    private readonly DecodedBlock _out = new();
-    private StrictGzipReadStream? _serial;
-    private ExceptionDispatchInfo? _failure; // once reading failed, every later read fails the same way
+    private bool _restHandedOn; // the rest of the file went to the serial reader: nothing more to cut
 
-    public ParallelGzipReadStream(Stream inner) => _inner = inner;
+    public ParallelGzipReadStream(Stream inner) : base(inner) { }
 
-    /// <summary>A member in the window being inflated, the serial reader of the rest of the file, or the failure that stopped the scan.</summary>
-    private sealed record Pending(Task<Decoded>? Decoding, StrictGzipReadStream? Serial, ExceptionDispatchInfo? Failure);
-
-    private readonly record struct Decoded(byte[] Buffer, int Length);
-
-    public override int Read(Span<byte> destination)
+    /// <summary>Cuts the next member by the size its header declares; from one without a size, hands the rest to the serial reader.</summary>
+    protected override async ValueTask<Pending?> CutNextAsync(bool async, CancellationToken ct)
     {
-        _failure?.Throw();
-        if (destination.IsEmpty) return 0;
-        try { return ReadCore(destination); }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            _failure = ExceptionDispatchInfo.Capture(e);
-            throw;
-        }
-    }
-
-    private int ReadCore(Span<byte> destination)
-    {
-        while (true)
-        {
-            if (_out.HasBytes) return _out.CopyTo(destination);
-            if (_serial is not null) return _serial.Read(destination);
-            _out.Release();
-            TopUpAsync(async: false, default).GetAwaiter().GetResult();
-            if (!_pending.TryDequeue(out var next)) return 0;
-            if (next.Decoding is not null) { var decoded = next.Decoding.GetAwaiter().GetResult(); _out.Take(decoded.Buffer, decoded.Length); }
-            else Start(next);
-        }
-    }
-
-    public override ValueTask<int> ReadAsync(Memory<byte> destination, CancellationToken ct = default)
-    {
-        _failure?.Throw();
-        if (destination.IsEmpty) return ValueTask.FromResult(0);
-        if (_out.HasBytes) return ValueTask.FromResult(_out.CopyTo(destination.Span));
-        return ReadSlowAsync(destination, ct);
-    }
-
-    private async ValueTask<int> ReadSlowAsync(Memory<byte> destination, CancellationToken ct)
-    {
-        try { return await ReadCoreAsync(destination, ct).ConfigureAwait(false); }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            _failure = ExceptionDispatchInfo.Capture(e);
-            throw;
-        }
-    }
-
-    private async ValueTask<int> ReadCoreAsync(Memory<byte> destination, CancellationToken ct)
-    {
-        while (true)
-        {
-            if (_out.HasBytes) return _out.CopyTo(destination.Span);
-            if (_serial is not null) return await _serial.ReadAsync(destination, ct).ConfigureAwait(false);
-            _out.Release();
-            await TopUpAsync(async: true, ct).ConfigureAwait(false);
-            if (!_pending.TryDequeue(out var next)) return 0;
-            if (next.Decoding is not null) { var decoded = await next.Decoding.ConfigureAwait(false); _out.Take(decoded.Buffer, decoded.Length); }
-            else Start(next);
-        }
-    }
-
-    /// <summary>Hands the rest of the file to the serial reader, or throws the failure that ended the scan, in its place in the data.</summary>
-    private void Start(Pending next)
-    {
-        next.Failure?.Throw();
-        _serial = next.Serial!;
-    }
-
-    /// <summary>Reads members ahead until the window is full, the data ends, or the rest goes to the serial reader.</summary>
-    private async ValueTask TopUpAsync(bool async, CancellationToken ct)
-    {
-        while (!_scanEnded && _pending.Count < Window)
-        {
-            Pending? next;
-            try { next = await ScanMemberAsync(async, ct).ConfigureAwait(false); }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                // Damage (or a failing source) is reported after the members before it, as a serial decoder would.
-                next = new Pending(null, null, ExceptionDispatchInfo.Capture(e));
-            }
-            if (next is null || next.Decoding is null) _scanEnded = true;
-            if (next is null) return;
-            _pending.Enqueue(next);
-        }
-    }
-
-    private async ValueTask<Pending?> ScanMemberAsync(bool async, CancellationToken ct)
-    {
+        if (_restHandedOn) return null;
         var start = _position;
         var header = new byte[GzipMemberSize.FixedHeaderLength + 2];
         var got = await FillAsync(header.AsMemory(0, GzipMemberSize.FixedHeaderLength), async, ct).ConfigureAwait(false);
@@ -168,12 +75,15 @@ internal sealed class ParallelGzipReadStream : ReadOnlyStream
         // ISIZE is the content's length modulo 2^32: a member claiming much is not held whole, it streams.
         if (contentSize > MaxWholeMemberContent) return Serially(member, memberSize, start);
         var end = _position;
-        return new Pending(Task.Run(() => Inflate(member, memberSize, (int)contentSize, start, end)), null, null);
+        return Pending.Block(Task.Run(() => Inflate(member, memberSize, (int)contentSize, start, end)));
     }
 
     /// <summary>The rest of the file, from <paramref name="start"/> (the bytes already taken first), for the serial reader.</summary>
-    private Pending Serially(byte[] taken, int length, long start) =>
-        new(null, new StrictGzipReadStream(new PrefixedReadStream(taken, length, _inner), start), null);
+    private Pending Serially(byte[] taken, int length, long start)
+    {
+        _restHandedOn = true;
+        return Pending.Streamed(new StrictGzipReadStream(new PrefixedReadStream(taken, length, Inner), start));
+    }
 
     private async ValueTask<int> FillAsync(Memory<byte> buffer, bool async, CancellationToken ct)
     {
@@ -181,8 +91,8 @@ internal sealed class ParallelGzipReadStream : ReadOnlyStream
         while (total < buffer.Length)
         {
             var n = async
-                ? await _inner.ReadAsync(buffer[total..], ct).ConfigureAwait(false)
-                : _inner.Read(buffer.Span[total..]);
+                ? await Inner.ReadAsync(buffer[total..], ct).ConfigureAwait(false)
+                : Inner.Read(buffer.Span[total..]);
             if (n == 0) break;
             total += n;
         }
@@ -214,28 +124,5 @@ internal sealed class ParallelGzipReadStream : ReadOnlyStream
         finally { ArrayPool<byte>.Shared.Return(member); }
         if (output.Length > 0) ArrayPool<byte>.Shared.Return(output);
         throw CompressionDamage.Create($"the gzip data is damaged: the member at byte offsets {start} to {end} does not decompress ({problem})", end, cause);
-    }
-
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing)
-        {
-            _serial?.Dispose();
-            _out.Release();
-            while (_pending.TryDequeue(out var pending))
-            {
-                pending.Serial?.Dispose();
-                if (pending.Decoding is null) continue;
-                // A member being inflated holds rented buffers: let it finish and give them back.
-                try
-                {
-                    var buffer = pending.Decoding.GetAwaiter().GetResult().Buffer;
-                    if (buffer.Length > 0) ArrayPool<byte>.Shared.Return(buffer);
-                }
-                catch (InvalidDataException) { /* its buffers went back when it failed */ }
-            }
-            _inner.Dispose();
-        }
-        base.Dispose(disposing);
     }
 }

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Collections.Concurrent;
-using System.Runtime.ExceptionServices;
 using ZstdSharp;
 
 namespace MongoBackup.Engine.Codecs;
@@ -21,152 +20,20 @@ namespace MongoBackup.Engine.Codecs;
 /// </para>
 /// The source is read forward, each byte once, and to its end (a decrypting or hashing stream may sit under it).
 /// </summary>
-internal sealed class ParallelZstdReadStream : ReadOnlyStream
+internal sealed class ParallelZstdReadStream : WindowedDecodeStream
 {
     /// <summary>Frames declaring more content than this stream instead of decoding whole (ours hold 1 MiB).</summary>
     internal const int MaxWholeFrameContent = 8 << 20;
-    private static readonly int Window = Math.Max(2, Environment.ProcessorCount + 1);
 
-    private readonly Stream _inner;
     private readonly ZstdFrameScanner _scanner;
-    private readonly Queue<Pending> _pending = new();
-    private bool _scanEnded;      // the source ended after a frame, or reading it failed
-    private bool _streamedQueued; // a frame to stream is queued or being read: the scanner waits inside it
-    private readonly DecodedBlock _out = new();
-    private DecompressionStream? _streaming;
-    private ZstdFrameSliceStream? _slice;
-    private ExceptionDispatchInfo? _failure; // once reading failed, every later read fails the same way
 
-    public ParallelZstdReadStream(Stream inner)
-    {
-        _inner = inner;
-        _scanner = new ZstdFrameScanner(inner);
-    }
+    public ParallelZstdReadStream(Stream inner) : base(inner) => _scanner = new ZstdFrameScanner(inner);
 
-    /// <summary>A frame in the window: being decoded, to be streamed, or the failure that stopped the scan.</summary>
-    private sealed record Pending(Task<Decoded>? Decoding, ZstdFrameSliceStream? Streamed, ExceptionDispatchInfo? Failure);
-
-    private readonly record struct Decoded(byte[] Buffer, int Length);
-
-    public override int Read(Span<byte> destination)
-    {
-        _failure?.Throw();
-        if (destination.IsEmpty) return 0;
-        try { return ReadCore(destination); }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            _failure = ExceptionDispatchInfo.Capture(e);
-            throw;
-        }
-    }
-
-    private int ReadCore(Span<byte> destination)
-    {
-        while (true)
-        {
-            if (_out.HasBytes) return _out.CopyTo(destination);
-            if (_streaming is not null)
-            {
-                int n;
-                try { n = _streaming.Read(destination); }
-                catch (Exception e) when (e is EndOfStreamException or ZstdException) { throw StreamedDamage(e); }
-                if (n > 0) return n;
-                EndStreamed();
-                continue;
-            }
-            _out.Release();
-            TopUpAsync(async: false, default).GetAwaiter().GetResult();
-            if (!_pending.TryDequeue(out var next)) return 0;
-            if (next.Decoding is not null) { var decoded = next.Decoding.GetAwaiter().GetResult(); _out.Take(decoded.Buffer, decoded.Length); }
-            else Start(next);
-        }
-    }
-
-    public override ValueTask<int> ReadAsync(Memory<byte> destination, CancellationToken ct = default)
-    {
-        _failure?.Throw();
-        if (destination.IsEmpty) return ValueTask.FromResult(0);
-        if (_out.HasBytes) return ValueTask.FromResult(_out.CopyTo(destination.Span));
-        return ReadSlowAsync(destination, ct);
-    }
-
-    private async ValueTask<int> ReadSlowAsync(Memory<byte> destination, CancellationToken ct)
-    {
-        try { return await ReadCoreAsync(destination, ct).ConfigureAwait(false); }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            _failure = ExceptionDispatchInfo.Capture(e);
-            throw;
-        }
-    }
-
-    private async ValueTask<int> ReadCoreAsync(Memory<byte> destination, CancellationToken ct)
-    {
-        while (true)
-        {
-            if (_out.HasBytes) return _out.CopyTo(destination.Span);
-            if (_streaming is not null)
-            {
-                int n;
-                try { n = await _streaming.ReadAsync(destination, ct).ConfigureAwait(false); }
-                catch (Exception e) when (e is EndOfStreamException or ZstdException) { throw StreamedDamage(e); }
-                if (n > 0) return n;
-                EndStreamed();
-                continue;
-            }
-            _out.Release();
-            await TopUpAsync(async: true, ct).ConfigureAwait(false);
-            if (!_pending.TryDequeue(out var next)) return 0;
-            if (next.Decoding is not null) { var decoded = await next.Decoding.ConfigureAwait(false); _out.Take(decoded.Buffer, decoded.Length); }
-            else Start(next);
-        }
-    }
-
-    /// <summary>Starts reading a frame that streams, or throws the failure that ended the scan, in its place in the data.</summary>
-    private void Start(Pending next)
-    {
-        next.Failure?.Throw();
-        _slice = next.Streamed!;
-        _streaming = new DecompressionStream(_slice, leaveOpen: true);
-    }
-
-    private void EndStreamed()
-    {
-        _streaming!.Dispose();
-        _slice!.Dispose();
-        _streaming = null;
-        _slice = null;
-        _streamedQueued = false;
-    }
-
-    private InvalidDataException StreamedDamage(Exception e) => e is EndOfStreamException
-        ? CompressionDamage.Create($"the zstd data of {_scanner.BytesRead} bytes ends inside a frame: it was cut short", _scanner.BytesRead, e)
-        : CompressionDamage.Create("the zstd data is damaged (a frame that does not decode, or whose content checksum does not match): " +
-            e.Message, _scanner.BytesRead, e);
-
-    /// <summary>Reads frames ahead until the window is full, the data ends, or a frame must be streamed.</summary>
-    private async ValueTask TopUpAsync(bool async, CancellationToken ct)
-    {
-        while (!_scanEnded && !_streamedQueued && _pending.Count < Window)
-        {
-            Pending? next;
-            try { next = await ScanFrameAsync(async, ct).ConfigureAwait(false); }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                // Damage (or a failing source) is reported after the frames before it, as a sequential decoder would.
-                next = new Pending(null, null, ExceptionDispatchInfo.Capture(e));
-            }
-            if (next is null || next.Failure is not null) _scanEnded = true;
-            if (next is null) return;
-            if (next.Streamed is not null) _streamedQueued = true;
-            _pending.Enqueue(next);
-        }
-    }
-
-    private async ValueTask<Pending?> ScanFrameAsync(bool async, CancellationToken ct)
+    /// <summary>Cuts the next frame by its headers; one without a content size, or too large to decode whole, streams.</summary>
+    protected override async ValueTask<Pending?> CutNextAsync(bool async, CancellationToken ct)
     {
         if (await _scanner.BeginFrameAsync(async, ct).ConfigureAwait(false) is not { } header) return null;
-        if (header.ContentSize is < 0 or > MaxWholeFrameContent) return new Pending(null, new ZstdFrameSliceStream(_scanner, [], 0), null);
+        if (header.ContentSize is < 0 or > MaxWholeFrameContent) return Streamed(new ZstdFrameSliceStream(_scanner, [], 0));
         var contentSize = (int)header.ContentSize;
         // A frame our writer (libzstd) compressed never exceeds its bound; one that does (another writer's many tiny
         // blocks) is streamed from what was read of it so far.
@@ -178,7 +45,7 @@ internal sealed class ParallelZstdReadStream : ReadOnlyStream
             long segment;
             while ((segment = await _scanner.NextSegmentAsync(async, ct).ConfigureAwait(false)) > 0)
             {
-                if (length + segment > limit) return new Pending(null, new ZstdFrameSliceStream(_scanner, frame, length), null);
+                if (length + segment > limit) return Streamed(new ZstdFrameSliceStream(_scanner, frame, length));
                 for (var end = length + (int)segment; length < end;)
                     length += await _scanner.CopyAsync(frame.AsMemory(length, end - length), async, ct).ConfigureAwait(false);
             }
@@ -189,7 +56,7 @@ internal sealed class ParallelZstdReadStream : ReadOnlyStream
             throw;
         }
         var frameEnd = _scanner.Position;
-        return new Pending(Task.Run(() => Decode(frame, length, contentSize, header.Offset, frameEnd)), null, null);
+        return Pending.Block(Task.Run(() => Decode(frame, length, contentSize, header.Offset, frameEnd)));
     }
 
     private static Decoded Decode(byte[] frame, int length, int contentSize, long start, long end)
@@ -217,28 +84,42 @@ internal sealed class ParallelZstdReadStream : ReadOnlyStream
         throw CompressionDamage.Create($"the zstd data is damaged: the frame at byte offsets {start} to {end} does not decode ({problem})", end, cause);
     }
 
-    protected override void Dispose(bool disposing)
+    private Pending Streamed(ZstdFrameSliceStream slice) => Pending.Streamed(new StreamedFrame(slice, _scanner));
+
+    /// <summary>
+    /// One frame decoded by ZstdSharp's streaming decoder on the reader's thread, its failures reported as the parallel
+    /// path's are: as damage naming how far the zstd data was read.
+    /// </summary>
+    private sealed class StreamedFrame(ZstdFrameSliceStream slice, ZstdFrameScanner scanner) : ReadOnlyStream
     {
-        if (disposing)
+        private readonly DecompressionStream _decoder = new(slice, leaveOpen: true);
+
+        public override int Read(Span<byte> destination)
         {
-            _streaming?.Dispose();
-            _slice?.Dispose();
-            _out.Release();
-            while (_pending.TryDequeue(out var pending))
-            {
-                pending.Streamed?.Dispose();
-                if (pending.Decoding is null) continue;
-                // A frame being decoded holds rented buffers: let it finish and give them back.
-                try
-                {
-                    var buffer = pending.Decoding.GetAwaiter().GetResult().Buffer;
-                    if (buffer.Length > 0) ArrayPool<byte>.Shared.Return(buffer);
-                }
-                catch (InvalidDataException) { /* its buffers went back when it failed */ }
-            }
-            _inner.Dispose();
+            try { return _decoder.Read(destination); }
+            catch (Exception e) when (e is EndOfStreamException or ZstdException) { throw Damage(e); }
         }
-        base.Dispose(disposing);
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> destination, CancellationToken ct = default)
+        {
+            try { return await _decoder.ReadAsync(destination, ct).ConfigureAwait(false); }
+            catch (Exception e) when (e is EndOfStreamException or ZstdException) { throw Damage(e); }
+        }
+
+        private InvalidDataException Damage(Exception e) => e is EndOfStreamException
+            ? CompressionDamage.Create($"the zstd data of {scanner.BytesRead} bytes ends inside a frame: it was cut short", scanner.BytesRead, e)
+            : CompressionDamage.Create("the zstd data is damaged (a frame that does not decode, or whose content checksum does not match): " +
+                e.Message, scanner.BytesRead, e);
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                _decoder.Dispose();
+                slice.Dispose();
+            }
+            base.Dispose(disposing);
+        }
     }
 
     /// <summary>

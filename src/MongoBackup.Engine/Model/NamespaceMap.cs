@@ -71,6 +71,14 @@ public sealed class NamespaceMap
     /// Database": not to be written by users). mongorestore 100.11.0 checks no --nsTo target against them (only a full
     /// restore of a dump's config folder into a mongos, mongorestore.go); this refuses the rename, which is a typo far
     /// more often than meant. A namespace of local or config restored under its own name is not a rename, and not refused.
+    /// <para>
+    /// The server takes these names case-sensitively ("Local" is no special database), but it refuses to create a
+    /// database whose name differs only in case from one it has: DatabaseDifferCase, code 13297 (src/mongo/db/catalog/
+    /// database_holder_impl.cpp, DatabaseHolderImpl::openDb; jstests/core/dbcase2.js; a config server refuses the same for
+    /// a cluster's databases). Every mongod has admin (admin.system.version, its feature compatibility version), local
+    /// (local.startup_log, a replica set member's oplog) and config (config.system.sessions), so a rename into "Local",
+    /// "CONFIG" or "Admin" is one the server would refuse part-way: it is refused here, before anything is written.
+    /// </para>
     /// </summary>
     public static string? ServerDatabaseProblem(string database) => database switch
     {
@@ -78,8 +86,14 @@ public sealed class NamespaceMap
             "so what a restore wrote there would be on this member alone",
         "config" => "config holds what MongoDB writes for itself (sessions, transactions, a sharded cluster's routing metadata), " +
             "not data to restore into",
+        _ when ServersOwnDatabases.FirstOrDefault(own => own != database && string.Equals(own, database, StringComparison.OrdinalIgnoreCase)) is { } own =>
+            $"{database} differs only in case from the server's own {own} database, which every mongod has, and MongoDB refuses a " +
+            "database whose name differs only in case from one that exists (DatabaseDifferCase, code 13297)",
         _ => null,
     };
+
+    /// <summary>The databases every mongod holds of its own (see <see cref="ServerDatabaseProblem"/>).</summary>
+    private static readonly string[] ServersOwnDatabases = ["admin", "local", "config"];
 
     /// <summary>The index of the rule that renames "db.collection" <paramref name="ns"/> (the first that matches; for <see cref="Written"/>), or null when none does.</summary>
     public int? RuleFor(string ns)

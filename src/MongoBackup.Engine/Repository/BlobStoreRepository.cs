@@ -116,7 +116,19 @@ public abstract class BlobStoreRepository : ISnapshotRepository, ILeasableReposi
     /// a manifest is listed only when it is an unfinished snapshot (<see cref="IsUnfinishedSnapshotAsync"/>), so an export or
     /// a copy kept beside the snapshots is never shown, removed or judged as one.
     /// </summary>
-    public async IAsyncEnumerable<ManifestReadResult> ListAsync([EnumeratorCancellation] CancellationToken ct)
+    public IAsyncEnumerable<ManifestReadResult> ListAsync(CancellationToken ct) => ListCoreAsync(null, ct);
+
+    /// <summary>The same one pass as <see cref="ListAsync"/>, the folders it leaves out named from the reads that left them out.</summary>
+    public async Task<SnapshotListing> ListWithOtherFoldersAsync(CancellationToken ct)
+    {
+        var snapshots = new List<ManifestReadResult>();
+        var others = new List<string>();
+        await foreach (var result in ListCoreAsync(others, ct).ConfigureAwait(false)) snapshots.Add(result);
+        return new SnapshotListing(snapshots, others);
+    }
+
+    /// <summary>Every folder's manifest read once; the ids of the folders that are no snapshot go to <paramref name="others"/> when given.</summary>
+    private async IAsyncEnumerable<ManifestReadResult> ListCoreAsync(List<string>? others, [EnumeratorCancellation] CancellationToken ct)
     {
         var ids = await ListSnapshotIdsAsync(ct).ConfigureAwait(false);
         ids.Sort(StringComparer.Ordinal);
@@ -125,6 +137,7 @@ public abstract class BlobStoreRepository : ISnapshotRepository, ILeasableReposi
             ct.ThrowIfCancellationRequested();
             var found = await ReadStoredManifestAsync(id, ct).ConfigureAwait(false);
             if (found.State != ManifestState.Missing || await IsUnfinishedSnapshotAsync(id, ct).ConfigureAwait(false)) yield return found;
+            else others?.Add(id);
         }
     }
 
@@ -137,18 +150,6 @@ public abstract class BlobStoreRepository : ISnapshotRepository, ILeasableReposi
         var found = await ReadStoredManifestAsync(snapshotId, ct).ConfigureAwait(false);
         if (found.State != ManifestState.Missing) return found;
         return await IsUnfinishedSnapshotAsync(snapshotId, ct).ConfigureAwait(false) ? found : null;
-    }
-
-    /// <summary>
-    /// How many "folders" below the root are no snapshot (no manifest, neither named as a backup names one nor marked): a
-    /// mongodump directory's databases, an export kept beside the snapshots. For saying why a listing is empty.
-    /// </summary>
-    public async Task<int> CountOtherFoldersAsync(CancellationToken ct)
-    {
-        var others = 0;
-        foreach (var id in await ListSnapshotIdsAsync(ct).ConfigureAwait(false))
-            if (await ReadManifestAsync(id, ct).ConfigureAwait(false) is null) others++;
-        return others;
     }
 
     /// <summary>
@@ -165,15 +166,42 @@ public abstract class BlobStoreRepository : ISnapshotRepository, ILeasableReposi
     private protected virtual async Task<bool> SnapshotExistsAsync(string snapshotId, CancellationToken ct) =>
         (await Blobs.ListAsync(SnapshotBlobLayout.SnapshotFolder(snapshotId), ct).ConfigureAwait(false)).Count > 0;
 
-    /// <summary>Deletes every blob of the snapshot, the manifest first.</summary>
+    /// <summary>Deletes every blob of the snapshot, the manifest first (see <see cref="DeletionOrder"/>).</summary>
     /// <exception cref="DirectoryNotFoundException">No blob of that id exists.</exception>
+    /// <exception cref="MongoBackupException">RepositoryNotWritable when the file system refuses to delete a file (<see cref="RemovalRefused"/>); an object store's translated failures.</exception>
     public virtual async Task DeleteSnapshotAsync(string snapshotId, CancellationToken ct)
     {
-        var names = (await Blobs.ListAsync(SnapshotBlobLayout.SnapshotFolder(snapshotId), ct).ConfigureAwait(false)).ToList();
+        var folder = SnapshotBlobLayout.SnapshotFolder(snapshotId);
+        var names = (await Blobs.ListAsync(folder, ct).ConfigureAwait(false)).ToList();
         if (names.Count == 0)
             throw new DirectoryNotFoundException($"Snapshot '{snapshotId}' does not exist in '{Location}'.");
-        foreach (var name in DeletionOrder(snapshotId, names)) await Blobs.DeleteAsync(name, ct).ConfigureAwait(false);
+        var removed = 0;
+        foreach (var name in DeletionOrder(snapshotId, names))
+        {
+            try { await Blobs.DeleteAsync(name, ct).ConfigureAwait(false); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw RemovalRefused(snapshotId, LocalPath(snapshotId, name[folder.Length..]) ?? $"{Location}/{name}", removed > 0, e);
+            }
+            removed++;
+        }
     }
+
+    /// <summary>
+    /// The error of a removal the file system refused (permissions, an immutable file, read-only media): it names the
+    /// file, says what the removal left (<see cref="DeletionOrder"/>: nothing when it was the first file; otherwise the
+    /// manifest went first, so what is left is listed as incomplete, never as a complete snapshot) and what to check.
+    /// </summary>
+    /// <param name="removedBefore">Whether any of the snapshot's files were deleted before this one.</param>
+    private protected MongoBackupException RemovalRefused(string snapshotId, string file, bool removedBefore, Exception error) =>
+        new(ErrorIds.RepositoryNotWritable,
+            $"Cannot remove snapshot {snapshotId} from {Location}: {file} cannot be deleted ({error.Message}). " +
+            (!removedBefore
+                ? "Nothing of the snapshot was removed. "
+                : "Part of it was removed, its manifest first, so what is left is listed as an incomplete snapshot, " +
+                  "never as a complete one with files missing; remove it again once the file can be deleted. ") +
+            "Check that the account running this may delete files in that folder (its owner and permissions), and that the file is " +
+            "not immutable and the folder not on read-only media.", error, file);
 
     /// <summary>
     /// The order a removal deletes a snapshot's blobs in: the manifest first, so a removal cut short leaves an incomplete

@@ -79,17 +79,26 @@ public sealed class FolderRepository : BlobStoreRepository
 
     /// <summary>Removes the snapshot folder, its manifest first, then what is no blob (empty folders, a crashed write's temporary files).</summary>
     /// <exception cref="DirectoryNotFoundException">No folder of that id.</exception>
-    /// <exception cref="IOException">A file cannot be removed.</exception>
+    /// <exception cref="MongoBackupException">RepositoryNotWritable: a file or folder cannot be removed, named, with what the removal left.</exception>
     public override async Task DeleteSnapshotAsync(string snapshotId, CancellationToken ct)
     {
         var folder = LocalPath(snapshotId, "")!;
         if (!Directory.Exists(folder))
             throw new DirectoryNotFoundException($"Snapshot '{snapshotId}' does not exist in '{Location}'.");
+        var removedBlobs = true;
         try { await base.DeleteSnapshotAsync(snapshotId, ct).ConfigureAwait(false); }
-        catch (DirectoryNotFoundException) { /* a folder holding no blob: removed below */ }
+        catch (DirectoryNotFoundException) { removedBlobs = false; /* a folder holding no blob: removed below */ }
         _marked.TryRemove(snapshotId, out _);
-        _files.RequireWritable(SnapshotBlobLayout.SnapshotFolder(snapshotId) + SnapshotFolderMarker.FileName);
-        if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+        try
+        {
+            _files.RequireWritable(SnapshotBlobLayout.SnapshotFolder(snapshotId) + SnapshotFolderMarker.FileName);
+            if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Every blob went (the manifest first): what is left is no blob, a crashed write's temporary file or a folder.
+            throw RemovalRefused(snapshotId, folder, removedBlobs, e);
+        }
     }
 
     /// <summary>A mark replaced whole (never seen half-written); false, creating nothing, when the snapshot folder is gone.</summary>

@@ -61,6 +61,18 @@ public interface ISnapshotRepository
     IAsyncEnumerable<ManifestReadResult> ListAsync(CancellationToken ct);
 
     /// <summary>
+    /// <see cref="ListAsync"/>'s one pass, with the folders it left out named beside the snapshots. Repositories over a
+    /// store (<see cref="BlobStoreRepository"/>) name them from the same reads; this default, for a repository that cannot
+    /// tell, lists and names none.
+    /// </summary>
+    async Task<SnapshotListing> ListWithOtherFoldersAsync(CancellationToken ct)
+    {
+        var snapshots = new List<ManifestReadResult>();
+        await foreach (var result in ListAsync(ct).ConfigureAwait(false)) snapshots.Add(result);
+        return new SnapshotListing(snapshots, []);
+    }
+
+    /// <summary>
     /// The manifest of one snapshot, read directly: as <see cref="ListAsync"/> would give it for that folder, or null when
     /// there is no snapshot folder of that id. Repositories read the one manifest; this default, for a repository that
     /// cannot, lists them all and picks it.

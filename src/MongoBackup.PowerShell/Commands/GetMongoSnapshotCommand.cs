@@ -64,7 +64,8 @@ public sealed partial class GetMongoSnapshotCommand : MongoEngineCmdlet
         var repository = OpenRepository();
         var snapshots = new List<MongoSnapshot>();
         var direct = Await(ct => ReadByIdAsync(repository, ct));
-        var found = direct ?? Await(ct => ReadAllAsync(repository, ct));
+        var listing = direct is null ? Await(repository.ListWithOtherFoldersAsync) : null;
+        var found = direct ?? listing!.Snapshots.ToList();
         var sourceIds = SnapshotSources.SourceIdsOf(found.Select(f => f.Manifest).OfType<SnapshotManifest>());
         // A SourceId made of an oldest snapshot that is gone would list nothing: a script's id that moved is named as such.
         if (SourceId is not null && direct is null && SnapshotSources.MovedDerivedId(SourceId,
@@ -93,7 +94,7 @@ public sealed partial class GetMongoSnapshotCommand : MongoEngineCmdlet
             (IncludeIncomplete ? $", {inProgress} snapshot(s) still being written and {snapshots.Count - complete - inProgress} incomplete or damaged snapshot folder(s)" : "") + ".");
         // Says what the repository holds: only when it was listed (an id read directly that is missing is its own error).
         if (complete == 0 && direct is null)
-            WriteWarning(NoSnapshots(repository, found, repository is BlobStoreRepository store ? Await(store.CountOtherFoldersAsync) : 0));
+            WriteWarning(NoSnapshots(repository, found, listing!.OtherFolders.Count));
         var chosen = Select(snapshots, found, sourceIds, repository);
         ReportMissingIds(snapshots, found, repository);
         if (complete > 0 && NothingMatched(snapshots, repository) is { } nothing) WriteWarning(nothing);
@@ -274,7 +275,7 @@ public sealed partial class GetMongoSnapshotCommand : MongoEngineCmdlet
     /// Why a listing is empty, so a folder that is no repository (a mistyped path, a mongodump directory) is not taken for
     /// an empty one: snapshot folders are named by id ("20261124T221500Z-full-3f9a") and hold a manifest.json.
     /// </summary>
-    /// <param name="otherFolders">Folders the listing does not show: no snapshot's (see <see cref="BlobStoreRepository.CountOtherFoldersAsync"/>).</param>
+    /// <param name="otherFolders">Folders the listing does not show: no snapshot's (see <see cref="SnapshotListing.OtherFolders"/>).</param>
     private static string NoSnapshots(ISnapshotRepository repository, IReadOnlyCollection<ManifestReadResult> found, int otherFolders)
     {
         var snapshotFolders = found.Count(f => SnapshotIdShape().IsMatch(f.SnapshotId));
@@ -309,12 +310,5 @@ public sealed partial class GetMongoSnapshotCommand : MongoEngineCmdlet
             found.Add(result);
         }
         return found;
-    }
-
-    private static async Task<List<ManifestReadResult>> ReadAllAsync(ISnapshotRepository repository, CancellationToken ct)
-    {
-        var results = new List<ManifestReadResult>();
-        await foreach (var result in repository.ListAsync(ct)) results.Add(result);
-        return results;
     }
 }

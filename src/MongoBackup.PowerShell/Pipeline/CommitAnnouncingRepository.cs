@@ -54,6 +54,8 @@ public sealed class CommitAnnouncingRepository(ISnapshotRepository inner, Action
 
     public IAsyncEnumerable<ManifestReadResult> ListAsync(CancellationToken ct) => inner.ListAsync(ct);
 
+    public Task<SnapshotListing> ListWithOtherFoldersAsync(CancellationToken ct) => inner.ListWithOtherFoldersAsync(ct);
+
     public Task<ManifestReadResult?> ReadManifestAsync(string snapshotId, CancellationToken ct) => inner.ReadManifestAsync(snapshotId, ct);
 
     public Task DeleteSnapshotAsync(string snapshotId, CancellationToken ct) => inner.DeleteSnapshotAsync(snapshotId, ct);

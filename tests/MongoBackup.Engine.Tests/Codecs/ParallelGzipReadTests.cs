@@ -12,24 +12,10 @@ namespace MongoBackup.Engine.Tests.Codecs;
 /// (mongodump's, our older ones) read serially as before; every kind of damage fails where it is, after the data
 /// before it, naming the compressed offset it was found at.
 /// </summary>
-public sealed class ParallelGzipReadTests
+public sealed class ParallelGzipReadTests : WindowedDecodeReadTests
 {
-    private const int MiB = 1 << 20;
-
-    private static byte[] Compressible(int length, int seed)
-    {
-        var data = new byte[length];
-        var random = new Random(seed);
-        for (var i = 0; i < data.Length; i += 5) data[i] = (byte)random.Next(32);
-        return data;
-    }
-
-    private static byte[] Ours(byte[] data)
-    {
-        var stored = new MemoryStream();
-        using (var writer = CompressionCodec.WrapForWrite(new NonClosingStream(stored), Compression.Gzip)) writer.Write(data);
-        return stored.ToArray();
-    }
+    protected override Compression Codec => Compression.Gzip;
+    protected override Type ReaderType => typeof(ParallelGzipReadStream);
 
     private static byte[] Plain(byte[] data)
     {
@@ -53,73 +39,14 @@ public sealed class ParallelGzipReadTests
         return starts;
     }
 
-    private static byte[] Read(byte[] stored, int readSize = 65_536)
-    {
-        using var reader = CompressionCodec.WrapForRead(new MemoryStream(stored), Compression.Gzip);
-        Assert.IsType<ParallelGzipReadStream>(reader);
-        return Drain(reader, readSize);
-    }
-
     private static byte[] ReadSerially(byte[] stored)
     {
         using var reader = new StrictGzipReadStream(new MemoryStream(stored));
         return Drain(reader, 65_536);
     }
 
-    private static byte[] Drain(Stream reader, int readSize)
-    {
-        var output = new MemoryStream();
-        var buffer = new byte[readSize];
-        int n;
-        while ((n = reader.Read(buffer)) > 0) output.Write(buffer, 0, n);
-        return output.ToArray();
-    }
-
-    private static async Task<byte[]> ReadAsync(byte[] stored)
-    {
-        await using var reader = CompressionCodec.WrapForRead(new MemoryStream(stored), Compression.Gzip);
-        var output = new MemoryStream();
-        await reader.CopyToAsync(output);
-        return output.ToArray();
-    }
-
-    /// <summary>Reads until the reader fails; returns the failure and the bytes it delivered before.</summary>
-    private static (InvalidDataException Error, byte[] Delivered) ReadUntilFailure(byte[] stored)
-    {
-        using var reader = CompressionCodec.WrapForRead(new MemoryStream(stored), Compression.Gzip);
-        var output = new MemoryStream();
-        var buffer = new byte[50_000];
-        try
-        {
-            int n;
-            while ((n = reader.Read(buffer)) > 0) output.Write(buffer, 0, n);
-        }
-        catch (InvalidDataException e)
-        {
-            // Once failed, it stays failed: a retry must not look like a clean end.
-            Assert.Throws<InvalidDataException>(() => reader.Read(buffer));
-            return (e, output.ToArray());
-        }
-        throw new Xunit.Sdk.XunitException("the damaged data read without an error");
-    }
-
-    [Theory]
-    [InlineData(0)]
-    [InlineData(1)]
-    [InlineData(MiB - 1)]
-    [InlineData(MiB)]
-    [InlineData(MiB + 1)]
-    [InlineData(9 * MiB + 12_345)]
-    public async Task Our_files_of_any_size_read_back_whole_and_as_the_serial_reader_reads_them(int length)
-    {
-        var data = Compressible(length, length);
-        var stored = Ours(data);
-
-        Assert.Equal(data, Read(stored));
-        Assert.Equal(data, await ReadAsync(stored));
-        Assert.Equal(data, Read(stored, readSize: 7_777));
-        Assert.Equal(ReadSerially(stored), Read(stored));
-    }
+    /// <summary>Each of our files reads as the serial reader reads it, member by member.</summary>
+    protected override void AgreesWithOtherReaders(byte[] stored) => Assert.Equal(ReadSerially(stored), Read(stored));
 
     [Fact]
     public void Our_files_are_standard_gzip_with_every_member_sized()

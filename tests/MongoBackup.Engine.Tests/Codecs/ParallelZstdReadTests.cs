@@ -10,27 +10,13 @@ namespace MongoBackup.Engine.Tests.Codecs;
 /// that declare their content size), other writers' (no content size, one large frame, skippable frames), and every
 /// kind of damage fails where it is, after the data before it, naming the compressed offset it was found at.
 /// </summary>
-public sealed class ParallelZstdReadTests
+public sealed class ParallelZstdReadTests : WindowedDecodeReadTests
 {
-    private const int MiB = 1 << 20;
-
-    private static byte[] Compressible(int length, int seed)
-    {
-        var data = new byte[length];
-        var random = new Random(seed);
-        for (var i = 0; i < data.Length; i += 5) data[i] = (byte)random.Next(32);
-        return data;
-    }
-
-    private static byte[] Ours(byte[] data)
-    {
-        var stored = new MemoryStream();
-        using (var writer = CompressionCodec.WrapForWrite(new NonClosingStream(stored), Compression.Zstd)) writer.Write(data);
-        return stored.ToArray();
-    }
+    protected override Compression Codec => Compression.Zstd;
+    protected override Type ReaderType => typeof(ParallelZstdReadStream);
 
     /// <summary>One frame per part (our writer makes one frame of a part of at most 1 MiB), and where each ends.</summary>
-    private static (byte[] Stored, long[] FrameEnds) Frames(params byte[][] parts)
+    private (byte[] Stored, long[] FrameEnds) Frames(params byte[][] parts)
     {
         var stored = new MemoryStream();
         var ends = new long[parts.Length];
@@ -59,63 +45,6 @@ public sealed class ParallelZstdReadTests
         BinaryPrimitives.WriteUInt32LittleEndian(frame.AsSpan(4), (uint)length);
         for (var i = 0; i < length; i++) frame[8 + i] = 0x28; // even zstd's magic inside is skipped
         return frame;
-    }
-
-    private static byte[] Read(byte[] stored, int readSize = 65_536) => Read(new MemoryStream(stored), readSize);
-
-    private static byte[] Read(Stream source, int readSize)
-    {
-        using var reader = CompressionCodec.WrapForRead(source, Compression.Zstd);
-        var output = new MemoryStream();
-        var buffer = new byte[readSize];
-        int n;
-        while ((n = reader.Read(buffer)) > 0) output.Write(buffer, 0, n);
-        return output.ToArray();
-    }
-
-    private static async Task<byte[]> ReadAsync(byte[] stored)
-    {
-        await using var reader = CompressionCodec.WrapForRead(new MemoryStream(stored), Compression.Zstd);
-        var output = new MemoryStream();
-        await reader.CopyToAsync(output);
-        return output.ToArray();
-    }
-
-    /// <summary>Reads until the reader fails; returns the failure and the bytes it delivered before.</summary>
-    private static (InvalidDataException Error, byte[] Delivered) ReadUntilFailure(byte[] stored)
-    {
-        using var reader = CompressionCodec.WrapForRead(new MemoryStream(stored), Compression.Zstd);
-        var output = new MemoryStream();
-        var buffer = new byte[50_000];
-        try
-        {
-            int n;
-            while ((n = reader.Read(buffer)) > 0) output.Write(buffer, 0, n);
-        }
-        catch (InvalidDataException e)
-        {
-            // Once failed, it stays failed: a retry must not look like a clean end.
-            Assert.Throws<InvalidDataException>(() => reader.Read(buffer));
-            return (e, output.ToArray());
-        }
-        throw new Xunit.Sdk.XunitException("the damaged data read without an error");
-    }
-
-    [Theory]
-    [InlineData(0)]
-    [InlineData(1)]
-    [InlineData(MiB - 1)]
-    [InlineData(MiB)]
-    [InlineData(MiB + 1)]
-    [InlineData(9 * MiB + 12_345)]
-    public async Task Our_files_of_any_size_read_back_whole(int length)
-    {
-        var data = Compressible(length, length);
-        var stored = Ours(data);
-
-        Assert.Equal(data, Read(stored));
-        Assert.Equal(data, await ReadAsync(stored));
-        Assert.Equal(data, Read(stored, readSize: 7_777));
     }
 
     [Fact]

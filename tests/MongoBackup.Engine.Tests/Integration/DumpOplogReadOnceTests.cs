@@ -36,15 +36,8 @@ public sealed class DumpOplogReadOnceTests(MongoServerFixture server)
         // Restored under its own names into a database of its own: a dump folder of that database, the oplog written for it.
         var database = TestDatabases.NewName("once_plain");
         using var dump = new HandWrittenDump(database, "a", [new BsonDocument("_id", 1)], CreateAndInsert().Select(e => Renamed(e, database)));
-        using var opens = new FileOpenCounter(Path.Combine(dump.Path, "oplog.bson"));
 
-        var outcome = await new RestoreRunner(new RecordingObserver()).RunAsync(Request(dump.Path, new NamespaceMap()), CancellationToken.None);
-
-        Assert.True(outcome.Succeeded, outcome.OplogError ?? string.Join("; ", outcome.Namespaces.Select(n => n.Error)));
-        Assert.Equal([database + ".a", database + ".newc"], outcome.Namespaces.Select(n => n.TargetNamespace).Order(StringComparer.Ordinal));
-        Assert.Equal(2, await CountAsync(database, "a"));
-        Assert.Equal(1, await CountAsync(database, "newc"));
-        Assert.Equal(2, opens.Opens);
+        Assert.Equal(2, await OplogOpensOfRestoreAsync(dump, new NamespaceMap(), database));
     }
 
     [Fact]
@@ -52,15 +45,25 @@ public sealed class DumpOplogReadOnceTests(MongoServerFixture server)
     {
         using var dump = new HandWrittenDump(Source, "a", [new BsonDocument("_id", 1)], CreateAndInsert());
         var target = TestDatabases.NewName("once_renamed");
+
+        Assert.Equal(2, await OplogOpensOfRestoreAsync(dump, new NamespaceMap().AddDatabaseRename(Source, target), target));
+    }
+
+    /// <summary>
+    /// Restores <paramref name="dump"/> (<see cref="CreateAndInsert"/>'s oplog over one document of "a") through
+    /// <paramref name="map"/>, asserting it restored <paramref name="target"/>.a and .newc whole; how often it opened oplog.bson.
+    /// </summary>
+    private async Task<int> OplogOpensOfRestoreAsync(HandWrittenDump dump, NamespaceMap map, string target)
+    {
         using var opens = new FileOpenCounter(Path.Combine(dump.Path, "oplog.bson"));
 
-        var outcome = await new RestoreRunner(new RecordingObserver()).RunAsync(Request(dump.Path, new NamespaceMap().AddDatabaseRename(Source, target)), CancellationToken.None);
+        var outcome = await new RestoreRunner(new RecordingObserver()).RunAsync(Request(dump.Path, map), CancellationToken.None);
 
         Assert.True(outcome.Succeeded, outcome.OplogError ?? string.Join("; ", outcome.Namespaces.Select(n => n.Error)));
         Assert.Equal([target + ".a", target + ".newc"], outcome.Namespaces.Select(n => n.TargetNamespace).Order(StringComparer.Ordinal));
         Assert.Equal(2, await CountAsync(target, "a"));
         Assert.Equal(1, await CountAsync(target, "newc"));
-        Assert.Equal(2, opens.Opens);
+        return opens.Opens;
     }
 
     [Fact]

@@ -36,6 +36,27 @@ public sealed class ServerDatabaseRenameTests
         Assert.Equal(database, refused.Target);
     }
 
+    [Theory]
+    [InlineData("Local", "local")]
+    [InlineData("CONFIG", "config")]
+    [InlineData("Admin", "admin")]
+    public void A_rename_into_a_case_variant_of_the_servers_own_databases_is_refused_naming_the_rule(string database, string own)
+    {
+        // mongod refuses a database differing only in case from one it has (DatabaseDifferCase, 13297), and every mongod has these.
+        var renamed = Assert.Throws<MongoBackupException>(() => new NamespaceMap().AddDatabaseRename("shop", database));
+        var mapped = Assert.Throws<MongoBackupException>(() => new NamespaceMap().Add("shop.orders", $"{database}.orders"));
+
+        foreach (var refused in new[] { renamed, mapped })
+        {
+            Assert.Equal(ErrorIds.InvalidArgument, refused.ErrorId);
+            Assert.Contains($"renames into the {database} database: {database} differs only in case from the server's own {own} database", refused.Message);
+            Assert.Contains("DatabaseDifferCase, code 13297", refused.Message);
+            Assert.Equal(database, refused.Target);
+        }
+        // admin itself, and a name that merely contains one of them, are the user's to choose.
+        new NamespaceMap().AddDatabaseRename("shop", "admin").AddDatabaseRename("crm", "Localities");
+    }
+
     [Fact]
     public void A_target_database_a_wildcard_forms_as_local_is_refused_by_the_plan_naming_the_rule_and_the_namespace()
     {

@@ -15,6 +15,7 @@ public abstract class DelegatingRepository(ISnapshotRepository inner) : ISnapsho
     public virtual Task<bool> TryReserveAsync(string snapshotId, CancellationToken ct) => Inner.TryReserveAsync(snapshotId, ct);
     public virtual Task<ManifestReadResult?> ReadManifestAsync(string snapshotId, CancellationToken ct) => Inner.ReadManifestAsync(snapshotId, ct);
     public virtual IAsyncEnumerable<ManifestReadResult> ListAsync(CancellationToken ct) => Inner.ListAsync(ct);
+    public virtual Task<SnapshotListing> ListWithOtherFoldersAsync(CancellationToken ct) => Inner.ListWithOtherFoldersAsync(ct);
     public virtual Task DeleteSnapshotAsync(string snapshotId, CancellationToken ct) => Inner.DeleteSnapshotAsync(snapshotId, ct);
     public virtual string? LocalPath(string snapshotId, string relativePath) => Inner.LocalPath(snapshotId, relativePath);
     public virtual ISnapshotMarks? Marks => Inner.Marks;

@@ -50,6 +50,13 @@ public sealed class MeteredRepository(FolderRepository inner) : ISnapshotReposit
         return inner.ListAsync(ct);
     }
 
+    /// <summary>A listing too: counted in <see cref="Lists"/>.</summary>
+    public Task<SnapshotListing> ListWithOtherFoldersAsync(CancellationToken ct)
+    {
+        Interlocked.Increment(ref _lists);
+        return inner.ListWithOtherFoldersAsync(ct);
+    }
+
     public Task<ManifestReadResult?> ReadManifestAsync(string snapshotId, CancellationToken ct)
     {
         ManifestReads.AddOrUpdate(snapshotId, 1, (_, reads) => reads + 1);
