@@ -51,6 +51,28 @@ Describe 'A mongodump folder whose oplog removes a duplicate of a unique index' 
     }
 }
 
+Describe 'A mongodump folder whose metadata holds a legacy index key (indextestdump)' {
+    # mongo-tools' indextestdump: a_1_b_true on {a: 1.0, b: true, c: NumberDecimal(0), d: ""}, which MongoDB 3.4+ refuses.
+    It 'fails the collection without -ConvertLegacyIndexes, naming the switch' {
+        $folder = Join-Path $fixtures 'mongorestore/testdata/indextestdump'
+        $result = Restore-MongoDatabase -ConnectionString $uri -Path $folder -RenameDatabase "indextest=$($prefix)_legacy" -Confirm:$false -ErrorVariable failed -ErrorAction SilentlyContinue
+        $result.Succeeded | Should -BeFalse
+        $failed[0].FullyQualifiedErrorId | Should -BeLike 'MongoBackup.NamespaceRestoreFailed*'
+        "$($failed[0])" | Should -BeLike '*Restore it again with -ConvertLegacyIndexes*'
+        # Dropped with its documents: no collection stands restored without its index.
+        Read-Cursor ($client.GetDatabase("$($prefix)_legacy").ListCollectionNames($null, $none)) | Should -Not -Contain 'test_collection'
+    }
+
+    It 'builds it ascending with -ConvertLegacyIndexes, as mongorestore --convertLegacyIndexes does' {
+        $folder = Join-Path $fixtures 'mongorestore/testdata/indextestdump'
+        $result = Restore-MongoDatabase -ConnectionString $uri -Path $folder -RenameDatabase "indextest=$($prefix)_conv" -ConvertLegacyIndexes -Confirm:$false
+        $result.Succeeded | Should -BeTrue
+        $collection = Get-Collection $uri "$($prefix)_conv" 'test_collection'
+        Get-DocumentCount $collection | Should -Be 100
+        Get-IndexKeys $collection | Should -Be @('_id_={ "_id" : 1 }', 'a_1_b_true={ "a" : 1.0, "b" : 1, "c" : 1, "d" : 1 }')
+    }
+}
+
 Describe 'A mongodump folder holding only oplog.bson' {
     It 'replays it as mongorestore --oplogReplay does: create_indexes.test with its three indexes' {
         # mongo-tools' mongorestore_test.go (TestCreateIndexes...) restores testdata/create_indexes with --oplogReplay and expects 3 indexes.

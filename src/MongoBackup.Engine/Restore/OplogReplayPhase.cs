@@ -185,17 +185,20 @@ internal sealed class OplogReplayPhase(IMongoClient client, RestoreRequest reque
             if (state.HasFailed(ns) || planned?.Error is not null) continue;
             var (db, collection) = NamespaceName.Split(ns);
             var (targetDb, targetCollection) = request.Map.Map(db, collection);
+            var toBuild = request.ConvertLegacyIndexes
+                ? LegacyIndexConversion.Convert(specs, targetDb + "." + targetCollection, !IndexRestorer.KnowsIgnoreUnknownIndexOptions(client), observer.Verbose, observer.Warning)
+                : specs;
             try
             {
                 // A time-series collection's buckets-level specs (from the oplog) go to its buckets, as they were built.
-                var built = await indexes.CreateAsync(targetDb, onBuckets ? TimeseriesBuckets.Of(targetCollection) : targetCollection, specs, ct);
+                var built = await indexes.CreateAsync(targetDb, onBuckets ? TimeseriesBuckets.Of(targetCollection) : targetCollection, toBuild, ct);
                 if (planned is not null) (planned.Indexes, planned.Stage) = (planned.Indexes + built, NamespaceRestoreStage.IndexesBuilt);
             }
             catch (MongoCommandException e)
             {
                 var result = ResultOf(outcome, state, ns);
                 var how = planned is not null && prepared.TryGetValue(ns, out var p) ? p : (PreparedTarget?)null;
-                NamespaceFailures.Record(observer, result, await new IndexFailure(client, observer).SettleAsync(result, how, specs, e, ct));
+                NamespaceFailures.Record(observer, result, await new IndexFailure(client, observer).SettleAsync(result, how, toBuild, e, ct));
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

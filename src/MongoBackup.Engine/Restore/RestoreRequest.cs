@@ -30,6 +30,11 @@ public sealed record RestoreRequest
     public string? Moment { get; init; }
     /// <summary>Leave out the indexes (the _id index is always there).</summary>
     public bool NoIndexRestore { get; init; }
+    /// <summary>
+    /// Build legacy index keys ({a: true}, {a: 0}, {a: ""}) as the ascending indexes servers before 3.4 built, as
+    /// mongorestore --convertLegacyIndexes does (<see cref="LegacyIndexConversion"/>); without it such an index fails its namespace.
+    /// </summary>
+    public bool ConvertLegacyIndexes { get; init; }
     /// <summary>Do not replay the dump's oplog: the data is then as read, not consistent at one moment.</summary>
     public bool NoOplogReplay { get; init; }
     /// <summary>

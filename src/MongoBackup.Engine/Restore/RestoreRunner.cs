@@ -164,7 +164,7 @@ public sealed class RestoreRunner(IEngineObserver observer)
         try
         {
             var preparer = new TargetPreparer(client, request.Map, request.Resume, buildsIndexes: !request.NoIndexRestore,
-                identity: RestoreIdentity.Of(request), restores: coverage.Covers, warn: observer.Warning);
+                identity: RestoreIdentity.Of(request), restores: coverage.Covers, warn: observer.Warning, convertLegacyIndexes: request.ConvertLegacyIndexes);
             if (sharding is not null) await sharding.PrepareDatabasesAsync(plan, ct);
             var ready = await new TargetPreparationPhase(observer).RunAsync(preparer, request, plan, outcome, sharding, ct);
             await new DataRestorePhase(client, observer).RunAsync(preparer, request, reader, ready, clock, ct);

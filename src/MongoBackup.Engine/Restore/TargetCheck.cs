@@ -32,7 +32,7 @@ public static class TargetCheck
                     Events.NullObserver.Instance, ct).ConfigureAwait(false);
         }
         var preparer = new TargetPreparer(target.Client, request.Map, request.Resume, buildsIndexes: !request.NoIndexRestore,
-                identity: RestoreIdentity.Of(request));
+                identity: RestoreIdentity.Of(request), convertLegacyIndexes: request.ConvertLegacyIndexes);
         var states = new List<TargetState>();
         foreach (var ns in plan)
             states.Add(new TargetState(ns, DamageRefusal(ns)

@@ -14,6 +14,7 @@ namespace MongoBackup.Engine.Restore;
 /// <param name="map">The restore's renames (a view follows its renamed source).</param>
 /// <param name="resume">An interrupted restore is being finished: a target that holds data is kept and filled in.</param>
 /// <param name="buildsIndexes">The restore builds the backup's indexes (not -NoIndexRestore): an existing index they clash with refuses the target.</param>
+/// <param name="convertLegacyIndexes">-ConvertLegacyIndexes: the indexes compared with the target's are the backup's as converted (<see cref="LegacyIndexConversion"/>).</param>
 /// <param name="identity">
 /// What the restore restores: recorded in each target database as its target is prepared (<see cref="RestoreRecords"/>),
 /// and under -Resume a target is kept only under the record of this same snapshot and moment. Null: no record is kept or read.
@@ -24,7 +25,7 @@ namespace MongoBackup.Engine.Restore;
 /// </param>
 /// <param name="warn">Told of a view whose pipeline still reads a collection the restore did not put beside it.</param>
 public sealed class TargetPreparer(IMongoClient client, NamespaceMap map, bool resume = false, bool buildsIndexes = true, RestoreIdentity? identity = null,
-    Func<string, string, bool>? restores = null, Action<string>? warn = null)
+    Func<string, string, bool>? restores = null, Action<string>? warn = null, bool convertLegacyIndexes = false)
 {
     /// <summary>Returns whether it created the target or kept an existing one (empty, or holding data under -Resume).</summary>
     /// <exception cref="MongoBackupException">
@@ -140,7 +141,8 @@ public sealed class TargetPreparer(IMongoClient client, NamespaceMap map, bool r
         if (differences.Count == 0 && buildsIndexes && !ns.IsView && ns.Metadata?.Indexes is { Count: > 0 } specs)
         {
             using var cursor = await db.GetCollection<BsonDocument>(ns.TargetCollection).Indexes.ListAsync(ct);
-            differences = IndexConflicts.Find(specs, await cursor.ToListAsync(ct));
+            var built = convertLegacyIndexes ? LegacyIndexConversion.Convert(specs, ns.TargetNamespace, stripUnknownOptions: false, _ => { }, _ => { }) : specs;
+            differences = IndexConflicts.Find(built, await cursor.ToListAsync(ct));
         }
         return differences.Count == 0 ? null : new MongoBackupException(ErrorIds.TargetIncompatible,
             $"The target {ns.TargetNamespace} exists with options or indexes that differ from the backup's, so it was not restored " +

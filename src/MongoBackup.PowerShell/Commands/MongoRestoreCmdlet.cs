@@ -83,6 +83,10 @@ public abstract class MongoRestoreCmdlet : MongoEncryptedConnectionCmdlet
     [Parameter]
     public SwitchParameter NoIndexRestore { get; set; }
 
+    /// <summary>Build legacy index keys ({a: true}, {a: 0}, {a: ""}) as ascending ones (mongorestore's --convertLegacyIndexes).</summary>
+    [Parameter]
+    public SwitchParameter ConvertLegacyIndexes { get; set; }
+
     [Parameter]
     public SwitchParameter IncludeUsersAndRoles { get; set; }
 
@@ -222,6 +226,7 @@ public abstract class MongoRestoreCmdlet : MongoEncryptedConnectionCmdlet
             Drop = Drop.IsPresent,
             Resume = Resume.IsPresent,
             NoIndexRestore = NoIndexRestore.IsPresent,
+            ConvertLegacyIndexes = ConvertLegacyIndexes.IsPresent,
             IncludeUsersAndRoles = IncludeUsersAndRoles.IsPresent,
             VerifyBeforeRestore = VerifyFirst.IsPresent ? true : null,
             InsertionWorkers = InsertionWorkers,

@@ -82,8 +82,41 @@ public sealed class MongoToolsFixtureRestoreTests(MongoServerFixture server)
         Assert.Equal(ErrorIds.NamespaceRestoreFailed, error.ErrorId);
         Assert.Contains($"{prefix}indextest.test_collection was not restored: the server refused its indexes (a_1_b_true)", error.Message);
         Assert.Contains("(as ascending: { \"a\" : 1.0, \"b\" : 1, \"c\" : 1, \"d\" : 1 })", error.Message);
-        Assert.Contains("--convertLegacyIndexes", error.Message);
+        Assert.Contains("with -ConvertLegacyIndexes", error.Message);
+        Assert.Contains("mongorestore --convertLegacyIndexes", error.Message);
         Assert.DoesNotContain("test_collection", await (await server.Client.GetDatabase(prefix + "indextest").ListCollectionNamesAsync()).ToListAsync());
+    }
+
+    /// <summary>
+    /// With -ConvertLegacyIndexes, indextestdump restores as mongorestore 100.11 --convertLegacyIndexes restores it
+    /// (checked by hand against the test server: its listIndexes after stock mongorestore was exactly this): the 100
+    /// documents, and a_1_b_true on {a: 1.0, b: 1, c: 1, d: 1} (true, Decimal128 0 and "" each int 1, the double 1.0
+    /// kept), at the server's index version (2; the dump's v: 1 is not sent) and without the spec's "safe": true,
+    /// which the server drops as an unknown option (ignoreUnknownIndexOptions).
+    /// </summary>
+    [Fact]
+    public async Task With_ConvertLegacyIndexes_indextestdump_restores_its_index_as_mongorestore_convertLegacyIndexes_builds_it()
+    {
+        var prefix = TestDatabases.NewName("fx") + "_";
+        var observer = new RecordingObserver();
+        var outcome = await new RestoreRunner(observer).RunAsync(new RestoreRequest
+        {
+            Connection = new ConnectionSettings { ConnectionString = server.ConnectionString },
+            SourcePath = FixturePaths.Get("mongorestore/testdata/indextestdump"), NoOplogReplay = true, ConvertLegacyIndexes = true,
+            Map = new NamespaceMap().Add("*.*", prefix + "*.*"),
+        }, CancellationToken.None);
+
+        Assert.True(outcome.Succeeded, string.Join("; ", observer.Failures.Select(f => f.Error.Message)));
+        var collection = server.Client.GetDatabase(prefix + "indextest").GetCollection<BsonDocument>("test_collection");
+        Assert.Equal(100, await collection.CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty));
+        var indexes = await (await collection.Indexes.ListAsync()).ToListAsync();
+        var expected = BsonDocument.Parse("{v: 2, key: {a: 1.0, b: 1, c: 1, d: 1}, name: 'a_1_b_true'}");
+        var built = Assert.Single(indexes, i => i["name"] == "a_1_b_true");
+        Assert.Equal(expected, built);
+        Assert.Equal(BsonType.Double, built["key"]["a"].BsonType);
+        Assert.All(new[] { "b", "c", "d" }, f => Assert.Equal(BsonType.Int32, built["key"][f].BsonType));
+        Assert.Equal(["_id_", "a_1_b_true"], indexes.Select(i => i["name"].AsString).Order());
+        Assert.Equal($"{prefix}indextest.test_collection: " + "index a_1_b_true's key { \"a\" : 1.0, \"b\" : true, \"c\" : { \"$numberDecimal\" : \"0\" }, \"d\" : \"\" } converted to { \"a\" : 1.0, \"b\" : 1, \"c\" : 1, \"d\" : 1 } (-ConvertLegacyIndexes).", Assert.Single(observer.Verboses, v => v.Contains("a_1_b_true")));
     }
 
     [Fact]
