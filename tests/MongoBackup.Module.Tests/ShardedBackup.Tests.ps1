@@ -129,6 +129,23 @@ Describe 'The housekeeping cmdlets with a cluster snapshot' {
         ($result.Namespaces | Where-Object SourceNamespace -EQ 'shop.orders').FinalDocuments | Should -Be 100
         ($result | Format-Table | Out-String -Width 250) | Should -Match 'FinalDocuments'
     }
+
+    It 'counts the users and roles it saved as a replica set''s snapshot counts them, and as Test-MongoSnapshot does' {
+        # breaker finding: Backup-MongoDatabase -IncludeUsersAndRoles showed Documents 101 where Test-MongoSnapshot said 103
+        # (the user and the auth schema on the config servers, which a replica set's snapshot counts in both).
+        $config = ($cluster.Members | Where-Object Role -EQ 'config' | Select-Object -First 1).ConnectionString
+        Invoke-Admin $config ([ordered]@{ createUser = 'auditor'; pwd = 'an auditor''s password'; roles = @() }) | Out-Null
+        try {
+            $withUsers = Backup-MongoDatabase -ConnectionString $cluster.Uri -Repository (New-TestFolder) -StopBalancer -IncludeUsersAndRoles -WarningAction SilentlyContinue
+            $tested = Test-MongoSnapshot -InputObject $withUsers
+            $tested.Passed | Should -BeTrue -Because ($tested.Problems -join '; ')
+            $withUsers.Documents | Should -Be $tested.Documents
+            $withUsers.Documents | Should -BeGreaterThan 101
+            $withUsers.Databases | Should -Contain 'admin'
+            (Get-MongoSnapshot -Repository $withUsers.Repository -Id $withUsers.Id).Documents | Should -Be $tested.Documents
+        }
+        finally { Invoke-Admin $config ([ordered]@{ dropUser = 'auditor' }) | Out-Null }
+    }
 }
 
 Describe 'A cluster oplog slice in Format-List' {

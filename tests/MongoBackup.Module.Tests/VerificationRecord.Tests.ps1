@@ -152,4 +152,25 @@ Describe 'An encrypted snapshot tested without its key' {
         $listed.VerificationMode | Should -Be 'Hashes'
         $listed.VerificationStatus | Should -Be 'Failed'
     }
+
+    It 'counts a weaker test that passed for -NotVerifiedSince, while the stronger record stays' {
+        # breaker finding: the stronger record stayed untouched, so the documented audit (-NotVerifiedSince piped to
+        # Test-MongoSnapshot) listed a snapshot tested and passed that very day again, every day.
+        $repository = New-TestFolder
+        $key = ConvertTo-SecureString 'verification record passphrase' -AsPlainText -Force
+        $snapshot = Backup-MongoDatabase -ConnectionString $uri -Repository $repository -Database $db -EncryptionKey $key -WarningAction SilentlyContinue
+        (Test-MongoSnapshot -InputObject $snapshot -EncryptionKey $key).Mode | Should -Be 'Files'
+        $recorded = (Get-MongoSnapshot -Repository $repository).LastVerified
+        $since = Get-Date
+        (Get-MongoSnapshot -Repository $repository -NotVerifiedSince $since).Id | Should -Be $snapshot.Id
+
+        (Test-MongoSnapshot -InputObject $snapshot -WarningVariable warned -WarningAction SilentlyContinue).Passed | Should -BeTrue
+
+        @($warned | Where-Object Message -like '*does not replace it; the record notes that this test passed*').Count | Should -Be 1
+        Get-MongoSnapshot -Repository $repository -NotVerifiedSince $since | Should -BeNullOrEmpty
+        $listed = Get-MongoSnapshot -Repository $repository
+        $listed.VerificationMode | Should -Be 'Files'
+        $listed.LastVerified | Should -Be $recorded
+        $listed.LastPassed | Should -BeGreaterOrEqual $since
+    }
 }

@@ -19,9 +19,6 @@ namespace MongoBackup.Engine.Housekeeping;
 /// </summary>
 public sealed class ScratchRestoreCheck(IEngineObserver observer)
 {
-    /// <summary>MongoDB refuses database names of 64 bytes or more.</summary>
-    private const int MaxDatabaseNameLength = 63;
-
     /// <summary>
     /// Restores <paramref name="manifest"/>'s snapshot into scratch databases on <paramref name="connection"/>'s server and
     /// adds each collection's expected and restored document counts (and any failure) to <paramref name="result"/>; the
@@ -32,8 +29,7 @@ public sealed class ScratchRestoreCheck(IEngineObserver observer)
     {
         var suffix = "__verify_" + Convert.ToHexString(RandomNumberGenerator.GetBytes(4)).ToLowerInvariant();
         var namespaces = ShardSnapshotViews.NamespacesOf(manifest);
-        var scratch = namespaces.Select(n => n.Database).Distinct(StringComparer.Ordinal)
-            .ToDictionary(db => db, db => ScratchName(db, suffix), StringComparer.Ordinal);
+        var scratch = ScratchDatabaseNames.For(namespaces, suffix);
         if (scratch.Count == 0)
         {
             // Nothing to restore; a restore without renames would write under the real names.
@@ -138,11 +134,5 @@ public sealed class ScratchRestoreCheck(IEngineObserver observer)
                 observer.Warning($"The scratch database {database} on {connection.DisplayName} could not be dropped: {e.Message}. Drop it by hand.");
             }
         }
-    }
-
-    private static string ScratchName(string database, string suffix)
-    {
-        var room = MaxDatabaseNameLength - suffix.Length;
-        return (database.Length > room ? database[..room] : database) + suffix;
     }
 }

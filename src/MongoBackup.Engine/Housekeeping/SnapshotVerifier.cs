@@ -25,8 +25,13 @@ public sealed class SnapshotVerifier(IEngineObserver observer)
         // (on an object store it would make a snapshot "folder" of its own).
         var record = RecordOf(result);
         if (await KeptInsteadAsync(repository, record, ct).ConfigureAwait(false) is { } kept)
+        {
             observer.Warning($"Snapshot {snapshotId} keeps the record of its test of {kept.VerifiedAt:yyyy-MM-dd HH:mm:ss}Z ({kept.Mode}: {kept.Checked}, " +
-                $"{kept.Status}): this {record.Mode} test checked less and found nothing wrong, so it does not replace it.");
+                $"{kept.Status}): this {record.Mode} test checked less and found nothing wrong, so it does not replace it" +
+                (kept.Passed ? "; the record notes that this test passed, so -NotVerifiedSince counts it." : "."));
+            // A passing stronger record notes this pass: an audit of "no passing test since" must not list a snapshot tested today.
+            if (kept.Passed) await (kept with { ConfirmedAt = record.VerifiedAt }).WriteAsync(repository, observer.Warning, ct).ConfigureAwait(false);
+        }
         else
             await record.WriteAsync(repository, observer.Warning, ct).ConfigureAwait(false);
         return result;

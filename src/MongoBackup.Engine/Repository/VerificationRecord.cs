@@ -19,6 +19,8 @@ namespace MongoBackup.Engine.Repository;
 /// <param name="Problems">How many problems were found.</param>
 /// <param name="FirstProblem">The first problem, naming its file or namespace; null when it passed.</param>
 /// <param name="Documents">User documents parsed from the data files (0 when only hashes were checked).</param>
+/// <param name="ConfirmedAt">When a later test that checked less passed and left this (stronger, passing) record in place, UTC;
+/// null when none did. So an audit asking which snapshots passed no test since a date (-NotVerifiedSince) counts that test.</param>
 public sealed record VerificationRecord(
     [property: JsonPropertyName("snapshotId")] string SnapshotId,
     [property: JsonPropertyName("verifiedAt")] DateTimeOffset VerifiedAt,
@@ -27,7 +29,8 @@ public sealed record VerificationRecord(
     [property: JsonPropertyName("checked")] string Checked,
     [property: JsonPropertyName("problems")] int Problems,
     [property: JsonPropertyName("firstProblem")] string? FirstProblem,
-    [property: JsonPropertyName("documents")] long Documents)
+    [property: JsonPropertyName("documents")] long Documents,
+    [property: JsonPropertyName("confirmedAt"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DateTimeOffset? ConfirmedAt = null)
 {
     /// <summary>The mark's name in its snapshot (on a blob store, the object PREFIX/&lt;id&gt;/.mongobackup-verified).</summary>
     public const string MarkName = ".mongobackup-verified";
@@ -57,6 +60,10 @@ public sealed record VerificationRecord(
     public const string PassedStatus = "Passed";
     /// <summary>The <see cref="Status"/> of a test that found a problem.</summary>
     public const string FailedStatus = "Failed";
+
+    /// <summary>When a test last passed: this record's own test, or a weaker one that passed after it (<see cref="ConfirmedAt"/>); null when it failed.</summary>
+    [JsonIgnore]
+    public DateTimeOffset? LastPassedAt => !Passed ? null : ConfirmedAt is { } confirmed && confirmed > VerifiedAt ? confirmed : VerifiedAt;
 
     /// <summary><see cref="PassedStatus"/> or <see cref="FailedStatus"/>, as Get-MongoSnapshot's VerificationStatus says it.</summary>
     [JsonIgnore]

@@ -134,7 +134,9 @@ public sealed class RestoreRunner(IEngineObserver observer)
         foreach (var records in RestorePlanner.ModuleRecordsIn(reader, request.Filter))
             observer.Verbose($"{records.Database}.{records.Collection} in {reader.Location} is skipped: it holds the records of a restore into " +
                 $"{records.Database} on the source (MongoBackup's own bookkeeping, not data).");
-        await LeftOutOfRestore.WarnAsync(reader, request, plan, observer, ct);
+        // A test restore into scratch databases (Test-MongoSnapshot) leaves users and roles and the server's own databases out by
+        // design, and checks their files instead: telling its user to restore again with -IncludeUsersAndRoles would be wrong.
+        if (!request.IsScratchCheck) await LeftOutOfRestore.WarnAsync(reader, request, plan, observer, ct);
         // Where users and roles go is settled before anything is written: a rename that splits a database refuses here.
         var usersAndRoles = request.IncludeUsersAndRoles ? UsersAndRolesTargetsOf(reader, request, plan) : null;
         // They are read (and refused when two would be restored as one) before the first write, and restored after the data.

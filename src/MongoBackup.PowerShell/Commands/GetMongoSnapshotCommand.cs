@@ -116,7 +116,8 @@ public sealed partial class GetMongoSnapshotCommand : MongoEngineCmdlet
         if (NotVerifiedSince is { } since)
         {
             var moment = new DateTimeOffset(since);
-            verified = verified.Where(s => !s.IsUnreadable && !(s.VerificationStatus == VerificationRecord.PassedStatus && s.LastVerified >= moment));
+            // The last passing test, also one that checked less than the record it left in place (LastPassed).
+            verified = verified.Where(s => !s.IsUnreadable && !(s.VerificationStatus == VerificationRecord.PassedStatus && s.LastPassed >= moment));
         }
         var result = (Latest ? verified.Where(s => !s.IsUnreadable).Take(1) : verified).ToList();
         if (Latest && result.Count == 1 && OtherScopesWarning(result[0], candidates, manifests) is { } warning) WriteWarning(warning);

@@ -101,6 +101,12 @@ public sealed class MongoSnapshot
     public string? VerificationMode { get; init; }
     /// <summary>The first problem the last recorded test found (naming its file or namespace); null when it passed.</summary>
     public string? VerificationProblem { get; init; }
+    /// <summary>
+    /// When a test last passed, in local time with its offset: the recorded test's own time, or later when a test that
+    /// checked less (Files after a Restore) passed since and left the stronger record in place; null when the last
+    /// recorded test failed or none was. What -NotVerifiedSince compares with its date.
+    /// </summary>
+    public DateTimeOffset? LastPassed { get; init; }
     /// <summary>Why an incomplete or damaged snapshot has no usable manifest.</summary>
     public string? Problem { get; init; }
     /// <summary>What the default table's Contents column shows (<see cref="SnapshotContents"/>), so Format-Table Id,Contents names it too.</summary>
@@ -137,8 +143,10 @@ public sealed class MongoSnapshot
         foreach (var (key, value) in manifest.Tags) tags[key] = value;
         var files = manifest.Files.Select(f => repository.LocalPath(manifest.Id, f.Path) ?? f.Path)
             .Append(repository.LocalPath(manifest.Id, SnapshotManifest.FileName) ?? SnapshotManifest.FileName);
-        // A cluster's namespaces are its shards' (a sharded collection counted once, its documents on every shard summed).
-        var namespaces = ShardSnapshotViews.NamespacesOf(manifest);
+        // A cluster's namespaces are its shards' (a sharded collection counted once, its documents on every shard summed),
+        // with its users and roles saved from the config servers, counted as a replica set's are (they are in its
+        // Namespaces) and as Test-MongoSnapshot's Documents counts their files.
+        var namespaces = ShardSnapshotViews.NamespacesOf(manifest).Concat(manifest.Cluster?.UsersAndRoles ?? []).ToList();
         return new MongoSnapshot
         {
             Id = manifest.Id,
@@ -181,6 +189,7 @@ public sealed class MongoSnapshot
             LastVerified = LocalTime.Of(verification?.VerifiedAt),
             VerificationMode = verification?.Mode,
             VerificationProblem = verification?.FirstProblem,
+            LastPassed = LocalTime.Of(verification?.LastPassedAt),
         };
     }
 

@@ -97,4 +97,62 @@ public sealed class ScratchRestoreCheckTests(MongoServerFixture server)
         var names = await (await server.Client.ListDatabaseNamesAsync()).ToListAsync();
         Assert.DoesNotContain(names, n => n.StartsWith("shop__verify_", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task Databases_whose_names_the_scratch_suffix_would_break_restore_into_scratch_databases_of_their_own()
+    {
+        // Names a server takes but "<name>__verify_<random>" would not: 56 bytes in 28 characters (past 64 bytes with the
+        // suffix), a ':' (refused for a new name: a Windows server refuses it), two long names alike in their first 50 bytes.
+        var tag = Guid.NewGuid().ToString("N")[..6];
+        var databases = new[] { tag + new string('é', 25), tag + ":x", tag + new string('a', 50) + "1", tag + new string('a', 50) + "2" };
+        for (var i = 0; i < databases.Length; i++)
+            await server.Client.GetDatabase(databases[i]).GetCollection<BsonDocument>("items")
+                .InsertManyAsync(Enumerable.Range(0, i + 2).Select(n => new BsonDocument("_id", n)));
+        using var folder = new TempFolder();
+        var repository = new FolderRepository(folder.Path);
+        var connection = new ConnectionSettings { ConnectionString = server.ConnectionString };
+        var manifest = await new BackupRunner(new RecordingObserver()).RunAsync(new BackupRequest
+        {
+            Connection = connection, Repository = repository, Filter = new NamespaceFilter(databases: databases),
+        }, CancellationToken.None);
+
+        var observer = new RecordingObserver();
+        var result = await new SnapshotVerifier(observer).VerifyAsync(repository, manifest.Id, connection, null, CancellationToken.None);
+
+        Assert.True(result.Passed, string.Join("; ", result.Problems));
+        Assert.True(result.RestoreChecked);
+        for (var i = 0; i < databases.Length; i++)
+            Assert.Contains(result.RestoredCounts, c => c.Namespace == $"{databases[i]}.items" && c.Restored == i + 2 && c.Matches);
+        var names = await (await server.Client.ListDatabaseNamesAsync()).ToListAsync();
+        Assert.DoesNotContain(names, n => n.StartsWith(tag, StringComparison.Ordinal) && n.Contains("__verify_", StringComparison.Ordinal));
+        foreach (var database in databases) await server.Client.DropDatabaseAsync(database);
+    }
+
+    [Fact]
+    public async Task A_test_restore_of_a_snapshot_with_users_checks_their_files_and_does_not_tell_the_user_to_restore_again()
+    {
+        var database = TestDatabases.NewName("verifyusers");
+        var db = server.Client.GetDatabase(database);
+        await db.GetCollection<BsonDocument>("items").InsertManyAsync(Enumerable.Range(0, 5).Select(i => new BsonDocument("_id", i)));
+        await db.RunCommandAsync<BsonDocument>(new BsonDocument { { "createUser", "auditor" }, { "pwd", "an auditor's password" }, { "roles", new BsonArray() } });
+        using var folder = new TempFolder();
+        var repository = new FolderRepository(folder.Path);
+        var connection = new ConnectionSettings { ConnectionString = server.ConnectionString };
+        var manifest = await new BackupRunner(new RecordingObserver()).RunAsync(new BackupRequest
+        {
+            Connection = connection, Repository = repository, Filter = new NamespaceFilter(databases: [database]), IncludeUsersAndRoles = true,
+        }, CancellationToken.None);
+        await db.RunCommandAsync<BsonDocument>(new BsonDocument("dropUser", "auditor"));
+
+        var observer = new RecordingObserver();
+        var result = await new SnapshotVerifier(observer).VerifyAsync(repository, manifest.Id, connection, null, CancellationToken.None);
+
+        Assert.True(result.Passed, string.Join("; ", result.Problems));
+        Assert.True(result.RestoreChecked);
+        Assert.Contains(observer.Verboses, v => v.Contains("admin.system.users holds users", StringComparison.Ordinal) && v.Contains("not restored", StringComparison.Ordinal));
+        // A test restore leaves users out by design: no warning sends the user to restore again with -IncludeUsersAndRoles.
+        Assert.DoesNotContain(observer.Warnings, w => w.Contains("IncludeUsersAndRoles", StringComparison.Ordinal));
+        Assert.Empty((await db.RunCommandAsync<BsonDocument>(new BsonDocument("usersInfo", 1)))["users"].AsBsonArray);
+        await server.Client.DropDatabaseAsync(database);
+    }
 }
