@@ -107,7 +107,9 @@ Describe 'The mongodump and mongorestore names, as aliases' {
     # A DBA types mongorestore's --nsInclude and --nsExclude as -NsInclude and -NsExclude (newuser finding: they were
     # "A parameter cannot be found that matches parameter name 'NsInclude'").
     It 'restores with -NsInclude and -NsExclude, mongorestore''s names, on both restore cmdlets' {
-        $snapshot = Backup-MongoDatabase -Uri $uri -Database $db -Repository $repository -CopyOnly -WarningAction SilentlyContinue
+        # A repository of its own: the other tests here count the snapshots of theirs.
+        $own = New-TestFolder
+        $snapshot = Backup-MongoDatabase -Uri $uri -Database $db -Repository $own -WarningAction SilentlyContinue
         $result = Restore-MongoDatabase -Uri $uri -Path $snapshot.Path -NsInclude "$db.items" -RenameDatabase "$db=$($db)_ns" -WarningAction SilentlyContinue
         @($result.Namespaces) | Should -Be @("$($db)_ns.items")
         $result = Restore-MongoDatabase -Uri $uri -Path $snapshot.Path -NsExclude "$db.items" -RenameDatabase "$db=$($db)_nsx" -WarningAction SilentlyContinue
@@ -116,6 +118,7 @@ Describe 'The mongodump and mongorestore names, as aliases' {
             (Get-Command $command).Parameters['NamespaceInclude'].Aliases | Should -Contain 'NsInclude'
             (Get-Command $command).Parameters['NamespaceExclude'].Aliases | Should -Contain 'NsExclude'
         }
+        Remove-Item $own -Recurse -Force
     }
 
     It 'says with -Verbose what the catalog cmdlets read and decided' {
