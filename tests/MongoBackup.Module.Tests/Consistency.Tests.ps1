@@ -84,12 +84,13 @@ Describe 'The mongodump and mongorestore names, as aliases' {
         $script:db = 'pester_alias_' + [guid]::NewGuid().ToString('N').Substring(0, 8)
         $items = Get-Collection $uri $db 'items'
         $items.InsertMany([MongoDB.Bson.BsonDocument[]] @(foreach ($i in 1..50) { New-BsonDocument ([ordered]@{ _id = $i; name = "item $i" }) }))
+        (Get-Collection $uri $db 'notes').InsertMany([MongoDB.Bson.BsonDocument[]] @(foreach ($i in 1..3) { New-BsonDocument ([ordered]@{ _id = $i }) }))
         $script:repository = New-TestFolder
     }
 
     AfterAll {
         $client = [MongoDB.Driver.MongoClient]::new($uri)
-        foreach ($name in $db, "$($db)_r") { $client.DropDatabase($name, [System.Threading.CancellationToken]::None) }
+        foreach ($name in $db, "$($db)_r", "$($db)_ns", "$($db)_nsx") { $client.DropDatabase($name, [System.Threading.CancellationToken]::None) }
         Stop-MongoTestServer $server
         Remove-Item $repository -Recurse -Force -ErrorAction SilentlyContinue
     }
@@ -101,6 +102,23 @@ Describe 'The mongodump and mongorestore names, as aliases' {
         $result = Restore-MongoDatabase -Uri $uri -Path $snapshot.Path -RenameDatabase "$db=$($db)_r" -NumInsertionWorkersPerCollection 1 -NumParallelCollections 1 -WarningAction SilentlyContinue
         $result.Succeeded | Should -BeTrue
         Get-AllDocuments (Get-Collection $uri "$($db)_r" 'items') | Should -Be (Get-AllDocuments (Get-Collection $uri $db 'items'))
+    }
+
+    # A DBA types mongorestore's --nsInclude and --nsExclude as -NsInclude and -NsExclude (newuser finding: they were
+    # "A parameter cannot be found that matches parameter name 'NsInclude'").
+    It 'restores with -NsInclude and -NsExclude, mongorestore''s names, on both restore cmdlets' {
+        # A repository of its own: the other tests here count the snapshots of theirs.
+        $own = New-TestFolder
+        $snapshot = Backup-MongoDatabase -Uri $uri -Database $db -Repository $own -WarningAction SilentlyContinue
+        $result = Restore-MongoDatabase -Uri $uri -Path $snapshot.Path -NsInclude "$db.items" -RenameDatabase "$db=$($db)_ns" -WarningAction SilentlyContinue
+        @($result.Namespaces) | Should -Be @("$($db)_ns.items")
+        $result = Restore-MongoDatabase -Uri $uri -Path $snapshot.Path -NsExclude "$db.items" -RenameDatabase "$db=$($db)_nsx" -WarningAction SilentlyContinue
+        @($result.Namespaces) | Should -Be @("$($db)_nsx.notes")
+        foreach ($command in 'Restore-MongoDatabase', 'Restore-MongoPointInTime') {
+            (Get-Command $command).Parameters['NamespaceInclude'].Aliases | Should -Contain 'NsInclude'
+            (Get-Command $command).Parameters['NamespaceExclude'].Aliases | Should -Contain 'NsExclude'
+        }
+        Remove-Item $own -Recurse -Force
     }
 
     It 'says with -Verbose what the catalog cmdlets read and decided' {

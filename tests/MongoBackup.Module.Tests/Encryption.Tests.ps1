@@ -46,6 +46,14 @@ Describe 'Encrypted backups' {
         ($listed | Format-Table | Out-String -Width 250) | Should -Match $full.KeyFingerprint
     }
 
+    It 'the table''s Contents keeps the encryption apart from the database names (newuser finding: "sales, encrypted, key ..." read as a database named encrypted)' {
+        $listed = Get-MongoSnapshot -Repository $repository | Where-Object Id -eq $full.Id
+        $listed.Contents | Should -Be "$db; encrypted (key $($full.KeyFingerprint))"
+        $sliceListed = Get-MongoSnapshot -Repository $repository | Where-Object Id -eq $slice.Id
+        $sliceListed.Contents | Should -BeLike "* oplog entr*; encrypted (key $($full.KeyFingerprint))"
+        ($listed | Format-Table | Out-String -Width 80) -replace '\s', '' | Should -Match ([regex]::Escape("$db;encrypted(key$($full.KeyFingerprint))"))
+    }
+
     It 'stores no document in clear text' {
         foreach ($file in Get-ChildItem $full.Path -Recurse -File | Where-Object Name -ne 'manifest.json') {
             $bytes = [System.IO.File]::ReadAllBytes($file.FullName)

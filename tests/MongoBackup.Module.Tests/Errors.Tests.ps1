@@ -87,3 +87,42 @@ Describe 'Bad restore arguments' {
             Should -Throw -ErrorId 'MongoBackup.InvalidArgument*'
     }
 }
+
+# A scheduled task or runbook writes `Backup-MongoDatabase ... -ErrorAction Stop` and relies on the script stopping there
+# with exit code 1, as `Get-Item /missing -ErrorAction Stop` stops it. A cmdlet's terminating error ends only its own
+# statement, so before, a failed backup's script ran its next line and exited 0 (newuser finding 1).
+Describe '-ErrorAction Stop in a script run by a scheduler' {
+    BeforeAll {
+        function Invoke-ScheduledScript {
+            # Runs $Body in a fresh pwsh -NonInteractive -File, as Task Scheduler or cron would; returns its exit code and output.
+            param([string] $Body)
+            $file = Join-Path $repository "scheduled-$([guid]::NewGuid().ToString('N')).ps1"
+            Set-Content -Path $file -Value "Import-Module '$env:MONGOBACKUP_MODULE'`n$Body`n'NEXT LINE RAN'"
+            $output = & dotnet (Join-Path $PSHOME 'pwsh.dll') -NoProfile -NonInteractive -File $file *>&1 | Out-String
+            return [pscustomobject]@{ ExitCode = $LASTEXITCODE; Output = $output }
+        }
+    }
+
+    It '<Name> failing stops the script with exit code 1, naming the error, and runs no further line' -ForEach @(
+        @{ Name = 'Backup-MongoDatabase (server unreachable)'; Body = "Backup-MongoDatabase -ConnectionString 'mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=1500&connectTimeoutMS=1000' -Repository '<repo>/scheduled' -ErrorAction Stop"; Says = 'Nothing is listening at 127.0.0.1:1*' }
+        @{ Name = 'Restore-MongoDatabase (source missing)'; Body = "Restore-MongoDatabase -ConnectionString 'mongodb://127.0.0.1:1' -Path '<repo>/missing' -ErrorAction Stop"; Says = '*missing*' }
+        @{ Name = 'Restore-MongoPointInTime (repository missing)'; Body = "Restore-MongoPointInTime -ConnectionString 'mongodb://127.0.0.1:1' -Repository '<repo>/no-such-repository' -PointInTime (Get-Date) -ErrorAction Stop"; Says = '*no-such-repository*' }
+    ) {
+        $run = Invoke-ScheduledScript ($Body -replace '<repo>', $repository)
+        $run.Output | Should -Not -Match 'NEXT LINE RAN'
+        $run.ExitCode | Should -Be 1
+        $run.Output | Should -BeLike "*$Says*"
+    }
+
+    It 'a catch still gets the error id and the engine''s exception, and without -ErrorAction Stop the script goes on' {
+        $run = Invoke-ScheduledScript (@(
+            "try { Backup-MongoDatabase -ConnectionString 'mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=1500&connectTimeoutMS=1000' -Repository '$repository/scheduled' -ErrorAction Stop }"
+            "catch { 'CAUGHT ' + `$_.FullyQualifiedErrorId + ' ' + `$_.Exception.GetType().Name + ' ' + `$_.CategoryInfo.Category }"
+            "Backup-MongoDatabase -ConnectionString 'mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=1500&connectTimeoutMS=1000' -Repository '$repository/scheduled' 2>`$null"
+            "'SUCCEEDED ' + `$?") -join "`n")
+        $run.Output | Should -Match 'CAUGHT MongoBackup\.ServerUnreachable,MongoBackup\.PowerShell\.Commands\.BackupMongoDatabaseCommand MongoBackupException ConnectionError'
+        $run.Output | Should -Match 'SUCCEEDED False'
+        $run.Output | Should -Match 'NEXT LINE RAN'
+        $run.ExitCode | Should -Be 0
+    }
+}

@@ -39,6 +39,15 @@ Describe 'Export-MongoSnapshot' {
         Get-DocumentCount (Get-Collection $uri "$($db)_d" "items") | Should -Be 120
     }
 
+    It 'lists its result with Size and Duration in the forms every other list view gives them (newuser finding)' {
+        $export = $snapshot | Export-MongoSnapshot -Path (Join-Path $out 'listed') -EncryptionKey $key
+        $list = $export | Format-List | Out-String -Width 80
+        $list | Should -Match ('(?m)^Duration\s*: ' + [regex]::Escape([MongoBackup.TimeText]::Duration($export.Duration)) + '\s*$')
+        $list | Should -Match ('(?m)^Size\s*: ' + [regex]::Escape([MongoBackup.ByteSize]::Format($export.SizeBytes)) + '\s*$')
+        $list | Should -Not -Match '\d\d:\d\d:\d\d\.\d{7}'
+        $list | Should -Match '(?m)^MongorestoreArguments\s*: --dir='
+    }
+
     It 'writes an archive by -Repository and -Id that restores every document' {
         $path = Join-Path $out 'dump.archive'
         $export = Export-MongoSnapshot -Repository $repository -Id $snapshot.Id -Path $path -Archive -EncryptionKey $key

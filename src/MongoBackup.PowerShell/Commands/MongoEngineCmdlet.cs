@@ -128,8 +128,25 @@ public abstract class MongoEngineCmdlet : PSCmdlet, IDisposable
     /// <summary>Writes a non-terminating error, its message masked as every message here is (<see cref="Hidden"/>).</summary>
     protected new void WriteError(ErrorRecord errorRecord) => base.WriteError(Hidden(errorRecord));
 
-    /// <summary>Ends the command with an error, its message masked as every message here is (<see cref="Hidden"/>).</summary>
-    protected new void ThrowTerminatingError(ErrorRecord errorRecord) => base.ThrowTerminatingError(Hidden(errorRecord));
+    /// <summary>
+    /// Ends the command with an error, its message masked as every message here is (<see cref="Hidden"/>). Given
+    /// -ErrorAction Stop, the error is written as a non-terminating one instead, which PowerShell turns into a stop of the
+    /// whole script (ActionPreferenceStopException, the error record unchanged for a catch): a cmdlet's terminating error
+    /// ends only its own statement, so a scheduled `Backup-MongoDatabase ... -ErrorAction Stop` would otherwise go on to
+    /// its next line and exit 0 after a failed backup, where `Get-Item -ErrorAction Stop` stops the script and exits 1.
+    /// </summary>
+    protected new void ThrowTerminatingError(ErrorRecord errorRecord)
+    {
+        var hidden = Hidden(errorRecord);
+        if (ErrorActionIsStop) base.WriteError(hidden); // throws ActionPreferenceStopException under -ErrorAction Stop
+        base.ThrowTerminatingError(hidden);
+    }
+
+    /// <summary>Whether this command was given -ErrorAction Stop (typed, splatted or from $PSDefaultParameterValues).</summary>
+    private bool ErrorActionIsStop =>
+        MyInvocation.BoundParameters.TryGetValue("ErrorAction", out var action)
+        && LanguagePrimitives.TryConvertTo<ActionPreference>(action, out var preference)
+        && preference == ActionPreference.Stop;
 
     /// <summary>Writes a debug line, masked as every message here is.</summary>
     protected new void WriteDebug(string text) => base.WriteDebug(Hide(text));

@@ -54,14 +54,18 @@ public abstract class MongoRestoreCmdlet : MongoEncryptedConnectionCmdlet
     [ArgumentCompleter(typeof(SourceCollectionCompleter))]
     public string[]? ExcludeCollection { get; set; }
 
+    /// <summary>Source namespaces to restore, in mongorestore's --nsInclude syntax (alias -NsInclude, its name there).</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     [SupportsWildcards]
+    [Alias("NsInclude")]
     public string[]? NamespaceInclude { get; set; }
 
+    /// <summary>Source namespaces to leave out, in mongorestore's --nsExclude syntax (alias -NsExclude, its name there).</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     [SupportsWildcards]
+    [Alias("NsExclude")]
     public string[]? NamespaceExclude { get; set; }
 
     [Parameter]
