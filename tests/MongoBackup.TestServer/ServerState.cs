@@ -49,6 +49,8 @@ internal sealed class ServerState
 
     /// <summary>The retryable findAndModify statements sessions executed, for their retries.</summary>
     public Sessions.FindAndModifyRetries FindAndModifyRetries { get; } = new();
+    /// <summary>The statements retryable inserts, updates and deletes executed, per session, for their retries; and each session's check-out.</summary>
+    public Sessions.RetryableWriteSessions RetryableWrites { get; } = new();
     public TransactionLog TransactionLog => _transactionLog ??= new TransactionLog(Oplog, Catalog, Parameters);
     private TransactionLog? _transactionLog;
     public DateTime StartedAt { get; } = DateTime.UtcNow;

@@ -41,14 +41,31 @@ internal sealed class CommandContext
     {
         get
         {
-            if (_retryable != null || Server.Oplog == null || Body.Contains("autocommit")) return _retryable;
-            if (CommandName is not ("insert" or "update" or "delete" or "findAndModify" or "findandmodify")) return null;
-            if (Body.GetValue("lsid", BsonNull.Value) is not BsonDocument lsid || !Body.TryGetValue("txnNumber", out var txnNumber)) return null;
+            if (_retryable != null || RetryableWriteSession() is not { } lsid) return _retryable;
+            var txnNumber = Body["txnNumber"];
             Server.Transactions.RequireCurrent(lsid, txnNumber.ToInt64(), inTransaction: false);
-            return _retryable = new Oplog.RetryableWriteLog(Server.Oplog, Sessions.LogicalSessionId.Complete(lsid, Connection), txnNumber.ToInt64(), Server.Catalog,
+            Session?.Begin(txnNumber.ToInt64());
+            return _retryable = new Oplog.RetryableWriteLog(Server.Oplog!, Sessions.LogicalSessionId.Complete(lsid, Connection), txnNumber.ToInt64(), Server.Catalog,
                 Server.Options.Version.GroupsVectoredInserts);
         }
     }
+
+    /// <summary>
+    /// The lsid of a retryable write (insert, update, delete or findAndModify sent with lsid and txnNumber outside a
+    /// transaction, on a replica set); null for any other command.
+    /// </summary>
+    public BsonDocument? RetryableWriteSession()
+    {
+        if (Server.Oplog == null || Body.Contains("autocommit")) return null;
+        if (CommandName is not ("insert" or "update" or "delete" or "findAndModify" or "findandmodify")) return null;
+        return Body.GetValue("lsid", BsonNull.Value) is BsonDocument lsid && Body.Contains("txnNumber") ? lsid : null;
+    }
+
+    /// <summary>
+    /// The session a retryable write checked out for the time it runs (set by the dispatcher before it takes the data
+    /// lock): the statements it already executed under this txnNumber, which a retry skips.
+    /// </summary>
+    public Sessions.RetryableWriteSessions.CheckedOutSession? Session { get; set; }
 
     /// <summary>The stmtId of statement <paramref name="index"/> of a write command: given by stmtIds or from stmtId on, else its index.</summary>
     public int StatementId(int index) =>

@@ -39,7 +39,9 @@ internal sealed class CommandDispatcher
             CommandShapes.Check(name, body, misnamed);
             RefuseReadAtClusterTime(body);
             var context = new CommandContext(_server, connection, body, database);
-            reply = RunLocked(handler, context);
+            // One operation per session at a time, as mongod checks a session out: a retry waits for the command it repeats.
+            using (context.Session = context.RetryableWriteSession() is { } lsid ? _server.RetryableWrites.CheckOut(lsid["id"]) : null)
+                reply = RunLocked(handler, context);
             if (!reply.Contains("ok")) reply.Add("ok", 1.0);
         }
         catch (CommandFailure failure)

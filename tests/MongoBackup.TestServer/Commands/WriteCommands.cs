@@ -7,7 +7,8 @@ namespace MongoBackup.TestServer.Commands;
 /// <summary>
 /// insert, update and delete, with MongoDB's per-statement writeErrors and ordered semantics. A statement that meets a
 /// record an open transaction owns fails or waits as <see cref="WriteConflictRetry"/> says. findAndModify is
-/// <see cref="FindAndModifyCommand"/>.
+/// <see cref="FindAndModifyCommand"/>. A retryable write's statements the session already executed under its txnNumber
+/// are answered, not run again (<see cref="Sessions.RetryableWriteSessions"/>).
 /// </summary>
 internal sealed class WriteCommands : ICommandGroup
 {
@@ -32,19 +33,30 @@ internal sealed class WriteCommands : ICommandGroup
         var ordered = context.BoolArgument("ordered", true);
         var writes = context.Writes;
         var retryable = context.RetryableWrite;
+        var session = retryable != null ? context.Session : null;
         var errors = new BsonArray();
         var n = 0;
         try
         {
             for (var i = 0; i < documents.Count; i++)
             {
-                if (retryable != null) retryable.StatementId = context.StatementId(i);
+                var statementId = 0;
+                if (retryable != null)
+                {
+                    retryable.StatementId = statementId = context.StatementId(i);
+                    if (session != null && session.Executed(statementId, out _))
+                    {
+                        n++; // a retry's statement the session executed: answered, not run again
+                        continue;
+                    }
+                }
                 try
                 {
                     if (documents[i] is not BsonDocument document) throw CommandFailure.TypeMismatch("insert documents must be objects");
                     DocumentValidation.Check(context.Server.Catalog.Find(context.Database, name), document, null, context.Body);
                     WriteConflictRetry.Run(context, (Context: context, Name: name, Document: document, Writes: writes),
                         static s => s.Context.Server.DocumentWriter.Insert(s.Context.Database, s.Name, s.Document, s.Writes));
+                    session?.RecordInsertOrDelete(statementId);
                     n++;
                 }
                 catch (CommandFailure failure)
@@ -73,7 +85,17 @@ internal sealed class WriteCommands : ICommandGroup
         long matched = 0, modified = 0;
         for (var i = 0; i < statements.Count; i++)
         {
-            if (context.RetryableWrite is { } retryable) retryable.StatementId = context.StatementId(i);
+            var session = context.RetryableWrite != null ? context.Session : null;
+            var statementId = context.StatementId(i);
+            if (context.RetryableWrite is { } log) log.StatementId = statementId;
+            if (session != null && session.Executed(statementId, out var executed) && executed != null)
+            {
+                // a retry's statement the session executed: answered with what it answered, not run again
+                matched += executed.N - (executed.UpsertedId != null ? 1 : 0);
+                modified += executed.Modified;
+                if (executed.UpsertedId != null) upserted.Add(new BsonDocument { { "index", i }, { "_id", executed.UpsertedId } });
+                continue;
+            }
             try
             {
                 var statement = statements[i].AsBsonDocument;
@@ -85,6 +107,8 @@ internal sealed class WriteCommands : ICommandGroup
                 matched += result.Matched;
                 modified += result.Modified;
                 if (result.UpsertedId != null) upserted.Add(new BsonDocument { { "index", i }, { "_id", result.UpsertedId } });
+                if (session != null && (result.Modified > 0 || result.UpsertedId != null))
+                    session.RecordUpdate(statementId, new(result.Matched + (result.UpsertedId != null ? 1 : 0), result.Modified, result.UpsertedId));
             }
             catch (CommandFailure failure)
             {
@@ -153,7 +177,14 @@ internal sealed class WriteCommands : ICommandGroup
         long n = 0;
         for (var i = 0; i < statements.Count; i++)
         {
-            if (context.RetryableWrite is { } retryable) retryable.StatementId = context.StatementId(i);
+            var session = context.RetryableWrite != null ? context.Session : null;
+            var statementId = context.StatementId(i);
+            if (context.RetryableWrite is { } log) log.StatementId = statementId;
+            if (session != null && session.Executed(statementId, out _))
+            {
+                n++; // a retry's statement the session executed: answered n: 1, not run again
+                continue;
+            }
             try
             {
                 var statement = statements[i].AsBsonDocument;
@@ -164,13 +195,15 @@ internal sealed class WriteCommands : ICommandGroup
                 var collection = context.Server.Catalog.Find(context.Database, name);
                 var collation = CollationKeys.Effective(statement.GetValue("collation", null), collection);
                 if (collection == null) continue;
-                n += WriteConflictRetry.Run(context, () =>
+                var deleted = WriteConflictRetry.Run(context, () =>
                 {
                     var targets = MatchingDocuments.Select(collection, statement.GetValue("q", new BsonDocument()).AsBsonDocument, limit, context.Transaction, collation);
                     WriteConflictRetry.CheckAll(context, collection, targets);
                     foreach (var (recordId, document) in targets) context.Server.DocumentWriter.Delete(collection, recordId, document, writes);
                     return targets.Count;
                 });
+                if (deleted > 0) session?.RecordInsertOrDelete(statementId);
+                n += deleted;
             }
             catch (CommandFailure failure)
             {

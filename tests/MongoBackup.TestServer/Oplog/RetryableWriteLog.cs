@@ -27,8 +27,9 @@ namespace MongoBackup.TestServer.Oplog;
 /// op_observer_impl.cpp onUpdate/onDelete), is logged at the later of two reserved timestamps (the earlier stays unused,
 /// collection_write_path.cpp), and its image goes to config.image_collection, unlogged (<see cref="Sessions.ImageCollection"/>).
 /// Not written: config.transactions records of retryable writes (the plain insert path runs concurrently on other
-/// collections, and nothing here reads them: mongodump reads only records with a state), and the retry semantics of
-/// insert, update and delete (a statement sent again runs again; findAndModify's are <see cref="Sessions.FindAndModifyRetries"/>).
+/// collections, and nothing here reads them: mongodump reads only records with a state). A statement sent again with the
+/// same lsid and txnNumber is not logged again: the session's executed statements are answered without running
+/// (insert, update, delete: <see cref="Sessions.RetryableWriteSessions"/>; findAndModify: <see cref="Sessions.FindAndModifyRetries"/>).
 /// </summary>
 internal sealed class RetryableWriteLog(ReplicationLog oplog, BsonDocument lsid, long txnNumber, Catalog catalog, bool groupsInserts) : IOplogSink
 {
