@@ -1,8 +1,7 @@
-using System.ComponentModel;
-using System.Diagnostics;
 using MongoBackup.Engine.Housekeeping;
 using MongoBackup.Engine.Repository;
 using MongoBackup.Engine.Tests.Integration;
+using MongoBackup.Engine.Tests.Support;
 using static MongoBackup.Engine.Tests.Housekeeping.SnapshotHistory;
 
 namespace MongoBackup.Engine.Tests.Housekeeping;
@@ -83,34 +82,8 @@ public sealed class UndeletableFileRemovalTests
             File.SetUnixFileMode(_folder, File.GetUnixFileMode(_folder) | UnixFileMode.UserWrite);
         }
 
-        private static bool CanCreateIn(string folder)
-        {
-            var probe = Path.Combine(folder, $".probe-{Guid.NewGuid():N}");
-            try
-            {
-                File.WriteAllBytes(probe, []);
-                File.Delete(probe);
-                return true;
-            }
-            catch (Exception e) when (e is UnauthorizedAccessException or IOException)
-            {
-                return false;
-            }
-        }
+        private static bool CanCreateIn(string folder) => FileSystemRefusals.CanCreateIn(folder);
 
-        private bool Chattr(string change)
-        {
-            try
-            {
-                using var chattr = Process.Start(new ProcessStartInfo("chattr", [change, _path]) { RedirectStandardError = true })!;
-                chattr.StandardError.ReadToEnd();
-                chattr.WaitForExit();
-                return chattr.ExitCode == 0;
-            }
-            catch (Win32Exception)
-            {
-                return false; // no chattr here
-            }
-        }
+        private bool Chattr(string change) => FileSystemRefusals.Chattr(change, _path);
     }
 }

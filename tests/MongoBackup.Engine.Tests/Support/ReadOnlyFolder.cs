@@ -1,6 +1,4 @@
 using MongoBackup.Engine.Storage;
-using System.ComponentModel;
-using System.Diagnostics;
 using MongoBackup.Engine.Repository;
 
 namespace MongoBackup.Engine.Tests.Support;
@@ -63,33 +61,7 @@ public sealed class ReadOnlyFolder : IDisposable
 
     private IEnumerable<string> Entries() => Directory.EnumerateFileSystemEntries(_path, "*", SearchOption.AllDirectories).Prepend(_path).ToList();
 
-    private bool CanWrite()
-    {
-        var probe = Path.Combine(_path, $".probe-{Guid.NewGuid():N}");
-        try
-        {
-            File.WriteAllBytes(probe, []);
-            File.Delete(probe);
-            return true;
-        }
-        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
-        {
-            return false;
-        }
-    }
+    private bool CanWrite() => FileSystemRefusals.CanCreateIn(_path);
 
-    private bool Chattr(string change)
-    {
-        try
-        {
-            using var chattr = Process.Start(new ProcessStartInfo("chattr", ["-R", change, _path]) { RedirectStandardError = true })!;
-            chattr.StandardError.ReadToEnd();
-            chattr.WaitForExit();
-            return chattr.ExitCode == 0;
-        }
-        catch (Win32Exception)
-        {
-            return false; // no chattr here
-        }
-    }
+    private bool Chattr(string change) => FileSystemRefusals.Chattr("-R", change, _path);
 }
